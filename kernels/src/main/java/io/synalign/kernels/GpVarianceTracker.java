@@ -1,0 +1,53 @@
+package io.synalign.kernels;
+
+import java.util.BitSet;
+
+/**
+ * Posterior variance of a zero-mean Gaussian process over a fixed row set X (N rows), kept up to
+ * date incrementally as rows join the conditioning set C.
+ *
+ * <p>Prior {@code k(x,y) = exp(-||x-y||^2 / (2 l^2))} (unit signal variance), observation noise
+ * {@code s^2} on C, so {@code var(x|C) = 1 - k_C(x)^T (K_CC + s^2 I)^-1 k_C(x)}. With the
+ * Cholesky factor {@code L L^T = K_CC + s^2 I} and {@code V = K_XC L^-T} (N x t), adding row p
+ * is one step of pivoted Cholesky: compute the kernel column {@code k(X, x_p)} (O(N d)), then
+ * {@code v = (k(X, x_p) - V V[p]^T) / sqrt(var(p) + s^2)} (O(N t)), append v to V and subtract
+ * {@code v_i^2} from every variance. No refit, no t x t solve.
+ *
+ * <p>Not thread-safe; close to free backend memory.
+ */
+public interface GpVarianceTracker extends AutoCloseable {
+
+    /** N, the number of rows tracked. */
+    int size();
+
+    /** t, the number of rows conditioned on so far. */
+    int rank();
+
+    /** The largest rank this tracker was sized for. */
+    int maxRank();
+
+    /**
+     * Adds row {@code row} to the conditioning set (one rank-one update of every variance).
+     *
+     * @throws IllegalStateException when {@link #rank()} already equals {@link #maxRank()}
+     */
+    void condition(int row);
+
+    /** Current posterior variance of row {@code row}. */
+    double variance(int row);
+
+    /** Copies all N current posterior variances into {@code out}. */
+    void variances(double[] out);
+
+    /**
+     * Index of the largest posterior variance among rows not in {@code excluded}; ties go to the
+     * lowest index. Returns -1 when every row is excluded.
+     */
+    int argmax(BitSet excluded);
+
+    /** Forgets the conditioning set: every variance returns to the prior, 1. */
+    void reset();
+
+    @Override
+    void close();
+}

@@ -1,0 +1,82 @@
+package io.synalign.kernels;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Picks a {@link KernelBackend} at run time, in the manner of Lucene's
+ * {@code VectorizationProvider}: {@code auto} takes the available provider with the highest
+ * priority and logs, at INFO, why each better one was skipped; an explicit name either works or
+ * fails with the reason.
+ */
+public final class KernelBackends {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KernelBackends.class);
+
+    /** The name that selects the best available backend. */
+    public static final String AUTO = "auto";
+
+    private KernelBackends() {
+    }
+
+    /** All providers on the class path, highest priority first. */
+    public static List<KernelBackendProvider> providers() {
+        List<KernelBackendProvider> list = new ArrayList<>();
+        ServiceLoader.load(KernelBackendProvider.class, KernelBackends.class.getClassLoader())
+                .forEach(list::add);
+        list.sort(Comparator.comparingInt(KernelBackendProvider::priority).reversed());
+        return list;
+    }
+
+    /** Names of all known providers, for help texts and error messages. */
+    public static List<String> names() {
+        return providers().stream().map(KernelBackendProvider::name).collect(Collectors.toList());
+    }
+
+    /**
+     * Creates the backend called {@code name}, or the best available one for {@code auto}.
+     *
+     * @throws BackendUnavailableException when the name is unknown or the backend cannot run
+     */
+    public static KernelBackend create(String name) {
+        String wanted = name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
+        List<KernelBackendProvider> providers = providers();
+        if (AUTO.equals(wanted)) {
+            List<String> skipped = new ArrayList<>();
+            for (KernelBackendProvider p : providers) {
+                Optional<String> reason = p.unavailableReason();
+                if (reason.isEmpty()) {
+                    if (!skipped.isEmpty()) {
+                        LOG.info("backend auto: using '{}' ({})", p.name(), String.join("; ", skipped));
+                    } else {
+                        LOG.debug("backend auto: using '{}'", p.name());
+                    }
+                    return p.create();
+                }
+                skipped.add(p.name() + " unavailable: " + reason.get());
+                LOG.info("backend auto: skipping '{}': {}", p.name(), reason.get());
+            }
+            throw new BackendUnavailableException("no kernel backend can run here ("
+                    + String.join("; ", skipped) + ")");
+        }
+        for (KernelBackendProvider p : providers) {
+            if (p.name().equals(wanted)) {
+                Optional<String> reason = p.unavailableReason();
+                if (reason.isPresent()) {
+                    throw new BackendUnavailableException("backend '" + wanted
+                            + "' is unavailable: " + reason.get());
+                }
+                return p.create();
+            }
+        }
+        throw new BackendUnavailableException("unknown backend '" + name + "' (known: auto, "
+                + String.join(", ", names()) + ")");
+    }
+}

@@ -1,0 +1,37 @@
+package io.synalign.kernels;
+
+/**
+ * The linear map {@code w -> K w} for the RBF kernel matrix
+ * {@code K[i][j] = exp(-||x_i - y_j||^2 / (2 sigma^2))} between fixed row sets X (n rows) and
+ * Y (m rows), held by a backend (possibly on a device) between products.
+ *
+ * <p>Cost per product: O(n m d) when tiled (the GEMM for each tile is recomputed and the exp
+ * epilogue fused with the weighted row sum), O(n m) when the plan materialised K. Memory:
+ * O(tileRows * m) tiled, O(n m) materialised. Instances are not thread-safe; close them to free
+ * backend memory.
+ */
+public interface KernelOperator extends AutoCloseable {
+
+    /** n, the number of rows of K (rows of X). */
+    int rows();
+
+    /** m, the number of columns of K (rows of Y). */
+    int cols();
+
+    /** Whether K is kept in memory rather than recomputed per product. */
+    boolean materialised();
+
+    /**
+     * {@code out = K w}.
+     *
+     * @param w length {@link #cols()}
+     * @param out length {@link #rows()}, overwritten
+     */
+    void multiply(double[] w, double[] out);
+
+    /** {@code out[i] = sum_j K[i][j]}, the fused row sum (no weight vector is read). */
+    void rowSums(double[] out);
+
+    @Override
+    void close();
+}

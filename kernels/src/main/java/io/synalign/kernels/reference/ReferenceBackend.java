@@ -1,0 +1,319 @@
+package io.synalign.kernels.reference;
+
+import io.synalign.kernels.Argmax;
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import java.util.Arrays;
+import java.util.BitSet;
+
+/**
+ * The double-precision reference: every primitive computed directly from its definition in plain
+ * Java, one element at a time, with no GEMM identities (distances are summed as
+ * {@code sum_k (x_k - y_k)^2}). It is the oracle the tests hold other backends to, and the
+ * fallback when no native backend loads. Single-threaded and slow by design: O(n m d) per
+ * product with no blocking.
+ */
+public final class ReferenceBackend implements KernelBackend {
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public String description() {
+        return "plain-Java double-precision reference (single-threaded)";
+    }
+
+    /** Squared Euclidean distance between row i of x and row j of y, in double precision. */
+    static double distance2(FloatMatrix x, int i, FloatMatrix y, int j) {
+        checkDims(x, y);
+        int d = x.cols();
+        float[] a = x.data();
+        float[] b = y.data();
+        int ai = i * d;
+        int bj = j * d;
+        double s = 0;
+        for (int k = 0; k < d; k++) {
+            double diff = (double) a[ai + k] - (double) b[bj + k];
+            s += diff * diff;
+        }
+        return s;
+    }
+
+    static double rbf(double d2, double sigma) {
+        return Math.exp(-d2 / (2 * sigma * sigma));
+    }
+
+    private static void checkDims(FloatMatrix x, FloatMatrix y) {
+        if (x.cols() != y.cols()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + y.cols());
+        }
+    }
+
+    private static void checkOut(float[] out, long expected) {
+        if (out.length != expected) {
+            throw new IllegalArgumentException("output has " + out.length + " values, expected "
+                    + expected);
+        }
+    }
+
+    @Override
+    public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
+        checkDims(x, y);
+        checkOut(out, (long) x.rows() * y.rows());
+        int m = y.rows();
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < m; j++) {
+                out[i * m + j] = (float) distance2(x, i, y, j);
+            }
+        }
+    }
+
+    @Override
+    public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
+        checkDims(x, y);
+        checkOut(out, (long) x.rows() * y.rows());
+        int m = y.rows();
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < m; j++) {
+                out[i * m + j] = (float) rbf(distance2(x, i, y, j), sigma);
+            }
+        }
+    }
+
+    /** Random Fourier features in double precision, one row into {@code out}. */
+    static void fourierRow(FloatMatrix x, int i, FourierFeatures map, double[] out) {
+        int d = x.cols();
+        int features = map.features();
+        double scale = map.scale();
+        float[] xs = x.data();
+        float[] omega = map.omega();
+        for (int f = 0; f < features; f++) {
+            double z = map.phase()[f];
+            for (int k = 0; k < d; k++) {
+                z += (double) xs[i * d + k] * omega[k * features + f];
+            }
+            out[f] = scale * Math.cos(z);
+        }
+    }
+
+    @Override
+    public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + map.dim());
+        }
+        checkOut(out, (long) x.rows() * map.features());
+        double[] row = new double[map.features()];
+        for (int i = 0; i < x.rows(); i++) {
+            fourierRow(x, i, map, row);
+            for (int f = 0; f < row.length; f++) {
+                out[i * row.length + f] = (float) row[f];
+            }
+        }
+    }
+
+    @Override
+    public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        checkDims(x, y);
+        return new KernelOperator() {
+            @Override
+            public int rows() {
+                return x.rows();
+            }
+
+            @Override
+            public int cols() {
+                return y.rows();
+            }
+
+            @Override
+            public boolean materialised() {
+                return false;
+            }
+
+            @Override
+            public void multiply(double[] w, double[] out) {
+                if (w.length != y.rows() || out.length != x.rows()) {
+                    throw new IllegalArgumentException("multiply: w has " + w.length
+                            + " (expected " + y.rows() + "), out has " + out.length
+                            + " (expected " + x.rows() + ")");
+                }
+                for (int i = 0; i < x.rows(); i++) {
+                    double s = 0;
+                    for (int j = 0; j < y.rows(); j++) {
+                        s += rbf(distance2(x, i, y, j), sigma) * w[j];
+                    }
+                    out[i] = s;
+                }
+            }
+
+            @Override
+            public void rowSums(double[] out) {
+                double[] ones = new double[y.rows()];
+                Arrays.fill(ones, 1.0);
+                multiply(ones, out);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + map.dim());
+        }
+        int n = x.rows();
+        int features = map.features();
+        double[][] phi = new double[n][features];
+        for (int i = 0; i < n; i++) {
+            fourierRow(x, i, map, phi[i]);
+        }
+        return new FeatureOperator() {
+            @Override
+            public int rows() {
+                return n;
+            }
+
+            @Override
+            public int features() {
+                return features;
+            }
+
+            @Override
+            public void transposeTimes(double[] w, double[] out) {
+                Arrays.fill(out, 0.0);
+                for (int i = 0; i < n; i++) {
+                    for (int f = 0; f < features; f++) {
+                        out[f] += phi[i][f] * w[i];
+                    }
+                }
+            }
+
+            @Override
+            public void times(double[] z, double[] out) {
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    for (int f = 0; f < features; f++) {
+                        s += phi[i][f] * z[f];
+                    }
+                    out[i] = s;
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Override
+    public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
+            int maxRank) {
+        return new ReferenceGpTracker(x, lengthScale, noise, maxRank);
+    }
+
+    @Override
+    public void close() {
+    }
+
+    /** Pivoted-Cholesky variance tracker in double precision (see {@link GpVarianceTracker}). */
+    private static final class ReferenceGpTracker implements GpVarianceTracker {
+        private final FloatMatrix x;
+        private final double lengthScale;
+        private final double noise;
+        private final int maxRank;
+        private final double[][] factors; // factors[t] = column t of V = K_XC L^-T, length N
+        private final double[] variance;
+        private int rank;
+
+        ReferenceGpTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
+            if (!(lengthScale > 0) || Double.isInfinite(lengthScale)) {
+                throw new IllegalArgumentException("length scale must be positive, got " + lengthScale);
+            }
+            if (!(noise >= 0) || Double.isInfinite(noise)) {
+                throw new IllegalArgumentException("noise must be >= 0, got " + noise);
+            }
+            if (maxRank < 0) {
+                throw new IllegalArgumentException("maxRank must be >= 0, got " + maxRank);
+            }
+            this.x = x;
+            this.lengthScale = lengthScale;
+            this.noise = noise;
+            this.maxRank = maxRank;
+            this.factors = new double[maxRank][];
+            this.variance = new double[x.rows()];
+            reset();
+        }
+
+        @Override
+        public int size() {
+            return x.rows();
+        }
+
+        @Override
+        public int rank() {
+            return rank;
+        }
+
+        @Override
+        public int maxRank() {
+            return maxRank;
+        }
+
+        @Override
+        public void condition(int p) {
+            if (rank >= maxRank) {
+                throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
+            }
+            int n = x.rows();
+            double pivot = Math.sqrt(variance[p] + noise);
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                double s = rbf(distance2(x, i, x, p), lengthScale);
+                for (int t = 0; t < rank; t++) {
+                    s -= factors[t][i] * factors[t][p];
+                }
+                v[i] = s / pivot;
+            }
+            for (int i = 0; i < n; i++) {
+                variance[i] -= v[i] * v[i];
+            }
+            factors[rank++] = v;
+        }
+
+        @Override
+        public double variance(int row) {
+            return variance[row];
+        }
+
+        @Override
+        public void variances(double[] out) {
+            System.arraycopy(variance, 0, out, 0, variance.length);
+        }
+
+        @Override
+        public int argmax(BitSet excluded) {
+            return Argmax.of(variance, excluded);
+        }
+
+        @Override
+        public void reset() {
+            Arrays.fill(variance, 1.0);
+            Arrays.fill(factors, null);
+            rank = 0;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
