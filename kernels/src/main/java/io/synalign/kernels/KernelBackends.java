@@ -2,9 +2,11 @@ package io.synalign.kernels;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -29,8 +31,19 @@ public final class KernelBackends {
     /** All providers on the class path, highest priority first. */
     public static List<KernelBackendProvider> providers() {
         List<KernelBackendProvider> list = new ArrayList<>();
-        ServiceLoader.load(KernelBackendProvider.class, KernelBackends.class.getClassLoader())
-                .forEach(list::add);
+        Iterator<KernelBackendProvider> it = ServiceLoader.load(KernelBackendProvider.class,
+                KernelBackends.class.getClassLoader()).iterator();
+        while (true) {
+            try {
+                if (!it.hasNext()) {
+                    break;
+                }
+                list.add(it.next());
+            } catch (ServiceConfigurationError | LinkageError e) {
+                // A provider whose class or dependencies are missing must not hide the others.
+                LOG.info("skipping a kernel backend provider that failed to load: {}", e.toString());
+            }
+        }
         list.sort(Comparator.comparingInt(KernelBackendProvider::priority).reversed());
         return list;
     }
