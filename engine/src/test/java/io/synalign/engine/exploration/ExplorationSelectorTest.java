@@ -270,6 +270,10 @@ class ExplorationSelectorTest {
                 .select(x, 1, ProgressListener.NONE);
         assertEquals(FromScratchPosterior.nearestToMean(x), r.picks()[0]);
         assertEquals(1.0, r.pickVariances()[0], 0.0);
+        // Rows at -1, 1, -1, 1: all are at distance 1 from the mean 0; the lowest index wins.
+        FloatMatrix tied = FloatMatrix.of(new double[][] {{-1}, {1}, {-1}, {1}});
+        assertEquals(0, new ExplorationSelector(new ReferenceBackend(), SelectionConfig.defaults())
+                .select(tied, 1, ProgressListener.NONE).picks()[0]);
     }
 
     @Test
