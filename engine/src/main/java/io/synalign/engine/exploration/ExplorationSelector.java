@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * {@code v = (k(X, x_p) - V V[p]^T) / sqrt(var(p) + s^2)} of {@code V = K_XC L^-T} (O(N t) at
  * rank t), then subtracts {@code v_i^2} from every variance. No t x t matrix is ever inverted.
  * Cost per covered row O(N d + N t); per pick additionally one 1 x N distance block for the
- * neighbours (O(N d), only when G &gt; 1) and an O(N) argmax. Memory: the tracker's
- * {@code N x maxRank} factor with {@code maxRank = min(N, count * G)}, plus O(N).
+ * neighbours (O(N d), only when G &gt; 1) and an O(N) argmax; in all O(count G (N d + N t)).
+ * Memory: the tracker's {@code N x maxRank} factor V with {@code maxRank = min(N, count * G)}
+ * (float32 or double, by backend), plus O(N).
  *
  * <p>A row whose posterior variance plus noise is at rounding level ({@code <=} {@value
  * #PIVOT_FLOOR}) is covered but not conditioned on: it is already determined by C (a duplicate
@@ -64,11 +65,12 @@ import org.slf4j.LoggerFactory;
  * <h2>Length scale, and a degeneracy of the paper's setting</h2>
  * {@code auto} (the default) takes the median pairwise distance of a seeded sample
  * ({@link MedianHeuristic}). The paper's reference implementation used a fixed l = 0.1 on raw
- * 768-dimensional BERT vectors, whose pairwise distances are around 10 to 40: there
- * {@code exp(-d^2 / 0.02)} underflows to exactly 0 in double for every distinct pair, every
- * posterior variance stays exactly 1 except on C, and "argmax, ties to the lowest index" reduces
- * selection to index order (0, 1, 2, ...). The median heuristic puts l at the data's own scale
- * and avoids that; a WARN is logged when a fixed l shows the symptom.
+ * 768-dimensional BERT vectors, whose pairwise distances are of order 10 (about 39 for the
+ * N(0, 1) stand-ins in the tests). With l = 0.1, {@code k = exp(-d^2 / 0.02)} underflows to
+ * exactly 0 in double once d &gt; 3.9, and already for d &gt; 0.61 its square is below half an
+ * ulp of 1, so every posterior variance outside C stays exactly 1 and "argmax, ties to the
+ * lowest index" reduces selection to index order (0, 1, 2, ...). The median heuristic puts l at
+ * the data's own scale and avoids that; a WARN is logged when a fixed l shows the symptom.
  */
 public final class ExplorationSelector {
 
