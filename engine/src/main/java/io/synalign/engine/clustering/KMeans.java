@@ -3,6 +3,7 @@ package io.synalign.engine.clustering;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.TilePlan;
+import java.util.Arrays;
 import java.util.BitSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -77,7 +78,7 @@ public final class KMeans {
         double[] centroids = initial.clone();
         FloatMatrix centroidMatrix = FloatMatrix.zeros(k, d);
         int[] labels = new int[n];
-        java.util.Arrays.fill(labels, -1);
+        Arrays.fill(labels, -1);
         float[] distances = new float[n];
 
         toFloat(centroids, centroidMatrix);

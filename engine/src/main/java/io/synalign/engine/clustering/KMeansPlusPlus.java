@@ -2,6 +2,7 @@ package io.synalign.engine.clustering;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;
 
@@ -28,7 +29,7 @@ final class KMeansPlusPlus {
         SplittableRandom random = new SplittableRandom(seed);
         double[] centroids = new double[k * d];
         double[] nearest = new double[n];
-        java.util.Arrays.fill(nearest, Double.POSITIVE_INFINITY);
+        Arrays.fill(nearest, Double.POSITIVE_INFINITY);
         float[] column = new float[n];
         BitSet chosen = new BitSet(n);
         int row = random.nextInt(n);
