@@ -1,26 +1,242 @@
 package io.synalign.engine.exploration;
 
+import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** GP exploration-aware selection of demonstration rows. */
+/**
+ * GP exploration-aware selection of demonstration rows, the exploration step of SynAlign
+ * ("Few-shot LLM Synthetic Data with Distribution Matching", WWW 2025): uncertainty sampling
+ * that repeatedly picks the row the Gaussian process is least sure about given the rows already
+ * picked, so the picks spread over the data instead of clustering in its dense parts.
+ *
+ * <h2>Model</h2>
+ * A zero-mean GP over the N rows with prior {@code k(x,y) = exp(-||x-y||^2 / (2 l^2))} (unit
+ * signal variance) and observation noise {@code s^2} ({@link SelectionConfig#noise()}) on the
+ * conditioning set C. The posterior variance (Rasmussen &amp; Williams, "Gaussian Processes for
+ * Machine Learning", 2006, eq. 2.26) is
+ * {@code var(x|C) = k(x,x) - k_C(x)^T (K_CC + s^2 I)^-1 k_C(x)}; it does not depend on any
+ * observed values, only on where C lies.
+ *
+ * <h2>Selection</h2>
+ * <ol>
+ * <li>First pick: {@link SelectionConfig#first()} when {@code >= 0}, otherwise the row nearest
+ * the mean of all rows (squared Euclidean distance in double, ties to the lowest index).
+ * <li>Each later pick: the argmax of {@code var(.|C)} over the rows not yet covered in this
+ * round, ties to the lowest index.
+ * <li>Group size G ({@link SelectionConfig#groupSize()}): a pick covers itself and its G-1
+ * nearest uncovered rows (squared Euclidean distance from the backend, ties to the lowest index;
+ * see {@link NearestUncovered}); every covered row joins C, the pick first. The paper's reference
+ * implementation used G = 2.
+ * <li>Rounds: when every row is covered and picks remain, C and the coverage are cleared
+ * ({@code rounds++}) and selection starts over; picks may then repeat rows of earlier rounds.
+ * With C empty every variance is the prior 1, so the GP cannot prefer any row. The round's first
+ * pick is the tracker's argmax over the rows <em>never picked before</em>, i.e. the
+ * lowest-index row not yet picked. Restarting from the first-round rule (config.first or the row
+ * nearest the mean) was rejected: selection is deterministic given its first pick, so the new
+ * round would replay the first round pick for pick and add only duplicates. (Row 0 by plain
+ * argmax has the same flaw whenever round one started at row 0.) Rounds only arise with G &gt; 1,
+ * since {@code count <= N}.
+ * </ol>
+ *
+ * <h2>Incremental posterior, never refit</h2>
+ * One {@link GpVarianceTracker} per call keeps every row's variance current by pivoted Cholesky:
+ * adding row p to C computes the kernel column {@code k(X, x_p)} (O(N d)) and one new column
+ * {@code v = (k(X, x_p) - V V[p]^T) / sqrt(var(p) + s^2)} of {@code V = K_XC L^-T} (O(N t) at
+ * rank t), then subtracts {@code v_i^2} from every variance. No t x t matrix is ever inverted.
+ * Cost per covered row O(N d + N t); per pick additionally one 1 x N distance block for the
+ * neighbours (O(N d), only when G &gt; 1) and an O(N) argmax; in all O(count G (N d + N t)).
+ * Memory: the tracker's {@code N x maxRank} factor V with {@code maxRank = min(N, count * G)}
+ * (float32 or double, by backend), plus O(N).
+ *
+ * <p>A row whose posterior variance plus noise is at rounding level ({@code <=} {@value
+ * #PIVOT_FLOOR}) is covered but not conditioned on: it is already determined by C (a duplicate
+ * of a conditioned row with s^2 = 0), the exact update is zero, and the pivoted update would
+ * divide 0 by 0.
+ *
+ * <h2>Length scale, and a degeneracy of the paper's setting</h2>
+ * {@code auto} (the default) takes the median pairwise distance of a seeded sample
+ * ({@link MedianHeuristic}). The paper's reference implementation used a fixed l = 0.1 on raw
+ * 768-dimensional BERT vectors, whose pairwise distances are of order 10 (about 39 for the
+ * N(0, 1) stand-ins in the tests). With l = 0.1, {@code k = exp(-d^2 / 0.02)} underflows to
+ * exactly 0 in double once d &gt; 3.9, and already for d &gt; 0.61 its square is below half an
+ * ulp of 1, so every posterior variance outside C stays exactly 1 and "argmax, ties to the
+ * lowest index" reduces selection to index order (0, 1, 2, ...). The median heuristic puts l at
+ * the data's own scale and avoids that; a WARN is logged when a fixed l shows the symptom.
+ */
 public final class ExplorationSelector {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExplorationSelector.class);
+
+    /** Conditioning on a row with variance + noise at or below this would divide by ~0. */
+    static final double PIVOT_FLOOR = 1e-12;
 
     private final KernelBackend backend;
     private final SelectionConfig config;
 
     public ExplorationSelector(KernelBackend backend, SelectionConfig config) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend must not be null");
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
         this.backend = backend;
         this.config = config;
     }
 
     /**
-     * @param x the rows to select from
+     * Picks {@code count} rows of {@code x} (see the class comment for the algorithm).
+     *
+     * @param x the rows to select from, N &gt;= 1
      * @param count number of picks, {@code 1 <= count <= x.rows()}
-     * @throws IllegalArgumentException when count is out of range or {@code first} is not a row
+     * @param progress told after every pick, stage {@code "select"}; may be null
+     * @throws IllegalArgumentException when x is empty, count is out of range or {@code first} is
+     *     not a row
      */
     public SelectionResult select(FloatMatrix x, int count, ProgressListener progress) {
-        throw new UnsupportedOperationException("not implemented yet");
+        long start = System.nanoTime();
+        if (x == null || x.rows() == 0) {
+            throw new IllegalArgumentException("x must have at least one row, got "
+                    + (x == null ? "null" : x.rows() + " rows"));
+        }
+        int n = x.rows();
+        if (count < 1 || count > n) {
+            throw new IllegalArgumentException("count must be in [1, N], got count=" + count
+                    + " for N=" + n);
+        }
+        if (config.first() >= n) {
+            throw new IllegalArgumentException("first=" + config.first() + " is not a row of x (N="
+                    + n + ")");
+        }
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        double lengthScale = resolveLengthScale(x);
+        int g = config.groupSize();
+        int maxRank = (int) Math.min(n, (long) count * g);
+
+        int[] picks = new int[count];
+        double[] pickVariances = new double[count];
+        List<int[]> groups = new ArrayList<>(count);
+        BitSet covered = new BitSet(n);
+        BitSet pickedEver = new BitSet(n);
+        NearestUncovered neighbours = new NearestUncovered(backend, x);
+        int uncovered = n;
+        int rounds = 0;
+        try (GpVarianceTracker tracker = backend.gpVarianceTracker(x, lengthScale, config.noise(),
+                maxRank)) {
+            for (int k = 0; k < count; k++) {
+                int pick;
+                if (k == 0) {
+                    pick = config.first() >= 0 ? config.first() : nearestToMean(x);
+                } else if (uncovered == 0) {
+                    tracker.reset();
+                    covered.clear();
+                    uncovered = n;
+                    rounds++;
+                    // Prior variance is 1 everywhere: avoid replaying an earlier round (see above).
+                    pick = tracker.argmax(pickedEver);
+                } else {
+                    pick = tracker.argmax(covered);
+                }
+                picks[k] = pick;
+                pickVariances[k] = tracker.variance(pick);
+                pickedEver.set(pick);
+                int[] group = neighbours.group(pick, g - 1, covered);
+                for (int row : group) {
+                    covered.set(row);
+                    if (tracker.variance(row) + config.noise() > PIVOT_FLOOR) {
+                        tracker.condition(row);
+                    }
+                }
+                uncovered -= group.length;
+                groups.add(group);
+                if (k == 0) {
+                    warnIfDegenerate(tracker, covered, lengthScale);
+                }
+                listener.onProgress("select", k + 1, count,
+                        String.format(Locale.ROOT, "var=%.6g", pickVariances[k]));
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        LOG.debug("selected {} of {} rows (G={}, l={}, rounds={}) on {} in {} s", count, n, g,
+                lengthScale, rounds, backend.name(), seconds);
+        return new SelectionResult(picks, groups, pickVariances, lengthScale, rounds,
+                backend.name(), seconds);
+    }
+
+    /** The configured length scale, or the median heuristic over x for auto. */
+    private double resolveLengthScale(FloatMatrix x) {
+        if (!config.lengthScale().isAuto()) {
+            return config.lengthScale().value();
+        }
+        if (x.rows() == 1) {
+            return 1.0; // one row: there is no distance to take a median of, and l cannot matter
+        }
+        double l = MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(), x);
+        LOG.info("GP length scale auto (median heuristic): l = {}", l);
+        return l;
+    }
+
+    /**
+     * The row nearest the mean of all rows, ties to the lowest index. Computed in double in Java
+     * (one O(N d) pass, once per call) so the anchor of the whole selection does not depend on the
+     * backend's precision.
+     */
+    static int nearestToMean(FloatMatrix x) {
+        int n = x.rows();
+        int d = x.cols();
+        float[] data = x.data();
+        double[] mean = new double[d];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < d; j++) {
+                mean[j] += data[i * d + j];
+            }
+        }
+        for (int j = 0; j < d; j++) {
+            mean[j] /= n;
+        }
+        int best = 0;
+        double bestDistance = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < d; j++) {
+                double diff = data[i * d + j] - mean[j];
+                s += diff * diff;
+            }
+            if (s < bestDistance) {
+                best = i;
+                bestDistance = s;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * After the first group: if every uncovered row still has variance exactly 1, the kernel
+     * underflowed between every pair seen so far, the symptom of a length scale far below the
+     * data's distances (see the class comment).
+     */
+    private static void warnIfDegenerate(GpVarianceTracker tracker, BitSet covered,
+            double lengthScale) {
+        int n = tracker.size();
+        if (covered.cardinality() == n) {
+            return;
+        }
+        for (int i = covered.nextClearBit(0); i < n; i = covered.nextClearBit(i + 1)) {
+            if (tracker.variance(i) != 1.0) {
+                return;
+            }
+        }
+        LOG.warn("GP length scale l={} is far below the distances between rows: every posterior"
+                + " variance stays 1 and selection degenerates to index order; use the auto length"
+                + " scale (median heuristic)", lengthScale);
     }
 }
