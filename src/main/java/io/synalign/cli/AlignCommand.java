@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  * outputs are written atomically, all or none, after the engine succeeded.
  */
 @Command(name = "align", sortOptions = false, mixinStandardHelpOptions = true,
-        customSynopsis = {"Usage: synalign align --real-embeddings R.npy --synthetic-embeddings S.npy",
+        customSynopsis = {"synalign align --real-embeddings R.npy --synthetic-embeddings S.npy",
             "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Learn sampling weights for synthetic rows so that the weighted synthetic"
@@ -65,7 +65,7 @@ final class AlignCommand implements Callable<Integer> {
     Path real;
 
     @Option(names = "--synthetic-embeddings", required = true, paramLabel = "S.npy",
-            description = "Synthetic rows to weight: a 2-D float32/float64 .npy, n x d.")
+            description = "Synthetic rows to weight: a 2-D float32/float64 .npy file, n x d.")
     Path synthetic;
 
     @Option(names = "--out", required = true, paramLabel = "WEIGHTS.npy",
@@ -98,13 +98,13 @@ final class AlignCommand implements Callable<Integer> {
 
     @Option(names = "--tolerance", paramLabel = "T", converter = Converters.PositiveDouble.class,
             description = "Stop when the relative objective improvement falls below T."
-                    + " Default: ${DEFAULT-VALUE}.")
+                    + " Default: 1e-6.")
     double tolerance = AlignmentConfig.defaults().tolerance();
 
     @Option(names = "--max-weight-ratio", paramLabel = "B",
             converter = Converters.AtLeastOneDouble.class,
             description = "Weight cap: no synthetic row gets more than B times the uniform weight"
-                    + " 1/n (B >= 1; a value >= n disables the cap). Default: ${DEFAULT-VALUE}.")
+                    + " 1/n (B >= 1; a value >= n disables the cap). Default: 10.")
     double maxWeightRatio = AlignmentConfig.defaults().maxWeightRatio();
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
@@ -136,7 +136,8 @@ final class AlignCommand implements Callable<Integer> {
                 .withMethod(method).withFeatures(features).withIterations(iterations, tolerance)
                 .withMaxWeightRatio(maxWeightRatio).withMemoryBudget(memoryBudget.bytes())
                 .withSeed(seed);
-        new OutputTargets().add("--out", out).add("--summary", summary);
+        new OutputTargets().input("--real-embeddings", real).input("--synthetic-embeddings", synthetic)
+                .add("--out", out).add("--summary", summary);
         String backendName = common.checkedBackend();
 
         // Headers first: a dimension mismatch is reported before a large file is read.

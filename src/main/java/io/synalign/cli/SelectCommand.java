@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  * engine is called, and the outputs are written atomically after it succeeded.
  */
 @Command(name = "select", sortOptions = false, mixinStandardHelpOptions = true,
-        customSynopsis = {"Usage: synalign select --embeddings X.npy --count K --out PICKS.txt",
+        customSynopsis = {"synalign select --embeddings X.npy --count K --out PICKS.txt",
             "                       [--groups GROUPS.jsonl] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Pick K rows that explore the embedding space: each pick maximises the GP"
@@ -80,7 +80,7 @@ final class SelectCommand implements Callable<Integer> {
     Bandwidth lengthScale = SelectionConfig.defaults().lengthScale();
 
     @Option(names = "--noise", paramLabel = "S2", converter = Converters.NonNegativeDouble.class,
-            description = "GP observation noise variance s^2 >= 0. Default: ${DEFAULT-VALUE}.")
+            description = "GP observation noise variance s^2 >= 0. Default: 1e-6.")
     double noise = SelectionConfig.defaults().noise();
 
     @Option(names = "--first", paramLabel = "I", converter = Converters.NonNegativeInt.class,
@@ -117,7 +117,8 @@ final class SelectCommand implements Callable<Integer> {
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         SelectionConfig config = new SelectionConfig(lengthScale, noise,
                 first == null ? -1 : first, groupSize, seed);
-        new OutputTargets().add("--out", out).add("--groups", groups);
+        new OutputTargets().input("--embeddings", embeddings).add("--out", out)
+                .add("--groups", groups);
         String backendName = common.checkedBackend();
 
         NpyHeader header = NpyReader.inspectMatrix(embeddings);

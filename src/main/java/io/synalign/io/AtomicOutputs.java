@@ -14,6 +14,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Temporary files are created with the process's default permissions (not the 0600 of
  * {@link Files#createTempFile}), so the outputs get the same mode as any file the user creates.
+ * A JVM shutdown hook removes temporary files still pending when the process is stopped
+ * (Ctrl-C, SIGTERM) part-way through.
  */
 public final class AtomicOutputs implements AutoCloseable {
 
@@ -47,6 +51,21 @@ public final class AtomicOutputs implements AutoCloseable {
     }
 
     private record Staged(Path target, Path temp) {
+    }
+
+    /** Temporary files of every live instance, for the shutdown hook. */
+    private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : PENDING) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // Nothing more can be done while the JVM exits.
+                }
+            }
+        }, "synalign-temp-cleanup"));
     }
 
     private final List<Staged> staged = new ArrayList<>();
@@ -71,6 +90,7 @@ public final class AtomicOutputs implements AutoCloseable {
             throw new IllegalStateException("already committed");
         }
         Path temp = createTemp(target);
+        PENDING.add(temp);
         staged.add(new Staged(target, temp));
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
@@ -80,6 +100,7 @@ public final class AtomicOutputs implements AutoCloseable {
         } catch (IOException | RuntimeException | Error e) {
             staged.remove(staged.size() - 1);
             deleteQuietly(temp);
+            PENDING.remove(temp);
             throw e;
         }
     }
@@ -104,10 +125,16 @@ public final class AtomicOutputs implements AutoCloseable {
             for (Path p : moved) {
                 deleteQuietly(p);
             }
+            for (Staged s : staged) {
+                deleteQuietly(s.temp());
+                PENDING.remove(s.temp());
+            }
+            staged.clear();
             throw e;
         }
         committed = true;
         for (Staged s : staged) {
+            PENDING.remove(s.temp());
             syncDirectory(s.target());
         }
     }
@@ -118,6 +145,7 @@ public final class AtomicOutputs implements AutoCloseable {
         if (!committed) {
             for (Staged s : staged) {
                 deleteQuietly(s.temp());
+                PENDING.remove(s.temp());
             }
         }
         staged.clear();

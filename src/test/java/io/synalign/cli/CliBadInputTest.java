@@ -66,6 +66,7 @@ class CliBadInputTest {
         write(dir.resolve("empty_rows.npy"), file(dict("<f4", false, "(0, 3)"), new byte[0]));
         write(dir.resolve("empty_cols.npy"), file(dict("<f4", false, "(4, 0)"), new byte[0]));
         Files.createDirectory(dir.resolve("outdir"));
+        Files.createSymbolicLink(dir.resolve("link.npy"), dir.resolve("r.npy"));
         inputs = listing();
     }
 
@@ -167,6 +168,9 @@ class CliBadInputTest {
             bad("summary directory missing", with(ALIGN, "--summary", "@/nodir/s.json"), "s.json: output directory", "does not exist"),
             bad("out is a directory", with(ALIGN, "--out", "@/outdir"), "outdir: --out names a directory"),
             bad("out equals summary", with(ALIGN, "--summary", "@/w.npy"), "--out and --summary name the same file"),
+            bad("out overwrites an input", with(ALIGN, "--out", "@/s.npy"), "--out @/s.npy would overwrite the input given with --synthetic-embeddings"),
+            bad("summary overwrites an input", with(ALIGN, "--summary", "@/outdir/../r.npy"), "--summary", "would overwrite the input given with --real-embeddings"),
+            bad("out overwrites an input through a link", with(ALIGN, "--out", "@/link.npy"), "would overwrite the input given with --real-embeddings"),
             // select
             bad("select: missing file", with(SELECT, "--embeddings", "@/gone.npy"), "gone.npy: file not found"),
             bad("select: NaN", with(SELECT, "--embeddings", "@/nan.npy"), "nan.npy: array has NaN at row 2, column 1"),
@@ -184,6 +188,7 @@ class CliBadInputTest {
             bad("select: group size zero", with(SELECT, "--group-size", "0"), "--group-size", "got 0"),
             bad("select: groups directory missing", with(SELECT, "--groups", "@/nodir/g.jsonl"), "g.jsonl: output directory", "does not exist"),
             bad("select: out equals groups", with(SELECT, "--groups", "@/picks.txt"), "--out and --groups name the same file"),
+            bad("select: groups overwrite the input", with(SELECT, "--groups", "@/./r.npy"), "would overwrite the input given with --embeddings"),
             // the command itself
             bad("no command", new String[0], "missing command: align or select"),
             bad("unknown command", new String[] {"allign"}, "allign"));
@@ -208,6 +213,17 @@ class CliBadInputTest {
         }
         assertFalse(line.contains("Exception"), line);
         assertEquals("", run.out());
+        assertEquals(0, engineCalls.get(), "the engine was called");
+        assertEquals(inputs, listing(), "outputs or temporary files were left behind");
+
+        // The same through a bare `new CommandLine(new SynAlignCommand())`: still exit 2 and
+        // nothing written. Input errors read the same; picocli's own usage errors there come
+        // with the usage text instead of the one-line form.
+        Cli.Run bare = Cli.runBare(this::countEngineCalls, expand(args));
+        assertEquals(ExitCodes.BAD_INPUT, bare.status(), bare.toString());
+        if (!line.contains("(see '")) {
+            assertEquals(List.of(line), bare.errLines());
+        }
         assertEquals(0, engineCalls.get(), "the engine was called");
         assertEquals(inputs, listing(), "outputs or temporary files were left behind");
     }
@@ -245,7 +261,7 @@ class CliBadInputTest {
         assertEquals(0, help.status());
         assertTrue(help.out().contains("--max-weight-ratio"), help.out());
         assertTrue(help.out().contains("no synthetic row gets more than B"), help.out());
-        assertTrue(help.out().contains("Default: 10.0"), help.out());
+        assertTrue(help.out().contains("Default: 10."), help.out());
         assertTrue(help.out().contains("Default: 2GiB"), help.out());
         Cli.Run version = Cli.run(cl -> { }, "--version");
         assertEquals(0, version.status());

@@ -165,4 +165,43 @@ class AtomicOutputsTest {
             assertThrows(IllegalStateException.class, () -> outs.stage(dir.resolve("y"), out -> { }));
         }
     }
+
+    private Process child(String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), InterruptedWriteMain.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    private static void awaitHalfWritten(Process p) throws IOException {
+        java.io.BufferedReader r = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        StringBuilder seen = new StringBuilder();
+        while ((line = r.readLine()) != null) {
+            if (line.equals("half written")) {
+                return;
+            }
+            seen.append(line).append('\n');
+        }
+        throw new AssertionError("child ended before writing: " + seen);
+    }
+
+    @Test
+    void terminatedProcessLeavesNoTemporaryFile() throws Exception {
+        Path target = dir.resolve("w.npy");
+        Process p = child(target.toString());
+        awaitHalfWritten(p);
+        assertEquals(1, listing().size(), "the temporary file exists while writing");
+        p.destroy(); // SIGTERM, as from kill or a closing terminal
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(Set.of(), listing());
+
+        Process q = child(target.toString(), "exit");
+        awaitHalfWritten(q);
+        assertTrue(q.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(3, q.exitValue());
+        assertEquals(Set.of(), listing());
+    }
 }
