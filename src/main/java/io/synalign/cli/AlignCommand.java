@@ -1,0 +1,191 @@
+package io.synalign.cli;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.io.AtomicOutputs;
+import io.synalign.io.NpyHeader;
+import io.synalign.io.NpyReader;
+import io.synalign.io.NpyWriter;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synalign align}: learns one sampling weight per synthetic row so that the weighted
+ * synthetic set matches the real set in MMD (synthetic distribution alignment, "Few-shot LLM
+ * Synthetic Data with Distribution Matching", WWW 2025), and writes the weights as a float64
+ * {@code .npy}.
+ *
+ * <p>Order of work: option values are validated while parsing; then the output paths, the
+ * backend name and both input headers (dtype, rank, emptiness, length, matching dimensions) are
+ * checked; then both inputs are read (finite values); only then is the engine called. The
+ * outputs are written atomically, all or none, after the engine succeeded.
+ */
+@Command(name = "align", sortOptions = false, mixinStandardHelpOptions = true,
+        customSynopsis = {"synalign align --real-embeddings R.npy --synthetic-embeddings S.npy",
+            "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]"},
+        versionProvider = VersionProvider.class,
+        description = {"Learn sampling weights for synthetic rows so that the weighted synthetic"
+                + " set matches the real set in MMD (RBF kernel exp(-||x-y||^2 / (2 sigma^2))).",
+            "Writes one float64 weight per synthetic row, in input order, non-negative, summing"
+                + " to 1."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
+            "2:bad input (usage, option value or input file)"})
+final class AlignCommand implements Callable<Integer> {
+
+    /** The engine call, replaceable in tests. */
+    @FunctionalInterface
+    interface Learner {
+        AlignmentResult fit(KernelBackend backend, AlignmentConfig config, FloatMatrix real,
+                FloatMatrix synthetic, ProgressListener progress);
+    }
+
+    Learner learner = (backend, config, real, synthetic, progress) ->
+            new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--real-embeddings", required = true, paramLabel = "R.npy",
+            description = "Real rows: a 2-D float32/float64 .npy, m x d.")
+    Path real;
+
+    @Option(names = "--synthetic-embeddings", required = true, paramLabel = "S.npy",
+            description = "Synthetic rows to weight: a 2-D float32/float64 .npy file, n x d.")
+    Path synthetic;
+
+    @Option(names = "--out", required = true, paramLabel = "WEIGHTS.npy",
+            description = "Where to write the n weights (1-D float64 .npy).")
+    Path out;
+
+    @Option(names = "--summary", paramLabel = "SUMMARY.json",
+            description = "Also write a JSON summary (MMD^2 before/after, ESS, method, ...).")
+    Path summary;
+
+    @Option(names = "--bandwidth", paramLabel = "auto|SIGMA",
+            converter = Converters.BandwidthConverter.class,
+            description = "RBF bandwidth sigma > 0, or auto: the median pairwise distance of a"
+                    + " seeded sample of R and S. Default: ${DEFAULT-VALUE}.")
+    Bandwidth bandwidth = AlignmentConfig.defaults().bandwidth();
+
+    @Option(names = "--method", paramLabel = "METHOD", converter = Converters.MethodConverter.class,
+            description = "auto, exact (keep K_SS; O(n^2) memory), tiled (recompute K_SS in"
+                    + " tiles), rff (random Fourier features), nystrom (landmarks). auto picks"
+                    + " exact when K_SS fits --memory-budget. Default: auto.")
+    AlignmentMethod method = AlignmentConfig.defaults().method();
+
+    @Option(names = "--features", paramLabel = "D", converter = Converters.PositiveInt.class,
+            description = "Random features (rff) or landmarks (nystrom). Default: ${DEFAULT-VALUE}.")
+    int features = AlignmentConfig.defaults().features();
+
+    @Option(names = "--iterations", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Optimiser iteration cap. Default: ${DEFAULT-VALUE}.")
+    int iterations = AlignmentConfig.defaults().maxIterations();
+
+    @Option(names = "--tolerance", paramLabel = "T", converter = Converters.PositiveDouble.class,
+            description = "Stop when the relative objective improvement falls below T."
+                    + " Default: 1e-6.")
+    double tolerance = AlignmentConfig.defaults().tolerance();
+
+    @Option(names = "--max-weight-ratio", paramLabel = "B",
+            converter = Converters.AtLeastOneDouble.class,
+            description = "Weight cap: no synthetic row gets more than B times the uniform weight"
+                    + " 1/n (B >= 1; a value >= n disables the cap). Default: 10.")
+    double maxWeightRatio = AlignmentConfig.defaults().maxWeightRatio();
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            converter = Converters.ByteSizeConverter.class,
+            description = "Largest kernel matrix exact (and auto) may keep in memory, e.g. 512MB,"
+                    + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20). Default: ${DEFAULT-VALUE}.")
+    ByteSize memoryBudget = new ByteSize(AlignmentConfig.defaults().memoryBudgetBytes());
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seeds the bandwidth sample and the random features."
+                    + " Default: ${DEFAULT-VALUE}.")
+    long seed = AlignmentConfig.defaults().seed();
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(spec.commandLine().getOut(), err);
+        } catch (Throwable t) {
+            return CliErrors.report(t, err, common.verbose);
+        }
+    }
+
+    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
+        AlignmentConfig config = AlignmentConfig.defaults().withBandwidth(bandwidth)
+                .withMethod(method).withFeatures(features).withIterations(iterations, tolerance)
+                .withMaxWeightRatio(maxWeightRatio).withMemoryBudget(memoryBudget.bytes())
+                .withSeed(seed);
+        new OutputTargets().input("--real-embeddings", real).input("--synthetic-embeddings", synthetic)
+                .add("--out", out).add("--summary", summary);
+        String backendName = common.checkedBackend();
+
+        // Headers first: a dimension mismatch is reported before a large file is read.
+        NpyHeader realHeader = NpyReader.inspectMatrix(real);
+        NpyHeader syntheticHeader = NpyReader.inspectMatrix(synthetic);
+        if (realHeader.shape()[1] != syntheticHeader.shape()[1]) {
+            throw new IllegalArgumentException("dimension mismatch: " + real + " has shape "
+                    + realHeader.shapeText() + " but " + synthetic + " has shape "
+                    + syntheticHeader.shapeText() + "; both need the same number of columns");
+        }
+        FloatMatrix r = NpyReader.readMatrix(real);
+        FloatMatrix s = NpyReader.readMatrix(synthetic);
+
+        AlignmentResult result;
+        try (KernelBackend backend = KernelBackends.create(backendName);
+                StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+            result = learner.fit(backend, config, r, s, progress);
+        }
+        ResultChecks.checkWeights(result.weights(), s.rows());
+
+        AlignmentSummary json = AlignmentSummary.of(real, synthetic, r.rows(), s.rows(), r.cols(),
+                config, result);
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(out, o -> NpyWriter.writeVector(o, result.weights()));
+            if (summary != null) {
+                outputs.stage(summary, o -> Json.writePretty(o, json));
+            }
+            outputs.commit();
+        }
+        printSummary(stdout, json, result);
+        return ExitCodes.OK;
+    }
+
+    private void printSummary(PrintWriter stdout, AlignmentSummary s, AlignmentResult r) {
+        String reduction = s.mmd2Reduction() == null ? "n/a"
+                : String.format(Locale.ROOT, "%.1f%% lower", 100 * s.mmd2Reduction());
+        stdout.printf(Locale.ROOT, "MMD^2 (%s): %s uniform -> %s weighted (%s)%n",
+                r.mmdEstimator(), Numbers.short4(r.mmd2Uniform()),
+                Numbers.short4(r.mmd2Weighted()), reduction);
+        stdout.printf(Locale.ROOT, "effective sample size: %.1f of %d synthetic rows (%.1f%%)%n",
+                r.effectiveSampleSize(), s.nSynthetic(),
+                100 * r.effectiveSampleSize() / s.nSynthetic());
+        stdout.printf(Locale.ROOT, "method: %s, backend: %s, bandwidth: %s%s%n",
+                r.method().cliName(), r.backend(), Numbers.short4(r.bandwidth()),
+                s.bandwidthAuto() ? " (median heuristic)" : "");
+        stdout.printf(Locale.ROOT, "iterations: %d (%s), %.2f s%n", r.iterations(),
+                r.converged() ? "converged" : "not converged: iteration cap reached", r.seconds());
+        stdout.println("wrote " + out + (summary == null ? "" : " and " + summary));
+        stdout.flush();
+    }
+}

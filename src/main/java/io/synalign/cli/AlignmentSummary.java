@@ -1,0 +1,60 @@
+package io.synalign.cli;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentResult;
+import java.nio.file.Path;
+
+/**
+ * The {@code --summary} JSON of {@code synalign align}: what went in (sizes, settings) and what
+ * came out (MMD^2 before and after, effective sample size, method, backend, time).
+ * {@code mmd2_reduction} is {@code 1 - mmd2_weighted / mmd2_uniform}, null when the uniform
+ * MMD^2 is not positive.
+ */
+@JsonPropertyOrder(alphabetic = false)
+record AlignmentSummary(
+        @JsonProperty("synalign_version") String synalignVersion,
+        @JsonProperty("real_embeddings") String realEmbeddings,
+        @JsonProperty("synthetic_embeddings") String syntheticEmbeddings,
+        @JsonProperty("n_real") int nReal,
+        @JsonProperty("n_synthetic") int nSynthetic,
+        @JsonProperty("dim") int dim,
+        @JsonProperty("bandwidth") double bandwidth,
+        @JsonProperty("bandwidth_auto") boolean bandwidthAuto,
+        @JsonProperty("mmd2_uniform") double mmd2Uniform,
+        @JsonProperty("mmd2_weighted") double mmd2Weighted,
+        @JsonProperty("mmd2_reduction") Double mmd2Reduction,
+        @JsonProperty("mmd_estimator") String mmdEstimator,
+        @JsonProperty("iterations") int iterations,
+        @JsonProperty("max_iterations") int maxIterations,
+        @JsonProperty("tolerance") double tolerance,
+        @JsonProperty("converged") boolean converged,
+        @JsonProperty("effective_sample_size") double effectiveSampleSize,
+        @JsonProperty("method") String method,
+        @JsonProperty("method_requested") String methodRequested,
+        @JsonProperty("features") int features,
+        @JsonProperty("memory_budget_bytes") long memoryBudgetBytes,
+        @JsonProperty("max_weight_ratio") double maxWeightRatio,
+        @JsonProperty("backend") String backend,
+        @JsonProperty("seed") long seed,
+        @JsonProperty("seconds") double seconds) {
+
+    static AlignmentSummary of(Path real, Path synthetic, int nReal, int nSynthetic, int dim,
+            AlignmentConfig config, AlignmentResult result) {
+        return new AlignmentSummary(VersionProvider.version(), real.toString(), synthetic.toString(),
+                nReal, nSynthetic, dim, result.bandwidth(), config.bandwidth().isAuto(),
+                result.mmd2Uniform(), result.mmd2Weighted(),
+                reduction(result.mmd2Uniform(), result.mmd2Weighted()), result.mmdEstimator(),
+                result.iterations(), config.maxIterations(), config.tolerance(),
+                result.converged(), result.effectiveSampleSize(), result.method().cliName(),
+                config.method().cliName(), config.features(), config.memoryBudgetBytes(),
+                config.maxWeightRatio(), result.backend(), config.seed(), result.seconds());
+    }
+
+    /** Relative MMD^2 reduction, or null when there was nothing to reduce. */
+    static Double reduction(double uniform, double weighted) {
+        return uniform > 0 && Double.isFinite(uniform) && Double.isFinite(weighted)
+                ? 1 - weighted / uniform : null;
+    }
+}

@@ -1,0 +1,78 @@
+package io.synalign.cli;
+
+import io.synalign.io.InputException;
+import io.synalign.kernels.BackendUnavailableException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+
+/**
+ * Turns a failure into one line on stderr and an exit status. Bad input (an
+ * {@link InputException}, an {@link IllegalArgumentException} from option checks or the engine,
+ * an unavailable {@code --backend}) exits with {@link ExitCodes#BAD_INPUT}; anything else with
+ * {@link ExitCodes#FAILURE}. The stack trace follows only with {@code --verbose}.
+ */
+final class CliErrors {
+
+    static final String PREFIX = "synalign: error: ";
+
+    private CliErrors() {
+    }
+
+    /** Prints the error line (and, if {@code verbose}, the stack trace); returns the exit status. */
+    static int report(Throwable t, PrintWriter err, boolean verbose) {
+        int status = exitCode(t);
+        err.println(PREFIX + message(t, verbose));
+        if (verbose) {
+            t.printStackTrace(err);
+        }
+        err.flush();
+        return status;
+    }
+
+    static int exitCode(Throwable t) {
+        if (t instanceof InputException || t instanceof IllegalArgumentException
+                || t instanceof BackendUnavailableException) {
+            return ExitCodes.BAD_INPUT;
+        }
+        return ExitCodes.FAILURE;
+    }
+
+    /** The one-line message for {@code t}. */
+    static String message(Throwable t, boolean verbose) {
+        String text;
+        if (t instanceof InputException || t instanceof IllegalArgumentException
+                || t instanceof BackendUnavailableException) {
+            text = t.getMessage();
+        } else if (t instanceof OutOfMemoryError) {
+            text = "out of memory (" + t.getMessage() + "); give the JVM more with"
+                    + " SYNALIGN_JAVA_OPTS=-Xmx..., or choose a lighter --method (rff, nystrom, tiled)";
+        } else if (t instanceof UncheckedIOException u) {
+            text = ioMessage(u.getCause());
+        } else if (t instanceof IOException io) {
+            text = ioMessage(io);
+        } else {
+            text = "unexpected " + t.getClass().getSimpleName()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage())
+                    + (verbose ? "" : " (run with --verbose for the stack trace)");
+        }
+        return oneLine(text == null ? t.getClass().getSimpleName() : text);
+    }
+
+    private static String ioMessage(IOException e) {
+        if (e instanceof AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof FileSystemException f && f.getFile() != null) {
+            return f.getFile() + ": " + (f.getReason() == null ? f.getClass().getSimpleName() : f.getReason());
+        }
+        return "I/O error: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+    }
+
+    /** Collapses line breaks so that every error is exactly one line. */
+    static String oneLine(String s) {
+        return s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
+}

@@ -1,0 +1,42 @@
+package io.synalign.cli;
+
+import io.synalign.kernels.KernelBackends;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** Options every subcommand shares: the kernel backend and how much to say on stderr. */
+final class CommonOptions {
+
+    @Option(names = "--backend", paramLabel = "NAME",
+            description = "Kernel backend: auto (the fastest one that can run here), nd4j (ND4J"
+                    + " CPU, float32) or reference (plain Java, float64 accumulation; slow, for"
+                    + " checking). Default: ${DEFAULT-VALUE}.")
+    String backend = KernelBackends.AUTO;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress line on stderr.")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "Log backend choice and engine details on stderr, and print the stack"
+                    + " trace with an error.")
+    boolean verbose;
+
+    /**
+     * The backend name, lower-cased.
+     *
+     * @throws IllegalArgumentException naming the value when no provider has that name
+     */
+    String checkedBackend() {
+        String wanted = backend.strip().toLowerCase(Locale.ROOT);
+        List<String> known = new ArrayList<>();
+        known.add(KernelBackends.AUTO);
+        known.addAll(KernelBackends.names());
+        if (!known.contains(wanted)) {
+            throw new IllegalArgumentException("unknown backend '" + backend + "' (known: "
+                    + String.join(", ", known) + ")");
+        }
+        return wanted;
+    }
+}

@@ -1,0 +1,30 @@
+package io.synalign.cli;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** The one Jackson mapper of the CLI: UTF-8, pretty for summaries, compact for JSON lines. */
+final class Json {
+
+    static final ObjectMapper MAPPER = new ObjectMapper()
+            .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+
+    private Json() {
+    }
+
+    /** Writes {@code value} indented, followed by a newline. */
+    static void writePretty(OutputStream out, Object value) throws IOException {
+        MAPPER.writer(SerializationFeature.INDENT_OUTPUT).writeValue(out, value);
+        out.write('\n');
+    }
+
+    /** One compact JSON document on one line, newline-terminated. */
+    static void writeLine(OutputStream out, Object value) throws IOException {
+        out.write(MAPPER.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));
+        out.write('\n');
+    }
+}

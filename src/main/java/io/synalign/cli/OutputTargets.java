@@ -1,0 +1,74 @@
+package io.synalign.cli;
+
+import io.synalign.io.InputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Checks output paths before any computation, so that a long run never ends in "directory does
+ * not exist": the parent directory must exist and be writable, the path must not be a directory,
+ * no two options may name the same file, and no output may overwrite an input.
+ */
+final class OutputTargets {
+
+    private final Map<Path, String> inputs = new LinkedHashMap<>();
+    private final Map<Path, String> outputs = new LinkedHashMap<>();
+
+    /** Registers an input file, so that no output may replace it. */
+    OutputTargets input(String option, Path file) {
+        inputs.put(file.toAbsolutePath().normalize(), option);
+        return this;
+    }
+
+    /**
+     * Checks one output; {@code null} (an option not given) is skipped.
+     *
+     * @param option the option that named it, for messages, e.g. {@code --out}
+     * @throws InputException naming the path when it cannot be written
+     * @throws IllegalArgumentException when another option already names the same file
+     */
+    OutputTargets add(String option, Path target) {
+        if (target == null) {
+            return this;
+        }
+        Path abs = target.toAbsolutePath().normalize();
+        String previous = outputs.putIfAbsent(abs, option);
+        if (previous != null) {
+            throw new IllegalArgumentException(previous + " and " + option + " name the same file "
+                    + target);
+        }
+        for (Map.Entry<Path, String> in : inputs.entrySet()) {
+            if (sameFile(abs, in.getKey())) {
+                throw new IllegalArgumentException(option + " " + target + " would overwrite the"
+                        + " input given with " + in.getValue());
+            }
+        }
+        if (Files.isDirectory(abs)) {
+            throw new InputException(target, option + " names a directory; give a file name");
+        }
+        Path dir = abs.getParent();
+        Path shown = target.getParent() == null ? Path.of(".") : target.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new InputException(target, "output directory " + shown + " does not exist");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new InputException(target, "output directory " + shown + " is not writable");
+        }
+        return this;
+    }
+
+    /** Equal paths, or two existing paths that reach one file (links, different spellings). */
+    private static boolean sameFile(Path a, Path b) {
+        if (a.equals(b)) {
+            return true;
+        }
+        try {
+            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.synalign.cli;
+
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.MissingParameterException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
+
+/**
+ * The {@code synalign} command: distribution matching for few-shot LLM synthetic data.
+ * Subcommands {@link AlignCommand align} (MMD sampling weights for synthetic rows) and
+ * {@link SelectCommand select} (GP exploration-aware selection).
+ *
+ * <p>Exit status 0 on success, 2 on bad input (usage errors, invalid option values, unusable
+ * input files; one line on stderr), 1 on any other failure. Use {@link #newCommandLine()} to run
+ * it in-process with the same error reporting as {@link #main}.
+ */
+@Command(name = "synalign", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = {"Distribution matching for few-shot LLM synthetic data.",
+            "  align   learn MMD sampling weights that make synthetic rows match real rows",
+            "  select  pick rows that explore the embedding space (GP posterior variance)",
+            "Run 'synalign COMMAND --help' for a command's options."},
+        subcommands = {AlignCommand.class, SelectCommand.class},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
+            "2:bad input (usage, option value or input file)"})
+public final class SynAlignCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    /** Without a subcommand there is nothing to do: a usage error. */
+    @Override
+    public Integer call() {
+        throw new ParameterException(spec.commandLine(), "missing command: align or select");
+    }
+
+    /**
+     * A command line with one-line usage errors (exit 2) and one-line reports of anything that
+     * escapes a subcommand. Output and error writers can be replaced with {@code setOut}/
+     * {@code setErr} before {@code execute}.
+     */
+    public static CommandLine newCommandLine() {
+        CommandLine cl = new CommandLine(new SynAlignCommand());
+        cl.setParameterExceptionHandler(SynAlignCommand::usageError);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
+                CliErrors.report(ex, cmd.getErr(), false));
+        return cl;
+    }
+
+    public static void main(String[] args) {
+        configureLogging(args);
+        System.exit(newCommandLine().execute(args));
+    }
+
+    /** Prints a picocli usage error as one line, with a hint where to look, and returns 2. */
+    static int usageError(ParameterException ex, String[] args) {
+        CommandLine cmd = ex.getCommandLine();
+        if (ex instanceof MissingParameterException && !cmd.getUnmatchedArguments().isEmpty()) {
+            // picocli checks required options before unknown ones, but a misspelt option is the
+            // likelier cause of both.
+            ex = new UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
+        }
+        PrintWriter err = cmd.getErr();
+        StringBuilder line = new StringBuilder(CliErrors.PREFIX)
+                .append(CliErrors.oneLine(String.valueOf(ex.getMessage())));
+        if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+            line.append("; did you mean ").append(String.join(" or ", u.getSuggestions())).append('?');
+        }
+        line.append(" (see '").append(cmd.getCommandSpec().qualifiedName()).append(" --help')");
+        err.println(line);
+        err.flush();
+        return ExitCodes.BAD_INPUT;
+    }
+
+    /**
+     * slf4j-simple reads its level once, at the first log call, so {@code --verbose} must be
+     * seen before anything logs.
+     */
+    private static void configureLogging(String[] args) {
+        for (String a : args) {
+            if (a.equals("--")) {
+                break;
+            }
+            if (a.equals("-v") || a.equals("--verbose")) {
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "info");
+            }
+        }
+    }
+}

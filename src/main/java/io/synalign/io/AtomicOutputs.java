@@ -1,0 +1,219 @@
+package io.synalign.io;
+
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes one or several output files so that each appears complete or not at all.
+ *
+ * <p>Each {@link #stage staged} file is written to a hidden temporary file in the target's own
+ * directory ({@code .NAME.RANDOM.tmp}, so the final rename never crosses a file system), flushed
+ * and {@code fsync}ed. {@link #commit()} then renames every temporary file over its target with
+ * {@link StandardCopyOption#ATOMIC_MOVE} (replacing an existing file) and fsyncs the directory.
+ * Closing without a successful commit deletes the temporary files, so a failure while computing
+ * or writing leaves no target and no temporary file behind, and an existing target is replaced
+ * only on success.
+ *
+ * <p>With several outputs, all are staged before any is renamed. Should a rename fail part-way
+ * (it practically cannot once staging succeeded: same directory, no data to copy), the targets
+ * already renamed in this commit are deleted too, so that no half set of outputs is left.
+ *
+ * <p>Temporary files are created with the process's default permissions (not the 0600 of
+ * {@link Files#createTempFile}), so the outputs get the same mode as any file the user creates.
+ * A JVM shutdown hook removes temporary files still pending when the process is stopped
+ * (Ctrl-C, SIGTERM) part-way through.
+ */
+public final class AtomicOutputs implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AtomicOutputs.class);
+
+    /** Writes a file's content; the stream is buffered and closed by the caller. */
+    @FunctionalInterface
+    public interface Body {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    private record Staged(Path target, Path temp) {
+    }
+
+    /** Temporary files of every live instance, for the shutdown hook. */
+    private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : PENDING) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    // Nothing more can be done while the JVM exits.
+                }
+            }
+        }, "synalign-temp-cleanup"));
+    }
+
+    private final List<Staged> staged = new ArrayList<>();
+    private boolean committed;
+
+    /** Writes {@code body} to {@code target} atomically. */
+    public static void writeAtomically(Path target, Body body) throws IOException {
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(target, body);
+            outputs.commit();
+        }
+    }
+
+    /**
+     * Writes {@code body} to a temporary file beside {@code target} and fsyncs it. Nothing is
+     * visible at {@code target} until {@link #commit()}.
+     *
+     * @throws IOException when the body or the write fails; the temporary file is then gone
+     */
+    public void stage(Path target, Body body) throws IOException {
+        if (committed) {
+            throw new IllegalStateException("already committed");
+        }
+        Path temp = createTemp(target);
+        PENDING.add(temp);
+        staged.add(new Staged(target, temp));
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
+                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+            body.writeTo(new UnclosableStream(out));
+            out.flush();
+            ch.force(true);
+        } catch (IOException | RuntimeException | Error e) {
+            staged.remove(staged.size() - 1);
+            deleteQuietly(temp);
+            PENDING.remove(temp);
+            throw e;
+        }
+    }
+
+    /**
+     * Renames every staged file over its target.
+     *
+     * @throws IOException when a rename fails; every target renamed by this call is then deleted
+     *     and every temporary file removed
+     */
+    public void commit() throws IOException {
+        if (committed) {
+            throw new IllegalStateException("already committed");
+        }
+        List<Path> moved = new ArrayList<>();
+        try {
+            for (Staged s : staged) {
+                move(s.temp(), s.target());
+                moved.add(s.target());
+            }
+        } catch (IOException | RuntimeException e) {
+            for (Path p : moved) {
+                deleteQuietly(p);
+            }
+            for (Staged s : staged) {
+                deleteQuietly(s.temp());
+                PENDING.remove(s.temp());
+            }
+            staged.clear();
+            throw e;
+        }
+        committed = true;
+        for (Staged s : staged) {
+            PENDING.remove(s.temp());
+            syncDirectory(s.target());
+        }
+    }
+
+    /** Deletes the temporary files of an uncommitted set; a no-op after {@link #commit()}. */
+    @Override
+    public void close() {
+        if (!committed) {
+            for (Staged s : staged) {
+                deleteQuietly(s.temp());
+                PENDING.remove(s.temp());
+            }
+        }
+        staged.clear();
+    }
+
+    /** Lets a body close its stream (Jackson does) without closing the channel before fsync. */
+    private static final class UnclosableStream extends FilterOutputStream {
+        UnclosableStream(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            out.flush();
+        }
+    }
+
+    private static Path createTemp(Path target) throws IOException {
+        Path abs = target.toAbsolutePath();
+        Path dir = abs.getParent();
+        String name = abs.getFileName().toString();
+        for (int attempt = 0; ; attempt++) {
+            Path temp = dir.resolve("." + name + "." + Long.toUnsignedString(
+                    ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
+            try {
+                // CREATE_NEW with default attributes: the umask decides the mode, as for any file.
+                Files.newByteChannel(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)
+                        .close();
+                return temp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            // Same directory, so only exotic file systems get here; a plain rename is the best left.
+            LOG.debug("atomic move unsupported for {}, falling back to a plain rename", target);
+            Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Makes the rename durable; not every platform can open a directory, hence best effort. */
+    private static void syncDirectory(Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            LOG.debug("could not fsync directory {}: {}", dir, e.toString());
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.warn("could not delete {}: {}", p, e.toString());
+        }
+    }
+}

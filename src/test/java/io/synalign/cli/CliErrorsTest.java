@@ -1,0 +1,61 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.io.InputException;
+import io.synalign.kernels.BackendUnavailableException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class CliErrorsTest {
+
+    private static String[] report(Throwable t, boolean verbose, int expectedStatus) {
+        StringWriter s = new StringWriter();
+        assertEquals(expectedStatus, CliErrors.report(t, new PrintWriter(s), verbose));
+        return s.toString().split("\n");
+    }
+
+    @Test
+    void badInputExitsTwoWithItsMessage() {
+        String[] lines = report(new InputException(Path.of("R.npy"), "array has NaN at row 3, column 7"),
+                false, 2);
+        assertEquals(1, lines.length);
+        assertEquals("synalign: error: R.npy: array has NaN at row 3, column 7", lines[0]);
+        assertEquals("synalign: error: bandwidth must be > 0, got -1",
+                report(new IllegalArgumentException("bandwidth must be > 0, got -1"), false, 2)[0]);
+        assertEquals("synalign: error: backend 'nd4j' is unavailable: no natives",
+                report(new BackendUnavailableException("backend 'nd4j' is unavailable: no natives"),
+                        false, 2)[0]);
+    }
+
+    @Test
+    void otherFailuresExitOneOnOneLine() {
+        String[] lines = report(new UnsupportedOperationException("not\nimplemented yet"), false, 1);
+        assertEquals(1, lines.length);
+        assertEquals("synalign: error: unexpected UnsupportedOperationException: not implemented yet"
+                + " (run with --verbose for the stack trace)", lines[0]);
+        assertEquals("synalign: error: I/O error: No space left on device",
+                report(new IOException("No space left on device"), false, 1)[0]);
+        assertEquals("synalign: error: out/w.npy: permission denied",
+                report(new AccessDeniedException("out/w.npy"), false, 1)[0]);
+        assertTrue(report(new OutOfMemoryError("Java heap space"), false, 1)[0]
+                .contains("SYNALIGN_JAVA_OPTS"));
+        assertEquals("synalign: error: unexpected NullPointerException (run with --verbose for"
+                + " the stack trace)", report(new NullPointerException(), false, 1)[0]);
+    }
+
+    @Test
+    void verboseAddsTheStackTrace() {
+        String[] lines = report(new IllegalStateException("bug"), true, 1);
+        assertEquals("synalign: error: unexpected IllegalStateException: bug", lines[0]);
+        assertTrue(lines.length > 2);
+        assertTrue(lines[2].contains("at io.synalign.cli.CliErrorsTest"), lines[2]);
+        assertFalse(report(new IllegalStateException("bug"), false, 1).length > 1);
+    }
+}

@@ -1,0 +1,56 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.exploration.SelectionConfig;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The help texts state the engine's real defaults, including those written out by hand. */
+class HelpTextTest {
+
+    private static final Pattern DEFAULT = Pattern.compile("Default: (\\S+?)\\.?$");
+
+    private static String statedDefault(String command, String option) {
+        CommandLine sub = SynAlignCommand.newCommandLine().getSubcommands().get(command);
+        String description = String.join(" ", sub.getCommandSpec().findOption(option).description());
+        String rendered = description.replace("${DEFAULT-VALUE}",
+                sub.getCommandSpec().findOption(option).defaultValueString());
+        Matcher m = DEFAULT.matcher(rendered);
+        assertTrue(m.find(), rendered);
+        return m.group(1);
+    }
+
+    @Test
+    void alignDefaults() {
+        AlignmentConfig d = AlignmentConfig.defaults();
+        assertEquals(d.tolerance(), Double.parseDouble(statedDefault("align", "--tolerance")));
+        assertEquals(d.maxWeightRatio(), Double.parseDouble(statedDefault("align", "--max-weight-ratio")));
+        assertEquals(d.features(), Integer.parseInt(statedDefault("align", "--features")));
+        assertEquals(d.maxIterations(), Integer.parseInt(statedDefault("align", "--iterations")));
+        assertEquals(d.memoryBudgetBytes(), ByteSize.parse(statedDefault("align", "--memory-budget")).bytes());
+        assertEquals(d.seed(), Long.parseLong(statedDefault("align", "--seed")));
+        assertEquals("auto", statedDefault("align", "--bandwidth"));
+    }
+
+    @Test
+    void selectDefaults() {
+        SelectionConfig d = SelectionConfig.defaults();
+        assertEquals(d.noise(), Double.parseDouble(statedDefault("select", "--noise")));
+        assertEquals(d.groupSize(), Integer.parseInt(statedDefault("select", "--group-size")));
+        assertEquals(d.seed(), Long.parseLong(statedDefault("select", "--seed")));
+        assertEquals("auto", statedDefault("select", "--length-scale"));
+    }
+
+    @Test
+    void usageStartsWithTheSynopsisOnce() {
+        String help = SynAlignCommand.newCommandLine().getSubcommands().get("align").getUsageMessage();
+        assertTrue(help.startsWith("Usage: synalign align --real-embeddings R.npy"), help);
+        assertFalse(help.contains("Usage: Usage:"), help);
+    }
+}

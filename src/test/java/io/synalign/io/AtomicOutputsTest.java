@@ -1,0 +1,207 @@
+package io.synalign.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AtomicOutputsTest {
+
+    @TempDir
+    Path dir;
+
+    private Set<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void writesTheContentAndLeavesNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("out.bin");
+        byte[] big = new byte[300_000];
+        for (int i = 0; i < big.length; i++) {
+            big[i] = (byte) (i * 31);
+        }
+        AtomicOutputs.writeAtomically(target, out -> out.write(big));
+        assertArrayEquals(big, Files.readAllBytes(target));
+        assertEquals(Set.of("out.bin"), listing());
+    }
+
+    @Test
+    void failureMidWriteLeavesNeitherTargetNorTemporaryFile() throws IOException {
+        Path target = dir.resolve("w.npy");
+        IOException boom = new IOException("disk full");
+        IOException thrown = assertThrows(IOException.class, () -> AtomicOutputs.writeAtomically(
+                target, out -> {
+                    out.write(new byte[200_000]); // more than the buffer: bytes reach the temp file
+                    throw boom;
+                }));
+        assertSame(boom, thrown);
+        assertFalse(Files.exists(target));
+        assertEquals(Set.of(), listing());
+
+        assertThrows(IllegalStateException.class, () -> AtomicOutputs.writeAtomically(target, out -> {
+            out.write(1);
+            throw new IllegalStateException("bug");
+        }));
+        assertEquals(Set.of(), listing());
+    }
+
+    @Test
+    void existingTargetIsReplacedOnlyOnSuccess() throws IOException {
+        Path target = dir.resolve("summary.json");
+        Files.write(target, bytes("old"));
+        assertThrows(IOException.class, () -> AtomicOutputs.writeAtomically(target, out -> {
+            out.write(bytes("new but incomplete"));
+            throw new IOException("interrupted");
+        }));
+        assertEquals("old", Files.readString(target));
+        assertEquals(Set.of("summary.json"), listing());
+
+        AtomicOutputs.writeAtomically(target, out -> out.write(bytes("new")));
+        assertEquals("new", Files.readString(target));
+        assertEquals(Set.of("summary.json"), listing());
+    }
+
+    @Test
+    void severalOutputsAreAllOrNothing() throws IOException {
+        Path a = dir.resolve("a.npy");
+        Path b = dir.resolve("b.json");
+        Files.write(a, bytes("old a"));
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.stage(a, out -> out.write(bytes("new a")));
+            assertThrows(IOException.class, () -> outs.stage(b, out -> {
+                throw new IOException("cannot write b");
+            }));
+            // Nothing is visible yet, and the failed stage left no temporary file.
+            assertEquals("old a", Files.readString(a));
+            assertEquals(2, listing().size(), listing().toString());
+        }
+        assertEquals("old a", Files.readString(a));
+        assertFalse(Files.exists(b));
+        assertEquals(Set.of("a.npy"), listing());
+
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.stage(a, out -> out.write(bytes("new a")));
+            outs.stage(b, out -> out.write(bytes("new b")));
+            assertEquals("old a", Files.readString(a));
+            outs.commit();
+        }
+        assertEquals("new a", Files.readString(a));
+        assertEquals("new b", Files.readString(b));
+        assertEquals(Set.of("a.npy", "b.json"), listing());
+    }
+
+    @Test
+    void failedCommitRemovesWhatItRenamed() throws IOException {
+        Path a = dir.resolve("a.txt");
+        Path b = dir.resolve("b.txt");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.stage(a, out -> out.write(bytes("a")));
+            outs.stage(b, out -> out.write(bytes("b")));
+            // A non-empty directory appears where b goes: its rename must fail.
+            Files.createDirectories(b.resolve("inside"));
+            assertThrows(IOException.class, outs::commit);
+        }
+        assertFalse(Files.exists(a), "a was renamed, then removed again");
+        assertEquals(Set.of("b.txt"), listing());
+        assertEquals(List.of("inside"), Files.list(b).map(p -> p.getFileName().toString()).toList());
+    }
+
+    @Test
+    void closingWithoutCommitDiscards() throws IOException {
+        Path a = dir.resolve("a.txt");
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.stage(a, out -> out.write(bytes("a")));
+            assertEquals(1, listing().size());
+            assertTrue(listing().iterator().next().startsWith(".a.txt."), listing().toString());
+        }
+        assertEquals(Set.of(), listing());
+    }
+
+    @Test
+    void aBodyMayCloseItsStream() throws IOException {
+        Path a = dir.resolve("a.txt");
+        AtomicOutputs.writeAtomically(a, out -> {
+            out.write(bytes("closed early"));
+            out.close();
+        });
+        assertEquals("closed early", Files.readString(a));
+    }
+
+    @Test
+    void outputGetsTheUsualPermissionsNotThoseOfATempFile() throws IOException {
+        Path reference = Files.createFile(dir.resolve("reference"));
+        Path a = dir.resolve("a.txt");
+        AtomicOutputs.writeAtomically(a, out -> out.write(1));
+        assertEquals(Files.getPosixFilePermissions(reference), Files.getPosixFilePermissions(a));
+    }
+
+    @Test
+    void commitTwiceIsAnError() throws IOException {
+        try (AtomicOutputs outs = new AtomicOutputs()) {
+            outs.stage(dir.resolve("x"), out -> out.write(1));
+            outs.commit();
+            assertThrows(IllegalStateException.class, outs::commit);
+            assertThrows(IllegalStateException.class, () -> outs.stage(dir.resolve("y"), out -> { }));
+        }
+    }
+
+    private Process child(String... args) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), InterruptedWriteMain.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    private static void awaitHalfWritten(Process p) throws IOException {
+        java.io.BufferedReader r = new java.io.BufferedReader(
+                new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        StringBuilder seen = new StringBuilder();
+        while ((line = r.readLine()) != null) {
+            if (line.equals("half written")) {
+                return;
+            }
+            seen.append(line).append('\n');
+        }
+        throw new AssertionError("child ended before writing: " + seen);
+    }
+
+    @Test
+    void terminatedProcessLeavesNoTemporaryFile() throws Exception {
+        Path target = dir.resolve("w.npy");
+        Process p = child(target.toString());
+        awaitHalfWritten(p);
+        assertEquals(1, listing().size(), "the temporary file exists while writing");
+        p.destroy(); // SIGTERM, as from kill or a closing terminal
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(Set.of(), listing());
+
+        Process q = child(target.toString(), "exit");
+        awaitHalfWritten(q);
+        assertTrue(q.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(3, q.exitValue());
+        assertEquals(Set.of(), listing());
+    }
+}
