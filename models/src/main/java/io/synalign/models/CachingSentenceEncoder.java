@@ -12,28 +12,42 @@ import java.util.concurrent.atomic.AtomicLong;
  * encoder only on the texts it has not seen.
  *
  * <p>Per call: look every text up under the delegate's {@link #modelId()}; collect the distinct
- * missing texts in first-seen order; encode them with one delegate call (which batches them and
- * reports progress for those batches only — no progress calls when everything hits); store
- * each new vector; return rows in input order. Cached vectors are returned bit for bit as
- * computed. Correct only because {@link SentenceEncoder} promises that a text's vector does not
- * depend on its batch-mates. Cost: one cache lookup per text plus the delegate's cost on the
- * misses.
+ * missing texts in first-seen order; encode them with the delegate in chunks of
+ * {@code chunkSize} texts, storing each chunk's vectors before the next chunk starts (so a run
+ * that is killed or fails keeps every finished chunk, and a rerun resumes there); return rows in
+ * input order. Progress is reported per chunk (none when everything hits). Cached vectors are
+ * returned bit for bit as computed. Correct only because {@link SentenceEncoder} promises that
+ * a text's vector does not depend on its batch-mates. Cost: one cache lookup per text plus the
+ * delegate's cost on the misses.
  *
  * <p>Thread-safe when the delegate is. {@link #close()} closes the delegate.
  */
 public final class CachingSentenceEncoder implements SentenceEncoder {
 
+    /** Texts per delegate call (and per progress report) when none is given. */
+    public static final int DEFAULT_CHUNK_SIZE = 256;
+
     private final SentenceEncoder delegate;
     private final EmbeddingCache cache;
+    private final int chunkSize;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
 
     public CachingSentenceEncoder(SentenceEncoder delegate, EmbeddingCache cache) {
+        this(delegate, cache, DEFAULT_CHUNK_SIZE);
+    }
+
+    /** @param chunkSize missing texts encoded and stored per delegate call, {@code >= 1} */
+    public CachingSentenceEncoder(SentenceEncoder delegate, EmbeddingCache cache, int chunkSize) {
         if (delegate == null || cache == null) {
             throw new IllegalArgumentException("delegate and cache must not be null");
         }
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1, got " + chunkSize);
+        }
         this.delegate = delegate;
         this.cache = cache;
+        this.chunkSize = chunkSize;
     }
 
     @Override
@@ -67,22 +81,26 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
                 missing.computeIfAbsent(text, t -> new ArrayList<>()).add(i);
             }
         }
-        if (!missing.isEmpty()) {
-            List<String> toEncode = new ArrayList<>(missing.keySet());
-            misses.addAndGet(toEncode.size());
-            FloatMatrix fresh = delegate.encode(toEncode, progress);
-            if (fresh.rows() != toEncode.size() || fresh.cols() != d) {
+        List<String> toEncode = new ArrayList<>(missing.keySet());
+        int chunks = (toEncode.size() + chunkSize - 1) / chunkSize;
+        for (int c = 0; c < chunks; c++) {
+            List<String> chunk = toEncode.subList(c * chunkSize,
+                    Math.min(toEncode.size(), (c + 1) * chunkSize));
+            FloatMatrix fresh = delegate.encode(chunk, EncodeProgress.NONE);
+            if (fresh.rows() != chunk.size() || fresh.cols() != d) {
                 throw new IllegalStateException("delegate returned " + fresh + " for "
-                        + toEncode.size() + " texts of dimension " + d);
+                        + chunk.size() + " texts of dimension " + d);
             }
-            for (int k = 0; k < toEncode.size(); k++) {
+            misses.addAndGet(chunk.size());
+            for (int k = 0; k < chunk.size(); k++) {
                 float[] row = new float[d];
                 System.arraycopy(fresh.data(), k * d, row, 0, d);
-                cache.put(id, toEncode.get(k), row);
-                for (int i : missing.get(toEncode.get(k))) {
+                cache.put(id, chunk.get(k), row);
+                for (int i : missing.get(chunk.get(k))) {
                     System.arraycopy(row, 0, out, i * d, d);
                 }
             }
+            progress.onBatch(c + 1, chunks);
         }
         return new FloatMatrix(n, d, out);
     }

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CachingSentenceEncoderTest {
 
     /** Counts the calls and texts that reach the real model. */
-    static final class CountingEncoder implements SentenceEncoder {
+    static class CountingEncoder implements SentenceEncoder {
         final SentenceEncoder inner;
         final AtomicInteger calls = new AtomicInteger();
         final AtomicInteger texts = new AtomicInteger();
@@ -99,6 +99,36 @@ class CachingSentenceEncoderTest {
         assertThrows(IllegalArgumentException.class,
                 () -> cached.encode(Arrays.asList("x", null)));
         assertEquals(0, cached.encode(List.of()).rows());
+    }
+
+    @Test
+    void failedRunKeepsFinishedChunksAndTheRerunResumes() {
+        List<String> texts = TestSupport.variedTexts(10, 6);
+        AtomicInteger attempts = new AtomicInteger();
+        SentenceEncoder failsOnThirdChunk = new CountingEncoder(model) {
+            @Override
+            public FloatMatrix encode(List<String> batch, EncodeProgress progress) {
+                if (attempts.incrementAndGet() == 3) {
+                    throw new IllegalStateException("simulated crash");
+                }
+                return super.encode(batch, progress);
+            }
+        };
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        List<int[]> progress = new ArrayList<>();
+        assertThrows(IllegalStateException.class,
+                () -> new CachingSentenceEncoder(failsOnThirdChunk, cache, 4)
+                        .encode(texts, (d, t) -> progress.add(new int[] {d, t})));
+        assertEquals(2, progress.size(), "two chunks finished before the crash");
+        assertEquals(3, progress.get(1)[1]);
+
+        CountingEncoder counting = new CountingEncoder(model);
+        CachingSentenceEncoder rerun = new CachingSentenceEncoder(counting, cache, 4);
+        assertEquals(model.encode(texts), rerun.encode(texts));
+        assertEquals(1, counting.calls.get());
+        assertEquals(2, counting.texts.get(), "8 of 10 texts were stored before the crash");
+        assertThrows(IllegalArgumentException.class,
+                () -> new CachingSentenceEncoder(model, cache, 0));
     }
 
     @Test
