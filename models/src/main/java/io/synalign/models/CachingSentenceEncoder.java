@@ -1,0 +1,126 @@
+package io.synalign.models;
+
+import io.synalign.kernels.FloatMatrix;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A {@link SentenceEncoder} that answers from an {@link EmbeddingCache} and runs the wrapped
+ * encoder only on the texts it has not seen.
+ *
+ * <p>Per call: look every text up under the delegate's {@link #modelId()}; collect the distinct
+ * missing texts in first-seen order; encode them with the delegate in chunks of
+ * {@code chunkSize} texts, storing each chunk's vectors before the next chunk starts (so a run
+ * that is killed or fails keeps every finished chunk, and a rerun resumes there); return rows in
+ * input order. Progress is reported per chunk (none when everything hits). Cached vectors are
+ * returned bit for bit as computed. Correct only because {@link SentenceEncoder} promises that
+ * a text's vector does not depend on its batch-mates. Cost: one cache lookup per text plus the
+ * delegate's cost on the misses.
+ *
+ * <p>Thread-safe when the delegate is. {@link #close()} closes the delegate.
+ */
+public final class CachingSentenceEncoder implements SentenceEncoder {
+
+    /** Texts per delegate call (and per progress report) when none is given. */
+    public static final int DEFAULT_CHUNK_SIZE = 256;
+
+    private final SentenceEncoder delegate;
+    private final EmbeddingCache cache;
+    private final int chunkSize;
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+
+    public CachingSentenceEncoder(SentenceEncoder delegate, EmbeddingCache cache) {
+        this(delegate, cache, DEFAULT_CHUNK_SIZE);
+    }
+
+    /** @param chunkSize missing texts encoded and stored per delegate call, {@code >= 1} */
+    public CachingSentenceEncoder(SentenceEncoder delegate, EmbeddingCache cache, int chunkSize) {
+        if (delegate == null || cache == null) {
+            throw new IllegalArgumentException("delegate and cache must not be null");
+        }
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunkSize must be >= 1, got " + chunkSize);
+        }
+        this.delegate = delegate;
+        this.cache = cache;
+        this.chunkSize = chunkSize;
+    }
+
+    @Override
+    public String modelId() {
+        return delegate.modelId();
+    }
+
+    @Override
+    public int dimension() {
+        return delegate.dimension();
+    }
+
+    @Override
+    public FloatMatrix encode(List<String> texts, EncodeProgress progress) {
+        SentenceEncoder.requireNoNulls(texts);
+        if (progress == null) {
+            throw new IllegalArgumentException("progress must not be null");
+        }
+        String id = delegate.modelId();
+        int d = delegate.dimension();
+        int n = texts.size();
+        float[] out = new float[Math.multiplyExact(n, d)];
+        Map<String, List<Integer>> missing = new LinkedHashMap<>();
+        for (int i = 0; i < n; i++) {
+            String text = texts.get(i);
+            float[] cached = cache.get(id, text, d);
+            if (cached != null) {
+                System.arraycopy(cached, 0, out, i * d, d);
+                hits.incrementAndGet();
+            } else {
+                missing.computeIfAbsent(text, t -> new ArrayList<>()).add(i);
+            }
+        }
+        List<String> toEncode = new ArrayList<>(missing.keySet());
+        int chunks = (toEncode.size() + chunkSize - 1) / chunkSize;
+        for (int c = 0; c < chunks; c++) {
+            List<String> chunk = toEncode.subList(c * chunkSize,
+                    Math.min(toEncode.size(), (c + 1) * chunkSize));
+            FloatMatrix fresh = delegate.encode(chunk, EncodeProgress.NONE);
+            if (fresh.rows() != chunk.size() || fresh.cols() != d) {
+                throw new IllegalStateException("delegate returned " + fresh + " for "
+                        + chunk.size() + " texts of dimension " + d);
+            }
+            misses.addAndGet(chunk.size());
+            for (int k = 0; k < chunk.size(); k++) {
+                float[] row = new float[d];
+                System.arraycopy(fresh.data(), k * d, row, 0, d);
+                cache.put(id, chunk.get(k), row);
+                for (int i : missing.get(chunk.get(k))) {
+                    System.arraycopy(row, 0, out, i * d, d);
+                }
+            }
+            progress.onBatch(c + 1, chunks);
+        }
+        return new FloatMatrix(n, d, out);
+    }
+
+    /** Texts answered from the cache so far. */
+    public long cacheHits() {
+        return hits.get();
+    }
+
+    /** Distinct texts sent to the wrapped encoder so far. */
+    public long cacheMisses() {
+        return misses.get();
+    }
+
+    public EmbeddingCache cache() {
+        return cache;
+    }
+
+    @Override
+    public void close() {
+        delegate.close();
+    }
+}

@@ -1,0 +1,320 @@
+package io.synalign.models;
+
+import ai.djl.Device;
+import ai.djl.MalformedModelException;
+import ai.djl.Model;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.ParameterStore;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtProvider;
+import io.synalign.kernels.FloatMatrix;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.LongBuffer;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A transformer sentence encoder run by ONNX Runtime through DJL, with a HuggingFace fast
+ * tokenizer.
+ *
+ * <p>Algorithm, per batch of {@code batchSize} texts: tokenise (special tokens, truncation to
+ * {@code maxLength}); feed {@code input_ids}, {@code attention_mask} and, when the graph declares
+ * it, {@code token_type_ids} — either the whole batch right-padded to its longest text
+ * ({@link BatchMode#PADDED}) or one text at a time ({@link BatchMode#PER_TEXT}, chosen
+ * automatically for dynamically quantised graphs, see {@link BatchMode}); take
+ * {@code last_hidden_state}; pool over the real tokens only (mean, Sentence-BERT, Reimers &amp;
+ * Gurevych 2019; or CLS); L2-normalise. Cost: one transformer forward pass per text,
+ * O(L^2 d + L d^2) per layer for L tokens; pooling O(L d). Each batch's native tensors live in
+ * their own {@code NDManager} sub-manager, freed when the batch ends.
+ *
+ * <p>Thread-safety: {@link #encode} may be called from several threads at once (the ONNX
+ * Runtime session and the tokenizer are safe for concurrent use; every call owns its tensors).
+ * {@link #close} must not race with an {@code encode} in flight.
+ *
+ * <p>DJL is kept offline (see {@link DjlOffline}); models are read from the class path or a
+ * directory, never downloaded.
+ */
+public final class OnnxSentenceEncoder implements SentenceEncoder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OnnxSentenceEncoder.class);
+    static final String ENGINE = "OnnxRuntime";
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String TOKEN_TYPE_IDS = "token_type_ids";
+    static final String LAST_HIDDEN_STATE = "last_hidden_state";
+    /** Pad id for right padding; padded positions are masked, so any valid id works. */
+    private static final long PAD_ID = 0;
+
+    private final String modelId;
+    private final EncoderOptions options;
+    private final Pooling pooling;
+    private final BatchMode batchMode;
+    private final Model model;
+    private final Block block;
+    private final boolean feedsTokenTypeIds;
+    private final TextTokenizer tokenizer;
+    private final int dimension;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private OnnxSentenceEncoder(ModelSpec spec, EncoderOptions options, BatchMode autoMode,
+            Model model, TextTokenizer tokenizer) {
+        this.options = options;
+        this.pooling = options.pooling() != null ? options.pooling() : spec.pooling();
+        this.batchMode = options.batchMode() == BatchMode.AUTO ? autoMode : options.batchMode();
+        this.model = model;
+        this.block = model.getBlock();
+        this.tokenizer = tokenizer;
+        List<String> inputs = block.describeInput().keys();
+        if (!inputs.contains(INPUT_IDS) || !inputs.contains(ATTENTION_MASK)) {
+            throw new IllegalArgumentException("model " + spec.name() + " has inputs " + inputs
+                    + ", need " + INPUT_IDS + " and " + ATTENTION_MASK);
+        }
+        this.feedsTokenTypeIds = inputs.contains(TOKEN_TYPE_IDS);
+        this.modelId = modelId(spec, pooling, options.maxLength(), batchMode, autoMode);
+        this.dimension = probeDimension();
+    }
+
+    /** Loads a model by name or directory ({@link ModelRegistry#resolve}) with default options. */
+    public static OnnxSentenceEncoder load(String nameOrPath) {
+        return load(ModelRegistry.resolve(nameOrPath), EncoderOptions.defaults());
+    }
+
+    /** Loads {@code spec} with default options. */
+    public static OnnxSentenceEncoder load(ModelSpec spec) {
+        return load(spec, EncoderOptions.defaults());
+    }
+
+    /**
+     * Loads {@code spec}: reads the ONNX graph into an ONNX Runtime session (CPU, or CUDA when
+     * requested) and the tokenizer, and runs one probe text to learn the output dimension.
+     *
+     * @throws IllegalStateException when CUDA is requested but not available, or the model
+     *                               cannot be loaded
+     */
+    public static OnnxSentenceEncoder load(ModelSpec spec, EncoderOptions options) {
+        if (spec == null || options == null) {
+            throw new IllegalArgumentException("spec and options must not be null");
+        }
+        DjlOffline.configure();
+        Device device = Device.cpu();
+        if (options.device() == ExecutionDevice.CUDA) {
+            requireCudaProvider();
+            device = Device.gpu(options.deviceId());
+        }
+        byte[] onnx = spec.source().readModel();
+        BatchMode autoMode = OnnxGraphScan.usesDynamicQuantization(onnx)
+                ? BatchMode.PER_TEXT : BatchMode.PADDED;
+        Model model = Model.newInstance(spec.name(), device, ENGINE);
+        TextTokenizer tokenizer = null;
+        try {
+            model.load(new ByteArrayInputStream(onnx), sessionOptions(options));
+            tokenizer = new TextTokenizer(spec.source().readTokenizer(), options.maxLength());
+            OnnxSentenceEncoder encoder =
+                    new OnnxSentenceEncoder(spec, options, autoMode, model, tokenizer);
+            LOG.info("Loaded {} ({}): {} dimensions, {} pooling, {} batches, {}", spec.name(),
+                    spec.source().describe(), encoder.dimension, encoder.pooling,
+                    encoder.batchMode, device);
+            return encoder;
+        } catch (IOException | MalformedModelException e) {
+            closeQuietly(model, tokenizer);
+            throw new IllegalStateException("cannot load model " + spec.name() + " from "
+                    + spec.source().describe() + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(model, tokenizer);
+            throw e;
+        }
+    }
+
+    @Override
+    public String modelId() {
+        return modelId;
+    }
+
+    @Override
+    public int dimension() {
+        return dimension;
+    }
+
+    /** The pooling in use (the option's override, else the model's convention). */
+    public Pooling pooling() {
+        return pooling;
+    }
+
+    /** The batch mode in use, {@link BatchMode#AUTO} resolved. */
+    public BatchMode batchMode() {
+        return batchMode;
+    }
+
+    public EncoderOptions options() {
+        return options;
+    }
+
+    @Override
+    public FloatMatrix encode(List<String> texts, EncodeProgress progress) {
+        SentenceEncoder.requireNoNulls(texts);
+        if (progress == null) {
+            throw new IllegalArgumentException("progress must not be null");
+        }
+        if (closed.get()) {
+            throw new IllegalStateException("encoder " + modelId + " is closed");
+        }
+        int n = texts.size();
+        float[] out = new float[Math.multiplyExact(n, dimension)];
+        int batchSize = options.batchSize();
+        int batches = (n + batchSize - 1) / batchSize;
+        for (int b = 0; b < batches; b++) {
+            int from = b * batchSize;
+            int to = Math.min(n, from + batchSize);
+            TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));
+            if (batchMode == BatchMode.PER_TEXT) {
+                for (int i = 0; i < tokens.length; i++) {
+                    embedInto(new TextTokenizer.Tokens[] {tokens[i]}, out, from + i);
+                }
+            } else {
+                embedInto(tokens, out, from);
+            }
+            progress.onBatch(b + 1, batches);
+        }
+        return new FloatMatrix(n, dimension, out);
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            closeQuietly(model, tokenizer);
+        }
+    }
+
+    /** Runs one padded batch and writes its pooled, normalised rows from row {@code firstRow}. */
+    private void embedInto(TextTokenizer.Tokens[] rows, float[] out, int firstRow) {
+        int seqLen = 0;
+        int[] lengths = new int[rows.length];
+        for (int r = 0; r < rows.length; r++) {
+            lengths[r] = rows[r].length();
+            seqLen = Math.max(seqLen, lengths[r]);
+        }
+        float[] hidden = forward(rows, lengths, seqLen, dimension);
+        pooling.pool(hidden, rows.length, seqLen, dimension, lengths, out, firstRow * dimension);
+        Pooling.l2Normalise(out, firstRow * dimension, rows.length, dimension);
+    }
+
+    /**
+     * One forward pass over right-padded inputs; returns {@code last_hidden_state} as
+     * row-major {@code [rows, seqLen, hiddenSize]}. {@code expectedHidden < 0} accepts any size.
+     */
+    private float[] forward(TextTokenizer.Tokens[] rows, int[] lengths, int seqLen,
+            int expectedHidden) {
+        int b = rows.length;
+        long[] ids = new long[b * seqLen];
+        long[] mask = new long[b * seqLen];
+        long[] types = new long[b * seqLen];
+        java.util.Arrays.fill(ids, PAD_ID);
+        for (int r = 0; r < b; r++) {
+            System.arraycopy(rows[r].ids(), 0, ids, r * seqLen, lengths[r]);
+            System.arraycopy(rows[r].typeIds(), 0, types, r * seqLen, lengths[r]);
+            java.util.Arrays.fill(mask, r * seqLen, r * seqLen + lengths[r], 1L);
+        }
+        Shape shape = new Shape(b, seqLen);
+        try (NDManager batch = model.getNDManager().newSubManager()) {
+            NDList inputs = new NDList(3);
+            inputs.add(named(batch, ids, shape, INPUT_IDS));
+            inputs.add(named(batch, mask, shape, ATTENTION_MASK));
+            if (feedsTokenTypeIds) {
+                inputs.add(named(batch, types, shape, TOKEN_TYPE_IDS));
+            }
+            NDList outputs = block.forward(new ParameterStore(batch, false), inputs, false);
+            NDArray hidden = lastHiddenState(outputs);
+            long[] s = hidden.getShape().getShape();
+            if (s.length != 3 || s[0] != b || s[1] != seqLen
+                    || (expectedHidden >= 0 && s[2] != expectedHidden)) {
+                throw new IllegalStateException(LAST_HIDDEN_STATE + " has shape "
+                        + hidden.getShape() + ", expected (" + b + ", " + seqLen + ", "
+                        + (expectedHidden >= 0 ? expectedHidden : "d") + ")");
+            }
+            return hidden.toFloatArray();
+        }
+    }
+
+    private static NDArray named(NDManager manager, long[] data, Shape shape, String name) {
+        NDArray array = manager.create(LongBuffer.wrap(data), shape, DataType.INT64);
+        array.setName(name);
+        return array;
+    }
+
+    private static NDArray lastHiddenState(NDList outputs) {
+        NDArray byName = outputs.get(LAST_HIDDEN_STATE);
+        if (byName != null) {
+            return byName;
+        }
+        if (outputs.size() == 1) {
+            return outputs.head();
+        }
+        StringBuilder names = new StringBuilder();
+        for (NDArray a : outputs) {
+            names.append(names.length() == 0 ? "" : ", ").append(a.getName());
+        }
+        throw new IllegalStateException("model has no output " + LAST_HIDDEN_STATE
+                + " (outputs: " + names + ")");
+    }
+
+    private int probeDimension() {
+        TextTokenizer.Tokens[] probe = tokenizer.tokenize(List.of("dimension probe"));
+        int len = probe[0].length();
+        float[] hidden = forward(probe, new int[] {len}, len, -1);
+        return hidden.length / len;
+    }
+
+    /**
+     * The encoder's cache id: the model's id plus every setting that changes its vectors and
+     * differs from the model's defaults.
+     */
+    static String modelId(ModelSpec spec, Pooling pooling, int maxLength, BatchMode mode,
+            BatchMode autoMode) {
+        StringBuilder id = new StringBuilder(spec.modelId());
+        if (pooling != spec.pooling()) {
+            id.append(";pool=").append(pooling.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (maxLength != EncoderOptions.DEFAULT_MAX_LENGTH) {
+            id.append(";max=").append(maxLength);
+        }
+        if (mode != autoMode) {
+            id.append(";batch=").append(mode.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        return id.toString();
+    }
+
+    private static Map<String, Object> sessionOptions(EncoderOptions options) {
+        Map<String, Object> map = new HashMap<>();
+        if (options.intraOpThreads() > 0) {
+            map.put("intraOpNumThreads", Integer.toString(options.intraOpThreads()));
+        }
+        return map;
+    }
+
+    private static void requireCudaProvider() {
+        Set<OrtProvider> providers = OrtEnvironment.getAvailableProviders();
+        if (!providers.contains(OrtProvider.CUDA)) {
+            throw new IllegalStateException("CUDA execution provider requested but the ONNX "
+                    + "Runtime on the class path offers only " + providers
+                    + "; build with the Maven profile onnxruntime-gpu");
+        }
+    }
+
+    private static void closeQuietly(Model model, TextTokenizer tokenizer) {
+        if (tokenizer != null) {
+            tokenizer.close();
+        }
+        model.close();
+    }
+}

@@ -1,0 +1,61 @@
+package io.synalign.models;
+
+import io.synalign.kernels.FloatMatrix;
+import java.util.List;
+
+/**
+ * Maps texts to fixed-size embedding vectors, one row per text.
+ *
+ * <p>Contract for every implementation:
+ * <ul>
+ *   <li>row {@code i} of {@link #encode} is the embedding of {@code texts.get(i)};</li>
+ *   <li>the result has exactly {@link #dimension()} columns, also for an empty input
+ *       (a {@code 0 x dimension} matrix);</li>
+ *   <li>a {@code null} list or a {@code null} element is an {@link IllegalArgumentException}
+ *       whose message names the index of the bad element;</li>
+ *   <li>the embedding of a text depends only on the text and {@link #modelId()}, never on the
+ *       other texts of the call or on the batch size, so it may be cached under that id.</li>
+ * </ul>
+ */
+public interface SentenceEncoder extends AutoCloseable {
+
+    /**
+     * Stable identifier of everything that determines the vectors (model weights, tokenizer,
+     * pooling, truncation length). Caches key entries by it, so two encoders with the same id
+     * must produce the same vectors.
+     */
+    String modelId();
+
+    /** Number of columns of every matrix this encoder returns. */
+    int dimension();
+
+    /** Encodes {@code texts}; equivalent to {@code encode(texts, EncodeProgress.NONE)}. */
+    default FloatMatrix encode(List<String> texts) {
+        return encode(texts, EncodeProgress.NONE);
+    }
+
+    /**
+     * Encodes {@code texts}, reporting progress after each internal batch.
+     *
+     * @param texts    texts to embed, none {@code null}
+     * @param progress called with (batches done, batches total) after each batch
+     * @return a {@code texts.size() x dimension()} matrix, rows in input order
+     */
+    FloatMatrix encode(List<String> texts, EncodeProgress progress);
+
+    /** Releases native resources. Encoding after close is an {@link IllegalStateException}. */
+    @Override
+    void close();
+
+    /** Throws {@link IllegalArgumentException} naming the first {@code null} text, if any. */
+    static void requireNoNulls(List<String> texts) {
+        if (texts == null) {
+            throw new IllegalArgumentException("texts must not be null");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            if (texts.get(i) == null) {
+                throw new IllegalArgumentException("texts[" + i + "] is null");
+            }
+        }
+    }
+}

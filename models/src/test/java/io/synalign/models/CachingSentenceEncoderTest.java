@@ -1,0 +1,182 @@
+package io.synalign.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.FloatMatrix;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CachingSentenceEncoderTest {
+
+    /** Counts the calls and texts that reach the real model. */
+    static class CountingEncoder implements SentenceEncoder {
+        final SentenceEncoder inner;
+        final AtomicInteger calls = new AtomicInteger();
+        final AtomicInteger texts = new AtomicInteger();
+
+        CountingEncoder(SentenceEncoder inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public String modelId() {
+            return inner.modelId();
+        }
+
+        @Override
+        public int dimension() {
+            return inner.dimension();
+        }
+
+        @Override
+        public FloatMatrix encode(List<String> batch, EncodeProgress progress) {
+            calls.incrementAndGet();
+            texts.addAndGet(batch.size());
+            return inner.encode(batch, progress);
+        }
+
+        @Override
+        public void close() {
+            // the shared encoder stays open
+        }
+    }
+
+    @TempDir
+    Path dir;
+
+    private final OnnxSentenceEncoder model = TestSupport.minilm();
+
+    @Test
+    void secondPassRunsNoModelAndReturnsIdenticalVectors() {
+        List<String> texts = TestSupport.variedTexts(15, 4);
+        CountingEncoder counting = new CountingEncoder(model);
+        CachingSentenceEncoder cached =
+                new CachingSentenceEncoder(counting, EmbeddingCache.open(dir));
+        assertEquals(model.modelId(), cached.modelId());
+        assertEquals(384, cached.dimension());
+
+        FloatMatrix first = cached.encode(texts);
+        assertEquals(1, counting.calls.get());
+        assertEquals(15, counting.texts.get());
+        assertEquals(model.encode(texts), first, "caching must not change the vectors");
+
+        List<int[]> progress = new ArrayList<>();
+        FloatMatrix second = cached.encode(texts, (d, t) -> progress.add(new int[] {d, t}));
+        assertEquals(1, counting.calls.get(), "second pass must not run the model");
+        assertTrue(progress.isEmpty());
+        assertTrue(Arrays.equals(first.data(), second.data()), "bit-for-bit equal");
+        assertEquals(15, cached.cacheHits());
+        assertEquals(15, cached.cacheMisses());
+    }
+
+    @Test
+    void encodesOnlyDistinctMissesAndKeepsInputOrder() {
+        CountingEncoder counting = new CountingEncoder(model);
+        CachingSentenceEncoder cached =
+                new CachingSentenceEncoder(counting, EmbeddingCache.open(dir));
+        cached.encode(List.of("alpha", "beta"));
+        List<String> texts = List.of("gamma", "alpha", "gamma", "delta", "beta");
+        FloatMatrix m = cached.encode(texts);
+        assertEquals(2, counting.calls.get());
+        assertEquals(2 + 2, counting.texts.get(), "only gamma and delta are new");
+        FloatMatrix direct = model.encode(texts);
+        assertEquals(direct, m);
+        assertThrows(IllegalArgumentException.class,
+                () -> cached.encode(Arrays.asList("x", null)));
+        assertEquals(0, cached.encode(List.of()).rows());
+    }
+
+    @Test
+    void failedRunKeepsFinishedChunksAndTheRerunResumes() {
+        List<String> texts = TestSupport.variedTexts(10, 6);
+        AtomicInteger attempts = new AtomicInteger();
+        SentenceEncoder failsOnThirdChunk = new CountingEncoder(model) {
+            @Override
+            public FloatMatrix encode(List<String> batch, EncodeProgress progress) {
+                if (attempts.incrementAndGet() == 3) {
+                    throw new IllegalStateException("simulated crash");
+                }
+                return super.encode(batch, progress);
+            }
+        };
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        List<int[]> progress = new ArrayList<>();
+        assertThrows(IllegalStateException.class,
+                () -> new CachingSentenceEncoder(failsOnThirdChunk, cache, 4)
+                        .encode(texts, (d, t) -> progress.add(new int[] {d, t})));
+        assertEquals(2, progress.size(), "two chunks finished before the crash");
+        assertEquals(3, progress.get(1)[1]);
+
+        CountingEncoder counting = new CountingEncoder(model);
+        CachingSentenceEncoder rerun = new CachingSentenceEncoder(counting, cache, 4);
+        assertEquals(model.encode(texts), rerun.encode(texts));
+        assertEquals(1, counting.calls.get());
+        assertEquals(2, counting.texts.get(), "8 of 10 texts were stored before the crash");
+        assertThrows(IllegalArgumentException.class,
+                () -> new CachingSentenceEncoder(model, cache, 0));
+    }
+
+    @Test
+    void corruptEntryIsRecomputedAndRewritten() throws Exception {
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        CountingEncoder counting = new CountingEncoder(model);
+        CachingSentenceEncoder cached = new CachingSentenceEncoder(counting, cache);
+        List<String> texts = List.of("first text", "second text", "third text");
+        FloatMatrix first = cached.encode(texts);
+
+        Path file = cache.entryPath(model.modelId(), "second text");
+        byte[] bytes = Files.readAllBytes(file);
+        Files.write(file, Arrays.copyOf(bytes, bytes.length / 2));
+
+        FloatMatrix again = cached.encode(texts);
+        assertEquals(2, counting.calls.get());
+        assertEquals(3 + 1, counting.texts.get(), "only the damaged entry is recomputed");
+        assertEquals(first, again);
+        assertNotNull(cache.get(model.modelId(), "second text", 384), "entry rewritten");
+    }
+
+    @Test
+    void twoEncodersSharingACacheConcurrentlyEndConsistent() throws Exception {
+        List<String> texts = TestSupport.variedTexts(24, 8);
+        List<String> shuffled = new ArrayList<>(texts);
+        Collections.shuffle(shuffled, new Random(1));
+        FloatMatrix expected = model.encode(texts);
+
+        CountingEncoder countA = new CountingEncoder(model);
+        CountingEncoder countB = new CountingEncoder(model);
+        CachingSentenceEncoder a = new CachingSentenceEncoder(countA, EmbeddingCache.open(dir));
+        CachingSentenceEncoder b = new CachingSentenceEncoder(countB, EmbeddingCache.open(dir));
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<FloatMatrix> fa = pool.submit(() -> a.encode(texts));
+            Future<FloatMatrix> fb = pool.submit(() -> b.encode(shuffled));
+            assertEquals(expected, fa.get(60, TimeUnit.SECONDS));
+            FloatMatrix gotB = fb.get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < shuffled.size(); i++) {
+                int j = texts.indexOf(shuffled.get(i));
+                assertEquals(0.0, TestSupport.maxAbsDiffRow(gotB, i, expected, j));
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        CountingEncoder countC = new CountingEncoder(model);
+        CachingSentenceEncoder c = new CachingSentenceEncoder(countC, EmbeddingCache.open(dir));
+        assertEquals(expected, c.encode(texts));
+        assertEquals(0, countC.calls.get(), "every entry written by either run must be valid");
+    }
+}

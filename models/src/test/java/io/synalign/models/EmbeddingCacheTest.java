@@ -1,0 +1,167 @@
+package io.synalign.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddingCacheTest {
+
+    @TempDir
+    Path dir;
+
+    private static float[] randomVector(int dim, long seed) {
+        Random random = new Random(seed);
+        float[] v = new float[dim];
+        for (int j = 0; j < dim; j++) {
+            v[j] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    @Test
+    void storesAndReturnsVectorsBitForBit() {
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        for (int dim : new int[] {1, 7, 384}) {
+            float[] v = randomVector(dim, dim);
+            v[0] = -0.0f;
+            cache.put("m", "text " + dim, v);
+            float[] got = cache.get("m", "text " + dim, dim);
+            assertEquals(dim, got.length);
+            for (int j = 0; j < dim; j++) {
+                assertEquals(Float.floatToRawIntBits(v[j]), Float.floatToRawIntBits(got[j]));
+            }
+        }
+        // A fresh instance on the same directory sees the same entries.
+        float[] seven = randomVector(7, 7);
+        seven[0] = -0.0f;
+        assertArrayEquals(seven, EmbeddingCache.open(dir).get("m", "text 7", 7));
+    }
+
+    @Test
+    void keysSeparateModelsTextsAndDimensions() {
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        cache.put("model-a", "hello", randomVector(4, 1));
+        assertNull(cache.get("model-b", "hello", 4));
+        assertNull(cache.get("model-a", "hello ", 4));
+        assertNull(cache.get("model-a", "hello", 5));
+        // The NUL separator makes (id, text) pairs that concatenate alike distinct.
+        cache.put("ab", "c", randomVector(4, 2));
+        assertNull(cache.get("a", "bc", 4));
+        assertThrows(IllegalArgumentException.class, () -> cache.put("a\0b", "c", new float[1]));
+        assertThrows(IllegalArgumentException.class, () -> cache.get("a", null, 1));
+        assertThrows(IllegalArgumentException.class, () -> cache.put("a", "b", new float[0]));
+    }
+
+    @Test
+    void damagedEntriesReadAsMisses() throws Exception {
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        float[] v = randomVector(384, 3);
+        cache.put("m", "t", v);
+        Path file = cache.entryPath("m", "t");
+        byte[] good = Files.readAllBytes(file);
+
+        Files.write(file, Arrays.copyOf(good, good.length - 5)); // truncated (torn write)
+        assertNull(cache.get("m", "t", 384));
+
+        Files.write(file, new byte[0]); // renamed before its data reached the disk
+        assertNull(cache.get("m", "t", 384));
+
+        byte[] flipped = good.clone();
+        flipped[100] ^= 0x10; // bit rot inside a float
+        Files.write(file, flipped);
+        assertNull(cache.get("m", "t", 384));
+
+        Files.write(file, new byte[good.length]); // zero-filled block
+        assertNull(cache.get("m", "t", 384));
+
+        // A valid entry of another key copied under this key's name.
+        cache.put("m", "other", v);
+        Files.copy(cache.entryPath("m", "other"), file,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertNull(cache.get("m", "t", 384));
+
+        cache.put("m", "t", v); // a recompute overwrites the damaged file
+        assertArrayEquals(v, cache.get("m", "t", 384));
+    }
+
+    @Test
+    void leftoverTemporaryFilesAreIgnored() throws Exception {
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        Path file = cache.entryPath("m", "t");
+        Files.createDirectories(file.getParent());
+        Files.write(file.resolveSibling(file.getFileName() + "123.tmp"), new byte[] {1, 2, 3});
+        assertNull(cache.get("m", "t", 3));
+        cache.put("m", "t", new float[] {1, 2, 3});
+        assertArrayEquals(new float[] {1, 2, 3}, cache.get("m", "t", 3));
+    }
+
+    @Test
+    void concurrentWritersAndReadersNeverSeeATornEntry() throws Exception {
+        int dim = 384;
+        List<String> keys = List.of("k0", "k1", "k2");
+        float[] a = randomVector(dim, 10);
+        float[] b = randomVector(dim, 20);
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        CountDownLatch start = new CountDownLatch(1);
+        ConcurrentLinkedQueue<String> problems = new ConcurrentLinkedQueue<>();
+        try {
+            Future<?>[] jobs = new Future<?>[6];
+            for (int w = 0; w < 4; w++) {
+                float[] mine = w % 2 == 0 ? a : b;
+                EmbeddingCache cache = EmbeddingCache.open(dir); // one instance per "process"
+                jobs[w] = pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 150; i++) {
+                        cache.put("m", keys.get(i % keys.size()), mine);
+                    }
+                    return null;
+                });
+            }
+            for (int r = 4; r < 6; r++) {
+                EmbeddingCache cache = EmbeddingCache.open(dir);
+                jobs[r] = pool.submit(() -> {
+                    start.await();
+                    for (int i = 0; i < 600; i++) {
+                        float[] got = cache.get("m", keys.get(i % keys.size()), dim);
+                        if (got != null && !Arrays.equals(got, a) && !Arrays.equals(got, b)) {
+                            problems.add("read a vector that was never written");
+                        }
+                    }
+                    return null;
+                });
+            }
+            start.countDown();
+            for (Future<?> job : jobs) {
+                job.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(problems.isEmpty(), problems.toString());
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        for (String key : keys) {
+            float[] got = cache.get("m", key, dim);
+            assertTrue(Arrays.equals(got, a) || Arrays.equals(got, b), key);
+        }
+        try (var files = Files.walk(dir)) {
+            assertEquals(0, files.filter(p -> p.toString().endsWith(".tmp")).count(),
+                    "writers must not leave temporary files behind");
+        }
+    }
+}
