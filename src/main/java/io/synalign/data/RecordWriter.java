@@ -1,0 +1,145 @@
+package io.synalign.data;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Writes {@link Record}s as JSON Lines, CSV or TSV, optionally gzip-compressed; UTF-8, {@code \n}
+ * line ends.
+ *
+ * <p>JSON Lines: each record as one compact object, fields in record order, values as read.
+ * CSV/TSV: the header is the union of all records' field names in first-seen order (so records
+ * from one CSV file keep their columns; JSON records missing a field get an empty cell); strings
+ * are written as they are, JSON null as an empty cell, numbers and booleans as their JSON text,
+ * objects and arrays as compact JSON. A field is quoted (RFC 4180, {@code "} doubled) when it
+ * contains the delimiter, a quote, {@code \r} or {@code \n}, so {@link RecordReader} reads back
+ * exactly the strings written. Cost O(output size).
+ */
+public final class RecordWriter {
+
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+
+    private RecordWriter() {
+    }
+
+    /**
+     * Writes {@code records} to {@code out} in {@code kind}'s format; does not close {@code out}
+     * (a gzip stream is finished).
+     */
+    public static void write(OutputStream out, RecordFormat.Kind kind, List<Record> records)
+            throws IOException {
+        if (kind.gzip()) {
+            GZIPOutputStream gz = new GZIPOutputStream(new NonClosing(out), 1 << 16);
+            body(gz, kind.format(), records);
+            gz.finish();
+            gz.flush();
+        } else {
+            body(out, kind.format(), records);
+        }
+    }
+
+    private static void body(OutputStream out, RecordFormat format, List<Record> records)
+            throws IOException {
+        Writer w = new OutputStreamWriter(new NonClosing(out), StandardCharsets.UTF_8);
+        if (format == RecordFormat.JSONL) {
+            for (Record r : records) {
+                w.write(JSON.writeValueAsString(r.json()));
+                w.write('\n');
+            }
+        } else {
+            char delimiter = format.delimiter();
+            List<String> columns = columns(records);
+            writeRow(w, columns, delimiter);
+            List<String> cells = new ArrayList<>(columns.size());
+            for (Record r : records) {
+                cells.clear();
+                for (String c : columns) {
+                    cells.add(cell(r.get(c)));
+                }
+                writeRow(w, cells, delimiter);
+            }
+        }
+        w.flush();
+    }
+
+    /** Field names of all records, in first-seen order. */
+    static List<String> columns(List<Record> records) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Record r : records) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = r.json().fields(); it.hasNext(); ) {
+                names.add(it.next().getKey());
+            }
+        }
+        return new ArrayList<>(names);
+    }
+
+    private static String cell(JsonNode v) throws IOException {
+        if (v == null || v.isNull()) {
+            return "";
+        }
+        if (v.isTextual()) {
+            return v.textValue();
+        }
+        return JSON.writeValueAsString(v);
+    }
+
+    private static void writeRow(Writer w, List<String> cells, char delimiter)
+            throws IOException {
+        for (int i = 0; i < cells.size(); i++) {
+            if (i > 0) {
+                w.write(delimiter);
+            }
+            String s = cells.get(i);
+            // A lone empty field would make an empty line, which readers skip: quote it.
+            if (needsQuotes(s, delimiter) || (cells.size() == 1 && s.isEmpty())) {
+                w.write('"');
+                w.write(s.replace("\"", "\"\""));
+                w.write('"');
+            } else {
+                w.write(s);
+            }
+        }
+        w.write('\n');
+    }
+
+    private static boolean needsQuotes(String s, char delimiter) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == delimiter || c == '"' || c == '\n' || c == '\r') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Keeps a wrapper's close() from closing the caller's stream. */
+    private static final class NonClosing extends java.io.FilterOutputStream {
+        NonClosing(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
+    }
+}

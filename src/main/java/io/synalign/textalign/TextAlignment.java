@@ -1,0 +1,162 @@
+package io.synalign.textalign;
+
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.kernels.FloatMatrix;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Learns sampling weights for labelled synthetic rows: the per-label orchestration around the
+ * MMD weight learner (synthetic distribution alignment, "Few-shot LLM Synthetic Data with
+ * Distribution Matching", WWW 2025).
+ *
+ * <p>{@link AlignmentMode#PER_LABEL}: for every label with real and synthetic rows, one fit of
+ * that label's synthetic rows against its real rows, seeded with
+ * {@link LabelPlan#seedFor}; the label's weights are normalised to sum to 1 and multiplied by
+ * its target share ({@link LabelPlan}), so all weights sum to 1 and every label carries exactly
+ * its share of the real set (renormalised over represented labels when a real label has no
+ * synthetic rows). Rows of labels the real set lacks get 0. {@link AlignmentMode#GLOBAL}: one fit
+ * of all synthetic rows against all real rows; labels only group the report.
+ *
+ * <p>Cost: per label the learner's cost on that label's rows (for the exact method
+ * O((m_l + n_l)^2 d) per label, so splitting by label is cheaper than one global fit), plus
+ * O((m + n) d) to gather rows.
+ */
+public final class TextAlignment {
+
+    /** One fit of the weight learner. */
+    @FunctionalInterface
+    public interface Learner {
+        /**
+         * @return weights for the synthetic rows, non-negative, summing to 1
+         * @throws IllegalArgumentException on inputs the learner cannot use
+         */
+        AlignmentResult fit(AlignmentConfig config, FloatMatrix real, FloatMatrix synthetic,
+                ProgressListener progress);
+    }
+
+    private final Learner learner;
+    private final AlignmentConfig config;
+
+    public TextAlignment(Learner learner, AlignmentConfig config) {
+        if (learner == null || config == null) {
+            throw new IllegalArgumentException("learner and config must not be null");
+        }
+        this.learner = learner;
+        this.config = config;
+    }
+
+    /**
+     * Fits the weights.
+     *
+     * @param plan the label groups of the rows below
+     * @param real the real embeddings, {@code plan.realRows()} rows
+     * @param synthetic the synthetic embeddings, {@code plan.syntheticRows()} rows, same columns
+     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
+     */
+    public TextAlignmentResult align(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
+            ProgressListener progress) {
+        if (real.rows() != plan.realRows() || synthetic.rows() != plan.syntheticRows()) {
+            throw new IllegalArgumentException("the plan is for " + plan.realRows() + " real and "
+                    + plan.syntheticRows() + " synthetic rows, got " + real.rows() + " and "
+                    + synthetic.rows());
+        }
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        long start = System.nanoTime();
+        double[] weights = new double[synthetic.rows()];
+        AlignmentResult global = null;
+        List<AlignmentResult> fits = new ArrayList<>();
+        if (plan.mode() == AlignmentMode.GLOBAL) {
+            global = learner.fit(config, real, synthetic, listener);
+            scaleInto(weights, global.weights(), identity(synthetic.rows()), 1.0);
+        } else {
+            List<LabelPlan.Group> aligned = plan.groups(LabelPlan.Status.ALIGNED);
+            int k = 0;
+            for (LabelPlan.Group g : plan.groups()) {
+                if (g.status() != LabelPlan.Status.ALIGNED) {
+                    fits.add(null);
+                    continue;
+                }
+                k++;
+                AlignmentResult fit = fitLabel(plan, g, real, synthetic,
+                        labelled(listener, g.label(), k, aligned.size(), plan.labelled()));
+                scaleInto(weights, fit.weights(), g.syntheticRows(), g.targetShare());
+                fits.add(fit);
+            }
+        }
+        List<LabelOutcome> outcomes = new ArrayList<>();
+        for (int i = 0; i < plan.groups().size(); i++) {
+            LabelPlan.Group g = plan.groups().get(i);
+            outcomes.add(LabelOutcome.of(g, weights, global == null ? fits.get(i) : null,
+                    global == null && g.status() == LabelPlan.Status.ALIGNED
+                            ? plan.seedFor(g.label(), config.seed()) : config.seed()));
+        }
+        return new TextAlignmentResult(plan.mode(), weights, outcomes, global,
+                effectiveSampleSize(weights), (System.nanoTime() - start) / 1e9);
+    }
+
+    private AlignmentResult fitLabel(LabelPlan plan, LabelPlan.Group g, FloatMatrix real,
+            FloatMatrix synthetic, ProgressListener progress) {
+        FloatMatrix r = real.selectRows(g.realRows());
+        FloatMatrix s = synthetic.selectRows(g.syntheticRows());
+        try {
+            return learner.fit(config.withSeed(plan.seedFor(g.label(), config.seed())), r, s,
+                    progress);
+        } catch (IllegalArgumentException e) {
+            if (!plan.labelled()) {
+                throw e;
+            }
+            throw new IllegalArgumentException("label '" + g.label() + "' (" + r.rows()
+                    + " real, " + s.rows() + " synthetic rows): " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes {@code share * w / sum(w)} to {@code out[rows[k]]}. */
+    private static void scaleInto(double[] out, double[] w, int[] rows, double share) {
+        if (w.length != rows.length) {
+            throw new IllegalStateException("learner returned " + w.length + " weights for "
+                    + rows.length + " synthetic rows");
+        }
+        double sum = 0;
+        for (double x : w) {
+            sum += x;
+        }
+        if (!(sum > 0) || Double.isInfinite(sum)) {
+            throw new IllegalStateException("learner returned weights summing to " + sum);
+        }
+        for (int k = 0; k < rows.length; k++) {
+            out[rows[k]] = share * (w[k] / sum);
+        }
+    }
+
+    private static int[] identity(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        return rows;
+    }
+
+    /** Names the label in every progress stage, e.g. {@code optimise [sports 2/3]}. */
+    private static ProgressListener labelled(ProgressListener p, String label, int k, int of,
+            boolean labelled) {
+        if (!labelled) {
+            return p;
+        }
+        String suffix = " [" + label + " " + k + "/" + of + "]";
+        return (stage, done, total, detail) -> p.onProgress(stage + suffix, done, total, detail);
+    }
+
+    /** Kish's effective sample size {@code (sum w)^2 / sum w^2}; 0 for all-zero weights. */
+    static double effectiveSampleSize(double[] w) {
+        double sum = 0;
+        double squares = 0;
+        for (double x : w) {
+            sum += x;
+            squares += x * x;
+        }
+        return squares > 0 ? sum * sum / squares : 0;
+    }
+}

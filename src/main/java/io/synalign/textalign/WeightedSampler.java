@@ -1,0 +1,119 @@
+package io.synalign.textalign;
+
+import java.util.Arrays;
+
+/**
+ * Draws rows by weight without replacement: the Efraimidis–Spirakis A-Res scheme ("Weighted
+ * random sampling with a reservoir", Information Processing Letters 97(5), 2006).
+ *
+ * <p>Algorithm: every row {@code i} gets a uniform {@code u_i} in (0, 1) and the key
+ * {@code u_i^(1/w_i)}; the {@code n} rows with the largest keys are drawn. The result has the
+ * distribution of {@code n} successive draws, each picking a not-yet-drawn row with probability
+ * proportional to its weight. Keys are compared in log space, as {@code log(-log u_i) - log w_i}
+ * (smaller is better; a monotone transform of the key), so that tiny weights and {@code u}
+ * close to 1 neither underflow to 0 nor tie. Rows with weight 0 are never drawn. Cost: O(N log N)
+ * for N rows (one sort of the keys), O(N) memory.
+ *
+ * <p>Inclusion probabilities: for {@code n = 1} row {@code i} is drawn with probability exactly
+ * {@code w_i / sum w}; for small {@code n} relative to the support it is close to
+ * {@code n w_i / sum w}. When {@code n} is a large fraction of the rows with positive weight it
+ * is NOT proportional to the weights: heavy rows cannot be drawn twice, so their inclusion
+ * saturates at 1 and light rows are drawn more often than their weight suggests (with
+ * {@code n} equal to the support, every such row is drawn).
+ *
+ * <p>Reproducible: the uniforms come from SplitMix64 seeded with {@code seed}, one per row in
+ * row order, so the same weights and seed give the same rows on every JVM.
+ */
+public final class WeightedSampler {
+
+    private WeightedSampler() {
+    }
+
+    /** The number of rows with a positive weight: the most that can be drawn. */
+    public static int support(double[] weights) {
+        int count = 0;
+        for (double w : weights) {
+            if (w > 0) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Draws {@code n} distinct rows.
+     *
+     * @param weights non-negative finite weights, any positive sum
+     * @param n rows to draw, {@code 0 <= n <= support(weights)}
+     * @param seed seeds the uniforms
+     * @return the drawn row indices in increasing order
+     * @throws IllegalArgumentException on a negative or non-finite weight, or when {@code n}
+     *     exceeds the support, naming both
+     */
+    public static int[] sample(double[] weights, int n, long seed) {
+        for (int i = 0; i < weights.length; i++) {
+            if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("weight " + weights[i] + " of row " + i
+                        + " is not a finite number >= 0");
+            }
+        }
+        int support = support(weights);
+        if (n < 0 || n > support) {
+            throw new IllegalArgumentException("cannot draw " + n + " rows without replacement"
+                    + " from " + support + " rows with positive weight");
+        }
+        if (n == 0) {
+            return new int[0];
+        }
+        double[] keys = keys(weights, seed);
+        double[] sorted = new double[support];
+        int k = 0;
+        for (int i = 0; i < keys.length; i++) {
+            if (weights[i] > 0) {
+                sorted[k++] = keys[i];
+            }
+        }
+        Arrays.sort(sorted);
+        double threshold = sorted[n - 1];
+        int below = 0;
+        for (int i = 0; i < support && sorted[i] < threshold; i++) {
+            below++;
+        }
+        // Rows with keys below the threshold are in; ties at the threshold (practically never)
+        // go to the lowest row indices.
+        int tiesWanted = n - below;
+        int[] picked = new int[n];
+        int p = 0;
+        for (int i = 0; i < keys.length; i++) {
+            if (weights[i] <= 0) {
+                continue;
+            }
+            if (keys[i] < threshold) {
+                picked[p++] = i;
+            } else if (keys[i] == threshold && tiesWanted > 0) {
+                picked[p++] = i;
+                tiesWanted--;
+            }
+        }
+        return picked;
+    }
+
+    /** {@code log(-log u_i) - log w_i} per row (infinite for weight 0). */
+    static double[] keys(double[] weights, long seed) {
+        double[] keys = new double[weights.length];
+        long state = seed;
+        for (int i = 0; i < weights.length; i++) {
+            state += 0x9E3779B97F4A7C15L;
+            double u = ((mix(state) >>> 11) + 0.5) * 0x1.0p-53;
+            keys[i] = Math.log(-Math.log(u)) - Math.log(weights[i]);
+        }
+        return keys;
+    }
+
+    /** The SplitMix64 output function (Steele, Lea and Flood, OOPSLA 2014). */
+    static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}
