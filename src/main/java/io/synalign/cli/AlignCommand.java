@@ -15,7 +15,9 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,22 +28,35 @@ import picocli.CommandLine.Spec;
 /**
  * {@code synalign align}: learns one sampling weight per synthetic row so that the weighted
  * synthetic set matches the real set in MMD (synthetic distribution alignment, "Few-shot LLM
- * Synthetic Data with Distribution Matching", WWW 2025), and writes the weights as a float64
- * {@code .npy}.
+ * Synthetic Data with Distribution Matching", WWW 2025). Two forms:
  *
- * <p>Order of work: option values are validated while parsing; then the output paths, the
- * backend name and both input headers (dtype, rank, emptiness, length, matching dimensions) are
- * checked; then both inputs are read (finite values); only then is the engine called. The
- * outputs are written atomically, all or none, after the engine succeeded.
+ * <ul>
+ *   <li>embeddings ({@code --real-embeddings/--synthetic-embeddings}): writes the weights as a
+ *       float64 {@code .npy};</li>
+ *   <li>text records ({@code --real/--synthetic}): embeds the texts, aligns per label or
+ *       globally, writes every synthetic record with its weight and optionally a weighted
+ *       sample; see {@link TextAlignRun}.</li>
+ * </ul>
+ *
+ * <p>Order of work (embeddings form): option values are validated while parsing; then the
+ * output paths, the backend name and both input headers (dtype, rank, emptiness, length,
+ * matching dimensions) are checked; then both inputs are read (finite values); only then is the
+ * engine called. The outputs are written atomically, all or none, after the engine succeeded.
  */
 @Command(name = "align", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign align --real-embeddings R.npy --synthetic-embeddings S.npy",
-            "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]"},
+            "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]",
+            "   or: synalign align --real REAL.jsonl --synthetic SYNTH.jsonl --out WEIGHTED.jsonl",
+            "                      [--sample N --sampled-out ALIGNED.jsonl] [--per-label|--global]",
+            "                      [--summary SUMMARY.json] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Learn sampling weights for synthetic rows so that the weighted synthetic"
                 + " set matches the real set in MMD (RBF kernel exp(-||x-y||^2 / (2 sigma^2))).",
-            "Writes one float64 weight per synthetic row, in input order, non-negative, summing"
-                + " to 1."},
+            "Embeddings form: writes one float64 weight per synthetic row, in input order,"
+                + " non-negative, summing to 1.",
+            "Text form: embeds the texts, fits per label (each label keeps its share of the real"
+                + " set) or globally, and writes every synthetic record with a field "
+                + TextAlignOptions.WEIGHT_FIELD + "; weights sum to 1."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
@@ -57,23 +72,35 @@ final class AlignCommand implements Callable<Integer> {
     Learner learner = (backend, config, real, synthetic, progress) ->
             new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
 
+    /** Loads the sentence encoder of the text form; replaceable in tests. */
+    EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
+
+    /** The process environment, for the default cache directory; replaceable in tests. */
+    Map<String, String> environment = System.getenv();
+
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--real-embeddings", required = true, paramLabel = "R.npy",
-            description = "Real rows: a 2-D float32/float64 .npy, m x d.")
+    @Option(names = "--real-embeddings", paramLabel = "R.npy",
+            description = "Embeddings form: real rows, a 2-D float32/float64 .npy, m x d.")
     Path real;
 
-    @Option(names = "--synthetic-embeddings", required = true, paramLabel = "S.npy",
-            description = "Synthetic rows to weight: a 2-D float32/float64 .npy file, n x d.")
+    @Option(names = "--synthetic-embeddings", paramLabel = "S.npy",
+            description = "Embeddings form: synthetic rows to weight, a 2-D float32/float64"
+                    + " .npy, n x d.")
     Path synthetic;
 
-    @Option(names = "--out", required = true, paramLabel = "WEIGHTS.npy",
-            description = "Where to write the n weights (1-D float64 .npy).")
+    @Mixin
+    TextAlignOptions text = new TextAlignOptions();
+
+    @Option(names = "--out", required = true, paramLabel = "WEIGHTS.npy|WEIGHTED.jsonl",
+            description = "Embeddings form: where to write the n weights (1-D float64 .npy)."
+                    + " Text form: where to write the weighted synthetic records.")
     Path out;
 
     @Option(names = "--summary", paramLabel = "SUMMARY.json",
-            description = "Also write a JSON summary (MMD^2 before/after, ESS, method, ...).")
+            description = "Also write a JSON summary (MMD^2 before/after, ESS, method, per-label"
+                    + " table, ...).")
     Path summary;
 
     @Option(names = "--bandwidth", paramLabel = "auto|SIGMA",
@@ -114,28 +141,87 @@ final class AlignCommand implements Callable<Integer> {
     ByteSize memoryBudget = new ByteSize(AlignmentConfig.defaults().memoryBudgetBytes());
 
     @Option(names = "--seed", paramLabel = "S",
-            description = "Seeds the bandwidth sample and the random features."
-                    + " Default: ${DEFAULT-VALUE}.")
+            description = "Seeds the bandwidth sample and the random features (text form: each"
+                    + " label's fit gets a seed derived from S and the label; --sample draws"
+                    + " with S). Default: ${DEFAULT-VALUE}.")
     long seed = AlignmentConfig.defaults().seed();
 
     @Mixin
+    RecordOptions records = new RecordOptions();
+
+    @Mixin
+    EmbeddingOptions embedding = new EmbeddingOptions();
+
+    @Mixin
     CommonOptions common = new CommonOptions();
+
+    /** Options that only the text form reads. */
+    private static final List<String> TEXT_ONLY = List.of("--label-field", "--per-label",
+            "--global", "--sample", "--sampled-out", "--text-field", "--max-line-size", "--model",
+            "--batch-size", "--max-length", "--device", "--cache-dir", "--no-cache");
 
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
+            if (textForm()) {
+                return new TextAlignRun(this, spec.commandLine().getOut(), err).run();
+            }
             return run(spec.commandLine().getOut(), err);
         } catch (Throwable t) {
             return CliErrors.report(t, err, common.verbose);
         }
     }
 
-    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
-        AlignmentConfig config = AlignmentConfig.defaults().withBandwidth(bandwidth)
+    /**
+     * Which form the options ask for.
+     *
+     * @throws IllegalArgumentException when they mix the forms or give half of one
+     */
+    private boolean textForm() {
+        boolean npy = real != null || synthetic != null;
+        boolean texts = text.real != null || text.synthetic != null;
+        if (npy && texts) {
+            throw new IllegalArgumentException("--real/--synthetic (text records) and"
+                    + " --real-embeddings/--synthetic-embeddings (.npy) are the two forms of"
+                    + " align; give one pair, not both");
+        }
+        if (!npy && !texts) {
+            throw new IllegalArgumentException("give --real and --synthetic (text records), or"
+                    + " --real-embeddings and --synthetic-embeddings (.npy)");
+        }
+        if (texts) {
+            if (text.real == null || text.synthetic == null) {
+                throw new IllegalArgumentException(text.real == null
+                        ? "--synthetic needs --real, the real records to match"
+                        : "--real needs --synthetic, the synthetic records to weight");
+            }
+            return true;
+        }
+        if (real == null || synthetic == null) {
+            throw new IllegalArgumentException(real == null
+                    ? "--synthetic-embeddings needs --real-embeddings, the real rows to match"
+                    : "--real-embeddings needs --synthetic-embeddings, the synthetic rows to weight");
+        }
+        for (String option : TEXT_ONLY) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new IllegalArgumentException(option + " belongs to the text form of align"
+                        + " (--real/--synthetic), not to --real-embeddings/--synthetic-embeddings");
+            }
+        }
+        return false;
+    }
+
+    /** The engine settings from the options. */
+    AlignmentConfig config() {
+        return AlignmentConfig.defaults().withBandwidth(bandwidth)
                 .withMethod(method).withFeatures(features).withIterations(iterations, tolerance)
                 .withMaxWeightRatio(maxWeightRatio).withMemoryBudget(memoryBudget.bytes())
                 .withSeed(seed);
+    }
+
+    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
+        AlignmentConfig config = config();
         new OutputTargets().input("--real-embeddings", real).input("--synthetic-embeddings", synthetic)
                 .add("--out", out).add("--summary", summary);
         String backendName = common.checkedBackend();

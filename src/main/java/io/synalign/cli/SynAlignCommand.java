@@ -12,8 +12,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * The {@code synalign} command: distribution matching for few-shot LLM synthetic data.
- * Subcommands {@link AlignCommand align} (MMD sampling weights for synthetic rows) and
- * {@link SelectCommand select} (GP exploration-aware selection).
+ * Subcommands {@link EmbedCommand embed} (texts to embeddings), {@link AlignCommand align} (MMD
+ * sampling weights for synthetic rows or records) and {@link SelectCommand select} (GP
+ * exploration-aware selection).
  *
  * <p>Exit status 0 on success, 2 on bad input (usage errors, invalid option values, unusable
  * input files; one line on stderr), 1 on any other failure. Use {@link #newCommandLine()} to run
@@ -21,10 +22,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
  */
 @Command(name = "synalign", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = {"Distribution matching for few-shot LLM synthetic data.",
+            "  embed   embed the texts of a JSONL/CSV/TSV file with a sentence encoder (.npy)",
             "  align   learn MMD sampling weights that make synthetic rows match real rows",
             "  select  pick rows that explore the embedding space (GP posterior variance)",
             "Run 'synalign COMMAND --help' for a command's options."},
-        subcommands = {AlignCommand.class, SelectCommand.class},
+        subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
@@ -36,7 +38,7 @@ public final class SynAlignCommand implements Callable<Integer> {
     /** Without a subcommand there is nothing to do: a usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: align or select");
+        throw new ParameterException(spec.commandLine(), "missing command: embed, align or select");
     }
 
     /**

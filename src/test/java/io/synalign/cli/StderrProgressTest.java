@@ -16,7 +16,7 @@ class StderrProgressTest {
 
     private StderrProgress progress(boolean terminal, boolean enabled) {
         now = 1_000_000_000L;
-        return new StderrProgress(new PrintWriter(text), terminal, enabled, () -> now);
+        return new StderrProgress(new PrintWriter(text), terminal, enabled, () -> now, () -> 100);
     }
 
     private void at(double seconds) {
@@ -52,21 +52,44 @@ class StderrProgressTest {
     }
 
     @Test
-    void terminalRedrawsOneLineInPlaceAndErasesIt() {
+    void terminalDrawsABarPerStageInPlaceAndErasesIt() {
         StderrProgress p = progress(true, true);
+        at(1.0);
+        p.onProgress("embed real", 1, 10, "");
+        assertEquals("", text.toString(), "short runs stay quiet");
         at(2.0);
-        p.onProgress("optimise", 100, 1000, "long detail text");
+        p.onProgress("optimise", 100, 1000, "objective 0.25");
         at(2.1);
-        p.onProgress("optimise", 150, 1000, "");
+        p.onProgress("optimise", 400, 1000, "objective 0.125");
         at(2.3);
-        p.onProgress("optimise", 200, 1000, "");
-        String first = "synalign: optimise 100/1000 (10%), long detail text [0:02]";
-        String second = "synalign: optimise 200/1000 (20%) [0:02]";
-        assertEquals("\r" + first + "\r" + second + " ".repeat(first.length() - second.length()),
-                text.toString());
+        // A new stage closes (erases) the previous bar and starts its own.
+        p.onProgress("embed synthetic", 3, 7, "");
         p.close();
-        assertTrue(text.toString().endsWith("\r" + " ".repeat(second.length()) + "\r"));
-        assertFalse(text.toString().contains("\n"));
+        String out = text.toString();
+        assertFalse(out.contains("\n"), out);
+        assertTrue(out.startsWith("\r"), out);
+        assertTrue(out.contains("synalign: optimise"), out);
+        assertTrue(out.contains("400/1000"), out);
+        assertTrue(out.contains("objective 0.125"), out);
+        assertTrue(out.contains("synalign: embed synthetic"), out);
+        assertTrue(out.contains("3/7"), out);
+        assertFalse(out.contains("embed real"), out);
+        assertTrue(out.indexOf("embed synthetic") > out.lastIndexOf("synalign: optimise"), out);
+        // Every drawn line fits the width; the last thing written erases the last bar.
+        for (String line : out.split("\r")) {
+            assertTrue(line.length() <= 100, "'" + line + "'");
+        }
+        assertTrue(out.matches("(?s).*\\r {10,100}\\r$"), out);
+    }
+
+    @Test
+    void lineConsumerCutsPadsAndClears() {
+        StderrProgress.LineConsumer c = new StderrProgress.LineConsumer(new PrintWriter(text), 10);
+        c.accept("0123456789abc");
+        c.accept("xyz");
+        c.clear();
+        c.clear();
+        assertEquals("\r0123456789\rxyz       \r   \r", text.toString());
     }
 
     @Test

@@ -1,0 +1,112 @@
+package io.synalign.cli;
+
+import io.synalign.data.Record;
+import io.synalign.data.TextFields;
+import io.synalign.io.AtomicOutputs;
+import io.synalign.io.NpyWriter;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synalign embed}: embeds the text field of every record of a JSON Lines, CSV or TSV
+ * file with a sentence encoder and writes the vectors as a float32 {@code .npy}, one row per
+ * record in input order (the input of {@code align --real-embeddings/--synthetic-embeddings}
+ * and {@code select}).
+ *
+ * <p>Order of work: options, output path, model name and cache settings are checked; the
+ * records are read and every text checked; only then is the model loaded. The output is written
+ * atomically after every text was embedded.
+ */
+@Command(name = "embed", sortOptions = false, mixinStandardHelpOptions = true,
+        customSynopsis = {"synalign embed --in TEXTS.jsonl --out EMBEDDINGS.npy [OPTIONS]"},
+        versionProvider = VersionProvider.class,
+        description = {"Embed the text of every record (JSON Lines, CSV or TSV, optionally .gz)"
+                + " with a sentence encoder.",
+            "Writes a float32 .npy matrix, one row per record in input order."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
+            "2:bad input (usage, option value or input file)"})
+final class EmbedCommand implements Callable<Integer> {
+
+    /** Loads the model; replaceable in tests. */
+    EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
+
+    /** The process environment, for the default cache directory; replaceable in tests. */
+    java.util.Map<String, String> environment = System.getenv();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--in", required = true, paramLabel = "TEXTS.jsonl",
+            description = "Records to embed: .jsonl, .csv or .tsv, optionally .gz.")
+    Path in;
+
+    @Option(names = "--out", required = true, paramLabel = "EMBEDDINGS.npy",
+            description = "Where to write the n x d float32 matrix (.npy).")
+    Path out;
+
+    @Mixin
+    RecordOptions records = new RecordOptions();
+
+    @Mixin
+    EmbeddingOptions embedding = new EmbeddingOptions();
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
+    boolean quiet;
+
+    @Option(names = {"-v", "--verbose"},
+            description = "Log model details on stderr, and print the stack trace with an error.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(spec.commandLine().getOut(), err);
+        } catch (Throwable t) {
+            return CliErrors.report(t, err, verbose);
+        }
+    }
+
+    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
+        new OutputTargets().input("--in", in).add("--out", out);
+        if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            throw new IllegalArgumentException("--out " + out + ": embeddings are written as"
+                    + " .npy; name the file *.npy");
+        }
+        EncoderOptions options = embedding.encoderOptions();
+        Path cache = embedding.cacheDirectory(environment);
+        ModelSpec model = embedding.modelSpec();
+        List<Record> rows = records.read(in);
+        List<String> texts = TextFields.texts(in, rows, records.textField);
+
+        long start = System.nanoTime();
+        FloatMatrix vectors;
+        TextEmbedding.Stats stats;
+        try (SentenceEncoder encoder = embedding.open(loader, model, options, cache);
+                StderrProgress progress = StderrProgress.create(err, quiet)) {
+            vectors = TextEmbedding.encode(encoder, texts, progress.encoding("embed"));
+            stats = TextEmbedding.stats(encoder);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        AtomicOutputs.writeAtomically(out, o -> NpyWriter.writeMatrix(o, vectors));
+
+        stdout.printf(Locale.ROOT, "embedded %d texts with %s (%d dimensions) in %.1f s%s%n",
+                texts.size(), model.name(), vectors.cols(), seconds, stats.describe());
+        stdout.println("wrote " + out);
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+}

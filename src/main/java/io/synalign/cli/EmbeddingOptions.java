@@ -1,0 +1,145 @@
+package io.synalign.cli;
+
+import io.synalign.models.CachingSentenceEncoder;
+import io.synalign.models.EmbeddingCache;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ExecutionDevice;
+import io.synalign.models.ModelRegistry;
+import io.synalign.models.ModelSpec;
+import io.synalign.models.OnnxSentenceEncoder;
+import io.synalign.models.SentenceEncoder;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * Options of commands that embed texts: the model, its batch size and truncation length, the
+ * device, and the embedding cache. {@link #open} turns them into an encoder.
+ */
+final class EmbeddingOptions {
+
+    /** Loads a model; replaceable in tests (a counting or fake encoder). */
+    @FunctionalInterface
+    interface EncoderLoader {
+        SentenceEncoder load(ModelSpec spec, EncoderOptions options);
+    }
+
+    @Option(names = "--model", paramLabel = "minilm|bge-small|DIR",
+            description = "Sentence encoder: minilm (all-MiniLM-L6-v2, quantised, 384-d), bge-small"
+                    + " (BGE-small-en-v1.5, quantised, 384-d), or a directory with model.onnx and"
+                    + " tokenizer.json (mean pooling). Default: ${DEFAULT-VALUE}.")
+    String model = ModelRegistry.DEFAULT_MODEL;
+
+    @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")
+    int batchSize = EncoderOptions.DEFAULT_BATCH_SIZE;
+
+    @Option(names = "--max-length", paramLabel = "TOKENS", converter = Converters.PositiveInt.class,
+            description = "Tokens kept per text (longer texts are truncated; 2 to 512 for the"
+                    + " built-in models). Default: ${DEFAULT-VALUE}.")
+    int maxLength = EncoderOptions.DEFAULT_MAX_LENGTH;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda[:N]",
+            description = "Where the encoder runs; cuda needs a build with -Ponnxruntime-gpu."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String device = "cpu";
+
+    @Option(names = "--cache-dir", paramLabel = "DIR",
+            description = "Embedding cache: texts embedded once are not embedded again, and an"
+                    + " interrupted run resumes. Default: $XDG_CACHE_HOME/synalign, else"
+                    + " ~/.cache/synalign.")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "Embed every text, reading and writing no cache.")
+    boolean noCache;
+
+    /**
+     * The encoder options, checked.
+     *
+     * @throws IllegalArgumentException naming the option with a bad value
+     */
+    EncoderOptions encoderOptions() {
+        EncoderOptions options = EncoderOptions.defaults().withBatchSize(batchSize);
+        try {
+            options = options.withMaxLength(maxLength);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--max-length " + maxLength + ": "
+                    + e.getMessage());
+        }
+        String d = device.strip().toLowerCase(Locale.ROOT);
+        if (d.equals("cpu")) {
+            return options;
+        }
+        if (d.equals("cuda") || d.startsWith("cuda:")) {
+            int id = 0;
+            if (d.startsWith("cuda:")) {
+                try {
+                    id = Integer.parseInt(d.substring(5));
+                } catch (NumberFormatException e) {
+                    id = -1;
+                }
+                if (id < 0) {
+                    throw new IllegalArgumentException("--device '" + device + "': expected"
+                            + " cuda:N with a device number N >= 0");
+                }
+            }
+            return options.withDevice(ExecutionDevice.CUDA, id);
+        }
+        throw new IllegalArgumentException("--device '" + device + "': expected cpu, cuda or"
+                + " cuda:N");
+    }
+
+    /** The model, resolved. */
+    ModelSpec modelSpec() {
+        return ModelRegistry.resolve(model);
+    }
+
+    /**
+     * The cache directory in use, or {@code null} with {@code --no-cache}.
+     *
+     * @throws IllegalArgumentException when both --cache-dir and --no-cache are given
+     */
+    Path cacheDirectory(Map<String, String> env) {
+        if (noCache) {
+            if (cacheDir != null) {
+                throw new IllegalArgumentException("--cache-dir and --no-cache contradict each"
+                        + " other; give one");
+            }
+            return null;
+        }
+        return cacheDir != null ? cacheDir : defaultCacheDirectory(env,
+                System.getProperty("user.home"));
+    }
+
+    /** {@code $XDG_CACHE_HOME/synalign} when that is an absolute path, else {@code ~/.cache/synalign}. */
+    static Path defaultCacheDirectory(Map<String, String> env, String userHome) {
+        String xdg = env.get("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+            return Path.of(xdg, "synalign");
+        }
+        return Path.of(userHome, ".cache", "synalign");
+    }
+
+    /**
+     * Loads the model and wraps it in the cache (unless {@code cache} is null).
+     *
+     * @param cache the cache directory, from {@link #cacheDirectory}, or null
+     */
+    SentenceEncoder open(EncoderLoader loader, ModelSpec spec, EncoderOptions options,
+            Path cache) {
+        SentenceEncoder encoder = loader.load(spec, options);
+        if (cache == null) {
+            return encoder;
+        }
+        try {
+            return new CachingSentenceEncoder(encoder, EmbeddingCache.open(cache));
+        } catch (RuntimeException e) {
+            encoder.close();
+            throw e;
+        }
+    }
+
+    /** The production loader. */
+    static final EncoderLoader ONNX = OnnxSentenceEncoder::load;
+}

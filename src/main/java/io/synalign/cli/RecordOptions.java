@@ -1,0 +1,37 @@
+package io.synalign.cli;
+
+import io.synalign.data.Record;
+import io.synalign.data.RecordReader;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** Options of commands that read text records: the text field and the line size limit. */
+final class RecordOptions {
+
+    @Option(names = "--text-field", paramLabel = "FIELD",
+            description = "The field (JSON key or CSV/TSV column) holding each record's text."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String textField = "text";
+
+    @Option(names = "--max-line-size", paramLabel = "SIZE",
+            converter = Converters.ByteSizeConverter.class,
+            description = "Longest input line accepted (a longer one is an error naming it), e.g."
+                    + " 4MiB; at most 1GiB. Default: 1MiB.")
+    ByteSize maxLineSize = new ByteSize(RecordReader.DEFAULT_MAX_LINE_BYTES);
+
+    /**
+     * Reads every record of {@code file}.
+     *
+     * @throws IllegalArgumentException when --max-line-size is out of range
+     */
+    List<Record> read(Path file) throws IOException {
+        long limit = maxLineSize.bytes();
+        if (limit < 1 || limit > RecordReader.MAX_LINE_LIMIT) {
+            throw new IllegalArgumentException("--max-line-size " + maxLineSize.bytes()
+                    + " bytes is out of range; give 1 byte to 1GiB");
+        }
+        return RecordReader.read(file, limit);
+    }
+}

@@ -1,0 +1,72 @@
+package io.synalign.cli;
+
+import io.synalign.textalign.AlignmentMode;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options of the text form of {@code synalign align} (records in, weighted records out). */
+final class TextAlignOptions {
+
+    /** The field added to every synthetic record of --out. */
+    static final String WEIGHT_FIELD = "synalign_weight";
+
+    @Option(names = "--real", paramLabel = "REAL.jsonl",
+            description = "Text form: real records (.jsonl, .csv or .tsv, optionally .gz).")
+    Path real;
+
+    @Option(names = "--synthetic", paramLabel = "SYNTH.jsonl",
+            description = "Text form: synthetic records to weight (.jsonl, .csv or .tsv,"
+                    + " optionally .gz). --out then gets every synthetic record plus a field "
+                    + WEIGHT_FIELD + "; its format follows its name.")
+    Path synthetic;
+
+    @Option(names = "--label-field", paramLabel = "FIELD",
+            description = "The field holding each record's label. Without it in either file, all"
+                    + " rows form one group. Default: ${DEFAULT-VALUE}.")
+    String labelField = "label";
+
+    @Option(names = "--per-label",
+            description = "One fit per label against that label's real rows; each label's weights"
+                    + " sum to its share of the real set (the default).")
+    boolean perLabel;
+
+    @Option(names = "--global",
+            description = "One fit over all rows; labels only group the report.")
+    boolean global;
+
+    @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Also draw N synthetic records by weight, without replacement"
+                    + " (Efraimidis-Spirakis, seeded by --seed), and write them unchanged to"
+                    + " --sampled-out. N may not exceed the rows with positive weight.")
+    Integer sample;
+
+    @Option(names = "--sampled-out", paramLabel = "ALIGNED.jsonl",
+            description = "Where --sample writes the drawn records (.jsonl, .csv or .tsv,"
+                    + " optionally .gz).")
+    Path sampledOut;
+
+    /**
+     * The alignment mode.
+     *
+     * @throws IllegalArgumentException when both --per-label and --global are given
+     */
+    AlignmentMode mode() {
+        if (perLabel && global) {
+            throw new IllegalArgumentException("--per-label and --global contradict each other;"
+                    + " give one");
+        }
+        return global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL;
+    }
+
+    /** @throws IllegalArgumentException unless --sample and --sampled-out come together */
+    void checkSample() {
+        if (sample != null && sampledOut == null) {
+            throw new IllegalArgumentException("--sample " + sample + " needs --sampled-out FILE"
+                    + " to write the drawn records to");
+        }
+        if (sample == null && sampledOut != null) {
+            throw new IllegalArgumentException("--sampled-out needs --sample N, the number of"
+                    + " records to draw");
+        }
+    }
+}

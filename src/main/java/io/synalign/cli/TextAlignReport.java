@@ -1,0 +1,298 @@
+package io.synalign.cli;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.textalign.AlignmentMode;
+import io.synalign.textalign.LabelOutcome;
+import io.synalign.textalign.LabelPlan;
+import io.synalign.textalign.TextAlignmentResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What the text form of {@code align} reports: a per-label table on stdout and the same in the
+ * {@code --summary} JSON (label, real rows, synthetic rows, MMD^2 uniform and weighted, ESS,
+ * real share and weight share), plus totals, labels that could not be aligned, the sample and
+ * the settings.
+ */
+final class TextAlignReport {
+
+    /** How the texts were embedded. */
+    record Embedding(String model, String modelId, int dim, Path cacheDir,
+            TextEmbedding.Stats stats, double seconds) {
+    }
+
+    private final AlignCommand cmd;
+    private final AlignmentConfig config;
+    private final LabelPlan plan;
+    private final TextAlignmentResult result;
+    private final Embedding embedding;
+    private final int[] picks;
+
+    TextAlignReport(AlignCommand cmd, AlignmentConfig config, LabelPlan plan,
+            TextAlignmentResult result, Embedding embedding, int[] picks) {
+        this.cmd = cmd;
+        this.config = config;
+        this.plan = plan;
+        this.result = result;
+        this.embedding = embedding;
+        this.picks = picks;
+    }
+
+    // ---------------------------------------------------------------- JSON
+
+    @JsonPropertyOrder(alphabetic = false)
+    record Summary(
+            @JsonProperty("synalign_version") String synalignVersion,
+            @JsonProperty("form") String form,
+            @JsonProperty("real") String real,
+            @JsonProperty("synthetic") String synthetic,
+            @JsonProperty("out") String out,
+            @JsonProperty("mode") String mode,
+            @JsonProperty("text_field") String textField,
+            @JsonProperty("label_field") String labelField,
+            @JsonProperty("labelled") boolean labelled,
+            @JsonProperty("n_real") int nReal,
+            @JsonProperty("n_synthetic") int nSynthetic,
+            @JsonProperty("n_positive_weight") int nPositiveWeight,
+            @JsonProperty("effective_sample_size") double effectiveSampleSize,
+            @JsonProperty("labels") List<LabelRow> labels,
+            @JsonProperty("synthetic_labels_not_in_real") List<String> syntheticLabelsNotInReal,
+            @JsonProperty("real_labels_without_synthetic") List<String> realLabelsWithoutSynthetic,
+            @JsonProperty("global_fit") Fit globalFit,
+            @JsonProperty("sample") Sample sample,
+            @JsonProperty("embedding") EmbeddingJson embedding,
+            @JsonProperty("settings") Settings settings,
+            @JsonProperty("fit_seconds") double fitSeconds) {
+    }
+
+    /** One label; the fit fields are null where the label was not fitted on its own. */
+    @JsonPropertyOrder(alphabetic = false)
+    record LabelRow(
+            @JsonProperty("label") String label,
+            @JsonProperty("status") String status,
+            @JsonProperty("n_real") int nReal,
+            @JsonProperty("n_synthetic") int nSynthetic,
+            @JsonProperty("real_share") double realShare,
+            @JsonProperty("weight_share") double weightShare,
+            @JsonProperty("effective_sample_size") double effectiveSampleSize,
+            @JsonProperty("fit") Fit fit) {
+    }
+
+    @JsonPropertyOrder(alphabetic = false)
+    record Fit(
+            @JsonProperty("mmd2_uniform") double mmd2Uniform,
+            @JsonProperty("mmd2_weighted") double mmd2Weighted,
+            @JsonProperty("mmd2_reduction") Double mmd2Reduction,
+            @JsonProperty("mmd_estimator") String mmdEstimator,
+            @JsonProperty("bandwidth") double bandwidth,
+            @JsonProperty("method") String method,
+            @JsonProperty("iterations") int iterations,
+            @JsonProperty("converged") boolean converged,
+            @JsonProperty("effective_sample_size") double effectiveSampleSize,
+            @JsonProperty("seed") long seed,
+            @JsonProperty("seconds") double seconds) {
+
+        static Fit of(AlignmentResult r, long seed) {
+            return r == null ? null : new Fit(r.mmd2Uniform(), r.mmd2Weighted(),
+                    AlignmentSummary.reduction(r.mmd2Uniform(), r.mmd2Weighted()),
+                    r.mmdEstimator(), r.bandwidth(), r.method().cliName(), r.iterations(),
+                    r.converged(), r.effectiveSampleSize(), seed, r.seconds());
+        }
+    }
+
+    @JsonPropertyOrder(alphabetic = false)
+    record Sample(@JsonProperty("n") int n, @JsonProperty("out") String out,
+            @JsonProperty("seed") long seed, @JsonProperty("support") int support) {
+    }
+
+    @JsonPropertyOrder(alphabetic = false)
+    record EmbeddingJson(@JsonProperty("model") String model,
+            @JsonProperty("model_id") String modelId, @JsonProperty("dim") int dim,
+            @JsonProperty("cache_dir") String cacheDir,
+            @JsonProperty("cache_hits") Long cacheHits,
+            @JsonProperty("texts_embedded") Long textsEmbedded,
+            @JsonProperty("seconds") double seconds) {
+    }
+
+    @JsonPropertyOrder(alphabetic = false)
+    record Settings(@JsonProperty("bandwidth") String bandwidth,
+            @JsonProperty("method") String method, @JsonProperty("features") int features,
+            @JsonProperty("max_iterations") int maxIterations,
+            @JsonProperty("tolerance") double tolerance,
+            @JsonProperty("max_weight_ratio") double maxWeightRatio,
+            @JsonProperty("memory_budget_bytes") long memoryBudgetBytes,
+            @JsonProperty("seed") long seed, @JsonProperty("backend") String backend) {
+    }
+
+    Summary summary() {
+        List<LabelRow> rows = new ArrayList<>();
+        for (LabelOutcome o : result.labels()) {
+            rows.add(new LabelRow(o.label(), statusName(o.status()), o.nReal(), o.nSynthetic(),
+                    o.realShare(), o.weightShare(), o.effectiveSampleSize(),
+                    Fit.of(o.fit(), o.seed())));
+        }
+        TextEmbedding.Stats stats = embedding.stats();
+        return new Summary(VersionProvider.version(), "text", cmd.text.real.toString(),
+                cmd.text.synthetic.toString(), cmd.out.toString(), result.mode().cliName(),
+                cmd.records.textField, cmd.text.labelField, plan.labelled(), plan.realRows(),
+                plan.syntheticRows(), result.support(), result.effectiveSampleSize(), rows,
+                labels(LabelPlan.Status.NOT_IN_REAL), labels(LabelPlan.Status.NO_SYNTHETIC_ROWS),
+                result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
+                picks == null ? null : new Sample(picks.length, cmd.text.sampledOut.toString(),
+                        config.seed(), result.support()),
+                new EmbeddingJson(embedding.model(), embedding.modelId(), embedding.dim(),
+                        embedding.cacheDir() == null ? null : embedding.cacheDir().toString(),
+                        stats.hits() < 0 ? null : stats.hits(),
+                        stats.misses() < 0 ? null : stats.misses(), embedding.seconds()),
+                new Settings(config.bandwidth().toString(), config.method().cliName(),
+                        config.features(), config.maxIterations(), config.tolerance(),
+                        config.maxWeightRatio(), config.memoryBudgetBytes(), config.seed(),
+                        cmd.common.backend),
+                result.seconds());
+    }
+
+    private List<String> labels(LabelPlan.Status status) {
+        List<String> out = new ArrayList<>();
+        for (LabelPlan.Group g : plan.groups(status)) {
+            out.add(g.label());
+        }
+        return out;
+    }
+
+    static String statusName(LabelPlan.Status s) {
+        return s.name().toLowerCase(Locale.ROOT);
+    }
+
+    // ---------------------------------------------------------------- stdout
+
+    /** The table, the notes on labels that could not be aligned, the settings, the files. */
+    void print(PrintWriter out) {
+        boolean perLabel = result.mode() == AlignmentMode.PER_LABEL;
+        List<String[]> table = new ArrayList<>();
+        table.add(new String[] {"label", "real", "synthetic", "MMD^2 uniform", "MMD^2 weighted",
+            "ESS", "real share", "weight share"});
+        for (LabelOutcome o : result.labels()) {
+            AlignmentResult fit = o.fit();
+            table.add(new String[] {shortLabel(o.label()), Integer.toString(o.nReal()),
+                Integer.toString(o.nSynthetic()),
+                fit == null ? "-" : Numbers.short4(fit.mmd2Uniform()),
+                fit == null ? "-" : Numbers.short4(fit.mmd2Weighted()),
+                String.format(Locale.ROOT, "%.1f", o.effectiveSampleSize()),
+                percent(o.realShare()), percent(o.weightShare())});
+        }
+        AlignmentResult global = result.globalFit();
+        table.add(new String[] {"total", Integer.toString(plan.realRows()),
+            Integer.toString(plan.syntheticRows()),
+            global == null ? "-" : Numbers.short4(global.mmd2Uniform()),
+            global == null ? "-" : Numbers.short4(global.mmd2Weighted()),
+            String.format(Locale.ROOT, "%.1f", result.effectiveSampleSize()), percent(1),
+            percent(sum(result.weights()))});
+        printTable(out, table);
+
+        for (LabelPlan.Group g : plan.groups(LabelPlan.Status.NOT_IN_REAL)) {
+            out.printf(Locale.ROOT, "note: synthetic label '%s' (%d rows) does not occur in the"
+                    + " real set%s%n", g.label(), g.syntheticRows().length,
+                    perLabel ? "; its rows get weight 0" : "");
+        }
+        for (LabelPlan.Group g : plan.groups(LabelPlan.Status.NO_SYNTHETIC_ROWS)) {
+            out.printf(Locale.ROOT, "note: real label '%s' (%d rows, %s of the real set) has no"
+                    + " synthetic rows%s%n", g.label(), g.realRows().length,
+                    percent(g.realShare()), perLabel ? "; its share was spread over the other"
+                            + " labels in proportion to their real rows" : "");
+        }
+        out.printf(Locale.ROOT, "mode: %s; %d of %d synthetic rows have a positive weight;"
+                + " ESS %.1f%n", result.mode().cliName(), result.support(), plan.syntheticRows(),
+                result.effectiveSampleSize());
+        if (picks != null) {
+            out.printf(Locale.ROOT, "sample: drew %d of %d rows with a positive weight without"
+                    + " replacement (seed %d)%n", picks.length, result.support(), config.seed());
+            if (2L * picks.length > result.support()) {
+                out.println("note: the sample is more than half of the rows with a positive"
+                        + " weight; without replacement, inclusion is then far from proportional"
+                        + " to the weights");
+            }
+        }
+        out.printf(Locale.ROOT, "model: %s (%d dimensions), embedding %.1f s%s; fit %.1f s,"
+                + " method %s, backend %s, bandwidth %s%n", embedding.model(), embedding.dim(),
+                embedding.seconds(), embedding.stats().describe(), result.seconds(),
+                methods(), cmd.common.backend, config.bandwidth().isAuto()
+                        ? "auto (median heuristic" + (perLabel && plan.labelled()
+                                ? " per label)" : ")")
+                        : Numbers.short4(config.bandwidth().value()));
+        List<Path> files = new ArrayList<>();
+        files.add(cmd.out);
+        if (picks != null) {
+            files.add(cmd.text.sampledOut);
+        }
+        if (cmd.summary != null) {
+            files.add(cmd.summary);
+        }
+        out.println("wrote " + join(files));
+    }
+
+    /** The method(s) the fits used, e.g. {@code exact} or {@code exact, rff}. */
+    private String methods() {
+        List<String> names = new ArrayList<>();
+        if (result.globalFit() != null) {
+            names.add(result.globalFit().method().cliName());
+        }
+        for (LabelOutcome o : result.labels()) {
+            if (o.fit() != null && !names.contains(o.fit().method().cliName())) {
+                names.add(o.fit().method().cliName());
+            }
+        }
+        return names.isEmpty() ? config.method().cliName() : String.join(", ", names);
+    }
+
+    private static void printTable(PrintWriter out, List<String[]> rows) {
+        int[] width = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int c = 0; c < r.length; c++) {
+                width[c] = Math.max(width[c], r[c].length());
+            }
+        }
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < r.length; c++) {
+                if (c > 0) {
+                    sb.append("  ");
+                }
+                String pad = " ".repeat(width[c] - r[c].length());
+                // The label column reads left-aligned, numbers right-aligned.
+                sb.append(c == 0 ? r[c] + pad : pad + r[c]);
+            }
+            out.println(sb.toString().stripTrailing());
+        }
+    }
+
+    private static String shortLabel(String label) {
+        String flat = label.replaceAll("\\p{Cntrl}", "?");
+        return flat.length() <= 30 ? flat : flat.substring(0, 27) + "...";
+    }
+
+    private static String percent(double share) {
+        return String.format(Locale.ROOT, "%.1f%%", 100 * share);
+    }
+
+    private static double sum(double[] w) {
+        double s = 0;
+        for (double x : w) {
+            s += x;
+        }
+        return s;
+    }
+
+    private static String join(List<Path> files) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < files.size(); i++) {
+            sb.append(i == 0 ? "" : i == files.size() - 1 ? " and " : ", ").append(files.get(i));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,59 @@
+package io.synalign.cli;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.models.CachingSentenceEncoder;
+import io.synalign.models.EncodeProgress;
+import io.synalign.models.SentenceEncoder;
+import java.util.List;
+import java.util.Locale;
+
+/** Runs an encoder over texts and checks what comes back, before anything uses it. */
+final class TextEmbedding {
+
+    private TextEmbedding() {
+    }
+
+    /**
+     * Embeds {@code texts}, one row each in input order.
+     *
+     * @throws IllegalStateException when the encoder returns the wrong shape or a non-finite
+     *     value (exit 1: not the user's input)
+     */
+    static FloatMatrix encode(SentenceEncoder encoder, List<String> texts, EncodeProgress progress) {
+        FloatMatrix m = encoder.encode(texts, progress);
+        if (m.rows() != texts.size() || m.cols() != encoder.dimension()) {
+            throw new IllegalStateException("encoder returned a " + m.rows() + " x " + m.cols()
+                    + " matrix for " + texts.size() + " texts of dimension " + encoder.dimension());
+        }
+        float[] data = m.data();
+        for (int i = 0; i < data.length; i++) {
+            if (!Float.isFinite(data[i])) {
+                throw new IllegalStateException("encoder returned " + data[i] + " for text "
+                        + i / m.cols());
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Cache use so far.
+     *
+     * @param hits texts answered from the cache, or -1 without a cache
+     * @param misses distinct texts sent to the model
+     */
+    record Stats(long hits, long misses) {
+
+        /** e.g. {@code "; 1200 texts from the cache, 800 embedded"}, or {@code ""} without a cache. */
+        String describe() {
+            return hits < 0 ? "" : String.format(Locale.ROOT, "; %d from the cache, %d embedded",
+                    hits, misses);
+        }
+    }
+
+    static Stats stats(SentenceEncoder encoder) {
+        if (encoder instanceof CachingSentenceEncoder c) {
+            return new Stats(c.cacheHits(), c.cacheMisses());
+        }
+        return new Stats(-1, -1);
+    }
+}
