@@ -7,6 +7,10 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * Builds the {@link MmdObjective} of each method from the synthetic rows S (n) and the real
@@ -21,9 +25,19 @@ import io.synalign.kernels.TilePlan;
  *       {@code mu_R = Phi_R^T 1 / m} accumulated over row blocks of R so that {@code Phi_R} is
  *       never held whole (O(m d D) time, O(block * D) memory); {@code h = Phi_S mu_R},
  *       {@code c = ||mu_R||^2}.</li>
+ *   <li>nystrom (Williams &amp; Seeger, NIPS 2001): r seeded landmark rows L of R union S;
+ *       {@code K_LL} (r x r, O(r^2 d)) decomposed in double ({@link SymmetricEigen}, O(r^3)),
+ *       eigenvalues below {@value #NYSTROM_EIGEN_FLOOR} of the largest dropped (they carry the
+ *       float32 rounding of K_LL), {@code G = V diag(lambda^{-1/2})}; features
+ *       {@code Phi = K_.L G}; {@code mu_R = G^T (1/m) K_LR 1} by tiled row sums (O(r m d));
+ *       {@code H = K_SL G G^T K_LS} through two backend operators kept within the memory
+ *       budget (else tiled), {@code h = Phi_S mu_R}, {@code c = ||mu_R||^2}.</li>
  * </ul>
  */
 final class MmdObjectives {
+
+    /** Eigenvalues of K_LL below this fraction of the largest are treated as zero. */
+    static final double NYSTROM_EIGEN_FLOOR = 1e-6;
 
     private MmdObjectives() {
     }
@@ -129,6 +143,121 @@ final class MmdObjectives {
             mu[f] *= inv;
         }
         return mu;
+    }
+
+    /**
+     * The Nystrom objective {@code ||Phi_S^T w - mu_R||^2} with {@code Phi = K_.L K_LL^{-1/2}}.
+     * Reports four "kernel" progress steps.
+     *
+     * @param landmarks r, capped at {@code n + m}
+     * @param budgetBytes memory for the two kept n x r operators together; tiled beyond it
+     */
+    static MmdObjective nystrom(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
+            double sigma, int landmarks, long seed, long budgetBytes, ProgressListener progress) {
+        int n = synthetic.rows();
+        int m = real.rows();
+        progress.onProgress("kernel", 0, 4, "K_LL");
+        FloatMatrix points = landmarkRows(real, synthetic, landmarks, seed);
+        int r = points.rows();
+        float[] kll = new float[Math.multiplyExact(r, r)];
+        backend.rbfBlock(points, points, sigma, kll);
+        double[][] symmetric = new double[r][r];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                symmetric[i][j] = 0.5 * ((double) kll[i * r + j] + kll[j * r + i]);
+            }
+        }
+        SymmetricEigen eigen = SymmetricEigen.of(symmetric);
+        double[] values = eigen.values();
+        double floor = NYSTROM_EIGEN_FLOOR * Math.max(values[r - 1], 0);
+        int kept = 0;
+        for (double v : values) {
+            if (v > floor && v > 0) {
+                kept++;
+            }
+        }
+        if (kept == 0) {
+            throw new IllegalArgumentException("the landmark kernel matrix is numerically zero"
+                    + " (bandwidth " + sigma + " too small?)");
+        }
+        double[][] inverseRootT = new double[kept][];
+        for (int f = 0; f < kept; f++) {
+            int k = r - 1 - f; // largest first
+            double scale = 1 / Math.sqrt(values[k]);
+            double[] row = eigen.vectors()[k].clone();
+            for (int j = 0; j < r; j++) {
+                row[j] *= scale;
+            }
+            inverseRootT[f] = row;
+        }
+        progress.onProgress("kernel", 1, 4, "K_LR row sums");
+        double[] meanLandmarkKernel = meanKernelRows(backend, points, real, sigma);
+        double[] mu = new double[kept];
+        NystromQuadraticForm.project(inverseRootT, meanLandmarkKernel, mu);
+        double constant = 0;
+        for (double v : mu) {
+            constant += v * v;
+        }
+        progress.onProgress("kernel", 2, 4, "K_SL");
+        TilePlan plan = TilePlan.forBudget(n, r, budgetBytes / 2);
+        KernelOperator sl = backend.rbfOperator(synthetic, points, sigma, plan);
+        KernelOperator ls = null;
+        try {
+            progress.onProgress("kernel", 3, 4, "K_LS");
+            ls = backend.rbfOperator(points, synthetic, sigma,
+                    new TilePlan(plan.materialise(), TilePlan.tileRowsFor(r, n,
+                            TilePlan.DEFAULT_TILE_BYTES)));
+            double[] lifted = new double[r];
+            NystromQuadraticForm.lift(inverseRootT, mu, lifted);
+            double[] linear = new double[n];
+            sl.multiply(lifted, linear);
+            progress.onProgress("kernel", 4, 4, "done");
+            return new MmdObjective(new NystromQuadraticForm(ls, sl, inverseRootT), linear,
+                    constant, "nystrom(r=" + r + ")");
+        } catch (RuntimeException e) {
+            sl.close();
+            if (ls != null) {
+                ls.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@code min(count, m + n)} distinct rows of R union S (R's rows first in the numbering),
+     * drawn uniformly without replacement by Floyd's algorithm from {@code seed}, in index order.
+     */
+    static FloatMatrix landmarkRows(FloatMatrix real, FloatMatrix synthetic, int count, long seed) {
+        int m = real.rows();
+        long total = (long) m + synthetic.rows();
+        int r = (int) Math.min(count, total);
+        long[] picked = new long[r];
+        if (r == total) {
+            for (int i = 0; i < r; i++) {
+                picked[i] = i;
+            }
+        } else {
+            SplittableRandom random = new SplittableRandom(seed);
+            Set<Long> chosen = new HashSet<>();
+            int k = 0;
+            for (long j = total - r; j < total; j++) {
+                long t = random.nextLong(j + 1);
+                // j itself cannot have been picked yet: all earlier picks are below j.
+                long pick = chosen.contains(t) ? j : t;
+                chosen.add(pick);
+                picked[k++] = pick;
+            }
+            Arrays.sort(picked);
+        }
+        int d = real.cols();
+        FloatMatrix rows = FloatMatrix.zeros(r, d);
+        for (int i = 0; i < r; i++) {
+            long g = picked[i];
+            FloatMatrix source = g < m ? real : synthetic;
+            int row = (int) (g < m ? g : g - m);
+            System.arraycopy(source.data(), row * d, rows.data(), i * d, d);
+        }
+        return rows;
     }
 
     /**

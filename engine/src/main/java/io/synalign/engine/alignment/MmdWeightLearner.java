@@ -149,7 +149,8 @@ public final class MmdWeightLearner {
                         FourierFeatures.sample(synthetic.cols(), config.features(), sigma,
                                 config.seed()), listener);
             case NYSTROM:
-                throw new IllegalArgumentException("method nystrom is not implemented yet");
+                return MmdObjectives.nystrom(backend, synthetic, real, sigma, config.features(),
+                        config.seed(), config.memoryBudgetBytes(), listener);
             default:
                 throw new IllegalStateException("unresolved method " + method);
         }

@@ -130,6 +130,97 @@ class MmdObjectiveTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} n={1} m={2} d={3}")
+    @MethodSource("shapes")
+    void nystromWithEveryRowAsLandmarkIsTheVStatistic(String backendName, int n, int m, int d) {
+        // With L = R union S, K_SL K_LL^+ K_LS = K_SS and mu^T mu = (1/m^2) 1^T K_RR 1 up to the
+        // dropped eigenvalues (below 1e-6 of the largest), so the objective is the exact one.
+        Random random = new Random(313L * n + m + d);
+        FloatMatrix real = TestBackends.gaussian(m, d, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(n, d, random, 1.0, 0.3);
+        double sigma = 0.8 * Math.sqrt(d);
+        double tolerance = TestBackends.isDouble(backendName) ? 2e-5 : 1e-4;
+        try (KernelBackend backend = TestBackends.create(backendName);
+                MmdObjective objective = MmdObjectives.nystrom(backend, synthetic, real, sigma,
+                        10_000, 3, 1L << 30, ProgressListener.NONE)) {
+            assertEquals("nystrom(r=" + (n + m) + ")", objective.estimator());
+            for (int trial = 0; trial < 3; trial++) {
+                double[] w = TestBackends.randomSimplexPoint(n, random);
+                assertEquals(TestBackends.directMmd2(synthetic, real, w, sigma),
+                        objective.valueAt(w), tolerance);
+            }
+        }
+    }
+
+    @Test
+    void nystromWithFewLandmarksIsAnApproximationThatImprovesWithMore() {
+        Random random = new Random(12);
+        FloatMatrix real = TestBackends.gaussian(40, 3, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(50, 3, random, 1.0, 0.5);
+        double sigma = 1.5;
+        double[][] weights = new double[5][];
+        for (int t = 0; t < weights.length; t++) {
+            weights[t] = TestBackends.randomSimplexPoint(50, random);
+        }
+        double[] error = new double[2];
+        int[] landmarks = {6, 45};
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (int k = 0; k < 2; k++) {
+                for (long seed = 1; seed <= 3; seed++) {
+                    try (MmdObjective objective = MmdObjectives.nystrom(backend, synthetic, real,
+                            sigma, landmarks[k], seed, 1L << 30, ProgressListener.NONE)) {
+                        for (double[] w : weights) {
+                            error[k] += Math.abs(objective.valueAt(w)
+                                    - TestBackends.directMmd2(synthetic, real, w, sigma));
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(error[0] > 1e-4, "6 landmarks should not be exact: " + error[0]);
+        assertTrue(error[1] < 0.5 * error[0], "error with 6 landmarks " + error[0]
+                + ", with 45: " + error[1]);
+    }
+
+    @Test
+    void nystromGradientMatchesCentralDifferences() {
+        Random random = new Random(9);
+        FloatMatrix real = TestBackends.gaussian(10, 3, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(8, 3, random, 1.0, 0.5);
+        try (KernelBackend backend = TestBackends.create("reference");
+                MmdObjective objective = MmdObjectives.nystrom(backend, synthetic, real, 1.4, 7,
+                        5, 0, ProgressListener.NONE)) {
+            assertGradientMatchesDifferences(objective, random);
+        }
+    }
+
+    @Test
+    void landmarksAreDistinctSeededRowsOfTheUnion() {
+        Random random = new Random(10);
+        FloatMatrix real = TestBackends.gaussian(30, 2, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(25, 2, random, 1.0, 10.0);
+        FloatMatrix a = MmdObjectives.landmarkRows(real, synthetic, 20, 7);
+        assertEquals(20, a.rows());
+        assertEquals(a, MmdObjectives.landmarkRows(real, synthetic, 20, 7));
+        assertTrue(!a.equals(MmdObjectives.landmarkRows(real, synthetic, 20, 8)));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int fromSynthetic = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            float[] row = {a.get(i, 0), a.get(i, 1)};
+            assertTrue(seen.add(java.util.Arrays.toString(row)), "duplicate landmark " + i);
+            boolean found = false;
+            for (FloatMatrix source : new FloatMatrix[] {real, synthetic}) {
+                for (int j = 0; j < source.rows(); j++) {
+                    found |= source.get(j, 0) == row[0] && source.get(j, 1) == row[1];
+                }
+            }
+            assertTrue(found, "landmark " + i + " is not an input row");
+            fromSynthetic += row[0] > 5 ? 1 : 0;
+        }
+        assertTrue(fromSynthetic > 0 && fromSynthetic < 20, "draws from both sets");
+        assertEquals(55, MmdObjectives.landmarkRows(real, synthetic, 100, 7).rows());
+    }
+
     /** phi(x) = sqrt(2/D) cos(Omega^T x + b), written out here independently of the backends. */
     private static double[][] features(FloatMatrix x, FourierFeatures map) {
         int features = map.features();

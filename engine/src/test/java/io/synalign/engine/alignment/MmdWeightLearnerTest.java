@@ -72,6 +72,13 @@ class MmdWeightLearnerTest {
                 AlignmentMethod.RFF);
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void nystromMovesTheMassOntoTheMatchingHalf(String backendName) {
+        assertShiftIsUndone(backendName, config(AlignmentMethod.NYSTROM).withFeatures(40),
+                AlignmentMethod.NYSTROM);
+    }
+
     private static void assertShiftIsUndone(String backendName, AlignmentConfig config,
             AlignmentMethod expectedMethod) {
         Random random = new Random(2024);
@@ -270,7 +277,7 @@ class MmdWeightLearnerTest {
         FloatMatrix real = mixture(9, 3, 0, random);
         FloatMatrix synthetic = mixture(1, 3, 1, random);
         for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
-                AlignmentMethod.RFF}) {
+                AlignmentMethod.RFF, AlignmentMethod.NYSTROM}) {
             AlignmentConfig config = config(method).withBandwidth(Bandwidth.of(1.3));
             try (KernelBackend backend = TestBackends.create(backendName)) {
                 AlignmentResult result = new MmdWeightLearner(backend, config).fit(real, synthetic,
