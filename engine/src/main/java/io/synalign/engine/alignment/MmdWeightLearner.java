@@ -98,8 +98,8 @@ public final class MmdWeightLearner {
                     AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS, config.seed());
             int total = config.maxIterations();
             outcome = optimiser.minimise(objective, projection, uniform,
-                    (it, value, best) -> listener.onProgress("optimise", it, total,
-                            "mmd2=" + fmt(best)));
+                    (it, value) -> listener.onProgress("optimise", it, total,
+                            "mmd2=" + fmt(value)));
         }
         double[] weights = renormalise(outcome.weights());
 
