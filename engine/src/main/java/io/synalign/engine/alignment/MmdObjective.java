@@ -75,11 +75,6 @@ public final class MmdObjective implements AutoCloseable {
         return value(w, hw);
     }
 
-    /** The linear term h (not copied). */
-    double[] linear() {
-        return linear;
-    }
-
     /** The constant c. */
     public double constant() {
         return constant;

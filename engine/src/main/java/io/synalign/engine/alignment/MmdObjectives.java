@@ -90,14 +90,17 @@ final class MmdObjectives {
 
     /**
      * The random-Fourier-feature objective {@code ||Phi_S^T w - mu_R||^2}. Reports one "kernel"
-     * progress step for {@code Phi_S} and one per row block of R.
+     * progress step per row block of R and one for {@code Phi_S}.
      */
     static MmdObjective fourier(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
             FourierFeatures map, ProgressListener progress) {
         int n = synthetic.rows();
         int features = map.features();
+        int blocks = featureBlocks(real.rows(), features);
         double[] mu = meanFeatures(backend, real, map, progress);
+        progress.onProgress("kernel", blocks, blocks + 1, "Phi_S");
         FeatureOperator phiS = backend.fourierFeatureOperator(synthetic, map);
+        progress.onProgress("kernel", blocks + 1, blocks + 1, "done");
         try {
             double[] linear = new double[n];
             phiS.times(mu, linear);
@@ -113,13 +116,23 @@ final class MmdObjectives {
         }
     }
 
+    /** Rows of R per feature block: one block of features stays within the tile budget. */
+    static int featureBlockRows(int m, int features) {
+        return TilePlan.tileRowsFor(m, features, TilePlan.DEFAULT_TILE_BYTES);
+    }
+
+    static int featureBlocks(int m, int features) {
+        int block = featureBlockRows(m, features);
+        return (m + block - 1) / block;
+    }
+
     /** {@code mu = (1/m) sum_j phi(r_j)}, accumulated in double over row blocks of R. */
     static double[] meanFeatures(KernelBackend backend, FloatMatrix real, FourierFeatures map,
             ProgressListener progress) {
         int m = real.rows();
         int features = map.features();
-        int block = TilePlan.tileRowsFor(m, features, TilePlan.DEFAULT_TILE_BYTES);
-        int blocks = (m + block - 1) / block;
+        int block = featureBlockRows(m, features);
+        int blocks = featureBlocks(m, features);
         double[] mu = new double[features];
         float[] phi = new float[Math.multiplyExact(Math.min(block, m), features)];
         for (int b = 0; b < blocks; b++) {
@@ -137,7 +150,6 @@ final class MmdObjectives {
                 }
             }
         }
-        progress.onProgress("kernel", blocks, blocks + 1, "Phi_S");
         double inv = 1.0 / m;
         for (int f = 0; f < features; f++) {
             mu[f] *= inv;

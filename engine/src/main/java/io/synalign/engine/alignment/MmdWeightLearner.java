@@ -34,7 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Cost: exact O(n^2 d + n m d + m^2 d) to build, O(n^2) per iteration, 4 n^2 bytes; tiled
  * O(n^2 d) per iteration, O(n * tile) memory; rff O((n + m) d D) to build and O(n D) per
- * iteration and memory.
+ * iteration and memory; nystrom O(r^3 + (n + m) r d) to build, O(n r) per iteration and
+ * 8 n r bytes when both n x r operators fit the memory budget (else O(n r d) per iteration).
+ * The optimiser adds O(n log n) per iteration. The iteration count is governed by the
+ * stopping rule documented on {@link AcceleratedProjectedGradient}.
  */
 public final class MmdWeightLearner {
 
