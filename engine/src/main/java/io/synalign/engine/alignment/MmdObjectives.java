@@ -69,7 +69,8 @@ final class MmdObjectives {
         progress.onProgress("kernel", 3, 3, "done");
         if (kss.rows() != n) {
             kss.close();
-            throw new IllegalStateException("backend built a " + kss.rows() + "-row K_SS for n = " + n);
+            throw new IllegalStateException("backend built a " + kss.rows() + "-row K_SS for n = "
+                    + n);
         }
         return new MmdObjective(new KernelQuadraticForm(kss), linear, constant, "exact");
     }

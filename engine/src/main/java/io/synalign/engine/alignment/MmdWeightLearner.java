@@ -83,7 +83,8 @@ public final class MmdWeightLearner {
         if (config.method() == AlignmentMethod.AUTO) {
             LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
         }
-        LOG.info("MMD alignment: n={} synthetic, m={} real, d={}, sigma={}{}, method={}, backend={}",
+        LOG.info("MMD alignment: n={} synthetic, m={} real, d={}, sigma={}{}, method={},"
+                + " backend={}",
                 n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
                 method.cliName(), backend.name());
 

@@ -27,9 +27,11 @@ final class NystromQuadraticForm implements QuadraticForm {
     NystromQuadraticForm(KernelOperator landmarkBySynthetic, KernelOperator syntheticByLandmark,
             double[][] inverseRootT) {
         int r = landmarkBySynthetic.rows();
-        if (syntheticByLandmark.cols() != r || landmarkBySynthetic.cols() != syntheticByLandmark.rows()) {
+        if (syntheticByLandmark.cols() != r
+                || landmarkBySynthetic.cols() != syntheticByLandmark.rows()) {
             throw new IllegalArgumentException("K_LS is " + r + " x " + landmarkBySynthetic.cols()
-                    + " but K_SL is " + syntheticByLandmark.rows() + " x " + syntheticByLandmark.cols());
+                    + " but K_SL is " + syntheticByLandmark.rows() + " x "
+                    + syntheticByLandmark.cols());
         }
         this.landmarkBySynthetic = landmarkBySynthetic;
         this.syntheticByLandmark = syntheticByLandmark;

@@ -281,7 +281,8 @@ class AcceleratedProjectedGradientTest {
             if (w[i] <= weightTolerance) {
                 assertTrue(g[i] >= lambda - tolerance, "coordinate " + i + " at 0 wants to grow");
             } else if (w[i] >= cap - weightTolerance) {
-                assertTrue(g[i] <= lambda + tolerance, "coordinate " + i + " at cap wants to shrink");
+                assertTrue(g[i] <= lambda + tolerance,
+                        "coordinate " + i + " at cap wants to shrink");
             } else {
                 assertEquals(lambda, g[i], tolerance, "free coordinate " + i);
             }

@@ -41,7 +41,8 @@ class CappedSimplexProjectionTest {
             double scale = 1 + maxAbs(v);
             for (int i = 0; i < n; i++) {
                 double expected = Math.min(Math.max(v[i] - tau, 0), cap);
-                assertEquals(expected, w[i], 1e-11 * scale, "coordinate " + i + " of trial " + trial);
+                assertEquals(expected, w[i], 1e-11 * scale,
+                        "coordinate " + i + " of trial " + trial);
             }
             assertVariationalInequality(v, w, cap, random);
         }

@@ -82,7 +82,8 @@ class SymmetricEigenTest {
                 for (int j = 0; j < n; j++) {
                     av += a[i][j] * v[j];
                 }
-                assertEquals(lambda * v[i], av, tolerance, "A v = lambda v, pair " + k + " row " + i);
+                assertEquals(lambda * v[i], av, tolerance,
+                        "A v = lambda v, pair " + k + " row " + i);
             }
             for (int l = 0; l < n; l++) {
                 double dot = 0;
