@@ -173,13 +173,16 @@ class AcceleratedProjectedGradientTest {
         double[] start = new double[25];
         Arrays.fill(start, 1.0 / 25);
         int[] calls = {0};
-        double[] lastBest = {Double.POSITIVE_INFINITY};
+        double[] lastBest = {Double.MAX_VALUE};
         AcceleratedProjectedGradient.Outcome outcome = new AcceleratedProjectedGradient(7, 1e-300,
                 8, 1).minimise(objective, new CappedSimplexProjection(25, 0.2), start,
                 (it, value) -> {
                     calls[0]++;
                     assertEquals(calls[0], it);
-                    assertTrue(value <= lastBest[0], "value increased at " + it);
+                    // Monotone up to rounding: plain steps are accepted even on a rounding-level
+                    // increase, momentum steps that increase f are rejected.
+                    assertTrue(value <= lastBest[0] + 1e-13 * Math.abs(lastBest[0]),
+                            "value increased at " + it);
                     lastBest[0] = value;
                 });
         assertEquals(7, outcome.iterations());
