@@ -199,6 +199,35 @@ class Nd4jBackendTest {
     }
 
     @Test
+    void operatorWiderThanOneBlockMatchesReference() {
+        // m beyond the widest block: blocks of 2 rows x 8192 columns plus the partial ones.
+        int n = 7;
+        int m = 8300;
+        FloatMatrix x = x(n, 3);
+        FloatMatrix y = y(m, 3);
+        double sigma = TestRows.medianBandwidth(x, y);
+        double[] w = TestRows.vector(m, 13);
+        double[] want = new double[n];
+        double[] scale = new double[n];
+        double[] wantSums = new double[n];
+        try (KernelOperator ref = REFERENCE.rbfOperator(x, y, sigma, TilePlan.tiled(1))) {
+            ref.multiply(w, want);
+            ref.multiply(Errors.abs(w), scale);
+            ref.rowSums(wantSums);
+        }
+        try (KernelOperator op = nd4j.rbfOperator(x, y, sigma, TilePlan.tiled(2))) {
+            double[] got = new double[n];
+            double[] sums = new double[n];
+            op.multiply(w, got);
+            op.rowSums(sums);
+            assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, "K w error "
+                    + Errors.normwise(got, want, scale));
+            assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE, "row sum error "
+                    + Errors.normwise(sums, wantSums, wantSums));
+        }
+    }
+
+    @Test
     void operatorOnTheSameRowSetIsSymmetric() {
         FloatMatrix x = x(257, 3);
         double sigma = TestRows.medianBandwidth(x, x);

@@ -58,15 +58,25 @@ final class DistanceGemm implements AutoCloseable {
     }
 
     /**
-     * {@code c[i * cols + j] = alpha * left_{start + i} . right_j} for {@code i < count}: the
-     * {@code count x cols} block of {@code -alpha ||x_i - y_j||^2 / 2}. Cost 2 count cols (d + 2).
+     * The full-width row tile: {@code c[i * cols + j] = alpha * left_{start + i} . right_j} for
+     * {@code i < count}, i.e. {@code -alpha ||x_i - y_j||^2 / 2}. Cost 2 count cols (d + 2).
      */
     void block(int start, int count, float alpha, FloatPointer c) {
-        if (count == 0 || cols == 0) {
+        block(start, count, 0, cols, alpha, c);
+    }
+
+    /**
+     * The dense {@code rowCount x colCount} block at (rowStart, colStart):
+     * {@code c[i * colCount + j] = alpha * left_{rowStart + i} . right_{colStart + j}}.
+     */
+    void block(int rowStart, int rowCount, int colStart, int colCount, float alpha,
+            FloatPointer c) {
+        if (rowCount == 0 || colCount == 0) {
             return;
         }
-        OpenBlas.gemmNT(count, cols, depth, alpha, OpenBlas.at(leftPtr, (long) start * depth),
-                rightPtr, c);
+        OpenBlas.gemmNT(rowCount, colCount, depth, alpha,
+                OpenBlas.at(leftPtr, (long) rowStart * depth),
+                OpenBlas.at(rightPtr, (long) colStart * depth), c);
     }
 
     /** Rows {@code [x_i, -||x_i||^2 / 2, 1]}, flat row-major {@code n x (d + 2)}. */

@@ -70,11 +70,11 @@ public final class Nd4jBackend implements KernelBackend {
         }
         int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
         try (DistanceGemm gemm = new DistanceGemm(x, y);
-                TileBuffer tile = new TileBuffer(n, tileRows, m)) {
-            for (int start = 0; start < n; start += tile.tileRows()) {
-                int count = Math.min(tile.tileRows(), n - start);
+                BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, m)) {
+            for (int start = 0; start < n; start += tileRows) {
+                int count = Math.min(tileRows, n - start);
                 gemm.block(start, count, alpha, tile.pointer());
-                epilogue.accept(tile.rows(count));
+                epilogue.accept(tile.view((long) count * m));
                 tile.pointer().get(out, start * m, count * m);
             }
         }
@@ -90,10 +90,10 @@ public final class Nd4jBackend implements KernelBackend {
                 return;
             }
             int tileRows = TilePlan.tileRowsFor(n, features, TilePlan.DEFAULT_TILE_BYTES);
-            try (TileBuffer tile = new TileBuffer(n, tileRows, features)) {
-                for (int start = 0; start < n; start += tile.tileRows()) {
-                    int count = Math.min(tile.tileRows(), n - start);
-                    gemm.block(start, count, tile.pointer(), tile.rows(count));
+            try (BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, features)) {
+                for (int start = 0; start < n; start += tileRows) {
+                    int count = Math.min(tileRows, n - start);
+                    gemm.block(start, count, tile.pointer(), tile.view((long) count * features));
                     tile.pointer().get(out, start * features, count * features);
                 }
             }

@@ -12,20 +12,22 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) on ND4J / OpenBLAS,
  * float32.
  *
- * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product walks X in tiles of
- * {@code plan.tileRows()} rows; per tile, one GEMM of the augmented X tile against the augmented
- * Y writes the exponents {@code -||x_i - y_j||^2 / (2 sigma^2)} straight into a reusable tile
- * buffer (see {@link DistanceGemm}: norms and scale ride inside the GEMM), ND4J's {@code exp}
- * runs in place on it, and one GEMV with w writes the tile's slice of the result. So the epilogue
- * is exactly one elementwise pass, the n x m matrix never exists, and nothing is allocated per
- * tile. Cost per product 2 n m (d + 2) flops plus n m exps; memory O(tileRows m + (n + m) d).
+ * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product recomputes K block by block
+ * ({@link KernelBlocking}: the plan's {@code tileRows x m} row tiles, reshaped only when m is very
+ * wide). Per block, one GEMM of augmented X rows against augmented Y rows writes the exponents
+ * {@code -||x_i - y_j||^2 / (2 sigma^2)} straight into one reusable block buffer (see
+ * {@link DistanceGemm}: norms and scale ride inside the GEMM), ND4J's {@code exp} runs in place on
+ * it, and one GEMV with the matching slice of w accumulates into the rows' slice of the result. So
+ * the epilogue is exactly one elementwise pass, the n x m matrix never exists, and nothing is
+ * allocated per block. Cost per product 2 n m (d + 2) flops plus n m exps; memory
+ * O(tileRows m + (n + m) d).
  *
- * <p>Materialised plan: K is built once the same way, tile by tile into one n x m buffer, and
- * each product is one GEMV, O(n m).
+ * <p>Materialised plan: K is built once the same way, row tile by row tile straight into one
+ * n x m buffer, and each product is one GEMV, O(n m).
  *
  * <p>The exponent is not clamped at 0 here: rounding can leave it a few ulps of
  * {@code ||x||^2 / sigma^2} above zero, which moves a kernel value above 1 by less than float32
- * already errs, and a clamp would cost one more pass over every tile.
+ * already errs, and a clamp would cost one more pass over every block.
  *
  * <p>Products take double vectors and return double results; they are rounded to / widened from
  * preallocated float buffers once per call. Not thread-safe.
@@ -36,7 +38,8 @@ final class Nd4jKernelOperator implements KernelOperator {
     private final int cols;
     private final float alpha;
     private final DistanceGemm operands;
-    private final TileBuffer tile;
+    private final KernelBlocking blocking;
+    private final BlockBuffer block;
     private final INDArray kernel;
     private final INDArray weights;
     private final INDArray ones;
@@ -65,18 +68,24 @@ final class Nd4jKernelOperator implements KernelOperator {
         if (plan.materialise()) {
             this.kernel = Buffers.floats((long) rows * cols);
             this.kernelPtr = Buffers.floatPointer(kernel);
-            this.tile = null;
+            this.blocking = null;
+            this.block = null;
             buildKernel(plan.tileRows());
             // The operands are no longer needed once K exists.
             operands.close();
         } else {
             this.kernel = null;
             this.kernelPtr = null;
-            this.tile = new TileBuffer(rows, plan.tileRows(), cols);
+            this.blocking = KernelBlocking.of(rows, cols, plan.tileRows());
+            int br = blocking.rows();
+            int bc = blocking.cols();
+            this.block = new BlockBuffer(blocking.floats(), blocking.floats(),
+                    (long) (rows % br) * bc, (long) br * (cols % bc),
+                    (long) (rows % br) * (cols % bc));
         }
     }
 
-    /** K = exp(exponent GEMM), one tile of rows at a time so exp runs on cache-warm data. */
+    /** K = exp(exponents), one row tile at a time so exp runs on cache-warm data. */
     private void buildKernel(int tileRows) {
         if (rows == 0 || cols == 0) {
             return;
@@ -102,11 +111,6 @@ final class Nd4jKernelOperator implements KernelOperator {
     @Override
     public boolean materialised() {
         return kernel != null;
-    }
-
-    /** Tile height of a tiled operator, 0 when materialised. */
-    int tileRows() {
-        return tile == null ? 0 : tile.tileRows();
     }
 
     @Override
@@ -141,16 +145,25 @@ final class Nd4jKernelOperator implements KernelOperator {
         if (kernel != null) {
             OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, resultPtr);
         } else {
-            int tileRows = tile.tileRows();
-            FloatPointer tilePtr = tile.pointer();
-            for (int start = 0; start < rows; start += tileRows) {
-                int count = Math.min(tileRows, rows - start);
-                operands.block(start, count, alpha, tilePtr);
-                Transforms.exp(tile.rows(count), false);
-                OpenBlas.gemv(count, cols, 1f, tilePtr, vector, OpenBlas.at(resultPtr, start));
-            }
+            fusedProduct(vector);
         }
         Buffers.getWidened(resultPtr, rows, resultHost, out);
+    }
+
+    /** result = exp(exponent blocks) . vector, block by block: GEMM, exp in place, GEMV. */
+    private void fusedProduct(FloatPointer vector) {
+        FloatPointer blockPtr = block.pointer();
+        for (int i = 0; i < rows; i += blocking.rows()) {
+            int r = Math.min(blocking.rows(), rows - i);
+            FloatPointer resultSlice = OpenBlas.at(resultPtr, i);
+            for (int j = 0; j < cols; j += blocking.cols()) {
+                int c = Math.min(blocking.cols(), cols - j);
+                operands.block(i, r, j, c, alpha, blockPtr);
+                Transforms.exp(block.view((long) r * c), false);
+                OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j), j == 0 ? 0f : 1f,
+                        resultSlice);
+            }
+        }
     }
 
     private void checkOpen() {
@@ -166,8 +179,8 @@ final class Nd4jKernelOperator implements KernelOperator {
         }
         closed = true;
         operands.close();
-        if (tile != null) {
-            tile.close();
+        if (block != null) {
+            block.close();
         }
         Buffers.close(kernel, weights, ones, result);
     }

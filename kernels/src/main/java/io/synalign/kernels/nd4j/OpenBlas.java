@@ -57,8 +57,14 @@ final class OpenBlas {
     /** {@code y = alpha A x}, A row-major dense {@code rows x cols}. */
     static void gemv(int rows, int cols, float alpha, FloatPointer a, FloatPointer x,
             FloatPointer y) {
+        gemv(rows, cols, alpha, a, x, 0f, y);
+    }
+
+    /** {@code y = alpha A x + beta y}, A row-major dense {@code rows x cols}. */
+    static void gemv(int rows, int cols, float alpha, FloatPointer a, FloatPointer x, float beta,
+            FloatPointer y) {
         openblas_nolapack.cblas_sgemv(CblasRowMajor, CblasNoTrans, rows, cols, alpha, a, cols, x, 1,
-                0f, y, 1);
+                beta, y, 1);
     }
 
     /** {@code y = A^T x}, A row-major dense {@code rows x cols}, so y has {@code cols} values. */
