@@ -84,6 +84,31 @@ class Nd4jBackendTest {
     }
 
     @Test
+    void statelessBlocksLargerThanOneTileMatchReference() {
+        // n m floats beyond TilePlan.DEFAULT_TILE_BYTES, so the output is written in several
+        // row tiles (the last one partial); d = 1 keeps the reference cheap.
+        int n = 2900;
+        int m = 3001;
+        assertTrue(4L * n * m > TilePlan.DEFAULT_TILE_BYTES);
+        FloatMatrix x = x(n, 1);
+        FloatMatrix y = y(m, 1);
+        float[] got = new float[n * m];
+        float[] ref = new float[n * m];
+        nd4j.squaredDistances(x, y, got);
+        REFERENCE.squaredDistances(x, y, ref);
+        assertTrue(Errors.distanceError(got, ref, x, y) <= TOLERANCE);
+        double sigma = TestRows.medianBandwidth(x, y);
+        nd4j.rbfBlock(x, y, sigma, got);
+        REFERENCE.rbfBlock(x, y, sigma, ref);
+        assertTrue(Errors.normwise(got, Errors.widen(ref)) <= TOLERANCE);
+        int features = 3001;
+        FourierFeatures map = FourierFeatures.sample(1, features, sigma, 3);
+        nd4j.randomFourierFeatures(x, map, got);
+        REFERENCE.randomFourierFeatures(x, map, ref);
+        assertTrue(Errors.normwise(got, Errors.widen(ref)) <= TOLERANCE);
+    }
+
+    @Test
     void distanceOfARowToItselfIsClampedToZeroNotNegative() {
         FloatMatrix x = x(257, 384);
         float[] got = new float[257 * 257];
