@@ -172,7 +172,8 @@ class Nd4jBackendTest {
         }
         // A tile height that does not divide n (except n = 1), and the materialised plan.
         int tileRows = n / 3 + 1;
-        for (TilePlan plan : new TilePlan[] {TilePlan.tiled(tileRows), new TilePlan(true, tileRows)}) {
+        TilePlan[] plans = {TilePlan.tiled(tileRows), new TilePlan(true, tileRows)};
+        for (TilePlan plan : plans) {
             try (KernelOperator op = nd4j.rbfOperator(x, y, sigma, plan)) {
                 assertEquals(n, op.rows());
                 assertEquals(m, op.cols());
@@ -218,7 +219,8 @@ class Nd4jBackendTest {
                 tiled.multiply(w, got);
                 tiled.rowSums(sums);
                 assertTrue(Errors.normwise(got, want, scale) <= 1e-6, "tileRows " + tileRows);
-                assertTrue(Errors.normwise(sums, wantSums, wantSums) <= 1e-6, "tileRows " + tileRows);
+                assertTrue(Errors.normwise(sums, wantSums, wantSums) <= 1e-6,
+                        "tileRows " + tileRows);
             }
         }
     }
@@ -372,7 +374,8 @@ class Nd4jBackendTest {
         op.close();
         op.close();
         assertThrows(IllegalStateException.class, () -> op.rowSums(new double[7]));
-        FeatureOperator features = nd4j.fourierFeatureOperator(x, FourierFeatures.sample(3, 5, 1, 1));
+        FeatureOperator features = nd4j.fourierFeatureOperator(x,
+                FourierFeatures.sample(3, 5, 1, 1));
         features.close();
         assertThrows(IllegalStateException.class,
                 () -> features.times(new double[5], new double[7]));

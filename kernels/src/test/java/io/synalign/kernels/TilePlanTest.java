@@ -27,7 +27,8 @@ class TilePlanTest {
         assertEquals(1, TilePlan.tileRowsFor(0, 10, 1 << 20));
         long rows = TilePlan.forBudget(100_000, 8000, 0).tileRows();
         assertTrue(rows * 8000 * 4 <= TilePlan.DEFAULT_TILE_BYTES, "tile of " + rows + " rows");
-        assertTrue((rows + 1) * 8000 * 4 > TilePlan.DEFAULT_TILE_BYTES, "tile of " + rows + " rows");
+        assertTrue((rows + 1) * 8000 * 4 > TilePlan.DEFAULT_TILE_BYTES, "tile of " + rows
+                + " rows");
     }
 
     @Test

@@ -24,7 +24,7 @@ final class BlockBuffer implements AutoCloseable {
      */
     BlockBuffer(long capacity, long... lengths) {
         this.capacity = Math.max(1, capacity);
-        this.buffer = Buffers.floats(this.capacity);
+        this.buffer = Buffers.scratchFloats(this.capacity);
         this.pointer = Buffers.floatPointer(buffer);
         for (long length : lengths) {
             if (length > 0 && length <= this.capacity) {
@@ -33,7 +33,7 @@ final class BlockBuffer implements AutoCloseable {
         }
     }
 
-    /** Scratch for walking {@code totalRows} rows of width {@code cols} in tiles of {@code tileRows}. */
+    /** Scratch for walking {@code totalRows} rows of {@code cols} in tiles of {@code tileRows}. */
     static BlockBuffer forRowTiles(int totalRows, int tileRows, int cols) {
         return new BlockBuffer((long) tileRows * cols, (long) tileRows * cols,
                 (long) (totalRows % tileRows) * cols);

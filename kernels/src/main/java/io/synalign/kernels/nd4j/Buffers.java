@@ -19,14 +19,22 @@ final class Buffers {
     private Buffers() {
     }
 
-    /** A zeroed float32 buffer of {@code length} values (at least one, as ND4J has no empty buffer). */
+    /** A zeroed float32 buffer of {@code length} values (at least one: ND4J has no empty one). */
     static INDArray floats(long length) {
         return Nd4j.create(DataType.FLOAT, Math.max(1, length));
     }
 
-    /** A zeroed float64 buffer of {@code length} values (at least one). */
-    static INDArray doubles(long length) {
-        return Nd4j.create(DataType.DOUBLE, Math.max(1, length));
+    /**
+     * An uninitialised float32 buffer, for large scratch that is always written before it is
+     * read: skipping the zero fill saves a pass, and pages never written are never committed.
+     */
+    static INDArray scratchFloats(long length) {
+        return Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, length));
+    }
+
+    /** An uninitialised float64 buffer (see {@link #scratchFloats}). */
+    static INDArray scratchDoubles(long length) {
+        return Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, length));
     }
 
     /** The address of a float buffer, as a pointer this caller may reposition freely. */
@@ -47,7 +55,7 @@ final class Buffers {
         return buffer.get(NDArrayIndex.interval(from, to));
     }
 
-    /** Rounds {@code src[0, length)} to float32 into {@code scratch}, then copies it to {@code dst}. */
+    /** Rounds {@code src[0, length)} to float32 via {@code scratch} into {@code dst}. */
     static void putRounded(double[] src, int length, float[] scratch, FloatPointer dst) {
         for (int i = 0; i < length; i++) {
             scratch[i] = (float) src[i];
@@ -55,7 +63,7 @@ final class Buffers {
         dst.put(scratch, 0, length);
     }
 
-    /** Copies {@code length} floats from {@code src} via {@code scratch} into doubles {@code dst}. */
+    /** Widens {@code length} floats from {@code src} via {@code scratch} into {@code dst}. */
     static void getWidened(FloatPointer src, int length, float[] scratch, double[] dst) {
         src.get(scratch, 0, length);
         for (int i = 0; i < length; i++) {

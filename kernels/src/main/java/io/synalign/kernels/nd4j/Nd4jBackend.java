@@ -26,7 +26,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Nd4jBackend implements KernelBackend {
 
-    /** Creates the backend; ND4J must load (see {@link Nd4jBackendProvider#unavailableReason()}). */
+    /** Creates the backend; ND4J must load (see {@link Nd4jBackendProvider}). */
     public Nd4jBackend() {
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
     }
@@ -38,7 +38,8 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public String description() {
-        return "ND4J " + Nd4jBackendProvider.ND4J_VERSION + " CPU (nd4j-native, OpenBLAS), float32, "
+        return "ND4J " + Nd4jBackendProvider.ND4J_VERSION
+                + " CPU (nd4j-native, OpenBLAS), float32, "
                 + Nd4j.getEnvironment().maxMasterThreads() + " threads";
     }
 
@@ -128,7 +129,8 @@ public final class Nd4jBackend implements KernelBackend {
 
     private static void checkDims(FloatMatrix x, FloatMatrix y) {
         if (x.cols() != y.cols()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + y.cols());
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs "
+                    + y.cols());
         }
     }
 

@@ -78,8 +78,10 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
         this.rows = DistanceGemm.leftRows(x);
         this.partner = Buffers.floats(depth);
         this.column = Buffers.floats(size);
-        this.factors = Buffers.doubles((long) maxRank * size);
-        this.pivotFactors = Buffers.doubles(maxRank);
+        // Uninitialised: only rows below the rank are ever read, and memory for rank capacity
+        // that is never used is never committed.
+        this.factors = Buffers.scratchDoubles((long) maxRank * size);
+        this.pivotFactors = Buffers.scratchDoubles(maxRank);
         this.rowsPtr = Buffers.floatPointer(rows);
         this.partnerPtr = Buffers.floatPointer(partner);
         this.columnPtr = Buffers.floatPointer(column);
@@ -119,8 +121,9 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
         }
         double pivot2 = variance[p] + noise;
         if (!(pivot2 > 0)) {
-            throw new IllegalArgumentException("cannot condition on row " + p + ": posterior variance "
-                    + variance[p] + " plus noise " + noise + " is not positive");
+            throw new IllegalArgumentException("cannot condition on row " + p
+                    + ": posterior variance " + variance[p] + " plus noise " + noise
+                    + " is not positive");
         }
         kernelColumn(p);
         DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size);
@@ -167,7 +170,8 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     @Override
     public void variances(double[] out) {
         if (out.length != size) {
-            throw new IllegalArgumentException("out has " + out.length + " values, expected " + size);
+            throw new IllegalArgumentException("out has " + out.length + " values, expected "
+                    + size);
         }
         System.arraycopy(variance, 0, out, 0, size);
     }

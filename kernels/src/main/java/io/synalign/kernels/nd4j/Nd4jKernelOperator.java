@@ -66,7 +66,7 @@ final class Nd4jKernelOperator implements KernelOperator {
         this.weightsHost = new float[cols];
         this.resultHost = new float[rows];
         if (plan.materialise()) {
-            this.kernel = Buffers.floats((long) rows * cols);
+            this.kernel = Buffers.scratchFloats((long) rows * cols);
             this.kernelPtr = Buffers.floatPointer(kernel);
             this.blocking = null;
             this.block = null;
@@ -128,8 +128,8 @@ final class Nd4jKernelOperator implements KernelOperator {
     public void rowSums(double[] out) {
         checkOpen();
         if (out.length != rows) {
-            throw new IllegalArgumentException("rowSums: out has " + out.length + " values, expected "
-                    + rows);
+            throw new IllegalArgumentException("rowSums: out has " + out.length
+                    + " values, expected " + rows);
         }
         product(onesPtr, out);
     }

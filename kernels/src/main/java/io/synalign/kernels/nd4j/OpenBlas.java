@@ -24,12 +24,12 @@ final class OpenBlas {
     private OpenBlas() {
     }
 
-    /** A view of {@code p} starting {@code offset} elements further; {@code p} itself is untouched. */
+    /** A view of {@code p} {@code offset} elements further on; {@code p} is not moved. */
     static FloatPointer at(FloatPointer p, long offset) {
         return new FloatPointer(p).position(p.position() + offset);
     }
 
-    /** A view of {@code p} starting {@code offset} elements further; {@code p} itself is untouched. */
+    /** A view of {@code p} {@code offset} elements further on; {@code p} is not moved. */
     static DoublePointer at(DoublePointer p, long offset) {
         return new DoublePointer(p).position(p.position() + offset);
     }
