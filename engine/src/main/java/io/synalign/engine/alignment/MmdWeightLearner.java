@@ -1,16 +1,61 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.TilePlan;
+import java.util.Arrays;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Learns one sampling weight per synthetic row by minimising weighted MMD^2 to the real rows. */
+/**
+ * Learns one sampling weight per synthetic row by minimising weighted MMD^2 to the real rows
+ * (the synthetic distribution alignment step of "Few-shot LLM Synthetic Data with Distribution
+ * Matching", WWW 2025).
+ *
+ * <p>Problem: with the RBF kernel {@code k(x,y) = exp(-||x-y||^2 / (2 sigma^2))}, synthetic rows
+ * S (n) and real rows R (m), minimise the biased V-statistic
+ * {@code MMD^2(w) = w^T K_SS w - (2/m) w^T K_SR 1 + (1/m^2) 1^T K_RR 1} over the capped simplex
+ * {@code { w >= 0, sum w = 1, w_i <= B/n }} ({@code B = maxWeightRatio}; {@code B >= n} means
+ * no cap). Sigma is the configured value or the median heuristic ({@link MedianHeuristic}).
+ *
+ * <p>Pipeline: resolve the method ({@link MethodSelector}); build the objective once
+ * ({@link MmdObjectives}: the linear term and constant by tiled row sums, {@code K_SS} kept for
+ * {@code exact}, recomputed per product for {@code tiled}, replaced by random Fourier features
+ * for {@code rff} or a Nystrom factorisation for {@code nystrom}); minimise it from the uniform
+ * weights with {@link AcceleratedProjectedGradient} (one kernel product per iteration); then
+ * renormalise the weights exactly and report MMD^2. For {@code rff} and {@code nystrom} the
+ * reported MMD^2 values are recomputed exactly by a tiled pass whenever
+ * {@code n^2 + n m + m^2 < }{@value #EXACT_REPORT_MAX_ENTRIES} kernel entries; beyond that they
+ * are the approximation's values and {@link AlignmentResult#mmdEstimator()} names it.
+ *
+ * <p>Cost: exact O(n^2 d + n m d + m^2 d) to build, O(n^2) per iteration, 4 n^2 bytes; tiled
+ * O(n^2 d) per iteration, O(n * tile) memory; rff O((n + m) d D) to build and O(n D) per
+ * iteration and memory; nystrom O(r^3 + (n + m) r d) to build, O(n r) per iteration and
+ * 8 n r bytes when both n x r operators fit the memory budget (else O(n r d) per iteration).
+ * The optimiser adds O(n log n) per iteration. The iteration count is governed by the
+ * stopping rule documented on {@link AcceleratedProjectedGradient}.
+ */
 public final class MmdWeightLearner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MmdWeightLearner.class);
+
+    /** Largest {@code n^2 + n m + m^2} for which approximate methods report exact MMD^2. */
+    public static final double EXACT_REPORT_MAX_ENTRIES = 2e9;
 
     private final KernelBackend backend;
     private final AlignmentConfig config;
 
     public MmdWeightLearner(KernelBackend backend, AlignmentConfig config) {
+        if (backend == null) {
+            throw new IllegalArgumentException("backend must not be null");
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
         this.backend = backend;
         this.config = config;
     }
@@ -18,9 +63,146 @@ public final class MmdWeightLearner {
     /**
      * @param real R, m rows
      * @param synthetic S, n rows, same column count as R
-     * @throws IllegalArgumentException on empty input or a dimension mismatch, naming both shapes
+     * @throws IllegalArgumentException on empty input or a dimension mismatch, naming both shapes;
+     *     when method exact does not fit the memory budget
      */
     public AlignmentResult fit(FloatMatrix real, FloatMatrix synthetic, ProgressListener progress) {
-        throw new UnsupportedOperationException("not implemented yet");
+        long started = System.nanoTime();
+        validate(real, synthetic);
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        int n = synthetic.rows();
+        int m = real.rows();
+        int d = synthetic.cols();
+        double sigma = config.bandwidth().isAuto()
+                ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
+                        real, synthetic)
+                : config.bandwidth().value();
+        MethodSelector.Choice choice = MethodSelector.choose(config.method(), n,
+                config.memoryBudgetBytes());
+        AlignmentMethod method = choice.method();
+        if (config.method() == AlignmentMethod.AUTO) {
+            LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
+        }
+        LOG.info("MMD alignment: n={} synthetic, m={} real, d={}, sigma={}{}, method={},"
+                + " backend={}",
+                n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
+                method.cliName(), backend.name());
+
+        double cap = Math.min(1.0, config.maxWeightRatio() / n);
+        CappedSimplexProjection projection = new CappedSimplexProjection(n, cap);
+        double[] uniform = new double[n];
+        Arrays.fill(uniform, 1.0 / n);
+
+        AcceleratedProjectedGradient.Outcome outcome;
+        String estimator;
+        try (MmdObjective objective = buildObjective(method, synthetic, real, sigma, listener)) {
+            estimator = objective.estimator();
+            AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
+                    config.maxIterations(), config.tolerance(),
+                    AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS, config.seed());
+            int total = config.maxIterations();
+            outcome = optimiser.minimise(objective, projection, uniform,
+                    (it, value) -> listener.onProgress("optimise", it, total,
+                            "mmd2=" + fmt(value)));
+        }
+        double[] weights = renormalise(outcome.weights());
+
+        double mmd2Uniform = outcome.initialValue();
+        double mmd2Weighted = outcome.value();
+        boolean approximate = method == AlignmentMethod.RFF || method == AlignmentMethod.NYSTROM;
+        if (approximate) {
+            double entries = (double) n * n + (double) n * m + (double) m * m;
+            if (entries < EXACT_REPORT_MAX_ENTRIES) {
+                listener.onProgress("evaluate", 0, 1, "exact MMD^2");
+                double[] exact = MmdObjectives.exactValues(backend, synthetic, real, sigma,
+                        uniform, weights);
+                listener.onProgress("evaluate", 1, 1, "exact MMD^2");
+                mmd2Uniform = exact[0];
+                mmd2Weighted = exact[1];
+                estimator = "exact";
+            }
+        }
+        double sumSquares = 0;
+        for (double w : weights) {
+            sumSquares += w * w;
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        LOG.info("MMD alignment done: {} iterations ({}), {} products, MMD^2 {} -> {} ({}),"
+                + " effective sample size {} of {}, {} s",
+                outcome.iterations(), outcome.converged() ? "converged" : "iteration cap",
+                outcome.products(), fmt(mmd2Uniform), fmt(mmd2Weighted), estimator,
+                fmt(1 / sumSquares), n, String.format(Locale.ROOT, "%.2f", seconds));
+        return new AlignmentResult(weights, sigma, mmd2Uniform, mmd2Weighted, estimator,
+                outcome.iterations(), outcome.converged(), 1 / sumSquares, method, backend.name(),
+                seconds);
+    }
+
+    private MmdObjective buildObjective(AlignmentMethod method, FloatMatrix synthetic,
+            FloatMatrix real, double sigma, ProgressListener listener) {
+        int n = synthetic.rows();
+        switch (method) {
+            case EXACT:
+                return MmdObjectives.kernel(backend, synthetic, real, sigma,
+                        new TilePlan(true, TilePlan.tileRowsFor(n, n, TilePlan.DEFAULT_TILE_BYTES)),
+                        listener);
+            case TILED:
+                return MmdObjectives.kernel(backend, synthetic, real, sigma,
+                        MmdObjectives.tiledPlan(n, n), listener);
+            case RFF:
+                return MmdObjectives.fourier(backend, synthetic, real,
+                        FourierFeatures.sample(synthetic.cols(), config.features(), sigma,
+                                config.seed()), listener);
+            case NYSTROM:
+                return MmdObjectives.nystrom(backend, synthetic, real, sigma, config.features(),
+                        config.seed(), config.memoryBudgetBytes(), listener);
+            default:
+                throw new IllegalStateException("unresolved method " + method);
+        }
+    }
+
+    /** Clamps rounding-level negatives to zero and divides by the sum, so the sum is 1. */
+    static double[] renormalise(double[] w) {
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.max(w[i], 0.0);
+            sum += w[i];
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] /= sum;
+        }
+        return w;
+    }
+
+    private static void validate(FloatMatrix real, FloatMatrix synthetic) {
+        if (real == null || synthetic == null) {
+            throw new IllegalArgumentException("real and synthetic must not be null (real "
+                    + shape(real) + ", synthetic " + shape(synthetic) + ")");
+        }
+        if (real.rows() == 0 || synthetic.rows() == 0 || real.cols() != synthetic.cols()) {
+            String problem = real.cols() != synthetic.cols() ? "column counts differ"
+                    : "need at least one row in each";
+            throw new IllegalArgumentException(problem + ": real is " + shape(real)
+                    + ", synthetic is " + shape(synthetic));
+        }
+        checkFinite("real", real);
+        checkFinite("synthetic", synthetic);
+    }
+
+    private static void checkFinite(String name, FloatMatrix x) {
+        float[] data = x.data();
+        for (int k = 0; k < data.length; k++) {
+            if (!Float.isFinite(data[k])) {
+                throw new IllegalArgumentException(name + " row " + k / x.cols() + " column "
+                        + k % x.cols() + " is " + data[k]);
+            }
+        }
+    }
+
+    private static String shape(FloatMatrix x) {
+        return x == null ? "null" : x.rows() + " x " + x.cols();
+    }
+
+    private static String fmt(double v) {
+        return String.format(Locale.ROOT, "%.6g", v);
     }
 }

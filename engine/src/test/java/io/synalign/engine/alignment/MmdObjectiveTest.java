@@ -1,0 +1,260 @@
+package io.synalign.engine.alignment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.TilePlan;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MmdObjectiveTest {
+
+    /** (backend, n, m, d) on awkward sizes, for every available backend. */
+    static Stream<Arguments> shapes() {
+        List<Arguments> list = new ArrayList<>();
+        for (String backend : TestBackends.available()) {
+            list.add(Arguments.of(backend, 7, 13, 5));
+            list.add(Arguments.of(backend, 61, 29, 17));
+            list.add(Arguments.of(backend, 1, 3, 2));
+            list.add(Arguments.of(backend, 2, 1, 1));
+        }
+        return list.stream();
+    }
+
+    @ParameterizedTest(name = "{0} n={1} m={2} d={3}")
+    @MethodSource("shapes")
+    void kernelObjectiveIsTheVStatistic(String backendName, int n, int m, int d) {
+        Random random = new Random(1000L * n + 10L * m + d);
+        FloatMatrix real = TestBackends.gaussian(m, d, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(n, d, random, 1.3, 0.4);
+        double sigma = 0.9 * Math.sqrt(d);
+        double tolerance = TestBackends.isDouble(backendName) ? 1e-11 : 2e-5;
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            for (boolean keep : new boolean[] {true, false}) {
+                TilePlan plan = new TilePlan(keep, keep ? n : Math.max(1, n / 3));
+                try (MmdObjective objective = MmdObjectives.kernel(backend, synthetic, real, sigma,
+                        plan, ProgressListener.NONE)) {
+                    assertEquals("exact", objective.estimator());
+                    for (int trial = 0; trial < 3; trial++) {
+                        double[] w = TestBackends.randomSimplexPoint(n, random);
+                        double expected = TestBackends.directMmd2(synthetic, real, w, sigma);
+                        assertEquals(expected, objective.valueAt(w), tolerance,
+                                "plan " + plan + " trial " + trial);
+                    }
+                    // The value is a quadratic on all of R^n, not only on the simplex.
+                    double[] w = new double[n];
+                    for (int i = 0; i < n; i++) {
+                        w[i] = random.nextGaussian();
+                    }
+                    assertEquals(TestBackends.directMmd2(synthetic, real, w, sigma),
+                            objective.valueAt(w), tolerance * (1 + n));
+                }
+            }
+            double[] uniform = new double[n];
+            java.util.Arrays.fill(uniform, 1.0 / n);
+            double[] exact = MmdObjectives.exactValues(backend, synthetic, real, sigma, uniform);
+            assertEquals(TestBackends.directMmd2(synthetic, real, uniform, sigma), exact[0],
+                    tolerance);
+        }
+    }
+
+    @Test
+    void kernelGradientMatchesCentralDifferences() {
+        Random random = new Random(7);
+        FloatMatrix real = TestBackends.gaussian(11, 4, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(9, 4, random, 1.0, 0.5);
+        try (KernelBackend backend = TestBackends.create("reference");
+                MmdObjective objective = MmdObjectives.kernel(backend, synthetic, real, 1.7,
+                        MmdObjectives.tiledPlan(9, 9), ProgressListener.NONE)) {
+            assertGradientMatchesDifferences(objective, random);
+        }
+    }
+
+    @Test
+    void fourierGradientMatchesCentralDifferences() {
+        Random random = new Random(8);
+        FloatMatrix real = TestBackends.gaussian(10, 3, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(8, 3, random, 1.0, 0.5);
+        FourierFeatures map = FourierFeatures.sample(3, 37, 1.1, 99);
+        try (KernelBackend backend = TestBackends.create("reference");
+                MmdObjective objective = MmdObjectives.fourier(backend, synthetic, real, map,
+                        ProgressListener.NONE)) {
+            assertGradientMatchesDifferences(objective, random);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} n={1} m={2} d={3}")
+    @MethodSource("shapes")
+    void fourierObjectiveIsTheFeatureSpaceDistance(String backendName, int n, int m, int d) {
+        Random random = new Random(77L * n + m + d);
+        FloatMatrix real = TestBackends.gaussian(m, d, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(n, d, random, 1.0, 0.3);
+        int features = 53;
+        FourierFeatures map = FourierFeatures.sample(d, features, 1.2 * Math.sqrt(d), 5);
+        double[][] phiS = features(synthetic, map);
+        double[][] phiR = features(real, map);
+        double[] mu = new double[features];
+        for (double[] row : phiR) {
+            for (int f = 0; f < features; f++) {
+                mu[f] += row[f] / m;
+            }
+        }
+        // mu_R passes through randomFourierFeatures' float32 output even on the reference.
+        double tolerance = TestBackends.isDouble(backendName) ? 1e-8 : 1e-5;
+        try (KernelBackend backend = TestBackends.create(backendName);
+                MmdObjective objective = MmdObjectives.fourier(backend, synthetic, real, map,
+                        ProgressListener.NONE)) {
+            assertEquals("rff(D=53)", objective.estimator());
+            for (int trial = 0; trial < 3; trial++) {
+                double[] w = TestBackends.randomSimplexPoint(n, random);
+                double expected = 0;
+                for (int f = 0; f < features; f++) {
+                    double z = -mu[f];
+                    for (int i = 0; i < n; i++) {
+                        z += w[i] * phiS[i][f];
+                    }
+                    expected += z * z;
+                }
+                assertEquals(expected, objective.valueAt(w), tolerance);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} n={1} m={2} d={3}")
+    @MethodSource("shapes")
+    void nystromWithEveryRowAsLandmarkIsTheVStatistic(String backendName, int n, int m, int d) {
+        // With L = R union S, K_SL K_LL^+ K_LS = K_SS and mu^T mu = (1/m^2) 1^T K_RR 1 up to the
+        // dropped eigenvalues (below 1e-6 of the largest), so the objective is the exact one.
+        Random random = new Random(313L * n + m + d);
+        FloatMatrix real = TestBackends.gaussian(m, d, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(n, d, random, 1.0, 0.3);
+        double sigma = 0.8 * Math.sqrt(d);
+        double tolerance = TestBackends.isDouble(backendName) ? 2e-5 : 1e-4;
+        try (KernelBackend backend = TestBackends.create(backendName);
+                MmdObjective objective = MmdObjectives.nystrom(backend, synthetic, real, sigma,
+                        10_000, 3, 1L << 30, ProgressListener.NONE)) {
+            assertEquals("nystrom(r=" + (n + m) + ")", objective.estimator());
+            for (int trial = 0; trial < 3; trial++) {
+                double[] w = TestBackends.randomSimplexPoint(n, random);
+                assertEquals(TestBackends.directMmd2(synthetic, real, w, sigma),
+                        objective.valueAt(w), tolerance);
+            }
+        }
+    }
+
+    @Test
+    void nystromWithFewLandmarksIsAnApproximationThatImprovesWithMore() {
+        Random random = new Random(12);
+        FloatMatrix real = TestBackends.gaussian(40, 3, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(50, 3, random, 1.0, 0.5);
+        double sigma = 1.5;
+        double[][] weights = new double[5][];
+        for (int t = 0; t < weights.length; t++) {
+            weights[t] = TestBackends.randomSimplexPoint(50, random);
+        }
+        double[] error = new double[2];
+        int[] landmarks = {6, 45};
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (int k = 0; k < 2; k++) {
+                for (long seed = 1; seed <= 3; seed++) {
+                    try (MmdObjective objective = MmdObjectives.nystrom(backend, synthetic, real,
+                            sigma, landmarks[k], seed, 1L << 30, ProgressListener.NONE)) {
+                        for (double[] w : weights) {
+                            error[k] += Math.abs(objective.valueAt(w)
+                                    - TestBackends.directMmd2(synthetic, real, w, sigma));
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(error[0] > 1e-4, "6 landmarks should not be exact: " + error[0]);
+        assertTrue(error[1] < 0.5 * error[0], "error with 6 landmarks " + error[0]
+                + ", with 45: " + error[1]);
+    }
+
+    @Test
+    void nystromGradientMatchesCentralDifferences() {
+        Random random = new Random(9);
+        FloatMatrix real = TestBackends.gaussian(10, 3, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(8, 3, random, 1.0, 0.5);
+        try (KernelBackend backend = TestBackends.create("reference");
+                MmdObjective objective = MmdObjectives.nystrom(backend, synthetic, real, 1.4, 7,
+                        5, 0, ProgressListener.NONE)) {
+            assertGradientMatchesDifferences(objective, random);
+        }
+    }
+
+    @Test
+    void landmarksAreDistinctSeededRowsOfTheUnion() {
+        Random random = new Random(10);
+        FloatMatrix real = TestBackends.gaussian(30, 2, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(25, 2, random, 1.0, 10.0);
+        FloatMatrix a = MmdObjectives.landmarkRows(real, synthetic, 20, 7);
+        assertEquals(20, a.rows());
+        assertEquals(a, MmdObjectives.landmarkRows(real, synthetic, 20, 7));
+        assertTrue(!a.equals(MmdObjectives.landmarkRows(real, synthetic, 20, 8)));
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        int fromSynthetic = 0;
+        for (int i = 0; i < a.rows(); i++) {
+            float[] row = {a.get(i, 0), a.get(i, 1)};
+            assertTrue(seen.add(java.util.Arrays.toString(row)), "duplicate landmark " + i);
+            boolean found = false;
+            for (FloatMatrix source : new FloatMatrix[] {real, synthetic}) {
+                for (int j = 0; j < source.rows(); j++) {
+                    found |= source.get(j, 0) == row[0] && source.get(j, 1) == row[1];
+                }
+            }
+            assertTrue(found, "landmark " + i + " is not an input row");
+            fromSynthetic += row[0] > 5 ? 1 : 0;
+        }
+        assertTrue(fromSynthetic > 0 && fromSynthetic < 20, "draws from both sets");
+        assertEquals(55, MmdObjectives.landmarkRows(real, synthetic, 100, 7).rows());
+    }
+
+    /** phi(x) = sqrt(2/D) cos(Omega^T x + b), written out here independently of the backends. */
+    private static double[][] features(FloatMatrix x, FourierFeatures map) {
+        int features = map.features();
+        double[][] phi = new double[x.rows()][features];
+        for (int i = 0; i < x.rows(); i++) {
+            for (int f = 0; f < features; f++) {
+                double arg = map.phase()[f];
+                for (int k = 0; k < x.cols(); k++) {
+                    arg += x.get(i, k) * (double) map.omega()[k * features + f];
+                }
+                phi[i][f] = Math.sqrt(2.0 / features) * Math.cos(arg);
+            }
+        }
+        return phi;
+    }
+
+    private static void assertGradientMatchesDifferences(MmdObjective objective, Random random) {
+        int n = objective.dimension();
+        double[] w = TestBackends.randomSimplexPoint(n, random);
+        double[] hw = new double[n];
+        objective.apply(w, hw);
+        double[] gradient = new double[n];
+        objective.gradient(hw, gradient);
+        double h = 1e-4;
+        double largest = 0;
+        for (int i = 0; i < n; i++) {
+            double[] plus = w.clone();
+            double[] minus = w.clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double difference = (objective.valueAt(plus) - objective.valueAt(minus)) / (2 * h);
+            assertEquals(difference, gradient[i], 1e-8, "partial derivative " + i);
+            largest = Math.max(largest, Math.abs(gradient[i]));
+        }
+        assertTrue(largest > 1e-3, "degenerate test: gradient is ~0");
+    }
+}

@@ -1,0 +1,398 @@
+package io.synalign.engine.alignment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.MedianHeuristic;
+import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class MmdWeightLearnerTest {
+
+    static List<String> backends() {
+        return TestBackends.available();
+    }
+
+    /** Three Gaussian blobs in d dimensions; {@code shift} moves every coordinate. */
+    static FloatMatrix mixture(int rows, int d, double shift, Random random) {
+        float[] data = new float[rows * d];
+        for (int i = 0; i < rows; i++) {
+            int component = random.nextInt(3);
+            for (int k = 0; k < d; k++) {
+                double centre = k == component ? 3.0 : 0.0;
+                data[i * d + k] = (float) (centre + shift + 0.7 * random.nextGaussian());
+            }
+        }
+        return new FloatMatrix(rows, d, data);
+    }
+
+    /** Synthetic rows: even rows from the real mixture, odd rows from it shifted far away. */
+    static FloatMatrix halfShifted(int n, int d, Random random) {
+        FloatMatrix same = mixture(n, d, 0, random);
+        FloatMatrix far = mixture(n, d, 8, random);
+        float[] data = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            FloatMatrix source = i % 2 == 0 ? same : far;
+            System.arraycopy(source.data(), i * d, data, i * d, d);
+        }
+        return new FloatMatrix(n, d, data);
+    }
+
+    static AlignmentConfig config(AlignmentMethod method) {
+        return AlignmentConfig.defaults().withMethod(method).withSeed(11);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void exactMovesTheMassOntoTheMatchingHalf(String backendName) {
+        assertShiftIsUndone(backendName, config(AlignmentMethod.EXACT), AlignmentMethod.EXACT);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void tiledMovesTheMassOntoTheMatchingHalf(String backendName) {
+        assertShiftIsUndone(backendName, config(AlignmentMethod.TILED), AlignmentMethod.TILED);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rffMovesTheMassOntoTheMatchingHalf(String backendName) {
+        assertShiftIsUndone(backendName, config(AlignmentMethod.RFF).withFeatures(1024),
+                AlignmentMethod.RFF);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void nystromMovesTheMassOntoTheMatchingHalf(String backendName) {
+        assertShiftIsUndone(backendName, config(AlignmentMethod.NYSTROM).withFeatures(40),
+                AlignmentMethod.NYSTROM);
+    }
+
+    private static void assertShiftIsUndone(String backendName, AlignmentConfig config,
+            AlignmentMethod expectedMethod) {
+        Random random = new Random(2024);
+        int n = 80;
+        int d = 4;
+        FloatMatrix real = mixture(60, d, 0, random);
+        FloatMatrix synthetic = halfShifted(n, d, random);
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            AlignmentResult result = new MmdWeightLearner(backend, config).fit(real, synthetic,
+                    ProgressListener.NONE);
+            assertValidResult(result, synthetic, real, config, backendName);
+            assertEquals(expectedMethod, result.method());
+            double matching = 0;
+            for (int i = 0; i < n; i += 2) {
+                matching += result.weights()[i];
+            }
+            assertTrue(matching >= 0.85, "mass on the matching half: " + matching);
+            assertTrue(result.mmd2Weighted() <= 0.15 * result.mmd2Uniform(),
+                    "MMD^2 " + result.mmd2Uniform() + " -> " + result.mmd2Weighted());
+            assertEquals("exact", result.mmdEstimator());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void exactAndTiledAgree(String backendName) {
+        Random random = new Random(99);
+        FloatMatrix real = mixture(30, 3, 0, random);
+        FloatMatrix synthetic = halfShifted(40, 3, random);
+        // A bandwidth well below the median keeps K_SS well conditioned, so the optimal weights
+        // are well determined even under float32 rounding (simulated with relative noise 1e-7
+        // per product: L1 distance <= 2e-3 between differently perturbed runs).
+        AlignmentConfig base = config(AlignmentMethod.EXACT).withIterations(5000, 1e-12)
+                .withBandwidth(Bandwidth.of(1.5));
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            AlignmentResult exact = new MmdWeightLearner(backend, base).fit(real, synthetic, null);
+            AlignmentResult tiled = new MmdWeightLearner(backend,
+                    base.withMethod(AlignmentMethod.TILED)).fit(real, synthetic, null);
+            boolean dbl = TestBackends.isDouble(backendName);
+            assertEquals(exact.mmd2Weighted(), tiled.mmd2Weighted(), dbl ? 1e-12 : 1e-6);
+            assertEquals(exact.mmd2Uniform(), tiled.mmd2Uniform(), dbl ? 1e-12 : 1e-6);
+            assertTrue(l1(exact.weights(), tiled.weights()) <= (dbl ? 1e-9 : 2e-2),
+                    "weights differ by " + l1(exact.weights(), tiled.weights()));
+            assertEquals(AlignmentMethod.TILED, tiled.method());
+        }
+    }
+
+    /**
+     * rff approaches exact as D grows: the excess exact MMD^2 of the rff weights over the exact
+     * optimum, and their L1 distance to the exact weights, averaged over three feature seeds.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rffErrorShrinksAsFeaturesGrow(String backendName) {
+        Random random = new Random(5);
+        FloatMatrix real = mixture(30, 3, 0, random);
+        FloatMatrix synthetic = halfShifted(40, 3, random);
+        AlignmentConfig base = config(AlignmentMethod.EXACT).withIterations(3000, 1e-10)
+                .withBandwidth(Bandwidth.of(2.5));
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            AlignmentResult exact = new MmdWeightLearner(backend, base).fit(real, synthetic, null);
+            double[] excess = new double[2];
+            double[] distance = new double[2];
+            int[] features = {64, 4096};
+            for (int k = 0; k < 2; k++) {
+                for (long seed = 1; seed <= 3; seed++) {
+                    AlignmentResult rff = new MmdWeightLearner(backend,
+                            base.withMethod(AlignmentMethod.RFF).withFeatures(features[k])
+                                    .withSeed(seed)).fit(real, synthetic, null);
+                    assertEquals("exact", rff.mmdEstimator()); // small: exact values reported
+                    excess[k] += (rff.mmd2Weighted() - exact.mmd2Weighted()) / 3;
+                    distance[k] += l1(rff.weights(), exact.weights()) / 3;
+                }
+            }
+            assertTrue(excess[1] < 0.25 * excess[0], "excess MMD^2 D=64: " + excess[0]
+                    + ", D=4096: " + excess[1]);
+            assertTrue(distance[1] < 0.5 * distance[0], "L1 to exact weights D=64: "
+                    + distance[0] + ", D=4096: " + distance[1]);
+            // Within the approximation error: at D=4096 the rff weights are nearly optimal.
+            assertTrue(excess[1] <= 0.05 * (exact.mmd2Uniform() - exact.mmd2Weighted()),
+                    "excess " + excess[1]);
+            assertTrue(distance[1] <= 0.3, "L1 distance " + distance[1]);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void capIsRespectedAndLargeRatioDisablesIt(String backendName) {
+        // Real rows sit in one tight blob that only three synthetic rows come near: uncapped,
+        // the optimum puts about a third of the mass on each of them.
+        Random random = new Random(17);
+        int n = 60;
+        int d = 3;
+        FloatMatrix real = TestBackends.gaussian(30, d, random, 0.3, 0.0);
+        float[] s = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < d; k++) {
+                s[i * d + k] = (float) ((i < 3 ? 0 : 6 + (i % 5)) + 0.3 * random.nextGaussian());
+            }
+        }
+        FloatMatrix synthetic = new FloatMatrix(n, d, s);
+        AlignmentConfig base = config(AlignmentMethod.EXACT).withIterations(2000, 1e-10);
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            for (double ratio : new double[] {1.5, 10}) {
+                AlignmentConfig capped = base.withMaxWeightRatio(ratio);
+                AlignmentResult result = new MmdWeightLearner(backend, capped).fit(real,
+                        synthetic, null);
+                assertValidResult(result, synthetic, real, capped, backendName);
+                double cap = ratio / n;
+                int atCap = 0;
+                for (double w : result.weights()) {
+                    assertTrue(w <= cap + 1e-12, "weight " + w + " above cap " + cap);
+                    if (w >= cap * (1 - 1e-6)) {
+                        atCap++;
+                    }
+                }
+                assertTrue(atCap >= 3, "the cap should bind here, " + atCap + " weights at it");
+            }
+            AlignmentResult atN = new MmdWeightLearner(backend, base.withMaxWeightRatio(n))
+                    .fit(real, synthetic, null);
+            AlignmentResult huge = new MmdWeightLearner(backend, base.withMaxWeightRatio(1e9))
+                    .fit(real, synthetic, null);
+            assertArrayEquals(huge.weights(), atN.weights(), 0.0);
+            double max = 0;
+            for (double w : atN.weights()) {
+                max = Math.max(max, w);
+            }
+            assertTrue(max > 10.0 / n, "uncapped max weight " + max);
+        }
+    }
+
+    @Test
+    void autoPicksExactUnderALargeBudgetAndRffUnderATinyOne() {
+        Random random = new Random(3);
+        FloatMatrix real = mixture(20, 3, 0, random);
+        FloatMatrix synthetic = halfShifted(24, 3, random);
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            AlignmentConfig auto = config(AlignmentMethod.AUTO).withFeatures(128);
+            AlignmentResult large = new MmdWeightLearner(backend, auto.withMemoryBudget(1L << 30))
+                    .fit(real, synthetic, null);
+            assertEquals(AlignmentMethod.EXACT, large.method());
+            // 4 n^2 = 2304 bytes: a budget one byte short forces rff, an exact one allows exact.
+            AlignmentResult tiny = new MmdWeightLearner(backend, auto.withMemoryBudget(2303))
+                    .fit(real, synthetic, null);
+            assertEquals(AlignmentMethod.RFF, tiny.method());
+            AlignmentResult boundary = new MmdWeightLearner(backend, auto.withMemoryBudget(2304))
+                    .fit(real, synthetic, null);
+            assertEquals(AlignmentMethod.EXACT, boundary.method());
+        }
+    }
+
+    @Test
+    void explicitExactOverBudgetFailsNamingTheBudget() {
+        Random random = new Random(3);
+        FloatMatrix real = mixture(20, 3, 0, random);
+        FloatMatrix synthetic = halfShifted(24, 3, random);
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            MmdWeightLearner learner = new MmdWeightLearner(backend,
+                    config(AlignmentMethod.EXACT).withMemoryBudget(1000));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(real, synthetic, null));
+            assertTrue(e.getMessage().contains("1000 bytes"), e.getMessage());
+            assertTrue(e.getMessage().contains("2304"), e.getMessage());
+            assertTrue(e.getMessage().contains("--memory-budget"), e.getMessage());
+            assertTrue(e.getMessage().contains("tiled") && e.getMessage().contains("rff"),
+                    e.getMessage());
+        }
+    }
+
+    @Test
+    void validationNamesBothShapes() {
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            MmdWeightLearner learner = new MmdWeightLearner(backend, config(AlignmentMethod.EXACT));
+            FloatMatrix real = FloatMatrix.zeros(5, 3);
+            IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(real, FloatMatrix.zeros(4, 2), null));
+            assertTrue(mismatch.getMessage().contains("5 x 3")
+                    && mismatch.getMessage().contains("4 x 2"), mismatch.getMessage());
+            IllegalArgumentException emptyReal = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(FloatMatrix.zeros(0, 3), FloatMatrix.zeros(4, 3), null));
+            assertTrue(emptyReal.getMessage().contains("0 x 3")
+                    && emptyReal.getMessage().contains("4 x 3"), emptyReal.getMessage());
+            IllegalArgumentException emptySynthetic = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(real, FloatMatrix.zeros(0, 3), null));
+            assertTrue(emptySynthetic.getMessage().contains("5 x 3")
+                    && emptySynthetic.getMessage().contains("0 x 3"), emptySynthetic.getMessage());
+            float[] bad = new float[6];
+            bad[4] = Float.NaN;
+            IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(real, new FloatMatrix(2, 3, bad), null));
+            assertTrue(nan.getMessage().contains("row 1") && nan.getMessage().contains("NaN"),
+                    nan.getMessage());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void singleSyntheticRowGetsAllTheWeight(String backendName) {
+        Random random = new Random(8);
+        FloatMatrix real = mixture(9, 3, 0, random);
+        FloatMatrix synthetic = mixture(1, 3, 1, random);
+        for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                AlignmentMethod.RFF, AlignmentMethod.NYSTROM}) {
+            AlignmentConfig config = config(method).withBandwidth(Bandwidth.of(1.3));
+            try (KernelBackend backend = TestBackends.create(backendName)) {
+                AlignmentResult result = new MmdWeightLearner(backend, config).fit(real, synthetic,
+                        null);
+                assertArrayEquals(new double[] {1.0}, result.weights(), 0.0);
+                double expected = TestBackends.directMmd2(synthetic, real, new double[] {1}, 1.3);
+                double tolerance = TestBackends.isDouble(backendName) ? 1e-12 : 1e-5;
+                assertEquals(expected, result.mmd2Uniform(), tolerance);
+                assertEquals(expected, result.mmd2Weighted(), tolerance);
+                assertEquals(0, result.iterations());
+                assertTrue(result.converged());
+                assertEquals(1.0, result.effectiveSampleSize(), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void bandwidthIsTheMedianHeuristicOrTheGivenValue() {
+        Random random = new Random(12);
+        FloatMatrix real = mixture(15, 3, 0, random);
+        FloatMatrix synthetic = mixture(12, 3, 1, random);
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            AlignmentConfig auto = config(AlignmentMethod.EXACT).withSeed(4);
+            AlignmentResult result = new MmdWeightLearner(backend, auto).fit(real, synthetic, null);
+            assertEquals(MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, 4,
+                    real, synthetic), result.bandwidth(), 0.0);
+            AlignmentResult fixed = new MmdWeightLearner(backend,
+                    auto.withBandwidth(Bandwidth.of(0.77))).fit(real, synthetic, null);
+            assertEquals(0.77, fixed.bandwidth(), 0.0);
+            assertValidResult(fixed, synthetic, real, auto, "reference");
+        }
+    }
+
+    @Test
+    void reportsKernelAndOptimiseProgress() {
+        Random random = new Random(13);
+        FloatMatrix real = mixture(15, 3, 0, random);
+        FloatMatrix synthetic = halfShifted(16, 3, random);
+        List<String> stages = new ArrayList<>();
+        long[] lastOptimise = {0};
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            AlignmentConfig config = config(AlignmentMethod.EXACT).withIterations(40, 1e-9);
+            AlignmentResult result = new MmdWeightLearner(backend, config).fit(real, synthetic,
+                    (stage, done, total, detail) -> {
+                        stages.add(stage);
+                        if (stage.equals("optimise")) {
+                            assertEquals(40, total);
+                            assertTrue(detail.startsWith("mmd2="), detail);
+                            assertEquals(lastOptimise[0] + 1, done, "iterations in order");
+                            lastOptimise[0] = done;
+                        }
+                    });
+            assertEquals("kernel", stages.get(0));
+            assertTrue(stages.contains("optimise"));
+            assertEquals(result.iterations(), lastOptimise[0]);
+        }
+    }
+
+    @Test
+    void sameSeedSameWeights() {
+        Random random = new Random(21);
+        FloatMatrix real = mixture(15, 3, 0, random);
+        FloatMatrix synthetic = halfShifted(16, 3, random);
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            AlignmentConfig config = config(AlignmentMethod.RFF).withFeatures(64);
+            double[] a = new MmdWeightLearner(backend, config).fit(real, synthetic, null).weights();
+            double[] b = new MmdWeightLearner(backend, config).fit(real, synthetic, null).weights();
+            assertArrayEquals(a, b, 0.0);
+            double[] c = new MmdWeightLearner(backend, config.withSeed(12)).fit(real, synthetic,
+                    null).weights();
+            assertNotEquals(0.0, l1(a, c));
+        }
+    }
+
+    /** Invariants every result must satisfy, including an independent check of mmd2Weighted. */
+    static void assertValidResult(AlignmentResult result, FloatMatrix synthetic, FloatMatrix real,
+            AlignmentConfig config, String backendName) {
+        int n = synthetic.rows();
+        double[] w = result.weights();
+        assertEquals(n, w.length);
+        double sum = 0;
+        double squares = 0;
+        double cap = Math.min(1.0, config.maxWeightRatio() / n);
+        for (double value : w) {
+            assertTrue(value >= 0 && value <= cap + 1e-12, "weight " + value);
+            sum += value;
+            squares += value * value;
+        }
+        assertEquals(1.0, sum, 1e-12);
+        assertEquals(1 / squares, result.effectiveSampleSize(), 1e-9 / squares);
+        assertNotEquals(AlignmentMethod.AUTO, result.method());
+        assertEquals(backendName, result.backend());
+        assertTrue(result.seconds() >= 0);
+        assertTrue(result.iterations() >= 0 && result.iterations() <= config.maxIterations());
+        double tolerance = TestBackends.isDouble(backendName) ? 1e-10 : 2e-5;
+        if (result.mmdEstimator().equals("exact")) {
+            double[] uniform = new double[n];
+            java.util.Arrays.fill(uniform, 1.0 / n);
+            assertEquals(TestBackends.directMmd2(synthetic, real, uniform, result.bandwidth()),
+                    result.mmd2Uniform(), tolerance);
+            assertEquals(TestBackends.directMmd2(synthetic, real, w, result.bandwidth()),
+                    result.mmd2Weighted(), tolerance);
+        }
+        assertTrue(result.mmd2Weighted() <= result.mmd2Uniform() + tolerance);
+    }
+
+    static double l1(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += Math.abs(a[i] - b[i]);
+        }
+        return s;
+    }
+}

@@ -1,0 +1,108 @@
+package io.synalign.engine.alignment;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackendProvider;
+import io.synalign.kernels.KernelBackends;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+/**
+ * The kernel backends the alignment tests run on: every provider that can run here ({@code
+ * reference} always; {@code nd4j} once it is on the class path and loads). Used as a JUnit
+ * {@code @MethodSource}, so a newly available backend is tested without edits.
+ */
+final class TestBackends {
+
+    private TestBackends() {
+    }
+
+    /** Names of the backends that can run here. */
+    static List<String> available() {
+        List<String> names = KernelBackends.providers().stream()
+                .filter(p -> p.unavailableReason().isEmpty())
+                .map(KernelBackendProvider::name)
+                .collect(Collectors.toList());
+        if (!names.contains("reference")) {
+            throw new IllegalStateException("the reference backend must always be available, got "
+                    + names);
+        }
+        return names;
+    }
+
+    static KernelBackend create(String name) {
+        return KernelBackends.create(name);
+    }
+
+    /** Whether the backend computes in double precision (the reference) or single. */
+    static boolean isDouble(String name) {
+        return name.equals("reference");
+    }
+
+    /** Independent standard normal entries. */
+    static FloatMatrix gaussian(int rows, int cols, Random random, double scale, double offset) {
+        float[] data = new float[rows * cols];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) (offset + scale * random.nextGaussian());
+        }
+        return new FloatMatrix(rows, cols, data);
+    }
+
+    /** Squared distance between row i of x and row j of y, in double. */
+    static double distance2(FloatMatrix x, int i, FloatMatrix y, int j) {
+        double s = 0;
+        for (int k = 0; k < x.cols(); k++) {
+            double diff = (double) x.get(i, k) - y.get(j, k);
+            s += diff * diff;
+        }
+        return s;
+    }
+
+    /** The RBF kernel in double. */
+    static double rbf(FloatMatrix x, int i, FloatMatrix y, int j, double sigma) {
+        return Math.exp(-distance2(x, i, y, j) / (2 * sigma * sigma));
+    }
+
+    /**
+     * The weighted biased V-statistic MMD^2 computed directly from its definition in double,
+     * O((n + m)^2 d): the independent oracle of the tests.
+     */
+    static double directMmd2(FloatMatrix synthetic, FloatMatrix real, double[] w, double sigma) {
+        int n = synthetic.rows();
+        int m = real.rows();
+        double ss = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                ss += w[i] * w[j] * rbf(synthetic, i, synthetic, j, sigma);
+            }
+        }
+        double sr = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                sr += w[i] * rbf(synthetic, i, real, j, sigma);
+            }
+        }
+        double rr = 0;
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+                rr += rbf(real, i, real, j, sigma);
+            }
+        }
+        return ss - 2 * sr / m + rr / ((double) m * m);
+    }
+
+    /** A random point of the simplex (normalised exponentials). */
+    static double[] randomSimplexPoint(int n, Random random) {
+        double[] w = new double[n];
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            w[i] = -Math.log(1 - random.nextDouble());
+            sum += w[i];
+        }
+        for (int i = 0; i < n; i++) {
+            w[i] /= sum;
+        }
+        return w;
+    }
+}

@@ -1,0 +1,82 @@
+package io.synalign.kernels.nd4j;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Flat off-heap ND4J buffers and the host copies in and out of them.
+ *
+ * <p>Every buffer in this package is a rank-1 INDArray holding a row-major matrix: BLAS calls take
+ * its address, and elementwise epilogues run ND4J ops on contiguous {@link #range} views of it, so
+ * no shape bookkeeping (and no {@code 'c'}/{@code 'f'} copies) can sneak in.
+ */
+final class Buffers {
+
+    private Buffers() {
+    }
+
+    /** A zeroed float32 buffer of {@code length} values (at least one: ND4J has no empty one). */
+    static INDArray floats(long length) {
+        return Nd4j.create(DataType.FLOAT, Math.max(1, length));
+    }
+
+    /**
+     * An uninitialised float32 buffer, for large scratch that is always written before it is
+     * read: skipping the zero fill saves a pass, and pages never written are never committed.
+     */
+    static INDArray scratchFloats(long length) {
+        return Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, length));
+    }
+
+    /** An uninitialised float64 buffer (see {@link #scratchFloats}). */
+    static INDArray scratchDoubles(long length) {
+        return Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, length));
+    }
+
+    /** The address of a float buffer, as a pointer this caller may reposition freely. */
+    static FloatPointer floatPointer(INDArray buffer) {
+        return new FloatPointer(buffer.data().addressPointer());
+    }
+
+    /** The address of a double buffer, as a pointer this caller may reposition freely. */
+    static DoublePointer doublePointer(INDArray buffer) {
+        return new DoublePointer(buffer.data().addressPointer());
+    }
+
+    /** The contiguous view of elements {@code [from, to)} of a flat buffer (no copy). */
+    static INDArray range(INDArray buffer, long from, long to) {
+        if (from == 0 && to == buffer.length()) {
+            return buffer;
+        }
+        return buffer.get(NDArrayIndex.interval(from, to));
+    }
+
+    /** Rounds {@code src[0, length)} to float32 via {@code scratch} into {@code dst}. */
+    static void putRounded(double[] src, int length, float[] scratch, FloatPointer dst) {
+        for (int i = 0; i < length; i++) {
+            scratch[i] = (float) src[i];
+        }
+        dst.put(scratch, 0, length);
+    }
+
+    /** Widens {@code length} floats from {@code src} via {@code scratch} into {@code dst}. */
+    static void getWidened(FloatPointer src, int length, float[] scratch, double[] dst) {
+        src.get(scratch, 0, length);
+        for (int i = 0; i < length; i++) {
+            dst[i] = scratch[i];
+        }
+    }
+
+    /** Frees the off-heap memory of each non-null buffer now rather than at garbage collection. */
+    static void close(INDArray... buffers) {
+        for (INDArray b : buffers) {
+            if (b != null && !b.wasClosed() && b.closeable()) {
+                b.close();
+            }
+        }
+    }
+}

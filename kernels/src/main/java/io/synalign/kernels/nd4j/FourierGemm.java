@@ -1,0 +1,77 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Random Fourier features (Rahimi &amp; Recht, NIPS 2007) of a row set as one GEMM per row tile:
+ * the rows are stored as {@code [x_i, 1]} and the map as {@code [Omega; b]} ((d + 1) x D), so the
+ * product is {@code x_i . omega_f + b_f} with the phase added inside the GEMM; the epilogue is
+ * {@code cos} then the scale {@code sqrt(2 / D)}, both in place. Cost 2 n D (d + 1) flops plus
+ * n D cosines; memory (n + D)(d + 1) floats. Not thread-safe; close to free.
+ */
+final class FourierGemm implements AutoCloseable {
+
+    private final int rows;
+    private final int features;
+    private final int depth;
+    private final float scale;
+    private final INDArray inputs;
+    private final INDArray frequencies;
+    private final FloatPointer inputsPtr;
+    private final FloatPointer frequenciesPtr;
+
+    FourierGemm(FloatMatrix x, FourierFeatures map) {
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        this.rows = x.rows();
+        this.features = map.features();
+        int d = x.cols();
+        this.depth = d + 1;
+        this.scale = (float) map.scale();
+        this.inputs = Buffers.floats((long) rows * depth);
+        this.inputsPtr = Buffers.floatPointer(inputs);
+        float[] row = new float[depth];
+        row[d] = 1f;
+        for (int i = 0; i < rows; i++) {
+            System.arraycopy(x.data(), i * d, row, 0, d);
+            OpenBlas.at(inputsPtr, (long) i * depth).put(row, 0, depth);
+        }
+        this.frequencies = Buffers.floats((long) depth * features);
+        this.frequenciesPtr = Buffers.floatPointer(frequencies);
+        frequenciesPtr.put(map.omega(), 0, map.omega().length);
+        OpenBlas.at(frequenciesPtr, (long) d * features).put(map.phase(), 0, features);
+    }
+
+    int rows() {
+        return rows;
+    }
+
+    int features() {
+        return features;
+    }
+
+    /**
+     * Writes the features of rows {@code [start, start + count)} into {@code c} (row-major
+     * {@code count x D}); {@code view} must be the ND4J view of exactly those elements.
+     */
+    void block(int start, int count, FloatPointer c, INDArray view) {
+        if (count == 0) {
+            return;
+        }
+        OpenBlas.gemmNN(count, features, depth, 1f, OpenBlas.at(inputsPtr, (long) start * depth),
+                frequenciesPtr, c);
+        Transforms.cos(view, false);
+        view.muli(scale);
+    }
+
+    @Override
+    public void close() {
+        Buffers.close(inputs, frequencies);
+    }
+}

@@ -1,0 +1,150 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import java.util.function.Consumer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * The ND4J CPU backend ({@code nd4j}): float32 throughout, GEMM/GEMV by OpenBLAS on ND4J's
+ * off-heap buffers (see {@link OpenBlas}), elementwise epilogues (exp, cos, clamps) by ND4J ops in
+ * place.
+ *
+ * <p>Every distance-based primitive is the augmented one-GEMM form of {@link DistanceGemm}
+ * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM), walked in row tiles of at
+ * most {@link TilePlan#DEFAULT_TILE_BYTES} so the off-heap scratch of the stateless primitives
+ * stays bounded however large the output. Operators allocate all their buffers once, at
+ * construction, and must be closed.
+ */
+public final class Nd4jBackend implements KernelBackend {
+
+    /** Creates the backend; ND4J must load (see {@link Nd4jBackendProvider}). */
+    public Nd4jBackend() {
+        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    }
+
+    @Override
+    public String name() {
+        return Nd4jBackendProvider.NAME;
+    }
+
+    @Override
+    public String description() {
+        return "ND4J " + Nd4jBackendProvider.ND4J_VERSION
+                + " CPU (nd4j-native, OpenBLAS), float32, "
+                + Nd4j.getEnvironment().maxMasterThreads() + " threads";
+    }
+
+    @Override
+    public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
+        checkDims(x, y);
+        checkOut(out, (long) x.rows() * y.rows());
+        distanceBlocks(x, y, -2f, out, tile -> Transforms.max(tile, 0.0, false));
+    }
+
+    @Override
+    public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
+        checkDims(x, y);
+        checkBandwidth(sigma);
+        checkOut(out, (long) x.rows() * y.rows());
+        distanceBlocks(x, y, (float) (1.0 / (sigma * sigma)), out, tile -> {
+            Transforms.min(tile, 0.0, false);
+            Transforms.exp(tile, false);
+        });
+    }
+
+    /** out = epilogue(alpha * -||x_i - y_j||^2 / 2), one row tile at a time. */
+    private static void distanceBlocks(FloatMatrix x, FloatMatrix y, float alpha, float[] out,
+            Consumer<INDArray> epilogue) {
+        int n = x.rows();
+        int m = y.rows();
+        if (n == 0 || m == 0) {
+            return;
+        }
+        int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
+        try (DistanceGemm gemm = new DistanceGemm(x, y);
+                BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, m)) {
+            for (int start = 0; start < n; start += tileRows) {
+                int count = Math.min(tileRows, n - start);
+                gemm.block(start, count, alpha, tile.pointer());
+                epilogue.accept(tile.view((long) count * m));
+                tile.pointer().get(out, start * m, count * m);
+            }
+        }
+    }
+
+    @Override
+    public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
+        checkOut(out, (long) x.rows() * map.features());
+        int n = x.rows();
+        int features = map.features();
+        try (FourierGemm gemm = new FourierGemm(x, map)) {
+            if (n == 0) {
+                return;
+            }
+            int tileRows = TilePlan.tileRowsFor(n, features, TilePlan.DEFAULT_TILE_BYTES);
+            try (BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, features)) {
+                for (int start = 0; start < n; start += tileRows) {
+                    int count = Math.min(tileRows, n - start);
+                    gemm.block(start, count, tile.pointer(), tile.view((long) count * features));
+                    tile.pointer().get(out, start * features, count * features);
+                }
+            }
+        }
+    }
+
+    @Override
+    public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        checkDims(x, y);
+        checkBandwidth(sigma);
+        if (plan == null) {
+            throw new IllegalArgumentException("plan must not be null");
+        }
+        return new Nd4jKernelOperator(x, y, sigma, plan);
+    }
+
+    @Override
+    public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        return new Nd4jFeatureOperator(x, map);
+    }
+
+    @Override
+    public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
+            int maxRank) {
+        return new Nd4jGpVarianceTracker(x, lengthScale, noise, maxRank);
+    }
+
+    /** Nothing is pooled at backend level: every operator owns and frees its own buffers. */
+    @Override
+    public void close() {
+    }
+
+    private static void checkDims(FloatMatrix x, FloatMatrix y) {
+        if (x.cols() != y.cols()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs "
+                    + y.cols());
+        }
+    }
+
+    private static void checkBandwidth(double sigma) {
+        if (!(sigma > 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("bandwidth must be a positive finite number, got "
+                    + sigma);
+        }
+    }
+
+    private static void checkOut(float[] out, long expected) {
+        if (out.length != expected) {
+            throw new IllegalArgumentException("output has " + out.length + " values, expected "
+                    + expected);
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The stored random-feature matrix {@code Phi} (n x D, float32, off heap), built once by
+ * {@link FourierGemm}; {@code Phi^T w} and {@code Phi z} are one SGEMV each, O(n D), into
+ * preallocated buffers. Not thread-safe.
+ */
+final class Nd4jFeatureOperator implements FeatureOperator {
+
+    private final int rows;
+    private final int features;
+    private final INDArray phi;
+    private final INDArray rowVector;
+    private final INDArray featureVector;
+    private final FloatPointer phiPtr;
+    private final FloatPointer rowPtr;
+    private final FloatPointer featurePtr;
+    private final float[] rowHost;
+    private final float[] featureHost;
+    private boolean closed;
+
+    Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        this.rows = x.rows();
+        this.features = map.features();
+        this.phi = Buffers.floats((long) rows * features);
+        this.phiPtr = Buffers.floatPointer(phi);
+        try (FourierGemm gemm = new FourierGemm(x, map)) {
+            gemm.block(0, rows, phiPtr, phi);
+        }
+        this.rowVector = Buffers.floats(rows);
+        this.featureVector = Buffers.floats(features);
+        this.rowPtr = Buffers.floatPointer(rowVector);
+        this.featurePtr = Buffers.floatPointer(featureVector);
+        this.rowHost = new float[rows];
+        this.featureHost = new float[features];
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int features() {
+        return features;
+    }
+
+    @Override
+    public void transposeTimes(double[] w, double[] out) {
+        checkOpen();
+        if (w.length != rows || out.length != features) {
+            throw new IllegalArgumentException("transposeTimes: w has " + w.length
+                    + " values (expected " + rows + "), out has " + out.length + " (expected "
+                    + features + ")");
+        }
+        if (rows == 0) {
+            java.util.Arrays.fill(out, 0.0);
+            return;
+        }
+        Buffers.putRounded(w, rows, rowHost, rowPtr);
+        OpenBlas.gemvTransposed(rows, features, phiPtr, rowPtr, featurePtr);
+        Buffers.getWidened(featurePtr, features, featureHost, out);
+    }
+
+    @Override
+    public void times(double[] z, double[] out) {
+        checkOpen();
+        if (z.length != features || out.length != rows) {
+            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
+                    + features + "), out has " + out.length + " (expected " + rows + ")");
+        }
+        if (rows == 0) {
+            return;
+        }
+        Buffers.putRounded(z, features, featureHost, featurePtr);
+        OpenBlas.gemv(rows, features, 1f, phiPtr, featurePtr, rowPtr);
+        Buffers.getWidened(rowPtr, rows, rowHost, out);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("feature operator is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Buffers.close(phi, rowVector, featureVector);
+    }
+}

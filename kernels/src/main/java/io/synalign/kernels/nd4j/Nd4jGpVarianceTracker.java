@@ -1,0 +1,204 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.Argmax;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.GpVarianceTracker;
+import java.util.Arrays;
+import java.util.BitSet;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * GP posterior variances over N rows, updated by one pivoted-Cholesky step per conditioning row
+ * (see {@link GpVarianceTracker} for the algorithm; it is the exploration step of "Few-shot LLM
+ * Synthetic Data with Distribution Matching", WWW 2025).
+ *
+ * <p>Per {@link #condition}: the kernel column {@code k(X, x_p)} is one SGEMV of the augmented
+ * rows (see {@link DistanceGemm}) against row p's partner vector, then an in-place clamp
+ * and exp, O(N d); then {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)} is one DGEMV straight into
+ * row t of the factor store plus a DSCAL, O(N t); then {@code var -= v^2}, O(N).
+ *
+ * <p>Precision: X and the kernel column are float32, but the factor V ({@code maxRank x N},
+ * stored transposed so each new factor is a contiguous row) and the variances are float64. The
+ * variance is a downdate, {@code 1 - sum_t v_t^2}, that cancels towards 0 exactly where the
+ * sampler looks next, and each step divides by {@code sqrt(var_p + s^2)}, which is small for small
+ * noise; in float32 both the rounding of every stored factor and of the running sum would be
+ * amplified step after step (and a variance rounded below -s^2 makes the next pivot NaN). In
+ * float64 the recurrence adds nothing to the float32 error of the kernel columns. The price is
+ * {@code 8 N maxRank} bytes and a DGEMV at half the SGEMV rate, which for t up to d is no more than
+ * the kernel column itself.
+ *
+ * <p>Not thread-safe.
+ */
+final class Nd4jGpVarianceTracker implements GpVarianceTracker {
+
+    private final int size;
+    private final int dim;
+    private final int depth;
+    private final int maxRank;
+    private final double noise;
+    private final float alpha;
+    private final INDArray rows;
+    private final INDArray partner;
+    private final INDArray column;
+    private final INDArray factors;
+    private final INDArray pivotFactors;
+    private final FloatPointer rowsPtr;
+    private final FloatPointer partnerPtr;
+    private final FloatPointer columnPtr;
+    private final DoublePointer factorsPtr;
+    private final DoublePointer pivotFactorsPtr;
+    private final float[] partnerHost;
+    private final float[] columnHost;
+    private final double[] factorHost;
+    private final double[] pivotFactorsHost;
+    private final double[] variance;
+    private int rank;
+    private boolean closed;
+
+    Nd4jGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
+        if (!(lengthScale > 0) || Double.isInfinite(lengthScale)) {
+            throw new IllegalArgumentException("length scale must be a positive finite number, got "
+                    + lengthScale);
+        }
+        if (!(noise >= 0) || Double.isInfinite(noise)) {
+            throw new IllegalArgumentException("noise must be a finite number >= 0, got " + noise);
+        }
+        if (maxRank < 0) {
+            throw new IllegalArgumentException("maxRank must be >= 0, got " + maxRank);
+        }
+        this.size = x.rows();
+        this.dim = x.cols();
+        this.depth = DistanceGemm.depthFor(dim);
+        this.maxRank = maxRank;
+        this.noise = noise;
+        this.alpha = (float) (1.0 / (lengthScale * lengthScale));
+        this.rows = DistanceGemm.leftRows(x);
+        this.partner = Buffers.floats(depth);
+        this.column = Buffers.floats(size);
+        // Uninitialised: only rows below the rank are ever read, and memory for rank capacity
+        // that is never used is never committed.
+        this.factors = Buffers.scratchDoubles((long) maxRank * size);
+        this.pivotFactors = Buffers.scratchDoubles(maxRank);
+        this.rowsPtr = Buffers.floatPointer(rows);
+        this.partnerPtr = Buffers.floatPointer(partner);
+        this.columnPtr = Buffers.floatPointer(column);
+        this.factorsPtr = Buffers.doublePointer(factors);
+        this.pivotFactorsPtr = Buffers.doublePointer(pivotFactors);
+        this.partnerHost = new float[depth];
+        this.columnHost = new float[size];
+        this.factorHost = new double[size];
+        this.pivotFactorsHost = new double[maxRank];
+        this.variance = new double[size];
+        reset();
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public int rank() {
+        return rank;
+    }
+
+    @Override
+    public int maxRank() {
+        return maxRank;
+    }
+
+    @Override
+    public void condition(int p) {
+        checkOpen();
+        if (p < 0 || p >= size) {
+            throw new IllegalArgumentException("row " + p + " is out of range [0, " + size + ")");
+        }
+        if (rank >= maxRank) {
+            throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
+        }
+        double pivot2 = variance[p] + noise;
+        if (!(pivot2 > 0)) {
+            throw new IllegalArgumentException("cannot condition on row " + p
+                    + ": posterior variance " + variance[p] + " plus noise " + noise
+                    + " is not positive");
+        }
+        kernelColumn(p);
+        DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size);
+        for (int i = 0; i < size; i++) {
+            factorHost[i] = columnHost[i];
+        }
+        target.put(factorHost, 0, size);
+        if (rank > 0) {
+            // v = k - V[:, :t] V[p, :t]^T, with V stored transposed (factor t = row t).
+            for (int t = 0; t < rank; t++) {
+                pivotFactorsHost[t] = factorsPtr.get((long) t * size + p);
+            }
+            pivotFactorsPtr.put(pivotFactorsHost, 0, rank);
+            OpenBlas.dgemvTransposedAdd(rank, size, -1.0, factorsPtr, pivotFactorsPtr, target);
+        }
+        OpenBlas.dscal(size, 1.0 / Math.sqrt(pivot2), target);
+        target.get(factorHost, 0, size);
+        for (int i = 0; i < size; i++) {
+            variance[i] -= factorHost[i] * factorHost[i];
+        }
+        rank++;
+    }
+
+    /** {@code columnHost = k(X, x_p)}: one SGEMV for the exponents, then clamp and exp in place. */
+    private void kernelColumn(int p) {
+        // Row p is stored as [x_p, -||x_p||^2 / 2, 1]; its partner swaps the last two.
+        OpenBlas.at(rowsPtr, (long) p * depth).get(partnerHost, 0, depth);
+        float half = partnerHost[dim];
+        partnerHost[dim] = 1f;
+        partnerHost[dim + 1] = half;
+        partnerPtr.put(partnerHost, 0, depth);
+        OpenBlas.gemv(size, depth, alpha, rowsPtr, partnerPtr, columnPtr);
+        // Clamp: the exponent of x_p against itself must not round above 0 (k <= 1).
+        Transforms.min(column, 0.0, false);
+        Transforms.exp(column, false);
+        columnPtr.get(columnHost, 0, size);
+    }
+
+    @Override
+    public double variance(int row) {
+        return variance[row];
+    }
+
+    @Override
+    public void variances(double[] out) {
+        if (out.length != size) {
+            throw new IllegalArgumentException("out has " + out.length + " values, expected "
+                    + size);
+        }
+        System.arraycopy(variance, 0, out, 0, size);
+    }
+
+    @Override
+    public int argmax(BitSet excluded) {
+        return Argmax.of(variance, excluded);
+    }
+
+    @Override
+    public void reset() {
+        Arrays.fill(variance, 1.0);
+        rank = 0;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("variance tracker is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Buffers.close(rows, partner, column, factors, pivotFactors);
+    }
+}

@@ -1,0 +1,97 @@
+package io.synalign.kernels;
+
+/**
+ * The error measures float32 backends are held to against the double-precision reference.
+ *
+ * <p>Why these and not a plain elementwise relative error: a float32 GEMM-based backend is
+ * backward stable, not elementwise accurate. (1) Squared distances come from
+ * {@code ||x||^2 + ||y||^2 - 2 x.y}, which loses about {@code eps (||x||^2 + ||y||^2)} absolutely
+ * to cancellation however it is implemented, so a near-zero distance can carry a large relative
+ * error; the honest scale of the error is {@code ||x||^2 + ||y||^2}. (2) A kernel block or a
+ * feature block is judged as a whole, normwise, {@code ||A - A_ref||_F / ||A_ref||_F}: tiny
+ * entries (far pairs, {@code exp(-50)}) may be relatively wrong without mattering to any product.
+ * (3) A product {@code K w} with mixed-sign w can cancel to far below {@code ||K|| ||w||}; the
+ * float32 dot-product error bound is proportional to {@code |K| |w|}, so that is the denominator,
+ * {@code ||y - y_ref||_2 / || |K| |w| ||_2} (it equals the plain normwise relative error when w is
+ * non-negative, as for row sums).
+ */
+final class Errors {
+
+    private Errors() {
+    }
+
+    /** {@code ||got - ref||_2 / ||ref||_2}; 0 when both are zero. */
+    static double normwise(float[] got, double[] ref) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double e = got[i] - ref[i];
+            diff += e * e;
+            norm += ref[i] * ref[i];
+        }
+        return ratio(diff, norm);
+    }
+
+    /** {@code ||got - ref||_2 / ||scale||_2}: with {@code scale = |K| |w|} for products. */
+    static double normwise(double[] got, double[] ref, double[] scale) {
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < ref.length; i++) {
+            double e = got[i] - ref[i];
+            diff += e * e;
+            norm += scale[i] * scale[i];
+        }
+        return ratio(diff, norm);
+    }
+
+    /** Widens a float array for comparisons. */
+    static double[] widen(float[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = values[i];
+        }
+        return out;
+    }
+
+    /** Elementwise absolute value. */
+    static double[] abs(double[] values) {
+        double[] out = new double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Math.abs(values[i]);
+        }
+        return out;
+    }
+
+    /** {@code max_ij |got_ij - ref_ij| / (||x_i||^2 + ||y_j||^2)}, over an n x m block. */
+    static double distanceError(float[] got, float[] ref, FloatMatrix x, FloatMatrix y) {
+        double[] nx = squaredNorms(x);
+        double[] ny = squaredNorms(y);
+        int m = y.rows();
+        double worst = 0;
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < m; j++) {
+                double scale = Math.max(nx[i] + ny[j], Double.MIN_NORMAL);
+                worst = Math.max(worst, Math.abs((double) got[i * m + j] - ref[i * m + j]) / scale);
+            }
+        }
+        return worst;
+    }
+
+    private static double[] squaredNorms(FloatMatrix m) {
+        double[] out = new double[m.rows()];
+        for (int i = 0; i < m.rows(); i++) {
+            for (int k = 0; k < m.cols(); k++) {
+                double v = m.get(i, k);
+                out[i] += v * v;
+            }
+        }
+        return out;
+    }
+
+    private static double ratio(double diff2, double norm2) {
+        if (norm2 == 0) {
+            return diff2 == 0 ? 0 : Double.POSITIVE_INFINITY;
+        }
+        return Math.sqrt(diff2 / norm2);
+    }
+}

@@ -1,0 +1,62 @@
+package io.synalign.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.nd4j.Nd4jBackendProvider;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Backend discovery and selection by name. */
+class KernelBackendsTest {
+
+    @Test
+    void autoPicksNd4jWhereItLoads() {
+        assertTrue(new Nd4jBackendProvider().unavailableReason().isEmpty(),
+                () -> "ND4J should load on the build machine: "
+                        + new Nd4jBackendProvider().unavailableReason().orElse(""));
+        try (KernelBackend backend = KernelBackends.create("auto")) {
+            assertEquals("nd4j", backend.name());
+        }
+        try (KernelBackend backend = KernelBackends.create(null)) {
+            assertEquals("nd4j", backend.name());
+        }
+    }
+
+    @Test
+    void providersAreOrderedByPriority() {
+        List<String> names = KernelBackends.names();
+        assertEquals(List.of("nd4j", "reference"), names);
+        Nd4jBackendProvider nd4j = new Nd4jBackendProvider();
+        assertEquals("nd4j", nd4j.name());
+        assertEquals(100, nd4j.priority());
+    }
+
+    @Test
+    void namesAreMatchedCaseInsensitively() {
+        try (KernelBackend backend = KernelBackends.create(" ND4J ")) {
+            assertEquals("nd4j", backend.name());
+        }
+        try (KernelBackend backend = KernelBackends.create("reference")) {
+            assertEquals("reference", backend.name());
+        }
+    }
+
+    @Test
+    void unknownNameFailsNamingItAndTheKnownBackends() {
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
+                () -> KernelBackends.create("nope"));
+        String message = e.getMessage();
+        assertTrue(message.contains("'nope'"), message);
+        assertTrue(message.contains("nd4j") && message.contains("reference")
+                && message.contains("auto"), message);
+    }
+
+    @Test
+    void probeVerdictIsCached() {
+        Nd4jBackendProvider a = new Nd4jBackendProvider();
+        Nd4jBackendProvider b = new Nd4jBackendProvider();
+        assertTrue(a.unavailableReason() == b.unavailableReason(), "one probe per JVM");
+    }
+}
