@@ -47,17 +47,19 @@ final class TopicTexts {
         });
     }
 
-    /** Paraphrase-like synthetic sentences of a topic (other templates than {@link #real}). */
+    /**
+     * Paraphrase-like synthetic sentences of a topic: the same kind of statement as
+     * {@link #real}, reworded.
+     */
     static List<String> synthetic(String topic, int n, long seed) {
         return generate(n, seed, r -> switch (topic) {
-            case "sports" -> "The " + pick(r, SPORTS) + " game between " + pick(r, TEAMS)
-                    + " and " + pick(r, TEAMS) + " ended " + (1 + r.nextInt(5)) + " to "
-                    + r.nextInt(3) + " " + pick(r, WHEN) + ".";
-            case "cooking" -> "For a better " + pick(r, DISHES) + ", stir in some "
-                    + pick(r, INGREDIENTS) + " and cook it gently for " + (5 + r.nextInt(40))
-                    + " minutes.";
-            case "finance" -> "Shares of " + pick(r, ASSETS) + " dropped " + (1 + r.nextInt(9))
-                    + "% " + pick(r, WHEN) + " on fears about " + pick(r, MONEY) + ".";
+            case "sports" -> pick(r, TEAMS) + " defeated " + pick(r, TEAMS) + " "
+                    + (1 + r.nextInt(5)) + "-" + r.nextInt(3) + " in a hard-fought "
+                    + pick(r, SPORTS) + " game " + pick(r, WHEN) + ".";
+            case "cooking" -> "Stir " + pick(r, INGREDIENTS) + " into the " + pick(r, DISHES)
+                    + " and simmer it for " + (5 + r.nextInt(40)) + " minutes.";
+            case "finance" -> pick(r, ASSETS) + " dropped " + (1 + r.nextInt(9)) + " percent "
+                    + pick(r, WHEN) + " as investors fretted over " + pick(r, MONEY) + ".";
             default -> throw new IllegalArgumentException(topic);
         });
     }
