@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.synalign.data.RecordReader;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.exploration.SelectionConfig;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ModelRegistry;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -45,6 +49,22 @@ class HelpTextTest {
         assertEquals(d.groupSize(), Integer.parseInt(statedDefault("select", "--group-size")));
         assertEquals(d.seed(), Long.parseLong(statedDefault("select", "--seed")));
         assertEquals("auto", statedDefault("select", "--length-scale"));
+    }
+
+    @Test
+    void embeddingDefaults() {
+        for (String command : List.of("embed", "align")) {
+            assertEquals(EncoderOptions.DEFAULT_BATCH_SIZE,
+                    Integer.parseInt(statedDefault(command, "--batch-size")));
+            assertEquals(EncoderOptions.DEFAULT_MAX_LENGTH,
+                    Integer.parseInt(statedDefault(command, "--max-length")));
+            assertEquals(ModelRegistry.DEFAULT_MODEL, statedDefault(command, "--model"));
+            assertEquals(RecordReader.DEFAULT_MAX_LINE_BYTES,
+                    ByteSize.parse(statedDefault(command, "--max-line-size")).bytes());
+            assertEquals("text", statedDefault(command, "--text-field"));
+            assertEquals("cpu", statedDefault(command, "--device"));
+        }
+        assertEquals("label", statedDefault("align", "--label-field"));
     }
 
     @Test

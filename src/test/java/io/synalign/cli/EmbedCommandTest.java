@@ -1,0 +1,148 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.io.NpyFixtures;
+import io.synalign.kernels.FloatMatrix;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbedCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** Awkward texts: a duplicate, the empty string, quotes, unicode, a long one. */
+    private static final List<String> TEXTS = List.of(
+            "The cat sleeps on the sofa.",
+            "Stocks fell sharply after the announcement.",
+            "",
+            "She said \"hello\" and left, quickly.",
+            "The cat sleeps on the sofa.",
+            "Caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u6f22\u5b57 \ud83d\ude00",
+            "word ".repeat(300).strip(),
+            "How do I reset my password?",
+            "Where is the nearest train station?");
+
+    @BeforeEach
+    void input() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < TEXTS.size(); i++) {
+            sb.append("{\"id\":").append(i).append(",\"text\":")
+                    .append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(TEXTS.get(i)))
+                    .append("}\n");
+        }
+        Files.writeString(dir.resolve("texts.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    private String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private Cli.Run embed(TestEncoders.Counter counter, Map<String, String> env, String... args) {
+        return Cli.run(cl -> {
+            EmbedCommand cmd = (EmbedCommand) cl.getSubcommands().get("embed").getCommand();
+            cmd.loader = counter.loader();
+            if (env != null) {
+                cmd.environment = env;
+            }
+        }, args);
+    }
+
+    private static FloatMatrix readFloat32(Path file) throws IOException {
+        NpyFixtures.Parsed npy = NpyFixtures.parse(Files.readAllBytes(file));
+        assertTrue(npy.dict().startsWith("{'descr': '<f4', 'fortran_order': False, 'shape': ("
+                + TEXTS.size() + ", 384), }"), npy.dict());
+        return new FloatMatrix(TEXTS.size(), 384, NpyFixtures.float32(npy.data()));
+    }
+
+    @Test
+    void writesOneFloat32RowPerRecordInOrderEqualToTheEncoder() throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = embed(counter, null, "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"),
+                "--cache-dir", p("cache"), "--quiet");
+        assertEquals(0, run.status(), run.toString());
+        FloatMatrix written = readFloat32(dir.resolve("e.npy"));
+        FloatMatrix expected = TestEncoders.minilm().encode(TEXTS);
+        assertArrayEquals(expected.data(), written.data(), "bit for bit the encoder's vectors");
+        assertArrayEquals(written.rowRange(0, 1).data(), written.rowRange(4, 5).data(),
+                "a duplicate text gets the same row");
+        assertTrue(run.out().startsWith("embedded 9 texts with minilm (384 dimensions) in "),
+                run.out());
+        assertTrue(run.out().contains("; 0 from the cache, 8 embedded"), run.out());
+        assertEquals(8, counter.textsEncoded.get(), "each distinct text once");
+    }
+
+    @Test
+    void aSecondRunAnswersFromTheCacheWithoutCallingTheModel() throws IOException {
+        TestEncoders.Counter first = new TestEncoders.Counter();
+        assertEquals(0, embed(first, null, "embed", "--in", p("texts.jsonl"), "--out", p("a.npy"),
+                "--cache-dir", p("cache"), "-q").status());
+        assertTrue(first.encodeCalls.get() >= 1);
+
+        TestEncoders.Counter second = new TestEncoders.Counter();
+        Cli.Run run = embed(second, null, "embed", "--in", p("texts.jsonl"), "--out", p("b.npy"),
+                "--cache-dir", p("cache"), "-q");
+        assertEquals(0, run.status(), run.toString());
+        assertEquals(1, second.loads.get());
+        assertEquals(0, second.encodeCalls.get(), "every text came from the cache");
+        assertTrue(run.out().contains("; 9 from the cache, 0 embedded"), run.out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")),
+                Files.readAllBytes(dir.resolve("b.npy")));
+
+        // Without the cache, the model sees every text every time.
+        TestEncoders.Counter uncached = new TestEncoders.Counter();
+        Cli.Run noCache = embed(uncached, null, "embed", "--in", p("texts.jsonl"), "--out",
+                p("c.npy"), "--no-cache", "-q");
+        assertEquals(0, noCache.status(), noCache.toString());
+        assertEquals(TEXTS.size(), uncached.textsEncoded.get());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")),
+                Files.readAllBytes(dir.resolve("c.npy")));
+    }
+
+    @Test
+    void theDefaultCacheFollowsXdgCacheHome() throws IOException {
+        Path xdg = dir.resolve("xdg");
+        Cli.Run run = embed(new TestEncoders.Counter(), Map.of("XDG_CACHE_HOME", xdg.toString()),
+                "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"), "-q");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(Files.isDirectory(xdg.resolve("synalign").resolve("v1")));
+
+        assertEquals(Path.of("/x/y", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("XDG_CACHE_HOME", "/x/y"), "/home/u"));
+        assertEquals(Path.of("/home/u", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("XDG_CACHE_HOME", "rel/dir"), "/home/u"),
+                "a relative XDG_CACHE_HOME is ignored, as the spec says");
+        assertEquals(Path.of("/home/u", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("XDG_CACHE_HOME", " "), "/home/u"));
+        assertEquals(Path.of("/home/u", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of(), "/home/u"));
+    }
+
+    @Test
+    void readsGzipCsvWithAnotherTextField() throws IOException {
+        StringBuilder csv = new StringBuilder("n,body\n");
+        for (int i = 0; i < TEXTS.size(); i++) {
+            csv.append(i).append(",\"").append(TEXTS.get(i).replace("\"", "\"\"")).append("\"\r\n");
+        }
+        try (OutputStream out = new GZIPOutputStream(Files.newOutputStream(dir.resolve("t.csv.gz")))) {
+            out.write(csv.toString().getBytes(StandardCharsets.UTF_8));
+        }
+        Cli.Run run = embed(new TestEncoders.Counter(), null, "embed", "--in", p("t.csv.gz"),
+                "--out", p("e.npy"), "--text-field", "body", "--no-cache", "-q");
+        assertEquals(0, run.status(), run.toString());
+        assertArrayEquals(TestEncoders.minilm().encode(TEXTS).data(),
+                readFloat32(dir.resolve("e.npy")).data());
+    }
+}
