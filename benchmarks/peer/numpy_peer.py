@@ -142,7 +142,14 @@ def align(args):
     mmd_uniform = exact_mmd2(real, synthetic, uniform, sigma)
     mmd_ours = exact_mmd2(real, synthetic, ours, sigma)
     mmd_peer = exact_mmd2(real, synthetic, peer_w, sigma)
-    reached = mmd_ours <= mmd_peer * 1.001
+    reached = mmd_ours <= mmd_peer
+    # Time for SynAlign to reach NumPy's final MMD^2: the first trace entry at or below it (the
+    # trace holds SynAlign's own float32 objective), plus the process overhead outside the engine
+    # (JVM start, reading inputs, writing outputs), so that it is an end-to-end figure.
+    trace_s, trace_f = report["trace"]["seconds"], report["trace"]["mmd2"]
+    overhead = wall - report["seconds"]
+    to_reach = next((overhead + t for t, f in zip(trace_s, trace_f) if f <= mmd_peer), float("nan"))
+    iters_to_reach = next((i for i, f in enumerate(trace_f) if f <= mmd_peer), None)
     print(f"  bandwidth                {sigma:.6g} (SynAlign's median heuristic, given to both)")
     print(f"  MMD^2 uniform            {mmd_uniform:.6e}")
     print(f"  MMD^2 numpy APG {args.steps} steps {mmd_peer:.6e}  ({100 * (1 - mmd_peer / mmd_uniform):.2f} % reduction)")
@@ -150,7 +157,9 @@ def align(args):
           f" {report['iterations']} iterations, method {report['method']}, backend {report['backend']})")
     print(f"  numpy wall time          {peer_seconds:.2f} s (kernel {peer_kernel:.2f} s)")
     print(f"  synalign wall time       {wall:.2f} s end to end incl. JVM start ({report['seconds']:.2f} s in the engine)")
-    print(f"  time ratio synalign/numpy {wall / peer_seconds:.3f}; reached numpy's reduction: {reached}")
+    print(f"  synalign to reach numpy's MMD^2 {to_reach:.2f} s end to end (iteration {iters_to_reach}, from its trace)")
+    print(f"  time ratio, full default run / numpy        {wall / peer_seconds:.3f}; final MMD^2 at or below numpy's: {reached}")
+    print(f"  time ratio, reaching numpy's MMD^2 / numpy  {to_reach / peer_seconds:.3f}")
 
 
 def select_refit(x, count, ell, noise, first):

@@ -10,7 +10,9 @@ import java.nio.file.Path;
  * The {@code --summary} JSON of {@code synalign align}: what went in (sizes, settings) and what
  * came out (MMD^2 before and after, effective sample size, method, backend, time).
  * {@code mmd2_reduction} is {@code 1 - mmd2_weighted / mmd2_uniform}, null when the uniform
- * MMD^2 is not positive.
+ * MMD^2 is not positive. {@code trace} is the optimiser's path: {@code seconds} since the start
+ * of the fit and the objective {@code mmd2} (as the method estimates it) after set-up and after
+ * every iteration.
  */
 @JsonPropertyOrder(alphabetic = false)
 record AlignmentSummary(
@@ -38,7 +40,12 @@ record AlignmentSummary(
         @JsonProperty("max_weight_ratio") double maxWeightRatio,
         @JsonProperty("backend") String backend,
         @JsonProperty("seed") long seed,
-        @JsonProperty("seconds") double seconds) {
+        @JsonProperty("seconds") double seconds,
+        @JsonProperty("trace") Trace trace) {
+
+    /** The convergence trace as two parallel arrays. */
+    record Trace(@JsonProperty("seconds") double[] seconds, @JsonProperty("mmd2") double[] mmd2) {
+    }
 
     static AlignmentSummary of(Path real, Path synthetic, int nReal, int nSynthetic, int dim,
             AlignmentConfig config, AlignmentResult result) {
@@ -49,7 +56,8 @@ record AlignmentSummary(
                 result.iterations(), config.maxIterations(), config.tolerance(),
                 result.converged(), result.effectiveSampleSize(), result.method().cliName(),
                 config.method().cliName(), config.features(), config.memoryBudgetBytes(),
-                config.maxWeightRatio(), result.backend(), config.seed(), result.seconds());
+                config.maxWeightRatio(), result.backend(), config.seed(), result.seconds(),
+                new Trace(result.trace().seconds(), result.trace().objective()));
     }
 
     /** Relative MMD^2 reduction, or null when there was nothing to reduce. */

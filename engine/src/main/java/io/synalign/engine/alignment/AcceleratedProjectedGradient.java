@@ -100,7 +100,8 @@ public final class AcceleratedProjectedGradient {
     @FunctionalInterface
     public interface IterationListener {
         /**
-         * @param iteration 1-based iteration number
+         * @param iteration iteration number; 0 reports the start point's value, once, before
+         *     the first iteration
          * @param value {@code f(x_iteration)}, non-increasing in the iteration
          */
         void onIteration(int iteration, double value);
@@ -168,6 +169,7 @@ public final class AcceleratedProjectedGradient {
         int products = 1;
         double fx = objective.value(x, hx);
         double initial = fx;
+        listener.onIteration(0, fx);
         if (projection.isSinglePoint()) {
             return new Outcome(x, initial, fx, 0, true, products, Double.NaN, 0);
         }

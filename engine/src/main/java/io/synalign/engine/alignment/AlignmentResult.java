@@ -15,8 +15,18 @@ package io.synalign.engine.alignment;
  * @param method the method actually used (never AUTO)
  * @param backend the kernel backend's name
  * @param seconds wall time of {@code fit}
+ * @param trace the objective and elapsed time after set-up and after every iteration
  */
 public record AlignmentResult(double[] weights, double bandwidth, double mmd2Uniform,
         double mmd2Weighted, String mmdEstimator, int iterations, boolean converged,
-        double effectiveSampleSize, AlignmentMethod method, String backend, double seconds) {
+        double effectiveSampleSize, AlignmentMethod method, String backend, double seconds,
+        ConvergenceTrace trace) {
+
+    /** A result without a convergence trace. */
+    public AlignmentResult(double[] weights, double bandwidth, double mmd2Uniform,
+            double mmd2Weighted, String mmdEstimator, int iterations, boolean converged,
+            double effectiveSampleSize, AlignmentMethod method, String backend, double seconds) {
+        this(weights, bandwidth, mmd2Uniform, mmd2Weighted, mmdEstimator, iterations, converged,
+                effectiveSampleSize, method, backend, seconds, ConvergenceTrace.EMPTY);
+    }
 }

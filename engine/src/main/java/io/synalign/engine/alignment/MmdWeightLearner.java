@@ -95,6 +95,7 @@ public final class MmdWeightLearner {
 
         AcceleratedProjectedGradient.Outcome outcome;
         String estimator;
+        ConvergenceTrace.Recorder trace = new ConvergenceTrace.Recorder(started);
         try (MmdObjective objective = buildObjective(method, synthetic, real, sigma, listener)) {
             estimator = objective.estimator();
             AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
@@ -102,8 +103,12 @@ public final class MmdWeightLearner {
                     AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS, config.seed());
             int total = config.maxIterations();
             outcome = optimiser.minimise(objective, projection, uniform,
-                    (it, value) -> listener.onProgress("optimise", it, total,
-                            "mmd2=" + fmt(value)));
+                    (it, value) -> {
+                        trace.record(value);
+                        if (it > 0) {
+                            listener.onProgress("optimise", it, total, "mmd2=" + fmt(value));
+                        }
+                    });
         }
         double[] weights = renormalise(outcome.weights());
 
@@ -134,7 +139,7 @@ public final class MmdWeightLearner {
                 fmt(1 / sumSquares), n, String.format(Locale.ROOT, "%.2f", seconds));
         return new AlignmentResult(weights, sigma, mmd2Uniform, mmd2Weighted, estimator,
                 outcome.iterations(), outcome.converged(), 1 / sumSquares, method, backend.name(),
-                seconds);
+                seconds, trace.build());
     }
 
     private MmdObjective buildObjective(AlignmentMethod method, FloatMatrix synthetic,

@@ -177,8 +177,8 @@ class AcceleratedProjectedGradientTest {
         AcceleratedProjectedGradient.Outcome outcome = new AcceleratedProjectedGradient(7, 1e-300,
                 8, 1).minimise(objective, new CappedSimplexProjection(25, 0.2), start,
                 (it, value) -> {
+                    assertEquals(calls[0], it, "iterations are reported in order, 0 first");
                     calls[0]++;
-                    assertEquals(calls[0], it);
                     // Monotone up to rounding: plain steps are accepted even on a rounding-level
                     // increase, momentum steps that increase f are rejected.
                     assertTrue(value <= lastBest[0] + 1e-13 * Math.abs(lastBest[0]),
@@ -186,7 +186,7 @@ class AcceleratedProjectedGradientTest {
                     lastBest[0] = value;
                 });
         assertEquals(7, outcome.iterations());
-        assertEquals(7, calls[0]);
+        assertEquals(8, calls[0], "the start point and 7 iterations");
         assertFalse(outcome.converged());
         assertEquals(lastBest[0], outcome.value(), 0.0);
     }

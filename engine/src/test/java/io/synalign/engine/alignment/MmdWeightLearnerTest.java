@@ -386,6 +386,32 @@ class MmdWeightLearnerTest {
                     result.mmd2Weighted(), tolerance);
         }
         assertTrue(result.mmd2Weighted() <= result.mmd2Uniform() + tolerance);
+        assertTraceIsConsistent(result);
+    }
+
+    /**
+     * The trace has the start point plus one entry per iteration, its times never decrease and
+     * stay within the fit's wall time, and for the exact methods it starts at MMD^2 uniform and
+     * ends at MMD^2 weighted.
+     */
+    static void assertTraceIsConsistent(AlignmentResult result) {
+        ConvergenceTrace trace = result.trace();
+        if (result.weights().length == 1) {
+            assertTrue(trace.size() <= 1);
+            return;
+        }
+        assertEquals(result.iterations() + 1, trace.size(), "start point + one entry per iteration");
+        for (int i = 1; i < trace.size(); i++) {
+            assertTrue(trace.seconds()[i] >= trace.seconds()[i - 1], "time went backwards at " + i);
+        }
+        assertTrue(trace.seconds()[trace.size() - 1] <= result.seconds());
+        if (result.method() == AlignmentMethod.EXACT || result.method() == AlignmentMethod.TILED) {
+            double scale = Math.abs(result.mmd2Uniform()) + 1e-12;
+            assertEquals(result.mmd2Uniform(), trace.objective()[0], 1e-6 * scale);
+            assertEquals(result.mmd2Weighted(), trace.objective()[trace.size() - 1], 1e-6 * scale);
+            assertEquals(trace.seconds()[0], trace.secondsToReach(result.mmd2Uniform() * 2), 0.0);
+            assertTrue(Double.isNaN(trace.secondsToReach(-1)));
+        }
     }
 
     static double l1(double[] a, double[] b) {
