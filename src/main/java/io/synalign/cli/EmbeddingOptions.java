@@ -128,7 +128,16 @@ final class EmbeddingOptions {
      */
     SentenceEncoder open(EncoderLoader loader, ModelSpec spec, EncoderOptions options,
             Path cache) {
-        SentenceEncoder encoder = loader.load(spec, options);
+        SentenceEncoder encoder;
+        try {
+            encoder = loader.load(spec, options);
+        } catch (IllegalStateException e) {
+            if (options.device() != ExecutionDevice.CUDA) {
+                throw e;
+            }
+            // Like an unavailable --backend: the option asks for what this build cannot do.
+            throw new IllegalArgumentException("--device " + device + ": " + e.getMessage(), e);
+        }
         if (cache == null) {
             return encoder;
         }

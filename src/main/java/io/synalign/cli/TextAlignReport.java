@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * What the text form of {@code align} reports: a per-label table on stdout and the same in the
@@ -92,6 +93,7 @@ final class TextAlignReport {
             @JsonProperty("mmd_estimator") String mmdEstimator,
             @JsonProperty("bandwidth") double bandwidth,
             @JsonProperty("method") String method,
+            @JsonProperty("backend") String backend,
             @JsonProperty("iterations") int iterations,
             @JsonProperty("converged") boolean converged,
             @JsonProperty("effective_sample_size") double effectiveSampleSize,
@@ -101,7 +103,8 @@ final class TextAlignReport {
         static Fit of(AlignmentResult r, long seed) {
             return r == null ? null : new Fit(r.mmd2Uniform(), r.mmd2Weighted(),
                     AlignmentSummary.reduction(r.mmd2Uniform(), r.mmd2Weighted()),
-                    r.mmdEstimator(), r.bandwidth(), r.method().cliName(), r.iterations(),
+                    r.mmdEstimator(), r.bandwidth(), r.method().cliName(), r.backend(),
+                    r.iterations(),
                     r.converged(), r.effectiveSampleSize(), seed, r.seconds());
         }
     }
@@ -221,7 +224,8 @@ final class TextAlignReport {
         out.printf(Locale.ROOT, "model: %s (%d dimensions), embedding %.1f s%s; fit %.1f s,"
                 + " method %s, backend %s, bandwidth %s%n", embedding.model(), embedding.dim(),
                 embedding.seconds(), embedding.stats().describe(), result.seconds(),
-                methods(), cmd.common.backend, config.bandwidth().isAuto()
+                used(f -> f.method().cliName(), config.method().cliName()),
+                used(AlignmentResult::backend, cmd.common.backend), config.bandwidth().isAuto()
                         ? "auto (median heuristic" + (perLabel && plan.labelled()
                                 ? " per label)" : ")")
                         : Numbers.short4(config.bandwidth().value()));
@@ -236,18 +240,25 @@ final class TextAlignReport {
         out.println("wrote " + join(files));
     }
 
-    /** The method(s) the fits used, e.g. {@code exact} or {@code exact, rff}. */
-    private String methods() {
+    /** What the fits used, e.g. {@code exact} or {@code exact, rff}; {@code fallback} without fits. */
+    private String used(Function<AlignmentResult, String> what, String fallback) {
         List<String> names = new ArrayList<>();
+        List<AlignmentResult> fits = new ArrayList<>();
         if (result.globalFit() != null) {
-            names.add(result.globalFit().method().cliName());
+            fits.add(result.globalFit());
         }
         for (LabelOutcome o : result.labels()) {
-            if (o.fit() != null && !names.contains(o.fit().method().cliName())) {
-                names.add(o.fit().method().cliName());
+            if (o.fit() != null) {
+                fits.add(o.fit());
             }
         }
-        return names.isEmpty() ? config.method().cliName() : String.join(", ", names);
+        for (AlignmentResult f : fits) {
+            String name = what.apply(f);
+            if (!names.contains(name)) {
+                names.add(name);
+            }
+        }
+        return names.isEmpty() ? fallback : String.join(", ", names);
     }
 
     private static void printTable(PrintWriter out, List<String[]> rows) {

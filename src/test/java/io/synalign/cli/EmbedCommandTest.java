@@ -145,4 +145,19 @@ class EmbedCommandTest {
         assertArrayEquals(TestEncoders.minilm().encode(TEXTS).data(),
                 readFloat32(dir.resolve("e.npy")).data());
     }
+
+    @Test
+    void cudaOnTheCpuBuildIsBadInputNamingTheProfile() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeFalse(ai.onnxruntime.OrtEnvironment
+                .getAvailableProviders().contains(ai.onnxruntime.OrtProvider.CUDA),
+                "this build has the CUDA provider");
+        Cli.Run run = Cli.run(cl -> { }, "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"),
+                "--device", "cuda:0", "--no-cache");
+        assertEquals(2, run.status(), run.toString());
+        assertEquals(1, run.errLines().size(), run.toString());
+        assertTrue(run.errLines().get(0).startsWith("synalign: error: --device cuda:0: CUDA"
+                + " execution provider requested"), run.toString());
+        assertTrue(run.errLines().get(0).contains("onnxruntime-gpu"), run.toString());
+        assertTrue(Files.notExists(dir.resolve("e.npy")));
+    }
 }
