@@ -46,9 +46,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "align", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign align --real-embeddings R.npy --synthetic-embeddings S.npy",
             "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]",
-            "   or: synalign align --real REAL.jsonl --synthetic SYNTH.jsonl --out WEIGHTED.jsonl",
-            "                      [--sample N --sampled-out ALIGNED.jsonl] [--per-label|--global]",
-            "                      [--summary SUMMARY.json] [OPTIONS]"},
+            "   or: synalign align --real REAL.jsonl --synthetic SYNTH.jsonl",
+            "                      --out WEIGHTED.jsonl [--sample N --sampled-out OUT.jsonl]",
+            "                      [--per-label|--global] [--summary SUMMARY.json] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Learn sampling weights for synthetic rows so that the weighted synthetic"
                 + " set matches the real set in MMD (RBF kernel exp(-||x-y||^2 / (2 sigma^2))).",
@@ -82,12 +82,12 @@ final class AlignCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--real-embeddings", paramLabel = "R.npy",
-            description = "Embeddings form: real rows, a 2-D float32/float64 .npy, m x d.")
+            description = "Embeddings form: the m real rows, a 2-D float32 or float64 array.")
     Path real;
 
     @Option(names = "--synthetic-embeddings", paramLabel = "S.npy",
-            description = "Embeddings form: synthetic rows to weight, a 2-D float32/float64"
-                    + " .npy, n x d.")
+            description = "Embeddings form: the n synthetic rows to weight, a 2-D float32 or"
+                    + " float64 array with the same columns.")
     Path synthetic;
 
     @Mixin

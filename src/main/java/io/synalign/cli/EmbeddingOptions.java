@@ -27,8 +27,8 @@ final class EmbeddingOptions {
 
     @Option(names = "--model", paramLabel = "minilm|bge-small|DIR",
             description = "Sentence encoder: minilm (all-MiniLM-L6-v2, quantised, 384-d), bge-small"
-                    + " (BGE-small-en-v1.5, quantised, 384-d), or a directory with model.onnx and"
-                    + " tokenizer.json (mean pooling). Default: ${DEFAULT-VALUE}.")
+                    + " (BGE-small-en-v1.5, quantised, 384-d), or a directory holding the files"
+                    + " model.onnx and tokenizer.json (mean pooling). Default: ${DEFAULT-VALUE}.")
     String model = ModelRegistry.DEFAULT_MODEL;
 
     @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
@@ -47,8 +47,8 @@ final class EmbeddingOptions {
 
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Embedding cache: texts embedded once are not embedded again, and an"
-                    + " interrupted run resumes. Default: $XDG_CACHE_HOME/synalign, else"
-                    + " ~/.cache/synalign.")
+                    + " interrupted run resumes. Default: the directory synalign in"
+                    + " $XDG_CACHE_HOME, else in ~/.cache.")
     Path cacheDir;
 
     @Option(names = "--no-cache", description = "Embed every text, reading and writing no cache.")

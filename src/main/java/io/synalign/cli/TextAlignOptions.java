@@ -11,13 +11,14 @@ final class TextAlignOptions {
     static final String WEIGHT_FIELD = "synalign_weight";
 
     @Option(names = "--real", paramLabel = "REAL.jsonl",
-            description = "Text form: real records (.jsonl, .csv or .tsv, optionally .gz).")
+            description = "Text form: the real records (JSON Lines, CSV or TSV, optionally"
+                    + " gzip-compressed).")
     Path real;
 
     @Option(names = "--synthetic", paramLabel = "SYNTH.jsonl",
-            description = "Text form: synthetic records to weight (.jsonl, .csv or .tsv,"
-                    + " optionally .gz). --out then gets every synthetic record plus a field "
-                    + WEIGHT_FIELD + "; its format follows its name.")
+            description = "Text form: the synthetic records to weight (JSON Lines, CSV or TSV,"
+                    + " optionally gzip-compressed). --out then gets every synthetic record plus"
+                    + " a field " + WEIGHT_FIELD + "; its format follows its name.")
     Path synthetic;
 
     @Option(names = "--label-field", paramLabel = "FIELD",
@@ -41,8 +42,8 @@ final class TextAlignOptions {
     Integer sample;
 
     @Option(names = "--sampled-out", paramLabel = "ALIGNED.jsonl",
-            description = "Where --sample writes the drawn records (.jsonl, .csv or .tsv,"
-                    + " optionally .gz).")
+            description = "Where --sample writes the drawn records; the format follows the"
+                    + " name (.jsonl, .csv, .tsv, optionally + .gz).")
     Path sampledOut;
 
     /**
