@@ -202,18 +202,24 @@ def select_incremental(x, count, ell, noise, first):
     return picks
 
 
+def median_length_scale(x, seed=0, sample=2000):
+    """Median pairwise distance over a seeded sample of rows (the median heuristic)."""
+    rows = np.random.default_rng(seed).choice(len(x), size=min(sample, len(x)), replace=False)
+    d = np.sqrt(sq_dists(x[rows], x[rows]).astype(np.float64))
+    d = d[np.triu_indices(len(rows), k=1)]
+    return float(np.median(d[d > 0]))
+
+
 def select(args):
     x = np.load(args.embeddings)
+    ell = median_length_scale(x)  # given to both sides, so they run the same GP
+    flags = ["--length-scale", repr(ell), "--noise", repr(args.noise), "--quiet"] + args.synalign_args
     with tempfile.TemporaryDirectory() as tmp:
-        out, groups = os.path.join(tmp, "picks.txt"), os.path.join(tmp, "groups.jsonl")
-        run_synalign(["select", "--embeddings", args.embeddings, "--count", str(args.count),
-                      "--out", out, "--quiet"])  # warm the launcher's build check
-        wall, stdout = run_synalign(["select", "--embeddings", args.embeddings, "--count", str(args.count),
-                                     "--out", out, "--groups", groups, "--quiet"] + args.synalign_args)
+        out = os.path.join(tmp, "picks.txt")
+        run_synalign(["select", "--embeddings", args.embeddings, "--count", "2", "--out", out] + flags)
+        wall, _ = run_synalign(["select", "--embeddings", args.embeddings, "--count", str(args.count),
+                                "--out", out] + flags)
         ours = [int(line) for line in open(out)]
-        first_group = json.loads(open(groups).readline())
-    # The same length scale as SynAlign resolved (median heuristic), read from its stdout.
-    ell = next(float(tok.split("=")[1]) for tok in stdout.split() if tok.startswith("length_scale="))
     t0 = time.perf_counter()
     incremental = select_incremental(x, args.count, ell, args.noise, ours[0])
     t_inc = time.perf_counter() - t0
@@ -222,8 +228,7 @@ def select(args):
     t_refit = time.perf_counter() - t0
     agree_inc = len(set(ours) & set(incremental)) / args.count
     agree_refit = len(set(ours) & set(refit)) / args.count
-    print(f"select: {args.count} of {x.shape[0]} x {x.shape[1]}, length scale {ell:.6g}, first {ours[0]}"
-          f" (group 0: {first_group['rows']})")
+    print(f"select: {args.count} of {x.shape[0]} x {x.shape[1]}, length scale {ell:.6g}, first pick {ours[0]}")
     print(f"  synalign select          {wall:.2f} s end to end incl. JVM start")
     print(f"  numpy incremental        {t_inc:.2f} s  (picks shared with synalign: {100 * agree_inc:.1f} %)")
     print(f"  numpy refit every step   {t_refit:.2f} s  (picks shared with synalign: {100 * agree_refit:.1f} %)")
