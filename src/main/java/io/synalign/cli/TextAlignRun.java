@@ -18,6 +18,7 @@ import io.synalign.textalign.LabelPlan;
 import io.synalign.textalign.TextAlignment;
 import io.synalign.textalign.TextAlignmentResult;
 import io.synalign.textalign.WeightedSampler;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,7 +54,60 @@ final class TextAlignRun {
         this.err = err;
     }
 
+    /** What the options resolve to, all checked before any file is read. */
+    private record Settings(AlignmentConfig config, AlignmentMode mode, RecordFormat.Kind outKind,
+            RecordFormat.Kind sampledKind, String backend, EncoderOptions encoderOptions,
+            Path cacheDir, ModelSpec model) {
+    }
+
+    /** Both files, read and checked, and their label groups. */
+    private record Inputs(List<Record> synthetic, TextFields.LabelledTexts realTexts,
+            TextFields.LabelledTexts syntheticTexts, LabelPlan plan) {
+    }
+
     int run() throws Exception {
+        Settings settings = settings();
+        Inputs inputs = read(settings.mode());
+
+        TextAlignmentResult result;
+        TextAlignReport.Embedding embedded;
+        try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
+            long start = System.nanoTime();
+            FloatMatrix real;
+            FloatMatrix synthetic;
+            TextEmbedding.Stats stats;
+            try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, settings.model(),
+                    settings.encoderOptions(), settings.cacheDir())) {
+                real = TextEmbedding.encode(encoder, inputs.realTexts().texts(),
+                        progress.encoding("embed real"));
+                synthetic = TextEmbedding.encode(encoder, inputs.syntheticTexts().texts(),
+                        progress.encoding("embed synthetic"));
+                stats = TextEmbedding.stats(encoder);
+            }
+            embedded = new TextAlignReport.Embedding(settings.model().name(),
+                    settings.model().modelId(), real.cols(), settings.cacheDir(), stats,
+                    (System.nanoTime() - start) / 1e9);
+            result = fit(settings, inputs.plan(), real, synthetic, progress);
+        }
+
+        int[] picks = null;
+        if (opts.sample != null) {
+            if (opts.sample > result.support()) {
+                throw sampleTooLarge(result.support(), "synthetic rows with a positive weight");
+            }
+            picks = WeightedSampler.sample(result.weights(), opts.sample,
+                    settings.config().seed());
+        }
+        TextAlignReport report = new TextAlignReport(cmd, settings.config(), inputs.plan(),
+                result, embedded, picks);
+        write(settings, inputs.synthetic(), result.weights(), picks, report);
+        report.print(stdout);
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    /** Option combinations, output paths and formats, backend, encoder and cache settings. */
+    private Settings settings() {
         AlignmentConfig config = cmd.config();
         AlignmentMode mode = opts.mode();
         opts.checkSample();
@@ -63,16 +117,23 @@ final class TextAlignRun {
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", cmd.out);
         RecordFormat.Kind sampledKind = opts.sampledOut == null ? null
                 : RecordFormat.ofOutput("--sampled-out", opts.sampledOut);
-        String textField = cmd.records.textField;
-        if (textField.equals(opts.labelField)) {
+        if (cmd.records.textField.equals(opts.labelField)) {
             throw new IllegalArgumentException("--text-field and --label-field both name '"
-                    + textField + "'");
+                    + opts.labelField + "'");
         }
-        String backendName = cmd.common.checkedBackend();
+        String backend = cmd.common.checkedBackend();
         EncoderOptions encoderOptions = cmd.embedding.encoderOptions();
         Path cacheDir = cmd.embedding.cacheDirectory(cmd.environment);
-        ModelSpec model = cmd.embedding.modelSpec();
+        return new Settings(config, mode, outKind, sampledKind, backend, encoderOptions, cacheDir,
+                cmd.embedding.modelSpec());
+    }
 
+    /**
+     * Reads and checks both files, groups the rows by label, and refuses a --sample larger than
+     * the rows that could get weight, all before the model loads.
+     */
+    private Inputs read(AlignmentMode mode) throws IOException {
+        String textField = cmd.records.textField;
         List<Record> realRecords = cmd.records.read(opts.real);
         List<Record> syntheticRecords = cmd.records.read(opts.synthetic);
         TextFields.LabelledTexts realTexts = TextFields.labelled(opts.real, realRecords,
@@ -85,63 +146,44 @@ final class TextAlignRun {
             throw sampleTooLarge(plan.weightableSyntheticRows(), mode == AlignmentMode.GLOBAL
                     ? "synthetic rows" : "synthetic rows whose label is in the real set");
         }
+        return new Inputs(syntheticRecords, realTexts, syntheticTexts, plan);
+    }
 
+    /** The weights, per label or global; every engine result is checked before it is used. */
+    private TextAlignmentResult fit(Settings settings, LabelPlan plan, FloatMatrix real,
+            FloatMatrix synthetic, StderrProgress progress) {
         TextAlignmentResult result;
-        TextAlignReport.Embedding embedded;
-        try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-            long start = System.nanoTime();
-            FloatMatrix real;
-            FloatMatrix synthetic;
-            TextEmbedding.Stats stats;
-            try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, model, encoderOptions,
-                    cacheDir)) {
-                real = TextEmbedding.encode(encoder, realTexts.texts(),
-                        progress.encoding("embed real"));
-                synthetic = TextEmbedding.encode(encoder, syntheticTexts.texts(),
-                        progress.encoding("embed synthetic"));
-                stats = TextEmbedding.stats(encoder);
-            }
-            embedded = new TextAlignReport.Embedding(model.name(), model.modelId(), real.cols(),
-                    cacheDir, stats, (System.nanoTime() - start) / 1e9);
-            try (KernelBackend backend = KernelBackends.create(backendName)) {
-                TextAlignment alignment = new TextAlignment((c, r, s, p) -> {
-                    AlignmentResult fit = cmd.learner.fit(backend, c, r, s, p);
-                    ResultChecks.checkWeights(fit.weights(), s.rows());
-                    return fit;
-                }, config);
-                result = alignment.align(plan, real, synthetic, progress);
-            }
+        try (KernelBackend backend = KernelBackends.create(settings.backend())) {
+            TextAlignment alignment = new TextAlignment((c, r, s, p) -> {
+                AlignmentResult fit = cmd.learner.fit(backend, c, r, s, p);
+                ResultChecks.checkWeights(fit.weights(), s.rows());
+                return fit;
+            }, settings.config());
+            result = alignment.align(plan, real, synthetic, progress);
         }
-        ResultChecks.checkWeights(result.weights(), syntheticRecords.size());
+        ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
+        return result;
+    }
 
-        int[] picks = null;
-        if (opts.sample != null) {
-            if (opts.sample > result.support()) {
-                throw sampleTooLarge(result.support(), "synthetic rows with a positive weight");
-            }
-            picks = WeightedSampler.sample(result.weights(), opts.sample, config.seed());
-        }
-
-        List<Record> weighted = weightedRecords(syntheticRecords, result.weights());
-        TextAlignReport report = new TextAlignReport(cmd, config, plan, result, embedded, picks);
-        int[] drawn = picks;
+    /** --out, --sampled-out and --summary, atomically: all of them or none. */
+    private void write(Settings settings, List<Record> synthetic, double[] weights, int[] picks,
+            TextAlignReport report) throws IOException {
+        List<Record> weighted = weightedRecords(synthetic, weights);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
-            outputs.stage(cmd.out, o -> RecordWriter.write(o, outKind, weighted));
-            if (drawn != null) {
-                List<Record> sampled = new ArrayList<>(drawn.length);
-                for (int i : drawn) {
-                    sampled.add(syntheticRecords.get(i));
+            outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
+            if (picks != null) {
+                List<Record> sampled = new ArrayList<>(picks.length);
+                for (int i : picks) {
+                    sampled.add(synthetic.get(i));
                 }
-                outputs.stage(opts.sampledOut, o -> RecordWriter.write(o, sampledKind, sampled));
+                outputs.stage(opts.sampledOut,
+                        o -> RecordWriter.write(o, settings.sampledKind(), sampled));
             }
             if (cmd.summary != null) {
                 outputs.stage(cmd.summary, o -> Json.writePretty(o, report.summary()));
             }
             outputs.commit();
         }
-        report.print(stdout);
-        stdout.flush();
-        return ExitCodes.OK;
     }
 
     private IllegalArgumentException sampleTooLarge(int support, String what) {
