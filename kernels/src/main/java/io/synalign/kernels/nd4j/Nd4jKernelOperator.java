@@ -4,6 +4,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -12,15 +13,17 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) on ND4J / OpenBLAS,
  * float32.
  *
- * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product recomputes K block by block
- * ({@link KernelBlocking}: the plan's {@code tileRows x m} row tiles, reshaped only when m is very
- * wide). Per block, one GEMM of augmented X rows against augmented Y rows writes the exponents
- * {@code -||x_i - y_j||^2 / (2 sigma^2)} straight into one reusable block buffer (see
- * {@link DistanceGemm}: norms and scale ride inside the GEMM), ND4J's {@code exp} runs in place on
- * it, and one GEMV with the matching slice of w accumulates into the rows' slice of the result. So
- * the epilogue is exactly one elementwise pass, the n x m matrix never exists, and nothing is
- * allocated per block. Cost per product 2 n m (d + 2) flops plus n m exps; memory
- * O(tileRows m + (n + m) d).
+ * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product recomputes K block by block.
+ * The plan's tile ({@code tileRows x m} floats) is split among the {@link PinnedWorkers}, one
+ * block buffer each, shaped near-square by {@link KernelBlocking}. Per block, a worker runs one
+ * GEMM of augmented X rows against augmented Y rows, writing the exponents
+ * {@code -||x_i - y_j||^2 / (2 sigma^2)} into its block buffer (see {@link DistanceGemm}: norms
+ * and scale ride inside the GEMM), ND4J's {@code exp} in place on it, and one GEMV with the
+ * matching slice of w into the block's slice of a per-column-block partial result. So the
+ * epilogue is exactly one elementwise pass, the n x m matrix never exists, nothing is allocated
+ * per block, and blocks are handed out dynamically. The partials are summed in double, in a fixed
+ * order, so results do not depend on which worker ran which block. Cost per product
+ * 2 n m (d + 2) flops plus n m exps; memory O(tileRows m + (n + m) d + n m / cols).
  *
  * <p>Materialised plan: K is built once the same way, row tile by row tile straight into one
  * n x m buffer, and each product is one GEMV, O(n m).
@@ -29,8 +32,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code ||x||^2 / sigma^2} above zero, which moves a kernel value above 1 by less than float32
  * already errs, and a clamp would cost one more pass over every block.
  *
- * <p>Products take double vectors and return double results; they are rounded to / widened from
- * preallocated float buffers once per call. Not thread-safe.
+ * <p>Products take double vectors and return double results; w is rounded to a preallocated
+ * float buffer once per call. Not thread-safe.
  */
 final class Nd4jKernelOperator implements KernelOperator {
 
@@ -39,7 +42,10 @@ final class Nd4jKernelOperator implements KernelOperator {
     private final float alpha;
     private final DistanceGemm operands;
     private final KernelBlocking blocking;
-    private final BlockBuffer block;
+    private final BlockBuffer[] blocks;
+    private final INDArray partials;
+    private final FloatPointer partialsPtr;
+    private final AtomicInteger nextBlock = new AtomicInteger();
     private final INDArray kernel;
     private final INDArray weights;
     private final INDArray ones;
@@ -69,19 +75,28 @@ final class Nd4jKernelOperator implements KernelOperator {
             this.kernel = Buffers.scratchFloats((long) rows * cols);
             this.kernelPtr = Buffers.floatPointer(kernel);
             this.blocking = null;
-            this.block = null;
+            this.blocks = null;
+            this.partials = null;
+            this.partialsPtr = null;
             buildKernel(plan.tileRows());
             // The operands are no longer needed once K exists.
             operands.close();
         } else {
             this.kernel = null;
             this.kernelPtr = null;
-            this.blocking = KernelBlocking.of(rows, cols, plan.tileRows());
+            int workers = PinnedWorkers.count();
+            long tileFloats = (long) Math.min(plan.tileRows(), rows) * cols;
+            this.blocking = KernelBlocking.of(rows, cols, tileFloats / workers);
             int br = blocking.rows();
             int bc = blocking.cols();
-            this.block = new BlockBuffer(blocking.floats(), blocking.floats(),
-                    (long) (rows % br) * bc, (long) br * (cols % bc),
-                    (long) (rows % br) * (cols % bc));
+            this.blocks = new BlockBuffer[workers];
+            for (int k = 0; k < workers; k++) {
+                blocks[k] = new BlockBuffer(blocking.floats(), blocking.floats(),
+                        (long) (rows % br) * bc, (long) br * (cols % bc),
+                        (long) (rows % br) * (cols % bc));
+            }
+            this.partials = Buffers.scratchFloats((long) blocking.colBlocks(cols) * rows);
+            this.partialsPtr = Buffers.floatPointer(partials);
         }
     }
 
@@ -144,24 +159,47 @@ final class Nd4jKernelOperator implements KernelOperator {
         }
         if (kernel != null) {
             OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, resultPtr);
+            Buffers.getWidened(resultPtr, rows, resultHost, out);
         } else {
             fusedProduct(vector);
+            sumPartials(out);
         }
-        Buffers.getWidened(resultPtr, rows, resultHost, out);
     }
 
-    /** result = exp(exponent blocks) . vector, block by block: GEMM, exp in place, GEMV. */
+    /**
+     * partial[bj][i] = sum over column block bj of exp(exponents) . vector: per block a GEMM, an
+     * in-place exp and a GEMV, blocks handed out to the workers as they come free.
+     */
     private void fusedProduct(FloatPointer vector) {
-        FloatPointer blockPtr = block.pointer();
-        for (int i = 0; i < rows; i += blocking.rows()) {
-            int r = Math.min(blocking.rows(), rows - i);
-            FloatPointer resultSlice = OpenBlas.at(resultPtr, i);
-            for (int j = 0; j < cols; j += blocking.cols()) {
+        int colBlocks = blocking.colBlocks(cols);
+        int blockCount = blocking.rowBlocks(rows) * colBlocks;
+        nextBlock.set(0);
+        PinnedWorkers.run(worker -> {
+            BlockBuffer buffer = blocks[worker];
+            FloatPointer blockPtr = buffer.pointer();
+            for (int b = nextBlock.getAndIncrement(); b < blockCount;
+                    b = nextBlock.getAndIncrement()) {
+                int bi = b / colBlocks;
+                int bj = b % colBlocks;
+                int i = bi * blocking.rows();
+                int j = bj * blocking.cols();
+                int r = Math.min(blocking.rows(), rows - i);
                 int c = Math.min(blocking.cols(), cols - j);
                 operands.block(i, r, j, c, alpha, blockPtr);
-                Transforms.exp(block.view((long) r * c), false);
-                OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j), j == 0 ? 0f : 1f,
-                        resultSlice);
+                Transforms.exp(buffer.view((long) r * c), false);
+                OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j),
+                        OpenBlas.at(partialsPtr, (long) bj * rows + i));
+            }
+        });
+    }
+
+    /** out = the column-block partials summed in double, always in the same order. */
+    private void sumPartials(double[] out) {
+        Arrays.fill(out, 0.0);
+        for (int bj = 0; bj < blocking.colBlocks(cols); bj++) {
+            OpenBlas.at(partialsPtr, (long) bj * rows).get(resultHost, 0, rows);
+            for (int i = 0; i < rows; i++) {
+                out[i] += resultHost[i];
             }
         }
     }
@@ -179,9 +217,11 @@ final class Nd4jKernelOperator implements KernelOperator {
         }
         closed = true;
         operands.close();
-        if (block != null) {
-            block.close();
+        if (blocks != null) {
+            for (BlockBuffer b : blocks) {
+                b.close();
+            }
         }
-        Buffers.close(kernel, weights, ones, result);
+        Buffers.close(kernel, partials, weights, ones, result);
     }
 }
