@@ -26,7 +26,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * 2 n m (d + 2) flops plus n m exps; memory O(tileRows m + (n + m) d + n m / cols).
  *
  * <p>Materialised plan: K is built once the same way, row tile by row tile straight into one
- * n x m buffer, and each product is one GEMV, O(n m).
+ * n x m buffer, and each product is one (multi-threaded) GEMV, O(n m).
  *
  * <p>The exponent is not clamped at 0 here: rounding can leave it a few ulps of
  * {@code ||x||^2 / sigma^2} above zero, which moves a kernel value above 1 by less than float32
@@ -41,21 +41,20 @@ final class Nd4jKernelOperator implements KernelOperator {
     private final int cols;
     private final float alpha;
     private final DistanceGemm operands;
+    private final INDArray kernel;
+    private final FloatPointer kernelPtr;
     private final KernelBlocking blocking;
     private final BlockBuffer[] blocks;
+    private final int columnBlocks;
     private final INDArray partials;
     private final FloatPointer partialsPtr;
     private final AtomicInteger nextBlock = new AtomicInteger();
-    private final INDArray kernel;
     private final INDArray weights;
     private final INDArray ones;
-    private final INDArray result;
-    private final FloatPointer kernelPtr;
     private final FloatPointer weightsPtr;
     private final FloatPointer onesPtr;
-    private final FloatPointer resultPtr;
     private final float[] weightsHost;
-    private final float[] resultHost;
+    private final float[] partialHost;
     private boolean closed;
 
     Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
@@ -65,19 +64,16 @@ final class Nd4jKernelOperator implements KernelOperator {
         this.operands = new DistanceGemm(x, y);
         this.weights = Buffers.floats(cols);
         this.ones = Buffers.floats(cols).assign(1.0);
-        this.result = Buffers.floats(rows);
         this.weightsPtr = Buffers.floatPointer(weights);
         this.onesPtr = Buffers.floatPointer(ones);
-        this.resultPtr = Buffers.floatPointer(result);
         this.weightsHost = new float[cols];
-        this.resultHost = new float[rows];
+        this.partialHost = new float[rows];
         if (plan.materialise()) {
             this.kernel = Buffers.scratchFloats((long) rows * cols);
             this.kernelPtr = Buffers.floatPointer(kernel);
             this.blocking = null;
             this.blocks = null;
-            this.partials = null;
-            this.partialsPtr = null;
+            this.columnBlocks = 1;
             buildKernel(plan.tileRows());
             // The operands are no longer needed once K exists.
             operands.close();
@@ -95,22 +91,31 @@ final class Nd4jKernelOperator implements KernelOperator {
                         (long) (rows % br) * bc, (long) br * (cols % bc),
                         (long) (rows % br) * (cols % bc));
             }
-            this.partials = Buffers.scratchFloats((long) blocking.colBlocks(cols) * rows);
-            this.partialsPtr = Buffers.floatPointer(partials);
+            this.columnBlocks = blocking.colBlocks(cols);
         }
+        this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
+        this.partialsPtr = Buffers.floatPointer(partials);
     }
 
-    /** K = exp(exponents), one row tile at a time so exp runs on cache-warm data. */
+    /**
+     * K = exp(exponents), row tile by row tile straight into K, the tiles shared out among the
+     * workers like the blocks of a tiled product.
+     */
     private void buildKernel(int tileRows) {
         if (rows == 0 || cols == 0) {
             return;
         }
-        for (int start = 0; start < rows; start += tileRows) {
-            int count = Math.min(tileRows, rows - start);
-            long offset = (long) start * cols;
-            operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
-            Transforms.exp(Buffers.range(kernel, offset, offset + (long) count * cols), false);
-        }
+        int tiles = (rows + tileRows - 1) / tileRows;
+        nextBlock.set(0);
+        PinnedWorkers.run(worker -> {
+            for (int t = nextBlock.getAndIncrement(); t < tiles; t = nextBlock.getAndIncrement()) {
+                int start = t * tileRows;
+                int count = Math.min(tileRows, rows - start);
+                long offset = (long) start * cols;
+                operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
+                Transforms.exp(Buffers.range(kernel, offset, offset + (long) count * cols), false);
+            }
+        });
     }
 
     @Override
@@ -158,12 +163,11 @@ final class Nd4jKernelOperator implements KernelOperator {
             return;
         }
         if (kernel != null) {
-            OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, resultPtr);
-            Buffers.getWidened(resultPtr, rows, resultHost, out);
+            OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, partialsPtr);
         } else {
             fusedProduct(vector);
-            sumPartials(out);
         }
+        sumPartials(out);
     }
 
     /**
@@ -171,7 +175,7 @@ final class Nd4jKernelOperator implements KernelOperator {
      * in-place exp and a GEMV, blocks handed out to the workers as they come free.
      */
     private void fusedProduct(FloatPointer vector) {
-        int colBlocks = blocking.colBlocks(cols);
+        int colBlocks = columnBlocks;
         int blockCount = blocking.rowBlocks(rows) * colBlocks;
         nextBlock.set(0);
         PinnedWorkers.run(worker -> {
@@ -196,10 +200,10 @@ final class Nd4jKernelOperator implements KernelOperator {
     /** out = the column-block partials summed in double, always in the same order. */
     private void sumPartials(double[] out) {
         Arrays.fill(out, 0.0);
-        for (int bj = 0; bj < blocking.colBlocks(cols); bj++) {
-            OpenBlas.at(partialsPtr, (long) bj * rows).get(resultHost, 0, rows);
+        for (int bj = 0; bj < columnBlocks; bj++) {
+            OpenBlas.at(partialsPtr, (long) bj * rows).get(partialHost, 0, rows);
             for (int i = 0; i < rows; i++) {
-                out[i] += resultHost[i];
+                out[i] += partialHost[i];
             }
         }
     }
@@ -222,6 +226,6 @@ final class Nd4jKernelOperator implements KernelOperator {
                 b.close();
             }
         }
-        Buffers.close(kernel, partials, weights, ones, result);
+        Buffers.close(kernel, partials, weights, ones);
     }
 }
