@@ -226,8 +226,9 @@ class Nd4jBackendTest {
     }
 
     @Test
-    void operatorWiderThanOneBlockMatchesReference() {
-        // m beyond the widest block: blocks of 2 rows x 8192 columns plus the partial ones.
+    void operatorSplitIntoColumnBlocksMatchesReference() {
+        // A 2-row tile split among the workers leaves blocks narrower than m: several column
+        // blocks per row, the last one partial, summed across partial results.
         int n = 7;
         int m = 8300;
         FloatMatrix x = x(n, 3);

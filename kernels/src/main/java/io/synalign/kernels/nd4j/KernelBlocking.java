@@ -1,34 +1,43 @@
 package io.synalign.kernels.nd4j;
 
 /**
- * The block shape in which a tiled kernel operator recomputes K: {@code rows x cols} blocks whose
- * size never exceeds the plan's tile of {@code tileRows x m} floats.
+ * The block shape in which a tiled kernel operator recomputes K: near-square
+ * {@code rows x cols} blocks of at most a given number of floats.
  *
- * <p>Why not always full-width row tiles: each GEMM call re-packs its whole Y operand, and a
- * row tile of K re-packs all m rows of Y to produce only tileRows x m values, so the packing share
- * of the work is about {@code 1 / (2 rows) + 1 / (2 cols)} elements copied per flop. For m up to
- * {@link #MAX_COLS} the block is the plan's row tile, exactly; beyond it (m = 10^5 leaves a 32 MiB
- * tile only 83 rows, where packing measured some 25 points of SGEMM throughput) the same number
- * of floats is reshaped into {@code MAX_COLS}-wide blocks with proportionally more rows, and each
- * block's GEMV accumulates into the rows' result.
+ * <p>Why square rather than full-width row tiles: every GEMM call packs (copies into its own
+ * layout) both of its operands, here {@code rows x (d + 2)} of X and {@code cols x (d + 2)} of
+ * Y, to produce {@code rows x cols} kernel values; the packing share of the work is about
+ * {@code 1 / rows + 1 / cols}, smallest for a square block of a given size. Full-width tiles make
+ * {@code rows} tiny when m is large or the budget is split across many cores (m = 10^5 leaves a
+ * 32 MiB tile 83 rows).
  *
- * @param rows rows per block (the last block may have fewer)
- * @param cols columns per block (the last block may have fewer)
+ * @param rows rows per block (the last block row may have fewer)
+ * @param cols columns per block (the last block column may have fewer)
  */
 record KernelBlocking(int rows, int cols) {
 
-    /** Widest block; wider only shaves a packing share already below 0.01%. */
-    static final int MAX_COLS = 8192;
-
-    /** The blocking of an {@code n x m} kernel under a plan of {@code tileRows}-row tiles. */
-    static KernelBlocking of(int n, int m, int tileRows) {
-        if (n == 0 || m == 0) {
+    /** The near-square blocking of an {@code n x m} kernel in blocks of at most {@code floats}. */
+    static KernelBlocking of(int n, int m, long floats) {
+        if (n <= 0 || m <= 0) {
             return new KernelBlocking(1, 1);
         }
-        int cols = Math.min(m, MAX_COLS);
-        long budget = (long) Math.min(tileRows, n) * m;
-        int rows = (int) Math.max(1, Math.min(n, budget / cols));
-        return new KernelBlocking(rows, cols);
+        long budget = Math.max(1, floats);
+        long side = Math.max(1, (long) Math.sqrt((double) budget));
+        // Few rows (or columns) leave the budget to the other side.
+        long rows = Math.min(n, side);
+        long cols = Math.min(m, Math.max(1, budget / rows));
+        rows = Math.min(n, Math.max(1, budget / cols));
+        return new KernelBlocking((int) rows, (int) cols);
+    }
+
+    /** Block rows needed to cover n rows. */
+    int rowBlocks(int n) {
+        return (n + rows - 1) / rows;
+    }
+
+    /** Block columns needed to cover m columns. */
+    int colBlocks(int m) {
+        return (m + cols - 1) / cols;
     }
 
     /** Floats in one full block. */

@@ -19,10 +19,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * place.
  *
  * <p>Every distance-based primitive is the augmented one-GEMM form of {@link DistanceGemm}
- * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM), walked in row tiles of at
- * most {@link TilePlan#DEFAULT_TILE_BYTES} so the off-heap scratch of the stateless primitives
- * stays bounded however large the output. Operators allocate all their buffers once, at
- * construction, and must be closed.
+ * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM). The stateless primitives
+ * walk their output in row tiles of at most {@link TilePlan#DEFAULT_TILE_BYTES}, so their off-heap
+ * scratch stays bounded however large the output. The hot path, the tiled kernel product, runs
+ * block-parallel on {@link PinnedWorkers} ({@link Nd4jKernelOperator}); the GP tracker keeps its
+ * factor in double ({@link Nd4jGpVarianceTracker}). Operators allocate all their buffers once, at
+ * construction (so ND4J workspaces would add nothing), and must be closed.
  */
 public final class Nd4jBackend implements KernelBackend {
 

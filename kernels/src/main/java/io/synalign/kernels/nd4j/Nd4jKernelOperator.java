@@ -4,6 +4,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -12,25 +13,27 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) on ND4J / OpenBLAS,
  * float32.
  *
- * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product recomputes K block by block
- * ({@link KernelBlocking}: the plan's {@code tileRows x m} row tiles, reshaped only when m is very
- * wide). Per block, one GEMM of augmented X rows against augmented Y rows writes the exponents
- * {@code -||x_i - y_j||^2 / (2 sigma^2)} straight into one reusable block buffer (see
- * {@link DistanceGemm}: norms and scale ride inside the GEMM), ND4J's {@code exp} runs in place on
- * it, and one GEMV with the matching slice of w accumulates into the rows' slice of the result. So
- * the epilogue is exactly one elementwise pass, the n x m matrix never exists, and nothing is
- * allocated per block. Cost per product 2 n m (d + 2) flops plus n m exps; memory
- * O(tileRows m + (n + m) d).
+ * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product recomputes K block by block.
+ * The plan's tile ({@code tileRows x m} floats) is split among the {@link PinnedWorkers}, one
+ * block buffer each, shaped near-square by {@link KernelBlocking}. Per block, a worker runs one
+ * GEMM of augmented X rows against augmented Y rows, writing the exponents
+ * {@code -||x_i - y_j||^2 / (2 sigma^2)} into its block buffer (see {@link DistanceGemm}: norms
+ * and scale ride inside the GEMM), ND4J's {@code exp} in place on it, and one GEMV with the
+ * matching slice of w into the block's slice of a per-column-block partial result. So the
+ * epilogue is exactly one elementwise pass, the n x m matrix never exists, nothing is allocated
+ * per block, and blocks are handed out dynamically. The partials are summed in double, in a fixed
+ * order, so results do not depend on which worker ran which block. Cost per product
+ * 2 n m (d + 2) flops plus n m exps; memory O(tileRows m + (n + m) d + n m / cols).
  *
  * <p>Materialised plan: K is built once the same way, row tile by row tile straight into one
- * n x m buffer, and each product is one GEMV, O(n m).
+ * n x m buffer, and each product is one (multi-threaded) GEMV, O(n m).
  *
  * <p>The exponent is not clamped at 0 here: rounding can leave it a few ulps of
  * {@code ||x||^2 / sigma^2} above zero, which moves a kernel value above 1 by less than float32
  * already errs, and a clamp would cost one more pass over every block.
  *
- * <p>Products take double vectors and return double results; they are rounded to / widened from
- * preallocated float buffers once per call. Not thread-safe.
+ * <p>Products take double vectors and return double results; w is rounded to a preallocated
+ * float buffer once per call. Not thread-safe.
  */
 final class Nd4jKernelOperator implements KernelOperator {
 
@@ -38,18 +41,20 @@ final class Nd4jKernelOperator implements KernelOperator {
     private final int cols;
     private final float alpha;
     private final DistanceGemm operands;
-    private final KernelBlocking blocking;
-    private final BlockBuffer block;
     private final INDArray kernel;
+    private final FloatPointer kernelPtr;
+    private final KernelBlocking blocking;
+    private final BlockBuffer[] blocks;
+    private final int columnBlocks;
+    private final INDArray partials;
+    private final FloatPointer partialsPtr;
+    private final AtomicInteger nextBlock = new AtomicInteger();
     private final INDArray weights;
     private final INDArray ones;
-    private final INDArray result;
-    private final FloatPointer kernelPtr;
     private final FloatPointer weightsPtr;
     private final FloatPointer onesPtr;
-    private final FloatPointer resultPtr;
     private final float[] weightsHost;
-    private final float[] resultHost;
+    private final float[] partialHost;
     private boolean closed;
 
     Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
@@ -59,43 +64,58 @@ final class Nd4jKernelOperator implements KernelOperator {
         this.operands = new DistanceGemm(x, y);
         this.weights = Buffers.floats(cols);
         this.ones = Buffers.floats(cols).assign(1.0);
-        this.result = Buffers.floats(rows);
         this.weightsPtr = Buffers.floatPointer(weights);
         this.onesPtr = Buffers.floatPointer(ones);
-        this.resultPtr = Buffers.floatPointer(result);
         this.weightsHost = new float[cols];
-        this.resultHost = new float[rows];
+        this.partialHost = new float[rows];
         if (plan.materialise()) {
             this.kernel = Buffers.scratchFloats((long) rows * cols);
             this.kernelPtr = Buffers.floatPointer(kernel);
             this.blocking = null;
-            this.block = null;
+            this.blocks = null;
+            this.columnBlocks = 1;
             buildKernel(plan.tileRows());
             // The operands are no longer needed once K exists.
             operands.close();
         } else {
             this.kernel = null;
             this.kernelPtr = null;
-            this.blocking = KernelBlocking.of(rows, cols, plan.tileRows());
+            int workers = PinnedWorkers.count();
+            long tileFloats = (long) Math.min(plan.tileRows(), rows) * cols;
+            this.blocking = KernelBlocking.of(rows, cols, tileFloats / workers);
             int br = blocking.rows();
             int bc = blocking.cols();
-            this.block = new BlockBuffer(blocking.floats(), blocking.floats(),
-                    (long) (rows % br) * bc, (long) br * (cols % bc),
-                    (long) (rows % br) * (cols % bc));
+            this.blocks = new BlockBuffer[workers];
+            for (int k = 0; k < workers; k++) {
+                blocks[k] = new BlockBuffer(blocking.floats(), blocking.floats(),
+                        (long) (rows % br) * bc, (long) br * (cols % bc),
+                        (long) (rows % br) * (cols % bc));
+            }
+            this.columnBlocks = blocking.colBlocks(cols);
         }
+        this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
+        this.partialsPtr = Buffers.floatPointer(partials);
     }
 
-    /** K = exp(exponents), one row tile at a time so exp runs on cache-warm data. */
+    /**
+     * K = exp(exponents), row tile by row tile straight into K, the tiles shared out among the
+     * workers like the blocks of a tiled product.
+     */
     private void buildKernel(int tileRows) {
         if (rows == 0 || cols == 0) {
             return;
         }
-        for (int start = 0; start < rows; start += tileRows) {
-            int count = Math.min(tileRows, rows - start);
-            long offset = (long) start * cols;
-            operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
-            Transforms.exp(Buffers.range(kernel, offset, offset + (long) count * cols), false);
-        }
+        int tiles = (rows + tileRows - 1) / tileRows;
+        nextBlock.set(0);
+        PinnedWorkers.run(worker -> {
+            for (int t = nextBlock.getAndIncrement(); t < tiles; t = nextBlock.getAndIncrement()) {
+                int start = t * tileRows;
+                int count = Math.min(tileRows, rows - start);
+                long offset = (long) start * cols;
+                operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
+                Transforms.exp(Buffers.range(kernel, offset, offset + (long) count * cols), false);
+            }
+        });
     }
 
     @Override
@@ -143,25 +163,47 @@ final class Nd4jKernelOperator implements KernelOperator {
             return;
         }
         if (kernel != null) {
-            OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, resultPtr);
+            OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, partialsPtr);
         } else {
             fusedProduct(vector);
         }
-        Buffers.getWidened(resultPtr, rows, resultHost, out);
+        sumPartials(out);
     }
 
-    /** result = exp(exponent blocks) . vector, block by block: GEMM, exp in place, GEMV. */
+    /**
+     * partial[bj][i] = sum over column block bj of exp(exponents) . vector: per block a GEMM, an
+     * in-place exp and a GEMV, blocks handed out to the workers as they come free.
+     */
     private void fusedProduct(FloatPointer vector) {
-        FloatPointer blockPtr = block.pointer();
-        for (int i = 0; i < rows; i += blocking.rows()) {
-            int r = Math.min(blocking.rows(), rows - i);
-            FloatPointer resultSlice = OpenBlas.at(resultPtr, i);
-            for (int j = 0; j < cols; j += blocking.cols()) {
+        int colBlocks = columnBlocks;
+        int blockCount = blocking.rowBlocks(rows) * colBlocks;
+        nextBlock.set(0);
+        PinnedWorkers.run(worker -> {
+            BlockBuffer buffer = blocks[worker];
+            FloatPointer blockPtr = buffer.pointer();
+            for (int b = nextBlock.getAndIncrement(); b < blockCount;
+                    b = nextBlock.getAndIncrement()) {
+                int bi = b / colBlocks;
+                int bj = b % colBlocks;
+                int i = bi * blocking.rows();
+                int j = bj * blocking.cols();
+                int r = Math.min(blocking.rows(), rows - i);
                 int c = Math.min(blocking.cols(), cols - j);
                 operands.block(i, r, j, c, alpha, blockPtr);
-                Transforms.exp(block.view((long) r * c), false);
-                OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j), j == 0 ? 0f : 1f,
-                        resultSlice);
+                Transforms.exp(buffer.view((long) r * c), false);
+                OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j),
+                        OpenBlas.at(partialsPtr, (long) bj * rows + i));
+            }
+        });
+    }
+
+    /** out = the column-block partials summed in double, always in the same order. */
+    private void sumPartials(double[] out) {
+        Arrays.fill(out, 0.0);
+        for (int bj = 0; bj < columnBlocks; bj++) {
+            OpenBlas.at(partialsPtr, (long) bj * rows).get(partialHost, 0, rows);
+            for (int i = 0; i < rows; i++) {
+                out[i] += partialHost[i];
             }
         }
     }
@@ -179,9 +221,11 @@ final class Nd4jKernelOperator implements KernelOperator {
         }
         closed = true;
         operands.close();
-        if (block != null) {
-            block.close();
+        if (blocks != null) {
+            for (BlockBuffer b : blocks) {
+                b.close();
+            }
         }
-        Buffers.close(kernel, weights, ones, result);
+        Buffers.close(kernel, partials, weights, ones);
     }
 }

@@ -8,23 +8,41 @@ import org.junit.jupiter.api.Test;
 class KernelBlockingTest {
 
     @Test
-    void upToTheWidestBlockTheBlockIsThePlansRowTile() {
-        assertEquals(new KernelBlocking(1048, 8000), KernelBlocking.of(8000, 8000, 1048));
-        assertEquals(new KernelBlocking(100, 257), KernelBlocking.of(1000, 257, 100));
-        // A tile taller than the matrix is clipped to it.
-        assertEquals(new KernelBlocking(7, 300), KernelBlocking.of(7, 300, 50));
-        assertEquals(new KernelBlocking(1, 8192), KernelBlocking.of(3, 8192, 1));
+    void blocksAreSquareWhenBothSidesAllowIt() {
+        KernelBlocking b = KernelBlocking.of(8000, 8000, 4L << 20);
+        assertEquals(new KernelBlocking(2048, 2048), b);
+        assertEquals(4, b.rowBlocks(8000));
+        assertEquals(4, b.colBlocks(8000));
+        assertEquals(4L << 20, b.floats());
     }
 
     @Test
-    void wideKernelsTradeColumnsForRowsWithinTheSameFloats() {
-        KernelBlocking b = KernelBlocking.of(100_000, 100_000, 83);
-        assertEquals(KernelBlocking.MAX_COLS, b.cols());
-        assertEquals(83L * 100_000 / KernelBlocking.MAX_COLS, b.rows());
-        assertTrue(b.floats() <= 83L * 100_000);
-        // Never below one row, never above n rows.
-        assertEquals(1, KernelBlocking.of(5, 9000, 1).rows());
-        assertEquals(5, KernelBlocking.of(5, 20_000, 5).rows());
+    void aShortSideHandsTheBudgetToTheOther() {
+        // 7 rows: the whole budget goes to columns, capped at m.
+        assertEquals(new KernelBlocking(7, 1000), KernelBlocking.of(7, 8300, 7000));
+        assertEquals(new KernelBlocking(7, 300), KernelBlocking.of(7, 300, 1L << 20));
+        // 5 columns: rows take the rest, capped at n.
+        assertEquals(new KernelBlocking(200, 5), KernelBlocking.of(100_000, 5, 1000));
+        assertEquals(new KernelBlocking(257, 5), KernelBlocking.of(257, 5, 1L << 20));
+    }
+
+    @Test
+    void neverExceedsTheBudgetNorTheMatrixAndNeverEmpty() {
+        int[] sizes = {1, 2, 7, 257, 1000, 8191, 100_000};
+        long[] budgets = {1, 2, 3, 100, 4095, 1L << 22, 1L << 40};
+        for (int n : sizes) {
+            for (int m : sizes) {
+                for (long budget : budgets) {
+                    KernelBlocking b = KernelBlocking.of(n, m, budget);
+                    String at = n + " x " + m + " in " + budget + ": " + b;
+                    assertTrue(b.rows() >= 1 && b.rows() <= n, at);
+                    assertTrue(b.cols() >= 1 && b.cols() <= m, at);
+                    assertTrue(b.floats() <= Math.max(1, budget), at);
+                    assertTrue((long) b.rowBlocks(n) * b.rows() >= n, at);
+                    assertTrue((long) b.colBlocks(m) * b.cols() >= m, at);
+                }
+            }
+        }
     }
 
     @Test
