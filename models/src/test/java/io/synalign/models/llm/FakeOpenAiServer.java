@@ -64,6 +64,7 @@ final class FakeOpenAiServer implements AutoCloseable {
     private final String expectedKey;
     private volatile FaultPlan plan = none();
     private volatile int retryAfterSeconds = 1;
+    private volatile long delayMillis;
     private final CountDownLatch closing = new CountDownLatch(1);
     final AtomicInteger requests = new AtomicInteger();
     final Map<Fault, AtomicInteger> faults = new ConcurrentHashMap<>();
@@ -91,6 +92,12 @@ final class FakeOpenAiServer implements AutoCloseable {
 
     FakeOpenAiServer plan(FaultPlan p) {
         this.plan = p;
+        return this;
+    }
+
+    /** Every answer waits this long first (so a client run lasts long enough to be killed). */
+    FakeOpenAiServer delayMillis(long ms) {
+        this.delayMillis = ms;
         return this;
     }
 
@@ -131,6 +138,9 @@ final class FakeOpenAiServer implements AutoCloseable {
             String schema = body.path("response_format").path("json_schema").path("name").asText("");
             List<ChatMessage> messages = messages(body);
             String content = content(schema, messages);
+            if (delayMillis > 0) {
+                closing.await(delayMillis, TimeUnit.MILLISECONDS);
+            }
             switch (fault) {
                 case RATE_LIMIT -> {
                     ex.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
