@@ -3,10 +3,10 @@ package io.synalign.models.llm;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Layout: {@code <dir>/calls.jsonl}, one {@link JournalEntry} per line (JSON, UTF-8), and
  * {@code <dir>/journal.lock}. {@link #append} writes the whole line and forces it to disk
- * ({@link FileChannel#force}) before returning, so a call counts as done only once it is durable.
+ * (fsync) before returning, so a call counts as done only once it is durable. The appends go
+ * through a {@link FileOutputStream} and {@link java.io.FileDescriptor#sync()} rather than a
+ * {@link FileChannel}: a FileChannel is interruptible, and an interrupt (a cancelled batch)
+ * arriving during a write would close it for every other thread; the fsync is the same.
  * A process killed mid-write leaves at most one torn last line; {@link #open} ignores it and
  * truncates it away. Earlier lines that do not parse mean the file was damaged otherwise, and
  * open refuses with the line number rather than silently dropping work.
@@ -35,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * another run holds it. Within the process, the journal is thread-safe.
  *
  * <p>Cost: open reads the file once (O(size)); lookup is a hash-map get; append is one write
- * and one fsync.
+ * and one fsync (milliseconds on a disk, negligible next to an LLM call).
  */
 public final class CallJournal implements AutoCloseable {
 
@@ -46,11 +49,11 @@ public final class CallJournal implements AutoCloseable {
     private final Path directory;
     private final FileChannel lockChannel;
     private final FileLock lock;
-    private final FileChannel out;
+    private final FileOutputStream out;
     private final Map<String, JournalEntry> entries;
     private boolean closed;
 
-    private CallJournal(Path directory, FileChannel lockChannel, FileLock lock, FileChannel out,
+    private CallJournal(Path directory, FileChannel lockChannel, FileLock lock, FileOutputStream out,
                         Map<String, JournalEntry> entries) {
         this.directory = directory;
         this.lockChannel = lockChannel;
@@ -90,14 +93,15 @@ public final class CallJournal implements AutoCloseable {
             Path file = dir.resolve(FILE);
             Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
             long validLength = load(file, entries);
-            FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            if (out.size() > validLength) {
-                LOG.warn("Journal {}: dropping a torn last line ({} bytes) left by an interrupted run",
-                        file, out.size() - validLength);
-                out.truncate(validLength);
-                out.force(true);
+            try (FileChannel fix = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                if (fix.size() > validLength) {
+                    LOG.warn("Journal {}: dropping a torn last line ({} bytes) left by an interrupted run",
+                            file, fix.size() - validLength);
+                    fix.truncate(validLength);
+                    fix.force(true);
+                }
             }
-            out.position(validLength);
+            FileOutputStream out = new FileOutputStream(file.toFile(), true);
             LOG.info("Journal {}: {} completed calls", dir, entries.size());
             return new CallJournal(dir, lockChannel, lock, out, entries);
         } catch (IOException e) {
@@ -177,14 +181,15 @@ public final class CallJournal implements AutoCloseable {
             return;
         }
         byte[] bytes = (Json.write(entry.toJson()) + "\n").getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
         try {
-            while (buf.hasRemaining()) {
-                out.write(buf);
-            }
-            out.force(false);
+            out.write(bytes);
+            out.getFD().sync();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write journal " + directory.resolve(FILE), e);
+            // A partial line may now end the file. Refuse further appends, so it stays the last
+            // line, which the next open truncates away.
+            closed = true;
+            throw new UncheckedIOException("cannot write journal " + directory.resolve(FILE)
+                    + "; the journal is closed, completed calls so far are safe", e);
         }
         entries.put(entry.key(), entry);
     }

@@ -9,17 +9,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
 
 /**
- * Runs many chat requests on a bounded thread pool and returns the replies in submission order.
+ * Runs many chat requests on a bounded thread pool and returns the results in submission order.
  *
  * <p>The pool has {@link AdaptiveConcurrencyLimiter#maxLimit()} threads; the limiter, which the
  * model must also hold (see {@link OpenAiCompatibleChatModel.Builder#limiter}), gates the HTTP
  * requests actually in flight, so a 429 storm shrinks the load on the server while waiting
  * threads cost nothing. Threads sleeping in backoff hold no permit.
  *
- * <p>Fail fast: the first failure (e.g. a 401) cancels the outstanding requests and is thrown;
- * replies completed before it are not lost when the model is a {@link JournaledChatModel}.
+ * <p>Two modes: {@link #completeAll} fails fast on any error; {@link #runAll} records per-request
+ * errors (retry budget spent, replies that never validated) and fails fast only on a
+ * {@link ChatHttpException} (wrong key, bad request, unknown model), which every other request
+ * would hit too. Failing fast cancels (interrupts) the outstanding requests; replies completed
+ * before it are not lost when the model is a {@link JournaledChatModel}.
  */
 public final class ConcurrentChatExecutor {
 
@@ -46,11 +50,52 @@ public final class ConcurrentChatExecutor {
     /**
      * Completes every request; {@code result.get(i)} answers {@code requests.get(i)}.
      *
-     * @throws ChatModelException the first failure (others are cancelled)
+     * @throws ChatModelException the first failure (the others are cancelled)
      */
     public List<ChatReply> completeAll(List<ChatRequest> requests) {
+        List<ChatOutcome> outcomes = run(requests, e -> true);
+        List<ChatReply> out = new ArrayList<>(outcomes.size());
+        outcomes.forEach(o -> out.add(o.reply()));
+        return out;
+    }
+
+    /**
+     * Runs every request; {@code result.get(i)} is the outcome of {@code requests.get(i)}.
+     *
+     * @throws ChatHttpException a non-retryable HTTP error (the other requests are cancelled)
+     */
+    public List<ChatOutcome> runAll(List<ChatRequest> requests) {
+        return run(requests, e -> e instanceof ChatHttpException);
+    }
+
+    /**
+     * Waits for cancelled workers to stop, so that none still appends to a journal the caller is
+     * about to close. Interrupted HTTP calls and backoff sleeps end at once; the wait is bounded.
+     */
+    private static void awaitWorkers(ExecutorService exec) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!exec.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        org.slf4j.LoggerFactory.getLogger(ConcurrentChatExecutor.class)
+                                .warn("Chat workers still running 60 s after cancellation");
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private List<ChatOutcome> run(List<ChatRequest> requests, Predicate<ChatModelException> fatal) {
         int n = requests.size();
-        List<ChatReply> out = new ArrayList<>(n);
+        List<ChatOutcome> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             out.add(null);
         }
@@ -65,42 +110,49 @@ public final class ConcurrentChatExecutor {
             return t;
         });
         try {
-            CompletionService<Indexed> cs = new ExecutorCompletionService<>(exec);
-            List<Future<Indexed>> futures = new ArrayList<>(n);
+            CompletionService<ChatOutcome> cs = new ExecutorCompletionService<>(exec);
+            List<Future<ChatOutcome>> futures = new ArrayList<>(n);
             for (int i = 0; i < n; i++) {
                 final int index = i;
                 ChatRequest r = requests.get(i);
-                futures.add(cs.submit(() -> new Indexed(index, model.complete(r))));
+                futures.add(cs.submit(() -> {
+                    try {
+                        return new ChatOutcome(index, r, model.complete(r), null);
+                    } catch (ChatModelException e) {
+                        return new ChatOutcome(index, r, null, e);
+                    }
+                }));
             }
             for (int done = 0; done < n; done++) {
-                Future<Indexed> f;
+                ChatOutcome o;
                 try {
-                    f = cs.take();
+                    o = cs.take().get();
                 } catch (InterruptedException e) {
+                    futures.forEach(x -> x.cancel(true));
                     Thread.currentThread().interrupt();
                     throw new ChatModelException("interrupted while waiting for chat replies", e);
-                }
-                try {
-                    Indexed r = f.get();
-                    out.set(r.index, r.reply);
                 } catch (ExecutionException e) {
+                    // Not a ChatModelException: a bug or an I/O failure (e.g. the journal's disk).
                     futures.forEach(x -> x.cancel(true));
                     Throwable c = e.getCause();
                     if (c instanceof RuntimeException re) {
                         throw re;
                     }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
                     throw new ChatModelException("chat request failed: " + c, c);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new ChatModelException("interrupted while waiting for chat replies", e);
                 }
+                if (!o.ok() && fatal.test(o.error())) {
+                    futures.forEach(x -> x.cancel(true));
+                    throw o.error();
+                }
+                out.set(o.index(), o);
             }
             return out;
         } finally {
             exec.shutdownNow();
+            awaitWorkers(exec);
         }
-    }
-
-    private record Indexed(int index, ChatReply reply) {
     }
 }

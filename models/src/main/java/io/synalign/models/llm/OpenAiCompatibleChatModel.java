@@ -179,6 +179,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                     lastFailure = "HTTP 429 (rate limited): " + serverMessage(resp.body());
                 } else if (status == 408 || status >= 500) {
                     release(permit, Outcome.FAILED);
+                    // 503s often carry Retry-After too (a server draining or overloaded).
+                    retryAfter = RetryAfter.parse(resp.headers().firstValue("Retry-After").orElse(null), clock);
                     lastFailure = "HTTP " + status + ": " + serverMessage(resp.body());
                 } else {
                     release(permit, Outcome.FAILED);
