@@ -177,9 +177,12 @@ class OpenAiCompatibleChatModelTest {
 
     @Test
     void batchUnderTwentyPercentFaultsCompletes() throws Exception {
+        // 20 % of HTTP answers faulty, six kinds. The plan is a function of (body, arrival), so
+        // it is reproducible whatever the thread interleaving. With 2 re-asks a request fails
+        // only if 3 asks in a row get invalid content (p ~ (0.2 * 2/6)^3 ~ 3e-4 per request).
         server = new FakeOpenAiServer(KEY).retryAfterSeconds(1).plan(FakeOpenAiServer.random(2024, 0.2,
                 List.of(Fault.RATE_LIMIT, Fault.SERVER_ERROR, Fault.HANG, Fault.DROP, Fault.MALFORMED_JSON,
-                        Fault.SCHEMA_VIOLATION, Fault.FENCED)));
+                        Fault.SCHEMA_VIOLATION)));
         AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(6);
         OpenAiCompatibleChatModel m = model(KEY).limiter(limiter).build();
         List<ChatRequest> reqs = new ArrayList<>();
@@ -198,7 +201,9 @@ class OpenAiCompatibleChatModelTest {
                 assertEquals(ReplyParser.extractJson(FakeOpenAiServer.content(s.name(), conv)), r.json(), "reply " + i);
             }
         }
-        int injected = server.requests.get() - server.faultCount(Fault.NONE) - server.faultCount(Fault.FENCED);
+        int injected = server.requests.get() - server.faultCount(Fault.NONE);
+        System.out.println("60-request batch: " + server.requests.get() + " HTTP requests, outcomes " + server.faults
+                + ", limiter ended at " + limiter.limit());
         assertTrue(injected >= 5, "faults actually injected: " + server.faults);
         assertEquals(0, limiter.inFlight());
     }
