@@ -65,6 +65,7 @@ final class FakeOpenAiServer implements AutoCloseable {
     private volatile FaultPlan plan = none();
     private volatile int retryAfterSeconds = 1;
     private volatile long delayMillis;
+    private volatile String retryAfterHeader;
     private final CountDownLatch closing = new CountDownLatch(1);
     final AtomicInteger requests = new AtomicInteger();
     final Map<Fault, AtomicInteger> faults = new ConcurrentHashMap<>();
@@ -98,6 +99,12 @@ final class FakeOpenAiServer implements AutoCloseable {
     /** Every answer waits this long first (so a client run lasts long enough to be killed). */
     FakeOpenAiServer delayMillis(long ms) {
         this.delayMillis = ms;
+        return this;
+    }
+
+    /** Sends this literal {@code Retry-After} (e.g. an HTTP-date) instead of seconds. */
+    FakeOpenAiServer retryAfterHeader(String h) {
+        this.retryAfterHeader = h;
         return this;
     }
 
@@ -143,7 +150,8 @@ final class FakeOpenAiServer implements AutoCloseable {
             }
             switch (fault) {
                 case RATE_LIMIT -> {
-                    ex.getResponseHeaders().add("Retry-After", Integer.toString(retryAfterSeconds));
+                    ex.getResponseHeaders().add("Retry-After",
+                            retryAfterHeader != null ? retryAfterHeader : Integer.toString(retryAfterSeconds));
                     send(ex, 429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}");
                 }
                 case SERVER_ERROR -> send(ex, 500, "{\"error\":{\"message\":\"internal error\"}}");

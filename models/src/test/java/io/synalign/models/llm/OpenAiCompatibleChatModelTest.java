@@ -101,6 +101,27 @@ class OpenAiCompatibleChatModelTest {
     }
 
     @Test
+    void retryAfterAsHttpDateIsHonoured() throws Exception {
+        java.time.Instant now = java.time.Instant.parse("2025-06-01T12:00:00Z");
+        server = new FakeOpenAiServer(KEY).retryAfterHeader("Sun, 01 Jun 2025 12:00:20 GMT")
+                .plan((d, seen) -> seen == 0 ? Fault.RATE_LIMIT : Fault.NONE);
+        ChatReply reply = model(KEY).clock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)).build()
+                .complete(samplesRequest(30));
+        assertEquals(2, reply.httpAttempts());
+        assertEquals(Duration.ofSeconds(20), sleeper.sleeps.get(0));
+    }
+
+    @Test
+    void retryAfterBeyondTheAllowedMaximumFails() throws Exception {
+        server = new FakeOpenAiServer(KEY).retryAfterSeconds(3600).plan((d, seen) -> Fault.RATE_LIMIT);
+        ChatModelException e = assertThrows(ChatModelException.class, () -> model(KEY)
+                .retryPolicy(new RetryPolicy(8, Duration.ofMillis(10), Duration.ofMillis(100), Duration.ofMinutes(5)))
+                .build().complete(samplesRequest(31)));
+        assertTrue(e.getMessage().contains("3600"), e.getMessage());
+        assertEquals(1, server.requests.get());
+    }
+
+    @Test
     void unauthorizedStopsAtOnceWithTheServerMessage() throws Exception {
         server = new FakeOpenAiServer(KEY);
         String wrong = "sk-wrong-" + Long.toHexString(new Random().nextLong());
