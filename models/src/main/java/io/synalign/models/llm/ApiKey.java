@@ -1,0 +1,67 @@
+package io.synalign.models.llm;
+
+import java.util.function.Function;
+
+/**
+ * An API key read from an environment variable named by the caller (never from the command
+ * line, where it would show in {@code ps} and shell history). The value is only ever written
+ * into the {@code Authorization} header; {@link #toString()} names the variable, not the value,
+ * and {@link #mask(String)} scrubs the value from any text that leaves this package (server
+ * error messages often echo the key back).
+ */
+public final class ApiKey {
+
+    static final String MASK = "****";
+
+    private final String variable;
+    private final String value;
+
+    private ApiKey(String variable, String value) {
+        this.variable = variable;
+        this.value = value;
+    }
+
+    /** Reads the key from {@code System.getenv(variable)}. */
+    public static ApiKey fromEnvironment(String variable) {
+        return fromEnvironment(variable, System::getenv);
+    }
+
+    /**
+     * Reads the key from {@code environment.apply(variable)}.
+     *
+     * @throws IllegalArgumentException naming the variable (never the value) when it is unset or blank
+     */
+    public static ApiKey fromEnvironment(String variable, Function<String, String> environment) {
+        if (variable == null || variable.isBlank()) {
+            throw new IllegalArgumentException("API key environment variable name must not be blank");
+        }
+        String v = environment.apply(variable);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("environment variable " + variable + " (the API key) is not set");
+        }
+        return new ApiKey(variable, v.strip());
+    }
+
+    /** The environment variable the key came from. */
+    public String variable() {
+        return variable;
+    }
+
+    /** The {@code Authorization} header value. Package-private: only the HTTP client needs it. */
+    String bearer() {
+        return "Bearer " + value;
+    }
+
+    /** {@code text} with every occurrence of the key replaced by {@value #MASK}. */
+    public String mask(String text) {
+        if (text == null || value.isEmpty()) {
+            return text;
+        }
+        return text.replace(value, MASK);
+    }
+
+    @Override
+    public String toString() {
+        return "ApiKey[$" + variable + "=" + MASK + "]";
+    }
+}

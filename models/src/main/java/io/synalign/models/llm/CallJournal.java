@@ -1,0 +1,222 @@
+package io.synalign.models.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An append-only log of completed LLM calls, so a run that is killed or crashes resumes without
+ * losing or repeating completed work.
+ *
+ * <p>Layout: {@code <dir>/calls.jsonl}, one {@link JournalEntry} per line (JSON, UTF-8), and
+ * {@code <dir>/journal.lock}. {@link #append} writes the whole line and forces it to disk
+ * (fsync) before returning, so a call counts as done only once it is durable. The appends go
+ * through a {@link FileOutputStream} and {@link java.io.FileDescriptor#sync()} rather than a
+ * {@link FileChannel}: a FileChannel is interruptible, and an interrupt (a cancelled batch)
+ * arriving during a write would close it for every other thread; the fsync is the same.
+ * A process killed mid-write leaves at most one torn last line; {@link #open} ignores it and
+ * truncates it away. Earlier lines that do not parse mean the file was damaged otherwise, and
+ * open refuses with the line number rather than silently dropping work.
+ *
+ * <p>One process at a time: open takes an exclusive {@link FileChannel#tryLock} on the lock file
+ * (released by the OS if the process dies) and refuses with a message naming the directory if
+ * another run holds it. Within the process, the journal is thread-safe.
+ *
+ * <p>Cost: open reads the file once (O(size)); lookup is a hash-map get; append is one write
+ * and one fsync (milliseconds on a disk, negligible next to an LLM call).
+ */
+public final class CallJournal implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CallJournal.class);
+    public static final String FILE = "calls.jsonl";
+    public static final String LOCK_FILE = "journal.lock";
+
+    private final Path directory;
+    private final FileChannel lockChannel;
+    private final FileLock lock;
+    private final FileOutputStream out;
+    private final Map<String, JournalEntry> entries;
+    private boolean closed;
+
+    private CallJournal(Path directory, FileChannel lockChannel, FileLock lock, FileOutputStream out,
+                        Map<String, JournalEntry> entries) {
+        this.directory = directory;
+        this.lockChannel = lockChannel;
+        this.lock = lock;
+        this.out = out;
+        this.entries = entries;
+    }
+
+    /**
+     * Opens (creating it if needed) the journal in {@code directory} and loads its entries.
+     *
+     * @throws IllegalStateException naming the directory when another process holds it, or when
+     *                               a line before the last one is damaged
+     * @throws UncheckedIOException  when the directory cannot be created or read
+     */
+    public static CallJournal open(Path directory) {
+        if (directory == null) {
+            throw new IllegalArgumentException("journal directory must not be null");
+        }
+        Path dir = directory.toAbsolutePath().normalize();
+        FileChannel lockChannel = null;
+        try {
+            Files.createDirectories(dir);
+            lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+                    StandardOpenOption.WRITE);
+            FileLock lock;
+            try {
+                lock = lockChannel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                lock = null; // held by this very JVM
+            }
+            if (lock == null) {
+                throw new IllegalStateException("journal directory " + dir
+                        + " is in use by another run (lock held on " + LOCK_FILE
+                        + "); wait for it to finish or use another directory");
+            }
+            Path file = dir.resolve(FILE);
+            Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
+            long validLength = load(file, entries);
+            try (FileChannel fix = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                if (fix.size() > validLength) {
+                    LOG.warn("Journal {}: dropping a torn last line ({} bytes) left by an interrupted run",
+                            file, fix.size() - validLength);
+                    fix.truncate(validLength);
+                    fix.force(true);
+                }
+            }
+            FileOutputStream out = new FileOutputStream(file.toFile(), true);
+            LOG.info("Journal {}: {} completed calls", dir, entries.size());
+            return new CallJournal(dir, lockChannel, lock, out, entries);
+        } catch (IOException e) {
+            closeQuietly(lockChannel);
+            throw new UncheckedIOException("cannot open journal directory " + dir, e);
+        } catch (RuntimeException e) {
+            closeQuietly(lockChannel);
+            throw e;
+        }
+    }
+
+    /** Reads complete lines into {@code entries}; returns the byte length of the valid prefix. */
+    private static long load(Path file, Map<String, JournalEntry> entries) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        long valid = 0;
+        long offset = 0;
+        int lineNo = 0;
+        String pendingError = null;
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            int b;
+            while ((b = in.read()) != -1) {
+                offset++;
+                if (b != '\n') {
+                    line.write(b);
+                    continue;
+                }
+                lineNo++;
+                if (pendingError != null) {
+                    // A damaged line followed by more lines: not a torn tail.
+                    throw new IllegalStateException(pendingError);
+                }
+                JournalEntry e = parse(line.toString(StandardCharsets.UTF_8));
+                if (e == null) {
+                    pendingError = "journal " + file + " line " + lineNo + " is damaged (not a journal entry)";
+                } else {
+                    entries.putIfAbsent(e.key(), e);
+                    valid = offset;
+                }
+                line.reset();
+            }
+        }
+        // Whatever follows `valid` is a torn or damaged tail (at most one line).
+        return valid;
+    }
+
+    private static JournalEntry parse(String line) {
+        try {
+            JsonNode n = Json.MAPPER.readTree(line);
+            return n == null || !n.isObject() ? null : JournalEntry.fromJson(n);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** The completed call with {@code key}, or {@code null}. */
+    public JournalEntry lookup(String key) {
+        return entries.get(key);
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** Appends {@code entry} and forces it to disk; a key already present is kept as it was. */
+    public synchronized void append(JournalEntry entry) {
+        if (closed) {
+            throw new IllegalStateException("journal " + directory + " is closed");
+        }
+        if (entries.containsKey(entry.key())) {
+            return;
+        }
+        byte[] bytes = (Json.write(entry.toJson()) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            out.write(bytes);
+            out.getFD().sync();
+        } catch (IOException e) {
+            // A partial line may now end the file. Refuse further appends, so it stays the last
+            // line, which the next open truncates away.
+            closed = true;
+            throw new UncheckedIOException("cannot write journal " + directory.resolve(FILE)
+                    + "; the journal is closed, completed calls so far are safe", e);
+        }
+        entries.put(entry.key(), entry);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeQuietly(out);
+        try {
+            lock.release();
+        } catch (IOException e) {
+            LOG.debug("releasing journal lock: {}", e.toString());
+        }
+        closeQuietly(lockChannel);
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package io.synalign.models.llm;
+
+/**
+ * A chat LLM: one request in, one validated reply out. Implementations are thread-safe.
+ */
+public interface ChatModel {
+
+    /**
+     * Completes {@code request}. When the request has a {@link ResponseSchema}, the reply's
+     * {@link ChatReply#json()} satisfies it.
+     *
+     * @throws ChatModelException when the call cannot be completed (non-retryable HTTP status,
+     *                            retry budget spent, replies that never validate, interruption)
+     */
+    ChatReply complete(ChatRequest request);
+
+    /** The backend kind, e.g. {@code openai-compatible}; part of the journal key. */
+    String backend();
+
+    /** The model name sent to the server; part of the journal key. */
+    String model();
+}

@@ -1,0 +1,158 @@
+package io.synalign.models.llm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * Runs many chat requests on a bounded thread pool and returns the results in submission order.
+ *
+ * <p>The pool has {@link AdaptiveConcurrencyLimiter#maxLimit()} threads; the limiter, which the
+ * model must also hold (see {@link OpenAiCompatibleChatModel.Builder#limiter}), gates the HTTP
+ * requests actually in flight, so a 429 storm shrinks the load on the server while waiting
+ * threads cost nothing. Threads sleeping in backoff hold no permit.
+ *
+ * <p>Two modes: {@link #completeAll} fails fast on any error; {@link #runAll} records per-request
+ * errors (retry budget spent, replies that never validated) and fails fast only on a
+ * {@link ChatHttpException} (wrong key, bad request, unknown model), which every other request
+ * would hit too. Failing fast cancels (interrupts) the outstanding requests; replies completed
+ * before it are not lost when the model is a {@link JournaledChatModel}.
+ */
+public final class ConcurrentChatExecutor {
+
+    private static final AtomicInteger POOLS = new AtomicInteger();
+
+    private final ChatModel model;
+    private final int threads;
+
+    public ConcurrentChatExecutor(ChatModel model, AdaptiveConcurrencyLimiter limiter) {
+        this(model, limiter.maxLimit());
+    }
+
+    public ConcurrentChatExecutor(ChatModel model, int threads) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1: " + threads);
+        }
+        this.model = model;
+        this.threads = threads;
+    }
+
+    /**
+     * Completes every request; {@code result.get(i)} answers {@code requests.get(i)}.
+     *
+     * @throws ChatModelException the first failure (the others are cancelled)
+     */
+    public List<ChatReply> completeAll(List<ChatRequest> requests) {
+        List<ChatOutcome> outcomes = run(requests, e -> true);
+        List<ChatReply> out = new ArrayList<>(outcomes.size());
+        outcomes.forEach(o -> out.add(o.reply()));
+        return out;
+    }
+
+    /**
+     * Runs every request; {@code result.get(i)} is the outcome of {@code requests.get(i)}.
+     *
+     * @throws ChatHttpException a non-retryable HTTP error (the other requests are cancelled)
+     */
+    public List<ChatOutcome> runAll(List<ChatRequest> requests) {
+        return run(requests, e -> e instanceof ChatHttpException);
+    }
+
+    /**
+     * Waits for cancelled workers to stop, so that none still appends to a journal the caller is
+     * about to close. Interrupted HTTP calls and backoff sleeps end at once; the wait is bounded.
+     */
+    private static void awaitWorkers(ExecutorService exec) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (!exec.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                        org.slf4j.LoggerFactory.getLogger(ConcurrentChatExecutor.class)
+                                .warn("Chat workers still running 60 s after cancellation");
+                    }
+                    return;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private List<ChatOutcome> run(List<ChatRequest> requests, Predicate<ChatModelException> fatal) {
+        int n = requests.size();
+        List<ChatOutcome> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(null);
+        }
+        if (n == 0) {
+            return out;
+        }
+        int pool = POOLS.incrementAndGet();
+        AtomicInteger threadNo = new AtomicInteger();
+        ExecutorService exec = Executors.newFixedThreadPool(Math.min(threads, n), r -> {
+            Thread t = new Thread(r, "synalign-llm-" + pool + "-" + threadNo.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            CompletionService<ChatOutcome> cs = new ExecutorCompletionService<>(exec);
+            List<Future<ChatOutcome>> futures = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                final int index = i;
+                ChatRequest r = requests.get(i);
+                futures.add(cs.submit(() -> {
+                    try {
+                        return new ChatOutcome(index, r, model.complete(r), null);
+                    } catch (ChatModelException e) {
+                        return new ChatOutcome(index, r, null, e);
+                    }
+                }));
+            }
+            for (int done = 0; done < n; done++) {
+                ChatOutcome o;
+                try {
+                    o = cs.take().get();
+                } catch (InterruptedException e) {
+                    futures.forEach(x -> x.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new ChatModelException("interrupted while waiting for chat replies", e);
+                } catch (ExecutionException e) {
+                    // Not a ChatModelException: a bug or an I/O failure (e.g. the journal's disk).
+                    futures.forEach(x -> x.cancel(true));
+                    Throwable c = e.getCause();
+                    if (c instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    if (c instanceof Error err) {
+                        throw err;
+                    }
+                    throw new ChatModelException("chat request failed: " + c, c);
+                }
+                if (!o.ok() && fatal.test(o.error())) {
+                    futures.forEach(x -> x.cancel(true));
+                    throw o.error();
+                }
+                out.set(o.index(), o);
+            }
+            return out;
+        } finally {
+            exec.shutdownNow();
+            awaitWorkers(exec);
+        }
+    }
+}

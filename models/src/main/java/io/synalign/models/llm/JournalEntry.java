@@ -1,0 +1,68 @@
+package io.synalign.models.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Instant;
+
+/**
+ * One completed call in a {@link CallJournal}: the key, what identifies the request (never the
+ * API key or any header), the reply, and when it ran.
+ *
+ * @param key            {@link RequestKeys#key}
+ * @param backend        the model's backend
+ * @param model          the model name
+ * @param schema         the response schema name, or {@code null}
+ * @param attempt        the caller's attempt index
+ * @param messagesSha256 {@link RequestKeys#messagesDigest} of the request's messages
+ * @param content        the validated reply text
+ * @param finishReason   the server's finish reason, or {@code null}
+ * @param httpAttempts   HTTP requests the reply cost
+ * @param reasks         re-asks it needed
+ * @param started        when the call started
+ * @param completed      when it completed
+ */
+public record JournalEntry(String key, String backend, String model, String schema, int attempt,
+                           String messagesSha256, String content, String finishReason,
+                           int httpAttempts, int reasks, Instant started, Instant completed) {
+
+    public JournalEntry {
+        if (key == null || !key.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("journal key must be 64 hex digits: " + key);
+        }
+        if (content == null) {
+            throw new IllegalArgumentException("journal entry " + key + " has no content");
+        }
+        if (started == null || completed == null) {
+            throw new IllegalArgumentException("journal entry " + key + " needs start and end times");
+        }
+    }
+
+    ObjectNode toJson() {
+        ObjectNode o = Json.object();
+        o.put("key", key);
+        o.put("backend", backend);
+        o.put("model", model);
+        o.put("schema", schema);
+        o.put("attempt", attempt);
+        o.put("messages_sha256", messagesSha256);
+        o.put("content", content);
+        o.put("finish_reason", finishReason);
+        o.put("http_attempts", httpAttempts);
+        o.put("reasks", reasks);
+        o.put("started", started.toString());
+        o.put("completed", completed.toString());
+        return o;
+    }
+
+    static JournalEntry fromJson(JsonNode o) {
+        return new JournalEntry(text(o, "key"), text(o, "backend"), text(o, "model"), text(o, "schema"),
+                o.path("attempt").asInt(), text(o, "messages_sha256"), text(o, "content"),
+                text(o, "finish_reason"), o.path("http_attempts").asInt(), o.path("reasks").asInt(),
+                Instant.parse(text(o, "started")), Instant.parse(text(o, "completed")));
+    }
+
+    private static String text(JsonNode o, String field) {
+        JsonNode n = o.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+}

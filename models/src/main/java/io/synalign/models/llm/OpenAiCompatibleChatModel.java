@@ -1,0 +1,479 @@
+package io.synalign.models.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link ChatModel} over the OpenAI chat-completions protocol
+ * ({@code POST {baseUrl}/chat/completions}), which OpenAI, vLLM, llama.cpp's server, Ollama and
+ * TGI all speak.
+ *
+ * <p>Per call:
+ * <ol>
+ *   <li>the request is sent with a per-request timeout; on 429, 408, 5xx, timeouts and
+ *       connection failures it is retried with full-jitter exponential backoff
+ *       ({@link RetryPolicy}), waiting at least the server's {@code Retry-After}, until the
+ *       retry budget ({@link RetryPolicy#maxAttempts()}) is spent; any other 4xx throws a
+ *       {@link ChatHttpException} carrying the server's message, without retrying;</li>
+ *   <li>with a {@link ResponseSchema}, the schema is sent as {@code response_format} and the
+ *       reply is parsed and validated here anyway (code fences tolerated); an invalid reply is
+ *       re-asked up to {@code maxReasks} times by appending it and a short correction to the
+ *       conversation, then an {@link InvalidReplyException} is thrown.</li>
+ * </ol>
+ * Every HTTP attempt holds a permit of the optional {@link AdaptiveConcurrencyLimiter}, which a
+ * 429 halves. The API key is sent only in the {@code Authorization} header and masked from every
+ * message this class produces. Thread-safe.
+ */
+public final class OpenAiCompatibleChatModel implements ChatModel {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OpenAiCompatibleChatModel.class);
+    static final String BACKEND = "openai-compatible";
+    private static final int MAX_ERROR_CHARS = 500;
+
+    private final URI endpoint;
+    private final String model;
+    private final ApiKey apiKey;
+    private final Duration requestTimeout;
+    private final RetryPolicy retryPolicy;
+    private final int maxReasks;
+    private final AdaptiveConcurrencyLimiter limiter;
+    private final Sleeper sleeper;
+    private final Clock clock;
+    private final Random random;
+    private final HttpClient http;
+
+    private OpenAiCompatibleChatModel(Builder b) {
+        this.endpoint = b.endpoint;
+        this.model = b.model;
+        this.apiKey = b.apiKeyEnv == null ? null : ApiKey.fromEnvironment(b.apiKeyEnv, b.environment);
+        this.requestTimeout = b.requestTimeout;
+        this.retryPolicy = b.retryPolicy;
+        this.maxReasks = b.maxReasks;
+        this.limiter = b.limiter;
+        this.sleeper = b.sleeper;
+        this.clock = b.clock;
+        this.random = b.random;
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(b.connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /**
+     * @param baseUrl e.g. {@code https://api.openai.com/v1} or {@code http://127.0.0.1:8000/v1}
+     * @param model   the model name the server expects
+     */
+    public static Builder builder(String baseUrl, String model) {
+        return new Builder(baseUrl, model);
+    }
+
+    @Override
+    public String backend() {
+        return BACKEND;
+    }
+
+    @Override
+    public String model() {
+        return model;
+    }
+
+    /** The chat-completions URL. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public ChatReply complete(ChatRequest request) {
+        List<ChatMessage> conversation = new ArrayList<>(request.messages());
+        int httpAttempts = 0;
+        for (int reask = 0; ; reask++) {
+            Exchange ex = sendWithRetries(conversation, request);
+            httpAttempts += ex.attempts;
+            ResponseSchema schema = request.responseSchema();
+            String problem;
+            JsonNode json = null;
+            if (ex.content == null) {
+                problem = "the reply had no message content (finish_reason " + ex.finishReason + ")";
+            } else if (schema == null) {
+                return new ChatReply(ex.content, null, ex.finishReason, httpAttempts, reask, false);
+            } else {
+                ReplyParser.Result r = ReplyParser.parse(ex.content, schema);
+                problem = r.problem();
+                json = r.json();
+                if ("length".equals(ex.finishReason) && problem != null) {
+                    problem += " (it was cut off at max_tokens)";
+                }
+            }
+            if (problem == null) {
+                return new ChatReply(ex.content, json, ex.finishReason, httpAttempts, reask, false);
+            }
+            if (reask >= maxReasks) {
+                throw new InvalidReplyException("no valid reply from " + model + " after "
+                        + (reask + 1) + " asks (" + reask + " re-asks): " + mask(problem),
+                        mask(ex.content));
+            }
+            LOG.warn("Invalid reply from {} ({}); re-asking ({}/{})", model, mask(problem), reask + 1, maxReasks);
+            conversation.add(ChatMessage.assistant(ex.content == null ? "" : ex.content));
+            conversation.add(ChatMessage.user(correction(problem, schema)));
+        }
+    }
+
+    private static String correction(String problem, ResponseSchema schema) {
+        return "Your previous reply was invalid: " + problem + ". Reply again with only a JSON value"
+                + (schema == null ? "" : " that matches the JSON schema " + Json.write(schema.schema()))
+                + ", with no code fences and no other text.";
+    }
+
+    /** What one successful HTTP exchange produced. */
+    private record Exchange(String content, String finishReason, int attempts) {
+    }
+
+    private Exchange sendWithRetries(List<ChatMessage> conversation, ChatRequest request) {
+        String body = Json.write(requestBody(conversation, request));
+        HttpRequest.Builder hb = HttpRequest.newBuilder(endpoint)
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (apiKey != null) {
+            hb.header("Authorization", apiKey.bearer());
+        }
+        HttpRequest httpRequest = hb.build();
+        String lastFailure = null;
+        for (int attempt = 1; ; attempt++) {
+            Duration retryAfter = null;
+            AdaptiveConcurrencyLimiter.Permit permit = acquire();
+            boolean released = false;
+            try {
+                HttpResponse<String> resp = http.send(httpRequest, HttpResponse.BodyHandlers.ofString());
+                int status = resp.statusCode();
+                if (status == 200) {
+                    Exchange ex = parseCompletion(resp.body(), attempt);
+                    if (ex != null) {
+                        release(permit, Outcome.SUCCESS);
+                        released = true;
+                        return ex;
+                    }
+                    lastFailure = "HTTP 200 with a body that is not a chat completion: " + snippet(resp.body());
+                    release(permit, Outcome.FAILED);
+                } else if (status == 429) {
+                    release(permit, Outcome.RATE_LIMITED);
+                    retryAfter = RetryAfter.parse(resp.headers().firstValue("Retry-After").orElse(null), clock);
+                    lastFailure = "HTTP 429 (rate limited): " + serverMessage(resp.body());
+                } else if (status == 408 || status >= 500) {
+                    release(permit, Outcome.FAILED);
+                    // 503s often carry Retry-After too (a server draining or overloaded).
+                    retryAfter = RetryAfter.parse(resp.headers().firstValue("Retry-After").orElse(null), clock);
+                    lastFailure = "HTTP " + status + ": " + serverMessage(resp.body());
+                } else {
+                    release(permit, Outcome.FAILED);
+                    released = true;
+                    throw new ChatHttpException(status, serverMessage(resp.body()), endpoint.toString());
+                }
+                released = true;
+            } catch (HttpTimeoutException e) {
+                lastFailure = "no reply within " + Durations.format(requestTimeout);
+            } catch (IOException e) {
+                lastFailure = "connection failed: " + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : " " + mask(e.getMessage()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChatModelException("interrupted while calling " + endpoint, e);
+            } finally {
+                if (!released) {
+                    release(permit, Outcome.FAILED);
+                }
+            }
+            if (attempt >= retryPolicy.maxAttempts()) {
+                throw new ChatModelException("giving up on " + endpoint + " after " + attempt
+                        + " attempts (retry budget); last failure: " + lastFailure);
+            }
+            if (retryAfter != null && retryAfter.compareTo(retryPolicy.maxRetryAfter()) > 0) {
+                throw new ChatModelException("server asked to retry after " + retryAfter.toSeconds()
+                        + " s, more than the allowed " + Durations.format(retryPolicy.maxRetryAfter())
+                        + "; last failure: " + lastFailure);
+            }
+            Duration wait = retryPolicy.backoff(attempt - 1, random);
+            if (retryAfter != null && retryAfter.compareTo(wait) > 0) {
+                wait = retryAfter;
+            }
+            LOG.info("Retrying {} in {} ms (attempt {}/{}): {}", model, wait.toMillis(), attempt + 1,
+                    retryPolicy.maxAttempts(), lastFailure);
+            try {
+                sleeper.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChatModelException("interrupted while backing off from " + endpoint, e);
+            }
+        }
+    }
+
+    private enum Outcome { SUCCESS, RATE_LIMITED, FAILED }
+
+    private AdaptiveConcurrencyLimiter.Permit acquire() {
+        if (limiter == null) {
+            return null;
+        }
+        try {
+            return limiter.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChatModelException("interrupted while waiting for a concurrency slot", e);
+        }
+    }
+
+    private static void release(AdaptiveConcurrencyLimiter.Permit permit, Outcome o) {
+        if (permit == null) {
+            return;
+        }
+        switch (o) {
+            case SUCCESS -> permit.success();
+            case RATE_LIMITED -> permit.rateLimited();
+            case FAILED -> permit.failed();
+        }
+    }
+
+    ObjectNode requestBody(List<ChatMessage> conversation, ChatRequest request) {
+        ObjectNode root = Json.object();
+        root.put("model", model);
+        ArrayNode msgs = root.putArray("messages");
+        for (ChatMessage m : conversation) {
+            msgs.addObject().put("role", m.role()).put("content", m.content());
+        }
+        SamplingParams s = request.sampling();
+        if (s.temperature() != null) {
+            root.put("temperature", s.temperature());
+        }
+        if (s.topP() != null) {
+            root.put("top_p", s.topP());
+        }
+        if (s.maxTokens() != null) {
+            root.put("max_tokens", s.maxTokens());
+        }
+        if (s.seed() != null) {
+            root.put("seed", s.seed());
+        }
+        ResponseSchema schema = request.responseSchema();
+        if (schema != null) {
+            ObjectNode rf = root.putObject("response_format");
+            rf.put("type", "json_schema");
+            ObjectNode js = rf.putObject("json_schema");
+            js.put("name", schema.name());
+            js.set("schema", schema.schema());
+            js.put("strict", schema.strict());
+        }
+        return root;
+    }
+
+    /** The first choice's content and finish reason, or {@code null} if the body is not a completion. */
+    private static Exchange parseCompletion(String body, int attempts) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(body);
+        } catch (IOException e) {
+            return null;
+        }
+        JsonNode choice = root == null ? null : root.path("choices").path(0);
+        if (choice == null || !choice.isObject() || !choice.path("message").isObject()) {
+            return null;
+        }
+        JsonNode content = choice.path("message").path("content");
+        JsonNode finish = choice.path("finish_reason");
+        return new Exchange(content.isTextual() ? content.textValue() : null,
+                finish.isTextual() ? finish.textValue() : null, attempts);
+    }
+
+    /** The server's error message: OpenAI {@code {"error":{"message"}}}, vLLM/TGI variants, or the raw body. */
+    private String serverMessage(String body) {
+        String msg = null;
+        try {
+            JsonNode root = Json.MAPPER.readTree(body);
+            if (root != null) {
+                JsonNode err = root.path("error");
+                if (err.isObject() && err.path("message").isTextual()) {
+                    msg = err.path("message").textValue();
+                } else if (err.isTextual()) {
+                    msg = err.textValue();
+                } else if (root.path("message").isTextual()) {
+                    msg = root.path("message").textValue();
+                } else if (root.path("detail").isTextual()) {
+                    msg = root.path("detail").textValue();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not JSON: fall back to the raw text
+        }
+        if (msg == null) {
+            msg = body == null || body.isBlank() ? "(empty body)" : body;
+        }
+        return snippet(msg);
+    }
+
+    private String snippet(String text) {
+        String t = mask(text == null ? "" : text.strip());
+        return t.length() > MAX_ERROR_CHARS ? t.substring(0, MAX_ERROR_CHARS) + "..." : t;
+    }
+
+    private String mask(String text) {
+        return apiKey == null ? text : apiKey.mask(text);
+    }
+
+    @Override
+    public String toString() {
+        return "OpenAiCompatibleChatModel[" + endpoint + ", model=" + model
+                + (apiKey == null ? "" : ", key=" + apiKey) + "]";
+    }
+
+    /** Configuration; every setter validates its argument. */
+    public static final class Builder {
+        private final URI endpoint;
+        private final String model;
+        private String apiKeyEnv;
+        private Function<String, String> environment = System::getenv;
+        private Duration requestTimeout = Duration.ofSeconds(120);
+        private Duration connectTimeout = Duration.ofSeconds(10);
+        private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
+        private int maxReasks = 2;
+        private AdaptiveConcurrencyLimiter limiter;
+        private Sleeper sleeper = Sleeper.SYSTEM;
+        private Clock clock = Clock.systemUTC();
+        private Random random = new Random();
+
+        private Builder(String baseUrl, String model) {
+            if (baseUrl == null || baseUrl.isBlank()) {
+                throw new IllegalArgumentException("base URL must not be blank");
+            }
+            String base = baseUrl.strip();
+            while (base.endsWith("/")) {
+                base = base.substring(0, base.length() - 1);
+            }
+            URI uri;
+            try {
+                uri = new URI(base + "/chat/completions");
+            } catch (URISyntaxException e) {
+                throw new IllegalArgumentException("bad base URL: " + baseUrl);
+            }
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme()) || uri.getHost() == null) {
+                throw new IllegalArgumentException("base URL must be http(s)://host[:port][/path]: " + baseUrl);
+            }
+            if (uri.getUserInfo() != null) {
+                throw new IllegalArgumentException(
+                        "base URL must not contain credentials (use the API key environment variable): "
+                                + uri.getScheme() + "://" + uri.getHost());
+            }
+            if (model == null || model.isBlank()) {
+                throw new IllegalArgumentException("model name must not be blank");
+            }
+            this.endpoint = uri;
+            this.model = model.strip();
+        }
+
+        /** The environment variable holding the API key; none (no Authorization header) if never called. */
+        public Builder apiKeyEnv(String variable) {
+            if (variable == null || variable.isBlank()) {
+                throw new IllegalArgumentException("API key environment variable name must not be blank");
+            }
+            this.apiKeyEnv = variable;
+            return this;
+        }
+
+        /** Where {@link #apiKeyEnv} is looked up; {@code System::getenv} by default (tests inject a map). */
+        public Builder environment(Function<String, String> env) {
+            if (env == null) {
+                throw new IllegalArgumentException("environment must not be null");
+            }
+            this.environment = env;
+            return this;
+        }
+
+        public Builder requestTimeout(Duration d) {
+            requirePositive(d, "request timeout");
+            this.requestTimeout = d;
+            return this;
+        }
+
+        public Builder connectTimeout(Duration d) {
+            requirePositive(d, "connect timeout");
+            this.connectTimeout = d;
+            return this;
+        }
+
+        public Builder retryPolicy(RetryPolicy p) {
+            if (p == null) {
+                throw new IllegalArgumentException("retry policy must not be null");
+            }
+            this.retryPolicy = p;
+            return this;
+        }
+
+        /** Re-asks after a reply that does not validate (default 2). */
+        public Builder maxReasks(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("max re-asks must be >= 0: " + n);
+            }
+            this.maxReasks = n;
+            return this;
+        }
+
+        /** Shared with a {@link ConcurrentChatExecutor}; gates every HTTP attempt. */
+        public Builder limiter(AdaptiveConcurrencyLimiter l) {
+            this.limiter = l;
+            return this;
+        }
+
+        public Builder sleeper(Sleeper s) {
+            if (s == null) {
+                throw new IllegalArgumentException("sleeper must not be null");
+            }
+            this.sleeper = s;
+            return this;
+        }
+
+        public Builder clock(Clock c) {
+            if (c == null) {
+                throw new IllegalArgumentException("clock must not be null");
+            }
+            this.clock = c;
+            return this;
+        }
+
+        /** The jitter source (seed it for reproducible tests). */
+        public Builder random(Random r) {
+            if (r == null) {
+                throw new IllegalArgumentException("random must not be null");
+            }
+            this.random = r;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException when the API key variable is named but unset
+         */
+        public OpenAiCompatibleChatModel build() {
+            return new OpenAiCompatibleChatModel(this);
+        }
+
+        private static void requirePositive(Duration d, String what) {
+            if (d == null || d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(what + " must be positive: " + d);
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.synalign.models.llm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+
+/**
+ * A fake OpenAI-compatible chat-completions server on 127.0.0.1 (ephemeral port). It answers by
+ * the request's schema name: {@code synalign_attributes} gets an attributes object,
+ * {@code synalign_samples} gets {@value #SAMPLES} samples, anything else gets free text; the
+ * content is a deterministic function of the messages, so runs can be compared. Faults are
+ * chosen per request by a {@link FaultPlan} of (body digest, times this body was seen), which
+ * makes a seeded plan reproducible whatever the thread interleaving.
+ *
+ * <p>Counts, server-side: all requests, and successful (valid, HTTP 200) answers per
+ * {@link RequestKeys#messagesDigest} of the request's messages.
+ */
+final class FakeOpenAiServer implements AutoCloseable {
+
+    static final int SAMPLES = 3;
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    enum Fault { NONE, RATE_LIMIT, SERVER_ERROR, HANG, DROP, MALFORMED_JSON, SCHEMA_VIOLATION, FENCED, UNAUTHORIZED }
+
+    /** Chooses the fault for the {@code seen}-th (0-based) arrival of a body with {@code bodyDigest}. */
+    interface FaultPlan extends BiFunction<String, Integer, Fault> {
+    }
+
+    static FaultPlan none() {
+        return (digest, seen) -> Fault.NONE;
+    }
+
+    /** Each arrival independently faulty with probability {@code rate}, kinds uniform; seeded. */
+    static FaultPlan random(long seed, double rate, List<Fault> kinds) {
+        return (digest, seen) -> {
+            long h = seed * 0x9E3779B97F4A7C15L ^ digest.hashCode() * 31L ^ seen * 0xBF58476D1CE4E5B9L;
+            java.util.SplittableRandom r = new java.util.SplittableRandom(h);
+            return r.nextDouble() < rate ? kinds.get(r.nextInt(kinds.size())) : Fault.NONE;
+        };
+    }
+
+    private final HttpServer server;
+    private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "fake-openai");
+        t.setDaemon(true);
+        return t;
+    });
+    private final String expectedKey;
+    private volatile FaultPlan plan = none();
+    private volatile int retryAfterSeconds = 1;
+    private volatile long delayMillis;
+    private volatile String retryAfterHeader;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    final AtomicInteger requests = new AtomicInteger();
+    final Map<Fault, AtomicInteger> faults = new ConcurrentHashMap<>();
+    final Map<String, AtomicInteger> successesByMessages = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> seenBodies = new ConcurrentHashMap<>();
+    final List<JsonNode> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** @param expectedKey the API key the server accepts, or {@code null} to accept anything */
+    FakeOpenAiServer(String expectedKey) throws IOException {
+        this.expectedKey = expectedKey;
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server.createContext("/v1/chat/completions", this::handle);
+        server.setExecutor(pool);
+        server.start();
+    }
+
+    String baseUrl() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+    }
+
+    int port() {
+        return server.getAddress().getPort();
+    }
+
+    FakeOpenAiServer plan(FaultPlan p) {
+        this.plan = p;
+        return this;
+    }
+
+    /** Every answer waits this long first (so a client run lasts long enough to be killed). */
+    FakeOpenAiServer delayMillis(long ms) {
+        this.delayMillis = ms;
+        return this;
+    }
+
+    /** Sends this literal {@code Retry-After} (e.g. an HTTP-date) instead of seconds. */
+    FakeOpenAiServer retryAfterHeader(String h) {
+        this.retryAfterHeader = h;
+        return this;
+    }
+
+    FakeOpenAiServer retryAfterSeconds(int s) {
+        this.retryAfterSeconds = s;
+        return this;
+    }
+
+    int faultCount(Fault f) {
+        AtomicInteger n = faults.get(f);
+        return n == null ? 0 : n.get();
+    }
+
+    int successes(String messagesDigest) {
+        AtomicInteger n = successesByMessages.get(messagesDigest);
+        return n == null ? 0 : n.get();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            requests.incrementAndGet();
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            authorizations.add(auth == null ? "" : auth);
+            byte[] raw = ex.getRequestBody().readAllBytes();
+            JsonNode body = MAPPER.readTree(raw);
+            bodies.add(body);
+            if (expectedKey != null && !("Bearer " + expectedKey).equals(auth)) {
+                String given = auth == null ? "" : auth.replaceFirst("^Bearer ", "");
+                // Like OpenAI, echo (part of) the key that was given: the client must mask it.
+                send(ex, 401, "{\"error\":{\"message\":\"Incorrect API key provided: " + given
+                        + ". You can find your API key at https://example.invalid.\",\"type\":\"invalid_request_error\"}}");
+                return;
+            }
+            String digest = RequestKeys.sha256Hex(new String(raw, StandardCharsets.UTF_8));
+            int seen = seenBodies.computeIfAbsent(digest, k -> new AtomicInteger()).getAndIncrement();
+            Fault fault = plan.apply(digest, seen);
+            faults.computeIfAbsent(fault, k -> new AtomicInteger()).incrementAndGet();
+            String schema = body.path("response_format").path("json_schema").path("name").asText("");
+            List<ChatMessage> messages = messages(body);
+            String content = content(schema, messages);
+            if (delayMillis > 0) {
+                closing.await(delayMillis, TimeUnit.MILLISECONDS);
+            }
+            switch (fault) {
+                case RATE_LIMIT -> {
+                    ex.getResponseHeaders().add("Retry-After",
+                            retryAfterHeader != null ? retryAfterHeader : Integer.toString(retryAfterSeconds));
+                    send(ex, 429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}");
+                }
+                case SERVER_ERROR -> send(ex, 500, "{\"error\":{\"message\":\"internal error\"}}");
+                case HANG -> {
+                    closing.await(3, TimeUnit.SECONDS);
+                    send(ex, 200, completion("{\"late\": \"reply\"}"));
+                }
+                case DROP -> {
+                    // Close the exchange without a response: the client sees the connection drop.
+                }
+                case MALFORMED_JSON -> send(ex, 200, completion("{\"samples\": [{\"text\": \"unterminated"));
+                case SCHEMA_VIOLATION -> send(ex, 200, completion("{\"wrong\": 42}"));
+                case FENCED -> {
+                    succeeded(messages);
+                    send(ex, 200, completion("Here you go:\n```json\n" + content + "\n```"));
+                }
+                case UNAUTHORIZED -> send(ex, 401, "{\"error\":{\"message\":\"unauthorized\"}}");
+                case NONE -> {
+                    succeeded(messages);
+                    send(ex, 200, completion(content));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void succeeded(List<ChatMessage> messages) {
+        successesByMessages.computeIfAbsent(RequestKeys.messagesDigest(messages), k -> new AtomicInteger())
+                .incrementAndGet();
+    }
+
+    static List<ChatMessage> messages(JsonNode body) {
+        List<ChatMessage> out = new java.util.ArrayList<>();
+        for (JsonNode m : body.path("messages")) {
+            out.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
+        }
+        return out;
+    }
+
+    /** The deterministic valid content for a conversation. */
+    static String content(String schemaName, List<ChatMessage> messages) {
+        String tag = RequestKeys.messagesDigest(messages).substring(0, 8);
+        ObjectNode o = MAPPER.createObjectNode();
+        switch (schemaName) {
+            case "synalign_attributes" -> {
+                o.put("tone", "tone-" + tag);
+                o.put("topic", "topic-" + tag);
+            }
+            case "synalign_samples" -> {
+                var arr = o.putArray("samples");
+                for (int i = 0; i < SAMPLES; i++) {
+                    arr.addObject().put("text", "sample " + i + " of " + tag);
+                }
+            }
+            default -> {
+                return "free text " + tag;
+            }
+        }
+        return o.toString();
+    }
+
+    private static String completion(String content) {
+        ObjectNode root = MAPPER.createObjectNode();
+        root.put("id", "chatcmpl-fake");
+        root.put("object", "chat.completion");
+        ObjectNode choice = root.putArray("choices").addObject();
+        choice.put("index", 0);
+        choice.putObject("message").put("role", "assistant").put("content", content);
+        choice.put("finish_reason", "stop");
+        root.putObject("usage").put("prompt_tokens", 10).put("completion_tokens", 10);
+        return root.toString();
+    }
+
+    private static void send(HttpExchange ex, int status, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream os = ex.getResponseBody()) {
+            os.write(b);
+        }
+    }
+
+    @Override
+    public void close() {
+        closing.countDown();
+        server.stop(0);
+        pool.shutdownNow();
+    }
+}
