@@ -15,6 +15,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every ND4J primitive against the double-precision reference, on awkward shapes. */
@@ -271,6 +272,38 @@ class Nd4jBackendTest {
             ej[200] = 1;
             op.multiply(ej, col2);
             assertEquals(col[200], col2[3], 1e-6);
+        }
+    }
+
+    /**
+     * A kernel of a row set with itself, materialised, is multiplied through its lower triangle
+     * only (SSYMV); tiled it is recomputed in full. Both must match the reference.
+     */
+    @ParameterizedTest(name = "{0} rows, d = {1}")
+    @CsvSource({"1, 3", "7, 384", "257, 5", "1000, 384"})
+    void selfKernelOperatorsMatchReference(int n, int d) {
+        FloatMatrix x = x(n, d);
+        double sigma = TestRows.medianBandwidth(x, x);
+        double[] w = TestRows.vector(n, 17);
+        double[] want = new double[n];
+        double[] scale = new double[n];
+        double[] wantSums = new double[n];
+        try (KernelOperator ref = REFERENCE.rbfOperator(x, x, sigma, TilePlan.tiled(1))) {
+            ref.multiply(w, want);
+            ref.multiply(Errors.abs(w), scale);
+            ref.rowSums(wantSums);
+        }
+        for (TilePlan plan : new TilePlan[] {new TilePlan(true, n / 3 + 1), TilePlan.tiled(n / 3 + 1)}) {
+            try (KernelOperator op = nd4j.rbfOperator(x, x, sigma, plan)) {
+                double[] got = new double[n];
+                double[] sums = new double[n];
+                op.multiply(w, got);
+                op.rowSums(sums);
+                assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, plan + " K w error "
+                        + Errors.normwise(got, want, scale));
+                assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE, plan
+                        + " row sum error " + Errors.normwise(sums, wantSums, wantSums));
+            }
         }
     }
 
