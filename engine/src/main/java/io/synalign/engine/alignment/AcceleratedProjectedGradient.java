@@ -110,9 +110,9 @@ public final class AcceleratedProjectedGradient {
     /**
      * What a run found.
      *
-     * @param weights the last (and best) iterate, on the capped simplex
+     * @param weights the best iterate seen (lowest objective), on the capped simplex
      * @param initialValue f at the start point
-     * @param value f at {@code weights}
+     * @param value f at {@code weights}, the lowest value reported to the listener
      * @param iterations iterations run
      * @param converged whether the stopping rule fired before the iteration cap
      * @param products products with H, including power iterations and backtracking retries
@@ -183,6 +183,10 @@ public final class AcceleratedProjectedGradient {
         double[] hxNext = new double[n];
         double[] history = new double[WINDOW + 1];
         history[0] = fx;
+        // The best iterate seen is what is returned: near the float32 floor of the objective a
+        // plain step may rise by rounding, and the last iterate need not be the best.
+        double[] best = x.clone();
+        double bestValue = fx;
 
         // The power iteration uses y and hy as scratch; they are overwritten before first use.
         PowerEstimate power = initialLipschitz(objective, y, hy);
@@ -248,6 +252,10 @@ public final class AcceleratedProjectedGradient {
                 hx = hxNext;
                 hxNext = swap;
                 fx = fNext;
+                if (fx < bestValue) {
+                    bestValue = fx;
+                    System.arraycopy(x, 0, best, 0, n);
+                }
             }
             history[iteration % (WINDOW + 1)] = fx;
             listener.onIteration(iteration, fx);
@@ -263,7 +271,8 @@ public final class AcceleratedProjectedGradient {
                 }
             }
         }
-        return new Outcome(x, initial, fx, iteration, converged, products, lipschitz, restarts);
+        return new Outcome(best, initial, bestValue, iteration, converged, products, lipschitz,
+                restarts);
     }
 
     /** The initial step constant and the products spent finding it. */
