@@ -50,8 +50,16 @@ public final class MmdObjective implements AutoCloseable {
         form.apply(w, out);
     }
 
-    /** {@code f(w)} given {@code hw = H w}. O(n). */
+    /**
+     * {@code f(w)} given {@code hw = H w}. O(n). Feature forms compute it as the feature-space
+     * residual instead (see {@link QuadraticForm#residualValue}), which stays accurate, and
+     * non-negative, where the expanded form cancels.
+     */
     public double value(double[] w, double[] hw) {
+        double residual = form.residualValue(w);
+        if (!Double.isNaN(residual)) {
+            return residual;
+        }
         double quadratic = 0;
         double cross = 0;
         for (int i = 0; i < w.length; i++) {

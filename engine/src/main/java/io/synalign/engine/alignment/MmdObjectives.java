@@ -109,7 +109,7 @@ final class MmdObjectives {
             for (double v : mu) {
                 constant += v * v;
             }
-            return new MmdObjective(new FeatureQuadraticForm(phiS), linear, constant,
+            return new MmdObjective(new FeatureQuadraticForm(phiS, mu), linear, constant,
                     "rff(D=" + features + ")");
         } catch (RuntimeException e) {
             phiS.close();

@@ -20,6 +20,16 @@ public interface QuadraticForm extends AutoCloseable {
      */
     void apply(double[] w, double[] out);
 
+    /**
+     * For a feature form {@code H = Phi Phi^T} whose objective is {@code ||Phi^T w - mu||^2}:
+     * that value computed in feature space, which has no cancellation, unlike
+     * {@code w^T H w - 2 h^T w + c}, three terms of order 1 whose difference near the optimum
+     * is below float32 rounding of the products. NaN for forms without a feature space.
+     */
+    default double residualValue(double[] w) {
+        return Double.NaN;
+    }
+
     @Override
     void close();
 }

@@ -257,4 +257,59 @@ class MmdObjectiveTest {
         }
         assertTrue(largest > 1e-3, "degenerate test: gradient is ~0");
     }
+
+    static Stream<String> backends() {
+        return TestBackends.available().stream();
+    }
+
+    /**
+     * With S = R and uniform weights the rff objective is exactly 0 (up to rounding of the
+     * feature means). Computed as the feature-space residual it is non-negative and tiny on every
+     * backend; the expanded form w^T H w - 2 h^T w + c cancels three terms of order 1 and on a
+     * float32 backend lands around +-1e-7, negative as often as not.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void rffValueIsTheFeatureResidualAndNeverNegative(String backendName) {
+        Random random = new Random(77);
+        int n = TestBackends.isDouble(backendName) ? 150 : 3001;
+        FloatMatrix rows = TestBackends.gaussian(n, 24, random, 1.0, 0.3);
+        FourierFeatures map = FourierFeatures.sample(24, 512, 3.0, 5);
+        try (KernelBackend backend = TestBackends.create(backendName);
+                MmdObjective objective = MmdObjectives.fourier(backend, rows, rows, map,
+                        ProgressListener.NONE)) {
+            double[] uniform = new double[n];
+            java.util.Arrays.fill(uniform, 1.0 / n);
+            double value = objective.valueAt(uniform);
+            assertTrue(value >= 0, "rff MMD^2 estimate is negative: " + value);
+            assertTrue(value <= 1e-10, "rff MMD^2 of a set against itself: " + value);
+            // Away from the optimum it is still the residual ||Phi^T w - mu||^2, which the
+            // expanded form equals in exact arithmetic.
+            double[] w = TestBackends.randomSimplexPoint(n, random);
+            double[] hw = new double[n];
+            objective.apply(w, hw);
+            double expanded = 0;
+            for (int i = 0; i < n; i++) {
+                expanded += w[i] * hw[i];
+            }
+            double residual = objective.value(w, hw);
+            assertTrue(residual > 0);
+            assertEquals(residual, objective.valueAt(w), 0.0, "value and valueAt agree");
+            assertTrue(Math.abs(expanded - 2 * dotLinear(objective, w) + objective.constant()
+                    - residual) <= 1e-5, "the expanded form differs from the residual by more"
+                    + " than float32 rounding");
+        }
+    }
+
+    private static double dotLinear(MmdObjective objective, double[] w) {
+        // h^T w = (w^T grad f(0) / -2) with H 0 = 0: gradient(0) = -2 h.
+        double[] zero = new double[w.length];
+        double[] g = new double[w.length];
+        objective.gradient(zero, g);
+        double s = 0;
+        for (int i = 0; i < w.length; i++) {
+            s += -0.5 * g[i] * w[i];
+        }
+        return s;
+    }
 }
