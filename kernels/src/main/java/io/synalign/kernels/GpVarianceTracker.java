@@ -50,4 +50,22 @@ public interface GpVarianceTracker extends AutoCloseable {
 
     @Override
     void close();
+
+    /**
+     * Validates tracker settings, for implementations' constructors.
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    static void checkSettings(double lengthScale, double noise, int maxRank) {
+        if (!(lengthScale > 0) || Double.isInfinite(lengthScale)) {
+            throw new IllegalArgumentException("length scale must be a positive finite number, got "
+                    + lengthScale);
+        }
+        if (!(noise >= 0) || Double.isInfinite(noise)) {
+            throw new IllegalArgumentException("noise must be a finite number >= 0, got " + noise);
+        }
+        if (maxRank < 0) {
+            throw new IllegalArgumentException("maxRank must be >= 0, got " + maxRank);
+        }
+    }
 }

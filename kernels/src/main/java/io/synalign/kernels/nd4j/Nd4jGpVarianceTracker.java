@@ -58,16 +58,7 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     private boolean closed;
 
     Nd4jGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
-        if (!(lengthScale > 0) || Double.isInfinite(lengthScale)) {
-            throw new IllegalArgumentException("length scale must be a positive finite number, got "
-                    + lengthScale);
-        }
-        if (!(noise >= 0) || Double.isInfinite(noise)) {
-            throw new IllegalArgumentException("noise must be a finite number >= 0, got " + noise);
-        }
-        if (maxRank < 0) {
-            throw new IllegalArgumentException("maxRank must be >= 0, got " + maxRank);
-        }
+        GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
         this.size = x.rows();
         this.dim = x.cols();
         this.depth = DistanceGemm.depthFor(dim);

@@ -236,15 +236,7 @@ public final class ReferenceBackend implements KernelBackend {
         private int rank;
 
         ReferenceGpTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
-            if (!(lengthScale > 0) || Double.isInfinite(lengthScale)) {
-                throw new IllegalArgumentException("length scale must be positive, got " + lengthScale);
-            }
-            if (!(noise >= 0) || Double.isInfinite(noise)) {
-                throw new IllegalArgumentException("noise must be >= 0, got " + noise);
-            }
-            if (maxRank < 0) {
-                throw new IllegalArgumentException("maxRank must be >= 0, got " + maxRank);
-            }
+            GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
             this.x = x;
             this.lengthScale = lengthScale;
             this.noise = noise;
