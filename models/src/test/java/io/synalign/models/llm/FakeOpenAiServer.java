@@ -119,7 +119,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return this;
     }
 
-    FakeOpenAiServer retryAfterSeconds(int s) {
+    public FakeOpenAiServer retryAfterSeconds(int s) {
         this.retryAfterSeconds = s;
         return this;
     }
