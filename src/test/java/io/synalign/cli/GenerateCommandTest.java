@@ -232,6 +232,26 @@ class GenerateCommandTest {
         assertFalse(Files.exists(dir.resolve("s.jsonl")));
     }
 
+    @Test
+    void offlineBaselineWritesTheTotalSplitByShares() throws IOException {
+        String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "26", "--seed", "3", "--quiet"};
+        Cli.Run run = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).loader =
+                (spec, options) -> { throw new AssertionError("offline needs no encoder"); }, a);
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("BASELINE"), run.out());
+        List<JsonNode> rows = read(dir.resolve("eda.jsonl"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (JsonNode r : rows) {
+            counts.merge(r.path("label").asText(), 1, Integer::sum);
+            assertEquals("offline-eda-baseline", r.path("synalign").path("backend").asText());
+        }
+        assertEquals(Map.of("pos", 16, "neg", 10), counts, "26 split 8:5");
+        byte[] first = Files.readAllBytes(dir.resolve("eda.jsonl"));
+        assertEquals(0, Cli.run(cl -> { }, a).status());
+        assertArrayEquals(first, Files.readAllBytes(dir.resolve("eda.jsonl")), "deterministic for a seed");
+    }
+
     private void assertKeyNowhere(Cli.Run run, Path root) throws IOException {
         assertFalse(run.out().contains(key) || run.err().contains(key), "key in captured output");
         try (Stream<Path> files = Files.walk(root)) {
