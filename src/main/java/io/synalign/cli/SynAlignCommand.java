@@ -25,8 +25,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  embed   embed the texts of a JSONL/CSV/TSV file with a sentence encoder (.npy)",
             "  align   learn MMD sampling weights that make synthetic rows match real rows",
             "  select  pick rows that explore the embedding space (GP posterior variance)",
+            "  generate  write synthetic labelled rows with an LLM (or the offline EDA baseline)",
             "Run 'synalign COMMAND --help' for a command's options."},
-        subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class},
+        subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
@@ -38,7 +39,7 @@ public final class SynAlignCommand implements Callable<Integer> {
     /** Without a subcommand there is nothing to do: a usage error. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: embed, align or select");
+        throw new ParameterException(spec.commandLine(), "missing command: embed, align, select or generate");
     }
 
     /**

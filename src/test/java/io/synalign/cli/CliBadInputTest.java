@@ -190,7 +190,7 @@ class CliBadInputTest {
             bad("select: out equals groups", with(SELECT, "--groups", "@/picks.txt"), "--out and --groups name the same file"),
             bad("select: groups overwrite the input", with(SELECT, "--groups", "@/./r.npy"), "would overwrite the input given with --embeddings"),
             // the command itself
-            bad("no command", new String[0], "missing command: embed, align or select"),
+            bad("no command", new String[0], "missing command: embed, align, select or generate"),
             bad("unknown command", new String[] {"allign"}, "allign"));
     }
 

@@ -31,23 +31,23 @@ import java.util.function.BiFunction;
  * <p>Counts, server-side: all requests, and successful (valid, HTTP 200) answers per
  * {@link RequestKeys#messagesDigest} of the request's messages.
  */
-final class FakeOpenAiServer implements AutoCloseable {
+public final class FakeOpenAiServer implements AutoCloseable {
 
-    static final int SAMPLES = 3;
+    public static final int SAMPLES = 3;
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    enum Fault { NONE, RATE_LIMIT, SERVER_ERROR, HANG, DROP, MALFORMED_JSON, SCHEMA_VIOLATION, FENCED, UNAUTHORIZED }
+    public enum Fault { NONE, RATE_LIMIT, SERVER_ERROR, HANG, DROP, MALFORMED_JSON, SCHEMA_VIOLATION, FENCED, UNAUTHORIZED }
 
     /** Chooses the fault for the {@code seen}-th (0-based) arrival of a body with {@code bodyDigest}. */
-    interface FaultPlan extends BiFunction<String, Integer, Fault> {
+    public interface FaultPlan extends BiFunction<String, Integer, Fault> {
     }
 
-    static FaultPlan none() {
+    public static FaultPlan none() {
         return (digest, seen) -> Fault.NONE;
     }
 
     /** Each arrival independently faulty with probability {@code rate}, kinds uniform; seeded. */
-    static FaultPlan random(long seed, double rate, List<Fault> kinds) {
+    public static FaultPlan random(long seed, double rate, List<Fault> kinds) {
         return (digest, seen) -> {
             long h = seed * 0x9E3779B97F4A7C15L ^ digest.hashCode() * 31L ^ seen * 0xBF58476D1CE4E5B9L;
             java.util.SplittableRandom r = new java.util.SplittableRandom(h);
@@ -65,17 +65,18 @@ final class FakeOpenAiServer implements AutoCloseable {
     private volatile FaultPlan plan = none();
     private volatile int retryAfterSeconds = 1;
     private volatile long delayMillis;
+    private volatile int samplesPerReply = -1;
     private volatile String retryAfterHeader;
     private final CountDownLatch closing = new CountDownLatch(1);
-    final AtomicInteger requests = new AtomicInteger();
+    public final AtomicInteger requests = new AtomicInteger();
     final Map<Fault, AtomicInteger> faults = new ConcurrentHashMap<>();
     final Map<String, AtomicInteger> successesByMessages = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> seenBodies = new ConcurrentHashMap<>();
-    final List<JsonNode> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final List<JsonNode> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
+    public final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** @param expectedKey the API key the server accepts, or {@code null} to accept anything */
-    FakeOpenAiServer(String expectedKey) throws IOException {
+    public FakeOpenAiServer(String expectedKey) throws IOException {
         this.expectedKey = expectedKey;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.createContext("/v1/chat/completions", this::handle);
@@ -83,15 +84,15 @@ final class FakeOpenAiServer implements AutoCloseable {
         server.start();
     }
 
-    String baseUrl() {
+    public String baseUrl() {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
-    int port() {
+    public int port() {
         return server.getAddress().getPort();
     }
 
-    FakeOpenAiServer plan(FaultPlan p) {
+    public FakeOpenAiServer plan(FaultPlan p) {
         this.plan = p;
         return this;
     }
@@ -102,18 +103,28 @@ final class FakeOpenAiServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Stage-2 replies carry {@code k} samples whose texts depend on the whole request body
+     * (messages and sampling seed), so repeated asks of one prompt with new seeds get new
+     * samples; by default {@value #SAMPLES} samples tagged by the messages only.
+     */
+    public FakeOpenAiServer samplesPerReply(int k) {
+        this.samplesPerReply = k;
+        return this;
+    }
+
     /** Sends this literal {@code Retry-After} (e.g. an HTTP-date) instead of seconds. */
     FakeOpenAiServer retryAfterHeader(String h) {
         this.retryAfterHeader = h;
         return this;
     }
 
-    FakeOpenAiServer retryAfterSeconds(int s) {
+    public FakeOpenAiServer retryAfterSeconds(int s) {
         this.retryAfterSeconds = s;
         return this;
     }
 
-    int faultCount(Fault f) {
+    public int faultCount(Fault f) {
         AtomicInteger n = faults.get(f);
         return n == null ? 0 : n.get();
     }
@@ -144,7 +155,9 @@ final class FakeOpenAiServer implements AutoCloseable {
             faults.computeIfAbsent(fault, k -> new AtomicInteger()).incrementAndGet();
             String schema = body.path("response_format").path("json_schema").path("name").asText("");
             List<ChatMessage> messages = messages(body);
-            String content = content(schema, messages);
+            String content = samplesPerReply > 0 && schema.equals("synalign_samples")
+                    ? samples(samplesPerReply, digest.substring(0, 8) + "-" + RequestKeys.messagesDigest(messages).substring(0, 4))
+                    : content(schema, messages);
             if (delayMillis > 0) {
                 closing.await(delayMillis, TimeUnit.MILLISECONDS);
             }
@@ -184,7 +197,7 @@ final class FakeOpenAiServer implements AutoCloseable {
                 .incrementAndGet();
     }
 
-    static List<ChatMessage> messages(JsonNode body) {
+    public static List<ChatMessage> messages(JsonNode body) {
         List<ChatMessage> out = new java.util.ArrayList<>();
         for (JsonNode m : body.path("messages")) {
             out.add(new ChatMessage(m.path("role").asText(), m.path("content").asText()));
@@ -210,6 +223,15 @@ final class FakeOpenAiServer implements AutoCloseable {
             default -> {
                 return "free text " + tag;
             }
+        }
+        return o.toString();
+    }
+
+    private static String samples(int k, String tag) {
+        ObjectNode o = MAPPER.createObjectNode();
+        var arr = o.putArray("samples");
+        for (int i = 0; i < k; i++) {
+            arr.addObject().put("text", "synthetic sample " + i + " of " + tag);
         }
         return o.toString();
     }

@@ -1,0 +1,58 @@
+package io.synalign.generation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Groups the real rows by label (first-appearance order), gives each label its quota and asks
+ * the {@link SampleGenerator} for that many validated samples. One {@link SampleValidator} spans
+ * all labels, so no sample duplicates any real row or any earlier sample. Label i's seed is
+ * {@code Seeds.mix(seed, i)}, so the whole run is a function of its inputs and seed.
+ */
+public final class GenerationPipeline {
+
+    private GenerationPipeline() {
+    }
+
+    /** The real rows grouped by label, in first-appearance order ({@code labels} null: one group). */
+    public static List<LabelRows> byLabel(List<String> texts, List<String> labels, List<Long> lines) {
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < texts.size(); i++) {
+            groups.computeIfAbsent(labels == null ? null : labels.get(i), k -> new ArrayList<>()).add(i);
+        }
+        List<LabelRows> out = new ArrayList<>();
+        groups.forEach((label, idx) -> {
+            List<String> t = new ArrayList<>();
+            List<Long> l = new ArrayList<>();
+            for (int i : idx) {
+                t.add(texts.get(i));
+                l.add(lines.get(i));
+            }
+            out.add(new LabelRows(label, t, l));
+        });
+        return out;
+    }
+
+    /** The quotas: {@code perLabel} each when {@code total} is null, else {@code total} split by shares. */
+    public static int[] quotas(List<LabelRows> labels, Integer perLabel, Integer total) {
+        if (total != null) {
+            int[] counts = labels.stream().mapToInt(LabelRows::size).toArray();
+            return LabelQuotas.total(counts, total);
+        }
+        return LabelQuotas.perLabel(labels.size(), perLabel);
+    }
+
+    /** Runs the generator over every label; the samples come label by label. */
+    public static List<GeneratedSample> run(List<LabelRows> labels, int[] quotas, SampleGenerator generator,
+            SampleValidator validator, long seed) {
+        List<GeneratedSample> out = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            if (quotas[i] > 0) {
+                out.addAll(generator.generate(labels.get(i), quotas[i], validator, Seeds.mix(seed, i)));
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,247 @@
+package io.synalign.generation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.exploration.ExplorationSelector;
+import io.synalign.engine.exploration.SelectionConfig;
+import io.synalign.engine.exploration.SelectionResult;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.models.llm.ChatMessage;
+import io.synalign.models.llm.ChatModel;
+import io.synalign.models.llm.ChatOutcome;
+import io.synalign.models.llm.ChatRequest;
+import io.synalign.models.llm.ConcurrentChatExecutor;
+import io.synalign.models.llm.SamplingParams;
+import io.synalign.models.llm.Schemas;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * SynAlign's LLM generator ("Few-shot LLM Synthetic Data with Distribution Matching", WWW 2025):
+ * exploration-aware demonstration selection plus latent attribute reasoning.
+ *
+ * <p>Per label, in batches until the quota is met:
+ * <ol>
+ *   <li>GP exploration-aware selection ({@link ExplorationSelector}, group size G) of
+ *       {@code min(N, ceil(remaining / K))} demonstration groups over the label's embeddings.
+ *       Batch 0 starts at the row nearest the mean; batch b &gt; 0 at a seeded random row, so
+ *       a label with few rows keeps yielding fresh groups (within a batch, the selector's own
+ *       rounds restart coverage when every row is covered).</li>
+ *   <li>Stage 1, one request per group ({@link Schemas#ATTRIBUTES}): summarise the group's
+ *       latent attributes.</li>
+ *   <li>Stage 2, one request per summarised group ({@link Schemas#SAMPLES}): write K new
+ *       examples of the label carrying those attributes.</li>
+ *   <li>Samples are validated ({@link SampleValidator}) in group then sample order and taken
+ *       until the quota is met.</li>
+ * </ol>
+ * Requests of a stage run concurrently ({@link ConcurrentChatExecutor#runAll}); a request whose
+ * retries are exhausted only loses its group, a non-retryable HTTP error stops the run. Every
+ * request carries a sampling seed derived from (run seed, label, batch, group) and an attempt
+ * index counting earlier asks of the same prompt, so a re-run issues byte-identical requests
+ * (which a {@code JournaledChatModel} answers from its journal). Cost per label:
+ * O(batches) selector calls and about {@code 2 * quota / K} LLM calls.
+ */
+public final class LlmSampleGenerator implements SampleGenerator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LlmSampleGenerator.class);
+    /** Batches in a row that add no sample before giving up. */
+    static final int MAX_BARREN_BATCHES = 5;
+
+    private final ChatModel model;
+    private final ConcurrentChatExecutor executor;
+    private final KernelBackend backend;
+    private final Function<List<String>, FloatMatrix> embedder;
+    private final PromptTemplates prompts;
+    private final int groupSize;
+    private final int samplesPerSummary;
+    private final String hints;
+
+    /**
+     * @param embedder  embeds a label's real texts (one row each; the CLI passes a cached encoder)
+     * @param hints     optional dataset-specific guidance appended to the stage-1 prompt, or null
+     */
+    public LlmSampleGenerator(ChatModel model, ConcurrentChatExecutor executor, KernelBackend backend,
+            Function<List<String>, FloatMatrix> embedder, PromptTemplates prompts, int groupSize,
+            int samplesPerSummary, String hints) {
+        if (groupSize < 1) {
+            throw new IllegalArgumentException("--demos-per-prompt must be at least 1: " + groupSize);
+        }
+        if (samplesPerSummary < 1) {
+            throw new IllegalArgumentException("--samples-per-summary must be at least 1: " + samplesPerSummary);
+        }
+        this.model = model;
+        this.executor = executor;
+        this.backend = backend;
+        this.embedder = embedder;
+        this.prompts = prompts;
+        this.groupSize = groupSize;
+        this.samplesPerSummary = samplesPerSummary;
+        this.hints = hints;
+    }
+
+    @Override
+    public String backend() {
+        return model.backend();
+    }
+
+    @Override
+    public String model() {
+        return model.model();
+    }
+
+    /**
+     * The selection settings of batch {@code batch} of a label with {@code n} rows; public so that
+     * tests can repeat the selection independently.
+     */
+    public static SelectionConfig selectionConfig(long labelSeed, int batch, int n, int groupSize) {
+        int first = batch == 0 ? -1 : new SplittableRandom(Seeds.mix(labelSeed, batch, 1)).nextInt(n);
+        return new SelectionConfig(Bandwidth.auto(), SelectionConfig.DEFAULT_NOISE, first,
+                Math.min(groupSize, n), labelSeed);
+    }
+
+    @Override
+    public List<GeneratedSample> generate(LabelRows rows, int count, SampleValidator validator, long seed) {
+        FloatMatrix x = embedder.apply(rows.texts());
+        int n = rows.size();
+        List<GeneratedSample> out = new ArrayList<>(count);
+        Map<String, Integer> asked = new HashMap<>();
+        int barren = 0;
+        for (int batch = 0; out.size() < count; batch++) {
+            int remaining = count - out.size();
+            int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
+            SelectionResult sel = new ExplorationSelector(backend, selectionConfig(seed, batch, n, groupSize))
+                    .select(x, groups, null);
+            int before = out.size();
+            runBatch(rows, sel.groups(), batch, seed, asked, validator, out, count);
+            LOG.info("label {} batch {}: {} groups, {} samples so far of {}", rows.displayLabel(), batch,
+                    groups, out.size(), count);
+            barren = out.size() == before ? barren + 1 : 0;
+            if (barren >= MAX_BARREN_BATCHES) {
+                throw new IllegalStateException("label " + rows.displayLabel() + ": " + barren
+                        + " batches in a row produced no new valid sample (" + out.size() + " of " + count
+                        + "); the LLM repeats itself, returns duplicates of the real rows or fails");
+            }
+        }
+        return out;
+    }
+
+    private void runBatch(LabelRows rows, List<int[]> groups, int batch, long seed, Map<String, Integer> asked,
+            SampleValidator validator, List<GeneratedSample> out, int count) {
+        List<ChatRequest> stage1 = new ArrayList<>();
+        List<String> demos = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            String demo = demonstrations(rows, groups.get(g));
+            demos.add(demo);
+            Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demo,
+                    "n", Integer.toString(groups.get(g).length),
+                    "hints", hints == null || hints.isBlank() ? "" : "\n" + hints.strip());
+            stage1.add(request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
+                    Seeds.mix(seed, batch, g, 1)), Schemas.ATTRIBUTES, asked));
+        }
+        List<ChatOutcome> summaries = executor.runAll(stage1);
+        List<ChatRequest> stage2 = new ArrayList<>();
+        List<Integer> stage2Group = new ArrayList<>();
+        List<ObjectNode> attributes = new ArrayList<>();
+        for (int g = 0; g < groups.size(); g++) {
+            ChatOutcome o = summaries.get(g);
+            if (!o.ok()) {
+                LOG.warn("label {} batch {} group {}: attribute summary failed: {}", rows.displayLabel(),
+                        batch, g, o.error().getMessage());
+                continue;
+            }
+            ObjectNode attrs = attributes(o.reply().json());
+            Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demos.get(g),
+                    "attributes", describe(attrs), "count", Integer.toString(samplesPerSummary),
+                    "n", Integer.toString(groups.get(g).length), "hints", "");
+            stage2.add(request(prompts.renderSamples(v), new SamplingParams(1.0, null, null,
+                    Seeds.mix(seed, batch, g, 2)), Schemas.SAMPLES, asked));
+            stage2Group.add(g);
+            attributes.add(attrs);
+        }
+        List<ChatOutcome> replies = executor.runAll(stage2);
+        for (int i = 0; i < replies.size() && out.size() < count; i++) {
+            ChatOutcome o = replies.get(i);
+            int g = stage2Group.get(i);
+            if (!o.ok()) {
+                LOG.warn("label {} batch {} group {}: samples failed: {}", rows.displayLabel(), batch, g,
+                        o.error().getMessage());
+                continue;
+            }
+            for (JsonNode s : o.reply().json().path("samples")) {
+                if (out.size() >= count) {
+                    break;
+                }
+                String text = validator.accept(s.path("text").asText(""));
+                if (text != null) {
+                    out.add(new GeneratedSample(text, rows.label(),
+                            provenance(rows, groups.get(g), batch, g, attributes.get(i))));
+                }
+            }
+        }
+    }
+
+    /** A request whose attempt index counts earlier asks of the same prompt in this run. */
+    private static ChatRequest request(String prompt, SamplingParams sampling,
+            io.synalign.models.llm.ResponseSchema schema, Map<String, Integer> asked) {
+        int attempt = asked.merge(schema.name() + "\u0000" + prompt, 1, Integer::sum) - 1;
+        return new ChatRequest(List.of(ChatMessage.user(prompt)), sampling, schema, attempt);
+    }
+
+    private ObjectNode provenance(LabelRows rows, int[] group, int batch, int g, ObjectNode attrs) {
+        ObjectNode p = JsonNodeFactory.instance.objectNode();
+        p.put("backend", backend());
+        p.put("model", model());
+        var lines = p.putArray("demo_lines");
+        for (int r : group) {
+            lines.add(rows.lines().get(r));
+        }
+        p.put("summary_id", "b" + batch + "-g" + g);
+        p.set("attributes", attrs);
+        return p;
+    }
+
+    static String demonstrations(LabelRows rows, int[] group) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < group.length; k++) {
+            if (k > 0) {
+                sb.append('\n');
+            }
+            sb.append("Example ").append(k + 1).append(": ").append(rows.texts().get(group[k]));
+        }
+        return sb.toString();
+    }
+
+    private static ObjectNode attributes(JsonNode json) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        Map<String, String> sorted = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            sorted.put(e.getKey(), e.getValue().asText());
+        }
+        sorted.forEach(o::put);
+        return o;
+    }
+
+    private static String describe(ObjectNode attrs) {
+        StringBuilder sb = new StringBuilder();
+        for (Iterator<Map.Entry<String, JsonNode>> it = attrs.fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            sb.append("- ").append(e.getKey()).append(": ").append(e.getValue().asText());
+            if (it.hasNext()) {
+                sb.append('\n');
+            }
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,111 @@
+package io.synalign.generation;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The two prompt templates of the generation pipeline: {@value #ATTRIBUTES} (stage 1, latent
+ * attribute summary of a demonstration group) and {@value #SAMPLES} (stage 2, new examples
+ * carrying those attributes). The built-in ones are classpath resources under
+ * {@code io/synalign/prompts/}; {@code --prompts DIR} replaces either with a file of the same
+ * name in DIR. Placeholders {@code {{label}}}, {@code {{demonstrations}}}, {@code {{attributes}}},
+ * {@code {{count}}}, {@code {{n}}} and {@code {{hints}}} are substituted literally (no escaping:
+ * the text goes to the LLM, not to a parser); an unknown placeholder is an error.
+ */
+public final class PromptTemplates {
+
+    public static final String ATTRIBUTES = "attributes.txt";
+    public static final String SAMPLES = "samples.txt";
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z]+)}}");
+    private static final java.util.Set<String> KNOWN =
+            java.util.Set.of("label", "demonstrations", "attributes", "count", "n", "hints");
+
+    private final String attributes;
+    private final String samples;
+
+    private PromptTemplates(String attributes, String samples) {
+        this.attributes = check(ATTRIBUTES, attributes);
+        this.samples = check(SAMPLES, samples);
+    }
+
+    /** The built-in templates. */
+    public static PromptTemplates builtIn() {
+        return new PromptTemplates(resource(ATTRIBUTES), resource(SAMPLES));
+    }
+
+    /**
+     * The templates of {@code dir} where it has them, else the built-in ones.
+     *
+     * @throws IllegalArgumentException when dir is not a directory or a template is unreadable
+     *     or uses an unknown placeholder
+     */
+    public static PromptTemplates load(Path dir) {
+        if (dir == null) {
+            return builtIn();
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--prompts " + dir + ": not a directory");
+        }
+        return new PromptTemplates(file(dir, ATTRIBUTES), file(dir, SAMPLES));
+    }
+
+    public String renderAttributes(Map<String, String> values) {
+        return render(attributes, values);
+    }
+
+    public String renderSamples(Map<String, String> values) {
+        return render(samples, values);
+    }
+
+    static String render(String template, Map<String, String> values) {
+        Matcher m = PLACEHOLDER.matcher(template);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String v = values.get(m.group(1));
+            m.appendReplacement(out, Matcher.quoteReplacement(v == null ? "" : v));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static String check(String name, String text) {
+        Matcher m = PLACEHOLDER.matcher(text);
+        while (m.find()) {
+            if (!KNOWN.contains(m.group(1))) {
+                throw new IllegalArgumentException("prompt template " + name + " uses the unknown"
+                        + " placeholder {{" + m.group(1) + "}}; known: " + new java.util.TreeSet<>(KNOWN));
+            }
+        }
+        return text;
+    }
+
+    private static String file(Path dir, String name) {
+        Path p = dir.resolve(name);
+        if (!Files.exists(p)) {
+            return resource(name);
+        }
+        try {
+            return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--prompts: cannot read " + p + ": " + e.getMessage());
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = PromptTemplates.class.getResourceAsStream("/io/synalign/prompts/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("built-in prompt " + name + " is missing from the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

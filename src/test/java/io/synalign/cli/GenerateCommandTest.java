@@ -1,0 +1,264 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.engine.exploration.ExplorationSelector;
+import io.synalign.engine.exploration.SelectionResult;
+import io.synalign.generation.LlmSampleGenerator;
+import io.synalign.generation.Seeds;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.models.EncodeProgress;
+import io.synalign.models.SentenceEncoder;
+import io.synalign.models.llm.FakeOpenAiServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code synalign generate} end to end against {@link FakeOpenAiServer} on 127.0.0.1. */
+class GenerateCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_VAR = "SYNALIGN_TEST_KEY";
+    private static final List<String> POS = List.of("I loved the film, great acting", "Wonderful soundtrack and story",
+            "A delightful evening at the cinema", "Superb direction, would watch again", "The cast was brilliant",
+            "Heartwarming and funny throughout", "Beautiful photography in every scene", "An instant classic for me");
+    private static final List<String> NEG = List.of("Boring and far too long", "The plot made no sense",
+            "Terrible dialogue, wooden acting", "I walked out halfway", "A waste of a good cast");
+
+    @TempDir
+    Path dir;
+    private String key;
+
+    @BeforeEach
+    void writeReal() throws IOException {
+        key = "sk-test-" + Long.toHexString(new Random().nextLong()) + "-zq";
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < Math.max(POS.size(), NEG.size()); i++) {
+            if (i < POS.size()) {
+                sb.append(row(POS.get(i), "pos"));
+            }
+            if (i < NEG.size()) {
+                sb.append(row(NEG.get(i), "neg"));
+            }
+        }
+        Files.writeString(dir.resolve("real.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String row(String text, String label) throws IOException {
+        return JSON.createObjectNode().put("text", text).put("label", label) + "\n";
+    }
+
+    /** Embeddings as a seeded function of the text: fast and deterministic. */
+    static final class HashEncoder implements SentenceEncoder {
+        @Override
+        public String modelId() {
+            return "hash-8";
+        }
+
+        @Override
+        public int dimension() {
+            return 8;
+        }
+
+        @Override
+        public FloatMatrix encode(List<String> texts, EncodeProgress progress) {
+            float[] d = new float[texts.size() * 8];
+            for (int i = 0; i < texts.size(); i++) {
+                Random r = new Random(texts.get(i).hashCode());
+                for (int j = 0; j < 8; j++) {
+                    d[i * 8 + j] = (float) r.nextGaussian();
+                }
+            }
+            return new FloatMatrix(texts.size(), 8, d);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private Cli.Run generate(Map<String, String> env, String... args) {
+        return Cli.run(cl -> {
+            GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate").getCommand();
+            cmd.loader = (spec, options) -> new HashEncoder();
+            cmd.environment = env;
+            cmd.builderHook = b -> b.sleeper(d -> { });
+        }, args);
+    }
+
+    private String[] args(FakeOpenAiServer server, String out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve(out).toString(), "--llm", server.baseUrl(), "--model", "fake-model",
+                "--api-key-env", KEY_VAR, "--per-label", "23", "--samples-per-summary", "4",
+                "--demos-per-prompt", "3", "--no-cache", "--seed", "7", "--quiet"));
+        a.addAll(List.of(extra));
+        return a.toArray(String[]::new);
+    }
+
+    private static List<JsonNode> read(Path p) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(p)) {
+            out.add(JSON.readTree(l));
+        }
+        return out;
+    }
+
+    private void assertCountsAndProvenance(Path out) throws IOException {
+        List<JsonNode> rows = read(out);
+        Map<String, Integer> counts = new HashMap<>();
+        Set<String> texts = new HashSet<>();
+        for (JsonNode r : rows) {
+            counts.merge(r.path("label").asText(), 1, Integer::sum);
+            assertTrue(texts.add(r.path("text").asText()), "no duplicate samples");
+            assertFalse(POS.contains(r.path("text").asText()) || NEG.contains(r.path("text").asText()));
+            JsonNode p = r.path("synalign");
+            assertEquals("openai-compatible", p.path("backend").asText(), r.toString());
+            assertEquals("fake-model", p.path("model").asText());
+            assertTrue(p.path("summary_id").asText().startsWith("b"), r.toString());
+            assertTrue(p.path("attributes").path("tone").asText().startsWith("tone-"), r.toString());
+            int demos = p.path("demo_lines").size();
+            assertTrue(demos >= 1 && demos <= 3, r.toString());
+        }
+        assertEquals(Map.of("pos", 23, "neg", 23), counts);
+    }
+
+    @Test
+    void producesTheRequestedCountsWithProvenanceAndDemosChosenByTheGpSelector() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            assertTrue(run.out().contains("generated 46 rows"), run.out());
+            assertCountsAndProvenance(dir.resolve("synth.jsonl"));
+
+            // Independent selection over the same embeddings: label "pos" is label 0, batch 0.
+            int n = POS.size();
+            int groups = Math.min(n, (23 + 3) / 4);
+            SelectionResult sel;
+            try (KernelBackend kb = KernelBackends.create(KernelBackends.AUTO)) {
+                sel = new ExplorationSelector(kb, LlmSampleGenerator.selectionConfig(Seeds.mix(7, 0), 0, n, 3))
+                        .select(new HashEncoder().encode(POS), groups, null);
+            }
+            List<String> stage1 = new ArrayList<>();
+            for (JsonNode body : server.bodies) {
+                if (body.path("response_format").path("json_schema").path("name").asText().equals("synalign_attributes")) {
+                    stage1.add(body.path("messages").get(0).path("content").asText());
+                }
+            }
+            assertEquals(groups, sel.groups().size());
+            for (int[] g : sel.groups()) {
+                StringBuilder block = new StringBuilder();
+                for (int k = 0; k < g.length; k++) {
+                    block.append(k == 0 ? "" : "\n").append("Example ").append(k + 1).append(": ").append(POS.get(g[k]));
+                }
+                assertTrue(stage1.stream().anyMatch(s -> s.contains(block)), "no stage-1 prompt holds " + block);
+            }
+            assertKeyNowhere(run, dir);
+            for (String auth : server.authorizations) {
+                assertEquals("Bearer " + key, auth, "the key is sent, in the header only");
+            }
+        }
+    }
+
+    @Test
+    void completesUnderInjectedFaults() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            server.plan(FakeOpenAiServer.random(11, 0.2, List.of(FakeOpenAiServer.Fault.SERVER_ERROR,
+                    FakeOpenAiServer.Fault.DROP, FakeOpenAiServer.Fault.MALFORMED_JSON,
+                    FakeOpenAiServer.Fault.SCHEMA_VIOLATION, FakeOpenAiServer.Fault.FENCED,
+                    FakeOpenAiServer.Fault.RATE_LIMIT))).retryAfterSeconds(0);
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            int faults = server.requests.get() - server.faultCount(FakeOpenAiServer.Fault.NONE);
+            assertTrue(faults > 0, "faults were injected");
+            assertCountsAndProvenance(dir.resolve("synth.jsonl"));
+        }
+    }
+
+    @Test
+    void resumeFromTheJournalSendsNothingAndReplaysIdentically() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            String journal = dir.resolve("journal").toString();
+            Cli.Run first = generate(Map.of(KEY_VAR, key), args(server, "a.jsonl", "--journal", journal));
+            assertEquals(0, first.status(), first.toString());
+            int sent = server.requests.get();
+            assertTrue(sent > 0);
+            Cli.Run second = generate(Map.of(KEY_VAR, key), args(server, "b.jsonl", "--journal", journal));
+            assertEquals(0, second.status(), second.toString());
+            assertEquals(sent, server.requests.get(), "no new request on the re-run");
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a.jsonl")), Files.readAllBytes(dir.resolve("b.jsonl")));
+            assertKeyNowhere(first, dir);
+            assertKeyNowhere(second, dir);
+        }
+    }
+
+    @Test
+    void unauthorizedStopsWithTheServersMessageAndWritesNothing() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            String wrong = "sk-wrong-" + Long.toHexString(new Random().nextLong());
+            Cli.Run run = generate(Map.of(KEY_VAR, wrong), args(server, "synth.jsonl"));
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            assertTrue(run.err().contains("HTTP 401") && run.err().contains("Incorrect API key provided"), run.err());
+            assertFalse(run.err().contains(wrong) || run.out().contains(wrong), "the key is masked");
+            assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        }
+    }
+
+    @Test
+    void ggufIsNotAvailableYet() {
+        Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("s.jsonl").toString(), "--llm", "gguf:/models/x.gguf");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("the GGUF backend is not available in this build yet"), run.err());
+        assertFalse(Files.exists(dir.resolve("s.jsonl")));
+    }
+
+    @Test
+    void offlineBaselineWritesTheTotalSplitByShares() throws IOException {
+        String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "26", "--seed", "3", "--quiet"};
+        Cli.Run run = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).loader =
+                (spec, options) -> { throw new AssertionError("offline needs no encoder"); }, a);
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("BASELINE"), run.out());
+        List<JsonNode> rows = read(dir.resolve("eda.jsonl"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (JsonNode r : rows) {
+            counts.merge(r.path("label").asText(), 1, Integer::sum);
+            assertEquals("offline-eda-baseline", r.path("synalign").path("backend").asText());
+        }
+        assertEquals(Map.of("pos", 16, "neg", 10), counts, "26 split 8:5");
+        byte[] first = Files.readAllBytes(dir.resolve("eda.jsonl"));
+        assertEquals(0, Cli.run(cl -> { }, a).status());
+        assertArrayEquals(first, Files.readAllBytes(dir.resolve("eda.jsonl")), "deterministic for a seed");
+    }
+
+    private void assertKeyNowhere(Cli.Run run, Path root) throws IOException {
+        assertFalse(run.out().contains(key) || run.err().contains(key), "key in captured output");
+        try (Stream<Path> files = Files.walk(root)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertFalse(new String(Files.readAllBytes(f), StandardCharsets.ISO_8859_1).contains(key),
+                        "key in " + f);
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.synalign.generation;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SampleValidatorTest {
+
+    @Test
+    void rejectsEmptyOutOfBoundsAndDuplicatesOfRealOrEarlierSamples() {
+        SampleValidator v = new SampleValidator(List.of("a real row", "another real row"), 3, 20);
+        assertNull(v.accept(""));
+        assertNull(v.accept("   \n"));
+        assertNull(v.accept(null));
+        assertEquals(3, v.rejectedEmpty());
+        assertNull(v.accept("ab"));
+        assertNull(v.accept("x".repeat(21)));
+        assertEquals(2, v.rejectedLength());
+        assertNull(v.accept("a real row"));
+        assertNull(v.accept("  another real row "), "stripped duplicate of a real row");
+        assertEquals("new text", v.accept(" new text "));
+        assertNull(v.accept("new text"), "duplicate of an accepted sample");
+        assertEquals(3, v.rejectedDuplicates());
+        assertEquals("x".repeat(20), v.accept("x".repeat(20)));
+    }
+
+    @Test
+    void badBoundsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new SampleValidator(List.of(), 0, 5));
+        assertThrows(IllegalArgumentException.class, () -> new SampleValidator(List.of(), 6, 5));
+    }
+
+    @Test
+    void quotasSplitTheTotalByLargestRemainder() {
+        // shares 5/8, 2/8, 1/8 of 10: 6.25, 2.5, 1.25 -> 6, 2, 1 + one to the largest remainder (0.5).
+        assertArrayEquals(new int[] {6, 3, 1}, LabelQuotas.total(new int[] {5, 2, 1}, 10));
+        assertArrayEquals(new int[] {4, 4}, LabelQuotas.perLabel(2, 4));
+        int[] q = LabelQuotas.total(new int[] {1, 1, 1}, 100);
+        assertEquals(100, q[0] + q[1] + q[2]);
+        assertArrayEquals(new int[] {34, 33, 33}, q, "ties go to the label seen first");
+    }
+}
