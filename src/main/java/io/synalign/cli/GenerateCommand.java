@@ -1,43 +1,18 @@
 package io.synalign.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
-import io.synalign.generation.EdaBaselineGenerator;
-import io.synalign.generation.GeneratedSample;
-import io.synalign.generation.GenerationPipeline;
 import io.synalign.generation.LabelRows;
-import io.synalign.generation.LlmSampleGenerator;
-import io.synalign.generation.PromptTemplates;
-import io.synalign.generation.SampleGenerator;
-import io.synalign.generation.SampleValidator;
-import io.synalign.generation.WordNetSynonyms;
 import io.synalign.io.AtomicOutputs;
-import io.synalign.kernels.KernelBackend;
-import io.synalign.kernels.KernelBackends;
-import io.synalign.models.SentenceEncoder;
-import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
-import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ChatHttpException;
-import io.synalign.models.llm.ChatModel;
-import io.synalign.models.llm.ConcurrentChatExecutor;
-import io.synalign.models.llm.Durations;
-import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -74,7 +49,7 @@ import picocli.CommandLine.Spec;
                 + " request: wrong key, unknown model)"})
 final class GenerateCommand implements Callable<Integer> {
 
-    static final String OFFLINE = "offline";
+    static final String OFFLINE = GenerationOptions.OFFLINE;
 
     /** Loads the encoder; replaceable in tests. */
     EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
@@ -96,67 +71,8 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Where to write the synthetic rows (JSON Lines).")
     Path out;
 
-    @Option(names = "--llm", required = true, paramLabel = "URL|offline",
-            description = "An OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1), or"
-                    + " 'offline' for the EDA baseline generator (no LLM; a baseline, not SynAlign's method).")
-    String llm;
-
-    @Option(names = "--model", paramLabel = "NAME", description = "The LLM's model name. Default: ${DEFAULT-VALUE}.")
-    String model = "gpt-4o-mini";
-
-    @Option(names = "--api-key-env", paramLabel = "VAR",
-            description = "Environment variable holding the API key (e.g. OPENAI_API_KEY); none sent without it.")
-    String apiKeyEnv;
-
-    static final class Amount {
-        @Option(names = "--per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
-                description = "Synthetic rows per label (default 100).")
-        Integer perLabel;
-
-        @Option(names = "--total", paramLabel = "N", converter = Converters.PositiveInt.class,
-                description = "Synthetic rows in all, split by the labels' shares of the real rows.")
-        Integer total;
-    }
-
-    @ArgGroup(exclusive = true, multiplicity = "0..1")
-    Amount amount = new Amount();
-
-    @Option(names = "--demos-per-prompt", paramLabel = "G", converter = Converters.PositiveInt.class,
-            description = "Demonstrations per prompt (GP-selected group size). Default: ${DEFAULT-VALUE}.")
-    int demosPerPrompt = 3;
-
-    @Option(names = "--samples-per-summary", paramLabel = "K", converter = Converters.PositiveInt.class,
-            description = "Samples asked for per attribute summary. Default: ${DEFAULT-VALUE}.")
-    int samplesPerSummary = 10;
-
-    @Option(names = "--concurrency", paramLabel = "C", converter = Converters.PositiveInt.class,
-            description = "Most LLM requests in flight (halved on HTTP 429). Default: ${DEFAULT-VALUE}.")
-    int concurrency = 8;
-
-    @Option(names = "--request-timeout", paramLabel = "DURATION",
-            description = "Per-request timeout, e.g. 90s, 2m. Default: ${DEFAULT-VALUE}.")
-    String requestTimeout = "120s";
-
-    @Option(names = "--journal", paramLabel = "DIR",
-            description = "Call journal: completed LLM calls are stored and never sent again, so a"
-                    + " re-run resumes (and replays identically).")
-    Path journal;
-
-    @Option(names = "--prompts", paramLabel = "DIR",
-            description = "Directory with attributes.txt and/or samples.txt replacing the built-in prompts.")
-    Path prompts;
-
-    @Option(names = "--hints", paramLabel = "TEXT",
-            description = "Dataset-specific guidance appended to the attribute-summary prompt.")
-    String hints;
-
-    @Option(names = "--min-chars", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Shortest sample kept. Default: ${DEFAULT-VALUE}.")
-    int minChars = SampleValidator.DEFAULT_MIN_CHARS;
-
-    @Option(names = "--max-chars", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Longest sample kept. Default: ${DEFAULT-VALUE}.")
-    int maxChars = SampleValidator.DEFAULT_MAX_CHARS;
+    @Mixin
+    GenerationOptions generation = new GenerationOptions();
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of every choice. Default: ${DEFAULT-VALUE}.")
     long seed = 0;
@@ -168,21 +84,6 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     RecordOptions records = new RecordOptions();
 
-    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
-            description = "Sentence encoder for demonstration selection (--model in embed/align)."
-                    + " Default: ${DEFAULT-VALUE}.")
-    String encoder = io.synalign.models.ModelRegistry.DEFAULT_MODEL;
-
-    @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")
-    int batchSize = io.synalign.models.EncoderOptions.DEFAULT_BATCH_SIZE;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache directory.")
-    Path cacheDir;
-
-    @Option(names = "--no-cache", description = "Use no embedding cache.")
-    boolean noCache;
-
     @Mixin
     CommonOptions common = new CommonOptions();
 
@@ -190,118 +91,44 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
-            return run(spec.commandLine().getOut(), err);
+            return run(spec.commandLine().getOut());
         } catch (ChatHttpException e) {
-            return CliErrors.report(new IllegalArgumentException("the LLM server refused the request: "
-                    + e.getMessage(), e), err, common.verbose);
+            return CliErrors.report(refused(e), err, common.verbose);
         } catch (Throwable t) {
             return CliErrors.report(t, err, common.verbose);
         }
     }
 
-    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
-        new OutputTargets().input("--real", real).add("--out", out);
-        if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
-            throw new IllegalArgumentException("--out " + out + ": synthetic rows are written as JSON"
+    /** A non-retryable HTTP answer (401, 404, 400) is a configuration error: bad input. */
+    static IllegalArgumentException refused(ChatHttpException e) {
+        return new IllegalArgumentException("the LLM server refused the request: " + e.getMessage(), e);
+    }
+
+    /** Checks that a synthetic-rows output is named *.jsonl. */
+    static void checkJsonl(String option, Path file) {
+        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
+            throw new IllegalArgumentException(option + " " + file + ": synthetic rows are written as JSON"
                     + " Lines; name the file *.jsonl");
         }
-        String backendSpec = llm.strip();
-        if (backendSpec.startsWith("gguf:")) {
-            throw new IllegalArgumentException("--llm " + backendSpec
-                    + ": the GGUF backend is not available in this build yet");
-        }
-        boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
-        Integer perLabel = amount == null || amount.total == null
-                ? (amount == null || amount.perLabel == null ? 100 : amount.perLabel) : null;
-        Integer total = amount == null ? null : amount.total;
-        PromptTemplates templates = PromptTemplates.load(prompts);
-        java.time.Duration timeout = parseTimeout();
+    }
+
+    private int run(PrintWriter stdout) throws Exception {
+        new OutputTargets().input("--real", real).add("--out", out);
+        checkJsonl("--out", out);
+        GenerationOptions.Checked checked = generation.check();
         List<Record> rows = records.read(real);
         if (rows.isEmpty()) {
             throw new IllegalArgumentException("--real " + real + ": no records");
         }
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
-        List<Long> lines = new ArrayList<>();
-        rows.forEach(r -> lines.add(r.line()));
-        List<LabelRows> labels = GenerationPipeline.byLabel(lt.texts(), lt.labels(), lines);
-        int[] quotas = GenerationPipeline.quotas(labels, perLabel, total);
-        SampleValidator validator = new SampleValidator(lt.texts(), minChars, maxChars);
-
-        long start = System.nanoTime();
-        List<GeneratedSample> samples;
-        String backendName;
-        String modelName;
-        if (offline) {
-            SampleGenerator g = new EdaBaselineGenerator(WordNetSynonyms.load());
-            samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
-            backendName = g.backend();
-            modelName = g.model();
-        } else {
-            EmbeddingOptions emb = new EmbeddingOptions();
-            emb.model = encoder;
-            emb.batchSize = batchSize;
-            emb.cacheDir = cacheDir;
-            emb.noCache = noCache;
-            Path cache = emb.cacheDirectory(environment);
-            var encoderOptions = emb.encoderOptions();
-            var modelSpec = emb.modelSpec();
-            AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
-            OpenAiCompatibleChatModel.Builder b = OpenAiCompatibleChatModel.builder(backendSpec, model)
-                    .environment(environment::get).requestTimeout(timeout).limiter(limiter);
-            if (apiKeyEnv != null) {
-                b.apiKeyEnv(apiKeyEnv);
-            }
-            ChatModel chat = builderHook.apply(b).build();
-            try (CallJournal j = journal == null ? null : CallJournal.open(journal);
-                    SentenceEncoder enc = emb.open(loader, modelSpec, encoderOptions, cache);
-                    KernelBackend kernels = KernelBackends.create(common.checkedBackend())) {
-                ChatModel m = j == null ? chat : new JournaledChatModel(chat, j);
-                SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
-                        texts -> TextEmbedding.encode(enc, texts, io.synalign.models.EncodeProgress.NONE),
-                        templates, demosPerPrompt, samplesPerSummary, hints);
-                samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
-                backendName = g.backend();
-                modelName = g.model();
-            }
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        write(samples);
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (int i = 0; i < labels.size(); i++) {
-            counts.put(labels.get(i).displayLabel(), quotas[i]);
-        }
-        stdout.printf(Locale.ROOT, "generated %d rows (%s) with %s%s in %.1f s; rejected %d empty,"
-                        + " %d out of length bounds, %d duplicates%n", samples.size(), counts, backendName,
-                offline ? " (a non-LLM BASELINE, not SynAlign's LLM generation)" : " model " + modelName,
-                seconds, validator.rejectedEmpty(), validator.rejectedLength(), validator.rejectedDuplicates());
+        List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed,
+                common.checkedBackend(), new GenerationOptions.Seams(loader, environment, builderHook));
+        AtomicOutputs.writeAtomically(out,
+                o -> GenerationOptions.writeRows(o, g.samples(), records.textField, labelField));
+        GenerationOptions.printSummary(stdout, g);
         stdout.println("wrote " + out);
         stdout.flush();
         return ExitCodes.OK;
-    }
-
-    private java.time.Duration parseTimeout() {
-        try {
-            return Durations.parse(requestTimeout);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--request-timeout " + requestTimeout + ": " + e.getMessage());
-        }
-    }
-
-    private void write(List<GeneratedSample> samples) throws java.io.IOException {
-        ObjectMapper json = new ObjectMapper();
-        AtomicOutputs.writeAtomically(out, o -> {
-            Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-            for (GeneratedSample s : samples) {
-                ObjectNode row = json.createObjectNode();
-                row.put(records.textField, s.text());
-                if (s.label() != null) {
-                    row.put(labelField, s.label());
-                }
-                row.set("synalign", s.provenance());
-                w.write(json.writeValueAsString(row));
-                w.write('\n');
-            }
-            w.flush();
-        });
     }
 }

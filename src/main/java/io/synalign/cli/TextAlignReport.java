@@ -28,14 +28,22 @@ final class TextAlignReport {
             TextEmbedding.Stats stats, double seconds) {
     }
 
-    private final AlignCommand cmd;
+    /**
+     * The files and fields a report names; {@code synthetic} and {@code out} may be null (in
+     * {@code run} the synthetic rows need not be written).
+     */
+    record Files(Path real, Path synthetic, Path out, Path sampledOut, Path summary,
+            String textField, String labelField, String backend) {
+    }
+
+    private final Files cmd;
     private final AlignmentConfig config;
     private final LabelPlan plan;
     private final TextAlignmentResult result;
     private final Embedding embedding;
     private final int[] picks;
 
-    TextAlignReport(AlignCommand cmd, AlignmentConfig config, LabelPlan plan,
+    TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
             TextAlignmentResult result, Embedding embedding, int[] picks) {
         this.cmd = cmd;
         this.config = config;
@@ -141,13 +149,13 @@ final class TextAlignReport {
                     Fit.of(o.fit(), o.seed())));
         }
         TextEmbedding.Stats stats = embedding.stats();
-        return new Summary(VersionProvider.version(), "text", cmd.text.real.toString(),
-                cmd.text.synthetic.toString(), cmd.out.toString(), result.mode().cliName(),
-                cmd.records.textField, cmd.text.labelField, plan.labelled(), plan.realRows(),
+        return new Summary(VersionProvider.version(), "text", cmd.real().toString(),
+                str(cmd.synthetic()), str(cmd.out()), result.mode().cliName(),
+                cmd.textField(), cmd.labelField(), plan.labelled(), plan.realRows(),
                 plan.syntheticRows(), result.support(), result.effectiveSampleSize(), rows,
                 labels(LabelPlan.Status.NOT_IN_REAL), labels(LabelPlan.Status.NO_SYNTHETIC_ROWS),
                 result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
-                picks == null ? null : new Sample(picks.length, cmd.text.sampledOut.toString(),
+                picks == null ? null : new Sample(picks.length, cmd.sampledOut().toString(),
                         config.seed(), result.support()),
                 new EmbeddingJson(embedding.model(), embedding.modelId(), embedding.dim(),
                         embedding.cacheDir() == null ? null : embedding.cacheDir().toString(),
@@ -156,8 +164,12 @@ final class TextAlignReport {
                 new Settings(config.bandwidth().toString(), config.method().cliName(),
                         config.features(), config.maxIterations(), config.tolerance(),
                         config.maxWeightRatio(), config.memoryBudgetBytes(), config.seed(),
-                        cmd.common.backend),
+                        cmd.backend()),
                 result.seconds());
+    }
+
+    private static String str(Path p) {
+        return p == null ? null : p.toString();
     }
 
     private List<String> labels(LabelPlan.Status status) {
@@ -225,17 +237,19 @@ final class TextAlignReport {
                 + " method %s, backend %s, bandwidth %s%n", embedding.model(), embedding.dim(),
                 embedding.seconds(), embedding.stats().describe(), result.seconds(),
                 used(f -> f.method().cliName(), config.method().cliName()),
-                used(AlignmentResult::backend, cmd.common.backend), config.bandwidth().isAuto()
+                used(AlignmentResult::backend, cmd.backend()), config.bandwidth().isAuto()
                         ? "auto (median heuristic" + (perLabel && plan.labelled()
                                 ? " per label)" : ")")
                         : Numbers.short4(config.bandwidth().value()));
         List<Path> files = new ArrayList<>();
-        files.add(cmd.out);
-        if (picks != null) {
-            files.add(cmd.text.sampledOut);
+        if (cmd.out() != null) {
+            files.add(cmd.out());
         }
-        if (cmd.summary != null) {
-            files.add(cmd.summary);
+        if (picks != null) {
+            files.add(cmd.sampledOut());
+        }
+        if (cmd.summary() != null) {
+            files.add(cmd.summary());
         }
         out.println("wrote " + join(files));
     }

@@ -69,27 +69,16 @@ final class TextAlignRun {
         Settings settings = settings();
         Inputs inputs = read(settings.mode());
 
-        TextAlignmentResult result;
-        TextAlignReport.Embedding embedded;
+        TextAligner.Fitted fitted;
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-            long start = System.nanoTime();
-            FloatMatrix real;
-            FloatMatrix synthetic;
-            TextEmbedding.Stats stats;
-            try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, settings.model(),
-                    settings.encoderOptions(), settings.cacheDir())) {
-                real = TextEmbedding.encode(encoder, inputs.realTexts().texts(),
-                        progress.encoding("embed real"));
-                synthetic = TextEmbedding.encode(encoder, inputs.syntheticTexts().texts(),
-                        progress.encoding("embed synthetic"));
-                stats = TextEmbedding.stats(encoder);
-            }
-            embedded = new TextAlignReport.Embedding(settings.model().name(),
-                    settings.model().modelId(), real.cols(), settings.cacheDir(), stats,
-                    (System.nanoTime() - start) / 1e9);
-            result = fit(settings, inputs.plan(), real, synthetic, progress);
+            fitted = new TextAligner(cmd.embedding, cmd.loader, settings.model(),
+                    settings.encoderOptions(), settings.cacheDir(), cmd.learner,
+                    settings.backend(), settings.config()).embedAndFit(
+                    inputs.realTexts().texts(), inputs.syntheticTexts().texts(), inputs.plan(),
+                    progress);
         }
-
+        TextAlignmentResult result = fitted.result();
+        TextAlignReport.Embedding embedded = fitted.embedding();
         int[] picks = null;
         if (opts.sample != null) {
             if (opts.sample > result.support()) {
@@ -98,7 +87,9 @@ final class TextAlignRun {
             picks = WeightedSampler.sample(result.weights(), opts.sample,
                     settings.config().seed());
         }
-        TextAlignReport report = new TextAlignReport(cmd, settings.config(), inputs.plan(),
+        TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
+                opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
+                opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
                 result, embedded, picks);
         write(settings, inputs.synthetic(), result.weights(), picks, report);
         report.print(stdout);
@@ -149,26 +140,10 @@ final class TextAlignRun {
         return new Inputs(syntheticRecords, realTexts, syntheticTexts, plan);
     }
 
-    /** The weights, per label or global; every engine result is checked before it is used. */
-    private TextAlignmentResult fit(Settings settings, LabelPlan plan, FloatMatrix real,
-            FloatMatrix synthetic, StderrProgress progress) {
-        TextAlignmentResult result;
-        try (KernelBackend backend = KernelBackends.create(settings.backend())) {
-            TextAlignment alignment = new TextAlignment((c, r, s, p) -> {
-                AlignmentResult fit = cmd.learner.fit(backend, c, r, s, p);
-                ResultChecks.checkWeights(fit.weights(), s.rows());
-                return fit;
-            }, settings.config());
-            result = alignment.align(plan, real, synthetic, progress);
-        }
-        ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
-        return result;
-    }
-
     /** --out, --sampled-out and --summary, atomically: all of them or none. */
     private void write(Settings settings, List<Record> synthetic, double[] weights, int[] picks,
             TextAlignReport report) throws IOException {
-        List<Record> weighted = weightedRecords(synthetic, weights);
+        List<Record> weighted = TextAligner.weightedRecords(synthetic, weights);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
             if (picks != null) {
@@ -190,20 +165,5 @@ final class TextAlignRun {
         return new IllegalArgumentException("--sample " + opts.sample + " exceeds the " + support
                 + " " + what + "; records are drawn without replacement, so at most " + support
                 + " can be drawn");
-    }
-
-    /** Every synthetic record with its weight added (an existing weight field is replaced). */
-    private static List<Record> weightedRecords(List<Record> records, double[] weights) {
-        List<Record> out = new ArrayList<>(records.size());
-        boolean replaced = false;
-        for (int i = 0; i < records.size(); i++) {
-            replaced |= records.get(i).has(TextAlignOptions.WEIGHT_FIELD);
-            out.add(records.get(i).withField(TextAlignOptions.WEIGHT_FIELD, weights[i]));
-        }
-        if (replaced) {
-            LOG.warn("the synthetic records already have a field {}; its values were replaced",
-                    TextAlignOptions.WEIGHT_FIELD);
-        }
-        return out;
     }
 }

@@ -25,6 +25,16 @@ public final class Record {
         this.line = line;
     }
 
+    /**
+     * A record built in memory (e.g. a generated sample) rather than read from a file.
+     *
+     * @param fields the fields in order; owned by the new record (not copied)
+     * @param line a 1-based row number standing in for the line
+     */
+    public static Record of(ObjectNode fields, long line) {
+        return new Record(fields, line);
+    }
+
     /** The 1-based line of the input file where this record starts. */
     public long line() {
         return line;

@@ -252,6 +252,45 @@ class GenerateCommandTest {
         assertArrayEquals(first, Files.readAllBytes(dir.resolve("eda.jsonl")), "deterministic for a seed");
     }
 
+    @Test
+    void customPromptTemplateReplacesTheBuiltInOne() throws IOException {
+        String marker = "ZQX-CUSTOM-SAMPLES-" + Long.toHexString(new Random().nextLong());
+        Path prompts = Files.createDirectories(dir.resolve("prompts"));
+        String builtIn;
+        try (var in = GenerateCommandTest.class.getResourceAsStream("/io/synalign/prompts/samples.txt")) {
+            builtIn = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        Files.writeString(prompts.resolve("samples.txt"), marker + "\n" + builtIn, StandardCharsets.UTF_8);
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--prompts", prompts.toString()));
+            assertEquals(0, run.status(), run.toString());
+            long withMarker = server.bodies.stream().filter(b -> b.toString().contains(marker)).count();
+            assertTrue(withMarker > 0, "the custom template reached the server");
+            for (JsonNode b : server.bodies) {
+                boolean stage2 = b.path("response_format").path("json_schema").path("name").asText()
+                        .equals("synalign_samples");
+                assertEquals(stage2, b.toString().contains(marker), "marker in stage-2 prompts only");
+            }
+        }
+    }
+
+    @Test
+    void hintsAppearInEveryStage1Prompt() throws IOException {
+        String hint = "Reviews mention the director by name " + Long.toHexString(new Random().nextLong());
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--hints", hint));
+            assertEquals(0, run.status(), run.toString());
+            int stage1 = 0;
+            for (JsonNode b : server.bodies) {
+                if (b.path("response_format").path("json_schema").path("name").asText().equals("synalign_attributes")) {
+                    stage1++;
+                    assertTrue(b.path("messages").get(0).path("content").asText().contains(hint), b.toString());
+                }
+            }
+            assertTrue(stage1 > 0);
+        }
+    }
+
     private void assertKeyNowhere(Cli.Run run, Path root) throws IOException {
         assertFalse(run.out().contains(key) || run.err().contains(key), "key in captured output");
         try (Stream<Path> files = Files.walk(root)) {

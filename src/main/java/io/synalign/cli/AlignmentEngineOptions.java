@@ -1,0 +1,55 @@
+package io.synalign.cli;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import picocli.CommandLine.Option;
+
+/** The MMD weight learner's settings, shared by {@code align} and {@code run}. */
+final class AlignmentEngineOptions {
+
+    @Option(names = "--bandwidth", paramLabel = "auto|SIGMA",
+            converter = Converters.BandwidthConverter.class,
+            description = "RBF bandwidth sigma > 0, or auto: the median pairwise distance of a"
+                    + " seeded sample of R and S. Default: ${DEFAULT-VALUE}.")
+    Bandwidth bandwidth = AlignmentConfig.defaults().bandwidth();
+
+    @Option(names = "--method", paramLabel = "METHOD", converter = Converters.MethodConverter.class,
+            description = "auto, exact (keep K_SS; O(n^2) memory), tiled (recompute K_SS in"
+                    + " tiles), rff (random Fourier features), nystrom (landmarks). auto picks"
+                    + " exact when K_SS fits --memory-budget. Default: auto.")
+    AlignmentMethod method = AlignmentConfig.defaults().method();
+
+    @Option(names = "--features", paramLabel = "D", converter = Converters.PositiveInt.class,
+            description = "Random features (rff) or landmarks (nystrom). Default: ${DEFAULT-VALUE}.")
+    int features = AlignmentConfig.defaults().features();
+
+    @Option(names = "--iterations", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Optimiser iteration cap. Default: ${DEFAULT-VALUE}.")
+    int iterations = AlignmentConfig.defaults().maxIterations();
+
+    @Option(names = "--tolerance", paramLabel = "T", converter = Converters.PositiveDouble.class,
+            description = "Stop when the relative objective improvement falls below T."
+                    + " Default: 1e-6.")
+    double tolerance = AlignmentConfig.defaults().tolerance();
+
+    @Option(names = "--max-weight-ratio", paramLabel = "B",
+            converter = Converters.AtLeastOneDouble.class,
+            description = "Weight cap: no synthetic row gets more than B times the uniform weight"
+                    + " 1/n (B >= 1; a value >= n disables the cap). Default: 10.")
+    double maxWeightRatio = AlignmentConfig.defaults().maxWeightRatio();
+
+    @Option(names = "--memory-budget", paramLabel = "SIZE",
+            converter = Converters.ByteSizeConverter.class,
+            description = "Largest kernel matrix exact (and auto) may keep in memory, e.g. 512MB,"
+                    + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20). Default: ${DEFAULT-VALUE}.")
+    ByteSize memoryBudget = new ByteSize(AlignmentConfig.defaults().memoryBudgetBytes());
+
+    /** The engine settings from the options, with {@code seed}. */
+    AlignmentConfig config(long seed) {
+        return AlignmentConfig.defaults().withBandwidth(bandwidth)
+                .withMethod(method).withFeatures(features).withIterations(iterations, tolerance)
+                .withMaxWeightRatio(maxWeightRatio).withMemoryBudget(memoryBudget.bytes())
+                .withSeed(seed);
+    }
+}

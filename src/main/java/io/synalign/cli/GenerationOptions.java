@@ -1,0 +1,293 @@
+package io.synalign.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.data.Record;
+import io.synalign.data.TextFields;
+import io.synalign.generation.EdaBaselineGenerator;
+import io.synalign.generation.GeneratedSample;
+import io.synalign.generation.GenerationPipeline;
+import io.synalign.generation.LabelRows;
+import io.synalign.generation.LlmSampleGenerator;
+import io.synalign.generation.PromptTemplates;
+import io.synalign.generation.SampleGenerator;
+import io.synalign.generation.SampleValidator;
+import io.synalign.generation.WordNetSynonyms;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.models.SentenceEncoder;
+import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
+import io.synalign.models.llm.CallJournal;
+import io.synalign.models.llm.ChatModel;
+import io.synalign.models.llm.ConcurrentChatExecutor;
+import io.synalign.models.llm.Durations;
+import io.synalign.models.llm.JournaledChatModel;
+import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Option;
+
+/**
+ * The options and the steps of synthetic-row generation, shared by {@code generate} and
+ * {@code run}: {@link #check} (option values, before any file is read),
+ * {@link #generate} (the LLM pipeline or the offline EDA baseline over the real rows),
+ * {@link #toRecords}/{@link #writeRows} (the rows with provenance) and {@link #printSummary}.
+ */
+final class GenerationOptions {
+
+    static final String OFFLINE = "offline";
+
+    /** The test seams of a command: encoder loader, environment, chat-model builder hook. */
+    record Seams(EmbeddingOptions.EncoderLoader loader, Map<String, String> environment,
+            UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook) {
+    }
+
+    /** The option values, checked. */
+    record Checked(String backendSpec, boolean offline, Integer perLabel, Integer total,
+            PromptTemplates templates, Duration timeout) {
+
+        /** The rows asked for in all, given the real label groups. */
+        int requested(List<LabelRows> labels) {
+            int sum = 0;
+            for (int q : GenerationPipeline.quotas(labels, perLabel, total)) {
+                sum += q;
+            }
+            return sum;
+        }
+    }
+
+    /** What a generation run produced. */
+    record Generated(List<GeneratedSample> samples, Map<String, Integer> quotas, String backend,
+            String model, boolean offline, double seconds, SampleValidator validator) {
+    }
+
+    @Option(names = "--llm", required = true, paramLabel = "URL|offline",
+            description = "An OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1), or"
+                    + " 'offline' for the EDA baseline generator (no LLM; a baseline, not SynAlign's method).")
+    String llm;
+
+    @Option(names = "--model", paramLabel = "NAME", description = "The LLM's model name. Default: ${DEFAULT-VALUE}.")
+    String model = "gpt-4o-mini";
+
+    @Option(names = "--api-key-env", paramLabel = "VAR",
+            description = "Environment variable holding the API key (e.g. OPENAI_API_KEY); none sent without it.")
+    String apiKeyEnv;
+
+    static final class Amount {
+        @Option(names = "--per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
+                description = "Synthetic rows per label (default 100).")
+        Integer perLabel;
+
+        @Option(names = "--total", paramLabel = "N", converter = Converters.PositiveInt.class,
+                description = "Synthetic rows in all, split by the labels' shares of the real rows.")
+        Integer total;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
+    Amount amount = new Amount();
+
+    @Option(names = "--demos-per-prompt", paramLabel = "G", converter = Converters.PositiveInt.class,
+            description = "Demonstrations per prompt (GP-selected group size). Default: ${DEFAULT-VALUE}.")
+    int demosPerPrompt = 3;
+
+    @Option(names = "--samples-per-summary", paramLabel = "K", converter = Converters.PositiveInt.class,
+            description = "Samples asked for per attribute summary. Default: ${DEFAULT-VALUE}.")
+    int samplesPerSummary = 10;
+
+    @Option(names = "--concurrency", paramLabel = "C", converter = Converters.PositiveInt.class,
+            description = "Most LLM requests in flight (halved on HTTP 429). Default: ${DEFAULT-VALUE}.")
+    int concurrency = 8;
+
+    @Option(names = "--request-timeout", paramLabel = "DURATION",
+            description = "Per-request timeout, e.g. 90s, 2m. Default: ${DEFAULT-VALUE}.")
+    String requestTimeout = "120s";
+
+    @Option(names = "--journal", paramLabel = "DIR",
+            description = "Call journal: completed LLM calls are stored and never sent again, so a"
+                    + " re-run resumes (and replays identically).")
+    Path journal;
+
+    @Option(names = "--prompts", paramLabel = "DIR",
+            description = "Directory with attributes.txt and/or samples.txt replacing the built-in prompts.")
+    Path prompts;
+
+    @Option(names = "--hints", paramLabel = "TEXT",
+            description = "Dataset-specific guidance appended to the attribute-summary prompt.")
+    String hints;
+
+    @Option(names = "--min-chars", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Shortest sample kept. Default: ${DEFAULT-VALUE}.")
+    int minChars = SampleValidator.DEFAULT_MIN_CHARS;
+
+    @Option(names = "--max-chars", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Longest sample kept. Default: ${DEFAULT-VALUE}.")
+    int maxChars = SampleValidator.DEFAULT_MAX_CHARS;
+
+    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
+            description = "Sentence encoder for demonstration selection (--model in embed/align)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String encoder = io.synalign.models.ModelRegistry.DEFAULT_MODEL;
+
+    @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")
+    int batchSize = io.synalign.models.EncoderOptions.DEFAULT_BATCH_SIZE;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache directory.")
+    Path cacheDir;
+
+    @Option(names = "--no-cache", description = "Use no embedding cache.")
+    boolean noCache;
+
+    /**
+     * Checks the option values that need no file.
+     *
+     * @throws IllegalArgumentException naming the bad value
+     */
+    Checked check() {
+        String backendSpec = llm.strip();
+        if (backendSpec.startsWith("gguf:")) {
+            throw new IllegalArgumentException("--llm " + backendSpec
+                    + ": the GGUF backend is not available in this build yet");
+        }
+        boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
+        Integer perLabel = amount == null || amount.total == null
+                ? (amount == null || amount.perLabel == null ? 100 : amount.perLabel) : null;
+        Integer total = amount == null ? null : amount.total;
+        PromptTemplates templates = PromptTemplates.load(prompts);
+        Duration timeout;
+        try {
+            timeout = Durations.parse(requestTimeout);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--request-timeout " + requestTimeout + ": " + e.getMessage());
+        }
+        return new Checked(backendSpec, offline, perLabel, total, templates, timeout);
+    }
+
+    /** The encoder settings of --encoder, --batch-size, --cache-dir and --no-cache. */
+    EmbeddingOptions embedding() {
+        EmbeddingOptions emb = new EmbeddingOptions();
+        emb.model = encoder;
+        emb.batchSize = batchSize;
+        emb.cacheDir = cacheDir;
+        emb.noCache = noCache;
+        return emb;
+    }
+
+    /** The real rows grouped by label, in first-appearance order. */
+    static List<LabelRows> labelRows(List<Record> rows, TextFields.LabelledTexts lt) {
+        List<Long> lines = new ArrayList<>();
+        rows.forEach(r -> lines.add(r.line()));
+        return GenerationPipeline.byLabel(lt.texts(), lt.labels(), lines);
+    }
+
+    /**
+     * Generates the synthetic rows: the offline baseline, or the LLM pipeline (with the call
+     * journal when --journal is given).
+     *
+     * @param kernelBackend the checked --backend name (GP demonstration selection)
+     */
+    Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
+            String kernelBackend, Seams seams) throws IOException {
+        int[] quotas = GenerationPipeline.quotas(labels, c.perLabel(), c.total());
+        SampleValidator validator = new SampleValidator(lt.texts(), minChars, maxChars);
+        long start = System.nanoTime();
+        List<GeneratedSample> samples;
+        String backendName;
+        String modelName;
+        if (c.offline()) {
+            SampleGenerator g = new EdaBaselineGenerator(WordNetSynonyms.load());
+            samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
+            backendName = g.backend();
+            modelName = g.model();
+        } else {
+            EmbeddingOptions emb = embedding();
+            Path cache = emb.cacheDirectory(seams.environment());
+            var encoderOptions = emb.encoderOptions();
+            var modelSpec = emb.modelSpec();
+            AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
+            OpenAiCompatibleChatModel.Builder b = OpenAiCompatibleChatModel.builder(c.backendSpec(), model)
+                    .environment(seams.environment()::get).requestTimeout(c.timeout()).limiter(limiter);
+            if (apiKeyEnv != null) {
+                b.apiKeyEnv(apiKeyEnv);
+            }
+            ChatModel chat = seams.builderHook().apply(b).build();
+            try (CallJournal j = journal == null ? null : CallJournal.open(journal);
+                    SentenceEncoder enc = emb.open(seams.loader(), modelSpec, encoderOptions, cache);
+                    KernelBackend kernels = KernelBackends.create(kernelBackend)) {
+                ChatModel m = j == null ? chat : new JournaledChatModel(chat, j);
+                SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
+                        texts -> TextEmbedding.encode(enc, texts, io.synalign.models.EncodeProgress.NONE),
+                        c.templates(), demosPerPrompt, samplesPerSummary, hints);
+                samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
+                backendName = g.backend();
+                modelName = g.model();
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) {
+            counts.put(labels.get(i).displayLabel(), quotas[i]);
+        }
+        return new Generated(samples, counts, backendName, modelName, c.offline(), seconds, validator);
+    }
+
+    /** One JSON object per sample: the text field, the label field (if any) and {@code synalign}. */
+    static List<ObjectNode> rows(List<GeneratedSample> samples, String textField, String labelField) {
+        ObjectMapper json = new ObjectMapper();
+        List<ObjectNode> out = new ArrayList<>(samples.size());
+        for (GeneratedSample s : samples) {
+            ObjectNode row = json.createObjectNode();
+            row.put(textField, s.text());
+            if (s.label() != null) {
+                row.put(labelField, s.label());
+            }
+            row.set("synalign", s.provenance());
+            out.add(row);
+        }
+        return out;
+    }
+
+    /** The samples as records (row k is "line" k + 1), as {@link #writeRows} writes them. */
+    static List<Record> toRecords(List<GeneratedSample> samples, String textField, String labelField) {
+        List<Record> out = new ArrayList<>();
+        List<ObjectNode> rows = rows(samples, textField, labelField);
+        for (int i = 0; i < rows.size(); i++) {
+            out.add(Record.of(rows.get(i), i + 1));
+        }
+        return out;
+    }
+
+    /** Writes the samples as JSON Lines; does not close {@code o}. */
+    static void writeRows(OutputStream o, List<GeneratedSample> samples, String textField,
+            String labelField) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
+        for (ObjectNode row : rows(samples, textField, labelField)) {
+            w.write(json.writeValueAsString(row));
+            w.write('\n');
+        }
+        w.flush();
+    }
+
+    /** The one-line account of a generation run. */
+    static void printSummary(PrintWriter stdout, Generated g) {
+        stdout.printf(Locale.ROOT, "generated %d rows (%s) with %s%s in %.1f s; rejected %d empty,"
+                        + " %d out of length bounds, %d duplicates%n", g.samples().size(), g.quotas(), g.backend(),
+                g.offline() ? " (a non-LLM BASELINE, not SynAlign's LLM generation)" : " model " + g.model(),
+                g.seconds(), g.validator().rejectedEmpty(), g.validator().rejectedLength(),
+                g.validator().rejectedDuplicates());
+    }
+}

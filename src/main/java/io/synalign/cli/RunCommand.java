@@ -1,0 +1,258 @@
+package io.synalign.cli;
+
+import io.synalign.data.Record;
+import io.synalign.data.RecordFormat;
+import io.synalign.data.RecordWriter;
+import io.synalign.data.TextFields;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.generation.GeneratedSample;
+import io.synalign.generation.LabelRows;
+import io.synalign.io.AtomicOutputs;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ModelSpec;
+import io.synalign.models.llm.ChatHttpException;
+import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import io.synalign.textalign.AlignmentMode;
+import io.synalign.textalign.LabelPlan;
+import io.synalign.textalign.TextAlignmentResult;
+import io.synalign.textalign.WeightedSampler;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synalign run}: {@code generate} then text {@code align} in one go, writing the aligned
+ * set. The synthetic rows are generated exactly as {@code generate} does
+ * ({@link GenerationOptions}: same options, seed, journal), embedded with the real rows by one
+ * encoder through the embedding cache, weighted per label (or {@code --global}) exactly as text
+ * {@code align} does ({@link TextAligner}), and then {@code --sample N} of them are drawn by
+ * weight without replacement ({@link WeightedSampler}, seeded by {@code --seed}) and written to
+ * {@code --out}.
+ *
+ * <p>Default N: half the generated rows (at least 1), capped by the rows with a positive
+ * weight. Half because A-Res inclusion stays roughly proportional to the weights only while N
+ * is a modest fraction of the support; beyond half, heavy rows saturate (see
+ * {@link WeightedSampler}).
+ *
+ * <p>Every option and input is checked before the first LLM request; all outputs are written
+ * atomically after everything succeeded, all or none. With {@code --journal} a re-run sends no
+ * request and writes identical --out, --synthetic-out and --weighted-out files (the summary
+ * holds timings).
+ */
+@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true,
+        customSynopsis = {"synalign run --real REAL.jsonl --out ALIGNED.jsonl --llm URL|offline"
+            + " [--sample N] [--synthetic-out S.jsonl] [--weighted-out W.jsonl] [--summary S.json] [OPTIONS]"},
+        versionProvider = VersionProvider.class,
+        description = {"Generate synthetic rows (as 'generate'), weight them to match the real"
+                + " rows (as text 'align'), and write a weighted sample without replacement:"
+                + " the aligned set."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",
+            "2:bad input (usage, option value, input file, or the LLM server refused the"
+                + " request: wrong key, unknown model)"})
+final class RunCommand implements Callable<Integer> {
+
+    /** Loads the encoder (demonstration selection and alignment); replaceable in tests. */
+    EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
+
+    /** The process environment (API key, default cache directory); replaceable in tests. */
+    Map<String, String> environment = System.getenv();
+
+    /** Adjusts the chat model builder (tests: a no-op sleeper for fast retries). */
+    UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook = b -> b;
+
+    /** The engine call, replaceable in tests. */
+    AlignCommand.Learner learner = (backend, config, real, synthetic, progress) ->
+            new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--real", required = true, paramLabel = "REAL.jsonl",
+            description = "The real rows: .jsonl, .csv or .tsv, optionally .gz.")
+    Path real;
+
+    @Option(names = "--out", required = true, paramLabel = "ALIGNED.jsonl",
+            description = "Where to write the aligned set: N synthetic rows drawn by weight"
+                    + " without replacement (format follows the name: .jsonl, .csv, .tsv, + .gz).")
+    Path out;
+
+    @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Rows in the aligned set. Default: half the generated rows, at most the"
+                    + " rows with a positive weight.")
+    Integer sample;
+
+    @Option(names = "--synthetic-out", paramLabel = "SYNTH.jsonl",
+            description = "Also write every generated row, as 'generate' writes them.")
+    Path syntheticOut;
+
+    @Option(names = "--weighted-out", paramLabel = "WEIGHTED.jsonl",
+            description = "Also write every generated row with a field " + TextAlignOptions.WEIGHT_FIELD + ".")
+    Path weightedOut;
+
+    @Option(names = "--summary", paramLabel = "SUMMARY.json",
+            description = "Also write a JSON summary: generation counts and the per-label alignment report.")
+    Path summary;
+
+    @Option(names = "--global",
+            description = "One fit over all rows; without it, one fit per label (each label keeps"
+                    + " its share of the real set).")
+    boolean global;
+
+    @Mixin
+    GenerationOptions generation = new GenerationOptions();
+
+    @Mixin
+    AlignmentEngineOptions engine = new AlignmentEngineOptions();
+
+    @Option(names = "--seed", paramLabel = "S",
+            description = "Seed of generation, alignment and the sample. Default: ${DEFAULT-VALUE}.")
+    long seed = 0;
+
+    @Option(names = "--label-field", paramLabel = "FIELD",
+            description = "The field holding each record's label (none: one group). Default: ${DEFAULT-VALUE}.")
+    String labelField = "label";
+
+    @Mixin
+    RecordOptions records = new RecordOptions();
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(spec.commandLine().getOut(), err);
+        } catch (ChatHttpException e) {
+            return CliErrors.report(GenerateCommand.refused(e), err, common.verbose);
+        } catch (Throwable t) {
+            return CliErrors.report(t, err, common.verbose);
+        }
+    }
+
+    /** The default size of the aligned set: half the generated rows, at least 1, at most the support. */
+    static int defaultSampleSize(int generated, int support) {
+        return Math.min(Math.max(1, generated / 2), support);
+    }
+
+    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
+        // Everything that needs no LLM first.
+        new OutputTargets().input("--real", real).add("--out", out)
+                .add("--synthetic-out", syntheticOut).add("--weighted-out", weightedOut)
+                .add("--summary", summary);
+        RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
+        RecordFormat.Kind weightedKind = weightedOut == null ? null
+                : RecordFormat.ofOutput("--weighted-out", weightedOut);
+        if (syntheticOut != null) {
+            GenerateCommand.checkJsonl("--synthetic-out", syntheticOut);
+        }
+        String textField = records.textField;
+        if (textField.equals(labelField)) {
+            throw new IllegalArgumentException("--text-field and --label-field both name '" + labelField + "'");
+        }
+        GenerationOptions.Checked checked = generation.check();
+        AlignmentConfig config = engine.config(seed);
+        String backend = common.checkedBackend();
+        EmbeddingOptions embedding = generation.embedding();
+        EncoderOptions encoderOptions = embedding.encoderOptions();
+        Path cacheDir = embedding.cacheDirectory(environment);
+        ModelSpec model = embedding.modelSpec();
+        List<Record> rows = records.read(real);
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("--real " + real + ": no records");
+        }
+        TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
+        List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
+        int requested = checked.requested(labels);
+        if (sample != null && sample > requested) {
+            throw new IllegalArgumentException("--sample " + sample + " exceeds the " + requested
+                    + " rows to generate; the aligned set is drawn from them without replacement");
+        }
+
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend,
+                new GenerationOptions.Seams(loader, environment, builderHook));
+        List<GeneratedSample> samples = g.samples();
+        if (samples.isEmpty()) {
+            throw new IllegalStateException("generation produced no rows; nothing to align");
+        }
+        List<String> syntheticTexts = new ArrayList<>();
+        List<String> syntheticLabels = lt.labels() == null ? null : new ArrayList<>();
+        for (GeneratedSample s : samples) {
+            syntheticTexts.add(s.text());
+            if (syntheticLabels != null) {
+                syntheticLabels.add(s.label());
+            }
+        }
+        LabelPlan plan = LabelPlan.of(global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL,
+                lt.labels(), rows.size(), syntheticLabels, samples.size());
+
+        TextAligner.Fitted fitted;
+        try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+            fitted = new TextAligner(embedding, loader, model, encoderOptions, cacheDir, learner,
+                    backend, config).embedAndFit(lt.texts(), syntheticTexts, plan, progress);
+        }
+        TextAlignmentResult result = fitted.result();
+        int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
+        if (n > result.support()) {
+            throw new IllegalArgumentException("--sample " + n + " exceeds the " + result.support()
+                    + " generated rows with a positive weight; records are drawn without replacement");
+        }
+        int[] picks = WeightedSampler.sample(result.weights(), n, seed);
+
+        List<Record> synthetic = GenerationOptions.toRecords(samples, textField, labelField);
+        List<Record> aligned = new ArrayList<>(picks.length);
+        for (int i : picks) {
+            aligned.add(synthetic.get(i));
+        }
+        TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
+                weightedOut, out, summary, textField, labelField, common.backend), config, plan,
+                result, fitted.embedding(), picks);
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
+            if (syntheticOut != null) {
+                outputs.stage(syntheticOut, o -> GenerationOptions.writeRows(o, samples, textField, labelField));
+            }
+            if (weightedOut != null) {
+                List<Record> weighted = TextAligner.weightedRecords(synthetic, result.weights());
+                outputs.stage(weightedOut, o -> RecordWriter.write(o, weightedKind, weighted));
+            }
+            if (summary != null) {
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("generation", generationJson(g));
+                json.put("alignment", report.summary());
+                outputs.stage(summary, o -> Json.writePretty(o, json));
+            }
+            outputs.commit();
+        }
+        GenerationOptions.printSummary(stdout, g);
+        report.print(stdout);
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    private static Map<String, Object> generationJson(GenerationOptions.Generated g) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", g.backend());
+        m.put("model", g.model());
+        m.put("baseline", g.offline());
+        m.put("requested", g.quotas());
+        m.put("generated", g.samples().size());
+        m.put("rejected_empty", g.validator().rejectedEmpty());
+        m.put("rejected_length", g.validator().rejectedLength());
+        m.put("rejected_duplicates", g.validator().rejectedDuplicates());
+        m.put("seconds", g.seconds());
+        return m;
+    }
+}

@@ -1,0 +1,189 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.models.llm.FakeOpenAiServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code synalign run}: generate, align, sample; offline baseline and the fake LLM server. */
+class RunCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_VAR = "SYNALIGN_TEST_KEY";
+    private static final List<String> POS = List.of("I loved the film, great acting", "Wonderful soundtrack and story",
+            "A delightful evening at the cinema", "Superb direction, would watch again", "The cast was brilliant",
+            "Heartwarming and funny throughout", "Beautiful photography in every scene", "An instant classic for me");
+    private static final List<String> NEG = List.of("Boring and far too long", "The plot made no sense",
+            "Terrible dialogue, wooden acting", "I walked out halfway");
+
+    @TempDir
+    Path dir;
+    private String key;
+
+    @BeforeEach
+    void writeReal() throws IOException {
+        key = "sk-test-" + Long.toHexString(new Random().nextLong());
+        StringBuilder sb = new StringBuilder();
+        for (String t : POS) {
+            sb.append(JSON.createObjectNode().put("text", t).put("label", "pos")).append('\n');
+        }
+        for (String t : NEG) {
+            sb.append(JSON.createObjectNode().put("text", t).put("label", "neg")).append('\n');
+        }
+        Files.writeString(dir.resolve("real.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    private Cli.Run run(Map<String, String> env, List<String> args) {
+        return Cli.run(cl -> {
+            RunCommand cmd = (RunCommand) cl.getSubcommands().get("run").getCommand();
+            cmd.loader = (spec, options) -> new GenerateCommandTest.HashEncoder();
+            cmd.environment = env;
+            cmd.builderHook = b -> b.sleeper(d -> { });
+        }, args.toArray(String[]::new));
+    }
+
+    private List<String> base(String llm, String out, String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", "--real", p("real.jsonl"), "--out", p(out),
+                "--llm", llm, "--no-cache", "--seed", "5", "--backend", "reference", "--quiet"));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    private List<String> server(FakeOpenAiServer server, String out, String... extra) {
+        List<String> a = base(server.baseUrl(), out, "--model", "fake-model", "--api-key-env", KEY_VAR,
+                "--per-label", "6", "--samples-per-summary", "3", "--demos-per-prompt", "2");
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    private String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private static List<JsonNode> read(Path p) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String l : Files.readAllLines(p)) {
+            out.add(JSON.readTree(l));
+        }
+        return out;
+    }
+
+    private List<Path> files() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(f -> !f.getFileName().toString().equals("real.jsonl")).toList();
+        }
+    }
+
+    @Test
+    void offlineEndToEndWritesAnAlignedSubsetOfTheGeneratedRowsWithRealLabelShares() throws IOException {
+        Cli.Run r = run(Map.of(), base("offline", "aligned.jsonl", "--per-label", "10",
+                "--synthetic-out", p("synth.jsonl"), "--weighted-out", p("weighted.jsonl"),
+                "--summary", p("summary.json")));
+        assertEquals(0, r.status(), r.toString());
+        List<JsonNode> synth = read(dir.resolve("synth.jsonl"));
+        List<JsonNode> weighted = read(dir.resolve("weighted.jsonl"));
+        List<JsonNode> aligned = read(dir.resolve("aligned.jsonl"));
+        Map<String, Integer> counts = new HashMap<>();
+        synth.forEach(s -> counts.merge(s.path("label").asText(), 1, Integer::sum));
+        assertEquals(Map.of("pos", 10, "neg", 10), counts);
+        assertEquals(synth.size(), weighted.size());
+
+        Map<String, Double> shares = new HashMap<>();
+        int support = 0;
+        Set<String> generated = new HashSet<>();
+        for (int i = 0; i < synth.size(); i++) {
+            double w = weighted.get(i).path(TextAlignOptions.WEIGHT_FIELD).asDouble();
+            shares.merge(weighted.get(i).path("label").asText(), w, Double::sum);
+            support += w > 0 ? 1 : 0;
+            generated.add(synth.get(i).toString());
+            assertEquals(synth.get(i).path("text"), weighted.get(i).path("text"));
+        }
+        assertEquals(8.0 / 12, shares.get("pos"), 1e-9, "weight share = real share");
+        assertEquals(4.0 / 12, shares.get("neg"), 1e-9);
+
+        assertEquals(Math.min(synth.size() / 2, support), aligned.size(), "default N");
+        Set<String> seen = new HashSet<>();
+        for (JsonNode a : aligned) {
+            assertTrue(seen.add(a.toString()), "no duplicates: " + a);
+            assertTrue(generated.contains(a.toString()), "one of the generated rows: " + a);
+        }
+        JsonNode summary = JSON.readTree(dir.resolve("summary.json").toFile());
+        assertEquals(20, summary.path("generation").path("generated").asInt());
+        assertEquals(aligned.size(), summary.path("alignment").path("sample").path("n").asInt());
+        assertEquals(2, summary.path("alignment").path("labels").size());
+    }
+
+    @Test
+    void explicitSampleSizeIsHonoured() throws IOException {
+        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--per-label", "6", "--sample", "3"));
+        assertEquals(0, r.status(), r.toString());
+        assertEquals(1 + 3, Files.readAllLines(dir.resolve("aligned.csv")).size(), "header + 3 rows");
+    }
+
+    @Test
+    void reRunWithTheJournalSendsNothingAndWritesIdenticalBytes() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3)) {
+            String journal = p("journal");
+            Cli.Run first = run(Map.of(KEY_VAR, key), server(server, "a.jsonl", "--journal", journal,
+                    "--synthetic-out", p("sa.jsonl"), "--weighted-out", p("wa.jsonl")));
+            assertEquals(0, first.status(), first.toString());
+            int sent = server.requests.get();
+            assertTrue(sent > 0);
+            assertEquals(12, read(dir.resolve("sa.jsonl")).size());
+            Cli.Run second = run(Map.of(KEY_VAR, key), server(server, "b.jsonl", "--journal", journal,
+                    "--synthetic-out", p("sb.jsonl"), "--weighted-out", p("wb.jsonl")));
+            assertEquals(0, second.status(), second.toString());
+            assertEquals(sent, server.requests.get(), "no new request on the re-run");
+            for (String[] pair : new String[][] {{"a.jsonl", "b.jsonl"}, {"sa.jsonl", "sb.jsonl"},
+                {"wa.jsonl", "wb.jsonl"}}) {
+                assertArrayEquals(Files.readAllBytes(dir.resolve(pair[0])), Files.readAllBytes(dir.resolve(pair[1])),
+                        pair[0]);
+            }
+            assertEquals(6, read(dir.resolve("a.jsonl")).size(), "default N = half of 12");
+        }
+    }
+
+    @Test
+    void badInputIsExit2BeforeAnyRequestAndWritesNothing() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3)) {
+            Cli.Run badFormat = run(Map.of(KEY_VAR, key), server(server, "aligned.txt", "--summary", p("s.json")));
+            assertEquals(2, badFormat.status(), badFormat.toString());
+            Cli.Run tooMany = run(Map.of(KEY_VAR, key), server(server, "aligned.jsonl", "--sample", "13",
+                    "--synthetic-out", p("synth.jsonl")));
+            assertEquals(2, tooMany.status(), tooMany.toString());
+            assertTrue(tooMany.err().contains("--sample 13"), tooMany.err());
+            assertEquals(0, server.requests.get(), "no LLM request");
+            assertEquals(List.of(), files());
+        }
+    }
+
+    @Test
+    void unauthorizedStopsWithTheServersMessageAndWritesNothing() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3)) {
+            Cli.Run r = run(Map.of(KEY_VAR, "sk-wrong"), server(server, "aligned.jsonl",
+                    "--synthetic-out", p("synth.jsonl"), "--summary", p("s.json")));
+            assertEquals(2, r.status(), r.toString());
+            assertTrue(r.err().contains("HTTP 401") && r.err().contains("Incorrect API key provided"), r.err());
+            assertEquals(List.of(), files());
+        }
+    }
+}
