@@ -1,5 +1,8 @@
 package io.synalign.cli;
 
+import static io.synalign.cli.CliArgs.plus;
+import static io.synalign.cli.CliArgs.with;
+
 import static io.synalign.io.NpyFixtures.data;
 import static io.synalign.io.NpyFixtures.dict;
 import static io.synalign.io.NpyFixtures.file;
@@ -96,33 +99,6 @@ class CliBadInputTest {
         "--backend", "reference"};
     private static final String[] SELECT = {"select", "--embeddings", "@/r.npy", "--count", "3",
         "--out", "@/picks.txt", "--groups", "@/groups.jsonl", "--backend", "reference"};
-
-    /**
-     * {@code base} with each option set to its value: replaced where present, appended where
-     * not; a null value removes a present option or appends a flag.
-     */
-    private static String[] with(String[] base, String... optionValue) {
-        List<String> args = new java.util.ArrayList<>(List.of(base));
-        for (int i = 0; i < optionValue.length; i += 2) {
-            int at = args.indexOf(optionValue[i]);
-            if (at >= 0 && optionValue[i + 1] != null) {
-                args.set(at + 1, optionValue[i + 1]);
-            } else if (at >= 0) {
-                args.remove(at + 1);
-                args.remove(at);
-            } else {
-                args.add(optionValue[i]);
-                if (optionValue[i + 1] != null) {
-                    args.add(optionValue[i + 1]);
-                }
-            }
-        }
-        return args.toArray(String[]::new);
-    }
-
-    private static String[] plus(String[] base, String... more) {
-        return Stream.concat(Arrays.stream(base), Arrays.stream(more)).toArray(String[]::new);
-    }
 
     static Stream<Arguments> badInputs() {
         return Stream.of(

@@ -1,5 +1,8 @@
 package io.synalign.cli;
 
+import static io.synalign.cli.CliArgs.plus;
+import static io.synalign.cli.CliArgs.with;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +14,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -103,30 +105,6 @@ class TextBadInputTest {
         "--cache-dir", "@/cache"};
     private static final String[] EMBED = {"embed", "--in", "@/s.jsonl", "--out", "@/e.npy",
         "--cache-dir", "@/cache"};
-
-    /** {@code base} with options replaced (or removed with a null value) or appended. */
-    private static String[] with(String[] base, String... optionValue) {
-        List<String> args = new ArrayList<>(List.of(base));
-        for (int i = 0; i < optionValue.length; i += 2) {
-            int at = args.indexOf(optionValue[i]);
-            if (at >= 0 && optionValue[i + 1] != null) {
-                args.set(at + 1, optionValue[i + 1]);
-            } else if (at >= 0) {
-                args.remove(at + 1);
-                args.remove(at);
-            } else {
-                args.add(optionValue[i]);
-                if (optionValue[i + 1] != null) {
-                    args.add(optionValue[i + 1]);
-                }
-            }
-        }
-        return args.toArray(String[]::new);
-    }
-
-    private static String[] plus(String[] base, String... more) {
-        return Stream.concat(Arrays.stream(base), Arrays.stream(more)).toArray(String[]::new);
-    }
 
     private static Arguments bad(String name, String[] args, String... fragments) {
         return Arguments.of(name, args, fragments);
