@@ -58,7 +58,7 @@ import java.util.SplittableRandom;
  * single-precision backend can never make the method repeat a rejected step. This is the
  * function-value restart scheme in its monotone form (as in Beck &amp; Teboulle's MFISTA, IEEE
  * Trans. Image Process. 18(11), 2009): the values {@code f_k} never increase beyond rounding,
- * and the last iterate is returned. A rejected step costs its product; restarts are rare in
+ * and the best iterate seen is returned. A rejected step costs its product; restarts are rare in
  * practice (0 to 2 per run on the MMD problems measured).
  *
  * <p>Stopping rule: after iteration {@code k >= W} (window {@code W =} {@value #WINDOW}) the
@@ -102,7 +102,7 @@ public final class AcceleratedProjectedGradient {
         /**
          * @param iteration iteration number; 0 reports the start point's value, once, before
          *     the first iteration
-         * @param value {@code f(x_iteration)}, non-increasing in the iteration
+         * @param value {@code f(x_iteration)}, non-increasing in the iteration up to rounding
          */
         void onIteration(int iteration, double value);
     }

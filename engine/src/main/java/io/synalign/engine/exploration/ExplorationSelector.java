@@ -52,10 +52,10 @@ import org.slf4j.LoggerFactory;
  * adding row p to C computes the kernel column {@code k(X, x_p)} (O(N d)) and one new column
  * {@code v = (k(X, x_p) - V V[p]^T) / sqrt(var(p) + s^2)} of {@code V = K_XC L^-T} (O(N t) at
  * rank t), then subtracts {@code v_i^2} from every variance. No t x t matrix is ever inverted.
- * Cost per covered row O(N d + N t); per pick additionally one 1 x N distance block for the
- * neighbours (O(N d), only when G &gt; 1) and an O(N) argmax; in all O(count G (N d + N t)).
- * Memory: the tracker's {@code N x maxRank} factor V with {@code maxRank = min(N, count * G)}
- * (float32 or double, by backend), plus O(N).
+ * Cost per covered row O(N d + N t); per pick additionally the distances from the pick to the
+ * uncovered rows for its neighbours (O(N d), only when G &gt; 1) and an O(N) argmax; in all
+ * O(count G (N d + N t)). Memory: the tracker's {@code N x maxRank} factor V with
+ * {@code maxRank = min(N, count * G)}, float64 in every backend (8 N maxRank bytes), plus O(N).
  *
  * <p>A row whose posterior variance plus noise is at rounding level ({@code <=} {@value
  * #PIVOT_FLOOR}) is covered but not conditioned on: it is already determined by C (a duplicate
@@ -127,7 +127,7 @@ public final class ExplorationSelector {
         List<int[]> groups = new ArrayList<>(count);
         BitSet covered = new BitSet(n);
         BitSet pickedEver = new BitSet(n);
-        NearestUncovered neighbours = new NearestUncovered(backend, x);
+        NearestUncovered neighbours = new NearestUncovered(x, g - 1);
         int uncovered = n;
         int rounds = 0;
         try (GpVarianceTracker tracker = backend.gpVarianceTracker(x, lengthScale, config.noise(),

@@ -1,29 +1,28 @@
 package io.synalign.engine.exploration;
 
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelBackend;
 import java.util.BitSet;
 
 /**
  * Finds the rows a pick covers: the pick itself and its nearest uncovered neighbours by squared
  * Euclidean distance, ties to the lowest index.
  *
- * <p>Distances from the pick to all N rows come from one backend call
- * ({@link KernelBackend#squaredDistances}, a 1 x N block, O(N d)); the selection of the g
- * smallest is a bounded insertion in Java, O(N g). The distance buffer is reused between picks.
- * Distances are the backend's single-precision values, so two neighbours whose distances agree
- * to float rounding are ordered by index.
+ * <p>Distances are summed directly in double precision, and only for rows not yet covered:
+ * O(N_uncovered d) per pick, with the g smallest kept by a bounded insertion, O(N g). This is a
+ * single row of distances, so a backend GEMM would gain nothing, while the backend call it
+ * replaced copied all of X off-heap on every pick. The kept-neighbour buffers are sized once.
  */
 final class NearestUncovered {
 
-    private final KernelBackend backend;
     private final FloatMatrix x;
-    private final float[] distances;
+    private final int[] best;
+    private final double[] bestDistance;
 
-    NearestUncovered(KernelBackend backend, FloatMatrix x) {
-        this.backend = backend;
+    /** @param maxNeighbours the largest {@code neighbours} {@link #group} will be asked for */
+    NearestUncovered(FloatMatrix x, int maxNeighbours) {
         this.x = x;
-        this.distances = new float[x.rows()];
+        this.best = new int[maxNeighbours];
+        this.bestDistance = new double[maxNeighbours];
     }
 
     /**
@@ -33,18 +32,19 @@ final class NearestUncovered {
      * {@code covered}.
      */
     int[] group(int pick, int neighbours, BitSet covered) {
+        if (neighbours > best.length) {
+            throw new IllegalArgumentException("asked for " + neighbours + " neighbours, sized for "
+                    + best.length);
+        }
         if (neighbours == 0) {
             return new int[] {pick};
         }
-        backend.squaredDistances(x.selectRows(new int[] {pick}), x, distances);
-        int[] best = new int[neighbours];
-        float[] bestDistance = new float[neighbours];
         int found = 0;
         for (int i = covered.nextClearBit(0); i < x.rows(); i = covered.nextClearBit(i + 1)) {
             if (i == pick) {
                 continue;
             }
-            float d = distances[i];
+            double d = distance2(pick, i);
             if (found == neighbours && !(d < bestDistance[found - 1])) {
                 continue; // not strictly closer than the worst kept: the lower index keeps its place
             }
@@ -65,5 +65,18 @@ final class NearestUncovered {
         group[0] = pick;
         System.arraycopy(best, 0, group, 1, found);
         return group;
+    }
+
+    private double distance2(int a, int b) {
+        int d = x.cols();
+        float[] data = x.data();
+        int ia = a * d;
+        int ib = b * d;
+        double s = 0;
+        for (int k = 0; k < d; k++) {
+            double diff = (double) data[ia + k] - data[ib + k];
+            s += diff * diff;
+        }
+        return s;
     }
 }

@@ -15,8 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Synthetic Data with Distribution Matching", WWW 2025).
  *
  * <p>Per {@link #condition}: the kernel column {@code k(X, x_p)} is one SGEMV of the augmented
- * rows (see {@link DistanceGemm}) against row p's partner vector, then an in-place clamp
- * and exp, O(N d); then {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)} is one DGEMV straight into
+ * rows (see {@link DistanceGemm}) against row p's partner vector, then a clamp and exp on the
+ * host copy, written straight into the new factor row, O(N d); then {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)} is one DGEMV straight into
  * row t of the factor store plus a DSCAL, O(N t); then {@code var -= v^2}, O(N).
  *
  * <p>Precision: X and the kernel column are float32, but the factor V ({@code maxRank x N},
@@ -43,16 +43,13 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     private final INDArray partner;
     private final INDArray column;
     private final INDArray factors;
-    private final INDArray pivotFactors;
     private final FloatPointer rowsPtr;
     private final FloatPointer partnerPtr;
     private final FloatPointer columnPtr;
     private final DoublePointer factorsPtr;
-    private final DoublePointer pivotFactorsPtr;
     private final float[] partnerHost;
     private final float[] columnHost;
     private final double[] factorHost;
-    private final double[] pivotFactorsHost;
     private final double[] variance;
     private int rank;
     private boolean closed;
@@ -71,16 +68,13 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
         // Uninitialised: only rows below the rank are ever read, and memory for rank capacity
         // that is never used is never committed.
         this.factors = Buffers.scratchDoubles((long) maxRank * size);
-        this.pivotFactors = Buffers.scratchDoubles(maxRank);
         this.rowsPtr = Buffers.floatPointer(rows);
         this.partnerPtr = Buffers.floatPointer(partner);
         this.columnPtr = Buffers.floatPointer(column);
         this.factorsPtr = Buffers.doublePointer(factors);
-        this.pivotFactorsPtr = Buffers.doublePointer(pivotFactors);
         this.partnerHost = new float[depth];
         this.columnHost = new float[size];
         this.factorHost = new double[size];
-        this.pivotFactorsHost = new double[maxRank];
         this.variance = new double[size];
         reset();
     }
@@ -123,12 +117,11 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
         }
         target.put(factorHost, 0, size);
         if (rank > 0) {
-            // v = k - V[:, :t] V[p, :t]^T, with V stored transposed (factor t = row t).
-            for (int t = 0; t < rank; t++) {
-                pivotFactorsHost[t] = factorsPtr.get((long) t * size + p);
-            }
-            pivotFactorsPtr.put(pivotFactorsHost, 0, rank);
-            OpenBlas.dgemvTransposedAdd(rank, size, -1.0, factorsPtr, pivotFactorsPtr, target);
+            // v = k - V[:, :t] V[p, :t]^T, with V stored transposed (factor t = row t), so
+            // V[p, :t] is column p of the store: read in place with stride N. The output row
+            // t is not among the rows read.
+            OpenBlas.dgemvTransposedAdd(rank, size, -1.0, factorsPtr, OpenBlas.at(factorsPtr, p),
+                    size, target);
         }
         OpenBlas.dscal(size, 1.0 / Math.sqrt(pivot2), target);
         target.get(factorHost, 0, size);
@@ -193,6 +186,6 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
             return;
         }
         closed = true;
-        Buffers.close(rows, partner, column, factors, pivotFactors);
+        Buffers.close(rows, partner, column, factors);
     }
 }

@@ -73,11 +73,14 @@ final class OpenBlas {
                 y, 1);
     }
 
-    /** {@code y += alpha A^T x} in double precision, A row-major {@code rows x cols}. */
+    /**
+     * {@code y += alpha A^T x} in double precision, A row-major {@code rows x cols}, x read with
+     * stride {@code incX} (so a column of a row-major matrix can be passed in place).
+     */
     static void dgemvTransposedAdd(int rows, int cols, double alpha, DoublePointer a,
-            DoublePointer x, DoublePointer y) {
-        openblas_nolapack.cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, a, cols, x, 1,
-                1.0, y, 1);
+            DoublePointer x, int incX, DoublePointer y) {
+        openblas_nolapack.cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, a, cols, x,
+                incX, 1.0, y, 1);
     }
 
     /** {@code x *= alpha} over {@code n} doubles. */
