@@ -115,11 +115,9 @@ final class GenerateCommand implements Callable<Integer> {
     private int run(PrintWriter stdout) throws Exception {
         new OutputTargets().input("--real", real).add("--out", out);
         checkJsonl("--out", out);
+        TextFields.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
-        List<Record> rows = records.read(real);
-        if (rows.isEmpty()) {
-            throw new IllegalArgumentException("--real " + real + ": no records");
-        }
+        List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed,

@@ -159,9 +159,7 @@ final class RunCommand implements Callable<Integer> {
             GenerateCommand.checkJsonl("--synthetic-out", syntheticOut);
         }
         String textField = records.textField;
-        if (textField.equals(labelField)) {
-            throw new IllegalArgumentException("--text-field and --label-field both name '" + labelField + "'");
-        }
+        TextFields.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();
@@ -169,10 +167,7 @@ final class RunCommand implements Callable<Integer> {
         EncoderOptions encoderOptions = embedding.encoderOptions();
         Path cacheDir = embedding.cacheDirectory(environment);
         ModelSpec model = embedding.modelSpec();
-        List<Record> rows = records.read(real);
-        if (rows.isEmpty()) {
-            throw new IllegalArgumentException("--real " + real + ": no records");
-        }
+        List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         int requested = checked.requested(labels);

@@ -103,10 +103,7 @@ final class TextAlignRun {
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", cmd.out);
         RecordFormat.Kind sampledKind = opts.sampledOut == null ? null
                 : RecordFormat.ofOutput("--sampled-out", opts.sampledOut);
-        if (cmd.records.textField.equals(opts.labelField)) {
-            throw new IllegalArgumentException("--text-field and --label-field both name '"
-                    + opts.labelField + "'");
-        }
+        TextFields.requireDistinctFields(cmd.records.textField, opts.labelField);
         String backend = cmd.common.checkedBackend();
         EncoderOptions encoderOptions = cmd.embedding.encoderOptions();
         Path cacheDir = cmd.embedding.cacheDirectory(cmd.environment);

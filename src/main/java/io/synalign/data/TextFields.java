@@ -58,9 +58,23 @@ public final class TextFields {
         return texts;
     }
 
+    /**
+     * Rejects a label field equal to the text field: every text would become its own label
+     * (one group, and one generation quota, per distinct text).
+     *
+     * @throws IllegalArgumentException naming the field
+     */
+    public static void requireDistinctFields(String textField, String labelField) {
+        if (textField.equals(labelField)) {
+            throw new IllegalArgumentException("--text-field and --label-field both name '"
+                    + labelField + "'");
+        }
+    }
+
     /** Texts and, where the file has the label field, labels. */
     public static LabelledTexts labelled(Path file, List<Record> records, String textField,
             String labelField) {
+        requireDistinctFields(textField, labelField);
         List<String> texts = texts(file, records, textField);
         Record withLabel = null;
         for (Record r : records) {

@@ -233,6 +233,16 @@ class GenerateCommandTest {
     }
 
     @Test
+    void sameTextAndLabelFieldIsRejectedBeforeAnyWork() {
+        Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("s.jsonl").toString(), "--llm", "offline",
+                "--text-field", "label", "--label-field", "label");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("--text-field and --label-field both name 'label'"), run.err());
+        assertFalse(Files.exists(dir.resolve("s.jsonl")));
+    }
+
+    @Test
     void offlineBaselineWritesTheTotalSplitByShares() throws IOException {
         String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
             dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "26", "--seed", "3", "--quiet"};
