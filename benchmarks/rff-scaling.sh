@@ -17,7 +17,7 @@ iterations=${RFF_ITERATIONS:-100}
 mkdir -p "$data"
 mvn -B -q -DskipTests package -pl src -am >&2
 
-printf '%-10s %-10s %-8s %-10s %-12s %-12s %-14s %s\n' synthetic real features iters wall_s engine_s s_per_iter peak_rss_gib
+printf '%-10s %-9s %-6s %-8s %-9s %-8s %-11s %-9s %s\n' synthetic real iters wall_s engine_s setup_s s_per_iter peak_gib 'mmd2 uniform -> weighted'
 for n in "${sizes[@]}"; do
   dir="$data/$n-$real"
   if [ ! -f "$dir/S.npy" ]; then
@@ -29,14 +29,29 @@ for n in "${sizes[@]}"; do
       --tolerance 1e-12 --quiet >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
   rss_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
   wall=$(awk '/Elapsed \(wall clock\)/ {print $NF}' "$log")
-  python3 - "$dir/summary.json" "$n" "$real" "$rss_kib" "$wall" <<'PY'
+  python3 - "$dir/summary.json" "$dir/w.npy" "$n" "$real" "$rss_kib" "$wall" "$iterations" <<'PY' || exit 1
 import json, sys
+import numpy as np
 s = json.load(open(sys.argv[1]))
-n, m, rss, wall = sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+w = np.load(sys.argv[2])
+n, m, rss, wall, want = sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6], int(sys.argv[7])
+# Check the answer before reporting a time: valid weights, every iteration run, MMD^2 lowered.
+problems = []
+if w.shape != (int(n),) or not np.all(w >= 0) or abs(w.sum() - 1) > 1e-6:
+    problems.append(f"weights invalid: shape {w.shape}, min {w.min():.3g}, sum {w.sum():.9f}")
+if s["iterations"] != want:
+    problems.append(f"ran {s['iterations']} iterations, asked for {want}")
+if not (0 <= s["mmd2_weighted"] < s["mmd2_uniform"]):
+    problems.append(f"MMD^2 {s['mmd2_uniform']:.4g} -> {s['mmd2_weighted']:.4g}")
+if problems:
+    sys.exit(f"rff-scaling: n={n}: " + "; ".join(problems))
 parts = [float(p) for p in wall.split(":")]
 secs = parts[-1] + 60 * (parts[-2] if len(parts) > 1 else 0) + 3600 * (parts[-3] if len(parts) > 2 else 0)
-print(f"{n:<10} {m:<10} {s.get('features', '-')!s:<8} {s['iterations']:<10} {secs:<12.1f} {s['seconds']:<12.1f} "
-      f"{s['seconds'] / max(1, s['iterations']):<14.3f} {rss / 2**20:.2f}")
+t = s["trace"]["seconds"]
+setup = t[0]
+per_iter = (t[-1] - t[0]) / max(1, len(t) - 1)
+print(f"{n:<10} {m:<9} {s['iterations']:<6} {secs:<8.1f} {s['seconds']:<9.1f} {setup:<8.1f} {per_iter:<11.3f} "
+      f"{rss / 2**20:<9.2f} {s['mmd2_uniform']:.3e} -> {s['mmd2_weighted']:.3e} ({s['mmd_estimator']})")
 PY
   rm -f "$log"
 done

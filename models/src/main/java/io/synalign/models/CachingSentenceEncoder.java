@@ -110,14 +110,6 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
         return hits.get();
     }
 
-    /** Distinct texts sent to the wrapped encoder so far. */
-    public long cacheMisses() {
-        return misses.get();
-    }
-
-    public EmbeddingCache cache() {
-        return cache;
-    }
 
     @Override
     public void close() {

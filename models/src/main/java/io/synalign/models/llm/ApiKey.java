@@ -42,11 +42,6 @@ public final class ApiKey {
         return new ApiKey(variable, v.strip());
     }
 
-    /** The environment variable the key came from. */
-    public String variable() {
-        return variable;
-    }
-
     /** The {@code Authorization} header value. Package-private: only the HTTP client needs it. */
     String bearer() {
         return "Bearer " + value;
