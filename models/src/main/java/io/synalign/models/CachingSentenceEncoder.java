@@ -110,6 +110,10 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
         return hits.get();
     }
 
+    /** Distinct texts sent to the wrapped encoder so far. */
+    public long cacheMisses() {
+        return misses.get();
+    }
 
     @Override
     public void close() {
