@@ -17,17 +17,11 @@ final class BenchmarkChecks {
      */
     static void checkKernelProduct(FloatMatrix x, FloatMatrix y, double sigma, double[] w,
             double[] out, int checkRows) {
-        int d = x.cols();
         for (int i = 0; i < Math.min(checkRows, x.rows()); i++) {
             double sum = 0;
             double scale = 0;
             for (int j = 0; j < y.rows(); j++) {
-                double d2 = 0;
-                for (int k = 0; k < d; k++) {
-                    double diff = (double) x.data()[i * d + k] - y.data()[j * d + k];
-                    d2 += diff * diff;
-                }
-                double kij = Math.exp(-d2 / (2 * sigma * sigma));
+                double kij = Math.exp(-distance2(x, i, y, j) / (2 * sigma * sigma));
                 sum += kij * w[j];
                 scale += kij * Math.abs(w[j]);
             }
@@ -36,5 +30,49 @@ final class BenchmarkChecks {
                         + ": got " + out[i] + ", expected " + sum);
             }
         }
+    }
+
+    /** Checks the first {@code checkRows} rows of an RBF block against double precision (1e-5). */
+    static void checkKernelBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] block,
+            int checkRows) {
+        for (int i = 0; i < Math.min(checkRows, x.rows()); i++) {
+            for (int j = 0; j < y.rows(); j++) {
+                double want = Math.exp(-distance2(x, i, y, j) / (2 * sigma * sigma));
+                if (Math.abs(block[i * y.rows() + j] - want) > 1e-5) {
+                    throw new IllegalStateException("benchmark result check failed: K[" + i + "]["
+                            + j + "] = " + block[i * y.rows() + j] + ", expected " + want);
+                }
+            }
+        }
+    }
+
+    /** Checks the first {@code checkRows} rows of {@code C = X Y^T} against double dot products. */
+    static void checkGemm(FloatMatrix x, FloatMatrix y, float[] c, int checkRows) {
+        int d = x.cols();
+        for (int i = 0; i < Math.min(checkRows, x.rows()); i++) {
+            for (int j = 0; j < y.rows(); j++) {
+                double dot = 0;
+                double scale = 0;
+                for (int k = 0; k < d; k++) {
+                    double p = (double) x.data()[i * d + k] * y.data()[j * d + k];
+                    dot += p;
+                    scale += Math.abs(p);
+                }
+                if (Math.abs(c[i * y.rows() + j] - dot) > 1e-5 * Math.max(scale, 1e-30)) {
+                    throw new IllegalStateException("benchmark result check failed: C[" + i + "]["
+                            + j + "] = " + c[i * y.rows() + j] + ", expected " + dot);
+                }
+            }
+        }
+    }
+
+    private static double distance2(FloatMatrix x, int i, FloatMatrix y, int j) {
+        int d = x.cols();
+        double s = 0;
+        for (int k = 0; k < d; k++) {
+            double diff = (double) x.data()[i * d + k] - y.data()[j * d + k];
+            s += diff * diff;
+        }
+        return s;
     }
 }

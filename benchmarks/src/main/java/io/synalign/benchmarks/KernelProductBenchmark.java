@@ -52,6 +52,8 @@ public class KernelProductBenchmark {
     @Param({"384"})
     public int dim;
 
+    private static final double SIGMA = 0.5;
+
     private KernelBackend kernels;
     private KernelOperator tiled;
     private FloatMatrix x;
@@ -67,18 +69,21 @@ public class KernelProductBenchmark {
     public void setUp() {
         x = SyntheticEmbeddings.clustered(rows, dim, 16, 1.0, 0, 1);
         y = SyntheticEmbeddings.clustered(cols, dim, 16, 1.0, 0, 2);
-        double sigma = 0.5;
         kernels = KernelBackends.create(backend);
-        tiled = kernels.rbfOperator(x, y, sigma,
+        tiled = kernels.rbfOperator(x, y, SIGMA,
                 TilePlan.tiled(TilePlan.tileRowsFor(rows, cols, TilePlan.DEFAULT_TILE_BYTES)));
         w = SyntheticEmbeddings.uniform(cols, 3);
         out = new double[rows];
         block = new float[rows * cols];
         tiled.multiply(w, out);
-        BenchmarkChecks.checkKernelProduct(x, y, sigma, w, out, 5);
+        BenchmarkChecks.checkKernelProduct(x, y, SIGMA, w, out, 5);
+        kernels.rbfBlock(x, y, SIGMA, block);
+        BenchmarkChecks.checkKernelBlock(x, y, SIGMA, block, 5);
         a = Nd4j.create(x.data(), new long[] {rows, dim}, 'c').castTo(DataType.FLOAT);
         b = Nd4j.create(y.data(), new long[] {cols, dim}, 'c').castTo(DataType.FLOAT);
         c = Nd4j.create(DataType.FLOAT, rows, cols);
+        sgemm();
+        BenchmarkChecks.checkGemm(x, y, c.data().asFloat(), 5);
     }
 
     @TearDown(Level.Trial)
@@ -97,7 +102,7 @@ public class KernelProductBenchmark {
     /** One full RBF kernel block, materialised into a float array. */
     @Benchmark
     public float[] rbfBlock() {
-        kernels.rbfBlock(x, y, 0.5, block);
+        kernels.rbfBlock(x, y, SIGMA, block);
         return block;
     }
 
