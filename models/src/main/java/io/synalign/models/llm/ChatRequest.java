@@ -11,9 +11,12 @@ import java.util.List;
  * @param attempt        the caller's attempt index (0 for the first ask). It is part of the
  *                       journal key, so asking the same prompt again on purpose (a fresh
  *                       sample) uses a new index, while a resumed run reuses the old ones
+ * @param reask          the re-ask index (0 for the original ask; k for the k-th re-ask after
+ *                       replies that did not validate, set by {@link ReaskingChatModel}); part of
+ *                       the journal key, so every re-ask is a journaled call of its own
  */
 public record ChatRequest(List<ChatMessage> messages, SamplingParams sampling,
-                          ResponseSchema responseSchema, int attempt) {
+                          ResponseSchema responseSchema, int attempt, int reask) {
 
     public ChatRequest {
         if (messages == null || messages.isEmpty()) {
@@ -31,6 +34,15 @@ public record ChatRequest(List<ChatMessage> messages, SamplingParams sampling,
         if (attempt < 0) {
             throw new IllegalArgumentException("attempt index must be >= 0: " + attempt);
         }
+        if (reask < 0) {
+            throw new IllegalArgumentException("re-ask index must be >= 0: " + reask);
+        }
+    }
+
+    /** An original ask (re-ask index 0). */
+    public ChatRequest(List<ChatMessage> messages, SamplingParams sampling, ResponseSchema responseSchema,
+                       int attempt) {
+        this(messages, sampling, responseSchema, attempt, 0);
     }
 
     public static ChatRequest of(List<ChatMessage> messages, SamplingParams sampling,
@@ -39,10 +51,15 @@ public record ChatRequest(List<ChatMessage> messages, SamplingParams sampling,
     }
 
     public ChatRequest withAttempt(int newAttempt) {
-        return new ChatRequest(messages, sampling, responseSchema, newAttempt);
+        return new ChatRequest(messages, sampling, responseSchema, newAttempt, reask);
     }
 
     public ChatRequest withMessages(List<ChatMessage> newMessages) {
-        return new ChatRequest(newMessages, sampling, responseSchema, attempt);
+        return new ChatRequest(newMessages, sampling, responseSchema, attempt, reask);
+    }
+
+    /** The {@code k}-th re-ask: {@code conversation} (the original messages, each invalid reply and its correction). */
+    public ChatRequest reask(int k, List<ChatMessage> conversation) {
+        return new ChatRequest(conversation, sampling, responseSchema, attempt, k);
     }
 }

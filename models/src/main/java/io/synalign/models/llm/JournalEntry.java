@@ -13,8 +13,12 @@ import java.time.Instant;
  * @param model          the model name
  * @param schema         the response schema name, or {@code null}
  * @param attempt        the caller's attempt index
+ * @param reask          the re-ask index (0 for an original ask)
  * @param messagesSha256 {@link RequestKeys#messagesDigest} of the request's messages
- * @param content        the validated reply text
+ * @param content        the reply text (validated unless {@code problem} is set)
+ * @param problem        why the reply did not validate, or {@code null} for a valid reply; an
+ *                       invalid reply is a completed call too, replayed on resume so that the
+ *                       re-ask that followed it is asked (or replayed) identically
  * @param finishReason   the server's finish reason, or {@code null}
  * @param httpAttempts   HTTP requests the reply cost
  * @param reasks         re-asks it needed
@@ -22,7 +26,8 @@ import java.time.Instant;
  * @param completed      when it completed
  */
 public record JournalEntry(String key, String backend, String model, String schema, int attempt,
-                           String messagesSha256, String content, String finishReason,
+                           int reask, String messagesSha256, String content, String problem,
+                           String finishReason,
                            int httpAttempts, int reasks, Instant started, Instant completed) {
 
     public JournalEntry {
@@ -44,8 +49,12 @@ public record JournalEntry(String key, String backend, String model, String sche
         o.put("model", model);
         o.put("schema", schema);
         o.put("attempt", attempt);
+        o.put("reask", reask);
         o.put("messages_sha256", messagesSha256);
         o.put("content", content);
+        if (problem != null) {
+            o.put("problem", problem);
+        }
         o.put("finish_reason", finishReason);
         o.put("http_attempts", httpAttempts);
         o.put("reasks", reasks);
@@ -56,8 +65,8 @@ public record JournalEntry(String key, String backend, String model, String sche
 
     static JournalEntry fromJson(JsonNode o) {
         return new JournalEntry(text(o, "key"), text(o, "backend"), text(o, "model"), text(o, "schema"),
-                o.path("attempt").asInt(), text(o, "messages_sha256"), text(o, "content"),
-                text(o, "finish_reason"), o.path("http_attempts").asInt(), o.path("reasks").asInt(),
+                o.path("attempt").asInt(), o.path("reask").asInt(0), text(o, "messages_sha256"),
+                text(o, "content"), text(o, "problem"), text(o, "finish_reason"), o.path("http_attempts").asInt(), o.path("reasks").asInt(),
                 Instant.parse(text(o, "started")), Instant.parse(text(o, "completed")));
     }
 

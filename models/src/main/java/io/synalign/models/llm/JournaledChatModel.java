@@ -8,10 +8,17 @@ import org.slf4j.LoggerFactory;
 /**
  * A {@link ChatModel} decorator that never sends a completed call twice: it looks the request's
  * {@link RequestKeys#key} up in a {@link CallJournal}, replays the stored reply on a hit, and
- * otherwise delegates and appends the validated reply (durably) before returning it.
+ * otherwise delegates and appends the reply (durably) before returning it.
+ *
+ * <p>A reply that does not validate is a completed call too: when the delegate throws an
+ * {@link InvalidReplyException}, its content is journaled with the problem before the exception
+ * is passed on, and a hit on such an entry throws the same kind of exception again without
+ * calling the delegate. Wrapped in a {@link ReaskingChatModel} (around a delegate that asks once),
+ * every ask and re-ask is therefore its own journal entry, keyed with its re-ask index, and a
+ * resumed run replays the invalid replies and re-asks identically instead of paying again.
  *
  * <p>Two threads sending the same request at the same moment may both reach the delegate; the
- * journal keeps the first reply. A stored reply that no longer validates is re-sent.
+ * journal keeps the first reply. A reply stored as valid that no longer validates is re-sent.
  */
 public final class JournaledChatModel implements ChatModel {
 
@@ -38,6 +45,12 @@ public final class JournaledChatModel implements ChatModel {
     public ChatReply complete(ChatRequest request) {
         String key = RequestKeys.key(delegate.backend(), delegate.model(), request);
         JournalEntry hit = journal.lookup(key);
+        if (hit != null && hit.problem() != null) {
+            // The same message as the original call: a ReaskingChatModel puts it in the correction,
+            // and the re-ask's key must not change on resume.
+            LOG.debug("Journal entry {} replays an invalid reply", key);
+            throw new InvalidReplyException(hit.problem(), hit.content(), 0);
+        }
         if (hit != null) {
             ChatReply replay = replay(hit, request);
             if (replay != null) {
@@ -46,11 +59,21 @@ public final class JournaledChatModel implements ChatModel {
             LOG.warn("Journal entry {} no longer validates; sending the request again", key);
         }
         Instant started = clock.instant();
-        ChatReply reply = delegate.complete(request);
         ResponseSchema schema = request.responseSchema();
-        journal.append(new JournalEntry(key, delegate.backend(), delegate.model(),
-                schema == null ? null : schema.name(), request.attempt(),
-                RequestKeys.messagesDigest(request.messages()), reply.content(), reply.finishReason(),
+        String schemaName = schema == null ? null : schema.name();
+        String digest = RequestKeys.messagesDigest(request.messages());
+        ChatReply reply;
+        try {
+            reply = delegate.complete(request);
+        } catch (InvalidReplyException e) {
+            String problem = e.getMessage() == null ? "invalid reply" : e.getMessage();
+            journal.append(new JournalEntry(key, delegate.backend(), delegate.model(), schemaName,
+                    request.attempt(), request.reask(), digest, e.lastContent() == null ? "" : e.lastContent(),
+                    problem, null, e.httpAttempts(), 0, started, clock.instant()));
+            throw e;
+        }
+        journal.append(new JournalEntry(key, delegate.backend(), delegate.model(), schemaName,
+                request.attempt(), request.reask(), digest, reply.content(), null, reply.finishReason(),
                 reply.httpAttempts(), reply.reasks(), started, clock.instant()));
         return reply;
     }

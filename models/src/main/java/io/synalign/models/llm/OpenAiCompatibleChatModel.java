@@ -57,6 +57,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final Clock clock;
     private final Random random;
     private final HttpClient http;
+    private final ReaskingChatModel reasking;
 
     private OpenAiCompatibleChatModel(Builder b) {
         this.endpoint = b.endpoint;
@@ -74,6 +75,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 .connectTimeout(b.connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
+        this.reasking = new ReaskingChatModel(new SingleAsk(), maxReasks);
     }
 
     /**
@@ -99,46 +101,57 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return endpoint;
     }
 
+    /**
+     * Asks, and re-asks up to {@code maxReasks} times (through a {@link ReaskingChatModel}) while
+     * the reply does not validate. With {@code maxReasks(0)} this is a single ask whose invalid
+     * reply is thrown as an {@link InvalidReplyException} carrying the content, which lets a
+     * {@link JournaledChatModel} inside a {@link ReaskingChatModel} journal every re-ask.
+     */
     @Override
     public ChatReply complete(ChatRequest request) {
-        List<ChatMessage> conversation = new ArrayList<>(request.messages());
-        int httpAttempts = 0;
-        for (int reask = 0; ; reask++) {
-            Exchange ex = sendWithRetries(conversation, request);
-            httpAttempts += ex.attempts;
-            ResponseSchema schema = request.responseSchema();
-            String problem;
-            JsonNode json = null;
-            if (ex.content == null) {
-                problem = "the reply had no message content (finish_reason " + ex.finishReason + ")";
-            } else if (schema == null) {
-                return new ChatReply(ex.content, null, ex.finishReason, httpAttempts, reask, false);
-            } else {
-                ReplyParser.Result r = ReplyParser.parse(ex.content, schema);
-                problem = r.problem();
-                json = r.json();
-                if ("length".equals(ex.finishReason) && problem != null) {
-                    problem += " (it was cut off at max_tokens)";
-                }
-            }
-            if (problem == null) {
-                return new ChatReply(ex.content, json, ex.finishReason, httpAttempts, reask, false);
-            }
-            if (reask >= maxReasks) {
-                throw new InvalidReplyException("no valid reply from " + model + " after "
-                        + (reask + 1) + " asks (" + reask + " re-asks): " + mask(problem),
-                        mask(ex.content));
-            }
-            LOG.warn("Invalid reply from {} ({}); re-asking ({}/{})", model, mask(problem), reask + 1, maxReasks);
-            conversation.add(ChatMessage.assistant(ex.content == null ? "" : ex.content));
-            conversation.add(ChatMessage.user(correction(problem, schema)));
-        }
+        return maxReasks == 0 ? askOnce(request) : reasking.complete(request);
     }
 
-    private static String correction(String problem, ResponseSchema schema) {
-        return "Your previous reply was invalid: " + problem + ". Reply again with only a JSON value"
-                + (schema == null ? "" : " that matches the JSON schema " + Json.write(schema.schema()))
-                + ", with no code fences and no other text.";
+    /** One ask (with HTTP retries): a validated reply, or an {@link InvalidReplyException}. */
+    private ChatReply askOnce(ChatRequest request) {
+        Exchange ex = sendWithRetries(request.messages(), request);
+        ResponseSchema schema = request.responseSchema();
+        String problem;
+        JsonNode json = null;
+        if (ex.content == null) {
+            problem = "the reply had no message content (finish_reason " + ex.finishReason + ")";
+        } else if (schema == null) {
+            return new ChatReply(ex.content, null, ex.finishReason, ex.attempts, 0, false);
+        } else {
+            ReplyParser.Result r = ReplyParser.parse(ex.content, schema);
+            problem = r.problem();
+            json = r.json();
+            if ("length".equals(ex.finishReason) && problem != null) {
+                problem += " (it was cut off at max_tokens)";
+            }
+        }
+        if (problem == null) {
+            return new ChatReply(ex.content, json, ex.finishReason, ex.attempts, 0, false);
+        }
+        throw new InvalidReplyException(mask(problem), ex.content == null ? null : mask(ex.content), ex.attempts);
+    }
+
+    /** This model asking once, for {@link #reasking}. */
+    private final class SingleAsk implements ChatModel {
+        @Override
+        public ChatReply complete(ChatRequest request) {
+            return askOnce(request);
+        }
+
+        @Override
+        public String backend() {
+            return BACKEND;
+        }
+
+        @Override
+        public String model() {
+            return model;
+        }
     }
 
     /** What one successful HTTP exchange produced. */
@@ -350,7 +363,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         private Duration requestTimeout = Duration.ofSeconds(120);
         private Duration connectTimeout = Duration.ofSeconds(10);
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
-        private int maxReasks = 2;
+        private int maxReasks = ReaskingChatModel.DEFAULT_MAX_REASKS;
         private AdaptiveConcurrencyLimiter limiter;
         private Sleeper sleeper = Sleeper.SYSTEM;
         private Clock clock = Clock.systemUTC();
@@ -423,7 +436,11 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             return this;
         }
 
-        /** Re-asks after a reply that does not validate (default 2). */
+        /**
+         * Re-asks after a reply that does not validate (default 2). Use 0 and wrap the model as
+         * {@code new ReaskingChatModel(new JournaledChatModel(model, journal), n)} to journal
+         * every re-ask as its own call.
+         */
         public Builder maxReasks(int n) {
             if (n < 0) {
                 throw new IllegalArgumentException("max re-asks must be >= 0: " + n);

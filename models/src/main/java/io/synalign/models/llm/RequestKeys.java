@@ -11,7 +11,9 @@ import java.util.List;
 /**
  * Journal keys: SHA-256 (hex) over a canonical JSON (keys sorted, no whitespace) of everything
  * that determines a reply: backend, model, messages, sampling parameters (seed included), the
- * response schema, and the caller's attempt index. Nothing secret goes in.
+ * response schema, the caller's attempt index and the re-ask index (written only when non-zero,
+ * so original asks keep the keys they had before re-asks were journaled one by one). Nothing
+ * secret goes in.
  */
 public final class RequestKeys {
 
@@ -52,6 +54,9 @@ public final class RequestKeys {
             sc.set("schema", schema.schema());
         }
         root.put("attempt", request.attempt());
+        if (request.reask() > 0) {
+            root.put("reask", request.reask());
+        }
         return sha256Hex(Json.write(Json.canonical(root)));
     }
 

@@ -1,0 +1,296 @@
+package io.synalign.models.llm;
+
+import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaModel;
+import de.kherud.llama.ModelParameters;
+import de.kherud.llama.Pair;
+import de.kherud.llama.args.LogFormat;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An in-process {@link ChatModel} over a local GGUF model file, run by llama.cpp through the
+ * java-llama.cpp bindings ({@code de.kherud:llama}, CPU natives inside the jar). No server, no
+ * network.
+ *
+ * <p>Per call:
+ * <ol>
+ *   <li>the conversation becomes a prompt with the model's own chat template
+ *       ({@code tokenizer.chat_template} in the GGUF metadata, applied by llama.cpp) or, when the
+ *       model has none, with the fallback format of {@link #fallbackPrompt};</li>
+ *   <li>with a {@link ResponseSchema}, decoding is constrained by a bounded GBNF grammar derived
+ *       from the schema ({@link GbnfGrammar}), so the reply is compact JSON that satisfies the
+ *       schema, and the token budget is the grammar's longest output (capped by the context
+ *       left after the prompt), so even random weights terminate;</li>
+ *   <li>sampling is seeded with the request's seed (a fixed default without one) and the prompt
+ *       cache is off, so the same request gives the same reply;</li>
+ *   <li>the reply is parsed and validated like any other backend's; a reply cut off by the
+ *       context throws an {@link InvalidReplyException} (a {@link ReaskingChatModel} may re-ask).</li>
+ * </ol>
+ * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
+ * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues.
+ * The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
+ * evaluation plus one forward pass per generated token.
+ */
+public final class GgufChatModel implements ChatModel, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(GgufChatModel.class);
+    public static final String BACKEND = "gguf";
+    /** The sampling seed of requests that carry none. */
+    static final int DEFAULT_SEED = 42;
+    /** Tokens generated for a free-text request without max_tokens. */
+    static final int DEFAULT_FREE_TEXT_TOKENS = 512;
+
+    private final Path file;
+    private final String modelName;
+    private final GgufHeader header;
+    private final Options options;
+    private final int contextSize;
+    private final ReentrantLock lock = new ReentrantLock(true);
+    private LlamaModel llama;
+
+    /**
+     * Settings of the in-process backend.
+     *
+     * @param contextSize most tokens of context (prompt plus reply); the model's training
+     *                    context caps it
+     * @param threads     CPU threads for llama.cpp
+     * @param bounds      length bounds of the constrained-decoding grammar
+     */
+    public record Options(int contextSize, int threads, GbnfGrammar.Bounds bounds) {
+
+        public Options {
+            if (contextSize < 64) {
+                throw new IllegalArgumentException("GGUF context size must be at least 64: " + contextSize);
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("GGUF threads must be at least 1: " + threads);
+            }
+            if (bounds == null) {
+                throw new IllegalArgumentException("grammar bounds must not be null");
+            }
+        }
+
+        /** Context 8192, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}. */
+        public static Options defaults() {
+            return new Options(8192, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT);
+        }
+
+        public Options withBounds(GbnfGrammar.Bounds b) {
+            return new Options(contextSize, threads, b);
+        }
+
+        public Options withThreads(int n) {
+            return new Options(contextSize, n, bounds);
+        }
+    }
+
+    private GgufChatModel(Path file, GgufHeader header, Options options, int contextSize, LlamaModel llama) {
+        this.file = file;
+        this.modelName = file.getFileName().toString();
+        this.header = header;
+        this.options = options;
+        this.contextSize = contextSize;
+        this.llama = llama;
+    }
+
+    /**
+     * Loads the model in {@code file}.
+     *
+     * @throws IllegalArgumentException naming the file when it is missing or not a GGUF file
+     * @throws ChatModelException       when llama.cpp cannot load it (or its natives cannot load)
+     */
+    public static GgufChatModel open(Path file, Options options) {
+        if (options == null) {
+            throw new IllegalArgumentException("GGUF options must not be null");
+        }
+        Path f = file == null ? null : file.toAbsolutePath().normalize();
+        GgufHeader header = GgufHeader.read(f);
+        long trained = header.contextLength();
+        int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
+        LlamaModel llama;
+        try {
+            NativeLog.install();
+            llama = new LlamaModel(new ModelParameters()
+                    .setModel(f.toString())
+                    .setCtxSize(ctx)
+                    .setThreads(options.threads())
+                    .setThreadsBatch(options.threads())
+                    .setParallel(1)
+                    .setGpuLayers(0));
+        } catch (RuntimeException | UnsatisfiedLinkError e) {
+            // LlamaException (not public) is a RuntimeException.
+            throw new ChatModelException("cannot load GGUF model " + f + ": " + e.getMessage(), e);
+        }
+        LOG.info("Loaded GGUF model {} (architecture {}, context {}, {})", f, header.architecture(), ctx,
+                header.chatTemplate() == null ? "no chat template: fallback prompt format" : "its chat template");
+        return new GgufChatModel(f, header, options, ctx, llama);
+    }
+
+    @Override
+    public String backend() {
+        return BACKEND;
+    }
+
+    /** The model file's name (e.g. {@code qwen2.5-7b-instruct-q4_k_m.gguf}). */
+    @Override
+    public String model() {
+        return modelName;
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    public GgufHeader header() {
+        return header;
+    }
+
+    /** Tokens of context (prompt plus reply). */
+    public int contextSize() {
+        return contextSize;
+    }
+
+    @Override
+    public ChatReply complete(ChatRequest request) {
+        ResponseSchema schema = request.responseSchema();
+        GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
+        SamplingParams s = request.sampling();
+        String content;
+        lock.lock();
+        try {
+            if (llama == null) {
+                throw new ChatModelException("GGUF model " + file + " is closed");
+            }
+            String prompt = prompt(request.messages());
+            int promptTokens = llama.encode(prompt).length;
+            int room = contextSize - promptTokens - 1;
+            if (room < 16) {
+                throw new ChatModelException("the prompt (" + promptTokens + " tokens) does not fit the context of "
+                        + contextSize + " tokens of " + modelName);
+            }
+            long wanted = s.maxTokens() != null ? s.maxTokens()
+                    : grammar != null ? grammar.maxBytes() : DEFAULT_FREE_TEXT_TOKENS;
+            int nPredict = (int) Math.min(wanted, room);
+            InferenceParameters p = new InferenceParameters(prompt)
+                    .setNPredict(nPredict)
+                    .setSeed(seed(s.seed()))
+                    .setCachePrompt(false);
+            if (s.temperature() != null) {
+                p.setTemperature(s.temperature().floatValue());
+            }
+            if (s.topP() != null) {
+                p.setTopP(s.topP().floatValue());
+            }
+            if (grammar != null) {
+                p.setGrammar(grammar.text());
+            }
+            content = llama.complete(p);
+        } catch (ChatModelException | IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ChatModelException("llama.cpp failed on " + modelName + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+        if (schema == null) {
+            return new ChatReply(content, null, "stop", 1, 0, false);
+        }
+        ReplyParser.Result r = ReplyParser.parse(content, schema);
+        if (!r.valid()) {
+            throw new InvalidReplyException(r.problem() + " (the GGUF reply ended before the grammar did:"
+                    + " the token budget or the context ran out)", content, 1);
+        }
+        return new ChatReply(content, r.json(), "stop", 1, 0, false);
+    }
+
+    /** The prompt of {@code messages}: the model's chat template, or {@link #fallbackPrompt}. */
+    String prompt(List<ChatMessage> messages) {
+        if (header.chatTemplate() == null) {
+            return fallbackPrompt(messages);
+        }
+        StringBuilder system = new StringBuilder();
+        List<Pair<String, String>> turns = new ArrayList<>();
+        for (ChatMessage m : messages) {
+            if (m.role().equals("system")) {
+                system.append(system.length() == 0 ? "" : "\n\n").append(m.content());
+            } else {
+                turns.add(new Pair<>(m.role(), m.content()));
+            }
+        }
+        InferenceParameters p = new InferenceParameters("").setMessages(system.toString(), turns);
+        return llama.applyTemplate(p);
+    }
+
+    /**
+     * The prompt format for models without a chat template: the system messages (if any), then
+     * each turn as {@code ### User:} or {@code ### Assistant:} on its own line followed by its
+     * text, then an open {@code ### Assistant:} turn for the reply.
+     */
+    static String fallbackPrompt(List<ChatMessage> messages) {
+        StringBuilder sb = new StringBuilder();
+        for (ChatMessage m : messages) {
+            switch (m.role()) {
+                case "system" -> sb.append(m.content()).append("\n\n");
+                case "user" -> sb.append("### User:\n").append(m.content()).append("\n\n");
+                default -> sb.append("### Assistant:\n").append(m.content()).append("\n\n");
+            }
+        }
+        return sb.append("### Assistant:\n").toString();
+    }
+
+    /** llama.cpp's seed is a non-negative int (negative means random): fold the long into one. */
+    static int seed(Long seed) {
+        if (seed == null) {
+            return DEFAULT_SEED;
+        }
+        long v = seed;
+        return (int) (v ^ (v >>> 32)) & Integer.MAX_VALUE;
+    }
+
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            if (llama != null) {
+                llama.close();
+                llama = null;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "GgufChatModel[" + file + "]";
+    }
+
+    /** Routes llama.cpp's own logging (stderr by default) to slf4j, once per JVM. */
+    private static final class NativeLog {
+        private static boolean installed;
+
+        static synchronized void install() {
+            if (installed) {
+                return;
+            }
+            Logger log = LoggerFactory.getLogger("llama.cpp");
+            LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> {
+                String m = msg == null ? "" : msg.stripTrailing();
+                if (m.isEmpty()) {
+                    return;
+                }
+                switch (level) {
+                    case ERROR -> log.warn(m);
+                    case WARN -> log.debug(m);
+                    default -> log.trace(m);
+                }
+            });
+            installed = true;
+        }
+    }
+}
