@@ -21,7 +21,10 @@ import java.util.Map;
  * escapes limited to {@code \" \\ \/ \n \t}), integer, number, boolean, null, {@code enum} of
  * scalars, and a list of types. Map keys are identifiers: a letter, then letters, digits,
  * {@code _} or spaces, at most {@link Bounds#maxKeyChars()}. Anything else is rejected with an
- * {@link IllegalArgumentException}. Cost: O(schema size) rules; llama.cpp expands
+ * {@link IllegalArgumentException}. String characters are any code point but controls, so
+ * non-English text is possible; llama.cpp checks the grammar on decoded code points, so a model
+ * that spells text with byte tokens (a random test model does) can emit invalid UTF-8, which
+ * decodes to U+FFFD and still parses. Cost: O(schema size) rules; llama.cpp expands
  * {@code x{m,n}} into O(n) rules.
  *
  * @param text     the GBNF source, root rule {@code root}

@@ -1,0 +1,208 @@
+package io.synalign.models.llm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The in-process GGUF backend on a tiny random-weight llama model written at test time
+ * ({@link TinyGgufWriter}): the output is meaningless, but grammar-constrained decoding makes
+ * every reply parse and validate, within the grammar's length bounds, reproducibly per seed.
+ */
+class GgufChatModelTest {
+
+    /** Small bounds keep generation to a few hundred tokens per call. */
+    static final GbnfGrammar.Bounds BOUNDS = new GbnfGrammar.Bounds(24, 10, 4, 4);
+
+    @TempDir
+    static Path dir;
+    static Path file;
+    static GgufChatModel model;
+
+    @BeforeAll
+    static void load() throws IOException {
+        file = TinyGgufWriter.write(dir.resolve("tiny-random.gguf"), TinyGgufWriter.Spec.tiny(11));
+        model = GgufChatModel.open(file, GgufChatModel.Options.defaults().withThreads(2).withBounds(BOUNDS));
+    }
+
+    @AfterAll
+    static void close() {
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    static ChatRequest request(ResponseSchema schema, long seed) {
+        return ChatRequest.of(List.of(ChatMessage.system("You write JSON."),
+                ChatMessage.user("Describe the attributes of: 'the movie was great'.")),
+                new SamplingParams(1.0, null, null, seed), schema);
+    }
+
+    @Test
+    void writtenFileLoadsAndItsHeaderReads() {
+        GgufHeader h = GgufHeader.read(file);
+        assertEquals(3, h.version());
+        assertEquals("llama", h.architecture());
+        assertEquals(4096, h.contextLength());
+        assertNull(h.chatTemplate());
+        assertEquals("gguf", model.backend());
+        assertEquals("tiny-random.gguf", model.model());
+        assertEquals(4096, model.contextSize(), "capped by the model's training context");
+    }
+
+    @Test
+    void stageOneRepliesValidateWithinTheGrammarBounds() {
+        for (long seed = 1; seed <= 4; seed++) {
+            ChatReply r = model.complete(request(Schemas.ATTRIBUTES, seed));
+            assertTrue(JsonSchemaValidator.validate(Schemas.ATTRIBUTES.schema(), r.json()).isEmpty(), r.content());
+            assertTrue(r.json().size() >= 1 && r.json().size() <= BOUNDS.maxProperties(), r.content());
+            for (Iterator<Map.Entry<String, JsonNode>> it = r.json().fields(); it.hasNext();) {
+                Map.Entry<String, JsonNode> e = it.next();
+                assertTrue(e.getKey().length() <= BOUNDS.maxKeyChars(), r.content());
+                assertWithinBound(e.getValue().textValue(), r.content());
+            }
+            assertEquals(r.content().strip(), Json.write(r.json()), "compact JSON, nothing around it");
+        }
+    }
+
+    @Test
+    void stageTwoRepliesValidateWithinTheGrammarBounds() {
+        for (long seed = 1; seed <= 4; seed++) {
+            ChatReply r = model.complete(request(Schemas.SAMPLES, seed));
+            assertTrue(JsonSchemaValidator.validate(Schemas.SAMPLES.schema(), r.json()).isEmpty(), r.content());
+            JsonNode samples = r.json().path("samples");
+            assertTrue(samples.size() >= 1 && samples.size() <= BOUNDS.maxItems(), r.content());
+            for (JsonNode s : samples) {
+                assertWithinBound(s.path("text").textValue(), r.content());
+            }
+        }
+    }
+
+    /**
+     * A string of 1 to maxStringChars grammar characters. A random model may spell invalid UTF-8
+     * with byte tokens (llama.cpp's grammar matches decoded code points and does not check
+     * continuation bytes); each such byte decodes to U+FFFD, so those count per byte (at most 4
+     * per grammar character). A real model's tokens are valid UTF-8.
+     */
+    private static void assertWithinBound(String v, String reply) {
+        assertTrue(!v.isEmpty(), reply);
+        long invalid = v.codePoints().filter(c -> c == 0xFFFD).count();
+        long valid = v.codePoints().count() - invalid;
+        assertTrue(valid + (invalid + 3) / 4 <= BOUNDS.maxStringChars(), "too long: " + v);
+    }
+
+    @Test
+    void sameSeedSameReplyOtherSeedsDiffer() {
+        ChatReply a = model.complete(request(Schemas.SAMPLES, 77));
+        ChatReply b = model.complete(request(Schemas.SAMPLES, 77));
+        assertEquals(a.content(), b.content());
+        Set<String> distinct = new HashSet<>();
+        for (long seed = 100; seed < 103; seed++) {
+            distinct.add(model.complete(request(Schemas.SAMPLES, seed)).content());
+        }
+        assertTrue(distinct.size() > 1, "different seeds sample differently: " + distinct);
+    }
+
+    @Test
+    void concurrentCallsAreSerialisedAndStillReproducible() {
+        List<ChatRequest> reqs = List.of(request(Schemas.ATTRIBUTES, 5), request(Schemas.SAMPLES, 6),
+                request(Schemas.ATTRIBUTES, 5), request(Schemas.SAMPLES, 6));
+        List<ChatReply> replies = new ConcurrentChatExecutor(model, 4).completeAll(reqs);
+        assertEquals(replies.get(0).content(), replies.get(2).content());
+        assertEquals(replies.get(1).content(), replies.get(3).content());
+        assertEquals(model.complete(reqs.get(1)).content(), replies.get(1).content());
+    }
+
+    @Test
+    void freeTextHonoursMaxTokens() {
+        ChatReply r = model.complete(ChatRequest.of(List.of(ChatMessage.user("hi")),
+                new SamplingParams(1.0, null, 5, 3L), null));
+        assertNull(r.json());
+        assertTrue(r.content().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 5 * 4, r.content());
+    }
+
+    @Test
+    void journaledGgufCallsReplay(@TempDir Path journalDir) {
+        ChatRequest req = request(Schemas.SAMPLES, 9);
+        ChatReply first;
+        try (CallJournal j = CallJournal.open(journalDir)) {
+            first = new ReaskingChatModel(new JournaledChatModel(model, j), 2).complete(req);
+            assertEquals(1, j.size());
+            assertEquals("gguf", j.lookup(RequestKeys.key("gguf", "tiny-random.gguf", req)).backend());
+        }
+        try (CallJournal j = CallJournal.open(journalDir)) {
+            ChatReply again = new ReaskingChatModel(new JournaledChatModel(model, j), 2).complete(req);
+            assertTrue(again.fromJournal());
+            assertEquals(first.content(), again.content());
+        }
+    }
+
+    @Test
+    void fallbackPromptFormatWithoutATemplate() {
+        String p = model.prompt(List.of(ChatMessage.system("S"), ChatMessage.user("U"), ChatMessage.assistant("A"),
+                ChatMessage.user("V")));
+        assertEquals("S\n\n### User:\nU\n\n### Assistant:\nA\n\n### User:\nV\n\n### Assistant:\n", p);
+    }
+
+    @Test
+    void theModelsChatTemplateIsApplied(@TempDir Path d) throws IOException {
+        String chatml = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content']"
+                + " + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
+        Path f = TinyGgufWriter.write(d.resolve("chatml.gguf"),
+                new TinyGgufWriter.Spec(1, 32, 2, 64, 1024, 3, chatml));
+        try (GgufChatModel m = GgufChatModel.open(f, GgufChatModel.Options.defaults().withThreads(2).withBounds(BOUNDS))) {
+            assertNotNull(m.header().chatTemplate());
+            String p = m.prompt(List.of(ChatMessage.system("Be brief."), ChatMessage.user("hello")));
+            assertTrue(p.contains("<|im_start|>system\nBe brief.<|im_end|>"), p);
+            assertTrue(p.contains("<|im_start|>user\nhello<|im_end|>"), p);
+            assertTrue(p.endsWith("<|im_start|>assistant\n"), p);
+            ChatReply r = m.complete(request(Schemas.ATTRIBUTES, 1));
+            assertTrue(JsonSchemaValidator.validate(Schemas.ATTRIBUTES.schema(), r.json()).isEmpty());
+        }
+    }
+
+    @Test
+    void badFilesFailNamingTheFile(@TempDir Path d) throws IOException {
+        Path missing = d.resolve("missing.gguf");
+        IllegalArgumentException e1 = assertThrows(IllegalArgumentException.class,
+                () -> GgufChatModel.open(missing, GgufChatModel.Options.defaults()));
+        assertTrue(e1.getMessage().contains("not found") && e1.getMessage().contains(missing.toString()), e1.getMessage());
+        Path text = Files.writeString(d.resolve("model.gguf"), "{\"not\": \"a model\"}");
+        IllegalArgumentException e2 = assertThrows(IllegalArgumentException.class,
+                () -> GgufChatModel.open(text, GgufChatModel.Options.defaults()));
+        assertTrue(e2.getMessage().contains("not a GGUF") && e2.getMessage().contains(text.toString()), e2.getMessage());
+        Path truncated = d.resolve("cut.gguf");
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(truncated, java.util.Arrays.copyOf(whole, 200));
+        IllegalArgumentException e3 = assertThrows(IllegalArgumentException.class,
+                () -> GgufChatModel.open(truncated, GgufChatModel.Options.defaults()));
+        assertTrue(e3.getMessage().contains("truncated") && e3.getMessage().contains(truncated.toString()), e3.getMessage());
+        Path empty = Files.write(d.resolve("empty.gguf"), new byte[0]);
+        assertThrows(IllegalArgumentException.class, () -> GgufHeader.read(empty));
+    }
+
+    @Test
+    void seedsFoldToNonNegativeInts() {
+        assertEquals(GgufChatModel.DEFAULT_SEED, GgufChatModel.seed(null));
+        for (long s : new long[] {0, 1, -1, Long.MIN_VALUE, Long.MAX_VALUE, 1L << 40}) {
+            assertTrue(GgufChatModel.seed(s) >= 0, "seed " + s);
+        }
+        assertTrue(GgufChatModel.seed(1L) != GgufChatModel.seed(2L));
+    }
+}
