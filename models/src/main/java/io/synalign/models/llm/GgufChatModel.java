@@ -4,7 +4,6 @@ import de.kherud.llama.InferenceParameters;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
-import de.kherud.llama.args.LogFormat;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,14 +113,20 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
         LlamaModel llama;
         try {
-            NativeLog.install();
-            llama = new LlamaModel(new ModelParameters()
+            privateNativeDirectory();
+            ModelParameters params = new ModelParameters()
                     .setModel(f.toString())
                     .setCtxSize(ctx)
                     .setThreads(options.threads())
                     .setThreadsBatch(options.threads())
-                    .setParallel(1)
-                    .setGpuLayers(0));
+                    .setParallel(1);
+            // llama.cpp logs to stderr from native code (its log callback is reset when a model
+            // loads, so it cannot be routed to slf4j): silent unless the "llama.cpp" logger is
+            // at debug level.
+            if (!LoggerFactory.getLogger("llama.cpp").isDebugEnabled()) {
+                params.disableLog();
+            }
+            llama = new LlamaModel(params);
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             // LlamaException (not public) is a RuntimeException.
             throw new ChatModelException("cannot load GGUF model " + f + ": " + e.getMessage(), e);
@@ -129,6 +134,25 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         LOG.info("Loaded GGUF model {} (architecture {}, context {}, {})", f, header.architecture(), ctx,
                 header.chatTemplate() == null ? "no chat template: fallback prompt format" : "its chat template");
         return new GgufChatModel(f, header, options, ctx, llama);
+    }
+
+    /**
+     * java-llama.cpp extracts its native library to {@code <tmpdir>/libjllama.so}, one path for
+     * every JVM on the machine, so two runs starting together could overwrite each other's
+     * library. Unless the user chose a directory ({@code -Dde.kherud.llama.tmpdir}), each JVM
+     * gets its own.
+     */
+    private static synchronized void privateNativeDirectory() {
+        if (System.getProperty("de.kherud.llama.tmpdir") != null) {
+            return;
+        }
+        try {
+            Path d = java.nio.file.Files.createTempDirectory("synalign-jllama-");
+            d.toFile().deleteOnExit();
+            System.setProperty("de.kherud.llama.tmpdir", d.toString());
+        } catch (java.io.IOException e) {
+            LOG.debug("no private directory for the llama.cpp natives ({}); using the default", e.toString());
+        }
     }
 
     @Override
@@ -268,29 +292,5 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     @Override
     public String toString() {
         return "GgufChatModel[" + file + "]";
-    }
-
-    /** Routes llama.cpp's own logging (stderr by default) to slf4j, once per JVM. */
-    private static final class NativeLog {
-        private static boolean installed;
-
-        static synchronized void install() {
-            if (installed) {
-                return;
-            }
-            Logger log = LoggerFactory.getLogger("llama.cpp");
-            LlamaModel.setLogger(LogFormat.TEXT, (level, msg) -> {
-                String m = msg == null ? "" : msg.stripTrailing();
-                if (m.isEmpty()) {
-                    return;
-                }
-                switch (level) {
-                    case ERROR -> log.warn(m);
-                    case WARN -> log.debug(m);
-                    default -> log.trace(m);
-                }
-            });
-            installed = true;
-        }
     }
 }
