@@ -26,7 +26,12 @@ import picocli.CommandLine.Spec;
  * ({@link LlmSampleGenerator}: GP exploration-aware demonstration groups, stage-1 latent
  * attribute summaries, stage-2 samples). {@code --llm offline}: the EDA BASELINE
  * ({@link EdaBaselineGenerator}), no LLM, labelled {@code offline-eda-baseline} in every row's
- * provenance and in the summary line. {@code --llm gguf:PATH} is reserved for a later build.
+ * provenance and in the summary line. {@code --llm gguf:PATH}: the same pipeline over a local GGUF
+ * model run in-process by llama.cpp ({@link io.synalign.models.llm.GgufChatModel}, CPU,
+ * grammar-constrained JSON, backend {@code gguf}, model name = the file name); a missing or
+ * non-GGUF file exits 2 before any work. Every backend asks once per call and is wrapped in a
+ * {@link io.synalign.models.llm.ReaskingChatModel} outside the journal, so each ask and re-ask
+ * is journaled as its own call.
  *
  * <p>Option naming: {@code --model} names the LLM (as in the issue); the sentence encoder that
  * embeds the real rows for selection is {@code --encoder} here (it is {@code --model} in
@@ -38,10 +43,10 @@ import picocli.CommandLine.Spec;
  * (provenance).
  */
 @Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
-        customSynopsis = {"synalign generate --real REAL.jsonl --out SYNTH.jsonl --llm URL|offline [OPTIONS]"},
+        customSynopsis = {"synalign generate --real REAL.jsonl --out SYNTH.jsonl --llm URL|gguf:PATH|offline [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Generate labelled synthetic rows like the real ones: with an LLM"
-                + " (OpenAI-compatible server) via SynAlign's exploration-aware demonstrations and"
+                + " (OpenAI-compatible server, or a local GGUF model with --llm gguf:PATH) via SynAlign's exploration-aware demonstrations and"
                 + " latent attribute reasoning, or with --llm offline, an EDA baseline (no LLM)."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",

@@ -21,8 +21,12 @@ import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ChatModel;
 import io.synalign.models.llm.ConcurrentChatExecutor;
 import io.synalign.models.llm.Durations;
+import io.synalign.models.llm.GbnfGrammar;
+import io.synalign.models.llm.GgufChatModel;
+import io.synalign.models.llm.GgufHeader;
 import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import io.synalign.models.llm.ReaskingChatModel;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
@@ -49,6 +53,7 @@ import picocli.CommandLine.Option;
 final class GenerationOptions {
 
     static final String OFFLINE = "offline";
+    static final String GGUF_PREFIX = "gguf:";
 
     /** The test seams of a command: encoder loader, environment, chat-model builder hook. */
     record Seams(EmbeddingOptions.EncoderLoader loader, Map<String, String> environment,
@@ -56,7 +61,7 @@ final class GenerationOptions {
     }
 
     /** The option values, checked. */
-    record Checked(String backendSpec, boolean offline, Integer perLabel, Integer total,
+    record Checked(String backendSpec, boolean offline, Path gguf, Integer perLabel, Integer total,
             PromptTemplates templates, Duration timeout) {
 
         /** The rows asked for in all, given the real label groups. */
@@ -74,12 +79,14 @@ final class GenerationOptions {
             String model, boolean offline, double seconds, SampleValidator validator) {
     }
 
-    @Option(names = "--llm", required = true, paramLabel = "URL|offline",
-            description = "An OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1), or"
+    @Option(names = "--llm", required = true, paramLabel = "URL|gguf:PATH|offline",
+            description = "An OpenAI-compatible base URL (e.g. http://127.0.0.1:8000/v1), gguf:PATH for a local"
+                    + " GGUF model run in-process by llama.cpp (CPU; grammar-constrained JSON), or"
                     + " 'offline' for the EDA baseline generator (no LLM; a baseline, not SynAlign's method).")
     String llm;
 
-    @Option(names = "--model", paramLabel = "NAME", description = "The LLM's model name. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--model", paramLabel = "NAME",
+            description = "The LLM's model name (HTTP backends; a GGUF model is named by its file). Default: ${DEFAULT-VALUE}.")
     String model = "gpt-4o-mini";
 
     @Option(names = "--api-key-env", paramLabel = "VAR",
@@ -158,9 +165,18 @@ final class GenerationOptions {
      */
     Checked check() {
         String backendSpec = llm.strip();
-        if (backendSpec.startsWith("gguf:")) {
-            throw new IllegalArgumentException("--llm " + backendSpec
-                    + ": the GGUF backend is not available in this build yet");
+        Path gguf = null;
+        if (backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length())) {
+            String path = backendSpec.substring(GGUF_PREFIX.length()).strip();
+            if (path.isEmpty()) {
+                throw new IllegalArgumentException("--llm " + backendSpec + ": name the model file, gguf:/path/model.gguf");
+            }
+            gguf = Path.of(path);
+            try {
+                GgufHeader.read(gguf); // a missing or non-GGUF file fails here, before any work
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--llm " + backendSpec + ": " + e.getMessage());
+            }
         }
         boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
         Integer perLabel = amount == null || amount.total == null
@@ -173,7 +189,7 @@ final class GenerationOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--request-timeout " + requestTimeout + ": " + e.getMessage());
         }
-        return new Checked(backendSpec, offline, perLabel, total, templates, timeout);
+        return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout);
     }
 
     /** The encoder settings of --encoder, --batch-size, --cache-dir and --no-cache. */
@@ -218,16 +234,16 @@ final class GenerationOptions {
             var encoderOptions = emb.encoderOptions();
             var modelSpec = emb.modelSpec();
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
-            OpenAiCompatibleChatModel.Builder b = OpenAiCompatibleChatModel.builder(c.backendSpec(), model)
-                    .environment(seams.environment()::get).requestTimeout(c.timeout()).limiter(limiter);
-            if (apiKeyEnv != null) {
-                b.apiKeyEnv(apiKeyEnv);
-            }
-            ChatModel chat = seams.builderHook().apply(b).build();
             try (CallJournal j = journal == null ? null : CallJournal.open(journal);
                     SentenceEncoder enc = emb.open(seams.loader(), modelSpec, encoderOptions, cache);
-                    KernelBackend kernels = KernelBackends.create(kernelBackend)) {
-                ChatModel m = j == null ? chat : new JournaledChatModel(chat, j);
+                    KernelBackend kernels = KernelBackends.create(kernelBackend);
+                    GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
+                            GgufChatModel.Options.defaults().withBounds(
+                                    GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
+                ChatModel chat = local != null ? local : httpModel(c, limiter, seams);
+                // Each ask and re-ask is its own journaled call (the backend asks once).
+                ChatModel m = new ReaskingChatModel(j == null ? chat : new JournaledChatModel(chat, j),
+                        ReaskingChatModel.DEFAULT_MAX_REASKS);
                 SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
                         texts -> TextEmbedding.encode(enc, texts, io.synalign.models.EncodeProgress.NONE),
                         c.templates(), demosPerPrompt, samplesPerSummary, hints);
@@ -242,6 +258,16 @@ final class GenerationOptions {
             counts.put(labels.get(i).displayLabel(), quotas[i]);
         }
         return new Generated(samples, counts, backendName, modelName, c.offline(), seconds, validator);
+    }
+
+    /** The OpenAI-compatible client of --llm URL; it asks once (re-asks are the caller's). */
+    private ChatModel httpModel(Checked c, AdaptiveConcurrencyLimiter limiter, Seams seams) {
+        OpenAiCompatibleChatModel.Builder b = OpenAiCompatibleChatModel.builder(c.backendSpec(), model)
+                .environment(seams.environment()::get).requestTimeout(c.timeout()).limiter(limiter);
+        if (apiKeyEnv != null) {
+            b.apiKeyEnv(apiKeyEnv);
+        }
+        return seams.builderHook().apply(b).maxReasks(0).build();
     }
 
     /** One JSON object per sample: the text field, the label field (if any) and {@code synalign}. */

@@ -51,7 +51,7 @@ import picocli.CommandLine.Spec;
  * holds timings).
  */
 @Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true,
-        customSynopsis = {"synalign run --real REAL.jsonl --out ALIGNED.jsonl --llm URL|offline"
+        customSynopsis = {"synalign run --real REAL.jsonl --out ALIGNED.jsonl --llm URL|gguf:PATH|offline"
             + " [--sample N] [--synthetic-out S.jsonl] [--weighted-out W.jsonl] [--summary S.json] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Generate synthetic rows (as 'generate'), weight them to match the real"

@@ -17,6 +17,7 @@ import io.synalign.kernels.KernelBackends;
 import io.synalign.models.EncodeProgress;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.FakeOpenAiServer;
+import io.synalign.models.llm.TinyGgufWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -223,13 +224,57 @@ class GenerateCommandTest {
         }
     }
 
+    /** generate --llm gguf:FILE over a tiny random-weight model written here (meaningless text, valid rows). */
+    private Cli.Run generateGguf(Path model, String out) {
+        return generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve(out).toString(), "--llm", "gguf:" + model, "--per-label", "3",
+                "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1", "--max-chars", "30",
+                "--no-cache", "--seed", "5", "--quiet");
+    }
+
     @Test
-    void ggufIsNotAvailableYet() {
-        Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
-                "--out", dir.resolve("s.jsonl").toString(), "--llm", "gguf:/models/x.gguf");
-        assertEquals(2, run.status(), run.toString());
-        assertTrue(run.err().contains("the GGUF backend is not available in this build yet"), run.err());
-        assertFalse(Files.exists(dir.resolve("s.jsonl")));
+    void ggufModelRunsEndToEndReproducibly() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        Cli.Run run = generateGguf(model, "a.jsonl");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("generated 6 rows") && run.out().contains("with gguf model tiny.gguf"), run.out());
+        List<JsonNode> rows = read(dir.resolve("a.jsonl"));
+        Map<String, Integer> counts = new HashMap<>();
+        for (JsonNode r : rows) {
+            counts.merge(r.path("label").asText(), 1, Integer::sum);
+            String text = r.path("text").asText();
+            assertFalse(text.isBlank(), r.toString());
+            assertTrue(text.codePointCount(0, text.length()) <= 30 * 4, "grammar-bounded: " + r);
+            JsonNode p = r.path("synalign");
+            assertEquals("gguf", p.path("backend").asText(), r.toString());
+            assertEquals("tiny.gguf", p.path("model").asText(), r.toString());
+            assertTrue(p.path("attributes").size() >= 1, r.toString());
+            assertTrue(p.path("demo_lines").size() >= 1, r.toString());
+        }
+        assertEquals(Map.of("pos", 3, "neg", 3), counts);
+        // Seeded sampling: the same command writes the same rows.
+        Cli.Run again = generateGguf(model, "b.jsonl");
+        assertEquals(0, again.status(), again.toString());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.jsonl")), Files.readAllBytes(dir.resolve("b.jsonl")));
+    }
+
+    @Test
+    void badGgufFilesExit2NamingTheFile() throws IOException {
+        Path missing = dir.resolve("models").resolve("x.gguf");
+        Path notGguf = Files.writeString(dir.resolve("not-a-model.gguf"), "hello");
+        for (Path bad : List.of(missing, notGguf)) {
+            Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                    "--out", dir.resolve("s.jsonl").toString(), "--llm", "gguf:" + bad);
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            assertTrue(run.err().contains(bad.toString()), run.err());
+            assertTrue(run.err().contains(bad == missing ? "not found" : "not a GGUF model file"), run.err());
+            assertFalse(Files.exists(dir.resolve("s.jsonl")));
+        }
+        Cli.Run empty = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("s.jsonl").toString(), "--llm", "gguf:");
+        assertEquals(2, empty.status(), empty.toString());
+        assertTrue(empty.err().contains("name the model file"), empty.err());
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synalign.models.llm.FakeOpenAiServer;
+import io.synalign.models.llm.TinyGgufWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -184,6 +185,37 @@ class RunCommandTest {
             assertEquals(2, r.status(), r.toString());
             assertTrue(r.err().contains("HTTP 401") && r.err().contains("Incorrect API key provided"), r.err());
             assertEquals(List.of(), files());
+        }
+    }
+
+    @Test
+    void ggufModelRunsGenerateThenAlign() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(8));
+        String journal = p("journal");
+        Cli.Run r = run(Map.of(), base("gguf:" + model, "aligned.jsonl", "--per-label", "4",
+                "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1", "--max-chars", "24",
+                "--synthetic-out", p("synth.jsonl"), "--journal", journal));
+        assertEquals(0, r.status(), r.toString());
+        List<JsonNode> synth = read(dir.resolve("synth.jsonl"));
+        assertEquals(8, synth.size());
+        for (JsonNode row : synth) {
+            assertEquals("gguf", row.path("synalign").path("backend").asText(), row.toString());
+            assertEquals("tiny.gguf", row.path("synalign").path("model").asText(), row.toString());
+        }
+        List<JsonNode> aligned = read(dir.resolve("aligned.jsonl"));
+        assertTrue(!aligned.isEmpty() && aligned.size() <= 4, "default N: at most half of 8");
+        Set<String> generated = new HashSet<>();
+        synth.forEach(row -> generated.add(row.toString()));
+        for (JsonNode a : aligned) {
+            assertTrue(generated.contains(a.toString()), "one of the generated rows: " + a);
+        }
+        // The journal holds every call with the gguf backend and model name in its key material.
+        List<String> lines = Files.readAllLines(dir.resolve("journal").resolve("calls.jsonl"));
+        assertFalse(lines.isEmpty());
+        for (String l : lines) {
+            JsonNode e = JSON.readTree(l);
+            assertEquals("gguf", e.path("backend").asText());
+            assertEquals("tiny.gguf", e.path("model").asText());
         }
     }
 }

@@ -27,7 +27,7 @@ import java.util.Random;
  * and the 256 byte-fallback tokens {@code <0x00>..<0xFF>}, so any text (JSON included) can be
  * spelled one byte per token; all tensors F32 with N(0, 0.02^2) weights (norms 1).
  */
-final class TinyGgufWriter {
+public final class TinyGgufWriter {
 
     private static final int ALIGNMENT = 32;
     private static final int T_UINT32 = 4;
@@ -43,8 +43,8 @@ final class TinyGgufWriter {
     private static final int TOKEN_BYTE = 6;
 
     /** Model sizes. */
-    record Spec(int layers, int embd, int heads, int ff, int context, long seed, String chatTemplate) {
-        static Spec tiny(long seed) {
+    public record Spec(int layers, int embd, int heads, int ff, int context, long seed, String chatTemplate) {
+        public static Spec tiny(long seed) {
             return new Spec(2, 64, 4, 128, 4096, seed, null);
         }
     }
@@ -53,7 +53,7 @@ final class TinyGgufWriter {
     }
 
     /** Writes the model of {@code spec} to {@code file}. */
-    static Path write(Path file, Spec spec) throws IOException {
+    public static Path write(Path file, Spec spec) throws IOException {
         List<String> tokens = new ArrayList<>();
         List<Integer> types = new ArrayList<>();
         tokens.add("<unk>");
