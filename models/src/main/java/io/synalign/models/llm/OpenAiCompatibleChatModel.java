@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  *   <li>with a {@link ResponseSchema}, the schema is sent as {@code response_format} and the
  *       reply is parsed and validated here anyway (code fences tolerated); an invalid reply is
  *       re-asked up to {@code maxReasks} times by appending it and a short correction to the
- *       conversation, then an {@link InvalidReplyException} is thrown.</li>
+ *       conversation ({@link ReaskingChatModel}), then an {@link InvalidReplyException} is
+ *       thrown. To journal each re-ask, build with {@code maxReasks(0)} and put the
+ *       {@link ReaskingChatModel} outside the {@link JournaledChatModel}.</li>
  * </ol>
  * Every HTTP attempt holds a permit of the optional {@link AdaptiveConcurrencyLimiter}, which a
  * 429 halves. The API key is sent only in the {@code Authorization} header and masked from every

@@ -13,6 +13,12 @@
  *       validation and re-asks, full-jitter retries honouring {@code Retry-After}
  *       ({@link io.synalign.models.llm.RetryPolicy}), API key from a named environment variable
  *       ({@link io.synalign.models.llm.ApiKey}, masked everywhere).</li>
+ *   <li>{@link io.synalign.models.llm.GgufChatModel}: a local GGUF model run in-process by
+ *       llama.cpp, decoding constrained by a bounded grammar derived from the schema
+ *       ({@link io.synalign.models.llm.GbnfGrammar}), seeded; {@link io.synalign.models.llm.GgufHeader}
+ *       checks the file first.</li>
+ *   <li>{@link io.synalign.models.llm.ReaskingChatModel}: bounded re-asks of replies that do not
+ *       validate, around a journaled single-ask model so that every re-ask is journaled.</li>
  *   <li>{@link io.synalign.models.llm.AdaptiveConcurrencyLimiter} (AIMD) and
  *       {@link io.synalign.models.llm.ConcurrentChatExecutor}: bounded, adaptive parallelism,
  *       results in submission order.</li>
@@ -25,11 +31,12 @@
  * <p>Typical wiring:
  * <pre>{@code
  * AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
- * ChatModel client = OpenAiCompatibleChatModel.builder(baseUrl, model)
+ * ChatModel client = OpenAiCompatibleChatModel.builder(baseUrl, model).maxReasks(0)
  *         .apiKeyEnv(apiKeyEnv).requestTimeout(Durations.parse(timeout)).limiter(limiter).build();
+ * // or: GgufChatModel client = GgufChatModel.open(Path.of("model.gguf"), GgufChatModel.Options.defaults());
  * try (CallJournal journal = CallJournal.open(runDir.resolve("llm-journal"))) {
- *     List<ChatOutcome> outcomes = new ConcurrentChatExecutor(
- *             new JournaledChatModel(client, journal), limiter).runAll(requests);
+ *     ChatModel model = new ReaskingChatModel(new JournaledChatModel(client, journal), 2);
+ *     List<ChatOutcome> outcomes = new ConcurrentChatExecutor(model, limiter).runAll(requests);
  * }
  * }</pre>
  */
