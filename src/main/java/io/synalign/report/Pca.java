@@ -25,7 +25,7 @@ import java.util.SplittableRandom;
 public record Pca(double[] mean, double[][] components, double[] variances,
         double totalVariance) {
 
-    static final int MAX_ITERATIONS = 3000;
+    static final int MAX_ITERATIONS = 1000;
     private static final int BLOCK = 6;
     private static final double TOLERANCE = 1e-12;
 
