@@ -273,8 +273,8 @@ public final class ReportPage {
         // Large circles first, so that small ones stay visible on top.
         sized.sort((p, q) -> Double.compare(q.radius(), p.radius()));
         weighted.addAll(sized);
-        List<Charts.Point> all = new ArrayList<>(uniform);
-        Charts.Bounds bounds = Charts.Bounds.of(all);
+        // Both panels show the same positions: one set of bounds keeps them comparable.
+        Charts.Bounds bounds = Charts.Bounds.of(uniform);
         sb.append("<p class=\"meta legend\"><span><i class=\"swatch\" style=\"background:#1f6fb4"
                 + "\"></i>real</span><span><i class=\"swatch\" style=\"background:#e6781e\"></i>"
                 + "synthetic</span>PC1 ").append(Html.percent(pca.explained(0)))
