@@ -48,7 +48,8 @@ import picocli.CommandLine.Spec;
             "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]",
             "   or: synalign align --real REAL.jsonl --synthetic SYNTH.jsonl",
             "                      --out WEIGHTED.jsonl [--sample N --sampled-out OUT.jsonl]",
-            "                      [--per-label|--global] [--summary SUMMARY.json] [OPTIONS]"},
+            "                      [--per-label|--global] [--summary SUMMARY.json]",
+            "                      [--run-dir DIR] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Learn sampling weights for synthetic rows so that the weighted synthetic"
                 + " set matches the real set in MMD (RBF kernel exp(-||x-y||^2 / (2 sigma^2))).",
@@ -103,6 +104,13 @@ final class AlignCommand implements Callable<Integer> {
                     + " table, ...).")
     Path summary;
 
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Text form: also write the run directory that 'synalign report' reads"
+                    + " (created if missing): " + RunFiles.ALIGNMENT + " (the summary plus every"
+                    + " option value), " + RunFiles.WEIGHTED + ", " + RunFiles.REAL_EMBEDDINGS
+                    + ", " + RunFiles.SYNTHETIC_EMBEDDINGS + " and " + RunFiles.LABELS + ".")
+    Path runDir;
+
     @Mixin
     AlignmentEngineOptions engine = new AlignmentEngineOptions();
 
@@ -123,7 +131,7 @@ final class AlignCommand implements Callable<Integer> {
 
     /** Options that only the text form reads. */
     private static final List<String> TEXT_ONLY = List.of("--label-field", "--per-label",
-            "--global", "--sample", "--sampled-out", "--text-field", "--max-line-size", "--model",
+            "--global", "--sample", "--sampled-out", "--run-dir", "--text-field", "--max-line-size", "--model",
             "--batch-size", "--max-length", "--device", "--cache-dir", "--no-cache");
 
     @Override

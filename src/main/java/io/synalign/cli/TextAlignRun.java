@@ -86,7 +86,7 @@ final class TextAlignRun {
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
                 result, embedded, picks);
-        write(settings, inputs.synthetic(), result.weights(), picks, report);
+        write(settings, inputs, fitted, picks, report);
         report.print(stdout);
         stdout.flush();
         return ExitCodes.OK;
@@ -97,9 +97,12 @@ final class TextAlignRun {
         AlignmentConfig config = cmd.config();
         AlignmentMode mode = opts.mode();
         opts.checkSample();
-        new OutputTargets().input("--real", opts.real).input("--synthetic", opts.synthetic)
-                .add("--out", cmd.out).add("--sampled-out", opts.sampledOut)
-                .add("--summary", cmd.summary);
+        OutputTargets targets = new OutputTargets().input("--real", opts.real)
+                .input("--synthetic", opts.synthetic).add("--out", cmd.out)
+                .add("--sampled-out", opts.sampledOut).add("--summary", cmd.summary);
+        if (cmd.runDir != null) {
+            new RunDirOutputs(cmd.runDir).check(targets);
+        }
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", cmd.out);
         RecordFormat.Kind sampledKind = opts.sampledOut == null ? null
                 : RecordFormat.ofOutput("--sampled-out", opts.sampledOut);
@@ -132,10 +135,12 @@ final class TextAlignRun {
         return new Inputs(syntheticRecords, realTexts, syntheticTexts, plan);
     }
 
-    /** --out, --sampled-out and --summary, atomically: all of them or none. */
-    private void write(Settings settings, List<Record> synthetic, double[] weights, int[] picks,
+    /** --out, --sampled-out, --summary and the --run-dir files, atomically: all or none. */
+    private void write(Settings settings, Inputs inputs, TextAligner.Fitted fitted, int[] picks,
             TextAlignReport report) throws IOException {
-        List<Record> weighted = TextAligner.weightedRecords(synthetic, weights);
+        List<Record> synthetic = inputs.synthetic();
+        List<Record> weighted = TextAligner.weightedRecords(synthetic,
+                fitted.result().weights());
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
             if (picks != null) {
@@ -148,6 +153,12 @@ final class TextAlignRun {
             }
             if (cmd.summary != null) {
                 outputs.stage(cmd.summary, o -> Json.writePretty(o, report.summary()));
+            }
+            if (cmd.runDir != null) {
+                new RunDirOutputs(cmd.runDir).stage(outputs,
+                        Json.MAPPER.valueToTree(report.summary()), cmd.spec, weighted,
+                        fitted.real(), fitted.synthetic(), opts.labelField,
+                        inputs.realTexts().labels(), inputs.syntheticTexts().labels());
             }
             outputs.commit();
         }

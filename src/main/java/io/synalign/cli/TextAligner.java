@@ -27,8 +27,12 @@ final class TextAligner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TextAligner.class);
 
-    /** The weights and how the texts were embedded. */
-    record Fitted(TextAlignmentResult result, TextAlignReport.Embedding embedding) {
+    /**
+     * The weights, how the texts were embedded, and the embeddings themselves (rows in input
+     * order; {@code align --run-dir} writes them).
+     */
+    record Fitted(TextAlignmentResult result, TextAlignReport.Embedding embedding,
+            FloatMatrix real, FloatMatrix synthetic) {
     }
 
     private final EmbeddingOptions embedding;
@@ -68,7 +72,7 @@ final class TextAligner {
         }
         TextAlignReport.Embedding embedded = new TextAlignReport.Embedding(model.name(),
                 model.modelId(), real.cols(), cacheDir, stats, (System.nanoTime() - start) / 1e9);
-        return new Fitted(fit(plan, real, synthetic, progress), embedded);
+        return new Fitted(fit(plan, real, synthetic, progress), embedded, real, synthetic);
     }
 
     /** The weights, per label or global; every engine result is checked before it is used. */

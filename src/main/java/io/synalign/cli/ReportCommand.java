@@ -1,0 +1,65 @@
+package io.synalign.cli;
+
+import io.synalign.io.AtomicOutputs;
+import io.synalign.report.ReportPage;
+import io.synalign.report.RunArtefacts;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synalign report --run DIR [--out FILE]}: reads the artefacts that {@code align
+ * --run-dir}, {@code evaluate} and {@code generate} left in a run directory ({@link RunFiles})
+ * and writes one self-contained HTML page ({@link ReportPage}: inline SVG and CSS, no scripts,
+ * nothing fetched), atomically. Absent artefacts become "not run" notes; a directory with none
+ * of them, or an unusable artefact, is bad input (exit 2).
+ */
+@Command(name = "report", sortOptions = false, mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {"Write a self-contained HTML report (inline SVG, no network) of a run"
+                + " directory: weight histograms per label, MMD^2 before/after alignment, a PCA"
+                + " projection of real vs synthetic embeddings, the evaluation table, generation"
+                + " coverage and the settings."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (I/O error, internal error)",
+            "2:bad input (usage, missing or empty run directory, unusable artefact)"})
+final class ReportCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--run", required = true, paramLabel = "DIR",
+            description = "The run directory (written by 'align --run-dir', 'evaluate',"
+                    + " 'generate').")
+    Path run;
+
+    @Option(names = "--out", paramLabel = "FILE",
+            description = "Where to write the HTML. Default: DIR/" + RunFiles.REPORT + ".")
+    Path out;
+
+    @Option(names = {"-v", "--verbose"}, description = "Print the stack trace of an error.")
+    boolean verbose;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            RunArtefacts artefacts = RunArtefacts.load(run);
+            Path target = out != null ? out : run.resolve(RunFiles.REPORT);
+            new OutputTargets().add("--out", target);
+            byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
+            AtomicOutputs.writeAtomically(target, o -> o.write(html));
+            PrintWriter stdout = spec.commandLine().getOut();
+            stdout.println("wrote " + target);
+            stdout.flush();
+            return ExitCodes.OK;
+        } catch (Throwable t) {
+            return CliErrors.report(t, err, verbose);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package io.synalign.cli;
+
+/**
+ * The file names of a run directory: {@code align --run-dir}, {@code evaluate} and
+ * {@code generate} write these files into one directory, and {@code report --run} reads them.
+ *
+ * <p>What {@code align --run-dir DIR} writes (all atomically, with its other outputs):
+ * <ul>
+ *   <li>{@link #ALIGNMENT}: the {@code --summary} JSON, whose {@code settings} object also holds
+ *       {@code options}, every option value of the command keyed by its long name;</li>
+ *   <li>{@link #WEIGHTED}: every synthetic record with its field {@code synalign_weight}
+ *       (JSON Lines, whatever the format of {@code --out});</li>
+ *   <li>{@link #REAL_EMBEDDINGS}, {@link #SYNTHETIC_EMBEDDINGS}: 2-D float32 arrays, one row per
+ *       record in input order;</li>
+ *   <li>{@link #LABELS}: {@code {"label_field": F, "real": [...], "synthetic": [...]}}, the label
+ *       of every real and synthetic row in input order ({@code null} arrays when the files have
+ *       no label field).</li>
+ * </ul>
+ */
+public final class RunFiles {
+
+    /** Written by {@code align}: the summary JSON plus every option value. */
+    public static final String ALIGNMENT = "alignment.json";
+    /** Written by {@code align}: the synthetic records with their weights (JSON Lines). */
+    public static final String WEIGHTED = "weighted.jsonl";
+    /** Written by {@code align}: the real embeddings, float32, rows in input order. */
+    public static final String REAL_EMBEDDINGS = "real-embeddings.npy";
+    /** Written by {@code align}: the synthetic embeddings, float32, rows in input order. */
+    public static final String SYNTHETIC_EMBEDDINGS = "synthetic-embeddings.npy";
+    /** Written by {@code align}: the per-row labels of both sets. */
+    public static final String LABELS = "labels.json";
+    /** Written by {@code evaluate}. */
+    public static final String EVALUATION = "evaluation.json";
+    /** Written by {@code generate}. */
+    public static final String GENERATION = "generation.json";
+    /** Written by {@code report} unless {@code --out} says otherwise. */
+    public static final String REPORT = "report.html";
+
+    private RunFiles() {
+    }
+}

@@ -1,0 +1,210 @@
+package io.synalign.report;
+
+import java.util.List;
+
+/**
+ * Inline SVG charts for the report, as markup strings: no scripts, no external resources. Every
+ * text drawn from data is escaped with {@link Html#escape}.
+ */
+final class Charts {
+
+    private Charts() {
+    }
+
+    /** One point of a scatter plot: position in data units, radius in pixels, CSS class. */
+    record Point(double x, double y, double radius, String cssClass) {
+    }
+
+    /** Data bounds of a scatter plot, shared by panels so that they compare. */
+    record Bounds(double minX, double maxX, double minY, double maxY) {
+
+        static Bounds of(List<Point> points) {
+            double x0 = Double.POSITIVE_INFINITY;
+            double x1 = Double.NEGATIVE_INFINITY;
+            double y0 = Double.POSITIVE_INFINITY;
+            double y1 = Double.NEGATIVE_INFINITY;
+            for (Point p : points) {
+                x0 = Math.min(x0, p.x());
+                x1 = Math.max(x1, p.x());
+                y0 = Math.min(y0, p.y());
+                y1 = Math.max(y1, p.y());
+            }
+            if (points.isEmpty()) {
+                return new Bounds(-1, 1, -1, 1);
+            }
+            // Degenerate spans (one point, or all points on a line) get a unit span.
+            if (x1 - x0 <= 0) {
+                x0 -= 1;
+                x1 += 1;
+            }
+            if (y1 - y0 <= 0) {
+                y0 -= 1;
+                y1 += 1;
+            }
+            return new Bounds(x0, x1, y0, y1);
+        }
+    }
+
+    /**
+     * A histogram: bars over {@code [0, h.max()]}, a dashed marker at {@code marker} (e.g. 1 =
+     * uniform weight) when it lies inside, axis ticks at 0 and the ends.
+     */
+    static String histogram(Histogram h, double marker, String xLabel) {
+        int w = 340;
+        int ht = 190;
+        int left = 40;
+        int right = 10;
+        int top = 10;
+        int bottom = 36;
+        double plotW = w - left - right;
+        double plotH = ht - top - bottom;
+        int bins = h.counts().length;
+        int maxCount = Math.max(1, h.maxCount());
+        StringBuilder sb = new StringBuilder();
+        sb.append("<svg class=\"chart histogram-chart\" width=\"").append(w).append("\" height=\"")
+                .append(ht).append("\" viewBox=\"0 0 ").append(w).append(' ').append(ht)
+                .append("\" role=\"img\">");
+        axes(sb, left, top, plotW, plotH);
+        for (int i = 0; i < bins; i++) {
+            int c = h.counts()[i];
+            if (c == 0) {
+                continue;
+            }
+            double bh = plotH * c / maxCount;
+            sb.append("<rect class=\"bar\" x=\"").append(Html.px(left + plotW * i / bins))
+                    .append("\" y=\"").append(Html.px(top + plotH - bh)).append("\" width=\"")
+                    .append(Html.px(Math.max(1, plotW / bins - 1))).append("\" height=\"")
+                    .append(Html.px(bh)).append("\"><title>").append(c).append(" rows in [")
+                    .append(Html.num(h.max() * i / bins)).append(", ")
+                    .append(Html.num(h.max() * (i + 1) / bins)).append(")</title></rect>");
+        }
+        if (marker > 0 && marker <= h.max()) {
+            double x = left + plotW * marker / h.max();
+            sb.append("<line class=\"marker\" x1=\"").append(Html.px(x)).append("\" y1=\"")
+                    .append(top).append("\" x2=\"").append(Html.px(x)).append("\" y2=\"")
+                    .append(Html.px(top + plotH)).append("\"/>");
+        }
+        text(sb, left, top + plotH + 14, "middle", "0");
+        text(sb, left + plotW, top + plotH + 14, "end", Html.num(h.max()));
+        text(sb, left + plotW / 2, top + plotH + 30, "middle", xLabel);
+        text(sb, left - 4, top + 10, "end", Integer.toString(maxCount));
+        text(sb, left - 4, top + plotH, "end", "0");
+        return sb.append("</svg>").toString();
+    }
+
+    /**
+     * Grouped bars: one group per category, one bar per series; NaN values are left out. The
+     * value axis spans from min(0, smallest) to the largest value (MMD^2 estimates may be
+     * negative).
+     */
+    static String groupedBars(String id, List<String> categories, List<String> series,
+            double[][] values) {
+        int groups = categories.size();
+        int nSeries = series.size();
+        int left = 70;
+        int right = 10;
+        int top = 28;
+        int bottom = 46;
+        int w = Math.max(520, left + right + groups * (nSeries * 22 + 18));
+        int ht = 280;
+        double plotW = w - left - right;
+        double plotH = ht - top - bottom;
+        double lo = 0;
+        double hi = 0;
+        for (double[] row : values) {
+            for (double v : row) {
+                if (!Double.isNaN(v)) {
+                    lo = Math.min(lo, v);
+                    hi = Math.max(hi, v);
+                }
+            }
+        }
+        if (hi - lo <= 0) {
+            hi = lo + 1;
+        }
+        double span = hi - lo;
+        double zeroY = top + plotH * hi / span;
+        StringBuilder sb = new StringBuilder();
+        sb.append("<svg id=\"").append(Html.escape(id)).append("\" class=\"chart bar-chart\" width=\"")
+                .append(w).append("\" height=\"").append(ht).append("\" viewBox=\"0 0 ").append(w)
+                .append(' ').append(ht).append("\" role=\"img\">");
+        axes(sb, left, top, plotW, plotH);
+        sb.append("<line class=\"zero\" x1=\"").append(left).append("\" y1=\"")
+                .append(Html.px(zeroY)).append("\" x2=\"").append(Html.px(left + plotW))
+                .append("\" y2=\"").append(Html.px(zeroY)).append("\"/>");
+        double groupW = plotW / Math.max(1, groups);
+        double barW = Math.min(22, (groupW - 8) / nSeries);
+        for (int g = 0; g < groups; g++) {
+            double x0 = left + groupW * g + (groupW - barW * nSeries) / 2;
+            for (int s = 0; s < nSeries; s++) {
+                double v = values[g][s];
+                if (Double.isNaN(v)) {
+                    continue;
+                }
+                double y = top + plotH * (hi - Math.max(v, 0)) / span;
+                double bh = plotH * Math.abs(v) / span;
+                sb.append("<rect class=\"bar series-").append(s).append("\" x=\"")
+                        .append(Html.px(x0 + barW * s)).append("\" y=\"").append(Html.px(y))
+                        .append("\" width=\"").append(Html.px(barW - 1)).append("\" height=\"")
+                        .append(Html.px(Math.max(bh, 0.5))).append("\"><title>")
+                        .append(Html.escape(categories.get(g))).append(", ")
+                        .append(Html.escape(series.get(s))).append(": ").append(Html.num(v))
+                        .append("</title></rect>");
+            }
+            String name = categories.get(g);
+            String shown = name.length() > 14 ? name.substring(0, 13) + "\u2026" : name;
+            text(sb, left + groupW * g + groupW / 2, top + plotH + 16, "middle", shown);
+        }
+        text(sb, left - 4, top + 4, "end", Html.num(hi));
+        text(sb, left - 4, top + plotH, "end", Html.num(lo));
+        for (int s = 0; s < nSeries; s++) {
+            double lx = left + 10 + s * 160;
+            sb.append("<rect class=\"bar series-").append(s).append("\" x=\"").append(Html.px(lx))
+                    .append("\" y=\"8\" width=\"12\" height=\"12\"/>");
+            text(sb, lx + 16, 18, "start", series.get(s));
+        }
+        return sb.append("</svg>").toString();
+    }
+
+    /** A scatter plot of {@code points} (drawn in list order) within {@code bounds}. */
+    static String scatter(String id, String title, List<Point> points, Bounds bounds) {
+        int w = 540;
+        int ht = 480;
+        int pad = 20;
+        int top = 30;
+        double plotW = w - 2 * pad;
+        double plotH = ht - top - pad;
+        StringBuilder sb = new StringBuilder(points.size() * 60 + 500);
+        sb.append("<svg id=\"").append(Html.escape(id)).append("\" class=\"chart pca-panel\"")
+                .append(" width=\"").append(w).append("\" height=\"").append(ht)
+                .append("\" viewBox=\"0 0 ").append(w).append(' ').append(ht)
+                .append("\" role=\"img\">");
+        sb.append("<rect class=\"frame\" x=\"").append(pad).append("\" y=\"").append(top)
+                .append("\" width=\"").append(Html.px(plotW)).append("\" height=\"")
+                .append(Html.px(plotH)).append("\"/>");
+        text(sb, w / 2.0, 18, "middle", title);
+        double sx = (plotW - 20) / (bounds.maxX() - bounds.minX());
+        double sy = (plotH - 20) / (bounds.maxY() - bounds.minY());
+        for (Point p : points) {
+            double x = pad + 10 + (p.x() - bounds.minX()) * sx;
+            double y = top + plotH - 10 - (p.y() - bounds.minY()) * sy;
+            sb.append("<circle class=\"").append(p.cssClass()).append("\" cx=\"")
+                    .append(Html.px(x)).append("\" cy=\"").append(Html.px(y)).append("\" r=\"")
+                    .append(Html.px(p.radius())).append("\"/>");
+        }
+        return sb.append("</svg>").toString();
+    }
+
+    private static void axes(StringBuilder sb, double left, double top, double plotW,
+            double plotH) {
+        sb.append("<path class=\"axis\" d=\"M").append(Html.px(left)).append(' ')
+                .append(Html.px(top)).append("V").append(Html.px(top + plotH)).append("H")
+                .append(Html.px(left + plotW)).append("\"/>");
+    }
+
+    private static void text(StringBuilder sb, double x, double y, String anchor, String s) {
+        sb.append("<text x=\"").append(Html.px(x)).append("\" y=\"").append(Html.px(y))
+                .append("\" text-anchor=\"").append(anchor).append("\">").append(Html.escape(s))
+                .append("</text>");
+    }
+}

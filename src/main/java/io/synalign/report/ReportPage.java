@@ -1,0 +1,460 @@
+package io.synalign.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.synalign.cli.RunFiles;
+import io.synalign.kernels.FloatMatrix;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The report of one run directory as a single self-contained HTML page: inline CSS and SVG, no
+ * scripts, no external fonts or images, nothing fetched. Sections (each a "not run" note when
+ * its artefact is absent): weight histograms per label, MMD^2 before and after alignment per
+ * label, a 2-D PCA projection of real and synthetic embeddings (uniform and weighted point
+ * sizes), the evaluation table, generation coverage, and the settings.
+ *
+ * <p>Stable element ids for tools and tests: {@code weights-histogram}, {@code mmd-chart},
+ * {@code mmd-table}, {@code pca-plot} (panels {@code pca-uniform}, {@code pca-weighted}),
+ * {@code evaluation-table}, {@code generation-table}, {@code settings}; a missing section has
+ * an element with class {@code not-run} and id {@code SECTION-not-run}.
+ */
+public final class ReportPage {
+
+    /** At most this many points per side in the PCA plot (deterministic subsample). */
+    public static final int MAX_POINTS_PER_SIDE = 2000;
+    static final int HISTOGRAM_BINS = 20;
+
+    private static final String CSS = """
+            body{font-family:sans-serif;margin:24px;color:#222;background:#fff;max-width:1160px}
+            h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:28px 0 8px;\
+            border-bottom:1px solid #ccc;padding-bottom:4px}
+            .meta{color:#555;font-size:13px}
+            .not-run{background:#fff6e0;border:1px solid #e8c66a;padding:8px 12px;color:#6b5200}
+            table{border-collapse:collapse;font-size:13px;margin:8px 0}
+            th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
+            th{background:#f0f0f0}td.text,th.text{text-align:left}
+            .grid{display:flex;flex-wrap:wrap;gap:12px}
+            figure{margin:0;border:1px solid #ddd;padding:6px}
+            figcaption{font-size:12px;color:#333;max-width:340px;overflow-wrap:anywhere}
+            svg text{font-size:11px;fill:#333}
+            .axis{stroke:#666;fill:none}.zero{stroke:#999}.frame{fill:#fafafa;stroke:#ccc}
+            .histogram-chart .bar{fill:#4a7fb5}.marker{stroke:#c0392b;stroke-dasharray:4 3}
+            .bar.series-0{fill:#9e9e9e}.bar.series-1{fill:#2e9d5b}
+            circle.real{fill:#1f6fb4;fill-opacity:.55}
+            circle.synthetic{fill:#e6781e;fill-opacity:.55}
+            circle.synthetic.zero{fill:none;stroke:#e6781e;stroke-opacity:.6}
+            .legend span{display:inline-block;margin-right:16px;font-size:13px}
+            .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
+            """;
+
+    private final RunArtefacts run;
+
+    public ReportPage(RunArtefacts run) {
+        this.run = run;
+    }
+
+    /** The whole page. */
+    public String html() {
+        StringBuilder sb = new StringBuilder(1 << 16);
+        sb.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
+                .append("<meta name=\"viewport\" content=\"width=device-width\">")
+                .append("<title>SynAlign report</title><style>").append(CSS)
+                .append("</style></head><body>\n");
+        sb.append("<h1 id=\"title\">SynAlign report</h1><p class=\"meta\">Run directory: <code"
+                + " id=\"run-dir\">").append(Html.escape(run.dir().toString()))
+                .append("</code></p>\n");
+        weights(sb);
+        mmd(sb);
+        pca(sb);
+        evaluation(sb);
+        generation(sb);
+        settings(sb);
+        return sb.append("</body></html>\n").toString();
+    }
+
+    // ------------------------------------------------------------ weights
+
+    private void weights(StringBuilder sb) {
+        sb.append("<section id=\"weights\"><h2>Synthetic weights per label</h2>\n");
+        RunArtefacts.Weighted w = run.weighted();
+        if (w == null) {
+            notRun(sb, "weights", RunFiles.WEIGHTED, "synalign align --run-dir");
+            sb.append("</section>\n");
+            return;
+        }
+        sb.append("<p class=\"meta\">Each row's weight divided by its label's mean weight: 1"
+                + " (dashed line) is the uniform weight; 0 drops the row.</p>");
+        sb.append("<div id=\"weights-histogram\" class=\"grid\">");
+        for (Map.Entry<String, List<Integer>> g : groups(w).entrySet()) {
+            List<Integer> rows = g.getValue();
+            double sum = 0;
+            double sumSq = 0;
+            int zeros = 0;
+            for (int i : rows) {
+                sum += w.weights()[i];
+                sumSq += w.weights()[i] * w.weights()[i];
+                zeros += w.weights()[i] == 0 ? 1 : 0;
+            }
+            double mean = sum / rows.size();
+            double[] ratios = new double[rows.size()];
+            for (int k = 0; k < ratios.length; k++) {
+                ratios[k] = mean > 0 ? w.weights()[rows.get(k)] / mean : 0;
+            }
+            String label = g.getKey();
+            sb.append("<figure class=\"histogram\" data-label=\"").append(Html.escape(label))
+                    .append("\">")
+                    .append(Charts.histogram(Histogram.of(ratios, HISTOGRAM_BINS), 1,
+                            "weight / mean weight"))
+                    .append("<figcaption><b class=\"label\">").append(Html.escape(label))
+                    .append("</b>: ").append(rows.size()).append(" rows, ESS ")
+                    .append(Html.num(sumSq > 0 ? sum * sum / sumSq : 0)).append(", ")
+                    .append(zeros).append(" with weight 0, weight share ")
+                    .append(Html.percent(sum)).append("</figcaption></figure>");
+        }
+        sb.append("</div></section>\n");
+    }
+
+    /** Row indices per label, in order of first appearance; one group without labels. */
+    private static Map<String, List<Integer>> groups(RunArtefacts.Weighted w) {
+        Map<String, List<Integer>> groups = new LinkedHashMap<>();
+        for (int i = 0; i < w.weights().length; i++) {
+            String label = w.labels() == null ? "all rows" : w.labels().get(i);
+            groups.computeIfAbsent(label, k -> new ArrayList<>()).add(i);
+        }
+        return groups;
+    }
+
+    // ------------------------------------------------------------ MMD
+
+    private void mmd(StringBuilder sb) {
+        sb.append("<section id=\"mmd\"><h2>MMD<sup>2</sup> before and after alignment</h2>\n");
+        JsonNode a = run.alignment();
+        if (a == null) {
+            notRun(sb, "mmd", RunFiles.ALIGNMENT, "synalign align --run-dir");
+            sb.append("</section>\n");
+            return;
+        }
+        List<String> categories = new ArrayList<>();
+        List<double[]> values = new ArrayList<>();
+        StringBuilder rows = new StringBuilder();
+        for (JsonNode l : a.path("labels")) {
+            String label = l.path("label").asText();
+            JsonNode fit = l.path("fit");
+            double before = number(fit.path("mmd2_uniform"));
+            double after = number(fit.path("mmd2_weighted"));
+            if (!Double.isNaN(before) || !Double.isNaN(after)) {
+                categories.add(label);
+                values.add(new double[] {before, after});
+            }
+            rows.append("<tr class=\"mmd-row\" data-label=\"").append(Html.escape(label))
+                    .append("\"><td class=\"text\">").append(Html.escape(label))
+                    .append("</td><td class=\"text\">").append(Html.escape(l.path("status")
+                            .asText())).append("</td>");
+            cells(rows, Html.num(number(l.path("n_real"))), Html.num(number(l.path("n_synthetic"))),
+                    Html.num(before), Html.num(after), reduction(fit),
+                    Html.num(number(l.path("effective_sample_size"))),
+                    share(l.path("real_share")), share(l.path("weight_share")));
+            rows.append("</tr>");
+        }
+        JsonNode global = a.path("global_fit");
+        if (global.isObject()) {
+            categories.add("all (global fit)");
+            values.add(new double[] {number(global.path("mmd2_uniform")),
+                number(global.path("mmd2_weighted"))});
+            rows.append("<tr class=\"mmd-row\" data-label=\"\"><td class=\"text\">all (global"
+                    + " fit)</td><td class=\"text\">fitted</td>");
+            cells(rows, Html.num(number(a.path("n_real"))), Html.num(number(a.path("n_synthetic"))),
+                    Html.num(number(global.path("mmd2_uniform"))),
+                    Html.num(number(global.path("mmd2_weighted"))), reduction(global),
+                    Html.num(number(a.path("effective_sample_size"))), "100.0%", "-");
+            rows.append("</tr>");
+        }
+        if (categories.isEmpty()) {
+            sb.append("<p class=\"meta\">No MMD<sup>2</sup> values in ").append(RunFiles.ALIGNMENT)
+                    .append(".</p>");
+        } else {
+            sb.append(Charts.groupedBars("mmd-chart", categories,
+                    List.of("uniform (before)", "weighted (after)"),
+                    values.toArray(double[][]::new)));
+        }
+        String estimator = firstText(a, "mmd_estimator");
+        sb.append("<table id=\"mmd-table\"><thead><tr><th class=\"text\">label</th>"
+                + "<th class=\"text\">status</th><th>real</th><th>synthetic</th>"
+                + "<th>MMD<sup>2</sup> uniform</th><th>MMD<sup>2</sup> weighted</th>"
+                + "<th>reduction</th><th>ESS</th><th>real share</th><th>weight share</th>"
+                + "</tr></thead><tbody>").append(rows).append("</tbody></table>");
+        if (estimator != null) {
+            sb.append("<p class=\"meta\">MMD<sup>2</sup> estimator: ")
+                    .append(Html.escape(estimator)).append("</p>");
+        }
+        sb.append("</section>\n");
+    }
+
+    private static String reduction(JsonNode fit) {
+        double r = number(fit.path("mmd2_reduction"));
+        return Double.isNaN(r) ? "-" : Html.percent(r);
+    }
+
+    private static String share(JsonNode n) {
+        double v = number(n);
+        return Double.isNaN(v) ? "-" : Html.percent(v);
+    }
+
+    /** The first text value of {@code field} in the per-label fits or the global fit. */
+    private static String firstText(JsonNode a, String field) {
+        if (a.path("global_fit").path(field).isTextual()) {
+            return a.path("global_fit").path(field).asText();
+        }
+        for (JsonNode l : a.path("labels")) {
+            if (l.path("fit").path(field).isTextual()) {
+                return l.path("fit").path(field).asText();
+            }
+        }
+        return null;
+    }
+
+    // ------------------------------------------------------------ PCA
+
+    private void pca(StringBuilder sb) {
+        sb.append("<section id=\"pca\"><h2>Real and synthetic embeddings (PCA)</h2>\n");
+        RunArtefacts.Embeddings e = run.embeddings();
+        if (e == null) {
+            notRun(sb, "pca", RunFiles.REAL_EMBEDDINGS + " and " + RunFiles.SYNTHETIC_EMBEDDINGS,
+                    "synalign align --run-dir");
+            sb.append("</section>\n");
+            return;
+        }
+        int[] realRows = Subsample.indices(e.real().rows(), MAX_POINTS_PER_SIDE, 1);
+        int[] synthRows = Subsample.indices(e.synthetic().rows(), MAX_POINTS_PER_SIDE, 2);
+        double[][] pooled = new double[realRows.length + synthRows.length][];
+        for (int i = 0; i < realRows.length; i++) {
+            pooled[i] = row(e.real(), realRows[i]);
+        }
+        for (int i = 0; i < synthRows.length; i++) {
+            pooled[realRows.length + i] = row(e.synthetic(), synthRows[i]);
+        }
+        if (pooled.length == 0) {
+            sb.append("<p class=\"meta\">Both embedding files are empty.</p></section>\n");
+            return;
+        }
+        Pca pca = Pca.fit(pooled);
+        double[][] xy = new double[pooled.length][];
+        for (int i = 0; i < pooled.length; i++) {
+            xy[i] = pca.project(pooled[i]);
+        }
+        List<Charts.Point> realPoints = new ArrayList<>();
+        for (int i = 0; i < realRows.length; i++) {
+            realPoints.add(new Charts.Point(xy[i][0], xy[i][1], 2.2, "real"));
+        }
+        List<Charts.Point> uniform = new ArrayList<>(realPoints);
+        List<Charts.Point> weighted = new ArrayList<>(realPoints);
+        double[] w = run.weighted() == null ? null : run.weighted().weights();
+        double total = 0;
+        if (w != null) {
+            for (double v : w) {
+                total += v;
+            }
+        }
+        List<Charts.Point> sized = new ArrayList<>();
+        for (int i = 0; i < synthRows.length; i++) {
+            double[] p = xy[realRows.length + i];
+            uniform.add(new Charts.Point(p[0], p[1], 2.2, "synthetic"));
+            if (w != null) {
+                // Area proportional to the weight: radius 2.2 at the uniform weight total / n.
+                double rel = total > 0 ? w[synthRows[i]] * w.length / total : 0;
+                sized.add(rel == 0 ? new Charts.Point(p[0], p[1], 1.5, "synthetic zero")
+                        : new Charts.Point(p[0], p[1],
+                                Math.min(14, Math.max(0.6, 2.2 * Math.sqrt(rel))), "synthetic"));
+            }
+        }
+        // Large circles first, so that small ones stay visible on top.
+        sized.sort((p, q) -> Double.compare(q.radius(), p.radius()));
+        weighted.addAll(sized);
+        // Both panels show the same positions: one set of bounds keeps them comparable.
+        Charts.Bounds bounds = Charts.Bounds.of(uniform);
+        sb.append("<p class=\"meta legend\"><span><i class=\"swatch\" style=\"background:#1f6fb4"
+                + "\"></i>real</span><span><i class=\"swatch\" style=\"background:#e6781e\"></i>"
+                + "synthetic</span>PC1 ").append(Html.percent(pca.explained(0)))
+                .append(" and PC2 ").append(Html.percent(pca.explained(1)))
+                .append(" of the variance of the pooled points; showing ")
+                .append(realRows.length).append(" of ").append(e.real().rows())
+                .append(" real and ").append(synthRows.length).append(" of ")
+                .append(e.synthetic().rows()).append(" synthetic rows (")
+                .append(e.real().cols()).append(" dimensions).</p>");
+        sb.append("<div id=\"pca-plot\" class=\"grid\">");
+        sb.append(Charts.scatter("pca-uniform", "synthetic rows, uniform weight", uniform,
+                bounds));
+        if (w != null) {
+            sb.append(Charts.scatter("pca-weighted",
+                    "synthetic rows sized by weight (area), hollow: weight 0", weighted, bounds));
+        } else {
+            notRun(sb, "pca-weighted", RunFiles.WEIGHTED, "synalign align --run-dir");
+        }
+        sb.append("</div></section>\n");
+    }
+
+    private static double[] row(FloatMatrix m, int i) {
+        double[] out = new double[m.cols()];
+        int base = i * m.cols();
+        for (int j = 0; j < out.length; j++) {
+            out[j] = m.data()[base + j];
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------ evaluation
+
+    private void evaluation(StringBuilder sb) {
+        sb.append("<section id=\"evaluation\"><h2>Downstream evaluation</h2>\n");
+        JsonNode ev = run.evaluation();
+        if (ev == null) {
+            notRun(sb, "evaluation", RunFiles.EVALUATION, "synalign evaluate");
+            sb.append("</section>\n");
+            return;
+        }
+        sb.append("<p class=\"meta\">Classifier: ").append(Html.escape(ev.path("classifier")
+                .asText("?"))).append(", repeats: ").append(Html.escape(ev.path("repeats")
+                .asText("?"))).append("; mean &plusmn; std over the repeats.</p>");
+        sb.append("<table id=\"evaluation-table\"><thead><tr><th class=\"text\">variant</th>"
+                + "<th>train rows</th><th>accuracy</th><th>macro-F1</th>"
+                + "<th>MMD<sup>2</sup> to test</th><th>ESS</th></tr></thead><tbody>");
+        List<String> labels = new ArrayList<>();
+        for (JsonNode v : ev.path("variants")) {
+            String name = v.path("name").asText();
+            sb.append("<tr class=\"evaluation-row\" data-variant=\"").append(Html.escape(name))
+                    .append("\"><td class=\"text\">").append(Html.escape(name)).append("</td>");
+            cells(sb, Html.num(number(v.path("trainRows"))), meanStd(v.path("accuracy")),
+                    meanStd(v.path("macroF1")), Html.num(number(v.path("mmd2ToTest")
+                            .path("overall"))), Html.num(number(v.path("ess"))));
+            sb.append("</tr>");
+            for (Iterator<String> it = v.path("mmd2ToTest").path("perLabel").fieldNames();
+                    it.hasNext(); ) {
+                String l = it.next();
+                if (!labels.contains(l)) {
+                    labels.add(l);
+                }
+            }
+        }
+        sb.append("</tbody></table>");
+        if (!labels.isEmpty()) {
+            sb.append("<table id=\"evaluation-mmd-table\"><thead><tr><th class=\"text\">"
+                    + "MMD<sup>2</sup> to test, per label</th>");
+            for (JsonNode v : ev.path("variants")) {
+                sb.append("<th>").append(Html.escape(v.path("name").asText())).append("</th>");
+            }
+            sb.append("</tr></thead><tbody>");
+            for (String l : labels) {
+                sb.append("<tr><td class=\"text\">").append(Html.escape(l)).append("</td>");
+                for (JsonNode v : ev.path("variants")) {
+                    cells(sb, Html.num(number(v.path("mmd2ToTest").path("perLabel").path(l))));
+                }
+                sb.append("</tr>");
+            }
+            sb.append("</tbody></table>");
+        }
+        sb.append("</section>\n");
+    }
+
+    private static String meanStd(JsonNode n) {
+        double mean = number(n.path("mean"));
+        double std = number(n.path("std"));
+        if (Double.isNaN(mean)) {
+            return "-";
+        }
+        return Html.num(mean) + (Double.isNaN(std) ? "" : " &plusmn; " + Html.num(std));
+    }
+
+    // ------------------------------------------------------------ generation
+
+    private void generation(StringBuilder sb) {
+        sb.append("<section id=\"generation\"><h2>Generation and demonstration coverage</h2>\n");
+        JsonNode gen = run.generation();
+        if (gen == null) {
+            notRun(sb, "generation", RunFiles.GENERATION, "synalign generate");
+            sb.append("</section>\n");
+            return;
+        }
+        sb.append("<p class=\"meta\">Generator: ").append(Html.escape(gen.path("generator")
+                .asText("?"))).append(". Coverage: MMD<sup>2</sup> of the GP-selected"
+                + " demonstrations against the label's real rows, and of random selections of"
+                + " the same count (lower covers better).</p>");
+        sb.append("<table id=\"generation-table\"><thead><tr><th class=\"text\">label</th>"
+                + "<th>real</th><th>generated</th><th>demonstrations</th>"
+                + "<th>coverage MMD<sup>2</sup> GP</th><th>random</th></tr></thead><tbody>");
+        for (Iterator<Map.Entry<String, JsonNode>> it = gen.path("perLabel").fields();
+                it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode l = e.getValue();
+            JsonNode cov = l.path("coverageMmd2");
+            sb.append("<tr class=\"generation-row\" data-label=\"").append(Html.escape(e.getKey()))
+                    .append("\"><td class=\"text\">").append(Html.escape(e.getKey()))
+                    .append("</td>");
+            cells(sb, Html.num(number(l.path("real"))), Html.num(number(l.path("generated"))),
+                    Html.num(number(l.path("demonstrations"))), Html.num(number(cov.path("gp"))),
+                    meanStd(cov.path("random")));
+            sb.append("</tr>");
+        }
+        sb.append("</tbody></table></section>\n");
+    }
+
+    // ------------------------------------------------------------ settings
+
+    private void settings(StringBuilder sb) {
+        sb.append("<section id=\"settings\"><h2>Settings</h2>\n");
+        settingsTable(sb, "alignment", RunFiles.ALIGNMENT, run.alignment());
+        settingsTable(sb, "evaluation", RunFiles.EVALUATION, run.evaluation());
+        settingsTable(sb, "generation", RunFiles.GENERATION, run.generation());
+        sb.append("</section>\n");
+    }
+
+    private static void settingsTable(StringBuilder sb, String what, String file, JsonNode doc) {
+        if (doc == null || !doc.path("settings").isObject()) {
+            return;
+        }
+        sb.append("<h3>").append(what).append(" (").append(file).append(")</h3>")
+                .append("<table class=\"settings-table\" id=\"settings-").append(what)
+                .append("\"><tbody>");
+        Map<String, String> flat = new LinkedHashMap<>();
+        flatten("", doc.get("settings"), flat);
+        for (Map.Entry<String, String> e : flat.entrySet()) {
+            sb.append("<tr><th class=\"text\">").append(Html.escape(e.getKey()))
+                    .append("</th><td class=\"text\">").append(Html.escape(e.getValue()))
+                    .append("</td></tr>");
+        }
+        sb.append("</tbody></table>");
+    }
+
+    /** Nested objects become dotted keys; arrays and scalars their JSON text. */
+    static void flatten(String prefix, JsonNode node, Map<String, String> out) {
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                flatten(prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(), e.getValue(),
+                        out);
+            }
+        } else {
+            out.put(prefix, node.isTextual() ? node.textValue() : node.toString());
+        }
+    }
+
+    // ------------------------------------------------------------ helpers
+
+    private static void notRun(StringBuilder sb, String section, String file, String command) {
+        sb.append("<p class=\"not-run\" id=\"").append(section).append("-not-run\">Not run: no ")
+                .append(Html.escape(file)).append(" in this run directory (written by <code>")
+                .append(Html.escape(command)).append("</code>).</p>");
+    }
+
+    private static void cells(StringBuilder sb, String... values) {
+        for (String v : values) {
+            sb.append("<td>").append(v).append("</td>");
+        }
+    }
+
+    private static double number(JsonNode n) {
+        return n != null && n.isNumber() ? n.doubleValue() : Double.NaN;
+    }
+}

@@ -1,0 +1,185 @@
+package io.synalign.report;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.cli.RunFiles;
+import io.synalign.data.Record;
+import io.synalign.data.RecordReader;
+import io.synalign.io.InputException;
+import io.synalign.io.NpyReader;
+import io.synalign.kernels.FloatMatrix;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a run directory holds (names in {@link RunFiles}), each part {@code null} when its file
+ * is absent. A file that is present but unusable (not JSON, a weight that is not a
+ * non-negative number, embedding rows that do not match the records) is an
+ * {@link InputException} naming it: a report from a half-broken run would mislead.
+ *
+ * @param dir the run directory
+ * @param alignment {@code alignment.json} (the align summary plus settings)
+ * @param weighted the synthetic weights and labels of {@code weighted.jsonl}
+ * @param embeddings both embedding matrices, when both files exist
+ * @param evaluation {@code evaluation.json}
+ * @param generation {@code generation.json}
+ */
+public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
+        Embeddings embeddings, JsonNode evaluation, JsonNode generation) {
+
+    /** The field that carries each synthetic record's weight. */
+    static final String WEIGHT_FIELD = "synalign_weight";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * The synthetic rows' weights, in input order, and their labels.
+     *
+     * @param labels one label per row, or {@code null} when the rows have none
+     */
+    public record Weighted(double[] weights, List<String> labels) {
+    }
+
+    /** The embedding rows of both sets, in input order. */
+    public record Embeddings(FloatMatrix real, FloatMatrix synthetic) {
+    }
+
+    /** Whether any artefact is present. */
+    public boolean isEmpty() {
+        return alignment == null && weighted == null && embeddings == null && evaluation == null
+                && generation == null;
+    }
+
+    /**
+     * Reads every artefact present in {@code dir}.
+     *
+     * @throws InputException when {@code dir} is not a directory, holds no artefact at all, or an
+     *     artefact is unusable
+     */
+    public static RunArtefacts load(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            throw new InputException(dir, "run directory does not exist");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new InputException(dir, "--run names a file, not a run directory");
+        }
+        JsonNode alignment = json(dir.resolve(RunFiles.ALIGNMENT));
+        JsonNode labels = json(dir.resolve(RunFiles.LABELS));
+        Weighted weighted = weighted(dir, alignment, labels);
+        Embeddings embeddings = embeddings(dir, weighted);
+        RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings,
+                json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)));
+        if (run.isEmpty()) {
+            throw new InputException(dir, "no run artefacts here (expected any of "
+                    + String.join(", ", RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
+                            RunFiles.REAL_EMBEDDINGS + " + " + RunFiles.SYNTHETIC_EMBEDDINGS,
+                            RunFiles.EVALUATION, RunFiles.GENERATION)
+                    + "; write them with 'synalign align --run-dir', 'evaluate' or 'generate')");
+        }
+        return run;
+    }
+
+    /** A JSON object file, or {@code null} when absent. */
+    private static JsonNode json(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new InputException(file, "not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new InputException(file, "expected a JSON object");
+        }
+        return node;
+    }
+
+    private static Weighted weighted(Path dir, JsonNode alignment, JsonNode labels)
+            throws IOException {
+        Path file = dir.resolve(RunFiles.WEIGHTED);
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        List<Record> records = RecordReader.read(file);
+        double[] weights = new double[records.size()];
+        for (int i = 0; i < weights.length; i++) {
+            Record r = records.get(i);
+            JsonNode w = r.get(WEIGHT_FIELD);
+            if (w == null || !w.isNumber() || !(w.doubleValue() >= 0)
+                    || Double.isInfinite(w.doubleValue())) {
+                throw new InputException(file, r.line(), "field '" + WEIGHT_FIELD + "' must be a"
+                        + " finite number >= 0, got " + (w == null ? "none" : w.toString()));
+            }
+            weights[i] = w.doubleValue();
+        }
+        return new Weighted(weights, syntheticLabels(dir, records, alignment, labels));
+    }
+
+    /** From labels.json when present, else the label field of the weighted records. */
+    private static List<String> syntheticLabels(Path dir, List<Record> records,
+            JsonNode alignment, JsonNode labels) {
+        if (labels != null) {
+            List<String> fromFile = labelList(dir.resolve(RunFiles.LABELS), labels, "synthetic");
+            if (fromFile != null && fromFile.size() != records.size()) {
+                throw new InputException(dir.resolve(RunFiles.LABELS), "'synthetic' has "
+                        + fromFile.size() + " labels but " + RunFiles.WEIGHTED + " has "
+                        + records.size() + " rows");
+            }
+            return fromFile;
+        }
+        String field = "label";
+        if (alignment != null && alignment.path("label_field").isTextual()) {
+            field = alignment.get("label_field").asText();
+        }
+        boolean any = false;
+        List<String> out = new ArrayList<>(records.size());
+        for (Record r : records) {
+            JsonNode v = r.get(field);
+            any |= v != null;
+            out.add(v == null || v.isNull() ? "(no label)" : v.isTextual() ? v.textValue()
+                    : v.toString());
+        }
+        return any ? out : null;
+    }
+
+    private static List<String> labelList(Path file, JsonNode labels, String key) {
+        JsonNode a = labels.get(key);
+        if (a == null || a.isNull()) {
+            return null;
+        }
+        if (!a.isArray()) {
+            throw new InputException(file, "'" + key + "' must be an array of labels or null");
+        }
+        List<String> out = new ArrayList<>(a.size());
+        for (JsonNode v : a) {
+            out.add(v.isTextual() ? v.textValue() : v.toString());
+        }
+        return out;
+    }
+
+    private static Embeddings embeddings(Path dir, Weighted weighted) throws IOException {
+        Path realFile = dir.resolve(RunFiles.REAL_EMBEDDINGS);
+        Path syntheticFile = dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS);
+        if (!Files.isRegularFile(realFile) || !Files.isRegularFile(syntheticFile)) {
+            return null;
+        }
+        FloatMatrix real = NpyReader.readMatrix(realFile);
+        FloatMatrix synthetic = NpyReader.readMatrix(syntheticFile);
+        if (real.cols() != synthetic.cols()) {
+            throw new InputException(syntheticFile, "has " + synthetic.cols() + " columns but "
+                    + realFile.getFileName() + " has " + real.cols());
+        }
+        if (weighted != null && weighted.weights().length != synthetic.rows()) {
+            throw new InputException(syntheticFile, "has " + synthetic.rows() + " rows but "
+                    + RunFiles.WEIGHTED + " has " + weighted.weights().length + " records");
+        }
+        return new Embeddings(real, synthetic);
+    }
+}

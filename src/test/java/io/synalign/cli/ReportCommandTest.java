@@ -1,0 +1,288 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.io.NpyWriter;
+import io.synalign.kernels.FloatMatrix;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code synalign report} on constructed run directories: the page holds what the artefacts
+ * say (histogram counts per label, MMD values, evaluation and generation rows, settings),
+ * escapes every string from data, references nothing outside itself, notes what did not run,
+ * and refuses unusable run directories with exit 2 without touching the output.
+ */
+class ReportCommandTest {
+
+    @TempDir
+    Path dir;
+
+    private Cli.Run report(String... args) {
+        List<String> all = new ArrayList<>(List.of("report"));
+        all.addAll(List.of(args));
+        return Cli.run(cl -> { }, all.toArray(String[]::new));
+    }
+
+    private Set<String> listing(Path d) throws IOException {
+        try (Stream<Path> s = Files.walk(d)) {
+            return s.filter(f -> !f.equals(d)).map(f -> d.relativize(f).toString())
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    /** The text between the element with {@code id} and the end of its enclosing section. */
+    static String section(String html, String id) {
+        int start = html.indexOf("id=\"" + id + "\"");
+        assertTrue(start >= 0, "no element with id " + id);
+        int end = html.indexOf("</section>", start);
+        return html.substring(start, end);
+    }
+
+    private static int count(String s, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(s);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+
+    @Test
+    void fullRunDirectoryShowsEverySection() throws IOException {
+        RunDirFixture fx = new RunDirFixture().write(dir);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        Path out = dir.resolve(RunFiles.REPORT);
+        assertTrue(r.out().contains(out.toString()), r::toString);
+        String html = Files.readString(out);
+
+        // Self-contained: no scripts, no external references, no network.
+        assertFalse(html.contains("<script"), "no script element (and the label is escaped)");
+        for (String external : List.of("http:", "https:", "src=", "href=", "url(", "@import")) {
+            assertFalse(html.contains(external), external);
+        }
+        assertFalse(html.contains("class=\"not-run\""), "every artefact is present");
+
+        // One histogram per label; its bar counts add up to the label's rows.
+        String hist = section(html, "weights-histogram");
+        Matcher fig = Pattern.compile("<figure class=\"histogram\" data-label=\"([^\"]*)\">(.*?)"
+                + "</figure>").matcher(hist);
+        List<String> shown = new ArrayList<>();
+        while (fig.find()) {
+            shown.add(fig.group(1));
+            int rows = 0;
+            Matcher bar = Pattern.compile("<title>(\\d+) rows in").matcher(fig.group(2));
+            while (bar.find()) {
+                rows += Integer.parseInt(bar.group(1));
+            }
+            String label = fig.group(1).equals(RunDirFixture.NASTY_ESCAPED) ? RunDirFixture.NASTY
+                    : fig.group(1);
+            assertEquals(fx.syntheticRows(label), rows, label);
+        }
+        assertEquals(List.of("alpha", RunDirFixture.NASTY_ESCAPED, "gamma"), shown);
+        // Zero weights land in the first bin and are counted in the caption.
+        int zeros = 0;
+        Matcher z = Pattern.compile("(\\d+) with weight 0").matcher(hist);
+        while (z.find()) {
+            zeros += Integer.parseInt(z.group(1));
+        }
+        assertEquals(fx.zeroWeights, zeros);
+
+        // MMD: one table row per label with its before/after values; two bars per label.
+        String mmd = section(html, "mmd-table");
+        assertEquals(3, count(mmd, "<tr class=\"mmd-row\""));
+        for (double[] v : RunDirFixture.MMD) {
+            assertTrue(mmd.contains("<td>" + trim(v[0]) + "</td><td>" + trim(v[1]) + "</td>"),
+                    v[0] + " -> " + v[1] + " in " + mmd);
+        }
+        assertTrue(mmd.contains(RunDirFixture.NASTY_ESCAPED));
+        String chart = section(html, "mmd-chart");
+        assertEquals(3, count(chart.substring(0, chart.indexOf("</svg>")),
+                "<rect class=\"bar series-0\" x=\"[^\"]*\" y=\"[^\"]*\" width=\"[^\"]*\" height=\"[^\"]*\"><title>")); 
+        assertEquals(3, count(chart.substring(0, chart.indexOf("</svg>")),
+                "<rect class=\"bar series-1\" x=\"[^\"]*\" y=\"[^\"]*\" width=\"[^\"]*\" height=\"[^\"]*\"><title>"));
+
+        // PCA: every point in both panels; the weighted panel draws zero weights hollow.
+        String pca = section(html, "pca-plot");
+        int nReal = RunDirFixture.LABELS.size() * RunDirFixture.REAL_PER_LABEL;
+        int nSynth = fx.weights.length;
+        String uniform = pca.substring(0, pca.indexOf("</svg>"));
+        String weighted = pca.substring(pca.indexOf("id=\"pca-weighted\""));
+        assertEquals(nReal, count(uniform, "<circle class=\"real\""));
+        assertEquals(nSynth, count(uniform, "<circle class=\"synthetic\""));
+        assertEquals(nReal, count(weighted, "<circle class=\"real\""));
+        assertEquals(fx.zeroWeights, count(weighted, "<circle class=\"synthetic zero\""));
+        assertEquals(nSynth - fx.zeroWeights, count(weighted, "<circle class=\"synthetic\""));
+        // Sizes follow the weights: two distinct positive weights give two distinct radii.
+        Set<String> radii = new TreeSet<>();
+        Matcher rad = Pattern.compile("<circle class=\"synthetic\" cx=\"[^\"]*\" cy=\"[^\"]*\""
+                + " r=\"([^\"]*)\"").matcher(weighted);
+        while (rad.find()) {
+            radii.add(rad.group(1));
+        }
+        assertTrue(radii.size() >= 4, radii::toString);
+
+        // Evaluation: three variants with mean ± std; per-label MMD^2 to test.
+        String eval = section(html, "evaluation-table");
+        assertEquals(3, count(eval, "<tr class=\"evaluation-row\""));
+        assertTrue(eval.contains("data-variant=\"real+aligned\""));
+        assertTrue(eval.contains("<td>0.8125 &plusmn; 0.0125</td>"), eval);
+        assertTrue(eval.contains("<td>21.5</td>"), eval);
+        assertTrue(section(html, "evaluation-mmd-table").contains(RunDirFixture.NASTY_ESCAPED));
+
+        // Generation coverage per label.
+        String gen = section(html, "generation-table");
+        assertEquals(3, count(gen, "<tr class=\"generation-row\""));
+        assertTrue(gen.contains("<td>0.0375</td><td>0.0875 &plusmn; 0.0063</td>"), gen);
+
+        // Settings from each artefact, escaped.
+        String settings = section(html, "settings");
+        assertTrue(settings.contains("<th class=\"text\">options.--seed</th><td class=\"text\">"
+                + "4242</td>"), settings);
+        assertTrue(settings.contains("data/" + RunDirFixture.NASTY_ESCAPED + ".jsonl"));
+        assertTrue(settings.contains("id=\"settings-evaluation\"")
+                && settings.contains("id=\"settings-generation\""));
+    }
+
+    private static String trim(double v) {
+        return io.synalign.report.ReportPageAccess.num(v);
+    }
+
+    @Test
+    void missingArtefactsAreNotedAndTheRestShown() throws IOException {
+        new RunDirFixture().write(dir);
+        for (String f : List.of(RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.LABELS,
+                RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.GENERATION)) {
+            Files.delete(dir.resolve(f));
+        }
+        Path out = dir.resolve("elsewhere.html");
+        Cli.Run r = report("--run", dir.toString(), "--out", out.toString());
+        assertEquals(0, r.status(), r::toString);
+        assertFalse(Files.exists(dir.resolve(RunFiles.REPORT)));
+        String html = Files.readString(out);
+        for (String id : List.of("weights-not-run", "mmd-not-run", "pca-not-run",
+                "generation-not-run")) {
+            assertTrue(html.contains("class=\"not-run\" id=\"" + id + "\""), id);
+        }
+        assertTrue(section(html, "pca-not-run").contains(RunFiles.SYNTHETIC_EMBEDDINGS));
+        assertEquals(3, count(section(html, "evaluation-table"), "<tr class=\"evaluation-row\""));
+        assertFalse(html.contains("id=\"weights-histogram\""));
+    }
+
+    @Test
+    void labelsComeFromTheWeightedRecordsWithoutLabelsJson() throws IOException {
+        RunDirFixture fx = new RunDirFixture().write(dir);
+        Files.delete(dir.resolve(RunFiles.LABELS));
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        String hist = section(Files.readString(dir.resolve(RunFiles.REPORT)), "weights-histogram");
+        assertEquals(3, count(hist, "<figure class=\"histogram\""));
+        assertTrue(hist.contains(fx.syntheticRows("gamma") + " rows, ESS"));
+    }
+
+    @Test
+    void manyPointsAreSubsampledDeterministically() throws IOException {
+        int n = io.synalign.report.ReportPage.MAX_POINTS_PER_SIDE + 101;
+        float[] data = new float[n * 2];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) Math.sin(i * 0.37);
+        }
+        NpyWriter.writeMatrix(dir.resolve(RunFiles.REAL_EMBEDDINGS), new FloatMatrix(n, 2, data));
+        NpyWriter.writeMatrix(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS),
+                new FloatMatrix(3, 2, new float[] {0, 1, 2, 3, 4, 5}));
+        assertEquals(0, report("--run", dir.toString()).status());
+        String first = Files.readString(dir.resolve(RunFiles.REPORT));
+        String pca = section(first, "pca-plot");
+        assertEquals(io.synalign.report.ReportPage.MAX_POINTS_PER_SIDE,
+                count(pca, "<circle class=\"real\""));
+        assertEquals(3, count(pca, "<circle class=\"synthetic\""));
+        assertTrue(pca.contains("showing 2000 of " + n + " real") || first.contains("showing "
+                + io.synalign.report.ReportPage.MAX_POINTS_PER_SIDE + " of " + n + " real"));
+        assertTrue(section(first, "pca-weighted-not-run").contains(RunFiles.WEIGHTED));
+        assertEquals(0, report("--run", dir.toString()).status());
+        assertEquals(first, Files.readString(dir.resolve(RunFiles.REPORT)), "deterministic");
+    }
+
+    @Test
+    void missingFileOrEmptyRunDirectoryIsExit2() throws IOException {
+        Path missing = dir.resolve("nope");
+        Cli.Run r = report("--run", missing.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertEquals(1, r.errLines().size());
+        assertTrue(r.err().contains(missing.toString()) && r.err().contains("does not exist"),
+                r::toString);
+
+        Path file = Files.writeString(dir.resolve("file.txt"), "x");
+        r = report("--run", file.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertTrue(r.err().contains(file.toString()), r::toString);
+
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        Files.writeString(empty.resolve("notes.txt"), "unrelated");
+        r = report("--run", empty.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertTrue(r.err().contains(empty.toString()) && r.err().contains("no run artefacts"),
+                r::toString);
+        assertEquals(Set.of("notes.txt"), listing(empty));
+
+        r = report();
+        assertEquals(2, r.status(), r::toString);
+        assertTrue(r.err().contains("--run"), r::toString);
+    }
+
+    @Test
+    void unusableArtefactIsExit2AndLeavesTheOldReport() throws IOException {
+        new RunDirFixture().write(dir);
+        Path out = dir.resolve(RunFiles.REPORT);
+        Files.writeString(out, "old report");
+        List<String> lines = new ArrayList<>(Files.readAllLines(dir.resolve(RunFiles.WEIGHTED)));
+        lines.set(4, lines.get(4).replaceAll("\"synalign_weight\":[^,}]*",
+                "\"synalign_weight\":-0.5"));
+        Files.write(dir.resolve(RunFiles.WEIGHTED), lines);
+        Set<String> before = listing(dir);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertTrue(r.err().contains(RunFiles.WEIGHTED) && r.err().contains("5")
+                && r.err().contains("synalign_weight"), r::toString);
+        assertEquals("old report", Files.readString(out));
+        assertEquals(before, listing(dir), "no temporary file left");
+
+        new RunDirFixture().write(dir);
+        Files.writeString(dir.resolve(RunFiles.EVALUATION), "{\"variants\": [");
+        r = report("--run", dir.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertTrue(r.err().contains(RunFiles.EVALUATION) && r.err().contains("not valid JSON"),
+                r::toString);
+        assertEquals("old report", Files.readString(out));
+    }
+
+    @Test
+    void reportReplacesAnExistingFileAtomically() throws IOException {
+        new RunDirFixture().write(dir);
+        Path out = dir.resolve(RunFiles.REPORT);
+        Files.writeString(out, "old report");
+        assertEquals(0, report("--run", dir.toString()).status());
+        assertTrue(Files.readString(out).startsWith("<!DOCTYPE html>"));
+        assertFalse(listing(dir).stream().anyMatch(f -> f.endsWith(".tmp")), listing(dir)::toString);
+
+        Path nowhere = dir.resolve("missing/report.html");
+        Cli.Run r = report("--run", dir.toString(), "--out", nowhere.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertTrue(r.err().contains("does not exist"), r::toString);
+        assertFalse(Files.exists(nowhere.getParent()));
+    }
+}

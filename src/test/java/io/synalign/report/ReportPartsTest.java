@@ -1,0 +1,68 @@
+package io.synalign.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+/** Escaping, subsampling and histogram binning of the report. */
+class ReportPartsTest {
+
+    @Test
+    void escapesEveryMarkupCharacter() {
+        assertEquals("&lt;a href=&quot;x&quot;&gt;&amp;&#39;&lt;/a&gt;",
+                Html.escape("<a href=\"x\">&'</a>"));
+        assertEquals("a\ufffdb\tc\nd", Html.escape("a\u0000b\tc\nd"));
+        assertEquals("", Html.escape(null));
+        assertEquals("caf\u00e9 \u4e2d", Html.escape("caf\u00e9 \u4e2d"));
+    }
+
+    @Test
+    void subsampleIsDeterministicSortedDistinctAndCapped() {
+        assertArrayEquals(new int[] {0, 1, 2}, Subsample.indices(3, 5, 1));
+        int[] a = Subsample.indices(10_007, 2000, 1);
+        assertEquals(2000, a.length);
+        assertArrayEquals(a, Subsample.indices(10_007, 2000, 1));
+        for (int i = 1; i < a.length; i++) {
+            assertTrue(a[i] > a[i - 1]);
+        }
+        assertTrue(a[0] >= 0 && a[a.length - 1] < 10_007);
+        // Spread over the whole range: about a fifth in each fifth.
+        int[] fifths = new int[5];
+        for (int i : a) {
+            fifths[i * 5 / 10_007]++;
+        }
+        for (int f : fifths) {
+            assertTrue(f > 300 && f < 500, Arrays.toString(fifths));
+        }
+        assertThrows(IllegalArgumentException.class, () -> Subsample.indices(5, 0, 1));
+    }
+
+    @Test
+    void histogramCountsEveryValueInItsBin() {
+        double[] values = {0, 0, 0.1, 0.5, 0.99, 1.0, 2.0, 3.99, 4.0};
+        Histogram h = Histogram.of(values, 4);
+        assertEquals(4.0, h.max());
+        // Bins [0,1) [1,2) [2,3) [3,4]: max goes into the last bin.
+        assertArrayEquals(new int[] {5, 1, 1, 2}, h.counts());
+        assertEquals(5, h.maxCount());
+        Histogram zeros = Histogram.of(new double[] {0, 0}, 3);
+        assertArrayEquals(new int[] {2, 0, 0}, zeros.counts());
+        assertThrows(IllegalArgumentException.class, () -> Histogram.of(new double[] {-1}, 3));
+        assertThrows(IllegalArgumentException.class,
+                () -> Histogram.of(new double[] {Double.NaN}, 3));
+    }
+
+    @Test
+    void numbersHaveFourSignificantDigits() {
+        assertEquals("0.0123", Html.num(0.0123));
+        assertEquals("0.8125", Html.num(0.8125));
+        assertEquals("12", Html.num(12));
+        assertEquals("-2.000e-04", Html.num(-0.0002));
+        assertEquals("-", Html.num(Double.NaN));
+        assertEquals("0", Html.num(0));
+    }
+}
