@@ -40,7 +40,12 @@ python3 "$here/filter_jar.py" "$root/src/target/synalign.jar" "$out/synalign-gpu
   org/bytedeco/cuda/linux-x86_64/libjnicupti org/bytedeco/cuda/linux-x86_64/libjninvml \
   org/bytedeco/cuda/linux-x86_64/libjninvblas org/bytedeco/cuda/linux-x86_64/libjninvcomp \
   org/bytedeco/cuda/linux-x86_64/libjninvjpeg org/bytedeco/cuda/linux-x86_64/libjninccl \
-  org/bytedeco/cuda/linux-x86_64/libjnicufile META-INF/native-image/
+  org/bytedeco/cuda/linux-x86_64/libjnicufile META-INF/native-image/ \
+  tensorflow/ ops.proto nd4j-op-def.pbtxt \
+  com/sun/jna/aix- com/sun/jna/darwin- com/sun/jna/dragonflybsd- com/sun/jna/freebsd- \
+  com/sun/jna/openbsd- com/sun/jna/sunos- com/sun/jna/win32 com/sun/jna/linux-aarch64/ \
+  com/sun/jna/linux-arm com/sun/jna/linux-loongarch64/ com/sun/jna/linux-mips64el/ \
+  com/sun/jna/linux-ppc com/sun/jna/linux-riscv64/ com/sun/jna/linux-s390x/ com/sun/jna/linux-x86/
 
 # What the device run needs must still be there.
 for entry in org/bytedeco/cuda/linux-x86_64/libjnicudart.so org/bytedeco/cuda/linux-x86_64/libjnicublas.so \
@@ -63,14 +68,52 @@ if [[ ! -f "$console" ]]; then
 fi
 cp "$console" "$out/junit-console.jar"
 
-# The runtime: the modules the jars use (jdeps), plus jdk.unsupported (JavaCPP's Unsafe) and
-# jdk.crypto.ec (TLS is never used, but HTTP clients in the CLI link it), nothing else.
-modules="$(jdeps --ignore-missing-deps -q --multi-release 17 --print-module-deps \
-  "$out/synalign-gpu.jar")"
-modules="$modules,jdk.unsupported,jdk.crypto.ec"
+# The runtime: the modules jdeps finds in the jar, less those only optional code paths reach
+# (java.desktop: java.beans in Jackson and AWT in libraries' unused corners; java.sql: Jackson's
+# and picocli's optional converters; java.compiler: annotation types; java.net.http: the LLM
+# client of `generate`, which the device run never calls), plus jdk.unsupported (JavaCPP's
+# Unsafe) and java.logging (the JUnit console). That the result is enough is checked below by
+# running align, select and the no-GPU tests on it. libjvm.so is stripped of its symbol table.
+derived="$(jdeps --ignore-missing-deps -q --multi-release 17 --print-module-deps "$out/synalign-gpu.jar")"
+modules="$(echo "$derived,jdk.unsupported,java.logging" | tr ',' '\n' \
+  | grep -v -x -E 'java.desktop|java.sql|java.compiler|java.net.http' | sort -u | paste -sd, -)"
 jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
   --output "$out/runtime"
-echo "$modules" > "$out/runtime-modules.txt"
+if command -v strip >/dev/null 2>&1; then
+  chmod u+w "$out/runtime/lib/server/libjvm.so"
+  strip --strip-unneeded "$out/runtime/lib/server/libjvm.so"
+fi
+printf 'jdeps: %s\nlinked: %s\n' "$derived" "$modules" > "$out/runtime-modules.txt"
+
+# Smoke test of the package with its own runtime, on this machine: align and select run (on
+# whichever CPU backend is left), --backend cuda either works or fails with exit status 2, and
+# the no-GPU tests pass.
+smoke="$(mktemp -d)"
+trap 'rm -rf "$smoke"' EXIT
+python3 "$root/benchmarks/peer/numpy_peer.py" make-data --synthetic 200 --real 50 --dim 8 --out "$smoke" >/dev/null
+"$out/runtime/bin/java" -jar "$out/synalign-gpu.jar" align --quiet --real-embeddings "$smoke/R.npy" \
+  --synthetic-embeddings "$smoke/S.npy" --out "$smoke/w.npy" >/dev/null
+"$out/runtime/bin/java" -jar "$out/synalign-gpu.jar" select --quiet --embeddings "$smoke/R.npy" \
+  --count 5 --out "$smoke/picks.txt" >/dev/null
+set +e
+"$out/runtime/bin/java" -jar "$out/synalign-gpu.jar" align --quiet --backend cuda \
+  --real-embeddings "$smoke/R.npy" --synthetic-embeddings "$smoke/S.npy" --out "$smoke/w2.npy" \
+  2>"$smoke/cuda.err" >/dev/null
+cuda_status=$?
+set -e
+if [[ $cuda_status -ne 0 && $cuda_status -ne 2 ]]; then
+  echo "package.sh: --backend cuda exited $cuda_status: $(cat "$smoke/cuda.err")" >&2; exit 1
+fi
+echo "smoke: align and select ran; --backend cuda exit status $cuda_status $(head -c 160 "$smoke/cuda.err")"
+"$out/runtime/bin/java" -jar "$out/junit-console.jar" execute --disable-banner --details=summary \
+  --class-path "$out/tests.jar:$out/synalign-gpu.jar" \
+  --select-class io.synalign.kernels.cuda.KernelArgsTest \
+  --select-class io.synalign.kernels.cuda.ModuleCacheTest \
+  --select-class io.synalign.kernels.cuda.DeviceTilesTest \
+  --select-class io.synalign.kernels.cuda.KernelSourcesTest \
+  --select-class io.synalign.kernels.cuda.CudaBackendProviderTest \
+  --select-class io.synalign.kernels.CudaBackendTest 2>&1 | grep -E "tests (successful|failed|skipped|aborted|found)" \
+  | sed 's/^/smoke: /'
 
 cp "$here/run-on-device.sh" "$root/benchmarks/peer/torch_peer.py" "$root/benchmarks/peer/numpy_peer.py" "$out/"
 

@@ -61,6 +61,32 @@ class KernelArgsTest {
         }
     }
 
+    /** The typed views PinnedMemory hands out over a bare address read and write in place. */
+    @Test
+    void typedViewsOverARawAddressShareTheMemory() {
+        try (BytePointer memory = new BytePointer(64)) {
+            memory.fill(0);
+            org.bytedeco.javacpp.FloatPointer floats =
+                    new org.bytedeco.javacpp.FloatPointer(new RawPointer(memory.address()))
+                            .capacity(16);
+            floats.put(new float[] {1.5f, -2f, 3.25f}, 0, 3);
+            floats.put(5, 7f);
+            assertEquals(-2f, memory.getFloat(4));
+            assertEquals(7f, memory.getFloat(20));
+            float[] back = new float[6];
+            floats.get(back, 0, 6);
+            assertArrayEquals(new float[] {1.5f, -2f, 3.25f, 0f, 0f, 7f}, back);
+            org.bytedeco.javacpp.DoublePointer doubles =
+                    new org.bytedeco.javacpp.DoublePointer(new RawPointer(memory.address() + 32))
+                            .capacity(4);
+            doubles.put(1, 0.1);
+            assertEquals(0.1, memory.getDouble(40));
+            double[] d = new double[2];
+            doubles.get(d, 0, 2);
+            assertArrayEquals(new double[] {0, 0.1}, d);
+        }
+    }
+
     @Test
     void cTypesMapToKinds() {
         assertEquals(POINTER, ArgKind.ofCType("const unsigned int* __restrict__"));
