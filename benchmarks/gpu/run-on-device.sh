@@ -7,7 +7,7 @@
 #      CPU (reference) backend;
 #   3. the benchmarks: fused K w vs cuBLAS SGEMM (CudaProductBench), align 200,000 x 20,000 x 384 for 100
 #      iterations on --backend cuda, the PyTorch peer on the same GPU and inputs, and rff with
-#      10^7 synthetic rows.
+#      5 * 10^6 synthetic rows (10^7 x 384 does not fit one FloatMatrix, see below).
 # Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set).
 # Usage: ./run-on-device.sh [tests|bench|all]   (default all)
 set -uo pipefail
@@ -83,8 +83,11 @@ run_bench() {
   SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
     python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 -- --method tiled || status=1
 
-  echo "== rff with 10^7 synthetic rows (target: fits on one GPU)"
-  python3 "$here/torch_peer.py" make-data --synthetic 10000000 --real 20000 --dim 384 --out "$work/rff" || status=1
+  # 10^7 x 384 floats exceed one Java array (FloatMatrix holds at most 2^31 values, 5.59 M rows
+  # at d = 384), so the largest rff run the current SPI can take is 5 M rows; 10^7 needs the
+  # synthetic rows streamed into the feature operator in chunks (an SPI change).
+  echo "== rff with 5,000,000 synthetic rows x 384, D = 1024 (the 10^7 target needs chunked input)"
+  python3 "$here/torch_peer.py" make-data --synthetic 5000000 --real 20000 --dim 384 --out "$work/rff" || status=1
   /usr/bin/time -v "$java" -Xmx100g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
     align --backend cuda --method rff --features 1024 --iterations 100 \
     --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
