@@ -129,10 +129,13 @@ final class CudaFeatureOperator implements FeatureOperator {
         }
     }
 
+    /** Rounds to float on the heap, then one bulk copy into the pinned buffer. */
     private static void put(double[] values, FloatPointer host) {
+        float[] rounded = new float[values.length];
         for (int i = 0; i < values.length; i++) {
-            host.put(i, (float) values[i]);
+            rounded[i] = (float) values[i];
         }
+        host.put(rounded, 0, rounded.length);
     }
 
     private void checkOpen() {

@@ -4,7 +4,6 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
 import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +48,7 @@ final class CudaKernelOperator implements KernelOperator {
     private final DeviceMemory result;
     private final PinnedMemory weightsHost;
     private final PinnedMemory resultHost;
+    private final float[] weightsRounded;
     private boolean closed;
 
     CudaKernelOperator(CudaDevice device, FloatMatrix xs, FloatMatrix ys, double sigma,
@@ -59,6 +59,7 @@ final class CudaKernelOperator implements KernelOperator {
         this.dim = xs.cols();
         this.gamma = (float) (1.0 / (2 * sigma * sigma));
         this.fused = device.settings().fusedKernel();
+        this.weightsRounded = new float[cols];
         device.makeCurrent();
         DeviceRows xd = null;
         DeviceRows yd = null;
@@ -142,10 +143,11 @@ final class CudaKernelOperator implements KernelOperator {
                     + cols + "), out has " + out.length + " (expected " + rows + ")");
         }
         device.makeCurrent();
-        FloatPointer host = weightsHost.floats();
+        // Rounded on the heap, then one bulk copy into the pinned buffer (not one JNI call each).
         for (int j = 0; j < cols; j++) {
-            host.put(j, (float) w[j]);
+            weightsRounded[j] = (float) w[j];
         }
+        weightsHost.floats().put(weightsRounded, 0, cols);
         if (cols > 0) {
             device.upload(weights.address(), weightsHost.pointer(), 4L * cols);
         }
