@@ -60,8 +60,8 @@ run_tests() {
     --details=tree --disable-banner || status=1
 }
 
-synalign() {
-  "$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" "$@"
+summary() {
+  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print({k: r[k] for k in r if not isinstance(r[k], (dict, list))})' "$1" || status=1
 }
 
 run_bench() {
@@ -73,11 +73,11 @@ run_bench() {
   python3 "$here/torch_peer.py" make-data --synthetic 200000 --real 20000 --dim 384 --out "$work/peer" || status=1
 
   echo "== align --backend cuda, tiled, 100 iterations (target: within 15 s)"
-  /usr/bin/time -v "$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda \
+  time "$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v \
     --method tiled --iterations 100 --tolerance 1e-300 \
     --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
-    --out "$work/w.npy" --summary "$work/summary.json" 2>&1 | grep -E "Elapsed|Maximum resident|synalign" || status=1
-  cat "$work/summary.json" 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin); print({k: r[k] for k in ("method","backend","iterations","seconds","mmd2_weighted") if k in r})' || true
+    --out "$work/w.npy" --summary "$work/summary.json" || status=1
+  summary "$work/summary.json"
 
   echo "== PyTorch peer, same GPU, same inputs (target: synalign >= 1.5x faster)"
   SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
@@ -88,11 +88,11 @@ run_bench() {
   # synthetic rows streamed into the feature operator in chunks (an SPI change).
   echo "== rff with 5,000,000 synthetic rows x 384, D = 1024 (the 10^7 target needs chunked input)"
   python3 "$here/torch_peer.py" make-data --synthetic 5000000 --real 20000 --dim 384 --out "$work/rff" || status=1
-  /usr/bin/time -v "$java" -Xmx100g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
-    align --backend cuda --method rff --features 1024 --iterations 100 \
+  time "$java" -Xmx100g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
+    align --backend cuda -v --method rff --features 1024 --iterations 100 \
     --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
-    --out "$work/w-rff.npy" --summary "$work/summary-rff.json" 2>&1 | grep -E "Elapsed|Maximum resident|synalign" || status=1
-  nvidia-smi --query-gpu=memory.used --format=csv,noheader 2>/dev/null || true
+    --out "$work/w-rff.npy" --summary "$work/summary-rff.json" || status=1
+  summary "$work/summary-rff.json"
 }
 
 case "$what" in

@@ -130,7 +130,7 @@ def torch_apg(real, synthetic, sigma, ratio, steps, budget):
     return w, time.perf_counter() - t0, t_setup, kss.materialised()
 
 
-def exact_mmd2(real, synthetic, w, sigma, block=4096):
+def exact_mmd2(real, synthetic, w, sigma, block=1024):
     """Independent float64 V-statistic MMD^2(w), in row blocks on the GPU."""
     r = real.double()
     s = synthetic.double()
