@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.synalign.kernels.cuda.CudaBackendProvider;
 import io.synalign.kernels.nd4j.Nd4jBackendProvider;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -12,22 +13,24 @@ import org.junit.jupiter.api.Test;
 class KernelBackendsTest {
 
     @Test
-    void autoPicksNd4jWhereItLoads() {
+    void autoPicksCudaWhereADeviceIsPresentElseNd4j() {
         assertTrue(new Nd4jBackendProvider().unavailableReason().isEmpty(),
                 () -> "ND4J should load on the build machine: "
                         + new Nd4jBackendProvider().unavailableReason().orElse(""));
+        String expected = new CudaBackendProvider().unavailableReason().isEmpty() ? "cuda"
+                : "nd4j";
         try (KernelBackend backend = KernelBackends.create("auto")) {
-            assertEquals("nd4j", backend.name());
+            assertEquals(expected, backend.name());
         }
         try (KernelBackend backend = KernelBackends.create(null)) {
-            assertEquals("nd4j", backend.name());
+            assertEquals(expected, backend.name());
         }
     }
 
     @Test
     void providersAreOrderedByPriority() {
         List<String> names = KernelBackends.names();
-        assertEquals(List.of("nd4j", "reference"), names);
+        assertEquals(List.of("cuda", "nd4j", "reference"), names);
         Nd4jBackendProvider nd4j = new Nd4jBackendProvider();
         assertEquals("nd4j", nd4j.name());
         assertEquals(100, nd4j.priority());

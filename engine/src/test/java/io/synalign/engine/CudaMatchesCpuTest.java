@@ -1,0 +1,120 @@
+package io.synalign.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.exploration.ExplorationSelector;
+import io.synalign.engine.exploration.SelectionConfig;
+import io.synalign.engine.exploration.SelectionResult;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackendProvider;
+import io.synalign.kernels.KernelBackends;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * End to end on a GPU: {@code align} (every method) and {@code select} on the cuda backend give
+ * the CPU backend's results within float32 tolerance: nd4j where it loads, else (on the device
+ * package, which leaves ND4J's natives out) the double-precision reference. (Every other engine test also runs
+ * on cuda where it is available, through {@link AvailableBackends}.) Skipped, with the cuda
+ * provider's reason, where no device is present.
+ */
+class CudaMatchesCpuTest {
+
+    private static final Optional<String> UNAVAILABLE = KernelBackends.providers().stream()
+            .filter(p -> p.name().equals("cuda")).findFirst()
+            .map(KernelBackendProvider::unavailableReason)
+            .orElse(Optional.of("no cuda provider on the class path"));
+
+    /** The CPU backend compared against: nd4j where it loads, else reference. */
+    private static final String CPU = AvailableBackends.names().contains("nd4j") ? "nd4j"
+            : AvailableBackends.REFERENCE;
+
+    @BeforeEach
+    void needsADevice() {
+        UNAVAILABLE.ifPresent(r -> System.out.println("[CudaMatchesCpuTest] skipped: " + r));
+        Assumptions.assumeTrue(UNAVAILABLE.isEmpty(), () -> "cuda unavailable: "
+                + UNAVAILABLE.orElse(""));
+    }
+
+    private static FloatMatrix rows(int n, int d, double shift, long seed) {
+        Random r = new Random(seed);
+        float[] data = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            double c = r.nextInt(3) + shift;
+            for (int k = 0; k < d; k++) {
+                data[i * d + k] = (float) (c + 0.5 * r.nextGaussian());
+            }
+        }
+        return new FloatMatrix(n, d, data);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = AlignmentMethod.class, names = {"EXACT", "TILED", "RFF", "NYSTROM"})
+    void alignMatchesTheCpuBackend(AlignmentMethod method) {
+        FloatMatrix real = rows(200, 32, 0.3, 1);
+        FloatMatrix synthetic = rows(800, 32, 0.0, 2);
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(method).withSeed(5)
+                .withFeatures(256).withIterations(200, 1e-9);
+        AlignmentResult cpu;
+        AlignmentResult gpu;
+        try (KernelBackend b = KernelBackends.create(CPU)) {
+            cpu = new MmdWeightLearner(b, config).fit(real, synthetic, null);
+        }
+        try (KernelBackend b = KernelBackends.create("cuda")) {
+            gpu = new MmdWeightLearner(b, config).fit(real, synthetic, null);
+        }
+        assertEquals("cuda", gpu.backend());
+        assertEquals(cpu.bandwidth(), gpu.bandwidth(), 1e-5 * cpu.bandwidth());
+        assertEquals(cpu.mmd2Uniform(), gpu.mmd2Uniform(), 1e-4 * Math.abs(cpu.mmd2Uniform()));
+        assertEquals(cpu.mmd2Weighted(), gpu.mmd2Weighted(),
+                1e-3 * Math.abs(cpu.mmd2Uniform()), "weighted MMD^2");
+        double l1 = 0;
+        for (int i = 0; i < cpu.weights().length; i++) {
+            l1 += Math.abs(cpu.weights()[i] - gpu.weights()[i]);
+        }
+        assertTrue(l1 <= 0.05, method + ": weights differ by " + l1 + " in L1 (of total 1)");
+    }
+
+    @Test
+    void selectMatchesTheCpuBackend() {
+        FloatMatrix x = rows(1500, 64, 0.0, 3);
+        SelectionConfig config = SelectionConfig.defaults();
+        SelectionResult cpu;
+        SelectionResult gpu;
+        try (KernelBackend b = KernelBackends.create(CPU)) {
+            cpu = new ExplorationSelector(b, config).select(x, 40, ProgressListener.NONE);
+        }
+        try (KernelBackend b = KernelBackends.create("cuda")) {
+            gpu = new ExplorationSelector(b, config).select(x, 40, ProgressListener.NONE);
+        }
+        assertEquals(cpu.picks()[0], gpu.picks()[0]);
+        Set<Integer> a = new HashSet<>();
+        Set<Integer> common = new HashSet<>();
+        for (int p : cpu.picks()) {
+            a.add(p);
+        }
+        for (int p : gpu.picks()) {
+            if (a.contains(p)) {
+                common.add(p);
+            }
+        }
+        // Near-ties may break differently in float32; nearly all picks must agree.
+        assertTrue(common.size() >= 36, "only " + common.size() + " of 40 picks agree");
+        for (int k = 0; k < 40; k++) {
+            assertEquals(cpu.pickVariances()[k], gpu.pickVariances()[k], 1e-4, "pick " + k);
+        }
+    }
+}

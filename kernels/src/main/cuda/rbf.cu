@@ -1,0 +1,225 @@
+// RBF kernel tiles for the cuda backend (io.synalign.kernels.cuda), compiled at run time by NVRTC.
+//
+// Kernel convention: k(x, y) = exp(-||x - y||^2 / (2 sigma^2)), with the squared distance taken
+// as ||x||^2 + ||y||^2 - 2 x.y. The dot products x.y come from a cuBLAS GEMM (one tile of rows
+// of X against all rows of Y, row-major, "dots[i * cols + j] = x_i . y_j"); these kernels are the
+// epilogues. gamma = 1 / (2 sigma^2). Row norms are passed already offset to the tile's first row.
+//
+// Accumulation: every weighted row sum is accumulated in double (per thread, then a warp-shuffle
+// and shared-memory tree), so a row of 10^5 float terms keeps float32 accuracy per term; the
+// kernel values themselves are float32 (expf, full accuracy, no fast-math).
+//
+// Launch shapes (see CudaKernels.java): elementwise kernels use a 1-D grid-stride loop; the
+// row-sum kernels use one block per row (grid-stride over rows), blockDim.x a multiple of 32 and
+// at most 1024.
+
+static __device__ __forceinline__ double rbf_warp_sum(double v) {
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        v += __shfl_down_sync(0xffffffffu, v, offset);
+    }
+    return v;
+}
+
+// Sum of v over the block; the result is valid in thread 0. Every thread of the block must call
+// it (it synchronises twice); the trailing barrier lets a caller's loop reuse the shared slots.
+static __device__ double rbf_block_sum(double v) {
+    __shared__ double partial[32];
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    v = rbf_warp_sum(v);
+    if (lane == 0) {
+        partial[warp] = v;
+    }
+    __syncthreads();
+    const int warps = (blockDim.x + 31) >> 5;
+    double s = (threadIdx.x < warps) ? partial[threadIdx.x] : 0.0;
+    __syncthreads();
+    if (warp == 0) {
+        s = rbf_warp_sum(s);
+    }
+    return s;
+}
+
+static __device__ __forceinline__ float rbf_distance2(float xnorm, float ynorm, float dot) {
+    // Rounding can make the GEMM form slightly negative for near-identical rows: clamp at 0.
+    return fmaxf(xnorm + ynorm - 2.0f * dot, 0.0f);
+}
+
+// Row norms ||x_i||^2 of a row-major rows x dim matrix, one warp per row, float accumulation
+// (dim is at most a few thousand; the GEMM accumulates in float32 too).
+extern "C" __global__ void row_norms(const float* __restrict__ x, int rows, int dim,
+                                     float* __restrict__ norms) {
+    const int lane = threadIdx.x & 31;
+    const long long warpsPerGrid = ((long long) gridDim.x * blockDim.x) >> 5;
+    for (long long i = ((long long) blockIdx.x * blockDim.x + threadIdx.x) >> 5; i < rows;
+         i += warpsPerGrid) {
+        const float* row = x + i * dim;
+        float s = 0.0f;
+        for (int k = lane; k < dim; k += 32) {
+            s = fmaf(row[k], row[k], s);
+        }
+        for (int offset = 16; offset > 0; offset >>= 1) {
+            s += __shfl_down_sync(0xffffffffu, s, offset);
+        }
+        if (lane == 0) {
+            norms[i] = s;
+        }
+    }
+}
+
+// In place on a rows x cols tile of dot products: mode 0 writes the clamped squared distance,
+// mode 1 the kernel value exp(-gamma d2).
+extern "C" __global__ void rbf_tile_epilogue(float* __restrict__ tile,
+                                             const float* __restrict__ xnorm,
+                                             const float* __restrict__ ynorm,
+                                             int rows, int cols, float gamma, int mode) {
+    const long long total = (long long) rows * cols;
+    const long long stride = (long long) gridDim.x * blockDim.x;
+    for (long long k = (long long) blockIdx.x * blockDim.x + threadIdx.x; k < total; k += stride) {
+        const long long i = k / cols;
+        const int j = (int) (k - i * cols);
+        const float d2 = rbf_distance2(xnorm[i], ynorm[j], tile[k]);
+        tile[k] = (mode == 0) ? d2 : expf(-gamma * d2);
+    }
+}
+
+// out[i] = sum_j exp(-gamma d2(i, j)) w[j] over a rows x cols tile of dot products, without
+// writing the kernel values anywhere: the exp is applied to each dot product as it is read.
+// w == NULL gives the plain row sum. out has one double per tile row.
+extern "C" __global__ void rbf_weighted_rowsum(const float* __restrict__ dots,
+                                               const float* __restrict__ xnorm,
+                                               const float* __restrict__ ynorm,
+                                               const float* __restrict__ w,
+                                               int rows, int cols, float gamma,
+                                               double* __restrict__ out) {
+    for (int i = blockIdx.x; i < rows; i += gridDim.x) {
+        const float* row = dots + (long long) i * cols;
+        const float xi = xnorm[i];
+        double acc = 0.0;
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+            const float k = expf(-gamma * rbf_distance2(xi, ynorm[j], row[j]));
+            acc += (w == 0) ? (double) k : (double) k * (double) w[j];
+        }
+        acc = rbf_block_sum(acc);
+        if (threadIdx.x == 0) {
+            out[i] = acc;
+        }
+    }
+}
+
+// out[i] = sum_j a[i, j] v[j] for a row-major rows x cols matrix (the materialised kernel matrix,
+// or the random-feature matrix times z); v == NULL gives the row sums.
+extern "C" __global__ void matrix_weighted_rowsum(const float* __restrict__ a,
+                                                  const float* __restrict__ v,
+                                                  int rows, int cols,
+                                                  double* __restrict__ out) {
+    for (int i = blockIdx.x; i < rows; i += gridDim.x) {
+        const float* row = a + (long long) i * cols;
+        double acc = 0.0;
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+            acc += (v == 0) ? (double) row[j] : (double) row[j] * (double) v[j];
+        }
+        acc = rbf_block_sum(acc);
+        if (threadIdx.x == 0) {
+            out[i] = acc;
+        }
+    }
+}
+
+// Fully fused K w for one tile of rows: the dot products are computed here too (shared-memory
+// tiles of X and Y, 64 x 64 outputs per 256-thread block, 4 x 4 per thread), the exp and the
+// weight are applied in registers, and each block writes one partial sum per row of its
+// 64-column slice: partial[colBlock * rows + i]. No n x m value ever reaches global memory.
+// A second pass (sum_column_partials) adds the column blocks in a fixed order.
+// Shapes: blockDim = (16, 16); grid = (ceil(cols / 64), ceil(rows / 64)).
+#define FUSED_TILE 64
+#define FUSED_K 16
+extern "C" __global__ void __launch_bounds__(256)
+rbf_fused_kw(const float* __restrict__ x, const float* __restrict__ y,
+             const float* __restrict__ xnorm, const float* __restrict__ ynorm,
+             const float* __restrict__ w, int rows, int cols, int dim, float gamma,
+             double* __restrict__ partial) {
+    __shared__ float xs[FUSED_K][FUSED_TILE + 1];
+    __shared__ float ys[FUSED_K][FUSED_TILE + 1];
+    __shared__ double rowAcc[FUSED_TILE][17];
+    const int tx = threadIdx.x;
+    const int ty = threadIdx.y;
+    const int tid = ty * 16 + tx;
+    const int row0 = blockIdx.y * FUSED_TILE;
+    const int col0 = blockIdx.x * FUSED_TILE;
+    float acc[4][4];
+    for (int a = 0; a < 4; a++) {
+        for (int b = 0; b < 4; b++) {
+            acc[a][b] = 0.0f;
+        }
+    }
+    for (int k0 = 0; k0 < dim; k0 += FUSED_K) {
+        // 256 threads load 64 rows x 16 coordinates of X and of Y (4 values each), transposed
+        // into shared memory; out-of-range entries are zero.
+        for (int e = tid; e < FUSED_TILE * FUSED_K; e += 256) {
+            const int r = e / FUSED_K;
+            const int k = e - r * FUSED_K;
+            const int gk = k0 + k;
+            const int gi = row0 + r;
+            const int gj = col0 + r;
+            xs[k][r] = (gi < rows && gk < dim) ? x[(long long) gi * dim + gk] : 0.0f;
+            ys[k][r] = (gj < cols && gk < dim) ? y[(long long) gj * dim + gk] : 0.0f;
+        }
+        __syncthreads();
+        for (int k = 0; k < FUSED_K; k++) {
+            float xv[4];
+            float yv[4];
+            for (int a = 0; a < 4; a++) {
+                xv[a] = xs[k][ty + 16 * a];
+                yv[a] = ys[k][tx + 16 * a];
+            }
+            for (int a = 0; a < 4; a++) {
+                for (int b = 0; b < 4; b++) {
+                    acc[a][b] = fmaf(xv[a], yv[b], acc[a][b]);
+                }
+            }
+        }
+        __syncthreads();
+    }
+    // Epilogue in registers: thread (tx, ty) owns rows ty + 16a and columns tx + 16b.
+    for (int a = 0; a < 4; a++) {
+        const int gi = row0 + ty + 16 * a;
+        double s = 0.0;
+        if (gi < rows) {
+            const float xi = xnorm[gi];
+            for (int b = 0; b < 4; b++) {
+                const int gj = col0 + tx + 16 * b;
+                if (gj < cols) {
+                    const float k = expf(-gamma * rbf_distance2(xi, ynorm[gj], acc[a][b]));
+                    s += (w == 0) ? (double) k : (double) k * (double) w[gj];
+                }
+            }
+        }
+        rowAcc[ty + 16 * a][tx] = s;
+    }
+    __syncthreads();
+    // 64 threads each add one row's 16 column partials in a fixed order.
+    if (tid < FUSED_TILE) {
+        const int gi = row0 + tid;
+        if (gi < rows) {
+            double s = 0.0;
+            for (int t = 0; t < 16; t++) {
+                s += rowAcc[tid][t];
+            }
+            partial[(long long) blockIdx.x * rows + gi] = s;
+        }
+    }
+}
+
+// out[i] = sum over column blocks c (in order) of partial[c * rows + i].
+extern "C" __global__ void sum_column_partials(const double* __restrict__ partial, int blocks,
+                                               int rows, double* __restrict__ out) {
+    const int stride = gridDim.x * blockDim.x;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < rows; i += stride) {
+        double s = 0.0;
+        for (int c = 0; c < blocks; c++) {
+            s += partial[(long long) c * rows + i];
+        }
+        out[i] = s;
+    }
+}

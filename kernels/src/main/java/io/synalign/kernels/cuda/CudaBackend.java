@@ -1,0 +1,219 @@
+package io.synalign.kernels.cuda;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import org.bytedeco.cuda.cudart.CUevent_st;
+
+/**
+ * The CUDA backend ({@code cuda}): cuBLAS GEMMs ({@code cublasGemmEx}, FP32 compute unless
+ * {@link CudaSettings#tf32()} opts in to TF32) plus our own kernels (see
+ * {@code kernels/src/main/cuda}), compiled at run time by NVRTC for the GPU present, cached on
+ * disk, and launched through the driver API. Float32 data, double accumulation in every reduction,
+ * double GP factor.
+ *
+ * <p>The stateless primitives stream their output in row tiles sized from free device memory,
+ * double-buffered: tile t+1 is computed on the compute stream while tile t is copied back on the
+ * copy stream. The operators keep their inputs resident and allocate every buffer at
+ * construction. Closing the backend releases the context, streams, cuBLAS handle and modules.
+ */
+public final class CudaBackend implements KernelBackend {
+
+    private final CudaDevice device;
+
+    /** Opens the configured device; the provider must have reported it available. */
+    public CudaBackend(CudaSettings settings) {
+        this.device = CudaDevice.open(settings);
+    }
+
+    @Override
+    public String name() {
+        return CudaBackendProvider.NAME;
+    }
+
+    @Override
+    public String description() {
+        CudaSettings s = device.settings();
+        return "CUDA on " + device + ", cuBLAS " + (s.tf32() ? "TF32" : "FP32")
+                + " GEMM, NVRTC kernels" + (s.fusedKernel() ? " (fused K w)" : "")
+                + ", float32 data, float64 accumulation";
+    }
+
+    @Override
+    public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
+        checkDims(x, y);
+        checkOut(out, (long) x.rows() * y.rows());
+        distanceBlocks(x, y, 0f, 0, out);
+    }
+
+    @Override
+    public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
+        checkDims(x, y);
+        checkBandwidth(sigma);
+        checkOut(out, (long) x.rows() * y.rows());
+        distanceBlocks(x, y, (float) (1.0 / (2 * sigma * sigma)), 1, out);
+    }
+
+    private void distanceBlocks(FloatMatrix x, FloatMatrix y, float gamma, int mode, float[] out) {
+        int n = x.rows();
+        int m = y.rows();
+        if (n == 0 || m == 0) {
+            return;
+        }
+        device.makeCurrent();
+        try (DeviceRows xd = DeviceRows.upload(device, x, "X");
+                DeviceRows yd = x == y ? null : DeviceRows.upload(device, y, "Y")) {
+            DeviceRows ys = yd == null ? xd : yd;
+            int d = x.cols();
+            streamTiles(n, m, (start, count, tile) -> {
+                device.gemmDots(ys.row(0), m, xd.row(start), count, d, tile);
+                device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) count * m, new KernelArgs()
+                        .pointer(tile).pointer(xd.norm(start)).pointer(ys.norm(0)).i32(count)
+                        .i32(m).f32(gamma).i32(mode));
+            }, out);
+        }
+    }
+
+    @Override
+    public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
+        checkOut(out, (long) x.rows() * map.features());
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        if (x.rows() == 0) {
+            return;
+        }
+        device.makeCurrent();
+        try (CudaFeatureOperator phi = new CudaFeatureOperator(device, x, map)) {
+            phi.copyTo(out);
+        }
+    }
+
+    /** Computes one tile of {@code count} rows starting at {@code start} into device {@code tile}. */
+    @FunctionalInterface
+    private interface TileKernel {
+        void compute(int start, int count, long tile);
+    }
+
+    /**
+     * Writes an n x m float result tile by tile: two device tiles and two pinned host buffers,
+     * so that the copy of tile t back to the host (copy stream) overlaps the computation of tile
+     * t+1 (compute stream). Events order the two: a copy waits for its tile's computation, and a
+     * computation into a buffer waits for the copy that last read it.
+     */
+    private void streamTiles(int n, int m, TileKernel kernel, float[] out) {
+        int tileRows = DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * m);
+        long tileBytes = 4L * tileRows * m;
+        DeviceMemory[] tiles = new DeviceMemory[2];
+        PinnedMemory[] hosts = new PinnedMemory[2];
+        CUevent_st[] computed = {device.newEvent(), device.newEvent()};
+        CUevent_st[] copied = {device.newEvent(), device.newEvent()};
+        int[] pendingStart = {-1, -1};
+        int[] pendingCount = {0, 0};
+        try {
+            for (int b = 0; b < 2; b++) {
+                tiles[b] = DeviceMemory.allocate(tileBytes, "output tile");
+                hosts[b] = PinnedMemory.allocate(tileBytes);
+            }
+            int t = 0;
+            for (int start = 0; start < n; start += tileRows, t++) {
+                int b = t & 1;
+                int count = Math.min(tileRows, n - start);
+                if (pendingStart[b] >= 0) {
+                    drain(b, hosts, copied, pendingStart, pendingCount, m, out);
+                    device.computeWaits(copied[b]);
+                }
+                kernel.compute(start, count, tiles[b].address());
+                device.recordOnCompute(computed[b]);
+                device.copyWaits(computed[b]);
+                device.downloadOnCopyStream(hosts[b].pointer(), tiles[b].address(),
+                        4L * count * m);
+                device.recordOnCopy(copied[b]);
+                pendingStart[b] = start;
+                pendingCount[b] = count;
+            }
+            for (int k = 0; k < 2; k++) {
+                int b = (t + k) & 1;
+                if (pendingStart[b] >= 0) {
+                    drain(b, hosts, copied, pendingStart, pendingCount, m, out);
+                }
+            }
+        } finally {
+            device.sync();
+            for (int b = 0; b < 2; b++) {
+                if (tiles[b] != null) {
+                    tiles[b].close();
+                }
+                if (hosts[b] != null) {
+                    hosts[b].close();
+                }
+                device.destroyEvent(computed[b]);
+                device.destroyEvent(copied[b]);
+            }
+        }
+    }
+
+    /** Waits for buffer b's copy and moves it into {@code out}. */
+    private void drain(int b, PinnedMemory[] hosts, CUevent_st[] copied, int[] pendingStart,
+            int[] pendingCount, int m, float[] out) {
+        device.waitFor(copied[b]);
+        hosts[b].floats().get(out, pendingStart[b] * m, pendingCount[b] * m);
+        pendingStart[b] = -1;
+    }
+
+    @Override
+    public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        checkDims(x, y);
+        checkBandwidth(sigma);
+        if (plan == null) {
+            throw new IllegalArgumentException("plan must not be null");
+        }
+        return new CudaKernelOperator(device, x, y, sigma, plan);
+    }
+
+    @Override
+    public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        return new CudaFeatureOperator(device, x, map);
+    }
+
+    @Override
+    public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
+            int maxRank) {
+        return new CudaGpVarianceTracker(device, x, lengthScale, noise, maxRank);
+    }
+
+    @Override
+    public void close() {
+        device.close();
+    }
+
+    private static void checkDims(FloatMatrix x, FloatMatrix y) {
+        if (x.cols() != y.cols()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs "
+                    + y.cols());
+        }
+    }
+
+    private static void checkBandwidth(double sigma) {
+        if (!(sigma > 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("bandwidth must be a positive finite number, got "
+                    + sigma);
+        }
+    }
+
+    private static void checkOut(float[] out, long expected) {
+        if (out.length != expected) {
+            throw new IllegalArgumentException("output has " + out.length + " values, expected "
+                    + expected);
+        }
+    }
+}

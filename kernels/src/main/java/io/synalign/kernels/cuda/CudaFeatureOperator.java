@@ -1,0 +1,165 @@
+package io.synalign.kernels.cuda;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import org.bytedeco.javacpp.FloatPointer;
+
+/**
+ * The random-feature matrix {@code Phi} (n x D, float32) kept on the device: built once by one
+ * cuBLAS SGEMM ({@code X Omega}) per row tile and the {@code rff_cos} epilogue
+ * ({@code sqrt(2/D) cos(. + b)}); then {@code Phi z} is {@code matrix_weighted_rowsum} and
+ * {@code Phi^T w} is {@code weighted_column_sums_partial} plus {@code sum_slices}, both
+ * accumulated in double in a fixed order. Cost O(n D) per product; device memory
+ * {@code 4 n D} bytes plus the vectors, which is what makes 10^7 rows fit on one GPU
+ * (10^7 x 1024 features is 41 GB). X is not kept. Not thread-safe.
+ */
+final class CudaFeatureOperator implements FeatureOperator {
+
+    /** Row slices of the transposed product (rows of partial sums). */
+    static final int SLICES = 256;
+
+    private final CudaDevice device;
+    private final int rows;
+    private final int features;
+    private final DeviceMemory phi;
+    private final DeviceMemory rowVector;
+    private final DeviceMemory featureVector;
+    private final DeviceMemory rowResult;
+    private final DeviceMemory featureResult;
+    private final DeviceMemory partial;
+    private final PinnedMemory rowHost;
+    private final PinnedMemory featureHost;
+    private final PinnedMemory rowResultHost;
+    private final PinnedMemory featureResultHost;
+    private boolean closed;
+
+    CudaFeatureOperator(CudaDevice device, FloatMatrix x, FourierFeatures map) {
+        this.device = device;
+        this.rows = x.rows();
+        this.features = map.features();
+        device.makeCurrent();
+        this.phi = DeviceMemory.floats((long) rows * features, "Phi");
+        this.rowVector = DeviceMemory.floats(rows, "w");
+        this.featureVector = DeviceMemory.floats(features, "z");
+        this.rowResult = DeviceMemory.doubles(rows, "Phi z");
+        this.featureResult = DeviceMemory.doubles(features, "Phi^T w");
+        this.partial = DeviceMemory.doubles((long) SLICES * features, "Phi^T w partials");
+        this.rowHost = PinnedMemory.allocate(4L * rows);
+        this.featureHost = PinnedMemory.allocate(4L * features);
+        this.rowResultHost = PinnedMemory.allocate(8L * rows);
+        this.featureResultHost = PinnedMemory.allocate(8L * features);
+        if (rows > 0) {
+            FeatureBlocks.compute(device, x, map, phi.address());
+        }
+        device.sync();
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int features() {
+        return features;
+    }
+
+    @Override
+    public void transposeTimes(double[] w, double[] out) {
+        checkOpen();
+        if (w.length != rows || out.length != features) {
+            throw new IllegalArgumentException("transposeTimes: w has " + w.length
+                    + " values (expected " + rows + "), out has " + out.length + " (expected "
+                    + features + ")");
+        }
+        if (rows == 0) {
+            java.util.Arrays.fill(out, 0.0);
+            return;
+        }
+        device.makeCurrent();
+        put(w, rowHost.floats());
+        device.upload(rowVector.address(), rowHost.pointer(), 4L * rows);
+        int slices = Math.max(1, Math.min(SLICES, (rows + 7) / 8));
+        device.launch(CudaKernel.WEIGHTED_COLUMN_SUMS_PARTIAL, (features + 31) / 32, slices, 32, 8,
+                new KernelArgs().pointer(phi.address()).pointer(rowVector.address()).i32(rows)
+                        .i32(features).pointer(partial.address()));
+        device.launch1d(CudaKernel.SUM_SLICES, features, new KernelArgs()
+                .pointer(partial.address()).i32(slices).i32(features)
+                .pointer(featureResult.address()));
+        device.download(featureResultHost.pointer(), featureResult.address(), 8L * features);
+        device.sync();
+        featureResultHost.doubles().get(out, 0, features);
+    }
+
+    @Override
+    public void times(double[] z, double[] out) {
+        checkOpen();
+        if (z.length != features || out.length != rows) {
+            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
+                    + features + "), out has " + out.length + " (expected " + rows + ")");
+        }
+        if (rows == 0) {
+            return;
+        }
+        device.makeCurrent();
+        put(z, featureHost.floats());
+        device.upload(featureVector.address(), featureHost.pointer(), 4L * features);
+        device.launchPerRow(CudaKernel.MATRIX_WEIGHTED_ROWSUM, rows, new KernelArgs()
+                .pointer(phi.address()).pointer(featureVector.address()).i32(rows).i32(features)
+                .pointer(rowResult.address()));
+        device.download(rowResultHost.pointer(), rowResult.address(), 8L * rows);
+        device.sync();
+        rowResultHost.doubles().get(out, 0, rows);
+    }
+
+    /** Copies Phi (row-major n x D) into {@code out}, for the stateless primitive. */
+    void copyTo(float[] out) {
+        checkOpen();
+        device.makeCurrent();
+        long total = (long) rows * features;
+        long chunk = 1L << 22;
+        try (PinnedMemory staging = PinnedMemory.allocate(4L * Math.min(total, chunk))) {
+            for (long at = 0; at < total; at += chunk) {
+                int count = (int) Math.min(chunk, total - at);
+                device.download(staging.pointer(), phi.at(4L * at), 4L * count);
+                device.sync();
+                staging.floats().get(out, (int) at, count);
+            }
+        }
+    }
+
+    /** Rounds to float on the heap, then one bulk copy into the pinned buffer. */
+    private static void put(double[] values, FloatPointer host) {
+        float[] rounded = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            rounded[i] = (float) values[i];
+        }
+        host.put(rounded, 0, rounded.length);
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("feature operator is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        device.makeCurrent();
+        phi.close();
+        rowVector.close();
+        featureVector.close();
+        rowResult.close();
+        featureResult.close();
+        partial.close();
+        rowHost.close();
+        featureHost.close();
+        rowResultHost.close();
+        featureResultHost.close();
+    }
+}

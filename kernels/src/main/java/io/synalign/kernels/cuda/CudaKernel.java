@@ -1,0 +1,69 @@
+package io.synalign.kernels.cuda;
+
+import static io.synalign.kernels.cuda.ArgKind.F32;
+import static io.synalign.kernels.cuda.ArgKind.F64;
+import static io.synalign.kernels.cuda.ArgKind.I32;
+import static io.synalign.kernels.cuda.ArgKind.POINTER;
+
+import java.util.List;
+
+/**
+ * Every kernel the backend launches: the source file it lives in (under
+ * {@code kernels/src/main/cuda}, packaged as {@code io/synalign/kernels/cuda/<file>}), its entry
+ * point and its parameter kinds. Each launch's arguments are checked against these kinds, and a
+ * test checks these kinds against the declarations parsed from the sources, so Java and CUDA C
+ * cannot drift apart silently.
+ */
+enum CudaKernel {
+    ROW_NORMS("rbf.cu", "row_norms", POINTER, I32, I32, POINTER),
+    RBF_TILE_EPILOGUE("rbf.cu", "rbf_tile_epilogue", POINTER, POINTER, POINTER, I32, I32, F32,
+            I32),
+    RBF_WEIGHTED_ROWSUM("rbf.cu", "rbf_weighted_rowsum", POINTER, POINTER, POINTER, POINTER, I32,
+            I32, F32, POINTER),
+    MATRIX_WEIGHTED_ROWSUM("rbf.cu", "matrix_weighted_rowsum", POINTER, POINTER, I32, I32,
+            POINTER),
+    RBF_FUSED_KW("rbf.cu", "rbf_fused_kw", POINTER, POINTER, POINTER, POINTER, POINTER, I32, I32,
+            I32, F32, POINTER),
+    SUM_COLUMN_PARTIALS("rbf.cu", "sum_column_partials", POINTER, I32, I32, POINTER),
+    GP_KERNEL_COLUMN("gp.cu", "gp_kernel_column", POINTER, POINTER, I32, I32, I32, F32, POINTER),
+    GP_RANK_ONE_UPDATE("gp.cu", "gp_rank_one_update", POINTER, POINTER, F64, I32),
+    FILL_DOUBLE("gp.cu", "fill_double", POINTER, F64, I32),
+    RFF_COS("rff.cu", "rff_cos", POINTER, POINTER, I32, I32, F32),
+    WEIGHTED_COLUMN_SUMS_PARTIAL("rff.cu", "weighted_column_sums_partial", POINTER, POINTER, I32,
+            I32, POINTER),
+    SUM_SLICES("rff.cu", "sum_slices", POINTER, I32, I32, POINTER),
+    ARGMAX_BLOCKS("argmax.cu", "argmax_blocks", POINTER, POINTER, POINTER, I32, POINTER, POINTER);
+
+    /** The fused K w kernel's output tile: 64 x 64 per block of 16 x 16 threads. */
+    static final int FUSED_TILE = 64;
+
+    private final String file;
+    private final String entry;
+    private final List<ArgKind> params;
+
+    CudaKernel(String file, String entry, ArgKind... params) {
+        this.file = file;
+        this.entry = entry;
+        this.params = List.of(params);
+    }
+
+    String file() {
+        return file;
+    }
+
+    String entry() {
+        return entry;
+    }
+
+    List<ArgKind> params() {
+        return params;
+    }
+
+    /** Throws when {@code args} do not match this kernel's parameters. */
+    void check(KernelArgs args) {
+        if (!params.equals(args.kinds())) {
+            throw new IllegalStateException("kernel " + entry + " takes " + params + ", got "
+                    + args.kinds());
+        }
+    }
+}

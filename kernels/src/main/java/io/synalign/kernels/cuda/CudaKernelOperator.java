@@ -1,0 +1,243 @@
+package io.synalign.kernels.cuda;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import org.bytedeco.javacpp.DoublePointer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) on one GPU, float32
+ * kernel values, double accumulation.
+ *
+ * <p>X, Y and their norms stay on the device for the operator's life. Tiled plan, per product:
+ * for each tile of rows of X, either (default) one cuBLAS SGEMM writes the tile's dot products
+ * and {@code rbf_weighted_rowsum} turns each into {@code exp(-||x_i - y_j||^2 / (2 sigma^2))}
+ * as it reads it and adds {@code k_ij w_j} into the row's sum, so the kernel values are never
+ * stored; or ({@link CudaSettings#fusedKernel()}) {@code rbf_fused_kw} does the dot products too,
+ * in shared memory, and writes only per-64-column partial sums. The tile height comes from free
+ * device memory ({@link DeviceTiles}), not from {@code plan.tileRows()}, which is sized for host
+ * caches. Cost 2 n m d flops plus n m exps per product; device memory
+ * O((n + m) d + tileRows m).
+ *
+ * <p>Materialised plan: K is built once, row tile by row tile, into an n x m device buffer (when
+ * it fits 80 % of free device memory; otherwise the operator tiles and says so in the log), and a
+ * product is one {@code matrix_weighted_rowsum} pass, O(n m).
+ *
+ * <p>All device and pinned buffers are allocated at construction. A product uploads w (m floats)
+ * and downloads n doubles. Partial sums are added in a fixed order, so a repeated product is
+ * bit-identical. Not thread-safe.
+ */
+final class CudaKernelOperator implements KernelOperator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CudaKernelOperator.class);
+
+    private final CudaDevice device;
+    private final int rows;
+    private final int cols;
+    private final int dim;
+    private final float gamma;
+    private final boolean fused;
+    private final DeviceRows x;
+    private final DeviceRows y;
+    private final DeviceMemory kernel;
+    private final DeviceMemory tile;
+    private final int tileRows;
+    private final DeviceMemory weights;
+    private final DeviceMemory result;
+    private final PinnedMemory weightsHost;
+    private final PinnedMemory resultHost;
+    private final float[] weightsRounded;
+    private boolean closed;
+
+    CudaKernelOperator(CudaDevice device, FloatMatrix xs, FloatMatrix ys, double sigma,
+            TilePlan plan) {
+        this.device = device;
+        this.rows = xs.rows();
+        this.cols = ys.rows();
+        this.dim = xs.cols();
+        this.gamma = (float) (1.0 / (2 * sigma * sigma));
+        this.fused = device.settings().fusedKernel();
+        this.weightsRounded = new float[cols];
+        device.makeCurrent();
+        DeviceRows xd = null;
+        DeviceRows yd = null;
+        DeviceMemory k = null;
+        DeviceMemory t = null;
+        DeviceMemory w = null;
+        DeviceMemory r = null;
+        PinnedMemory wh = null;
+        PinnedMemory rh = null;
+        try {
+            xd = DeviceRows.upload(device, xs, "X");
+            yd = xs == ys ? xd : DeviceRows.upload(device, ys, "Y");
+            w = DeviceMemory.floats(cols, "w");
+            r = DeviceMemory.doubles(rows, "K w");
+            wh = PinnedMemory.allocate(4L * cols);
+            rh = PinnedMemory.allocate(8L * rows);
+            long kernelBytes = 4L * rows * cols;
+            boolean materialise = plan.materialise() && rows > 0 && cols > 0;
+            if (materialise && !DeviceTiles.fits(device.freeBytes(), kernelBytes)) {
+                LOG.info("cuda: the {} x {} kernel matrix ({} MiB) does not fit in free device"
+                        + " memory; computing it tile by tile instead", rows, cols,
+                        kernelBytes >> 20);
+                materialise = false;
+            }
+            if (materialise) {
+                k = DeviceMemory.allocate(kernelBytes, "K");
+                this.tileRows = rows;
+            } else {
+                long perRow = fused
+                        ? 8L * ((cols + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE)
+                        : 4L * cols;
+                this.tileRows = DeviceTiles.tileRows(device.freeBytes(), rows, Math.max(8, perRow));
+                t = DeviceMemory.allocate((long) tileRows * Math.max(8, perRow), "K tile");
+            }
+            this.x = xd;
+            this.y = yd;
+            this.kernel = k;
+            this.tile = t;
+            this.weights = w;
+            this.result = r;
+            this.weightsHost = wh;
+            this.resultHost = rh;
+            if (kernel != null) {
+                buildKernel();
+            }
+            device.sync();
+        } catch (RuntimeException e) {
+            closeAll(xd, yd == xd ? null : yd, k, t, w, r, wh, rh);
+            throw e;
+        }
+    }
+
+    /** K = exp(-gamma d2) into the n x m buffer: one GEMM and one epilogue pass. */
+    private void buildKernel() {
+        device.gemmDots(y.row(0), cols, x.row(0), rows, dim, kernel.address());
+        device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) rows * cols, new KernelArgs()
+                .pointer(kernel.address()).pointer(x.norm(0)).pointer(y.norm(0)).i32(rows)
+                .i32(cols).f32(gamma).i32(1));
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public boolean materialised() {
+        return kernel != null;
+    }
+
+    @Override
+    public void multiply(double[] w, double[] out) {
+        checkOpen();
+        if (w.length != cols || out.length != rows) {
+            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
+                    + cols + "), out has " + out.length + " (expected " + rows + ")");
+        }
+        device.makeCurrent();
+        // Rounded on the heap, then one bulk copy into the pinned buffer (not one JNI call each).
+        for (int j = 0; j < cols; j++) {
+            weightsRounded[j] = (float) w[j];
+        }
+        weightsHost.floats().put(weightsRounded, 0, cols);
+        if (cols > 0) {
+            device.upload(weights.address(), weightsHost.pointer(), 4L * cols);
+        }
+        product(weights.address(), out);
+    }
+
+    @Override
+    public void rowSums(double[] out) {
+        checkOpen();
+        if (out.length != rows) {
+            throw new IllegalArgumentException("rowSums: out has " + out.length
+                    + " values, expected " + rows);
+        }
+        device.makeCurrent();
+        product(0L, out);
+    }
+
+    /** out = K v, with v == 0 (NULL) meaning all ones. */
+    private void product(long v, double[] out) {
+        if (rows == 0) {
+            return;
+        }
+        if (cols == 0) {
+            java.util.Arrays.fill(out, 0.0);
+            return;
+        }
+        if (kernel != null) {
+            device.launchPerRow(CudaKernel.MATRIX_WEIGHTED_ROWSUM, rows, new KernelArgs()
+                    .pointer(kernel.address()).pointer(v).i32(rows).i32(cols)
+                    .pointer(result.address()));
+        } else {
+            for (int start = 0; start < rows; start += tileRows) {
+                int count = Math.min(tileRows, rows - start);
+                if (fused) {
+                    fusedTile(start, count, v);
+                } else {
+                    gemmTile(start, count, v);
+                }
+            }
+        }
+        device.download(resultHost.pointer(), result.address(), 8L * rows);
+        device.sync();
+        DoublePointer host = resultHost.doubles();
+        host.get(out, 0, rows);
+    }
+
+    private void gemmTile(int start, int count, long v) {
+        device.gemmDots(y.row(0), cols, x.row(start), count, dim, tile.address());
+        device.launchPerRow(CudaKernel.RBF_WEIGHTED_ROWSUM, count, new KernelArgs()
+                .pointer(tile.address()).pointer(x.norm(start)).pointer(y.norm(0)).pointer(v)
+                .i32(count).i32(cols).f32(gamma).pointer(result.at(8L * start)));
+    }
+
+    private void fusedTile(int start, int count, long v) {
+        int colBlocks = (cols + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE;
+        int rowBlocks = (count + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE;
+        device.launch(CudaKernel.RBF_FUSED_KW, colBlocks, rowBlocks, 16, 16, new KernelArgs()
+                .pointer(x.row(start)).pointer(y.row(0)).pointer(x.norm(start))
+                .pointer(y.norm(0)).pointer(v).i32(count).i32(cols).i32(dim).f32(gamma)
+                .pointer(tile.address()));
+        device.launch1d(CudaKernel.SUM_COLUMN_PARTIALS, count, new KernelArgs()
+                .pointer(tile.address()).i32(colBlocks).i32(count)
+                .pointer(result.at(8L * start)));
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("kernel operator is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        device.makeCurrent();
+        closeAll(x, y == x ? null : y, kernel, tile, weights, result, weightsHost, resultHost);
+    }
+
+    private static void closeAll(AutoCloseable... resources) {
+        for (AutoCloseable c : resources) {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("cuda: closing {}: {}", c, e.toString());
+                }
+            }
+        }
+    }
+}

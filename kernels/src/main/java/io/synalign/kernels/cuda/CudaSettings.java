@@ -1,0 +1,97 @@
+package io.synalign.kernels.cuda;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * Settings of the cuda backend, read from system properties (or the environment):
+ * <ul>
+ *   <li>{@code synalign.cuda.tf32} / {@code SYNALIGN_CUDA_TF32}: let cuBLAS use TF32 tensor cores
+ *       ({@code CUBLAS_COMPUTE_32F_FAST_TF32}); off by default, because TF32 keeps 10 mantissa
+ *       bits and the kernel values then miss the 1e-5 float32 accuracy every backend is held to.
+ *   <li>{@code synalign.cuda.fused} / {@code SYNALIGN_CUDA_FUSED}: compute tiled K w with the
+ *       single fused kernel ({@code rbf_fused_kw}) instead of cuBLAS GEMM plus the fused
+ *       exp-and-row-sum epilogue; off by default.
+ *   <li>{@code synalign.cuda.cacheDir} / {@code SYNALIGN_CUDA_CACHE}: where compiled modules are
+ *       cached; default {@code $XDG_CACHE_HOME/synalign/cuda}, else {@code ~/.cache/synalign/cuda}.
+ *   <li>{@code synalign.cuda.device} / {@code SYNALIGN_CUDA_DEVICE}: device ordinal, default 0.
+ * </ul>
+ *
+ * @param tf32 allow TF32 tensor-core GEMMs
+ * @param fusedKernel use the single fused K w kernel for tiled products
+ * @param cacheDir compiled-module cache folder
+ * @param device device ordinal
+ */
+public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int device) {
+
+    public CudaSettings {
+        if (cacheDir == null) {
+            throw new IllegalArgumentException("cacheDir must not be null");
+        }
+        if (device < 0) {
+            throw new IllegalArgumentException("device must be >= 0, got " + device);
+        }
+    }
+
+    /** The settings of this JVM: system properties first, then environment variables. */
+    public static CudaSettings fromSystem() {
+        return from(System.getProperties(), System.getenv());
+    }
+
+    static CudaSettings from(Properties props, Map<String, String> env) {
+        boolean tf32 = flag(setting(props, env, "synalign.cuda.tf32", "SYNALIGN_CUDA_TF32"),
+                "synalign.cuda.tf32");
+        boolean fused = flag(setting(props, env, "synalign.cuda.fused", "SYNALIGN_CUDA_FUSED"),
+                "synalign.cuda.fused");
+        String dir = setting(props, env, "synalign.cuda.cacheDir", "SYNALIGN_CUDA_CACHE");
+        Path cache;
+        if (dir != null && !dir.isBlank()) {
+            cache = Path.of(dir);
+        } else {
+            String xdg = env.get("XDG_CACHE_HOME");
+            Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg)
+                    : Path.of(props.getProperty("user.home", "."), ".cache");
+            cache = base.resolve("synalign").resolve("cuda");
+        }
+        String deviceText = setting(props, env, "synalign.cuda.device", "SYNALIGN_CUDA_DEVICE");
+        int device = 0;
+        if (deviceText != null && !deviceText.isBlank()) {
+            try {
+                device = Integer.parseInt(deviceText.strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("synalign.cuda.device must be an integer, got '"
+                        + deviceText + "'");
+            }
+        }
+        return new CudaSettings(tf32, fused, cache, device);
+    }
+
+    private static String setting(Properties props, Map<String, String> env, String property,
+            String variable) {
+        String v = props.getProperty(property);
+        return v != null ? v : env.get(variable);
+    }
+
+    private static boolean flag(String value, String name) {
+        if (value == null || value.isBlank()) {
+            return false;
+        }
+        switch (value.strip().toLowerCase(Locale.ROOT)) {
+            case "1":
+            case "true":
+            case "yes":
+            case "on":
+                return true;
+            case "0":
+            case "false":
+            case "no":
+            case "off":
+                return false;
+            default:
+                throw new IllegalArgumentException(name + " must be true or false, got '" + value
+                        + "'");
+        }
+    }
+}

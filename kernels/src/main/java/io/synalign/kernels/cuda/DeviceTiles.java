@@ -1,0 +1,61 @@
+package io.synalign.kernels.cuda;
+
+/**
+ * Sizes device tiles from free device memory ({@code cuMemGetInfo}), not from host caches: a GPU
+ * wants tiles large enough to fill every SM with GEMM work, bounded so that the tile, the
+ * resident operands and cuBLAS's workspace fit together.
+ *
+ * <p>Rule: keep {@link #RESERVE_BYTES} free for cuBLAS and the driver, give a tile at most half
+ * of the rest and at most {@link #MAX_TILE_BYTES}, take as many rows of {@code bytesPerRow} as
+ * fit, round down to a multiple of {@link #ROW_QUANTUM} (whole GEMM tiles) when above it, and
+ * clamp to {@code [1, rows]}.
+ */
+final class DeviceTiles {
+
+    /** Left free for cuBLAS workspaces, the module images and the driver. */
+    static final long RESERVE_BYTES = 256L << 20;
+
+    /** Past about 1 GiB a bigger tile no longer makes the GEMM faster. */
+    static final long MAX_TILE_BYTES = 1L << 30;
+
+    /** cuBLAS SGEMM works in tiles of up to 128 rows. */
+    static final int ROW_QUANTUM = 128;
+
+    private DeviceTiles() {
+    }
+
+    /**
+     * Rows per tile for a matrix of {@code rows} rows of {@code bytesPerRow} bytes each, given
+     * {@code freeBytes} free device memory after the operands were allocated.
+     */
+    static int tileRows(long freeBytes, int rows, long bytesPerRow) {
+        if (rows < 1) {
+            return 1;
+        }
+        if (bytesPerRow < 1) {
+            throw new IllegalArgumentException("bytesPerRow must be >= 1, got " + bytesPerRow);
+        }
+        long budget = Math.min(MAX_TILE_BYTES, Math.max(0, freeBytes - RESERVE_BYTES) / 2);
+        long t = budget / bytesPerRow;
+        if (t > ROW_QUANTUM) {
+            t = t / ROW_QUANTUM * ROW_QUANTUM;
+        }
+        return (int) Math.max(1, Math.min(rows, t));
+    }
+
+    /**
+     * Whether a {@code bytes}-byte buffer (a materialised kernel matrix) may be kept: it must
+     * leave the reserve free and take at most 80 % of what is free.
+     */
+    static boolean fits(long freeBytes, long bytes) {
+        long usable = Math.max(0, freeBytes - RESERVE_BYTES);
+        return bytes <= usable / 5 * 4;
+    }
+
+    /** 1-D grid for a grid-stride loop over {@code count} items, at most 32 blocks per SM. */
+    static int gridFor(long count, int blockSize, int multiprocessors) {
+        long blocks = (count + blockSize - 1) / blockSize;
+        long cap = 32L * Math.max(1, multiprocessors);
+        return (int) Math.max(1, Math.min(blocks, cap));
+    }
+}

@@ -1,0 +1,84 @@
+package io.synalign.kernels.cuda;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import org.bytedeco.cuda.cudart.CUevent_st;
+
+/**
+ * Writes the random features of X into a device buffer: Omega and the phases are uploaded, X
+ * goes up in row tiles sized from free device memory (so X itself need never be resident),
+ * double-buffered so the upload of the next tile overlaps this tile's work, and per tile one
+ * SGEMM {@code X_t Omega} into the output rows and {@code rff_cos} in place.
+ */
+final class FeatureBlocks {
+
+    private FeatureBlocks() {
+    }
+
+    /** {@code out (n x D, device) = sqrt(2/D) cos(X Omega + b)}. */
+    static void compute(CudaDevice device, FloatMatrix x, FourierFeatures map, long out) {
+        int n = x.rows();
+        int d = x.cols();
+        int features = map.features();
+        if (d != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + d
+                    + " columns, the feature map expects " + map.dim());
+        }
+        try (DeviceMemory omega = DeviceMemory.floats((long) d * features, "Omega");
+                DeviceMemory phase = DeviceMemory.floats(features, "phases");
+                PinnedMemory params = PinnedMemory.allocate(4L * ((long) d * features + features))) {
+            params.floats().put(map.omega(), 0, map.omega().length);
+            params.floats().position((long) d * features).put(map.phase(), 0, features);
+            device.upload(omega.address(), params.pointer(), 4L * d * features);
+            device.upload(phase.address(), new RawPointer(params.pointer().address()
+                    + 4L * d * features), 4L * features);
+            // Two X tiles and two pinned staging buffers: tile t+1 goes up on the copy stream
+            // while tile t's GEMM and cosine run on the compute stream.
+            int tileRows = DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * d);
+            DeviceMemory[] xTiles = new DeviceMemory[2];
+            PinnedMemory[] staging = new PinnedMemory[2];
+            CUevent_st[] uploaded = {device.newEvent(), device.newEvent()};
+            CUevent_st[] consumed = {device.newEvent(), device.newEvent()};
+            try {
+                for (int b = 0; b < 2; b++) {
+                    xTiles[b] = DeviceMemory.floats((long) tileRows * d, "X tile");
+                    staging[b] = PinnedMemory.allocate(4L * tileRows * d);
+                }
+                int t = 0;
+                for (int start = 0; start < n; start += tileRows, t++) {
+                    int b = t & 1;
+                    int count = Math.min(tileRows, n - start);
+                    if (t >= 2) {
+                        // Tile t-2's GEMM has read xTiles[b], so its upload from staging[b] is
+                        // done too: both buffers may be overwritten.
+                        device.waitFor(consumed[b]);
+                    }
+                    staging[b].floats().put(x.data(), start * d, count * d);
+                    device.uploadOnCopyStream(xTiles[b].address(), staging[b].pointer(),
+                            4L * count * d);
+                    device.recordOnCopy(uploaded[b]);
+                    device.computeWaits(uploaded[b]);
+                    long target = out + 4L * start * features;
+                    device.gemmFeatures(omega.address(), features, xTiles[b].address(), count, d,
+                            target);
+                    device.recordOnCompute(consumed[b]);
+                    device.launch1d(CudaKernel.RFF_COS, (long) count * features, new KernelArgs()
+                            .pointer(target).pointer(phase.address()).i32(count).i32(features)
+                            .f32((float) map.scale()));
+                }
+            } finally {
+                device.sync();
+                for (int b = 0; b < 2; b++) {
+                    if (xTiles[b] != null) {
+                        xTiles[b].close();
+                    }
+                    if (staging[b] != null) {
+                        staging[b].close();
+                    }
+                    device.destroyEvent(uploaded[b]);
+                    device.destroyEvent(consumed[b]);
+                }
+            }
+        }
+    }
+}
