@@ -15,7 +15,7 @@ final class LockstepProducts {
 
     private final DistributedFeatureProducts products;
     private final double[][] pending;
-    private final double[][] products_;
+    private final double[][] results;
     private final double[][] residuals;
     private int live;
     private int waiting;
@@ -30,10 +30,10 @@ final class LockstepProducts {
     LockstepProducts(DistributedFeatureProducts products, int[] labelSizes, int live) {
         this.products = products;
         this.pending = new double[labelSizes.length][];
-        this.products_ = new double[labelSizes.length][];
+        this.results = new double[labelSizes.length][];
         this.residuals = new double[labelSizes.length][];
         for (int l = 0; l < labelSizes.length; l++) {
-            products_[l] = new double[labelSizes[l]];
+            results[l] = new double[labelSizes[l]];
         }
         this.live = live;
     }
@@ -64,7 +64,7 @@ final class LockstepProducts {
         if (failure != null) {
             throw failure;
         }
-        System.arraycopy(products_[label], 0, out, 0, out.length);
+        System.arraycopy(results[label], 0, out, 0, out.length);
         System.arraycopy(residuals[label], 0, z, 0, z.length);
     }
 
@@ -80,7 +80,7 @@ final class LockstepProducts {
     private void runPass() {
         try {
             double[][] z = products.transposeTimes(pending);
-            products.times(z, products_);
+            products.times(z, results);
             for (int l = 0; l < pending.length; l++) {
                 if (pending[l] != null) {
                     residuals[l] = z[l];

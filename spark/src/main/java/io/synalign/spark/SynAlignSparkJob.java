@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
  * weight ({@link DistributedSampler}) to {@code --sampled-out}. Options mirror the CLI's.
  *
  * <p>Row order is the inputs' (files in name order, rows in file order), never shuffled: the
- * bandwidth sample, the optimiser's seeded start and the sampler's keys are functions of row
+ * bandwidth sample, the optimiser's seeded power iteration and the sampler's keys are functions of row
  * positions, so that the job gives the single-machine results for the same rows in the same
  * order. Parallelism comes from the input splits ({@code spark.sql.files.maxPartitionBytes}).
  */
