@@ -57,7 +57,7 @@ final class LockstepProducts {
                     wait();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while waiting for a Spark pass", e);
+                    throw new IllegalStateException("interrupted waiting for a Spark pass", e);
                 }
             }
         }

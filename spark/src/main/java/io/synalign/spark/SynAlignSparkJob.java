@@ -31,9 +31,9 @@ import picocli.CommandLine.Option;
  * weight ({@link DistributedSampler}) to {@code --sampled-out}. Options mirror the CLI's.
  *
  * <p>Row order is the inputs' (files in name order, rows in file order), never shuffled: the
- * bandwidth sample, the optimiser's seeded power iteration and the sampler's keys are functions of row
- * positions, so that the job gives the single-machine results for the same rows in the same
- * order. Parallelism comes from the input splits ({@code spark.sql.files.maxPartitionBytes}).
+ * bandwidth sample, the optimiser's seeded power iteration and the sampler's keys are functions
+ * of row positions, so that the job gives the single-machine results for the same rows in the
+ * same order. Parallelism comes from the input splits ({@code spark.sql.files.maxPartitionBytes}).
  */
 @Command(name = "synalign-spark", mixinStandardHelpOptions = true,
         description = "Weight synthetic records to match real ones (RFF-MMD), on Spark.")
@@ -204,7 +204,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         }
         boolean labelled = realLabelled && syntheticLabelled;
         String vectorField = embeddingField != null ? embeddingField : EMBEDDING;
-        Dataset<Row> realEmbedded = embedded(spark, realRows).persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> realEmbedded = embedded(spark, realRows)
+                .persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
