@@ -72,8 +72,11 @@ public final class MedianHeuristic {
                 : 0.5 * (distances[count / 2 - 1] + distances[count / 2]);
     }
 
-    /** Floyd's algorithm: k distinct values of [0, n), returned sorted. */
-    static long[] sampleWithoutReplacement(long n, int k, SplittableRandom random) {
+    /**
+     * Floyd's algorithm: k distinct values of [0, n), returned sorted. Public so that a
+     * distributed caller (the Spark module) can pick the very rows {@link #estimate} would.
+     */
+    public static long[] sampleWithoutReplacement(long n, int k, SplittableRandom random) {
         if (k == n) {
             long[] all = new long[k];
             for (int i = 0; i < k; i++) {

@@ -1,0 +1,36 @@
+package io.synalign.spark;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import scala.Tuple2;
+
+/**
+ * The distributed learner's weights, held on the driver per label in label-local order, and
+ * the per-label report.
+ *
+ * @param groups the label groups
+ * @param weights per label id, the weights of its synthetic rows (label-local order); all
+ *     weights together are non-negative and sum to 1; zeros for labels not fitted
+ * @param fits per label id, what its fit found
+ * @param passes Spark passes run by the optimisation (two per product round)
+ * @param setupSeconds bandwidths, feature maps, mean features and the feature blocks
+ * @param optimiseSeconds the lockstep optimisation
+ */
+public record SparkAlignmentResult(LabelGroups groups, double[][] weights, List<LabelFit> fits,
+        int passes, double setupSeconds, double optimiseSeconds) {
+
+    /** The weight of a synthetic row with the given label id and label-local index. */
+    public double weight(int label, int local) {
+        return label < 0 ? 0 : weights[label][local];
+    }
+
+    /** {@code (global row, weight)} of every synthetic row (the weights broadcast once). */
+    public JavaPairRDD<Long, Double> weightsByRow(JavaRDD<IndexedRow> synthetic) {
+        Broadcast<double[][]> shared = new JavaSparkContext(synthetic.context()).broadcast(weights);
+        return synthetic.mapToPair(r -> new Tuple2<>(r.row(),
+                r.label() < 0 ? 0.0 : shared.value()[r.label()][r.local()]));
+    }
+}

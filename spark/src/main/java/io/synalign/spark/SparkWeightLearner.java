@@ -1,0 +1,364 @@
+package io.synalign.spark;
+
+import io.synalign.engine.MedianHeuristic;
+import io.synalign.engine.alignment.AcceleratedProjectedGradient;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.CappedSimplexProjection;
+import io.synalign.engine.alignment.MmdObjective;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learns one sampling weight per synthetic row by RFF-MMD on Spark: the single-machine
+ * {@code rff} method of {@code MmdWeightLearner} (synthetic distribution alignment of "Few-shot
+ * LLM Synthetic Data with Distribution Matching", WWW 2025) with the rows spread over
+ * partitions, and the per-label orchestration of {@code TextAlignment} done in the same passes.
+ *
+ * <p>Per fitted label l (seed {@code s_l} as {@code LabelPlan.seedFor}): sigma_l is the given
+ * bandwidth or the median heuristic over the very sample {@link MedianHeuristic} draws (the
+ * sampled rows are fetched by index, at most {@value MedianHeuristic#DEFAULT_SAMPLE} per label);
+ * the feature map is {@code FourierFeatures.sample(d, D, sigma_l, s_l)}; {@code mu_l}, the real
+ * rows' mean feature vector, is one treeAggregate of a (labels x D) block over the real rows;
+ * the objective is {@code ||Phi_l^T w - mu_l||^2} over the capped simplex
+ * {@code 0 <= w <= min(1, B / n_l)}, minimised from uniform weights by the engine's
+ * {@link AcceleratedProjectedGradient} (FISTA with backtracking and restart), unchanged: it runs
+ * against {@link DistributedFeatureForm}, whose products are computed by Spark. All labels'
+ * optimisers run in lockstep ({@link LockstepProducts}), so every product round is one
+ * treeAggregate of {@code Phi^T w} for all labels plus one map for {@code Phi z}. Finally each
+ * label's weights are renormalised and scaled to its target share.
+ *
+ * <p>Given the same rows, labels, seed and backend, the weights equal the single-machine
+ * per-label rff result up to the order of floating-point sums across partitions.
+ *
+ * <p>Cost: set-up O((n + m) d D) on the executors plus O(labels * s^2 d) on the driver for the
+ * bandwidth samples (s <= 2,000); per product round O(n D) on the executors, O(n) doubles
+ * to and from the driver, O(n log n) on the driver for the projections. Driver memory: about
+ * ten n-vectors of doubles (the optimisers' state). Executor memory: the feature matrices,
+ * {@code n D} doubles (reference backend) or floats (nd4j).
+ */
+public final class SparkWeightLearner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SparkWeightLearner.class);
+
+    private final JavaSparkContext context;
+    private final SparkAlignmentConfig config;
+
+    public SparkWeightLearner(JavaSparkContext context, SparkAlignmentConfig config) {
+        if (context == null || config == null) {
+            throw new IllegalArgumentException("context and config must not be null");
+        }
+        this.context = context;
+        this.config = config;
+    }
+
+    /**
+     * @param groups the label groups of both row sets
+     * @param real the real rows, indexed by {@link RowIndexer#index} with {@code groups}
+     * @param synthetic the synthetic rows, indexed likewise; both should be persisted
+     */
+    public SparkAlignmentResult fit(LabelGroups groups, JavaRDD<IndexedRow> real,
+            JavaRDD<IndexedRow> synthetic) {
+        long started = System.nanoTime();
+        AlignmentConfig alignment = config.alignment();
+        int k = groups.size();
+        int d = synthetic.first().vector().length;
+        KernelBackend backend = ExecutorBackends.get(config.backend());
+
+        double[] sigma = bandwidths(groups, real, synthetic, backend);
+        FourierFeatures[] maps = new FourierFeatures[k];
+        for (int l = 0; l < k; l++) {
+            if (groups.aligned(l)) {
+                maps[l] = FourierFeatures.sample(d, alignment.features(), sigma[l], groups.seed(l));
+            }
+        }
+        FeatureMaps featureMaps = new FeatureMaps(maps);
+        double[][] mu = meanFeatures(groups, real, featureMaps);
+
+        int[] sizes = new int[k];
+        int live = 0;
+        for (int l = 0; l < k; l++) {
+            if (groups.aligned(l)) {
+                sizes[l] = groups.syntheticRows(l);
+                live++;
+            }
+        }
+        double[][] weights = new double[k][];
+        List<LabelFit> fits = new ArrayList<>();
+        double setup;
+        double optimise;
+        int passes;
+        try (DistributedFeatureProducts products = new DistributedFeatureProducts(context,
+                synthetic, featureMaps, config.backend(), config.aggregationDepth())) {
+            double[][] linear = new double[k][];
+            for (int l = 0; l < k; l++) {
+                linear[l] = maps[l] == null ? null : new double[sizes[l]];
+            }
+            products.times(mu, linear);
+            setup = (System.nanoTime() - started) / 1e9;
+            LOG.info("Spark RFF alignment set up: {} labels fitted, D={}, d={}, {} s", live,
+                    alignment.features(), d, String.format(Locale.ROOT, "%.2f", setup));
+
+            long optimiseStart = System.nanoTime();
+            LockstepProducts lockstep = new LockstepProducts(products, sizes, live);
+            AcceleratedProjectedGradient.Outcome[] outcomes = runLabels(groups, lockstep, mu,
+                    linear, sizes);
+            optimise = (System.nanoTime() - optimiseStart) / 1e9;
+            passes = products.passes();
+            for (int l = 0; l < k; l++) {
+                weights[l] = new double[groups.syntheticRows(l)];
+                AcceleratedProjectedGradient.Outcome o = outcomes[l];
+                if (o != null) {
+                    double[] w = renormalise(o.weights());
+                    for (int i = 0; i < w.length; i++) {
+                        weights[l][i] = groups.targetShare(l) * w[i];
+                    }
+                }
+                fits.add(new LabelFit(groups.labels().get(l), groups.realRows(l),
+                        groups.syntheticRows(l), o != null, sigma[l], groups.seed(l),
+                        o == null ? Double.NaN : o.initialValue(),
+                        o == null ? Double.NaN : o.value(), o == null ? 0 : o.iterations(),
+                        o != null && o.converged(), o == null ? 0 : o.products(),
+                        groups.targetShare(l)));
+            }
+        }
+        LOG.info("Spark RFF alignment done: {} passes, set-up {} s, optimisation {} s", passes,
+                String.format(Locale.ROOT, "%.2f", setup),
+                String.format(Locale.ROOT, "%.2f", optimise));
+        return new SparkAlignmentResult(groups, weights, List.copyOf(fits), passes, setup,
+                optimise);
+    }
+
+    /** One optimiser thread per fitted label, all sharing the lockstep passes. */
+    private AcceleratedProjectedGradient.Outcome[] runLabels(LabelGroups groups,
+            LockstepProducts lockstep, double[][] mu, double[][] linear, int[] sizes) {
+        AlignmentConfig alignment = config.alignment();
+        int k = groups.size();
+        AcceleratedProjectedGradient.Outcome[] outcomes =
+                new AcceleratedProjectedGradient.Outcome[k];
+        RuntimeException[] failures = new RuntimeException[k];
+        List<Thread> threads = new ArrayList<>();
+        for (int l = 0; l < k; l++) {
+            if (!groups.aligned(l)) {
+                continue;
+            }
+            int label = l;
+            Thread t = new Thread(() -> {
+                try {
+                    int n = sizes[label];
+                    double constant = 0;
+                    for (double v : mu[label]) {
+                        constant += v * v;
+                    }
+                    MmdObjective objective = new MmdObjective(
+                            new DistributedFeatureForm(label, n, mu[label], lockstep),
+                            linear[label], constant, "rff(D=" + alignment.features() + ")");
+                    CappedSimplexProjection projection = new CappedSimplexProjection(n,
+                            Math.min(1.0, alignment.maxWeightRatio() / n));
+                    double[] uniform = new double[n];
+                    Arrays.fill(uniform, 1.0 / n);
+                    AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
+                            alignment.maxIterations(), alignment.tolerance(),
+                            AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS,
+                            groups.seed(label));
+                    outcomes[label] = optimiser.minimise(objective, projection, uniform,
+                            (it, value) -> { });
+                } catch (RuntimeException e) {
+                    failures[label] = e;
+                } finally {
+                    lockstep.leave();
+                }
+            }, "synalign-label-" + l);
+            t.setDaemon(true);
+            threads.add(t);
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while optimising", e);
+            }
+        }
+        for (int l = 0; l < k; l++) {
+            if (failures[l] != null) {
+                if (failures[l] instanceof IllegalArgumentException && groups.grouped()) {
+                    throw new IllegalArgumentException("label '" + groups.labels().get(l) + "': "
+                            + failures[l].getMessage(), failures[l]);
+                }
+                throw failures[l];
+            }
+        }
+        return outcomes;
+    }
+
+    /**
+     * sigma per fitted label: the configured value, or the median heuristic over the sample of
+     * the label's real-then-synthetic rows that {@link MedianHeuristic#estimate} would draw.
+     */
+    private double[] bandwidths(LabelGroups groups, JavaRDD<IndexedRow> real,
+            JavaRDD<IndexedRow> synthetic, KernelBackend backend) {
+        int k = groups.size();
+        double[] sigma = new double[k];
+        Arrays.fill(sigma, Double.NaN);
+        if (!config.alignment().bandwidth().isAuto()) {
+            for (int l = 0; l < k; l++) {
+                if (groups.aligned(l)) {
+                    sigma[l] = config.alignment().bandwidth().value();
+                }
+            }
+            return sigma;
+        }
+        int[][] realPicks = new int[k][];
+        int[][] syntheticPicks = new int[k][];
+        for (int l = 0; l < k; l++) {
+            if (!groups.aligned(l)) {
+                continue;
+            }
+            long m = groups.realRows(l);
+            long total = m + groups.syntheticRows(l);
+            long[] picked = MedianHeuristic.sampleWithoutReplacement(total,
+                    (int) Math.min(MedianHeuristic.DEFAULT_SAMPLE, total),
+                    new SplittableRandom(groups.seed(l)));
+            realPicks[l] = Arrays.stream(picked).filter(g -> g < m).mapToInt(g -> (int) g)
+                    .toArray();
+            syntheticPicks[l] = Arrays.stream(picked).filter(g -> g >= m)
+                    .mapToInt(g -> (int) (g - m)).toArray();
+        }
+        List<IndexedRow> realSample = picked(real, realPicks);
+        List<IndexedRow> syntheticSample = picked(synthetic, syntheticPicks);
+        for (int l = 0; l < k; l++) {
+            if (!groups.aligned(l)) {
+                continue;
+            }
+            List<FloatMatrix> sets = new ArrayList<>();
+            for (List<IndexedRow> sample : List.of(realSample, syntheticSample)) {
+                FloatMatrix rows = matrixOf(sample, l);
+                if (rows != null) {
+                    sets.add(rows);
+                }
+            }
+            sigma[l] = MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE,
+                    groups.seed(l), sets.toArray(new FloatMatrix[0]));
+        }
+        return sigma;
+    }
+
+    /** The rows whose label-local index is in the label's sorted pick list. */
+    private List<IndexedRow> picked(JavaRDD<IndexedRow> rows, int[][] picks) {
+        Broadcast<int[][]> shared = context.broadcast(picks);
+        return rows.filter(r -> r.label() >= 0 && shared.value()[r.label()] != null
+                && Arrays.binarySearch(shared.value()[r.label()], r.local()) >= 0).collect();
+    }
+
+    /** The sample rows of one label in label-local order, or null when there are none. */
+    private static FloatMatrix matrixOf(List<IndexedRow> sample, int label) {
+        List<IndexedRow> rows = new ArrayList<>();
+        for (IndexedRow r : sample) {
+            if (r.label() == label) {
+                rows.add(r);
+            }
+        }
+        if (rows.isEmpty()) {
+            return null;
+        }
+        rows.sort(Comparator.comparingInt(IndexedRow::local));
+        int d = rows.get(0).vector().length;
+        float[] data = new float[rows.size() * d];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(rows.get(i).vector(), 0, data, i * d, d);
+        }
+        return new FloatMatrix(rows.size(), d, data);
+    }
+
+    /**
+     * {@code mu_l = (1/m_l) sum_j phi_l(r_j)} for every fitted label: one treeAggregate of a
+     * (labels x D) block, each partition's features computed by the executor's backend in float
+     * and summed in double (as the single-machine {@code meanFeatures}).
+     */
+    private double[][] meanFeatures(LabelGroups groups, JavaRDD<IndexedRow> real,
+            FeatureMaps maps) {
+        int k = groups.size();
+        int f = maps.features();
+        Broadcast<FeatureMaps> shared = context.broadcast(maps);
+        String backendName = config.backend();
+        double[] sum = real.mapPartitions(rows -> {
+            FeatureMaps m = shared.value();
+            List<List<float[]>> byLabel = new ArrayList<>();
+            for (int l = 0; l < k; l++) {
+                byLabel.add(new ArrayList<>());
+            }
+            while (rows.hasNext()) {
+                IndexedRow r = rows.next();
+                if (r.label() >= 0 && m.map(r.label()) != null) {
+                    byLabel.get(r.label()).add(r.vector());
+                }
+            }
+            double[] acc = new double[k * f];
+            KernelBackend b = ExecutorBackends.get(backendName);
+            for (int l = 0; l < k; l++) {
+                List<float[]> vs = byLabel.get(l);
+                if (vs.isEmpty()) {
+                    continue;
+                }
+                int d = vs.get(0).length;
+                float[] data = new float[vs.size() * d];
+                for (int i = 0; i < vs.size(); i++) {
+                    System.arraycopy(vs.get(i), 0, data, i * d, d);
+                }
+                float[] phi = new float[vs.size() * f];
+                b.randomFourierFeatures(new FloatMatrix(vs.size(), d, data), m.map(l), phi);
+                for (int i = 0; i < vs.size(); i++) {
+                    for (int j = 0; j < f; j++) {
+                        acc[l * f + j] += phi[i * f + j];
+                    }
+                }
+            }
+            return List.of(acc).iterator();
+        }).treeAggregate(new double[k * f], (a, b) -> add(a, b), (a, b) -> add(a, b),
+                config.aggregationDepth());
+        double[][] mu = new double[k][];
+        for (int l = 0; l < k; l++) {
+            if (maps.map(l) != null) {
+                mu[l] = new double[f];
+                double inv = 1.0 / groups.realRows(l);
+                for (int j = 0; j < f; j++) {
+                    mu[l][j] = sum[l * f + j] * inv;
+                }
+            }
+        }
+        return mu;
+    }
+
+    private static double[] add(double[] a, double[] b) {
+        for (int i = 0; i < a.length; i++) {
+            a[i] += b[i];
+        }
+        return a;
+    }
+
+    /** Clamps rounding-level negatives to zero and divides by the sum (as the engine does). */
+    static double[] renormalise(double[] w) {
+        double sum = 0;
+        for (int i = 0; i < w.length; i++) {
+            w[i] = Math.max(w[i], 0.0);
+            sum += w[i];
+        }
+        for (int i = 0; i < w.length; i++) {
+            w[i] /= sum;
+        }
+        return w;
+    }
+}

@@ -1,0 +1,305 @@
+package io.synalign.spark;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.textalign.AlignmentMode;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.storage.StorageLevel;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code spark-submit} entry point: text-level alignment of the CLI's {@code align --real
+ * --synthetic} form as a Spark job. Reads real and synthetic records (Parquet or JSON Lines),
+ * embeds the text field on the executors ({@link DistributedEmbedding}) unless an embedding
+ * column is given, learns RFF-MMD weights per label ({@link SparkWeightLearner}), writes every
+ * synthetic record plus {@code synalign_weight}, and optionally draws {@code --sample} records by
+ * weight ({@link DistributedSampler}) to {@code --sampled-out}. Options mirror the CLI's.
+ *
+ * <p>Row order is the inputs' (files in name order, rows in file order), never shuffled: the
+ * bandwidth sample, the optimiser's seeded power iteration and the sampler's keys are functions
+ * of row positions, so that the job gives the single-machine results for the same rows in the
+ * same order. Parallelism comes from the input splits ({@code spark.sql.files.maxPartitionBytes}).
+ */
+@Command(name = "synalign-spark", mixinStandardHelpOptions = true,
+        description = "Weight synthetic records to match real ones (RFF-MMD), on Spark.")
+public final class SynAlignSparkJob implements Callable<Integer> {
+
+    /** The field added to every synthetic record of --out (as the CLI). */
+    public static final String WEIGHT_FIELD = "synalign_weight";
+    private static final String EMBEDDING = "_synalign_embedding";
+
+    @Option(names = "--real", required = true, paramLabel = "REAL",
+            description = "The real records: Parquet or JSON Lines (a file or directory).")
+    String real;
+
+    @Option(names = "--synthetic", required = true, paramLabel = "SYNTH",
+            description = "The synthetic records to weight.")
+    String synthetic;
+
+    @Option(names = "--out", required = true, paramLabel = "OUT",
+            description = "Where to write every synthetic record plus " + WEIGHT_FIELD
+                    + " (a directory of part files; must not exist).")
+    String out;
+
+    @Option(names = "--format", paramLabel = "auto|parquet|jsonl", defaultValue = "auto",
+            description = "Format of all inputs and outputs; auto: from each path's name."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String format;
+
+    @Option(names = "--text-field", paramLabel = "FIELD", defaultValue = "text",
+            description = "The field holding each record's text. Default: ${DEFAULT-VALUE}.")
+    String textField;
+
+    @Option(names = "--label-field", paramLabel = "FIELD", defaultValue = "label",
+            description = "The field holding each record's label. Without it in either input,"
+                    + " all rows form one group. Default: ${DEFAULT-VALUE}.")
+    String labelField;
+
+    @Option(names = "--global", description = "One fit over all rows; labels are ignored.")
+    boolean global;
+
+    @Option(names = "--per-label", description = "One fit per label (the default).")
+    boolean perLabel;
+
+    @Option(names = "--embedding-field", paramLabel = "FIELD",
+            description = "Use this array<float|double> field as the embedding instead of"
+                    + " encoding the text field.")
+    String embeddingField;
+
+    @Option(names = "--model", paramLabel = "minilm|bge-small|DIR", defaultValue = "minilm",
+            description = "Sentence encoder (a directory must be readable on every executor)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String model;
+
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
+            description = "Texts per encoder call. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--bandwidth", paramLabel = "auto|SIGMA", defaultValue = "auto",
+            description = "RBF bandwidth, or auto (median heuristic per label, as the CLI)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String bandwidth;
+
+    @Option(names = "--features", paramLabel = "D", defaultValue = "1024",
+            description = "Random Fourier features. Default: ${DEFAULT-VALUE}.")
+    int features;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "500",
+            description = "Optimiser iteration cap. Default: ${DEFAULT-VALUE}.")
+    int iterations;
+
+    @Option(names = "--tolerance", paramLabel = "T", defaultValue = "1e-6",
+            description = "Relative-improvement stopping tolerance. Default: ${DEFAULT-VALUE}.")
+    double tolerance;
+
+    @Option(names = "--max-weight-ratio", paramLabel = "B", defaultValue = "10",
+            description = "No row gets more than B times the uniform weight of its label."
+                    + " Default: ${DEFAULT-VALUE}.")
+    double maxWeightRatio;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+            description = "Seeds bandwidth samples, random features and --sample."
+                    + " Default: ${DEFAULT-VALUE}.")
+    long seed;
+
+    @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
+            description = "Kernel backend on driver and executors: auto, nd4j or reference."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String backend;
+
+    @Option(names = "--sample", paramLabel = "N",
+            description = "Also draw N synthetic records by weight without replacement"
+                    + " (Efraimidis-Spirakis, seeded by --seed) to --sampled-out.")
+    Integer sample;
+
+    @Option(names = "--sampled-out", paramLabel = "PATH",
+            description = "Where --sample writes the drawn records, unchanged.")
+    String sampledOut;
+
+    @Option(names = "--aggregation-depth", paramLabel = "N", defaultValue = "2",
+            description = "Depth of the treeAggregate of Phi^T w. Default: ${DEFAULT-VALUE}.")
+    int aggregationDepth;
+
+    @Option(names = "--master", paramLabel = "URL",
+            description = "Spark master when not run by spark-submit (e.g. local[4]).")
+    String master;
+
+    /** What a run did, for callers and tests. */
+    public record Outcome(SparkAlignmentResult result, long syntheticRows, long[] sampled) {
+    }
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new SynAlignSparkJob()).execute(args));
+    }
+
+    @Override
+    public Integer call() {
+        SparkSession.Builder builder = SparkSession.builder().appName("synalign");
+        if (master != null) {
+            builder.master(master);
+        }
+        SparkSession spark = builder.getOrCreate();
+        Outcome outcome = run(spark);
+        for (LabelFit fit : outcome.result().fits()) {
+            System.out.println(String.format(Locale.ROOT,
+                    "label %s: %d real, %d synthetic, %s, sigma %.6g, MMD^2(rff) %.6g -> %.6g,"
+                            + " %d iterations%s, share %.6g",
+                    fit.label(), fit.realRows(), fit.syntheticRows(),
+                    fit.fitted() ? "fitted" : "not fitted", fit.bandwidth(), fit.mmd2Uniform(),
+                    fit.mmd2Weighted(), fit.iterations(), fit.converged() ? " (converged)" : "",
+                    fit.targetShare()));
+        }
+        System.out.println(String.format(Locale.ROOT, "%d synthetic rows weighted in %d Spark"
+                + " passes (set-up %.1f s, optimisation %.1f s); wrote %s%s",
+                outcome.syntheticRows(), outcome.result().passes(),
+                outcome.result().setupSeconds(), outcome.result().optimiseSeconds(), out,
+                outcome.sampled() == null ? "" : " and " + outcome.sampled().length
+                        + " sampled rows to " + sampledOut));
+        return 0;
+    }
+
+    /** Runs the job on a session (which it leaves open). */
+    public Outcome run(SparkSession spark) {
+        if (global && perLabel) {
+            throw new IllegalArgumentException("--global and --per-label exclude each other");
+        }
+        if ((sample == null) != (sampledOut == null)) {
+            throw new IllegalArgumentException("--sample and --sampled-out go together");
+        }
+        if (sample != null && sample < 1) {
+            throw new IllegalArgumentException("--sample must be >= 1, got " + sample);
+        }
+        AlignmentConfig alignment = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF)
+                .withBandwidth(Bandwidth.parse(bandwidth)).withFeatures(features)
+                .withIterations(iterations, tolerance).withMaxWeightRatio(maxWeightRatio)
+                .withSeed(seed);
+        AlignmentMode mode = global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL;
+        SparkAlignmentConfig config = new SparkAlignmentConfig(alignment, mode, backend,
+                aggregationDepth);
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+        Dataset<Row> realRows = DataFrames.read(spark, real, format);
+        Dataset<Row> syntheticRows = DataFrames.read(spark, synthetic, format);
+        boolean realLabelled = has(realRows, labelField);
+        boolean syntheticLabelled = has(syntheticRows, labelField);
+        if (mode == AlignmentMode.PER_LABEL && realLabelled != syntheticLabelled) {
+            throw new IllegalArgumentException("only the " + (realLabelled ? "real" : "synthetic")
+                    + " records have the label field '" + labelField + "'; per-label alignment"
+                    + " needs it on every real and synthetic record (or use --global)");
+        }
+        boolean labelled = realLabelled && syntheticLabelled;
+        String vectorField = embeddingField != null ? embeddingField : EMBEDDING;
+        Dataset<Row> realEmbedded = embedded(spark, realRows)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
+                .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            JavaRDD<EmbeddedRecord> r = records(realEmbedded, labelled, vectorField);
+            JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, labelled, vectorField);
+            LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
+                    RowIndexer.count(s), seed);
+            JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups)
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            JavaRDD<IndexedRow> si = RowIndexer.index(s, groups)
+                    .persist(StorageLevel.MEMORY_AND_DISK());
+            SparkAlignmentResult result = new SparkWeightLearner(sc, config).fit(groups, ri, si);
+
+            Dataset<Row> output = syntheticEmbedded;
+            if (embeddingField == null) {
+                output = output.drop(EMBEDDING);
+            }
+            Broadcast<double[][]> weights = sc.broadcast(result.weights());
+            StructType schema = output.schema().add(WEIGHT_FIELD, DataTypes.DoubleType, false);
+            JavaRDD<Row> weighted = output.javaRDD().zip(si).map(t -> {
+                Row row = t._1();
+                IndexedRow ir = t._2();
+                Object[] values = new Object[row.size() + 1];
+                for (int i = 0; i < row.size(); i++) {
+                    values[i] = row.get(i);
+                }
+                values[row.size()] = ir.label() < 0 ? 0.0
+                        : weights.value()[ir.label()][ir.local()];
+                return RowFactory.create(values);
+            });
+            DataFrames.write(spark.createDataFrame(weighted, schema), out, format);
+
+            long[] picks = null;
+            if (sample != null) {
+                picks = DistributedSampler.sample(result.weightsByRow(si), sample, seed);
+                Broadcast<long[]> picked = sc.broadcast(picks);
+                JavaRDD<Row> drawn = output.javaRDD().zip(si)
+                        .filter(t -> Arrays.binarySearch(picked.value(), t._2().row()) >= 0)
+                        .map(t -> t._1());
+                DataFrames.write(spark.createDataFrame(drawn, output.schema()), sampledOut,
+                        format);
+            }
+            long n = 0;
+            for (LabelFit fit : result.fits()) {
+                n += fit.syntheticRows();
+            }
+            ri.unpersist();
+            si.unpersist();
+            return new Outcome(result, n, picks);
+        } finally {
+            realEmbedded.unpersist();
+            syntheticEmbedded.unpersist();
+        }
+    }
+
+    private Dataset<Row> embedded(SparkSession spark, Dataset<Row> rows) {
+        if (embeddingField != null) {
+            if (!has(rows, embeddingField)) {
+                throw new IllegalArgumentException("no embedding field '" + embeddingField
+                        + "' (columns: " + String.join(", ", rows.columns()) + ")");
+            }
+            return rows;
+        }
+        return DistributedEmbedding.embed(spark, rows, textField, model, batchSize, EMBEDDING);
+    }
+
+    private static boolean has(Dataset<Row> rows, String field) {
+        return field != null && Arrays.asList(rows.columns()).contains(field);
+    }
+
+    /** (label, vector) per row; labels only when both sides are labelled. */
+    private JavaRDD<EmbeddedRecord> records(Dataset<Row> rows, boolean labelled,
+            String vectorField) {
+        int v = rows.schema().fieldIndex(vectorField);
+        int l = labelled ? rows.schema().fieldIndex(labelField) : -1;
+        String labelName = labelField;
+        return rows.javaRDD().map(row -> {
+            if (row.isNullAt(v)) {
+                throw new IllegalArgumentException("a record has no embedding: " + row);
+            }
+            List<Object> values = row.getList(v);
+            float[] vector = new float[values.size()];
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] = ((Number) values.get(i)).floatValue();
+            }
+            String label = null;
+            if (l >= 0) {
+                if (row.isNullAt(l)) {
+                    throw new IllegalArgumentException("a record has no label field '"
+                            + labelName + "': " + row);
+                }
+                label = String.valueOf(row.get(l));
+            }
+            return new EmbeddedRecord(label, vector);
+        });
+    }
+}

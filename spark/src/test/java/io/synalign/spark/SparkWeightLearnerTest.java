@@ -1,0 +1,221 @@
+package io.synalign.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.textalign.AlignmentMode;
+import io.synalign.textalign.LabelPlan;
+import io.synalign.textalign.TextAlignment;
+import io.synalign.textalign.TextAlignmentResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Spark learner against the single-machine per-label rff alignment (engine
+ * {@code MmdWeightLearner} under the CLI's {@code TextAlignment}), both on the double-precision
+ * reference backend.
+ */
+class SparkWeightLearnerTest {
+
+    private static final String BACKEND = "reference";
+
+    /** Rows with labels and a per-label shift, so that each label has its own distribution. */
+    record Rows(List<String> labels, FloatMatrix vectors) {
+        List<EmbeddedRecord> records(boolean labelled) {
+            List<EmbeddedRecord> out = new ArrayList<>();
+            int d = vectors.cols();
+            for (int i = 0; i < vectors.rows(); i++) {
+                float[] v = new float[d];
+                System.arraycopy(vectors.data(), i * d, v, 0, d);
+                out.add(new EmbeddedRecord(labelled ? labels.get(i) : null, v));
+            }
+            return out;
+        }
+    }
+
+    static Rows rows(Random random, int d, double shift, Object... labelCounts) {
+        List<String> labels = new ArrayList<>();
+        for (int k = 0; k < labelCounts.length; k += 2) {
+            for (int i = 0; i < (Integer) labelCounts[k + 1]; i++) {
+                labels.add((String) labelCounts[k]);
+            }
+        }
+        java.util.Collections.shuffle(labels, random);
+        float[] data = new float[labels.size() * d];
+        for (int i = 0; i < labels.size(); i++) {
+            int h = Math.floorMod(labels.get(i).hashCode(), 5);
+            for (int j = 0; j < d; j++) {
+                data[i * d + j] = (float) (random.nextGaussian() + (j == h % d ? 1.5 : 0)
+                        + shift * (j == 0 ? 1 : 0) * random.nextDouble());
+            }
+        }
+        return new Rows(labels, new FloatMatrix(labels.size(), d, data));
+    }
+
+    static AlignmentConfig config(int features, int iterations, long seed) {
+        return AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF).withFeatures(features)
+                .withIterations(iterations, 1e-6).withMaxWeightRatio(5).withSeed(seed)
+                .withBandwidth(Bandwidth.auto());
+    }
+
+    static TextAlignmentResult singleMachine(AlignmentMode mode, AlignmentConfig config,
+            Rows real, Rows synthetic, boolean labelled) {
+        LabelPlan plan = LabelPlan.of(mode, labelled ? real.labels() : null, real.labels().size(),
+                labelled ? synthetic.labels() : null, synthetic.labels().size());
+        try (var backend = KernelBackends.create(BACKEND)) {
+            TextAlignment alignment = new TextAlignment((c, r, s, p) ->
+                    new MmdWeightLearner(backend, c).fit(r, s, p), config);
+            return alignment.align(plan, real.vectors(), synthetic.vectors(), null);
+        }
+    }
+
+    /** Runs the Spark learner; returns the weights in global synthetic row order. */
+    static double[] spark(AlignmentMode mode, AlignmentConfig config, Rows real, Rows synthetic,
+            boolean labelled, int partitions, SparkAlignmentResult[] resultOut) {
+        JavaSparkContext sc = TestSpark.context();
+        JavaRDD<EmbeddedRecord> r = sc.parallelize(real.records(labelled), partitions);
+        JavaRDD<EmbeddedRecord> s = sc.parallelize(synthetic.records(labelled), partitions);
+        LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
+                RowIndexer.count(s), config.seed());
+        JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_ONLY());
+        try {
+            SparkAlignmentResult result = new SparkWeightLearner(sc,
+                    new SparkAlignmentConfig(config, mode, BACKEND, 2)).fit(groups, ri, si);
+            if (resultOut != null) {
+                resultOut[0] = result;
+            }
+            double[] w = new double[synthetic.labels().size()];
+            for (Map.Entry<Long, Double> e : result.weightsByRow(si).collectAsMap().entrySet()) {
+                w[(int) (long) e.getKey()] = e.getValue();
+            }
+            return w;
+        } finally {
+            ri.unpersist();
+            si.unpersist();
+        }
+    }
+
+    /** Per label, the largest difference relative to the label's largest weight. */
+    static void assertSameWeights(double[] expected, double[] actual, List<String> labels,
+            double tolerance) {
+        Map<String, double[]> worst = new java.util.HashMap<>();
+        for (int i = 0; i < expected.length; i++) {
+            double[] w = worst.computeIfAbsent(labels.get(i), k -> new double[2]);
+            w[0] = Math.max(w[0], Math.abs(expected[i] - actual[i]));
+            w[1] = Math.max(w[1], Math.abs(expected[i]));
+        }
+        for (Map.Entry<String, double[]> e : worst.entrySet()) {
+            double[] w = e.getValue();
+            assertTrue(w[0] <= tolerance * w[1], "label " + e.getKey() + ": max difference "
+                    + w[0] + " against max weight " + w[1]);
+        }
+    }
+
+    @Test
+    void perLabelWeightsEqualTheSingleMachineRffWeights() {
+        Random random = new Random(7);
+        int d = 5;
+        // Awkward sizes; "c" has a single real row, "x" no synthetic rows, "z" no real rows.
+        Rows real = rows(random, d, 0.0, "a", 37, "b", 53, "c", 1, "x", 11);
+        Rows synthetic = rows(random, d, 2.0, "a", 257, "b", 129, "c", 7, "z", 5);
+        AlignmentConfig config = config(64, 200, 11);
+        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+                .weights();
+        SparkAlignmentResult[] result = new SparkAlignmentResult[1];
+        double[] actual = spark(AlignmentMode.PER_LABEL, config, real, synthetic, true, 3, result);
+        assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
+        double sum = 0;
+        for (int i = 0; i < actual.length; i++) {
+            sum += actual[i];
+            if (synthetic.labels().get(i).equals("z")) {
+                assertEquals(0.0, actual[i], "rows of a label the real set lacks get 0");
+            }
+        }
+        assertEquals(1.0, sum, 1e-12);
+        // The weights moved away from uniform: the fit did something.
+        double spread = 0;
+        for (double w : actual) {
+            spread = Math.max(spread, w);
+        }
+        assertTrue(spread > 1.5 / actual.length, "max weight " + spread);
+        // Labels optimised in lockstep: the passes are one for the linear terms plus two per
+        // product round of the label needing the most products, not the sum over labels.
+        int most = result[0].fits().stream().mapToInt(LabelFit::products).max().orElseThrow();
+        int total = result[0].fits().stream().mapToInt(LabelFit::products).sum();
+        assertEquals(1 + 2 * most, result[0].passes());
+        assertTrue(most < total, "more than one label fitted");
+    }
+
+    @Test
+    void globalAndUnlabelledWeightsEqualTheSingleMachineRffWeights() {
+        Random random = new Random(3);
+        Rows real = rows(random, 3, 0.0, "a", 41, "b", 20);
+        Rows synthetic = rows(random, 3, 1.0, "a", 90, "b", 33);
+        AlignmentConfig config = config(32, 30, 5).withBandwidth(Bandwidth.of(1.7));
+        for (boolean labelled : new boolean[] {true, false}) {
+            double[] expected = singleMachine(AlignmentMode.GLOBAL, config, real, synthetic,
+                    labelled).weights();
+            double[] actual = spark(AlignmentMode.GLOBAL, config, real, synthetic, labelled, 4,
+                    null);
+            List<String> one = java.util.Collections.nCopies(actual.length, "all");
+            assertSameWeights(expected, actual, one, 1e-5);
+        }
+    }
+
+    @Test
+    void largeJobCompletesAndMatchesTheSingleMachineRff() {
+        // 200,000 synthetic rows of precomputed random embeddings (d = 4, D = 32), two labels,
+        // generated on the executors (not shipped with every task) from (side, row index).
+        int n = 200_000;
+        int m = 4_000;
+        int d = 4;
+        AlignmentConfig config = config(32, 15, 2);
+        JavaSparkContext sc = TestSpark.context();
+        JavaRDD<EmbeddedRecord> r = GeneratedRows.rdd(sc, 1, m, d, 0.0, 4);
+        JavaRDD<EmbeddedRecord> s = GeneratedRows.rdd(sc, 2, n, d, 1.0, 4);
+        LabelGroups groups = LabelGroups.of(AlignmentMode.PER_LABEL, true, RowIndexer.count(r),
+                RowIndexer.count(s), config.seed());
+        JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_ONLY());
+        SparkAlignmentResult result = new SparkWeightLearner(sc,
+                new SparkAlignmentConfig(config, AlignmentMode.PER_LABEL, BACKEND, 2))
+                .fit(groups, ri, si);
+        double[] actual = new double[n];
+        for (Map.Entry<Long, Double> e : result.weightsByRow(si).collectAsMap().entrySet()) {
+            actual[(int) (long) e.getKey()] = e.getValue();
+        }
+        ri.unpersist();
+        si.unpersist();
+        Rows real = GeneratedRows.local(1, m, d, 0.0);
+        Rows synthetic = GeneratedRows.local(2, n, d, 1.0);
+        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+                .weights();
+        assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
+        for (LabelFit fit : result.fits()) {
+            assertTrue(fit.mmd2Weighted() < fit.mmd2Uniform(), fit.toString());
+        }
+    }
+
+    @Test
+    void perLabelWithoutSharedLabelsIsRejected() {
+        Map<String, LabelGroups.Count> real = Map.of("a", new LabelGroups.Count(3, 0));
+        Map<String, LabelGroups.Count> synthetic = Map.of("b", new LabelGroups.Count(4, 0));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LabelGroups.of(AlignmentMode.PER_LABEL, true, real, synthetic, 0));
+        assertTrue(e.getMessage().contains("no synthetic record has a label of the real set"));
+    }
+}

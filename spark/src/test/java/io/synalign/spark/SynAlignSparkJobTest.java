@@ -1,0 +1,153 @@
+package io.synalign.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.textalign.AlignmentMode;
+import io.synalign.textalign.WeightedSampler;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The job end to end on JSON Lines and Parquet with a precomputed embedding field. */
+class SynAlignSparkJobTest {
+
+    @TempDir
+    Path dir;
+
+    /** Writes records {id, text, label, emb} and returns their rows. */
+    static SparkWeightLearnerTest.Rows write(Path file, Random random, int n, double shift)
+            throws IOException {
+        List<String> lines = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        int d = 3;
+        float[] data = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            String label = random.nextInt(3) == 0 ? "neg" : "pos";
+            labels.add(label);
+            StringBuilder emb = new StringBuilder();
+            for (int j = 0; j < d; j++) {
+                float v = (float) (random.nextGaussian() + (j == 0 ? shift * random.nextDouble()
+                        : 0) + (label.equals("neg") && j == 1 ? 1 : 0));
+                data[i * d + j] = v;
+                emb.append(j == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.9g", v));
+            }
+            lines.add("{\"id\":" + i + ",\"text\":\"row " + i + "\",\"label\":\"" + label
+                    + "\",\"emb\":[" + emb + "]}");
+        }
+        Files.write(file, lines);
+        return new SparkWeightLearnerTest.Rows(labels, new FloatMatrix(n, d, data));
+    }
+
+    static SynAlignSparkJob job(String... args) {
+        SynAlignSparkJob job = new SynAlignSparkJob();
+        new CommandLine(job).parseArgs(args);
+        return job;
+    }
+
+    @Test
+    void weightsAndSampleMatchTheSingleMachineResults() throws IOException {
+        Random random = new Random(9);
+        Path real = dir.resolve("real.jsonl");
+        Path synthetic = dir.resolve("synthetic.jsonl");
+        SparkWeightLearnerTest.Rows r = write(real, random, 40, 0);
+        SparkWeightLearnerTest.Rows s = write(synthetic, random, 97, 2);
+        String out = dir.resolve("weighted.parquet").toString();
+        String sampled = dir.resolve("sampled.parquet").toString();
+        SparkSession spark = TestSpark.session();
+        SynAlignSparkJob.Outcome outcome = job("--real", real.toString(), "--synthetic",
+                synthetic.toString(), "--out", out, "--format", "auto", "--embedding-field",
+                "emb", "--features", "32", "--iterations", "40", "--max-weight-ratio", "5",
+                "--seed", "4", "--backend", "reference", "--sample", "20", "--sampled-out",
+                sampled).run(spark);
+        // --out / --sampled-out are Parquet by name, the inputs JSON Lines by name.
+        assertThrows(IllegalArgumentException.class, () -> DataFrames.format("x.csv", "auto"));
+
+        double[] weights = new double[97];
+        Set<Long> seen = new HashSet<>();
+        for (Row row : spark.read().parquet(out).collectAsList()) {
+            long id = row.getLong(row.fieldIndex("id"));
+            assertEquals("row " + id, row.getString(row.fieldIndex("text")));
+            weights[(int) id] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+            seen.add(id);
+        }
+        assertEquals(97, seen.size());
+        AlignmentConfig config = SparkWeightLearnerTest.config(32, 40, 4)
+                .withBandwidth(Bandwidth.auto());
+        double[] expected = SparkWeightLearnerTest.singleMachine(AlignmentMode.PER_LABEL, config,
+                r, s, true).weights();
+        SparkWeightLearnerTest.assertSameWeights(expected, weights, s.labels(), 1e-5);
+
+        List<Long> drawn = new ArrayList<>();
+        for (Row row : spark.read().parquet(sampled).collectAsList()) {
+            drawn.add(row.getLong(row.fieldIndex("id")));
+        }
+        assertEquals(20, drawn.size());
+        assertEquals(20, new HashSet<>(drawn).size());
+        assertEquals(20, outcome.sampled().length);
+        for (long id : drawn) {
+            assertTrue(weights[(int) id] > 0);
+        }
+        int[] cli = WeightedSampler.sample(weights, 20, 4);
+        for (int i = 0; i < cli.length; i++) {
+            assertEquals(cli[i], outcome.sampled()[i], "the CLI's draw for the same weights");
+        }
+    }
+
+    @Test
+    void sampleIsTheSingleMachineDrawWhenRowOrderIsKept() throws IOException {
+        Random random = new Random(2);
+        Path real = dir.resolve("r.jsonl");
+        Path synthetic = dir.resolve("s.jsonl");
+        write(real, random, 30, 0);
+        write(synthetic, random, 50, 1);
+        String out = dir.resolve("w.jsonl").toString();
+        String sampled = dir.resolve("d.jsonl").toString();
+        SynAlignSparkJob.Outcome outcome = job("--real", real.toString(), "--synthetic",
+                synthetic.toString(), "--out", out, "--embedding-field", "emb", "--global",
+                "--features", "16", "--iterations", "20", "--bandwidth", "1.5", "--seed", "8",
+                "--backend", "reference", "--sample", "10", "--sampled-out", sampled)
+                .run(TestSpark.session());
+        double[] weights = new double[50];
+        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
+            weights[(int) row.getLong(row.fieldIndex("id"))] =
+                    row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        int[] expected = WeightedSampler.sample(weights, 10, 8);
+        long[] actual = outcome.sampled();
+        assertEquals(expected.length, actual.length);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i]);
+        }
+    }
+
+    @Test
+    void labelFieldOnOneSideOnlyIsRejectedPerLabel() throws IOException {
+        Path real = dir.resolve("r1.jsonl");
+        Files.write(real, List.of("{\"text\":\"a\",\"emb\":[1.0,2.0]}",
+                "{\"text\":\"b\",\"emb\":[2.0,1.0]}"));
+        Path synthetic = dir.resolve("s1.jsonl");
+        write(synthetic, new Random(1), 5, 0);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", dir.resolve("o.jsonl").toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertTrue(e.getMessage().startsWith("only the synthetic records have the label field"),
+                e.getMessage());
+    }
+}
