@@ -17,6 +17,7 @@ public record StudentConfig(StudentKind kind, int hiddenUnits, double learningRa
         int batchSize, int maxEpochs, int patience, double validationFraction) {
 
     public static final int DEFAULT_HIDDEN = 128;
+    public static final int DEFAULT_BATCH_SIZE = 64;
     public static final int DEFAULT_MAX_EPOCHS = 200;
     public static final int DEFAULT_PATIENCE = 10;
     public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
@@ -49,9 +50,9 @@ public record StudentConfig(StudentKind kind, int hiddenUnits, double learningRa
         }
     }
 
-    /** Defaults: 128 hidden units, lr 1e-2, l2 1e-4, batch 32, 200 epochs, patience 10, 20% held out. */
+    /** Defaults: 128 hidden units, lr 1e-2, l2 1e-4, batch 64, 200 epochs, patience 10, 20% held out. */
     public static StudentConfig defaults(StudentKind kind) {
-        return new StudentConfig(kind, DEFAULT_HIDDEN, 1e-2, 1e-4, 32, DEFAULT_MAX_EPOCHS,
+        return new StudentConfig(kind, DEFAULT_HIDDEN, 1e-2, 1e-4, DEFAULT_BATCH_SIZE, DEFAULT_MAX_EPOCHS,
                 DEFAULT_PATIENCE, DEFAULT_VALIDATION_FRACTION);
     }
 
