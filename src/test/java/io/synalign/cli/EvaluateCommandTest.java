@@ -29,6 +29,10 @@ class EvaluateCommandTest {
     @TempDir
     static Path dir;
 
+    /** One embedding cache for every run of the class: each text is embedded once. */
+    @TempDir
+    static Path cache;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String[] LABELS = {"sports", "cooking", "finance"};
     private static final TestEncoders.Counter ENCODERS = new TestEncoders.Counter();
@@ -57,7 +61,7 @@ class EvaluateCommandTest {
         write("synth.jsonl", synthetic);
         Cli.Run align = Cli.run(cl -> Cli.align(cl).loader = ENCODERS.loader(), "align",
                 "--real", p("train.jsonl"), "--synthetic", p("synth.jsonl"),
-                "--out", p("weighted.jsonl"), "--no-cache", "--quiet");
+                "--out", p("weighted.jsonl"), "--cache-dir", cache.toString(), "--quiet");
         assertEquals(0, align.status(), align.toString());
     }
 
@@ -81,8 +85,8 @@ class EvaluateCommandTest {
     }
 
     private static Cli.Run evaluate(String... args) {
-        List<String> a = new ArrayList<>(List.of("evaluate", "--no-cache", "--quiet",
-                "--max-epochs", "20"));
+        List<String> a = new ArrayList<>(List.of("evaluate", "--cache-dir", cache.toString(),
+                "--quiet", "--max-epochs", "15"));
         if (!List.of(args).contains("--repeats")) {
             a.addAll(List.of("--repeats", "2"));
         }

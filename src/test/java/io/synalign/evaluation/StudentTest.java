@@ -46,7 +46,7 @@ class StudentTest {
 
     static StudentConfig small(StudentKind kind) {
         // Full-batch steps keep the test fast; the step size suits the few steps.
-        return new StudentConfig(kind, 16, 0.05, 1e-4, 256, 60, 10, 0.2);
+        return new StudentConfig(kind, 16, 0.05, 1e-4, 256, 40, 10, 0.2);
     }
 
     @ParameterizedTest
@@ -65,8 +65,8 @@ class StudentTest {
     @Test
     void exampleWeightsEnterTheLoss() {
         Random r = new Random(12);
-        Data clean = clusters(r, 30, false);
-        Data wrong = clusters(r, 45, true); // more wrong rows than right ones
+        Data clean = clusters(r, 20, false);
+        Data wrong = clusters(r, 30, true); // more wrong rows than right ones
         Data both = concat(clean, wrong);
         double[] weights = new double[both.y().length];
         for (int i = 0; i < clean.y().length; i++) {

@@ -12,10 +12,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
 /** Weighted MMD^2 and ESS against a plain double-precision reference. */
-class WeightedMmdTest {
+public class WeightedMmdTest {
 
     /** The V-statistic written out pair by pair, in double. */
-    static double referenceMmd2(double[][] x, double[] w, double[][] y, double sigma) {
+    public static double referenceMmd2(double[][] x, double[] w, double[][] y, double sigma) {
         double sum = 0;
         for (double v : w) {
             sum += v;
