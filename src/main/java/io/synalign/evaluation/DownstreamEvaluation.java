@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Downstream evaluation of training variants: trains a {@link Student} on each variant
@@ -19,6 +21,8 @@ import java.util.Map;
  * and t test rows.
  */
 public final class DownstreamEvaluation {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DownstreamEvaluation.class);
 
     private final KernelBackend backend;
     private final StudentConfig config;
@@ -47,11 +51,16 @@ public final class DownstreamEvaluation {
         double[] accuracy = new double[repeats];
         double[] macroF1 = new double[repeats];
         for (int r = 0; r < repeats; r++) {
+            long start = System.nanoTime();
             Student student = Student.train(variant.x(), variant.labels(), variant.weights(),
                     classes.size(), config, Seeds.mix(seed, r));
             ClassificationScores s = ClassificationScores.of(testY, student.predict(testX));
             accuracy[r] = s.accuracy();
             macroF1[r] = s.macroF1();
+            LOG.info("variant {} repeat {}: {} epochs (best {}), accuracy {}, macro-F1 {}, {} s",
+                    variant.name(), r, student.epochsRun(), student.bestEpoch(), s.accuracy(),
+                    s.macroF1(), String.format(java.util.Locale.ROOT, "%.2f",
+                            (System.nanoTime() - start) / 1e9));
         }
         double overall = WeightedMmd.mmd2(backend, variant.x(), variant.weights(), testX, sigma);
         Map<String, Double> perLabel = new LinkedHashMap<>();

@@ -18,7 +18,7 @@ public record StudentConfig(StudentKind kind, int hiddenUnits, double learningRa
 
     public static final int DEFAULT_HIDDEN = 128;
     public static final int DEFAULT_BATCH_SIZE = 64;
-    public static final int DEFAULT_MAX_EPOCHS = 200;
+    public static final int DEFAULT_MAX_EPOCHS = 100;
     public static final int DEFAULT_PATIENCE = 10;
     public static final double DEFAULT_VALIDATION_FRACTION = 0.2;
 
@@ -50,7 +50,7 @@ public record StudentConfig(StudentKind kind, int hiddenUnits, double learningRa
         }
     }
 
-    /** Defaults: 128 hidden units, lr 1e-2, l2 1e-4, batch 64, 200 epochs, patience 10, 20% held out. */
+    /** Defaults: 128 hidden units, lr 1e-2, l2 1e-4, batch 64, 100 epochs, patience 10, 20% held out. */
     public static StudentConfig defaults(StudentKind kind) {
         return new StudentConfig(kind, DEFAULT_HIDDEN, 1e-2, 1e-4, DEFAULT_BATCH_SIZE, DEFAULT_MAX_EPOCHS,
                 DEFAULT_PATIENCE, DEFAULT_VALIDATION_FRACTION);
