@@ -375,8 +375,8 @@ final class EvaluateCommand implements Callable<Integer> {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("name", r.name());
             v.put("trainRows", r.trainRows());
-            v.put("accuracy", Map.of("mean", r.accuracy().mean(), "std", r.accuracy().std()));
-            v.put("macroF1", Map.of("mean", r.macroF1().mean(), "std", r.macroF1().std()));
+            v.put("accuracy", meanStd(r.accuracy()));
+            v.put("macroF1", meanStd(r.macroF1()));
             Map<String, Object> mmd = new LinkedHashMap<>();
             mmd.put("overall", r.mmd2Overall());
             mmd.put("perLabel", r.mmd2PerLabel());
@@ -388,12 +388,20 @@ final class EvaluateCommand implements Callable<Integer> {
         return root;
     }
 
+    /** {"mean": x, "std": y}, in that order (Map.of has no stable order). */
+    static Map<String, Object> meanStd(io.synalign.evaluation.MeanStd m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("mean", m.mean());
+        out.put("std", m.std());
+        return out;
+    }
+
     private void print(PrintWriter out, StudentKind kind, int testRows, double sigma,
             List<VariantResult> results) {
         out.printf(Locale.ROOT, "student: %s, %d repeat%s, %d test rows; MMD^2 bandwidth %s"
                 + " (median heuristic)%n", kind.cliName(), repeats, repeats == 1 ? "" : "s",
                 testRows, Numbers.short4(sigma));
-        out.printf(Locale.ROOT, "%-15s %7s  %-17s  %-17s  %-12s %s%n", "variant", "rows",
+        out.printf(Locale.ROOT, "%-15s %7s  %-15s  %-15s  %-12s %s%n", "variant", "rows",
                 "accuracy", "macro-F1", "MMD^2->test", "ESS");
         for (VariantResult r : results) {
             out.printf(Locale.ROOT, "%-15s %7d  %.4f ± %.4f  %.4f ± %.4f  %-12s %s%n", r.name(),

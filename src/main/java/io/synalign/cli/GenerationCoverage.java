@@ -94,8 +94,7 @@ final class GenerationCoverage {
             e.put("demonstrations", l.coverage().demonstrations());
             Map<String, Object> cov = new LinkedHashMap<>();
             cov.put("gp", l.coverage().gp());
-            cov.put("random", Map.of("mean", l.coverage().random().mean(),
-                    "std", l.coverage().random().std()));
+            cov.put("random", EvaluateCommand.meanStd(l.coverage().random()));
             e.put("coverageMmd2", cov);
             per.put(l.label(), e);
         }

@@ -164,6 +164,8 @@ class EvaluateCommandTest {
         assertEquals(a.out().replace("runs/b1", "runs/bX"), b.out().replace("runs/b2", "runs/bX"));
         JsonNode e = JSON.readTree(ja);
         assertEquals("mlp", e.path("classifier").asText());
+        // Key order is part of "identical output" across processes too: mean, then std.
+        assertTrue(ja.matches("(?s).*\"accuracy\" : \\{\\s*\"mean\" : [^,]+,\\s*\"std\".*"), ja);
         JsonNode aligned = e.path("variants").get(2);
         assertEquals("real+aligned", aligned.path("name").asText());
         assertEquals(30 + rows.size(), aligned.path("trainRows").asInt());
