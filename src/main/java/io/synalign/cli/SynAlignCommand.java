@@ -14,7 +14,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The {@code synalign} command: distribution matching for few-shot LLM synthetic data.
  * Subcommands {@link EmbedCommand embed} (texts to embeddings), {@link AlignCommand align} (MMD
  * sampling weights for synthetic rows or records) and {@link SelectCommand select} (GP
- * exploration-aware selection).
+ * exploration-aware selection), {@link GenerateCommand generate}, {@link RunCommand run} and
+ * {@link EvaluateCommand evaluate} (downstream students on real, synthetic and aligned rows).
  *
  * <p>Exit status 0 on success, 2 on bad input (usage errors, invalid option values, unusable
  * input files; one line on stderr), 1 on any other failure. Use {@link #newCommandLine()} to run
