@@ -79,6 +79,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions generation = new GenerationOptions();
 
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"
+                    + " label the demonstration coverage); DIR is created if missing.")
+    Path runDir;
+
     @Option(names = "--seed", paramLabel = "S", description = "Seed of every choice. Default: ${DEFAULT-VALUE}.")
     long seed = 0;
 
@@ -122,15 +127,33 @@ final class GenerateCommand implements Callable<Integer> {
         checkJsonl("--out", out);
         TextFields.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
+        RunFiles.checkRunDir(runDir);
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed,
-                common.checkedBackend(), new GenerationOptions.Seams(loader, environment, builderHook));
-        AtomicOutputs.writeAtomically(out,
-                o -> GenerationOptions.writeRows(o, g.samples(), records.textField, labelField));
+        String backend = common.checkedBackend();
+        GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams);
+        // The offline baseline loads no encoder; its coverage (of the selection the LLM path
+        // would make) is measured only when a run directory asks for it.
+        List<GenerationCoverage.Label> coverage = checked.offline() && runDir == null ? null
+                : GenerationCoverage.measure(generation, labels, g, seed, backend, seams);
+        if (coverage != null && !common.quiet) {
+            GenerationCoverage.print(spec.commandLine().getErr(), coverage);
+        }
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(out,
+                    o -> GenerationOptions.writeRows(o, g.samples(), records.textField, labelField));
+            if (runDir != null) {
+                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
+                        seed, records.textField, labelField, common.backend, runDir), g, coverage);
+                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
+            }
+            outputs.commit();
+        }
         GenerationOptions.printSummary(stdout, g);
-        stdout.println("wrote " + out);
+        stdout.println("wrote " + out + (runDir == null ? ""
+                : " and " + runDir.resolve(RunFiles.GENERATION)));
         stdout.flush();
         return ExitCodes.OK;
     }

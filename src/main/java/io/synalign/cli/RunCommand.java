@@ -105,6 +105,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Also write a JSON summary: generation counts and the per-label alignment report.")
     Path summary;
 
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"
+                    + " label the demonstration coverage); DIR is created if missing.")
+    Path runDir;
+
     @Option(names = "--global",
             description = "One fit over all rows; without it, one fit per label (each label keeps"
                     + " its share of the real set).")
@@ -161,6 +166,7 @@ final class RunCommand implements Callable<Integer> {
         String textField = records.textField;
         TextFields.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check();
+        RunFiles.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();
         EmbeddingOptions embedding = generation.embedding();
@@ -176,8 +182,8 @@ final class RunCommand implements Callable<Integer> {
                     + " rows to generate; the aligned set is drawn from them without replacement");
         }
 
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend,
-                new GenerationOptions.Seams(loader, environment, builderHook));
+        GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams);
         List<GeneratedSample> samples = g.samples();
         if (samples.isEmpty()) {
             throw new IllegalStateException("generation produced no rows; nothing to align");
@@ -197,6 +203,11 @@ final class RunCommand implements Callable<Integer> {
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             fitted = new TextAligner(embedding, loader, model, encoderOptions, cacheDir, learner,
                     backend, config).embedAndFit(lt.texts(), syntheticTexts, plan, progress);
+        }
+        List<GenerationCoverage.Label> coverage = GenerationCoverage.measure(generation, labels, g,
+                seed, backend, seams);
+        if (!common.quiet) {
+            GenerationCoverage.print(err, coverage);
         }
         TextAlignmentResult result = fitted.result();
         int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
@@ -228,6 +239,11 @@ final class RunCommand implements Callable<Integer> {
                 json.put("generation", generationJson(g));
                 json.put("alignment", report.summary());
                 outputs.stage(summary, o -> Json.writePretty(o, json));
+            }
+            if (runDir != null) {
+                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
+                        seed, textField, labelField, common.backend, runDir), g, coverage);
+                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }
             outputs.commit();
         }

@@ -1,5 +1,9 @@
 package io.synalign.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /**
  * The file names of a run directory: {@code align --run-dir}, {@code evaluate} and
  * {@code generate} write these files into one directory, and {@code report --run} reads them.
@@ -37,5 +41,22 @@ public final class RunFiles {
     public static final String REPORT = "report.html";
 
     private RunFiles() {
+    }
+
+    /**
+     * Checks, before any work, that {@code dir} is a directory or can become one.
+     *
+     * @throws IllegalArgumentException when it names an existing non-directory
+     */
+    static void checkRunDir(Path dir) {
+        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--run-dir " + dir + " exists and is not a directory");
+        }
+    }
+
+    /** Creates the run directory (and its parents) if missing; returns the file in it. */
+    static Path file(Path dir, String name) throws IOException {
+        Files.createDirectories(dir);
+        return dir.resolve(name);
     }
 }

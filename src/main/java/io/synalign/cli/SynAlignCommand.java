@@ -14,7 +14,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * The {@code synalign} command: distribution matching for few-shot LLM synthetic data.
  * Subcommands {@link EmbedCommand embed} (texts to embeddings), {@link AlignCommand align} (MMD
  * sampling weights for synthetic rows or records) and {@link SelectCommand select} (GP
- * exploration-aware selection).
+ * exploration-aware selection), {@link GenerateCommand generate}, {@link RunCommand run} and
+ * {@link EvaluateCommand evaluate} (downstream students on real, synthetic and aligned rows).
  *
  * <p>Exit status 0 on success, 2 on bad input (usage errors, invalid option values, unusable
  * input files; one line on stderr), 1 on any other failure. Use {@link #newCommandLine()} to run
@@ -27,10 +28,11 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  select  pick rows that explore the embedding space (GP posterior variance)",
             "  generate  write synthetic labelled rows with an LLM (or the offline EDA baseline)",
             "  run     generate, align and write a weighted sample: the aligned set",
+            "  evaluate  train a small student on real, real + synthetic and real + aligned rows",
             "  report  write a self-contained HTML report of a run directory",
             "Run 'synalign COMMAND --help' for a command's options."},
         subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class,
-            ReportCommand.class},
+            EvaluateCommand.class, ReportCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})

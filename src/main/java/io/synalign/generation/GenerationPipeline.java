@@ -1,5 +1,8 @@
 package io.synalign.generation;
 
+import io.synalign.engine.exploration.ExplorationSelector;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -54,5 +57,25 @@ public final class GenerationPipeline {
             }
         }
         return out;
+    }
+
+    /**
+     * The distinct real rows of label {@code labelIndex} that {@link LlmSampleGenerator}'s first
+     * batch uses as demonstrations: {@code min(n, ceil(quota / samplesPerSummary))} GP
+     * exploration-aware groups of {@code groupSize} rows with the generator's own selection
+     * settings ({@link LlmSampleGenerator#selectionConfig}, label seed
+     * {@code Seeds.mix(seed, labelIndex)}). Later batches, asked only when the first falls
+     * short, are not included. The offline baseline uses no demonstrations; for it this is the
+     * selection the LLM path would make. Sorted ascending.
+     *
+     * @param x the label's real rows, embedded
+     */
+    public static int[] firstBatchDemonstrations(KernelBackend backend, FloatMatrix x, int quota,
+            int groupSize, int samplesPerSummary, long seed, int labelIndex) {
+        int n = x.rows();
+        int groups = Math.max(1, Math.min(n, (quota + samplesPerSummary - 1) / samplesPerSummary));
+        List<int[]> picked = new ExplorationSelector(backend, LlmSampleGenerator.selectionConfig(
+                Seeds.mix(seed, labelIndex), 0, n, groupSize)).select(x, groups, null).groups();
+        return picked.stream().flatMapToInt(java.util.Arrays::stream).distinct().sorted().toArray();
     }
 }

@@ -1,0 +1,28 @@
+package io.synalign.evaluation;
+
+/**
+ * Mean and sample standard deviation (divisor n - 1; 0 for a single value) of repeated
+ * measurements.
+ */
+public record MeanStd(double mean, double std) {
+
+    /** @throws IllegalArgumentException for no values */
+    public static MeanStd of(double[] values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("no values");
+        }
+        double mean = 0;
+        for (double v : values) {
+            mean += v;
+        }
+        mean /= values.length;
+        if (values.length == 1) {
+            return new MeanStd(mean, 0);
+        }
+        double ss = 0;
+        for (double v : values) {
+            ss += (v - mean) * (v - mean);
+        }
+        return new MeanStd(mean, Math.sqrt(ss / (values.length - 1)));
+    }
+}

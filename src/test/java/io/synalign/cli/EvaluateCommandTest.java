@@ -1,0 +1,228 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code synalign evaluate} end to end with the real encoder: a pool whose synthetic half is
+ * off-topic junk, weighted by the real aligner ({@code align}), must give an aligned variant
+ * closer to the test set than the uniform one; the run directory follows its contract; bad
+ * input exits 2 with one line; the same seed gives the same output.
+ */
+class EvaluateCommandTest {
+
+    @TempDir
+    static Path dir;
+
+    /** One embedding cache for every run of the class: each text is embedded once. */
+    @TempDir
+    static Path cache;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String[] LABELS = {"sports", "cooking", "finance"};
+    private static final TestEncoders.Counter ENCODERS = new TestEncoders.Counter();
+
+    @BeforeAll
+    static void pool() throws IOException {
+        List<Map<String, Object>> train = new ArrayList<>();
+        List<Map<String, Object>> test = new ArrayList<>();
+        List<Map<String, Object>> synthetic = new ArrayList<>();
+        for (int l = 0; l < LABELS.length; l++) {
+            for (String t : TopicTexts.real(LABELS[l], 10, 10 + l)) {
+                train.add(row(t, LABELS[l]));
+            }
+            for (String t : TopicTexts.real(LABELS[l], 15, 20 + l)) {
+                test.add(row(t, LABELS[l]));
+            }
+            List<String> on = TopicTexts.synthetic(LABELS[l], 10, 30 + l);
+            List<String> off = TopicTexts.offTopic(10, 40 + l);
+            for (int k = 0; k < 10; k++) {
+                synthetic.add(row(on.get(k), LABELS[l]));
+                synthetic.add(row(off.get(k), LABELS[l]));
+            }
+        }
+        write("train.jsonl", train);
+        write("test.jsonl", test);
+        write("synth.jsonl", synthetic);
+        Cli.Run align = Cli.run(cl -> Cli.align(cl).loader = ENCODERS.loader(), "align",
+                "--real", p("train.jsonl"), "--synthetic", p("synth.jsonl"),
+                "--out", p("weighted.jsonl"), "--cache-dir", cache.toString(), "--quiet");
+        assertEquals(0, align.status(), align.toString());
+    }
+
+    private static Map<String, Object> row(String text, String label) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("text", text);
+        r.put("label", label);
+        return r;
+    }
+
+    private static void write(String name, List<Map<String, Object>> rows) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (Map<String, Object> r : rows) {
+            sb.append(JSON.writeValueAsString(r)).append('\n');
+        }
+        Files.writeString(dir.resolve(name), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private static Cli.Run evaluate(String... args) {
+        List<String> a = new ArrayList<>(List.of("evaluate", "--cache-dir", cache.toString(),
+                "--quiet", "--max-epochs", "15"));
+        if (!List.of(args).contains("--repeats")) {
+            a.addAll(List.of("--repeats", "2"));
+        }
+        a.addAll(List.of(args));
+        return Cli.run(cl -> ((EvaluateCommand) cl.getSubcommands().get("evaluate").getCommand())
+                .loader = ENCODERS.loader(), a.toArray(String[]::new));
+    }
+
+    @Test
+    void alignedWeightsBringTheTrainingSetCloserToTheTestSet() throws IOException {
+        Cli.Run run = evaluate("--train", p("train.jsonl"), "--synthetic", p("synth.jsonl"),
+                "--weighted", p("weighted.jsonl"), "--test", p("test.jsonl"),
+                "--run-dir", p("runs/a"), "--seed", "4");
+        assertEquals(0, run.status(), run.toString());
+        JsonNode e = JSON.readTree(dir.resolve("runs/a").resolve(RunFiles.EVALUATION).toFile());
+        assertEquals("logreg", e.path("classifier").asText());
+        assertEquals(2, e.path("repeats").asInt());
+        assertEquals(4, e.path("settings").path("seed").asLong());
+        assertEquals(p("weighted.jsonl"), e.path("settings").path("weighted").asText());
+        JsonNode v = e.path("variants");
+        assertEquals(3, v.size());
+        assertEquals(List.of("real", "real+synthetic", "real+aligned"),
+                List.of(v.get(0).path("name").asText(), v.get(1).path("name").asText(),
+                        v.get(2).path("name").asText()));
+        assertEquals(30, v.get(0).path("trainRows").asInt());
+        assertEquals(90, v.get(1).path("trainRows").asInt());
+        assertEquals(90, v.get(2).path("trainRows").asInt());
+        for (JsonNode variant : v) {
+            for (String metric : List.of("accuracy", "macroF1")) {
+                double mean = variant.path(metric).path("mean").asDouble(-1);
+                assertTrue(mean >= 0 && mean <= 1, variant.toString());
+                assertTrue(variant.path(metric).path("std").isNumber(), variant.toString());
+            }
+            assertTrue(variant.path("mmd2ToTest").path("overall").isNumber());
+            assertEquals(3, variant.path("mmd2ToTest").path("perLabel").size(), variant.toString());
+        }
+        assertTrue(v.get(0).path("ess").isNull());
+        assertTrue(v.get(1).path("ess").isNull());
+        double ess = v.get(2).path("ess").asDouble();
+        assertTrue(ess > 1 && ess < 60, "the aligner drops junk, so ESS < 60: " + ess);
+        // On-topic real rows train a good classifier of on-topic test rows.
+        assertTrue(v.get(0).path("accuracy").path("mean").asDouble() >= 0.9, v.toString());
+
+        double uniform = v.get(1).path("mmd2ToTest").path("overall").asDouble();
+        double aligned = v.get(2).path("mmd2ToTest").path("overall").asDouble();
+        assertTrue(aligned < 0.7 * uniform, "aligned " + aligned + " vs uniform " + uniform);
+        for (String label : LABELS) {
+            double u = v.get(1).path("mmd2ToTest").path("perLabel").path(label).asDouble();
+            double w = v.get(2).path("mmd2ToTest").path("perLabel").path(label).asDouble();
+            assertTrue(w < u, label + ": aligned " + w + " vs uniform " + u);
+        }
+        assertTrue(run.out().contains("real+aligned"), run.out());
+        assertTrue(run.out().contains("±"), run.out());
+    }
+
+    @Test
+    void sameSeedSameOutputAndAlignedFileIsUniform() throws IOException {
+        // An "aligned" file: the on-topic synthetic rows only.
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (JsonNode r : readJsonl("weighted.jsonl")) {
+            if (!r.path("text").asText().startsWith("Astronomers")) {
+                rows.add(row(r.path("text").asText(), r.path("label").asText()));
+            }
+        }
+        write("aligned.jsonl", rows);
+        String[] args = {"--train", p("train.jsonl"), "--synthetic", p("synth.jsonl"),
+            "--aligned", p("aligned.jsonl"), "--test", p("test.jsonl"), "--classifier", "mlp",
+            "--hidden", "8", "--seed", "9", "--repeats", "1"};
+        Cli.Run a = evaluate(withRunDir(args, "runs/b1"));
+        Cli.Run b = evaluate(withRunDir(args, "runs/b2"));
+        assertEquals(0, a.status(), a.toString());
+        String ja = Files.readString(dir.resolve("runs/b1").resolve(RunFiles.EVALUATION));
+        String jb = Files.readString(dir.resolve("runs/b2").resolve(RunFiles.EVALUATION));
+        assertEquals(ja.replace("runs/b1", "runs/bX"), jb.replace("runs/b2", "runs/bX"));
+        assertEquals(a.out().replace("runs/b1", "runs/bX"), b.out().replace("runs/b2", "runs/bX"));
+        JsonNode e = JSON.readTree(ja);
+        assertEquals("mlp", e.path("classifier").asText());
+        // Key order is part of "identical output" across processes too: mean, then std.
+        assertTrue(ja.matches("(?s).*\"accuracy\" : \\{\\s*\"mean\" : [^,]+,\\s*\"std\".*"), ja);
+        JsonNode aligned = e.path("variants").get(2);
+        assertEquals("real+aligned", aligned.path("name").asText());
+        assertEquals(30 + rows.size(), aligned.path("trainRows").asInt());
+        assertTrue(aligned.path("ess").isNull());
+        assertTrue(aligned.path("mmd2ToTest").path("overall").asDouble()
+                < e.path("variants").get(1).path("mmd2ToTest").path("overall").asDouble());
+    }
+
+    private static String[] withRunDir(String[] args, String run) {
+        List<String> a = new ArrayList<>(List.of(args));
+        a.addAll(List.of("--run-dir", p(run)));
+        return a.toArray(String[]::new);
+    }
+
+    private static List<JsonNode> readJsonl(String name) throws IOException {
+        List<JsonNode> out = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve(name))) {
+            if (!line.isBlank()) {
+                out.add(JSON.readTree(line));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void badInputExitsTwoWithOneLine() throws IOException {
+        Files.writeString(dir.resolve("badweight.jsonl"),
+                "{\"text\":\"a b c\",\"label\":\"sports\",\"synalign_weight\":0.5}\n"
+                        + "{\"text\":\"d e f\",\"label\":\"sports\",\"synalign_weight\":\"heavy\"}\n");
+        Files.writeString(dir.resolve("badlabel.jsonl"),
+                "{\"text\":\"a b c\",\"label\":\"sports\"}\n{\"text\":\"g h\",\"label\":\"weather\"}\n");
+        Files.writeString(dir.resolve("afile"), "x");
+        String[][] cases = {
+            {"badweight.jsonl:2", "heavy", "--train", p("train.jsonl"), "--synthetic",
+                p("synth.jsonl"), "--weighted", p("badweight.jsonl"), "--test", p("test.jsonl")},
+            {"badlabel.jsonl:2", "weather", "--train", p("train.jsonl"), "--test",
+                p("badlabel.jsonl")},
+            {"--weighted needs --synthetic", "", "--train", p("train.jsonl"), "--weighted",
+                p("weighted.jsonl"), "--test", p("test.jsonl")},
+            {"--classifier 'svm'", "", "--train", p("train.jsonl"), "--test", p("test.jsonl"),
+                "--classifier", "svm"},
+            {"--run-dir", "not a directory", "--train", p("train.jsonl"), "--test",
+                p("test.jsonl"), "--run-dir", p("afile")},
+            {"--repeats", "0", "--train", p("train.jsonl"), "--test", p("test.jsonl"),
+                "--repeats", "0"},
+        };
+        int loadsBefore = ENCODERS.loads.get();
+        for (String[] c : cases) {
+            String[] args = java.util.Arrays.copyOfRange(c, 2, c.length);
+            Cli.Run run = evaluate(args);
+            assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            String line = run.errLines().get(0);
+            assertTrue(line.startsWith(CliErrors.PREFIX) && line.contains(c[0])
+                    && line.contains(c[1]), line);
+        }
+        assertEquals(loadsBefore, ENCODERS.loads.get(), "bad input is found before the model loads");
+        assertFalse(Files.exists(dir.resolve("afile").resolve(RunFiles.EVALUATION)));
+    }
+}

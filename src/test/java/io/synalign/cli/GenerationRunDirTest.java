@@ -1,0 +1,137 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.evaluation.WeightedMmd;
+import io.synalign.generation.GenerationPipeline;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code generate --run-dir} and {@code run --run-dir}: generation.json and its coverage. */
+class GenerationRunDirTest {
+
+    @TempDir
+    Path dir;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private List<String> writeReal() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        List<String> pos = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            String t = "a truly wonderful and delightful film number " + i + " with a happy ending";
+            pos.add(t);
+            sb.append(JSON.createObjectNode().put("text", t).put("label", "pos")).append('\n');
+        }
+        for (int i = 0; i < 5; i++) {
+            sb.append(JSON.createObjectNode().put("text", "a dull and tedious movie, part " + i
+                    + ", that nobody should watch").put("label", "neg")).append('\n');
+        }
+        Files.writeString(dir.resolve("real.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+        return pos;
+    }
+
+    private Cli.Run generate(String... args) {
+        return Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(), args);
+    }
+
+    @Test
+    void offlineGenerateWritesGenerationJsonWithCoverage() throws IOException {
+        List<String> pos = writeReal();
+        Path run = dir.resolve("runs/one"); // created, parents too
+        Cli.Run r = generate("generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+                dir.resolve("s.jsonl").toString(), "--llm", "offline", "--per-label", "12",
+                "--samples-per-summary", "5", "--demos-per-prompt", "2", "--seed", "3",
+                "--no-cache", "--backend", "reference", "--run-dir", run.toString());
+        assertEquals(0, r.status(), r.toString());
+        JsonNode g = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile());
+        assertEquals("offline (EDA baseline)", g.path("generator").asText());
+        assertEquals(3, g.path("settings").path("seed").asLong());
+        assertEquals("offline", g.path("settings").path("llm").asText());
+        List<String> order = new ArrayList<>();
+        g.path("perLabel").fieldNames().forEachRemaining(order::add);
+        assertEquals(List.of("pos", "neg"), order);
+        JsonNode p = g.path("perLabel").path("pos");
+        assertEquals(9, p.path("real").asInt());
+        assertEquals(12, p.path("generated").asInt());
+        assertEquals(5, g.path("perLabel").path("neg").path("real").asInt());
+        // ceil(12 / 5) = 3 groups of 2 rows over 9 rows: 6 distinct demonstrations.
+        assertEquals(6, p.path("demonstrations").asInt());
+        assertTrue(p.path("coverageMmd2").path("random").path("mean").asDouble() > 0, p.toString());
+        assertTrue(p.path("coverageMmd2").path("random").path("std").isNumber(), p.toString());
+
+        // The gp value, recomputed independently: the same selection, a double-precision MMD^2.
+        FloatMatrix x = new GenerateCommandTest.HashEncoder().encode(pos, null);
+        try (KernelBackend backend = KernelBackends.create("reference")) {
+            int[] demos = GenerationPipeline.firstBatchDemonstrations(backend, x, 12, 2, 5, 3, 0);
+            assertEquals(6, demos.length);
+            double sigma = WeightedMmd.bandwidth(backend, 3, x);
+            double[][] all = new double[x.rows()][];
+            for (int i = 0; i < x.rows(); i++) {
+                all[i] = new double[x.cols()];
+                for (int j = 0; j < x.cols(); j++) {
+                    all[i][j] = x.get(i, j);
+                }
+            }
+            double[][] sel = new double[demos.length][];
+            double[] ones = new double[demos.length];
+            for (int i = 0; i < demos.length; i++) {
+                sel[i] = all[demos[i]];
+                ones[i] = 1;
+            }
+            double want = io.synalign.evaluation.WeightedMmdTest.referenceMmd2(sel, ones, all, sigma);
+            assertEquals(want, p.path("coverageMmd2").path("gp").asDouble(), 1e-6 + 1e-4 * want);
+        }
+        assertTrue(r.err().contains("demonstration coverage, label pos: 6 GP-selected of 9 real rows"),
+                r.err());
+    }
+
+    @Test
+    void runWritesGenerationJsonAndABadRunDirIsRejectedFirst() throws IOException {
+        writeReal();
+        Files.writeString(dir.resolve("file"), "x");
+        List<String> base = List.of("run", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("aligned.jsonl").toString(), "--llm", "offline",
+                "--per-label", "8", "--no-cache", "--backend", "reference", "--quiet");
+        List<String> bad = new ArrayList<>(base);
+        bad.addAll(List.of("--run-dir", dir.resolve("file").toString()));
+        Cli.Run r = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                bad.toArray(String[]::new));
+        assertEquals(ExitCodes.BAD_INPUT, r.status(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.errLines().get(0).contains("not a directory"), r.toString());
+        assertFalse(Files.exists(dir.resolve("aligned.jsonl")));
+
+        List<String> good = new ArrayList<>(base);
+        good.addAll(List.of("--run-dir", dir.resolve("rd").toString()));
+        r = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                good.toArray(String[]::new));
+        assertEquals(0, r.status(), r.toString());
+        JsonNode g = JSON.readTree(dir.resolve("rd").resolve(RunFiles.GENERATION).toFile());
+        assertEquals(8, g.path("perLabel").path("neg").path("generated").asInt());
+        assertTrue(g.path("perLabel").path("neg").path("coverageMmd2").path("gp").isNumber());
+    }
+
+    @Test
+    void credentialsInTheLlmUrlAreNotWritten() {
+        assertEquals("http://host:8000/v1",
+                GenerationCoverage.withoutCredentials("http://user:secret@host:8000/v1"));
+        assertEquals("offline", GenerationCoverage.withoutCredentials("offline"));
+    }
+}

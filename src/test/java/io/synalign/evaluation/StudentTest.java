@@ -1,0 +1,124 @@
+package io.synalign.evaluation;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.FloatMatrix;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The DL4J students on constructed problems with known answers. */
+class StudentTest {
+
+    static final int D = 16;
+    static final int CLASSES = 3;
+
+    /** Rows near one of three well separated centres; label = centre, optionally flipped. */
+    record Data(FloatMatrix x, int[] y) {
+    }
+
+    static Data clusters(Random r, int perClass, boolean wrongLabels) {
+        int n = perClass * CLASSES;
+        float[] data = new float[n * D];
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            int c = i % CLASSES;
+            for (int j = 0; j < D; j++) {
+                data[i * D + j] = (float) (0.5 * r.nextGaussian() + (j == c ? 3 : 0));
+            }
+            y[i] = wrongLabels ? (c + 1) % CLASSES : c;
+        }
+        return new Data(new FloatMatrix(n, D, data), y);
+    }
+
+    static Data concat(Data a, Data b) {
+        float[] data = new float[(a.x().rows() + b.x().rows()) * D];
+        System.arraycopy(a.x().data(), 0, data, 0, a.x().data().length);
+        System.arraycopy(b.x().data(), 0, data, a.x().data().length, b.x().data().length);
+        int[] y = new int[a.y().length + b.y().length];
+        System.arraycopy(a.y(), 0, y, 0, a.y().length);
+        System.arraycopy(b.y(), 0, y, a.y().length, b.y().length);
+        return new Data(new FloatMatrix(y.length, D, data), y);
+    }
+
+    static StudentConfig small(StudentKind kind) {
+        // Full-batch steps keep the test fast (each DL4J step has a fixed cost); the step sizes
+        // suit the few steps on standardised inputs.
+        return new StudentConfig(kind, 16, 0.05, 1e-4, 256, kind == StudentKind.LOGREG ? 150 : 40,
+                10, 0.2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StudentKind.class)
+    void separableClustersAreLearned(StudentKind kind) {
+        Random r = new Random(11);
+        Data train = clusters(r, 30, false);
+        Data test = clusters(r, 40, false);
+        Student s = Student.train(train.x(), train.y(), null, CLASSES, small(kind), 7);
+        ClassificationScores scores = ClassificationScores.of(test.y(), s.predict(test.x()));
+        assertTrue(scores.accuracy() >= 0.97, kind + " accuracy " + scores.accuracy() + " epochs " + s.epochsRun() + " best " + s.bestEpoch() + " pred " + java.util.Arrays.toString(s.predict(test.x())));
+        assertTrue(scores.macroF1() >= 0.97, kind + " macro-F1 " + scores.macroF1());
+        assertTrue(s.bestEpoch() >= 1 && s.bestEpoch() <= s.epochsRun());
+    }
+
+    @Test
+    void exampleWeightsEnterTheLoss() {
+        Random r = new Random(12);
+        Data clean = clusters(r, 20, false);
+        Data wrong = clusters(r, 30, true); // more wrong rows than right ones
+        Data both = concat(clean, wrong);
+        double[] weights = new double[both.y().length];
+        for (int i = 0; i < clean.y().length; i++) {
+            weights[i] = 1;
+        }
+        Data test = clusters(r, 40, false);
+        StudentConfig config = small(StudentKind.LOGREG);
+        double weighted = ClassificationScores.of(test.y(), Student.train(both.x(), both.y(),
+                weights, CLASSES, config, 3).predict(test.x())).accuracy();
+        double uniform = ClassificationScores.of(test.y(), Student.train(both.x(), both.y(),
+                null, CLASSES, config, 3).predict(test.x())).accuracy();
+        assertTrue(weighted >= 0.95, "zero weight on the wrong rows: " + weighted);
+        assertTrue(uniform <= 0.5, "uniform, a majority of wrong rows: " + uniform);
+    }
+
+    @Test
+    void sameSeedSamePredictions() {
+        Random r = new Random(13);
+        Data train = clusters(r, 10, false);
+        Data test = clusters(r, 10, false);
+        StudentConfig config = small(StudentKind.MLP).withMaxEpochs(5);
+        int[] a = Student.train(train.x(), train.y(), null, CLASSES, config, 9).predict(test.x());
+        int[] b = Student.train(train.x(), train.y(), null, CLASSES, config, 9).predict(test.x());
+        assertArrayEquals(a, b);
+    }
+
+    @Test
+    void heldOutSliceIsStratifiedAndSeeded() {
+        int[] labels = new int[50];
+        for (int i = 0; i < 50; i++) {
+            labels[i] = i < 40 ? 0 : 1;
+        }
+        int[][] split = Student.split(labels, 2, 0.2, new java.util.SplittableRandom(1));
+        assertEquals(40, split[0].length);
+        assertEquals(10, split[1].length);
+        long ones = java.util.Arrays.stream(split[1]).filter(i -> labels[i] == 1).count();
+        assertEquals(2, ones);
+        assertArrayEquals(split[1], Student.split(labels, 2, 0.2, new java.util.SplittableRandom(1))[1]);
+    }
+
+    @Test
+    void scoresMatchHandCounts() {
+        // truth 0 0 1 1 2, predicted 0 1 1 1 0: class 0 tp1 fp1 fn1 -> 0.5; class 1 tp2 fp1 fn0
+        // -> 0.8; class 2 tp0 -> 0.
+        ClassificationScores s = ClassificationScores.of(new int[] {0, 0, 1, 1, 2},
+                new int[] {0, 1, 1, 1, 0});
+        assertEquals(0.6, s.accuracy(), 1e-12);
+        assertEquals((0.5 + 0.8 + 0) / 3, s.macroF1(), 1e-12);
+        assertEquals(1.0, MeanStd.of(new double[] {1, 2, 3}).std(), 1e-12);
+        assertEquals(2.0, MeanStd.of(new double[] {1, 2, 3}).mean(), 1e-12);
+        assertEquals(0.0, MeanStd.of(new double[] {4}).std(), 0);
+    }
+}
