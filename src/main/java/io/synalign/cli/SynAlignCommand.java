@@ -27,8 +27,9 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  select  pick rows that explore the embedding space (GP posterior variance)",
             "  generate  write synthetic labelled rows with an LLM (or the offline EDA baseline)",
             "  run     generate, align and write a weighted sample: the aligned set",
+            "  demo    the whole pipeline offline on WordNet glosses (data, generate, align, evaluate, report)",
             "Run 'synalign COMMAND --help' for a command's options."},
-        subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class},
+        subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class, DemoCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
