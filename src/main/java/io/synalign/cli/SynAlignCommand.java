@@ -30,9 +30,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  run     generate, align and write a weighted sample: the aligned set",
             "  evaluate  train a small student on real, real + synthetic and real + aligned rows",
             "  report  write a self-contained HTML report of a run directory",
+            "  demo    the whole pipeline offline on WordNet glosses: data, generate, align, evaluate, report",
             "Run 'synalign COMMAND --help' for a command's options."},
         subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class,
-            EvaluateCommand.class, ReportCommand.class},
+            EvaluateCommand.class, ReportCommand.class, DemoCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})

@@ -1,0 +1,199 @@
+package io.synalign.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.data.Record;
+import io.synalign.data.RecordFormat;
+import io.synalign.data.RecordWriter;
+import io.synalign.demo.WordNetSupersenseData;
+import io.synalign.io.AtomicOutputs;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code synalign demo}: the whole pipeline, offline, on data that ships in a Maven dependency.
+ *
+ * <p>Data: WordNet 3.1 noun glosses labelled by supersense ({@link WordNetSupersenseData}),
+ * {@code --real-per-label} few-shot real rows and a disjoint test set per label. Then, each step
+ * run as the documented subcommand with its artefacts in the run directory {@code --out}:
+ * {@code generate} (the offline EDA baseline, or the OpenAI-compatible LLM named by
+ * {@code SYNALIGN_LLM_URL} / {@code SYNALIGN_LLM_MODEL}, key in the variable named by
+ * {@code SYNALIGN_LLM_API_KEY_ENV}), {@code align} (per-label MMD weights and a weighted
+ * sample), {@code evaluate} (student classifiers on frozen embeddings: real only, real +
+ * uniform synthetic, real + aligned synthetic) and {@code report} (report.html). The first
+ * failing step's exit status is the demo's.
+ */
+@Command(name = "demo", sortOptions = false, mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {"Run the whole pipeline offline on WordNet glosses labelled by supersense:"
+                + " generate (offline EDA baseline, or the LLM named by SYNALIGN_LLM_URL and"
+                + " SYNALIGN_LLM_MODEL), align, evaluate and report."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure", "2:bad input (option value)"})
+final class DemoCommand implements Callable<Integer> {
+
+    /** Environment variables that switch the generator from the offline baseline to an LLM. */
+    static final String LLM_URL_ENV = "SYNALIGN_LLM_URL";
+    static final String LLM_MODEL_ENV = "SYNALIGN_LLM_MODEL";
+    static final String LLM_KEY_ENV = "SYNALIGN_LLM_API_KEY_ENV";
+
+    /** The process environment; replaceable in tests. */
+    Map<String, String> environment = System.getenv();
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Run directory for data, artefacts and report.html. Default: ${DEFAULT-VALUE}.")
+    Path out = Path.of("synalign-demo");
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of every step. Default: ${DEFAULT-VALUE}.")
+    long seed = 7;
+
+    @Option(names = "--labels", split = ",", paramLabel = "noun.X",
+            description = "WordNet noun supersenses used as labels. Default: the eight of"
+                    + " WordNetSupersenseData.DEFAULT_SUPERSENSES.")
+    List<String> labels = new ArrayList<>(WordNetSupersenseData.DEFAULT_SUPERSENSES);
+
+    @Option(names = "--real-per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Few-shot real rows per label. Default: ${DEFAULT-VALUE}.")
+    int realPerLabel = 8;
+
+    @Option(names = "--test-per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Test rows per label. Default: ${DEFAULT-VALUE}.")
+    int testPerLabel = 40;
+
+    @Option(names = "--synthetic-per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Synthetic rows generated per label. Default: ${DEFAULT-VALUE}.")
+    int syntheticPerLabel = 64;
+
+    @Option(names = "--classifier", paramLabel = "logreg|mlp",
+            description = "Student model. Default: ${DEFAULT-VALUE}.")
+    String classifier = "logreg";
+
+    @Option(names = "--repeats", paramLabel = "R", converter = Converters.PositiveInt.class,
+            description = "Seeded repeats of each evaluation. Default: ${DEFAULT-VALUE}.")
+    int repeats = 3;
+
+    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache directory.")
+    Path cacheDir;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress lines on stderr.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        PrintWriter stdout = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        try {
+            return run(stdout, err);
+        } catch (Throwable t) {
+            return CliErrors.report(t, err, false);
+        }
+    }
+
+    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
+        long start = System.nanoTime();
+        Files.createDirectories(out);
+        WordNetSupersenseData.Split split = WordNetSupersenseData.draw(labels, realPerLabel, testPerLabel, seed);
+        Path real = out.resolve("real.jsonl");
+        Path test = out.resolve("test.jsonl");
+        Path synthetic = out.resolve("synthetic.jsonl");
+        Path weighted = out.resolve("weighted.jsonl");
+        Path aligned = out.resolve("aligned.jsonl");
+        writeExamples(real, split.real());
+        writeExamples(test, split.test());
+        stdout.printf("demo data: WordNet 3.1 noun glosses by supersense, %d labels, %d real (few-shot)"
+                + " and %d test rows -> %s%n", labels.size(), split.real().size(), split.test().size(), out);
+        stdout.flush();
+
+        String url = environment.get(LLM_URL_ENV);
+        List<String> generate = new ArrayList<>(List.of("generate", "--real", real.toString(),
+                "--out", synthetic.toString(), "--per-label", Integer.toString(syntheticPerLabel),
+                "--seed", Long.toString(seed), "--run-dir", out.toString()));
+        if (url != null && !url.isBlank()) {
+            generate.addAll(List.of("--llm", url.strip()));
+            String model = environment.get(LLM_MODEL_ENV);
+            if (model != null && !model.isBlank()) {
+                generate.addAll(List.of("--model", model.strip()));
+            }
+            String keyEnv = environment.get(LLM_KEY_ENV);
+            if (keyEnv != null && !keyEnv.isBlank()) {
+                generate.addAll(List.of("--api-key-env", keyEnv.strip()));
+            }
+            generate.addAll(List.of("--journal", out.resolve("journal").toString()));
+        } else {
+            generate.addAll(List.of("--llm", GenerationOptions.OFFLINE));
+        }
+        int sample = syntheticPerLabel * labels.size() / 2;
+        List<List<String>> steps = List.of(
+                withCommon(generate),
+                withCommon(new ArrayList<>(List.of("align", "--real", real.toString(),
+                        "--synthetic", synthetic.toString(), "--out", weighted.toString(),
+                        "--sample", Integer.toString(sample), "--sampled-out", aligned.toString(),
+                        "--seed", Long.toString(seed), "--run-dir", out.toString()))),
+                withCommon(new ArrayList<>(List.of("evaluate", "--train", real.toString(),
+                        "--synthetic", synthetic.toString(), "--weighted", weighted.toString(),
+                        "--test", test.toString(), "--classifier", classifier,
+                        "--repeats", Integer.toString(repeats), "--seed", Long.toString(seed),
+                        "--run-dir", out.toString()))),
+                new ArrayList<>(List.of("report", "--run", out.toString())));
+        for (List<String> step : steps) {
+            stdout.println();
+            stdout.println("== synalign " + String.join(" ", step));
+            stdout.flush();
+            int status = subcommandLine().execute(step.toArray(String[]::new));
+            if (status != ExitCodes.OK) {
+                err.println("synalign demo: step '" + step.get(0) + "' failed with exit status " + status);
+                err.flush();
+                return status;
+            }
+        }
+        stdout.println();
+        stdout.printf("demo finished in %.0f s; report: %s%n", (System.nanoTime() - start) / 1e9,
+                out.resolve("report.html").toAbsolutePath());
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    /** Options every embedding step shares: the cache and quietness. */
+    private List<String> withCommon(List<String> args) {
+        if (cacheDir != null) {
+            args.addAll(List.of("--cache-dir", cacheDir.toString()));
+        }
+        if (quiet) {
+            args.add("-q");
+        }
+        return args;
+    }
+
+    /** A fresh command line writing to this command's streams, with the same error handling. */
+    private CommandLine subcommandLine() {
+        CommandLine cl = SynAlignCommand.newCommandLine();
+        cl.setOut(spec.commandLine().getOut());
+        cl.setErr(spec.commandLine().getErr());
+        return cl;
+    }
+
+    private static void writeExamples(Path file, List<WordNetSupersenseData.Example> examples) throws Exception {
+        List<Record> records = new ArrayList<>(examples.size());
+        long line = 1;
+        for (WordNetSupersenseData.Example e : examples) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("text", e.text());
+            node.put("label", e.label());
+            node.put("id", e.synsetId());
+            records.add(Record.of(node, line++));
+        }
+        AtomicOutputs.writeAtomically(file, o -> RecordWriter.write(o, new RecordFormat.Kind(RecordFormat.JSONL, false), records));
+    }
+}
