@@ -108,7 +108,9 @@ final class DemoCommand implements Callable<Integer> {
         Path real = out.resolve("real.jsonl");
         Path test = out.resolve("test.jsonl");
         Path synthetic = out.resolve("synthetic.jsonl");
-        Path weighted = out.resolve("weighted.jsonl");
+        // align --run-dir writes RunFiles.WEIGHTED itself; --out is a second copy under its own name
+        Path weighted = out.resolve(RunFiles.WEIGHTED);
+        Path alignOut = out.resolve("synthetic-weighted.jsonl");
         Path aligned = out.resolve("aligned.jsonl");
         writeExamples(real, split.real());
         writeExamples(test, split.test());
@@ -138,7 +140,7 @@ final class DemoCommand implements Callable<Integer> {
         List<List<String>> steps = List.of(
                 withCommon(generate),
                 withCommon(new ArrayList<>(List.of("align", "--real", real.toString(),
-                        "--synthetic", synthetic.toString(), "--out", weighted.toString(),
+                        "--synthetic", synthetic.toString(), "--out", alignOut.toString(),
                         "--sample", Integer.toString(sample), "--sampled-out", aligned.toString(),
                         "--seed", Long.toString(seed), "--run-dir", out.toString()))),
                 withCommon(new ArrayList<>(List.of("evaluate", "--train", real.toString(),
@@ -181,6 +183,8 @@ final class DemoCommand implements Callable<Integer> {
         CommandLine cl = SynAlignCommand.newCommandLine();
         cl.setOut(spec.commandLine().getOut());
         cl.setErr(spec.commandLine().getErr());
+        // generate reads the API key (and the default cache directory) from this environment
+        ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).environment = environment;
         return cl;
     }
 

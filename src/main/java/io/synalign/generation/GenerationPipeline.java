@@ -68,12 +68,19 @@ public final class GenerationPipeline {
      * short, are not included. The offline baseline uses no demonstrations; for it this is the
      * selection the LLM path would make. Sorted ascending.
      *
+     * <p>The number of groups is also capped at {@code max(1, (n - 1) / groupSize)}, so that,
+     * where the label has enough rows, the demonstrations leave at least one real row out: a
+     * selection of every row covers the real set perfectly whichever method picked it, and the
+     * coverage comparison with random selection would say nothing (it did, at 8 real rows a
+     * label and a first batch of 7 groups of 3, in the demo).
+     *
      * @param x the label's real rows, embedded
      */
     public static int[] firstBatchDemonstrations(KernelBackend backend, FloatMatrix x, int quota,
             int groupSize, int samplesPerSummary, long seed, int labelIndex) {
         int n = x.rows();
-        int groups = Math.max(1, Math.min(n, (quota + samplesPerSummary - 1) / samplesPerSummary));
+        int groups = Math.max(1, Math.min(Math.min(n, (quota + samplesPerSummary - 1) / samplesPerSummary),
+                (n - 1) / groupSize));
         List<int[]> picked = new ExplorationSelector(backend, LlmSampleGenerator.selectionConfig(
                 Seeds.mix(seed, labelIndex), 0, n, groupSize)).select(x, groups, null).groups();
         return picked.stream().flatMapToInt(java.util.Arrays::stream).distinct().sorted().toArray();

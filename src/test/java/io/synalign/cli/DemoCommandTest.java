@@ -1,0 +1,113 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.models.llm.FakeOpenAiServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code synalign demo} end to end at a reduced size, offline and with an (in-test) LLM server. */
+class DemoCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private List<String> args(Path out) {
+        return List.of("demo", "--out", out.toString(), "--labels", "noun.animal,noun.food,noun.artifact",
+                "--real-per-label", "6", "--test-per-label", "12", "--synthetic-per-label", "12",
+                "--repeats", "1", "--seed", "3", "--cache-dir", dir.resolve("cache").toString(), "-q");
+    }
+
+    private static Cli.Run demo(Map<String, String> env, List<String> args) {
+        return Cli.run(cl -> ((DemoCommand) cl.getSubcommands().get("demo").getCommand()).environment = env,
+                args.toArray(String[]::new));
+    }
+
+    @Test
+    void offlineDemoWritesEveryArtefactAndTheReport() throws IOException {
+        Path out = dir.resolve("run");
+        Cli.Run run = demo(Map.of(), args(out));
+        assertEquals(0, run.status(), run.toString());
+
+        for (String f : List.of("real.jsonl", "test.jsonl", "synthetic.jsonl", RunFiles.GENERATION,
+                RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.EVALUATION, RunFiles.REPORT)) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f + "\n" + run);
+        }
+        assertEquals(18, Files.readAllLines(out.resolve("real.jsonl")).size());
+        assertEquals(36, Files.readAllLines(out.resolve("test.jsonl")).size());
+        // few-shot and test rows never share a text
+        Set<String> realTexts = new HashSet<>();
+        for (String l : Files.readAllLines(out.resolve("real.jsonl"))) {
+            realTexts.add(JSON.readTree(l).get("text").asText());
+        }
+        for (String l : Files.readAllLines(out.resolve("test.jsonl"))) {
+            assertFalse(realTexts.contains(JSON.readTree(l).get("text").asText()));
+        }
+
+        JsonNode generation = JSON.readTree(out.resolve(RunFiles.GENERATION).toFile());
+        assertTrue(generation.get("generator").asText().contains("baseline"), generation.toString());
+        assertEquals(Set.of("animal", "food", "artifact"), fieldNames(generation.get("perLabel")));
+
+        JsonNode evaluation = JSON.readTree(out.resolve(RunFiles.EVALUATION).toFile());
+        JsonNode variants = evaluation.get("variants");
+        assertEquals(3, variants.size());
+        assertEquals("real+aligned", variants.get(2).get("name").asText());
+        double accuracy = variants.get(0).get("accuracy").get("mean").asDouble();
+        assertTrue(accuracy > 1.0 / 3, "the student beats chance on real rows: " + accuracy);
+
+        String html = Files.readString(out.resolve(RunFiles.REPORT));
+        for (String id : List.of("weights-histogram", "mmd-table", "pca-plot", "evaluation-table", "settings")) {
+            assertTrue(html.contains("id=\"" + id + "\""), id);
+        }
+        assertTrue(run.out().contains(out.resolve(RunFiles.REPORT).toAbsolutePath().toString()), run.out());
+        assertTrue(run.out().contains("real+aligned"), "the evaluation table is printed\n" + run.out());
+    }
+
+    @Test
+    void demoUsesTheLlmNamedByTheEnvironment() throws IOException {
+        String key = "sk-demo-" + System.nanoTime();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Path out = dir.resolve("llm");
+            Cli.Run run = demo(Map.of(DemoCommand.LLM_URL_ENV, server.baseUrl(),
+                    DemoCommand.LLM_MODEL_ENV, "fake-model", DemoCommand.LLM_KEY_ENV, "DEMO_KEY", "DEMO_KEY", key),
+                    args(out));
+            assertEquals(0, run.status(), run.toString());
+            assertTrue(server.requests.get() > 0, "the LLM server was asked");
+            JsonNode row = JSON.readTree(Files.readAllLines(out.resolve("synthetic.jsonl")).get(0));
+            assertTrue(row.toString().contains("fake-model"), row.toString());
+            for (Path p : Files.walk(out).filter(Files::isRegularFile).toList()) {
+                assertFalse(Files.readString(p, java.nio.charset.StandardCharsets.ISO_8859_1).contains(key),
+                        "the API key is written to " + p);
+            }
+            assertFalse(run.out().contains(key) || run.err().contains(key));
+        }
+    }
+
+    @Test
+    void badLabelExitsTwoNamingIt() {
+        Cli.Run run = demo(Map.of(), List.of("demo", "--out", dir.resolve("bad").toString(),
+                "--labels", "noun.animal,verb.motion"));
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("verb.motion"), run.err());
+        assertEquals(1, run.errLines().size(), run.err());
+    }
+
+    private static Set<String> fieldNames(JsonNode node) {
+        Set<String> out = new HashSet<>();
+        node.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+}
