@@ -9,9 +9,9 @@
 // and shared-memory tree), so a row of 10^5 float terms keeps float32 accuracy per term; the
 // kernel values themselves are float32 (expf, full accuracy, no fast-math).
 //
-// Launch shapes (see CudaKernels.java): elementwise kernels use a 1-D grid-stride loop; the
-// row-sum kernels use one block per row (grid-stride over rows), blockDim.x a multiple of 32 and
-// at most 1024.
+// Launch shapes (see CudaDevice.launch*, CudaKernelOperator): elementwise kernels use a 1-D
+// grid-stride loop; the row-sum kernels use one block per row (grid-stride over rows), blockDim.x
+// a multiple of 32 and at most 1024.
 
 static __device__ __forceinline__ double rbf_warp_sum(double v) {
     for (int offset = 16; offset > 0; offset >>= 1) {

@@ -113,15 +113,21 @@ final class CudaDevice implements AutoCloseable {
         this.minor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev[0]);
         this.multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev[0]);
         Cuda.check(cuDevicePrimaryCtxRetain(context, dev[0]), "cuDevicePrimaryCtxRetain");
-        makeCurrent();
-        Cuda.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        Cuda.check(cuStreamCreate(copyStream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
-        Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
-        Cuda.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
-        Cuda.checkBlas(cublasSetMathMode(blas,
-                settings.tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
-                "cublasSetMathMode");
-        loadModules();
+        try {
+            makeCurrent();
+            Cuda.check(cuStreamCreate(stream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+            Cuda.check(cuStreamCreate(copyStream, CU_STREAM_NON_BLOCKING), "cuStreamCreate");
+            Cuda.checkBlas(cublasCreate_v2(blas), "cublasCreate");
+            Cuda.checkBlas(cublasSetStream_v2(blas, stream), "cublasSetStream");
+            Cuda.checkBlas(cublasSetMathMode(blas,
+                    settings.tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH),
+                    "cublasSetMathMode");
+            loadModules();
+        } catch (RuntimeException e) {
+            // An NVRTC or cuBLAS failure must not leave the streams, handle and context behind.
+            close();
+            throw e;
+        }
     }
 
     /** Opens device {@code settings.device()}, compiling or loading the kernel modules. */
@@ -346,12 +352,19 @@ final class CudaDevice implements AutoCloseable {
         } catch (CudaException e) {
             LOG.debug("cuda: closing after an error: {}", e.getMessage());
         }
-        cublasDestroy_v2(blas);
+        // Null where the constructor failed before creating them.
+        if (!blas.isNull()) {
+            cublasDestroy_v2(blas);
+        }
         for (CUmod_st m : modules) {
             cuModuleUnload(m);
         }
-        cuStreamDestroy(stream);
-        cuStreamDestroy(copyStream);
+        if (!stream.isNull()) {
+            cuStreamDestroy(stream);
+        }
+        if (!copyStream.isNull()) {
+            cuStreamDestroy(copyStream);
+        }
         cuDevicePrimaryCtxRelease(handle);
         oneF.close();
         zeroF.close();

@@ -39,20 +39,28 @@ final class CudaFeatureOperator implements FeatureOperator {
         this.rows = x.rows();
         this.features = map.features();
         device.makeCurrent();
-        this.phi = DeviceMemory.floats((long) rows * features, "Phi");
-        this.rowVector = DeviceMemory.floats(rows, "w");
-        this.featureVector = DeviceMemory.floats(features, "z");
-        this.rowResult = DeviceMemory.doubles(rows, "Phi z");
-        this.featureResult = DeviceMemory.doubles(features, "Phi^T w");
-        this.partial = DeviceMemory.doubles((long) SLICES * features, "Phi^T w partials");
-        this.rowHost = PinnedMemory.allocate(4L * rows);
-        this.featureHost = PinnedMemory.allocate(4L * features);
-        this.rowResultHost = PinnedMemory.allocate(8L * rows);
-        this.featureResultHost = PinnedMemory.allocate(8L * features);
-        if (rows > 0) {
-            FeatureBlocks.compute(device, x, map, phi.address());
+        // On a failure part-way (out of device memory for Phi, say) free what was allocated.
+        Allocations made = new Allocations();
+        try {
+            this.phi = made.add(DeviceMemory.floats((long) rows * features, "Phi"));
+            this.rowVector = made.add(DeviceMemory.floats(rows, "w"));
+            this.featureVector = made.add(DeviceMemory.floats(features, "z"));
+            this.rowResult = made.add(DeviceMemory.doubles(rows, "Phi z"));
+            this.featureResult = made.add(DeviceMemory.doubles(features, "Phi^T w"));
+            this.partial = made.add(DeviceMemory.doubles((long) SLICES * features,
+                    "Phi^T w partials"));
+            this.rowHost = made.add(PinnedMemory.allocate(4L * rows));
+            this.featureHost = made.add(PinnedMemory.allocate(4L * features));
+            this.rowResultHost = made.add(PinnedMemory.allocate(8L * rows));
+            this.featureResultHost = made.add(PinnedMemory.allocate(8L * features));
+            if (rows > 0) {
+                FeatureBlocks.compute(device, x, map, phi.address());
+            }
+            device.sync();
+        } catch (RuntimeException e) {
+            made.close();
+            throw e;
         }
-        device.sync();
     }
 
     @Override

@@ -48,18 +48,26 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
         this.noise = noise;
         this.gamma = (float) (1.0 / (2 * lengthScale * lengthScale));
         device.makeCurrent();
-        this.x = DeviceRows.upload(device, xs, "X");
-        this.factors = DeviceMemory.doubles((long) maxRank * size, "GP factor");
-        this.variance = DeviceMemory.doubles(size, "variances");
-        int words = maskWords(size);
-        this.mask = DeviceMemory.allocate(4L * words, "exclusion mask");
-        this.candidateValues = DeviceMemory.doubles(ARGMAX_BLOCKS, "argmax values");
-        this.candidateIndices = DeviceMemory.allocate(4L * ARGMAX_BLOCKS, "argmax indices");
-        this.best = DeviceMemory.allocate(16, "argmax result");
-        this.maskHost = PinnedMemory.allocate(4L * words);
-        this.scalarHost = PinnedMemory.allocate(16);
-        this.varianceHost = PinnedMemory.allocate(8L * size);
-        reset();
+        // The factor (maxRank x N doubles) is the allocation most likely to fail: free the rest.
+        Allocations made = new Allocations();
+        try {
+            this.x = made.add(DeviceRows.upload(device, xs, "X"));
+            this.factors = made.add(DeviceMemory.doubles((long) maxRank * size, "GP factor"));
+            this.variance = made.add(DeviceMemory.doubles(size, "variances"));
+            int words = maskWords(size);
+            this.mask = made.add(DeviceMemory.allocate(4L * words, "exclusion mask"));
+            this.candidateValues = made.add(DeviceMemory.doubles(ARGMAX_BLOCKS, "argmax values"));
+            this.candidateIndices = made.add(DeviceMemory.allocate(4L * ARGMAX_BLOCKS,
+                    "argmax indices"));
+            this.best = made.add(DeviceMemory.allocate(16, "argmax result"));
+            this.maskHost = made.add(PinnedMemory.allocate(4L * words));
+            this.scalarHost = made.add(PinnedMemory.allocate(16));
+            this.varianceHost = made.add(PinnedMemory.allocate(8L * size));
+            reset();
+        } catch (RuntimeException e) {
+            made.close();
+            throw e;
+        }
     }
 
     /** 32-bit words of a mask over {@code n} rows. */

@@ -88,10 +88,9 @@ final class CudaKernelOperator implements KernelOperator {
                 k = DeviceMemory.allocate(kernelBytes, "K");
                 this.tileRows = rows;
             } else {
-                long perRow = fused
-                        ? 8L * ((cols + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE)
-                        : 4L * cols;
-                this.tileRows = DeviceTiles.tileRows(device.freeBytes(), rows, Math.max(8, perRow));
+                long perRow = fused ? DeviceTiles.fusedBytesPerRow(cols) : 4L * cols;
+                this.tileRows = fused ? DeviceTiles.fusedTileRows(device.freeBytes(), rows, cols)
+                        : DeviceTiles.tileRows(device.freeBytes(), rows, Math.max(8, perRow));
                 t = DeviceMemory.allocate((long) tileRows * Math.max(8, perRow), "K tile");
             }
             this.x = xd;

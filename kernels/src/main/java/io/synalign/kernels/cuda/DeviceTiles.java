@@ -43,6 +43,26 @@ final class DeviceTiles {
         return (int) Math.max(1, Math.min(rows, t));
     }
 
+    /** The most blocks a launch may have along y (and z): {@code gridDim.y <= 65535}. */
+    static final int MAX_GRID_Y = 65535;
+
+    /** Rows of one {@code rbf_fused_kw} launch: one y-block per {@link CudaKernel#FUSED_TILE} rows. */
+    static final int MAX_FUSED_TILE_ROWS = MAX_GRID_Y * CudaKernel.FUSED_TILE;
+
+    /** Bytes of per-column-block partial sums one row of a fused tile needs (a double per block). */
+    static long fusedBytesPerRow(int cols) {
+        return Math.max(8, 8L * ((cols + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE));
+    }
+
+    /**
+     * Rows per tile of the fused K w kernel: {@link #tileRows} for its partial sums, and at most
+     * {@link #MAX_FUSED_TILE_ROWS}, because its grid has one y-block per 64 rows; with few
+     * columns the memory budget alone would allow a grid the driver refuses.
+     */
+    static int fusedTileRows(long freeBytes, int rows, int cols) {
+        return Math.min(MAX_FUSED_TILE_ROWS, tileRows(freeBytes, rows, fusedBytesPerRow(cols)));
+    }
+
     /**
      * Whether a {@code bytes}-byte buffer (a materialised kernel matrix) may be kept: it must
      * leave the reserve free and take at most 80 % of what is free.

@@ -30,6 +30,16 @@ class DeviceTilesTest {
     }
 
     @Test
+    void fusedTilesKeepTheGridWithinTheDriversYLimit() {
+        // 64 columns: one column block, 8 B per row; 1 GiB would allow 134 M rows, but the grid
+        // has one y-block per 64 rows and gridDim.y <= 65535.
+        assertEquals(65_535 * 64, DeviceTiles.fusedTileRows(70 * GIB, 10_000_000, 64));
+        // 20,000 columns: 313 blocks, 2,504 B per row; the memory budget is the tighter bound.
+        assertEquals(428_800, DeviceTiles.fusedTileRows(70 * GIB, 1_000_000, 20_000));
+        assertEquals(7, DeviceTiles.fusedTileRows(70 * GIB, 7, 1));
+    }
+
+    @Test
     void materialisedMatrixMustLeaveTheReserveAndTwentyPercent() {
         // 10 GiB free: usable 9.75 GiB, 80 % = 7.8 GiB.
         assertTrue(DeviceTiles.fits(10 * GIB, 7 * GIB));
