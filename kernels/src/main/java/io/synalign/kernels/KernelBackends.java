@@ -59,19 +59,37 @@ public final class KernelBackends {
      * @throws BackendUnavailableException when the name is unknown or the backend cannot run
      */
     public static KernelBackend create(String name) {
+        return create(name, providers());
+    }
+
+    /**
+     * {@link #create(String)} over the given providers, best first. Under {@code auto}, a
+     * provider that reports itself available but then fails to start (a GPU whose run-time
+     * compiler or memory fails only at set-up) is skipped like an unavailable one, with the
+     * reason logged as a warning, so {@code auto} still ends on a backend that runs.
+     */
+    static KernelBackend create(String name, List<KernelBackendProvider> providers) {
         String wanted = name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
-        List<KernelBackendProvider> providers = providers();
         if (AUTO.equals(wanted)) {
             List<String> skipped = new ArrayList<>();
             for (KernelBackendProvider p : providers) {
                 Optional<String> reason = p.unavailableReason();
                 if (reason.isEmpty()) {
+                    KernelBackend backend;
+                    try {
+                        backend = p.create();
+                    } catch (RuntimeException | LinkageError e) {
+                        String why = p.name() + " failed to start: " + e;
+                        skipped.add(why);
+                        LOG.warn("backend auto: skipping '{}': it failed to start: {}", p.name(), e.toString());
+                        continue;
+                    }
                     if (!skipped.isEmpty()) {
                         LOG.info("backend auto: using '{}' ({})", p.name(), String.join("; ", skipped));
                     } else {
                         LOG.debug("backend auto: using '{}'", p.name());
                     }
-                    return p.create();
+                    return backend;
                 }
                 skipped.add(p.name() + " unavailable: " + reason.get());
                 LOG.info("backend auto: skipping '{}': {}", p.name(), reason.get());

@@ -28,6 +28,40 @@ class KernelBackendsTest {
     }
 
     @Test
+    void autoSkipsAProviderThatFailsToStart() {
+        KernelBackendProvider broken = new KernelBackendProvider() {
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public int priority() {
+                return 1000;
+            }
+
+            @Override
+            public java.util.Optional<String> unavailableReason() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public KernelBackend create() {
+                throw new IllegalStateException("NVRTC failed: no builtins");
+            }
+        };
+        KernelBackendProvider reference = KernelBackends.providers().stream()
+                .filter(p -> p.name().equals("reference")).findFirst().orElseThrow();
+        try (KernelBackend backend = KernelBackends.create("auto", List.of(broken, reference))) {
+            assertEquals("reference", backend.name());
+        }
+        // asked for by name, the failure is the caller's to see
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> KernelBackends.create("broken", List.of(broken, reference)));
+        assertTrue(e.getMessage().contains("NVRTC"), e.getMessage());
+    }
+
+    @Test
     void providersAreOrderedByPriority() {
         List<String> names = KernelBackends.names();
         assertEquals(List.of("cuda", "nd4j", "reference"), names);
