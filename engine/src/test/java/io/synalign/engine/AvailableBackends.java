@@ -7,8 +7,10 @@ import java.util.List;
 
 /**
  * The backends the engine's tests run on: always {@code reference} (the double-precision oracle),
- * first, plus every other provider on the class path that can run here (the ND4J CPU backend, a
- * device backend later), so every algorithm test covers them without edits.
+ * first, plus every other provider on the class path that can run here (the ND4J backend on its
+ * CPU path, {@code nd4j-portable} = the same backend on its portable path
+ * ({@link PortableNd4jTestProvider}), a device backend where one is present), so every algorithm
+ * test covers them without edits.
  */
 public final class AvailableBackends {
 

@@ -7,33 +7,45 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import io.synalign.kernels.nd4j.Nd4jBackend;
+import io.synalign.kernels.nd4j.Nd4jPath;
 import io.synalign.kernels.reference.ReferenceBackend;
 import java.util.Arrays;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every ND4J primitive against the double-precision reference, on awkward shapes. */
+/**
+ * Every ND4J primitive against the double-precision reference, on awkward shapes, on the CPU
+ * (OpenBLAS) path; {@link Nd4jPortableBackendTest} runs the same tests on the portable path.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Nd4jBackendTest {
 
     /** Float32 results must match the float64 reference to this (see {@link Errors}). */
     private static final double TOLERANCE = 1e-5;
 
-    private static KernelBackend nd4j;
+    private KernelBackend nd4j;
     private static final KernelBackend REFERENCE = new ReferenceBackend();
 
+    /** The execution path under test; {@link Nd4jPortableBackendTest} runs the portable one. */
+    Nd4jPath path() {
+        return Nd4jPath.CPU_BLAS;
+    }
+
     @BeforeAll
-    static void open() {
-        nd4j = new Nd4jBackend();
+    void open() {
+        nd4j = new Nd4jBackend(path());
+        assertEquals(path(), ((Nd4jBackend) nd4j).path());
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         nd4j.close();
     }
 

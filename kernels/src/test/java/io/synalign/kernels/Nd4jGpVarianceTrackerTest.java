@@ -6,27 +6,39 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.nd4j.Nd4jBackend;
+import io.synalign.kernels.nd4j.Nd4jPath;
 import io.synalign.kernels.reference.ReferenceBackend;
 import java.util.BitSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** The ND4J GP variance tracker against the reference pivoted Cholesky, and its contract. */
+/**
+ * The ND4J GP variance tracker against the reference pivoted Cholesky, and its contract, on the
+ * CPU (OpenBLAS) path; {@link Nd4jPortableGpVarianceTrackerTest} runs them on the portable path.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Nd4jGpVarianceTrackerTest {
 
-    private static KernelBackend nd4j;
+    private KernelBackend nd4j;
     private static final KernelBackend REFERENCE = new ReferenceBackend();
 
+    /** The execution path under test; {@link Nd4jPortableGpVarianceTrackerTest} runs the portable one. */
+    Nd4jPath path() {
+        return Nd4jPath.CPU_BLAS;
+    }
+
     @BeforeAll
-    static void open() {
-        nd4j = new Nd4jBackend();
+    void open() {
+        nd4j = new Nd4jBackend(path());
+        assertEquals(path(), ((Nd4jBackend) nd4j).path());
     }
 
     @AfterAll
-    static void close() {
+    void close() {
         nd4j.close();
     }
 

@@ -14,9 +14,16 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The ND4J CPU backend ({@code nd4j}): float32 throughout, GEMM/GEMV by OpenBLAS on ND4J's
- * off-heap buffers (see {@link OpenBlas}), elementwise epilogues (exp, cos, clamps) by ND4J ops in
- * place.
+ * The ND4J backend ({@code nd4j}): float32 throughout, in one of two execution paths
+ * ({@link Nd4jPath}), chosen by {@link Nd4jBackendProvider} from ND4J's loaded backend.
+ *
+ * <p>{@link Nd4jPath#PORTABLE} (any ND4J backend, nd4j-cuda-11.6 included): ND4J INDArray
+ * operations only, in row tiles ({@link PortableBlocks}, {@link PortableKernelOperator},
+ * {@link PortableFeatureOperator}, {@link PortableGpVarianceTracker}).
+ *
+ * <p>{@link Nd4jPath#CPU_BLAS} (nd4j-native, the default there), described below: GEMM/GEMV by
+ * OpenBLAS on ND4J's off-heap buffers (see {@link OpenBlas}), elementwise epilogues (exp, cos,
+ * clamps) by ND4J ops in place.
  *
  * <p>Every distance-based primitive is the augmented one-GEMM form of {@link DistanceGemm}
  * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM). The stateless primitives
@@ -28,9 +35,42 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class Nd4jBackend implements KernelBackend {
 
-    /** Creates the backend; ND4J must load (see {@link Nd4jBackendProvider}). */
+    private final Nd4jPath path;
+
+    /**
+     * Creates the backend on the path {@link Nd4jBackendProvider} selects for this JVM.
+     *
+     * @throws io.synalign.kernels.BackendUnavailableException when ND4J cannot run here
+     */
     public Nd4jBackend() {
+        this(Nd4jBackendProvider.selectedPath());
+    }
+
+    /**
+     * Creates the backend on an explicit path (tests run both paths in one JVM this way).
+     *
+     * @throws IllegalArgumentException for {@link Nd4jPath#CPU_BLAS} when ND4J's backend is not
+     *     the CPU one
+     */
+    public Nd4jBackend(Nd4jPath path) {
+        if (path == null) {
+            throw new IllegalArgumentException("path must not be null");
+        }
+        if (path == Nd4jPath.CPU_BLAS && !Nd4j.getEnvironment().isCPU()) {
+            throw new IllegalArgumentException("path CPU_BLAS needs ND4J's CPU backend, but ND4J"
+                    + " loaded " + Nd4j.getBackend().getClass().getName());
+        }
+        this.path = path;
         Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+    }
+
+    /** The execution path this backend runs. */
+    public Nd4jPath path() {
+        return path;
+    }
+
+    private boolean portable() {
+        return path == Nd4jPath.PORTABLE;
     }
 
     @Override
@@ -40,6 +80,11 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public String description() {
+        if (portable()) {
+            return "ND4J " + Nd4jBackendProvider.ND4J_VERSION + " "
+                    + Nd4j.getBackend().getClass().getSimpleName()
+                    + ", portable path (INDArray operations), float32";
+        }
         return "ND4J " + Nd4jBackendProvider.ND4J_VERSION
                 + " CPU (nd4j-native, OpenBLAS), float32, "
                 + Nd4j.getEnvironment().maxMasterThreads() + " threads";
@@ -49,7 +94,12 @@ public final class Nd4jBackend implements KernelBackend {
     public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
         checkDims(x, y);
         checkOut(out, (long) x.rows() * y.rows());
-        distanceBlocks(x, y, -2f, out, tile -> Transforms.max(tile, 0.0, false));
+        Consumer<INDArray> clamp = tile -> Transforms.max(tile, 0.0, false);
+        if (portable()) {
+            PortableBlocks.distances(x, y, -2f, out, clamp);
+            return;
+        }
+        distanceBlocks(x, y, -2f, out, clamp);
     }
 
     @Override
@@ -57,10 +107,16 @@ public final class Nd4jBackend implements KernelBackend {
         checkDims(x, y);
         checkBandwidth(sigma);
         checkOut(out, (long) x.rows() * y.rows());
-        distanceBlocks(x, y, (float) (1.0 / (sigma * sigma)), out, tile -> {
+        float alpha = (float) (1.0 / (sigma * sigma));
+        Consumer<INDArray> kernel = tile -> {
             Transforms.min(tile, 0.0, false);
             Transforms.exp(tile, false);
-        });
+        };
+        if (portable()) {
+            PortableBlocks.distances(x, y, alpha, out, kernel);
+            return;
+        }
+        distanceBlocks(x, y, alpha, out, kernel);
     }
 
     /** out = epilogue(alpha * -||x_i - y_j||^2 / 2), one row tile at a time. */
@@ -86,6 +142,10 @@ public final class Nd4jBackend implements KernelBackend {
     @Override
     public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
         checkOut(out, (long) x.rows() * map.features());
+        if (portable()) {
+            PortableBlocks.fourierFeatures(x, map, out);
+            return;
+        }
         int n = x.rows();
         int features = map.features();
         try (FourierGemm gemm = new FourierGemm(x, map)) {
@@ -110,18 +170,20 @@ public final class Nd4jBackend implements KernelBackend {
         if (plan == null) {
             throw new IllegalArgumentException("plan must not be null");
         }
-        return new Nd4jKernelOperator(x, y, sigma, plan);
+        return portable() ? new PortableKernelOperator(x, y, sigma, plan)
+                : new Nd4jKernelOperator(x, y, sigma, plan);
     }
 
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-        return new Nd4jFeatureOperator(x, map);
+        return portable() ? new PortableFeatureOperator(x, map) : new Nd4jFeatureOperator(x, map);
     }
 
     @Override
     public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
             int maxRank) {
-        return new Nd4jGpVarianceTracker(x, lengthScale, noise, maxRank);
+        return portable() ? new PortableGpVarianceTracker(x, lengthScale, noise, maxRank)
+                : new Nd4jGpVarianceTracker(x, lengthScale, noise, maxRank);
     }
 
     /** Nothing is pooled at backend level: every operator owns and frees its own buffers. */

@@ -1,0 +1,114 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The stored random-feature matrix {@code Phi} (n x D, float32) of the portable path
+ * ({@link Nd4jPath#PORTABLE}), built once by one GEMM of {@code [x_i, 1]} against
+ * {@code [Omega; b]} and an in-place cos and scale; {@code Phi^T w} and {@code Phi z} are one
+ * matrix-vector {@code Nd4j.gemm} each, O(n D). INDArray operations only. Not thread-safe.
+ */
+final class PortableFeatureOperator implements FeatureOperator {
+
+    private final int rows;
+    private final int features;
+    private final INDArray phi;
+    private final INDArray rowResult;
+    private final INDArray featureResult;
+    private boolean closed;
+
+    PortableFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        PortableBlocks.checkFourierDims(x, map);
+        this.rows = x.rows();
+        this.features = map.features();
+        this.phi = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows), features);
+        if (rows > 0) {
+            INDArray inputs = PortableOperands.fourierInputs(x);
+            INDArray frequencies = PortableOperands.fourierMap(map);
+            try {
+                PortableBlocks.fourierTile(inputs, frequencies, map.scale(), phi);
+            } finally {
+                Buffers.close(inputs, frequencies);
+            }
+        }
+        this.rowResult = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
+        this.featureResult = Nd4j.create(DataType.FLOAT, features, 1);
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int features() {
+        return features;
+    }
+
+    @Override
+    public void transposeTimes(double[] w, double[] out) {
+        checkOpen();
+        if (w.length != rows || out.length != features) {
+            throw new IllegalArgumentException("transposeTimes: w has " + w.length
+                    + " values (expected " + rows + "), out has " + out.length + " (expected "
+                    + features + ")");
+        }
+        if (rows == 0) {
+            Arrays.fill(out, 0.0);
+            return;
+        }
+        INDArray column = PortableOperands.column(w);
+        try {
+            Nd4j.gemm(phi, column, featureResult, true, false, 1.0, 0.0);
+        } finally {
+            Buffers.close(column);
+        }
+        widen(PortableOperands.hostFloats(featureResult), out);
+    }
+
+    @Override
+    public void times(double[] z, double[] out) {
+        checkOpen();
+        if (z.length != features || out.length != rows) {
+            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
+                    + features + "), out has " + out.length + " (expected " + rows + ")");
+        }
+        if (rows == 0) {
+            return;
+        }
+        INDArray column = PortableOperands.column(z);
+        try {
+            Nd4j.gemm(phi, column, rowResult, false, false, 1.0, 0.0);
+        } finally {
+            Buffers.close(column);
+        }
+        widen(PortableOperands.hostFloats(rowResult), out);
+    }
+
+    private static void widen(float[] src, double[] dst) {
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] = src[i];
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("feature operator is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Buffers.close(phi, rowResult, featureResult);
+    }
+}

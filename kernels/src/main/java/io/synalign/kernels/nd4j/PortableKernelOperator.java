@@ -1,0 +1,166 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) with ND4J INDArray
+ * operations only (the portable path, {@link Nd4jPath#PORTABLE}), float32, so it runs wherever
+ * ND4J runs, on a CUDA device included.
+ *
+ * <p>Tiled plan: every product recomputes K in row tiles of {@code plan.tileRows()} rows: per
+ * tile one {@code Nd4j.gemm} of augmented X rows against augmented Y rows gives the exponents
+ * {@code -||x_i - y_j||^2 / (2 sigma^2)} (norms and scale inside the GEMM, see
+ * {@link PortableOperands}), {@code Transforms.exp} runs in place, and a second GEMM with the
+ * weight column gives the tile's slice of {@code K w}, which is assigned into a result column;
+ * the result crosses to the host once per product. Cost per product 2 n m (d + 3) flops plus
+ * n m exps; memory O(tileRows m + (n + m) d), allocated once, at construction.
+ *
+ * <p>Materialised plan: K is one GEMM and one in-place exp, built once; each product is one
+ * matrix-vector GEMM, O(n m).
+ *
+ * <p>Unlike the CPU path ({@link Nd4jKernelOperator}) nothing runs block-parallel on Java
+ * threads, and each tile's row sums are one float32 GEMV over all m columns, as in the
+ * materialised CPU path. Not thread-safe.
+ */
+final class PortableKernelOperator implements KernelOperator {
+
+    private final int rows;
+    private final int cols;
+    private final float alpha;
+    private final int tileRows;
+    private final INDArray left;
+    private final INDArray right;
+    private final INDArray kernel;
+    private final PortableTiles tiles;
+    private final PortableTiles tileSums;
+    private final INDArray result;
+    private final INDArray ones;
+    private boolean closed;
+
+    PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        this.rows = x.rows();
+        this.cols = y.rows();
+        this.alpha = (float) (1.0 / (sigma * sigma));
+        this.tileRows = Math.max(1, Math.min(plan.tileRows(), rows));
+        this.result = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
+        this.ones = Nd4j.ones(DataType.FLOAT, Math.max(1, cols), 1);
+        INDArray l = PortableOperands.leftRows(x);
+        INDArray r = PortableOperands.rightRows(y);
+        if (plan.materialise()) {
+            this.kernel = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows),
+                    Math.max(1, cols));
+            if (rows > 0 && cols > 0) {
+                Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
+                Transforms.exp(kernel, false);
+            }
+            // The operands are no longer needed once K exists.
+            Buffers.close(l, r);
+            this.left = null;
+            this.right = null;
+            this.tiles = null;
+            this.tileSums = null;
+        } else {
+            this.kernel = null;
+            this.left = l;
+            this.right = r;
+            this.tiles = new PortableTiles(rows, tileRows, cols);
+            this.tileSums = new PortableTiles(rows, tileRows, 1);
+        }
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    @Override
+    public boolean materialised() {
+        return kernel != null;
+    }
+
+    @Override
+    public void multiply(double[] w, double[] out) {
+        checkOpen();
+        if (w.length != cols || out.length != rows) {
+            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
+                    + cols + "), out has " + out.length + " (expected " + rows + ")");
+        }
+        if (rows == 0 || cols == 0) {
+            Arrays.fill(out, 0.0);
+            return;
+        }
+        INDArray weights = PortableOperands.column(w);
+        try {
+            product(weights, out);
+        } finally {
+            Buffers.close(weights);
+        }
+    }
+
+    @Override
+    public void rowSums(double[] out) {
+        checkOpen();
+        if (out.length != rows) {
+            throw new IllegalArgumentException("rowSums: out has " + out.length
+                    + " values, expected " + rows);
+        }
+        if (rows == 0 || cols == 0) {
+            Arrays.fill(out, 0.0);
+            return;
+        }
+        product(ones, out);
+    }
+
+    /** out = K vector, vector an m x 1 column. */
+    private void product(INDArray vector, double[] out) {
+        if (kernel != null) {
+            Nd4j.gemm(kernel, vector, result, false, false, 1.0, 0.0);
+        } else {
+            for (int start = 0; start < rows; start += tileRows) {
+                int count = Math.min(tileRows, rows - start);
+                INDArray tile = tiles.tile(count);
+                Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,
+                        true, alpha, 0.0);
+                Transforms.exp(tile, false);
+                INDArray sums = tileSums.tile(count);
+                Nd4j.gemm(tile, vector, sums, false, false, 1.0, 0.0);
+                PortableOperands.rows(result, start, start + count).assign(sums);
+            }
+        }
+        float[] host = PortableOperands.hostFloats(result);
+        for (int i = 0; i < rows; i++) {
+            out[i] = host[i];
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("kernel operator is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (tiles != null) {
+            tiles.close();
+            tileSums.close();
+        }
+        Buffers.close(kernel, left, right, result, ones);
+    }
+}

@@ -1,0 +1,109 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The GEMM operands of the portable path, built on the Java heap and handed to ND4J with
+ * {@code Nd4j.create(float[], shape, FLOAT)} (which copies them to wherever the backend keeps
+ * arrays, device memory included), plus the few INDArray helpers every portable class uses.
+ *
+ * <p>The distance operands are the augmented rows of {@link DistanceGemm}:
+ * {@code left_i = [x_i, -||x_i||^2 / 2, 1]}, {@code right_j = [y_j, 1, -||y_j||^2 / 2]}, so
+ * {@code alpha left_i . right_j = -alpha ||x_i - y_j||^2 / 2} in one GEMM, the norms summed in
+ * double and rounded once, exactly as on the CPU path. No method here touches a native pointer.
+ */
+final class PortableOperands {
+
+    private PortableOperands() {
+    }
+
+    /** {@code [x_i, -||x_i||^2 / 2, 1]} as an {@code n x (d + 2)} matrix. */
+    static INDArray leftRows(FloatMatrix x) {
+        return augmented(x, true);
+    }
+
+    /** {@code [y_j, 1, -||y_j||^2 / 2]} as an {@code m x (d + 2)} matrix. */
+    static INDArray rightRows(FloatMatrix y) {
+        return augmented(y, false);
+    }
+
+    /** Host copy of the augmented rows, row-major {@code n x (d + 2)}. */
+    static float[] augmentedHost(FloatMatrix m, boolean left) {
+        int d = m.cols();
+        int depth = DistanceGemm.depthFor(d);
+        float[] out = new float[Math.multiplyExact(m.rows(), depth)];
+        float[] data = m.data();
+        for (int i = 0; i < m.rows(); i++) {
+            int base = i * d;
+            int at = i * depth;
+            double norm2 = 0;
+            for (int k = 0; k < d; k++) {
+                float v = data[base + k];
+                out[at + k] = v;
+                norm2 += (double) v * v;
+            }
+            float half = (float) (-norm2 / 2);
+            out[at + d] = left ? half : 1f;
+            out[at + d + 1] = left ? 1f : half;
+        }
+        return out;
+    }
+
+    private static INDArray augmented(FloatMatrix m, boolean left) {
+        return matrix(augmentedHost(m, left), m.rows(), DistanceGemm.depthFor(m.cols()));
+    }
+
+    /** {@code [x_i, 1]} as an {@code n x (d + 1)} matrix: the phase rides inside the GEMM. */
+    static INDArray fourierInputs(FloatMatrix x) {
+        int d = x.cols();
+        int depth = d + 1;
+        float[] out = new float[Math.multiplyExact(x.rows(), depth)];
+        for (int i = 0; i < x.rows(); i++) {
+            System.arraycopy(x.data(), i * d, out, i * depth, d);
+            out[i * depth + d] = 1f;
+        }
+        return matrix(out, x.rows(), depth);
+    }
+
+    /** {@code [Omega; b]} as a {@code (d + 1) x D} matrix. */
+    static INDArray fourierMap(FourierFeatures map) {
+        int d = map.dim();
+        int features = map.features();
+        float[] out = new float[Math.multiplyExact(d + 1, features)];
+        System.arraycopy(map.omega(), 0, out, 0, map.omega().length);
+        System.arraycopy(map.phase(), 0, out, d * features, features);
+        return matrix(out, d + 1, features);
+    }
+
+    /** A {@code rows x cols} float32 matrix holding {@code data} (row-major, copied). */
+    static INDArray matrix(float[] data, int rows, int cols) {
+        return Nd4j.create(data, new long[] {rows, cols}, DataType.FLOAT);
+    }
+
+    /** {@code v} rounded to float32, as a {@code v.length x 1} column. */
+    static INDArray column(double[] v) {
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        return matrix(f, v.length, 1);
+    }
+
+    /** Rows {@code [from, to)} of a matrix: a view, no copy. */
+    static INDArray rows(INDArray matrix, long from, long to) {
+        if (from == 0 && to == matrix.rows()) {
+            return matrix;
+        }
+        return matrix.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
+    }
+
+    /** The values of a dense matrix or vector, row-major, on the Java heap. */
+    static float[] hostFloats(INDArray a) {
+        return a.reshape(a.length()).toFloatVector();
+    }
+}
