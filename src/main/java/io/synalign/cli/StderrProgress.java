@@ -2,7 +2,10 @@ package io.synalign.cli;
 
 import io.synalign.engine.ProgressListener;
 import io.synalign.models.EncodeProgress;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +22,7 @@ import me.tongfei.progressbar.ProgressBarStyle;
  *
  * <ul>
  *   <li>Quiet for short runs: nothing appears during the first {@value #QUIET_SECONDS} seconds.</li>
- *   <li>On a terminal ({@code System.console() != null}) a progress bar (me.tongfei
+ *   <li>When stderr is a terminal ({@link #stderrIsTerminal()}) a progress bar (me.tongfei
  *       progressbar, ASCII style) per stage, redrawn in place at most every
  *       {@value #TERMINAL_INTERVAL_MS} ms and erased when its stage ends or on
  *       {@link #close()}.</li>
@@ -59,10 +62,35 @@ final class StderrProgress implements ProgressListener, AutoCloseable {
         this.start = nanoClock.getAsLong();
     }
 
-    /** Progress on {@code err}, as bars when a console is attached; off when quiet. */
+    /** Progress on {@code err}, as bars when stderr is a terminal; off when quiet. */
     static StderrProgress create(PrintWriter err, boolean quiet) {
-        return new StderrProgress(err, System.console() != null, !quiet, System::nanoTime,
+        return new StderrProgress(err, stderrIsTerminal(), !quiet, System::nanoTime,
                 StderrProgress::consoleWidth);
+    }
+
+    /**
+     * Whether the process's stderr is a terminal. {@code System.console()} cannot say: it
+     * looks at stdin and stdout, so {@code synalign ... 2>log} would get bars in its log and
+     * {@code synalign ... >out} none on the screen. On Linux the {@code /proc/self/fd/2} link
+     * names the device behind stderr; elsewhere the console test is the best the JDK offers.
+     */
+    static boolean stderrIsTerminal() {
+        Path fd2 = Path.of("/proc/self/fd/2");
+        if (Files.isSymbolicLink(fd2)) {
+            return isTerminalDevice(fd2);
+        }
+        return System.console() != null;
+    }
+
+    /** Whether the file-descriptor link {@code fdLink} points at a terminal device. */
+    static boolean isTerminalDevice(Path fdLink) {
+        try {
+            String target = Files.readSymbolicLink(fdLink).toString();
+            return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty")
+                    || target.equals("/dev/console");
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
+        }
     }
 
     /** Embedding progress (batches of texts) reported as the stage {@code stage}. */

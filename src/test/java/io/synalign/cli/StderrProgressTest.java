@@ -3,11 +3,16 @@ package io.synalign.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class StderrProgressTest {
 
@@ -109,5 +114,39 @@ class StderrProgressTest {
         p.onProgress("optimise", 1, 2, "");
         p.close();
         assertEquals("", text.toString());
+    }
+
+    @Test
+    void terminalDetectionReadsTheDeviceBehindTheDescriptor(@TempDir Path dir) throws IOException {
+        Path file = Files.createFile(dir.resolve("log.txt"));
+        assertTrue(StderrProgress.isTerminalDevice(
+                Files.createSymbolicLink(dir.resolve("pts"), Path.of("/dev/pts/3"))));
+        assertTrue(StderrProgress.isTerminalDevice(
+                Files.createSymbolicLink(dir.resolve("tty"), Path.of("/dev/tty1"))));
+        assertFalse(StderrProgress.isTerminalDevice(
+                Files.createSymbolicLink(dir.resolve("file"), file)), "redirected to a file");
+        assertFalse(StderrProgress.isTerminalDevice(
+                Files.createSymbolicLink(dir.resolve("pipe"), Path.of("pipe:[4242]"))), "a pipe");
+        assertFalse(StderrProgress.isTerminalDevice(file), "not a link");
+        assertFalse(StderrProgress.isTerminalDevice(dir.resolve("missing")));
+    }
+
+    @Test
+    void stderrPipedToTheTestRunnerGetsPlainLines() throws IOException, InterruptedException {
+        Path fd2 = Path.of("/proc/self/fd/2");
+        assumeTrue(Files.isSymbolicLink(fd2), "needs Linux /proc");
+        String target = Files.readSymbolicLink(fd2).toString();
+        assumeTrue(target.startsWith("pipe:")
+                || (target.startsWith("/") && !target.startsWith("/dev/")),
+                "stderr of this test JVM is " + target);
+        assertFalse(StderrProgress.stderrIsTerminal());
+        StderrProgress p = StderrProgress.create(new PrintWriter(text), false);
+        p.onProgress("embed real", 0, 10, "");
+        // create() uses the real clock: wait out the quiet period.
+        Thread.sleep(TimeUnit.SECONDS.toMillis(StderrProgress.QUIET_SECONDS) + 100);
+        p.onProgress("embed real", 5, 10, "");
+        p.close();
+        assertTrue(text.toString().startsWith("synalign: embed real 5/10 (50%)"), text.toString());
+        assertFalse(text.toString().contains("\r"), "no bar redraws");
     }
 }

@@ -15,6 +15,7 @@ import ai.onnxruntime.OrtProvider;
 import io.synalign.kernels.FloatMatrix;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.List;
@@ -204,16 +205,18 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             lengths[r] = rows[r].length();
             seqLen = Math.max(seqLen, lengths[r]);
         }
-        float[] hidden = forward(rows, lengths, seqLen, dimension);
+        FloatBuffer hidden = forward(rows, lengths, seqLen, dimension);
         pooling.pool(hidden, rows.length, seqLen, dimension, lengths, out, firstRow * dimension);
         Pooling.l2Normalise(out, firstRow * dimension, rows.length, dimension);
     }
 
     /**
      * One forward pass over right-padded inputs; returns {@code last_hidden_state} as
-     * row-major {@code [rows, seqLen, hiddenSize]}. {@code expectedHidden < 0} accepts any size.
+     * row-major {@code [rows, seqLen, hiddenSize]}, in the one copy ONNX Runtime makes of its
+     * output (pooled in place, not copied again into a float array).
+     * {@code expectedHidden < 0} accepts any size.
      */
-    private float[] forward(TextTokenizer.Tokens[] rows, int[] lengths, int seqLen,
+    private FloatBuffer forward(TextTokenizer.Tokens[] rows, int[] lengths, int seqLen,
             int expectedHidden) {
         int b = rows.length;
         long[] ids = new long[b * seqLen];
@@ -242,7 +245,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
                         + hidden.getShape() + ", expected (" + b + ", " + seqLen + ", "
                         + (expectedHidden >= 0 ? expectedHidden : "d") + ")");
             }
-            return hidden.toFloatArray();
+            return hidden.toByteBuffer().asFloatBuffer();
         }
     }
 
@@ -271,8 +274,8 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     private int probeDimension() {
         TextTokenizer.Tokens[] probe = tokenizer.tokenize(List.of("dimension probe"));
         int len = probe[0].length();
-        float[] hidden = forward(probe, new int[] {len}, len, -1);
-        return hidden.length / len;
+        FloatBuffer hidden = forward(probe, new int[] {len}, len, -1);
+        return hidden.remaining() / len;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.synalign.models;
 
+import java.nio.FloatBuffer;
+
 /**
  * Reduces a transformer's token states {@code [rows, seqLen, dim]} to one vector per row.
  * Padding positions (attention mask 0) never contribute.
@@ -13,15 +15,23 @@ public enum Pooling {
     /** State of the first token ({@code [CLS]}); the BGE model-card convention. */
     CLS;
 
+    /** Pools a heap array; see {@link #pool(FloatBuffer, int, int, int, int[], float[], int)}. */
+    void pool(float[] hidden, int rows, int seqLen, int dim, int[] tokens, float[] out,
+            int outOffset) {
+        pool(FloatBuffer.wrap(hidden), rows, seqLen, dim, tokens, out, outOffset);
+    }
+
     /**
-     * Pools {@code hidden} (row-major {@code [rows, seqLen, dim]}) into {@code out[outOffset ..
-     * outOffset + rows * dim)}. Sums in double, so the result is within one float rounding of
-     * the exact mean. Cost O(rows * seqLen * dim).
+     * Pools {@code hidden} (row-major {@code [rows, seqLen, dim]} from index 0, read with
+     * absolute gets so its position is untouched) into {@code out[outOffset .. outOffset + rows *
+     * dim)}. Reading the model's output buffer in place spares a copy of the whole
+     * {@code [rows, seqLen, dim]} tensor into a Java array. Sums in double, so the result is
+     * within one float rounding of the exact mean. Cost O(rows * seqLen * dim).
      *
      * @param tokens number of real (unpadded) tokens of each row; positions {@code >= tokens[r]}
      *               are padding and are ignored
      */
-    void pool(float[] hidden, int rows, int seqLen, int dim, int[] tokens, float[] out,
+    void pool(FloatBuffer hidden, int rows, int seqLen, int dim, int[] tokens, float[] out,
             int outOffset) {
         double[] acc = new double[dim];
         for (int r = 0; r < rows; r++) {
@@ -33,14 +43,14 @@ public enum Pooling {
             int rowBase = r * seqLen * dim;
             int dst = outOffset + r * dim;
             if (this == CLS) {
-                System.arraycopy(hidden, rowBase, out, dst, dim);
+                hidden.get(rowBase, out, dst, dim);
                 continue;
             }
             java.util.Arrays.fill(acc, 0.0);
             for (int t = 0; t < n; t++) {
                 int base = rowBase + t * dim;
                 for (int j = 0; j < dim; j++) {
-                    acc[j] += hidden[base + j];
+                    acc[j] += hidden.get(base + j);
                 }
             }
             for (int j = 0; j < dim; j++) {
