@@ -68,6 +68,18 @@ class HelpTextTest {
     }
 
     @Test
+    void embedHasTheSharedVerbosityOptionsButNoKernelBackend() {
+        CommandLine root = SynAlignCommand.newCommandLine();
+        var embed = root.getSubcommands().get("embed").getCommandSpec();
+        var align = root.getSubcommands().get("align").getCommandSpec();
+        for (String name : List.of("-q", "--quiet", "-v", "--verbose")) {
+            assertEquals(List.of(align.findOption(name).description()),
+                    List.of(embed.findOption(name).description()), name + ": one definition");
+        }
+        assertEquals(null, embed.findOption("--backend"), "embed runs no kernel");
+    }
+
+    @Test
     void usageStartsWithTheSynopsisOnce() {
         String help = SynAlignCommand.newCommandLine().getSubcommands().get("align").getUsageMessage();
         assertTrue(help.startsWith("Usage: synalign align --real-embeddings R.npy"), help);
