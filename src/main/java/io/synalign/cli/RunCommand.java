@@ -211,17 +211,10 @@ final class RunCommand implements Callable<Integer> {
         }
         TextAlignmentResult result = fitted.result();
         int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
-        if (n > result.support()) {
-            throw new IllegalArgumentException("--sample " + n + " exceeds the " + result.support()
-                    + " generated rows with a positive weight; records are drawn without replacement");
-        }
-        int[] picks = WeightedSampler.sample(result.weights(), n, seed);
+        int[] picks = WeightedDraw.indices(result, n, seed, "generated rows");
 
         List<Record> synthetic = GenerationOptions.toRecords(samples, textField, labelField);
-        List<Record> aligned = new ArrayList<>(picks.length);
-        for (int i : picks) {
-            aligned.add(synthetic.get(i));
-        }
+        List<Record> aligned = WeightedDraw.records(synthetic, picks);
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, fitted.embedding(), picks);
