@@ -1,6 +1,8 @@
 package io.synalign.cli;
 
 import io.synalign.data.Record;
+import io.synalign.data.RecordFormat;
+import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
@@ -9,7 +11,6 @@ import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
@@ -38,9 +39,10 @@ import picocli.CommandLine.Spec;
  * {@code embed}/{@code align}). The API key is read from the environment variable named by
  * {@code --api-key-env}, never from the command line. A non-retryable HTTP error (401 wrong key,
  * 404 unknown model, 400 bad request) stops the run with the server's message and exit status 2
- * (bad input: the configuration is wrong); nothing is written. Output: JSON Lines, written
- * atomically, one object per sample with the text field, the label field and {@code synalign}
- * (provenance).
+ * (bad input: the configuration is wrong); nothing is written. Output: one record per sample
+ * with the text field, the label field and {@code synalign} (provenance), written atomically by
+ * {@link RecordWriter} in the format the name of {@code --out} says (JSON Lines, CSV or TSV,
+ * optionally gzip-compressed).
  */
 @Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign generate --real REAL.jsonl --out SYNTH.jsonl --llm URL|gguf:PATH|offline [OPTIONS]"},
@@ -73,7 +75,8 @@ final class GenerateCommand implements Callable<Integer> {
     Path real;
 
     @Option(names = "--out", required = true, paramLabel = "SYNTH.jsonl",
-            description = "Where to write the synthetic rows (JSON Lines).")
+            description = "Where to write the synthetic rows; the format follows the name (.jsonl,"
+                    + " .csv, .tsv, optionally + .gz; CSV/TSV hold the provenance as JSON text).")
     Path out;
 
     @Mixin
@@ -114,17 +117,9 @@ final class GenerateCommand implements Callable<Integer> {
         return new IllegalArgumentException("the LLM server refused the request: " + e.getMessage(), e);
     }
 
-    /** Checks that a synthetic-rows output is named *.jsonl. */
-    static void checkJsonl(String option, Path file) {
-        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
-            throw new IllegalArgumentException(option + " " + file + ": synthetic rows are written as JSON"
-                    + " Lines; name the file *.jsonl");
-        }
-    }
-
     private int run(PrintWriter stdout) throws Exception {
         new OutputTargets().input("--real", real).add("--out", out);
-        checkJsonl("--out", out);
+        RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         TextFields.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         RunFiles.checkRunDir(runDir);
@@ -142,8 +137,9 @@ final class GenerateCommand implements Callable<Integer> {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }
         try (AtomicOutputs outputs = new AtomicOutputs()) {
-            outputs.stage(out,
-                    o -> GenerationOptions.writeRows(o, g.samples(), records.textField, labelField));
+            List<Record> synthetic = GenerationOptions.toRecords(g.samples(), records.textField,
+                    labelField);
+            outputs.stage(out, o -> RecordWriter.write(o, outKind, synthetic));
             if (runDir != null) {
                 var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
                         seed, records.textField, labelField, common.backend, runDir), g, coverage);

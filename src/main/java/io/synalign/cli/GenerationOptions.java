@@ -1,6 +1,6 @@
 package io.synalign.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
@@ -28,11 +28,7 @@ import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.models.llm.ReaskingChatModel;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +44,8 @@ import picocli.CommandLine.Option;
  * The options and the steps of synthetic-row generation, shared by {@code generate} and
  * {@code run}: {@link #check} (option values, before any file is read),
  * {@link #generate} (the LLM pipeline or the offline EDA baseline over the real rows),
- * {@link #toRecords}/{@link #writeRows} (the rows with provenance) and {@link #printSummary}.
+ * {@link #toRecords} (the rows with provenance, written by {@link io.synalign.data.RecordWriter})
+ * and {@link #printSummary}.
  */
 final class GenerationOptions {
 
@@ -270,42 +267,22 @@ final class GenerationOptions {
         return seams.builderHook().apply(b).maxReasks(0).build();
     }
 
-    /** One JSON object per sample: the text field, the label field (if any) and {@code synalign}. */
-    static List<ObjectNode> rows(List<GeneratedSample> samples, String textField, String labelField) {
-        ObjectMapper json = new ObjectMapper();
-        List<ObjectNode> out = new ArrayList<>(samples.size());
+    /**
+     * The samples as records (row k is "line" k + 1): one JSON object per sample with the text
+     * field, the label field (if any) and {@code synalign} (provenance).
+     */
+    static List<Record> toRecords(List<GeneratedSample> samples, String textField, String labelField) {
+        List<Record> out = new ArrayList<>(samples.size());
         for (GeneratedSample s : samples) {
-            ObjectNode row = json.createObjectNode();
+            ObjectNode row = JsonNodeFactory.instance.objectNode();
             row.put(textField, s.text());
             if (s.label() != null) {
                 row.put(labelField, s.label());
             }
             row.set("synalign", s.provenance());
-            out.add(row);
+            out.add(Record.of(row, out.size() + 1));
         }
         return out;
-    }
-
-    /** The samples as records (row k is "line" k + 1), as {@link #writeRows} writes them. */
-    static List<Record> toRecords(List<GeneratedSample> samples, String textField, String labelField) {
-        List<Record> out = new ArrayList<>();
-        List<ObjectNode> rows = rows(samples, textField, labelField);
-        for (int i = 0; i < rows.size(); i++) {
-            out.add(Record.of(rows.get(i), i + 1));
-        }
-        return out;
-    }
-
-    /** Writes the samples as JSON Lines; does not close {@code o}. */
-    static void writeRows(OutputStream o, List<GeneratedSample> samples, String textField,
-            String labelField) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-        for (ObjectNode row : rows(samples, textField, labelField)) {
-            w.write(json.writeValueAsString(row));
-            w.write('\n');
-        }
-        w.flush();
     }
 
     /** The one-line account of a generation run. */

@@ -94,7 +94,8 @@ final class RunCommand implements Callable<Integer> {
     Integer sample;
 
     @Option(names = "--synthetic-out", paramLabel = "SYNTH.jsonl",
-            description = "Also write every generated row, as 'generate' writes them.")
+            description = "Also write every generated row, as 'generate' writes them (format"
+                    + " from the name, as --out).")
     Path syntheticOut;
 
     @Option(names = "--weighted-out", paramLabel = "WEIGHTED.jsonl",
@@ -160,9 +161,8 @@ final class RunCommand implements Callable<Integer> {
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordFormat.Kind weightedKind = weightedOut == null ? null
                 : RecordFormat.ofOutput("--weighted-out", weightedOut);
-        if (syntheticOut != null) {
-            GenerateCommand.checkJsonl("--synthetic-out", syntheticOut);
-        }
+        RecordFormat.Kind syntheticKind = syntheticOut == null ? null
+                : RecordFormat.ofOutput("--synthetic-out", syntheticOut);
         String textField = records.textField;
         TextFields.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check();
@@ -221,7 +221,7 @@ final class RunCommand implements Callable<Integer> {
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {
-                outputs.stage(syntheticOut, o -> GenerationOptions.writeRows(o, samples, textField, labelField));
+                outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, synthetic));
             }
             if (weightedOut != null) {
                 List<Record> weighted = TextAligner.weightedRecords(synthetic, result.weights());

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.data.Record;
+import io.synalign.data.RecordReader;
 import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionResult;
 import io.synalign.generation.LlmSampleGenerator;
@@ -305,6 +307,43 @@ class GenerateCommandTest {
         byte[] first = Files.readAllBytes(dir.resolve("eda.jsonl"));
         assertEquals(0, Cli.run(cl -> { }, a).status());
         assertArrayEquals(first, Files.readAllBytes(dir.resolve("eda.jsonl")), "deterministic for a seed");
+    }
+
+    @Test
+    void outputFormatFollowsTheNameAndGzippedJsonLinesReadBackAsWritten() throws IOException {
+        List<List<Record>> outputs = new ArrayList<>();
+        for (String name : List.of("eda.jsonl", "eda.jsonl.gz", "eda.tsv.gz")) {
+            Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                    "--out", dir.resolve(name).toString(), "--llm", "offline", "--total", "9",
+                    "--seed", "4", "--quiet");
+            assertEquals(0, run.status(), run.toString());
+            outputs.add(RecordReader.read(dir.resolve(name)));
+        }
+        byte[] gz = Files.readAllBytes(dir.resolve("eda.jsonl.gz"));
+        assertTrue(gz.length > 2 && (gz[0] & 0xff) == 0x1f && (gz[1] & 0xff) == 0x8b, "gzip");
+        List<JsonNode> plain = read(dir.resolve("eda.jsonl"));
+        assertEquals(9, plain.size());
+        for (List<Record> records : outputs) {
+            assertEquals(plain.size(), records.size());
+            for (int i = 0; i < plain.size(); i++) {
+                assertEquals(plain.get(i).path("text").asText(), records.get(i).get("text").asText());
+                assertEquals(plain.get(i).path("label").asText(), records.get(i).get("label").asText());
+            }
+        }
+        List<Record> gzipped = outputs.get(1);
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).path("synalign"), gzipped.get(i).get("synalign"),
+                    "provenance survives the gzip round trip");
+        }
+        // TSV holds the provenance as compact JSON text.
+        assertEquals(plain.get(0).path("synalign"),
+                JSON.readTree(outputs.get(2).get(0).get("synalign").asText()));
+
+        Cli.Run bad = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("eda.txt").toString(), "--llm", "offline", "--quiet");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("--out " + dir.resolve("eda.txt")), bad.err());
+        assertFalse(Files.exists(dir.resolve("eda.txt")));
     }
 
     @Test

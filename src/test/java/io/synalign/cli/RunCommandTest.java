@@ -135,9 +135,13 @@ class RunCommandTest {
 
     @Test
     void explicitSampleSizeIsHonoured() throws IOException {
-        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--per-label", "6", "--sample", "3"));
+        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--per-label", "6", "--sample", "3",
+                "--synthetic-out", p("synth.jsonl.gz")));
         assertEquals(0, r.status(), r.toString());
         assertEquals(1 + 3, Files.readAllLines(dir.resolve("aligned.csv")).size(), "header + 3 rows");
+        List<io.synalign.data.Record> synth = io.synalign.data.RecordReader.read(dir.resolve("synth.jsonl.gz"));
+        assertEquals(12, synth.size(), "every generated row, gzipped JSON Lines");
+        assertEquals("offline-eda-baseline", synth.get(0).get("synalign").path("backend").asText());
     }
 
     @Test
