@@ -61,7 +61,7 @@ final class EmbedCommand implements Callable<Integer> {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions embedding = new EmbeddingOptions();
+    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
 
     @Mixin
     VerbosityOptions verbosity = new VerbosityOptions();

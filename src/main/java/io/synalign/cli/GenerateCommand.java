@@ -82,6 +82,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions generation = new GenerationOptions();
 
+    @Mixin
+    EmbeddingOptions.Encoder encoder = new EmbeddingOptions.Encoder();
+
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"
                     + " label the demonstration coverage); DIR is created if missing.")
@@ -128,11 +131,11 @@ final class GenerateCommand implements Callable<Integer> {
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         String backend = common.checkedBackend();
         GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams, encoder);
         // The offline baseline loads no encoder; its coverage (of the selection the LLM path
         // would make) is measured only when a run directory asks for it.
         List<GenerationCoverage.Label> coverage = checked.offline() && runDir == null ? null
-                : GenerationCoverage.measure(generation, labels, g, seed, backend, seams);
+                : GenerationCoverage.measure(generation, labels, g, seed, backend, seams, encoder);
         if (coverage != null && !common.quiet) {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }
@@ -141,7 +144,7 @@ final class GenerateCommand implements Callable<Integer> {
                     labelField);
             outputs.stage(out, o -> RecordWriter.write(o, outKind, synthetic));
             if (runDir != null) {
-                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
+                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
                         seed, records.textField, labelField, common.backend, runDir), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }

@@ -40,12 +40,11 @@ final class GenerationCoverage {
      */
     static List<Label> measure(GenerationOptions options, List<LabelRows> labels,
             GenerationOptions.Generated g, long seed, String backend,
-            GenerationOptions.Seams seams) {
+            GenerationOptions.Seams seams, EmbeddingOptions emb) {
         Map<String, Integer> generated = new LinkedHashMap<>();
         for (GeneratedSample s : g.samples()) {
             generated.merge(s.label() == null ? null : s.label(), 1, Integer::sum);
         }
-        EmbeddingOptions emb = options.embedding();
         List<Label> out = new ArrayList<>();
         try (SentenceEncoder encoder = emb.open(seams.loader(), emb.modelSpec(),
                 emb.encoderOptions(), emb.cacheDirectory(seams.environment()));
@@ -106,7 +105,7 @@ final class GenerationCoverage {
      * The generation option values (no secrets: the API key is only named, by its environment
      * variable, and credentials in the --llm URL are removed).
      */
-    static Map<String, Object> settings(GenerationOptions o, Path real, long seed,
+    static Map<String, Object> settings(GenerationOptions o, EmbeddingOptions.Encoder e, Path real, long seed,
             String textField, String labelField, String backend, Path runDir) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("real", real.toString());
@@ -124,10 +123,12 @@ final class GenerationCoverage {
         s.put("hints", o.hints);
         s.put("minChars", o.minChars);
         s.put("maxChars", o.maxChars);
-        s.put("encoder", o.encoder);
-        s.put("batchSize", o.batchSize);
-        s.put("cacheDir", o.cacheDir == null ? null : o.cacheDir.toString());
-        s.put("noCache", o.noCache);
+        s.put("encoder", e.encoder);
+        s.put("batchSize", e.batchSize);
+        s.put("maxLength", e.maxLength);
+        s.put("device", e.device);
+        s.put("cacheDir", e.cacheDir == null ? null : e.cacheDir.toString());
+        s.put("noCache", e.noCache);
         s.put("seed", seed);
         s.put("textField", textField);
         s.put("labelField", labelField);

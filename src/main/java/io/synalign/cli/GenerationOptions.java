@@ -140,21 +140,6 @@ final class GenerationOptions {
             description = "Longest sample kept. Default: ${DEFAULT-VALUE}.")
     int maxChars = SampleValidator.DEFAULT_MAX_CHARS;
 
-    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
-            description = "Sentence encoder for demonstration selection (--model in embed/align)."
-                    + " Default: ${DEFAULT-VALUE}.")
-    String encoder = io.synalign.models.ModelRegistry.DEFAULT_MODEL;
-
-    @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")
-    int batchSize = io.synalign.models.EncoderOptions.DEFAULT_BATCH_SIZE;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache directory.")
-    Path cacheDir;
-
-    @Option(names = "--no-cache", description = "Use no embedding cache.")
-    boolean noCache;
-
     /**
      * Checks the option values that need no file.
      *
@@ -189,16 +174,6 @@ final class GenerationOptions {
         return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout);
     }
 
-    /** The encoder settings of --encoder, --batch-size, --cache-dir and --no-cache. */
-    EmbeddingOptions embedding() {
-        EmbeddingOptions emb = new EmbeddingOptions();
-        emb.model = encoder;
-        emb.batchSize = batchSize;
-        emb.cacheDir = cacheDir;
-        emb.noCache = noCache;
-        return emb;
-    }
-
     /** The real rows grouped by label, in first-appearance order. */
     static List<LabelRows> labelRows(List<Record> rows, TextFields.LabelledTexts lt) {
         List<Long> lines = new ArrayList<>();
@@ -211,9 +186,10 @@ final class GenerationOptions {
      * journal when --journal is given).
      *
      * @param kernelBackend the checked --backend name (GP demonstration selection)
+     * @param emb the encoder options (--encoder and the shared embedding options)
      */
     Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
-            String kernelBackend, Seams seams) throws IOException {
+            String kernelBackend, Seams seams, EmbeddingOptions emb) throws IOException {
         int[] quotas = GenerationPipeline.quotas(labels, c.perLabel(), c.total());
         SampleValidator validator = new SampleValidator(lt.texts(), minChars, maxChars);
         long start = System.nanoTime();
@@ -226,7 +202,6 @@ final class GenerationOptions {
             backendName = g.backend();
             modelName = g.model();
         } else {
-            EmbeddingOptions emb = embedding();
             Path cache = emb.cacheDirectory(seams.environment());
             var encoderOptions = emb.encoderOptions();
             var modelSpec = emb.modelSpec();

@@ -120,6 +120,9 @@ final class RunCommand implements Callable<Integer> {
     GenerationOptions generation = new GenerationOptions();
 
     @Mixin
+    EmbeddingOptions.Encoder encoder = new EmbeddingOptions.Encoder();
+
+    @Mixin
     AlignmentEngineOptions engine = new AlignmentEngineOptions();
 
     @Option(names = "--seed", paramLabel = "S",
@@ -169,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
         RunFiles.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();
-        EmbeddingOptions embedding = generation.embedding();
+        EmbeddingOptions embedding = encoder;
         EncoderOptions encoderOptions = embedding.encoderOptions();
         Path cacheDir = embedding.cacheDirectory(environment);
         ModelSpec model = embedding.modelSpec();
@@ -183,7 +186,7 @@ final class RunCommand implements Callable<Integer> {
         }
 
         GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams, encoder);
         List<GeneratedSample> samples = g.samples();
         if (samples.isEmpty()) {
             throw new IllegalStateException("generation produced no rows; nothing to align");
@@ -205,7 +208,7 @@ final class RunCommand implements Callable<Integer> {
                     backend, config).embedAndFit(lt.texts(), syntheticTexts, plan, progress);
         }
         List<GenerationCoverage.Label> coverage = GenerationCoverage.measure(generation, labels, g,
-                seed, backend, seams);
+                seed, backend, seams, encoder);
         if (!common.quiet) {
             GenerationCoverage.print(err, coverage);
         }
@@ -234,7 +237,7 @@ final class RunCommand implements Callable<Integer> {
                 outputs.stage(summary, o -> Json.writePretty(o, json));
             }
             if (runDir != null) {
-                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
+                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
                         seed, textField, labelField, common.backend, runDir), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }

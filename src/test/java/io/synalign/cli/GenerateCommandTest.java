@@ -347,6 +347,34 @@ class GenerateCommandTest {
     }
 
     @Test
+    void encoderOptionsShareEmbedsDefinitionsIncludingMaxLengthAndDevice() throws IOException {
+        List<io.synalign.models.EncoderOptions> loaded = new ArrayList<>();
+        Path run = dir.resolve("rd");
+        String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "6", "--seed", "3",
+            "--encoder", "minilm", "--batch-size", "5", "--max-length", "64", "--no-cache",
+            "--backend", "reference", "--run-dir", run.toString(), "--quiet"};
+        Cli.Run ok = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).loader =
+                (spec, options) -> {
+                    loaded.add(options);
+                    return new HashEncoder();
+                }, a);
+        assertEquals(0, ok.status(), ok.toString());
+        assertEquals(1, loaded.size(), "the coverage of the run directory loads the encoder once");
+        assertEquals(5, loaded.get(0).batchSize());
+        assertEquals(64, loaded.get(0).maxLength());
+        JsonNode settings = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile()).path("settings");
+        assertEquals(64, settings.path("maxLength").asInt(), settings.toString());
+        assertEquals("cpu", settings.path("device").asText(), settings.toString());
+
+        Cli.Run bad = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("s.jsonl").toString(), "--llm", "offline", "--no-cache",
+                "--run-dir", dir.resolve("rd2").toString(), "--device", "gpu");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("--device 'gpu'"), bad.err());
+    }
+
+    @Test
     void customPromptTemplateReplacesTheBuiltInOne() throws IOException {
         String marker = "ZQX-CUSTOM-SAMPLES-" + Long.toHexString(new Random().nextLong());
         Path prompts = Files.createDirectories(dir.resolve("prompts"));
