@@ -6,6 +6,9 @@ import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import java.io.PrintWriter;
@@ -126,16 +129,30 @@ final class GenerateCommand implements Callable<Integer> {
         TextFields.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         RunFiles.checkRunDir(runDir);
+        // The offline baseline needs no embeddings; its coverage (of the selection the LLM path
+        // would make) is measured only when a run directory asks for it.
+        boolean embeds = !checked.offline() || runDir != null;
+        EncoderOptions encoderOptions = embeds ? encoder.encoderOptions() : null;
+        Path cacheDir = embeds ? encoder.cacheDirectory(environment) : null;
+        ModelSpec model = embeds ? encoder.modelSpec() : null;
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         String backend = common.checkedBackend();
-        GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams, encoder);
-        // The offline baseline loads no encoder; its coverage (of the selection the LLM path
-        // would make) is measured only when a run directory asks for it.
-        List<GenerationCoverage.Label> coverage = checked.offline() && runDir == null ? null
-                : GenerationCoverage.measure(generation, labels, g, seed, backend, seams, encoder);
+        RealEmbeddings embedded = null;
+        if (embeds) {
+            // One encoder, one pass over the real texts: selection and coverage share the rows.
+            try (SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir);
+                    StderrProgress progress = StderrProgress.create(spec.commandLine().getErr(),
+                            common.quiet)) {
+                embedded = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
+            }
+        }
+        GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend,
+                seams, embedded);
+        List<GenerationCoverage.Label> coverage = embedded == null ? null
+                : GenerationCoverage.measure(generation, labels, g, seed, backend, embedded);
         if (coverage != null && !common.quiet) {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }

@@ -7,8 +7,6 @@ import io.synalign.generation.LabelRows;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.models.EncodeProgress;
-import io.synalign.models.SentenceEncoder;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -21,8 +19,8 @@ import java.util.Map;
 /**
  * The coverage step of {@code generate} and {@code run}: per label, how well the GP-selected
  * demonstrations of the first generation batch cover the label's real rows compared with random
- * rows of the same count ({@link DemonstrationCoverage}, on the embeddings of the generation
- * encoder), printed to stderr and, with {@code --run-dir}, written to
+ * rows of the same count ({@link DemonstrationCoverage}, on the real embeddings generation
+ * used, {@link RealEmbeddings}), printed to stderr and, with {@code --run-dir}, written to
  * {@value RunFiles#GENERATION}.
  */
 final class GenerationCoverage {
@@ -35,23 +33,20 @@ final class GenerationCoverage {
     }
 
     /**
-     * Embeds each label's real rows with the generation encoder (through the cache) and measures
-     * the coverage of its first-batch GP demonstrations.
+     * Measures, per label, the coverage of its first-batch GP demonstrations, on the label's
+     * rows of the real embeddings that generation used (no encoder runs here).
      */
     static List<Label> measure(GenerationOptions options, List<LabelRows> labels,
-            GenerationOptions.Generated g, long seed, String backend,
-            GenerationOptions.Seams seams, EmbeddingOptions emb) {
+            GenerationOptions.Generated g, long seed, String backend, RealEmbeddings real) {
         Map<String, Integer> generated = new LinkedHashMap<>();
         for (GeneratedSample s : g.samples()) {
             generated.merge(s.label() == null ? null : s.label(), 1, Integer::sum);
         }
         List<Label> out = new ArrayList<>();
-        try (SentenceEncoder encoder = emb.open(seams.loader(), emb.modelSpec(),
-                emb.encoderOptions(), emb.cacheDirectory(seams.environment()));
-                KernelBackend kernels = KernelBackends.create(backend)) {
+        try (KernelBackend kernels = KernelBackends.create(backend)) {
             for (int i = 0; i < labels.size(); i++) {
                 LabelRows rows = labels.get(i);
-                FloatMatrix x = TextEmbedding.encode(encoder, rows.texts(), EncodeProgress.NONE);
+                FloatMatrix x = real.of(rows.texts());
                 int quota = g.quotas().getOrDefault(rows.displayLabel(), 0);
                 int[] demos = GenerationPipeline.firstBatchDemonstrations(kernels, x,
                         Math.max(1, quota), options.demosPerPrompt, options.samplesPerSummary,

@@ -15,7 +15,6 @@ import io.synalign.generation.SampleValidator;
 import io.synalign.generation.WordNetSynonyms;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ChatModel;
@@ -52,8 +51,8 @@ final class GenerationOptions {
     static final String OFFLINE = "offline";
     static final String GGUF_PREFIX = "gguf:";
 
-    /** The test seams of a command: encoder loader, environment, chat-model builder hook. */
-    record Seams(EmbeddingOptions.EncoderLoader loader, Map<String, String> environment,
+    /** The test seams of a command: environment (API key), chat-model builder hook. */
+    record Seams(Map<String, String> environment,
             UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook) {
     }
 
@@ -186,10 +185,11 @@ final class GenerationOptions {
      * journal when --journal is given).
      *
      * @param kernelBackend the checked --backend name (GP demonstration selection)
-     * @param emb the encoder options (--encoder and the shared embedding options)
+     * @param real the real rows embedded (GP demonstration selection reads each label's rows
+     *     from it); may be null for the offline baseline, which selects no demonstrations
      */
     Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
-            String kernelBackend, Seams seams, EmbeddingOptions emb) throws IOException {
+            String kernelBackend, Seams seams, RealEmbeddings real) throws IOException {
         int[] quotas = GenerationPipeline.quotas(labels, c.perLabel(), c.total());
         SampleValidator validator = new SampleValidator(lt.texts(), minChars, maxChars);
         long start = System.nanoTime();
@@ -202,12 +202,11 @@ final class GenerationOptions {
             backendName = g.backend();
             modelName = g.model();
         } else {
-            Path cache = emb.cacheDirectory(seams.environment());
-            var encoderOptions = emb.encoderOptions();
-            var modelSpec = emb.modelSpec();
+            if (real == null) {
+                throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
+            }
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
             try (CallJournal j = journal == null ? null : CallJournal.open(journal);
-                    SentenceEncoder enc = emb.open(seams.loader(), modelSpec, encoderOptions, cache);
                     KernelBackend kernels = KernelBackends.create(kernelBackend);
                     GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
                             GgufChatModel.Options.defaults().withBounds(
@@ -217,7 +216,7 @@ final class GenerationOptions {
                 ChatModel m = new ReaskingChatModel(j == null ? chat : new JournaledChatModel(chat, j),
                         ReaskingChatModel.DEFAULT_MAX_REASKS);
                 SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
-                        texts -> TextEmbedding.encode(enc, texts, io.synalign.models.EncodeProgress.NONE),
+                        real::of,
                         c.templates(), demosPerPrompt, samplesPerSummary, hints);
                 samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
                 backendName = g.backend();

@@ -8,6 +8,7 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
 import io.synalign.textalign.AlignmentMode;
 import io.synalign.textalign.LabelPlan;
 import io.synalign.textalign.TextAlignment;
@@ -62,13 +63,17 @@ final class TextAlignRun {
         Settings settings = settings();
         Inputs inputs = read(settings.mode());
 
+        TextAligner aligner = new TextAligner(settings.model(), settings.cacheDir(), cmd.learner,
+                settings.backend(), settings.config());
         TextAligner.Fitted fitted;
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-            fitted = new TextAligner(cmd.embedding, cmd.loader, settings.model(),
-                    settings.encoderOptions(), settings.cacheDir(), cmd.learner,
-                    settings.backend(), settings.config()).embedAndFit(
-                    inputs.realTexts().texts(), inputs.syntheticTexts().texts(), inputs.plan(),
-                    progress);
+            TextAligner.Embedded embeddedSets;
+            try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, settings.model(),
+                    settings.encoderOptions(), settings.cacheDir())) {
+                embeddedSets = aligner.embed(encoder, inputs.realTexts().texts(),
+                        inputs.syntheticTexts().texts(), progress);
+            }
+            fitted = aligner.fit(embeddedSets, inputs.plan(), progress);
         }
         TextAlignmentResult result = fitted.result();
         TextAlignReport.Embedding embedded = fitted.embedding();

@@ -182,6 +182,27 @@ class GenerateCommandTest {
     }
 
     @Test
+    void generateLoadsOneEncoderAndEmbedsEachRealTextOnceForSelectionAndCoverage() throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = Cli.run(cl -> {
+                GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate").getCommand();
+                cmd.loader = (spec, options) -> {
+                    counter.loads.incrementAndGet();
+                    return new TestEncoders.Counting(new HashEncoder(), counter);
+                };
+                cmd.environment = Map.of(KEY_VAR, key);
+                cmd.builderHook = b -> b.sleeper(d -> { });
+            }, args(server, "s.jsonl", "--run-dir", dir.resolve("rd").toString()));
+            assertEquals(0, run.status(), run.toString());
+            assertEquals(1, counter.loads.get());
+            assertEquals(1, counter.encodeCalls.get());
+            assertEquals(POS.size() + NEG.size(), counter.textsEncoded.get());
+            assertTrue(Files.exists(dir.resolve("rd").resolve(RunFiles.GENERATION)));
+        }
+    }
+
+    @Test
     void completesUnderInjectedFaults() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
             server.plan(FakeOpenAiServer.random(11, 0.2, List.of(FakeOpenAiServer.Fault.SERVER_ERROR,
