@@ -124,7 +124,7 @@ final class AlignCommand implements Callable<Integer> {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions embedding = new EmbeddingOptions();
+    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
 
     @Mixin
     CommonOptions common = new CommonOptions();

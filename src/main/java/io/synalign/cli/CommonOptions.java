@@ -6,8 +6,11 @@ import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
-/** Options every subcommand shares: the kernel backend and how much to say on stderr. */
-final class CommonOptions {
+/**
+ * Options every subcommand that runs kernels shares: the kernel backend, and how much to say on
+ * stderr ({@link VerbosityOptions}, inherited so that {@code common.quiet} reads as before).
+ */
+final class CommonOptions extends VerbosityOptions {
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Kernel backend: auto (the fastest one that can run here: cuda when a"
@@ -16,14 +19,6 @@ final class CommonOptions {
                     + " -Dsynalign.cuda.tf32=true), nd4j (ND4J CPU, float32) or reference (plain"
                     + " Java, float64 accumulation; slow, for checking). Default: ${DEFAULT-VALUE}.")
     String backend = KernelBackends.AUTO;
-
-    @Option(names = {"-q", "--quiet"}, description = "No progress line on stderr.")
-    boolean quiet;
-
-    @Option(names = {"-v", "--verbose"},
-            description = "Log backend choice and engine details on stderr, and print the stack"
-                    + " trace with an error.")
-    boolean verbose;
 
     /**
      * The backend name, lower-cased.

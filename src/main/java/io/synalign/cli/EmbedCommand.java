@@ -61,14 +61,10 @@ final class EmbedCommand implements Callable<Integer> {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions embedding = new EmbeddingOptions();
+    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
-    boolean quiet;
-
-    @Option(names = {"-v", "--verbose"},
-            description = "Log model details on stderr, and print the stack trace with an error.")
-    boolean verbose;
+    @Mixin
+    VerbosityOptions verbosity = new VerbosityOptions();
 
     @Override
     public Integer call() {
@@ -76,7 +72,7 @@ final class EmbedCommand implements Callable<Integer> {
         try {
             return run(spec.commandLine().getOut(), err);
         } catch (Throwable t) {
-            return CliErrors.report(t, err, verbose);
+            return CliErrors.report(t, err, verbosity.verbose);
         }
     }
 
@@ -96,7 +92,7 @@ final class EmbedCommand implements Callable<Integer> {
         FloatMatrix vectors;
         TextEmbedding.Stats stats;
         try (SentenceEncoder encoder = embedding.open(loader, model, options, cache);
-                StderrProgress progress = StderrProgress.create(err, quiet)) {
+                StderrProgress progress = StderrProgress.create(err, verbosity.quiet)) {
             vectors = TextEmbedding.encode(encoder, texts, progress.encoding("embed"));
             stats = TextEmbedding.stats(encoder);
         }

@@ -16,8 +16,14 @@ import picocli.CommandLine.Option;
 /**
  * Options of commands that embed texts: the model, its batch size and truncation length, the
  * device, and the embedding cache. {@link #open} turns them into an encoder.
+ *
+ * <p>One definition for every command: only the option that names the model differs, so it
+ * lives in the two subclasses. {@link Model} ({@code --model}) serves {@code embed},
+ * {@code align} and {@code evaluate}; {@link Encoder} ({@code --encoder}) serves
+ * {@code generate} and {@code run}, where {@code --model} names the LLM. picocli reads the
+ * shared options from this superclass of either mixin.
  */
-final class EmbeddingOptions {
+abstract class EmbeddingOptions {
 
     /** Loads a model; replaceable in tests (a counting or fake encoder). */
     @FunctionalInterface
@@ -25,11 +31,42 @@ final class EmbeddingOptions {
         SentenceEncoder load(ModelSpec spec, EncoderOptions options);
     }
 
-    @Option(names = "--model", paramLabel = "minilm|bge-small|DIR",
-            description = "Sentence encoder: minilm (all-MiniLM-L6-v2, quantised, 384-d), bge-small"
-                    + " (BGE-small-en-v1.5, quantised, 384-d), or a directory holding the files"
-                    + " model.onnx and tokenizer.json (mean pooling). Default: ${DEFAULT-VALUE}.")
-    String model = ModelRegistry.DEFAULT_MODEL;
+    private static final String MODELS = ": minilm (all-MiniLM-L6-v2, quantised, 384-d),"
+            + " bge-small (BGE-small-en-v1.5, quantised, 384-d), or a directory holding the files"
+            + " model.onnx and tokenizer.json (mean pooling). Default: ${DEFAULT-VALUE}.";
+
+    /** {@code --model}: the sentence encoder of {@code embed}, {@code align}, {@code evaluate}. */
+    static final class Model extends EmbeddingOptions {
+
+        @Option(names = "--model", paramLabel = "minilm|bge-small|DIR",
+                description = "Sentence encoder" + MODELS)
+        String model = ModelRegistry.DEFAULT_MODEL;
+
+        @Override
+        String model() {
+            return model;
+        }
+    }
+
+    /**
+     * {@code --encoder}: the sentence encoder of {@code generate} and {@code run}, whose
+     * {@code --model} names the LLM.
+     */
+    static final class Encoder extends EmbeddingOptions {
+
+        @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
+                description = "Sentence encoder of demonstration selection and alignment (--model"
+                        + " in embed/align)" + MODELS)
+        String encoder = ModelRegistry.DEFAULT_MODEL;
+
+        @Override
+        String model() {
+            return encoder;
+        }
+    }
+
+    /** The model name or directory given on the command line. */
+    abstract String model();
 
     @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")
@@ -92,7 +129,7 @@ final class EmbeddingOptions {
 
     /** The model, resolved. */
     ModelSpec modelSpec() {
-        return ModelRegistry.resolve(model);
+        return ModelRegistry.resolve(model());
     }
 
     /**

@@ -143,7 +143,7 @@ final class EvaluateCommand implements Callable<Integer> {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions embedding = new EmbeddingOptions();
+    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
 
     @Mixin
     CommonOptions common = new CommonOptions();

@@ -1,15 +1,19 @@
 package io.synalign.cli;
 
 import io.synalign.data.Record;
+import io.synalign.data.RecordFormat;
+import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
@@ -38,9 +42,10 @@ import picocli.CommandLine.Spec;
  * {@code embed}/{@code align}). The API key is read from the environment variable named by
  * {@code --api-key-env}, never from the command line. A non-retryable HTTP error (401 wrong key,
  * 404 unknown model, 400 bad request) stops the run with the server's message and exit status 2
- * (bad input: the configuration is wrong); nothing is written. Output: JSON Lines, written
- * atomically, one object per sample with the text field, the label field and {@code synalign}
- * (provenance).
+ * (bad input: the configuration is wrong); nothing is written. Output: one record per sample
+ * with the text field, the label field and {@code synalign} (provenance), written atomically by
+ * {@link RecordWriter} in the format the name of {@code --out} says (JSON Lines, CSV or TSV,
+ * optionally gzip-compressed).
  */
 @Command(name = "generate", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign generate --real REAL.jsonl --out SYNTH.jsonl --llm URL|gguf:PATH|offline [OPTIONS]"},
@@ -73,11 +78,15 @@ final class GenerateCommand implements Callable<Integer> {
     Path real;
 
     @Option(names = "--out", required = true, paramLabel = "SYNTH.jsonl",
-            description = "Where to write the synthetic rows (JSON Lines).")
+            description = "Where to write the synthetic rows; the format follows the name (.jsonl,"
+                    + " .csv, .tsv, optionally + .gz; CSV/TSV hold the provenance as JSON text).")
     Path out;
 
     @Mixin
     GenerationOptions generation = new GenerationOptions();
+
+    @Mixin
+    EmbeddingOptions.Encoder encoder = new EmbeddingOptions.Encoder();
 
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"
@@ -114,38 +123,45 @@ final class GenerateCommand implements Callable<Integer> {
         return new IllegalArgumentException("the LLM server refused the request: " + e.getMessage(), e);
     }
 
-    /** Checks that a synthetic-rows output is named *.jsonl. */
-    static void checkJsonl(String option, Path file) {
-        if (!file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jsonl")) {
-            throw new IllegalArgumentException(option + " " + file + ": synthetic rows are written as JSON"
-                    + " Lines; name the file *.jsonl");
-        }
-    }
-
     private int run(PrintWriter stdout) throws Exception {
         new OutputTargets().input("--real", real).add("--out", out);
-        checkJsonl("--out", out);
+        RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         TextFields.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         RunFiles.checkRunDir(runDir);
+        // The offline baseline needs no embeddings; its coverage (of the selection the LLM path
+        // would make) is measured only when a run directory asks for it.
+        boolean embeds = !checked.offline() || runDir != null;
+        EncoderOptions encoderOptions = embeds ? encoder.encoderOptions() : null;
+        Path cacheDir = embeds ? encoder.cacheDirectory(environment) : null;
+        ModelSpec model = embeds ? encoder.modelSpec() : null;
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         String backend = common.checkedBackend();
-        GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams);
-        // The offline baseline loads no encoder; its coverage (of the selection the LLM path
-        // would make) is measured only when a run directory asks for it.
-        List<GenerationCoverage.Label> coverage = checked.offline() && runDir == null ? null
-                : GenerationCoverage.measure(generation, labels, g, seed, backend, seams);
+        RealEmbeddings embedded = null;
+        if (embeds) {
+            // One encoder, one pass over the real texts: selection and coverage share the rows.
+            try (SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir);
+                    StderrProgress progress = StderrProgress.create(spec.commandLine().getErr(),
+                            common.quiet)) {
+                embedded = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
+            }
+        }
+        GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
+        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend,
+                seams, embedded);
+        List<GenerationCoverage.Label> coverage = embedded == null ? null
+                : GenerationCoverage.measure(generation, labels, g, seed, backend, embedded);
         if (coverage != null && !common.quiet) {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }
         try (AtomicOutputs outputs = new AtomicOutputs()) {
-            outputs.stage(out,
-                    o -> GenerationOptions.writeRows(o, g.samples(), records.textField, labelField));
+            List<Record> synthetic = GenerationOptions.toRecords(g.samples(), records.textField,
+                    labelField);
+            outputs.stage(out, o -> RecordWriter.write(o, outKind, synthetic));
             if (runDir != null) {
-                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
+                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
                         seed, records.textField, labelField, common.backend, runDir), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }

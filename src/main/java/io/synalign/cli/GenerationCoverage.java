@@ -7,8 +7,6 @@ import io.synalign.generation.LabelRows;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.models.EncodeProgress;
-import io.synalign.models.SentenceEncoder;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
@@ -21,8 +19,8 @@ import java.util.Map;
 /**
  * The coverage step of {@code generate} and {@code run}: per label, how well the GP-selected
  * demonstrations of the first generation batch cover the label's real rows compared with random
- * rows of the same count ({@link DemonstrationCoverage}, on the embeddings of the generation
- * encoder), printed to stderr and, with {@code --run-dir}, written to
+ * rows of the same count ({@link DemonstrationCoverage}, on the real embeddings generation
+ * used, {@link RealEmbeddings}), printed to stderr and, with {@code --run-dir}, written to
  * {@value RunFiles#GENERATION}.
  */
 final class GenerationCoverage {
@@ -35,24 +33,20 @@ final class GenerationCoverage {
     }
 
     /**
-     * Embeds each label's real rows with the generation encoder (through the cache) and measures
-     * the coverage of its first-batch GP demonstrations.
+     * Measures, per label, the coverage of its first-batch GP demonstrations, on the label's
+     * rows of the real embeddings that generation used (no encoder runs here).
      */
     static List<Label> measure(GenerationOptions options, List<LabelRows> labels,
-            GenerationOptions.Generated g, long seed, String backend,
-            GenerationOptions.Seams seams) {
+            GenerationOptions.Generated g, long seed, String backend, RealEmbeddings real) {
         Map<String, Integer> generated = new LinkedHashMap<>();
         for (GeneratedSample s : g.samples()) {
             generated.merge(s.label() == null ? null : s.label(), 1, Integer::sum);
         }
-        EmbeddingOptions emb = options.embedding();
         List<Label> out = new ArrayList<>();
-        try (SentenceEncoder encoder = emb.open(seams.loader(), emb.modelSpec(),
-                emb.encoderOptions(), emb.cacheDirectory(seams.environment()));
-                KernelBackend kernels = KernelBackends.create(backend)) {
+        try (KernelBackend kernels = KernelBackends.create(backend)) {
             for (int i = 0; i < labels.size(); i++) {
                 LabelRows rows = labels.get(i);
-                FloatMatrix x = TextEmbedding.encode(encoder, rows.texts(), EncodeProgress.NONE);
+                FloatMatrix x = real.of(rows.texts());
                 int quota = g.quotas().getOrDefault(rows.displayLabel(), 0);
                 int[] demos = GenerationPipeline.firstBatchDemonstrations(kernels, x,
                         Math.max(1, quota), options.demosPerPrompt, options.samplesPerSummary,
@@ -106,7 +100,7 @@ final class GenerationCoverage {
      * The generation option values (no secrets: the API key is only named, by its environment
      * variable, and credentials in the --llm URL are removed).
      */
-    static Map<String, Object> settings(GenerationOptions o, Path real, long seed,
+    static Map<String, Object> settings(GenerationOptions o, EmbeddingOptions.Encoder e, Path real, long seed,
             String textField, String labelField, String backend, Path runDir) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("real", real.toString());
@@ -124,10 +118,12 @@ final class GenerationCoverage {
         s.put("hints", o.hints);
         s.put("minChars", o.minChars);
         s.put("maxChars", o.maxChars);
-        s.put("encoder", o.encoder);
-        s.put("batchSize", o.batchSize);
-        s.put("cacheDir", o.cacheDir == null ? null : o.cacheDir.toString());
-        s.put("noCache", o.noCache);
+        s.put("encoder", e.encoder);
+        s.put("batchSize", e.batchSize);
+        s.put("maxLength", e.maxLength);
+        s.put("device", e.device);
+        s.put("cacheDir", e.cacheDir == null ? null : e.cacheDir.toString());
+        s.put("noCache", e.noCache);
         s.put("seed", seed);
         s.put("textField", textField);
         s.put("labelField", labelField);

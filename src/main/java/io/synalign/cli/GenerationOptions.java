@@ -1,6 +1,6 @@
 package io.synalign.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
@@ -15,7 +15,6 @@ import io.synalign.generation.SampleValidator;
 import io.synalign.generation.WordNetSynonyms;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ChatModel;
@@ -28,11 +27,7 @@ import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.models.llm.ReaskingChatModel;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,15 +43,16 @@ import picocli.CommandLine.Option;
  * The options and the steps of synthetic-row generation, shared by {@code generate} and
  * {@code run}: {@link #check} (option values, before any file is read),
  * {@link #generate} (the LLM pipeline or the offline EDA baseline over the real rows),
- * {@link #toRecords}/{@link #writeRows} (the rows with provenance) and {@link #printSummary}.
+ * {@link #toRecords} (the rows with provenance, written by {@link io.synalign.data.RecordWriter})
+ * and {@link #printSummary}.
  */
 final class GenerationOptions {
 
     static final String OFFLINE = "offline";
     static final String GGUF_PREFIX = "gguf:";
 
-    /** The test seams of a command: encoder loader, environment, chat-model builder hook. */
-    record Seams(EmbeddingOptions.EncoderLoader loader, Map<String, String> environment,
+    /** The test seams of a command: environment (API key), chat-model builder hook. */
+    record Seams(Map<String, String> environment,
             UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook) {
     }
 
@@ -143,21 +139,6 @@ final class GenerationOptions {
             description = "Longest sample kept. Default: ${DEFAULT-VALUE}.")
     int maxChars = SampleValidator.DEFAULT_MAX_CHARS;
 
-    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
-            description = "Sentence encoder for demonstration selection (--model in embed/align)."
-                    + " Default: ${DEFAULT-VALUE}.")
-    String encoder = io.synalign.models.ModelRegistry.DEFAULT_MODEL;
-
-    @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")
-    int batchSize = io.synalign.models.EncoderOptions.DEFAULT_BATCH_SIZE;
-
-    @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache directory.")
-    Path cacheDir;
-
-    @Option(names = "--no-cache", description = "Use no embedding cache.")
-    boolean noCache;
-
     /**
      * Checks the option values that need no file.
      *
@@ -192,16 +173,6 @@ final class GenerationOptions {
         return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout);
     }
 
-    /** The encoder settings of --encoder, --batch-size, --cache-dir and --no-cache. */
-    EmbeddingOptions embedding() {
-        EmbeddingOptions emb = new EmbeddingOptions();
-        emb.model = encoder;
-        emb.batchSize = batchSize;
-        emb.cacheDir = cacheDir;
-        emb.noCache = noCache;
-        return emb;
-    }
-
     /** The real rows grouped by label, in first-appearance order. */
     static List<LabelRows> labelRows(List<Record> rows, TextFields.LabelledTexts lt) {
         List<Long> lines = new ArrayList<>();
@@ -214,9 +185,11 @@ final class GenerationOptions {
      * journal when --journal is given).
      *
      * @param kernelBackend the checked --backend name (GP demonstration selection)
+     * @param real the real rows embedded (GP demonstration selection reads each label's rows
+     *     from it); may be null for the offline baseline, which selects no demonstrations
      */
     Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
-            String kernelBackend, Seams seams) throws IOException {
+            String kernelBackend, Seams seams, RealEmbeddings real) throws IOException {
         int[] quotas = GenerationPipeline.quotas(labels, c.perLabel(), c.total());
         SampleValidator validator = new SampleValidator(lt.texts(), minChars, maxChars);
         long start = System.nanoTime();
@@ -229,13 +202,11 @@ final class GenerationOptions {
             backendName = g.backend();
             modelName = g.model();
         } else {
-            EmbeddingOptions emb = embedding();
-            Path cache = emb.cacheDirectory(seams.environment());
-            var encoderOptions = emb.encoderOptions();
-            var modelSpec = emb.modelSpec();
+            if (real == null) {
+                throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
+            }
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
             try (CallJournal j = journal == null ? null : CallJournal.open(journal);
-                    SentenceEncoder enc = emb.open(seams.loader(), modelSpec, encoderOptions, cache);
                     KernelBackend kernels = KernelBackends.create(kernelBackend);
                     GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
                             GgufChatModel.Options.defaults().withBounds(
@@ -245,7 +216,7 @@ final class GenerationOptions {
                 ChatModel m = new ReaskingChatModel(j == null ? chat : new JournaledChatModel(chat, j),
                         ReaskingChatModel.DEFAULT_MAX_REASKS);
                 SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
-                        texts -> TextEmbedding.encode(enc, texts, io.synalign.models.EncodeProgress.NONE),
+                        real::of,
                         c.templates(), demosPerPrompt, samplesPerSummary, hints);
                 samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
                 backendName = g.backend();
@@ -270,42 +241,22 @@ final class GenerationOptions {
         return seams.builderHook().apply(b).maxReasks(0).build();
     }
 
-    /** One JSON object per sample: the text field, the label field (if any) and {@code synalign}. */
-    static List<ObjectNode> rows(List<GeneratedSample> samples, String textField, String labelField) {
-        ObjectMapper json = new ObjectMapper();
-        List<ObjectNode> out = new ArrayList<>(samples.size());
+    /**
+     * The samples as records (row k is "line" k + 1): one JSON object per sample with the text
+     * field, the label field (if any) and {@code synalign} (provenance).
+     */
+    static List<Record> toRecords(List<GeneratedSample> samples, String textField, String labelField) {
+        List<Record> out = new ArrayList<>(samples.size());
         for (GeneratedSample s : samples) {
-            ObjectNode row = json.createObjectNode();
+            ObjectNode row = JsonNodeFactory.instance.objectNode();
             row.put(textField, s.text());
             if (s.label() != null) {
                 row.put(labelField, s.label());
             }
             row.set("synalign", s.provenance());
-            out.add(row);
+            out.add(Record.of(row, out.size() + 1));
         }
         return out;
-    }
-
-    /** The samples as records (row k is "line" k + 1), as {@link #writeRows} writes them. */
-    static List<Record> toRecords(List<GeneratedSample> samples, String textField, String labelField) {
-        List<Record> out = new ArrayList<>();
-        List<ObjectNode> rows = rows(samples, textField, labelField);
-        for (int i = 0; i < rows.size(); i++) {
-            out.add(Record.of(rows.get(i), i + 1));
-        }
-        return out;
-    }
-
-    /** Writes the samples as JSON Lines; does not close {@code o}. */
-    static void writeRows(OutputStream o, List<GeneratedSample> samples, String textField,
-            String labelField) throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
-        for (ObjectNode row : rows(samples, textField, labelField)) {
-            w.write(json.writeValueAsString(row));
-            w.write('\n');
-        }
-        w.flush();
     }
 
     /** The one-line account of a generation run. */

@@ -11,6 +11,7 @@ import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.textalign.AlignmentMode;
@@ -35,7 +36,9 @@ import picocli.CommandLine.Spec;
  * {@code synalign run}: {@code generate} then text {@code align} in one go, writing the aligned
  * set. The synthetic rows are generated exactly as {@code generate} does
  * ({@link GenerationOptions}: same options, seed, journal), embedded with the real rows by one
- * encoder through the embedding cache, weighted per label (or {@code --global}) exactly as text
+ * encoder through the embedding cache (loaded once per run; the real rows are embedded once,
+ * before generation, and GP demonstration selection, alignment and the demonstration coverage
+ * all use those rows: {@link RealEmbeddings}), weighted per label (or {@code --global}) exactly as text
  * {@code align} does ({@link TextAligner}), and then {@code --sample N} of them are drawn by
  * weight without replacement ({@link WeightedSampler}, seeded by {@code --seed}) and written to
  * {@code --out}.
@@ -63,7 +66,7 @@ import picocli.CommandLine.Spec;
                 + " request: wrong key, unknown model)"})
 final class RunCommand implements Callable<Integer> {
 
-    /** Loads the encoder (demonstration selection and alignment); replaceable in tests. */
+    /** Loads the one encoder of a run (selection, alignment, coverage); replaceable in tests. */
     EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
 
     /** The process environment (API key, default cache directory); replaceable in tests. */
@@ -94,7 +97,8 @@ final class RunCommand implements Callable<Integer> {
     Integer sample;
 
     @Option(names = "--synthetic-out", paramLabel = "SYNTH.jsonl",
-            description = "Also write every generated row, as 'generate' writes them.")
+            description = "Also write every generated row, as 'generate' writes them (format"
+                    + " from the name, as --out).")
     Path syntheticOut;
 
     @Option(names = "--weighted-out", paramLabel = "WEIGHTED.jsonl",
@@ -117,6 +121,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Mixin
     GenerationOptions generation = new GenerationOptions();
+
+    @Mixin
+    EmbeddingOptions.Encoder encoder = new EmbeddingOptions.Encoder();
 
     @Mixin
     AlignmentEngineOptions engine = new AlignmentEngineOptions();
@@ -160,19 +167,17 @@ final class RunCommand implements Callable<Integer> {
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordFormat.Kind weightedKind = weightedOut == null ? null
                 : RecordFormat.ofOutput("--weighted-out", weightedOut);
-        if (syntheticOut != null) {
-            GenerateCommand.checkJsonl("--synthetic-out", syntheticOut);
-        }
+        RecordFormat.Kind syntheticKind = syntheticOut == null ? null
+                : RecordFormat.ofOutput("--synthetic-out", syntheticOut);
         String textField = records.textField;
         TextFields.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         RunFiles.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();
-        EmbeddingOptions embedding = generation.embedding();
-        EncoderOptions encoderOptions = embedding.encoderOptions();
-        Path cacheDir = embedding.cacheDirectory(environment);
-        ModelSpec model = embedding.modelSpec();
+        EncoderOptions encoderOptions = encoder.encoderOptions();
+        Path cacheDir = encoder.cacheDirectory(environment);
+        ModelSpec model = encoder.modelSpec();
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
@@ -182,53 +187,63 @@ final class RunCommand implements Callable<Integer> {
                     + " rows to generate; the aligned set is drawn from them without replacement");
         }
 
-        GenerationOptions.Seams seams = new GenerationOptions.Seams(loader, environment, builderHook);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend, seams);
-        List<GeneratedSample> samples = g.samples();
-        if (samples.isEmpty()) {
-            throw new IllegalStateException("generation produced no rows; nothing to align");
-        }
-        List<String> syntheticTexts = new ArrayList<>();
-        List<String> syntheticLabels = lt.labels() == null ? null : new ArrayList<>();
-        for (GeneratedSample s : samples) {
-            syntheticTexts.add(s.text());
-            if (syntheticLabels != null) {
-                syntheticLabels.add(s.label());
+        // One encoder for the whole run, and one pass over the real texts: demonstration
+        // selection, alignment and coverage all read the same real rows.
+        GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
+        TextAligner aligner = new TextAligner(model, cacheDir, learner, backend, config);
+        GenerationOptions.Generated g;
+        RealEmbeddings embeddedReal;
+        TextAligner.Embedded embedded;
+        LabelPlan plan;
+        try (SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir)) {
+            long start = System.nanoTime();
+            try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+                embeddedReal = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
+            }
+            double realSeconds = (System.nanoTime() - start) / 1e9;
+            g = generation.generate(checked, lt, labels, seed, backend, seams, embeddedReal);
+            List<GeneratedSample> samples = g.samples();
+            if (samples.isEmpty()) {
+                throw new IllegalStateException("generation produced no rows; nothing to align");
+            }
+            List<String> syntheticTexts = new ArrayList<>();
+            List<String> syntheticLabels = lt.labels() == null ? null : new ArrayList<>();
+            for (GeneratedSample s : samples) {
+                syntheticTexts.add(s.text());
+                if (syntheticLabels != null) {
+                    syntheticLabels.add(s.label());
+                }
+            }
+            plan = LabelPlan.of(global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL,
+                    lt.labels(), rows.size(), syntheticLabels, samples.size());
+            try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+                embedded = aligner.withSynthetic(enc, embeddedReal.all(), realSeconds,
+                        syntheticTexts, progress);
             }
         }
-        LabelPlan plan = LabelPlan.of(global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL,
-                lt.labels(), rows.size(), syntheticLabels, samples.size());
-
+        List<GeneratedSample> samples = g.samples();
         TextAligner.Fitted fitted;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-            fitted = new TextAligner(embedding, loader, model, encoderOptions, cacheDir, learner,
-                    backend, config).embedAndFit(lt.texts(), syntheticTexts, plan, progress);
+            fitted = aligner.fit(embedded, plan, progress);
         }
         List<GenerationCoverage.Label> coverage = GenerationCoverage.measure(generation, labels, g,
-                seed, backend, seams);
+                seed, backend, embeddedReal);
         if (!common.quiet) {
             GenerationCoverage.print(err, coverage);
         }
         TextAlignmentResult result = fitted.result();
         int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
-        if (n > result.support()) {
-            throw new IllegalArgumentException("--sample " + n + " exceeds the " + result.support()
-                    + " generated rows with a positive weight; records are drawn without replacement");
-        }
-        int[] picks = WeightedSampler.sample(result.weights(), n, seed);
+        int[] picks = WeightedDraw.indices(result, n, seed, "generated rows");
 
         List<Record> synthetic = GenerationOptions.toRecords(samples, textField, labelField);
-        List<Record> aligned = new ArrayList<>(picks.length);
-        for (int i : picks) {
-            aligned.add(synthetic.get(i));
-        }
+        List<Record> aligned = WeightedDraw.records(synthetic, picks);
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, fitted.embedding(), picks);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {
-                outputs.stage(syntheticOut, o -> GenerationOptions.writeRows(o, samples, textField, labelField));
+                outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, synthetic));
             }
             if (weightedOut != null) {
                 List<Record> weighted = TextAligner.weightedRecords(synthetic, result.weights());
@@ -241,7 +256,7 @@ final class RunCommand implements Callable<Integer> {
                 outputs.stage(summary, o -> Json.writePretty(o, json));
             }
             if (runDir != null) {
-                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, real,
+                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
                         seed, textField, labelField, common.backend, runDir), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }

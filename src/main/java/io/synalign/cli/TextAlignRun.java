@@ -8,15 +8,14 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
 import io.synalign.textalign.AlignmentMode;
 import io.synalign.textalign.LabelPlan;
 import io.synalign.textalign.TextAlignment;
 import io.synalign.textalign.TextAlignmentResult;
-import io.synalign.textalign.WeightedSampler;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * no synthetic label in the real set is an error here, before the model loads) and
  * {@code --sample} is checked against the rows that can get weight; then the texts are embedded
  * (through the cache), the weights fitted ({@link TextAlignment}), the sample drawn
- * ({@link WeightedSampler}); only then are the outputs written, atomically, all or none.
+ * ({@link WeightedDraw}); only then are the outputs written, atomically, all or none.
  */
 final class TextAlignRun {
 
@@ -64,23 +63,24 @@ final class TextAlignRun {
         Settings settings = settings();
         Inputs inputs = read(settings.mode());
 
+        TextAligner aligner = new TextAligner(settings.model(), settings.cacheDir(), cmd.learner,
+                settings.backend(), settings.config());
         TextAligner.Fitted fitted;
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-            fitted = new TextAligner(cmd.embedding, cmd.loader, settings.model(),
-                    settings.encoderOptions(), settings.cacheDir(), cmd.learner,
-                    settings.backend(), settings.config()).embedAndFit(
-                    inputs.realTexts().texts(), inputs.syntheticTexts().texts(), inputs.plan(),
-                    progress);
+            TextAligner.Embedded embeddedSets;
+            try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, settings.model(),
+                    settings.encoderOptions(), settings.cacheDir())) {
+                embeddedSets = aligner.embed(encoder, inputs.realTexts().texts(),
+                        inputs.syntheticTexts().texts(), progress);
+            }
+            fitted = aligner.fit(embeddedSets, inputs.plan(), progress);
         }
         TextAlignmentResult result = fitted.result();
         TextAlignReport.Embedding embedded = fitted.embedding();
         int[] picks = null;
         if (opts.sample != null) {
-            if (opts.sample > result.support()) {
-                throw sampleTooLarge(result.support(), "synthetic rows with a positive weight");
-            }
-            picks = WeightedSampler.sample(result.weights(), opts.sample,
-                    settings.config().seed());
+            picks = WeightedDraw.indices(result, opts.sample, settings.config().seed(),
+                    "synthetic rows");
         }
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
@@ -129,8 +129,9 @@ final class TextAlignRun {
         LabelPlan plan = LabelPlan.of(mode, realTexts.labels(), realRecords.size(),
                 syntheticTexts.labels(), syntheticRecords.size());
         if (opts.sample != null && opts.sample > plan.weightableSyntheticRows()) {
-            throw sampleTooLarge(plan.weightableSyntheticRows(), mode == AlignmentMode.GLOBAL
-                    ? "synthetic rows" : "synthetic rows whose label is in the real set");
+            throw WeightedDraw.tooLarge(opts.sample, plan.weightableSyntheticRows(),
+                    mode == AlignmentMode.GLOBAL ? "synthetic rows"
+                            : "synthetic rows whose label is in the real set");
         }
         return new Inputs(syntheticRecords, realTexts, syntheticTexts, plan);
     }
@@ -144,10 +145,7 @@ final class TextAlignRun {
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
             if (picks != null) {
-                List<Record> sampled = new ArrayList<>(picks.length);
-                for (int i : picks) {
-                    sampled.add(synthetic.get(i));
-                }
+                List<Record> sampled = WeightedDraw.records(synthetic, picks);
                 outputs.stage(opts.sampledOut,
                         o -> RecordWriter.write(o, settings.sampledKind(), sampled));
             }
@@ -162,11 +160,5 @@ final class TextAlignRun {
             }
             outputs.commit();
         }
-    }
-
-    private IllegalArgumentException sampleTooLarge(int support, String what) {
-        return new IllegalArgumentException("--sample " + opts.sample + " exceeds the " + support
-                + " " + what + "; records are drawn without replacement, so at most " + support
-                + " can be drawn");
     }
 }

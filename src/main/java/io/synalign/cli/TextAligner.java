@@ -6,7 +6,6 @@ import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.textalign.LabelPlan;
@@ -21,11 +20,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The step that text {@code align} and {@code run} share: embed the real and synthetic texts
  * with one encoder (through the cache), then fit the weights per label or globally
- * ({@link TextAlignment}), checking every engine result before it is used.
+ * ({@link TextAlignment}), checking every engine result before it is used. The caller opens the
+ * encoder, so that {@code run} can embed the real texts once and use the same encoder and rows
+ * for generation and alignment ({@link #withSynthetic}).
  */
 final class TextAligner {
 
     private static final Logger LOG = LoggerFactory.getLogger(TextAligner.class);
+
+    /** Both sets embedded, and how ({@code align --run-dir} writes the rows, in input order). */
+    record Embedded(FloatMatrix real, FloatMatrix synthetic, TextAlignReport.Embedding embedding) {
+    }
 
     /**
      * The weights, how the texts were embedded, and the embeddings themselves (rows in input
@@ -35,44 +40,54 @@ final class TextAligner {
             FloatMatrix real, FloatMatrix synthetic) {
     }
 
-    private final EmbeddingOptions embedding;
-    private final EmbeddingOptions.EncoderLoader loader;
     private final ModelSpec model;
-    private final EncoderOptions encoderOptions;
     private final Path cacheDir;
     private final AlignCommand.Learner learner;
     private final String backend;
     private final AlignmentConfig config;
 
-    TextAligner(EmbeddingOptions embedding, EmbeddingOptions.EncoderLoader loader, ModelSpec model,
-            EncoderOptions encoderOptions, Path cacheDir, AlignCommand.Learner learner,
-            String backend, AlignmentConfig config) {
-        this.embedding = embedding;
-        this.loader = loader;
+    /**
+     * @param model the encoder's model (for the report)
+     * @param cacheDir the embedding cache in use, or null (for the report)
+     */
+    TextAligner(ModelSpec model, Path cacheDir, AlignCommand.Learner learner, String backend,
+            AlignmentConfig config) {
         this.model = model;
-        this.encoderOptions = encoderOptions;
         this.cacheDir = cacheDir;
         this.learner = learner;
         this.backend = backend;
         this.config = config;
     }
 
-    /** Embeds both sets of texts, then fits the weights of {@code plan}. */
-    Fitted embedAndFit(List<String> realTexts, List<String> syntheticTexts, LabelPlan plan,
+    /** Embeds both sets of texts with {@code encoder}. */
+    Embedded embed(SentenceEncoder encoder, List<String> realTexts, List<String> syntheticTexts,
             StderrProgress progress) {
         long start = System.nanoTime();
-        FloatMatrix real;
-        FloatMatrix synthetic;
-        TextEmbedding.Stats stats;
-        try (SentenceEncoder encoder = embedding.open(loader, model, encoderOptions, cacheDir)) {
-            real = TextEmbedding.encode(encoder, realTexts, progress.encoding("embed real"));
-            synthetic = TextEmbedding.encode(encoder, syntheticTexts,
-                    progress.encoding("embed synthetic"));
-            stats = TextEmbedding.stats(encoder);
-        }
-        TextAlignReport.Embedding embedded = new TextAlignReport.Embedding(model.name(),
-                model.modelId(), real.cols(), cacheDir, stats, (System.nanoTime() - start) / 1e9);
-        return new Fitted(fit(plan, real, synthetic, progress), embedded, real, synthetic);
+        FloatMatrix real = TextEmbedding.encode(encoder, realTexts, progress.encoding("embed real"));
+        return withSynthetic(encoder, real, (System.nanoTime() - start) / 1e9, syntheticTexts,
+                progress);
+    }
+
+    /**
+     * Embeds the synthetic texts with {@code encoder}, beside real rows it embedded before.
+     *
+     * @param realSeconds the time the real rows took (the report gives the sum)
+     */
+    Embedded withSynthetic(SentenceEncoder encoder, FloatMatrix real, double realSeconds,
+            List<String> syntheticTexts, StderrProgress progress) {
+        long start = System.nanoTime();
+        FloatMatrix synthetic = TextEmbedding.encode(encoder, syntheticTexts,
+                progress.encoding("embed synthetic"));
+        TextEmbedding.Stats stats = TextEmbedding.stats(encoder);
+        double seconds = realSeconds + (System.nanoTime() - start) / 1e9;
+        return new Embedded(real, synthetic, new TextAlignReport.Embedding(model.name(),
+                model.modelId(), real.cols(), cacheDir, stats, seconds));
+    }
+
+    /** Fits the weights of {@code plan} to the embedded sets. */
+    Fitted fit(Embedded e, LabelPlan plan, StderrProgress progress) {
+        return new Fitted(fit(plan, e.real(), e.synthetic(), progress), e.embedding(), e.real(),
+                e.synthetic());
     }
 
     /** The weights, per label or global; every engine result is checked before it is used. */

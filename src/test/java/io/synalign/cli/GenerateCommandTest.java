@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.data.Record;
+import io.synalign.data.RecordReader;
 import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionResult;
 import io.synalign.generation.LlmSampleGenerator;
@@ -180,6 +182,27 @@ class GenerateCommandTest {
     }
 
     @Test
+    void generateLoadsOneEncoderAndEmbedsEachRealTextOnceForSelectionAndCoverage() throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = Cli.run(cl -> {
+                GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate").getCommand();
+                cmd.loader = (spec, options) -> {
+                    counter.loads.incrementAndGet();
+                    return new TestEncoders.Counting(new HashEncoder(), counter);
+                };
+                cmd.environment = Map.of(KEY_VAR, key);
+                cmd.builderHook = b -> b.sleeper(d -> { });
+            }, args(server, "s.jsonl", "--run-dir", dir.resolve("rd").toString()));
+            assertEquals(0, run.status(), run.toString());
+            assertEquals(1, counter.loads.get());
+            assertEquals(1, counter.encodeCalls.get());
+            assertEquals(POS.size() + NEG.size(), counter.textsEncoded.get());
+            assertTrue(Files.exists(dir.resolve("rd").resolve(RunFiles.GENERATION)));
+        }
+    }
+
+    @Test
     void completesUnderInjectedFaults() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
             server.plan(FakeOpenAiServer.random(11, 0.2, List.of(FakeOpenAiServer.Fault.SERVER_ERROR,
@@ -305,6 +328,71 @@ class GenerateCommandTest {
         byte[] first = Files.readAllBytes(dir.resolve("eda.jsonl"));
         assertEquals(0, Cli.run(cl -> { }, a).status());
         assertArrayEquals(first, Files.readAllBytes(dir.resolve("eda.jsonl")), "deterministic for a seed");
+    }
+
+    @Test
+    void outputFormatFollowsTheNameAndGzippedJsonLinesReadBackAsWritten() throws IOException {
+        List<List<Record>> outputs = new ArrayList<>();
+        for (String name : List.of("eda.jsonl", "eda.jsonl.gz", "eda.tsv.gz")) {
+            Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                    "--out", dir.resolve(name).toString(), "--llm", "offline", "--total", "9",
+                    "--seed", "4", "--quiet");
+            assertEquals(0, run.status(), run.toString());
+            outputs.add(RecordReader.read(dir.resolve(name)));
+        }
+        byte[] gz = Files.readAllBytes(dir.resolve("eda.jsonl.gz"));
+        assertTrue(gz.length > 2 && (gz[0] & 0xff) == 0x1f && (gz[1] & 0xff) == 0x8b, "gzip");
+        List<JsonNode> plain = read(dir.resolve("eda.jsonl"));
+        assertEquals(9, plain.size());
+        for (List<Record> records : outputs) {
+            assertEquals(plain.size(), records.size());
+            for (int i = 0; i < plain.size(); i++) {
+                assertEquals(plain.get(i).path("text").asText(), records.get(i).get("text").asText());
+                assertEquals(plain.get(i).path("label").asText(), records.get(i).get("label").asText());
+            }
+        }
+        List<Record> gzipped = outputs.get(1);
+        for (int i = 0; i < plain.size(); i++) {
+            assertEquals(plain.get(i).path("synalign"), gzipped.get(i).get("synalign"),
+                    "provenance survives the gzip round trip");
+        }
+        // TSV holds the provenance as compact JSON text.
+        assertEquals(plain.get(0).path("synalign"),
+                JSON.readTree(outputs.get(2).get(0).get("synalign").asText()));
+
+        Cli.Run bad = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("eda.txt").toString(), "--llm", "offline", "--quiet");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("--out " + dir.resolve("eda.txt")), bad.err());
+        assertFalse(Files.exists(dir.resolve("eda.txt")));
+    }
+
+    @Test
+    void encoderOptionsShareEmbedsDefinitionsIncludingMaxLengthAndDevice() throws IOException {
+        List<io.synalign.models.EncoderOptions> loaded = new ArrayList<>();
+        Path run = dir.resolve("rd");
+        String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "6", "--seed", "3",
+            "--encoder", "minilm", "--batch-size", "5", "--max-length", "64", "--no-cache",
+            "--backend", "reference", "--run-dir", run.toString(), "--quiet"};
+        Cli.Run ok = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).loader =
+                (spec, options) -> {
+                    loaded.add(options);
+                    return new HashEncoder();
+                }, a);
+        assertEquals(0, ok.status(), ok.toString());
+        assertEquals(1, loaded.size(), "the coverage of the run directory loads the encoder once");
+        assertEquals(5, loaded.get(0).batchSize());
+        assertEquals(64, loaded.get(0).maxLength());
+        JsonNode settings = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile()).path("settings");
+        assertEquals(64, settings.path("maxLength").asInt(), settings.toString());
+        assertEquals("cpu", settings.path("device").asText(), settings.toString());
+
+        Cli.Run bad = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("s.jsonl").toString(), "--llm", "offline", "--no-cache",
+                "--run-dir", dir.resolve("rd2").toString(), "--device", "gpu");
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("--device 'gpu'"), bad.err());
     }
 
     @Test

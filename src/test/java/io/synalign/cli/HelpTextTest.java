@@ -68,6 +68,40 @@ class HelpTextTest {
     }
 
     @Test
+    void generateAndRunShareTheEmbeddingOptionsUnderTheNameEncoder() {
+        CommandLine root = SynAlignCommand.newCommandLine();
+        var embed = root.getSubcommands().get("embed").getCommandSpec();
+        for (String command : List.of("generate", "run")) {
+            assertEquals(ModelRegistry.DEFAULT_MODEL, statedDefault(command, "--encoder"));
+            assertEquals(EncoderOptions.DEFAULT_BATCH_SIZE,
+                    Integer.parseInt(statedDefault(command, "--batch-size")));
+            assertEquals(EncoderOptions.DEFAULT_MAX_LENGTH,
+                    Integer.parseInt(statedDefault(command, "--max-length")));
+            assertEquals("cpu", statedDefault(command, "--device"));
+            var spec = root.getSubcommands().get(command).getCommandSpec();
+            for (String name : List.of("--batch-size", "--max-length", "--device", "--cache-dir",
+                    "--no-cache")) {
+                assertEquals(List.of(embed.findOption(name).description()),
+                        List.of(spec.findOption(name).description()), command + " " + name);
+            }
+            assertTrue(String.join(" ", spec.findOption("--model").description()).contains("LLM"),
+                    command + ": --model names the LLM");
+        }
+    }
+
+    @Test
+    void embedHasTheSharedVerbosityOptionsButNoKernelBackend() {
+        CommandLine root = SynAlignCommand.newCommandLine();
+        var embed = root.getSubcommands().get("embed").getCommandSpec();
+        var align = root.getSubcommands().get("align").getCommandSpec();
+        for (String name : List.of("-q", "--quiet", "-v", "--verbose")) {
+            assertEquals(List.of(align.findOption(name).description()),
+                    List.of(embed.findOption(name).description()), name + ": one definition");
+        }
+        assertEquals(null, embed.findOption("--backend"), "embed runs no kernel");
+    }
+
+    @Test
     void usageStartsWithTheSynopsisOnce() {
         String help = SynAlignCommand.newCommandLine().getSubcommands().get("align").getUsageMessage();
         assertTrue(help.startsWith("Usage: synalign align --real-embeddings R.npy"), help);

@@ -134,10 +134,40 @@ class RunCommandTest {
     }
 
     @Test
+    void oneEncoderLoadPerRunAndEachRealTextEmbeddedOnce() throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3)) {
+            List<String> args = server(server, "aligned.jsonl", "--synthetic-out", p("synth.jsonl"),
+                    "--run-dir", p("rd"));
+            Cli.Run r = Cli.run(cl -> {
+                RunCommand cmd = (RunCommand) cl.getSubcommands().get("run").getCommand();
+                cmd.loader = (spec, options) -> {
+                    counter.loads.incrementAndGet();
+                    return new TestEncoders.Counting(new GenerateCommandTest.HashEncoder(), counter);
+                };
+                cmd.environment = Map.of(KEY_VAR, key);
+                cmd.builderHook = b -> b.sleeper(d -> { });
+            }, args.toArray(String[]::new));
+            assertEquals(0, r.status(), r.toString());
+            int synthetic = read(dir.resolve("synth.jsonl")).size();
+            assertEquals(12, synthetic);
+            // Selection, alignment and coverage all read the one embedding of the real rows.
+            assertEquals(1, counter.loads.get(), "one encoder per run");
+            assertEquals(2, counter.encodeCalls.get(), "the real rows once, the synthetic rows once");
+            assertEquals(POS.size() + NEG.size() + synthetic, counter.textsEncoded.get());
+            assertTrue(Files.exists(dir.resolve("rd").resolve(RunFiles.GENERATION)));
+        }
+    }
+
+    @Test
     void explicitSampleSizeIsHonoured() throws IOException {
-        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--per-label", "6", "--sample", "3"));
+        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--per-label", "6", "--sample", "3",
+                "--synthetic-out", p("synth.jsonl.gz")));
         assertEquals(0, r.status(), r.toString());
         assertEquals(1 + 3, Files.readAllLines(dir.resolve("aligned.csv")).size(), "header + 3 rows");
+        List<io.synalign.data.Record> synth = io.synalign.data.RecordReader.read(dir.resolve("synth.jsonl.gz"));
+        assertEquals(12, synth.size(), "every generated row, gzipped JSON Lines");
+        assertEquals("offline-eda-baseline", synth.get(0).get("synalign").path("backend").asText());
     }
 
     @Test

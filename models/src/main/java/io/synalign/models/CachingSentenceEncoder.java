@@ -11,14 +11,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * A {@link SentenceEncoder} that answers from an {@link EmbeddingCache} and runs the wrapped
  * encoder only on the texts it has not seen.
  *
- * <p>Per call: look every text up under the delegate's {@link #modelId()}; collect the distinct
- * missing texts in first-seen order; encode them with the delegate in chunks of
- * {@code chunkSize} texts, storing each chunk's vectors before the next chunk starts (so a run
- * that is killed or fails keeps every finished chunk, and a rerun resumes there); return rows in
- * input order. Progress is reported per chunk (none when everything hits). Cached vectors are
- * returned bit for bit as computed. Correct only because {@link SentenceEncoder} promises that
- * a text's vector does not depend on its batch-mates. Cost: one cache lookup per text plus the
- * delegate's cost on the misses.
+ * <p>Per call: group the texts into distinct texts (first-seen order, each with the input
+ * positions it fills); look each distinct text up once under the delegate's {@link #modelId()};
+ * encode the distinct missing texts with the delegate in chunks of {@code chunkSize} texts,
+ * storing each chunk's vectors before the next chunk starts (so a run that is killed or fails
+ * keeps every finished chunk, and a rerun resumes there); scatter each distinct text's row to
+ * all its positions, so rows come back in input order. Progress is reported per chunk (none when
+ * everything hits). Cached vectors are returned bit for bit as computed. Correct only because
+ * {@link SentenceEncoder} promises that a text's vector does not depend on its batch-mates.
+ * Cost: one cache lookup per distinct text (a cache lookup reads a file, so a text repeated
+ * r times costs one read, not r) plus the delegate's cost on the distinct misses.
  *
  * <p>Thread-safe when the delegate is. {@link #close()} closes the delegate.
  */
@@ -70,15 +72,19 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
         int d = delegate.dimension();
         int n = texts.size();
         float[] out = new float[Math.multiplyExact(n, d)];
-        Map<String, List<Integer>> missing = new LinkedHashMap<>();
+        // Distinct texts in first-seen order, each with every input position it fills.
+        Map<String, List<Integer>> positions = new LinkedHashMap<>();
         for (int i = 0; i < n; i++) {
-            String text = texts.get(i);
-            float[] cached = cache.get(id, text, d);
+            positions.computeIfAbsent(texts.get(i), t -> new ArrayList<>(1)).add(i);
+        }
+        Map<String, List<Integer>> missing = new LinkedHashMap<>();
+        for (Map.Entry<String, List<Integer>> e : positions.entrySet()) {
+            float[] cached = cache.get(id, e.getKey(), d);
             if (cached != null) {
-                System.arraycopy(cached, 0, out, i * d, d);
+                scatter(cached, e.getValue(), out, d);
                 hits.incrementAndGet();
             } else {
-                missing.computeIfAbsent(text, t -> new ArrayList<>()).add(i);
+                missing.put(e.getKey(), e.getValue());
             }
         }
         List<String> toEncode = new ArrayList<>(missing.keySet());
@@ -96,16 +102,25 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
                 float[] row = new float[d];
                 System.arraycopy(fresh.data(), k * d, row, 0, d);
                 cache.put(id, chunk.get(k), row);
-                for (int i : missing.get(chunk.get(k))) {
-                    System.arraycopy(row, 0, out, i * d, d);
-                }
+                scatter(row, missing.get(chunk.get(k)), out, d);
             }
             progress.onBatch(c + 1, chunks);
         }
         return new FloatMatrix(n, d, out);
     }
 
-    /** Texts answered from the cache so far. */
+    /** Copies {@code row} to each of {@code positions}' rows of {@code out}. */
+    private static void scatter(float[] row, List<Integer> positions, float[] out, int d) {
+        for (int i : positions) {
+            System.arraycopy(row, 0, out, i * d, d);
+        }
+    }
+
+    /**
+     * Distinct texts (per call) answered from the cache so far: one per lookup that found its
+     * entry, however often the text occurs in the call, so that hits plus misses of a call are
+     * its distinct texts.
+     */
     public long cacheHits() {
         return hits.get();
     }

@@ -102,6 +102,30 @@ class CachingSentenceEncoderTest {
     }
 
     @Test
+    void repeatedTextsAreLookedUpAndEncodedOnceAndScatteredBackInInputOrder() {
+        CountingEncoder counting = new CountingEncoder(model);
+        CachingSentenceEncoder cached =
+                new CachingSentenceEncoder(counting, EmbeddingCache.open(dir));
+        cached.encode(List.of("alpha", "beta"));
+        assertEquals(0, cached.cacheHits());
+        assertEquals(2, cached.cacheMisses());
+
+        List<String> texts = List.of("alpha", "gamma", "alpha", "alpha", "gamma", "beta",
+                "delta", "gamma");
+        FloatMatrix m = cached.encode(texts);
+        assertEquals(2, counting.calls.get());
+        assertEquals(2 + 2, counting.texts.get(), "gamma and delta once each");
+        assertEquals(2, cached.cacheHits(), "one lookup hit each for alpha and beta, not 3 + 1");
+        assertEquals(2 + 2, cached.cacheMisses());
+        assertEquals(model.encode(texts), m, "rows in input order");
+
+        FloatMatrix again = cached.encode(texts);
+        assertEquals(2, counting.calls.get(), "everything from the cache");
+        assertEquals(2 + 4, cached.cacheHits(), "four distinct texts, one lookup each");
+        assertTrue(Arrays.equals(m.data(), again.data()));
+    }
+
+    @Test
     void failedRunKeepsFinishedChunksAndTheRerunResumes() {
         List<String> texts = TestSupport.variedTexts(10, 6);
         AtomicInteger attempts = new AtomicInteger();

@@ -1,0 +1,48 @@
+package io.synalign.cli;
+
+import io.synalign.data.Record;
+import io.synalign.textalign.TextAlignmentResult;
+import io.synalign.textalign.WeightedSampler;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The last step of text {@code align --sample} and of {@code run}: draw N synthetic rows by
+ * their learned weights without replacement ({@link WeightedSampler}, A-Res of
+ * Efraimidis-Spirakis, seeded) and pick those records, refusing an N larger than the rows that
+ * can be drawn. Cost O(n log N) for n weighted rows.
+ */
+final class WeightedDraw {
+
+    private WeightedDraw() {
+    }
+
+    /**
+     * The indices of {@code n} rows drawn by weight without replacement.
+     *
+     * @param rows what the rows are, for the error message (e.g. "synthetic rows")
+     * @throws IllegalArgumentException when {@code n} exceeds the rows with a positive weight
+     */
+    static int[] indices(TextAlignmentResult result, int n, long seed, String rows) {
+        if (n > result.support()) {
+            throw tooLarge(n, result.support(), rows + " with a positive weight");
+        }
+        return WeightedSampler.sample(result.weights(), n, seed);
+    }
+
+    /** The records at {@code picks}, in draw order. */
+    static List<Record> records(List<Record> records, int[] picks) {
+        List<Record> out = new ArrayList<>(picks.length);
+        for (int i : picks) {
+            out.add(records.get(i));
+        }
+        return out;
+    }
+
+    /** The error of a --sample N larger than the {@code available} rows ({@code what}). */
+    static IllegalArgumentException tooLarge(int n, int available, String what) {
+        return new IllegalArgumentException("--sample " + n + " exceeds the " + available + " "
+                + what + "; records are drawn without replacement, so at most " + available
+                + " can be drawn");
+    }
+}
