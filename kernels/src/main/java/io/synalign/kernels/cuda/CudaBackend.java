@@ -1,5 +1,11 @@
 package io.synalign.kernels.cuda;
 
+import static io.synalign.kernels.OperatorArguments.checkBandwidth;
+import static io.synalign.kernels.OperatorArguments.checkDims;
+import static io.synalign.kernels.OperatorArguments.checkFeatureDims;
+import static io.synalign.kernels.OperatorArguments.checkOut;
+import static io.synalign.kernels.OperatorArguments.checkPlan;
+
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -81,10 +87,7 @@ public final class CudaBackend implements KernelBackend {
     @Override
     public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
         checkOut(out, (long) x.rows() * map.features());
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
+        checkFeatureDims(x, map);
         if (x.rows() == 0) {
             return;
         }
@@ -170,18 +173,13 @@ public final class CudaBackend implements KernelBackend {
     public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
         checkDims(x, y);
         checkBandwidth(sigma);
-        if (plan == null) {
-            throw new IllegalArgumentException("plan must not be null");
-        }
+        checkPlan(plan);
         return new CudaKernelOperator(device, x, y, sigma, plan);
     }
 
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
+        checkFeatureDims(x, map);
         return new CudaFeatureOperator(device, x, map);
     }
 
@@ -194,26 +192,5 @@ public final class CudaBackend implements KernelBackend {
     @Override
     public void close() {
         device.close();
-    }
-
-    private static void checkDims(FloatMatrix x, FloatMatrix y) {
-        if (x.cols() != y.cols()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs "
-                    + y.cols());
-        }
-    }
-
-    private static void checkBandwidth(double sigma) {
-        if (!(sigma > 0) || Double.isInfinite(sigma)) {
-            throw new IllegalArgumentException("bandwidth must be a positive finite number, got "
-                    + sigma);
-        }
-    }
-
-    private static void checkOut(float[] out, long expected) {
-        if (out.length != expected) {
-            throw new IllegalArgumentException("output has " + out.length + " values, expected "
-                    + expected);
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.synalign.kernels.cuda;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.OperatorArguments;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -76,11 +77,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     @Override
     public void transposeTimes(double[] w, double[] out) {
         checkOpen();
-        if (w.length != rows || out.length != features) {
-            throw new IllegalArgumentException("transposeTimes: w has " + w.length
-                    + " values (expected " + rows + "), out has " + out.length + " (expected "
-                    + features + ")");
-        }
+        OperatorArguments.checkTransposeTimes(w, out, rows, features);
         if (rows == 0) {
             java.util.Arrays.fill(out, 0.0);
             return;
@@ -103,10 +100,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     @Override
     public void times(double[] z, double[] out) {
         checkOpen();
-        if (z.length != features || out.length != rows) {
-            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
-                    + features + "), out has " + out.length + " (expected " + rows + ")");
-        }
+        OperatorArguments.checkTimes(z, out, rows, features);
         if (rows == 0) {
             return;
         }
@@ -147,9 +141,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("feature operator is closed");
-        }
+        OperatorArguments.checkOpen(closed, "feature operator");
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.synalign.kernels.cuda;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.OperatorArguments;
 import java.util.BitSet;
 
 /**
@@ -102,12 +103,8 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
     @Override
     public void condition(int p) {
         checkOpen();
-        if (p < 0 || p >= size) {
-            throw new IllegalArgumentException("row " + p + " is out of range [0, " + size + ")");
-        }
-        if (rank >= maxRank) {
-            throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
-        }
+        OperatorArguments.checkRow(p, size);
+        OperatorArguments.checkCapacity(rank, maxRank);
         device.makeCurrent();
         double varP = variance(p);
         double pivot2 = varP + noise;
@@ -133,10 +130,7 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
     @Override
     public double variance(int row) {
         checkOpen();
-        if (row < 0 || row >= size) {
-            throw new IllegalArgumentException("row " + row + " is out of range [0, " + size
-                    + ")");
-        }
+        OperatorArguments.checkRow(row, size);
         device.makeCurrent();
         device.download(scalarHost.pointer(), variance.at(8L * row), 8);
         device.sync();
@@ -146,10 +140,7 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
     @Override
     public void variances(double[] out) {
         checkOpen();
-        if (out.length != size) {
-            throw new IllegalArgumentException("out has " + out.length + " values, expected "
-                    + size);
-        }
+        OperatorArguments.checkVariancesOut(out, size);
         if (size == 0) {
             return;
         }
@@ -198,9 +189,7 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("variance tracker is closed");
-        }
+        OperatorArguments.checkOpen(closed, "variance tracker");
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.synalign.kernels.cuda;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import org.bytedeco.javacpp.DoublePointer;
 import org.slf4j.Logger;
@@ -137,10 +138,7 @@ final class CudaKernelOperator implements KernelOperator {
     @Override
     public void multiply(double[] w, double[] out) {
         checkOpen();
-        if (w.length != cols || out.length != rows) {
-            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
-                    + cols + "), out has " + out.length + " (expected " + rows + ")");
-        }
+        OperatorArguments.checkMultiply(w, out, rows, cols);
         device.makeCurrent();
         // Rounded on the heap, then one bulk copy into the pinned buffer (not one JNI call each).
         for (int j = 0; j < cols; j++) {
@@ -156,10 +154,7 @@ final class CudaKernelOperator implements KernelOperator {
     @Override
     public void rowSums(double[] out) {
         checkOpen();
-        if (out.length != rows) {
-            throw new IllegalArgumentException("rowSums: out has " + out.length
-                    + " values, expected " + rows);
-        }
+        OperatorArguments.checkRowSums(out, rows);
         device.makeCurrent();
         product(0L, out);
     }
@@ -213,9 +208,7 @@ final class CudaKernelOperator implements KernelOperator {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("kernel operator is closed");
-        }
+        OperatorArguments.checkOpen(closed, "kernel operator");
     }
 
     @Override

@@ -1,5 +1,10 @@
 package io.synalign.kernels.nd4j;
 
+import static io.synalign.kernels.OperatorArguments.checkBandwidth;
+import static io.synalign.kernels.OperatorArguments.checkDims;
+import static io.synalign.kernels.OperatorArguments.checkOut;
+import static io.synalign.kernels.OperatorArguments.checkPlan;
+
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -167,9 +172,7 @@ public final class Nd4jBackend implements KernelBackend {
     public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
         checkDims(x, y);
         checkBandwidth(sigma);
-        if (plan == null) {
-            throw new IllegalArgumentException("plan must not be null");
-        }
+        checkPlan(plan);
         return portable() ? new PortableKernelOperator(x, y, sigma, plan)
                 : new Nd4jKernelOperator(x, y, sigma, plan);
     }
@@ -189,26 +192,5 @@ public final class Nd4jBackend implements KernelBackend {
     /** Nothing is pooled at backend level: every operator owns and frees its own buffers. */
     @Override
     public void close() {
-    }
-
-    private static void checkDims(FloatMatrix x, FloatMatrix y) {
-        if (x.cols() != y.cols()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs "
-                    + y.cols());
-        }
-    }
-
-    private static void checkBandwidth(double sigma) {
-        if (!(sigma > 0) || Double.isInfinite(sigma)) {
-            throw new IllegalArgumentException("bandwidth must be a positive finite number, got "
-                    + sigma);
-        }
-    }
-
-    private static void checkOut(float[] out, long expected) {
-        if (out.length != expected) {
-            throw new IllegalArgumentException("output has " + out.length + " values, expected "
-                    + expected);
-        }
     }
 }

@@ -3,6 +3,7 @@ package io.synalign.kernels.nd4j;
 import io.synalign.kernels.Argmax;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.OperatorArguments;
 import java.util.Arrays;
 import java.util.BitSet;
 import org.bytedeco.javacpp.DoublePointer;
@@ -97,12 +98,8 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     @Override
     public void condition(int p) {
         checkOpen();
-        if (p < 0 || p >= size) {
-            throw new IllegalArgumentException("row " + p + " is out of range [0, " + size + ")");
-        }
-        if (rank >= maxRank) {
-            throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
-        }
+        OperatorArguments.checkRow(p, size);
+        OperatorArguments.checkCapacity(rank, maxRank);
         double pivot2 = variance[p] + noise;
         if (!(pivot2 > 0)) {
             throw new IllegalArgumentException("cannot condition on row " + p
@@ -156,10 +153,7 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
 
     @Override
     public void variances(double[] out) {
-        if (out.length != size) {
-            throw new IllegalArgumentException("out has " + out.length + " values, expected "
-                    + size);
-        }
+        OperatorArguments.checkVariancesOut(out, size);
         System.arraycopy(variance, 0, out, 0, size);
     }
 
@@ -175,9 +169,7 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("variance tracker is closed");
-        }
+        OperatorArguments.checkOpen(closed, "variance tracker");
     }
 
     @Override

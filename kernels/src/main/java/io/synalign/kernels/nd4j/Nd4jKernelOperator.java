@@ -2,6 +2,7 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,10 +141,7 @@ final class Nd4jKernelOperator implements KernelOperator {
     @Override
     public void multiply(double[] w, double[] out) {
         checkOpen();
-        if (w.length != cols || out.length != rows) {
-            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
-                    + cols + "), out has " + out.length + " (expected " + rows + ")");
-        }
+        OperatorArguments.checkMultiply(w, out, rows, cols);
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
         product(weightsPtr, out);
     }
@@ -151,10 +149,7 @@ final class Nd4jKernelOperator implements KernelOperator {
     @Override
     public void rowSums(double[] out) {
         checkOpen();
-        if (out.length != rows) {
-            throw new IllegalArgumentException("rowSums: out has " + out.length
-                    + " values, expected " + rows);
-        }
+        OperatorArguments.checkRowSums(out, rows);
         product(onesPtr, out);
     }
 
@@ -213,9 +208,7 @@ final class Nd4jKernelOperator implements KernelOperator {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("kernel operator is closed");
-        }
+        OperatorArguments.checkOpen(closed, "kernel operator");
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.synalign.kernels.nd4j;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.OperatorArguments;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -54,11 +55,7 @@ final class PortableFeatureOperator implements FeatureOperator {
     @Override
     public void transposeTimes(double[] w, double[] out) {
         checkOpen();
-        if (w.length != rows || out.length != features) {
-            throw new IllegalArgumentException("transposeTimes: w has " + w.length
-                    + " values (expected " + rows + "), out has " + out.length + " (expected "
-                    + features + ")");
-        }
+        OperatorArguments.checkTransposeTimes(w, out, rows, features);
         if (rows == 0) {
             Arrays.fill(out, 0.0);
             return;
@@ -75,10 +72,7 @@ final class PortableFeatureOperator implements FeatureOperator {
     @Override
     public void times(double[] z, double[] out) {
         checkOpen();
-        if (z.length != features || out.length != rows) {
-            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
-                    + features + "), out has " + out.length + " (expected " + rows + ")");
-        }
+        OperatorArguments.checkTimes(z, out, rows, features);
         if (rows == 0) {
             return;
         }
@@ -98,9 +92,7 @@ final class PortableFeatureOperator implements FeatureOperator {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("feature operator is closed");
-        }
+        OperatorArguments.checkOpen(closed, "feature operator");
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.synalign.kernels.nd4j;
 import io.synalign.kernels.Argmax;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.OperatorArguments;
 import java.util.Arrays;
 import java.util.BitSet;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -80,12 +81,8 @@ final class PortableGpVarianceTracker implements GpVarianceTracker {
     @Override
     public void condition(int p) {
         checkOpen();
-        if (p < 0 || p >= size) {
-            throw new IllegalArgumentException("row " + p + " is out of range [0, " + size + ")");
-        }
-        if (rank >= maxRank) {
-            throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
-        }
+        OperatorArguments.checkRow(p, size);
+        OperatorArguments.checkCapacity(rank, maxRank);
         double pivot2 = variance[p] + noise;
         if (!(pivot2 > 0)) {
             throw new IllegalArgumentException("cannot condition on row " + p
@@ -139,10 +136,7 @@ final class PortableGpVarianceTracker implements GpVarianceTracker {
 
     @Override
     public void variances(double[] out) {
-        if (out.length != size) {
-            throw new IllegalArgumentException("out has " + out.length + " values, expected "
-                    + size);
-        }
+        OperatorArguments.checkVariancesOut(out, size);
         System.arraycopy(variance, 0, out, 0, size);
     }
 
@@ -158,9 +152,7 @@ final class PortableGpVarianceTracker implements GpVarianceTracker {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("variance tracker is closed");
-        }
+        OperatorArguments.checkOpen(closed, "variance tracker");
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -93,10 +94,7 @@ final class PortableKernelOperator implements KernelOperator {
     @Override
     public void multiply(double[] w, double[] out) {
         checkOpen();
-        if (w.length != cols || out.length != rows) {
-            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
-                    + cols + "), out has " + out.length + " (expected " + rows + ")");
-        }
+        OperatorArguments.checkMultiply(w, out, rows, cols);
         if (rows == 0 || cols == 0) {
             Arrays.fill(out, 0.0);
             return;
@@ -112,10 +110,7 @@ final class PortableKernelOperator implements KernelOperator {
     @Override
     public void rowSums(double[] out) {
         checkOpen();
-        if (out.length != rows) {
-            throw new IllegalArgumentException("rowSums: out has " + out.length
-                    + " values, expected " + rows);
-        }
+        OperatorArguments.checkRowSums(out, rows);
         if (rows == 0 || cols == 0) {
             Arrays.fill(out, 0.0);
             return;
@@ -146,9 +141,7 @@ final class PortableKernelOperator implements KernelOperator {
     }
 
     private void checkOpen() {
-        if (closed) {
-            throw new IllegalStateException("kernel operator is closed");
-        }
+        OperatorArguments.checkOpen(closed, "kernel operator");
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.synalign.kernels.reference;
 
+import static io.synalign.kernels.OperatorArguments.checkDims;
+import static io.synalign.kernels.OperatorArguments.checkOut;
+
 import io.synalign.kernels.Argmax;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
@@ -7,6 +10,7 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -48,19 +52,6 @@ public final class ReferenceBackend implements KernelBackend {
 
     static double rbf(double d2, double sigma) {
         return Math.exp(-d2 / (2 * sigma * sigma));
-    }
-
-    private static void checkDims(FloatMatrix x, FloatMatrix y) {
-        if (x.cols() != y.cols()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + y.cols());
-        }
-    }
-
-    private static void checkOut(float[] out, long expected) {
-        if (out.length != expected) {
-            throw new IllegalArgumentException("output has " + out.length + " values, expected "
-                    + expected);
-        }
     }
 
     @Override
@@ -263,9 +254,7 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public void condition(int p) {
-            if (rank >= maxRank) {
-                throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
-            }
+            OperatorArguments.checkCapacity(rank, maxRank);
             int n = x.rows();
             double pivot = Math.sqrt(variance[p] + noise);
             double[] v = new double[n];

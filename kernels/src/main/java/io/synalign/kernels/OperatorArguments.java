@@ -1,0 +1,115 @@
+package io.synalign.kernels;
+
+/**
+ * The argument checks every {@link KernelBackend} implementation makes, in one place so that the
+ * backends reject bad input with the same one-line messages (each names the bad value). For
+ * backend implementers, not for callers of the SPI. Every check is O(1) and allocates nothing
+ * unless it throws, so it costs nothing on the hot paths that call it.
+ */
+public final class OperatorArguments {
+
+    private OperatorArguments() {
+    }
+
+    /** Both row sets must have the same dimension. */
+    public static void checkDims(FloatMatrix x, FloatMatrix y) {
+        if (x.cols() != y.cols()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs "
+                    + y.cols());
+        }
+    }
+
+    /** The rows must have the feature map's input dimension. */
+    public static void checkFeatureDims(FloatMatrix x, FourierFeatures map) {
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+    }
+
+    /** A kernel bandwidth must be positive and finite (NaN is rejected too). */
+    public static void checkBandwidth(double sigma) {
+        if (!(sigma > 0) || Double.isInfinite(sigma)) {
+            throw new IllegalArgumentException("bandwidth must be a positive finite number, got "
+                    + sigma);
+        }
+    }
+
+    /** A kernel operator needs a tile plan. */
+    public static void checkPlan(TilePlan plan) {
+        if (plan == null) {
+            throw new IllegalArgumentException("plan must not be null");
+        }
+    }
+
+    /** A stateless primitive's output must hold exactly {@code expected} values. */
+    public static void checkOut(float[] out, long expected) {
+        if (out.length != expected) {
+            throw new IllegalArgumentException("output has " + out.length + " values, expected "
+                    + expected);
+        }
+    }
+
+    /** {@link KernelOperator#multiply}: w has {@code cols} values, out {@code rows}. */
+    public static void checkMultiply(double[] w, double[] out, int rows, int cols) {
+        if (w.length != cols || out.length != rows) {
+            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
+                    + cols + "), out has " + out.length + " (expected " + rows + ")");
+        }
+    }
+
+    /** {@link KernelOperator#rowSums}: out has {@code rows} values. */
+    public static void checkRowSums(double[] out, int rows) {
+        if (out.length != rows) {
+            throw new IllegalArgumentException("rowSums: out has " + out.length
+                    + " values, expected " + rows);
+        }
+    }
+
+    /** {@link FeatureOperator#transposeTimes}: w has {@code rows} values, out {@code features}. */
+    public static void checkTransposeTimes(double[] w, double[] out, int rows, int features) {
+        if (w.length != rows || out.length != features) {
+            throw new IllegalArgumentException("transposeTimes: w has " + w.length
+                    + " values (expected " + rows + "), out has " + out.length + " (expected "
+                    + features + ")");
+        }
+    }
+
+    /** {@link FeatureOperator#times}: z has {@code features} values, out {@code rows}. */
+    public static void checkTimes(double[] z, double[] out, int rows, int features) {
+        if (z.length != features || out.length != rows) {
+            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
+                    + features + "), out has " + out.length + " (expected " + rows + ")");
+        }
+    }
+
+    /** A tracker row index must lie in [0, size). */
+    public static void checkRow(int row, int size) {
+        if (row < 0 || row >= size) {
+            throw new IllegalArgumentException("row " + row + " is out of range [0, " + size
+                    + ")");
+        }
+    }
+
+    /** {@link GpVarianceTracker#condition} on a full tracker is a state error. */
+    public static void checkCapacity(int rank, int maxRank) {
+        if (rank >= maxRank) {
+            throw new IllegalStateException("tracker is full: rank " + rank + " of " + maxRank);
+        }
+    }
+
+    /** {@link GpVarianceTracker#variances}: out has one value per row. */
+    public static void checkVariancesOut(double[] out, int size) {
+        if (out.length != size) {
+            throw new IllegalArgumentException("out has " + out.length + " values, expected "
+                    + size);
+        }
+    }
+
+    /** A closed operator or tracker refuses work; {@code what} names it in the message. */
+    public static void checkOpen(boolean closed, String what) {
+        if (closed) {
+            throw new IllegalStateException(what + " is closed");
+        }
+    }
+}

@@ -1,0 +1,491 @@
+package io.synalign.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
+
+import io.synalign.kernels.reference.ReferenceBackend;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The {@link KernelBackend} contract, checked against the double-precision
+ * {@link ReferenceBackend} oracle on awkward shapes with the 1e-5 bound of {@link Errors}: every
+ * stateless primitive, the kernel and feature operators, and the GP variance tracker. Each
+ * backend's test class extends this one, supplies {@link #backend()} (opened once per class) and
+ * may widen the shape lists; {@link Nd4jBackendTest}, {@link Nd4jPortableBackendTest} and
+ * {@link CudaBackendTest} do.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class BackendContractTest {
+
+    /** Float32 results must match the float64 reference to this (see {@link Errors}). */
+    static final double TOLERANCE = 1e-5;
+
+    static final KernelBackend REFERENCE = new ReferenceBackend();
+
+    /** The backend under test, opened by the subclass before any test runs. */
+    abstract KernelBackend backend();
+
+    /** Backends whose kernel operators are checked; cuda adds its second product path. */
+    List<KernelBackend> operatorBackends() {
+        return List.of(backend());
+    }
+
+    /** (rows of X, rows of Y, dimension): singletons, primes, non-square pairs, d up to 384. */
+    Stream<Arguments> pairShapes() {
+        return Stream.of(
+                arguments(1, 1, 1),
+                arguments(7, 1, 3),
+                arguments(1, 1000, 384),
+                arguments(7, 257, 3),
+                arguments(257, 7, 384),
+                arguments(257, 1000, 1),
+                arguments(1000, 257, 384),
+                arguments(1000, 1000, 3));
+    }
+
+    /** (rows, dimension) of the self-kernel operators. */
+    Stream<Arguments> selfShapes() {
+        return Stream.of(
+                arguments(1, 3),
+                arguments(7, 384),
+                arguments(257, 5),
+                arguments(1000, 384));
+    }
+
+    /** (rows, dimension, features). */
+    Stream<Arguments> featureShapes() {
+        return Stream.of(
+                arguments(1, 1, 1),
+                arguments(7, 3, 257),
+                arguments(257, 384, 7),
+                arguments(1000, 3, 384),
+                arguments(257, 384, 1000));
+    }
+
+    static FloatMatrix x(int rows, int dim) {
+        return TestRows.clustered(rows, dim, 1000L * rows + dim);
+    }
+
+    static FloatMatrix y(int rows, int dim) {
+        return TestRows.clustered(rows, dim, 7 + 1000L * rows + dim);
+    }
+
+    @ParameterizedTest(name = "{0} x {1}, d = {2}")
+    @MethodSource("pairShapes")
+    void squaredDistancesMatchReference(int n, int m, int d) {
+        FloatMatrix x = x(n, d);
+        FloatMatrix y = y(m, d);
+        float[] got = new float[n * m];
+        float[] ref = new float[n * m];
+        backend().squaredDistances(x, y, got);
+        REFERENCE.squaredDistances(x, y, ref);
+        double error = Errors.distanceError(got, ref, x, y);
+        assertTrue(error <= TOLERANCE, "distance error " + error);
+        for (float v : got) {
+            assertTrue(v >= 0, "distances are clamped at 0, got " + v);
+        }
+    }
+
+    @Test
+    void statelessBlocksLargerThanOneTileMatchReference() {
+        // n m floats beyond TilePlan.DEFAULT_TILE_BYTES, so the output is written in several
+        // row tiles (the last one partial); d = 1 keeps the reference cheap.
+        int n = 2900;
+        int m = 3001;
+        assertTrue(4L * n * m > TilePlan.DEFAULT_TILE_BYTES);
+        FloatMatrix x = x(n, 1);
+        FloatMatrix y = y(m, 1);
+        float[] got = new float[n * m];
+        float[] ref = new float[n * m];
+        backend().squaredDistances(x, y, got);
+        REFERENCE.squaredDistances(x, y, ref);
+        assertTrue(Errors.distanceError(got, ref, x, y) <= TOLERANCE);
+        double sigma = TestRows.medianBandwidth(x, y);
+        backend().rbfBlock(x, y, sigma, got);
+        REFERENCE.rbfBlock(x, y, sigma, ref);
+        assertTrue(Errors.normwise(got, Errors.widen(ref)) <= TOLERANCE);
+        int features = 3001;
+        FourierFeatures map = FourierFeatures.sample(1, features, sigma, 3);
+        backend().randomFourierFeatures(x, map, got);
+        REFERENCE.randomFourierFeatures(x, map, ref);
+        assertTrue(Errors.normwise(got, Errors.widen(ref)) <= TOLERANCE);
+    }
+
+    @ParameterizedTest(name = "{0} x {1}, d = {2}")
+    @MethodSource("pairShapes")
+    void rbfBlockMatchesReference(int n, int m, int d) {
+        FloatMatrix x = x(n, d);
+        FloatMatrix y = y(m, d);
+        double sigma = TestRows.medianBandwidth(x, y);
+        float[] got = new float[n * m];
+        float[] ref = new float[n * m];
+        backend().rbfBlock(x, y, sigma, got);
+        REFERENCE.rbfBlock(x, y, sigma, ref);
+        double error = Errors.normwise(got, Errors.widen(ref));
+        assertTrue(error <= TOLERANCE, "kernel block error " + error);
+        for (float v : got) {
+            assertTrue(v >= 0 && v <= 1, "kernel value out of [0, 1]: " + v);
+        }
+        if (n * m >= 49) {
+            assertSpread(ref);
+        }
+    }
+
+    /** Guards the test itself: kernel values must not all sit near 0 or near 1. */
+    private static void assertSpread(float[] kernel) {
+        long mid = 0;
+        for (float v : kernel) {
+            if (v > 0.05 && v < 0.95) {
+                mid++;
+            }
+        }
+        assertTrue(mid >= kernel.length / 5, "test bandwidth gives degenerate kernel values: only "
+                + mid + " of " + kernel.length + " in (0.05, 0.95)");
+    }
+
+    @ParameterizedTest(name = "{0} x {1}, d = {2}")
+    @MethodSource("pairShapes")
+    void kernelOperatorsMatchReference(int n, int m, int d) {
+        assertOperatorsMatchReference(x(n, d), y(m, d), 11);
+    }
+
+    /**
+     * A kernel of a row set with itself (the MMD learner's K_SS: one matrix object on both
+     * sides) must behave exactly like any other kernel operator.
+     */
+    @ParameterizedTest(name = "{0} rows, d = {1}")
+    @MethodSource("selfShapes")
+    void selfKernelOperatorsMatchReference(int n, int d) {
+        FloatMatrix x = x(n, d);
+        assertOperatorsMatchReference(x, x, 17);
+    }
+
+    /**
+     * Tiled (tile height not dividing n, except n = 1) and materialised operators of every
+     * {@link #operatorBackends()} give the reference's K w and row sums, and a repeated product
+     * is bit-identical.
+     */
+    private void assertOperatorsMatchReference(FloatMatrix x, FloatMatrix y, long seed) {
+        int n = x.rows();
+        int m = y.rows();
+        double sigma = TestRows.medianBandwidth(x, y);
+        double[] w = TestRows.vector(m, seed);
+        double[] wantKw = new double[n];
+        double[] scale = new double[n];
+        double[] wantSums = new double[n];
+        try (KernelOperator ref = REFERENCE.rbfOperator(x, y, sigma, TilePlan.tiled(1))) {
+            ref.multiply(w, wantKw);
+            ref.multiply(Errors.abs(w), scale);
+            ref.rowSums(wantSums);
+        }
+        int tileRows = n / 3 + 1;
+        TilePlan[] plans = {TilePlan.tiled(tileRows), new TilePlan(true, tileRows)};
+        for (KernelBackend backend : operatorBackends()) {
+            for (TilePlan plan : plans) {
+                try (KernelOperator op = backend.rbfOperator(x, y, sigma, plan)) {
+                    assertEquals(n, op.rows());
+                    assertEquals(m, op.cols());
+                    assertEquals(plan.materialise(), op.materialised());
+                    double[] kw = new double[n];
+                    double[] sums = new double[n];
+                    op.multiply(w, kw);
+                    op.rowSums(sums);
+                    String what = backend.description() + " " + plan;
+                    assertTrue(Errors.normwise(kw, wantKw, scale) <= TOLERANCE, what
+                            + " K w error " + Errors.normwise(kw, wantKw, scale));
+                    assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE, what
+                            + " row sum error " + Errors.normwise(sums, wantSums, wantSums));
+                    // A second product reuses the buffers and must not see the first one's state.
+                    double[] again = new double[n];
+                    op.multiply(w, again);
+                    assertTrue(Arrays.equals(kw, again), what + " repeated product differs");
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} rows, d = {1}, D = {2}")
+    @MethodSource("featureShapes")
+    void randomFourierFeaturesMatchReference(int n, int d, int features) {
+        FloatMatrix x = x(n, d);
+        FourierFeatures map = FourierFeatures.sample(d, features, TestRows.medianBandwidth(x, x),
+                42);
+        float[] got = new float[n * features];
+        float[] ref = new float[n * features];
+        backend().randomFourierFeatures(x, map, got);
+        REFERENCE.randomFourierFeatures(x, map, ref);
+        double error = Errors.normwise(got, Errors.widen(ref));
+        assertTrue(error <= TOLERANCE, "feature error " + error);
+    }
+
+    @ParameterizedTest(name = "{0} rows, d = {1}, D = {2}")
+    @MethodSource("featureShapes")
+    void featureOperatorsMatchReference(int n, int d, int features) {
+        FloatMatrix x = x(n, d);
+        FourierFeatures map = FourierFeatures.sample(d, features, TestRows.medianBandwidth(x, x),
+                43);
+        double[] w = TestRows.vector(n, 3);
+        double[] z = TestRows.vector(features, 4);
+        try (FeatureOperator ref = REFERENCE.fourierFeatureOperator(x, map);
+                FeatureOperator op = backend().fourierFeatureOperator(x, map)) {
+            assertEquals(n, op.rows());
+            assertEquals(features, op.features());
+            double[] want = new double[features];
+            double[] scale = new double[features];
+            double[] got = new double[features];
+            ref.transposeTimes(w, want);
+            op.transposeTimes(w, got);
+            // The float32 error of Phi^T w scales with |Phi|^T |w| (see Errors).
+            boundAbsTransposeTimes(x, map, w, scale);
+            assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, "Phi^T w error "
+                    + Errors.normwise(got, want, scale));
+            double[] wantZ = new double[n];
+            double[] gotZ = new double[n];
+            double[] scaleZ = new double[n];
+            ref.times(z, wantZ);
+            op.times(z, gotZ);
+            boundAbsTimes(x, map, z, scaleZ);
+            assertTrue(Errors.normwise(gotZ, wantZ, scaleZ) <= TOLERANCE, "Phi z error "
+                    + Errors.normwise(gotZ, wantZ, scaleZ));
+        }
+    }
+
+    /** {@code |Phi|^T |w|} from the reference features. */
+    private static void boundAbsTransposeTimes(FloatMatrix x, FourierFeatures map, double[] w,
+            double[] out) {
+        float[] phi = new float[x.rows() * map.features()];
+        REFERENCE.randomFourierFeatures(x, map, phi);
+        int features = map.features();
+        for (int i = 0; i < x.rows(); i++) {
+            for (int f = 0; f < features; f++) {
+                out[f] += Math.abs(phi[i * features + f]) * Math.abs(w[i]);
+            }
+        }
+    }
+
+    /** {@code |Phi| |z|} from the reference features. */
+    private static void boundAbsTimes(FloatMatrix x, FourierFeatures map, double[] z,
+            double[] out) {
+        float[] phi = new float[x.rows() * map.features()];
+        REFERENCE.randomFourierFeatures(x, map, phi);
+        int features = map.features();
+        for (int i = 0; i < x.rows(); i++) {
+            for (int f = 0; f < features; f++) {
+                out[i] += Math.abs(phi[i * features + f]) * Math.abs(z[f]);
+            }
+        }
+    }
+
+    @Test
+    void badInputsAreRejectedWithTheBadValue() {
+        KernelBackend backend = backend();
+        FloatMatrix x = x(7, 3);
+        FloatMatrix y4 = y(5, 4);
+        IllegalArgumentException dims = assertThrows(IllegalArgumentException.class,
+                () -> backend.squaredDistances(x, y4, new float[35]));
+        assertTrue(dims.getMessage().contains("3") && dims.getMessage().contains("4"));
+        IllegalArgumentException sigma = assertThrows(IllegalArgumentException.class,
+                () -> backend.rbfBlock(x, x, -0.5, new float[49]));
+        assertTrue(sigma.getMessage().contains("-0.5"), sigma.getMessage());
+        IllegalArgumentException out = assertThrows(IllegalArgumentException.class,
+                () -> backend.rbfBlock(x, x, 1.0, new float[48]));
+        assertTrue(out.getMessage().contains("48"), out.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.rbfOperator(x, x, Double.NaN, TilePlan.tiled(2)));
+        try (KernelOperator op = backend.rbfOperator(x, x, 1.0, TilePlan.tiled(2))) {
+            IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
+                    () -> op.multiply(new double[6], new double[7]));
+            assertTrue(w.getMessage().contains("6"), w.getMessage());
+        }
+    }
+
+    @Test
+    void closedOperatorsRefuseWork() {
+        FloatMatrix x = x(7, 3);
+        KernelOperator op = backend().rbfOperator(x, x, 1.0, TilePlan.tiled(3));
+        op.close();
+        op.close();
+        assertThrows(IllegalStateException.class, () -> op.rowSums(new double[7]));
+        FeatureOperator features = backend().fourierFeatureOperator(x,
+                FourierFeatures.sample(3, 5, 1, 1));
+        features.close();
+        assertThrows(IllegalStateException.class,
+                () -> features.times(new double[5], new double[7]));
+    }
+
+    @Test
+    void describesItself() {
+        assertFalse(backend().description().isBlank());
+    }
+
+    @ParameterizedTest(name = "d = {0}, noise = {1}")
+    @CsvSource({"3, 1e-2", "3, 1e-4", "384, 1e-3", "1, 1e-3"})
+    void everyVarianceMatchesTheReferenceAlongAGreedySequence(int d, double noise) {
+        int n = 257;
+        int steps = 20;
+        FloatMatrix x = TestRows.clustered(n, d, 31 + d);
+        double lengthScale = TestRows.medianBandwidth(x, x);
+        try (GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, lengthScale, noise, steps);
+                GpVarianceTracker got = backend().gpVarianceTracker(x, lengthScale, noise,
+                        steps)) {
+            BitSet chosen = assertGreedySequenceMatches(ref, got, n, steps);
+            // The conditioned rows are (nearly) known: variance below the noise level.
+            for (int p = chosen.nextSetBit(0); p >= 0; p = chosen.nextSetBit(p + 1)) {
+                assertTrue(got.variance(p) <= noise + 1e-5, "row " + p + ": " + got.variance(p));
+            }
+        }
+    }
+
+    /**
+     * Conditions both trackers on the reference's greedy picks for {@code steps} steps; at every
+     * step the tracker's own pick must be as good (near-ties may break differently in float), and
+     * every variance must match the reference to 1e-5. Returns the rows conditioned on.
+     */
+    static BitSet assertGreedySequenceMatches(GpVarianceTracker ref, GpVarianceTracker got,
+            int n, int steps) {
+        BitSet chosen = new BitSet();
+        double[] want = new double[n];
+        double[] have = new double[n];
+        for (int step = 0; step < steps; step++) {
+            int p = ref.argmax(chosen);
+            int q = got.argmax(chosen);
+            assertTrue(ref.variance(q) >= ref.variance(p) - 1e-5, "step " + step + ": picked "
+                    + q + " with reference variance " + ref.variance(q) + " over " + p);
+            chosen.set(p);
+            ref.condition(p);
+            got.condition(p);
+            assertEquals(step + 1, got.rank());
+            ref.variances(want);
+            got.variances(have);
+            for (int i = 0; i < n; i++) {
+                assertEquals(want[i], have[i], 1e-5, "step " + step + ", row " + i);
+                assertEquals(have[i], got.variance(i));
+            }
+        }
+        return chosen;
+    }
+
+    @Test
+    void argmaxBreaksTiesToTheLowestIndexAndHonoursExclusions() {
+        FloatMatrix x = TestRows.clustered(11, 3, 5);
+        try (GpVarianceTracker t = backend().gpVarianceTracker(x, 1.0, 1e-3, 4)) {
+            // The prior is an exact 11-way tie.
+            assertEquals(0, t.argmax(null));
+            assertEquals(0, t.argmax(new BitSet()));
+            BitSet excluded = new BitSet();
+            excluded.set(0, 3);
+            excluded.set(5);
+            assertEquals(3, t.argmax(excluded));
+            excluded.set(3, 11);
+            assertEquals(-1, t.argmax(excluded));
+        }
+    }
+
+    @Test
+    void duplicateRowsTieAfterConditioningAndTheLowerIndexWins() {
+        // Row 0 at the origin, rows 1..10 within 0.5 of it, rows 4 and 9 the same far point.
+        int n = 11;
+        float[] data = new float[n * 2];
+        for (int i = 1; i < n; i++) {
+            double angle = 2 * Math.PI * i / n;
+            data[2 * i] = (float) (0.5 * Math.cos(angle));
+            data[2 * i + 1] = (float) (0.5 * Math.sin(angle));
+        }
+        for (int i : new int[] {4, 9}) {
+            data[2 * i] = 2.5f;
+            data[2 * i + 1] = -1.0f;
+        }
+        FloatMatrix x = new FloatMatrix(n, 2, data);
+        try (GpVarianceTracker t = backend().gpVarianceTracker(x, 1.0, 1e-3, 4)) {
+            t.condition(0);
+            assertEquals(t.variance(4), t.variance(9), "identical rows, identical arithmetic");
+            assertEquals(4, t.argmax(null));
+            BitSet excluded = new BitSet();
+            excluded.set(4);
+            assertEquals(9, t.argmax(excluded));
+            excluded.set(9);
+            int next = t.argmax(excluded);
+            assertTrue(next != 0 && next != 4 && next != 9, "got " + next);
+        }
+    }
+
+    @Test
+    void resetReturnsToThePriorAndReplaysExactly() {
+        FloatMatrix x = TestRows.clustered(257, 384, 8);
+        int[] sequence = {5, 77, 200, 3, 256};
+        try (GpVarianceTracker t = backend().gpVarianceTracker(x, TestRows.medianBandwidth(x, x),
+                1e-3, sequence.length)) {
+            for (int p : sequence) {
+                t.condition(p);
+            }
+            double[] first = new double[257];
+            t.variances(first);
+            assertTrue(first[5] < 0.5, "conditioning must lower the variance: " + first[5]);
+            t.reset();
+            assertEquals(0, t.rank());
+            double[] prior = new double[257];
+            t.variances(prior);
+            for (double v : prior) {
+                assertEquals(1.0, v);
+            }
+            for (int p : sequence) {
+                t.condition(p);
+            }
+            double[] second = new double[257];
+            t.variances(second);
+            assertArrayEquals(first, second);
+        }
+    }
+
+    @Test
+    void conditioningPastMaxRankThrowsAndChangesNothing() {
+        FloatMatrix x = TestRows.clustered(7, 3, 9);
+        try (GpVarianceTracker t = backend().gpVarianceTracker(x, 1.0, 1e-2, 2)) {
+            assertEquals(2, t.maxRank());
+            assertEquals(7, t.size());
+            t.condition(0);
+            t.condition(1);
+            double[] before = new double[7];
+            t.variances(before);
+            assertThrows(IllegalStateException.class, () -> t.condition(2));
+            assertEquals(2, t.rank());
+            double[] after = new double[7];
+            t.variances(after);
+            assertArrayEquals(before, after);
+        }
+        try (GpVarianceTracker empty = backend().gpVarianceTracker(x, 1.0, 1e-2, 0)) {
+            assertThrows(IllegalStateException.class, () -> empty.condition(0));
+        }
+    }
+
+    @Test
+    void badTrackerArgumentsNameTheBadValue() {
+        KernelBackend backend = backend();
+        FloatMatrix x = TestRows.clustered(7, 3, 9);
+        IllegalArgumentException scale = assertThrows(IllegalArgumentException.class,
+                () -> backend.gpVarianceTracker(x, 0.0, 1e-2, 2));
+        assertTrue(scale.getMessage().contains("0.0"), scale.getMessage());
+        IllegalArgumentException noise = assertThrows(IllegalArgumentException.class,
+                () -> backend.gpVarianceTracker(x, 1.0, -1.0, 2));
+        assertTrue(noise.getMessage().contains("-1.0"), noise.getMessage());
+        try (GpVarianceTracker t = backend.gpVarianceTracker(x, 1.0, 1e-2, 2)) {
+            IllegalArgumentException row = assertThrows(IllegalArgumentException.class,
+                    () -> t.condition(7));
+            assertTrue(row.getMessage().contains("7"), row.getMessage());
+            assertEquals(0, t.rank());
+        }
+    }
+}
