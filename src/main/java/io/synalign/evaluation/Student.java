@@ -34,7 +34,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *
  * <p>Early stopping (own loop, seeded): a stratified slice of the training rows
  * ({@link StudentConfig#validationFraction()} of each label, rounded down; at least one row
- * overall) is held out; each epoch visits the rest in a seeded shuffled order in minibatches;
+ * overall, taken from the largest label so that no label loses its only row) is held out; each epoch visits the rest in a seeded shuffled order in minibatches;
  * after each epoch the weighted mean cross-entropy on the held-out slice is computed, and
  * training stops after {@link StudentConfig#patience()} epochs without an improvement of at
  * least {@value #MIN_DELTA}. The
@@ -237,7 +237,9 @@ public final class Student {
 
     /**
      * Per label, a seeded random {@code floor(fraction * count)} rows are held out; if that
-     * holds out nothing while {@code fraction > 0}, one random row is. Returns {train, held}.
+     * holds out nothing while {@code fraction > 0}, one random row of the largest label is (a
+     * label's only row is never held out, so every label keeps a training row; when every label
+     * has a single row nothing is held out). Returns {train, held}.
      */
     static int[][] split(int[] labels, int classes, double fraction, SplittableRandom random) {
         List<List<Integer>> byClass = new ArrayList<>();
@@ -258,8 +260,18 @@ public final class Student {
             }
         }
         if (heldCount == 0 && fraction > 0) {
-            held[random.nextInt(labels.length)] = true;
-            heldCount = 1;
+            // Not a random row of all: that could be a label's only row, and the student would
+            // then never see that label.
+            List<Integer> largest = byClass.get(0);
+            for (List<Integer> rows : byClass) {
+                if (rows.size() > largest.size()) {
+                    largest = rows;
+                }
+            }
+            if (largest.size() >= 2) {
+                held[largest.get(random.nextInt(largest.size()))] = true;
+                heldCount = 1;
+            }
         }
         int[] train = new int[labels.length - heldCount];
         int[] out = new int[heldCount];

@@ -110,6 +110,23 @@ class StudentTest {
     }
 
     @Test
+    void heldOutFallbackNeverTakesALabelsOnlyRow() {
+        // floor(0.2 * count) is 0 for every label: one row is held out, and it must not be the
+        // single row of label 1 or 2 (the student would never see that label).
+        int[] labels = {0, 1, 0, 2, 0};
+        for (long seed = 0; seed < 64; seed++) {
+            int[][] split = Student.split(labels, 3, 0.2, new java.util.SplittableRandom(seed));
+            assertEquals(1, split[1].length, "seed " + seed);
+            assertEquals(0, labels[split[1][0]], "seed " + seed + " held out row " + split[1][0]);
+        }
+        // Every label a singleton: nothing can be held out without losing a label.
+        int[][] singletons = Student.split(new int[] {0, 1, 2}, 3, 0.5,
+                new java.util.SplittableRandom(1));
+        assertEquals(0, singletons[1].length);
+        assertEquals(3, singletons[0].length);
+    }
+
+    @Test
     void scoresMatchHandCounts() {
         // truth 0 0 1 1 2, predicted 0 1 1 1 0: class 0 tp1 fp1 fn1 -> 0.5; class 1 tp2 fp1 fn0
         // -> 0.8; class 2 tp0 -> 0.
