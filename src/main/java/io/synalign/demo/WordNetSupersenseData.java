@@ -50,7 +50,8 @@ public final class WordNetSupersenseData {
      * Draws the split.
      *
      * @throws IllegalArgumentException if a count is not positive, a supersense is not a noun
-     *     lexicographer file, or a supersense has fewer usable glosses than asked for
+     *     lexicographer file or is named twice, or a supersense has fewer usable glosses than
+     *     asked for
      */
     public static Split draw(List<String> supersenses, int realPerLabel, int testPerLabel, long seed) {
         if (realPerLabel < 1) {
@@ -59,9 +60,15 @@ public final class WordNetSupersenseData {
         if (testPerLabel < 1) {
             throw new IllegalArgumentException("test rows per label must be at least 1, got " + testPerLabel);
         }
+        Set<String> named = new LinkedHashSet<>();
         for (String s : supersenses) {
             if (!s.startsWith("noun.") || s.length() <= 5) {
                 throw new IllegalArgumentException("not a noun supersense (noun.X): '" + s + "'");
+            }
+            // A second draw from the same pool would put the first draw's few-shot rows into
+            // the second one's test set: train/test leakage.
+            if (!named.add(s)) {
+                throw new IllegalArgumentException("supersense '" + s + "' is named twice");
             }
         }
         Map<String, List<Example>> byLabel = glosses(new LinkedHashSet<>(supersenses));

@@ -81,5 +81,10 @@ class WordNetSupersenseDataTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> WordNetSupersenseData.draw(List.of("noun.Tops"), 8, 100_000, 1L));
         assertTrue(e.getMessage().contains("noun.Tops"));
+        // twice the same pool: the second test set would hold the first few-shot rows
+        e = assertThrows(IllegalArgumentException.class,
+                () -> WordNetSupersenseData.draw(List.of("noun.food", "noun.animal", "noun.food"),
+                        8, 30, 1L));
+        assertTrue(e.getMessage().contains("'noun.food' is named twice"), e.getMessage());
     }
 }
