@@ -44,13 +44,35 @@ public final class RunFiles {
     }
 
     /**
-     * Checks, before any work, that {@code dir} is a directory or can become one.
+     * Checks, before any work, that {@code dir} is a directory or can become one: a missing DIR
+     * needs an existing nearest ancestor that is a writable directory (otherwise the command
+     * would fail only when it writes, after all its work, with an I/O error).
      *
-     * @throws IllegalArgumentException when it names an existing non-directory
+     * @throws IllegalArgumentException when it names an existing non-directory, or cannot be
+     *     created
      */
     static void checkRunDir(Path dir) {
-        if (dir != null && Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--run-dir " + dir + " exists and is not a directory");
+        if (dir == null) {
+            return;
+        }
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("--run-dir " + dir
+                        + " exists and is not a directory");
+            }
+            return;
+        }
+        Path ancestor = dir.toAbsolutePath().normalize().getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        if (ancestor == null || !Files.isDirectory(ancestor)) {
+            throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
+                    + (ancestor == null ? "no existing parent" : ancestor + " is not a directory"));
+        }
+        if (!Files.isWritable(ancestor)) {
+            throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
+                    + ancestor + " is not writable");
         }
     }
 

@@ -211,6 +211,9 @@ class EvaluateCommandTest {
                 p("test.jsonl"), "--run-dir", p("afile")},
             {"--repeats", "0", "--train", p("train.jsonl"), "--test", p("test.jsonl"),
                 "--repeats", "0"},
+            // below a file: it could only fail when evaluation.json is written, after training
+            {"cannot be created", "afile", "--train", p("train.jsonl"), "--test",
+                p("test.jsonl"), "--run-dir", p("afile/run")},
         };
         int loadsBefore = ENCODERS.loads.get();
         for (String[] c : cases) {
