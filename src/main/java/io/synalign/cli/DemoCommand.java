@@ -103,8 +103,9 @@ final class DemoCommand implements Callable<Integer> {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         long start = System.nanoTime();
-        Files.createDirectories(out);
         WordNetSupersenseData.Split split = WordNetSupersenseData.draw(labels, realPerLabel, testPerLabel, seed);
+        Files.createDirectories(out);
+        removePreviousRun();
         Path real = out.resolve("real.jsonl");
         Path test = out.resolve("test.jsonl");
         Path synthetic = out.resolve("synthetic.jsonl");
@@ -165,6 +166,24 @@ final class DemoCommand implements Callable<Integer> {
                 out.resolve("report.html").toAbsolutePath());
         stdout.flush();
         return ExitCodes.OK;
+    }
+
+    /**
+     * Deletes what an earlier demo left in {@code --out} under the names this run writes. A step
+     * that fails stops the demo, and the files of the steps after it would otherwise stay from
+     * the earlier run (perhaps of other labels or seeds): its report.html would describe that
+     * run, and a later {@code synalign report --run DIR} would mix its evaluation.json with this
+     * run's alignment. The LLM call journal is kept: it is keyed by request, never mixes runs,
+     * and saves calls.
+     */
+    private void removePreviousRun() throws java.io.IOException {
+        for (String name : List.of("real.jsonl", "test.jsonl", "synthetic.jsonl",
+                "synthetic-weighted.jsonl", "aligned.jsonl", RunFiles.GENERATION,
+                RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
+                RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.EVALUATION,
+                RunFiles.REPORT)) {
+            Files.deleteIfExists(out.resolve(name));
+        }
     }
 
     /** Options every embedding step shares: the cache and quietness. */

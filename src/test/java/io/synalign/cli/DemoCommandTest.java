@@ -97,6 +97,27 @@ class DemoCommandTest {
     }
 
     @Test
+    void failedDemoLeavesNoArtefactOfAnEarlierRun() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("stale"));
+        List<String> stale = List.of(RunFiles.GENERATION, RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
+                RunFiles.LABELS, RunFiles.EVALUATION, RunFiles.REPORT, "aligned.jsonl");
+        for (String f : stale) {
+            Files.writeString(out.resolve(f), "{\"from\": \"an earlier run\"}\n");
+        }
+        Files.createDirectories(out.resolve("journal"));
+        Files.writeString(out.resolve("journal").resolve("kept"), "x");
+        // generate fails on its --llm value: the steps after it never run
+        Cli.Run run = demo(Map.of(DemoCommand.LLM_URL_ENV, "gguf:"), args(out));
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("step 'generate' failed"), run.err());
+        for (String f : stale) {
+            assertFalse(Files.exists(out.resolve(f)), f + " of the earlier run is still there");
+        }
+        assertTrue(Files.isRegularFile(out.resolve("real.jsonl")), "this run's data is written");
+        assertTrue(Files.isRegularFile(out.resolve("journal").resolve("kept")), "the journal stays");
+    }
+
+    @Test
     void badLabelExitsTwoNamingIt() {
         Cli.Run run = demo(Map.of(), List.of("demo", "--out", dir.resolve("bad").toString(),
                 "--labels", "noun.animal,verb.motion"));
