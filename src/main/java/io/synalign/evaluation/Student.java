@@ -38,7 +38,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * after each epoch the weighted mean cross-entropy on the held-out slice is computed, and
  * training stops after {@link StudentConfig#patience()} epochs without an improvement of at
  * least {@value #MIN_DELTA}. The
- * parameters of the best epoch are restored. Cost per epoch O(N p) for p parameters
+ * parameters of the best epoch are restored. Without a held-out slice (fraction 0, every label a
+ * single row) or when its rows all weigh 0, training runs {@link StudentConfig#maxEpochs()}. Cost per epoch O(N p) for p parameters
  * ({@code d k} for logreg, {@code d h + h k} for the MLP).
  */
 public final class Student {
@@ -150,7 +151,14 @@ public final class Student {
 
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(x.cols(), classes, config, seed));
         net.init();
-        DataSet validation = held.length == 0 ? null : dataSet(x, labels, w, held, classes);
+        // A held-out slice whose rows all weigh 0 measures nothing: its loss would read 0 every
+        // epoch, the first epoch would count as the best and training would stop after
+        // `patience` epochs with the first epoch's parameters. Train without early stopping then.
+        double heldMass = 0;
+        for (int i : held) {
+            heldMass += w[i];
+        }
+        DataSet validation = heldMass > 0 ? dataSet(x, labels, w, held, classes) : null;
         double best = Double.POSITIVE_INFINITY;
         INDArray bestParams = null;
         int bestEpoch = 0;

@@ -110,6 +110,30 @@ class StudentTest {
     }
 
     @Test
+    void heldOutRowsThatAllWeighZeroDoNotStopTrainingEarly() {
+        Random r = new Random(14);
+        Data train = clusters(r, 30, false);
+        Data test = clusters(r, 40, false);
+        StudentConfig config = small(StudentKind.LOGREG).withPatience(3);
+        long seed = 5;
+        // The held-out slice train() draws first from its seeded generator: weigh it 0.
+        int[] held = Student.split(train.y(), CLASSES, config.validationFraction(),
+                new java.util.SplittableRandom(seed))[1];
+        assertTrue(held.length > 0);
+        double[] weights = new double[train.y().length];
+        java.util.Arrays.fill(weights, 1);
+        for (int i : held) {
+            weights[i] = 0;
+        }
+        Student s = Student.train(train.x(), train.y(), weights, CLASSES, config, seed);
+        assertEquals(config.maxEpochs(), s.epochsRun(),
+                "a weightless held-out slice cannot say when to stop (best " + s.bestEpoch() + ")");
+        assertEquals(config.maxEpochs(), s.bestEpoch());
+        double accuracy = ClassificationScores.of(test.y(), s.predict(test.x())).accuracy();
+        assertTrue(accuracy >= 0.97, "accuracy " + accuracy);
+    }
+
+    @Test
     void heldOutFallbackNeverTakesALabelsOnlyRow() {
         // floor(0.2 * count) is 0 for every label: one row is held out, and it must not be the
         // single row of label 1 or 2 (the student would never see that label).
