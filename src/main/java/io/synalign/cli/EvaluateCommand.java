@@ -392,12 +392,21 @@ final class EvaluateCommand implements Callable<Integer> {
         return root;
     }
 
-    /** {"mean": x, "std": y}, in that order (Map.of has no stable order). */
+    /**
+     * {"mean": x, "std": y}, in that order (Map.of has no stable order); std is null where it
+     * is undefined (a single repeat).
+     */
     static Map<String, Object> meanStd(io.synalign.evaluation.MeanStd m) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("mean", m.mean());
-        out.put("std", m.std());
+        out.put("std", Double.isNaN(m.std()) ? null : m.std());
         return out;
+    }
+
+    /** {@code mean ± std} with 4 decimals; {@code ± n/a} for a single repeat. */
+    private static String plusMinus(io.synalign.evaluation.MeanStd m) {
+        return Double.isNaN(m.std()) ? String.format(Locale.ROOT, "%.4f ± n/a", m.mean())
+                : String.format(Locale.ROOT, "%.4f ± %.4f", m.mean(), m.std());
     }
 
     private void print(PrintWriter out, StudentKind kind, int testRows, double sigma,
@@ -408,9 +417,9 @@ final class EvaluateCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%-15s %7s  %-15s  %-15s  %-12s %s%n", "variant", "rows",
                 "accuracy", "macro-F1", "MMD^2->test", "ESS");
         for (VariantResult r : results) {
-            out.printf(Locale.ROOT, "%-15s %7d  %.4f ± %.4f  %.4f ± %.4f  %-12s %s%n", r.name(),
-                    r.trainRows(), r.accuracy().mean(), r.accuracy().std(), r.macroF1().mean(),
-                    r.macroF1().std(), Numbers.short4(r.mmd2Overall()),
+            out.printf(Locale.ROOT, "%-15s %7d  %-15s  %-15s  %-12s %s%n", r.name(),
+                    r.trainRows(), plusMinus(r.accuracy()), plusMinus(r.macroF1()),
+                    Numbers.short4(r.mmd2Overall()),
                     r.ess() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.ess()));
         }
         if (runDir != null) {

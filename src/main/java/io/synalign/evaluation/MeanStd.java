@@ -1,8 +1,9 @@
 package io.synalign.evaluation;
 
 /**
- * Mean and sample standard deviation (divisor n - 1; 0 for a single value) of repeated
- * measurements.
+ * Mean and sample standard deviation (divisor n - 1) of repeated measurements. The sample
+ * standard deviation of a single value is undefined: it is NaN (written "n/a" and JSON null),
+ * not 0, which would claim that repeats agree exactly.
  */
 public record MeanStd(double mean, double std) {
 
@@ -17,7 +18,7 @@ public record MeanStd(double mean, double std) {
         }
         mean /= values.length;
         if (values.length == 1) {
-            return new MeanStd(mean, 0);
+            return new MeanStd(mean, Double.NaN);
         }
         double ss = 0;
         for (double v : values) {

@@ -164,6 +164,10 @@ class EvaluateCommandTest {
         assertEquals(a.out().replace("runs/b1", "runs/bX"), b.out().replace("runs/b2", "runs/bX"));
         JsonNode e = JSON.readTree(ja);
         assertEquals("mlp", e.path("classifier").asText());
+        // one repeat: no spread to report (null, "n/a"), not a claimed std of 0
+        assertTrue(e.path("variants").get(0).path("accuracy").path("std").isNull(), ja);
+        assertTrue(e.path("variants").get(0).path("accuracy").path("mean").isNumber(), ja);
+        assertTrue(a.out().contains(" ± n/a") && !a.out().contains("± 0.0000"), a.out());
         // Key order is part of "identical output" across processes too: mean, then std.
         assertTrue(ja.matches("(?s).*\"accuracy\" : \\{\\s*\"mean\" : [^,]+,\\s*\"std\".*"), ja);
         JsonNode aligned = e.path("variants").get(2);

@@ -160,6 +160,9 @@ class StudentTest {
         assertEquals((0.5 + 0.8 + 0) / 3, s.macroF1(), 1e-12);
         assertEquals(1.0, MeanStd.of(new double[] {1, 2, 3}).std(), 1e-12);
         assertEquals(2.0, MeanStd.of(new double[] {1, 2, 3}).mean(), 1e-12);
-        assertEquals(0.0, MeanStd.of(new double[] {4}).std(), 0);
+        // the sample std of one value is undefined, not 0 (which would claim perfect agreement)
+        assertTrue(Double.isNaN(MeanStd.of(new double[] {4}).std()));
+        assertEquals(4.0, MeanStd.of(new double[] {4}).mean(), 0);
+        assertEquals(0.0, MeanStd.of(new double[] {4, 4}).std(), 0);
     }
 }
