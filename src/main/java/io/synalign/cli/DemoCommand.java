@@ -103,6 +103,11 @@ final class DemoCommand implements Callable<Integer> {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         long start = System.nanoTime();
+        if (labels.size() < 2) {
+            // evaluate would refuse a single label, after generate and align had run
+            throw new IllegalArgumentException("--labels " + String.join(",", labels)
+                    + ": a classifier needs at least 2 supersenses, got " + labels.size());
+        }
         WordNetSupersenseData.Split split = WordNetSupersenseData.draw(labels, realPerLabel, testPerLabel, seed);
         Files.createDirectories(out);
         removePreviousRun();

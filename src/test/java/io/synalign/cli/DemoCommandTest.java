@@ -126,6 +126,20 @@ class DemoCommandTest {
         assertEquals(1, run.errLines().size(), run.err());
     }
 
+    @Test
+    void singleLabelExitsTwoBeforeAnyStep() {
+        Path out = dir.resolve("one");
+        Cli.Run run = demo(Map.of(), List.of("demo", "--out", out.toString(), "--labels",
+                "noun.animal", "--real-per-label", "6", "--test-per-label", "12",
+                "--synthetic-per-label", "12", "--repeats", "1", "--cache-dir",
+                dir.resolve("cache").toString(), "-q"));
+        assertEquals(2, run.status(), run.toString());
+        assertEquals(1, run.errLines().size(), run.err());
+        assertTrue(run.errLines().get(0).contains("--labels noun.animal")
+                && run.errLines().get(0).contains("at least 2"), run.err());
+        assertFalse(Files.exists(out), "nothing is written");
+    }
+
     private static Set<String> fieldNames(JsonNode node) {
         Set<String> out = new HashSet<>();
         node.fieldNames().forEachRemaining(out::add);
