@@ -93,7 +93,8 @@ final class Charts {
     }
 
     /**
-     * Grouped bars: one group per category, one bar per series; NaN values are left out. The
+     * Grouped bars: one group per category, one bar per series; NaN and infinite values are
+     * left out (an infinite value would make the scale, and so every bar, NaN). The
      * value axis spans from min(0, smallest) to the largest value (MMD^2 estimates may be
      * negative).
      */
@@ -113,7 +114,7 @@ final class Charts {
         double hi = 0;
         for (double[] row : values) {
             for (double v : row) {
-                if (!Double.isNaN(v)) {
+                if (Double.isFinite(v)) {
                     lo = Math.min(lo, v);
                     hi = Math.max(hi, v);
                 }
@@ -138,7 +139,7 @@ final class Charts {
             double x0 = left + groupW * g + (groupW - barW * nSeries) / 2;
             for (int s = 0; s < nSeries; s++) {
                 double v = values[g][s];
-                if (Double.isNaN(v)) {
+                if (!Double.isFinite(v)) {
                     continue;
                 }
                 double y = top + plotH * (hi - Math.max(v, 0)) / span;

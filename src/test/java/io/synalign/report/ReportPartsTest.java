@@ -57,6 +57,17 @@ class ReportPartsTest {
     }
 
     @Test
+    void barChartLeavesOutNonFiniteValuesAndKeepsItsScale() {
+        // an MMD^2 of 1e400 in a JSON file reads as +Infinity
+        String svg = Charts.groupedBars("c", java.util.List.of("a", "b"),
+                java.util.List.of("before", "after"),
+                new double[][] {{0.5, Double.POSITIVE_INFINITY}, {Double.NaN, 0.25}});
+        assertTrue(!svg.contains("NaN") && !svg.contains("Infinity"), svg);
+        assertEquals(2, svg.split("<title>", -1).length - 1, "one bar per finite value: " + svg);
+        assertTrue(svg.contains(">0.5</text>"), "the scale ends at the largest finite value: " + svg);
+    }
+
+    @Test
     void numbersHaveFourSignificantDigits() {
         assertEquals("0.0123", Html.num(0.0123));
         assertEquals("0.8125", Html.num(0.8125));
