@@ -68,6 +68,24 @@ class ReportPartsTest {
     }
 
     @Test
+    void longCategoryNamesAreCutBetweenCharactersNotInsideOne() {
+        String label = "abcdefghijkl\uD83D\uDE00tail-of-a-very-long-label"; // emoji at 12-13
+        String svg = Charts.groupedBars("c", java.util.List.of(label), java.util.List.of("s"),
+                new double[][] {{1}});
+        for (int i = 0; i < svg.length(); i++) {
+            char ch = svg.charAt(i);
+            if (Character.isHighSurrogate(ch)) {
+                assertTrue(i + 1 < svg.length() && Character.isLowSurrogate(svg.charAt(i + 1)),
+                        "half a surrogate pair at " + i + ": " + svg);
+                i++;
+            } else {
+                assertTrue(!Character.isLowSurrogate(ch), "lone low surrogate at " + i);
+            }
+        }
+        assertTrue(svg.contains(">abcdefghijkl\uD83D\uDE00\u2026</text>"), svg);
+    }
+
+    @Test
     void numbersHaveFourSignificantDigits() {
         assertEquals("0.0123", Html.num(0.0123));
         assertEquals("0.8125", Html.num(0.8125));
