@@ -108,6 +108,9 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--labels " + String.join(",", labels)
                     + ": a classifier needs at least 2 supersenses, got " + labels.size());
         }
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
+        }
         WordNetSupersenseData.Split split = WordNetSupersenseData.draw(labels, realPerLabel, testPerLabel, seed);
         Files.createDirectories(out);
         removePreviousRun();

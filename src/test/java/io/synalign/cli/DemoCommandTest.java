@@ -140,6 +140,18 @@ class DemoCommandTest {
         assertFalse(Files.exists(out), "nothing is written");
     }
 
+    @Test
+    void outThatIsAFileExitsTwoNamingIt() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "mine");
+        Cli.Run run = demo(Map.of(), List.of("demo", "--out", file.toString(), "--labels",
+                "noun.animal,noun.food", "-q"));
+        assertEquals(2, run.status(), run.toString());
+        assertEquals(1, run.errLines().size(), run.err());
+        assertTrue(run.errLines().get(0).contains("--out " + file)
+                && run.errLines().get(0).contains("not a directory"), run.err());
+        assertEquals("mine", Files.readString(file));
+    }
+
     private static Set<String> fieldNames(JsonNode node) {
         Set<String> out = new HashSet<>();
         node.fieldNames().forEachRemaining(out::add);
