@@ -205,4 +205,24 @@ class GgufChatModelTest {
         }
         assertTrue(GgufChatModel.seed(1L) != GgufChatModel.seed(2L));
     }
+
+    /**
+     * llama.cpp accepts the grammar of every construct {@link GbnfGrammar} emits (numbers, enums
+     * with quotes and backslashes, escaped keys, type lists, nested arrays, maps), and what it
+     * decodes under it parses as JSON and validates, whatever the random weights pick.
+     */
+    @Test
+    void everyGrammarConstructIsAcceptedByLlamaCppAndDecodesToValidJson() throws IOException {
+        ResponseSchema all = new ResponseSchema("all", Json.MAPPER.readTree("""
+                {"type":"object","properties":{
+                  "n":{"type":"integer"},"x":{"type":"number"},"b":{"type":"boolean"},
+                  "e":{"enum":["say \\"hi\\"","a\\\\b",7,null]},"k\\"q":{"type":["string","null"],"maxLength":3},
+                  "m":{"type":"array","items":{"type":"array","items":{"type":"integer"},"maxItems":2},"maxItems":2},
+                  "o":{"type":"object","additionalProperties":{"type":"number"},"maxProperties":2}}}
+                """), false);
+        for (long seed = 1; seed <= 6; seed++) {
+            ChatReply r = model.complete(request(all, seed));
+            assertTrue(JsonSchemaValidator.validate(all.schema(), r.json()).isEmpty(), r.content());
+        }
+    }
 }
