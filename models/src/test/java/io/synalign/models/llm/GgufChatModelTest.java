@@ -225,4 +225,26 @@ class GgufChatModelTest {
             assertTrue(JsonSchemaValidator.validate(all.schema(), r.json()).isEmpty(), r.content());
         }
     }
+
+    @Test
+    void aPromptLongerThanTheContextIsAClearErrorAndAClosedModelRefuses(@TempDir Path d) throws IOException {
+        Path f = TinyGgufWriter.write(d.resolve("short.gguf"), new TinyGgufWriter.Spec(1, 32, 2, 64, 128, 5, null));
+        GgufChatModel m = GgufChatModel.open(f, GgufChatModel.Options.defaults().withThreads(2).withBounds(BOUNDS));
+        try {
+            assertEquals(128, m.contextSize());
+            ChatRequest tooLong = ChatRequest.of(List.of(ChatMessage.user("word ".repeat(400))),
+                    new SamplingParams(1.0, null, null, 1L), Schemas.ATTRIBUTES);
+            ChatModelException e = assertThrows(ChatModelException.class, () -> m.complete(tooLong));
+            assertTrue(!(e instanceof InvalidReplyException) && e.getMessage().contains("does not fit the context of 128"),
+                    e.getMessage());
+            ChatReply ok = m.complete(ChatRequest.of(List.of(ChatMessage.user("hi")),
+                    new SamplingParams(1.0, null, null, 1L), Schemas.ATTRIBUTES));
+            assertTrue(JsonSchemaValidator.validate(Schemas.ATTRIBUTES.schema(), ok.json()).isEmpty(), ok.content());
+        } finally {
+            m.close();
+        }
+        m.close();
+        ChatModelException closed = assertThrows(ChatModelException.class, () -> m.complete(request(Schemas.SAMPLES, 1)));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+    }
 }
