@@ -1,0 +1,67 @@
+package io.synalign.models.llm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A server that echoes the Authorization header inside a reply that validates (a misconfigured
+ * proxy, a debugging endpoint, a prompt-injected model): the key must still reach neither the
+ * reply the pipeline writes out nor the journal.
+ */
+class ApiKeyEchoTest {
+
+    @Test
+    void aKeyEchoedInsideAValidReplyIsMasked(@TempDir Path journalDir) throws Exception {
+        String key = "sk-echo-" + Long.toHexString(System.nanoTime()) + "x9";
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v1/chat/completions", ex -> {
+            ex.getRequestBody().readAllBytes();
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            String echoed = auth == null ? "none" : auth.substring("Bearer ".length());
+            ObjectNode root = Json.object();
+            ObjectNode sample = Json.object();
+            sample.putArray("samples").addObject().put("text", "the key is " + echoed);
+            root.putArray("choices").addObject().put("finish_reason", "stop").putObject("message")
+                    .put("role", "assistant").put("content", Json.write(sample));
+            byte[] body = Json.write(root).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream o = ex.getResponseBody()) {
+                o.write(body);
+            }
+        });
+        server.start();
+        try {
+            OpenAiCompatibleChatModel http = OpenAiCompatibleChatModel
+                    .builder("http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "m")
+                    .apiKeyEnv("K").environment(Map.of("K", key)::get).maxReasks(0).build();
+            ChatRequest req = ChatRequest.of(List.of(ChatMessage.user("hi")), SamplingParams.DEFAULTS, Schemas.SAMPLES);
+            ChatReply reply;
+            try (CallJournal j = CallJournal.open(journalDir)) {
+                reply = new ReaskingChatModel(new JournaledChatModel(http, j), 2).complete(req);
+            }
+            assertFalse(reply.content().contains(key), reply.content());
+            assertEquals("the key is " + ApiKey.MASK, reply.json().path("samples").path(0).path("text").textValue());
+            String free = http.complete(ChatRequest.of(List.of(ChatMessage.user("hi")), SamplingParams.DEFAULTS, null))
+                    .content();
+            assertTrue(free.contains(ApiKey.MASK) && !free.contains(key), free);
+            String journal = Files.readString(journalDir.resolve(CallJournal.FILE));
+            assertTrue(journal.contains(ApiKey.MASK) && !journal.contains(key), journal);
+        } finally {
+            server.stop(0);
+        }
+    }
+}
