@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *       context throws an {@link InvalidReplyException} (a {@link ReaskingChatModel} may re-ask).</li>
  * </ol>
  * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
- * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues.
+ * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
+ * queued call whose thread is interrupted leaves with a {@link ChatModelException}, and
+ * {@link #close} waits for the call in progress.
  * The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
  * evaluation plus one forward pass per generated token.
  */
@@ -185,7 +187,14 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
         SamplingParams s = request.sampling();
         String content;
-        lock.lock();
+        try {
+            // Interruptibly: a cancelled batch's queued calls leave at once instead of each
+            // running a whole generation (native decoding itself cannot be interrupted).
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChatModelException("interrupted while waiting for GGUF model " + modelName, e);
+        }
         try {
             if (llama == null) {
                 throw new ChatModelException("GGUF model " + file + " is closed");

@@ -247,4 +247,48 @@ class GgufChatModelTest {
         ChatModelException closed = assertThrows(ChatModelException.class, () -> m.complete(request(Schemas.SAMPLES, 1)));
         assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
     }
+
+    /**
+     * A call waiting for the model (llama.cpp runs one call at a time) leaves when its thread is
+     * interrupted, as a cancelled batch does: otherwise every queued call still runs its whole
+     * generation after a failure, and close() waits behind all of them.
+     */
+    @Test
+    void aQueuedCallLeavesWhenInterrupted() throws Exception {
+        java.lang.reflect.Field f = GgufChatModel.class.getDeclaredField("lock");
+        f.setAccessible(true);
+        java.util.concurrent.locks.ReentrantLock lock = (java.util.concurrent.locks.ReentrantLock) f.get(model);
+        ChatRequest longCall = ChatRequest.of(List.of(ChatMessage.user("go on")),
+                new SamplingParams(1.0, null, 3000, 4L), null);
+        java.util.concurrent.atomic.AtomicReference<Object> queued = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int tries = 0; tries < 20 && queued.get() == null; tries++) {
+            Thread running = new Thread(() -> model.complete(longCall));
+            running.start();
+            while (!lock.isLocked() && running.isAlive()) {
+                Thread.onSpinWait();
+            }
+            Thread waiting = new Thread(() -> {
+                try {
+                    queued.set(model.complete(request(Schemas.SAMPLES, 1)));
+                } catch (ChatModelException e) {
+                    queued.set(e);
+                }
+            });
+            waiting.start();
+            while (!lock.hasQueuedThread(waiting) && running.isAlive()) {
+                Thread.onSpinWait();
+            }
+            if (!lock.hasQueuedThread(waiting)) { // the long call ended first: try again
+                waiting.join();
+                queued.set(null);
+                running.join();
+                continue;
+            }
+            waiting.interrupt();
+            waiting.join();
+            running.join();
+        }
+        assertTrue(queued.get() instanceof ChatModelException e && e.getMessage().contains("interrupted"),
+                String.valueOf(queued.get()));
+    }
 }
