@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
  * queued call whose thread is interrupted leaves with a {@link ChatModelException}, and
  * {@link #close} waits for the call in progress.
- * The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
+ * The journal key names the model by {@link #modelIdentity} (file name plus a fingerprint of the
+ * weights). The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
  * evaluation plus one forward pass per generated token.
  */
 public final class GgufChatModel implements ChatModel, AutoCloseable {
@@ -48,6 +49,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
 
     private final Path file;
     private final String modelName;
+    private final String identity;
     private final GgufHeader header;
     private final Options options;
     private final int contextSize;
@@ -90,9 +92,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    private GgufChatModel(Path file, GgufHeader header, Options options, int contextSize, LlamaModel llama) {
+    private GgufChatModel(Path file, String fingerprint, GgufHeader header, Options options, int contextSize,
+                          LlamaModel llama) {
         this.file = file;
         this.modelName = file.getFileName().toString();
+        this.identity = modelName + "@" + fingerprint;
         this.header = header;
         this.options = options;
         this.contextSize = contextSize;
@@ -111,6 +115,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         Path f = file == null ? null : file.toAbsolutePath().normalize();
         GgufHeader header = GgufHeader.read(f);
+        String fingerprint = fingerprint(f);
         long trained = header.contextLength();
         int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
         LlamaModel llama;
@@ -135,7 +140,44 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         LOG.info("Loaded GGUF model {} (architecture {}, context {}, {})", f, header.architecture(), ctx,
                 header.chatTemplate() == null ? "no chat template: fallback prompt format" : "its chat template");
-        return new GgufChatModel(f, header, options, ctx, llama);
+        return new GgufChatModel(f, fingerprint, header, options, ctx, llama);
+    }
+
+    /** Bytes hashed per sample of {@link #fingerprint}. */
+    private static final int SAMPLE_BYTES = 1 << 16;
+    private static final int SAMPLES = 16;
+
+    /**
+     * A fingerprint of the weights, for the journal key: SHA-256 (first 16 hex digits) over the
+     * file size and {@value #SAMPLES} samples of 64 KiB spread evenly over the file (all of it
+     * when smaller than that), the first one covering the header. Files that merely share a
+     * name (another quantisation, another fine-tune, both {@code ggml-model-Q4_K_M.gguf}) get
+     * different keys, at the cost of reading 1 MiB instead of hashing gigabytes.
+     */
+    static String fingerprint(Path f) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            long size = ch.size();
+            md.update(java.nio.ByteBuffer.allocate(8).putLong(0, size));
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(SAMPLE_BYTES);
+            long span = (long) SAMPLE_BYTES * SAMPLES;
+            int samples = size <= span ? (int) ((size + SAMPLE_BYTES - 1) / SAMPLE_BYTES) : SAMPLES;
+            for (int i = 0; i < samples; i++) {
+                long at = size <= span ? (long) i * SAMPLE_BYTES
+                        : (size - SAMPLE_BYTES) / (SAMPLES - 1) * i;
+                buf.clear();
+                while (buf.hasRemaining() && ch.read(buf, at + buf.position()) > 0) {
+                    // read the whole sample (or up to the end of the file)
+                }
+                buf.flip();
+                md.update(buf);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read GGUF model file " + f + ": " + e.getMessage());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
     }
 
     /**
@@ -166,6 +208,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     @Override
     public String model() {
         return modelName;
+    }
+
+    /** The file name and a fingerprint of the weights ({@link #fingerprint}): the journal key's model. */
+    @Override
+    public String modelIdentity() {
+        return identity;
     }
 
     public Path file() {

@@ -144,7 +144,8 @@ class GgufChatModelTest {
         try (CallJournal j = CallJournal.open(journalDir)) {
             first = new ReaskingChatModel(new JournaledChatModel(model, j), 2).complete(req);
             assertEquals(1, j.size());
-            assertEquals("gguf", j.lookup(RequestKeys.key("gguf", "tiny-random.gguf", req)).backend());
+            assertEquals("gguf", j.lookup(RequestKeys.key("gguf", model.modelIdentity(), req)).backend());
+            assertEquals("tiny-random.gguf", j.lookup(RequestKeys.key("gguf", model.modelIdentity(), req)).model());
         }
         try (CallJournal j = CallJournal.open(journalDir)) {
             ChatReply again = new ReaskingChatModel(new JournaledChatModel(model, j), 2).complete(req);
@@ -290,5 +291,29 @@ class GgufChatModelTest {
         }
         assertTrue(queued.get() instanceof ChatModelException e && e.getMessage().contains("interrupted"),
                 String.valueOf(queued.get()));
+    }
+
+    /**
+     * Another model file with the same name (other weights) must not replay the first one's
+     * journaled replies: the journal key's model pins the weights, not just the file name.
+     */
+    @Test
+    void aSameNamedFileWithOtherWeightsMissesTheJournal(@TempDir Path d, @TempDir Path journalDir) throws IOException {
+        Path other = TinyGgufWriter.write(Files.createDirectories(d.resolve("other")).resolve("tiny-random.gguf"),
+                TinyGgufWriter.Spec.tiny(12));
+        assertEquals(Files.size(file), Files.size(other), "same name, same size, other weights");
+        ChatRequest req = request(Schemas.SAMPLES, 21);
+        try (CallJournal j = CallJournal.open(journalDir);
+                GgufChatModel m2 = GgufChatModel.open(other, GgufChatModel.Options.defaults().withThreads(2)
+                        .withBounds(BOUNDS))) {
+            assertEquals(model.model(), m2.model());
+            new JournaledChatModel(model, j).complete(req);
+            ChatReply second = new ReaskingChatModel(new JournaledChatModel(m2, j), 2).complete(req);
+            assertTrue(!second.fromJournal(), "the other model's reply was replayed");
+            assertEquals(2, j.size());
+            assertTrue(!model.modelIdentity().equals(m2.modelIdentity()), m2.modelIdentity());
+        }
+        assertEquals(model.modelIdentity(), GgufChatModel.fingerprint(file).isEmpty() ? "" : "tiny-random.gguf@"
+                + GgufChatModel.fingerprint(file), "the same file, the same identity");
     }
 }
