@@ -120,7 +120,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         ResponseSchema schema = request.responseSchema();
         // A server or model may echo the Authorization header: mask before anything (the
         // journal, the outputs, a re-ask's conversation) sees the content.
-        String content = ex.content == null ? null : mask(ex.content);
+        String content = ex.content == null || apiKey == null ? ex.content : apiKey.maskReply(ex.content);
         String problem;
         JsonNode json = null;
         if (content == null) {

@@ -24,9 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ApiKeyEchoTest {
 
-    @Test
-    void aKeyEchoedInsideAValidReplyIsMasked(@TempDir Path journalDir) throws Exception {
-        String key = "sk-echo-" + Long.toHexString(System.nanoTime()) + "x9";
+    /** A chat-completions server whose one sample echoes the bearer token it was sent. */
+    private static HttpServer echoServer() throws java.io.IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/chat/completions", ex -> {
             ex.getRequestBody().readAllBytes();
@@ -34,7 +33,7 @@ class ApiKeyEchoTest {
             String echoed = auth == null ? "none" : auth.substring("Bearer ".length());
             ObjectNode root = Json.object();
             ObjectNode sample = Json.object();
-            sample.putArray("samples").addObject().put("text", "the key is " + echoed);
+            sample.putArray("samples").addObject().put("text", "six xylophones, the key is " + echoed);
             root.putArray("choices").addObject().put("finish_reason", "stop").putObject("message")
                     .put("role", "assistant").put("content", Json.write(sample));
             byte[] body = Json.write(root).getBytes(StandardCharsets.UTF_8);
@@ -44,6 +43,13 @@ class ApiKeyEchoTest {
             }
         });
         server.start();
+        return server;
+    }
+
+    @Test
+    void aKeyEchoedInsideAValidReplyIsMasked(@TempDir Path journalDir) throws Exception {
+        String key = "sk-echo-" + Long.toHexString(System.nanoTime()) + "x9";
+        HttpServer server = echoServer();
         try {
             OpenAiCompatibleChatModel http = OpenAiCompatibleChatModel
                     .builder("http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "m")
@@ -54,12 +60,31 @@ class ApiKeyEchoTest {
                 reply = new ReaskingChatModel(new JournaledChatModel(http, j), 2).complete(req);
             }
             assertFalse(reply.content().contains(key), reply.content());
-            assertEquals("the key is " + ApiKey.MASK, reply.json().path("samples").path(0).path("text").textValue());
+            assertEquals("six xylophones, the key is " + ApiKey.MASK, reply.json().path("samples").path(0).path("text").textValue());
             String free = http.complete(ChatRequest.of(List.of(ChatMessage.user("hi")), SamplingParams.DEFAULTS, null))
                     .content();
             assertTrue(free.contains(ApiKey.MASK) && !free.contains(key), free);
             String journal = Files.readString(journalDir.resolve(CallJournal.FILE));
             assertTrue(journal.contains(ApiKey.MASK) && !journal.contains(key), journal);
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    /**
+     * A placeholder key of a local server ({@code x}, {@code EMPTY}) is not masked inside
+     * replies: masking it would replace every {@code x} of the generated text.
+     */
+    @Test
+    void aShortPlaceholderKeyDoesNotCorruptReplies() throws Exception {
+        HttpServer server = echoServer();
+        try {
+            OpenAiCompatibleChatModel http = OpenAiCompatibleChatModel
+                    .builder("http://127.0.0.1:" + server.getAddress().getPort() + "/v1", "m")
+                    .apiKeyEnv("K").environment(Map.of("K", "x")::get).maxReasks(0).build();
+            ChatReply r = http.complete(ChatRequest.of(List.of(ChatMessage.user("hi")), SamplingParams.DEFAULTS,
+                    Schemas.SAMPLES));
+            assertEquals("six xylophones, the key is x", r.json().path("samples").path(0).path("text").textValue());
         } finally {
             server.stop(0);
         }
