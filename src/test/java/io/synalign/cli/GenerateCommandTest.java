@@ -281,6 +281,31 @@ class GenerateCommandTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.jsonl")), Files.readAllBytes(dir.resolve("b.jsonl")));
     }
 
+    /**
+     * generate --llm gguf:FILE --journal DIR run twice: the second run answers every call from the
+     * journal (which stays byte for byte as it was: nothing new was sent) and writes the same rows.
+     */
+    @Test
+    void ggufRunResumedFromItsJournalSendsNothingAndWritesTheSameRows() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        Path journal = dir.resolve("journal");
+        String[] args = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--llm", "gguf:" + model,
+            "--per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1",
+            "--max-chars", "30", "--no-cache", "--seed", "5", "--quiet", "--journal", journal.toString(), "--out"};
+        List<String> first = new java.util.ArrayList<>(List.of(args));
+        first.add(dir.resolve("j1.jsonl").toString());
+        Cli.Run run = generate(Map.of(), first.toArray(String[]::new));
+        assertEquals(0, run.status(), run.toString());
+        byte[] journalAfterFirst = Files.readAllBytes(journal.resolve("calls.jsonl"));
+        assertTrue(journalAfterFirst.length > 0);
+        List<String> second = new java.util.ArrayList<>(List.of(args));
+        second.add(dir.resolve("j2.jsonl").toString());
+        Cli.Run again = generate(Map.of(), second.toArray(String[]::new));
+        assertEquals(0, again.status(), again.toString());
+        assertArrayEquals(journalAfterFirst, Files.readAllBytes(journal.resolve("calls.jsonl")), "no call sent again");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("j1.jsonl")), Files.readAllBytes(dir.resolve("j2.jsonl")));
+    }
+
     @Test
     void badGgufFilesExit2NamingTheFile() throws IOException {
         Path missing = dir.resolve("models").resolve("x.gguf");

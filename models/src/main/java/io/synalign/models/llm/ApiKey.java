@@ -47,6 +47,21 @@ public final class ApiKey {
         return "Bearer " + value;
     }
 
+    /**
+     * Keys shorter than this are not masked inside model replies: local servers take keys like
+     * {@code x} or {@code EMPTY}, and replacing every {@code x} of the generated text would
+     * corrupt it, while such a key guards nothing worth hiding.
+     */
+    static final int MIN_MASKED_IN_REPLIES = 8;
+
+    /**
+     * {@code reply} (a model's output) with the key masked, like {@link #mask}, unless the key is
+     * shorter than {@value #MIN_MASKED_IN_REPLIES} characters.
+     */
+    public String maskReply(String reply) {
+        return value.length() < MIN_MASKED_IN_REPLIES ? reply : mask(reply);
+    }
+
     /** {@code text} with every occurrence of the key replaced by {@value #MASK}. */
     public String mask(String text) {
         if (text == null || value.isEmpty()) {

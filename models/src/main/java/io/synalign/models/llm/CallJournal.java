@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,16 +47,26 @@ public final class CallJournal implements AutoCloseable {
     public static final String FILE = "calls.jsonl";
     public static final String LOCK_FILE = "journal.lock";
 
+    /**
+     * Journal directories (real paths) open in this JVM. A second open in the same JVM must be
+     * refused before it opens the lock file: on Linux, closing any descriptor of a file drops
+     * every POSIX lock the process holds on it, so the refused open's cleanup would release the
+     * first journal's lock and let another process in.
+     */
+    private static final Set<Path> OPEN_HERE = ConcurrentHashMap.newKeySet();
+
     private final Path directory;
+    private final Path heldKey;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final FileOutputStream out;
     private final Map<String, JournalEntry> entries;
     private boolean closed;
 
-    private CallJournal(Path directory, FileChannel lockChannel, FileLock lock, FileOutputStream out,
+    private CallJournal(Path directory, Path heldKey, FileChannel lockChannel, FileLock lock, FileOutputStream out,
                         Map<String, JournalEntry> entries) {
         this.directory = directory;
+        this.heldKey = heldKey;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.out = out;
@@ -75,8 +86,14 @@ public final class CallJournal implements AutoCloseable {
         }
         Path dir = directory.toAbsolutePath().normalize();
         FileChannel lockChannel = null;
+        Path heldKey = null;
         try {
             Files.createDirectories(dir);
+            Path real = dir.toRealPath();
+            if (!OPEN_HERE.add(real)) {
+                throw new IllegalStateException(inUse(dir));
+            }
+            heldKey = real;
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             FileLock lock;
@@ -86,9 +103,7 @@ public final class CallJournal implements AutoCloseable {
                 lock = null; // held by this very JVM
             }
             if (lock == null) {
-                throw new IllegalStateException("journal directory " + dir
-                        + " is in use by another run (lock held on " + LOCK_FILE
-                        + "); wait for it to finish or use another directory");
+                throw new IllegalStateException(inUse(dir));
             }
             Path file = dir.resolve(FILE);
             Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
@@ -103,13 +118,26 @@ public final class CallJournal implements AutoCloseable {
             }
             FileOutputStream out = new FileOutputStream(file.toFile(), true);
             LOG.info("Journal {}: {} completed calls", dir, entries.size());
-            return new CallJournal(dir, lockChannel, lock, out, entries);
+            return new CallJournal(dir, heldKey, lockChannel, lock, out, entries);
         } catch (IOException e) {
             closeQuietly(lockChannel);
+            release(heldKey);
             throw new UncheckedIOException("cannot open journal directory " + dir, e);
         } catch (RuntimeException e) {
             closeQuietly(lockChannel);
+            release(heldKey);
             throw e;
+        }
+    }
+
+    private static String inUse(Path dir) {
+        return "journal directory " + dir + " is in use by another run (lock held on " + LOCK_FILE
+                + "); wait for it to finish or use another directory";
+    }
+
+    private static void release(Path heldKey) {
+        if (heldKey != null) {
+            OPEN_HERE.remove(heldKey);
         }
     }
 
@@ -207,6 +235,7 @@ public final class CallJournal implements AutoCloseable {
             LOG.debug("releasing journal lock: {}", e.toString());
         }
         closeQuietly(lockChannel);
+        release(heldKey);
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -17,6 +17,15 @@ public interface ChatModel {
     /** The backend kind, e.g. {@code openai-compatible}; part of the journal key. */
     String backend();
 
-    /** The model name sent to the server; part of the journal key. */
+    /** The model name sent to the server (and recorded in provenance). */
     String model();
+
+    /**
+     * What the journal key names as the model: {@link #model()}, unless that does not pin the
+     * weights (a GGUF file's name does not: two files may share it), in which case it adds what
+     * does. Decorators pass their delegate's on.
+     */
+    default String modelIdentity() {
+        return model();
+    }
 }

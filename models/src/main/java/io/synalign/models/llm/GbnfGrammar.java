@@ -18,7 +18,8 @@ import java.util.Map;
  * {@code minProperties}/{@code maxProperties} honoured), array ({@code items},
  * {@code minItems}/{@code maxItems}, else 1 to {@link Bounds#maxItems()}), string
  * ({@code minLength}/{@code maxLength}, else 1 to {@link Bounds#maxStringChars()} characters;
- * escapes limited to {@code \" \\ \/ \n \t}), integer, number, boolean, null, {@code enum} of
+ * escapes limited to {@code \" \\ \/ \n \t}), integer and number (JSON syntax: no leading zeros, no
+ * exponent, at most 15 digits each side of the point), boolean, null, {@code enum} of
  * scalars, and a list of types. Map keys are identifiers: a letter, then letters, digits,
  * {@code _} or spaces, at most {@link Bounds#maxKeyChars()}. Anything else is rejected with an
  * {@link IllegalArgumentException}. String characters are any code point but controls, so
@@ -60,6 +61,8 @@ public record GbnfGrammar(String text, long maxBytes) {
     /** A JSON-string character: printable, not a quote or backslash, or a short escape. */
     private static final String CHAR_RULE = "char ::= [^\"\\\\\\x00-\\x1F\\x7F] | \"\\\\\" [\"\\\\/nt]";
     private static final int MAX_CHAR_BYTES = 4;
+    /** The integer part of a JSON number, at most 15 digits. */
+    private static final String INT_DIGITS = "(\"0\" | [1-9] [0-9]{0,14})";
 
     /** The grammar of {@code schema} under {@code bounds}. */
     public static GbnfGrammar of(JsonNode schema, Bounds bounds) {
@@ -125,8 +128,9 @@ public record GbnfGrammar(String text, long maxBytes) {
                 case "array" -> array(s, path);
                 case "string" -> string(s.path("minLength").asInt(1),
                         s.has("maxLength") ? s.get("maxLength").asInt() : bounds.maxStringChars(), path);
-                case "integer" -> new Part("(\"-\"? [0-9]{1,15})", 16);
-                case "number" -> new Part("(\"-\"? [0-9]{1,15} (\".\" [0-9]{1,15})?)", 32);
+                // JSON forbids leading zeros (01 does not parse): 0, or a non-zero digit first.
+                case "integer" -> new Part("(\"-\"? " + INT_DIGITS + ")", 16);
+                case "number" -> new Part("(\"-\"? " + INT_DIGITS + " (\".\" [0-9]{1,15})?)", 32);
                 case "boolean" -> new Part("(\"true\" | \"false\")", 5);
                 case "null" -> new Part("\"null\"", 4);
                 default -> throw new IllegalArgumentException(

@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
  *       context throws an {@link InvalidReplyException} (a {@link ReaskingChatModel} may re-ask).</li>
  * </ol>
  * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
- * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues.
- * The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
+ * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
+ * queued call whose thread is interrupted leaves with a {@link ChatModelException}, and
+ * {@link #close} waits for the call in progress.
+ * The journal key names the model by {@link #modelIdentity} (file name plus a fingerprint of the
+ * weights). The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
  * evaluation plus one forward pass per generated token.
  */
 public final class GgufChatModel implements ChatModel, AutoCloseable {
@@ -46,6 +49,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
 
     private final Path file;
     private final String modelName;
+    private final String identity;
     private final GgufHeader header;
     private final Options options;
     private final int contextSize;
@@ -88,9 +92,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    private GgufChatModel(Path file, GgufHeader header, Options options, int contextSize, LlamaModel llama) {
+    private GgufChatModel(Path file, String fingerprint, GgufHeader header, Options options, int contextSize,
+                          LlamaModel llama) {
         this.file = file;
         this.modelName = file.getFileName().toString();
+        this.identity = modelName + "@" + fingerprint;
         this.header = header;
         this.options = options;
         this.contextSize = contextSize;
@@ -109,6 +115,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         Path f = file == null ? null : file.toAbsolutePath().normalize();
         GgufHeader header = GgufHeader.read(f);
+        String fingerprint = fingerprint(f);
         long trained = header.contextLength();
         int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
         LlamaModel llama;
@@ -133,7 +140,44 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         LOG.info("Loaded GGUF model {} (architecture {}, context {}, {})", f, header.architecture(), ctx,
                 header.chatTemplate() == null ? "no chat template: fallback prompt format" : "its chat template");
-        return new GgufChatModel(f, header, options, ctx, llama);
+        return new GgufChatModel(f, fingerprint, header, options, ctx, llama);
+    }
+
+    /** Bytes hashed per sample of {@link #fingerprint}. */
+    private static final int SAMPLE_BYTES = 1 << 16;
+    private static final int SAMPLES = 16;
+
+    /**
+     * A fingerprint of the weights, for the journal key: SHA-256 (first 16 hex digits) over the
+     * file size and {@value #SAMPLES} samples of 64 KiB spread evenly over the file (all of it
+     * when smaller than that), the first one covering the header. Files that merely share a
+     * name (another quantisation, another fine-tune, both {@code ggml-model-Q4_K_M.gguf}) get
+     * different keys, at the cost of reading 1 MiB instead of hashing gigabytes.
+     */
+    static String fingerprint(Path f) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(f)) {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            long size = ch.size();
+            md.update(java.nio.ByteBuffer.allocate(8).putLong(0, size));
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(SAMPLE_BYTES);
+            long span = (long) SAMPLE_BYTES * SAMPLES;
+            int samples = size <= span ? (int) ((size + SAMPLE_BYTES - 1) / SAMPLE_BYTES) : SAMPLES;
+            for (int i = 0; i < samples; i++) {
+                long at = size <= span ? (long) i * SAMPLE_BYTES
+                        : (size - SAMPLE_BYTES) / (SAMPLES - 1) * i;
+                buf.clear();
+                while (buf.hasRemaining() && ch.read(buf, at + buf.position()) > 0) {
+                    // read the whole sample (or up to the end of the file)
+                }
+                buf.flip();
+                md.update(buf);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest()).substring(0, 16);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read GGUF model file " + f + ": " + e.getMessage());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime provides SHA-256", e);
+        }
     }
 
     /**
@@ -166,6 +210,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         return modelName;
     }
 
+    /** The file name and a fingerprint of the weights ({@link #fingerprint}): the journal key's model. */
+    @Override
+    public String modelIdentity() {
+        return identity;
+    }
+
     public Path file() {
         return file;
     }
@@ -185,7 +235,14 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
         SamplingParams s = request.sampling();
         String content;
-        lock.lock();
+        try {
+            // Interruptibly: a cancelled batch's queued calls leave at once instead of each
+            // running a whole generation (native decoding itself cannot be interrupted).
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChatModelException("interrupted while waiting for GGUF model " + modelName, e);
+        }
         try {
             if (llama == null) {
                 throw new ChatModelException("GGUF model " + file + " is closed");

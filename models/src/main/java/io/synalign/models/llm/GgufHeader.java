@@ -29,6 +29,8 @@ public record GgufHeader(int version, Map<String, Object> metadata) {
 
     private static final int MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
     private static final long MAX_STRING = 1L << 26;
+    /** Arrays nest (an array of arrays); real files nest one level, a corrupt one could nest until the stack overflows. */
+    private static final int MAX_ARRAY_DEPTH = 8;
 
     public GgufHeader {
         metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -48,7 +50,7 @@ public record GgufHeader(int version, Map<String, Object> metadata) {
             throw new IllegalArgumentException("GGUF model file not found: " + file);
         }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            LittleEndian in = new LittleEndian(raw);
+            LittleEndian in = new LittleEndian(raw, Files.size(file));
             int magic;
             try {
                 magic = in.u32();
@@ -76,6 +78,8 @@ public record GgufHeader(int version, Map<String, Object> metadata) {
                 }
             }
             return new GgufHeader(version, meta);
+        } catch (Damaged e) {
+            throw new IllegalArgumentException("truncated or damaged GGUF model file (" + e.getMessage() + "): " + file);
         } catch (EOFException e) {
             throw new IllegalArgumentException("truncated GGUF model file: " + file);
         } catch (IOException e) {
@@ -110,61 +114,112 @@ public record GgufHeader(int version, Map<String, Object> metadata) {
         return v instanceof String s ? s : null;
     }
 
-    /** Little-endian reads of GGUF's primitive types. */
+    /** A length or a nesting in the header that no sound file has. */
+    private static final class Damaged extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        Damaged(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Little-endian reads of GGUF's primitive types. Counts the bytes read, so that a corrupt
+     * length (an array or string longer than what is left of the file) fails at once instead of
+     * reading through gigabytes of tensor data.
+     */
     private static final class LittleEndian {
         private final DataInputStream in;
+        private final long size;
+        private long position;
 
-        LittleEndian(InputStream in) {
+        LittleEndian(InputStream in, long size) {
             this.in = new DataInputStream(in);
+            this.size = size;
+        }
+
+        /** Fails unless {@code n} units of at least one byte each fit in the rest of the file. */
+        private void fits(long n, String what) throws IOException {
+            long left = size - position;
+            if (n < 0 || n > left) {
+                throw new Damaged(what + " with " + left + " bytes left in the file");
+            }
+        }
+
+        private int readInt() throws IOException {
+            int v = in.readInt();
+            position += 4;
+            return v;
         }
 
         int u32() throws IOException {
-            return Integer.reverseBytes(in.readInt());
+            return Integer.reverseBytes(readInt());
         }
 
         long u64() throws IOException {
-            return Long.reverseBytes(in.readLong());
+            long v = in.readLong();
+            position += 8;
+            return Long.reverseBytes(v);
+        }
+
+        private int u8() throws IOException {
+            int v = in.readUnsignedByte();
+            position += 1;
+            return v;
+        }
+
+        private short i16() throws IOException {
+            short v = Short.reverseBytes(in.readShort());
+            position += 2;
+            return v;
         }
 
         String string() throws IOException {
             long n = u64();
             if (n < 0 || n > MAX_STRING) {
-                throw new IOException("implausible string length " + n);
+                throw new Damaged("string of " + n + " bytes");
             }
+            fits(n, "string of " + n + " bytes");
             byte[] b = in.readNBytes((int) n);
+            position += b.length;
             if (b.length != n) {
                 throw new EOFException();
             }
             return new String(b, StandardCharsets.UTF_8);
         }
 
-        /** The value of GGUF type {@code type}; arrays are skipped and give {@code null}. */
         Object value(int type) throws IOException {
+            return value(type, 0);
+        }
+
+        /** The value of GGUF type {@code type}; arrays are skipped and give {@code null}. */
+        private Object value(int type, int depth) throws IOException {
             switch (type) {
-                case 0: return (long) in.readUnsignedByte();            // UINT8
-                case 1: return (long) in.readByte();                    // INT8
-                case 2: return (long) Short.toUnsignedInt(Short.reverseBytes(in.readShort())); // UINT16
-                case 3: return (long) Short.reverseBytes(in.readShort()); // INT16
+                case 0: return (long) u8();                             // UINT8
+                case 1: return (long) (byte) u8();                      // INT8
+                case 2: return (long) Short.toUnsignedInt(i16());       // UINT16
+                case 3: return (long) i16();                            // INT16
                 case 4: return Integer.toUnsignedLong(u32());           // UINT32
                 case 5: return (long) u32();                            // INT32
                 case 6: return (double) Float.intBitsToFloat(u32());    // FLOAT32
-                case 7: return in.readUnsignedByte() != 0;              // BOOL
+                case 7: return u8() != 0;                               // BOOL
                 case 8: return string();                                // STRING
                 case 9: {                                               // ARRAY
+                    if (depth >= MAX_ARRAY_DEPTH) {
+                        throw new Damaged("arrays nested more than " + MAX_ARRAY_DEPTH + " deep");
+                    }
                     int elem = u32();
                     long n = u64();
-                    if (n < 0) {
-                        throw new IOException("implausible array length " + n);
-                    }
+                    fits(n, "array of " + n + " elements"); // each takes at least one byte
                     for (long i = 0; i < n; i++) {
-                        value(elem);
+                        value(elem, depth + 1);
                     }
                     return null;
                 }
                 case 10: return u64();                                  // UINT64
                 case 11: return u64();                                  // INT64
                 case 12: return Double.longBitsToDouble(u64());         // FLOAT64
-                default: throw new IOException("unknown GGUF value type " + type);
+                default: throw new Damaged("unknown GGUF value type " + type);
             }
         }
     }

@@ -43,7 +43,7 @@ public final class JournaledChatModel implements ChatModel {
 
     @Override
     public ChatReply complete(ChatRequest request) {
-        String key = RequestKeys.key(delegate.backend(), delegate.model(), request);
+        String key = RequestKeys.key(delegate.backend(), delegate.modelIdentity(), request);
         JournalEntry hit = journal.lookup(key);
         if (hit != null && hit.problem() != null) {
             // The same message as the original call: a ReaskingChatModel puts it in the correction,
@@ -95,5 +95,10 @@ public final class JournaledChatModel implements ChatModel {
     @Override
     public String model() {
         return delegate.model();
+    }
+
+    @Override
+    public String modelIdentity() {
+        return delegate.modelIdentity();
     }
 }

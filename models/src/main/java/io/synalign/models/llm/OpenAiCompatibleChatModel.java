@@ -118,14 +118,17 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private ChatReply askOnce(ChatRequest request) {
         Exchange ex = sendWithRetries(request.messages(), request);
         ResponseSchema schema = request.responseSchema();
+        // A server or model may echo the Authorization header: mask before anything (the
+        // journal, the outputs, a re-ask's conversation) sees the content.
+        String content = ex.content == null || apiKey == null ? ex.content : apiKey.maskReply(ex.content);
         String problem;
         JsonNode json = null;
-        if (ex.content == null) {
+        if (content == null) {
             problem = "the reply had no message content (finish_reason " + ex.finishReason + ")";
         } else if (schema == null) {
-            return new ChatReply(ex.content, null, ex.finishReason, ex.attempts, 0, false);
+            return new ChatReply(content, null, ex.finishReason, ex.attempts, 0, false);
         } else {
-            ReplyParser.Result r = ReplyParser.parse(ex.content, schema);
+            ReplyParser.Result r = ReplyParser.parse(content, schema);
             problem = r.problem();
             json = r.json();
             if ("length".equals(ex.finishReason) && problem != null) {
@@ -133,9 +136,9 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             }
         }
         if (problem == null) {
-            return new ChatReply(ex.content, json, ex.finishReason, ex.attempts, 0, false);
+            return new ChatReply(content, json, ex.finishReason, ex.attempts, 0, false);
         }
-        throw new InvalidReplyException(mask(problem), ex.content == null ? null : mask(ex.content), ex.attempts);
+        throw new InvalidReplyException(mask(problem), content, ex.attempts);
     }
 
     /** This model asking once, for {@link #reasking}. */

@@ -83,4 +83,9 @@ public final class ReaskingChatModel implements ChatModel {
     public String model() {
         return delegate.model();
     }
+
+    @Override
+    public String modelIdentity() {
+        return delegate.modelIdentity();
+    }
 }

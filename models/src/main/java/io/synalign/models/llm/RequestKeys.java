@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Journal keys: SHA-256 (hex) over a canonical JSON (keys sorted, no whitespace) of everything
- * that determines a reply: backend, model, messages, sampling parameters (seed included), the
+ * that determines a reply: backend, model ({@link ChatModel#modelIdentity}), messages, sampling parameters (seed included), the
  * response schema, the caller's attempt index and the re-ask index (written only when non-zero,
  * so original asks keep the keys they had before re-asks were journaled one by one). Nothing
  * secret goes in.

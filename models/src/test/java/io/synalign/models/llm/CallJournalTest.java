@@ -154,4 +154,23 @@ class CallJournalTest {
         assertEquals(-1, text.indexOf(key));
         assertEquals(-1, text.toLowerCase().indexOf("authorization"));
     }
+
+    /**
+     * A refused second open in the same JVM must not release the first one's lock: on Linux,
+     * closing any descriptor of a file drops all of the process's POSIX locks on it, so another
+     * process could then open the journal too.
+     */
+    @Test
+    void aRefusedOpenInTheSameJvmKeepsOtherProcessesOut() throws Exception {
+        try (CallJournal j = CallJournal.open(dir)) {
+            assertThrows(IllegalStateException.class, () -> CallJournal.open(dir));
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = new ProcessBuilder(javaBin, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                    JournalLockProbeMain.class.getName(), dir.toString()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(out.contains("REFUSED") && out.contains("in use"), out);
+            assertEquals(0, j.size());
+        }
+    }
 }

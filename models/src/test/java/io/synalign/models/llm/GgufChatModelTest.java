@@ -144,7 +144,8 @@ class GgufChatModelTest {
         try (CallJournal j = CallJournal.open(journalDir)) {
             first = new ReaskingChatModel(new JournaledChatModel(model, j), 2).complete(req);
             assertEquals(1, j.size());
-            assertEquals("gguf", j.lookup(RequestKeys.key("gguf", "tiny-random.gguf", req)).backend());
+            assertEquals("gguf", j.lookup(RequestKeys.key("gguf", model.modelIdentity(), req)).backend());
+            assertEquals("tiny-random.gguf", j.lookup(RequestKeys.key("gguf", model.modelIdentity(), req)).model());
         }
         try (CallJournal j = CallJournal.open(journalDir)) {
             ChatReply again = new ReaskingChatModel(new JournaledChatModel(model, j), 2).complete(req);
@@ -204,5 +205,115 @@ class GgufChatModelTest {
             assertTrue(GgufChatModel.seed(s) >= 0, "seed " + s);
         }
         assertTrue(GgufChatModel.seed(1L) != GgufChatModel.seed(2L));
+    }
+
+    /**
+     * llama.cpp accepts the grammar of every construct {@link GbnfGrammar} emits (numbers, enums
+     * with quotes and backslashes, escaped keys, type lists, nested arrays, maps), and what it
+     * decodes under it parses as JSON and validates, whatever the random weights pick.
+     */
+    @Test
+    void everyGrammarConstructIsAcceptedByLlamaCppAndDecodesToValidJson() throws IOException {
+        ResponseSchema all = new ResponseSchema("all", Json.MAPPER.readTree("""
+                {"type":"object","properties":{
+                  "n":{"type":"integer"},"x":{"type":"number"},"b":{"type":"boolean"},
+                  "e":{"enum":["say \\"hi\\"","a\\\\b",7,null]},"k\\"q":{"type":["string","null"],"maxLength":3},
+                  "m":{"type":"array","items":{"type":"array","items":{"type":"integer"},"maxItems":2},"maxItems":2},
+                  "o":{"type":"object","additionalProperties":{"type":"number"},"maxProperties":2}}}
+                """), false);
+        for (long seed = 1; seed <= 6; seed++) {
+            ChatReply r = model.complete(request(all, seed));
+            assertTrue(JsonSchemaValidator.validate(all.schema(), r.json()).isEmpty(), r.content());
+        }
+    }
+
+    @Test
+    void aPromptLongerThanTheContextIsAClearErrorAndAClosedModelRefuses(@TempDir Path d) throws IOException {
+        Path f = TinyGgufWriter.write(d.resolve("short.gguf"), new TinyGgufWriter.Spec(1, 32, 2, 64, 128, 5, null));
+        GgufChatModel m = GgufChatModel.open(f, GgufChatModel.Options.defaults().withThreads(2).withBounds(BOUNDS));
+        try {
+            assertEquals(128, m.contextSize());
+            ChatRequest tooLong = ChatRequest.of(List.of(ChatMessage.user("word ".repeat(400))),
+                    new SamplingParams(1.0, null, null, 1L), Schemas.ATTRIBUTES);
+            ChatModelException e = assertThrows(ChatModelException.class, () -> m.complete(tooLong));
+            assertTrue(!(e instanceof InvalidReplyException) && e.getMessage().contains("does not fit the context of 128"),
+                    e.getMessage());
+            ChatReply ok = m.complete(ChatRequest.of(List.of(ChatMessage.user("hi")),
+                    new SamplingParams(1.0, null, null, 1L), Schemas.ATTRIBUTES));
+            assertTrue(JsonSchemaValidator.validate(Schemas.ATTRIBUTES.schema(), ok.json()).isEmpty(), ok.content());
+        } finally {
+            m.close();
+        }
+        m.close();
+        ChatModelException closed = assertThrows(ChatModelException.class, () -> m.complete(request(Schemas.SAMPLES, 1)));
+        assertTrue(closed.getMessage().contains("closed"), closed.getMessage());
+    }
+
+    /**
+     * A call waiting for the model (llama.cpp runs one call at a time) leaves when its thread is
+     * interrupted, as a cancelled batch does: otherwise every queued call still runs its whole
+     * generation after a failure, and close() waits behind all of them.
+     */
+    @Test
+    void aQueuedCallLeavesWhenInterrupted() throws Exception {
+        java.lang.reflect.Field f = GgufChatModel.class.getDeclaredField("lock");
+        f.setAccessible(true);
+        java.util.concurrent.locks.ReentrantLock lock = (java.util.concurrent.locks.ReentrantLock) f.get(model);
+        ChatRequest longCall = ChatRequest.of(List.of(ChatMessage.user("go on")),
+                new SamplingParams(1.0, null, 3000, 4L), null);
+        java.util.concurrent.atomic.AtomicReference<Object> queued = new java.util.concurrent.atomic.AtomicReference<>();
+        for (int tries = 0; tries < 20 && queued.get() == null; tries++) {
+            Thread running = new Thread(() -> model.complete(longCall));
+            running.start();
+            while (!lock.isLocked() && running.isAlive()) {
+                Thread.onSpinWait();
+            }
+            Thread waiting = new Thread(() -> {
+                try {
+                    queued.set(model.complete(request(Schemas.SAMPLES, 1)));
+                } catch (ChatModelException e) {
+                    queued.set(e);
+                }
+            });
+            waiting.start();
+            while (!lock.hasQueuedThread(waiting) && running.isAlive()) {
+                Thread.onSpinWait();
+            }
+            if (!lock.hasQueuedThread(waiting)) { // the long call ended first: try again
+                waiting.join();
+                queued.set(null);
+                running.join();
+                continue;
+            }
+            waiting.interrupt();
+            waiting.join();
+            running.join();
+        }
+        assertTrue(queued.get() instanceof ChatModelException e && e.getMessage().contains("interrupted"),
+                String.valueOf(queued.get()));
+    }
+
+    /**
+     * Another model file with the same name (other weights) must not replay the first one's
+     * journaled replies: the journal key's model pins the weights, not just the file name.
+     */
+    @Test
+    void aSameNamedFileWithOtherWeightsMissesTheJournal(@TempDir Path d, @TempDir Path journalDir) throws IOException {
+        Path other = TinyGgufWriter.write(Files.createDirectories(d.resolve("other")).resolve("tiny-random.gguf"),
+                TinyGgufWriter.Spec.tiny(12));
+        assertEquals(Files.size(file), Files.size(other), "same name, same size, other weights");
+        ChatRequest req = request(Schemas.SAMPLES, 21);
+        try (CallJournal j = CallJournal.open(journalDir);
+                GgufChatModel m2 = GgufChatModel.open(other, GgufChatModel.Options.defaults().withThreads(2)
+                        .withBounds(BOUNDS))) {
+            assertEquals(model.model(), m2.model());
+            new JournaledChatModel(model, j).complete(req);
+            ChatReply second = new ReaskingChatModel(new JournaledChatModel(m2, j), 2).complete(req);
+            assertTrue(!second.fromJournal(), "the other model's reply was replayed");
+            assertEquals(2, j.size());
+            assertTrue(!model.modelIdentity().equals(m2.modelIdentity()), m2.modelIdentity());
+        }
+        assertEquals(model.modelIdentity(), GgufChatModel.fingerprint(file).isEmpty() ? "" : "tiny-random.gguf@"
+                + GgufChatModel.fingerprint(file), "the same file, the same identity");
     }
 }
