@@ -18,7 +18,6 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -143,8 +142,13 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     public record Outcome(SparkAlignmentResult result, long syntheticRows, long[] sampled) {
     }
 
+    /**
+     * Runs the job; exits 0 on success, 2 on bad input (an option value, a missing field or
+     * input path, a record check failing on an executor) and 1 on any other failure, each
+     * failure reported as one line on stderr.
+     */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SynAlignSparkJob()).execute(args));
+        System.exit(JobErrors.commandLine(new SynAlignSparkJob()).execute(args));
     }
 
     @Override
