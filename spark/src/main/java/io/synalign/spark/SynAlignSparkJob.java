@@ -196,7 +196,40 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         SparkAlignmentConfig config = new SparkAlignmentConfig(alignment, mode, backend,
                 aggregationDepth);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // Outputs are checked before any work and written under hidden staging paths, renamed
+        // into place only once everything is written: a failure leaves nothing at --out or
+        // --sampled-out (Spark would otherwise leave a partial directory, or --out without the
+        // sample when the draw fails).
+        String outFormat = DataFrames.format(out, format);
+        String sampledFormat = sampledOut == null ? null : DataFrames.format(sampledOut, format);
+        StagedOutput weightsOut = StagedOutput.of(sc.hadoopConfiguration(), "--out", out);
+        StagedOutput sampleOut = null;
+        if (sampledOut != null) {
+            sampleOut = StagedOutput.of(sc.hadoopConfiguration(), "--sampled-out", sampledOut);
+            if (new org.apache.hadoop.fs.Path(out).equals(new org.apache.hadoop.fs.Path(sampledOut))) {
+                throw new IllegalArgumentException("--out and --sampled-out are the same path: "
+                        + out);
+            }
+        }
+        try {
+            Outcome outcome = run(spark, sc, mode, config, weightsOut, outFormat, sampleOut,
+                    sampledFormat);
+            weightsOut.commit();
+            if (sampleOut != null) {
+                sampleOut.commit();
+            }
+            return outcome;
+        } finally {
+            weightsOut.abort();
+            if (sampleOut != null) {
+                sampleOut.abort();
+            }
+        }
+    }
 
+    private Outcome run(SparkSession spark, JavaSparkContext sc, AlignmentMode mode,
+            SparkAlignmentConfig config, StagedOutput weightsOut, String outFormat,
+            StagedOutput sampleOut, String sampledFormat) {
         Dataset<Row> realRows = DataFrames.read(spark, real, format);
         Dataset<Row> syntheticRows = DataFrames.read(spark, synthetic, format);
         boolean realLabelled = has(realRows, labelField);
@@ -240,7 +273,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                         : weights.value()[ir.label()][ir.local()];
                 return RowFactory.create(values);
             });
-            DataFrames.write(spark.createDataFrame(weighted, schema), out, format);
+            DataFrames.write(spark.createDataFrame(weighted, schema), weightsOut.stagingPath(),
+                    outFormat);
 
             long[] picks = null;
             if (sample != null) {
@@ -249,8 +283,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 JavaRDD<Row> drawn = output.javaRDD().zip(si)
                         .filter(t -> Arrays.binarySearch(picked.value(), t._2().row()) >= 0)
                         .map(t -> t._1());
-                DataFrames.write(spark.createDataFrame(drawn, output.schema()), sampledOut,
-                        format);
+                DataFrames.write(spark.createDataFrame(drawn, output.schema()),
+                        sampleOut.stagingPath(), sampledFormat);
             }
             long n = 0;
             for (LabelFit fit : result.fits()) {

@@ -1,6 +1,7 @@
 package io.synalign.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,5 +150,37 @@ class SynAlignSparkJobTest {
                         .run(TestSpark.session()));
         assertTrue(e.getMessage().startsWith("only the synthetic records have the label field"),
                 e.getMessage());
+    }
+
+    @Test
+    void aFailedJobLeavesNoOutputBehind() throws IOException {
+        Random random = new Random(6);
+        Path real = dir.resolve("r2.jsonl");
+        Path synthetic = dir.resolve("s2.jsonl");
+        write(real, random, 20, 0);
+        write(synthetic, random, 30, 1);
+        Path out = dir.resolve("w2.parquet");
+        Path sampled = dir.resolve("d2.jsonl");
+        // The draw fails after the weights are written: more rows than exist.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", out.toString(), "--embedding-field", "emb", "--features", "8",
+                        "--iterations", "5", "--backend", "reference", "--sample", "1000",
+                        "--sampled-out", sampled.toString()).run(TestSpark.session()));
+        assertTrue(e.getMessage().contains("cannot draw 1000 rows"), e.getMessage());
+        assertFalse(Files.exists(out), "no partial --out");
+        assertFalse(Files.exists(sampled), "no partial --sampled-out");
+        try (var files = Files.list(dir)) {
+            assertEquals(Set.of("r2.jsonl", "s2.jsonl"),
+                    files.map(f -> f.getFileName().toString()).collect(
+                            java.util.stream.Collectors.toSet()), "no staging directory left");
+        }
+        // And an existing output is refused before any work, naming it.
+        Files.createDirectory(out);
+        IllegalArgumentException exists = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", out.toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertEquals("--out " + out + " already exists", exists.getMessage());
     }
 }
