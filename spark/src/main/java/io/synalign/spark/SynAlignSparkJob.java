@@ -246,8 +246,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-            JavaRDD<EmbeddedRecord> r = records(realEmbedded, labelled, vectorField);
-            JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, labelled, vectorField);
+            // Labels are read only where they group the fit: in --global mode they are ignored,
+            // so a record without one is fine there (as in the single-machine CLI).
+            boolean grouped = labelled && mode == AlignmentMode.PER_LABEL;
+            JavaRDD<EmbeddedRecord> r = records(realEmbedded, grouped, vectorField);
+            JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, grouped, vectorField);
             LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
                     RowIndexer.count(s), seed);
             JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups)

@@ -183,4 +183,33 @@ class SynAlignSparkJobTest {
                         .run(TestSpark.session()));
         assertEquals("--out " + out + " already exists", exists.getMessage());
     }
+
+    @Test
+    void globalModeIgnoresLabelsSoRecordsWithoutOneAreFine() throws IOException {
+        Random random = new Random(12);
+        Path real = dir.resolve("r3.jsonl");
+        Path synthetic = dir.resolve("s3.jsonl");
+        SparkWeightLearnerTest.Rows r = write(real, random, 25, 0);
+        SparkWeightLearnerTest.Rows s = write(synthetic, random, 33, 1.5);
+        for (Path file : List.of(real, synthetic)) {
+            List<String> lines = new ArrayList<>(Files.readAllLines(file));
+            lines.set(4, lines.get(4).replaceFirst(",\"label\":\"[a-z]+\"", ""));
+            Files.write(file, lines);
+        }
+        String out = dir.resolve("w3.jsonl").toString();
+        job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out", out,
+                "--embedding-field", "emb", "--global", "--features", "16", "--iterations", "20",
+                "--seed", "3", "--backend", "reference").run(TestSpark.session());
+        double[] weights = new double[33];
+        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
+            weights[(int) row.getLong(row.fieldIndex("id"))] =
+                    row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        AlignmentConfig config = SparkWeightLearnerTest.config(16, 20, 3)
+                .withMaxWeightRatio(10);
+        double[] expected = SparkWeightLearnerTest.singleMachine(AlignmentMode.GLOBAL, config,
+                r, s, false).weights();
+        SparkWeightLearnerTest.assertSameWeights(expected, weights,
+                java.util.Collections.nCopies(33, "all"), 1e-5);
+    }
 }
