@@ -212,4 +212,36 @@ class SynAlignSparkJobTest {
         SparkWeightLearnerTest.assertSameWeights(expected, weights,
                 java.util.Collections.nCopies(33, "all"), 1e-5);
     }
+
+    @Test
+    void anEmbeddingOfAnotherLengthIsRejectedNotCutShort() throws IOException {
+        Random random = new Random(14);
+        Path real = dir.resolve("r4.jsonl");
+        Path synthetic = dir.resolve("s4.jsonl");
+        write(real, random, 20, 0);
+        write(synthetic, random, 30, 1);
+        // Real record 9 has a 4th value: the learner would read its first 3 only.
+        List<String> lines = new ArrayList<>(Files.readAllLines(real));
+        lines.set(9, lines.get(9).replace("]}", ",7.5]}"));
+        Files.write(real, lines);
+        Exception e = assertThrows(Exception.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", dir.resolve("w4.jsonl").toString(), "--embedding-field", "emb",
+                        "--features", "8", "--iterations", "5", "--backend", "reference")
+                        .run(TestSpark.session()));
+        Throwable bad = JobErrors.badInput(e);
+        assertTrue(bad != null && bad.getMessage().startsWith(
+                "a record's embedding 'emb' has 4 values, the first synthetic record's has 3: "
+                        + "{id=9, label="), String.valueOf(bad == null ? e : bad));
+        assertFalse(Files.exists(dir.resolve("w4.jsonl")));
+
+        // A field that is not an array of numbers is named.
+        Files.write(real, List.of("{\"emb\":\"0.5,1\",\"label\":\"pos\"}"));
+        IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", dir.resolve("w4.jsonl").toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertEquals("the embedding field 'emb' is string, expected an array of numbers",
+                type.getMessage());
+    }
 }
