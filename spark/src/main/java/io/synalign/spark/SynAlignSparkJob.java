@@ -21,6 +21,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -248,6 +249,10 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<IndexedRow> ri = null;
+        JavaRDD<IndexedRow> si = null;
+        Broadcast<double[][]> weights = null;
+        Broadcast<long[]> picked = null;
         try {
             // Labels are read only where they group the fit: in --global mode they are ignored,
             // so a record without one is fine there (as in the single-machine CLI).
@@ -257,17 +262,16 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, grouped, vectorField, dim);
             LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
                     RowIndexer.count(s), seed);
-            JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            JavaRDD<IndexedRow> si = RowIndexer.index(s, groups)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
+            ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_AND_DISK());
+            si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_AND_DISK());
             SparkAlignmentResult result = new SparkWeightLearner(sc, config).fit(groups, ri, si);
 
             Dataset<Row> output = syntheticEmbedded;
             if (embeddingField == null) {
                 output = output.drop(EMBEDDING);
             }
-            Broadcast<double[][]> weights = sc.broadcast(result.weights());
+            Broadcast<double[][]> w = sc.broadcast(result.weights());
+            weights = w;
             StructType schema = output.schema().add(WEIGHT_FIELD, DataTypes.DoubleType, false);
             JavaRDD<Row> weighted = output.javaRDD().zip(si).map(t -> {
                 Row row = t._1();
@@ -276,8 +280,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 for (int i = 0; i < row.size(); i++) {
                     values[i] = row.get(i);
                 }
-                values[row.size()] = ir.label() < 0 ? 0.0
-                        : weights.value()[ir.label()][ir.local()];
+                values[row.size()] = ir.label() < 0 ? 0.0 : w.value()[ir.label()][ir.local()];
                 return RowFactory.create(values);
             });
             DataFrames.write(spark.createDataFrame(weighted, schema), weightsOut.stagingPath(),
@@ -285,10 +288,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
 
             long[] picks = null;
             if (sample != null) {
-                picks = DistributedSampler.sample(result.weightsByRow(si), sample, seed);
-                Broadcast<long[]> picked = sc.broadcast(picks);
+                picks = DistributedSampler.sample(si.mapToPair(x -> new Tuple2<>(x.row(),
+                        x.label() < 0 ? 0.0 : w.value()[x.label()][x.local()])), sample, seed);
+                Broadcast<long[]> p = sc.broadcast(picks);
+                picked = p;
                 JavaRDD<Row> drawn = output.javaRDD().zip(si)
-                        .filter(t -> Arrays.binarySearch(picked.value(), t._2().row()) >= 0)
+                        .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
                         .map(t -> t._1());
                 DataFrames.write(spark.createDataFrame(drawn, output.schema()),
                         sampleOut.stagingPath(), sampledFormat);
@@ -297,10 +302,20 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             for (LabelFit fit : result.fits()) {
                 n += fit.syntheticRows();
             }
-            ri.unpersist();
-            si.unpersist();
             return new Outcome(result, n, picks);
         } finally {
+            if (weights != null) {
+                weights.destroy();
+            }
+            if (picked != null) {
+                picked.destroy();
+            }
+            if (ri != null) {
+                ri.unpersist();
+            }
+            if (si != null) {
+                si.unpersist();
+            }
             realEmbedded.unpersist();
             syntheticEmbedded.unpersist();
         }
