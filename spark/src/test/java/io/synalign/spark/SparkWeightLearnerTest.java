@@ -272,4 +272,22 @@ class SparkWeightLearnerTest {
         ri.unpersist();
         si.unpersist();
     }
+
+    @Test
+    void tinyLabelsAndEmptyPartitionsMatchTheSingleMachine() {
+        // 8 partitions for 6 synthetic and 4 real rows: most partitions are empty; label "s"
+        // has one real and one synthetic row, "t" one synthetic row only.
+        Random random = new Random(31);
+        Rows real = rows(random, 2, 0.0, "r", 3, "s", 1);
+        Rows synthetic = rows(random, 2, 1.0, "r", 4, "s", 1, "t", 1);
+        AlignmentConfig config = config(8, 25, 9);
+        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+                .weights();
+        SparkAlignmentResult[] result = new SparkAlignmentResult[1];
+        double[] actual = spark(AlignmentMode.PER_LABEL, config, real, synthetic, true, 8, result);
+        assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
+        for (LabelFit fit : result[0].fits()) {
+            assertEquals(!fit.label().equals("t"), fit.fitted(), fit.toString());
+        }
+    }
 }
