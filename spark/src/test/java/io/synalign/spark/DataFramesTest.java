@@ -56,4 +56,24 @@ class DataFramesTest {
             spark.conf().unset("spark.sql.files.openCostInBytes");
         }
     }
+
+    @Test
+    void partitionColumnsOfKeyValueDirectoriesAreKept() throws IOException {
+        Path input = Files.createDirectory(dir.resolve("parts.jsonl"));
+        List<String> expected = new ArrayList<>();
+        for (int k = 1; k <= 2; k++) {
+            Path part = Files.createDirectory(input.resolve("k=" + k));
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 3 + 10 * k; i++) {
+                lines.add("{\"id\":" + (100 * k + i) + "}");
+                expected.add((100 * k + i) + "/" + k);
+            }
+            Files.write(part.resolve("part-0.jsonl"), lines);
+        }
+        List<String> actual = new ArrayList<>();
+        for (Row r : DataFrames.read(TestSpark.session(), input.toString(), "auto").collectAsList()) {
+            actual.add(r.getLong(r.fieldIndex("id")) + "/" + r.get(r.fieldIndex("k")));
+        }
+        assertEquals(expected, actual);
+    }
 }
