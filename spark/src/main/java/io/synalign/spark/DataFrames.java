@@ -1,7 +1,12 @@
 package io.synalign.spark;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
@@ -46,8 +51,37 @@ final class DataFrames {
                 + "' from its name (expected .parquet, .jsonl or .json); give --format");
     }
 
+    /**
+     * The records at {@code path} in a stable order: files by name, rows in file order, however
+     * the files are split into partitions. Spark's own scan orders the splits of several files by
+     * size, largest first (to pack partitions), so a directory of part files would come in an
+     * order set by file sizes and {@code spark.sql.files.maxPartitionBytes}; the job numbers rows
+     * by position, so its results would depend on them. A directory (or glob) of several files
+     * is therefore read file by file, with the schema inferred once over all of them, and the
+     * reads concatenated ({@code SparkContext.union} keeps the order). Every file becomes at
+     * least one partition.
+     */
     static Dataset<Row> read(SparkSession spark, String path, String format) {
-        return spark.read().format(format(path, format)).load(path);
+        String f = format(path, format);
+        Dataset<Row> all = spark.read().format(f).load(path);
+        String[] files = all.inputFiles();
+        if (files.length <= 1) {
+            return all;
+        }
+        Arrays.sort(files);
+        boolean glob = path.matches(".*[*?\\[{].*");
+        List<JavaRDD<Row>> parts = new ArrayList<>(files.length);
+        for (String file : files) {
+            DataFrameReader reader = spark.read().format(f).schema(all.schema());
+            if (!glob) {
+                reader = reader.option("basePath", path); // keeps partition columns (k=v dirs)
+            }
+            parts.add(reader.load(file).javaRDD());
+        }
+        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        @SuppressWarnings("unchecked")
+        JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
+        return spark.createDataFrame(sc.union(inOrder), all.schema());
     }
 
     static void write(Dataset<Row> rows, String path, String format) {

@@ -32,7 +32,8 @@ public final class DistributedEmbedding {
      *     every executor
      * @param batchSize texts per encoder call, {@code >= 1}
      * @param outputField the new embedding column
-     * @throws IllegalArgumentException when the text column is missing, naming the columns
+     * @throws IllegalArgumentException when the text column is missing (naming the columns) or
+     *     not a string column
      */
     public static Dataset<Row> embed(SparkSession spark, Dataset<Row> rows, String textField,
             String model, int batchSize, String outputField) {
@@ -45,6 +46,11 @@ public final class DistributedEmbedding {
                     + String.join(", ", schema.fieldNames()) + ")");
         }
         int textIndex = schema.fieldIndex(textField);
+        if (!DataTypes.StringType.equals(schema.fields()[textIndex].dataType())) {
+            // Each row's text is read with getString: a ClassCastException on an executor.
+            throw new IllegalArgumentException("the text field '" + textField + "' is "
+                    + schema.fields()[textIndex].dataType().simpleString() + ", expected string");
+        }
         StructType out = schema.add(outputField,
                 DataTypes.createArrayType(DataTypes.FloatType, false), false);
         JavaRDD<Row> embedded = rows.javaRDD().mapPartitions(

@@ -26,6 +26,7 @@ import org.apache.spark.storage.StorageLevel;
 final class DistributedFeatureProducts implements AutoCloseable {
 
     private final JavaSparkContext context;
+    private final Broadcast<FeatureMaps> maps;
     private final JavaRDD<FeatureBlock> blocks;
     private final int labels;
     private final int features;
@@ -45,11 +46,18 @@ final class DistributedFeatureProducts implements AutoCloseable {
         this.features = maps.features();
         this.depth = depth;
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
+        this.maps = shared;
         this.blocks = synthetic.mapPartitions(rows -> Collections.singletonList(
                 FeatureBlock.build(rows, shared.value(), ExecutorBackends.get(backendName)))
                 .iterator());
         blocks.persist(StorageLevel.MEMORY_ONLY());
-        blocks.count(); // build the blocks now, so that set-up and iterations time apart
+        try {
+            blocks.count(); // build the blocks now, so that set-up and iterations time apart
+        } catch (RuntimeException e) {
+            blocks.unpersist(false);
+            shared.destroy();
+            throw e;
+        }
     }
 
     int features() {
@@ -119,7 +127,12 @@ final class DistributedFeatureProducts implements AutoCloseable {
 
     @Override
     public void close() {
-        blocks.foreachPartition(it -> it.forEachRemaining(FeatureBlock::close));
-        blocks.unpersist(false);
+        try {
+            blocks.foreachPartition(it -> it.forEachRemaining(FeatureBlock::close));
+        } finally {
+            blocks.unpersist(false);
+            // Evicted blocks are rebuilt from the maps, so they go only after the blocks.
+            maps.destroy();
+        }
     }
 }

@@ -16,7 +16,11 @@ final class FeatureMaps implements Serializable {
     private final int features;
     private final float[][] omega;
     private final float[][] phase;
-    private transient FourierFeatures[] maps;
+    // Rebuilt lazily after deserialization. A broadcast value is shared by all tasks of an
+    // executor JVM, so concurrent tasks may race here: volatile, so that a task seeing the array
+    // also sees its elements (a plain field lets it see the array with nulls, i.e. a label with
+    // no map, whose rows would silently drop out of the products).
+    private transient volatile FourierFeatures[] maps;
 
     FeatureMaps(FourierFeatures[] maps) {
         int d = 0;
@@ -47,7 +51,8 @@ final class FeatureMaps implements Serializable {
 
     /** The label's map, or null when the label is not fitted. */
     FourierFeatures map(int label) {
-        if (maps == null) {
+        FourierFeatures[] current = maps;
+        if (current == null) {
             FourierFeatures[] rebuilt = new FourierFeatures[omega.length];
             for (int l = 0; l < omega.length; l++) {
                 if (omega[l] != null) {
@@ -55,7 +60,8 @@ final class FeatureMaps implements Serializable {
                 }
             }
             maps = rebuilt;
+            current = rebuilt;
         }
-        return maps[label];
+        return current[label];
     }
 }

@@ -259,8 +259,12 @@ public final class SparkWeightLearner {
     /** The rows whose label-local index is in the label's sorted pick list. */
     private List<IndexedRow> picked(JavaRDD<IndexedRow> rows, int[][] picks) {
         Broadcast<int[][]> shared = context.broadcast(picks);
-        return rows.filter(r -> r.label() >= 0 && shared.value()[r.label()] != null
-                && Arrays.binarySearch(shared.value()[r.label()], r.local()) >= 0).collect();
+        try {
+            return rows.filter(r -> r.label() >= 0 && shared.value()[r.label()] != null
+                    && Arrays.binarySearch(shared.value()[r.label()], r.local()) >= 0).collect();
+        } finally {
+            shared.destroy();
+        }
     }
 
     /** The sample rows of one label in label-local order, or null when there are none. */
@@ -294,7 +298,29 @@ public final class SparkWeightLearner {
         int f = maps.features();
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         String backendName = config.backend();
-        double[] sum = real.mapPartitions(rows -> {
+        double[] sum;
+        try {
+            sum = meanFeatureSums(real, shared, k, f, backendName);
+        } finally {
+            shared.destroy();
+        }
+        double[][] mu = new double[k][];
+        for (int l = 0; l < k; l++) {
+            if (maps.map(l) != null) {
+                mu[l] = new double[f];
+                double inv = 1.0 / groups.realRows(l);
+                for (int j = 0; j < f; j++) {
+                    mu[l][j] = sum[l * f + j] * inv;
+                }
+            }
+        }
+        return mu;
+    }
+
+    /** Per label, the sum of the real rows' feature vectors: one treeAggregate. */
+    private double[] meanFeatureSums(JavaRDD<IndexedRow> real, Broadcast<FeatureMaps> shared,
+            int k, int f, String backendName) {
+        return real.mapPartitions(rows -> {
             FeatureMaps m = shared.value();
             List<List<float[]>> byLabel = new ArrayList<>();
             for (int l = 0; l < k; l++) {
@@ -329,17 +355,6 @@ public final class SparkWeightLearner {
             return List.of(acc).iterator();
         }).treeAggregate(new double[k * f], (a, b) -> add(a, b), (a, b) -> add(a, b),
                 config.aggregationDepth());
-        double[][] mu = new double[k][];
-        for (int l = 0; l < k; l++) {
-            if (maps.map(l) != null) {
-                mu[l] = new double[f];
-                double inv = 1.0 / groups.realRows(l);
-                for (int j = 0; j < f; j++) {
-                    mu[l][j] = sum[l * f + j] * inv;
-                }
-            }
-        }
-        return mu;
     }
 
     private static double[] add(double[] a, double[] b) {

@@ -15,10 +15,13 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.storage.StorageLevel;
-import picocli.CommandLine;
+import scala.Tuple2;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -143,8 +146,13 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     public record Outcome(SparkAlignmentResult result, long syntheticRows, long[] sampled) {
     }
 
+    /**
+     * Runs the job; exits 0 on success, 2 on bad input (an option value, a missing field or
+     * input path, a record check failing on an executor) and 1 on any other failure, each
+     * failure reported as one line on stderr.
+     */
     public static void main(String[] args) {
-        System.exit(new CommandLine(new SynAlignSparkJob()).execute(args));
+        System.exit(JobErrors.commandLine(new SynAlignSparkJob()).execute(args));
     }
 
     @Override
@@ -192,7 +200,40 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         SparkAlignmentConfig config = new SparkAlignmentConfig(alignment, mode, backend,
                 aggregationDepth);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        // Outputs are checked before any work and written under hidden staging paths, renamed
+        // into place only once everything is written: a failure leaves nothing at --out or
+        // --sampled-out (Spark would otherwise leave a partial directory, or --out without the
+        // sample when the draw fails).
+        String outFormat = DataFrames.format(out, format);
+        String sampledFormat = sampledOut == null ? null : DataFrames.format(sampledOut, format);
+        StagedOutput weightsOut = StagedOutput.of(sc.hadoopConfiguration(), "--out", out);
+        StagedOutput sampleOut = null;
+        if (sampledOut != null) {
+            sampleOut = StagedOutput.of(sc.hadoopConfiguration(), "--sampled-out", sampledOut);
+            if (new org.apache.hadoop.fs.Path(out).equals(new org.apache.hadoop.fs.Path(sampledOut))) {
+                throw new IllegalArgumentException("--out and --sampled-out are the same path: "
+                        + out);
+            }
+        }
+        try {
+            Outcome outcome = run(spark, sc, mode, config, weightsOut, outFormat, sampleOut,
+                    sampledFormat);
+            weightsOut.commit();
+            if (sampleOut != null) {
+                sampleOut.commit();
+            }
+            return outcome;
+        } finally {
+            weightsOut.abort();
+            if (sampleOut != null) {
+                sampleOut.abort();
+            }
+        }
+    }
 
+    private Outcome run(SparkSession spark, JavaSparkContext sc, AlignmentMode mode,
+            SparkAlignmentConfig config, StagedOutput weightsOut, String outFormat,
+            StagedOutput sampleOut, String sampledFormat) {
         Dataset<Row> realRows = DataFrames.read(spark, real, format);
         Dataset<Row> syntheticRows = DataFrames.read(spark, synthetic, format);
         boolean realLabelled = has(realRows, labelField);
@@ -208,22 +249,29 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<IndexedRow> ri = null;
+        JavaRDD<IndexedRow> si = null;
+        Broadcast<double[][]> weights = null;
+        Broadcast<long[]> picked = null;
         try {
-            JavaRDD<EmbeddedRecord> r = records(realEmbedded, labelled, vectorField);
-            JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, labelled, vectorField);
+            // Labels are read only where they group the fit: in --global mode they are ignored,
+            // so a record without one is fine there (as in the single-machine CLI).
+            boolean grouped = labelled && mode == AlignmentMode.PER_LABEL;
+            int dim = dimension(syntheticEmbedded, vectorField);
+            JavaRDD<EmbeddedRecord> r = records(realEmbedded, grouped, vectorField, dim);
+            JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, grouped, vectorField, dim);
             LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
                     RowIndexer.count(s), seed);
-            JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
-            JavaRDD<IndexedRow> si = RowIndexer.index(s, groups)
-                    .persist(StorageLevel.MEMORY_AND_DISK());
+            ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_AND_DISK());
+            si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_AND_DISK());
             SparkAlignmentResult result = new SparkWeightLearner(sc, config).fit(groups, ri, si);
 
             Dataset<Row> output = syntheticEmbedded;
             if (embeddingField == null) {
                 output = output.drop(EMBEDDING);
             }
-            Broadcast<double[][]> weights = sc.broadcast(result.weights());
+            Broadcast<double[][]> w = sc.broadcast(result.weights());
+            weights = w;
             StructType schema = output.schema().add(WEIGHT_FIELD, DataTypes.DoubleType, false);
             JavaRDD<Row> weighted = output.javaRDD().zip(si).map(t -> {
                 Row row = t._1();
@@ -232,30 +280,42 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 for (int i = 0; i < row.size(); i++) {
                     values[i] = row.get(i);
                 }
-                values[row.size()] = ir.label() < 0 ? 0.0
-                        : weights.value()[ir.label()][ir.local()];
+                values[row.size()] = ir.label() < 0 ? 0.0 : w.value()[ir.label()][ir.local()];
                 return RowFactory.create(values);
             });
-            DataFrames.write(spark.createDataFrame(weighted, schema), out, format);
+            DataFrames.write(spark.createDataFrame(weighted, schema), weightsOut.stagingPath(),
+                    outFormat);
 
             long[] picks = null;
             if (sample != null) {
-                picks = DistributedSampler.sample(result.weightsByRow(si), sample, seed);
-                Broadcast<long[]> picked = sc.broadcast(picks);
+                picks = DistributedSampler.sample(si.mapToPair(x -> new Tuple2<>(x.row(),
+                        x.label() < 0 ? 0.0 : w.value()[x.label()][x.local()])), sample, seed);
+                Broadcast<long[]> p = sc.broadcast(picks);
+                picked = p;
                 JavaRDD<Row> drawn = output.javaRDD().zip(si)
-                        .filter(t -> Arrays.binarySearch(picked.value(), t._2().row()) >= 0)
+                        .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
                         .map(t -> t._1());
-                DataFrames.write(spark.createDataFrame(drawn, output.schema()), sampledOut,
-                        format);
+                DataFrames.write(spark.createDataFrame(drawn, output.schema()),
+                        sampleOut.stagingPath(), sampledFormat);
             }
             long n = 0;
             for (LabelFit fit : result.fits()) {
                 n += fit.syntheticRows();
             }
-            ri.unpersist();
-            si.unpersist();
             return new Outcome(result, n, picks);
         } finally {
+            if (weights != null) {
+                weights.destroy();
+            }
+            if (picked != null) {
+                picked.destroy();
+            }
+            if (ri != null) {
+                ri.unpersist();
+            }
+            if (si != null) {
+                si.unpersist();
+            }
             realEmbedded.unpersist();
             syntheticEmbedded.unpersist();
         }
@@ -267,6 +327,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 throw new IllegalArgumentException("no embedding field '" + embeddingField
                         + "' (columns: " + String.join(", ", rows.columns()) + ")");
             }
+            DataType type = rows.schema().apply(embeddingField).dataType();
+            if (!(type instanceof ArrayType array
+                    && array.elementType() instanceof NumericType)) {
+                throw new IllegalArgumentException("the embedding field '" + embeddingField
+                        + "' is " + type.simpleString() + ", expected an array of numbers");
+            }
             return rows;
         }
         return DistributedEmbedding.embed(spark, rows, textField, model, batchSize, EMBEDDING);
@@ -276,30 +342,70 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         return field != null && Arrays.asList(rows.columns()).contains(field);
     }
 
-    /** (label, vector) per row; labels only when both sides are labelled. */
+    /**
+     * The length of the first non-null embedding of {@code rows} (-1 when there is none): every
+     * record on both sides must have it. The learner takes each partition's width from its
+     * first row, so a longer vector elsewhere would be cut short silently.
+     */
+    private static int dimension(Dataset<Row> rows, String vectorField) {
+        List<Row> first = rows.select(vectorField)
+                .where(org.apache.spark.sql.functions.col(vectorField).isNotNull())
+                .limit(1).collectAsList();
+        return first.isEmpty() ? -1 : first.get(0).getList(0).size();
+    }
+
+    /**
+     * (label, vector) per row; labels only when they group the fit. Checks every embedding:
+     * present, {@code dim} values (the first synthetic record's count), none null.
+     */
     private JavaRDD<EmbeddedRecord> records(Dataset<Row> rows, boolean labelled,
-            String vectorField) {
+            String vectorField, int dim) {
         int v = rows.schema().fieldIndex(vectorField);
         int l = labelled ? rows.schema().fieldIndex(labelField) : -1;
         String labelName = labelField;
+        String[] names = rows.schema().fieldNames();
         return rows.javaRDD().map(row -> {
             if (row.isNullAt(v)) {
-                throw new IllegalArgumentException("a record has no embedding: " + row);
+                throw new IllegalArgumentException("a record has no embedding '" + vectorField
+                        + "': " + describe(row, names, v));
             }
             List<Object> values = row.getList(v);
+            if (values.isEmpty() || values.size() != dim) {
+                throw new IllegalArgumentException("a record's embedding '" + vectorField
+                        + "' has " + values.size() + " values, the first synthetic record's has "
+                        + dim + ": " + describe(row, names, v));
+            }
             float[] vector = new float[values.size()];
             for (int i = 0; i < vector.length; i++) {
-                vector[i] = ((Number) values.get(i)).floatValue();
+                Object x = values.get(i);
+                if (x == null) {
+                    throw new IllegalArgumentException("a record's embedding '" + vectorField
+                            + "' has a null at position " + i + ": " + describe(row, names, v));
+                }
+                vector[i] = ((Number) x).floatValue();
             }
             String label = null;
             if (l >= 0) {
                 if (row.isNullAt(l)) {
                     throw new IllegalArgumentException("a record has no label field '"
-                            + labelName + "': " + row);
+                            + labelName + "': " + describe(row, names, v));
                 }
                 label = String.valueOf(row.get(l));
             }
             return new EmbeddedRecord(label, vector);
         });
+    }
+
+    /** A record for an error message: its fields other than the embedding, cut to 200 chars. */
+    private static String describe(Row row, String[] names, int embedding) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < row.size(); i++) {
+            if (i != embedding) {
+                sb.append(sb.length() == 1 ? "" : ", ").append(names[i])
+                        .append('=').append(row.get(i));
+            }
+        }
+        String text = sb.append('}').toString();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...}";
     }
 }

@@ -62,4 +62,14 @@ class DistributedEmbeddingTest {
                 () -> DistributedEmbedding.embed(spark, df, "text", "minilm", 4, "embedding"));
         assertEquals("no text field 'text' (columns: body)", e.getMessage());
     }
+
+    @Test
+    void aTextFieldThatIsNotAStringIsNamed() {
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> df = spark.createDataFrame(List.of(RowFactory.create(4L)),
+                new StructType().add("text", DataTypes.LongType));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> DistributedEmbedding.embed(spark, df, "text", "minilm", 4, "embedding"));
+        assertEquals("the text field 'text' is bigint, expected string", e.getMessage());
+    }
 }

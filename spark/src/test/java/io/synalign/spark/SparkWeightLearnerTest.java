@@ -218,4 +218,76 @@ class SparkWeightLearnerTest {
                 () -> LabelGroups.of(AlignmentMode.PER_LABEL, true, real, synthetic, 0));
         assertTrue(e.getMessage().contains("no synthetic record has a label of the real set"));
     }
+
+    /**
+     * Broadcast variables of the code's own making that the driver still holds: Spark's task
+     * binaries (byte arrays, one per stage, freed by the ContextCleaner after a GC) left out.
+     */
+    static long liveBroadcasts() {
+        org.apache.spark.storage.BlockManager manager =
+                org.apache.spark.SparkEnv.get().blockManager();
+        scala.collection.Iterator<org.apache.spark.storage.BlockId> it =
+                manager.getMatchingBlockIds(id -> id.isBroadcast()).iterator();
+        long live = 0;
+        while (it.hasNext()) {
+            org.apache.spark.storage.BlockId id = it.next();
+            if (id instanceof org.apache.spark.storage.BroadcastBlockId b && b.field().isEmpty()) {
+                scala.Option<scala.collection.Iterator<Object>> values =
+                        manager.memoryStore().getValues(id);
+                if (values.isDefined() && values.get().hasNext()
+                        && !(values.get().next() instanceof byte[])) {
+                    live++;
+                }
+            }
+        }
+        return live;
+    }
+
+    @Test
+    void aFitLeavesNoBroadcastOrCachedBlockBehind() throws InterruptedException {
+        Random random = new Random(21);
+        Rows real = rows(random, 3, 0.0, "a", 30, "b", 12);
+        Rows synthetic = rows(random, 3, 1.0, "a", 45, "b", 20);
+        JavaSparkContext sc = TestSpark.context();
+        JavaRDD<EmbeddedRecord> r = sc.parallelize(real.records(true), 3);
+        JavaRDD<EmbeddedRecord> s = sc.parallelize(synthetic.records(true), 3);
+        AlignmentConfig config = config(16, 10, 1);
+        LabelGroups groups = LabelGroups.of(AlignmentMode.PER_LABEL, true, RowIndexer.count(r),
+                RowIndexer.count(s), config.seed());
+        JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_ONLY());
+        JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_ONLY());
+        ri.count();
+        si.count();
+        long broadcasts = liveBroadcasts();
+        int cached = sc.getPersistentRDDs().size();
+        new SparkWeightLearner(sc, new SparkAlignmentConfig(config, AlignmentMode.PER_LABEL,
+                BACKEND, 2)).fit(groups, ri, si);
+        assertEquals(cached, sc.getPersistentRDDs().size(), "the feature blocks unpersisted");
+        // destroy() removes the blocks asynchronously: wait (bounded) for them to go.
+        for (int i = 0; i < 100 && liveBroadcasts() > broadcasts; i++) {
+            Thread.sleep(50);
+        }
+        assertTrue(liveBroadcasts() <= broadcasts, liveBroadcasts() + " broadcasts live after"
+                + " the fit, " + broadcasts + " before");
+        ri.unpersist();
+        si.unpersist();
+    }
+
+    @Test
+    void tinyLabelsAndEmptyPartitionsMatchTheSingleMachine() {
+        // 8 partitions for 6 synthetic and 4 real rows: most partitions are empty; label "s"
+        // has one real and one synthetic row, "t" one synthetic row only.
+        Random random = new Random(31);
+        Rows real = rows(random, 2, 0.0, "r", 3, "s", 1);
+        Rows synthetic = rows(random, 2, 1.0, "r", 4, "s", 1, "t", 1);
+        AlignmentConfig config = config(8, 25, 9);
+        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+                .weights();
+        SparkAlignmentResult[] result = new SparkAlignmentResult[1];
+        double[] actual = spark(AlignmentMode.PER_LABEL, config, real, synthetic, true, 8, result);
+        assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
+        for (LabelFit fit : result[0].fits()) {
+            assertEquals(!fit.label().equals("t"), fit.fitted(), fit.toString());
+        }
+    }
 }

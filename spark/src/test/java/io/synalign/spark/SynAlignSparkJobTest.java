@@ -1,6 +1,7 @@
 package io.synalign.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,5 +150,98 @@ class SynAlignSparkJobTest {
                         .run(TestSpark.session()));
         assertTrue(e.getMessage().startsWith("only the synthetic records have the label field"),
                 e.getMessage());
+    }
+
+    @Test
+    void aFailedJobLeavesNoOutputBehind() throws IOException {
+        Random random = new Random(6);
+        Path real = dir.resolve("r2.jsonl");
+        Path synthetic = dir.resolve("s2.jsonl");
+        write(real, random, 20, 0);
+        write(synthetic, random, 30, 1);
+        Path out = dir.resolve("w2.parquet");
+        Path sampled = dir.resolve("d2.jsonl");
+        // The draw fails after the weights are written: more rows than exist.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", out.toString(), "--embedding-field", "emb", "--features", "8",
+                        "--iterations", "5", "--backend", "reference", "--sample", "1000",
+                        "--sampled-out", sampled.toString()).run(TestSpark.session()));
+        assertTrue(e.getMessage().contains("cannot draw 1000 rows"), e.getMessage());
+        assertFalse(Files.exists(out), "no partial --out");
+        assertFalse(Files.exists(sampled), "no partial --sampled-out");
+        try (var files = Files.list(dir)) {
+            assertEquals(Set.of("r2.jsonl", "s2.jsonl"),
+                    files.map(f -> f.getFileName().toString()).collect(
+                            java.util.stream.Collectors.toSet()), "no staging directory left");
+        }
+        // And an existing output is refused before any work, naming it.
+        Files.createDirectory(out);
+        IllegalArgumentException exists = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", out.toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertEquals("--out " + out + " already exists", exists.getMessage());
+    }
+
+    @Test
+    void globalModeIgnoresLabelsSoRecordsWithoutOneAreFine() throws IOException {
+        Random random = new Random(12);
+        Path real = dir.resolve("r3.jsonl");
+        Path synthetic = dir.resolve("s3.jsonl");
+        SparkWeightLearnerTest.Rows r = write(real, random, 25, 0);
+        SparkWeightLearnerTest.Rows s = write(synthetic, random, 33, 1.5);
+        for (Path file : List.of(real, synthetic)) {
+            List<String> lines = new ArrayList<>(Files.readAllLines(file));
+            lines.set(4, lines.get(4).replaceFirst(",\"label\":\"[a-z]+\"", ""));
+            Files.write(file, lines);
+        }
+        String out = dir.resolve("w3.jsonl").toString();
+        job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out", out,
+                "--embedding-field", "emb", "--global", "--features", "16", "--iterations", "20",
+                "--seed", "3", "--backend", "reference").run(TestSpark.session());
+        double[] weights = new double[33];
+        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
+            weights[(int) row.getLong(row.fieldIndex("id"))] =
+                    row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        AlignmentConfig config = SparkWeightLearnerTest.config(16, 20, 3)
+                .withMaxWeightRatio(10);
+        double[] expected = SparkWeightLearnerTest.singleMachine(AlignmentMode.GLOBAL, config,
+                r, s, false).weights();
+        SparkWeightLearnerTest.assertSameWeights(expected, weights,
+                java.util.Collections.nCopies(33, "all"), 1e-5);
+    }
+
+    @Test
+    void anEmbeddingOfAnotherLengthIsRejectedNotCutShort() throws IOException {
+        Random random = new Random(14);
+        Path real = dir.resolve("r4.jsonl");
+        Path synthetic = dir.resolve("s4.jsonl");
+        write(real, random, 20, 0);
+        write(synthetic, random, 30, 1);
+        // Real record 9 has a 4th value: the learner would read its first 3 only.
+        List<String> lines = new ArrayList<>(Files.readAllLines(real));
+        lines.set(9, lines.get(9).replace("]}", ",7.5]}"));
+        Files.write(real, lines);
+        Exception e = assertThrows(Exception.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", dir.resolve("w4.jsonl").toString(), "--embedding-field", "emb",
+                        "--features", "8", "--iterations", "5", "--backend", "reference")
+                        .run(TestSpark.session()));
+        Throwable bad = JobErrors.badInput(e);
+        assertTrue(bad != null && bad.getMessage().startsWith(
+                "a record's embedding 'emb' has 4 values, the first synthetic record's has 3: "
+                        + "{id=9, label="), String.valueOf(bad == null ? e : bad));
+        assertFalse(Files.exists(dir.resolve("w4.jsonl")));
+
+        // A field that is not an array of numbers is named.
+        Files.write(real, List.of("{\"emb\":\"0.5,1\",\"label\":\"pos\"}"));
+        IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", dir.resolve("w4.jsonl").toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertEquals("the embedding field 'emb' is string, expected an array of numbers",
+                type.getMessage());
     }
 }

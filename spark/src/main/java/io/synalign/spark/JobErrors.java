@@ -1,0 +1,72 @@
+package io.synalign.spark;
+
+import io.synalign.cli.ExitCodes;
+import java.io.PrintWriter;
+import org.apache.spark.sql.AnalysisException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/**
+ * The job's exit statuses and one-line error reports, as the {@code synalign} CLI's: bad input
+ * (a usage error, an {@link IllegalArgumentException} from an option or record check, a Spark
+ * {@link AnalysisException} such as a missing input path) exits with
+ * {@link ExitCodes#BAD_INPUT} (2), anything else with {@link ExitCodes#FAILURE} (1). A check
+ * that fails inside a Spark task reaches the driver wrapped in a {@code SparkException}, whose
+ * message is the whole multi-line stage-failure report; the report names the cause instead.
+ */
+final class JobErrors {
+
+    static final String PREFIX = "synalign-spark: error: ";
+    private static final int MAX_LENGTH = 1_000;
+
+    private JobErrors() {
+    }
+
+    /** A command line that reports every failure as one line on stderr and returns its status. */
+    static CommandLine commandLine(SynAlignSparkJob job) {
+        CommandLine cl = new CommandLine(job);
+        cl.setParameterExceptionHandler(JobErrors::usageError);
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr()));
+        return cl;
+    }
+
+    /** A picocli usage error (bad or missing option value): one line, status 2. */
+    static int usageError(ParameterException ex, String[] args) {
+        PrintWriter err = ex.getCommandLine().getErr();
+        err.println(PREFIX + oneLine(String.valueOf(ex.getMessage()))
+                + " (see 'synalign-spark --help')");
+        err.flush();
+        return ExitCodes.BAD_INPUT;
+    }
+
+    /** Prints the failure's one-line report and returns its exit status. */
+    static int report(Throwable t, PrintWriter err) {
+        Throwable bad = badInput(t);
+        String text;
+        if (bad != null) {
+            text = bad.getMessage() == null ? bad.getClass().getSimpleName() : bad.getMessage();
+        } else {
+            text = "unexpected " + t.getClass().getSimpleName()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage());
+        }
+        err.println(PREFIX + oneLine(text));
+        err.flush();
+        return bad != null ? ExitCodes.BAD_INPUT : ExitCodes.FAILURE;
+    }
+
+    /** The bad-input exception in {@code t}'s cause chain, or null when it is none. */
+    static Throwable badInput(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof IllegalArgumentException || c instanceof AnalysisException) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** Collapses line breaks and caps the length, so that every report is one readable line. */
+    static String oneLine(String s) {
+        String line = s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        return line.length() <= MAX_LENGTH ? line : line.substring(0, MAX_LENGTH) + " ...";
+    }
+}

@@ -1,0 +1,83 @@
+package io.synalign.spark;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * An output directory written all at once: Spark writes its part files under a hidden sibling
+ * of the target ({@code .NAME.synalign-UUID.tmp}, in the same directory, so that readers of
+ * the parent skip it and the rename stays within one file system), and {@link #commit} renames
+ * it to the target (atomic on HDFS and local file systems; a copy on object stores such as S3).
+ * {@link #abort} deletes it, so that a failed job leaves nothing at the target.
+ */
+final class StagedOutput {
+
+    private final FileSystem fs;
+    private final Path target;
+    private final Path staging;
+
+    private StagedOutput(FileSystem fs, Path target, Path staging) {
+        this.fs = fs;
+        this.target = target;
+        this.staging = staging;
+    }
+
+    /**
+     * @param option the option naming the path, for messages
+     * @param path the target directory, which must not exist
+     * @throws IllegalArgumentException when the target exists or has no parent directory
+     */
+    static StagedOutput of(Configuration conf, String option, String path) {
+        Path target = new Path(path);
+        try {
+            FileSystem fs = target.getFileSystem(conf);
+            if (fs.exists(target)) {
+                throw new IllegalArgumentException(option + " " + path + " already exists");
+            }
+            Path parent = target.getParent();
+            if (parent == null) {
+                throw new IllegalArgumentException(option + " " + path + " has no parent directory");
+            }
+            return new StagedOutput(fs, target, new Path(parent,
+                    "." + target.getName() + ".synalign-" + UUID.randomUUID() + ".tmp"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Where Spark writes. */
+    String stagingPath() {
+        return staging.toString();
+    }
+
+    /** Moves the written directory to the target. */
+    void commit() {
+        try {
+            if (fs.exists(target)) {
+                throw new IllegalArgumentException(target + " appeared while the job ran");
+            }
+            Path parent = target.getParent();
+            if (!fs.exists(parent)) {
+                fs.mkdirs(parent);
+            }
+            if (!fs.rename(staging, target)) {
+                throw new IOException("cannot rename " + staging + " to " + target);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes whatever was written (no-op after a commit). */
+    void abort() {
+        try {
+            fs.delete(staging, true);
+        } catch (IOException e) {
+            // Best effort: the job is failing already, with its own error to report.
+        }
+    }
+}

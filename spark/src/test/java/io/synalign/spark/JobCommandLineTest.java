@@ -1,0 +1,86 @@
+package io.synalign.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The job's command line: bad input is one line on stderr and exit status 2. */
+class JobCommandLineTest {
+
+    @TempDir
+    Path dir;
+
+    /** Runs the job's command line; returns {exit status, stderr}. */
+    static Object[] execute(String... args) {
+        TestSpark.session(); // the job's getOrCreate() then finds the test session
+        StringWriter err = new StringWriter();
+        CommandLine cl = JobErrors.commandLine(new SynAlignSparkJob());
+        cl.setErr(new PrintWriter(err));
+        cl.setOut(new PrintWriter(new StringWriter()));
+        int status = cl.execute(args);
+        return new Object[] {status, err.toString()};
+    }
+
+    static void assertBadInput(Object[] result, String expectedPart) {
+        String err = (String) result[1];
+        assertEquals(2, result[0], err);
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.startsWith(JobErrors.PREFIX), err);
+        assertTrue(err.contains(expectedPart), err);
+    }
+
+    List<String> inputs() throws IOException {
+        Path real = dir.resolve("real.jsonl");
+        Path synthetic = dir.resolve("synthetic.jsonl");
+        SynAlignSparkJobTest.write(real, new Random(1), 12, 0);
+        SynAlignSparkJobTest.write(synthetic, new Random(2), 20, 1);
+        return new ArrayList<>(List.of("--real", real.toString(), "--synthetic",
+                synthetic.toString(), "--embedding-field", "emb", "--features", "8",
+                "--iterations", "3", "--backend", "reference"));
+    }
+
+    @Test
+    void nonNumericOptionIsAUsageError() throws IOException {
+        List<String> args = inputs();
+        args.addAll(List.of("--out", dir.resolve("o.jsonl").toString(), "--features", "many"));
+        assertBadInput(execute(args.toArray(new String[0])), "'many'");
+    }
+
+    @Test
+    void unknownFormatIsNamed() throws IOException {
+        List<String> args = inputs();
+        args.addAll(List.of("--out", dir.resolve("o.jsonl").toString(), "--format", "csv"));
+        assertBadInput(execute(args.toArray(new String[0])), "unknown format 'csv'");
+    }
+
+    @Test
+    void missingInputPathIsBadInput() throws IOException {
+        List<String> args = inputs();
+        args.set(1, dir.resolve("absent.jsonl").toString());
+        args.addAll(List.of("--out", dir.resolve("o.jsonl").toString()));
+        assertBadInput(execute(args.toArray(new String[0])), "absent.jsonl");
+    }
+
+    @Test
+    void aRecordCheckFailingOnAnExecutorIsOneLineNamingTheField() throws IOException {
+        List<String> args = inputs();
+        // One synthetic record without a label, in per-label mode: found inside a Spark task.
+        Path synthetic = Path.of(args.get(3));
+        List<String> lines = new ArrayList<>(Files.readAllLines(synthetic));
+        lines.set(7, lines.get(7).replaceFirst(",\"label\":\"[a-z]+\"", ""));
+        Files.write(synthetic, lines);
+        args.addAll(List.of("--out", dir.resolve("o.jsonl").toString()));
+        assertBadInput(execute(args.toArray(new String[0])), "no label field 'label'");
+    }
+}
