@@ -308,21 +308,18 @@ public class EmbeddingThroughputBenchmark {
      * per-round ratio of pipeline time to each bare time. In {@code PER_TEXT} mode the bare
      * rows run one text per session run (tokenising text by text), as the pipeline does.
      * Usage: {@code java -cp benchmarks.jar io.synalign.benchmarks.EmbeddingThroughputBenchmark
-     * [rounds [PADDED|PER_TEXT [aheadIntraOpThreads [sequentialIntraOpThreads]]]]} (defaults 21,
-     * PADDED, 0 = ONNX Runtime's default, all cores). The bare session always uses the
-     * default.
+     * [rounds [PADDED|PER_TEXT [intraOpThreads]]]} (defaults 21, PADDED, 0 = all cores).
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
         BatchMode mode = args.length > 1 ? BatchMode.valueOf(args[1]) : BatchMode.PADDED;
         int intraOp = args.length > 2 ? Integer.parseInt(args[2]) : 0;
-        int sequentialIntraOp = args.length > 3 ? Integer.parseInt(args[3]) : 0;
-        System.out.printf("mode %s, intra-op threads (0 = default): ahead %d, sequential %d; "
-                + "per-text tokenizer calls %s%n", mode, intraOp, sequentialIntraOp,
+        System.out.printf("mode %s, tokenising-ahead pipeline with intra-op threads %s, "
+                + "per-text tokenizer calls %s%n", mode, intraOp == 0 ? "default" : intraOp,
                 Boolean.getBoolean("synalign.tokenizer.perText"));
         EmbeddingThroughputBenchmark bench = new EmbeddingThroughputBenchmark();
         for (int batch : new int[] {32, 128}) {
-            Pipeline seq = pipeline(batch, mode, false, sequentialIntraOp);
+            Pipeline seq = pipeline(batch, mode, false, 0);
             Pipeline ahead = pipeline(batch, mode, true, intraOp);
             Bare b = new Bare();
             b.batch = mode == BatchMode.PER_TEXT ? 1 : batch;
