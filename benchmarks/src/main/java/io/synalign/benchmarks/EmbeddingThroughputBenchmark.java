@@ -99,11 +99,6 @@ public class EmbeddingThroughputBenchmark {
         @Param({"PER_TEXT", "PADDED"})
         public String mode;
 
-        /** Tokenise the next batch while the model runs (the default); set only by main. */
-        boolean ahead = EncoderOptions.defaults().tokenizeAhead();
-        /** ONNX Runtime intra-op threads, 0 for its default; set only by main. */
-        int intraOpThreads;
-
         List<String> texts;
         OnnxSentenceEncoder encoder;
 
@@ -111,8 +106,7 @@ public class EmbeddingThroughputBenchmark {
         public void load() {
             texts = corpus();
             encoder = OnnxSentenceEncoder.load(ModelSpec.minilm(), EncoderOptions.defaults()
-                    .withBatchSize(batch).withBatchMode(BatchMode.valueOf(mode))
-                    .withTokenizeAhead(ahead).withIntraOpThreads(intraOpThreads));
+                    .withBatchSize(batch).withBatchMode(BatchMode.valueOf(mode)));
         }
 
         @TearDown(Level.Trial)
@@ -300,43 +294,36 @@ public class EmbeddingThroughputBenchmark {
 
     /**
      * Interleaved comparison, immune to load drifting between JMH benchmarks: for batch 32 and
-     * 128, {@code rounds} rounds (after 3 warm-up rounds) each run the pipeline tokenising
-     * sequentially, the pipeline tokenising ahead on a helper thread (optionally with
-     * {@code intraOpThreads} ONNX Runtime threads), {@code bareSessionTokenising} and
-     * {@code bareSession} once over the {@value #SENTENCES} sentences, in an order that rotates
-     * every round. Prints the median sentences/s of each and, for each pipeline row, the median
-     * per-round ratio of pipeline time to each bare time. In {@code PER_TEXT} mode the bare
-     * rows run one text per session run (tokenising text by text), as the pipeline does.
+     * 128, {@code rounds} rounds (after 3 warm-up rounds) each run {@code pipeline} (PADDED),
+     * {@code bareSessionTokenising} and {@code bareSession} once over the
+     * {@value #SENTENCES} sentences, in an order that rotates every round. Prints the median
+     * sentences/s of each and the median per-round ratio of pipeline time to bare time.
      * Usage: {@code java -cp benchmarks.jar io.synalign.benchmarks.EmbeddingThroughputBenchmark
-     * [rounds [PADDED|PER_TEXT [intraOpThreads]]]} (defaults 21, PADDED, 0 = all cores).
+     * [rounds]} (default 21).
      */
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 21;
-        BatchMode mode = args.length > 1 ? BatchMode.valueOf(args[1]) : BatchMode.PADDED;
-        int intraOp = args.length > 2 ? Integer.parseInt(args[2]) : 0;
-        System.out.printf("mode %s, tokenising-ahead pipeline with intra-op threads %s, "
-                + "per-text tokenizer calls %s%n", mode, intraOp == 0 ? "default" : intraOp,
-                Boolean.getBoolean("synalign.tokenizer.perText"));
         EmbeddingThroughputBenchmark bench = new EmbeddingThroughputBenchmark();
         for (int batch : new int[] {32, 128}) {
-            Pipeline seq = pipeline(batch, mode, false, 0);
-            Pipeline ahead = pipeline(batch, mode, true, intraOp);
+            Pipeline p = new Pipeline();
+            p.batch = batch;
+            p.mode = BatchMode.PADDED.name();
+            p.load();
             Bare b = new Bare();
-            b.batch = mode == BatchMode.PER_TEXT ? 1 : batch;
+            b.batch = batch;
             b.prepare();
-            String[] names = {"pipeline sequential", "pipeline ahead", "bareSessionTokenising",
-                "bareSession"};
+            String[] names = {"pipeline PADDED", "bareSessionTokenising", "bareSession"};
             double[][] rate = new double[names.length][rounds];
-            double[][][] ratio = new double[2][2][rounds];
+            double[] vsTokenising = new double[rounds];
+            double[] vsPre = new double[rounds];
             for (int r = 0; r < rounds + 3; r++) {
                 long[] nanos = new long[names.length];
                 for (int i = 0; i < names.length; i++) {
                     int v = (i + r) % names.length;
                     long start = System.nanoTime();
                     switch (v) {
-                        case 0 -> bench.pipeline(seq);
-                        case 1 -> bench.pipeline(ahead);
-                        case 2 -> bench.bareSessionTokenising(b);
+                        case 0 -> bench.pipeline(p);
+                        case 1 -> bench.bareSessionTokenising(b);
                         default -> bench.bareSession(b);
                     }
                     nanos[v] = System.nanoTime() - start;
@@ -345,38 +332,22 @@ public class EmbeddingThroughputBenchmark {
                     for (int v = 0; v < names.length; v++) {
                         rate[v][r - 3] = SENTENCES / (nanos[v] / 1e9);
                     }
-                    for (int p = 0; p < 2; p++) {
-                        ratio[p][0][r - 3] = nanos[p] / (double) nanos[2];
-                        ratio[p][1][r - 3] = nanos[p] / (double) nanos[3];
-                    }
+                    vsTokenising[r - 3] = nanos[0] / (double) nanos[1];
+                    vsPre[r - 3] = nanos[0] / (double) nanos[2];
                 }
             }
             for (int v = 0; v < names.length; v++) {
                 System.out.printf("batch %3d  %-22s median %6.0f sentences/s%n", batch, names[v],
                         median(rate[v]));
             }
-            for (int p = 0; p < 2; p++) {
-                System.out.printf("batch %3d  %-20s time / bareSessionTokenising: median %.3f"
-                        + " (quartiles %.3f-%.3f); / bareSession: median %.3f (quartiles"
-                        + " %.3f-%.3f), %d rounds%n", batch, names[p], median(ratio[p][0]),
-                        quantile(ratio[p][0], 0.25), quantile(ratio[p][0], 0.75),
-                        median(ratio[p][1]), quantile(ratio[p][1], 0.25),
-                        quantile(ratio[p][1], 0.75), rounds);
-            }
-            seq.close();
-            ahead.close();
+            System.out.printf("batch %3d  pipeline time / bareSessionTokenising time: median %.3f"
+                    + " (quartiles %.3f-%.3f); / bareSession: median %.3f (quartiles %.3f-%.3f)"
+                    + ", %d rounds%n", batch, median(vsTokenising), quantile(vsTokenising, 0.25),
+                    quantile(vsTokenising, 0.75), median(vsPre), quantile(vsPre, 0.25),
+                    quantile(vsPre, 0.75), rounds);
+            p.close();
             b.close();
         }
-    }
-
-    private static Pipeline pipeline(int batch, BatchMode mode, boolean ahead, int intraOp) {
-        Pipeline p = new Pipeline();
-        p.batch = batch;
-        p.mode = mode.name();
-        p.ahead = ahead;
-        p.intraOpThreads = intraOp;
-        p.load();
-        return p;
     }
 
     private static double median(double[] x) {

@@ -13,12 +13,9 @@ package io.synalign.models;
  * @param device         execution provider
  * @param deviceId       CUDA device ordinal, {@code >= 0} (ignored on CPU)
  * @param intraOpThreads ONNX Runtime intra-op threads, {@code 0} for its default (all cores)
- * @param tokenizeAhead  tokenise the next batch on a helper thread while the model runs the
- *                       current one (results are identical either way; see
- *                       {@link OnnxSentenceEncoder})
  */
 public record EncoderOptions(int batchSize, int maxLength, Pooling pooling, BatchMode batchMode,
-        ExecutionDevice device, int deviceId, int intraOpThreads, boolean tokenizeAhead) {
+        ExecutionDevice device, int deviceId, int intraOpThreads) {
 
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final int DEFAULT_MAX_LENGTH = 128;
@@ -47,48 +44,40 @@ public record EncoderOptions(int batchSize, int maxLength, Pooling pooling, Batc
         }
     }
 
-    /**
-     * Batch 32, 128 tokens, the model's pooling, {@link BatchMode#AUTO}, CPU, ONNX Runtime's
-     * default threads, tokenising ahead.
-     */
+    /** Batch 32, 128 tokens, the model's pooling, {@link BatchMode#AUTO}, CPU. */
     public static EncoderOptions defaults() {
         return new EncoderOptions(DEFAULT_BATCH_SIZE, DEFAULT_MAX_LENGTH, null, BatchMode.AUTO,
-                ExecutionDevice.CPU, 0, 0, true);
+                ExecutionDevice.CPU, 0, 0);
     }
 
     public EncoderOptions withBatchSize(int value) {
         return new EncoderOptions(value, maxLength, pooling, batchMode, device, deviceId,
-                intraOpThreads, tokenizeAhead);
+                intraOpThreads);
     }
 
     public EncoderOptions withMaxLength(int value) {
         return new EncoderOptions(batchSize, value, pooling, batchMode, device, deviceId,
-                intraOpThreads, tokenizeAhead);
+                intraOpThreads);
     }
 
     public EncoderOptions withPooling(Pooling value) {
         return new EncoderOptions(batchSize, maxLength, value, batchMode, device, deviceId,
-                intraOpThreads, tokenizeAhead);
+                intraOpThreads);
     }
 
     public EncoderOptions withBatchMode(BatchMode value) {
         return new EncoderOptions(batchSize, maxLength, pooling, value, device, deviceId,
-                intraOpThreads, tokenizeAhead);
+                intraOpThreads);
     }
 
     /** Requests an execution provider; {@code CUDA} uses device {@code deviceId}. */
     public EncoderOptions withDevice(ExecutionDevice value, int id) {
         return new EncoderOptions(batchSize, maxLength, pooling, batchMode, value, id,
-                intraOpThreads, tokenizeAhead);
+                intraOpThreads);
     }
 
     public EncoderOptions withIntraOpThreads(int value) {
         return new EncoderOptions(batchSize, maxLength, pooling, batchMode, device, deviceId,
-                value, tokenizeAhead);
-    }
-
-    public EncoderOptions withTokenizeAhead(boolean value) {
-        return new EncoderOptions(batchSize, maxLength, pooling, batchMode, device, deviceId,
-                intraOpThreads, value);
+                value);
     }
 }

@@ -21,8 +21,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,12 +38,6 @@ import org.slf4j.LoggerFactory;
  * Gurevych 2019; or CLS); L2-normalise. Cost: one transformer forward pass per text,
  * O(L^2 d + L d^2) per layer for L tokens; pooling O(L d). Each batch's native tensors live in
  * their own {@code NDManager} sub-manager, freed when the batch ends.
- *
- * <p>With {@link EncoderOptions#tokenizeAhead()} (the default) batch {@code k + 1} is tokenised
- * on one helper thread while ONNX Runtime runs batch {@code k} ({@link BatchPipeline}), which
- * takes tokenisation off the critical path; the batches, token ids and padding are exactly
- * those of the sequential loop, so the vectors are bit-identical. A text the tokenizer rejects
- * fails the call with an {@link IllegalArgumentException} naming its index.
  *
  * <p>Thread-safety: {@link #encode} may be called from several threads at once (the ONNX
  * Runtime session and the tokenizer are safe for concurrent use; every call owns its tensors).
@@ -75,8 +67,6 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     private final TextTokenizer tokenizer;
     private final int dimension;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Tokenises the next batch while the model runs this one; null when not tokenising ahead. */
-    private final ExecutorService tokenizerThread;
 
     private OnnxSentenceEncoder(ModelSpec spec, EncoderOptions options, BatchMode autoMode,
             Model model, TextTokenizer tokenizer) {
@@ -94,16 +84,6 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         this.feedsTokenTypeIds = inputs.contains(TOKEN_TYPE_IDS);
         this.modelId = modelId(spec, pooling, options.maxLength(), batchMode, autoMode);
         this.dimension = probeDimension();
-        this.tokenizerThread = options.tokenizeAhead() ? newTokenizerThread(spec.name()) : null;
-    }
-
-    /** One daemon thread, so a forgotten {@link #close} never keeps the JVM alive. */
-    private static ExecutorService newTokenizerThread(String modelName) {
-        return Executors.newSingleThreadExecutor(task -> {
-            Thread t = new Thread(task, "synalign-tokenizer-" + modelName);
-            t.setDaemon(true);
-            return t;
-        });
     }
 
     /** Loads a model by name or directory ({@link ModelRegistry#resolve}) with default options. */
@@ -194,27 +174,25 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         float[] out = new float[Math.multiplyExact(n, dimension)];
         int batchSize = options.batchSize();
         int batches = (n + batchSize - 1) / batchSize;
-        BatchPipeline.<TextTokenizer.Tokens[]>run(n, batchSize, tokenizerThread,
-                (from, to) -> tokenizer.tokenize(texts, from, to),
-                (b, from, to, tokens) -> {
-                    if (batchMode == BatchMode.PER_TEXT) {
-                        for (int i = 0; i < tokens.length; i++) {
-                            embedInto(new TextTokenizer.Tokens[] {tokens[i]}, out, from + i);
-                        }
-                    } else {
-                        embedInto(tokens, out, from);
-                    }
-                    progress.onBatch(b + 1, batches);
-                });
+        for (int b = 0; b < batches; b++) {
+            int from = b * batchSize;
+            int to = Math.min(n, from + batchSize);
+            TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));
+            if (batchMode == BatchMode.PER_TEXT) {
+                for (int i = 0; i < tokens.length; i++) {
+                    embedInto(new TextTokenizer.Tokens[] {tokens[i]}, out, from + i);
+                }
+            } else {
+                embedInto(tokens, out, from);
+            }
+            progress.onBatch(b + 1, batches);
+        }
         return new FloatMatrix(n, dimension, out);
     }
 
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
-            if (tokenizerThread != null) {
-                tokenizerThread.shutdownNow();
-            }
             closeQuietly(model, tokenizer);
         }
     }

@@ -43,62 +43,14 @@ final class TextTokenizer implements AutoCloseable {
         }
     }
 
-    /**
-     * Tokenises each text independently; cost linear in the total text length.
-     *
-     * @throws IllegalArgumentException naming the first text (by its index in {@code texts})
-     *                                  that the tokenizer rejects
-     */
+    /** Tokenises each text independently; cost linear in the total text length. */
     Tokens[] tokenize(List<String> texts) {
-        return tokenize(texts, 0, texts.size());
-    }
-
-    /**
-     * Tokenises {@code texts[from, to)} (one call into the native tokenizer for the range, or
-     * one per text when {@code PER_TEXT_CALLS} is set).
-     *
-     * @throws IllegalArgumentException naming the first text (by its index in {@code texts})
-     *                                  that the tokenizer rejects
-     */
-    Tokens[] tokenize(List<String> texts, int from, int to) {
-        Tokens[] out = new Tokens[to - from];
-        if (PER_TEXT_CALLS) {
-            for (int i = from; i < to; i++) {
-                out[i - from] = tokens(encodeOne(texts, i));
-            }
-            return out;
-        }
-        Encoding[] encodings;
-        try {
-            encodings = tokenizer.batchEncode(texts.subList(from, to));
-        } catch (RuntimeException e) {
-            // Find the text to blame: the batch call does not say which one failed.
-            for (int i = from; i < to; i++) {
-                encodeOne(texts, i);
-            }
-            throw new IllegalArgumentException("cannot tokenise texts " + from + ".." + (to - 1)
-                    + ": " + e.getMessage(), e);
-        }
+        Encoding[] encodings = tokenizer.batchEncode(texts);
+        Tokens[] out = new Tokens[encodings.length];
         for (int i = 0; i < encodings.length; i++) {
-            out[i] = tokens(encodings[i]);
+            out[i] = new Tokens(encodings[i].getIds(), encodings[i].getTypeIds());
         }
         return out;
-    }
-
-    /** Experiment switch (system property {@code synalign.tokenizer.perText}). */
-    static final boolean PER_TEXT_CALLS = Boolean.getBoolean("synalign.tokenizer.perText");
-
-    private Encoding encodeOne(List<String> texts, int index) {
-        try {
-            return tokenizer.encode(texts.get(index));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("cannot tokenise text " + index + ": "
-                    + e.getMessage(), e);
-        }
-    }
-
-    private static Tokens tokens(Encoding encoding) {
-        return new Tokens(encoding.getIds(), encoding.getTypeIds());
     }
 
     @Override
