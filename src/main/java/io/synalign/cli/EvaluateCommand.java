@@ -210,16 +210,16 @@ final class EvaluateCommand implements Callable<Integer> {
         if (synth != null) {
             variants.add(new TrainingVariant("real+synthetic",
                     concat(realX, embedded.get(synth.file())),
-                    concat(real.labels(), synth.labels()), null, null));
+                    concat(real.labels(), synth.labels()), null, null, realX.rows()));
         }
         if (extra != null) {
             FloatMatrix x = concat(realX, embedded.get(extra.file()));
             int[] y = concat(real.labels(), extra.labels());
             variants.add(extra.weights() == null
-                    ? new TrainingVariant("real+aligned", x, y, null, null)
+                    ? new TrainingVariant("real+aligned", x, y, null, null, realX.rows())
                     : new TrainingVariant("real+aligned", x, y,
                             exampleWeights(real.texts().size(), extra.weights()),
-                            WeightedMmd.effectiveSampleSize(extra.weights())));
+                            WeightedMmd.effectiveSampleSize(extra.weights()), realX.rows()));
         }
 
         List<VariantResult> results = new ArrayList<>();

@@ -53,7 +53,7 @@ public final class DownstreamEvaluation {
         for (int r = 0; r < repeats; r++) {
             long start = System.nanoTime();
             Student student = Student.train(variant.x(), variant.labels(), variant.weights(),
-                    classes.size(), config, Seeds.mix(seed, r));
+                    classes.size(), variant.realRows(), config, Seeds.mix(seed, r));
             ClassificationScores s = ClassificationScores.of(testY, student.predict(testX));
             accuracy[r] = s.accuracy();
             macroF1[r] = s.macroF1();

@@ -122,7 +122,25 @@ public final class Student {
      */
     public static Student train(FloatMatrix x, int[] labels, double[] weights, int classes,
             StudentConfig config, long seed) {
+        return train(x, labels, weights, classes, x.rows(), config, seed);
+    }
+
+    /**
+     * {@link #train(FloatMatrix, int[], double[], int, StudentConfig, long)} for rows of two
+     * sources: the first {@code realRows} are real, the rest synthetic. The held-out slice is
+     * drawn per (label, source) stratum, so a variant with synthetic rows holds out the same
+     * share of its real rows as the real-only variant (drawn per label only, the few real rows
+     * of a label would be held out in a proportion that depends on how many synthetic rows share
+     * the label).
+     *
+     * @throws IllegalArgumentException also when {@code realRows} is not in {@code [0, N]}
+     */
+    public static Student train(FloatMatrix x, int[] labels, double[] weights, int classes,
+            int realRows, StudentConfig config, long seed) {
         int n = x.rows();
+        if (realRows < 0 || realRows > n) {
+            throw new IllegalArgumentException(realRows + " real rows of " + n);
+        }
         if (labels.length != n) {
             throw new IllegalArgumentException(labels.length + " labels for " + n + " rows");
         }
@@ -143,7 +161,8 @@ public final class Student {
             w[i] *= n; // mean 1
         }
         SplittableRandom random = new SplittableRandom(seed);
-        int[][] split = split(labels, classes, config.validationFraction(), random);
+        int[][] split = split(strata(labels, classes, realRows), 2 * classes,
+                config.validationFraction(), random);
         int[] train = split[0];
         int[] held = split[1];
         Standardiser standardiser = Standardiser.fit(x, train);
@@ -243,11 +262,22 @@ public final class Student {
         return layers.build();
     }
 
+    /** The held-out strata: label {@code c} of a real row is {@code c}, of a synthetic row {@code classes + c}. */
+    static int[] strata(int[] labels, int classes, int realRows) {
+        int[] strata = new int[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            strata[i] = i < realRows ? labels[i] : classes + labels[i];
+        }
+        return strata;
+    }
+
     /**
-     * Per label, a seeded random {@code floor(fraction * count)} rows are held out; if that
-     * holds out nothing while {@code fraction > 0}, one random row of the largest label is (a
-     * label's only row is never held out, so every label keeps a training row; when every label
-     * has a single row nothing is held out). Returns {train, held}.
+     * Per stratum (a label, or in {@link #train(FloatMatrix, int[], double[], int, int,
+     * StudentConfig, long) train} a (label, source) pair), a seeded random
+     * {@code floor(fraction * count)} rows are held out; if that holds out nothing while
+     * {@code fraction > 0}, one random row of the largest stratum is (a stratum's only row is
+     * never held out, so every label keeps a training row; when every stratum has a single row
+     * nothing is held out). Returns {train, held}.
      */
     static int[][] split(int[] labels, int classes, double fraction, SplittableRandom random) {
         List<List<Integer>> byClass = new ArrayList<>();

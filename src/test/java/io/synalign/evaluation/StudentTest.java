@@ -2,6 +2,7 @@ package io.synalign.evaluation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
@@ -164,5 +165,39 @@ class StudentTest {
         assertTrue(Double.isNaN(MeanStd.of(new double[] {4}).std()));
         assertEquals(4.0, MeanStd.of(new double[] {4}).mean(), 0);
         assertEquals(0.0, MeanStd.of(new double[] {4, 4}).std(), 0);
+    }
+
+    @Test
+    void heldOutSliceIsDrawnPerLabelAndSourceSoRealRowsAreHeldOutAlike() {
+        // 8 real and 64 synthetic rows for each of 2 labels, real rows first (as evaluate builds
+        // its variants): per (label, source), floor(0.2 * 8) = 1 real row of each label is held
+        // out, whatever the seed, as in the real-only variant.
+        int classes = 2;
+        int[] labels = new int[144];
+        for (int i = 0; i < 16; i++) {
+            labels[i] = i / 8;
+        }
+        for (int i = 16; i < 144; i++) {
+            labels[i] = (i - 16) / 64;
+        }
+        int[] strata = Student.strata(labels, classes, 16);
+        for (long seed = 0; seed < 32; seed++) {
+            int[] held = Student.split(strata, 2 * classes, 0.2, new java.util.SplittableRandom(seed))[1];
+            int[] realHeld = new int[classes];
+            int synthHeld = 0;
+            for (int r : held) {
+                if (r < 16) {
+                    realHeld[labels[r]]++;
+                } else {
+                    synthHeld++;
+                }
+            }
+            assertArrayEquals(new int[] {1, 1}, realHeld, "seed " + seed);
+            assertEquals(2 * 12, synthHeld, "seed " + seed);
+        }
+        // and train(...) with realRows accepts only a count within the rows
+        var x = new FloatMatrix(4, 1, new float[] {0, 1, 2, 3});
+        assertThrows(IllegalArgumentException.class,
+                () -> Student.train(x, new int[] {0, 1, 0, 1}, null, 2, 5, small(StudentKind.LOGREG), 1));
     }
 }
