@@ -1,11 +1,7 @@
 package io.synalign.kernels.nd4j;
 
-import io.synalign.kernels.Argmax;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
-import io.synalign.kernels.OperatorArguments;
-import java.util.Arrays;
-import java.util.BitSet;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -32,13 +28,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Not thread-safe.
  */
-final class Nd4jGpVarianceTracker implements GpVarianceTracker {
+final class Nd4jGpVarianceTracker extends HostVarianceTracker {
 
-    private final int size;
     private final int dim;
     private final int depth;
-    private final int maxRank;
-    private final double noise;
     private final float alpha;
     private final INDArray rows;
     private final INDArray partner;
@@ -51,17 +44,11 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     private final float[] partnerHost;
     private final float[] columnHost;
     private final double[] factorHost;
-    private final double[] variance;
-    private int rank;
-    private boolean closed;
 
     Nd4jGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
-        GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
-        this.size = x.rows();
+        super(x.rows(), lengthScale, noise, maxRank);
         this.dim = x.cols();
         this.depth = DistanceGemm.depthFor(dim);
-        this.maxRank = maxRank;
-        this.noise = noise;
         this.alpha = (float) (1.0 / (lengthScale * lengthScale));
         this.rows = DistanceGemm.leftRows(x);
         this.partner = Buffers.floats(depth);
@@ -76,36 +63,10 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
         this.partnerHost = new float[depth];
         this.columnHost = new float[size];
         this.factorHost = new double[size];
-        this.variance = new double[size];
-        reset();
     }
 
     @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int maxRank() {
-        return maxRank;
-    }
-
-    @Override
-    public void condition(int p) {
-        checkOpen();
-        OperatorArguments.checkRow(p, size);
-        OperatorArguments.checkCapacity(rank, maxRank);
-        double pivot2 = variance[p] + noise;
-        if (!(pivot2 > 0)) {
-            throw new IllegalArgumentException("cannot condition on row " + p
-                    + ": posterior variance " + variance[p] + " plus noise " + noise
-                    + " is not positive");
-        }
+    double[] newFactor(int p, double pivot2) {
         kernelColumn(p);
         DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size);
         for (int i = 0; i < size; i++) {
@@ -122,10 +83,7 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
         }
         OpenBlas.dscal(size, 1.0 / Math.sqrt(pivot2), target);
         target.get(factorHost, 0, size);
-        for (int i = 0; i < size; i++) {
-            variance[i] -= factorHost[i] * factorHost[i];
-        }
-        rank++;
+        return factorHost;
     }
 
     /**
@@ -147,37 +105,7 @@ final class Nd4jGpVarianceTracker implements GpVarianceTracker {
     }
 
     @Override
-    public double variance(int row) {
-        return variance[row];
-    }
-
-    @Override
-    public void variances(double[] out) {
-        OperatorArguments.checkVariancesOut(out, size);
-        System.arraycopy(variance, 0, out, 0, size);
-    }
-
-    @Override
-    public int argmax(BitSet excluded) {
-        return Argmax.of(variance, excluded);
-    }
-
-    @Override
-    public void reset() {
-        Arrays.fill(variance, 1.0);
-        rank = 0;
-    }
-
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "variance tracker");
-    }
-
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    void release() {
         Buffers.close(rows, partner, column, factors);
     }
 }

@@ -1,11 +1,7 @@
 package io.synalign.kernels.nd4j;
 
-import io.synalign.kernels.Argmax;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
-import io.synalign.kernels.OperatorArguments;
-import java.util.Arrays;
-import java.util.BitSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -33,62 +29,27 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ({@link Argmax}), which ND4J's {@code argMax} does not promise. Memory {@code 8 N maxRank}
  * bytes plus {@code 4 N (d + 2)}. Not thread-safe.
  */
-final class PortableGpVarianceTracker implements GpVarianceTracker {
+final class PortableGpVarianceTracker extends HostVarianceTracker {
 
     private final FloatMatrix x;
-    private final int size;
-    private final int maxRank;
-    private final double noise;
     private final float alpha;
     private final INDArray rows;
     private final INDArray exponents;
     private final INDArray factors;
-    private final double[] variance;
-    private int rank;
-    private boolean closed;
 
     PortableGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
-        GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
+        super(x.rows(), lengthScale, noise, maxRank);
         this.x = x;
-        this.size = x.rows();
-        this.maxRank = maxRank;
-        this.noise = noise;
         this.alpha = (float) (1.0 / (lengthScale * lengthScale));
         this.rows = PortableOperands.leftRows(x);
         this.exponents = Nd4j.create(DataType.FLOAT, 1, Math.max(1, size));
         // Uninitialised: only rows below the rank are ever read.
         this.factors = Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, maxRank),
                 Math.max(1, size));
-        this.variance = new double[size];
-        reset();
     }
 
     @Override
-    public int size() {
-        return size;
-    }
-
-    @Override
-    public int rank() {
-        return rank;
-    }
-
-    @Override
-    public int maxRank() {
-        return maxRank;
-    }
-
-    @Override
-    public void condition(int p) {
-        checkOpen();
-        OperatorArguments.checkRow(p, size);
-        OperatorArguments.checkCapacity(rank, maxRank);
-        double pivot2 = variance[p] + noise;
-        if (!(pivot2 > 0)) {
-            throw new IllegalArgumentException("cannot condition on row " + p
-                    + ": posterior variance " + variance[p] + " plus noise " + noise
-                    + " is not positive");
-        }
+    double[] newFactor(int p, double pivot2) {
         INDArray v = kernelRow(p);
         try {
             if (rank > 0) {
@@ -100,14 +61,10 @@ final class PortableGpVarianceTracker implements GpVarianceTracker {
             }
             v.muli(1.0 / Math.sqrt(pivot2));
             PortableOperands.rows(factors, rank, rank + 1).assign(v);
-            double[] host = v.reshape(size).toDoubleVector();
-            for (int i = 0; i < size; i++) {
-                variance[i] -= host[i] * host[i];
-            }
+            return v.reshape(size).toDoubleVector();
         } finally {
             Buffers.close(v);
         }
-        rank++;
     }
 
     /**
@@ -130,37 +87,7 @@ final class PortableGpVarianceTracker implements GpVarianceTracker {
     }
 
     @Override
-    public double variance(int row) {
-        return variance[row];
-    }
-
-    @Override
-    public void variances(double[] out) {
-        OperatorArguments.checkVariancesOut(out, size);
-        System.arraycopy(variance, 0, out, 0, size);
-    }
-
-    @Override
-    public int argmax(BitSet excluded) {
-        return Argmax.of(variance, excluded);
-    }
-
-    @Override
-    public void reset() {
-        Arrays.fill(variance, 1.0);
-        rank = 0;
-    }
-
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "variance tracker");
-    }
-
-    @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    void release() {
         Buffers.close(rows, exponents, factors);
     }
 }
