@@ -47,6 +47,26 @@ final class Cli {
         return new Run(status, out.toString(), err.toString());
     }
 
+    /**
+     * Asserts a bad-input run: exit 2, one stderr line starting {@code synalign: error: } that
+     * holds every fragment ({@code @} standing for {@code dir}) and no exception name, nothing
+     * on stdout. Returns the line.
+     */
+    static String assertBadInputLine(Run run, java.nio.file.Path dir, String... fragments) {
+        org.junit.jupiter.api.Assertions.assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
+        List<String> lines = run.errLines();
+        org.junit.jupiter.api.Assertions.assertEquals(1, lines.size(), run.toString());
+        String line = lines.get(0);
+        org.junit.jupiter.api.Assertions.assertTrue(line.startsWith("synalign: error: "), line);
+        for (String f : fragments) {
+            org.junit.jupiter.api.Assertions.assertTrue(line.contains(f.replace("@", dir.toString())),
+                    "'" + f + "' missing from: " + line);
+        }
+        org.junit.jupiter.api.Assertions.assertFalse(line.contains("Exception"), line);
+        org.junit.jupiter.api.Assertions.assertEquals("", run.out());
+        return line;
+    }
+
     static AlignCommand align(CommandLine cl) {
         return (AlignCommand) cl.getSubcommands().get("align").getCommand();
     }

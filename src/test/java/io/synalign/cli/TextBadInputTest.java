@@ -4,8 +4,6 @@ import static io.synalign.cli.CliArgs.plus;
 import static io.synalign.cli.CliArgs.with;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.io.NpyFixtures;
 import java.io.ByteArrayOutputStream;
@@ -15,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -176,16 +173,7 @@ class TextBadInputTest {
     void badInputExitsTwoWithOneLineAndNoOutput(String name, String[] args, String[] fragments)
             throws IOException {
         Cli.Run run = Cli.run(this::forbidEngineAndModel, expand(args));
-        assertEquals(ExitCodes.BAD_INPUT, run.status(), run.toString());
-        List<String> lines = run.errLines();
-        assertEquals(1, lines.size(), run.toString());
-        String line = lines.get(0);
-        assertTrue(line.startsWith("synalign: error: "), line);
-        for (String f : fragments) {
-            assertTrue(line.contains(f.replace("@", dir.toString())), "'" + f + "' missing from: " + line);
-        }
-        assertFalse(line.contains("Exception"), line);
-        assertEquals("", run.out());
+        Cli.assertBadInputLine(run, dir, fragments);
         assertEquals(0, engineCalls.get(), "the engine was called");
         assertEquals(0, encoders.loads.get(), "the model was loaded");
         assertEquals(inputs, listing(), "outputs, temporary files or a cache were left behind");
