@@ -1,5 +1,7 @@
 package io.synalign.kernels;
 
+import io.synalign.kernels.host.HostVectorOps;
+
 /**
  * Batched numerical primitives the SynAlign engine is written against. Implementations: the ND4J
  * CPU backend ({@code nd4j}), the double-precision Java reference ({@code reference}) and, later,
@@ -61,6 +63,15 @@ public interface KernelBackend extends AutoCloseable {
      */
     GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
             int maxRank);
+
+    /**
+     * The vector operations on this backend's {@link DeviceVector}s, which its operators' vector
+     * products take and return. Host backends share {@link HostVectorOps} (vectors on the Java
+     * heap); a device backend keeps its vectors in device memory.
+     */
+    default VectorOps vectors() {
+        return HostVectorOps.INSTANCE;
+    }
 
     @Override
     void close();

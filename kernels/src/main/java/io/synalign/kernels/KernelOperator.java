@@ -1,5 +1,7 @@
 package io.synalign.kernels;
 
+import io.synalign.kernels.host.HostVector;
+
 /**
  * The linear map {@code w -> K w} for the RBF kernel matrix
  * {@code K[i][j] = exp(-||x_i - y_j||^2 / (2 sigma^2))} between fixed row sets X (n rows) and
@@ -28,6 +30,17 @@ public interface KernelOperator extends AutoCloseable {
      * @param out length {@link #rows()}, overwritten
      */
     void multiply(double[] w, double[] out);
+
+    /**
+     * {@code out = K w} on backend vectors: on a device nothing crosses the bus. The default,
+     * for host backends, runs {@link #multiply(double[], double[])} on the vectors' arrays.
+     *
+     * @param w length {@link #cols()}
+     * @param out length {@link #rows()}, overwritten
+     */
+    default void multiply(DeviceVector w, DeviceVector out) {
+        multiply(HostVector.array(w), HostVector.array(out));
+    }
 
     /** {@code out[i] = sum_j K[i][j]}, the fused row sum (no weight vector is read). */
     void rowSums(double[] out);

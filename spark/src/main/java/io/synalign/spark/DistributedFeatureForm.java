@@ -1,17 +1,19 @@
 package io.synalign.spark;
 
+import io.synalign.engine.alignment.HostQuadraticForm;
 import io.synalign.engine.alignment.QuadraticForm;
 import java.util.Arrays;
 
 /**
  * One label's {@code H_l = Phi_l Phi_l^T} as the engine's {@link QuadraticForm}, with its
  * products computed by Spark through {@link LockstepProducts}: the engine's
- * {@code AcceleratedProjectedGradient} runs unchanged against it, exactly as against the
- * single-machine {@code FeatureQuadraticForm}. Like that form, {@link #residualValue} is
+ * {@code AcceleratedProjectedGradient} runs unchanged against it (on host vectors, through
+ * {@link HostQuadraticForm}), exactly as against the single-machine
+ * {@code FeatureQuadraticForm}. Like that form, {@link #residualValue} is
  * {@code ||Phi^T w - mu||^2} from the D-vector of the last product (a new product only for a
  * point not just multiplied).
  */
-final class DistributedFeatureForm implements QuadraticForm {
+final class DistributedFeatureForm extends HostQuadraticForm {
 
     private final int label;
     private final LockstepProducts products;

@@ -1,5 +1,9 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.kernels.CappedSimplexProjector;
+import io.synalign.kernels.DeviceVector;
+import io.synalign.kernels.StepStatistics;
+import io.synalign.kernels.VectorOps;
 import java.util.SplittableRandom;
 
 /**
@@ -149,7 +153,10 @@ public final class AcceleratedProjectedGradient {
     }
 
     /**
-     * Runs the method from {@code start}.
+     * Runs the method from {@code start}, on the backend of {@code objective.vectors()}: every
+     * vector of length n (the iterates, their products, the step, the best point) is a backend
+     * vector, and per iteration only the scalars of one {@link StepStatistics} pass are read back
+     * (plus, for feature forms, one D-length residual).
      *
      * @param objective f
      * @param projection the feasible set, of the objective's dimension
@@ -163,33 +170,83 @@ public final class AcceleratedProjectedGradient {
             throw new IllegalArgumentException("objective of dimension " + n + ", projection of "
                     + projection.dimension() + ", start of " + start.length);
         }
-        double[] x = start.clone();
-        double[] hx = new double[n];
-        objective.apply(x, hx);
+        VectorOps v = objective.vectors();
+        try (Workspace w = new Workspace(v, n, start);
+                CappedSimplexProjector projector = projection.on(v)) {
+            return run(objective, projection, projector, w, listener);
+        }
+    }
+
+    /** The optimiser's backend vectors, allocated once per run and freed together. */
+    private static final class Workspace implements AutoCloseable {
+        final java.util.List<DeviceVector> all = new java.util.ArrayList<>();
+        DeviceVector x;
+        DeviceVector hx;
+        DeviceVector xPrev;
+        DeviceVector hxPrev;
+        DeviceVector y;
+        DeviceVector hy;
+        DeviceVector step;
+        DeviceVector xNext;
+        DeviceVector hxNext;
+        DeviceVector best;
+
+        Workspace(VectorOps v, int n, double[] start) {
+            try {
+                x = keep(v.of(start));
+                hx = keep(v.zeros(n));
+                xPrev = keep(v.zeros(n));
+                hxPrev = keep(v.zeros(n));
+                y = keep(v.zeros(n));
+                hy = keep(v.zeros(n));
+                step = keep(v.zeros(n));
+                xNext = keep(v.zeros(n));
+                hxNext = keep(v.zeros(n));
+                best = keep(v.zeros(n));
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        private DeviceVector keep(DeviceVector vector) {
+            all.add(vector);
+            return vector;
+        }
+
+        @Override
+        public void close() {
+            for (DeviceVector vector : all) {
+                vector.close();
+            }
+            all.clear();
+        }
+    }
+
+    private Outcome run(MmdObjective objective, CappedSimplexProjection projection,
+            CappedSimplexProjector projector, Workspace w, IterationListener listener) {
+        VectorOps v = objective.vectors();
+        DeviceVector h = objective.linear();
+        objective.apply(w.x, w.hx);
         int products = 1;
-        double fx = objective.value(x, hx);
+        double fx = objective.value(w.x, w.hx);
         double initial = fx;
         listener.onIteration(0, fx);
         if (projection.isSinglePoint()) {
-            return new Outcome(x, initial, fx, 0, true, products, Double.NaN, 0);
+            return new Outcome(v.toArray(w.x), initial, fx, 0, true, products, Double.NaN, 0);
         }
 
-        double[] xPrev = x.clone();
-        double[] hxPrev = hx.clone();
-        double[] y = new double[n];
-        double[] hy = new double[n];
-        double[] step = new double[n];
-        double[] xNext = new double[n];
-        double[] hxNext = new double[n];
+        v.copy(w.x, w.xPrev);
+        v.copy(w.hx, w.hxPrev);
         double[] history = new double[WINDOW + 1];
         history[0] = fx;
         // The best iterate seen is what is returned: near the float32 floor of the objective a
         // plain step may rise by rounding, and the last iterate need not be the best.
-        double[] best = x.clone();
+        v.copy(w.x, w.best);
         double bestValue = fx;
 
         // The power iteration uses y and hy as scratch; they are overwritten before first use.
-        PowerEstimate power = initialLipschitz(objective, y, hy);
+        PowerEstimate power = initialLipschitz(objective, w.y, w.hy);
         double lipschitz = power.lipschitz();
         products += power.products();
 
@@ -201,36 +258,23 @@ public final class AcceleratedProjectedGradient {
             iteration++;
             double tNext = 0.5 * (1 + Math.sqrt(1 + 4 * t * t));
             double beta = (t - 1) / tNext;
-            for (int i = 0; i < n; i++) {
-                y[i] = x[i] + beta * (x[i] - xPrev[i]);
-                hy[i] = hx[i] + beta * (hx[i] - hxPrev[i]);
-            }
-            double stepNorm2;
+            v.extrapolate(w.x, w.xPrev, beta, w.y);
+            v.extrapolate(w.hx, w.hxPrev, beta, w.hy);
+            StepStatistics stats;
             while (true) {
                 // step = y - grad f(y) / L, with grad f(y) = 2 (H y - h).
-                objective.gradient(hy, step);
-                double invL = 1.0 / lipschitz;
-                for (int i = 0; i < n; i++) {
-                    step[i] = y[i] - step[i] * invL;
-                }
-                projection.project(step, xNext);
-                objective.apply(xNext, hxNext);
+                v.gradientStep(w.y, w.hy, h, 1.0 / lipschitz, w.step);
+                projector.project(w.step, w.xNext);
+                objective.apply(w.xNext, w.hxNext);
                 products++;
-                double curvature = 0;
-                double scale = 0;
-                stepNorm2 = 0;
-                for (int i = 0; i < n; i++) {
-                    double d = xNext[i] - y[i];
-                    stepNorm2 += d * d;
-                    curvature += d * (hxNext[i] - hy[i]);
-                    scale += Math.abs(d) * (Math.abs(hxNext[i]) + Math.abs(hy[i]));
-                }
-                if (curvature <= 0.5 * lipschitz * stepNorm2 + CURVATURE_SLACK * scale) {
+                stats = v.stepStatistics(w.xNext, w.y, w.hxNext, w.hy, h);
+                if (stats.curvature() <= 0.5 * lipschitz * stats.stepNorm2()
+                        + CURVATURE_SLACK * stats.curvatureScale()) {
                     break;
                 }
-                lipschitz = Math.max(2 * lipschitz, 2 * curvature / stepNorm2);
+                lipschitz = Math.max(2 * lipschitz, 2 * stats.curvature() / stats.stepNorm2());
             }
-            double fNext = objective.value(xNext, hxNext);
+            double fNext = objective.value(stats);
             if (fNext > fx && beta > 0) {
                 // Restart: reject the step and drop the momentum. x_k and H x_k are still held,
                 // so the next iteration (beta = 0, y = x_k) is a plain projected-gradient step
@@ -243,23 +287,23 @@ public final class AcceleratedProjectedGradient {
                 // rounding, and rejecting it would make a deterministic backend repeat it.
                 t = tNext;
                 // Rotate buffers: xPrev <- x <- xNext (and their products), no copying.
-                double[] swap = xPrev;
-                xPrev = x;
-                x = xNext;
-                xNext = swap;
-                swap = hxPrev;
-                hxPrev = hx;
-                hx = hxNext;
-                hxNext = swap;
+                DeviceVector swap = w.xPrev;
+                w.xPrev = w.x;
+                w.x = w.xNext;
+                w.xNext = swap;
+                swap = w.hxPrev;
+                w.hxPrev = w.hx;
+                w.hx = w.hxNext;
+                w.hxNext = swap;
                 fx = fNext;
                 if (fx < bestValue) {
                     bestValue = fx;
-                    System.arraycopy(x, 0, best, 0, n);
+                    v.copy(w.x, w.best);
                 }
             }
             history[iteration % (WINDOW + 1)] = fx;
             listener.onIteration(iteration, fx);
-            if (stepNorm2 == 0) {
+            if (stats.stepNorm2() == 0) {
                 converged = true; // x_{k+1} = y = P(y - grad f(y) / L): y is optimal.
                 break;
             }
@@ -271,8 +315,8 @@ public final class AcceleratedProjectedGradient {
                 }
             }
         }
-        return new Outcome(best, initial, bestValue, iteration, converged, products, lipschitz,
-                restarts);
+        return new Outcome(v.toArray(w.best), initial, bestValue, iteration, converged, products,
+                lipschitz, restarts);
     }
 
     /** The initial step constant and the products spent finding it. */
@@ -284,20 +328,24 @@ public final class AcceleratedProjectedGradient {
      * seeded uniform random start; a lower bound on the Lipschitz constant of the gradient
      * along the simplex's hyperplane. Uses {@code u} and {@code hu} as scratch.
      */
-    private PowerEstimate initialLipschitz(MmdObjective objective, double[] u, double[] hu) {
-        int n = u.length;
+    private PowerEstimate initialLipschitz(MmdObjective objective, DeviceVector u,
+            DeviceVector hu) {
+        VectorOps v = objective.vectors();
+        int n = objective.dimension();
         SplittableRandom random = new SplittableRandom(seed);
+        double[] start = new double[n];
         for (int i = 0; i < n; i++) {
-            u[i] = random.nextDouble() - 0.5;
+            start[i] = random.nextDouble() - 0.5;
         }
-        centreAndNormalise(u);
+        v.write(start, u);
+        centreAndNormalise(v, u, n);
         double estimate = 0;
         int products = 0;
         for (int k = 0; k < powerIterations; k++) {
             objective.apply(u, hu);
             products++;
-            double norm = centreAndNormalise(hu);
-            double[] swap = u;
+            double norm = centreAndNormalise(v, hu, n);
+            DeviceVector swap = u;
             u = hu;
             hu = swap;
             boolean settled = Math.abs(norm - estimate) <= POWER_TOLERANCE * norm;
@@ -311,23 +359,13 @@ public final class AcceleratedProjectedGradient {
         return new PowerEstimate(2 * Math.max(estimate, Double.MIN_NORMAL), products);
     }
 
-    /** Centres v, scales it to unit norm, and returns the norm after centring. */
-    private static double centreAndNormalise(double[] v) {
-        double mean = 0;
-        for (double value : v) {
-            mean += value;
-        }
-        mean /= v.length;
-        double norm2 = 0;
-        for (int i = 0; i < v.length; i++) {
-            v[i] -= mean;
-            norm2 += v[i] * v[i];
-        }
-        double norm = Math.sqrt(norm2);
+    /** Centres u, scales it to unit norm, and returns the norm after centring. */
+    private static double centreAndNormalise(VectorOps v, DeviceVector u, int n) {
+        double mean = v.sum(u) / n;
+        v.add(u, -mean);
+        double norm = Math.sqrt(v.dot(u, u));
         if (norm > 0) {
-            for (int i = 0; i < v.length; i++) {
-                v[i] /= norm;
-            }
+            v.scale(u, 1 / norm);
         }
         return norm;
     }

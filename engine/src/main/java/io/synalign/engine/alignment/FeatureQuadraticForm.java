@@ -1,53 +1,50 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.VectorOps;
 
 /**
  * {@code H = Phi_S Phi_S^T} for a stored feature matrix {@code Phi_S} (n x D): each product is
  * one {@code transposeTimes} (z = Phi^T w, O(n D)) and one {@code times} (Phi z, O(n D)), with
- * the D-vector z kept between calls so that no product allocates. Owns the operator.
+ * the D-vector z kept on the backend between calls, so that no product allocates and the
+ * residual {@code ||z - mu||^2} of the last product costs one D-length reduction. Owns the
+ * operator and its two D-vectors.
  */
 final class FeatureQuadraticForm implements QuadraticForm {
 
     private final FeatureOperator features;
-    private final double[] mu;
-    private final double[] z;
-    private final double[] lastW;
-    private boolean haveLast;
+    private final VectorOps vectors;
+    private final DeviceVector mu;
+    private final DeviceVector z;
+    private boolean applied;
 
     /**
      * @param features the stored {@code Phi_S}
-     * @param mu the real rows' mean feature vector, for {@link #residualValue}
+     * @param vectors the backend's vector operations
+     * @param mu the real rows' mean feature vector, for {@link #lastResidual}
      */
-    FeatureQuadraticForm(FeatureOperator features, double[] mu) {
+    FeatureQuadraticForm(FeatureOperator features, VectorOps vectors, double[] mu) {
         if (mu.length != features.features()) {
             throw new IllegalArgumentException("mu has " + mu.length + " values, expected "
                     + features.features());
         }
         this.features = features;
-        this.mu = mu.clone();
-        this.z = new double[features.features()];
-        this.lastW = new double[features.rows()];
+        this.vectors = vectors;
+        DeviceVector m = vectors.of(mu);
+        try {
+            this.z = vectors.zeros(features.features());
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        this.mu = m;
     }
 
-    /**
-     * {@code ||Phi^T w - mu||^2} in double from the D-vector {@code z = Phi^T w}. The optimiser
-     * asks for the value of the point it has just multiplied, so z is reused (one O(n) compare
-     * against the remembered w); any other point costs one {@code transposeTimes}.
-     */
+    /** {@code ||Phi^T w - mu||^2} in double from the z of the last product. */
     @Override
-    public double residualValue(double[] w) {
-        if (!haveLast || !java.util.Arrays.equals(w, lastW)) {
-            features.transposeTimes(w, z);
-            System.arraycopy(w, 0, lastW, 0, w.length);
-            haveLast = true;
-        }
-        double s = 0;
-        for (int f = 0; f < z.length; f++) {
-            double r = z[f] - mu[f];
-            s += r * r;
-        }
-        return s;
+    public double lastResidual() {
+        return applied ? vectors.distanceSquared(z, mu) : Double.NaN;
     }
 
     @Override
@@ -56,15 +53,19 @@ final class FeatureQuadraticForm implements QuadraticForm {
     }
 
     @Override
-    public void apply(double[] w, double[] out) {
+    public void apply(DeviceVector w, DeviceVector out) {
         features.transposeTimes(w, z);
-        System.arraycopy(w, 0, lastW, 0, w.length);
-        haveLast = true;
         features.times(z, out);
+        applied = true;
     }
 
     @Override
     public void close() {
-        features.close();
+        try {
+            features.close();
+        } finally {
+            mu.close();
+            z.close();
+        }
     }
 }

@@ -1,10 +1,11 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.KernelOperator;
 
 /**
  * {@code H = K_SS}, the synthetic-synthetic RBF kernel matrix, applied by a backend
- * {@link KernelOperator}: one GEMV over the kept matrix (O(n^2) per product) when the operator
+ * {@link KernelOperator}: one pass over the kept matrix (O(n^2) per product) when the operator
  * was built materialised, or a tiled recomputation (O(n^2 d) per product, O(n * tile) memory)
  * otherwise. Owns the operator.
  */
@@ -26,8 +27,13 @@ final class KernelQuadraticForm implements QuadraticForm {
     }
 
     @Override
-    public void apply(double[] w, double[] out) {
+    public void apply(DeviceVector w, DeviceVector out) {
         kernel.multiply(w, out);
+    }
+
+    /** The operator, for the log line that says how K_SS is held. */
+    KernelOperator operator() {
+        return kernel;
     }
 
     @Override

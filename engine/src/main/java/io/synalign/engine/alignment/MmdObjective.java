@@ -1,5 +1,10 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.kernels.DeviceVector;
+import io.synalign.kernels.StepStatistics;
+import io.synalign.kernels.VectorOps;
+import io.synalign.kernels.host.HostVectorOps;
+
 /**
  * The weighted MMD^2 objective as a quadratic on the simplex,
  * {@code f(w) = w^T H w - 2 h^T w + c}, gradient {@code 2 (H w - h)}, Hessian {@code 2 H}.
@@ -13,31 +18,42 @@ package io.synalign.engine.alignment;
  * feature-space estimate of the same quantity.
  *
  * <p>Both value and gradient at a point x follow from {@code H x} alone (O(n) each), which is
- * what lets the optimiser spend exactly one {@link #apply} per iteration. Owns its form.
+ * what lets the optimiser spend exactly one {@link #apply} per iteration. h lives on the
+ * backend with the optimiser's vectors ({@link #vectors()}). Owns its form and h.
  */
 public final class MmdObjective implements AutoCloseable {
 
     private final QuadraticForm form;
-    private final double[] linear;
+    private final VectorOps vectors;
+    private final DeviceVector linear;
     private final double constant;
     private final String estimator;
 
     /**
      * @param form H
-     * @param linear h, length n
+     * @param vectors the operations of the backend H's products run on
+     * @param linear h, length n, made by {@code vectors}; owned (closed) by this objective
      * @param constant c
      * @param estimator how values of this objective estimate MMD^2: {@code "exact"} or e.g.
      *     {@code "rff(D=1024)"}
      */
-    public MmdObjective(QuadraticForm form, double[] linear, double constant, String estimator) {
-        if (linear.length != form.dimension()) {
-            throw new IllegalArgumentException("linear term has " + linear.length
+    public MmdObjective(QuadraticForm form, VectorOps vectors, DeviceVector linear,
+            double constant, String estimator) {
+        if (linear.length() != form.dimension()) {
+            throw new IllegalArgumentException("linear term has " + linear.length()
                     + " entries, the quadratic form has dimension " + form.dimension());
         }
         this.form = form;
+        this.vectors = vectors;
         this.linear = linear;
         this.constant = constant;
         this.estimator = estimator;
+    }
+
+    /** An objective on host vectors ({@link HostVectorOps}), for forms computing on arrays. */
+    public MmdObjective(QuadraticForm form, double[] linear, double constant, String estimator) {
+        this(form, HostVectorOps.INSTANCE, HostVectorOps.INSTANCE.of(linear), constant,
+                estimator);
     }
 
     /** n, the number of weights. */
@@ -45,42 +61,70 @@ public final class MmdObjective implements AutoCloseable {
         return form.dimension();
     }
 
+    /** The vector operations of the backend this objective computes on. */
+    public VectorOps vectors() {
+        return vectors;
+    }
+
+    /** h, on the backend. */
+    DeviceVector linear() {
+        return linear;
+    }
+
     /** {@code out = H w}: the one expensive product. */
-    public void apply(double[] w, double[] out) {
+    public void apply(DeviceVector w, DeviceVector out) {
         form.apply(w, out);
     }
 
     /**
-     * {@code f(w)} given {@code hw = H w}. O(n). Feature forms compute it as the feature-space
-     * residual instead (see {@link QuadraticForm#residualValue}), which stays accurate, and
-     * non-negative, where the expanded form cancels.
+     * {@code f(w)} given {@code hw = H w}, where w was the argument of the last {@link #apply}.
+     * O(n). Feature forms compute it as the feature-space residual instead (see
+     * {@link QuadraticForm#lastResidual}), which stays accurate, and non-negative, where the
+     * expanded form cancels.
      */
-    public double value(double[] w, double[] hw) {
-        double residual = form.residualValue(w);
+    public double value(DeviceVector w, DeviceVector hw) {
+        double residual = form.lastResidual();
         if (!Double.isNaN(residual)) {
             return residual;
         }
-        double quadratic = 0;
-        double cross = 0;
-        for (int i = 0; i < w.length; i++) {
-            quadratic += w[i] * hw[i];
-            cross += linear[i] * w[i];
-        }
-        return quadratic - 2 * cross + constant;
+        return vectors.dot(w, hw) - 2 * vectors.dot(linear, w) + constant;
     }
 
-    /** {@code out = grad f = 2 (hw - h)} given {@code hw = H w}. O(n). */
+    /**
+     * {@code f} at the point of the last {@link #apply}, from the sums the optimiser's step pass
+     * already made ({@link StepStatistics#quadratic()}, {@link StepStatistics#cross()}), or the
+     * feature-space residual for feature forms.
+     */
+    double value(StepStatistics statistics) {
+        double residual = form.lastResidual();
+        if (!Double.isNaN(residual)) {
+            return residual;
+        }
+        return statistics.quadratic() - 2 * statistics.cross() + constant;
+    }
+
+    /** {@code out = H w} on arrays (uploaded and read back; for tests and small problems). */
+    public void apply(double[] w, double[] out) {
+        try (DeviceVector wv = vectors.of(w); DeviceVector hw = vectors.zeros(w.length)) {
+            form.apply(wv, hw);
+            vectors.read(hw, out);
+        }
+    }
+
+    /** {@code out = grad f = 2 (hw - h)} given {@code hw = H w}, on arrays. O(n). */
     public void gradient(double[] hw, double[] out) {
+        double[] h = vectors.toArray(linear);
         for (int i = 0; i < hw.length; i++) {
-            out[i] = 2 * (hw[i] - linear[i]);
+            out[i] = 2 * (hw[i] - h[i]);
         }
     }
 
-    /** {@code f(w)} with one product; allocates a scratch vector, so not for inner loops. */
+    /** {@code f(w)} with one product; allocates scratch vectors, so not for inner loops. */
     public double valueAt(double[] w) {
-        double[] hw = new double[w.length];
-        apply(w, hw);
-        return value(w, hw);
+        try (DeviceVector wv = vectors.of(w); DeviceVector hw = vectors.zeros(w.length)) {
+            form.apply(wv, hw);
+            return value(wv, hw);
+        }
     }
 
     /** The constant c. */
@@ -93,8 +137,17 @@ public final class MmdObjective implements AutoCloseable {
         return estimator;
     }
 
+    /** The quadratic form H (for reporting how it is held). */
+    QuadraticForm form() {
+        return form;
+    }
+
     @Override
     public void close() {
-        form.close();
+        try {
+            form.close();
+        } finally {
+            linear.close();
+        }
     }
 }

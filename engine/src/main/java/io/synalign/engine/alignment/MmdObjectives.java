@@ -72,7 +72,22 @@ final class MmdObjectives {
             throw new IllegalStateException("backend built a " + kss.rows() + "-row K_SS for n = "
                     + n);
         }
-        return new MmdObjective(new KernelQuadraticForm(kss), linear, constant, "exact");
+        return objective(backend, new KernelQuadraticForm(kss), linear, constant, "exact");
+    }
+
+    /**
+     * The objective over {@code form} with h uploaded to the backend; closes the form if the
+     * upload fails.
+     */
+    private static MmdObjective objective(KernelBackend backend, QuadraticForm form,
+            double[] linear, double constant, String estimator) {
+        try {
+            return new MmdObjective(form, backend.vectors(), backend.vectors().of(linear),
+                    constant, estimator);
+        } catch (RuntimeException e) {
+            form.close();
+            throw e;
+        }
     }
 
     /** {@code out_i = (1/|y|) sum_j k(x_i, y_j)}, by tiled fused row sums. */
@@ -109,8 +124,8 @@ final class MmdObjectives {
             for (double v : mu) {
                 constant += v * v;
             }
-            return new MmdObjective(new FeatureQuadraticForm(phiS, mu), linear, constant,
-                    "rff(D=" + features + ")");
+            return objective(backend, new FeatureQuadraticForm(phiS, backend.vectors(), mu),
+                    linear, constant, "rff(D=" + features + ")");
         } catch (RuntimeException e) {
             phiS.close();
             throw e;
@@ -225,8 +240,8 @@ final class MmdObjectives {
             double[] linear = new double[n];
             sl.multiply(lifted, linear);
             progress.onProgress("kernel", 4, 4, "done");
-            return new MmdObjective(new NystromQuadraticForm(ls, sl, inverseRootT), linear,
-                    constant, "nystrom(r=" + r + ")");
+            return objective(backend, new NystromQuadraticForm(ls, sl, inverseRootT,
+                    backend.vectors()), linear, constant, "nystrom(r=" + r + ")");
         } catch (RuntimeException e) {
             sl.close();
             if (ls != null) {
@@ -284,10 +299,8 @@ final class MmdObjectives {
         double[] values = new double[weights.length];
         try (MmdObjective exact = kernel(backend, synthetic, real, sigma, tiledPlan(n, n),
                 ProgressListener.NONE)) {
-            double[] hw = new double[n];
             for (int k = 0; k < weights.length; k++) {
-                exact.apply(weights[k], hw);
-                values[k] = exact.value(weights[k], hw);
+                values[k] = exact.valueAt(weights[k]);
             }
         }
         return values;

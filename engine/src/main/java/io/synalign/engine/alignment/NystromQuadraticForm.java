@@ -1,6 +1,8 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.VectorOps;
 
 /**
  * {@code H = Phi_S Phi_S^T} for the Nystrom features {@code Phi_S = K_SL K_LL^{-1/2}} (n x k)
@@ -9,13 +11,16 @@ import io.synalign.kernels.KernelOperator;
  * stored as its k x r transpose (k kept eigenpairs),
  * {@code H w = K_SL G (G^T (K_LS w))}. Per product: one r x n and one n x r backend kernel
  * product (O(n r) each when materialised, O(n r d) tiled) and two O(r k) dense products in
- * Java. Owns both operators.
+ * Java on the r-vector, which is read back and written again (r values, not n). Owns both
+ * operators and its r-vectors.
  */
 final class NystromQuadraticForm implements QuadraticForm {
 
     private final KernelOperator landmarkBySynthetic;
     private final KernelOperator syntheticByLandmark;
     private final double[][] inverseRootT;
+    private final VectorOps vectors;
+    private final DeviceVector landmarkVector;
     private final double[] landmarkScratch;
     private final double[] featureScratch;
 
@@ -25,7 +30,7 @@ final class NystromQuadraticForm implements QuadraticForm {
      * @param inverseRootT {@code G^T}, k x r, with {@code G G^T = K_LL^+} (truncated)
      */
     NystromQuadraticForm(KernelOperator landmarkBySynthetic, KernelOperator syntheticByLandmark,
-            double[][] inverseRootT) {
+            double[][] inverseRootT, VectorOps vectors) {
         int r = landmarkBySynthetic.rows();
         if (syntheticByLandmark.cols() != r
                 || landmarkBySynthetic.cols() != syntheticByLandmark.rows()) {
@@ -36,6 +41,8 @@ final class NystromQuadraticForm implements QuadraticForm {
         this.landmarkBySynthetic = landmarkBySynthetic;
         this.syntheticByLandmark = syntheticByLandmark;
         this.inverseRootT = inverseRootT;
+        this.vectors = vectors;
+        this.landmarkVector = vectors.zeros(r);
         this.landmarkScratch = new double[r];
         this.featureScratch = new double[inverseRootT.length];
     }
@@ -46,11 +53,13 @@ final class NystromQuadraticForm implements QuadraticForm {
     }
 
     @Override
-    public void apply(double[] w, double[] out) {
-        landmarkBySynthetic.multiply(w, landmarkScratch);
+    public void apply(DeviceVector w, DeviceVector out) {
+        landmarkBySynthetic.multiply(w, landmarkVector);
+        vectors.read(landmarkVector, landmarkScratch);
         project(inverseRootT, landmarkScratch, featureScratch);
         lift(inverseRootT, featureScratch, landmarkScratch);
-        syntheticByLandmark.multiply(landmarkScratch, out);
+        vectors.write(landmarkScratch, landmarkVector);
+        syntheticByLandmark.multiply(landmarkVector, out);
     }
 
     /** {@code out = G^T a}: k dot products of length r. */
@@ -82,7 +91,11 @@ final class NystromQuadraticForm implements QuadraticForm {
         try {
             landmarkBySynthetic.close();
         } finally {
-            syntheticByLandmark.close();
+            try {
+                syntheticByLandmark.close();
+            } finally {
+                landmarkVector.close();
+            }
         }
     }
 }

@@ -1,11 +1,15 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.kernels.DeviceVector;
+
 /**
  * The symmetric positive semi-definite linear map {@code w -> H w} at the heart of a quadratic
  * MMD objective: {@code H = K_SS} (exact and tiled kernels), {@code H = Phi_S Phi_S^T} (random
  * Fourier features) or {@code H = K_SL K_LL^+ K_LS} (Nystrom). One {@link #apply} is the
  * expensive step of every optimiser iteration; everything else the optimiser does is O(n).
- * Not thread-safe; close to free backend memory.
+ * Works on the {@link DeviceVector}s of one backend's {@link io.synalign.kernels.VectorOps}
+ * (forms that compute on {@code double[]} extend {@link HostQuadraticForm}). Not thread-safe;
+ * close to free backend memory.
  */
 public interface QuadraticForm extends AutoCloseable {
 
@@ -18,15 +22,16 @@ public interface QuadraticForm extends AutoCloseable {
      * @param w length {@link #dimension()}, not modified
      * @param out length {@link #dimension()}, overwritten
      */
-    void apply(double[] w, double[] out);
+    void apply(DeviceVector w, DeviceVector out);
 
     /**
      * For a feature form {@code H = Phi Phi^T} whose objective is {@code ||Phi^T w - mu||^2}:
-     * that value computed in feature space, which has no cancellation, unlike
-     * {@code w^T H w - 2 h^T w + c}, three terms of order 1 whose difference near the optimum
-     * is below float32 rounding of the products. NaN for forms without a feature space.
+     * that value for the w of the last {@link #apply}, computed in feature space, which has no
+     * cancellation, unlike {@code w^T H w - 2 h^T w + c}, three terms of order 1 whose difference
+     * near the optimum is below float32 rounding of the products. NaN for forms without a feature
+     * space (and before the first product).
      */
-    default double residualValue(double[] w) {
+    default double lastResidual() {
         return Double.NaN;
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class AcceleratedProjectedGradientTest {
 
     /** {@code H = A^T A + ridge I} as a dense double matrix, for problems with a known answer. */
-    static final class DenseForm implements QuadraticForm {
+    static final class DenseForm extends HostQuadraticForm {
         final double[][] h;
         int products;
 
@@ -170,7 +170,7 @@ class AcceleratedProjectedGradientTest {
         Random random = new Random(9);
         DenseForm exact = DenseForm.random(40, 8, 1e-3, random);
         Random noise = new Random(10);
-        QuadraticForm noisy = new QuadraticForm() {
+        QuadraticForm noisy = new HostQuadraticForm() {
             @Override
             public int dimension() {
                 return 40;

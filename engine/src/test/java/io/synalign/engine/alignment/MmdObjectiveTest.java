@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.TilePlan;
+import io.synalign.kernels.VectorOps;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -286,13 +288,18 @@ class MmdObjectiveTest {
             // Away from the optimum it is still the residual ||Phi^T w - mu||^2, which the
             // expanded form equals in exact arithmetic.
             double[] w = TestBackends.randomSimplexPoint(n, random);
-            double[] hw = new double[n];
-            objective.apply(w, hw);
+            double[] hw;
+            double residual;
+            VectorOps vectors = objective.vectors();
+            try (DeviceVector wv = vectors.of(w); DeviceVector hv = vectors.zeros(n)) {
+                objective.apply(wv, hv);
+                residual = objective.value(wv, hv);
+                hw = vectors.toArray(hv);
+            }
             double expanded = 0;
             for (int i = 0; i < n; i++) {
                 expanded += w[i] * hw[i];
             }
-            double residual = objective.value(w, hw);
             assertTrue(residual > 0);
             assertEquals(residual, objective.valueAt(w), 0.0, "value and valueAt agree");
             assertTrue(Math.abs(expanded - 2 * dotLinear(objective, w) + objective.constant()
