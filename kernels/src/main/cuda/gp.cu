@@ -26,7 +26,8 @@ extern "C" __global__ void gp_kernel_column(const float* __restrict__ x,
             dot += __shfl_down_sync(0xffffffffu, dot, offset);
         }
         if (lane == 0) {
-            const float d2 = fmaxf(norms[i] + np - 2.0f * dot, 0.0f);
+            // k(x_p, x_p) = 1 exactly: the GEMM form does not cancel to 0 in float32.
+            const float d2 = i == p ? 0.0f : fmaxf(norms[i] + np - 2.0f * dot, 0.0f);
             column[i] = exp(-(double) gamma * (double) d2);
         }
     }

@@ -9,6 +9,12 @@
 // and shared-memory tree), so a row of 10^5 float terms keeps float32 accuracy per term; the
 // kernel values themselves are float32 (expf, full accuracy, no fast-math).
 //
+// The self-kernel diagonal: when X and Y are one row set, row i of a tile starting at global row
+// `diagonal` meets itself at column i + diagonal, where the GEMM form leaves
+// ||x||^2 + ||x||^2 - 2 x.x, a float32 cancellation of up to ~1e-4 relative to ||x||^2 (so
+// k(x, x) = exp(-4.9e-4) was seen at ||x||^2 = 1,400): the kernels set d2 = 0 there, so k = 1
+// exactly. diagonal < 0 means the row sets differ.
+//
 // Launch shapes (see CudaDevice.launch*, CudaKernelOperator): elementwise kernels use a 1-D
 // grid-stride loop; the row-sum kernels use one block per row (grid-stride over rows), blockDim.x
 // a multiple of 32 and at most 1024.
@@ -45,6 +51,13 @@ static __device__ __forceinline__ float rbf_distance2(float xnorm, float ynorm, 
     return fmaxf(xnorm + ynorm - 2.0f * dot, 0.0f);
 }
 
+// rbf_distance2, but 0 on the self-kernel diagonal (tile row i + diagonal == column j).
+static __device__ __forceinline__ float rbf_distance2_at(float xnorm, float ynorm, float dot,
+                                                         long long i, long long j,
+                                                         int diagonal) {
+    return (diagonal >= 0 && i + diagonal == j) ? 0.0f : rbf_distance2(xnorm, ynorm, dot);
+}
+
 // Row norms ||x_i||^2 of a row-major rows x dim matrix, one warp per row, float accumulation
 // (dim is at most a few thousand; the GEMM accumulates in float32 too).
 extern "C" __global__ void row_norms(const float* __restrict__ x, int rows, int dim,
@@ -72,13 +85,14 @@ extern "C" __global__ void row_norms(const float* __restrict__ x, int rows, int 
 extern "C" __global__ void rbf_tile_epilogue(float* __restrict__ tile,
                                              const float* __restrict__ xnorm,
                                              const float* __restrict__ ynorm,
-                                             int rows, int cols, float gamma, int mode) {
+                                             int rows, int cols, float gamma, int mode,
+                                             int diagonal) {
     const long long total = (long long) rows * cols;
     const long long stride = (long long) gridDim.x * blockDim.x;
     for (long long k = (long long) blockIdx.x * blockDim.x + threadIdx.x; k < total; k += stride) {
         const long long i = k / cols;
         const int j = (int) (k - i * cols);
-        const float d2 = rbf_distance2(xnorm[i], ynorm[j], tile[k]);
+        const float d2 = rbf_distance2_at(xnorm[i], ynorm[j], tile[k], i, j, diagonal);
         tile[k] = (mode == 0) ? d2 : expf(-gamma * d2);
     }
 }
@@ -90,14 +104,14 @@ extern "C" __global__ void rbf_weighted_rowsum(const float* __restrict__ dots,
                                                const float* __restrict__ xnorm,
                                                const float* __restrict__ ynorm,
                                                const float* __restrict__ w,
-                                               int rows, int cols, float gamma,
+                                               int rows, int cols, float gamma, int diagonal,
                                                double* __restrict__ out) {
     for (int i = blockIdx.x; i < rows; i += gridDim.x) {
         const float* row = dots + (long long) i * cols;
         const float xi = xnorm[i];
         double acc = 0.0;
         for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-            const float k = expf(-gamma * rbf_distance2(xi, ynorm[j], row[j]));
+            const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[j], row[j], i, j, diagonal));
             acc += (w == 0) ? (double) k : (double) k * (double) w[j];
         }
         acc = rbf_block_sum(acc);
@@ -138,7 +152,7 @@ extern "C" __global__ void __launch_bounds__(256)
 rbf_fused_kw(const float* __restrict__ x, const float* __restrict__ y,
              const float* __restrict__ xnorm, const float* __restrict__ ynorm,
              const float* __restrict__ w, int rows, int cols, int dim, float gamma,
-             double* __restrict__ partial) {
+             int diagonal, double* __restrict__ partial) {
     __shared__ float xs[FUSED_K][FUSED_TILE + 1];
     __shared__ float ys[FUSED_K][FUSED_TILE + 1];
     __shared__ double rowAcc[FUSED_TILE][17];
@@ -190,7 +204,8 @@ rbf_fused_kw(const float* __restrict__ x, const float* __restrict__ y,
             for (int b = 0; b < 4; b++) {
                 const int gj = col0 + tx + 16 * b;
                 if (gj < cols) {
-                    const float k = expf(-gamma * rbf_distance2(xi, ynorm[gj], acc[a][b]));
+                    const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[gj], acc[a][b], gi,
+                                                                   gj, diagonal));
                     s += (w == 0) ? (double) k : (double) k * (double) w[gj];
                 }
             }

@@ -3,6 +3,7 @@ package io.synalign.cli;
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.kernels.KernelStorage;
 import picocli.CommandLine.Option;
 
 /** The MMD weight learner's settings, shared by {@code align} and {@code run}. */
@@ -42,14 +43,23 @@ final class AlignmentEngineOptions {
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             converter = Converters.ByteSizeConverter.class,
             description = "Largest kernel matrix exact (and auto) may keep in memory, e.g. 512MB,"
-                    + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20). Default: ${DEFAULT-VALUE}.")
+                    + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20); on --backend cuda K"
+                    + " is kept in device memory, bounded by the free device memory instead."
+                    + " Default: ${DEFAULT-VALUE}.")
     ByteSize memoryBudget = new ByteSize(AlignmentConfig.defaults().memoryBudgetBytes());
+
+    @Option(names = "--kernel-storage", paramLabel = "auto|fp32|fp16",
+            converter = Converters.KernelStorageConverter.class,
+            description = "Number format of a kept K_SS (method exact): fp32, fp16 (half the"
+                    + " memory and time per product; cuda only), or auto: the backend's own"
+                    + " choice (fp16 on cuda, fp32 on the CPU). Default: auto.")
+    KernelStorage kernelStorage = AlignmentConfig.defaults().kernelStorage();
 
     /** The engine settings from the options, with {@code seed}. */
     AlignmentConfig config(long seed) {
         return AlignmentConfig.defaults().withBandwidth(bandwidth)
                 .withMethod(method).withFeatures(features).withIterations(iterations, tolerance)
                 .withMaxWeightRatio(maxWeightRatio).withMemoryBudget(memoryBudget.bytes())
-                .withSeed(seed);
+                .withKernelStorage(kernelStorage).withSeed(seed);
     }
 }

@@ -39,6 +39,7 @@ record AlignmentSummary(
         @JsonProperty("memory_budget_bytes") long memoryBudgetBytes,
         @JsonProperty("max_weight_ratio") double maxWeightRatio,
         @JsonProperty("backend") String backend,
+        @JsonProperty("kernel_storage") String kernelStorage,
         @JsonProperty("seed") long seed,
         @JsonProperty("seconds") double seconds,
         @JsonProperty("trace") Trace trace) {
@@ -56,7 +57,8 @@ record AlignmentSummary(
                 result.iterations(), config.maxIterations(), config.tolerance(),
                 result.converged(), result.effectiveSampleSize(), result.method().cliName(),
                 config.method().cliName(), config.features(), config.memoryBudgetBytes(),
-                config.maxWeightRatio(), result.backend(), config.seed(), result.seconds(),
+                config.maxWeightRatio(), result.backend(), result.kernelStorage(), config.seed(),
+                result.seconds(),
                 new Trace(result.trace().seconds(), result.trace().objective()));
     }
 

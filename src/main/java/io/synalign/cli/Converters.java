@@ -2,6 +2,7 @@ package io.synalign.cli;
 
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.kernels.KernelStorage;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -35,6 +36,22 @@ final class Converters {
                 return AlignmentMethod.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    /** {@code auto} (null: the backend's choice), {@code fp32} or {@code fp16}. */
+    static final class KernelStorageConverter implements ITypeConverter<KernelStorage> {
+        @Override
+        public KernelStorage convert(String value) {
+            if ("auto".equalsIgnoreCase(value)) {
+                return null;
+            }
+            try {
+                return KernelStorage.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("unknown kernel storage '" + value
+                        + "' (expected auto, fp32 or fp16)");
             }
         }
     }

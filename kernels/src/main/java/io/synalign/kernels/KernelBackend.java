@@ -1,6 +1,8 @@
 package io.synalign.kernels;
 
 import io.synalign.kernels.host.HostVectorOps;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Batched numerical primitives the SynAlign engine is written against. Implementations: the ND4J
@@ -49,10 +51,68 @@ public interface KernelBackend extends AutoCloseable {
 
     /**
      * The kernel-times-vector operator between X (rows of K) and Y (columns of K). When
-     * {@code plan.materialise()} the backend builds K once; otherwise each product recomputes K
-     * tile by tile in {@code plan.tileRows()} rows, never holding more than one tile.
+     * {@code plan.materialise()} the backend builds K once, in {@code plan.storage()}; otherwise
+     * each product recomputes K tile by tile in {@code plan.tileRows()} rows, never holding more
+     * than one tile. When X and Y are the same object K is symmetric with a unit diagonal, and
+     * a backend may keep one triangle of it ({@link #keptKernelBytes} says how much it keeps).
+     *
+     * @throws IllegalArgumentException when the plan keeps K in a storage this backend cannot
+     *     keep ({@link #keptStorages()})
      */
     KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan);
+
+    /**
+     * Bytes a materialised {@code rows x cols} kernel matrix occupies on this backend in
+     * {@code storage}, {@code symmetric} when X and Y are one row set; {@code Long.MAX_VALUE}
+     * when this backend cannot keep such a matrix at all (an addressing limit). The default is
+     * the full matrix in float32 within one Java array.
+     */
+    default long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
+        long entries = rows * cols;
+        return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : storage.bytes() * entries;
+    }
+
+    /** The storages {@link #rbfOperator} can keep a matrix in (float32 by default). */
+    default Set<KernelStorage> keptStorages() {
+        return EnumSet.of(KernelStorage.FLOAT32);
+    }
+
+    /**
+     * The storage a kept self-kernel should use when the caller does not choose: the one the
+     * backend's measurements favour (float32 on the CPU backends).
+     */
+    default KernelStorage defaultStorage() {
+        return KernelStorage.FLOAT32;
+    }
+
+    /**
+     * How many bytes one kept kernel matrix may occupy on this backend, given the caller's host
+     * memory budget. Host backends keep K in host memory: the budget itself. A device backend
+     * keeps K in device memory, and answers from the device's free memory instead.
+     */
+    default long residentBudgetBytes(long hostBudgetBytes) {
+        return hostBudgetBytes;
+    }
+
+    /**
+     * Keeps {@code rows} on this backend until the returned scope closes, so that every
+     * operator built from that same matrix object meanwhile shares one copy instead of
+     * uploading its own (the MMD learner builds four operators from the synthetic rows). Host
+     * backends compute on the caller's arrays and need nothing: the default scope does nothing.
+     * The caller must not modify the matrix while the scope is open.
+     */
+    default Residency keepResident(FloatMatrix rows) {
+        return Residency.NONE;
+    }
+
+    /** A scope opened by {@link #keepResident}. */
+    interface Residency extends AutoCloseable {
+        /** A scope that holds nothing. */
+        Residency NONE = () -> { };
+
+        @Override
+        void close();
+    }
 
     /** Builds and stores the random-feature matrix of {@code x}. */
     FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map);

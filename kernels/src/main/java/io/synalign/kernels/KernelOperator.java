@@ -24,6 +24,14 @@ public interface KernelOperator extends AutoCloseable {
     boolean materialised();
 
     /**
+     * How K is held, for logs and reports, e.g. {@code "tiled"}, {@code "kept, fp32"} or
+     * {@code "kept, fp16 upper triangle, 1.2 GiB"}.
+     */
+    default String storageDescription() {
+        return materialised() ? "kept, fp32" : "tiled";
+    }
+
+    /**
      * {@code out = K w}.
      *
      * @param w length {@link #cols()}

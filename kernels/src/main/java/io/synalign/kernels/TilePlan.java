@@ -2,7 +2,10 @@ package io.synalign.kernels;
 
 /**
  * How a {@link KernelOperator} stores its kernel matrix: fully materialised, or recomputed
- * tile by tile on every product.
+ * tile by tile on every product; and, when materialised, in which number format. A kernel of a
+ * row set with itself (the same {@link FloatMatrix} object passed as both X and Y) is symmetric,
+ * and a backend may then keep one triangle of it only (see
+ * {@link KernelBackend#keptKernelBytes}).
  *
  * <p>{@link #forBudget} is the planner: it materialises the {@code rows x cols} float32 matrix
  * only when it fits the memory budget, and otherwise sizes row tiles so that one tile of
@@ -11,8 +14,10 @@ package io.synalign.kernels;
  *
  * @param materialise keep the whole kernel matrix between products
  * @param tileRows rows per tile when computing (and, if not materialised, recomputing) blocks
+ * @param storage the number format of a kept matrix; a backend that cannot keep this one refuses
+ *     the plan (see {@link KernelBackend#keptStorages()})
  */
-public record TilePlan(boolean materialise, int tileRows) {
+public record TilePlan(boolean materialise, int tileRows, KernelStorage storage) {
 
     /** Scratch budget for one tile: 32 MiB keeps a tile in reach of the L3/DRAM streaming regime. */
     public static final long DEFAULT_TILE_BYTES = 32L << 20;
@@ -21,6 +26,14 @@ public record TilePlan(boolean materialise, int tileRows) {
         if (tileRows < 1) {
             throw new IllegalArgumentException("tileRows must be >= 1, got " + tileRows);
         }
+        if (storage == null) {
+            throw new IllegalArgumentException("storage must not be null");
+        }
+    }
+
+    /** A plan keeping (or not) a float32 matrix. */
+    public TilePlan(boolean materialise, int tileRows) {
+        this(materialise, tileRows, KernelStorage.FLOAT32);
     }
 
     /** A tiled (never materialised) plan with the given tile height. */

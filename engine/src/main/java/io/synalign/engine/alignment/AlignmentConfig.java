@@ -1,6 +1,7 @@
 package io.synalign.engine.alignment;
 
 import io.synalign.engine.Bandwidth;
+import io.synalign.kernels.KernelStorage;
 
 /**
  * Settings of the MMD sampling-weight learner, validated on construction.
@@ -12,12 +13,15 @@ import io.synalign.engine.Bandwidth;
  * @param tolerance stop when the relative objective improvement falls below this, {@code > 0}
  * @param maxWeightRatio B in the cap {@code w_i <= B / n}; {@code B >= n} disables the cap;
  *     must be {@code >= 1} so that the uniform weights are feasible
- * @param memoryBudgetBytes largest kernel matrix {@code exact} (and {@code auto}) may keep
+ * @param memoryBudgetBytes largest kernel matrix {@code exact} (and {@code auto}) may keep in
+ *     host memory (a GPU backend bounds a kept matrix by its free device memory instead)
  * @param seed seeds the bandwidth sample and the random features
+ * @param kernelStorage the number format of a kept K_SS, or null for the backend's own choice
+ *     ({@link io.synalign.kernels.KernelBackend#defaultStorage()}: fp16 on cuda, fp32 on the CPU)
  */
 public record AlignmentConfig(Bandwidth bandwidth, AlignmentMethod method, int features,
         int maxIterations, double tolerance, double maxWeightRatio, long memoryBudgetBytes,
-        long seed) {
+        long seed, KernelStorage kernelStorage) {
 
     /** Default D for rff and nystrom. */
     public static final int DEFAULT_FEATURES = 1024;
@@ -29,6 +33,14 @@ public record AlignmentConfig(Bandwidth bandwidth, AlignmentMethod method, int f
     public static final double DEFAULT_MAX_WEIGHT_RATIO = 10;
     /** Default memory budget for a kept kernel matrix: 2 GiB. */
     public static final long DEFAULT_MEMORY_BUDGET = 2L << 30;
+
+    /** Settings with the backend's default kernel storage. */
+    public AlignmentConfig(Bandwidth bandwidth, AlignmentMethod method, int features,
+            int maxIterations, double tolerance, double maxWeightRatio, long memoryBudgetBytes,
+            long seed) {
+        this(bandwidth, method, features, maxIterations, tolerance, maxWeightRatio,
+                memoryBudgetBytes, seed, null);
+    }
 
     public AlignmentConfig {
         if (bandwidth == null) {
@@ -63,36 +75,42 @@ public record AlignmentConfig(Bandwidth bandwidth, AlignmentMethod method, int f
 
     public AlignmentConfig withBandwidth(Bandwidth b) {
         return new AlignmentConfig(b, method, features, maxIterations, tolerance, maxWeightRatio,
-                memoryBudgetBytes, seed);
+                memoryBudgetBytes, seed, kernelStorage);
     }
 
     public AlignmentConfig withMethod(AlignmentMethod m) {
         return new AlignmentConfig(bandwidth, m, features, maxIterations, tolerance, maxWeightRatio,
-                memoryBudgetBytes, seed);
+                memoryBudgetBytes, seed, kernelStorage);
     }
 
     public AlignmentConfig withFeatures(int d) {
         return new AlignmentConfig(bandwidth, method, d, maxIterations, tolerance, maxWeightRatio,
-                memoryBudgetBytes, seed);
+                memoryBudgetBytes, seed, kernelStorage);
     }
 
     public AlignmentConfig withIterations(int n, double tol) {
         return new AlignmentConfig(bandwidth, method, features, n, tol, maxWeightRatio,
-                memoryBudgetBytes, seed);
+                memoryBudgetBytes, seed, kernelStorage);
     }
 
     public AlignmentConfig withMaxWeightRatio(double b) {
         return new AlignmentConfig(bandwidth, method, features, maxIterations, tolerance, b,
-                memoryBudgetBytes, seed);
+                memoryBudgetBytes, seed, kernelStorage);
     }
 
     public AlignmentConfig withMemoryBudget(long bytes) {
         return new AlignmentConfig(bandwidth, method, features, maxIterations, tolerance,
-                maxWeightRatio, bytes, seed);
+                maxWeightRatio, bytes, seed, kernelStorage);
+    }
+
+    /** The storage of a kept K_SS; null leaves the choice to the backend. */
+    public AlignmentConfig withKernelStorage(KernelStorage storage) {
+        return new AlignmentConfig(bandwidth, method, features, maxIterations, tolerance,
+                maxWeightRatio, memoryBudgetBytes, seed, storage);
     }
 
     public AlignmentConfig withSeed(long s) {
         return new AlignmentConfig(bandwidth, method, features, maxIterations, tolerance,
-                maxWeightRatio, memoryBudgetBytes, s);
+                maxWeightRatio, memoryBudgetBytes, s, kernelStorage);
     }
 }

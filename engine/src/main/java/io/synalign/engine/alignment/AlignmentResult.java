@@ -16,11 +16,23 @@ package io.synalign.engine.alignment;
  * @param backend the kernel backend's name
  * @param seconds wall time of {@code fit}
  * @param trace the objective and elapsed time after set-up and after every iteration
+ * @param kernelStorage how the optimiser's H was held, e.g. {@code "kept, fp32 upper triangle,
+ *     489.3 MiB"}, {@code "tiled"}, {@code "random features, 1024 per row, kept"}; empty when
+ *     unknown
  */
 public record AlignmentResult(double[] weights, double bandwidth, double mmd2Uniform,
         double mmd2Weighted, String mmdEstimator, int iterations, boolean converged,
         double effectiveSampleSize, AlignmentMethod method, String backend, double seconds,
-        ConvergenceTrace trace) {
+        ConvergenceTrace trace, String kernelStorage) {
+
+    /** A result that does not say how H was held. */
+    public AlignmentResult(double[] weights, double bandwidth, double mmd2Uniform,
+            double mmd2Weighted, String mmdEstimator, int iterations, boolean converged,
+            double effectiveSampleSize, AlignmentMethod method, String backend, double seconds,
+            ConvergenceTrace trace) {
+        this(weights, bandwidth, mmd2Uniform, mmd2Weighted, mmdEstimator, iterations, converged,
+                effectiveSampleSize, method, backend, seconds, trace, "");
+    }
 
     /** A result without a convergence trace. */
     public AlignmentResult(double[] weights, double bandwidth, double mmd2Uniform,

@@ -48,6 +48,11 @@ final class FeatureQuadraticForm implements QuadraticForm {
     }
 
     @Override
+    public String description() {
+        return "random features, " + features.features() + " per row, kept";
+    }
+
+    @Override
     public int dimension() {
         return features.rows();
     }

@@ -31,9 +31,9 @@ final class KernelQuadraticForm implements QuadraticForm {
         kernel.multiply(w, out);
     }
 
-    /** The operator, for the log line that says how K_SS is held. */
-    KernelOperator operator() {
-        return kernel;
+    @Override
+    public String description() {
+        return kernel.storageDescription();
     }
 
     @Override

@@ -1,13 +1,17 @@
 package io.synalign.engine.alignment;
 
-import io.synalign.kernels.TilePlan;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelStorage;
 import java.util.Locale;
 
 /**
- * Resolves the configured {@link AlignmentMethod} for a problem size against the memory budget:
- * {@code auto} keeps {@code K_SS} (exact) when its {@code 4 n^2} bytes fit the budget (and one
- * Java array), else uses random Fourier features; an explicit {@code exact} that does not fit
- * fails with the bytes needed, the budget and the alternatives.
+ * Resolves the configured {@link AlignmentMethod} for a problem size against the memory the
+ * backend may keep K_SS in: {@code auto} keeps {@code K_SS} (exact) when the bytes the backend
+ * needs for it ({@link KernelBackend#keptKernelBytes}: a triangle on the CPU and GPU backends, in
+ * the chosen storage) fit the backend's resident budget ({@link KernelBackend#residentBudgetBytes}:
+ * the host memory budget on the CPU, free device memory on a GPU), else uses random Fourier
+ * features; an explicit {@code exact} that does not fit fails with the bytes needed, the budget
+ * and the alternatives. The reason is logged, so a user sees which plan was taken and why.
  */
 final class MethodSelector {
 
@@ -18,39 +22,36 @@ final class MethodSelector {
     private MethodSelector() {
     }
 
-    /** Bytes a kept float32 {@code K_SS} needs. */
-    static long exactBytes(int n) {
-        return 4L * n * n;
-    }
-
-    /** Whether {@code K_SS} may be kept: within the budget and addressable as one array. */
-    static boolean exactFits(int n, long budgetBytes) {
-        return TilePlan.forBudget(n, n, budgetBytes).materialise();
-    }
-
-    static Choice choose(AlignmentMethod configured, int n, long budgetBytes) {
-        long bytes = exactBytes(n);
-        boolean fits = exactFits(n, budgetBytes);
+    static Choice choose(AlignmentMethod configured, int n, KernelBackend backend,
+            long hostBudgetBytes, KernelStorage storage) {
+        long bytes = backend.keptKernelBytes(n, n, true, storage);
+        long budget = backend.residentBudgetBytes(hostBudgetBytes);
+        boolean addressable = bytes != Long.MAX_VALUE;
+        boolean fits = addressable && bytes <= budget;
+        String where = budget == hostBudgetBytes ? "the memory budget of " + human(budget)
+                : human(budget) + " of free " + backend.name() + " device memory";
+        String needs = "K_SS (" + storage.cliName() + ", as " + backend.name() + " keeps it) "
+                + (addressable ? "needs " + human(bytes) : "is beyond what "
+                        + backend.name() + " can address");
         switch (configured) {
             case AUTO:
                 if (fits) {
-                    return new Choice(AlignmentMethod.EXACT, "K_SS needs " + human(bytes)
-                            + ", within the memory budget of " + human(budgetBytes));
+                    return new Choice(AlignmentMethod.EXACT, needs + ", within " + where);
                 }
-                return new Choice(AlignmentMethod.RFF, "K_SS would need " + human(bytes)
-                        + (bytes <= budgetBytes ? ", more than one array holds"
-                                : ", over the memory budget of " + human(budgetBytes)));
+                return new Choice(AlignmentMethod.RFF, needs + (addressable ? ", over " + where
+                        : ""));
             case EXACT:
                 if (!fits) {
-                    String why = bytes <= budgetBytes
-                            ? "more than one float array can hold (n = " + n + ")"
-                            : "over the memory budget of " + budgetBytes + " bytes ("
-                                    + human(budgetBytes) + ")";
+                    String why = !addressable ? "beyond what the " + backend.name()
+                            + " backend can address (n = " + n + ")"
+                            : "over " + where + " (" + budget + " bytes)";
                     throw new IllegalArgumentException("method exact keeps the " + n + " x " + n
-                            + " synthetic kernel matrix: " + bytes + " bytes (" + human(bytes)
-                            + "), " + why + "; raise --memory-budget or use --method tiled or rff");
+                            + " synthetic kernel matrix: " + (addressable ? bytes + " bytes ("
+                            + human(bytes) + "), " : "") + why
+                            + "; raise --memory-budget or use --method tiled or rff");
                 }
-                return new Choice(AlignmentMethod.EXACT, "requested");
+                return new Choice(AlignmentMethod.EXACT, "requested; " + needs + ", within "
+                        + where);
             default:
                 return new Choice(configured, "requested");
         }

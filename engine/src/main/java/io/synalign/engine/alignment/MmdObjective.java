@@ -137,9 +137,9 @@ public final class MmdObjective implements AutoCloseable {
         return estimator;
     }
 
-    /** The quadratic form H (for reporting how it is held). */
-    QuadraticForm form() {
-        return form;
+    /** How H is held (see {@link QuadraticForm#description()}). */
+    public String formDescription() {
+        return form.description();
     }
 
     @Override

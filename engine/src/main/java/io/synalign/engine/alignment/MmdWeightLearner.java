@@ -5,6 +5,7 @@ import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.Locale;
@@ -77,8 +78,9 @@ public final class MmdWeightLearner {
                 ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
                         real, synthetic)
                 : config.bandwidth().value();
-        MethodSelector.Choice choice = MethodSelector.choose(config.method(), n,
-                config.memoryBudgetBytes());
+        KernelStorage storage = resolveStorage();
+        MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
+                config.memoryBudgetBytes(), storage);
         AlignmentMethod method = choice.method();
         if (config.method() == AlignmentMethod.AUTO) {
             LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
@@ -95,9 +97,16 @@ public final class MmdWeightLearner {
 
         AcceleratedProjectedGradient.Outcome outcome;
         String estimator;
+        String held;
         ConvergenceTrace.Recorder trace = new ConvergenceTrace.Recorder(started);
-        try (MmdObjective objective = buildObjective(method, synthetic, real, sigma, listener)) {
+        // One device copy of each row set for every operator of the fit.
+        try (KernelBackend.Residency s = backend.keepResident(synthetic);
+                KernelBackend.Residency r = backend.keepResident(real);
+                MmdObjective objective = buildObjective(method, synthetic, real, sigma, storage,
+                        listener)) {
             estimator = objective.estimator();
+            held = objective.formDescription();
+            LOG.info("H: {}", held);
             AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
                     config.maxIterations(), config.tolerance(),
                     AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS, config.seed());
@@ -139,17 +148,30 @@ public final class MmdWeightLearner {
                 fmt(1 / sumSquares), n, String.format(Locale.ROOT, "%.2f", seconds));
         return new AlignmentResult(weights, sigma, mmd2Uniform, mmd2Weighted, estimator,
                 outcome.iterations(), outcome.converged(), 1 / sumSquares, method, backend.name(),
-                seconds, trace.build());
+                seconds, trace.build(), held);
+    }
+
+    /** The configured kernel storage, or the backend's own; refused when it cannot keep it. */
+    private KernelStorage resolveStorage() {
+        KernelStorage storage = config.kernelStorage() != null ? config.kernelStorage()
+                : backend.defaultStorage();
+        if (!backend.keptStorages().contains(storage)) {
+            throw new IllegalArgumentException("kernel storage " + storage.cliName() + ": the "
+                    + backend.name() + " backend keeps kernel matrices in "
+                    + backend.keptStorages().stream().map(KernelStorage::cliName)
+                            .collect(java.util.stream.Collectors.joining(" or ")) + " only");
+        }
+        return storage;
     }
 
     private MmdObjective buildObjective(AlignmentMethod method, FloatMatrix synthetic,
-            FloatMatrix real, double sigma, ProgressListener listener) {
+            FloatMatrix real, double sigma, KernelStorage storage, ProgressListener listener) {
         int n = synthetic.rows();
         switch (method) {
             case EXACT:
                 return MmdObjectives.kernel(backend, synthetic, real, sigma,
-                        new TilePlan(true, TilePlan.tileRowsFor(n, n, TilePlan.DEFAULT_TILE_BYTES)),
-                        listener);
+                        new TilePlan(true, TilePlan.tileRowsFor(n, n, TilePlan.DEFAULT_TILE_BYTES),
+                                storage), listener);
             case TILED:
                 return MmdObjectives.kernel(backend, synthetic, real, sigma,
                         MmdObjectives.tiledPlan(n, n), listener);

@@ -48,6 +48,12 @@ final class NystromQuadraticForm implements QuadraticForm {
     }
 
     @Override
+    public String description() {
+        return "nystrom, " + landmarkBySynthetic.rows() + " landmarks, "
+                + landmarkBySynthetic.storageDescription();
+    }
+
+    @Override
     public int dimension() {
         return syntheticByLandmark.rows();
     }

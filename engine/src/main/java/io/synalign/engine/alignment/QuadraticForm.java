@@ -35,6 +35,11 @@ public interface QuadraticForm extends AutoCloseable {
         return Double.NaN;
     }
 
+    /** How H is held, for the log and the report, e.g. {@code "kept, fp16 upper triangle"}. */
+    default String description() {
+        return getClass().getSimpleName();
+    }
+
     @Override
     void close();
 }

@@ -11,6 +11,7 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.TilePlan;
 import java.util.function.Consumer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -173,8 +174,29 @@ public final class Nd4jBackend implements KernelBackend {
         checkDims(x, y);
         checkBandwidth(sigma);
         checkPlan(plan);
-        return portable() ? new PortableKernelOperator(x, y, sigma, plan)
-                : new Nd4jKernelOperator(x, y, sigma, plan);
+        if (plan.materialise() && plan.storage() != KernelStorage.FLOAT32) {
+            throw new IllegalArgumentException("the nd4j backend keeps kernel matrices in fp32,"
+                    + " not " + plan.storage().cliName());
+        }
+        if (portable()) {
+            return new PortableKernelOperator(x, y, sigma, plan);
+        }
+        if (plan.materialise() && x == y) {
+            return new Nd4jSymmetricKernelOperator(x, sigma);
+        }
+        return new Nd4jKernelOperator(x, y, sigma, plan);
+    }
+
+    /**
+     * The CPU path keeps a self-kernel as its upper triangle in row panels (about half the
+     * bytes, no Java-array limit); other kept matrices, and the portable path's, are whole.
+     */
+    @Override
+    public long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
+        if (symmetric && rows == cols && !portable() && storage == KernelStorage.FLOAT32) {
+            return Nd4jSymmetricKernelOperator.keptBytes(rows);
+        }
+        return KernelBackend.super.keptKernelBytes(rows, cols, symmetric, storage);
     }
 
     @Override

@@ -67,6 +67,16 @@ final class OpenBlas {
                 beta, y, 1);
     }
 
+    /**
+     * {@code y = A x} ({@code transposed}: {@code A^T x}), A row-major {@code rows x cols} with
+     * row stride {@code lda} (so a block of a wider matrix can be passed in place).
+     */
+    static void gemv(boolean transposed, int rows, int cols, FloatPointer a, int lda,
+            FloatPointer x, FloatPointer y) {
+        openblas_nolapack.cblas_sgemv(CblasRowMajor, transposed ? CblasTrans : CblasNoTrans, rows,
+                cols, 1f, a, lda, x, 1, 0f, y, 1);
+    }
+
     /** {@code y = A^T x}, A row-major dense {@code rows x cols}, so y has {@code cols} values. */
     static void gemvTransposed(int rows, int cols, FloatPointer a, FloatPointer x, FloatPointer y) {
         openblas_nolapack.cblas_sgemv(CblasRowMajor, CblasTrans, rows, cols, 1f, a, cols, x, 1, 0f,

@@ -1,0 +1,201 @@
+// The kept self-kernel K = K_XX (symmetric, unit diagonal) for the cuda backend
+// (io.synalign.kernels.cuda.CudaSymmetricKernelOperator): only the upper triangle, in 32 x 32
+// tiles, float32 or IEEE half (binary16, stored as its 16 bits and converted by the PTX cvt
+// instructions, so no header is needed).
+//
+// Layout: nt = ceil(n / 32) tile rows; tile (I, J), I <= J, holds K[32 I + r][32 J + c] at
+// element r * 32 + c of tile number I nt - I (I - 1) / 2 + (J - I) (panel I's tiles in order).
+// Entries past n are 0. The diagonal tiles are kept whole and exactly symmetric, with 1 on the
+// diagonal.
+//
+// Product y = K w, deterministic, in two passes that each read every tile once:
+//   symk_rows: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J   -> rows[] (double)
+//   symk_cols: one block per tile column J: y_J += sum_{I < J} K_IJ^T w_I, plus rows[] -> out
+// Each tile contributes a float32 partial of 32 terms to each of its rows (or columns), which is
+// added to a double accumulator; the 8 warps of a block are added in warp order.
+// So the accumulation is as accurate as a float32 dot product of 32 terms followed by double
+// sums, whatever n is.
+
+#define SYMK_T 32
+#define SYMK_WARPS 8
+
+static __device__ __forceinline__ float symk_half_to_float(unsigned short h) {
+    float f;
+    asm("{ cvt.f32.f16 %0, %1; }" : "=f"(f) : "h"(h));
+    return f;
+}
+
+static __device__ __forceinline__ unsigned short symk_float_to_half(float f) {
+    unsigned short h;
+    asm("{ cvt.rn.f16.f32 %0, %1; }" : "=h"(h) : "f"(f));
+    return h;
+}
+
+// First tile of panel I.
+static __device__ __forceinline__ long long symk_panel(long long I, long long nt) {
+    return I * nt - I * (I - 1) / 2;
+}
+
+// Pack: the tiles of tile rows [I0, I0 + rows / 32) from the dot products of rows
+// [32 I0, 32 I0 + rows) against rows [32 I0, n): dots[(i - 32 I0) * ld + (j - 32 I0)] = x_i . x_j
+// (row-major, ld = n - 32 I0). norms are ||x_i||^2 for all n rows. One block of 256 threads per
+// tile (4 entries per thread); blockIdx.x enumerates the band's tiles panel by panel.
+// half != 0 stores binary16 (unsigned short), else float32.
+extern "C" __global__ void symk_pack(const float* __restrict__ dots, long long ld,
+                                     const float* __restrict__ norms, int n, int nt, int I0,
+                                     int bandRows, float gamma, int half, void* kernel) {
+    // Which tile of the band: panels I0, I0 + 1, ... have nt - I tiles each.
+    long long t = blockIdx.x;
+    int I = I0;
+    while (I < I0 + bandRows && t >= nt - I) {
+        t -= nt - I;
+        I++;
+    }
+    if (I >= I0 + bandRows) {
+        return;
+    }
+    const int J = I + (int) t;
+    const long long tile = symk_panel(I, nt) + (J - I);
+    const long long base0 = 32LL * I0;
+    for (int e = threadIdx.x; e < SYMK_T * SYMK_T; e += blockDim.x) {
+        const int r = e / SYMK_T;
+        const int c = e - r * SYMK_T;
+        const int i = I * SYMK_T + r;
+        const int j = J * SYMK_T + c;
+        float k = 0.0f;
+        if (i < n && j < n) {
+            if (i == j) {
+                k = 1.0f;
+            } else {
+                // The upper entry for both (i, j) and (j, i) of a diagonal tile: exactly symmetric.
+                const int a = min(i, j);
+                const int b = max(i, j);
+                const float dot = dots[(a - base0) * ld + (b - base0)];
+                const float d2 = fmaxf(norms[a] + norms[b] - 2.0f * dot, 0.0f);
+                k = expf(-gamma * d2);
+            }
+        }
+        if (half) {
+            ((unsigned short*) kernel)[tile * (SYMK_T * SYMK_T) + e] = symk_float_to_half(k);
+        } else {
+            ((float*) kernel)[tile * (SYMK_T * SYMK_T) + e] = k;
+        }
+    }
+}
+
+// The warp's tile (I, J) into its shared [32][33] floats (converted from half if need be), with
+// 16-byte loads.
+static __device__ __forceinline__ void symk_load_tile(const void* kernel, int half,
+                                                      long long tile, float (*s)[SYMK_T + 1],
+                                                      int lane) {
+    if (half) {
+        const uint4* src = (const uint4*) ((const unsigned short*) kernel
+                                           + tile * (SYMK_T * SYMK_T));
+        // 2 KB: 128 chunks of 8 halves, 4 per lane.
+        for (int k = 0; k < 4; k++) {
+            const int chunk = k * 32 + lane;
+            const uint4 q = src[chunk];
+            const unsigned int words[4] = {q.x, q.y, q.z, q.w};
+            const int e0 = chunk * 8;
+            for (int h = 0; h < 4; h++) {
+                const int e = e0 + 2 * h;
+                s[e / SYMK_T][e % SYMK_T] = symk_half_to_float((unsigned short) (words[h] & 0xffffu));
+                s[(e + 1) / SYMK_T][(e + 1) % SYMK_T] =
+                        symk_half_to_float((unsigned short) (words[h] >> 16));
+            }
+        }
+    } else {
+        const float4* src = (const float4*) ((const float*) kernel + tile * (SYMK_T * SYMK_T));
+        // 4 KB: 256 chunks of 4 floats, 8 per lane.
+        for (int k = 0; k < 8; k++) {
+            const int chunk = k * 32 + lane;
+            const float4 q = src[chunk];
+            const int e = chunk * 4;
+            const int r = e / SYMK_T;
+            const int c = e % SYMK_T;
+            s[r][c] = q.x;
+            s[r][c + 1] = q.y;
+            s[r][c + 2] = q.z;
+            s[r][c + 3] = q.w;
+        }
+    }
+    __syncwarp();
+}
+
+// rows[32 I + r] = sum_{J >= I} sum_c K_IJ[r][c] w[32 J + c]; one block per tile row I.
+extern "C" __global__ void __launch_bounds__(256)
+symk_rows(const void* __restrict__ kernel, int half, const float* __restrict__ w, int n, int nt,
+          double* __restrict__ rows) {
+    __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
+    __shared__ float vec[SYMK_WARPS][SYMK_T];
+    __shared__ double sums[SYMK_WARPS][SYMK_T];
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    for (int I = blockIdx.x; I < nt; I += gridDim.x) {
+        double acc = 0.0;
+        const long long first = symk_panel(I, nt);
+        for (int J = I + warp; J < nt; J += SYMK_WARPS) {
+            const int j = J * SYMK_T + lane;
+            vec[warp][lane] = j < n ? w[j] : 0.0f;
+            symk_load_tile(kernel, half, first + (J - I), tiles[warp], lane);
+            float s = 0.0f;
+            for (int c = 0; c < SYMK_T; c++) {
+                s = fmaf(tiles[warp][lane][c], vec[warp][c], s);
+            }
+            acc += (double) s;
+            __syncwarp();
+        }
+        sums[warp][lane] = acc;
+        __syncthreads();
+        if (warp == 0) {
+            double total = 0.0;
+            for (int k = 0; k < SYMK_WARPS; k++) {
+                total += sums[k][lane];
+            }
+            const int i = I * SYMK_T + lane;
+            if (i < n) {
+                rows[i] = total;
+            }
+        }
+        __syncthreads();
+    }
+}
+
+// out[32 J + c] = rows[32 J + c] + sum_{I < J} sum_r K_IJ[r][c] w[32 I + r]; one block per tile
+// column J. Must follow symk_rows on the same stream.
+extern "C" __global__ void __launch_bounds__(256)
+symk_cols(const void* __restrict__ kernel, int half, const float* __restrict__ w, int n, int nt,
+          const double* __restrict__ rows, double* __restrict__ out) {
+    __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
+    __shared__ float vec[SYMK_WARPS][SYMK_T];
+    __shared__ double sums[SYMK_WARPS][SYMK_T];
+    const int lane = threadIdx.x & 31;
+    const int warp = threadIdx.x >> 5;
+    for (int J = blockIdx.x; J < nt; J += gridDim.x) {
+        double acc = 0.0;
+        for (int I = warp; I < J; I += SYMK_WARPS) {
+            const int i = I * SYMK_T + lane;
+            vec[warp][lane] = i < n ? w[i] : 0.0f;
+            symk_load_tile(kernel, half, symk_panel(I, nt) + (J - I), tiles[warp], lane);
+            float s = 0.0f;
+            for (int r = 0; r < SYMK_T; r++) {
+                s = fmaf(tiles[warp][r][lane], vec[warp][r], s);
+            }
+            acc += (double) s;
+            __syncwarp();
+        }
+        sums[warp][lane] = acc;
+        __syncthreads();
+        if (warp == 0) {
+            double total = 0.0;
+            for (int k = 0; k < SYMK_WARPS; k++) {
+                total += sums[k][lane];
+            }
+            const int j = J * SYMK_T + lane;
+            if (j < n) {
+                out[j] = rows[j] + total;
+            }
+        }
+        __syncthreads();
+    }
+}
