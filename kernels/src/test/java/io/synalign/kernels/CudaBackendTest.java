@@ -1,5 +1,6 @@
 package io.synalign.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
@@ -98,6 +99,91 @@ class CudaBackendTest extends BackendContractTest {
     @Override
     Stream<Arguments> featureShapes() {
         return Stream.concat(super.featureShapes(), Stream.of(arguments(2500, 384, 1000)));
+    }
+
+    /**
+     * The kept self-kernel in half precision: the product keeps the half-precision entries'
+     * accuracy (relative spacing 2^-11, so at most 2^-12 per entry, 5e-4 with the float32 rounding
+     * of w), and float32 storage the contract's 1e-5; both are exactly symmetric with a unit
+     * diagonal, and rows that are not a multiple of the 32-row tile are covered.
+     */
+    @Test
+    void keptSelfKernelInHalfAndSinglePrecisionMatchesReference() {
+        for (int n : new int[] {1, 33, 1000, 2049}) {
+            FloatMatrix x = TestRows.clustered(n, 384, 40 + n);
+            double sigma = TestRows.medianBandwidth(x, x);
+            double[] w = TestRows.vector(n, 5);
+            double[] want = new double[n];
+            double[] scale = new double[n];
+            try (KernelOperator ref = REFERENCE.rbfOperator(x, x, sigma, TilePlan.tiled(1))) {
+                ref.multiply(w, want);
+                ref.multiply(Errors.abs(w), scale);
+            }
+            for (KernelStorage storage : KernelStorage.values()) {
+                double bound = storage == KernelStorage.FLOAT16 ? 5e-4 : TOLERANCE;
+                try (KernelOperator op = gemm.rbfOperator(x, x, sigma,
+                        new TilePlan(true, 64, storage))) {
+                    assertEquals(true, op.materialised());
+                    double[] got = new double[n];
+                    op.multiply(w, got);
+                    double error = Errors.normwise(got, want, scale);
+                    assertEquals(true, error <= bound, storage + " n = " + n + ": error " + error);
+                    // On device vectors the same product, bit for bit.
+                    VectorOps v = gemm.vectors();
+                    try (DeviceVector wv = v.of(w); DeviceVector out = v.zeros(n)) {
+                        op.multiply(wv, out);
+                        assertEquals(java.util.Arrays.toString(got),
+                                java.util.Arrays.toString(v.toArray(out)));
+                    }
+                    // e_0 picks column 0: K[0][0] = 1 exactly.
+                    double[] unit = new double[n];
+                    unit[0] = 1;
+                    op.multiply(unit, got);
+                    assertEquals(1.0, got[0], 0.0, "unit diagonal");
+                }
+            }
+        }
+    }
+
+    /** One row of d = 384 and large norm: k(x, x) = 1 in every product path (it was exp(-4.9e-4)). */
+    @Test
+    void selfKernelDiagonalIsExactlyOneInEveryPath() {
+        float[] data = new float[384];
+        for (int k = 0; k < 384; k++) {
+            data[k] = (float) (1.9 + 0.01 * k);
+        }
+        FloatMatrix x = new FloatMatrix(1, 384, data);
+        for (KernelBackend b : operatorBackends()) {
+            for (TilePlan plan : new TilePlan[] {TilePlan.tiled(1), new TilePlan(true, 1)}) {
+                try (KernelOperator op = b.rbfOperator(x, x, 0.5, plan)) {
+                    double[] out = new double[1];
+                    op.multiply(new double[] {1.0}, out);
+                    assertEquals(1.0, out[0], 0.0, b.description() + " " + plan);
+                }
+            }
+            float[] block = new float[1];
+            b.rbfBlock(x, x, 0.5, block);
+            assertEquals(1f, block[0], 0f, b.description() + " rbfBlock");
+        }
+    }
+
+    /** The learner's four operators share one upload of a row set kept resident. */
+    @Test
+    void keptResidentRowsServeEveryOperator() {
+        FloatMatrix x = TestRows.clustered(700, 384, 77);
+        double sigma = TestRows.medianBandwidth(x, x);
+        double[] w = TestRows.vector(700, 6);
+        double[] fresh = new double[700];
+        try (KernelOperator op = gemm.rbfOperator(x, x, sigma, TilePlan.tiled(100))) {
+            op.multiply(w, fresh);
+        }
+        try (KernelBackend.Residency kept = gemm.keepResident(x);
+                KernelBackend.Residency again = gemm.keepResident(x);
+                KernelOperator op = gemm.rbfOperator(x, x, sigma, TilePlan.tiled(100))) {
+            double[] shared = new double[700];
+            op.multiply(w, shared);
+            assertArrayEquals(fresh, shared, 0.0);
+        }
     }
 
     @Test

@@ -9,6 +9,8 @@ enum ArgKind {
     POINTER(8),
     /** {@code int}. */
     I32(4),
+    /** {@code long long} (a 64-bit length or index). */
+    I64(8),
     /** {@code float}. */
     F32(4),
     /** {@code double}. */
@@ -35,6 +37,8 @@ enum ArgKind {
         switch (base) {
             case "int":
                 return I32;
+            case "long long":
+                return I64;
             case "float":
                 return F32;
             case "double":

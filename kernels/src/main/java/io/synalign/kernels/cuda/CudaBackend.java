@@ -12,8 +12,14 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.TilePlan;
+import io.synalign.kernels.VectorOps;
+import java.util.EnumSet;
+import java.util.Set;
 import org.bytedeco.cuda.cudart.CUevent_st;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The CUDA backend ({@code cuda}): cuBLAS GEMMs ({@code cublasGemmEx}, FP32 compute unless
@@ -29,11 +35,69 @@ import org.bytedeco.cuda.cudart.CUevent_st;
  */
 public final class CudaBackend implements KernelBackend {
 
+    private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
+
+    /** Device memory a fit needs beside a kept K: vectors, scratch, cuBLAS workspace. */
+    static final long FIT_HEADROOM_BYTES = 1L << 30;
+
     private final CudaDevice device;
+    private CudaVectorOps vectors;
 
     /** Opens the configured device; the provider must have reported it available. */
     public CudaBackend(CudaSettings settings) {
         this.device = CudaDevice.open(settings);
+    }
+
+    /** Vectors in device memory ({@link CudaVectorOps}), made on first use. */
+    @Override
+    public VectorOps vectors() {
+        if (vectors == null) {
+            vectors = new CudaVectorOps(device);
+        }
+        return vectors;
+    }
+
+    /** The self-kernel is kept as its upper triangle, in float32 or half. */
+    @Override
+    public long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
+        if (symmetric && rows == cols) {
+            return CudaSymmetricKernelOperator.keptBytes(rows, storage);
+        }
+        return 4 * rows * cols;
+    }
+
+    @Override
+    public Set<KernelStorage> keptStorages() {
+        return EnumSet.of(KernelStorage.FLOAT32, KernelStorage.FLOAT16);
+    }
+
+    /**
+     * Half precision: a product reads half the bytes of float32 (it is bound by memory
+     * bandwidth), twice the n fits, and the alignment it finds scores the same float64 MMD^2
+     * (measured: see docs/PERFORMANCE.md, "Kept K in half precision").
+     */
+    @Override
+    public KernelStorage defaultStorage() {
+        return KernelStorage.FLOAT16;
+    }
+
+    /**
+     * K lives in device memory: what {@link DeviceTiles#fits} allows of the free memory now,
+     * less {@value #FIT_HEADROOM_BYTES} bytes for the fit's vectors and scratch. The host
+     * budget does not apply.
+     */
+    @Override
+    public long residentBudgetBytes(long hostBudgetBytes) {
+        device.makeCurrent();
+        long usable = Math.max(0, device.freeBytes() - DeviceTiles.RESERVE_BYTES) / 5 * 4;
+        return Math.max(0, usable - FIT_HEADROOM_BYTES);
+    }
+
+    /** Uploads the rows once; every operator built from them meanwhile shares that copy. */
+    @Override
+    public Residency keepResident(FloatMatrix rows) {
+        device.makeCurrent();
+        return device.keepResident(rows);
     }
 
     @Override
@@ -79,7 +143,7 @@ public final class CudaBackend implements KernelBackend {
                 device.gemmDots(ys.row(0), m, xd.row(start), count, d, tile);
                 device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) count * m, new KernelArgs()
                         .pointer(tile).pointer(xd.norm(start)).pointer(ys.norm(0)).i32(count)
-                        .i32(m).f32(gamma).i32(mode));
+                        .i32(m).f32(gamma).i32(mode).i32(yd == null ? start : -1));
             }, out);
         }
     }
@@ -110,7 +174,10 @@ public final class CudaBackend implements KernelBackend {
      * computation into a buffer waits for the copy that last read it.
      */
     private void streamTiles(int n, int m, TileKernel kernel, float[] out) {
-        int tileRows = DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * m);
+        // Tiles of at most one pooled staging chunk: enough to keep the bus busy, and the pinned
+        // pool stays at two chunks however large the output.
+        int tileRows = Math.min(DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * m),
+                (int) Math.max(1, Math.min(n, PinnedPool.CHUNK_BYTES / (4L * Math.max(1, m)))));
         long tileBytes = 4L * tileRows * m;
         DeviceMemory[] tiles = new DeviceMemory[2];
         PinnedMemory[] hosts = new PinnedMemory[2];
@@ -121,7 +188,7 @@ public final class CudaBackend implements KernelBackend {
         try {
             for (int b = 0; b < 2; b++) {
                 tiles[b] = DeviceMemory.allocate(tileBytes, "output tile");
-                hosts[b] = PinnedMemory.allocate(tileBytes);
+                hosts[b] = device.staging(b, tileBytes);
             }
             int t = 0;
             for (int start = 0; start < n; start += tileRows, t++) {
@@ -152,9 +219,7 @@ public final class CudaBackend implements KernelBackend {
                 if (tiles[b] != null) {
                     tiles[b].close();
                 }
-                if (hosts[b] != null) {
-                    hosts[b].close();
-                }
+                // hosts[b] belongs to the backend's pinned pool and stays for the next call.
                 device.destroyEvent(computed[b]);
                 device.destroyEvent(copied[b]);
             }
@@ -174,6 +239,18 @@ public final class CudaBackend implements KernelBackend {
         checkDims(x, y);
         checkBandwidth(sigma);
         checkPlan(plan);
+        if (plan.materialise() && x == y && x.rows() > 0) {
+            device.makeCurrent();
+            long bytes = CudaSymmetricKernelOperator.keptBytes(x.rows(), plan.storage());
+            if (DeviceTiles.fits(device.freeBytes(), bytes)) {
+                return new CudaSymmetricKernelOperator(device, (CudaVectorOps) vectors(), x,
+                        sigma, plan.storage());
+            }
+            LOG.info("cuda: the {} triangle of the {} x {} self-kernel ({} MiB) does not fit in"
+                    + " free device memory; computing it tile by tile instead",
+                    plan.storage().cliName(), x.rows(), x.rows(), bytes >> 20);
+            return new CudaKernelOperator(device, x, y, sigma, TilePlan.tiled(plan.tileRows()));
+        }
         return new CudaKernelOperator(device, x, y, sigma, plan);
     }
 
@@ -191,6 +268,10 @@ public final class CudaBackend implements KernelBackend {
 
     @Override
     public void close() {
+        if (vectors != null) {
+            vectors.close();
+            vectors = null;
+        }
         device.close();
     }
 }

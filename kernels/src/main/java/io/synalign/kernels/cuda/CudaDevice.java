@@ -32,6 +32,7 @@ import static org.bytedeco.cuda.global.cudart.cuEventSynchronize;
 import static org.bytedeco.cuda.global.cudart.cuInit;
 import static org.bytedeco.cuda.global.cudart.cuLaunchKernel;
 import static org.bytedeco.cuda.global.cudart.cuMemGetInfo;
+import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
@@ -42,9 +43,12 @@ import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 import static org.bytedeco.cuda.global.cudart.cuStreamWaitEvent;
 
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -93,7 +97,19 @@ final class CudaDevice implements AutoCloseable {
     private final FloatPointer zeroF = new FloatPointer(0f);
     private final DoublePointer oneD = new DoublePointer(1.0);
     private final DoublePointer minusOneD = new DoublePointer(-1.0);
+    private final PinnedPool staging = new PinnedPool();
+    private final IdentityHashMap<FloatMatrix, Resident> resident = new IdentityHashMap<>();
     private boolean closed;
+
+    /** A row set kept on the device by {@link #keepResident}, with the scopes holding it. */
+    private static final class Resident {
+        final DeviceRows rows;
+        int holds;
+
+        Resident(DeviceRows rows) {
+            this.rows = rows;
+        }
+    }
 
     private CudaDevice(int ordinal, CudaSettings settings) {
         this.ordinal = ordinal;
@@ -174,6 +190,44 @@ final class CudaDevice implements AutoCloseable {
                     "cuModuleGetFunction(" + k.entry() + ")");
             functions.put(k, f);
         }
+    }
+
+    /** The pooled staging buffer {@code slot}, at least {@code bytes} long (see {@link PinnedPool}). */
+    PinnedMemory staging(int slot, long bytes) {
+        return staging.get(slot, bytes);
+    }
+
+    /**
+     * Keeps {@code m} uploaded until the returned scope closes (scopes nest: the copy goes when
+     * the last one closes); {@link DeviceRows#upload} meanwhile lends that copy instead of
+     * uploading again.
+     */
+    KernelBackend.Residency keepResident(FloatMatrix m) {
+        Resident r = resident.get(m);
+        if (r == null) {
+            r = new Resident(DeviceRows.uploadOwned(this, m, "resident rows"));
+            resident.put(m, r);
+        }
+        r.holds++;
+        Resident held = r;
+        boolean[] released = {false};
+        return () -> {
+            if (released[0]) {
+                return;
+            }
+            released[0] = true;
+            if (--held.holds == 0) {
+                resident.remove(m);
+                makeCurrent();
+                held.rows.close();
+            }
+        };
+    }
+
+    /** The kept copy of {@code m}, or null. */
+    DeviceRows residentRows(FloatMatrix m) {
+        Resident r = resident.get(m);
+        return r == null ? null : r.rows;
     }
 
     void makeCurrent() {
@@ -294,6 +348,13 @@ final class CudaDevice implements AutoCloseable {
         Cuda.check(cuMemcpyDtoHAsync(host, device, bytes, copyStream), "cuMemcpyDtoHAsync");
     }
 
+    /** Asynchronous device-to-device copy on the compute stream. */
+    void copyOnDevice(long to, long from, long bytes) {
+        if (bytes > 0) {
+            Cuda.check(cuMemcpyDtoDAsync(to, from, bytes, stream), "cuMemcpyDtoDAsync");
+        }
+    }
+
     /** Asynchronous device-to-host copy on the compute stream. */
     void download(Pointer host, long device, long bytes) {
         Cuda.check(cuMemcpyDtoHAsync(host, device, bytes, stream), "cuMemcpyDtoHAsync");
@@ -365,6 +426,11 @@ final class CudaDevice implements AutoCloseable {
         if (!copyStream.isNull()) {
             cuStreamDestroy(copyStream);
         }
+        for (Resident r : resident.values()) {
+            r.rows.close();
+        }
+        resident.clear();
+        staging.close();
         cuDevicePrimaryCtxRelease(handle);
         oneF.close();
         zeroF.close();

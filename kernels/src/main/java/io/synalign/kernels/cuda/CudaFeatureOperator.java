@@ -1,5 +1,6 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -85,13 +86,7 @@ final class CudaFeatureOperator implements FeatureOperator {
         device.makeCurrent();
         put(w, rowHost.floats());
         device.upload(rowVector.address(), rowHost.pointer(), 4L * rows);
-        int slices = Math.max(1, Math.min(SLICES, (rows + 7) / 8));
-        device.launch(CudaKernel.WEIGHTED_COLUMN_SUMS_PARTIAL, (features + 31) / 32, slices, 32, 8,
-                new KernelArgs().pointer(phi.address()).pointer(rowVector.address()).i32(rows)
-                        .i32(features).pointer(partial.address()));
-        device.launch1d(CudaKernel.SUM_SLICES, features, new KernelArgs()
-                .pointer(partial.address()).i32(slices).i32(features)
-                .pointer(featureResult.address()));
+        columnSums(featureResult.address());
         device.download(featureResultHost.pointer(), featureResult.address(), 8L * features);
         device.sync();
         featureResultHost.doubles().get(out, 0, features);
@@ -115,19 +110,64 @@ final class CudaFeatureOperator implements FeatureOperator {
         rowResultHost.doubles().get(out, 0, rows);
     }
 
+    @Override
+    public void transposeTimes(DeviceVector w, DeviceVector out) {
+        checkOpen();
+        if (w.length() != rows || out.length() != features) {
+            throw new IllegalArgumentException("transposeTimes: w has " + w.length()
+                    + " values (expected " + rows + "), out has " + out.length() + " (expected "
+                    + features + ")");
+        }
+        device.makeCurrent();
+        long to = CudaVector.of(out, device).address();
+        if (rows == 0) {
+            device.launch1d(CudaKernel.VEC_FILL, features, new KernelArgs().pointer(to)
+                    .i64(features).f64(0.0));
+            return;
+        }
+        CudaVectorOps.toFloat(device, w, rowVector.address());
+        columnSums(to);
+    }
+
+    @Override
+    public void times(DeviceVector z, DeviceVector out) {
+        checkOpen();
+        if (z.length() != features || out.length() != rows) {
+            throw new IllegalArgumentException("times: z has " + z.length() + " values (expected "
+                    + features + "), out has " + out.length() + " (expected " + rows + ")");
+        }
+        if (rows == 0) {
+            return;
+        }
+        device.makeCurrent();
+        CudaVectorOps.toFloat(device, z, featureVector.address());
+        device.launchPerRow(CudaKernel.MATRIX_WEIGHTED_ROWSUM, rows, new KernelArgs()
+                .pointer(phi.address()).pointer(featureVector.address()).i32(rows).i32(features)
+                .pointer(CudaVector.of(out, device).address()));
+    }
+
+    /** Device doubles {@code to} (D values) = Phi^T (the float row vector), fixed order. */
+    private void columnSums(long to) {
+        int slices = Math.max(1, Math.min(SLICES, (rows + 7) / 8));
+        device.launch(CudaKernel.WEIGHTED_COLUMN_SUMS_PARTIAL, (features + 31) / 32, slices, 32, 8,
+                new KernelArgs().pointer(phi.address()).pointer(rowVector.address()).i32(rows)
+                        .i32(features).pointer(partial.address()));
+        device.launch1d(CudaKernel.SUM_SLICES, features, new KernelArgs()
+                .pointer(partial.address()).i32(slices).i32(features).pointer(to));
+    }
+
     /** Copies Phi (row-major n x D) into {@code out}, for the stateless primitive. */
     void copyTo(float[] out) {
         checkOpen();
         device.makeCurrent();
         long total = (long) rows * features;
-        long chunk = 1L << 22;
-        try (PinnedMemory staging = PinnedMemory.allocate(4L * Math.min(total, chunk))) {
-            for (long at = 0; at < total; at += chunk) {
-                int count = (int) Math.min(chunk, total - at);
-                device.download(staging.pointer(), phi.at(4L * at), 4L * count);
-                device.sync();
-                staging.floats().get(out, (int) at, count);
-            }
+        long chunk = PinnedPool.CHUNK_BYTES / 4;
+        PinnedMemory staging = device.staging(0, 4L * Math.min(total, chunk));
+        for (long at = 0; at < total; at += chunk) {
+            int count = (int) Math.min(chunk, total - at);
+            device.download(staging.pointer(), phi.at(4L * at), 4L * count);
+            device.sync();
+            staging.floats().get(out, (int) at, count);
         }
     }
 

@@ -3,6 +3,7 @@ package io.synalign.kernels.cuda;
 import static io.synalign.kernels.cuda.ArgKind.F32;
 import static io.synalign.kernels.cuda.ArgKind.F64;
 import static io.synalign.kernels.cuda.ArgKind.I32;
+import static io.synalign.kernels.cuda.ArgKind.I64;
 import static io.synalign.kernels.cuda.ArgKind.POINTER;
 
 import java.util.List;
@@ -17,13 +18,13 @@ import java.util.List;
 enum CudaKernel {
     ROW_NORMS("rbf.cu", "row_norms", POINTER, I32, I32, POINTER),
     RBF_TILE_EPILOGUE("rbf.cu", "rbf_tile_epilogue", POINTER, POINTER, POINTER, I32, I32, F32,
-            I32),
+            I32, I32),
     RBF_WEIGHTED_ROWSUM("rbf.cu", "rbf_weighted_rowsum", POINTER, POINTER, POINTER, POINTER, I32,
-            I32, F32, POINTER),
+            I32, F32, I32, POINTER),
     MATRIX_WEIGHTED_ROWSUM("rbf.cu", "matrix_weighted_rowsum", POINTER, POINTER, I32, I32,
             POINTER),
     RBF_FUSED_KW("rbf.cu", "rbf_fused_kw", POINTER, POINTER, POINTER, POINTER, POINTER, I32, I32,
-            I32, F32, POINTER),
+            I32, F32, I32, POINTER),
     SUM_COLUMN_PARTIALS("rbf.cu", "sum_column_partials", POINTER, I32, I32, POINTER),
     GP_KERNEL_COLUMN("gp.cu", "gp_kernel_column", POINTER, POINTER, I32, I32, I32, F32, POINTER),
     GP_RANK_ONE_UPDATE("gp.cu", "gp_rank_one_update", POINTER, POINTER, F64, I32),
@@ -32,7 +33,29 @@ enum CudaKernel {
     WEIGHTED_COLUMN_SUMS_PARTIAL("rff.cu", "weighted_column_sums_partial", POINTER, POINTER, I32,
             I32, POINTER),
     SUM_SLICES("rff.cu", "sum_slices", POINTER, I32, I32, POINTER),
-    ARGMAX_BLOCKS("argmax.cu", "argmax_blocks", POINTER, POINTER, POINTER, I32, POINTER, POINTER);
+    ARGMAX_BLOCKS("argmax.cu", "argmax_blocks", POINTER, POINTER, POINTER, I32, POINTER, POINTER),
+    VEC_FILL("vector.cu", "vec_fill", POINTER, I64, F64),
+    VEC_EXTRAPOLATE("vector.cu", "vec_extrapolate", POINTER, POINTER, F64, I64, POINTER),
+    VEC_GRADIENT_STEP("vector.cu", "vec_gradient_step", POINTER, POINTER, POINTER, F64, I64,
+            POINTER),
+    VEC_ADD_SCALAR("vector.cu", "vec_add_scalar", POINTER, I64, F64),
+    VEC_SCALE("vector.cu", "vec_scale", POINTER, I64, F64),
+    VEC_COMBINE("vector.cu", "vec_combine", F64, POINTER, F64, POINTER, I64, POINTER),
+    VEC_TO_FLOAT("vector.cu", "vec_to_float", POINTER, I64, POINTER),
+    VEC_STEP_STATS_PARTIAL("vector.cu", "vec_step_stats_partial", POINTER, POINTER, POINTER,
+            POINTER, POINTER, I64, POINTER),
+    VEC_REDUCE_PARTIAL("vector.cu", "vec_reduce_partial", POINTER, POINTER, I64, I32, POINTER),
+    VEC_FINISH("vector.cu", "vec_finish", POINTER, I32, I32, POINTER),
+    SIMPLEX_SCAN_PARTIAL("simplex.cu", "simplex_scan_partial", POINTER, I64, POINTER),
+    SIMPLEX_START("simplex.cu", "simplex_start", POINTER, I32, I64, POINTER),
+    SIMPLEX_ROUND_PARTIAL("simplex.cu", "simplex_round_partial", POINTER, I64, F64, POINTER,
+            POINTER),
+    SIMPLEX_ROUND_UPDATE("simplex.cu", "simplex_round_update", POINTER, I32, F64, POINTER),
+    SIMPLEX_CLIP("simplex.cu", "simplex_clip", POINTER, I64, F64, POINTER, POINTER),
+    SYMK_PACK("symk.cu", "symk_pack", POINTER, I64, POINTER, I32, I32, I32, I32, F32, I32,
+            POINTER),
+    SYMK_ROWS("symk.cu", "symk_rows", POINTER, I32, POINTER, I32, I32, POINTER),
+    SYMK_COLS("symk.cu", "symk_cols", POINTER, I32, POINTER, I32, I32, POINTER, POINTER);
 
     /** The fused K w kernel's output tile: 64 x 64 per block of 16 x 16 threads. */
     static final int FUSED_TILE = 64;

@@ -1,5 +1,6 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.OperatorArguments;
@@ -26,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * it fits 80 % of free device memory; otherwise the operator tiles and says so in the log), and a
  * product is one {@code matrix_weighted_rowsum} pass, O(n m).
  *
- * <p>All device and pinned buffers are allocated at construction. A product uploads w (m floats)
- * and downloads n doubles. Partial sums are added in a fixed order, so a repeated product is
+ * <p>All device and pinned buffers are allocated at construction. A product on arrays uploads w
+ * (m floats) and downloads n doubles; a product on backend vectors
+ * ({@link #multiply(DeviceVector, DeviceVector)}) converts w to float on the device and writes K w
+ * straight into the output vector, so nothing crosses the bus. Partial sums are added in a fixed order, so a repeated product is
  * bit-identical. Not thread-safe.
  */
 final class CudaKernelOperator implements KernelOperator {
@@ -117,7 +120,7 @@ final class CudaKernelOperator implements KernelOperator {
         device.gemmDots(y.row(0), cols, x.row(0), rows, dim, kernel.address());
         device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) rows * cols, new KernelArgs()
                 .pointer(kernel.address()).pointer(x.norm(0)).pointer(y.norm(0)).i32(rows)
-                .i32(cols).f32(gamma).i32(1));
+                .i32(cols).f32(gamma).i32(1).i32(diagonal(0)));
     }
 
     @Override
@@ -159,6 +162,28 @@ final class CudaKernelOperator implements KernelOperator {
         product(0L, out);
     }
 
+    @Override
+    public void multiply(DeviceVector w, DeviceVector out) {
+        checkOpen();
+        if (w.length() != cols || out.length() != rows) {
+            throw new IllegalArgumentException("multiply: w has " + w.length()
+                    + " values (expected " + cols + "), out has " + out.length() + " (expected "
+                    + rows + ")");
+        }
+        device.makeCurrent();
+        long to = CudaVector.of(out, device).address();
+        if (rows == 0) {
+            return;
+        }
+        if (cols == 0) {
+            device.launch1d(CudaKernel.VEC_FILL, rows, new KernelArgs().pointer(to).i64(rows)
+                    .f64(0.0));
+            return;
+        }
+        CudaVectorOps.toFloat(device, w, weights.address());
+        compute(weights.address(), to);
+    }
+
     /** out = K v, with v == 0 (NULL) meaning all ones. */
     private void product(long v, double[] out) {
         if (rows == 0) {
@@ -168,43 +193,56 @@ final class CudaKernelOperator implements KernelOperator {
             java.util.Arrays.fill(out, 0.0);
             return;
         }
-        if (kernel != null) {
-            device.launchPerRow(CudaKernel.MATRIX_WEIGHTED_ROWSUM, rows, new KernelArgs()
-                    .pointer(kernel.address()).pointer(v).i32(rows).i32(cols)
-                    .pointer(result.address()));
-        } else {
-            for (int start = 0; start < rows; start += tileRows) {
-                int count = Math.min(tileRows, rows - start);
-                if (fused) {
-                    fusedTile(start, count, v);
-                } else {
-                    gemmTile(start, count, v);
-                }
-            }
-        }
+        compute(v, result.address());
         device.download(resultHost.pointer(), result.address(), 8L * rows);
         device.sync();
         DoublePointer host = resultHost.doubles();
         host.get(out, 0, rows);
     }
 
-    private void gemmTile(int start, int count, long v) {
+    /** Device doubles {@code to} = K v (v == 0: all ones), queued on the compute stream. */
+    private void compute(long v, long to) {
+        if (kernel != null) {
+            device.launchPerRow(CudaKernel.MATRIX_WEIGHTED_ROWSUM, rows, new KernelArgs()
+                    .pointer(kernel.address()).pointer(v).i32(rows).i32(cols).pointer(to));
+        } else {
+            for (int start = 0; start < rows; start += tileRows) {
+                int count = Math.min(tileRows, rows - start);
+                if (fused) {
+                    fusedTile(start, count, v, to);
+                } else {
+                    gemmTile(start, count, v, to);
+                }
+            }
+        }
+    }
+
+    private void gemmTile(int start, int count, long v, long to) {
         device.gemmDots(y.row(0), cols, x.row(start), count, dim, tile.address());
         device.launchPerRow(CudaKernel.RBF_WEIGHTED_ROWSUM, count, new KernelArgs()
                 .pointer(tile.address()).pointer(x.norm(start)).pointer(y.norm(0)).pointer(v)
-                .i32(count).i32(cols).f32(gamma).pointer(result.at(8L * start)));
+                .i32(count).i32(cols).f32(gamma).i32(diagonal(start))
+                .pointer(to + 8L * start));
     }
 
-    private void fusedTile(int start, int count, long v) {
+    private void fusedTile(int start, int count, long v, long to) {
         int colBlocks = (cols + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE;
         int rowBlocks = (count + CudaKernel.FUSED_TILE - 1) / CudaKernel.FUSED_TILE;
         device.launch(CudaKernel.RBF_FUSED_KW, colBlocks, rowBlocks, 16, 16, new KernelArgs()
                 .pointer(x.row(start)).pointer(y.row(0)).pointer(x.norm(start))
                 .pointer(y.norm(0)).pointer(v).i32(count).i32(cols).i32(dim).f32(gamma)
-                .pointer(tile.address()));
+                .i32(diagonal(start)).pointer(tile.address()));
         device.launch1d(CudaKernel.SUM_COLUMN_PARTIALS, count, new KernelArgs()
                 .pointer(tile.address()).i32(colBlocks).i32(count)
-                .pointer(result.at(8L * start)));
+                .pointer(to + 8L * start));
+    }
+
+    /**
+     * The diagonal argument of the fused kernels for a tile starting at row {@code start}: the
+     * tile's offset when X and Y are one row set (k(x, x) = 1 exactly there), else -1.
+     */
+    private int diagonal(int start) {
+        return x == y ? start : -1;
     }
 
     private void checkOpen() {

@@ -1,11 +1,13 @@
 package io.synalign.kernels.cuda;
 
 import io.synalign.kernels.FloatMatrix;
-import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
  * A row set resident on the device: the row-major float32 rows and their squared norms
- * ({@code row_norms} kernel), uploaded once and reused by every product.
+ * ({@code row_norms} kernel), uploaded once and reused by every product. A row set the backend
+ * keeps resident ({@link CudaDevice#keepResident}) is lent, not uploaded again: closing a lent
+ * copy frees nothing.
  */
 final class DeviceRows implements AutoCloseable {
 
@@ -13,51 +15,86 @@ final class DeviceRows implements AutoCloseable {
     final int dim;
     final DeviceMemory data;
     final DeviceMemory norms;
+    private final boolean owned;
 
-    private DeviceRows(int rows, int dim, DeviceMemory data, DeviceMemory norms) {
+    private DeviceRows(int rows, int dim, DeviceMemory data, DeviceMemory norms, boolean owned) {
         this.rows = rows;
         this.dim = dim;
         this.data = data;
         this.norms = norms;
+        this.owned = owned;
+    }
+
+    /** {@code m} on the device: the kept copy if the backend keeps one, else a new upload. */
+    static DeviceRows upload(CudaDevice device, FloatMatrix m, String what) {
+        DeviceRows kept = device.residentRows(m);
+        if (kept != null) {
+            return new DeviceRows(kept.rows, kept.dim, kept.data, kept.norms, false);
+        }
+        return uploadOwned(device, m, what);
     }
 
     /**
-     * Uploads {@code m} through a pinned staging buffer on the copy stream, and computes the
-     * norms on the compute stream once the copy is done. When {@code other} is being computed on
-     * the compute stream meanwhile (the caller uploads the second row set after launching the
-     * first one's norms), the copy overlaps that kernel.
+     * Uploads {@code m} through the backend's two pooled pinned staging buffers in chunks of at
+     * most {@link PinnedPool#CHUNK_BYTES} on the copy stream (filling one buffer while the other
+     * is copied), then computes the norms on the compute stream once the copy is done.
      */
-    static DeviceRows upload(CudaDevice device, FloatMatrix m, String what) {
+    static DeviceRows uploadOwned(CudaDevice device, FloatMatrix m, String what) {
         DeviceMemory data = DeviceMemory.floats((long) m.rows() * m.cols(), what);
         DeviceMemory norms = null;
         try {
             norms = DeviceMemory.floats(m.rows(), what + " norms");
             if (m.rows() > 0) {
-                try (PinnedMemory staging = PinnedMemory.allocate(m.bytes())) {
-                    FloatPointer host = staging.floats();
-                    host.put(m.data(), 0, m.data().length);
-                    device.uploadOnCopyStream(data.address(), staging.pointer(), m.bytes());
-                    var copied = device.newEvent();
-                    try {
-                        device.recordOnCopy(copied);
-                        device.computeWaits(copied);
-                        device.launchWarpPerRow(CudaKernel.ROW_NORMS, m.rows(), new KernelArgs()
-                                .pointer(data.address()).i32(m.rows()).i32(m.cols())
-                                .pointer(norms.address()));
-                        // The staging buffer is freed when this block ends: wait for the copy.
-                        device.waitFor(copied);
-                    } finally {
-                        device.destroyEvent(copied);
-                    }
-                }
+                copyUp(device, m.data(), data.address());
+                device.launchWarpPerRow(CudaKernel.ROW_NORMS, m.rows(), new KernelArgs()
+                        .pointer(data.address()).i32(m.rows()).i32(m.cols())
+                        .pointer(norms.address()));
             }
-            return new DeviceRows(m.rows(), m.cols(), data, norms);
+            return new DeviceRows(m.rows(), m.cols(), data, norms, true);
         } catch (RuntimeException e) {
             data.close();
             if (norms != null) {
                 norms.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * {@code values} to device address {@code to}, chunked through the pinned pool, double
+     * buffered on the copy stream; the compute stream is made to wait for the last chunk, and the
+     * pool is free again when this returns.
+     */
+    static void copyUp(CudaDevice device, float[] values, long to) {
+        long total = values.length;
+        long chunk = PinnedPool.CHUNK_BYTES / 4;
+        CUevent_st[] copied = {device.newEvent(), device.newEvent()};
+        boolean[] pending = {false, false};
+        try {
+            int b = 0;
+            for (long at = 0; at < total; at += chunk, b ^= 1) {
+                int count = (int) Math.min(chunk, total - at);
+                if (pending[b]) {
+                    device.waitFor(copied[b]);
+                }
+                PinnedMemory staging = device.staging(b, 4L * Math.min(chunk, total));
+                staging.floats().put(values, (int) at, count);
+                device.uploadOnCopyStream(to + 4 * at, staging.pointer(), 4L * count);
+                device.recordOnCopy(copied[b]);
+                pending[b] = true;
+            }
+            int last = b ^ 1;
+            if (pending[last]) {
+                device.computeWaits(copied[last]);
+            }
+            for (int k = 0; k < 2; k++) {
+                if (pending[k]) {
+                    device.waitFor(copied[k]);
+                }
+            }
+        } finally {
+            device.destroyEvent(copied[0]);
+            device.destroyEvent(copied[1]);
         }
     }
 
@@ -77,7 +114,9 @@ final class DeviceRows implements AutoCloseable {
 
     @Override
     public void close() {
-        data.close();
-        norms.close();
+        if (owned) {
+            data.close();
+            norms.close();
+        }
     }
 }

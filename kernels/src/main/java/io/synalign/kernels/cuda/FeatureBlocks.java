@@ -5,10 +5,11 @@ import io.synalign.kernels.FourierFeatures;
 import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
- * Writes the random features of X into a device buffer: Omega and the phases are uploaded, X
- * goes up in row tiles sized from free device memory (so X itself need never be resident),
- * double-buffered so the upload of the next tile overlaps this tile's work, and per tile one
- * SGEMM {@code X_t Omega} into the output rows and {@code rff_cos} in place.
+ * Writes the random features of X into a device buffer: Omega and the phases are uploaded; X is
+ * read where the backend keeps it resident ({@link CudaDevice#keepResident}), else it goes up in
+ * row tiles of at most one pooled pinned chunk (so X itself need never be resident),
+ * double-buffered so the upload of the next tile overlaps this tile's work; per tile one SGEMM
+ * {@code X_t Omega} into the output rows and {@code rff_cos} in place.
  */
 final class FeatureBlocks {
 
@@ -25,16 +26,36 @@ final class FeatureBlocks {
                     + " columns, the feature map expects " + map.dim());
         }
         try (DeviceMemory omega = DeviceMemory.floats((long) d * features, "Omega");
-                DeviceMemory phase = DeviceMemory.floats(features, "phases");
-                PinnedMemory params = PinnedMemory.allocate(4L * ((long) d * features + features))) {
+                DeviceMemory phase = DeviceMemory.floats(features, "phases")) {
+            PinnedMemory params = device.staging(0, 4L * ((long) d * features + features));
             params.floats().put(map.omega(), 0, map.omega().length);
             params.floats().position((long) d * features).put(map.phase(), 0, features);
             device.upload(omega.address(), params.pointer(), 4L * d * features);
             device.upload(phase.address(), new RawPointer(params.pointer().address()
                     + 4L * d * features), 4L * features);
-            // Two X tiles and two pinned staging buffers: tile t+1 goes up on the copy stream
-            // while tile t's GEMM and cosine run on the compute stream.
-            int tileRows = DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * d);
+            // The pooled buffer is reused below: the parameters must be on the device first.
+            device.sync();
+            DeviceRows kept = device.residentRows(x);
+            if (kept != null) {
+                // X is already on the device (kept for the whole fit): no upload at all.
+                int tileRows = DeviceTiles.tileRows(device.freeBytes(), n, 4L * features);
+                for (int start = 0; start < n; start += tileRows) {
+                    int count = Math.min(tileRows, n - start);
+                    long target = out + 4L * start * features;
+                    device.gemmFeatures(omega.address(), features, kept.row(start), count, d,
+                            target);
+                    device.launch1d(CudaKernel.RFF_COS, (long) count * features, new KernelArgs()
+                            .pointer(target).pointer(phase.address()).i32(count).i32(features)
+                            .f32((float) map.scale()));
+                }
+                device.sync();
+                return;
+            }
+            // Two X tiles and the two pooled pinned staging buffers: tile t+1 goes up on the
+            // copy stream while tile t's GEMM and cosine run on the compute stream. A tile is at
+            // most one staging chunk.
+            int tileRows = Math.min(DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * d),
+                    (int) Math.max(1, Math.min(n, PinnedPool.CHUNK_BYTES / (4L * d))));
             DeviceMemory[] xTiles = new DeviceMemory[2];
             PinnedMemory[] staging = new PinnedMemory[2];
             CUevent_st[] uploaded = {device.newEvent(), device.newEvent()};
@@ -42,7 +63,7 @@ final class FeatureBlocks {
             try {
                 for (int b = 0; b < 2; b++) {
                     xTiles[b] = DeviceMemory.floats((long) tileRows * d, "X tile");
-                    staging[b] = PinnedMemory.allocate(4L * tileRows * d);
+                    staging[b] = device.staging(b, 4L * tileRows * d);
                 }
                 int t = 0;
                 for (int start = 0; start < n; start += tileRows, t++) {
@@ -71,9 +92,6 @@ final class FeatureBlocks {
                 for (int b = 0; b < 2; b++) {
                     if (xTiles[b] != null) {
                         xTiles[b].close();
-                    }
-                    if (staging[b] != null) {
-                        staging[b].close();
                     }
                     device.destroyEvent(uploaded[b]);
                     device.destroyEvent(consumed[b]);

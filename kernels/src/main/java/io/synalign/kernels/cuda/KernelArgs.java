@@ -28,6 +28,10 @@ final class KernelArgs implements AutoCloseable {
         return add(ArgKind.I32, value);
     }
 
+    KernelArgs i64(long value) {
+        return add(ArgKind.I64, value);
+    }
+
     KernelArgs f32(float value) {
         return add(ArgKind.F32, value);
     }
@@ -85,6 +89,9 @@ final class KernelArgs implements AutoCloseable {
                     break;
                 case I32:
                     buffer.putInt(at, v.intValue());
+                    break;
+                case I64:
+                    buffer.putLong(at, v.longValue());
                     break;
                 case F32:
                     buffer.putFloat(at, v.floatValue());

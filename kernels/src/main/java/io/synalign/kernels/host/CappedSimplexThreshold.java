@@ -42,7 +42,7 @@ public final class CappedSimplexThreshold {
     public static final int BISECT_EVERY = 8;
 
     /** No input needs more: bisection alone halves a double bracket to nothing in ~2,100 rounds. */
-    static final int MAX_ROUNDS = 4096;
+    public static final int MAX_ROUNDS = 4096;
 
     private CappedSimplexThreshold() {
     }

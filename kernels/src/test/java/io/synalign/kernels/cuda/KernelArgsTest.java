@@ -88,11 +88,21 @@ class KernelArgsTest {
     }
 
     @Test
+    void sixtyFourBitLengthsAreAlignedAndPacked() {
+        assertArrayEquals(new long[] {0, 8, 16}, KernelArgs.offsets(List.of(I32, ArgKind.I64)));
+        try (KernelArgs args = new KernelArgs().i32(3).i64(5_000_000_000L)) {
+            args.pack();
+            assertEquals(5_000_000_000L, args.buffer().getLong(8));
+        }
+    }
+
+    @Test
     void cTypesMapToKinds() {
         assertEquals(POINTER, ArgKind.ofCType("const unsigned int* __restrict__"));
         assertEquals(I32, ArgKind.ofCType("const int"));
         assertEquals(F32, ArgKind.ofCType("float"));
         assertEquals(F64, ArgKind.ofCType("double"));
-        assertThrows(IllegalArgumentException.class, () -> ArgKind.ofCType("long long"));
+        assertEquals(ArgKind.I64, ArgKind.ofCType("long long"));
+        assertThrows(IllegalArgumentException.class, () -> ArgKind.ofCType("unsigned long"));
     }
 }

@@ -55,7 +55,8 @@ class KernelSourcesTest {
 
     @Test
     void sourcesArePackagedUnderTheCudaResourceFolder() {
-        assertEquals(List.of("argmax.cu", "gp.cu", "rbf.cu", "rff.cu"), KernelSources.files());
+        assertEquals(List.of("argmax.cu", "gp.cu", "rbf.cu", "rff.cu", "simplex.cu", "symk.cu",
+                "vector.cu"), KernelSources.files());
         for (String file : KernelSources.files()) {
             assertTrue(KernelSources.read(file).contains("__global__"), file);
         }

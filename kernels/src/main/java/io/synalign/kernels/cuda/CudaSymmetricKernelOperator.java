@@ -1,0 +1,213 @@
+package io.synalign.kernels.cuda;
+
+import io.synalign.kernels.DeviceVector;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.KernelStorage;
+import io.synalign.kernels.OperatorArguments;
+import java.util.Locale;
+
+/**
+ * The kept self-kernel {@code K = K_XX} on one GPU ({@code symk.cu}): only the upper triangle,
+ * in 32 x 32 tiles, float32 or IEEE half; kernel values in [0, 1] keep about 3.3 significant
+ * digits in half, and products still accumulate 32-term float partials into double.
+ *
+ * <p>Build: X stays on the device; per band of tile rows (sized so the dot-product scratch stays
+ * within a quarter of free memory, at most 1 GiB) one cuBLAS SGEMM of the band's rows against
+ * every row from the band on (the upper part), then {@code symk_pack} turns the dots into kernel
+ * values tile by tile (exact unit diagonal, diagonal tiles exactly symmetric) in the storage
+ * format. Cost about {@code n^2 d} flops (half the full matrix) and one write of the triangle.
+ *
+ * <p>Product {@code y = K w}: {@code vec_to_float(w)}, then {@code symk_rows} (one block per tile
+ * row, the tiles on and right of the diagonal) and {@code symk_cols} (one block per tile column,
+ * the mirrored tiles above the diagonal, adding the first pass's sums). Each pass reads every
+ * tile once, so a product reads {@code 2 x} the triangle: n^2 entries, as many bytes as the full
+ * half-precision matrix, in a fixed order (repeatable bit for bit). Device memory
+ * {@code (n^2 / 2 + 16 n) x bytes per entry} plus 2 n doubles and 2 n floats. Not thread-safe.
+ */
+final class CudaSymmetricKernelOperator implements KernelOperator {
+
+    static final int TILE = 32;
+
+    private final CudaDevice device;
+    private final CudaVectorOps ops;
+    private final int n;
+    private final int tileRows;
+    private final KernelStorage storage;
+    private final DeviceMemory kernel;
+    private final DeviceMemory weights;
+    private final DeviceMemory rowSums;
+    private final DeviceMemory result;
+    private final PinnedMemory hostIn;
+    private final PinnedMemory hostOut;
+    private final float[] rounded;
+    private boolean closed;
+
+    /** Tiles of the triangle of an n x n matrix. */
+    static long tiles(long n) {
+        long nt = (n + TILE - 1) / TILE;
+        return nt * (nt + 1) / 2;
+    }
+
+    /** Device bytes of the kept triangle. */
+    static long keptBytes(long n, KernelStorage storage) {
+        return tiles(n) * TILE * TILE * storage.bytes();
+    }
+
+    CudaSymmetricKernelOperator(CudaDevice device, CudaVectorOps ops, FloatMatrix x,
+            double sigma, KernelStorage storage) {
+        this.device = device;
+        this.ops = ops;
+        this.n = x.rows();
+        this.tileRows = (n + TILE - 1) / TILE;
+        this.storage = storage;
+        this.rounded = new float[n];
+        device.makeCurrent();
+        Allocations made = new Allocations();
+        try {
+            this.kernel = made.add(DeviceMemory.allocate(keptBytes(n, storage),
+                    "kept K (" + storage.cliName() + " triangle)"));
+            this.weights = made.add(DeviceMemory.floats(n, "w (float)"));
+            this.rowSums = made.add(DeviceMemory.doubles(n, "row pass sums"));
+            this.result = made.add(DeviceMemory.doubles(n, "K w"));
+            this.hostIn = made.add(PinnedMemory.allocate(4L * n));
+            this.hostOut = made.add(PinnedMemory.allocate(8L * n));
+            if (n > 0) {
+                build(x, (float) (1.0 / (2 * sigma * sigma)));
+            }
+            device.sync();
+        } catch (RuntimeException e) {
+            made.close();
+            throw e;
+        }
+    }
+
+    private void build(FloatMatrix xs, float gamma) {
+        int d = xs.cols();
+        try (DeviceRows x = DeviceRows.upload(device, xs, "X")) {
+            // Dots of a band of b tile rows against the rows from the band on: 32 b x n floats.
+            long budget = Math.min(DeviceTiles.MAX_TILE_BYTES,
+                    Math.max(0, device.freeBytes() - DeviceTiles.RESERVE_BYTES) / 4);
+            int band = (int) Math.max(1, Math.min(tileRows, budget / (4L * TILE * n)));
+            try (DeviceMemory dots = DeviceMemory.floats((long) band * TILE * n, "band dots")) {
+                for (int first = 0; first < tileRows; first += band) {
+                    int bandTiles = Math.min(band, tileRows - first);
+                    int start = first * TILE;
+                    int rows = Math.min(bandTiles * TILE, n - start);
+                    int cols = n - start;
+                    device.gemmDots(x.row(start), cols, x.row(start), rows, d, dots.address());
+                    long blocks = 0;
+                    for (int i = first; i < first + bandTiles; i++) {
+                        blocks += tileRows - i;
+                    }
+                    device.launch(CudaKernel.SYMK_PACK, (int) blocks, 1, CudaDevice.BLOCK, 1,
+                            new KernelArgs().pointer(dots.address()).i64(cols)
+                                    .pointer(x.norm(0)).i32(n).i32(tileRows).i32(first)
+                                    .i32(bandTiles).f32(gamma)
+                                    .i32(storage == KernelStorage.FLOAT16 ? 1 : 0)
+                                    .pointer(kernel.address()));
+                }
+                // The scratch is freed when this block ends: the last pack must have run.
+                device.sync();
+            }
+        }
+    }
+
+    @Override
+    public int rows() {
+        return n;
+    }
+
+    @Override
+    public int cols() {
+        return n;
+    }
+
+    @Override
+    public boolean materialised() {
+        return true;
+    }
+
+    @Override
+    public String storageDescription() {
+        return String.format(Locale.ROOT, "kept, %s upper triangle, %.1f MiB of device memory",
+                storage.cliName(), keptBytes(n, storage) / 1048576.0);
+    }
+
+    @Override
+    public void multiply(DeviceVector w, DeviceVector out) {
+        checkOpen();
+        if (w.length() != n || out.length() != n) {
+            throw new IllegalArgumentException("multiply: w has " + w.length()
+                    + " values (expected " + n + "), out has " + out.length() + " (expected "
+                    + n + ")");
+        }
+        device.makeCurrent();
+        ops.toFloat(w, weights.address());
+        product(CudaVector.of(out, device).address());
+    }
+
+    @Override
+    public void multiply(double[] w, double[] out) {
+        checkOpen();
+        OperatorArguments.checkMultiply(w, out, n, n);
+        for (int j = 0; j < n; j++) {
+            rounded[j] = (float) w[j];
+        }
+        run(rounded, out);
+    }
+
+    @Override
+    public void rowSums(double[] out) {
+        checkOpen();
+        OperatorArguments.checkRowSums(out, n);
+        java.util.Arrays.fill(rounded, 1f);
+        run(rounded, out);
+    }
+
+    private void run(float[] w, double[] out) {
+        if (n == 0) {
+            return;
+        }
+        device.makeCurrent();
+        hostIn.floats().put(w, 0, n);
+        device.upload(weights.address(), hostIn.pointer(), 4L * n);
+        product(result.address());
+        device.download(hostOut.pointer(), result.address(), 8L * n);
+        device.sync();
+        hostOut.doubles().get(out, 0, n);
+    }
+
+    /** out (device doubles) = K weights, the two passes of symk.cu. */
+    private void product(long out) {
+        if (n == 0) {
+            return;
+        }
+        int half = storage == KernelStorage.FLOAT16 ? 1 : 0;
+        device.launch(CudaKernel.SYMK_ROWS, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
+                .pointer(kernel.address()).i32(half).pointer(weights.address()).i32(n)
+                .i32(tileRows).pointer(rowSums.address()));
+        device.launch(CudaKernel.SYMK_COLS, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
+                .pointer(kernel.address()).i32(half).pointer(weights.address()).i32(n)
+                .i32(tileRows).pointer(rowSums.address()).pointer(out));
+    }
+
+    private void checkOpen() {
+        OperatorArguments.checkOpen(closed, "kernel operator");
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        device.makeCurrent();
+        kernel.close();
+        weights.close();
+        rowSums.close();
+        result.close();
+        hostIn.close();
+        hostOut.close();
+    }
+}

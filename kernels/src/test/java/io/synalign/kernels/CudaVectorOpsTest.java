@@ -1,0 +1,62 @@
+package io.synalign.kernels;
+
+import io.synalign.kernels.cuda.CudaBackend;
+import io.synalign.kernels.cuda.CudaBackendProvider;
+import io.synalign.kernels.cuda.CudaSettings;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@link VectorOpsContractTest} on the cuda backend's device vectors, plus lengths that cross
+ * many reduction blocks. Needs a CUDA device: without one every test is skipped with the
+ * provider's reason, which is printed.
+ */
+class CudaVectorOpsTest extends VectorOpsContractTest {
+
+    private static final Optional<String> UNAVAILABLE =
+            new CudaBackendProvider().unavailableReason();
+
+    @TempDir
+    static Path cache;
+
+    private static KernelBackend backend;
+
+    @BeforeAll
+    static void open() {
+        UNAVAILABLE.ifPresent(r -> System.out.println("[CudaVectorOpsTest] skipped: cuda backend "
+                + "unavailable: " + r));
+        if (UNAVAILABLE.isEmpty()) {
+            backend = new CudaBackend(new CudaSettings(false, false, cache, 0));
+        }
+    }
+
+    @BeforeEach
+    void needsADevice() {
+        Assumptions.assumeTrue(UNAVAILABLE.isEmpty(), () -> "cuda backend unavailable: "
+                + UNAVAILABLE.orElse(""));
+    }
+
+    @AfterAll
+    static void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    @Override
+    VectorOps ops() {
+        return backend.vectors();
+    }
+
+    /** The contract's lengths plus ones spanning thousands of blocks of 256 threads. */
+    @Override
+    IntStream lengths() {
+        return IntStream.concat(super.lengths(), IntStream.of(65_537, 1_000_003));
+    }
+}
