@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Runs on the GPU device machine, from the folder package.sh filled (benchmarks/gpu/out):
+# Runs on the GPU device machine, from the folder package.sh filled (benchmarks/gpu/out), in at
+# most about 8 minutes, every step under its own `timeout`:
 #   1. finds the CUDA 13 libraries (libcuda from the driver; libcudart.so.13, libcublas.so.13,
 #      libnvrtc.so.13 from /usr/local/cuda or PyTorch's nvidia-* wheels) and prints the device;
-#   2. the GPU test suite: every cuda op against the double-precision reference (relative error
-#      <= 1e-5, FP32), the provider, the no-GPU checks, and align/select end to end against the
-#      CPU (reference) backend;
-#   3. the benchmarks: fused K w vs cuBLAS SGEMM (CudaProductBench), align 200,000 x 20,000 x 384 for 100
-#      iterations on --backend cuda, the PyTorch peer on the same GPU and inputs, and rff with
-#      5 * 10^6 synthetic rows (10^7 x 384 does not fit one FloatMatrix, see below).
-# Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set).
+#   2. the GPU test suite: every cuda op and device vector operation against the float64
+#      reference, the kept fp32/fp16 triangle, the projection against the sort-based walk, the
+#      provider, and align/select end to end against the CPU backend;
+#   3. the benchmark rows of issue 11 (docs/PERFORMANCE.md, "GPU-resident alignment"):
+#      a. align 16,000 x 4,000 x 384, defaults                       target <= 0.3 s in the engine
+#      b. align 200,000 x 20,000 x 384, 100 iterations, beside the PyTorch peer (same algorithm,
+#         FP32 tiled recompute), both scored in float64   target <= 5 s in the engine, >= 15x the
+#         peer, MMD^2 <= 1.01 x the peer's; then the same with --kernel-storage fp32
+#      c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations
+#                                                                    target <= 2 s in the engine
+#      d. fused K w vs cuBLAS SGEMM (CudaProductBench), short
+# Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set); the summary
+# JSON of every align run is copied to $OUT too.
 # Usage: ./run-on-device.sh [tests|bench|all]   (default all)
 set -uo pipefail
 
@@ -47,10 +54,11 @@ jopts=(-Xmx24g -Dsynalign.cuda.cacheDir="$work/module-cache")
 status=0
 
 run_tests() {
-  echo "== GPU tests"
-  "$java" "${jopts[@]}" -jar "$here/junit-console.jar" execute \
+  echo "== GPU tests (limit 180 s)"
+  timeout --kill-after=10 180 "$java" "${jopts[@]}" -jar "$here/junit-console.jar" execute \
     --class-path "$here/tests.jar:$here/synalign-gpu.jar" \
     --select-class io.synalign.kernels.CudaBackendTest \
+    --select-class io.synalign.kernels.CudaVectorOpsTest \
     --select-class io.synalign.kernels.cuda.CudaBackendProviderTest \
     --select-class io.synalign.kernels.cuda.KernelSourcesTest \
     --select-class io.synalign.kernels.cuda.KernelArgsTest \
@@ -64,35 +72,57 @@ summary() {
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print({k: r[k] for k in r if not isinstance(r[k], (dict, list))})' "$1" || status=1
 }
 
+# step SECONDS NAME COMMAND...: runs COMMAND under `timeout`, prints its wall time, and marks
+# the run failed (but goes on) when it fails or times out.
+step() {
+  local limit="$1" name="$2"
+  shift 2
+  echo "== $name (limit ${limit} s)"
+  local t0=$SECONDS
+  timeout --kill-after=10 "$limit" "$@"
+  local rc=$?
+  echo "-- $name: exit $rc after $((SECONDS - t0)) s"
+  [[ $rc -eq 0 ]] || status=1
+}
+
+# keep NAME: the summary JSON of an align run, printed and copied to $OUT.
+keep() {
+  summary "$work/summary-$1.json" && cp "$work/summary-$1.json" "${OUT:-$work}/" 2>/dev/null
+}
+
 run_bench() {
-  echo "== fused K w vs cuBLAS SGEMM (d = 384; target: >= 60 % of the SGEMM rate)"
-  "$java" "${jopts[@]}" -cp "$here/synalign-gpu.jar" io.synalign.kernels.cuda.CudaProductBench \
-    20000 20000 384 20 || status=1
+  local align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
+  step 60 "data: 16,000 x 4,000 x 384" python3 "$here/numpy_peer.py" make-data \
+    --synthetic 16000 --real 4000 --dim 384 --out "$work/peer16k"
+  step 60 "a. align 16,000 x 4,000 x 384, defaults (target <= 0.3 s in the engine)" \
+    "${align[@]}" --real-embeddings "$work/peer16k/R.npy" \
+    --synthetic-embeddings "$work/peer16k/S.npy" --out "$work/w-16k.npy" \
+    --summary "$work/summary-16k.json"
+  keep 16k
 
-  echo "== data: 200,000 synthetic x 20,000 real x 384"
-  python3 "$here/torch_peer.py" make-data --synthetic 200000 --real 20000 --dim 384 --out "$work/peer" || status=1
+  step 90 "data: 200,000 x 20,000 x 384" python3 "$here/torch_peer.py" make-data \
+    --synthetic 200000 --real 20000 --dim 384 --out "$work/peer"
+  step 240 "b. align 200,000 x 20,000 x 384, 100 iterations, vs PyTorch FP32 tiled (targets: <= 5 s in the engine, >= 15x, MMD^2 <= 1.01 x)" \
+    env SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
+    python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 \
+    --summary-out "${OUT:-$work}/peer-200k.json"
+  step 60 "b'. the same align, K kept in fp32 instead of fp16" \
+    "${align[@]}" --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
+    --iterations 100 --tolerance 1e-300 --kernel-storage fp32 \
+    --out "$work/w-200k-fp32.npy" --summary "$work/summary-200k-fp32.json"
+  keep 200k-fp32
 
-  echo "== align --backend cuda, tiled, 100 iterations (target: within 15 s)"
-  time "$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v \
-    --method tiled --iterations 100 --tolerance 1e-300 \
-    --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
-    --out "$work/w.npy" --summary "$work/summary.json" || status=1
-  summary "$work/summary.json"
-
-  echo "== PyTorch peer, same GPU, same inputs (target: synalign >= 1.5x faster)"
-  SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
-    python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 -- --method tiled || status=1
-
-  # 10^7 x 384 floats exceed one Java array (FloatMatrix holds at most 2^31 values, 5.59 M rows
-  # at d = 384), so the largest rff run the current SPI can take is 5 M rows; 10^7 needs the
-  # synthetic rows streamed into the feature operator in chunks (an SPI change).
-  echo "== rff with 5,000,000 synthetic rows x 384, D = 1024 (the 10^7 target needs chunked input)"
-  python3 "$here/torch_peer.py" make-data --synthetic 5000000 --real 20000 --dim 384 --out "$work/rff" || status=1
-  time "$java" -Xmx100g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
-    align --backend cuda -v --method rff --features 1024 --iterations 100 \
+  step 150 "data: 2,000,000 x 20,000 x 384" python3 "$here/torch_peer.py" make-data \
+    --synthetic 2000000 --real 20000 --dim 384 --out "$work/rff"
+  step 90 "c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 2 s in the engine)" \
+    "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
+    align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
     --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
-    --out "$work/w-rff.npy" --summary "$work/summary-rff.json" || status=1
-  summary "$work/summary-rff.json"
+    --out "$work/w-rff.npy" --summary "$work/summary-rff.json"
+  keep rff
+
+  step 60 "d. fused K w vs cuBLAS SGEMM" "$java" "${jopts[@]}" -cp "$here/synalign-gpu.jar" \
+    io.synalign.kernels.cuda.CudaProductBench 20000 20000 384 5
 }
 
 case "$what" in

@@ -198,10 +198,23 @@ def align(args):
           f" ({report['seconds']:.2f} s in the engine)")
     print(f"  speed-up, torch / synalign engine {peer_seconds / report['seconds']:.2f}x;"
           f" end to end {peer_seconds / wall:.2f}x")
+    ratio = mmd_ours / mmd_peer if mmd_peer > 0 else float("nan")
+    print(f"  MMD^2 synalign / torch   {ratio:.4f} (target <= 1.01)")
+    if args.summary_out:
+        with open(args.summary_out, "w") as f:
+            json.dump({"n": n, "m": m, "d": d, "bandwidth": sigma, "iterations": args.iterations,
+                       "mmd2_uniform": mmd_uniform, "mmd2_torch": mmd_peer,
+                       "mmd2_synalign": mmd_ours, "mmd2_ratio": ratio,
+                       "torch_seconds": peer_seconds, "torch_setup_seconds": peer_setup,
+                       "torch_kept_kss": materialised, "synalign_engine_seconds": report["seconds"],
+                       "synalign_wall_seconds": wall, "synalign_method": report["method"],
+                       "synalign_kernel_storage": report.get("kernel_storage"),
+                       "synalign_iterations": report["iterations"]}, f, indent=2)
     if report["backend"] != "cuda":
         sys.exit(f"synalign ran on backend {report['backend']}, not cuda")
-    if mmd_ours > mmd_peer * (1 + 1e-3) + 1e-12:
-        sys.exit("synalign's final MMD^2 is above torch's: the comparison does not hold")
+    if mmd_ours > mmd_peer * 1.01 + 1e-12:
+        sys.exit("synalign's final MMD^2 is more than 1 % above torch's: the comparison does not"
+                 " hold")
 
 
 def main():
@@ -225,6 +238,8 @@ def main():
     al.add_argument("--synalign", default=os.environ.get("SYNALIGN_CMD",
                                                          os.path.join(ROOT, "synalign")),
                     help="command that runs synalign (default $SYNALIGN_CMD or ./synalign)")
+    al.add_argument("--summary-out", default=None,
+                    help="also write both sides' figures to this JSON file")
     al.add_argument("synalign_args", nargs="*", help="extra flags for synalign align (after --)")
     args = p.parse_args()
     {"make-data": numpy_peer.make_data, "align": align}[args.cmd](args)

@@ -8,13 +8,14 @@
 // Entries past n are 0. The diagonal tiles are kept whole and exactly symmetric, with 1 on the
 // diagonal.
 //
-// Product y = K w, deterministic, in two passes that each read every tile once:
-//   symk_rows: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J   -> rows[] (double)
-//   symk_cols: one block per tile column J: y_J += sum_{I < J} K_IJ^T w_I, plus rows[] -> out
-// Each tile contributes a float32 partial of 32 terms to each of its rows (or columns), which is
-// added to a double accumulator; the 8 warps of a block are added in warp order.
-// So the accumulation is as accurate as a float32 dot product of 32 terms followed by double
-// sums, whatever n is.
+// Product y = K w, deterministic, reading every tile once:
+//   symk_fused: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J -> rows[] (double), and
+//               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (float)
+//   symk_col_reduce: one block per tile column J: y_J = rows_J + sum_{I < J} colpart(I, J)
+// Each tile contributes a float32 partial of 32 terms to each of its rows and columns, which is
+// added to a double accumulator in a fixed order (the 8 warps of a block in warp order). So the
+// accumulation is as accurate as a float32 dot product of 32 terms followed by double sums,
+// whatever n is; colpart (n^2 / 64 floats, 1/32 of the fp32 triangle) is written and read once.
 
 #define SYMK_T 32
 #define SYMK_WARPS 8
@@ -122,27 +123,46 @@ static __device__ __forceinline__ void symk_load_tile(const void* kernel, int ha
     __syncwarp();
 }
 
-// rows[32 I + r] = sum_{J >= I} sum_c K_IJ[r][c] w[32 J + c]; one block per tile row I.
+// The product's one pass over the tiles: one block per tile row I (grid-stride). Warp k takes
+// tiles J = I + k, I + k + 8, ...; per tile, lane r adds the float32 partial
+// sum_c K_IJ[r][c] w[32 J + c] (32 terms) to its double accumulator for row 32 I + r, and, for
+// J > I, lane c writes the mirrored partial sum_r K_IJ[r][c] w[32 I + r] (32 terms) to
+// colpart[32 tile + c]. The 8 warps' row sums are added in warp order into rows[]. Every tile is
+// read once.
 extern "C" __global__ void __launch_bounds__(256)
-symk_rows(const void* __restrict__ kernel, int half, const float* __restrict__ w, int n, int nt,
-          double* __restrict__ rows) {
+symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w, int n, int nt,
+           double* __restrict__ rows, float* __restrict__ colpart) {
     __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
     __shared__ float vec[SYMK_WARPS][SYMK_T];
+    __shared__ float own[SYMK_T];
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
     for (int I = blockIdx.x; I < nt; I += gridDim.x) {
+        if (warp == 0) {
+            const int i = I * SYMK_T + lane;
+            own[lane] = i < n ? w[i] : 0.0f;
+        }
+        __syncthreads();
         double acc = 0.0;
         const long long first = symk_panel(I, nt);
         for (int J = I + warp; J < nt; J += SYMK_WARPS) {
             const int j = J * SYMK_T + lane;
             vec[warp][lane] = j < n ? w[j] : 0.0f;
-            symk_load_tile(kernel, half, first + (J - I), tiles[warp], lane);
+            const long long tile = first + (J - I);
+            symk_load_tile(kernel, half, tile, tiles[warp], lane);
             float s = 0.0f;
             for (int c = 0; c < SYMK_T; c++) {
                 s = fmaf(tiles[warp][lane][c], vec[warp][c], s);
             }
             acc += (double) s;
+            if (J > I) {
+                float t = 0.0f;
+                for (int r = 0; r < SYMK_T; r++) {
+                    t = fmaf(tiles[warp][r][lane], own[r], t);
+                }
+                colpart[tile * SYMK_T + lane] = t;
+            }
             __syncwarp();
         }
         sums[warp][lane] = acc;
@@ -161,28 +181,20 @@ symk_rows(const void* __restrict__ kernel, int half, const float* __restrict__ w
     }
 }
 
-// out[32 J + c] = rows[32 J + c] + sum_{I < J} sum_r K_IJ[r][c] w[32 I + r]; one block per tile
-// column J. Must follow symk_rows on the same stream.
+// out[32 J + c] = rows[32 J + c] + sum_{I < J} colpart[32 tile(I, J) + c], the tiles above the
+// diagonal in column J added in a fixed order: warp k takes I = k, k + 8, ... into a double, the
+// warps are added in warp order. One block per tile column J (grid-stride). Reads the n^2 / 64
+// floats of colpart once.
 extern "C" __global__ void __launch_bounds__(256)
-symk_cols(const void* __restrict__ kernel, int half, const float* __restrict__ w, int n, int nt,
-          const double* __restrict__ rows, double* __restrict__ out) {
-    __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
-    __shared__ float vec[SYMK_WARPS][SYMK_T];
+symk_col_reduce(const float* __restrict__ colpart, const double* __restrict__ rows, int n, int nt,
+                double* __restrict__ out) {
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
     for (int J = blockIdx.x; J < nt; J += gridDim.x) {
         double acc = 0.0;
         for (int I = warp; I < J; I += SYMK_WARPS) {
-            const int i = I * SYMK_T + lane;
-            vec[warp][lane] = i < n ? w[i] : 0.0f;
-            symk_load_tile(kernel, half, symk_panel(I, nt) + (J - I), tiles[warp], lane);
-            float s = 0.0f;
-            for (int r = 0; r < SYMK_T; r++) {
-                s = fmaf(tiles[warp][r][lane], vec[warp][r], s);
-            }
-            acc += (double) s;
-            __syncwarp();
+            acc += (double) colpart[(symk_panel(I, nt) + (J - I)) * SYMK_T + lane];
         }
         sums[warp][lane] = acc;
         __syncthreads();

@@ -170,7 +170,7 @@ public final class SparkWeightLearner {
                     Arrays.fill(uniform, 1.0 / n);
                     AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
                             alignment.maxIterations(), alignment.tolerance(),
-                            AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS,
+                            AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS,
                             groups.seed(label));
                     outcomes[label] = optimiser.minimise(objective, projection, uniform,
                             (it, value) -> { });

@@ -70,6 +70,7 @@ public final class MmdWeightLearner {
     public AlignmentResult fit(FloatMatrix real, FloatMatrix synthetic, ProgressListener progress) {
         long started = System.nanoTime();
         validate(real, synthetic);
+        checkStorage();
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int n = synthetic.rows();
         int m = real.rows();
@@ -78,12 +79,14 @@ public final class MmdWeightLearner {
                 ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
                         real, synthetic)
                 : config.bandwidth().value();
-        KernelStorage storage = resolveStorage();
         MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
-                config.memoryBudgetBytes(), storage);
+                config.memoryBudgetBytes(), config.kernelStorage());
         AlignmentMethod method = choice.method();
+        KernelStorage storage = choice.storage();
         if (config.method() == AlignmentMethod.AUTO) {
             LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
+        } else if (method == AlignmentMethod.EXACT) {
+            LOG.info("method exact: {}", choice.reason());
         }
         LOG.info("MMD alignment: n={} synthetic, m={} real, d={}, sigma={}{}, method={},"
                 + " backend={}",
@@ -109,7 +112,7 @@ public final class MmdWeightLearner {
             LOG.info("H: {}", held);
             AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
                     config.maxIterations(), config.tolerance(),
-                    AcceleratedProjectedGradient.DEFAULT_POWER_ITERATIONS, config.seed());
+                    AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed());
             int total = config.maxIterations();
             outcome = optimiser.minimise(objective, projection, uniform,
                     (it, value) -> {
@@ -151,17 +154,15 @@ public final class MmdWeightLearner {
                 seconds, trace.build(), held);
     }
 
-    /** The configured kernel storage, or the backend's own; refused when it cannot keep it. */
-    private KernelStorage resolveStorage() {
-        KernelStorage storage = config.kernelStorage() != null ? config.kernelStorage()
-                : backend.defaultStorage();
-        if (!backend.keptStorages().contains(storage)) {
+    /** A configured kernel storage is refused when the backend cannot keep it. */
+    private void checkStorage() {
+        KernelStorage storage = config.kernelStorage();
+        if (storage != null && !backend.keptStorages().contains(storage)) {
             throw new IllegalArgumentException("kernel storage " + storage.cliName() + ": the "
                     + backend.name() + " backend keeps kernel matrices in "
                     + backend.keptStorages().stream().map(KernelStorage::cliName)
                             .collect(java.util.stream.Collectors.joining(" or ")) + " only");
         }
-        return storage;
     }
 
     private MmdObjective buildObjective(AlignmentMethod method, FloatMatrix synthetic,

@@ -54,8 +54,8 @@ enum CudaKernel {
     SIMPLEX_CLIP("simplex.cu", "simplex_clip", POINTER, I64, F64, POINTER, POINTER),
     SYMK_PACK("symk.cu", "symk_pack", POINTER, I64, POINTER, I32, I32, I32, I32, F32, I32,
             POINTER),
-    SYMK_ROWS("symk.cu", "symk_rows", POINTER, I32, POINTER, I32, I32, POINTER),
-    SYMK_COLS("symk.cu", "symk_cols", POINTER, I32, POINTER, I32, I32, POINTER, POINTER);
+    SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, I32, I32, POINTER, POINTER),
+    SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, I32, I32, POINTER);
 
     /** The fused K w kernel's output tile: 64 x 64 per block of 16 x 16 threads. */
     static final int FUSED_TILE = 64;

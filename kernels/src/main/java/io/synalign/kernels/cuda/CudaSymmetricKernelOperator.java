@@ -18,12 +18,14 @@ import java.util.Locale;
  * values tile by tile (exact unit diagonal, diagonal tiles exactly symmetric) in the storage
  * format. Cost about {@code n^2 d} flops (half the full matrix) and one write of the triangle.
  *
- * <p>Product {@code y = K w}: {@code vec_to_float(w)}, then {@code symk_rows} (one block per tile
- * row, the tiles on and right of the diagonal) and {@code symk_cols} (one block per tile column,
- * the mirrored tiles above the diagonal, adding the first pass's sums). Each pass reads every
- * tile once, so a product reads {@code 2 x} the triangle: n^2 entries, as many bytes as the full
- * half-precision matrix, in a fixed order (repeatable bit for bit). Device memory
- * {@code (n^2 / 2 + 16 n) x bytes per entry} plus 2 n doubles and 2 n floats. Not thread-safe.
+ * <p>Product {@code y = K w}: {@code vec_to_float(w)}, then {@code symk_fused} (one block per tile
+ * row: each tile read once gives its rows' 32-term partials, added in double, and its columns'
+ * partials, written to a float buffer of {@code n^2 / 64} values) and {@code symk_col_reduce}
+ * (one block per tile column, adding those partials in a fixed order). So a product reads the
+ * triangle once, plus 1/32 of the fp32 triangle's bytes twice, and repeats bit for bit. An
+ * earlier two-pass form (rows, then columns, each reading every tile) read twice the triangle.
+ * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 16} bytes, plus 2 n doubles
+ * and n floats. Not thread-safe.
  */
 final class CudaSymmetricKernelOperator implements KernelOperator {
 
@@ -37,6 +39,7 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
     private final DeviceMemory kernel;
     private final DeviceMemory weights;
     private final DeviceMemory rowSums;
+    private final DeviceMemory columnPartials;
     private final DeviceMemory result;
     private final PinnedMemory hostIn;
     private final PinnedMemory hostOut;
@@ -49,9 +52,9 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
         return nt * (nt + 1) / 2;
     }
 
-    /** Device bytes of the kept triangle. */
+    /** Device bytes of the kept triangle and the product's column partials. */
     static long keptBytes(long n, KernelStorage storage) {
-        return tiles(n) * TILE * TILE * storage.bytes();
+        return tiles(n) * TILE * TILE * storage.bytes() + tiles(n) * TILE * 4;
     }
 
     CudaSymmetricKernelOperator(CudaDevice device, CudaVectorOps ops, FloatMatrix x,
@@ -65,8 +68,10 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
         device.makeCurrent();
         Allocations made = new Allocations();
         try {
-            this.kernel = made.add(DeviceMemory.allocate(keptBytes(n, storage),
+            this.kernel = made.add(DeviceMemory.allocate(tiles(n) * TILE * TILE * storage.bytes(),
                     "kept K (" + storage.cliName() + " triangle)"));
+            this.columnPartials = made.add(DeviceMemory.floats(tiles(n) * TILE,
+                    "column partials"));
             this.weights = made.add(DeviceMemory.floats(n, "w (float)"));
             this.rowSums = made.add(DeviceMemory.doubles(n, "row pass sums"));
             this.result = made.add(DeviceMemory.doubles(n, "K w"));
@@ -178,18 +183,18 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
         hostOut.doubles().get(out, 0, n);
     }
 
-    /** out (device doubles) = K weights, the two passes of symk.cu. */
+    /** out (device doubles) = K weights: symk_fused, then symk_col_reduce. */
     private void product(long out) {
         if (n == 0) {
             return;
         }
         int half = storage == KernelStorage.FLOAT16 ? 1 : 0;
-        device.launch(CudaKernel.SYMK_ROWS, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
+        device.launch(CudaKernel.SYMK_FUSED, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
                 .pointer(kernel.address()).i32(half).pointer(weights.address()).i32(n)
-                .i32(tileRows).pointer(rowSums.address()));
-        device.launch(CudaKernel.SYMK_COLS, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
-                .pointer(kernel.address()).i32(half).pointer(weights.address()).i32(n)
-                .i32(tileRows).pointer(rowSums.address()).pointer(out));
+                .i32(tileRows).pointer(rowSums.address()).pointer(columnPartials.address()));
+        device.launch(CudaKernel.SYMK_COL_REDUCE, tileRows, 1, CudaDevice.BLOCK, 1,
+                new KernelArgs().pointer(columnPartials.address()).pointer(rowSums.address())
+                        .i32(n).i32(tileRows).pointer(out));
     }
 
     private void checkOpen() {
@@ -204,6 +209,7 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
         closed = true;
         device.makeCurrent();
         kernel.close();
+        columnPartials.close();
         weights.close();
         rowSums.close();
         result.close();

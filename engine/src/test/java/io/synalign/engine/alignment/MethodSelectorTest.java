@@ -1,0 +1,139 @@
+package io.synalign.engine.alignment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.KernelStorage;
+import io.synalign.kernels.TilePlan;
+import java.util.EnumSet;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The planner asks the backend, not the host budget alone, how K_SS would be kept. */
+class MethodSelectorTest {
+
+    /** A backend that only answers the planner's questions: n^2 / 2 entries, a device budget. */
+    static final class PlanningBackend implements KernelBackend {
+        final long budget;
+        final boolean half;
+
+        PlanningBackend(long budget, boolean half) {
+            this.budget = budget;
+            this.half = half;
+        }
+
+        @Override
+        public long keptKernelBytes(long rows, long cols, boolean symmetric,
+                KernelStorage storage) {
+            return rows * (cols + 1) / 2 * storage.bytes();
+        }
+
+        @Override
+        public Set<KernelStorage> keptStorages() {
+            return half ? EnumSet.allOf(KernelStorage.class) : EnumSet.of(KernelStorage.FLOAT32);
+        }
+
+        @Override
+        public long residentBudgetBytes(long hostBudgetBytes) {
+            return budget;
+        }
+
+        @Override
+        public String name() {
+            return "planning";
+        }
+
+        @Override
+        public String description() {
+            return "planning stub";
+        }
+
+        @Override
+        public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma,
+                TilePlan plan) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale,
+                double noise, int maxRank) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final long HOST = 2L << 30;
+
+    @Test
+    void autoKeepsKWhenTheBackendsBytesFitItsOwnBudget() {
+        // 200,000 rows: 80 GB as an fp32 triangle, far over the 2 GiB host budget, within 100 GB
+        // of device memory: exact, not rff (the plan used to look at the host budget only).
+        MethodSelector.Choice c = MethodSelector.choose(AlignmentMethod.AUTO, 200_000,
+                new PlanningBackend(100_000_000_000L, true), HOST, null);
+        assertEquals(AlignmentMethod.EXACT, c.method());
+        assertEquals(KernelStorage.FLOAT32, c.storage());
+        assertTrue(c.reason().contains("device memory"), c.reason());
+    }
+
+    @Test
+    void autoFallsBackToHalfPrecisionBeforeRffWhenThatFits() {
+        PlanningBackend backend = new PlanningBackend(50_000_000_000L, true);
+        MethodSelector.Choice c = MethodSelector.choose(AlignmentMethod.AUTO, 200_000, backend,
+                HOST, null);
+        assertEquals(AlignmentMethod.EXACT, c.method());
+        assertEquals(KernelStorage.FLOAT16, c.storage());
+        assertTrue(c.reason().contains("fp16"), c.reason());
+        // Asked for fp32 explicitly: no silent switch to fp16.
+        assertEquals(AlignmentMethod.RFF, MethodSelector.choose(AlignmentMethod.AUTO, 200_000,
+                backend, HOST, KernelStorage.FLOAT32).method());
+        // A backend without fp16 goes to rff.
+        assertEquals(AlignmentMethod.RFF, MethodSelector.choose(AlignmentMethod.AUTO, 200_000,
+                new PlanningBackend(50_000_000_000L, false), HOST, null).method());
+    }
+
+    @Test
+    void explicitExactThatDoesNotFitNamesTheBytesAndTheBudget() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MethodSelector.choose(AlignmentMethod.EXACT, 200_000,
+                        new PlanningBackend(1_000_000_000L, true), HOST, null));
+        assertTrue(e.getMessage().contains("80000200000") || e.getMessage().contains("bytes"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("--method tiled or rff"), e.getMessage());
+    }
+
+    @Test
+    void otherMethodsAreTakenAsRequested() {
+        assertEquals(AlignmentMethod.TILED, MethodSelector.choose(AlignmentMethod.TILED, 10,
+                new PlanningBackend(0, false), HOST, null).method());
+    }
+}
