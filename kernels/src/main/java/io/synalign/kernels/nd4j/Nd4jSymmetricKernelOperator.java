@@ -32,18 +32,24 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * OpenBLAS's SSYMV, the obvious routine, is not used: at n = 16,000 it measured 2.0e-6 worst
  * relative error per row against float64 where SGEMV gave 2.0e-7, too coarse for the MMD
  * objective near its optimum; this product keeps SGEMV's accuracy (see the contract tests).
- * Each worker owns a fixed contiguous range of panels of about equal size and accumulates its
- * mirrored sums in its own double vector; the vectors are added in worker order, so results do
- * not depend on scheduling. Cost 2 n^2 flops, n^2 / 2 floats read (the second GEMV of a panel
- * reads it again from cache). Not thread-safe.
+ * The panels form {@value #GROUPS} fixed contiguous groups of about equal size, each with its own
+ * double vector for the mirrored sums; the workers take groups as they come free (so a worker
+ * slowed by another process on its core does not hold up the product), and the group vectors are
+ * added in group order, so results depend neither on scheduling nor on the number of workers.
+ * Cost 2 n^2 flops, n^2 / 2 floats read (the second GEMV of a panel reads it again from cache).
+ * Not thread-safe.
  */
 final class Nd4jSymmetricKernelOperator implements KernelOperator {
 
     private final int n;
     private final SymmetricPanels layout;
     private final FloatPointer kernelPtr;
+    /** Groups of panels: the unit of work sharing and of the fixed-order sum. */
+    static final int GROUPS = 16;
+
     private final int workers;
     private final int[] bounds;
+    private final AtomicInteger nextGroup = new AtomicInteger();
     private final INDArray[] scratch;
     private final FloatPointer[] scratchPtr;
     private final FloatBuffer[] scratchView;
@@ -60,19 +66,18 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
         this.n = x.rows();
         this.layout = new SymmetricPanels(n);
         this.workers = PinnedWorkers.count();
-        this.bounds = layout.split(workers);
+        this.bounds = layout.split(GROUPS);
         // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB at
         // n = 16,000 (it touches every page), as long as the whole build.
         this.kernelPtr = new FloatPointer(Math.max(1, layout.floats()));
         this.scratch = new INDArray[workers];
         this.scratchPtr = new FloatPointer[workers];
         this.scratchView = new FloatBuffer[workers];
-        this.mirrored = new double[workers][];
+        this.mirrored = new double[GROUPS][n];
         for (int k = 0; k < workers; k++) {
             scratch[k] = Buffers.floats(Math.max(1, (long) SymmetricPanels.PANEL_ROWS * n));
             scratchPtr[k] = Buffers.floatPointer(scratch[k]);
             scratchView[k] = scratchPtr[k].capacity(Math.max(1, n)).asBuffer();
-            mirrored[k] = new double[n];
         }
         this.own = new double[n];
         this.weights = Buffers.floats(n);
@@ -176,43 +181,39 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
         if (n == 0) {
             return;
         }
+        nextGroup.set(0);
         PinnedWorkers.run(worker -> {
-            double[] mine = mirrored[worker];
-            Arrays.fill(mine, 0.0);
             FloatPointer tmp = scratchPtr[worker];
             FloatBuffer host = scratchView[worker];
-            for (int p = bounds[worker]; p < bounds[worker + 1]; p++) {
-                int start = layout.start(p);
-                int h = layout.height(p);
-                int w = layout.width(p);
-                FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(p));
-                FloatPointer tail = OpenBlas.at(vector, start);
-                OpenBlas.gemv(false, h, w, panel, w, tail, tmp);
-                for (int r = 0; r < h; r++) {
-                    own[start + r] = host.get(r);
-                }
-                if (w > h) {
-                    OpenBlas.gemv(true, h, w - h, OpenBlas.at(panel, h), w, tail, tmp);
-                    int base = start + h;
-                    for (int j = 0; j < w - h; j++) {
-                        mine[base + j] += host.get(j);
+            for (int g = nextGroup.getAndIncrement(); g < GROUPS; g = nextGroup.getAndIncrement()) {
+                double[] mine = mirrored[g];
+                Arrays.fill(mine, 0.0);
+                for (int p = bounds[g]; p < bounds[g + 1]; p++) {
+                    int start = layout.start(p);
+                    int h = layout.height(p);
+                    int w = layout.width(p);
+                    FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(p));
+                    FloatPointer tail = OpenBlas.at(vector, start);
+                    OpenBlas.gemv(false, h, w, panel, w, tail, tmp);
+                    for (int r = 0; r < h; r++) {
+                        own[start + r] = host.get(r);
+                    }
+                    if (w > h) {
+                        OpenBlas.gemv(true, h, w - h, OpenBlas.at(panel, h), w, tail, tmp);
+                        int base = start + h;
+                        for (int j = 0; j < w - h; j++) {
+                            mine[base + j] += host.get(j);
+                        }
                     }
                 }
             }
         });
         for (int i = 0; i < n; i++) {
             double s = own[i];
-            for (int k = 0; k < workers; k++) {
-                s += mirrored[k][i];
+            for (int g = 0; g < GROUPS; g++) {
+                s += mirrored[g][i];
             }
             out[i] = s;
-        }
-    }
-
-    /** A pointer to a bare address, owning nothing. */
-    private static final class Address extends Pointer {
-        Address(long address) {
-            this.address = address;
         }
     }
 
