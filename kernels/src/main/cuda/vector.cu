@@ -6,7 +6,8 @@
 // multiply-add), so their results are bit-identical to the host backends' Java loops.
 // Reductions: each block of a grid-stride launch writes its partial sums (`width` doubles per
 // block, block-major) and vec_finish adds the blocks in a fixed order in one block, so a repeated
-// reduction of the same data gives the same bits; only the order differs from the host's loop.
+// reduction of the same data gives the same bits; they differ from the host's loop in the order
+// of the additions and in that products may be fused into them (fma), both at rounding level.
 // Lengths are 64-bit.
 
 static __device__ __forceinline__ double vec_warp_sum(double v) {

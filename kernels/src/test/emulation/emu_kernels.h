@@ -35,10 +35,10 @@ extern "C" void simplex_clip(const double* v, long long n, double cap, const dou
 // symk.cu
 extern "C" void symk_pack(const float* dots, long long ld, const float* norms, int n, int nt,
                           int I0, int bandRows, float gamma, int half, void* kernel);
-extern "C" void symk_rows(const void* kernel, int half, const float* w, int n, int nt,
-                          double* rows);
-extern "C" void symk_cols(const void* kernel, int half, const float* w, int n, int nt,
-                          const double* rows, double* out);
+extern "C" void symk_fused(const void* kernel, int half, const float* w, int n, int nt,
+                           double* rows, float* colpart);
+extern "C" void symk_col_reduce(const float* colpart, const double* rows, int n, int nt,
+                                double* out);
 
 // rbf.cu
 extern "C" void row_norms(const float* x, int rows, int dim, float* norms);

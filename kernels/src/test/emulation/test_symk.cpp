@@ -1,7 +1,7 @@
 // symk.cu driven as CudaSymmetricKernelOperator drives it: build (per band of tile rows the
 // dots of the band's rows against every row from the band on, row-major with ld = n - 32 first,
-// as the cuBLAS GEMM leaves them, then symk_pack), and the product (vec_to_float, symk_rows,
-// symk_cols). Checked: every stored entry (unit diagonal, zero padding, exactly symmetric
+// as the cuBLAS GEMM leaves them, then symk_pack), and the product (vec_to_float, symk_fused,
+// symk_col_reduce). Checked: every stored entry (unit diagonal, zero padding, exactly symmetric
 // diagonal tiles, values against a double reference), and K w against double references of the
 // stored values and of the exact kernel.
 #define EMU_NO_ASM_MACRO
@@ -142,7 +142,8 @@ struct Kept {
     }
 
     /**
-     * y = K w: vec_to_float on the double weights, then the two passes, on nt blocks each (as
+     * y = K w: vec_to_float on the double weights, then symk_fused (rows and the column
+     * partials of every tile above the diagonal) and symk_col_reduce, on nt blocks each (as
      * CudaSymmetricKernelOperator launches them) or on `grid` blocks (the kernels' grid-stride
      * loops over tile rows and columns).
      */
@@ -150,14 +151,15 @@ struct Kept {
         Buf<double> wd(w, "w");
         Buf<float> wf(n, "w (float)");
         Buf<double> rowSums(n, "row pass sums");
+        Buf<float> colpart((size_t) nt * (nt + 1) / 2 * TILE, "column partials");
         Buf<double> out(n, "K w");
         LAUNCH(vec_to_float, harness::grid_for(n, harness::BLOCK, sms), 1, harness::BLOCK, 1,
                wd.p(), (long long) n, wf.p());
         const unsigned blocks = grid > 0 ? grid : nt;
-        LAUNCH(symk_rows, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half, wf.p(),
-               n, nt, rowSums.p());
-        LAUNCH(symk_cols, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half, wf.p(),
-               n, nt, rowSums.p(), out.p());
+        LAUNCH(symk_fused, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half, wf.p(),
+               n, nt, rowSums.p(), colpart.p());
+        LAUNCH(symk_col_reduce, blocks, 1, harness::BLOCK, 1, (const float*) colpart.p(),
+               (const double*) rowSums.p(), n, nt, out.p());
         return out.get();
     }
 };
@@ -306,7 +308,7 @@ void build_and_multiply(int n, int half, int band, int sms) {
         }
         const char* what = pass == 0 ? "K w" : "K 1 (rowSums)";
         harness::Tally& ts = tallies(std::string("symk: ") + what +
-                                     " (symk_rows + symk_cols) within gamma_32 sum |K w| of the "
+                                      " (symk_fused + symk_col_reduce) within gamma_32 sum |K w| of the "
                                      "double product of the stored entries (error / bound)");
         ts.measure(worstStored);
         ts.add(okStored, shape);

@@ -217,6 +217,13 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
         }
     }
 
+    /** A pointer to a bare address, owning nothing. */
+    private static final class Address extends Pointer {
+        Address(long address) {
+            this.address = address;
+        }
+    }
+
     private void checkOpen() {
         OperatorArguments.checkOpen(closed, "kernel operator");
     }
