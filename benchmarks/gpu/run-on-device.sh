@@ -10,18 +10,22 @@
 #      a. align 16,000 x 4,000 x 384, defaults                       target <= 0.3 s in the engine
 #      b. align 200,000 x 20,000 x 384, 100 iterations, beside the PyTorch peer (same algorithm,
 #         FP32 tiled recompute), both scored in float64   target <= 5 s in the engine, >= 15x the
-#         peer, MMD^2 <= 1.01 x the peer's; then the same with --kernel-storage fp32
+#         peer, MMD^2 <= 1.01 x the peer's; then the same with --kernel-storage fp16 (opt-in:
+#         half the bytes per product; its accuracy cost is in docs/PERFORMANCE.md)
 #      c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations
 #                                                                    target <= 2 s in the engine
 #      d. fused K w vs cuBLAS SGEMM (CudaProductBench), short
 # Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set); the summary
 # JSON of every align run is copied to $OUT too.
 # Usage: ./run-on-device.sh [tests|bench|all]   (default all)
+# BENCH_SCALE=100 divides every benchmark size by 100 (a rehearsal of the script's logic on a
+# machine without a GPU: the cuda steps then fail with exit status 2, the rest must run).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 what="${1:-all}"
 java="$here/runtime/bin/java"
+[[ -n "${OUT:-}" ]] && mkdir -p "$OUT"
 log="${OUT:-$here}/device-run.log"
 work="${TMPDIR:-/tmp}/synalign-gpu"
 mkdir -p "$work"
@@ -91,9 +95,10 @@ keep() {
 }
 
 run_bench() {
+  local scale="${BENCH_SCALE:-1}"
   local align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
   step 60 "data: 16,000 x 4,000 x 384" python3 "$here/numpy_peer.py" make-data \
-    --synthetic 16000 --real 4000 --dim 384 --out "$work/peer16k"
+    --synthetic $((16000 / scale)) --real $((4000 / scale)) --dim 384 --out "$work/peer16k"
   step 60 "a. align 16,000 x 4,000 x 384, defaults (target <= 0.3 s in the engine)" \
     "${align[@]}" --real-embeddings "$work/peer16k/R.npy" \
     --synthetic-embeddings "$work/peer16k/S.npy" --out "$work/w-16k.npy" \
@@ -101,19 +106,19 @@ run_bench() {
   keep 16k
 
   step 90 "data: 200,000 x 20,000 x 384" python3 "$here/torch_peer.py" make-data \
-    --synthetic 200000 --real 20000 --dim 384 --out "$work/peer"
+    --synthetic $((200000 / scale)) --real $((20000 / scale)) --dim 384 --out "$work/peer"
   step 240 "b. align 200,000 x 20,000 x 384, 100 iterations, vs PyTorch FP32 tiled (targets: <= 5 s in the engine, >= 15x, MMD^2 <= 1.01 x)" \
     env SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
     python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 \
     --summary-out "${OUT:-$work}/peer-200k.json"
-  step 60 "b'. the same align, K kept in fp32 instead of fp16" \
+  step 60 "b'. the same align with K kept in fp16 (the default keeps fp32)" \
     "${align[@]}" --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
-    --iterations 100 --tolerance 1e-300 --kernel-storage fp32 \
-    --out "$work/w-200k-fp32.npy" --summary "$work/summary-200k-fp32.json"
-  keep 200k-fp32
+    --iterations 100 --tolerance 1e-300 --kernel-storage fp16 \
+    --out "$work/w-200k-fp16.npy" --summary "$work/summary-200k-fp16.json"
+  keep 200k-fp16
 
   step 150 "data: 2,000,000 x 20,000 x 384" python3 "$here/torch_peer.py" make-data \
-    --synthetic 2000000 --real 20000 --dim 384 --out "$work/rff"
+    --synthetic $((2000000 / scale)) --real $((20000 / scale)) --dim 384 --out "$work/rff"
   step 90 "c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 2 s in the engine)" \
     "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
     align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
@@ -122,7 +127,7 @@ run_bench() {
   keep rff
 
   step 60 "d. fused K w vs cuBLAS SGEMM" "$java" "${jopts[@]}" -cp "$here/synalign-gpu.jar" \
-    io.synalign.kernels.cuda.CudaProductBench 20000 20000 384 5
+    io.synalign.kernels.cuda.CudaProductBench $((20000 / scale)) $((20000 / scale)) 384 5
 }
 
 case "$what" in
