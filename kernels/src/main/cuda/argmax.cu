@@ -15,12 +15,11 @@ static __device__ __forceinline__ bool argmax_better(double v, int i, double bes
     return v > bestV || (v == bestV && i < bestI);
 }
 
-extern "C" __global__ void argmax_blocks(const double* __restrict__ values,
-                                         const int* __restrict__ indices,
-                                         const unsigned int* __restrict__ excluded,
-                                         int count,
-                                         double* __restrict__ outValues,
-                                         int* __restrict__ outIndices) {
+// Launched with up to 1024 threads per block (CudaGpVarianceTracker).
+extern "C" __global__ void __launch_bounds__(1024)
+argmax_blocks(const double* __restrict__ values, const int* __restrict__ indices,
+              const unsigned int* __restrict__ excluded, int count,
+              double* __restrict__ outValues, int* __restrict__ outIndices) {
     __shared__ double bestValues[1024];
     __shared__ int bestIndices[1024];
     double bestV = 0.0;

@@ -179,7 +179,7 @@ public:
           n_(n),
           cap_(cap >= 1 ? INFINITY : cap),
           singlePoint_(cap * n <= 1 + 1e-12),
-          maxBlocks_(grid_for(INT64_MAX / 2, harness::BLOCK, sms)),
+          maxBlocks_(32 * std::max(1, sms)),
           partials_((size_t) WIDTH * maxBlocks_, "reduction partials"),
           state_(8, "projection state") {
         // No warm start yet: state[0] = NaN (vec_fill, launch1d over 8 values).

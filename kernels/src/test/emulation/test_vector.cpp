@@ -22,7 +22,7 @@ struct Ops {
 
     explicit Ops(int multiprocessors)
         : sms(multiprocessors),
-          maxBlocks(grid_for(INT64_MAX / 2, harness::BLOCK, multiprocessors)),
+          maxBlocks(32 * std::max(1, multiprocessors)),
           partials((size_t) WIDTH * maxBlocks, "reduction partials"),
           results(8, "reduction results") {}
 

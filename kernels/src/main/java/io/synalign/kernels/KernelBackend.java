@@ -28,6 +28,15 @@ public interface KernelBackend extends AutoCloseable {
     String description();
 
     /**
+     * Whether several threads may call this backend, and the operators it made, at once. The
+     * host backends may be (their operators belong to one caller each); a device backend that
+     * shares one device state is not: {@link SerializedBackend#wrap} makes it so.
+     */
+    default boolean threadSafe() {
+        return true;
+    }
+
+    /**
      * Pairwise squared Euclidean distances, computed as {@code ||x||^2 + ||y||^2 - 2 X Y^T} with
      * one GEMM and clamped at zero. Cost O(n m d).
      *

@@ -79,48 +79,53 @@ public final class MmdWeightLearner {
                 ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
                         real, synthetic)
                 : config.bandwidth().value();
-        MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
-                config.memoryBudgetBytes(), config.kernelStorage());
-        AlignmentMethod method = choice.method();
-        KernelStorage storage = choice.storage();
-        if (config.method() == AlignmentMethod.AUTO) {
-            LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
-        } else if (method == AlignmentMethod.EXACT) {
-            LOG.info("method exact: {}", choice.reason());
-        }
-        LOG.info("MMD alignment: n={} synthetic, m={} real, d={}, sigma={}{}, method={},"
-                + " backend={}",
-                n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
-                method.cliName(), backend.name());
-
-        double cap = Math.min(1.0, config.maxWeightRatio() / n);
-        CappedSimplexProjection projection = new CappedSimplexProjection(n, cap);
-        double[] uniform = new double[n];
-        Arrays.fill(uniform, 1.0 / n);
-
         AcceleratedProjectedGradient.Outcome outcome;
         String estimator;
         String held;
+        AlignmentMethod method;
+        double cap = Math.min(1.0, config.maxWeightRatio() / n);
+        double[] uniform = new double[n];
+        Arrays.fill(uniform, 1.0 / n);
         ConvergenceTrace.Recorder trace = new ConvergenceTrace.Recorder(started);
-        // One device copy of each row set for every operator of the fit.
-        try (KernelBackend.Residency s = backend.keepResident(synthetic);
-                KernelBackend.Residency r = backend.keepResident(real);
-                MmdObjective objective = buildObjective(method, synthetic, real, sigma, storage,
-                        listener)) {
-            estimator = objective.estimator();
-            held = objective.formDescription();
-            LOG.info("H: {}", held);
-            AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
-                    config.maxIterations(), config.tolerance(),
-                    AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed());
-            int total = config.maxIterations();
-            outcome = optimiser.minimise(objective, projection, uniform,
-                    (it, value) -> {
-                        trace.record(value);
-                        if (it > 0) {
-                            listener.onProgress("optimise", it, total, "mmd2=" + fmt(value));
-                        }
-                    });
+        // One device copy of each row set for every kernel operator of the fit, made before the
+        // plan so that the plan sees the memory those copies take; rff reads the rows once (to
+        // build its features) and does not keep them.
+        try (Residency rows = new Residency(config.method() != AlignmentMethod.RFF, synthetic,
+                real)) {
+            MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
+                    config.memoryBudgetBytes(), config.kernelStorage());
+            method = choice.method();
+            KernelStorage storage = choice.storage();
+            if (method == AlignmentMethod.RFF) {
+                rows.release();
+            }
+            if (config.method() == AlignmentMethod.AUTO) {
+                LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
+            } else if (method == AlignmentMethod.EXACT) {
+                LOG.info("method exact: {}", choice.reason());
+            }
+            LOG.info("MMD alignment: n={} synthetic, m={} real, d={}, sigma={}{}, method={},"
+                    + " backend={}",
+                    n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
+                    method.cliName(), backend.name());
+            CappedSimplexProjection projection = new CappedSimplexProjection(n, cap);
+            try (MmdObjective objective = buildObjective(method, synthetic, real, sigma, storage,
+                    listener)) {
+                estimator = objective.estimator();
+                held = objective.formDescription();
+                LOG.info("H: {}", held);
+                AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
+                        config.maxIterations(), config.tolerance(),
+                        AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed());
+                int total = config.maxIterations();
+                outcome = optimiser.minimise(objective, projection, uniform,
+                        (it, value) -> {
+                            trace.record(value);
+                            if (it > 0) {
+                                listener.onProgress("optimise", it, total, "mmd2=" + fmt(value));
+                            }
+                        });
+            }
         }
         double[] weights = renormalise(outcome.weights());
 
@@ -152,6 +157,39 @@ public final class MmdWeightLearner {
         return new AlignmentResult(weights, sigma, mmd2Uniform, mmd2Weighted, estimator,
                 outcome.iterations(), outcome.converged(), 1 / sumSquares, method, backend.name(),
                 seconds, trace.build(), held);
+    }
+
+    /** The fit's resident row sets (see {@link KernelBackend#keepResident}), released once. */
+    private final class Residency implements AutoCloseable {
+        private KernelBackend.Residency synthetic = KernelBackend.Residency.NONE;
+        private KernelBackend.Residency real = KernelBackend.Residency.NONE;
+
+        Residency(boolean keep, FloatMatrix syntheticRows, FloatMatrix realRows) {
+            if (keep) {
+                synthetic = backend.keepResident(syntheticRows);
+                try {
+                    real = backend.keepResident(realRows);
+                } catch (RuntimeException e) {
+                    synthetic.close();
+                    throw e;
+                }
+            }
+        }
+
+        void release() {
+            try {
+                real.close();
+            } finally {
+                synthetic.close();
+                real = KernelBackend.Residency.NONE;
+                synthetic = KernelBackend.Residency.NONE;
+            }
+        }
+
+        @Override
+        public void close() {
+            release();
+        }
     }
 
     /** A configured kernel storage is refused when the backend cannot keep it. */

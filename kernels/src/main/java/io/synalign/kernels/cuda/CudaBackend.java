@@ -48,6 +48,16 @@ public final class CudaBackend implements KernelBackend {
         this.device = CudaDevice.open(settings);
     }
 
+    /**
+     * No: one device state (cuBLAS handle, streams, pooled pinned buffers, reduction scratch)
+     * serves every call. Concurrent callers wrap it with
+     * {@link io.synalign.kernels.SerializedBackend#wrap}.
+     */
+    @Override
+    public boolean threadSafe() {
+        return false;
+    }
+
     /** Vectors in device memory ({@link CudaVectorOps}), made on first use. */
     @Override
     public VectorOps vectors() {
@@ -97,11 +107,21 @@ public final class CudaBackend implements KernelBackend {
         return Math.max(0, usable - FIT_HEADROOM_BYTES);
     }
 
-    /** Uploads the rows once; every operator built from them meanwhile shares that copy. */
+    /**
+     * Uploads the rows once; every operator built from them meanwhile shares that copy. Best
+     * effort: when device memory is short, it says so and keeps nothing (each operator then
+     * uploads its own copy, as without a scope).
+     */
     @Override
     public Residency keepResident(FloatMatrix rows) {
         device.makeCurrent();
-        return device.keepResident(rows);
+        try {
+            return device.keepResident(rows);
+        } catch (CudaException e) {
+            LOG.warn("cuda: cannot keep {} rows on the device ({}); operators upload their own",
+                    rows.rows(), e.getMessage());
+            return Residency.NONE;
+        }
     }
 
     @Override
@@ -250,8 +270,9 @@ public final class CudaBackend implements KernelBackend {
                 return new CudaSymmetricKernelOperator(device, (CudaVectorOps) vectors(), x,
                         sigma, plan.storage());
             }
-            LOG.info("cuda: the {} triangle of the {} x {} self-kernel ({} MiB) does not fit in"
-                    + " free device memory; computing it tile by tile instead",
+            LOG.warn("cuda: the {} triangle of the {} x {} self-kernel ({} MiB) does not fit in"
+                    + " free device memory; computing it tile by tile instead (O(n^2 d) per"
+                    + " product)",
                     plan.storage().cliName(), x.rows(), x.rows(), bytes >> 20);
             return new CudaKernelOperator(device, x, y, sigma, TilePlan.tiled(plan.tileRows()));
         }

@@ -86,6 +86,24 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         }
         int blocks = ops.blocks(n);
         long partials = ops.partials();
+        double previous = projected ? last[0] : Double.NaN;
+        try {
+            search(in, blocks, partials);
+        } catch (RuntimeException e) {
+            // A failed search leaves its own state behind: keep the last good warm start.
+            projected = false;
+            device.launch1d(CudaKernel.VEC_FILL, 1, new KernelArgs().pointer(state.address())
+                    .i64(1).f64(previous));
+            throw e;
+        }
+        device.launch1d(CudaKernel.SIMPLEX_CLIP, n, new KernelArgs().pointer(in.address()).i64(n)
+                .f64(cap).pointer(state.address()).pointer(to.address()));
+        projected = true;
+        nextRounds = Math.max(2, Math.min(FIRST_ROUNDS, (int) last[4] + 1));
+    }
+
+    /** The scan, the start and the rounds, until the state says done (reads it back). */
+    private void search(CudaVector in, int blocks, long partials) {
         device.launch(CudaKernel.SIMPLEX_SCAN_PARTIAL, blocks, 1, CudaDevice.BLOCK, 1,
                 new KernelArgs().pointer(in.address()).i64(n).pointer(partials));
         device.launch(CudaKernel.SIMPLEX_START, 1, 1, CudaDevice.BLOCK, 1, new KernelArgs()
@@ -93,6 +111,7 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         int launched = 0;
         int batch = nextRounds;
         while (true) {
+            batch = Math.min(batch, CappedSimplexThreshold.MAX_ROUNDS - launched);
             for (int r = 0; r < batch; r++) {
                 device.launch(CudaKernel.SIMPLEX_ROUND_PARTIAL, blocks, 1, CudaDevice.BLOCK, 1,
                         new KernelArgs().pointer(in.address()).i64(n).f64(cap)
@@ -108,7 +127,7 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
                         + (last[5] > 0 ? "NaN" : "Infinity"));
             }
             if (last[3] != 0) {
-                break;
+                return;
             }
             if (launched >= CappedSimplexThreshold.MAX_ROUNDS) {
                 throw new IllegalStateException("no capped-simplex threshold after " + launched
@@ -116,10 +135,6 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
             }
             batch = FIRST_ROUNDS;
         }
-        device.launch1d(CudaKernel.SIMPLEX_CLIP, n, new KernelArgs().pointer(in.address()).i64(n)
-                .f64(cap).pointer(state.address()).pointer(to.address()));
-        projected = true;
-        nextRounds = Math.max(2, Math.min(FIRST_ROUNDS, (int) last[4] + 1));
     }
 
     private void readState() {
@@ -150,6 +165,7 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         if (!closed) {
             closed = true;
             device.makeCurrent();
+            device.sync();
             state.close();
             stateHost.close();
         }

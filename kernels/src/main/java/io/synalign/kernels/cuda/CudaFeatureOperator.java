@@ -191,6 +191,7 @@ final class CudaFeatureOperator implements FeatureOperator {
         }
         closed = true;
         device.makeCurrent();
+        device.sync();
         phi.close();
         rowVector.close();
         featureVector.close();

@@ -142,6 +142,9 @@ final class CudaKernelOperator implements KernelOperator {
     public void multiply(double[] w, double[] out) {
         checkOpen();
         OperatorArguments.checkMultiply(w, out, rows, cols);
+        if (rows == 0) {
+            return;
+        }
         device.makeCurrent();
         // Rounded on the heap, then one bulk copy into the pinned buffer (not one JNI call each).
         for (int j = 0; j < cols; j++) {
@@ -256,6 +259,7 @@ final class CudaKernelOperator implements KernelOperator {
         }
         closed = true;
         device.makeCurrent();
+        device.sync();
         closeAll(x, y == x ? null : y, kernel, tile, weights, result, weightsHost, resultHost);
     }
 

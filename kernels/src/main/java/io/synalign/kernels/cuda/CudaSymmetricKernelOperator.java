@@ -208,6 +208,7 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
         }
         closed = true;
         device.makeCurrent();
+        device.sync();
         kernel.close();
         columnPartials.close();
         weights.close();

@@ -51,6 +51,8 @@ final class CudaVector implements DeviceVector {
         if (!closed) {
             closed = true;
             device.makeCurrent();
+            // Kernels queued on the vector may still run: cuMemFree is not promised to wait.
+            device.sync();
             memory.close();
         }
     }

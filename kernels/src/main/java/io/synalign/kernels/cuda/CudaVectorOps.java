@@ -27,8 +27,7 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
 
     CudaVectorOps(CudaDevice device) {
         this.device = device;
-        this.maxBlocks = DeviceTiles.gridFor(Long.MAX_VALUE, CudaDevice.BLOCK,
-                device.multiprocessors());
+        this.maxBlocks = DeviceTiles.maxGrid(device.multiprocessors());
         device.makeCurrent();
         Allocations made = new Allocations();
         try {
@@ -46,9 +45,17 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
         return device;
     }
 
-    /** Blocks of a grid-stride launch over n values (also the number of partials written). */
+    /**
+     * Blocks of a grid-stride launch over n values (also the number of partials written), at
+     * most the {@link #partials()} scratch's capacity.
+     */
     int blocks(long n) {
-        return DeviceTiles.gridFor(n, CudaDevice.BLOCK, device.multiprocessors());
+        int blocks = DeviceTiles.gridFor(n, CudaDevice.BLOCK, device.multiprocessors());
+        if (blocks > maxBlocks) {
+            throw new IllegalStateException(blocks + " blocks exceed the reduction scratch of "
+                    + maxBlocks);
+        }
+        return blocks;
     }
 
     /** Block partials scratch (at least {@value #WIDTH} doubles per block of {@link #blocks}). */
@@ -101,9 +108,10 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
         long chunk = PinnedPool.CHUNK_BYTES / 8;
         for (long at = 0; at < values.length; at += chunk) {
             int count = (int) Math.min(chunk, values.length - at);
-            PinnedMemory staging = device.staging(0, 8L * Math.min(chunk, values.length));
-            // Kernels queued before may still read the buffer's previous chunk: wait for them.
+            // A copy queued before may still read the pooled buffer (and getting it may regrow,
+            // that is free, it): wait for the streams first.
             device.sync();
+            PinnedMemory staging = device.staging(0, 8L * Math.min(chunk, values.length));
             staging.doubles().put(values, (int) at, count);
             device.upload(o.address() + 8 * at, staging.pointer(), 8L * count);
         }
@@ -263,6 +271,7 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
     @Override
     public void close() {
         device.makeCurrent();
+        device.sync();
         partials.close();
         results.close();
         scalars.close();

@@ -74,8 +74,14 @@ final class DeviceTiles {
 
     /** 1-D grid for a grid-stride loop over {@code count} items, at most 32 blocks per SM. */
     static int gridFor(long count, int blockSize, int multiprocessors) {
-        long blocks = (count + blockSize - 1) / blockSize;
-        long cap = 32L * Math.max(1, multiprocessors);
-        return (int) Math.max(1, Math.min(blocks, cap));
+        // count / blockSize rounded up without count + blockSize - 1, which overflows near
+        // Long.MAX_VALUE (it made the largest grid of maxGrid-sized scratch come out as 1).
+        long blocks = count / blockSize + (count % blockSize == 0 ? 0 : 1);
+        return (int) Math.max(1, Math.min(blocks, maxGrid(multiprocessors)));
+    }
+
+    /** The most blocks {@link #gridFor} ever gives: 32 per SM. Sizes per-block scratch. */
+    static int maxGrid(int multiprocessors) {
+        return 32 * Math.max(1, multiprocessors);
     }
 }

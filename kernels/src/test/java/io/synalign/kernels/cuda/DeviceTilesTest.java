@@ -52,5 +52,9 @@ class DeviceTilesTest {
         assertEquals(1, DeviceTiles.gridFor(1, 256, 132));
         assertEquals(4, DeviceTiles.gridFor(1000, 256, 132));
         assertEquals(32 * 132, DeviceTiles.gridFor(1L << 32, 256, 132));
+        // Near Long.MAX_VALUE the rounding-up must not overflow (it gave 1, which sized the
+        // reduction scratch for one block).
+        assertEquals(32 * 132, DeviceTiles.gridFor(Long.MAX_VALUE, 256, 132));
+        assertEquals(DeviceTiles.maxGrid(132), DeviceTiles.gridFor(Long.MAX_VALUE, 256, 132));
     }
 }
