@@ -43,13 +43,27 @@ def clustered(rows, dim, clusters, spread, shift, seed):
 def make_data(args):
     os.makedirs(args.out, exist_ok=True)
     real = clustered(args.real, args.dim, 16, 1.0, 0.0, args.seed + 1)
-    n_drift = args.synthetic // 3
-    synthetic = np.concatenate([
-        clustered(args.synthetic - n_drift, args.dim, 16, 1.0, 0.0, args.seed + 2),
-        clustered(n_drift, args.dim, 16, 1.0, 0.05, args.seed + 3)])
     np.save(os.path.join(args.out, "R.npy"), real)
-    np.save(os.path.join(args.out, "S.npy"), synthetic)
-    print(f"wrote {args.out}/R.npy {real.shape} and {args.out}/S.npy {synthetic.shape}")
+    n_drift = args.synthetic // 3
+    if args.synthetic <= args.block:
+        synthetic = np.concatenate([
+            clustered(args.synthetic - n_drift, args.dim, 16, 1.0, 0.0, args.seed + 2),
+            clustered(n_drift, args.dim, 16, 1.0, 0.05, args.seed + 3)])
+        np.save(os.path.join(args.out, "S.npy"), synthetic)
+    else:
+        # Too large to build in memory: written block by block into a memory-mapped .npy, each
+        # block seeded from its index (the first two thirds near the real clusters, the last
+        # third drifted, as above, but not the same rows as an in-memory set of that size).
+        out = np.lib.format.open_memmap(os.path.join(args.out, "S.npy"), mode="w+",
+                                        dtype=np.float32, shape=(args.synthetic, args.dim))
+        for b, start in enumerate(range(0, args.synthetic, args.block)):
+            stop = min(args.synthetic, start + args.block)
+            drifted = start >= args.synthetic - n_drift
+            out[start:stop] = clustered(stop - start, args.dim, 16, 1.0, 0.05 if drifted else 0.0,
+                                        args.seed + 1000 + b)
+        out.flush()
+        del out
+    print(f"wrote {args.out}/R.npy {real.shape} and {args.out}/S.npy ({args.synthetic}, {args.dim})")
 
 
 def sq_dists(a, b):
@@ -252,6 +266,8 @@ def main():
     mk.add_argument("--real", type=int, default=4000)
     mk.add_argument("--dim", type=int, default=384)
     mk.add_argument("--seed", type=int, default=0)
+    mk.add_argument("--block", type=int, default=1_000_000,
+                    help="synthetic sets larger than this are written block by block")
     mk.add_argument("--out", required=True)
     al = sub.add_parser("align")
     al.add_argument("--data", required=True, help="folder with R.npy and S.npy")

@@ -9,10 +9,12 @@ import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.NpyHeader;
 import io.synalign.io.NpyReader;
+import io.synalign.io.NpyRowSource;
 import io.synalign.io.NpyWriter;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.RowSource;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,7 +69,7 @@ final class AlignCommand implements Callable<Integer> {
     @FunctionalInterface
     interface Learner {
         AlignmentResult fit(KernelBackend backend, AlignmentConfig config, FloatMatrix real,
-                FloatMatrix synthetic, ProgressListener progress);
+                RowSource synthetic, ProgressListener progress);
     }
 
     Learner learner = (backend, config, real, synthetic, progress) ->
@@ -193,30 +195,37 @@ final class AlignCommand implements Callable<Integer> {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         AlignmentConfig config = config();
+        AlignmentSummary json;
         new OutputTargets().input("--real-embeddings", real).input("--synthetic-embeddings", synthetic)
                 .add("--out", out).add("--summary", summary);
         String backendName = common.checkedBackend();
 
-        // Headers first: a dimension mismatch is reported before a large file is read.
+        // Headers first: a dimension mismatch is reported before a large file is read. S is
+        // read as a source of rows: whole into memory when it fits one array and the method is
+        // not rff, else block by block from the mapped file (rff streams rows of any number).
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
-        NpyHeader syntheticHeader = NpyReader.inspectMatrix(synthetic);
-        if (realHeader.shape()[1] != syntheticHeader.shape()[1]) {
-            throw new IllegalArgumentException("dimension mismatch: " + real + " has shape "
-                    + realHeader.shapeText() + " but " + synthetic + " has shape "
-                    + syntheticHeader.shapeText() + "; both need the same number of columns");
-        }
-        FloatMatrix r = NpyReader.readMatrix(real);
-        FloatMatrix s = NpyReader.readMatrix(synthetic);
-
         AlignmentResult result;
-        try (KernelBackend backend = KernelBackends.create(backendName);
-                StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-            result = learner.fit(backend, config, r, s, progress);
+        long n;
+        try (NpyRowSource mapped = NpyRowSource.open(synthetic)) {
+            if (realHeader.shape()[1] != mapped.cols()) {
+                throw new IllegalArgumentException("dimension mismatch: " + real + " has shape "
+                        + realHeader.shapeText() + " but " + synthetic + " has shape ("
+                        + mapped.rows() + ", " + mapped.cols() + "); both need the same number"
+                        + " of columns");
+            }
+            n = mapped.rows();
+            FloatMatrix r = NpyReader.readMatrix(real);
+            boolean whole = config.method() != AlignmentMethod.RFF
+                    && n * mapped.cols() <= NpyReader.MAX_ELEMENTS;
+            RowSource s = whole ? RowSource.of(NpyReader.readMatrix(synthetic)) : mapped;
+            try (KernelBackend backend = KernelBackends.create(backendName);
+                    StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+                result = learner.fit(backend, config, r, s, progress);
+            }
+            ResultChecks.checkWeights(result.weights(), (int) n);
+            json = AlignmentSummary.of(real, synthetic, r.rows(), n, r.cols(), config, result,
+                    PeakMemory.residentBytes());
         }
-        ResultChecks.checkWeights(result.weights(), s.rows());
-
-        AlignmentSummary json = AlignmentSummary.of(real, synthetic, r.rows(), s.rows(), r.cols(),
-                config, result);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> NpyWriter.writeVector(o, result.weights()));
             if (summary != null) {

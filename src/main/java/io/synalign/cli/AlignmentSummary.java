@@ -12,7 +12,8 @@ import java.nio.file.Path;
  * {@code mmd2_reduction} is {@code 1 - mmd2_weighted / mmd2_uniform}, null when the uniform
  * MMD^2 is not positive. {@code trace} is the optimiser's path: {@code seconds} since the start
  * of the fit and the objective {@code mmd2} (as the method estimates it) after set-up and after
- * every iteration.
+ * every iteration. {@code peak_rss_bytes} is the process's peak resident memory (Linux
+ * {@code VmHWM}; -1 where unknown), to hold against the plan a streamed rff run states.
  */
 @JsonPropertyOrder(alphabetic = false)
 record AlignmentSummary(
@@ -42,23 +43,24 @@ record AlignmentSummary(
         @JsonProperty("kernel_storage") String kernelStorage,
         @JsonProperty("seed") long seed,
         @JsonProperty("seconds") double seconds,
+        @JsonProperty("peak_rss_bytes") long peakRssBytes,
         @JsonProperty("trace") Trace trace) {
 
     /** The convergence trace as two parallel arrays. */
     record Trace(@JsonProperty("seconds") double[] seconds, @JsonProperty("mmd2") double[] mmd2) {
     }
 
-    static AlignmentSummary of(Path real, Path synthetic, int nReal, int nSynthetic, int dim,
-            AlignmentConfig config, AlignmentResult result) {
+    static AlignmentSummary of(Path real, Path synthetic, int nReal, long nSynthetic, int dim,
+            AlignmentConfig config, AlignmentResult result, long peakRssBytes) {
         return new AlignmentSummary(VersionProvider.version(), real.toString(), synthetic.toString(),
-                nReal, nSynthetic, dim, result.bandwidth(), config.bandwidth().isAuto(),
+                nReal, (int) nSynthetic, dim, result.bandwidth(), config.bandwidth().isAuto(),
                 result.mmd2Uniform(), result.mmd2Weighted(),
                 reduction(result.mmd2Uniform(), result.mmd2Weighted()), result.mmdEstimator(),
                 result.iterations(), config.maxIterations(), config.tolerance(),
                 result.converged(), result.effectiveSampleSize(), result.method().cliName(),
                 config.method().cliName(), config.features(), config.memoryBudgetBytes(),
                 config.maxWeightRatio(), result.backend(), result.kernelStorage(), config.seed(),
-                result.seconds(),
+                result.seconds(), peakRssBytes,
                 new Trace(result.trace().seconds(), result.trace().objective()));
     }
 

@@ -6,6 +6,7 @@ import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.RowSource;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.textalign.LabelPlan;
@@ -96,7 +97,7 @@ final class TextAligner {
         TextAlignmentResult result;
         try (KernelBackend kernels = KernelBackends.create(backend)) {
             TextAlignment alignment = new TextAlignment((c, r, s, p) -> {
-                AlignmentResult fit = learner.fit(kernels, c, r, s, p);
+                AlignmentResult fit = learner.fit(kernels, c, r, RowSource.of(s), p);
                 ResultChecks.checkWeights(fit.weights(), s.rows());
                 return fit;
             }, config);

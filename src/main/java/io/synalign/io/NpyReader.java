@@ -200,14 +200,14 @@ public final class NpyReader {
         }
     }
 
-    private static InputException truncated(Path file, NpyHeader h, NpyDtype dt, long needed,
+    static InputException truncated(Path file, NpyHeader h, NpyDtype dt, long needed,
             long present) {
         return new InputException(file, "truncated: shape " + h.shapeText() + " of "
                 + dt.typeName() + " needs " + needed + " bytes of data, but only " + present
                 + " are present");
     }
 
-    private static InputException nonFinite(Path file, double v, long index, int cols) {
+    static InputException nonFinite(Path file, double v, long index, int cols) {
         return new InputException(file, "array has " + name(v) + " at row " + index / cols
                 + ", column " + index % cols);
     }
@@ -250,7 +250,7 @@ public final class NpyReader {
         }
     }
 
-    private static FileChannel open(Path file) {
+    static FileChannel open(Path file) {
         if (Files.isDirectory(file)) {
             throw new InputException(file, "is a directory, not an .npy file");
         }
@@ -265,7 +265,7 @@ public final class NpyReader {
         }
     }
 
-    private static NpyHeader header(Path file, FileChannel ch) throws IOException {
+    static NpyHeader header(Path file, FileChannel ch) throws IOException {
         ByteBuffer prefix = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         int got = readFully(ch, prefix, 0);
         if (got < MAGIC.length || !hasMagic(prefix)) {

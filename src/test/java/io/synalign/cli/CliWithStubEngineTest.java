@@ -95,7 +95,7 @@ class CliWithStubEngineTest {
         Cli.Run run = Cli.run(cl -> Cli.align(cl).learner = (backend, config, r, s, progress) -> {
             seenConfig.set(config);
             seenInputs.add(r);
-            seenInputs.add(s);
+            seenInputs.add(s.toMatrix());
             assertEquals("reference", backend.name());
             progress.onProgress("optimise", 1, 20, "stub");
             return result(weights);

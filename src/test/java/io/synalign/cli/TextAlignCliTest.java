@@ -347,8 +347,8 @@ class TextAlignCliTest {
     void aSampleLargerThanTheSupportIsRefusedBeforeAnythingIsWritten() throws IOException {
         // A learner that gives weight only to every other row of each label.
         AlignCommand.Learner half = (b, c, r, s, pr) -> {
-            double[] w = new double[s.rows()];
-            int positive = (s.rows() + 1) / 2;
+            double[] w = new double[(int) s.rows()];
+            int positive = (int) (s.rows() + 1) / 2;
             for (int i = 0; i < w.length; i += 2) {
                 w[i] = 1.0 / positive;
             }

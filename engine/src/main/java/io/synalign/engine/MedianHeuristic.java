@@ -2,6 +2,7 @@ package io.synalign.engine;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.RowSource;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -28,9 +29,22 @@ public final class MedianHeuristic {
      * @throws IllegalArgumentException when fewer than two rows exist or all sampled rows coincide
      */
     public static double estimate(KernelBackend backend, int maxSample, long seed, FloatMatrix... sets) {
+        RowSource[] sources = new RowSource[sets.length];
+        for (int i = 0; i < sets.length; i++) {
+            sources[i] = RowSource.of(sets[i]);
+        }
+        return estimate(backend, maxSample, seed, sources);
+    }
+
+    /**
+     * The same over row sources of any length: the sampled rows are read one by one, so only
+     * the sample is ever in memory; the same seed picks the same rows as the matrix version.
+     */
+    public static double estimate(KernelBackend backend, int maxSample, long seed,
+            RowSource... sets) {
         long total = 0;
         int d = sets[0].cols();
-        for (FloatMatrix s : sets) {
+        for (RowSource s : sets) {
             if (s.cols() != d) {
                 throw new IllegalArgumentException("dimension mismatch: " + s.cols() + " vs " + d);
             }
@@ -42,6 +56,7 @@ public final class MedianHeuristic {
         int k = (int) Math.min(maxSample, total);
         long[] picked = sampleWithoutReplacement(total, k, new SplittableRandom(seed));
         FloatMatrix sample = FloatMatrix.zeros(k, d);
+        float[] row = new float[d];
         for (int r = 0; r < k; r++) {
             long g = picked[r];
             int set = 0;
@@ -49,7 +64,8 @@ public final class MedianHeuristic {
                 g -= sets[set].rows();
                 set++;
             }
-            System.arraycopy(sets[set].data(), (int) g * d, sample.data(), r * d, d);
+            sets[set].read(g, 1, row);
+            System.arraycopy(row, 0, sample.data(), r * d, d);
         }
         float[] d2 = new float[k * k];
         backend.squaredDistances(sample, sample, d2);

@@ -17,4 +17,12 @@ public interface ProgressListener {
      * @param detail free text such as the current objective value; may be empty
      */
     void onProgress(String stage, long done, long total, String detail);
+
+    /**
+     * A plan for long work, stated before it starts: what is kept in memory, the expected peak
+     * and the passes over the input (for instance, random features recomputed from a file that
+     * does not fit). Ignored by default.
+     */
+    default void onPlan(String plan) {
+    }
 }

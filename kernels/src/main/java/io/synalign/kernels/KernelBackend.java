@@ -104,6 +104,18 @@ public interface KernelBackend extends AutoCloseable {
     }
 
     /**
+     * How many bytes of random features (rff's {@code Phi_S}, in chunks of float32) this backend
+     * may keep between products; the rest is recomputed from the rows in every pass. The default
+     * is half of what the Java heap can still grow by, for backends that keep features on the
+     * heap; a backend with its own memory (off-heap, a device) answers from that.
+     */
+    default long featureBudgetBytes() {
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        return Math.max(0, rt.maxMemory() - used) / 2;
+    }
+
+    /**
      * Keeps {@code rows} on this backend until the returned scope closes, so that every
      * operator built from that same matrix object meanwhile shares one copy instead of
      * uploading its own (the MMD learner builds four operators from the synthetic rows). Host

@@ -40,6 +40,13 @@ public interface VectorOps {
     /** {@code to = from}. */
     void copy(DeviceVector from, DeviceVector to);
 
+    /**
+     * {@code to[toOffset + i] = from[fromOffset + i]} for {@code i < length}: moving a slice
+     * between a vector of n rows and a vector of one block of rows.
+     */
+    void copyRange(DeviceVector from, long fromOffset, DeviceVector to, long toOffset,
+            long length);
+
     /** {@code v_i = value} for every i. */
     void fill(DeviceVector v, double value);
 

@@ -72,6 +72,20 @@ abstract class VectorOpsContractTest {
             ops.write(other, b);
             assertArrayEquals(other, ops.toArray(b));
             assertArrayEquals(values, ops.toArray(a), "copy and write leave the source alone");
+            // A slice moves between vectors of different lengths (a block of rows).
+            try (DeviceVector part = ops.zeros(Math.max(1, n / 2))) {
+                int len = Math.max(1, n / 2);
+                int from = n - len;
+                ops.copyRange(a, from, part, 0, len);
+                double[] got = ops.toArray(part);
+                for (int i = 0; i < len; i++) {
+                    assertEquals(values[from + i], got[i], 0.0);
+                }
+                ops.copyRange(part, 0, b, 0, len);
+                assertEquals(values[from], ops.toArray(b)[0], 0.0);
+                assertThrows(IndexOutOfBoundsException.class,
+                        () -> ops.copyRange(a, 1, part, 0, n));
+            }
             ops.fill(b, -0.25);
             double[] read = new double[n];
             ops.read(b, read);

@@ -49,7 +49,8 @@ final class FeatureQuadraticForm implements QuadraticForm {
 
     @Override
     public String description() {
-        return "random features, " + features.features() + " per row, kept";
+        return features instanceof ChunkedFeatureOperator chunked ? chunked.describe()
+                : "random features, " + features.features() + " per row, kept";
     }
 
     @Override

@@ -1,12 +1,15 @@
 package io.synalign.engine.alignment;
 
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.RowSource;
 import io.synalign.kernels.TilePlan;
+import io.synalign.kernels.VectorOps;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -105,29 +108,54 @@ final class MmdObjectives {
     }
 
     /**
-     * The random-Fourier-feature objective {@code ||Phi_S^T w - mu_R||^2}. Reports one "kernel"
-     * progress step per row block of R and one for {@code Phi_S}.
+     * The random-Fourier-feature objective {@code ||Phi_S^T w - mu_R||^2}, with {@code Phi_S}
+     * kept whole (the budget is unbounded): {@link #fourier(KernelBackend, RowSource,
+     * FloatMatrix, FourierFeatures, long, ProgressListener)} on the matrix's rows.
      */
     static MmdObjective fourier(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
             FourierFeatures map, ProgressListener progress) {
-        int n = synthetic.rows();
+        return fourier(backend, RowSource.of(synthetic), real, map, Long.MAX_VALUE, progress);
+    }
+
+    /**
+     * The random-Fourier-feature objective {@code ||Phi_S^T w - mu_R||^2} over synthetic rows
+     * of any length: {@code Phi_S} is a {@link ChunkedFeatureOperator}, kept chunk by chunk up to
+     * {@code keepBytes} and recomputed from the source beyond it; the linear term
+     * {@code h = Phi_S mu_R} is computed on the backend. Reports one "kernel" progress step per
+     * row block of R and one for {@code Phi_S}.
+     */
+    static MmdObjective fourier(KernelBackend backend, RowSource synthetic, FloatMatrix real,
+            FourierFeatures map, long keepBytes, ProgressListener progress) {
         int features = map.features();
         int blocks = featureBlocks(real.rows(), features);
         double[] mu = meanFeatures(backend, real, map, progress);
         progress.onProgress("kernel", blocks, blocks + 1, "Phi_S");
-        FeatureOperator phiS = backend.fourierFeatureOperator(synthetic, map);
+        ChunkedFeatureOperator phiS = new ChunkedFeatureOperator(backend, synthetic, map,
+                keepBytes, progress);
         progress.onProgress("kernel", blocks + 1, blocks + 1, "done");
+        VectorOps vectors = backend.vectors();
+        FeatureQuadraticForm form = null;
+        DeviceVector linear = null;
         try {
-            double[] linear = new double[n];
-            phiS.times(mu, linear);
+            form = new FeatureQuadraticForm(phiS, vectors, mu);
+            linear = vectors.zeros(phiS.rows());
+            try (DeviceVector m = vectors.of(mu)) {
+                phiS.times(m, linear);
+            }
             double constant = 0;
             for (double v : mu) {
                 constant += v * v;
             }
-            return objective(backend, new FeatureQuadraticForm(phiS, backend.vectors(), mu),
-                    linear, constant, "rff(D=" + features + ")");
+            return new MmdObjective(form, vectors, linear, constant, "rff(D=" + features + ")");
         } catch (RuntimeException e) {
-            phiS.close();
+            if (linear != null) {
+                linear.close();
+            }
+            if (form != null) {
+                form.close();
+            } else {
+                phiS.close();
+            }
             throw e;
         }
     }

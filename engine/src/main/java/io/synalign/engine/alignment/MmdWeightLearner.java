@@ -6,6 +6,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelStorage;
+import io.synalign.kernels.RowSource;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.Locale;
@@ -44,11 +45,19 @@ public final class MmdWeightLearner {
 
     private static final Logger LOG = LoggerFactory.getLogger(MmdWeightLearner.class);
 
+    /**
+     * System property capping the bytes of rff features kept between passes (default: the
+     * backend's {@link KernelBackend#featureBudgetBytes}); 0 recomputes every chunk in every pass.
+     */
+    public static final String FEATURE_BUDGET_PROPERTY = "synalign.rff.featureBudget";
+
     /** Largest {@code n^2 + n m + m^2} for which approximate methods report exact MMD^2. */
     public static final double EXACT_REPORT_MAX_ENTRIES = 2e9;
 
     private final KernelBackend backend;
     private final AlignmentConfig config;
+    /** Bytes of rff features kept between passes; -1: ask the backend. */
+    private long featureBudget = -1;
 
     public MmdWeightLearner(KernelBackend backend, AlignmentConfig config) {
         if (backend == null) {
@@ -68,17 +77,64 @@ public final class MmdWeightLearner {
      *     when method exact does not fit the memory budget
      */
     public AlignmentResult fit(FloatMatrix real, FloatMatrix synthetic, ProgressListener progress) {
-        long started = System.nanoTime();
         validate(real, synthetic);
+        return fit(real, RowSource.of(synthetic), synthetic, progress);
+    }
+
+    /**
+     * The same for synthetic rows of any length (a file read block by block, in-memory blocks):
+     * {@code rff} streams them through {@link ChunkedFeatureOperator}, keeping as much of
+     * {@code Phi_S} as the backend's feature budget allows ({@link KernelBackend#featureBudgetBytes})
+     * and recomputing the rest from the source in every pass, and states that plan (kept bytes,
+     * expected peak, passes) before it starts; the other methods, and the exact MMD^2 report,
+     * read the rows into one matrix, which must fit one Java array. The source checks its own
+     * values as it reads them.
+     *
+     * @param synthetic S, n rows (n below 2^31 - 8), same column count as R
+     */
+    public AlignmentResult fit(FloatMatrix real, RowSource synthetic, ProgressListener progress) {
+        if (real == null || synthetic == null) {
+            throw new IllegalArgumentException("real and synthetic must not be null");
+        }
+        if (synthetic.inMemory() != null) {
+            // One matrix: checked up front, whole, as always.
+            return fit(real, synthetic.inMemory(), progress);
+        }
+        if (real.rows() == 0 || synthetic.rows() == 0 || real.cols() != synthetic.cols()) {
+            String problem = real.cols() != synthetic.cols() ? "column counts differ"
+                    : "need at least one row in each";
+            throw new IllegalArgumentException(problem + ": real is " + shape(real)
+                    + ", synthetic (" + synthetic.name() + ") is " + synthetic.rows() + " x "
+                    + synthetic.cols());
+        }
+        if (synthetic.rows() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(synthetic.name() + ": " + synthetic.rows()
+                    + " synthetic rows are more than one weight vector holds ("
+                    + (Integer.MAX_VALUE - 8) + ")");
+        }
+        checkFinite("real", real);
+        return fit(real, synthetic, null, progress);
+    }
+
+    /** The fit, with the synthetic rows as a matrix already when the caller had one. */
+    private AlignmentResult fit(FloatMatrix real, RowSource syntheticRows,
+            FloatMatrix syntheticMatrix, ProgressListener progress) {
+        long started = System.nanoTime();
         checkStorage();
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
-        int n = synthetic.rows();
+        int n = (int) syntheticRows.rows();
         int m = real.rows();
-        int d = synthetic.cols();
+        int d = syntheticRows.cols();
         double sigma = config.bandwidth().isAuto()
                 ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
-                        real, synthetic)
+                        RowSource.of(real), syntheticRows)
                 : config.bandwidth().value();
+        // Methods other than rff need S as one matrix.
+        FloatMatrix synthetic = syntheticMatrix;
+        if (synthetic == null && config.method() != AlignmentMethod.RFF
+                && config.method() != AlignmentMethod.AUTO) {
+            synthetic = syntheticRows.toMatrix();
+        }
         AcceleratedProjectedGradient.Outcome outcome;
         String estimator;
         String held;
@@ -90,14 +146,16 @@ public final class MmdWeightLearner {
         // One device copy of each row set for every kernel operator of the fit, made before the
         // plan so that the plan sees the memory those copies take; rff reads the rows once (to
         // build its features) and does not keep them.
-        try (Residency rows = new Residency(config.method() != AlignmentMethod.RFF, synthetic,
-                real)) {
+        try (Residency rows = new Residency(config.method() != AlignmentMethod.RFF
+                && synthetic != null, synthetic, real)) {
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
                     config.memoryBudgetBytes(), config.kernelStorage());
             method = choice.method();
             KernelStorage storage = choice.storage();
             if (method == AlignmentMethod.RFF) {
                 rows.release();
+            } else if (synthetic == null) {
+                synthetic = syntheticRows.toMatrix();
             }
             if (config.method() == AlignmentMethod.AUTO) {
                 LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
@@ -109,8 +167,8 @@ public final class MmdWeightLearner {
                     n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
                     method.cliName(), backend.name());
             CappedSimplexProjection projection = new CappedSimplexProjection(n, cap);
-            try (MmdObjective objective = buildObjective(method, synthetic, real, sigma, storage,
-                    listener)) {
+            try (MmdObjective objective = buildObjective(method, syntheticRows, synthetic, real,
+                    sigma, storage, listener)) {
                 estimator = objective.estimator();
                 held = objective.formDescription();
                 LOG.info("H: {}", held);
@@ -135,6 +193,9 @@ public final class MmdWeightLearner {
         if (approximate) {
             double entries = (double) n * n + (double) n * m + (double) m * m;
             if (entries < EXACT_REPORT_MAX_ENTRIES) {
+                if (synthetic == null) {
+                    synthetic = syntheticRows.toMatrix();
+                }
                 listener.onProgress("evaluate", 0, 1, "exact MMD^2");
                 double[] exact = MmdObjectives.exactValues(backend, synthetic, real, sigma,
                         uniform, weights);
@@ -157,6 +218,16 @@ public final class MmdWeightLearner {
         return new AlignmentResult(weights, sigma, mmd2Uniform, mmd2Weighted, estimator,
                 outcome.iterations(), outcome.converged(), 1 / sumSquares, method, backend.name(),
                 seconds, trace.build(), held);
+    }
+
+    /**
+     * This learner with rff's kept features capped at {@code bytes} (0: recompute every chunk in
+     * every pass) instead of the backend's budget; for tests of the streamed path.
+     */
+    MmdWeightLearner withFeatureBudget(long bytes) {
+        MmdWeightLearner copy = new MmdWeightLearner(backend, config);
+        copy.featureBudget = bytes;
+        return copy;
     }
 
     /** The fit's resident row sets (see {@link KernelBackend#keepResident}), released once. */
@@ -203,9 +274,10 @@ public final class MmdWeightLearner {
         }
     }
 
-    private MmdObjective buildObjective(AlignmentMethod method, FloatMatrix synthetic,
-            FloatMatrix real, double sigma, KernelStorage storage, ProgressListener listener) {
-        int n = synthetic.rows();
+    private MmdObjective buildObjective(AlignmentMethod method, RowSource syntheticRows,
+            FloatMatrix synthetic, FloatMatrix real, double sigma, KernelStorage storage,
+            ProgressListener listener) {
+        int n = (int) syntheticRows.rows();
         switch (method) {
             case EXACT:
                 return MmdObjectives.kernel(backend, synthetic, real, sigma,
@@ -214,10 +286,19 @@ public final class MmdWeightLearner {
             case TILED:
                 return MmdObjectives.kernel(backend, synthetic, real, sigma,
                         MmdObjectives.tiledPlan(n, n), listener);
-            case RFF:
-                return MmdObjectives.fourier(backend, synthetic, real,
-                        FourierFeatures.sample(synthetic.cols(), config.features(), sigma,
-                                config.seed()), listener);
+            case RFF: {
+                long keep = featureBudget >= 0 ? featureBudget
+                        : Long.getLong(FEATURE_BUDGET_PROPERTY, backend.featureBudgetBytes());
+                String plan = ChunkedFeatureOperator.plan(syntheticRows, config.features(), keep,
+                        real);
+                LOG.info("rff plan: {}", plan);
+                if (ChunkedFeatureOperator.streams(n, config.features(), keep)) {
+                    listener.onPlan("rff " + plan);
+                }
+                return MmdObjectives.fourier(backend, syntheticRows, real,
+                        FourierFeatures.sample(syntheticRows.cols(), config.features(), sigma,
+                                config.seed()), keep, listener);
+            }
             case NYSTROM:
                 return MmdObjectives.nystrom(backend, synthetic, real, sigma, config.features(),
                         config.seed(), config.memoryBudgetBytes(), listener);

@@ -107,6 +107,12 @@ public final class CudaBackend implements KernelBackend {
         return Math.max(0, usable - FIT_HEADROOM_BYTES);
     }
 
+    /** Features are kept in device memory: the same free-memory budget as a kept K. */
+    @Override
+    public long featureBudgetBytes() {
+        return residentBudgetBytes(0);
+    }
+
     /**
      * Uploads the rows once; every operator built from them meanwhile shares that copy. Best
      * effort: when device memory is short, it says so and keeps nothing (each operator then

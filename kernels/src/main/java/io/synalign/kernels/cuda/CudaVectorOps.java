@@ -144,6 +144,20 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
     }
 
     @Override
+    public void copyRange(DeviceVector from, long fromOffset, DeviceVector to, long toOffset,
+            long length) {
+        CudaVector x = v(from);
+        CudaVector y = v(to);
+        if (fromOffset < 0 || toOffset < 0 || length < 0 || fromOffset + length > x.length()
+                || toOffset + length > y.length()) {
+            throw new IndexOutOfBoundsException("copy of " + length + " values from " + fromOffset
+                    + " of " + x.length() + " to " + toOffset + " of " + y.length());
+        }
+        device.makeCurrent();
+        device.copyOnDevice(y.address() + 8 * toOffset, x.address() + 8 * fromOffset, 8 * length);
+    }
+
+    @Override
     public void fill(DeviceVector v, double value) {
         CudaVector x = v(v);
         device.makeCurrent();

@@ -74,6 +74,19 @@ public final class HostVectorOps implements VectorOps {
     }
 
     @Override
+    public void copyRange(DeviceVector from, long fromOffset, DeviceVector to, long toOffset,
+            long length) {
+        double[] x = a(from);
+        double[] y = a(to);
+        if (fromOffset < 0 || toOffset < 0 || length < 0 || fromOffset + length > x.length
+                || toOffset + length > y.length) {
+            throw new IndexOutOfBoundsException("copy of " + length + " values from " + fromOffset
+                    + " of " + x.length + " to " + toOffset + " of " + y.length);
+        }
+        System.arraycopy(x, (int) fromOffset, y, (int) toOffset, (int) length);
+    }
+
+    @Override
     public void fill(DeviceVector v, double value) {
         Arrays.fill(a(v), value);
     }

@@ -211,6 +211,17 @@ public final class Nd4jBackend implements KernelBackend {
                 : new Nd4jGpVarianceTracker(x, lengthScale, noise, maxRank);
     }
 
+    /**
+     * Features live off-heap in JavaCPP memory: three quarters of what JavaCPP may still
+     * allocate ({@code org.bytedeco.javacpp.maxbytes} less what is allocated now).
+     */
+    @Override
+    public long featureBudgetBytes() {
+        long max = org.bytedeco.javacpp.Pointer.maxBytes();
+        long used = org.bytedeco.javacpp.Pointer.totalBytes();
+        return Math.max(0, max - used) / 4 * 3;
+    }
+
     /** Nothing is pooled at backend level: every operator owns and frees its own buffers. */
     @Override
     public void close() {

@@ -1,0 +1,80 @@
+package io.synalign.kernels;
+
+import java.util.List;
+
+/**
+ * Rows of a matrix too large, possibly, for one Java array (a {@link FloatMatrix} holds fewer
+ * than 2^31 floats: 5.59 M rows at d = 384): {@code long} rows, {@code int} columns, read in
+ * blocks of at most 2^31 floats. Backed by in-memory blocks ({@link #of(FloatMatrix)},
+ * {@link #ofBlocks}) or by a file read block by block (a memory-mapped {@code .npy} in the CLI).
+ *
+ * <p>Reading is the only operation, so a source can stream rows it never holds; how the rows are
+ * stored (one array, many blocks, a mapped file) never changes a result: the engine's blocked
+ * computations follow a grid of row chunks fixed by the global row index, not by the source's
+ * own blocks. Sources are read by one thread at a time; close to release files.
+ */
+public interface RowSource extends AutoCloseable {
+
+    /** The number of rows. */
+    long rows();
+
+    /** The number of columns, {@code >= 1}. */
+    int cols();
+
+    /** What the rows are, for messages (a file path, "in memory"). */
+    String name();
+
+    /**
+     * Copies rows {@code [start, start + count)} into {@code out} (row-major,
+     * {@code count * cols()} floats from index 0).
+     *
+     * @throws IndexOutOfBoundsException when the range leaves the source
+     * @throws IllegalArgumentException when the rows hold a value the engine cannot take (NaN or
+     *     an infinity), naming the row and column, or out is too short
+     * @throws java.io.UncheckedIOException when a file cannot be read
+     */
+    void read(long start, int count, float[] out);
+
+    /**
+     * The one in-memory matrix behind this source, or null: lets a consumer that needs a matrix
+     * (and checks its values up front) use it without a copy.
+     */
+    default FloatMatrix inMemory() {
+        return null;
+    }
+
+    /** Rows {@code [start, start + count)} as a new matrix. */
+    default FloatMatrix block(long start, int count) {
+        FloatMatrix m = FloatMatrix.zeros(count, cols());
+        read(start, count, m.data());
+        return m;
+    }
+
+    /**
+     * All rows as one matrix (a copy unless the source is one in-memory matrix).
+     *
+     * @throws IllegalArgumentException when they exceed one Java array
+     */
+    default FloatMatrix toMatrix() {
+        long values = rows() * (long) cols();
+        if (values > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(name() + ": " + rows() + " x " + cols() + " = "
+                    + values + " values are more than one Java array holds");
+        }
+        return block(0, (int) rows());
+    }
+
+    @Override
+    default void close() {
+    }
+
+    /** The rows of one in-memory matrix (shared, not copied). */
+    static RowSource of(FloatMatrix m) {
+        return new MatrixRows(List.of(m), "in memory");
+    }
+
+    /** The rows of several in-memory matrices of one column count, one after another. */
+    static RowSource ofBlocks(List<FloatMatrix> blocks) {
+        return new MatrixRows(blocks, "in memory (" + blocks.size() + " blocks)");
+    }
+}

@@ -1,0 +1,133 @@
+package io.synalign.io;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.RowSource;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The memory-mapped {@code .npy} row source: the same rows as {@link NpyReader} for float32 and
+ * float64 in either byte order, read in ranges that cross mapped segments, values checked as
+ * they are read; and rff aligned from it, with the chunk grid forced small and the features
+ * recomputed every pass, gives the weights of the whole-array path.
+ */
+class NpyRowSourceTest {
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void clear() {
+        System.clearProperty("synalign.rff.chunkRows");
+    }
+
+    private Path write(String name, String descr, ByteOrder order, int itemSize, int rows,
+            int cols, double[] values) {
+        return NpyFixtures.write(dir.resolve(name), NpyFixtures.file(NpyFixtures.dict(descr,
+                false, "(" + rows + ", " + cols + ")"), NpyFixtures.data(values, itemSize, order)));
+    }
+
+    @ParameterizedTest(name = "{0}, segment {1} bytes")
+    @CsvSource({"<f4, 64", "<f4, 1000", ">f4, 200", "<f8, 64", ">f8, 1000000", "<f8, 1"})
+    void readsTheRowsNpyReaderReadsInAnyRange(String descr, long segment) throws Exception {
+        int rows = 53;
+        int cols = 7;
+        double[] values = NpyFixtures.gaussian(rows * cols, 5, 3.0);
+        int item = descr.endsWith("4") ? 4 : 8;
+        ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        Path file = write("m.npy", descr, order, item, rows, cols, values);
+        FloatMatrix want = NpyReader.readMatrix(file);
+        try (NpyRowSource source = NpyRowSource.open(file, segment)) {
+            assertEquals(rows, source.rows());
+            assertEquals(cols, source.cols());
+            assertEquals(want, source.toMatrix());
+            Random random = new Random(1);
+            for (int k = 0; k < 40; k++) {
+                int start = random.nextInt(rows);
+                int count = random.nextInt(rows - start + 1);
+                float[] got = new float[count * cols + 3];
+                source.read(start, count, got);
+                for (int i = 0; i < count * cols; i++) {
+                    assertEquals(want.data()[start * cols + i], got[i], 0f);
+                }
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> source.read(50, 4, new float[28]));
+        }
+    }
+
+    @Test
+    void aNonFiniteValueIsReportedWithItsRowAndColumnWhenRead() throws Exception {
+        double[] values = NpyFixtures.gaussian(30 * 4, 2, 1.0);
+        values[17 * 4 + 2] = Double.NaN;
+        Path file = write("nan.npy", "<f8", ByteOrder.LITTLE_ENDIAN, 8, 30, 4, values);
+        try (NpyRowSource source = NpyRowSource.open(file, 100)) {
+            source.read(0, 17, new float[17 * 4]);
+            InputException e = assertThrows(InputException.class,
+                    () -> source.read(10, 10, new float[40]));
+            assertTrue(e.getMessage().contains("row 17") && e.getMessage().contains("column 2")
+                    && e.getMessage().contains("nan.npy"), e.getMessage());
+        }
+    }
+
+    @Test
+    void aTruncatedFileIsRefusedWhenOpened() {
+        Path file = NpyFixtures.write(dir.resolve("short.npy"), NpyFixtures.file(
+                NpyFixtures.dict("<f4", false, "(10000000, 384)"), new byte[64]));
+        InputException e = assertThrows(InputException.class, () -> NpyRowSource.open(file));
+        assertTrue(e.getMessage().contains("truncated"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"<f4", "<f8"})
+    void rffFromTheMappedFileEqualsTheWholeArrayPath(String descr) throws Exception {
+        int n = 701;
+        int d = 16;
+        Random random = new Random(9);
+        double[] s = new double[n * d];
+        for (int i = 0; i < n; i++) {
+            double shift = i % 3 == 0 ? 2.0 : 0.0;
+            for (int k = 0; k < d; k++) {
+                s[i * d + k] = shift + random.nextGaussian();
+            }
+        }
+        double[] r = NpyFixtures.gaussian(150 * d, 3, 1.0);
+        int item = descr.endsWith("4") ? 4 : 8;
+        Path sFile = write("s.npy", descr, ByteOrder.LITTLE_ENDIAN, item, n, d, s);
+        FloatMatrix real = new FloatMatrix(150, d, NpyFixtures.float32(NpyFixtures.data(r, 4,
+                ByteOrder.LITTLE_ENDIAN)));
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF)
+                .withFeatures(128).withSeed(2).withIterations(80, 1e-9);
+        System.setProperty("synalign.rff.chunkRows", "64");
+        try (KernelBackend backend = KernelBackends.create("nd4j");
+                NpyRowSource mapped = NpyRowSource.open(sFile, 1000)) {
+            AlignmentResult whole = new MmdWeightLearner(backend, config).fit(real,
+                    NpyReader.readMatrix(sFile), ProgressListener.NONE);
+            AlignmentResult streamed = new MmdWeightLearner(backend, config).fit(real,
+                    (RowSource) mapped, ProgressListener.NONE);
+            double largest = 0;
+            for (double w : whole.weights()) {
+                largest = Math.max(largest, w);
+            }
+            assertArrayEquals(whole.weights(), streamed.weights(), 1e-12 * largest);
+            assertTrue(streamed.mmd2Weighted() < streamed.mmd2Uniform());
+        }
+    }
+}
