@@ -6,6 +6,10 @@
 # Usage: benchmarks/rff-scaling.sh [REAL_ROWS] [SYNTHETIC_ROWS...]
 #   default: 100000 real rows, 125000 250000 500000 1000000 synthetic rows, d = 384
 # Data (seeded, unit-norm clustered rows) goes to $RFF_DATA (default /tmp/synalign-rff), several GB.
+# RFF_ITERATIONS (default 100) caps the iterations; RFF_FEATURE_BUDGET=BYTES caps the features kept
+# between passes (0: every chunk recomputed from the file in every pass, so time per pass is the
+# streamed cost); RFF_FEATURES sets D (default 1024). The plan each run states (kept chunks,
+# expected peak) is printed under its row.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 real=${1:-100000}
@@ -14,6 +18,11 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(125000 250000 500000 1000000)
 data=${RFF_DATA:-/tmp/synalign-rff}
 iterations=${RFF_ITERATIONS:-100}
+features=${RFF_FEATURES:-1024}
+java_opts="-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=8g -Dorg.bytedeco.javacpp.maxphysicalbytes=14g"
+if [[ -n "${RFF_FEATURE_BUDGET:-}" ]]; then
+  java_opts="$java_opts -Dsynalign.rff.featureBudget=$RFF_FEATURE_BUDGET"
+fi
 mkdir -p "$data"
 mvn -B -q -DskipTests package -pl src -am >&2
 
@@ -24,9 +33,10 @@ for n in "${sizes[@]}"; do
     python3 benchmarks/peer/numpy_peer.py make-data --synthetic "$n" --real "$real" --dim 384 --out "$dir" >&2
   fi
   log=$(mktemp)
-  /usr/bin/time -v ./synalign align --real-embeddings "$dir/R.npy" --synthetic-embeddings "$dir/S.npy" \
-      --out "$dir/w.npy" --summary "$dir/summary.json" --method rff --iterations "$iterations" \
-      --tolerance 1e-12 --quiet >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
+  SYNALIGN_JAVA_OPTS="$java_opts" /usr/bin/time -v ./synalign align --real-embeddings "$dir/R.npy" \
+      --synthetic-embeddings "$dir/S.npy" --out "$dir/w.npy" --summary "$dir/summary.json" \
+      --method rff --features "$features" --iterations "$iterations" --tolerance 1e-12 \
+      >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
   rss_kib=$(awk -F: '/Maximum resident set size/ {gsub(/ /, "", $2); print $2}' "$log")
   wall=$(awk '/Elapsed \(wall clock\)/ {print $NF}' "$log")
   python3 - "$dir/summary.json" "$dir/w.npy" "$n" "$real" "$rss_kib" "$wall" "$iterations" <<'PY' || exit 1
@@ -53,5 +63,6 @@ per_iter = (t[-1] - t[0]) / max(1, len(t) - 1)
 print(f"{n:<10} {m:<9} {s['iterations']:<6} {secs:<8.1f} {s['seconds']:<9.1f} {setup:<8.1f} {per_iter:<11.3f} "
       f"{rss / 2**20:<9.2f} {s['mmd2_uniform']:.3e} -> {s['mmd2_weighted']:.3e} ({s['mmd_estimator']})")
 PY
+  grep -h "synalign: plan:" "$log" | sed 's/^/    /' || true
   rm -f "$log"
 done

@@ -126,6 +126,20 @@ final class StderrProgress implements ProgressListener, AutoCloseable {
         err.flush();
     }
 
+    /**
+     * A plan for long work is shown at once, whatever the time (it says what the run will cost
+     * before it starts), as one line; an open progress bar is closed first.
+     */
+    @Override
+    public synchronized void onPlan(String plan) {
+        if (!enabled) {
+            return;
+        }
+        closeBar();
+        err.println("synalign: plan: " + plan);
+        err.flush();
+    }
+
     private void showBar(String stage, long done, long total, String detail, long now) {
         if (bar == null) {
             barLine = new LineConsumer(err, terminalWidth.getAsInt());

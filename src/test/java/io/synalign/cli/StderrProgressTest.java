@@ -29,6 +29,19 @@ class StderrProgressTest {
     }
 
     @Test
+    void aPlanIsShownAtOnceUnlessQuiet() {
+        StderrProgress p = progress(false, true);
+        at(0.1);
+        p.onPlan("rff Phi_S 10 x 4: 1 kept, 2 recomputed");
+        assertEquals("synalign: plan: rff Phi_S 10 x 4: 1 kept, 2 recomputed" + System.lineSeparator(),
+                text.toString());
+        StderrProgress quiet = progress(false, false);
+        text.getBuffer().setLength(0);
+        quiet.onPlan("anything");
+        assertEquals("", text.toString());
+    }
+
+    @Test
     void plainLinesAfterTheQuietPeriodAtMostEveryFewSeconds() {
         StderrProgress p = progress(false, true);
         at(0.5);

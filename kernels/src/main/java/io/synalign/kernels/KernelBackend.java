@@ -116,6 +116,17 @@ public interface KernelBackend extends AutoCloseable {
     }
 
     /**
+     * Rows per chunk when random features are built and used chunk by chunk (rff over a row
+     * source of any length): the chunk grid fixes the arithmetic, so a backend's results do not
+     * depend on how the rows are stored. The default keeps a chunk of features within 32 MiB (a
+     * host cache-sized block); a device backend takes larger chunks, so that each product is a
+     * few launches, not thousands.
+     */
+    default int featureChunkRows(int features) {
+        return (int) Math.max(1, (32L << 20) / (4L * Math.max(1, features)));
+    }
+
+    /**
      * Keeps {@code rows} on this backend until the returned scope closes, so that every
      * operator built from that same matrix object meanwhile shares one copy instead of
      * uploading its own (the MMD learner builds four operators from the synthetic rows). Host

@@ -67,10 +67,11 @@ final class ChunkedFeatureOperator implements FeatureOperator {
         this.rows = rows;
         this.map = map;
         this.n = (int) rows.rows();
-        this.chunk = chunkRows(map.features());
+        this.chunk = chunkRows(backend, map.features());
         this.chunks = (n + chunk - 1) / chunk;
         this.progress = progress == null ? ProgressListener.NONE : progress;
-        int keep = (int) Math.min(chunks, Math.max(0, keepBytes) / chunkBytes(map.features()));
+        int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
+                / chunkBytes(backend, map.features()));
         this.kept = new FeatureOperator[keep];
         this.rowBuffer = new float[Math.multiplyExact(Math.min(chunk, Math.max(n, 1)),
                 rows.cols())];
@@ -106,27 +107,28 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     }
 
     /**
-     * Rows per chunk for D features: one chunk of features is at most 32 MiB of floats.
-     * {@code -Dsynalign.rff.chunkRows=N} sets it (tests force many chunks on small inputs with it;
-     * a run with fewer, larger chunks needs more memory per chunk, not less time).
+     * Rows per chunk for D features on {@code backend} ({@link KernelBackend#featureChunkRows}:
+     * 32 MiB of features on the CPU backends, 1 GiB on cuda). {@code -Dsynalign.rff.chunkRows=N}
+     * sets it (tests force many chunks on small inputs with it).
      */
-    static int chunkRows(int features) {
+    static int chunkRows(KernelBackend backend, int features) {
         int forced = Integer.getInteger("synalign.rff.chunkRows", 0);
         if (forced > 0) {
             return forced;
         }
-        return (int) Math.max(1, (32L << 20) / (4L * features));
+        return backend.featureChunkRows(features);
     }
 
     /** Bytes of one kept chunk of features. */
-    static long chunkBytes(int features) {
-        return 4L * chunkRows(features) * features;
+    static long chunkBytes(KernelBackend backend, int features) {
+        return 4L * chunkRows(backend, features) * features;
     }
 
     /** Whether n rows with D features would recompute some chunks under {@code keepBytes}. */
-    static boolean streams(long n, int features, long keepBytes) {
-        long chunks = (n + chunkRows(features) - 1) / chunkRows(features);
-        return Math.max(0, keepBytes) / chunkBytes(features) < chunks;
+    static boolean streams(KernelBackend backend, long n, int features, long keepBytes) {
+        int chunk = chunkRows(backend, features);
+        long chunks = (n + chunk - 1) / chunk;
+        return Math.max(0, keepBytes) / chunkBytes(backend, features) < chunks;
     }
 
     /**
@@ -134,17 +136,19 @@ final class ChunkedFeatureOperator implements FeatureOperator {
      * any work: what is kept, what is recomputed and how often, and the expected peak memory
      * (kept chunks, two chunks being built, the optimiser's ~14 vectors of n doubles, R).
      */
-    static String plan(RowSource rows, int features, long keepBytes, FloatMatrix real) {
+    static String plan(KernelBackend backend, RowSource rows, int features, long keepBytes,
+            FloatMatrix real) {
         long n = rows.rows();
-        int chunk = chunkRows(features);
+        int chunk = chunkRows(backend, features);
         long chunks = (n + chunk - 1) / chunk;
-        long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes(features));
-        long keptBytes = kept * chunkBytes(features);
-        long peak = keptBytes + 2 * (chunkBytes(features) + 4L * chunk * rows.cols())
+        long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes(backend, features));
+        long keptBytes = kept * chunkBytes(backend, features);
+        long peak = keptBytes + 2 * (chunkBytes(backend, features) + 4L * chunk * rows.cols())
                 + 14L * 8 * n + real.bytes();
         long streamed = chunks - kept;
         return String.format(Locale.ROOT, "Phi_S %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
-                + " %s; expected peak %s (kept features %s, optimiser vectors %s)", n, features,
+                + " %s; expected peak %s (kept features %s, optimiser vectors %s), plus the pages"
+                + " of the input read (up to %s, page cache the system reclaims)", n, features,
                 MethodSelector.human(4L * n * features), chunks, chunk,
                 streamed == 0 ? "all kept"
                         : String.format(Locale.ROOT, "%,d kept, %,d recomputed from %s in every"
@@ -152,7 +156,8 @@ final class ChunkedFeatureOperator implements FeatureOperator {
                                 kept, streamed, rows.name(),
                                 MethodSelector.human(4L * streamed * chunk * rows.cols())),
                 MethodSelector.human(peak), MethodSelector.human(keptBytes),
-                MethodSelector.human(14L * 8 * n));
+                MethodSelector.human(14L * 8 * n),
+                MethodSelector.human(4L * n * rows.cols()));
     }
 
     /** Chunks in the grid. */
@@ -175,7 +180,7 @@ final class ChunkedFeatureOperator implements FeatureOperator {
         int streamed = chunks - kept.length;
         return String.format(Locale.ROOT, "random features Phi_S %,d x %,d fp32 in %,d chunks of"
                 + " %,d rows, %,d kept (%s)%s", n, map.features(), chunks, chunk, kept.length,
-                MethodSelector.human(kept.length * chunkBytes(map.features())),
+                MethodSelector.human(kept.length * chunkBytes(backend, map.features())),
                 streamed == 0 ? "" : String.format(Locale.ROOT, ", %,d recomputed from %s in"
                         + " every pass", streamed, rows.name()));
     }

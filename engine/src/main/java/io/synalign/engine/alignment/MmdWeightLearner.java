@@ -289,10 +289,10 @@ public final class MmdWeightLearner {
             case RFF: {
                 long keep = featureBudget >= 0 ? featureBudget
                         : Long.getLong(FEATURE_BUDGET_PROPERTY, backend.featureBudgetBytes());
-                String plan = ChunkedFeatureOperator.plan(syntheticRows, config.features(), keep,
-                        real);
+                String plan = ChunkedFeatureOperator.plan(backend, syntheticRows,
+                        config.features(), keep, real);
                 LOG.info("rff plan: {}", plan);
-                if (ChunkedFeatureOperator.streams(n, config.features(), keep)) {
+                if (ChunkedFeatureOperator.streams(backend, n, config.features(), keep)) {
                     listener.onPlan("rff " + plan);
                 }
                 return MmdObjectives.fourier(backend, syntheticRows, real,

@@ -107,6 +107,13 @@ public final class CudaBackend implements KernelBackend {
         return Math.max(0, usable - FIT_HEADROOM_BYTES);
     }
 
+    /** Chunks of 1 GiB of features (262,144 rows at D = 1,024): a few launches per product. */
+    @Override
+    public int featureChunkRows(int features) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE - 8,
+                (1L << 30) / (4L * Math.max(1, features))));
+    }
+
     /** Features are kept in device memory: the same free-memory budget as a kept K. */
     @Override
     public long featureBudgetBytes() {
