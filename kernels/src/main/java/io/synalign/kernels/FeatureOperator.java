@@ -31,6 +31,17 @@ public interface FeatureOperator extends AutoCloseable {
         times(HostVector.array(z), HostVector.array(out));
     }
 
+    /**
+     * Recomputes this operator's {@code Phi} in place from new rows {@code x} (the same number of
+     * rows, the same feature map), reusing every buffer; returns false, changing nothing, when
+     * this operator cannot (the caller then builds a new one). Streaming callers rebuild one
+     * operator per chunk this way: on this 2-core VM fresh memory costs about 3 ms per MiB to
+     * fault in, as much as the features' GEMM.
+     */
+    default boolean reload(FloatMatrix x) {
+        return false;
+    }
+
     @Override
     void close();
 }

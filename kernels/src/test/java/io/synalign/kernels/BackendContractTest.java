@@ -263,6 +263,37 @@ abstract class BackendContractTest {
         }
     }
 
+    /**
+     * An operator reloaded with other rows (when the backend supports it) computes exactly what a
+     * fresh operator on those rows computes; rows of another count are refused.
+     */
+    @Test
+    void reloadedFeatureOperatorsEqualFreshOnes() {
+        FloatMatrix first = x(257, 384);
+        FloatMatrix second = y(257, 384);
+        FourierFeatures map = FourierFeatures.sample(384, 300, TestRows.medianBandwidth(first,
+                first), 5);
+        double[] w = TestRows.vector(257, 8);
+        double[] z = TestRows.vector(300, 9);
+        try (FeatureOperator reused = backend().fourierFeatureOperator(first, map);
+                FeatureOperator fresh = backend().fourierFeatureOperator(second, map)) {
+            if (!reused.reload(second)) {
+                return; // this backend builds anew, which the streaming caller then does
+            }
+            double[] a = new double[300];
+            double[] b = new double[300];
+            reused.transposeTimes(w, a);
+            fresh.transposeTimes(w, b);
+            assertArrayEquals(b, a, 0.0);
+            double[] c = new double[257];
+            double[] d = new double[257];
+            reused.times(z, c);
+            fresh.times(z, d);
+            assertArrayEquals(d, c, 0.0);
+            assertFalse(reused.reload(x(256, 384)));
+        }
+    }
+
     /** {@code |Phi|^T |w|} from the reference features. */
     private static void boundAbsTransposeTimes(FloatMatrix x, FourierFeatures map, double[] w,
             double[] out) {

@@ -44,6 +44,8 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     private final DeviceVector lastRowSlice;
     private final DeviceVector featureScratch;
     private final ProgressListener progress;
+    /** The operator recomputed chunks of full size are reloaded into (see {@link #operator}). */
+    private FeatureOperator scratch;
     private long recomputed;
     private boolean closed;
 
@@ -199,17 +201,33 @@ final class ChunkedFeatureOperator implements FeatureOperator {
         return backend.fourierFeatureOperator(new FloatMatrix(count, rows.cols(), data), map);
     }
 
-    /** Chunk c's operator: kept, or built now (the caller closes it via {@link #release}). */
+    /**
+     * Chunk c's operator: kept, or recomputed now, into the scratch operator when the backend
+     * can reload one in place (no fresh memory per chunk), else built anew (and closed by
+     * {@link #release}).
+     */
     private FeatureOperator operator(int c) {
         if (c < kept.length) {
             return kept[c];
         }
         recomputed++;
-        return build(c, false);
+        int start = c * chunk;
+        int count = Math.min(chunk, n - start);
+        if (count == chunk && scratch != null) {
+            rows.read(start, count, rowBuffer);
+            if (scratch.reload(new FloatMatrix(count, rows.cols(), rowBuffer))) {
+                return scratch;
+            }
+        }
+        FeatureOperator op = build(c, false);
+        if (count == chunk && scratch == null) {
+            scratch = op;
+        }
+        return op;
     }
 
     private void release(int c, FeatureOperator op) {
-        if (c >= kept.length) {
+        if (c >= kept.length && op != scratch) {
             op.close();
         }
     }
@@ -307,6 +325,9 @@ final class ChunkedFeatureOperator implements FeatureOperator {
         closed = true;
         for (FeatureOperator op : kept) {
             op.close();
+        }
+        if (scratch != null) {
+            scratch.close();
         }
         rowSlice.close();
         if (lastRowSlice != rowSlice) {

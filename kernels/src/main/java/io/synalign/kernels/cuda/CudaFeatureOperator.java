@@ -34,10 +34,12 @@ final class CudaFeatureOperator implements FeatureOperator {
     private final PinnedMemory featureHost;
     private final PinnedMemory rowResultHost;
     private final PinnedMemory featureResultHost;
+    private final FourierFeatures map;
     private boolean closed;
 
     CudaFeatureOperator(CudaDevice device, FloatMatrix x, FourierFeatures map) {
         this.device = device;
+        this.map = map;
         this.rows = x.rows();
         this.features = map.features();
         device.makeCurrent();
@@ -154,6 +156,21 @@ final class CudaFeatureOperator implements FeatureOperator {
                         .i32(features).pointer(partial.address()));
         device.launch1d(CudaKernel.SUM_SLICES, features, new KernelArgs()
                 .pointer(partial.address()).i32(slices).i32(features).pointer(to));
+    }
+
+    /** Recomputes Phi from new rows into the same device buffer. */
+    @Override
+    public boolean reload(FloatMatrix x) {
+        checkOpen();
+        if (x.rows() != rows || x.cols() != map.dim()) {
+            return false;
+        }
+        if (rows > 0) {
+            device.makeCurrent();
+            FeatureBlocks.compute(device, x, map, phi.address());
+            device.sync();
+        }
+        return true;
     }
 
     /** Copies Phi (row-major n x D) into {@code out}, for the stateless primitive. */

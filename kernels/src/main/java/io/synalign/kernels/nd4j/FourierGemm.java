@@ -36,16 +36,26 @@ final class FourierGemm implements AutoCloseable {
         this.scale = (float) map.scale();
         this.inputs = Buffers.floats((long) rows * depth);
         this.inputsPtr = Buffers.floatPointer(inputs);
+        setRows(x);
+        this.frequencies = Buffers.floats((long) depth * features);
+        this.frequenciesPtr = Buffers.floatPointer(frequencies);
+        frequenciesPtr.put(map.omega(), 0, map.omega().length);
+        OpenBlas.at(frequenciesPtr, (long) d * features).put(map.phase(), 0, features);
+    }
+
+    /** Writes {@code x} (the same number of rows) into the augmented inputs, reusing them. */
+    void setRows(FloatMatrix x) {
+        if (x.rows() != rows || x.cols() + 1 != depth) {
+            throw new IllegalArgumentException("rows of " + x.rows() + " x " + x.cols()
+                    + " for inputs of " + rows + " x " + (depth - 1));
+        }
+        int d = depth - 1;
         float[] row = new float[depth];
         row[d] = 1f;
         for (int i = 0; i < rows; i++) {
             System.arraycopy(x.data(), i * d, row, 0, d);
             OpenBlas.at(inputsPtr, (long) i * depth).put(row, 0, depth);
         }
-        this.frequencies = Buffers.floats((long) depth * features);
-        this.frequenciesPtr = Buffers.floatPointer(frequencies);
-        frequenciesPtr.put(map.omega(), 0, map.omega().length);
-        OpenBlas.at(frequenciesPtr, (long) d * features).put(map.phase(), 0, features);
     }
 
     int rows() {

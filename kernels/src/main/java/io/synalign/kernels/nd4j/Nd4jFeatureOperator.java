@@ -26,9 +26,14 @@ final class Nd4jFeatureOperator implements FeatureOperator {
     private final float[] featureHost;
     private boolean closed;
 
+    private final FourierFeatures map;
+    /** Kept only once {@link #reload} is used, so kept operators hold no inputs. */
+    private FourierGemm reloadable;
+
     Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map) {
         this.rows = x.rows();
         this.features = map.features();
+        this.map = map;
         this.phi = Buffers.floats((long) rows * features);
         this.phiPtr = Buffers.floatPointer(phi);
         try (FourierGemm gemm = new FourierGemm(x, map)) {
@@ -77,6 +82,25 @@ final class Nd4jFeatureOperator implements FeatureOperator {
         Buffers.getWidened(rowPtr, rows, rowHost, out);
     }
 
+    /** Recomputes Phi from new rows into the same buffers (the GEMM inputs kept after the first). */
+    @Override
+    public boolean reload(FloatMatrix x) {
+        checkOpen();
+        if (x.rows() != rows || x.cols() != map.dim()) {
+            return false;
+        }
+        if (rows == 0) {
+            return true;
+        }
+        if (reloadable == null) {
+            reloadable = new FourierGemm(x, map);
+        } else {
+            reloadable.setRows(x);
+        }
+        reloadable.block(0, rows, phiPtr, phi);
+        return true;
+    }
+
     private void checkOpen() {
         OperatorArguments.checkOpen(closed, "feature operator");
     }
@@ -87,6 +111,9 @@ final class Nd4jFeatureOperator implements FeatureOperator {
             return;
         }
         closed = true;
+        if (reloadable != null) {
+            reloadable.close();
+        }
         Buffers.close(phi, rowVector, featureVector);
     }
 }
