@@ -15,9 +15,13 @@
 #      c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations
 #                                                                    target <= 2 s in the engine
 #      d. fused K w vs cuBLAS SGEMM (CudaProductBench), short
+#   4. the benchmark row of issue 12 (docs/PERFORMANCE.md, "Rows beyond one array"):
+#      e. align --method rff 10,000,000 x 20,000 x 384 (a 15.4 GB .npy, streamed from the
+#         mapped file), D = 1,024, 100 iterations                   target <= 30 s wall
+#      (the 10^8 row needs a 154 GB .npy: more than this machine's disk; not run)
 # Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set); the summary
 # JSON of every align run is copied to $OUT too.
-# Usage: ./run-on-device.sh [tests|bench|all]   (default all)
+# Usage: ./run-on-device.sh [tests|bench|stream|all]   (default all)
 # BENCH_SCALE=100 divides every benchmark size by 100 (a rehearsal of the script's logic on a
 # machine without a GPU: the cuda steps then fail with exit status 2, the rest must run).
 set -uo pipefail
@@ -130,11 +134,26 @@ run_bench() {
     io.synalign.kernels.cuda.CudaProductBench $((20000 / scale)) $((20000 / scale)) 384 5
 }
 
+run_stream() {
+  local scale="${BENCH_SCALE:-1}"
+  step 180 "data: 10,000,000 x 20,000 x 384 (15.4 GB)" python3 "$here/torch_peer.py" make-data \
+    --synthetic $((10000000 / scale)) --real $((20000 / scale)) --dim 384 --out "$work/rff10m"
+  # Wall time of the whole command (JVM start, mapping, plan, features, 100 iterations).
+  step 120 "e. align --method rff 10,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 30 s wall)" \
+    "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
+    align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
+    --real-embeddings "$work/rff10m/R.npy" --synthetic-embeddings "$work/rff10m/S.npy" \
+    --out "$work/w-rff10m.npy" --summary "$work/summary-rff10m.json"
+  keep rff10m
+  rm -rf "$work/rff10m"
+}
+
 case "$what" in
   tests) run_tests ;;
   bench) run_bench ;;
-  all) run_tests; run_bench ;;
-  *) echo "usage: $0 [tests|bench|all]" >&2; exit 2 ;;
+  stream) run_stream ;;
+  all) run_tests; run_bench; run_stream ;;
+  *) echo "usage: $0 [tests|bench|stream|all]" >&2; exit 2 ;;
 esac
 echo "== done, status $status"
 exit "$status"

@@ -7,7 +7,7 @@ import io.synalign.evaluation.StudentConfig;
 import io.synalign.evaluation.StudentKind;
 import io.synalign.evaluation.TrainingVariant;
 import io.synalign.evaluation.VariantResult;
-import io.synalign.evaluation.WeightedMmd;
+import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.InputException;
 import io.synalign.kernels.FloatMatrix;

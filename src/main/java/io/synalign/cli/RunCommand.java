@@ -14,10 +14,10 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
-import io.synalign.textalign.AlignmentMode;
-import io.synalign.textalign.LabelPlan;
-import io.synalign.textalign.TextAlignmentResult;
-import io.synalign.textalign.WeightedSampler;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
+import io.synalign.engine.alignment.WeightedSampler;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -214,7 +214,7 @@ final class RunCommand implements Callable<Integer> {
                     syntheticLabels.add(s.label());
                 }
             }
-            plan = LabelPlan.of(global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL,
+            plan = LabelPlan.of(global ? LabelMode.GLOBAL : LabelMode.PER_LABEL,
                     lt.labels(), rows.size(), syntheticLabels, samples.size());
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 embedded = aligner.withSynthetic(enc, embeddedReal.all(), realSeconds,
@@ -231,7 +231,7 @@ final class RunCommand implements Callable<Integer> {
         if (!common.quiet) {
             GenerationCoverage.print(err, coverage);
         }
-        TextAlignmentResult result = fitted.result();
+        LabelledAlignmentResult result = fitted.result();
         int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
         int[] picks = WeightedDraw.indices(result, n, seed, "generated rows");
 

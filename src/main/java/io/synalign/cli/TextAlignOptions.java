@@ -1,6 +1,6 @@
 package io.synalign.cli;
 
-import io.synalign.textalign.AlignmentMode;
+import io.synalign.engine.labelled.LabelMode;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -51,12 +51,12 @@ final class TextAlignOptions {
      *
      * @throws IllegalArgumentException when both --per-label and --global are given
      */
-    AlignmentMode mode() {
+    LabelMode mode() {
         if (perLabel && global) {
             throw new IllegalArgumentException("--per-label and --global contradict each other;"
                     + " give one");
         }
-        return global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL;
+        return global ? LabelMode.GLOBAL : LabelMode.PER_LABEL;
     }
 
     /** @throws IllegalArgumentException unless --sample and --sampled-out come together */

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
-import io.synalign.textalign.AlignmentMode;
-import io.synalign.textalign.LabelOutcome;
-import io.synalign.textalign.LabelPlan;
-import io.synalign.textalign.TextAlignmentResult;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelOutcome;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -39,12 +39,12 @@ final class TextAlignReport {
     private final Files cmd;
     private final AlignmentConfig config;
     private final LabelPlan plan;
-    private final TextAlignmentResult result;
+    private final LabelledAlignmentResult result;
     private final Embedding embedding;
     private final int[] picks;
 
     TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
-            TextAlignmentResult result, Embedding embedding, int[] picks) {
+            LabelledAlignmentResult result, Embedding embedding, int[] picks) {
         this.cmd = cmd;
         this.config = config;
         this.plan = plan;
@@ -188,7 +188,7 @@ final class TextAlignReport {
 
     /** The table, the notes on labels that could not be aligned, the settings, the files. */
     void print(PrintWriter out) {
-        boolean perLabel = result.mode() == AlignmentMode.PER_LABEL;
+        boolean perLabel = result.mode() == LabelMode.PER_LABEL;
         List<String[]> table = new ArrayList<>();
         table.add(new String[] {"label", "real", "synthetic", "MMD^2 uniform", "MMD^2 weighted",
             "ESS", "real share", "weight share"});

@@ -9,10 +9,10 @@ import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
-import io.synalign.textalign.AlignmentMode;
-import io.synalign.textalign.LabelPlan;
-import io.synalign.textalign.TextAlignment;
-import io.synalign.textalign.TextAlignmentResult;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignment;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * and every record checked (text, label); then the labels are grouped ({@link LabelPlan}: e.g.
  * no synthetic label in the real set is an error here, before the model loads) and
  * {@code --sample} is checked against the rows that can get weight; then the texts are embedded
- * (through the cache), the weights fitted ({@link TextAlignment}), the sample drawn
+ * (through the cache), the weights fitted ({@link LabelledAlignment}), the sample drawn
  * ({@link WeightedDraw}); only then are the outputs written, atomically, all or none.
  */
 final class TextAlignRun {
@@ -49,7 +49,7 @@ final class TextAlignRun {
     }
 
     /** What the options resolve to, all checked before any file is read. */
-    private record Settings(AlignmentConfig config, AlignmentMode mode, RecordFormat.Kind outKind,
+    private record Settings(AlignmentConfig config, LabelMode mode, RecordFormat.Kind outKind,
             RecordFormat.Kind sampledKind, String backend, EncoderOptions encoderOptions,
             Path cacheDir, ModelSpec model) {
     }
@@ -75,7 +75,7 @@ final class TextAlignRun {
             }
             fitted = aligner.fit(embeddedSets, inputs.plan(), progress);
         }
-        TextAlignmentResult result = fitted.result();
+        LabelledAlignmentResult result = fitted.result();
         TextAlignReport.Embedding embedded = fitted.embedding();
         int[] picks = null;
         if (opts.sample != null) {
@@ -95,7 +95,7 @@ final class TextAlignRun {
     /** Option combinations, output paths and formats, backend, encoder and cache settings. */
     private Settings settings() {
         AlignmentConfig config = cmd.config();
-        AlignmentMode mode = opts.mode();
+        LabelMode mode = opts.mode();
         opts.checkSample();
         OutputTargets targets = new OutputTargets().input("--real", opts.real)
                 .input("--synthetic", opts.synthetic).add("--out", cmd.out)
@@ -118,7 +118,7 @@ final class TextAlignRun {
      * Reads and checks both files, groups the rows by label, and refuses a --sample larger than
      * the rows that could get weight, all before the model loads.
      */
-    private Inputs read(AlignmentMode mode) throws IOException {
+    private Inputs read(LabelMode mode) throws IOException {
         String textField = cmd.records.textField;
         List<Record> realRecords = cmd.records.read(opts.real);
         List<Record> syntheticRecords = cmd.records.read(opts.synthetic);
@@ -130,7 +130,7 @@ final class TextAlignRun {
                 syntheticTexts.labels(), syntheticRecords.size());
         if (opts.sample != null && opts.sample > plan.weightableSyntheticRows()) {
             throw WeightedDraw.tooLarge(opts.sample, plan.weightableSyntheticRows(),
-                    mode == AlignmentMode.GLOBAL ? "synthetic rows"
+                    mode == LabelMode.GLOBAL ? "synthetic rows"
                             : "synthetic rows whose label is in the real set");
         }
         return new Inputs(syntheticRecords, realTexts, syntheticTexts, plan);

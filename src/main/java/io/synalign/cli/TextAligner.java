@@ -9,9 +9,9 @@ import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
-import io.synalign.textalign.LabelPlan;
-import io.synalign.textalign.TextAlignment;
-import io.synalign.textalign.TextAlignmentResult;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignment;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The step that text {@code align} and {@code run} share: embed the real and synthetic texts
  * with one encoder (through the cache), then fit the weights per label or globally
- * ({@link TextAlignment}), checking every engine result before it is used. The caller opens the
+ * ({@link LabelledAlignment}), checking every engine result before it is used. The caller opens the
  * encoder, so that {@code run} can embed the real texts once and use the same encoder and rows
  * for generation and alignment ({@link #withSynthetic}).
  */
@@ -37,7 +37,7 @@ final class TextAligner {
      * The weights, how the texts were embedded, and the embeddings themselves (rows in input
      * order; {@code align --run-dir} writes them).
      */
-    record Fitted(TextAlignmentResult result, TextAlignReport.Embedding embedding,
+    record Fitted(LabelledAlignmentResult result, TextAlignReport.Embedding embedding,
             FloatMatrix real, FloatMatrix synthetic) {
     }
 
@@ -92,11 +92,11 @@ final class TextAligner {
     }
 
     /** The weights, per label or global; every engine result is checked before it is used. */
-    private TextAlignmentResult fit(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
+    private LabelledAlignmentResult fit(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
             StderrProgress progress) {
-        TextAlignmentResult result;
+        LabelledAlignmentResult result;
         try (KernelBackend kernels = KernelBackends.create(backend)) {
-            TextAlignment alignment = new TextAlignment((c, r, s, p) -> {
+            LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) -> {
                 AlignmentResult fit = learner.fit(kernels, c, r, RowSource.of(s), p);
                 ResultChecks.checkWeights(fit.weights(), s.rows());
                 return fit;

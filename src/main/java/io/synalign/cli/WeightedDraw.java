@@ -1,8 +1,8 @@
 package io.synalign.cli;
 
 import io.synalign.data.Record;
-import io.synalign.textalign.TextAlignmentResult;
-import io.synalign.textalign.WeightedSampler;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
+import io.synalign.engine.alignment.WeightedSampler;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -23,7 +23,7 @@ final class WeightedDraw {
      * @param rows what the rows are, for the error message (e.g. "synthetic rows")
      * @throws IllegalArgumentException when {@code n} exceeds the rows with a positive weight
      */
-    static int[] indices(TextAlignmentResult result, int n, long seed, String rows) {
+    static int[] indices(LabelledAlignmentResult result, int n, long seed, String rows) {
         if (n > result.support()) {
             throw tooLarge(n, result.support(), rows + " with a positive weight");
         }

@@ -1,5 +1,6 @@
 package io.synalign.evaluation;
 
+import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.generation.Seeds;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.synalign.evaluation.WeightedMmd;
+import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.generation.GenerationPipeline;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
@@ -93,7 +93,7 @@ class GenerationRunDirTest {
                 sel[i] = all[demos[i]];
                 ones[i] = 1;
             }
-            double want = io.synalign.evaluation.WeightedMmdTest.referenceMmd2(sel, ones, all, sigma);
+            double want = io.synalign.evaluation.MmdReference.referenceMmd2(sel, ones, all, sigma);
             assertEquals(want, p.path("coverageMmd2").path("gp").asDouble(), 1e-6 + 1e-4 * want);
         }
         assertTrue(r.err().contains("demonstration coverage, label pos: 6 GP-selected of 9 real rows"),

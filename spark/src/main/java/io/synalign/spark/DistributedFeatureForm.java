@@ -6,8 +6,8 @@ import java.util.Arrays;
 
 /**
  * One label's {@code H_l = Phi_l Phi_l^T} as the engine's {@link QuadraticForm}, with its
- * products computed by Spark through {@link LockstepProducts}: the engine's
- * {@code AcceleratedProjectedGradient} runs unchanged against it (on host vectors, through
+ * products computed by Spark through {@link LockstepProducts}: the engine's solve step
+ * ({@code WeightSolver}) runs unchanged against it (on host vectors, through
  * {@link HostQuadraticForm}), exactly as against the single-machine
  * {@code FeatureQuadraticForm}. Like that form, {@link #residualValue} is
  * {@code ||Phi^T w - mu||^2} from the D-vector of the last product (a new product only for a

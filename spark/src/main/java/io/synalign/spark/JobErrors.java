@@ -1,20 +1,26 @@
 package io.synalign.spark;
 
-import io.synalign.cli.ExitCodes;
 import java.io.PrintWriter;
 import org.apache.spark.sql.AnalysisException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
 /**
- * The job's exit statuses and one-line error reports, as the {@code synalign} CLI's: bad input
- * (a usage error, an {@link IllegalArgumentException} from an option or record check, a Spark
- * {@link AnalysisException} such as a missing input path) exits with
- * {@link ExitCodes#BAD_INPUT} (2), anything else with {@link ExitCodes#FAILURE} (1). A check
+ * The job's exit statuses and one-line error reports, the same policy as the {@code synalign}
+ * CLI's (without depending on it): bad input (a usage error, an {@link IllegalArgumentException}
+ * from an option or record check, a Spark {@link AnalysisException} such as a missing input
+ * path) exits with {@link #BAD_INPUT} (2), anything else with {@link #FAILURE} (1). A check
  * that fails inside a Spark task reaches the driver wrapped in a {@code SparkException}, whose
  * message is the whole multi-line stage-failure report; the report names the cause instead.
  */
 final class JobErrors {
+
+    /** The job did what was asked. */
+    static final int OK = 0;
+    /** Something went wrong that is not the user's input: an I/O error, a bug, out of memory. */
+    static final int FAILURE = 1;
+    /** Bad input: a usage error, an invalid option value, or an unusable input. */
+    static final int BAD_INPUT = 2;
 
     static final String PREFIX = "synalign-spark: error: ";
     private static final int MAX_LENGTH = 1_000;
@@ -36,7 +42,7 @@ final class JobErrors {
         err.println(PREFIX + oneLine(String.valueOf(ex.getMessage()))
                 + " (see 'synalign-spark --help')");
         err.flush();
-        return ExitCodes.BAD_INPUT;
+        return BAD_INPUT;
     }
 
     /** Prints the failure's one-line report and returns its exit status. */
@@ -51,7 +57,7 @@ final class JobErrors {
         }
         err.println(PREFIX + oneLine(text));
         err.flush();
-        return bad != null ? ExitCodes.BAD_INPUT : ExitCodes.FAILURE;
+        return bad != null ? BAD_INPUT : FAILURE;
     }
 
     /** The bad-input exception in {@code t}'s cause chain, or null when it is none. */

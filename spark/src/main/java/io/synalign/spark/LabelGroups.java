@@ -1,7 +1,7 @@
 package io.synalign.spark;
 
-import io.synalign.textalign.AlignmentMode;
-import io.synalign.textalign.LabelPlan;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +16,7 @@ import java.util.Map;
  *
  * <p>Order: real labels by first appearance in the real rows, then labels seen only in the
  * synthetic rows, by first appearance there. Target share of an aligned label: its real rows over
- * the real rows of all labels that have synthetic rows. In {@link AlignmentMode#GLOBAL} mode, or
+ * the real rows of all labels that have synthetic rows. In {@link LabelMode#GLOBAL} mode, or
  * without labels, there is one group {@link LabelPlan#ALL} with the configured seed.
  */
 public final class LabelGroups implements Serializable {
@@ -33,7 +33,7 @@ public final class LabelGroups implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
-    private final AlignmentMode mode;
+    private final LabelMode mode;
     private final boolean labelled;
     private final List<String> labels;
     private final int[] realCounts;
@@ -42,7 +42,7 @@ public final class LabelGroups implements Serializable {
     private final long[] seeds;
     private final Map<String, Integer> ids;
 
-    private LabelGroups(AlignmentMode mode, boolean labelled, List<String> labels,
+    private LabelGroups(LabelMode mode, boolean labelled, List<String> labels,
             int[] realCounts, int[] syntheticCounts, double[] targetShares, long[] seeds) {
         this.mode = mode;
         this.labelled = labelled;
@@ -66,7 +66,7 @@ public final class LabelGroups implements Serializable {
      * @param seed the configured seed
      * @throws IllegalArgumentException in per-label mode when no synthetic label is a real label
      */
-    public static LabelGroups of(AlignmentMode mode, boolean labelled, Map<String, Count> real,
+    public static LabelGroups of(LabelMode mode, boolean labelled, Map<String, Count> real,
             Map<String, Count> synthetic, long seed) {
         long realTotal = real.values().stream().mapToLong(Count::count).sum();
         long syntheticTotal = synthetic.values().stream().mapToLong(Count::count).sum();
@@ -79,7 +79,7 @@ public final class LabelGroups implements Serializable {
                     + " rows per side, got " + realTotal + " real and " + syntheticTotal
                     + " synthetic");
         }
-        if (mode == AlignmentMode.GLOBAL || !labelled) {
+        if (mode == LabelMode.GLOBAL || !labelled) {
             return new LabelGroups(mode, labelled, List.of(LabelPlan.ALL),
                     new int[] {(int) realTotal}, new int[] {(int) syntheticTotal},
                     new double[] {1.0}, new long[] {seed});
@@ -122,16 +122,16 @@ public final class LabelGroups implements Serializable {
     /** {@link LabelPlan#seedFor} of a labelled per-label plan: the single-machine label seed. */
     static long seedFor(String label, long seed) {
         List<String> one = List.of(label);
-        return LabelPlan.of(AlignmentMode.PER_LABEL, one, 1, one, 1).seedFor(label, seed);
+        return LabelPlan.of(LabelMode.PER_LABEL, one, 1, one, 1).seedFor(label, seed);
     }
 
-    public AlignmentMode mode() {
+    public LabelMode mode() {
         return mode;
     }
 
     /** Whether the rows are grouped by label (per-label mode with labels on both sides). */
     public boolean grouped() {
-        return labelled && mode == AlignmentMode.PER_LABEL;
+        return labelled && mode == LabelMode.PER_LABEL;
     }
 
     /** The group labels; ids index this list. */

@@ -92,6 +92,6 @@ public final class RowIndexer {
     }
 
     private static String labelOf(EmbeddedRecord r) {
-        return r.label() == null ? io.synalign.textalign.LabelPlan.ALL : r.label();
+        return r.label() == null ? io.synalign.engine.labelled.LabelPlan.ALL : r.label();
     }
 }

@@ -1,7 +1,7 @@
 package io.synalign.spark;
 
 import io.synalign.engine.alignment.AlignmentConfig;
-import io.synalign.textalign.AlignmentMode;
+import io.synalign.engine.labelled.LabelMode;
 
 /**
  * Settings of the distributed RFF-MMD weight learner, validated on construction.
@@ -13,7 +13,7 @@ import io.synalign.textalign.AlignmentMode;
  *     {@code --backend}: auto, nd4j, reference)
  * @param aggregationDepth depth of the treeAggregate of {@code Phi^T w}, {@code >= 1}
  */
-public record SparkAlignmentConfig(AlignmentConfig alignment, AlignmentMode mode, String backend,
+public record SparkAlignmentConfig(AlignmentConfig alignment, LabelMode mode, String backend,
         int aggregationDepth) {
 
     /** Default treeAggregate depth. */

@@ -1,10 +1,8 @@
 package io.synalign.spark;
 
 import io.synalign.engine.MedianHeuristic;
-import io.synalign.engine.alignment.AcceleratedProjectedGradient;
 import io.synalign.engine.alignment.AlignmentConfig;
-import io.synalign.engine.alignment.CappedSimplexProjection;
-import io.synalign.engine.alignment.MmdObjective;
+import io.synalign.engine.alignment.WeightSolver;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
@@ -24,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Learns one sampling weight per synthetic row by RFF-MMD on Spark: the single-machine
  * {@code rff} method of {@code MmdWeightLearner} (synthetic distribution alignment of "Few-shot
  * LLM Synthetic Data with Distribution Matching", WWW 2025) with the rows spread over
- * partitions, and the per-label orchestration of {@code TextAlignment} done in the same passes.
+ * partitions, and the per-label orchestration of {@code LabelledAlignment} done in the same passes.
  *
  * <p>Per fitted label l (seed {@code s_l} as {@code LabelPlan.seedFor}): sigma_l is the given
  * bandwidth or the median heuristic over the very sample {@link MedianHeuristic} draws (the
@@ -32,19 +30,19 @@ import org.slf4j.LoggerFactory;
  * the feature map is {@code FourierFeatures.sample(d, D, sigma_l, s_l)}; {@code mu_l}, the real
  * rows' mean feature vector, is one treeAggregate of a (labels x D) block over the real rows;
  * the objective is {@code ||Phi_l^T w - mu_l||^2} over the capped simplex
- * {@code 0 <= w <= min(1, B / n_l)}, minimised from uniform weights by the engine's
- * {@link AcceleratedProjectedGradient} (FISTA with backtracking and restart), unchanged: it runs
- * against {@link DistributedFeatureForm}, whose products are computed by Spark. All labels'
+ * {@code 0 <= w <= min(1, B / n_l)}, solved by the engine's {@link WeightSolver} (the solve
+ * step of the single-machine learner, unchanged: FISTA with backtracking and restart from
+ * uniform weights, then exact renormalisation), run against {@link DistributedFeatureForm}, whose products are computed by Spark. All labels'
  * optimisers run in lockstep ({@link LockstepProducts}), so every product round is one
  * treeAggregate of {@code Phi^T w} for all labels plus one map for {@code Phi z}. Finally each
- * label's weights are renormalised and scaled to its target share.
+ * label's weights are scaled to its target share.
  *
  * <p>Given the same rows, labels, seed and backend, the weights equal the single-machine
  * per-label rff result up to the order of floating-point sums across partitions.
  *
  * <p>Cost: set-up O((n + m) d D) on the executors plus O(labels * s^2 d) on the driver for the
  * bandwidth samples (s <= 2,000); per product round O(n D) on the executors, O(n) doubles
- * to and from the driver, O(n log n) on the driver for the projections. Driver memory: about
+ * to and from the driver, O(n) per projection round on the driver. Driver memory: about
  * ten n-vectors of doubles (the optimisers' state). Executor memory: the feature matrices,
  * {@code n D} doubles (reference backend) or floats (nd4j).
  */
@@ -112,15 +110,15 @@ public final class SparkWeightLearner {
 
             long optimiseStart = System.nanoTime();
             LockstepProducts lockstep = new LockstepProducts(products, sizes, live);
-            AcceleratedProjectedGradient.Outcome[] outcomes = runLabels(groups, lockstep, mu,
+            WeightSolver.Solution[] outcomes = runLabels(groups, lockstep, mu,
                     linear, sizes);
             optimise = (System.nanoTime() - optimiseStart) / 1e9;
             passes = products.passes();
             for (int l = 0; l < k; l++) {
                 weights[l] = new double[groups.syntheticRows(l)];
-                AcceleratedProjectedGradient.Outcome o = outcomes[l];
+                WeightSolver.Solution o = outcomes[l];
                 if (o != null) {
-                    double[] w = renormalise(o.weights());
+                    double[] w = o.weights();
                     for (int i = 0; i < w.length; i++) {
                         weights[l][i] = groups.targetShare(l) * w[i];
                     }
@@ -141,12 +139,12 @@ public final class SparkWeightLearner {
     }
 
     /** One optimiser thread per fitted label, all sharing the lockstep passes. */
-    private AcceleratedProjectedGradient.Outcome[] runLabels(LabelGroups groups,
+    private WeightSolver.Solution[] runLabels(LabelGroups groups,
             LockstepProducts lockstep, double[][] mu, double[][] linear, int[] sizes) {
         AlignmentConfig alignment = config.alignment();
         int k = groups.size();
-        AcceleratedProjectedGradient.Outcome[] outcomes =
-                new AcceleratedProjectedGradient.Outcome[k];
+        WeightSolver.Solution[] outcomes =
+                new WeightSolver.Solution[k];
         RuntimeException[] failures = new RuntimeException[k];
         List<Thread> threads = new ArrayList<>();
         for (int l = 0; l < k; l++) {
@@ -161,19 +159,11 @@ public final class SparkWeightLearner {
                     for (double v : mu[label]) {
                         constant += v * v;
                     }
-                    MmdObjective objective = new MmdObjective(
+                    outcomes[label] = WeightSolver.solve(
                             new DistributedFeatureForm(label, n, mu[label], lockstep),
-                            linear[label], constant, "rff(D=" + alignment.features() + ")");
-                    CappedSimplexProjection projection = new CappedSimplexProjection(n,
-                            Math.min(1.0, alignment.maxWeightRatio() / n));
-                    double[] uniform = new double[n];
-                    Arrays.fill(uniform, 1.0 / n);
-                    AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
-                            alignment.maxIterations(), alignment.tolerance(),
-                            AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS,
-                            groups.seed(label));
-                    outcomes[label] = optimiser.minimise(objective, projection, uniform,
-                            (it, value) -> { });
+                            linear[label], constant, "rff(D=" + alignment.features() + ")",
+                            alignment.withSeed(groups.seed(label)),
+                            WeightSolver.IterationListener.NONE);
                 } catch (RuntimeException e) {
                     failures[label] = e;
                 } finally {
@@ -362,18 +352,5 @@ public final class SparkWeightLearner {
             a[i] += b[i];
         }
         return a;
-    }
-
-    /** Clamps rounding-level negatives to zero and divides by the sum (as the engine does). */
-    static double[] renormalise(double[] w) {
-        double sum = 0;
-        for (int i = 0; i < w.length; i++) {
-            w[i] = Math.max(w[i], 0.0);
-            sum += w[i];
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] /= sum;
-        }
-        return w;
     }
 }

@@ -3,7 +3,7 @@ package io.synalign.spark;
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
-import io.synalign.textalign.AlignmentMode;
+import io.synalign.engine.labelled.LabelMode;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -196,7 +196,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 .withBandwidth(Bandwidth.parse(bandwidth)).withFeatures(features)
                 .withIterations(iterations, tolerance).withMaxWeightRatio(maxWeightRatio)
                 .withSeed(seed);
-        AlignmentMode mode = global ? AlignmentMode.GLOBAL : AlignmentMode.PER_LABEL;
+        LabelMode mode = global ? LabelMode.GLOBAL : LabelMode.PER_LABEL;
         SparkAlignmentConfig config = new SparkAlignmentConfig(alignment, mode, backend,
                 aggregationDepth);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -231,14 +231,14 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         }
     }
 
-    private Outcome run(SparkSession spark, JavaSparkContext sc, AlignmentMode mode,
+    private Outcome run(SparkSession spark, JavaSparkContext sc, LabelMode mode,
             SparkAlignmentConfig config, StagedOutput weightsOut, String outFormat,
             StagedOutput sampleOut, String sampledFormat) {
         Dataset<Row> realRows = DataFrames.read(spark, real, format);
         Dataset<Row> syntheticRows = DataFrames.read(spark, synthetic, format);
         boolean realLabelled = has(realRows, labelField);
         boolean syntheticLabelled = has(syntheticRows, labelField);
-        if (mode == AlignmentMode.PER_LABEL && realLabelled != syntheticLabelled) {
+        if (mode == LabelMode.PER_LABEL && realLabelled != syntheticLabelled) {
             throw new IllegalArgumentException("only the " + (realLabelled ? "real" : "synthetic")
                     + " records have the label field '" + labelField + "'; per-label alignment"
                     + " needs it on every real and synthetic record (or use --global)");
@@ -256,7 +256,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         try {
             // Labels are read only where they group the fit: in --global mode they are ignored,
             // so a record without one is fine there (as in the single-machine CLI).
-            boolean grouped = labelled && mode == AlignmentMode.PER_LABEL;
+            boolean grouped = labelled && mode == LabelMode.PER_LABEL;
             int dim = dimension(syntheticEmbedded, vectorField);
             JavaRDD<EmbeddedRecord> r = records(realEmbedded, grouped, vectorField, dim);
             JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, grouped, vectorField, dim);

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.synalign.textalign.WeightedSampler;
+import io.synalign.engine.alignment.WeightedSampler;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

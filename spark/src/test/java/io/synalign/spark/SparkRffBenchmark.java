@@ -7,7 +7,7 @@ import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.textalign.AlignmentMode;
+import io.synalign.engine.labelled.LabelMode;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
@@ -56,7 +56,7 @@ public final class SparkRffBenchmark {
             // Spark: rows generated on the executors.
             JavaRDD<EmbeddedRecord> r = GeneratedRows.rdd(sc, 1, m, d, 0.0, partitions);
             JavaRDD<EmbeddedRecord> s = GeneratedRows.rdd(sc, 2, n, d, 1.0, partitions);
-            LabelGroups groups = LabelGroups.of(AlignmentMode.GLOBAL, false, RowIndexer.count(r),
+            LabelGroups groups = LabelGroups.of(LabelMode.GLOBAL, false, RowIndexer.count(r),
                     RowIndexer.count(s), config.seed());
             JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups)
                     .persist(StorageLevel.MEMORY_ONLY());
@@ -65,7 +65,7 @@ public final class SparkRffBenchmark {
             ri.count();
             si.count();
             SparkAlignmentResult result = new SparkWeightLearner(sc, new SparkAlignmentConfig(
-                    config, AlignmentMode.GLOBAL, backendName, 2)).fit(groups, ri, si);
+                    config, LabelMode.GLOBAL, backendName, 2)).fit(groups, ri, si);
             double[] sparkWeights = new double[n];
             for (Map.Entry<Long, Double> e : result.weightsByRow(si).collectAsMap().entrySet()) {
                 sparkWeights[(int) (long) e.getKey()] = e.getValue();

@@ -10,10 +10,10 @@ import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackends;
-import io.synalign.textalign.AlignmentMode;
-import io.synalign.textalign.LabelPlan;
-import io.synalign.textalign.TextAlignment;
-import io.synalign.textalign.TextAlignmentResult;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignment;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The Spark learner against the single-machine per-label rff alignment (engine
- * {@code MmdWeightLearner} under the CLI's {@code TextAlignment}), both on the double-precision
+ * {@code MmdWeightLearner} under the CLI's {@code LabelledAlignment}), both on the double-precision
  * reference backend.
  */
 class SparkWeightLearnerTest {
@@ -71,19 +71,19 @@ class SparkWeightLearnerTest {
                 .withBandwidth(Bandwidth.auto());
     }
 
-    static TextAlignmentResult singleMachine(AlignmentMode mode, AlignmentConfig config,
+    static LabelledAlignmentResult singleMachine(LabelMode mode, AlignmentConfig config,
             Rows real, Rows synthetic, boolean labelled) {
         LabelPlan plan = LabelPlan.of(mode, labelled ? real.labels() : null, real.labels().size(),
                 labelled ? synthetic.labels() : null, synthetic.labels().size());
         try (var backend = KernelBackends.create(BACKEND)) {
-            TextAlignment alignment = new TextAlignment((c, r, s, p) ->
+            LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) ->
                     new MmdWeightLearner(backend, c).fit(r, s, p), config);
             return alignment.align(plan, real.vectors(), synthetic.vectors(), null);
         }
     }
 
     /** Runs the Spark learner; returns the weights in global synthetic row order. */
-    static double[] spark(AlignmentMode mode, AlignmentConfig config, Rows real, Rows synthetic,
+    static double[] spark(LabelMode mode, AlignmentConfig config, Rows real, Rows synthetic,
             boolean labelled, int partitions, SparkAlignmentResult[] resultOut) {
         JavaSparkContext sc = TestSpark.context();
         JavaRDD<EmbeddedRecord> r = sc.parallelize(real.records(labelled), partitions);
@@ -133,10 +133,10 @@ class SparkWeightLearnerTest {
         Rows real = rows(random, d, 0.0, "a", 37, "b", 53, "c", 1, "x", 11);
         Rows synthetic = rows(random, d, 2.0, "a", 257, "b", 129, "c", 7, "z", 5);
         AlignmentConfig config = config(64, 200, 11);
-        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+        double[] expected = singleMachine(LabelMode.PER_LABEL, config, real, synthetic, true)
                 .weights();
         SparkAlignmentResult[] result = new SparkAlignmentResult[1];
-        double[] actual = spark(AlignmentMode.PER_LABEL, config, real, synthetic, true, 3, result);
+        double[] actual = spark(LabelMode.PER_LABEL, config, real, synthetic, true, 3, result);
         assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
         double sum = 0;
         for (int i = 0; i < actual.length; i++) {
@@ -167,9 +167,9 @@ class SparkWeightLearnerTest {
         Rows synthetic = rows(random, 3, 1.0, "a", 90, "b", 33);
         AlignmentConfig config = config(32, 30, 5).withBandwidth(Bandwidth.of(1.7));
         for (boolean labelled : new boolean[] {true, false}) {
-            double[] expected = singleMachine(AlignmentMode.GLOBAL, config, real, synthetic,
+            double[] expected = singleMachine(LabelMode.GLOBAL, config, real, synthetic,
                     labelled).weights();
-            double[] actual = spark(AlignmentMode.GLOBAL, config, real, synthetic, labelled, 4,
+            double[] actual = spark(LabelMode.GLOBAL, config, real, synthetic, labelled, 4,
                     null);
             List<String> one = java.util.Collections.nCopies(actual.length, "all");
             assertSameWeights(expected, actual, one, 1e-5);
@@ -187,12 +187,12 @@ class SparkWeightLearnerTest {
         JavaSparkContext sc = TestSpark.context();
         JavaRDD<EmbeddedRecord> r = GeneratedRows.rdd(sc, 1, m, d, 0.0, 4);
         JavaRDD<EmbeddedRecord> s = GeneratedRows.rdd(sc, 2, n, d, 1.0, 4);
-        LabelGroups groups = LabelGroups.of(AlignmentMode.PER_LABEL, true, RowIndexer.count(r),
+        LabelGroups groups = LabelGroups.of(LabelMode.PER_LABEL, true, RowIndexer.count(r),
                 RowIndexer.count(s), config.seed());
         JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_ONLY());
         SparkAlignmentResult result = new SparkWeightLearner(sc,
-                new SparkAlignmentConfig(config, AlignmentMode.PER_LABEL, BACKEND, 2))
+                new SparkAlignmentConfig(config, LabelMode.PER_LABEL, BACKEND, 2))
                 .fit(groups, ri, si);
         double[] actual = new double[n];
         for (Map.Entry<Long, Double> e : result.weightsByRow(si).collectAsMap().entrySet()) {
@@ -202,7 +202,7 @@ class SparkWeightLearnerTest {
         si.unpersist();
         Rows real = GeneratedRows.local(1, m, d, 0.0);
         Rows synthetic = GeneratedRows.local(2, n, d, 1.0);
-        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+        double[] expected = singleMachine(LabelMode.PER_LABEL, config, real, synthetic, true)
                 .weights();
         assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
         for (LabelFit fit : result.fits()) {
@@ -215,7 +215,7 @@ class SparkWeightLearnerTest {
         Map<String, LabelGroups.Count> real = Map.of("a", new LabelGroups.Count(3, 0));
         Map<String, LabelGroups.Count> synthetic = Map.of("b", new LabelGroups.Count(4, 0));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LabelGroups.of(AlignmentMode.PER_LABEL, true, real, synthetic, 0));
+                () -> LabelGroups.of(LabelMode.PER_LABEL, true, real, synthetic, 0));
         assertTrue(e.getMessage().contains("no synthetic record has a label of the real set"));
     }
 
@@ -252,7 +252,7 @@ class SparkWeightLearnerTest {
         JavaRDD<EmbeddedRecord> r = sc.parallelize(real.records(true), 3);
         JavaRDD<EmbeddedRecord> s = sc.parallelize(synthetic.records(true), 3);
         AlignmentConfig config = config(16, 10, 1);
-        LabelGroups groups = LabelGroups.of(AlignmentMode.PER_LABEL, true, RowIndexer.count(r),
+        LabelGroups groups = LabelGroups.of(LabelMode.PER_LABEL, true, RowIndexer.count(r),
                 RowIndexer.count(s), config.seed());
         JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_ONLY());
         JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_ONLY());
@@ -260,7 +260,7 @@ class SparkWeightLearnerTest {
         si.count();
         long broadcasts = liveBroadcasts();
         int cached = sc.getPersistentRDDs().size();
-        new SparkWeightLearner(sc, new SparkAlignmentConfig(config, AlignmentMode.PER_LABEL,
+        new SparkWeightLearner(sc, new SparkAlignmentConfig(config, LabelMode.PER_LABEL,
                 BACKEND, 2)).fit(groups, ri, si);
         assertEquals(cached, sc.getPersistentRDDs().size(), "the feature blocks unpersisted");
         // destroy() removes the blocks asynchronously: wait (bounded) for them to go.
@@ -281,10 +281,10 @@ class SparkWeightLearnerTest {
         Rows real = rows(random, 2, 0.0, "r", 3, "s", 1);
         Rows synthetic = rows(random, 2, 1.0, "r", 4, "s", 1, "t", 1);
         AlignmentConfig config = config(8, 25, 9);
-        double[] expected = singleMachine(AlignmentMode.PER_LABEL, config, real, synthetic, true)
+        double[] expected = singleMachine(LabelMode.PER_LABEL, config, real, synthetic, true)
                 .weights();
         SparkAlignmentResult[] result = new SparkAlignmentResult[1];
-        double[] actual = spark(AlignmentMode.PER_LABEL, config, real, synthetic, true, 8, result);
+        double[] actual = spark(LabelMode.PER_LABEL, config, real, synthetic, true, 8, result);
         assertSameWeights(expected, actual, synthetic.labels(), 1e-5);
         for (LabelFit fit : result[0].fits()) {
             assertEquals(!fit.label().equals("t"), fit.fitted(), fit.toString());

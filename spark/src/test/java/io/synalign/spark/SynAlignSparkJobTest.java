@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.textalign.AlignmentMode;
-import io.synalign.textalign.WeightedSampler;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.alignment.WeightedSampler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -90,7 +90,7 @@ class SynAlignSparkJobTest {
         assertEquals(97, seen.size());
         AlignmentConfig config = SparkWeightLearnerTest.config(32, 40, 4)
                 .withBandwidth(Bandwidth.auto());
-        double[] expected = SparkWeightLearnerTest.singleMachine(AlignmentMode.PER_LABEL, config,
+        double[] expected = SparkWeightLearnerTest.singleMachine(LabelMode.PER_LABEL, config,
                 r, s, true).weights();
         SparkWeightLearnerTest.assertSameWeights(expected, weights, s.labels(), 1e-5);
 
@@ -207,7 +207,7 @@ class SynAlignSparkJobTest {
         }
         AlignmentConfig config = SparkWeightLearnerTest.config(16, 20, 3)
                 .withMaxWeightRatio(10);
-        double[] expected = SparkWeightLearnerTest.singleMachine(AlignmentMode.GLOBAL, config,
+        double[] expected = SparkWeightLearnerTest.singleMachine(LabelMode.GLOBAL, config,
                 r, s, false).weights();
         SparkWeightLearnerTest.assertSameWeights(expected, weights,
                 java.util.Collections.nCopies(33, "all"), 1e-5);

@@ -1,5 +1,6 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.engine.SymmetricEigen;
 import io.synalign.kernels.CappedSimplexProjector;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.StepStatistics;
@@ -85,7 +86,7 @@ import java.util.SplittableRandom;
  * ({@link StepStatistics}). Plus, once, one product at the start point and up to
  * {@code estimateProducts} (default {@value #DEFAULT_ESTIMATE_PRODUCTS}) for the initial L.
  */
-public final class AcceleratedProjectedGradient {
+final class AcceleratedProjectedGradient {
 
     /** Window W of the stopping rule, in iterations. */
     public static final int WINDOW = 10;
@@ -104,17 +105,6 @@ public final class AcceleratedProjectedGradient {
     private final double tolerance;
     private final int estimateProducts;
     private final long seed;
-
-    /** Receives each iteration's objective values. */
-    @FunctionalInterface
-    public interface IterationListener {
-        /**
-         * @param iteration iteration number; 0 reports the start point's value, once, before
-         *     the first iteration
-         * @param value {@code f(x_iteration)}, non-increasing in the iteration up to rounding
-         */
-        void onIteration(int iteration, double value);
-    }
 
     /**
      * What a run found.
@@ -170,7 +160,7 @@ public final class AcceleratedProjectedGradient {
      * @param listener told about every iteration
      */
     public Outcome minimise(MmdObjective objective, CappedSimplexProjection projection,
-            double[] start, IterationListener listener) {
+            double[] start, WeightSolver.IterationListener listener) {
         int n = objective.dimension();
         if (projection.dimension() != n || start.length != n) {
             throw new IllegalArgumentException("objective of dimension " + n + ", projection of "
@@ -230,7 +220,8 @@ public final class AcceleratedProjectedGradient {
     }
 
     private Outcome run(MmdObjective objective, CappedSimplexProjection projection,
-            CappedSimplexProjector projector, Workspace w, IterationListener listener) {
+            CappedSimplexProjector projector, Workspace w,
+            WeightSolver.IterationListener listener) {
         VectorOps v = objective.vectors();
         DeviceVector h = objective.linear();
         objective.apply(w.x, w.hx);

@@ -19,7 +19,7 @@ import io.synalign.kernels.host.HostCappedSimplexProjector;
  * {@code c * n = 1} the set is the single point {@code w = 1/n}, returned directly. Instances
  * keep the last threshold as the next call's warm start and are not thread-safe.
  */
-public final class CappedSimplexProjection {
+final class CappedSimplexProjection {
 
     private final int n;
     private final double requestedCap;

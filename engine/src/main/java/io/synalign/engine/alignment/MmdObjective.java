@@ -21,7 +21,7 @@ import io.synalign.kernels.host.HostVectorOps;
  * what lets the optimiser spend exactly one {@link #apply} per iteration. h lives on the
  * backend with the optimiser's vectors ({@link #vectors()}). Owns its form and h.
  */
-public final class MmdObjective implements AutoCloseable {
+final class MmdObjective implements AutoCloseable {
 
     private final QuadraticForm form;
     private final VectorOps vectors;

@@ -1,5 +1,6 @@
 package io.synalign.engine.alignment;
 
+import io.synalign.engine.SymmetricEigen;
 import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
@@ -314,23 +315,5 @@ final class MmdObjectives {
             System.arraycopy(source.data(), row * d, rows.data(), i * d, d);
         }
         return rows;
-    }
-
-    /**
-     * Exact V-statistic MMD^2 of each weight vector, by a tiled pass that keeps no kernel
-     * matrix: one S x R and one R x R row-sum pass, then one tiled K_SS product per vector.
-     * Cost O((n m + m^2 + k n^2) d) for k vectors.
-     */
-    static double[] exactValues(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
-            double sigma, double[]... weights) {
-        int n = synthetic.rows();
-        double[] values = new double[weights.length];
-        try (MmdObjective exact = kernel(backend, synthetic, real, sigma, tiledPlan(n, n),
-                ProgressListener.NONE)) {
-            for (int k = 0; k < weights.length; k++) {
-                values[k] = exact.valueAt(weights[k]);
-            }
-        }
-        return values;
     }
 }

@@ -133,13 +133,12 @@ public final class MmdWeightLearner {
         FloatMatrix synthetic = syntheticMatrix;
         if (synthetic == null && config.method() != AlignmentMethod.RFF
                 && config.method() != AlignmentMethod.AUTO) {
-            synthetic = syntheticRows.toMatrix();
+            synthetic = whole(syntheticRows, config.method());
         }
-        AcceleratedProjectedGradient.Outcome outcome;
+        WeightSolver.Solution outcome;
         String estimator;
         String held;
         AlignmentMethod method;
-        double cap = Math.min(1.0, config.maxWeightRatio() / n);
         double[] uniform = new double[n];
         Arrays.fill(uniform, 1.0 / n);
         ConvergenceTrace.Recorder trace = new ConvergenceTrace.Recorder(started);
@@ -155,7 +154,7 @@ public final class MmdWeightLearner {
             if (method == AlignmentMethod.RFF) {
                 rows.release();
             } else if (synthetic == null) {
-                synthetic = syntheticRows.toMatrix();
+                synthetic = whole(syntheticRows, method);
             }
             if (config.method() == AlignmentMethod.AUTO) {
                 LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
@@ -166,26 +165,21 @@ public final class MmdWeightLearner {
                     + " backend={}",
                     n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
                     method.cliName(), backend.name());
-            CappedSimplexProjection projection = new CappedSimplexProjection(n, cap);
             try (MmdObjective objective = buildObjective(method, syntheticRows, synthetic, real,
                     sigma, storage, listener)) {
                 estimator = objective.estimator();
                 held = objective.formDescription();
                 LOG.info("H: {}", held);
-                AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
-                        config.maxIterations(), config.tolerance(),
-                        AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed());
                 int total = config.maxIterations();
-                outcome = optimiser.minimise(objective, projection, uniform,
-                        (it, value) -> {
-                            trace.record(value);
-                            if (it > 0) {
-                                listener.onProgress("optimise", it, total, "mmd2=" + fmt(value));
-                            }
-                        });
+                outcome = WeightSolver.solve(objective, config, (it, value) -> {
+                    trace.record(value);
+                    if (it > 0) {
+                        listener.onProgress("optimise", it, total, "mmd2=" + fmt(value));
+                    }
+                });
             }
         }
-        double[] weights = renormalise(outcome.weights());
+        double[] weights = outcome.weights();
 
         double mmd2Uniform = outcome.initialValue();
         double mmd2Weighted = outcome.value();
@@ -197,7 +191,7 @@ public final class MmdWeightLearner {
                     synthetic = syntheticRows.toMatrix();
                 }
                 listener.onProgress("evaluate", 0, 1, "exact MMD^2");
-                double[] exact = MmdObjectives.exactValues(backend, synthetic, real, sigma,
+                double[] exact = WeightedMmd.values(backend, synthetic, real, sigma,
                         uniform, weights);
                 listener.onProgress("evaluate", 1, 1, "exact MMD^2");
                 mmd2Uniform = exact[0];
@@ -263,6 +257,20 @@ public final class MmdWeightLearner {
         }
     }
 
+    /**
+     * The synthetic rows as one matrix, for the methods that need them whole (all but rff);
+     * beyond one Java array the error says which method streams instead.
+     */
+    private static FloatMatrix whole(RowSource rows, AlignmentMethod method) {
+        if (rows.rows() * (long) rows.cols() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
+                    + rows.cols() + " synthetic values are more than one Java array holds, and"
+                    + " method " + method.cliName() + " needs them in one; method rff streams"
+                    + " rows of any number");
+        }
+        return rows.toMatrix();
+    }
+
     /** A configured kernel storage is refused when the backend cannot keep it. */
     private void checkStorage() {
         KernelStorage storage = config.kernelStorage();
@@ -305,19 +313,6 @@ public final class MmdWeightLearner {
             default:
                 throw new IllegalStateException("unresolved method " + method);
         }
-    }
-
-    /** Clamps rounding-level negatives to zero and divides by the sum, so the sum is 1. */
-    static double[] renormalise(double[] w) {
-        double sum = 0;
-        for (int i = 0; i < w.length; i++) {
-            w[i] = Math.max(w[i], 0.0);
-            sum += w[i];
-        }
-        for (int i = 0; i < w.length; i++) {
-            w[i] /= sum;
-        }
-        return w;
     }
 
     private static void validate(FloatMatrix real, FloatMatrix synthetic) {

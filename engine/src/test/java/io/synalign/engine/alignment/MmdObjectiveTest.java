@@ -64,7 +64,7 @@ class MmdObjectiveTest {
             }
             double[] uniform = new double[n];
             java.util.Arrays.fill(uniform, 1.0 / n);
-            double[] exact = MmdObjectives.exactValues(backend, synthetic, real, sigma, uniform);
+            double[] exact = WeightedMmd.values(backend, synthetic, real, sigma, uniform);
             assertEquals(TestBackends.directMmd2(synthetic, real, uniform, sigma), exact[0],
                     tolerance);
         }

@@ -3,6 +3,7 @@ package io.synalign.engine.alignment;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.synalign.engine.Bandwidth;
 import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
@@ -88,6 +89,72 @@ class StreamedRowsTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * The methods that need S whole (exact, tiled, nystrom) take a blocked source too, gathered
+     * into one matrix: the same weights as the matrix itself.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void blockedSourcesGiveTheWholeMatrixWeightsForEveryMethod(String backendName) {
+        Random random = new Random(9);
+        FloatMatrix real = MmdWeightLearnerTest.mixture(70, 7, 0, random);
+        FloatMatrix synthetic = MmdWeightLearnerTest.halfShifted(211, 7, random);
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.TILED, AlignmentMethod.NYSTROM}) {
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(method).withFeatures(40).withSeed(5)
+                        .withIterations(30, 1e-9));
+                AlignmentResult whole = learner.fit(real, synthetic, ProgressListener.NONE);
+                AlignmentResult blocked = learner.fit(real,
+                        RowSource.ofBlocks(blocks(synthetic, 59)), ProgressListener.NONE);
+                assertEquals(method, blocked.method());
+                for (int i = 0; i < synthetic.rows(); i++) {
+                    assertEquals(whole.weights()[i], blocked.weights()[i], 0.0,
+                            method + " row " + i);
+                }
+            }
+        }
+    }
+
+    /** Beyond one Java array only rff runs; the others say so before any work. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void methodsThatNeedOneArrayRefuseLargerSourcesByName(String backendName) {
+        RowSource huge = new RowSource() {
+            @Override
+            public long rows() {
+                return 6_000_000L;
+            }
+
+            @Override
+            public int cols() {
+                return 384;
+            }
+
+            @Override
+            public String name() {
+                return "huge.npy";
+            }
+
+            @Override
+            public void read(long start, int count, float[] out) {
+                java.util.Arrays.fill(out, 0, count * 384, 0.25f);
+            }
+        };
+        FloatMatrix real = MmdWeightLearnerTest.mixture(20, 384, 0, new Random(1));
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig.defaults()
+                    .withMethod(AlignmentMethod.NYSTROM).withBandwidth(Bandwidth.of(1.0)));
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class,
+                    () -> learner.fit(real, huge, ProgressListener.NONE));
+            assertTrue(e.getMessage().startsWith("huge.npy: 6000000 x 384 synthetic values are"
+                    + " more than one Java array holds, and method nystrom needs them in one;"
+                    + " method rff streams"), e.getMessage());
         }
     }
 }

@@ -1,4 +1,4 @@
-package io.synalign.textalign;
+package io.synalign.engine.labelled;
 
 import io.synalign.engine.alignment.AlignmentResult;
 
@@ -28,6 +28,6 @@ public record LabelOutcome(String label, LabelPlan.Status status, int nReal, int
             sum += w[k];
         }
         return new LabelOutcome(g.label(), g.status(), g.realRows().length, w.length,
-                g.realShare(), sum, TextAlignment.effectiveSampleSize(w), fit, seed);
+                g.realShare(), sum, LabelledAlignment.effectiveSampleSize(w), fit, seed);
     }
 }

@@ -1,4 +1,4 @@
-package io.synalign.textalign;
+package io.synalign.engine.labelled;
 
 import io.synalign.engine.ProgressListener;
 import io.synalign.engine.alignment.AlignmentConfig;
@@ -12,23 +12,23 @@ import java.util.List;
  * MMD weight learner (synthetic distribution alignment, "Few-shot LLM Synthetic Data with
  * Distribution Matching", WWW 2025).
  *
- * <p>{@link AlignmentMode#PER_LABEL}: for every label with real and synthetic rows, one fit of
+ * <p>{@link LabelMode#PER_LABEL}: for every label with real and synthetic rows, one fit of
  * that label's synthetic rows against its real rows, seeded with
  * {@link LabelPlan#seedFor}; the label's weights are normalised to sum to 1 and multiplied by
  * its target share ({@link LabelPlan}), so all weights sum to 1 and every label carries exactly
  * its share of the real set (renormalised over represented labels when a real label has no
- * synthetic rows). Rows of labels the real set lacks get 0. {@link AlignmentMode#GLOBAL}: one fit
+ * synthetic rows). Rows of labels the real set lacks get 0. {@link LabelMode#GLOBAL}: one fit
  * of all synthetic rows against all real rows; labels only group the report.
  *
  * <p>Cost: per label the learner's cost on that label's rows (for the exact method
  * O((m_l + n_l)^2 d) per label, so splitting by label is cheaper than one global fit), plus
  * O((m + n) d) to gather rows.
  */
-public final class TextAlignment {
+public final class LabelledAlignment {
 
-    /** One fit of the weight learner. */
+    /** One fit of the weight learner (an {@code MmdWeightLearner}, or a distributed one). */
     @FunctionalInterface
-    public interface Learner {
+    public interface Fitter {
         /**
          * @return weights for the synthetic rows, non-negative, summing to 1
          * @throws IllegalArgumentException on inputs the learner cannot use
@@ -37,10 +37,10 @@ public final class TextAlignment {
                 ProgressListener progress);
     }
 
-    private final Learner learner;
+    private final Fitter learner;
     private final AlignmentConfig config;
 
-    public TextAlignment(Learner learner, AlignmentConfig config) {
+    public LabelledAlignment(Fitter learner, AlignmentConfig config) {
         if (learner == null || config == null) {
             throw new IllegalArgumentException("learner and config must not be null");
         }
@@ -56,7 +56,7 @@ public final class TextAlignment {
      * @param synthetic the synthetic embeddings, {@code plan.syntheticRows()} rows, same columns
      * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
      */
-    public TextAlignmentResult align(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
+    public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
             ProgressListener progress) {
         if (real.rows() != plan.realRows() || synthetic.rows() != plan.syntheticRows()) {
             throw new IllegalArgumentException("the plan is for " + plan.realRows() + " real and "
@@ -68,7 +68,7 @@ public final class TextAlignment {
         double[] weights = new double[synthetic.rows()];
         AlignmentResult global = null;
         List<AlignmentResult> fits = new ArrayList<>();
-        if (plan.mode() == AlignmentMode.GLOBAL) {
+        if (plan.mode() == LabelMode.GLOBAL) {
             global = learner.fit(config, real, synthetic, listener);
             scaleInto(weights, global.weights(), identity(synthetic.rows()), 1.0);
         } else {
@@ -93,7 +93,7 @@ public final class TextAlignment {
                     global == null && g.status() == LabelPlan.Status.ALIGNED
                             ? plan.seedFor(g.label(), config.seed()) : config.seed()));
         }
-        return new TextAlignmentResult(plan.mode(), weights, outcomes, global,
+        return new LabelledAlignmentResult(plan.mode(), weights, outcomes, global,
                 effectiveSampleSize(weights), (System.nanoTime() - start) / 1e9);
     }
 

@@ -1,4 +1,4 @@
-package io.synalign.engine.alignment;
+package io.synalign.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

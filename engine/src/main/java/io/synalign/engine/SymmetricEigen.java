@@ -1,4 +1,4 @@
-package io.synalign.engine.alignment;
+package io.synalign.engine;
 
 /**
  * Eigendecomposition {@code A = V diag(lambda) V^T} of a dense symmetric matrix in double
@@ -8,9 +8,10 @@ package io.synalign.engine.alignment;
  * transcription follows the public-domain JAMA version). Cost O(r^3) time, O(r^2) memory.
  * Both phases work on {@code V^T} so that their O(r^3) loops stream along rows.
  *
- * <p>Used by the Nystrom method to form {@code K_LL^{-1/2}} over the landmark kernel matrix.
+ * <p>Used by the Nystrom method to form {@code K_LL^{-1/2}} over the landmark kernel matrix,
+ * and by the report's principal components.
  */
-final class SymmetricEigen {
+public final class SymmetricEigen {
 
     private final double[] values;
     private final double[][] vectors;
@@ -21,12 +22,12 @@ final class SymmetricEigen {
     }
 
     /** Eigenvalues in ascending order (not copied). */
-    double[] values() {
+    public double[] values() {
         return values;
     }
 
     /** {@code vectors()[k]} is the unit eigenvector of {@code values()[k]} (not copied). */
-    double[][] vectors() {
+    public double[][] vectors() {
         return vectors;
     }
 
@@ -34,7 +35,7 @@ final class SymmetricEigen {
      * Decomposes {@code a}, which must be square and symmetric (only its values are read; it is
      * not modified).
      */
-    static SymmetricEigen of(double[][] a) {
+    public static SymmetricEigen of(double[][] a) {
         int n = a.length;
         double[][] v = new double[n][];
         for (int i = 0; i < n; i++) {

@@ -1,5 +1,6 @@
-package io.synalign.textalign;
+package io.synalign.engine.labelled;
 
+import io.synalign.engine.alignment.WeightedSampler;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,12 +13,12 @@ import java.util.Map;
  *
  * <p>Groups come in the order their labels first appear in the real rows, then labels seen only
  * in the synthetic rows. Without labels on either side there is one group, {@link #ALL}.
- * In {@link AlignmentMode#PER_LABEL} mode each group with real and synthetic rows is fitted on its
+ * In {@link LabelMode#PER_LABEL} mode each group with real and synthetic rows is fitted on its
  * own and its weights scaled to its <em>target share</em>: its real row count divided by the real
  * rows of all groups that have synthetic rows. So with every real label represented, the target
  * share is the label's share of the real set; a real label without synthetic rows cannot carry
  * its share, and the shares of the others are renormalised over the represented labels.
- * Synthetic rows whose label the real set lacks get weight 0. In {@link AlignmentMode#GLOBAL}
+ * Synthetic rows whose label the real set lacks get weight 0. In {@link LabelMode#GLOBAL}
  * mode the labels only group the report.
  */
 public final class LabelPlan {
@@ -49,13 +50,13 @@ public final class LabelPlan {
             double realShare, double targetShare) {
     }
 
-    private final AlignmentMode mode;
+    private final LabelMode mode;
     private final boolean labelled;
     private final List<Group> groups;
     private final int nReal;
     private final int nSynthetic;
 
-    private LabelPlan(AlignmentMode mode, boolean labelled, List<Group> groups, int nReal,
+    private LabelPlan(LabelMode mode, boolean labelled, List<Group> groups, int nReal,
             int nSynthetic) {
         this.mode = mode;
         this.labelled = labelled;
@@ -74,7 +75,7 @@ public final class LabelPlan {
      * @throws IllegalArgumentException per label when only one side is labelled, or when no
      *     synthetic row has a label of the real set (naming the labels of both)
      */
-    public static LabelPlan of(AlignmentMode mode, List<String> realLabels, int nReal,
+    public static LabelPlan of(LabelMode mode, List<String> realLabels, int nReal,
             List<String> syntheticLabels, int nSynthetic) {
         if (mode == null) {
             throw new IllegalArgumentException("mode must not be null");
@@ -88,7 +89,7 @@ public final class LabelPlan {
             throw new IllegalArgumentException("label counts do not match the row counts");
         }
         boolean labelled = realLabels != null && syntheticLabels != null;
-        if (mode == AlignmentMode.PER_LABEL && !labelled
+        if (mode == LabelMode.PER_LABEL && !labelled
                 && (realLabels != null || syntheticLabels != null)) {
             throw new IllegalArgumentException("only the " + (realLabels != null ? "real"
                     : "synthetic") + " records have labels; per-label alignment needs a label on"
@@ -104,7 +105,7 @@ public final class LabelPlan {
             }
         }
         if (representedReal == 0) {
-            if (mode == AlignmentMode.PER_LABEL) {
+            if (mode == LabelMode.PER_LABEL) {
                 throw new IllegalArgumentException("no synthetic record has a label of the real"
                         + " set: synthetic labels " + names(synthetic) + ", real labels "
                         + names(real) + " (check --label-field, or use --global)");
@@ -128,7 +129,7 @@ public final class LabelPlan {
         return new LabelPlan(mode, labelled, groups, nReal, nSynthetic);
     }
 
-    public AlignmentMode mode() {
+    public LabelMode mode() {
         return mode;
     }
 
@@ -152,7 +153,7 @@ public final class LabelPlan {
 
     /** Synthetic rows that can get a positive weight: all (global) or those of aligned groups. */
     public int weightableSyntheticRows() {
-        if (mode == AlignmentMode.GLOBAL) {
+        if (mode == LabelMode.GLOBAL) {
             return nSynthetic;
         }
         int n = 0;
@@ -182,7 +183,7 @@ public final class LabelPlan {
      * other labels and of their order.
      */
     public long seedFor(String label, long seed) {
-        if (!labelled || mode == AlignmentMode.GLOBAL) {
+        if (!labelled || mode == LabelMode.GLOBAL) {
             return seed;
         }
         long h = 0xcbf29ce484222325L;

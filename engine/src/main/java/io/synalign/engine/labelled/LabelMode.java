@@ -1,7 +1,7 @@
-package io.synalign.textalign;
+package io.synalign.engine.labelled;
 
 /** Whether labelled rows are aligned label by label or all together. */
-public enum AlignmentMode {
+public enum LabelMode {
     /**
      * One fit per label against that label's real rows; each label's weights are scaled to its
      * share of the real set, so label proportions follow the real data exactly.
@@ -12,7 +12,7 @@ public enum AlignmentMode {
 
     private final String cliName;
 
-    AlignmentMode(String cliName) {
+    LabelMode(String cliName) {
         this.cliName = cliName;
     }
 

@@ -1,6 +1,7 @@
-package io.synalign.textalign;
+package io.synalign.engine.labelled;
 
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.WeightedSampler;
 import java.util.List;
 
 /**
@@ -14,7 +15,7 @@ import java.util.List;
  * @param effectiveSampleSize Kish's ESS {@code 1 / sum w^2} of all weights
  * @param seconds wall time of all fits
  */
-public record TextAlignmentResult(AlignmentMode mode, double[] weights, List<LabelOutcome> labels,
+public record LabelledAlignmentResult(LabelMode mode, double[] weights, List<LabelOutcome> labels,
         AlignmentResult globalFit, double effectiveSampleSize, double seconds) {
 
     /** Synthetic rows with a positive weight: the most {@link WeightedSampler} can draw. */

@@ -1,4 +1,4 @@
-package io.synalign.textalign;
+package io.synalign.engine.alignment;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.synalign.textalign;
+package io.synalign.engine.alignment;
 
 import java.util.Arrays;
 
@@ -110,8 +110,11 @@ public final class WeightedSampler {
         return keys;
     }
 
-    /** The SplitMix64 output function (Steele, Lea and Flood, OOPSLA 2014). */
-    static long mix(long z) {
+    /**
+     * The SplitMix64 output function (Steele, Lea and Flood, OOPSLA 2014): a bijective 64-bit
+     * mix, also used to derive per-label seeds.
+     */
+    public static long mix(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);

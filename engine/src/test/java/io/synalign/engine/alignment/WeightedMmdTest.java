@@ -1,4 +1,4 @@
-package io.synalign.evaluation;
+package io.synalign.engine.alignment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.synalign.textalign;
+package io.synalign.engine.labelled;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.WeightedSampler;
 import io.synalign.kernels.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * is given (weight of a row = 1 + its first coordinate), so that the routing of rows to fits and
  * of weights back to rows is visible.
  */
-class TextAlignmentTest {
+class LabelledAlignmentTest {
 
     /** Row i of a matrix carries i in column 0 and a tag in column 1. */
     private static FloatMatrix rows(int n, float tag) {
@@ -58,13 +59,13 @@ class TextAlignmentTest {
                 .map(x -> x * x).sum(), AlignmentMethod.EXACT, "stub", 0.01);
     }
 
-    private TextAlignmentResult align(AlignmentMode mode, List<String> realLabels,
+    private LabelledAlignmentResult align(LabelMode mode, List<String> realLabels,
             List<String> syntheticLabels, long seed) {
         LabelPlan plan = LabelPlan.of(mode, realLabels, realLabels == null ? 6 : realLabels.size(),
                 syntheticLabels, syntheticLabels == null ? 5 : syntheticLabels.size());
         FloatMatrix real = rows(plan.realRows(), 1);
         FloatMatrix synthetic = rows(plan.syntheticRows(), 2);
-        return new TextAlignment((c, r, s, p) -> stub(c, r, s),
+        return new LabelledAlignment((c, r, s, p) -> stub(c, r, s),
                 AlignmentConfig.defaults().withSeed(seed)).align(plan, real, synthetic, null);
     }
 
@@ -82,7 +83,7 @@ class TextAlignmentTest {
     void perLabelFitsEachLabelOnItsOwnRowsAndKeepsRealShares() {
         List<String> real = List.of("a", "b", "a", "c", "a", "b", "a", "b", "c", "a");
         List<String> synthetic = List.of("b", "b", "a", "c", "c", "c", "c", "b", "c", "a", "c");
-        TextAlignmentResult r = align(AlignmentMode.PER_LABEL, real, synthetic, 42);
+        LabelledAlignmentResult r = align(LabelMode.PER_LABEL, real, synthetic, 42);
 
         // One fit per label, in real first-seen order, each with exactly that label's rows.
         assertEquals(3, calls.size());
@@ -123,9 +124,9 @@ class TextAlignmentTest {
     @Test
     void labelSeedsAreDerivedFromTheSeedAndTheLabelOnly() {
         List<String> real = List.of("x", "y");
-        align(AlignmentMode.PER_LABEL, real, List.of("x", "y"), 7);
-        align(AlignmentMode.PER_LABEL, List.of("y", "z", "x"), List.of("y", "x", "z"), 7);
-        align(AlignmentMode.PER_LABEL, real, List.of("x", "y"), 8);
+        align(LabelMode.PER_LABEL, real, List.of("x", "y"), 7);
+        align(LabelMode.PER_LABEL, List.of("y", "z", "x"), List.of("y", "x", "z"), 7);
+        align(LabelMode.PER_LABEL, real, List.of("x", "y"), 8);
         long x7 = calls.get(0).config().seed();
         long y7 = calls.get(1).config().seed();
         assertNotEquals(x7, y7);
@@ -143,7 +144,7 @@ class TextAlignmentTest {
     void unknownSyntheticLabelsGetZeroAndRealLabelsWithoutSyntheticsHandTheirShareOn() {
         List<String> real = List.of("a", "a", "b", "c", "c", "c", "a", "a");
         List<String> synthetic = List.of("a", "zz", "c", "a", "zz", "c", "yy");
-        TextAlignmentResult r = align(AlignmentMode.PER_LABEL, real, synthetic, 1);
+        LabelledAlignmentResult r = align(LabelMode.PER_LABEL, real, synthetic, 1);
         assertEquals(2, calls.size(), "only a and c are fitted");
         double[] w = r.weights();
         assertEquals(0, w[1]);
@@ -173,16 +174,16 @@ class TextAlignmentTest {
     @Test
     void noSharedLabelIsAnErrorNamingBothSides() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LabelPlan.of(AlignmentMode.PER_LABEL, List.of("pos", "neg"), 2,
+                () -> LabelPlan.of(LabelMode.PER_LABEL, List.of("pos", "neg"), 2,
                         List.of("Pos", "NEG", "Pos"), 3));
         assertEquals("no synthetic record has a label of the real set: synthetic labels 'Pos',"
                 + " 'NEG', real labels 'pos', 'neg' (check --label-field, or use --global)",
                 e.getMessage());
         // Global mode does not need shared labels.
-        assertEquals(3, LabelPlan.of(AlignmentMode.GLOBAL, List.of("pos", "neg"), 2,
+        assertEquals(3, LabelPlan.of(LabelMode.GLOBAL, List.of("pos", "neg"), 2,
                 List.of("Pos", "NEG", "Pos"), 3).weightableSyntheticRows());
         IllegalArgumentException half = assertThrows(IllegalArgumentException.class,
-                () -> LabelPlan.of(AlignmentMode.PER_LABEL, null, 2, List.of("a", "b"), 2));
+                () -> LabelPlan.of(LabelMode.PER_LABEL, null, 2, List.of("a", "b"), 2));
         assertTrue(half.getMessage().startsWith("only the synthetic records have labels"),
                 half.getMessage());
     }
@@ -191,7 +192,7 @@ class TextAlignmentTest {
     void globalFitsOnceAndLabelSharesFollowTheFit() {
         List<String> real = List.of("a", "a", "a", "b");
         List<String> synthetic = List.of("a", "b", "b", "b", "zz");
-        TextAlignmentResult r = align(AlignmentMode.GLOBAL, real, synthetic, 5);
+        LabelledAlignmentResult r = align(LabelMode.GLOBAL, real, synthetic, 5);
         assertEquals(1, calls.size());
         assertEquals(4, calls.get(0).real().rows());
         assertEquals(5, calls.get(0).synthetic().rows());
@@ -212,22 +213,22 @@ class TextAlignmentTest {
 
     @Test
     void withoutLabelsPerLabelIsOneFitWithTheUsersSeed() {
-        TextAlignmentResult perLabel = align(AlignmentMode.PER_LABEL, null, null, 11);
-        TextAlignmentResult global = align(AlignmentMode.GLOBAL, null, null, 11);
+        LabelledAlignmentResult perLabel = align(LabelMode.PER_LABEL, null, null, 11);
+        LabelledAlignmentResult global = align(LabelMode.GLOBAL, null, null, 11);
         assertEquals(2, calls.size());
         assertEquals(calls.get(0).config(), calls.get(1).config());
         assertArrayEquals(perLabel.weights(), global.weights());
         assertEquals(List.of(LabelPlan.ALL), perLabel.labels().stream().map(LabelOutcome::label).toList());
         // One labelled side in global mode: labels ignored.
-        LabelPlan plan = LabelPlan.of(AlignmentMode.GLOBAL, List.of("a", "b"), 2, null, 3);
+        LabelPlan plan = LabelPlan.of(LabelMode.GLOBAL, List.of("a", "b"), 2, null, 3);
         assertEquals(1, plan.groups().size());
     }
 
     @Test
     void learnerRejectionsNameTheLabel() {
-        LabelPlan plan = LabelPlan.of(AlignmentMode.PER_LABEL, List.of("a", "tiny"), 2,
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, List.of("a", "tiny"), 2,
                 List.of("a", "tiny", "a"), 3);
-        TextAlignment alignment = new TextAlignment((c, r, s, p) -> {
+        LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) -> {
             if (s.rows() == 1) {
                 throw new IllegalArgumentException("the median heuristic found every sampled row"
                         + " identical; give a bandwidth explicitly");
@@ -242,10 +243,10 @@ class TextAlignmentTest {
 
     @Test
     void progressStagesNameTheLabel() {
-        LabelPlan plan = LabelPlan.of(AlignmentMode.PER_LABEL, List.of("a", "b"), 2,
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, List.of("a", "b"), 2,
                 List.of("a", "b"), 2);
         List<String> stages = new ArrayList<>();
-        new TextAlignment((c, r, s, p) -> {
+        new LabelledAlignment((c, r, s, p) -> {
             p.onProgress("optimise", 1, 2, "");
             return stub(c, r, s);
         }, AlignmentConfig.defaults()).align(plan, rows(2, 1), rows(2, 2),

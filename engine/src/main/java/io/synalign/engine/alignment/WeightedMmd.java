@@ -1,10 +1,9 @@
-package io.synalign.evaluation;
+package io.synalign.engine.alignment;
 
 import io.synalign.engine.MedianHeuristic;
+import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
-import io.synalign.kernels.KernelOperator;
-import io.synalign.kernels.TilePlan;
 
 /**
  * Distribution metrics of a (weighted) sample against a reference sample, on the kernels SPI.
@@ -14,7 +13,8 @@ import io.synalign.kernels.TilePlan;
  * Synthetic Data with Distribution Matching", WWW 2025:
  * {@code MMD^2 = w^T K_XX w - (2/m) w^T K_XY 1 + (1/m^2) 1^T K_YY 1} for the RBF kernel
  * {@code k(x,y) = exp(-||x-y||^2 / (2 sigma^2))}, weights w on X summing to 1 and Y uniform.
- * Computed with three tiled backend operators, never holding a kernel matrix: one product
+ * Computed as the alignment objective's value ({@code MmdObjectives.kernel} with a tiled plan,
+ * the one implementation of the statistic), never holding a kernel matrix: one product
  * {@code K_XX w}, the fused row sums of {@code K_XY} and of {@code K_YY}. Cost
  * O((n^2 + n m + m^2) d) time, O(tile * max(n, m)) memory. Sums are taken in double over float32
  * kernel entries; a result below zero (rounding, when the samples coincide) is reported as 0.
@@ -51,36 +51,26 @@ public final class WeightedMmd {
         if (!(sigma > 0) || Double.isInfinite(sigma)) {
             throw new IllegalArgumentException("bandwidth must be positive and finite, got " + sigma);
         }
-        double[] w = normalised(weights, x.rows());
+        return Math.max(0, values(backend, x, y, sigma, normalised(weights, x.rows()))[0]);
+    }
+
+    /**
+     * The V-statistic MMD^2 of X under each of several weight vectors (each already summing to
+     * 1) against uniform Y: the K_XY and K_YY row sums are computed once, then one tiled
+     * {@code K_XX w} product per vector. Cost O((n m + m^2 + k n^2) d) for k vectors. Not
+     * clamped: rounding can leave a value a little below zero.
+     */
+    public static double[] values(KernelBackend backend, FloatMatrix x, FloatMatrix y,
+            double sigma, double[]... weights) {
         int n = x.rows();
-        int m = y.rows();
-        double quadratic = 0;
-        try (KernelOperator kxx = backend.rbfOperator(x, x, sigma, tiled(n, n))) {
-            double[] kw = new double[n];
-            kxx.multiply(w, kw);
-            for (int i = 0; i < n; i++) {
-                quadratic += w[i] * kw[i];
+        double[] values = new double[weights.length];
+        try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,
+                MmdObjectives.tiledPlan(n, n), ProgressListener.NONE)) {
+            for (int k = 0; k < weights.length; k++) {
+                values[k] = exact.valueAt(weights[k]);
             }
         }
-        double cross = 0;
-        try (KernelOperator kxy = backend.rbfOperator(x, y, sigma, tiled(n, m))) {
-            double[] sums = new double[n];
-            kxy.rowSums(sums);
-            for (int i = 0; i < n; i++) {
-                cross += w[i] * sums[i];
-            }
-        }
-        cross /= m;
-        double constant = 0;
-        try (KernelOperator kyy = backend.rbfOperator(y, y, sigma, tiled(m, m))) {
-            double[] sums = new double[m];
-            kyy.rowSums(sums);
-            for (double s : sums) {
-                constant += s;
-            }
-        }
-        constant /= (double) m * m;
-        return Math.max(0, quadratic - 2 * cross + constant);
+        return values;
     }
 
     /** MMD^2 with both samples uniform. */
@@ -108,8 +98,13 @@ public final class WeightedMmd {
         return MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, seed, sets);
     }
 
-    /** The weights divided by their sum (uniform for null). */
-    static double[] normalised(double[] weights, int n) {
+    /**
+     * The weights divided by their sum (uniform for null).
+     *
+     * @throws IllegalArgumentException when the length is not n, n is 0, a weight is negative
+     *     or not finite, or all are zero
+     */
+    public static double[] normalised(double[] weights, int n) {
         if (weights == null) {
             double[] u = new double[n];
             java.util.Arrays.fill(u, 1.0 / n);
@@ -137,7 +132,4 @@ public final class WeightedMmd {
         return w;
     }
 
-    private static TilePlan tiled(int rows, int cols) {
-        return TilePlan.tiled(TilePlan.tileRowsFor(rows, cols, TilePlan.DEFAULT_TILE_BYTES));
-    }
 }
