@@ -15,6 +15,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
+import io.synalign.pipeline.RunFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;

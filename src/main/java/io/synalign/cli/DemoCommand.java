@@ -6,6 +6,7 @@ import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
 import io.synalign.demo.WordNetSupersenseData;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.pipeline.RunFiles;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -17,6 +17,7 @@ import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.synalign.pipeline.RunFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -176,7 +177,7 @@ final class EvaluateCommand implements Callable<Integer> {
         StudentConfig config = StudentConfig.defaults(kind).withHiddenUnits(hidden)
                 .withMaxEpochs(maxEpochs);
         TextFields.requireDistinctFields(records.textField, labelField);
-        RunFiles.checkRunDir(runDir);
+        RunDirOption.checkRunDir(runDir);
         String backendName = common.checkedBackend();
         EncoderOptions encoderOptions = embedding.encoderOptions();
         Path cacheDir = embedding.cacheDirectory(environment);

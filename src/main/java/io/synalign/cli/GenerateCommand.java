@@ -11,6 +11,7 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import io.synalign.pipeline.RunFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -128,7 +129,7 @@ final class GenerateCommand implements Callable<Integer> {
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         TextFields.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
-        RunFiles.checkRunDir(runDir);
+        RunDirOption.checkRunDir(runDir);
         // The offline baseline needs no embeddings; its coverage (of the selection the LLM path
         // would make) is measured only when a run directory asks for it.
         boolean embeds = !checked.offline() || runDir != null;

@@ -1,6 +1,7 @@
 package io.synalign.cli;
 
 import io.synalign.io.AtomicOutputs;
+import io.synalign.pipeline.RunFiles;
 import io.synalign.report.ReportPage;
 import io.synalign.report.RunArtefacts;
 import java.io.PrintWriter;

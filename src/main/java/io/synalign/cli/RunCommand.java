@@ -18,6 +18,7 @@ import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.engine.alignment.WeightedSampler;
+import io.synalign.pipeline.RunFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,7 +173,7 @@ final class RunCommand implements Callable<Integer> {
         String textField = records.textField;
         TextFields.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check();
-        RunFiles.checkRunDir(runDir);
+        RunDirOption.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();
         EncoderOptions encoderOptions = encoder.encoderOptions();

@@ -11,6 +11,7 @@ import io.synalign.io.AtomicOutputs;
 import io.synalign.io.InputException;
 import io.synalign.io.NpyWriter;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

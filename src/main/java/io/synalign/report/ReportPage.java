@@ -1,7 +1,7 @@
 package io.synalign.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.synalign.cli.RunFiles;
+import io.synalign.pipeline.RunFiles;
 import io.synalign.kernels.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -3,7 +3,7 @@ package io.synalign.report;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.synalign.cli.RunFiles;
+import io.synalign.pipeline.RunFiles;
 import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
 import io.synalign.io.InputException;

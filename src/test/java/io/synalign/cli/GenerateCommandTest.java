@@ -20,6 +20,7 @@ import io.synalign.models.EncodeProgress;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.FakeOpenAiServer;
 import io.synalign.models.llm.TinyGgufWriter;
+import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -11,6 +11,7 @@ import io.synalign.generation.GenerationPipeline;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
+import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.io.NpyWriter;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.synalign.models.llm.FakeOpenAiServer;
 import io.synalign.models.llm.TinyGgufWriter;
+import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

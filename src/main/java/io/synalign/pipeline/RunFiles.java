@@ -1,4 +1,4 @@
-package io.synalign.cli;
+package io.synalign.pipeline;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -43,41 +43,8 @@ public final class RunFiles {
     private RunFiles() {
     }
 
-    /**
-     * Checks, before any work, that {@code dir} is a directory or can become one: a missing DIR
-     * needs an existing nearest ancestor that is a writable directory (otherwise the command
-     * would fail only when it writes, after all its work, with an I/O error).
-     *
-     * @throws IllegalArgumentException when it names an existing non-directory, or cannot be
-     *     created
-     */
-    static void checkRunDir(Path dir) {
-        if (dir == null) {
-            return;
-        }
-        if (Files.exists(dir)) {
-            if (!Files.isDirectory(dir)) {
-                throw new IllegalArgumentException("--run-dir " + dir
-                        + " exists and is not a directory");
-            }
-            return;
-        }
-        Path ancestor = dir.toAbsolutePath().normalize().getParent();
-        while (ancestor != null && !Files.exists(ancestor)) {
-            ancestor = ancestor.getParent();
-        }
-        if (ancestor == null || !Files.isDirectory(ancestor)) {
-            throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
-                    + (ancestor == null ? "no existing parent" : ancestor + " is not a directory"));
-        }
-        if (!Files.isWritable(ancestor)) {
-            throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
-                    + ancestor + " is not writable");
-        }
-    }
-
     /** Creates the run directory (and its parents) if missing; returns the file in it. */
-    static Path file(Path dir, String name) throws IOException {
+    public static Path file(Path dir, String name) throws IOException {
         Files.createDirectories(dir);
         return dir.resolve(name);
     }

@@ -1,0 +1,44 @@
+package io.synalign.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The {@code --run-dir} option's check (the directory's layout is {@code RunFiles}'). */
+final class RunDirOption {
+
+    private RunDirOption() {
+    }
+
+    /**
+     * Checks, before any work, that {@code dir} is a directory or can become one: a missing DIR
+     * needs an existing nearest ancestor that is a writable directory (otherwise the command
+     * would fail only when it writes, after all its work, with an I/O error).
+     *
+     * @throws IllegalArgumentException when it names an existing non-directory, or cannot be
+     *     created
+     */
+    static void checkRunDir(Path dir) {
+        if (dir == null) {
+            return;
+        }
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                throw new IllegalArgumentException("--run-dir " + dir
+                        + " exists and is not a directory");
+            }
+            return;
+        }
+        Path ancestor = dir.toAbsolutePath().normalize().getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        if (ancestor == null || !Files.isDirectory(ancestor)) {
+            throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
+                    + (ancestor == null ? "no existing parent" : ancestor + " is not a directory"));
+        }
+        if (!Files.isWritable(ancestor)) {
+            throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
+                    + ancestor + " is not writable");
+        }
+    }
+}
