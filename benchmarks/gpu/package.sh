@@ -52,7 +52,7 @@ mkdir -p "$out"
 #   META-INF/maven/org.bytedeco  javacpp's and cuda's pom.properties: javacpp's Loader reads
 #                                the versions there and warns on every start without them
 #   META-INF/services            the service files of the libraries kept: the kernel backends,
-#                                Jackson's, JLine's terminal providers
+#                                Jackson's, JLine's terminal providers, slf4j 2's provider
 keep=(
   io/synalign/ simplelogger.properties
   ai/djl/ModelException.class ai/djl/MalformedModelException.class net/sf/extjwnl/JWNLException.class
@@ -65,6 +65,7 @@ keep=(
   org/bytedeco/cuda/linux-x86_64/libjnicublas.so org/bytedeco/cuda/linux-x86_64/libjninvrtc.so
   META-INF/maven/org.bytedeco/javacpp/pom.properties META-INF/maven/org.bytedeco/cuda/pom.properties
   META-INF/services/io.synalign. META-INF/services/com.fasterxml.jackson. META-INF/services/org/jline/
+  META-INF/services/org.slf4j.spi.SLF4JServiceProvider
   'META-INF/*LICENSE*' 'META-INF/*NOTICE*'
 )
 python3 "$here/filter_jar.py" "$root/src/target/synalign.jar" "$out/synalign-gpu.jar" keep "${keep[@]}"
@@ -73,7 +74,8 @@ python3 "$here/filter_jar.py" "$root/src/target/synalign.jar" "$out/synalign-gpu
 # widened by mistake must not bring another platform's or another library's natives back.
 for entry in org/bytedeco/cuda/global/cudart.class io/synalign/kernels/cuda/rbf.cu \
     io/synalign/kernels/cuda/CudaBackendProvider.class io/synalign/kernels/cuda/CudaProductBench.class \
-    io/synalign/cli/SynAlignCommand.class org/slf4j/impl/StaticLoggerBinder.class; do
+    io/synalign/cli/SynAlignCommand.class org/slf4j/simple/SimpleServiceProvider.class \
+    META-INF/services/org.slf4j.spi.SLF4JServiceProvider; do
   unzip -l "$out/synalign-gpu.jar" "$entry" >/dev/null || { echo "package.sh: $entry missing" >&2; exit 1; }
 done
 natives="$(unzip -Z1 "$out/synalign-gpu.jar" | grep -E '\.(so|dll|dylib|jnilib)(\.[0-9.]+)?$' | sort | paste -sd' ' -)"

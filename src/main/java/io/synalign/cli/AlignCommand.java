@@ -16,17 +16,16 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
 import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.ResultChecks;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign align}: learns one sampling weight per synthetic row so that the weighted
@@ -64,7 +63,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
-final class AlignCommand implements Callable<Integer> {
+final class AlignCommand extends CliCommand {
 
     /** The engine call, replaceable in tests. */
     @FunctionalInterface
@@ -81,9 +80,6 @@ final class AlignCommand implements Callable<Integer> {
 
     /** The process environment, for the default cache directory; replaceable in tests. */
     Map<String, String> environment = System.getenv();
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--real-embeddings", paramLabel = "R.npy",
             description = "Embeddings form: the m real rows, a 2-D float32 or float64 array.")
@@ -138,16 +134,16 @@ final class AlignCommand implements Callable<Integer> {
             "--batch-size", "--max-length", "--device", "--cache-dir", "--no-cache");
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            if (textForm()) {
-                return new TextAlignRun(this, spec.commandLine().getOut(), err).run();
-            }
-            return run(spec.commandLine().getOut(), err);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, common.verbose);
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        if (textForm()) {
+            return new TextAlignRun(this, stdout, err).run();
         }
+        return run(stdout, err);
+    }
+
+    @Override
+    boolean verbose() {
+        return common.verbose;
     }
 
     /**

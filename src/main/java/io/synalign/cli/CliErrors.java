@@ -2,6 +2,7 @@ package io.synalign.cli;
 
 import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
+import io.synalign.models.llm.ChatHttpException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -11,8 +12,9 @@ import java.nio.file.FileSystemException;
 /**
  * Turns a failure into one line on stderr and an exit status. Bad input (an
  * {@link InputException}, an {@link IllegalArgumentException} from option checks or the engine,
- * an unavailable {@code --backend}) exits with {@link ExitCodes#BAD_INPUT}; anything else with
- * {@link ExitCodes#FAILURE}. The stack trace follows only with {@code --verbose}.
+ * an unavailable {@code --backend}, a request the LLM server refused) exits with
+ * {@link ExitCodes#BAD_INPUT}; anything else with {@link ExitCodes#FAILURE}. Every subcommand
+ * reports through here ({@link CliCommand}), and so do failures picocli catches itself. The stack trace follows only with {@code --verbose}.
  */
 final class CliErrors {
 
@@ -22,7 +24,8 @@ final class CliErrors {
     }
 
     /** Prints the error line (and, if {@code verbose}, the stack trace); returns the exit status. */
-    static int report(Throwable t, PrintWriter err, boolean verbose) {
+    static int report(Throwable failure, PrintWriter err, boolean verbose) {
+        Throwable t = failure instanceof ChatHttpException e ? refused(e) : failure;
         int status = exitCode(t);
         err.println(PREFIX + message(t, verbose));
         if (verbose) {
@@ -30,6 +33,12 @@ final class CliErrors {
         }
         err.flush();
         return status;
+    }
+
+    /** An LLM server's refusal (an HTTP 4xx) is the request's fault: bad input. */
+    static IllegalArgumentException refused(ChatHttpException e) {
+        return new IllegalArgumentException("the LLM server refused the request: "
+                + e.getMessage(), e);
     }
 
     static int exitCode(Throwable t) {

@@ -13,12 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign demo}: the whole pipeline, offline, on data that ships in a Maven dependency.
@@ -40,7 +38,7 @@ import picocli.CommandLine.Spec;
                 + " SYNALIGN_LLM_MODEL), align, evaluate and report."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure", "2:bad input (option value)"})
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends CliCommand {
 
     /** Environment variables that switch the generator from the offline baseline to an LLM. */
     static final String LLM_URL_ENV = "SYNALIGN_LLM_URL";
@@ -49,9 +47,6 @@ final class DemoCommand implements Callable<Integer> {
 
     /** The process environment; replaceable in tests. */
     Map<String, String> environment = System.getenv();
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Run directory for data, artefacts and report.html. Default: ${DEFAULT-VALUE}.")
@@ -92,14 +87,13 @@ final class DemoCommand implements Callable<Integer> {
     boolean quiet;
 
     @Override
-    public Integer call() {
-        PrintWriter stdout = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(stdout, err);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, false);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        return run(stdout, err);
+    }
+
+    @Override
+    boolean verbose() {
+        return false;
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {

@@ -8,16 +8,15 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.TextEmbedding;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign embed}: embeds the text field of every record of a JSON Lines, CSV or TSV
@@ -38,16 +37,13 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
-final class EmbedCommand implements Callable<Integer> {
+final class EmbedCommand extends CliCommand {
 
     /** Loads the model; replaceable in tests. */
     EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
 
     /** The process environment, for the default cache directory; replaceable in tests. */
     java.util.Map<String, String> environment = System.getenv();
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--in", required = true, paramLabel = "TEXTS.jsonl",
             description = "Records to embed: .jsonl, .csv or .tsv, optionally .gz.")
@@ -67,13 +63,13 @@ final class EmbedCommand implements Callable<Integer> {
     VerbosityOptions verbosity = new VerbosityOptions();
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut(), err);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, verbosity.verbose);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        return run(stdout, err);
+    }
+
+    @Override
+    boolean verbose() {
+        return verbosity.verbose;
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {

@@ -18,6 +18,7 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.TextEmbedding;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,12 +26,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign evaluate}: does (aligned) synthetic data train a better small model? Trains a
@@ -75,16 +74,13 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
-final class EvaluateCommand implements Callable<Integer> {
+final class EvaluateCommand extends CliCommand {
 
     /** Loads the sentence encoder; replaceable in tests. */
     EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
 
     /** The process environment, for the default cache directory; replaceable in tests. */
     Map<String, String> environment = System.getenv();
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--train", required = true, paramLabel = "REAL.jsonl",
             description = "The real labelled training rows (JSON Lines, CSV or TSV, optionally .gz).")
@@ -154,13 +150,13 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut(), err);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, common.verbose);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        return run(stdout, err);
+    }
+
+    @Override
+    boolean verbose() {
+        return common.verbose;
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
@@ -173,7 +169,7 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--weighted and --aligned are two forms of the"
                     + " aligned variant; give one");
         }
-        StudentKind kind = StudentKind.parse(classifier);
+        StudentKind kind = classifierKind(classifier);
         StudentConfig config = StudentConfig.defaults(kind).withHiddenUnits(hidden)
                 .withMaxEpochs(maxEpochs);
         TextFields.requireDistinctFields(records.textField, labelField);
@@ -368,6 +364,15 @@ final class EvaluateCommand implements Callable<Integer> {
         s.put("backend", common.backend);
         s.put("mmdBandwidth", sigma);
         return s;
+    }
+
+    /** {@code --classifier}'s value (the library's message names no flag; this one does). */
+    static StudentKind classifierKind(String text) {
+        try {
+            return StudentKind.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + e.getMessage(), e);
+        }
     }
 
     private Map<String, Object> json(StudentKind kind, double sigma, List<VariantResult> results) {

@@ -9,20 +9,17 @@ import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
-import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.RunFiles;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign generate}: writes labelled synthetic rows in the manner of the real ones.
@@ -58,7 +55,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",
             "2:bad input (usage, option value, input file, or the LLM server refused the"
                 + " request: wrong key, unknown model)"})
-final class GenerateCommand implements Callable<Integer> {
+final class GenerateCommand extends CliCommand {
 
     static final String OFFLINE = GenerationOptions.OFFLINE;
 
@@ -70,9 +67,6 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Adjusts the chat model builder (tests: a no-op sleeper for fast retries). */
     UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook = b -> b;
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--real", required = true, paramLabel = "REAL.jsonl",
             description = "The real rows: .jsonl, .csv or .tsv, optionally .gz.")
@@ -108,20 +102,13 @@ final class GenerateCommand implements Callable<Integer> {
     CommonOptions common = new CommonOptions();
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut());
-        } catch (ChatHttpException e) {
-            return CliErrors.report(refused(e), err, common.verbose);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, common.verbose);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        return run(stdout);
     }
 
-    /** A non-retryable HTTP answer (401, 404, 400) is a configuration error: bad input. */
-    static IllegalArgumentException refused(ChatHttpException e) {
-        return new IllegalArgumentException("the LLM server refused the request: " + e.getMessage(), e);
+    @Override
+    boolean verbose() {
+        return common.verbose;
     }
 
     private int run(PrintWriter stdout) throws Exception {

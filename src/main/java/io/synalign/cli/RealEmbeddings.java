@@ -3,6 +3,7 @@ package io.synalign.cli;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.EncodeProgress;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.TextEmbedding;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

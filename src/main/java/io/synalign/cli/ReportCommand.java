@@ -7,11 +7,9 @@ import io.synalign.report.RunArtefacts;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign report --run DIR [--out FILE]}: reads the artefacts that {@code align
@@ -29,10 +27,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error)",
             "2:bad input (usage, missing or empty run directory, unusable artefact)"})
-final class ReportCommand implements Callable<Integer> {
-
-    @Spec
-    CommandSpec spec;
+final class ReportCommand extends CliCommand {
 
     @Option(names = "--run", required = true, paramLabel = "DIR",
             description = "The run directory (written by 'align --run-dir', 'evaluate',"
@@ -47,20 +42,19 @@ final class ReportCommand implements Callable<Integer> {
     boolean verbose;
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            RunArtefacts artefacts = RunArtefacts.load(run);
-            Path target = out != null ? out : run.resolve(RunFiles.REPORT);
-            new OutputTargets().add("--out", target);
-            byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
-            AtomicOutputs.writeAtomically(target, o -> o.write(html));
-            PrintWriter stdout = spec.commandLine().getOut();
-            stdout.println("wrote " + target);
-            stdout.flush();
-            return ExitCodes.OK;
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, verbose);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        RunArtefacts artefacts = RunArtefacts.load(run);
+        Path target = out != null ? out : run.resolve(RunFiles.REPORT);
+        new OutputTargets().add("--out", target);
+        byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
+        AtomicOutputs.writeAtomically(target, o -> o.write(html));
+        stdout.println("wrote " + target);
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    @Override
+    boolean verbose() {
+        return verbose;
     }
 }

@@ -12,26 +12,24 @@ import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
-import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.engine.alignment.WeightedSampler;
 import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.TextAlignment;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign run}: {@code generate} then text {@code align} in one go, writing the aligned
@@ -40,7 +38,7 @@ import picocli.CommandLine.Spec;
  * encoder through the embedding cache (loaded once per run; the real rows are embedded once,
  * before generation, and GP demonstration selection, alignment and the demonstration coverage
  * all use those rows: {@link RealEmbeddings}), weighted per label (or {@code --global}) exactly as text
- * {@code align} does ({@link TextAligner}), and then {@code --sample N} of them are drawn by
+ * {@code align} does ({@link TextAlignment}), and then {@code --sample N} of them are drawn by
  * weight without replacement ({@link WeightedSampler}, seeded by {@code --seed}) and written to
  * {@code --out}.
  *
@@ -65,7 +63,7 @@ import picocli.CommandLine.Spec;
         exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",
             "2:bad input (usage, option value, input file, or the LLM server refused the"
                 + " request: wrong key, unknown model)"})
-final class RunCommand implements Callable<Integer> {
+final class RunCommand extends CliCommand {
 
     /** Loads the one encoder of a run (selection, alignment, coverage); replaceable in tests. */
     EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;
@@ -79,9 +77,6 @@ final class RunCommand implements Callable<Integer> {
     /** The engine call, replaceable in tests. */
     AlignCommand.Learner learner = (backend, config, real, synthetic, progress) ->
             new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--real", required = true, paramLabel = "REAL.jsonl",
             description = "The real rows: .jsonl, .csv or .tsv, optionally .gz.")
@@ -144,15 +139,13 @@ final class RunCommand implements Callable<Integer> {
     CommonOptions common = new CommonOptions();
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut(), err);
-        } catch (ChatHttpException e) {
-            return CliErrors.report(GenerateCommand.refused(e), err, common.verbose);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, common.verbose);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        return run(stdout, err);
+    }
+
+    @Override
+    boolean verbose() {
+        return common.verbose;
     }
 
     /** The default size of the aligned set: half the generated rows, at least 1, at most the support. */
@@ -191,10 +184,11 @@ final class RunCommand implements Callable<Integer> {
         // One encoder for the whole run, and one pass over the real texts: demonstration
         // selection, alignment and coverage all read the same real rows.
         GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
-        TextAligner aligner = new TextAligner(model, cacheDir, learner, backend, config);
+        TextAlignment aligner = new TextAlignment(new TextAlignment.Options(config,
+                global ? LabelMode.GLOBAL : LabelMode.PER_LABEL, backend), learner::fit);
         GenerationOptions.Generated g;
         RealEmbeddings embeddedReal;
-        TextAligner.Embedded embedded;
+        TextAlignment.Embedded embedded;
         LabelPlan plan;
         try (SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir)) {
             long start = System.nanoTime();
@@ -223,16 +217,15 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         List<GeneratedSample> samples = g.samples();
-        TextAligner.Fitted fitted;
+        LabelledAlignmentResult result;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-            fitted = aligner.fit(embedded, plan, progress);
+            result = aligner.fit(plan, embedded, progress);
         }
         List<GenerationCoverage.Label> coverage = GenerationCoverage.measure(generation, labels, g,
                 seed, backend, embeddedReal);
         if (!common.quiet) {
             GenerationCoverage.print(err, coverage);
         }
-        LabelledAlignmentResult result = fitted.result();
         int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
         int[] picks = WeightedDraw.indices(result, n, seed, "generated rows");
 
@@ -240,14 +233,14 @@ final class RunCommand implements Callable<Integer> {
         List<Record> aligned = WeightedDraw.records(synthetic, picks);
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
-                result, fitted.embedding(), picks);
+                result, TextAlignReport.Embedding.of(model, cacheDir, embedded), picks);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {
                 outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, synthetic));
             }
             if (weightedOut != null) {
-                List<Record> weighted = TextAligner.weightedRecords(synthetic, result.weights());
+                List<Record> weighted = TextAlignment.weightedRecords(synthetic, result.weights());
                 outputs.stage(weightedOut, o -> RecordWriter.write(o, weightedKind, weighted));
             }
             if (summary != null) {

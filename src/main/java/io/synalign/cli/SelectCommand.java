@@ -11,6 +11,7 @@ import io.synalign.io.NpyReader;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
+import io.synalign.pipeline.ResultChecks;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -18,13 +19,11 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code synalign select}: GP exploration-aware selection of K rows (exploration-aware sampling,
@@ -45,7 +44,7 @@ import picocli.CommandLine.Spec;
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
-final class SelectCommand implements Callable<Integer> {
+final class SelectCommand extends CliCommand {
 
     /** The engine call, replaceable in tests. */
     @FunctionalInterface
@@ -56,9 +55,6 @@ final class SelectCommand implements Callable<Integer> {
 
     Selector selector = (backend, config, x, count, progress) ->
             new ExplorationSelector(backend, config).select(x, count, progress);
-
-    @Spec
-    CommandSpec spec;
 
     @Option(names = "--embeddings", required = true, paramLabel = "X.npy",
             description = "Rows to pick from: a 2-D float32/float64 .npy, N x d.")
@@ -105,13 +101,13 @@ final class SelectCommand implements Callable<Integer> {
     CommonOptions common = new CommonOptions();
 
     @Override
-    public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        try {
-            return run(spec.commandLine().getOut(), err);
-        } catch (Throwable t) {
-            return CliErrors.report(t, err, common.verbose);
-        }
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        return run(stdout, err);
+    }
+
+    @Override
+    boolean verbose() {
+        return common.verbose;
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {

@@ -91,9 +91,9 @@ public final class SynAlignCommand implements Callable<Integer> {
      * seen before anything logs.
      */
     private static void configureLogging(String[] args) {
-        // JavaCPP warns on every start that the OpenBLAS preset (1.5.7, ND4J's) is older than
-        // JavaCPP 1.5.13 (pinned for the CUDA backend; see the parent pom). The pair is tested
-        // and works, so the warning goes to slf4j at a level shown only with --verbose.
+        // JavaCPP's own messages (which libraries it loads, from where) go to slf4j and show
+        // only with --verbose. Its presets are of one release (the parent pom pins JavaCPP,
+        // OpenBLAS and CUDA 13 together), so there is no version warning to hide.
         if (System.getProperty("org.bytedeco.javacpp.logger") == null) {
             System.setProperty("org.bytedeco.javacpp.logger", "slf4j");
             System.setProperty("org.slf4j.simpleLogger.log.org.bytedeco.javacpp", "error");

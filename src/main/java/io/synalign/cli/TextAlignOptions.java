@@ -1,5 +1,6 @@
 package io.synalign.cli;
 
+import io.synalign.pipeline.TextAlignment;
 import io.synalign.engine.labelled.LabelMode;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Option;
 final class TextAlignOptions {
 
     /** The field added to every synthetic record of --out. */
-    static final String WEIGHT_FIELD = "synalign_weight";
+    static final String WEIGHT_FIELD = TextAlignment.WEIGHT_FIELD;
 
     @Option(names = "--real", paramLabel = "REAL.jsonl",
             description = "Text form: the real records (JSON Lines, CSV or TSV, optionally"

@@ -8,6 +8,9 @@ import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelOutcome;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
+import io.synalign.pipeline.TextEmbedding;
+import io.synalign.pipeline.TextAlignment;
+import io.synalign.models.ModelSpec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,6 +29,12 @@ final class TextAlignReport {
     /** How the texts were embedded. */
     record Embedding(String model, String modelId, int dim, Path cacheDir,
             TextEmbedding.Stats stats, double seconds) {
+
+        /** How {@code embedded} was made, with {@code model} through {@code cacheDir}. */
+        static Embedding of(ModelSpec model, Path cacheDir, TextAlignment.Embedded embedded) {
+            return new Embedding(model.name(), model.modelId(), embedded.real().cols(), cacheDir,
+                    embedded.cache(), embedded.seconds());
+        }
     }
 
     /**

@@ -9,9 +9,9 @@ import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.TextAlignment;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
-import io.synalign.engine.labelled.LabelledAlignment;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * and every record checked (text, label); then the labels are grouped ({@link LabelPlan}: e.g.
  * no synthetic label in the real set is an error here, before the model loads) and
  * {@code --sample} is checked against the rows that can get weight; then the texts are embedded
- * (through the cache), the weights fitted ({@link LabelledAlignment}), the sample drawn
+ * (through the cache) and the weights fitted ({@link TextAlignment}), the sample drawn
  * ({@link WeightedDraw}); only then are the outputs written, atomically, all or none.
  */
 final class TextAlignRun {
@@ -63,20 +63,20 @@ final class TextAlignRun {
         Settings settings = settings();
         Inputs inputs = read(settings.mode());
 
-        TextAligner aligner = new TextAligner(settings.model(), settings.cacheDir(), cmd.learner,
-                settings.backend(), settings.config());
-        TextAligner.Fitted fitted;
+        TextAlignment aligner = new TextAlignment(new TextAlignment.Options(settings.config(),
+                settings.mode(), settings.backend()), cmd.learner::fit);
+        TextAlignment.Embedded embeddedSets;
+        LabelledAlignmentResult result;
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-            TextAligner.Embedded embeddedSets;
             try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, settings.model(),
                     settings.encoderOptions(), settings.cacheDir())) {
                 embeddedSets = aligner.embed(encoder, inputs.realTexts().texts(),
                         inputs.syntheticTexts().texts(), progress);
             }
-            fitted = aligner.fit(embeddedSets, inputs.plan(), progress);
+            result = aligner.fit(inputs.plan(), embeddedSets, progress);
         }
-        LabelledAlignmentResult result = fitted.result();
-        TextAlignReport.Embedding embedded = fitted.embedding();
+        TextAlignReport.Embedding embedded = TextAlignReport.Embedding.of(settings.model(),
+                settings.cacheDir(), embeddedSets);
         int[] picks = null;
         if (opts.sample != null) {
             picks = WeightedDraw.indices(result, opts.sample, settings.config().seed(),
@@ -86,7 +86,7 @@ final class TextAlignRun {
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
                 result, embedded, picks);
-        write(settings, inputs, fitted, picks, report);
+        write(settings, inputs, result, embeddedSets, picks, report);
         report.print(stdout);
         stdout.flush();
         return ExitCodes.OK;
@@ -137,11 +137,11 @@ final class TextAlignRun {
     }
 
     /** --out, --sampled-out, --summary and the --run-dir files, atomically: all or none. */
-    private void write(Settings settings, Inputs inputs, TextAligner.Fitted fitted, int[] picks,
-            TextAlignReport report) throws IOException {
+    private void write(Settings settings, Inputs inputs, LabelledAlignmentResult result,
+            TextAlignment.Embedded embedded, int[] picks, TextAlignReport report)
+            throws IOException {
         List<Record> synthetic = inputs.synthetic();
-        List<Record> weighted = TextAligner.weightedRecords(synthetic,
-                fitted.result().weights());
+        List<Record> weighted = TextAlignment.weightedRecords(synthetic, result.weights());
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
             if (picks != null) {
@@ -155,7 +155,7 @@ final class TextAlignRun {
             if (cmd.runDir != null) {
                 new RunDirOutputs(cmd.runDir).stage(outputs,
                         Json.MAPPER.valueToTree(report.summary()), cmd.spec, weighted,
-                        fitted.real(), fitted.synthetic(), opts.labelField,
+                        embedded.real(), embedded.synthetic(), opts.labelField,
                         inputs.realTexts().labels(), inputs.syntheticTexts().labels());
             }
             outputs.commit();

@@ -35,7 +35,7 @@ public final class DownstreamEvaluation {
      */
     public DownstreamEvaluation(KernelBackend backend, StudentConfig config, int repeats, long seed) {
         if (repeats < 1) {
-            throw new IllegalArgumentException("--repeats must be at least 1, got " + repeats);
+            throw new IllegalArgumentException("repeats must be at least 1, got " + repeats);
         }
         this.backend = backend;
         this.config = config;

@@ -32,6 +32,6 @@ public enum StudentKind {
                 return k;
             }
         }
-        throw new IllegalArgumentException("--classifier '" + text + "': expected logreg or mlp");
+        throw new IllegalArgumentException("classifier '" + text + "': expected logreg or mlp");
     }
 }

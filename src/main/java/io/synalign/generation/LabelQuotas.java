@@ -17,7 +17,7 @@ public final class LabelQuotas {
     /** {@code perLabel} for every one of the labels whose real row counts are {@code realCounts}. */
     public static int[] perLabel(int labels, int perLabel) {
         if (perLabel < 1) {
-            throw new IllegalArgumentException("--per-label must be at least 1: " + perLabel);
+            throw new IllegalArgumentException("rows per label must be at least 1, got " + perLabel);
         }
         int[] q = new int[labels];
         java.util.Arrays.fill(q, perLabel);
@@ -27,7 +27,7 @@ public final class LabelQuotas {
     /** {@code total} split by the shares {@code realCounts[i] / sum(realCounts)}. */
     public static int[] total(int[] realCounts, int total) {
         if (total < 1) {
-            throw new IllegalArgumentException("--total must be at least 1: " + total);
+            throw new IllegalArgumentException("total rows must be at least 1, got " + total);
         }
         long sum = 0;
         for (int c : realCounts) {

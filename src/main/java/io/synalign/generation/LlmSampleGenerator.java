@@ -75,10 +75,10 @@ public final class LlmSampleGenerator implements SampleGenerator {
             Function<List<String>, FloatMatrix> embedder, PromptTemplates prompts, int groupSize,
             int samplesPerSummary, String hints) {
         if (groupSize < 1) {
-            throw new IllegalArgumentException("--demos-per-prompt must be at least 1: " + groupSize);
+            throw new IllegalArgumentException("demonstrations per prompt must be at least 1, got " + groupSize);
         }
         if (samplesPerSummary < 1) {
-            throw new IllegalArgumentException("--samples-per-summary must be at least 1: " + samplesPerSummary);
+            throw new IllegalArgumentException("samples per attribute summary must be at least 1, got " + samplesPerSummary);
         }
         this.model = model;
         this.executor = executor;

@@ -1,4 +1,4 @@
-package io.synalign.cli;
+package io.synalign.pipeline;
 
 import io.synalign.engine.exploration.SelectionResult;
 
@@ -6,10 +6,10 @@ import io.synalign.engine.exploration.SelectionResult;
  * Sanity checks on what the engine returned, before anything is written: a broken result must
  * fail loudly (exit 1) instead of producing a plausible-looking file.
  */
-final class ResultChecks {
+public final class ResultChecks {
 
     /** Allowed deviation of the weight sum from 1 (float64 accumulation of n values). */
-    static final double SUM_TOLERANCE = 1e-6;
+    public static final double SUM_TOLERANCE = 1e-6;
 
     private ResultChecks() {
     }
@@ -18,7 +18,7 @@ final class ResultChecks {
      * @throws IllegalStateException unless there are {@code n} finite non-negative weights
      *     summing to 1
      */
-    static void checkWeights(double[] weights, int n) {
+    public static void checkWeights(double[] weights, int n) {
         if (weights == null || weights.length != n) {
             throw new IllegalStateException("engine returned " + (weights == null ? "no"
                     : Integer.toString(weights.length)) + " weights for " + n + " synthetic rows");
@@ -40,7 +40,7 @@ final class ResultChecks {
      * @throws IllegalStateException unless there are {@code count} picks, each a row index, each
      *     with a variance and a group of row indices that starts with the pick
      */
-    static void checkSelection(SelectionResult result, int count, int rows) {
+    public static void checkSelection(SelectionResult result, int count, int rows) {
         int[] picks = result.picks();
         if (picks == null || picks.length != count) {
             throw new IllegalStateException("engine returned " + (picks == null ? "no"

@@ -1,4 +1,4 @@
-package io.synalign.cli;
+package io.synalign.pipeline;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.CachingSentenceEncoder;
@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Locale;
 
 /** Runs an encoder over texts and checks what comes back, before anything uses it. */
-final class TextEmbedding {
+public final class TextEmbedding {
 
     private TextEmbedding() {
     }
@@ -19,7 +19,7 @@ final class TextEmbedding {
      * @throws IllegalStateException when the encoder returns the wrong shape or a non-finite
      *     value (exit 1: not the user's input)
      */
-    static FloatMatrix encode(SentenceEncoder encoder, List<String> texts, EncodeProgress progress) {
+    public static FloatMatrix encode(SentenceEncoder encoder, List<String> texts, EncodeProgress progress) {
         FloatMatrix m = encoder.encode(texts, progress);
         if (m.rows() != texts.size() || m.cols() != encoder.dimension()) {
             throw new IllegalStateException("encoder returned a " + m.rows() + " x " + m.cols()
@@ -41,16 +41,17 @@ final class TextEmbedding {
      * @param hits texts answered from the cache, or -1 without a cache
      * @param misses distinct texts sent to the model
      */
-    record Stats(long hits, long misses) {
+    public record Stats(long hits, long misses) {
 
         /** e.g. {@code "; 1200 texts from the cache, 800 embedded"}, or {@code ""} without a cache. */
-        String describe() {
+        public String describe() {
             return hits < 0 ? "" : String.format(Locale.ROOT, "; %d from the cache, %d embedded",
                     hits, misses);
         }
     }
 
-    static Stats stats(SentenceEncoder encoder) {
+    /** The cache counters of {@code encoder} so far, or (-1, -1) when it has no cache. */
+    public static Stats stats(SentenceEncoder encoder) {
         if (encoder instanceof CachingSentenceEncoder c) {
             return new Stats(c.cacheHits(), c.cacheMisses());
         }

@@ -1,0 +1,250 @@
+package io.synalign.pipeline;
+
+import io.synalign.data.Record;
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignment;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.RowSource;
+import io.synalign.models.SentenceEncoder;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synthetic distribution alignment of texts, the text form of module 3 of "Few-shot LLM
+ * Synthetic Data with Distribution Matching" (WWW 2025): embed the real and the synthetic texts
+ * with one sentence encoder, then learn one sampling weight per synthetic text by minimising the
+ * MMD to the real texts, per label ({@link LabelMode#PER_LABEL}: every label keeps its share of
+ * the real set) or over all rows ({@link LabelMode#GLOBAL}). Every engine result is checked
+ * ({@link ResultChecks}) before it is returned.
+ *
+ * <p>Use from Java:
+ * <pre>{@code
+ * TextAlignment alignment = new TextAlignment(TextAlignment.Options.defaults());
+ * try (SentenceEncoder encoder = ...) {
+ *     TextAlignment.Result r = alignment.align(encoder,
+ *             new TextAlignment.Texts(realTexts, realLabels),
+ *             new TextAlignment.Texts(syntheticTexts, syntheticLabels), ProgressListener.NONE);
+ *     double[] weights = r.alignment().weights(); // one per synthetic text, summing to 1
+ * }
+ * }</pre>
+ *
+ * <p>The steps can also be called one by one ({@link #plan}, {@link #embed}, {@link #fit}), so
+ * that label problems are found before the encoder loads, and so that a caller that embedded the
+ * real texts already (for demonstration selection) embeds them once. Cost: embedding
+ * O(texts) encoder calls (through the encoder's cache, if it has one), then the weight learner's
+ * cost per label ({@link MmdWeightLearner}).
+ */
+public final class TextAlignment {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TextAlignment.class);
+
+    /** The field a weighted record carries its weight in. */
+    public static final String WEIGHT_FIELD = "synalign_weight";
+
+    /**
+     * One set of texts and, optionally, their labels.
+     *
+     * @param texts the texts, in input order
+     * @param labels one label per text, or null for unlabelled texts
+     */
+    public record Texts(List<String> texts, List<String> labels) {
+
+        /** @throws IllegalArgumentException when texts is null or labels does not match it */
+        public Texts {
+            if (texts == null) {
+                throw new IllegalArgumentException("texts must not be null");
+            }
+            if (labels != null && labels.size() != texts.size()) {
+                throw new IllegalArgumentException(labels.size() + " labels for " + texts.size()
+                        + " texts");
+            }
+            texts = List.copyOf(texts);
+            labels = labels == null ? null : List.copyOf(labels);
+        }
+
+        /** Texts without labels. */
+        public static Texts unlabelled(List<String> texts) {
+            return new Texts(texts, null);
+        }
+    }
+
+    /**
+     * How to align.
+     *
+     * @param alignment the weight learner's settings (bandwidth, method, iterations, seed, ...)
+     * @param mode per label or global
+     * @param backend the kernel backend's name ({@code auto}, {@code nd4j}, {@code cuda},
+     *     {@code reference})
+     */
+    public record Options(AlignmentConfig alignment, LabelMode mode, String backend) {
+
+        /** @throws IllegalArgumentException when a part is null or blank */
+        public Options {
+            if (alignment == null || mode == null || backend == null || backend.isBlank()) {
+                throw new IllegalArgumentException("alignment, mode and backend must be given"
+                        + " (got " + alignment + ", " + mode + ", '" + backend + "')");
+            }
+        }
+
+        /** The engine's defaults, per label, the best backend available. */
+        public static Options defaults() {
+            return new Options(AlignmentConfig.defaults(), LabelMode.PER_LABEL, "auto");
+        }
+    }
+
+    /** One fit of the weight learner on an open backend (replaceable, e.g. in tests). */
+    @FunctionalInterface
+    public interface WeightLearner {
+
+        /** {@link MmdWeightLearner} with the given configuration. */
+        WeightLearner MMD = (backend, config, real, synthetic, progress) ->
+                new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
+
+        /** @return one weight per synthetic row, non-negative, summing to 1 */
+        AlignmentResult fit(KernelBackend backend, AlignmentConfig config, FloatMatrix real,
+                RowSource synthetic, ProgressListener progress);
+    }
+
+    /**
+     * Both sets embedded (rows in input order) and how long it took.
+     *
+     * @param cache the encoder's cache counters after embedding (hits -1 without a cache)
+     */
+    public record Embedded(FloatMatrix real, FloatMatrix synthetic, TextEmbedding.Stats cache,
+            double seconds) {
+    }
+
+    /**
+     * What an alignment produced.
+     *
+     * @param plan the label groups and their target shares
+     * @param alignment one weight per synthetic text (in input order) and what happened per label
+     * @param embedded the embeddings the weights were fitted to
+     */
+    public record Result(LabelPlan plan, LabelledAlignmentResult alignment, Embedded embedded) {
+    }
+
+    private final Options options;
+    private final WeightLearner learner;
+
+    /** Alignment with {@link MmdWeightLearner}. */
+    public TextAlignment(Options options) {
+        this(options, WeightLearner.MMD);
+    }
+
+    public TextAlignment(Options options, WeightLearner learner) {
+        if (options == null || learner == null) {
+            throw new IllegalArgumentException("options and learner must not be null");
+        }
+        this.options = options;
+        this.learner = learner;
+    }
+
+    /** The options this alignment runs with. */
+    public Options options() {
+        return options;
+    }
+
+    /**
+     * Groups the rows by label (cheap: no text is embedded), so label problems surface first.
+     *
+     * @throws IllegalArgumentException when the labels cannot be aligned as asked (for example
+     *     a synthetic label absent from the real set in per-label mode), naming them
+     */
+    public LabelPlan plan(Texts real, Texts synthetic) {
+        return LabelPlan.of(options.mode(), real.labels(), real.texts().size(),
+                synthetic.labels(), synthetic.texts().size());
+    }
+
+    /** Embeds both sets with {@code encoder}; progress stages "embed real", "embed synthetic". */
+    public Embedded embed(SentenceEncoder encoder, List<String> real, List<String> synthetic,
+            ProgressListener progress) {
+        long start = System.nanoTime();
+        FloatMatrix r = TextEmbedding.encode(encoder, real, encoding(progress, "embed real"));
+        return withSynthetic(encoder, r, (System.nanoTime() - start) / 1e9, synthetic, progress);
+    }
+
+    /**
+     * Embeds the synthetic texts with {@code encoder}, beside real rows it embedded before.
+     *
+     * @param realSeconds the time the real rows took (the result gives the sum)
+     */
+    public Embedded withSynthetic(SentenceEncoder encoder, FloatMatrix real, double realSeconds,
+            List<String> synthetic, ProgressListener progress) {
+        long start = System.nanoTime();
+        FloatMatrix s = TextEmbedding.encode(encoder, synthetic,
+                encoding(progress, "embed synthetic"));
+        return new Embedded(real, s, TextEmbedding.stats(encoder),
+                realSeconds + (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Fits the weights of {@code plan} to the embedded sets, on a backend opened for the fit.
+     *
+     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
+     * @throws IllegalStateException when the learner returns weights that are not a distribution
+     */
+    public LabelledAlignmentResult fit(LabelPlan plan, Embedded embedded,
+            ProgressListener progress) {
+        LabelledAlignmentResult result;
+        try (KernelBackend kernels = KernelBackends.create(options.backend())) {
+            LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) -> {
+                AlignmentResult fit = learner.fit(kernels, c, r, RowSource.of(s), p);
+                ResultChecks.checkWeights(fit.weights(), s.rows());
+                return fit;
+            }, options.alignment());
+            result = alignment.align(plan, embedded.real(), embedded.synthetic(), progress);
+        }
+        ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
+        return result;
+    }
+
+    /** Plan, embed and fit in one call. */
+    public Result align(SentenceEncoder encoder, Texts real, Texts synthetic,
+            ProgressListener progress) {
+        ProgressListener p = progress == null ? ProgressListener.NONE : progress;
+        LabelPlan plan = plan(real, synthetic);
+        Embedded embedded = embed(encoder, real.texts(), synthetic.texts(), p);
+        return new Result(plan, fit(plan, embedded, p), embedded);
+    }
+
+    /**
+     * Every record with its weight in {@link #WEIGHT_FIELD} (an existing field of that name is
+     * replaced).
+     *
+     * @throws IllegalArgumentException when the counts differ
+     */
+    public static List<Record> weightedRecords(List<Record> records, double[] weights) {
+        if (records.size() != weights.length) {
+            throw new IllegalArgumentException(weights.length + " weights for " + records.size()
+                    + " records");
+        }
+        List<Record> out = new ArrayList<>(records.size());
+        boolean replaced = false;
+        for (int i = 0; i < records.size(); i++) {
+            replaced |= records.get(i).has(WEIGHT_FIELD);
+            out.add(records.get(i).withField(WEIGHT_FIELD, weights[i]));
+        }
+        if (replaced) {
+            LOG.warn("the synthetic records already have a field {}; its values were replaced",
+                    WEIGHT_FIELD);
+        }
+        return out;
+    }
+
+    private static io.synalign.models.EncodeProgress encoding(ProgressListener progress,
+            String stage) {
+        ProgressListener p = progress == null ? ProgressListener.NONE : progress;
+        return (done, total) -> p.onProgress(stage, done, total, "");
+    }
+}
