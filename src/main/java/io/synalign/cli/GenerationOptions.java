@@ -26,6 +26,7 @@ import io.synalign.models.llm.GgufHeader;
 import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.models.llm.ReaskingChatModel;
+import io.synalign.pipeline.Generation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -190,17 +191,13 @@ final class GenerationOptions {
      */
     Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
             String kernelBackend, Seams seams, RealEmbeddings real) throws IOException {
-        int[] quotas = GenerationPipeline.quotas(labels, c.perLabel(), c.total());
-        SampleValidator validator = new SampleValidator(lt.texts(), minChars, maxChars);
-        long start = System.nanoTime();
-        List<GeneratedSample> samples;
-        String backendName;
-        String modelName;
+        Generation pipeline = new Generation(new Generation.Options(c.perLabel(), c.total(),
+                demosPerPrompt, samplesPerSummary, hints, minChars, maxChars, c.templates(),
+                concurrency, seed, kernelBackend));
+        Generation.Result r;
         if (c.offline()) {
-            SampleGenerator g = new EdaBaselineGenerator(WordNetSynonyms.load());
-            samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
-            backendName = g.backend();
-            modelName = g.model();
+            r = pipeline.run(new EdaBaselineGenerator(WordNetSynonyms.load()), labels,
+                    lt.texts(), true);
         } else {
             if (real == null) {
                 throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
@@ -218,17 +215,11 @@ final class GenerationOptions {
                 SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
                         real::of,
                         c.templates(), demosPerPrompt, samplesPerSummary, hints);
-                samples = GenerationPipeline.run(labels, quotas, g, validator, seed);
-                backendName = g.backend();
-                modelName = g.model();
+                r = pipeline.run(g, labels, lt.texts(), false);
             }
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        for (int i = 0; i < labels.size(); i++) {
-            counts.put(labels.get(i).displayLabel(), quotas[i]);
-        }
-        return new Generated(samples, counts, backendName, modelName, c.offline(), seconds, validator);
+        return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),
+                r.seconds(), r.validator());
     }
 
     /** The OpenAI-compatible client of --llm URL; it asks once (re-asks are the caller's). */

@@ -91,4 +91,36 @@ class ExamplesTest {
         Files.write(file, new ArrayList<>(lines), StandardCharsets.UTF_8);
         return file;
     }
+
+    @Test
+    void generateWithAChatModelFillsEveryLabelsQuotaWithValidatedRows() {
+        List<String> texts = List.of("Great match last night.", "The team lost again.",
+                "A win at home.", "Fresh bread this morning.", "Soup for dinner.");
+        List<String> labels = List.of("sport", "sport", "sport", "food", "food");
+        FloatMatrix embeddings = AlignEmbeddings.gaussian(new Random(5), texts.size(), 8, 0, 0);
+        io.synalign.pipeline.Generation.Result r = GenerateWithChatModel.generate(
+                new GenerateWithChatModel.TemplateChatModel(),
+                new TextAlignment.Texts(texts, labels), embeddings, 4);
+        assertEquals(java.util.Map.of("sport", 4, "food", 4), r.quotas());
+        assertEquals(8, r.samples().size());
+        assertEquals(4, r.samples().stream().filter(s -> s.label().equals("sport")).count());
+        assertEquals(8, r.samples().stream().map(s -> s.text()).distinct().count());
+        assertTrue(!r.baseline() && r.model().equals("template"), r.toString());
+        GenerateWithChatModel.main(new String[0]);
+    }
+
+    @Test
+    void evaluateStudentsScoresEveryVariantOnTheTestSet() {
+        Random random = new Random(4);
+        EvaluateStudents.Labelled train = EvaluateStudents.Labelled.twoClasses(random, 200, 0);
+        EvaluateStudents.Labelled test = EvaluateStudents.Labelled.twoClasses(random, 100, 0);
+        List<io.synalign.evaluation.VariantResult> results = EvaluateStudents.evaluate(List.of(
+                new io.synalign.evaluation.TrainingVariant("real", train.x(), train.y(), null,
+                        null)), test.x(), test.y(), List.of("a", "b"), 1);
+        assertEquals(1, results.size());
+        // The classes sit 4 apart along one axis (Bayes accuracy 0.98): far better than chance.
+        assertTrue(results.get(0).accuracy().mean() > 0.8, EvaluateStudents.describe(
+                results.get(0)));
+        EvaluateStudents.main(new String[0]);
+    }
 }
