@@ -12,7 +12,7 @@
 #                       bundled models, WordNet) stays out, including libraries added later. The
 #                       device benchmark is io.synalign.kernels.cuda.CudaProductBench in it; the
 #                       JMH benchmarks compare against ND4J, whose natives are left out.
-#   tests.jar           kernels + engine test classes; junit-console.jar runs them
+#   tests.jar           kernels, kernels-cuda and engine test classes; junit-console.jar runs them
 #   run-on-device.sh, torch_peer.py, numpy_peer.py
 # Above the limit it prints the largest parts of synalign-gpu.jar and of the runtime.
 # Usage: benchmarks/gpu/package.sh [--no-build]
@@ -95,6 +95,7 @@ for prefix in org/nd4j/ org/deeplearning4j/ it/unimi/ de/kherud/ ai/onnxruntime/
 done
 
 (cd "$root/kernels/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
+(cd "$root/kernels-cuda/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
 (cd "$root/engine/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
 
 console="$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/$junit_console_version/junit-platform-console-standalone-$junit_console_version.jar"

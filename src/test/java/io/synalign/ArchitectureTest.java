@@ -8,10 +8,11 @@ import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
 
 /**
- * The house rules, checked on the compiled main classes of kernels, engine, models and this
- * module (docs/ARCHITECTURE.md draws them). The layers, bottom up: {@code kernels} (the backend
- * SPI and its implementations), {@code engine} (the algorithms, on the SPI only), {@code models}
- * (encoders and LLM clients, on {@code FloatMatrix} only), then this module: the library
+ * The house rules, checked on the compiled main classes of kernels (and its nd4j and cuda
+ * backend modules), engine, models and this module (docs/ARCHITECTURE.md draws them). The
+ * layers, bottom up: {@code kernels} (the backend SPI; the backends plug in beside it),
+ * {@code engine} (the algorithms, on the SPI only), {@code models} (encoders and LLM clients,
+ * on {@code FloatMatrix} only), then this module: the library
  * packages ({@code pipeline}, {@code data}, {@code io}, {@code generation}, {@code evaluation},
  * {@code report}, {@code demo}) and, on top, the command line ({@code cli}), which nothing
  * imports. The Spark job's rules are in the spark module's own test.
@@ -44,6 +45,15 @@ class ArchitectureTest {
             .should().dependOnClassesThat().resideInAnyPackage(concat(APPLICATION,
                     "io.synalign.engine..", "io.synalign.spark.."))
             .because("encoders and LLM clients stand on the kernels' FloatMatrix only");
+
+    @ArchTest
+    static final ArchRule backendsArePluggedInNotNamed = noClasses()
+            .that().resideOutsideOfPackages("io.synalign.kernels.nd4j..",
+                    "io.synalign.kernels.cuda..")
+            .should().dependOnClassesThat().resideInAnyPackage("io.synalign.kernels.nd4j..",
+                    "io.synalign.kernels.cuda..")
+            .because("backends are found through ServiceLoader by name; code above the SPI"
+                    + " works with any of them");
 
     @ArchTest
     static final ArchRule onlyTheCommandLineUsesPicocli = noClasses()

@@ -159,7 +159,7 @@ class KernelEmulationTest {
         if (basedir != null) {
             candidates.add(Path.of(basedir, EMULATION_DIR));
         }
-        candidates.add(Path.of("kernels", EMULATION_DIR));
+        candidates.add(Path.of("kernels-cuda", EMULATION_DIR));
         for (Path c : candidates) {
             if (Files.isRegularFile(c.resolve("cuda_shim.h"))) {
                 return c.toAbsolutePath().normalize();

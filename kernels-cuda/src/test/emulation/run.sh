@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds and runs the CUDA emulation harness outside Maven (KernelEmulationTest does the same):
-#   kernels/src/test/emulation/run.sh [group...]      groups: shim vector simplex symk rbf
-# Environment: CUDA_SRC (default: kernels/src/main/cuda next to this folder), BUILD (default: a
+#   kernels-cuda/src/test/emulation/run.sh [group...]      groups: shim vector simplex symk rbf
+# Environment: CUDA_SRC (default: kernels-cuda/src/main/cuda next to this folder), BUILD (default: a
 # temporary folder), CXX (default g++), JOBS (parallel compiles, default 2); EMU_TIMING=1 prints
 # the time of each extra schedule run.
 set -eu

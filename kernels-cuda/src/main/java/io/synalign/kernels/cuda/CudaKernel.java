@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Every kernel the backend launches: the source file it lives in (under
- * {@code kernels/src/main/cuda}, packaged as {@code io/synalign/kernels/cuda/<file>}), its entry
+ * {@code kernels-cuda/src/main/cuda}, packaged as {@code io/synalign/kernels/cuda/<file>}), its entry
  * point and its parameter kinds. Each launch's arguments are checked against these kinds, and a
  * test checks these kinds against the declarations parsed from the sources, so Java and CUDA C
  * cannot drift apart silently.

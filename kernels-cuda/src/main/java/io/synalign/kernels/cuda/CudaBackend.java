@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The CUDA backend ({@code cuda}): cuBLAS GEMMs ({@code cublasGemmEx}, FP32 compute unless
  * {@link CudaSettings#tf32()} opts in to TF32) plus our own kernels (see
- * {@code kernels/src/main/cuda}), compiled at run time by NVRTC for the GPU present, cached on
+ * {@code kernels-cuda/src/main/cuda}), compiled at run time by NVRTC for the GPU present, cached on
  * disk, and launched through the driver API. Float32 data, double accumulation in every reduction,
  * double GP factor.
  *

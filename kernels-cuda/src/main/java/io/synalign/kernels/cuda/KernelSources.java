@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * The CUDA C kernel sources, read from the class path ({@code io/synalign/kernels/cuda/*.cu},
- * copied there from {@code kernels/src/main/cuda} by the build), and a parser for their
+ * copied there from {@code kernels-cuda/src/main/cuda} by the build), and a parser for their
  * {@code extern "C" __global__} entry points and parameter types.
  */
 final class KernelSources {
