@@ -209,7 +209,7 @@ final class RunCommand extends CliCommand {
                     syntheticLabels.add(s.label());
                 }
             }
-            plan = LabelPlan.of(global ? LabelMode.GLOBAL : LabelMode.PER_LABEL,
+            plan = TextAlignOptions.plan(global ? LabelMode.GLOBAL : LabelMode.PER_LABEL,
                     lt.labels(), rows.size(), syntheticLabels, samples.size());
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 embedded = aligner.withSynthetic(enc, embeddedReal.all(), realSeconds,

@@ -1,8 +1,10 @@
 package io.synalign.cli;
 
-import io.synalign.pipeline.TextAlignment;
 import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.pipeline.TextAlignment;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /** Options of the text form of {@code synalign align} (records in, weighted records out). */
@@ -10,6 +12,21 @@ final class TextAlignOptions {
 
     /** The field added to every synthetic record of --out. */
     static final String WEIGHT_FIELD = TextAlignment.WEIGHT_FIELD;
+
+    /**
+     * {@link LabelPlan#of}, with a label mismatch's remedy phrased in this command line's
+     * options ({@code --label-field}, {@code --global}).
+     */
+    static LabelPlan plan(LabelMode mode, List<String> realLabels, int nReal,
+            List<String> syntheticLabels, int nSynthetic) {
+        try {
+            return LabelPlan.of(mode, realLabels, nReal, syntheticLabels, nSynthetic);
+        } catch (LabelPlan.Mismatch e) {
+            String remedy = e.remedy() == LabelPlan.Mismatch.Remedy.GLOBAL_MODE
+                    ? "or use --global" : "check --label-field, or use --global";
+            throw new IllegalArgumentException(e.problem() + " (" + remedy + ")", e);
+        }
+    }
 
     @Option(names = "--real", paramLabel = "REAL.jsonl",
             description = "Text form: the real records (JSON Lines, CSV or TSV, optionally"

@@ -126,7 +126,7 @@ final class TextAlignRun {
                 textField, opts.labelField);
         TextFields.LabelledTexts syntheticTexts = TextFields.labelled(opts.synthetic,
                 syntheticRecords, textField, opts.labelField);
-        LabelPlan plan = LabelPlan.of(mode, realTexts.labels(), realRecords.size(),
+        LabelPlan plan = TextAlignOptions.plan(mode, realTexts.labels(), realRecords.size(),
                 syntheticTexts.labels(), syntheticRecords.size());
         if (opts.sample != null && opts.sample > plan.weightableSyntheticRows()) {
             throw WeightedDraw.tooLarge(opts.sample, plan.weightableSyntheticRows(),

@@ -158,8 +158,8 @@ public final class TextAlignment {
     /**
      * Groups the rows by label (cheap: no text is embedded), so label problems surface first.
      *
-     * @throws IllegalArgumentException when the labels cannot be aligned as asked (for example
-     *     a synthetic label absent from the real set in per-label mode), naming them
+     * @throws LabelPlan.Mismatch when the labels cannot be aligned as asked (for example no
+     *     synthetic label in the real set, in per-label mode), naming them and the remedy
      */
     public LabelPlan plan(Texts real, Texts synthetic) {
         return LabelPlan.of(options.mode(), real.labels(), real.texts().size(),

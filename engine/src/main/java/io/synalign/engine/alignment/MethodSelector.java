@@ -69,7 +69,7 @@ final class MethodSelector {
                     throw new IllegalArgumentException("method exact keeps the " + n + " x " + n
                             + " synthetic kernel matrix: " + (addressable ? bytes + " bytes ("
                             + human(bytes) + "), " : "") + why
-                            + "; raise --memory-budget or use --method tiled or rff");
+                            + "; raise the memory budget or use method tiled or rff");
                 }
                 return new Choice(AlignmentMethod.EXACT, storage, "requested; " + needs
                         + ", within " + where);

@@ -26,6 +26,54 @@ public final class LabelPlan {
     /** The label of the single group of an unlabelled alignment. */
     public static final String ALL = "(all)";
 
+    /**
+     * Labels that per-label alignment cannot use, with what would fix it; a caller with its own
+     * option names (a command line) can phrase the remedy in them ({@link #problem()},
+     * {@link #remedy()}).
+     */
+    public static final class Mismatch extends IllegalArgumentException {
+
+        private static final long serialVersionUID = 1L;
+
+        /** What would let the alignment run. */
+        public enum Remedy {
+            /** Align all rows together ({@link LabelMode#GLOBAL}). */
+            GLOBAL_MODE("or align all rows together in global mode"),
+            /** Read the labels from another field, or align all rows together. */
+            LABEL_FIELD_OR_GLOBAL_MODE("check which field holds the labels, or align all rows"
+                    + " together in global mode");
+
+            private final String text;
+
+            Remedy(String text) {
+                this.text = text;
+            }
+
+            /** The remedy in words. */
+            public String text() {
+                return text;
+            }
+        }
+
+        private final String problem;
+        private final Remedy remedy;
+
+        Mismatch(String problem, Remedy remedy) {
+            super(problem + " (" + remedy.text() + ")");
+            this.problem = problem;
+            this.remedy = remedy;
+        }
+
+        /** The problem alone, without the remedy. */
+        public String problem() {
+            return problem;
+        }
+
+        public Remedy remedy() {
+            return remedy;
+        }
+    }
+
     /** What a group's rows allow. */
     public enum Status {
         /** Real and synthetic rows: fitted (per label) and given its target share. */
@@ -91,9 +139,9 @@ public final class LabelPlan {
         boolean labelled = realLabels != null && syntheticLabels != null;
         if (mode == LabelMode.PER_LABEL && !labelled
                 && (realLabels != null || syntheticLabels != null)) {
-            throw new IllegalArgumentException("only the " + (realLabels != null ? "real"
-                    : "synthetic") + " records have labels; per-label alignment needs a label on"
-                    + " every real and synthetic record (or use --global)");
+            throw new Mismatch("only the " + (realLabels != null ? "real" : "synthetic")
+                    + " records have labels; per-label alignment needs a label on every real and"
+                    + " synthetic record", Mismatch.Remedy.GLOBAL_MODE);
         }
         Map<String, List<Integer>> real = index(labelled ? realLabels : null, nReal);
         Map<String, List<Integer>> synthetic = index(labelled ? syntheticLabels : null, nSynthetic);
@@ -106,9 +154,9 @@ public final class LabelPlan {
         }
         if (representedReal == 0) {
             if (mode == LabelMode.PER_LABEL) {
-                throw new IllegalArgumentException("no synthetic record has a label of the real"
-                        + " set: synthetic labels " + names(synthetic) + ", real labels "
-                        + names(real) + " (check --label-field, or use --global)");
+                throw new Mismatch("no synthetic record has a label of the real set: synthetic"
+                        + " labels " + names(synthetic) + ", real labels " + names(real),
+                        Mismatch.Remedy.LABEL_FIELD_OR_GLOBAL_MODE);
             }
         }
         List<Group> groups = new ArrayList<>();

@@ -177,7 +177,8 @@ class LabelledAlignmentTest {
                 () -> LabelPlan.of(LabelMode.PER_LABEL, List.of("pos", "neg"), 2,
                         List.of("Pos", "NEG", "Pos"), 3));
         assertEquals("no synthetic record has a label of the real set: synthetic labels 'Pos',"
-                + " 'NEG', real labels 'pos', 'neg' (check --label-field, or use --global)",
+                + " 'NEG', real labels 'pos', 'neg' (check which field holds the labels, or align"
+                + " all rows together in global mode)",
                 e.getMessage());
         // Global mode does not need shared labels.
         assertEquals(3, LabelPlan.of(LabelMode.GLOBAL, List.of("pos", "neg"), 2,
