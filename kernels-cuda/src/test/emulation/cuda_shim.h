@@ -1,4 +1,4 @@
-// CPU emulation of the CUDA C subset the kernels in kernels/src/main/cuda use, so that the
+// CPU emulation of the CUDA C subset the kernels in kernels-cuda/src/main/cuda use, so that the
 // unmodified .cu sources compile as C++ and run on the CPU:
 //
 //   g++ -std=c++20 -O1 -pthread -include cuda_shim.h -x c++ file.cu

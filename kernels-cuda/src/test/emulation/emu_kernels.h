@@ -1,4 +1,4 @@
-// Declarations of every kernel in kernels/src/main/cuda, for the test drivers. Each .cu is
+// Declarations of every kernel in kernels-cuda/src/main/cuda, for the test drivers. Each .cu is
 // compiled with this header force-included (-include emu_kernels.h), so a declaration here that
 // does not match the definition is a compile error ("conflicting declaration of C function"),
 // not a silent mismatch across translation units.

@@ -1,5 +1,6 @@
 package io.synalign.cli;
 
+import io.synalign.engine.alignment.MemoryBudgetException;
 import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
 import io.synalign.models.llm.ChatHttpException;
@@ -52,7 +53,10 @@ final class CliErrors {
     /** The one-line message for {@code t}. */
     static String message(Throwable t, boolean verbose) {
         String text;
-        if (t instanceof InputException || t instanceof IllegalArgumentException
+        if (t instanceof MemoryBudgetException m) {
+            // The engine names the setting; the command line names its options.
+            text = m.problem() + "; raise --memory-budget or use --method tiled or rff";
+        } else if (t instanceof InputException || t instanceof IllegalArgumentException
                 || t instanceof BackendUnavailableException) {
             text = t.getMessage();
         } else if (t instanceof OutOfMemoryError) {

@@ -164,7 +164,15 @@ final class GenerationOptions {
         Integer perLabel = amount == null || amount.total == null
                 ? (amount == null || amount.perLabel == null ? 100 : amount.perLabel) : null;
         Integer total = amount == null ? null : amount.total;
-        PromptTemplates templates = PromptTemplates.load(prompts);
+        PromptTemplates templates;
+        try {
+            templates = PromptTemplates.load(prompts);
+        } catch (IllegalArgumentException e) {
+            // The library names the directory or file; the command line names its option too.
+            String m = e.getMessage();
+            throw new IllegalArgumentException("--prompts" + (m.startsWith("cannot read") ? ": "
+                    : " ") + m, e);
+        }
         Duration timeout;
         try {
             timeout = Durations.parse(requestTimeout);

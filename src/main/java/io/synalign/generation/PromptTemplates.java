@@ -51,7 +51,7 @@ public final class PromptTemplates {
             return builtIn();
         }
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("prompt directory " + dir + ": not a directory");
+            throw new IllegalArgumentException(dir + ": not a directory");
         }
         return new PromptTemplates(file(dir, ATTRIBUTES), file(dir, SAMPLES));
     }
@@ -94,7 +94,7 @@ public final class PromptTemplates {
         try {
             return Files.readString(p, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IllegalArgumentException("prompt templates: cannot read " + p + ": " + e.getMessage());
+            throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage());
         }
     }
 

@@ -135,6 +135,9 @@ public final class Generation {
      * @throws IllegalArgumentException when the real set is empty or the rows do not match
      */
     public Result withLlm(ChatModel chat, TextAlignment.Texts real, FloatMatrix realEmbeddings) {
+        if (real.texts().isEmpty()) {
+            throw new IllegalArgumentException("no real texts to generate from");
+        }
         if (realEmbeddings.rows() != real.texts().size()) {
             throw new IllegalArgumentException(realEmbeddings.rows() + " embedding rows for "
                     + real.texts().size() + " real texts");

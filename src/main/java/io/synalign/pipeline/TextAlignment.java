@@ -68,6 +68,12 @@ public final class TextAlignment {
                 throw new IllegalArgumentException(labels.size() + " labels for " + texts.size()
                         + " texts");
             }
+            for (int i = 0; i < texts.size(); i++) {
+                if (texts.get(i) == null || labels != null && labels.get(i) == null) {
+                    throw new IllegalArgumentException((texts.get(i) == null ? "text " : "label ")
+                            + i + " is null");
+                }
+            }
             texts = List.copyOf(texts);
             labels = labels == null ? null : List.copyOf(labels);
         }

@@ -58,4 +58,35 @@ class CliErrorsTest {
         assertTrue(lines[2].contains("at io.synalign.cli.CliErrorsTest"), lines[2]);
         assertFalse(report(new IllegalStateException("bug"), false, 1).length > 1);
     }
+
+    @Test
+    void anEngineRemedyIsPhrasedInTheCommandLinesOptions() {
+        java.util.Random random = new java.util.Random(1);
+        io.synalign.kernels.FloatMatrix real = io.synalign.kernels.FloatMatrix.zeros(10, 3);
+        io.synalign.kernels.FloatMatrix synthetic = io.synalign.kernels.FloatMatrix.zeros(24, 3);
+        for (float[] d : new float[][] {real.data(), synthetic.data()}) {
+            for (int i = 0; i < d.length; i++) {
+                d[i] = (float) random.nextGaussian();
+            }
+        }
+        try (io.synalign.kernels.KernelBackend backend =
+                io.synalign.kernels.KernelBackends.create("reference")) {
+            io.synalign.engine.alignment.MmdWeightLearner learner =
+                    new io.synalign.engine.alignment.MmdWeightLearner(backend,
+                            io.synalign.engine.alignment.AlignmentConfig.defaults()
+                                    .withMethod(io.synalign.engine.alignment.AlignmentMethod.EXACT)
+                                    .withMemoryBudget(1000));
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    io.synalign.engine.alignment.MemoryBudgetException.class,
+                    () -> learner.fit(real, synthetic, null));
+            assertFalse(e.getMessage().contains("--"), "the library names no flag: "
+                    + e.getMessage());
+            String[] lines = report(e, false, 2);
+            assertEquals(1, lines.length);
+            assertTrue(lines[0].startsWith("synalign: error: method exact keeps the 24 x 24"),
+                    lines[0]);
+            assertTrue(lines[0].endsWith("; raise --memory-budget or use --method tiled or rff"),
+                    lines[0]);
+        }
+    }
 }

@@ -66,10 +66,9 @@ final class MethodSelector {
                     String why = !addressable ? "beyond what the " + backend.name()
                             + " backend can address (n = " + n + ")"
                             : "over " + where + " (" + budget + " bytes)";
-                    throw new IllegalArgumentException("method exact keeps the " + n + " x " + n
+                    throw new MemoryBudgetException("method exact keeps the " + n + " x " + n
                             + " synthetic kernel matrix: " + (addressable ? bytes + " bytes ("
-                            + human(bytes) + "), " : "") + why
-                            + "; raise the memory budget or use method tiled or rff");
+                            + human(bytes) + "), " : "") + why);
                 }
                 return new Choice(AlignmentMethod.EXACT, storage, "requested; " + needs
                         + ", within " + where);

@@ -123,12 +123,14 @@ class MethodSelectorTest {
 
     @Test
     void explicitExactThatDoesNotFitNamesTheBytesAndTheBudget() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        MemoryBudgetException e = assertThrows(MemoryBudgetException.class,
                 () -> MethodSelector.choose(AlignmentMethod.EXACT, 200_000,
                         new PlanningBackend(1_000_000_000L, true), HOST, null));
         assertTrue(e.getMessage().contains("80000200000") || e.getMessage().contains("bytes"),
                 e.getMessage());
-        assertTrue(e.getMessage().contains("--method tiled or rff"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; raise the memory budget or use method tiled or rff"),
+                e.getMessage());
+        assertTrue(e.getMessage().startsWith(e.problem()), e.getMessage());
     }
 
     @Test
