@@ -79,6 +79,9 @@ run_tests() {
 }
 
 summary() {
+  if [[ ! -f "$1" ]]; then
+    echo "   (no summary: $1 was not written)"; status=1; return 1
+  fi
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print({k: r[k] for k in r if not isinstance(r[k], (dict, list))})' "$1" || status=1
 }
 
