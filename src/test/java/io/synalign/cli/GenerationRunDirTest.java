@@ -94,7 +94,7 @@ class GenerationRunDirTest {
                 sel[i] = all[demos[i]];
                 ones[i] = 1;
             }
-            double want = io.synalign.evaluation.MmdReference.referenceMmd2(sel, ones, all, sigma);
+            double want = io.synalign.engine.alignment.WeightedMmdTest.referenceMmd2(sel, ones, all, sigma);
             assertEquals(want, p.path("coverageMmd2").path("gp").asDouble(), 1e-6 + 1e-4 * want);
         }
         assertTrue(r.err().contains("demonstration coverage, label pos: 6 GP-selected of 9 real rows"),

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.synalign.engine.alignment.WeightedMmdTest;
 import io.synalign.generation.GenerationPipeline;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
@@ -21,7 +22,7 @@ class DemonstrationCoverageTest {
     @CsvSource({"1, 1, 3", "7, 3, 5", "257, 17, 6", "40, 40, 2"})
     void gpValueMatchesTheReferenceAndRandomDrawsStayInRange(int n, int k, int d) {
         Random r = new Random(n + 13L * k);
-        double[][] x = MmdReference.gaussian(r, n, d, 0);
+        double[][] x = WeightedMmdTest.gaussian(r, n, d, 0);
         int[] chosen = new int[k + 1];
         for (int i = 0; i < k; i++) {
             chosen[i] = (i * 7919) % n;
@@ -39,7 +40,7 @@ class DemonstrationCoverageTest {
             }
             double[] ones = new double[sel.length];
             Arrays.fill(ones, 1);
-            double want = Math.max(0, MmdReference.referenceMmd2(sel, ones, x, c.bandwidth()));
+            double want = Math.max(0, WeightedMmdTest.referenceMmd2(sel, ones, x, c.bandwidth()));
             assertEquals(want, c.gp(), 2e-5 + 1e-4 * want);
             if (distinct.length == n) {
                 assertEquals(0, c.gp(), 1e-5);

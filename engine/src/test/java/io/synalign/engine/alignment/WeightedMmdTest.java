@@ -47,7 +47,8 @@ public class WeightedMmdTest {
         return Math.exp(-d2 / (2 * sigma * sigma));
     }
 
-    static double[][] gaussian(Random r, int n, int d, double shift) {
+    /** n rows of d standard normals plus shift, float-representable (other modules' tests too). */
+    public static double[][] gaussian(Random r, int n, int d, double shift) {
         double[][] out = new double[n][d];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < d; j++) {
