@@ -2,23 +2,18 @@ package io.synalign.cli;
 
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
-import io.synalign.evaluation.DownstreamEvaluation;
 import io.synalign.evaluation.StudentConfig;
 import io.synalign.evaluation.StudentKind;
-import io.synalign.evaluation.TrainingVariant;
 import io.synalign.evaluation.VariantResult;
-import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.InputException;
-import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelBackend;
-import io.synalign.kernels.KernelBackends;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.RunFiles;
-import io.synalign.pipeline.TextEmbedding;
+import io.synalign.pipeline.TextAlignment;
+import io.synalign.pipeline.TextEvaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,27 +27,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
- * {@code synalign evaluate}: does (aligned) synthetic data train a better small model? Trains a
- * Deeplearning4j student ({@link io.synalign.evaluation.Student}: logistic regression or a
- * one-hidden-layer MLP) on frozen sentence embeddings of each training variant and scores it on
- * the test rows, {@code --repeats} seeded times:
- *
- * <ul>
- *   <li>{@code real}: the {@code --train} rows;</li>
- *   <li>{@code real+synthetic}: plus every {@code --synthetic} row, uniformly;</li>
- *   <li>{@code real+aligned}: plus the aligned synthetic rows, either {@code --weighted} (the
- *       output of text {@code align}: every synthetic row with its {@code synalign_weight},
- *       used as an example weight in the loss, scaled so the synthetic rows' mean weight is 1;
- *       real rows weigh 1) or {@code --aligned} (an already resampled set, e.g. {@code run}'s
- *       output or {@code align --sampled-out}, used uniformly).</li>
- * </ul>
- * Weights enter the loss rather than a resample because a resample adds sampling noise that
- * the repeats would then have to average out; the weights are used as they were learned.
- *
- * <p>Metrics per variant: accuracy and macro-F1 (mean ± sample std over the repeats), MMD^2 of
- * the (weighted) training rows against the test rows, overall and per label (one median-heuristic
- * bandwidth over the train and test rows, as the aligner resolves {@code auto}), and the
- * effective sample size of the weights ({@code --weighted} only).
+ * {@code synalign evaluate}: does (aligned) synthetic data train a better small model? Parses
+ * the options, reads and checks the files, and runs {@link TextEvaluation} (the variants
+ * {@code real}, {@code real+synthetic} with {@code --synthetic}, {@code real+aligned} with
+ * {@code --weighted}, align's output whose weights enter the loss, or {@code --aligned}, an
+ * already resampled set), then prints the table and writes {@code --run-dir}'s file.
  *
  * <p>Order of work: options, then every file read and checked (texts, labels, weights; labels of
  * the other files must occur in {@code --train}), then one encoder embeds all texts through the
@@ -145,21 +124,8 @@ final class EvaluateCommand extends CliCommand {
     @Mixin
     CommonOptions common = new CommonOptions();
 
-    /** One input file, read and checked: its texts, class indices and (weighted) weights. */
-    private record Rows(Path file, List<String> texts, int[] labels, double[] weights) {
-    }
-
     @Override
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
-        return run(stdout, err);
-    }
-
-    @Override
-    boolean verbose() {
-        return common.verbose;
-    }
-
-    private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         // Options first, files next, the model last.
         if ((weighted != null || aligned != null) && synthetic == null) {
             throw new IllegalArgumentException((weighted != null ? "--weighted" : "--aligned")
@@ -174,103 +140,85 @@ final class EvaluateCommand extends CliCommand {
                 .withMaxEpochs(maxEpochs);
         TextFields.requireDistinctFields(records.textField, labelField);
         RunDirOption.checkRunDir(runDir);
-        String backendName = common.checkedBackend();
+        TextEvaluation evaluation = new TextEvaluation(new TextEvaluation.Options(config, repeats,
+                seed, common.checkedBackend()));
         EncoderOptions encoderOptions = embedding.encoderOptions();
         Path cacheDir = embedding.cacheDirectory(environment);
         ModelSpec model = embedding.modelSpec();
 
-        List<String> classes = new ArrayList<>();
-        Rows real = read("--train", train, classes, true, false);
-        if (classes.size() < 2) {
-            throw new InputException(train, "has " + classes.size() + " label(s) in field '"
+        LabelledFile real = read("--train", train);
+        long labels = real.texts().labels().stream().distinct().count();
+        if (labels < 2) {
+            throw new InputException(train, "has " + labels + " label(s) in field '"
                     + labelField + "'; a classifier needs at least 2");
         }
-        Rows testRows = read("--test", test, classes, false, false);
-        Rows synth = synthetic == null ? null : read("--synthetic", synthetic, classes, false, false);
-        Rows extra = weighted != null ? read("--weighted", weighted, classes, false, true)
-                : aligned != null ? read("--aligned", aligned, classes, false, false) : null;
+        LabelledFile testRows = read("--test", test);
+        LabelledFile synth = synthetic == null ? null : read("--synthetic", synthetic);
+        LabelledFile extra = weighted != null ? read("--weighted", weighted)
+                : aligned != null ? read("--aligned", aligned) : null;
+        TextEvaluation.Inputs inputs = inputs(real, testRows, synth, extra);
 
-        Map<Path, FloatMatrix> embedded = new LinkedHashMap<>();
+        TextEvaluation.Result result;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet);
                 SentenceEncoder encoder = embedding.open(loader, model, encoderOptions, cacheDir)) {
-            for (Rows r : new Rows[] {real, testRows, synth, extra}) {
-                if (r != null) {
-                    embedded.put(r.file(), TextEmbedding.encode(encoder, r.texts(),
-                            progress.encoding("embed " + r.file().getFileName())));
-                }
-            }
-        }
-        FloatMatrix realX = embedded.get(real.file());
-        FloatMatrix testX = embedded.get(testRows.file());
-        List<TrainingVariant> variants = new ArrayList<>();
-        variants.add(new TrainingVariant("real", realX, real.labels(), null, null));
-        if (synth != null) {
-            variants.add(new TrainingVariant("real+synthetic",
-                    concat(realX, embedded.get(synth.file())),
-                    concat(real.labels(), synth.labels()), null, null, realX.rows()));
-        }
-        if (extra != null) {
-            FloatMatrix x = concat(realX, embedded.get(extra.file()));
-            int[] y = concat(real.labels(), extra.labels());
-            variants.add(extra.weights() == null
-                    ? new TrainingVariant("real+aligned", x, y, null, null, realX.rows())
-                    : new TrainingVariant("real+aligned", x, y,
-                            exampleWeights(real.texts().size(), extra.weights()),
-                            WeightedMmd.effectiveSampleSize(extra.weights()), realX.rows()));
-        }
-
-        List<VariantResult> results = new ArrayList<>();
-        double sigma;
-        try (KernelBackend backend = KernelBackends.create(backendName);
-                StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-            sigma = WeightedMmd.bandwidth(backend, seed, realX, testX);
-            DownstreamEvaluation evaluation = new DownstreamEvaluation(backend, config, repeats, seed);
-            for (int v = 0; v < variants.size(); v++) {
-                progress.onProgress("train", v, variants.size(), variants.get(v).name());
-                results.add(evaluation.evaluate(variants.get(v), testX, testRows.labels(), classes,
-                        sigma));
-            }
-            progress.onProgress("train", variants.size(), variants.size(), "done");
+            result = evaluation.evaluate(encoder, inputs, progress);
         }
         if (runDir != null) {
-            Map<String, Object> json = json(kind, sigma, results);
+            Map<String, Object> json = json(kind, result);
             AtomicOutputs.writeAtomically(RunFiles.file(runDir, RunFiles.EVALUATION),
                     o -> Json.writePretty(o, json));
         }
-        print(stdout, kind, testRows.texts().size(), sigma, results);
+        print(stdout, kind, result);
         return ExitCodes.OK;
     }
 
-    /**
-     * Reads one file's texts and labels; labels become class indices. With {@code define}, new
-     * labels are added to {@code classes} (the training file); otherwise a label not in it is an
-     * error naming the file and line.
-     */
-    private Rows read(String option, Path file, List<String> classes, boolean define,
-            boolean withWeights) throws java.io.IOException {
+    @Override
+    boolean verbose() {
+        return common.verbose;
+    }
+
+    /** One input file's records and their texts and labels. */
+    private record LabelledFile(Path file, List<Record> records, TextAlignment.Texts texts) {
+    }
+
+    /** Reads one file's texts and labels: every record must be labelled. */
+    private LabelledFile read(String option, Path file) throws java.io.IOException {
         List<Record> rs = records.read(file);
         TextFields.LabelledTexts lt = TextFields.labelled(file, rs, records.textField, labelField);
         if (!lt.labelled()) {
             throw new InputException(file, "no record has the label field '" + labelField
                     + "' (" + option + " needs labelled rows; name the field with --label-field)");
         }
-        int[] labels = new int[rs.size()];
-        for (int i = 0; i < rs.size(); i++) {
-            String label = lt.labels().get(i);
-            int c = classes.indexOf(label);
-            if (c < 0) {
-                if (!define) {
-                    throw new InputException(file, rs.get(i).line(), "label '" + label
-                            + "' does not occur in --train " + train + " (labels there: "
-                            + String.join(", ", classes) + ")");
-                }
-                classes.add(label);
-                c = classes.size() - 1;
+        return new LabelledFile(file, rs, new TextAlignment.Texts(lt.texts(), lt.labels()));
+    }
+
+    /**
+     * The evaluation's inputs; a label the training file lacks is reported at its file and line,
+     * before the model loads.
+     */
+    private TextEvaluation.Inputs inputs(LabelledFile real, LabelledFile testRows,
+            LabelledFile synth, LabelledFile extra) {
+        try {
+            TextEvaluation.Inputs in = TextEvaluation.Inputs.of(real.texts(), testRows.texts());
+            if (synth != null) {
+                in = in.withSynthetic(synth.texts());
             }
-            labels[i] = c;
+            if (extra != null) {
+                in = weighted != null ? in.withWeighted(extra.texts(),
+                        weights(extra.file(), extra.records()))
+                        : in.withResampled(extra.texts());
+            }
+            return in;
+        } catch (TextEvaluation.UnknownLabel e) {
+            LabelledFile f = switch (e.set()) {
+                case "test" -> testRows;
+                case "synthetic" -> synth;
+                default -> extra;
+            };
+            throw new InputException(f.file(), f.records().get(e.row()).line(), "label '"
+                    + e.label() + "' does not occur in --train " + train + " (labels there: "
+                    + String.join(", ", real.texts().labels().stream().distinct().toList()) + ")");
         }
-        double[] weights = withWeights ? weights(file, rs) : null;
-        return new Rows(file, lt.texts(), labels, weights);
     }
 
     /** The {@code synalign_weight} of every record: finite, {@code >= 0}, not all zero. */
@@ -305,33 +253,6 @@ final class EvaluateCommand extends CliCommand {
             throw new InputException(file, "every " + field + " is 0; nothing to train on");
         }
         return w;
-    }
-
-    /** Real rows weigh 1; synthetic weights are scaled to sum to the synthetic row count. */
-    static double[] exampleWeights(int realRows, double[] synthetic) {
-        double sum = 0;
-        for (double v : synthetic) {
-            sum += v;
-        }
-        double[] out = new double[realRows + synthetic.length];
-        java.util.Arrays.fill(out, 0, realRows, 1.0);
-        for (int i = 0; i < synthetic.length; i++) {
-            out[realRows + i] = synthetic[i] * synthetic.length / sum;
-        }
-        return out;
-    }
-
-    private static FloatMatrix concat(FloatMatrix a, FloatMatrix b) {
-        float[] data = new float[a.data().length + b.data().length];
-        System.arraycopy(a.data(), 0, data, 0, a.data().length);
-        System.arraycopy(b.data(), 0, data, a.data().length, b.data().length);
-        return new FloatMatrix(a.rows() + b.rows(), a.cols(), data);
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     /** Every option value (no secrets exist among them), in a stable order. */
@@ -375,18 +296,18 @@ final class EvaluateCommand extends CliCommand {
         }
     }
 
-    private Map<String, Object> json(StudentKind kind, double sigma, List<VariantResult> results) {
+    private Map<String, Object> json(StudentKind kind, TextEvaluation.Result result) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("settings", settings(sigma));
+        root.put("settings", settings(result.bandwidth()));
         root.put("classifier", kind.cliName());
         root.put("repeats", repeats);
         List<Object> vs = new ArrayList<>();
-        for (VariantResult r : results) {
+        for (VariantResult r : result.variants()) {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("name", r.name());
             v.put("trainRows", r.trainRows());
-            v.put("accuracy", meanStd(r.accuracy()));
-            v.put("macroF1", meanStd(r.macroF1()));
+            v.put("accuracy", Json.meanStd(r.accuracy()));
+            v.put("macroF1", Json.meanStd(r.macroF1()));
             Map<String, Object> mmd = new LinkedHashMap<>();
             mmd.put("overall", r.mmd2Overall());
             mmd.put("perLabel", r.mmd2PerLabel());
@@ -398,31 +319,19 @@ final class EvaluateCommand extends CliCommand {
         return root;
     }
 
-    /**
-     * {"mean": x, "std": y}, in that order (Map.of has no stable order); std is null where it
-     * is undefined (a single repeat).
-     */
-    static Map<String, Object> meanStd(io.synalign.evaluation.MeanStd m) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("mean", m.mean());
-        out.put("std", Double.isNaN(m.std()) ? null : m.std());
-        return out;
-    }
-
     /** {@code mean ± std} with 4 decimals; {@code ± n/a} for a single repeat. */
     private static String plusMinus(io.synalign.evaluation.MeanStd m) {
         return Double.isNaN(m.std()) ? String.format(Locale.ROOT, "%.4f ± n/a", m.mean())
                 : String.format(Locale.ROOT, "%.4f ± %.4f", m.mean(), m.std());
     }
 
-    private void print(PrintWriter out, StudentKind kind, int testRows, double sigma,
-            List<VariantResult> results) {
+    private void print(PrintWriter out, StudentKind kind, TextEvaluation.Result result) {
         out.printf(Locale.ROOT, "student: %s, %d repeat%s, %d test rows; MMD^2 bandwidth %s"
                 + " (median heuristic)%n", kind.cliName(), repeats, repeats == 1 ? "" : "s",
-                testRows, Numbers.short4(sigma));
+                result.testRows(), Numbers.short4(result.bandwidth()));
         out.printf(Locale.ROOT, "%-15s %7s  %-15s  %-15s  %-12s %s%n", "variant", "rows",
                 "accuracy", "macro-F1", "MMD^2->test", "ESS");
-        for (VariantResult r : results) {
+        for (VariantResult r : result.variants()) {
             out.printf(Locale.ROOT, "%-15s %7d  %-15s  %-15s  %-12s %s%n", r.name(),
                     r.trainRows(), plusMinus(r.accuracy()), plusMinus(r.macroF1()),
                     Numbers.short4(r.mmd2Overall()),

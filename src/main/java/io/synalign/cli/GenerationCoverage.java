@@ -88,7 +88,7 @@ final class GenerationCoverage {
             e.put("demonstrations", l.coverage().demonstrations());
             Map<String, Object> cov = new LinkedHashMap<>();
             cov.put("gp", l.coverage().gp());
-            cov.put("random", EvaluateCommand.meanStd(l.coverage().random()));
+            cov.put("random", Json.meanStd(l.coverage().random()));
             e.put("coverageMmd2", cov);
             per.put(l.label(), e);
         }

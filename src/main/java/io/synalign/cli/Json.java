@@ -27,4 +27,15 @@ final class Json {
         out.write(MAPPER.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));
         out.write('\n');
     }
+
+    /**
+     * {"mean": x, "std": y}, in that order (Map.of has no stable order); std is null where it
+     * is undefined (a single repeat).
+     */
+    static java.util.Map<String, Object> meanStd(io.synalign.evaluation.MeanStd m) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        out.put("mean", m.mean());
+        out.put("std", Double.isNaN(m.std()) ? null : m.std());
+        return out;
+    }
 }

@@ -45,4 +45,50 @@ class PipelineOptionsTest {
                         TextAlignment.Texts.unlabelled(List.of("a", "b")),
                         FloatMatrix.zeros(3, 4))).getMessage());
     }
+
+    @Test
+    void evaluationInputsNameTheUnknownLabelAndItsRow() {
+        TextAlignment.Texts train = new TextAlignment.Texts(List.of("a", "b", "c"),
+                List.of("x", "y", "x"));
+        TextAlignment.Texts test = new TextAlignment.Texts(List.of("d", "e"), List.of("y", "z"));
+        TextEvaluation.UnknownLabel e = assertThrows(TextEvaluation.UnknownLabel.class,
+                () -> TextEvaluation.Inputs.of(train, test));
+        assertEquals("test", e.set());
+        assertEquals(1, e.row());
+        assertEquals("z", e.label());
+        assertEquals("label 'z' of test row 1 does not occur in the training rows (labels"
+                + " there: x, y)", e.getMessage());
+        TextEvaluation.Inputs ok = TextEvaluation.Inputs.of(train, train);
+        assertEquals(List.of("x", "y"), ok.classes());
+        assertEquals("the training rows have 1 label(s); a classifier needs at least 2",
+                assertThrows(IllegalArgumentException.class, () -> TextEvaluation.Inputs.of(
+                        new TextAlignment.Texts(List.of("a"), List.of("x")), train)).getMessage());
+        assertEquals("the test rows have no labels", assertThrows(IllegalArgumentException.class,
+                () -> TextEvaluation.Inputs.of(train, TextAlignment.Texts.unlabelled(
+                        List.of("a")))).getMessage());
+        assertEquals("aligned rows need the synthetic rows they are compared with",
+                assertThrows(IllegalArgumentException.class, () -> ok.withResampled(train))
+                        .getMessage());
+        TextEvaluation.Inputs withSynthetic = ok.withSynthetic(train);
+        assertEquals("2 weights for 3 aligned rows", assertThrows(IllegalArgumentException.class,
+                () -> withSynthetic.withWeighted(train, new double[] {1, 2})).getMessage());
+        assertEquals("weight 1 is NaN; weights must be finite numbers >= 0",
+                assertThrows(IllegalArgumentException.class, () -> withSynthetic.withWeighted(
+                        train, new double[] {1, Double.NaN, 0})).getMessage());
+        assertEquals("every weight is 0; nothing to train on", assertThrows(
+                IllegalArgumentException.class, () -> withSynthetic.withWeighted(train,
+                        new double[3])).getMessage());
+        assertEquals("repeats must be at least 1, got 0", assertThrows(
+                IllegalArgumentException.class, () -> new TextEvaluation.Options(
+                        io.synalign.evaluation.StudentConfig.defaults(
+                                io.synalign.evaluation.StudentKind.LOGREG), 0, 0, "auto"))
+                .getMessage());
+    }
+
+    @Test
+    void exampleWeightsGiveRealRowsOneAndSyntheticRowsMeanOne() {
+        double[] w = TextEvaluation.exampleWeights(2, new double[] {0.5, 0.25, 0.25});
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 1, 1.5, 0.75, 0.75},
+                w, 1e-15);
+    }
 }
