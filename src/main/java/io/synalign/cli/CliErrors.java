@@ -56,6 +56,8 @@ final class CliErrors {
         if (t instanceof MemoryBudgetException m) {
             // The engine names the setting; the command line names its options.
             text = m.problem() + "; raise --memory-budget or use --method tiled or rff";
+        } else if (t instanceof InputException e) {
+            text = e.message(RecordOptions::flag);
         } else if (t instanceof InputException || t instanceof IllegalArgumentException
                 || t instanceof BackendUnavailableException) {
             text = t.getMessage();

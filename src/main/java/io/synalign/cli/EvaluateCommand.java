@@ -138,7 +138,7 @@ final class EvaluateCommand extends CliCommand {
         StudentKind kind = classifierKind(classifier);
         StudentConfig config = StudentConfig.defaults(kind).withHiddenUnits(hidden)
                 .withMaxEpochs(maxEpochs);
-        TextFields.requireDistinctFields(records.textField, labelField);
+        RecordOptions.requireDistinctFields(records.textField, labelField);
         RunDirOption.checkRunDir(runDir);
         TextEvaluation evaluation = new TextEvaluation(new TextEvaluation.Options(config, repeats,
                 seed, common.checkedBackend()));

@@ -114,7 +114,7 @@ final class GenerateCommand extends CliCommand {
     private int run(PrintWriter stdout) throws Exception {
         new OutputTargets().input("--real", real).add("--out", out);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
-        TextFields.requireDistinctFields(records.textField, labelField);
+        RecordOptions.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         RunDirOption.checkRunDir(runDir);
         // The offline baseline needs no embeddings; its coverage (of the selection the LLM path

@@ -2,6 +2,7 @@ package io.synalign.cli;
 
 import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
+import io.synalign.io.InputSetting;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,6 +21,26 @@ final class RecordOptions {
             description = "Longest input line accepted (a longer one is an error naming it), e.g."
                     + " 4MiB; at most 1GiB. Default: 1MiB.")
     ByteSize maxLineSize = new ByteSize(RecordReader.DEFAULT_MAX_LINE_BYTES);
+
+    /**
+     * Rejects a label field equal to the text field (every text would become its own label),
+     * naming both options.
+     */
+    static void requireDistinctFields(String textField, String labelField) {
+        if (textField.equals(labelField)) {
+            throw new IllegalArgumentException("--text-field and --label-field both name '"
+                    + labelField + "'");
+        }
+    }
+
+    /** The option that sets a reader setting, for messages about input problems. */
+    static String flag(InputSetting setting) {
+        return switch (setting) {
+            case TEXT_FIELD -> "--text-field";
+            case LABEL_FIELD -> "--label-field";
+            case MAX_LINE_SIZE -> "--max-line-size";
+        };
+    }
 
     /**
      * Reads every record of {@code file}.

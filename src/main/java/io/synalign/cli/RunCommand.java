@@ -164,7 +164,7 @@ final class RunCommand extends CliCommand {
         RecordFormat.Kind syntheticKind = syntheticOut == null ? null
                 : RecordFormat.ofOutput("--synthetic-out", syntheticOut);
         String textField = records.textField;
-        TextFields.requireDistinctFields(textField, labelField);
+        RecordOptions.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check();
         RunDirOption.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);

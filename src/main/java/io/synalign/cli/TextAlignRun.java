@@ -106,7 +106,7 @@ final class TextAlignRun {
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", cmd.out);
         RecordFormat.Kind sampledKind = opts.sampledOut == null ? null
                 : RecordFormat.ofOutput("--sampled-out", opts.sampledOut);
-        TextFields.requireDistinctFields(cmd.records.textField, opts.labelField);
+        RecordOptions.requireDistinctFields(cmd.records.textField, opts.labelField);
         String backend = cmd.common.checkedBackend();
         EncoderOptions encoderOptions = cmd.embedding.encoderOptions();
         Path cacheDir = cmd.embedding.cacheDirectory(cmd.environment);

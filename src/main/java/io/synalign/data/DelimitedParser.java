@@ -1,6 +1,7 @@
 package io.synalign.data;
 
 import io.synalign.io.InputException;
+import io.synalign.io.InputSetting;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,8 +103,8 @@ final class DelimitedParser {
             rowBytes += lines.lineBytes() + 1;
             if (rowBytes > maxRecordBytes) {
                 throw new InputException(lines.file(), rowLine, "the row starting on this line is"
-                        + " longer than the limit of " + LineSource.describeBytes(maxRecordBytes)
-                        + " (an unclosed quote?; raise the limit with --max-line-size)");
+                        + " longer than the limit of " + LineSource.describeBytes(maxRecordBytes),
+                        InputSetting.MAX_LINE_SIZE, "an unclosed quote?; raise the limit with %s");
             }
         }
         fields.add(field.toString());

@@ -1,6 +1,7 @@
 package io.synalign.data;
 
 import io.synalign.io.InputException;
+import io.synalign.io.InputSetting;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -139,7 +140,7 @@ final class LineSource {
 
     private InputException tooLong(long at) {
         return new InputException(file, at, "line is longer than the limit of "
-                + describeBytes(maxLineBytes) + " (raise it with --max-line-size)");
+                + describeBytes(maxLineBytes), InputSetting.MAX_LINE_SIZE, "raise it with %s");
     }
 
     private boolean fill() throws IOException {

@@ -2,6 +2,7 @@ package io.synalign.data;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.io.InputException;
+import io.synalign.io.InputSetting;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,8 +47,8 @@ public final class TextFields {
             JsonNode v = r.get(textField);
             if (v == null) {
                 throw new InputException(file, r.line(), "no field '" + textField
-                        + "' (name the text field with --text-field; this record has "
-                        + fieldList(r) + ")");
+                        + "'; this record has " + fieldList(r), InputSetting.TEXT_FIELD,
+                        "name the text field with %s");
             }
             if (!v.isTextual()) {
                 throw new InputException(file, r.line(), "field '" + textField + "' is "
@@ -66,7 +67,7 @@ public final class TextFields {
      */
     public static void requireDistinctFields(String textField, String labelField) {
         if (textField.equals(labelField)) {
-            throw new IllegalArgumentException("--text-field and --label-field both name '"
+            throw new IllegalArgumentException("the text field and the label field both name '"
                     + labelField + "'");
         }
     }
@@ -92,7 +93,8 @@ public final class TextFields {
             if (v == null) {
                 throw new InputException(file, r.line(), "no field '" + labelField + "', but the"
                         + " record on line " + withLabel.line() + " has one; every record needs"
-                        + " a label once any has (or name another field with --label-field)");
+                        + " a label once any has", InputSetting.LABEL_FIELD,
+                        "or name another field with %s");
             }
             if (v.isTextual()) {
                 labels.add(v.textValue());

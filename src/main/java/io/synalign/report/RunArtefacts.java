@@ -66,7 +66,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
             throw new InputException(dir, "run directory does not exist");
         }
         if (!Files.isDirectory(dir)) {
-            throw new InputException(dir, "--run names a file, not a run directory");
+            throw new InputException(dir, "a file, not a run directory");
         }
         JsonNode alignment = json(dir.resolve(RunFiles.ALIGNMENT));
         JsonNode labels = json(dir.resolve(RunFiles.LABELS));

@@ -229,8 +229,11 @@ class RecordIoTest {
         Path p = write("long.jsonl", line + "\r\n" + line);
         assertEquals(2, RecordReader.read(p, bytes).size(), "the limit excludes the CRLF");
         InputException e = expectInputError(() -> RecordReader.read(p, bytes - 1));
-        assertEquals("line is longer than the limit of " + (bytes - 1)
-                + " bytes (raise it with --max-line-size)", e.problem());
+        assertEquals("line is longer than the limit of " + (bytes - 1) + " bytes", e.problem());
+        assertEquals(io.synalign.io.InputSetting.MAX_LINE_SIZE, e.setting());
+        assertEquals(p + ":1: line is longer than the limit of " + (bytes - 1) + " bytes (raise it"
+                + " with --max-line-size)", e.message(s -> "--max-line-size"),
+                "a front end names the setting its own way");
         assertEquals(1, e.line());
         // Line 2 of a long-line file, found while streaming.
         Random random = new Random(3);
@@ -242,7 +245,7 @@ class RecordIoTest {
         Path huge = write("huge.jsonl", big.toString());
         InputException h = expectInputError(() -> RecordReader.read(huge));
         assertEquals(huge + ":2: line is longer than the limit of 1 MiB (raise it with"
-                + " --max-line-size)", h.getMessage());
+                + " the maxLineBytes setting)", h.getMessage(), "the library names no CLI flag");
     }
 
     interface Read {
@@ -332,7 +335,7 @@ class RecordIoTest {
 
         Object[][] cases = {
             {"{\"text\":\"a\"}\n{\"body\":\"b\",\"id\":7}\n", "text", "label", 2L,
-                "no field 'text' (name the text field with --text-field; this record has the fields 'body', 'id')"},
+                "no field 'text'; this record has the fields 'body', 'id' (name the text field with the textField setting)"},
             {"{\"text\":5}\n", "text", "label", 1L, "field 'text' is a number, not a string; texts must be strings"},
             {"{\"text\":null}\n", "text", "label", 1L, "field 'text' is null, not a string"},
             {"{\"text\":[\"a\"]}\n", "text", "label", 1L, "field 'text' is an array, not a string"},
