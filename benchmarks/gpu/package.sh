@@ -2,19 +2,24 @@
 # Builds everything the GPU device machine needs into benchmarks/gpu/out (at most 64 MiB, the
 # limit of what travels to the device), then prints the sizes and fails above the limit:
 #   runtime/            a jlinked Java 17 runtime with only the modules jdeps finds in the jar
-#   synalign-gpu.jar    the CLI fat jar cut down to an allow-list of what align and select on
-#                       .npy with --backend cuda need (see keep below): the SynAlign classes and
-#                       resources (the .cu kernel sources), picocli, Jackson, slf4j, progressbar,
-#                       JLine, javacpp 1.5.13 and the bytedeco cuda API with the linux-x86_64 JNI
-#                       wrappers of cudart, cuBLAS and NVRTC only (no redist: the CUDA 13 libraries
-#                       come from the device's system or PyTorch's nvidia-* wheels). Everything
-#                       else (ND4J, OpenBLAS, DL4J, fastutil, DJL, ONNX Runtime, llama.cpp, the
-#                       bundled models, WordNet) stays out, including libraries added later. The
-#                       device benchmark is io.synalign.kernels.cuda.CudaProductBench in it; the
+#   lib/                the CLI's own jar and the Maven artifacts align and select on .npy
+#                       with --backend cuda need, as Maven resolved them (no jar is cut): the
+#                       SynAlign modules (the kernel SPI, the CUDA backend with its .cu sources,
+#                       the ND4J backend's module without ND4J, so it reports itself unavailable,
+#                       the engine, models, the CLI), picocli, Jackson, slf4j and its simple
+#                       binding, progressbar and JLine, javacpp and the bytedeco cuda API with its
+#                       linux-x86_64 JNI wrappers (no redist: the CUDA 13 libraries come from the
+#                       device's system or PyTorch's nvidia-* wheels). Everything else the CLI
+#                       depends on (ND4J, OpenBLAS, DL4J, DJL, ONNX Runtime, llama.cpp, the
+#                       bundled models, WordNet) stays out, including libraries added later.
+#   synalign-gpu.jar    a manifest only: the CLI's main class and lib/ as its class path, so
+#                       `java -jar synalign-gpu.jar` runs the CLI
+#   benchmarks-gpu.jar  the device benchmark io.synalign.benchmarks.cuda.CudaProductBench (from
+#                       the benchmarks module; run with synalign-gpu.jar on the class path). The
 #                       JMH benchmarks compare against ND4J, whose natives are left out.
 #   tests.jar           kernels, kernels-cuda and engine test classes; junit-console.jar runs them
 #   run-on-device.sh, torch_peer.py, numpy_peer.py
-# Above the limit it prints the largest parts of synalign-gpu.jar and of the runtime.
+# Above the limit it prints the largest jars of lib/ and the largest parts of the runtime.
 # Usage: benchmarks/gpu/package.sh [--no-build]
 set -euo pipefail
 
@@ -24,76 +29,66 @@ out="$here/out"
 limit=$((64 * 1024 * 1024))
 junit_console_version=1.11.4
 
-if [[ "${1:-}" != "--no-build" ]]; then
-  # -DskipTests still compiles the test classes, which tests.jar needs.
-  (cd "$root" && mvn -B -q -o -DskipTests package -pl src -am)
-fi
-
 rm -rf "$out"
 mkdir -p "$out"
 
-# An allow-list rather than a deny-list: the CLI jar grows with every library the other commands
-# take on (llama.cpp natives for six platforms, DL4J and fastutil pushed the deny-listed jar to
-# 45 MiB), and none of them is needed here. filter_jar.py fails when a pattern matches nothing
-# (a library renamed or gone), and the smoke test below fails on a class that is missing.
-#   io/synalign/                 all SynAlign classes and resources: the CLI's subcommands must
-#                                all load (picocli builds every one at start), kernels/cuda/*.cu
-#   simplelogger.properties      the CLI's log format (warnings only, "synalign: warning:")
-#   ai/djl/...Exception,         the three library classes that building the subcommands loads
-#   net/sf/extjwnl/JWNLException (the ONNX encoder's loader in embed's options throws the DJL
-#                                ones; WordNetSupersenseData, which demo's defaults initialise,
-#                                catches JWNLException); the libraries behind them stay out
-#   picocli, Jackson (--summary and the JSON outputs), slf4j-api and slf4j-simple's binding
-#   progressbar, JLine           the progress bar when stderr is a terminal; JLine's native
-#                                helper for linux-x86_64 only
-#   javacpp                      its classes, the platform properties, libjnijavacpp for
-#                                linux-x86_64 (the only one in the fat jar, but no other should come)
-#   bytedeco cuda                its API classes and the JNI wrappers the cuda backend loads
-#   META-INF/maven/org.bytedeco  javacpp's and cuda's pom.properties: javacpp's Loader reads
-#                                the versions there and warns on every start without them
-#   META-INF/services            the service files of the libraries kept: the kernel backends,
-#                                Jackson's, JLine's terminal providers, slf4j 2's provider
-keep=(
-  io/synalign/ simplelogger.properties
-  ai/djl/ModelException.class ai/djl/MalformedModelException.class net/sf/extjwnl/JWNLException.class
-  picocli/ com/fasterxml/jackson/ org/slf4j/
-  me/tongfei/progressbar/ 'org/jline/*.class' org/jline/utils/ org/jline/nativ/jlinenative.properties
-  org/jline/nativ/Linux/x86_64/libjlinenative.so
-  'org/bytedeco/javacpp/*.class' org/bytedeco/javacpp/properties/
-  org/bytedeco/javacpp/linux-x86_64/libjnijavacpp.so
-  'org/bytedeco/cuda/*.class' org/bytedeco/cuda/linux-x86_64/libjnicudart.so
-  org/bytedeco/cuda/linux-x86_64/libjnicublas.so org/bytedeco/cuda/linux-x86_64/libjninvrtc.so
-  META-INF/maven/org.bytedeco/javacpp/pom.properties META-INF/maven/org.bytedeco/cuda/pom.properties
-  META-INF/services/io.synalign. META-INF/services/com.fasterxml.jackson. META-INF/services/org/jline/
-  META-INF/services/org.slf4j.spi.SLF4JServiceProvider
-  'META-INF/*LICENSE*' 'META-INF/*NOTICE*'
+# An allow-list of artifacts rather than a deny-list: the CLI grows with every library the other
+# commands take on (llama.cpp natives for six platforms, DL4J and fastutil), and none of them is
+# needed here. The CLI's commands load without them because no command's options touch their
+# classes until it runs (picocli builds every command at start; EmbeddingOptions.ONNX and
+# WordNetSupersenseData keep DJL's and extJWNL's classes out of that); the smoke test below runs
+# --help, which builds them all, and align and select.
+artifacts=(
+  synalign-kernels synalign-kernels-cuda synalign-kernels-nd4j synalign-engine synalign-models
+  picocli jackson-core jackson-databind jackson-annotations slf4j-api slf4j-simple
+  progressbar jline-terminal jline-native javacpp cuda
 )
-python3 "$here/filter_jar.py" "$root/src/target/synalign.jar" "$out/synalign-gpu.jar" keep "${keep[@]}"
-
-# What the device run needs must be there, and no native library but those five: a pattern
-# widened by mistake must not bring another platform's or another library's natives back.
-for entry in org/bytedeco/cuda/global/cudart.class io/synalign/kernels/cuda/rbf.cu \
-    io/synalign/kernels/cuda/CudaBackendProvider.class io/synalign/kernels/cuda/CudaProductBench.class \
-    io/synalign/cli/SynAlignCommand.class org/slf4j/simple/SimpleServiceProvider.class \
-    META-INF/services/org.slf4j.spi.SLF4JServiceProvider; do
-  unzip -l "$out/synalign-gpu.jar" "$entry" >/dev/null || { echo "package.sh: $entry missing" >&2; exit 1; }
+lib="$out/lib"
+# One reactor run packages the modules and copies the artifacts, so lib/ gets this tree's jars,
+# never stale ones from ~/.m2. -DskipTests still compiles the test classes, which tests.jar
+# needs; --no-build only re-jars the compiled classes (jar:jar, no compile).
+if [[ "${1:-}" != "--no-build" ]]; then
+  build=(-DskipTests package)
+else
+  build=(jar:jar)
+fi
+(cd "$root" && mvn -B -q -o "${build[@]}" dependency:copy-dependencies -pl src,benchmarks -am \
+  -DincludeScope=runtime -DincludeArtifactIds="$(IFS=,; echo "${artifacts[*]}")" \
+  -DoutputDirectory="$lib")
+cli_jar="$(ls "$root"/src/target/synalign-cli-*.jar | grep -v -E -- '-(tests|sources|javadoc)\.jar$')"
+cp "$cli_jar" "$lib/"
+for a in "${artifacts[@]}"; do
+  ls "$lib/$a"-[0-9]*.jar >/dev/null 2>&1 || { echo "package.sh: artifact $a missing from lib/" >&2; exit 1; }
 done
-natives="$(unzip -Z1 "$out/synalign-gpu.jar" | grep -E '\.(so|dll|dylib|jnilib)(\.[0-9.]+)?$' | sort | paste -sd' ' -)"
-expected="org/bytedeco/cuda/linux-x86_64/libjnicublas.so org/bytedeco/cuda/linux-x86_64/libjnicudart.so"
-expected+=" org/bytedeco/cuda/linux-x86_64/libjninvrtc.so org/bytedeco/javacpp/linux-x86_64/libjnijavacpp.so"
-expected+=" org/jline/nativ/Linux/x86_64/libjlinenative.so"
-if [[ "$natives" != "$expected" ]]; then
-  echo "package.sh: synalign-gpu.jar's native libraries are not the expected five:" >&2
-  echo "  found:    $natives" >&2
-  echo "  expected: $expected" >&2
+# bytedeco's natives: linux-x86_64 only (the classifier jars Maven resolved for this platform).
+if ls "$lib" | grep -E -- '-(linux-(arm64|ppc64le|aarch64)|macosx|windows)-' >/dev/null; then
+  echo "package.sh: another platform's natives in lib/: $(ls "$lib" | grep -E -- '-(macosx|windows|linux-arm64|linux-ppc64le)-')" >&2
   exit 1
 fi
-for prefix in org/nd4j/ org/deeplearning4j/ it/unimi/ de/kherud/ ai/onnxruntime/ org/bytedeco/openblas/; do
-  if unzip -l "$out/synalign-gpu.jar" "$prefix*" >/dev/null 2>&1; then
-    echo "package.sh: $prefix left in synalign-gpu.jar" >&2; exit 1
+for a in javacpp cuda; do
+  ls "$lib/$a"-*-linux-x86_64.jar >/dev/null 2>&1 || { echo "package.sh: $a's linux-x86_64 natives missing from lib/" >&2; exit 1; }
+done
+# The manifest jar: Class-Path names lib/'s jars relative to it; lines of at most 72 bytes.
+python3 - "$out" "$lib" <<'PY'
+import os, sys, zipfile
+out, lib = sys.argv[1], sys.argv[2]
+jars = " ".join("lib/" + j for j in sorted(os.listdir(lib)) if j.endswith(".jar"))
+def wrap(line):
+    b = line.encode()
+    parts = [b[:72]] + [b" " + b[i:i + 71] for i in range(72, len(b), 71)]
+    return b"\r\n".join(parts) + b"\r\n"
+manifest = (wrap("Manifest-Version: 1.0") + wrap("Main-Class: io.synalign.cli.SynAlignCommand")
+            + wrap("Class-Path: " + jars) + b"\r\n")
+with zipfile.ZipFile(os.path.join(out, "synalign-gpu.jar"), "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("META-INF/MANIFEST.MF", manifest)
+PY
+for prefix in nd4j deeplearning4j fastutil llama onnxruntime api- openblas extjwnl tokenizers; do
+  if ls "$lib" | grep -q -- "^$prefix"; then
+    echo "package.sh: $prefix left in lib/" >&2; exit 1
   fi
 done
 
+(cd "$root/benchmarks/target/classes" && zip -q -r -9 "$out/benchmarks-gpu.jar" io/synalign/benchmarks/cuda)
 (cd "$root/kernels/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
 (cd "$root/kernels-cuda/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
 (cd "$root/engine/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
@@ -111,7 +106,12 @@ cp "$console" "$out/junit-console.jar"
 # client of `generate`, which the device run never calls), plus jdk.unsupported (JavaCPP's
 # Unsafe) and java.logging (the JUnit console). That the result is enough is checked below by
 # running align, select and the no-GPU tests on it. libjvm.so is stripped of its symbol table.
-derived="$(jdeps --ignore-missing-deps -q --multi-release 17 --print-module-deps "$out/synalign-gpu.jar")"
+# jdeps reads the classes of every jar as one class path (unpacked, without module-info, whose
+# requires name automatic-module names jdeps would try to resolve).
+classes="$(mktemp -d)"
+for j in "$lib"/*.jar; do unzip -q -o "$j" -x 'module-info.class' 'META-INF/versions/*/module-info.class' -d "$classes"; done
+derived="$(jdeps --ignore-missing-deps -q --multi-release 17 --print-module-deps "$classes")"
+rm -rf "$classes"
 modules="$(echo "$derived,jdk.unsupported,java.logging" | tr ',' '\n' \
   | grep -v -x -E 'java.desktop|java.sql|java.compiler|java.net.http' | sort -u | paste -sd, -)"
 jlink --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --compress=2 \
@@ -158,6 +158,16 @@ if [[ $cuda_status -ne 0 && $cuda_status -ne 2 ]]; then
   echo "package.sh: --backend cuda exited $cuda_status: $(cat "$smoke/cuda.err")" >&2; exit 1
 fi
 echo "smoke: --help, align and select ran; --backend cuda exit status $cuda_status $(head -c 160 "$smoke/cuda.err")"
+# The device benchmark loads from the package (exit 2 where no GPU is usable, as here).
+set +e
+"$out/runtime/bin/java" -cp "$out/benchmarks-gpu.jar:$out/synalign-gpu.jar" \
+  io.synalign.benchmarks.cuda.CudaProductBench 64 48 8 1 >"$smoke/bench.out" 2>"$smoke/bench.err"
+bench_status=$?
+set -e
+if [[ $bench_status -ne 0 && $bench_status -ne 2 ]]; then
+  echo "package.sh: CudaProductBench exited $bench_status: $(head -c 400 "$smoke/bench.err")" >&2; exit 1
+fi
+echo "smoke: CudaProductBench exit status $bench_status $(head -c 160 "$smoke/bench.err")"
 set +e
 "$out/runtime/bin/java" -jar "$out/junit-console.jar" execute --disable-banner --details=summary \
   --class-path "$out/tests.jar:$out/synalign-gpu.jar" \
@@ -181,7 +191,7 @@ cp "$here/run-on-device.sh" "$root/benchmarks/peer/torch_peer.py" "$root/benchma
 
 echo
 echo "benchmarks/gpu/out:"
-du -sh "$out/runtime" "$out"/*.jar "$out"/*.sh "$out"/*.py | sed 's/^/  /'
+du -sh "$out/runtime" "$lib" "$out"/*.jar "$out"/*.sh "$out"/*.py | sed 's/^/  /'
 total=$(du -sb "$out" | cut -f1)
 printf '  total %d bytes = %.1f MiB (limit %d MiB)\n' "$total" "$(echo "$total / 1048576" | bc -l)" $((limit / 1048576))
 "$out/runtime/bin/java" -version 2>&1 | head -1 | sed 's/^/  runtime: /'
@@ -189,7 +199,8 @@ if (( total > limit )); then
   # Say what grew: the largest parts of the jar (by package, natives one by one) and of the
   # runtime (its files, and the modules in lib/modules).
   echo >&2
-  python3 "$here/filter_jar.py" report "$out/synalign-gpu.jar" 15 >&2
+  echo "$lib: largest jars" >&2
+  (cd "$lib" && ls -S -l *.jar | head -8 | awk '{printf "  %7.2f MiB  %s\n", $5 / 1048576, $9}') >&2
   echo "$out/runtime: largest files" >&2
   (cd "$out/runtime" && find . -type f -printf '%s %P\n' | sort -rn | head -8 \
     | awk '{printf "  %7.2f MiB  %s\n", $1 / 1048576, $2}') >&2

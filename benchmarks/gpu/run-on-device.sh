@@ -135,8 +135,8 @@ run_bench() {
     --out "$work/w-rff.npy" --summary "$work/summary-rff.json"
   keep rff
 
-  step 60 "d. fused K w vs cuBLAS SGEMM" "$java" "${jopts[@]}" -cp "$here/synalign-gpu.jar" \
-    io.synalign.kernels.cuda.CudaProductBench $((20000 / scale)) $((20000 / scale)) 384 5
+  step 60 "d. fused K w vs cuBLAS SGEMM" "$java" "${jopts[@]}" -cp "$here/benchmarks-gpu.jar:$here/synalign-gpu.jar" \
+    io.synalign.benchmarks.cuda.CudaProductBench $((20000 / scale)) $((20000 / scale)) 384 5
 }
 
 run_stream() {

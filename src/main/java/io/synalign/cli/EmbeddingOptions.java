@@ -187,5 +187,7 @@ abstract class EmbeddingOptions {
     }
 
     /** The production loader. */
-    static final EncoderLoader ONNX = OnnxSentenceEncoder::load;
+    // A lambda, not a method reference: the reference would load OnnxSentenceEncoder (and DJL,
+    // which its catch clauses name) when picocli builds the commands, before any is chosen.
+    static final EncoderLoader ONNX = (spec, options) -> OnnxSentenceEncoder.load(spec, options);
 }

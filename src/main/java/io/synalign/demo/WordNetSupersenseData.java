@@ -71,7 +71,7 @@ public final class WordNetSupersenseData {
                 throw new IllegalArgumentException("supersense '" + s + "' is named twice");
             }
         }
-        Map<String, List<Example>> byLabel = glosses(new LinkedHashSet<>(supersenses));
+        Map<String, List<Example>> byLabel = Glosses.glosses(new LinkedHashSet<>(supersenses));
         List<Example> real = new ArrayList<>();
         List<Example> test = new ArrayList<>();
         Random random = new Random(seed);
@@ -99,32 +99,44 @@ public final class WordNetSupersenseData {
         return d.replaceAll("\\s+", " ");
     }
 
-    private static Map<String, List<Example>> glosses(Set<String> supersenses) {
-        Map<String, List<Example>> out = new LinkedHashMap<>();
-        Set<String> seen = new LinkedHashSet<>();
-        try {
-            Dictionary dictionary = Dictionary.getDefaultResourceInstance();
-            try {
-                Iterator<Synset> it = dictionary.getSynsetIterator(POS.NOUN);
-                while (it.hasNext()) {
-                    Synset synset = it.next();
-                    String lexFile = synset.getLexFileName();
-                    if (!supersenses.contains(lexFile)) {
-                        continue;
-                    }
-                    String text = definition(synset.getGloss());
-                    if (text.split(" ").length < MIN_WORDS || !seen.add(text)) {
-                        continue;
-                    }
-                    out.computeIfAbsent(lexFile, k -> new ArrayList<>()).add(new Example(text,
-                            lexFile.substring("noun.".length()), "wn31-n-" + synset.getOffset()));
-                }
-            } finally {
-                dictionary.close();
-            }
-        } catch (JWNLException e) {
-            throw new IllegalStateException("cannot read the bundled WordNet dictionary: " + e.getMessage(), e);
+    /**
+     * The WordNet reading, in a class of its own: its catch clause names extJWNL's exception, and
+     * a class is verified (loading the classes its handlers name) when first used. Apart, the
+     * demo's defaults ({@link #DEFAULT_SUPERSENSES}) load without the WordNet library, as the
+     * GPU package, which leaves it out, needs when picocli builds every command.
+     */
+    private static final class Glosses {
+
+        private Glosses() {
         }
-        return out;
+
+        static Map<String, List<Example>> glosses(Set<String> supersenses) {
+            Map<String, List<Example>> out = new LinkedHashMap<>();
+            Set<String> seen = new LinkedHashSet<>();
+            try {
+                Dictionary dictionary = Dictionary.getDefaultResourceInstance();
+                try {
+                    Iterator<Synset> it = dictionary.getSynsetIterator(POS.NOUN);
+                    while (it.hasNext()) {
+                        Synset synset = it.next();
+                        String lexFile = synset.getLexFileName();
+                        if (!supersenses.contains(lexFile)) {
+                            continue;
+                        }
+                        String text = definition(synset.getGloss());
+                        if (text.split(" ").length < MIN_WORDS || !seen.add(text)) {
+                            continue;
+                        }
+                        out.computeIfAbsent(lexFile, k -> new ArrayList<>()).add(new Example(text,
+                                lexFile.substring("noun.".length()), "wn31-n-" + synset.getOffset()));
+                    }
+                } finally {
+                    dictionary.close();
+                }
+            } catch (JWNLException e) {
+                throw new IllegalStateException("cannot read the bundled WordNet dictionary: " + e.getMessage(), e);
+            }
+            return out;
+        }
     }
 }
