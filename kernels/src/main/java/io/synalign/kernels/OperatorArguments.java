@@ -52,9 +52,18 @@ public final class OperatorArguments {
 
     /** {@link KernelOperator#multiply}: w has {@code cols} values, out {@code rows}. */
     public static void checkMultiply(double[] w, double[] out, int rows, int cols) {
-        if (w.length != cols || out.length != rows) {
-            throw new IllegalArgumentException("multiply: w has " + w.length + " values (expected "
-                    + cols + "), out has " + out.length + " (expected " + rows + ")");
+        checkMultiply(w.length, out.length, rows, cols);
+    }
+
+    /** {@link KernelOperator#multiply(DeviceVector, DeviceVector)}: as for arrays. */
+    public static void checkMultiply(DeviceVector w, DeviceVector out, int rows, int cols) {
+        checkMultiply(w.length(), out.length(), rows, cols);
+    }
+
+    private static void checkMultiply(long w, long out, int rows, int cols) {
+        if (w != cols || out != rows) {
+            throw new IllegalArgumentException("multiply: w has " + w + " values (expected "
+                    + cols + "), out has " + out + " (expected " + rows + ")");
         }
     }
 
@@ -68,18 +77,37 @@ public final class OperatorArguments {
 
     /** {@link FeatureOperator#transposeTimes}: w has {@code rows} values, out {@code features}. */
     public static void checkTransposeTimes(double[] w, double[] out, int rows, int features) {
-        if (w.length != rows || out.length != features) {
-            throw new IllegalArgumentException("transposeTimes: w has " + w.length
-                    + " values (expected " + rows + "), out has " + out.length + " (expected "
+        checkTransposeTimes(w.length, out.length, rows, features);
+    }
+
+    /** {@link FeatureOperator#transposeTimes(DeviceVector, DeviceVector)}: as for arrays. */
+    public static void checkTransposeTimes(DeviceVector w, DeviceVector out, int rows,
+            int features) {
+        checkTransposeTimes(w.length(), out.length(), rows, features);
+    }
+
+    private static void checkTransposeTimes(long w, long out, int rows, int features) {
+        if (w != rows || out != features) {
+            throw new IllegalArgumentException("transposeTimes: w has " + w
+                    + " values (expected " + rows + "), out has " + out + " (expected "
                     + features + ")");
         }
     }
 
     /** {@link FeatureOperator#times}: z has {@code features} values, out {@code rows}. */
     public static void checkTimes(double[] z, double[] out, int rows, int features) {
-        if (z.length != features || out.length != rows) {
-            throw new IllegalArgumentException("times: z has " + z.length + " values (expected "
-                    + features + "), out has " + out.length + " (expected " + rows + ")");
+        checkTimes(z.length, out.length, rows, features);
+    }
+
+    /** {@link FeatureOperator#times(DeviceVector, DeviceVector)}: as for arrays. */
+    public static void checkTimes(DeviceVector z, DeviceVector out, int rows, int features) {
+        checkTimes(z.length(), out.length(), rows, features);
+    }
+
+    private static void checkTimes(long z, long out, int rows, int features) {
+        if (z != features || out != rows) {
+            throw new IllegalArgumentException("times: z has " + z + " values (expected "
+                    + features + "), out has " + out + " (expected " + rows + ")");
         }
     }
 

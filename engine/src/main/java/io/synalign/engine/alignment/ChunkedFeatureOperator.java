@@ -1,6 +1,7 @@
 package io.synalign.engine.alignment;
 
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
@@ -29,7 +30,7 @@ import java.util.Locale;
  * bit-identical products. Each product costs one pass over the chunks; a recomputed chunk is
  * rebuilt in every pass (an MMD product {@code Phi (Phi^T w)} makes two). Not thread-safe.
  */
-final class ChunkedFeatureOperator implements FeatureOperator {
+final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     private final KernelBackend backend;
     private final VectorOps vectors;
@@ -47,7 +48,6 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     /** The operator recomputed chunks of full size are reloaded into (see {@link #operator}). */
     private FeatureOperator scratch;
     private long recomputed;
-    private boolean closed;
 
     /**
      * @param keepBytes how many bytes of chunks may be kept between passes
@@ -55,15 +55,7 @@ final class ChunkedFeatureOperator implements FeatureOperator {
      */
     ChunkedFeatureOperator(KernelBackend backend, RowSource rows, FourierFeatures map,
             long keepBytes, ProgressListener progress) {
-        if (rows.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + rows.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
-        if (rows.rows() > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(rows.name() + ": " + rows.rows()
-                    + " rows are more than one weight vector holds (" + (Integer.MAX_VALUE - 8)
-                    + ")");
-        }
+        super(checkedRows(rows, map), map.features());
         this.backend = backend;
         this.vectors = backend.vectors();
         this.rows = rows;
@@ -106,6 +98,20 @@ final class ChunkedFeatureOperator implements FeatureOperator {
         this.rowSlice = a;
         this.lastRowSlice = b;
         this.featureScratch = c;
+    }
+
+    /** n, once the rows are known to fit the feature map and one weight vector. */
+    private static int checkedRows(RowSource rows, FourierFeatures map) {
+        if (rows.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + rows.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        if (rows.rows() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException(rows.name() + ": " + rows.rows()
+                    + " rows are more than one weight vector holds (" + (Integer.MAX_VALUE - 8)
+                    + ")");
+        }
+        return (int) rows.rows();
     }
 
     /**
@@ -243,23 +249,9 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public int rows() {
-        return n;
-    }
-
-    @Override
-    public int features() {
-        return map.features();
-    }
-
-    @Override
     public void transposeTimes(DeviceVector w, DeviceVector out) {
         checkOpen();
-        if (w.length() != n || out.length() != map.features()) {
-            throw new IllegalArgumentException("transposeTimes: w has " + w.length()
-                    + " values (expected " + n + "), out has " + out.length() + " (expected "
-                    + map.features() + ")");
-        }
+        OperatorArguments.checkTransposeTimes(w, out, n, map.features());
         vectors.fill(out, 0.0);
         for (int c = 0; c < chunks; c++) {
             passProgress(c, "Phi^T w");
@@ -278,10 +270,7 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     @Override
     public void times(DeviceVector z, DeviceVector out) {
         checkOpen();
-        if (z.length() != map.features() || out.length() != n) {
-            throw new IllegalArgumentException("times: z has " + z.length() + " values (expected "
-                    + map.features() + "), out has " + out.length() + " (expected " + n + ")");
-        }
+        OperatorArguments.checkTimes(z, out, n, map.features());
         for (int c = 0; c < chunks; c++) {
             passProgress(c, "Phi z");
             FeatureOperator op = operator(c);
@@ -296,8 +285,7 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public void transposeTimes(double[] w, double[] out) {
-        OperatorArguments.checkTransposeTimes(w, out, n, map.features());
+    protected void transposeTimesChecked(double[] w, double[] out) {
         try (DeviceVector wv = vectors.of(w); DeviceVector o = vectors.zeros(out.length)) {
             transposeTimes(wv, o);
             vectors.read(o, out);
@@ -305,24 +293,15 @@ final class ChunkedFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public void times(double[] z, double[] out) {
-        OperatorArguments.checkTimes(z, out, n, map.features());
+    protected void timesChecked(double[] z, double[] out) {
         try (DeviceVector zv = vectors.of(z); DeviceVector o = vectors.zeros(out.length)) {
             times(zv, o);
             vectors.read(o, out);
         }
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "feature operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         for (FeatureOperator op : kept) {
             op.close();
         }

@@ -1,7 +1,7 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.DeviceVector;
-import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.OperatorArguments;
@@ -16,7 +16,7 @@ import org.bytedeco.javacpp.FloatPointer;
  * {@code 4 n D} bytes plus the vectors, which is what makes 10^7 rows fit on one GPU
  * (10^7 x 1024 features is 41 GB). X is not kept. Not thread-safe.
  */
-final class CudaFeatureOperator implements FeatureOperator {
+final class CudaFeatureOperator extends AbstractFeatureOperator {
 
     /** Row slices of the transposed product (rows of partial sums). */
     static final int SLICES = 256;
@@ -35,9 +35,9 @@ final class CudaFeatureOperator implements FeatureOperator {
     private final PinnedMemory rowResultHost;
     private final PinnedMemory featureResultHost;
     private final FourierFeatures map;
-    private boolean closed;
 
     CudaFeatureOperator(CudaDevice device, FloatMatrix x, FourierFeatures map) {
+        super(x.rows(), map.features());
         this.device = device;
         this.map = map;
         this.rows = x.rows();
@@ -68,23 +68,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int features() {
-        return features;
-    }
-
-    @Override
-    public void transposeTimes(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkTransposeTimes(w, out, rows, features);
-        if (rows == 0) {
-            java.util.Arrays.fill(out, 0.0);
-            return;
-        }
+    protected void transposeTimesChecked(double[] w, double[] out) {
         device.makeCurrent();
         put(w, rowHost.floats());
         device.upload(rowVector.address(), rowHost.pointer(), 4L * rows);
@@ -95,12 +79,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public void times(double[] z, double[] out) {
-        checkOpen();
-        OperatorArguments.checkTimes(z, out, rows, features);
-        if (rows == 0) {
-            return;
-        }
+    protected void timesChecked(double[] z, double[] out) {
         device.makeCurrent();
         put(z, featureHost.floats());
         device.upload(featureVector.address(), featureHost.pointer(), 4L * features);
@@ -115,11 +94,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     @Override
     public void transposeTimes(DeviceVector w, DeviceVector out) {
         checkOpen();
-        if (w.length() != rows || out.length() != features) {
-            throw new IllegalArgumentException("transposeTimes: w has " + w.length()
-                    + " values (expected " + rows + "), out has " + out.length() + " (expected "
-                    + features + ")");
-        }
+        OperatorArguments.checkTransposeTimes(w, out, rows, features);
         device.makeCurrent();
         long to = CudaVector.of(out, device).address();
         if (rows == 0) {
@@ -134,10 +109,7 @@ final class CudaFeatureOperator implements FeatureOperator {
     @Override
     public void times(DeviceVector z, DeviceVector out) {
         checkOpen();
-        if (z.length() != features || out.length() != rows) {
-            throw new IllegalArgumentException("times: z has " + z.length() + " values (expected "
-                    + features + "), out has " + out.length() + " (expected " + rows + ")");
-        }
+        OperatorArguments.checkTimes(z, out, rows, features);
         if (rows == 0) {
             return;
         }
@@ -197,16 +169,8 @@ final class CudaFeatureOperator implements FeatureOperator {
         host.put(rounded, 0, rounded.length);
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "feature operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         device.makeCurrent();
         device.sync();
         phi.close();

@@ -1,8 +1,8 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import org.bytedeco.javacpp.DoublePointer;
@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * straight into the output vector, so nothing crosses the bus. Partial sums are added in a fixed order, so a repeated product is
  * bit-identical. Not thread-safe.
  */
-final class CudaKernelOperator implements KernelOperator {
+final class CudaKernelOperator extends AbstractKernelOperator {
 
     private static final Logger LOG = LoggerFactory.getLogger(CudaKernelOperator.class);
 
@@ -53,10 +53,10 @@ final class CudaKernelOperator implements KernelOperator {
     private final PinnedMemory weightsHost;
     private final PinnedMemory resultHost;
     private final float[] weightsRounded;
-    private boolean closed;
 
     CudaKernelOperator(CudaDevice device, FloatMatrix xs, FloatMatrix ys, double sigma,
             TilePlan plan) {
+        super(xs.rows(), ys.rows());
         this.device = device;
         this.rows = xs.rows();
         this.cols = ys.rows();
@@ -124,43 +124,24 @@ final class CudaKernelOperator implements KernelOperator {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
     public boolean materialised() {
         return kernel != null;
     }
 
     @Override
-    public void multiply(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkMultiply(w, out, rows, cols);
-        if (rows == 0) {
-            return;
-        }
+    protected void multiplyChecked(double[] w, double[] out) {
         device.makeCurrent();
         // Rounded on the heap, then one bulk copy into the pinned buffer (not one JNI call each).
         for (int j = 0; j < cols; j++) {
             weightsRounded[j] = (float) w[j];
         }
         weightsHost.floats().put(weightsRounded, 0, cols);
-        if (cols > 0) {
-            device.upload(weights.address(), weightsHost.pointer(), 4L * cols);
-        }
+        device.upload(weights.address(), weightsHost.pointer(), 4L * cols);
         product(weights.address(), out);
     }
 
     @Override
-    public void rowSums(double[] out) {
-        checkOpen();
-        OperatorArguments.checkRowSums(out, rows);
+    protected void rowSumsChecked(double[] out) {
         device.makeCurrent();
         product(0L, out);
     }
@@ -168,11 +149,7 @@ final class CudaKernelOperator implements KernelOperator {
     @Override
     public void multiply(DeviceVector w, DeviceVector out) {
         checkOpen();
-        if (w.length() != cols || out.length() != rows) {
-            throw new IllegalArgumentException("multiply: w has " + w.length()
-                    + " values (expected " + cols + "), out has " + out.length() + " (expected "
-                    + rows + ")");
-        }
+        OperatorArguments.checkMultiply(w, out, rows, cols);
         device.makeCurrent();
         long to = CudaVector.of(out, device).address();
         if (rows == 0) {
@@ -187,15 +164,8 @@ final class CudaKernelOperator implements KernelOperator {
         compute(weights.address(), to);
     }
 
-    /** out = K v, with v == 0 (NULL) meaning all ones. */
+    /** out = K v, with v == 0 (NULL) meaning all ones; n, m >= 1. */
     private void product(long v, double[] out) {
-        if (rows == 0) {
-            return;
-        }
-        if (cols == 0) {
-            java.util.Arrays.fill(out, 0.0);
-            return;
-        }
         compute(v, result.address());
         device.download(resultHost.pointer(), result.address(), 8L * rows);
         device.sync();
@@ -248,16 +218,8 @@ final class CudaKernelOperator implements KernelOperator {
         return x == y ? start : -1;
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "kernel operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         device.makeCurrent();
         device.sync();
         closeAll(x, y == x ? null : y, kernel, tile, weights, result, weightsHost, resultHost);

@@ -1,8 +1,8 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.OperatorArguments;
 import java.util.Locale;
@@ -27,7 +27,7 @@ import java.util.Locale;
  * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 16} bytes, plus 2 n doubles
  * and n floats. Not thread-safe.
  */
-final class CudaSymmetricKernelOperator implements KernelOperator {
+final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
 
     static final int TILE = 32;
 
@@ -44,7 +44,6 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
     private final PinnedMemory hostIn;
     private final PinnedMemory hostOut;
     private final float[] rounded;
-    private boolean closed;
 
     /** Tiles of the triangle of an n x n matrix. */
     static long tiles(long n) {
@@ -59,6 +58,7 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
 
     CudaSymmetricKernelOperator(CudaDevice device, CudaVectorOps ops, FloatMatrix x,
             double sigma, KernelStorage storage) {
+        super(x.rows(), x.rows());
         this.device = device;
         this.ops = ops;
         this.n = x.rows();
@@ -119,16 +119,6 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
     }
 
     @Override
-    public int rows() {
-        return n;
-    }
-
-    @Override
-    public int cols() {
-        return n;
-    }
-
-    @Override
     public boolean materialised() {
         return true;
     }
@@ -142,20 +132,14 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
     @Override
     public void multiply(DeviceVector w, DeviceVector out) {
         checkOpen();
-        if (w.length() != n || out.length() != n) {
-            throw new IllegalArgumentException("multiply: w has " + w.length()
-                    + " values (expected " + n + "), out has " + out.length() + " (expected "
-                    + n + ")");
-        }
+        OperatorArguments.checkMultiply(w, out, n, n);
         device.makeCurrent();
         ops.toFloat(w, weights.address());
         product(CudaVector.of(out, device).address());
     }
 
     @Override
-    public void multiply(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkMultiply(w, out, n, n);
+    protected void multiplyChecked(double[] w, double[] out) {
         for (int j = 0; j < n; j++) {
             rounded[j] = (float) w[j];
         }
@@ -163,17 +147,13 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
     }
 
     @Override
-    public void rowSums(double[] out) {
-        checkOpen();
-        OperatorArguments.checkRowSums(out, n);
+    protected void rowSumsChecked(double[] out) {
         java.util.Arrays.fill(rounded, 1f);
         run(rounded, out);
     }
 
+    /** out = K w, n >= 1 (the base class answers an empty kernel). */
     private void run(float[] w, double[] out) {
-        if (n == 0) {
-            return;
-        }
         device.makeCurrent();
         hostIn.floats().put(w, 0, n);
         device.upload(weights.address(), hostIn.pointer(), 4L * n);
@@ -197,16 +177,8 @@ final class CudaSymmetricKernelOperator implements KernelOperator {
                         .i32(n).i32(tileRows).pointer(out));
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "kernel operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         device.makeCurrent();
         device.sync();
         kernel.close();

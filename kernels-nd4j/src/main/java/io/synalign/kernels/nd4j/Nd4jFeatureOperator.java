@@ -1,9 +1,8 @@
 package io.synalign.kernels.nd4j;
 
-import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
-import io.synalign.kernels.OperatorArguments;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -12,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link FourierGemm}; {@code Phi^T w} and {@code Phi z} are one SGEMV each, O(n D), into
  * preallocated buffers. Not thread-safe.
  */
-final class Nd4jFeatureOperator implements FeatureOperator {
+final class Nd4jFeatureOperator extends AbstractFeatureOperator {
 
     private final int rows;
     private final int features;
@@ -24,13 +23,13 @@ final class Nd4jFeatureOperator implements FeatureOperator {
     private final FloatPointer featurePtr;
     private final float[] rowHost;
     private final float[] featureHost;
-    private boolean closed;
 
     private final FourierFeatures map;
     /** Kept only once {@link #reload} is used, so kept operators hold no inputs. */
     private FourierGemm reloadable;
 
     Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        super(x.rows(), map.features());
         this.rows = x.rows();
         this.features = map.features();
         this.map = map;
@@ -48,35 +47,14 @@ final class Nd4jFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int features() {
-        return features;
-    }
-
-    @Override
-    public void transposeTimes(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkTransposeTimes(w, out, rows, features);
-        if (rows == 0) {
-            java.util.Arrays.fill(out, 0.0);
-            return;
-        }
+    protected void transposeTimesChecked(double[] w, double[] out) {
         Buffers.putRounded(w, rows, rowHost, rowPtr);
         OpenBlas.gemvTransposed(rows, features, phiPtr, rowPtr, featurePtr);
         Buffers.getWidened(featurePtr, features, featureHost, out);
     }
 
     @Override
-    public void times(double[] z, double[] out) {
-        checkOpen();
-        OperatorArguments.checkTimes(z, out, rows, features);
-        if (rows == 0) {
-            return;
-        }
+    protected void timesChecked(double[] z, double[] out) {
         Buffers.putRounded(z, features, featureHost, featurePtr);
         OpenBlas.gemv(rows, features, 1f, phiPtr, featurePtr, rowPtr);
         Buffers.getWidened(rowPtr, rows, rowHost, out);
@@ -101,16 +79,8 @@ final class Nd4jFeatureOperator implements FeatureOperator {
         return true;
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "feature operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         if (reloadable != null) {
             reloadable.close();
         }

@@ -1,8 +1,7 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelOperator;
-import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -40,7 +39,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Products take double vectors and return double results; w is rounded to a preallocated
  * float buffer once per call. Not thread-safe.
  */
-final class Nd4jKernelOperator implements KernelOperator {
+final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     private final int rows;
     private final int cols;
@@ -60,9 +59,9 @@ final class Nd4jKernelOperator implements KernelOperator {
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
     private final float[] partialHost;
-    private boolean closed;
 
     Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        super(x.rows(), y.rows());
         this.rows = x.rows();
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));
@@ -124,43 +123,23 @@ final class Nd4jKernelOperator implements KernelOperator {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
     public boolean materialised() {
         return kernel != null;
     }
 
     @Override
-    public void multiply(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkMultiply(w, out, rows, cols);
+    protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
         product(weightsPtr, out);
     }
 
     @Override
-    public void rowSums(double[] out) {
-        checkOpen();
-        OperatorArguments.checkRowSums(out, rows);
+    protected void rowSumsChecked(double[] out) {
         product(onesPtr, out);
     }
 
+    /** out = K vector; n, m >= 1 (the base class answers an empty kernel). */
     private void product(FloatPointer vector, double[] out) {
-        if (rows == 0) {
-            return;
-        }
-        if (cols == 0) {
-            Arrays.fill(out, 0.0);
-            return;
-        }
         if (kernel != null) {
             OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, partialsPtr);
         } else {
@@ -207,16 +186,8 @@ final class Nd4jKernelOperator implements KernelOperator {
         }
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "kernel operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         operands.close();
         if (blocks != null) {
             for (BlockBuffer b : blocks) {

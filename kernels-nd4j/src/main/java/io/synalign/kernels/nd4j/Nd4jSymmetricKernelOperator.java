@@ -1,8 +1,7 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelOperator;
-import io.synalign.kernels.OperatorArguments;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -39,7 +38,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Cost 2 n^2 flops, n^2 / 2 floats read (the second GEMV of a panel reads it again from cache).
  * Not thread-safe.
  */
-final class Nd4jSymmetricKernelOperator implements KernelOperator {
+final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
     private final int n;
     private final SymmetricPanels layout;
@@ -60,9 +59,9 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
     private final FloatPointer weightsPtr;
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
-    private boolean closed;
 
     Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma) {
+        super(x.rows(), x.rows());
         this.n = x.rows();
         this.layout = new SymmetricPanels(n);
         this.workers = PinnedWorkers.count();
@@ -142,16 +141,6 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
     }
 
     @Override
-    public int rows() {
-        return n;
-    }
-
-    @Override
-    public int cols() {
-        return n;
-    }
-
-    @Override
     public boolean materialised() {
         return true;
     }
@@ -163,24 +152,18 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
     }
 
     @Override
-    public void multiply(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkMultiply(w, out, n, n);
+    protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
         product(weightsPtr, out);
     }
 
     @Override
-    public void rowSums(double[] out) {
-        checkOpen();
-        OperatorArguments.checkRowSums(out, n);
+    protected void rowSumsChecked(double[] out) {
         product(onesPtr, out);
     }
 
+    /** out = K vector; n >= 1 (the base class answers an empty kernel). */
     private void product(FloatPointer vector, double[] out) {
-        if (n == 0) {
-            return;
-        }
         nextGroup.set(0);
         PinnedWorkers.run(worker -> {
             FloatPointer tmp = scratchPtr[worker];
@@ -224,16 +207,8 @@ final class Nd4jSymmetricKernelOperator implements KernelOperator {
         }
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "kernel operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         kernelPtr.close();
         Buffers.close(weights, ones);
         Buffers.close(scratch);

@@ -1,10 +1,8 @@
 package io.synalign.kernels.nd4j;
 
-import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
-import io.synalign.kernels.OperatorArguments;
-import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,16 +13,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code [Omega; b]} and an in-place cos and scale; {@code Phi^T w} and {@code Phi z} are one
  * matrix-vector {@code Nd4j.gemm} each, O(n D). INDArray operations only. Not thread-safe.
  */
-final class PortableFeatureOperator implements FeatureOperator {
+final class PortableFeatureOperator extends AbstractFeatureOperator {
 
     private final int rows;
     private final int features;
     private final INDArray phi;
     private final INDArray rowResult;
     private final INDArray featureResult;
-    private boolean closed;
 
     PortableFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        super(x.rows(), map.features());
         PortableBlocks.checkFourierDims(x, map);
         this.rows = x.rows();
         this.features = map.features();
@@ -43,23 +41,7 @@ final class PortableFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int features() {
-        return features;
-    }
-
-    @Override
-    public void transposeTimes(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkTransposeTimes(w, out, rows, features);
-        if (rows == 0) {
-            Arrays.fill(out, 0.0);
-            return;
-        }
+    protected void transposeTimesChecked(double[] w, double[] out) {
         INDArray column = PortableOperands.column(w);
         try {
             Nd4j.gemm(phi, column, featureResult, true, false, 1.0, 0.0);
@@ -70,12 +52,7 @@ final class PortableFeatureOperator implements FeatureOperator {
     }
 
     @Override
-    public void times(double[] z, double[] out) {
-        checkOpen();
-        OperatorArguments.checkTimes(z, out, rows, features);
-        if (rows == 0) {
-            return;
-        }
+    protected void timesChecked(double[] z, double[] out) {
         INDArray column = PortableOperands.column(z);
         try {
             Nd4j.gemm(phi, column, rowResult, false, false, 1.0, 0.0);
@@ -91,16 +68,8 @@ final class PortableFeatureOperator implements FeatureOperator {
         }
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "feature operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         Buffers.close(phi, rowResult, featureResult);
     }
 }

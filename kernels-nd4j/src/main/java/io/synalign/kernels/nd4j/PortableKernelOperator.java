@@ -1,10 +1,8 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.KernelOperator;
-import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
-import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,7 +28,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * threads, and each tile's row sums are one float32 GEMV over all m columns, as in the
  * materialised CPU path. Not thread-safe.
  */
-final class PortableKernelOperator implements KernelOperator {
+final class PortableKernelOperator extends AbstractKernelOperator {
 
     private final int rows;
     private final int cols;
@@ -43,9 +41,9 @@ final class PortableKernelOperator implements KernelOperator {
     private final PortableTiles tileSums;
     private final INDArray result;
     private final INDArray ones;
-    private boolean closed;
 
     PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        super(x.rows(), y.rows());
         this.rows = x.rows();
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));
@@ -77,28 +75,12 @@ final class PortableKernelOperator implements KernelOperator {
     }
 
     @Override
-    public int rows() {
-        return rows;
-    }
-
-    @Override
-    public int cols() {
-        return cols;
-    }
-
-    @Override
     public boolean materialised() {
         return kernel != null;
     }
 
     @Override
-    public void multiply(double[] w, double[] out) {
-        checkOpen();
-        OperatorArguments.checkMultiply(w, out, rows, cols);
-        if (rows == 0 || cols == 0) {
-            Arrays.fill(out, 0.0);
-            return;
-        }
+    protected void multiplyChecked(double[] w, double[] out) {
         INDArray weights = PortableOperands.column(w);
         try {
             product(weights, out);
@@ -108,13 +90,7 @@ final class PortableKernelOperator implements KernelOperator {
     }
 
     @Override
-    public void rowSums(double[] out) {
-        checkOpen();
-        OperatorArguments.checkRowSums(out, rows);
-        if (rows == 0 || cols == 0) {
-            Arrays.fill(out, 0.0);
-            return;
-        }
+    protected void rowSumsChecked(double[] out) {
         product(ones, out);
     }
 
@@ -140,16 +116,8 @@ final class PortableKernelOperator implements KernelOperator {
         }
     }
 
-    private void checkOpen() {
-        OperatorArguments.checkOpen(closed, "kernel operator");
-    }
-
     @Override
-    public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    protected void release() {
         if (tiles != null) {
             tiles.close();
             tileSums.close();

@@ -3,6 +3,8 @@ package io.synalign.kernels.reference;
 import static io.synalign.kernels.OperatorArguments.checkDims;
 import static io.synalign.kernels.OperatorArguments.checkOut;
 
+import io.synalign.kernels.AbstractFeatureOperator;
+import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.Argmax;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
@@ -112,29 +114,14 @@ public final class ReferenceBackend implements KernelBackend {
     @Override
     public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
         checkDims(x, y);
-        return new KernelOperator() {
-            @Override
-            public int rows() {
-                return x.rows();
-            }
-
-            @Override
-            public int cols() {
-                return y.rows();
-            }
-
+        return new AbstractKernelOperator(x.rows(), y.rows()) {
             @Override
             public boolean materialised() {
                 return false;
             }
 
             @Override
-            public void multiply(double[] w, double[] out) {
-                if (w.length != y.rows() || out.length != x.rows()) {
-                    throw new IllegalArgumentException("multiply: w has " + w.length
-                            + " (expected " + y.rows() + "), out has " + out.length
-                            + " (expected " + x.rows() + ")");
-                }
+            protected void multiplyChecked(double[] w, double[] out) {
                 for (int i = 0; i < x.rows(); i++) {
                     double s = 0;
                     for (int j = 0; j < y.rows(); j++) {
@@ -145,14 +132,14 @@ public final class ReferenceBackend implements KernelBackend {
             }
 
             @Override
-            public void rowSums(double[] out) {
+            protected void rowSumsChecked(double[] out) {
                 double[] ones = new double[y.rows()];
                 Arrays.fill(ones, 1.0);
-                multiply(ones, out);
+                multiplyChecked(ones, out);
             }
 
             @Override
-            public void close() {
+            protected void release() {
             }
         };
     }
@@ -168,19 +155,9 @@ public final class ReferenceBackend implements KernelBackend {
         for (int i = 0; i < n; i++) {
             fourierRow(x, i, map, phi[i]);
         }
-        return new FeatureOperator() {
+        return new AbstractFeatureOperator(n, features) {
             @Override
-            public int rows() {
-                return n;
-            }
-
-            @Override
-            public int features() {
-                return features;
-            }
-
-            @Override
-            public void transposeTimes(double[] w, double[] out) {
+            protected void transposeTimesChecked(double[] w, double[] out) {
                 Arrays.fill(out, 0.0);
                 for (int i = 0; i < n; i++) {
                     for (int f = 0; f < features; f++) {
@@ -190,7 +167,7 @@ public final class ReferenceBackend implements KernelBackend {
             }
 
             @Override
-            public void times(double[] z, double[] out) {
+            protected void timesChecked(double[] z, double[] out) {
                 for (int i = 0; i < n; i++) {
                     double s = 0;
                     for (int f = 0; f < features; f++) {
@@ -201,7 +178,7 @@ public final class ReferenceBackend implements KernelBackend {
             }
 
             @Override
-            public void close() {
+            protected void release() {
             }
         };
     }

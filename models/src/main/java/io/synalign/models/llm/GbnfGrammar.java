@@ -28,6 +28,16 @@ import java.util.Map;
  * decodes to U+FFFD and still parses. Cost: O(schema size) rules; llama.cpp expands
  * {@code x{m,n}} into O(n) rules.
  *
+ * <p>Why not llama.cpp's own converter ({@code LlamaModel.jsonSchemaToGrammar} in
+ * {@code de.kherud:llama} 4.2.0): it does not keep the bounds. For the attributes schema
+ * ({@code additionalProperties} of strings with {@code minProperties} 1 and
+ * {@code maxProperties} 12) it emits {@code ( "," space additional-kv )*} and keys
+ * {@code "\"" char* "\""}: any number of entries with keys of any length, none required, so a
+ * model that never closes the object never stops; and it puts {@code space ::= | " " |
+ * "\n"{1,2} [ \t]{0,20}} after every token, so no byte bound can be stated. Both were read
+ * from its output for {@link Schemas#ATTRIBUTES} and {@link Schemas#SAMPLES} with the bounds
+ * written into the schema.
+ *
  * @param text     the GBNF source, root rule {@code root}
  * @param maxBytes the most UTF-8 bytes an accepted string can have
  */

@@ -164,7 +164,7 @@ class OpenAiCompatibleChatModelTest {
                 () -> model(KEY).maxReasks(2).build().complete(samplesRequest(7)));
         assertEquals(3, server.requests.get(), "1 ask + 2 re-asks");
         assertTrue(e.getMessage().contains("synalign_samples"), e.getMessage());
-        assertTrue(e.getMessage().contains("missing required property 'samples'"), e.getMessage());
+        assertTrue(e.getMessage().contains("$: required property 'samples' not found"), e.getMessage());
         // Each re-ask carries the invalid reply and a correction.
         JsonNode last = server.bodies.get(2).path("messages");
         assertEquals(2 + 4, last.size());

@@ -73,7 +73,7 @@ class ReaskJournalTest {
 
         List<JsonNode> lines = journalLines();
         assertEquals(List.of(0, 1, 2), lines.stream().map(l -> l.path("reask").asInt()).toList());
-        assertTrue(lines.get(0).path("problem").asText().contains("missing required property 'samples'"),
+        assertTrue(lines.get(0).path("problem").asText().contains("$: required property 'samples' not found"),
                 lines.get(0).toString());
         assertTrue(lines.get(1).path("problem").asText().contains("not valid JSON"), lines.get(1).toString());
         assertFalse(lines.get(2).has("problem"), "the valid reply has no problem");

@@ -94,8 +94,9 @@ class ReliabilityPartsTest {
         assertTrue(ReplyParser.parse("Sure! {\"tone\":\"formal\"} Hope this helps.", Schemas.ATTRIBUTES).valid());
         assertTrue(ReplyParser.parse("{\"samples\":[{\"text\":1}]}", Schemas.SAMPLES).problem().contains("$.samples[0].text"));
         assertTrue(ReplyParser.parse("{\"samples\":[{\"text\":\"a\",\"x\":1}]}", Schemas.SAMPLES).problem()
-                .contains("unexpected property 'x'"));
-        assertTrue(ReplyParser.parse("{}", Schemas.ATTRIBUTES).problem().contains("fewer than 1"));
+                .contains("$.samples[0]: property 'x' is not defined in the schema"));
+        String empty = ReplyParser.parse("{}", Schemas.ATTRIBUTES).problem();
+        assertTrue(empty.contains("$: must have at least 1 properties"), empty);
         assertTrue(ReplyParser.parse("{\"tone\": 3}", Schemas.ATTRIBUTES).problem().contains("$.tone"));
         // Two JSON values are not one reply.
         assertTrue(ReplyParser.parse("{\"a\":\"b\"} {\"c\":\"d\"}", Schemas.ATTRIBUTES).problem()
