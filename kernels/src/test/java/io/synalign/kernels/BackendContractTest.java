@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -343,18 +344,179 @@ abstract class BackendContractTest {
         }
     }
 
+    /**
+     * A closed operator, of any kind and on any {@link #operatorBackends()}, refuses every
+     * product, on arrays and on backend vectors, with {@code "... operator is closed"}, even when
+     * its arguments are also wrong; closing it again does nothing.
+     */
     @Test
     void closedOperatorsRefuseWork() {
-        FloatMatrix x = x(7, 3);
-        KernelOperator op = backend().rbfOperator(x, x, 1.0, TilePlan.tiled(3));
-        op.close();
-        op.close();
-        assertThrows(IllegalStateException.class, () -> op.rowSums(new double[7]));
-        FeatureOperator features = backend().fourierFeatureOperator(x,
-                FourierFeatures.sample(3, 5, 1, 1));
-        features.close();
-        assertThrows(IllegalStateException.class,
-                () -> features.times(new double[5], new double[7]));
+        for (KernelBackend backend : operatorBackends()) {
+            assertClosedOperatorsRefuseWork(backend);
+        }
+    }
+
+    /** Every operator of every {@link #operatorBackends()} rejects bad lengths with one message. */
+    @Test
+    void operatorsRejectBadLengthsWithTheSharedMessages() {
+        for (KernelBackend backend : operatorBackends()) {
+            assertOperatorsRejectBadLengths(backend);
+        }
+    }
+
+    /** Operators with no rows (or a kernel with no columns) answer with zeros. */
+    @Test
+    void emptyOperatorsGiveZeros() {
+        for (KernelBackend backend : operatorBackends()) {
+            assertEmptyOperatorsGiveZeros(backend);
+        }
+    }
+
+    /** The tiled and kept plans a contract check builds its operators with. */
+    private static final TilePlan[] PLANS = {TilePlan.tiled(3), new TilePlan(true, 3)};
+
+    /** The 7 rows of X of the operator checks; their kernel against itself is a self-kernel. */
+    private static final FloatMatrix SEVEN = x(7, 3);
+
+    /** The 5 rows of Y of the operator checks. */
+    private static final FloatMatrix FIVE = y(5, 3);
+
+    private static final FourierFeatures FIVE_FEATURES = FourierFeatures.sample(3, 5, 1, 1);
+
+    /**
+     * See {@link #closedOperatorsRefuseWork()}; static, like the two checks below, so that
+     * {@link ReferenceBackendTest} runs it too.
+     */
+    static void assertClosedOperatorsRefuseWork(KernelBackend backend) {
+        VectorOps vectors = backend.vectors();
+        try (DeviceVector v5 = vectors.zeros(5); DeviceVector v6 = vectors.zeros(6);
+                DeviceVector v7 = vectors.zeros(7)) {
+            for (TilePlan plan : PLANS) {
+                for (FloatMatrix y : new FloatMatrix[] {FIVE, SEVEN}) {
+                    KernelOperator op = backend.rbfOperator(SEVEN, y, 1.0, plan);
+                    op.close();
+                    op.close();
+                    DeviceVector w = y == SEVEN ? v7 : v5;
+                    double[] wa = new double[y.rows()];
+                    String what = backend.description() + " " + plan + ", " + y.rows()
+                            + " columns";
+                    assertClosed("kernel operator", what, () -> op.multiply(wa, new double[7]));
+                    assertClosed("kernel operator", what, () -> op.multiply(w, v7));
+                    assertClosed("kernel operator", what, () -> op.rowSums(new double[7]));
+                    assertClosed("kernel operator", what,
+                            () -> op.multiply(new double[6], new double[6]));
+                    assertClosed("kernel operator", what, () -> op.multiply(v6, v6));
+                    assertClosed("kernel operator", what, () -> op.rowSums(new double[6]));
+                }
+            }
+            FeatureOperator features = backend.fourierFeatureOperator(SEVEN, FIVE_FEATURES);
+            features.close();
+            features.close();
+            String what = backend.description() + " features";
+            assertClosed("feature operator", what,
+                    () -> features.transposeTimes(new double[7], new double[5]));
+            assertClosed("feature operator", what,
+                    () -> features.times(new double[5], new double[7]));
+            assertClosed("feature operator", what, () -> features.transposeTimes(v7, v5));
+            assertClosed("feature operator", what, () -> features.times(v5, v7));
+            assertClosed("feature operator", what,
+                    () -> features.transposeTimes(new double[6], new double[6]));
+            assertClosed("feature operator", what, () -> features.times(v6, v6));
+        }
+    }
+
+    private static void assertClosed(String operator, String what, Executable call) {
+        assertEquals(operator + " is closed", assertThrows(IllegalStateException.class, call,
+                what).getMessage(), what);
+    }
+
+    /** See {@link #operatorsRejectBadLengthsWithTheSharedMessages()}. */
+    static void assertOperatorsRejectBadLengths(KernelBackend backend) {
+        VectorOps vectors = backend.vectors();
+        try (DeviceVector v4 = vectors.zeros(4); DeviceVector v5 = vectors.zeros(5);
+                DeviceVector v6 = vectors.zeros(6); DeviceVector v7 = vectors.zeros(7)) {
+            for (TilePlan plan : PLANS) {
+                for (FloatMatrix y : new FloatMatrix[] {FIVE, SEVEN}) {
+                    int m = y.rows();
+                    DeviceVector w = m == 7 ? v7 : v5;
+                    String what = backend.description() + " " + plan + ", " + m + " columns";
+                    try (KernelOperator op = backend.rbfOperator(SEVEN, y, 1.0, plan)) {
+                        rejects("multiply: w has 6 values (expected " + m
+                                + "), out has 7 (expected 7)", what,
+                                () -> op.multiply(new double[6], new double[7]));
+                        rejects("multiply: w has " + m + " values (expected " + m
+                                + "), out has 6 (expected 7)", what,
+                                () -> op.multiply(new double[m], new double[6]));
+                        rejects("multiply: w has 6 values (expected " + m
+                                + "), out has 7 (expected 7)", what, () -> op.multiply(v6, v7));
+                        rejects("multiply: w has " + m + " values (expected " + m
+                                + "), out has 6 (expected 7)", what, () -> op.multiply(w, v6));
+                        rejects("rowSums: out has 6 values, expected 7", what,
+                                () -> op.rowSums(new double[6]));
+                    }
+                }
+            }
+            String what = backend.description() + " features";
+            try (FeatureOperator features = backend.fourierFeatureOperator(SEVEN,
+                    FIVE_FEATURES)) {
+                rejects("transposeTimes: w has 6 values (expected 7), out has 5 (expected 5)",
+                        what, () -> features.transposeTimes(new double[6], new double[5]));
+                rejects("transposeTimes: w has 7 values (expected 7), out has 4 (expected 5)",
+                        what, () -> features.transposeTimes(new double[7], new double[4]));
+                rejects("transposeTimes: w has 6 values (expected 7), out has 5 (expected 5)",
+                        what, () -> features.transposeTimes(v6, v5));
+                rejects("transposeTimes: w has 7 values (expected 7), out has 4 (expected 5)",
+                        what, () -> features.transposeTimes(v7, v4));
+                rejects("times: z has 4 values (expected 5), out has 7 (expected 7)", what,
+                        () -> features.times(new double[4], new double[7]));
+                rejects("times: z has 5 values (expected 5), out has 6 (expected 7)", what,
+                        () -> features.times(new double[5], new double[6]));
+                rejects("times: z has 4 values (expected 5), out has 7 (expected 7)", what,
+                        () -> features.times(v4, v7));
+                rejects("times: z has 5 values (expected 5), out has 6 (expected 7)", what,
+                        () -> features.times(v5, v6));
+            }
+        }
+    }
+
+    private static void rejects(String message, String what, Executable call) {
+        assertEquals(message, assertThrows(IllegalArgumentException.class, call, what)
+                .getMessage(), what);
+    }
+
+    /** See {@link #emptyOperatorsGiveZeros()}. */
+    static void assertEmptyOperatorsGiveZeros(KernelBackend backend) {
+        FloatMatrix none = FloatMatrix.zeros(0, 3);
+        VectorOps vectors = backend.vectors();
+        for (TilePlan plan : PLANS) {
+            String what = backend.description() + " " + plan;
+            try (KernelOperator noColumns = backend.rbfOperator(SEVEN, none, 1.0, plan);
+                    KernelOperator noRows = backend.rbfOperator(none, FIVE, 1.0, plan);
+                    KernelOperator noRowsSelf = backend.rbfOperator(none, none, 1.0, plan)) {
+                double[] out = {1, 2, 3, 4, 5, 6, 7};
+                noColumns.multiply(new double[0], out);
+                assertArrayEquals(new double[7], out, 0.0, what);
+                Arrays.fill(out, 1.0);
+                noColumns.rowSums(out);
+                assertArrayEquals(new double[7], out, 0.0, what);
+                try (DeviceVector w = vectors.zeros(0); DeviceVector o = vectors.of(
+                        new double[] {1, 2, 3, 4, 5, 6, 7})) {
+                    noColumns.multiply(w, o);
+                    assertArrayEquals(new double[7], vectors.toArray(o), 0.0, what);
+                }
+                noRows.multiply(new double[5], new double[0]);
+                noRows.rowSums(new double[0]);
+                noRowsSelf.multiply(new double[0], new double[0]);
+                noRowsSelf.rowSums(new double[0]);
+            }
+        }
+        try (FeatureOperator features = backend.fourierFeatureOperator(none, FIVE_FEATURES)) {
+            assertEquals(0, features.rows());
+            double[] out = {1, 2, 3, 4, 5};
+            features.transposeTimes(new double[0], out);
+            assertArrayEquals(new double[5], out, 0.0, backend.description());
+            features.times(new double[5], new double[0]);
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.synalign.kernels.host.HostVectorOps;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 
@@ -44,6 +45,26 @@ class OperatorArgumentsTest {
                 () -> OperatorArguments.checkCapacity(2, 2)).getMessage());
         assertEquals("kernel operator is closed", assertThrows(IllegalStateException.class,
                 () -> OperatorArguments.checkOpen(true, "kernel operator")).getMessage());
+    }
+
+    /** The checks on backend vectors give the arrays' messages word for word. */
+    @Test
+    void vectorChecksGiveTheArrayMessages() {
+        VectorOps vectors = HostVectorOps.INSTANCE;
+        DeviceVector v5 = vectors.zeros(5);
+        DeviceVector v6 = vectors.zeros(6);
+        DeviceVector v7 = vectors.zeros(7);
+        rejects("multiply: w has 6 values (expected 5), out has 7 (expected 7)",
+                () -> OperatorArguments.checkMultiply(v6, v7, 7, 5));
+        rejects("transposeTimes: w has 7 values (expected 7), out has 6 (expected 5)",
+                () -> OperatorArguments.checkTransposeTimes(v7, v6, 7, 5));
+        rejects("times: z has 5 values (expected 5), out has 6 (expected 7)",
+                () -> OperatorArguments.checkTimes(v5, v6, 7, 5));
+        assertDoesNotThrow(() -> {
+            OperatorArguments.checkMultiply(v5, v7, 7, 5);
+            OperatorArguments.checkTransposeTimes(v7, v5, 7, 5);
+            OperatorArguments.checkTimes(v5, v7, 7, 5);
+        });
     }
 
     @Test
