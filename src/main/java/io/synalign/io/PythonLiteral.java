@@ -24,8 +24,22 @@ final class PythonLiteral {
     record Tuple(List<Object> items) {
     }
 
+    /**
+     * Deepest nesting accepted. An {@code .npy} header nests three levels (dict, shape tuple,
+     * structured dtype); without a bound, a header of thousands of brackets overflows the stack
+     * of this recursive parser.
+     */
+    static final int MAX_DEPTH = 32;
+
+    /**
+     * Most digits of an integer. A shape's extents fit in 19; a longer number would otherwise
+     * be echoed whole in the error message about it.
+     */
+    static final int MAX_DIGITS = 40;
+
     private final String text;
     private int pos;
+    private int depth;
 
     private PythonLiteral(String text) {
         this.text = text;
@@ -89,11 +103,11 @@ final class PythonLiteral {
         char c = text.charAt(pos);
         switch (c) {
             case '{':
-                return dict();
+                return nested(this::dict);
             case '(':
-                return sequence('(', ')', true);
+                return nested(() -> sequence('(', ')', true));
             case '[':
-                return sequence('[', ']', false);
+                return nested(() -> sequence('[', ']', false));
             case '\'':
             case '"':
                 return string();
@@ -106,6 +120,15 @@ final class PythonLiteral {
                 }
                 throw error("unexpected character '" + c + "'");
         }
+    }
+
+    private Object nested(java.util.function.Supplier<Object> parse) {
+        if (++depth > MAX_DEPTH) {
+            throw error("nesting deeper than " + MAX_DEPTH + " levels");
+        }
+        Object v = parse.get();
+        depth--;
+        return v;
     }
 
     private Map<Object, Object> dict() {
@@ -192,6 +215,10 @@ final class PythonLiteral {
         }
         if (pos == digits) {
             throw error("expected a digit");
+        }
+        if (pos - digits > MAX_DIGITS) {
+            pos = digits;
+            throw error("an integer of more than " + MAX_DIGITS + " digits");
         }
         String number = text.substring(start, pos);
         if (pos < text.length() && (text.charAt(pos) == 'L' || text.charAt(pos) == 'l')) {

@@ -199,11 +199,20 @@ class NpyReaderTest {
             {"{'descr': '<f4', 'fortran_order': False, 'shape': (1, 2)} junk", "unexpected text"},
             {"{'descr': '<f4', 'descr': '<f4', 'fortran_order': False, 'shape': (1, 2)}", "duplicate key"},
             {"{'descr': '<f4, 'fortran_order': False, 'shape': (1, 2)}", "malformed"},
+            // Deep nesting and huge numbers: one short line, no StackOverflowError.
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': " + "[".repeat(5000) + "}",
+                "nesting deeper than 32 levels"},
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': " + "(".repeat(50000) + "}",
+                "nesting deeper than 32 levels"},
+            {"{'descr': '<f4', 'fortran_order': False, 'shape': (" + "9".repeat(100000) + ", 2)}",
+                "an integer of more than 40 digits"},
         };
         int k = 0;
         for (String[] c : cases) {
             Path p = write(dir.resolve("bad" + k++ + ".npy"), file(c[0], d));
             assertMessage(() -> NpyReader.readMatrix(p), p, "malformed .npy header", c[1]);
+            String m = assertThrows(InputException.class, () -> NpyReader.readMatrix(p)).getMessage();
+            assertTrue(m.length() < 400, "a short line: " + m.length() + " characters");
         }
     }
 
