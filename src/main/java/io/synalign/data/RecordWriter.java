@@ -57,7 +57,7 @@ public final class RecordWriter {
         Writer w = new OutputStreamWriter(new NonClosing(out), StandardCharsets.UTF_8);
         if (format == RecordFormat.JSONL) {
             for (Record r : records) {
-                w.write(JSON.writeValueAsString(r.json()));
+                w.write(escapeLoneSurrogates(JSON.writeValueAsString(r.json())));
                 w.write('\n');
             }
         } else {
@@ -74,6 +74,42 @@ public final class RecordWriter {
             }
         }
         w.flush();
+    }
+
+    /**
+     * {@code json} with every unpaired UTF-16 surrogate written as its {@code \\uXXXX} escape.
+     * JSON may carry such a code unit ({@code "\\ud800"} is valid JSON and reads back as one),
+     * but UTF-8 cannot: the encoder would turn it into {@code ?} and change the text. In JSON
+     * text a surrogate can only occur inside a string, where the escape means the same code
+     * unit. O(length); the string is returned as it is when it has none.
+     */
+    static String escapeLoneSurrogates(String json) {
+        StringBuilder out = null;
+        for (int i = 0; i < json.length(); i++) {
+            char c = json.charAt(i);
+            boolean lone = Character.isHighSurrogate(c)
+                    ? i + 1 >= json.length() || !Character.isLowSurrogate(json.charAt(i + 1))
+                    : Character.isLowSurrogate(c)
+                            && (i == 0 || !Character.isHighSurrogate(json.charAt(i - 1)));
+            if (Character.isHighSurrogate(c) && !lone) {
+                if (out != null) {
+                    out.append(c).append(json.charAt(i + 1));
+                }
+                i++;
+                continue;
+            }
+            if (lone && out == null) {
+                out = new StringBuilder(json.length() + 16).append(json, 0, i);
+            }
+            if (out != null) {
+                if (lone) {
+                    out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+        }
+        return out == null ? json : out.toString();
     }
 
     /** Field names of all records, in first-seen order. */

@@ -69,6 +69,21 @@ class RecordIoTest {
     }
 
     @Test
+    void loneSurrogatesSurviveAJsonLinesRoundTrip() throws IOException {
+        String line = "{\"text\":\"lone \\ud800 surrogate \\ud83d\\ude00 pair\",\"\\udc01k\":\"x\\udfff\"}\n";
+        List<Record> in = RecordReader.read(write("surrogates.jsonl", line));
+        assertEquals("lone \ud800 surrogate \ud83d\ude00 pair", in.get(0).get("text").textValue());
+        byte[] out = written(new RecordFormat.Kind(RecordFormat.JSONL, false), in);
+        String text = new String(out, java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(text.contains("lone \\ud800 surrogate \ud83d\ude00 pair"), text);
+        assertTrue(!text.contains("?"), "no surrogate became '?': " + text);
+        List<Record> back = RecordReader.read(write("back.jsonl", out));
+        assertEquals(in.get(0).json(), back.get(0).json(), "the same strings read back");
+        assertEquals("abc", RecordWriter.escapeLoneSurrogates("abc"));
+        assertEquals("\\udc00\\ud800", RecordWriter.escapeLoneSurrogates("\udc00\ud800"));
+    }
+
+    @Test
     void jsonLinesKeepEveryFieldInOrderWithExactValues() throws IOException {
         List<Record> records = RecordReader.read(write("in.jsonl", JSONL));
         assertEquals(3, records.size());

@@ -164,4 +164,33 @@ class EmbeddingCacheTest {
                     "writers must not leave temporary files behind");
         }
     }
+
+    @Test
+    void loneSurrogatesDoNotShareAKeyWithTheirReplacement() {
+        EmbeddingCache cache = EmbeddingCache.open(dir.resolve("surrogates"));
+        cache.put("m", "lone \ud800 surrogate", new float[] {1, 2});
+        assertNull(cache.get("m", "lone ? surrogate", 2), "UTF-8 turns the surrogate into '?'");
+        assertNull(cache.get("m", "lone \ufffd surrogate", 2));
+        assertNull(cache.get("m", "lone \udc00 surrogate", 2));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new float[] {1, 2},
+                cache.get("m", "lone \ud800 surrogate", 2));
+    }
+
+    @Test
+    void cacheKeysAreUtf8ForWellFormedTextAndWtf8Otherwise() {
+        java.util.Random random = new java.util.Random(5);
+        for (int k = 0; k < 200; k++) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = random.nextInt(20); i > 0; i--) {
+                sb.appendCodePoint(random.nextInt(4) == 0 ? 0x1F600 + random.nextInt(50)
+                        : random.nextInt(0xD000));
+            }
+            String s = sb.toString();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    s.getBytes(java.nio.charset.StandardCharsets.UTF_8), Hashing.wtf8(s), s);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new byte[] {'a', (byte) 0xED,
+                (byte) 0xA0, (byte) 0x80, (byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80,
+                (byte) 0xED, (byte) 0xB0, (byte) 0x80}, Hashing.wtf8("a\ud800\ud83d\ude00\udc00"));
+    }
 }
