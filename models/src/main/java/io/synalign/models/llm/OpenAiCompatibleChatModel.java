@@ -52,6 +52,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final String model;
     private final ApiKey apiKey;
     private final Duration requestTimeout;
+    private final long maxReplyBytes;
     private final RetryPolicy retryPolicy;
     private final int maxReasks;
     private final AdaptiveConcurrencyLimiter limiter;
@@ -66,6 +67,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         this.model = b.model;
         this.apiKey = b.apiKeyEnv == null ? null : ApiKey.fromEnvironment(b.apiKeyEnv, b.environment);
         this.requestTimeout = b.requestTimeout;
+        this.maxReplyBytes = b.maxReplyBytes;
         this.retryPolicy = b.retryPolicy;
         this.maxReasks = b.maxReasks;
         this.limiter = b.limiter;
@@ -180,7 +182,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             AdaptiveConcurrencyLimiter.Permit permit = acquire();
             boolean released = false;
             try {
-                HttpResponse<String> resp = http.send(httpRequest, HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> resp = exchange(httpRequest);
                 int status = resp.statusCode();
                 if (status == 200) {
                     Exchange ex = parseCompletion(resp.body(), attempt);
@@ -206,8 +208,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                     throw new ChatHttpException(status, serverMessage(resp.body()), endpoint.toString());
                 }
                 released = true;
-            } catch (HttpTimeoutException e) {
-                lastFailure = "no reply within " + Durations.format(requestTimeout);
+            } catch (HttpTimeoutException | java.util.concurrent.TimeoutException e) {
+                lastFailure = "no complete reply within " + Durations.format(requestTimeout);
+            } catch (ReplyTooLargeException e) {
+                lastFailure = e.getMessage();
             } catch (IOException e) {
                 lastFailure = "connection failed: " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : " " + mask(e.getMessage()));
@@ -240,6 +244,105 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 Thread.currentThread().interrupt();
                 throw new ChatModelException("interrupted while backing off from " + endpoint, e);
             }
+        }
+    }
+
+    /**
+     * One HTTP exchange under a whole-request deadline: the request timeout covers the headers
+     * and the whole body (HttpClient's own timeout stops at the headers, so a server that
+     * trickles its body would hold the call for ever), and a body over
+     * {@link Builder#maxReplyBytes} is cut off rather than read into memory.
+     */
+    private HttpResponse<String> exchange(HttpRequest request) throws IOException,
+            InterruptedException, java.util.concurrent.TimeoutException {
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> f =
+                http.sendAsync(request, info -> BoundedBody.of(maxReplyBytes));
+        try {
+            return f.get(requestTimeout.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            f.cancel(true); // aborts the exchange and its connection
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            while (c instanceof IOException && c.getCause() instanceof ReplyTooLargeException) {
+                c = c.getCause();
+            }
+            if (c instanceof ReplyTooLargeException r) {
+                throw r;
+            }
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /** A reply body over the size bound. */
+    static final class ReplyTooLargeException extends IOException {
+
+        private static final long serialVersionUID = 1L;
+
+        ReplyTooLargeException(long limit) {
+            super("the reply is larger than " + limit + " bytes (the reply size bound)");
+        }
+    }
+
+    /** The body as UTF-8 text, refused once it passes {@code limit} bytes. */
+    static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+
+        private final long limit;
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private final java.util.concurrent.CompletableFuture<String> result =
+                new java.util.concurrent.CompletableFuture<>();
+        private java.util.concurrent.Flow.Subscription subscription;
+
+        private BoundedBody(long limit) {
+            this.limit = limit;
+        }
+
+        static BoundedBody of(long limit) {
+            return new BoundedBody(limit);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<String> getBody() {
+            return result;
+        }
+
+        @Override
+        public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+            subscription = s;
+            s.request(Long.MAX_VALUE);
+        }
+
+        @Override
+        public void onNext(List<java.nio.ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            for (java.nio.ByteBuffer b : items) {
+                if (bytes.size() + (long) b.remaining() > limit) {
+                    subscription.cancel();
+                    result.completeExceptionally(new ReplyTooLargeException(limit));
+                    return;
+                }
+                byte[] chunk = new byte[b.remaining()];
+                b.get(chunk);
+                bytes.writeBytes(chunk);
+            }
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            result.completeExceptionally(t);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(bytes.toString(java.nio.charset.StandardCharsets.UTF_8));
         }
     }
 
@@ -361,11 +464,15 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
 
     /** Configuration; every setter validates its argument. */
     public static final class Builder {
+
+        /** The default reply size bound: 8 MiB, far above any chat completion SynAlign asks for. */
+        public static final long DEFAULT_MAX_REPLY_BYTES = 8L << 20;
         private final URI endpoint;
         private final String model;
         private String apiKeyEnv;
         private Function<String, String> environment = System::getenv;
         private Duration requestTimeout = Duration.ofSeconds(120);
+        private long maxReplyBytes = DEFAULT_MAX_REPLY_BYTES;
         private Duration connectTimeout = Duration.ofSeconds(10);
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private int maxReasks = ReaskingChatModel.DEFAULT_MAX_REASKS;
@@ -424,6 +531,19 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         public Builder requestTimeout(Duration d) {
             requirePositive(d, "request timeout");
             this.requestTimeout = d;
+            return this;
+        }
+
+        /**
+         * The largest reply body read, in bytes (default {@value #DEFAULT_MAX_REPLY_BYTES}); a
+         * larger one counts as a failed attempt and is not kept.
+         */
+        public Builder maxReplyBytes(long bytes) {
+            if (bytes < 1024) {
+                throw new IllegalArgumentException("the reply size bound must be at least 1024"
+                        + " bytes, got " + bytes);
+            }
+            this.maxReplyBytes = bytes;
             return this;
         }
 

@@ -61,10 +61,33 @@ public final class ReaskingChatModel implements ChatModel {
                 }
                 LOG.warn("Invalid reply from {} ({}); re-asking ({}/{})", delegate.model(), e.getMessage(),
                         k - request.reask() + 1, maxReasks);
-                conversation.add(ChatMessage.assistant(e.lastContent() == null ? "" : e.lastContent()));
+                conversation.add(ChatMessage.assistant(resent(e.lastContent())));
                 conversation.add(ChatMessage.user(correction(e.getMessage(), request.responseSchema())));
             }
         }
+    }
+
+    /** The most characters of an invalid reply sent back in a re-ask. */
+    static final int MAX_RESENT_CHARS = 16_384;
+
+    /**
+     * The invalid reply as the assistant's turn of a re-ask: whole up to
+     * {@value #MAX_RESENT_CHARS} characters, else its start and a note of what was cut, so that a
+     * runaway reply does not grow every following request (and the journal) by its own size.
+     */
+    static String resent(String content) {
+        if (content == null) {
+            return "";
+        }
+        if (content.length() <= MAX_RESENT_CHARS) {
+            return content;
+        }
+        int keep = MAX_RESENT_CHARS - 64;
+        if (Character.isHighSurrogate(content.charAt(keep - 1))) {
+            keep--;
+        }
+        return content.substring(0, keep) + " [... " + (content.length() - keep)
+                + " more characters cut]";
     }
 
     /** The correction appended after an invalid reply. */

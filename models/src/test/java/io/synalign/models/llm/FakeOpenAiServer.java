@@ -36,7 +36,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
     public static final int SAMPLES = 3;
     static final ObjectMapper MAPPER = new ObjectMapper();
 
-    public enum Fault { NONE, RATE_LIMIT, SERVER_ERROR, HANG, DROP, MALFORMED_JSON, SCHEMA_VIOLATION, FENCED, UNAUTHORIZED }
+    public enum Fault {
+        NONE, RATE_LIMIT, SERVER_ERROR, HANG, DROP, MALFORMED_JSON, SCHEMA_VIOLATION, FENCED, UNAUTHORIZED,
+        /** Headers at once, then one body byte every 100 ms, chunked. */
+        TRICKLE_CHUNKED,
+        /** Headers with the body's length at once, then one body byte every 100 ms. */
+        TRICKLE_FIXED,
+        /** A well-formed completion of 3 MB. */
+        HUGE
+    }
 
     /** Chooses the fault for the {@code seen}-th (0-based) arrival of a body with {@code bodyDigest}. */
     public interface FaultPlan extends BiFunction<String, Integer, Fault> {
@@ -172,6 +180,21 @@ public final class FakeOpenAiServer implements AutoCloseable {
                     closing.await(3, TimeUnit.SECONDS);
                     send(ex, 200, completion("{\"late\": \"reply\"}"));
                 }
+                case TRICKLE_CHUNKED, TRICKLE_FIXED -> {
+                    byte[] b = completion(content).getBytes(StandardCharsets.UTF_8);
+                    ex.getResponseHeaders().add("Content-Type", "application/json");
+                    ex.sendResponseHeaders(200, fault == Fault.TRICKLE_CHUNKED ? 0 : b.length);
+                    try (OutputStream os = ex.getResponseBody()) {
+                        for (int i = 0; i < b.length && !closing.await(100, TimeUnit.MILLISECONDS); i++) {
+                            os.write(b[i]);
+                            os.flush();
+                        }
+                    } catch (IOException e) {
+                        // the client gave up
+                    }
+                }
+                case HUGE -> send(ex, 200, completion("{\"samples\": [{\"text\": \""
+                        + "x".repeat(3 << 20) + "\"}]}"));
                 case DROP -> {
                     // Close the exchange without a response: the client sees the connection drop.
                 }

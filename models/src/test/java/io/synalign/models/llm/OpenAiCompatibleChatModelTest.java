@@ -148,6 +148,40 @@ class OpenAiCompatibleChatModelTest {
     }
 
     @Test
+    void aTrickledBodyMeetsTheWholeRequestDeadline() throws Exception {
+        for (Fault trickle : List.of(Fault.TRICKLE_CHUNKED, Fault.TRICKLE_FIXED)) {
+            server = new FakeOpenAiServer(KEY).plan((d, seen) -> seen < 2 ? trickle : Fault.NONE);
+            long start = System.nanoTime();
+            ChatReply reply = model(KEY).build().complete(samplesRequest(11));
+            double seconds = (System.nanoTime() - start) / 1e9;
+            assertEquals(3, reply.httpAttempts(), trickle.toString());
+            // Two 400 ms deadlines and the third, prompt reply; a trickle of 100 ms per byte
+            // would take minutes.
+            assertTrue(seconds < 10, trickle + ": " + seconds + " s");
+            server.close();
+        }
+        server = new FakeOpenAiServer(KEY).plan((d, seen) -> Fault.TRICKLE_CHUNKED);
+        ChatModelException e = assertThrows(ChatModelException.class,
+                () -> model(KEY).retryPolicy(FAST.withMaxAttempts(2)).build().complete(samplesRequest(12)));
+        assertTrue(e.getMessage().contains("no complete reply within 400ms"), e.getMessage());
+    }
+
+    @Test
+    void aReplyOverTheSizeBoundIsCutOffAndRetried() throws Exception {
+        server = new FakeOpenAiServer(KEY).plan((d, seen) -> seen < 1 ? Fault.HUGE : Fault.NONE);
+        OpenAiCompatibleChatModel m = model(KEY).requestTimeout(Duration.ofSeconds(20))
+                .maxReplyBytes(1 << 20).build();
+        assertEquals(2, m.complete(samplesRequest(13)).httpAttempts());
+        server.close();
+        server = new FakeOpenAiServer(KEY).plan((d, seen) -> Fault.HUGE);
+        ChatModelException e = assertThrows(ChatModelException.class, () -> model(KEY)
+                .requestTimeout(Duration.ofSeconds(20)).maxReplyBytes(1 << 20)
+                .retryPolicy(FAST.withMaxAttempts(2)).build().complete(samplesRequest(14)));
+        assertTrue(e.getMessage().contains("the reply is larger than 1048576 bytes"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> model(KEY).maxReplyBytes(10));
+    }
+
+    @Test
     void retryBudgetIsBounded() throws Exception {
         server = new FakeOpenAiServer(KEY).plan((d, seen) -> Fault.SERVER_ERROR);
         ChatModelException e = assertThrows(ChatModelException.class,

@@ -106,4 +106,15 @@ class ReliabilityPartsTest {
         assertEquals("synalign_attributes", Schemas.ATTRIBUTES.name());
         assertEquals("synalign_samples", Schemas.SAMPLES.name());
     }
+
+    @Test
+    void aReaskResendsAtMostABoundedPartOfTheInvalidReply() {
+        assertEquals("", ReaskingChatModel.resent(null));
+        String small = "x".repeat(ReaskingChatModel.MAX_RESENT_CHARS);
+        assertEquals(small, ReaskingChatModel.resent(small));
+        String big = "y".repeat(10_000_000);
+        String sent = ReaskingChatModel.resent(big);
+        assertTrue(sent.length() <= ReaskingChatModel.MAX_RESENT_CHARS, "" + sent.length());
+        assertTrue(sent.endsWith(" more characters cut]"), sent.substring(sent.length() - 40));
+    }
 }
