@@ -140,6 +140,9 @@ final class EvaluateCommand extends CliCommand {
                 .withMaxEpochs(maxEpochs);
         RecordOptions.requireDistinctFields(records.textField, labelField);
         RunDirOption.checkRunDir(runDir);
+        new OutputTargets().input("--train", train).input("--test", test)
+                .input("--synthetic", synthetic).input("--weighted", weighted)
+                .input("--aligned", aligned).runDirFile(runDir, RunFiles.EVALUATION);
         TextEvaluation evaluation = new TextEvaluation(new TextEvaluation.Options(config, repeats,
                 seed, common.checkedBackend()));
         EncoderOptions encoderOptions = embedding.encoderOptions();

@@ -112,7 +112,8 @@ final class GenerateCommand extends CliCommand {
     }
 
     private int run(PrintWriter stdout) throws Exception {
-        new OutputTargets().input("--real", real).add("--out", out);
+        new OutputTargets().input("--real", real).add("--out", out)
+                .runDirFile(runDir, RunFiles.GENERATION).directory("--journal", generation.journal);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordOptions.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check();

@@ -16,10 +16,13 @@ final class OutputTargets {
 
     private final Map<Path, String> inputs = new LinkedHashMap<>();
     private final Map<Path, String> outputs = new LinkedHashMap<>();
+    private final Map<Path, String> directories = new LinkedHashMap<>();
 
     /** Registers an input file, so that no output may replace it. */
     OutputTargets input(String option, Path file) {
-        inputs.put(file.toAbsolutePath().normalize(), option);
+        if (file != null) {
+            inputs.put(file.toAbsolutePath().normalize(), option);
+        }
         return this;
     }
 
@@ -46,6 +49,12 @@ final class OutputTargets {
                         + " input given with " + in.getValue());
             }
         }
+        for (Map.Entry<Path, String> d : directories.entrySet()) {
+            if (sameFile(abs, d.getKey())) {
+                throw new IllegalArgumentException(d.getValue() + " and " + option
+                        + " name the same path " + target);
+            }
+        }
         if (Files.isDirectory(abs)) {
             throw new InputException(target, option + " names a directory; give a file name");
         }
@@ -58,6 +67,43 @@ final class OutputTargets {
             throw new InputException(target, "output directory " + shown + " is not writable");
         }
         return this;
+    }
+
+    /**
+     * Checks a directory the command writes into (a journal, a cache); {@code null} is skipped.
+     * An existing path must be a directory, and no file output may have the same path.
+     *
+     * @throws InputException when the path is an existing file
+     * @throws IllegalArgumentException when a file output has the same path
+     */
+    OutputTargets directory(String option, Path dir) {
+        if (dir == null) {
+            return this;
+        }
+        Path abs = dir.toAbsolutePath().normalize();
+        if (Files.exists(abs) && !Files.isDirectory(abs)) {
+            throw new InputException(dir, option + " names a file, not a directory");
+        }
+        for (Map.Entry<Path, String> out : outputs.entrySet()) {
+            if (sameFile(abs, out.getKey())) {
+                throw new IllegalArgumentException(out.getValue() + " and " + option
+                        + " name the same path " + dir);
+            }
+        }
+        directories.put(abs, option);
+        return this;
+    }
+
+    /**
+     * Checks the file {@code name} that the command writes into an existing run directory
+     * ({@code runDir} null or not yet a directory: nothing to check, the directory is checked
+     * on its own).
+     */
+    OutputTargets runDirFile(Path runDir, String name) {
+        if (runDir == null || !Files.isDirectory(runDir)) {
+            return this;
+        }
+        return add("--run-dir (" + name + ")", runDir.resolve(name));
     }
 
     /** Equal paths, or two existing paths that reach one file (links, different spellings). */

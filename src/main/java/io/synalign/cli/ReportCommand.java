@@ -45,7 +45,12 @@ final class ReportCommand extends CliCommand {
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
         RunArtefacts artefacts = RunArtefacts.load(run);
         Path target = out != null ? out : run.resolve(RunFiles.REPORT);
-        new OutputTargets().add("--out", target);
+        // The run's artefacts are the report's inputs: --out must not replace one.
+        OutputTargets targets = new OutputTargets();
+        for (String name : RunFiles.ARTEFACTS) {
+            targets.input("--run (" + name + ")", run.resolve(name));
+        }
+        targets.add("--out", target);
         byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
         AtomicOutputs.writeAtomically(target, o -> o.write(html));
         stdout.println("wrote " + target);

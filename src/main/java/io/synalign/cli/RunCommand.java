@@ -157,7 +157,8 @@ final class RunCommand extends CliCommand {
         // Everything that needs no LLM first.
         new OutputTargets().input("--real", real).add("--out", out)
                 .add("--synthetic-out", syntheticOut).add("--weighted-out", weightedOut)
-                .add("--summary", summary);
+                .add("--summary", summary).runDirFile(runDir, RunFiles.GENERATION)
+                .directory("--journal", generation.journal);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordFormat.Kind weightedKind = weightedOut == null ? null
                 : RecordFormat.ofOutput("--weighted-out", weightedOut);

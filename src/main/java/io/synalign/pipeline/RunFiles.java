@@ -40,6 +40,10 @@ public final class RunFiles {
     /** Written by {@code report} unless {@code --out} says otherwise. */
     public static final String REPORT = "report.html";
 
+    /** The files the commands write and {@code report} reads (every name above but the report). */
+    public static final java.util.List<String> ARTEFACTS = java.util.List.of(ALIGNMENT, WEIGHTED,
+            REAL_EMBEDDINGS, SYNTHETIC_EMBEDDINGS, LABELS, EVALUATION, GENERATION);
+
     private RunFiles() {
     }
 

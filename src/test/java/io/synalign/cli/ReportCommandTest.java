@@ -272,6 +272,24 @@ class ReportCommandTest {
     }
 
     @Test
+    void outMayNotReplaceAnArtefactOfTheRun() throws IOException {
+        new RunDirFixture().write(dir);
+        for (String name : RunFiles.ARTEFACTS) {
+            Path artefact = dir.resolve(name);
+            byte[] before = Files.exists(artefact) ? Files.readAllBytes(artefact) : null;
+            Cli.Run r = report("--run", dir.toString(), "--out", artefact.toString());
+            assertEquals(2, r.status(), r.toString());
+            assertTrue(r.err().contains("would overwrite the input given with --run (" + name + ")"),
+                    r.err());
+            if (before != null) {
+                org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(artefact));
+            } else {
+                assertFalse(Files.exists(artefact));
+            }
+        }
+    }
+
+    @Test
     void reportReplacesAnExistingFileAtomically() throws IOException {
         new RunDirFixture().write(dir);
         Path out = dir.resolve(RunFiles.REPORT);

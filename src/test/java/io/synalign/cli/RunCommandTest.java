@@ -209,6 +209,34 @@ class RunCommandTest {
     }
 
     @Test
+    void collidingOutputsAreRefusedBeforeAnyRequest() throws IOException {
+        Path runDir = Files.createDirectory(dir.resolve("R"));
+        Path journalFile = Files.writeString(dir.resolve("j"), "not a directory");
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3)) {
+            String[][] cases = {
+                {"--summary and --run-dir (generation.json) name the same file",
+                    "--summary", runDir.resolve("generation.json").toString(), "--run-dir",
+                    runDir.toString()},
+                {"--out and --journal name the same path", "--journal", p("aligned.jsonl")},
+                {"--journal names a file, not a directory", "--journal", journalFile.toString()},
+            };
+            for (String[] c : cases) {
+                Cli.Run r = run(Map.of(KEY_VAR, key), server(server, "aligned.jsonl",
+                        java.util.Arrays.copyOfRange(c, 1, c.length)));
+                assertEquals(2, r.status(), r.toString());
+                assertEquals(1, r.errLines().size(), r.toString());
+                assertTrue(r.err().contains(c[0]), r.err());
+            }
+            assertEquals(0, server.requests.get(), "no LLM request");
+            assertEquals(java.util.Set.of(journalFile, runDir), java.util.Set.copyOf(files()));
+            assertEquals("not a directory", Files.readString(journalFile));
+            try (Stream<Path> s = Files.list(runDir)) {
+                assertEquals(0, s.count());
+            }
+        }
+    }
+
+    @Test
     void unauthorizedStopsWithTheServersMessageAndWritesNothing() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3)) {
             Cli.Run r = run(Map.of(KEY_VAR, "sk-wrong"), server(server, "aligned.jsonl",
