@@ -175,6 +175,52 @@ abstract class BackendContractTest {
     }
 
     /**
+     * The self-distance of a row is 0 whatever the bandwidth: at a bandwidth far below the rows'
+     * spacing K_XX is the identity (every off-diagonal entry underflows to 0, the diagonal is
+     * exactly 1), so K w = w and every row sum is 1, on every operator path. The rows have norms
+     * near 30, where the float32 form ||x||^2 + ||x||^2 - 2 x.x leaves a residue of about 1e-4
+     * that a bandwidth of 1e-3 turns into a diagonal of exp(-100) instead of 1. The GP tracker's
+     * prior covariance of a row with itself is 1 too: after conditioning on a row its variance
+     * is the noise-level s^2 / (1 + s^2).
+     */
+    @ParameterizedTest(name = "{0} rows, d = {1}")
+    @MethodSource("selfShapes")
+    void selfKernelDiagonalIsExactAtATinyBandwidth(int n, int d) {
+        FloatMatrix x = TestRows.clustered(n, d, 31L * n + d);
+        float[] data = x.data();
+        for (int i = 0; i < data.length; i++) {
+            data[i] = data[i] * 30f / (float) Math.sqrt(d) + 3f;
+        }
+        double sigma = 1e-3;
+        double[] w = TestRows.vector(n, 5);
+        int tileRows = n / 3 + 1;
+        for (KernelBackend backend : operatorBackends()) {
+            for (TilePlan plan : new TilePlan[] {TilePlan.tiled(tileRows), new TilePlan(true, tileRows)}) {
+                try (KernelOperator op = backend.rbfOperator(x, x, sigma, plan)) {
+                    double[] kw = new double[n];
+                    double[] sums = new double[n];
+                    op.multiply(w, kw);
+                    op.rowSums(sums);
+                    for (int i = 0; i < n; i++) {
+                        String what = backend.description() + " " + plan + " row " + i;
+                        assertEquals(w[i], kw[i], 1e-6 * Math.abs(w[i]) + 1e-12, what);
+                        assertEquals(1.0, sums[i], 1e-6, what + " row sum");
+                    }
+                }
+            }
+        }
+        double noise = 0.01;
+        try (GpVarianceTracker gp = backend().gpVarianceTracker(x, sigma, noise, 1)) {
+            gp.condition(n / 2);
+            assertEquals(noise / (1 + noise), gp.variance(n / 2), 1e-6,
+                    backend().description() + ": the conditioned row's variance");
+            if (n > 1) {
+                assertEquals(1.0, gp.variance(0 == n / 2 ? 1 : 0), 1e-6, "an unrelated row");
+            }
+        }
+    }
+
+    /**
      * Tiled (tile height not dividing n, except n = 1) and materialised operators of every
      * {@link #operatorBackends()} give the reference's K w and row sums, and a repeated product
      * is bit-identical.

@@ -70,9 +70,12 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         kernelColumn(p);
         DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size);
         for (int i = 0; i < size; i++) {
-            // Clamp: the exponent of x_p against itself must not round above 0 (k <= 1).
+            // Clamp: no exponent may round above 0 (k <= 1).
             factorHost[i] = Math.exp(Math.min(columnHost[i], 0f));
         }
+        // The self-distance is 0: the float32 ||x||^2 + ||x||^2 - 2 x.x leaves a residue that a
+        // small length scale turns into k(x_p, x_p) well below 1.
+        factorHost[p] = 1.0;
         target.put(factorHost, 0, size);
         if (rank > 0) {
             // v = k - V[:, :t] V[p, :t]^T, with V stored transposed (factor t = row t), so

@@ -44,6 +44,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final int rows;
     private final int cols;
     private final float alpha;
+    /** K_XX: its diagonal exponents are set to exactly 0 (see {@link #zeroSelfDiagonal}). */
+    private final boolean self;
     private final DistanceGemm operands;
     private final INDArray kernel;
     private final FloatPointer kernelPtr;
@@ -65,6 +67,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         this.rows = x.rows();
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));
+        this.self = x == y;
         this.operands = new DistanceGemm(x, y);
         this.weights = Buffers.floats(cols);
         this.ones = Buffers.floats(cols).assign(1.0);
@@ -117,9 +120,26 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 int count = Math.min(tileRows, rows - start);
                 long offset = (long) start * cols;
                 operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
+                zeroSelfDiagonal(OpenBlas.at(kernelPtr, offset), start, count, 0, cols);
                 Transforms.exp(Buffers.range(kernel, offset, offset + (long) count * cols), false);
             }
         });
+    }
+
+    /**
+     * In a block of K_XX's exponents (rows {@code i..i+r}, columns {@code j..j+c}, row-major),
+     * sets those on the diagonal to exactly 0: the self-distance of a row is 0, but the GEMM form
+     * {@code x.y - ||x||^2/2 - ||y||^2/2} leaves a float32 residue of about
+     * {@code 1e-7 ||x||^2 / sigma^2}, which at a small bandwidth puts K's diagonal well below 1.
+     * O(min(r, c)).
+     */
+    private void zeroSelfDiagonal(FloatPointer block, int i, int r, int j, int c) {
+        if (!self) {
+            return;
+        }
+        for (int a = Math.max(i, j); a < Math.min(i + r, j + c); a++) {
+            block.put((long) (a - i) * c + (a - j), 0f);
+        }
     }
 
     @Override
@@ -168,6 +188,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 int r = Math.min(blocking.rows(), rows - i);
                 int c = Math.min(blocking.cols(), cols - j);
                 operands.block(i, r, j, c, alpha, blockPtr);
+                zeroSelfDiagonal(blockPtr, i, r, j, c);
                 Transforms.exp(buffer.view((long) r * c), false);
                 OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j),
                         OpenBlas.at(partialsPtr, (long) bj * rows + i));

@@ -83,6 +83,7 @@ final class PortableGpVarianceTracker extends HostVarianceTracker {
         INDArray k = exponents.castTo(DataType.DOUBLE);
         Transforms.min(k, 0.0, false);
         Transforms.exp(k, false);
+        k.putScalar(0, p, 1.0); // the self-distance is 0 (the float32 form leaves a residue)
         return k;
     }
 

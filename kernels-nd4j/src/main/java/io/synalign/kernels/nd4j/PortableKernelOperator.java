@@ -41,12 +41,15 @@ final class PortableKernelOperator extends AbstractKernelOperator {
     private final PortableTiles tileSums;
     private final INDArray result;
     private final INDArray ones;
+    /** K_XX: its diagonal exponents are set to exactly 0 before exp. */
+    private final boolean self;
 
     PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
         super(x.rows(), y.rows());
         this.rows = x.rows();
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));
+        this.self = x == y;
         this.tileRows = Math.max(1, Math.min(plan.tileRows(), rows));
         this.result = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
         this.ones = Nd4j.ones(DataType.FLOAT, Math.max(1, cols), 1);
@@ -57,6 +60,9 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                     Math.max(1, cols));
             if (rows > 0 && cols > 0) {
                 Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
+                if (x == y) {
+                    zeroDiagonal(kernel, 0, rows);
+                }
                 Transforms.exp(kernel, false);
             }
             // The operands are no longer needed once K exists.
@@ -104,6 +110,9 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 INDArray tile = tiles.tile(count);
                 Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,
                         true, alpha, 0.0);
+                if (self) {
+                    zeroDiagonal(tile, start, count);
+                }
                 Transforms.exp(tile, false);
                 INDArray sums = tileSums.tile(count);
                 Nd4j.gemm(tile, vector, sums, false, false, 1.0, 0.0);
@@ -123,5 +132,16 @@ final class PortableKernelOperator extends AbstractKernelOperator {
             tileSums.close();
         }
         Buffers.close(kernel, left, right, result, ones);
+    }
+
+    /**
+     * Sets the exponents of rows {@code start..start+count} of K_XX against themselves to
+     * exactly 0 (the GEMM form leaves a float32 residue there, which a small bandwidth turns
+     * into a diagonal well below 1). {@code exponents} holds those rows, all columns.
+     */
+    private static void zeroDiagonal(INDArray exponents, int start, int count) {
+        for (int a = 0; a < count; a++) {
+            exponents.putScalar(a, start + a, 0.0);
+        }
     }
 }
