@@ -11,10 +11,18 @@ import java.util.Locale;
  */
 public record Bandwidth(double value) {
 
+    /**
+     * The smallest and largest bandwidth accepted: the float32 kernels use {@code 1 / sigma^2}
+     * and {@code sigma^2}, which must stay finite and normal in float32 (at {@code 1e-30},
+     * {@code 1 / sigma^2} overflowed to infinity and the kernel to NaN).
+     */
+    public static final double MIN = 1e-18;
+    public static final double MAX = 1e18;
+
     public Bandwidth {
-        if (!Double.isNaN(value) && !(value > 0 && !Double.isInfinite(value))) {
-            throw new IllegalArgumentException("bandwidth must be a positive finite number or 'auto', got "
-                    + value);
+        if (!Double.isNaN(value) && !(value >= MIN && value <= MAX)) {
+            throw new IllegalArgumentException("bandwidth must be a number in [" + MIN + ", "
+                    + MAX + "] or 'auto', got " + value);
         }
     }
 
@@ -46,6 +54,10 @@ public record Bandwidth(double value) {
         }
         if (!(v > 0) || Double.isInfinite(v)) {
             throw new IllegalArgumentException("must be positive and finite, got " + text);
+        }
+        if (v < MIN || v > MAX) {
+            throw new IllegalArgumentException("must lie in [" + MIN + ", " + MAX + "] (the float32"
+                    + " kernels use its square and its inverse square), got " + text);
         }
         return of(v);
     }

@@ -67,6 +67,20 @@ public final class MedianHeuristic {
             sets[set].read(g, 1, row);
             System.arraycopy(row, 0, sample.data(), r * d, d);
         }
+        // Scaled by a power of two (exact) so the largest coordinate is about 1: the float32
+        // squared distances of rows near 1e-30 underflowed to 0 ("every row identical") and of
+        // rows near 1e19 overflowed to infinity. The distances are scaled back in double.
+        double scale = 0;
+        for (float v : sample.data()) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        int exponent = scale > 0 ? Math.getExponent(scale) : 0;
+        if (exponent != 0) {
+            float[] data = sample.data();
+            for (int i = 0; i < data.length; i++) {
+                data[i] = Math.scalb(data[i], -exponent);
+            }
+        }
         float[] d2 = new float[k * k];
         backend.squaredDistances(sample, sample, d2);
         double[] distances = new double[k * (k - 1) / 2];
@@ -75,14 +89,25 @@ public final class MedianHeuristic {
             for (int j = i + 1; j < k; j++) {
                 float v = d2[i * k + j];
                 if (v > 0) {
-                    distances[count++] = Math.sqrt(v);
+                    distances[count++] = Math.scalb(Math.sqrt((double) v), exponent);
                 }
             }
         }
         if (count == 0) {
-            throw new IllegalArgumentException("the median heuristic found every sampled row identical;"
-                    + " give a bandwidth explicitly");
+            throw new IllegalArgumentException("the median heuristic found every sampled row"
+                    + " identical, so there is no distance to take the median of; give the value"
+                    + " explicitly");
         }
+        double median = median(distances, count);
+        if (!(median >= Bandwidth.MIN && median <= Bandwidth.MAX)) {
+            throw new IllegalArgumentException("the median pairwise distance of the rows is "
+                    + median + ", outside the usable range [" + Bandwidth.MIN + ", "
+                    + Bandwidth.MAX + "]; rescale the rows or give the value explicitly");
+        }
+        return median;
+    }
+
+    private static double median(double[] distances, int count) {
         double upper = select(distances, count, count / 2);
         if (count % 2 == 1) {
             return upper;

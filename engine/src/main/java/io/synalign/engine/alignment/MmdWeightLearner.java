@@ -199,6 +199,10 @@ public final class MmdWeightLearner {
                 estimator = "exact";
             }
         }
+        // MMD^2 is a squared RKHS norm, >= 0; a negative value is float rounding (K close to
+        // all ones at a bandwidth far above the rows' spread) and is reported as 0.
+        mmd2Uniform = Math.max(0, mmd2Uniform);
+        mmd2Weighted = Math.max(0, mmd2Weighted);
         double sumSquares = 0;
         for (double w : weights) {
             sumSquares += w * w;

@@ -316,6 +316,32 @@ class MmdWeightLearnerTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("backends")
+    void extremeBandwidthsGiveUniformWeightsAndNoNegativeMmd(String backendName) {
+        Random random = new Random(21);
+        FloatMatrix real = mixture(40, 16, 0, random);
+        FloatMatrix synthetic = mixture(60, 16, 1, random);
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.TILED}) {
+                // A bandwidth far below the spread: K = I on each side, K_SR = 0, and the uniform
+                // weights are optimal (float64: MMD^2 = 1/n + 1/m).
+                AlignmentResult tiny = new MmdWeightLearner(backend, config(method)
+                        .withBandwidth(Bandwidth.of(Bandwidth.MIN))).fit(real, synthetic, null);
+                String what = backendName + " " + method;
+                assertEquals(1.0 / 60 + 1.0 / 40, tiny.mmd2Uniform(), 1e-6, what);
+                assertEquals(60, tiny.effectiveSampleSize(), 1e-6, what);
+                // A bandwidth far above it: K close to all ones, MMD^2 rounding near 0, never below.
+                AlignmentResult huge = new MmdWeightLearner(backend, config(method)
+                        .withBandwidth(Bandwidth.of(Bandwidth.MAX))).fit(real, synthetic, null);
+                assertTrue(huge.mmd2Uniform() >= 0 && huge.mmd2Weighted() >= 0, what + ": "
+                        + huge.mmd2Uniform() + ", " + huge.mmd2Weighted());
+                assertTrue(huge.mmd2Uniform() < 1e-6, what + ": " + huge.mmd2Uniform());
+            }
+        }
+    }
+
     @Test
     void reportsKernelAndOptimiseProgress() {
         Random random = new Random(13);

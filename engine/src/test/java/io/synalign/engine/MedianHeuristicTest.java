@@ -1,0 +1,88 @@
+package io.synalign.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.reference.ReferenceBackend;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The median heuristic against a float64 median of the same rows' pairwise distances, at every
+ * scale float32 can hold, and its errors.
+ */
+class MedianHeuristicTest {
+
+    private static FloatMatrix rows(int n, int d, double scale, long seed) {
+        Random r = new Random(seed);
+        FloatMatrix m = FloatMatrix.zeros(n, d);
+        for (int i = 0; i < m.data().length; i++) {
+            m.data()[i] = (float) (r.nextGaussian() * scale);
+        }
+        return m;
+    }
+
+    /** The float64 median of the pairwise distances of the float32 rows. */
+    private static double referenceMedian(FloatMatrix x) {
+        List<Double> d = new ArrayList<>();
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = i + 1; j < x.rows(); j++) {
+                double s = 0;
+                for (int k = 0; k < x.cols(); k++) {
+                    double diff = (double) x.get(i, k) - x.get(j, k);
+                    s += diff * diff;
+                }
+                d.add(Math.sqrt(s));
+            }
+        }
+        Collections.sort(d);
+        int c = d.size();
+        return c % 2 == 1 ? d.get(c / 2) : 0.5 * (d.get(c / 2 - 1) + d.get(c / 2));
+    }
+
+    @Test
+    void tinyAndHugeRowsGiveTheirMedianNotAnUnderflowOrOverflow() {
+        try (KernelBackend backend = new ReferenceBackend()) {
+            for (double scale : new double[] {1e-17, 1e-12, 1, 1e12, 1e16}) {
+                FloatMatrix x = rows(37, 11, scale, 3);
+                double want = referenceMedian(x);
+                double got = MedianHeuristic.estimate(backend, 100, 1, x);
+                assertEquals(want, got, 1e-5 * want, "rows of scale " + scale);
+            }
+        }
+    }
+
+    @Test
+    void aMedianOutsideTheUsableRangeOrNoSpreadIsNamed() {
+        try (KernelBackend backend = new ReferenceBackend()) {
+            IllegalArgumentException tiny = assertThrows(IllegalArgumentException.class,
+                    () -> MedianHeuristic.estimate(backend, 100, 1, rows(20, 5, 1e-25, 4)));
+            assertTrue(tiny.getMessage().startsWith("the median pairwise distance of the rows is")
+                    && tiny.getMessage().contains("outside the usable range [1.0E-18, 1.0E18]"),
+                    tiny.getMessage());
+            assertThrows(IllegalArgumentException.class,
+                    () -> MedianHeuristic.estimate(backend, 100, 1, rows(20, 5, 1e19, 4)));
+            FloatMatrix same = FloatMatrix.zeros(5, 3);
+            java.util.Arrays.fill(same.data(), 2f);
+            IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                    () -> MedianHeuristic.estimate(backend, 100, 1, same));
+            assertTrue(none.getMessage().contains("every sampled row identical"), none.getMessage());
+        }
+    }
+
+    @Test
+    void bandwidthsOutsideTheFloat32RangeAreRefused() {
+        assertEquals(1e-18, Bandwidth.parse("1e-18").value());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Bandwidth.parse("1e-30"));
+        assertTrue(e.getMessage().contains("must lie in [1.0E-18, 1.0E18]")
+                && e.getMessage().endsWith("got 1e-30"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Bandwidth.of(1e19));
+    }
+}
