@@ -3,6 +3,7 @@ package io.synalign.cli;
 import io.synalign.engine.alignment.MemoryBudgetException;
 import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
+import io.synalign.models.llm.ChatConnectException;
 import io.synalign.models.llm.ChatHttpException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,7 +27,10 @@ final class CliErrors {
 
     /** Prints the error line (and, if {@code verbose}, the stack trace); returns the exit status. */
     static int report(Throwable failure, PrintWriter err, boolean verbose) {
-        Throwable t = failure instanceof ChatHttpException e ? refused(e) : failure;
+        Throwable t = failure instanceof ChatHttpException e ? refused(e)
+                : failure instanceof ChatConnectException c
+                        ? new IllegalArgumentException(c.getMessage() + " (check --llm)", c)
+                        : failure;
         int status = exitCode(t);
         err.println(PREFIX + message(t, verbose));
         if (verbose) {

@@ -116,7 +116,7 @@ final class GenerateCommand extends CliCommand {
                 .runDirFile(runDir, RunFiles.GENERATION).directory("--journal", generation.journal);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordOptions.requireDistinctFields(records.textField, labelField);
-        GenerationOptions.Checked checked = generation.check();
+        GenerationOptions.Checked checked = generation.check(environment);
         RunDirOption.checkRunDir(runDir);
         // The offline baseline needs no embeddings; its coverage (of the selection the LLM path
         // would make) is measured only when a run directory asks for it.

@@ -17,6 +17,7 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
+import io.synalign.models.llm.ApiKey;
 import io.synalign.models.llm.ChatModel;
 import io.synalign.models.llm.ConcurrentChatExecutor;
 import io.synalign.models.llm.Durations;
@@ -141,11 +142,13 @@ final class GenerationOptions {
     int maxChars = SampleValidator.DEFAULT_MAX_CHARS;
 
     /**
-     * Checks the option values that need no file.
+     * Checks the option values before any work: the model file of a gguf backend, the prompt
+     * templates, the request timeout and, for a server, that the API key's variable is set.
      *
+     * @param environment where --api-key-env is looked up
      * @throws IllegalArgumentException naming the bad value
      */
-    Checked check() {
+    Checked check(Map<String, String> environment) {
         String backendSpec = llm.strip();
         Path gguf = null;
         if (backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length())) {
@@ -178,6 +181,18 @@ final class GenerationOptions {
             timeout = Durations.parse(requestTimeout);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--request-timeout " + requestTimeout + ": " + e.getMessage());
+        }
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("--request-timeout " + requestTimeout
+                    + ": must be longer than 0");
+        }
+        if (!offline && gguf == null && apiKeyEnv != null) {
+            try {
+                ApiKey.fromEnvironment(apiKeyEnv, environment::get); // the value is not kept
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--api-key-env " + apiKeyEnv + ": "
+                        + e.getMessage(), e);
+            }
         }
         return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout);
     }

@@ -166,7 +166,7 @@ final class RunCommand extends CliCommand {
                 : RecordFormat.ofOutput("--synthetic-out", syntheticOut);
         String textField = records.textField;
         RecordOptions.requireDistinctFields(textField, labelField);
-        GenerationOptions.Checked checked = generation.check();
+        GenerationOptions.Checked checked = generation.check(environment);
         RunDirOption.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();

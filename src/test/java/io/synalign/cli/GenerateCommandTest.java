@@ -248,6 +248,41 @@ class GenerateCommandTest {
         }
     }
 
+    @Test
+    void anUnreachableServerAnUnsetKeyAndAZeroTimeoutAreExit2NamingTheCause() throws IOException {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: connections are refused
+        }
+        String url = "http://127.0.0.1:" + port + "/v1";
+        String[] base = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+            dir.resolve("synth.jsonl").toString(), "--llm", url, "--model", "m", "--per-label", "2",
+            "--no-cache", "--quiet"};
+        long start = System.nanoTime();
+        Cli.Run refused = generate(Map.of(), base);
+        assertEquals(2, refused.status(), refused.toString());
+        assertEquals(1, refused.errLines().size(), refused.toString());
+        assertTrue(refused.err().contains("cannot connect to " + url), refused.err());
+        assertTrue((System.nanoTime() - start) / 1e9 < 60, "fails within a minute");
+
+        String[] unset = java.util.Arrays.copyOf(base, base.length + 2);
+        unset[base.length] = "--api-key-env";
+        unset[base.length + 1] = "SYNALIGN_NO_SUCH_VARIABLE";
+        Cli.Run noKey = generate(Map.of(), unset);
+        assertEquals(2, noKey.status(), noKey.toString());
+        assertTrue(noKey.err().contains("--api-key-env SYNALIGN_NO_SUCH_VARIABLE: environment"
+                + " variable SYNALIGN_NO_SUCH_VARIABLE (the API key) is not set"), noKey.err());
+
+        String[] zero = java.util.Arrays.copyOf(base, base.length + 2);
+        zero[base.length] = "--request-timeout";
+        zero[base.length + 1] = "0s";
+        Cli.Run zeroTimeout = generate(Map.of(), zero);
+        assertEquals(2, zeroTimeout.status(), zeroTimeout.toString());
+        assertTrue(zeroTimeout.err().contains("--request-timeout 0s: must be longer than 0"),
+                zeroTimeout.err());
+        assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+    }
+
     /** generate --llm gguf:FILE over a tiny random-weight model written here (meaningless text, valid rows). */
     private Cli.Run generateGguf(Path model, String out) {
         return generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),

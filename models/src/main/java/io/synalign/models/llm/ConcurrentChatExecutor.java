@@ -65,7 +65,7 @@ public final class ConcurrentChatExecutor {
      * @throws ChatHttpException a non-retryable HTTP error (the other requests are cancelled)
      */
     public List<ChatOutcome> runAll(List<ChatRequest> requests) {
-        return run(requests, e -> e instanceof ChatHttpException);
+        return run(requests, e -> e instanceof ChatHttpException || e instanceof ChatConnectException);
     }
 
     /**

@@ -53,6 +53,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final ApiKey apiKey;
     private final Duration requestTimeout;
     private final long maxReplyBytes;
+    /** Whether any HTTP response came from the server yet (see {@link ChatConnectException}). */
+    private volatile boolean reached;
     private final RetryPolicy retryPolicy;
     private final int maxReasks;
     private final AdaptiveConcurrencyLimiter limiter;
@@ -183,6 +185,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             boolean released = false;
             try {
                 HttpResponse<String> resp = exchange(httpRequest);
+                reached = true;
                 int status = resp.statusCode();
                 if (status == 200) {
                     Exchange ex = parseCompletion(resp.body(), attempt);
@@ -215,6 +218,11 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             } catch (IOException e) {
                 lastFailure = "connection failed: " + e.getClass().getSimpleName()
                         + (e.getMessage() == null ? "" : " " + mask(e.getMessage()));
+                if (!reached && cannotConnect(e) && attempt >= CONNECT_ATTEMPTS) {
+                    throw new ChatConnectException(endpoint.toString(), attempt,
+                            e.getClass().getSimpleName() + (e.getMessage() == null ? ""
+                                    : ": " + mask(e.getMessage())));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ChatModelException("interrupted while calling " + endpoint, e);
@@ -278,6 +286,22 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             }
             throw new IOException(c);
         }
+    }
+
+    /**
+     * Attempts that may fail to connect before a server that never answered is given up on.
+     */
+    public static final int CONNECT_ATTEMPTS = 3;
+
+    /** A failure to open a connection at all (not a timeout or a dropped connection). */
+    private static boolean cannotConnect(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException || t instanceof java.net.UnknownHostException
+                    || t instanceof java.net.NoRouteToHostException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A reply body over the size bound. */

@@ -182,6 +182,23 @@ class OpenAiCompatibleChatModelTest {
     }
 
     @Test
+    void aServerThatWasNeverReachedFailsAfterThreeAttemptsNamingTheAddress() throws Exception {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: connections are refused
+        }
+        OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(
+                "http://127.0.0.1:" + port + "/v1", "m").retryPolicy(FAST).sleeper(sleeper)
+                .requestTimeout(Duration.ofSeconds(5)).build();
+        ChatConnectException e = assertThrows(ChatConnectException.class,
+                () -> m.complete(samplesRequest(15)));
+        assertTrue(e.getMessage().startsWith("cannot connect to http://127.0.0.1:" + port
+                + "/v1/chat/completions (ConnectException"), e.getMessage());
+        assertEquals(OpenAiCompatibleChatModel.CONNECT_ATTEMPTS - 1, sleeper.sleeps.size(),
+                "three attempts, not the retry budget of eight");
+    }
+
+    @Test
     void retryBudgetIsBounded() throws Exception {
         server = new FakeOpenAiServer(KEY).plan((d, seen) -> Fault.SERVER_ERROR);
         ChatModelException e = assertThrows(ChatModelException.class,
