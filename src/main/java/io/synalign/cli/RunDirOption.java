@@ -21,6 +21,10 @@ final class RunDirOption {
         if (dir == null) {
             return;
         }
+        if (!Files.exists(dir) && Files.isSymbolicLink(dir)) {
+            throw new IllegalArgumentException("--run-dir " + dir + " is a symbolic link to "
+                    + readLink(dir) + ", which does not exist");
+        }
         if (Files.exists(dir)) {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException("--run-dir " + dir
@@ -39,6 +43,14 @@ final class RunDirOption {
         if (!Files.isWritable(ancestor)) {
             throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
                     + ancestor + " is not writable");
+        }
+    }
+
+    private static String readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (java.io.IOException e) {
+            return "an unreadable target";
         }
     }
 }

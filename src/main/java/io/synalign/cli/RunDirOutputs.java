@@ -46,6 +46,9 @@ final class RunDirOutputs {
      * @throws InputException naming DIR when it cannot be used
      */
     void check(OutputTargets targets) {
+        if (!Files.exists(dir) && Files.isSymbolicLink(dir)) {
+            RunDirOption.checkRunDir(dir); // names the link and its missing target
+        }
         Path abs = dir.toAbsolutePath().normalize();
         if (Files.exists(abs)) {
             if (!Files.isDirectory(abs)) {

@@ -89,6 +89,7 @@ public final class AtomicOutputs implements AutoCloseable {
         if (committed) {
             throw new IllegalStateException("already committed");
         }
+        target = throughLinks(target);
         Path temp = createTemp(target);
         PENDING.add(temp);
         staged.add(new Staged(target, temp));
@@ -166,6 +167,24 @@ public final class AtomicOutputs implements AutoCloseable {
         public void close() throws IOException {
             out.flush();
         }
+    }
+
+    /**
+     * The file a symbolic link at {@code target} points to (through every link in a chain), so
+     * that the rename replaces the file the user's link names rather than the link itself;
+     * {@code target} itself when it is not a link. At most 40 links, as the kernel allows.
+     */
+    static Path throughLinks(Path target) throws IOException {
+        Path p = target;
+        for (int hops = 0; Files.isSymbolicLink(p); hops++) {
+            if (hops == 40) {
+                throw new IOException(target + ": too many levels of symbolic links");
+            }
+            Path link = Files.readSymbolicLink(p);
+            Path parent = p.toAbsolutePath().getParent();
+            p = parent == null ? link : parent.resolve(link);
+        }
+        return p;
     }
 
     private static Path createTemp(Path target) throws IOException {

@@ -173,6 +173,18 @@ class AlignRunDirTest {
     }
 
     @Test
+    void runDirThatIsADanglingSymlinkIsBadInputBeforeAnyWork() throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("gone"), dir.resolve("nowhere"));
+        Set<String> before = listing(dir);
+        Cli.Run r = align("--run-dir", link.toString());
+        assertEquals(2, r.status(), r::toString);
+        assertEquals(1, r.errLines().size(), r::toString);
+        assertTrue(r.err().contains("--run-dir " + link + " is a symbolic link to "
+                + dir.resolve("nowhere") + ", which does not exist"), r::toString);
+        assertEquals(before, listing(dir));
+    }
+
+    @Test
     void runDirIsNotCreatedWhenTheRunFailsLater() throws IOException {
         Path run = dir.resolve("never");
         Set<String> before = listing(dir);

@@ -35,6 +35,23 @@ class AtomicOutputsTest {
     }
 
     @Test
+    void aSymlinkedTargetKeepsItsLinkAndTheFileItNamesGetsTheContent() throws IOException {
+        Path real = Files.createDirectory(dir.resolve("elsewhere")).resolve("data.txt");
+        Files.writeString(real, "old");
+        Path link = Files.createSymbolicLink(dir.resolve("out.txt"), Path.of("elsewhere/data.txt"));
+        Path chain = Files.createSymbolicLink(dir.resolve("chain.txt"), Path.of("out.txt"));
+        AtomicOutputs.writeAtomically(chain, o -> o.write(bytes("new")));
+        assertTrue(Files.isSymbolicLink(link) && Files.isSymbolicLink(chain), "the links stay links");
+        assertEquals("new", Files.readString(real));
+        assertEquals(Set.of("chain.txt", "elsewhere", "out.txt"), listing());
+        // A dangling link: the file it names is created.
+        Path dangling = Files.createSymbolicLink(dir.resolve("d.txt"), Path.of("elsewhere/new.txt"));
+        AtomicOutputs.writeAtomically(dangling, o -> o.write(bytes("made")));
+        assertTrue(Files.isSymbolicLink(dangling));
+        assertEquals("made", Files.readString(dir.resolve("elsewhere/new.txt")));
+    }
+
+    @Test
     void writesTheContentAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("out.bin");
         byte[] big = new byte[300_000];
