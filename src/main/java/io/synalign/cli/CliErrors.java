@@ -1,6 +1,7 @@
 package io.synalign.cli;
 
 import io.synalign.engine.alignment.MemoryBudgetException;
+import io.synalign.engine.MedianHeuristic;
 import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
 import io.synalign.models.llm.ChatConnectException;
@@ -62,6 +63,11 @@ final class CliErrors {
             text = m.problem() + "; raise --memory-budget or use --method tiled or rff";
         } else if (t instanceof InputException e) {
             text = e.message(RecordOptions::flag);
+        } else if (t instanceof IllegalArgumentException && t.getMessage() != null
+                && !t.getMessage().startsWith("--")
+                && causedBy(t, MedianHeuristic.Unusable.class)) {
+            // The engine asks for the value; the command line names the option that gives it.
+            text = t.getMessage() + " (give --bandwidth SIGMA)";
         } else if (t instanceof InputException || t instanceof IllegalArgumentException
                 || t instanceof BackendUnavailableException) {
             text = t.getMessage();
@@ -78,6 +84,15 @@ final class CliErrors {
                     + (verbose ? "" : " (run with --verbose for the stack trace)");
         }
         return oneLine(text == null ? t.getClass().getSimpleName() : text);
+    }
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String ioMessage(IOException e) {

@@ -1,6 +1,7 @@
 package io.synalign.cli;
 
 import io.synalign.engine.Bandwidth;
+import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.ProgressListener;
 import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionConfig;
@@ -133,6 +134,9 @@ final class SelectCommand extends CliCommand {
         try (KernelBackend backend = KernelBackends.create(backendName);
                 StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             result = selector.select(backend, config, x, count, progress);
+        } catch (MedianHeuristic.Unusable e) {
+            throw new IllegalArgumentException("--length-scale auto: " + e.getMessage()
+                    + " (give --length-scale L)", e);
         }
         ResultChecks.checkSelection(result, count, x.rows());
         int[] rounds = CoverageRounds.assign(result.groups(), x.rows());

@@ -22,6 +22,20 @@ public final class MedianHeuristic {
     }
 
     /**
+     * The rows give no usable median: every sampled row is identical, or the median lies
+     * outside [{@link Bandwidth#MIN}, {@link Bandwidth#MAX}]. The caller should ask for the value
+     * (a bandwidth, or a GP length scale) explicitly, naming its own setting.
+     */
+    public static final class Unusable extends IllegalArgumentException {
+
+        private static final long serialVersionUID = 1L;
+
+        Unusable(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * @param backend computes the sample's pairwise distances
      * @param maxSample at most this many rows are sampled
      * @param seed seeds the sample
@@ -94,15 +108,14 @@ public final class MedianHeuristic {
             }
         }
         if (count == 0) {
-            throw new IllegalArgumentException("the median heuristic found every sampled row"
-                    + " identical, so there is no distance to take the median of; give the value"
-                    + " explicitly");
+            throw new Unusable("the median heuristic found every sampled row identical, so"
+                    + " there is no distance to take the median of; give the value explicitly");
         }
         double median = median(distances, count);
         if (!(median >= Bandwidth.MIN && median <= Bandwidth.MAX)) {
-            throw new IllegalArgumentException("the median pairwise distance of the rows is "
-                    + median + ", outside the usable range [" + Bandwidth.MIN + ", "
-                    + Bandwidth.MAX + "]; rescale the rows or give the value explicitly");
+            throw new Unusable("the median pairwise distance of the rows is " + median
+                    + ", outside the usable range [" + Bandwidth.MIN + ", " + Bandwidth.MAX
+                    + "]; rescale the rows or give the value explicitly");
         }
         return median;
     }

@@ -46,8 +46,12 @@ public record GgufHeader(int version, Map<String, Object> metadata) {
         if (file == null) {
             throw new IllegalArgumentException("GGUF model path must not be null");
         }
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new IllegalArgumentException("GGUF model file not found: " + file);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException(file + " is not a regular file (a directory,"
+                    + " device or pipe); name a .gguf model file");
         }
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             LittleEndian in = new LittleEndian(raw, Files.size(file));

@@ -46,6 +46,20 @@ class GgufHeaderCorruptionTest {
     }
 
     @Test
+    void aDeviceOrADirectoryIsNamedAsNotAFileNotAsMissing() {
+        for (java.nio.file.Path p : new java.nio.file.Path[] {java.nio.file.Path.of("/dev/zero"),
+                java.nio.file.Path.of(System.getProperty("java.io.tmpdir"))}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> GgufHeader.read(p));
+            assertEquals(p + " is not a regular file (a directory, device or pipe); name a .gguf"
+                    + " model file", e.getMessage());
+        }
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> GgufHeader.read(java.nio.file.Path.of("/no/such/model.gguf")));
+        assertEquals("GGUF model file not found: /no/such/model.gguf", missing.getMessage());
+    }
+
+    @Test
     void deeplyNestedArraysFailCleanlyInsteadOfOverflowingTheStack() throws IOException {
         int depth = 200_000; // 12 bytes each: array of arrays of arrays ...
         ByteBuffer b = header(1, 16 + depth * 12);

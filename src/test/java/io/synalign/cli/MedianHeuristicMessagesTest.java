@@ -1,0 +1,49 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.io.NpyFixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * When the median heuristic has nothing to work with (identical rows, or rows so small or large
+ * that no bandwidth float32 can use), each command names the option that gives the value.
+ */
+class MedianHeuristicMessagesTest {
+
+    @TempDir
+    Path dir;
+
+    private Path rows(String name, int n, int d, double value) {
+        double[] v = new double[n * d];
+        java.util.Arrays.fill(v, value);
+        return NpyFixtures.write(dir.resolve(name), NpyFixtures.float32Matrix(n, d, v));
+    }
+
+    @Test
+    void selectNamesLengthScaleAndAlignNamesBandwidth() {
+        Path same = rows("same.npy", 12, 4, 0.5);
+        Cli.Run select = Cli.run(cl -> { }, "select", "--quiet", "--embeddings", same.toString(),
+                "--count", "3", "--out", dir.resolve("picks.txt").toString());
+        assertEquals(2, select.status(), select.toString());
+        assertEquals(1, select.errLines().size(), select.toString());
+        assertTrue(select.err().contains("--length-scale auto: the median heuristic found every"
+                + " sampled row identical") && select.err().contains("(give --length-scale L)"),
+                select.err());
+        assertFalse(select.err().contains("--bandwidth"), select.err());
+
+        Cli.Run align = Cli.run(cl -> { }, "align", "--quiet", "--real-embeddings",
+                same.toString(), "--synthetic-embeddings", rows("same2.npy", 9, 4, 0.5).toString(),
+                "--out", dir.resolve("w.npy").toString());
+        assertEquals(2, align.status(), align.toString());
+        assertTrue(align.err().contains("every sampled row identical")
+                && align.err().contains("(give --bandwidth SIGMA)"), align.err());
+        assertFalse(Files.exists(dir.resolve("w.npy")));
+        assertFalse(Files.exists(dir.resolve("picks.txt")));
+    }
+}
