@@ -4,36 +4,26 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
-import io.synalign.generation.EdaBaselineGenerator;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.GenerationPipeline;
 import io.synalign.generation.LabelRows;
-import io.synalign.generation.LlmSampleGenerator;
 import io.synalign.generation.PromptTemplates;
-import io.synalign.generation.SampleGenerator;
 import io.synalign.generation.SampleValidator;
-import io.synalign.generation.WordNetSynonyms;
-import io.synalign.kernels.KernelBackend;
-import io.synalign.kernels.KernelBackends;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ApiKey;
 import io.synalign.models.llm.ChatModel;
-import io.synalign.models.llm.ConcurrentChatExecutor;
 import io.synalign.models.llm.Durations;
 import io.synalign.models.llm.GbnfGrammar;
 import io.synalign.models.llm.GgufChatModel;
 import io.synalign.models.llm.GgufHeader;
-import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
-import io.synalign.models.llm.ReaskingChatModel;
 import io.synalign.pipeline.Generation;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -219,26 +209,18 @@ final class GenerationOptions {
                 concurrency, seed, kernelBackend));
         Generation.Result r;
         if (c.offline()) {
-            r = pipeline.run(new EdaBaselineGenerator(WordNetSynonyms.load()), labels,
-                    lt.texts(), true);
+            r = pipeline.baseline(labels, lt.texts());
         } else {
             if (real == null) {
                 throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
             }
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
             try (CallJournal j = journal == null ? null : CallJournal.open(journal);
-                    KernelBackend kernels = KernelBackends.create(kernelBackend);
                     GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
                             GgufChatModel.Options.defaults().withBounds(
                                     GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
                 ChatModel chat = local != null ? local : httpModel(c, limiter, seams);
-                // Each ask and re-ask is its own journaled call (the backend asks once).
-                ChatModel m = new ReaskingChatModel(j == null ? chat : new JournaledChatModel(chat, j),
-                        ReaskingChatModel.DEFAULT_MAX_REASKS);
-                SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter), kernels,
-                        real::of,
-                        c.templates(), demosPerPrompt, samplesPerSummary, hints);
-                r = pipeline.run(g, labels, lt.texts(), false);
+                r = pipeline.withLlm(chat, j, limiter, labels, lt.texts(), real::of);
             }
         }
         return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),

@@ -13,13 +13,16 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
+import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ChatModel;
 import io.synalign.models.llm.ConcurrentChatExecutor;
+import io.synalign.models.llm.JournaledChatModel;
 import io.synalign.models.llm.ReaskingChatModel;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Synthetic data generation, modules 1 and 2 of "Few-shot LLM Synthetic Data with Distribution
@@ -146,22 +149,49 @@ public final class Generation {
         for (int i = 0; i < real.texts().size(); i++) {
             rowOf.putIfAbsent(real.texts().get(i), i);
         }
-        ChatModel m = chat instanceof ReaskingChatModel ? chat
-                : new ReaskingChatModel(chat, ReaskingChatModel.DEFAULT_MAX_REASKS);
-        AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(options.concurrency());
+        List<Long> lines = new java.util.ArrayList<>();
+        for (int i = 0; i < real.texts().size(); i++) {
+            lines.add(i + 1L);
+        }
+        return withLlm(chat, null, new AdaptiveConcurrencyLimiter(options.concurrency()),
+                GenerationPipeline.byLabel(real.texts(), real.labels(), lines), real.texts(),
+                texts -> realEmbeddings.selectRows(texts.stream().mapToInt(rowOf::get).toArray()));
+    }
+
+    /**
+     * Generates with {@code chat} over rows already grouped by label, every ask and re-ask
+     * journaled in {@code journal} when one is given (a re-run then sends only the calls not yet
+     * answered), and the concurrency {@code limiter} shared with the client (which lowers it on
+     * rate limits). {@code chat} asks once; re-asks are added here.
+     *
+     * @param labels the real rows grouped by label, with their input lines (provenance)
+     * @param realTexts every real text (a sample equal to one is rejected)
+     * @param embeddings the embedding rows of the given real texts, in their order (the GP
+     *     selection reads them)
+     */
+    public Result withLlm(ChatModel chat, CallJournal journal, AdaptiveConcurrencyLimiter limiter,
+            List<LabelRows> labels, List<String> realTexts,
+            Function<List<String>, FloatMatrix> embeddings) {
+        ChatModel base = journal == null ? chat : new JournaledChatModel(chat, journal);
+        ChatModel m = base instanceof ReaskingChatModel ? base
+                : new ReaskingChatModel(base, ReaskingChatModel.DEFAULT_MAX_REASKS);
         try (KernelBackend kernels = KernelBackends.create(options.backend())) {
             SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter),
-                    kernels, texts -> realEmbeddings.selectRows(texts.stream()
-                            .mapToInt(rowOf::get).toArray()), options.prompts(),
+                    kernels, embeddings::apply, options.prompts(),
                     options.demonstrationsPerPrompt(), options.samplesPerSummary(),
                     options.hints());
-            return run(g, real, false);
+            return run(g, labels, realTexts, false);
         }
     }
 
     /** The offline EDA baseline (WordNet synonyms, word swaps): no LLM, no selection. */
     public Result baseline(TextAlignment.Texts real) {
         return run(new EdaBaselineGenerator(WordNetSynonyms.load()), real, true);
+    }
+
+    /** The offline EDA baseline over rows already grouped by label (see {@link #withLlm}). */
+    public Result baseline(List<LabelRows> labels, List<String> realTexts) {
+        return run(new EdaBaselineGenerator(WordNetSynonyms.load()), labels, realTexts, true);
     }
 
     /** Runs {@code generator} over the labels of {@code real} (a seam for other generators). */
