@@ -1,11 +1,8 @@
 package io.synalign.cli;
 
-import io.synalign.engine.Bandwidth;
-import io.synalign.engine.ProgressListener;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
-import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.NpyHeader;
 import io.synalign.io.NpyReader;
@@ -15,8 +12,9 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
-import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.ResultChecks;
+import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.TextAlignment;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,7 +22,6 @@ import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -66,14 +63,7 @@ import picocli.CommandLine.Option;
 final class AlignCommand extends CliCommand {
 
     /** The engine call, replaceable in tests. */
-    @FunctionalInterface
-    interface Learner {
-        AlignmentResult fit(KernelBackend backend, AlignmentConfig config, FloatMatrix real,
-                RowSource synthetic, ProgressListener progress);
-    }
-
-    Learner learner = (backend, config, real, synthetic, progress) ->
-            new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
+    TextAlignment.WeightLearner learner = TextAlignment.WeightLearner.MMD;
 
     /** Loads the sentence encoder of the text form; replaceable in tests. */
     EmbeddingOptions.EncoderLoader loader = EmbeddingOptions.ONNX;

@@ -5,7 +5,10 @@ import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.AlignmentConfig;
-import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.alignment.WeightedSampler;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
@@ -13,10 +16,6 @@ import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
-import io.synalign.engine.labelled.LabelMode;
-import io.synalign.engine.labelled.LabelPlan;
-import io.synalign.engine.labelled.LabelledAlignmentResult;
-import io.synalign.engine.alignment.WeightedSampler;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import java.io.PrintWriter;
@@ -28,7 +27,6 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -75,8 +73,7 @@ final class RunCommand extends CliCommand {
     UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook = b -> b;
 
     /** The engine call, replaceable in tests. */
-    AlignCommand.Learner learner = (backend, config, real, synthetic, progress) ->
-            new MmdWeightLearner(backend, config).fit(real, synthetic, progress);
+    TextAlignment.WeightLearner learner = TextAlignment.WeightLearner.MMD;
 
     @Option(names = "--real", required = true, paramLabel = "REAL.jsonl",
             description = "The real rows: .jsonl, .csv or .tsv, optionally .gz.")
@@ -186,7 +183,7 @@ final class RunCommand extends CliCommand {
         // selection, alignment and coverage all read the same real rows.
         GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(config,
-                global ? LabelMode.GLOBAL : LabelMode.PER_LABEL, backend), learner::fit);
+                global ? LabelMode.GLOBAL : LabelMode.PER_LABEL, backend), learner);
         GenerationOptions.Generated g;
         RealEmbeddings embeddedReal;
         TextAlignment.Embedded embedded;

@@ -64,7 +64,7 @@ final class TextAlignRun {
         Inputs inputs = read(settings.mode());
 
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(settings.config(),
-                settings.mode(), settings.backend()), cmd.learner::fit);
+                settings.mode(), settings.backend()), cmd.learner);
         TextAlignment.Embedded embeddedSets;
         LabelledAlignmentResult result;
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {

@@ -20,6 +20,7 @@ import io.synalign.engine.exploration.SelectionConfig;
 import io.synalign.engine.exploration.SelectionResult;
 import io.synalign.io.NpyFixtures;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -172,7 +173,7 @@ class CliWithStubEngineTest {
         assertEquals(Set.of("r.npy", "s.npy", "w.npy"), listing(), "no summary unless asked");
     }
 
-    private Cli.Run alignWith(AlignCommand.Learner learner, String... extra) {
+    private Cli.Run alignWith(TextAlignment.WeightLearner learner, String... extra) {
         List<String> args = new ArrayList<>(List.of("align", "--real-embeddings", p("r.npy"),
                 "--synthetic-embeddings", p("s.npy"), "--out", p("w.npy"), "--summary",
                 p("summary.json"), "--backend", "reference"));
@@ -195,7 +196,7 @@ class CliWithStubEngineTest {
     @Test
     void unexpectedEngineFailureExitsOneWithoutOutputs() throws IOException {
         Files.writeString(dir.resolve("w.npy"), "previous weights");
-        AlignCommand.Learner failing = (b, c, r, s, pr) -> {
+        TextAlignment.WeightLearner failing = (b, c, r, s, pr) -> {
             throw new IllegalStateException("solver diverged");
         };
         Cli.Run run = alignWith(failing);

@@ -12,6 +12,7 @@ import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -115,14 +116,14 @@ class TextAlignCliTest {
     /** Calls of the real learner, recorded: (real rows, synthetic rows, seed). */
     private final List<long[]> fits = new ArrayList<>();
 
-    private Cli.Run align(AlignCommand.Learner learner, String... extra) {
+    private Cli.Run align(TextAlignment.WeightLearner learner, String... extra) {
         List<String> args = new ArrayList<>(List.of("align", "--real", p("real.jsonl"),
                 "--synthetic", p("synth.jsonl"), "--out", p("weighted.jsonl"),
                 "--cache-dir", cache.toString(), "--backend", "reference", "--quiet"));
         args.addAll(List.of(extra));
         return Cli.run(cl -> {
             AlignCommand cmd = Cli.align(cl);
-            AlignCommand.Learner real = cmd.learner;
+            TextAlignment.WeightLearner real = cmd.learner;
             cmd.learner = learner != null ? learner : (b, c, r, s, pr) -> {
                 fits.add(new long[] {r.rows(), s.rows(), c.seed()});
                 return real.fit(b, c, r, s, pr);
@@ -312,7 +313,7 @@ class TextAlignCliTest {
         assertEquals(0, run.status(), run.toString());
         fits.clear();
         Files.writeString(dir.resolve("weighted.jsonl"), "old\n");
-        AlignCommand.Learner[] real = new AlignCommand.Learner[1];
+        TextAlignment.WeightLearner[] real = new TextAlignment.WeightLearner[1];
         run = Cli.run(cl -> {
             AlignCommand cmd = Cli.align(cl);
             real[0] = cmd.learner;
@@ -346,7 +347,7 @@ class TextAlignCliTest {
     @Test
     void aSampleLargerThanTheSupportIsRefusedBeforeAnythingIsWritten() throws IOException {
         // A learner that gives weight only to every other row of each label.
-        AlignCommand.Learner half = (b, c, r, s, pr) -> {
+        TextAlignment.WeightLearner half = (b, c, r, s, pr) -> {
             double[] w = new double[(int) s.rows()];
             int positive = (int) (s.rows() + 1) / 2;
             for (int i = 0; i < w.length; i += 2) {
