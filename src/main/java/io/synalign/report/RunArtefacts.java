@@ -79,7 +79,8 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
                     + String.join(", ", RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
                             RunFiles.REAL_EMBEDDINGS + " + " + RunFiles.SYNTHETIC_EMBEDDINGS,
                             RunFiles.EVALUATION, RunFiles.GENERATION)
-                    + "; write them with 'synalign align --run-dir', 'evaluate' or 'generate')");
+                    + "; the commands' run-directory option and io.synalign.pipeline.RunFiles"
+                    + " name them)");
         }
         return run;
     }
