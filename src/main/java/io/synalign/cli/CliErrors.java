@@ -6,6 +6,7 @@ import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
 import io.synalign.models.llm.ChatConnectException;
 import io.synalign.models.llm.ChatHttpException;
+import io.synalign.models.llm.JournalException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -49,7 +50,7 @@ final class CliErrors {
 
     static int exitCode(Throwable t) {
         if (t instanceof InputException || t instanceof IllegalArgumentException
-                || t instanceof BackendUnavailableException) {
+                || t instanceof BackendUnavailableException || t instanceof JournalException) {
             return ExitCodes.BAD_INPUT;
         }
         return ExitCodes.FAILURE;
@@ -69,7 +70,7 @@ final class CliErrors {
             // The engine asks for the value; the command line names the option that gives it.
             text = t.getMessage() + " (give --bandwidth SIGMA)";
         } else if (t instanceof InputException || t instanceof IllegalArgumentException
-                || t instanceof BackendUnavailableException) {
+                || t instanceof BackendUnavailableException || t instanceof JournalException) {
             text = t.getMessage();
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"

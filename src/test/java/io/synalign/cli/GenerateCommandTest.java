@@ -283,6 +283,24 @@ class GenerateCommandTest {
         assertFalse(Files.exists(dir.resolve("synth.jsonl")));
     }
 
+    @Test
+    void aDamagedJournalIsExit2NamingItsLine() throws IOException {
+        Path journal = Files.createDirectory(dir.resolve("journal"));
+        Files.writeString(journal.resolve(io.synalign.models.llm.CallJournal.FILE),
+                "not a journal entry\n{\"also\": \"not one\"}\n");
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--journal",
+                    journal.toString()));
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            assertTrue(run.err().contains("line 1 is damaged (not a journal entry); repair or"
+                    + " remove that line"), run.err());
+            assertFalse(run.err().contains("unexpected"), run.err());
+            assertEquals(0, server.requests.get());
+        }
+        assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+    }
+
     /** generate --llm gguf:FILE over a tiny random-weight model written here (meaningless text, valid rows). */
     private Cli.Run generateGguf(Path model, String out) {
         return generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),

@@ -76,8 +76,8 @@ public final class CallJournal implements AutoCloseable {
     /**
      * Opens (creating it if needed) the journal in {@code directory} and loads its entries.
      *
-     * @throws IllegalStateException naming the directory when another process holds it, or when
-     *                               a line before the last one is damaged
+     * @throws JournalException naming the directory when another process holds it, or the line
+     *                               when a line before the last one is damaged
      * @throws UncheckedIOException  when the directory cannot be created or read
      */
     public static CallJournal open(Path directory) {
@@ -91,7 +91,7 @@ public final class CallJournal implements AutoCloseable {
             Files.createDirectories(dir);
             Path real = dir.toRealPath();
             if (!OPEN_HERE.add(real)) {
-                throw new IllegalStateException(inUse(dir));
+                throw new JournalException(inUse(dir));
             }
             heldKey = real;
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
@@ -103,7 +103,7 @@ public final class CallJournal implements AutoCloseable {
                 lock = null; // held by this very JVM
             }
             if (lock == null) {
-                throw new IllegalStateException(inUse(dir));
+                throw new JournalException(inUse(dir));
             }
             Path file = dir.resolve(FILE);
             Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
@@ -162,7 +162,8 @@ public final class CallJournal implements AutoCloseable {
                 lineNo++;
                 if (pendingError != null) {
                     // A damaged line followed by more lines: not a torn tail.
-                    throw new IllegalStateException(pendingError);
+                    throw new JournalException(pendingError + "; repair or remove that line, or"
+                            + " use another journal directory");
                 }
                 JournalEntry e = parse(line.toString(StandardCharsets.UTF_8));
                 if (e == null) {
