@@ -10,8 +10,10 @@ final class Html {
 
     /**
      * {@code s} with {@code & < > " '} replaced by character references, safe in element text
-     * and in quoted attribute values; control characters other than tab and newline become
-     * U+FFFD. {@code null} becomes the empty string.
+     * and in quoted attribute values; control characters other than tab and newline, and the
+     * explicit bidirectional controls (embeddings, overrides, isolates: a U+202E in a label
+     * reversed the caption text after it, "ESS 4.974" read "479.4 SSE"), become U+FFFD.
+     * {@code null} becomes the empty string.
      */
     static String escape(String s) {
         if (s == null) {
@@ -27,10 +29,32 @@ final class Html {
                 case '"' -> sb.append("&quot;");
                 case '\'' -> sb.append("&#39;");
                 default -> sb.append(ch < 0x20 && ch != '\t' && ch != '\n' || ch == 0x7f
-                        ? '\ufffd' : ch);
+                        || isBidiControl(ch) ? '\ufffd' : ch);
             }
         }
         return sb.toString();
+    }
+
+    /** U+202A-U+202E and U+2066-U+2069: the explicit bidirectional formatting characters. */
+    static boolean isBidiControl(char ch) {
+        return ch >= '\u202a' && ch <= '\u202e' || ch >= '\u2066' && ch <= '\u2069';
+    }
+
+    /** The most code points of a label shown in text; the whole label is in its title. */
+    static final int LABEL_CHARS = 80;
+
+    /**
+     * A label as element content: escaped, cut to {@link #LABEL_CHARS} code points with an
+     * ellipsis (a 5,000-character label made a card 1,000 px tall), inside a span whose title
+     * holds it whole.
+     */
+    static String label(String s) {
+        if (s == null) {
+            return "";
+        }
+        String shown = s.codePointCount(0, s.length()) > LABEL_CHARS
+                ? s.substring(0, s.offsetByCodePoints(0, LABEL_CHARS - 1)) + "\u2026" : s;
+        return "<span class=\"data\" title=\"" + escape(s) + "\">" + escape(shown) + "</span>";
     }
 
     /** A value for a table: 4 significant digits, or "-" for NaN/null-like input. */

@@ -36,6 +36,7 @@ public final class ReportPage {
             table{border-collapse:collapse;font-size:13px;margin:8px 0}
             th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
             th{background:#f0f0f0}td.text,th.text{text-align:left}
+            td,th,figcaption,.data,svg text{unicode-bidi:isolate}.data{overflow-wrap:anywhere}
             .grid{display:flex;flex-wrap:wrap;gap:12px}
             figure{margin:0;border:1px solid #ddd;padding:6px}
             figcaption{font-size:12px;color:#333;max-width:340px;overflow-wrap:anywhere}
@@ -108,7 +109,7 @@ public final class ReportPage {
                     .append("\">")
                     .append(Charts.histogram(Histogram.of(ratios, HISTOGRAM_BINS), 1,
                             "weight / mean weight"))
-                    .append("<figcaption><b class=\"label\">").append(Html.escape(label))
+                    .append("<figcaption><b class=\"label\">").append(Html.label(label))
                     .append("</b>: ").append(rows.size()).append(" rows, ESS ")
                     .append(Html.num(sumSq > 0 ? sum * sum / sumSq : 0)).append(", ")
                     .append(zeros).append(" with weight 0, weight share ")
@@ -150,7 +151,7 @@ public final class ReportPage {
                 values.add(new double[] {before, after});
             }
             rows.append("<tr class=\"mmd-row\" data-label=\"").append(Html.escape(label))
-                    .append("\"><td class=\"text\">").append(Html.escape(label))
+                    .append("\"><td class=\"text\">").append(Html.label(label))
                     .append("</td><td class=\"text\">").append(Html.escape(l.path("status")
                             .asText())).append("</td>");
             cells(rows, Html.num(number(l.path("n_real"))), Html.num(number(l.path("n_synthetic"))),
@@ -347,7 +348,7 @@ public final class ReportPage {
             }
             sb.append("</tr></thead><tbody>");
             for (String l : labels) {
-                sb.append("<tr><td class=\"text\">").append(Html.escape(l)).append("</td>");
+                sb.append("<tr><td class=\"text\">").append(Html.label(l)).append("</td>");
                 for (JsonNode v : ev.path("variants")) {
                     cells(sb, Html.num(number(v.path("mmd2ToTest").path("perLabel").path(l))));
                 }

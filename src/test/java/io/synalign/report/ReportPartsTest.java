@@ -21,6 +21,28 @@ class ReportPartsTest {
     }
 
     @Test
+    void bidiControlsCannotReorderTheTextAroundALabel() {
+        assertEquals("a\ufffdb\ufffdc\ufffd\u05d0", Html.escape("a\u202eb\u2067c\u202a\u05d0"),
+                "overrides, isolates and embeddings go; Hebrew letters stay");
+    }
+
+    @Test
+    void longLabelsAreCutForDisplayAndKeptWholeInTheTitle() {
+        String longLabel = "x".repeat(4999) + "\ud83d\ude00";
+        String html = Html.label(longLabel);
+        String shown = html.substring(html.indexOf('>') + 1, html.lastIndexOf('<'));
+        assertEquals(Html.LABEL_CHARS, shown.codePointCount(0, shown.length()));
+        assertTrue(shown.endsWith("\u2026"), shown);
+        assertTrue(html.contains("title=\"" + longLabel + "\""), "the whole label in the title");
+        assertEquals("<span class=\"data\" title=\"a&amp;b\">a&amp;b</span>", Html.label("a&b"));
+        // A cut never splits a surrogate pair.
+        String emoji = "\ud83d\ude00".repeat(100);
+        String cut = Html.label(emoji);
+        String text = cut.substring(cut.indexOf('>') + 1, cut.lastIndexOf('<'));
+        assertEquals("\ud83d\ude00".repeat(Html.LABEL_CHARS - 1) + "\u2026", text);
+    }
+
+    @Test
     void subsampleIsDeterministicSortedDistinctAndCapped() {
         assertArrayEquals(new int[] {0, 1, 2}, Subsample.indices(3, 5, 1));
         int[] a = Subsample.indices(10_007, 2000, 1);
