@@ -182,6 +182,15 @@ final class LineSource {
     }
 
     /** {@code 1048576} as {@code 1 MiB}, other sizes in bytes. */
+    /** {@code s} cut to {@code max} characters with an ellipsis (long values in messages). */
+    static String cut(String s, int max) {
+        if (s == null || s.length() <= max) {
+            return s;
+        }
+        int end = Character.isHighSurrogate(s.charAt(max - 2)) ? max - 2 : max - 1;
+        return s.substring(0, end) + "\u2026";
+    }
+
     static String describeBytes(long bytes) {
         if (bytes >= 1 << 20 && bytes % (1 << 20) == 0) {
             return bytes / (1 << 20) + " MiB";

@@ -142,7 +142,7 @@ public final class RecordReader {
                 throw new InputException(file, lineNumber, "expected a JSON object, found "
                         + describe(first) + "; JSON Lines needs one object per line");
             }
-            JsonNode node = JSON.readTree(p);
+            JsonNode node = VerbatimJson.value(p);
             JsonToken after = p.nextToken();
             if (after != null) {
                 throw new InputException(file, lineNumber, "unexpected text after the JSON object"
@@ -155,6 +155,10 @@ public final class RecordReader {
             throw new InputException(file, lineNumber, "malformed JSON"
                     + (at == null ? "" : " at column " + at.getColumnNr()) + ": "
                     + e.getOriginalMessage());
+        } catch (NumberFormatException e) {
+            // A number JSON allows but no Java number holds (an exponent of a thousand digits).
+            throw new InputException(file, lineNumber, "a number that cannot be read: "
+                    + LineSource.cut(e.getMessage(), 120));
         }
     }
 

@@ -69,6 +69,25 @@ class RecordIoTest {
     }
 
     @Test
+    void jsonNumbersKeepTheirExactText() throws IOException {
+        String line = "{\"a\":1e2,\"b\":-0,\"c\":1.50,\"d\":-0.0,\"e\":12345678901234567890123,"
+                + "\"f\":2.5E-3,\"g\":[0.1,{\"h\":-7e+00}],\"text\":\"t\"}";
+        List<Record> in = RecordReader.read(write("numbers.jsonl", line + "\n"));
+        String out = new String(written(new RecordFormat.Kind(RecordFormat.JSONL, false), in),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(line + "\n", out);
+        // They are still numbers to code that reads them.
+        assertTrue(in.get(0).get("a").isNumber());
+        assertEquals(100.0, in.get(0).get("a").doubleValue());
+        assertEquals(0.0, in.get(0).get("b").doubleValue());
+        assertEquals("1e2", in.get(0).get("a").asText());
+        String csv = new String(written(new RecordFormat.Kind(RecordFormat.CSV, false), in),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(csv.startsWith("a,b,c,d,e,f,g,text\n1e2,-0,1.50,-0.0,12345678901234567890123,2.5E-3,"),
+                csv);
+    }
+
+    @Test
     void loneSurrogatesSurviveAJsonLinesRoundTrip() throws IOException {
         String line = "{\"text\":\"lone \\ud800 surrogate \\ud83d\\ude00 pair\",\"\\udc01k\":\"x\\udfff\"}\n";
         List<Record> in = RecordReader.read(write("surrogates.jsonl", line));
