@@ -85,6 +85,11 @@ public final class RecordReader {
         if (Files.isDirectory(file)) {
             throw new InputException(file, "is a directory, not a file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // A FIFO would block on open until a writer comes, then fail on the first seek.
+            throw new InputException(file, "is not a regular file (a pipe, socket or device);"
+                    + " write the data to a file and give that");
+        }
         InputStream raw;
         try {
             raw = Files.newInputStream(file);

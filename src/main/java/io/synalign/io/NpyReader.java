@@ -254,6 +254,11 @@ public final class NpyReader {
         if (Files.isDirectory(file)) {
             throw new InputException(file, "is a directory, not an .npy file");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            // A FIFO would block on open until a writer comes, then fail on the first seek.
+            throw new InputException(file, "is not a regular file (a pipe, socket or device);"
+                    + " write the data to a file and give that");
+        }
         try {
             return FileChannel.open(file, StandardOpenOption.READ);
         } catch (NoSuchFileException e) {

@@ -100,8 +100,10 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
      * Loads {@code spec}: reads the ONNX graph into an ONNX Runtime session (CPU, or CUDA when
      * requested) and the tokenizer, and runs one probe text to learn the output dimension.
      *
-     * @throws IllegalStateException when CUDA is requested but not available, or the model
-     *                               cannot be loaded
+     * @throws IllegalStateException when CUDA is requested but not available, or a bundled
+     *                               model cannot be loaded
+     * @throws IllegalArgumentException when a model directory's files cannot be loaded, naming
+     *                               the directory
      */
     public static OnnxSentenceEncoder load(ModelSpec spec, EncoderOptions options) {
         if (spec == null || options == null) {
@@ -127,13 +129,19 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
                     spec.source().describe(), encoder.dimension, encoder.pooling,
                     encoder.batchMode, device);
             return encoder;
-        } catch (IOException | MalformedModelException e) {
+        } catch (IOException | MalformedModelException | RuntimeException e) {
             closeQuietly(model, tokenizer);
+            if (spec.source() instanceof ModelSource.Directory dir) {
+                // The user's files: bad input, named, rather than a fault of the program.
+                throw new IllegalArgumentException("model directory " + dir.path() + ": cannot"
+                        + " load it as an ONNX model and a tokenizer (" + e.getClass().getSimpleName()
+                        + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+            }
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
             throw new IllegalStateException("cannot load model " + spec.name() + " from "
                     + spec.source().describe() + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            closeQuietly(model, tokenizer);
-            throw e;
         }
     }
 

@@ -69,4 +69,18 @@ class ModelRegistryTest {
                 java.nio.file.StandardOpenOption.APPEND);
         assertNotEquals(spec.modelId(), ModelRegistry.resolve(dir.toString()).modelId());
     }
+
+    @Test
+    void aDirectoryWhoseModelIsGarbageIsBadInputNamingIt() throws Exception {
+        ModelSource bundled = ModelSpec.minilm().source();
+        byte[] garbage = new byte[5000];
+        new java.util.Random(3).nextBytes(garbage);
+        Files.write(dir.resolve("model.onnx"), garbage);
+        Files.write(dir.resolve("tokenizer.json"), bundled.readTokenizer());
+        ModelSpec spec = ModelRegistry.resolve(dir.toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxSentenceEncoder.load(spec));
+        assertTrue(e.getMessage().startsWith("model directory " + dir + ": cannot load it as an"
+                + " ONNX model and a tokenizer ("), e.getMessage());
+    }
 }
