@@ -56,8 +56,16 @@ final class VerbatimJson {
             case VALUE_NUMBER_INT: {
                 String text = p.getText();
                 // -0 is an integer to JSON but not to Java: kept as text with its value 0.
-                return text.equals("-0") ? new Number(BigDecimal.ZERO, text)
-                        : NODES.numberNode(p.getBigIntegerValue());
+                if (text.equals("-0")) {
+                    return new Number(BigDecimal.ZERO, text);
+                }
+                // The node type Jackson's own tree gives (int, long or big), so that trees read
+                // here equal trees read by Jackson elsewhere.
+                return switch (p.getNumberType()) {
+                    case INT -> NODES.numberNode(p.getIntValue());
+                    case LONG -> NODES.numberNode(p.getLongValue());
+                    default -> NODES.numberNode(p.getBigIntegerValue());
+                };
             }
             case VALUE_NUMBER_FLOAT: {
                 String text = p.getText();
