@@ -6,6 +6,7 @@ import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
 import io.synalign.models.llm.ChatConnectException;
 import io.synalign.models.llm.ChatHttpException;
+import io.synalign.models.llm.ChatModelException;
 import io.synalign.models.llm.JournalException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -71,6 +72,10 @@ final class CliErrors {
             text = t.getMessage() + " (give --bandwidth SIGMA)";
         } else if (t instanceof InputException || t instanceof IllegalArgumentException
                 || t instanceof BackendUnavailableException || t instanceof JournalException) {
+            text = t.getMessage();
+        } else if (t instanceof ChatModelException) {
+            // The LLM or its server failed (exit 1): its own message says how, with the last
+            // failure; no "unexpected": nothing in the program went wrong.
             text = t.getMessage();
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"

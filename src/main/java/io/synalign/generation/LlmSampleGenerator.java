@@ -11,6 +11,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.models.llm.ChatMessage;
 import io.synalign.models.llm.ChatModel;
+import io.synalign.models.llm.ChatModelException;
 import io.synalign.models.llm.ChatOutcome;
 import io.synalign.models.llm.ChatRequest;
 import io.synalign.models.llm.ConcurrentChatExecutor;
@@ -123,21 +124,42 @@ public final class LlmSampleGenerator implements SampleGenerator {
             SelectionResult sel = new ExplorationSelector(backend, selectionConfig(seed, batch, n, groupSize))
                     .select(x, groups, null);
             int before = out.size();
-            runBatch(rows, sel.groups(), batch, seed, asked, validator, out, count);
+            BatchFailures failures = new BatchFailures();
+            runBatch(rows, sel.groups(), batch, seed, asked, validator, out, count, failures);
             LOG.info("label {} batch {}: {} groups, {} samples so far of {}", rows.displayLabel(), batch,
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
             if (barren >= MAX_BARREN_BATCHES) {
-                throw new IllegalStateException("label " + rows.displayLabel() + ": " + barren
-                        + " batches in a row produced no new valid sample (" + out.size() + " of " + count
-                        + "); the LLM repeats itself, returns duplicates of the real rows or fails");
+                if (failures.replies == 0 && failures.last != null) {
+                    throw new ChatModelException("label " + rows.displayLabel() + ": no reply from"
+                            + " the LLM in " + barren + " batches in a row (" + out.size() + " of "
+                            + count + " samples); last failure: " + failures.last);
+                }
+                throw new ChatModelException("label " + rows.displayLabel() + ": " + barren
+                        + " batches in a row produced no new valid sample (" + out.size() + " of "
+                        + count + "); the LLM repeats itself or returns duplicates of the real rows"
+                        + (failures.last == null ? "" : "; last failure: " + failures.last));
             }
         }
         return out;
     }
 
+    /** What the calls of one batch came to: replies received, and the last failure. */
+    private static final class BatchFailures {
+        int replies;
+        String last;
+
+        void record(ChatOutcome o) {
+            if (o.ok()) {
+                replies++;
+            } else {
+                last = o.error().getMessage();
+            }
+        }
+    }
+
     private void runBatch(LabelRows rows, List<int[]> groups, int batch, long seed, Map<String, Integer> asked,
-            SampleValidator validator, List<GeneratedSample> out, int count) {
+            SampleValidator validator, List<GeneratedSample> out, int count, BatchFailures failures) {
         List<ChatRequest> stage1 = new ArrayList<>();
         List<String> demos = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
@@ -155,6 +177,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<ObjectNode> attributes = new ArrayList<>();
         for (int g = 0; g < groups.size(); g++) {
             ChatOutcome o = summaries.get(g);
+            failures.record(o);
             if (!o.ok()) {
                 LOG.warn("label {} batch {} group {}: attribute summary failed: {}", rows.displayLabel(),
                         batch, g, o.error().getMessage());
@@ -173,6 +196,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         for (int i = 0; i < replies.size() && out.size() < count; i++) {
             ChatOutcome o = replies.get(i);
             int g = stage2Group.get(i);
+            failures.record(o);
             if (!o.ok()) {
                 LOG.warn("label {} batch {} group {}: samples failed: {}", rows.displayLabel(), batch, g,
                         o.error().getMessage());

@@ -284,6 +284,21 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aServerThatAlwaysFailsEndsInOneLineWithTheLastFailure() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)
+                .plan((d, seen) -> FakeOpenAiServer.Fault.SERVER_ERROR)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(1, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            assertTrue(run.err().contains("no reply from the LLM in") && run.err().contains(
+                    "last failure: giving up on " + server.baseUrl()) && run.err().contains(
+                    "HTTP 500"), run.err());
+            assertFalse(run.err().contains("unexpected"), run.err());
+        }
+        assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+    }
+
+    @Test
     void aDamagedJournalIsExit2NamingItsLine() throws IOException {
         Path journal = Files.createDirectory(dir.resolve("journal"));
         Files.writeString(journal.resolve(io.synalign.models.llm.CallJournal.FILE),
