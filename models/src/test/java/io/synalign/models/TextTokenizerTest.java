@@ -1,0 +1,68 @@
+package io.synalign.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Long texts are tokenised from a prefix: the result must equal tokenising the whole text, for
+ * the bundled WordPiece tokenizers, on texts built to stress the cut (long words, punctuation,
+ * accents, runs of whitespace, no whitespace at all).
+ */
+class TextTokenizerTest {
+
+    private static String text(Random r, int chars) {
+        String[] words = {"alignment", "un", "believable", "synthétique", "données", "x", "—",
+            "CamelCaseWord", "42", "3.14", "e-mail", "naïve", "supercalifragilisticexpialidocious",
+            "😀", "中文", "a".repeat(150)};
+        StringBuilder sb = new StringBuilder();
+        while (sb.length() < chars) {
+            sb.append(words[r.nextInt(words.length)]);
+            int gap = r.nextInt(10);
+            sb.append(gap == 0 ? "" : gap == 1 ? "\n\n   \t" : gap == 2 ? ", " : " ");
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void aLongTextGivesTheTokensOfTheWholeText() {
+        for (ModelSpec spec : List.of(ModelSpec.minilm(), ModelSpec.bgeSmall())) {
+            byte[] json = spec.source().readTokenizer();
+            for (int maxLength : new int[] {16, 128, 512}) {
+                try (TextTokenizer cutting = new TextTokenizer(json, maxLength)) {
+                    Random r = new Random(maxLength);
+                    List<String> texts = new ArrayList<>();
+                    for (int k = 0; k < 12; k++) {
+                        texts.add(text(r, 1000 + r.nextInt(60 * maxLength)));
+                    }
+                    texts.add("y".repeat(20 * maxLength + 7)); // no whitespace: read whole
+                    texts.add(" ".repeat(40 * maxLength) + "late words at the end");
+                    TextTokenizer.Tokens[] got = cutting.tokenize(texts);
+                    for (int k = 0; k < texts.size(); k++) {
+                        // The whole text, bypassing the prefix: a list of one, below the cut size.
+                        TextTokenizer.Tokens want = cutting.tokenizeWhole(texts.get(k));
+                        String what = spec.name() + " maxLength " + maxLength + " text " + k;
+                        assertArrayEquals(want.ids(), got[k].ids(), what);
+                        assertArrayEquals(want.typeIds(), got[k].typeIds(), what);
+                        assertTrue(got[k].length() <= maxLength, what);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void aPrefixIsTakenOnlyWhenItFillsTheTokens() {
+        try (TextTokenizer t = new TextTokenizer(ModelSpec.minilm().source().readTokenizer(), 16)) {
+            String text = "word ".repeat(100_000);
+            String prefix = t.prefix(text);
+            assertTrue(prefix.length() < 2048, "a short prefix of a 500 KB text: " + prefix.length());
+            assertEquals(16, t.tokenize(List.of(text))[0].length());
+        }
+    }
+}
