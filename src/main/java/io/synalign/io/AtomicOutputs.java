@@ -3,6 +3,7 @@ package io.synalign.io;
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -187,12 +188,47 @@ public final class AtomicOutputs implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Deletes the temporary files of {@code name} in {@code dir} that a process no longer alive
+     * left behind ({@code kill -9} between staging and commit): their names carry the writer's
+     * process id, {@code .NAME.PID-RANDOM.tmp}. A live writer's files are left alone.
+     */
+    static void removeOrphans(Path dir, String name) {
+        String prefix = "." + name + ".";
+        long self = ProcessHandle.current().pid();
+        try (java.util.stream.Stream<Path> entries = Files.list(dir)) {
+            for (Path p : (Iterable<Path>) entries::iterator) {
+                String f = p.getFileName().toString();
+                if (!f.startsWith(prefix) || !f.endsWith(".tmp")) {
+                    continue;
+                }
+                String middle = f.substring(prefix.length(), f.length() - ".tmp".length());
+                int dash = middle.indexOf('-');
+                long pid;
+                try {
+                    pid = Long.parseLong(dash < 0 ? "" : middle.substring(0, dash));
+                } catch (NumberFormatException e) {
+                    continue; // not one of ours
+                }
+                if (pid == self || ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                LOG.info("removing {}, left by process {} which no longer runs", p, pid);
+                deleteQuietly(p);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("could not look for leftover temporary files in {}: {}", dir, e.toString());
+        }
+    }
+
     private static Path createTemp(Path target) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         String name = abs.getFileName().toString();
+        removeOrphans(dir, name);
+        long pid = ProcessHandle.current().pid();
         for (int attempt = 0; ; attempt++) {
-            Path temp = dir.resolve("." + name + "." + Long.toUnsignedString(
+            Path temp = dir.resolve("." + name + "." + pid + "-" + Long.toUnsignedString(
                     ThreadLocalRandom.current().nextLong(), 36) + ".tmp");
             try {
                 // CREATE_NEW with default attributes: the umask decides the mode, as for any file.

@@ -221,4 +221,31 @@ class AtomicOutputsTest {
         assertEquals(3, q.exitValue());
         assertEquals(Set.of(), listing());
     }
+
+    @Test
+    void aKilledWritersTemporaryFileIsRemovedByTheNextWriteAndALiveOnesIsNot() throws Exception {
+        Path target = dir.resolve("w.npy");
+        Process killed = child(target.toString());
+        awaitHalfWritten(killed);
+        killed.destroyForcibly(); // SIGKILL: no shutdown hook runs
+        assertTrue(killed.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+        Set<String> left = listing();
+        assertEquals(1, left.size(), "kill -9 leaves the temporary file");
+        assertTrue(left.iterator().next().startsWith(".w.npy." + killed.pid() + "-"), left.toString());
+
+        Process alive = child(target.toString());
+        try {
+            awaitHalfWritten(alive);
+            AtomicOutputs.writeAtomically(target, o -> o.write(bytes("done")));
+            Set<String> now = listing();
+            assertEquals(2, now.size(), "the target and the live writer's file: " + now);
+            assertTrue(now.contains("w.npy"));
+            assertTrue(now.stream().anyMatch(f -> f.startsWith(".w.npy." + alive.pid() + "-")), now.toString());
+        } finally {
+            alive.destroy();
+            alive.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertEquals(Set.of("w.npy"), listing());
+        assertEquals("done", Files.readString(target));
+    }
 }
