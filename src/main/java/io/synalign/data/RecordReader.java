@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 
 /**
@@ -111,7 +110,7 @@ public final class RecordReader {
                 return in;
             }
             try {
-                return new GZIPInputStream(in, 1 << 16);
+                return new StrictGzipInputStream(in);
             } catch (ZipException | EOFException e) {
                 throw new InputException(file, "corrupt or truncated gzip data ("
                         + e.getMessage() + ")");
