@@ -30,6 +30,8 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class RecordWriter {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RecordWriter.class);
+
     private static final ObjectMapper JSON = new ObjectMapper()
             .disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
 
@@ -65,12 +67,23 @@ public final class RecordWriter {
             List<String> columns = columns(records);
             writeRow(w, columns, delimiter);
             List<String> cells = new ArrayList<>(columns.size());
+            int replaced = 0;
             for (Record r : records) {
                 cells.clear();
                 for (String c : columns) {
-                    cells.add(cell(r.get(c)));
+                    String cell = cell(r.get(c));
+                    String clean = replaceLoneSurrogates(cell);
+                    if (clean != cell) {
+                        replaced++;
+                    }
+                    cells.add(clean);
                 }
                 writeRow(w, cells, delimiter);
+            }
+            if (replaced > 0) {
+                // CSV is plain UTF-8 text, which has no form for them (JSONL escapes them).
+                LOG.warn("{} {} cell(s) held unpaired UTF-16 surrogates, written as U+FFFD;"
+                        + " write JSON Lines to keep them", replaced, format);
             }
         }
         w.flush();
@@ -110,6 +123,25 @@ public final class RecordWriter {
             }
         }
         return out == null ? json : out.toString();
+    }
+
+    /** {@code s} with every unpaired surrogate replaced by U+FFFD; {@code s} itself if none. */
+    static String replaceLoneSurrogates(String s) {
+        String escaped = escapeLoneSurrogates(s);
+        if (escaped == s) {
+            return s;
+        }
+        StringBuilder out = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length()
+                    && Character.isLowSurrogate(s.charAt(i + 1))) {
+                out.append(c).append(s.charAt(++i));
+            } else {
+                out.append(Character.isSurrogate(c) ? '\ufffd' : c);
+            }
+        }
+        return out.toString();
     }
 
     /** Field names of all records, in first-seen order. */

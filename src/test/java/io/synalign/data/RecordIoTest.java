@@ -99,6 +99,10 @@ class RecordIoTest {
         List<Record> back = RecordReader.read(write("back.jsonl", out));
         assertEquals(in.get(0).json(), back.get(0).json(), "the same strings read back");
         assertEquals("abc", RecordWriter.escapeLoneSurrogates("abc"));
+        String csv = new String(written(new RecordFormat.Kind(RecordFormat.CSV, false), in),
+                java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(csv.contains("lone \ufffd surrogate \ud83d\ude00 pair"), csv);
+        assertEquals("a\ufffdb\ud83d\ude00", RecordWriter.replaceLoneSurrogates("a\udc00b\ud83d\ude00"));
         assertEquals("\\udc00\\ud800", RecordWriter.escapeLoneSurrogates("\udc00\ud800"));
     }
 
