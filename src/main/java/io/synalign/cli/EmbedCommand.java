@@ -73,7 +73,8 @@ final class EmbedCommand extends CliCommand {
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
-        new OutputTargets().input("--in", in).add("--out", out);
+        new OutputTargets().input("--in", in).add("--out", out)
+                .directory("--cache-dir", embedding.cacheDir);
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
             throw new IllegalArgumentException("--out " + out + ": embeddings are written as"
                     + " .npy; name the file *.npy");

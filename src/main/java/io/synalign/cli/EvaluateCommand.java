@@ -142,7 +142,8 @@ final class EvaluateCommand extends CliCommand {
         RunDirOption.checkRunDir(runDir);
         new OutputTargets().input("--train", train).input("--test", test)
                 .input("--synthetic", synthetic).input("--weighted", weighted)
-                .input("--aligned", aligned).runDirFile(runDir, RunFiles.EVALUATION);
+                .input("--aligned", aligned).runDirFile(runDir, RunFiles.EVALUATION)
+                .directory("--cache-dir", embedding.cacheDir);
         TextEvaluation evaluation = new TextEvaluation(new TextEvaluation.Options(config, repeats,
                 seed, common.checkedBackend()));
         EncoderOptions encoderOptions = embedding.encoderOptions();

@@ -113,7 +113,8 @@ final class GenerateCommand extends CliCommand {
 
     private int run(PrintWriter stdout) throws Exception {
         new OutputTargets().input("--real", real).add("--out", out)
-                .runDirFile(runDir, RunFiles.GENERATION).directory("--journal", generation.journal);
+                .runDirFile(runDir, RunFiles.GENERATION).directory("--journal", generation.journal)
+                .directory("--cache-dir", encoder.cacheDir);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordOptions.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check(environment);

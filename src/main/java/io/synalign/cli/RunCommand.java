@@ -155,7 +155,8 @@ final class RunCommand extends CliCommand {
         new OutputTargets().input("--real", real).add("--out", out)
                 .add("--synthetic-out", syntheticOut).add("--weighted-out", weightedOut)
                 .add("--summary", summary).runDirFile(runDir, RunFiles.GENERATION)
-                .directory("--journal", generation.journal);
+                .directory("--journal", generation.journal)
+                .directory("--cache-dir", encoder.cacheDir);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordFormat.Kind weightedKind = weightedOut == null ? null
                 : RecordFormat.ofOutput("--weighted-out", weightedOut);

@@ -99,7 +99,8 @@ final class TextAlignRun {
         opts.checkSample();
         OutputTargets targets = new OutputTargets().input("--real", opts.real)
                 .input("--synthetic", opts.synthetic).add("--out", cmd.out)
-                .add("--sampled-out", opts.sampledOut).add("--summary", cmd.summary);
+                .add("--sampled-out", opts.sampledOut).add("--summary", cmd.summary)
+                .directory("--cache-dir", cmd.embedding.cacheDir);
         if (cmd.runDir != null) {
             new RunDirOutputs(cmd.runDir).check(targets);
         }

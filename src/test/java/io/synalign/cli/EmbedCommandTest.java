@@ -2,6 +2,7 @@ package io.synalign.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.io.NpyFixtures;
@@ -110,6 +111,22 @@ class EmbedCommandTest {
         assertEquals(TEXTS.size(), uncached.textsEncoded.get());
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")),
                 Files.readAllBytes(dir.resolve("c.npy")));
+    }
+
+    @Test
+    void aCacheDirectoryThatIsAnOutputOrAFileIsRefusedBeforeTheModelLoads() throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run same = embed(counter, null, "embed", "--quiet", "--in", p("texts.jsonl"),
+                "--out", p("e.npy"), "--cache-dir", p("e.npy"));
+        assertEquals(2, same.status(), same.toString());
+        assertTrue(same.err().contains("--out and --cache-dir name the same path"), same.err());
+        Files.writeString(dir.resolve("file"), "x");
+        Cli.Run file = embed(counter, null, "embed", "--quiet", "--in", p("texts.jsonl"),
+                "--out", p("e.npy"), "--cache-dir", p("file"));
+        assertEquals(2, file.status(), file.toString());
+        assertTrue(file.err().contains("--cache-dir names a file, not a directory"), file.err());
+        assertEquals(0, counter.loads.get(), "no model was loaded");
+        assertFalse(Files.exists(dir.resolve("e.npy")));
     }
 
     @Test
