@@ -8,6 +8,7 @@ import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
+import io.synalign.models.llm.CallJournal;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.RunFiles;
@@ -125,6 +126,15 @@ final class GenerateCommand extends CliCommand {
         EncoderOptions encoderOptions = embeds ? encoder.encoderOptions() : null;
         Path cacheDir = embeds ? encoder.cacheDirectory(environment) : null;
         ModelSpec model = embeds ? encoder.modelSpec() : null;
+        try (CallJournal journal = generation.openJournal(checked)) {
+            return generate(stdout, checked, embeds, encoderOptions, cacheDir, model, outKind,
+                    journal);
+        }
+    }
+
+    private int generate(PrintWriter stdout, GenerationOptions.Checked checked, boolean embeds,
+            EncoderOptions encoderOptions, Path cacheDir, ModelSpec model,
+            RecordFormat.Kind outKind, CallJournal journal) throws Exception {
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
@@ -140,7 +150,7 @@ final class GenerateCommand extends CliCommand {
         }
         GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
         GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend,
-                seams, embedded);
+                seams, embedded, journal);
         List<GenerationCoverage.Label> coverage = embedded == null ? null
                 : GenerationCoverage.measure(generation, labels, g, seed, backend, embedded);
         if (coverage != null && !common.quiet) {

@@ -187,6 +187,16 @@ final class GenerationOptions {
         return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout);
     }
 
+    /**
+     * Opens --journal, if given and the LLM is to be called, before any other work: a journal
+     * held by another run or damaged is then reported before the model loads.
+     *
+     * @return the journal, or null (none asked for, or the offline baseline)
+     */
+    CallJournal openJournal(Checked c) {
+        return journal == null || c.offline() ? null : CallJournal.open(journal);
+    }
+
     /** The real rows grouped by label, in first-appearance order. */
     static List<LabelRows> labelRows(List<Record> rows, TextFields.LabelledTexts lt) {
         List<Long> lines = new ArrayList<>();
@@ -196,14 +206,15 @@ final class GenerationOptions {
 
     /**
      * Generates the synthetic rows: the offline baseline, or the LLM pipeline (with the call
-     * journal when --journal is given).
+     * journal of {@link #openJournal}, or null).
      *
      * @param kernelBackend the checked --backend name (GP demonstration selection)
      * @param real the real rows embedded (GP demonstration selection reads each label's rows
      *     from it); may be null for the offline baseline, which selects no demonstrations
      */
     Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
-            String kernelBackend, Seams seams, RealEmbeddings real) throws IOException {
+            String kernelBackend, Seams seams, RealEmbeddings real, CallJournal journal)
+            throws IOException {
         Generation pipeline = new Generation(new Generation.Options(c.perLabel(), c.total(),
                 demosPerPrompt, samplesPerSummary, hints, minChars, maxChars, c.templates(),
                 concurrency, seed, kernelBackend));
@@ -215,12 +226,11 @@ final class GenerationOptions {
                 throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
             }
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
-            try (CallJournal j = journal == null ? null : CallJournal.open(journal);
-                    GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
+            try (GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
                             GgufChatModel.Options.defaults().withBounds(
                                     GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
                 ChatModel chat = local != null ? local : httpModel(c, limiter, seams);
-                r = pipeline.withLlm(chat, j, limiter, labels, lt.texts(), real::of);
+                r = pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of);
             }
         }
         return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),

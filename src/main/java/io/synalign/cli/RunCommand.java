@@ -14,6 +14,7 @@ import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
+import io.synalign.models.llm.CallJournal;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.RunFiles;
@@ -189,13 +190,17 @@ final class RunCommand extends CliCommand {
         RealEmbeddings embeddedReal;
         TextAlignment.Embedded embedded;
         LabelPlan plan;
-        try (SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir)) {
+        // The journal first: one held by another run, or damaged, is reported before the model
+        // loads.
+        try (CallJournal journal = generation.openJournal(checked);
+                SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir)) {
             long start = System.nanoTime();
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 embeddedReal = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
             }
             double realSeconds = (System.nanoTime() - start) / 1e9;
-            g = generation.generate(checked, lt, labels, seed, backend, seams, embeddedReal);
+            g = generation.generate(checked, lt, labels, seed, backend, seams, embeddedReal,
+                    journal);
             List<GeneratedSample> samples = g.samples();
             if (samples.isEmpty()) {
                 throw new IllegalStateException("generation produced no rows; nothing to align");

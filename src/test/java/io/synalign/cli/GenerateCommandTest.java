@@ -304,8 +304,14 @@ class GenerateCommandTest {
         Files.writeString(journal.resolve(io.synalign.models.llm.CallJournal.FILE),
                 "not a journal entry\n{\"also\": \"not one\"}\n");
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
-            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--journal",
-                    journal.toString()));
+            Cli.Run run = Cli.run(cl -> {
+                GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate")
+                        .getCommand();
+                cmd.loader = (spec, options) -> {
+                    throw new AssertionError("the journal is checked before the model loads");
+                };
+                cmd.environment = Map.of(KEY_VAR, key);
+            }, args(server, "synth.jsonl", "--journal", journal.toString()));
             assertEquals(2, run.status(), run.toString());
             assertEquals(1, run.errLines().size(), run.toString());
             assertTrue(run.err().contains("line 1 is damaged (not a journal entry); repair or"
