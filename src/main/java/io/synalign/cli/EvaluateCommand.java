@@ -97,7 +97,7 @@ final class EvaluateCommand extends CliCommand {
     int hidden = StudentConfig.DEFAULT_HIDDEN;
 
     @Option(names = "--max-epochs", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Most epochs per training (early stopping on a held-out 20% of the"
+            description = "Most epochs per training (early stopping on a held-out 20%% of the"
                     + " training rows, patience " + StudentConfig.DEFAULT_PATIENCE + ")."
                     + " Default: ${DEFAULT-VALUE}.")
     int maxEpochs = StudentConfig.DEFAULT_MAX_EPOCHS;

@@ -1,14 +1,19 @@
 package io.synalign.cli;
 
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Help;
 import picocli.CommandLine.MissingParameterException;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.UsageMessageSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
 /**
  * The {@code synalign} command: distribution matching for few-shot LLM synthetic data.
@@ -22,15 +27,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * it in-process with the same error reporting as {@link #main}.
  */
 @Command(name = "synalign", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
-        description = {"Distribution matching for few-shot LLM synthetic data.",
-            "  embed   embed the texts of a JSONL/CSV/TSV file with a sentence encoder (.npy)",
-            "  align   learn MMD sampling weights that make synthetic rows match real rows",
-            "  select  pick rows that explore the embedding space (GP posterior variance)",
-            "  generate  write synthetic labelled rows with an LLM (or the offline EDA baseline)",
-            "  run     generate, align and write a weighted sample: the aligned set",
-            "  evaluate  train a small student on real, real + synthetic and real + aligned rows",
-            "  report  write a self-contained HTML report of a run directory",
-            "  demo    the whole pipeline offline on WordNet glosses: data, generate, align, evaluate, report",
+        description = "Distribution matching for few-shot LLM synthetic data.",
+        footer = {"%nNew here? 'synalign demo' runs the whole pipeline offline in a minute.",
             "Run 'synalign COMMAND --help' for a command's options."},
         subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class,
             EvaluateCommand.class, ReportCommand.class, DemoCommand.class},
@@ -42,10 +40,42 @@ public final class SynAlignCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** Without a subcommand there is nothing to do: a usage error. */
+    /**
+     * One line per command for the top-level help, in the order a new user meets them; the
+     * commands' own descriptions are their long form (each command's --help).
+     */
+    static final Map<String, String> SUMMARIES = summaries();
+
+    private static Map<String, String> summaries() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("demo", "the whole pipeline offline on WordNet glosses: data, generate, align,"
+                + " evaluate, report");
+        m.put("generate", "write synthetic labelled rows with an LLM (or the offline EDA baseline)");
+        m.put("align", "learn MMD sampling weights that make synthetic rows match real rows");
+        m.put("run", "generate, align and write a weighted sample: the aligned set");
+        m.put("evaluate", "train a small student on real, real + synthetic and real + aligned rows");
+        m.put("report", "write a self-contained HTML report of a run directory");
+        m.put("embed", "embed the texts of a JSONL/CSV/TSV file with a sentence encoder (.npy)");
+        m.put("select", "pick rows that explore the embedding space (GP posterior variance)");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** Without a subcommand there is nothing to do: a usage error naming every command. */
     @Override
     public Integer call() {
-        throw new ParameterException(spec.commandLine(), "missing command: embed, align, select or generate");
+        throw new ParameterException(spec.commandLine(), "missing command; give one of "
+                + String.join(", ", SUMMARIES.keySet()) + " (new here? try 'synalign demo')");
+    }
+
+    /** The "Commands:" section: each command once, with its one-line summary. */
+    private static String commandList(Help help) {
+        StringBuilder sb = new StringBuilder();
+        int width = SUMMARIES.keySet().stream().mapToInt(String::length).max().orElse(0);
+        for (Map.Entry<String, String> e : SUMMARIES.entrySet()) {
+            sb.append(String.format(java.util.Locale.ROOT, "  %-" + width + "s  %s%n", e.getKey(),
+                    e.getValue()));
+        }
+        return sb.toString();
     }
 
     /**
@@ -55,6 +85,8 @@ public final class SynAlignCommand implements Callable<Integer> {
      */
     public static CommandLine newCommandLine() {
         CommandLine cl = new CommandLine(new SynAlignCommand());
+        cl.getHelpSectionMap().put(UsageMessageSpec.SECTION_KEY_COMMAND_LIST,
+                SynAlignCommand::commandList);
         cl.setParameterExceptionHandler(SynAlignCommand::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) ->
                 CliErrors.report(ex, cmd.getErr(), false));
@@ -75,15 +107,67 @@ public final class SynAlignCommand implements Callable<Integer> {
             ex = new UnmatchedArgumentException(cmd, cmd.getUnmatchedArguments());
         }
         PrintWriter err = cmd.getErr();
+        String message = String.valueOf(ex.getMessage());
+        if (ex instanceof UnmatchedArgumentException u && cmd.getParent() == null
+                && !u.getUnmatched().isEmpty() && !u.getUnmatched().get(0).startsWith("-")
+                && cmd.getParseResult() != null && !cmd.getParseResult().hasSubcommand()) {
+            message = "unknown command '" + u.getUnmatched().get(0) + "'; the commands are "
+                    + String.join(", ", SUMMARIES.keySet());
+        }
         StringBuilder line = new StringBuilder(CliErrors.PREFIX)
-                .append(CliErrors.oneLine(String.valueOf(ex.getMessage())));
-        if (ex instanceof UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-            line.append("; did you mean ").append(String.join(" or ", u.getSuggestions())).append('?');
+                .append(CliErrors.oneLine(message));
+        if (ex instanceof UnmatchedArgumentException u) {
+            List<String> close = closeSuggestions(u);
+            if (!close.isEmpty()) {
+                line.append("; did you mean ").append(String.join(" or ", close)).append('?');
+            }
         }
         line.append(" (see '").append(cmd.getCommandSpec().qualifiedName()).append(" --help')");
         err.println(line);
         err.flush();
         return ExitCodes.BAD_INPUT;
+    }
+
+    /**
+     * picocli's suggestions that are plausibly a typo of the unmatched word: within an edit
+     * distance of a third of its length (at least 2), or starting with it ("frobnicate" no
+     * longer suggests "evaluate"; "evalute" still does).
+     */
+    static List<String> closeSuggestions(UnmatchedArgumentException u) {
+        List<String> unmatched = u.getUnmatched();
+        if (unmatched.isEmpty()) {
+            return List.of();
+        }
+        String word = unmatched.get(0).replaceFirst("^-+", "").replaceFirst("=.*", "");
+        List<String> out = new java.util.ArrayList<>();
+        for (String s : u.getSuggestions()) {
+            String bare = s.replaceFirst("^-+", "");
+            if (bare.startsWith(word) && !word.isEmpty()
+                    || editDistance(word, bare) <= Math.max(2, word.length() / 3)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** Levenshtein distance. */
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
     }
 
     /**

@@ -107,4 +107,41 @@ class HelpTextTest {
         assertTrue(help.startsWith("Usage: synalign align --real-embeddings R.npy"), help);
         assertFalse(help.contains("Usage: Usage:"), help);
     }
+
+    @Test
+    void topLevelHelpListsEveryCommandOnceAndNoHelpPrintsWarnings() {
+        picocli.CommandLine cl = SynAlignCommand.newCommandLine();
+        String help = cl.getUsageMessage();
+        for (String command : cl.getSubcommands().keySet()) {
+            int first = help.indexOf("\n  " + command + " ");
+            assertTrue(first >= 0, command + " listed: " + help);
+            assertEquals(-1, help.indexOf("\n  " + command + " ", first + 1), command + " listed once");
+        }
+        assertEquals(cl.getSubcommands().keySet(), SynAlignCommand.SUMMARIES.keySet().stream()
+                .collect(java.util.stream.Collectors.toSet()), "every command has a summary");
+        java.io.PrintStream stderr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            for (picocli.CommandLine sub : cl.getSubcommands().values()) {
+                sub.getUsageMessage();
+            }
+        } finally {
+            System.setErr(stderr);
+        }
+        assertEquals("", captured.toString(), "picocli warnings while rendering help");
+    }
+
+    @Test
+    void unknownCommandsGetTheListAndOnlyCloseSuggestions() {
+        Cli.Run frob = Cli.run(cl -> { }, "frobnicate");
+        assertEquals(2, frob.status());
+        assertEquals("synalign: error: unknown command 'frobnicate'; the commands are demo, generate,"
+                + " align, run, evaluate, report, embed, select (see 'synalign --help')",
+                frob.errLines().get(0));
+        Cli.Run typo = Cli.run(cl -> { }, "evalute");
+        assertTrue(typo.err().contains("did you mean evaluate?"), typo.err());
+        assertEquals(1, SynAlignCommand.editDistance("evalute", "evaluate"));
+        assertEquals(3, SynAlignCommand.editDistance("kitten", "sitting"));
+    }
 }
