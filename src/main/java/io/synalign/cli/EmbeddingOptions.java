@@ -33,7 +33,9 @@ abstract class EmbeddingOptions {
 
     private static final String MODELS = ": minilm (all-MiniLM-L6-v2, quantised, 384-d),"
             + " bge-small (BGE-small-en-v1.5, quantised, 384-d), or a directory holding the files"
-            + " model.onnx and tokenizer.json (mean pooling). Default: ${DEFAULT-VALUE}.";
+            + " model.onnx and tokenizer.json (pooling from its sentence-transformers"
+            + " 1_Pooling/config.json, else mean). Outputs are L2-normalised."
+            + " Default: ${DEFAULT-VALUE}.";
 
     /** {@code --model}: the sentence encoder of {@code embed}, {@code align}, {@code evaluate}. */
     static final class Model extends EmbeddingOptions {

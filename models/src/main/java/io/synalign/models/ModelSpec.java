@@ -70,8 +70,23 @@ public record ModelSpec(String name, String modelId, ModelSource source, Pooling
                 pooling);
     }
 
-    /** {@link #directory(Path, Pooling)} with mean pooling. */
+    /**
+     * {@link #directory(Path, Pooling)} with the pooling its sentence-transformers files prescribe
+     * ({@link SentenceTransformersConfig}: {@code 1_Pooling/config.json}), else mean pooling; the
+     * choice and where it came from are logged, and so is a model whose own pipeline does not
+     * normalise (SynAlign's output is L2-normalised either way).
+     *
+     * @throws IllegalArgumentException when the folder prescribes a pooling SynAlign lacks
+     */
     public static ModelSpec directory(Path path) {
-        return directory(path, Pooling.MEAN);
+        SentenceTransformersConfig config = SentenceTransformersConfig.read(path);
+        Pooling pooling = config.pooling() != null ? config.pooling() : Pooling.MEAN;
+        org.slf4j.LoggerFactory.getLogger(ModelSpec.class).info("model directory {}: {} pooling"
+                + " ({}); output L2-normalised{}", path, pooling.name().toLowerCase(
+                        java.util.Locale.ROOT), config.source() != null ? "from " + config.source()
+                        : "no " + SentenceTransformersConfig.POOLING_CONFIG + ", the default",
+                Boolean.FALSE.equals(config.normalised())
+                        ? " (the model's own modules.json has no Normalize step)" : "");
+        return directory(path, pooling);
     }
 }

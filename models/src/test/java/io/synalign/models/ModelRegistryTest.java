@@ -83,4 +83,35 @@ class ModelRegistryTest {
         assertTrue(e.getMessage().startsWith("model directory " + dir + ": cannot load it as an"
                 + " ONNX model and a tokenizer ("), e.getMessage());
     }
+
+    @Test
+    void aSentenceTransformersFolderSetsItsPoolingAndAnUnsupportedOneIsNamed() throws Exception {
+        ModelSource bundled = ModelSpec.minilm().source();
+        Files.write(dir.resolve("model.onnx"), bundled.readModel());
+        Files.write(dir.resolve("tokenizer.json"), bundled.readTokenizer());
+        assertEquals(Pooling.MEAN, ModelRegistry.resolve(dir.toString()).pooling(), "no config");
+        Files.createDirectories(dir.resolve("1_Pooling"));
+        Path config = dir.resolve("1_Pooling/config.json");
+        Files.writeString(config, "{\"word_embedding_dimension\": 384,"
+                + " \"pooling_mode_cls_token\": true, \"pooling_mode_mean_tokens\": false,"
+                + " \"pooling_mode_max_tokens\": false}");
+        Files.writeString(dir.resolve("modules.json"), "[{\"idx\":0,\"type\":"
+                + "\"sentence_transformers.models.Transformer\"},{\"idx\":1,\"type\":"
+                + "\"sentence_transformers.models.Pooling\"}]");
+        assertEquals(Pooling.CLS, ModelRegistry.resolve(dir.toString()).pooling());
+        SentenceTransformersConfig read = SentenceTransformersConfig.read(dir);
+        assertEquals(Boolean.FALSE, read.normalised());
+        assertEquals(config, read.source());
+        Files.writeString(config, "{\"pooling_mode_cls_token\": false,"
+                + " \"pooling_mode_mean_tokens\": true, \"pooling_mode_max_tokens\": true}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelRegistry.resolve(dir.toString()));
+        assertEquals(config + ": pooling pooling_mode_mean_tokens + pooling_mode_max_tokens is not"
+                + " supported; SynAlign pools by the mean of the tokens or by the CLS token",
+                e.getMessage());
+        Files.writeString(config, "{not json");
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> ModelRegistry.resolve(dir.toString())).getMessage().startsWith(config
+                + ": not readable JSON"));
+    }
 }
