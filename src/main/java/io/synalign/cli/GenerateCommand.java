@@ -118,7 +118,8 @@ final class GenerateCommand extends CliCommand {
                 .directory("--cache-dir", encoder.cacheDir);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordOptions.requireDistinctFields(records.textField, labelField);
-        GenerationOptions.Checked checked = generation.check(environment);
+        GenerationOptions.Checked checked = generation.check(environment,
+                option -> spec.commandLine().getParseResult().hasMatchedOption(option));
         RunDirOption.checkRunDir(runDir);
         // The offline baseline needs no embeddings; its coverage (of the selection the LLM path
         // would make) is measured only when a run directory asks for it.

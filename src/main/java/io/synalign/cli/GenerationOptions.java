@@ -139,6 +139,37 @@ final class GenerationOptions {
      * @throws IllegalArgumentException naming the bad value
      */
     Checked check(Map<String, String> environment) {
+        return check(environment, option -> false);
+    }
+
+    /**
+     * The options of the LLM call, which the offline baseline does not use (the demonstration
+     * group sizes stay: a run directory measures the coverage of the selection they set).
+     */
+    private static final List<String> LLM_OPTIONS = List.of("--model", "--api-key-env",
+            "--journal", "--request-timeout", "--concurrency", "--prompts", "--hints");
+
+    /** The options of an HTTP server, which an in-process GGUF model does not use. */
+    private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env",
+            "--request-timeout");
+
+    /**
+     * {@link #check(Map)}, refusing first any option given on the command line that the chosen
+     * backend does not use (it would be ignored silently otherwise).
+     *
+     * @param given whether an option was given on the command line
+     */
+    Checked check(Map<String, String> environment, java.util.function.Predicate<String> given) {
+        String spec = llm.strip();
+        boolean isOffline = spec.equalsIgnoreCase(OFFLINE);
+        boolean isGguf = spec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length());
+        for (String option : isOffline ? LLM_OPTIONS : isGguf ? HTTP_OPTIONS : List.<String>of()) {
+            if (given.test(option)) {
+                throw new IllegalArgumentException(option + " does not apply to --llm " + spec
+                        + (isOffline ? " (the EDA baseline calls no LLM)"
+                                : " (a GGUF model runs in-process, named by its file)"));
+            }
+        }
         String backendSpec = llm.strip();
         Path gguf = null;
         if (backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length())) {

@@ -165,7 +165,8 @@ final class RunCommand extends CliCommand {
                 : RecordFormat.ofOutput("--synthetic-out", syntheticOut);
         String textField = records.textField;
         RecordOptions.requireDistinctFields(textField, labelField);
-        GenerationOptions.Checked checked = generation.check(environment);
+        GenerationOptions.Checked checked = generation.check(environment,
+                option -> spec.commandLine().getParseResult().hasMatchedOption(option));
         RunDirOption.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed);
         String backend = common.checkedBackend();

@@ -299,6 +299,29 @@ class GenerateCommandTest {
     }
 
     @Test
+    void optionsTheChosenBackendDoesNotUseAreRefused() throws IOException {
+        Path gguf = Files.write(dir.resolve("m.gguf"), new byte[] {'G', 'G', 'U', 'F', 3, 0, 0, 0});
+        String[][] cases = {
+            {"--model does not apply to --llm offline (the EDA baseline calls no LLM)",
+                "offline", "--model", "bge-small"},
+            {"--journal does not apply to --llm offline", "offline", "--journal", dir.resolve("j").toString()},
+            {"--api-key-env does not apply to --llm gguf:", "gguf:" + gguf, "--api-key-env", "X"},
+        };
+        for (String[] c : cases) {
+            List<String> a = new ArrayList<>(List.of("generate", "--real",
+                    dir.resolve("real.jsonl").toString(), "--out", dir.resolve("s.jsonl").toString(),
+                    "--llm", c[1], "--quiet"));
+            a.addAll(List.of(c).subList(2, c.length));
+            Cli.Run run = generate(Map.of(), a.toArray(String[]::new));
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            assertTrue(run.err().contains(c[0]), run.err());
+        }
+        assertFalse(Files.exists(dir.resolve("s.jsonl")));
+        assertFalse(Files.exists(dir.resolve("j")), "nothing created");
+    }
+
+    @Test
     void aDamagedJournalIsExit2NamingItsLine() throws IOException {
         Path journal = Files.createDirectory(dir.resolve("journal"));
         Files.writeString(journal.resolve(io.synalign.models.llm.CallJournal.FILE),
