@@ -153,11 +153,14 @@ final class RunCommand extends CliCommand {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         // Everything that needs no LLM first.
-        new OutputTargets().input("--real", real).add("--out", out)
+        OutputTargets targets = new OutputTargets().input("--real", real).add("--out", out)
                 .add("--synthetic-out", syntheticOut).add("--weighted-out", weightedOut)
                 .add("--summary", summary).runDirFile(runDir, RunFiles.GENERATION)
                 .directory("--journal", generation.journal)
                 .directory("--cache-dir", encoder.cacheDir);
+        if (runDir != null) {
+            new RunDirOutputs(runDir).check(targets);
+        }
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordFormat.Kind weightedKind = weightedOut == null ? null
                 : RecordFormat.ofOutput("--weighted-out", weightedOut);
@@ -255,6 +258,14 @@ final class RunCommand extends CliCommand {
                 outputs.stage(summary, o -> Json.writePretty(o, json));
             }
             if (runDir != null) {
+                // Everything align --run-dir writes, so that report --run is complete after run.
+                List<String> syntheticLabels = lt.labels() == null ? null
+                        : samples.stream().map(GeneratedSample::label).toList();
+                new RunDirOutputs(runDir).stage(outputs,
+                        Json.MAPPER.valueToTree(report.summary()), spec,
+                        TextAlignment.weightedRecords(synthetic, result.weights()),
+                        embedded.real(), embedded.synthetic(), labelField, lt.labels(),
+                        syntheticLabels);
                 var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
                         seed, textField, labelField, common.backend, runDir), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));

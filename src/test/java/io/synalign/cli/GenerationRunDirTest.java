@@ -130,6 +130,32 @@ class GenerationRunDirTest {
     }
 
     @Test
+    void runWritesWhatAlignWritesSoTheReportIsComplete() throws IOException {
+        writeReal();
+        Path rd = dir.resolve("complete");
+        Cli.Run r = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                "run", "--real", dir.resolve("real.jsonl").toString(), "--out",
+                dir.resolve("aligned2.jsonl").toString(), "--llm", "offline", "--per-label", "8",
+                "--no-cache", "--backend", "reference", "--quiet", "--run-dir", rd.toString());
+        assertEquals(0, r.status(), r.toString());
+        for (String f : RunFiles.ARTEFACTS) {
+            if (!f.equals(RunFiles.EVALUATION)) {
+                assertTrue(Files.exists(rd.resolve(f)), f + " written by run --run-dir");
+            }
+        }
+        JsonNode alignment = JSON.readTree(rd.resolve(RunFiles.ALIGNMENT).toFile());
+        assertEquals(16, JSON.readTree(rd.resolve(RunFiles.LABELS).toFile()).path("synthetic").size());
+        assertTrue(alignment.path("settings").path("options").has("--llm"), alignment.toString());
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", rd.toString());
+        assertEquals(0, report.status(), report.toString());
+        String html = Files.readString(rd.resolve(RunFiles.REPORT));
+        for (String section : List.of("weights", "mmd", "pca", "pca-weighted")) {
+            assertFalse(html.contains("id=\"" + section + "-not-run\""), section + " is shown");
+        }
+    }
+
+    @Test
     void credentialsInTheLlmUrlAreNotWritten() {
         assertEquals("http://host:8000/v1",
                 GenerationCoverage.withoutCredentials("http://user:secret@host:8000/v1"));
