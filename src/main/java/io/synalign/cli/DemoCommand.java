@@ -140,12 +140,11 @@ final class DemoCommand extends CliCommand {
         } else {
             generate.addAll(List.of("--llm", GenerationOptions.OFFLINE));
         }
-        int sample = syntheticPerLabel * labels.size() / 2;
         List<List<String>> steps = List.of(
                 withCommon(generate),
                 withCommon(new ArrayList<>(List.of("align", "--real", real.toString(),
                         "--synthetic", synthetic.toString(), "--out", alignOut.toString(),
-                        "--sample", Integer.toString(sample), "--sampled-out", aligned.toString(),
+                        "--sampled-out", aligned.toString(),
                         "--seed", Long.toString(seed), "--run-dir", out.toString()))),
                 withCommon(new ArrayList<>(List.of("evaluate", "--train", real.toString(),
                         "--synthetic", synthetic.toString(), "--weighted", weighted.toString(),

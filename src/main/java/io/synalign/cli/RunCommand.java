@@ -86,8 +86,8 @@ final class RunCommand extends CliCommand {
     Path out;
 
     @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
-            description = "Rows in the aligned set. Default: half the generated rows, at most the"
-                    + " rows with a positive weight.")
+            description = "Rows in the aligned set. Default: half the rows with a positive weight"
+                    + " (at least 1), so the draw stays close to proportional to the weights.")
     Integer sample;
 
     @Option(names = "--synthetic-out", paramLabel = "SYNTH.jsonl",
@@ -146,10 +146,6 @@ final class RunCommand extends CliCommand {
         return common.verbose;
     }
 
-    /** The default size of the aligned set: half the generated rows, at least 1, at most the support. */
-    static int defaultSampleSize(int generated, int support) {
-        return Math.min(Math.max(1, generated / 2), support);
-    }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         // Everything that needs no LLM first.
@@ -234,7 +230,7 @@ final class RunCommand extends CliCommand {
         if (!common.quiet) {
             GenerationCoverage.print(err, coverage);
         }
-        int n = sample != null ? sample : defaultSampleSize(samples.size(), result.support());
+        int n = sample != null ? sample : WeightedDraw.defaultSize(result.support());
         int[] picks = WeightedDraw.indices(result, n, seed, "generated rows");
 
         List<Record> synthetic = GenerationOptions.toRecords(samples, textField, labelField);

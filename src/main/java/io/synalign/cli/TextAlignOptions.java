@@ -56,12 +56,14 @@ final class TextAlignOptions {
     @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Also draw N synthetic records by weight, without replacement"
                     + " (Efraimidis-Spirakis, seeded by --seed), and write them unchanged to"
-                    + " --sampled-out. N may not exceed the rows with positive weight.")
+                    + " --sampled-out. N may not exceed the rows with positive weight. Default"
+                    + " with --sampled-out: half the rows with a positive weight (at least 1),"
+                    + " so the draw stays close to proportional to the weights.")
     Integer sample;
 
     @Option(names = "--sampled-out", paramLabel = "ALIGNED.jsonl",
-            description = "Where --sample writes the drawn records; the format follows the"
-                    + " name (.jsonl, .csv, .tsv, optionally + .gz).")
+            description = "Where the drawn records go (--sample N of them, or the default"
+                    + " size); the format follows the name (.jsonl, .csv, .tsv, optionally + .gz).")
     Path sampledOut;
 
     /**
@@ -77,15 +79,12 @@ final class TextAlignOptions {
         return global ? LabelMode.GLOBAL : LabelMode.PER_LABEL;
     }
 
-    /** @throws IllegalArgumentException unless --sample and --sampled-out come together */
+    /** @throws IllegalArgumentException when --sample comes without --sampled-out */
     void checkSample() {
         if (sample != null && sampledOut == null) {
             throw new IllegalArgumentException("--sample " + sample + " needs --sampled-out FILE"
                     + " to write the drawn records to");
         }
-        if (sample == null && sampledOut != null) {
-            throw new IllegalArgumentException("--sampled-out needs --sample N, the number of"
-                    + " records to draw");
-        }
+
     }
 }

@@ -78,9 +78,9 @@ final class TextAlignRun {
         TextAlignReport.Embedding embedded = TextAlignReport.Embedding.of(settings.model(),
                 settings.cacheDir(), embeddedSets);
         int[] picks = null;
-        if (opts.sample != null) {
-            picks = WeightedDraw.indices(result, opts.sample, settings.config().seed(),
-                    "synthetic rows");
+        if (opts.sampledOut != null) {
+            int n = opts.sample != null ? opts.sample : WeightedDraw.defaultSize(result.support());
+            picks = WeightedDraw.indices(result, n, settings.config().seed(), "synthetic rows");
         }
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,

@@ -30,6 +30,15 @@ final class WeightedDraw {
         return WeightedSampler.sample(result.weights(), n, seed);
     }
 
+    /**
+     * The default sample size: half the rows with a positive weight, at least 1. A draw without
+     * replacement of more than half the support is far from proportional to the weights (the
+     * draw must take most rows whatever their weight), which the report then warns about.
+     */
+    static int defaultSize(int support) {
+        return Math.max(1, support / 2);
+    }
+
     /** The records at {@code picks}, in draw order. */
     static List<Record> records(List<Record> records, int[] picks) {
         List<Record> out = new ArrayList<>(picks.length);

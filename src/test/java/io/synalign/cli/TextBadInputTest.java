@@ -140,7 +140,6 @@ class TextBadInputTest {
                     "--sample belongs to the text form of align"),
             bad("per-label and global", plus(ALIGN, "--per-label", "--global"), "--per-label and --global contradict each other"),
             bad("sample without sampled-out", with(ALIGN, "--sample", "1"), "--sample 1 needs --sampled-out"),
-            bad("sampled-out without sample", with(ALIGN, "--sampled-out", "@/a.jsonl"), "--sampled-out needs --sample N"),
             bad("sample zero", with(ALIGN, "--sample", "0", "--sampled-out", "@/a.jsonl"), "--sample", "got 0"),
             bad("out format unknown", with(ALIGN, "--out", "@/w.npy"), "--out @/w.npy: the output format follows the file name"),
             bad("sampled-out format unknown", with(ALIGN, "--sample", "1", "--sampled-out", "@/a.parquet"), "--sampled-out @/a.parquet: the output format follows the file name"),
