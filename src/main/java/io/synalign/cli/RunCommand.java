@@ -85,6 +85,11 @@ final class RunCommand extends CliCommand {
                     + " without replacement (format follows the name: .jsonl, .csv, .tsv, + .gz).")
     Path out;
 
+    @Option(names = "--with-replacement",
+            description = "Draw the aligned set with replacement: N independent draws, so a row"
+                    + " may repeat and N may exceed the rows with a positive weight.")
+    boolean withReplacement;
+
     @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Rows in the aligned set. Default: half the rows with a positive weight"
                     + " (at least 1), so the draw stays close to proportional to the weights.")
@@ -176,7 +181,7 @@ final class RunCommand extends CliCommand {
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         int requested = checked.requested(labels);
-        if (sample != null && sample > requested) {
+        if (sample != null && !withReplacement && sample > requested) {
             throw new IllegalArgumentException("--sample " + sample + " exceeds the " + requested
                     + " rows to generate; the aligned set is drawn from them without replacement");
         }
@@ -231,13 +236,14 @@ final class RunCommand extends CliCommand {
             GenerationCoverage.print(err, coverage);
         }
         int n = sample != null ? sample : WeightedDraw.defaultSize(result.support());
-        int[] picks = WeightedDraw.indices(result, n, seed, "generated rows");
+        int[] picks = WeightedDraw.indices(result, n, seed, "generated rows", withReplacement);
 
         List<Record> synthetic = GenerationOptions.toRecords(samples, textField, labelField);
         List<Record> aligned = WeightedDraw.records(synthetic, picks);
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
-                result, TextAlignReport.Embedding.of(model, cacheDir, embedded), picks);
+                result, TextAlignReport.Embedding.of(model, cacheDir, embedded), picks,
+                withReplacement);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {

@@ -61,6 +61,12 @@ final class TextAlignOptions {
                     + " so the draw stays close to proportional to the weights.")
     Integer sample;
 
+    @Option(names = "--with-replacement",
+            description = "Draw the sample with replacement: N independent draws, so a record"
+                    + " may repeat, N may exceed the rows with a positive weight, and each"
+                    + " record's expected count is proportional to its weight at any N.")
+    boolean withReplacement;
+
     @Option(names = "--sampled-out", paramLabel = "ALIGNED.jsonl",
             description = "Where the drawn records go (--sample N of them, or the default"
                     + " size); the format follows the name (.jsonl, .csv, .tsv, optionally + .gz).")
@@ -79,8 +85,12 @@ final class TextAlignOptions {
         return global ? LabelMode.GLOBAL : LabelMode.PER_LABEL;
     }
 
-    /** @throws IllegalArgumentException when --sample comes without --sampled-out */
+    /** @throws IllegalArgumentException when --sample or --with-replacement comes without --sampled-out */
     void checkSample() {
+        if (withReplacement && sampledOut == null) {
+            throw new IllegalArgumentException("--with-replacement needs --sampled-out FILE, the"
+                    + " sample it draws");
+        }
         if (sample != null && sampledOut == null) {
             throw new IllegalArgumentException("--sample " + sample + " needs --sampled-out FILE"
                     + " to write the drawn records to");

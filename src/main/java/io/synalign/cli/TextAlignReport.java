@@ -51,9 +51,12 @@ final class TextAlignReport {
     private final LabelledAlignmentResult result;
     private final Embedding embedding;
     private final int[] picks;
+    private final boolean withReplacement;
 
     TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
-            LabelledAlignmentResult result, Embedding embedding, int[] picks) {
+            LabelledAlignmentResult result, Embedding embedding, int[] picks,
+            boolean withReplacement) {
+        this.withReplacement = withReplacement;
         this.cmd = cmd;
         this.config = config;
         this.plan = plan;
@@ -128,7 +131,8 @@ final class TextAlignReport {
 
     @JsonPropertyOrder(alphabetic = false)
     record Sample(@JsonProperty("n") int n, @JsonProperty("out") String out,
-            @JsonProperty("seed") long seed, @JsonProperty("support") int support) {
+            @JsonProperty("seed") long seed, @JsonProperty("support") int support,
+            @JsonProperty("with_replacement") boolean withReplacement) {
     }
 
     @JsonPropertyOrder(alphabetic = false)
@@ -165,7 +169,7 @@ final class TextAlignReport {
                 labels(LabelPlan.Status.NOT_IN_REAL), labels(LabelPlan.Status.NO_SYNTHETIC_ROWS),
                 result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
                 picks == null ? null : new Sample(picks.length, cmd.sampledOut().toString(),
-                        config.seed(), result.support()),
+                        config.seed(), result.support(), withReplacement),
                 new EmbeddingJson(embedding.model(), embedding.modelId(), embedding.dim(),
                         embedding.cacheDir() == null ? null : embedding.cacheDir().toString(),
                         stats.hits() < 0 ? null : stats.hits(),
@@ -234,9 +238,16 @@ final class TextAlignReport {
                 + " ESS %.1f%n", result.mode().cliName(), result.support(), plan.syntheticRows(),
                 result.effectiveSampleSize());
         if (picks != null) {
-            out.printf(Locale.ROOT, "sample: drew %d of %d rows with a positive weight without"
-                    + " replacement (seed %d)%n", picks.length, result.support(), config.seed());
-            if (2L * picks.length > result.support()) {
+            if (withReplacement) {
+                out.printf(Locale.ROOT, "sample: drew %d rows with replacement from the %d with a"
+                        + " positive weight (seed %d)%n", picks.length, result.support(),
+                        config.seed());
+            } else {
+                out.printf(Locale.ROOT, "sample: drew %d of %d rows with a positive weight"
+                        + " without replacement (seed %d)%n", picks.length, result.support(),
+                        config.seed());
+            }
+            if (!withReplacement && 2L * picks.length > result.support()) {
                 out.println("note: the sample is more than half of the rows with a positive"
                         + " weight; without replacement, inclusion is then far from proportional"
                         + " to the weights");

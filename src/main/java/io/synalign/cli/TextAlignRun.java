@@ -80,12 +80,13 @@ final class TextAlignRun {
         int[] picks = null;
         if (opts.sampledOut != null) {
             int n = opts.sample != null ? opts.sample : WeightedDraw.defaultSize(result.support());
-            picks = WeightedDraw.indices(result, n, settings.config().seed(), "synthetic rows");
+            picks = WeightedDraw.indices(result, n, settings.config().seed(), "synthetic rows",
+                    opts.withReplacement);
         }
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
-                result, embedded, picks);
+                result, embedded, picks, opts.withReplacement);
         write(settings, inputs, result, embeddedSets, picks, report);
         report.print(stdout);
         stdout.flush();
@@ -129,7 +130,8 @@ final class TextAlignRun {
                 syntheticRecords, textField, opts.labelField);
         LabelPlan plan = TextAlignOptions.plan(mode, realTexts.labels(), realRecords.size(),
                 syntheticTexts.labels(), syntheticRecords.size());
-        if (opts.sample != null && opts.sample > plan.weightableSyntheticRows()) {
+        if (opts.sample != null && !opts.withReplacement
+                && opts.sample > plan.weightableSyntheticRows()) {
             throw WeightedDraw.tooLarge(opts.sample, plan.weightableSyntheticRows(),
                     mode == LabelMode.GLOBAL ? "synthetic rows"
                             : "synthetic rows whose label is in the real set");

@@ -24,6 +24,19 @@ final class WeightedDraw {
      * @throws IllegalArgumentException when {@code n} exceeds the rows with a positive weight
      */
     static int[] indices(LabelledAlignmentResult result, int n, long seed, String rows) {
+        return indices(result, n, seed, rows, false);
+    }
+
+    /**
+     * {@code n} rows by weight, without replacement (at most the support) or, with
+     * {@code withReplacement}, as {@code n} independent draws (any n; a row may repeat, and its
+     * expected count is proportional to its weight).
+     */
+    static int[] indices(LabelledAlignmentResult result, int n, long seed, String rows,
+            boolean withReplacement) {
+        if (withReplacement) {
+            return WeightedSampler.sampleWithReplacement(result.weights(), n, seed);
+        }
         if (n > result.support()) {
             throw tooLarge(n, result.support(), rows + " with a positive weight");
         }

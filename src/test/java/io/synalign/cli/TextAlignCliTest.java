@@ -380,6 +380,43 @@ class TextAlignCliTest {
     }
 
     @Test
+    void withReplacementDrawsAnyNumberFromThePositiveRowsOnly() throws IOException {
+        TextAlignment.WeightLearner half = (b, c, r, s, pr) -> {
+            double[] w = new double[(int) s.rows()];
+            int positive = (int) (s.rows() + 1) / 2;
+            for (int i = 0; i < w.length; i += 2) {
+                w[i] = 1.0 / positive;
+            }
+            return new AlignmentResult(w, 1, 0.1, 0.05, "exact", 1, true, positive,
+                    AlignmentMethod.EXACT, "reference", 0.0);
+        };
+        Cli.Run run = align(half, "--sample", "100", "--with-replacement", "--sampled-out",
+                p("aligned.jsonl"), "--summary", p("summary.json"));
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("sample: drew 100 rows with replacement from the 36 with a"
+                + " positive weight"), run.out());
+        assertFalse(run.out().contains("more than half"), run.out());
+        List<JsonNode> aligned = readJsonl("aligned.jsonl");
+        assertEquals(100, aligned.size());
+        Set<String> positive = new HashSet<>();
+        List<JsonNode> weighted = readJsonl("weighted.jsonl");
+        for (JsonNode r : weighted) {
+            if (r.path("synalign_weight").asDouble() > 0) {
+                positive.add(r.path("text").asText());
+            }
+        }
+        for (JsonNode a : aligned) {
+            assertTrue(positive.contains(a.path("text").asText()), "drawn from a positive row: " + a);
+        }
+        assertTrue(new HashSet<>(aligned).size() < 100, "rows repeat");
+        assertTrue(json.readTree(dir.resolve("summary.json").toFile()).path("sample")
+                .path("with_replacement").asBoolean());
+        Cli.Run alone = align(half, "--with-replacement");
+        assertEquals(2, alone.status(), alone.toString());
+        assertTrue(alone.err().contains("--with-replacement needs --sampled-out"), alone.err());
+    }
+
+    @Test
     void csvInTsvOutCustomFieldsAndNoLabels() throws IOException {
         // Real rows as CSV with other field names, synthetic as gzip TSV; no label field at all.
         List<String> realTexts = TopicTexts.real("cooking", 12, 7);

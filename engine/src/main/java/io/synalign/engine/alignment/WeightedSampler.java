@@ -98,6 +98,56 @@ public final class WeightedSampler {
         return picked;
     }
 
+    /**
+     * Draws {@code n} rows with replacement: {@code n} independent draws, each picking row
+     * {@code i} with probability exactly {@code w_i / sum w}, so a row's expected count is
+     * proportional to its weight at any {@code n} (rows may repeat; rows with weight 0 never
+     * come). Inverse-CDF sampling: cumulative sums in double, one binary search per draw,
+     * O(N + n log N). The uniforms come from SplitMix64 seeded with {@code seed}.
+     *
+     * @param n draws, {@code >= 0}; may exceed the number of rows
+     * @return the drawn row indices in increasing order (a row drawn k times appears k times)
+     * @throws IllegalArgumentException on a negative or non-finite weight, an all-zero weight
+     *     vector with {@code n > 0}, or a negative {@code n}
+     */
+    public static int[] sampleWithReplacement(double[] weights, int n, long seed) {
+        if (n < 0) {
+            throw new IllegalArgumentException("cannot draw " + n + " rows");
+        }
+        double[] cumulative = new double[weights.length];
+        double sum = 0;
+        for (int i = 0; i < weights.length; i++) {
+            if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+                throw new IllegalArgumentException("weight " + weights[i] + " of row " + i
+                        + " is not a finite number >= 0");
+            }
+            sum += weights[i];
+            cumulative[i] = sum;
+        }
+        if (n > 0 && !(sum > 0)) {
+            throw new IllegalArgumentException("cannot draw from rows that all weigh 0");
+        }
+        int[] picked = new int[n];
+        long state = seed;
+        for (int k = 0; k < n; k++) {
+            state += 0x9E3779B97F4A7C15L;
+            double target = ((mix(state) >>> 11) + 0.5) * 0x1.0p-53 * sum;
+            int i = Arrays.binarySearch(cumulative, target);
+            i = Math.min(i >= 0 ? i : -i - 1, weights.length - 1);
+            // The first row whose cumulative sum exceeds the target: zero-weight rows share
+            // their predecessor's sum and are skipped; rounding never runs past the last row.
+            while (i < weights.length - 1 && (cumulative[i] <= target || weights[i] <= 0)) {
+                i++;
+            }
+            while (weights[i] <= 0) {
+                i--;
+            }
+            picked[k] = i;
+        }
+        Arrays.sort(picked);
+        return picked;
+    }
+
     /** {@code log(-log u_i) - log w_i} per row (infinite for weight 0). */
     static double[] keys(double[] weights, long seed) {
         double[] keys = new double[weights.length];

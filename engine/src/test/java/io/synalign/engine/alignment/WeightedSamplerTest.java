@@ -190,4 +190,34 @@ class WeightedSamplerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> WeightedSampler.sample(new double[] {1}, -1, 0));
     }
+
+    @Test
+    void withReplacementCountsAreProportionalToTheWeightsAtAnyN() {
+        double[] w = {0, 3, 0, 1, 0.5, 0, 5.5, 0};
+        double sum = 10;
+        int n = 200_000;
+        int[] picks = WeightedSampler.sampleWithReplacement(w, n, 9);
+        assertEquals(n, picks.length);
+        int[] counts = new int[w.length];
+        for (int i = 0; i < n; i++) {
+            counts[picks[i]]++;
+            if (i > 0) {
+                assertTrue(picks[i - 1] <= picks[i], "increasing order");
+            }
+        }
+        for (int i = 0; i < w.length; i++) {
+            double expected = n * w[i] / sum;
+            // Five binomial standard deviations; exactly 0 for a weight of 0.
+            double sd = Math.sqrt(n * (w[i] / sum) * (1 - w[i] / sum));
+            assertEquals(expected, counts[i], 5 * sd + 1e-9, "row " + i);
+        }
+        assertArrayEquals(picks, WeightedSampler.sampleWithReplacement(w, n, 9), "seeded");
+        assertFalse(Arrays.equals(picks, WeightedSampler.sampleWithReplacement(w, n, 10)));
+        // More draws than rows, from a single positive row.
+        assertArrayEquals(new int[] {2, 2, 2, 2, 2},
+                WeightedSampler.sampleWithReplacement(new double[] {0, 0, 1e-300, 0}, 5, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> WeightedSampler.sampleWithReplacement(new double[] {0, 0}, 1, 1));
+        assertEquals(0, WeightedSampler.sampleWithReplacement(new double[] {0}, 0, 1).length);
+    }
 }
