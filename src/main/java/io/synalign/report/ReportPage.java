@@ -382,6 +382,14 @@ public final class ReportPage {
                 .asText("?"))).append(". Coverage: MMD<sup>2</sup> of the GP-selected"
                 + " demonstrations against the label's real rows, and of random selections of"
                 + " the same count (lower covers better).</p>");
+        sb.append("<p class=\"meta\" id=\"coverage-explained\">How to read it: MMD<sup>2</sup>"
+                + " measures how well the picked rows mirror the <em>density</em> of the label's"
+                + " rows, and a random pick does that well on average. GP exploration picks each"
+                + " group far from the groups before it, to reach the <em>spread</em> of the"
+                + " rows, outliers included, so its picks lean towards sparse regions; its"
+                + " MMD<sup>2</sup> can then be above the random mean while it covers more of the"
+                + " space the generator is shown. A GP value well above random with few rows per"
+                + " label is expected, not a failure.</p>");
         sb.append("<table id=\"generation-table\"><thead><tr><th class=\"text\">label</th>"
                 + "<th>real</th><th>generated</th><th>demonstrations</th>"
                 + "<th>coverage MMD<sup>2</sup> GP</th><th>random</th></tr></thead><tbody>");
@@ -391,7 +399,7 @@ public final class ReportPage {
             JsonNode l = e.getValue();
             JsonNode cov = l.path("coverageMmd2");
             sb.append("<tr class=\"generation-row\" data-label=\"").append(Html.escape(e.getKey()))
-                    .append("\"><td class=\"text\">").append(Html.escape(e.getKey()))
+                    .append("\"><td class=\"text\">").append(Html.label(e.getKey()))
                     .append("</td>");
             cells(sb, Html.num(number(l.path("real"))), Html.num(number(l.path("generated"))),
                     Html.num(number(l.path("demonstrations"))), Html.num(number(cov.path("gp"))),

@@ -149,6 +149,9 @@ class ReportCommandTest {
         String gen = section(html, "generation-table");
         assertEquals(3, count(gen, "<tr class=\"generation-row\""));
         assertTrue(gen.contains("<td>0.0375</td><td>0.0875 &plusmn; 0.0063</td>"), gen);
+        String explained = section(html, "coverage-explained");
+        assertTrue(explained.contains("GP exploration picks each group far from the groups before"
+                + " it") && explained.contains("is expected, not a failure"), explained);
 
         // Settings from each artefact, escaped.
         String settings = section(html, "settings");
