@@ -132,17 +132,6 @@ final class GenerationOptions {
     int maxChars = SampleValidator.DEFAULT_MAX_CHARS;
 
     /**
-     * Checks the option values before any work: the model file of a gguf backend, the prompt
-     * templates, the request timeout and, for a server, that the API key's variable is set.
-     *
-     * @param environment where --api-key-env is looked up
-     * @throws IllegalArgumentException naming the bad value
-     */
-    Checked check(Map<String, String> environment) {
-        return check(environment, option -> false);
-    }
-
-    /**
      * The options of the LLM call, which the offline baseline does not use (the demonstration
      * group sizes stay: a run directory measures the coverage of the selection they set).
      */
@@ -154,25 +143,29 @@ final class GenerationOptions {
             "--request-timeout");
 
     /**
-     * {@link #check(Map)}, refusing first any option given on the command line that the chosen
-     * backend does not use (it would be ignored silently otherwise).
+     * Checks the option values before any work: the model file of a gguf backend, the prompt
+     * templates, the request timeout and, for a server, that the API key's variable is set.
      *
+     * <p>Any option given on the command line that the chosen backend does not use is refused
+     * first (it would otherwise be ignored silently).
+     *
+     * @param environment where --api-key-env is looked up
      * @param given whether an option was given on the command line
+     * @throws IllegalArgumentException naming the bad value
      */
     Checked check(Map<String, String> environment, java.util.function.Predicate<String> given) {
-        String spec = llm.strip();
-        boolean isOffline = spec.equalsIgnoreCase(OFFLINE);
-        boolean isGguf = spec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length());
-        for (String option : isOffline ? LLM_OPTIONS : isGguf ? HTTP_OPTIONS : List.<String>of()) {
+        String backendSpec = llm.strip();
+        boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
+        boolean isGguf = backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length());
+        for (String option : offline ? LLM_OPTIONS : isGguf ? HTTP_OPTIONS : List.<String>of()) {
             if (given.test(option)) {
-                throw new IllegalArgumentException(option + " does not apply to --llm " + spec
-                        + (isOffline ? " (the EDA baseline calls no LLM)"
+                throw new IllegalArgumentException(option + " does not apply to --llm "
+                        + backendSpec + (offline ? " (the EDA baseline calls no LLM)"
                                 : " (a GGUF model runs in-process, named by its file)"));
             }
         }
-        String backendSpec = llm.strip();
         Path gguf = null;
-        if (backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length())) {
+        if (isGguf) {
             String path = backendSpec.substring(GGUF_PREFIX.length()).strip();
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("--llm " + backendSpec + ": name the model file, gguf:/path/model.gguf");
@@ -184,7 +177,6 @@ final class GenerationOptions {
                 throw new IllegalArgumentException("--llm " + backendSpec + ": " + e.getMessage());
             }
         }
-        boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
         Integer perLabel = amount == null || amount.total == null
                 ? (amount == null || amount.perLabel == null ? 100 : amount.perLabel) : null;
         Integer total = amount == null ? null : amount.total;

@@ -244,13 +244,14 @@ final class RunCommand extends CliCommand {
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, TextAlignReport.Embedding.of(model, cacheDir, embedded), picks,
                 withReplacement);
+        List<Record> weighted = weightedOut == null && runDir == null ? null
+                : TextAlignment.weightedRecords(synthetic, result.weights());
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {
                 outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, synthetic));
             }
             if (weightedOut != null) {
-                List<Record> weighted = TextAlignment.weightedRecords(synthetic, result.weights());
                 outputs.stage(weightedOut, o -> RecordWriter.write(o, weightedKind, weighted));
             }
             if (summary != null) {
@@ -265,7 +266,7 @@ final class RunCommand extends CliCommand {
                         : samples.stream().map(GeneratedSample::label).toList();
                 new RunDirOutputs(runDir).stage(outputs,
                         Json.MAPPER.valueToTree(report.summary()), spec,
-                        TextAlignment.weightedRecords(synthetic, result.weights()),
+                        weighted,
                         embedded.real(), embedded.synthetic(), labelField, lt.labels(),
                         syntheticLabels);
                 var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,

@@ -23,10 +23,6 @@ final class WeightedDraw {
      * @param rows what the rows are, for the error message (e.g. "synthetic rows")
      * @throws IllegalArgumentException when {@code n} exceeds the rows with a positive weight
      */
-    static int[] indices(LabelledAlignmentResult result, int n, long seed, String rows) {
-        return indices(result, n, seed, rows, false);
-    }
-
     /**
      * {@code n} rows by weight, without replacement (at most the support) or, with
      * {@code withReplacement}, as {@code n} independent draws (any n; a row may repeat, and its

@@ -1,14 +1,12 @@
 package io.synalign.data;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.io.InputException;
 import java.io.BufferedInputStream;
@@ -49,10 +47,9 @@ public final class RecordReader {
     /** The largest line size limit accepted, 1 GiB. */
     public static final long MAX_LINE_LIMIT = LineSource.MAX_LIMIT;
 
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .configure(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES, false)
+    /** Parses each line; {@link VerbatimJson} builds the tree, so only parser features matter. */
+    private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
     private RecordReader() {
@@ -213,7 +210,7 @@ public final class RecordReader {
                         + (delimiter == '\t' ? "tabs" : "commas") + " or line breaks must be"
                         + " quoted)");
             }
-            ObjectNode fields = JSON.getNodeFactory().objectNode();
+            ObjectNode fields = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
             for (int c = 0; c < header.size(); c++) {
                 fields.put(header.get(c), row.get(c));
             }

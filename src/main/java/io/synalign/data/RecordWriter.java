@@ -94,54 +94,42 @@ public final class RecordWriter {
      * JSON may carry such a code unit ({@code "\\ud800"} is valid JSON and reads back as one),
      * but UTF-8 cannot: the encoder would turn it into {@code ?} and change the text. In JSON
      * text a surrogate can only occur inside a string, where the escape means the same code
-     * unit. O(length); the string is returned as it is when it has none.
+     * unit.
      */
     static String escapeLoneSurrogates(String json) {
-        StringBuilder out = null;
-        for (int i = 0; i < json.length(); i++) {
-            char c = json.charAt(i);
-            boolean lone = Character.isHighSurrogate(c)
-                    ? i + 1 >= json.length() || !Character.isLowSurrogate(json.charAt(i + 1))
-                    : Character.isLowSurrogate(c)
-                            && (i == 0 || !Character.isHighSurrogate(json.charAt(i - 1)));
-            if (Character.isHighSurrogate(c) && !lone) {
-                if (out != null) {
-                    out.append(c).append(json.charAt(i + 1));
-                }
-                i++;
-                continue;
-            }
-            if (lone && out == null) {
-                out = new StringBuilder(json.length() + 16).append(json, 0, i);
-            }
-            if (out != null) {
-                if (lone) {
-                    out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
-                } else {
-                    out.append(c);
-                }
-            }
-        }
-        return out == null ? json : out.toString();
+        return mapLoneSurrogates(json, c -> String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
     }
 
-    /** {@code s} with every unpaired surrogate replaced by U+FFFD; {@code s} itself if none. */
+    /** {@code s} with every unpaired surrogate replaced by U+FFFD (CSV and TSV text). */
     static String replaceLoneSurrogates(String s) {
-        String escaped = escapeLoneSurrogates(s);
-        if (escaped == s) {
-            return s;
-        }
-        StringBuilder out = new StringBuilder(s.length());
+        return mapLoneSurrogates(s, c -> "\ufffd");
+    }
+
+    /**
+     * {@code s} with every unpaired surrogate replaced by {@code replacement} of it; {@code s}
+     * itself (the same instance) when it has none. O(length).
+     */
+    private static String mapLoneSurrogates(String s,
+            java.util.function.Function<Character, String> replacement) {
+        StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
             if (Character.isHighSurrogate(c) && i + 1 < s.length()
                     && Character.isLowSurrogate(s.charAt(i + 1))) {
-                out.append(c).append(s.charAt(++i));
-            } else {
-                out.append(Character.isSurrogate(c) ? '\ufffd' : c);
+                if (out != null) {
+                    out.append(c).append(s.charAt(i + 1));
+                }
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                if (out == null) {
+                    out = new StringBuilder(s.length() + 16).append(s, 0, i);
+                }
+                out.append(replacement.apply(c));
+            } else if (out != null) {
+                out.append(c);
             }
         }
-        return out.toString();
+        return out == null ? s : out.toString();
     }
 
     /** Field names of all records, in first-seen order. */

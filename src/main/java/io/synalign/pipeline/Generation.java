@@ -149,12 +149,8 @@ public final class Generation {
         for (int i = 0; i < real.texts().size(); i++) {
             rowOf.putIfAbsent(real.texts().get(i), i);
         }
-        List<Long> lines = new java.util.ArrayList<>();
-        for (int i = 0; i < real.texts().size(); i++) {
-            lines.add(i + 1L);
-        }
         return withLlm(chat, null, new AdaptiveConcurrencyLimiter(options.concurrency()),
-                GenerationPipeline.byLabel(real.texts(), real.labels(), lines), real.texts(),
+                byLabel(real), real.texts(),
                 texts -> realEmbeddings.selectRows(texts.stream().mapToInt(rowOf::get).toArray()));
     }
 
@@ -196,12 +192,16 @@ public final class Generation {
 
     /** Runs {@code generator} over the labels of {@code real} (a seam for other generators). */
     public Result run(SampleGenerator generator, TextAlignment.Texts real, boolean baseline) {
+        return run(generator, byLabel(real), real.texts(), baseline);
+    }
+
+    /** The rows of {@code real} grouped by label; text k is "line" k + 1 (its provenance). */
+    private static List<LabelRows> byLabel(TextAlignment.Texts real) {
         List<Long> lines = new java.util.ArrayList<>();
         for (int i = 0; i < real.texts().size(); i++) {
             lines.add(i + 1L);
         }
-        return run(generator, GenerationPipeline.byLabel(real.texts(), real.labels(), lines),
-                real.texts(), baseline);
+        return GenerationPipeline.byLabel(real.texts(), real.labels(), lines);
     }
 
     /** Runs {@code generator} over {@code labels} (rows grouped by label, with their lines). */

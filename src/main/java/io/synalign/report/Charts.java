@@ -153,10 +153,7 @@ final class Charts {
                         .append("</title></rect>");
             }
             String name = categories.get(g);
-            // Cut by code points: a cut inside a surrogate pair (an emoji, a CJK extension
-            // character) would leave half a character, which UTF-8 encodes as '?'.
-            String shown = name.codePointCount(0, name.length()) > 14
-                    ? name.substring(0, name.offsetByCodePoints(0, 13)) + "\u2026" : name;
+            String shown = Html.cut(name, 14);
             text(sb, left + groupW * g + groupW / 2, top + plotH + 16, "middle", shown);
         }
         text(sb, left - 4, top + 4, "end", Html.num(hi));

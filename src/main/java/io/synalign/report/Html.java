@@ -40,6 +40,16 @@ final class Html {
         return ch >= '\u202a' && ch <= '\u202e' || ch >= '\u2066' && ch <= '\u2069';
     }
 
+    /**
+     * {@code s} cut to at most {@code max} code points, the last an ellipsis when cut. By code
+     * points: a cut inside a surrogate pair (an emoji, a CJK extension character) would leave half
+     * a character, which UTF-8 encodes as '?'.
+     */
+    static String cut(String s, int max) {
+        return s.codePointCount(0, s.length()) > max
+                ? s.substring(0, s.offsetByCodePoints(0, max - 1)) + "\u2026" : s;
+    }
+
     /** The most code points of a label shown in text; the whole label is in its title. */
     static final int LABEL_CHARS = 80;
 
@@ -52,8 +62,7 @@ final class Html {
         if (s == null) {
             return "";
         }
-        String shown = s.codePointCount(0, s.length()) > LABEL_CHARS
-                ? s.substring(0, s.offsetByCodePoints(0, LABEL_CHARS - 1)) + "\u2026" : s;
+        String shown = cut(s, LABEL_CHARS);
         return "<span class=\"data\" title=\"" + escape(s) + "\">" + escape(shown) + "</span>";
     }
 

@@ -39,7 +39,11 @@ final class JsonSchemaValidator {
 
     /** The violations of {@code schema} by {@code instance} (at most a few), empty when valid. */
     static List<String> validate(JsonNode schema, JsonNode instance) {
-        Schema compiled = COMPILED.computeIfAbsent(schema.deepCopy(), REGISTRY::getSchema);
+        Schema compiled = COMPILED.get(schema);
+        if (compiled == null) {
+            // The key is a copy: a caller's later change to its node must not move the entry.
+            compiled = COMPILED.computeIfAbsent(schema.deepCopy(), REGISTRY::getSchema);
+        }
         return compiled.validate(instance).stream().limit(MAX_ERRORS).map(Error::toString)
                 .toList();
     }
