@@ -113,14 +113,15 @@ final class AlignCommand extends CliCommand {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
+    EmbeddingOptions embedding = new EmbeddingOptions();
 
     @Mixin
     CommonOptions common = new CommonOptions();
 
     /** Options that only the text form reads. */
-    private static final List<String> TEXT_ONLY = List.of("--label-field", "--per-label",
-            "--global", "--sample", "--sampled-out", "--run-dir", "--text-field", "--max-line-size", "--model",
+    private static final List<String> TEXT_ONLY = List.of("--label-field", "--scope",
+            "--sample", "--with-replacement", "--sampled-out", "--run-dir", "--text-field",
+            "--max-line-size", "--encoder",
             "--batch-size", "--max-length", "--device", "--cache-dir", "--no-cache");
 
     @Override
@@ -177,7 +178,7 @@ final class AlignCommand extends CliCommand {
 
     /** The engine settings from the options. */
     AlignmentConfig config() {
-        return engine.config(seed);
+        return engine.config(seed, spec.commandLine().getParseResult()::hasMatchedOption);
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {

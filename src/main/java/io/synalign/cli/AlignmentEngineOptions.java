@@ -42,7 +42,7 @@ final class AlignmentEngineOptions {
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             converter = Converters.ByteSizeConverter.class,
-            description = "Largest kernel matrix exact (and auto) may keep in memory, e.g. 512MB,"
+            description = "Largest kernel matrix exact (and auto, and nystrom) may keep in memory, e.g. 512MB,"
                     + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20); on --backend cuda K"
                     + " is kept in device memory, bounded by the free device memory instead."
                     + " Default: ${DEFAULT-VALUE}.")
@@ -55,7 +55,37 @@ final class AlignmentEngineOptions {
                     + " choice (fp16 on cuda, fp32 on the CPU). Default: auto.")
     KernelStorage kernelStorage = AlignmentConfig.defaults().kernelStorage();
 
-    /** The engine settings from the options, with {@code seed}. */
+    /**
+     * The engine settings from the options, with {@code seed}. An option given on the command
+     * line that the chosen {@code --method} never reads is refused (it would otherwise be
+     * ignored silently): {@code --features} by exact and tiled, {@code --kernel-storage} by all
+     * but exact and auto, {@code --memory-budget} by tiled and rff.
+     *
+     * @param given whether an option was given on the command line
+     * @throws IllegalArgumentException naming the option and the method
+     */
+    AlignmentConfig config(long seed, java.util.function.Predicate<String> given) {
+        refuse(given, "--features", "random features or landmarks are of rff and nystrom (and"
+                + " of auto, which falls back to rff)", AlignmentMethod.EXACT, AlignmentMethod.TILED);
+        refuse(given, "--kernel-storage", "it is the number format of a kept K_SS (exact, or"
+                + " auto choosing exact)", AlignmentMethod.TILED, AlignmentMethod.RFF,
+                AlignmentMethod.NYSTROM);
+        refuse(given, "--memory-budget", "it bounds a kept K_SS (exact, auto) or the"
+                + " landmark matrices (nystrom)", AlignmentMethod.TILED, AlignmentMethod.RFF);
+        return config(seed);
+    }
+
+    private void refuse(java.util.function.Predicate<String> given, String option, String why,
+            AlignmentMethod... methods) {
+        for (AlignmentMethod m : methods) {
+            if (method == m && given.test(option)) {
+                throw new IllegalArgumentException(option + " does not apply to --method "
+                        + m.cliName() + ": " + why);
+            }
+        }
+    }
+
+    /** The engine settings from the options, with {@code seed}, unchecked. */
     AlignmentConfig config(long seed) {
         return AlignmentConfig.defaults().withBandwidth(bandwidth)
                 .withMethod(method).withFeatures(features).withIterations(iterations, tolerance)

@@ -2,6 +2,7 @@ package io.synalign.cli;
 
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.labelled.LabelMode;
 import io.synalign.kernels.KernelStorage;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -53,6 +54,20 @@ final class Converters {
                 throw new TypeConversionException("unknown kernel storage '" + value
                         + "' (expected auto, fp32 or fp16)");
             }
+        }
+    }
+
+    /** {@code per-label} or {@code global} (any case): the alignment scope. */
+    static final class ScopeConverter implements ITypeConverter<LabelMode> {
+        @Override
+        public LabelMode convert(String value) {
+            for (LabelMode mode : LabelMode.values()) {
+                if (mode.cliName().equalsIgnoreCase(value.strip())) {
+                    return mode;
+                }
+            }
+            throw new TypeConversionException("unknown scope '" + value
+                    + "' (expected per-label or global)");
         }
     }
 

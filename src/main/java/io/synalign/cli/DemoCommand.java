@@ -124,7 +124,7 @@ final class DemoCommand extends CliCommand {
 
         String url = environment.get(LLM_URL_ENV);
         List<String> generate = new ArrayList<>(List.of("generate", "--real", real.toString(),
-                "--out", synthetic.toString(), "--per-label", Integer.toString(syntheticPerLabel),
+                "--out", synthetic.toString(), "--synthetic-per-label", Integer.toString(syntheticPerLabel),
                 "--seed", Long.toString(seed), "--run-dir", out.toString()));
         if (url != null && !url.isBlank()) {
             generate.addAll(List.of("--llm", url.strip()));

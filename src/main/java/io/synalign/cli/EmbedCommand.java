@@ -57,7 +57,7 @@ final class EmbedCommand extends CliCommand {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
+    EmbeddingOptions embedding = new EmbeddingOptions();
 
     @Mixin
     VerbosityOptions verbosity = new VerbosityOptions();

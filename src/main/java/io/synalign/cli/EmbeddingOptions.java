@@ -14,16 +14,14 @@ import java.util.Map;
 import picocli.CommandLine.Option;
 
 /**
- * Options of commands that embed texts: the model, its batch size and truncation length, the
- * device, and the embedding cache. {@link #open} turns them into an encoder.
+ * Options of commands that embed texts: the sentence encoder ({@code --encoder}), its batch
+ * size and truncation length, the device, and the embedding cache. {@link #open} turns them into
+ * an encoder.
  *
- * <p>One definition for every command: only the option that names the model differs, so it
- * lives in the two subclasses. {@link Model} ({@code --model}) serves {@code embed},
- * {@code align} and {@code evaluate}; {@link Encoder} ({@code --encoder}) serves
- * {@code generate} and {@code run}, where {@code --model} names the LLM. picocli reads the
- * shared options from this superclass of either mixin.
+ * <p>One definition, one name in every command: {@code --encoder} is always the sentence
+ * encoder; {@code --model} is only ever the LLM's name ({@code generate}, {@code run}).
  */
-abstract class EmbeddingOptions {
+final class EmbeddingOptions {
 
     /** Loads a model; replaceable in tests (a counting or fake encoder). */
     @FunctionalInterface
@@ -31,44 +29,18 @@ abstract class EmbeddingOptions {
         SentenceEncoder load(ModelSpec spec, EncoderOptions options);
     }
 
-    private static final String MODELS = ": minilm (all-MiniLM-L6-v2, quantised, 384-d),"
-            + " bge-small (BGE-small-en-v1.5, quantised, 384-d), or a directory holding the files"
-            + " model.onnx and tokenizer.json (pooling from its sentence-transformers"
-            + " 1_Pooling/config.json, else mean). Outputs are L2-normalised."
-            + " Default: ${DEFAULT-VALUE}.";
+    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
+            description = "Sentence encoder: minilm (all-MiniLM-L6-v2, quantised, 384-d),"
+                    + " bge-small (BGE-small-en-v1.5, quantised, 384-d), or a directory holding"
+                    + " the files model.onnx and tokenizer.json (pooling from its"
+                    + " sentence-transformers 1_Pooling/config.json, else mean). Outputs are"
+                    + " L2-normalised. Default: ${DEFAULT-VALUE}.")
+    String encoder = ModelRegistry.DEFAULT_MODEL;
 
-    /** {@code --model}: the sentence encoder of {@code embed}, {@code align}, {@code evaluate}. */
-    static final class Model extends EmbeddingOptions {
-
-        @Option(names = "--model", paramLabel = "minilm|bge-small|DIR",
-                description = "Sentence encoder" + MODELS)
-        String model = ModelRegistry.DEFAULT_MODEL;
-
-        @Override
-        String model() {
-            return model;
-        }
+    /** The encoder name or directory given on the command line. */
+    String model() {
+        return encoder;
     }
-
-    /**
-     * {@code --encoder}: the sentence encoder of {@code generate} and {@code run}, whose
-     * {@code --model} names the LLM.
-     */
-    static final class Encoder extends EmbeddingOptions {
-
-        @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR",
-                description = "Sentence encoder of demonstration selection and alignment (--model"
-                        + " in embed/align)" + MODELS)
-        String encoder = ModelRegistry.DEFAULT_MODEL;
-
-        @Override
-        String model() {
-            return encoder;
-        }
-    }
-
-    /** The model name or directory given on the command line. */
-    abstract String model();
 
     @Option(names = "--batch-size", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Texts per encoder batch. Default: ${DEFAULT-VALUE}.")

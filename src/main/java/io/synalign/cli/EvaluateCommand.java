@@ -119,7 +119,7 @@ final class EvaluateCommand extends CliCommand {
     RecordOptions records = new RecordOptions();
 
     @Mixin
-    EmbeddingOptions.Model embedding = new EmbeddingOptions.Model();
+    EmbeddingOptions embedding = new EmbeddingOptions();
 
     @Mixin
     CommonOptions common = new CommonOptions();
@@ -280,7 +280,7 @@ final class EvaluateCommand extends CliCommand {
         s.put("seed", seed);
         s.put("textField", records.textField);
         s.put("labelField", labelField);
-        s.put("model", embedding.model);
+        s.put("encoder", embedding.encoder);
         s.put("encoderBatchSize", embedding.batchSize);
         s.put("maxLength", embedding.maxLength);
         s.put("device", embedding.device);

@@ -36,9 +36,8 @@ import picocli.CommandLine.Option;
  * {@link io.synalign.models.llm.ReaskingChatModel} outside the journal, so each ask and re-ask
  * is journaled as its own call.
  *
- * <p>Option naming: {@code --model} names the LLM (as in the issue); the sentence encoder that
- * embeds the real rows for selection is {@code --encoder} here (it is {@code --model} in
- * {@code embed}/{@code align}). The API key is read from the environment variable named by
+ * <p>Option naming: {@code --model} names the LLM; the sentence encoder that embeds the real
+ * rows for selection is {@code --encoder}, as in every command. The API key is read from the environment variable named by
  * {@code --api-key-env}, never from the command line. A non-retryable HTTP error (401 wrong key,
  * 404 unknown model, 400 bad request) stops the run with the server's message and exit status 2
  * (bad input: the configuration is wrong); nothing is written. Output: one record per sample
@@ -82,7 +81,7 @@ final class GenerateCommand extends CliCommand {
     GenerationOptions generation = new GenerationOptions();
 
     @Mixin
-    EmbeddingOptions.Encoder encoder = new EmbeddingOptions.Encoder();
+    EmbeddingOptions encoder = new EmbeddingOptions();
 
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"

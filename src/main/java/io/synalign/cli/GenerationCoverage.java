@@ -100,15 +100,15 @@ final class GenerationCoverage {
      * The generation option values (no secrets: the API key is only named, by its environment
      * variable, and credentials in the --llm URL are removed).
      */
-    static Map<String, Object> settings(GenerationOptions o, EmbeddingOptions.Encoder e, Path real, long seed,
+    static Map<String, Object> settings(GenerationOptions o, EmbeddingOptions e, Path real, long seed,
             String textField, String labelField, String backend, Path runDir) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("real", real.toString());
         s.put("llm", withoutCredentials(o.llm));
         s.put("model", o.model);
         s.put("apiKeyEnv", o.apiKeyEnv);
-        s.put("perLabel", o.amount == null ? null : o.amount.perLabel);
-        s.put("total", o.amount == null ? null : o.amount.total);
+        s.put("perLabel", o.perLabel);
+        s.put("total", o.total);
         s.put("demosPerPrompt", o.demosPerPrompt);
         s.put("samplesPerSummary", o.samplesPerSummary);
         s.put("concurrency", o.concurrency);

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.UnaryOperator;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Option;
 
 /**
@@ -81,18 +80,18 @@ final class GenerationOptions {
             description = "Environment variable holding the API key (e.g. OPENAI_API_KEY); none sent without it.")
     String apiKeyEnv;
 
-    static final class Amount {
-        @Option(names = "--per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
-                description = "Synthetic rows per label (default 100).")
-        Integer perLabel;
+    // Counts say what they count (synthetic rows); the alignment scope is --scope, a mode.
+    @Option(names = "--synthetic-per-label", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Synthetic rows to write per label. Default: " + DEFAULT_PER_LABEL
+                    + " (when --synthetic-rows is not given).")
+    Integer perLabel;
 
-        @Option(names = "--total", paramLabel = "N", converter = Converters.PositiveInt.class,
-                description = "Synthetic rows in all, split by the labels' shares of the real rows.")
-        Integer total;
-    }
+    @Option(names = "--synthetic-rows", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Synthetic rows to write in all, split by the labels' shares of the"
+                    + " real rows (instead of --synthetic-per-label).")
+    Integer total;
 
-    @ArgGroup(exclusive = true, multiplicity = "0..1")
-    Amount amount = new Amount();
+    static final int DEFAULT_PER_LABEL = 100;
 
     @Option(names = "--demos-per-prompt", paramLabel = "G", converter = Converters.PositiveInt.class,
             description = "Demonstrations per prompt (GP-selected group size). Default: ${DEFAULT-VALUE}.")
@@ -177,9 +176,12 @@ final class GenerationOptions {
                 throw new IllegalArgumentException("--llm " + backendSpec + ": " + e.getMessage());
             }
         }
-        Integer perLabel = amount == null || amount.total == null
-                ? (amount == null || amount.perLabel == null ? 100 : amount.perLabel) : null;
-        Integer total = amount == null ? null : amount.total;
+        if (this.perLabel != null && this.total != null) {
+            throw new IllegalArgumentException("--synthetic-per-label and --synthetic-rows"
+                    + " contradict each other; give one");
+        }
+        Integer perLabel = total == null ? (this.perLabel == null ? DEFAULT_PER_LABEL
+                : this.perLabel) : null;
         PromptTemplates templates;
         try {
             templates = PromptTemplates.load(prompts);

@@ -36,7 +36,7 @@ import picocli.CommandLine.Option;
  * ({@link GenerationOptions}: same options, seed, journal), embedded with the real rows by one
  * encoder through the embedding cache (loaded once per run; the real rows are embedded once,
  * before generation, and GP demonstration selection, alignment and the demonstration coverage
- * all use those rows: {@link RealEmbeddings}), weighted per label (or {@code --global}) exactly as text
+ * all use those rows: {@link RealEmbeddings}), weighted per label (or with {@code --scope global}) exactly as text
  * {@code align} does ({@link TextAlignment}), and then {@code --sample N} of them are drawn by
  * weight without replacement ({@link WeightedSampler}, seeded by {@code --seed}) and written to
  * {@code --out}.
@@ -113,16 +113,14 @@ final class RunCommand extends CliCommand {
                     + " label the demonstration coverage); DIR is created if missing.")
     Path runDir;
 
-    @Option(names = "--global",
-            description = "One fit over all rows; without it, one fit per label (each label keeps"
-                    + " its share of the real set).")
-    boolean global;
+    @Mixin
+    ScopeOption scope = new ScopeOption();
 
     @Mixin
     GenerationOptions generation = new GenerationOptions();
 
     @Mixin
-    EmbeddingOptions.Encoder encoder = new EmbeddingOptions.Encoder();
+    EmbeddingOptions encoder = new EmbeddingOptions();
 
     @Mixin
     AlignmentEngineOptions engine = new AlignmentEngineOptions();
@@ -172,7 +170,8 @@ final class RunCommand extends CliCommand {
         GenerationOptions.Checked checked = generation.check(environment,
                 option -> spec.commandLine().getParseResult().hasMatchedOption(option));
         RunDirOption.checkRunDir(runDir);
-        AlignmentConfig config = engine.config(seed);
+        AlignmentConfig config = engine.config(seed,
+                spec.commandLine().getParseResult()::hasMatchedOption);
         String backend = common.checkedBackend();
         EncoderOptions encoderOptions = encoder.encoderOptions();
         Path cacheDir = encoder.cacheDirectory(environment);
@@ -190,7 +189,7 @@ final class RunCommand extends CliCommand {
         // selection, alignment and coverage all read the same real rows.
         GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(config,
-                global ? LabelMode.GLOBAL : LabelMode.PER_LABEL, backend), learner);
+                scope.scope, backend), learner);
         GenerationOptions.Generated g;
         RealEmbeddings embeddedReal;
         TextAlignment.Embedded embedded;
@@ -218,7 +217,7 @@ final class RunCommand extends CliCommand {
                     syntheticLabels.add(s.label());
                 }
             }
-            plan = TextAlignOptions.plan(global ? LabelMode.GLOBAL : LabelMode.PER_LABEL,
+            plan = TextAlignOptions.plan(scope.scope,
                     lt.labels(), rows.size(), syntheticLabels, samples.size());
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 embedded = aligner.withSynthetic(enc, embeddedReal.all(), realSeconds,

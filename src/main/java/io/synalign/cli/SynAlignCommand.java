@@ -114,9 +114,15 @@ public final class SynAlignCommand implements Callable<Integer> {
             message = "unknown command '" + u.getUnmatched().get(0) + "'; the commands are "
                     + String.join(", ", SUMMARIES.keySet());
         }
+        String renamed = ex instanceof UnmatchedArgumentException u ? renamedOption(u) : null;
+        if (renamed != null) {
+            // Only the retired option: its value (if any) is unmatched too, but not the problem.
+            message = "unknown option '" + ((UnmatchedArgumentException) ex).getUnmatched().get(0)
+                    .replaceFirst("=.*", "") + "'; " + renamed;
+        }
         StringBuilder line = new StringBuilder(CliErrors.PREFIX)
                 .append(CliErrors.oneLine(message));
-        if (ex instanceof UnmatchedArgumentException u) {
+        if (renamed == null && ex instanceof UnmatchedArgumentException u) {
             List<String> close = closeSuggestions(u);
             if (!close.isEmpty()) {
                 line.append("; did you mean ").append(String.join(" or ", close)).append('?');
@@ -126,6 +132,27 @@ public final class SynAlignCommand implements Callable<Integer> {
         err.println(line);
         err.flush();
         return ExitCodes.BAD_INPUT;
+    }
+
+    /**
+     * Options of earlier releases, each with what replaced it: one vocabulary for every command
+     * ({@code --encoder} is the sentence encoder, {@code --model} only the LLM; a count names what
+     * it counts; the alignment scope is a mode, {@code --scope}).
+     */
+    static final Map<String, String> RENAMED = Map.of(
+            "--model", "the sentence encoder is --encoder in every command (--model names the LLM"
+                    + " of generate and run)",
+            "--per-label", "the alignment scope is --scope per-label; the number of synthetic rows"
+                    + " per label is --synthetic-per-label N",
+            "--global", "the alignment scope is --scope global",
+            "--total", "the number of synthetic rows in all is --synthetic-rows N");
+
+    /** What replaced the first unmatched option, if it is one of {@link #RENAMED}; else null. */
+    static String renamedOption(UnmatchedArgumentException u) {
+        if (u.getUnmatched().isEmpty()) {
+            return null;
+        }
+        return RENAMED.get(u.getUnmatched().get(0).replaceFirst("=.*", ""));
     }
 
     /**

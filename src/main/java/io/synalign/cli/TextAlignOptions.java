@@ -5,6 +5,7 @@ import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.pipeline.TextAlignment;
 import java.nio.file.Path;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Options of the text form of {@code synalign align} (records in, weighted records out). */
@@ -15,7 +16,7 @@ final class TextAlignOptions {
 
     /**
      * {@link LabelPlan#of}, with a label mismatch's remedy phrased in this command line's
-     * options ({@code --label-field}, {@code --global}).
+     * options ({@code --label-field}, {@code --scope global}).
      */
     static LabelPlan plan(LabelMode mode, List<String> realLabels, int nReal,
             List<String> syntheticLabels, int nSynthetic) {
@@ -23,7 +24,7 @@ final class TextAlignOptions {
             return LabelPlan.of(mode, realLabels, nReal, syntheticLabels, nSynthetic);
         } catch (LabelPlan.Mismatch e) {
             String remedy = e.remedy() == LabelPlan.Mismatch.Remedy.GLOBAL_MODE
-                    ? "or use --global" : "check --label-field, or use --global";
+                    ? "or use --scope global" : "check --label-field, or use --scope global";
             throw new IllegalArgumentException(e.problem() + " (" + remedy + ")", e);
         }
     }
@@ -44,14 +45,8 @@ final class TextAlignOptions {
                     + " rows form one group. Default: ${DEFAULT-VALUE}.")
     String labelField = "label";
 
-    @Option(names = "--per-label",
-            description = "One fit per label against that label's real rows; each label's weights"
-                    + " sum to its share of the real set (the default).")
-    boolean perLabel;
-
-    @Option(names = "--global",
-            description = "One fit over all rows; labels only group the report.")
-    boolean global;
+    @Mixin
+    ScopeOption scope = new ScopeOption();
 
     @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Also draw N synthetic records by weight, without replacement"
@@ -72,17 +67,9 @@ final class TextAlignOptions {
                     + " size); the format follows the name (.jsonl, .csv, .tsv, optionally + .gz).")
     Path sampledOut;
 
-    /**
-     * The alignment mode.
-     *
-     * @throws IllegalArgumentException when both --per-label and --global are given
-     */
+    /** The alignment scope. */
     LabelMode mode() {
-        if (perLabel && global) {
-            throw new IllegalArgumentException("--per-label and --global contradict each other;"
-                    + " give one");
-        }
-        return global ? LabelMode.GLOBAL : LabelMode.PER_LABEL;
+        return scope.scope;
     }
 
     /** @throws IllegalArgumentException when --sample or --with-replacement comes without --sampled-out */

@@ -112,7 +112,7 @@ class AlignRunDirTest {
         assertEquals("reference", options.path("--backend").asText());
         assertEquals("label", options.path("--label-field").asText());
         assertTrue(options.has("--bandwidth") && options.has("--method")
-                && options.has("--model") && options.has("--sample"), options::toString);
+                && options.has("--encoder") && options.has("--sample"), options::toString);
         assertFalse(options.has("--help") || options.has("--version"));
 
         // Embeddings: float32, rows in input order, equal to the encoder's rows.

@@ -102,13 +102,13 @@ class CliWithStubEngineTest {
             return result(weights);
         }, "align", "--real-embeddings", p("r.npy"), "--synthetic-embeddings", p("s.npy"),
                 "--out", p("w.npy"), "--summary", p("summary.json"), "--bandwidth", "0.5",
-                "--method", "RFF", "--features", "64", "--iterations", "20", "--tolerance", "1e-4",
+                "--method", "NYSTROM", "--features", "64", "--iterations", "20", "--tolerance", "1e-4",
                 "--max-weight-ratio", "3", "--memory-budget", "512MB", "--seed", "42",
                 "--backend", "reference");
         assertEquals(0, run.status(), run.toString());
         assertEquals("", run.err(), "a short run prints nothing on stderr");
 
-        assertEquals(new AlignmentConfig(Bandwidth.of(0.5), AlignmentMethod.RFF, 64, 20, 1e-4, 3,
+        assertEquals(new AlignmentConfig(Bandwidth.of(0.5), AlignmentMethod.NYSTROM, 64, 20, 1e-4, 3,
                 512_000_000L, 42), seenConfig.get());
         FloatMatrix r = seenInputs.get(0);
         FloatMatrix s = seenInputs.get(1);

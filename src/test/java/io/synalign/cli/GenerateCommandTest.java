@@ -112,7 +112,7 @@ class GenerateCommandTest {
     private String[] args(FakeOpenAiServer server, String out, String... extra) {
         List<String> a = new ArrayList<>(List.of("generate", "--real", dir.resolve("real.jsonl").toString(),
                 "--out", dir.resolve(out).toString(), "--llm", server.baseUrl(), "--model", "fake-model",
-                "--api-key-env", KEY_VAR, "--per-label", "23", "--samples-per-summary", "4",
+                "--api-key-env", KEY_VAR, "--synthetic-per-label", "23", "--samples-per-summary", "4",
                 "--demos-per-prompt", "3", "--no-cache", "--seed", "7", "--quiet"));
         a.addAll(List.of(extra));
         return a.toArray(String[]::new);
@@ -256,7 +256,7 @@ class GenerateCommandTest {
         }
         String url = "http://127.0.0.1:" + port + "/v1";
         String[] base = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
-            dir.resolve("synth.jsonl").toString(), "--llm", url, "--model", "m", "--per-label", "2",
+            dir.resolve("synth.jsonl").toString(), "--llm", url, "--model", "m", "--synthetic-per-label", "2",
             "--no-cache", "--quiet"};
         long start = System.nanoTime();
         Cli.Run refused = generate(Map.of(), base);
@@ -306,6 +306,8 @@ class GenerateCommandTest {
                 "offline", "--model", "bge-small"},
             {"--journal does not apply to --llm offline", "offline", "--journal", dir.resolve("j").toString()},
             {"--api-key-env does not apply to --llm gguf:", "gguf:" + gguf, "--api-key-env", "X"},
+            {"--synthetic-per-label and --synthetic-rows contradict each other; give one", "offline",
+                "--synthetic-per-label", "3", "--synthetic-rows", "9"},
         };
         for (String[] c : cases) {
             List<String> a = new ArrayList<>(List.of("generate", "--real",
@@ -348,7 +350,7 @@ class GenerateCommandTest {
     /** generate --llm gguf:FILE over a tiny random-weight model written here (meaningless text, valid rows). */
     private Cli.Run generateGguf(Path model, String out) {
         return generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
-                "--out", dir.resolve(out).toString(), "--llm", "gguf:" + model, "--per-label", "3",
+                "--out", dir.resolve(out).toString(), "--llm", "gguf:" + model, "--synthetic-per-label", "3",
                 "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1", "--max-chars", "30",
                 "--no-cache", "--seed", "5", "--quiet");
     }
@@ -388,7 +390,7 @@ class GenerateCommandTest {
         Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
         Path journal = dir.resolve("journal");
         String[] args = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--llm", "gguf:" + model,
-            "--per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1",
+            "--synthetic-per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1",
             "--max-chars", "30", "--no-cache", "--seed", "5", "--quiet", "--journal", journal.toString(), "--out"};
         List<String> first = new java.util.ArrayList<>(List.of(args));
         first.add(dir.resolve("j1.jsonl").toString());
@@ -436,7 +438,7 @@ class GenerateCommandTest {
     @Test
     void offlineBaselineWritesTheTotalSplitByShares() throws IOException {
         String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
-            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "26", "--seed", "3", "--quiet"};
+            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--synthetic-rows", "26", "--seed", "3", "--quiet"};
         Cli.Run run = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).loader =
                 (spec, options) -> { throw new AssertionError("offline needs no encoder"); }, a);
         assertEquals(0, run.status(), run.toString());
@@ -458,7 +460,7 @@ class GenerateCommandTest {
         List<List<Record>> outputs = new ArrayList<>();
         for (String name : List.of("eda.jsonl", "eda.jsonl.gz", "eda.tsv.gz")) {
             Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
-                    "--out", dir.resolve(name).toString(), "--llm", "offline", "--total", "9",
+                    "--out", dir.resolve(name).toString(), "--llm", "offline", "--synthetic-rows", "9",
                     "--seed", "4", "--quiet");
             assertEquals(0, run.status(), run.toString());
             outputs.add(RecordReader.read(dir.resolve(name)));
@@ -495,7 +497,7 @@ class GenerateCommandTest {
         List<io.synalign.models.EncoderOptions> loaded = new ArrayList<>();
         Path run = dir.resolve("rd");
         String[] a = {"generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
-            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--total", "6", "--seed", "3",
+            dir.resolve("eda.jsonl").toString(), "--llm", "offline", "--synthetic-rows", "6", "--seed", "3",
             "--encoder", "minilm", "--batch-size", "5", "--max-length", "64", "--no-cache",
             "--backend", "reference", "--run-dir", run.toString(), "--quiet"};
         Cli.Run ok = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).loader =

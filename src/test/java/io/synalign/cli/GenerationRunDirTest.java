@@ -55,7 +55,7 @@ class GenerationRunDirTest {
         List<String> pos = writeReal();
         Path run = dir.resolve("runs/one"); // created, parents too
         Cli.Run r = generate("generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
-                dir.resolve("s.jsonl").toString(), "--llm", "offline", "--per-label", "12",
+                dir.resolve("s.jsonl").toString(), "--llm", "offline", "--synthetic-per-label", "12",
                 "--samples-per-summary", "5", "--demos-per-prompt", "2", "--seed", "3",
                 "--no-cache", "--backend", "reference", "--run-dir", run.toString());
         assertEquals(0, r.status(), r.toString());
@@ -107,7 +107,7 @@ class GenerationRunDirTest {
         Files.writeString(dir.resolve("file"), "x");
         List<String> base = List.of("run", "--real", dir.resolve("real.jsonl").toString(),
                 "--out", dir.resolve("aligned.jsonl").toString(), "--llm", "offline",
-                "--per-label", "8", "--no-cache", "--backend", "reference", "--quiet");
+                "--synthetic-per-label", "8", "--no-cache", "--backend", "reference", "--quiet");
         List<String> bad = new ArrayList<>(base);
         bad.addAll(List.of("--run-dir", dir.resolve("file").toString()));
         Cli.Run r = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
@@ -136,7 +136,7 @@ class GenerationRunDirTest {
         Cli.Run r = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
                 .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
                 "run", "--real", dir.resolve("real.jsonl").toString(), "--out",
-                dir.resolve("aligned2.jsonl").toString(), "--llm", "offline", "--per-label", "8",
+                dir.resolve("aligned2.jsonl").toString(), "--llm", "offline", "--synthetic-per-label", "8",
                 "--no-cache", "--backend", "reference", "--quiet", "--run-dir", rd.toString());
         assertEquals(0, r.status(), r.toString());
         for (String f : RunFiles.ARTEFACTS) {

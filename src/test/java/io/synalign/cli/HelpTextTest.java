@@ -53,12 +53,12 @@ class HelpTextTest {
 
     @Test
     void embeddingDefaults() {
-        for (String command : List.of("embed", "align")) {
+        for (String command : List.of("embed", "align", "evaluate")) {
             assertEquals(EncoderOptions.DEFAULT_BATCH_SIZE,
                     Integer.parseInt(statedDefault(command, "--batch-size")));
             assertEquals(EncoderOptions.DEFAULT_MAX_LENGTH,
                     Integer.parseInt(statedDefault(command, "--max-length")));
-            assertEquals(ModelRegistry.DEFAULT_MODEL, statedDefault(command, "--model"));
+            assertEquals(ModelRegistry.DEFAULT_MODEL, statedDefault(command, "--encoder"));
             assertEquals(RecordReader.DEFAULT_MAX_LINE_BYTES,
                     ByteSize.parse(statedDefault(command, "--max-line-size")).bytes());
             assertEquals("text", statedDefault(command, "--text-field"));
@@ -79,8 +79,8 @@ class HelpTextTest {
                     Integer.parseInt(statedDefault(command, "--max-length")));
             assertEquals("cpu", statedDefault(command, "--device"));
             var spec = root.getSubcommands().get(command).getCommandSpec();
-            for (String name : List.of("--batch-size", "--max-length", "--device", "--cache-dir",
-                    "--no-cache")) {
+            for (String name : List.of("--encoder", "--batch-size", "--max-length", "--device",
+                    "--cache-dir", "--no-cache")) {
                 assertEquals(List.of(embed.findOption(name).description()),
                         List.of(spec.findOption(name).description()), command + " " + name);
             }
@@ -143,5 +143,81 @@ class HelpTextTest {
         assertTrue(typo.err().contains("did you mean evaluate?"), typo.err());
         assertEquals(1, SynAlignCommand.editDistance("evalute", "evaluate"));
         assertEquals(3, SynAlignCommand.editDistance("kitten", "sitting"));
+    }
+
+    /**
+     * One vocabulary: an option name shared by commands is a flag everywhere or takes a value
+     * everywhere (the old --per-label was a flag in align and a count in generate); --encoder is
+     * the sentence encoder wherever it appears, with one description; --model is the LLM only;
+     * every help lists each option once.
+     */
+    @Test
+    void everyOptionNameMeansOneThingAcrossCommands() {
+        CommandLine root = SynAlignCommand.newCommandLine();
+        java.util.Map<String, String> arityOf = new java.util.HashMap<>();
+        java.util.Map<String, String> firstCommand = new java.util.HashMap<>();
+        java.util.Set<String> withEncoder = new java.util.TreeSet<>();
+        java.util.Set<String> withModel = new java.util.TreeSet<>();
+        for (var e : root.getSubcommands().entrySet()) {
+            var spec = e.getValue().getCommandSpec();
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (var option : spec.options()) {
+                for (String name : option.names()) {
+                    assertTrue(seen.add(name), e.getKey() + " declares " + name + " twice");
+                    String arity = option.arity().max() == 0 ? "flag" : "value";
+                    String before = arityOf.putIfAbsent(name, arity);
+                    firstCommand.putIfAbsent(name, e.getKey());
+                    assertTrue(before == null || before.equals(arity), name + " is a " + arity
+                            + " in " + e.getKey() + " but a " + before + " in "
+                            + firstCommand.get(name));
+                }
+            }
+            if (spec.findOption("--encoder") != null) {
+                withEncoder.add(e.getKey());
+                assertTrue(String.join(" ", spec.findOption("--encoder").description())
+                        .startsWith("Sentence encoder"), e.getKey());
+            }
+            if (spec.findOption("--model") != null) {
+                withModel.add(e.getKey());
+                assertTrue(String.join(" ", spec.findOption("--model").description())
+                        .contains("LLM"), e.getKey() + ": --model names the LLM");
+            }
+            String help = e.getValue().getUsageMessage(CommandLine.Help.Ansi.OFF);
+            for (var option : spec.options()) {
+                if (option.hidden()) {
+                    continue;
+                }
+                String longest = option.longestName();
+                Matcher listed = Pattern.compile("(?m)^ {2,6}(-\\w, )?" + Pattern.quote(longest)
+                        + "[=\\s]").matcher(help);
+                int count = 0;
+                while (listed.find()) {
+                    count++;
+                }
+                assertEquals(1, count, e.getKey() + " --help lists " + longest + " " + count
+                        + " times");
+            }
+        }
+        assertEquals(java.util.Set.of("align", "embed", "evaluate", "generate", "run"), withEncoder);
+        assertEquals(java.util.Set.of("generate", "run"), withModel);
+    }
+
+    @Test
+    void optionsOfEarlierReleasesNameWhatReplacedThem() {
+        String[][] cases = {
+            {"align --model minilm", "unknown option '--model'; the sentence encoder is --encoder in every command"},
+            {"embed --model minilm", "the sentence encoder is --encoder"},
+            {"align --global", "the alignment scope is --scope global"},
+            {"align --per-label", "the alignment scope is --scope per-label"},
+            {"generate --per-label 5", "synthetic rows per label is --synthetic-per-label N"},
+            {"run --total 9", "the number of synthetic rows in all is --synthetic-rows N"},
+        };
+        for (String[] c : cases) {
+            Cli.Run r = Cli.run(cl -> { }, c[0].split(" "));
+            assertEquals(2, r.status(), c[0]);
+            assertEquals(1, r.errLines().size(), r.err());
+            assertTrue(r.err().contains(c[1]), c[0] + ": " + r.err());
+            assertFalse(r.err().contains("did you mean"), r.err());
+        }
     }
 }

@@ -72,7 +72,7 @@ class RunCommandTest {
 
     private List<String> server(FakeOpenAiServer server, String out, String... extra) {
         List<String> a = base(server.baseUrl(), out, "--model", "fake-model", "--api-key-env", KEY_VAR,
-                "--per-label", "6", "--samples-per-summary", "3", "--demos-per-prompt", "2");
+                "--synthetic-per-label", "6", "--samples-per-summary", "3", "--demos-per-prompt", "2");
         a.addAll(List.of(extra));
         return a;
     }
@@ -97,7 +97,7 @@ class RunCommandTest {
 
     @Test
     void offlineEndToEndWritesAnAlignedSubsetOfTheGeneratedRowsWithRealLabelShares() throws IOException {
-        Cli.Run r = run(Map.of(), base("offline", "aligned.jsonl", "--per-label", "10",
+        Cli.Run r = run(Map.of(), base("offline", "aligned.jsonl", "--synthetic-per-label", "10",
                 "--synthetic-out", p("synth.jsonl"), "--weighted-out", p("weighted.jsonl"),
                 "--summary", p("summary.json")));
         assertEquals(0, r.status(), r.toString());
@@ -163,7 +163,7 @@ class RunCommandTest {
 
     @Test
     void explicitSampleSizeIsHonoured() throws IOException {
-        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--per-label", "6", "--sample", "3",
+        Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--synthetic-per-label", "6", "--sample", "3",
                 "--synthetic-out", p("synth.jsonl.gz")));
         assertEquals(0, r.status(), r.toString());
         assertEquals(1 + 3, Files.readAllLines(dir.resolve("aligned.csv")).size(), "header + 3 rows");
@@ -255,7 +255,7 @@ class RunCommandTest {
     void ggufModelRunsGenerateThenAlign() throws IOException {
         Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(8));
         String journal = p("journal");
-        Cli.Run r = run(Map.of(), base("gguf:" + model, "aligned.jsonl", "--per-label", "4",
+        Cli.Run r = run(Map.of(), base("gguf:" + model, "aligned.jsonl", "--synthetic-per-label", "4",
                 "--samples-per-summary", "2", "--demos-per-prompt", "2", "--min-chars", "1", "--max-chars", "24",
                 "--synthetic-out", p("synth.jsonl"), "--journal", journal));
         assertEquals(0, r.status(), r.toString());

@@ -272,7 +272,7 @@ class TextAlignCliTest {
 
     @Test
     void globalFitsOnceAndDoesNotForceTheShares() throws IOException {
-        Cli.Run run = align(null, "--global", "--summary", p("summary.json"));
+        Cli.Run run = align(null, "--scope", "global", "--summary", p("summary.json"));
         assertEquals(0, run.status(), run.toString());
         assertEquals(1, fits.size(), "one fit over all rows");
         assertEquals(N_REAL, fits.get(0)[0]);

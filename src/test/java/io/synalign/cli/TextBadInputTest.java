@@ -128,7 +128,7 @@ class TextBadInputTest {
             bad("no synthetic label in the real set", with(ALIGN, "--synthetic", "@/otherlabels.jsonl"),
                     "no synthetic record has a label of the real set: synthetic labels 'X', 'Y', real labels 'x', 'y'"),
             bad("labels on one side only", with(ALIGN, "--synthetic", "@/nolabel.jsonl"),
-                    "only the real records have labels; per-label alignment needs a label on every real and synthetic record (or use --global)"),
+                    "only the real records have labels; per-label alignment needs a label on every real and synthetic record (or use --scope global)"),
             bad("sample larger than the synthetic set", with(ALIGN, "--sample", "3", "--sampled-out", "@/a.jsonl"),
                     "--sample 3 exceeds the 2 synthetic rows whose label is in the real set"),
             // option combinations
@@ -138,7 +138,9 @@ class TextBadInputTest {
             bad("half an npy form", new String[] {"align", "--synthetic-embeddings", "@/r.npy", "--out", "@/w.npy"}, "--synthetic-embeddings needs --real-embeddings"),
             bad("text option with the npy form", new String[] {"align", "--real-embeddings", "@/r.npy", "--synthetic-embeddings", "@/r.npy", "--out", "@/w.npy", "--sample", "3"},
                     "--sample belongs to the text form of align"),
-            bad("per-label and global", plus(ALIGN, "--per-label", "--global"), "--per-label and --global contradict each other"),
+            bad("unknown scope", plus(ALIGN, "--scope", "local"), "unknown scope 'local' (expected per-label or global)"),
+            bad("retired --global", plus(ALIGN, "--global"), "the alignment scope is --scope global"),
+            bad("retired --model", with(ALIGN, "--model", "minilm"), "the sentence encoder is --encoder in every command"),
             bad("sample without sampled-out", with(ALIGN, "--sample", "1"), "--sample 1 needs --sampled-out"),
             bad("sample zero", with(ALIGN, "--sample", "0", "--sampled-out", "@/a.jsonl"), "--sample", "got 0"),
             bad("out format unknown", with(ALIGN, "--out", "@/w.npy"), "--out @/w.npy: the output format follows the file name"),
@@ -147,7 +149,7 @@ class TextBadInputTest {
             bad("out overwrites the input", with(ALIGN, "--out", "@/s.jsonl"), "--out @/s.jsonl would overwrite the input given with --synthetic"),
             bad("out directory missing", with(ALIGN, "--out", "@/nodir/w.jsonl"), "output directory", "does not exist"),
             bad("text and label field equal", with(ALIGN, "--label-field", "text"), "--text-field and --label-field both name 'text'"),
-            bad("unknown model", with(ALIGN, "--model", "gpt-5"), "unknown model 'gpt-5'; choose minilm (default), bge-small"),
+            bad("unknown model", with(ALIGN, "--encoder", "gpt-5"), "unknown model 'gpt-5'; choose minilm (default), bge-small"),
             bad("bad device", with(ALIGN, "--device", "tpu"), "--device 'tpu': expected cpu, cuda or cuda:N"),
             bad("bad cuda ordinal", with(ALIGN, "--device", "cuda:-1"), "--device 'cuda:-1': expected cuda:N"),
             bad("max length too small", with(ALIGN, "--max-length", "1"), "--max-length 1: maxLength must be in 2..8192"),
@@ -155,6 +157,9 @@ class TextBadInputTest {
             bad("batch size zero", with(ALIGN, "--batch-size", "0"), "--batch-size", "got 0"),
             bad("cache dir and no cache", with(ALIGN, "--no-cache", null), "--cache-dir and --no-cache contradict each other"),
             bad("backend", with(ALIGN, "--backend", "quantum"), "unknown backend 'quantum'"),
+            bad("features with exact", plus(ALIGN, "--method", "exact", "--features", "64"), "--features does not apply to --method exact"),
+            bad("kernel storage with rff", plus(ALIGN, "--method", "rff", "--kernel-storage", "fp32"), "--kernel-storage does not apply to --method rff"),
+            bad("memory budget with tiled", plus(ALIGN, "--method", "tiled", "--memory-budget", "1g"), "--memory-budget does not apply to --method tiled"),
             // embed
             bad("embed: malformed JSON", with(EMBED, "--in", "@/malformed.jsonl"), "@/malformed.jsonl:3: malformed JSON"),
             bad("embed: missing text field", with(EMBED, "--in", "@/notext.jsonl"), "@/notext.jsonl:2: no field 'text'"),
@@ -163,7 +168,7 @@ class TextBadInputTest {
             bad("embed: empty", with(EMBED, "--in", "@/empty.jsonl"), "@/empty.jsonl: the file is empty"),
             bad("embed: out not npy", with(EMBED, "--out", "@/e.jsonl"), "--out @/e.jsonl: embeddings are written as .npy"),
             bad("embed: out overwrites in", with(EMBED, "--out", "@/s.jsonl"), "would overwrite the input given with --in"),
-            bad("embed: unknown model", with(EMBED, "--model", "nope"), "unknown model 'nope'"),
+            bad("embed: unknown model", with(EMBED, "--encoder", "nope"), "unknown model 'nope'"),
             bad("embed: missing --in", with(EMBED, "--in", null), "Missing required option", "--in"));
     }
 

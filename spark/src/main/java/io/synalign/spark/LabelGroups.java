@@ -100,7 +100,7 @@ public final class LabelGroups implements Serializable {
         if (represented == 0) {
             throw new IllegalArgumentException("no synthetic record has a label of the real set:"
                     + " synthetic labels " + synthetic.keySet() + ", real labels " + real.keySet()
-                    + " (check --label-field, or use --global)");
+                    + " (check --label-field, or use --scope global)");
         }
         int k = labels.size();
         int[] realCounts = new int[k];

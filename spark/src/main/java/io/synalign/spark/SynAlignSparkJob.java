@@ -73,21 +73,21 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                     + " all rows form one group. Default: ${DEFAULT-VALUE}.")
     String labelField;
 
-    @Option(names = "--global", description = "One fit over all rows; labels are ignored.")
-    boolean global;
-
-    @Option(names = "--per-label", description = "One fit per label (the default).")
-    boolean perLabel;
+    @Option(names = "--scope", paramLabel = "per-label|global", defaultValue = "per-label",
+            description = "per-label: one fit per label, each label keeping its share of the real"
+                    + " set; global: one fit over all rows, labels ignored. Default:"
+                    + " ${DEFAULT-VALUE}.")
+    String scope;
 
     @Option(names = "--embedding-field", paramLabel = "FIELD",
             description = "Use this array<float|double> field as the embedding instead of"
                     + " encoding the text field.")
     String embeddingField;
 
-    @Option(names = "--model", paramLabel = "minilm|bge-small|DIR", defaultValue = "minilm",
+    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR", defaultValue = "minilm",
             description = "Sentence encoder (a directory must be readable on every executor)."
                     + " Default: ${DEFAULT-VALUE}.")
-    String model;
+    String encoder;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
             description = "Texts per encoder call. Default: ${DEFAULT-VALUE}.")
@@ -183,9 +183,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
 
     /** Runs the job on a session (which it leaves open). */
     public Outcome run(SparkSession spark) {
-        if (global && perLabel) {
-            throw new IllegalArgumentException("--global and --per-label exclude each other");
-        }
+        LabelMode mode = switch (scope.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "per-label" -> LabelMode.PER_LABEL;
+            case "global" -> LabelMode.GLOBAL;
+            default -> throw new IllegalArgumentException("--scope " + scope
+                    + ": expected per-label or global");
+        };
         if ((sample == null) != (sampledOut == null)) {
             throw new IllegalArgumentException("--sample and --sampled-out go together");
         }
@@ -196,7 +199,6 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 .withBandwidth(Bandwidth.parse(bandwidth)).withFeatures(features)
                 .withIterations(iterations, tolerance).withMaxWeightRatio(maxWeightRatio)
                 .withSeed(seed);
-        LabelMode mode = global ? LabelMode.GLOBAL : LabelMode.PER_LABEL;
         SparkAlignmentConfig config = new SparkAlignmentConfig(alignment, mode, backend,
                 aggregationDepth);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
@@ -241,7 +243,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         if (mode == LabelMode.PER_LABEL && realLabelled != syntheticLabelled) {
             throw new IllegalArgumentException("only the " + (realLabelled ? "real" : "synthetic")
                     + " records have the label field '" + labelField + "'; per-label alignment"
-                    + " needs it on every real and synthetic record (or use --global)");
+                    + " needs it on every real and synthetic record (or use --scope global)");
         }
         boolean labelled = realLabelled && syntheticLabelled;
         String vectorField = embeddingField != null ? embeddingField : EMBEDDING;
@@ -254,7 +256,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         Broadcast<double[][]> weights = null;
         Broadcast<long[]> picked = null;
         try {
-            // Labels are read only where they group the fit: in --global mode they are ignored,
+            // Labels are read only where they group the fit: with --scope global they are ignored,
             // so a record without one is fine there (as in the single-machine CLI).
             boolean grouped = labelled && mode == LabelMode.PER_LABEL;
             int dim = dimension(syntheticEmbedded, vectorField);
@@ -335,7 +337,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             }
             return rows;
         }
-        return DistributedEmbedding.embed(spark, rows, textField, model, batchSize, EMBEDDING);
+        return DistributedEmbedding.embed(spark, rows, textField, encoder, batchSize, EMBEDDING);
     }
 
     private static boolean has(Dataset<Row> rows, String field) {

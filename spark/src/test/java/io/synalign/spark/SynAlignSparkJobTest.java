@@ -120,7 +120,7 @@ class SynAlignSparkJobTest {
         String out = dir.resolve("w.jsonl").toString();
         String sampled = dir.resolve("d.jsonl").toString();
         SynAlignSparkJob.Outcome outcome = job("--real", real.toString(), "--synthetic",
-                synthetic.toString(), "--out", out, "--embedding-field", "emb", "--global",
+                synthetic.toString(), "--out", out, "--embedding-field", "emb", "--scope", "global",
                 "--features", "16", "--iterations", "20", "--bandwidth", "1.5", "--seed", "8",
                 "--backend", "reference", "--sample", "10", "--sampled-out", sampled)
                 .run(TestSpark.session());
@@ -198,7 +198,7 @@ class SynAlignSparkJobTest {
         }
         String out = dir.resolve("w3.jsonl").toString();
         job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out", out,
-                "--embedding-field", "emb", "--global", "--features", "16", "--iterations", "20",
+                "--embedding-field", "emb", "--scope", "global", "--features", "16", "--iterations", "20",
                 "--seed", "3", "--backend", "reference").run(TestSpark.session());
         double[] weights = new double[33];
         for (Row row : TestSpark.session().read().json(out).collectAsList()) {
