@@ -65,24 +65,32 @@ final class AlignmentEngineOptions {
      * @throws IllegalArgumentException naming the option and the method
      */
     AlignmentConfig config(long seed, java.util.function.Predicate<String> given) {
-        refuse(given, "--features", "random features or landmarks are of rff and nystrom (and"
-                + " of auto, which falls back to rff)", AlignmentMethod.EXACT, AlignmentMethod.TILED);
-        refuse(given, "--kernel-storage", "it is the number format of a kept K_SS (exact, or"
-                + " auto choosing exact)", AlignmentMethod.TILED, AlignmentMethod.RFF,
-                AlignmentMethod.NYSTROM);
-        refuse(given, "--memory-budget", "it bounds a kept K_SS (exact, auto) or the"
-                + " landmark matrices (nystrom)", AlignmentMethod.TILED, AlignmentMethod.RFF);
+        for (String option : unused()) {
+            if (given.test(option)) {
+                throw new IllegalArgumentException(option + " does not apply to --method "
+                        + method.cliName() + ": " + WHY.get(option));
+            }
+        }
         return config(seed);
     }
 
-    private void refuse(java.util.function.Predicate<String> given, String option, String why,
-            AlignmentMethod... methods) {
-        for (AlignmentMethod m : methods) {
-            if (method == m && given.test(option)) {
-                throw new IllegalArgumentException(option + " does not apply to --method "
-                        + m.cliName() + ": " + why);
-            }
-        }
+    private static final java.util.Map<String, String> WHY = java.util.Map.of(
+            "--features", "random features or landmarks are of rff and nystrom (and of auto,"
+                    + " which falls back to rff)",
+            "--kernel-storage", "it is the number format of a kept K_SS (exact, or auto choosing"
+                    + " exact)",
+            "--memory-budget", "it bounds a kept K_SS (exact, auto) or the landmark matrices"
+                    + " (nystrom)");
+
+    /** The options the chosen {@code --method} never reads. */
+    java.util.List<String> unused() {
+        return switch (method) {
+            case EXACT -> java.util.List.of("--features");
+            case TILED -> java.util.List.of("--features", "--kernel-storage", "--memory-budget");
+            case RFF -> java.util.List.of("--kernel-storage", "--memory-budget");
+            case NYSTROM -> java.util.List.of("--kernel-storage");
+            default -> java.util.List.of();
+        };
     }
 
     /** The engine settings from the options, with {@code seed}, unchecked. */

@@ -101,6 +101,19 @@ final class EmbeddingOptions {
                 + " cuda:N");
     }
 
+    /**
+     * The encoder settings as they took effect, for a run document ({@link RunSettings}): the
+     * cache directory in use (null with {@code --no-cache}) and a model directory as a path.
+     */
+    Map<String, Object> effective(Path cacheInUse) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        String name = encoder.strip();
+        m.put("--encoder", ModelRegistry.names().contains(name.toLowerCase(Locale.ROOT))
+                ? name.toLowerCase(Locale.ROOT) : Path.of(name));
+        m.put("--cache-dir", cacheInUse);
+        return m;
+    }
+
     /** The model, resolved. */
     ModelSpec modelSpec() {
         return ModelRegistry.resolve(model());

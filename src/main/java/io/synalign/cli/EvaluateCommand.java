@@ -136,6 +136,11 @@ final class EvaluateCommand extends CliCommand {
                     + " aligned variant; give one");
         }
         StudentKind kind = classifierKind(classifier);
+        if (kind == StudentKind.LOGREG && spec.commandLine().getParseResult()
+                .hasMatchedOption("--hidden")) {
+            throw new IllegalArgumentException("--hidden does not apply to --classifier logreg"
+                    + " (softmax regression has no hidden layer; use --classifier mlp)");
+        }
         StudentConfig config = StudentConfig.defaults(kind).withHiddenUnits(hidden)
                 .withMaxEpochs(maxEpochs);
         RecordOptions.requireDistinctFields(records.textField, labelField);
@@ -168,7 +173,7 @@ final class EvaluateCommand extends CliCommand {
             result = evaluation.evaluate(encoder, inputs, progress);
         }
         if (runDir != null) {
-            Map<String, Object> json = json(kind, result);
+            Map<String, Object> json = json(kind, result, cacheDir);
             AtomicOutputs.writeAtomically(RunFiles.file(runDir, RunFiles.EVALUATION),
                     o -> Json.writePretty(o, json));
         }
@@ -259,35 +264,26 @@ final class EvaluateCommand extends CliCommand {
         return w;
     }
 
-    /** Every option value (no secrets exist among them), in a stable order. */
-    Map<String, Object> settings(double sigma) {
+    /**
+     * The settings as they took effect ({@link RunSettings}): the classifier by its canonical
+     * name, {@code --hidden} only for the mlp, the cache directory in use.
+     */
+    Map<String, Object> settings(StudentKind kind, Path cacheDir) {
+        Map<String, Object> effective = embedding.effective(cacheDir);
+        effective.put("--classifier", kind.cliName());
+        return RunSettings.of(spec, runDir, name -> kind == StudentKind.MLP
+                || !name.equals("--hidden"), effective);
+    }
+
+    /** The student's fixed training settings (no option sets them), for the run document. */
+    private static Map<String, Object> student(StudentKind kind) {
+        StudentConfig student = StudentConfig.defaults(kind);
         Map<String, Object> s = new LinkedHashMap<>();
-        s.put("train", train.toString());
-        s.put("synthetic", synthetic == null ? null : synthetic.toString());
-        s.put("weighted", weighted == null ? null : weighted.toString());
-        s.put("aligned", aligned == null ? null : aligned.toString());
-        s.put("test", test.toString());
-        s.put("classifier", classifier);
-        s.put("repeats", repeats);
-        s.put("hidden", hidden);
-        s.put("maxEpochs", maxEpochs);
-        StudentConfig student = StudentConfig.defaults(StudentKind.LOGREG);
         s.put("patience", student.patience());
         s.put("validationFraction", student.validationFraction());
         s.put("learningRate", student.learningRate());
         s.put("l2", student.l2());
-        s.put("studentBatchSize", student.batchSize());
-        s.put("seed", seed);
-        s.put("textField", records.textField);
-        s.put("labelField", labelField);
-        s.put("encoder", embedding.encoder);
-        s.put("encoderBatchSize", embedding.batchSize);
-        s.put("maxLength", embedding.maxLength);
-        s.put("device", embedding.device);
-        s.put("cacheDir", embedding.cacheDir == null ? null : embedding.cacheDir.toString());
-        s.put("noCache", embedding.noCache);
-        s.put("backend", common.backend);
-        s.put("mmdBandwidth", sigma);
+        s.put("batchSize", student.batchSize());
         return s;
     }
 
@@ -300,11 +296,13 @@ final class EvaluateCommand extends CliCommand {
         }
     }
 
-    private Map<String, Object> json(StudentKind kind, TextEvaluation.Result result) {
+    private Map<String, Object> json(StudentKind kind, TextEvaluation.Result result,
+            Path cacheDir) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("settings", settings(result.bandwidth()));
-        root.put("classifier", kind.cliName());
-        root.put("repeats", repeats);
+        root.put("settings", settings(kind, cacheDir));
+        root.put("given", RunSettings.given(spec, name -> true));
+        root.put("student", student(kind));
+        root.put("mmdBandwidth", result.bandwidth());
         List<Object> vs = new ArrayList<>();
         for (VariantResult r : result.variants()) {
             Map<String, Object> v = new LinkedHashMap<>();

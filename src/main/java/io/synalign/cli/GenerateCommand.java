@@ -161,8 +161,9 @@ final class GenerateCommand extends CliCommand {
                     labelField);
             outputs.stage(out, o -> RecordWriter.write(o, outKind, synthetic));
             if (runDir != null) {
-                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
-                        seed, records.textField, labelField, common.backend, runDir), g, coverage);
+                var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
+                        name -> true, checked, encoder.effective(cacheDir)),
+                        RunSettings.given(spec, name -> true), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }
             outputs.commit();

@@ -73,13 +73,20 @@ final class GenerationCoverage {
         err.flush();
     }
 
-    /** The content of {@value RunFiles#GENERATION}. */
-    static Map<String, Object> json(Map<String, Object> settings, GenerationOptions.Generated g,
-            List<Label> labels) {
+    /**
+     * The content of {@value RunFiles#GENERATION}.
+     *
+     * @param settings the settings as they took effect ({@link #settings})
+     * @param given the options given on the command line ({@link RunSettings#given})
+     */
+    static Map<String, Object> json(Map<String, Object> settings, List<String> given,
+            GenerationOptions.Generated g, List<Label> labels) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("settings", settings);
+        root.put("given", given);
         root.put("generator", g.offline() ? "offline (EDA baseline)"
                 : g.backend() + " (" + g.model() + ")");
+        root.put("coverageDraws", DemonstrationCoverage.DEFAULT_DRAWS);
         Map<String, Object> per = new LinkedHashMap<>();
         for (Label l : labels) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -97,40 +104,21 @@ final class GenerationCoverage {
     }
 
     /**
-     * The generation option values (no secrets: the API key is only named, by its environment
-     * variable, and credentials in the --llm URL are removed).
+     * The generation settings of {@code spec} that {@code include} accepts, as they took effect
+     * ({@link RunSettings}), without the options the backend never reads: the row count per label resolved (null when {@code
+     * --synthetic-rows} sets the total), credentials removed from the {@code --llm} URL, the
+     * encoder's cache directory in use. No secret is written: the API key is only named, by its
+     * environment variable.
      */
-    static Map<String, Object> settings(GenerationOptions o, EmbeddingOptions e, Path real, long seed,
-            String textField, String labelField, String backend, Path runDir) {
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("real", real.toString());
-        s.put("llm", withoutCredentials(o.llm));
-        s.put("model", o.model);
-        s.put("apiKeyEnv", o.apiKeyEnv);
-        s.put("perLabel", o.perLabel);
-        s.put("total", o.total);
-        s.put("demosPerPrompt", o.demosPerPrompt);
-        s.put("samplesPerSummary", o.samplesPerSummary);
-        s.put("concurrency", o.concurrency);
-        s.put("requestTimeout", o.requestTimeout);
-        s.put("journal", o.journal == null ? null : o.journal.toString());
-        s.put("prompts", o.prompts == null ? null : o.prompts.toString());
-        s.put("hints", o.hints);
-        s.put("minChars", o.minChars);
-        s.put("maxChars", o.maxChars);
-        s.put("encoder", e.encoder);
-        s.put("batchSize", e.batchSize);
-        s.put("maxLength", e.maxLength);
-        s.put("device", e.device);
-        s.put("cacheDir", e.cacheDir == null ? null : e.cacheDir.toString());
-        s.put("noCache", e.noCache);
-        s.put("seed", seed);
-        s.put("textField", textField);
-        s.put("labelField", labelField);
-        s.put("backend", backend);
-        s.put("runDir", runDir == null ? null : runDir.toString());
-        s.put("coverageDraws", DemonstrationCoverage.DEFAULT_DRAWS);
-        return s;
+    static Map<String, Object> settings(picocli.CommandLine.Model.CommandSpec spec, Path runDir,
+            java.util.function.Predicate<String> include, GenerationOptions.Checked checked,
+            Map<String, Object> encoderEffective) {
+        Map<String, Object> effective = new LinkedHashMap<>(encoderEffective);
+        effective.put("--llm", withoutCredentials(checked.backendSpec()));
+        effective.put("--synthetic-per-label", checked.perLabel());
+        List<String> unused = GenerationOptions.unused(checked.offline(), checked.gguf() != null);
+        return RunSettings.of(spec, runDir, include.and(name -> !unused.contains(name)),
+                effective);
     }
 
     /** The URL without user information (user:password@). */

@@ -141,6 +141,11 @@ final class GenerationOptions {
     private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env",
             "--request-timeout");
 
+    /** The options the backend never reads: the LLM call's offline, the server's for GGUF. */
+    static List<String> unused(boolean offline, boolean gguf) {
+        return offline ? LLM_OPTIONS : gguf ? HTTP_OPTIONS : List.of();
+    }
+
     /**
      * Checks the option values before any work: the model file of a gguf backend, the prompt
      * templates, the request timeout and, for a server, that the API key's variable is set.
@@ -156,7 +161,7 @@ final class GenerationOptions {
         String backendSpec = llm.strip();
         boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
         boolean isGguf = backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length());
-        for (String option : offline ? LLM_OPTIONS : isGguf ? HTTP_OPTIONS : List.<String>of()) {
+        for (String option : unused(offline, isGguf)) {
             if (given.test(option)) {
                 throw new IllegalArgumentException(option + " does not apply to --llm "
                         + backendSpec + (offline ? " (the EDA baseline calls no LLM)"

@@ -23,10 +23,14 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -109,8 +113,10 @@ final class RunCommand extends CliCommand {
     Path summary;
 
     @Option(names = "--run-dir", paramLabel = "DIR",
-            description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"
-                    + " label the demonstration coverage); DIR is created if missing.")
+            description = "Also write the run directory that 'synalign report' reads (created if"
+                    + " missing): what align --run-dir writes (" + RunFiles.ALIGNMENT + ", "
+                    + RunFiles.WEIGHTED + ", both embedding files, " + RunFiles.LABELS + ") and "
+                    + RunFiles.GENERATION + " (generator and per-label demonstration coverage).")
     Path runDir;
 
     @Mixin
@@ -263,13 +269,24 @@ final class RunCommand extends CliCommand {
                 // Everything align --run-dir writes, so that report --run is complete after run.
                 List<String> syntheticLabels = lt.labels() == null ? null
                         : samples.stream().map(GeneratedSample::label).toList();
+                // Each document states the settings of its step: generation's options go to
+                // generation.json, alignment's to alignment.json, the shared ones to both.
+                Predicate<String> ofGeneration = name -> !alignmentOnly().contains(name);
+                Predicate<String> ofAlignment = name -> !generationOnly().contains(name)
+                        && !engine.unused().contains(name);
+                Map<String, Object> effective = encoder.effective(cacheDir);
+                effective.put("--sample", picks.length);
+                effective.put("--kernel-storage", config.kernelStorage() == null ? "auto"
+                        : config.kernelStorage());
                 new RunDirOutputs(runDir).stage(outputs,
-                        Json.MAPPER.valueToTree(report.summary()), spec,
-                        weighted,
+                        Json.MAPPER.valueToTree(report.summary()),
+                        RunSettings.of(spec, runDir, ofAlignment, effective),
+                        RunSettings.given(spec, ofAlignment), weighted,
                         embedded.real(), embedded.synthetic(), labelField, lt.labels(),
                         syntheticLabels);
-                var json = GenerationCoverage.json(GenerationCoverage.settings(generation, encoder, real,
-                        seed, textField, labelField, common.backend, runDir), g, coverage);
+                var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
+                        ofGeneration, checked, encoder.effective(cacheDir)),
+                        RunSettings.given(spec, ofGeneration), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }
             outputs.commit();
@@ -278,6 +295,30 @@ final class RunCommand extends CliCommand {
         report.print(stdout);
         stdout.flush();
         return ExitCodes.OK;
+    }
+
+    /** Options only generation reads: the generation mixin's, and where its rows go. */
+    private Set<String> generationOnly() {
+        Set<String> names = new HashSet<>(optionNames("generation"));
+        names.add("--synthetic-out");
+        return names;
+    }
+
+    /** Options only alignment and the aligned sample read. */
+    private Set<String> alignmentOnly() {
+        Set<String> names = new HashSet<>(optionNames("engine"));
+        names.addAll(optionNames("scope"));
+        names.addAll(List.of("--out", "--sample", "--with-replacement", "--weighted-out",
+                "--summary"));
+        return names;
+    }
+
+    private Set<String> optionNames(String mixin) {
+        Set<String> names = new HashSet<>();
+        for (OptionSpec o : spec.mixins().get(mixin).options()) {
+            names.add(o.longestName());
+        }
+        return names;
     }
 
     private static Map<String, Object> generationJson(GenerationOptions.Generated g) {

@@ -15,22 +15,18 @@ import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
 import java.util.List;
-import java.util.Locale;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Model.OptionSpec;
+import java.util.Map;
 
 /**
- * The run directory of text {@code align --run-dir DIR} (file names in {@link RunFiles}): the
- * summary with every option value, the weighted records, both embedding matrices and the
+ * The run directory of text {@code align --run-dir DIR} and {@code run --run-dir DIR} (file
+ * names in {@link RunFiles}): the settings and results, the weighted records, both embedding matrices and the
  * per-row labels, staged into the same {@link AtomicOutputs} as the command's other outputs so
  * that all appear or none. DIR is created (with missing parents) only when the outputs are
  * written, after everything succeeded.
  */
 final class RunDirOutputs {
-
-    /** Option names whose values are never written (none of align's options today). */
-    private static final List<String> SECRET_WORDS = List.of("key", "token", "secret", "password");
 
     private final Path dir;
 
@@ -75,19 +71,40 @@ final class RunDirOutputs {
     }
 
     /**
+     * Keys of the {@code --summary} JSON that restate a setting; {@value RunFiles#ALIGNMENT}
+     * states each setting once, in its {@code settings} ({@link RunSettings}).
+     */
+    private static final List<String> RESTATED = List.of("real", "synthetic", "out", "mode",
+            "text_field", "label_field", "sample", "settings");
+    private static final List<String> RESTATED_EMBEDDING = List.of("model", "cache_dir");
+
+    /**
      * Creates DIR and stages its files into {@code outputs}.
      *
-     * @param summary the {@code --summary} JSON; its {@code settings} object gets {@code options}
-     * @param spec the command, whose option values are recorded
+     * @param summary the {@code --summary} JSON: its results go to {@value RunFiles#ALIGNMENT},
+     *     its restated settings do not
+     * @param settings the settings as they took effect, from {@link RunSettings#of}
+     * @param given the options given on the command line, from {@link RunSettings#given}
      */
-    void stage(AtomicOutputs outputs, JsonNode summary, CommandSpec spec, List<Record> weighted,
-            FloatMatrix real, FloatMatrix synthetic, String labelField, List<String> realLabels,
-            List<String> syntheticLabels) throws IOException {
+    void stage(AtomicOutputs outputs, JsonNode summary, Map<String, Object> settings,
+            List<String> given, List<Record> weighted, FloatMatrix real, FloatMatrix synthetic,
+            String labelField, List<String> realLabels, List<String> syntheticLabels)
+            throws IOException {
         Files.createDirectories(dir);
-        ObjectNode alignment = summary.deepCopy();
-        JsonNode settings = alignment.get("settings");
-        ObjectNode merged = settings instanceof ObjectNode o ? o : alignment.putObject("settings");
-        merged.set("options", optionValues(spec));
+        ObjectNode alignment = JsonNodeFactory.instance.objectNode();
+        alignment.set("settings", Json.MAPPER.valueToTree(settings));
+        alignment.set("given", Json.MAPPER.valueToTree(given));
+        for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (RESTATED.contains(e.getKey())) {
+                continue;
+            }
+            JsonNode v = e.getValue().deepCopy();
+            if (e.getKey().equals("embedding") && v instanceof ObjectNode o) {
+                RESTATED_EMBEDDING.forEach(o::remove);
+            }
+            alignment.set(e.getKey(), v);
+        }
         ObjectNode labels = JsonNodeFactory.instance.objectNode();
         labels.put("label_field", labelField);
         labels.set("real", labelArray(realLabels));
@@ -100,38 +117,6 @@ final class RunDirOutputs {
         outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS),
                 o -> NpyWriter.writeMatrix(o, synthetic));
         outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
-    }
-
-    /**
-     * Every option of {@code spec} (help and version excepted) with its value after parsing,
-     * defaults included, keyed by its longest name: paths and other objects as strings, numbers
-     * and booleans as such.
-     */
-    static ObjectNode optionValues(CommandSpec spec) {
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
-        for (OptionSpec o : spec.options()) {
-            if (o.usageHelp() || o.versionHelp()) {
-                continue;
-            }
-            String name = o.longestName();
-            String lower = name.toLowerCase(Locale.ROOT);
-            if (SECRET_WORDS.stream().anyMatch(lower::contains)) {
-                continue;
-            }
-            Object v = o.getValue();
-            if (v == null) {
-                out.putNull(name);
-            } else if (v instanceof Boolean b) {
-                out.put(name, b);
-            } else if (v instanceof Integer || v instanceof Long) {
-                out.put(name, ((Number) v).longValue());
-            } else if (v instanceof Number n) {
-                out.put(name, n.doubleValue());
-            } else {
-                out.put(name, v.toString());
-            }
-        }
-        return out;
     }
 
     private static JsonNode labelArray(List<String> labels) {

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,8 +157,19 @@ final class TextAlignRun {
                 outputs.stage(cmd.summary, o -> Json.writePretty(o, report.summary()));
             }
             if (cmd.runDir != null) {
+                // The embeddings form's inputs are not settings of the text form.
+                java.util.function.Predicate<String> used =
+                        name -> !cmd.engine.unused().contains(name)
+                                && !name.equals("--real-embeddings")
+                                && !name.equals("--synthetic-embeddings");
+                Map<String, Object> effective = cmd.embedding.effective(settings.cacheDir());
+                effective.put("--sample", picks == null ? null : picks.length);
+                effective.put("--kernel-storage", settings.config().kernelStorage() == null
+                        ? "auto" : settings.config().kernelStorage());
                 new RunDirOutputs(cmd.runDir).stage(outputs,
-                        Json.MAPPER.valueToTree(report.summary()), cmd.spec, weighted,
+                        Json.MAPPER.valueToTree(report.summary()),
+                        RunSettings.of(cmd.spec, cmd.runDir, used, effective),
+                        RunSettings.given(cmd.spec, used), weighted,
                         embedded.real(), embedded.synthetic(), opts.labelField,
                         inputs.realTexts().labels(), inputs.syntheticTexts().labels());
             }

@@ -316,9 +316,10 @@ public final class ReportPage {
             sb.append("</section>\n");
             return;
         }
-        sb.append("<p class=\"meta\">Classifier: ").append(Html.escape(ev.path("classifier")
-                .asText("?"))).append(", repeats: ").append(Html.escape(ev.path("repeats")
-                .asText("?"))).append("; mean &plusmn; std over the repeats.</p>");
+        sb.append("<p class=\"meta\">Classifier: ").append(Html.escape(ev.path("settings")
+                .path("--classifier").asText("?"))).append(", repeats: ").append(Html.escape(ev
+                .path("settings").path("--repeats").asText("?")))
+                .append("; mean &plusmn; std over the repeats.</p>");
         sb.append("<table id=\"evaluation-table\"><thead><tr><th class=\"text\">variant</th>"
                 + "<th>train rows</th><th>accuracy</th><th>macro-F1</th>"
                 + "<th>MMD<sup>2</sup> to test</th><th>ESS</th></tr></thead><tbody>");

@@ -94,26 +94,40 @@ class AlignRunDirTest {
         assertEquals(Set.of(RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
                 RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS), listing(run));
 
-        // alignment.json = the summary plus settings.options (every option value).
+        // alignment.json = the summary's results, and each setting once, as it took effect,
+        // keyed by option, paths relative to the run directory.
         JsonNode summary = json.readTree(dir.resolve("summary.json").toFile());
         JsonNode alignment = json.readTree(run.resolve(RunFiles.ALIGNMENT).toFile());
-        JsonNode options = alignment.path("settings").path("options");
-        ((com.fasterxml.jackson.databind.node.ObjectNode) alignment.get("settings"))
-                .remove("options");
+        JsonNode options = alignment.path("settings");
         // fit_seconds and embedding seconds are timings: same keys, otherwise equal.
         for (String timing : List.of("fit_seconds")) {
             ((com.fasterxml.jackson.databind.node.ObjectNode) alignment).remove(timing);
             ((com.fasterxml.jackson.databind.node.ObjectNode) summary).remove(timing);
         }
         assertEquals(summary.path("labels"), alignment.path("labels"));
-        assertEquals(summary.path("settings"), alignment.path("settings"));
-        assertEquals(run.toString(), options.path("--run-dir").asText());
+        assertEquals(summary.path("global_fit"), alignment.path("global_fit"));
+        for (String restated : List.of("real", "synthetic", "out", "mode", "text_field",
+                "label_field", "sample")) {
+            assertTrue(summary.has(restated), restated);
+            assertFalse(alignment.has(restated), restated + " is stated once, in settings");
+        }
+        assertFalse(alignment.path("embedding").has("model"), alignment.toString());
+        assertEquals("minilm-l6-v2-q", alignment.path("embedding").path("model_id").asText());
+        assertEquals("../../real.jsonl", options.path("--real").asText());
+        assertEquals("../../summary.json", options.path("--summary").asText());
         assertEquals(7, options.path("--seed").asLong());
         assertEquals("reference", options.path("--backend").asText());
         assertEquals("label", options.path("--label-field").asText());
+        assertEquals("per-label", options.path("--scope").asText());
+        assertEquals("auto", options.path("--kernel-storage").asText());
         assertTrue(options.has("--bandwidth") && options.has("--method")
                 && options.has("--encoder") && options.has("--sample"), options::toString);
-        assertFalse(options.has("--help") || options.has("--version"));
+        assertFalse(options.has("--help") || options.has("--version") || options.has("--run-dir")
+                || options.has("--quiet") || options.has("--real-embeddings"), options::toString);
+        List<String> given = new ArrayList<>();
+        alignment.path("given").forEach(g -> given.add(g.asText()));
+        assertTrue(given.containsAll(List.of("--summary", "--seed", "--real", "--synthetic"))
+                && !given.contains("--bandwidth"), given::toString);
 
         // Embeddings: float32, rows in input order, equal to the encoder's rows.
         FloatMatrix real = NpyReader.readMatrix(run.resolve(RunFiles.REAL_EMBEDDINGS));

@@ -103,10 +103,12 @@ class EvaluateCommandTest {
                 "--run-dir", p("runs/a"), "--seed", "4");
         assertEquals(0, run.status(), run.toString());
         JsonNode e = JSON.readTree(dir.resolve("runs/a").resolve(RunFiles.EVALUATION).toFile());
-        assertEquals("logreg", e.path("classifier").asText());
-        assertEquals(2, e.path("repeats").asInt());
-        assertEquals(4, e.path("settings").path("seed").asLong());
-        assertEquals(p("weighted.jsonl"), e.path("settings").path("weighted").asText());
+        assertEquals("logreg", e.path("settings").path("--classifier").asText());
+        assertEquals(2, e.path("settings").path("--repeats").asInt());
+        assertEquals(4, e.path("settings").path("--seed").asLong());
+        assertEquals("../../weighted.jsonl", e.path("settings").path("--weighted").asText());
+        assertFalse(e.path("settings").has("--hidden"), "logreg has no hidden layer");
+        assertTrue(e.path("student").path("patience").isNumber(), e.toString());
         JsonNode v = e.path("variants");
         assertEquals(3, v.size());
         assertEquals(List.of("real", "real+synthetic", "real+aligned"),
@@ -164,7 +166,7 @@ class EvaluateCommandTest {
         assertEquals(ja.replace("runs/b1", "runs/bX"), jb.replace("runs/b2", "runs/bX"));
         assertEquals(a.out().replace("runs/b1", "runs/bX"), b.out().replace("runs/b2", "runs/bX"));
         JsonNode e = JSON.readTree(ja);
-        assertEquals("mlp", e.path("classifier").asText());
+        assertEquals("mlp", e.path("settings").path("--classifier").asText());
         // one repeat: no spread to report (null, "n/a"), not a claimed std of 0
         assertTrue(e.path("variants").get(0).path("accuracy").path("std").isNull(), ja);
         assertTrue(e.path("variants").get(0).path("accuracy").path("mean").isNumber(), ja);
@@ -232,5 +234,13 @@ class EvaluateCommandTest {
         }
         assertEquals(loadsBefore, ENCODERS.loads.get(), "bad input is found before the model loads");
         assertFalse(Files.exists(dir.resolve("afile").resolve(RunFiles.EVALUATION)));
+    }
+
+    @Test
+    void hiddenUnitsAreRefusedForTheLogisticRegression() {
+        Cli.Run run = evaluate("--train", p("train.jsonl"), "--test", p("test.jsonl"),
+                "--hidden", "64");
+        assertEquals(2, run.status(), run.toString());
+        assertTrue(run.err().contains("--hidden does not apply to --classifier logreg"), run.err());
     }
 }

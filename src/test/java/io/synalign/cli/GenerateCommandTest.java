@@ -510,8 +510,8 @@ class GenerateCommandTest {
         assertEquals(5, loaded.get(0).batchSize());
         assertEquals(64, loaded.get(0).maxLength());
         JsonNode settings = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile()).path("settings");
-        assertEquals(64, settings.path("maxLength").asInt(), settings.toString());
-        assertEquals("cpu", settings.path("device").asText(), settings.toString());
+        assertEquals(64, settings.path("--max-length").asInt(), settings.toString());
+        assertEquals("cpu", settings.path("--device").asText(), settings.toString());
 
         Cli.Run bad = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
                 "--out", dir.resolve("s.jsonl").toString(), "--llm", "offline", "--no-cache",

@@ -61,8 +61,13 @@ class GenerationRunDirTest {
         assertEquals(0, r.status(), r.toString());
         JsonNode g = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile());
         assertEquals("offline (EDA baseline)", g.path("generator").asText());
-        assertEquals(3, g.path("settings").path("seed").asLong());
-        assertEquals("offline", g.path("settings").path("llm").asText());
+        assertEquals(3, g.path("settings").path("--seed").asLong());
+        assertEquals("offline", g.path("settings").path("--llm").asText());
+        assertEquals(12, g.path("settings").path("--synthetic-per-label").asInt());
+        assertEquals("../../real.jsonl", g.path("settings").path("--real").asText());
+        for (String unused : List.of("--model", "--journal", "--request-timeout", "--concurrency")) {
+            assertFalse(g.path("settings").has(unused), unused + " does not apply offline");
+        }
         List<String> order = new ArrayList<>();
         g.path("perLabel").fieldNames().forEachRemaining(order::add);
         assertEquals(List.of("pos", "neg"), order);
@@ -146,7 +151,17 @@ class GenerationRunDirTest {
         }
         JsonNode alignment = JSON.readTree(rd.resolve(RunFiles.ALIGNMENT).toFile());
         assertEquals(16, JSON.readTree(rd.resolve(RunFiles.LABELS).toFile()).path("synthetic").size());
-        assertTrue(alignment.path("settings").path("options").has("--llm"), alignment.toString());
+        // Each document states its step's settings: the LLM in generation.json, the engine in
+        // alignment.json, the shared ones (seed, encoder, backend) in both.
+        JsonNode generation = JSON.readTree(rd.resolve(RunFiles.GENERATION).toFile());
+        assertFalse(alignment.path("settings").has("--llm"), alignment.toString());
+        assertTrue(alignment.path("settings").has("--bandwidth"), alignment.toString());
+        assertTrue(generation.path("settings").has("--llm"), generation.toString());
+        assertFalse(generation.path("settings").has("--bandwidth"), generation.toString());
+        assertEquals(alignment.path("settings").path("--seed"),
+                generation.path("settings").path("--seed"));
+        assertEquals(WeightedDraw.defaultSize(alignment.path("n_positive_weight").asInt()),
+                alignment.path("settings").path("--sample").asInt(), "the sample size as drawn");
         Cli.Run report = Cli.run(cl -> { }, "report", "--run", rd.toString());
         assertEquals(0, report.status(), report.toString());
         String html = Files.readString(rd.resolve(RunFiles.REPORT));
