@@ -308,8 +308,8 @@ final class EvaluateCommand extends CliCommand {
             Map<String, Object> v = new LinkedHashMap<>();
             v.put("name", r.name());
             v.put("trainRows", r.trainRows());
-            v.put("accuracy", Json.meanStd(r.accuracy()));
-            v.put("macroF1", Json.meanStd(r.macroF1()));
+            v.put("accuracy", Json.meanStdValues(r.accuracy()));
+            v.put("macroF1", Json.meanStdValues(r.macroF1()));
             Map<String, Object> mmd = new LinkedHashMap<>();
             mmd.put("overall", r.mmd2Overall());
             mmd.put("perLabel", r.mmd2PerLabel());

@@ -38,4 +38,11 @@ final class Json {
         out.put("std", Double.isNaN(m.std()) ? null : m.std());
         return out;
     }
+
+    /** {@link #meanStd} with the measurements, in repeat order ({@code values}). */
+    static java.util.Map<String, Object> meanStdValues(io.synalign.evaluation.MeanStd m) {
+        java.util.Map<String, Object> out = meanStd(m);
+        out.put("values", m.values());
+        return out;
+    }
 }

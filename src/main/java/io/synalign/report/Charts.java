@@ -47,7 +47,7 @@ final class Charts {
 
     /**
      * A histogram: bars over {@code [0, h.max()]}, a dashed marker at {@code marker} (e.g. 1 =
-     * uniform weight) when it lies inside, axis ticks at 0 and the ends.
+     * uniform weight) when it lies inside, nice ticks on both axes (whole row counts).
      */
     static String histogram(Histogram h, double marker, String xLabel) {
         int w = 340;
@@ -84,11 +84,9 @@ final class Charts {
                     .append(top).append("\" x2=\"").append(Html.px(x)).append("\" y2=\"")
                     .append(Html.px(top + plotH)).append("\"/>");
         }
-        text(sb, left, top + plotH + 14, "middle", "0");
-        text(sb, left + plotW, top + plotH + 14, "end", Html.num(h.max()));
+        xTicks(sb, left, top, plotW, plotH, 0, h.max(), 5);
         text(sb, left + plotW / 2, top + plotH + 30, "middle", xLabel);
-        text(sb, left - 4, top + 10, "end", Integer.toString(maxCount));
-        text(sb, left - 4, top + plotH, "end", "0");
+        yTicks(sb, left, top, plotW, plotH, 0, maxCount, 4, true);
         return sb.append("</svg>").toString();
     }
 
@@ -156,8 +154,7 @@ final class Charts {
             String shown = Html.cut(name, 14);
             text(sb, left + groupW * g + groupW / 2, top + plotH + 16, "middle", shown);
         }
-        text(sb, left - 4, top + 4, "end", Html.num(hi));
-        text(sb, left - 4, top + plotH, "end", Html.num(lo));
+        yTicks(sb, left, top, plotW, plotH, lo, hi, 5, false);
         for (int s = 0; s < nSeries; s++) {
             double lx = left + 10 + s * 160;
             sb.append("<rect class=\"bar series-").append(s).append("\" x=\"").append(Html.px(lx))
@@ -167,33 +164,84 @@ final class Charts {
         return sb.append("</svg>").toString();
     }
 
-    /** A scatter plot of {@code points} (drawn in list order) within {@code bounds}. */
-    static String scatter(String id, String title, List<Point> points, Bounds bounds) {
+    /**
+     * A scatter plot of {@code points} (drawn in list order, so later points lie on top) within
+     * {@code bounds}, with nice ticks and axis names on both axes.
+     */
+    static String scatter(String id, String title, List<Point> points, Bounds bounds,
+            String xLabel, String yLabel) {
         int w = 540;
-        int ht = 480;
-        int pad = 20;
+        int ht = 500;
+        int left = 48;
+        int right = 12;
         int top = 30;
-        double plotW = w - 2 * pad;
-        double plotH = ht - top - pad;
-        StringBuilder sb = new StringBuilder(points.size() * 60 + 500);
+        int bottom = 44;
+        double plotW = w - left - right;
+        double plotH = ht - top - bottom;
+        StringBuilder sb = new StringBuilder(points.size() * 60 + 2000);
         sb.append("<svg id=\"").append(Html.escape(id)).append("\" class=\"chart pca-panel\"")
                 .append(" width=\"").append(w).append("\" height=\"").append(ht)
                 .append("\" viewBox=\"0 0 ").append(w).append(' ').append(ht)
                 .append("\" role=\"img\">");
-        sb.append("<rect class=\"frame\" x=\"").append(pad).append("\" y=\"").append(top)
+        sb.append("<rect class=\"frame\" x=\"").append(left).append("\" y=\"").append(top)
                 .append("\" width=\"").append(Html.px(plotW)).append("\" height=\"")
                 .append(Html.px(plotH)).append("\"/>");
-        text(sb, w / 2.0, 18, "middle", title);
-        double sx = (plotW - 20) / (bounds.maxX() - bounds.minX());
-        double sy = (plotH - 20) / (bounds.maxY() - bounds.minY());
+        text(sb, left + plotW / 2, 18, "middle", title);
+        // Bounds padded by 3 % on each side, so that no point sits on the frame.
+        double padX = (bounds.maxX() - bounds.minX()) * 0.03;
+        double padY = (bounds.maxY() - bounds.minY()) * 0.03;
+        double x0 = bounds.minX() - padX;
+        double x1 = bounds.maxX() + padX;
+        double y0 = bounds.minY() - padY;
+        double y1 = bounds.maxY() + padY;
+        xTicks(sb, left, top, plotW, plotH, x0, x1, 6);
+        yTicks(sb, left, top, plotW, plotH, y0, y1, 6, false);
+        text(sb, left + plotW / 2, top + plotH + 34, "middle", xLabel);
+        sb.append("<text x=\"12\" y=\"").append(Html.px(top + plotH / 2))
+                .append("\" text-anchor=\"middle\" transform=\"rotate(-90 12 ")
+                .append(Html.px(top + plotH / 2)).append(")\">").append(Html.escape(yLabel))
+                .append("</text>");
+        double sx = plotW / (x1 - x0);
+        double sy = plotH / (y1 - y0);
         for (Point p : points) {
-            double x = pad + 10 + (p.x() - bounds.minX()) * sx;
-            double y = top + plotH - 10 - (p.y() - bounds.minY()) * sy;
+            double x = left + (p.x() - x0) * sx;
+            double y = top + plotH - (p.y() - y0) * sy;
             sb.append("<circle class=\"").append(p.cssClass()).append("\" cx=\"")
                     .append(Html.px(x)).append("\" cy=\"").append(Html.px(y)).append("\" r=\"")
                     .append(Html.px(p.radius())).append("\"/>");
         }
         return sb.append("</svg>").toString();
+    }
+
+    /** Ticks with labels under the x axis of the plot area over data range [lo, hi]. */
+    private static void xTicks(StringBuilder sb, double left, double top, double plotW,
+            double plotH, double lo, double hi, int count) {
+        for (double t : Ticks.of(lo, hi, count)) {
+            double x = left + plotW * (t - lo) / (hi - lo);
+            sb.append("<line class=\"tick\" x1=\"").append(Html.px(x)).append("\" y1=\"")
+                    .append(Html.px(top + plotH)).append("\" x2=\"").append(Html.px(x))
+                    .append("\" y2=\"").append(Html.px(top + plotH + 4)).append("\"/>");
+            text(sb, x, top + plotH + 15, "middle", Html.num(t));
+        }
+    }
+
+    /**
+     * Ticks with labels left of the y axis over data range [lo, hi], and light grid lines
+     * across the plot; {@code whole} keeps only whole numbers (counts).
+     */
+    private static void yTicks(StringBuilder sb, double left, double top, double plotW,
+            double plotH, double lo, double hi, int count, boolean whole) {
+        for (double t : Ticks.of(lo, hi, count)) {
+            if (whole && t != Math.rint(t)) {
+                continue;
+            }
+            double y = top + plotH - plotH * (t - lo) / (hi - lo);
+            sb.append("<line class=\"grid\" x1=\"")
+                    .append(Html.px(left)).append("\" y1=\"").append(Html.px(y))
+                    .append("\" x2=\"").append(Html.px(left + plotW))
+                    .append("\" y2=\"").append(Html.px(y)).append("\"/>");
+            text(sb, left - 6, y + 4, "end", Html.num(t));
+        }
     }
 
     private static void axes(StringBuilder sb, double left, double top, double plotW,

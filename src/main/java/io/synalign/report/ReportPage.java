@@ -12,13 +12,16 @@ import java.util.Map;
 /**
  * The report of one run directory as a single self-contained HTML page: inline CSS and SVG, no
  * scripts, no external fonts or images, nothing fetched. Sections (each a "not run" note when
- * its artefact is absent): weight histograms per label, MMD^2 before and after alignment per
- * label, a 2-D PCA projection of real and synthetic embeddings (uniform and weighted point
- * sizes), the evaluation table, generation coverage, and the settings.
+ * its artefact is absent): the verdict (what alignment changed, and whether the aligned variant
+ * trained a better student, with paired intervals), weight histograms per label, texts per label
+ * (highest-weighted, zero-weighted, real), MMD^2 before and after alignment per label, a 2-D PCA
+ * projection fitted on the real rows and coloured by label (uniform and weighted point sizes),
+ * the evaluation table, generation coverage, and one settings table.
  *
  * <p>Stable element ids for tools and tests: {@code weights-histogram}, {@code mmd-chart},
  * {@code mmd-table}, {@code pca-plot} (panels {@code pca-uniform}, {@code pca-weighted}),
- * {@code evaluation-table}, {@code generation-table}, {@code settings}; a missing section has
+ * {@code evaluation-table}, {@code generation-table}, {@code settings} ({@code settings-table}),
+ * {@code verdict}, {@code examples}, {@code pca-legend}; a missing section has
  * an element with class {@code not-run} and id {@code SECTION-not-run}.
  */
 public final class ReportPage {
@@ -44,10 +47,24 @@ public final class ReportPage {
             .axis{stroke:#666;fill:none}.zero{stroke:#999}.frame{fill:#fafafa;stroke:#ccc}
             .histogram-chart .bar{fill:#4a7fb5}.marker{stroke:#c0392b;stroke-dasharray:4 3}
             .bar.series-0{fill:#9e9e9e}.bar.series-1{fill:#2e9d5b}
-            circle.real{fill:#1f6fb4;fill-opacity:.55}
-            circle.synthetic{fill:#e6781e;fill-opacity:.55}
-            circle.synthetic.zero{fill:none;stroke:#e6781e;stroke-opacity:.6}
             .legend span{display:inline-block;margin-right:16px;font-size:13px}
+            .tick{stroke:#666}.grid{stroke:#e4e4e4}
+            circle.real{fill-opacity:.95;stroke:#111;stroke-width:.8}
+            circle.synthetic{fill-opacity:.35}
+            circle.synthetic.zero{fill:none;stroke-width:.8}
+            .c0{fill:#4e79a7;stroke:#4e79a7}.c1{fill:#f28e2b;stroke:#f28e2b}
+            .c2{fill:#e15759;stroke:#e15759}.c3{fill:#76b7b2;stroke:#76b7b2}
+            .c4{fill:#59a14f;stroke:#59a14f}.c5{fill:#edc948;stroke:#edc948}
+            .c6{fill:#b07aa1;stroke:#b07aa1}.c7{fill:#ff9da7;stroke:#ff9da7}
+            .c8{fill:#9c755f;stroke:#9c755f}.c9{fill:#bab0ac;stroke:#bab0ac}
+            circle.real.c0,circle.real.c1,circle.real.c2,circle.real.c3,circle.real.c4,\
+            circle.real.c5,circle.real.c6,circle.real.c7,circle.real.c8,circle.real.c9{stroke:#111}
+            #verdict ul{margin:6px 0;padding-left:20px}#verdict li{margin:4px 0}
+            details.examples{margin:6px 0;border:1px solid #ddd;padding:4px 8px}
+            details.examples summary{cursor:pointer;font-weight:bold}
+            .examples h4{margin:6px 0 2px;font-size:13px}
+            .examples ol{margin:2px 0 6px;padding-left:24px;font-size:13px}
+            td.given{font-weight:bold}.legend svg circle.real{fill-opacity:1}
             .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
             """;
 
@@ -67,7 +84,9 @@ public final class ReportPage {
         sb.append("<h1 id=\"title\">SynAlign report</h1><p class=\"meta\">Run directory: <code"
                 + " id=\"run-dir\">").append(Html.escape(run.dir().toString()))
                 .append("</code></p>\n");
+        sb.append(Verdict.html(run.alignment(), run.weighted(), run.evaluation()));
         weights(sb);
+        examples(sb);
         mmd(sb);
         pca(sb);
         evaluation(sb);
@@ -219,6 +238,9 @@ public final class ReportPage {
 
     // ------------------------------------------------------------ PCA
 
+    /** Colour classes of the label palette; labels beyond it share colours in turn. */
+    static final int COLOURS = 10;
+
     private void pca(StringBuilder sb) {
         sb.append("<section id=\"pca\"><h2>Real and synthetic embeddings (PCA)</h2>\n");
         RunArtefacts.Embeddings e = run.embeddings();
@@ -230,28 +252,34 @@ public final class ReportPage {
         }
         int[] realRows = Subsample.indices(e.real().rows(), MAX_POINTS_PER_SIDE, 1);
         int[] synthRows = Subsample.indices(e.synthetic().rows(), MAX_POINTS_PER_SIDE, 2);
-        double[][] pooled = new double[realRows.length + synthRows.length][];
-        for (int i = 0; i < realRows.length; i++) {
-            pooled[i] = row(e.real(), realRows[i]);
-        }
-        for (int i = 0; i < synthRows.length; i++) {
-            pooled[realRows.length + i] = row(e.synthetic(), synthRows[i]);
-        }
-        if (pooled.length == 0) {
+        if (realRows.length + synthRows.length == 0) {
             sb.append("<p class=\"meta\">Both embedding files are empty.</p></section>\n");
             return;
         }
-        Pca pca = Pca.fit(pooled);
-        double[][] xy = new double[pooled.length][];
-        for (int i = 0; i < pooled.length; i++) {
-            xy[i] = pca.project(pooled[i]);
-        }
-        List<Charts.Point> realPoints = new ArrayList<>();
+        double[][] realPoints = new double[realRows.length][];
         for (int i = 0; i < realRows.length; i++) {
-            realPoints.add(new Charts.Point(xy[i][0], xy[i][1], 2.2, "real"));
+            realPoints[i] = row(e.real(), realRows[i]);
         }
-        List<Charts.Point> uniform = new ArrayList<>(realPoints);
-        List<Charts.Point> weighted = new ArrayList<>(realPoints);
+        double[][] synthPoints = new double[synthRows.length][];
+        for (int i = 0; i < synthRows.length; i++) {
+            synthPoints[i] = row(e.synthetic(), synthRows[i]);
+        }
+        // Fitted on the real rows: the axes are the real data's main directions, so the plot
+        // shows where the synthetic rows sit in the real distribution (and the real rows'
+        // variance it explains is the larger share). Too few real rows: all rows.
+        boolean onReal = realPoints.length >= 3;
+        double[][] fitted = onReal ? realPoints : concat(realPoints, synthPoints);
+        Pca pca = Pca.fit(fitted);
+        List<String> realLabels = run.realLabels();
+        List<String> synthLabels = run.weighted() == null ? null : run.weighted().labels();
+        Map<String, Integer> colour = new LinkedHashMap<>();
+        for (List<String> ls : java.util.Arrays.asList(realLabels, synthLabels)) {
+            if (ls != null) {
+                for (String l : ls) {
+                    colour.putIfAbsent(l, colour.size() % COLOURS);
+                }
+            }
+        }
         double[] w = run.weighted() == null ? null : run.weighted().weights();
         double total = 0;
         if (w != null) {
@@ -259,42 +287,169 @@ public final class ReportPage {
                 total += v;
             }
         }
+        List<Charts.Point> uniform = new ArrayList<>();
         List<Charts.Point> sized = new ArrayList<>();
         for (int i = 0; i < synthRows.length; i++) {
-            double[] p = xy[realRows.length + i];
-            uniform.add(new Charts.Point(p[0], p[1], 2.2, "synthetic"));
+            double[] p = pca.project(synthPoints[i]);
+            String c = colourClass(colour, synthLabels, synthRows[i]);
+            uniform.add(new Charts.Point(p[0], p[1], 2.2, "synthetic " + c));
             if (w != null) {
                 // Area proportional to the weight: radius 2.2 at the uniform weight total / n.
                 double rel = total > 0 ? w[synthRows[i]] * w.length / total : 0;
-                sized.add(rel == 0 ? new Charts.Point(p[0], p[1], 1.5, "synthetic zero")
+                sized.add(rel == 0 ? new Charts.Point(p[0], p[1], 1.8, "synthetic zero " + c)
                         : new Charts.Point(p[0], p[1],
-                                Math.min(14, Math.max(0.6, 2.2 * Math.sqrt(rel))), "synthetic"));
+                                Math.min(14, Math.max(0.6, 2.2 * Math.sqrt(rel))), "synthetic " + c));
             }
         }
         // Large circles first, so that small ones stay visible on top.
         sized.sort((p, q) -> Double.compare(q.radius(), p.radius()));
-        weighted.addAll(sized);
+        List<Charts.Point> realDrawn = new ArrayList<>();
+        for (int i = 0; i < realRows.length; i++) {
+            double[] p = pca.project(realPoints[i]);
+            realDrawn.add(new Charts.Point(p[0], p[1], 3.2, "real "
+                    + colourClass(colour, realLabels, realRows[i])));
+        }
+        // The real points last: on top of the (usually many more) synthetic ones.
+        uniform.addAll(realDrawn);
+        List<Charts.Point> weighted = new ArrayList<>(sized);
+        weighted.addAll(realDrawn);
         // Both panels show the same positions: one set of bounds keeps them comparable.
         Charts.Bounds bounds = Charts.Bounds.of(uniform);
-        sb.append("<p class=\"meta legend\"><span><i class=\"swatch\" style=\"background:#1f6fb4"
-                + "\"></i>real</span><span><i class=\"swatch\" style=\"background:#e6781e\"></i>"
-                + "synthetic</span>PC1 ").append(Html.percent(pca.explained(0)))
-                .append(" and PC2 ").append(Html.percent(pca.explained(1)))
-                .append(" of the variance of the pooled points; showing ")
+        sb.append("<p class=\"meta legend\" id=\"pca-legend\">");
+        int shown = 0;
+        for (Map.Entry<String, Integer> c : colour.entrySet()) {
+            if (shown++ == COLOURS) {
+                sb.append("<span>+").append(colour.size() - COLOURS)
+                        .append(" more labels, which reuse these colours</span>");
+                break;
+            }
+            sb.append("<span><svg width=\"10\" height=\"10\"><circle class=\"real c")
+                    .append(c.getValue()).append("\" cx=\"5\" cy=\"5\" r=\"4\"/></svg> ")
+                    .append(Html.label(c.getKey())).append("</span>");
+        }
+        sb.append("</p><p class=\"meta\">Real rows: dark-outlined dots, drawn on top; synthetic"
+                + " rows: pale dots. Colour: the row's label. The axes are the first two"
+                + " principal components of the ").append(onReal ? "real rows" : "real and"
+                + " synthetic rows (too few real rows to fit them alone)").append(": PC1 ")
+                .append(Html.percent(pca.explained(0))).append(" and PC2 ")
+                .append(Html.percent(pca.explained(1))).append(" of their variance. Showing ")
                 .append(realRows.length).append(" of ").append(e.real().rows())
                 .append(" real and ").append(synthRows.length).append(" of ")
                 .append(e.synthetic().rows()).append(" synthetic rows (")
                 .append(e.real().cols()).append(" dimensions).</p>");
         sb.append("<div id=\"pca-plot\" class=\"grid\">");
         sb.append(Charts.scatter("pca-uniform", "synthetic rows, uniform weight", uniform,
-                bounds));
+                bounds, "PC1", "PC2"));
         if (w != null) {
             sb.append(Charts.scatter("pca-weighted",
-                    "synthetic rows sized by weight (area), hollow: weight 0", weighted, bounds));
+                    "synthetic rows sized by weight (area), hollow: weight 0", weighted, bounds,
+                    "PC1", "PC2"));
         } else {
             notRun(sb, "pca-weighted", RunFiles.WEIGHTED, "synalign align --run-dir");
         }
         sb.append("</div></section>\n");
+    }
+
+    private static String colourClass(Map<String, Integer> colour, List<String> labels, int row) {
+        if (labels == null || row >= labels.size()) {
+            return "c0";
+        }
+        return "c" + colour.getOrDefault(labels.get(row), 0);
+    }
+
+    private static double[][] concat(double[][] a, double[][] b) {
+        double[][] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    // ------------------------------------------------------------ examples
+
+    /** Texts shown per label and kind (highest weight, weight 0, real). */
+    static final int EXAMPLES = 3;
+    /** Characters shown per text. */
+    static final int EXAMPLE_CHARS = 240;
+    /** Labels whose examples are open when the page loads; the rest are one click away. */
+    static final int OPEN_LABELS = 4;
+
+    private void examples(StringBuilder sb) {
+        sb.append("<section id=\"examples\"><h2>Texts per label</h2>\n");
+        RunArtefacts.Weighted w = run.weighted();
+        if (w == null || w.texts() == null) {
+            notRun(sb, "examples", RunFiles.WEIGHTED, "synalign align --run-dir");
+            sb.append("</section>\n");
+            return;
+        }
+        RunArtefacts.RealTexts real = run.realTexts();
+        sb.append("<p class=\"meta\">Per label: the synthetic texts with the highest weight"
+                + " (the weight as a multiple of the label's mean weight), synthetic texts that"
+                + " got weight 0 (alignment drops them), and real texts of the label.");
+        if (real.texts() == null) {
+            sb.append(" Real texts not shown: ").append(Html.escape(real.problem())).append('.');
+        }
+        sb.append("</p>");
+        int k = 0;
+        for (Map.Entry<String, List<Integer>> g : groups(w).entrySet()) {
+            List<Integer> rows = g.getValue();
+            double sum = 0;
+            for (int i : rows) {
+                sum += w.weights()[i];
+            }
+            double mean = sum / rows.size();
+            List<Integer> byWeight = new ArrayList<>(rows);
+            byWeight.sort((x, y) -> Double.compare(w.weights()[y], w.weights()[x]));
+            sb.append("<details class=\"examples\" data-label=\"").append(Html.escape(g.getKey()))
+                    .append('"').append(k++ < OPEN_LABELS ? " open" : "").append("><summary>")
+                    .append(Html.label(g.getKey())).append(" (").append(rows.size())
+                    .append(" synthetic rows)</summary>");
+            sb.append("<h4>highest weight</h4><ol class=\"top-weighted\">");
+            for (int i = 0; i < Math.min(EXAMPLES, byWeight.size()); i++) {
+                int r = byWeight.get(i);
+                if (w.weights()[r] == 0) {
+                    break;
+                }
+                exampleItem(sb, w.texts().get(r), String.format(java.util.Locale.ROOT, "%.2f&times;",
+                        mean > 0 ? w.weights()[r] / mean : 0));
+            }
+            sb.append("</ol><h4>weight 0</h4><ol class=\"zero-weighted\">");
+            int zeros = 0;
+            for (int r : rows) {
+                if (w.weights()[r] == 0 && zeros < EXAMPLES) {
+                    exampleItem(sb, w.texts().get(r), null);
+                    zeros++;
+                }
+            }
+            if (zeros == 0) {
+                sb.append("<li class=\"meta\">no synthetic row of this label got weight 0</li>");
+            }
+            sb.append("</ol>");
+            if (real.texts() != null) {
+                sb.append("<h4>real</h4><ol class=\"real-texts\">");
+                int shown = 0;
+                for (int i = 0; i < real.texts().size() && shown < EXAMPLES; i++) {
+                    boolean same = w.labels() == null || g.getKey().equals(real.labels().get(i));
+                    if (same && real.texts().get(i) != null) {
+                        exampleItem(sb, real.texts().get(i), null);
+                        shown++;
+                    }
+                }
+                if (shown == 0) {
+                    sb.append("<li class=\"meta\">no real row has this label</li>");
+                }
+                sb.append("</ol>");
+            }
+            sb.append("</details>");
+        }
+        sb.append("</section>\n");
+    }
+
+    private static void exampleItem(StringBuilder sb, String text, String weight) {
+        sb.append("<li><span class=\"data\">").append(Html.escape(text == null ? "(no text)"
+                : Html.cut(text, EXAMPLE_CHARS))).append("</span>");
+        if (weight != null) {
+            sb.append(" <span class=\"meta\">(").append(weight).append(")</span>");
+        }
+        sb.append("</li>");
     }
 
     private static double[] row(FloatMatrix m, int i) {
@@ -412,29 +567,62 @@ public final class ReportPage {
 
     // ------------------------------------------------------------ settings
 
+    /**
+     * One table for every step: a row per setting (in pipeline order: generation, alignment,
+     * evaluation), its value once when the steps agree, else per step, and which steps read it.
+     * Settings the user gave are bold; the others are defaults.
+     */
     private void settings(StringBuilder sb) {
         sb.append("<section id=\"settings\"><h2>Settings</h2>\n");
-        settingsTable(sb, "alignment", RunFiles.ALIGNMENT, run.alignment());
-        settingsTable(sb, "evaluation", RunFiles.EVALUATION, run.evaluation());
-        settingsTable(sb, "generation", RunFiles.GENERATION, run.generation());
-        sb.append("</section>\n");
-    }
-
-    private static void settingsTable(StringBuilder sb, String what, String file, JsonNode doc) {
-        if (doc == null || !doc.path("settings").isObject()) {
+        Map<String, JsonNode> docs = new LinkedHashMap<>();
+        docs.put("generate", run.generation());
+        docs.put("align", run.alignment());
+        docs.put("evaluate", run.evaluation());
+        Map<String, Map<String, String>> values = new LinkedHashMap<>();
+        java.util.Set<String> given = new java.util.HashSet<>();
+        for (Map.Entry<String, JsonNode> d : docs.entrySet()) {
+            JsonNode doc = d.getValue();
+            if (doc == null || !doc.path("settings").isObject()) {
+                continue;
+            }
+            Map<String, String> flat = new LinkedHashMap<>();
+            flatten("", doc.get("settings"), flat);
+            for (Map.Entry<String, String> e : flat.entrySet()) {
+                values.computeIfAbsent(e.getKey(), x -> new LinkedHashMap<>())
+                        .put(d.getKey(), e.getValue());
+            }
+            for (JsonNode g : doc.path("given")) {
+                given.add(g.asText());
+            }
+        }
+        if (values.isEmpty()) {
+            sb.append("<p class=\"meta\">No settings recorded.</p></section>\n");
             return;
         }
-        sb.append("<h3>").append(what).append(" (").append(file).append(")</h3>")
-                .append("<table class=\"settings-table\" id=\"settings-").append(what)
-                .append("\"><tbody>");
-        Map<String, String> flat = new LinkedHashMap<>();
-        flatten("", doc.get("settings"), flat);
-        for (Map.Entry<String, String> e : flat.entrySet()) {
-            sb.append("<tr><th class=\"text\">").append(Html.escape(e.getKey()))
-                    .append("</th><td class=\"text\">").append(Html.escape(e.getValue()))
-                    .append("</td></tr>");
+        sb.append("<p class=\"meta\">Each setting once, as it took effect; bold: given on the"
+                + " command line, the rest are defaults. Paths are relative to the run"
+                + " directory.</p><table class=\"settings-table\" id=\"settings-table\"><thead>"
+                + "<tr><th class=\"text\">setting</th><th class=\"text\">value</th>"
+                + "<th class=\"text\">steps</th></tr></thead><tbody>");
+        for (Map.Entry<String, Map<String, String>> e : values.entrySet()) {
+            Map<String, String> perStep = e.getValue();
+            java.util.Set<String> distinct = new java.util.LinkedHashSet<>(perStep.values());
+            String value;
+            if (distinct.size() == 1) {
+                value = Html.escape(distinct.iterator().next());
+            } else {
+                List<String> parts = new ArrayList<>();
+                perStep.forEach((step, v) -> parts.add(Html.escape(step) + ": " + Html.escape(v)));
+                value = String.join("; ", parts);
+            }
+            boolean isGiven = given.contains(e.getKey());
+            sb.append("<tr class=\"setting\" data-setting=\"").append(Html.escape(e.getKey()))
+                    .append("\"><td class=\"text").append(isGiven ? " given" : "").append("\">")
+                    .append(Html.escape(e.getKey())).append("</td><td class=\"text data\">")
+                    .append(value).append("</td><td class=\"text\">")
+                    .append(String.join(", ", perStep.keySet())).append("</td></tr>");
         }
-        sb.append("</tbody></table>");
+        sb.append("</tbody></table></section>\n");
     }
 
     /** Nested objects become dotted keys; arrays and scalars their JSON text. */

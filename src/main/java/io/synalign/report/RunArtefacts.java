@@ -28,9 +28,13 @@ import java.util.List;
  * @param embeddings both embedding matrices, when both files exist
  * @param evaluation {@code evaluation.json}
  * @param generation {@code generation.json}
+ * @param realLabels the real rows' labels from {@code labels.json}, or {@code null}
+ * @param realTexts the real rows' texts, read from the {@code --real} file that
+ *     {@code alignment.json} names (relative to the run directory); never {@code null}
  */
 public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
-        Embeddings embeddings, JsonNode evaluation, JsonNode generation) {
+        Embeddings embeddings, JsonNode evaluation, JsonNode generation,
+        List<String> realLabels, RealTexts realTexts) {
 
     /** The field that carries each synthetic record's weight. */
     static final String WEIGHT_FIELD = "synalign_weight";
@@ -42,7 +46,15 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
      *
      * @param labels one label per row, or {@code null} when the rows have none
      */
-    public record Weighted(double[] weights, List<String> labels) {
+    public record Weighted(double[] weights, List<String> labels, List<String> texts) {
+    }
+
+    /**
+     * The real rows' texts and labels, for the report's examples; where they could not be read
+     * (no {@code --real} in the settings, the file moved), {@code texts} is null and
+     * {@code problem} says why. The report shows that line instead; it is not an error.
+     */
+    public record RealTexts(List<String> texts, List<String> labels, String problem) {
     }
 
     /** The embedding rows of both sets, in input order. */
@@ -72,8 +84,11 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         JsonNode labels = json(dir.resolve(RunFiles.LABELS));
         Weighted weighted = weighted(dir, alignment, labels);
         Embeddings embeddings = embeddings(dir, weighted);
+        List<String> realLabels = labels == null ? null
+                : labelList(dir.resolve(RunFiles.LABELS), labels, "real");
         RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings,
-                json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)));
+                json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)),
+                realLabels, realTexts(dir, alignment, labels));
         if (run.isEmpty()) {
             throw new InputException(dir, "no run artefacts here (expected any of "
                     + String.join(", ", RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
@@ -120,7 +135,56 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
             }
             weights[i] = w.doubleValue();
         }
-        return new Weighted(weights, syntheticLabels(dir, records, alignment, labels));
+        String textField = setting(alignment, "--text-field", "text");
+        List<String> texts = new ArrayList<>(records.size());
+        boolean anyText = false;
+        for (Record r : records) {
+            JsonNode t = r.get(textField);
+            anyText |= t != null && t.isTextual();
+            texts.add(t != null && t.isTextual() ? t.textValue() : null);
+        }
+        return new Weighted(weights, syntheticLabels(dir, records, alignment, labels),
+                anyText ? texts : null);
+    }
+
+    /** A setting of {@code alignment.json} as text, or {@code fallback}. */
+    static String setting(JsonNode alignment, String option, String fallback) {
+        JsonNode v = alignment == null ? null : alignment.path("settings").get(option);
+        return v != null && v.isTextual() ? v.textValue() : fallback;
+    }
+
+    /** The real texts from the --real file the settings name, or why they cannot be shown. */
+    private static RealTexts realTexts(Path dir, JsonNode alignment, JsonNode labels) {
+        String real = setting(alignment, "--real", null);
+        if (real == null) {
+            return new RealTexts(null, null, "the real file is not named in "
+                    + RunFiles.ALIGNMENT);
+        }
+        Path file = dir.resolve(real).normalize();
+        if (!Files.isRegularFile(file)) {
+            return new RealTexts(null, null, "the real file " + real + " (relative to the run"
+                    + " directory) is not there");
+        }
+        String textField = setting(alignment, "--text-field", "text");
+        String labelField = labels != null && labels.path("label_field").isTextual()
+                ? labels.get("label_field").textValue()
+                : setting(alignment, "--label-field", "label");
+        try {
+            List<Record> records = RecordReader.read(file);
+            List<String> texts = new ArrayList<>(records.size());
+            List<String> out = new ArrayList<>(records.size());
+            for (Record r : records) {
+                JsonNode t = r.get(textField);
+                JsonNode l = r.get(labelField);
+                texts.add(t != null && t.isTextual() ? t.textValue() : null);
+                out.add(l == null || l.isNull() ? null : l.isTextual() ? l.textValue()
+                        : l.toString());
+            }
+            return new RealTexts(texts, out, null);
+        } catch (IOException | RuntimeException e) {
+            return new RealTexts(null, null, "the real file " + real + " could not be read: "
+                    + e.getMessage());
+        }
     }
 
     /** From labels.json when present, else the label field of the weighted records. */
@@ -135,10 +199,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
             }
             return fromFile;
         }
-        String field = "label";
-        if (alignment != null && alignment.path("label_field").isTextual()) {
-            field = alignment.get("label_field").asText();
-        }
+        String field = setting(alignment, "--label-field", "label");
         boolean any = false;
         List<String> out = new ArrayList<>(records.size());
         for (Record r : records) {

@@ -81,7 +81,7 @@ class ReportChromiumTest {
 
         Path png = dir.resolve("shot.png");
         chromium(Files.createDirectory(dir.resolve("profile1")), "--screenshot=" + png,
-                "--window-size=1200,2000", "--hide-scrollbars", url);
+                "--window-size=1200,6000", "--hide-scrollbars", url);
         BufferedImage image = ImageIO.read(png.toFile());
         assertTrue(image != null, "screenshot is a PNG");
         assertEquals(1200, image.getWidth());
@@ -102,11 +102,15 @@ class ReportChromiumTest {
         // MMD bars #2e9d5b).
         assertTrue(colours.contains(0x4a7fb5), "histogram bar colour rendered");
         assertTrue(colours.contains(0x2e9d5b), "MMD bar colour rendered");
+        // The PCA legend's label colours (#4e79a7, #f28e2b, #e15759: one per label).
+        for (int c : new int[] {0x4e79a7, 0xf28e2b, 0xe15759}) {
+            assertTrue(colours.contains(c), Integer.toHexString(c) + " label colour rendered");
+        }
 
         String dom = chromium(Files.createDirectory(dir.resolve("profile2")), "--dump-dom", url);
         for (String id : List.of("weights-histogram", "mmd-chart", "mmd-table", "pca-plot",
                 "pca-uniform", "pca-weighted", "evaluation-table", "generation-table",
-                "settings")) {
+                "settings", "settings-table", "verdict", "examples", "pca-legend")) {
             assertTrue(dom.contains("id=\"" + id + "\""), "DOM has #" + id);
         }
         // The escaped label is text in the DOM, not a script element.
@@ -114,5 +118,9 @@ class ReportChromiumTest {
         assertTrue(dom.contains(RunDirFixture.NASTY_ESCAPED.replace("&#39;", "'")
                 .replace("&quot;", "\"")), "label shown as text");
         assertEquals(3, dom.split("<figure class=\"histogram\"", -1).length - 1);
+        // The verdict is the first section, and texts per label are shown.
+        assertTrue(dom.indexOf("id=\"verdict\"") < dom.indexOf("id=\"weights\""), "verdict first");
+        assertTrue(dom.contains("beat <b>real</b>"), "verdict rendered");
+        assertTrue(dom.contains("real text 2 of gamma"), "real texts rendered");
     }
 }

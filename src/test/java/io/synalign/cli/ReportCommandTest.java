@@ -117,20 +117,33 @@ class ReportCommandTest {
         assertEquals(3, count(chart.substring(0, chart.indexOf("</svg>")),
                 "<rect class=\"bar series-1\" x=\"[^\"]*\" y=\"[^\"]*\" width=\"[^\"]*\" height=\"[^\"]*\"><title>"));
 
-        // PCA: every point in both panels; the weighted panel draws zero weights hollow.
+        // PCA: every point in both panels, coloured by label, real points drawn after (on top
+        // of) the synthetic ones; the weighted panel draws zero weights hollow.
         String pca = section(html, "pca-plot");
         int nReal = RunDirFixture.LABELS.size() * RunDirFixture.REAL_PER_LABEL;
         int nSynth = fx.weights.length;
         String uniform = pca.substring(0, pca.indexOf("</svg>"));
         String weighted = pca.substring(pca.indexOf("id=\"pca-weighted\""));
-        assertEquals(nReal, count(uniform, "<circle class=\"real\""));
-        assertEquals(nSynth, count(uniform, "<circle class=\"synthetic\""));
-        assertEquals(nReal, count(weighted, "<circle class=\"real\""));
-        assertEquals(fx.zeroWeights, count(weighted, "<circle class=\"synthetic zero\""));
-        assertEquals(nSynth - fx.zeroWeights, count(weighted, "<circle class=\"synthetic\""));
+        assertEquals(nReal, count(uniform, "<circle class=\"real c[0-9]\""));
+        assertEquals(nSynth, count(uniform, "<circle class=\"synthetic c[0-9]\""));
+        assertTrue(uniform.lastIndexOf("<circle class=\"synthetic") < uniform.indexOf(
+                "<circle class=\"real"), "real points on top");
+        for (int l = 0; l < RunDirFixture.LABELS.size(); l++) {
+            assertEquals(RunDirFixture.REAL_PER_LABEL, count(uniform, "<circle class=\"real c" + l
+                    + "\""), "label " + l + " has its own colour");
+        }
+        assertEquals(nReal, count(weighted, "<circle class=\"real c[0-9]\""));
+        assertEquals(fx.zeroWeights, count(weighted, "<circle class=\"synthetic zero c[0-9]\""));
+        assertEquals(nSynth - fx.zeroWeights, count(weighted, "<circle class=\"synthetic c[0-9]\""));
+        assertTrue(section(html, "pca-legend").contains(RunDirFixture.NASTY_ESCAPED));
+        assertTrue(html.contains("principal components of the real rows"), "fitted on the real rows");
+        // Readable axes: named, with more than the two end ticks.
+        assertTrue(uniform.contains(">PC1</text>") && uniform.contains(">PC2</text>"), uniform);
+        assertTrue(count(uniform, "<line class=\"tick\"") >= 3, "x ticks");
+        assertTrue(count(uniform, "<line class=\"grid\"") >= 3, "y ticks");
         // Sizes follow the weights: two distinct positive weights give two distinct radii.
         Set<String> radii = new TreeSet<>();
-        Matcher rad = Pattern.compile("<circle class=\"synthetic\" cx=\"[^\"]*\" cy=\"[^\"]*\""
+        Matcher rad = Pattern.compile("<circle class=\"synthetic c[0-9]\" cx=\"[^\"]*\" cy=\"[^\"]*\""
                 + " r=\"([^\"]*)\"").matcher(weighted);
         while (rad.find()) {
             radii.add(rad.group(1));
@@ -153,13 +166,61 @@ class ReportCommandTest {
         assertTrue(explained.contains("GP exploration picks each group far from the groups before"
                 + " it") && explained.contains("is expected, not a failure"), explained);
 
-        // Settings from each artefact, escaped.
-        String settings = section(html, "settings");
-        assertTrue(settings.contains("<th class=\"text\">options.--seed</th><td class=\"text\">"
-                + "4242</td>"), settings);
-        assertTrue(settings.contains("data/" + RunDirFixture.NASTY_ESCAPED + ".jsonl"));
-        assertTrue(settings.contains("id=\"settings-evaluation\"")
-                && settings.contains("id=\"settings-generation\""));
+        // Settings: one table, each setting once; a value the steps share is shown once, one
+        // that differs per step; given options bold; escaped.
+        String settings = section(html, "settings-table");
+        assertEquals(1, count(settings, "data-setting=\"--seed\""));
+        assertTrue(settings.contains("<td class=\"text given\">--seed</td><td class=\"text data\">"
+                + "4242</td><td class=\"text\">generate, align, evaluate</td>"), settings);
+        assertTrue(settings.contains("<td class=\"text\">--encoder</td><td class=\"text data\">"
+                + "generate: minilm; align: minilm; evaluate: bge-small</td>"), settings);
+        assertTrue(settings.contains("data/" + RunDirFixture.NASTY_ESCAPED + ".json"));
+
+        // Verdict at the top: MMD^2 before and after (real-share weighted), and the aligned
+        // variant against each other one with paired 95 % intervals.
+        String verdict = section(html, "verdict");
+        assertTrue(html.indexOf("id=\"verdict\"") < html.indexOf("id=\"weights\""));
+        double before = (RunDirFixture.MMD[0][0] + RunDirFixture.MMD[1][0] + RunDirFixture.MMD[2][0]) / 3;
+        double after = (RunDirFixture.MMD[0][1] + RunDirFixture.MMD[1][1] + RunDirFixture.MMD[2][1]) / 3;
+        assertTrue(verdict.contains("from " + trim(before) + " (uniform weights) to " + trim(after)),
+                verdict);
+        assertTrue(verdict.contains("lower in 3 of 3"), verdict);
+        assertTrue(verdict.contains(fx.zeroWeights + " got weight 0"), verdict);
+        // real+aligned - real: +10, +10, +10 points: interval [+10, +10], a win.
+        assertTrue(verdict.contains("beat <b>real</b> by +10.0 macro-F1 points (95% CI +10.0 to"
+                + " +10.0, paired over 3 repeats)"), verdict);
+        // real+aligned - real+synthetic: 0, +15, -5: mean +3.3, t(2) = 4.303, sd 10.41 -> ±25.9
+        assertTrue(verdict.contains("is not distinguishable from <b>real+synthetic</b>: +3.3"
+                + " macro-F1 points (95% CI -22.5 to +29.2"), verdict);
+
+        // Texts per label: highest weight first, the zero-weighted ones, and real texts.
+        String examples = section(html, "examples");
+        assertEquals(3, count(examples, "<details class=\"examples\""));
+        String alpha = examples.substring(examples.indexOf("data-label=\"gamma\""));
+        alpha = alpha.substring(0, alpha.indexOf("</details>"));
+        int best = -1;
+        for (int i = 0; i < fx.weights.length; i++) {
+            if (fx.syntheticLabels.get(i).equals("gamma")
+                    && (best < 0 || fx.weights[i] > fx.weights[best])) {
+                best = i;
+            }
+        }
+        String top = alpha.substring(alpha.indexOf("class=\"top-weighted\""));
+        assertTrue(top.indexOf("synthetic " + best + "<") > 0
+                && top.indexOf("synthetic " + best + "<") < top.indexOf("</li>"), top);
+        String zero = alpha.substring(alpha.indexOf("class=\"zero-weighted\""));
+        zero = zero.substring(0, zero.indexOf("</ol>"));
+        Matcher zm = Pattern.compile("synthetic (\\d+)<").matcher(zero);
+        int zeroShown = 0;
+        while (zm.find()) {
+            assertEquals(0.0, fx.weights[Integer.parseInt(zm.group(1))], zero);
+            zeroShown++;
+        }
+        assertTrue(zeroShown > 0, zero);
+        assertTrue(alpha.contains("real text 2 of gamma") && !alpha.contains("of alpha"), alpha);
+        // alpha has no zero weight: said, not left empty.
+        assertTrue(examples.substring(examples.indexOf("data-label=\"alpha\"")).contains(
+                "no synthetic row of this label got weight 0"), examples);
     }
 
     private static String trim(double v) {
@@ -212,9 +273,9 @@ class ReportCommandTest {
         String first = Files.readString(dir.resolve(RunFiles.REPORT));
         String pca = section(first, "pca-plot");
         assertEquals(io.synalign.report.ReportPage.MAX_POINTS_PER_SIDE,
-                count(pca, "<circle class=\"real\""));
-        assertEquals(3, count(pca, "<circle class=\"synthetic\""));
-        assertTrue(pca.contains("showing 2000 of " + n + " real") || first.contains("showing "
+                count(pca, "<circle class=\"real c0\""));
+        assertEquals(3, count(pca, "<circle class=\"synthetic c0\""));
+        assertTrue(pca.contains("Showing 2000 of " + n + " real") || first.contains("Showing "
                 + io.synalign.report.ReportPage.MAX_POINTS_PER_SIDE + " of " + n + " real"));
         assertTrue(section(first, "pca-weighted-not-run").contains(RunFiles.WEIGHTED));
         assertEquals(0, report("--run", dir.toString()).status());

@@ -1,0 +1,225 @@
+package io.synalign.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The report's opening lines: what alignment changed (MMD^2 to the real rows before and after,
+ * weighted by the labels' real shares), and whether the aligned variant trained a better
+ * student than each other variant, with a 95 % interval.
+ *
+ * <p>The interval is a paired Student-t interval on the macro-F1 differences: {@code evaluate}
+ * trains every variant with the same seed in repeat r (same initialisation, held-out slice and
+ * shuffles), so the difference per repeat removes the repeat's own noise. With one repeat there
+ * is no interval, and the verdict says so instead of claiming one.
+ */
+final class Verdict {
+
+    /** The name prefix of the aligned variant in {@code evaluation.json}. */
+    static final String ALIGNED = "real+aligned";
+
+    /** Two-sided 97.5 % quantiles of Student's t for 1..30 degrees of freedom. */
+    private static final double[] T975 = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365,
+        2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+        2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+
+    /**
+     * A paired mean difference with its 95 % interval ({@code low}/{@code high} NaN with fewer
+     * than two pairs).
+     */
+    record Paired(double mean, double low, double high, int n) {
+
+        /** Differences {@code a[i] - b[i]} over the common length. */
+        static Paired of(List<Double> a, List<Double> b) {
+            int n = Math.min(a.size(), b.size());
+            if (n == 0) {
+                return new Paired(Double.NaN, Double.NaN, Double.NaN, 0);
+            }
+            double[] d = new double[n];
+            double mean = 0;
+            for (int i = 0; i < n; i++) {
+                d[i] = a.get(i) - b.get(i);
+                mean += d[i];
+            }
+            mean /= n;
+            if (n == 1) {
+                return new Paired(mean, Double.NaN, Double.NaN, 1);
+            }
+            double ss = 0;
+            for (double v : d) {
+                ss += (v - mean) * (v - mean);
+            }
+            double half = t975(n - 1) * Math.sqrt(ss / (n - 1) / n);
+            return new Paired(mean, mean - half, mean + half, n);
+        }
+    }
+
+    /** The 97.5 % quantile of Student's t with {@code df} degrees of freedom. */
+    static double t975(int df) {
+        if (df < 1) {
+            throw new IllegalArgumentException("degrees of freedom must be >= 1, got " + df);
+        }
+        // Beyond 30: the normal quantile with the first-order correction (within 0.2 %).
+        return df <= T975.length ? T975[df - 1] : 1.95996 * (1 + 1.2 / df);
+    }
+
+    private Verdict() {
+    }
+
+    /** The verdict section, or an empty string when neither alignment nor evaluation ran. */
+    static String html(JsonNode alignment, RunArtefacts.Weighted weighted, JsonNode evaluation) {
+        List<String> items = new ArrayList<>();
+        String a = alignment == null ? null : alignment(alignment, weighted);
+        if (a != null) {
+            items.add("<li id=\"verdict-alignment\">" + a + "</li>");
+        }
+        if (evaluation != null) {
+            items.addAll(evaluation(evaluation));
+        }
+        if (items.isEmpty()) {
+            return "";
+        }
+        return "<section id=\"verdict\"><h2>Verdict</h2><ul>" + String.join("", items)
+                + "</ul></section>\n";
+    }
+
+    /** MMD^2 before and after, weighted by real share over the fitted labels (or the global fit). */
+    static String alignment(JsonNode a, RunArtefacts.Weighted weighted) {
+        double before = 0;
+        double after = 0;
+        double shares = 0;
+        int fitted = 0;
+        int lower = 0;
+        String scope;
+        JsonNode global = a.path("global_fit");
+        if (global.isObject()) {
+            before = global.path("mmd2_uniform").asDouble(Double.NaN);
+            after = global.path("mmd2_weighted").asDouble(Double.NaN);
+            scope = "one global fit";
+        } else {
+            for (JsonNode l : a.path("labels")) {
+                JsonNode fit = l.path("fit");
+                if (!fit.path("mmd2_uniform").isNumber() || !fit.path("mmd2_weighted").isNumber()) {
+                    continue;
+                }
+                double share = l.path("real_share").asDouble(0);
+                before += share * fit.path("mmd2_uniform").asDouble();
+                after += share * fit.path("mmd2_weighted").asDouble();
+                shares += share;
+                fitted++;
+                lower += fit.path("mmd2_weighted").asDouble() < fit.path("mmd2_uniform").asDouble()
+                        ? 1 : 0;
+            }
+            if (fitted == 0 || !(shares > 0)) {
+                return null;
+            }
+            before /= shares;
+            after /= shares;
+            scope = "averaged over " + fitted + " label" + (fitted == 1 ? "" : "s")
+                    + " by their real shares; lower in " + lower + " of " + fitted;
+        }
+        if (!Double.isFinite(before) || !Double.isFinite(after)) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder("<b>Alignment</b> ");
+        sb.append(after < before ? "lowered" : "did not lower")
+                .append(" MMD<sup>2</sup> between the synthetic and the real rows from ")
+                .append(Html.num(before)).append(" (uniform weights) to ").append(Html.num(after))
+                .append(" (learned weights)");
+        if (before > 0) {
+            sb.append(", ").append(String.format(Locale.ROOT, "%+.1f%%",
+                    100 * (after - before) / before));
+        }
+        sb.append(" (").append(Html.escape(scope)).append(").");
+        if (weighted != null) {
+            double sum = 0;
+            double sumSq = 0;
+            int zeros = 0;
+            for (double w : weighted.weights()) {
+                sum += w;
+                sumSq += w * w;
+                zeros += w == 0 ? 1 : 0;
+            }
+            sb.append(" Effective sample size ").append(Html.num(sumSq > 0 ? sum * sum / sumSq : 0))
+                    .append(" of ").append(weighted.weights().length)
+                    .append(" synthetic rows; ").append(zeros).append(" got weight 0.");
+        }
+        return sb.toString();
+    }
+
+    /** One line per comparison of the aligned variant with another variant. */
+    static List<String> evaluation(JsonNode ev) {
+        List<String> out = new ArrayList<>();
+        JsonNode aligned = null;
+        for (JsonNode v : ev.path("variants")) {
+            if (v.path("name").asText().startsWith(ALIGNED)) {
+                aligned = v;
+            }
+        }
+        if (aligned == null) {
+            out.add("<li id=\"verdict-evaluation\">No aligned variant was evaluated (give"
+                    + " <code>evaluate --weighted</code> or <code>--aligned</code>).</li>");
+            return out;
+        }
+        String name = aligned.path("name").asText();
+        for (JsonNode other : ev.path("variants")) {
+            if (other == aligned) {
+                continue;
+            }
+            String otherName = other.path("name").asText();
+            List<Double> a = values(aligned.path("macroF1"));
+            List<Double> b = values(other.path("macroF1"));
+            double diff;
+            Paired p = null;
+            if (!a.isEmpty() && a.size() == b.size()) {
+                p = Paired.of(a, b);
+                diff = p.mean();
+            } else {
+                diff = aligned.path("macroF1").path("mean").asDouble(Double.NaN)
+                        - other.path("macroF1").path("mean").asDouble(Double.NaN);
+            }
+            if (Double.isNaN(diff)) {
+                continue;
+            }
+            String points = String.format(Locale.ROOT, "%+.1f", 100 * diff);
+            StringBuilder sb = new StringBuilder("<li class=\"verdict-evaluation\" data-variant=\"")
+                    .append(Html.escape(otherName)).append("\"><b>").append(Html.escape(name))
+                    .append("</b> ");
+            if (p == null || p.n() < 2) {
+                sb.append("vs <b>").append(Html.escape(otherName)).append("</b>: ").append(points)
+                        .append(" macro-F1 points; ").append(p == null
+                                ? "no per-repeat values to pair, so no interval"
+                                : "one repeat gives no interval (use --repeats 3 or more)")
+                        .append('.');
+            } else {
+                String ci = String.format(Locale.ROOT, "95%% CI %+.1f to %+.1f, paired over %d"
+                        + " repeats", 100 * p.low(), 100 * p.high(), p.n());
+                if (p.low() > 0) {
+                    sb.append("beat <b>").append(Html.escape(otherName)).append("</b> by ")
+                            .append(points).append(" macro-F1 points (").append(ci).append(").");
+                } else if (p.high() < 0) {
+                    sb.append("did worse than <b>").append(Html.escape(otherName)).append("</b>: ")
+                            .append(points).append(" macro-F1 points (").append(ci).append(").");
+                } else {
+                    sb.append("is not distinguishable from <b>").append(Html.escape(otherName))
+                            .append("</b>: ").append(points).append(" macro-F1 points (")
+                            .append(ci).append(", which includes 0).");
+                }
+            }
+            out.add(sb.append("</li>").toString());
+        }
+        return out;
+    }
+
+    private static List<Double> values(JsonNode meanStd) {
+        List<Double> out = new ArrayList<>();
+        for (JsonNode v : meanStd.path("values")) {
+            if (v.isNumber()) {
+                out.add(v.doubleValue());
+            }
+        }
+        return out;
+    }
+}
