@@ -6,8 +6,9 @@ import java.util.List;
 /**
  * Axis ticks at "nice" numbers (1, 2 or 5 times a power of ten), so that an axis reads as
  * 0, 0.05, 0.1, ... rather than 0 and 0.1173. Heckbert's labelling ("Nice numbers for graph
- * labels", Graphics Gems, 1990): the step is the nice number nearest (max - min) / (count - 1);
- * ticks are the multiples of the step inside [min, max].
+ * labels", Graphics Gems, 1990), with the step rounded down rather than to the nearest: the step
+ * is the largest nice number not above (max - min) / (count - 1), so at least {@code count - 1}
+ * intervals fit; ticks are the multiples of the step inside [min, max].
  */
 final class Ticks {
 
@@ -31,10 +32,22 @@ final class Ticks {
             if (t > max + step * 1e-9) {
                 break;
             }
-            // Snap to the step's decimal grid, so that 0.30000000000000004 prints as 0.3.
-            out.add(Math.abs(t) < step * 1e-9 ? 0.0 : Math.round(t / step) * step);
+            out.add(multiple(Math.round(t / step), step));
         }
         return out;
+    }
+
+    /**
+     * {@code k * step} on the step's decimal grid: 3 x 0.1 is 0.3, not 0.30000000000000004
+     * (below 1 the product is formed as k x nice / 10^e, an exact division of small integers).
+     */
+    static double multiple(long k, double step) {
+        double magnitude = Math.pow(10, Math.floor(Math.log10(step) + 1e-12));
+        double nice = Math.rint(step / magnitude);
+        if (magnitude < 1) {
+            return k * nice / Math.rint(1 / magnitude);
+        }
+        return k * nice * magnitude;
     }
 
     /** The nice step for about {@code count} ticks over {@code [min, max]}. */
@@ -42,7 +55,9 @@ final class Ticks {
         double raw = (max - min) / Math.max(1, count - 1);
         double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
         double f = raw / magnitude;
-        double nice = f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10;
+        // The largest nice number not above the raw step: at least count - 1 intervals fit, so
+        // a range never shows fewer than two ticks (rounding to the nearest could show one).
+        double nice = f < 2 ? 1 : f < 5 ? 2 : 5;
         return nice * magnitude;
     }
 }
