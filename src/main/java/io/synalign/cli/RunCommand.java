@@ -293,6 +293,12 @@ final class RunCommand extends CliCommand {
         }
         GenerationOptions.printSummary(stdout, g);
         report.print(stdout);
+        if (syntheticOut != null) {
+            stdout.println("wrote " + syntheticOut + " (every generated row)");
+        }
+        if (runDir != null) {
+            stdout.println(new RunDirOutputs(runDir).wroteLine(true));
+        }
         stdout.flush();
         return ExitCodes.OK;
     }

@@ -119,6 +119,15 @@ final class RunDirOutputs {
         outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
     }
 
+    /** The line saying what went into DIR and how to read it. */
+    String wroteLine(boolean withGeneration) {
+        return "wrote the run directory " + dir + " (" + RunFiles.ALIGNMENT + ", "
+                + RunFiles.WEIGHTED + ", " + RunFiles.REAL_EMBEDDINGS + ", "
+                + RunFiles.SYNTHETIC_EMBEDDINGS + ", " + RunFiles.LABELS
+                + (withGeneration ? ", " + RunFiles.GENERATION : "") + "); 'synalign report --run "
+                + dir + "' turns it into " + RunFiles.REPORT;
+    }
+
     private static JsonNode labelArray(List<String> labels) {
         if (labels == null) {
             return JsonNodeFactory.instance.nullNode();

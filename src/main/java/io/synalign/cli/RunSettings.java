@@ -108,9 +108,24 @@ final class RunSettings {
      * outside), or absolute where no relative path exists (another root or drive).
      */
     static String relative(Path p, Path runDir) {
+        return relative(p, runDir, Path.of(System.getProperty("user.home")));
+    }
+
+    /**
+     * {@link #relative(Path, Path)} with the home directory given: a path in the home directory
+     * seen from a run directory outside it (the default cache, seen from /tmp/run) is written
+     * {@code ~/...}, which says more than a climb of {@code ../../..} and names no user.
+     */
+    static String relative(Path p, Path runDir, Path home) {
         Path abs = p.toAbsolutePath().normalize();
+        Path run = runDir.toAbsolutePath().normalize();
+        Path h = home.toAbsolutePath().normalize();
+        if (abs.startsWith(h) && !run.startsWith(h) && !abs.equals(h)) {
+            Path rel = h.relativize(abs);
+            return "~/" + rel.toString().replace(rel.getFileSystem().getSeparator(), "/");
+        }
         try {
-            Path rel = runDir.toAbsolutePath().normalize().relativize(abs);
+            Path rel = run.relativize(abs);
             String s = rel.toString().replace(rel.getFileSystem().getSeparator(), "/");
             return s.isEmpty() ? "." : s;
         } catch (IllegalArgumentException e) {

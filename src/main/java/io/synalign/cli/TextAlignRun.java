@@ -90,6 +90,9 @@ final class TextAlignRun {
                 result, embedded, picks, opts.withReplacement);
         write(settings, inputs, result, embeddedSets, picks, report);
         report.print(stdout);
+        if (cmd.runDir != null) {
+            stdout.println(new RunDirOutputs(cmd.runDir).wroteLine(false));
+        }
         stdout.flush();
         return ExitCodes.OK;
     }

@@ -149,6 +149,9 @@ class GenerationRunDirTest {
                 assertTrue(Files.exists(rd.resolve(f)), f + " written by run --run-dir");
             }
         }
+        assertTrue(r.out().contains("wrote the run directory " + rd + " (" + RunFiles.ALIGNMENT)
+                && r.out().contains(RunFiles.GENERATION + "); 'synalign report --run " + rd + "'"),
+                r.out());
         JsonNode alignment = JSON.readTree(rd.resolve(RunFiles.ALIGNMENT).toFile());
         assertEquals(16, JSON.readTree(rd.resolve(RunFiles.LABELS).toFile()).path("synthetic").size());
         // Each document states its step's settings: the LLM in generation.json, the engine in

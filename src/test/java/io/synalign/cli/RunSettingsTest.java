@@ -12,14 +12,27 @@ class RunSettingsTest {
     @Test
     void pathsAreRelativeToTheRunDirectoryWhereverTheyLie() {
         Path run = Path.of("/data/runs/r1");
-        assertEquals("real.jsonl", RunSettings.relative(Path.of("/data/runs/r1/real.jsonl"), run));
-        assertEquals("../../real.jsonl", RunSettings.relative(Path.of("/data/real.jsonl"), run));
-        assertEquals("../../../etc/x.csv", RunSettings.relative(Path.of("/etc/x.csv"), run));
-        assertEquals(".", RunSettings.relative(run, run));
+        Path home = Path.of("/home/u");
+        assertEquals("real.jsonl", RunSettings.relative(Path.of("/data/runs/r1/real.jsonl"), run, home));
+        assertEquals("../../real.jsonl", RunSettings.relative(Path.of("/data/real.jsonl"), run, home));
+        assertEquals("../../../etc/x.csv", RunSettings.relative(Path.of("/etc/x.csv"), run, home));
+        assertEquals(".", RunSettings.relative(run, run, home));
         assertEquals("../r2/s.jsonl",
-                RunSettings.relative(Path.of("/data/runs/r1/../r2/./s.jsonl"), run));
+                RunSettings.relative(Path.of("/data/runs/r1/../r2/./s.jsonl"), run, home));
         Path cwdRun = Path.of("runs/r1");
         assertEquals("../../in.jsonl", RunSettings.relative(Path.of("in.jsonl"), cwdRun));
+    }
+
+    @Test
+    void aPathInTheHomeSeenFromOutsideItIsWrittenFromTheHome() {
+        Path home = Path.of("/home/u");
+        assertEquals("~/.cache/synalign", RunSettings.relative(Path.of("/home/u/.cache/synalign"),
+                Path.of("/tmp/run"), home));
+        assertEquals("../.cache/synalign", RunSettings.relative(
+                Path.of("/home/u/.cache/synalign"), Path.of("/home/u/runs"), home),
+                "inside the home: relative as any other");
+        assertEquals("../../data/r.jsonl", RunSettings.relative(Path.of("/tmp/data/r.jsonl"),
+                Path.of("/tmp/x/run"), home));
     }
 
     @Test
