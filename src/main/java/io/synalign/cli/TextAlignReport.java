@@ -28,12 +28,13 @@ final class TextAlignReport {
 
     /** How the texts were embedded. */
     record Embedding(String model, String modelId, int dim, Path cacheDir,
-            TextEmbedding.Stats stats, double seconds) {
+            TextEmbedding.Stats stats, double seconds, String pooling) {
 
         /** How {@code embedded} was made, with {@code model} through {@code cacheDir}. */
         static Embedding of(ModelSpec model, Path cacheDir, TextAlignment.Embedded embedded) {
             return new Embedding(model.name(), model.modelId(), embedded.real().cols(), cacheDir,
-                    embedded.cache(), embedded.seconds());
+                    embedded.cache(), embedded.seconds(),
+                    model.pooling().name().toLowerCase(Locale.ROOT));
         }
     }
 
@@ -253,8 +254,9 @@ final class TextAlignReport {
                         + " to the weights");
             }
         }
-        out.printf(Locale.ROOT, "model: %s (%d dimensions), embedding %.1f s%s; fit %.1f s,"
-                + " method %s, backend %s, bandwidth %s%n", embedding.model(), embedding.dim(),
+        out.printf(Locale.ROOT, "model: %s (%d dimensions, %s pooling, L2-normalised), embedding"
+                + " %.1f s%s; fit %.1f s, method %s, backend %s, bandwidth %s%n",
+                embedding.model(), embedding.dim(), embedding.pooling(),
                 embedding.seconds(), embedding.stats().describe(), result.seconds(),
                 used(f -> f.method().cliName(), config.method().cliName()),
                 used(AlignmentResult::backend, cmd.backend()), config.bandwidth().isAuto()

@@ -93,6 +93,8 @@ class AlignRunDirTest {
         assertEquals(0, r.status(), r::toString);
         assertEquals(Set.of(RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
                 RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS), listing(run));
+        assertTrue(r.out().contains("mean pooling, L2-normalised"), r.out());
+        assertTrue(r.out().contains("wrote the run directory " + run), r.out());
 
         // alignment.json = the summary's results, and each setting once, as it took effect,
         // keyed by option, paths relative to the run directory.
