@@ -118,6 +118,10 @@ final class AlignCommand extends CliCommand {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    /** Options that only the embeddings form reads. */
+    static final List<String> EMBEDDINGS_ONLY = List.of("--real-embeddings",
+            "--synthetic-embeddings");
+
     /** Options that only the text form reads. */
     private static final List<String> TEXT_ONLY = List.of("--label-field", "--scope",
             "--sample", "--with-replacement", "--sampled-out", "--run-dir", "--text-field",

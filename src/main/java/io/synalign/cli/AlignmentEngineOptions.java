@@ -93,6 +93,16 @@ final class AlignmentEngineOptions {
         };
     }
 
+    /**
+     * The engine settings a run document states differently from their parsed value: a
+     * {@code --kernel-storage} left to the backend is {@code auto} (each fit says what it kept).
+     */
+    java.util.Map<String, Object> effective() {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("--kernel-storage", kernelStorage == null ? "auto" : kernelStorage);
+        return m;
+    }
+
     /** The engine settings from the options, with {@code seed}, unchecked. */
     AlignmentConfig config(long seed) {
         return AlignmentConfig.defaults().withBandwidth(bandwidth)

@@ -268,10 +268,10 @@ final class EvaluateCommand extends CliCommand {
      * The settings as they took effect ({@link RunSettings}): the classifier by its canonical
      * name, {@code --hidden} only for the mlp, the cache directory in use.
      */
-    Map<String, Object> settings(StudentKind kind, Path cacheDir) {
+    RunSettings.Stated settings(StudentKind kind, Path cacheDir) {
         Map<String, Object> effective = embedding.effective(cacheDir);
         effective.put("--classifier", kind.cliName());
-        return RunSettings.of(spec, runDir, name -> kind == StudentKind.MLP
+        return RunSettings.state(spec, runDir, name -> kind == StudentKind.MLP
                 || !name.equals("--hidden"), effective);
     }
 
@@ -299,8 +299,9 @@ final class EvaluateCommand extends CliCommand {
     private Map<String, Object> json(StudentKind kind, TextEvaluation.Result result,
             Path cacheDir) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("settings", settings(kind, cacheDir));
-        root.put("given", RunSettings.given(spec, name -> true));
+        RunSettings.Stated stated = settings(kind, cacheDir);
+        root.put("settings", stated.settings());
+        root.put("given", stated.given());
         root.put("student", student(kind));
         root.put("mmdBandwidth", result.bandwidth());
         List<Object> vs = new ArrayList<>();

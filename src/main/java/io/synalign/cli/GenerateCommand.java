@@ -37,8 +37,8 @@ import picocli.CommandLine.Option;
  * is journaled as its own call.
  *
  * <p>Option naming: {@code --model} names the LLM; the sentence encoder that embeds the real
- * rows for selection is {@code --encoder}, as in every command. The API key is read from the environment variable named by
- * {@code --api-key-env}, never from the command line. A non-retryable HTTP error (401 wrong key,
+ * rows for selection is {@code --encoder}, as in every command. The API key is read from the
+ * environment variable named by {@code --api-key-env}, never from the command line. A non-retryable HTTP error (401 wrong key,
  * 404 unknown model, 400 bad request) stops the run with the server's message and exit status 2
  * (bad input: the configuration is wrong); nothing is written. Output: one record per sample
  * with the text field, the label field and {@code synalign} (provenance), written atomically by
@@ -112,7 +112,7 @@ final class GenerateCommand extends CliCommand {
     }
 
     private int run(PrintWriter stdout) throws Exception {
-        new OutputTargets().input("--real", real).add("--out", out)
+        new OutputTargets().runDir(runDir).input("--real", real).add("--out", out)
                 .runDirFile(runDir, RunFiles.GENERATION).directory("--journal", generation.journal)
                 .directory("--cache-dir", encoder.cacheDir);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
@@ -156,14 +156,14 @@ final class GenerateCommand extends CliCommand {
         if (coverage != null && !common.quiet) {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }
+        RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             List<Record> synthetic = GenerationOptions.toRecords(g.samples(), records.textField,
                     labelField);
             outputs.stage(out, o -> RecordWriter.write(o, outKind, synthetic));
             if (runDir != null) {
                 var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
-                        name -> true, checked, encoder.effective(cacheDir)),
-                        RunSettings.given(spec, name -> true), g, coverage);
+                        name -> true, checked, encoder.effective(cacheDir)), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }
             outputs.commit();

@@ -76,14 +76,13 @@ final class GenerationCoverage {
     /**
      * The content of {@value RunFiles#GENERATION}.
      *
-     * @param settings the settings as they took effect ({@link #settings})
-     * @param given the options given on the command line ({@link RunSettings#given})
+     * @param stated the settings as they took effect and the options given ({@link #settings})
      */
-    static Map<String, Object> json(Map<String, Object> settings, List<String> given,
-            GenerationOptions.Generated g, List<Label> labels) {
+    static Map<String, Object> json(RunSettings.Stated stated, GenerationOptions.Generated g,
+            List<Label> labels) {
         Map<String, Object> root = new LinkedHashMap<>();
-        root.put("settings", settings);
-        root.put("given", given);
+        root.put("settings", stated.settings());
+        root.put("given", stated.given());
         root.put("generator", g.offline() ? "offline (EDA baseline)"
                 : g.backend() + " (" + g.model() + ")");
         root.put("coverageDraws", DemonstrationCoverage.DEFAULT_DRAWS);
@@ -105,19 +104,19 @@ final class GenerationCoverage {
 
     /**
      * The generation settings of {@code spec} that {@code include} accepts, as they took effect
-     * ({@link RunSettings}), without the options the backend never reads: the row count per label resolved (null when {@code
-     * --synthetic-rows} sets the total), credentials removed from the {@code --llm} URL, the
-     * encoder's cache directory in use. No secret is written: the API key is only named, by its
-     * environment variable.
+     * ({@link RunSettings}), without the options the backend never reads: the row count per
+     * label resolved (null when {@code --synthetic-rows} sets the total), credentials removed
+     * from the {@code --llm} URL, the encoder's cache directory in use. No secret is written:
+     * the API key is only named, by its environment variable.
      */
-    static Map<String, Object> settings(picocli.CommandLine.Model.CommandSpec spec, Path runDir,
+    static RunSettings.Stated settings(picocli.CommandLine.Model.CommandSpec spec, Path runDir,
             java.util.function.Predicate<String> include, GenerationOptions.Checked checked,
             Map<String, Object> encoderEffective) {
         Map<String, Object> effective = new LinkedHashMap<>(encoderEffective);
         effective.put("--llm", withoutCredentials(checked.backendSpec()));
         effective.put("--synthetic-per-label", checked.perLabel());
         List<String> unused = GenerationOptions.unused(checked.offline(), checked.gguf() != null);
-        return RunSettings.of(spec, runDir, include.and(name -> !unused.contains(name)),
+        return RunSettings.state(spec, runDir, include.and(name -> !unused.contains(name)),
                 effective);
     }
 

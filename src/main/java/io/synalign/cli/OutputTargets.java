@@ -17,6 +17,20 @@ final class OutputTargets {
     private final Map<Path, String> inputs = new LinkedHashMap<>();
     private final Map<Path, String> outputs = new LinkedHashMap<>();
     private final Map<Path, String> directories = new LinkedHashMap<>();
+    private final java.util.Set<Path> created = new java.util.HashSet<>();
+
+    /**
+     * Registers the run directory, which the command creates (with missing parents) before it
+     * writes: an output placed directly in it passes although it does not exist yet. Register it
+     * before those outputs; {@code null} is skipped. The directory itself is checked on its own
+     * ({@link RunDirOption}, {@link RunDirOutputs#check}).
+     */
+    OutputTargets runDir(Path dir) {
+        if (dir != null) {
+            created.add(dir.toAbsolutePath().normalize());
+        }
+        return this;
+    }
 
     /** Registers an input file, so that no output may replace it. */
     OutputTargets input(String option, Path file) {
@@ -60,6 +74,9 @@ final class OutputTargets {
         }
         Path dir = abs.getParent();
         Path shown = target.getParent() == null ? Path.of(".") : target.getParent();
+        if (dir != null && created.contains(dir) && !Files.exists(dir)) {
+            return this; // the run directory, created before anything is written
+        }
         if (dir == null || !Files.isDirectory(dir)) {
             throw new InputException(target, "output directory " + shown + " does not exist");
         }

@@ -22,16 +22,16 @@ import io.synalign.pipeline.TextAlignment;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.HashSet;
-import java.util.Set;
-import java.util.function.Predicate;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
@@ -158,7 +158,8 @@ final class RunCommand extends CliCommand {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         // Everything that needs no LLM first.
-        OutputTargets targets = new OutputTargets().input("--real", real).add("--out", out)
+        OutputTargets targets = new OutputTargets().runDir(runDir).input("--real", real)
+                .add("--out", out)
                 .add("--synthetic-out", syntheticOut).add("--weighted-out", weightedOut)
                 .add("--summary", summary).runDirFile(runDir, RunFiles.GENERATION)
                 .directory("--journal", generation.journal)
@@ -175,7 +176,6 @@ final class RunCommand extends CliCommand {
         RecordOptions.requireDistinctFields(textField, labelField);
         GenerationOptions.Checked checked = generation.check(environment,
                 option -> spec.commandLine().getParseResult().hasMatchedOption(option));
-        RunDirOption.checkRunDir(runDir);
         AlignmentConfig config = engine.config(seed,
                 spec.commandLine().getParseResult()::hasMatchedOption);
         String backend = common.checkedBackend();
@@ -251,6 +251,7 @@ final class RunCommand extends CliCommand {
                 withReplacement);
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());
+        RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {
@@ -271,22 +272,22 @@ final class RunCommand extends CliCommand {
                         : samples.stream().map(GeneratedSample::label).toList();
                 // Each document states the settings of its step: generation's options go to
                 // generation.json, alignment's to alignment.json, the shared ones to both.
-                Predicate<String> ofGeneration = name -> !alignmentOnly().contains(name);
-                Predicate<String> ofAlignment = name -> !generationOnly().contains(name)
-                        && !engine.unused().contains(name);
+                Set<String> alignmentOnly = alignmentOnly();
+                Set<String> generationOnly = generationOnly();
+                List<String> unread = engine.unused();
+                Predicate<String> ofGeneration = name -> !alignmentOnly.contains(name);
+                Predicate<String> ofAlignment = name -> !generationOnly.contains(name)
+                        && !unread.contains(name);
                 Map<String, Object> effective = encoder.effective(cacheDir);
+                effective.putAll(engine.effective());
                 effective.put("--sample", picks.length);
-                effective.put("--kernel-storage", config.kernelStorage() == null ? "auto"
-                        : config.kernelStorage());
                 new RunDirOutputs(runDir).stage(outputs,
                         Json.MAPPER.valueToTree(report.summary()),
-                        RunSettings.of(spec, runDir, ofAlignment, effective),
-                        RunSettings.given(spec, ofAlignment), weighted,
+                        RunSettings.state(spec, runDir, ofAlignment, effective), weighted,
                         embedded.real(), embedded.synthetic(), labelField, lt.labels(),
                         syntheticLabels);
                 var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
-                        ofGeneration, checked, encoder.effective(cacheDir)),
-                        RunSettings.given(spec, ofGeneration), g, coverage);
+                        ofGeneration, checked, encoder.effective(cacheDir)), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }
             outputs.commit();

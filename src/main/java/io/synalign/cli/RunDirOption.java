@@ -46,6 +46,16 @@ final class RunDirOption {
         }
     }
 
+    /**
+     * Creates {@code dir} with its missing parents ({@code null}: nothing), just before a
+     * command writes, so that outputs placed in it can be staged there.
+     */
+    static void create(Path dir) throws java.io.IOException {
+        if (dir != null) {
+            Files.createDirectories(dir);
+        }
+    }
+
     private static String readLink(Path link) {
         try {
             return Files.readSymbolicLink(link).toString();

@@ -8,7 +8,6 @@ import io.synalign.data.Record;
 import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
 import io.synalign.io.AtomicOutputs;
-import io.synalign.io.InputException;
 import io.synalign.io.NpyWriter;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.pipeline.RunFiles;
@@ -37,36 +36,18 @@ final class RunDirOutputs {
     /**
      * Checks DIR before any work: an existing DIR must be a writable directory and its files
      * must not clash with the inputs or other outputs; a missing DIR needs an existing nearest
-     * ancestor that is a writable directory.
+     * ancestor that is a writable directory ({@link RunDirOption#checkRunDir}).
      *
-     * @throws InputException naming DIR when it cannot be used
+     * @throws IllegalArgumentException naming DIR when it cannot be used
+     * @throws io.synalign.io.InputException when one of its files cannot be written
      */
     void check(OutputTargets targets) {
-        if (!Files.exists(dir) && Files.isSymbolicLink(dir)) {
-            RunDirOption.checkRunDir(dir); // names the link and its missing target
-        }
-        Path abs = dir.toAbsolutePath().normalize();
-        if (Files.exists(abs)) {
-            if (!Files.isDirectory(abs)) {
-                throw new InputException(dir, "--run-dir names a file, not a directory");
-            }
+        RunDirOption.checkRunDir(dir); // a directory, or one that can be created
+        if (Files.isDirectory(dir)) {
             for (String name : List.of(RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
                     RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS)) {
                 targets.add("--run-dir (" + name + ")", dir.resolve(name));
             }
-            return;
-        }
-        Path ancestor = abs.getParent();
-        while (ancestor != null && !Files.exists(ancestor)) {
-            ancestor = ancestor.getParent();
-        }
-        if (ancestor == null || !Files.isDirectory(ancestor)) {
-            throw new InputException(dir, "--run-dir cannot be created: "
-                    + (ancestor == null ? "no existing parent" : ancestor + " is not a directory"));
-        }
-        if (!Files.isWritable(ancestor)) {
-            throw new InputException(dir, "--run-dir cannot be created: " + ancestor
-                    + " is not writable");
         }
     }
 
@@ -83,17 +64,17 @@ final class RunDirOutputs {
      *
      * @param summary the {@code --summary} JSON: its results go to {@value RunFiles#ALIGNMENT},
      *     its restated settings do not
-     * @param settings the settings as they took effect, from {@link RunSettings#of}
-     * @param given the options given on the command line, from {@link RunSettings#given}
+     * @param stated the settings as they took effect and the options given, from
+     *     {@link RunSettings#state}
      */
-    void stage(AtomicOutputs outputs, JsonNode summary, Map<String, Object> settings,
-            List<String> given, List<Record> weighted, FloatMatrix real, FloatMatrix synthetic,
+    void stage(AtomicOutputs outputs, JsonNode summary, RunSettings.Stated stated,
+            List<Record> weighted, FloatMatrix real, FloatMatrix synthetic,
             String labelField, List<String> realLabels, List<String> syntheticLabels)
             throws IOException {
         Files.createDirectories(dir);
         ObjectNode alignment = JsonNodeFactory.instance.objectNode();
-        alignment.set("settings", Json.MAPPER.valueToTree(settings));
-        alignment.set("given", Json.MAPPER.valueToTree(given));
+        alignment.set("settings", Json.MAPPER.valueToTree(stated.settings()));
+        alignment.set("given", Json.MAPPER.valueToTree(stated.given()));
         for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (RESTATED.contains(e.getKey())) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Model.OptionSpec;
  * {@code evaluation.json}): each setting once, keyed by its option's long name, with the value
  * that took effect (a default the command resolved, such as the sample size or the cache
  * directory, is stated as resolved), and every path relative to the run directory, so that a
- * run directory can be moved or shared without leaking the machine's layout. {@link #given}
+ * run directory can be moved or shared without leaking the machine's layout. {@code given}
  * lists the options the user typed, so that a reader can tell a choice from a default.
  *
  * <p>Left out: help, version and verbosity options (they change no result), {@code --run-dir}
@@ -34,13 +34,28 @@ final class RunSettings {
     }
 
     /**
-     * The settings of {@code spec}'s options that {@code include} accepts.
+     * What a run document states: {@code settings} and {@code given}.
+     *
+     * @param settings each setting's value as it took effect, keyed by option name
+     * @param given the options given on the command line, in declaration order
+     */
+    record Stated(Map<String, Object> settings, List<String> given) {
+    }
+
+    /**
+     * The settings of {@code spec}'s options that {@code include} accepts, and which of them
+     * were given.
      *
      * @param runDir the run directory the document is written to
      * @param effective values that replace the parsed ones, keyed by option name (a resolved
      *     default; {@code null} values are kept as null)
      */
-    static Map<String, Object> of(CommandSpec spec, Path runDir, Predicate<String> include,
+    static Stated state(CommandSpec spec, Path runDir, Predicate<String> include,
+            Map<String, Object> effective) {
+        return new Stated(of(spec, runDir, include, effective), given(spec, include));
+    }
+
+    private static Map<String, Object> of(CommandSpec spec, Path runDir, Predicate<String> include,
             Map<String, Object> effective) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (OptionSpec o : settings(spec, include)) {
@@ -51,8 +66,7 @@ final class RunSettings {
         return out;
     }
 
-    /** The options of {@link #of} that were given on the command line, in declaration order. */
-    static List<String> given(CommandSpec spec, Predicate<String> include) {
+    private static List<String> given(CommandSpec spec, Predicate<String> include) {
         List<String> out = new ArrayList<>();
         for (OptionSpec o : settings(spec, include)) {
             if (spec.commandLine() != null && spec.commandLine().getParseResult() != null

@@ -102,7 +102,7 @@ final class TextAlignRun {
         AlignmentConfig config = cmd.config();
         LabelMode mode = opts.mode();
         opts.checkSample();
-        OutputTargets targets = new OutputTargets().input("--real", opts.real)
+        OutputTargets targets = new OutputTargets().runDir(cmd.runDir).input("--real", opts.real)
                 .input("--synthetic", opts.synthetic).add("--out", cmd.out)
                 .add("--sampled-out", opts.sampledOut).add("--summary", cmd.summary)
                 .directory("--cache-dir", cmd.embedding.cacheDir);
@@ -149,6 +149,7 @@ final class TextAlignRun {
             throws IOException {
         List<Record> synthetic = inputs.synthetic();
         List<Record> weighted = TextAlignment.weightedRecords(synthetic, result.weights());
+        RunDirOption.create(cmd.runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
             if (picks != null) {
@@ -163,16 +164,13 @@ final class TextAlignRun {
                 // The embeddings form's inputs are not settings of the text form.
                 java.util.function.Predicate<String> used =
                         name -> !cmd.engine.unused().contains(name)
-                                && !name.equals("--real-embeddings")
-                                && !name.equals("--synthetic-embeddings");
+                                && !AlignCommand.EMBEDDINGS_ONLY.contains(name);
                 Map<String, Object> effective = cmd.embedding.effective(settings.cacheDir());
+                effective.putAll(cmd.engine.effective());
                 effective.put("--sample", picks == null ? null : picks.length);
-                effective.put("--kernel-storage", settings.config().kernelStorage() == null
-                        ? "auto" : settings.config().kernelStorage());
                 new RunDirOutputs(cmd.runDir).stage(outputs,
                         Json.MAPPER.valueToTree(report.summary()),
-                        RunSettings.of(cmd.spec, cmd.runDir, used, effective),
-                        RunSettings.given(cmd.spec, used), weighted,
+                        RunSettings.state(cmd.spec, cmd.runDir, used, effective), weighted,
                         embedded.real(), embedded.synthetic(), opts.labelField,
                         inputs.realTexts().labels(), inputs.syntheticTexts().labels());
             }

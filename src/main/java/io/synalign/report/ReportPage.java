@@ -388,6 +388,17 @@ public final class ReportPage {
             sb.append(" Real texts not shown: ").append(Html.escape(real.problem())).append('.');
         }
         sb.append("</p>");
+        // The first real texts of each label, in one pass over the real rows.
+        Map<String, List<String>> realShown = new LinkedHashMap<>();
+        if (real.texts() != null) {
+            for (int i = 0; i < real.texts().size(); i++) {
+                String label = w.labels() == null ? "" : real.labels().get(i);
+                List<String> shown = realShown.computeIfAbsent(label, x -> new ArrayList<>());
+                if (shown.size() < EXAMPLES && real.texts().get(i) != null) {
+                    shown.add(real.texts().get(i));
+                }
+            }
+        }
         int k = 0;
         for (Map.Entry<String, List<Integer>> g : groups(w).entrySet()) {
             List<Integer> rows = g.getValue();
@@ -425,15 +436,12 @@ public final class ReportPage {
             sb.append("</ol>");
             if (real.texts() != null) {
                 sb.append("<h4>real</h4><ol class=\"real-texts\">");
-                int shown = 0;
-                for (int i = 0; i < real.texts().size() && shown < EXAMPLES; i++) {
-                    boolean same = w.labels() == null || g.getKey().equals(real.labels().get(i));
-                    if (same && real.texts().get(i) != null) {
-                        exampleItem(sb, real.texts().get(i), null);
-                        shown++;
-                    }
+                List<String> shown = realShown.getOrDefault(w.labels() == null ? ""
+                        : g.getKey(), List.of());
+                for (String text : shown) {
+                    exampleItem(sb, text, null);
                 }
-                if (shown == 0) {
+                if (shown.isEmpty()) {
                     sb.append("<li class=\"meta\">no real row has this label</li>");
                 }
                 sb.append("</ol>");

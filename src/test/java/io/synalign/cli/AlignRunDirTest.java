@@ -225,4 +225,14 @@ class AlignRunDirTest {
         a.forEach(v -> out.add(v.asText()));
         return out;
     }
+
+    @Test
+    void theSampleMayLieInTheRunDirectoryAlignCreates() throws IOException {
+        Path run = dir.resolve("runs/new");
+        Cli.Run r = align("--run-dir", run.toString(), "--sampled-out",
+                run.resolve("aligned.jsonl").toString());
+        assertEquals(0, r.status(), r::toString);
+        assertTrue(Files.isRegularFile(run.resolve("aligned.jsonl")));
+        assertTrue(Files.isRegularFile(run.resolve(RunFiles.ALIGNMENT)));
+    }
 }

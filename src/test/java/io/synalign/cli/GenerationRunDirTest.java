@@ -134,6 +134,49 @@ class GenerationRunDirTest {
         assertTrue(g.path("perLabel").path("neg").path("coverageMmd2").path("gp").isNumber());
     }
 
+    /**
+     * The flow the README teaches: outputs placed in a run directory that does not exist yet.
+     * The run directory is created before anything is written, so they pass; an output in a
+     * missing directory that is not the run directory is still refused before any work.
+     */
+    @Test
+    void outputsMayLieInTheRunDirectoryTheCommandCreates() throws IOException {
+        writeReal();
+        Path rd = dir.resolve("new/run");
+        Cli.Run r = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                "run", "--real", dir.resolve("real.jsonl").toString(), "--out",
+                rd.resolve("aligned.jsonl").toString(), "--synthetic-out",
+                rd.resolve("synthetic.jsonl").toString(), "--llm", "offline",
+                "--synthetic-per-label", "8", "--no-cache", "--backend", "reference", "--quiet",
+                "--run-dir", rd.toString());
+        assertEquals(0, r.status(), r.toString());
+        assertTrue(Files.isRegularFile(rd.resolve("aligned.jsonl")));
+        assertTrue(Files.isRegularFile(rd.resolve("synthetic.jsonl")));
+        assertTrue(Files.isRegularFile(rd.resolve(RunFiles.ALIGNMENT)));
+        assertEquals("aligned.jsonl", JSON.readTree(rd.resolve(RunFiles.ALIGNMENT).toFile())
+                .path("settings").path("--out").asText(), "relative to the run directory");
+
+        Path rd2 = dir.resolve("gen-run");
+        Cli.Run g = generate("generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+                rd2.resolve("s.jsonl").toString(), "--llm", "offline", "--synthetic-per-label", "4",
+                "--no-cache", "--backend", "reference", "--run-dir", rd2.toString());
+        assertEquals(0, g.status(), g.toString());
+        assertTrue(Files.isRegularFile(rd2.resolve("s.jsonl")));
+        assertTrue(Files.isRegularFile(rd2.resolve(RunFiles.GENERATION)));
+
+        Path elsewhere = dir.resolve("missing/aligned.jsonl");
+        Cli.Run bad = Cli.run(cl -> ((RunCommand) cl.getSubcommands().get("run").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                "run", "--real", dir.resolve("real.jsonl").toString(), "--out",
+                elsewhere.toString(), "--llm", "offline", "--no-cache", "--quiet",
+                "--run-dir", dir.resolve("rd3").toString());
+        assertEquals(2, bad.status(), bad.toString());
+        assertTrue(bad.err().contains("output directory " + elsewhere.getParent()
+                + " does not exist"), bad.err());
+        assertFalse(Files.exists(dir.resolve("rd3")), "nothing created");
+    }
+
     @Test
     void runWritesWhatAlignWritesSoTheReportIsComplete() throws IOException {
         writeReal();
