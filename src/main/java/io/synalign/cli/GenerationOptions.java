@@ -106,8 +106,10 @@ final class GenerationOptions {
     int concurrency = 8;
 
     @Option(names = "--request-timeout", paramLabel = "DURATION",
-            description = "Per-request timeout, e.g. 90s, 2m. Default: ${DEFAULT-VALUE}.")
-    String requestTimeout = "120s";
+            description = "Deadline of one LLM call, e.g. 90s, 2m: the headers and the whole reply"
+                    + " from a server, prompt and decoding for a GGUF model. Default: 120s for a"
+                    + " server, 10m for a GGUF model.")
+    String requestTimeout;
 
     @Option(names = "--journal", paramLabel = "DIR",
             description = "Call journal: completed LLM calls are stored and never sent again, so a"
@@ -138,8 +140,10 @@ final class GenerationOptions {
             "--journal", "--request-timeout", "--concurrency", "--prompts", "--hints");
 
     /** The options of an HTTP server, which an in-process GGUF model does not use. */
-    private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env",
-            "--request-timeout");
+    private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env");
+
+    /** The default --request-timeout of a server. */
+    static final Duration HTTP_TIMEOUT = Duration.ofSeconds(120);
 
     /** The options the backend never reads: the LLM call's offline, the server's for GGUF. */
     static List<String> unused(boolean offline, boolean gguf) {
@@ -198,7 +202,8 @@ final class GenerationOptions {
         }
         Duration timeout;
         try {
-            timeout = Durations.parse(requestTimeout);
+            timeout = requestTimeout != null ? Durations.parse(requestTimeout)
+                    : gguf != null ? GgufChatModel.DEFAULT_CALL_TIMEOUT : HTTP_TIMEOUT;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--request-timeout " + requestTimeout + ": " + e.getMessage());
         }
@@ -257,7 +262,7 @@ final class GenerationOptions {
             }
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
             try (GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
-                            GgufChatModel.Options.defaults().withBounds(
+                            GgufChatModel.Options.defaults().withCallTimeout(c.timeout()).withBounds(
                                     GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
                 ChatModel chat = local != null ? local : httpModel(c, limiter, seams);
                 r = pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of);

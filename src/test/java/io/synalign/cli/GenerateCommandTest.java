@@ -381,6 +381,20 @@ class GenerateCommandTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.jsonl")), Files.readAllBytes(dir.resolve("b.jsonl")));
     }
 
+    @Test
+    void aGgufModelPastTheRequestTimeoutEndsTheRunNamingTheDeadline() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("slow.jsonl").toString(), "--llm", "gguf:" + model,
+                "--synthetic-per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2",
+                "--request-timeout", "1ms", "--no-cache", "--seed", "5", "--quiet");
+        assertEquals(1, run.status(), run.toString());
+        assertEquals(1, run.errLines().size(), run.toString());
+        assertTrue(run.err().contains("no complete reply from GGUF model tiny.gguf within 1ms"), run.err());
+        assertFalse(run.err().contains("unexpected"), run.err());
+        assertFalse(Files.exists(dir.resolve("slow.jsonl")));
+    }
+
     /**
      * generate --llm gguf:FILE --journal DIR run twice: the second run answers every call from the
      * journal (which stays byte for byte as it was: nothing new was sent) and writes the same rows.

@@ -1,10 +1,12 @@
 package io.synalign.models.llm;
 
 import de.kherud.llama.InferenceParameters;
+import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,6 +48,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     static final int DEFAULT_SEED = 42;
     /** Tokens generated for a free-text request without max_tokens. */
     static final int DEFAULT_FREE_TEXT_TOKENS = 512;
+    /**
+     * The default deadline of one call: a CPU decodes a 7B model at a few tokens per second,
+     * and the longest grammar-bounded reply is a few thousand tokens.
+     */
+    public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofMinutes(10);
 
     private final Path file;
     private final String modelName;
@@ -63,8 +70,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      *                    context caps it
      * @param threads     CPU threads for llama.cpp
      * @param bounds      length bounds of the constrained-decoding grammar
+     * @param callTimeout the wall-clock deadline of one call, from the moment it holds the model
+     *                    (prompt evaluation and decoding; the wait for a queued call's turn is
+     *                    not counted), checked after every generated token
      */
-    public record Options(int contextSize, int threads, GbnfGrammar.Bounds bounds) {
+    public record Options(int contextSize, int threads, GbnfGrammar.Bounds bounds, Duration callTimeout) {
 
         public Options {
             if (contextSize < 64) {
@@ -76,19 +86,30 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             if (bounds == null) {
                 throw new IllegalArgumentException("grammar bounds must not be null");
             }
+            if (callTimeout == null || callTimeout.isNegative() || callTimeout.isZero()) {
+                throw new IllegalArgumentException("GGUF call timeout must be positive: " + callTimeout);
+            }
         }
 
-        /** Context 8192, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}. */
+        /**
+         * Context 8192, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}, a call timeout of
+         * {@link #DEFAULT_CALL_TIMEOUT}.
+         */
         public static Options defaults() {
-            return new Options(8192, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT);
+            return new Options(8192, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT,
+                    DEFAULT_CALL_TIMEOUT);
         }
 
         public Options withBounds(GbnfGrammar.Bounds b) {
-            return new Options(contextSize, threads, b);
+            return new Options(contextSize, threads, b, callTimeout);
         }
 
         public Options withThreads(int n) {
-            return new Options(contextSize, n, bounds);
+            return new Options(contextSize, n, bounds, callTimeout);
+        }
+
+        public Options withCallTimeout(Duration d) {
+            return new Options(contextSize, threads, bounds, d);
         }
     }
 
@@ -270,7 +291,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             if (grammar != null) {
                 p.setGrammar(grammar.text());
             }
-            content = llama.complete(p);
+            content = decode(p);
         } catch (ChatModelException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -287,6 +308,27 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
                     + " the token budget or the context ran out)", content, 1);
         }
         return new ChatReply(content, r.json(), "stop", 1, 0, false);
+    }
+
+    /**
+     * Decodes token by token under the call's deadline: when it passes, the decoding is cancelled
+     * (llama.cpp stops between tokens) and the call fails with a {@link ChatTimeoutException}, so a model too slow
+     * for its budget cannot hold a run for ever. The same seed gives the same tokens as a
+     * non-streamed completion.
+     */
+    private String decode(InferenceParameters p) {
+        long start = System.nanoTime();
+        long budget = options.callTimeout().toNanos();
+        StringBuilder text = new StringBuilder();
+        LlamaIterator tokens = llama.generate(p).iterator();
+        while (tokens.hasNext()) {
+            text.append(tokens.next().text);
+            if (tokens.hasNext() && System.nanoTime() - start > budget) {
+                tokens.cancel();
+                throw new ChatTimeoutException("GGUF model " + modelName, options.callTimeout(), text.length());
+            }
+        }
+        return text.toString();
     }
 
     /** The prompt of {@code messages}: the model's chat template, or {@link #fallbackPrompt}. */

@@ -120,6 +120,26 @@ class GgufChatModelTest {
     }
 
     @Test
+    void aCallPastItsDeadlineIsCancelledAndTheModelServesTheNextCall() {
+        try (GgufChatModel slow = GgufChatModel.open(file, GgufChatModel.Options.defaults().withThreads(2)
+                .withBounds(BOUNDS).withCallTimeout(java.time.Duration.ofNanos(1)))) {
+            for (int i = 0; i < 2; i++) { // a cancelled decoding leaves the slot free for the next call
+                ChatTimeoutException e = assertThrows(ChatTimeoutException.class,
+                        () -> slow.complete(request(Schemas.SAMPLES, 77)));
+                assertEquals(java.time.Duration.ofNanos(1), e.timeout());
+                assertTrue(e.getMessage().startsWith("no complete reply from GGUF model tiny-random.gguf within"),
+                        e.getMessage());
+            }
+        }
+        // A deadline long enough changes nothing: the streamed decoding is the seeded reply.
+        try (GgufChatModel roomy = GgufChatModel.open(file, GgufChatModel.Options.defaults().withThreads(2)
+                .withBounds(BOUNDS).withCallTimeout(java.time.Duration.ofMinutes(5)))) {
+            assertEquals(model.complete(request(Schemas.SAMPLES, 77)).content(),
+                    roomy.complete(request(Schemas.SAMPLES, 77)).content());
+        }
+    }
+
+    @Test
     void concurrentCallsAreSerialisedAndStillReproducible() {
         List<ChatRequest> reqs = List.of(request(Schemas.ATTRIBUTES, 5), request(Schemas.SAMPLES, 6),
                 request(Schemas.ATTRIBUTES, 5), request(Schemas.SAMPLES, 6));
