@@ -71,10 +71,12 @@ final class AlignCommand extends CliCommand {
     /** The process environment, for the default cache directory; replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--real-embeddings", paramLabel = "R.npy",
             description = "Embeddings form: the m real rows, a 2-D float32 or float64 array.")
     Path real;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--synthetic-embeddings", paramLabel = "S.npy",
             description = "Embeddings form: the n synthetic rows to weight, a 2-D float32 or"
                     + " float64 array with the same columns.")
@@ -83,16 +85,20 @@ final class AlignCommand extends CliCommand {
     @Mixin
     TextAlignOptions text = new TextAlignOptions();
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", required = true, paramLabel = "WEIGHTS.npy|WEIGHTED.jsonl",
             description = "Embeddings form: where to write the n weights (1-D float64 .npy)."
                     + " Text form: where to write the weighted synthetic records.")
     Path out;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--summary", paramLabel = "SUMMARY.json",
             description = "Also write a JSON summary (MMD^2 before/after, ESS, method, per-label"
                     + " table, ...).")
     Path summary;
 
+    @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = {RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
+            RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS})
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Text form: also write the run directory that 'synalign report' reads"
                     + " (created if missing): " + RunFiles.ALIGNMENT + " (the summary plus every"
@@ -188,8 +194,6 @@ final class AlignCommand extends CliCommand {
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         AlignmentConfig config = config();
         AlignmentSummary json;
-        new OutputTargets().input("--real-embeddings", real).input("--synthetic-embeddings", synthetic)
-                .add("--out", out).add("--summary", summary);
         String backendName = common.checkedBackend();
 
         // Headers first: a dimension mismatch is reported before a large file is read. S is

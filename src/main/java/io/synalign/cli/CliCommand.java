@@ -6,7 +6,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * A {@code synalign} subcommand: it does its work in {@link #execute}, and every failure that
+ * A {@code synalign} subcommand: its path options are checked against one another first
+ * ({@link OutputTargets#declared}), it does its work in {@link #execute}, and every failure that
  * escapes leaves through the one error policy of the command line ({@link CliErrors}): one line
  * on stderr, exit status 2 for bad input, 1 for anything else, the stack trace only when
  * {@link #verbose()} says so. Errors (out of memory) are reported the same way, which is why
@@ -17,10 +18,17 @@ abstract class CliCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * The registry of this command's inputs and outputs, built from its {@link PathRole}
+     * declarations and checked before {@link #execute} runs.
+     */
+    OutputTargets paths;
+
     @Override
     public final Integer call() {
         PrintWriter err = spec.commandLine().getErr();
         try {
+            paths = OutputTargets.declared(spec);
             return execute(spec.commandLine().getOut(), err);
         } catch (Throwable t) {
             return CliErrors.report(t, err, verbose());

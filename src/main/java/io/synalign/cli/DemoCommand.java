@@ -48,6 +48,7 @@ final class DemoCommand extends CliCommand {
     /** The process environment; replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
+    @PathRole(PathRole.Kind.DIRECTORY)
     @Option(names = "--out", paramLabel = "DIR",
             description = "Run directory for data, artefacts and report.html. Default: ${DEFAULT-VALUE}.")
     Path out = Path.of("synalign-demo");
@@ -80,6 +81,7 @@ final class DemoCommand extends CliCommand {
             description = "Seeded repeats of each evaluation. Default: ${DEFAULT-VALUE}.")
     int repeats = 3;
 
+    @PathRole(PathRole.Kind.DIRECTORY)
     @Option(names = "--cache-dir", paramLabel = "DIR", description = "Embedding cache directory.")
     Path cacheDir;
 
@@ -102,9 +104,6 @@ final class DemoCommand extends CliCommand {
             // evaluate would refuse a single label, after generate and align had run
             throw new IllegalArgumentException("--labels " + String.join(",", labels)
                     + ": a classifier needs at least 2 supersenses, got " + labels.size());
-        }
-        if (Files.exists(out) && !Files.isDirectory(out)) {
-            throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
         }
         WordNetSupersenseData.Split split = WordNetSupersenseData.draw(labels, realPerLabel, testPerLabel, seed);
         Files.createDirectories(out);

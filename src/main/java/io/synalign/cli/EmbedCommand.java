@@ -45,10 +45,12 @@ final class EmbedCommand extends CliCommand {
     /** The process environment, for the default cache directory; replaceable in tests. */
     java.util.Map<String, String> environment = System.getenv();
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--in", required = true, paramLabel = "TEXTS.jsonl",
             description = "Records to embed: .jsonl, .csv or .tsv, optionally .gz.")
     Path in;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", required = true, paramLabel = "EMBEDDINGS.npy",
             description = "Where to write the n x d float32 matrix (.npy).")
     Path out;
@@ -73,8 +75,6 @@ final class EmbedCommand extends CliCommand {
     }
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
-        new OutputTargets().input("--in", in).add("--out", out)
-                .directory("--cache-dir", embedding.cacheDir);
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
             throw new IllegalArgumentException("--out " + out + ": embeddings are written as"
                     + " .npy; name the file *.npy");

@@ -56,6 +56,7 @@ final class EmbeddingOptions {
                     + " Default: ${DEFAULT-VALUE}.")
     String device = "cpu";
 
+    @PathRole(PathRole.Kind.DIRECTORY)
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Embedding cache: texts embedded once are not embedded again, and an"
                     + " interrupted run resumes. Default: the directory synalign in"

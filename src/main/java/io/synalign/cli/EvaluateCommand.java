@@ -61,24 +61,29 @@ final class EvaluateCommand extends CliCommand {
     /** The process environment, for the default cache directory; replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--train", required = true, paramLabel = "REAL.jsonl",
             description = "The real labelled training rows (JSON Lines, CSV or TSV, optionally .gz).")
     Path train;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--synthetic", paramLabel = "SYNTH.jsonl",
             description = "Synthetic labelled rows: adds the variant real+synthetic (uniform).")
     Path synthetic;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--weighted", paramLabel = "WEIGHTED.jsonl",
             description = "Synthetic rows with a field " + TextAlignOptions.WEIGHT_FIELD
                     + " (align's --out): adds real+aligned, weights used in the loss.")
     Path weighted;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--aligned", paramLabel = "ALIGNED.jsonl",
             description = "An already resampled aligned set (run's --out, align's --sampled-out):"
                     + " adds real+aligned, used uniformly.")
     Path aligned;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--test", required = true, paramLabel = "TEST.jsonl",
             description = "The real labelled test rows.")
     Path test;
@@ -107,6 +112,7 @@ final class EvaluateCommand extends CliCommand {
                     + " bandwidth sample. Default: ${DEFAULT-VALUE}.")
     long seed = 0;
 
+    @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = RunFiles.EVALUATION)
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.EVALUATION + " (created if missing).")
     Path runDir;
@@ -144,11 +150,6 @@ final class EvaluateCommand extends CliCommand {
         StudentConfig config = StudentConfig.defaults(kind).withHiddenUnits(hidden)
                 .withMaxEpochs(maxEpochs);
         RecordOptions.requireDistinctFields(records.textField, labelField);
-        RunDirOption.checkRunDir(runDir);
-        new OutputTargets().input("--train", train).input("--test", test)
-                .input("--synthetic", synthetic).input("--weighted", weighted)
-                .input("--aligned", aligned).runDirFile(runDir, RunFiles.EVALUATION)
-                .directory("--cache-dir", embedding.cacheDir);
         TextEvaluation evaluation = new TextEvaluation(new TextEvaluation.Options(config, repeats,
                 seed, common.checkedBackend()));
         EncoderOptions encoderOptions = embedding.encoderOptions();

@@ -68,10 +68,12 @@ final class GenerateCommand extends CliCommand {
     /** Adjusts the chat model builder (tests: a no-op sleeper for fast retries). */
     UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook = b -> b;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--real", required = true, paramLabel = "REAL.jsonl",
             description = "The real rows: .jsonl, .csv or .tsv, optionally .gz.")
     Path real;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", required = true, paramLabel = "SYNTH.jsonl",
             description = "Where to write the synthetic rows; the format follows the name (.jsonl,"
                     + " .csv, .tsv, optionally + .gz; CSV/TSV hold the provenance as JSON text).")
@@ -83,6 +85,7 @@ final class GenerateCommand extends CliCommand {
     @Mixin
     EmbeddingOptions encoder = new EmbeddingOptions();
 
+    @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = RunFiles.GENERATION)
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.GENERATION + " (settings, generator, and per"
                     + " label the demonstration coverage); DIR is created if missing.")
@@ -112,14 +115,10 @@ final class GenerateCommand extends CliCommand {
     }
 
     private int run(PrintWriter stdout) throws Exception {
-        new OutputTargets().runDir(runDir).input("--real", real).add("--out", out)
-                .runDirFile(runDir, RunFiles.GENERATION).directory("--journal", generation.journal)
-                .directory("--cache-dir", encoder.cacheDir);
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordOptions.requireDistinctFields(records.textField, labelField);
         GenerationOptions.Checked checked = generation.check(environment,
                 option -> spec.commandLine().getParseResult().hasMatchedOption(option));
-        RunDirOption.checkRunDir(runDir);
         // The offline baseline needs no embeddings; its coverage (of the selection the LLM path
         // would make) is measured only when a run directory asks for it.
         boolean embeds = !checked.offline() || runDir != null;

@@ -111,11 +111,13 @@ final class GenerationOptions {
                     + " server, 10m for a GGUF model.")
     String requestTimeout;
 
+    @PathRole(value = PathRole.Kind.DIRECTORY, files = CallJournal.FILE)
     @Option(names = "--journal", paramLabel = "DIR",
             description = "Call journal: completed LLM calls are stored and never sent again, so a"
                     + " re-run resumes (and replays identically).")
     Path journal;
 
+    @PathRole(value = PathRole.Kind.INPUT_DIRECTORY, files = {PromptTemplates.ATTRIBUTES, PromptTemplates.SAMPLES})
     @Option(names = "--prompts", paramLabel = "DIR",
             description = "Directory with attributes.txt and/or samples.txt replacing the built-in prompts.")
     Path prompts;

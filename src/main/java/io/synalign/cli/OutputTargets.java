@@ -4,15 +4,94 @@ import io.synalign.io.InputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Checks output paths before any computation, so that a long run never ends in "directory does
- * not exist": the parent directory must exist and be writable, the path must not be a directory,
- * no two options may name the same file, and no output may overwrite an input.
+ * The registry of a command's inputs and outputs, checked before any computation so that a long
+ * run never ends in "directory does not exist" or with a lost file: the parent directory of an
+ * output must exist and be writable, the path must not be a directory, no two options may name
+ * the same file, and no output may overwrite an input (or a file of an input directory, or a
+ * file the command writes into a directory). Built from the options' {@link PathRole}
+ * declarations by {@link #declared}, which {@link CliCommand} calls before every command runs;
+ * a command adds only what no option names (a default output path).
  */
 final class OutputTargets {
+
+    /** One path option as given. */
+    private record Declared(String option, PathRole role, Path path) {
+    }
+
+    /**
+     * The registry of {@code spec}'s path options as parsed (options not given are skipped):
+     * run directories first (checked with {@link RunDirOption#checkRunDir}; outputs may lie
+     * directly in one the command creates), then inputs and the files of input directories,
+     * outputs, written directories and the files written into them, and last the run-directory
+     * files.
+     *
+     * @throws IllegalArgumentException naming both options when two paths collide
+     * @throws InputException naming the path when an output cannot be written
+     */
+    static OutputTargets declared(CommandSpec spec) {
+        List<Declared> given = new ArrayList<>();
+        for (OptionSpec o : spec.options()) {
+            PathRole role = role(o);
+            if (role != null && o.getValue() instanceof Path p) {
+                given.add(new Declared(o.longestName(), role, p));
+            }
+        }
+        OutputTargets t = new OutputTargets();
+        for (Declared d : of(given, PathRole.Kind.RUN_DIRECTORY)) {
+            RunDirOption.checkRunDir(d.path());
+            t.runDir(d.path());
+        }
+        for (Declared d : of(given, PathRole.Kind.INPUT)) {
+            t.input(d.option(), d.path());
+        }
+        for (Declared d : of(given, PathRole.Kind.INPUT_DIRECTORY)) {
+            for (String f : d.role().files()) {
+                t.input(d.option() + " (" + f + ")", d.path().resolve(f));
+            }
+        }
+        for (Declared d : of(given, PathRole.Kind.OUTPUT)) {
+            t.add(d.option(), d.path());
+        }
+        for (Declared d : of(given, PathRole.Kind.DIRECTORY)) {
+            t.directory(d.option(), d.path());
+            t.filesIn(d);
+        }
+        for (Declared d : of(given, PathRole.Kind.RUN_DIRECTORY)) {
+            t.directory(d.option(), d.path());
+            t.filesIn(d);
+        }
+        return t;
+    }
+
+    /** The {@link PathRole} of an option declared on an annotated field, else null. */
+    static PathRole role(OptionSpec o) {
+        return o.userObject() instanceof java.lang.reflect.AnnotatedElement e
+                ? e.getAnnotation(PathRole.class) : null;
+    }
+
+    private static List<Declared> of(List<Declared> given, PathRole.Kind kind) {
+        return given.stream().filter(d -> d.role().value() == kind).toList();
+    }
+
+    /**
+     * The files written into an existing directory (one that does not exist yet holds nothing
+     * to replace, and is checked on its own).
+     */
+    private void filesIn(Declared d) {
+        if (Files.isDirectory(d.path())) {
+            for (String f : d.role().files()) {
+                add(d.option() + " (" + f + ")", d.path().resolve(f));
+            }
+        }
+    }
 
     private final Map<Path, String> inputs = new LinkedHashMap<>();
     private final Map<Path, String> outputs = new LinkedHashMap<>();
@@ -23,7 +102,7 @@ final class OutputTargets {
      * Registers the run directory, which the command creates (with missing parents) before it
      * writes: an output placed directly in it passes although it does not exist yet. Register it
      * before those outputs; {@code null} is skipped. The directory itself is checked on its own
-     * ({@link RunDirOption}, {@link RunDirOutputs#check}).
+     * ({@link RunDirOption#checkRunDir}).
      */
     OutputTargets runDir(Path dir) {
         if (dir != null) {
@@ -32,11 +111,23 @@ final class OutputTargets {
         return this;
     }
 
-    /** Registers an input file, so that no output may replace it. */
+    /**
+     * Registers an input file, so that no output may replace it ({@code null} is skipped).
+     *
+     * @throws IllegalArgumentException when an output registered before names the same file
+     */
     OutputTargets input(String option, Path file) {
-        if (file != null) {
-            inputs.put(file.toAbsolutePath().normalize(), option);
+        if (file == null) {
+            return this;
         }
+        Path abs = file.toAbsolutePath().normalize();
+        for (Map.Entry<Path, String> out : outputs.entrySet()) {
+            if (sameFile(abs, out.getKey())) {
+                throw new IllegalArgumentException(out.getValue() + " " + file + " would overwrite"
+                        + " the input given with " + option);
+            }
+        }
+        inputs.put(abs, option);
         return this;
     }
 
@@ -109,18 +200,6 @@ final class OutputTargets {
         }
         directories.put(abs, option);
         return this;
-    }
-
-    /**
-     * Checks the file {@code name} that the command writes into an existing run directory
-     * ({@code runDir} null or not yet a directory: nothing to check, the directory is checked
-     * on its own).
-     */
-    OutputTargets runDirFile(Path runDir, String name) {
-        if (runDir == null || !Files.isDirectory(runDir)) {
-            return this;
-        }
-        return add("--run-dir (" + name + ")", runDir.resolve(name));
     }
 
     /** Equal paths, or two existing paths that reach one file (links, different spellings). */

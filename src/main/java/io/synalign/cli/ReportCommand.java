@@ -29,11 +29,14 @@ import picocli.CommandLine.Option;
             "2:bad input (usage, missing or empty run directory, unusable artefact)"})
 final class ReportCommand extends CliCommand {
 
+    @PathRole(value = PathRole.Kind.INPUT_DIRECTORY, files = {RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
+            RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.EVALUATION, RunFiles.GENERATION})
     @Option(names = "--run", required = true, paramLabel = "DIR",
             description = "The run directory (written by 'align --run-dir', 'evaluate',"
                     + " 'generate').")
     Path run;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", paramLabel = "FILE",
             description = "Where to write the HTML. Default: DIR/" + RunFiles.REPORT + ".")
     Path out;
@@ -45,12 +48,13 @@ final class ReportCommand extends CliCommand {
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
         RunArtefacts artefacts = RunArtefacts.load(run);
         Path target = out != null ? out : run.resolve(RunFiles.REPORT);
-        // The run's artefacts are the report's inputs: --out must not replace one.
-        OutputTargets targets = new OutputTargets();
-        for (String name : RunFiles.ARTEFACTS) {
-            targets.input("--run (" + name + ")", run.resolve(name));
+        // The run's artefacts (declared on --run) and the real file that alignment.json names
+        // are the report's inputs: no output may replace one.
+        paths.input("--run (the --real of " + RunFiles.ALIGNMENT + ")",
+                RunArtefacts.realFile(run, artefacts.alignment()));
+        if (out == null) {
+            paths.add("--run (" + RunFiles.REPORT + ")", target);
         }
-        targets.add("--out", target);
         byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
         AtomicOutputs.writeAtomically(target, o -> o.write(html));
         stdout.println("wrote " + target);

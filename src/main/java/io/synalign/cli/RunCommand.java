@@ -80,10 +80,12 @@ final class RunCommand extends CliCommand {
     /** The engine call, replaceable in tests. */
     TextAlignment.WeightLearner learner = TextAlignment.WeightLearner.MMD;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--real", required = true, paramLabel = "REAL.jsonl",
             description = "The real rows: .jsonl, .csv or .tsv, optionally .gz.")
     Path real;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", required = true, paramLabel = "ALIGNED.jsonl",
             description = "Where to write the aligned set: N synthetic rows drawn by weight"
                     + " without replacement (format follows the name: .jsonl, .csv, .tsv, + .gz).")
@@ -99,19 +101,24 @@ final class RunCommand extends CliCommand {
                     + " (at least 1), so the draw stays close to proportional to the weights.")
     Integer sample;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--synthetic-out", paramLabel = "SYNTH.jsonl",
             description = "Also write every generated row, as 'generate' writes them (format"
                     + " from the name, as --out).")
     Path syntheticOut;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--weighted-out", paramLabel = "WEIGHTED.jsonl",
             description = "Also write every generated row with a field " + TextAlignOptions.WEIGHT_FIELD + ".")
     Path weightedOut;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--summary", paramLabel = "SUMMARY.json",
             description = "Also write a JSON summary: generation counts and the per-label alignment report.")
     Path summary;
 
+    @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = {RunFiles.GENERATION, RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
+            RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS})
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write the run directory that 'synalign report' reads (created if"
                     + " missing): what align --run-dir writes (" + RunFiles.ALIGNMENT + ", "
@@ -158,15 +165,6 @@ final class RunCommand extends CliCommand {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         // Everything that needs no LLM first.
-        OutputTargets targets = new OutputTargets().runDir(runDir).input("--real", real)
-                .add("--out", out)
-                .add("--synthetic-out", syntheticOut).add("--weighted-out", weightedOut)
-                .add("--summary", summary).runDirFile(runDir, RunFiles.GENERATION)
-                .directory("--journal", generation.journal)
-                .directory("--cache-dir", encoder.cacheDir);
-        if (runDir != null) {
-            new RunDirOutputs(runDir).check(targets);
-        }
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", out);
         RecordFormat.Kind weightedKind = weightedOut == null ? null
                 : RecordFormat.ofOutput("--weighted-out", weightedOut);

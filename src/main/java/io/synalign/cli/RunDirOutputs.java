@@ -34,24 +34,6 @@ final class RunDirOutputs {
     }
 
     /**
-     * Checks DIR before any work: an existing DIR must be a writable directory and its files
-     * must not clash with the inputs or other outputs; a missing DIR needs an existing nearest
-     * ancestor that is a writable directory ({@link RunDirOption#checkRunDir}).
-     *
-     * @throws IllegalArgumentException naming DIR when it cannot be used
-     * @throws io.synalign.io.InputException when one of its files cannot be written
-     */
-    void check(OutputTargets targets) {
-        RunDirOption.checkRunDir(dir); // a directory, or one that can be created
-        if (Files.isDirectory(dir)) {
-            for (String name : List.of(RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
-                    RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS)) {
-                targets.add("--run-dir (" + name + ")", dir.resolve(name));
-            }
-        }
-    }
-
-    /**
      * Keys of the {@code --summary} JSON that restate a setting; {@value RunFiles#ALIGNMENT}
      * states each setting once, in its {@code settings} ({@link RunSettings}).
      */

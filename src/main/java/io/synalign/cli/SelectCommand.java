@@ -57,6 +57,7 @@ final class SelectCommand extends CliCommand {
     Selector selector = (backend, config, x, count, progress) ->
             new ExplorationSelector(backend, config).select(x, count, progress);
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--embeddings", required = true, paramLabel = "X.npy",
             description = "Rows to pick from: a 2-D float32/float64 .npy, N x d.")
     Path embeddings;
@@ -66,6 +67,7 @@ final class SelectCommand extends CliCommand {
             description = "Number of picks, 1 <= K <= N.")
     int count;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", required = true, paramLabel = "PICKS.txt",
             description = "Where to write the K picks: 0-based row indices, one per line.")
     Path out;
@@ -89,6 +91,7 @@ final class SelectCommand extends CliCommand {
                     + " is covered, coverage starts over (a new round). Default: ${DEFAULT-VALUE}.")
     int groupSize = SelectionConfig.defaults().groupSize();
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--groups", paramLabel = "GROUPS.jsonl",
             description = "Also write one JSON object per pick: {\"pick\": i, \"rows\": [...],"
                     + " \"variance\": v, \"round\": r} (rows start with the pick; rounds from 0).")
@@ -114,8 +117,6 @@ final class SelectCommand extends CliCommand {
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         SelectionConfig config = new SelectionConfig(lengthScale, noise,
                 first == null ? -1 : first, groupSize, seed);
-        new OutputTargets().input("--embeddings", embeddings).add("--out", out)
-                .add("--groups", groups);
         String backendName = common.checkedBackend();
 
         NpyHeader header = NpyReader.inspectMatrix(embeddings);

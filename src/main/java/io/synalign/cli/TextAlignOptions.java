@@ -29,11 +29,13 @@ final class TextAlignOptions {
         }
     }
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--real", paramLabel = "REAL.jsonl",
             description = "Text form: the real records (JSON Lines, CSV or TSV, optionally"
                     + " gzip-compressed).")
     Path real;
 
+    @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--synthetic", paramLabel = "SYNTH.jsonl",
             description = "Text form: the synthetic records to weight (JSON Lines, CSV or TSV,"
                     + " optionally gzip-compressed). --out then gets every synthetic record plus"
@@ -62,6 +64,7 @@ final class TextAlignOptions {
                     + " record's expected count is proportional to its weight at any N.")
     boolean withReplacement;
 
+    @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--sampled-out", paramLabel = "ALIGNED.jsonl",
             description = "Where the drawn records go (--sample N of them, or the default"
                     + " size); the format follows the name (.jsonl, .csv, .tsv, optionally + .gz).")

@@ -102,13 +102,6 @@ final class TextAlignRun {
         AlignmentConfig config = cmd.config();
         LabelMode mode = opts.mode();
         opts.checkSample();
-        OutputTargets targets = new OutputTargets().runDir(cmd.runDir).input("--real", opts.real)
-                .input("--synthetic", opts.synthetic).add("--out", cmd.out)
-                .add("--sampled-out", opts.sampledOut).add("--summary", cmd.summary)
-                .directory("--cache-dir", cmd.embedding.cacheDir);
-        if (cmd.runDir != null) {
-            new RunDirOutputs(cmd.runDir).check(targets);
-        }
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", cmd.out);
         RecordFormat.Kind sampledKind = opts.sampledOut == null ? null
                 : RecordFormat.ofOutput("--sampled-out", opts.sampledOut);

@@ -47,6 +47,18 @@ public final class RunFiles {
     private RunFiles() {
     }
 
+    /**
+     * The file a path setting of a run document names: settings hold paths relative to the run
+     * directory, or {@code ~/...} for a file in the home directory seen from a run directory
+     * outside it, or absolute.
+     */
+    public static Path settingPath(Path runDir, String value) {
+        if (value.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home")).resolve(value.substring(2)).normalize();
+        }
+        return runDir.resolve(value).normalize();
+    }
+
     /** Creates the run directory (and its parents) if missing; returns the file in it. */
     public static Path file(Path dir, String name) throws IOException {
         Files.createDirectories(dir);

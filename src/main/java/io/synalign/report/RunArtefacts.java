@@ -153,6 +153,15 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         return v != null && v.isTextual() ? v.textValue() : fallback;
     }
 
+    /**
+     * The {@code --real} file that {@code alignment} names (see {@link RunFiles#settingPath}),
+     * or null where it names none.
+     */
+    public static Path realFile(Path dir, JsonNode alignment) {
+        String real = setting(alignment, "--real", null);
+        return real == null ? null : RunFiles.settingPath(dir, real);
+    }
+
     /** The real texts from the --real file the settings name, or why they cannot be shown. */
     private static RealTexts realTexts(Path dir, JsonNode alignment, JsonNode labels) {
         String real = setting(alignment, "--real", null);
@@ -160,7 +169,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
             return new RealTexts(null, null, "the real file is not named in "
                     + RunFiles.ALIGNMENT);
         }
-        Path file = dir.resolve(real).normalize();
+        Path file = realFile(dir, alignment);
         if (!Files.isRegularFile(file)) {
             return new RealTexts(null, null, "the real file " + real + " (relative to the run"
                     + " directory) is not there");

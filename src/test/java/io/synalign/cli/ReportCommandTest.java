@@ -354,6 +354,28 @@ class ReportCommandTest {
     }
 
     @Test
+    void outMayNotReplaceTheRealFileTheRunNames() throws IOException {
+        new RunDirFixture().write(dir);
+        Path real = dir.resolve("real.jsonl"); // named by alignment.json's --real
+        byte[] before = Files.readAllBytes(real);
+        Cli.Run r = report("--run", dir.toString(), "--out", real.toString());
+        assertEquals(2, r.status(), r.toString());
+        assertEquals(1, r.errLines().size(), r.toString());
+        assertTrue(r.err().contains("--out " + real + " would overwrite the input given with --run (the"
+                + " --real of alignment.json)"), r.err());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(before, Files.readAllBytes(real));
+    }
+
+    @Test
+    void settingPathsResolveAgainstTheRunDirectoryOrTheHome() {
+        Path run = dir.resolve("runs/one");
+        assertEquals(dir.resolve("real.jsonl"), RunFiles.settingPath(run, "../../real.jsonl"));
+        assertEquals(Path.of(System.getProperty("user.home")).resolve("data/real.jsonl"),
+                RunFiles.settingPath(run, "~/data/real.jsonl"));
+        assertEquals(Path.of("/abs/real.jsonl"), RunFiles.settingPath(run, "/abs/real.jsonl"));
+    }
+
+    @Test
     void reportReplacesAnExistingFileAtomically() throws IOException {
         new RunDirFixture().write(dir);
         Path out = dir.resolve(RunFiles.REPORT);
