@@ -45,6 +45,38 @@ public interface KernelBackend extends AutoCloseable {
     void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out);
 
     /**
+     * Inner products {@code out[i*m + j] = x_i . y_j}: one GEMM, the scores of a cosine search
+     * over unit-length rows. Cost O(n m d). The default computes them on the host, each product
+     * accumulated in double and rounded once (the reference's arithmetic); a backend with a GEMM
+     * overrides it.
+     *
+     * @param out n x m row-major, overwritten
+     */
+    default void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
+        if (x.cols() != y.cols()) {
+            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + y.cols());
+        }
+        int n = x.rows();
+        int m = y.rows();
+        int d = x.cols();
+        if (out.length != (long) n * m) {
+            throw new IllegalArgumentException("output has " + out.length + " values, expected "
+                    + (long) n * m);
+        }
+        float[] a = x.data();
+        float[] b = y.data();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                for (int t = 0, ia = i * d, jb = j * d; t < d; t++) {
+                    s += (double) a[ia + t] * b[jb + t];
+                }
+                out[i * m + j] = (float) s;
+            }
+        }
+    }
+
+    /**
      * RBF kernel block {@code out[i*m + j] = exp(-||x_i - y_j||^2 / (2 sigma^2))}.
      *
      * @param out n x m row-major, overwritten

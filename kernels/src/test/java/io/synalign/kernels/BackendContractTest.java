@@ -100,6 +100,29 @@ abstract class BackendContractTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} x {1}, d = {2}")
+    @MethodSource("pairShapes")
+    void innerProductsMatchReference(int n, int m, int d) {
+        FloatMatrix x = x(n, d);
+        FloatMatrix y = y(m, d);
+        float[] got = new float[n * m];
+        backend().innerProducts(x, y, got);
+        // Independent double-precision products, not the default method the reference inherits.
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < m; j++) {
+                double s = 0;
+                double scale = 0;
+                for (int t = 0; t < d; t++) {
+                    s += (double) x.get(i, t) * y.get(j, t);
+                    scale += Math.abs((double) x.get(i, t) * y.get(j, t));
+                }
+                worst = Math.max(worst, Math.abs(got[i * m + j] - s) / Math.max(scale, 1e-30));
+            }
+        }
+        assertTrue(worst <= TOLERANCE, "inner-product error relative to sum |x_t y_t|: " + worst);
+    }
+
     @Test
     void statelessBlocksLargerThanOneTileMatchReference() {
         // n m floats beyond TilePlan.DEFAULT_TILE_BYTES, so the output is written in several

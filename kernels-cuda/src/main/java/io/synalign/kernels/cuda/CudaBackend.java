@@ -165,6 +165,26 @@ public final class CudaBackend implements KernelBackend {
         distanceBlocks(x, y, (float) (1.0 / (2 * sigma * sigma)), 1, out);
     }
 
+    /** One cuBLAS GEMM per streamed tile, no epilogue (the distance blocks without it). */
+    @Override
+    public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
+        checkDims(x, y);
+        checkOut(out, (long) x.rows() * y.rows());
+        int n = x.rows();
+        int m = y.rows();
+        if (n == 0 || m == 0) {
+            return;
+        }
+        device.makeCurrent();
+        try (DeviceRows xd = DeviceRows.upload(device, x, "X");
+                DeviceRows yd = x == y ? null : DeviceRows.upload(device, y, "Y")) {
+            DeviceRows ys = yd == null ? xd : yd;
+            int d = x.cols();
+            streamTiles(n, m, (start, count, tile) -> device.gemmDots(ys.row(0), m, xd.row(start),
+                    count, d, tile), out);
+        }
+    }
+
     private void distanceBlocks(FloatMatrix x, FloatMatrix y, float gamma, int mode, float[] out) {
         int n = x.rows();
         int m = y.rows();

@@ -108,6 +108,14 @@ public final class Nd4jBackend implements KernelBackend {
         distanceBlocks(x, y, -2f, out, clamp);
     }
 
+    /** One float32 GEMM per row tile of the output (see {@link PortableBlocks#innerProducts}). */
+    @Override
+    public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
+        checkDims(x, y);
+        checkOut(out, (long) x.rows() * y.rows());
+        PortableBlocks.innerProducts(x, y, out);
+    }
+
     @Override
     public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
         checkDims(x, y);

@@ -45,6 +45,33 @@ final class PortableBlocks {
         }
     }
 
+    /**
+     * out = X Y^T, one row tile of at most {@link TilePlan#DEFAULT_TILE_BYTES} at a time, each
+     * one {@code Nd4j.gemm} (OpenBLAS SGEMM on the CPU). Used on both paths: no augmented
+     * operands are needed, so the direct-OpenBLAS path would save only one copy per call.
+     */
+    static void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
+        int n = x.rows();
+        int m = y.rows();
+        if (n == 0 || m == 0) {
+            return;
+        }
+        int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
+        INDArray left = Nd4j.create(x.data(), new long[] {n, x.cols()}, 'c');
+        INDArray right = Nd4j.create(y.data(), new long[] {m, y.cols()}, 'c');
+        try (PortableTiles tiles = new PortableTiles(n, tileRows, m)) {
+            for (int start = 0; start < n; start += tileRows) {
+                int count = Math.min(tileRows, n - start);
+                INDArray tile = tiles.tile(count);
+                Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,
+                        true, 1.0, 0.0);
+                System.arraycopy(PortableOperands.hostFloats(tile), 0, out, start * m, count * m);
+            }
+        } finally {
+            Buffers.close(left, right);
+        }
+    }
+
     /** out = sqrt(2 / D) cos([x_i, 1] . [Omega; b]), one row tile at a time. */
     static void fourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
         checkFourierDims(x, map);
