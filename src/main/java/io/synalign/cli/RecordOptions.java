@@ -48,11 +48,20 @@ final class RecordOptions {
      * @throws IllegalArgumentException when --max-line-size is out of range
      */
     List<Record> read(Path file) throws IOException {
+        return RecordReader.read(file, maxLineBytes());
+    }
+
+    /**
+     * The line size limit in bytes.
+     *
+     * @throws IllegalArgumentException when --max-line-size is out of range
+     */
+    long maxLineBytes() {
         long limit = maxLineSize.bytes();
         if (limit < 1 || limit > RecordReader.MAX_LINE_LIMIT) {
             throw new IllegalArgumentException("--max-line-size " + maxLineSize.bytes()
                     + " bytes is out of range; give 1 byte to 1GiB");
         }
-        return RecordReader.read(file, limit);
+        return limit;
     }
 }

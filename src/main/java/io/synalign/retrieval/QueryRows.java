@@ -1,0 +1,185 @@
+package io.synalign.retrieval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.data.Record;
+import io.synalign.data.RecordReader;
+import io.synalign.io.InputException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Query rows, the flat form of retrieval data: one record per (query, passage it targets) pair,
+ * with the query in a text field ({@code text} by default) and the passage's corpus id in
+ * {@value #CORPUS_ID}; every other field is kept. A BEIR query set ({@code queries.jsonl} with
+ * {@code _id} and {@code text}, plus a {@code qrels/*.tsv} file with the header
+ * {@code query-id corpus-id score}) becomes query rows with {@link #fromBeir}.
+ */
+public final class QueryRows {
+
+    /** The field naming the passage a query row targets. */
+    public static final String CORPUS_ID = "corpus_id";
+
+    /**
+     * One query row.
+     *
+     * @param record the record as read (its line, every field)
+     * @param text the query
+     * @param passage the corpus row of the passage it targets
+     */
+    public record Row(Record record, String text, int passage) {
+    }
+
+    private QueryRows() {
+    }
+
+    /**
+     * Reads query rows and resolves each {@value #CORPUS_ID} in {@code corpus}.
+     *
+     * @throws InputException naming the file and line of an empty query, a missing field, or a
+     *     {@value #CORPUS_ID} that is not in the corpus; or an empty file
+     */
+    public static List<Row> read(Path file, String textField, Corpus corpus, long maxLineBytes)
+            throws IOException {
+        List<Record> records = RecordReader.read(file, maxLineBytes);
+        if (records.isEmpty()) {
+            throw new InputException(file, "no query rows");
+        }
+        List<Row> rows = new ArrayList<>(records.size());
+        for (Record r : records) {
+            String text = queryText(file, r, textField);
+            String id = id(file, r, CORPUS_ID);
+            int passage = corpus.row(id);
+            if (passage < 0) {
+                throw new InputException(file, r.line(), CORPUS_ID + " '" + id + "' is not a"
+                        + " passage of " + where(corpus));
+            }
+            rows.add(new Row(r, text, passage));
+        }
+        return rows;
+    }
+
+    /**
+     * A BEIR query set as query rows: one row per judged pair with a score above 0, in qrels
+     * order, with fields {@code text}, {@value #CORPUS_ID}, {@code query_id} and {@code score}.
+     *
+     * @throws InputException naming the file and line of a duplicate or empty query, a qrels
+     *     header other than {@code query-id corpus-id score}, a qrels line naming an unknown
+     *     query or passage, or a score that is not an integer
+     */
+    public static List<Row> fromBeir(Path queries, Path qrels, Corpus corpus, long maxLineBytes)
+            throws IOException {
+        Map<String, String> texts = new LinkedHashMap<>();
+        Map<String, Long> lines = new HashMap<>();
+        for (Record r : RecordReader.read(queries, maxLineBytes)) {
+            String id = id(queries, r, "_id");
+            Long first = lines.putIfAbsent(id, r.line());
+            if (first != null) {
+                throw new InputException(queries, r.line(), "duplicate _id '" + id
+                        + "' (first on line " + first + ")");
+            }
+            texts.put(id, queryText(queries, r, "text"));
+        }
+        List<Record> judged = RecordReader.read(qrels, maxLineBytes);
+        List<Row> rows = new ArrayList<>();
+        for (Record r : judged) {
+            if (!r.has("query-id") || !r.has("corpus-id") || !r.has("score")) {
+                throw new InputException(qrels, r.line(), "qrels need the header 'query-id"
+                        + " corpus-id score'; this line has " + r.fieldNames());
+            }
+            String q = id(qrels, r, "query-id");
+            String c = id(qrels, r, "corpus-id");
+            String text = texts.get(q);
+            if (text == null) {
+                throw new InputException(qrels, r.line(), "query-id '" + q + "' is not a query of "
+                        + queries);
+            }
+            int passage = corpus.row(c);
+            if (passage < 0) {
+                throw new InputException(qrels, r.line(), "corpus-id '" + c + "' is not a passage"
+                        + " of " + where(corpus));
+            }
+            int score = score(qrels, r);
+            if (score <= 0) {
+                continue;
+            }
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("text", text);
+            o.put(CORPUS_ID, c);
+            o.put("query_id", q);
+            o.put("score", score);
+            rows.add(new Row(Record.of(o, r.line()), text, passage));
+        }
+        if (rows.isEmpty()) {
+            throw new InputException(qrels, "no judged pair with a score above 0");
+        }
+        return rows;
+    }
+
+    private static int score(Path file, Record r) {
+        JsonNode v = r.get("score");
+        String s = v.isTextual() ? v.textValue().strip() : v.asText();
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            throw new InputException(file, r.line(), "score '" + s + "' is not an integer");
+        }
+    }
+
+    private static String where(Corpus corpus) {
+        return corpus.file() == null ? "the corpus" : corpus.file().toString();
+    }
+
+    private static String queryText(Path file, Record r, String field) {
+        JsonNode v = r.get(field);
+        if (v == null) {
+            throw new InputException(file, r.line(), "no field '" + field + "'; this record has "
+                    + r.fieldNames());
+        }
+        if (!v.isTextual()) {
+            throw new InputException(file, r.line(), "field '" + field + "' is not a string");
+        }
+        if (v.textValue().isBlank()) {
+            throw new InputException(file, r.line(), "empty query");
+        }
+        return v.textValue();
+    }
+
+    /** An id field: a string, or an integral number written as its digits. */
+    static String id(Path file, Record r, String field) {
+        JsonNode v = r.get(field);
+        if (v == null || v.isNull()) {
+            throw new InputException(file, r.line(), "no field '" + field + "'; this record has "
+                    + r.fieldNames());
+        }
+        if (v.isTextual() && !v.textValue().isBlank()) {
+            return v.textValue();
+        }
+        if (v.isIntegralNumber()) {
+            return v.asText();
+        }
+        throw new InputException(file, r.line(), "field '" + field + "' is not an id (a non-empty"
+                + " string or an integer)");
+    }
+
+    /**
+     * The judgements of distinct query texts: each query's relevant corpus rows with their grade
+     * (a row's integral {@code score} field above 0, as BEIR rows carry, else 1), in first-seen
+     * order of the texts.
+     */
+    public static Map<String, Map<Integer, Integer>> judgements(List<Row> rows) {
+        Map<String, Map<Integer, Integer>> out = new LinkedHashMap<>();
+        for (Row r : rows) {
+            JsonNode s = r.record().get("score");
+            int grade = s != null && s.isIntegralNumber() && s.asInt() > 0 ? s.asInt() : 1;
+            out.computeIfAbsent(r.text(), t -> new HashMap<>()).merge(r.passage(), grade, Math::max);
+        }
+        return out;
+    }
+}
