@@ -61,9 +61,22 @@ final class EvaluateCommand extends CliCommand {
     /** The process environment, for the default cache directory; replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
+    @Option(names = "--task", paramLabel = "classification|retrieval",
+            description = "What the student learns: classification (labelled rows, a"
+                    + " classifier) or retrieval (query rows over --corpus, a retriever)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String task = CLASSIFICATION;
+
     @PathRole(PathRole.Kind.INPUT)
-    @Option(names = "--train", required = true, paramLabel = "REAL.jsonl",
-            description = "The real labelled training rows (JSON Lines, CSV or TSV, optionally .gz).")
+    @Option(names = "--corpus", paramLabel = "CORPUS.jsonl",
+            description = "Retrieval: the passages (BEIR layout: _id, title, text); every query"
+                    + " row's " + io.synalign.retrieval.QueryRows.CORPUS_ID + " names one.")
+    Path corpus;
+
+    @PathRole(PathRole.Kind.INPUT)
+    @Option(names = {"--train", "--real"}, required = true, paramLabel = "REAL.jsonl",
+            description = "The real training rows (JSON Lines, CSV or TSV, optionally .gz):"
+                    + " labelled rows, or query rows for retrieval.")
     Path train;
 
     @PathRole(PathRole.Kind.INPUT)
@@ -112,6 +125,11 @@ final class EvaluateCommand extends CliCommand {
                     + " bandwidth sample. Default: ${DEFAULT-VALUE}.")
     long seed = 0;
 
+    @PathRole(PathRole.Kind.OUTPUT)
+    @Option(names = "--summary", paramLabel = "SUMMARY.json",
+            description = "Also write the results as JSON (the document of --run-dir).")
+    Path summary;
+
     @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = RunFiles.EVALUATION)
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.EVALUATION + " (created if missing).")
@@ -130,9 +148,23 @@ final class EvaluateCommand extends CliCommand {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    static final String CLASSIFICATION = "classification";
+    static final String RETRIEVAL = "retrieval";
+
     @Override
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
         // Options first, files next, the model last.
+        if (task.equals(RETRIEVAL)) {
+            return new RetrievalEvaluateRun(this).run(stdout, err);
+        }
+        if (!task.equals(CLASSIFICATION)) {
+            throw new IllegalArgumentException("--task " + task + ": give classification or"
+                    + " retrieval");
+        }
+        if (corpus != null) {
+            throw new IllegalArgumentException("--corpus does not apply to --task classification"
+                    + " (retrieval queries name their passages in it)");
+        }
         if ((weighted != null || aligned != null) && synthetic == null) {
             throw new IllegalArgumentException((weighted != null ? "--weighted" : "--aligned")
                     + " needs --synthetic, the unaligned rows it is compared with");
@@ -173,10 +205,8 @@ final class EvaluateCommand extends CliCommand {
                 SentenceEncoder encoder = embedding.open(loader, model, encoderOptions, cacheDir)) {
             result = evaluation.evaluate(encoder, inputs, progress);
         }
-        if (runDir != null) {
-            Map<String, Object> json = json(kind, result, cacheDir);
-            AtomicOutputs.writeAtomically(RunFiles.file(runDir, RunFiles.EVALUATION),
-                    o -> Json.writePretty(o, json));
+        if (summary != null || runDir != null) {
+            writeDocument(json(kind, result, cacheDir));
         }
         print(stdout, kind, result);
         return ExitCodes.OK;
@@ -272,7 +302,7 @@ final class EvaluateCommand extends CliCommand {
     RunSettings.Stated settings(StudentKind kind, Path cacheDir) {
         Map<String, Object> effective = embedding.effective(cacheDir);
         effective.put("--classifier", kind.cliName());
-        return RunSettings.state(spec, runDir, name -> kind == StudentKind.MLP
+        return RunSettings.state(spec, documentDir(), name -> kind == StudentKind.MLP
                 || !name.equals("--hidden"), effective);
     }
 
@@ -323,8 +353,33 @@ final class EvaluateCommand extends CliCommand {
         return root;
     }
 
+    /**
+     * The directory the document's paths are relative to: the run directory, else the
+     * directory of --summary.
+     */
+    Path documentDir() {
+        return runDir != null ? runDir : summary.toAbsolutePath().getParent();
+    }
+
+    /** Writes the evaluation document to --summary and --run-dir's file, all or none. */
+    void writeDocument(Map<String, Object> json) throws java.io.IOException {
+        if (summary == null && runDir == null) {
+            return;
+        }
+        RunDirOption.create(runDir);
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            if (summary != null) {
+                outputs.stage(summary, o -> Json.writePretty(o, json));
+            }
+            if (runDir != null) {
+                outputs.stage(runDir.resolve(RunFiles.EVALUATION), o -> Json.writePretty(o, json));
+            }
+            outputs.commit();
+        }
+    }
+
     /** {@code mean ± std} with 4 decimals; {@code ± n/a} for a single repeat. */
-    private static String plusMinus(io.synalign.evaluation.MeanStd m) {
+    static String plusMinus(io.synalign.evaluation.MeanStd m) {
         return Double.isNaN(m.std()) ? String.format(Locale.ROOT, "%.4f ± n/a", m.mean())
                 : String.format(Locale.ROOT, "%.4f ± %.4f", m.mean(), m.std());
     }
@@ -340,6 +395,13 @@ final class EvaluateCommand extends CliCommand {
                     r.trainRows(), plusMinus(r.accuracy()), plusMinus(r.macroF1()),
                     Numbers.short4(r.mmd2Overall()),
                     r.ess() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.ess()));
+        }
+        printWritten(out);
+    }
+
+    void printWritten(PrintWriter out) {
+        if (summary != null) {
+            out.println("wrote " + summary);
         }
         if (runDir != null) {
             out.println("wrote " + runDir.resolve(RunFiles.EVALUATION));

@@ -188,7 +188,7 @@ class HelpTextTest {
                     continue;
                 }
                 String longest = option.longestName();
-                Matcher listed = Pattern.compile("(?m)^ {2,6}(-\\w, )?" + Pattern.quote(longest)
+                Matcher listed = Pattern.compile("(?m)^ {2,6}(-\\w, )?(--[\\w-]+, )?" + Pattern.quote(longest)
                         + "[=\\s]").matcher(help);
                 int count = 0;
                 while (listed.find()) {
