@@ -479,6 +479,11 @@ public final class ReportPage {
             sb.append("</section>\n");
             return;
         }
+        if (Verdict.retrieval(ev)) {
+            retrievalEvaluation(sb, ev);
+            sb.append("</section>\n");
+            return;
+        }
         sb.append("<p class=\"meta\">Classifier: ").append(Html.escape(ev.path("settings")
                 .path("--classifier").asText("?"))).append(", repeats: ").append(Html.escape(ev
                 .path("settings").path("--repeats").asText("?")))
@@ -521,6 +526,38 @@ public final class ReportPage {
             sb.append("</tbody></table>");
         }
         sb.append("</section>\n");
+    }
+
+    /** The retrieval variants: each metric's mean &plusmn; std over the repeats. */
+    private static void retrievalEvaluation(StringBuilder sb, JsonNode ev) {
+        sb.append("<p class=\"meta\">Student: a retriever (low-rank query projection over frozen"
+                + " passage embeddings), repeats: ").append(Html.escape(ev.path("settings")
+                .path("--repeats").asText("?"))).append("; ").append(Html.num(number(ev
+                .path("testQueries")))).append(" test queries, exact search over ")
+                .append(Html.num(number(ev.path("corpusPassages")))).append(" passages; mean"
+                + " &plusmn; std over the repeats (zero_shot is not trained).</p>");
+        List<String> metrics = List.of("recall@1", "recall@10", "recall@100", "mrr@10", "ndcg@10");
+        sb.append("<table id=\"retrieval-table\"><thead><tr><th class=\"text\">variant</th>"
+                + "<th>train rows</th>");
+        for (String m : metrics) {
+            sb.append("<th>").append(Html.escape(m)).append("</th>");
+        }
+        sb.append("</tr></thead><tbody>");
+        for (Iterator<Map.Entry<String, JsonNode>> it = ev.path("variants").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            JsonNode v = e.getValue();
+            sb.append("<tr class=\"retrieval-row\" data-variant=\"").append(Html.escape(e.getKey()))
+                    .append("\"><td class=\"text\">").append(Html.escape(e.getKey())).append("</td>");
+            cells(sb, Html.num(number(v.path("trainRows"))));
+            for (String m : metrics) {
+                double mean = number(v.path(m));
+                double std = number(v.path(m + "_std"));
+                cells(sb, Double.isNaN(mean) ? "-" : Html.num(mean)
+                        + (Double.isNaN(std) ? "" : " &plusmn; " + Html.num(std)));
+            }
+            sb.append("</tr>");
+        }
+        sb.append("</tbody></table>");
     }
 
     private static String meanStd(JsonNode n) {

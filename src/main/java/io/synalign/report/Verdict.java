@@ -3,6 +3,7 @@ package io.synalign.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /**
@@ -149,12 +150,49 @@ final class Verdict {
         return sb.toString();
     }
 
+    /** A variant's score on the verdict's metric: per-repeat values and their mean. */
+    private record Scored(String name, List<Double> values, double mean) {
+    }
+
+    /**
+     * The variants of an evaluation document scored on its headline metric: macro-F1 for a
+     * classification (variants a list of objects with {@code name}), MRR@10 for a retrieval
+     * ({@code task} "retrieval", variants an object keyed by name).
+     */
+    private static List<Scored> scored(JsonNode ev) {
+        List<Scored> out = new ArrayList<>();
+        if (retrieval(ev)) {
+            for (java.util.Iterator<Map.Entry<String, JsonNode>> it = ev.path("variants").fields();
+                    it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                out.add(new Scored(e.getKey(), numbers(e.getValue().path("values").path(RETRIEVAL_METRIC)),
+                        e.getValue().path(RETRIEVAL_METRIC).asDouble(Double.NaN)));
+            }
+        } else {
+            for (JsonNode v : ev.path("variants")) {
+                out.add(new Scored(v.path("name").asText(), values(v.path("macroF1")),
+                        v.path("macroF1").path("mean").asDouble(Double.NaN)));
+            }
+        }
+        return out;
+    }
+
+    /** Whether an evaluation document is a retrieval evaluation. */
+    static boolean retrieval(JsonNode ev) {
+        return "retrieval".equals(ev.path("task").asText());
+    }
+
+    /** The retrieval metric the verdict compares. */
+    static final String RETRIEVAL_METRIC = "mrr@10";
+
     /** One line per comparison of the aligned variant with another variant. */
     static List<String> evaluation(JsonNode ev) {
         List<String> out = new ArrayList<>();
-        JsonNode aligned = null;
-        for (JsonNode v : ev.path("variants")) {
-            if (v.path("name").asText().startsWith(ALIGNED)) {
+        List<Scored> variants = scored(ev);
+        String unit = retrieval(ev) ? " MRR@10 points" : " macro-F1 points";
+        Scored aligned = null;
+        for (Scored v : variants) {
+            if (v.name().startsWith(ALIGNED)) {
                 aligned = v;
             }
         }
@@ -163,22 +201,21 @@ final class Verdict {
                     + " <code>evaluate --weighted</code> or <code>--aligned</code>).</li>");
             return out;
         }
-        String name = aligned.path("name").asText();
-        for (JsonNode other : ev.path("variants")) {
+        String name = aligned.name();
+        for (Scored other : variants) {
             if (other == aligned) {
                 continue;
             }
-            String otherName = other.path("name").asText();
-            List<Double> a = values(aligned.path("macroF1"));
-            List<Double> b = values(other.path("macroF1"));
+            String otherName = other.name();
+            List<Double> a = aligned.values();
+            List<Double> b = other.values();
             double diff;
             Paired p = null;
             if (!a.isEmpty() && a.size() == b.size()) {
                 p = Paired.of(a, b);
                 diff = p.mean();
             } else {
-                diff = aligned.path("macroF1").path("mean").asDouble(Double.NaN)
-                        - other.path("macroF1").path("mean").asDouble(Double.NaN);
+                diff = aligned.mean() - other.mean();
             }
             if (Double.isNaN(diff)) {
                 continue;
@@ -189,7 +226,7 @@ final class Verdict {
                     .append("</b> ");
             if (p == null || p.n() < 2) {
                 sb.append("vs <b>").append(Html.escape(otherName)).append("</b>: ").append(points)
-                        .append(" macro-F1 points; ").append(p == null
+                        .append(unit).append("; ").append(p == null
                                 ? "no per-repeat values to pair, so no interval"
                                 : "one repeat gives no interval (use --repeats 3 or more)")
                         .append('.');
@@ -198,13 +235,13 @@ final class Verdict {
                         + " repeats", 100 * p.low(), 100 * p.high(), p.n());
                 if (p.low() > 0) {
                     sb.append("beat <b>").append(Html.escape(otherName)).append("</b> by ")
-                            .append(points).append(" macro-F1 points (").append(ci).append(").");
+                            .append(points).append(unit).append(" (").append(ci).append(").");
                 } else if (p.high() < 0) {
                     sb.append("did worse than <b>").append(Html.escape(otherName)).append("</b>: ")
-                            .append(points).append(" macro-F1 points (").append(ci).append(").");
+                            .append(points).append(unit).append(" (").append(ci).append(").");
                 } else {
                     sb.append("is not distinguishable from <b>").append(Html.escape(otherName))
-                            .append("</b>: ").append(points).append(" macro-F1 points (")
+                            .append("</b>: ").append(points).append(unit).append(" (")
                             .append(ci).append(", which includes 0).");
                 }
             }
@@ -213,13 +250,17 @@ final class Verdict {
         return out;
     }
 
-    private static List<Double> values(JsonNode meanStd) {
+    private static List<Double> numbers(JsonNode array) {
         List<Double> out = new ArrayList<>();
-        for (JsonNode v : meanStd.path("values")) {
+        for (JsonNode v : array) {
             if (v.isNumber()) {
                 out.add(v.doubleValue());
             }
         }
         return out;
+    }
+
+    private static List<Double> values(JsonNode meanStd) {
+        return numbers(meanStd.path("values"));
     }
 }

@@ -354,6 +354,39 @@ class ReportCommandTest {
     }
 
     @Test
+    void aRetrievalEvaluationGetsItsTableAndAnMrrVerdict() throws IOException {
+        new RunDirFixture().write(dir);
+        Files.writeString(dir.resolve(RunFiles.EVALUATION), """
+                {"task": "retrieval", "settings": {"--repeats": 3}, "corpusPassages": 1000, "testQueries": 50,
+                 "variants": {
+                  "zero_shot": {"recall@1": 0.25, "recall@1_std": null, "recall@10": 0.5, "recall@10_std": null,
+                    "recall@100": 0.75, "recall@100_std": null, "mrr@10": 0.3125, "mrr@10_std": null,
+                    "ndcg@10": 0.375, "ndcg@10_std": null, "values": {"mrr@10": [0.3125]}, "trainRows": 0},
+                  "real": {"recall@1": 0.3, "recall@1_std": 0.01, "recall@10": 0.6, "recall@10_std": 0.01,
+                    "recall@100": 0.8, "recall@100_std": 0.01, "mrr@10": 0.4, "mrr@10_std": 0.01,
+                    "ndcg@10": 0.45, "ndcg@10_std": 0.01, "values": {"mrr@10": [0.39, 0.40, 0.41]}, "trainRows": 80},
+                  "real+aligned": {"recall@1": 0.35, "recall@1_std": 0.01, "recall@10": 0.65, "recall@10_std": 0.01,
+                    "recall@100": 0.85, "recall@100_std": 0.01, "mrr@10": 0.45, "mrr@10_std": 0.01,
+                    "ndcg@10": 0.5, "ndcg@10_std": 0.01, "values": {"mrr@10": [0.44, 0.45, 0.46]}, "trainRows": 120}
+                 }}
+                """);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r.toString());
+        String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(html.contains("<table id=\"retrieval-table\">"), "retrieval table");
+        assertFalse(html.contains("id=\"evaluation-table\""), "no classification table");
+        for (String v : List.of("zero_shot", "real", "real+aligned")) {
+            assertTrue(html.contains("class=\"retrieval-row\" data-variant=\"" + v + "\""), v);
+        }
+        assertTrue(html.contains("exact search over 1000 passages"), "corpus size");
+        // real+aligned beats real by 5 points in every repeat: the paired interval excludes 0.
+        assertTrue(html.contains("beat <b>real</b> by +5.0 MRR@10 points"), "verdict");
+        // zero_shot has one value: no pairing, only the difference of means (+13.75 points).
+        assertTrue(html.contains("vs <b>zero_shot</b>: +13.8 MRR@10 points; no per-repeat values to pair"),
+                "vs zero-shot");
+    }
+
+    @Test
     void outMayNotReplaceTheRealFileTheRunNames() throws IOException {
         new RunDirFixture().write(dir);
         Path real = dir.resolve("real.jsonl"); // named by alignment.json's --real
