@@ -104,8 +104,49 @@ final class GenerateCommand extends CliCommand {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Option(names = "--task", paramLabel = "classification|retrieval",
+            description = "What to write: labelled rows like --real (classification), or search"
+                    + " queries for the passages of --corpus like the real queries (retrieval)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String task = EvaluateCommand.CLASSIFICATION;
+
+    @PathRole(PathRole.Kind.INPUT)
+    @Option(names = "--corpus", paramLabel = "CORPUS.jsonl",
+            description = "Retrieval: the passages (BEIR layout: _id, title, text); --real holds"
+                    + " query rows naming theirs in " + io.synalign.retrieval.QueryRows.CORPUS_ID + ".")
+    Path corpus;
+
+    @PathRole(PathRole.Kind.INPUT)
+    @Option(names = "--qrels", paramLabel = "QRELS.tsv",
+            description = "Retrieval: BEIR judgements (query-id corpus-id score) pairing the"
+                    + " queries of a BEIR queries.jsonl given as --real with their passages.")
+    Path qrels;
+
+    @Option(names = "--passages", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Retrieval: passages to write queries for, chosen to cover the corpus"
+                    + " (GP exploration over the passage embeddings). Default: every passage, at"
+                    + " most " + RetrievalGenerateRun.DEFAULT_PASSAGES + ".")
+    Integer passages;
+
+    @Option(names = "--per-passage", paramLabel = "K", converter = Converters.PositiveInt.class,
+            description = "Retrieval: queries per passage. Default: ${DEFAULT-VALUE}.")
+    int perPassage = 3;
+
     @Override
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        if (task.equals(EvaluateCommand.RETRIEVAL)) {
+            return new RetrievalGenerateRun(this).run(stdout);
+        }
+        if (!task.equals(EvaluateCommand.CLASSIFICATION)) {
+            throw new IllegalArgumentException("--task " + task + ": give classification or"
+                    + " retrieval");
+        }
+        for (String option : RetrievalGenerateRun.RETRIEVAL_ONLY) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw new IllegalArgumentException(option + " does not apply to --task"
+                        + " classification (it is an option of --task retrieval)");
+            }
+        }
         return run(stdout);
     }
 

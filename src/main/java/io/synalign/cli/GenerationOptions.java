@@ -117,9 +117,11 @@ final class GenerationOptions {
                     + " re-run resumes (and replays identically).")
     Path journal;
 
-    @PathRole(value = PathRole.Kind.INPUT_DIRECTORY, files = {PromptTemplates.ATTRIBUTES, PromptTemplates.SAMPLES})
+    @PathRole(value = PathRole.Kind.INPUT_DIRECTORY, files = {PromptTemplates.ATTRIBUTES,
+        PromptTemplates.SAMPLES, PromptTemplates.QUERY_ATTRIBUTES, PromptTemplates.QUERIES})
     @Option(names = "--prompts", paramLabel = "DIR",
-            description = "Directory with attributes.txt and/or samples.txt replacing the built-in prompts.")
+            description = "Directory with attributes.txt and/or samples.txt (for --task retrieval:"
+                    + " query-attributes.txt and/or queries.txt) replacing the built-in prompts.")
     Path prompts;
 
     @Option(names = "--hints", paramLabel = "TEXT",
@@ -263,15 +265,24 @@ final class GenerationOptions {
                 throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
             }
             AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
-            try (GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
-                            GgufChatModel.Options.defaults().withCallTimeout(c.timeout()).withBounds(
-                                    GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
-                ChatModel chat = local != null ? local : httpModel(c, limiter, seams);
-                r = pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of);
-            }
+            r = withChatModel(c, limiter, seams,
+                    chat -> pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of));
         }
         return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),
                 r.seconds(), r.validator());
+    }
+
+    /**
+     * Runs {@code body} with the chat model of --llm (a GGUF model loaded for the call and closed
+     * after it, or the HTTP client), asking once per request (re-asks are the caller's).
+     */
+    <T> T withChatModel(Checked c, AdaptiveConcurrencyLimiter limiter, Seams seams,
+            java.util.function.Function<ChatModel, T> body) {
+        try (GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
+                GgufChatModel.Options.defaults().withCallTimeout(c.timeout()).withBounds(
+                        GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
+            return body.apply(local != null ? local : httpModel(c, limiter, seams));
+        }
     }
 
     /** The OpenAI-compatible client of --llm URL; it asks once (re-asks are the caller's). */

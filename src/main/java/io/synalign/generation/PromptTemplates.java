@@ -13,26 +13,36 @@ import java.util.regex.Pattern;
 /**
  * The two prompt templates of the generation pipeline: {@value #ATTRIBUTES} (stage 1, latent
  * attribute summary of a demonstration group) and {@value #SAMPLES} (stage 2, new examples
- * carrying those attributes). The built-in ones are classpath resources under
+ * carrying those attributes); for retrieval, {@value #QUERY_ATTRIBUTES} and {@value #QUERIES}
+ * ({@link #loadQueries}). The built-in ones are classpath resources under
  * {@code io/synalign/prompts/}; {@code --prompts DIR} replaces either with a file of the same
  * name in DIR. Placeholders {@code {{label}}}, {@code {{demonstrations}}}, {@code {{attributes}}},
- * {@code {{count}}}, {@code {{n}}} and {@code {{hints}}} are substituted literally (no escaping:
+ * {@code {{count}}}, {@code {{n}}}, {@code {{hints}}} and {@code {{passage}}} are substituted literally (no escaping:
  * the text goes to the LLM, not to a parser); an unknown placeholder is an error.
  */
 public final class PromptTemplates {
 
     public static final String ATTRIBUTES = "attributes.txt";
     public static final String SAMPLES = "samples.txt";
+    /** Stage 1 of query generation for retrieval: the attributes of real queries. */
+    public static final String QUERY_ATTRIBUTES = "query-attributes.txt";
+    /** Stage 2 of query generation for retrieval: queries for one passage. */
+    public static final String QUERIES = "queries.txt";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z]+)}}");
-    private static final java.util.Set<String> KNOWN =
-            java.util.Set.of("label", "demonstrations", "attributes", "count", "n", "hints");
+    private static final java.util.Set<String> KNOWN = java.util.Set.of("label",
+            "demonstrations", "attributes", "count", "n", "hints", "passage");
 
     private final String attributes;
     private final String samples;
 
     private PromptTemplates(String attributes, String samples) {
-        this.attributes = check(ATTRIBUTES, attributes);
-        this.samples = check(SAMPLES, samples);
+        this(ATTRIBUTES, attributes, SAMPLES, samples);
+    }
+
+    private PromptTemplates(String attributesName, String attributes, String samplesName,
+            String samples) {
+        this.attributes = check(attributesName, attributes);
+        this.samples = check(samplesName, samples);
     }
 
     /** The built-in templates. */
@@ -54,6 +64,20 @@ public final class PromptTemplates {
             throw new IllegalArgumentException(dir + ": not a directory");
         }
         return new PromptTemplates(file(dir, ATTRIBUTES), file(dir, SAMPLES));
+    }
+
+    /**
+     * The query-generation templates ({@value #QUERY_ATTRIBUTES}, {@value #QUERIES}, the second
+     * with {@code {{passage}}}) of {@code dir} where it has them, else the built-in ones.
+     *
+     * @throws IllegalArgumentException as {@link #load}
+     */
+    public static PromptTemplates loadQueries(Path dir) {
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(dir + ": not a directory");
+        }
+        return new PromptTemplates(QUERY_ATTRIBUTES, dir == null ? resource(QUERY_ATTRIBUTES)
+                : file(dir, QUERY_ATTRIBUTES), QUERIES, dir == null ? resource(QUERIES) : file(dir, QUERIES));
     }
 
     public String renderAttributes(Map<String, String> values) {

@@ -579,6 +579,17 @@ public final class ReportPage {
             sb.append("</section>\n");
             return;
         }
+        if (Verdict.retrieval(gen)) {
+            sb.append("<p class=\"meta\" id=\"generation-retrieval\">Generator: ")
+                    .append(Html.escape(gen.path("generator").asText("?"))).append(": ")
+                    .append(Html.num(number(gen.path("queries")))).append(" synthetic queries for ")
+                    .append(Html.num(number(gen.path("targetPassages")))).append(" of ")
+                    .append(Html.num(number(gen.path("corpusPassages")))).append(" passages (picked"
+                    + " by GP exploration to cover the corpus), from ")
+                    .append(Html.num(number(gen.path("realQueries")))).append(" real queries.</p>");
+            sb.append("</section>\n");
+            return;
+        }
         sb.append("<p class=\"meta\">Generator: ").append(Html.escape(gen.path("generator")
                 .asText("?"))).append(". Coverage: MMD<sup>2</sup> of the GP-selected"
                 + " demonstrations against the label's real rows, and of random selections of"

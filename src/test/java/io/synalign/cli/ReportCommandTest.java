@@ -370,9 +370,15 @@ class ReportCommandTest {
                     "ndcg@10": 0.5, "ndcg@10_std": 0.01, "values": {"mrr@10": [0.44, 0.45, 0.46]}, "trainRows": 120}
                  }}
                 """);
+        Files.writeString(dir.resolve(RunFiles.GENERATION), """
+                {"task": "retrieval", "settings": {"--llm": "offline"}, "generator": "offline (query baseline)",
+                 "corpusPassages": 1000, "realQueries": 40, "targetPassages": 100, "queries": 300}
+                """);
         Cli.Run r = report("--run", dir.toString());
         assertEquals(0, r.status(), r.toString());
         String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(html.contains("offline (query baseline): 300 synthetic queries for 100 of 1000 passages"),
+                "generation line");
         assertTrue(html.contains("<table id=\"retrieval-table\">"), "retrieval table");
         assertFalse(html.contains("id=\"evaluation-table\""), "no classification table");
         for (String v : List.of("zero_shot", "real", "real+aligned")) {
