@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
+import io.synalign.demo.WordNetRetrievalData;
 import io.synalign.demo.WordNetSupersenseData;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.pipeline.RunFiles;
@@ -35,7 +36,10 @@ import picocli.CommandLine.Option;
         versionProvider = VersionProvider.class,
         description = {"Run the whole pipeline offline on WordNet glosses labelled by supersense:"
                 + " generate (offline EDA baseline, or the LLM named by SYNALIGN_LLM_URL and"
-                + " SYNALIGN_LLM_MODEL), align, evaluate and report."},
+                + " SYNALIGN_LLM_MODEL), align, evaluate and report.",
+            "With --task retrieval: glosses as passages and their words as queries; generate"
+                + " queries (offline query baseline, or the LLM), align them to the real"
+                + " queries, evaluate retrievers, report."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure", "2:bad input (option value)"})
 final class DemoCommand extends CliCommand {
@@ -55,6 +59,12 @@ final class DemoCommand extends CliCommand {
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of every step. Default: ${DEFAULT-VALUE}.")
     long seed = 7;
+
+    @Option(names = "--task", paramLabel = "classification|retrieval",
+            description = "classification: glosses labelled by supersense, a classifier student;"
+                    + " retrieval: glosses as passages and their words as queries, a retriever"
+                    + " student. Default: ${DEFAULT-VALUE}.")
+    String task = EvaluateCommand.CLASSIFICATION;
 
     @Option(names = "--labels", split = ",", paramLabel = "noun.X",
             description = "WordNet noun supersenses used as labels. Default: the eight of"
@@ -98,7 +108,28 @@ final class DemoCommand extends CliCommand {
         return false;
     }
 
+    /** Options of the classification demo, refused by the retrieval demo. */
+    static final List<String> CLASSIFICATION_ONLY = List.of("--real-per-label", "--test-per-label",
+            "--synthetic-per-label", "--classifier");
+    /** The retrieval demo's sizes: corpus passages, real and test queries, target passages. */
+    static final int RETRIEVAL_CORPUS = 600;
+    static final int RETRIEVAL_REAL = 60;
+    static final int RETRIEVAL_TEST = 150;
+    static final int RETRIEVAL_TARGETS = 150;
+    static final int RETRIEVAL_PER_PASSAGE = 3;
+
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
+        if (task.equals(EvaluateCommand.RETRIEVAL)) {
+            for (String option : CLASSIFICATION_ONLY) {
+                if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                    throw new IllegalArgumentException(option + " does not apply to --task retrieval");
+                }
+            }
+            return runRetrieval(stdout, err);
+        }
+        if (!task.equals(EvaluateCommand.CLASSIFICATION)) {
+            throw new IllegalArgumentException("--task " + task + ": give classification or retrieval");
+        }
         long start = System.nanoTime();
         if (labels.size() < 2) {
             // evaluate would refuse a single label, after generate and align had run
@@ -121,24 +152,10 @@ final class DemoCommand extends CliCommand {
                 + " and %d test rows -> %s%n", labels.size(), split.real().size(), split.test().size(), out);
         stdout.flush();
 
-        String url = environment.get(LLM_URL_ENV);
         List<String> generate = new ArrayList<>(List.of("generate", "--real", real.toString(),
                 "--out", synthetic.toString(), "--synthetic-per-label", Integer.toString(syntheticPerLabel),
                 "--seed", Long.toString(seed), "--run-dir", out.toString()));
-        if (url != null && !url.isBlank()) {
-            generate.addAll(List.of("--llm", url.strip()));
-            String model = environment.get(LLM_MODEL_ENV);
-            if (model != null && !model.isBlank()) {
-                generate.addAll(List.of("--model", model.strip()));
-            }
-            String keyEnv = environment.get(LLM_KEY_ENV);
-            if (keyEnv != null && !keyEnv.isBlank()) {
-                generate.addAll(List.of("--api-key-env", keyEnv.strip()));
-            }
-            generate.addAll(List.of("--journal", out.resolve("journal").toString()));
-        } else {
-            generate.addAll(List.of("--llm", GenerationOptions.OFFLINE));
-        }
+        addLlm(generate);
         List<List<String>> steps = List.of(
                 withCommon(generate),
                 withCommon(new ArrayList<>(List.of("align", "--real", real.toString(),
@@ -151,6 +168,11 @@ final class DemoCommand extends CliCommand {
                         "--repeats", Integer.toString(repeats), "--seed", Long.toString(seed),
                         "--run-dir", out.toString()))),
                 new ArrayList<>(List.of("report", "--run", out.toString())));
+        return runSteps(steps, start, stdout, err);
+    }
+
+    /** Runs the steps in order, stopping at the first failure. */
+    private int runSteps(List<List<String>> steps, long start, PrintWriter stdout, PrintWriter err) {
         for (List<String> step : steps) {
             stdout.println();
             stdout.println("== synalign " + String.join(" ", step));
@@ -169,6 +191,94 @@ final class DemoCommand extends CliCommand {
         return ExitCodes.OK;
     }
 
+    /** The LLM of SYNALIGN_LLM_URL (with its model, key variable and a journal), else offline. */
+    private void addLlm(List<String> generate) {
+        String url = environment.get(LLM_URL_ENV);
+        if (url != null && !url.isBlank()) {
+            generate.addAll(List.of("--llm", url.strip()));
+            String model = environment.get(LLM_MODEL_ENV);
+            if (model != null && !model.isBlank()) {
+                generate.addAll(List.of("--model", model.strip()));
+            }
+            String keyEnv = environment.get(LLM_KEY_ENV);
+            if (keyEnv != null && !keyEnv.isBlank()) {
+                generate.addAll(List.of("--api-key-env", keyEnv.strip()));
+            }
+            generate.addAll(List.of("--journal", out.resolve("journal").toString()));
+        } else {
+            generate.addAll(List.of("--llm", GenerationOptions.OFFLINE));
+        }
+    }
+
+    /**
+     * The retrieval demo: WordNet glosses as passages, their words as queries
+     * ({@link WordNetRetrievalData}); generate queries (offline baseline unless an LLM is named),
+     * align them to the real queries, evaluate retrievers, report.
+     */
+    private int runRetrieval(PrintWriter stdout, PrintWriter err) throws Exception {
+        long start = System.nanoTime();
+        WordNetRetrievalData.Split split = WordNetRetrievalData.draw(labels, RETRIEVAL_CORPUS,
+                RETRIEVAL_REAL, RETRIEVAL_TEST, seed);
+        Files.createDirectories(out);
+        removePreviousRun();
+        Path corpus = out.resolve("corpus.jsonl");
+        Path real = out.resolve("real.jsonl");
+        Path test = out.resolve("test.jsonl");
+        Path synthetic = out.resolve("synthetic.jsonl");
+        Path alignOut = out.resolve("synthetic-weighted.jsonl");
+        Path aligned = out.resolve("aligned.jsonl");
+        List<Record> passages = new ArrayList<>();
+        for (WordNetRetrievalData.Passage p : split.corpus()) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("_id", p.id());
+            node.put("title", "");
+            node.put("text", p.text());
+            passages.add(Record.of(node, passages.size() + 1));
+        }
+        writeRecords(corpus, passages);
+        writeRecords(real, queryRows(split.real()));
+        writeRecords(test, queryRows(split.test()));
+        stdout.printf("demo data: WordNet 3.1 noun glosses as %d passages, their words as queries:"
+                + " %d real (few-shot) and %d test queries -> %s%n", split.corpus().size(),
+                split.real().size(), split.test().size(), out);
+        stdout.flush();
+        List<String> generate = new ArrayList<>(List.of("generate", "--task", "retrieval", "--corpus",
+                corpus.toString(), "--real", real.toString(), "--out", synthetic.toString(),
+                "--passages", Integer.toString(RETRIEVAL_TARGETS), "--per-passage",
+                Integer.toString(RETRIEVAL_PER_PASSAGE), "--seed", Long.toString(seed), "--run-dir",
+                out.toString()));
+        addLlm(generate);
+        List<List<String>> steps = List.of(
+                withCommon(generate),
+                withCommon(new ArrayList<>(List.of("align", "--real", real.toString(),
+                        "--synthetic", synthetic.toString(), "--out", alignOut.toString(),
+                        "--sampled-out", aligned.toString(), "--scope", "global",
+                        "--seed", Long.toString(seed), "--run-dir", out.toString()))),
+                withCommon(new ArrayList<>(List.of("evaluate", "--task", "retrieval", "--corpus",
+                        corpus.toString(), "--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--aligned", aligned.toString(), "--test", test.toString(),
+                        "--repeats", Integer.toString(repeats), "--seed", Long.toString(seed),
+                        "--run-dir", out.toString()))),
+                new ArrayList<>(List.of("report", "--run", out.toString())));
+        return runSteps(steps, start, stdout, err);
+    }
+
+    private static List<Record> queryRows(List<WordNetRetrievalData.Passage> passages) {
+        List<Record> rows = new ArrayList<>();
+        for (WordNetRetrievalData.Passage p : passages) {
+            ObjectNode node = Json.MAPPER.createObjectNode();
+            node.put("text", p.query());
+            node.put(io.synalign.retrieval.QueryRows.CORPUS_ID, p.id());
+            rows.add(Record.of(node, rows.size() + 1));
+        }
+        return rows;
+    }
+
+    private static void writeRecords(Path file, List<Record> records) throws Exception {
+        AtomicOutputs.writeAtomically(file, o -> RecordWriter.write(o,
+                new RecordFormat.Kind(RecordFormat.JSONL, false), records));
+    }
+
     /**
      * Deletes what an earlier demo left in {@code --out} under the names this run writes. A step
      * that fails stops the demo, and the files of the steps after it would otherwise stay from
@@ -178,7 +288,7 @@ final class DemoCommand extends CliCommand {
      * and saves calls.
      */
     private void removePreviousRun() throws java.io.IOException {
-        for (String name : List.of("real.jsonl", "test.jsonl", "synthetic.jsonl",
+        for (String name : List.of("corpus.jsonl", "real.jsonl", "test.jsonl", "synthetic.jsonl",
                 "synthetic-weighted.jsonl", "aligned.jsonl", RunFiles.GENERATION,
                 RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
                 RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.EVALUATION,
@@ -218,6 +328,6 @@ final class DemoCommand extends CliCommand {
             node.put("id", e.synsetId());
             records.add(Record.of(node, line++));
         }
-        AtomicOutputs.writeAtomically(file, o -> RecordWriter.write(o, new RecordFormat.Kind(RecordFormat.JSONL, false), records));
+        writeRecords(file, records);
     }
 }

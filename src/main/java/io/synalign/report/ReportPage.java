@@ -87,6 +87,7 @@ public final class ReportPage {
         sb.append(Verdict.html(run.alignment(), run.weighted(), run.evaluation()));
         weights(sb);
         examples(sb);
+        queries(sb);
         mmd(sb);
         pca(sb);
         evaluation(sb);
@@ -467,6 +468,73 @@ public final class ReportPage {
             out[j] = m.data()[base + j];
         }
         return out;
+    }
+
+    // ------------------------------------------------------------ queries
+
+    /** Queries most shown per passage, and passages shown. */
+    static final int QUERIES_PER_PASSAGE = 6;
+    static final int PASSAGES_SHOWN = 5;
+
+    /**
+     * Query rows (the synthetic rows carry a corpus_id): the shape of real, synthetic and aligned
+     * queries ({@link QueryProfile}), and the passages with the most weight, each with its
+     * queries and their weights.
+     */
+    private void queries(StringBuilder sb) {
+        RunArtefacts.Weighted w = run.weighted();
+        if (w == null || w.corpusIds() == null || w.texts() == null) {
+            return;
+        }
+        sb.append("<section id=\"queries\"><h2>Queries: real, synthetic and aligned</h2>\n");
+        sb.append("<p class=\"meta\">Length in words and form of the queries; the aligned row weighs"
+                + " each synthetic query by its alignment weight.</p>");
+        sb.append("<table id=\"query-profile-table\"><thead><tr><th class=\"text\">queries</th>"
+                + "<th>mean words</th>");
+        for (String b : QueryProfile.BUCKET_NAMES) {
+            sb.append("<th>").append(Html.escape(b)).append("</th>");
+        }
+        sb.append("<th>questions</th></tr></thead><tbody>");
+        if (run.realTexts().texts() != null) {
+            profileRow(sb, "real", QueryProfile.of(run.realTexts().texts(), null));
+        }
+        profileRow(sb, "synthetic", QueryProfile.of(w.texts(), null));
+        profileRow(sb, "aligned", QueryProfile.of(w.texts(), w.weights()));
+        sb.append("</tbody></table>");
+        Map<String, Double> mass = new java.util.HashMap<>();
+        Map<String, List<Integer>> rows = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < w.weights().length; i++) {
+            mass.merge(w.corpusIds().get(i), w.weights()[i], Double::sum);
+            rows.computeIfAbsent(w.corpusIds().get(i), k -> new ArrayList<>()).add(i);
+        }
+        List<String> top = rows.keySet().stream()
+                .sorted((a, b) -> Double.compare(mass.get(b), mass.get(a))).limit(PASSAGES_SHOWN).toList();
+        sb.append("<table id=\"query-examples-table\"><thead><tr><th class=\"text\">passage</th>"
+                + "<th>weight</th><th class=\"text\">queries (weight)</th></tr></thead><tbody>");
+        for (String id : top) {
+            List<Integer> qs = new ArrayList<>(rows.get(id));
+            qs.sort((a, b) -> Double.compare(w.weights()[b], w.weights()[a]));
+            StringBuilder list = new StringBuilder();
+            for (int i : qs.subList(0, Math.min(QUERIES_PER_PASSAGE, qs.size()))) {
+                list.append(list.length() == 0 ? "" : "<br>").append(Html.escape(Html.cut(w.texts().get(i), 120)))
+                        .append(" (").append(Html.num(w.weights()[i])).append(")");
+            }
+            sb.append("<tr class=\"query-example\"><td class=\"text\"><code>").append(Html.escape(id))
+                    .append("</code></td><td>").append(Html.num(mass.get(id))).append("</td><td class=\"text\">")
+                    .append(list).append("</td></tr>");
+        }
+        sb.append("</tbody></table></section>\n");
+    }
+
+    private static void profileRow(StringBuilder sb, String name, QueryProfile p) {
+        sb.append("<tr class=\"query-profile\" data-set=\"").append(name).append("\"><td class=\"text\">")
+                .append(name).append("</td>");
+        cells(sb, Html.num(p.meanWords()));
+        for (double share : p.bucketShares()) {
+            cells(sb, Double.isNaN(p.meanWords()) ? "-" : Html.percent(share));
+        }
+        cells(sb, Double.isNaN(p.questionShare()) ? "-" : Html.percent(p.questionShare()));
+        sb.append("</tr>");
     }
 
     // ------------------------------------------------------------ evaluation

@@ -45,8 +45,11 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
      * The synthetic rows' weights, in input order, and their labels.
      *
      * @param labels one label per row, or {@code null} when the rows have none
+     * @param corpusIds the passage each row targets ({@code corpus_id} of query rows), or
+     *     {@code null} when the rows are not query rows
      */
-    public record Weighted(double[] weights, List<String> labels, List<String> texts) {
+    public record Weighted(double[] weights, List<String> labels, List<String> texts,
+            List<String> corpusIds) {
     }
 
     /**
@@ -143,8 +146,14 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
             anyText |= t != null && t.isTextual();
             texts.add(t != null && t.isTextual() ? t.textValue() : null);
         }
+        List<String> corpusIds = new ArrayList<>(records.size());
+        for (Record r : records) {
+            JsonNode c = r.get(io.synalign.retrieval.QueryRows.CORPUS_ID);
+            corpusIds.add(c == null || c.isNull() ? null : c.asText());
+        }
+        boolean queryRows = !records.isEmpty() && corpusIds.stream().allMatch(java.util.Objects::nonNull);
         return new Weighted(weights, syntheticLabels(dir, records, alignment, labels),
-                anyText ? texts : null);
+                anyText ? texts : null, queryRows ? corpusIds : null);
     }
 
     /** A setting of {@code alignment.json} as text, or {@code fallback}. */

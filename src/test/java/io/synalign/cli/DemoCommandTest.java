@@ -153,6 +153,42 @@ class DemoCommandTest {
         assertEquals("mine", Files.readString(file));
     }
 
+    @Test
+    void theRetrievalDemoRunsEveryStepOffline() throws IOException {
+        Path out = dir.resolve("retrieval");
+        Cli.Run run = demo(Map.of(), List.of("demo", "--task", "retrieval", "--out", out.toString(),
+                "--repeats", "1", "--seed", "3", "--cache-dir", dir.resolve("cache").toString(), "-q"));
+        assertEquals(0, run.status(), run.toString());
+        assertEquals(DemoCommand.RETRIEVAL_CORPUS, Files.readAllLines(out.resolve("corpus.jsonl")).size());
+        Set<String> corpusIds = new HashSet<>();
+        for (String l : Files.readAllLines(out.resolve("corpus.jsonl"))) {
+            assertTrue(corpusIds.add(JSON.readTree(l).get("_id").asText()), "distinct ids");
+        }
+        Set<String> realTargets = new HashSet<>();
+        for (String l : Files.readAllLines(out.resolve("real.jsonl"))) {
+            JsonNode r = JSON.readTree(l);
+            assertTrue(corpusIds.contains(r.get("corpus_id").asText()));
+            realTargets.add(r.get("corpus_id").asText());
+        }
+        for (String l : Files.readAllLines(out.resolve("test.jsonl"))) {
+            assertFalse(realTargets.contains(JSON.readTree(l).get("corpus_id").asText()),
+                    "real and test queries never ask for the same passage");
+        }
+        JsonNode evaluation = JSON.readTree(out.resolve(RunFiles.EVALUATION).toFile());
+        assertEquals("retrieval", evaluation.get("task").asText());
+        assertEquals(Set.of("zero_shot", "real", "real+synthetic", "real+aligned"),
+                fieldNames(evaluation.get("variants")));
+        double mrr = evaluation.get("variants").get("zero_shot").get("mrr@10").asDouble();
+        assertTrue(mrr > 0.1, "the encoder finds definitions by their words: MRR@10 " + mrr);
+        String html = Files.readString(out.resolve(RunFiles.REPORT));
+        for (String id : List.of("retrieval-table", "queries", "generation-retrieval", "weights-histogram")) {
+            assertTrue(html.contains("id=\"" + id + "\""), id);
+        }
+        Cli.Run refused = demo(Map.of(), List.of("demo", "--task", "retrieval", "--classifier", "mlp",
+                "--out", dir.resolve("x").toString(), "-q"));
+        Cli.assertBadInputLine(refused, dir, "--classifier does not apply to --task retrieval");
+    }
+
     private static Set<String> fieldNames(JsonNode node) {
         Set<String> out = new HashSet<>();
         node.fieldNames().forEachRemaining(out::add);

@@ -393,6 +393,31 @@ class ReportCommandTest {
     }
 
     @Test
+    void queryRowsGetTheQueriesSection() throws IOException {
+        new RunDirFixture().write(dir);
+        // The synthetic rows become query rows: two passages, weights 3 + 1 and 0.5.
+        Files.writeString(dir.resolve(RunFiles.WEIGHTED), """
+                {"text": "cat", "corpus_id": "p1", "synalign_weight": 3.0, "label": "a"}
+                {"text": "what is a house cat", "corpus_id": "p1", "synalign_weight": 1.0, "label": "a"}
+                {"text": "dog", "corpus_id": "p2", "synalign_weight": 0.5, "label": "a"}
+                """);
+        Files.deleteIfExists(dir.resolve(RunFiles.LABELS));
+        Files.deleteIfExists(dir.resolve(RunFiles.REAL_EMBEDDINGS));
+        Files.deleteIfExists(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS));
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r.toString());
+        String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(html.contains("<section id=\"queries\">"), "queries section");
+        // synthetic, unweighted: words 1, 5, 1 -> mean 2.333; aligned: (3*1 + 1*5 + 0.5*1) / 4.5
+        assertTrue(html.contains("data-set=\"synthetic\"><td class=\"text\">synthetic</td><td>2.333</td>"), html);
+        assertTrue(html.contains("data-set=\"aligned\"><td class=\"text\">aligned</td><td>1.889</td>"), html);
+        // p1 carries weight 4 and comes first, its queries by weight.
+        int p1 = html.indexOf("<code>p1</code></td><td>4</td><td class=\"text\">cat (3)<br>what is a house cat (1)");
+        int p2 = html.indexOf("<code>p2</code></td><td>0.5</td>");
+        assertTrue(p1 > 0 && p2 > p1, "passages by weight");
+    }
+
+    @Test
     void outMayNotReplaceTheRealFileTheRunNames() throws IOException {
         new RunDirFixture().write(dir);
         Path real = dir.resolve("real.jsonl"); // named by alignment.json's --real
