@@ -9,11 +9,16 @@ on the same .npy inputs, in one run.
           reached NumPy's MMD^2 reduction and the wall-time ratio.
   select: NumPy GP selection that refits the posterior at every step (Cholesky + solve), and a
           NumPy incremental (pivoted-Cholesky) version, against `synalign select`.
+  negatives: exact top-k by inner product (the search of `synalign negatives`) over unit rows:
+          NumPy brute force in tiles (float32 matmul + argpartition, a running top-k per query)
+          against the engine's InnerProductSearch (benchmarks.jar TopKSearchRun); both hit
+          lists are compared, and the wall-time ratio of the two searches is reported.
 
 Usage (from the repository root, after `mvn -q -DskipTests package`):
   python3 benchmarks/peer/numpy_peer.py make-data --synthetic 16000 --real 4000 --dim 384 --out /tmp/peer
   python3 benchmarks/peer/numpy_peer.py align --data /tmp/peer
   python3 benchmarks/peer/numpy_peer.py select --embeddings /tmp/peer/R.npy --count 300
+  python3 benchmarks/peer/numpy_peer.py negatives --queries 10000 --corpus 1000000 --k 10
 """
 import argparse
 import json
@@ -258,6 +263,59 @@ def select(args):
         sys.exit("synalign's picks differ from numpy's in more than 5 % of cases")
 
 
+def numpy_topk(q, c, k, query_tile=1024, corpus_tile=65536):
+    """Exact top-k of q @ c.T per row, best first (ties: lower index), in tiles of at most
+    query_tile x corpus_tile float32 scores."""
+    n = q.shape[0]
+    best_idx = np.full((n, k), -1, dtype=np.int64)
+    best_val = np.full((n, k), -np.inf, dtype=np.float32)
+    for qs in range(0, n, query_tile):
+        qt = q[qs:qs + query_tile]
+        vals = best_val[qs:qs + query_tile]
+        idx = best_idx[qs:qs + query_tile]
+        for cs in range(0, c.shape[0], corpus_tile):
+            scores = qt @ c[cs:cs + corpus_tile].T
+            kk = min(k, scores.shape[1])
+            part = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
+            cand_val = np.concatenate([vals, np.take_along_axis(scores, part, axis=1)], axis=1)
+            cand_idx = np.concatenate([idx, part + cs], axis=1)
+            order = np.lexsort((cand_idx, -cand_val), axis=1)[:, :k]
+            vals = np.take_along_axis(cand_val, order, axis=1)
+            idx = np.take_along_axis(cand_idx, order, axis=1)
+        best_val[qs:qs + query_tile] = vals
+        best_idx[qs:qs + query_tile] = idx
+    return best_idx, best_val
+
+
+def negatives(args):
+    with tempfile.TemporaryDirectory() as tmp:
+        q = clustered(args.queries, args.dim, 64, 1.0, 0.0, args.seed + 1)
+        c = clustered(args.corpus, args.dim, 64, 1.0, 0.0, args.seed + 2)
+        qf, cf, out = (os.path.join(tmp, f) for f in ("Q.npy", "C.npy", "hits.npy"))
+        np.save(qf, q)
+        np.save(cf, c)
+        jar = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
+        cmd = ["java", f"-Xmx{args.heap}", "-cp", jar, "io.synalign.benchmarks.TopKSearchRun", qf, cf,
+               str(args.k), out, args.backend]
+        run = subprocess.run(cmd, capture_output=True, text=True)
+        if run.returncode != 0:
+            sys.exit("TopKSearchRun failed:\n" + run.stderr[-4000:])
+        java = json.loads(run.stdout.strip().splitlines()[-1])
+        java_hits = np.load(out)
+    t0 = time.perf_counter()
+    np_idx, np_val = numpy_topk(q, c, args.k)
+    t_np = time.perf_counter() - t0
+    same = float(np.mean([len(set(a) & set(b)) / args.k for a, b in zip(java_hits, np_idx)]))
+    exact = float(np.mean(np.all(java_hits == np_idx, axis=1)))
+    print(json.dumps({"queries": args.queries, "corpus": args.corpus, "dim": args.dim, "k": args.k,
+                      "synalign_s": java["seconds"], "numpy_s": round(t_np, 3),
+                      "ratio": round(java["seconds"] / t_np, 3), "hit_overlap": round(same, 5),
+                      "rows_identical": round(exact, 5), "backend": args.backend}))
+    # float32 GEMMs with different blocking may swap near-ties; more than that is a bug.
+    if same < 0.999:
+        sys.exit("synalign's hits differ from numpy's in more than 0.1 % of cases")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -279,8 +337,16 @@ def main():
     se.add_argument("--count", type=int, default=300)
     se.add_argument("--noise", type=float, default=1e-6)
     se.add_argument("synalign_args", nargs="*", help="extra flags for synalign select (after --)")
+    ne = sub.add_parser("negatives")
+    ne.add_argument("--queries", type=int, default=10000)
+    ne.add_argument("--corpus", type=int, default=100000)
+    ne.add_argument("--dim", type=int, default=384)
+    ne.add_argument("--k", type=int, default=10)
+    ne.add_argument("--seed", type=int, default=0)
+    ne.add_argument("--backend", default="nd4j")
+    ne.add_argument("--heap", default="12g")
     args = p.parse_args()
-    {"make-data": make_data, "align": align, "select": select}[args.cmd](args)
+    {"make-data": make_data, "align": align, "select": select, "negatives": negatives}[args.cmd](args)
 
 
 if __name__ == "__main__":

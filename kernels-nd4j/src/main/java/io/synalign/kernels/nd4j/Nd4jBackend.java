@@ -14,6 +14,7 @@ import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.TilePlan;
 import java.util.function.Consumer;
+import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -108,12 +109,40 @@ public final class Nd4jBackend implements KernelBackend {
         distanceBlocks(x, y, -2f, out, clamp);
     }
 
-    /** One float32 GEMM per row tile of the output (see {@link PortableBlocks#innerProducts}). */
+    /**
+     * One OpenBLAS SGEMM ({@code X Y^T}, on OpenBLAS's own threads) per row tile of the output
+     * on the CPU path; {@link PortableBlocks#innerProducts} on the portable path. The operands
+     * and the tile live in native buffers kept per thread between calls ({@link NativeScratch}):
+     * a search calls this thousands of times with the same shapes, and fresh buffers would pay
+     * the first-touch page faults of tens of megabytes on every call (measured: a third of the
+     * time of a 2,048 x 8,192 x 384 block).
+     */
     @Override
     public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
         checkDims(x, y);
         checkOut(out, (long) x.rows() * y.rows());
-        PortableBlocks.innerProducts(x, y, out);
+        if (portable()) {
+            PortableBlocks.innerProducts(x, y, out);
+            return;
+        }
+        int n = x.rows();
+        int m = y.rows();
+        int d = x.cols();
+        if (n == 0 || m == 0) {
+            return;
+        }
+        int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
+        NativeScratch scratch = NativeScratch.get();
+        FloatPointer left = scratch.left((long) n * d);
+        FloatPointer right = scratch.right((long) m * d);
+        FloatPointer tile = scratch.tile((long) tileRows * m);
+        left.position(0).put(x.data(), 0, n * d);
+        right.position(0).put(y.data(), 0, m * d);
+        for (int start = 0; start < n; start += tileRows) {
+            int count = Math.min(tileRows, n - start);
+            OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, tile);
+            tile.position(0).get(out, start * m, count * m);
+        }
     }
 
     @Override
