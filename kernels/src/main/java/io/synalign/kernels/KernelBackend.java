@@ -77,6 +77,23 @@ public interface KernelBackend extends AutoCloseable {
     }
 
     /**
+     * {@link #innerProducts(FloatMatrix, FloatMatrix, float[])} into {@code out} (n x m
+     * row-major from index 0, {@code out.capacity() >= n m}): with a direct buffer a backend that
+     * computes off the Java heap writes the block where the caller reads it, without a copy per
+     * block (a top-k search reads every score once). The default computes into a heap array and
+     * copies.
+     */
+    default void innerProducts(FloatMatrix x, FloatMatrix y, java.nio.FloatBuffer out) {
+        long size = (long) x.rows() * y.rows();
+        if (out.capacity() < size) {
+            throw new IllegalArgumentException("output holds " + out.capacity() + " values, needs " + size);
+        }
+        float[] block = new float[(int) size];
+        innerProducts(x, y, block);
+        out.put(0, block);
+    }
+
+    /**
      * RBF kernel block {@code out[i*m + j] = exp(-||x_i - y_j||^2 / (2 sigma^2))}.
      *
      * @param out n x m row-major, overwritten

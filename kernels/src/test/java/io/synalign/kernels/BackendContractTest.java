@@ -123,6 +123,29 @@ abstract class BackendContractTest {
         assertTrue(worst <= TOLERANCE, "inner-product error relative to sum |x_t y_t|: " + worst);
     }
 
+    @ParameterizedTest(name = "{0} x {1}, d = {2}")
+    @MethodSource("pairShapes")
+    void innerProductsIntoABufferEqualTheArrayForm(int n, int m, int d) {
+        FloatMatrix x = x(n, d);
+        FloatMatrix y = y(m, d);
+        float[] want = new float[n * m];
+        backend().innerProducts(x, y, want);
+        java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(4 * (n * m + 5))
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
+        java.nio.FloatBuffer heap = java.nio.FloatBuffer.allocate(n * m);
+        for (java.nio.FloatBuffer out : List.of(direct, heap)) {
+            backend().innerProducts(x, y, out);
+            float[] got = new float[n * m];
+            out.get(0, got);
+            // Same products; a whole-block GEMM and row-tiled GEMMs may round differently.
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(want[i], got[i], 1e-5 * (1 + Math.abs(want[i])), "entry " + i);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> backend().innerProducts(x, y,
+                java.nio.FloatBuffer.allocate(n * m - 1)));
+    }
+
     @Test
     void statelessBlocksLargerThanOneTileMatchReference() {
         // n m floats beyond TilePlan.DEFAULT_TILE_BYTES, so the output is written in several

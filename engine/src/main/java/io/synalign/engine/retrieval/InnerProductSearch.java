@@ -22,12 +22,15 @@ import java.util.stream.IntStream;
  *
  * <p>Cost: 2 q c d flops for the products plus O(q c) comparisons, O(q c log k) in the worst
  * case. Memory: the result (q k ints and floats), one query tile and one corpus tile copied, and
- * one block of at most {@link #TILE_BYTES} — independent of q c.
+ * one direct buffer of at most {@link #TILE_BYTES} for the block of scores — independent of q c.
  */
 public final class InnerProductSearch {
 
     /** The most bytes of one block of scores (a query tile times a corpus tile). */
     public static final long TILE_BYTES = 64L << 20;
+    /** A per-thread copy of one row of scores, for {@link #merge}. */
+    private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[0]);
+
     /** Corpus rows per tile: large blocks keep the GEMM efficient. */
     static final int CORPUS_TILE_ROWS = 8192;
 
@@ -100,16 +103,16 @@ public final class InnerProductSearch {
         for (int s = 0; s < q; s += queryTile) {
             queryTiles.add(queries.rowRange(s, Math.min(q, s + queryTile)));
         }
-        float[] full = new float[Math.max(1, queryTile * corpusTile)];
+        // One direct buffer for every block: a backend that computes off the heap writes the
+        // scores where the merge reads them (no copy of q c floats through the Java heap).
+        java.nio.FloatBuffer block = java.nio.ByteBuffer.allocateDirect(4 * Math.max(1, queryTile * corpusTile))
+                .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
         for (int cs = 0; cs < c; cs += corpusTile) {
             int cn = Math.min(corpusTile, c - cs);
             FloatMatrix tile = corpus.rowRange(cs, cs + cn);
             for (int t = 0; t < queryTiles.size(); t++) {
                 FloatMatrix qt = queryTiles.get(t);
                 int qs = t * queryTile;
-                // Backends take an output of exactly the block's size: the full tiles share one
-                // buffer, the last (partial) ones get their own.
-                float[] block = qt.rows() * cn == full.length ? full : new float[qt.rows() * cn];
                 backend.innerProducts(qt, tile, block);
                 int base = cs;
                 IntStream.range(0, qt.rows()).parallel().forEach(r -> merge(block, r * cn, cn, base,
@@ -137,12 +140,20 @@ public final class InnerProductSearch {
      * its heap at {@code idx/score[query * k ...]}: a min-heap on (score, -index), so the root is
      * the entry to evict first.
      */
-    private static void merge(float[] block, int from, int n, int base, int query, int k,
+    private static void merge(java.nio.FloatBuffer block, int from, int n, int base, int query, int k,
             int[] idx, float[] score, int[] size, int[] skip) {
         int h = query * k;
         int filled = size[query];
+        // One bulk copy of the row into a small per-thread array (cache-resident), then a plain
+        // array scan: cheaper than an absolute get per score on the direct buffer.
+        float[] scores = ROW.get();
+        if (scores.length < n) {
+            scores = new float[n];
+            ROW.set(scores);
+        }
+        block.get(from, scores, 0, n);
         for (int j = 0; j < n; j++) {
-            float s = block[from + j];
+            float s = scores[j];
             if (filled == k && !(s > score[h])) {
                 continue; // not better than the worst kept (an equal score has a higher index)
             }

@@ -125,6 +125,49 @@ public final class Nd4jBackend implements KernelBackend {
             PortableBlocks.innerProducts(x, y, out);
             return;
         }
+        int m = y.rows();
+        gemmRows(x, y, (tile, start, count) -> tile.position(0).get(out, start * m, count * m));
+    }
+
+    /**
+     * The SGEMM written straight into {@code out} when it is a direct buffer (the CPU path): no
+     * tile, no copy. Otherwise as the array form.
+     */
+    @Override
+    public void innerProducts(FloatMatrix x, FloatMatrix y, java.nio.FloatBuffer out) {
+        checkDims(x, y);
+        long size = (long) x.rows() * y.rows();
+        if (portable() || !out.isDirect() || out.order() != java.nio.ByteOrder.nativeOrder()) {
+            KernelBackend.super.innerProducts(x, y, out);
+            return;
+        }
+        if (out.capacity() < size) {
+            throw new IllegalArgumentException("output holds " + out.capacity() + " values, needs " + size);
+        }
+        int n = x.rows();
+        int m = y.rows();
+        int d = x.cols();
+        if (n == 0 || m == 0) {
+            return;
+        }
+        NativeScratch scratch = NativeScratch.get();
+        FloatPointer left = scratch.left((long) n * d);
+        FloatPointer right = scratch.right((long) m * d);
+        left.position(0).put(x.data(), 0, n * d);
+        right.position(0).put(y.data(), 0, m * d);
+        try (FloatPointer target = new FloatPointer(out)) {
+            OpenBlas.gemmNT(n, m, d, 1f, left, right, target.position(0));
+        }
+    }
+
+    /** Receives one row tile of X Y^T in native memory. */
+    @FunctionalInterface
+    private interface TileSink {
+        void accept(FloatPointer tile, int start, int count);
+    }
+
+    /** X Y^T by row tiles into a per-thread native tile, each handed to {@code sink}. */
+    private static void gemmRows(FloatMatrix x, FloatMatrix y, TileSink sink) {
         int n = x.rows();
         int m = y.rows();
         int d = x.cols();
@@ -141,7 +184,7 @@ public final class Nd4jBackend implements KernelBackend {
         for (int start = 0; start < n; start += tileRows) {
             int count = Math.min(tileRows, n - start);
             OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, tile);
-            tile.position(0).get(out, start * m, count * m);
+            sink.accept(tile, start, count);
         }
     }
 
