@@ -125,7 +125,7 @@ class PathRoleTest {
                 commandsWithPairs.add(name);
             }
         }
-        assertEquals(List.of("align", "embed", "evaluate", "generate", "negatives", "report", "run", "select"),
+        assertEquals(List.of("align", "beir", "embed", "evaluate", "generate", "negatives", "report", "run", "select"),
                 commandsWithPairs.stream().sorted().toList());
         assertTrue(pairs > 100, "pairs tried: " + pairs);
     }

@@ -1,0 +1,124 @@
+package io.synalign.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.data.Record;
+import io.synalign.data.RecordFormat;
+import io.synalign.data.RecordWriter;
+import io.synalign.io.AtomicOutputs;
+import io.synalign.retrieval.Corpus;
+import io.synalign.retrieval.QueryRows;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code synalign beir}: query rows (the flat form every retrieval command reads and writes) as
+ * a BEIR query set, {@code DIR/queries.jsonl} ({@code _id}, {@code text}) and
+ * {@code DIR/qrels/SPLIT.tsv} ({@code query-id corpus-id score}), for BEIR tooling and trainers
+ * that read that layout. Rows of one query text become one query; its id is the rows'
+ * {@code query_id} where they carry one (BEIR rows read with {@code --qrels} do), else
+ * {@code q1, q2, ...} in order of first appearance. A pair's score is the row's integral
+ * {@code score} above 0, else 1. Every {@code corpus_id} is checked against the corpus first;
+ * both files are written atomically, together.
+ */
+@Command(name = "beir", sortOptions = false, mixinStandardHelpOptions = true,
+        customSynopsis = {"synalign beir --queries ROWS.jsonl --corpus CORPUS.jsonl --out DIR"
+                + " [--split NAME] [OPTIONS]"},
+        versionProvider = VersionProvider.class,
+        description = {"Write query rows (text, corpus_id) as a BEIR query set: DIR/queries.jsonl"
+                + " and DIR/qrels/SPLIT.tsv."},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
+            "2:bad input (usage, option value or input file)"})
+final class BeirCommand extends CliCommand {
+
+    static final String QUERIES = "queries.jsonl";
+
+    @PathRole(PathRole.Kind.INPUT)
+    @Option(names = "--queries", required = true, paramLabel = "ROWS.jsonl",
+            description = "Query rows: the query in --text-field, its passage in "
+                    + QueryRows.CORPUS_ID + ".")
+    Path queries;
+
+    @PathRole(PathRole.Kind.INPUT)
+    @Option(names = "--corpus", required = true, paramLabel = "CORPUS.jsonl",
+            description = "The BEIR corpus the rows' " + QueryRows.CORPUS_ID + " values name.")
+    Path corpus;
+
+    @PathRole(value = PathRole.Kind.DIRECTORY, files = QUERIES)
+    @Option(names = "--out", required = true, paramLabel = "DIR",
+            description = "The BEIR directory to write (created if missing).")
+    Path out;
+
+    @Option(names = "--split", paramLabel = "NAME",
+            description = "The qrels file's name: DIR/qrels/NAME.tsv. Default: ${DEFAULT-VALUE}.")
+    String split = "train";
+
+    @Mixin
+    RecordOptions records = new RecordOptions();
+
+    @Mixin
+    VerbosityOptions verbosity = new VerbosityOptions();
+
+    @Override
+    int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        if (!split.matches("[A-Za-z0-9._-]+") || split.startsWith(".")) {
+            throw new IllegalArgumentException("--split '" + split + "': a file name of letters,"
+                    + " digits, '.', '_' or '-'");
+        }
+        Path qrels = out.resolve("qrels").resolve(split + ".tsv");
+        paths.add("--out (qrels/" + split + ".tsv)", qrels.getParent().toFile().isDirectory() ? qrels : null);
+        long limit = records.maxLineBytes();
+        Corpus passages = Corpus.read(corpus, limit);
+        List<QueryRows.Row> rows = QueryRows.read(queries, records.textField, passages, limit);
+
+        Map<String, String> ids = new LinkedHashMap<>();
+        Map<String, Integer> pairs = new LinkedHashMap<>();
+        for (QueryRows.Row r : rows) {
+            JsonNode given = r.record().get("query_id");
+            String id = ids.computeIfAbsent(r.text(), t -> given != null && !given.isNull()
+                    ? given.asText() : "q" + (ids.size() + 1));
+            JsonNode s = r.record().get("score");
+            int score = s != null && s.isIntegralNumber() && s.asInt() > 0 ? s.asInt() : 1;
+            pairs.merge(id + "\t" + passages.id(r.passage()), score, Math::max);
+        }
+        if (new java.util.HashSet<>(ids.values()).size() != ids.size()) {
+            throw new io.synalign.io.InputException(queries, "two query texts carry the same"
+                    + " query_id; give each text its own or drop the field");
+        }
+        List<Record> queryRecords = new ArrayList<>();
+        for (Map.Entry<String, String> e : ids.entrySet()) {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("_id", e.getValue());
+            o.put("text", e.getKey());
+            queryRecords.add(Record.of(o, queryRecords.size() + 1));
+        }
+        StringBuilder tsv = new StringBuilder("query-id\tcorpus-id\tscore\n");
+        pairs.forEach((pair, score) -> tsv.append(pair).append('\t').append(score).append('\n'));
+        java.nio.file.Files.createDirectories(qrels.getParent());
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(out.resolve(QUERIES), o -> RecordWriter.write(o,
+                    new RecordFormat.Kind(RecordFormat.JSONL, false), queryRecords));
+            outputs.stage(qrels, o -> o.write(tsv.toString().getBytes(StandardCharsets.UTF_8)));
+            outputs.commit();
+        }
+        stdout.printf("wrote %d queries and %d judged pairs to %s and %s%n", ids.size(), pairs.size(),
+                out.resolve(QUERIES), qrels);
+        stdout.flush();
+        return ExitCodes.OK;
+    }
+
+    @Override
+    boolean verbose() {
+        return verbosity.verbose;
+    }
+}

@@ -1,0 +1,80 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.data.RecordReader;
+import io.synalign.retrieval.Corpus;
+import io.synalign.retrieval.QueryRows;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code synalign beir}: flat query rows out as BEIR, and back in through the BEIR reader. */
+class BeirCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void files() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String[] p : NegativesCommandTest.PASSAGES) {
+            sb.append(JSON.writeValueAsString(Map.of("_id", p[0], "title", p[1], "text", p[2]))).append('\n');
+        }
+        Files.writeString(dir.resolve("corpus.jsonl"), sb);
+        Files.writeString(dir.resolve("rows.jsonl"), """
+                {"text": "big striped cat", "corpus_id": "p10"}
+                {"text": "which pets purr", "corpus_id": "p1", "score": 2}
+                {"text": "big striped cat", "corpus_id": "p3"}
+                {"text": "big striped cat", "corpus_id": "p10"}
+                """);
+    }
+
+    private String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    @Test
+    void rowsBecomeABeirQuerySetThatReadsBackAsTheSamePairs() throws IOException {
+        Cli.Run run = Cli.run(cl -> { }, "beir", "--queries", p("rows.jsonl"), "--corpus", p("corpus.jsonl"),
+                "--out", p("beir"), "--split", "dev");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("wrote 2 queries and 3 judged pairs"), run.out());
+        assertEquals(List.of("{\"_id\":\"q1\",\"text\":\"big striped cat\"}",
+                "{\"_id\":\"q2\",\"text\":\"which pets purr\"}"), Files.readAllLines(dir.resolve("beir/queries.jsonl")));
+        assertEquals(List.of("query-id\tcorpus-id\tscore", "q1\tp10\t1", "q2\tp1\t2", "q1\tp3\t1"),
+                Files.readAllLines(dir.resolve("beir/qrels/dev.tsv")));
+        // Read back with the BEIR reader: the distinct pairs, with their grades.
+        Corpus corpus = Corpus.read(dir.resolve("corpus.jsonl"), RecordReader.DEFAULT_MAX_LINE_BYTES);
+        List<QueryRows.Row> back = QueryRows.fromBeir(dir.resolve("beir/queries.jsonl"),
+                dir.resolve("beir/qrels/dev.tsv"), corpus, RecordReader.DEFAULT_MAX_LINE_BYTES);
+        List<String> pairs = new ArrayList<>();
+        for (QueryRows.Row r : back) {
+            pairs.add(r.text() + " -> " + corpus.id(r.passage()));
+        }
+        assertEquals(List.of("big striped cat -> p10", "which pets purr -> p1", "big striped cat -> p3"), pairs);
+        assertEquals(Map.of(0, 2), QueryRows.judgements(back).get("which pets purr").entrySet().stream()
+                .collect(java.util.stream.Collectors.toMap(e -> 0, Map.Entry::getValue)));
+    }
+
+    @Test
+    void badInputWritesNothing() throws IOException {
+        Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"nope\"}\n");
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("bad.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("beir")), dir, "bad.jsonl:1: corpus_id 'nope' is not a passage of");
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("rows.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("beir"), "--split", "../x"), dir, "--split '../x'");
+        assertFalse(Files.exists(dir.resolve("beir")));
+    }
+}
