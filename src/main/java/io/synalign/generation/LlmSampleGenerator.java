@@ -9,7 +9,6 @@ import io.synalign.engine.exploration.SelectionConfig;
 import io.synalign.engine.exploration.SelectionResult;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
-import io.synalign.models.llm.ChatMessage;
 import io.synalign.models.llm.ChatModel;
 import io.synalign.models.llm.ChatModelException;
 import io.synalign.models.llm.ChatOutcome;
@@ -19,8 +18,6 @@ import io.synalign.models.llm.SamplingParams;
 import io.synalign.models.llm.Schemas;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -168,7 +165,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
             Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demo,
                     "n", Integer.toString(groups.get(g).length),
                     "hints", hints == null || hints.isBlank() ? "" : "\n" + hints.strip());
-            stage1.add(request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
+            stage1.add(AttributeReasoning.request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
                     Seeds.mix(seed, batch, g, 1)), Schemas.ATTRIBUTES, asked));
         }
         List<ChatOutcome> summaries = executor.runAll(stage1);
@@ -183,11 +180,11 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         batch, g, o.error().getMessage());
                 continue;
             }
-            ObjectNode attrs = attributes(o.reply().json());
+            ObjectNode attrs = AttributeReasoning.attributes(o.reply().json());
             Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demos.get(g),
-                    "attributes", describe(attrs), "count", Integer.toString(samplesPerSummary),
+                    "attributes", AttributeReasoning.describe(attrs), "count", Integer.toString(samplesPerSummary),
                     "n", Integer.toString(groups.get(g).length), "hints", "");
-            stage2.add(request(prompts.renderSamples(v), new SamplingParams(1.0, null, null,
+            stage2.add(AttributeReasoning.request(prompts.renderSamples(v), new SamplingParams(1.0, null, null,
                     Seeds.mix(seed, batch, g, 2)), Schemas.SAMPLES, asked));
             stage2Group.add(g);
             attributes.add(attrs);
@@ -215,12 +212,6 @@ public final class LlmSampleGenerator implements SampleGenerator {
         }
     }
 
-    /** A request whose attempt index counts earlier asks of the same prompt in this run. */
-    private static ChatRequest request(String prompt, SamplingParams sampling,
-            io.synalign.models.llm.ResponseSchema schema, Map<String, Integer> asked) {
-        int attempt = asked.merge(schema.name() + "\u0000" + prompt, 1, Integer::sum) - 1;
-        return new ChatRequest(List.of(ChatMessage.user(prompt)), sampling, schema, attempt);
-    }
 
     private ObjectNode provenance(LabelRows rows, int[] group, int batch, int g, ObjectNode attrs) {
         ObjectNode p = JsonNodeFactory.instance.objectNode();
@@ -246,26 +237,5 @@ public final class LlmSampleGenerator implements SampleGenerator {
         return sb.toString();
     }
 
-    private static ObjectNode attributes(JsonNode json) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        Map<String, String> sorted = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            sorted.put(e.getKey(), e.getValue().asText());
-        }
-        sorted.forEach(o::put);
-        return o;
-    }
 
-    private static String describe(ObjectNode attrs) {
-        StringBuilder sb = new StringBuilder();
-        for (Iterator<Map.Entry<String, JsonNode>> it = attrs.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            sb.append("- ").append(e.getKey()).append(": ").append(e.getValue().asText());
-            if (it.hasNext()) {
-                sb.append('\n');
-            }
-        }
-        return sb.toString();
-    }
 }

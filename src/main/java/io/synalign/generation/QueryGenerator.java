@@ -8,7 +8,6 @@ import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionConfig;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
-import io.synalign.models.llm.ChatMessage;
 import io.synalign.models.llm.ChatModel;
 import io.synalign.models.llm.ChatOutcome;
 import io.synalign.models.llm.ChatRequest;
@@ -17,7 +16,6 @@ import io.synalign.models.llm.SamplingParams;
 import io.synalign.models.llm.Schemas;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -118,7 +116,7 @@ public final class QueryGenerator {
             demos.add(demo);
             Map<String, String> v = Map.of("demonstrations", demo, "n", Integer.toString(group.length),
                     "hints", hints == null || hints.isBlank() ? "" : "\n" + hints.strip());
-            stage1.add(request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
+            stage1.add(AttributeReasoning.request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
                     Seeds.mix(seed, t, 1)), Schemas.ATTRIBUTES, asked));
         }
         List<ChatOutcome> summaries = executor.runAll(stage1);
@@ -133,11 +131,11 @@ public final class QueryGenerator {
                 LOG.warn("passage {}: attribute summary failed: {}", targets[t], lastFailure);
                 continue;
             }
-            ObjectNode attrs = attributes(o.reply().json());
-            Map<String, String> v = Map.of("demonstrations", demos.get(t), "attributes", describe(attrs),
+            ObjectNode attrs = AttributeReasoning.attributes(o.reply().json());
+            Map<String, String> v = Map.of("demonstrations", demos.get(t), "attributes", AttributeReasoning.describe(attrs),
                     "count", Integer.toString(perPassage), "n", Integer.toString(groups.get(t % groups.size()).length),
                     "hints", "", "passage", cut(passageTexts.get(targets[t]), TARGET_PASSAGE_CHARS));
-            stage2.add(request(prompts.renderSamples(v), new SamplingParams(1.0, null, null,
+            stage2.add(AttributeReasoning.request(prompts.renderSamples(v), new SamplingParams(1.0, null, null,
                     Seeds.mix(seed, t, 2)), Schemas.SAMPLES, asked));
             stage2Target.add(t);
             attributes.add(attrs);
@@ -174,11 +172,6 @@ public final class QueryGenerator {
         return out;
     }
 
-    private static ChatRequest request(String prompt, SamplingParams sampling,
-            io.synalign.models.llm.ResponseSchema schema, Map<String, Integer> asked) {
-        int attempt = asked.merge(schema.name() + "\u0000" + prompt, 1, Integer::sum) - 1;
-        return new ChatRequest(List.of(ChatMessage.user(prompt)), sampling, schema, attempt);
-    }
 
     private ObjectNode provenance(RealQueries real, int[] group, int t, ObjectNode attrs) {
         ObjectNode p = JsonNodeFactory.instance.objectNode();
@@ -213,24 +206,5 @@ public final class QueryGenerator {
         return text.substring(0, text.offsetByCodePoints(0, max)) + "…";
     }
 
-    private static ObjectNode attributes(JsonNode json) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        for (Iterator<Map.Entry<String, JsonNode>> it = json.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            o.put(e.getKey(), e.getValue().asText());
-        }
-        return o;
-    }
 
-    private static String describe(ObjectNode attrs) {
-        StringBuilder sb = new StringBuilder();
-        for (Iterator<Map.Entry<String, JsonNode>> it = attrs.fields(); it.hasNext();) {
-            Map.Entry<String, JsonNode> e = it.next();
-            sb.append("- ").append(e.getKey()).append(": ").append(e.getValue().asText());
-            if (it.hasNext()) {
-                sb.append('\n');
-            }
-        }
-        return sb.toString();
-    }
 }

@@ -28,11 +28,7 @@ class BeirCommandTest {
 
     @BeforeEach
     void files() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (String[] p : NegativesCommandTest.PASSAGES) {
-            sb.append(JSON.writeValueAsString(Map.of("_id", p[0], "title", p[1], "text", p[2]))).append('\n');
-        }
-        Files.writeString(dir.resolve("corpus.jsonl"), sb);
+        NegativesCommandTest.writeCorpus(dir.resolve("corpus.jsonl"));
         Files.writeString(dir.resolve("rows.jsonl"), """
                 {"text": "big striped cat", "corpus_id": "p10"}
                 {"text": "which pets purr", "corpus_id": "p1", "score": 2}

@@ -44,14 +44,19 @@ class NegativesCommandTest {
     @TempDir
     Path dir;
 
-    @BeforeEach
-    void corpus() throws IOException {
+    /** Writes {@link #PASSAGES} as a BEIR corpus.jsonl. */
+    static void writeCorpus(Path file) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (String[] p : PASSAGES) {
             sb.append(JSON.writeValueAsString(java.util.Map.of("_id", p[0], "title", p[1], "text", p[2])))
                     .append('\n');
         }
-        Files.writeString(dir.resolve("corpus.jsonl"), sb);
+        Files.writeString(file, sb);
+    }
+
+    @BeforeEach
+    void corpus() throws IOException {
+        writeCorpus(dir.resolve("corpus.jsonl"));
         Files.writeString(dir.resolve("rows.jsonl"), """
                 {"text": "which pets purr", "corpus_id": "p1", "weight": 0.5}
                 {"text": "big striped cat", "corpus_id": "p10"}

@@ -33,11 +33,7 @@ class RetrievalEvaluateTest {
 
     @BeforeEach
     void files() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (String[] p : NegativesCommandTest.PASSAGES) {
-            sb.append(JSON.writeValueAsString(Map.of("_id", p[0], "title", p[1], "text", p[2]))).append('\n');
-        }
-        Files.writeString(dir.resolve("corpus.jsonl"), sb);
+        NegativesCommandTest.writeCorpus(dir.resolve("corpus.jsonl"));
         Files.writeString(dir.resolve("real.jsonl"), rows(
                 "which animal purrs", "p1", "loyal pet from wolves", "p2", "king of the savanna", "p3",
                 "how is bread made", "p4", "italian wheat food", "p5", "dynamic typing language", "p6",

@@ -42,11 +42,7 @@ class RetrievalGenerateTest {
 
     @BeforeEach
     void files() throws IOException {
-        StringBuilder sb = new StringBuilder();
-        for (String[] p : NegativesCommandTest.PASSAGES) {
-            sb.append(JSON.writeValueAsString(Map.of("_id", p[0], "title", p[1], "text", p[2]))).append('\n');
-        }
-        Files.writeString(dir.resolve("corpus.jsonl"), sb);
+        NegativesCommandTest.writeCorpus(dir.resolve("corpus.jsonl"));
         Files.writeString(dir.resolve("real.jsonl"), """
                 {"text": "which animal purrs", "corpus_id": "p1"}
                 {"text": "loyal pet from wolves", "corpus_id": "p2"}
