@@ -42,6 +42,12 @@ final class OutputTargets {
             PathRole role = role(o);
             if (role != null && o.getValue() instanceof Path p) {
                 given.add(new Declared(o.longestName(), role, p));
+            } else if (role != null && o.getValue() instanceof java.util.Collection<?> paths) {
+                for (Object p : paths) { // a list option: each of its paths
+                    if (p instanceof Path path) {
+                        given.add(new Declared(o.longestName(), role, path));
+                    }
+                }
             }
         }
         OutputTargets t = new OutputTargets();

@@ -42,8 +42,11 @@ class PathRoleTest {
         for (Map.Entry<String, CommandLine> c : commands().entrySet()) {
             for (OptionSpec o : c.getValue().getCommandSpec().options()) {
                 Class<?> type = o.type();
+                boolean listOfPaths = java.util.Collection.class.isAssignableFrom(type)
+                        && java.util.Arrays.stream(o.auxiliaryTypes()).anyMatch(Path.class::isAssignableFrom);
                 if (Path.class.isAssignableFrom(type) || java.io.File.class.isAssignableFrom(type)
-                        || (type.isArray() && Path.class.isAssignableFrom(type.getComponentType()))) {
+                        || (type.isArray() && Path.class.isAssignableFrom(type.getComponentType()))
+                        || listOfPaths) {
                     assertNotNull(OutputTargets.role(o), c.getKey() + " " + o.longestName()
                             + " names a path but declares no @PathRole");
                     paths++;
@@ -125,7 +128,7 @@ class PathRoleTest {
                 commandsWithPairs.add(name);
             }
         }
-        assertEquals(List.of("align", "beir", "embed", "evaluate", "generate", "negatives", "report", "run", "select"),
+        assertEquals(List.of("align", "beir", "embed", "evaluate", "filter", "generate", "negatives", "report", "run", "select"),
                 commandsWithPairs.stream().sorted().toList());
         assertTrue(pairs > 100, "pairs tried: " + pairs);
     }
@@ -137,17 +140,22 @@ class PathRoleTest {
             Path d = Files.createDirectories(caseDir.resolve("d"));
             shared = d.resolve(w.file() != null ? w.file() : x.file());
             for (Target t : List.of(w, x)) {
-                option(spec, t).setValue(t.file() != null ? d : shared);
+                set(option(spec, t), t.file() != null ? d : shared);
             }
         } else {
             shared = caseDir.resolve(x.kind() == PathRole.Kind.INPUT ? "in.jsonl" : "p");
-            option(spec, w).setValue(shared);
-            option(spec, x).setValue(shared);
+            set(option(spec, w), shared);
+            set(option(spec, x), shared);
         }
         if (x.kind() == PathRole.Kind.INPUT || x.kind() == PathRole.Kind.INPUT_DIRECTORY) {
             Files.write(shared, new byte[] {'x'}); // an input exists
         }
         return shared;
+    }
+
+    /** Sets a path option, or a list-of-paths option to that one path. */
+    private static void set(OptionSpec o, Path p) {
+        o.setValue(java.util.Collection.class.isAssignableFrom(o.type()) ? new ArrayList<>(List.of(p)) : p);
     }
 
     private static OptionSpec option(CommandSpec spec, Target t) {

@@ -1,0 +1,99 @@
+package io.synalign.pipeline;
+
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.retrieval.InnerProductSearch;
+import io.synalign.engine.retrieval.SimilarPairs;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Semantic leakage and near-duplicate removal over embedded rows (unit length: an inner product
+ * is a cosine):
+ * <ol>
+ *   <li>leakage: a row whose cosine to any row of the reference sets (a test set) is at least
+ *       the threshold is removed, matched to its nearest reference row (exact top-1 search,
+ *       {@link InnerProductSearch});</li>
+ *   <li>near-duplicates: the remaining rows are visited in input order, and a row whose cosine
+ *       to an earlier kept row is at least the threshold is removed, matched to the closest such
+ *       kept row ({@link SimilarPairs}); so of a group of near-duplicates the first is kept.</li>
+ * </ol>
+ * Cost: n m d for the reference sets (m rows) and n² d / 2 for the input, as tiled GEMMs.
+ */
+public final class SemanticFilter {
+
+    /** Why a row was removed. */
+    public enum Reason { LEAKAGE, DUPLICATE }
+
+    /**
+     * A removed row.
+     *
+     * @param row the input row
+     * @param reason leakage or duplicate
+     * @param set for leakage, the reference set matched (its position in the list); -1 for a
+     *     duplicate
+     * @param match the matched row of that set (for a duplicate, the kept input row)
+     * @param cosine the cosine to it
+     */
+    public record Removal(int row, Reason reason, int set, int match, double cosine) {
+    }
+
+    /** The decision for every row: the rows kept (in order) and the removals (in row order). */
+    public record Result(int[] kept, List<Removal> removed) {
+    }
+
+    private SemanticFilter() {
+    }
+
+    /**
+     * @param rows the input rows' embeddings
+     * @param references the embeddings of each reference set (may be empty)
+     * @param threshold the cosine at or above which two rows are one
+     */
+    public static Result filter(KernelBackend backend, FloatMatrix rows, List<FloatMatrix> references,
+            double threshold, ProgressListener progress) {
+        if (!(threshold >= -1 && threshold <= 1)) {
+            throw new IllegalArgumentException("the cosine threshold must lie in [-1, 1]: " + threshold);
+        }
+        int n = rows.rows();
+        Removal[] removal = new Removal[n];
+        for (int s = 0; s < references.size(); s++) {
+            FloatMatrix ref = references.get(s);
+            if (ref.rows() == 0 || n == 0) {
+                continue;
+            }
+            InnerProductSearch.Hits hits = InnerProductSearch.search(backend, rows, ref, 1, null, progress);
+            for (int i = 0; i < n; i++) {
+                double c = hits.score(i, 0);
+                if (c >= threshold && (removal[i] == null || c > removal[i].cosine())) {
+                    removal[i] = new Removal(i, Reason.LEAKAGE, s, hits.index(i, 0), c);
+                }
+            }
+        }
+        List<List<SimilarPairs.Match>> pairs = SimilarPairs.earlierAtLeast(backend, rows, threshold);
+        boolean[] kept = new boolean[n];
+        List<Integer> keptRows = new ArrayList<>();
+        List<Removal> removed = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            if (removal[i] == null) {
+                SimilarPairs.Match best = null;
+                for (SimilarPairs.Match m : pairs.get(i)) {
+                    if (kept[m.row()] && (best == null || m.score() > best.score())) {
+                        best = m;
+                    }
+                }
+                if (best != null) {
+                    removal[i] = new Removal(i, Reason.DUPLICATE, -1, best.row(), best.score());
+                }
+            }
+            if (removal[i] == null) {
+                kept[i] = true;
+                keptRows.add(i);
+            } else {
+                removed.add(removal[i]);
+            }
+        }
+        return new Result(keptRows.stream().mapToInt(Integer::intValue).toArray(), removed);
+    }
+}
