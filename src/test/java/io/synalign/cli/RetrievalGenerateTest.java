@@ -157,6 +157,23 @@ class RetrievalGenerateTest {
     }
 
     @Test
+    void aJournaledRunIsAnsweredFromTheJournalTheSecondTime() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(KEY)) {
+            String[] args = {"generate", "--task", "retrieval", "--corpus", p("corpus.jsonl"), "--real",
+                p("real.jsonl"), "--out", p("q.jsonl"), "--llm", server.baseUrl(), "--model", "fake-model",
+                "--api-key-env", KEY_VAR, "--passages", "3", "--per-passage", "2", "--journal", p("journal"),
+                "--seed", "2", "--no-cache", "-q"};
+            assertEquals(0, generate(args).status());
+            int first = server.requests.get();
+            assertEquals(6, first, "3 summaries and 3 query requests");
+            byte[] rows = Files.readAllBytes(dir.resolve("q.jsonl"));
+            assertEquals(0, generate(args).status());
+            assertEquals(first, server.requests.get(), "the second run sends nothing");
+            assertArrayEquals(rows, Files.readAllBytes(dir.resolve("q.jsonl")));
+        }
+    }
+
+    @Test
     void retrievalBadInputIsRefusedBeforeAnyWork() throws IOException {
         Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"p404\"}\n");
         String[] base = {"generate", "--task", "retrieval", "--real", p("real.jsonl"), "--out", p("q.jsonl"),
