@@ -120,7 +120,7 @@ final class FilterCommand extends CliCommand {
                 }
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
-                result = SemanticFilter.filter(backend, x, refs, threshold, progress);
+                result = SemanticFilter.filter(backend, x, refs, threshold, true, progress);
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;

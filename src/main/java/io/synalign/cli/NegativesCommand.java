@@ -15,6 +15,7 @@ import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.pipeline.TextEmbedding;
+import io.synalign.pipeline.UnitRows;
 import io.synalign.retrieval.Corpus;
 import io.synalign.retrieval.QueryRows;
 import java.io.PrintWriter;
@@ -140,9 +141,11 @@ final class NegativesCommand extends CliCommand {
             FloatMatrix passageVectors;
             FloatMatrix queryVectors;
             try (SentenceEncoder encoder = embedding.open(loader, model, options, cache)) {
-                passageVectors = TextEmbedding.encode(encoder, passages.passages(),
-                        progress.encoding("embed passages"));
-                queryVectors = TextEmbedding.encode(encoder, texts, progress.encoding("embed queries"));
+                // Unit rows: the inner product is the cosine whatever the model's normalisation.
+                passageVectors = UnitRows.of(TextEmbedding.encode(encoder, passages.passages(),
+                        progress.encoding("embed passages")));
+                queryVectors = UnitRows.of(TextEmbedding.encode(encoder, texts,
+                        progress.encoding("embed queries")));
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
                 hits = InnerProductSearch.search(backend, queryVectors, passageVectors, k, excluded,

@@ -10,6 +10,7 @@ import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.pipeline.TextEmbedding;
+import io.synalign.pipeline.UnitRows;
 import io.synalign.retrieval.Corpus;
 import io.synalign.retrieval.QueryRows;
 import java.io.IOException;
@@ -96,10 +97,10 @@ final class RetrievalEvaluateRun {
             FloatMatrix queryVectors;
             try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, model, encoderOptions,
                     cacheDir)) {
-                passageVectors = TextEmbedding.encode(encoder, passages.passages(),
-                        progress.encoding("embed passages"));
-                queryVectors = TextEmbedding.encode(encoder, new ArrayList<>(textRow.keySet()),
-                        progress.encoding("embed queries"));
+                passageVectors = UnitRows.of(TextEmbedding.encode(encoder, passages.passages(),
+                        progress.encoding("embed passages")));
+                queryVectors = UnitRows.of(TextEmbedding.encode(encoder, new ArrayList<>(textRow.keySet()),
+                        progress.encoding("embed queries")));
             }
             int[] testRows = judged.keySet().stream().mapToInt(textRow::get).toArray();
             RetrievalEvaluation.TestQueries testQueries = new RetrievalEvaluation.TestQueries(

@@ -12,19 +12,25 @@ import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
-import io.synalign.models.llm.CallJournal;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.SemanticFilter;
 import io.synalign.pipeline.TextAlignment;
+import io.synalign.pipeline.TextEmbedding;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -117,6 +123,21 @@ final class RunCommand extends CliCommand {
             description = "Also write a JSON summary: generation counts and the per-label alignment report.")
     Path summary;
 
+    @Option(names = "--dedup",
+            description = "Before alignment, remove generated rows whose cosine to an earlier kept"
+                    + " row reaches --filter-threshold (as 'synalign filter').")
+    boolean dedup;
+
+    @PathRole(PathRole.Kind.INPUT)
+    @Option(names = "--leakage-against", split = ",", paramLabel = "TEST.jsonl",
+            description = "Before alignment, remove generated rows whose cosine to a row of these"
+                    + " files (a test set) reaches --filter-threshold. Comma-separated or repeated.")
+    List<Path> leakageAgainst = new ArrayList<>();
+
+    @Option(names = "--filter-threshold", paramLabel = "T",
+            description = "The cosine of --dedup and --leakage-against, in [-1, 1]. Default: ${DEFAULT-VALUE}.")
+    double filterThreshold = 0.95;
+
     @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = {RunFiles.GENERATION, RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
             RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS})
     @Option(names = "--run-dir", paramLabel = "DIR",
@@ -180,9 +201,22 @@ final class RunCommand extends CliCommand {
         EncoderOptions encoderOptions = encoder.encoderOptions();
         Path cacheDir = encoder.cacheDirectory(environment);
         ModelSpec model = encoder.modelSpec();
+        boolean filtering = dedup || !leakageAgainst.isEmpty();
+        if (!filtering && spec.commandLine().getParseResult().hasMatchedOption("--filter-threshold")) {
+            throw new IllegalArgumentException("--filter-threshold applies with --dedup or"
+                    + " --leakage-against");
+        }
+        if (!(filterThreshold >= -1 && filterThreshold <= 1)) {
+            throw new IllegalArgumentException("--filter-threshold " + filterThreshold
+                    + ": a cosine, in [-1, 1]");
+        }
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
+        List<List<String>> leakageTexts = new ArrayList<>();
+        for (Path a : leakageAgainst) {
+            leakageTexts.add(TextFields.texts(a, records.read(a), textField));
+        }
         int requested = checked.requested(labels);
         if (sample != null && !withReplacement && sample > requested) {
             throw new IllegalArgumentException("--sample " + sample + " exceeds the " + requested
@@ -195,6 +229,7 @@ final class RunCommand extends CliCommand {
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(config,
                 scope.scope, backend), learner);
         GenerationOptions.Generated g;
+        SemanticFilter.Result filtered = null;
         RealEmbeddings embeddedReal;
         TextAlignment.Embedded embedded;
         LabelPlan plan;
@@ -209,26 +244,46 @@ final class RunCommand extends CliCommand {
             double realSeconds = (System.nanoTime() - start) / 1e9;
             g = generation.generate(checked, lt, labels, seed, backend, seams, embeddedReal,
                     journal);
-            List<GeneratedSample> samples = g.samples();
-            if (samples.isEmpty()) {
+            List<GeneratedSample> generated = g.samples();
+            if (generated.isEmpty()) {
                 throw new IllegalStateException("generation produced no rows; nothing to align");
             }
             List<String> syntheticTexts = new ArrayList<>();
-            List<String> syntheticLabels = lt.labels() == null ? null : new ArrayList<>();
-            for (GeneratedSample s : samples) {
+            for (GeneratedSample s : generated) {
                 syntheticTexts.add(s.text());
-                if (syntheticLabels != null) {
-                    syntheticLabels.add(s.label());
-                }
             }
-            plan = TextAlignOptions.plan(scope.scope,
-                    lt.labels(), rows.size(), syntheticLabels, samples.size());
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 embedded = aligner.withSynthetic(enc, embeddedReal.all(), realSeconds,
                         syntheticTexts, progress);
+                if (filtering) {
+                    List<FloatMatrix> refs = new ArrayList<>();
+                    for (int i = 0; i < leakageTexts.size(); i++) {
+                        refs.add(TextEmbedding.encode(enc, leakageTexts.get(i),
+                                progress.encoding("embed " + leakageAgainst.get(i).getFileName())));
+                    }
+                    try (KernelBackend kernels = KernelBackends.create(backend)) {
+                        filtered = SemanticFilter.filter(kernels, embedded.synthetic(), refs,
+                                filterThreshold, dedup, progress);
+                    }
+                }
             }
+            if (filtered != null) {
+                int[] keep = filtered.kept();
+                if (keep.length == 0) {
+                    throw new IllegalArgumentException("--dedup/--leakage-against removed every"
+                            + " generated row; nothing to align (raise --filter-threshold)");
+                }
+                embedded = new TextAlignment.Embedded(embedded.real(),
+                        embedded.synthetic().selectRows(keep), embedded.cache(), embedded.seconds());
+            }
+            List<GeneratedSample> kept = kept(generated, filtered);
+            List<String> syntheticLabels = lt.labels() == null ? null
+                    : kept.stream().map(GeneratedSample::label).toList();
+            plan = TextAlignOptions.plan(scope.scope,
+                    lt.labels(), rows.size(), syntheticLabels, kept.size());
         }
-        List<GeneratedSample> samples = g.samples();
+        // The rows aligned: every generated row, less those --dedup/--leakage-against removed.
+        List<GeneratedSample> samples = kept(g.samples(), filtered);
         LabelledAlignmentResult result;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             result = aligner.fit(plan, embedded, progress);
@@ -253,7 +308,9 @@ final class RunCommand extends CliCommand {
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
             if (syntheticOut != null) {
-                outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, synthetic));
+                List<Record> every = filtered == null ? synthetic
+                        : GenerationOptions.toRecords(g.samples(), textField, labelField);
+                outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, every));
             }
             if (weightedOut != null) {
                 outputs.stage(weightedOut, o -> RecordWriter.write(o, weightedKind, weighted));
@@ -291,6 +348,14 @@ final class RunCommand extends CliCommand {
             outputs.commit();
         }
         GenerationOptions.printSummary(stdout, g);
+        if (filtered != null) {
+            long leaks = filtered.removed().stream()
+                    .filter(r -> r.reason() == SemanticFilter.Reason.LEAKAGE).count();
+            stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"
+                    + " --leakage-against and %d near-duplicates (cosine >= %s); %d rows aligned%n",
+                    leaks, filtered.removed().size() - leaks, Numbers.short4(filterThreshold),
+                    samples.size());
+        }
         report.print(stdout);
         if (syntheticOut != null) {
             stdout.println("wrote " + syntheticOut + " (every generated row)");
@@ -314,7 +379,7 @@ final class RunCommand extends CliCommand {
         Set<String> names = new HashSet<>(optionNames("engine"));
         names.addAll(optionNames("scope"));
         names.addAll(List.of("--out", "--sample", "--with-replacement", "--weighted-out",
-                "--summary"));
+                "--summary", "--dedup", "--leakage-against", "--filter-threshold"));
         return names;
     }
 
@@ -324,6 +389,18 @@ final class RunCommand extends CliCommand {
             names.add(o.longestName());
         }
         return names;
+    }
+
+    /** The generated samples {@code f} kept, in order (all of them without a filter). */
+    private static List<GeneratedSample> kept(List<GeneratedSample> all, SemanticFilter.Result f) {
+        if (f == null) {
+            return all;
+        }
+        List<GeneratedSample> out = new ArrayList<>(f.kept().length);
+        for (int i : f.kept()) {
+            out.add(all.get(i));
+        }
+        return out;
     }
 
     private static Map<String, Object> generationJson(GenerationOptions.Generated g) {

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Semantic leakage and near-duplicate removal over embedded rows (unit length: an inner product
- * is a cosine):
+ * Semantic leakage and near-duplicate removal over embedded rows, by cosine (the rows are
+ * scaled to unit length first, {@link UnitRows}):
  * <ol>
  *   <li>leakage: a row whose cosine to any row of the reference sets (a test set) is at least
  *       the threshold is removed, matched to its nearest reference row (exact top-1 search,
@@ -50,20 +50,22 @@ public final class SemanticFilter {
      * @param rows the input rows' embeddings
      * @param references the embeddings of each reference set (may be empty)
      * @param threshold the cosine at or above which two rows are one
+     * @param dedup whether near-duplicates are removed too (else only leakage)
      */
     public static Result filter(KernelBackend backend, FloatMatrix rows, List<FloatMatrix> references,
-            double threshold, ProgressListener progress) {
+            double threshold, boolean dedup, ProgressListener progress) {
         if (!(threshold >= -1 && threshold <= 1)) {
             throw new IllegalArgumentException("the cosine threshold must lie in [-1, 1]: " + threshold);
         }
         int n = rows.rows();
+        FloatMatrix x = UnitRows.of(rows);
         Removal[] removal = new Removal[n];
         for (int s = 0; s < references.size(); s++) {
-            FloatMatrix ref = references.get(s);
+            FloatMatrix ref = UnitRows.of(references.get(s));
             if (ref.rows() == 0 || n == 0) {
                 continue;
             }
-            InnerProductSearch.Hits hits = InnerProductSearch.search(backend, rows, ref, 1, null, progress);
+            InnerProductSearch.Hits hits = InnerProductSearch.search(backend, x, ref, 1, null, progress);
             for (int i = 0; i < n; i++) {
                 double c = hits.score(i, 0);
                 if (c >= threshold && (removal[i] == null || c > removal[i].cosine())) {
@@ -71,7 +73,8 @@ public final class SemanticFilter {
                 }
             }
         }
-        List<List<SimilarPairs.Match>> pairs = SimilarPairs.earlierAtLeast(backend, rows, threshold);
+        List<List<SimilarPairs.Match>> pairs = dedup ? SimilarPairs.earlierAtLeast(backend, x, threshold)
+                : java.util.Collections.nCopies(n, List.of());
         boolean[] kept = new boolean[n];
         List<Integer> keptRows = new ArrayList<>();
         List<Removal> removed = new ArrayList<>();

@@ -96,6 +96,41 @@ class RunCommandTest {
     }
 
     @Test
+    void leakageAgainstRemovesTheNamedRowsBeforeAlignment() throws IOException {
+        // First run: every generated row. Then name two of them as a test set: with the hash
+        // encoder only identical texts reach a cosine of 0.999, so exactly those two must go.
+        List<String> first = base("offline", "a.jsonl", "--synthetic-out", p("all.jsonl"), "--synthetic-per-label", "6");
+        assertEquals(0, run(Map.of(), first).status());
+        List<String> generated = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("all.jsonl"))) {
+            generated.add(JSON.readTree(l).path("text").asText());
+        }
+        StringBuilder test = new StringBuilder();
+        for (String t : List.of(generated.get(1), generated.get(7))) {
+            test.append(JSON.createObjectNode().put("text", t)).append('\n');
+        }
+        Files.writeString(dir.resolve("test.jsonl"), test);
+        Cli.Run filtered = run(Map.of(), base("offline", "b.jsonl", "--synthetic-out", p("all2.jsonl"),
+                "--weighted-out", p("w.jsonl"), "--synthetic-per-label", "6", "--leakage-against",
+                p("test.jsonl"), "--dedup", "--filter-threshold", "0.999"));
+        assertEquals(0, filtered.status(), filtered.toString());
+        assertTrue(filtered.out().contains("removed 2 rows leaking --leakage-against and 0 near-duplicates"),
+                filtered.out());
+        assertEquals(Files.readAllLines(dir.resolve("all.jsonl")), Files.readAllLines(dir.resolve("all2.jsonl")),
+                "--synthetic-out still holds every generated row");
+        List<String> weighted = new ArrayList<>();
+        for (String l : Files.readAllLines(dir.resolve("w.jsonl"))) {
+            weighted.add(JSON.readTree(l).path("text").asText());
+        }
+        List<String> want = new ArrayList<>(generated);
+        want.remove(7);
+        want.remove(1);
+        assertEquals(want, weighted, "the aligned rows are the generated rows less the leaking ones");
+        Cli.assertBadInputLine(run(Map.of(), base("offline", "c.jsonl", "--filter-threshold", "0.9")), dir,
+                "--filter-threshold applies with --dedup or --leakage-against");
+    }
+
+    @Test
     void offlineEndToEndWritesAnAlignedSubsetOfTheGeneratedRowsWithRealLabelShares() throws IOException {
         Cli.Run r = run(Map.of(), base("offline", "aligned.jsonl", "--synthetic-per-label", "10",
                 "--synthetic-out", p("synth.jsonl"), "--weighted-out", p("weighted.jsonl"),
