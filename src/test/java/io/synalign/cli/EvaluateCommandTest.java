@@ -146,6 +146,24 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void summaryHoldsTheRunDirectoryDocumentWithPathsRelativeToItself() throws IOException {
+        Files.createDirectories(dir.resolve("out"));
+        Cli.Run run = evaluate("--real", p("train.jsonl"), "--test", p("test.jsonl"), "--repeats", "1",
+                "--summary", p("out/e.json"), "--run-dir", p("runs/s"), "--seed", "2");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("wrote " + p("out/e.json")), run.out());
+        JsonNode summary = JSON.readTree(dir.resolve("out/e.json").toFile());
+        JsonNode inRun = JSON.readTree(dir.resolve("runs/s").resolve(RunFiles.EVALUATION).toFile());
+        assertEquals(inRun, summary, "one document, written twice");
+        assertEquals("../../train.jsonl", summary.path("settings").path("--train").asText());
+        // Without a run directory the paths are relative to the summary's folder.
+        assertEquals(0, evaluate("--real", p("train.jsonl"), "--test", p("test.jsonl"), "--repeats", "1",
+                "--summary", p("out/f.json"), "--seed", "2").status());
+        assertEquals("../train.jsonl", JSON.readTree(dir.resolve("out/f.json").toFile())
+                .path("settings").path("--train").asText());
+    }
+
+    @Test
     void sameSeedSameOutputAndAlignedFileIsUniform() throws IOException {
         // An "aligned" file: the on-topic synthetic rows only.
         List<Map<String, Object>> rows = new ArrayList<>();
