@@ -31,7 +31,7 @@ import picocli.CommandLine;
         footer = {"%nNew here? 'synalign demo' runs the whole pipeline offline in a minute.",
             "Run 'synalign COMMAND --help' for a command's options."},
         subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class,
-            EvaluateCommand.class, ReportCommand.class, DemoCommand.class, NegativesCommand.class, BeirCommand.class, FilterCommand.class},
+            EvaluateCommand.class, ReportCommand.class, DemoCommand.class, NegativesCommand.class, BeirCommand.class, FilterCommand.class, TestCommand.class},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
@@ -58,6 +58,7 @@ public final class SynAlignCommand implements Callable<Integer> {
         m.put("negatives", "mine hard negatives for query rows over a BEIR corpus (training triplets)");
         m.put("beir", "write query rows as a BEIR query set (queries.jsonl, qrels/SPLIT.tsv)");
         m.put("filter", "remove rows that leak a test set or near-duplicate an earlier row");
+        m.put("test", "two-sample test of real against synthetic rows (MMD^2, permutation p-value)");
         m.put("embed", "embed the texts of a JSONL/CSV/TSV file with a sentence encoder (.npy)");
         m.put("select", "pick rows that explore the embedding space (GP posterior variance)");
         return java.util.Collections.unmodifiableMap(m);

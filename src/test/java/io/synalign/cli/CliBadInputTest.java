@@ -165,7 +165,7 @@ class CliBadInputTest {
             bad("select: out equals groups", with(SELECT, "--groups", "@/picks.txt"), "--out and --groups name the same file"),
             bad("select: groups overwrite the input", with(SELECT, "--groups", "@/./r.npy"), "would overwrite the input given with --embeddings"),
             // the command itself
-            bad("no command", new String[0], "missing command; give one of demo, generate, align, run, evaluate, report, negatives, beir, filter, embed, select"),
+            bad("no command", new String[0], "missing command; give one of demo, generate, align, run, evaluate, report, negatives, beir, filter, test, embed, select"),
             bad("unknown command", new String[] {"allign"}, "allign"));
     }
 

@@ -137,7 +137,7 @@ class HelpTextTest {
         Cli.Run frob = Cli.run(cl -> { }, "frobnicate");
         assertEquals(2, frob.status());
         assertEquals("synalign: error: unknown command 'frobnicate'; the commands are demo, generate,"
-                + " align, run, evaluate, report, negatives, beir, filter, embed, select (see 'synalign --help')",
+                + " align, run, evaluate, report, negatives, beir, filter, test, embed, select (see 'synalign --help')",
                 frob.errLines().get(0));
         Cli.Run typo = Cli.run(cl -> { }, "evalute");
         assertTrue(typo.err().contains("did you mean evaluate?"), typo.err());
@@ -198,7 +198,7 @@ class HelpTextTest {
                         + " times");
             }
         }
-        assertEquals(java.util.Set.of("align", "embed", "evaluate", "filter", "generate", "negatives", "run"), withEncoder);
+        assertEquals(java.util.Set.of("align", "embed", "evaluate", "filter", "generate", "negatives", "run", "test"), withEncoder);
         assertEquals(java.util.Set.of("generate", "run"), withModel);
     }
 

@@ -128,7 +128,7 @@ class PathRoleTest {
                 commandsWithPairs.add(name);
             }
         }
-        assertEquals(List.of("align", "beir", "embed", "evaluate", "filter", "generate", "negatives", "report", "run", "select"),
+        assertEquals(List.of("align", "beir", "embed", "evaluate", "filter", "generate", "negatives", "report", "run", "select", "test"),
                 commandsWithPairs.stream().sorted().toList());
         assertTrue(pairs > 100, "pairs tried: " + pairs);
     }

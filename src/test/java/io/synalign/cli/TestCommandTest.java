@@ -1,0 +1,111 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code synalign test} on the real encoder: a split of one real set passes, synthetic rows of
+ * other labels fail in every label, and weighting a drifted pool raises the p-value.
+ */
+class TestCommandTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> TOPICS = List.of("sports", "cooking", "finance");
+
+    @TempDir
+    Path dir;
+
+    private void write(String name, List<String> texts, List<String> labels, List<Double> weights) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < texts.size(); i++) {
+            var o = JSON.createObjectNode().put("text", texts.get(i)).put("label", labels.get(i));
+            if (weights != null) {
+                o.put("synalign_weight", weights.get(i));
+            }
+            sb.append(o).append('\n');
+        }
+        Files.writeString(dir.resolve(name), sb);
+    }
+
+    private JsonNode test(String real, String synthetic, String... extra) throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        List<String> args = new java.util.ArrayList<>(List.of("test", "--real", dir.resolve(real).toString(),
+                "--synthetic", dir.resolve(synthetic).toString(), "--summary", dir.resolve("t.json").toString(),
+                "--permutations", "199", "--seed", "1", "--no-cache", "-q"));
+        args.addAll(List.of(extra));
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader = counter.loader(),
+                args.toArray(String[]::new));
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("(overall)"), run.out());
+        return JSON.readTree(dir.resolve("t.json").toFile());
+    }
+
+    @Test
+    void aSplitOfOneSetPassesAndOtherLabelsFail() throws IOException {
+        List<String> texts = new java.util.ArrayList<>();
+        List<String> labels = new java.util.ArrayList<>();
+        List<String> texts2 = new java.util.ArrayList<>();
+        List<String> labels2 = new java.util.ArrayList<>();
+        List<String> swapped = new java.util.ArrayList<>();
+        for (String t : TOPICS) {
+            List<String> all = TopicTexts.real(t, 60, t.hashCode());
+            texts.addAll(all.subList(0, 30));
+            texts2.addAll(all.subList(30, 60));
+            for (int i = 0; i < 30; i++) {
+                labels.add(t);
+                labels2.add(t);
+                // the next topic's label on this topic's rows
+                swapped.add(TOPICS.get((TOPICS.indexOf(t) + 1) % 3));
+            }
+        }
+        write("real.jsonl", texts, labels, null);
+        write("same.jsonl", texts2, labels2, null);
+        write("other.jsonl", texts2, swapped, null);
+
+        JsonNode same = test("real.jsonl", "same.jsonl");
+        int passing = 0;
+        for (String t : TOPICS) {
+            JsonNode l = same.path("labels").path(t);
+            assertEquals(30, l.path("real").asInt());
+            assertTrue(l.path("mmd2").isNumber() && l.path("p_value").isNumber(), l.toString());
+            passing += l.path("p_value").asDouble() >= 0.01 ? 1 : 0;
+        }
+        assertTrue(passing >= 2, "a split of one set passes in most labels: " + same);
+        assertTrue(same.path("overall").path("p_value").asDouble() >= 0.01, same.toString());
+        assertFalse(same.path("overall").has("p_value_weighted"), "no --weighted");
+
+        JsonNode other = test("real.jsonl", "other.jsonl");
+        for (String t : TOPICS) {
+            assertTrue(other.path("labels").path(t).path("p_value").asDouble() < 0.01, other.toString());
+        }
+    }
+
+    @Test
+    void weightingADriftedPoolRaisesThePValue() throws IOException {
+        List<String> real = TopicTexts.real("cooking", 40, 5);
+        // The pool: more rows like the real ones, and off-topic astronomy; the weights keep the first.
+        List<String> pool = new java.util.ArrayList<>(TopicTexts.real("cooking", 70, 5).subList(40, 70));
+        pool.addAll(TopicTexts.offTopic(30, 7));
+        List<Double> w = new java.util.ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            w.add(i < 30 ? 1.0 : 0.0);
+        }
+        write("real.jsonl", real, java.util.Collections.nCopies(40, "cooking"), null);
+        write("pool.jsonl", pool, java.util.Collections.nCopies(60, "cooking"), w);
+        JsonNode t = test("real.jsonl", "pool.jsonl", "--weighted", dir.resolve("pool.jsonl").toString());
+        JsonNode c = t.path("labels").path("cooking");
+        assertTrue(c.path("mmd2_weighted").asDouble() < c.path("mmd2").asDouble(), c.toString());
+        assertTrue(c.path("p_value_weighted").asDouble() > c.path("p_value").asDouble(), c.toString());
+        assertEquals(1.0 / 200, c.path("p_value").asDouble(), 1e-12, "the drifted pool is distinguishable");
+    }
+}
