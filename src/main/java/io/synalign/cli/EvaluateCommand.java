@@ -148,6 +148,21 @@ final class EvaluateCommand extends CliCommand {
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    /**
+     * The files of the variants, for either task: the aligned variant (--weighted or --aligned,
+     * one of them) is compared with the unaligned rows of --synthetic.
+     */
+    void checkVariantFiles() {
+        if ((weighted != null || aligned != null) && synthetic == null) {
+            throw new IllegalArgumentException((weighted != null ? "--weighted" : "--aligned")
+                    + " needs --synthetic, the unaligned rows it is compared with");
+        }
+        if (weighted != null && aligned != null) {
+            throw new IllegalArgumentException("--weighted and --aligned are two forms of the"
+                    + " aligned variant; give one");
+        }
+    }
+
     static final String CLASSIFICATION = "classification";
     static final String RETRIEVAL = "retrieval";
 
@@ -165,14 +180,7 @@ final class EvaluateCommand extends CliCommand {
             throw new IllegalArgumentException("--corpus does not apply to --task classification"
                     + " (retrieval queries name their passages in it)");
         }
-        if ((weighted != null || aligned != null) && synthetic == null) {
-            throw new IllegalArgumentException((weighted != null ? "--weighted" : "--aligned")
-                    + " needs --synthetic, the unaligned rows it is compared with");
-        }
-        if (weighted != null && aligned != null) {
-            throw new IllegalArgumentException("--weighted and --aligned are two forms of the"
-                    + " aligned variant; give one");
-        }
+        checkVariantFiles();
         StudentKind kind = classifierKind(classifier);
         if (kind == StudentKind.LOGREG && spec.commandLine().getParseResult()
                 .hasMatchedOption("--hidden")) {

@@ -166,6 +166,16 @@ final class GenerationOptions {
      * @throws IllegalArgumentException naming the bad value
      */
     Checked check(Map<String, String> environment, java.util.function.Predicate<String> given) {
+        return check(environment, given, PromptTemplates::load);
+    }
+
+    /**
+     * {@link #check(Map, java.util.function.Predicate)} with the prompt templates of a task:
+     * {@code PromptTemplates::load} for labelled rows, {@code PromptTemplates::loadQueries} for
+     * retrieval queries.
+     */
+    Checked check(Map<String, String> environment, java.util.function.Predicate<String> given,
+            java.util.function.Function<Path, PromptTemplates> templatesOf) {
         String backendSpec = llm.strip();
         boolean offline = backendSpec.equalsIgnoreCase(OFFLINE);
         boolean isGguf = backendSpec.regionMatches(true, 0, GGUF_PREFIX, 0, GGUF_PREFIX.length());
@@ -197,7 +207,7 @@ final class GenerationOptions {
                 : this.perLabel) : null;
         PromptTemplates templates;
         try {
-            templates = PromptTemplates.load(prompts);
+            templates = templatesOf.apply(prompts);
         } catch (IllegalArgumentException e) {
             // The library names the directory or file; the command line names its option too.
             String m = e.getMessage();

@@ -54,14 +54,7 @@ final class RetrievalEvaluateRun {
             throw new IllegalArgumentException("--task retrieval needs --corpus, the passages the"
                     + " queries ask for");
         }
-        if ((cmd.weighted != null || cmd.aligned != null) && cmd.synthetic == null) {
-            throw new IllegalArgumentException((cmd.weighted != null ? "--weighted" : "--aligned")
-                    + " needs --synthetic, the unaligned rows it is compared with");
-        }
-        if (cmd.weighted != null && cmd.aligned != null) {
-            throw new IllegalArgumentException("--weighted and --aligned are two forms of the"
-                    + " aligned variant; give one");
-        }
+        cmd.checkVariantFiles();
         int epochs = given("--max-epochs") ? cmd.maxEpochs : DEFAULT_MAX_EPOCHS;
         RetrievalEvaluation.Options options = new RetrievalEvaluation.Options(
                 RetrieverStudent.Config.defaults().withMaxEpochs(epochs), cmd.repeats, cmd.seed);

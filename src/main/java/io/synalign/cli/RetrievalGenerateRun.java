@@ -66,15 +66,8 @@ final class RetrievalGenerateRun {
         }
         RecordFormat.Kind outKind = RecordFormat.ofOutput("--out", cmd.out);
         GenerationOptions g = cmd.generation;
-        GenerationOptions.Checked checked = g.check(cmd.environment, this::given);
-        PromptTemplates templates;
-        try {
-            templates = PromptTemplates.loadQueries(g.prompts);
-        } catch (IllegalArgumentException e) {
-            String m = e.getMessage();
-            throw new IllegalArgumentException("--prompts" + (m.startsWith("cannot read") ? ": " : " ")
-                    + m, e);
-        }
+        GenerationOptions.Checked checked = g.check(cmd.environment, this::given,
+                PromptTemplates::loadQueries);
         String backend = cmd.common.checkedBackend();
         EncoderOptions encoderOptions = cmd.encoder.encoderOptions();
         Path cacheDir = cmd.encoder.cacheDirectory(cmd.environment);
@@ -90,7 +83,7 @@ final class RetrievalGenerateRun {
                     + passages.size() + " passages");
         }
         QueryGeneration generation = new QueryGeneration(new QueryGeneration.Options(budget,
-                cmd.perPassage, g.demosPerPrompt, g.hints, g.minChars, g.maxChars, templates,
+                cmd.perPassage, g.demosPerPrompt, g.hints, g.minChars, g.maxChars, checked.templates(),
                 g.concurrency, cmd.seed, backend));
         List<String> realTexts = real.stream().map(QueryRows.Row::text).toList();
 

@@ -4,6 +4,7 @@ import io.synalign.data.Record;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.MmdPermutationTest;
 import io.synalign.engine.alignment.WeightedMmd;
+import io.synalign.engine.alignment.WeightedSampler;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
@@ -181,7 +182,7 @@ final class TestCommand extends CliCommand {
             double sum = java.util.Arrays.stream(kw).sum();
             if (sum > 0) {
                 out.put("mmd2_weighted", WeightedMmd.mmd2(backend, wy, kw, x, sigma));
-                FloatMatrix resample = wy.selectRows(draw(kw, wy.rows(), labelSeed + 3));
+                FloatMatrix resample = wy.selectRows(WeightedSampler.sampleWithReplacement(kw, wy.rows(), labelSeed + 3));
                 out.put("p_value_weighted", MmdPermutationTest.test(backend, x, resample, sigma,
                         permutations, labelSeed).pValue());
             } else {
@@ -204,28 +205,6 @@ final class TestCommand extends CliCommand {
         long[] picked = io.synalign.engine.MedianHeuristic.sampleWithoutReplacement(n, MAX_ROWS,
                 new SplittableRandom(s));
         return java.util.Arrays.stream(picked).mapToInt(v -> (int) v).sorted().toArray();
-    }
-
-    /** {@code count} rows drawn with replacement, each with probability proportional to its weight. */
-    static int[] draw(double[] w, int count, long s) {
-        double[] cumulative = new double[w.length];
-        double total = 0;
-        for (int i = 0; i < w.length; i++) {
-            total += w[i];
-            cumulative[i] = total;
-        }
-        SplittableRandom random = new SplittableRandom(s);
-        int[] out = new int[count];
-        for (int k = 0; k < count; k++) {
-            double u = random.nextDouble() * total;
-            int i = java.util.Arrays.binarySearch(cumulative, u);
-            i = i >= 0 ? i + 1 : -i - 1;
-            while (i < w.length - 1 && w[i] == 0) {
-                i++; // never a zero-weight row (u landed on a boundary)
-            }
-            out[k] = Math.min(i, w.length - 1);
-        }
-        return out;
     }
 
     private static int[] rows(List<String> labels, String label) {

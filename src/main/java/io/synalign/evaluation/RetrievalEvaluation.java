@@ -108,6 +108,15 @@ public final class RetrievalEvaluation {
         if (aligned != null) {
             sets.put(REAL_ALIGNED, aligned);
         }
+        // Hard negatives depend only on the frozen encoder: mined once per set, not per
+        // variant and repeat.
+        int[][] realHard = hardNegatives(backend, passages, real);
+        Map<Queries, int[][]> extraHard = new java.util.IdentityHashMap<>();
+        for (Queries q : sets.values()) {
+            if (q != null) {
+                extraHard.put(q, hardNegatives(backend, passages, q));
+            }
+        }
         Map<String, double[][]> values = new LinkedHashMap<>();
         Map<String, List<Integer>> epochs = new LinkedHashMap<>();
         Map<String, Integer> sizes = new LinkedHashMap<>();
@@ -119,8 +128,8 @@ public final class RetrievalEvaluation {
             RetrieverStudent.HeldOut heldOut = split.heldOut.isEmpty() ? null
                     : heldOut(real, split.heldOut);
             for (Map.Entry<String, Queries> e : sets.entrySet()) {
-                RetrieverStudent.Training training = training(backend, passages, real, split.train,
-                        e.getValue());
+                RetrieverStudent.Training training = training(passages, real, realHard, split.train,
+                        e.getValue(), extraHard.get(e.getValue()));
                 sizes.put(e.getKey(), training.positives().length);
                 RetrieverStudent s = RetrieverStudent.train(backend, passages, training, heldOut,
                         options.student(), seed);
@@ -178,21 +187,24 @@ public final class RetrievalEvaluation {
         return new RetrieverStudent.HeldOut(real.vectors().selectRows(pick), new ArrayList<>(judged.values()));
     }
 
-    /** The real training rows plus {@code extra}, with zero-shot hard negatives. */
-    private static RetrieverStudent.Training training(KernelBackend backend, FloatMatrix passages,
-            Queries real, List<Integer> trainRows, Queries extra) {
+    /**
+     * The real training rows plus {@code extra}, with their hard negatives ({@code realHard},
+     * {@code extraHard}: one list per row of the set, from {@link #hardNegatives}).
+     */
+    private static RetrieverStudent.Training training(FloatMatrix passages, Queries real, int[][] realHard,
+            List<Integer> trainRows, Queries extra, int[][] extraHard) {
         int n = trainRows.size() + (extra == null ? 0 : extra.size());
         int d = passages.cols();
         float[] q = new float[n * d];
         int[] pos = new int[n];
         double[] w = new double[n];
-        List<String> texts = new ArrayList<>(n);
+        int[][] hard = new int[n][];
         int at = 0;
         for (int i : trainRows) {
             System.arraycopy(real.vectors().data(), i * d, q, at * d, d);
             pos[at] = real.passages()[i];
             w[at] = 1;
-            texts.add("r:" + real.texts().get(i));
+            hard[at] = realHard[i];
             at++;
         }
         if (extra != null) {
@@ -209,34 +221,40 @@ public final class RetrievalEvaluation {
                 pos[at] = extra.passages()[i];
                 // Weighted rows keep their share of the synthetic set's total.
                 w[at] = extra.weights() == null ? 1 : mean > 0 ? extra.weights()[i] / mean : 0;
-                texts.add("s:" + extra.texts().get(i));
+                hard[at] = extraHard[i];
                 at++;
             }
         }
-        FloatMatrix vectors = new FloatMatrix(n, d, q);
+        return new RetrieverStudent.Training(new FloatMatrix(n, d, q), pos, w, hard);
+    }
+
+    /**
+     * For each row of {@code q}, the {@value #HARD_NEGATIVES} passages nearest to it under the
+     * frozen encoder, excluding every passage a row of the same query text targets.
+     */
+    private static int[][] hardNegatives(KernelBackend backend, FloatMatrix passages, Queries q) {
+        int n = q.size();
         Map<String, Set<Integer>> positives = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            positives.computeIfAbsent(texts.get(i), t -> new HashSet<>()).add(pos[i]);
+            positives.computeIfAbsent(q.texts().get(i), t -> new HashSet<>()).add(q.passages()[i]);
         }
         int[][] excluded = new int[n][];
         for (int i = 0; i < n; i++) {
-            excluded[i] = positives.get(texts.get(i)).stream().mapToInt(Integer::intValue).toArray();
+            excluded[i] = positives.get(q.texts().get(i)).stream().mapToInt(Integer::intValue).toArray();
         }
         int most = positives.values().stream().mapToInt(Set::size).max().orElse(0);
         int k = Math.min(HARD_NEGATIVES, passages.rows() - most);
         int[][] hard = new int[n][];
-        if (k >= 1 && n > 0) {
-            InnerProductSearch.Hits hits = InnerProductSearch.search(backend, vectors, passages, k,
-                    excluded, ProgressListener.NONE);
-            for (int i = 0; i < n; i++) {
-                hard[i] = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
-            }
-        } else {
-            for (int i = 0; i < n; i++) {
-                hard[i] = new int[0];
-            }
+        if (k < 1 || n == 0) {
+            java.util.Arrays.fill(hard, new int[0]);
+            return hard;
         }
-        return new RetrieverStudent.Training(vectors, pos, w, hard);
+        InnerProductSearch.Hits hits = InnerProductSearch.search(backend, q.vectors(), passages, k,
+                excluded, ProgressListener.NONE);
+        for (int i = 0; i < n; i++) {
+            hard[i] = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
+        }
+        return hard;
     }
 
     /** Mean metrics of the test queries over the whole corpus. */

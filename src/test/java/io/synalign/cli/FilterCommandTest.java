@@ -57,18 +57,6 @@ class FilterCommandTest {
         return Cli.run(cl -> ((FilterCommand) cl.getSubcommands().get("filter").getCommand()).loader = loader, args);
     }
 
-    private static double cos(FloatMatrix a, int i, FloatMatrix b, int j) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int t = 0; t < a.cols(); t++) {
-            dot += (double) a.get(i, t) * b.get(j, t);
-            na += (double) a.get(i, t) * a.get(i, t);
-            nb += (double) b.get(j, t) * b.get(j, t);
-        }
-        return dot / Math.sqrt(na * nb);
-    }
-
     @Test
     void removedRowsEqualTheReferenceRuleAndTheSummaryNamesEachMatch() throws IOException {
         write("s.jsonl", SYNTHETIC);
@@ -89,9 +77,9 @@ class FilterCommandTest {
         for (int i = 0; i < SYNTHETIC.size(); i++) {
             int leak = -1;
             for (int j = 0; j < TEST.size(); j++) {
-                double c = cos(s, i, x, j);
+                double c = NegativesCommandTest.cosine(s, i, x, j);
                 assertTrue(Math.abs(c - t) > 1e-4, "no pair sits on the threshold: " + c);
-                if (c >= t && (leak < 0 || c > cos(s, i, x, leak))) {
+                if (c >= t && (leak < 0 || c > NegativesCommandTest.cosine(s, i, x, leak))) {
                     leak = j;
                 }
             }
@@ -101,9 +89,9 @@ class FilterCommandTest {
             }
             int dup = -1;
             for (int j : kept) {
-                double c = cos(s, i, s, j);
+                double c = NegativesCommandTest.cosine(s, i, s, j);
                 assertTrue(Math.abs(c - t) > 1e-4, "no pair sits on the threshold: " + c);
-                if (c >= t && (dup < 0 || c > cos(s, i, s, dup))) {
+                if (c >= t && (dup < 0 || c > NegativesCommandTest.cosine(s, i, s, dup))) {
                     dup = j;
                 }
             }

@@ -139,7 +139,8 @@ class NegativesCommandTest {
         assertEquals("x", rows.get(3).path("synalign").path("backend").asText());
     }
 
-    private static double cosine(FloatMatrix a, int i, FloatMatrix b, int j) {
+    /** The cosine of row i of a and row j of b, in double. */
+    static double cosine(FloatMatrix a, int i, FloatMatrix b, int j) {
         double dot = 0;
         double na = 0;
         double nb = 0;

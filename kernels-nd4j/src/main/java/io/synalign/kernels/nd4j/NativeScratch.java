@@ -1,5 +1,6 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.FloatMatrix;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
@@ -23,14 +24,21 @@ final class NativeScratch {
         return SCRATCH.get();
     }
 
-    FloatPointer left(long floats) {
-        left = ensure(left, floats);
+    /** The left operand's buffer holding a copy of {@code x}'s rows. */
+    FloatPointer left(FloatMatrix x) {
+        left = copy(ensure(left, (long) x.rows() * x.cols()), x);
         return left;
     }
 
-    FloatPointer right(long floats) {
-        right = ensure(right, floats);
+    /** The right operand's buffer holding a copy of {@code y}'s rows. */
+    FloatPointer right(FloatMatrix y) {
+        right = copy(ensure(right, (long) y.rows() * y.cols()), y);
         return right;
+    }
+
+    private static FloatPointer copy(FloatPointer p, FloatMatrix m) {
+        p.position(0).put(m.data(), 0, m.rows() * m.cols());
+        return p.position(0);
     }
 
     FloatPointer tile(long floats) {

@@ -151,10 +151,8 @@ public final class Nd4jBackend implements KernelBackend {
             return;
         }
         NativeScratch scratch = NativeScratch.get();
-        FloatPointer left = scratch.left((long) n * d);
-        FloatPointer right = scratch.right((long) m * d);
-        left.position(0).put(x.data(), 0, n * d);
-        right.position(0).put(y.data(), 0, m * d);
+        FloatPointer left = scratch.left(x);
+        FloatPointer right = scratch.right(y);
         try (FloatPointer target = new FloatPointer(out)) {
             OpenBlas.gemmNT(n, m, d, 1f, left, right, target.position(0));
         }
@@ -176,11 +174,9 @@ public final class Nd4jBackend implements KernelBackend {
         }
         int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
         NativeScratch scratch = NativeScratch.get();
-        FloatPointer left = scratch.left((long) n * d);
-        FloatPointer right = scratch.right((long) m * d);
+        FloatPointer left = scratch.left(x);
+        FloatPointer right = scratch.right(y);
         FloatPointer tile = scratch.tile((long) tileRows * m);
-        left.position(0).put(x.data(), 0, n * d);
-        right.position(0).put(y.data(), 0, m * d);
         for (int start = 0; start < n; start += tileRows) {
             int count = Math.min(tileRows, n - start);
             OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, tile);
