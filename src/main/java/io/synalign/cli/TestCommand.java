@@ -2,9 +2,6 @@ package io.synalign.cli;
 
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
-import io.synalign.engine.alignment.MmdPermutationTest;
-import io.synalign.engine.alignment.WeightedMmd;
-import io.synalign.engine.alignment.WeightedSampler;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
@@ -12,45 +9,42 @@ import io.synalign.kernels.KernelBackends;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextEmbedding;
+import io.synalign.pipeline.TwoSampleTesting;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code synalign test}: is the synthetic data distinguishable from the real data? Per label and
- * overall, the MMD² between the real and the synthetic rows' embeddings and its permutation
- * p-value ({@link MmdPermutationTest}); with {@code --weighted W} (align's {@code --out}: rows
- * with {@code synalign_weight}), also the MMD² of W's rows under their weights and the p-value of
- * the real rows against a weighted resample of W (as many rows, drawn with replacement in
- * proportion to the weights, seeded).
- * One bandwidth for every label: the median heuristic over the real and synthetic rows.
+ * {@code synalign test}: is the synthetic data distinguishable from the real data, and where does
+ * it differ? Per label and overall ({@link TwoSampleTesting}): the MMD² between the real and the
+ * synthetic rows' embeddings with its permutation p-value, the classifier two-sample AUC, and by
+ * the MMD witness function the real rows the synthetic data covers worst and the synthetic rows
+ * it over-represents; with {@code --weighted W} (align's {@code --out}: rows with
+ * {@code synalign_weight}), the same figures for W's rows under their weights.
  *
- * <p>Each side of a label is capped at {@value #MAX_ROWS} rows (a seeded subsample), which
- * bounds the pooled kernel matrix. Order of work: options and files, then one encoder embeds
- * every text, then the tests; the summary is written atomically.
+ * <p>Order of work: options and files, then one encoder embeds every text, then the tests; the
+ * summary and {@code --run-dir}'s {@value RunFiles#TEST} are written atomically, together.
  */
 @Command(name = "test", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign test --real R.jsonl --synthetic S.jsonl [--weighted W.jsonl]"
                 + " [--permutations P] [--seed S] [--summary T.json] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Two-sample test of real against synthetic rows: per label and overall, the"
-                + " MMD^2 of their embeddings and a permutation p-value (small: distinguishable)."},
+                + " MMD^2 of their embeddings with a permutation p-value (small: distinguishable),"
+                + " a classifier AUC, and the rows where they differ most."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, internal error, out of memory)",
             "2:bad input (usage, option value or input file)"})
 final class TestCommand extends CliCommand {
 
-    /** Rows per side of a label that enter a test (a seeded subsample above it). */
-    static final int MAX_ROWS = 4000;
     static final String OVERALL = "overall";
 
     /** Loads the model; replaceable in tests. */
@@ -87,6 +81,18 @@ final class TestCommand extends CliCommand {
             description = "Also write {\"labels\": {LABEL: {\"mmd2\", \"p_value\", ...}}, \"overall\": {...}}.")
     Path summary;
 
+    @Option(names = "--witness-rows", paramLabel = "K", converter = Converters.NonNegativeInt.class,
+            description = "Rows listed per label where the samples differ: the real rows covered"
+                    + " worst and the synthetic rows over-represented most (MMD witness)."
+                    + " Default: ${DEFAULT-VALUE}.")
+    int witnessRows = TwoSampleTesting.DEFAULT_WITNESS_ROWS;
+
+    @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = RunFiles.TEST)
+    @Option(names = "--run-dir", paramLabel = "DIR",
+            description = "Also write DIR/" + RunFiles.TEST + " (the summary), which 'synalign"
+                    + " report' shows; DIR is created if missing.")
+    Path runDir;
+
     @Option(names = "--label-field", paramLabel = "FIELD",
             description = "The field holding each record's label (none: one group). Default: ${DEFAULT-VALUE}.")
     String labelField = "label";
@@ -104,7 +110,9 @@ final class TestCommand extends CliCommand {
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
         RecordOptions.requireDistinctFields(records.textField, labelField);
         String backendName = common.checkedBackend();
-        EncoderOptions options = embedding.encoderOptions();
+        TwoSampleTesting.Options options = new TwoSampleTesting.Options(permutations, seed,
+                witnessRows, TwoSampleTesting.DEFAULT_MAX_ROWS);
+        EncoderOptions encoderOptions = embedding.encoderOptions();
         Path cache = embedding.cacheDirectory(environment);
         ModelSpec model = embedding.modelSpec();
         List<Record> realRows = records.read(real);
@@ -116,14 +124,12 @@ final class TestCommand extends CliCommand {
                 : TextFields.labelled(weighted, weightedRows, records.textField, labelField);
         double[] weights = weighted == null ? null : EvaluateCommand.weights(weighted, weightedRows);
 
-        Map<String, Map<String, Object>> labels = new LinkedHashMap<>();
-        Map<String, Object> overall;
-        double sigma;
+        TwoSampleTesting.Report report;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             FloatMatrix rx;
             FloatMatrix sx;
             FloatMatrix wx = null;
-            try (SentenceEncoder encoder = embedding.open(loader, model, options, cache)) {
+            try (SentenceEncoder encoder = embedding.open(loader, model, encoderOptions, cache)) {
                 rx = TextEmbedding.encode(encoder, r.texts(), progress.encoding("embed real"));
                 sx = TextEmbedding.encode(encoder, s.texts(), progress.encoding("embed synthetic"));
                 if (wt != null) {
@@ -131,122 +137,74 @@ final class TestCommand extends CliCommand {
                 }
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
-                sigma = WeightedMmd.bandwidth(backend, seed, rx, sx);
-                if (r.labelled() && s.labelled()) {
-                    for (String label : new java.util.LinkedHashSet<>(r.labels())) {
-                        int[] ri = rows(r.labels(), label);
-                        int[] si = rows(s.labels(), label);
-                        if (si.length == 0) {
-                            continue; // no synthetic row of this label: nothing to test
-                        }
-                        int[] wi = wt == null || !wt.labelled() ? null : rows(wt.labels(), label);
-                        labels.put(label, test(backend, rx.selectRows(ri), sx.selectRows(si),
-                                wi == null ? null : wx.selectRows(wi), wi == null ? null : pick(weights, wi),
-                                sigma));
-                        progress.onProgress("test", labels.size(), -1, label);
-                    }
-                }
-                overall = test(backend, rx, sx, wx, weights, sigma);
+                report = TwoSampleTesting.run(backend,
+                        new TwoSampleTesting.Side(rx, r.texts(), r.labels(), null),
+                        new TwoSampleTesting.Side(sx, s.texts(), s.labels(), null),
+                        wt == null ? null : new TwoSampleTesting.Side(wx, wt.texts(), wt.labels(), weights),
+                        options, progress);
             }
         }
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("labels", labels);
-        doc.put(OVERALL, overall);
-        doc.put("bandwidth", sigma);
-        doc.put("permutations", permutations);
-        doc.put("seed", seed);
-        if (summary != null) {
-            AtomicOutputs.writeAtomically(summary, o -> Json.writePretty(o, doc));
+        Map<String, Object> doc = report.json();
+        RunDirOption.create(runDir);
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            if (summary != null) {
+                outputs.stage(summary, o -> Json.writePretty(o, doc));
+            }
+            if (runDir != null) {
+                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, doc));
+            }
+            outputs.commit();
         }
-        print(stdout, labels, overall, sigma);
+        print(stdout, report);
         return ExitCodes.OK;
     }
 
-    /** The figures of one test: uniform, and weighted where weights are given. */
-    private Map<String, Object> test(KernelBackend backend, FloatMatrix realRows, FloatMatrix synthRows,
-            FloatMatrix weightedRows, double[] w, double sigma) {
-        long labelSeed = seed ^ (31L * realRows.rows() + synthRows.rows());
-        FloatMatrix x = capped(realRows, labelSeed + 1);
-        int[] keep = cap(synthRows.rows(), labelSeed + 2);
-        FloatMatrix y = synthRows.selectRows(keep);
-        MmdPermutationTest.Result uniform = MmdPermutationTest.test(backend, x, y, sigma, permutations, labelSeed);
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("real", realRows.rows());
-        out.put("synthetic", synthRows.rows());
-        out.put("mmd2", uniform.mmd2());
-        out.put("p_value", uniform.pValue());
-        if (w != null) {
-            int[] wkeep = cap(weightedRows.rows(), labelSeed + 4);
-            FloatMatrix wy = weightedRows.selectRows(wkeep);
-            double[] kw = pick(w, wkeep);
-            double sum = java.util.Arrays.stream(kw).sum();
-            if (sum > 0) {
-                out.put("mmd2_weighted", WeightedMmd.mmd2(backend, wy, kw, x, sigma));
-                FloatMatrix resample = wy.selectRows(WeightedSampler.sampleWithReplacement(kw, wy.rows(), labelSeed + 3));
-                out.put("p_value_weighted", MmdPermutationTest.test(backend, x, resample, sigma,
-                        permutations, labelSeed).pValue());
-            } else {
-                out.put("mmd2_weighted", null);
-                out.put("p_value_weighted", null);
-            }
-        }
-        return out;
-    }
-
-    private FloatMatrix capped(FloatMatrix m, long s) {
-        return m.selectRows(cap(m.rows(), s));
-    }
-
-    /** Every row, or a seeded subsample of {@value #MAX_ROWS} in row order. */
-    private static int[] cap(int n, long s) {
-        if (n <= MAX_ROWS) {
-            return java.util.stream.IntStream.range(0, n).toArray();
-        }
-        long[] picked = io.synalign.engine.MedianHeuristic.sampleWithoutReplacement(n, MAX_ROWS,
-                new SplittableRandom(s));
-        return java.util.Arrays.stream(picked).mapToInt(v -> (int) v).sorted().toArray();
-    }
-
-    private static int[] rows(List<String> labels, String label) {
-        List<Integer> out = new ArrayList<>();
-        for (int i = 0; i < labels.size(); i++) {
-            if (label.equals(labels.get(i))) {
-                out.add(i);
-            }
-        }
-        return out.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private static double[] pick(double[] w, int[] rows) {
-        double[] out = new double[rows.length];
-        for (int i = 0; i < rows.length; i++) {
-            out[i] = w[rows[i]];
-        }
-        return out;
-    }
-
-    private void print(PrintWriter out, Map<String, Map<String, Object>> labels, Map<String, Object> overall,
-            double sigma) {
+    private void print(PrintWriter out, TwoSampleTesting.Report report) {
+        boolean w = report.weighted();
         out.printf(Locale.ROOT, "two-sample test: MMD^2 with bandwidth %s (median heuristic), %d"
-                + " permutations; p < 0.01: distinguishable%n", Numbers.short4(sigma), permutations);
-        out.printf(Locale.ROOT, "%-15s %6s %9s  %-12s %-9s%s%n", "label", "real", "synthetic", "MMD^2",
-                "p", weighted != null ? "  MMD^2 weighted  p weighted" : "");
-        Map<String, Map<String, Object>> rows = new LinkedHashMap<>(labels);
-        rows.put("(" + OVERALL + ")", overall);
-        for (Map.Entry<String, Map<String, Object>> e : rows.entrySet()) {
-            Map<String, Object> v = e.getValue();
-            out.printf(Locale.ROOT, "%-15s %6d %9d  %-12s %-9s%s%n", e.getKey(), (Integer) v.get("real"),
-                    (Integer) v.get("synthetic"), Numbers.short4((Double) v.get("mmd2")),
-                    Numbers.short4((Double) v.get("p_value")), weighted == null ? ""
-                            : String.format(Locale.ROOT, "  %-15s %s", v.get("mmd2_weighted") == null ? "-"
-                                    : Numbers.short4((Double) v.get("mmd2_weighted")),
-                                    v.get("p_value_weighted") == null ? "-"
-                                            : Numbers.short4((Double) v.get("p_value_weighted"))));
+                + " permutations, classifier AUC (0.5: indistinguishable); p < 0.01:"
+                + " distinguishable%n", Numbers.short4(report.bandwidth()), permutations);
+        out.printf(Locale.ROOT, "%-15s %6s %9s  %-11s %-8s %-6s%s%n", "label", "real", "synthetic",
+                "MMD^2", "p", "AUC", w ? "  MMD^2 weighted  p weighted  AUC weighted" : "");
+        Map<String, TwoSampleTesting.Figures> rows = new LinkedHashMap<>(report.labels());
+        rows.put("(" + OVERALL + ")", report.overall());
+        for (Map.Entry<String, TwoSampleTesting.Figures> e : rows.entrySet()) {
+            TwoSampleTesting.Figures v = e.getValue();
+            out.printf(Locale.ROOT, "%-15s %6d %9d  %-11s %-8s %-6s%s%n", e.getKey(), v.real(),
+                    v.synthetic(), Numbers.short4(v.mmd2()), Numbers.short4(v.pValue()), auc(v.auc()),
+                    !w ? "" : String.format(Locale.ROOT, "  %-15s %-11s %s",
+                            v.mmd2Weighted() == null ? "-" : Numbers.short4(v.mmd2Weighted()),
+                            v.pValueWeighted() == null ? "-" : Numbers.short4(v.pValueWeighted()),
+                            v.aucWeighted() == null ? "-" : auc(v.aucWeighted())));
+        }
+        if (witnessRows > 0) {
+            out.println("where they differ (MMD witness" + (w ? ", weighted" : "")
+                    + "): the real row covered worst, the synthetic row over-represented most");
+            for (Map.Entry<String, TwoSampleTesting.Figures> e : rows.entrySet()) {
+                TwoSampleTesting.Figures v = e.getValue();
+                out.printf(Locale.ROOT, "%-15s real: %s%n%-15s synthetic: %s%n", e.getKey(),
+                        first(v.underCovered()), "", first(v.overRepresented()));
+            }
         }
         if (summary != null) {
             out.println("wrote " + summary);
         }
+        if (runDir != null) {
+            out.println("wrote " + runDir.resolve(RunFiles.TEST));
+        }
         out.flush();
+    }
+
+    private static String auc(double a) {
+        return Double.isFinite(a) ? String.format(Locale.ROOT, "%.3f", a) : "-";
+    }
+
+    private static String first(List<TwoSampleTesting.Row> rows) {
+        if (rows.isEmpty()) {
+            return "-";
+        }
+        String t = rows.get(0).text().replaceAll("\\s+", " ");
+        return "row " + rows.get(0).row() + " \"" + (t.length() > 70 ? t.substring(0, 69) + "…" : t) + "\"";
     }
 
     @Override

@@ -37,12 +37,14 @@ public final class RunFiles {
     public static final String EVALUATION = "evaluation.json";
     /** Written by {@code generate}. */
     public static final String GENERATION = "generation.json";
+    /** Written by {@code test --run-dir} and {@code run --run-dir}: the two-sample test. */
+    public static final String TEST = "test.json";
     /** Written by {@code report} unless {@code --out} says otherwise. */
     public static final String REPORT = "report.html";
 
     /** The files the commands write and {@code report} reads (every name above but the report). */
     public static final java.util.List<String> ARTEFACTS = java.util.List.of(ALIGNMENT, WEIGHTED,
-            REAL_EMBEDDINGS, SYNTHETIC_EMBEDDINGS, LABELS, EVALUATION, GENERATION);
+            REAL_EMBEDDINGS, SYNTHETIC_EMBEDDINGS, LABELS, EVALUATION, GENERATION, TEST);
 
     private RunFiles() {
     }

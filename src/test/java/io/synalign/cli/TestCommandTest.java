@@ -84,9 +84,17 @@ class TestCommandTest {
         assertTrue(same.path("overall").path("p_value").asDouble() >= 0.01, same.toString());
         assertFalse(same.path("overall").has("p_value_weighted"), "no --weighted");
 
+        int indistinct = 0;
+        for (String t : TOPICS) {
+            indistinct += same.path("labels").path(t).path("auc").asDouble() < 0.75 ? 1 : 0;
+        }
+        assertTrue(indistinct >= 2, "the classifier cannot tell a split apart in most labels: " + same);
+
         JsonNode other = test("real.jsonl", "other.jsonl");
         for (String t : TOPICS) {
-            assertTrue(other.path("labels").path(t).path("p_value").asDouble() < 0.01, other.toString());
+            JsonNode l = other.path("labels").path(t);
+            assertTrue(l.path("p_value").asDouble() < 0.01, other.toString());
+            assertTrue(l.path("auc").asDouble() > 0.9, "the classifier tells other topics apart: " + l);
         }
     }
 
@@ -102,10 +110,36 @@ class TestCommandTest {
         }
         write("real.jsonl", real, java.util.Collections.nCopies(40, "cooking"), null);
         write("pool.jsonl", pool, java.util.Collections.nCopies(60, "cooking"), w);
-        JsonNode t = test("real.jsonl", "pool.jsonl", "--weighted", dir.resolve("pool.jsonl").toString());
+        JsonNode t = test("real.jsonl", "pool.jsonl", "--weighted", dir.resolve("pool.jsonl").toString(),
+                "--run-dir", dir.resolve("run").toString());
         JsonNode c = t.path("labels").path("cooking");
         assertTrue(c.path("mmd2_weighted").asDouble() < c.path("mmd2").asDouble(), c.toString());
         assertTrue(c.path("p_value_weighted").asDouble() > c.path("p_value").asDouble(), c.toString());
         assertEquals(1.0 / 200, c.path("p_value").asDouble(), 1e-12, "the drifted pool is distinguishable");
+        assertTrue(c.path("auc_weighted").asDouble() < c.path("auc").asDouble(), c.toString());
+        // Under the weights, the rows listed as over-represented are rows that carry weight.
+        assertEquals(io.synalign.pipeline.TwoSampleTesting.DEFAULT_WITNESS_ROWS, c.path("over_represented").size(), c.toString());
+        for (JsonNode r : c.path("over_represented")) {
+            assertTrue(r.path("row").asInt() < 30, "a row with weight: " + r);
+            assertEquals(pool.get(r.path("row").asInt()), r.path("text").asText());
+        }
+        assertTrue(Files.readString(dir.resolve("run/test.json")).equals(Files.readString(dir.resolve("t.json"))),
+                "--run-dir writes the summary as test.json");
+
+        // Uniform, the over-represented synthetic rows are the off-topic ones, and the witness
+        // lists them from the most negative on.
+        JsonNode u = test("real.jsonl", "pool.jsonl").path("labels").path("cooking");
+        double last = Double.NEGATIVE_INFINITY;
+        for (JsonNode r : u.path("over_represented")) {
+            assertTrue(r.path("row").asInt() >= 30, "an off-topic row: " + r);
+            assertTrue(r.path("witness").asDouble() < 0 && r.path("witness").asDouble() >= last, u.toString());
+            last = r.path("witness").asDouble();
+        }
+        double previous = Double.POSITIVE_INFINITY;
+        for (JsonNode r : u.path("under_covered")) {
+            assertEquals(real.get(r.path("row").asInt()), r.path("text").asText());
+            assertTrue(r.path("witness").asDouble() <= previous, u.toString());
+            previous = r.path("witness").asDouble();
+        }
     }
 }

@@ -11,27 +11,27 @@ import java.util.Random;
  * reference} always; {@code nd4j} once it is on the class path and loads). Used as a JUnit
  * {@code @MethodSource}, so a newly available backend is tested without edits.
  */
-final class TestBackends {
+public final class TestBackends {
 
     private TestBackends() {
     }
 
     /** Names of the backends that can run here, reference first. */
-    static List<String> available() {
+    public static List<String> available() {
         return io.synalign.engine.AvailableBackends.names();
     }
 
-    static KernelBackend create(String name) {
+    public static KernelBackend create(String name) {
         return KernelBackends.create(name);
     }
 
     /** Whether the backend computes in double precision (the reference) or single. */
-    static boolean isDouble(String name) {
+    public static boolean isDouble(String name) {
         return name.equals("reference");
     }
 
     /** Independent standard normal entries. */
-    static FloatMatrix gaussian(int rows, int cols, Random random, double scale, double offset) {
+    public static FloatMatrix gaussian(int rows, int cols, Random random, double scale, double offset) {
         float[] data = new float[rows * cols];
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) (offset + scale * random.nextGaussian());
@@ -40,7 +40,7 @@ final class TestBackends {
     }
 
     /** Squared distance between row i of x and row j of y, in double. */
-    static double distance2(FloatMatrix x, int i, FloatMatrix y, int j) {
+    public static double distance2(FloatMatrix x, int i, FloatMatrix y, int j) {
         double s = 0;
         for (int k = 0; k < x.cols(); k++) {
             double diff = (double) x.get(i, k) - y.get(j, k);
@@ -50,7 +50,7 @@ final class TestBackends {
     }
 
     /** The RBF kernel in double. */
-    static double rbf(FloatMatrix x, int i, FloatMatrix y, int j, double sigma) {
+    public static double rbf(FloatMatrix x, int i, FloatMatrix y, int j, double sigma) {
         return Math.exp(-distance2(x, i, y, j) / (2 * sigma * sigma));
     }
 
@@ -58,7 +58,7 @@ final class TestBackends {
      * The weighted biased V-statistic MMD^2 computed directly from its definition in double,
      * O((n + m)^2 d): the independent oracle of the tests.
      */
-    static double directMmd2(FloatMatrix synthetic, FloatMatrix real, double[] w, double sigma) {
+    public static double directMmd2(FloatMatrix synthetic, FloatMatrix real, double[] w, double sigma) {
         int n = synthetic.rows();
         int m = real.rows();
         double ss = 0;
@@ -83,7 +83,7 @@ final class TestBackends {
     }
 
     /** A random point of the simplex (normalised exponentials). */
-    static double[] randomSimplexPoint(int n, Random random) {
+    public static double[] randomSimplexPoint(int n, Random random) {
         double[] w = new double[n];
         double sum = 0;
         for (int i = 0; i < n; i++) {

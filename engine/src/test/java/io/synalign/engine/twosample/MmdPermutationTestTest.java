@@ -1,4 +1,4 @@
-package io.synalign.engine.alignment;
+package io.synalign.engine.twosample;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,7 @@ import io.synalign.kernels.KernelBackend;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
+import io.synalign.engine.alignment.TestBackends;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**

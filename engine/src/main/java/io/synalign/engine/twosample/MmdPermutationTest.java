@@ -1,4 +1,4 @@
-package io.synalign.engine.alignment;
+package io.synalign.engine.twosample;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;

@@ -1,0 +1,289 @@
+package io.synalign.pipeline;
+
+import io.synalign.engine.MedianHeuristic;
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.WeightedMmd;
+import io.synalign.engine.alignment.WeightedSampler;
+import io.synalign.engine.twosample.ClassifierTwoSampleTest;
+import io.synalign.engine.twosample.MmdPermutationTest;
+import io.synalign.engine.twosample.MmdWitness;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+
+/**
+ * Is the synthetic data distinguishable from the real data, and where does it differ? Per label
+ * and overall, on the rows' embeddings:
+ * <ul>
+ *   <li>the MMD² and its permutation p-value ({@link MmdPermutationTest}; small p: the two
+ *       samples are distinguishable);</li>
+ *   <li>the classifier two-sample AUC ({@link ClassifierTwoSampleTest}; 0.5: a logistic
+ *       regression cannot tell them apart), a second opinion;</li>
+ *   <li>with weights, the same for the weighted synthetic rows: the MMD² under the weights, and
+ *       the p-value of the real rows against a weighted resample (as many rows, drawn with
+ *       replacement in proportion to the weights, seeded) and the AUC of a classifier trained
+ *       and scored with the weights ({@link ClassifierTwoSampleTest});</li>
+ *   <li>where they differ, by the MMD witness function ({@link MmdWitness}) of the real rows
+ *       against the synthetic rows (weighted when weights are given): the real rows the synthetic
+ *       data covers worst (largest witness) and the synthetic rows it has too many of (most
+ *       negative witness, among rows with a positive weight), with their texts.</li>
+ * </ul>
+ * One bandwidth for every label: the median heuristic over the real and synthetic rows. Each
+ * side of a label is capped at {@link Options#maxRows()} rows (a seeded subsample), which bounds
+ * the pooled kernel matrix. The figures are a function of the inputs and the seed.
+ */
+public final class TwoSampleTesting {
+
+    /** Rows per side of a label that enter a test by default. */
+    public static final int DEFAULT_MAX_ROWS = 4000;
+    /** Rows listed per label where the two samples differ, by default. */
+    public static final int DEFAULT_WITNESS_ROWS = 5;
+
+    /**
+     * @param permutations random splits per test, {@code >= 1}; the smallest p-value is 1/(P+1)
+     * @param seed seeds the splits, subsamples, resamples and folds
+     * @param witnessRows rows listed per label and direction, {@code >= 0}
+     * @param maxRows rows per side of a test, {@code >= 2}
+     */
+    public record Options(int permutations, long seed, int witnessRows, int maxRows) {
+
+        /** @throws IllegalArgumentException naming the bad value */
+        public Options {
+            if (permutations < 1) {
+                throw new IllegalArgumentException("permutations must be at least 1, got " + permutations);
+            }
+            if (witnessRows < 0) {
+                throw new IllegalArgumentException("witness rows must be at least 0, got " + witnessRows);
+            }
+            if (maxRows < 2) {
+                throw new IllegalArgumentException("rows per side must be at least 2, got " + maxRows);
+            }
+        }
+
+        /** P permutations, the default row counts. */
+        public static Options of(int permutations, long seed) {
+            return new Options(permutations, seed, DEFAULT_WITNESS_ROWS, DEFAULT_MAX_ROWS);
+        }
+    }
+
+    /**
+     * One side of a test: embedded rows with their texts, labels (null: one group) and weights
+     * (null: uniform).
+     */
+    public record Side(FloatMatrix rows, List<String> texts, List<String> labels, double[] weights) {
+
+        /** @throws IllegalArgumentException when the lengths disagree */
+        public Side {
+            if (texts.size() != rows.rows() || labels != null && labels.size() != rows.rows()
+                    || weights != null && weights.length != rows.rows()) {
+                throw new IllegalArgumentException(rows.rows() + " rows with " + texts.size()
+                        + " texts, " + (labels == null ? "no" : labels.size()) + " labels and "
+                        + (weights == null ? "no" : weights.length) + " weights");
+            }
+        }
+
+        Side select(int[] idx) {
+            List<String> t = new ArrayList<>(idx.length);
+            List<String> l = labels == null ? null : new ArrayList<>(idx.length);
+            for (int i : idx) {
+                t.add(texts.get(i));
+                if (l != null) {
+                    l.add(labels.get(i));
+                }
+            }
+            double[] w = weights == null ? null : Arrays.stream(idx).mapToDouble(i -> weights[i]).toArray();
+            return new Side(rows.selectRows(idx), t, l, w);
+        }
+
+        int[] of(String label) {
+            return IntStream.range(0, rows.rows()).filter(i -> label.equals(labels.get(i))).toArray();
+        }
+    }
+
+    /** A row where the samples differ: its index in its input (0-based), text and witness. */
+    public record Row(int row, String text, double witness) {
+    }
+
+    /**
+     * The figures of one test. The weighted figures are null without weights (or when every
+     * weight of the label is 0); an AUC is NaN when a side has fewer than 2 rows.
+     */
+    public record Figures(int real, int synthetic, double mmd2, double pValue, double auc,
+            Double mmd2Weighted, Double pValueWeighted, Double aucWeighted,
+            List<Row> underCovered, List<Row> overRepresented) {
+
+        /** As the summary writes it (snake_case keys; NaN as null). */
+        public Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("real", real);
+            m.put("synthetic", synthetic);
+            m.put("mmd2", mmd2);
+            m.put("p_value", pValue);
+            m.put("auc", finite(auc));
+            if (mmd2Weighted != null || pValueWeighted != null) {
+                m.put("mmd2_weighted", mmd2Weighted);
+                m.put("p_value_weighted", pValueWeighted);
+                m.put("auc_weighted", aucWeighted == null ? null : finite(aucWeighted));
+            }
+            m.put("under_covered", rows(underCovered));
+            m.put("over_represented", rows(overRepresented));
+            return m;
+        }
+
+        private static Double finite(double v) {
+            return Double.isFinite(v) ? v : null;
+        }
+
+        private static List<Map<String, Object>> rows(List<Row> rows) {
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Row r : rows) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("row", r.row());
+                m.put("text", r.text());
+                m.put("witness", r.witness());
+                out.add(m);
+            }
+            return out;
+        }
+    }
+
+    /** Every label's figures (labels with no synthetic row are left out) and the overall ones. */
+    public record Report(Map<String, Figures> labels, Figures overall, double bandwidth,
+            boolean weighted, Options options) {
+
+        /** {"labels": {...}, "overall": {...}, "bandwidth", "permutations", "seed"}. */
+        public Map<String, Object> json() {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            Map<String, Object> l = new LinkedHashMap<>();
+            labels.forEach((k, v) -> l.put(k, v.json()));
+            doc.put("labels", l);
+            doc.put("overall", overall.json());
+            doc.put("bandwidth", bandwidth);
+            doc.put("permutations", options.permutations());
+            doc.put("seed", options.seed());
+            return doc;
+        }
+    }
+
+    private TwoSampleTesting() {
+    }
+
+    /**
+     * Tests {@code real} against {@code synthetic}, and against {@code weighted} (rows with
+     * weights; often the synthetic rows themselves) when given. Labels are compared only when
+     * both real and synthetic carry them; they come in the real rows' first-appearance order.
+     */
+    public static Report run(KernelBackend backend, Side real, Side synthetic, Side weighted,
+            Options options, ProgressListener progress) {
+        if (weighted != null && weighted.weights() == null) {
+            throw new IllegalArgumentException("the weighted side needs weights");
+        }
+        double sigma = WeightedMmd.bandwidth(backend, options.seed(), real.rows(), synthetic.rows());
+        Map<String, Figures> labels = new LinkedHashMap<>();
+        if (real.labels() != null && synthetic.labels() != null) {
+            for (String label : new LinkedHashSet<>(real.labels())) {
+                int[] si = synthetic.of(label);
+                if (si.length == 0) {
+                    continue; // no synthetic row of this label: nothing to test
+                }
+                int[] ri = real.of(label);
+                int[] wi = weighted == null || weighted.labels() == null ? null : weighted.of(label);
+                labels.put(label, test(backend, real, ri, synthetic, si, weighted, wi, sigma, options));
+                progress.onProgress("test", labels.size(), -1, label);
+            }
+        }
+        Figures overall = test(backend, real, all(real), synthetic, all(synthetic), weighted,
+                weighted == null ? null : all(weighted), sigma, options);
+        return new Report(labels, overall, sigma, weighted != null, options);
+    }
+
+    private static int[] all(Side s) {
+        return IntStream.range(0, s.rows().rows()).toArray();
+    }
+
+    private static Figures test(KernelBackend backend, Side real, int[] ri, Side synth, int[] si,
+            Side weighted, int[] wi, double sigma, Options o) {
+        long seed = o.seed() ^ (31L * ri.length + si.length);
+        int[] rk = pick(ri, cap(ri.length, o.maxRows(), seed + 1));
+        int[] sk = pick(si, cap(si.length, o.maxRows(), seed + 2));
+        FloatMatrix x = real.rows().selectRows(rk);
+        FloatMatrix y = synth.rows().selectRows(sk);
+        MmdPermutationTest.Result uniform = MmdPermutationTest.test(backend, x, y, sigma, o.permutations(), seed);
+        double auc = ClassifierTwoSampleTest.test(x, y, ClassifierTwoSampleTest.DEFAULT_FOLDS,
+                ClassifierTwoSampleTest.DEFAULT_L2, seed + 5).auc();
+        Double mmd2W = null;
+        Double pW = null;
+        Double aucW = null;
+        // The witness compares the real rows with what the user will train on: the weighted
+        // rows when given, else the synthetic rows as they are.
+        int[] witnessRows = sk;
+        Side witnessSide = synth;
+        double[] witnessWeights = null;
+        if (wi != null && wi.length > 0) {
+            int[] wk = pick(wi, cap(wi.length, o.maxRows(), seed + 4));
+            double[] w = Arrays.stream(wk).mapToDouble(i -> weighted.weights()[i]).toArray();
+            if (Arrays.stream(w).sum() > 0) {
+                FloatMatrix wy = weighted.rows().selectRows(wk);
+                mmd2W = WeightedMmd.mmd2(backend, wy, w, x, sigma);
+                FloatMatrix resample = wy.selectRows(WeightedSampler.sampleWithReplacement(w, wy.rows(), seed + 3));
+                pW = MmdPermutationTest.test(backend, x, resample, sigma, o.permutations(), seed).pValue();
+                aucW = ClassifierTwoSampleTest.test(x, wy, w, ClassifierTwoSampleTest.DEFAULT_FOLDS,
+                        ClassifierTwoSampleTest.DEFAULT_L2, seed + 5).auc();
+                witnessRows = wk;
+                witnessSide = weighted;
+                witnessWeights = w;
+            }
+        }
+        List<Row> under = List.of();
+        List<Row> over = List.of();
+        if (o.witnessRows() > 0) {
+            FloatMatrix wy = witnessSide.rows().selectRows(witnessRows);
+            double[] fx = MmdWitness.values(backend, x, x, wy, witnessWeights, sigma);
+            double[] fy = MmdWitness.values(backend, wy, x, wy, witnessWeights, sigma);
+            under = rows(real, rk, fx, MmdWitness.largest(fx, o.witnessRows(), null));
+            double[] negated = Arrays.stream(fy).map(v -> -v).toArray();
+            boolean[] eligible = null;
+            if (witnessWeights != null) {
+                eligible = new boolean[witnessWeights.length];
+                for (int i = 0; i < eligible.length; i++) {
+                    eligible[i] = witnessWeights[i] > 0;
+                }
+            }
+            over = rows(witnessSide, witnessRows, fy, MmdWitness.largest(negated, o.witnessRows(), eligible));
+        }
+        return new Figures(ri.length, si.length, uniform.mmd2(), uniform.pValue(), auc, mmd2W, pW,
+                aucW, under, over);
+    }
+
+    private static List<Row> rows(Side side, int[] rows, double[] witness, int[] picked) {
+        List<Row> out = new ArrayList<>();
+        for (int p : picked) {
+            out.add(new Row(rows[p], side.texts().get(rows[p]), witness[p]));
+        }
+        return out;
+    }
+
+    private static int[] pick(int[] from, int[] positions) {
+        int[] out = new int[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            out[i] = from[positions[i]];
+        }
+        return out;
+    }
+
+    /** Every position, or a seeded subsample of {@code max} of them in order. */
+    private static int[] cap(int n, int max, long seed) {
+        if (n <= max) {
+            return IntStream.range(0, n).toArray();
+        }
+        long[] picked = MedianHeuristic.sampleWithoutReplacement(n, max, new SplittableRandom(seed));
+        return Arrays.stream(picked).mapToInt(v -> (int) v).sorted().toArray();
+    }
+}
