@@ -11,7 +11,11 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.labelled.LabelMode;
 import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.TextAlignment;
+import io.synalign.pipeline.TextEmbedding;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -180,17 +184,35 @@ final class GenerateCommand extends CliCommand {
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         String backend = common.checkedBackend();
         RealEmbeddings embedded = null;
-        if (embeds) {
+        GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
+        GenerationOptions.Generated g;
+        try (StderrProgress progress = StderrProgress.create(spec.commandLine().getErr(), common.quiet)) {
             // One encoder, one pass over the real texts: selection and coverage share the rows.
-            try (SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir);
-                    StderrProgress progress = StderrProgress.create(spec.commandLine().getErr(),
-                            common.quiet)) {
-                embedded = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
+            // It stays open through generation only when the closed loop embeds each round.
+            SentenceEncoder enc = embeds ? encoder.open(loader, model, encoderOptions, cacheDir) : null;
+            try {
+                if (enc != null) {
+                    embedded = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
+                }
+                GenerationOptions.LoopSeams loop = null;
+                if (checked.closedLoop()) {
+                    SentenceEncoder open = enc;
+                    loop = new GenerationOptions.LoopSeams(
+                            texts -> TextEmbedding.encode(open, texts, progress.encoding("embed synthetic")),
+                            new TextAlignment(new TextAlignment.Options(
+                                    AlignmentConfig.defaults().withSeed(seed), LabelMode.PER_LABEL, backend)),
+                            progress);
+                } else if (enc != null) {
+                    enc.close();
+                    enc = null;
+                }
+                g = generation.generate(checked, lt, labels, seed, backend, seams, embedded, journal, loop);
+            } finally {
+                if (enc != null) {
+                    enc.close();
+                }
             }
         }
-        GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
-        GenerationOptions.Generated g = generation.generate(checked, lt, labels, seed, backend,
-                seams, embedded, journal);
         List<GenerationCoverage.Label> coverage = embedded == null ? null
                 : GenerationCoverage.measure(generation, labels, g, seed, backend, embedded);
         if (coverage != null && !common.quiet) {

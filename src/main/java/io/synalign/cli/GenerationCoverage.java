@@ -1,6 +1,8 @@
 package io.synalign.cli;
 
 import io.synalign.evaluation.DemonstrationCoverage;
+import io.synalign.generation.DemonstrationChooser;
+import io.synalign.generation.Demonstrations;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.GenerationPipeline;
 import io.synalign.generation.LabelRows;
@@ -48,8 +50,10 @@ final class GenerationCoverage {
                 LabelRows rows = labels.get(i);
                 FloatMatrix x = real.of(rows.texts());
                 int quota = g.quotas().getOrDefault(rows.displayLabel(), 0);
-                int[] demos = GenerationPipeline.firstBatchDemonstrations(kernels, x,
-                        Math.max(1, quota), options.demosPerPrompt, options.samplesPerSummary,
+                int[] demos = GenerationPipeline.firstBatchDemonstrations(
+                        DemonstrationChooser.of(Demonstrations.parse(options.demos), kernels,
+                                options.demosPerPrompt),
+                        x, Math.max(1, quota), options.demosPerPrompt, options.samplesPerSummary,
                         seed, i);
                 DemonstrationCoverage.Coverage c = DemonstrationCoverage.measure(kernels, x, demos,
                         DemonstrationCoverage.DEFAULT_DRAWS, seed);
@@ -99,6 +103,14 @@ final class GenerationCoverage {
             per.put(l.label(), e);
         }
         root.put("perLabel", per);
+        if (g.rounds() != null) {
+            List<Object> rounds = new ArrayList<>();
+            for (var r : g.rounds()) {
+                rounds.add(r.test() == null ? Map.of("round", r.round(), "generated", 0) : r.json());
+            }
+            root.put("rounds", rounds);
+            root.put("stop", g.stop());
+        }
         return root;
     }
 

@@ -18,7 +18,11 @@ import io.synalign.models.llm.GbnfGrammar;
 import io.synalign.models.llm.GgufChatModel;
 import io.synalign.models.llm.GgufHeader;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import io.synalign.engine.ProgressListener;
+import io.synalign.generation.Demonstrations;
+import io.synalign.pipeline.ClosedLoop;
 import io.synalign.pipeline.Generation;
+import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -49,7 +53,13 @@ final class GenerationOptions {
 
     /** The option values, checked. */
     record Checked(String backendSpec, boolean offline, Path gguf, Integer perLabel, Integer total,
-            PromptTemplates templates, Duration timeout) {
+            PromptTemplates templates, Duration timeout, Demonstrations demos, boolean attributes,
+            ClosedLoop.Options loop) {
+
+        /** Whether generation runs in rounds steered by measured gaps. */
+        boolean closedLoop() {
+            return loop.rounds() > 1;
+        }
 
         /** The rows asked for in all, given the real label groups. */
         int requested(List<LabelRows> labels) {
@@ -61,9 +71,20 @@ final class GenerationOptions {
         }
     }
 
-    /** What a generation run produced. */
+    /**
+     * What a generation run produced; {@code rounds} and {@code stop} are null for a run in one
+     * round.
+     */
     record Generated(List<GeneratedSample> samples, Map<String, Integer> quotas, String backend,
-            String model, boolean offline, double seconds, SampleValidator validator) {
+            String model, boolean offline, double seconds, SampleValidator validator,
+            List<ClosedLoop.Round> rounds, String stop) {
+    }
+
+    /**
+     * What the closed loop needs beyond one-shot generation: an embedder of the synthetic texts
+     * (the run's encoder), the aligner of each round, and where progress goes.
+     */
+    record LoopSeams(ClosedLoop.Embedder synthetic, TextAlignment aligner, ProgressListener progress) {
     }
 
     @Option(names = "--llm", required = true, paramLabel = "URL|gguf:PATH|offline",
@@ -118,15 +139,46 @@ final class GenerationOptions {
     Path journal;
 
     @PathRole(value = PathRole.Kind.INPUT_DIRECTORY, files = {PromptTemplates.ATTRIBUTES,
-        PromptTemplates.SAMPLES, PromptTemplates.QUERY_ATTRIBUTES, PromptTemplates.QUERIES})
+        PromptTemplates.SAMPLES, PromptTemplates.SAMPLES_DIRECT, PromptTemplates.QUERY_ATTRIBUTES,
+        PromptTemplates.QUERIES})
     @Option(names = "--prompts", paramLabel = "DIR",
-            description = "Directory with attributes.txt and/or samples.txt (for --task retrieval:"
-                    + " query-attributes.txt and/or queries.txt) replacing the built-in prompts.")
+            description = "Directory with attributes.txt, samples.txt and/or samples-direct.txt"
+                    + " (--attributes off) (for --task retrieval: query-attributes.txt and/or"
+                    + " queries.txt) replacing the built-in prompts.")
     Path prompts;
 
     @Option(names = "--hints", paramLabel = "TEXT",
             description = "Dataset-specific guidance appended to the attribute-summary prompt.")
     String hints;
+
+    @Option(names = "--demos", paramLabel = "gp|random",
+            description = "How demonstrations are picked: gp (SynAlign's exploration-aware"
+                    + " sampling) or random (the paper's ablation). Default: ${DEFAULT-VALUE}.")
+    String demos = "gp";
+
+    @Option(names = "--attributes", paramLabel = "on|off",
+            description = "Latent attribute reasoning: on (stage 1 summarises the demonstrations'"
+                    + " attributes, stage 2 writes rows carrying them) or off (the ablation: rows"
+                    + " from the demonstrations alone, " + PromptTemplates.SAMPLES_DIRECT + ")."
+                    + " Default: ${DEFAULT-VALUE}.")
+    String attributes = "on";
+
+    @Option(names = "--rounds", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "Generate in N rounds, the rows asked for split between them: after each"
+                    + " round the rows so far are embedded, aligned and tested, and the next"
+                    + " round's demonstrations are the real rows the weighted synthetic rows cover"
+                    + " worst. Default: ${DEFAULT-VALUE} (one shot).")
+    int rounds = 1;
+
+    @Option(names = "--target-p", paramLabel = "P",
+            description = "With --rounds: stop after a round where every label's weighted"
+                    + " two-sample p-value is at least P (indistinguishable), in (0, 1].")
+    Double targetP;
+
+    @Option(names = "--target-mmd2", paramLabel = "T",
+            description = "With --rounds: stop after a round where every label's weighted MMD^2"
+                    + " is at most T.")
+    Double targetMmd2;
 
     @Option(names = "--min-chars", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Shortest sample kept. Default: ${DEFAULT-VALUE}.")
@@ -141,7 +193,8 @@ final class GenerationOptions {
      * group sizes stay: a run directory measures the coverage of the selection they set).
      */
     private static final List<String> LLM_OPTIONS = List.of("--model", "--api-key-env",
-            "--journal", "--request-timeout", "--concurrency", "--prompts", "--hints");
+            "--journal", "--request-timeout", "--concurrency", "--prompts", "--hints", "--demos",
+            "--attributes", "--rounds", "--target-p", "--target-mmd2");
 
     /** The options of an HTTP server, which an in-process GGUF model does not use. */
     private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env");
@@ -233,7 +286,19 @@ final class GenerationOptions {
                         + e.getMessage(), e);
             }
         }
-        return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout);
+        Demonstrations demoMode = Demonstrations.parse(demos);
+        boolean withAttributes = switch (attributes.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "on" -> true;
+            case "off" -> false;
+            default -> throw new IllegalArgumentException("--attributes " + attributes + ": give on or off");
+        };
+        if (rounds == 1 && (targetP != null || targetMmd2 != null)) {
+            throw new IllegalArgumentException((targetP != null ? "--target-p" : "--target-mmd2")
+                    + " applies with --rounds N above 1 (the loop it stops)");
+        }
+        ClosedLoop.Options loop = new ClosedLoop.Options(rounds, targetP, targetMmd2);
+        return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout,
+                demoMode, withAttributes, loop);
     }
 
     /**
@@ -264,22 +329,46 @@ final class GenerationOptions {
     Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
             String kernelBackend, Seams seams, RealEmbeddings real, CallJournal journal)
             throws IOException {
+        return generate(c, lt, labels, seed, kernelBackend, seams, real, journal, null);
+    }
+
+    /**
+     * {@link #generate(Checked, TextFields.LabelledTexts, List, long, String, Seams,
+     * RealEmbeddings, CallJournal)}, in rounds ({@link ClosedLoop}) when the options ask for
+     * more than one; {@code loop} is then required.
+     */
+    Generated generate(Checked c, TextFields.LabelledTexts lt, List<LabelRows> labels, long seed,
+            String kernelBackend, Seams seams, RealEmbeddings real, CallJournal journal,
+            LoopSeams loop) throws IOException {
         Generation pipeline = new Generation(new Generation.Options(c.perLabel(), c.total(),
                 demosPerPrompt, samplesPerSummary, hints, minChars, maxChars, c.templates(),
-                concurrency, seed, kernelBackend));
-        Generation.Result r;
+                concurrency, seed, kernelBackend, c.demos(), c.attributes()));
         if (c.offline()) {
-            r = pipeline.baseline(labels, lt.texts());
-        } else {
-            if (real == null) {
-                throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
-            }
-            AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
-            r = withChatModel(c, limiter, seams,
-                    chat -> pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of));
+            Generation.Result r = pipeline.baseline(labels, lt.texts());
+            return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),
+                    r.seconds(), r.validator(), null, null);
         }
+        if (real == null) {
+            throw new IllegalStateException("the LLM pipeline needs the real rows embedded");
+        }
+        AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(concurrency);
+        if (c.closedLoop()) {
+            if (loop == null) {
+                throw new IllegalStateException("the closed loop needs an encoder and an aligner");
+            }
+            ClosedLoop closed = new ClosedLoop(pipeline, c.loop(), loop.aligner());
+            TextAlignment.Texts realTexts = new TextAlignment.Texts(lt.texts(), lt.labels());
+            return withChatModel(c, limiter, seams, chat -> {
+                ClosedLoop.Result r = closed.run(chat, journal, limiter, labels, realTexts,
+                        real.all(), real::of, loop.synthetic(), loop.progress());
+                return new Generated(r.samples(), r.quotas(), chat.backend(), chat.model(), false,
+                        r.seconds(), r.validator(), r.rounds(), r.stop());
+            });
+        }
+        Generation.Result r = withChatModel(c, limiter, seams,
+                chat -> pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of));
         return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),
-                r.seconds(), r.validator());
+                r.seconds(), r.validator(), null, null);
     }
 
     /**
@@ -323,8 +412,30 @@ final class GenerationOptions {
         return out;
     }
 
+    /** One line per round: rows added, and per label the weighted MMD^2 and p-value. */
+    private static void printRound(PrintWriter stdout, ClosedLoop.Round r) {
+        StringBuilder sb = new StringBuilder();
+        var tested = r.test().labels().isEmpty()
+                ? Map.of("(all)", r.test().overall()) : r.test().labels();
+        tested.forEach((label, f) -> sb.append(String.format(Locale.ROOT, " %s %s/%s", label,
+                f.mmd2Weighted() == null ? "-" : Numbers.short4(f.mmd2Weighted()),
+                f.pValueWeighted() == null ? "-" : Numbers.short4(f.pValueWeighted()))));
+        stdout.printf(Locale.ROOT, "round %d: +%d rows (%d in all); weighted MMD^2/p per label:%s%s%n",
+                r.round(), r.generated(), r.test().overall().synthetic(), sb,
+                r.targetMet() ? "; target met" : "");
+    }
+
     /** The one-line account of a generation run. */
     static void printSummary(PrintWriter stdout, Generated g) {
+        if (g.rounds() != null) {
+            for (ClosedLoop.Round r : g.rounds()) {
+                if (r.test() == null) {
+                    continue;
+                }
+                printRound(stdout, r);
+            }
+            stdout.println("closed loop: " + g.stop());
+        }
         stdout.printf(Locale.ROOT, "generated %d rows (%s) with %s%s in %.1f s; rejected %d empty,"
                         + " %d out of length bounds, %d duplicates%n", g.samples().size(), g.quotas(), g.backend(),
                 g.offline() ? " (a non-LLM BASELINE, not SynAlign's LLM generation)" : " model " + g.model(),

@@ -20,10 +20,12 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
+import io.synalign.pipeline.ClosedLoop;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.SemanticFilter;
 import io.synalign.pipeline.TextAlignment;
 import io.synalign.pipeline.TextEmbedding;
+import io.synalign.pipeline.TwoSampleTesting;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,12 +141,14 @@ final class RunCommand extends CliCommand {
     double filterThreshold = 0.95;
 
     @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = {RunFiles.GENERATION, RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
-            RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS})
+            RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.TEST})
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write the run directory that 'synalign report' reads (created if"
                     + " missing): what align --run-dir writes (" + RunFiles.ALIGNMENT + ", "
-                    + RunFiles.WEIGHTED + ", both embedding files, " + RunFiles.LABELS + ") and "
-                    + RunFiles.GENERATION + " (generator and per-label demonstration coverage).")
+                    + RunFiles.WEIGHTED + ", both embedding files, " + RunFiles.LABELS + "), "
+                    + RunFiles.GENERATION + " (generator, per-label demonstration coverage, the"
+                    + " rounds) and " + RunFiles.TEST + " (the aligned rows' two-sample test, as"
+                    + " 'synalign test --weighted').")
     Path runDir;
 
     @Mixin
@@ -242,8 +246,15 @@ final class RunCommand extends CliCommand {
                 embeddedReal = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
             }
             double realSeconds = (System.nanoTime() - start) / 1e9;
-            g = generation.generate(checked, lt, labels, seed, backend, seams, embeddedReal,
-                    journal);
+            GenerationOptions.Generated generatedRows;
+            try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+                GenerationOptions.LoopSeams loop = new GenerationOptions.LoopSeams(
+                        texts -> TextEmbedding.encode(enc, texts, progress.encoding("embed synthetic")),
+                        aligner, progress);
+                generatedRows = generation.generate(checked, lt, labels, seed, backend, seams,
+                        embeddedReal, journal, loop);
+            }
+            g = generatedRows;
             List<GeneratedSample> generated = g.samples();
             if (generated.isEmpty()) {
                 throw new IllegalStateException("generation produced no rows; nothing to align");
@@ -287,6 +298,20 @@ final class RunCommand extends CliCommand {
         LabelledAlignmentResult result;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             result = aligner.fit(plan, embedded, progress);
+        }
+        TwoSampleTesting.Report tested = null;
+        if (runDir != null) {
+            List<String> texts = samples.stream().map(GeneratedSample::text).toList();
+            List<String> synthLabels = lt.labels() == null ? null
+                    : samples.stream().map(GeneratedSample::label).toList();
+            try (KernelBackend kernels = KernelBackends.create(backend);
+                    StderrProgress progress = StderrProgress.create(err, common.quiet)) {
+                tested = TwoSampleTesting.run(kernels,
+                        new TwoSampleTesting.Side(embedded.real(), lt.texts(), lt.labels(), null),
+                        new TwoSampleTesting.Side(embedded.synthetic(), texts, synthLabels, null),
+                        new TwoSampleTesting.Side(embedded.synthetic(), texts, synthLabels, result.weights()),
+                        TwoSampleTesting.Options.of(ClosedLoop.PERMUTATIONS, seed), progress);
+            }
         }
         List<GenerationCoverage.Label> coverage = GenerationCoverage.measure(generation, labels, g,
                 seed, backend, embeddedReal);
@@ -344,6 +369,8 @@ final class RunCommand extends CliCommand {
                 var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
                         ofGeneration, checked, encoder.effective(cacheDir)), g, coverage);
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
+                Map<String, Object> testJson = tested.json();
+                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
             }
             outputs.commit();
         }

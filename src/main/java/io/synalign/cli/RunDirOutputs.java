@@ -87,7 +87,7 @@ final class RunDirOutputs {
         return "wrote the run directory " + dir + " (" + RunFiles.ALIGNMENT + ", "
                 + RunFiles.WEIGHTED + ", " + RunFiles.REAL_EMBEDDINGS + ", "
                 + RunFiles.SYNTHETIC_EMBEDDINGS + ", " + RunFiles.LABELS
-                + (withGeneration ? ", " + RunFiles.GENERATION : "") + "); 'synalign report --run "
+                + (withGeneration ? ", " + RunFiles.GENERATION + ", " + RunFiles.TEST : "") + "); 'synalign report --run "
                 + dir + "' turns it into " + RunFiles.REPORT;
     }
 

@@ -1,6 +1,5 @@
 package io.synalign.generation;
 
-import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
@@ -78,11 +77,20 @@ public final class GenerationPipeline {
      */
     public static int[] firstBatchDemonstrations(KernelBackend backend, FloatMatrix x, int quota,
             int groupSize, int samplesPerSummary, long seed, int labelIndex) {
+        return firstBatchDemonstrations(new GpDemonstrations(backend, groupSize), x, quota,
+                groupSize, samplesPerSummary, seed, labelIndex);
+    }
+
+    /** {@link #firstBatchDemonstrations} of another chooser ({@code --demos random}). */
+    public static int[] firstBatchDemonstrations(DemonstrationChooser chooser, FloatMatrix x,
+            int quota, int groupSize, int samplesPerSummary, long seed, int labelIndex) {
         int n = x.rows();
         int groups = Math.max(1, Math.min(Math.min(n, (quota + samplesPerSummary - 1) / samplesPerSummary),
                 (n - 1) / groupSize));
-        List<int[]> picked = new ExplorationSelector(backend, LlmSampleGenerator.selectionConfig(
-                Seeds.mix(seed, labelIndex), 0, n, groupSize)).select(x, groups, null).groups();
+        List<String> placeholder = java.util.Collections.nCopies(n, "");
+        List<Long> lines = java.util.stream.LongStream.rangeClosed(1, n).boxed().toList();
+        List<int[]> picked = chooser.choose(new LabelRows(null, placeholder, lines), x, groups, 0,
+                Seeds.mix(seed, labelIndex));
         return picked.stream().flatMapToInt(java.util.Arrays::stream).distinct().sorted().toArray();
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionConfig;
-import io.synalign.engine.exploration.SelectionResult;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.models.llm.ChatModel;
@@ -31,13 +30,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Per label, in batches until the quota is met:
  * <ol>
- *   <li>GP exploration-aware selection ({@link ExplorationSelector}, group size G) of
- *       {@code min(N, ceil(remaining / K))} demonstration groups over the label's embeddings.
+ *   <li>{@code min(N, ceil(remaining / K))} demonstration groups of size G over the label's
+ *       embeddings, chosen by the {@link DemonstrationChooser}: by default GP exploration-aware
+ *       selection ({@link ExplorationSelector}, {@link GpDemonstrations}).
  *       Batch 0 starts at the row nearest the mean; batch b &gt; 0 at a seeded random row, so
  *       a label with few rows keeps yielding fresh groups (within a batch, the selector's own
  *       rounds restart coverage when every row is covered).</li>
  *   <li>Stage 1, one request per group ({@link Schemas#ATTRIBUTES}): summarise the group's
- *       latent attributes.</li>
+ *       latent attributes (skipped with attribute reasoning off: stage 2 then uses
+ *       {@link PromptTemplates#SAMPLES_DIRECT}).</li>
  *   <li>Stage 2, one request per summarised group ({@link Schemas#SAMPLES}): write K new
  *       examples of the label carrying those attributes.</li>
  *   <li>Samples are validated ({@link SampleValidator}) in group then sample order and taken
@@ -64,14 +65,31 @@ public final class LlmSampleGenerator implements SampleGenerator {
     private final int groupSize;
     private final int samplesPerSummary;
     private final String hints;
+    private final DemonstrationChooser chooser;
+    private final boolean attributeReasoning;
 
     /**
+     * SynAlign's generator: GP demonstrations, attribute reasoning.
+     *
      * @param embedder  embeds a label's real texts (one row each; the CLI passes a cached encoder)
      * @param hints     optional dataset-specific guidance appended to the stage-1 prompt, or null
      */
     public LlmSampleGenerator(ChatModel model, ConcurrentChatExecutor executor, KernelBackend backend,
             Function<List<String>, FloatMatrix> embedder, PromptTemplates prompts, int groupSize,
             int samplesPerSummary, String hints) {
+        this(model, executor, backend, embedder, prompts, groupSize, samplesPerSummary, hints,
+                new GpDemonstrations(backend, groupSize), true);
+    }
+
+    /**
+     * @param chooser picks each batch's demonstration groups
+     * @param attributeReasoning false: no stage 1; stage 2 writes from the demonstrations alone
+     *     ({@link PromptTemplates#SAMPLES_DIRECT}, the ablation of latent attribute reasoning)
+     */
+    public LlmSampleGenerator(ChatModel model, ConcurrentChatExecutor executor, KernelBackend backend,
+            Function<List<String>, FloatMatrix> embedder, PromptTemplates prompts, int groupSize,
+            int samplesPerSummary, String hints, DemonstrationChooser chooser,
+            boolean attributeReasoning) {
         if (groupSize < 1) {
             throw new IllegalArgumentException("demonstrations per prompt must be at least 1, got " + groupSize);
         }
@@ -86,6 +104,8 @@ public final class LlmSampleGenerator implements SampleGenerator {
         this.groupSize = groupSize;
         this.samplesPerSummary = samplesPerSummary;
         this.hints = hints;
+        this.chooser = chooser;
+        this.attributeReasoning = attributeReasoning;
     }
 
     @Override
@@ -118,11 +138,10 @@ public final class LlmSampleGenerator implements SampleGenerator {
         for (int batch = 0; out.size() < count; batch++) {
             int remaining = count - out.size();
             int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
-            SelectionResult sel = new ExplorationSelector(backend, selectionConfig(seed, batch, n, groupSize))
-                    .select(x, groups, null);
+            List<int[]> chosen = chooser.choose(rows, x, groups, batch, seed);
             int before = out.size();
             BatchFailures failures = new BatchFailures();
-            runBatch(rows, sel.groups(), batch, seed, asked, validator, out, count, failures);
+            runBatch(rows, chosen, batch, seed, asked, validator, out, count, failures);
             LOG.info("label {} batch {}: {} groups, {} samples so far of {}", rows.displayLabel(), batch,
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
@@ -159,20 +178,32 @@ public final class LlmSampleGenerator implements SampleGenerator {
             SampleValidator validator, List<GeneratedSample> out, int count, BatchFailures failures) {
         List<ChatRequest> stage1 = new ArrayList<>();
         List<String> demos = new ArrayList<>();
+        String guidance = guidance(rows);
         for (int g = 0; g < groups.size(); g++) {
             String demo = demonstrations(rows, groups.get(g));
             demos.add(demo);
             Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demo,
-                    "n", Integer.toString(groups.get(g).length),
-                    "hints", hints == null || hints.isBlank() ? "" : "\n" + hints.strip());
+                    "n", Integer.toString(groups.get(g).length), "hints", guidance);
             stage1.add(AttributeReasoning.request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
                     Seeds.mix(seed, batch, g, 1)), Schemas.ATTRIBUTES, asked));
         }
-        List<ChatOutcome> summaries = executor.runAll(stage1);
         List<ChatRequest> stage2 = new ArrayList<>();
         List<Integer> stage2Group = new ArrayList<>();
         List<ObjectNode> attributes = new ArrayList<>();
-        for (int g = 0; g < groups.size(); g++) {
+        if (!attributeReasoning) {
+            for (int g = 0; g < groups.size(); g++) {
+                Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demos.get(g),
+                        "count", Integer.toString(samplesPerSummary), "n", Integer.toString(groups.get(g).length),
+                        "hints", guidance);
+                stage2.add(AttributeReasoning.request(prompts.renderDirect(v), new SamplingParams(1.0, null, null,
+                        Seeds.mix(seed, batch, g, 2)), Schemas.SAMPLES, asked));
+                stage2Group.add(g);
+                attributes.add(null);
+            }
+            stage1.clear();
+        }
+        List<ChatOutcome> summaries = executor.runAll(stage1);
+        for (int g = 0; g < summaries.size(); g++) {
             ChatOutcome o = summaries.get(g);
             failures.record(o);
             if (!o.ok()) {
@@ -213,6 +244,19 @@ public final class LlmSampleGenerator implements SampleGenerator {
     }
 
 
+    /** The stage-1 hints: the user's, then what the chooser says the synthetic data lacks. */
+    private String guidance(LabelRows rows) {
+        StringBuilder sb = new StringBuilder();
+        if (hints != null && !hints.isBlank()) {
+            sb.append('\n').append(hints.strip());
+        }
+        String gap = chooser.gapHint(rows);
+        if (gap != null && !gap.isBlank()) {
+            sb.append('\n').append(gap.strip());
+        }
+        return sb.toString();
+    }
+
     private ObjectNode provenance(LabelRows rows, int[] group, int batch, int g, ObjectNode attrs) {
         ObjectNode p = JsonNodeFactory.instance.objectNode();
         p.put("backend", backend());
@@ -222,7 +266,12 @@ public final class LlmSampleGenerator implements SampleGenerator {
             lines.add(rows.lines().get(r));
         }
         p.put("summary_id", "b" + batch + "-g" + g);
-        p.set("attributes", attrs);
+        if (!(chooser instanceof GpDemonstrations)) {
+            p.put("demos", chooser.name()); // GP, the default, is not spelled out
+        }
+        if (attrs != null) {
+            p.set("attributes", attrs);
+        }
         return p;
     }
 

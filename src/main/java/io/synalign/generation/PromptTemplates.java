@@ -11,9 +11,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The two prompt templates of the generation pipeline: {@value #ATTRIBUTES} (stage 1, latent
- * attribute summary of a demonstration group) and {@value #SAMPLES} (stage 2, new examples
- * carrying those attributes); for retrieval, {@value #QUERY_ATTRIBUTES} and {@value #QUERIES}
+ * The prompt templates of the generation pipeline: {@value #ATTRIBUTES} (stage 1, latent
+ * attribute summary of a demonstration group), {@value #SAMPLES} (stage 2, new examples
+ * carrying those attributes) and {@value #SAMPLES_DIRECT} (stage 2 alone, for the ablation
+ * without attribute reasoning); for retrieval, {@value #QUERY_ATTRIBUTES} and {@value #QUERIES}
  * ({@link #loadQueries}). The built-in ones are classpath resources under
  * {@code io/synalign/prompts/}; {@code --prompts DIR} replaces either with a file of the same
  * name in DIR. Placeholders {@code {{label}}}, {@code {{demonstrations}}}, {@code {{attributes}}},
@@ -24,6 +25,11 @@ public final class PromptTemplates {
 
     public static final String ATTRIBUTES = "attributes.txt";
     public static final String SAMPLES = "samples.txt";
+    /**
+     * Stage 2 without stage 1 ({@code --attributes off}, the ablation of latent attribute
+     * reasoning): new examples from the demonstrations alone.
+     */
+    public static final String SAMPLES_DIRECT = "samples-direct.txt";
     /** Stage 1 of query generation for retrieval: the attributes of real queries. */
     public static final String QUERY_ATTRIBUTES = "query-attributes.txt";
     /** Stage 2 of query generation for retrieval: queries for one passage. */
@@ -34,20 +40,22 @@ public final class PromptTemplates {
 
     private final String attributes;
     private final String samples;
+    private final String direct;
 
-    private PromptTemplates(String attributes, String samples) {
-        this(ATTRIBUTES, attributes, SAMPLES, samples);
+    private PromptTemplates(String attributes, String samples, String direct) {
+        this(ATTRIBUTES, attributes, SAMPLES, samples, direct);
     }
 
     private PromptTemplates(String attributesName, String attributes, String samplesName,
-            String samples) {
+            String samples, String direct) {
         this.attributes = check(attributesName, attributes);
         this.samples = check(samplesName, samples);
+        this.direct = direct == null ? null : check(SAMPLES_DIRECT, direct);
     }
 
     /** The built-in templates. */
     public static PromptTemplates builtIn() {
-        return new PromptTemplates(resource(ATTRIBUTES), resource(SAMPLES));
+        return new PromptTemplates(resource(ATTRIBUTES), resource(SAMPLES), resource(SAMPLES_DIRECT));
     }
 
     /**
@@ -63,7 +71,7 @@ public final class PromptTemplates {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(dir + ": not a directory");
         }
-        return new PromptTemplates(file(dir, ATTRIBUTES), file(dir, SAMPLES));
+        return new PromptTemplates(file(dir, ATTRIBUTES), file(dir, SAMPLES), file(dir, SAMPLES_DIRECT));
     }
 
     /**
@@ -77,7 +85,7 @@ public final class PromptTemplates {
             throw new IllegalArgumentException(dir + ": not a directory");
         }
         return new PromptTemplates(QUERY_ATTRIBUTES, dir == null ? resource(QUERY_ATTRIBUTES)
-                : file(dir, QUERY_ATTRIBUTES), QUERIES, dir == null ? resource(QUERIES) : file(dir, QUERIES));
+                : file(dir, QUERY_ATTRIBUTES), QUERIES, dir == null ? resource(QUERIES) : file(dir, QUERIES), null);
     }
 
     public String renderAttributes(Map<String, String> values) {
@@ -86,6 +94,14 @@ public final class PromptTemplates {
 
     public String renderSamples(Map<String, String> values) {
         return render(samples, values);
+    }
+
+    /** Stage 2 without attributes ({@value #SAMPLES_DIRECT}). */
+    public String renderDirect(Map<String, String> values) {
+        if (direct == null) {
+            throw new IllegalStateException("these templates have no " + SAMPLES_DIRECT);
+        }
+        return render(direct, values);
     }
 
     static String render(String template, Map<String, String> values) {

@@ -1,5 +1,7 @@
 package io.synalign.pipeline;
 
+import io.synalign.generation.DemonstrationChooser;
+import io.synalign.generation.Demonstrations;
 import io.synalign.generation.EdaBaselineGenerator;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.GenerationPipeline;
@@ -58,10 +60,14 @@ public final class Generation {
      * @param concurrency LLM calls in flight at most, {@code >= 1}
      * @param seed seeds selection, sampling parameters and the baseline
      * @param backend the kernel backend of the GP selection ({@code auto}, {@code nd4j}, ...)
+     * @param demos how demonstrations are picked: GP exploration (SynAlign) or random (ablation)
+     * @param attributes whether stage 1 summarises the demonstrations' latent attributes (off:
+     *     the ablation of latent attribute reasoning)
      */
     public record Options(Integer perLabel, Integer total, int demonstrationsPerPrompt,
             int samplesPerSummary, String hints, int minChars, int maxChars,
-            PromptTemplates prompts, int concurrency, long seed, String backend) {
+            PromptTemplates prompts, int concurrency, long seed, String backend,
+            Demonstrations demos, boolean attributes) {
 
         /** @throws IllegalArgumentException naming the first bad value */
         public Options {
@@ -86,21 +92,28 @@ public final class Generation {
                 throw new IllegalArgumentException("maximum sample length " + maxChars
                         + " is below the minimum " + minChars);
             }
-            if (prompts == null || backend == null || backend.isBlank()) {
-                throw new IllegalArgumentException("prompts and backend must be given");
+            if (prompts == null || backend == null || backend.isBlank() || demos == null) {
+                throw new IllegalArgumentException("prompts, backend and demonstrations must be given");
             }
         }
 
         /** {@code n} rows per label, the command line's defaults otherwise. */
         public static Options perLabel(int n) {
             return new Options(n, null, 3, 10, null, SampleValidator.DEFAULT_MIN_CHARS,
-                    SampleValidator.DEFAULT_MAX_CHARS, PromptTemplates.load(null), 8, 0, "auto");
+                    SampleValidator.DEFAULT_MAX_CHARS, PromptTemplates.load(null), 8, 0, "auto",
+                    Demonstrations.GP, true);
         }
 
         /** These options with another seed. */
         public Options withSeed(long s) {
             return new Options(perLabel, total, demonstrationsPerPrompt, samplesPerSummary, hints,
-                    minChars, maxChars, prompts, concurrency, s, backend);
+                    minChars, maxChars, prompts, concurrency, s, backend, demos, attributes);
+        }
+
+        /** These options with the paper's ablations chosen. */
+        public Options withAblations(Demonstrations d, boolean withAttributes) {
+            return new Options(perLabel, total, demonstrationsPerPrompt, samplesPerSummary, hints,
+                    minChars, maxChars, prompts, concurrency, seed, backend, d, withAttributes);
         }
     }
 
@@ -168,16 +181,36 @@ public final class Generation {
     public Result withLlm(ChatModel chat, CallJournal journal, AdaptiveConcurrencyLimiter limiter,
             List<LabelRows> labels, List<String> realTexts,
             Function<List<String>, FloatMatrix> embeddings) {
-        ChatModel base = journal == null ? chat : new JournaledChatModel(chat, journal);
-        ChatModel m = base instanceof ReaskingChatModel ? base
-                : new ReaskingChatModel(base, ReaskingChatModel.DEFAULT_MAX_REASKS);
+        ChatModel m = asking(chat, journal);
         try (KernelBackend kernels = KernelBackends.create(options.backend())) {
-            SampleGenerator g = new LlmSampleGenerator(m, new ConcurrentChatExecutor(m, limiter),
-                    kernels, embeddings::apply, options.prompts(),
-                    options.demonstrationsPerPrompt(), options.samplesPerSummary(),
-                    options.hints());
+            SampleGenerator g = generator(m, limiter, kernels, embeddings,
+                    DemonstrationChooser.of(options.demos(), kernels, options.demonstrationsPerPrompt()));
             return run(g, labels, realTexts, false);
         }
+    }
+
+    /**
+     * {@code chat} journaled in {@code journal} (if given) and asked again, up to
+     * {@link ReaskingChatModel#DEFAULT_MAX_REASKS} times, when a reply does not validate.
+     */
+    static ChatModel asking(ChatModel chat, CallJournal journal) {
+        ChatModel base = journal == null ? chat : new JournaledChatModel(chat, journal);
+        return base instanceof ReaskingChatModel ? base
+                : new ReaskingChatModel(base, ReaskingChatModel.DEFAULT_MAX_REASKS);
+    }
+
+    /** The LLM generator of these options with the given demonstration chooser. */
+    SampleGenerator generator(ChatModel asking, AdaptiveConcurrencyLimiter limiter,
+            KernelBackend kernels, Function<List<String>, FloatMatrix> embeddings,
+            DemonstrationChooser chooser) {
+        return new LlmSampleGenerator(asking, new ConcurrentChatExecutor(asking, limiter), kernels,
+                embeddings::apply, options.prompts(), options.demonstrationsPerPrompt(),
+                options.samplesPerSummary(), options.hints(), chooser, options.attributes());
+    }
+
+    /** The options of this generation. */
+    public Options options() {
+        return options;
     }
 
     /** The offline EDA baseline (WordNet synonyms, word swaps): no LLM, no selection. */

@@ -182,6 +182,70 @@ class GenerateCommandTest {
         }
     }
 
+    /**
+     * The paper's ablations: --demos random draws the groups of {@link RandomDemonstrations}
+     * (repeated here with the label's seed), and --attributes off sends no stage-1 request and
+     * writes from the demonstrations alone.
+     */
+    @Test
+    void ablationsPickRandomGroupsAndSkipAttributeReasoning() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--demos", "random",
+                    "--attributes", "off"));
+            assertEquals(0, run.status(), run.toString());
+            List<String> stage2 = new ArrayList<>();
+            for (JsonNode body : server.bodies) {
+                String schema = body.path("response_format").path("json_schema").path("name").asText();
+                assertEquals("synalign_samples", schema, "no attribute summaries are asked for");
+                stage2.add(body.path("messages").get(0).path("content").asText());
+            }
+            assertTrue(stage2.stream().noneMatch(p -> p.contains("They share these attributes")), stage2.get(0));
+            int groups = Math.min(POS.size(), (23 + 3) / 4);
+            List<int[]> want = new io.synalign.generation.RandomDemonstrations(3).choose(
+                    new io.synalign.generation.LabelRows("pos", POS, java.util.Collections.nCopies(POS.size(), 1L)),
+                    new HashEncoder().encode(POS), groups, 0, Seeds.mix(7, 0));
+            for (int[] g : want) {
+                StringBuilder block = new StringBuilder();
+                for (int k = 0; k < g.length; k++) {
+                    block.append(k == 0 ? "" : "\n").append("Example ").append(k + 1).append(": ").append(POS.get(g[k]));
+                }
+                assertTrue(stage2.stream().anyMatch(p -> p.contains(block)), "no prompt holds " + block);
+            }
+            for (JsonNode r : read(dir.resolve("synth.jsonl"))) {
+                assertEquals("random", r.path("synalign").path("demos").asText(), r.toString());
+                assertFalse(r.path("synalign").has("attributes"), r.toString());
+            }
+        }
+        Cli.assertBadInputLine(generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("x.jsonl").toString(), "--llm", "http://127.0.0.1:9/v1", "--demos", "best"),
+                dir, "--demos best: give gp or random");
+        Cli.assertBadInputLine(generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("x.jsonl").toString(), "--llm", "offline", "--attributes", "off"),
+                dir, "--attributes does not apply to --llm offline");
+    }
+
+    @Test
+    void generateInTwoRoundsAlignsWithTheEngineAndRecordsEachRound() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--rounds", "2",
+                    "--run-dir", dir.resolve("run").toString()));
+            assertEquals(0, run.status(), run.toString());
+            assertCountsAndProvenance(dir.resolve("synth.jsonl"));
+            Map<Integer, Integer> perRound = new HashMap<>();
+            for (JsonNode r : read(dir.resolve("synth.jsonl"))) {
+                perRound.merge(r.path("synalign").path("round").asInt(), 1, Integer::sum);
+            }
+            assertEquals(Map.of(1, 22, 2, 24), perRound, "11 then 12 rows per label");
+            JsonNode rounds = JSON.readTree(dir.resolve("run/generation.json").toFile()).path("rounds");
+            assertEquals(2, rounds.size());
+            assertEquals(22, rounds.get(0).path("synthetic").asInt());
+            assertTrue(rounds.get(1).path("labels").path("neg").path("mmd2_weighted").asDouble()
+                    <= rounds.get(1).path("labels").path("neg").path("mmd2").asDouble() + 1e-9,
+                    "the engine's weights do not raise the MMD^2: " + rounds.get(1));
+            assertTrue(run.out().contains("round 2: +24 rows (46 in all)"), run.out());
+        }
+    }
+
     @Test
     void generateLoadsOneEncoderAndEmbedsEachRealTextOnceForSelectionAndCoverage() throws IOException {
         TestEncoders.Counter counter = new TestEncoders.Counter();

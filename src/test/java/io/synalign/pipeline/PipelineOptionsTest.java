@@ -27,10 +27,10 @@ class PipelineOptionsTest {
         Generation.Options d = Generation.Options.perLabel(5);
         assertThrows(IllegalArgumentException.class, () -> new Generation.Options(5, 10,
                 d.demonstrationsPerPrompt(), d.samplesPerSummary(), null, d.minChars(),
-                d.maxChars(), d.prompts(), d.concurrency(), 0, "auto"));
+                d.maxChars(), d.prompts(), d.concurrency(), 0, "auto", d.demos(), true));
         assertEquals("maximum sample length 2 is below the minimum 3",
                 assertThrows(IllegalArgumentException.class, () -> new Generation.Options(5,
-                        null, 3, 10, null, 3, 2, d.prompts(), 8, 0, "auto")).getMessage());
+                        null, 3, 10, null, 3, 2, d.prompts(), 8, 0, "auto", d.demos(), true)).getMessage());
     }
 
     @Test

@@ -106,7 +106,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     /** Every answer waits this long first (so a client run lasts long enough to be killed). */
-    FakeOpenAiServer delayMillis(long ms) {
+    public FakeOpenAiServer delayMillis(long ms) {
         this.delayMillis = ms;
         return this;
     }
@@ -137,7 +137,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
-    int successes(String messagesDigest) {
+    public int successes(String messagesDigest) {
         AtomicInteger n = successesByMessages.get(messagesDigest);
         return n == null ? 0 : n.get();
     }
