@@ -30,7 +30,8 @@ import picocli.CommandLine.Option;
 final class ReportCommand extends CliCommand {
 
     @PathRole(value = PathRole.Kind.INPUT_DIRECTORY, files = {RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
-            RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.EVALUATION, RunFiles.GENERATION})
+            RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.EVALUATION, RunFiles.GENERATION,
+            RunFiles.TEST})
     @Option(names = "--run", required = true, paramLabel = "DIR",
             description = "The run directory (written by 'align --run-dir', 'evaluate',"
                     + " 'generate').")

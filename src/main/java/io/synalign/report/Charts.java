@@ -165,6 +165,117 @@ final class Charts {
     }
 
     /**
+     * A line chart: one polyline with markers per series over the x positions {@code xs}
+     * (whole numbers, e.g. rounds), NaN values left out (the line breaks there), series k
+     * coloured {@code c(k mod 10)}; nice ticks, axis names, a legend of at most
+     * {@value #LEGEND_ENTRIES} series. With {@code logY} the values are drawn on a log10 axis
+     * (non-positive values left out).
+     */
+    static String lines(String id, String title, double[] xs, List<String> series, double[][] values,
+            String xLabel, String yLabel, boolean logY) {
+        int w = 540;
+        int ht = 320;
+        int left = 64;
+        int right = 12;
+        int top = 30;
+        int bottom = 44 + 16 * ((Math.min(series.size(), LEGEND_ENTRIES) + 2) / 3);
+        double plotW = w - left - right;
+        double plotH = ht - top - 44;
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = Double.NEGATIVE_INFINITY;
+        for (double[] row : values) {
+            for (double v : row) {
+                double t = logY ? (v > 0 ? Math.log10(v) : Double.NaN) : v;
+                if (Double.isFinite(t)) {
+                    lo = Math.min(lo, t);
+                    hi = Math.max(hi, t);
+                }
+            }
+        }
+        if (!Double.isFinite(lo)) {
+            lo = 0;
+            hi = 1;
+        }
+        if (hi - lo <= 0) {
+            lo -= 0.5;
+            hi += 0.5;
+        }
+        double x0 = xs.length == 0 ? 0 : xs[0];
+        double x1 = xs.length == 0 ? 1 : xs[xs.length - 1];
+        if (x1 - x0 <= 0) {
+            x0 -= 0.5;
+            x1 += 0.5;
+        }
+        double pad = (x1 - x0) * 0.04;
+        x0 -= pad;
+        x1 += pad;
+        StringBuilder sb = new StringBuilder();
+        sb.append("<svg id=\"").append(Html.escape(id)).append("\" class=\"chart line-chart\" width=\"")
+                .append(w).append("\" height=\"").append(ht + bottom - 44).append("\" viewBox=\"0 0 ")
+                .append(w).append(' ').append(ht + bottom - 44).append("\" role=\"img\">");
+        text(sb, left + plotW / 2, 18, "middle", title);
+        axes(sb, left, top, plotW, plotH);
+        for (double t : xs) {
+            double x = left + plotW * (t - x0) / (x1 - x0);
+            text(sb, x, top + plotH + 15, "middle", Html.num(t));
+        }
+        text(sb, left + plotW / 2, top + plotH + 32, "middle", xLabel);
+        if (logY) {
+            for (double t : Ticks.of(lo, hi, 5)) {
+                double y = top + plotH - plotH * (t - lo) / (hi - lo);
+                sb.append("<line class=\"grid\" x1=\"").append(Html.px(left)).append("\" y1=\"")
+                        .append(Html.px(y)).append("\" x2=\"").append(Html.px(left + plotW))
+                        .append("\" y2=\"").append(Html.px(y)).append("\"/>");
+                text(sb, left - 6, y + 4, "end", Html.num(Math.pow(10, t)));
+            }
+        } else {
+            yTicks(sb, left, top, plotW, plotH, lo, hi, 5, false);
+        }
+        sb.append("<text x=\"12\" y=\"").append(Html.px(top + plotH / 2))
+                .append("\" text-anchor=\"middle\" transform=\"rotate(-90 12 ")
+                .append(Html.px(top + plotH / 2)).append(")\">").append(Html.escape(yLabel))
+                .append("</text>");
+        for (int s = 0; s < series.size(); s++) {
+            String cls = "c" + (s % 10);
+            StringBuilder path = new StringBuilder();
+            StringBuilder marks = new StringBuilder();
+            boolean pen = false;
+            for (int i = 0; i < xs.length && i < values[s].length; i++) {
+                double v = values[s][i];
+                double t = logY ? (v > 0 ? Math.log10(v) : Double.NaN) : v;
+                if (!Double.isFinite(t)) {
+                    pen = false;
+                    continue;
+                }
+                double x = left + plotW * (xs[i] - x0) / (x1 - x0);
+                double y = top + plotH - plotH * (t - lo) / (hi - lo);
+                path.append(pen ? 'L' : 'M').append(Html.px(x)).append(' ').append(Html.px(y));
+                pen = true;
+                marks.append("<circle class=\"").append(cls).append("\" cx=\"").append(Html.px(x))
+                        .append("\" cy=\"").append(Html.px(y)).append("\" r=\"3\"><title>")
+                        .append(Html.escape(series.get(s))).append(", ").append(Html.num(xs[i]))
+                        .append(": ").append(Html.num(v)).append("</title></circle>");
+            }
+            if (path.length() > 0) {
+                sb.append("<path class=\"series-line ").append(cls).append("\" data-series=\"")
+                        .append(Html.escape(series.get(s))).append("\" d=\"").append(path).append("\"/>");
+            }
+            sb.append(marks);
+        }
+        for (int s = 0; s < Math.min(series.size(), LEGEND_ENTRIES); s++) {
+            double lx = left + (s % 3) * 160;
+            double ly = ht + 4 + 16 * (s / 3);
+            sb.append("<rect class=\"c").append(s % 10).append("\" x=\"").append(Html.px(lx))
+                    .append("\" y=\"").append(Html.px(ly - 10)).append("\" width=\"12\" height=\"3\"/>");
+            text(sb, lx + 16, ly, "start", Html.cut(series.get(s), 22));
+        }
+        return sb.append("</svg>").toString();
+    }
+
+    /** Series named in a line chart's legend at most (the others are in the table beside it). */
+    static final int LEGEND_ENTRIES = 12;
+
+    /**
      * A scatter plot of {@code points} (drawn in list order, so later points lie on top) within
      * {@code bounds}, with nice ticks and axis names on both axes.
      */

@@ -48,7 +48,7 @@ public final class ReportPage {
             .histogram-chart .bar{fill:#4a7fb5}.marker{stroke:#c0392b;stroke-dasharray:4 3}
             .bar.series-0{fill:#9e9e9e}.bar.series-1{fill:#2e9d5b}
             .legend span{display:inline-block;margin-right:16px;font-size:13px}
-            .tick{stroke:#666}.grid{stroke:#e4e4e4}
+            .tick{stroke:#666}line.grid{stroke:#e4e4e4}
             circle.real{fill-opacity:.95;stroke:#111;stroke-width:.8}
             circle.synthetic{fill-opacity:.35}
             circle.synthetic.zero{fill:none;stroke-width:.8}
@@ -65,6 +65,7 @@ public final class ReportPage {
             .examples h4{margin:6px 0 2px;font-size:13px}
             .examples ol{margin:2px 0 6px;padding-left:24px;font-size:13px}
             td.given{font-weight:bold}.legend svg circle.real{fill-opacity:1}
+            path.series-line{fill:none;stroke-width:2}
             .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
             """;
 
@@ -90,8 +91,10 @@ public final class ReportPage {
         queries(sb);
         mmd(sb);
         pca(sb);
+        sb.append(TwoSampleSection.html(run.test()));
         evaluation(sb);
         generation(sb);
+        sb.append(RoundsSection.html(run.generation()));
         settings(sb);
         return sb.append("</body></html>\n").toString();
     }

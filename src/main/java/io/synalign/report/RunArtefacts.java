@@ -28,13 +28,14 @@ import java.util.List;
  * @param embeddings both embedding matrices, when both files exist
  * @param evaluation {@code evaluation.json}
  * @param generation {@code generation.json}
+ * @param test {@code test.json}, the two-sample test
  * @param realLabels the real rows' labels from {@code labels.json}, or {@code null}
  * @param realTexts the real rows' texts, read from the {@code --real} file that
  *     {@code alignment.json} names (relative to the run directory); never {@code null}
  */
 public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         Embeddings embeddings, JsonNode evaluation, JsonNode generation,
-        List<String> realLabels, RealTexts realTexts) {
+        List<String> realLabels, RealTexts realTexts, JsonNode test) {
 
     /** The field that carries each synthetic record's weight. */
     static final String WEIGHT_FIELD = "synalign_weight";
@@ -67,7 +68,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
     /** Whether any artefact is present. */
     public boolean isEmpty() {
         return alignment == null && weighted == null && embeddings == null && evaluation == null
-                && generation == null;
+                && generation == null && test == null;
     }
 
     /**
@@ -91,12 +92,12 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
                 : labelList(dir.resolve(RunFiles.LABELS), labels, "real");
         RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings,
                 json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)),
-                realLabels, realTexts(dir, alignment, labels));
+                realLabels, realTexts(dir, alignment, labels), json(dir.resolve(RunFiles.TEST)));
         if (run.isEmpty()) {
             throw new InputException(dir, "no run artefacts here (expected any of "
                     + String.join(", ", RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
                             RunFiles.REAL_EMBEDDINGS + " + " + RunFiles.SYNTHETIC_EMBEDDINGS,
-                            RunFiles.EVALUATION, RunFiles.GENERATION)
+                            RunFiles.EVALUATION, RunFiles.GENERATION, RunFiles.TEST)
                     + "; the commands' run-directory option and io.synalign.pipeline.RunFiles"
                     + " name them)");
         }

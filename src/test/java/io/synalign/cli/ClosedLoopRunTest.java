@@ -218,6 +218,25 @@ class ClosedLoopRunTest {
             long told = server.bodies.stream().filter(b -> b.toString().contains("over-represent")).count();
             assertTrue(told >= 4, "steered attribute prompts: " + told);
             assertTrue(Files.exists(dir.resolve("run/test.json")));
+
+            // The report shows the test, where the sets differ, and the rounds.
+            Cli.Run report = Cli.run(cl -> { }, "report", "--run", dir.resolve("run").toString());
+            assertEquals(0, report.status(), report.toString());
+            String html = Files.readString(dir.resolve("run/report.html"));
+            JsonNode test = JSON.readTree(dir.resolve("run/test.json").toFile());
+            String table = between(html, "id=\"two-sample-table\"", "</table>");
+            assertEquals(3, count(table, "class=\"two-sample-row\""), "pos, neg, overall: " + table);
+            String pos = between(table, "data-label=\"pos\"", "</tr>");
+            assertTrue(pos.contains("<td>" + io.synalign.report.ReportPageAccess.num(
+                    test.path("labels").path("pos").path("p_value_weighted").asDouble()) + "</td>"), pos);
+            String worst = test.path("labels").path("neg").path("under_covered").get(0).path("text").asText();
+            String neg = between(between(html, "id=\"witness\"", "</section>"), "data-label=\"neg\"", "</details>");
+            assertTrue(between(neg, "class=\"under-covered\"", "</li>").contains(worst), neg);
+            String chart = between(html, "id=\"rounds-mmd2\"", "</svg>");
+            assertEquals(2, count(chart, "class=\"series-line"), "one line per label");
+            String d = between(between(chart, "class=\"series-line", "/>"), " d=\"", "\"");
+            assertEquals(2, count(d, "L"), "three rounds, two segments: " + d);
+            assertEquals(3, count(between(html, "id=\"rounds-table\"", "</table>"), "class=\"round-row\""));
         }
     }
 
@@ -300,6 +319,21 @@ class ClosedLoopRunTest {
             assertEquals(0, run(Map.of(KEY_VAR, key), a).status());
         }
         assertEquals(Files.readAllLines(dir.resolve("fresh.jsonl")), resumedRows);
+    }
+
+    private static String between(String s, String from, String to) {
+        int a = s.indexOf(from);
+        assertTrue(a >= 0, "no " + from);
+        int b = s.indexOf(to, a + from.length());
+        return s.substring(a + from.length(), b < 0 ? s.length() : b);
+    }
+
+    private static int count(String s, String what) {
+        int n = 0;
+        for (int i = s.indexOf(what); i >= 0; i = s.indexOf(what, i + what.length())) {
+            n++;
+        }
+        return n;
     }
 
     private static long lines(Path file) throws IOException {

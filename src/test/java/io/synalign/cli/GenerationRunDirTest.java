@@ -193,7 +193,7 @@ class GenerationRunDirTest {
             }
         }
         assertTrue(r.out().contains("wrote the run directory " + rd + " (" + RunFiles.ALIGNMENT)
-                && r.out().contains(RunFiles.GENERATION + "); 'synalign report --run " + rd + "'"),
+                && r.out().contains(RunFiles.GENERATION + ", " + RunFiles.TEST + "); 'synalign report --run " + rd + "'"),
                 r.out());
         JsonNode alignment = JSON.readTree(rd.resolve(RunFiles.ALIGNMENT).toFile());
         assertEquals(16, JSON.readTree(rd.resolve(RunFiles.LABELS).toFile()).path("synthetic").size());

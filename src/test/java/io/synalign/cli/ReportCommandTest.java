@@ -78,6 +78,14 @@ class ReportCommandTest {
         }
         assertFalse(html.contains("class=\"not-run\""), "every artefact is present");
 
+        // The two-sample test: a row per label and overall; the verdict counts labels at p >= 0.01.
+        String twoSample = section(html, "two-sample");
+        assertEquals(RunDirFixture.LABELS.size() + 1, count(twoSample, "class=\"two-sample-row\""));
+        assertTrue(twoSample.contains("Indistinguishable in 0 of " + RunDirFixture.LABELS.size()
+                + " labels as generated, in " + RunDirFixture.LABELS.size() + " of "
+                + RunDirFixture.LABELS.size() + " under the learned weights"), twoSample);
+        assertTrue(section(html, "witness").contains("a synthetic all row"), "overall witness rows shown");
+
         // One histogram per label; its bar counts add up to the label's rows.
         String hist = section(html, "weights-histogram");
         Matcher fig = Pattern.compile("<figure class=\"histogram\" data-label=\"([^\"]*)\">(.*?)"

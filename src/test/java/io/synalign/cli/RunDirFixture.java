@@ -39,6 +39,22 @@ final class RunDirFixture {
 
     private final ObjectMapper json = new ObjectMapper();
 
+    private ObjectNode testFigures(String name, double mmd2, double p, double mmd2W, double pW) {
+        ObjectNode f = json.createObjectNode();
+        f.put("real", REAL_PER_LABEL);
+        f.put("synthetic", 10);
+        f.put("mmd2", mmd2);
+        f.put("p_value", p);
+        f.put("auc", 0.91);
+        f.put("mmd2_weighted", mmd2W);
+        f.put("p_value_weighted", pW);
+        f.put("auc_weighted", 0.55);
+        f.putArray("under_covered").addObject().put("row", 3).put("text", "a real " + name + " row").put("witness", 0.2);
+        f.putArray("over_represented").addObject().put("row", 7).put("text", "a synthetic " + name + " row")
+                .put("witness", -0.3);
+        return f;
+    }
+
     /** Writes every artefact into {@code dir}. */
     RunDirFixture write(Path dir) throws IOException {
         Random random = new Random(5);
@@ -184,6 +200,17 @@ final class RunDirFixture {
             cov.putObject("random").put("mean", 0.0875 + l).put("std", 0.0063);
         }
         json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
+        // test.json as 'synalign test --weighted --run-dir' writes it: two labels and overall.
+        ObjectNode test = json.createObjectNode();
+        ObjectNode testLabels = test.putObject("labels");
+        for (String label : LABELS) {
+            testLabels.set(label, testFigures(label, 0.0123, 0.005, 0.0021, 0.42));
+        }
+        test.set("overall", testFigures("all", 0.0101, 0.005, 0.0012, 0.61));
+        test.put("bandwidth", 1.5);
+        test.put("permutations", 199);
+        test.put("seed", 0);
+        json.writeValue(dir.resolve(RunFiles.TEST).toFile(), test);
         return this;
     }
 

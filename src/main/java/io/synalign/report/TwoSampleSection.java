@@ -1,0 +1,142 @@
+package io.synalign.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.synalign.pipeline.RunFiles;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The report's two-sample test sections, from {@value RunFiles#TEST} ({@code test --run-dir},
+ * {@code run --run-dir}): per label the MMD² with its permutation p-value and the classifier
+ * AUC, uniform and weighted, and where the samples differ (the real rows covered worst and the
+ * synthetic rows over-represented most, by the MMD witness).
+ */
+final class TwoSampleSection {
+
+    /** Significance level the page reads p-values against. */
+    static final double ALPHA = 0.01;
+    /** Rows shown per label and direction. */
+    static final int ROWS = 3;
+
+    private TwoSampleSection() {
+    }
+
+    static String html(JsonNode test) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("<section id=\"two-sample\"><h2>Can the synthetic rows be told from the real"
+                + " ones?</h2>\n");
+        if (test == null) {
+            notRun(sb, "two-sample", "synalign test --run-dir, or synalign run --run-dir");
+            sb.append("</section>\n");
+            witness(sb, null);
+            return sb.toString();
+        }
+        Map<String, JsonNode> rows = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = test.path("labels").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            rows.put(e.getKey(), e.getValue());
+        }
+        boolean weighted = test.path("overall").has("p_value_weighted");
+        int labels = rows.size();
+        int passing = 0;
+        int passingWeighted = 0;
+        for (JsonNode l : rows.values()) {
+            passing += l.path("p_value").asDouble(0) >= ALPHA ? 1 : 0;
+            passingWeighted += l.path("p_value_weighted").asDouble(0) >= ALPHA ? 1 : 0;
+        }
+        sb.append("<p class=\"meta\" id=\"two-sample-summary\">Kernel two-sample test on the"
+                + " embeddings (MMD<sup>2</sup>, ").append(test.path("permutations").asInt())
+                .append(" permutations; p &ge; ").append(ALPHA).append(": the test cannot tell the"
+                + " sets apart) and a classifier's held-out AUC (0.5: indistinguishable, 1: always"
+                + " told apart).");
+        if (labels > 0) {
+            sb.append(" Indistinguishable in ").append(passing).append(" of ").append(labels)
+                    .append(" labels as generated");
+            if (weighted) {
+                sb.append(", in ").append(passingWeighted).append(" of ").append(labels)
+                        .append(" under the learned weights");
+            }
+            sb.append('.');
+        }
+        sb.append("</p>");
+        rows.put("(overall)", test.path("overall"));
+        sb.append("<table id=\"two-sample-table\"><thead><tr><th class=\"text\">label</th>"
+                + "<th>real</th><th>synthetic</th><th>MMD<sup>2</sup></th><th>p</th><th>AUC</th>");
+        if (weighted) {
+            sb.append("<th>MMD<sup>2</sup> weighted</th><th>p weighted</th><th>AUC weighted</th>");
+        }
+        sb.append("</tr></thead><tbody>");
+        for (Map.Entry<String, JsonNode> e : rows.entrySet()) {
+            JsonNode l = e.getValue();
+            sb.append("<tr class=\"two-sample-row\" data-label=\"").append(Html.escape(e.getKey()))
+                    .append("\"><td class=\"text\">").append(Html.label(e.getKey())).append("</td>");
+            cell(sb, l.path("real"));
+            cell(sb, l.path("synthetic"));
+            cell(sb, l.path("mmd2"));
+            cell(sb, l.path("p_value"));
+            cell(sb, l.path("auc"));
+            if (weighted) {
+                cell(sb, l.path("mmd2_weighted"));
+                cell(sb, l.path("p_value_weighted"));
+                cell(sb, l.path("auc_weighted"));
+            }
+            sb.append("</tr>");
+        }
+        sb.append("</tbody></table></section>\n");
+        witness(sb, rows);
+        return sb.toString();
+    }
+
+    /** Per label, the real rows covered worst and the synthetic rows over-represented most. */
+    private static void witness(StringBuilder sb, Map<String, JsonNode> rows) {
+        sb.append("<section id=\"witness\"><h2>Where they differ</h2>\n");
+        if (rows == null) {
+            notRun(sb, "witness", "synalign test --run-dir, or synalign run --run-dir");
+            sb.append("</section>\n");
+            return;
+        }
+        sb.append("<p class=\"meta\">By the MMD witness function f(z) = mean k(z, real) &minus;"
+                + " weighted mean k(z, synthetic): real rows with the largest f lie where the"
+                + " synthetic data has the least mass (generate more like them); synthetic rows"
+                + " with the most negative f are what it has too much of.</p>");
+        int k = 0;
+        for (Map.Entry<String, JsonNode> e : rows.entrySet()) {
+            JsonNode l = e.getValue();
+            sb.append("<details class=\"examples witness\" data-label=\"").append(Html.escape(e.getKey()))
+                    .append('"').append(k++ < 3 ? " open" : "").append("><summary>")
+                    .append(Html.label(e.getKey())).append("</summary>");
+            list(sb, "real rows covered worst", "under-covered", l.path("under_covered"));
+            list(sb, "synthetic rows over-represented most", "over-represented", l.path("over_represented"));
+            sb.append("</details>");
+        }
+        sb.append("</section>\n");
+    }
+
+    private static void list(StringBuilder sb, String title, String cls, JsonNode items) {
+        sb.append("<h4>").append(title).append("</h4><ol class=\"").append(cls).append("\">");
+        int shown = 0;
+        for (JsonNode r : items) {
+            if (shown++ >= ROWS) {
+                break;
+            }
+            sb.append("<li><span class=\"data\">").append(Html.escape(Html.cut(r.path("text").asText(), 300)))
+                    .append("</span> <span class=\"meta\">(row ").append(r.path("row").asInt())
+                    .append(", f = ").append(Html.num(r.path("witness").asDouble())).append(")</span></li>");
+        }
+        if (shown == 0) {
+            sb.append("<li class=\"meta\">none listed</li>");
+        }
+        sb.append("</ol>");
+    }
+
+    private static void cell(StringBuilder sb, JsonNode n) {
+        sb.append("<td>").append(n.isNumber() ? Html.num(n.doubleValue()) : "&ndash;").append("</td>");
+    }
+
+    private static void notRun(StringBuilder sb, String section, String command) {
+        sb.append("<p class=\"not-run\" id=\"").append(section).append("-not-run\">Not run: no ")
+                .append(RunFiles.TEST).append(" in this run directory (written by <code>")
+                .append(Html.escape(command)).append("</code>).</p>");
+    }
+}
