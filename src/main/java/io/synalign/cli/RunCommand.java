@@ -70,6 +70,11 @@ import picocli.CommandLine.Option;
         description = {"Generate synthetic rows (as 'generate'), weight them to match the real"
                 + " rows (as text 'align'), and write a weighted sample without replacement:"
                 + " the aligned set."},
+        footer = {"%nAblations (the paper's, on your own LLM and data): --demos random (no"
+                + " exploration-aware sampling), --attributes off (no latent attribute reasoning),"
+                + " and alignment itself: --synthetic-out holds the rows as generated, --out the"
+                + " aligned set, for 'synalign evaluate' and 'synalign test'. --rounds N closes the"
+                + " loop: each round is steered to where the rows so far cover the real rows worst."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",
             "2:bad input (usage, option value, input file, or the LLM server refused the"

@@ -321,6 +321,18 @@ class ClosedLoopRunTest {
         assertEquals(Files.readAllLines(dir.resolve("fresh.jsonl")), resumedRows);
     }
 
+    @Test
+    void runHelpListsTheAblationsAndTheLoop() {
+        Cli.Run help = Cli.run(cl -> { }, "run", "--help");
+        assertEquals(0, help.status());
+        String flat = help.out().replaceAll("\\s+", " ");
+        for (String s : List.of("Ablations", "--demos random (no exploration-aware sampling)",
+                "--attributes off (no latent attribute reasoning)", "--rounds N closes the loop",
+                "--demos=gp|random", "--attributes=on|off", "--target-p=P", "--target-mmd2=T")) {
+            assertTrue(flat.contains(s), s + " missing from run --help: " + help.out());
+        }
+    }
+
     private static String between(String s, String from, String to) {
         int a = s.indexOf(from);
         assertTrue(a >= 0, "no " + from);
