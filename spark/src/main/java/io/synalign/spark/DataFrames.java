@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.DataFrameReader;
@@ -11,6 +12,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import scala.Tuple2;
 
 /**
  * Reads and writes the job's DataFrames: Parquet or JSON Lines, chosen by {@code --format} or,
@@ -62,8 +64,26 @@ final class DataFrames {
      * least one partition.
      */
     static Dataset<Row> read(SparkSession spark, String path, String format) {
+        return read(spark, null, path, format);
+    }
+
+    /**
+     * {@link #read(SparkSession, String, String)}, naming {@code option} when the path does not
+     * exist (Spark's own message names neither the option nor the side).
+     */
+    static Dataset<Row> read(SparkSession spark, String option, String path, String format) {
         String f = format(path, format);
-        Dataset<Row> all = spark.read().format(f).load(path);
+        Dataset<Row> all;
+        try {
+            all = spark.read().format(f).load(path);
+        } catch (Exception e) { // Scala's AnalysisException, checked in Java's eyes
+            if (option != null && e instanceof org.apache.spark.sql.AnalysisException
+                    && String.valueOf(e.getMessage()).contains("PATH_NOT_FOUND")) {
+                throw new IllegalArgumentException(option + " " + path + ": no such file or"
+                        + " directory", e);
+            }
+            throw e;
+        }
         String[] files = all.inputFiles();
         if (files.length <= 1) {
             return all;
@@ -82,6 +102,51 @@ final class DataFrames {
         @SuppressWarnings("unchecked")
         JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
         return spark.createDataFrame(sc.union(inOrder), all.schema());
+    }
+
+    /**
+     * The rows spread over at least {@code partitions} partitions in their order: a file under
+     * the reader's split size (128 MB by default) is one partition, so without this one task
+     * would embed every row while the other cores idle. Each row is numbered
+     * ({@code zipWithIndex}) and sent to the partition of its index range, sorted by index
+     * within it, so the rows keep their global order (which numbers them for the learner).
+     * Rows already in that many partitions or more are returned as they are.
+     */
+    static Dataset<Row> spread(SparkSession spark, Dataset<Row> rows, int partitions) {
+        JavaRDD<Row> rdd = rows.javaRDD();
+        if (rdd.getNumPartitions() >= partitions) {
+            return rows;
+        }
+        JavaPairRDD<Long, Row> numbered = rdd.zipWithIndex().mapToPair(t -> new Tuple2<>(t._2(), t._1()));
+        long n = numbered.count();
+        if (n == 0) {
+            return rows;
+        }
+        JavaRDD<Row> ordered = numbered.repartitionAndSortWithinPartitions(
+                new IndexRanges(n, partitions)).values();
+        return spark.createDataFrame(ordered, rows.schema());
+    }
+
+    /** Row index to partition: equal contiguous ranges of [0, n). */
+    private static final class IndexRanges extends org.apache.spark.Partitioner {
+        private static final long serialVersionUID = 1L;
+        private final long n;
+        private final int partitions;
+
+        IndexRanges(long n, int partitions) {
+            this.n = n;
+            this.partitions = partitions;
+        }
+
+        @Override
+        public int numPartitions() {
+            return partitions;
+        }
+
+        @Override
+        public int getPartition(Object key) {
+            return (int) Math.min(partitions - 1, (Long) key * partitions / n);
+        }
     }
 
     static void write(Dataset<Row> rows, String path, String format) {

@@ -1,55 +1,64 @@
 package io.synalign.spark;
 
+import io.synalign.engine.alignment.FeatureGrid;
 import java.util.Collections;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
 
 /**
  * The two products of the feature form {@code H_l = Phi_l Phi_l^T} for all labels at once, over
- * synthetic rows spread across partitions:
+ * synthetic rows spread across partitions in whole blocks of the single machine's chunk grid
+ * ({@link RowBlocks}, {@link FeatureGrid#syntheticChunkRows}):
  * <ul>
- *   <li>{@link #transposeTimes}: {@code z_l = Phi_l^T w_l} for every requested label, as ONE
- *       {@code treeAggregate} of a (labels x D) block of doubles (the weights broadcast);</li>
- *   <li>{@link #times}: {@code Phi_l z_l} for every requested label, one map over the partitions
- *       (the (labels x D) block broadcast) whose per-row values come back to the driver, where the
- *       optimiser keeps its n-vectors.</li>
+ *   <li>{@link #transposeTimes}: {@code z_l = Phi_l^T w_l} for every requested label: one job
+ *       returning each block's D-vector (the weights broadcast), added on the driver per label in
+ *       block order, in double, from zeros, as the single machine adds its chunks;</li>
+ *   <li>{@link #times}: {@code Phi_l z_l} for every requested label, one job (the (labels x D)
+ *       block broadcast) whose per-row values come back to the driver, where the optimiser keeps
+ *       its n-vectors.</li>
  * </ul>
- * The feature matrices are built once per partition by the executors' kernel backend and kept
- * in memory ({@link FeatureBlock}, a persisted RDD). Cost per product pair: O(n D) work spread
- * over the executors, O(n) doubles each way between driver and executors (the broadcast weights
- * and the collected products) and O(labels D) for the aggregate. Close to unpersist and free the
- * blocks.
+ * Each block's operator is built from the same rows in the same order as the single machine's
+ * chunk, so both products equal the single machine's bit for bit, for any partitioning of the
+ * input and any number of executors. The synthetic rows are shuffled once, at set-up, into
+ * their blocks; the feature matrices are then kept in memory (a persisted RDD of
+ * {@link FeatureChunks}). Cost per product pair: O(n D) work spread over the executors, O(n)
+ * doubles each way between driver and executors and O(blocks D) for the block sums. Close to
+ * unpersist and free the blocks.
  */
 final class DistributedFeatureProducts implements AutoCloseable {
 
     private final JavaSparkContext context;
     private final Broadcast<FeatureMaps> maps;
-    private final JavaRDD<FeatureBlock> blocks;
+    private final JavaRDD<FeatureChunks> blocks;
+    private final RowBlocks grid;
     private final int labels;
     private final int features;
-    private final int depth;
     private int passes;
 
     /**
      * @param synthetic the synthetic rows (label ids and label-local indices set)
      * @param maps the per-label feature maps (broadcast once here)
+     * @param grid the blocks of each label's synthetic rows
      * @param backendName the executors' kernel backend
-     * @param depth treeAggregate depth, {@code >= 1}
      */
     DistributedFeatureProducts(JavaSparkContext context, JavaRDD<IndexedRow> synthetic,
-            FeatureMaps maps, String backendName, int depth) {
+            FeatureMaps maps, RowBlocks grid, String backendName) {
         this.context = context;
         this.labels = maps.labels();
         this.features = maps.features();
-        this.depth = depth;
+        this.grid = grid;
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         this.maps = shared;
-        this.blocks = synthetic.mapPartitions(rows -> Collections.singletonList(
-                FeatureBlock.build(rows, shared.value(), ExecutorBackends.get(backendName)))
-                .iterator());
+        this.blocks = synthetic
+                .filter(r -> r.label() >= 0 && shared.value().map(r.label()) != null)
+                .mapToPair(r -> new Tuple2<>(grid.key(r.label(), r.local()), r))
+                .partitionBy(grid.partitioner())
+                .mapPartitions(rows -> Collections.singletonList(FeatureChunks.build(rows, grid,
+                        shared.value(), ExecutorBackends.get(backendName))).iterator());
         blocks.persist(StorageLevel.MEMORY_ONLY());
         try {
             blocks.count(); // build the blocks now, so that set-up and iterations time apart
@@ -70,34 +79,52 @@ final class DistributedFeatureProducts implements AutoCloseable {
     }
 
     /**
-     * {@code z[l] = Phi_l^T w[l]} for every l with {@code w[l] != null} (others null), summed
-     * over partitions by one treeAggregate.
+     * {@code z[l] = Phi_l^T w[l]} for every l with {@code w[l] != null} (others null): the
+     * blocks' D-vectors added per label in block order.
      */
     double[][] transposeTimes(double[][] w) {
         Broadcast<double[][]> shared = context.broadcast(w);
         int f = features;
-        double[] sum;
+        List<FeatureChunks.ChunkSum> parts;
         try {
-            sum = blocks.treeAggregate(new double[labels * f],
-                    (acc, block) -> {
-                        block.addTransposeTimes(shared.value(), f, acc);
-                        return acc;
-                    },
-                    (a, b) -> {
-                        for (int i = 0; i < a.length; i++) {
-                            a[i] += b[i];
-                        }
-                        return a;
-                    }, depth);
+            parts = blocks.flatMap(b -> b.transposeTimes(shared.value(), f).iterator()).collect();
         } finally {
             shared.destroy();
         }
         passes++;
+        return inBlockOrder(parts, w, labels, f, grid);
+    }
+
+    /**
+     * Per label with a non-null {@code wanted[l]}, the sum of its blocks' vectors added in block
+     * order from zeros ({@link FeatureGrid#add}); every block must be present once.
+     */
+    static double[][] inBlockOrder(List<FeatureChunks.ChunkSum> parts, Object[] wanted,
+            int labels, int features, RowBlocks grid) {
+        double[][][] byBlock = new double[labels][][];
+        for (int l = 0; l < labels; l++) {
+            if (wanted[l] != null) {
+                byBlock[l] = new double[grid.blocks(l)][];
+            }
+        }
+        for (FeatureChunks.ChunkSum p : parts) {
+            if (byBlock[p.label()][p.index()] != null) {
+                throw new IllegalStateException("block " + p.index() + " of label " + p.label()
+                        + " came back twice");
+            }
+            byBlock[p.label()][p.index()] = p.z();
+        }
         double[][] z = new double[labels][];
         for (int l = 0; l < labels; l++) {
-            if (w[l] != null) {
-                z[l] = new double[f];
-                System.arraycopy(sum, l * f, z[l], 0, f);
+            if (byBlock[l] == null) {
+                continue;
+            }
+            z[l] = new double[features];
+            for (int b = 0; b < byBlock[l].length; b++) {
+                if (byBlock[l][b] == null) {
+                    throw new IllegalStateException("block " + b + " of label " + l + " is missing");
+                }
+                FeatureGrid.add(z[l], byBlock[l][b]);
             }
         }
         return z;
@@ -106,29 +133,22 @@ final class DistributedFeatureProducts implements AutoCloseable {
     /** {@code out[l] = Phi_l z[l]} for every l with {@code z[l] != null}, in label-local order. */
     void times(double[][] z, double[][] out) {
         Broadcast<double[][]> shared = context.broadcast(z);
-        List<FeatureBlock.TimesPart> parts;
+        List<FeatureChunks.ChunkValues> parts;
         try {
-            parts = blocks.map(block -> block.times(shared.value())).collect();
+            parts = blocks.flatMap(b -> b.times(shared.value()).iterator()).collect();
         } finally {
             shared.destroy();
         }
         passes++;
-        for (FeatureBlock.TimesPart part : parts) {
-            for (int q = 0; q < part.labels().length; q++) {
-                double[] target = out[part.labels()[q]];
-                int[] locals = part.locals()[q];
-                double[] values = part.values()[q];
-                for (int i = 0; i < locals.length; i++) {
-                    target[locals[i]] = values[i];
-                }
-            }
+        for (FeatureChunks.ChunkValues part : parts) {
+            System.arraycopy(part.values(), 0, out[part.label()], part.start(), part.values().length);
         }
     }
 
     @Override
     public void close() {
         try {
-            blocks.foreachPartition(it -> it.forEachRemaining(FeatureBlock::close));
+            blocks.foreachPartition(it -> it.forEachRemaining(FeatureChunks::close));
         } finally {
             blocks.unpersist(false);
             // Evicted blocks are rebuilt from the maps, so they go only after the blocks.

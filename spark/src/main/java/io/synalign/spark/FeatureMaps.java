@@ -49,6 +49,15 @@ final class FeatureMaps implements Serializable {
         return omega.length;
     }
 
+    /** Every label's map (null where the label is not fitted). */
+    FourierFeatures[] all() {
+        FourierFeatures[] out = new FourierFeatures[labels()];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = map(l);
+        }
+        return out;
+    }
+
     /** The label's map, or null when the label is not fitted. */
     FourierFeatures map(int label) {
         FourierFeatures[] current = maps;

@@ -4,8 +4,8 @@ package io.synalign.spark;
  * Runs the per-label optimisers in lockstep so that one Spark pass serves every label: each
  * label's optimiser runs on its own thread and asks for {@code H_l w_l} through
  * {@link #apply}; the call blocks until every still-running label has asked, then the last
- * caller runs one {@link DistributedFeatureProducts#transposeTimes} (one treeAggregate of the
- * (labels x D) block) and one {@link DistributedFeatureProducts#times} for all of them and wakes
+ * caller runs one {@link DistributedFeatureProducts#transposeTimes} (one job returning every
+ * block's D-vector) and one {@link DistributedFeatureProducts#times} for all of them and wakes
  * the others. A label whose optimiser stops calls {@link #leave}, so the others never wait for
  * it. Labels need different numbers of products (backtracking retries, earlier convergence);
  * a pass serves whichever labels are asking, so the passes run equal the products of the label

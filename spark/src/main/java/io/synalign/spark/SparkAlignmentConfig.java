@@ -11,13 +11,12 @@ import io.synalign.engine.labelled.LabelMode;
  * @param mode per-label or global
  * @param backend the kernel backend name used on executors and driver (as the CLI's
  *     {@code --backend}: auto, nd4j, reference)
- * @param aggregationDepth depth of the treeAggregate of {@code Phi^T w}, {@code >= 1}
+ * @param partitions how many partitions the row blocks of the learner's sums are spread over
+ *     at most, {@code >= 0}; 0: Spark's default parallelism (the executors' cores). The weights
+ *     do not depend on it.
  */
 public record SparkAlignmentConfig(AlignmentConfig alignment, LabelMode mode, String backend,
-        int aggregationDepth) {
-
-    /** Default treeAggregate depth. */
-    public static final int DEFAULT_DEPTH = 2;
+        int partitions) {
 
     public SparkAlignmentConfig {
         if (alignment == null || mode == null) {
@@ -26,9 +25,9 @@ public record SparkAlignmentConfig(AlignmentConfig alignment, LabelMode mode, St
         if (backend == null || backend.isBlank()) {
             throw new IllegalArgumentException("backend must be named, got '" + backend + "'");
         }
-        if (aggregationDepth < 1) {
-            throw new IllegalArgumentException("aggregation depth must be >= 1, got "
-                    + aggregationDepth);
+        if (partitions < 0) {
+            throw new IllegalArgumentException("partitions must be >= 0 (0: Spark's default"
+                    + " parallelism), got " + partitions);
         }
     }
 }

@@ -2,6 +2,7 @@ package io.synalign.spark;
 
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.FeatureGrid;
 import io.synalign.engine.alignment.WeightSolver;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -17,6 +18,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.Tuple2;
 
 /**
  * Learns one sampling weight per synthetic row by RFF-MMD on Spark: the single-machine
@@ -28,17 +30,20 @@ import org.slf4j.LoggerFactory;
  * bandwidth or the median heuristic over the very sample {@link MedianHeuristic} draws (the
  * sampled rows are fetched by index, at most {@value MedianHeuristic#DEFAULT_SAMPLE} per label);
  * the feature map is {@code FourierFeatures.sample(d, D, sigma_l, s_l)}; {@code mu_l}, the real
- * rows' mean feature vector, is one treeAggregate of a (labels x D) block over the real rows;
+ * rows' mean feature vector, is summed over the single machine's row blocks
+ * ({@link FeatureGrid}, {@link RowBlocks});
  * the objective is {@code ||Phi_l^T w - mu_l||^2} over the capped simplex
  * {@code 0 <= w <= min(1, B / n_l)}, solved by the engine's {@link WeightSolver} (the solve
  * step of the single-machine learner, unchanged: FISTA with backtracking and restart from
  * uniform weights, then exact renormalisation), run against {@link DistributedFeatureForm}, whose products are computed by Spark. All labels'
- * optimisers run in lockstep ({@link LockstepProducts}), so every product round is one
- * treeAggregate of {@code Phi^T w} for all labels plus one map for {@code Phi z}. Finally each
- * label's weights are scaled to its target share.
+ * optimisers run in lockstep ({@link LockstepProducts}), so every product round is one job
+ * for {@code Phi^T w} of all labels plus one for {@code Phi z}. Finally each label's weights
+ * are scaled to its target share.
  *
- * <p>Given the same rows, labels, seed and backend, the weights equal the single-machine
- * per-label rff result up to the order of floating-point sums across partitions.
+ * <p>Every sum runs over the single machine's fixed row blocks, whole in one task, and the
+ * block results are combined on the driver in block order ({@link DistributedFeatureProducts}):
+ * given the same rows, labels, seed and backend, the weights equal the single-machine per-label
+ * rff result bit for bit, for any partitioning of the input and any number of executors.
  *
  * <p>Cost: set-up O((n + m) d D) on the executors plus O(labels * s^2 d) on the driver for the
  * bandwidth samples (s <= 2,000); per product round O(n D) on the executors, O(n) doubles
@@ -82,7 +87,21 @@ public final class SparkWeightLearner {
             }
         }
         FeatureMaps featureMaps = new FeatureMaps(maps);
-        double[][] mu = meanFeatures(groups, real, featureMaps);
+        int partitions = config.partitions() > 0 ? config.partitions() : context.defaultParallelism();
+        int[] realRows = new int[k];
+        int[] syntheticRows = new int[k];
+        for (int l = 0; l < k; l++) {
+            if (groups.aligned(l)) {
+                realRows[l] = (int) groups.realRows(l);
+                syntheticRows[l] = groups.syntheticRows(l);
+            }
+        }
+        int features = alignment.features();
+        RowBlocks realGrid = RowBlocks.of(realRows,
+                l -> FeatureGrid.realBlockRows(realRows[l], features), partitions);
+        RowBlocks syntheticGrid = RowBlocks.of(syntheticRows,
+                l -> FeatureGrid.syntheticChunkRows(backend, features), partitions);
+        double[][] mu = meanFeatures(groups, real, featureMaps, realGrid);
 
         int[] sizes = new int[k];
         int live = 0;
@@ -98,7 +117,7 @@ public final class SparkWeightLearner {
         double optimise;
         int passes;
         try (DistributedFeatureProducts products = new DistributedFeatureProducts(context,
-                synthetic, featureMaps, config.backend(), config.aggregationDepth())) {
+                synthetic, featureMaps, syntheticGrid, config.backend())) {
             double[][] linear = new double[k][];
             for (int l = 0; l < k; l++) {
                 linear[l] = maps[l] == null ? null : new double[sizes[l]];
@@ -278,79 +297,48 @@ public final class SparkWeightLearner {
     }
 
     /**
-     * {@code mu_l = (1/m_l) sum_j phi_l(r_j)} for every fitted label: one treeAggregate of a
-     * (labels x D) block, each partition's features computed by the executor's backend in float
-     * and summed in double (as the single-machine {@code meanFeatures}).
+     * {@code mu_l = (1/m_l) sum_j phi_l(r_j)} for every fitted label, as the single machine
+     * computes it ({@link FeatureGrid}): the real rows are shuffled into the blocks of
+     * {@code grid}, each block's feature rows summed in double in label-local order by the
+     * executor's backend, and the block sums added on the driver in block order.
      */
     private double[][] meanFeatures(LabelGroups groups, JavaRDD<IndexedRow> real,
-            FeatureMaps maps) {
+            FeatureMaps maps, RowBlocks grid) {
         int k = groups.size();
         int f = maps.features();
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         String backendName = config.backend();
-        double[] sum;
+        List<FeatureChunks.ChunkSum> parts;
         try {
-            sum = meanFeatureSums(real, shared, k, f, backendName);
+            parts = real.filter(r -> r.label() >= 0 && shared.value().map(r.label()) != null)
+                    .mapToPair(r -> new Tuple2<>(grid.key(r.label(), r.local()), r))
+                    .partitionBy(grid.partitioner())
+                    .mapPartitions(rows -> {
+                        List<FeatureChunks.ChunkSum> out = new ArrayList<>();
+                        KernelBackend b = ExecutorBackends.get(backendName);
+                        for (var e : FeatureChunks.byBlock(rows).entrySet()) {
+                            int label = RowBlocks.label(e.getKey());
+                            int index = RowBlocks.block(e.getKey());
+                            FloatMatrix m = FeatureChunks.wholeBlock(e.getValue(), grid, label, index);
+                            out.add(new FeatureChunks.ChunkSum(label, index,
+                                    FeatureGrid.blockFeatureSum(b, m, shared.value().map(label))));
+                        }
+                        return out.iterator();
+                    }).collect();
         } finally {
             shared.destroy();
         }
+        double[][] sums = DistributedFeatureProducts.inBlockOrder(parts, maps.all(), k, f, grid);
         double[][] mu = new double[k][];
         for (int l = 0; l < k; l++) {
-            if (maps.map(l) != null) {
-                mu[l] = new double[f];
+            if (sums[l] != null) {
+                mu[l] = sums[l];
                 double inv = 1.0 / groups.realRows(l);
                 for (int j = 0; j < f; j++) {
-                    mu[l][j] = sum[l * f + j] * inv;
+                    mu[l][j] *= inv;
                 }
             }
         }
         return mu;
-    }
-
-    /** Per label, the sum of the real rows' feature vectors: one treeAggregate. */
-    private double[] meanFeatureSums(JavaRDD<IndexedRow> real, Broadcast<FeatureMaps> shared,
-            int k, int f, String backendName) {
-        return real.mapPartitions(rows -> {
-            FeatureMaps m = shared.value();
-            List<List<float[]>> byLabel = new ArrayList<>();
-            for (int l = 0; l < k; l++) {
-                byLabel.add(new ArrayList<>());
-            }
-            while (rows.hasNext()) {
-                IndexedRow r = rows.next();
-                if (r.label() >= 0 && m.map(r.label()) != null) {
-                    byLabel.get(r.label()).add(r.vector());
-                }
-            }
-            double[] acc = new double[k * f];
-            KernelBackend b = ExecutorBackends.get(backendName);
-            for (int l = 0; l < k; l++) {
-                List<float[]> vs = byLabel.get(l);
-                if (vs.isEmpty()) {
-                    continue;
-                }
-                int d = vs.get(0).length;
-                float[] data = new float[vs.size() * d];
-                for (int i = 0; i < vs.size(); i++) {
-                    System.arraycopy(vs.get(i), 0, data, i * d, d);
-                }
-                float[] phi = new float[vs.size() * f];
-                b.randomFourierFeatures(new FloatMatrix(vs.size(), d, data), m.map(l), phi);
-                for (int i = 0; i < vs.size(); i++) {
-                    for (int j = 0; j < f; j++) {
-                        acc[l * f + j] += phi[i * f + j];
-                    }
-                }
-            }
-            return List.of(acc).iterator();
-        }).treeAggregate(new double[k * f], (a, b) -> add(a, b), (a, b) -> add(a, b),
-                config.aggregationDepth());
-    }
-
-    private static double[] add(double[] a, double[] b) {
-        for (int i = 0; i < a.length; i++) {
-            a[i] += b[i];
-        }
-        return a;
     }
 }

@@ -42,6 +42,8 @@ import picocli.CommandLine.Option;
         description = "Weight synthetic records to match real ones (RFF-MMD), on Spark.")
 public final class SynAlignSparkJob implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SynAlignSparkJob.class);
+
     /** The field added to every synthetic record of --out (as the CLI). */
     public static final String WEIGHT_FIELD = "synalign_weight";
     private static final String EMBEDDING = "_synalign_embedding";
@@ -134,9 +136,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             description = "Where --sample writes the drawn records, unchanged.")
     String sampledOut;
 
-    @Option(names = "--aggregation-depth", paramLabel = "N", defaultValue = "2",
-            description = "Depth of the treeAggregate of Phi^T w. Default: ${DEFAULT-VALUE}.")
-    int aggregationDepth;
+    @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
+            description = "Partitions the rows are spread over for embedding and for the"
+                    + " learner's row blocks; 0: Spark's default parallelism (the executors'"
+                    + " cores). The weights do not depend on it. Default: ${DEFAULT-VALUE}.")
+    int partitions;
 
     @Option(names = "--master", paramLabel = "URL",
             description = "Spark master when not run by spark-submit (e.g. local[4]).")
@@ -144,6 +148,15 @@ public final class SynAlignSparkJob implements Callable<Integer> {
 
     /** What a run did, for callers and tests. */
     public record Outcome(SparkAlignmentResult result, long syntheticRows, long[] sampled) {
+    }
+
+    /** The weights were written, but the sample asked for could not be drawn from them. */
+    private static final class SampleRefused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        SampleRefused(String message) {
+            super(message);
+        }
     }
 
     /**
@@ -199,8 +212,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 .withBandwidth(Bandwidth.parse(bandwidth)).withFeatures(features)
                 .withIterations(iterations, tolerance).withMaxWeightRatio(maxWeightRatio)
                 .withSeed(seed);
+        if (partitions < 0) {
+            throw new IllegalArgumentException("--partitions must be >= 0 (0: Spark's default"
+                    + " parallelism), got " + partitions);
+        }
         SparkAlignmentConfig config = new SparkAlignmentConfig(alignment, mode, backend,
-                aggregationDepth);
+                partitions);
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         // Outputs are checked before any work and written under hidden staging paths, renamed
         // into place only once everything is written: a failure leaves nothing at --out or
@@ -218,8 +235,17 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             }
         }
         try {
-            Outcome outcome = run(spark, sc, mode, config, weightsOut, outFormat, sampleOut,
-                    sampledFormat);
+            Outcome outcome;
+            try {
+                outcome = run(spark, sc, mode, config, weightsOut, outFormat, sampleOut,
+                        sampledFormat);
+            } catch (SampleRefused e) {
+                // The fit is the expensive part: keep its weights, refuse only the sample.
+                weightsOut.commit();
+                throw new IllegalArgumentException("--sample " + sample + ": " + e.getMessage()
+                        + "; the weights were written to --out " + out + " (draw fewer rows, or"
+                        + " from them)", e);
+            }
             weightsOut.commit();
             if (sampleOut != null) {
                 sampleOut.commit();
@@ -236,8 +262,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     private Outcome run(SparkSession spark, JavaSparkContext sc, LabelMode mode,
             SparkAlignmentConfig config, StagedOutput weightsOut, String outFormat,
             StagedOutput sampleOut, String sampledFormat) {
-        Dataset<Row> realRows = DataFrames.read(spark, real, format);
-        Dataset<Row> syntheticRows = DataFrames.read(spark, synthetic, format);
+        // Spread over the executors' cores (or --partitions), in order, before the embedding.
+        int spreadOver = config.partitions() > 0 ? config.partitions() : sc.defaultParallelism();
+        Dataset<Row> realRows = DataFrames.spread(spark, DataFrames.read(spark, "--real", real, format),
+                spreadOver);
+        Dataset<Row> syntheticRows = DataFrames.spread(spark,
+                DataFrames.read(spark, "--synthetic", synthetic, format), spreadOver);
         boolean realLabelled = has(realRows, labelField);
         boolean syntheticLabelled = has(syntheticRows, labelField);
         if (mode == LabelMode.PER_LABEL && realLabelled != syntheticLabelled) {
@@ -272,6 +302,13 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             if (embeddingField == null) {
                 output = output.drop(EMBEDDING);
             }
+            if (has(output, WEIGHT_FIELD)) {
+                // Reweighting weighted rows (this job's own output): the new weight replaces the
+                // old one, as in the single-machine CLI.
+                LOG.warn("the synthetic records already have a field {}; its values are replaced",
+                        WEIGHT_FIELD);
+                output = output.drop(WEIGHT_FIELD);
+            }
             Broadcast<double[][]> w = sc.broadcast(result.weights());
             weights = w;
             StructType schema = output.schema().add(WEIGHT_FIELD, DataTypes.DoubleType, false);
@@ -290,8 +327,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
 
             long[] picks = null;
             if (sample != null) {
-                picks = DistributedSampler.sample(si.mapToPair(x -> new Tuple2<>(x.row(),
-                        x.label() < 0 ? 0.0 : w.value()[x.label()][x.local()])), sample, seed);
+                try {
+                    picks = DistributedSampler.sample(si.mapToPair(x -> new Tuple2<>(x.row(),
+                            x.label() < 0 ? 0.0 : w.value()[x.label()][x.local()])), sample, seed);
+                } catch (IllegalArgumentException e) {
+                    throw new SampleRefused(e.getMessage());
+                }
                 Broadcast<long[]> p = sc.broadcast(picks);
                 picked = p;
                 JavaRDD<Row> drawn = output.javaRDD().zip(si)

@@ -76,4 +76,24 @@ class DataFramesTest {
         }
         assertEquals(expected, actual);
     }
+
+    @Test
+    void spreadKeepsTheRowOrderOverMorePartitions() {
+        org.apache.spark.sql.SparkSession spark = TestSpark.session();
+        List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
+        for (int i = 0; i < 101; i++) {
+            rows.add(org.apache.spark.sql.RowFactory.create((long) i));
+        }
+        org.apache.spark.sql.types.StructType schema = new org.apache.spark.sql.types.StructType()
+                .add("id", org.apache.spark.sql.types.DataTypes.LongType);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> one = spark.createDataFrame(
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 1), schema);
+        org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> spread = DataFrames.spread(spark, one, 4);
+        org.junit.jupiter.api.Assertions.assertEquals(4, spread.javaRDD().getNumPartitions());
+        org.junit.jupiter.api.Assertions.assertEquals(one.collectAsList(), spread.collectAsList());
+        org.junit.jupiter.api.Assertions.assertEquals(one.collectAsList(), spread.javaRDD().zipWithIndex()
+                .map(t -> t._1()).collect(), "zipWithIndex numbers the rows as before");
+        org.junit.jupiter.api.Assertions.assertSame(spread, DataFrames.spread(spark, spread, 3),
+                "already spread over enough partitions");
+    }
 }

@@ -65,7 +65,7 @@ public final class SparkRffBenchmark {
             ri.count();
             si.count();
             SparkAlignmentResult result = new SparkWeightLearner(sc, new SparkAlignmentConfig(
-                    config, LabelMode.GLOBAL, backendName, 2)).fit(groups, ri, si);
+                    config, LabelMode.GLOBAL, backendName, 0)).fit(groups, ri, si);
             double[] sparkWeights = new double[n];
             for (Map.Entry<Long, Double> e : result.weightsByRow(si).collectAsMap().entrySet()) {
                 sparkWeights[(int) (long) e.getKey()] = e.getValue();

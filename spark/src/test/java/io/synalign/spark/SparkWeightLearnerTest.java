@@ -73,9 +73,14 @@ class SparkWeightLearnerTest {
 
     static LabelledAlignmentResult singleMachine(LabelMode mode, AlignmentConfig config,
             Rows real, Rows synthetic, boolean labelled) {
+        return singleMachine(mode, config, real, synthetic, labelled, BACKEND);
+    }
+
+    static LabelledAlignmentResult singleMachine(LabelMode mode, AlignmentConfig config,
+            Rows real, Rows synthetic, boolean labelled, String backendName) {
         LabelPlan plan = LabelPlan.of(mode, labelled ? real.labels() : null, real.labels().size(),
                 labelled ? synthetic.labels() : null, synthetic.labels().size());
-        try (var backend = KernelBackends.create(BACKEND)) {
+        try (var backend = KernelBackends.create(backendName)) {
             LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) ->
                     new MmdWeightLearner(backend, c).fit(r, s, p), config);
             return alignment.align(plan, real.vectors(), synthetic.vectors(), null);
@@ -85,6 +90,16 @@ class SparkWeightLearnerTest {
     /** Runs the Spark learner; returns the weights in global synthetic row order. */
     static double[] spark(LabelMode mode, AlignmentConfig config, Rows real, Rows synthetic,
             boolean labelled, int partitions, SparkAlignmentResult[] resultOut) {
+        return spark(mode, config, real, synthetic, labelled, partitions, 2, BACKEND, resultOut);
+    }
+
+    /**
+     * @param partitions partitions of the input
+     * @param blockPartitions the learner's {@code partitions} setting
+     */
+    static double[] spark(LabelMode mode, AlignmentConfig config, Rows real, Rows synthetic,
+            boolean labelled, int partitions, int blockPartitions, String backendName,
+            SparkAlignmentResult[] resultOut) {
         JavaSparkContext sc = TestSpark.context();
         JavaRDD<EmbeddedRecord> r = sc.parallelize(real.records(labelled), partitions);
         JavaRDD<EmbeddedRecord> s = sc.parallelize(synthetic.records(labelled), partitions);
@@ -94,7 +109,8 @@ class SparkWeightLearnerTest {
         JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_ONLY());
         try {
             SparkAlignmentResult result = new SparkWeightLearner(sc,
-                    new SparkAlignmentConfig(config, mode, BACKEND, 2)).fit(groups, ri, si);
+                    new SparkAlignmentConfig(config, mode, backendName, blockPartitions))
+                    .fit(groups, ri, si);
             if (resultOut != null) {
                 resultOut[0] = result;
             }
@@ -158,6 +174,51 @@ class SparkWeightLearnerTest {
         int total = result[0].fits().stream().mapToInt(LabelFit::products).sum();
         assertEquals(1 + 2 * most, result[0].passes());
         assertTrue(most < total, "more than one label fitted");
+    }
+
+    /**
+     * Partition invariance on the default backend (float32 features on nd4j): the same input in
+     * 1, 2, 7 and 16 partitions, and its row blocks over 1 to 5 partitions, gives the same
+     * weights to the last bit, equal to the single machine's; the chunk size is forced small so
+     * that every label spans several blocks, with a ragged last one.
+     */
+    @Test
+    void weightsAreIdenticalForAnyPartitioningAndEqualTheSingleMachineOnTheDefaultBackend() {
+        String property = "synalign.rff.chunkRows";
+        String before = System.getProperty(property);
+        System.setProperty(property, "37");
+        try {
+            Random random = new Random(19);
+            Rows real = rows(random, 6, 0.0, "a", 29, "b", 17, "c", 41);
+            Rows synthetic = rows(random, 6, 2.0, "a", 211, "b", 97, "c", 150);
+            AlignmentConfig config = config(64, 80, 13);
+            String backend = KernelBackends.AUTO;
+            double[] single = singleMachine(LabelMode.PER_LABEL, config, real, synthetic, true,
+                    backend).weights();
+            double[] first = null;
+            for (int[] p : new int[][] {{1, 1}, {2, 0}, {7, 3}, {7, 5}, {16, 0}}) {
+                double[] w = spark(LabelMode.PER_LABEL, config, real, synthetic, true, p[0], p[1],
+                        backend, null);
+                if (first == null) {
+                    first = w;
+                } else {
+                    org.junit.jupiter.api.Assertions.assertArrayEquals(first, w, 0.0,
+                            p[0] + " input partitions, " + p[1] + " block partitions");
+                }
+            }
+            assertSameWeights(single, first, synthetic.labels(), 1e-12); // measured: 2.2e-16
+            double spread = 0;
+            for (double w : first) {
+                spread = Math.max(spread, w);
+            }
+            assertTrue(spread > 1.5 / first.length, "the fit moved the weights: " + spread);
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
     }
 
     @Test

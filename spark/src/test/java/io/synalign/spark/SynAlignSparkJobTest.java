@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -153,7 +154,7 @@ class SynAlignSparkJobTest {
     }
 
     @Test
-    void aFailedJobLeavesNoOutputBehind() throws IOException {
+    void aSampleTooLargeKeepsTheWeightsAndLeavesNoSampleBehind() throws IOException {
         Random random = new Random(6);
         Path real = dir.resolve("r2.jsonl");
         Path synthetic = dir.resolve("s2.jsonl");
@@ -161,27 +162,72 @@ class SynAlignSparkJobTest {
         write(synthetic, random, 30, 1);
         Path out = dir.resolve("w2.parquet");
         Path sampled = dir.resolve("d2.jsonl");
-        // The draw fails after the weights are written: more rows than exist.
+        // The draw fails after the fit: more rows than exist. The fit is kept.
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
                         "--out", out.toString(), "--embedding-field", "emb", "--features", "8",
                         "--iterations", "5", "--backend", "reference", "--sample", "1000",
                         "--sampled-out", sampled.toString()).run(TestSpark.session()));
-        assertTrue(e.getMessage().contains("cannot draw 1000 rows"), e.getMessage());
-        assertFalse(Files.exists(out), "no partial --out");
+        assertTrue(e.getMessage().startsWith("--sample 1000: cannot draw 1000 rows without"
+                + " replacement from "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("the weights were written to --out " + out
+                + " (draw fewer rows, or from them)"), e.getMessage());
+        assertEquals(30, TestSpark.session().read().parquet(out.toString()).count(), "the weights are kept");
         assertFalse(Files.exists(sampled), "no partial --sampled-out");
         try (var files = Files.list(dir)) {
-            assertEquals(Set.of("r2.jsonl", "s2.jsonl"),
+            assertEquals(Set.of("r2.jsonl", "s2.jsonl", "w2.parquet"),
                     files.map(f -> f.getFileName().toString()).collect(
                             java.util.stream.Collectors.toSet()), "no staging directory left");
         }
         // And an existing output is refused before any work, naming it.
-        Files.createDirectory(out);
         IllegalArgumentException exists = assertThrows(IllegalArgumentException.class,
                 () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
                         "--out", out.toString(), "--embedding-field", "emb")
                         .run(TestSpark.session()));
         assertEquals("--out " + out + " already exists", exists.getMessage());
+        // A missing input is named with its option.
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", dir.resolve("nope.jsonl").toString(), "--synthetic",
+                        synthetic.toString(), "--out", dir.resolve("w9.jsonl").toString(),
+                        "--embedding-field", "emb").run(TestSpark.session()));
+        assertTrue(missing.getMessage().startsWith("--real ") && missing.getMessage().endsWith(
+                "nope.jsonl: no such file or directory"), missing.getMessage());
+    }
+
+    /**
+     * The job's own output reweighted (its synalign_weight replaced, not a second column), and
+     * one input file spread over more partitions than it was read in gives the same weights.
+     */
+    @Test
+    void reweightingTheJobsOutputReplacesTheWeightAndSpreadingKeepsTheWeights() throws IOException {
+        Random random = new Random(21);
+        Path real = dir.resolve("r5.jsonl");
+        Path synthetic = dir.resolve("s5.jsonl");
+        write(real, random, 30, 0);
+        write(synthetic, random, 61, 1);
+        String first = dir.resolve("w5.parquet").toString();
+        String[] common = {"--real", real.toString(), "--embedding-field", "emb", "--features", "16",
+            "--iterations", "30", "--seed", "2", "--backend", "reference"};
+        List<String> a = new ArrayList<>(List.of(common));
+        a.addAll(List.of("--synthetic", synthetic.toString(), "--out", first, "--partitions", "1"));
+        job(a.toArray(String[]::new)).run(TestSpark.session());
+        List<String> b = new ArrayList<>(List.of(common));
+        String second = dir.resolve("w6.parquet").toString();
+        b.addAll(List.of("--synthetic", first, "--out", second, "--partitions", "5"));
+        job(b.toArray(String[]::new)).run(TestSpark.session());
+        Dataset<Row> again = TestSpark.session().read().parquet(second);
+        assertEquals(1, java.util.Arrays.stream(again.columns())
+                .filter(SynAlignSparkJob.WEIGHT_FIELD::equals).count(), String.join(",", again.columns()));
+        double[] w1 = new double[61];
+        double[] w2 = new double[61];
+        for (Row row : TestSpark.session().read().parquet(first).collectAsList()) {
+            w1[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        for (Row row : again.collectAsList()) {
+            w2[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(w1, w2, 0.0,
+                "the same rows, spread over 5 partitions, weigh the same");
     }
 
     @Test

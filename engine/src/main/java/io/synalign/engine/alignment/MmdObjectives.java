@@ -171,7 +171,11 @@ final class MmdObjectives {
         return (m + block - 1) / block;
     }
 
-    /** {@code mu = (1/m) sum_j phi(r_j)}, accumulated in double over row blocks of R. */
+    /**
+     * {@code mu = (1/m) sum_j phi(r_j)}: each row block of R summed in double in row order, the
+     * block sums added in block order ({@link FeatureGrid}: the order a distributed
+     * implementation can repeat exactly).
+     */
     static double[] meanFeatures(KernelBackend backend, FloatMatrix real, FourierFeatures map,
             ProgressListener progress) {
         int m = real.rows();
@@ -179,21 +183,12 @@ final class MmdObjectives {
         int block = featureBlockRows(m, features);
         int blocks = featureBlocks(m, features);
         double[] mu = new double[features];
-        float[] phi = new float[Math.multiplyExact(Math.min(block, m), features)];
         for (int b = 0; b < blocks; b++) {
             progress.onProgress("kernel", b, blocks + 1, "Phi_R block " + (b + 1) + "/" + blocks);
             int from = b * block;
             int to = Math.min(m, from + block);
             FloatMatrix rows = blocks == 1 ? real : real.rowRange(from, to);
-            float[] out = rows.rows() * features == phi.length ? phi
-                    : new float[rows.rows() * features];
-            backend.randomFourierFeatures(rows, map, out);
-            for (int r = 0; r < rows.rows(); r++) {
-                int base = r * features;
-                for (int f = 0; f < features; f++) {
-                    mu[f] += out[base + f];
-                }
-            }
+            FeatureGrid.add(mu, FeatureGrid.blockFeatureSum(backend, rows, map));
         }
         double inv = 1.0 / m;
         for (int f = 0; f < features; f++) {

@@ -1,0 +1,57 @@
+package io.synalign.engine.alignment;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+
+/**
+ * The fixed row grids of the random-feature ({@code rff}) objective, public so that a
+ * distributed implementation (the Spark job) can compute every sum over the same blocks in the
+ * same order and get the single machine's results to the last bit, whatever its partitioning:
+ * <ul>
+ *   <li>{@code Phi_S}: label-local synthetic rows in chunks of {@link #syntheticChunkRows} rows
+ *       (a function of the backend and D only); {@code Phi_S^T w} is the chunks' D-vectors
+ *       added in double in chunk order, starting from zeros ({@link #add});</li>
+ *   <li>{@code mu_R}: real rows in blocks of {@link #realBlockRows} rows (a function of m and D);
+ *       each block's feature rows are summed in double in row order ({@link #blockFeatureSum}),
+ *       the block sums added in block order, then scaled by 1/m.</li>
+ * </ul>
+ */
+public final class FeatureGrid {
+
+    private FeatureGrid() {
+    }
+
+    /** Rows per chunk of {@code Phi_S} on {@code backend} with D features. */
+    public static int syntheticChunkRows(KernelBackend backend, int features) {
+        return ChunkedFeatureOperator.chunkRows(backend, features);
+    }
+
+    /** Rows per block of R when computing {@code mu_R} over m real rows with D features. */
+    public static int realBlockRows(int m, int features) {
+        return MmdObjectives.featureBlockRows(m, features);
+    }
+
+    /** The sum of the rows' feature vectors, in double, in row order. */
+    public static double[] blockFeatureSum(KernelBackend backend, FloatMatrix rows,
+            FourierFeatures map) {
+        int features = map.features();
+        float[] out = new float[Math.multiplyExact(rows.rows(), features)];
+        backend.randomFourierFeatures(rows, map, out);
+        double[] sum = new double[features];
+        for (int r = 0; r < rows.rows(); r++) {
+            int base = r * features;
+            for (int f = 0; f < features; f++) {
+                sum[f] += out[base + f];
+            }
+        }
+        return sum;
+    }
+
+    /** {@code acc[i] = acc[i] + part[i]}: how block results combine, in block order. */
+    public static void add(double[] acc, double[] part) {
+        for (int i = 0; i < acc.length; i++) {
+            acc[i] += part[i];
+        }
+    }
+}
