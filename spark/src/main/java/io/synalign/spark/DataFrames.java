@@ -85,10 +85,13 @@ final class DataFrames {
             throw e;
         }
         String[] files = all.inputFiles();
-        if (files.length <= 1) {
-            return all;
-        }
         Arrays.sort(files);
+        if (f.equals("json")) {
+            JsonLines.checkWellFormed(spark, option == null ? "input" : option, all, files);
+        }
+        if (files.length <= 1) {
+            return f.equals("json") ? JsonLines.inFileOrder(spark, all, files) : all;
+        }
         boolean glob = path.matches(".*[*?\\[{].*");
         List<JavaRDD<Row>> parts = new ArrayList<>(files.length);
         for (String file : files) {
@@ -101,7 +104,8 @@ final class DataFrames {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         @SuppressWarnings("unchecked")
         JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
-        return spark.createDataFrame(sc.union(inOrder), all.schema());
+        Dataset<Row> concatenated = spark.createDataFrame(sc.union(inOrder), all.schema());
+        return f.equals("json") ? JsonLines.inFileOrder(spark, concatenated, files) : concatenated;
     }
 
     /**

@@ -15,8 +15,19 @@ package io.synalign.spark;
  * @param converged whether the stopping rule fired
  * @param products products with H_l
  * @param targetShare the label's share of all weight
+ * @param exactUniform the exact MMD^2 at uniform weights (as the CLI reports it), or NaN where
+ *     the label was too large to compute it on the driver ({@link SparkWeightLearner#EXACT_ROWS})
+ * @param exactWeighted the exact MMD^2 at the learned weights, or NaN likewise
+ * @param effectiveSampleSize Kish's ESS of the label's weights (0 when not fitted)
+ * @param positive rows of the label with a positive weight
  */
 public record LabelFit(String label, int realRows, int syntheticRows, boolean fitted,
         double bandwidth, long seed, double mmd2Uniform, double mmd2Weighted, int iterations,
-        boolean converged, int products, double targetShare) {
+        boolean converged, int products, double targetShare, double exactUniform,
+        double exactWeighted, double effectiveSampleSize, int positive) {
+
+    /** Whether the exact MMD^2 was computed. */
+    public boolean exact() {
+        return !Double.isNaN(exactUniform);
+    }
 }

@@ -3,6 +3,7 @@ package io.synalign.spark;
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.FeatureGrid;
+import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.engine.alignment.WeightSolver;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -54,6 +55,13 @@ import scala.Tuple2;
 public final class SparkWeightLearner {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkWeightLearner.class);
+
+    /**
+     * Labels with at most this many real plus synthetic rows get their exact MMD^2 (before and
+     * after), computed on the driver from their collected rows; at most this many rows are
+     * collected in all, labels in order. Larger labels report the rff estimate only.
+     */
+    public static final int EXACT_ROWS = 20_000;
 
     private final JavaSparkContext context;
     private final SparkAlignmentConfig config;
@@ -116,6 +124,7 @@ public final class SparkWeightLearner {
         double setup;
         double optimise;
         int passes;
+        WeightSolver.Solution[] fitOf;
         try (DistributedFeatureProducts products = new DistributedFeatureProducts(context,
                 synthetic, featureMaps, syntheticGrid, config.backend())) {
             double[][] linear = new double[k][];
@@ -133,6 +142,7 @@ public final class SparkWeightLearner {
                     linear, sizes);
             optimise = (System.nanoTime() - optimiseStart) / 1e9;
             passes = products.passes();
+            fitOf = outcomes;
             for (int l = 0; l < k; l++) {
                 weights[l] = new double[groups.syntheticRows(l)];
                 WeightSolver.Solution o = outcomes[l];
@@ -142,19 +152,73 @@ public final class SparkWeightLearner {
                         weights[l][i] = groups.targetShare(l) * w[i];
                     }
                 }
-                fits.add(new LabelFit(groups.labels().get(l), groups.realRows(l),
-                        groups.syntheticRows(l), o != null, sigma[l], groups.seed(l),
-                        o == null ? Double.NaN : o.initialValue(),
-                        o == null ? Double.NaN : o.value(), o == null ? 0 : o.iterations(),
-                        o != null && o.converged(), o == null ? 0 : o.products(),
-                        groups.targetShare(l)));
             }
+        }
+        double[][] exact = exactMmd2(groups, real, synthetic, sigma, weights, backend);
+        for (int l = 0; l < k; l++) {
+            boolean fitted = groups.aligned(l) && fitOf[l] != null;
+            WeightSolver.Solution f = fitOf[l];
+            int positive = 0;
+            for (double v : weights[l]) {
+                positive += v > 0 ? 1 : 0;
+            }
+            fits.add(new LabelFit(groups.labels().get(l), groups.realRows(l),
+                    groups.syntheticRows(l), fitted, sigma[l], groups.seed(l),
+                    f == null ? Double.NaN : f.initialValue(),
+                    f == null ? Double.NaN : f.value(), f == null ? 0 : f.iterations(),
+                    f != null && f.converged(), f == null ? 0 : f.products(),
+                    groups.targetShare(l), exact[l][0], exact[l][1],
+                    positive == 0 ? 0 : WeightedMmd.effectiveSampleSize(weights[l]), positive));
         }
         LOG.info("Spark RFF alignment done: {} passes, set-up {} s, optimisation {} s", passes,
                 String.format(Locale.ROOT, "%.2f", setup),
                 String.format(Locale.ROOT, "%.2f", optimise));
         return new SparkAlignmentResult(groups, weights, List.copyOf(fits), passes, setup,
                 optimise);
+    }
+
+    /**
+     * Per label, the exact (biased, V-statistic) MMD^2 at uniform and at the learned weights,
+     * {@code WeightedMmd} on the driver over the label's collected rows with its bandwidth, for
+     * the labels of at most {@value #EXACT_ROWS} rows in all while the rows collected stay
+     * within that many; NaN for the others (and labels not fitted).
+     */
+    private double[][] exactMmd2(LabelGroups groups, JavaRDD<IndexedRow> real,
+            JavaRDD<IndexedRow> synthetic, double[] sigma, double[][] weights, KernelBackend backend) {
+        int k = groups.size();
+        double[][] out = new double[k][];
+        boolean[] chosen = new boolean[k];
+        long budget = EXACT_ROWS;
+        for (int l = 0; l < k; l++) {
+            out[l] = new double[] {Double.NaN, Double.NaN};
+            long rows = groups.realRows(l) + groups.syntheticRows(l);
+            if (groups.aligned(l) && rows <= budget) {
+                chosen[l] = true;
+                budget -= rows;
+            }
+        }
+        Broadcast<boolean[]> shared = context.broadcast(chosen);
+        List<IndexedRow> r;
+        List<IndexedRow> s;
+        try {
+            r = real.filter(x -> x.label() >= 0 && shared.value()[x.label()]).collect();
+            s = synthetic.filter(x -> x.label() >= 0 && shared.value()[x.label()]).collect();
+        } finally {
+            shared.destroy();
+        }
+        for (int l = 0; l < k; l++) {
+            if (!chosen[l]) {
+                continue;
+            }
+            FloatMatrix x = matrixOf(r, l);
+            FloatMatrix y = matrixOf(s, l);
+            if (x == null || y == null) {
+                continue;
+            }
+            out[l][0] = WeightedMmd.mmd2(backend, y, null, x, sigma[l]);
+            out[l][1] = WeightedMmd.mmd2(backend, y, weights[l], x, sigma[l]);
+        }
+        return out;
     }
 
     /** One optimiser thread per fitted label, all sharing the lockstep passes. */

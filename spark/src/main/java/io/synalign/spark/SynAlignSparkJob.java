@@ -136,6 +136,13 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             description = "Where --sample writes the drawn records, unchanged.")
     String sampledOut;
 
+    @Option(names = "--summary", paramLabel = "PATH",
+            description = "Also write a JSON summary (any Hadoop path; written to a temporary"
+                    + " file and renamed): per label the rows, bandwidth, MMD^2 before and after"
+                    + " (exact where affordable, else the rff estimate), ESS, rows with a positive"
+                    + " weight, iterations; the passes and seconds.")
+    String summary;
+
     @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
             description = "Partitions the rows are spread over for embedding and for the"
                     + " learner's row blocks; 0: Spark's default parallelism (the executors'"
@@ -175,22 +182,28 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             builder.master(master);
         }
         SparkSession spark = builder.getOrCreate();
+        long start = System.nanoTime();
         Outcome outcome = run(spark);
+        double seconds = (System.nanoTime() - start) / 1e9;
         for (LabelFit fit : outcome.result().fits()) {
             System.out.println(String.format(Locale.ROOT,
-                    "label %s: %d real, %d synthetic, %s, sigma %.6g, MMD^2(rff) %.6g -> %.6g,"
-                            + " %d iterations%s, share %.6g",
+                    "label %s: %d real, %d synthetic, %s, sigma %.6g, MMD^2 %.6g -> %.6g (%s),"
+                            + " ESS %.1f, %d with positive weight, %d iterations%s, share %.6g",
                     fit.label(), fit.realRows(), fit.syntheticRows(),
-                    fit.fitted() ? "fitted" : "not fitted", fit.bandwidth(), fit.mmd2Uniform(),
-                    fit.mmd2Weighted(), fit.iterations(), fit.converged() ? " (converged)" : "",
+                    fit.fitted() ? "fitted" : "not fitted", fit.bandwidth(),
+                    fit.exact() ? fit.exactUniform() : fit.mmd2Uniform(),
+                    fit.exact() ? fit.exactWeighted() : fit.mmd2Weighted(),
+                    fit.exact() ? "exact" : "rff estimate", fit.effectiveSampleSize(),
+                    fit.positive(), fit.iterations(), fit.converged() ? " (converged)" : "",
                     fit.targetShare()));
         }
         System.out.println(String.format(Locale.ROOT, "%d synthetic rows weighted in %d Spark"
-                + " passes (set-up %.1f s, optimisation %.1f s); wrote %s%s",
+                + " passes (set-up %.1f s, optimisation %.1f s, %.1f s in all); wrote %s%s%s",
                 outcome.syntheticRows(), outcome.result().passes(),
-                outcome.result().setupSeconds(), outcome.result().optimiseSeconds(), out,
+                outcome.result().setupSeconds(), outcome.result().optimiseSeconds(), seconds, out,
                 outcome.sampled() == null ? "" : " and " + outcome.sampled().length
-                        + " sampled rows to " + sampledOut));
+                        + " sampled rows to " + sampledOut,
+                summary == null ? "" : "; summary " + summary));
         return 0;
     }
 
@@ -249,6 +262,9 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             weightsOut.commit();
             if (sampleOut != null) {
                 sampleOut.commit();
+            }
+            if (summary != null) {
+                JobSummary.write(sc.hadoopConfiguration(), summary, outcome);
             }
             return outcome;
         } finally {

@@ -278,7 +278,7 @@ class SynAlignSparkJobTest {
         Throwable bad = JobErrors.badInput(e);
         assertTrue(bad != null && bad.getMessage().startsWith(
                 "a record's embedding 'emb' has 4 values, the first synthetic record's has 3: "
-                        + "{id=9, label="), String.valueOf(bad == null ? e : bad));
+                        + "{id=9, text=row 9, label="), String.valueOf(bad == null ? e : bad));
         assertFalse(Files.exists(dir.resolve("w4.jsonl")));
 
         // A field that is not an array of numbers is named.
@@ -289,5 +289,113 @@ class SynAlignSparkJobTest {
                         .run(TestSpark.session()));
         assertEquals("the embedding field 'emb' is string, expected an array of numbers",
                 type.getMessage());
+    }
+
+    /**
+     * JSON Lines as the CLI treats it: a malformed line is named with file, line and column
+     * before any work; the output keeps the input's field order; --summary states the fit with
+     * the exact MMD^2 (small labels), ESS and positive rows.
+     */
+    @Test
+    void malformedLinesAreNamedFieldsKeepTheirOrderAndTheSummaryStatesTheFit() throws IOException {
+        Random random = new Random(31);
+        Path real = dir.resolve("r7.jsonl");
+        Path synthetic = dir.resolve("s7.jsonl");
+        SparkWeightLearnerTest.Rows r = write(real, random, 24, 0);
+        SparkWeightLearnerTest.Rows s = write(synthetic, random, 40, 1.5);
+        List<String> lines = new ArrayList<>(Files.readAllLines(synthetic));
+        String good = lines.get(6);
+        lines.set(6, "{\"id\": 6, \"text\": \"broken");
+        Files.write(synthetic, lines);
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out",
+                        dir.resolve("w7.jsonl").toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertTrue(bad.getMessage().startsWith("--synthetic ") && bad.getMessage().contains(
+                "s7.jsonl line 7, column ") && bad.getMessage().contains("malformed JSON"), bad.getMessage());
+        assertFalse(Files.exists(dir.resolve("w7.jsonl")));
+        lines.set(6, good);
+        Files.write(synthetic, lines);
+
+        String out = dir.resolve("w8.jsonl").toString();
+        String summary = dir.resolve("summary.json").toString();
+        job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out", out,
+                "--embedding-field", "emb", "--features", "32", "--iterations", "40", "--seed", "4",
+                "--backend", "reference", "--summary", summary).run(TestSpark.session());
+        String firstOut;
+        try (var parts = Files.list(Path.of(out))) {
+            Path part = parts.filter(p -> p.getFileName().toString().startsWith("part-")).sorted()
+                    .findFirst().orElseThrow();
+            firstOut = Files.readAllLines(part).get(0);
+        }
+        assertTrue(firstOut.startsWith("{\"id\":0,\"text\":\"row 0\",\"label\":"), "input field order: " + firstOut);
+
+        com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(new java.io.File(summary));
+        double[] weights = new double[40];
+        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
+            weights[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        for (String label : List.of("pos", "neg")) {
+            com.fasterxml.jackson.databind.JsonNode l = doc.path("labels").path(label);
+            assertEquals("exact", l.path("mmd2_kind").asText(), l.toString());
+            // The exact MMD^2, recomputed here from the rows, the weights and the bandwidth.
+            List<Integer> si = new ArrayList<>();
+            List<Integer> ri = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                if (s.labels().get(i).equals(label)) {
+                    si.add(i);
+                }
+            }
+            for (int i = 0; i < 24; i++) {
+                if (r.labels().get(i).equals(label)) {
+                    ri.add(i);
+                }
+            }
+            FloatMatrix y = s.vectors().selectRows(si.stream().mapToInt(Integer::intValue).toArray());
+            FloatMatrix x = r.vectors().selectRows(ri.stream().mapToInt(Integer::intValue).toArray());
+            double[] w = si.stream().mapToDouble(i -> weights[i]).toArray();
+            double sum = java.util.Arrays.stream(w).sum();
+            double[] v = java.util.Arrays.stream(w).map(a -> a / sum).toArray();
+            double sigma = l.path("bandwidth").asDouble();
+            assertEquals(directMmd2(y, x, v, sigma),
+                    l.path("mmd2_weighted").asDouble(), 1e-9);
+            double ess = 1 / java.util.Arrays.stream(v).map(a -> a * a).sum();
+            assertEquals(ess, l.path("ess").asDouble(), 1e-9);
+            assertEquals(java.util.Arrays.stream(w).filter(a -> a > 0).count(), l.path("positive").asLong());
+            assertEquals(si.size(), l.path("synthetic").asInt());
+        }
+        assertEquals(40, doc.path("synthetic_rows").asInt());
+        assertTrue(doc.path("passes").asInt() > 0);
+    }
+
+    /** The weighted biased MMD^2 from its definition, in double. */
+    private static double directMmd2(FloatMatrix s, FloatMatrix r, double[] w, double sigma) {
+        double ss = 0;
+        double sr = 0;
+        double rr = 0;
+        for (int i = 0; i < s.rows(); i++) {
+            for (int j = 0; j < s.rows(); j++) {
+                ss += w[i] * w[j] * rbf(s, i, s, j, sigma);
+            }
+            for (int j = 0; j < r.rows(); j++) {
+                sr += w[i] * rbf(s, i, r, j, sigma) / r.rows();
+            }
+        }
+        for (int i = 0; i < r.rows(); i++) {
+            for (int j = 0; j < r.rows(); j++) {
+                rr += rbf(r, i, r, j, sigma) / ((double) r.rows() * r.rows());
+            }
+        }
+        return ss - 2 * sr + rr;
+    }
+
+    private static double rbf(FloatMatrix a, int i, FloatMatrix b, int j, double sigma) {
+        double d = 0;
+        for (int t = 0; t < a.cols(); t++) {
+            double diff = (double) a.get(i, t) - b.get(j, t);
+            d += diff * diff;
+        }
+        return Math.exp(-d / (2 * sigma * sigma));
     }
 }
