@@ -79,27 +79,11 @@ final class EmbeddingOptions {
             throw new IllegalArgumentException("--max-length " + maxLength + ": "
                     + e.getMessage());
         }
-        String d = device.strip().toLowerCase(Locale.ROOT);
-        if (d.equals("cpu")) {
-            return options;
+        try {
+            return options.withDevice(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
         }
-        if (d.equals("cuda") || d.startsWith("cuda:")) {
-            int id = 0;
-            if (d.startsWith("cuda:")) {
-                try {
-                    id = Integer.parseInt(d.substring(5));
-                } catch (NumberFormatException e) {
-                    id = -1;
-                }
-                if (id < 0) {
-                    throw new IllegalArgumentException("--device '" + device + "': expected"
-                            + " cuda:N with a device number N >= 0");
-                }
-            }
-            return options.withDevice(ExecutionDevice.CUDA, id);
-        }
-        throw new IllegalArgumentException("--device '" + device + "': expected cpu, cuda or"
-                + " cuda:N");
     }
 
     /**

@@ -71,6 +71,35 @@ public record EncoderOptions(int batchSize, int maxLength, Pooling pooling, Batc
     }
 
     /** Requests an execution provider; {@code CUDA} uses device {@code deviceId}. */
+    /**
+     * These options on the device named {@code spec}: {@code cpu}, {@code cuda} (device 0) or
+     * {@code cuda:N}, case-insensitive.
+     *
+     * @throws IllegalArgumentException quoting the spec and what is expected
+     */
+    public EncoderOptions withDevice(String spec) {
+        String d = spec.strip().toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("cpu")) {
+            return withDevice(ExecutionDevice.CPU, 0);
+        }
+        if (d.equals("cuda") || d.startsWith("cuda:")) {
+            int id = 0;
+            if (d.startsWith("cuda:")) {
+                try {
+                    id = Integer.parseInt(d.substring(5));
+                } catch (NumberFormatException e) {
+                    id = -1;
+                }
+                if (id < 0) {
+                    throw new IllegalArgumentException("'" + spec + "': expected cuda:N with a"
+                            + " device number N >= 0");
+                }
+            }
+            return withDevice(ExecutionDevice.CUDA, id);
+        }
+        throw new IllegalArgumentException("'" + spec + "': expected cpu, cuda or cuda:N");
+    }
+
     public EncoderOptions withDevice(ExecutionDevice value, int id) {
         return new EncoderOptions(batchSize, maxLength, pooling, batchMode, value, id,
                 intraOpThreads);

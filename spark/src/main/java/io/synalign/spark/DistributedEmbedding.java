@@ -37,6 +37,21 @@ public final class DistributedEmbedding {
      */
     public static Dataset<Row> embed(SparkSession spark, Dataset<Row> rows, String textField,
             String model, int batchSize, String outputField) {
+        return embed(spark, rows, textField, model, "cpu", batchSize, outputField);
+    }
+
+    /**
+     * {@link #embed(SparkSession, Dataset, String, String, int, String)} on an execution device,
+     * with the model found as {@link ExecutorModels} says: a built-in name, a local directory,
+     * {@code sparkfiles:NAME} or any Hadoop URI (copied to each executor's disk once).
+     *
+     * @param device {@code cpu}, {@code cuda} or {@code cuda:N} (ONNX Runtime's CUDA provider
+     *     on the executors; needs the GPU build of ONNX Runtime there)
+     */
+    public static Dataset<Row> embed(SparkSession spark, Dataset<Row> rows, String textField,
+            String model, String device, int batchSize, String outputField) {
+        io.synalign.models.EncoderOptions.defaults().withDevice(device); // checked on the driver
+        ExecutorModels models = ExecutorModels.of(model, spark.sparkContext().hadoopConfiguration());
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -54,7 +69,7 @@ public final class DistributedEmbedding {
         StructType out = schema.add(outputField,
                 DataTypes.createArrayType(DataTypes.FloatType, false), false);
         JavaRDD<Row> embedded = rows.javaRDD().mapPartitions(
-                it -> new BatchIterator(it, textIndex, textField, model, batchSize));
+                it -> new BatchIterator(it, textIndex, textField, models, device, batchSize));
         return spark.createDataFrame(embedded, out);
     }
 
@@ -63,18 +78,20 @@ public final class DistributedEmbedding {
         private final Iterator<Row> input;
         private final int textIndex;
         private final String textField;
-        private final String model;
+        private final ExecutorModels models;
+        private final String device;
         private final int batchSize;
         private final List<Row> batch = new ArrayList<>();
         private FloatMatrix vectors;
         private int position;
 
-        BatchIterator(Iterator<Row> input, int textIndex, String textField, String model,
-                int batchSize) {
+        BatchIterator(Iterator<Row> input, int textIndex, String textField, ExecutorModels models,
+                String device, int batchSize) {
             this.input = input;
             this.textIndex = textIndex;
             this.textField = textField;
-            this.model = model;
+            this.models = models;
+            this.device = device;
             this.batchSize = batchSize;
         }
 
@@ -114,7 +131,7 @@ public final class DistributedEmbedding {
                 batch.add(r);
                 texts.add(r.getString(textIndex));
             }
-            SentenceEncoder encoder = EncoderHolder.get(model);
+            SentenceEncoder encoder = EncoderHolder.get(models.local(), device);
             synchronized (encoder) {
                 vectors = encoder.encode(texts);
             }

@@ -21,7 +21,17 @@ final class EncoderHolder {
 
     /** The encoder of this JVM for {@code model} (a built-in name or a model directory). */
     static SentenceEncoder get(String model) {
-        return ENCODERS.computeIfAbsent(model, OnnxSentenceEncoder::load);
+        return get(model, "cpu");
+    }
+
+    /**
+     * The encoder of this JVM for {@code model} on {@code device} ({@code cpu}, {@code cuda},
+     * {@code cuda:N}).
+     */
+    static SentenceEncoder get(String model, String device) {
+        return ENCODERS.computeIfAbsent(model + "\u0000" + device.strip().toLowerCase(java.util.Locale.ROOT),
+                k -> OnnxSentenceEncoder.load(io.synalign.models.ModelRegistry.resolve(model),
+                        io.synalign.models.EncoderOptions.defaults().withDevice(device)));
     }
 
     /** How many encoders this JVM holds (one per model used). */

@@ -86,10 +86,18 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                     + " encoding the text field.")
     String embeddingField;
 
-    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR", defaultValue = "minilm",
-            description = "Sentence encoder (a directory must be readable on every executor)."
-                    + " Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--encoder", paramLabel = "minilm|bge-small|DIR|URI|sparkfiles:NAME",
+            defaultValue = "minilm",
+            description = "Sentence encoder: a built-in name, a model directory on every"
+                    + " executor, any Hadoop URI of one (hdfs://, s3a://...; each executor copies"
+                    + " it to local disk once), or sparkfiles:NAME for a directory shipped with"
+                    + " spark-submit --archives model.tgz#NAME. Default: ${DEFAULT-VALUE}.")
     String encoder;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda:N", defaultValue = "cpu",
+            description = "Where the executors' encoders run (cuda needs ONNX Runtime's GPU build"
+                    + " on the executors). Default: ${DEFAULT-VALUE}.")
+    String device;
 
     @Option(names = "--batch-size", paramLabel = "N", defaultValue = "32",
             description = "Texts per encoder call. Default: ${DEFAULT-VALUE}.")
@@ -123,7 +131,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     long seed;
 
     @Option(names = "--backend", paramLabel = "NAME", defaultValue = "auto",
-            description = "Kernel backend on driver and executors: auto, nd4j or reference."
+            description = "Kernel backend on driver and executors: auto (cuda where the"
+                    + " executor has a GPU, else nd4j), cuda, nd4j or reference."
                     + " Default: ${DEFAULT-VALUE}.")
     String backend;
 
@@ -217,6 +226,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         };
         if ((sample == null) != (sampledOut == null)) {
             throw new IllegalArgumentException("--sample and --sampled-out go together");
+        }
+        try {
+            io.synalign.models.EncoderOptions.defaults().withDevice(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device " + e.getMessage(), e);
         }
         if (sample != null && sample < 1) {
             throw new IllegalArgumentException("--sample must be >= 1, got " + sample);
@@ -394,7 +408,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             }
             return rows;
         }
-        return DistributedEmbedding.embed(spark, rows, textField, encoder, batchSize, EMBEDDING);
+        return DistributedEmbedding.embed(spark, rows, textField, encoder, device, batchSize,
+                EMBEDDING);
     }
 
     private static boolean has(Dataset<Row> rows, String field) {

@@ -2,6 +2,7 @@ package io.synalign.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.OnnxSentenceEncoder;
@@ -33,8 +34,10 @@ class DistributedEmbeddingTest {
         StructType schema = new StructType().add("id", DataTypes.IntegerType)
                 .add("text", DataTypes.StringType);
         Dataset<Row> df = spark.createDataFrame(rows, schema).repartition(3);
+        int before = EncoderHolder.loaded();
         List<Row> out = DistributedEmbedding.embed(spark, df, "text", "minilm", 4, "embedding")
                 .collectAsList();
+        int after = EncoderHolder.loaded();
         assertEquals(texts.size(), out.size());
         FloatMatrix expected;
         try (OnnxSentenceEncoder encoder = OnnxSentenceEncoder.load("minilm")) {
@@ -50,7 +53,9 @@ class DistributedEmbeddingTest {
                 assertEquals(expected.get(id, j), v.get(j), 1e-5, "row " + id + " column " + j);
             }
         }
-        assertEquals(1, EncoderHolder.loaded(), "one encoder per JVM and model");
+        assertTrue(after <= before + 1, "at most the one encoder of this model was loaded");
+        DistributedEmbedding.embed(spark, df, "text", "minilm", 4, "embedding").count();
+        assertEquals(after, EncoderHolder.loaded(), "one encoder per JVM and model, reused");
     }
 
     @Test
@@ -71,5 +76,54 @@ class DistributedEmbeddingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DistributedEmbedding.embed(spark, df, "text", "minilm", 4, "embedding"));
         assertEquals("the text field 'text' is bigint, expected string", e.getMessage());
+    }
+
+    /**
+     * A model directory named by a Hadoop URI ({@code file:} here; hdfs:// and s3a:// take the
+     * same path) is copied to the executor's disk once and embeds like the built-in model it
+     * holds; a bad device and a missing shipped directory are named.
+     */
+    @Test
+    void aModelDirectoryGivenAsAHadoopUriIsCopiedToTheExecutorOnce(@org.junit.jupiter.api.io.TempDir
+            java.nio.file.Path dir) throws java.io.IOException {
+        io.synalign.models.ModelSource bundled = io.synalign.models.ModelSpec.minilm().source();
+        java.nio.file.Path model = java.nio.file.Files.createDirectories(dir.resolve("remote/minilm"));
+        java.nio.file.Files.write(model.resolve("model.onnx"), bundled.readModel());
+        java.nio.file.Files.write(model.resolve("tokenizer.json"), bundled.readTokenizer());
+        String uri = model.toUri().toString(); // file:/...
+        assertTrue(ExecutorModels.isRemote(uri) && !ExecutorModels.isRemote("minilm")
+                && !ExecutorModels.isRemote(model.toString()));
+        SparkSession spark = TestSpark.session();
+        List<String> texts = List.of("a slow delivery", "praise for the product", "a refund request");
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < texts.size(); i++) {
+            rows.add(RowFactory.create(i, texts.get(i)));
+        }
+        Dataset<Row> df = spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType)
+                .add("text", DataTypes.StringType)).repartition(2);
+        List<Row> out = DistributedEmbedding.embed(spark, df, "text", uri, "cpu", 2, "embedding")
+                .collectAsList();
+        FloatMatrix expected;
+        try (OnnxSentenceEncoder encoder = OnnxSentenceEncoder.load("minilm")) {
+            expected = encoder.encode(texts);
+        }
+        for (Row r : out) {
+            List<Float> v = r.getList(2);
+            for (int j = 0; j < expected.cols(); j++) {
+                assertEquals(expected.get(r.getInt(0), j), v.get(j), 1e-5);
+            }
+        }
+        String local = ExecutorModels.of(uri, spark.sparkContext().hadoopConfiguration()).local();
+        assertTrue(local.startsWith(System.getProperty("java.io.tmpdir")) && !local.equals(model.toString()),
+                "copied to local disk: " + local);
+        assertTrue(java.nio.file.Files.exists(java.nio.file.Path.of(local, "model.onnx")));
+
+        IllegalArgumentException device = assertThrows(IllegalArgumentException.class,
+                () -> DistributedEmbedding.embed(spark, df, "text", "minilm", "gpu", 2, "embedding"));
+        assertEquals("'gpu': expected cpu, cuda or cuda:N", device.getMessage());
+        IllegalArgumentException shipped = assertThrows(IllegalArgumentException.class,
+                () -> ExecutorModels.of("sparkfiles:absent", spark.sparkContext().hadoopConfiguration()).local());
+        assertTrue(shipped.getMessage().startsWith("--encoder sparkfiles:absent: no directory absent"),
+                shipped.getMessage());
     }
 }
