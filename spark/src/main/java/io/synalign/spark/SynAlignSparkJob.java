@@ -319,9 +319,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             // Labels are read only where they group the fit: with --scope global they are ignored,
             // so a record without one is fine there (as in the single-machine CLI).
             boolean grouped = labelled && mode == LabelMode.PER_LABEL;
-            int dim = dimension(syntheticEmbedded, vectorField);
-            JavaRDD<EmbeddedRecord> r = records(realEmbedded, grouped, vectorField, dim);
-            JavaRDD<EmbeddedRecord> s = records(syntheticEmbedded, grouped, vectorField, dim);
+            int dim = WeightFitting.dimension(syntheticEmbedded, vectorField);
+            JavaRDD<EmbeddedRecord> r = WeightFitting.records(realEmbedded, grouped ? labelField : null,
+                    vectorField, dim);
+            JavaRDD<EmbeddedRecord> s = WeightFitting.records(syntheticEmbedded,
+                    grouped ? labelField : null, vectorField, dim);
             LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
                     RowIndexer.count(s), seed);
             ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_AND_DISK());
@@ -416,70 +418,4 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         return field != null && Arrays.asList(rows.columns()).contains(field);
     }
 
-    /**
-     * The length of the first non-null embedding of {@code rows} (-1 when there is none): every
-     * record on both sides must have it. The learner takes each partition's width from its
-     * first row, so a longer vector elsewhere would be cut short silently.
-     */
-    private static int dimension(Dataset<Row> rows, String vectorField) {
-        List<Row> first = rows.select(vectorField)
-                .where(org.apache.spark.sql.functions.col(vectorField).isNotNull())
-                .limit(1).collectAsList();
-        return first.isEmpty() ? -1 : first.get(0).getList(0).size();
-    }
-
-    /**
-     * (label, vector) per row; labels only when they group the fit. Checks every embedding:
-     * present, {@code dim} values (the first synthetic record's count), none null.
-     */
-    private JavaRDD<EmbeddedRecord> records(Dataset<Row> rows, boolean labelled,
-            String vectorField, int dim) {
-        int v = rows.schema().fieldIndex(vectorField);
-        int l = labelled ? rows.schema().fieldIndex(labelField) : -1;
-        String labelName = labelField;
-        String[] names = rows.schema().fieldNames();
-        return rows.javaRDD().map(row -> {
-            if (row.isNullAt(v)) {
-                throw new IllegalArgumentException("a record has no embedding '" + vectorField
-                        + "': " + describe(row, names, v));
-            }
-            List<Object> values = row.getList(v);
-            if (values.isEmpty() || values.size() != dim) {
-                throw new IllegalArgumentException("a record's embedding '" + vectorField
-                        + "' has " + values.size() + " values, the first synthetic record's has "
-                        + dim + ": " + describe(row, names, v));
-            }
-            float[] vector = new float[values.size()];
-            for (int i = 0; i < vector.length; i++) {
-                Object x = values.get(i);
-                if (x == null) {
-                    throw new IllegalArgumentException("a record's embedding '" + vectorField
-                            + "' has a null at position " + i + ": " + describe(row, names, v));
-                }
-                vector[i] = ((Number) x).floatValue();
-            }
-            String label = null;
-            if (l >= 0) {
-                if (row.isNullAt(l)) {
-                    throw new IllegalArgumentException("a record has no label field '"
-                            + labelName + "': " + describe(row, names, v));
-                }
-                label = String.valueOf(row.get(l));
-            }
-            return new EmbeddedRecord(label, vector);
-        });
-    }
-
-    /** A record for an error message: its fields other than the embedding, cut to 200 chars. */
-    private static String describe(Row row, String[] names, int embedding) {
-        StringBuilder sb = new StringBuilder("{");
-        for (int i = 0; i < row.size(); i++) {
-            if (i != embedding) {
-                sb.append(sb.length() == 1 ? "" : ", ").append(names[i])
-                        .append('=').append(row.get(i));
-            }
-        }
-        String text = sb.append('}').toString();
-        return text.length() <= 200 ? text : text.substring(0, 200) + "...}";
-    }
 }

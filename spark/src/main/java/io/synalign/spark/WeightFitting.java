@@ -1,0 +1,85 @@
+package io.synalign.spark;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * The rows of embedded DataFrames as the learner's input, shared by the job and the Spark ML
+ * {@link SynAlignWeighter}: every embedding checked (present, of the first synthetic record's
+ * length, no null values) and read as floats, each label read as text.
+ */
+final class WeightFitting {
+
+    private WeightFitting() {
+    }
+
+    /**
+     * The length of the first non-null embedding of {@code rows} (-1 when there is none): every
+     * record on both sides must have it. The learner takes each partition's width from its
+     * first row, so a longer vector elsewhere would be cut short silently.
+     */
+    static int dimension(Dataset<Row> rows, String vectorField) {
+        List<Row> first = rows.select(vectorField)
+                .where(org.apache.spark.sql.functions.col(vectorField).isNotNull())
+                .limit(1).collectAsList();
+        return first.isEmpty() ? -1 : first.get(0).getList(0).size();
+    }
+
+    /**
+     * (label, vector) per row; labels only when they group the fit ({@code labelField} null
+     * otherwise). Checks every embedding:
+     * present, {@code dim} values (the first synthetic record's count), none null.
+     */
+    static JavaRDD<EmbeddedRecord> records(Dataset<Row> rows, String labelField,
+            String vectorField, int dim) {
+        int v = rows.schema().fieldIndex(vectorField);
+        int l = labelField != null ? rows.schema().fieldIndex(labelField) : -1;
+        String labelName = labelField;
+        String[] names = rows.schema().fieldNames();
+        return rows.javaRDD().map(row -> {
+            if (row.isNullAt(v)) {
+                throw new IllegalArgumentException("a record has no embedding '" + vectorField
+                        + "': " + describe(row, names, v));
+            }
+            List<Object> values = row.getList(v);
+            if (values.isEmpty() || values.size() != dim) {
+                throw new IllegalArgumentException("a record's embedding '" + vectorField
+                        + "' has " + values.size() + " values, the first synthetic record's has "
+                        + dim + ": " + describe(row, names, v));
+            }
+            float[] vector = new float[values.size()];
+            for (int i = 0; i < vector.length; i++) {
+                Object x = values.get(i);
+                if (x == null) {
+                    throw new IllegalArgumentException("a record's embedding '" + vectorField
+                            + "' has a null at position " + i + ": " + describe(row, names, v));
+                }
+                vector[i] = ((Number) x).floatValue();
+            }
+            String label = null;
+            if (l >= 0) {
+                if (row.isNullAt(l)) {
+                    throw new IllegalArgumentException("a record has no label field '"
+                            + labelName + "': " + describe(row, names, v));
+                }
+                label = String.valueOf(row.get(l));
+            }
+            return new EmbeddedRecord(label, vector);
+        });
+    }
+
+    /** A record for an error message: its fields other than the embedding, cut to 200 chars. */
+    private static String describe(Row row, String[] names, int embedding) {
+        StringBuilder sb = new StringBuilder("{");
+        for (int i = 0; i < row.size(); i++) {
+            if (i != embedding) {
+                sb.append(sb.length() == 1 ? "" : ", ").append(names[i])
+                        .append('=').append(row.get(i));
+            }
+        }
+        String text = sb.append('}').toString();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...}";
+    }
+}

@@ -1,0 +1,119 @@
+package io.synalign.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.labelled.LabelMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark ML estimator: its weights equal the single-machine per-label rff weights on the
+ * same embeddings; the estimator and the fitted model survive save and load; bad columns are
+ * named.
+ */
+class SynAlignWeighterTest {
+
+    @TempDir
+    Path dir;
+
+    private static Dataset<Row> data(SparkSession spark, SparkWeightLearnerTest.Rows real,
+            SparkWeightLearnerTest.Rows synthetic) {
+        List<Row> rows = new ArrayList<>();
+        int d = real.vectors().cols();
+        for (int side = 0; side < 2; side++) {
+            SparkWeightLearnerTest.Rows r = side == 0 ? real : synthetic;
+            for (int i = 0; i < r.labels().size(); i++) {
+                float[] v = new float[d];
+                System.arraycopy(r.vectors().data(), i * d, v, 0, d);
+                List<Float> emb = new ArrayList<>();
+                for (float x : v) {
+                    emb.add(x);
+                }
+                rows.add(RowFactory.create(side * 1000L + i, r.labels().get(i), emb, side == 1));
+            }
+        }
+        StructType schema = new StructType().add("id", DataTypes.LongType)
+                .add("label", DataTypes.StringType)
+                .add("emb", DataTypes.createArrayType(DataTypes.FloatType, false))
+                .add("is_synthetic", DataTypes.BooleanType);
+        return spark.createDataFrame(rows, schema); // row order kept: it numbers the rows
+    }
+
+    @Test
+    void weightsEqualTheSingleMachineAndSurviveSaveAndLoad() throws java.io.IOException {
+        Random random = new Random(41);
+        SparkWeightLearnerTest.Rows real = SparkWeightLearnerTest.rows(random, 4, 0.0, "a", 23, "b", 31);
+        SparkWeightLearnerTest.Rows synthetic = SparkWeightLearnerTest.rows(random, 4, 1.5, "a", 57, "b", 44);
+        SparkSession spark = TestSpark.session();
+        Dataset<Row> df = data(spark, real, synthetic);
+        SynAlignWeighter weighter = new SynAlignWeighter().setEmbeddingCol("emb").setFeatures(32)
+                .setIterations(40).setMaxWeightRatio(5).setSeed(3).setBackend("reference");
+        SynAlignWeighterModel model = weighter.fit(df);
+
+        AlignmentConfig config = SparkWeightLearnerTest.config(32, 40, 3);
+        double[] expected = SparkWeightLearnerTest.singleMachine(LabelMode.PER_LABEL, config, real,
+                synthetic, true).weights();
+        double[] actual = new double[expected.length];
+        for (Row r : model.transform(df).collectAsList()) {
+            long id = r.getLong(0);
+            if (id >= 1000) {
+                actual[(int) (id - 1000)] = r.getDouble(r.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+            } else {
+                assertTrue(r.isNullAt(r.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD)));
+            }
+        }
+        SparkWeightLearnerTest.assertSameWeights(expected, actual, synthetic.labels(), 1e-12);
+        assertEquals(2, model.fits().size());
+
+        // The estimator's params and the model's weights come back from disk.
+        weighter.save(dir.resolve("weighter").toString());
+        SynAlignWeighter again = SynAlignWeighter.load(dir.resolve("weighter").toString());
+        assertEquals(32, (int) again.getOrDefault(again.features()));
+        assertEquals("emb", again.getOrDefault(again.embeddingCol()));
+        assertEquals(weighter.uid(), again.uid());
+        model.save(dir.resolve("model").toString());
+        SynAlignWeighterModel loaded = SynAlignWeighterModel.load(dir.resolve("model").toString());
+        double[] reloaded = new double[expected.length];
+        for (Row r : loaded.transform(df).collectAsList()) {
+            long id = r.getLong(0);
+            if (id >= 1000) {
+                reloaded[(int) (id - 1000)] = r.getDouble(r.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+            }
+        }
+        assertArrayEquals(actual, reloaded, 0.0);
+    }
+
+    @Test
+    void badColumnsAndDuplicateIdsAreNamed() {
+        Random random = new Random(2);
+        SparkWeightLearnerTest.Rows real = SparkWeightLearnerTest.rows(random, 3, 0.0, "a", 5);
+        SparkWeightLearnerTest.Rows synthetic = SparkWeightLearnerTest.rows(random, 3, 0.0, "a", 6);
+        Dataset<Row> df = data(TestSpark.session(), real, synthetic);
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").setSyntheticCol("fake").fit(df));
+        assertTrue(missing.getMessage().startsWith("syntheticCol 'fake' must be a boolean column"),
+                missing.getMessage());
+        Dataset<Row> dup = df.withColumn("id", org.apache.spark.sql.functions.lit(1L));
+        IllegalArgumentException ids = assertThrows(IllegalArgumentException.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(dup));
+        assertEquals("idCol 'id' must be unique on the synthetic rows: 6 rows, 1 distinct values",
+                ids.getMessage());
+        IllegalArgumentException scope = assertThrows(IllegalArgumentException.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").setScope("all").fit(df));
+        assertEquals("scope all: expected per-label or global", scope.getMessage());
+    }
+}
