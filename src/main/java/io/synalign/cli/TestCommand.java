@@ -177,6 +177,14 @@ final class TestCommand extends CliCommand {
                             v.pValueWeighted() == null ? "-" : Numbers.short4(v.pValueWeighted()),
                             v.aucWeighted() == null ? "-" : auc(v.aucWeighted())));
         }
+        List<String> copies = rows.entrySet().stream().filter(e -> e.getValue().suggestsCopies())
+                .map(Map.Entry::getKey).toList();
+        if (!copies.isEmpty()) {
+            out.printf(Locale.ROOT, "AUC below %s in %s: the classifier does worse than chance,"
+                    + " which near-copies of real rows cause (a held-out real row is scored like its"
+                    + " copies among the synthetic rows); 'synalign filter --against' the real"
+                    + " file finds them%n", TwoSampleTesting.COPY_AUC, String.join(", ", copies));
+        }
         if (witnessRows > 0) {
             out.println("where they differ (MMD witness" + (w ? ", weighted" : "")
                     + "): the real row covered worst, the synthetic row over-represented most");

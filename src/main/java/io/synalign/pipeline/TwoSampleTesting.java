@@ -43,6 +43,13 @@ public final class TwoSampleTesting {
 
     /** Rows per side of a label that enter a test by default. */
     public static final int DEFAULT_MAX_ROWS = 4000;
+    /**
+     * An AUC below this is flagged: held out in cross-validation, real rows whose near-copies
+     * sit in the training folds as synthetic rows are scored as synthetic, so a classifier that
+     * does much worse than chance says the synthetic rows copy the real ones.
+     */
+    public static final double COPY_AUC = 0.35;
+
     /** Rows listed per label where the two samples differ, by default. */
     public static final int DEFAULT_WITNESS_ROWS = 5;
 
@@ -118,6 +125,11 @@ public final class TwoSampleTesting {
     public record Figures(int real, int synthetic, double mmd2, double pValue, double auc,
             Double mmd2Weighted, Double pValueWeighted, Double aucWeighted,
             List<Row> underCovered, List<Row> overRepresented) {
+
+        /** Whether the AUC (uniform) is far enough below 1/2 to suggest near-copies of real rows. */
+        public boolean suggestsCopies() {
+            return Double.isFinite(auc) && auc < COPY_AUC;
+        }
 
         /** As the summary writes it (snake_case keys; NaN as null). */
         public Map<String, Object> json() {

@@ -16,6 +16,8 @@ final class TwoSampleSection {
 
     /** Significance level the page reads p-values against. */
     static final double ALPHA = 0.01;
+    /** AUC below which the page warns of near-copies ({@code TwoSampleTesting.COPY_AUC}). */
+    static final double COPY_AUC = io.synalign.pipeline.TwoSampleTesting.COPY_AUC;
     /** Rows shown per label and direction. */
     static final int ROWS = 3;
 
@@ -60,6 +62,17 @@ final class TwoSampleSection {
             sb.append('.');
         }
         sb.append("</p>");
+        long copies = 0;
+        for (JsonNode l : rows.values()) {
+            copies += l.path("auc").isNumber() && l.path("auc").asDouble() < COPY_AUC ? 1 : 0;
+        }
+        if (copies > 0) {
+            sb.append("<p class=\"meta\" id=\"two-sample-copies\">In ").append(copies)
+                    .append(" label(s) the classifier's AUC is below ").append(COPY_AUC)
+                    .append(": worse than chance, which near-copies of real rows cause (a held-out"
+                    + " real row is scored like its copies among the synthetic rows). <code>synalign"
+                    + " filter --against</code> the real file finds them.</p>");
+        }
         rows.put("(overall)", test.path("overall"));
         sb.append("<table id=\"two-sample-table\"><thead><tr><th class=\"text\">label</th>"
                 + "<th>real</th><th>synthetic</th><th>MMD<sup>2</sup></th><th>p</th><th>AUC</th>");

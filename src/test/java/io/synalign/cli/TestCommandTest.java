@@ -142,4 +142,36 @@ class TestCommandTest {
             previous = r.path("witness").asDouble();
         }
     }
+
+    /**
+     * Synthetic rows that copy the real rows pass the MMD test, and the classifier does worse
+     * than chance: a held-out real row is scored like its copies, which sit in the training folds
+     * as synthetic rows. The command says what that means.
+     */
+    @Test
+    void copiesOfTheRealRowsGiveAnAucBelowChanceAndANote() throws IOException {
+        List<String> real = new java.util.ArrayList<>(TopicTexts.real("cooking", 14, 9));
+        real.addAll(TopicTexts.real("sports", 13, 9));
+        real.addAll(TopicTexts.real("finance", 13, 9));
+        // Each real text three times, as a generator that copies its demonstrations writes.
+        List<String> copies = new java.util.ArrayList<>();
+        for (String t : real) {
+            for (int k = 0; k < 3; k++) {
+                copies.add(t);
+            }
+        }
+        write("real.jsonl", real, java.util.Collections.nCopies(real.size(), "mixed"), null);
+        write("copies.jsonl", copies, java.util.Collections.nCopies(copies.size(), "mixed"), null);
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader = counter.loader(),
+                "test", "--real", dir.resolve("real.jsonl").toString(), "--synthetic",
+                dir.resolve("copies.jsonl").toString(), "--summary", dir.resolve("t.json").toString(),
+                "--permutations", "99", "--no-cache", "-q");
+        assertEquals(0, run.status(), run.toString());
+        JsonNode c = JSON.readTree(dir.resolve("t.json").toFile()).path("labels").path("mixed");
+        assertTrue(c.path("auc").asDouble() < io.synalign.pipeline.TwoSampleTesting.COPY_AUC, c.toString());
+        assertTrue(c.path("p_value").asDouble() >= 0.01, "the MMD test cannot tell copies apart: " + c);
+        assertTrue(run.out().contains("AUC below 0.35 in mixed, (overall): the classifier does worse"
+                + " than chance, which near-copies of real rows cause"), run.out());
+    }
 }
