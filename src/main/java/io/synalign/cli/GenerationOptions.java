@@ -180,6 +180,11 @@ final class GenerationOptions {
                     + " is at most T.")
     Double targetMmd2;
 
+    @Option(names = "--max-calls", paramLabel = "N", converter = Converters.PositiveInt.class,
+            description = "With --rounds: start no further round once the LLM calls so far (asks"
+                    + " and re-asks, replays from --journal included) reach N.")
+    Integer maxCalls;
+
     @Option(names = "--min-chars", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Shortest sample kept. Default: ${DEFAULT-VALUE}.")
     int minChars = SampleValidator.DEFAULT_MIN_CHARS;
@@ -194,7 +199,7 @@ final class GenerationOptions {
      */
     private static final List<String> LLM_OPTIONS = List.of("--model", "--api-key-env",
             "--journal", "--request-timeout", "--concurrency", "--prompts", "--hints", "--demos",
-            "--attributes", "--rounds", "--target-p", "--target-mmd2");
+            "--attributes", "--rounds", "--target-p", "--target-mmd2", "--max-calls");
 
     /** The options of an HTTP server, which an in-process GGUF model does not use. */
     private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env");
@@ -292,11 +297,12 @@ final class GenerationOptions {
             case "off" -> false;
             default -> throw new IllegalArgumentException("--attributes " + attributes + ": give on or off");
         };
-        if (rounds == 1 && (targetP != null || targetMmd2 != null)) {
-            throw new IllegalArgumentException((targetP != null ? "--target-p" : "--target-mmd2")
-                    + " applies with --rounds N above 1 (the loop it stops)");
+        if (rounds == 1 && (targetP != null || targetMmd2 != null || maxCalls != null)) {
+            throw new IllegalArgumentException((targetP != null ? "--target-p" : targetMmd2 != null
+                    ? "--target-mmd2" : "--max-calls") + " applies with --rounds N above 1 (the"
+                    + " loop it stops)");
         }
-        ClosedLoop.Options loop = new ClosedLoop.Options(rounds, targetP, targetMmd2);
+        ClosedLoop.Options loop = new ClosedLoop.Options(rounds, targetP, targetMmd2, maxCalls);
         return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout,
                 demoMode, withAttributes, loop);
     }

@@ -41,7 +41,7 @@ final class RetrievalGenerateRun {
     /** The options of classification, refused here rather than ignored. */
     static final List<String> CLASSIFICATION_ONLY = List.of("--synthetic-per-label",
             "--synthetic-rows", "--label-field", "--samples-per-summary", "--rounds", "--target-p",
-            "--target-mmd2", "--demos", "--attributes");
+            "--target-mmd2", "--max-calls", "--demos", "--attributes");
     /** The options of retrieval, refused by classification. */
     static final List<String> RETRIEVAL_ONLY = List.of("--corpus", "--qrels", "--passages",
             "--per-passage");

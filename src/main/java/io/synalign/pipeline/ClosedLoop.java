@@ -46,7 +46,8 @@ import java.util.stream.IntStream;
  * ({@code floor(q r / R) - floor(q (r - 1) / R)} in round r), one {@link SampleValidator} spans
  * them all (no row repeats an earlier round's), and the run stops after a round whose every
  * tested label meets the target ({@link Options#targetP}: weighted p-value at least P;
- * {@link Options#targetMmd2}: weighted MMD² at most T), with fewer rows than asked for.
+ * {@link Options#targetMmd2}: weighted MMD² at most T), or once the calls so far reach the
+ * budget ({@link Options#maxCalls}, checked between rounds), with fewer rows than asked for.
  *
  * <p>Every step is a function of the inputs and the seed (the encoder and the learner are
  * deterministic), so with a {@link CallJournal} a re-run after a crash replays every completed
@@ -65,8 +66,10 @@ public final class ClosedLoop {
      * @param rounds rounds at most, {@code >= 1}
      * @param targetP stop once every label's weighted p-value is at least this, in (0, 1], or null
      * @param targetMmd2 stop once every label's weighted MMD² is at most this, {@code >= 0}, or null
+     * @param maxCalls start no further round once the LLM calls so far (every ask and re-ask,
+     *     replayed from a journal or sent) reach this, {@code >= 1}, or null
      */
-    public record Options(int rounds, Double targetP, Double targetMmd2) {
+    public record Options(int rounds, Double targetP, Double targetMmd2, Integer maxCalls) {
 
         /** @throws IllegalArgumentException naming the bad value */
         public Options {
@@ -79,6 +82,14 @@ public final class ClosedLoop {
             if (targetMmd2 != null && !(targetMmd2 >= 0 && targetMmd2 < Double.POSITIVE_INFINITY)) {
                 throw new IllegalArgumentException("--target-mmd2 " + targetMmd2 + ": at least 0 and finite");
             }
+            if (maxCalls != null && maxCalls < 1) {
+                throw new IllegalArgumentException("--max-calls must be at least 1, got " + maxCalls);
+            }
+        }
+
+        /** Rounds at most, no target, no budget. */
+        public static Options rounds(int n) {
+            return new Options(n, null, null, null);
         }
 
         /** Whether a round's test meets every target given (false when none is given). */
@@ -119,9 +130,10 @@ public final class ClosedLoop {
      * @param steering per label (display label), the real rows that seed the next round's
      *     groups, in rank order (empty after the last round)
      * @param targetMet whether every tested label met the target
+     * @param calls LLM calls (asks and re-asks) made so far, this round's included
      */
     public record Round(int round, int generated, TwoSampleTesting.Report test,
-            Map<String, List<SteeringRow>> steering, boolean targetMet) {
+            Map<String, List<SteeringRow>> steering, boolean targetMet, int calls) {
 
         /** As {@code generation.json} holds it. */
         public Map<String, Object> json() {
@@ -144,6 +156,7 @@ public final class ClosedLoop {
             });
             m.put("next_demonstrations", steer);
             m.put("target_met", targetMet);
+            m.put("calls", calls);
             return m;
         }
 
@@ -200,7 +213,8 @@ public final class ClosedLoop {
         Generation.Options o = generation.options();
         int[] quotas = GenerationPipeline.quotas(labels, o.perLabel(), o.total());
         SampleValidator validator = new SampleValidator(real.texts(), o.minChars(), o.maxChars());
-        ChatModel asking = Generation.asking(chat, journal);
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ChatModel asking = Generation.asking(chat, journal, m -> new CountingChatModel(m, calls));
         List<GeneratedSample> all = new ArrayList<>();
         List<Round> rounds = new ArrayList<>();
         String stop = "ran all " + options.rounds() + " rounds";
@@ -218,21 +232,30 @@ public final class ClosedLoop {
                 }
                 all.addAll(fresh);
                 progress.onProgress("round", r, options.rounds(), all.size() + " rows");
+                boolean spent = options.maxCalls() != null && calls.get() >= options.maxCalls();
                 if (all.isEmpty()) {
-                    rounds.add(new Round(r, 0, null, Map.of(), false));
+                    rounds.add(new Round(r, 0, null, Map.of(), false, calls.get()));
+                    if (spent) {
+                        stop = budget(r, calls.get());
+                        break;
+                    }
                     continue;
                 }
                 Measured m = measure(kernels, real, realRows, all, synthetic, seed, progress);
                 boolean met = options.met(m.test());
-                boolean last = r == options.rounds() || met;
+                boolean last = r == options.rounds() || met || spent;
                 Map<String, List<SteeringRow>> steering = new LinkedHashMap<>();
                 if (!last) {
                     chooser = steer(kernels, labels, real, realRows, m, quotas, options.rounds(), r + 1,
                             o.samplesPerSummary(), steering);
                 }
-                rounds.add(new Round(r, fresh.size(), m.test(), steering, met));
+                rounds.add(new Round(r, fresh.size(), m.test(), steering, met, calls.get()));
                 if (met) {
                     stop = "target met after round " + r + " of " + options.rounds();
+                    break;
+                }
+                if (spent && r < options.rounds()) {
+                    stop = budget(r, calls.get());
                     break;
                 }
             }
@@ -242,6 +265,43 @@ public final class ClosedLoop {
             asked.put(labels.get(i).displayLabel(), quotas[i]);
         }
         return new Result(all, asked, rounds, stop, validator, (System.nanoTime() - start) / 1e9);
+    }
+
+    private String budget(int round, int calls) {
+        return "call budget reached after round " + round + " of " + options.rounds() + " ("
+                + calls + " calls, --max-calls " + options.maxCalls() + ")";
+    }
+
+    /** Counts every call that passes through (asks and re-asks; replays from a journal too). */
+    private static final class CountingChatModel implements ChatModel {
+        private final ChatModel delegate;
+        private final java.util.concurrent.atomic.AtomicInteger calls;
+
+        CountingChatModel(ChatModel delegate, java.util.concurrent.atomic.AtomicInteger calls) {
+            this.delegate = delegate;
+            this.calls = calls;
+        }
+
+        @Override
+        public io.synalign.models.llm.ChatReply complete(io.synalign.models.llm.ChatRequest request) {
+            calls.incrementAndGet();
+            return delegate.complete(request);
+        }
+
+        @Override
+        public String backend() {
+            return delegate.backend();
+        }
+
+        @Override
+        public String model() {
+            return delegate.model();
+        }
+
+        @Override
+        public String modelIdentity() {
+            return delegate.modelIdentity();
+        }
     }
 
     /** Round r's share of each quota (1-based r of R): floor(q r / R) - floor(q (r - 1) / R). */

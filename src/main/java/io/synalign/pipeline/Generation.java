@@ -194,9 +194,20 @@ public final class Generation {
      * {@link ReaskingChatModel#DEFAULT_MAX_REASKS} times, when a reply does not validate.
      */
     static ChatModel asking(ChatModel chat, CallJournal journal) {
+        return asking(chat, journal, m -> m);
+    }
+
+    /**
+     * {@link #asking(ChatModel, CallJournal)} with {@code meter} around the journaled model,
+     * below the re-asks, so that it sees every ask and re-ask, sent or replayed.
+     */
+    static ChatModel asking(ChatModel chat, CallJournal journal,
+            java.util.function.UnaryOperator<ChatModel> meter) {
         ChatModel base = journal == null ? chat : new JournaledChatModel(chat, journal);
-        return base instanceof ReaskingChatModel ? base
-                : new ReaskingChatModel(base, ReaskingChatModel.DEFAULT_MAX_REASKS);
+        if (base instanceof ReaskingChatModel) {
+            return base;
+        }
+        return new ReaskingChatModel(meter.apply(base), ReaskingChatModel.DEFAULT_MAX_REASKS);
     }
 
     /** The LLM generator of these options with the given demonstration chooser. */

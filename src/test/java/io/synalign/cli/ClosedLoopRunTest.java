@@ -254,6 +254,19 @@ class ClosedLoopRunTest {
             assertEquals(8, gen.path("rounds").get(0).path("synthetic").asInt());
             assertEquals(8, server.requests.get(), "2 groups x 2 stages x 2 labels, then no more calls");
 
+            // The call budget is checked between rounds: 8 calls after round 1 are under 9, 16
+            // after round 2 are not, so round 3 never starts.
+            int before = server.requests.get();
+            Cli.Run budget = run(Map.of(KEY_VAR, key), args(dir, server.baseUrl(), "--max-calls", "9",
+                    "--run-dir", dir.resolve("run2").toString()));
+            assertEquals(0, budget.status(), budget.toString());
+            JsonNode b = JSON.readTree(dir.resolve("run2/generation.json").toFile());
+            assertEquals(2, b.path("rounds").size(), b.toString());
+            assertEquals(8, b.path("rounds").get(0).path("calls").asInt());
+            assertEquals(16, b.path("rounds").get(1).path("calls").asInt());
+            assertEquals("call budget reached after round 2 of 3 (16 calls, --max-calls 9)",
+                    b.path("stop").asText());
+            assertEquals(16, server.requests.get() - before, "two rounds of 8 calls, none of a third");
             Cli.assertBadInputLine(run(Map.of(KEY_VAR, key), args(dir, server.baseUrl(), "--target-p", "1.5")),
                     dir.resolve("x"), "--target-p 1.5: a p-value in (0, 1]");
             List<String> once = new ArrayList<>(args(dir, server.baseUrl(), "--target-p", "0.5"));
