@@ -212,7 +212,7 @@ final class TestCommand extends CliCommand {
             return "-";
         }
         String t = rows.get(0).text().replaceAll("\\s+", " ");
-        return "row " + rows.get(0).row() + " \"" + (t.length() > 70 ? t.substring(0, 69) + "…" : t) + "\"";
+        return "record " + (rows.get(0).row() + 1) + " \"" + (t.length() > 70 ? t.substring(0, 69) + "…" : t) + "\"";
     }
 
     @Override

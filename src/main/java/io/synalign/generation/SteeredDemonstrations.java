@@ -10,16 +10,21 @@ import java.util.Map;
  * Demonstrations where the synthetic data covers the real data worst, for the closed loop's
  * rounds after the first. Per label, the real rows are ranked by a coverage gap (the MMD witness
  * of the real rows against the synthetic rows so far under their weights: large where real mass
- * has no synthetic counterpart), largest first, ties by row. Group g of batch b is seeded at the
- * row of rank {@code (b * groups + g) mod n} and filled with the {@code min(G, n) - 1} real rows of
- * the label nearest to the seed (Euclidean distance between embeddings, in double; ties by row),
- * so each prompt shows one under-covered region. Cost O(n d) per group.
+ * has no synthetic counterpart), largest first, ties by row. The groups of a label's batches walk
+ * down that ranking: group g of a batch is seeded at the row of rank {@code (c + g) mod n}, where
+ * c counts the label's groups of earlier batches (0 for the first), and filled with the
+ * {@code min(G, n) - 1} real rows of the label nearest to the seed (Euclidean distance between
+ * embeddings, in double; ties by row), so each prompt shows one under-covered region and a
+ * later batch never repeats an earlier prompt while ranks remain. Cost O(n d) per group. Labels
+ * and their batches are asked for one after another (as {@code GenerationPipeline} does).
  */
 public final class SteeredDemonstrations implements DemonstrationChooser {
 
     private final int groupSize;
     private final Map<String, double[]> gaps;
     private final Map<String, String> hints;
+    /** Per label, the groups handed out so far. */
+    private final Map<String, Integer> used = new HashMap<>();
 
     /**
      * @param gaps per label (null key: unlabelled rows), one gap per real row of the label
@@ -53,11 +58,13 @@ public final class SteeredDemonstrations implements DemonstrationChooser {
         int n = rows.size();
         int[] rank = ranking(gap);
         int size = Math.min(groupSize, n);
+        int start = batch == 0 ? 0 : used.getOrDefault(rows.label(), 0);
         List<int[]> out = new ArrayList<>(groups);
         for (int g = 0; g < groups; g++) {
-            int seed = rank[(int) (((long) batch * groups + g) % n)];
+            int seed = rank[(int) (((long) start + g) % n)];
             out.add(nearest(x, seed, size));
         }
+        used.put(rows.label(), start + groups);
         return out;
     }
 

@@ -92,10 +92,17 @@ public final class ClosedLoop {
             return new Options(n, null, null, null);
         }
 
-        /** Whether a round's test meets every target given (false when none is given). */
-        boolean met(TwoSampleTesting.Report report) {
+        /**
+         * Whether a round's test meets every target given (false when none is given): every
+         * label in {@code expected} (those with rows asked for) must have been tested, and
+         * meet it.
+         */
+        boolean met(TwoSampleTesting.Report report, java.util.Set<String> expected) {
             if (targetP == null && targetMmd2 == null) {
                 return false;
+            }
+            if (!report.labels().keySet().containsAll(expected)) {
+                return false; // a label has no synthetic row yet: it cannot have met the target
             }
             Map<String, TwoSampleTesting.Figures> tested = report.labels().isEmpty()
                     ? Map.of("", report.overall()) : report.labels();
@@ -242,7 +249,7 @@ public final class ClosedLoop {
                     continue;
                 }
                 Measured m = measure(kernels, real, realRows, all, synthetic, seed, progress);
-                boolean met = options.met(m.test());
+                boolean met = options.met(m.test(), expected(labels, quotas, real));
                 boolean last = r == options.rounds() || met || spent;
                 Map<String, List<SteeringRow>> steering = new LinkedHashMap<>();
                 if (!last) {
@@ -265,6 +272,21 @@ public final class ClosedLoop {
             asked.put(labels.get(i).displayLabel(), quotas[i]);
         }
         return new Result(all, asked, rounds, stop, validator, (System.nanoTime() - start) / 1e9);
+    }
+
+    /** The labels with rows asked for (none when the rows are unlabelled: overall is tested). */
+    private static java.util.Set<String> expected(List<LabelRows> labels, int[] quotas,
+            TextAlignment.Texts real) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        if (real.labels() == null) {
+            return out;
+        }
+        for (int i = 0; i < labels.size(); i++) {
+            if (quotas[i] > 0) {
+                out.add(labels.get(i).label());
+            }
+        }
+        return out;
     }
 
     private String budget(int round, int calls) {

@@ -205,7 +205,7 @@ public final class Generation {
             java.util.function.UnaryOperator<ChatModel> meter) {
         ChatModel base = journal == null ? chat : new JournaledChatModel(chat, journal);
         if (base instanceof ReaskingChatModel) {
-            return base;
+            return meter.apply(base); // re-asks inside it are not seen; its asks are
         }
         return new ReaskingChatModel(meter.apply(base), ReaskingChatModel.DEFAULT_MAX_REASKS);
     }

@@ -134,7 +134,7 @@ final class TwoSampleSection {
                 break;
             }
             sb.append("<li><span class=\"data\">").append(Html.escape(Html.cut(r.path("text").asText(), 300)))
-                    .append("</span> <span class=\"meta\">(row ").append(r.path("row").asInt())
+                    .append("</span> <span class=\"meta\">(record ").append(r.path("row").asInt() + 1)
                     .append(", f = ").append(Html.num(r.path("witness").asDouble())).append(")</span></li>");
         }
         if (shown == 0) {

@@ -140,8 +140,16 @@ final class DistributedFeatureProducts implements AutoCloseable {
             shared.destroy();
         }
         passes++;
+        int[] written = new int[labels];
         for (FeatureChunks.ChunkValues part : parts) {
             System.arraycopy(part.values(), 0, out[part.label()], part.start(), part.values().length);
+            written[part.label()] += part.values().length;
+        }
+        for (int l = 0; l < labels; l++) {
+            if (z[l] != null && written[l] != grid.rows(l)) {
+                throw new IllegalStateException("Phi z of label " + l + ": " + written[l]
+                        + " values came back for " + grid.rows(l) + " rows");
+            }
         }
     }
 

@@ -92,9 +92,12 @@ final class ExecutorModels implements Serializable {
     private String copy(String uri) {
         Configuration conf = new Configuration(false);
         hadoop.forEach(conf::set);
-        Path source = new Path(uri);
+        Path given = new Path(uri);
         try {
-            FileSystem fs = source.getFileSystem(conf);
+            FileSystem fs = given.getFileSystem(conf);
+            // Qualified (scheme and authority filled in, as listFiles returns its paths), so
+            // that every file relativizes to a path inside the model directory.
+            Path source = fs.makeQualified(given);
             FileStatus status = fs.getFileStatus(source);
             if (!status.isDirectory()) {
                 throw new IllegalArgumentException("--encoder " + uri + ": not a directory (a"
@@ -106,6 +109,9 @@ final class ExecutorModels implements Serializable {
             while (files.hasNext()) {
                 LocatedFileStatus f = files.next();
                 String relative = source.toUri().relativize(f.getPath().toUri()).getPath();
+                if (relative.isEmpty() || relative.startsWith("/") || relative.contains("..")) {
+                    throw new IOException(f.getPath() + " does not lie inside " + source);
+                }
                 toCopy.put(relative, f.getPath());
                 identity.append('\n').append(relative).append(' ').append(f.getLen()).append(' ')
                         .append(f.getModificationTime());
@@ -118,25 +124,51 @@ final class ExecutorModels implements Serializable {
             }
             Files.createDirectories(root);
             java.nio.file.Path staging = Files.createTempDirectory(root, ".copy-");
-            for (Map.Entry<String, Path> f : toCopy.entrySet()) {
-                java.nio.file.Path local = staging.resolve(f.getKey());
-                Files.createDirectories(local.getParent());
-                try (var in = fs.open(f.getValue())) {
-                    Files.copy(in, local);
-                }
-            }
+            boolean moved = false;
             try {
-                Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException raced) {
-                if (!Files.isDirectory(target)) {
-                    throw raced;
+                for (Map.Entry<String, Path> f : toCopy.entrySet()) {
+                    java.nio.file.Path local = staging.resolve(f.getKey()).normalize();
+                    if (!local.startsWith(staging)) {
+                        throw new IOException(f.getKey() + " would be written outside " + staging);
+                    }
+                    Files.createDirectories(local.getParent());
+                    try (var in = fs.open(f.getValue())) {
+                        Files.copy(in, local);
+                    }
                 }
-                // Another JVM on this host finished first; its copy is the same model.
+                try {
+                    Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+                    moved = true;
+                } catch (IOException raced) {
+                    if (!Files.isDirectory(target)) {
+                        throw raced;
+                    }
+                    // Another JVM on this host finished first; its copy is the same model.
+                }
+            } finally {
+                if (!moved) {
+                    deleteTree(staging);
+                }
             }
             return target.toString();
         } catch (IOException ex) {
             throw new UncheckedIOException("--encoder " + uri + ": cannot copy the model: "
                     + ex.getMessage(), ex);
+        }
+    }
+
+    /** Best effort: a leftover staging copy only costs disk. */
+    private static void deleteTree(java.nio.file.Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // left for the system's tmp cleaning
+                }
+            });
+        } catch (IOException ignored) {
+            // left for the system's tmp cleaning
         }
     }
 

@@ -77,6 +77,10 @@ final class FeatureChunks {
     static FloatMatrix wholeBlock(List<IndexedRow> rows, RowBlocks grid, int label, int index) {
         rows.sort(Comparator.comparingInt(IndexedRow::local));
         int start = index * grid.blockRows(label);
+        if (rows.size() != grid.rowsOf(label, index)) {
+            throw new IllegalStateException("block " + index + " of label " + label + " has "
+                    + rows.size() + " rows where " + grid.rowsOf(label, index) + " belong");
+        }
         int d = rows.get(0).vector().length;
         float[] data = new float[rows.size() * d];
         for (int i = 0; i < rows.size(); i++) {

@@ -19,11 +19,13 @@ final class RowBlocks implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    private final int[] rows;
     private final int[] size;
     private final int[][] partition;
     private final int partitions;
 
-    private RowBlocks(int[] size, int[][] partition, int partitions) {
+    private RowBlocks(int[] rows, int[] size, int[][] partition, int partitions) {
+        this.rows = rows;
         this.size = size;
         this.partition = partition;
         this.partitions = partitions;
@@ -52,12 +54,22 @@ final class RowBlocks implements Serializable {
                 partition[l][b] = next++ % partitions;
             }
         }
-        return new RowBlocks(size, partition, partitions);
+        return new RowBlocks(rows.clone(), size, partition, partitions);
     }
 
     /** Rows per block of label l. */
     int blockRows(int label) {
         return size[label];
+    }
+
+    /** Rows of label l. */
+    int rows(int label) {
+        return rows[label];
+    }
+
+    /** Rows of block b of label l: the block size, or what is left for the last block. */
+    int rowsOf(int label, int block) {
+        return Math.min(size[label], rows[label] - block * size[label]);
     }
 
     /** Blocks of label l. */

@@ -85,7 +85,7 @@ public final class SparkWeightLearner {
         AlignmentConfig alignment = config.alignment();
         int k = groups.size();
         int d = synthetic.first().vector().length;
-        KernelBackend backend = ExecutorBackends.get(config.backend());
+        KernelBackend backend = driverBackend(config.backend());
 
         double[] sigma = bandwidths(groups, real, synthetic, backend);
         FourierFeatures[] maps = new FourierFeatures[k];
@@ -107,8 +107,13 @@ public final class SparkWeightLearner {
         int features = alignment.features();
         RowBlocks realGrid = RowBlocks.of(realRows,
                 l -> FeatureGrid.realBlockRows(realRows[l], features), partitions);
-        RowBlocks syntheticGrid = RowBlocks.of(syntheticRows,
-                l -> FeatureGrid.syntheticChunkRows(backend, features), partitions);
+        // The chunk size the executors' backend uses (a GPU's chunks are larger than a CPU's),
+        // asked of an executor: the driver's backend may differ.
+        String backendName = config.backend();
+        int chunk = context.parallelize(List.of(0), 1)
+                .map(i -> FeatureGrid.syntheticChunkRows(ExecutorBackends.get(backendName), features))
+                .first();
+        RowBlocks syntheticGrid = RowBlocks.of(syntheticRows, l -> chunk, partitions);
         double[][] mu = meanFeatures(groups, real, featureMaps, realGrid);
 
         int[] sizes = new int[k];
@@ -219,6 +224,23 @@ public final class SparkWeightLearner {
             out[l][1] = WeightedMmd.mmd2(backend, y, weights[l], x, sigma[l]);
         }
         return out;
+    }
+
+    /**
+     * The driver's backend (bandwidth samples, exact MMD^2): the named one, or, when the driver
+     * cannot run it (a CPU driver for GPU executors with {@code cuda}), {@code auto}, logged.
+     */
+    private static KernelBackend driverBackend(String name) {
+        try {
+            return ExecutorBackends.get(name);
+        } catch (RuntimeException e) {
+            if (name.equalsIgnoreCase(io.synalign.kernels.KernelBackends.AUTO)) {
+                throw e;
+            }
+            LOG.warn("backend {} is not available on the driver ({}); the driver uses auto, the"
+                    + " executors {}", name, e.getMessage(), name);
+            return ExecutorBackends.get(io.synalign.kernels.KernelBackends.AUTO);
+        }
     }
 
     /** One optimiser thread per fitted label, all sharing the lockstep passes. */

@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * class. The AUC is the Mann-Whitney statistic of the out-of-fold scores (ties count half).
  *
  * <p>Cost per fold {@code O(I N d)} for I iterations over N training rows of d columns; the folds
- * run in parallel. Memory: the standardised rows of a fold in double, {@code 8 N d} bytes.
+ * run in parallel. Memory: each fold's standardised rows in double, {@code 8 N d} bytes per fold
+ * in flight (at most k of them).
  */
 public final class ClassifierTwoSampleTest {
 
@@ -329,15 +330,20 @@ public final class ClassifierTwoSampleTest {
             }
             double step = stored == 0 ? Math.min(1, 1 / norm(g)) : 1;
             double fn;
+            boolean accepted;
             while (true) {
                 for (int j = 0; j < p; j++) {
                     xn[j] = x[j] - step * q[j];
                 }
                 fn = f.evaluate(xn, gn);
-                if (fn <= fx + 1e-4 * step * slope || step < 1e-20) {
+                accepted = fn <= fx + 1e-4 * step * slope;
+                if (accepted || step < 1e-20) {
                     break;
                 }
                 step *= 0.5;
+            }
+            if (!accepted) {
+                break; // no step decreases the loss: x is as good as this search gets
             }
             double[] sk = new double[p];
             double[] yk = new double[p];
