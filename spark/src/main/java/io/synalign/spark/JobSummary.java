@@ -62,6 +62,9 @@ final class JobSummary {
         Path target = new Path(path);
         try {
             FileSystem fs = target.getFileSystem(conf);
+            if (fs instanceof org.apache.hadoop.fs.LocalFileSystem local) {
+                fs = local.getRawFileSystem(); // no hidden .crc file beside a local summary
+            }
             Path tmp = new Path(target.getParent(), "." + target.getName() + ".synalign-"
                     + UUID.randomUUID() + ".tmp");
             try (OutputStream o = fs.create(tmp, false)) {

@@ -169,9 +169,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     /** The weights were written, but the sample asked for could not be drawn from them. */
     private static final class SampleRefused extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final transient Outcome fitted;
 
-        SampleRefused(String message) {
+        SampleRefused(String message, Outcome fitted) {
             super(message);
+            this.fitted = fitted;
         }
     }
 
@@ -267,8 +269,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 outcome = run(spark, sc, mode, config, weightsOut, outFormat, sampleOut,
                         sampledFormat);
             } catch (SampleRefused e) {
-                // The fit is the expensive part: keep its weights, refuse only the sample.
+                // The fit is the expensive part: keep its weights (and their summary), refuse
+                // only the sample.
                 weightsOut.commit();
+                if (summary != null) {
+                    JobSummary.write(sc.hadoopConfiguration(), summary, e.fitted);
+                }
                 throw new IllegalArgumentException("--sample " + sample + ": " + e.getMessage()
                         + "; the weights were written to --out " + out + " (draw fewer rows, or"
                         + " from them)", e);
@@ -363,7 +369,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                     picks = DistributedSampler.sample(si.mapToPair(x -> new Tuple2<>(x.row(),
                             x.label() < 0 ? 0.0 : w.value()[x.label()][x.local()])), sample, seed);
                 } catch (IllegalArgumentException e) {
-                    throw new SampleRefused(e.getMessage());
+                    long fittedRows = 0;
+                    for (LabelFit fit : result.fits()) {
+                        fittedRows += fit.syntheticRows();
+                    }
+                    throw new SampleRefused(e.getMessage(), new Outcome(result, fittedRows, null));
                 }
                 Broadcast<long[]> p = sc.broadcast(picks);
                 picked = p;

@@ -167,7 +167,11 @@ class SynAlignSparkJobTest {
                 () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
                         "--out", out.toString(), "--embedding-field", "emb", "--features", "8",
                         "--iterations", "5", "--backend", "reference", "--sample", "1000",
-                        "--sampled-out", sampled.toString()).run(TestSpark.session()));
+                        "--sampled-out", sampled.toString(), "--summary",
+                        dir.resolve("fit.json").toString()).run(TestSpark.session()));
+        assertTrue(Files.readString(dir.resolve("fit.json")).contains("\"synthetic_rows\" : 30"),
+                "the fit's summary is written too");
+        Files.delete(dir.resolve("fit.json"));
         assertTrue(e.getMessage().startsWith("--sample 1000: cannot draw 1000 rows without"
                 + " replacement from "), e.getMessage());
         assertTrue(e.getMessage().endsWith("the weights were written to --out " + out
