@@ -42,10 +42,10 @@ class GenerateCommandTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String KEY_VAR = "SYNALIGN_TEST_KEY";
-    private static final List<String> POS = List.of("I loved the film, great acting", "Wonderful soundtrack and story",
+    static final List<String> POS = List.of("I loved the film, great acting", "Wonderful soundtrack and story",
             "A delightful evening at the cinema", "Superb direction, would watch again", "The cast was brilliant",
             "Heartwarming and funny throughout", "Beautiful photography in every scene", "An instant classic for me");
-    private static final List<String> NEG = List.of("Boring and far too long", "The plot made no sense",
+    static final List<String> NEG = List.of("Boring and far too long", "The plot made no sense",
             "Terrible dialogue, wooden acting", "I walked out halfway", "A waste of a good cast");
 
     @TempDir

@@ -317,24 +317,12 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        JavaRDD<IndexedRow> ri = null;
-        JavaRDD<IndexedRow> si = null;
         Broadcast<double[][]> weights = null;
         Broadcast<long[]> picked = null;
-        try {
-            // Labels are read only where they group the fit: with --scope global they are ignored,
-            // so a record without one is fine there (as in the single-machine CLI).
-            boolean grouped = labelled && mode == LabelMode.PER_LABEL;
-            int dim = WeightFitting.dimension(syntheticEmbedded, vectorField);
-            JavaRDD<EmbeddedRecord> r = WeightFitting.records(realEmbedded, grouped ? labelField : null,
-                    vectorField, dim);
-            JavaRDD<EmbeddedRecord> s = WeightFitting.records(syntheticEmbedded,
-                    grouped ? labelField : null, vectorField, dim);
-            LabelGroups groups = LabelGroups.of(mode, labelled, RowIndexer.count(r),
-                    RowIndexer.count(s), seed);
-            ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_AND_DISK());
-            si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_AND_DISK());
-            SparkAlignmentResult result = new SparkWeightLearner(sc, config).fit(groups, ri, si);
+        try (WeightFitting.Fitted fitted = WeightFitting.fit(sc, realEmbedded, syntheticEmbedded,
+                labelled ? labelField : null, vectorField, config)) {
+            SparkAlignmentResult result = fitted.result();
+            JavaRDD<IndexedRow> si = fitted.indexed();
 
             Dataset<Row> output = syntheticEmbedded;
             if (embeddingField == null) {
@@ -394,12 +382,6 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             }
             if (picked != null) {
                 picked.destroy();
-            }
-            if (ri != null) {
-                ri.unpersist();
-            }
-            if (si != null) {
-                si.unpersist();
             }
             realEmbedded.unpersist();
             syntheticEmbedded.unpersist();

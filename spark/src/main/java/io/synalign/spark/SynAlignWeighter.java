@@ -257,19 +257,11 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
         synth = synth.persist(StorageLevel.MEMORY_AND_DISK());
         String label = getOrDefault(labelCol);
         boolean labelled = Arrays.asList(rows.columns()).contains(label);
-        boolean grouped = labelled && config.mode() == LabelMode.PER_LABEL;
-        JavaRDD<IndexedRow> ri = null;
-        JavaRDD<IndexedRow> si = null;
         Broadcast<double[][]> shared = null;
-        try {
-            int dim = WeightFitting.dimension(synth, vector);
-            JavaRDD<EmbeddedRecord> r = WeightFitting.records(real, grouped ? label : null, vector, dim);
-            JavaRDD<EmbeddedRecord> s = WeightFitting.records(synth, grouped ? label : null, vector, dim);
-            LabelGroups groups = LabelGroups.of(config.mode(), labelled, RowIndexer.count(r),
-                    RowIndexer.count(s), config.alignment().seed());
-            ri = RowIndexer.index(r, groups).persist(StorageLevel.MEMORY_AND_DISK());
-            si = RowIndexer.index(s, groups).persist(StorageLevel.MEMORY_AND_DISK());
-            SparkAlignmentResult result = new SparkWeightLearner(sc, config).fit(groups, ri, si);
+        try (WeightFitting.Fitted fitted = WeightFitting.fit(sc, real, synth,
+                labelled ? label : null, vector, config)) {
+            SparkAlignmentResult result = fitted.result();
+            JavaRDD<IndexedRow> si = fitted.indexed();
             Broadcast<double[][]> w = sc.broadcast(result.weights());
             shared = w;
             int idIndex = synth.schema().fieldIndex(id);
@@ -285,12 +277,6 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
         } finally {
             if (shared != null) {
                 shared.destroy();
-            }
-            if (ri != null) {
-                ri.unpersist();
-            }
-            if (si != null) {
-                si.unpersist();
             }
             real.unpersist();
             synth.unpersist();

@@ -6,13 +6,59 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
 /**
- * The rows of embedded DataFrames as the learner's input, shared by the job and the Spark ML
- * {@link SynAlignWeighter}: every embedding checked (present, of the first synthetic record's
- * length, no null values) and read as floats, each label read as text.
+ * The fit of embedded DataFrames, shared by the job and the Spark ML {@link SynAlignWeighter}:
+ * every embedding checked (present, of the first synthetic record's length, no null values) and
+ * read as floats, each label read as text, the rows numbered ({@link RowIndexer}) and the
+ * weights learned ({@link SparkWeightLearner}).
  */
 final class WeightFitting {
 
     private WeightFitting() {
+    }
+
+    /**
+     * A fit and the numbered synthetic rows its weights refer to (in the synthetic DataFrame's
+     * row order, so that {@code synthetic.javaRDD().zip(indexed)} pairs them). Close to
+     * unpersist the numbered rows.
+     */
+    record Fitted(SparkAlignmentResult result, JavaRDD<IndexedRow> indexed,
+            JavaRDD<IndexedRow> indexedReal) implements AutoCloseable {
+        @Override
+        public void close() {
+            indexed.unpersist();
+            indexedReal.unpersist();
+        }
+    }
+
+    /**
+     * Fits the weights of {@code synthetic} to {@code real}.
+     *
+     * @param labelField the label column when the data has one (null: no labels)
+     * @param vectorField the embedding column of both
+     */
+    static Fitted fit(org.apache.spark.api.java.JavaSparkContext sc, Dataset<Row> real,
+            Dataset<Row> synthetic, String labelField, String vectorField,
+            SparkAlignmentConfig config) {
+        boolean labelled = labelField != null;
+        // Labels are read only where they group the fit: with global scope they are ignored, so
+        // a record without one is fine there (as in the single-machine CLI).
+        String grouping = labelled && config.mode() == io.synalign.engine.labelled.LabelMode.PER_LABEL
+                ? labelField : null;
+        int dim = dimension(synthetic, vectorField);
+        JavaRDD<EmbeddedRecord> r = records(real, grouping, vectorField, dim);
+        JavaRDD<EmbeddedRecord> s = records(synthetic, grouping, vectorField, dim);
+        LabelGroups groups = LabelGroups.of(config.mode(), labelled, RowIndexer.count(r),
+                RowIndexer.count(s), config.alignment().seed());
+        org.apache.spark.storage.StorageLevel level = org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK();
+        JavaRDD<IndexedRow> ri = RowIndexer.index(r, groups).persist(level);
+        JavaRDD<IndexedRow> si = RowIndexer.index(s, groups).persist(level);
+        try {
+            return new Fitted(new SparkWeightLearner(sc, config).fit(groups, ri, si), si, ri);
+        } catch (RuntimeException e) {
+            ri.unpersist();
+            si.unpersist();
+            throw e;
+        }
     }
 
     /**

@@ -56,6 +56,15 @@ class SynAlignSparkJobTest {
         return new SparkWeightLearnerTest.Rows(labels, new FloatMatrix(n, d, data));
     }
 
+    /** The job's output weights indexed by the records' {@code id} field (n records). */
+    static double[] weightsById(Dataset<Row> rows, int n) {
+        double[] w = new double[n];
+        for (Row row : rows.collectAsList()) {
+            w[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
+        }
+        return w;
+    }
+
     static SynAlignSparkJob job(String... args) {
         SynAlignSparkJob job = new SynAlignSparkJob();
         new CommandLine(job).parseArgs(args);
@@ -125,11 +134,7 @@ class SynAlignSparkJobTest {
                 "--features", "16", "--iterations", "20", "--bandwidth", "1.5", "--seed", "8",
                 "--backend", "reference", "--sample", "10", "--sampled-out", sampled)
                 .run(TestSpark.session());
-        double[] weights = new double[50];
-        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
-            weights[(int) row.getLong(row.fieldIndex("id"))] =
-                    row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
-        }
+        double[] weights = weightsById(TestSpark.session().read().json(out), 50);
         int[] expected = WeightedSampler.sample(weights, 10, 8);
         long[] actual = outcome.sampled();
         assertEquals(expected.length, actual.length);
@@ -222,14 +227,8 @@ class SynAlignSparkJobTest {
         Dataset<Row> again = TestSpark.session().read().parquet(second);
         assertEquals(1, java.util.Arrays.stream(again.columns())
                 .filter(SynAlignSparkJob.WEIGHT_FIELD::equals).count(), String.join(",", again.columns()));
-        double[] w1 = new double[61];
-        double[] w2 = new double[61];
-        for (Row row : TestSpark.session().read().parquet(first).collectAsList()) {
-            w1[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
-        }
-        for (Row row : again.collectAsList()) {
-            w2[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
-        }
+        double[] w1 = weightsById(TestSpark.session().read().parquet(first), 61);
+        double[] w2 = weightsById(again, 61);
         org.junit.jupiter.api.Assertions.assertArrayEquals(w1, w2, 0.0,
                 "the same rows, spread over 5 partitions, weigh the same");
     }
@@ -250,11 +249,7 @@ class SynAlignSparkJobTest {
         job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out", out,
                 "--embedding-field", "emb", "--scope", "global", "--features", "16", "--iterations", "20",
                 "--seed", "3", "--backend", "reference").run(TestSpark.session());
-        double[] weights = new double[33];
-        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
-            weights[(int) row.getLong(row.fieldIndex("id"))] =
-                    row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
-        }
+        double[] weights = weightsById(TestSpark.session().read().json(out), 33);
         AlignmentConfig config = SparkWeightLearnerTest.config(16, 20, 3)
                 .withMaxWeightRatio(10);
         double[] expected = SparkWeightLearnerTest.singleMachine(LabelMode.GLOBAL, config,
@@ -336,10 +331,7 @@ class SynAlignSparkJobTest {
 
         com.fasterxml.jackson.databind.JsonNode doc = new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(new java.io.File(summary));
-        double[] weights = new double[40];
-        for (Row row : TestSpark.session().read().json(out).collectAsList()) {
-            weights[(int) row.getLong(row.fieldIndex("id"))] = row.getDouble(row.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD));
-        }
+        double[] weights = weightsById(TestSpark.session().read().json(out), 40);
         for (String label : List.of("pos", "neg")) {
             com.fasterxml.jackson.databind.JsonNode l = doc.path("labels").path(label);
             assertEquals("exact", l.path("mmd2_kind").asText(), l.toString());
