@@ -32,9 +32,10 @@ import picocli.CommandLine.Option;
  * <ul>
  *   <li>embeddings ({@code --real-embeddings/--synthetic-embeddings}): writes the weights as a
  *       float64 {@code .npy};</li>
- *   <li>text records ({@code --real/--synthetic}): embeds the texts, aligns per label or
+ *   <li>text records ({@code --real/--synthetic}): embeds the texts (or reads their
+ *       embeddings from {@code --real-embeddings/--synthetic-embeddings}), aligns per label or
  *       globally, writes every synthetic record with its weight and optionally a weighted
- *       sample; see {@link TextAlignRun}.</li>
+ *       sample, streaming the synthetic records; see {@link TextAlignRun}.</li>
  * </ul>
  *
  * <p>Order of work (embeddings form): option values are validated while parsing; then the
@@ -47,7 +48,8 @@ import picocli.CommandLine.Option;
             "                      --out WEIGHTS.npy [--summary SUMMARY.json] [OPTIONS]",
             "   or: synalign align --real REAL.jsonl --synthetic SYNTH.jsonl",
             "                      --out WEIGHTED.jsonl [--sample N --sampled-out OUT.jsonl]",
-            "                      [--per-label|--global] [--summary SUMMARY.json]",
+            "                      [--real-embeddings R.npy] [--synthetic-embeddings S.npy]",
+            "                      [--scope per-label|global] [--summary SUMMARY.json]",
             "                      [--run-dir DIR] [OPTIONS]"},
         versionProvider = VersionProvider.class,
         description = {"Learn sampling weights for synthetic rows so that the weighted synthetic"
@@ -71,15 +73,23 @@ final class AlignCommand extends CliCommand {
     /** The process environment, for the default cache directory; replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
+    /** Synthetic texts embedded per encoder call in the text form; smaller in tests. */
+    int embedBlock = SyntheticRecords.EMBED_BLOCK;
+
     @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--real-embeddings", paramLabel = "R.npy",
-            description = "Embeddings form: the m real rows, a 2-D float32 or float64 array.")
+            description = "Embeddings form: the m real rows, a 2-D float32 or float64 array."
+                    + " Text form: the real records' embeddings (one row per record, in file"
+                    + " order) instead of embedding their texts.")
     Path real;
 
     @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--synthetic-embeddings", paramLabel = "S.npy",
             description = "Embeddings form: the n synthetic rows to weight, a 2-D float32 or"
-                    + " float64 array with the same columns.")
+                    + " float64 array with the same columns. Text form: the synthetic records'"
+                    + " embeddings (one row per record, in file order, e.g. from 'synalign"
+                    + " embed') instead of embedding their texts; read from the mapped file,"
+                    + " any number of rows.")
     Path synthetic;
 
     @Mixin
@@ -124,10 +134,6 @@ final class AlignCommand extends CliCommand {
     @Mixin
     CommonOptions common = new CommonOptions();
 
-    /** Options that only the embeddings form reads. */
-    static final List<String> EMBEDDINGS_ONLY = List.of("--real-embeddings",
-            "--synthetic-embeddings");
-
     /** Options that only the text form reads. */
     private static final List<String> TEXT_ONLY = List.of("--label-field", "--scope",
             "--sample", "--with-replacement", "--sampled-out", "--run-dir", "--text-field",
@@ -155,11 +161,6 @@ final class AlignCommand extends CliCommand {
     private boolean textForm() {
         boolean npy = real != null || synthetic != null;
         boolean texts = text.real != null || text.synthetic != null;
-        if (npy && texts) {
-            throw new IllegalArgumentException("--real/--synthetic (text records) and"
-                    + " --real-embeddings/--synthetic-embeddings (.npy) are the two forms of"
-                    + " align; give one pair, not both");
-        }
         if (!npy && !texts) {
             throw new IllegalArgumentException("give --real and --synthetic (text records), or"
                     + " --real-embeddings and --synthetic-embeddings (.npy)");

@@ -53,6 +53,25 @@ final class RunDirOutputs {
             List<Record> weighted, FloatMatrix real, FloatMatrix synthetic,
             String labelField, List<String> realLabels, List<String> syntheticLabels)
             throws IOException {
+        stage(outputs, summary, stated,
+                o -> RecordWriter.write(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
+                        weighted),
+                real, o -> NpyWriter.writeMatrix(o, synthetic), labelField, realLabels,
+                syntheticLabels);
+    }
+
+    /**
+     * {@link #stage(AtomicOutputs, JsonNode, RunSettings.Stated, List, FloatMatrix, FloatMatrix,
+     * String, List, List)} for sets too large to hold: the weighted records (JSON Lines) and
+     * the synthetic embeddings are written by the bodies given.
+     *
+     * @param syntheticEmbeddings writes {@value RunFiles#SYNTHETIC_EMBEDDINGS}, or null when
+     *     the caller staged that file already
+     */
+    void stage(AtomicOutputs outputs, JsonNode summary, RunSettings.Stated stated,
+            AtomicOutputs.Body weighted, FloatMatrix real, AtomicOutputs.Body syntheticEmbeddings,
+            String labelField, List<String> realLabels, List<String> syntheticLabels)
+            throws IOException {
         Files.createDirectories(dir);
         ObjectNode alignment = JsonNodeFactory.instance.objectNode();
         alignment.set("settings", Json.MAPPER.valueToTree(stated.settings()));
@@ -74,12 +93,17 @@ final class RunDirOutputs {
         labels.set("synthetic", labelArray(syntheticLabels));
 
         outputs.stage(dir.resolve(RunFiles.ALIGNMENT), o -> Json.writePretty(o, alignment));
-        outputs.stage(dir.resolve(RunFiles.WEIGHTED),
-                o -> RecordWriter.write(o, new RecordFormat.Kind(RecordFormat.JSONL, false), weighted));
+        outputs.stage(dir.resolve(RunFiles.WEIGHTED), weighted);
         outputs.stage(dir.resolve(RunFiles.REAL_EMBEDDINGS), o -> NpyWriter.writeMatrix(o, real));
-        outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS),
-                o -> NpyWriter.writeMatrix(o, synthetic));
+        if (syntheticEmbeddings != null) {
+            outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), syntheticEmbeddings);
+        }
         outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
+    }
+
+    /** Where {@value RunFiles#SYNTHETIC_EMBEDDINGS} goes in DIR. */
+    Path syntheticEmbeddings() {
+        return dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS);
     }
 
     /** The line saying what went into DIR and how to read it. */

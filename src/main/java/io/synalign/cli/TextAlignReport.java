@@ -28,13 +28,28 @@ final class TextAlignReport {
 
     /** How the texts were embedded. */
     record Embedding(String model, String modelId, int dim, Path cacheDir,
-            TextEmbedding.Stats stats, double seconds, String pooling) {
+            TextEmbedding.Stats stats, double seconds, String pooling, Path realFrom,
+            Path syntheticFrom) {
 
         /** How {@code embedded} was made, with {@code model} through {@code cacheDir}. */
         static Embedding of(ModelSpec model, Path cacheDir, TextAlignment.Embedded embedded) {
-            return new Embedding(model.name(), model.modelId(), embedded.real().cols(), cacheDir,
-                    embedded.cache(), embedded.seconds(),
-                    model.pooling().name().toLowerCase(Locale.ROOT));
+            return of(model, cacheDir, embedded.real().cols(), embedded.cache(),
+                    embedded.seconds(), null, null);
+        }
+
+        /**
+         * Texts embedded with {@code model}, except the sides read from embeddings files
+         * ({@code realFrom}, {@code syntheticFrom}, null for a side that was embedded).
+         */
+        static Embedding of(ModelSpec model, Path cacheDir, int dim, TextEmbedding.Stats stats,
+                double seconds, Path realFrom, Path syntheticFrom) {
+            return new Embedding(model.name(), model.modelId(), dim, cacheDir, stats, seconds,
+                    model.pooling().name().toLowerCase(Locale.ROOT), realFrom, syntheticFrom);
+        }
+
+        /** Whether the model embedded neither side. */
+        boolean modelUnused() {
+            return realFrom != null && syntheticFrom != null;
         }
     }
 
@@ -142,7 +157,9 @@ final class TextAlignReport {
             @JsonProperty("cache_dir") String cacheDir,
             @JsonProperty("cache_hits") Long cacheHits,
             @JsonProperty("texts_embedded") Long textsEmbedded,
-            @JsonProperty("seconds") double seconds) {
+            @JsonProperty("seconds") double seconds,
+            @JsonProperty("real_embeddings") String realEmbeddings,
+            @JsonProperty("synthetic_embeddings") String syntheticEmbeddings) {
     }
 
     @JsonPropertyOrder(alphabetic = false)
@@ -153,6 +170,24 @@ final class TextAlignReport {
             @JsonProperty("max_weight_ratio") double maxWeightRatio,
             @JsonProperty("memory_budget_bytes") long memoryBudgetBytes,
             @JsonProperty("seed") long seed, @JsonProperty("backend") String backend) {
+    }
+
+    /** Which model embedded the texts, or which files gave the embeddings. */
+    private String embeddingSource() {
+        String model = String.format(Locale.ROOT, "model: %s (%d dimensions, %s pooling,"
+                + " L2-normalised)", embedding.model(), embedding.dim(), embedding.pooling());
+        if (embedding.modelUnused()) {
+            return String.format(Locale.ROOT, "embeddings: %s and %s (%d dimensions)",
+                    embedding.realFrom(), embedding.syntheticFrom(), embedding.dim());
+        }
+        if (embedding.realFrom() != null) {
+            return model + " for the synthetic texts, real embeddings from " + embedding.realFrom();
+        }
+        if (embedding.syntheticFrom() != null) {
+            return model + " for the real texts, synthetic embeddings from "
+                    + embedding.syntheticFrom();
+        }
+        return model;
     }
 
     Summary summary() {
@@ -174,7 +209,8 @@ final class TextAlignReport {
                 new EmbeddingJson(embedding.model(), embedding.modelId(), embedding.dim(),
                         embedding.cacheDir() == null ? null : embedding.cacheDir().toString(),
                         stats.hits() < 0 ? null : stats.hits(),
-                        stats.misses() < 0 ? null : stats.misses(), embedding.seconds()),
+                        stats.misses() < 0 ? null : stats.misses(), embedding.seconds(),
+                        str(embedding.realFrom()), str(embedding.syntheticFrom())),
                 new Settings(config.bandwidth().toString(), config.method().cliName(),
                         config.features(), config.maxIterations(), config.tolerance(),
                         config.maxWeightRatio(), config.memoryBudgetBytes(), config.seed(),
@@ -254,10 +290,9 @@ final class TextAlignReport {
                         + " to the weights");
             }
         }
-        out.printf(Locale.ROOT, "model: %s (%d dimensions, %s pooling, L2-normalised), embedding"
-                + " %.1f s%s; fit %.1f s, method %s, backend %s, bandwidth %s%n",
-                embedding.model(), embedding.dim(), embedding.pooling(),
-                embedding.seconds(), embedding.stats().describe(), result.seconds(),
+        out.printf(Locale.ROOT, "%s, embedding %.1f s%s; fit %.1f s, method %s, backend %s,"
+                + " bandwidth %s%n", embeddingSource(), embedding.seconds(),
+                embedding.stats().describe(), result.seconds(),
                 used(f -> f.method().cliName(), config.method().cliName()),
                 used(AlignmentResult::backend, cmd.backend()), config.bandwidth().isAuto()
                         ? "auto (median heuristic" + (perLabel && plan.labelled()

@@ -5,17 +5,27 @@ import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.AlignmentConfig;
-import io.synalign.io.AtomicOutputs;
-import io.synalign.models.EncoderOptions;
-import io.synalign.models.ModelSpec;
-import io.synalign.models.SentenceEncoder;
-import io.synalign.pipeline.TextAlignment;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
+import io.synalign.io.AtomicOutputs;
+import io.synalign.io.NpyHeader;
+import io.synalign.io.NpyReader;
+import io.synalign.io.NpyRowSource;
+import io.synalign.io.NpyWriter;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.models.EncoderOptions;
+import io.synalign.models.ModelSpec;
+import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.TextAlignment;
+import io.synalign.pipeline.TextEmbedding;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -25,13 +35,24 @@ import org.slf4j.LoggerFactory;
  * The text form of {@code synalign align}: records in, weighted records (and optionally a
  * weighted sample) out.
  *
+ * <p>The synthetic file is streamed ({@link SyntheticRecords}), never held: it is read once to
+ * check every record and collect the labels, once to embed its texts block by block into an
+ * {@code .npy} (the run directory's {@value RunFiles#SYNTHETIC_EMBEDDINGS}, or a temporary file
+ * beside {@code --out} that is deleted at the end), which the fit then reads as a mapped
+ * {@link io.synalign.kernels.RowSource}, and once to write each record with its weight. So a file
+ * of 10^7 records needs memory for its labels, the weights and the fit, not for its texts or
+ * embeddings. {@code --synthetic-embeddings S.npy} (and {@code --real-embeddings R.npy}) give
+ * a side's embeddings instead, one row per record in file order; the model then embeds only
+ * the other side (or nothing). The real records are read whole (they are the few-shot side).
+ *
  * <p>Order of work, cheapest checks first so that a bad input fails in seconds: option
  * combinations, output paths and formats, backend, encoder settings; then both files are read
  * and every record checked (text, label); then the labels are grouped ({@link LabelPlan}: e.g.
- * no synthetic label in the real set is an error here, before the model loads) and
- * {@code --sample} is checked against the rows that can get weight; then the texts are embedded
- * (through the cache) and the weights fitted ({@link TextAlignment}), the sample drawn
- * ({@link WeightedDraw}); only then are the outputs written, atomically, all or none.
+ * no synthetic label in the real set is an error here, before the model loads),
+ * {@code --sample} is checked against the rows that can get weight, and the headers of given
+ * embeddings files are checked against the record counts; then the texts are embedded (through
+ * the cache) and the weights fitted ({@link TextAlignment}), the sample drawn
+ * ({@link WeightedDraw}); the outputs are staged and renamed together, all or none.
  */
 final class TextAlignRun {
 
@@ -55,43 +76,56 @@ final class TextAlignRun {
             Path cacheDir, ModelSpec model) {
     }
 
-    /** Both files, read and checked, and their label groups. */
-    private record Inputs(List<Record> synthetic, TextFields.LabelledTexts realTexts,
-            TextFields.LabelledTexts syntheticTexts, LabelPlan plan) {
+    /** Both files, checked, and their label groups; the synthetic records are not held. */
+    private record Inputs(TextFields.LabelledTexts realTexts, SyntheticRecords synthetic,
+            SyntheticRecords.Scan scan, LabelPlan plan) {
+    }
+
+    /** Both sides embedded: the real rows in memory, the synthetic rows in a file. */
+    private record Embedded(FloatMatrix real, NpyRowSource synthetic,
+            TextAlignReport.Embedding report) {
     }
 
     int run() throws Exception {
         Settings settings = settings();
         Inputs inputs = read(settings.mode());
+        checkEmbeddingFiles(inputs);
+        RunDirOption.create(cmd.runDir); // outputs may lie in it
+        RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
 
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(settings.config(),
                 settings.mode(), settings.backend()), cmd.learner);
-        TextAlignment.Embedded embeddedSets;
-        LabelledAlignmentResult result;
-        try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-            try (SentenceEncoder encoder = cmd.embedding.open(cmd.loader, settings.model(),
-                    settings.encoderOptions(), settings.cacheDir())) {
-                embeddedSets = aligner.embed(encoder, inputs.realTexts().texts(),
-                        inputs.syntheticTexts().texts(), progress);
+        TextAlignReport report;
+        // scratch: the synthetic embeddings when no run directory keeps them, never committed.
+        try (AtomicOutputs outputs = new AtomicOutputs();
+                AtomicOutputs scratch = new AtomicOutputs()) {
+            LabelledAlignmentResult result;
+            Embedded embedded;
+            try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
+                embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
+                        runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(),
+                        progress);
+                try (NpyRowSource rows = embedded.synthetic()) {
+                    result = aligner.fit(inputs.plan(), embedded.real(), rows, progress);
+                }
             }
-            result = aligner.fit(inputs.plan(), embeddedSets, progress);
+            int[] picks = null;
+            if (opts.sampledOut != null) {
+                int n = opts.sample != null ? opts.sample
+                        : WeightedDraw.defaultSize(result.support());
+                picks = WeightedDraw.indices(result, n, settings.config().seed(),
+                        "synthetic rows", opts.withReplacement);
+            }
+            report = new TextAlignReport(new TextAlignReport.Files(opts.real, opts.synthetic,
+                    cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
+                    opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
+                    result, embedded.report(), picks, opts.withReplacement);
+            stage(outputs, runDir, settings, inputs, result, embedded, picks, report);
+            outputs.commit();
         }
-        TextAlignReport.Embedding embedded = TextAlignReport.Embedding.of(settings.model(),
-                settings.cacheDir(), embeddedSets);
-        int[] picks = null;
-        if (opts.sampledOut != null) {
-            int n = opts.sample != null ? opts.sample : WeightedDraw.defaultSize(result.support());
-            picks = WeightedDraw.indices(result, n, settings.config().seed(), "synthetic rows",
-                    opts.withReplacement);
-        }
-        TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
-                opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
-                opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
-                result, embedded, picks, opts.withReplacement);
-        write(settings, inputs, result, embeddedSets, picks, report);
         report.print(stdout);
-        if (cmd.runDir != null) {
-            stdout.println(new RunDirOutputs(cmd.runDir).wroteLine(false));
+        if (runDir != null) {
+            stdout.println(runDir.wroteLine(false));
         }
         stdout.flush();
         return ExitCodes.OK;
@@ -114,60 +148,165 @@ final class TextAlignRun {
     }
 
     /**
-     * Reads and checks both files, groups the rows by label, and refuses a --sample larger than
-     * the rows that could get weight, all before the model loads.
+     * Reads and checks both files (the synthetic one as a stream), groups the rows by label,
+     * and refuses a --sample larger than the rows that could get weight, all before the model
+     * loads.
      */
     private Inputs read(LabelMode mode) throws IOException {
         String textField = cmd.records.textField;
         List<Record> realRecords = cmd.records.read(opts.real);
-        List<Record> syntheticRecords = cmd.records.read(opts.synthetic);
         TextFields.LabelledTexts realTexts = TextFields.labelled(opts.real, realRecords,
                 textField, opts.labelField);
-        TextFields.LabelledTexts syntheticTexts = TextFields.labelled(opts.synthetic,
-                syntheticRecords, textField, opts.labelField);
+        SyntheticRecords synthetic = new SyntheticRecords(opts.synthetic,
+                cmd.records.maxLineBytes(), textField, opts.labelField, cmd.embedBlock);
+        SyntheticRecords.Scan scan = synthetic.scan(TextAlignOptions.WEIGHT_FIELD);
         LabelPlan plan = TextAlignOptions.plan(mode, realTexts.labels(), realRecords.size(),
-                syntheticTexts.labels(), syntheticRecords.size());
+                scan.labels(), scan.count());
         if (opts.sample != null && !opts.withReplacement
                 && opts.sample > plan.weightableSyntheticRows()) {
             throw WeightedDraw.tooLarge(opts.sample, plan.weightableSyntheticRows(),
                     mode == LabelMode.GLOBAL ? "synthetic rows"
                             : "synthetic rows whose label is in the real set");
         }
-        return new Inputs(syntheticRecords, realTexts, syntheticTexts, plan);
+        return new Inputs(realTexts, synthetic, scan, plan);
     }
 
-    /** --out, --sampled-out, --summary and the --run-dir files, atomically: all or none. */
-    private void write(Settings settings, Inputs inputs, LabelledAlignmentResult result,
-            TextAlignment.Embedded embedded, int[] picks, TextAlignReport report)
-            throws IOException {
-        List<Record> synthetic = inputs.synthetic();
-        List<Record> weighted = TextAlignment.weightedRecords(synthetic, result.weights());
-        RunDirOption.create(cmd.runDir); // outputs may lie in it
-        try (AtomicOutputs outputs = new AtomicOutputs()) {
-            outputs.stage(cmd.out, o -> RecordWriter.write(o, settings.outKind(), weighted));
-            if (picks != null) {
-                List<Record> sampled = WeightedDraw.records(synthetic, picks);
-                outputs.stage(opts.sampledOut,
-                        o -> RecordWriter.write(o, settings.sampledKind(), sampled));
-            }
-            if (cmd.summary != null) {
-                outputs.stage(cmd.summary, o -> Json.writePretty(o, report.summary()));
-            }
-            if (cmd.runDir != null) {
-                // The embeddings form's inputs are not settings of the text form.
-                java.util.function.Predicate<String> used =
-                        name -> !cmd.engine.unused().contains(name)
-                                && !AlignCommand.EMBEDDINGS_ONLY.contains(name);
-                Map<String, Object> effective = cmd.embedding.effective(settings.cacheDir());
-                effective.putAll(cmd.engine.effective());
-                effective.put("--sample", picks == null ? null : picks.length);
-                new RunDirOutputs(cmd.runDir).stage(outputs,
-                        Json.MAPPER.valueToTree(report.summary()),
-                        RunSettings.state(cmd.spec, cmd.runDir, used, effective), weighted,
-                        embedded.real(), embedded.synthetic(), opts.labelField,
-                        inputs.realTexts().labels(), inputs.syntheticTexts().labels());
-            }
-            outputs.commit();
+    /** Given embeddings files: one row per record, and both of one width, before any work. */
+    private void checkEmbeddingFiles(Inputs inputs) throws IOException {
+        NpyHeader real = cmd.real == null ? null : NpyReader.inspectMatrix(cmd.real);
+        NpyHeader synthetic = cmd.synthetic == null ? null : NpyReader.readHeader(cmd.synthetic);
+        if (real != null && real.shape()[0] != inputs.plan().realRows()) {
+            throw new IllegalArgumentException("--real-embeddings " + cmd.real + " has shape "
+                    + real.shapeText() + " but " + opts.real + " has "
+                    + inputs.plan().realRows() + " records; give one row per record");
         }
+        if (synthetic != null && (synthetic.shape().length != 2
+                || synthetic.shape()[0] != inputs.scan().count())) {
+            throw new IllegalArgumentException("--synthetic-embeddings " + cmd.synthetic
+                    + " has shape " + synthetic.shapeText() + " but " + opts.synthetic + " has "
+                    + inputs.scan().count() + " records; give one row per record");
+        }
+        if (real != null && synthetic != null && real.shape()[1] != synthetic.shape()[1]) {
+            throw new IllegalArgumentException("dimension mismatch: " + cmd.real + " has shape "
+                    + real.shapeText() + " but " + cmd.synthetic + " has shape "
+                    + synthetic.shapeText() + "; both need the same number of columns");
+        }
+    }
+
+    /** Where the synthetic embeddings are staged when no run directory keeps them. */
+    private Path scratchTarget() {
+        Path name = cmd.out.getFileName();
+        return cmd.out.resolveSibling(name + ".synthetic-embeddings.npy");
+    }
+
+    /**
+     * The real rows (embedded, or read from --real-embeddings) and the synthetic rows, streamed
+     * into {@code target} staged in {@code into} (or read from --synthetic-embeddings, copied
+     * into a run directory), opened as a mapped source. The model loads only if a side needs it.
+     */
+    private Embedded embed(Settings settings, Inputs inputs, AtomicOutputs into, Path target,
+            StderrProgress progress) throws IOException {
+        long start = System.nanoTime();
+        boolean model = cmd.real == null || cmd.synthetic == null;
+        FloatMatrix real;
+        TextEmbedding.Stats stats = new TextEmbedding.Stats(-1, -1);
+        try (SentenceEncoder encoder = model ? cmd.embedding.open(cmd.loader, settings.model(),
+                settings.encoderOptions(), settings.cacheDir()) : null) {
+            real = cmd.real != null ? NpyReader.readMatrix(cmd.real)
+                    : TextEmbedding.encode(encoder, inputs.realTexts().texts(),
+                            progress.encoding("embed real"));
+            if (cmd.synthetic != null) {
+                if (into != null && cmd.runDir != null) {
+                    into.stage(target, o -> Files.copy(cmd.synthetic, o));
+                }
+            } else {
+                int count = inputs.scan().count();
+                into.stage(target, o -> {
+                    NpyWriter.Rows rows = NpyWriter.rows(o, count, encoder.dimension());
+                    inputs.synthetic().embed(encoder, count, rows, progress);
+                    rows.finish();
+                });
+            }
+            if (encoder != null) {
+                stats = TextEmbedding.stats(encoder);
+            }
+        }
+        NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic != null ? cmd.synthetic
+                : into.stagedFile(target));
+        if (synthetic.cols() != real.cols()) {
+            synthetic.close();
+            throw new IllegalArgumentException("dimension mismatch: the "
+                    + (cmd.real != null ? "real embeddings (" + cmd.real + ")" : "model")
+                    + " give " + real.cols() + " columns but the "
+                    + (cmd.synthetic != null ? "synthetic embeddings (" + cmd.synthetic + ")"
+                            : "model") + " give " + synthetic.cols());
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Embedded(real, synthetic, TextAlignReport.Embedding.of(settings.model(),
+                settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic));
+    }
+
+    /**
+     * --out, --sampled-out, --summary and the --run-dir files: each synthetic record with its
+     * weight is written in one pass over the file per output that holds them all; the sampled
+     * records (at most --sample of them) are gathered during the --out pass.
+     */
+    private void stage(AtomicOutputs outputs, RunDirOutputs runDir, Settings settings,
+            Inputs inputs, LabelledAlignmentResult result, Embedded embedded, int[] picks,
+            TextAlignReport report) throws IOException {
+        double[] weights = result.weights();
+        if (inputs.scan().hasWeightField()) {
+            LOG.warn("the synthetic records already have a field {}; its values were replaced",
+                    TextAlignOptions.WEIGHT_FIELD);
+        }
+        Map<Integer, Record> picked = new HashMap<>();
+        if (picks != null) {
+            for (int i : picks) {
+                picked.put(i, null);
+            }
+        }
+        outputs.stage(cmd.out, o -> writeWeighted(o, settings.outKind(),
+                inputs.scan().fields(), inputs, weights, picked));
+        if (picks != null) {
+            List<Record> sampled = new ArrayList<>(picks.length);
+            for (int i : picks) {
+                sampled.add(picked.get(i));
+            }
+            outputs.stage(opts.sampledOut,
+                    o -> RecordWriter.write(o, settings.sampledKind(), sampled));
+        }
+        if (cmd.summary != null) {
+            outputs.stage(cmd.summary, o -> Json.writePretty(o, report.summary()));
+        }
+        if (runDir != null) {
+            java.util.function.Predicate<String> used =
+                    name -> !cmd.engine.unused().contains(name);
+            Map<String, Object> effective = cmd.embedding.effective(settings.cacheDir());
+            effective.putAll(cmd.engine.effective());
+            effective.put("--sample", picks == null ? null : picks.length);
+            runDir.stage(outputs, Json.MAPPER.valueToTree(report.summary()),
+                    RunSettings.state(cmd.spec, cmd.runDir, used, effective),
+                    o -> writeWeighted(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
+                            List.of(), inputs, weights, null),
+                    embedded.real(), null, opts.labelField, inputs.realTexts().labels(),
+                    inputs.scan().labels());
+        }
+    }
+
+    /**
+     * One pass over the synthetic file, writing every record with its weight; records whose
+     * index is a key of {@code picked} are kept there.
+     */
+    private static void writeWeighted(java.io.OutputStream out, RecordFormat.Kind kind,
+            List<String> columns, Inputs inputs, double[] weights, Map<Integer, Record> picked)
+            throws IOException {
+        RecordWriter.Sink sink = RecordWriter.open(out, kind, columns);
+        inputs.synthetic().forEach(weights.length, (i, r) -> {
+            sink.write(r.withField(TextAlignOptions.WEIGHT_FIELD, weights[i]));
+            if (picked != null && picked.containsKey(i)) {
+                picked.put(i, r);
+            }
+        });
+        sink.finish();
     }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.io.InputException;
 import java.io.BufferedInputStream;
@@ -38,7 +39,8 @@ import java.util.zip.ZipException;
  * <p>Every problem is an {@link InputException} with a one-line message, {@code FILE:LINE:
  * PROBLEM} where a line is to blame: missing file, text that is not UTF-8 (strict decoding),
  * a line over the size limit, malformed JSON, a row with the wrong number of fields, a file
- * without records. The whole file is held in memory as records; cost O(file size).
+ * without records. {@link #read} holds the whole file in memory as records, cost O(file size);
+ * {@link #open} reads one record at a time, in O(longest line) memory.
  */
 public final class RecordReader {
 
@@ -69,11 +71,79 @@ public final class RecordReader {
      * @throws IOException on an I/O failure while reading
      */
     public static List<Record> read(Path file, long maxLineBytes) throws IOException {
+        try (Cursor cursor = open(file, maxLineBytes)) {
+            List<Record> records = new ArrayList<>();
+            Record r;
+            while ((r = cursor.next()) != null) {
+                records.add(r);
+            }
+            return records;
+        }
+    }
+
+    /**
+     * Opens {@code file} to be read one record at a time, holding only the current line (and,
+     * for CSV/TSV, the header): how files of millions of records are read.
+     *
+     * @param maxLineBytes the longest line accepted, in bytes, {@code 1..}{@link #MAX_LINE_LIMIT}
+     * @throws InputException on a problem with the file's name, kind or (CSV/TSV) header
+     * @throws IOException on an I/O failure
+     */
+    public static Cursor open(Path file, long maxLineBytes) throws IOException {
         RecordFormat.Kind kind = RecordFormat.ofInput(file);
-        try (InputStream in = open(file, kind)) {
+        InputStream in = open(file, kind);
+        try {
             LineSource lines = new LineSource(in, file, maxLineBytes);
-            return kind.format() == RecordFormat.JSONL ? jsonLines(lines)
-                    : delimited(lines, kind.format().delimiter(), maxLineBytes);
+            return kind.format() == RecordFormat.JSONL ? new JsonLinesCursor(in, lines)
+                    : new DelimitedCursor(in, lines, kind.format().delimiter(), maxLineBytes);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    /**
+     * The records of one file in file order, read as they are asked for. The problems
+     * {@link #read} reports are reported by {@link #next} when it reaches them (the file without
+     * records by the first call that finds the end).
+     */
+    public abstract static class Cursor implements AutoCloseable {
+
+        private final InputStream in;
+        private long count;
+
+        Cursor(InputStream in) {
+            this.in = in;
+        }
+
+        /**
+         * The next record, or null after the last one.
+         *
+         * @throws InputException on a problem in the file, naming its line
+         * @throws IOException on an I/O failure
+         */
+        public final Record next() throws IOException {
+            Record r = read();
+            if (r != null) {
+                count++;
+            } else if (count == 0) {
+                throw empty();
+            }
+            return r;
+        }
+
+        /** The records returned so far. */
+        public final long count() {
+            return count;
+        }
+
+        abstract Record read() throws IOException;
+
+        abstract InputException empty();
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 
@@ -118,21 +188,31 @@ public final class RecordReader {
         }
     }
 
-    private static List<Record> jsonLines(LineSource lines) throws IOException {
-        List<Record> records = new ArrayList<>();
-        String line;
-        while ((line = lines.next()) != null) {
-            if (line.isBlank()) {
-                continue;
-            }
-            records.add(new Record(jsonObject(lines.file(), lines.lineNumber(), line),
-                    lines.lineNumber()));
+    private static final class JsonLinesCursor extends Cursor {
+        private final LineSource lines;
+
+        JsonLinesCursor(InputStream in, LineSource lines) {
+            super(in);
+            this.lines = lines;
         }
-        if (records.isEmpty()) {
-            throw new InputException(lines.file(), lines.lineNumber() == 0
+
+        @Override
+        Record read() throws IOException {
+            String line;
+            while ((line = lines.next()) != null) {
+                if (!line.isBlank()) {
+                    return new Record(jsonObject(lines.file(), lines.lineNumber(), line),
+                            lines.lineNumber());
+                }
+            }
+            return null;
+        }
+
+        @Override
+        InputException empty() {
+            return new InputException(lines.file(), lines.lineNumber() == 0
                     ? "the file is empty" : "the file has no records, only blank lines");
         }
-        return records;
     }
 
     private static ObjectNode jsonObject(Path file, long lineNumber, String line)
@@ -185,24 +265,38 @@ public final class RecordReader {
         }
     }
 
-    private static List<Record> delimited(LineSource lines, char delimiter, long maxRecordBytes)
-            throws IOException {
-        DelimitedParser parser = new DelimitedParser(lines, delimiter, maxRecordBytes);
-        List<String> header = parser.next();
-        if (header == null) {
-            throw new InputException(lines.file(), "the file is empty; expected a header row");
-        }
-        long headerLine = parser.rowLine();
-        Set<String> seen = new HashSet<>();
-        for (String name : header) {
-            if (!seen.add(name)) {
-                throw new InputException(lines.file(), headerLine, "column '" + name
-                        + "' appears twice in the header row");
+    private static final class DelimitedCursor extends Cursor {
+        private final LineSource lines;
+        private final DelimitedParser parser;
+        private final char delimiter;
+        private final List<String> header;
+
+        DelimitedCursor(InputStream in, LineSource lines, char delimiter, long maxRecordBytes)
+                throws IOException {
+            super(in);
+            this.lines = lines;
+            this.delimiter = delimiter;
+            this.parser = new DelimitedParser(lines, delimiter, maxRecordBytes);
+            this.header = parser.next();
+            if (header == null) {
+                throw new InputException(lines.file(), "the file is empty; expected a header row");
+            }
+            long headerLine = parser.rowLine();
+            Set<String> seen = new HashSet<>();
+            for (String name : header) {
+                if (!seen.add(name)) {
+                    throw new InputException(lines.file(), headerLine, "column '" + name
+                            + "' appears twice in the header row");
+                }
             }
         }
-        List<Record> records = new ArrayList<>();
-        List<String> row;
-        while ((row = parser.next()) != null) {
+
+        @Override
+        Record read() throws IOException {
+            List<String> row = parser.next();
+            if (row == null) {
+                return null;
+            }
             if (row.size() != header.size()) {
                 throw new InputException(lines.file(), parser.rowLine(), "the row has "
                         + row.size() + " field" + (row.size() == 1 ? "" : "s") + " but the header"
@@ -210,15 +304,16 @@ public final class RecordReader {
                         + (delimiter == '\t' ? "tabs" : "commas") + " or line breaks must be"
                         + " quoted)");
             }
-            ObjectNode fields = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+            ObjectNode fields = JsonNodeFactory.instance.objectNode();
             for (int c = 0; c < header.size(); c++) {
                 fields.put(header.get(c), row.get(c));
             }
-            records.add(new Record(fields, parser.rowLine()));
+            return new Record(fields, parser.rowLine());
         }
-        if (records.isEmpty()) {
-            throw new InputException(lines.file(), "the file has a header row but no records");
+
+        @Override
+        InputException empty() {
+            return new InputException(lines.file(), "the file has a header row but no records");
         }
-        return records;
     }
 }

@@ -44,49 +44,92 @@ public final class RecordWriter {
      */
     public static void write(OutputStream out, RecordFormat.Kind kind, List<Record> records)
             throws IOException {
-        if (kind.gzip()) {
-            GZIPOutputStream gz = new GZIPOutputStream(new NonClosing(out), 1 << 16);
-            body(gz, kind.format(), records);
-            gz.finish();
-            gz.flush();
-        } else {
-            body(out, kind.format(), records);
+        Sink sink = open(out, kind, kind.format() == RecordFormat.JSONL ? List.of()
+                : columns(records));
+        for (Record r : records) {
+            sink.write(r);
         }
+        sink.finish();
     }
 
-    private static void body(OutputStream out, RecordFormat format, List<Record> records)
+    /**
+     * Opens {@code out} for records written one at a time (files of millions of records).
+     *
+     * @param columns the CSV/TSV header: every field any record written will have, in order
+     *     (ignored for JSON Lines); a record's field that is not a column is an error
+     */
+    public static Sink open(OutputStream out, RecordFormat.Kind kind, List<String> columns)
             throws IOException {
-        Writer w = new OutputStreamWriter(new NonClosing(out), StandardCharsets.UTF_8);
-        if (format == RecordFormat.JSONL) {
-            for (Record r : records) {
+        return new Sink(out, kind, columns);
+    }
+
+    /** Records written one at a time; {@link #finish} ends the output (does not close it). */
+    public static final class Sink {
+        private final GZIPOutputStream gz;
+        private final Writer w;
+        private final RecordFormat format;
+        private final List<String> columns;
+        private final Set<String> columnSet;
+        private final List<String> cells;
+        private long replaced;
+
+        private Sink(OutputStream out, RecordFormat.Kind kind, List<String> columns)
+                throws IOException {
+            this.gz = kind.gzip() ? new GZIPOutputStream(new NonClosing(out), 1 << 16) : null;
+            this.w = new java.io.BufferedWriter(new OutputStreamWriter(
+                    new NonClosing(gz != null ? gz : out), StandardCharsets.UTF_8), 1 << 16);
+            this.format = kind.format();
+            this.columns = List.copyOf(columns);
+            this.columnSet = new java.util.HashSet<>(columns);
+            this.cells = new ArrayList<>(columns.size());
+            if (format != RecordFormat.JSONL) {
+                writeRow(w, this.columns, format.delimiter());
+            }
+        }
+
+        /**
+         * Writes one record.
+         *
+         * @throws IllegalArgumentException (CSV/TSV) when it has a field that is not a column
+         */
+        public void write(Record r) throws IOException {
+            if (format == RecordFormat.JSONL) {
                 w.write(escapeLoneSurrogates(JSON.writeValueAsString(r.json())));
                 w.write('\n');
+                return;
             }
-        } else {
-            char delimiter = format.delimiter();
-            List<String> columns = columns(records);
-            writeRow(w, columns, delimiter);
-            List<String> cells = new ArrayList<>(columns.size());
-            int replaced = 0;
-            for (Record r : records) {
-                cells.clear();
-                for (String c : columns) {
-                    String cell = cell(r.get(c));
-                    String clean = replaceLoneSurrogates(cell);
-                    if (clean != cell) {
-                        replaced++;
-                    }
-                    cells.add(clean);
+            for (Iterator<String> it = r.json().fieldNames(); it.hasNext(); ) {
+                String name = it.next();
+                if (!columnSet.contains(name)) {
+                    throw new IllegalArgumentException("record of line " + r.line()
+                            + " has a field '" + name + "' that is not a column " + columns);
                 }
-                writeRow(w, cells, delimiter);
             }
+            cells.clear();
+            for (String c : columns) {
+                String cell = cell(r.get(c));
+                String clean = replaceLoneSurrogates(cell);
+                if (clean != cell) {
+                    replaced++;
+                }
+                cells.add(clean);
+            }
+            writeRow(w, cells, format.delimiter());
+        }
+
+        /** Flushes the text and finishes a gzip stream. */
+        public void finish() throws IOException {
             if (replaced > 0) {
                 // CSV is plain UTF-8 text, which has no form for them (JSONL escapes them).
                 LOG.warn("{} {} cell(s) held unpaired UTF-16 surrogates, written as U+FFFD;"
                         + " write JSON Lines to keep them", replaced, format);
             }
+            w.flush();
+            if (gz != null) {
+                gz.finish();
+                gz.flush();
+            }
         }
-        w.flush();
     }
 
     /**
@@ -136,11 +179,16 @@ public final class RecordWriter {
     static List<String> columns(List<Record> records) {
         Set<String> names = new LinkedHashSet<>();
         for (Record r : records) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = r.json().fields(); it.hasNext(); ) {
-                names.add(it.next().getKey());
-            }
+            addFields(names, r);
         }
         return new ArrayList<>(names);
+    }
+
+    /** Adds {@code r}'s field names not yet in {@code names} (first-seen order, for a header). */
+    public static void addFields(Set<String> names, Record r) {
+        for (Iterator<String> it = r.json().fieldNames(); it.hasNext(); ) {
+            names.add(it.next());
+        }
     }
 
     private static String cell(JsonNode v) throws IOException {

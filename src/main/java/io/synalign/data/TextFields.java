@@ -5,7 +5,9 @@ import io.synalign.io.InputException;
 import io.synalign.io.InputSetting;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Takes the text (and the label) of every record, checking each record as it goes.
@@ -15,7 +17,7 @@ import java.util.List;
  * when any record has it, every record must, with a string, number or boolean value (numbers
  * and booleans become their JSON text, so the label {@code 1} in a JSON file matches the label
  * {@code "1"} in a CSV file). Problems are {@link InputException}s naming the file, line and
- * field. Cost O(records).
+ * field. Cost O(records). {@link Checker} applies the same rules to a stream of records.
  */
 public final class TextFields {
 
@@ -44,19 +46,28 @@ public final class TextFields {
     public static List<String> texts(Path file, List<Record> records, String textField) {
         List<String> texts = new ArrayList<>(records.size());
         for (Record r : records) {
-            JsonNode v = r.get(textField);
-            if (v == null) {
-                throw new InputException(file, r.line(), "no field '" + textField
-                        + "'; this record has " + fieldList(r), InputSetting.TEXT_FIELD,
-                        "name the text field with %s");
-            }
-            if (!v.isTextual()) {
-                throw new InputException(file, r.line(), "field '" + textField + "' is "
-                        + kind(v) + ", not a string; texts must be strings");
-            }
-            texts.add(v.textValue());
+            texts.add(text(file, r, textField));
         }
         return texts;
+    }
+
+    /**
+     * The text of one record.
+     *
+     * @throws InputException naming the file, line and field when it has no string text
+     */
+    public static String text(Path file, Record r, String textField) {
+        JsonNode v = r.get(textField);
+        if (v == null) {
+            throw new InputException(file, r.line(), "no field '" + textField
+                    + "'; this record has " + fieldList(r), InputSetting.TEXT_FIELD,
+                    "name the text field with %s");
+        }
+        if (!v.isTextual()) {
+            throw new InputException(file, r.line(), "field '" + textField + "' is "
+                    + kind(v) + ", not a string; texts must be strings");
+        }
+        return v.textValue();
     }
 
     /**
@@ -75,37 +86,85 @@ public final class TextFields {
     /** Texts and, where the file has the label field, labels. */
     public static LabelledTexts labelled(Path file, List<Record> records, String textField,
             String labelField) {
-        requireDistinctFields(textField, labelField);
-        List<String> texts = texts(file, records, textField);
-        Record withLabel = null;
+        Checker checker = new Checker(file, textField, labelField);
+        List<String> texts = new ArrayList<>(records.size());
         for (Record r : records) {
-            if (r.has(labelField)) {
-                withLabel = r;
-                break;
-            }
+            texts.add(checker.accept(r));
         }
-        if (withLabel == null) {
-            return new LabelledTexts(texts, null);
+        return new LabelledTexts(texts, checker.labels());
+    }
+
+    /**
+     * Checks records one at a time, in file order, for files too large to hold (the rules of
+     * {@link #labelled}): {@link #accept} returns a record's text and keeps its label. A problem
+     * is reported at the first record, in file order, that shows it; a record without the label
+     * field before the first one with it is reported as soon as that one is read. Labels are
+     * kept as one shared string per distinct label, so n labels cost about n references.
+     */
+    public static final class Checker {
+        private final Path file;
+        private final String textField;
+        private final String labelField;
+        private final Map<String, String> distinct = new HashMap<>();
+        private final List<String> labels = new ArrayList<>();
+        private long firstLabelled = -1;
+        private long firstUnlabelled = -1;
+
+        /** @throws IllegalArgumentException when the two fields are the same */
+        public Checker(Path file, String textField, String labelField) {
+            requireDistinctFields(textField, labelField);
+            this.file = file;
+            this.textField = textField;
+            this.labelField = labelField;
         }
-        List<String> labels = new ArrayList<>(records.size());
-        for (Record r : records) {
+
+        /**
+         * The text of {@code r}, after checking its text and label.
+         *
+         * @throws InputException naming the file, line and field of a problem
+         */
+        public String accept(Record r) {
+            String text = text(file, r, textField);
             JsonNode v = r.get(labelField);
             if (v == null) {
-                throw new InputException(file, r.line(), "no field '" + labelField + "', but the"
-                        + " record on line " + withLabel.line() + " has one; every record needs"
-                        + " a label once any has", InputSetting.LABEL_FIELD,
-                        "or name another field with %s");
+                if (firstLabelled >= 0) {
+                    throw missingLabel(r.line(), firstLabelled);
+                }
+                if (firstUnlabelled < 0) {
+                    firstUnlabelled = r.line();
+                }
+                return text;
             }
+            if (firstLabelled < 0) {
+                if (firstUnlabelled >= 0) {
+                    throw missingLabel(firstUnlabelled, r.line());
+                }
+                firstLabelled = r.line();
+            }
+            String label;
             if (v.isTextual()) {
-                labels.add(v.textValue());
+                label = v.textValue();
             } else if (v.isNumber() || v.isBoolean()) {
-                labels.add(v.asText());
+                label = v.asText();
             } else {
                 throw new InputException(file, r.line(), "label field '" + labelField + "' is "
                         + kind(v) + "; labels must be strings, numbers or booleans");
             }
+            labels.add(distinct.computeIfAbsent(label, l -> l));
+            return text;
         }
-        return new LabelledTexts(texts, labels);
+
+        /** One label per record accepted, or null when no record had the label field. */
+        public List<String> labels() {
+            return firstLabelled < 0 ? null : labels;
+        }
+
+        private InputException missingLabel(long line, long labelledLine) {
+            return new InputException(file, line, "no field '" + labelField + "', but the"
+                    + " record on line " + labelledLine + " has one; every record needs"
+                    + " a label once any has", InputSetting.LABEL_FIELD,
+                    "or name another field with %s");
+        }
     }
 
     private static String kind(JsonNode v) {

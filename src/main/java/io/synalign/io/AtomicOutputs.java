@@ -108,6 +108,24 @@ public final class AtomicOutputs implements AutoCloseable {
     }
 
     /**
+     * The temporary file staged for {@code target}, complete and fsynced: a staged output can be
+     * read back before the commit (a large intermediate, such as embeddings, written once and
+     * then read by the computation, ends up at its target only if everything succeeds, and is
+     * deleted otherwise).
+     *
+     * @throws IllegalArgumentException when {@code target} was not staged
+     */
+    public Path stagedFile(Path target) throws IOException {
+        Path resolved = throughLinks(target);
+        for (Staged s : staged) {
+            if (s.target().equals(resolved)) {
+                return s.temp();
+            }
+        }
+        throw new IllegalArgumentException(target + " was not staged");
+    }
+
+    /**
      * Renames every staged file over its target.
      *
      * @throws IOException when a rename fails; every target renamed by this call is then deleted

@@ -59,6 +59,58 @@ public final class NpyWriter {
         writeDoubles(out, rowMajor);
     }
 
+    /**
+     * Starts a 2-D float32 array of {@code rows x cols} whose rows are appended block by block
+     * ({@link Rows#append}), for arrays of any number of rows (more than one Java array holds).
+     */
+    public static Rows rows(OutputStream out, long rows, int cols) throws IOException {
+        out.write(header("<f4", rows, cols));
+        return new Rows(out, rows, cols);
+    }
+
+    /** The rows of a float32 matrix written as they come; {@link #finish} checks the count. */
+    public static final class Rows {
+        private final OutputStream out;
+        private final long rows;
+        private final int cols;
+        private long written;
+
+        private Rows(OutputStream out, long rows, int cols) {
+            this.out = out;
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        /**
+         * Appends the rows of {@code block}.
+         *
+         * @throws IllegalArgumentException when its columns differ or it passes the row count
+         */
+        public void append(FloatMatrix block) throws IOException {
+            if (block.cols() != cols || written + block.rows() > rows) {
+                throw new IllegalArgumentException("a block of " + block.rows() + " x "
+                        + block.cols() + " does not fit a " + rows + " x " + cols + " array with "
+                        + written + " rows written");
+            }
+            writeFloats(out, block.data());
+            written += block.rows();
+        }
+
+        /** The rows appended so far. */
+        public long written() {
+            return written;
+        }
+
+        /** @throws IllegalStateException when fewer rows were appended than the header says */
+        public void finish() throws IOException {
+            if (written != rows) {
+                throw new IllegalStateException(written + " rows written of the " + rows
+                        + " the header promises");
+            }
+            out.flush();
+        }
+    }
+
     /** Atomically writes a 1-D float64 array to {@code file}. */
     public static void writeVector(Path file, double[] values) throws IOException {
         AtomicOutputs.writeAtomically(file, out -> writeVector(out, values));

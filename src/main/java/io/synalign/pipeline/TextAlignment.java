@@ -202,14 +202,27 @@ public final class TextAlignment {
      */
     public LabelledAlignmentResult fit(LabelPlan plan, Embedded embedded,
             ProgressListener progress) {
+        return fit(plan, embedded.real(), RowSource.of(embedded.synthetic()), progress);
+    }
+
+    /**
+     * Fits the weights of {@code plan} to real rows and synthetic rows read from a source (a
+     * mapped embeddings file of any length: each label's rows are read from it as the learner
+     * needs them), on a backend opened for the fit.
+     *
+     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
+     * @throws IllegalStateException when the learner returns weights that are not a distribution
+     */
+    public LabelledAlignmentResult fit(LabelPlan plan, FloatMatrix real, RowSource synthetic,
+            ProgressListener progress) {
         LabelledAlignmentResult result;
         try (KernelBackend kernels = KernelBackends.create(options.backend())) {
             LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) -> {
-                AlignmentResult fit = learner.fit(kernels, c, r, RowSource.of(s), p);
-                ResultChecks.checkWeights(fit.weights(), s.rows());
+                AlignmentResult fit = learner.fit(kernels, c, r, s, p);
+                ResultChecks.checkWeights(fit.weights(), Math.toIntExact(s.rows()));
                 return fit;
             }, options.alignment());
-            result = alignment.align(plan, embedded.real(), embedded.synthetic(), progress);
+            result = alignment.align(plan, real, synthetic, progress);
         }
         ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
         return result;

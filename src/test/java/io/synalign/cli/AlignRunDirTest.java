@@ -125,7 +125,10 @@ class AlignRunDirTest {
         assertTrue(options.has("--bandwidth") && options.has("--method")
                 && options.has("--encoder") && options.has("--sample"), options::toString);
         assertFalse(options.has("--help") || options.has("--version") || options.has("--run-dir")
-                || options.has("--quiet") || options.has("--real-embeddings"), options::toString);
+                || options.has("--quiet"), options::toString);
+        // Settings of the text form too: embeddings files given instead of embedding a side.
+        assertTrue(options.path("--real-embeddings").isNull()
+                && options.path("--synthetic-embeddings").isNull(), options::toString);
         List<String> given = new ArrayList<>();
         alignment.path("given").forEach(g -> given.add(g.asText()));
         assertTrue(given.containsAll(List.of("--summary", "--seed", "--real", "--synthetic"))

@@ -73,6 +73,8 @@ class TextBadInputTest {
         byte[] full = gz.toByteArray();
         write("truncated.jsonl.gz", Arrays.copyOf(full, full.length / 2));
         write("r.npy", NpyFixtures.float32Matrix(2, 3, NpyFixtures.gaussian(6, 1, 1)));
+        write("r3.npy", NpyFixtures.float32Matrix(3, 3, NpyFixtures.gaussian(9, 1, 2)));
+        write("s24.npy", NpyFixtures.float32Matrix(2, 4, NpyFixtures.gaussian(8, 1, 3)));
         Files.createDirectory(dir.resolve("outdir"));
         inputs = listing();
     }
@@ -132,7 +134,13 @@ class TextBadInputTest {
             bad("sample larger than the synthetic set", with(ALIGN, "--sample", "3", "--sampled-out", "@/a.jsonl"),
                     "--sample 3 exceeds the 2 synthetic rows whose label is in the real set"),
             // option combinations
-            bad("both forms", with(ALIGN, "--real-embeddings", "@/r.npy"), "are the two forms of align; give one pair, not both"),
+            // embeddings files given for the records (the model would embed the other side)
+            bad("real embeddings, a row count that is not the records'", with(ALIGN, "--real-embeddings", "@/r3.npy"),
+                    "--real-embeddings @/r3.npy has shape (3, 3) but @/r.jsonl has 2 records; give one row per record"),
+            bad("synthetic embeddings, a row count that is not the records'", with(ALIGN, "--synthetic-embeddings", "@/r3.npy"),
+                    "--synthetic-embeddings @/r3.npy has shape (3, 3) but @/s.jsonl has 2 records; give one row per record"),
+            bad("embeddings files of two widths", with(ALIGN, "--real-embeddings", "@/r.npy", "--synthetic-embeddings", "@/s24.npy"),
+                    "dimension mismatch: @/r.npy has shape (2, 3) but @/s24.npy has shape (2, 4)"),
             bad("no form", new String[] {"align", "--out", "@/w.jsonl"}, "give --real and --synthetic (text records), or --real-embeddings and --synthetic-embeddings (.npy)"),
             bad("half a text form", with(ALIGN, "--synthetic", null), "--real needs --synthetic"),
             bad("half an npy form", new String[] {"align", "--synthetic-embeddings", "@/r.npy", "--out", "@/w.npy"}, "--synthetic-embeddings needs --real-embeddings"),

@@ -73,6 +73,26 @@ public interface RowSource extends AutoCloseable {
         return new MatrixRows(List.of(m), "in memory");
     }
 
+    /**
+     * The rows {@code indices} of this source, in that order, as a source of their own (a view:
+     * nothing is copied until it is read). Runs of consecutive indices are read with one read of
+     * this source each.
+     *
+     * @throws IndexOutOfBoundsException when an index is not a row of this source
+     */
+    default RowSource select(long[] indices) {
+        return new SelectedRows(this, indices);
+    }
+
+    /** {@link #select(long[])} for int indices. */
+    default RowSource select(int[] indices) {
+        long[] wide = new long[indices.length];
+        for (int k = 0; k < indices.length; k++) {
+            wide[k] = indices[k];
+        }
+        return select(wide);
+    }
+
     /** The rows of several in-memory matrices of one column count, one after another. */
     static RowSource ofBlocks(List<FloatMatrix> blocks) {
         return new MatrixRows(blocks, "in memory (" + blocks.size() + " blocks)");

@@ -4,6 +4,7 @@ import io.synalign.engine.ProgressListener;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.RowSource;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,9 +21,13 @@ import java.util.List;
  * synthetic rows). Rows of labels the real set lacks get 0. {@link LabelMode#GLOBAL}: one fit
  * of all synthetic rows against all real rows; labels only group the report.
  *
+ * <p>The synthetic rows are a {@link RowSource}, so they may be more than one array holds (a
+ * mapped file): each label's rows are a view of the source ({@link RowSource#select}), read by
+ * the learner as it needs them, never gathered here.
+ *
  * <p>Cost: per label the learner's cost on that label's rows (for the exact method
  * O((m_l + n_l)^2 d) per label, so splitting by label is cheaper than one global fit), plus
- * O((m + n) d) to gather rows.
+ * O(m d) to gather the real rows and O(n) for the weights.
  */
 public final class LabelledAlignment {
 
@@ -33,7 +38,7 @@ public final class LabelledAlignment {
          * @return weights for the synthetic rows, non-negative, summing to 1
          * @throws IllegalArgumentException on inputs the learner cannot use
          */
-        AlignmentResult fit(AlignmentConfig config, FloatMatrix real, FloatMatrix synthetic,
+        AlignmentResult fit(AlignmentConfig config, FloatMatrix real, RowSource synthetic,
                 ProgressListener progress);
     }
 
@@ -58,6 +63,20 @@ public final class LabelledAlignment {
      */
     public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
             ProgressListener progress) {
+        return align(plan, real, RowSource.of(synthetic), progress);
+    }
+
+    /**
+     * Fits the weights of synthetic rows read from a source (of any length up to one weight
+     * vector).
+     *
+     * @param plan the label groups of the rows below
+     * @param real the real embeddings, {@code plan.realRows()} rows
+     * @param synthetic the synthetic embeddings, {@code plan.syntheticRows()} rows, same columns
+     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
+     */
+    public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, RowSource synthetic,
+            ProgressListener progress) {
         if (real.rows() != plan.realRows() || synthetic.rows() != plan.syntheticRows()) {
             throw new IllegalArgumentException("the plan is for " + plan.realRows() + " real and "
                     + plan.syntheticRows() + " synthetic rows, got " + real.rows() + " and "
@@ -65,12 +84,12 @@ public final class LabelledAlignment {
         }
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         long start = System.nanoTime();
-        double[] weights = new double[synthetic.rows()];
+        double[] weights = new double[plan.syntheticRows()];
         AlignmentResult global = null;
         List<AlignmentResult> fits = new ArrayList<>();
         if (plan.mode() == LabelMode.GLOBAL) {
             global = learner.fit(config, real, synthetic, listener);
-            scaleInto(weights, global.weights(), identity(synthetic.rows()), 1.0);
+            scaleInto(weights, global.weights(), identity(plan.syntheticRows()), 1.0);
         } else {
             List<LabelPlan.Group> aligned = plan.groups(LabelPlan.Status.ALIGNED);
             int k = 0;
@@ -98,9 +117,10 @@ public final class LabelledAlignment {
     }
 
     private AlignmentResult fitLabel(LabelPlan plan, LabelPlan.Group g, FloatMatrix real,
-            FloatMatrix synthetic, ProgressListener progress) {
+            RowSource synthetic, ProgressListener progress) {
         FloatMatrix r = real.selectRows(g.realRows());
-        FloatMatrix s = synthetic.selectRows(g.syntheticRows());
+        RowSource s = g.syntheticRows().length == synthetic.rows() && isIdentity(g.syntheticRows())
+                ? synthetic : synthetic.select(g.syntheticRows());
         try {
             return learner.fit(config.withSeed(plan.seedFor(g.label(), config.seed())), r, s,
                     progress);
@@ -129,6 +149,15 @@ public final class LabelledAlignment {
         for (int k = 0; k < rows.length; k++) {
             out[rows[k]] = share * (w[k] / sum);
         }
+    }
+
+    private static boolean isIdentity(int[] rows) {
+        for (int k = 0; k < rows.length; k++) {
+            if (rows[k] != k) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int[] identity(int n) {

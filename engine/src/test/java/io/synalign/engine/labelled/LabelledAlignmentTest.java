@@ -65,7 +65,7 @@ class LabelledAlignmentTest {
                 syntheticLabels, syntheticLabels == null ? 5 : syntheticLabels.size());
         FloatMatrix real = rows(plan.realRows(), 1);
         FloatMatrix synthetic = rows(plan.syntheticRows(), 2);
-        return new LabelledAlignment((c, r, s, p) -> stub(c, r, s),
+        return new LabelledAlignment((c, r, s, p) -> stub(c, r, s.toMatrix()),
                 AlignmentConfig.defaults().withSeed(seed)).align(plan, real, synthetic, null);
     }
 
@@ -234,7 +234,7 @@ class LabelledAlignmentTest {
                 throw new IllegalArgumentException("the median heuristic found every sampled row"
                         + " identical; give a bandwidth explicitly");
             }
-            return stub(c, r, s);
+            return stub(c, r, s.toMatrix());
         }, AlignmentConfig.defaults());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> alignment.align(plan, rows(2, 1), rows(3, 2), null));
@@ -249,7 +249,7 @@ class LabelledAlignmentTest {
         List<String> stages = new ArrayList<>();
         new LabelledAlignment((c, r, s, p) -> {
             p.onProgress("optimise", 1, 2, "");
-            return stub(c, r, s);
+            return stub(c, r, s.toMatrix());
         }, AlignmentConfig.defaults()).align(plan, rows(2, 1), rows(2, 2),
                 (stage, done, total, detail) -> stages.add(stage));
         assertEquals(List.of("optimise [a 1/2]", "optimise [b 2/2]"), stages);

@@ -1,0 +1,155 @@
+package io.synalign.cli;
+
+import io.synalign.data.Record;
+import io.synalign.data.RecordReader;
+import io.synalign.data.RecordWriter;
+import io.synalign.data.TextFields;
+import io.synalign.io.InputException;
+import io.synalign.io.NpyWriter;
+import io.synalign.engine.ProgressListener;
+import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.TextEmbedding;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The synthetic records of the text form of {@code align}, read as a stream, never held: a file
+ * of 10^7 records costs the memory of its labels (one shared string per distinct label, a
+ * reference per record), not of its texts. The file is read once to check every record and
+ * collect the labels ({@link #scan}), once to embed the texts block by block into an
+ * {@code .npy} ({@link #embed}), and once to write the records with their weights
+ * ({@link #forEach}); each later pass checks that it read as many records as the first.
+ */
+final class SyntheticRecords {
+
+    /** Texts embedded per encoder call when streaming (the encoder batches within it). */
+    static final int EMBED_BLOCK = 8192;
+
+    /** What the first pass found. */
+    record Scan(int count, List<String> labels, List<String> fields, boolean hasWeightField) {
+    }
+
+    /** Receives one record and its 0-based position. */
+    @FunctionalInterface
+    interface RecordConsumer {
+        void accept(int index, Record record) throws IOException;
+    }
+
+    private final Path file;
+    private final long maxLineBytes;
+    private final String textField;
+    private final String labelField;
+    private final int embedBlock;
+
+    /**
+     * @param embedBlock texts per encoder call in {@link #embed} (best a multiple of the
+     *     encoder's batch size, so that blocks do not change its batches)
+     */
+    SyntheticRecords(Path file, long maxLineBytes, String textField, String labelField,
+            int embedBlock) {
+        if (embedBlock < 1) {
+            throw new IllegalArgumentException("embed block " + embedBlock + " < 1");
+        }
+        this.embedBlock = embedBlock;
+        this.file = file;
+        this.maxLineBytes = maxLineBytes;
+        this.textField = textField;
+        this.labelField = labelField;
+    }
+
+    /**
+     * Reads every record once: checks its text and label ({@link TextFields.Checker}), keeps the
+     * labels and the field names (the CSV/TSV header of the output).
+     *
+     * @throws InputException naming the file and line of the first bad record, or when the file
+     *     has more records than one weight vector holds
+     */
+    Scan scan(String weightField) throws IOException {
+        TextFields.Checker checker = new TextFields.Checker(file, textField, labelField);
+        Set<String> fields = new LinkedHashSet<>();
+        boolean hasWeight = false;
+        try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
+            Record r;
+            while ((r = cursor.next()) != null) {
+                if (cursor.count() > Integer.MAX_VALUE - 8) {
+                    throw new InputException(file, r.line(), "more than "
+                            + (Integer.MAX_VALUE - 8) + " records; one run weights at most that"
+                            + " many (split the file)");
+                }
+                checker.accept(r);
+                // The header of the weighted output: each record's fields, then the weight
+                // (appended where the record lacks it), in first-seen order.
+                RecordWriter.addFields(fields, r);
+                fields.add(weightField);
+                hasWeight |= r.has(weightField);
+            }
+            return new Scan((int) cursor.count(), checker.labels(), new ArrayList<>(fields),
+                    hasWeight);
+        }
+    }
+
+    /**
+     * Embeds the texts in file order, a block of texts at a time, appending each block's
+     * rows to {@code rows} as it comes: memory is one block, whatever the file's length.
+     *
+     * @param count the records {@link #scan} found
+     */
+    void embed(SentenceEncoder encoder, int count, NpyWriter.Rows rows,
+            ProgressListener progress) throws IOException {
+        List<String> block = new ArrayList<>(embedBlock);
+        int done = 0;
+        try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
+            Record r;
+            while ((r = cursor.next()) != null) {
+                block.add(TextFields.text(file, r, textField));
+                if (block.size() == embedBlock) {
+                    done = embedBlock(encoder, block, done, count, rows, progress);
+                }
+            }
+            if (!block.isEmpty()) {
+                done = embedBlock(encoder, block, done, count, rows, progress);
+            }
+            checkCount(cursor.count(), count);
+        }
+    }
+
+    private static int embedBlock(SentenceEncoder encoder, List<String> block, int done,
+            int count, NpyWriter.Rows rows, ProgressListener progress) throws IOException {
+        if (done + block.size() > count) {
+            return done + block.size(); // reported by checkCount at the end
+        }
+        int before = done;
+        int size = block.size();
+        rows.append(TextEmbedding.encode(encoder, block, (d, t) -> progress.onProgress(
+                "embed synthetic", before + (long) size * d / t, count, "texts")));
+        int after = done + block.size();
+        block.clear();
+        return after;
+    }
+
+    /** Passes every record and its position to {@code consumer}, in file order. */
+    void forEach(int count, RecordConsumer consumer) throws IOException {
+        try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
+            Record r;
+            int i = 0;
+            while ((r = cursor.next()) != null) {
+                if (i < count) {
+                    consumer.accept(i, r);
+                }
+                i++;
+            }
+            checkCount(cursor.count(), count);
+        }
+    }
+
+    private void checkCount(long read, int expected) {
+        if (read != expected) {
+            throw new InputException(file, "changed while being read: " + read
+                    + " records now, " + expected + " when first read");
+        }
+    }
+}
