@@ -120,7 +120,10 @@ class StreamedRowsTest {
         }
     }
 
-    /** Beyond one Java array only rff runs; the others say so before any work. */
+    /**
+     * Beyond one Java array only rff and nystrom run; exact and tiled say so before any work,
+     * naming both.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void methodsThatNeedOneArrayRefuseLargerSourcesByName(String backendName) {
@@ -147,14 +150,17 @@ class StreamedRowsTest {
         };
         FloatMatrix real = MmdWeightLearnerTest.mixture(20, 384, 0, new Random(1));
         try (KernelBackend backend = TestBackends.create(backendName)) {
-            MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig.defaults()
-                    .withMethod(AlignmentMethod.NYSTROM).withBandwidth(Bandwidth.of(1.0)));
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class,
-                    () -> learner.fit(real, huge, ProgressListener.NONE));
-            assertTrue(e.getMessage().startsWith("huge.npy: 6000000 x 384 synthetic values are"
-                    + " more than one Java array holds, and method nystrom needs them in one;"
-                    + " method rff streams"), e.getMessage());
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.TILED}) {
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(method).withBandwidth(Bandwidth.of(1.0)));
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class,
+                        () -> learner.fit(real, huge, ProgressListener.NONE));
+                assertTrue(e.getMessage().startsWith("huge.npy: 6000000 x 384 synthetic values"
+                        + " are more than one Java array holds, and method " + method.cliName()
+                        + " needs them in one; methods rff and nystrom stream"), e.getMessage());
+            }
         }
     }
 }
