@@ -145,7 +145,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     /**
      * Rows per chunk for D features on {@code backend} ({@link KernelBackend#featureChunkRows}:
      * 32 MiB of features on the CPU backends, 1 GiB on cuda). {@code -Dsynalign.rff.chunkRows=N}
-     * sets it (tests force many chunks on small inputs with it).
+     * sets it, for rff and nystrom alike (tests force many chunks on small inputs with it).
      */
     static int chunkRows(KernelBackend backend, int features) {
         int forced = Integer.getInteger("synalign.rff.chunkRows", 0);

@@ -206,8 +206,8 @@ class StreamedRowsTest {
     }
 
     /**
-     * The methods that need S whole (exact, tiled, nystrom) take a blocked source too, gathered
-     * into one matrix: the same weights as the matrix itself.
+     * Every method takes a blocked source (exact and tiled gather it into one matrix, nystrom
+     * streams it): the same weights as the matrix itself.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
