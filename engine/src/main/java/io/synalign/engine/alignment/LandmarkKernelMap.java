@@ -5,25 +5,23 @@ import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.OperatorArguments;
-import io.synalign.kernels.VectorOps;
-import java.util.Arrays;
+import io.synalign.kernels.TilePlan;
 
 /**
  * The kernel columns of r Nystrom landmarks L as a {@link RowFeatureMap}: a row x has the r
  * features {@code k(x, L)}, so a block of rows S_c has {@code K_{S_c L}} (count x r). Nystrom's
  * features are {@code k(x, L) G} with {@code G = K_LL^{-1/2}} (r x k); {@link NystromQuadraticForm}
  * applies G to the r-vectors between the two products ({@code Phi^T w = G^T (K_LS w)},
- * {@code Phi z = K_SL (G z)}), so the chunks hold K itself and a recomputed chunk costs one
- * backend kernel block ({@link KernelBackend#rbfBlock}, O(count r d), a GEMM), not also an
- * O(count r k) product with G.
+ * {@code Phi z = K_SL (G z)}), so the chunks hold K itself and a recomputed chunk costs two
+ * backend kernel blocks (O(count r d) each, GEMMs), not also an O(count r k) product with G.
  *
- * <p>Each block's K is kept on the Java heap in float32 (as the backends round it), and its two
- * products are computed in Java with double accumulation, in row order: {@code K^T w} adds the
- * rows scaled by {@code w_i} one after another, {@code K z} is a dot product per row; O(count r)
- * each. The results therefore depend only on the values of K and w, not on the backend's
- * threads; on a backend whose vectors live on a device the r- and count-vectors are read and
- * written through its {@link VectorOps} (O(count + r) per product, small next to O(count r)).
+ * <p>A block is two kept backend kernel operators, {@code K_{S_c L}} and {@code K_{L S_c}}
+ * (fp32, 8 count r bytes together, off-heap on nd4j, in device memory on cuda): the products
+ * are the backend's (multithreaded, on the device where there is one), and for a synthetic set
+ * of one chunk they are exactly the products of the two whole operators nystrom used before it
+ * streamed, so its weights are unchanged there.
  */
 final class LandmarkKernelMap implements RowFeatureMap {
 
@@ -69,14 +67,11 @@ final class LandmarkKernelMap implements RowFeatureMap {
         return "landmark kernel";
     }
 
-    /** {@code K_{S_c L}} of one block, on the heap. Not thread-safe. */
+    /** {@code K_{S_c L}} of one block and its transpose, kept by the backend. Not thread-safe. */
     private final class Block extends AbstractFeatureOperator {
 
-        private final int count;
-        private final int r;
-        private float[] kernel;
-        private double[] rowScratch;
-        private double[] landmarkScratch;
+        private final KernelOperator rowsByLandmarks;
+        private final KernelOperator landmarksByRows;
 
         Block(FloatMatrix rows) {
             super(rows.rows(), landmarks.rows());
@@ -84,92 +79,53 @@ final class LandmarkKernelMap implements RowFeatureMap {
                 throw new IllegalArgumentException("dimension mismatch: rows have " + rows.cols()
                         + " columns, the landmarks " + landmarks.cols());
             }
-            this.count = rows.rows();
-            this.r = landmarks.rows();
-            this.kernel = new float[Math.multiplyExact(count, r)];
-            if (count > 0) {
-                backend.rbfBlock(rows, landmarks, sigma, kernel);
+            int count = rows.rows();
+            int r = landmarks.rows();
+            this.rowsByLandmarks = backend.rbfOperator(rows, landmarks, sigma,
+                    new TilePlan(true, TilePlan.tileRowsFor(count, r,
+                            TilePlan.DEFAULT_TILE_BYTES)));
+            try {
+                this.landmarksByRows = backend.rbfOperator(landmarks, rows, sigma,
+                        new TilePlan(true, TilePlan.tileRowsFor(r, count,
+                                TilePlan.DEFAULT_TILE_BYTES)));
+            } catch (RuntimeException e) {
+                rowsByLandmarks.close();
+                throw e;
             }
-        }
-
-        /** Recomputes K from new rows of the same count, in place. */
-        @Override
-        public boolean reload(FloatMatrix rows) {
-            checkOpen();
-            if (rows.rows() != count || rows.cols() != landmarks.cols() || count == 0) {
-                return false;
-            }
-            backend.rbfBlock(rows, landmarks, sigma, kernel);
-            return true;
         }
 
         @Override
         protected void transposeTimesChecked(double[] w, double[] out) {
-            Arrays.fill(out, 0.0);
-            for (int i = 0; i < count; i++) {
-                double wi = w[i];
-                int base = i * r;
-                for (int j = 0; j < r; j++) {
-                    out[j] += wi * kernel[base + j];
-                }
-            }
+            landmarksByRows.multiply(w, out);
         }
 
         @Override
         protected void timesChecked(double[] z, double[] out) {
-            for (int i = 0; i < count; i++) {
-                int base = i * r;
-                double s = 0;
-                for (int j = 0; j < r; j++) {
-                    s += kernel[base + j] * z[j];
-                }
-                out[i] = s;
-            }
+            rowsByLandmarks.multiply(z, out);
         }
 
         @Override
         public void transposeTimes(DeviceVector w, DeviceVector out) {
             checkOpen();
-            OperatorArguments.checkTransposeTimes(w, out, count, r);
-            VectorOps vectors = backend.vectors();
-            double[] in = rowScratch();
-            double[] result = landmarkScratch();
-            vectors.read(w, in);
-            transposeTimes(in, result);
-            vectors.write(result, out);
+            OperatorArguments.checkTransposeTimes(w, out, rowsByLandmarks.rows(),
+                    rowsByLandmarks.cols());
+            landmarksByRows.multiply(w, out);
         }
 
         @Override
         public void times(DeviceVector z, DeviceVector out) {
             checkOpen();
-            OperatorArguments.checkTimes(z, out, count, r);
-            VectorOps vectors = backend.vectors();
-            double[] in = landmarkScratch();
-            double[] result = rowScratch();
-            vectors.read(z, in);
-            times(in, result);
-            vectors.write(result, out);
-        }
-
-        private double[] rowScratch() {
-            if (rowScratch == null) {
-                rowScratch = new double[count];
-            }
-            return rowScratch;
-        }
-
-        private double[] landmarkScratch() {
-            if (landmarkScratch == null) {
-                landmarkScratch = new double[r];
-            }
-            return landmarkScratch;
+            OperatorArguments.checkTimes(z, out, rowsByLandmarks.rows(), rowsByLandmarks.cols());
+            rowsByLandmarks.multiply(z, out);
         }
 
         @Override
         protected void release() {
-            kernel = null;
-            rowScratch = null;
-            landmarkScratch = null;
+            try {
+                rowsByLandmarks.close();
+            } finally {
+                landmarksByRows.close();
+            }
         }
     }
 }

@@ -287,24 +287,16 @@ public final class MmdWeightLearner {
     }
 
     /**
-     * Bytes of nystrom's {@code K_SL} chunks kept between passes: the test override, else
-     * {@value #FEATURE_BUDGET_PROPERTY}, else the smaller of the configured memory budget
-     * (which bounded nystrom's kept kernel operators before it streamed, and which
-     * {@code --memory-budget} documents) and half of what the Java heap can still grow by. Not
-     * the backend's {@link KernelBackend#featureBudgetBytes}: that is off-heap or device memory,
-     * and these chunks live on the Java heap ({@link LandmarkKernelMap}).
+     * Bytes of nystrom's {@code K_SL} chunks kept between passes, counted once (each chunk is
+     * kept twice, as {@code K_SL} and {@code K_LS}): the test override, else
+     * {@value #FEATURE_BUDGET_PROPERTY}, else half the configured memory budget, the rule that
+     * bounded nystrom's two kept kernel operators before it streamed.
      */
     private long nystromKeepBytes() {
         if (featureBudget >= 0) {
             return featureBudget;
         }
-        Long forced = Long.getLong(FEATURE_BUDGET_PROPERTY);
-        if (forced != null) {
-            return forced;
-        }
-        Runtime rt = Runtime.getRuntime();
-        long headroom = Math.max(0, rt.maxMemory() - (rt.totalMemory() - rt.freeMemory())) / 2;
-        return Math.min(config.memoryBudgetBytes(), headroom);
+        return Long.getLong(FEATURE_BUDGET_PROPERTY, config.memoryBudgetBytes() / 2);
     }
 
     /** A configured kernel storage is refused when the backend cannot keep it. */
