@@ -199,7 +199,8 @@ final class AlignCommand extends CliCommand {
 
         // Headers first: a dimension mismatch is reported before a large file is read. S is
         // read as a source of rows: whole into memory when it fits one array and the method is
-        // not rff, else block by block from the mapped file (rff streams rows of any number).
+        // neither rff nor nystrom, else block by block from the mapped file (rff and nystrom
+        // stream rows of any number).
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentResult result;
         long n;
@@ -213,6 +214,7 @@ final class AlignCommand extends CliCommand {
             n = mapped.rows();
             FloatMatrix r = NpyReader.readMatrix(real);
             boolean whole = config.method() != AlignmentMethod.RFF
+                    && config.method() != AlignmentMethod.NYSTROM
                     && n * mapped.cols() <= NpyReader.MAX_ELEMENTS;
             RowSource s = whole ? RowSource.of(NpyReader.readMatrix(synthetic)) : mapped;
             try (KernelBackend backend = KernelBackends.create(backendName);

@@ -98,6 +98,18 @@ class NpyRowSourceTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"<f4", "<f8"})
     void rffFromTheMappedFileEqualsTheWholeArrayPath(String descr) throws Exception {
+        mappedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.RFF);
+    }
+
+    /** nystrom streams the mapped file too: its landmarks and K_SL chunks read from it. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"<f4", "<f8"})
+    void nystromFromTheMappedFileEqualsTheWholeArrayPath(String descr) throws Exception {
+        mappedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.NYSTROM);
+    }
+
+    private void mappedFileEqualsTheWholeArrayPath(String descr, AlignmentMethod method)
+            throws Exception {
         int n = 701;
         int d = 16;
         Random random = new Random(9);
@@ -113,7 +125,7 @@ class NpyRowSourceTest {
         Path sFile = write("s.npy", descr, ByteOrder.LITTLE_ENDIAN, item, n, d, s);
         FloatMatrix real = new FloatMatrix(150, d, NpyFixtures.float32(NpyFixtures.data(r, 4,
                 ByteOrder.LITTLE_ENDIAN)));
-        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF)
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(method)
                 .withFeatures(128).withSeed(2).withIterations(80, 1e-9);
         System.setProperty("synalign.rff.chunkRows", "64");
         try (KernelBackend backend = KernelBackends.create("nd4j");

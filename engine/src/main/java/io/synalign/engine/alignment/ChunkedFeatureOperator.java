@@ -11,49 +11,78 @@ import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.RowSource;
 import io.synalign.kernels.VectorOps;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The random-feature matrix {@code Phi} (n x D) of a {@link RowSource} of any length, as one
- * {@link FeatureOperator}: the rows are cut into a fixed grid of chunks of
- * {@link #chunkRows(int) C} rows (C depends only on D, so it is the same however the source
- * stores its rows), each chunk's {@code Phi_c} is a backend feature operator, and
+ * The feature matrix {@code Phi} (n x D) of a {@link RowSource} of any length under a
+ * {@link RowFeatureMap} (rff's random Fourier features, or the landmark kernel columns
+ * {@code K_SL} of nystrom), as one {@link FeatureOperator}: the rows are cut into a fixed grid
+ * of chunks of {@link #chunkRows(KernelBackend, int) C} rows (C depends only on the backend and
+ * D, so it is the same however the source stores its rows), each chunk's {@code Phi_c} is a
+ * feature operator built by the map, and
  * <ul>
  *   <li>{@code Phi^T w = sum_c Phi_c^T w_c}, the chunks' D-vectors added in double in chunk
  *       order;</li>
  *   <li>{@code Phi z} is the chunks' {@code Phi_c z}, each written to its slice of the output.</li>
  * </ul>
- * The first {@code kept} chunks are built once and kept (on the backend: off-heap on nd4j, in
- * device memory on cuda) as long as they fit the byte budget given; the others are recomputed
- * from the source on every pass ({@code O(C d D)} each) and freed at once, so the memory is the
- * kept chunks plus one chunk, whatever n is. Results depend only on the values and the chunk
- * grid: a source stored as one array, as blocks of any size, or as a mapped file gives
+ * The first {@code kept} chunks are built once and kept (for rff on the backend: off-heap on
+ * nd4j, in device memory on cuda; for nystrom on the heap) as long as they fit the byte budget
+ * given; the others are recomputed from the source on every pass (rff {@code O(C d D)} each, a
+ * kernel block {@code O(C d r)} for nystrom) and freed at once, so the memory is the kept chunks
+ * plus one chunk and two row buffers, whatever n is. Results depend only on the values and the
+ * chunk grid: a source stored as one array, as blocks of any size, or as a mapped file gives
  * bit-identical products. Each product costs one pass over the chunks; a recomputed chunk is
- * rebuilt in every pass (an MMD product {@code Phi (Phi^T w)} makes two). Not thread-safe.
+ * rebuilt in every pass (an MMD product {@code Phi (Phi^T w)} makes two).
+ *
+ * <p>Reading ahead: when some chunks are recomputed, reading chunk c + 1's rows (page faults on
+ * a mapped file of many GB, as costly as the features' GEMM) overlaps chunk c's work: one daemon
+ * reader thread reads the next recomputed chunk into the second of two row buffers while the
+ * caller builds and uses the chunk in the first (the first recomputed chunk of a pass is read
+ * while the kept chunks are used). The source is still read by one thread at a time, chunk after
+ * chunk in the order of the passes, only the chunks a pass uses, and the rows are the same, so
+ * the results are bit-identical to reading in line; an exception of the read (a bad value, an
+ * unreadable file) is thrown to the caller unchanged, from the pass that needs the chunk. When
+ * every chunk is kept there is no reader thread; {@link #close()} waits for a read in flight and
+ * stops the thread. Not thread-safe.
  */
 final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     private final KernelBackend backend;
     private final VectorOps vectors;
     private final RowSource rows;
-    private final FourierFeatures map;
+    private final RowFeatureMap map;
     private final int n;
     private final int chunk;
     private final int chunks;
     private final FeatureOperator[] kept;
-    private final float[] rowBuffer;
     private final DeviceVector rowSlice;
     private final DeviceVector lastRowSlice;
     private final DeviceVector featureScratch;
     private final ProgressListener progress;
+    /** Reads recomputed chunks' rows, one ahead; null when every chunk is kept. */
+    private final RowReader reader;
     /** The operator recomputed chunks of full size are reloaded into (see {@link #operator}). */
     private FeatureOperator scratch;
     private long recomputed;
 
     /**
+     * rff's {@code Phi_S}: {@link #ChunkedFeatureOperator(KernelBackend, RowSource,
+     * RowFeatureMap, long, ProgressListener)} with the backend's random Fourier features.
+     */
+    ChunkedFeatureOperator(KernelBackend backend, RowSource rows, FourierFeatures map,
+            long keepBytes, ProgressListener progress) {
+        this(backend, rows, RowFeatureMap.fourier(backend, map), keepBytes, progress);
+    }
+
+    /**
      * @param keepBytes how many bytes of chunks may be kept between passes
      * @param progress told about each pass over recomputed chunks ("features" stage)
      */
-    ChunkedFeatureOperator(KernelBackend backend, RowSource rows, FourierFeatures map,
+    ChunkedFeatureOperator(KernelBackend backend, RowSource rows, RowFeatureMap map,
             long keepBytes, ProgressListener progress) {
         super(checkedRows(rows, map), map.features());
         this.backend = backend;
@@ -67,8 +96,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
                 / chunkBytes(backend, map.features()));
         this.kept = new FeatureOperator[keep];
-        this.rowBuffer = new float[Math.multiplyExact(Math.min(chunk, Math.max(n, 1)),
-                rows.cols())];
+        this.reader = keep < chunks ? new RowReader() : null;
         DeviceVector a = null;
         DeviceVector b = null;
         DeviceVector c = null;
@@ -80,7 +108,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
             for (int k = 0; k < keep; k++) {
                 this.progress.onProgress("features", k, keep, "kept chunk " + (k + 1) + "/"
                         + keep);
-                kept[k] = build(k, true);
+                kept[k] = buildKept(k);
             }
         } catch (RuntimeException e) {
             for (FeatureOperator op : kept) {
@@ -101,7 +129,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     }
 
     /** n, once the rows are known to fit the feature map and one weight vector. */
-    private static int checkedRows(RowSource rows, FourierFeatures map) {
+    private static int checkedRows(RowSource rows, RowFeatureMap map) {
         if (rows.cols() != map.dim()) {
             throw new IllegalArgumentException("dimension mismatch: rows have " + rows.cols()
                     + " columns, the feature map expects " + map.dim());
@@ -117,7 +145,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     /**
      * Rows per chunk for D features on {@code backend} ({@link KernelBackend#featureChunkRows}:
      * 32 MiB of features on the CPU backends, 1 GiB on cuda). {@code -Dsynalign.rff.chunkRows=N}
-     * sets it (tests force many chunks on small inputs with it).
+     * sets it, for rff and nystrom alike (tests force many chunks on small inputs with it).
      */
     static int chunkRows(KernelBackend backend, int features) {
         int forced = Integer.getInteger("synalign.rff.chunkRows", 0);
@@ -139,13 +167,22 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return Math.max(0, keepBytes) / chunkBytes(backend, features) < chunks;
     }
 
+    /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
+    static String plan(KernelBackend backend, RowSource rows, int features, long keepBytes,
+            FloatMatrix real) {
+        return plan(backend, rows, "Phi_S", features, keepBytes, real);
+    }
+
     /**
      * The plan for S (from {@code rows}) with D features under {@code keepBytes}, stated before
      * any work: what is kept, what is recomputed and how often, and the expected peak memory
-     * (kept chunks, two chunks being built, the optimiser's ~14 vectors of n doubles, R).
+     * (kept chunks, two chunks being built with their two row buffers, the optimiser's ~14
+     * vectors of n doubles, R).
+     *
+     * @param symbol the matrix held, {@code "Phi_S"} (rff) or {@code "K_SL"} (nystrom)
      */
-    static String plan(KernelBackend backend, RowSource rows, int features, long keepBytes,
-            FloatMatrix real) {
+    static String plan(KernelBackend backend, RowSource rows, String symbol, int features,
+            long keepBytes, FloatMatrix real) {
         long n = rows.rows();
         int chunk = chunkRows(backend, features);
         long chunks = (n + chunk - 1) / chunk;
@@ -154,9 +191,10 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         long peak = keptBytes + 2 * (chunkBytes(backend, features) + 4L * chunk * rows.cols())
                 + 14L * 8 * n + real.bytes();
         long streamed = chunks - kept;
-        return String.format(Locale.ROOT, "Phi_S %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
+        return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
                 + " %s; expected peak %s (kept features %s, optimiser vectors %s), plus the pages"
-                + " of the input read (up to %s, page cache the system reclaims)", n, features,
+                + " of the input read (up to %s, page cache the system reclaims)", symbol, n,
+                features,
                 MethodSelector.human(4L * n * features), chunks, chunk,
                 streamed == 0 ? "all kept"
                         : String.format(Locale.ROOT, "%,d kept, %,d recomputed from %s in every"
@@ -183,53 +221,75 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return recomputed;
     }
 
-    /** How Phi_S is held, in one line, for the log and the report. */
+    /** How the features are held, in one line, for the log and the report. */
     String describe() {
         int streamed = chunks - kept.length;
-        return String.format(Locale.ROOT, "random features Phi_S %,d x %,d fp32 in %,d chunks of"
-                + " %,d rows, %,d kept (%s)%s", n, map.features(), chunks, chunk, kept.length,
+        return String.format(Locale.ROOT, "%s %s %,d x %,d fp32 in %,d chunks of %,d rows,"
+                + " %,d kept (%s)%s", map.kind(), map.symbol(), n, map.features(), chunks, chunk,
+                kept.length,
                 MethodSelector.human(kept.length * chunkBytes(backend, map.features())),
                 streamed == 0 ? "" : String.format(Locale.ROOT, ", %,d recomputed from %s in"
                         + " every pass", streamed, rows.name()));
     }
 
-    /**
-     * Chunk c's operator from its rows. A kept chunk gets rows of its own (an operator may hold
-     * on to its input for its life); a recomputed one reads into the shared buffer, which is
-     * not touched again before that operator is closed.
-     */
-    private FeatureOperator build(int c, boolean keep) {
-        int start = c * chunk;
-        int count = Math.min(chunk, n - start);
-        float[] data = keep || count * rows.cols() != rowBuffer.length
-                ? new float[count * rows.cols()] : rowBuffer;
-        rows.read(start, count, data);
-        return backend.fourierFeatureOperator(new FloatMatrix(count, rows.cols(), data), map);
+    /** Chunk c's first row. */
+    private long start(int c) {
+        return (long) c * chunk;
+    }
+
+    /** Chunk c's row count: C, or fewer for the last. */
+    private int count(int c) {
+        return Math.min(chunk, n - c * chunk);
     }
 
     /**
-     * Chunk c's operator: kept, or recomputed now, into the scratch operator when the backend
-     * can reload one in place (no fresh memory per chunk), else built anew (and closed by
-     * {@link #release}).
+     * Kept chunk c's operator, from rows of its own (an operator may hold on to its input for
+     * its life), read in line (no pass has begun).
+     */
+    private FeatureOperator buildKept(int c) {
+        int count = count(c);
+        float[] data = new float[Math.multiplyExact(count, rows.cols())];
+        rows.read(start(c), count, data);
+        return map.build(new FloatMatrix(count, rows.cols(), data));
+    }
+
+    /**
+     * Chunk c's operator: kept, or recomputed now from rows the reader has read (ahead, or now)
+     * into one of its buffers, into the scratch operator when the backend can reload one in
+     * place (no fresh memory per chunk), else built anew (and closed by {@link #release}). The
+     * read of the next chunk starts before this one is built, into the other buffer: this
+     * chunk's operator, the only one that may hold on to its buffer, is released (or, the
+     * scratch one, reloaded from other rows) before the buffer is read into again.
      */
     private FeatureOperator operator(int c) {
         if (c < kept.length) {
             return kept[c];
         }
         recomputed++;
-        int start = c * chunk;
-        int count = Math.min(chunk, n - start);
-        if (count == chunk && scratch != null) {
-            rows.read(start, count, rowBuffer);
-            if (scratch.reload(new FloatMatrix(count, rows.cols(), rowBuffer))) {
-                return scratch;
-            }
+        int count = count(c);
+        float[] data = reader.take(c);
+        if (c + 1 < chunks) {
+            reader.prefetch(c + 1);
         }
-        FeatureOperator op = build(c, false);
+        FloatMatrix x = new FloatMatrix(count, rows.cols(), data);
+        if (count == chunk && scratch != null && scratch.reload(x)) {
+            return scratch;
+        }
+        FeatureOperator op = map.build(x);
         if (count == chunk && scratch == null) {
             scratch = op;
         }
         return op;
+    }
+
+    /**
+     * At the start of a pass with kept chunks first: reads the first recomputed chunk while
+     * they are used.
+     */
+    private void startPass() {
+        if (reader != null && kept.length > 0) {
+            reader.prefetch(kept.length);
+        }
     }
 
     private void release(int c, FeatureOperator op) {
@@ -253,6 +313,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         checkOpen();
         OperatorArguments.checkTransposeTimes(w, out, n, map.features());
         vectors.fill(out, 0.0);
+        startPass();
         for (int c = 0; c < chunks; c++) {
             passProgress(c, "Phi^T w");
             FeatureOperator op = operator(c);
@@ -271,6 +332,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     public void times(DeviceVector z, DeviceVector out) {
         checkOpen();
         OperatorArguments.checkTimes(z, out, n, map.features());
+        startPass();
         for (int c = 0; c < chunks; c++) {
             passProgress(c, "Phi z");
             FeatureOperator op = operator(c);
@@ -302,16 +364,167 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     @Override
     protected void release() {
-        for (FeatureOperator op : kept) {
-            op.close();
+        try {
+            if (reader != null) {
+                reader.close();
+            }
+        } finally {
+            for (FeatureOperator op : kept) {
+                op.close();
+            }
+            if (scratch != null) {
+                scratch.close();
+            }
+            rowSlice.close();
+            if (lastRowSlice != rowSlice) {
+                lastRowSlice.close();
+            }
+            featureScratch.close();
         }
-        if (scratch != null) {
-            scratch.close();
+    }
+
+    /** The name of the reader thread, for tests and thread dumps. */
+    static final String READER_THREAD = "synalign-row-reader";
+
+    /**
+     * Reads recomputed chunks' rows: {@link #take} hands over chunk c's rows, read ahead by
+     * {@link #prefetch} on one daemon thread when that was the chunk asked for, else read now on
+     * the caller's thread (after any read in flight has finished: one reader at a time). Two
+     * full-size buffers, used in turn, and one for a ragged last chunk: a read never writes the
+     * buffer of the chunk being used. The thread is started on the first read ahead and stopped
+     * by {@link #close}.
+     */
+    private final class RowReader {
+
+        private final float[][] full = new float[2][];
+        private float[] last;
+        private int nextFull;
+        private ExecutorService executor;
+        private Thread thread;
+        private Future<?> pending;
+        private int pendingChunk = -1;
+        private float[] pendingBuffer;
+
+        /** Chunk c's rows, read ahead or now; a read's exception is thrown unchanged. */
+        float[] take(int c) {
+            if (pending != null && pendingChunk == c) {
+                float[] data = pendingBuffer;
+                finish(true);
+                return data;
+            }
+            finish(false); // another chunk in flight: a pass cut short by an exception
+            float[] data = buffer(c);
+            rows.read(start(c), count(c), data);
+            return data;
         }
-        rowSlice.close();
-        if (lastRowSlice != rowSlice) {
-            lastRowSlice.close();
+
+        /** Starts reading chunk c on the reader thread, unless it is already being read. */
+        void prefetch(int c) {
+            if (pending != null && pendingChunk == c) {
+                return;
+            }
+            finish(false);
+            if (executor == null) {
+                executor = Executors.newSingleThreadExecutor(task -> {
+                    Thread t = new Thread(task, READER_THREAD);
+                    t.setDaemon(true);
+                    thread = t;
+                    return t;
+                });
+            }
+            float[] data = buffer(c);
+            long start = start(c);
+            int count = count(c);
+            pending = executor.submit(() -> rows.read(start, count, data));
+            pendingChunk = c;
+            pendingBuffer = data;
         }
-        featureScratch.close();
+
+        /** The buffer chunk c is read into: the full-size ones in turn, or the last chunk's. */
+        private float[] buffer(int c) {
+            int count = count(c);
+            if (count != chunk) {
+                if (last == null) {
+                    last = new float[Math.multiplyExact(count, rows.cols())];
+                }
+                return last;
+            }
+            int k = nextFull;
+            nextFull = 1 - k;
+            if (full[k] == null) {
+                full[k] = new float[Math.multiplyExact(chunk, rows.cols())];
+            }
+            return full[k];
+        }
+
+        /**
+         * Waits for the read in flight, if any, without giving up on an interrupt (the buffer
+         * must not be written once handed over; the flag is restored). {@code rethrow}: its
+         * exception is thrown as it was raised; else it is dropped (the rows were not needed).
+         */
+        private void finish(boolean rethrow) {
+            if (pending == null) {
+                return;
+            }
+            Future<?> f = pending;
+            pending = null;
+            pendingChunk = -1;
+            pendingBuffer = null;
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        f.get();
+                        return;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    } catch (ExecutionException e) {
+                        if (!rethrow) {
+                            return;
+                        }
+                        Throwable cause = e.getCause();
+                        if (cause instanceof RuntimeException re) {
+                            throw re;
+                        }
+                        if (cause instanceof Error err) {
+                            throw err;
+                        }
+                        throw new IllegalStateException(cause);
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** Waits for a read in flight (its outcome dropped), then stops and joins the thread. */
+        void close() {
+            finish(false);
+            if (executor == null) {
+                return;
+            }
+            executor.shutdown();
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        if (executor.awaitTermination(1, TimeUnit.MINUTES)) {
+                            if (thread != null) {
+                                thread.join();
+                            }
+                            return;
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
     }
 }

@@ -34,8 +34,10 @@ import java.util.SplittableRandom;
  *       eigenvalues below {@value #NYSTROM_EIGEN_FLOOR} of the largest dropped (they carry the
  *       float32 rounding of K_LL), {@code G = V diag(lambda^{-1/2})}; features
  *       {@code Phi = K_.L G}; {@code mu_R = G^T (1/m) K_LR 1} by tiled row sums (O(r m d));
- *       {@code H = K_SL G G^T K_LS} through two backend operators kept within the memory
- *       budget (else tiled), {@code h = Phi_S mu_R}, {@code c = ||mu_R||^2}.</li>
+ *       {@code H = K_SL G G^T K_LS} with {@code K_SL} held over the chunk grid of
+ *       {@link ChunkedFeatureOperator} (kept up to a byte budget, recomputed from the synthetic
+ *       rows' source beyond it, so S may have any length; O(n r) per product when kept, plus
+ *       O(n r d) when recomputed), {@code h = Phi_S mu_R}, {@code c = ||mu_R||^2}.</li>
  * </ul>
  */
 final class MmdObjectives {
@@ -198,18 +200,81 @@ final class MmdObjectives {
     }
 
     /**
-     * The Nystrom objective {@code ||Phi_S^T w - mu_R||^2} with {@code Phi = K_.L K_LL^{-1/2}}.
-     * Reports four "kernel" progress steps.
-     *
-     * @param landmarks r, capped at {@code n + m}
-     * @param budgetBytes memory for the two kept n x r operators together; tiled beyond it
+     * The Nystrom objective with S as one matrix: {@link #nystrom(KernelBackend, RowSource,
+     * FloatMatrix, double, int, long, long, ProgressListener)} on its rows.
      */
     static MmdObjective nystrom(KernelBackend backend, FloatMatrix synthetic, FloatMatrix real,
-            double sigma, int landmarks, long seed, long budgetBytes, ProgressListener progress) {
-        int n = synthetic.rows();
-        int m = real.rows();
-        progress.onProgress("kernel", 0, 4, "K_LL");
+            double sigma, int landmarks, long seed, long keepBytes, ProgressListener progress) {
+        return nystrom(backend, RowSource.of(synthetic), real, sigma, landmarks, seed, keepBytes,
+                progress);
+    }
+
+    /**
+     * The Nystrom objective {@code ||Phi_S^T w - mu_R||^2} with {@code Phi = K_.L G},
+     * {@code G = K_LL^{-1/2}}, over synthetic rows of any length: the landmarks are read from
+     * the source ({@link #landmarkRows(FloatMatrix, RowSource, int, long)}, only the rows
+     * picked), {@code K_SL} is a {@link ChunkedFeatureOperator} over {@link LandmarkKernelMap},
+     * kept chunk by chunk up to {@code keepBytes} and recomputed from the source beyond it (one
+     * kernel block per chunk and pass), G is applied to the r-vectors between its two products
+     * ({@link NystromQuadraticForm}); {@code h = K_SL (G mu_R)} is computed on the backend.
+     * Holding S as one matrix or as blocks, kept or recomputed, gives the same objective to the
+     * bit: the arithmetic follows the chunk grid. Reports three "kernel" progress steps.
+     *
+     * @param landmarks r, capped at {@code n + m}
+     * @param keepBytes bytes of {@code K_SL} chunks (4 r bytes a row) kept between passes
+     */
+    static MmdObjective nystrom(KernelBackend backend, RowSource synthetic, FloatMatrix real,
+            double sigma, int landmarks, long seed, long keepBytes, ProgressListener progress) {
+        progress.onProgress("kernel", 0, 3, "K_LL");
         FloatMatrix points = landmarkRows(real, synthetic, landmarks, seed);
+        int r = points.rows();
+        double[][] inverseRootT = inverseRootT(backend, points, sigma);
+        progress.onProgress("kernel", 1, 3, "K_LR row sums");
+        double[] meanLandmarkKernel = meanKernelRows(backend, points, real, sigma);
+        double[] mu = new double[inverseRootT.length];
+        NystromQuadraticForm.project(inverseRootT, meanLandmarkKernel, mu);
+        double constant = 0;
+        for (double v : mu) {
+            constant += v * v;
+        }
+        progress.onProgress("kernel", 2, 3, "K_SL");
+        ChunkedFeatureOperator sl = new ChunkedFeatureOperator(backend, synthetic,
+                new LandmarkKernelMap(backend, points, sigma), keepBytes, progress);
+        VectorOps vectors = backend.vectors();
+        NystromQuadraticForm form = null;
+        DeviceVector linear = null;
+        try {
+            form = new NystromQuadraticForm(sl, inverseRootT, vectors);
+            double[] lifted = new double[r];
+            NystromQuadraticForm.lift(inverseRootT, mu, lifted);
+            linear = vectors.zeros(sl.rows());
+            try (DeviceVector l = vectors.of(lifted)) {
+                sl.times(l, linear);
+            }
+            progress.onProgress("kernel", 3, 3, "done");
+            return new MmdObjective(form, vectors, linear, constant, "nystrom(r=" + r + ")");
+        } catch (RuntimeException e) {
+            if (linear != null) {
+                linear.close();
+            }
+            if (form != null) {
+                form.close();
+            } else {
+                sl.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * {@code G^T} (k x r) with {@code G G^T = K_LL^+} truncated: {@code K_LL} (O(r^2 d)) made
+     * exactly symmetric and decomposed in double ({@link SymmetricEigen}, O(r^3)); eigenvalues
+     * below {@value #NYSTROM_EIGEN_FLOOR} of the largest (the float32 rounding of K_LL) are
+     * dropped; row f is the f-th largest eigenvector over the root of its eigenvalue.
+     *
+     * @throws IllegalArgumentException when no eigenvalue is left (K_LL numerically zero)
+     */
+    static double[][] inverseRootT(KernelBackend backend, FloatMatrix points, double sigma) {
         int r = points.rows();
         float[] kll = new float[Math.multiplyExact(r, r)];
         backend.rbfBlock(points, points, sigma, kll);
@@ -242,37 +307,7 @@ final class MmdObjectives {
             }
             inverseRootT[f] = row;
         }
-        progress.onProgress("kernel", 1, 4, "K_LR row sums");
-        double[] meanLandmarkKernel = meanKernelRows(backend, points, real, sigma);
-        double[] mu = new double[kept];
-        NystromQuadraticForm.project(inverseRootT, meanLandmarkKernel, mu);
-        double constant = 0;
-        for (double v : mu) {
-            constant += v * v;
-        }
-        progress.onProgress("kernel", 2, 4, "K_SL");
-        TilePlan plan = TilePlan.forBudget(n, r, budgetBytes / 2);
-        KernelOperator sl = backend.rbfOperator(synthetic, points, sigma, plan);
-        KernelOperator ls = null;
-        try {
-            progress.onProgress("kernel", 3, 4, "K_LS");
-            ls = backend.rbfOperator(points, synthetic, sigma,
-                    new TilePlan(plan.materialise(), TilePlan.tileRowsFor(r, n,
-                            TilePlan.DEFAULT_TILE_BYTES)));
-            double[] lifted = new double[r];
-            NystromQuadraticForm.lift(inverseRootT, mu, lifted);
-            double[] linear = new double[n];
-            sl.multiply(lifted, linear);
-            progress.onProgress("kernel", 4, 4, "done");
-            return objective(backend, new NystromQuadraticForm(ls, sl, inverseRootT,
-                    backend.vectors()), linear, constant, "nystrom(r=" + r + ")");
-        } catch (RuntimeException e) {
-            sl.close();
-            if (ls != null) {
-                ls.close();
-            }
-            throw e;
-        }
+        return inverseRootT;
     }
 
     /**
@@ -280,6 +315,16 @@ final class MmdObjectives {
      * drawn uniformly without replacement by Floyd's algorithm from {@code seed}, in index order.
      */
     static FloatMatrix landmarkRows(FloatMatrix real, FloatMatrix synthetic, int count, long seed) {
+        return landmarkRows(real, RowSource.of(synthetic), count, seed);
+    }
+
+    /**
+     * The same landmarks with S from a source of any length: the picks depend only on m, n,
+     * count and seed, so they are those of the whole matrix; only the picked rows of S are read
+     * (runs of consecutive picks in one read each, in index order), O(r d) memory, O(r log r)
+     * time besides the reads.
+     */
+    static FloatMatrix landmarkRows(FloatMatrix real, RowSource synthetic, int count, long seed) {
         int m = real.rows();
         long total = (long) m + synthetic.rows();
         int r = (int) Math.min(count, total);
@@ -303,11 +348,23 @@ final class MmdObjectives {
         }
         int d = real.cols();
         FloatMatrix rows = FloatMatrix.zeros(r, d);
-        for (int i = 0; i < r; i++) {
-            long g = picked[i];
-            FloatMatrix source = g < m ? real : synthetic;
-            int row = (int) (g < m ? g : g - m);
-            System.arraycopy(source.data(), row * d, rows.data(), i * d, d);
+        int i = 0;
+        for (; i < r && picked[i] < m; i++) {
+            System.arraycopy(real.data(), (int) picked[i] * d, rows.data(), i * d, d);
+        }
+        float[] run = null;
+        while (i < r) {
+            int end = i + 1;
+            while (end < r && picked[end] == picked[end - 1] + 1) {
+                end++;
+            }
+            int length = end - i;
+            if (run == null || run.length < length * d) {
+                run = new float[Math.multiplyExact(length, d)];
+            }
+            synthetic.read(picked[i] - m, length, run);
+            System.arraycopy(run, 0, rows.data(), i * d, length * d);
+            i = end;
         }
         return rows;
     }

@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * <p>Cost: exact O(n^2 d + n m d + m^2 d) to build, O(n^2) per iteration, 4 n^2 bytes; tiled
  * O(n^2 d) per iteration, O(n * tile) memory; rff O((n + m) d D) to build and O(n D) per
  * iteration and memory; nystrom O(r^3 + (n + m) r d) to build, O(n r) per iteration and
- * 8 n r bytes when both n x r operators fit the memory budget (else O(n r d) per iteration).
+ * 4 n r bytes while {@code K_SL} fits its budget (see {@link #fit(FloatMatrix, RowSource,
+ * ProgressListener)}; beyond it O(n r d) per iteration for the chunks recomputed).
  * The optimiser adds O(n log n) per iteration. The iteration count is governed by the
  * stopping rule documented on {@link AcceleratedProjectedGradient}.
  */
@@ -46,8 +47,10 @@ public final class MmdWeightLearner {
     private static final Logger LOG = LoggerFactory.getLogger(MmdWeightLearner.class);
 
     /**
-     * System property capping the bytes of rff features kept between passes (default: the
-     * backend's {@link KernelBackend#featureBudgetBytes}); 0 recomputes every chunk in every pass.
+     * System property capping the bytes of features kept between passes, rff's {@code Phi_S}
+     * and nystrom's {@code K_SL} (default: the backend's {@link KernelBackend#featureBudgetBytes}
+     * for rff, see {@link #nystromKeepBytes} for nystrom); 0 recomputes every chunk in every
+     * pass.
      */
     public static final String FEATURE_BUDGET_PROPERTY = "synalign.rff.featureBudget";
 
@@ -56,7 +59,7 @@ public final class MmdWeightLearner {
 
     private final KernelBackend backend;
     private final AlignmentConfig config;
-    /** Bytes of rff features kept between passes; -1: ask the backend. */
+    /** Bytes of rff or nystrom features kept between passes; -1: the default. */
     private long featureBudget = -1;
 
     public MmdWeightLearner(KernelBackend backend, AlignmentConfig config) {
@@ -83,12 +86,15 @@ public final class MmdWeightLearner {
 
     /**
      * The same for synthetic rows of any length (a file read block by block, in-memory blocks):
-     * {@code rff} streams them through {@link ChunkedFeatureOperator}, keeping as much of
-     * {@code Phi_S} as the backend's feature budget allows ({@link KernelBackend#featureBudgetBytes})
-     * and recomputing the rest from the source in every pass, and states that plan (kept bytes,
-     * expected peak, passes) before it starts; the other methods, and the exact MMD^2 report,
-     * read the rows into one matrix, which must fit one Java array. The source checks its own
-     * values as it reads them.
+     * {@code rff} and {@code nystrom} stream them through {@link ChunkedFeatureOperator},
+     * keeping as much of {@code Phi_S} (rff: as the backend's feature budget allows,
+     * {@link KernelBackend#featureBudgetBytes}) or of {@code K_SL} (nystrom: see
+     * {@link #nystromKeepBytes}) as fits and recomputing the rest from the source in every
+     * pass, and state that plan (kept bytes, expected peak, passes) before they start; nystrom
+     * reads only its landmark rows from the source beyond that. The other methods, and the exact
+     * MMD^2 report (below {@value #EXACT_REPORT_MAX_ENTRIES} kernel entries), read the rows into
+     * one matrix, which must fit one Java array. The source checks its own values as it reads
+     * them.
      *
      * @param synthetic S, n rows (n below 2^31 - 8), same column count as R
      */
@@ -129,9 +135,9 @@ public final class MmdWeightLearner {
                 ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
                         RowSource.of(real), syntheticRows)
                 : config.bandwidth().value();
-        // Methods other than rff need S as one matrix.
+        // Methods other than rff and nystrom need S as one matrix.
         FloatMatrix synthetic = syntheticMatrix;
-        if (synthetic == null && config.method() != AlignmentMethod.RFF
+        if (synthetic == null && !streams(config.method())
                 && config.method() != AlignmentMethod.AUTO) {
             synthetic = whole(syntheticRows, config.method());
         }
@@ -143,15 +149,15 @@ public final class MmdWeightLearner {
         Arrays.fill(uniform, 1.0 / n);
         ConvergenceTrace.Recorder trace = new ConvergenceTrace.Recorder(started);
         // One device copy of each row set for every kernel operator of the fit, made before the
-        // plan so that the plan sees the memory those copies take; rff reads the rows once (to
-        // build its features) and does not keep them.
-        try (Residency rows = new Residency(config.method() != AlignmentMethod.RFF
-                && synthetic != null, synthetic, real)) {
+        // plan so that the plan sees the memory those copies take; rff and nystrom read the rows
+        // chunk by chunk (to build their features) and do not keep them.
+        try (Residency rows = new Residency(!streams(config.method()) && synthetic != null,
+                synthetic, real)) {
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
                     config.memoryBudgetBytes(), config.kernelStorage());
             method = choice.method();
             KernelStorage storage = choice.storage();
-            if (method == AlignmentMethod.RFF) {
+            if (streams(method)) {
                 rows.release();
             } else if (synthetic == null) {
                 synthetic = whole(syntheticRows, method);
@@ -219,8 +225,8 @@ public final class MmdWeightLearner {
     }
 
     /**
-     * This learner with rff's kept features capped at {@code bytes} (0: recompute every chunk in
-     * every pass) instead of the backend's budget; for tests of the streamed path.
+     * This learner with rff's or nystrom's kept features capped at {@code bytes} (0: recompute
+     * every chunk in every pass) instead of the default budget; for tests of the streamed path.
      */
     MmdWeightLearner withFeatureBudget(long bytes) {
         MmdWeightLearner copy = new MmdWeightLearner(backend, config);
@@ -261,18 +267,36 @@ public final class MmdWeightLearner {
         }
     }
 
+    /** Whether the method streams S from its source (rff, nystrom) rather than needing it whole. */
+    private static boolean streams(AlignmentMethod method) {
+        return method == AlignmentMethod.RFF || method == AlignmentMethod.NYSTROM;
+    }
+
     /**
-     * The synthetic rows as one matrix, for the methods that need them whole (all but rff);
-     * beyond one Java array the error says which method streams instead.
+     * The synthetic rows as one matrix, for the methods that need them whole (exact, tiled);
+     * beyond one Java array the error says which methods stream instead.
      */
     private static FloatMatrix whole(RowSource rows, AlignmentMethod method) {
         if (rows.rows() * (long) rows.cols() > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
                     + rows.cols() + " synthetic values are more than one Java array holds, and"
-                    + " method " + method.cliName() + " needs them in one; method rff streams"
-                    + " rows of any number");
+                    + " method " + method.cliName() + " needs them in one; methods rff and"
+                    + " nystrom stream rows of any number");
         }
         return rows.toMatrix();
+    }
+
+    /**
+     * Bytes of nystrom's {@code K_SL} chunks kept between passes, counted once (each chunk is
+     * kept twice, as {@code K_SL} and {@code K_LS}): the test override, else
+     * {@value #FEATURE_BUDGET_PROPERTY}, else half the configured memory budget, the rule that
+     * bounded nystrom's two kept kernel operators before it streamed.
+     */
+    private long nystromKeepBytes() {
+        if (featureBudget >= 0) {
+            return featureBudget;
+        }
+        return Long.getLong(FEATURE_BUDGET_PROPERTY, config.memoryBudgetBytes() / 2);
     }
 
     /** A configured kernel storage is refused when the backend cannot keep it. */
@@ -311,9 +335,19 @@ public final class MmdWeightLearner {
                         FourierFeatures.sample(syntheticRows.cols(), config.features(), sigma,
                                 config.seed()), keep, listener);
             }
-            case NYSTROM:
-                return MmdObjectives.nystrom(backend, synthetic, real, sigma, config.features(),
-                        config.seed(), config.memoryBudgetBytes(), listener);
+            case NYSTROM: {
+                long keep = nystromKeepBytes();
+                long total = syntheticRows.rows() + real.rows();
+                int r = (int) Math.min(config.features(), total);
+                String plan = ChunkedFeatureOperator.plan(backend, syntheticRows, "K_SL", r, keep,
+                        real);
+                LOG.info("nystrom plan: {}", plan);
+                if (ChunkedFeatureOperator.streams(backend, n, r, keep)) {
+                    listener.onPlan("nystrom " + plan);
+                }
+                return MmdObjectives.nystrom(backend, syntheticRows, real, sigma,
+                        config.features(), config.seed(), keep, listener);
+            }
             default:
                 throw new IllegalStateException("unresolved method " + method);
         }

@@ -1,7 +1,7 @@
 package io.synalign.engine.alignment;
 
 import io.synalign.kernels.DeviceVector;
-import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.VectorOps;
 
 /**
@@ -9,15 +9,19 @@ import io.synalign.kernels.VectorOps;
  * of r landmark rows L (Williams &amp; Seeger, "Using the Nystrom Method to Speed Up Kernel
  * Machines", NIPS 2001), without ever forming {@code Phi_S}: with {@code G = K_LL^{-1/2}}
  * stored as its k x r transpose (k kept eigenpairs),
- * {@code H w = K_SL G (G^T (K_LS w))}. Per product: one r x n and one n x r backend kernel
- * product (O(n r) each when materialised, O(n r d) tiled) and two O(r k) dense products in
- * Java on the r-vector, which is read back and written again (r values, not n). Owns both
- * operators and its r-vectors.
+ * {@code H w = K_SL G (G^T (K_LS w))}. {@code K_SL} is one feature operator (n x r, the
+ * landmark kernel columns of every synthetic row, {@link LandmarkKernelMap}, held in chunks by
+ * {@link ChunkedFeatureOperator}): {@code K_LS w} is its {@code transposeTimes}, {@code K_SL v}
+ * its {@code times}. Per product: those two passes (O(n r) each over kept chunks; a recomputed
+ * chunk adds its kernel block, O(C r d), in each) and two O(r k) dense products in Java on the
+ * r-vector, which is read back and written again (r values, not n). Applying G to the r-vector
+ * rather than to every row keeps a recomputed chunk at one kernel block (forming
+ * {@code Phi_c = K_cL G} would add O(C r k) per chunk and pass). Owns the operator and its
+ * r-vectors.
  */
 final class NystromQuadraticForm implements QuadraticForm {
 
-    private final KernelOperator landmarkBySynthetic;
-    private final KernelOperator syntheticByLandmark;
+    private final FeatureOperator syntheticByLandmark;
     private final double[][] inverseRootT;
     private final VectorOps vectors;
     private final DeviceVector landmarkVector;
@@ -25,20 +29,18 @@ final class NystromQuadraticForm implements QuadraticForm {
     private final double[] featureScratch;
 
     /**
-     * @param landmarkBySynthetic {@code K_LS}, r x n
-     * @param syntheticByLandmark {@code K_SL}, n x r
+     * @param syntheticByLandmark {@code K_SL}, n x r, as a feature operator
      * @param inverseRootT {@code G^T}, k x r, with {@code G G^T = K_LL^+} (truncated)
      */
-    NystromQuadraticForm(KernelOperator landmarkBySynthetic, KernelOperator syntheticByLandmark,
-            double[][] inverseRootT, VectorOps vectors) {
-        int r = landmarkBySynthetic.rows();
-        if (syntheticByLandmark.cols() != r
-                || landmarkBySynthetic.cols() != syntheticByLandmark.rows()) {
-            throw new IllegalArgumentException("K_LS is " + r + " x " + landmarkBySynthetic.cols()
-                    + " but K_SL is " + syntheticByLandmark.rows() + " x "
-                    + syntheticByLandmark.cols());
+    NystromQuadraticForm(FeatureOperator syntheticByLandmark, double[][] inverseRootT,
+            VectorOps vectors) {
+        int r = syntheticByLandmark.features();
+        for (double[] row : inverseRootT) {
+            if (row.length != r) {
+                throw new IllegalArgumentException("K_SL has " + r + " landmark columns but G^T"
+                        + " has rows of " + row.length);
+            }
         }
-        this.landmarkBySynthetic = landmarkBySynthetic;
         this.syntheticByLandmark = syntheticByLandmark;
         this.inverseRootT = inverseRootT;
         this.vectors = vectors;
@@ -49,8 +51,9 @@ final class NystromQuadraticForm implements QuadraticForm {
 
     @Override
     public String description() {
-        return "nystrom, " + landmarkBySynthetic.rows() + " landmarks, "
-                + landmarkBySynthetic.storageDescription();
+        return "nystrom, " + syntheticByLandmark.features() + " landmarks, "
+                + (syntheticByLandmark instanceof ChunkedFeatureOperator chunked
+                        ? chunked.describe() : "K_SL kept");
     }
 
     @Override
@@ -60,12 +63,12 @@ final class NystromQuadraticForm implements QuadraticForm {
 
     @Override
     public void apply(DeviceVector w, DeviceVector out) {
-        landmarkBySynthetic.multiply(w, landmarkVector);
+        syntheticByLandmark.transposeTimes(w, landmarkVector);
         vectors.read(landmarkVector, landmarkScratch);
         project(inverseRootT, landmarkScratch, featureScratch);
         lift(inverseRootT, featureScratch, landmarkScratch);
         vectors.write(landmarkScratch, landmarkVector);
-        syntheticByLandmark.multiply(landmarkVector, out);
+        syntheticByLandmark.times(landmarkVector, out);
     }
 
     /** {@code out = G^T a}: k dot products of length r. */
@@ -95,13 +98,9 @@ final class NystromQuadraticForm implements QuadraticForm {
     @Override
     public void close() {
         try {
-            landmarkBySynthetic.close();
+            syntheticByLandmark.close();
         } finally {
-            try {
-                syntheticByLandmark.close();
-            } finally {
-                landmarkVector.close();
-            }
+            landmarkVector.close();
         }
     }
 }

@@ -196,6 +196,186 @@ class MmdObjectiveTest {
         }
     }
 
+    /**
+     * The Nystrom features {@code Phi = k(x, L) K_LL^{-1/2}} behind the streamed objective, on an
+     * awkward size (37 synthetic rows in chunks of 8, a ragged last one; 11 landmarks of 5
+     * columns), kept, partly kept and recomputed, against an independent double-precision
+     * computation: the kernel from its definition and {@code K_LL^{-1/2}} by the Denman-Beavers
+     * iteration (no eigen-decomposition). The objective's G differs from the symmetric root by a
+     * rotation, so what is compared is what the objective uses: {@code H w = Phi Phi^T w},
+     * {@code h = Phi mu}, {@code c = ||mu||^2} and {@code f(w) = ||Phi^T w - mu||^2}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backendNames")
+    void nystromFeaturesAreTheLandmarkKernelTimesTheInverseRoot(String backendName) {
+        Random random = new Random(21);
+        int n = 37;
+        int m = 23;
+        int d = 5;
+        int r = 11;
+        FloatMatrix real = TestBackends.gaussian(m, d, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(n, d, random, 1.0, 0.4);
+        double sigma = 1.5;
+        FloatMatrix points = MmdObjectives.landmarkRows(real, synthetic, r, 4);
+        double[][] kll = new double[r][r];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) {
+                kll[i][j] = TestBackends.rbf(points, i, points, j, sigma);
+            }
+        }
+        double[][] root = inverseSquareRoot(kll);
+        double[][] phiS = nystromFeatures(synthetic, points, sigma, root);
+        double[][] phiR = nystromFeatures(real, points, sigma, root);
+        double[] mu = new double[r];
+        for (double[] row : phiR) {
+            for (int f = 0; f < r; f++) {
+                mu[f] += row[f] / m;
+            }
+        }
+        double constant = 0;
+        for (double v : mu) {
+            constant += v * v;
+        }
+        // K in float32 (rbfBlock's output even on the reference), amplified by K_LL's condition:
+        // errors of about 1e-8 (reference) and 4e-8 (nd4j) on values of about 0.3.
+        double tolerance = TestBackends.isDouble(backendName) ? 1e-7 : 4e-7;
+        System.setProperty("synalign.rff.chunkRows", "8");
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            for (long keep : new long[] {0, 2L * 8 * r * 4, Long.MAX_VALUE}) {
+                try (MmdObjective objective = MmdObjectives.nystrom(backend,
+                        io.synalign.kernels.RowSource.of(synthetic), real, sigma, r, 4, keep,
+                        ProgressListener.NONE)) {
+                    assertEquals("nystrom(r=" + r + ")", objective.estimator());
+                    assertEquals(constant, objective.constant(), tolerance * constant, "c");
+                    double[] h = objective.vectors().toArray(objective.linear());
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(dot(phiS[i], mu), h[i], tolerance, "h row " + i);
+                    }
+                    for (int trial = 0; trial < 3; trial++) {
+                        double[] w = TestBackends.randomSimplexPoint(n, random);
+                        double[] z = new double[r];
+                        for (int i = 0; i < n; i++) {
+                            for (int f = 0; f < r; f++) {
+                                z[f] += w[i] * phiS[i][f];
+                            }
+                        }
+                        double[] hw = new double[n];
+                        objective.apply(w, hw);
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(dot(phiS[i], z), hw[i], tolerance,
+                                    "keep " + keep + ", H w row " + i);
+                        }
+                        double expected = 0;
+                        for (int f = 0; f < r; f++) {
+                            expected += (z[f] - mu[f]) * (z[f] - mu[f]);
+                        }
+                        assertEquals(expected, objective.valueAt(w), tolerance, "f(w)");
+                    }
+                }
+            }
+        } finally {
+            System.clearProperty("synalign.rff.chunkRows");
+        }
+    }
+
+    static List<String> backendNames() {
+        return TestBackends.available();
+    }
+
+    /** {@code k(x_i, L) A} for every row of x, in double. */
+    private static double[][] nystromFeatures(FloatMatrix x, FloatMatrix points, double sigma,
+            double[][] a) {
+        int r = points.rows();
+        double[][] out = new double[x.rows()][r];
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < r; j++) {
+                double k = TestBackends.rbf(x, i, points, j, sigma);
+                for (int f = 0; f < r; f++) {
+                    out[i][f] += k * a[j][f];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code A^{-1/2}} of a symmetric positive definite A by the Denman-Beavers iteration
+     * ({@code Y <- (Y + Z^{-1}) / 2}, {@code Z <- (Z + Y^{-1}) / 2} from {@code Y = A, Z = I};
+     * Z converges to {@code A^{-1/2}}), inverses by Gauss-Jordan with partial pivoting.
+     */
+    private static double[][] inverseSquareRoot(double[][] a) {
+        int r = a.length;
+        double[][] y = new double[r][];
+        double[][] z = new double[r][r];
+        for (int i = 0; i < r; i++) {
+            y[i] = a[i].clone();
+            z[i][i] = 1;
+        }
+        for (int it = 0; it < 100; it++) {
+            double[][] yi = inverse(y);
+            double[][] zi = inverse(z);
+            double change = 0;
+            for (int i = 0; i < r; i++) {
+                for (int j = 0; j < r; j++) {
+                    double ny = 0.5 * (y[i][j] + zi[i][j]);
+                    double nz = 0.5 * (z[i][j] + yi[i][j]);
+                    change = Math.max(change, Math.abs(nz - z[i][j]));
+                    y[i][j] = ny;
+                    z[i][j] = nz;
+                }
+            }
+            if (change < 1e-15) {
+                break;
+            }
+        }
+        return z;
+    }
+
+    private static double[][] inverse(double[][] a) {
+        int r = a.length;
+        double[][] m = new double[r][2 * r];
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(a[i], 0, m[i], 0, r);
+            m[i][r + i] = 1;
+        }
+        for (int c = 0; c < r; c++) {
+            int p = c;
+            for (int i = c + 1; i < r; i++) {
+                if (Math.abs(m[i][c]) > Math.abs(m[p][c])) {
+                    p = i;
+                }
+            }
+            double[] t = m[c];
+            m[c] = m[p];
+            m[p] = t;
+            double pivot = m[c][c];
+            for (int j = 0; j < 2 * r; j++) {
+                m[c][j] /= pivot;
+            }
+            for (int i = 0; i < r; i++) {
+                if (i != c && m[i][c] != 0) {
+                    double f = m[i][c];
+                    for (int j = 0; j < 2 * r; j++) {
+                        m[i][j] -= f * m[c][j];
+                    }
+                }
+            }
+        }
+        double[][] out = new double[r][r];
+        for (int i = 0; i < r; i++) {
+            System.arraycopy(m[i], r, out[i], 0, r);
+        }
+        return out;
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+
     @Test
     void landmarksAreDistinctSeededRowsOfTheUnion() {
         Random random = new Random(10);

@@ -93,8 +93,121 @@ class StreamedRowsTest {
     }
 
     /**
-     * The methods that need S whole (exact, tiled, nystrom) take a blocked source too, gathered
-     * into one matrix: the same weights as the matrix itself.
+     * nystrom over a stream gives the weights of the whole-matrix nystrom: the same landmarks
+     * (read from the source), K_SL over a forced small chunk grid with a ragged last chunk, rows
+     * stored as blocks of several sizes, kept or recomputed in every pass; within 1e-12 of the
+     * largest weight (in fact bit for bit), and the plan is stated when chunks are recomputed.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void streamedNystromEqualsTheWholeMatrixPath(String backendName) {
+        boolean slow = TestBackends.isDouble(backendName);
+        int n = slow ? 233 : 1301;
+        Random random = new Random(14);
+        FloatMatrix real = MmdWeightLearnerTest.mixture(slow ? 60 : 300, 12, 0, random);
+        FloatMatrix synthetic = MmdWeightLearnerTest.halfShifted(n, 12, random);
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.NYSTROM)
+                .withFeatures(slow ? 30 : 120).withSeed(8).withIterations(slow ? 25 : 60, 1e-9);
+        System.setProperty("synalign.rff.chunkRows", slow ? "50" : "128");
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            MmdWeightLearner learner = new MmdWeightLearner(backend, config);
+            AlignmentResult whole = learner.fit(real, synthetic, ProgressListener.NONE);
+            assertEquals(AlignmentMethod.NYSTROM, whole.method());
+            double largest = 0;
+            for (double w : whole.weights()) {
+                largest = Math.max(largest, w);
+            }
+            assertTrue(whole.mmd2Weighted() < 0.5 * whole.mmd2Uniform(), "the fit must work");
+            for (int size : slow ? new int[] {97} : new int[] {97, 128, 1000}) {
+                // Kept, all recomputed, and kept in part (3 chunks of r = 120 floats a row).
+                for (long keep : slow ? new long[] {0} : new long[] {0, 3L * 128 * 120 * 4,
+                        Long.MAX_VALUE}) {
+                    List<String> plans = new ArrayList<>();
+                    ProgressListener listener = new ProgressListener() {
+                        @Override
+                        public void onProgress(String stage, long done, long total,
+                                String detail) {
+                        }
+
+                        @Override
+                        public void onPlan(String plan) {
+                            plans.add(plan);
+                        }
+                    };
+                    AlignmentResult streamed = learner.withFeatureBudget(keep).fit(real,
+                            RowSource.ofBlocks(blocks(synthetic, size)), listener);
+                    assertEquals(AlignmentMethod.NYSTROM, streamed.method());
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(whole.weights()[i], streamed.weights()[i], 1e-12 * largest,
+                                "blocks of " + size + ", keep " + keep + ", row " + i);
+                    }
+                    assertEquals(whole.iterations(), streamed.iterations());
+                    assertEquals(whole.mmd2Weighted(), streamed.mmd2Weighted(), 0.0);
+                    assertEquals(keep != Long.MAX_VALUE, !plans.isEmpty(),
+                            "a streamed plan is stated: " + plans);
+                    if (!plans.isEmpty()) {
+                        assertTrue(plans.get(0).startsWith("nystrom K_SL " + String.format(
+                                java.util.Locale.ROOT, "%,d", n) + " x " + (slow ? 30 : 120)),
+                                plans.get(0));
+                        assertTrue(plans.get(0).contains("recomputed"), plans.get(0));
+                    }
+                    assertTrue(streamed.kernelStorage().contains("recomputed")
+                            == (keep != Long.MAX_VALUE), streamed.kernelStorage());
+                }
+            }
+        }
+    }
+
+    /**
+     * nystrom's landmarks from a source are those of the whole matrix for the same seed, and
+     * only the picked rows of S are read (consecutive picks in one read).
+     */
+    @ParameterizedTest(name = "r={0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 17, 40, 95, 500})
+    void landmarksFromASourceAreTheWholeMatrixOnesReadingOnlyThePickedRows(int count) {
+        Random random = new Random(count);
+        FloatMatrix real = TestBackends.gaussian(31, 3, random, 1.0, 0.0);
+        FloatMatrix synthetic = TestBackends.gaussian(64, 3, random, 1.0, 50.0);
+        long[] rowsRead = new long[1];
+        RowSource blocked = RowSource.ofBlocks(blocks(synthetic, 7));
+        RowSource counting = new RowSource() {
+            @Override
+            public long rows() {
+                return blocked.rows();
+            }
+
+            @Override
+            public int cols() {
+                return blocked.cols();
+            }
+
+            @Override
+            public String name() {
+                return "counting";
+            }
+
+            @Override
+            public void read(long start, int rows, float[] out) {
+                rowsRead[0] += rows;
+                blocked.read(start, rows, out);
+            }
+        };
+        for (long seed = 1; seed <= 4; seed++) {
+            rowsRead[0] = 0;
+            FloatMatrix expected = MmdObjectives.landmarkRows(real, synthetic, count, seed);
+            FloatMatrix fromSource = MmdObjectives.landmarkRows(real, counting, count, seed);
+            assertEquals(expected, fromSource, "seed " + seed);
+            int fromSynthetic = 0;
+            for (int i = 0; i < expected.rows(); i++) {
+                fromSynthetic += expected.get(i, 0) > 25 ? 1 : 0;
+            }
+            assertEquals(fromSynthetic, rowsRead[0], "only the picked synthetic rows are read");
+        }
+    }
+
+    /**
+     * Every method takes a blocked source (exact and tiled gather it into one matrix, nystrom
+     * streams it): the same weights as the matrix itself.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
@@ -120,7 +233,10 @@ class StreamedRowsTest {
         }
     }
 
-    /** Beyond one Java array only rff runs; the others say so before any work. */
+    /**
+     * Beyond one Java array only rff and nystrom run; exact and tiled say so before any work,
+     * naming both.
+     */
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void methodsThatNeedOneArrayRefuseLargerSourcesByName(String backendName) {
@@ -147,14 +263,17 @@ class StreamedRowsTest {
         };
         FloatMatrix real = MmdWeightLearnerTest.mixture(20, 384, 0, new Random(1));
         try (KernelBackend backend = TestBackends.create(backendName)) {
-            MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig.defaults()
-                    .withMethod(AlignmentMethod.NYSTROM).withBandwidth(Bandwidth.of(1.0)));
-            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    IllegalArgumentException.class,
-                    () -> learner.fit(real, huge, ProgressListener.NONE));
-            assertTrue(e.getMessage().startsWith("huge.npy: 6000000 x 384 synthetic values are"
-                    + " more than one Java array holds, and method nystrom needs them in one;"
-                    + " method rff streams"), e.getMessage());
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.TILED}) {
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(method).withBandwidth(Bandwidth.of(1.0)));
+                IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                        IllegalArgumentException.class,
+                        () -> learner.fit(real, huge, ProgressListener.NONE));
+                assertTrue(e.getMessage().startsWith("huge.npy: 6000000 x 384 synthetic values"
+                        + " are more than one Java array holds, and method " + method.cliName()
+                        + " needs them in one; methods rff and nystrom stream"), e.getMessage());
+            }
         }
     }
 }

@@ -1,0 +1,131 @@
+package io.synalign.engine.alignment;
+
+import io.synalign.kernels.AbstractFeatureOperator;
+import io.synalign.kernels.DeviceVector;
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.OperatorArguments;
+import io.synalign.kernels.TilePlan;
+
+/**
+ * The kernel columns of r Nystrom landmarks L as a {@link RowFeatureMap}: a row x has the r
+ * features {@code k(x, L)}, so a block of rows S_c has {@code K_{S_c L}} (count x r). Nystrom's
+ * features are {@code k(x, L) G} with {@code G = K_LL^{-1/2}} (r x k); {@link NystromQuadraticForm}
+ * applies G to the r-vectors between the two products ({@code Phi^T w = G^T (K_LS w)},
+ * {@code Phi z = K_SL (G z)}), so the chunks hold K itself and a recomputed chunk costs two
+ * backend kernel blocks (O(count r d) each, GEMMs), not also an O(count r k) product with G.
+ *
+ * <p>A block is two kept backend kernel operators, {@code K_{S_c L}} and {@code K_{L S_c}}
+ * (fp32, 8 count r bytes together, off-heap on nd4j, in device memory on cuda): the products
+ * are the backend's (multithreaded, on the device where there is one), and for a synthetic set
+ * of one chunk they are exactly the products of the two whole operators nystrom used before it
+ * streamed, so its weights are unchanged there.
+ */
+final class LandmarkKernelMap implements RowFeatureMap {
+
+    private final KernelBackend backend;
+    private final FloatMatrix landmarks;
+    private final double sigma;
+
+    /**
+     * @param landmarks L, r x d
+     * @param sigma the RBF bandwidth
+     */
+    LandmarkKernelMap(KernelBackend backend, FloatMatrix landmarks, double sigma) {
+        if (landmarks.rows() < 1) {
+            throw new IllegalArgumentException("need at least one landmark");
+        }
+        this.backend = backend;
+        this.landmarks = landmarks;
+        this.sigma = sigma;
+    }
+
+    @Override
+    public int dim() {
+        return landmarks.cols();
+    }
+
+    @Override
+    public int features() {
+        return landmarks.rows();
+    }
+
+    @Override
+    public FeatureOperator build(FloatMatrix rows) {
+        return new Block(rows);
+    }
+
+    @Override
+    public String symbol() {
+        return "K_SL";
+    }
+
+    @Override
+    public String kind() {
+        return "landmark kernel";
+    }
+
+    /** {@code K_{S_c L}} of one block and its transpose, kept by the backend. Not thread-safe. */
+    private final class Block extends AbstractFeatureOperator {
+
+        private final KernelOperator rowsByLandmarks;
+        private final KernelOperator landmarksByRows;
+
+        Block(FloatMatrix rows) {
+            super(rows.rows(), landmarks.rows());
+            if (rows.cols() != landmarks.cols()) {
+                throw new IllegalArgumentException("dimension mismatch: rows have " + rows.cols()
+                        + " columns, the landmarks " + landmarks.cols());
+            }
+            int count = rows.rows();
+            int r = landmarks.rows();
+            this.rowsByLandmarks = backend.rbfOperator(rows, landmarks, sigma,
+                    new TilePlan(true, TilePlan.tileRowsFor(count, r,
+                            TilePlan.DEFAULT_TILE_BYTES)));
+            try {
+                this.landmarksByRows = backend.rbfOperator(landmarks, rows, sigma,
+                        new TilePlan(true, TilePlan.tileRowsFor(r, count,
+                                TilePlan.DEFAULT_TILE_BYTES)));
+            } catch (RuntimeException e) {
+                rowsByLandmarks.close();
+                throw e;
+            }
+        }
+
+        @Override
+        protected void transposeTimesChecked(double[] w, double[] out) {
+            landmarksByRows.multiply(w, out);
+        }
+
+        @Override
+        protected void timesChecked(double[] z, double[] out) {
+            rowsByLandmarks.multiply(z, out);
+        }
+
+        @Override
+        public void transposeTimes(DeviceVector w, DeviceVector out) {
+            checkOpen();
+            OperatorArguments.checkTransposeTimes(w, out, rowsByLandmarks.rows(),
+                    rowsByLandmarks.cols());
+            landmarksByRows.multiply(w, out);
+        }
+
+        @Override
+        public void times(DeviceVector z, DeviceVector out) {
+            checkOpen();
+            OperatorArguments.checkTimes(z, out, rowsByLandmarks.rows(), rowsByLandmarks.cols());
+            rowsByLandmarks.multiply(z, out);
+        }
+
+        @Override
+        protected void release() {
+            try {
+                rowsByLandmarks.close();
+            } finally {
+                landmarksByRows.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.synalign.engine.alignment;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+
+/**
+ * A map from rows (d columns) to D features per row, built block by block into a
+ * {@link FeatureOperator}: what {@link ChunkedFeatureOperator} holds over its chunk grid. Two
+ * maps exist: random Fourier features ({@link #fourier}, rff's {@code Phi_S}) and the kernel
+ * columns of Nystrom landmarks ({@link LandmarkKernelMap}, {@code K_SL}). A row's features
+ * depend on that row alone, which is what lets a row set of any length be held in chunks, some
+ * kept and some recomputed from the source in every pass, with the same results.
+ */
+interface RowFeatureMap {
+
+    /** d, the columns of the rows the map takes. */
+    int dim();
+
+    /** D, the features per row. */
+    int features();
+
+    /**
+     * The features of {@code rows} (count x d) as a new operator, which may hold on to
+     * {@code rows} for its life and may be {@link FeatureOperator#reload reloadable}.
+     */
+    FeatureOperator build(FloatMatrix rows);
+
+    /** The matrix held, for the plan and the log: {@code "Phi_S"}, {@code "K_SL"}. */
+    String symbol();
+
+    /** What the features are, for the log: {@code "random features"}, ... */
+    String kind();
+
+    /** rff's map: {@code backend.fourierFeatureOperator(rows, map)} per block. */
+    static RowFeatureMap fourier(KernelBackend backend, FourierFeatures map) {
+        return new RowFeatureMap() {
+            @Override
+            public int dim() {
+                return map.dim();
+            }
+
+            @Override
+            public int features() {
+                return map.features();
+            }
+
+            @Override
+            public FeatureOperator build(FloatMatrix rows) {
+                return backend.fourierFeatureOperator(rows, map);
+            }
+
+            @Override
+            public String symbol() {
+                return "Phi_S";
+            }
+
+            @Override
+            public String kind() {
+                return "random features";
+            }
+        };
+    }
+}
