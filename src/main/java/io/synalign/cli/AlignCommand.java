@@ -74,7 +74,7 @@ final class AlignCommand extends CliCommand {
     Map<String, String> environment = System.getenv();
 
     /** Synthetic texts embedded per encoder call in the text form; smaller in tests. */
-    int embedBlock = SyntheticRecords.EMBED_BLOCK;
+    int embedBlock = StreamedRecords.EMBED_BLOCK;
 
     @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--real-embeddings", paramLabel = "R.npy",

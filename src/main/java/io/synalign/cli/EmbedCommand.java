@@ -1,17 +1,13 @@
 package io.synalign.cli;
 
-import io.synalign.data.Record;
-import io.synalign.data.TextFields;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.NpyWriter;
-import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.pipeline.TextEmbedding;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -44,6 +40,9 @@ final class EmbedCommand extends CliCommand {
 
     /** The process environment, for the default cache directory; replaceable in tests. */
     java.util.Map<String, String> environment = System.getenv();
+
+    /** Texts embedded per encoder call; smaller in tests. */
+    int embedBlock = StreamedRecords.EMBED_BLOCK;
 
     @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--in", required = true, paramLabel = "TEXTS.jsonl",
@@ -82,22 +81,30 @@ final class EmbedCommand extends CliCommand {
         EncoderOptions options = embedding.encoderOptions();
         Path cache = embedding.cacheDirectory(environment);
         ModelSpec model = embedding.modelSpec();
-        List<Record> rows = records.read(in);
-        List<String> texts = TextFields.texts(in, rows, records.textField);
-
+        // Streamed: one pass checks every record (and counts them, for the .npy header), one
+        // embeds a block of texts at a time into the staged file: any number of records.
+        StreamedRecords texts = new StreamedRecords(in, records.maxLineBytes(),
+                records.textField, null, embedBlock);
         long start = System.nanoTime();
-        FloatMatrix vectors;
+        int count;
+        int dimension;
         TextEmbedding.Stats stats;
-        try (SentenceEncoder encoder = embedding.open(loader, model, options, cache);
-                StderrProgress progress = StderrProgress.create(err, verbosity.quiet)) {
-            vectors = TextEmbedding.encode(encoder, texts, progress.encoding("embed"));
-            stats = TextEmbedding.stats(encoder);
+        try (StderrProgress progress = StderrProgress.create(err, verbosity.quiet)) {
+            count = texts.scan(TextAlignOptions.WEIGHT_FIELD, progress).count();
+            try (SentenceEncoder encoder = embedding.open(loader, model, options, cache)) {
+                dimension = encoder.dimension();
+                AtomicOutputs.writeAtomically(out, o -> {
+                    NpyWriter.Rows rows = NpyWriter.rows(o, count, encoder.dimension());
+                    texts.embed(encoder, count, rows, "embed", progress);
+                    rows.finish();
+                });
+                stats = TextEmbedding.stats(encoder);
+            }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        AtomicOutputs.writeAtomically(out, o -> NpyWriter.writeMatrix(o, vectors));
 
         stdout.printf(Locale.ROOT, "embedded %d texts with %s (%d dimensions) in %.1f s%s%n",
-                texts.size(), model.name(), vectors.cols(), seconds, stats.describe());
+                count, model.name(), dimension, seconds, stats.describe());
         stdout.println("wrote " + out);
         stdout.flush();
         return ExitCodes.OK;

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * The text form of {@code synalign align}: records in, weighted records (and optionally a
  * weighted sample) out.
  *
- * <p>The synthetic file is streamed ({@link SyntheticRecords}), never held: it is read once to
+ * <p>The synthetic file is streamed ({@link StreamedRecords}), never held: it is read once to
  * check every record and collect the labels, once to embed its texts block by block into an
  * {@code .npy} (the run directory's {@value RunFiles#SYNTHETIC_EMBEDDINGS}, or a temporary file
  * beside {@code --out} that is deleted at the end), which the fit then reads as a mapped
@@ -77,8 +77,8 @@ final class TextAlignRun {
     }
 
     /** Both files, checked, and their label groups; the synthetic records are not held. */
-    private record Inputs(TextFields.LabelledTexts realTexts, SyntheticRecords synthetic,
-            SyntheticRecords.Scan scan, LabelPlan plan) {
+    private record Inputs(TextFields.LabelledTexts realTexts, StreamedRecords synthetic,
+            StreamedRecords.Scan scan, LabelPlan plan) {
     }
 
     /** Both sides embedded: the real rows in memory, the synthetic rows in a file. */
@@ -88,26 +88,22 @@ final class TextAlignRun {
 
     int run() throws Exception {
         Settings settings = settings();
-        Inputs inputs = read(settings.mode());
-        checkEmbeddingFiles(inputs);
-        RunDirOption.create(cmd.runDir); // outputs may lie in it
-        RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
-
-        TextAlignment aligner = new TextAlignment(new TextAlignment.Options(settings.config(),
-                settings.mode(), settings.backend()), cmd.learner);
         TextAlignReport report;
+        RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
         // scratch: the synthetic embeddings when no run directory keeps them, never committed.
-        try (AtomicOutputs outputs = new AtomicOutputs();
+        try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet);
+                AtomicOutputs outputs = new AtomicOutputs();
                 AtomicOutputs scratch = new AtomicOutputs()) {
+            Inputs inputs = read(settings.mode(), progress);
+            checkEmbeddingFiles(inputs);
+            RunDirOption.create(cmd.runDir); // outputs may lie in it
+            TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
+                    settings.config(), settings.mode(), settings.backend()), cmd.learner);
+            Embedded embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
+                    runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(), progress);
             LabelledAlignmentResult result;
-            Embedded embedded;
-            try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet)) {
-                embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
-                        runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(),
-                        progress);
-                try (NpyRowSource rows = embedded.synthetic()) {
-                    result = aligner.fit(inputs.plan(), embedded.real(), rows, progress);
-                }
+            try (NpyRowSource rows = embedded.synthetic()) {
+                result = aligner.fit(inputs.plan(), embedded.real(), rows, progress);
             }
             int[] picks = null;
             if (opts.sampledOut != null) {
@@ -120,7 +116,7 @@ final class TextAlignRun {
                     cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                     opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
                     result, embedded.report(), picks, opts.withReplacement);
-            stage(outputs, runDir, settings, inputs, result, embedded, picks, report);
+            stage(outputs, runDir, settings, inputs, result, embedded, picks, report, progress);
             outputs.commit();
         }
         report.print(stdout);
@@ -152,14 +148,14 @@ final class TextAlignRun {
      * and refuses a --sample larger than the rows that could get weight, all before the model
      * loads.
      */
-    private Inputs read(LabelMode mode) throws IOException {
+    private Inputs read(LabelMode mode, StderrProgress progress) throws IOException {
         String textField = cmd.records.textField;
         List<Record> realRecords = cmd.records.read(opts.real);
         TextFields.LabelledTexts realTexts = TextFields.labelled(opts.real, realRecords,
                 textField, opts.labelField);
-        SyntheticRecords synthetic = new SyntheticRecords(opts.synthetic,
+        StreamedRecords synthetic = new StreamedRecords(opts.synthetic,
                 cmd.records.maxLineBytes(), textField, opts.labelField, cmd.embedBlock);
-        SyntheticRecords.Scan scan = synthetic.scan(TextAlignOptions.WEIGHT_FIELD);
+        StreamedRecords.Scan scan = synthetic.scan(TextAlignOptions.WEIGHT_FIELD, progress);
         LabelPlan plan = TextAlignOptions.plan(mode, realTexts.labels(), realRecords.size(),
                 scan.labels(), scan.count());
         if (opts.sample != null && !opts.withReplacement
@@ -223,7 +219,7 @@ final class TextAlignRun {
                 int count = inputs.scan().count();
                 into.stage(target, o -> {
                     NpyWriter.Rows rows = NpyWriter.rows(o, count, encoder.dimension());
-                    inputs.synthetic().embed(encoder, count, rows, progress);
+                    inputs.synthetic().embed(encoder, count, rows, "embed synthetic", progress);
                     rows.finish();
                 });
             }
@@ -253,7 +249,7 @@ final class TextAlignRun {
      */
     private void stage(AtomicOutputs outputs, RunDirOutputs runDir, Settings settings,
             Inputs inputs, LabelledAlignmentResult result, Embedded embedded, int[] picks,
-            TextAlignReport report) throws IOException {
+            TextAlignReport report, StderrProgress progress) throws IOException {
         double[] weights = result.weights();
         if (inputs.scan().hasWeightField()) {
             LOG.warn("the synthetic records already have a field {}; its values were replaced",
@@ -266,7 +262,7 @@ final class TextAlignRun {
             }
         }
         outputs.stage(cmd.out, o -> writeWeighted(o, settings.outKind(),
-                inputs.scan().fields(), inputs, weights, picked));
+                inputs.scan().fields(), inputs, weights, picked, "write --out", progress));
         if (picks != null) {
             List<Record> sampled = new ArrayList<>(picks.length);
             for (int i : picks) {
@@ -287,7 +283,8 @@ final class TextAlignRun {
             runDir.stage(outputs, Json.MAPPER.valueToTree(report.summary()),
                     RunSettings.state(cmd.spec, cmd.runDir, used, effective),
                     o -> writeWeighted(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
-                            List.of(), inputs, weights, null),
+                            List.of(), inputs, weights, null, "write " + RunFiles.WEIGHTED,
+                            progress),
                     embedded.real(), null, opts.labelField, inputs.realTexts().labels(),
                     inputs.scan().labels());
         }
@@ -298,15 +295,15 @@ final class TextAlignRun {
      * index is a key of {@code picked} are kept there.
      */
     private static void writeWeighted(java.io.OutputStream out, RecordFormat.Kind kind,
-            List<String> columns, Inputs inputs, double[] weights, Map<Integer, Record> picked)
-            throws IOException {
+            List<String> columns, Inputs inputs, double[] weights, Map<Integer, Record> picked,
+            String stage, StderrProgress progress) throws IOException {
         RecordWriter.Sink sink = RecordWriter.open(out, kind, columns);
         inputs.synthetic().forEach(weights.length, (i, r) -> {
             sink.write(r.withField(TextAlignOptions.WEIGHT_FIELD, weights[i]));
             if (picked != null && picked.containsKey(i)) {
                 picked.put(i, r);
             }
-        });
+        }, stage, progress);
         sink.finish();
     }
 }

@@ -52,13 +52,39 @@ class EmbedCommandTest {
     }
 
     private Cli.Run embed(TestEncoders.Counter counter, Map<String, String> env, String... args) {
+        return embed(counter, env, StreamedRecords.EMBED_BLOCK, args);
+    }
+
+    private Cli.Run embed(TestEncoders.Counter counter, Map<String, String> env, int block,
+            String... args) {
         return Cli.run(cl -> {
             EmbedCommand cmd = (EmbedCommand) cl.getSubcommands().get("embed").getCommand();
             cmd.loader = counter.loader();
+            cmd.embedBlock = block;
             if (env != null) {
                 cmd.environment = env;
             }
         }, args);
+    }
+
+    @Test
+    void blocksOfTextsAreStreamedIntoTheFileInOrder() throws IOException {
+        FloatMatrix expected = TestEncoders.minilm().encode(TEXTS);
+        for (int block : new int[] {1, 2, 4, 100}) {
+            TestEncoders.Counter counter = new TestEncoders.Counter();
+            Cli.Run run = embed(counter, null, block, "embed", "--in", p("texts.jsonl"), "--out",
+                    p("e.npy"), "--no-cache", "--quiet");
+            assertEquals(0, run.status(), run.toString());
+            assertEquals((TEXTS.size() + block - 1) / block, counter.encodeCalls.get(),
+                    "one encoder call per block of " + block);
+            // Blocks that split the encoder's batch of 32 pad to other lengths: float rounding.
+            assertArrayEquals(expected.data(), readFloat32(dir.resolve("e.npy")).data(),
+                    block >= TEXTS.size() ? 0f : 2e-6f, "block " + block);
+            try (var files = Files.list(dir)) {
+                assertEquals(List.of("e.npy", "texts.jsonl"), files.map(f -> f.getFileName()
+                        .toString()).sorted().toList(), "no temporary file left");
+            }
+        }
     }
 
     private static FloatMatrix readFloat32(Path file) throws IOException {

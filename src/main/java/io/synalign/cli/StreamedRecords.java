@@ -17,17 +17,21 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * The synthetic records of the text form of {@code align}, read as a stream, never held: a file
- * of 10^7 records costs the memory of its labels (one shared string per distinct label, a
- * reference per record), not of its texts. The file is read once to check every record and
- * collect the labels ({@link #scan}), once to embed the texts block by block into an
- * {@code .npy} ({@link #embed}), and once to write the records with their weights
+ * A file of text records read as a stream, in passes, never held (the synthetic records of the
+ * text form of {@code align}, the input of {@code embed}): a file of 10^7 records costs the
+ * memory of its labels (one shared string per distinct label, a reference per record), not of
+ * its texts. The file is read once to check every record and collect the labels
+ * ({@link #scan}), once to embed the texts block by block into an {@code .npy}
+ * ({@link #embed}), and (for {@code align}) once to write the records with their weights
  * ({@link #forEach}); each later pass checks that it read as many records as the first.
  */
-final class SyntheticRecords {
+final class StreamedRecords {
 
     /** Texts embedded per encoder call when streaming (the encoder batches within it). */
     static final int EMBED_BLOCK = 8192;
+
+    /** Progress is reported every 4,096 records (the listener throttles what it shows). */
+    private static final int PROGRESS_MASK = 4095;
 
     /** What the first pass found. */
     record Scan(int count, List<String> labels, List<String> fields, boolean hasWeightField) {
@@ -46,10 +50,11 @@ final class SyntheticRecords {
     private final int embedBlock;
 
     /**
+     * @param labelField the label field, or null when labels are not read (only texts checked)
      * @param embedBlock texts per encoder call in {@link #embed} (best a multiple of the
      *     encoder's batch size, so that blocks do not change its batches)
      */
-    SyntheticRecords(Path file, long maxLineBytes, String textField, String labelField,
+    StreamedRecords(Path file, long maxLineBytes, String textField, String labelField,
             int embedBlock) {
         if (embedBlock < 1) {
             throw new IllegalArgumentException("embed block " + embedBlock + " < 1");
@@ -68,8 +73,9 @@ final class SyntheticRecords {
      * @throws InputException naming the file and line of the first bad record, or when the file
      *     has more records than one weight vector holds
      */
-    Scan scan(String weightField) throws IOException {
-        TextFields.Checker checker = new TextFields.Checker(file, textField, labelField);
+    Scan scan(String weightField, ProgressListener progress) throws IOException {
+        TextFields.Checker checker = labelField == null ? null
+                : new TextFields.Checker(file, textField, labelField);
         Set<String> fields = new LinkedHashSet<>();
         boolean hasWeight = false;
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
@@ -80,15 +86,23 @@ final class SyntheticRecords {
                             + (Integer.MAX_VALUE - 8) + " records; one run weights at most that"
                             + " many (split the file)");
                 }
-                checker.accept(r);
+                if ((cursor.count() & PROGRESS_MASK) == 0) {
+                    progress.onProgress("read " + file.getFileName(), cursor.count(), -1,
+                            "records checked");
+                }
+                if (checker != null) {
+                    checker.accept(r);
+                } else {
+                    TextFields.text(file, r, textField);
+                }
                 // The header of the weighted output: each record's fields, then the weight
                 // (appended where the record lacks it), in first-seen order.
                 RecordWriter.addFields(fields, r);
                 fields.add(weightField);
                 hasWeight |= r.has(weightField);
             }
-            return new Scan((int) cursor.count(), checker.labels(), new ArrayList<>(fields),
-                    hasWeight);
+            return new Scan((int) cursor.count(), checker == null ? null : checker.labels(),
+                    new ArrayList<>(fields), hasWeight);
         }
     }
 
@@ -98,7 +112,7 @@ final class SyntheticRecords {
      *
      * @param count the records {@link #scan} found
      */
-    void embed(SentenceEncoder encoder, int count, NpyWriter.Rows rows,
+    void embed(SentenceEncoder encoder, int count, NpyWriter.Rows rows, String stage,
             ProgressListener progress) throws IOException {
         List<String> block = new ArrayList<>(embedBlock);
         int done = 0;
@@ -107,38 +121,46 @@ final class SyntheticRecords {
             while ((r = cursor.next()) != null) {
                 block.add(TextFields.text(file, r, textField));
                 if (block.size() == embedBlock) {
-                    done = embedBlock(encoder, block, done, count, rows, progress);
+                    done = embedBlock(encoder, block, done, count, rows, stage, progress);
                 }
             }
             if (!block.isEmpty()) {
-                done = embedBlock(encoder, block, done, count, rows, progress);
+                done = embedBlock(encoder, block, done, count, rows, stage, progress);
             }
             checkCount(cursor.count(), count);
         }
     }
 
     private static int embedBlock(SentenceEncoder encoder, List<String> block, int done,
-            int count, NpyWriter.Rows rows, ProgressListener progress) throws IOException {
+            int count, NpyWriter.Rows rows, String stage, ProgressListener progress)
+            throws IOException {
         if (done + block.size() > count) {
             return done + block.size(); // reported by checkCount at the end
         }
         int before = done;
         int size = block.size();
         rows.append(TextEmbedding.encode(encoder, block, (d, t) -> progress.onProgress(
-                "embed synthetic", before + (long) size * d / t, count, "texts")));
+                stage, before + (long) size * d / t, count, "texts")));
         int after = done + block.size();
         block.clear();
         return after;
     }
 
-    /** Passes every record and its position to {@code consumer}, in file order. */
-    void forEach(int count, RecordConsumer consumer) throws IOException {
+    /**
+     * Passes every record and its position to {@code consumer}, in file order, reporting
+     * progress as {@code stage}.
+     */
+    void forEach(int count, RecordConsumer consumer, String stage, ProgressListener progress)
+            throws IOException {
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
             Record r;
             int i = 0;
             while ((r = cursor.next()) != null) {
                 if (i < count) {
                     consumer.accept(i, r);
+                }
+                if ((i & PROGRESS_MASK) == 0) {
+                    progress.onProgress(stage, i, count, "records");
                 }
                 i++;
             }
