@@ -90,12 +90,13 @@ final class EmbedCommand extends CliCommand {
         int dimension;
         TextEmbedding.Stats stats;
         try (StderrProgress progress = StderrProgress.create(err, verbosity.quiet)) {
-            count = texts.scan(TextAlignOptions.WEIGHT_FIELD, progress).count();
+            StreamedRecords.Scan scan = texts.scan(TextAlignOptions.WEIGHT_FIELD, progress);
+            count = scan.count();
             try (SentenceEncoder encoder = embedding.open(loader, model, options, cache)) {
                 dimension = encoder.dimension();
                 AtomicOutputs.writeAtomically(out, o -> {
                     NpyWriter.Rows rows = NpyWriter.rows(o, count, encoder.dimension());
-                    texts.embed(encoder, count, rows, "embed", progress);
+                    texts.embed(encoder, scan, rows, "embed", progress);
                     rows.finish();
                 });
                 stats = TextEmbedding.stats(encoder);

@@ -33,8 +33,13 @@ final class StreamedRecords {
     /** Progress is reported every 4,096 records (the listener throttles what it shows). */
     private static final int PROGRESS_MASK = 4095;
 
-    /** What the first pass found. */
-    record Scan(int count, List<String> labels, List<String> fields, boolean hasWeightField) {
+    /**
+     * What the first pass found.
+     *
+     * @param textHash a hash of the texts in order, which the embedding pass must reproduce
+     */
+    record Scan(int count, List<String> labels, List<String> fields, boolean hasWeightField,
+            long textHash) {
     }
 
     /** Receives one record and its 0-based position. */
@@ -48,6 +53,8 @@ final class StreamedRecords {
     private final String textField;
     private final String labelField;
     private final int embedBlock;
+    /** The file as the first pass found it. */
+    private FileStamp stamp;
 
     /**
      * @param labelField the label field, or null when labels are not read (only texts checked)
@@ -78,31 +85,32 @@ final class StreamedRecords {
                 : new TextFields.Checker(file, textField, labelField);
         Set<String> fields = new LinkedHashSet<>();
         boolean hasWeight = false;
+        long hash = 1;
+        stamp = FileStamp.of(file);
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
             Record r;
             while ((r = cursor.next()) != null) {
                 if (cursor.count() > Integer.MAX_VALUE - 8) {
                     throw new InputException(file, r.line(), "more than "
-                            + (Integer.MAX_VALUE - 8) + " records; one run weights at most that"
+                            + (Integer.MAX_VALUE - 8) + " records; a run takes at most that"
                             + " many (split the file)");
                 }
                 if ((cursor.count() & PROGRESS_MASK) == 0) {
                     progress.onProgress("read " + file.getFileName(), cursor.count(), -1,
                             "records checked");
                 }
-                if (checker != null) {
-                    checker.accept(r);
-                } else {
-                    TextFields.text(file, r, textField);
-                }
+                String text = checker != null ? checker.accept(r)
+                        : TextFields.text(file, r, textField);
+                hash = 31 * hash + text.hashCode();
                 // The header of the weighted output: each record's fields, then the weight
                 // (appended where the record lacks it), in first-seen order.
                 RecordWriter.addFields(fields, r);
                 fields.add(weightField);
                 hasWeight |= r.has(weightField);
             }
+            checkUnchanged();
             return new Scan((int) cursor.count(), checker == null ? null : checker.labels(),
-                    new ArrayList<>(fields), hasWeight);
+                    new ArrayList<>(fields), hasWeight, hash);
         }
     }
 
@@ -112,14 +120,23 @@ final class StreamedRecords {
      *
      * @param count the records {@link #scan} found
      */
-    void embed(SentenceEncoder encoder, int count, NpyWriter.Rows rows, String stage,
+    void embed(SentenceEncoder encoder, Scan scan, NpyWriter.Rows rows, String stage,
             ProgressListener progress) throws IOException {
+        int count = scan.count();
         List<String> block = new ArrayList<>(embedBlock);
         int done = 0;
+        long hash = 1;
+        checkUnchanged();
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
             Record r;
             while ((r = cursor.next()) != null) {
-                block.add(TextFields.text(file, r, textField));
+                if (cursor.count() > count) {
+                    throw changed(cursor.count() + " records or more now, " + count
+                            + " when first read");
+                }
+                String text = TextFields.text(file, r, textField);
+                hash = 31 * hash + text.hashCode();
+                block.add(text);
                 if (block.size() == embedBlock) {
                     done = embedBlock(encoder, block, done, count, rows, stage, progress);
                 }
@@ -129,36 +146,58 @@ final class StreamedRecords {
             }
             checkCount(cursor.count(), count);
         }
+        if (hash != scan.textHash()) {
+            throw changed("its texts differ from those first read");
+        }
+        checkUnchanged();
     }
 
     private static int embedBlock(SentenceEncoder encoder, List<String> block, int done,
             int count, NpyWriter.Rows rows, String stage, ProgressListener progress)
             throws IOException {
-        if (done + block.size() > count) {
-            return done + block.size(); // reported by checkCount at the end
-        }
         int before = done;
         int size = block.size();
         rows.append(TextEmbedding.encode(encoder, block, (d, t) -> progress.onProgress(
                 stage, before + (long) size * d / t, count, "texts")));
-        int after = done + block.size();
         block.clear();
-        return after;
+        return done + size;
     }
 
     /**
      * Passes every record and its position to {@code consumer}, in file order, reporting
      * progress as {@code stage}.
      */
-    void forEach(int count, RecordConsumer consumer, String stage, ProgressListener progress)
+    void forEach(Scan scan, RecordConsumer consumer, String stage, ProgressListener progress)
             throws IOException {
+        int count = scan.count();
+        // Labels decide each record's weight: a record whose label changed since the first
+        // pass would get a weight fitted for another label.
+        TextFields.Checker labels = labelField == null || scan.labels() == null ? null
+                : new TextFields.Checker(file, textField, labelField);
+        checkUnchanged();
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
             Record r;
             int i = 0;
             while ((r = cursor.next()) != null) {
-                if (i < count) {
-                    consumer.accept(i, r);
+                if (i >= count) {
+                    throw changed(cursor.count() + " records or more now, " + count
+                            + " when first read");
                 }
+                if (labels != null) {
+                    labels.accept(r);
+                    List<String> seen = labels.labels();
+                    String now = seen == null || seen.size() <= i ? null : seen.get(i);
+                    if (now == null) {
+                        throw new InputException(file, r.line(), "changed while being read:"
+                                + " no label now, it was '" + scan.labels().get(i) + "'");
+                    }
+                    if (!now.equals(scan.labels().get(i))) {
+                        throw new InputException(file, r.line(), "changed while being read:"
+                                + " the label is now '" + now + "', it was '"
+                                + scan.labels().get(i) + "'");
+                    }
+                }
+                consumer.accept(i, r);
                 if ((i & PROGRESS_MASK) == 0) {
                     progress.onProgress(stage, i, count, "records");
                 }
@@ -166,12 +205,33 @@ final class StreamedRecords {
             }
             checkCount(cursor.count(), count);
         }
+        checkUnchanged();
     }
 
     private void checkCount(long read, int expected) {
         if (read != expected) {
-            throw new InputException(file, "changed while being read: " + read
-                    + " records now, " + expected + " when first read");
+            throw changed(read + " records now, " + expected + " when first read");
+        }
+    }
+
+    /** The file's size and modification time still those of the first pass. */
+    private void checkUnchanged() throws IOException {
+        FileStamp now = FileStamp.of(file);
+        if (stamp != null && !now.equals(stamp)) {
+            throw changed("its size or modification time differ from the first pass");
+        }
+    }
+
+    private InputException changed(String how) {
+        return new InputException(file, "changed while being read (" + how + "); nothing was"
+                + " written");
+    }
+
+    /** Size and modification time of a file, to notice a file rewritten between passes. */
+    private record FileStamp(long size, java.nio.file.attribute.FileTime modified) {
+        static FileStamp of(Path file) throws IOException {
+            return new FileStamp(java.nio.file.Files.size(file),
+                    java.nio.file.Files.getLastModifiedTime(file));
         }
     }
 }

@@ -9,6 +9,7 @@ import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.io.InputException;
 import io.synalign.io.NpyHeader;
 import io.synalign.io.NpyReader;
 import io.synalign.io.NpyRowSource;
@@ -189,6 +190,26 @@ final class TextAlignRun {
         }
     }
 
+    /**
+     * A given embeddings file must be as wide as the model's vectors for the other side: checked
+     * as soon as the model is loaded, before any text is embedded.
+     */
+    private void checkWidth(SentenceEncoder encoder, ModelSpec model) throws IOException {
+        Path given = cmd.real != null ? cmd.real : cmd.synthetic;
+        if (given == null) {
+            return;
+        }
+        long cols = NpyReader.readHeader(given).shape()[1];
+        if (cols != encoder.dimension()) {
+            throw new IllegalArgumentException("dimension mismatch: "
+                    + (cmd.real != null ? "--real-embeddings " : "--synthetic-embeddings ")
+                    + given + " has " + cols + " columns but the model " + model.name()
+                    + " embeds the " + (cmd.real != null ? "synthetic" : "real") + " texts in "
+                    + encoder.dimension() + "; give embeddings of the same model (synalign"
+                    + " embed with the same --encoder)");
+        }
+    }
+
     /** Where the synthetic embeddings are staged when no run directory keeps them. */
     private Path scratchTarget() {
         Path name = cmd.out.getFileName();
@@ -208,6 +229,9 @@ final class TextAlignRun {
         TextEmbedding.Stats stats = new TextEmbedding.Stats(-1, -1);
         try (SentenceEncoder encoder = model ? cmd.embedding.open(cmd.loader, settings.model(),
                 settings.encoderOptions(), settings.cacheDir()) : null) {
+            if (encoder != null) {
+                checkWidth(encoder, settings.model());
+            }
             real = cmd.real != null ? NpyReader.readMatrix(cmd.real)
                     : TextEmbedding.encode(encoder, inputs.realTexts().texts(),
                             progress.encoding("embed real"));
@@ -219,7 +243,8 @@ final class TextAlignRun {
                 int count = inputs.scan().count();
                 into.stage(target, o -> {
                     NpyWriter.Rows rows = NpyWriter.rows(o, count, encoder.dimension());
-                    inputs.synthetic().embed(encoder, count, rows, "embed synthetic", progress);
+                    inputs.synthetic().embed(encoder, inputs.scan(), rows, "embed synthetic",
+                            progress);
                     rows.finish();
                 });
             }
@@ -230,12 +255,10 @@ final class TextAlignRun {
         NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic != null ? cmd.synthetic
                 : into.stagedFile(target));
         if (synthetic.cols() != real.cols()) {
+            // Checked before the work (checkEmbeddingFiles, checkWidth); a last guard.
             synthetic.close();
-            throw new IllegalArgumentException("dimension mismatch: the "
-                    + (cmd.real != null ? "real embeddings (" + cmd.real + ")" : "model")
-                    + " give " + real.cols() + " columns but the "
-                    + (cmd.synthetic != null ? "synthetic embeddings (" + cmd.synthetic + ")"
-                            : "model") + " give " + synthetic.cols());
+            throw new IllegalStateException("real rows have " + real.cols() + " columns,"
+                    + " synthetic rows " + synthetic.cols());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Embedded(real, synthetic, TextAlignReport.Embedding.of(settings.model(),
@@ -294,12 +317,18 @@ final class TextAlignRun {
      * One pass over the synthetic file, writing every record with its weight; records whose
      * index is a key of {@code picked} are kept there.
      */
-    private static void writeWeighted(java.io.OutputStream out, RecordFormat.Kind kind,
+    private void writeWeighted(java.io.OutputStream out, RecordFormat.Kind kind,
             List<String> columns, Inputs inputs, double[] weights, Map<Integer, Record> picked,
             String stage, StderrProgress progress) throws IOException {
         RecordWriter.Sink sink = RecordWriter.open(out, kind, columns);
-        inputs.synthetic().forEach(weights.length, (i, r) -> {
-            sink.write(r.withField(TextAlignOptions.WEIGHT_FIELD, weights[i]));
+        inputs.synthetic().forEach(inputs.scan(), (i, r) -> {
+            try {
+                sink.write(r.withField(TextAlignOptions.WEIGHT_FIELD, weights[i]));
+            } catch (IllegalArgumentException e) {
+                // A field the first pass did not see: the header is already written.
+                throw new InputException(opts.synthetic, r.line(), "changed while being read: "
+                        + e.getMessage());
+            }
             if (picked != null && picked.containsKey(i)) {
                 picked.put(i, r);
             }

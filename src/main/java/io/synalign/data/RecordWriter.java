@@ -101,8 +101,8 @@ public final class RecordWriter {
             for (Iterator<String> it = r.json().fieldNames(); it.hasNext(); ) {
                 String name = it.next();
                 if (!columnSet.contains(name)) {
-                    throw new IllegalArgumentException("record of line " + r.line()
-                            + " has a field '" + name + "' that is not a column " + columns);
+                    throw new IllegalArgumentException("the record has a field '" + name
+                            + "' that is not a column of the header written");
                 }
             }
             cells.clear();

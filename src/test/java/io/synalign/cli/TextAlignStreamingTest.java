@@ -291,4 +291,73 @@ class TextAlignStreamingTest {
         assertEquals(before, after);
         assertEquals(List.of(), Files.list(dir.resolve("run")).collect(Collectors.toList()));
     }
+
+    @Test
+    void withoutARunDirectoryTheEmbeddingsFileBesideOutIsRemoved() throws IOException {
+        Set<String> before = listing();
+        Cli.Run r = align(50, "synth.jsonl");
+        assertEquals(0, r.status(), r.toString());
+        Set<String> expected = new TreeSet<>(before);
+        expected.add("weighted.jsonl");
+        assertEquals(expected, listing(), "only --out is new");
+    }
+
+    /** align whose learner first rewrites the synthetic file with {@code edit}. */
+    private Cli.Run alignChangingTheFile(java.util.function.UnaryOperator<String> edit,
+            boolean keepTime) {
+        Path file = dir.resolve("synth.jsonl");
+        return Cli.run(cl -> {
+            AlignCommand cmd = Cli.align(cl);
+            cmd.loader = encoders.loader();
+            TextAlignment.WeightLearner real = cmd.learner;
+            cmd.learner = (b, c, r, s, pr) -> {
+                try {
+                    var time = Files.getLastModifiedTime(file);
+                    Files.writeString(file, edit.apply(Files.readString(file)));
+                    if (keepTime) {
+                        Files.setLastModifiedTime(file, time);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                cmd.learner = real;
+                return real.fit(b, c, r, s, pr);
+            };
+        }, "align", "--real", p("real.jsonl"), "--synthetic", p("synth.jsonl"), "--out",
+                p("weighted.jsonl"), "--no-cache", "--backend", "reference", "--quiet");
+    }
+
+    @Test
+    void aFileChangedBetweenPassesIsAnErrorAndNothingIsWritten() throws IOException {
+        String original = Files.readString(dir.resolve("synth.jsonl"));
+        Set<String> before = listing();
+        // A record more: the size and the count differ.
+        Cli.Run grown = alignChangingTheFile(t -> t + t.substring(0, t.indexOf('\n') + 1),
+                false);
+        Cli.assertBadInputLine(grown, dir, "@/synth.jsonl", "changed while being read");
+        assertEquals(before, listing());
+        // One label swapped for another of the same length, the time put back: only the
+        // labels read again tell.
+        Files.writeString(dir.resolve("synth.jsonl"), original);
+        int at = original.indexOf("\"label\":\"finance\"");
+        Cli.Run relabelled = alignChangingTheFile(t -> t.substring(0, at)
+                + "\"label\":\"cooking\"" + t.substring(at + "\"label\":\"finance\"".length()),
+                true);
+        Cli.assertBadInputLine(relabelled, dir, "@/synth.jsonl:", "changed while being read:"
+                + " the label is now 'cooking', it was 'finance'");
+        assertEquals(before, listing());
+    }
+
+    @Test
+    void anEmbeddingsFileOfAnotherWidthThanTheModelIsRefusedBeforeAnyTextIsEmbedded()
+            throws IOException {
+        Files.write(dir.resolve("R7.npy"), io.synalign.io.NpyFixtures.float32Matrix(real.size(),
+                7, io.synalign.io.NpyFixtures.gaussian(real.size() * 7, 1, 1)));
+        Set<String> before = listing();
+        Cli.Run r = align(50, "synth.jsonl", "--real-embeddings", p("R7.npy"));
+        Cli.assertBadInputLine(r, dir, "dimension mismatch: --real-embeddings @/R7.npy has 7"
+                + " columns but the model minilm embeds the synthetic texts in 384");
+        assertEquals(0, encoders.textsEncoded.get(), "no text was embedded");
+        assertEquals(before, listing());
+    }
 }

@@ -29,10 +29,11 @@ import java.util.concurrent.TimeUnit;
  *       order;</li>
  *   <li>{@code Phi z} is the chunks' {@code Phi_c z}, each written to its slice of the output.</li>
  * </ul>
- * The first {@code kept} chunks are built once and kept (for rff on the backend: off-heap on
- * nd4j, in device memory on cuda; for nystrom on the heap) as long as they fit the byte budget
- * given; the others are recomputed from the source on every pass (rff {@code O(C d D)} each, a
- * kernel block {@code O(C d r)} for nystrom) and freed at once, so the memory is the kept chunks
+ * The first {@code kept} chunks are built once and kept (on the backend: off-heap on nd4j, in
+ * device memory on cuda) as long as they fit the byte budget given; the others are recomputed
+ * from the source on every pass (rff {@code O(C d D)} each, one kernel block {@code O(C d r)}
+ * for nystrom) and freed at once (or reloaded into one reused operator where the map's
+ * operators can reload), so the memory is the kept chunks
  * plus one chunk and two row buffers, whatever n is. Results depend only on the values and the
  * chunk grid: a source stored as one array, as blocks of any size, or as a mapped file gives
  * bit-identical products. Each product costs one pass over the chunks; a recomputed chunk is
@@ -67,6 +68,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     private final RowReader reader;
     /** The operator recomputed chunks of full size are reloaded into (see {@link #operator}). */
     private FeatureOperator scratch;
+    /** False once the scratch operator refused a reload: no scratch is kept from then on. */
+    private boolean reloadable = true;
     private long recomputed;
 
     /**
@@ -170,7 +173,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
     static String plan(KernelBackend backend, RowSource rows, int features, long keepBytes,
             FloatMatrix real) {
-        return plan(backend, rows, "Phi_S", features, keepBytes, real);
+        return plan(backend, rows, "Phi_S", features, 1, keepBytes, real);
     }
 
     /**
@@ -180,22 +183,25 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * vectors of n doubles, R).
      *
      * @param symbol the matrix held, {@code "Phi_S"} (rff) or {@code "K_SL"} (nystrom)
+     * @param copies how many copies of each chunk's matrix its operator keeps (nystrom keeps
+     *     K_cL and K_Lc: 2); {@code keepBytes} counts a chunk once, the memory figures all
      */
     static String plan(KernelBackend backend, RowSource rows, String symbol, int features,
-            long keepBytes, FloatMatrix real) {
+            int copies, long keepBytes, FloatMatrix real) {
         long n = rows.rows();
         int chunk = chunkRows(backend, features);
         long chunks = (n + chunk - 1) / chunk;
         long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes(backend, features));
-        long keptBytes = kept * chunkBytes(backend, features);
-        long peak = keptBytes + 2 * (chunkBytes(backend, features) + 4L * chunk * rows.cols())
-                + 14L * 8 * n + real.bytes();
+        long keptBytes = kept * chunkBytes(backend, features) * copies;
+        long peak = keptBytes + 2 * (chunkBytes(backend, features) * copies
+                + 4L * chunk * rows.cols()) + 14L * 8 * n + real.bytes();
         long streamed = chunks - kept;
         return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
                 + " %s; expected peak %s (kept features %s, optimiser vectors %s), plus the pages"
                 + " of the input read (up to %s, page cache the system reclaims)", symbol, n,
                 features,
-                MethodSelector.human(4L * n * features), chunks, chunk,
+                MethodSelector.human(4L * n * features * copies)
+                        + (copies == 1 ? "" : " (" + copies + " copies)"), chunks, chunk,
                 streamed == 0 ? "all kept"
                         : String.format(Locale.ROOT, "%,d kept, %,d recomputed from %s in every"
                                 + " pass, 2 passes per product (%s of rows read per pass)",
@@ -227,7 +233,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return String.format(Locale.ROOT, "%s %s %,d x %,d fp32 in %,d chunks of %,d rows,"
                 + " %,d kept (%s)%s", map.kind(), map.symbol(), n, map.features(), chunks, chunk,
                 kept.length,
-                MethodSelector.human(kept.length * chunkBytes(backend, map.features())),
+                MethodSelector.human(kept.length * chunkBytes(backend, map.features())
+                        * map.copies()),
                 streamed == 0 ? "" : String.format(Locale.ROOT, ", %,d recomputed from %s in"
                         + " every pass", streamed, rows.name()));
     }
@@ -272,11 +279,18 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
             reader.prefetch(c + 1);
         }
         FloatMatrix x = new FloatMatrix(count, rows.cols(), data);
-        if (count == chunk && scratch != null && scratch.reload(x)) {
-            return scratch;
+        if (count == chunk && scratch != null) {
+            if (scratch.reload(x)) {
+                return scratch;
+            }
+            // Operators of this map cannot reload: build each chunk anew and free it after use,
+            // rather than keep one unused operator alive for the whole fit.
+            scratch.close();
+            scratch = null;
+            reloadable = false;
         }
         FeatureOperator op = map.build(x);
-        if (count == chunk && scratch == null) {
+        if (count == chunk && scratch == null && reloadable) {
             scratch = op;
         }
         return op;

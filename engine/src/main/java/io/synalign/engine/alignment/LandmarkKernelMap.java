@@ -14,8 +14,8 @@ import io.synalign.kernels.TilePlan;
  * features {@code k(x, L)}, so a block of rows S_c has {@code K_{S_c L}} (count x r). Nystrom's
  * features are {@code k(x, L) G} with {@code G = K_LL^{-1/2}} (r x k); {@link NystromQuadraticForm}
  * applies G to the r-vectors between the two products ({@code Phi^T w = G^T (K_LS w)},
- * {@code Phi z = K_SL (G z)}), so the chunks hold K itself and a recomputed chunk costs two
- * backend kernel blocks (O(count r d) each, GEMMs), not also an O(count r k) product with G.
+ * {@code Phi z = K_SL (G z)}), so the chunks hold K itself and a recomputed chunk costs one
+ * backend kernel block per pass (O(count r d), a GEMM), not also an O(count r k) product with G.
  *
  * <p>A block is two kept backend kernel operators, {@code K_{S_c L}} and {@code K_{L S_c}}
  * (fp32, 8 count r bytes together, off-heap on nd4j, in device memory on cuda): the products
@@ -58,6 +58,11 @@ final class LandmarkKernelMap implements RowFeatureMap {
     }
 
     @Override
+    public int copies() {
+        return 2;
+    }
+
+    @Override
     public String symbol() {
         return "K_SL";
     }
@@ -67,11 +72,18 @@ final class LandmarkKernelMap implements RowFeatureMap {
         return "landmark kernel";
     }
 
-    /** {@code K_{S_c L}} of one block and its transpose, kept by the backend. Not thread-safe. */
+    /**
+     * {@code K_{S_c L}} of one block and its transpose, kept by the backend, each built at its
+     * first use: a recomputed chunk serves one pass, which needs one direction, so it computes
+     * one kernel block; a kept chunk builds both once. Holds on to its rows (the chunk grid gives
+     * a kept chunk rows of its own and leaves a recomputed chunk's buffer alone until it is
+     * closed). Not thread-safe.
+     */
     private final class Block extends AbstractFeatureOperator {
 
-        private final KernelOperator rowsByLandmarks;
-        private final KernelOperator landmarksByRows;
+        private final FloatMatrix rows;
+        private KernelOperator rowsByLandmarks;
+        private KernelOperator landmarksByRows;
 
         Block(FloatMatrix rows) {
             super(rows.rows(), landmarks.rows());
@@ -79,52 +91,63 @@ final class LandmarkKernelMap implements RowFeatureMap {
                 throw new IllegalArgumentException("dimension mismatch: rows have " + rows.cols()
                         + " columns, the landmarks " + landmarks.cols());
             }
-            int count = rows.rows();
-            int r = landmarks.rows();
-            this.rowsByLandmarks = backend.rbfOperator(rows, landmarks, sigma,
-                    new TilePlan(true, TilePlan.tileRowsFor(count, r,
-                            TilePlan.DEFAULT_TILE_BYTES)));
-            try {
-                this.landmarksByRows = backend.rbfOperator(landmarks, rows, sigma,
-                        new TilePlan(true, TilePlan.tileRowsFor(r, count,
+            this.rows = rows;
+        }
+
+        /** {@code K_{S_c L}} (count x r). */
+        private KernelOperator rowsByLandmarks() {
+            if (rowsByLandmarks == null) {
+                rowsByLandmarks = backend.rbfOperator(rows, landmarks, sigma,
+                        new TilePlan(true, TilePlan.tileRowsFor(rows.rows(), landmarks.rows(),
                                 TilePlan.DEFAULT_TILE_BYTES)));
-            } catch (RuntimeException e) {
-                rowsByLandmarks.close();
-                throw e;
             }
+            return rowsByLandmarks;
+        }
+
+        /** {@code K_{L S_c}} (r x count). */
+        private KernelOperator landmarksByRows() {
+            if (landmarksByRows == null) {
+                landmarksByRows = backend.rbfOperator(landmarks, rows, sigma,
+                        new TilePlan(true, TilePlan.tileRowsFor(landmarks.rows(), rows.rows(),
+                                TilePlan.DEFAULT_TILE_BYTES)));
+            }
+            return landmarksByRows;
         }
 
         @Override
         protected void transposeTimesChecked(double[] w, double[] out) {
-            landmarksByRows.multiply(w, out);
+            landmarksByRows().multiply(w, out);
         }
 
         @Override
         protected void timesChecked(double[] z, double[] out) {
-            rowsByLandmarks.multiply(z, out);
+            rowsByLandmarks().multiply(z, out);
         }
 
         @Override
         public void transposeTimes(DeviceVector w, DeviceVector out) {
             checkOpen();
-            OperatorArguments.checkTransposeTimes(w, out, rowsByLandmarks.rows(),
-                    rowsByLandmarks.cols());
-            landmarksByRows.multiply(w, out);
+            OperatorArguments.checkTransposeTimes(w, out, rows.rows(), landmarks.rows());
+            landmarksByRows().multiply(w, out);
         }
 
         @Override
         public void times(DeviceVector z, DeviceVector out) {
             checkOpen();
-            OperatorArguments.checkTimes(z, out, rowsByLandmarks.rows(), rowsByLandmarks.cols());
-            rowsByLandmarks.multiply(z, out);
+            OperatorArguments.checkTimes(z, out, rows.rows(), landmarks.rows());
+            rowsByLandmarks().multiply(z, out);
         }
 
         @Override
         protected void release() {
             try {
-                rowsByLandmarks.close();
+                if (rowsByLandmarks != null) {
+                    rowsByLandmarks.close();
+                }
             } finally {
-                landmarksByRows.close();
+                if (landmarksByRows != null) {
+                    landmarksByRows.close();
+                }
             }
         }
     }

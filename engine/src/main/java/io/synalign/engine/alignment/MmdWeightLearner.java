@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <p>Cost: exact O(n^2 d + n m d + m^2 d) to build, O(n^2) per iteration, 4 n^2 bytes; tiled
  * O(n^2 d) per iteration, O(n * tile) memory; rff O((n + m) d D) to build and O(n D) per
  * iteration and memory; nystrom O(r^3 + (n + m) r d) to build, O(n r) per iteration and
- * 4 n r bytes while {@code K_SL} fits its budget (see {@link #fit(FloatMatrix, RowSource,
+ * 8 n r bytes ({@code K_SL} and {@code K_LS}) while they fit half the memory budget (see {@link #fit(FloatMatrix, RowSource,
  * ProgressListener)}; beyond it O(n r d) per iteration for the chunks recomputed).
  * The optimiser adds O(n log n) per iteration. The iteration count is governed by the
  * stopping rule documented on {@link AcceleratedProjectedGradient}.
@@ -339,8 +339,9 @@ public final class MmdWeightLearner {
                 long keep = nystromKeepBytes();
                 long total = syntheticRows.rows() + real.rows();
                 int r = (int) Math.min(config.features(), total);
-                String plan = ChunkedFeatureOperator.plan(backend, syntheticRows, "K_SL", r, keep,
-                        real);
+                // Each chunk keeps K_cL and K_Lc (two backend operators): 2 copies.
+                String plan = ChunkedFeatureOperator.plan(backend, syntheticRows, "K_SL", r, 2,
+                        keep, real);
                 LOG.info("nystrom plan: {}", plan);
                 if (ChunkedFeatureOperator.streams(backend, n, r, keep)) {
                     listener.onPlan("nystrom " + plan);

@@ -27,6 +27,11 @@ interface RowFeatureMap {
      */
     FeatureOperator build(FloatMatrix rows);
 
+    /** Copies of a block's matrix its operator keeps (nystrom: K_cL and K_Lc), for memory figures. */
+    default int copies() {
+        return 1;
+    }
+
     /** The matrix held, for the plan and the log: {@code "Phi_S"}, {@code "K_SL"}. */
     String symbol();
 

@@ -237,4 +237,105 @@ class ChunkedFeatureOperatorTest {
             }
         }
     }
+
+    /**
+     * Operators that cannot reload (nystrom's) are built per recomputed chunk and closed after
+     * use: none stays open between chunks, and the products equal those of the kept chunks.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("backends")
+    void operatorsThatCannotReloadAreClosedAfterEachChunk(String backendName) {
+        System.setProperty("synalign.rff.chunkRows", Integer.toString(CHUNK));
+        Random random = new Random(5);
+        FloatMatrix x = TestBackends.gaussian(N, D, random, 1.0, 0.0);
+        double[] w = TestBackends.randomSimplexPoint(N, random);
+        double[] z = new double[16];
+        for (int f = 0; f < z.length; f++) {
+            z[f] = random.nextGaussian();
+        }
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            RowFeatureMap fourier = RowFeatureMap.fourier(backend,
+                    FourierFeatures.sample(D, 16, 1.3, 7));
+            AtomicInteger open = new AtomicInteger();
+            AtomicInteger mostOpen = new AtomicInteger();
+            RowFeatureMap noReload = new RowFeatureMap() {
+                @Override
+                public int dim() {
+                    return D;
+                }
+
+                @Override
+                public int features() {
+                    return 16;
+                }
+
+                @Override
+                public io.synalign.kernels.FeatureOperator build(FloatMatrix rows) {
+                    io.synalign.kernels.FeatureOperator inner = fourier.build(rows);
+                    mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                    return new io.synalign.kernels.FeatureOperator() {
+                        @Override
+                        public int rows() {
+                            return inner.rows();
+                        }
+
+                        @Override
+                        public int features() {
+                            return inner.features();
+                        }
+
+                        @Override
+                        public void transposeTimes(double[] w, double[] out) {
+                            inner.transposeTimes(w, out);
+                        }
+
+                        @Override
+                        public void times(double[] z, double[] out) {
+                            inner.times(z, out);
+                        }
+
+                        @Override
+                        public void transposeTimes(io.synalign.kernels.DeviceVector w,
+                                io.synalign.kernels.DeviceVector out) {
+                            inner.transposeTimes(w, out);
+                        }
+
+                        @Override
+                        public void times(io.synalign.kernels.DeviceVector z,
+                                io.synalign.kernels.DeviceVector out) {
+                            inner.times(z, out);
+                        }
+
+                        @Override
+                        public void close() {
+                            open.decrementAndGet();
+                            inner.close();
+                        }
+                    };
+                }
+
+                @Override
+                public String symbol() {
+                    return "T";
+                }
+
+                @Override
+                public String kind() {
+                    return "test features";
+                }
+            };
+            double[] expected;
+            try (ChunkedFeatureOperator all = new ChunkedFeatureOperator(backend,
+                    RowSource.of(x), fourier, Long.MAX_VALUE, ProgressListener.NONE)) {
+                expected = products(all, w, z, 2);
+            }
+            try (ChunkedFeatureOperator op = new ChunkedFeatureOperator(backend, RowSource.of(x),
+                    noReload, 0, ProgressListener.NONE)) {
+                assertArrayEquals(expected, products(op, w, z, 2));
+                assertEquals(0, open.get(), "no operator is left open between products");
+            }
+            assertEquals(1, mostOpen.get(), "one recomputed operator at a time");
+            assertEquals(0, open.get());
+        }
+    }
 }
