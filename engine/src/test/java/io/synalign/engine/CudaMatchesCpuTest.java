@@ -90,6 +90,40 @@ class CudaMatchesCpuTest {
     }
 
     /**
+     * rff and nystrom streamed on the device (a forced grid of 97-row chunks, none kept, so
+     * every chunk is rebuilt on the device in every pass, with the read-ahead) give the CPU
+     * backend's whole-set result.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = AlignmentMethod.class, names = {"RFF", "NYSTROM"})
+    void streamedChunksOnTheDeviceMatchTheCpuBackend(AlignmentMethod method) {
+        FloatMatrix real = rows(200, 32, 0.3, 1);
+        FloatMatrix synthetic = rows(800, 32, 0.0, 2);
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(method).withSeed(5)
+                .withFeatures(256).withIterations(200, 1e-9);
+        AlignmentResult cpu;
+        AlignmentResult gpu;
+        try (KernelBackend b = KernelBackends.create(CPU)) {
+            cpu = new MmdWeightLearner(b, config).fit(real, synthetic, null);
+        }
+        System.setProperty("synalign.rff.chunkRows", "97");
+        System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, "0");
+        try (KernelBackend b = KernelBackends.create("cuda")) {
+            gpu = new MmdWeightLearner(b, config).fit(real, synthetic, null);
+        } finally {
+            System.clearProperty("synalign.rff.chunkRows");
+            System.clearProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
+        }
+        assertEquals(cpu.mmd2Weighted(), gpu.mmd2Weighted(),
+                1e-3 * Math.abs(cpu.mmd2Uniform()), "weighted MMD^2");
+        double l1 = 0;
+        for (int i = 0; i < cpu.weights().length; i++) {
+            l1 += Math.abs(cpu.weights()[i] - gpu.weights()[i]);
+        }
+        assertTrue(l1 <= 0.05, method + ": weights differ by " + l1 + " in L1 (of total 1)");
+    }
+
+    /**
      * Half-precision storage of the kept K_SS (the cuda default) reaches the float64 MMD^2 of
      * float32 storage within 1 % (or lower), and both that of the CPU backend.
      */
