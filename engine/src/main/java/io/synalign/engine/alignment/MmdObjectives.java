@@ -151,15 +151,24 @@ final class MmdObjectives {
             }
             return new MmdObjective(form, vectors, linear, constant, "rff(D=" + features + ")");
         } catch (RuntimeException e) {
-            if (linear != null) {
-                linear.close();
-            }
-            if (form != null) {
-                form.close();
-            } else {
-                phiS.close();
-            }
+            closeFailed(linear, form, phiS);
             throw e;
+        }
+    }
+
+    /**
+     * Frees what a failed objective build made: its vector, and the form (which owns the
+     * operator) or, before the form exists, the operator.
+     */
+    private static void closeFailed(DeviceVector linear, QuadraticForm form,
+            ChunkedFeatureOperator operator) {
+        if (linear != null) {
+            linear.close();
+        }
+        if (form != null) {
+            form.close();
+        } else {
+            operator.close();
         }
     }
 
@@ -254,14 +263,7 @@ final class MmdObjectives {
             progress.onProgress("kernel", 3, 3, "done");
             return new MmdObjective(form, vectors, linear, constant, "nystrom(r=" + r + ")");
         } catch (RuntimeException e) {
-            if (linear != null) {
-                linear.close();
-            }
-            if (form != null) {
-                form.close();
-            } else {
-                sl.close();
-            }
+            closeFailed(linear, form, sl);
             throw e;
         }
     }
