@@ -97,27 +97,25 @@ final class TextAlignRun {
                 AtomicOutputs scratch = new AtomicOutputs()) {
             Inputs inputs = read(settings.mode(), progress);
             checkEmbeddingFiles(inputs);
-            RunDirOption.create(cmd.runDir); // outputs may lie in it
-            TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
-                    settings.config(), settings.mode(), settings.backend()), cmd.learner);
-            Embedded embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
-                    runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(), progress);
-            LabelledAlignmentResult result;
-            try (NpyRowSource rows = embedded.synthetic()) {
-                result = aligner.fit(inputs.plan(), embedded.real(), rows, progress);
+            // The run directory is made now (the synthetic embeddings are staged in it); a
+            // failure below removes it again if this run made it and it is still empty.
+            boolean madeRunDir = cmd.runDir != null && !Files.exists(cmd.runDir);
+            RunDirOption.create(cmd.runDir);
+            try {
+                report = alignAndStage(settings, inputs, runDir, outputs, scratch, progress);
+            } catch (Exception | Error e) {
+                outputs.close();
+                if (madeRunDir) {
+                    try (var left = Files.list(cmd.runDir)) {
+                        if (left.findAny().isEmpty()) {
+                            Files.delete(cmd.runDir);
+                        }
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+                throw e;
             }
-            int[] picks = null;
-            if (opts.sampledOut != null) {
-                int n = opts.sample != null ? opts.sample
-                        : WeightedDraw.defaultSize(result.support());
-                picks = WeightedDraw.indices(result, n, settings.config().seed(),
-                        "synthetic rows", opts.withReplacement);
-            }
-            report = new TextAlignReport(new TextAlignReport.Files(opts.real, opts.synthetic,
-                    cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
-                    opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
-                    result, embedded.report(), picks, opts.withReplacement);
-            stage(outputs, runDir, settings, inputs, result, embedded, picks, report, progress);
             outputs.commit();
         }
         report.print(stdout);
@@ -126,6 +124,33 @@ final class TextAlignRun {
         }
         stdout.flush();
         return ExitCodes.OK;
+    }
+
+    /** Embeds, fits, draws the sample and stages every output (not yet committed). */
+    private TextAlignReport alignAndStage(Settings settings, Inputs inputs,
+            RunDirOutputs runDir, AtomicOutputs outputs, AtomicOutputs scratch,
+            StderrProgress progress) throws IOException {
+        TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
+                settings.config(), settings.mode(), settings.backend()), cmd.learner);
+        Embedded embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
+                runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(), progress);
+        LabelledAlignmentResult result;
+        try (NpyRowSource rows = embedded.synthetic()) {
+            result = aligner.fit(inputs.plan(), embedded.real(), rows, progress);
+        }
+        int[] picks = null;
+        if (opts.sampledOut != null) {
+            int n = opts.sample != null ? opts.sample
+                    : WeightedDraw.defaultSize(result.support());
+            picks = WeightedDraw.indices(result, n, settings.config().seed(),
+                    "synthetic rows", opts.withReplacement);
+        }
+        TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
+                opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
+                opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
+                result, embedded.report(), picks, opts.withReplacement);
+        stage(outputs, runDir, settings, inputs, result, embedded, picks, report, progress);
+        return report;
     }
 
     /** Option combinations, output paths and formats, backend, encoder and cache settings. */
