@@ -118,7 +118,8 @@ final class StreamedRecords {
      * Embeds the texts in file order, a block of texts at a time, appending each block's
      * rows to {@code rows} as it comes: memory is one block, whatever the file's length.
      *
-     * @param count the records {@link #scan} found
+     * @param scan what {@link #scan} found: the count and the texts must be the same again
+     * @throws InputException when the file changed since {@link #scan}
      */
     void embed(SentenceEncoder encoder, Scan scan, NpyWriter.Rows rows, String stage,
             ProgressListener progress) throws IOException {
