@@ -29,8 +29,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The text form of {@code synalign align}: records in, weighted records (and optionally a
@@ -56,8 +54,6 @@ import org.slf4j.LoggerFactory;
  * ({@link WeightedDraw}); the outputs are staged and renamed together, all or none.
  */
 final class TextAlignRun {
-
-    private static final Logger LOG = LoggerFactory.getLogger(TextAlignRun.class);
 
     private final AlignCommand cmd;
     private final TextAlignOptions opts;
@@ -300,8 +296,7 @@ final class TextAlignRun {
             TextAlignReport report, StderrProgress progress) throws IOException {
         double[] weights = result.weights();
         if (inputs.scan().hasWeightField()) {
-            LOG.warn("the synthetic records already have a field {}; its values were replaced",
-                    TextAlignOptions.WEIGHT_FIELD);
+            TextAlignment.warnWeightsReplaced();
         }
         Map<Integer, Record> picked = new HashMap<>();
         if (picks != null) {

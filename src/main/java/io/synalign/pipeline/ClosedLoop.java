@@ -16,6 +16,7 @@ import io.synalign.kernels.KernelBackends;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.ChatModel;
+import io.synalign.models.llm.ForwardingChatModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -295,12 +296,11 @@ public final class ClosedLoop {
     }
 
     /** Counts every call that passes through (asks and re-asks; replays from a journal too). */
-    private static final class CountingChatModel implements ChatModel {
-        private final ChatModel delegate;
+    private static final class CountingChatModel extends ForwardingChatModel {
         private final java.util.concurrent.atomic.AtomicInteger calls;
 
         CountingChatModel(ChatModel delegate, java.util.concurrent.atomic.AtomicInteger calls) {
-            this.delegate = delegate;
+            super(delegate);
             this.calls = calls;
         }
 
@@ -308,21 +308,6 @@ public final class ClosedLoop {
         public io.synalign.models.llm.ChatReply complete(io.synalign.models.llm.ChatRequest request) {
             calls.incrementAndGet();
             return delegate.complete(request);
-        }
-
-        @Override
-        public String backend() {
-            return delegate.backend();
-        }
-
-        @Override
-        public String model() {
-            return delegate.model();
-        }
-
-        @Override
-        public String modelIdentity() {
-            return delegate.modelIdentity();
         }
     }
 

@@ -255,10 +255,15 @@ public final class TextAlignment {
             out.add(records.get(i).withField(WEIGHT_FIELD, weights[i]));
         }
         if (replaced) {
-            LOG.warn("the synthetic records already have a field {}; its values were replaced",
-                    WEIGHT_FIELD);
+            warnWeightsReplaced();
         }
         return out;
+    }
+
+    /** Logs that records already had {@link #WEIGHT_FIELD} and their values were replaced. */
+    public static void warnWeightsReplaced() {
+        LOG.warn("the synthetic records already have a field {}; its values were replaced",
+                WEIGHT_FIELD);
     }
 
     private static io.synalign.models.EncodeProgress encoding(ProgressListener progress,

@@ -357,4 +357,25 @@ class TextAlignStreamingTest {
         assertEquals(0, encoders.textsEncoded.get(), "no text was embedded");
         assertEquals(before, listing());
     }
+
+    @Test
+    void anExistingWeightFieldIsReplacedInPlace() throws IOException {
+        Cli.Run plain = align(50, "synth.jsonl");
+        assertEquals(0, plain.status(), plain.toString());
+        double[] expected = weightsWritten();
+        List<Map<String, Object>> reweighted = new ArrayList<>();
+        for (Map<String, Object> r : synthetic) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            copy.put("id", r.get("id"));
+            copy.put(TextAlignment.WEIGHT_FIELD, 0.5);
+            copy.putAll(r);
+            reweighted.add(copy);
+        }
+        writeJsonl(dir.resolve("synth.jsonl"), reweighted);
+        Cli.Run again = align(50, "synth.jsonl");
+        assertEquals(0, again.status(), again.toString());
+        assertSameWeights(expected, weightsWritten(), "weights replacing an old field");
+        assertEquals(TextAlignment.WEIGHT_FIELD, RecordReader.read(dir.resolve("weighted.jsonl"))
+                .get(0).fieldNames().get(1), "the field keeps its place");
+    }
 }

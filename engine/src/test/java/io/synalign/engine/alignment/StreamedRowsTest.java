@@ -41,6 +41,34 @@ class StreamedRowsTest {
         return out;
     }
 
+    /** Ignores progress; keeps the plans stated. */
+    private static final class PlanRecorder implements ProgressListener {
+        final List<String> plans = new ArrayList<>();
+
+        @Override
+        public void onProgress(String stage, long done, long total, String detail) {
+        }
+
+        @Override
+        public void onPlan(String plan) {
+            plans.add(plan);
+        }
+    }
+
+    /** The streamed weights equal the whole path's within 1e-12 of its largest weight. */
+    private static void assertSameWeights(AlignmentResult whole, AlignmentResult streamed,
+            String what) {
+        double largest = 0;
+        for (double w : whole.weights()) {
+            largest = Math.max(largest, w);
+        }
+        assertEquals(whole.weights().length, streamed.weights().length, what);
+        for (int i = 0; i < whole.weights().length; i++) {
+            assertEquals(whole.weights()[i], streamed.weights()[i], 1e-12 * largest,
+                    what + ", row " + i);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("backends")
     void streamedRffEqualsTheWholeArrayPath(String backendName) {
@@ -55,32 +83,15 @@ class StreamedRowsTest {
         try (KernelBackend backend = TestBackends.create(backendName)) {
             MmdWeightLearner learner = new MmdWeightLearner(backend, config);
             AlignmentResult whole = learner.fit(real, synthetic, ProgressListener.NONE);
-            double largest = 0;
-            for (double w : whole.weights()) {
-                largest = Math.max(largest, w);
-            }
             assertTrue(whole.mmd2Weighted() < 0.5 * whole.mmd2Uniform(), "the fit must work");
             // The double-precision reference is slow: one blocked layout, streamed, is enough.
             for (int size : slow ? new int[] {97} : new int[] {97, 128, 1000}) {
                 for (long keep : slow ? new long[] {0} : new long[] {0, Long.MAX_VALUE}) {
-                    List<String> plans = new ArrayList<>();
-                    ProgressListener listener = new ProgressListener() {
-                        @Override
-                        public void onProgress(String stage, long done, long total,
-                                String detail) {
-                        }
-
-                        @Override
-                        public void onPlan(String plan) {
-                            plans.add(plan);
-                        }
-                    };
+                    PlanRecorder listener = new PlanRecorder();
+                    List<String> plans = listener.plans;
                     AlignmentResult streamed = learner.withFeatureBudget(keep).fit(real,
                             RowSource.ofBlocks(blocks(synthetic, size)), listener);
-                    for (int i = 0; i < n; i++) {
-                        assertEquals(whole.weights()[i], streamed.weights()[i], 1e-12 * largest,
-                                "blocks of " + size + ", keep " + keep + ", row " + i);
-                    }
+                    assertSameWeights(whole, streamed, "blocks of " + size + ", keep " + keep);
                     assertEquals(whole.iterations(), streamed.iterations());
                     assertEquals(keep == 0, !plans.isEmpty(), "a streamed plan is stated: "
                             + plans);
@@ -113,34 +124,17 @@ class StreamedRowsTest {
             MmdWeightLearner learner = new MmdWeightLearner(backend, config);
             AlignmentResult whole = learner.fit(real, synthetic, ProgressListener.NONE);
             assertEquals(AlignmentMethod.NYSTROM, whole.method());
-            double largest = 0;
-            for (double w : whole.weights()) {
-                largest = Math.max(largest, w);
-            }
             assertTrue(whole.mmd2Weighted() < 0.5 * whole.mmd2Uniform(), "the fit must work");
             for (int size : slow ? new int[] {97} : new int[] {97, 128, 1000}) {
                 // Kept, all recomputed, and kept in part (3 chunks of r = 120 floats a row).
                 for (long keep : slow ? new long[] {0} : new long[] {0, 3L * 128 * 120 * 4,
                         Long.MAX_VALUE}) {
-                    List<String> plans = new ArrayList<>();
-                    ProgressListener listener = new ProgressListener() {
-                        @Override
-                        public void onProgress(String stage, long done, long total,
-                                String detail) {
-                        }
-
-                        @Override
-                        public void onPlan(String plan) {
-                            plans.add(plan);
-                        }
-                    };
+                    PlanRecorder listener = new PlanRecorder();
+                    List<String> plans = listener.plans;
                     AlignmentResult streamed = learner.withFeatureBudget(keep).fit(real,
                             RowSource.ofBlocks(blocks(synthetic, size)), listener);
                     assertEquals(AlignmentMethod.NYSTROM, streamed.method());
-                    for (int i = 0; i < n; i++) {
-                        assertEquals(whole.weights()[i], streamed.weights()[i], 1e-12 * largest,
-                                "blocks of " + size + ", keep " + keep + ", row " + i);
-                    }
+                    assertSameWeights(whole, streamed, "blocks of " + size + ", keep " + keep);
                     assertEquals(whole.iterations(), streamed.iterations());
                     assertEquals(whole.mmd2Weighted(), streamed.mmd2Weighted(), 0.0);
                     assertEquals(keep != Long.MAX_VALUE, !plans.isEmpty(),

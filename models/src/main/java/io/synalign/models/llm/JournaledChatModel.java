@@ -20,11 +20,10 @@ import org.slf4j.LoggerFactory;
  * <p>Two threads sending the same request at the same moment may both reach the delegate; the
  * journal keeps the first reply. A reply stored as valid that no longer validates is re-sent.
  */
-public final class JournaledChatModel implements ChatModel {
+public final class JournaledChatModel extends ForwardingChatModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(JournaledChatModel.class);
 
-    private final ChatModel delegate;
     private final CallJournal journal;
     private final Clock clock;
 
@@ -33,10 +32,10 @@ public final class JournaledChatModel implements ChatModel {
     }
 
     public JournaledChatModel(ChatModel delegate, CallJournal journal, Clock clock) {
+        super(delegate);
         if (delegate == null || journal == null || clock == null) {
             throw new IllegalArgumentException("delegate, journal and clock must not be null");
         }
-        this.delegate = delegate;
         this.journal = journal;
         this.clock = clock;
     }
@@ -85,20 +84,5 @@ public final class JournaledChatModel implements ChatModel {
         }
         ReplyParser.Result r = ReplyParser.parse(e.content(), schema);
         return r.valid() ? new ChatReply(e.content(), r.json(), e.finishReason(), 0, e.reasks(), true) : null;
-    }
-
-    @Override
-    public String backend() {
-        return delegate.backend();
-    }
-
-    @Override
-    public String model() {
-        return delegate.model();
-    }
-
-    @Override
-    public String modelIdentity() {
-        return delegate.modelIdentity();
     }
 }

@@ -17,13 +17,12 @@ import org.slf4j.LoggerFactory;
  * conversation); a resumed run then never re-sends a completed ask or re-ask. Cost: at most
  * {@code maxReasks + 1} delegate calls per request. Thread-safe if the delegate is.
  */
-public final class ReaskingChatModel implements ChatModel {
+public final class ReaskingChatModel extends ForwardingChatModel {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReaskingChatModel.class);
     /** The default re-ask budget. */
     public static final int DEFAULT_MAX_REASKS = 2;
 
-    private final ChatModel delegate;
     private final int maxReasks;
 
     /**
@@ -32,13 +31,13 @@ public final class ReaskingChatModel implements ChatModel {
      * @param maxReasks re-asks after invalid replies, at least 0
      */
     public ReaskingChatModel(ChatModel delegate, int maxReasks) {
+        super(delegate);
         if (delegate == null) {
             throw new IllegalArgumentException("delegate must not be null");
         }
         if (maxReasks < 0) {
             throw new IllegalArgumentException("max re-asks must be >= 0: " + maxReasks);
         }
-        this.delegate = delegate;
         this.maxReasks = maxReasks;
     }
 
@@ -95,20 +94,5 @@ public final class ReaskingChatModel implements ChatModel {
         return "Your previous reply was invalid: " + problem + ". Reply again with only a JSON value"
                 + (schema == null ? "" : " that matches the JSON schema " + Json.write(schema.schema()))
                 + ", with no code fences and no other text.";
-    }
-
-    @Override
-    public String backend() {
-        return delegate.backend();
-    }
-
-    @Override
-    public String model() {
-        return delegate.model();
-    }
-
-    @Override
-    public String modelIdentity() {
-        return delegate.modelIdentity();
     }
 }
