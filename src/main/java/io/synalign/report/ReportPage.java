@@ -254,19 +254,19 @@ public final class ReportPage {
             sb.append("</section>\n");
             return;
         }
-        int[] realRows = Subsample.indices(e.real().rows(), MAX_POINTS_PER_SIDE, 1);
-        int[] synthRows = Subsample.indices(e.synthetic().rows(), MAX_POINTS_PER_SIDE, 2);
+        int[] realRows = e.realRows();
+        int[] synthRows = e.syntheticRows();
         if (realRows.length + synthRows.length == 0) {
             sb.append("<p class=\"meta\">Both embedding files are empty.</p></section>\n");
             return;
         }
         double[][] realPoints = new double[realRows.length][];
         for (int i = 0; i < realRows.length; i++) {
-            realPoints[i] = row(e.real(), realRows[i]);
+            realPoints[i] = row(e.real(), i);
         }
         double[][] synthPoints = new double[synthRows.length][];
         for (int i = 0; i < synthRows.length; i++) {
-            synthPoints[i] = row(e.synthetic(), synthRows[i]);
+            synthPoints[i] = row(e.synthetic(), i);
         }
         // Fitted on the real rows: the axes are the real data's main directions, so the plot
         // shows where the synthetic rows sit in the real distribution (and the real rows'
@@ -337,9 +337,9 @@ public final class ReportPage {
                 + " synthetic rows (too few real rows to fit them alone)").append(": PC1 ")
                 .append(Html.percent(pca.explained(0))).append(" and PC2 ")
                 .append(Html.percent(pca.explained(1))).append(" of their variance. Showing ")
-                .append(realRows.length).append(" of ").append(e.real().rows())
+                .append(realRows.length).append(" of ").append(e.realTotal())
                 .append(" real and ").append(synthRows.length).append(" of ")
-                .append(e.synthetic().rows()).append(" synthetic rows (")
+                .append(e.syntheticTotal()).append(" synthetic rows (")
                 .append(e.real().cols()).append(" dimensions).</p>");
         sb.append("<div id=\"pca-plot\" class=\"grid\">");
         sb.append(Charts.scatter("pca-uniform", "synthetic rows, uniform weight", uniform,

@@ -7,8 +7,9 @@ import io.synalign.pipeline.RunFiles;
 import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
 import io.synalign.io.InputException;
-import io.synalign.io.NpyReader;
+import io.synalign.io.NpyRowSource;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.RowSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -61,8 +62,21 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
     public record RealTexts(List<String> texts, List<String> labels, String problem) {
     }
 
-    /** The embedding rows of both sets, in input order. */
-    public record Embeddings(FloatMatrix real, FloatMatrix synthetic) {
+    /**
+     * The embedding rows the report plots: at most {@link ReportPage#MAX_POINTS_PER_SIDE} of
+     * each set, drawn by {@link Subsample} (seeds 1 for real, 2 for synthetic), read from the
+     * memory-mapped files row by row, so a run of any size (a 15 GB synthetic {@code .npy} of
+     * 10^7 rows) is reported without reading its embeddings whole.
+     *
+     * @param real the sampled real rows, in input order
+     * @param realRows their row numbers in the file, ascending
+     * @param synthetic the sampled synthetic rows, in input order
+     * @param syntheticRows their row numbers in the file, ascending
+     * @param realTotal rows in the real file
+     * @param syntheticTotal rows in the synthetic file
+     */
+    public record Embeddings(FloatMatrix real, int[] realRows, FloatMatrix synthetic,
+            int[] syntheticRows, long realTotal, long syntheticTotal) {
     }
 
     /** Whether any artefact is present. */
@@ -251,16 +265,43 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         if (!Files.isRegularFile(realFile) || !Files.isRegularFile(syntheticFile)) {
             return null;
         }
-        FloatMatrix real = NpyReader.readMatrix(realFile);
-        FloatMatrix synthetic = NpyReader.readMatrix(syntheticFile);
-        if (real.cols() != synthetic.cols()) {
-            throw new InputException(syntheticFile, "has " + synthetic.cols() + " columns but "
-                    + realFile.getFileName() + " has " + real.cols());
+        try (NpyRowSource real = NpyRowSource.open(realFile);
+                NpyRowSource synthetic = NpyRowSource.open(syntheticFile)) {
+            if (real.cols() != synthetic.cols()) {
+                throw new InputException(syntheticFile, "has " + synthetic.cols()
+                        + " columns but " + realFile.getFileName() + " has " + real.cols());
+            }
+            if (weighted != null && weighted.weights().length != synthetic.rows()) {
+                throw new InputException(syntheticFile, "has " + synthetic.rows() + " rows but "
+                        + RunFiles.WEIGHTED + " has " + weighted.weights().length + " records");
+            }
+            int[] realRows = Subsample.indices(rowCount(realFile, real),
+                    ReportPage.MAX_POINTS_PER_SIDE, 1);
+            int[] syntheticRows = Subsample.indices(rowCount(syntheticFile, synthetic),
+                    ReportPage.MAX_POINTS_PER_SIDE, 2);
+            return new Embeddings(sampled(real, realRows), realRows,
+                    sampled(synthetic, syntheticRows), syntheticRows, real.rows(),
+                    synthetic.rows());
         }
-        if (weighted != null && weighted.weights().length != synthetic.rows()) {
-            throw new InputException(syntheticFile, "has " + synthetic.rows() + " rows but "
-                    + RunFiles.WEIGHTED + " has " + weighted.weights().length + " records");
+    }
+
+    private static int rowCount(Path file, RowSource rows) {
+        if (rows.rows() > Integer.MAX_VALUE - 8) {
+            throw new InputException(file, rows.rows() + " rows are more than a run holds ("
+                    + (Integer.MAX_VALUE - 8) + ")");
         }
-        return new Embeddings(real, synthetic);
+        return (int) rows.rows();
+    }
+
+    /** The given rows of {@code source}, in that order, as one matrix. */
+    private static FloatMatrix sampled(RowSource source, int[] rows) {
+        int d = source.cols();
+        FloatMatrix out = FloatMatrix.zeros(rows.length, d);
+        float[] row = new float[d];
+        for (int i = 0; i < rows.length; i++) {
+            source.read(rows[i], 1, row);
+            System.arraycopy(row, 0, out.data(), i * d, d);
+        }
+        return out;
     }
 }

@@ -42,6 +42,43 @@ class Nd4jBackendTest extends BackendContractTest {
         return nd4j;
     }
 
+    /** The CPU path's kept triangle gathers submatrices; the portable path's whole K does not. */
+    @Override
+    boolean keptSelfKernelOffersSubmatrices() {
+        return path() == Nd4jPath.CPU_BLAS;
+    }
+
+    /**
+     * A submatrix is only made when it fits the budget beside its parent, and a submatrix of a
+     * submatrix is the submatrix of the composed rows.
+     */
+    @Test
+    void principalSubmatricesRespectTheBudgetAndCompose() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(keptSelfKernelOffersSubmatrices());
+        int n = 300;
+        FloatMatrix x = x(n, 17);
+        double sigma = TestRows.medianBandwidth(x, x);
+        int[] outer = java.util.stream.IntStream.range(0, n).filter(i -> i % 7 != 3).toArray();
+        int[] inner = java.util.stream.IntStream.range(0, outer.length).filter(i -> i % 5 != 0)
+                .toArray();
+        int[] composed = Arrays.stream(inner).map(i -> outer[i]).toArray();
+        long parentBytes = 4L * (n * (long) n / 2 + 32L * n);
+        try (KernelOperator op = nd4j.rbfOperator(x, x, sigma, new TilePlan(true, 64))) {
+            assertEquals(null, op.principalSubmatrix(outer, parentBytes),
+                    "the parent alone nearly fills this budget");
+            double[] w = TestRows.vector(inner.length, 9);
+            double[] viaTwo = new double[inner.length];
+            double[] direct = new double[inner.length];
+            try (KernelOperator first = op.principalSubmatrix(outer, Long.MAX_VALUE);
+                    KernelOperator second = first.principalSubmatrix(inner, Long.MAX_VALUE);
+                    KernelOperator once = op.principalSubmatrix(composed, Long.MAX_VALUE)) {
+                second.multiply(w, viaTwo);
+                once.multiply(w, direct);
+            }
+            assertTrue(Arrays.equals(viaTwo, direct), "the entries are copied, not recomputed");
+        }
+    }
+
     @Test
     void distanceOfARowToItselfIsClampedToZeroNotNegative() {
         FloatMatrix x = x(257, 384);

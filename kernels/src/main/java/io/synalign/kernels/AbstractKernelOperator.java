@@ -69,6 +69,21 @@ public abstract class AbstractKernelOperator implements KernelOperator {
         rowSumsChecked(out);
     }
 
+    @Override
+    public final KernelOperator principalSubmatrix(int[] indices, long memoryBudgetBytes) {
+        checkOpen();
+        OperatorArguments.checkPrincipalRows(indices, rows);
+        return principalSubmatrixChecked(indices, memoryBudgetBytes);
+    }
+
+    /**
+     * {@link #principalSubmatrix} on an open operator with checked row numbers; {@code null}
+     * (the default) where the backend offers none.
+     */
+    protected KernelOperator principalSubmatrixChecked(int[] indices, long memoryBudgetBytes) {
+        return null;
+    }
+
     /**
      * {@code out = K w} on an open operator, with {@code w.length == cols() >= 1} and
      * {@code out.length == rows() >= 1}; out is overwritten.

@@ -53,6 +53,24 @@ public interface KernelOperator extends AutoCloseable {
     /** {@code out[i] = sum_j K[i][j]}, the fused row sum (no weight vector is read). */
     void rowSums(double[] out);
 
+    /**
+     * The principal submatrix {@code K[I][I]} of a self-kernel ({@code K_XX}) for the row
+     * numbers I, as an operator of its own: the MMD optimiser's working set, whose products
+     * touch only the rows whose weights may be nonzero, {@code |I|^2 / n^2} of a full product.
+     * {@code null} when this operator offers none (a kernel between two row sets, a backend
+     * without it) or when keeping it besides this one would exceed {@code memoryBudgetBytes}.
+     * The result is independent of this operator: either may be closed first.
+     *
+     * @param rows ascending, distinct row numbers in {@code [0, rows())}, at least one
+     * @param memoryBudgetBytes what this operator and the submatrix may keep together
+     * @throws IllegalArgumentException when {@code rows} is empty, unsorted, repeats a row or
+     *     leaves the range (see {@link OperatorArguments#checkPrincipalRows})
+     */
+    default KernelOperator principalSubmatrix(int[] rows, long memoryBudgetBytes) {
+        OperatorArguments.checkPrincipalRows(rows, rows());
+        return null;
+    }
+
     @Override
     void close();
 }

@@ -35,6 +35,26 @@ public final class OperatorArguments {
         }
     }
 
+    /**
+     * Row numbers of a principal submatrix of an n-row kernel: at least one, ascending,
+     * distinct, in {@code [0, n)}. O(|rows|).
+     */
+    public static void checkPrincipalRows(int[] rows, int n) {
+        if (rows == null || rows.length == 0) {
+            throw new IllegalArgumentException("a principal submatrix needs at least one row");
+        }
+        for (int k = 0; k < rows.length; k++) {
+            if (rows[k] < 0 || rows[k] >= n) {
+                throw new IllegalArgumentException("row " + rows[k] + " (position " + k
+                        + ") is outside [0, " + n + ")");
+            }
+            if (k > 0 && rows[k] <= rows[k - 1]) {
+                throw new IllegalArgumentException("rows must ascend without repeats: "
+                        + rows[k - 1] + " then " + rows[k] + " at position " + k);
+            }
+        }
+    }
+
     /** A kernel operator needs a tile plan. */
     public static void checkPlan(TilePlan plan) {
         if (plan == null) {

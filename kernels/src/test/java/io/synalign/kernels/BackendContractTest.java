@@ -267,6 +267,109 @@ abstract class BackendContractTest {
     }
 
     /**
+     * Whether the backend's kept self-kernel ({@code new TilePlan(true, ...)}, X == Y) must
+     * offer {@link KernelOperator#principalSubmatrix}; where it does not, null is accepted.
+     */
+    boolean keptSelfKernelOffersSubmatrices() {
+        return false;
+    }
+
+    /** Row subsets of n rows: one row, all, the ends, every third, a seeded ragged draw. */
+    static List<int[]> principalRowSets(int n, long seed) {
+        java.util.ArrayList<int[]> sets = new java.util.ArrayList<>();
+        sets.add(new int[] {n / 2});
+        sets.add(java.util.stream.IntStream.range(0, n).toArray());
+        sets.add(n > 1 ? new int[] {0, n - 1} : new int[] {0});
+        sets.add(java.util.stream.IntStream.range(0, n).filter(i -> i % 3 == 1).toArray());
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        sets.add(java.util.stream.IntStream.range(0, n).filter(i -> random.nextDouble() < 0.61)
+                .toArray());
+        sets.removeIf(rows -> rows.length == 0);
+        return sets;
+    }
+
+    /**
+     * A principal submatrix of a self-kernel, where the backend gives one, multiplies like the
+     * float64 kernel of the selected rows, whatever the rows (one, all, scattered, a ragged
+     * random draw across panel boundaries), and stays usable after its parent is closed.
+     */
+    @ParameterizedTest(name = "{0} rows, d = {1}")
+    @MethodSource("selfShapes")
+    void principalSubmatricesMultiplyLikeTheSelectedRowsKernel(int n, int d) {
+        FloatMatrix x = x(n, d);
+        double sigma = TestRows.medianBandwidth(x, x);
+        for (KernelBackend backend : operatorBackends()) {
+            for (TilePlan plan : new TilePlan[] {TilePlan.tiled(n / 3 + 1),
+                    new TilePlan(true, n / 3 + 1)}) {
+                for (int[] rows : principalRowSets(n, 7L * n + d)) {
+                    int k = rows.length;
+                    FloatMatrix selected = FloatMatrix.zeros(k, d);
+                    for (int a = 0; a < k; a++) {
+                        System.arraycopy(x.data(), rows[a] * d, selected.data(), a * d, d);
+                    }
+                    double[] w = TestRows.vector(k, k + 3L);
+                    double[] want = new double[k];
+                    double[] scale = new double[k];
+                    try (KernelOperator ref = REFERENCE.rbfOperator(selected, selected, sigma,
+                            TilePlan.tiled(1))) {
+                        ref.multiply(w, want);
+                        ref.multiply(Errors.abs(w), scale);
+                    }
+                    String what = backend.description() + " " + plan + ", " + k + " of " + n
+                            + " rows";
+                    KernelOperator op = backend.rbfOperator(x, x, sigma, plan);
+                    KernelOperator sub;
+                    try {
+                        sub = op.principalSubmatrix(rows, Long.MAX_VALUE);
+                    } finally {
+                        op.close(); // the submatrix must not depend on its parent
+                    }
+                    if (sub == null) {
+                        assertFalse(plan.materialise() && keptSelfKernelOffersSubmatrices(),
+                                what + ": no submatrix");
+                        continue;
+                    }
+                    try (KernelOperator owned = sub) {
+                        assertEquals(k, owned.rows());
+                        assertEquals(k, owned.cols());
+                        double[] got = new double[k];
+                        owned.multiply(w, got);
+                        assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, what
+                                + " error " + Errors.normwise(got, want, scale));
+                        double[] sums = new double[k];
+                        owned.rowSums(sums);
+                        double[] ones = new double[k];
+                        Arrays.fill(ones, 1.0);
+                        double[] wantSums = new double[k];
+                        try (KernelOperator ref = REFERENCE.rbfOperator(selected, selected, sigma,
+                                TilePlan.tiled(1))) {
+                            ref.multiply(ones, wantSums);
+                        }
+                        assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE,
+                                what + " row sums");
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void principalSubmatrixRowsAreChecked() {
+        FloatMatrix x = x(40, 3);
+        try (KernelOperator op = backend().rbfOperator(x, x, 1.0, new TilePlan(true, 8))) {
+            for (int[] bad : new int[][] {{}, {3, 3}, {5, 2}, {-1, 4}, {0, 40}}) {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> op.principalSubmatrix(bad, Long.MAX_VALUE), Arrays.toString(bad));
+                assertTrue(e.getMessage().contains("row") || e.getMessage().contains("least"),
+                        e.getMessage());
+            }
+            op.close();
+            assertThrows(IllegalStateException.class,
+                    () -> op.principalSubmatrix(new int[] {1}, Long.MAX_VALUE));
+        }
+    }
+
+    /**
      * Tiled (tile height not dividing n, except n = 1) and materialised operators of every
      * {@link #operatorBackends()} give the reference's K w and row sums, and a repeated product
      * is bit-identical.

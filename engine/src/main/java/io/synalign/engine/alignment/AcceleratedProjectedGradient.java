@@ -5,7 +5,10 @@ import io.synalign.kernels.CappedSimplexProjector;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.StepStatistics;
 import io.synalign.kernels.VectorOps;
+import java.util.Arrays;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Minimises a quadratic {@link MmdObjective} {@code f(w) = w^T H w - 2 h^T w + c} over the
@@ -78,15 +81,31 @@ import java.util.SplittableRandom;
  * leaves its point unchanged (a projected-gradient fixed point, hence optimal), and otherwise
  * after {@code maxIterations} iterations, not converged.
  *
+ * <h2>Working sets</h2>
+ * With {@link WorkingSets} on and a form that gives principal submatrices (a kept K_SS), the
+ * iterations after the first {@value #WORKING_SET_START} run on {@code H[I][I]} for the rows I
+ * that can carry weight, checked against one full product every {@value #WORKING_SET_PERIOD}
+ * iterations and whenever the stopping rule fires, and the run ends only when no row outside I
+ * wants weight: an active-set strategy in the spirit of the working sets of SVM solvers (Joachims,
+ * "Making Large-Scale SVM Learning Practical", 1999) and of screening for sparse problems,
+ * here around an accelerated gradient method. It returns a fixed point of the full method's
+ * projected-gradient step, like a run on all of H, at a lower cost per iteration: on the
+ * 16,000-row benchmark the sets shrink from 0.71 n to 0.5 n, so a product costs 0.5 to 0.25 of
+ * a full one (docs/PERFORMANCE.md). See {@code WorkingSetRun} for the rules.
+ *
  * <h2>Cost</h2>
  * Per iteration: one product with H (O(n^2) for a kept kernel, O(n^2 d) tiled, O(n D) with
- * features), one projection (O(n) per round of its threshold search, two or three rounds from
- * the previous threshold; see {@link CappedSimplexProjection}), and a handful of fused O(n)
- * vector passes on backend vectors allocated once per run, with one read-back of five scalars
- * ({@link StepStatistics}). Plus, once, one product at the start point and up to
- * {@code estimateProducts} (default {@value #DEFAULT_ESTIMATE_PRODUCTS}) for the initial L.
+ * features; {@code O(|I|^2)} on a working set), one projection (O(n) per round of its threshold
+ * search, two or three rounds from the previous threshold; see {@link CappedSimplexProjection}),
+ * and a handful of fused O(n) vector passes on backend vectors allocated once per run, with one
+ * read-back of five scalars ({@link StepStatistics}). Plus, once, one product at the start point
+ * and up to {@code estimateProducts} (default {@value #DEFAULT_ESTIMATE_PRODUCTS}) for the
+ * initial L; with working sets, per check one full product and O(n) host work, and per new set
+ * one gather of {@code H[I][I]} (a pass over the kept rows in I) and one product on it.
  */
 final class AcceleratedProjectedGradient {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AcceleratedProjectedGradient.class);
 
     /** Window W of the stopping rule, in iterations. */
     public static final int WINDOW = 10;
@@ -101,10 +120,52 @@ final class AcceleratedProjectedGradient {
      */
     private static final double CURVATURE_SLACK = 1e-6;
 
+    /** Iterations on all of H before the first working set. */
+    static final int WORKING_SET_START = 20;
+    /** Iterations between two checks of a working set against the full gradient. */
+    static final int WORKING_SET_PERIOD = 40;
+    /**
+     * A check gathers a new set only when the candidates have shrunk to this fraction of the
+     * current set (or rows outside it want in): a gather costs a few products.
+     */
+    static final double WORKING_SET_SHRINK = 0.85;
+    /**
+     * Rows outside the set that want in are admitted at a check (a gather) once they are this
+     * fraction of the set, or when the set has converged without them.
+     */
+    static final double WORKING_SET_ADMIT = 0.02;
+    /** No working set above this fraction of n: its products would save too little. */
+    static final double WORKING_SET_MAX_FRACTION = 0.85;
+    /** Below this n every iteration uses all of H (the default of {@link WorkingSets}). */
+    public static final int WORKING_SET_MIN_DIMENSION = 1024;
+
+    /**
+     * When the iterations may run on a working set (see the class comment).
+     *
+     * @param minDimension n from which working sets are used; {@code Integer.MAX_VALUE}: never
+     * @param memoryBudgetBytes what H and one submatrix of it may keep together
+     */
+    public record WorkingSets(int minDimension, long memoryBudgetBytes) {
+
+        /** Never a working set. */
+        public static final WorkingSets OFF = new WorkingSets(Integer.MAX_VALUE, 0);
+
+        /** Working sets from {@link #WORKING_SET_MIN_DIMENSION} rows, within the budget. */
+        public static WorkingSets within(long memoryBudgetBytes) {
+            return new WorkingSets(WORKING_SET_MIN_DIMENSION, memoryBudgetBytes);
+        }
+
+        boolean appliesTo(MmdObjective objective) {
+            return objective.dimension() >= minDimension && memoryBudgetBytes > 0
+                    && objective.restricts();
+        }
+    }
+
     private final int maxIterations;
     private final double tolerance;
     private final int estimateProducts;
     private final long seed;
+    private final WorkingSets workingSets;
 
     /**
      * What a run found.
@@ -118,9 +179,12 @@ final class AcceleratedProjectedGradient {
      *     retries
      * @param lipschitz the final step constant L
      * @param restarts momentum restarts (each one a rejected step)
+     * @param workingSets working sets gathered (0: every iteration used all of H)
+     * @param restrictedProducts of the products, those with a working set's submatrix
      */
     public record Outcome(double[] weights, double initialValue, double value, int iterations,
-            boolean converged, int products, double lipschitz, int restarts) {
+            boolean converged, int products, double lipschitz, int restarts, int workingSets,
+            int restrictedProducts) {
     }
 
     /**
@@ -131,6 +195,19 @@ final class AcceleratedProjectedGradient {
      */
     public AcceleratedProjectedGradient(int maxIterations, double tolerance, int estimateProducts,
             long seed) {
+        this(maxIterations, tolerance, estimateProducts, seed, WorkingSets.OFF);
+    }
+
+    /**
+     * @param workingSets when iterations may run on a working set of H's rows
+     * @see #AcceleratedProjectedGradient(int, double, int, long)
+     */
+    public AcceleratedProjectedGradient(int maxIterations, double tolerance, int estimateProducts,
+            long seed, WorkingSets workingSets) {
+        if (workingSets == null) {
+            throw new IllegalArgumentException("workingSets must not be null (OFF for none)");
+        }
+        this.workingSets = workingSets;
         if (maxIterations < 1) {
             throw new IllegalArgumentException("maxIterations must be >= 1, got " + maxIterations);
         }
@@ -219,70 +296,128 @@ final class AcceleratedProjectedGradient {
         }
     }
 
+    /** What outlives a phase: the counters, the momentum, L and the stopping rule's window. */
+    private static final class Progress {
+        int iteration;
+        int products;
+        int restrictedProducts;
+        int restarts;
+        int workingSets;
+        double t = 1;
+        double lipschitz;
+        double fx;
+        double bestValue;
+        /** Whether the current phase found a new best iterate (in its workspace's best). */
+        boolean phaseImprovedBest;
+        final double[] history = new double[WINDOW + 1];
+    }
+
+    /** Why a phase ended. */
+    private enum PhaseEnd { CONVERGED, CAP, PERIOD }
+
     private Outcome run(MmdObjective objective, CappedSimplexProjection projection,
             CappedSimplexProjector projector, Workspace w,
             WeightSolver.IterationListener listener) {
         VectorOps v = objective.vectors();
-        DeviceVector h = objective.linear();
+        Progress s = new Progress();
         objective.apply(w.x, w.hx);
-        int products = 1;
-        double fx = objective.value(w.x, w.hx);
-        double initial = fx;
-        listener.onIteration(0, fx);
+        s.products = 1;
+        s.fx = objective.value(w.x, w.hx);
+        double initial = s.fx;
+        listener.onIteration(0, s.fx);
         if (projection.isSinglePoint()) {
-            return new Outcome(v.toArray(w.x), initial, fx, 0, true, products, Double.NaN, 0);
+            return new Outcome(v.toArray(w.x), initial, s.fx, 0, true, s.products, Double.NaN,
+                    0, 0, 0);
         }
 
         v.copy(w.x, w.xPrev);
         v.copy(w.hx, w.hxPrev);
-        double[] history = new double[WINDOW + 1];
-        history[0] = fx;
+        s.history[0] = s.fx;
         // The best iterate seen is what is returned: near the float32 floor of the objective a
         // plain step may rise by rounding, and the last iterate need not be the best.
         v.copy(w.x, w.best);
-        double bestValue = fx;
+        s.bestValue = s.fx;
 
         // Lanczos uses y, hy and step as scratch; they are overwritten before first use.
         LipschitzEstimate estimate = lanczosLipschitz(objective, w.y, w.hy, w.step);
-        double lipschitz = estimate.lipschitz();
-        products += estimate.products();
+        s.lipschitz = estimate.lipschitz();
+        s.products += estimate.products();
 
-        double t = 1;
-        int restarts = 0;
-        int iteration = 0;
-        boolean converged = false;
-        while (iteration < maxIterations) {
-            iteration++;
-            double tNext = 0.5 * (1 + Math.sqrt(1 + 4 * t * t));
-            double beta = (t - 1) / tNext;
+        boolean sets = workingSets.appliesTo(objective);
+        PhaseEnd end = iterate(objective, projector, w, s, sets ? WORKING_SET_START
+                : Integer.MAX_VALUE, 0, false, listener);
+        double[] best = end == PhaseEnd.PERIOD ? null : v.toArray(w.best);
+        boolean converged = end == PhaseEnd.CONVERGED;
+        if (end == PhaseEnd.PERIOD) {
+            WorkingSetRun run = new WorkingSetRun(objective, projection, projector, w, s,
+                    listener);
+            try {
+                converged = run.finish();
+                best = run.best;
+            } finally {
+                run.close();
+            }
+            LOG.info("working sets: {} gathered, {} of {} products on them", s.workingSets,
+                    s.restrictedProducts, s.products);
+        }
+        return new Outcome(best, initial, s.bestValue, s.iteration, converged, s.products,
+                s.lipschitz, s.restarts, s.workingSets, s.restrictedProducts);
+    }
+
+    /**
+     * FISTA iterations on {@code objective} from the workspace's {@code x} (with {@code H x},
+     * the previous point and its product held there) until the stopping rule fires, the
+     * iteration cap is reached, or {@code limit} iterations of this phase have run; the rule may
+     * end the phase only after {@code minIterations} of them. A restricted phase counts its
+     * products as restricted.
+     */
+    private PhaseEnd iterate(MmdObjective objective, CappedSimplexProjector projector,
+            Workspace w, Progress s, int limit, int minIterations, boolean restricted,
+            WeightSolver.IterationListener listener) {
+        VectorOps v = objective.vectors();
+        DeviceVector h = objective.linear();
+        s.phaseImprovedBest = false;
+        int phase = 0;
+        while (s.iteration < maxIterations) {
+            if (phase == limit) {
+                return PhaseEnd.PERIOD;
+            }
+            phase++;
+            s.iteration++;
+            double tNext = 0.5 * (1 + Math.sqrt(1 + 4 * s.t * s.t));
+            double beta = (s.t - 1) / tNext;
             v.extrapolate(w.x, w.xPrev, beta, w.y);
             v.extrapolate(w.hx, w.hxPrev, beta, w.hy);
             StepStatistics stats;
             while (true) {
                 // step = y - grad f(y) / L, with grad f(y) = 2 (H y - h).
-                v.gradientStep(w.y, w.hy, h, 1.0 / lipschitz, w.step);
+                v.gradientStep(w.y, w.hy, h, 1.0 / s.lipschitz, w.step);
                 projector.project(w.step, w.xNext);
                 objective.apply(w.xNext, w.hxNext);
-                products++;
+                s.products++;
+                if (restricted) {
+                    s.restrictedProducts++;
+                }
                 stats = v.stepStatistics(w.xNext, w.y, w.hxNext, w.hy, h);
-                if (stats.curvature() <= 0.5 * lipschitz * stats.stepNorm2()
+                if (stats.curvature() <= 0.5 * s.lipschitz * stats.stepNorm2()
                         + CURVATURE_SLACK * stats.curvatureScale()) {
                     break;
                 }
-                lipschitz = Math.max(2 * lipschitz, 2 * stats.curvature() / stats.stepNorm2());
+                s.lipschitz = Math.max(2 * s.lipschitz,
+                        2 * stats.curvature() / stats.stepNorm2());
             }
             double fNext = objective.value(stats);
-            if (fNext > fx && beta > 0) {
+            if (fNext > s.fx && beta > 0) {
                 // Restart: reject the step and drop the momentum. x_k and H x_k are still held,
                 // so the next iteration (beta = 0, y = x_k) is a plain projected-gradient step
                 // from x_k, a guaranteed descent step.
-                restarts++;
-                t = 1;
+                s.restarts++;
+                s.t = 1;
             } else {
                 // Accepted. A plain step (beta = 0) is accepted even if f appears to grow: the
                 // descent lemma bounds its true change by -(L/2)||d||^2 <= 0, so the growth is
                 // rounding, and rejecting it would make a deterministic backend repeat it.
-                t = tNext;
+                s.t = tNext;
                 // Rotate buffers: xPrev <- x <- xNext (and their products), no copying.
                 DeviceVector swap = w.xPrev;
                 w.xPrev = w.x;
@@ -292,28 +427,253 @@ final class AcceleratedProjectedGradient {
                 w.hxPrev = w.hx;
                 w.hx = w.hxNext;
                 w.hxNext = swap;
-                fx = fNext;
-                if (fx < bestValue) {
-                    bestValue = fx;
+                s.fx = fNext;
+                if (s.fx < s.bestValue) {
+                    s.bestValue = s.fx;
                     v.copy(w.x, w.best);
+                    s.phaseImprovedBest = true;
                 }
             }
-            history[iteration % (WINDOW + 1)] = fx;
-            listener.onIteration(iteration, fx);
+            s.history[s.iteration % (WINDOW + 1)] = s.fx;
+            listener.onIteration(s.iteration, s.fx);
             if (stats.stepNorm2() == 0) {
-                converged = true; // x_{k+1} = y = P(y - grad f(y) / L): y is optimal.
-                break;
+                return PhaseEnd.CONVERGED; // x_{k+1} = y = P(y - grad f(y) / L): y is optimal.
             }
-            if (iteration >= WINDOW) {
-                double improvement = history[(iteration - WINDOW) % (WINDOW + 1)] - fx;
-                if (improvement <= WINDOW * tolerance * Math.abs(fx)) {
-                    converged = true;
-                    break;
+            if (s.iteration >= WINDOW && phase >= minIterations) {
+                double improvement = s.history[(s.iteration - WINDOW) % (WINDOW + 1)] - s.fx;
+                if (improvement <= WINDOW * tolerance * Math.abs(s.fx)) {
+                    return PhaseEnd.CONVERGED;
                 }
             }
         }
-        return new Outcome(v.toArray(w.best), initial, bestValue, iteration, converged, products,
-                lipschitz, restarts);
+        return PhaseEnd.CAP;
+    }
+
+    /**
+     * The iterations after the first {@value #WORKING_SET_START}, on working sets: the optimum
+     * of an MMD objective on the simplex keeps only part of the rows (half of them on the
+     * 16,000-row benchmark), and a projected-gradient step never gives weight to a row whose
+     * gradient is far above the others'. So the iterations run on {@code H[I][I]} for a set I
+     * of rows (the objective restricted to weights that are 0 off I, whose value is f's), a
+     * product costing {@code |I|^2 / n^2} of a full one. Every {@value #WORKING_SET_PERIOD}
+     * iterations, and whenever the stopping rule fires, one full product gives the gradient at
+     * the iterate x, and the rows that one full projected-gradient step from x would give weight
+     * to are found ({@code P(x - grad f(x) / L)}); together with x's support they form the next
+     * candidate set. A new set is gathered when rows outside the current one want in, or the
+     * candidates have shrunk to {@value #WORKING_SET_SHRINK} of it; above
+     * {@value #WORKING_SET_MAX_FRACTION} of n the iterations use all of H. The run ends,
+     * converged, only when the stopping rule fires and no row outside the set wants in, so the
+     * result is a fixed point of the full method's projected-gradient step as before. The
+     * momentum (t and the previous point) carries across sets: only rows that are 0 at x leave.
+     */
+    private final class WorkingSetRun implements AutoCloseable {
+        private final MmdObjective full;
+        private final CappedSimplexProjection projection;
+        private final CappedSimplexProjector fullProjector;
+        private final Workspace fullSpace;
+        private final Progress s;
+        private final WeightSolver.IterationListener listener;
+        private final VectorOps v;
+        private final int n;
+        private final double[] linear;
+        /** The best iterate, on all n rows. */
+        double[] best;
+        /** The current set (null: all rows) and what runs on it. */
+        private int[] set;
+        private MmdObjective sub;
+        private Workspace subSpace;
+        private CappedSimplexProjector subProjector;
+        private boolean gatherable = true;
+
+        WorkingSetRun(MmdObjective full, CappedSimplexProjection projection,
+                CappedSimplexProjector fullProjector, Workspace fullSpace, Progress s,
+                WeightSolver.IterationListener listener) {
+            this.full = full;
+            this.projection = projection;
+            this.fullProjector = fullProjector;
+            this.fullSpace = fullSpace;
+            this.s = s;
+            this.listener = listener;
+            this.v = full.vectors();
+            this.n = full.dimension();
+            this.linear = v.toArray(full.linear());
+            this.best = v.toArray(fullSpace.best);
+        }
+
+        /** Runs to the end; whether the run converged. */
+        boolean finish() {
+            while (true) {
+                Workspace here = set == null ? fullSpace : subSpace;
+                double[] x = expand(v.toArray(here.x));
+                // The full gradient at x: one product with all of H.
+                v.write(x, fullSpace.step);
+                full.apply(fullSpace.step, fullSpace.hy);
+                s.products++;
+                double[] hx = v.toArray(fullSpace.hy);
+                double[] z = new double[n];
+                double scale = 2 / s.lipschitz;
+                for (int i = 0; i < n; i++) {
+                    z[i] = x[i] - scale * (hx[i] - linear[i]);
+                }
+                double[] moved = new double[n];
+                projection.project(z, moved);
+                int outsiders = 0;
+                int candidates = 0;
+                boolean[] inSet = membership();
+                for (int i = 0; i < n; i++) {
+                    if (x[i] > 0 || moved[i] > 0) {
+                        candidates++;
+                        if (!inSet[i]) {
+                            outsiders++;
+                        }
+                    }
+                }
+                boolean converged = lastEnd == PhaseEnd.CONVERGED;
+                if (converged && outsiders == 0) {
+                    return true;
+                }
+                if (lastEnd == PhaseEnd.CAP || s.iteration >= maxIterations) {
+                    return false;
+                }
+                int current = set == null ? n : set.length;
+                // A few rows wanting in are left for the next check (they would cost a gather
+                // now), unless the set has converged without them.
+                boolean admit = outsiders > 0
+                        && (converged || outsiders >= WORKING_SET_ADMIT * current);
+                if (admit || candidates <= WORKING_SET_SHRINK * current) {
+                    int[] next = new int[candidates];
+                    int k = 0;
+                    for (int i = 0; i < n; i++) {
+                        if (x[i] > 0 || moved[i] > 0) {
+                            next[k++] = i;
+                        }
+                    }
+                    double[] xPrev = expand(v.toArray(here.xPrev));
+                    regather(next, x, hx, xPrev);
+                    if (set == null && !gatherable) {
+                        // H offers no submatrix: the rest runs on all of H, with no checks.
+                        PhaseEnd last = iterate(full, fullProjector, fullSpace, s,
+                                Integer.MAX_VALUE, 0, false, listener);
+                        if (s.phaseImprovedBest) {
+                            best = v.toArray(fullSpace.best);
+                        }
+                        return last == PhaseEnd.CONVERGED;
+                    }
+                }
+                lastEnd = set == null
+                        ? iterate(full, fullProjector, fullSpace, s, WORKING_SET_PERIOD,
+                                converged ? WINDOW : 0, false, listener)
+                        : iterate(sub, subProjector, subSpace, s, WORKING_SET_PERIOD,
+                                converged ? WINDOW : 0, true, listener);
+                if (s.phaseImprovedBest) {
+                    best = expand(v.toArray((set == null ? fullSpace : subSpace).best));
+                }
+            }
+        }
+
+        private PhaseEnd lastEnd = PhaseEnd.PERIOD;
+
+        /** Which rows the current set holds. */
+        private boolean[] membership() {
+            boolean[] in = new boolean[n];
+            if (set == null) {
+                Arrays.fill(in, true);
+            } else {
+                for (int i : set) {
+                    in[i] = true;
+                }
+            }
+            return in;
+        }
+
+        /** A vector on the current set as a vector on all n rows (0 off the set). */
+        private double[] expand(double[] onSet) {
+            if (set == null) {
+                return onSet;
+            }
+            double[] out = new double[n];
+            for (int k = 0; k < set.length; k++) {
+                out[set[k]] = onSet[k];
+            }
+            return out;
+        }
+
+        /**
+         * Moves the iterations to {@code next} (all rows when it is too large, too small for
+         * the cap, or H offers no submatrix): x, H x (x is 0 off next, so its product on next
+         * is the full product's rows), the previous point and its product (one restricted
+         * product), and the best value so far.
+         */
+        private void regather(int[] next, double[] x, double[] hx, double[] xPrev) {
+            boolean wasFull = set == null;
+            closeSet();
+            boolean fits = next.length <= WORKING_SET_MAX_FRACTION * n
+                    && next.length * projection.cap() > 1 + 1e-9;
+            MmdObjective restricted = fits && gatherable
+                    ? full.restrictedTo(next, workingSets.memoryBudgetBytes()) : null;
+            if (restricted == null) {
+                gatherable &= !fits; // H offers none: never try again
+                set = null;
+                if (wasFull) {
+                    return; // still on all rows: the full workspace holds the iterate
+                }
+                // Back on all rows: x and H x are known; the momentum restarts from x.
+                v.write(x, fullSpace.x);
+                v.write(hx, fullSpace.hx);
+                v.copy(fullSpace.x, fullSpace.xPrev);
+                v.copy(fullSpace.hx, fullSpace.hxPrev);
+                s.t = 1;
+                v.write(best, fullSpace.best);
+                return;
+            }
+            s.workingSets++;
+            LOG.debug("iteration {}: working set of {} of {} rows", s.iteration, next.length, n);
+            set = next;
+            sub = restricted;
+            int k = next.length;
+            subSpace = new Workspace(v, k, select(x, next));
+            v.write(select(hx, next), subSpace.hx);
+            v.write(select(xPrev, next), subSpace.xPrev);
+            sub.apply(subSpace.xPrev, subSpace.hxPrev);
+            s.products++;
+            s.restrictedProducts++;
+            v.copy(subSpace.x, subSpace.best);
+            subProjector = new CappedSimplexProjection(k, Math.min(1.0, projection.cap())).on(v);
+        }
+
+        private double[] select(double[] values, int[] rows) {
+            double[] out = new double[rows.length];
+            for (int k = 0; k < rows.length; k++) {
+                out[k] = values[rows[k]];
+            }
+            return out;
+        }
+
+        private void closeSet() {
+            try {
+                if (subProjector != null) {
+                    subProjector.close();
+                }
+            } finally {
+                try {
+                    if (subSpace != null) {
+                        subSpace.close();
+                    }
+                } finally {
+                    if (sub != null) {
+                        sub.close();
+                    }
+                    subProjector = null;
+                    subSpace = null;
+                    sub = null;
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            closeSet();
+        }
     }
 
     /** The initial step constant and the products spent finding it. */

@@ -31,6 +31,21 @@ final class KernelQuadraticForm implements QuadraticForm {
         kernel.multiply(w, out);
     }
 
+    /**
+     * A kept K only: a tiled operator would recompute its submatrix per product like its whole
+     * self, and the backends do not offer one, so the check's product would be wasted.
+     */
+    @Override
+    public boolean restricts() {
+        return kernel.materialised();
+    }
+
+    @Override
+    public QuadraticForm principalSubform(int[] indices, long memoryBudgetBytes) {
+        KernelOperator sub = kernel.principalSubmatrix(indices, memoryBudgetBytes);
+        return sub == null ? null : new KernelQuadraticForm(sub);
+    }
+
     @Override
     public String description() {
         return kernel.storageDescription();

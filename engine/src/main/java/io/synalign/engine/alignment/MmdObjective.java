@@ -127,6 +127,39 @@ final class MmdObjective implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether {@link #restrictedTo} may give an objective (see {@link QuadraticForm#restricts}).
+     */
+    boolean restricts() {
+        return form.restricts();
+    }
+
+    /**
+     * This objective over the weights I only, the others held at 0:
+     * {@code f_I(u) = u^T H[I][I] u - 2 h_I^T u + c}, which equals {@code f(w)} for the w that
+     * is u on I and 0 elsewhere. {@code null} when the form offers no submatrix within the
+     * budget. The result owns its own form and h; close it before this one or after.
+     *
+     * @param indices ascending, distinct, in {@code [0, dimension())}
+     */
+    MmdObjective restrictedTo(int[] indices, long memoryBudgetBytes) {
+        QuadraticForm sub = form.principalSubform(indices, memoryBudgetBytes);
+        if (sub == null) {
+            return null;
+        }
+        try {
+            double[] h = vectors.toArray(linear);
+            double[] selected = new double[indices.length];
+            for (int k = 0; k < indices.length; k++) {
+                selected[k] = h[indices[k]];
+            }
+            return new MmdObjective(sub, vectors, vectors.of(selected), constant, estimator);
+        } catch (RuntimeException e) {
+            sub.close();
+            throw e;
+        }
+    }
+
     /** The constant c. */
     public double constant() {
         return constant;

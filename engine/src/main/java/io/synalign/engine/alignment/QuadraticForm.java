@@ -35,6 +35,25 @@ public interface QuadraticForm extends AutoCloseable {
         return Double.NaN;
     }
 
+    /**
+     * Whether {@link #principalSubform} may give a form: when false the optimiser never spends
+     * the full-gradient product that a working set's check costs.
+     */
+    default boolean restricts() {
+        return false;
+    }
+
+    /**
+     * {@code H[I][I]}, H restricted to the rows and columns I, as a form of its own (which the
+     * caller closes), for the optimiser's working set; {@code null} when this form offers none
+     * or it would not fit {@code memoryBudgetBytes} beside this one.
+     *
+     * @param indices ascending, distinct, in {@code [0, dimension())}
+     */
+    default QuadraticForm principalSubform(int[] indices, long memoryBudgetBytes) {
+        return null;
+    }
+
     /** How H is held, for the log and the report, e.g. {@code "kept, fp16 upper triangle"}. */
     default String description() {
         return getClass().getSimpleName();

@@ -77,7 +77,8 @@ public final class WeightSolver {
         Arrays.fill(uniform, 1.0 / n);
         AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
                 config.maxIterations(), config.tolerance(),
-                AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed());
+                AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed(),
+                AcceleratedProjectedGradient.WorkingSets.within(config.memoryBudgetBytes()));
         AcceleratedProjectedGradient.Outcome outcome = optimiser.minimise(objective, projection,
                 uniform, listener == null ? IterationListener.NONE : listener);
         return new Solution(renormalise(outcome.weights()), outcome.initialValue(),

@@ -2,6 +2,7 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelOperator;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -64,8 +65,20 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private final float[] weightsHost;
 
     Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma) {
-        super(x.rows(), x.rows());
-        this.n = x.rows();
+        this(x.rows());
+        build(x, (float) (1.0 / (sigma * sigma)));
+    }
+
+    /** The principal submatrix of {@code parent} on {@code rows}, gathered from its triangle. */
+    private Nd4jSymmetricKernelOperator(Nd4jSymmetricKernelOperator parent, int[] rows) {
+        this(rows.length);
+        gather(parent, rows);
+    }
+
+    /** An operator of n rows with its buffers allocated and the triangle not yet written. */
+    private Nd4jSymmetricKernelOperator(int n) {
+        super(n, n);
+        this.n = n;
         this.layout = new SymmetricPanels(n);
         this.workers = PinnedWorkers.count();
         this.bounds = layout.split(GROUPS);
@@ -77,7 +90,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.scratchView = new FloatBuffer[workers];
         this.mirrored = new double[GROUPS][n];
         for (int k = 0; k < workers; k++) {
-            scratch[k] = Buffers.floats(Math.max(1, (long) SymmetricPanels.PANEL_ROWS * n));
+            scratch[k] = Buffers.floats(Math.max(1, n));
             scratchPtr[k] = Buffers.floatPointer(scratch[k]);
             scratchView[k] = scratchPtr[k].capacity(Math.max(1, n)).asBuffer();
         }
@@ -87,7 +100,61 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.weightsPtr = Buffers.floatPointer(weights);
         this.onesPtr = Buffers.floatPointer(ones);
         this.weightsHost = new float[n];
-        build(x, (float) (1.0 / (sigma * sigma)));
+    }
+
+    /**
+     * The submatrix, kept like this one, when both fit the budget. Its entries are copied from
+     * this triangle (no kernel value is recomputed), so its products are those of this operator
+     * restricted to the rows, up to the order of float sums.
+     */
+    @Override
+    protected KernelOperator principalSubmatrixChecked(int[] rows, long memoryBudgetBytes) {
+        if (keptBytes(n) + keptBytes(rows.length) > memoryBudgetBytes) {
+            return null;
+        }
+        return new Nd4jSymmetricKernelOperator(this, rows);
+    }
+
+    /**
+     * Fills this triangle with {@code parent}'s entries at {@code rows}: sub-row a holds
+     * {@code K[rows[a]][rows[b]]} for {@code b >= a}, read from the parent's row
+     * {@code rows[a]} (stored from its panel's first column on, and {@code rows[b] >= rows[a]});
+     * the lower half of each diagonal block is then mirrored from the upper. Sub-panels are
+     * shared out to the workers; each reads the parent row span it needs into a heap buffer
+     * once. Cost: one read of the parent rows in {@code rows} from column {@code rows[a]} on,
+     * and one write of this triangle.
+     */
+    private void gather(Nd4jSymmetricKernelOperator parent, int[] rows) {
+        int panels = layout.panels();
+        int last = rows[rows.length - 1];
+        AtomicInteger next = new AtomicInteger();
+        PinnedWorkers.run(worker -> {
+            float[] source = new float[parent.n];
+            float[] target = new float[n];
+            float[] block = new float[SymmetricPanels.PANEL_ROWS * SymmetricPanels.PANEL_ROWS];
+            for (int q = next.getAndIncrement(); q < panels; q = next.getAndIncrement()) {
+                int start = layout.start(q);
+                int width = layout.width(q);
+                FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(q));
+                for (int r = 0; r < layout.height(q); r++) {
+                    int a = start + r;
+                    int i = rows[a];
+                    int p = i / SymmetricPanels.PANEL_ROWS;
+                    int from = parent.layout.start(p);
+                    long rowOffset = parent.layout.offset(p)
+                            + (long) (i - from) * parent.layout.width(p);
+                    // Columns i..last of parent row i.
+                    OpenBlas.at(parent.kernelPtr, rowOffset + (i - from))
+                            .get(source, 0, last - i + 1);
+                    for (int b = a; b < n; b++) {
+                        target[b - start] = source[rows[b] - i];
+                    }
+                    OpenBlas.at(panel, (long) r * width + (a - start))
+                            .put(target, a - start, n - a);
+                }
+                symmetriseDiagonalBlock(panel, layout.height(q), width, block);
+            }
+        });
     }
 
     /** Bytes this operator keeps for an n x n kernel. */

@@ -138,10 +138,29 @@ public final class ReferenceBackend implements KernelBackend {
                 multiplyChecked(ones, out);
             }
 
+            /** The kernel of the selected rows: nothing is kept, so any budget fits. */
+            @Override
+            protected KernelOperator principalSubmatrixChecked(int[] indices, long budget) {
+                if (x != y) {
+                    return null;
+                }
+                FloatMatrix rows = selectRows(x, indices);
+                return rbfOperator(rows, rows, sigma, plan);
+            }
+
             @Override
             protected void release() {
             }
         };
+    }
+
+    private static FloatMatrix selectRows(FloatMatrix x, int[] indices) {
+        int d = x.cols();
+        FloatMatrix out = FloatMatrix.zeros(indices.length, d);
+        for (int k = 0; k < indices.length; k++) {
+            System.arraycopy(x.data(), indices[k] * d, out.data(), k * d, d);
+        }
+        return out;
     }
 
     @Override

@@ -1,0 +1,266 @@
+package io.synalign.engine.alignment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import java.util.Arrays;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The optimiser's working sets: iterations on {@code H[I][I]} for a set I of rows, checked
+ * against the full gradient, must reach the same optimum as iterations on all of H (the
+ * projected-gradient fixed point of the full problem, KKT on every row), while most products
+ * run on the smaller submatrices.
+ */
+class WorkingSetTest {
+
+    /** An RBF kernel form in double that gives principal subforms, counting what runs where. */
+    static final class KernelForm extends HostQuadraticForm {
+        final double[][] k;
+        final int[] products;
+        final boolean offersSubforms;
+
+        KernelForm(double[][] k, int[] products, boolean offersSubforms) {
+            this.k = k;
+            this.products = products;
+            this.offersSubforms = offersSubforms;
+        }
+
+        @Override
+        public int dimension() {
+            return k.length;
+        }
+
+        @Override
+        public void apply(double[] w, double[] out) {
+            products[k.length == products.length - 1 ? 0 : 1]++;
+            for (int i = 0; i < k.length; i++) {
+                double s = 0;
+                for (int j = 0; j < k.length; j++) {
+                    s += k[i][j] * w[j];
+                }
+                out[i] = s;
+            }
+        }
+
+        @Override
+        public boolean restricts() {
+            return true;
+        }
+
+        @Override
+        public QuadraticForm principalSubform(int[] indices, long memoryBudgetBytes) {
+            if (!offersSubforms) {
+                return null;
+            }
+            double[][] sub = new double[indices.length][indices.length];
+            for (int a = 0; a < indices.length; a++) {
+                for (int b = 0; b < indices.length; b++) {
+                    sub[a][b] = k[indices[a]][indices[b]];
+                }
+            }
+            return new KernelForm(sub, products, true);
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * The MMD objective of n synthetic rows against m real rows drawn from only some of the
+     * synthetic clusters, so the optimum keeps part of the rows; products[0] counts products
+     * with all of H, products[1] those with a submatrix.
+     */
+    static MmdObjective clusteredProblem(int n, int m, long seed, int[] products,
+            boolean offersSubforms) {
+        Random random = new Random(seed);
+        int d = 5;
+        double[][] centres = new double[6][d];
+        for (double[] c : centres) {
+            for (int j = 0; j < d; j++) {
+                c[j] = 3 * random.nextGaussian();
+            }
+        }
+        double[][] s = new double[n][d];
+        for (int i = 0; i < n; i++) {
+            double[] c = centres[random.nextInt(6)];
+            for (int j = 0; j < d; j++) {
+                s[i][j] = c[j] + random.nextGaussian();
+            }
+        }
+        double[][] r = new double[m][d];
+        for (int i = 0; i < m; i++) {
+            double[] c = centres[random.nextInt(3)]; // half of the clusters only
+            for (int j = 0; j < d; j++) {
+                r[i][j] = c[j] + 0.8 * random.nextGaussian();
+            }
+        }
+        double sigma = 2.0;
+        double[][] kss = new double[n][n];
+        double[] linear = new double[n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                kss[i][j] = rbf(s[i], s[j], sigma);
+            }
+            for (int j = 0; j < m; j++) {
+                linear[i] += rbf(s[i], r[j], sigma) / m;
+            }
+        }
+        double constant = 0;
+        for (int a = 0; a < m; a++) {
+            for (int b = 0; b < m; b++) {
+                constant += rbf(r[a], r[b], sigma) / ((double) m * m);
+            }
+        }
+        return new MmdObjective(new KernelForm(kss, products, offersSubforms), linear, constant,
+                "exact");
+    }
+
+    private static double rbf(double[] a, double[] b, double sigma) {
+        double d2 = 0;
+        for (int j = 0; j < a.length; j++) {
+            d2 += (a[j] - b[j]) * (a[j] - b[j]);
+        }
+        return Math.exp(-d2 / (2 * sigma * sigma));
+    }
+
+    private static AcceleratedProjectedGradient.Outcome solve(MmdObjective objective, double cap,
+            AcceleratedProjectedGradient.WorkingSets sets) {
+        int n = objective.dimension();
+        double[] start = new double[n];
+        Arrays.fill(start, 1.0 / n);
+        return new AcceleratedProjectedGradient(5000, 1e-13, 8, 5, sets).minimise(objective,
+                new CappedSimplexProjection(n, cap), start, (it, value) -> { });
+    }
+
+    @ParameterizedTest(name = "n = {0}, m = {1}, weight ratio {2}")
+    @CsvSource({"397, 120, 1e9", "397, 120, 4", "611, 83, 2.5", "250, 301, 1e9"})
+    void workingSetsReachTheFullMethodsOptimum(int n, int m, double ratio) {
+        double cap = Math.min(1.0, ratio / n);
+        int[] fullCounts = new int[n + 1];
+        int[] setCounts = new int[n + 1];
+        MmdObjective plain = clusteredProblem(n, m, 11L * n + m, fullCounts, true);
+        MmdObjective restricted = clusteredProblem(n, m, 11L * n + m, setCounts, true);
+        AcceleratedProjectedGradient.Outcome reference = solve(plain, cap,
+                AcceleratedProjectedGradient.WorkingSets.OFF);
+        AcceleratedProjectedGradient.Outcome outcome = solve(restricted, cap,
+                new AcceleratedProjectedGradient.WorkingSets(1, Long.MAX_VALUE));
+
+        assertEquals(0, fullCounts[1], "no working set when they are off");
+        assertEquals(0, reference.workingSets());
+        assertTrue(outcome.workingSets() >= 1, "no working set was gathered");
+        assertEquals(setCounts[1], outcome.restrictedProducts(), "restricted products");
+        assertEquals(outcome.products(), setCounts[0] + setCounts[1], "every product counted");
+        assertTrue(outcome.restrictedProducts() > outcome.products() / 2,
+                outcome.restrictedProducts() + " of " + outcome.products()
+                        + " products on working sets");
+        assertTrue(outcome.converged() && reference.converged());
+        double scale = Math.abs(reference.value()) + 1e-12;
+        assertEquals(reference.value(), outcome.value(), 1e-7 * scale,
+                "the optimum of the full method");
+        assertEquals(restricted.valueAt(outcome.weights()), outcome.value(), 1e-12 * (1 + scale),
+                "the value reported is the weights' value on all rows");
+        assertFeasible(outcome.weights(), cap);
+        AcceleratedProjectedGradientTest.assertKkt(restricted, outcome.weights(), cap);
+    }
+
+    @Test
+    void aFormWithoutSubmatricesRunsOnAllOfHAndStillConverges() {
+        int n = 300;
+        int[] counts = new int[n + 1];
+        MmdObjective objective = clusteredProblem(n, 90, 3, counts, false);
+        AcceleratedProjectedGradient.Outcome outcome = solve(objective, 1.0,
+                new AcceleratedProjectedGradient.WorkingSets(1, Long.MAX_VALUE));
+        assertEquals(0, outcome.workingSets());
+        assertEquals(0, counts[1]);
+        assertTrue(outcome.converged());
+        AcceleratedProjectedGradientTest.assertKkt(objective, outcome.weights(), 1.0);
+        int[] plainCounts = new int[n + 1];
+        AcceleratedProjectedGradient.Outcome plain = solve(clusteredProblem(n, 90, 3,
+                plainCounts, false), 1.0, AcceleratedProjectedGradient.WorkingSets.OFF);
+        assertEquals(plain.value(), outcome.value(), 1e-7 * Math.abs(plain.value()));
+    }
+
+    @Test
+    void belowTheMinimumDimensionNothingChanges() {
+        int n = 200;
+        int[] a = new int[n + 1];
+        int[] b = new int[n + 1];
+        AcceleratedProjectedGradient.Outcome off = solve(clusteredProblem(n, 50, 9, a, true), 1.0,
+                AcceleratedProjectedGradient.WorkingSets.OFF);
+        AcceleratedProjectedGradient.Outcome small = solve(clusteredProblem(n, 50, 9, b, true),
+                1.0, AcceleratedProjectedGradient.WorkingSets.within(Long.MAX_VALUE));
+        assertTrue(n < AcceleratedProjectedGradient.WORKING_SET_MIN_DIMENSION);
+        assertTrue(Arrays.equals(off.weights(), small.weights()), "bit-identical");
+        assertEquals(off.iterations(), small.iterations());
+        assertEquals(0, b[1]);
+    }
+
+    /**
+     * On the kept kernel of every backend that keeps one here (nd4j gathers its fp32 triangle;
+     * the reference recomputes every product and is skipped), the default run (working sets from
+     * {@value AcceleratedProjectedGradient#WORKING_SET_MIN_DIMENSION} rows) ends at the
+     * objective value of a run on all of H within float32 noise, and is feasible.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.synalign.engine.alignment.TestBackends#available")
+    void theKeptKernelsSubmatricesGiveTheSameOptimum(String backendName) {
+        org.junit.jupiter.api.Assumptions.assumeFalse(TestBackends.isDouble(backendName),
+                "the reference keeps no matrix, so its objective takes no working sets");
+        int n = AcceleratedProjectedGradient.WORKING_SET_MIN_DIMENSION + 77;
+        Random random = new Random(17);
+        FloatMatrix synthetic = TestBackends.gaussian(n, 6, random, 1.0, 0.0);
+        FloatMatrix real = TestBackends.gaussian(150, 6, random, 0.7, 0.4);
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.EXACT);
+        try (KernelBackend backend = TestBackends.create(backendName);
+                MmdObjective objective = MmdObjectives.kernel(backend, synthetic, real, 1.3,
+                        new io.synalign.kernels.TilePlan(true, io.synalign.kernels.TilePlan.tileRowsFor(n, n,
+                                io.synalign.kernels.TilePlan.DEFAULT_TILE_BYTES)),
+                        io.synalign.engine.ProgressListener.NONE)) {
+            double cap = Math.min(1.0, config.maxWeightRatio() / n);
+            AcceleratedProjectedGradient.Outcome full = solveOn(objective, cap,
+                    AcceleratedProjectedGradient.WorkingSets.OFF);
+            AcceleratedProjectedGradient.Outcome sets = solveOn(objective, cap,
+                    AcceleratedProjectedGradient.WorkingSets.within(config.memoryBudgetBytes()));
+            if (sets.workingSets() == 0) {
+                // Only where the backend's kept kernel offers no submatrix (nd4j's portable path).
+                try (io.synalign.kernels.KernelOperator kept = backend.rbfOperator(synthetic,
+                        synthetic, 1.3, new io.synalign.kernels.TilePlan(true, 64))) {
+                    assertEquals(null, kept.principalSubmatrix(new int[] {0, 1}, Long.MAX_VALUE),
+                            backendName + " offers submatrices but the run gathered none");
+                }
+                assertTrue(Arrays.equals(full.weights(), sets.weights()), "then nothing changes");
+            }
+            assertEquals(full.value(), sets.value(), 1e-3 * full.value(),
+                    backendName + ": " + sets.value() + " vs " + full.value());
+            assertFeasible(sets.weights(), cap);
+        }
+    }
+
+    private static AcceleratedProjectedGradient.Outcome solveOn(MmdObjective objective,
+            double cap, AcceleratedProjectedGradient.WorkingSets sets) {
+        int n = objective.dimension();
+        double[] start = new double[n];
+        Arrays.fill(start, 1.0 / n);
+        return new AcceleratedProjectedGradient(AlignmentConfig.DEFAULT_MAX_ITERATIONS,
+                AlignmentConfig.DEFAULT_TOLERANCE, 8, 0, sets).minimise(objective,
+                new CappedSimplexProjection(n, cap), start, (it, value) -> { });
+    }
+
+    private static void assertFeasible(double[] w, double cap) {
+        double sum = 0;
+        for (double v : w) {
+            assertTrue(v >= -1e-15 && v <= cap + 1e-12, "weight " + v + " outside [0, " + cap
+                    + "]");
+            sum += v;
+        }
+        assertEquals(1.0, sum, 1e-9);
+    }
+}

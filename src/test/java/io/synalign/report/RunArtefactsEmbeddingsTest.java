@@ -1,0 +1,102 @@
+package io.synalign.report;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.io.InputException;
+import io.synalign.io.NpyWriter;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.pipeline.RunFiles;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report reads only the embedding rows it plots, from the mapped files: the rows it holds
+ * are exactly {@link Subsample}'s picks, with the values of those rows, for float32 and float64
+ * files, and the totals are the files' row counts.
+ */
+class RunArtefactsEmbeddingsTest {
+
+    @TempDir
+    Path dir;
+
+    /** Row i of a set is (i, -i / 2, offset): each row says which one it is. */
+    private static double[] rows(int n, int cols, double offset) {
+        double[] v = new double[n * cols];
+        for (int i = 0; i < n; i++) {
+            v[i * cols] = i;
+            v[i * cols + 1] = -i / 2.0;
+            v[i * cols + 2] = offset;
+        }
+        return v;
+    }
+
+    private static void writeFloat32(Path file, int n, double offset) throws IOException {
+        double[] v = rows(n, 3, offset);
+        float[] f = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            f[i] = (float) v[i];
+        }
+        NpyWriter.writeMatrix(file, new FloatMatrix(n, 3, f));
+    }
+
+    private static void writeFloat64(Path file, int n, double offset) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            NpyWriter.writeMatrix(out, n, 3, rows(n, 3, offset));
+        }
+    }
+
+    private static void assertSampled(FloatMatrix got, int[] picked, double offset) {
+        assertEquals(picked.length, got.rows());
+        for (int r = 0; r < picked.length; r++) {
+            float[] want = {picked[r], (float) (-picked[r] / 2.0), (float) offset};
+            float[] row = new float[3];
+            System.arraycopy(got.data(), r * 3, row, 0, 3);
+            assertArrayEquals(want, row, "sampled row " + r + " (file row " + picked[r] + ")");
+        }
+    }
+
+    @Test
+    void onlyThePlottedRowsAreReadAndTheyAreTheSubsamplesPicks() throws IOException {
+        int realRows = 517;
+        int syntheticRows = ReportPage.MAX_POINTS_PER_SIDE * 3 + 7;
+        writeFloat64(dir.resolve(RunFiles.REAL_EMBEDDINGS), realRows, 9);
+        writeFloat32(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), syntheticRows, -4);
+        RunArtefacts.Embeddings e = RunArtefacts.load(dir).embeddings();
+        assertEquals(realRows, e.realTotal());
+        assertEquals(syntheticRows, e.syntheticTotal());
+        int[] realPicked = Subsample.indices(realRows, ReportPage.MAX_POINTS_PER_SIDE, 1);
+        int[] synthPicked = Subsample.indices(syntheticRows, ReportPage.MAX_POINTS_PER_SIDE, 2);
+        assertEquals(realRows, realPicked.length, "a set below the cap is plotted whole");
+        assertEquals(ReportPage.MAX_POINTS_PER_SIDE, synthPicked.length);
+        assertArrayEquals(realPicked, e.realRows());
+        assertArrayEquals(synthPicked, e.syntheticRows());
+        assertSampled(e.real(), realPicked, 9);
+        assertSampled(e.synthetic(), synthPicked, -4);
+    }
+
+    @Test
+    void mismatchedColumnsNameTheSyntheticFile() throws IOException {
+        writeFloat32(dir.resolve(RunFiles.REAL_EMBEDDINGS), 5, 0);
+        NpyWriter.writeMatrix(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS),
+                new FloatMatrix(4, 2, new float[8]));
+        InputException e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
+        assertTrue(e.getMessage().contains(RunFiles.SYNTHETIC_EMBEDDINGS)
+                && e.getMessage().contains("2 columns"), e.getMessage());
+    }
+
+    @Test
+    void aNonFiniteValueInAPlottedRowNamesTheFile() throws IOException {
+        writeFloat32(dir.resolve(RunFiles.REAL_EMBEDDINGS), 5, 0);
+        NpyWriter.writeMatrix(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS),
+                new FloatMatrix(2, 3, new float[] {0, 1, 2, 3, Float.NaN, 5}));
+        InputException e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
+        assertTrue(e.getMessage().contains(RunFiles.SYNTHETIC_EMBEDDINGS), e.getMessage());
+    }
+}
