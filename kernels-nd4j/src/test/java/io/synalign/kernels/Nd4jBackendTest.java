@@ -49,6 +49,47 @@ class Nd4jBackendTest extends BackendContractTest {
     }
 
     /**
+     * Successive submatrices of one parent (the optimiser's working sets: shrinking, then
+     * growing past the storage the last one left behind) each multiply like a fresh gather of
+     * their rows, whatever storage they reuse.
+     */
+    @Test
+    void successiveSubmatricesReuseStorageWithoutMixingEntries() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(keptSelfKernelOffersSubmatrices());
+        int n = 333;
+        FloatMatrix x = x(n, 9);
+        double sigma = TestRows.medianBandwidth(x, x);
+        int[][] sets = {
+            java.util.stream.IntStream.range(0, n).filter(i -> i % 4 != 1).toArray(),
+            java.util.stream.IntStream.range(0, n).filter(i -> i % 4 == 0).toArray(),
+            java.util.stream.IntStream.range(0, n).filter(i -> i % 5 == 2).toArray(),
+            java.util.stream.IntStream.range(0, n).filter(i -> i % 9 != 4).toArray()};
+        try (KernelOperator op = nd4j.rbfOperator(x, x, sigma, new TilePlan(true, 64))) {
+            for (int[] rows : sets) {
+                double[] w = TestRows.vector(rows.length, rows.length);
+                double[] got = new double[rows.length];
+                try (KernelOperator sub = op.principalSubmatrix(rows, Long.MAX_VALUE)) {
+                    sub.multiply(w, got);
+                }
+                FloatMatrix selected = FloatMatrix.zeros(rows.length, x.cols());
+                for (int a = 0; a < rows.length; a++) {
+                    System.arraycopy(x.data(), rows[a] * x.cols(), selected.data(),
+                            a * x.cols(), x.cols());
+                }
+                double[] want = new double[rows.length];
+                double[] scale = new double[rows.length];
+                try (KernelOperator ref = REFERENCE.rbfOperator(selected, selected, sigma,
+                        TilePlan.tiled(1))) {
+                    ref.multiply(w, want);
+                    ref.multiply(Errors.abs(w), scale);
+                }
+                assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, rows.length
+                        + " rows: error " + Errors.normwise(got, want, scale));
+            }
+        }
+    }
+
+    /**
      * A submatrix is only made when it fits the budget beside its parent, and a submatrix of a
      * submatrix is the submatrix of the composed rows.
      */
