@@ -71,11 +71,7 @@ class Nd4jBackendTest extends BackendContractTest {
                 try (KernelOperator sub = op.principalSubmatrix(rows, Long.MAX_VALUE)) {
                     sub.multiply(w, got);
                 }
-                FloatMatrix selected = FloatMatrix.zeros(rows.length, x.cols());
-                for (int a = 0; a < rows.length; a++) {
-                    System.arraycopy(x.data(), rows[a] * x.cols(), selected.data(),
-                            a * x.cols(), x.cols());
-                }
+                FloatMatrix selected = TestRows.selected(x, rows);
                 double[] want = new double[rows.length];
                 double[] scale = new double[rows.length];
                 try (KernelOperator ref = REFERENCE.rbfOperator(selected, selected, sigma,

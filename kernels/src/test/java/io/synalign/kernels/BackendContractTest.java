@@ -303,10 +303,7 @@ abstract class BackendContractTest {
                     new TilePlan(true, n / 3 + 1)}) {
                 for (int[] rows : principalRowSets(n, 7L * n + d)) {
                     int k = rows.length;
-                    FloatMatrix selected = FloatMatrix.zeros(k, d);
-                    for (int a = 0; a < k; a++) {
-                        System.arraycopy(x.data(), rows[a] * d, selected.data(), a * d, d);
-                    }
+                    FloatMatrix selected = TestRows.selected(x, rows);
                     double[] w = TestRows.vector(k, k + 3L);
                     double[] want = new double[k];
                     double[] scale = new double[k];

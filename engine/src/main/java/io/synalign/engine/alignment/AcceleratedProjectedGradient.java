@@ -505,11 +505,16 @@ final class AcceleratedProjectedGradient {
             while (true) {
                 Workspace here = set == null ? fullSpace : subSpace;
                 double[] x = expand(v.toArray(here.x));
-                // The full gradient at x: one product with all of H.
-                v.write(x, fullSpace.step);
-                full.apply(fullSpace.step, fullSpace.hy);
-                s.products++;
-                double[] hx = v.toArray(fullSpace.hy);
+                double[] hx;
+                if (set == null) {
+                    hx = v.toArray(fullSpace.hx); // the iterations keep H x for x
+                } else {
+                    // The full gradient at x: one product with all of H.
+                    v.write(x, fullSpace.step);
+                    full.apply(fullSpace.step, fullSpace.hy);
+                    s.products++;
+                    hx = v.toArray(fullSpace.hy);
+                }
                 double[] z = new double[n];
                 double scale = 2 / s.lipschitz;
                 for (int i = 0; i < n; i++) {
