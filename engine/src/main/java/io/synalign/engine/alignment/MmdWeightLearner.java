@@ -296,7 +296,12 @@ public final class MmdWeightLearner {
         if (featureBudget >= 0) {
             return featureBudget;
         }
-        return Long.getLong(FEATURE_BUDGET_PROPERTY, config.memoryBudgetBytes() / 2);
+        // The budget counts a chunk once and a kept chunk holds two copies (K_cL, K_Lc): half
+        // the memory budget, and half of what the backend can hold besides (its off-heap cap,
+        // JavaCPP's maxbytes on nd4j), where a larger budget ran out of native memory mid-build
+        // instead of recomputing chunks.
+        return Long.getLong(FEATURE_BUDGET_PROPERTY,
+                Math.min(config.memoryBudgetBytes(), backend.featureBudgetBytes()) / 2);
     }
 
     /** A configured kernel storage is refused when the backend cannot keep it. */

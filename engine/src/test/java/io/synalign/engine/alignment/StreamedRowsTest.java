@@ -153,6 +153,46 @@ class StreamedRowsTest {
     }
 
     /**
+     * Without a budget of its own, nystrom keeps no more K_SL than the backend says it can hold
+     * (here a backend that can hold three chunks' worth under a 2 GiB memory budget): the rest is
+     * recomputed, the plan says so, and the weights are the whole path's.
+     */
+    @org.junit.jupiter.api.Test
+    void nystromKeepsNoMoreThanTheBackendCanHold() {
+        int n = 700;
+        Random random = new Random(21);
+        FloatMatrix real = MmdWeightLearnerTest.mixture(150, 8, 0, random);
+        FloatMatrix synthetic = MmdWeightLearnerTest.halfShifted(n, 8, random);
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.NYSTROM)
+                .withFeatures(60).withSeed(3).withIterations(40, 1e-9);
+        System.setProperty("synalign.rff.chunkRows", "100");
+        long threeChunks = 2L * 3 * 100 * 60 * 4;
+        try (KernelBackend inner = TestBackends.create(TestBackends.available().get(0))) {
+            KernelBackend limited = (KernelBackend) java.lang.reflect.Proxy.newProxyInstance(
+                    KernelBackend.class.getClassLoader(), new Class<?>[] {KernelBackend.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("featureBudgetBytes")) {
+                            return threeChunks;
+                        }
+                        try {
+                            return method.invoke(inner, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            AlignmentResult whole = new MmdWeightLearner(inner, config).fit(real,
+                    RowSource.ofBlocks(blocks(synthetic, 97)), ProgressListener.NONE);
+            assertTrue(!whole.kernelStorage().contains("recomputed"), whole.kernelStorage());
+            PlanRecorder listener = new PlanRecorder();
+            AlignmentResult capped = new MmdWeightLearner(limited, config).fit(real,
+                    RowSource.ofBlocks(blocks(synthetic, 97)), listener);
+            assertTrue(capped.kernelStorage().contains("recomputed"), capped.kernelStorage());
+            assertEquals(1, listener.plans.size(), "the plan is stated");
+            assertSameWeights(whole, capped, "kept within the backend's budget");
+        }
+    }
+
+    /**
      * nystrom's landmarks from a source are those of the whole matrix for the same seed, and
      * only the picked rows of S are read (consecutive picks in one read).
      */
