@@ -25,11 +25,21 @@ class WorkingSetTest {
         final double[][] k;
         final int[] products;
         final boolean offersSubforms;
+        /** Subforms given out and not yet closed, shared by a form and its subforms. */
+        final int[] open;
+        private final boolean isSub;
 
         KernelForm(double[][] k, int[] products, boolean offersSubforms) {
+            this(k, products, offersSubforms, new int[1], false);
+        }
+
+        private KernelForm(double[][] k, int[] products, boolean offersSubforms, int[] open,
+                boolean isSub) {
             this.k = k;
             this.products = products;
             this.offersSubforms = offersSubforms;
+            this.open = open;
+            this.isSub = isSub;
         }
 
         @Override
@@ -65,11 +75,15 @@ class WorkingSetTest {
                     sub[a][b] = k[indices[a]][indices[b]];
                 }
             }
-            return new KernelForm(sub, products, true);
+            open[0]++;
+            return new KernelForm(sub, products, true, open, true);
         }
 
         @Override
         public void close() {
+            if (isSub) {
+                open[0]--;
+            }
         }
     }
 
@@ -169,6 +183,49 @@ class WorkingSetTest {
                 "the value reported is the weights' value on all rows");
         assertFeasible(outcome.weights(), cap);
         AcceleratedProjectedGradientTest.assertKkt(restricted, outcome.weights(), cap);
+        assertEquals(0, openSubforms(restricted), "every working set's form closed");
+    }
+
+    private static int openSubforms(MmdObjective objective) {
+        try {
+            java.lang.reflect.Field f = MmdObjective.class.getDeclaredField("form");
+            f.setAccessible(true);
+            return ((KernelForm) f.get(objective)).open[0];
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * At the iteration cap the run stops, not converged, with exactly the cap's iterations, the
+     * listener told about each one in order, and every working set's form closed.
+     */
+    @Test
+    void theIterationCapHoldsAcrossWorkingSets() {
+        int n = 397;
+        int[] counts = new int[n + 1];
+        MmdObjective objective = clusteredProblem(n, 120, 5, counts, true);
+        double[] start = new double[n];
+        Arrays.fill(start, 1.0 / n);
+        java.util.List<Integer> seen = new java.util.ArrayList<>();
+        int cap = AcceleratedProjectedGradient.WORKING_SET_START
+                + AcceleratedProjectedGradient.WORKING_SET_PERIOD + 7;
+        AcceleratedProjectedGradient.Outcome outcome = new AcceleratedProjectedGradient(cap,
+                1e-15, 8, 5, new AcceleratedProjectedGradient.WorkingSets(1, Long.MAX_VALUE))
+                .minimise(objective, new CappedSimplexProjection(n, 1.0), start,
+                        (it, value) -> seen.add(it));
+        assertTrue(!outcome.converged());
+        assertEquals(cap, outcome.iterations());
+        assertTrue(outcome.workingSets() >= 1);
+        assertEquals(cap + 1, seen.size());
+        for (int i = 0; i <= cap; i++) {
+            assertEquals(i, seen.get(i), "listener order");
+        }
+        assertEquals(outcome.products(), counts[0] + counts[1]);
+        assertEquals(0, openSubforms(objective));
+        assertFeasible(outcome.weights(), 1.0);
+        assertEquals(objective.valueAt(outcome.weights()), outcome.value(),
+                1e-12 * (1 + Math.abs(outcome.value())));
     }
 
     @Test
@@ -185,7 +242,10 @@ class WorkingSetTest {
         int[] plainCounts = new int[n + 1];
         AcceleratedProjectedGradient.Outcome plain = solve(clusteredProblem(n, 90, 3,
                 plainCounts, false), 1.0, AcceleratedProjectedGradient.WorkingSets.OFF);
-        assertEquals(plain.value(), outcome.value(), 1e-7 * Math.abs(plain.value()));
+        assertTrue(Arrays.equals(plain.weights(), outcome.weights()),
+                "the same trajectory, bit for bit");
+        assertEquals(plain.iterations(), outcome.iterations());
+        assertEquals(plain.products(), outcome.products(), "not even an extra product");
     }
 
     @Test

@@ -79,16 +79,6 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * The principal submatrix of {@code parent} on {@code rows}, gathered from its triangle into
-     * {@code storage} (at least this triangle's floats), which goes back to the parent on close.
-     */
-    private Nd4jSymmetricKernelOperator(Nd4jSymmetricKernelOperator parent, int[] rows,
-            FloatPointer storage) {
-        this(rows.length, storage, parent);
-        gather(parent, rows);
-    }
-
-    /**
      * An operator of n rows with its buffers allocated (the triangle in {@code storage} when
      * given) and the triangle not yet written.
      */
@@ -140,14 +130,35 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         if (keptBytes(n) + held > memoryBudgetBytes) {
             return null;
         }
-        FloatPointer storage = spare != null ? spare : new FloatPointer(floats);
+        FloatPointer storage = spare;
         spare = null;
+        if (storage == null) {
+            // Within JavaCPP's off-heap cap too (maxbytes): past it the allocation fails, and
+            // the optimiser should rather go on with all of K than stop.
+            long free = Pointer.maxBytes() - Pointer.totalBytes();
+            if (Pointer.maxBytes() > 0 && 4 * floats > free) {
+                return null;
+            }
+            try {
+                storage = new FloatPointer(floats);
+            } catch (OutOfMemoryError e) {
+                return null;
+            }
+        }
+        Nd4jSymmetricKernelOperator sub;
         try {
-            return new Nd4jSymmetricKernelOperator(this, rows, storage);
+            sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this);
         } catch (RuntimeException | Error e) {
             storage.close();
             throw e;
         }
+        try {
+            sub.gather(this, rows);
+        } catch (RuntimeException | Error e) {
+            sub.close(); // frees its buffers; the storage comes back here
+            throw e;
+        }
+        return sub;
     }
 
     /** Takes back a closed submatrix's storage, keeping the larger of it and the spare. */
