@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -135,40 +136,62 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         return node;
     }
 
+    /**
+     * Reads {@code weighted.jsonl} record by record, keeping only what the report uses of each
+     * (its weight, text, label and corpus id; equal labels share one string), so a run of
+     * millions of records is reported without holding their parsed records.
+     */
     private static Weighted weighted(Path dir, JsonNode alignment, JsonNode labels)
             throws IOException {
         Path file = dir.resolve(RunFiles.WEIGHTED);
         if (!Files.isRegularFile(file)) {
             return null;
         }
-        List<Record> records = RecordReader.read(file);
-        double[] weights = new double[records.size()];
-        for (int i = 0; i < weights.length; i++) {
-            Record r = records.get(i);
-            JsonNode w = r.get(WEIGHT_FIELD);
-            if (w == null || !w.isNumber() || !(w.doubleValue() >= 0)
-                    || Double.isInfinite(w.doubleValue())) {
-                throw new InputException(file, r.line(), "field '" + WEIGHT_FIELD + "' must be a"
-                        + " finite number >= 0, got " + (w == null ? "none" : w.toString()));
-            }
-            weights[i] = w.doubleValue();
-        }
         String textField = setting(alignment, "--text-field", "text");
-        List<String> texts = new ArrayList<>(records.size());
+        String labelField = setting(alignment, "--label-field", "label");
+        double[] weights = new double[1024];
+        List<String> texts = new ArrayList<>();
+        List<String> recordLabels = new ArrayList<>();
+        List<String> corpusIds = new ArrayList<>();
+        java.util.Map<String, String> shared = new java.util.HashMap<>();
         boolean anyText = false;
-        for (Record r : records) {
-            JsonNode t = r.get(textField);
-            anyText |= t != null && t.isTextual();
-            texts.add(t != null && t.isTextual() ? t.textValue() : null);
+        boolean anyLabel = false;
+        boolean queryRows = true;
+        int count = 0;
+        try (RecordReader.Cursor cursor = RecordReader.open(file,
+                RecordReader.DEFAULT_MAX_LINE_BYTES)) {
+            for (Record r = cursor.next(); r != null; r = cursor.next()) {
+                JsonNode w = r.get(WEIGHT_FIELD);
+                if (w == null || !w.isNumber() || !(w.doubleValue() >= 0)
+                        || Double.isInfinite(w.doubleValue())) {
+                    throw new InputException(file, r.line(), "field '" + WEIGHT_FIELD
+                            + "' must be a finite number >= 0, got "
+                            + (w == null ? "none" : w.toString()));
+                }
+                if (count == weights.length) {
+                    weights = Arrays.copyOf(weights,
+                            (int) Math.max(count + 1L, Math.min(Integer.MAX_VALUE - 8L, 2L * count)));
+                }
+                weights[count++] = w.doubleValue();
+                JsonNode t = r.get(textField);
+                anyText |= t != null && t.isTextual();
+                texts.add(t != null && t.isTextual() ? t.textValue() : null);
+                JsonNode l = r.get(labelField);
+                anyLabel |= l != null;
+                String label = l == null || l.isNull() ? "(no label)"
+                        : l.isTextual() ? l.textValue() : l.toString();
+                recordLabels.add(shared.computeIfAbsent(label, k -> k));
+                JsonNode c = r.get(io.synalign.retrieval.QueryRows.CORPUS_ID);
+                String id = c == null || c.isNull() ? null : c.asText();
+                queryRows &= id != null;
+                corpusIds.add(id);
+            }
         }
-        List<String> corpusIds = new ArrayList<>(records.size());
-        for (Record r : records) {
-            JsonNode c = r.get(io.synalign.retrieval.QueryRows.CORPUS_ID);
-            corpusIds.add(c == null || c.isNull() ? null : c.asText());
-        }
-        boolean queryRows = !records.isEmpty() && corpusIds.stream().allMatch(java.util.Objects::nonNull);
-        return new Weighted(weights, syntheticLabels(dir, records, alignment, labels),
-                anyText ? texts : null, queryRows ? corpusIds : null);
+        weights = Arrays.copyOf(weights, count);
+        List<String> labelList = syntheticLabels(dir, count, labels,
+                anyLabel ? recordLabels : null);
+        return new Weighted(weights, labelList, anyText ? texts : null,
+                queryRows && count > 0 ? corpusIds : null);
     }
 
     /** A setting of {@code alignment.json} as text, or {@code fallback}. */
@@ -221,27 +244,18 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
     }
 
     /** From labels.json when present, else the label field of the weighted records. */
-    private static List<String> syntheticLabels(Path dir, List<Record> records,
-            JsonNode alignment, JsonNode labels) {
+    private static List<String> syntheticLabels(Path dir, int records, JsonNode labels,
+            List<String> fromRecords) {
         if (labels != null) {
             List<String> fromFile = labelList(dir.resolve(RunFiles.LABELS), labels, "synthetic");
-            if (fromFile != null && fromFile.size() != records.size()) {
+            if (fromFile != null && fromFile.size() != records) {
                 throw new InputException(dir.resolve(RunFiles.LABELS), "'synthetic' has "
                         + fromFile.size() + " labels but " + RunFiles.WEIGHTED + " has "
-                        + records.size() + " rows");
+                        + records + " rows");
             }
             return fromFile;
         }
-        String field = setting(alignment, "--label-field", "label");
-        boolean any = false;
-        List<String> out = new ArrayList<>(records.size());
-        for (Record r : records) {
-            JsonNode v = r.get(field);
-            any |= v != null;
-            out.add(v == null || v.isNull() ? "(no label)" : v.isTextual() ? v.textValue()
-                    : v.toString());
-        }
-        return any ? out : null;
+        return fromRecords;
     }
 
     private static List<String> labelList(Path file, JsonNode labels, String key) {
