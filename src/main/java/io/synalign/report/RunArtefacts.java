@@ -293,8 +293,8 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
                     ReportPage.MAX_POINTS_PER_SIDE, 1);
             int[] syntheticRows = Subsample.indices(rowCount(syntheticFile, synthetic),
                     ReportPage.MAX_POINTS_PER_SIDE, 2);
-            return new Embeddings(sampled(real, realRows), realRows,
-                    sampled(synthetic, syntheticRows), syntheticRows, real.rows(),
+            return new Embeddings(real.select(realRows).toMatrix(), realRows,
+                    synthetic.select(syntheticRows).toMatrix(), syntheticRows, real.rows(),
                     synthetic.rows());
         }
     }
@@ -305,17 +305,5 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
                     + (Integer.MAX_VALUE - 8) + ")");
         }
         return (int) rows.rows();
-    }
-
-    /** The given rows of {@code source}, in that order, as one matrix. */
-    private static FloatMatrix sampled(RowSource source, int[] rows) {
-        int d = source.cols();
-        FloatMatrix out = FloatMatrix.zeros(rows.length, d);
-        float[] row = new float[d];
-        for (int i = 0; i < rows.length; i++) {
-            source.read(rows[i], 1, row);
-            System.arraycopy(row, 0, out.data(), i * d, d);
-        }
-        return out;
     }
 }

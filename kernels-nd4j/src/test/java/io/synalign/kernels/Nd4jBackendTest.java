@@ -71,7 +71,7 @@ class Nd4jBackendTest extends BackendContractTest {
                 try (KernelOperator sub = op.principalSubmatrix(rows, Long.MAX_VALUE)) {
                     sub.multiply(w, got);
                 }
-                FloatMatrix selected = TestRows.selected(x, rows);
+                FloatMatrix selected = x.selectRows(rows);
                 double[] want = new double[rows.length];
                 double[] scale = new double[rows.length];
                 try (KernelOperator ref = REFERENCE.rbfOperator(selected, selected, sigma,

@@ -303,7 +303,7 @@ abstract class BackendContractTest {
                     new TilePlan(true, n / 3 + 1)}) {
                 for (int[] rows : principalRowSets(n, 7L * n + d)) {
                     int k = rows.length;
-                    FloatMatrix selected = TestRows.selected(x, rows);
+                    FloatMatrix selected = x.selectRows(rows);
                     double[] w = TestRows.vector(k, k + 3L);
                     double[] want = new double[k];
                     double[] scale = new double[k];

@@ -66,14 +66,4 @@ final class TestRows {
         double median = d2[pairs / 2];
         return median > 0 ? Math.sqrt(median / 2) : 1.0;
     }
-
-    /** The given rows of x, in that order, as a matrix of their own. */
-    static FloatMatrix selected(FloatMatrix x, int[] rows) {
-        int d = x.cols();
-        FloatMatrix out = FloatMatrix.zeros(rows.length, d);
-        for (int a = 0; a < rows.length; a++) {
-            System.arraycopy(x.data(), rows[a] * d, out.data(), a * d, d);
-        }
-        return out;
-    }
 }

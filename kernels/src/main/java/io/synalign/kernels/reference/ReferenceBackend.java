@@ -144,7 +144,7 @@ public final class ReferenceBackend implements KernelBackend {
                 if (x != y) {
                     return null;
                 }
-                FloatMatrix rows = selectRows(x, indices);
+                FloatMatrix rows = x.selectRows(indices);
                 return rbfOperator(rows, rows, sigma, plan);
             }
 
@@ -152,15 +152,6 @@ public final class ReferenceBackend implements KernelBackend {
             protected void release() {
             }
         };
-    }
-
-    private static FloatMatrix selectRows(FloatMatrix x, int[] indices) {
-        int d = x.cols();
-        FloatMatrix out = FloatMatrix.zeros(indices.length, d);
-        for (int k = 0; k < indices.length; k++) {
-            System.arraycopy(x.data(), indices[k] * d, out.data(), k * d, d);
-        }
-        return out;
     }
 
     @Override
