@@ -186,6 +186,30 @@ class WorkingSetTest {
         assertEquals(0, openSubforms(restricted), "every working set's form closed");
     }
 
+    /**
+     * A working set steps with its own curvature: 2 lambda_max of {@code H[I][I]} on the
+     * centred vectors, at most that of H, so on a problem whose optimum keeps about half the
+     * rows the run ends with a step constant well below the full method's, and still at its
+     * optimum.
+     */
+    @Test
+    void aWorkingSetStepsWithItsOwnCurvature() {
+        int n = 397;
+        MmdObjective plain = clusteredProblem(n, 120, 23, new int[n + 1], true);
+        MmdObjective restricted = clusteredProblem(n, 120, 23, new int[n + 1], true);
+        AcceleratedProjectedGradient.Outcome reference = solve(plain, 1.0,
+                AcceleratedProjectedGradient.WorkingSets.OFF);
+        AcceleratedProjectedGradient.Outcome outcome = solve(restricted, 1.0,
+                new AcceleratedProjectedGradient.WorkingSets(1, Long.MAX_VALUE));
+        assertTrue(outcome.workingSets() >= 1, "no working set was gathered");
+        assertTrue(outcome.lipschitz() < 0.8 * reference.lipschitz(),
+                "L on the working set " + outcome.lipschitz() + ", on all rows "
+                        + reference.lipschitz());
+        assertTrue(outcome.converged());
+        assertEquals(reference.value(), outcome.value(),
+                1e-7 * (Math.abs(reference.value()) + 1e-12), "the optimum of the full method");
+    }
+
     private static int openSubforms(MmdObjective objective) {
         try {
             java.lang.reflect.Field f = MmdObjective.class.getDeclaredField("form");
