@@ -49,6 +49,42 @@ class Nd4jBackendTest extends BackendContractTest {
     }
 
     /**
+     * The kept self-kernel is built in 256-row blocks of 2,048-column chunks: at n = 4,397 the
+     * chunks of a block start off the panel grid and the last one is ragged. Its columns (each
+     * a product with a unit vector) at and around every kind of boundary equal the float64
+     * reference's entry by entry, with an exact unit diagonal.
+     */
+    @Test
+    void keptSelfKernelEntriesAcrossBuildChunks() {
+        int n = 4397;
+        FloatMatrix x = x(n, 6);
+        double sigma = TestRows.medianBandwidth(x, x);
+        int[] columns = {0, 31, 32, 255, 256, 2047, 2048, 2303, 2304, 2335, 4095, 4096, 4351,
+            4352, 4396};
+        int d = x.cols();
+        float[] rows = x.data();
+        try (KernelOperator kept = nd4j.rbfOperator(x, x, sigma, new TilePlan(true, 64))) {
+            double[] unit = new double[n];
+            double[] got = new double[n];
+            for (int j : columns) {
+                unit[j] = 1;
+                kept.multiply(unit, got);
+                unit[j] = 0;
+                assertEquals(1.0, got[j], 0.0, "K[" + j + "][" + j + "]");
+                for (int i = 0; i < n; i++) {
+                    double d2 = 0;
+                    for (int k = 0; k < d; k++) {
+                        double diff = (double) rows[i * d + k] - rows[j * d + k];
+                        d2 += diff * diff;
+                    }
+                    double want = Math.exp(-d2 / (2 * sigma * sigma));
+                    assertEquals(want, got[i], 2e-6, "K[" + i + "][" + j + "]");
+                }
+            }
+        }
+    }
+
+    /**
      * Successive submatrices of one parent (the optimiser's working sets: shrinking, then
      * growing past the storage the last one left behind) each multiply like a fresh gather of
      * their rows, whatever storage they reuse.

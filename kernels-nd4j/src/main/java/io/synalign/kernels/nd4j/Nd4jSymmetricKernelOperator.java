@@ -18,9 +18,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ({@link SymmetricPanels}): about half the bytes of the full matrix, so a product, which is
  * bound by memory bandwidth, reads half as much, and twice the n fits a memory budget.
  *
- * <p>Build: per block of up to 256 rows (several panels) one GEMM of the augmented rows
- * ({@link DistanceGemm}) against the columns from the block's first row on, into a worker's
- * tile, exp in place there, then each panel's rows copied into the triangle; the diagonal is set
+ * <p>Build: per block of up to 256 rows (several panels), for each chunk of up to 2,048 of the
+ * columns from the block's first row on, one GEMM of the augmented rows ({@link DistanceGemm})
+ * into a worker's 2 MiB tile, exp in place there, then the panels' row pieces copied into the
+ * triangle (the tile is still in cache for both); the diagonal is set
  * to exactly 1 (the GEMM form leaves {@code exp(-eps ||x||^2 / sigma^2)} there) and the lower
  * half of each diagonal block is copied from the upper, so the kept matrix is exactly symmetric.
  * Blocks are shared out to the {@link PinnedWorkers} as they come free. Cost
@@ -226,13 +227,14 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         if (n == 0) {
             return;
         }
-        int blockRows = buildRows(n);
+        int blockRows = BUILD_ROWS;
         int blocks = (n + blockRows - 1) / blockRows;
+        int chunk = Math.min(n, BUILD_COLUMNS);
         AtomicInteger next = new AtomicInteger();
         INDArray[] tiles = new INDArray[workers];
         try (DistanceGemm operands = new DistanceGemm(x, x)) {
             for (int k = 0; k < workers; k++) {
-                tiles[k] = Buffers.scratchFloats((long) Math.min(blockRows, n) * n);
+                tiles[k] = Buffers.scratchFloats((long) Math.min(blockRows, n) * chunk);
             }
             PinnedWorkers.run(worker -> {
                 float[] block = new float[SymmetricPanels.PANEL_ROWS * SymmetricPanels.PANEL_ROWS];
@@ -245,22 +247,33 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
                     int s = b * blockRows;
                     int h = Math.min(blockRows, n - s);
-                    int w = n - s;
-                    operands.block(s, h, s, w, alpha, tilePtr);
-                    Transforms.exp(Buffers.range(tile, 0, (long) h * w), false);
+                    int first = s / SymmetricPanels.PANEL_ROWS;
                     int last = (s + h + SymmetricPanels.PANEL_ROWS - 1) / SymmetricPanels.PANEL_ROWS;
-                    for (int p = s / SymmetricPanels.PANEL_ROWS; p < last; p++) {
-                        int start = layout.start(p);
-                        int width = layout.width(p);
-                        long panel = kernelPtr.address() + 4 * layout.offset(p);
-                        for (int r = 0; r < layout.height(p); r++) {
-                            long from = (long) (start - s + r) * w + (start - s);
-                            // Raw addresses: JavaCPP's memcpy reads positions as bytes.
-                            Pointer.memcpy(new Address(panel + 4L * r * width),
-                                    new Address(tilePtr.address() + 4 * from), 4L * width);
+                    for (int c0 = s; c0 < n; c0 += chunk) {
+                        int cw = Math.min(chunk, n - c0);
+                        operands.block(s, h, c0, cw, alpha, tilePtr);
+                        Transforms.exp(Buffers.range(tile, 0, (long) h * cw), false);
+                        for (int p = first; p < last; p++) {
+                            int start = layout.start(p);
+                            int lo = Math.max(c0, start);
+                            if (lo >= c0 + cw) {
+                                continue;
+                            }
+                            int width = layout.width(p);
+                            long panel = kernelPtr.address() + 4 * layout.offset(p);
+                            for (int r = 0; r < layout.height(p); r++) {
+                                long from = (long) (start - s + r) * cw + (lo - c0);
+                                // Raw addresses: JavaCPP's memcpy reads positions as bytes.
+                                Pointer.memcpy(
+                                        new Address(panel + 4L * ((long) r * width + lo - start)),
+                                        new Address(tilePtr.address() + 4 * from),
+                                        4L * (c0 + cw - lo));
+                            }
                         }
+                    }
+                    for (int p = first; p < last; p++) {
                         symmetriseDiagonalBlock(OpenBlas.at(kernelPtr, layout.offset(p)),
-                                layout.height(p), width, block);
+                                layout.height(p), layout.width(p), block);
                     }
                 }
             });
@@ -270,16 +283,16 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * Rows per build GEMM: a multiple of the panel height, up to 256 (a 32-row GEMM packs the
-     * whole right operand for 32 rows of work and measured 100 against 170 GFLOP/s for 256 rows),
-     * and no more than a 64 MiB tile per worker.
+     * Rows per build GEMM: a multiple of the panel height; a 32-row GEMM packs its right operand
+     * for 32 rows of work and measured 100 against 170 GFLOP/s for 256 rows.
      */
-    static int buildRows(int n) {
-        long fit = (64L << 20) / (4L * Math.max(1, n));
-        int rows = (int) Math.min(256, fit) / SymmetricPanels.PANEL_ROWS
-                * SymmetricPanels.PANEL_ROWS;
-        return Math.max(SymmetricPanels.PANEL_ROWS, rows);
-    }
+    static final int BUILD_ROWS = 8 * SymmetricPanels.PANEL_ROWS;
+    /**
+     * Columns per build GEMM: a 256 x 2,048 tile is 2 MiB, so the exp and the copy into the
+     * triangle read it from cache, not memory, and each worker's tile is 2 MiB of fresh memory
+     * instead of a full-width 16 MiB at n = 16,000.
+     */
+    static final int BUILD_COLUMNS = 2048;
 
     /**
      * The diagonal block of a panel (its first h columns) made exactly symmetric with a unit
