@@ -99,11 +99,14 @@ public final class MedianHeuristic {
         backend.squaredDistances(sample, sample, d2);
         double[] distances = new double[k * (k - 1) / 2];
         int count = 0;
+        // 2^exponent is a normal double (|exponent| <= 149), so the product is exactly
+        // Math.scalb(sqrt, exponent), at a multiply instead of a call per pair.
+        double unscale = Math.scalb(1.0, exponent);
         for (int i = 0; i < k; i++) {
             for (int j = i + 1; j < k; j++) {
                 float v = d2[i * k + j];
                 if (v > 0) {
-                    distances[count++] = Math.scalb(Math.sqrt((double) v), exponent);
+                    distances[count++] = Math.sqrt((double) v) * unscale;
                 }
             }
         }
