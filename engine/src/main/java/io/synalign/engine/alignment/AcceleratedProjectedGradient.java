@@ -182,7 +182,8 @@ final class AcceleratedProjectedGradient {
      * @param converged whether the stopping rule fired before the iteration cap
      * @param products products with H, including the Lipschitz estimate's and backtracking
      *     retries
-     * @param lipschitz the final step constant L
+     * @param lipschitz the final step constant L (of the working set the run ended on, if it
+     *     ended on one)
      * @param restarts momentum restarts (each one a rejected step)
      * @param workingSets working sets gathered (0: every iteration used all of H)
      * @param restrictedProducts of the products, those with a working set's submatrix
