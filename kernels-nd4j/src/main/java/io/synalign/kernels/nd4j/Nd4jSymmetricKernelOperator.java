@@ -238,10 +238,11 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             }
             PinnedWorkers.run(worker -> {
                 float[] block = new float[SymmetricPanels.PANEL_ROWS * SymmetricPanels.PANEL_ROWS];
-                // A block of rows [s, s + h) against columns [s, n) is one GEMM into the
-                // worker's tile, one exp in place, then its panels are copied row by row into
-                // the kept triangle (the block's own lower-left corner, below the panels'
-                // diagonal blocks, is computed and dropped: h / 2 of every h x (n - s)).
+                // A block of rows [s, s + h) against columns [s, n), chunk by chunk of columns:
+                // one GEMM into the worker's tile, one exp in place, then each panel's row
+                // pieces from its first column on are copied into the kept triangle (the
+                // block's own lower-left corner, below the panels' diagonal blocks, is computed
+                // and dropped: h / 2 of every h x (n - s)).
                 INDArray tile = tiles[worker];
                 FloatPointer tilePtr = Buffers.floatPointer(tile);
                 for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
