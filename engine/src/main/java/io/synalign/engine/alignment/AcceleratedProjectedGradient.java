@@ -94,7 +94,7 @@ import org.slf4j.LoggerFactory;
  * 16,000-row benchmark the sets shrink from 0.71 n to 0.55 n, so a product costs 0.5 to 0.3 of
  * a full one. Each set also gets its own step constant, by Lanczos on {@code H[I][I]} (at most
  * L of all of H, whose steps include the set's): 316 and 247 against 809 there, so the steps
- * are 2.6 to 3.3 times longer and the run took 219 instead of 299 iterations
+ * are 2.6 to 3.3 times longer and the run took 229 instead of 299 iterations
  * (docs/PERFORMANCE.md). See {@code WorkingSetRun} for the rules.
  *
  * <h2>Cost</h2>
