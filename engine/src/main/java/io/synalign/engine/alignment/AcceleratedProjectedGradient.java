@@ -476,8 +476,9 @@ final class AcceleratedProjectedGradient {
      * summing to 1. The iterations on a set step with the set's own L (Lanczos on
      * {@code H[I][I]}, capped by L of all of H, with t scaled by {@code sqrt(L_set / L)} so
      * that FISTA's step condition still holds); the checks and the iterations on all of H use
-     * L of all of H, raised by any curvature backtracking finds on a set. A set H cannot give (it offers no submatrix, or none within the memory
-     * budget) ends the working sets for the rest of the run.
+     * L of all of H, raised by any curvature backtracking finds on a set. A set H cannot give
+     * (it offers no submatrix, or none within the memory budget) ends the working sets for the
+     * rest of the run.
      */
     private final class WorkingSetRun implements AutoCloseable {
         private final MmdObjective full;
