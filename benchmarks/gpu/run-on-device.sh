@@ -1,45 +1,56 @@
 #!/usr/bin/env bash
-# Runs on the GPU device machine, from the folder package.sh filled (benchmarks/gpu/out), in at
-# most about 8 minutes, every step under its own `timeout`:
+# Runs on the GPU device machine, from the folder package.sh filled (benchmarks/gpu/out), as one
+# call of at most BUDGET_S seconds (default 570: the device tool stops a command at 600 s). Every
+# step runs under its own `timeout`, cut to what is left of the budget; a step that cannot start
+# with 20 s left is skipped and said so. The steps, most valuable first:
 #   1. finds the CUDA 13 libraries (libcuda from the driver; libcudart.so.13, libcublas.so.13,
 #      libnvrtc.so.13 from /usr/local/cuda or PyTorch's nvidia-* wheels) and prints the device;
-#   2. the GPU test suite: every cuda op and device vector operation against the float64
-#      reference, the kept fp32/fp16 triangle, the projection against the sort-based walk, the
-#      provider, and align/select end to end against the CPU backend;
-#   3. the benchmark rows of issue 11 (docs/PERFORMANCE.md, "GPU-resident alignment"):
+#   2. the benchmark rows of issue 11 (docs/PERFORMANCE.md, "GPU-resident alignment"):
 #      a. align 16,000 x 4,000 x 384, defaults                       target <= 0.3 s in the engine
+#         (also the probe: if cuda is unusable here, it exits 2, and only the tests run after it,
+#         for their diagnosis)
 #      b. align 200,000 x 20,000 x 384, 100 iterations, beside the PyTorch peer (same algorithm,
 #         FP32 tiled recompute), both scored in float64   target <= 5 s in the engine, >= 15x the
 #         peer, MMD^2 <= 1.01 x the peer's; then the same with --kernel-storage fp16 (opt-in:
 #         half the bytes per product; its accuracy cost is in docs/PERFORMANCE.md)
 #      c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations
 #                                                                    target <= 2 s in the engine
-#      d. fused K w vs cuBLAS SGEMM (CudaProductBench), short
-#   4. (`stream`, a separate call: with it the worst case passes the device tool's 10-minute
-#      limit per command) the benchmark row of issue 12 (docs/PERFORMANCE.md, "Rows beyond one
-#      array"):
+#   3. the GPU test suite: every cuda op and device vector operation against the float64
+#      reference, the kept fp32/fp16 triangle, the projection against the sort-based walk, the
+#      provider, and align/select end to end against the CPU backend;
+#   4. d. fused K w vs cuBLAS SGEMM (CudaProductBench), short;
+#   5. the benchmark row of issue 12 (docs/PERFORMANCE.md, "Rows beyond one array"):
 #      e. align --method rff 10,000,000 x 20,000 x 384 (a 15.4 GB .npy, streamed from the
 #         mapped file), D = 1,024, 100 iterations                   target <= 30 s wall
-#      (the 10^8 row needs a 154 GB .npy: more than this machine's disk; not run)
+#      (the 10^8 row needs a 154 GB .npy: more than this machine's disk; not run).
 # Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set); the summary
-# JSON of every align run is copied to $OUT too.
-# Usage: ./run-on-device.sh [tests|bench|stream|all]   (default all: tests and bench, not stream)
+# JSON of every align run is copied to $OUT too. Data sets are kept in $TMPDIR/synalign-gpu and
+# reused by a later call on the same (warm) machine; summaries are not.
+# Usage: ./run-on-device.sh [all|tests|bench|stream]   (default all: every step above; bench is
+# 2 and 4, stream is 5)
 # BENCH_SCALE=100 divides every benchmark size by 100 (a rehearsal of the script's logic on a
-# machine without a GPU: the cuda steps then fail with exit status 2, the rest must run).
+# machine without a GPU: the cuda steps then fail with exit status 2, the rest must run;
+# BENCH_FORCE=1 goes on past a failed probe).
 set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 what="${1:-all}"
+deadline=$((SECONDS + ${BUDGET_S:-570}))
 java="$here/runtime/bin/java"
 [[ -n "${OUT:-}" ]] && mkdir -p "$OUT"
 log="${OUT:-$here}/device-run.log"
 work="${TMPDIR:-/tmp}/synalign-gpu"
 mkdir -p "$work"
+# A summary left by an earlier call must not pass for this call's.
+rm -f "$work"/summary-*.json "$work"/w-*.npy
 exec > >(tee -a "$log") 2>&1
+tee_pid=$!
+# Python's output reaches the log line by line, also from a step that is killed.
+export PYTHONUNBUFFERED=1
 
 # CUDA 13 user-space libraries: the toolkit if present, else the pip wheels next to torch.
 libdirs=()
-for d in /usr/local/cuda/lib64 /usr/local/cuda-13*/lib64; do
+for d in /usr/local/nvidia/lib64 /usr/local/cuda/lib64 /usr/local/cuda-13*/lib64; do
   [[ -d "$d" ]] && libdirs+=("$d")
 done
 site="$(python3 -c 'import site; print(" ".join(site.getsitepackages()))' 2>/dev/null || true)"
@@ -52,9 +63,11 @@ export LD_LIBRARY_PATH="$(IFS=:; echo "${libdirs[*]:-}")${LD_LIBRARY_PATH:+:$LD_
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
 for lib in libcuda.so.1 libcudart.so.13 libcublas.so.13 libnvrtc.so.13; do
-  found="$(ldconfig -p 2>/dev/null | grep -m1 " $lib " | awk '{print $NF}')"
+  found="$(ldconfig -p 2>/dev/null | grep -m1 -E "^[[:space:]]+${lib//./\\.} " | awk '{print $NF}')"
   if [[ -z "$found" ]]; then
-    for d in "${libdirs[@]:-}"; do [[ -e "$d/$lib" ]] && found="$d/$lib" && break; done
+    for d in "${libdirs[@]:-}" /usr/lib/x86_64-linux-gnu /usr/lib64; do
+      [[ -e "$d/$lib" ]] && found="$d/$lib" && break
+    done
   fi
   echo "  $lib: ${found:-NOT FOUND}"
 done
@@ -63,19 +76,51 @@ done
 jopts=(-Xmx24g -Dsynalign.cuda.cacheDir="$work/module-cache")
 status=0
 
+# run_tests NAME SECONDS [JAVA_OPTION...] -- TEST_CLASS...: the JUnit console on the package's
+# test classes; then the counts, and the reasons of skipped or aborted tests (a GPU test whose
+# assumption fails here, "cuda backend unavailable", tested nothing), which fail the run.
 run_tests() {
-  echo "== GPU tests (limit 180 s)"
-  timeout --kill-after=10 180 "$java" "${jopts[@]}" -jar "$here/junit-console.jar" execute \
-    --class-path "$here/tests.jar:$here/synalign-gpu.jar" \
-    --select-class io.synalign.kernels.CudaBackendTest \
-    --select-class io.synalign.kernels.CudaVectorOpsTest \
-    --select-class io.synalign.kernels.cuda.CudaBackendProviderTest \
-    --select-class io.synalign.kernels.cuda.KernelSourcesTest \
-    --select-class io.synalign.kernels.cuda.KernelArgsTest \
-    --select-class io.synalign.kernels.cuda.ModuleCacheTest \
-    --select-class io.synalign.kernels.cuda.DeviceTilesTest \
-    --select-class io.synalign.engine.CudaMatchesCpuTest \
-    --details=tree --disable-banner || status=1
+  local name="$1" limit="$2" opts=() classes=()
+  shift 2
+  while [[ $# -gt 0 && "$1" != "--" ]]; do opts+=("$1"); shift; done
+  shift
+  for c in "$@"; do classes+=(--select-class "$c"); done
+  local report="$work/junit-${name// /-}.txt"
+  step "$limit" "$name" bash -c '"$@" > >(tee "'"$report"'") 2>&1' _ \
+    "$java" "${jopts[@]}" "${opts[@]}" -jar "$here/junit-console.jar" execute \
+    --class-path "$here/tests.jar:$here/synalign-gpu.jar" "${classes[@]}" \
+    --details=tree --disable-banner
+  if [[ -f "$report" ]]; then
+    grep -E "tests (successful|failed|skipped|aborted)" "$report" | sed "s/^/   $name: /"
+    # JUnit counts a failed assumption as aborted, a @Disabled test as skipped.
+    if grep -q -E "\[ +[1-9][0-9]* tests (skipped|aborted)" "$report"; then
+      echo "   $name: TESTS SKIPPED OR ABORTED, reasons:"
+      grep -o -E "(skipped|Assumption failed)[^]]*" "$report" | sort | uniq -c | sort -rn | head -8
+      status=1
+    fi
+  fi
+}
+
+gpu_test_classes=(
+  io.synalign.kernels.CudaBackendTest
+  io.synalign.kernels.CudaVectorOpsTest
+  io.synalign.kernels.cuda.CudaBackendProviderTest
+  io.synalign.kernels.cuda.KernelSourcesTest
+  io.synalign.kernels.cuda.KernelArgsTest
+  io.synalign.kernels.cuda.ModuleCacheTest
+  io.synalign.kernels.cuda.DeviceTilesTest
+  io.synalign.engine.CudaMatchesCpuTest
+)
+
+run_gpu_tests() {
+  run_tests "GPU tests" 180 -- "${gpu_test_classes[@]}"
+  # Again with 1 MiB device tiles and 64 KiB staging chunks: on this GPU's memory every test
+  # shape is otherwise one tile, one band and one chunk, and the multi-tile paths (stream
+  # tiles, operator tiles, bands of the kept triangle, double-buffered features, chunked
+  # uploads and reads) would go unrun.
+  run_tests "GPU tests, small tiles" 150 -Dsynalign.cuda.maxTileBytes=1048576 \
+    -Dsynalign.cuda.stagingChunkBytes=65536 -- io.synalign.kernels.CudaBackendTest \
+    io.synalign.kernels.CudaVectorOpsTest io.synalign.engine.CudaMatchesCpuTest
 }
 
 summary() {
@@ -85,17 +130,40 @@ summary() {
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print({k: r[k] for k in r if not isinstance(r[k], (dict, list))})' "$1" || status=1
 }
 
-# step SECONDS NAME COMMAND...: runs COMMAND under `timeout`, prints its wall time, and marks
-# the run failed (but goes on) when it fails or times out.
+# step SECONDS NAME COMMAND...: runs COMMAND under `timeout` (SECONDS, or what is left of the
+# call's budget), prints its wall time, returns its exit status, and marks the run failed (but
+# goes on) when it fails or times out. Skipped (status 125) when less than 20 s would be left.
 step() {
   local limit="$1" name="$2"
   shift 2
+  local left=$((deadline - SECONDS - 12))
+  if (( left < 20 )); then
+    echo "== $name: SKIPPED, $((deadline - SECONDS)) s of the call's budget left"
+    status=1
+    return 125
+  fi
+  (( limit > left )) && limit=$left
   echo "== $name (limit ${limit} s)"
   local t0=$SECONDS
   timeout --kill-after=10 "$limit" "$@"
   local rc=$?
   echo "-- $name: exit $rc after $((SECONDS - t0)) s"
   [[ $rc -eq 0 ]] || status=1
+  return $rc
+}
+
+# data NAME SYNTHETIC REAL SECONDS: the peers' synthetic/real set (dimension 384, scaled by
+# BENCH_SCALE) in $work/NAME, made once: a set a finished step wrote is reused by later calls.
+data() {
+  local name="$1" synthetic=$(($2 / scale)) real=$(($3 / scale)) limit="$4"
+  local done="$work/$name/complete-$synthetic-$real"
+  if [[ -f "$done" ]]; then
+    echo "== data $name: $synthetic x $real x 384 reused from an earlier call"
+    return 0
+  fi
+  rm -rf "${work:?}/$name"
+  step "$limit" "data $name: $synthetic x $real x 384" python3 "$here/numpy_peer.py" make-data \
+    --synthetic "$synthetic" --real "$real" --dim 384 --out "$work/$name" && touch "$done"
 }
 
 # keep NAME: the summary JSON of an align run, printed and copied to $OUT.
@@ -103,46 +171,61 @@ keep() {
   summary "$work/summary-$1.json" && cp "$work/summary-$1.json" "${OUT:-$work}/" 2>/dev/null
 }
 
-run_bench() {
-  local scale="${BENCH_SCALE:-1}"
-  local align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
-  step 60 "data: 16,000 x 4,000 x 384" python3 "$here/numpy_peer.py" make-data \
-    --synthetic $((16000 / scale)) --real $((4000 / scale)) --dim 384 --out "$work/peer16k"
+scale="${BENCH_SCALE:-1}"
+align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
+
+# a. Also the probe: exit 2 means cuda is unusable here (the reason is in its output).
+run_probe() {
+  data peer16k 16000 4000 60 || return 1
   step 60 "a. align 16,000 x 4,000 x 384, defaults (target <= 0.3 s in the engine)" \
     "${align[@]}" --real-embeddings "$work/peer16k/R.npy" \
     --synthetic-embeddings "$work/peer16k/S.npy" --out "$work/w-16k.npy" \
     --summary "$work/summary-16k.json"
+  local rc=$?
   keep 16k
+  if [[ $rc -eq 2 && -z "${BENCH_FORCE:-}" ]]; then
+    echo "== cuda is not usable here (exit 2 above): the other benchmark steps are skipped"
+    return 2
+  fi
+  return 0
+}
 
-  step 90 "data: 200,000 x 20,000 x 384" python3 "$here/torch_peer.py" make-data \
-    --synthetic $((200000 / scale)) --real $((20000 / scale)) --dim 384 --out "$work/peer"
-  step 240 "b. align 200,000 x 20,000 x 384, 100 iterations, vs PyTorch FP32 tiled (targets: <= 5 s in the engine, >= 15x, MMD^2 <= 1.01 x)" \
-    env SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
-    python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 \
-    --summary-out "${OUT:-$work}/peer-200k.json"
-  step 60 "b'. the same align with K kept in fp16 (the default keeps fp32)" \
-    "${align[@]}" --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
-    --iterations 100 --tolerance 1e-300 --kernel-storage fp16 \
-    --out "$work/w-200k-fp16.npy" --summary "$work/summary-200k-fp16.json"
-  keep 200k-fp16
+run_bench_rows() {
+  if data peer 200000 20000 60; then
+    step 240 "b. align 200,000 x 20,000 x 384, 100 iterations, vs PyTorch FP32 tiled (targets: <= 5 s in the engine, >= 15x, MMD^2 <= 1.01 x)" \
+      env SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
+      python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 \
+      --summary-out "${OUT:-$work}/peer-200k.json"
+    step 60 "b'. the same align with K kept in fp16 (the default keeps fp32)" \
+      "${align[@]}" --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
+      --iterations 100 --tolerance 1e-300 --kernel-storage fp16 \
+      --out "$work/w-200k-fp16.npy" --summary "$work/summary-200k-fp16.json"
+    keep 200k-fp16
+  fi
+  if data rff 2000000 20000 90; then
+    step 90 "c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 2 s in the engine)" \
+      "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
+      align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
+      --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
+      --out "$work/w-rff.npy" --summary "$work/summary-rff.json"
+    keep rff
+  fi
+}
 
-  step 150 "data: 2,000,000 x 20,000 x 384" python3 "$here/torch_peer.py" make-data \
-    --synthetic $((2000000 / scale)) --real $((20000 / scale)) --dim 384 --out "$work/rff"
-  step 90 "c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 2 s in the engine)" \
-    "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
-    align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
-    --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
-    --out "$work/w-rff.npy" --summary "$work/summary-rff.json"
-  keep rff
-
+run_product_bench() {
   step 60 "d. fused K w vs cuBLAS SGEMM" "$java" "${jopts[@]}" -cp "$here/benchmarks-gpu.jar:$here/synalign-gpu.jar" \
     io.synalign.benchmarks.cuda.CudaProductBench $((20000 / scale)) $((20000 / scale)) 384 5
 }
 
 run_stream() {
-  local scale="${BENCH_SCALE:-1}"
-  step 180 "data: 10,000,000 x 20,000 x 384 (15.4 GB)" python3 "$here/torch_peer.py" make-data \
-    --synthetic $((10000000 / scale)) --real $((20000 / scale)) --dim 384 --out "$work/rff10m"
+  # Needs about 30 s for the data on 16 cores and up to 2 minutes for the run: not started
+  # with less than 100 s left, where it could only be cut off.
+  if (( deadline - SECONDS < 100 )); then
+    echo "== e. align --method rff 10,000,000 rows: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (run '$0 stream' as a call of its own)"
+    status=1
+    return
+  fi
+  data rff10m 10000000 20000 180 || return
   # Wall time of the whole command (JVM start, mapping, plan, features, 100 iterations).
   step 120 "e. align --method rff 10,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 30 s wall)" \
     "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
@@ -150,15 +233,22 @@ run_stream() {
     --real-embeddings "$work/rff10m/R.npy" --synthetic-embeddings "$work/rff10m/S.npy" \
     --out "$work/w-rff10m.npy" --summary "$work/summary-rff10m.json"
   keep rff10m
-  rm -rf "$work/rff10m"
 }
 
 case "$what" in
-  tests) run_tests ;;
-  bench) run_bench ;;
+  tests) run_gpu_tests ;;
+  bench) run_probe && run_bench_rows; run_product_bench ;;
   stream) run_stream ;;
-  all) run_tests; run_bench ;;
-  *) echo "usage: $0 [tests|bench|stream|all]" >&2; exit 2 ;;
+  all)
+    if run_probe; then
+      run_bench_rows; run_gpu_tests; run_product_bench; run_stream
+    else
+      run_gpu_tests
+    fi ;;
+  *) echo "usage: $0 [all|tests|bench|stream]" >&2; exit 2 ;;
 esac
-echo "== done, status $status"
+echo "== done after $SECONDS s, status $status"
+# Close the pipe to tee and wait for it, so that the log's last lines are written.
+exec >&- 2>&-
+wait "$tee_pid" 2>/dev/null
 exit "$status"

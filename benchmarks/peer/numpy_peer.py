@@ -34,40 +34,97 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 LAUNCHER = os.path.join(ROOT, "synalign")
 
 
-def clustered(rows, dim, clusters, spread, shift, seed):
-    """Unit-norm rows around random unit centres (a stand-in for sentence embeddings)."""
+def clustered_chunks(rows, dim, clusters, spread, shift, seed, shift_from=0, chunk=None):
+    """Unit-norm rows around random unit centres (a stand-in for sentence embeddings), as float32
+    arrays of at most chunk rows; the rows from index shift_from on have every coordinate of
+    their centre moved by shift. The rows do not depend on chunk: each row's arithmetic is its
+    own, and the generator's draws come in the same order."""
     centres = np.random.default_rng(42).standard_normal((clusters, dim))
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-    centres += shift
     rng = np.random.default_rng(seed)
-    x = centres[rng.integers(0, clusters, rows)] + spread / np.sqrt(dim) * rng.standard_normal((rows, dim))
-    x /= np.linalg.norm(x, axis=1, keepdims=True)
-    return x.astype(np.float32)
+    which = rng.integers(0, clusters, rows)
+    chunk = chunk or max(rows, 1)
+    for lo in range(0, rows, chunk):
+        hi = min(rows, lo + chunk)
+        x = centres[which[lo:hi]]
+        x[max(0, shift_from - lo):] += shift
+        x += spread / np.sqrt(dim) * rng.standard_normal((hi - lo, dim))
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        yield x.astype(np.float32)
+
+
+def clustered(rows, dim, clusters, spread, shift, seed, shift_from=0):
+    """clustered_chunks in one array."""
+    parts = list(clustered_chunks(rows, dim, clusters, spread, shift, seed, shift_from))
+    return np.concatenate(parts) if parts else np.zeros((0, dim), np.float32)
+
+
+def write_block(job):
+    """One block of a blocked synthetic set, written into the .npy at path in chunks of 2^17
+    rows (about 1 GB of float64 scratch), so that many blocks can be written at once."""
+    path, rows_total, dim, b, start, stop, seed, first_drifted = job
+    out = np.lib.format.open_memmap(path, mode="r+")
+    assert out.shape == (rows_total, dim)
+    row = start
+    for x in clustered_chunks(stop - start, dim, 16, 1.0, 0.05, seed + 1000 + b,
+                              shift_from=max(0, first_drifted - start), chunk=1 << 17):
+        out[row:row + len(x)] = x
+        row += len(x)
+    out.flush()
+    del out
+
+
+def save_atomically(path, write):
+    """write(file) into path + '.partial', then renamed: a killed run leaves no plausible file."""
+    partial = path + ".partial"
+    write(partial)
+    os.replace(partial, path)
+
+
+def save_npy(path, array):
+    def write(partial):
+        with open(partial, "wb") as f:
+            np.save(f, array)
+    save_atomically(path, write)
 
 
 def make_data(args):
     os.makedirs(args.out, exist_ok=True)
     real = clustered(args.real, args.dim, 16, 1.0, 0.0, args.seed + 1)
-    np.save(os.path.join(args.out, "R.npy"), real)
+    save_npy(os.path.join(args.out, "R.npy"), real)
     n_drift = args.synthetic // 3
     if args.synthetic <= args.block:
         synthetic = np.concatenate([
             clustered(args.synthetic - n_drift, args.dim, 16, 1.0, 0.0, args.seed + 2),
             clustered(n_drift, args.dim, 16, 1.0, 0.05, args.seed + 3)])
-        np.save(os.path.join(args.out, "S.npy"), synthetic)
+        save_npy(os.path.join(args.out, "S.npy"), synthetic)
     else:
         # Too large to build in memory: written block by block into a memory-mapped .npy, each
         # block seeded from its index (the first two thirds near the real clusters, the last
-        # third drifted, as above, but not the same rows as an in-memory set of that size).
-        out = np.lib.format.open_memmap(os.path.join(args.out, "S.npy"), mode="w+",
-                                        dtype=np.float32, shape=(args.synthetic, args.dim))
-        for b, start in enumerate(range(0, args.synthetic, args.block)):
-            stop = min(args.synthetic, start + args.block)
-            drifted = start >= args.synthetic - n_drift
-            out[start:stop] = clustered(stop - start, args.dim, 16, 1.0, 0.05 if drifted else 0.0,
-                                        args.seed + 1000 + b)
-        out.flush()
-        del out
+        # third drifted, as above, but not the same rows as an in-memory set of that size). The
+        # block that holds the first drifted row drifts from that row on. (Before 2026-12-05 a
+        # block drifted only when it began in the last third, so at 2.5 M, 5 M and 10 M rows 20,
+        # 20 and 30 % of the rows drifted and at 2 M none; the figures in docs/PERFORMANCE.md
+        # dated earlier were measured on such sets.)
+        # Blocks are independent, so they are written in parallel (--workers processes).
+        def write(path):
+            out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32,
+                                            shape=(args.synthetic, args.dim))
+            del out
+            jobs = [(path, args.synthetic, args.dim, b, start,
+                     min(args.synthetic, start + args.block), args.seed,
+                     args.synthetic - n_drift)
+                    for b, start in enumerate(range(0, args.synthetic, args.block))]
+            workers = max(1, min(len(jobs), args.workers or os.cpu_count() or 1))
+            if workers == 1:
+                for job in jobs:
+                    write_block(job)
+            else:
+                import multiprocessing
+                with multiprocessing.get_context("fork").Pool(workers) as pool:
+                    for _ in pool.imap_unordered(write_block, jobs):
+                        pass
+        save_atomically(os.path.join(args.out, "S.npy"), write)
     print(f"wrote {args.out}/R.npy {real.shape} and {args.out}/S.npy ({args.synthetic}, {args.dim})")
 
 
@@ -324,6 +381,8 @@ def main():
     mk.add_argument("--real", type=int, default=4000)
     mk.add_argument("--dim", type=int, default=384)
     mk.add_argument("--seed", type=int, default=0)
+    mk.add_argument("--workers", type=int, default=0,
+                    help="processes writing blocks at once (default: the CPU count)")
     mk.add_argument("--block", type=int, default=1_000_000,
                     help="synthetic sets larger than this are written block by block")
     mk.add_argument("--out", required=True)

@@ -226,6 +226,8 @@ def main():
     mk.add_argument("--real", type=int, default=20000)
     mk.add_argument("--dim", type=int, default=384)
     mk.add_argument("--seed", type=int, default=0)
+    mk.add_argument("--workers", type=int, default=0,
+                    help="processes writing blocks at once (default: the CPU count)")
     mk.add_argument("--block", type=int, default=1_000_000,
                     help="synthetic sets larger than this are written block by block")
     mk.add_argument("--out", required=True)

@@ -52,7 +52,8 @@ final class AlignmentEngineOptions {
             converter = Converters.KernelStorageConverter.class,
             description = "Number format of a kept K_SS (method exact): fp32, fp16 (half the"
                     + " memory and time per product; cuda only), or auto: the backend's own"
-                    + " choice (fp16 on cuda, fp32 on the CPU). Default: auto.")
+                    + " choice (fp32; on cuda fp16 only where fp32 does not fit the device)."
+                    + " Default: auto.")
     KernelStorage kernelStorage = AlignmentConfig.defaults().kernelStorage();
 
     /**

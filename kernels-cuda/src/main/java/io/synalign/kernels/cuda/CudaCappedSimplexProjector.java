@@ -92,8 +92,14 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         } catch (RuntimeException e) {
             // A failed search leaves its own state behind: keep the last good warm start.
             projected = false;
-            device.launch1d(CudaKernel.VEC_FILL, 1, new KernelArgs().pointer(state.address())
-                    .i64(1).f64(previous));
+            try {
+                device.launch1d(CudaKernel.VEC_FILL, 1, new KernelArgs()
+                        .pointer(state.address()).i64(1).f64(previous));
+            } catch (RuntimeException restore) {
+                // After a sticky device error this launch fails too: the search's error is
+                // the one to report.
+                e.addSuppressed(restore);
+            }
             throw e;
         }
         device.launch1d(CudaKernel.SIMPLEX_CLIP, n, new KernelArgs().pointer(in.address()).i64(n)

@@ -199,6 +199,9 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
         }
         closed = true;
         device.makeCurrent();
+        // condition() returns with its kernels and DGEMV still queued on the stream, and
+        // cuMemFree is not promised to wait for them.
+        device.sync();
         x.close();
         factors.close();
         variance.close();

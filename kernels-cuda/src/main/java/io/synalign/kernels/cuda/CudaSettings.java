@@ -18,6 +18,13 @@ import java.util.Properties;
  *       cached; default {@code $XDG_CACHE_HOME/synalign/cuda}, else {@code ~/.cache/synalign/cuda}.
  *   <li>{@code synalign.cuda.device} / {@code SYNALIGN_CUDA_DEVICE}: device ordinal, default 0.
  * </ul>
+ * Two diagnostics, system properties only, read once per JVM: {@code synalign.cuda.maxTileBytes}
+ * (largest device tile, default 1 GiB: {@link DeviceTiles#MAX_TILE_BYTES}) and
+ * {@code synalign.cuda.stagingChunkBytes} (largest pinned staging chunk, default 64 MiB:
+ * {@link PinnedPool#CHUNK_BYTES}). Lowered, they make the multi-tile, multi-band and
+ * multi-chunk paths run at test sizes on a GPU whose memory would give every test shape one tile
+ * ({@code benchmarks/gpu/run-on-device.sh} runs the GPU tests a second time so); they never raise
+ * the defaults.
  *
  * @param tf32 allow TF32 tensor-core GEMMs
  * @param fusedKernel use the single fused K w kernel for tiled products
@@ -65,7 +72,49 @@ public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int
                         + deviceText + "'");
             }
         }
+        // Checked here too, so that a bad value is this clear error and not a failed class init.
+        diagnosticBytes(props, MAX_TILE_BYTES_PROPERTY, DEFAULT_MAX_TILE_BYTES);
+        diagnosticBytes(props, STAGING_CHUNK_BYTES_PROPERTY, DEFAULT_STAGING_CHUNK_BYTES);
         return new CudaSettings(tf32, fused, cache, device);
+    }
+
+    /** {@link DeviceTiles#MAX_TILE_BYTES} unless lowered: past 1 GiB a GEMM tile gains nothing. */
+    static final long DEFAULT_MAX_TILE_BYTES = 1L << 30;
+
+    /** {@link PinnedPool#CHUNK_BYTES} unless lowered: enough to reach full PCIe/NVLink speed. */
+    static final long DEFAULT_STAGING_CHUNK_BYTES = 64L << 20;
+
+    /** System property that lowers {@link DeviceTiles#MAX_TILE_BYTES}. */
+    static final String MAX_TILE_BYTES_PROPERTY = "synalign.cuda.maxTileBytes";
+
+    /** System property that lowers {@link PinnedPool#CHUNK_BYTES}. */
+    static final String STAGING_CHUNK_BYTES_PROPERTY = "synalign.cuda.stagingChunkBytes";
+
+    /** Smallest value of either diagnostic: a page of floats and doubles. */
+    static final long MIN_DIAGNOSTIC_BYTES = 4096;
+
+    /**
+     * The diagnostic byte count {@code property}: {@code defaultBytes} when unset, else a whole
+     * multiple of 8 in {@code [4096, defaultBytes]}.
+     *
+     * @throws IllegalArgumentException naming the property and the value otherwise
+     */
+    static long diagnosticBytes(Properties props, String property, long defaultBytes) {
+        String v = props.getProperty(property);
+        if (v == null || v.isBlank()) {
+            return defaultBytes;
+        }
+        long bytes;
+        try {
+            bytes = Long.parseLong(v.strip());
+        } catch (NumberFormatException e) {
+            bytes = -1;
+        }
+        if (bytes < MIN_DIAGNOSTIC_BYTES || bytes > defaultBytes || bytes % 8 != 0) {
+            throw new IllegalArgumentException(property + " must be a multiple of 8 bytes from "
+                    + MIN_DIAGNOSTIC_BYTES + " to " + defaultBytes + ", got '" + v + "'");
+        }
+        return bytes;
     }
 
     private static String setting(Properties props, Map<String, String> env, String property,

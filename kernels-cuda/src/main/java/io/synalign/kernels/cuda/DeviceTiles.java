@@ -15,8 +15,12 @@ final class DeviceTiles {
     /** Left free for cuBLAS workspaces, the module images and the driver. */
     static final long RESERVE_BYTES = 256L << 20;
 
-    /** Past about 1 GiB a bigger tile no longer makes the GEMM faster. */
-    static final long MAX_TILE_BYTES = 1L << 30;
+    /**
+     * Past about 1 GiB a bigger tile no longer makes the GEMM faster. The diagnostic
+     * {@code synalign.cuda.maxTileBytes} lowers it ({@link CudaSettings}).
+     */
+    static final long MAX_TILE_BYTES = CudaSettings.diagnosticBytes(System.getProperties(),
+            CudaSettings.MAX_TILE_BYTES_PROPERTY, CudaSettings.DEFAULT_MAX_TILE_BYTES);
 
     /** cuBLAS SGEMM works in tiles of up to 128 rows. */
     static final int ROW_QUANTUM = 128;

@@ -12,8 +12,12 @@ final class PinnedPool implements AutoCloseable {
     /** Staging buffers. */
     static final int SLOTS = 2;
 
-    /** Largest chunk a caller stages at once: big enough to reach full PCIe/NVLink speed. */
-    static final long CHUNK_BYTES = 64L << 20;
+    /**
+     * Largest chunk a caller stages at once: big enough to reach full PCIe/NVLink speed. The
+     * diagnostic {@code synalign.cuda.stagingChunkBytes} lowers it ({@link CudaSettings}).
+     */
+    static final long CHUNK_BYTES = CudaSettings.diagnosticBytes(System.getProperties(),
+            CudaSettings.STAGING_CHUNK_BYTES_PROPERTY, CudaSettings.DEFAULT_STAGING_CHUNK_BYTES);
 
     private final PinnedMemory[] buffers = new PinnedMemory[SLOTS];
 

@@ -50,4 +50,32 @@ class CudaSettingsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new CudaSettings(false, false, Path.of("/c"), -1));
     }
+
+    @Test
+    void theTileDiagnosticsOnlyLowerTheDefaults() {
+        Properties p = new Properties();
+        String tile = CudaSettings.MAX_TILE_BYTES_PROPERTY;
+        assertEquals(1L << 30, CudaSettings.diagnosticBytes(p, tile, 1L << 30));
+        p.setProperty(tile, " 1048576 ");
+        assertEquals(1L << 20, CudaSettings.diagnosticBytes(p, tile, 1L << 30));
+        p.setProperty(tile, "4096");
+        assertEquals(4096, CudaSettings.diagnosticBytes(p, tile, 1L << 30));
+        for (String bad : new String[] {"4088", "4100", "2147483648", "-8", "1MiB", "1e6"}) {
+            p.setProperty(tile, bad);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> CudaSettings.diagnosticBytes(p, tile, 1L << 30), bad);
+            assertTrue(e.getMessage().contains(tile) && e.getMessage().contains("'" + bad + "'"),
+                    e.getMessage());
+        }
+        // from() checks both, so that a bad value fails as a setting, not as a class init.
+        Properties q = new Properties();
+        q.setProperty(CudaSettings.STAGING_CHUNK_BYTES_PROPERTY, "100");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CudaSettings.from(q, Map.of()));
+        assertTrue(e.getMessage().contains(CudaSettings.STAGING_CHUNK_BYTES_PROPERTY),
+                e.getMessage());
+        // This JVM sets neither: the constants are the defaults.
+        assertEquals(CudaSettings.DEFAULT_MAX_TILE_BYTES, DeviceTiles.MAX_TILE_BYTES);
+        assertEquals(CudaSettings.DEFAULT_STAGING_CHUNK_BYTES, PinnedPool.CHUNK_BYTES);
+    }
 }
