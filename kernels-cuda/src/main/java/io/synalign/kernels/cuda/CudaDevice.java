@@ -161,10 +161,12 @@ final class CudaDevice implements AutoCloseable {
         String arch = NvrtcCompiler.arch(major, minor);
         String nvrtc = NvrtcCompiler.version();
         ModuleCache cache = new ModuleCache(settings.cacheDir());
+        // A change of options (say, fast math) must not load images compiled without it.
+        String options = String.join(" ", NvrtcCompiler.options(arch));
         Map<String, CUmod_st> byFile = new HashMap<>();
         for (String file : KernelSources.files()) {
             String source = KernelSources.read(file);
-            String key = ModuleCache.key(source, arch, nvrtc);
+            String key = ModuleCache.key(source, options, nvrtc);
             Optional<byte[]> cached = cache.load(key);
             byte[] image;
             if (cached.isPresent()) {

@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * On-disk cache of NVRTC-compiled kernel modules (CUBIN images), so a kernel source is compiled
- * once per (source text, GPU architecture, NVRTC version) and later runs only load it. The key
- * is the SHA-256 of those three strings; the file is {@code <key>.cubin} under the cache folder,
+ * once per (source text, compile options with the GPU architecture, NVRTC version) and later runs
+ * only load it. The key is the SHA-256 of those three strings; the file is {@code <key>.cubin} under the cache folder,
  * written to a temporary file and renamed, so concurrent runs never read a half-written image.
  * A cache that cannot be read or written is skipped with a log line, never an error.
  */
@@ -24,7 +24,7 @@ final class ModuleCache {
 
     private static final Logger LOG = LoggerFactory.getLogger(ModuleCache.class);
 
-    /** Bumped when the key's layout or the compile options change. */
+    /** Bumped when the key's layout changes (the compile options are part of the key). */
     static final String FORMAT = "synalign-cuda-module-1";
 
     private final Path dir;
@@ -41,14 +41,15 @@ final class ModuleCache {
     }
 
     /**
-     * The cache key: lower-case hex SHA-256 of the format tag, the source, the target
-     * architecture (e.g. {@code sm_90}) and the NVRTC version (e.g. {@code 13.1}), NUL-separated
-     * so that no two different triples give the same byte string.
+     * The cache key: lower-case hex SHA-256 of the format tag, the source, the compile options
+     * (which name the target architecture, e.g. {@code --gpu-architecture=sm_90 ...}) and the
+     * NVRTC version (e.g. {@code 13.1}), NUL-separated so that no two different triples give
+     * the same byte string.
      */
-    static String key(String source, String arch, String nvrtcVersion) {
+    static String key(String source, String options, String nvrtcVersion) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String part : new String[] {FORMAT, source, arch, nvrtcVersion}) {
+            for (String part : new String[] {FORMAT, source, options, nvrtcVersion}) {
                 sha.update(part.getBytes(StandardCharsets.UTF_8));
                 sha.update((byte) 0);
             }

@@ -21,11 +21,15 @@ class ModuleCacheTest {
     }
 
     @Test
-    void keyChangesWithSourceArchitectureAndCompilerVersion() {
+    void keyChangesWithSourceOptionsAndCompilerVersion() {
         String k = ModuleCache.key("src", "sm_90", "13.1");
         assertNotEquals(k, ModuleCache.key("src ", "sm_90", "13.1"));
         assertNotEquals(k, ModuleCache.key("src", "sm_80", "13.1"));
         assertNotEquals(k, ModuleCache.key("src", "sm_90", "13.0"));
+        // The device passes every compile option, not only the architecture.
+        String sm90 = String.join(" ", NvrtcCompiler.options("sm_90"));
+        String sm80 = String.join(" ", NvrtcCompiler.options("sm_80"));
+        assertNotEquals(ModuleCache.key("src", sm90, "13.1"), ModuleCache.key("src", sm80, "13.1"));
         // The separator keeps part boundaries: ("ab", "c") and ("a", "bc") differ.
         assertNotEquals(ModuleCache.key("ab", "c", "v"), ModuleCache.key("a", "bc", "v"));
     }
