@@ -214,6 +214,51 @@ class AcceleratedProjectedGradientTest {
                 1e-2 * Math.abs(outcome.value()) + 1e-9);
     }
 
+    /**
+     * A product that turns NaN after the start's must end the run with an error that says so,
+     * at the backtracking test: on a backend whose projection passes NaN through (cuda), the
+     * step constant would otherwise become NaN and the backtracking loop would never end.
+     */
+    @Test
+    void nonFiniteProductsFailNamingTheIteration() {
+        Random random = new Random(12);
+        DenseForm exact = DenseForm.random(30, 6, 1e-3, random);
+        int[] calls = {0};
+        QuadraticForm poisoned = new HostQuadraticForm() {
+            @Override
+            public int dimension() {
+                return 30;
+            }
+
+            @Override
+            public void apply(double[] w, double[] out) {
+                exact.apply(w, out);
+                // The Lanczos products (up to 8), H x_0 and the first step are clean; every
+                // later product is NaN.
+                if (++calls[0] > 9) {
+                    Arrays.fill(out, Double.NaN);
+                }
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        double[] linear = new double[30];
+        for (int i = 0; i < 30; i++) {
+            linear[i] = random.nextGaussian();
+        }
+        MmdObjective objective = new MmdObjective(poisoned, linear, 0, "exact");
+        double[] start = new double[30];
+        Arrays.fill(start, 1.0 / 30);
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalStateException.class, () -> new AcceleratedProjectedGradient(100, 1e-9, 8,
+                        1).minimise(objective, new CappedSimplexProjection(30, 1.0), start,
+                        (it, value) -> { }));
+        assertTrue(e.getMessage().matches("iteration [1-9][0-9]*: the step statistics are not"
+                + " finite \\(curvature NaN, .*"), e.getMessage());
+    }
+
     @Test
     void reportsEveryIterationWithNonIncreasingValues() {
         Random random = new Random(5);
