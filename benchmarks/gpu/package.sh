@@ -56,7 +56,7 @@ fi
   -DincludeScope=runtime -DincludeArtifactIds="$(IFS=,; echo "${artifacts[*]}")" \
   -DoutputDirectory="$lib")
 # The newest CLI jar: the one this build wrote (an older version's may lie beside it).
-cli_jar="$(ls -t "$root"/src/target/synalign-cli-*.jar | grep -v -E -- '-(tests|sources|javadoc)\.jar$' | head -1)"
+cli_jar="$(ls -t "$root"/src/target/synalign-cli-*.jar 2>/dev/null | grep -v -E -- '-(tests|sources|javadoc)\.jar$' | head -1 || true)"
 [[ -n "$cli_jar" ]] || { echo "package.sh: no synalign-cli jar in src/target" >&2; exit 1; }
 cp "$cli_jar" "$lib/"
 for a in "${artifacts[@]}"; do
@@ -95,7 +95,7 @@ done
 (cd "$root/kernels-cuda/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
 (cd "$root/engine/target/test-classes" && zip -q -r -9 "$out/tests.jar" .)
 
-(cd "$root" && mvn -B -q -ntp dependency:copy \
+(cd "$root" && mvn -B -q -ntp -N dependency:copy \
   -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit_console_version" \
   -DoutputDirectory="$out")
 mv "$out/junit-platform-console-standalone-$junit_console_version.jar" "$out/junit-console.jar"

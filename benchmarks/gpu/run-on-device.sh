@@ -2,7 +2,7 @@
 # Runs on the GPU device machine, from the folder package.sh filled (benchmarks/gpu/out), as one
 # call of at most BUDGET_S seconds (default 570: the device tool stops a command at 600 s). Every
 # step runs under its own `timeout`, cut to what is left of the budget; a step that cannot start
-# with 20 s left is skipped and said so. The steps, most valuable first:
+# with 32 s left (20 s for itself) is skipped and said so. The steps, most valuable first:
 #   1. finds the CUDA 13 libraries (libcuda from the driver; libcudart.so.13, libcublas.so.13,
 #      libnvrtc.so.13 from /usr/local/cuda or PyTorch's nvidia-* wheels) and prints the device;
 #   2. the benchmark rows of issue 11 (docs/PERFORMANCE.md, "GPU-resident alignment"):
@@ -42,7 +42,7 @@ log="${OUT:-$here}/device-run.log"
 work="${TMPDIR:-/tmp}/synalign-gpu"
 mkdir -p "$work"
 # A summary left by an earlier call must not pass for this call's.
-rm -f "$work"/summary-*.json "$work"/w-*.npy
+rm -f "$work"/summary-*.json "$work"/w-*.npy "$work"/junit-*.txt
 exec > >(tee -a "$log") 2>&1
 tee_pid=$!
 # Python's output reaches the log line by line, also from a step that is killed.
@@ -86,8 +86,10 @@ run_tests() {
   shift
   for c in "$@"; do classes+=(--select-class "$c"); done
   local report="$work/junit-${name// /-}.txt"
-  step "$limit" "$name" bash -c '"$@" > >(tee "'"$report"'") 2>&1' _ \
-    "$java" "${jopts[@]}" "${opts[@]}" -jar "$here/junit-console.jar" execute \
+  rm -f "$report"
+  # A pipe, not a process substitution: the report is complete when the step returns.
+  step "$limit" "$name" bash -c 'r="$1"; shift; "$@" 2>&1 | tee "$r"; exit "${PIPESTATUS[0]}"' \
+    _ "$report" "$java" "${jopts[@]}" ${opts[@]+"${opts[@]}"} -jar "$here/junit-console.jar" execute \
     --class-path "$here/tests.jar:$here/synalign-gpu.jar" "${classes[@]}" \
     --details=tree --disable-banner
   if [[ -f "$report" ]]; then
@@ -132,13 +134,14 @@ summary() {
 
 # step SECONDS NAME COMMAND...: runs COMMAND under `timeout` (SECONDS, or what is left of the
 # call's budget), prints its wall time, returns its exit status, and marks the run failed (but
-# goes on) when it fails or times out. Skipped (status 125) when less than 20 s would be left.
+# goes on) when it fails or times out. Skipped (status 125) when it would get less than 20 s
+# (12 s of what is left are kept for `timeout`'s kill and the lines after it).
 step() {
   local limit="$1" name="$2"
   shift 2
   local left=$((deadline - SECONDS - 12))
   if (( left < 20 )); then
-    echo "== $name: SKIPPED, $((deadline - SECONDS)) s of the call's budget left"
+    echo "== $name: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (a step needs 32)"
     status=1
     return 125
   fi
@@ -156,7 +159,8 @@ step() {
 # BENCH_SCALE) in $work/NAME, made once: a set a finished step wrote is reused by later calls.
 data() {
   local name="$1" synthetic=$(($2 / scale)) real=$(($3 / scale)) limit="$4"
-  local done="$work/$name/complete-$synthetic-$real"
+  # The marker names the generator's version: a set from another make-data is made again.
+  local done="$work/$name/complete-v2-$synthetic-$real"
   if [[ -f "$done" ]]; then
     echo "== data $name: $synthetic x $real x 384 reused from an earlier call"
     return 0

@@ -75,9 +75,15 @@ def write_block(job):
 
 
 def save_atomically(path, write):
-    """write(file) into path + '.partial', then renamed: a killed run leaves no plausible file."""
+    """write(file) into path + '.partial', then renamed: a killed run leaves no plausible file,
+    and a failed one no partial file."""
     partial = path + ".partial"
-    write(partial)
+    try:
+        write(partial)
+    except BaseException:
+        if os.path.exists(partial):
+            os.unlink(partial)
+        raise
     os.replace(partial, path)
 
 
@@ -115,14 +121,18 @@ def make_data(args):
                      min(args.synthetic, start + args.block), args.seed,
                      args.synthetic - n_drift)
                     for b, start in enumerate(range(0, args.synthetic, args.block))]
-            workers = max(1, min(len(jobs), args.workers or os.cpu_count() or 1))
+            cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+            workers = max(1, min(len(jobs), args.workers or cpus or 1))
             if workers == 1:
                 for job in jobs:
                     write_block(job)
             else:
+                # An executor, not a Pool: a worker killed (say, by the OOM killer) raises
+                # BrokenProcessPool here instead of leaving the pool waiting for ever.
                 import multiprocessing
-                with multiprocessing.get_context("fork").Pool(workers) as pool:
-                    for _ in pool.imap_unordered(write_block, jobs):
+                from concurrent.futures import ProcessPoolExecutor
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                    for _ in pool.map(write_block, jobs):
                         pass
         save_atomically(os.path.join(args.out, "S.npy"), write)
     print(f"wrote {args.out}/R.npy {real.shape} and {args.out}/S.npy ({args.synthetic}, {args.dim})")

@@ -220,6 +220,7 @@ class AcceleratedProjectedGradientTest {
      * step constant would otherwise become NaN and the backtracking loop would never end.
      */
     @Test
+    @Timeout(20)
     void nonFiniteProductsFailNamingTheIteration() {
         Random random = new Random(12);
         DenseForm exact = DenseForm.random(30, 6, 1e-3, random);

@@ -221,9 +221,12 @@ final class CudaDevice implements AutoCloseable {
             if (--held.holds == 0) {
                 resident.remove(m);
                 makeCurrent();
-                // Products that read the kept rows may still be queued on the stream.
-                sync();
-                held.rows.close();
+                try {
+                    // Products that read the kept rows may still be queued on the stream.
+                    sync();
+                } finally {
+                    held.rows.close();
+                }
             }
         };
     }

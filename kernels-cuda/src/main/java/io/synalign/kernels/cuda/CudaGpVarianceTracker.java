@@ -199,18 +199,22 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
         }
         closed = true;
         device.makeCurrent();
-        // condition() returns with its kernels and DGEMV still queued on the stream, and
-        // cuMemFree is not promised to wait for them.
-        device.sync();
-        x.close();
-        factors.close();
-        variance.close();
-        mask.close();
-        candidateValues.close();
-        candidateIndices.close();
-        best.close();
-        maskHost.close();
-        scalarHost.close();
-        varianceHost.close();
+        try {
+            // condition() returns with its kernels and DGEMV still queued on the stream, and
+            // cuMemFree is not promised to wait for them.
+            device.sync();
+        } finally {
+            // Freed even when the sync reports a (sticky) device error.
+            x.close();
+            factors.close();
+            variance.close();
+            mask.close();
+            candidateValues.close();
+            candidateIndices.close();
+            best.close();
+            maskHost.close();
+            scalarHost.close();
+            varianceHost.close();
+        }
     }
 }
