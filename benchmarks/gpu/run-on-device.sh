@@ -24,7 +24,8 @@
 #         mapped file), D = 1,024, 100 iterations                   target <= 30 s wall
 #      (the 10^8 row needs a 154 GB .npy: more than this machine's disk; not run).
 # Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set); the summary
-# JSON of every align run is copied to $OUT too. Data sets are kept in $TMPDIR/synalign-gpu and
+# JSON of every align run is copied to $OUT too, with steps.tsv (every step's exit status and
+# seconds) and results.md (the rows against their targets, printed at the end). Data sets are kept in $TMPDIR/synalign-gpu and
 # reused by a later call on the same (warm) machine; summaries are not.
 # Usage: ./run-on-device.sh [all|tests|bench|stream]   (default all: every step above; bench is
 # 2 and 4, stream is 5)
@@ -43,6 +44,8 @@ work="${TMPDIR:-/tmp}/synalign-gpu"
 mkdir -p "$work"
 # A summary left by an earlier call must not pass for this call's.
 rm -f "$work"/summary-*.json "$work"/w-*.npy "$work"/junit-*.txt
+steps="${OUT:-$work}/steps.tsv"   # name, exit status, seconds of every step that ran
+: > "$steps"
 exec > >(tee -a "$log") 2>&1
 tee_pid=$!
 # Python's output reaches the log line by line, also from a step that is killed.
@@ -151,6 +154,7 @@ step() {
   timeout --kill-after=10 "$limit" "$@"
   local rc=$?
   echo "-- $name: exit $rc after $((SECONDS - t0)) s"
+  printf '%s\t%s\t%s\n' "${name%% (*}" "$rc" "$((SECONDS - t0))" >> "$steps"
   [[ $rc -eq 0 ]] || status=1
   return $rc
 }
@@ -251,6 +255,66 @@ case "$what" in
     fi ;;
   *) echo "usage: $0 [all|tests|bench|stream]" >&2; exit 2 ;;
 esac
+# The rows against their targets, from the summaries and step times this call wrote.
+python3 - "${OUT:-$work}" "$work" <<'PY' | tee "${OUT:-$work}/results.md"
+import csv, json, os, sys
+out, work = sys.argv[1], sys.argv[2]
+def load(name):
+    for d in (out, work):
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            with open(p) as f:
+                return json.load(f)
+    return None
+steps = {}
+with open(os.path.join(out, "steps.tsv")) as f:
+    for name, rc, secs in csv.reader(f, delimiter="\t"):
+        steps[name] = (int(rc), int(secs))
+def verdict(ok):
+    return "met" if ok else "NOT met"
+rows = []
+s = load("summary-16k.json")
+if s:
+    rows.append(("a. align 16,000 x 4,000 x 384, defaults", f"{s['seconds']:.3f} s in the engine,"
+                 f" {s['iterations']} iterations, {s['backend']}, {s.get('kernel_storage')}",
+                 "<= 0.3 s", verdict(s["seconds"] <= 0.3 and s["backend"] == "cuda")))
+p = load("peer-200k.json")
+if p:
+    speed = p["torch_seconds"] / p["synalign_engine_seconds"]
+    rows.append(("b. align 200,000 x 20,000 x 384, 100 iterations",
+                 f"{p['synalign_engine_seconds']:.2f} s in the engine ({p['synalign_wall_seconds']:.1f} s"
+                 f" wall), torch {p['torch_seconds']:.1f} s: {speed:.1f}x; MMD^2 {p['mmd2_synalign']:.4e}"
+                 f" vs {p['mmd2_torch']:.4e} ({p['mmd2_ratio']:.4f}); {p['synalign_kernel_storage']}",
+                 "<= 5 s, >= 15x, ratio <= 1.01",
+                 verdict(p["synalign_engine_seconds"] <= 5 and speed >= 15 and p["mmd2_ratio"] <= 1.01)))
+s = load("summary-200k-fp16.json")
+if s:
+    rows.append(("b'. the same, K kept in fp16", f"{s['seconds']:.2f} s in the engine, MMD^2"
+                 f" {s['mmd2_weighted']:.4e}, {s.get('kernel_storage')}", "(opt-in)", "-"))
+s = load("summary-rff.json")
+if s:
+    rows.append(("c. rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations",
+                 f"{s['seconds']:.2f} s in the engine, MMD^2 (rff) {s['mmd2_uniform']:.4e} ->"
+                 f" {s['mmd2_weighted']:.4e}", "<= 2 s",
+                 verdict(s["seconds"] <= 2 and s["backend"] == "cuda")))
+s = load("summary-rff10m.json")
+e = next((v for k, v in steps.items() if k.startswith("e. ")), None)
+if s and e:
+    rows.append(("e. rff 10,000,000 x 20,000 x 384, D = 1,024, 100 iterations",
+                 f"{e[1]} s wall ({s['seconds']:.1f} s in the engine), peak RSS"
+                 f" {s.get('peak_rss_bytes', 0) / 2**30:.1f} GiB, MMD^2 (rff)"
+                 f" {s['mmd2_uniform']:.4e} -> {s['mmd2_weighted']:.4e}", "<= 30 s wall",
+                 verdict(e[1] <= 30 and e[0] == 0)))
+print("| row | measured | target | status |")
+print("|---|---|---|---|")
+for r in rows:
+    print("| " + " | ".join(r) + " |")
+print()
+print("| step | exit | seconds |")
+print("|---|---|---|")
+for name, (rc, secs) in steps.items():
+    print(f"| {name} | {rc} | {secs} |")
+PY
 echo "== done after $SECONDS s, status $status"
 # Close the pipe to tee and wait for it, so that the log's last lines are written.
 exec >&- 2>&-
