@@ -181,6 +181,10 @@ keep() {
 
 scale="${BENCH_SCALE:-1}"
 align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
+# Rows c and e: rff, D = 1,024, 100 iterations; a larger heap for millions of rows' vectors.
+rff_align=("$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar
+  "$here/synalign-gpu.jar" align --backend cuda -v --method rff --features 1024 --iterations 100
+  --tolerance 1e-300)
 
 # a. Also the probe: exit 2 means cuda is unusable here (the reason is in its output).
 run_probe() {
@@ -212,9 +216,7 @@ run_bench_rows() {
   fi
   if data rff 2000000 20000 90; then
     step 90 "c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 2 s in the engine)" \
-      "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
-      align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
-      --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
+      "${rff_align[@]}" --real-embeddings "$work/rff/R.npy" --synthetic-embeddings "$work/rff/S.npy" \
       --out "$work/w-rff.npy" --summary "$work/summary-rff.json"
     keep rff
   fi
@@ -236,9 +238,7 @@ run_stream() {
   data rff10m 10000000 20000 180 || return
   # Wall time of the whole command (JVM start, mapping, plan, features, 100 iterations).
   step 120 "e. align --method rff 10,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 30 s wall)" \
-    "$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar "$here/synalign-gpu.jar" \
-    align --backend cuda -v --method rff --features 1024 --iterations 100 --tolerance 1e-300 \
-    --real-embeddings "$work/rff10m/R.npy" --synthetic-embeddings "$work/rff10m/S.npy" \
+    "${rff_align[@]}" --real-embeddings "$work/rff10m/R.npy" --synthetic-embeddings "$work/rff10m/S.npy" \
     --out "$work/w-rff10m.npy" --summary "$work/summary-rff10m.json"
   keep rff10m
 }
