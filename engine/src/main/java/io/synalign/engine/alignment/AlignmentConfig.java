@@ -17,8 +17,8 @@ import io.synalign.kernels.KernelStorage;
  *     host memory (a GPU backend bounds a kept matrix by its free device memory instead)
  * @param seed seeds the bandwidth sample and the random features
  * @param kernelStorage the number format of a kept K_SS, or null for the backend's own choice
- *     ({@link io.synalign.kernels.KernelBackend#defaultStorage()}: fp32; on cuda fp16 only where fp32 does
- *     not fit the device)
+ *     ({@link io.synalign.kernels.KernelBackend#defaultStorage()}: fp32; on cuda fp16 only
+ *     where fp32 does not fit the device)
  */
 public record AlignmentConfig(Bandwidth bandwidth, AlignmentMethod method, int features,
         int maxIterations, double tolerance, double maxWeightRatio, long memoryBudgetBytes,

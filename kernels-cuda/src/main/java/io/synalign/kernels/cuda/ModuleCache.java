@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * On-disk cache of NVRTC-compiled kernel modules (CUBIN images), so a kernel source is compiled
- * once per (source text, compile options with the GPU architecture, NVRTC version) and later runs
- * only load it. The key is the SHA-256 of those three strings; the file is {@code <key>.cubin} under the cache folder,
- * written to a temporary file and renamed, so concurrent runs never read a half-written image.
+ * once per (source text, compile options with the GPU architecture, NVRTC version) and later
+ * runs only load it. The key is the SHA-256 of those three strings; the file is
+ * {@code <key>.cubin} under the cache folder, written to a temporary file and renamed, so
+ * concurrent runs never read a half-written image.
  * A cache that cannot be read or written is skipped with a log line, never an error.
  */
 final class ModuleCache {
