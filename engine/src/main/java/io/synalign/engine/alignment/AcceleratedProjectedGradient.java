@@ -187,10 +187,13 @@ final class AcceleratedProjectedGradient {
      * @param restarts momentum restarts (each one a rejected step)
      * @param workingSets working sets gathered (0: every iteration used all of H)
      * @param restrictedProducts of the products, those with a working set's submatrix
+     * @param rowsLeftOut rows outside the last working set that the final full check found
+     *     could carry weight, left out because a step with them would gain less than the
+     *     stopping rule's threshold (0 unless the run ended so)
      */
     public record Outcome(double[] weights, double initialValue, double value, int iterations,
             boolean converged, int products, double lipschitz, int restarts, int workingSets,
-            int restrictedProducts) {
+            int restrictedProducts, int rowsLeftOut) {
     }
 
     /**
@@ -309,6 +312,7 @@ final class AcceleratedProjectedGradient {
         int restrictedProducts;
         int restarts;
         int workingSets;
+        int rowsLeftOut;
         double t = 1;
         double lipschitz;
         double fx;
@@ -333,7 +337,7 @@ final class AcceleratedProjectedGradient {
         listener.onIteration(0, s.fx);
         if (projection.isSinglePoint()) {
             return new Outcome(v.toArray(w.x), initial, s.fx, 0, true, s.products, Double.NaN,
-                    0, 0, 0);
+                    0, 0, 0, 0);
         }
 
         v.copy(w.x, w.xPrev);
@@ -367,7 +371,7 @@ final class AcceleratedProjectedGradient {
                     s.restrictedProducts, s.products);
         }
         return new Outcome(best, initial, s.bestValue, s.iteration, converged, s.products,
-                s.lipschitz, s.restarts, s.workingSets, s.restrictedProducts);
+                s.lipschitz, s.restarts, s.workingSets, s.restrictedProducts, s.rowsLeftOut);
     }
 
     /**
@@ -570,6 +574,7 @@ final class AcceleratedProjectedGradient {
                 boolean converged = lastEnd == PhaseEnd.CONVERGED;
                 if (converged && (outsiders == 0 || fullStepGain(x, hx, moved) <= WINDOW
                         * tolerance * Math.abs(s.fx))) {
+                    s.rowsLeftOut = outsiders;
                     return true;
                 }
                 if (s.iteration >= maxIterations) {

@@ -171,6 +171,7 @@ class WorkingSetTest {
         assertEquals(0, reference.workingSets());
         assertTrue(outcome.workingSets() >= 1, "no working set was gathered");
         assertEquals(setCounts[1], outcome.restrictedProducts(), "restricted products");
+        assertEquals(0, outcome.rowsLeftOut(), "at tolerance 1e-13 no row is left out");
         assertEquals(outcome.products(), setCounts[0] + setCounts[1], "every product counted");
         assertTrue(outcome.restrictedProducts() > outcome.products() / 2,
                 outcome.restrictedProducts() + " of " + outcome.products()
@@ -239,9 +240,8 @@ class WorkingSetTest {
 
     /**
      * At a loose tolerance the run ends at a check that finds rows outside the set but too
-     * little to gain from them (the gain rule), not where no row wants in: every case here ended
-     * so, with one row outside, when it was written (traced). It must end about as close to the
-     * optimum as a run on all rows at that tolerance.
+     * little to gain from them (the gain rule), not where no row wants in: every case here ends
+     * so. It must end about as close to the optimum as a run on all rows at that tolerance.
      */
     @ParameterizedTest(name = "tolerance {0}, n = {1}, weight ratio {2}, m = {3}")
     @CsvSource({"1e-4, 397, 1e9, 120, 11", "1e-6, 397, 1e9, 120, 11", "1e-7, 397, 1e9, 120, 11",
@@ -264,6 +264,11 @@ class WorkingSetTest {
                             new CappedSimplexProjection(n, cap), start, (it, value) -> { });
             assertTrue(o.converged(), "mode " + i);
             assertFeasible(o.weights(), cap);
+            if (i == 1) {
+                assertTrue(o.rowsLeftOut() > 0, "ended with no row left out: not the gain rule");
+            } else {
+                assertEquals(0, o.rowsLeftOut(), "no working sets, no rows left out");
+            }
             gaps[i] = o.value() - optimum;
             assertTrue(gaps[i] >= -1e-12 * Math.abs(optimum), "below the optimum: " + gaps[i]);
         }
