@@ -367,8 +367,10 @@ final class AcceleratedProjectedGradient {
             } finally {
                 run.close();
             }
-            LOG.info("working sets: {} gathered, {} of {} products on them", s.workingSets,
-                    s.restrictedProducts, s.products);
+            LOG.info("working sets: {} gathered, {} of {} products on them{}", s.workingSets,
+                    s.restrictedProducts, s.products, s.rowsLeftOut == 0 ? ""
+                            : "; ended with " + s.rowsLeftOut + " rows left out (a step with"
+                                    + " them would gain less than the tolerance)");
         }
         return new Outcome(best, initial, s.bestValue, s.iteration, converged, s.products,
                 s.lipschitz, s.restarts, s.workingSets, s.restrictedProducts, s.rowsLeftOut);
