@@ -170,28 +170,12 @@ class AcceleratedProjectedGradientTest {
         Random random = new Random(9);
         DenseForm exact = DenseForm.random(40, 8, 1e-3, random);
         Random noise = new Random(10);
-        QuadraticForm noisy = new HostQuadraticForm() {
-            @Override
-            public int dimension() {
-                return 40;
+        QuadraticForm noisy = altered(exact, out -> {
+            for (int i = 0; i < out.length; i++) {
+                out[i] *= 1 + 1e-3 * noise.nextGaussian();
             }
-
-            @Override
-            public void apply(double[] w, double[] out) {
-                exact.apply(w, out);
-                for (int i = 0; i < out.length; i++) {
-                    out[i] *= 1 + 1e-3 * noise.nextGaussian();
-                }
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        double[] linear = new double[40];
-        for (int i = 0; i < 40; i++) {
-            linear[i] = random.nextGaussian();
-        }
+        });
+        double[] linear = gaussian(40, random);
         MmdObjective objective = new MmdObjective(noisy, linear, 0, "exact");
         double[] start = new double[40];
         Arrays.fill(start, 1.0 / 40);
@@ -225,30 +209,14 @@ class AcceleratedProjectedGradientTest {
         Random random = new Random(12);
         DenseForm exact = DenseForm.random(30, 6, 1e-3, random);
         int[] calls = {0};
-        QuadraticForm poisoned = new HostQuadraticForm() {
-            @Override
-            public int dimension() {
-                return 30;
+        // The Lanczos products (up to 8), H x_0 and the first step are clean; every later
+        // product is NaN.
+        QuadraticForm poisoned = altered(exact, out -> {
+            if (++calls[0] > 9) {
+                Arrays.fill(out, Double.NaN);
             }
-
-            @Override
-            public void apply(double[] w, double[] out) {
-                exact.apply(w, out);
-                // The Lanczos products (up to 8), H x_0 and the first step are clean; every
-                // later product is NaN.
-                if (++calls[0] > 9) {
-                    Arrays.fill(out, Double.NaN);
-                }
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        double[] linear = new double[30];
-        for (int i = 0; i < 30; i++) {
-            linear[i] = random.nextGaussian();
-        }
+        });
+        double[] linear = gaussian(30, random);
         MmdObjective objective = new MmdObjective(poisoned, linear, 0, "exact");
         double[] start = new double[30];
         Arrays.fill(start, 1.0 / 30);
@@ -258,6 +226,35 @@ class AcceleratedProjectedGradientTest {
                         (it, value) -> { }));
         assertTrue(e.getMessage().matches("iteration [1-9][0-9]*: the step statistics are not"
                 + " finite \\(curvature NaN, .*"), e.getMessage());
+    }
+
+    /** {@code exact}'s products, each passed through {@code alter} before it is returned. */
+    private static QuadraticForm altered(DenseForm exact,
+            java.util.function.Consumer<double[]> alter) {
+        return new HostQuadraticForm() {
+            @Override
+            public int dimension() {
+                return exact.dimension();
+            }
+
+            @Override
+            public void apply(double[] w, double[] out) {
+                exact.apply(w, out);
+                alter.accept(out);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static double[] gaussian(int n, Random random) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextGaussian();
+        }
+        return v;
     }
 
     @Test
