@@ -116,7 +116,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * The submatrix, kept like this one, when both fit the budget. Its entries are copied from
+     * The submatrix, kept like this one, when both fit the budget and its memory can be
+     * allocated (else null: the caller goes on with this operator). Its entries are copied from
      * this triangle (no kernel value is recomputed), so its products are those of this operator
      * restricted to the rows, up to the order of float sums.
      */
@@ -133,24 +134,26 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         }
         FloatPointer storage = spare;
         spare = null;
-        if (storage == null) {
-            // Within JavaCPP's off-heap cap too (maxbytes): past it the allocation fails, and
-            // the optimiser should rather go on with all of K than stop.
-            long free = Pointer.maxBytes() - Pointer.totalBytes();
-            if (Pointer.maxBytes() > 0 && 4 * floats > free) {
-                return null;
-            }
-            try {
-                storage = new FloatPointer(floats);
-            } catch (OutOfMemoryError e) {
-                return null;
-            }
-        }
         Nd4jSymmetricKernelOperator sub;
         try {
+            if (storage == null) {
+                // Past JavaCPP's off-heap cap (maxbytes) even after the collections JavaCPP
+                // itself runs first, the allocation fails: the optimiser then goes on with all
+                // of K rather than stop. Not decided from Pointer.totalBytes() beforehand: that
+                // counts pointers that are garbage but not yet collected, so the answer (and
+                // with it the iterates) would depend on when the collector last ran.
+                storage = new FloatPointer(floats);
+            }
             sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this);
+        } catch (OutOfMemoryError e) {
+            if (storage != null) {
+                storage.close(); // short of memory: nothing is kept back
+            }
+            return null;
         } catch (RuntimeException | Error e) {
-            storage.close();
+            if (storage != null) {
+                storage.close();
+            }
             throw e;
         }
         try {
