@@ -86,11 +86,32 @@ final class AlignCommand extends CliCommand {
     @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--synthetic-embeddings", paramLabel = "S.npy",
             description = "Embeddings form: the n synthetic rows to weight, a 2-D float32 or"
-                    + " float64 array with the same columns. Text form: the synthetic records'"
-                    + " embeddings (one row per record, in file order, e.g. from 'synalign"
-                    + " embed') instead of embedding their texts; read from the mapped file,"
-                    + " any number of rows.")
-    Path synthetic;
+                    + " float64 array with the same columns; repeat the option for shards (files"
+                    + " of the same columns, taken one after another as one set: the weights"
+                    + " follow that order). Text form: the synthetic records'"
+                    + " embeddings (one file, one row per record, in file order, e.g. from"
+                    + " 'synalign embed') instead of embedding their texts; read from the mapped"
+                    + " file, any number of rows.")
+    List<Path> syntheticFiles;
+
+    /**
+     * The one --synthetic-embeddings file, or null when none was given.
+     *
+     * @throws IllegalArgumentException when several were given (only the embeddings form
+     *     takes shards)
+     */
+    Path synthetic() {
+        if (syntheticFiles == null || syntheticFiles.isEmpty()) {
+            return null;
+        }
+        if (syntheticFiles.size() > 1) {
+            throw new IllegalArgumentException("the text form of align takes one"
+                    + " --synthetic-embeddings file (one row per record), got "
+                    + syntheticFiles.size() + "; shards are for --real-embeddings/"
+                    + "--synthetic-embeddings alone");
+        }
+        return syntheticFiles.get(0);
+    }
 
     @Mixin
     TextAlignOptions text = new TextAlignOptions();
@@ -159,7 +180,7 @@ final class AlignCommand extends CliCommand {
      * @throws IllegalArgumentException when they mix the forms or give half of one
      */
     private boolean textForm() {
-        boolean npy = real != null || synthetic != null;
+        boolean npy = real != null || syntheticFiles != null;
         boolean texts = text.real != null || text.synthetic != null;
         if (!npy && !texts) {
             throw new IllegalArgumentException("give --real and --synthetic (text records), or"
@@ -171,9 +192,10 @@ final class AlignCommand extends CliCommand {
                         ? "--synthetic needs --real, the real records to match"
                         : "--real needs --synthetic, the synthetic records to weight");
             }
+            synthetic(); // one file at most
             return true;
         }
-        if (real == null || synthetic == null) {
+        if (real == null || syntheticFiles == null) {
             throw new IllegalArgumentException(real == null
                     ? "--synthetic-embeddings needs --real-embeddings, the real rows to match"
                     : "--real-embeddings needs --synthetic-embeddings, the synthetic rows to weight");
@@ -199,31 +221,26 @@ final class AlignCommand extends CliCommand {
 
         // Headers first: a dimension mismatch is reported before a large file is read. S is
         // read as a source of rows: whole into memory when it fits one array and the method is
-        // neither rff nor nystrom, else block by block from the mapped file (rff and nystrom
-        // stream rows of any number).
+        // neither rff nor nystrom, else block by block from the mapped files (rff and nystrom
+        // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentResult result;
         long n;
-        try (NpyRowSource mapped = NpyRowSource.open(synthetic)) {
-            if (realHeader.shape()[1] != mapped.cols()) {
-                throw new IllegalArgumentException("dimension mismatch: " + real + " has shape "
-                        + realHeader.shapeText() + " but " + synthetic + " has shape ("
-                        + mapped.rows() + ", " + mapped.cols() + "); both need the same number"
-                        + " of columns");
-            }
+        try (RowSource mapped = openShards(realHeader)) {
             n = mapped.rows();
             FloatMatrix r = NpyReader.readMatrix(real);
             boolean whole = config.method() != AlignmentMethod.RFF
                     && config.method() != AlignmentMethod.NYSTROM
                     && n * mapped.cols() <= NpyReader.MAX_ELEMENTS;
-            RowSource s = whole ? RowSource.of(NpyReader.readMatrix(synthetic)) : mapped;
+            RowSource s = !whole ? mapped : RowSource.of(syntheticFiles.size() == 1
+                    ? NpyReader.readMatrix(syntheticFiles.get(0)) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 result = learner.fit(backend, config, r, s, progress);
             }
             ResultChecks.checkWeights(result.weights(), (int) n);
-            json = AlignmentSummary.of(real, synthetic, r.rows(), n, r.cols(), config, result,
-                    PeakMemory.residentBytes());
+            json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n, r.cols(), config,
+                    result, PeakMemory.residentBytes());
         }
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> NpyWriter.writeVector(o, result.weights()));
@@ -234,6 +251,32 @@ final class AlignCommand extends CliCommand {
         }
         printSummary(stdout, json, result);
         return ExitCodes.OK;
+    }
+
+    /**
+     * The --synthetic-embeddings files, mapped, as one source, each checked against R's
+     * columns before anything is read.
+     *
+     * @throws IllegalArgumentException naming the file whose columns differ from R's
+     */
+    private RowSource openShards(NpyHeader realHeader) throws java.io.IOException {
+        List<RowSource> shards = new java.util.ArrayList<>();
+        try {
+            for (Path file : syntheticFiles) {
+                NpyRowSource shard = NpyRowSource.open(file);
+                shards.add(shard);
+                if (realHeader.shape()[1] != shard.cols()) {
+                    throw new IllegalArgumentException("dimension mismatch: " + real
+                            + " has shape " + realHeader.shapeText() + " but " + file
+                            + " has shape (" + shard.rows() + ", " + shard.cols() + "); both"
+                            + " need the same number of columns");
+                }
+            }
+            return RowSource.concat(shards);
+        } catch (java.io.IOException | RuntimeException e) {
+            shards.forEach(RowSource::close);
+            throw e;
+        }
     }
 
     private void printSummary(PrintWriter stdout, AlignmentSummary s, AlignmentResult r) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The {@code --summary} JSON of {@code synalign align}: what went in (sizes, settings) and what
@@ -14,12 +15,16 @@ import java.nio.file.Path;
  * of the fit and the objective {@code mmd2} (as the method estimates it) after set-up and after
  * every iteration. {@code peak_rss_bytes} is the process's peak resident memory (Linux
  * {@code VmHWM}; -1 where unknown), to hold against the plan a streamed rff run states.
+ * {@code synthetic_embeddings_files} lists the synthetic files in the order their rows were
+ * taken (several when the rows came in shards); {@code synthetic_embeddings} is the same as one
+ * string, the paths joined by the platform's path separator (the file itself for one file).
  */
 @JsonPropertyOrder(alphabetic = false)
 record AlignmentSummary(
         @JsonProperty("synalign_version") String synalignVersion,
         @JsonProperty("real_embeddings") String realEmbeddings,
         @JsonProperty("synthetic_embeddings") String syntheticEmbeddings,
+        @JsonProperty("synthetic_embeddings_files") List<String> syntheticEmbeddingsFiles,
         @JsonProperty("n_real") int nReal,
         @JsonProperty("n_synthetic") int nSynthetic,
         @JsonProperty("dim") int dim,
@@ -50,9 +55,11 @@ record AlignmentSummary(
     record Trace(@JsonProperty("seconds") double[] seconds, @JsonProperty("mmd2") double[] mmd2) {
     }
 
-    static AlignmentSummary of(Path real, Path synthetic, int nReal, long nSynthetic, int dim,
-            AlignmentConfig config, AlignmentResult result, long peakRssBytes) {
-        return new AlignmentSummary(VersionProvider.version(), real.toString(), synthetic.toString(),
+    static AlignmentSummary of(Path real, List<Path> synthetic, int nReal, long nSynthetic,
+            int dim, AlignmentConfig config, AlignmentResult result, long peakRssBytes) {
+        List<String> files = synthetic.stream().map(Path::toString).toList();
+        return new AlignmentSummary(VersionProvider.version(), real.toString(),
+                String.join(java.io.File.pathSeparator, files), files,
                 nReal, (int) nSynthetic, dim, result.bandwidth(), config.bandwidth().isAuto(),
                 result.mmd2Uniform(), result.mmd2Weighted(),
                 reduction(result.mmd2Uniform(), result.mmd2Weighted()), result.mmdEstimator(),

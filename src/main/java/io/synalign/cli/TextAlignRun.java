@@ -192,7 +192,7 @@ final class TextAlignRun {
     /** Given embeddings files: one row per record, and both of one width, before any work. */
     private void checkEmbeddingFiles(Inputs inputs) throws IOException {
         NpyHeader real = cmd.real == null ? null : NpyReader.inspectMatrix(cmd.real);
-        NpyHeader synthetic = cmd.synthetic == null ? null : NpyReader.readHeader(cmd.synthetic);
+        NpyHeader synthetic = cmd.synthetic() == null ? null : NpyReader.readHeader(cmd.synthetic());
         if (real != null && real.shape()[0] != inputs.plan().realRows()) {
             throw new IllegalArgumentException("--real-embeddings " + cmd.real + " has shape "
                     + real.shapeText() + " but " + opts.real + " has "
@@ -200,13 +200,13 @@ final class TextAlignRun {
         }
         if (synthetic != null && (synthetic.shape().length != 2
                 || synthetic.shape()[0] != inputs.scan().count())) {
-            throw new IllegalArgumentException("--synthetic-embeddings " + cmd.synthetic
+            throw new IllegalArgumentException("--synthetic-embeddings " + cmd.synthetic()
                     + " has shape " + synthetic.shapeText() + " but " + opts.synthetic + " has "
                     + inputs.scan().count() + " records; give one row per record");
         }
         if (real != null && synthetic != null && real.shape()[1] != synthetic.shape()[1]) {
             throw new IllegalArgumentException("dimension mismatch: " + cmd.real + " has shape "
-                    + real.shapeText() + " but " + cmd.synthetic + " has shape "
+                    + real.shapeText() + " but " + cmd.synthetic() + " has shape "
                     + synthetic.shapeText() + "; both need the same number of columns");
         }
     }
@@ -216,7 +216,7 @@ final class TextAlignRun {
      * as soon as the model is loaded, before any text is embedded.
      */
     private void checkWidth(SentenceEncoder encoder, ModelSpec model) throws IOException {
-        Path given = cmd.real != null ? cmd.real : cmd.synthetic;
+        Path given = cmd.real != null ? cmd.real : cmd.synthetic();
         if (given == null) {
             return;
         }
@@ -245,7 +245,7 @@ final class TextAlignRun {
     private Embedded embed(Settings settings, Inputs inputs, AtomicOutputs into, Path target,
             StderrProgress progress) throws IOException {
         long start = System.nanoTime();
-        boolean model = cmd.real == null || cmd.synthetic == null;
+        boolean model = cmd.real == null || cmd.synthetic() == null;
         FloatMatrix real;
         TextEmbedding.Stats stats = new TextEmbedding.Stats(-1, -1);
         try (SentenceEncoder encoder = model ? cmd.embedding.open(cmd.loader, settings.model(),
@@ -256,9 +256,9 @@ final class TextAlignRun {
             real = cmd.real != null ? NpyReader.readMatrix(cmd.real)
                     : TextEmbedding.encode(encoder, inputs.realTexts().texts(),
                             progress.encoding("embed real"));
-            if (cmd.synthetic != null) {
+            if (cmd.synthetic() != null) {
                 if (into != null && cmd.runDir != null) {
-                    into.stage(target, o -> Files.copy(cmd.synthetic, o));
+                    into.stage(target, o -> Files.copy(cmd.synthetic(), o));
                 }
             } else {
                 int count = inputs.scan().count();
@@ -273,7 +273,7 @@ final class TextAlignRun {
                 stats = TextEmbedding.stats(encoder);
             }
         }
-        NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic != null ? cmd.synthetic
+        NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic() != null ? cmd.synthetic()
                 : into.stagedFile(target));
         if (synthetic.cols() != real.cols()) {
             // Checked before the work (checkEmbeddingFiles, checkWidth); a last guard.
@@ -283,7 +283,7 @@ final class TextAlignRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Embedded(real, synthetic, TextAlignReport.Embedding.of(settings.model(),
-                settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic));
+                settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
 
     /**

@@ -93,6 +93,21 @@ public interface RowSource extends AutoCloseable {
         return select(wide);
     }
 
+    /**
+     * Several sources of one column count, one after another, as one source (shards of one
+     * set of rows). A read spanning parts reads each part it touches; closing closes all parts.
+     * A single part is returned as it is.
+     *
+     * @throws IllegalArgumentException when there is no part or a part's column count differs
+     *     from the first's, naming both
+     */
+    static RowSource concat(List<? extends RowSource> parts) {
+        if (parts != null && parts.size() == 1) {
+            return parts.get(0);
+        }
+        return new ConcatenatedRows(parts);
+    }
+
     /** The rows of several in-memory matrices of one column count, one after another. */
     static RowSource ofBlocks(List<FloatMatrix> blocks) {
         return new MatrixRows(blocks, "in memory (" + blocks.size() + " blocks)");

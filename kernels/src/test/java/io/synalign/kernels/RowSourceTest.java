@@ -97,4 +97,101 @@ class RowSourceTest {
                 () -> RowSource.of(m).select(new long[] {0, 7}).read(0, 2, new float[4]));
         assertTrue(bad.getMessage().contains("row 7 column 1"), bad.getMessage());
     }
+
+    /**
+     * Shards of awkward, uneven sizes (empty ones too) read as the whole: every range that
+     * starts in or spans any part, and a view over the concatenation.
+     */
+    @Test
+    void aConcatenationReadsEveryRangeAcrossItsPartsAsTheWhole() {
+        FloatMatrix m = TestRows.clustered(97, 5, 7);
+        FloatMatrix none = FloatMatrix.zeros(0, 5);
+        List<FloatMatrix> blocks = split(m, 13, 17, 1, 39, 27);
+        RowSource whole = RowSource.concat(List.of(RowSource.of(none),
+                RowSource.ofBlocks(blocks.subList(0, 2)), RowSource.of(none),
+                RowSource.of(blocks.get(2)), RowSource.ofBlocks(blocks.subList(3, 5)),
+                RowSource.of(none)));
+        assertEquals(97, whole.rows());
+        assertEquals(5, whole.cols());
+        for (int start = 0; start <= 97; start++) {
+            for (int count = 0; start + count <= 97; count += count < 4 ? 1 : 9) {
+                float[] out = new float[count * 5 + 3];
+                java.util.Arrays.fill(out, -9f);
+                whole.read(start, count, out);
+                for (int k = 0; k < count; k++) {
+                    assertArrayEquals(row(m, start + k),
+                            java.util.Arrays.copyOfRange(out, k * 5, k * 5 + 5),
+                            "rows [" + start + ", +" + count + ") row " + k);
+                }
+                for (int k = count * 5; k < out.length; k++) {
+                    assertEquals(-9f, out[k], "past the rows read");
+                }
+            }
+        }
+        assertArrayEquals(m.data(), whole.toMatrix().data());
+        FloatMatrix picked = whole.select(new long[] {96, 29, 30, 31, 0}).toMatrix();
+        assertArrayEquals(row(m, 30), row(picked, 2));
+        assertArrayEquals(row(m, 96), row(picked, 0));
+    }
+
+    @Test
+    void aConcatenationNamesABadPartAndClosesEveryPart() {
+        FloatMatrix a = TestRows.clustered(6, 3, 1);
+        FloatMatrix b = TestRows.clustered(4, 3, 2);
+        IllegalArgumentException cols = assertThrows(IllegalArgumentException.class,
+                () -> RowSource.concat(List.of(RowSource.of(a), named(TestRows.clustered(2, 4, 3),
+                        "second.npy", new int[1]))));
+        assertTrue(cols.getMessage().contains("second.npy has 4 columns"), cols.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> RowSource.concat(List.of()));
+        int[] closed = new int[1];
+        b.data()[2 * 3 + 1] = Float.NaN;
+        RowSource both = RowSource.concat(List.of(named(a, "first.npy", closed),
+                named(b, "second.npy", closed)));
+        assertTrue(both.name().contains("first.npy") && both.name().contains("second.npy"),
+                both.name());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> both.read(5, 4, new float[12]));
+        assertTrue(bad.getMessage().contains("second.npy row 2 column 1"), bad.getMessage());
+        assertThrows(IndexOutOfBoundsException.class, () -> both.read(8, 3, new float[9]));
+        assertThrows(IllegalArgumentException.class, () -> both.read(0, 3, new float[8]));
+        both.close();
+        assertEquals(2, closed[0], "both parts closed");
+        RowSource one = RowSource.of(a);
+        assertTrue(RowSource.concat(List.of(one)) == one, "a single part is itself");
+    }
+
+    /** {@code m}'s rows under {@code name}, counting closes in {@code closed[0]}. */
+    private static RowSource named(FloatMatrix m, String name, int[] closed) {
+        RowSource inner = RowSource.ofBlocks(List.of(m, FloatMatrix.zeros(0, m.cols())));
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return inner.rows();
+            }
+
+            @Override
+            public int cols() {
+                return inner.cols();
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public void read(long start, int count, float[] out) {
+                try {
+                    inner.read(start, count, out);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException(e.getMessage().replace(inner.name(), name));
+                }
+            }
+
+            @Override
+            public void close() {
+                closed[0]++;
+            }
+        };
+    }
 }
