@@ -196,6 +196,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         long peak = keptBytes + 2 * (chunkBytes(backend, features) * copies
                 + 4L * chunk * rows.cols()) + 14L * 8 * n + real.bytes();
         long streamed = chunks - kept;
+        // The first chunks are kept; the last one may be short.
+        long streamedRows = n - Math.min(n, kept * chunk);
         return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
                 + " %s; expected peak %s (kept features %s, optimiser vectors %s), plus the pages"
                 + " of the input read (up to %s, page cache the system reclaims)", symbol, n,
@@ -206,7 +208,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                         : String.format(Locale.ROOT, "%,d kept, %,d recomputed from %s in every"
                                 + " pass, 2 passes per product (%s of rows read per pass)",
                                 kept, streamed, rows.name(),
-                                MethodSelector.human(4L * streamed * chunk * rows.cols())),
+                                MethodSelector.human(4L * streamedRows * rows.cols())),
                 MethodSelector.human(peak), MethodSelector.human(keptBytes),
                 MethodSelector.human(14L * 8 * n),
                 MethodSelector.human(4L * n * rows.cols()));

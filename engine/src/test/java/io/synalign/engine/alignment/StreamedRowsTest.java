@@ -310,4 +310,24 @@ class StreamedRowsTest {
             }
         }
     }
+
+    /**
+     * The plan's bytes read per pass are the rows actually recomputed: the kept chunks come
+     * first, and the last chunk is short (1,000 rows in chunks of 64: 3 kept, 808 rows read).
+     */
+    @org.junit.jupiter.api.Test
+    void thePlanCountsTheRowsOfTheShortLastChunkOnly() {
+        System.setProperty("synalign.rff.chunkRows", "64");
+        FloatMatrix s = FloatMatrix.zeros(1000, 7);
+        FloatMatrix r = FloatMatrix.zeros(5, 7);
+        try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
+            long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16);
+            String plan = ChunkedFeatureOperator.plan(backend, RowSource.ofBlocks(blocks(s, 300)),
+                    "Phi_S", 16, 1, 3 * chunk, r);
+            assertTrue(plan.contains("in 16 chunks of 64 rows: 3 kept, 13 recomputed"), plan);
+            assertTrue(plan.contains("(" + MethodSelector.human(4L * 808 * 7)
+                    + " of rows read per pass)"), plan);
+            assertTrue(plan.contains("up to " + MethodSelector.human(4L * 1000 * 7)), plan);
+        }
+    }
 }
