@@ -22,13 +22,16 @@
 #   5. the benchmark row of issue 12 (docs/PERFORMANCE.md, "Rows beyond one array"):
 #      e. align --method rff 10,000,000 x 20,000 x 384 (a 15.4 GB .npy, streamed from the
 #         mapped file), D = 1,024, 100 iterations                   target <= 30 s wall
-#      (the 10^8 row needs a 154 GB .npy: more than this machine's disk; not run).
+#      f. (mode huge, a call of its own) the same at 100,000,000 rows: the 10^7-row file of e
+#         given as 10 shards (one 154 GB .npy would not fit this machine's 64 GiB disk), 3
+#         iterations; Phi_S (410 GB in fp32) cannot be kept, so most of it is recomputed in
+#         every pass                                      target: runs; time per pass stated
 # Everything it prints goes to stdout and to $OUT/device-run.log (when $OUT is set); the summary
 # JSON of every align run is copied to $OUT too, with steps.tsv (every step's exit status and
 # seconds) and results.md (the rows against their targets, printed at the end). Data sets are kept in $TMPDIR/synalign-gpu and
 # reused by a later call on the same (warm) machine; summaries are not.
-# Usage: ./run-on-device.sh [all|tests|bench|stream]   (default all: every step above; bench is
-# 2 and 4, stream is 5)
+# Usage: ./run-on-device.sh [all|tests|bench|stream|huge]   (default all: every step above but
+# f; bench is 2 and 4, stream is 5e, huge is 5f)
 # BENCH_SCALE=100 divides every benchmark size by 100 (a rehearsal of the script's logic on a
 # machine without a GPU: the cuda steps then fail with exit status 2, the rest must run;
 # BENCH_FORCE=1 goes on past a failed probe).
@@ -182,9 +185,10 @@ keep() {
 scale="${BENCH_SCALE:-1}"
 align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
 # Rows c and e: rff, D = 1,024, 100 iterations; a larger heap for millions of rows' vectors.
-rff_align=("$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar
-  "$here/synalign-gpu.jar" align --backend cuda -v --method rff --features 1024 --iterations 100
+rff_base=("$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar
+  "$here/synalign-gpu.jar" align --backend cuda -v --method rff --features 1024
   --tolerance 1e-300)
+rff_align=("${rff_base[@]}" --iterations 100)
 
 # a. Also the probe: exit 2 means cuda is unusable here (the reason is in its output).
 run_probe() {
@@ -243,17 +247,39 @@ run_stream() {
   keep rff10m
 }
 
+run_huge() {
+  # The data as for e (about 30 s when missing), then up to 3 iterations over 10^8 rows: every
+  # pass streams the rows of the chunks not kept (up to 154 GB) host -> device; the page cache
+  # holds the one 15.4 GB file. If the step is cut off before its summary, the log's progress
+  # lines (one every 5 s: chunks done of the current pass, elapsed time) give the time per pass.
+  if (( deadline - SECONDS < 150 )); then
+    echo "== f. align --method rff 100,000,000 rows: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (run '$0 huge' as a call of its own)"
+    status=1
+    return
+  fi
+  data rff10m 10000000 20000 180 || return
+  local shards=() k
+  for k in 0 1 2 3 4 5 6 7 8 9; do
+    shards+=(--synthetic-embeddings "$work/rff10m/S.npy")
+  done
+  step 540 "f. align --method rff 100,000,000 x 20,000 x 384 (10 shards), D = 1,024, 3 iterations (target: runs; time per pass stated)" \
+    "${rff_base[@]}" --iterations 3 --real-embeddings "$work/rff10m/R.npy" "${shards[@]}" \
+    --out "$work/w-rff100m.npy" --summary "$work/summary-rff100m.json"
+  keep rff100m
+}
+
 case "$what" in
   tests) run_gpu_tests ;;
   bench) run_probe && run_bench_rows; run_product_bench ;;
   stream) run_stream ;;
+  huge) run_huge ;;
   all)
     if run_probe; then
       run_bench_rows; run_gpu_tests; run_product_bench; run_stream
     else
       run_gpu_tests
     fi ;;
-  *) echo "usage: $0 [all|tests|bench|stream]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|tests|bench|stream|huge]" >&2; exit 2 ;;
 esac
 # The rows against their targets, from the summaries and step times this call wrote.
 python3 - "${OUT:-$work}" "$work" <<'PY' | tee "${OUT:-$work}/results.md"
@@ -305,6 +331,18 @@ if s and e:
                  f" {s.get('peak_rss_bytes', 0) / 2**30:.1f} GiB, MMD^2 (rff)"
                  f" {s['mmd2_uniform']:.4e} -> {s['mmd2_weighted']:.4e}", "<= 30 s wall",
                  verdict(e[1] <= 30 and e[0] == 0)))
+s = load("summary-rff100m.json")
+f = next((v for k, v in steps.items() if k.startswith("f. ")), None)
+if s and f:
+    t = s["trace"]["seconds"]
+    per = sorted(b - a for a, b in zip(t, t[1:]))
+    median = per[len(per) // 2] if per else float("nan")
+    rows.append(("f. rff 100,000,000 x 20,000 x 384 (10 shards), D = 1,024, 3 iterations",
+                 f"{f[1]} s wall ({s['seconds']:.1f} s in the engine, set-up {t[0]:.1f} s), median"
+                 f" {median:.1f} s per iteration (one product, two passes, plus backtracking: the"
+                 f" log's products line), peak RSS {s.get('peak_rss_bytes', 0) / 2**30:.1f} GiB,"
+                 f" MMD^2 (rff) {s['mmd2_uniform']:.4e} -> {s['mmd2_weighted']:.4e}",
+                 "runs; time per pass stated", verdict(f[0] == 0)))
 print("| row | measured | target | status |")
 print("|---|---|---|---|")
 for r in rows:
