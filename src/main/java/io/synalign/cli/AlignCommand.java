@@ -273,8 +273,14 @@ final class AlignCommand extends CliCommand {
                 }
             }
             return RowSource.concat(shards);
-        } catch (java.io.IOException | RuntimeException e) {
-            shards.forEach(RowSource::close);
+        } catch (java.io.IOException | RuntimeException | Error e) {
+            for (RowSource shard : shards) {
+                try {
+                    shard.close();
+                } catch (RuntimeException closing) {
+                    e.addSuppressed(closing); // the error naming the bad shard comes first
+                }
+            }
             throw e;
         }
     }

@@ -229,7 +229,8 @@ class TextAlignStreamingTest {
                 synthOnly.out());
 
         Cli.Run both = align(50, "synth.csv.gz", "--synthetic-embeddings", p("S.npy"),
-                "--real-embeddings", p("R.npy"), "--summary", p("summary.json"));
+                "--real-embeddings", p("R.npy"), "--summary", p("summary.json"),
+                "--run-dir", p("run"));
         assertEquals(0, both.status(), both.toString());
         assertSameWeights(expected, weightsWritten(), "both embeddings files");
         assertEquals(1, encoders.loads.get(), "no model loads when both sides are given");
@@ -238,6 +239,11 @@ class TextAlignStreamingTest {
         var summary = json.readTree(dir.resolve("summary.json").toFile()).path("embedding");
         assertEquals(p("S.npy"), summary.path("synthetic_embeddings").asText());
         assertEquals(p("R.npy"), summary.path("real_embeddings").asText());
+        // The run document states the one file as a path, as before the option could repeat.
+        var settings = json.readTree(dir.resolve("run").resolve(RunFiles.ALIGNMENT).toFile())
+                .path("settings");
+        assertEquals("../S.npy", settings.path("--synthetic-embeddings").textValue(),
+                settings.toString());
     }
 
     @Test

@@ -16,8 +16,19 @@ final class ConcatenatedRows implements RowSource {
     private final long[] starts;
     private final int cols;
     private final String name;
+    /** Floats of the buffer a later part of a spanning read goes through (4 MiB). */
+    static final int STAGING_FLOATS = 1 << 20;
+    private final int stagingFloats;
+    /** That buffer, kept between reads (sources are read by one thread at a time). */
+    private float[] staging;
 
     ConcatenatedRows(List<? extends RowSource> parts) {
+        this(parts, STAGING_FLOATS);
+    }
+
+    /** With a buffer of {@code stagingFloats} (at least one row's worth is used). */
+    ConcatenatedRows(List<? extends RowSource> parts, int stagingFloats) {
+        this.stagingFloats = stagingFloats;
         if (parts == null || parts.isEmpty()) {
             throw new IllegalArgumentException("a concatenation needs at least one row source");
         }
@@ -76,7 +87,6 @@ final class ConcatenatedRows implements RowSource {
         int p = part(start);
         long row = start;
         int written = 0;
-        float[] staging = null;
         while (written < count) {
             while (starts[p + 1] <= row) {
                 p++; // skips empty parts too
@@ -86,12 +96,18 @@ final class ConcatenatedRows implements RowSource {
             if (written == 0) {
                 part.read(row - starts[p], take, out); // the common case: no copy
             } else {
-                // RowSource.read writes from index 0: the later parts go through a buffer.
-                if (staging == null || staging.length < take * cols) {
-                    staging = new float[take * cols];
+                // RowSource.read writes from index 0: a later part goes through a small
+                // buffer, a slice at a time, so a read spanning large parts (a whole-matrix
+                // read of shards) needs no second copy of them.
+                int slice = Math.max(1, stagingFloats / cols);
+                for (int done = 0; done < take; done += slice) {
+                    int rowsNow = Math.min(slice, take - done);
+                    if (staging == null || staging.length < rowsNow * cols) {
+                        staging = new float[Math.min(slice, take) * cols];
+                    }
+                    part.read(row - starts[p] + done, rowsNow, staging);
+                    System.arraycopy(staging, 0, out, (written + done) * cols, rowsNow * cols);
                 }
-                part.read(row - starts[p], take, staging);
-                System.arraycopy(staging, 0, out, written * cols, take * cols);
             }
             written += take;
             row += take;

@@ -107,10 +107,17 @@ class RowSourceTest {
         FloatMatrix m = TestRows.clustered(97, 5, 7);
         FloatMatrix none = FloatMatrix.zeros(0, 5);
         List<FloatMatrix> blocks = split(m, 13, 17, 1, 39, 27);
-        RowSource whole = RowSource.concat(List.of(RowSource.of(none),
+        List<RowSource> parts = List.of(RowSource.of(none),
                 RowSource.ofBlocks(blocks.subList(0, 2)), RowSource.of(none),
                 RowSource.of(blocks.get(2)), RowSource.ofBlocks(blocks.subList(3, 5)),
-                RowSource.of(none)));
+                RowSource.of(none));
+        // The default buffer, and one of two rows (later parts read in slices, ragged too).
+        for (RowSource whole : List.of(RowSource.concat(parts), new ConcatenatedRows(parts, 12))) {
+            readsAsTheWhole(m, whole);
+        }
+    }
+
+    private static void readsAsTheWhole(FloatMatrix m, RowSource whole) {
         assertEquals(97, whole.rows());
         assertEquals(5, whole.cols());
         for (int start = 0; start <= 97; start++) {

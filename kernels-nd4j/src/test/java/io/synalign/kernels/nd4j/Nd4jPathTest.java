@@ -8,12 +8,14 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** How the nd4j backend chooses its execution path, and that the choice reaches the backend. */
 class Nd4jPathTest {
@@ -74,17 +76,22 @@ class Nd4jPathTest {
     }
 
     @Test
-    void thePropertySelectsThePortablePathThroughTheProvider()
+    void thePropertySelectsThePortablePathThroughTheProvider(@TempDir Path dir)
             throws IOException, InterruptedException {
         // The provider decides once per JVM, so the property is tried in a fresh one.
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path log = dir.resolve("child.log");
         Process process = new ProcessBuilder(List.of(java, "-Xmx512m",
                 "-D" + Nd4jPath.PROPERTY + "=portable", "-cp",
                 System.getProperty("java.class.path"), PrintNd4jPath.class.getName()))
-                .redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(),
-                StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "child JVM did not finish");
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        // To a file, so that the timeout holds even if the child hangs with its output open.
+        boolean finished = process.waitFor(120, TimeUnit.SECONDS);
+        if (!finished) {
+            process.destroyForcibly();
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertTrue(finished, "child JVM did not finish in 120 s: " + output);
         assertEquals(0, process.exitValue(), output);
         assertTrue(output.contains("path=PORTABLE"), output);
         assertTrue(output.contains("nd4j backend: PORTABLE path (synalign.nd4j.path=portable"),
