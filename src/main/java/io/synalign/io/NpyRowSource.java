@@ -119,6 +119,52 @@ public final class NpyRowSource implements RowSource {
             throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
                     + " rows need " + (long) count * cols);
         }
+        read(start, count, out, PARALLELISM, PARALLEL_FLOATS);
+    }
+
+    /**
+     * {@link #read} split over at most {@code threads} tasks of at least {@code minFloats}
+     * floats each (tests force small tasks).
+     */
+    void read(long start, int count, float[] out, int threads, long minFloats) {
+        long values = (long) count * cols;
+        int tasks = (int) Math.min(threads, values / Math.max(1, minFloats));
+        if (tasks < 2) {
+            copy(start, count, out, 0);
+            return;
+        }
+        // A large read (a GPU chunk is up to 10^8 floats) is split over threads: one thread
+        // copies and checks about 2.8 GB/s from the page cache, and on a GPU host the cores are
+        // otherwise idle while the device computes. Each task writes its own rows of out; the
+        // error reported is the first bad value in row order, as a sequential read gives.
+        RuntimeException[] failures = new RuntimeException[tasks];
+        java.util.stream.IntStream.range(0, tasks).parallel().forEach(t -> {
+            int from = (int) ((long) count * t / tasks);
+            int to = (int) ((long) count * (t + 1) / tasks);
+            try {
+                copy(start + from, to - from, out, from);
+            } catch (RuntimeException e) {
+                failures[t] = e;
+            }
+        });
+        for (RuntimeException e : failures) {
+            if (e != null) {
+                throw e;
+            }
+        }
+    }
+
+    /** Threads a large read is split over. */
+    private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
+    /** Floats per thread, at least, before a read is split (4 MiB of float32). */
+    static final long PARALLEL_FLOATS = 1L << 20;
+
+    /**
+     * Copies rows {@code [start, start + count)} to {@code out} from row {@code outRow} on,
+     * checking every value. Touches only the mapping and that range of out, so disjoint
+     * ranges may be copied concurrently.
+     */
+    private void copy(long start, int count, float[] out, int outRow) {
         long row = start;
         int written = 0;
         while (written < count) {
@@ -128,7 +174,7 @@ public final class NpyRowSource implements RowSource {
             ByteBuffer view = segments[s].duplicate().order(order);
             view.position((int) (local * cols * itemSize));
             int values = take * cols;
-            int at = written * cols;
+            int at = (outRow + written) * cols;
             if (itemSize == 4) {
                 FloatBuffer floats = view.asFloatBuffer();
                 floats.get(out, at, values);

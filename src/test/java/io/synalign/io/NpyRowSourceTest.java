@@ -70,6 +70,36 @@ class NpyRowSourceTest {
                 }
             }
             assertThrows(IndexOutOfBoundsException.class, () -> source.read(50, 4, new float[28]));
+            // Split over up to 7 tasks of at least one float (ragged, across segments), and
+            // with the production defaults: the same floats, and nothing past the range.
+            for (int k = 0; k < 40; k++) {
+                int start = random.nextInt(rows);
+                int count = random.nextInt(rows - start + 1);
+                for (int threads : new int[] {2, 7}) {
+                    float[] got = new float[count * cols + 3];
+                    java.util.Arrays.fill(got, -9f);
+                    source.read(start, count, got, threads, 1 + k % 5);
+                    float[] expected = java.util.Arrays.copyOfRange(want.data(), start * cols,
+                            (start + count) * cols + 3);
+                    java.util.Arrays.fill(expected, count * cols, expected.length, -9f);
+                    assertArrayEquals(expected, got, "rows [" + start + ", +" + count + "), "
+                            + threads + " threads");
+                }
+            }
+        }
+    }
+
+    /** Split over tasks, the first bad value in row order is the one reported. */
+    @Test
+    void aSplitReadReportsTheFirstNonFiniteValue() throws Exception {
+        double[] values = NpyFixtures.gaussian(40 * 3, 4, 1.0);
+        values[31 * 3 + 1] = Double.POSITIVE_INFINITY;
+        values[12 * 3 + 2] = Double.NaN;
+        Path file = write("two.npy", "<f4", ByteOrder.LITTLE_ENDIAN, 4, 40, 3, values);
+        try (NpyRowSource source = NpyRowSource.open(file, 90)) {
+            InputException e = assertThrows(InputException.class,
+                    () -> source.read(0, 40, new float[120], 8, 3));
+            assertTrue(e.getMessage().contains("NaN at row 12, column 2"), e.getMessage());
         }
     }
 
