@@ -111,14 +111,7 @@ public final class NpyRowSource implements RowSource {
 
     @Override
     public void read(long start, int count, float[] out) {
-        if (start < 0 || count < 0 || start + count > rows) {
-            throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
-                    + ") of " + rows + " in " + file);
-        }
-        if ((long) count * cols > out.length) {
-            throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
-                    + " rows need " + (long) count * cols);
-        }
+        RowSource.checkRead(this, start, count, out);
         read(start, count, out, PARALLELISM, PARALLEL_FLOATS);
     }
 

@@ -73,14 +73,7 @@ final class ConcatenatedRows implements RowSource {
 
     @Override
     public void read(long start, int count, float[] out) {
-        if (start < 0 || count < 0 || start + count > rows()) {
-            throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
-                    + ") of " + rows() + " (" + name + ")");
-        }
-        if ((long) count * cols > out.length) {
-            throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
-                    + " rows need " + (long) count * cols);
-        }
+        RowSource.checkRead(this, start, count, out);
         if (count == 0) {
             return;
         }

@@ -56,14 +56,7 @@ final class MatrixRows implements RowSource {
 
     @Override
     public void read(long start, int count, float[] out) {
-        if (start < 0 || count < 0 || start + count > rows()) {
-            throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
-                    + ") of " + rows());
-        }
-        if ((long) count * cols > out.length) {
-            throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
-                    + " rows need " + (long) count * cols);
-        }
+        RowSource.checkRead(this, start, count, out);
         int b = 0;
         while (starts[b + 1] <= start && b < blocks.size() - 1) {
             b++;

@@ -94,6 +94,24 @@ public interface RowSource extends AutoCloseable {
     }
 
     /**
+     * The checks every {@link #read} makes first, with its messages: the range lies in the
+     * source, and {@code out} holds its rows.
+     *
+     * @throws IndexOutOfBoundsException naming the range, the row count and the source
+     * @throws IllegalArgumentException when out is too short
+     */
+    static void checkRead(RowSource source, long start, int count, float[] out) {
+        if (start < 0 || count < 0 || start + count > source.rows()) {
+            throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
+                    + ") of " + source.rows() + " in " + source.name());
+        }
+        if ((long) count * source.cols() > out.length) {
+            throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
+                    + " rows need " + (long) count * source.cols());
+        }
+    }
+
+    /**
      * Several sources of one column count, one after another, as one source (shards of one
      * set of rows). A read spanning parts reads each part it touches; closing closes all parts.
      * A single part is returned as it is.

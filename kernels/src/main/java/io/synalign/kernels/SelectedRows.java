@@ -46,15 +46,8 @@ final class SelectedRows implements RowSource {
 
     @Override
     public void read(long start, int count, float[] out) {
-        if (start < 0 || count < 0 || start + count > indices.length) {
-            throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
-                    + ") of " + indices.length);
-        }
+        RowSource.checkRead(this, start, count, out);
         int cols = source.cols();
-        if ((long) count * cols > out.length) {
-            throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
-                    + " rows need " + (long) count * cols);
-        }
         int k = 0;
         while (k < count) {
             long first = indices[(int) start + k];

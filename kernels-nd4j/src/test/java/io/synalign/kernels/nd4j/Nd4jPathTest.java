@@ -7,13 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -79,20 +75,8 @@ class Nd4jPathTest {
     void thePropertySelectsThePortablePathThroughTheProvider(@TempDir Path dir)
             throws IOException, InterruptedException {
         // The provider decides once per JVM, so the property is tried in a fresh one.
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path log = dir.resolve("child.log");
-        Process process = new ProcessBuilder(List.of(java, "-Xmx512m",
-                "-D" + Nd4jPath.PROPERTY + "=portable", "-cp",
-                System.getProperty("java.class.path"), PrintNd4jPath.class.getName()))
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        // To a file, so that the timeout holds even if the child hangs with its output open.
-        boolean finished = process.waitFor(120, TimeUnit.SECONDS);
-        if (!finished) {
-            process.destroyForcibly();
-        }
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertTrue(finished, "child JVM did not finish in 120 s: " + output);
-        assertEquals(0, process.exitValue(), output);
+        String output = ChildJvm.run(dir, PrintNd4jPath.class,
+                "-D" + Nd4jPath.PROPERTY + "=portable");
         assertTrue(output.contains("path=PORTABLE"), output);
         assertTrue(output.contains("nd4j backend: PORTABLE path (synalign.nd4j.path=portable"),
                 "the provider logs its choice and why: " + output);
