@@ -107,11 +107,6 @@ final class RunSettings {
         if (v instanceof KernelStorage k) {
             return k.cliName();
         }
-        if (v instanceof List<?> list && list.size() == 1) {
-            // A repeatable option given once reads as the single value it was before it could
-            // repeat (align's --synthetic-embeddings in the text form, which takes one file).
-            return value(list.get(0), runDir);
-        }
         if (v instanceof List<?> list) {
             List<Object> out = new ArrayList<>(list.size());
             for (Object e : list) {

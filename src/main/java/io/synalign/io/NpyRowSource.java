@@ -130,19 +130,24 @@ public final class NpyRowSource implements RowSource {
         // copies and checks about 2.8 GB/s from the page cache, and on a GPU host the cores are
         // otherwise idle while the device computes. Each task writes its own rows of out; the
         // error reported is the first bad value in row order, as a sequential read gives.
-        RuntimeException[] failures = new RuntimeException[tasks];
+        // Every task catches what it throws (an Error too: a mapped file truncated under the
+        // mapping raises InternalError), so all have finished writing out before this returns.
+        Throwable[] failures = new Throwable[tasks];
         java.util.stream.IntStream.range(0, tasks).parallel().forEach(t -> {
             int from = (int) ((long) count * t / tasks);
             int to = (int) ((long) count * (t + 1) / tasks);
             try {
                 copy(start + from, to - from, out, from);
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
                 failures[t] = e;
             }
         });
-        for (RuntimeException e : failures) {
-            if (e != null) {
-                throw e;
+        for (Throwable e : failures) {
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e instanceof Error r) {
+                throw r;
             }
         }
     }

@@ -239,10 +239,10 @@ class TextAlignStreamingTest {
         var summary = json.readTree(dir.resolve("summary.json").toFile()).path("embedding");
         assertEquals(p("S.npy"), summary.path("synthetic_embeddings").asText());
         assertEquals(p("R.npy"), summary.path("real_embeddings").asText());
-        // The run document states the one file as a path, as before the option could repeat.
+        // The run document states the option's files as a list, like every repeatable option.
         var settings = json.readTree(dir.resolve("run").resolve(RunFiles.ALIGNMENT).toFile())
                 .path("settings");
-        assertEquals("../S.npy", settings.path("--synthetic-embeddings").textValue(),
+        assertEquals("[\"../S.npy\"]", settings.path("--synthetic-embeddings").toString(),
                 settings.toString());
     }
 

@@ -16,8 +16,12 @@ final class ConcatenatedRows implements RowSource {
     private final long[] starts;
     private final int cols;
     private final String name;
-    /** Floats of the buffer a later part of a spanning read goes through (4 MiB). */
-    static final int STAGING_FLOATS = 1 << 20;
+    /**
+     * Floats of the buffer a later part of a spanning read goes through (16 MiB): large enough
+     * that a part's own read of a slice may still be split over threads (a mapped .npy splits
+     * reads of 2^21 floats and more).
+     */
+    static final int STAGING_FLOATS = 1 << 22;
     private final int stagingFloats;
     /** That buffer, kept between reads (sources are read by one thread at a time). */
     private float[] staging;

@@ -101,9 +101,9 @@ public interface RowSource extends AutoCloseable {
      * @throws IllegalArgumentException when out is too short
      */
     static void checkRead(RowSource source, long start, int count, float[] out) {
-        if (start < 0 || count < 0 || start + count > source.rows()) {
+        if (start < 0 || count < 0 || start > source.rows() - count) { // no overflow
             throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
-                    + ") of " + source.rows() + " in " + source.name());
+                    + ") of " + source.rows() + " (" + source.name() + ")");
         }
         if ((long) count * source.cols() > out.length) {
             throw new IllegalArgumentException("out holds " + out.length + " floats, " + count
