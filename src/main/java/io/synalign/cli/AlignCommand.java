@@ -15,8 +15,10 @@ import io.synalign.kernels.RowSource;
 import io.synalign.pipeline.ResultChecks;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -259,8 +261,8 @@ final class AlignCommand extends CliCommand {
      *
      * @throws IllegalArgumentException naming the file whose columns differ from R's
      */
-    private RowSource openShards(NpyHeader realHeader) throws java.io.IOException {
-        List<RowSource> shards = new java.util.ArrayList<>();
+    private RowSource openShards(NpyHeader realHeader) throws IOException {
+        List<RowSource> shards = new ArrayList<>();
         try {
             for (Path file : syntheticFiles) {
                 NpyRowSource shard = NpyRowSource.open(file);
@@ -273,7 +275,7 @@ final class AlignCommand extends CliCommand {
                 }
             }
             return RowSource.concat(shards);
-        } catch (java.io.IOException | RuntimeException | Error e) {
+        } catch (IOException | RuntimeException | Error e) {
             for (RowSource shard : shards) {
                 try {
                     shard.close();
