@@ -231,14 +231,20 @@ run_product_bench() {
     io.synalign.benchmarks.cuda.CudaProductBench $((20000 / scale)) $((20000 / scale)) 384 5
 }
 
+# room SECONDS NAME MODE: whether SECONDS of the call's budget are left for a long step, which
+# would otherwise only be cut off; if not, says so (and which mode runs it as a call of its own)
+# and marks the run failed.
+room() {
+  (( deadline - SECONDS >= $1 )) && return 0
+  echo "== $2: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (run '$0 $3' as a call of its own)"
+  status=1
+  return 1
+}
+
 run_stream() {
   # Needs about 30 s for the data on 16 cores and up to 2 minutes for the run: not started
   # with less than 100 s left, where it could only be cut off.
-  if (( deadline - SECONDS < 100 )); then
-    echo "== e. align --method rff 10,000,000 rows: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (run '$0 stream' as a call of its own)"
-    status=1
-    return
-  fi
+  room 100 "e. align --method rff 10,000,000 rows" stream || return
   data rff10m 10000000 20000 180 || return
   # Wall time of the whole command (JVM start, mapping, plan, features, 100 iterations).
   step 120 "e. align --method rff 10,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 30 s wall)" \
@@ -252,11 +258,7 @@ run_huge() {
   # pass streams the rows of the chunks not kept (up to 154 GB) host -> device; the page cache
   # holds the one 15.4 GB file. If the step is cut off before its summary, the log's progress
   # lines (one every 5 s: chunks done of the current pass, elapsed time) give the time per pass.
-  if (( deadline - SECONDS < 150 )); then
-    echo "== f. align --method rff 100,000,000 rows: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (run '$0 huge' as a call of its own)"
-    status=1
-    return
-  fi
+  room 150 "f. align --method rff 100,000,000 rows" huge || return
   data rff10m 10000000 20000 180 || return
   local shards=() k
   for k in 0 1 2 3 4 5 6 7 8 9; do
