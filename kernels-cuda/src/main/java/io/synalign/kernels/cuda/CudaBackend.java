@@ -287,7 +287,7 @@ public final class CudaBackend implements KernelBackend {
     private void drain(int b, PinnedMemory[] hosts, CUevent_st[] copied, int[] pendingStart,
             int[] pendingCount, int m, float[] out) {
         device.waitFor(copied[b]);
-        hosts[b].floats().get(out, pendingStart[b] * m, pendingCount[b] * m);
+        HostCopy.get(hosts[b].pointer(), 0, out, pendingStart[b] * m, pendingCount[b] * m);
         pendingStart[b] = -1;
     }
 

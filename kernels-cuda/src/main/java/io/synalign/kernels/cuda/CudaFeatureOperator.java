@@ -156,7 +156,7 @@ final class CudaFeatureOperator extends AbstractFeatureOperator {
             int count = (int) Math.min(chunk, total - at);
             device.download(staging.pointer(), phi.at(4L * at), 4L * count);
             device.sync();
-            staging.floats().get(out, (int) at, count);
+            HostCopy.get(staging.pointer(), 0, out, (int) at, count);
         }
     }
 

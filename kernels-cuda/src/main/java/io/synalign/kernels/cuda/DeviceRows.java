@@ -78,7 +78,7 @@ final class DeviceRows implements AutoCloseable {
                     device.waitFor(copied[b]);
                 }
                 PinnedMemory staging = device.staging(b, 4L * Math.min(chunk, total));
-                staging.floats().put(values, (int) at, count);
+                HostCopy.put(values, (int) at, count, staging.pointer(), 0);
                 device.uploadOnCopyStream(to + 4 * at, staging.pointer(), 4L * count);
                 device.recordOnCopy(copied[b]);
                 pending[b] = true;

@@ -9,7 +9,9 @@ import org.bytedeco.cuda.cudart.CUevent_st;
  * read where the backend keeps it resident ({@link CudaDevice#keepResident}), else it goes up in
  * row tiles of at most one pooled pinned chunk (so X itself need never be resident),
  * double-buffered so the upload of the next tile overlaps this tile's work; per tile one SGEMM
- * {@code X_t Omega} into the output rows and {@code rff_cos} in place.
+ * {@code X_t Omega} into the output rows and {@code rff_cos} in place. The host fills a staging
+ * buffer with {@link HostCopy}, split over the cores: on one thread that copy, not the link, set
+ * the pace of a streamed pass.
  */
 final class FeatureBlocks {
 
@@ -74,7 +76,7 @@ final class FeatureBlocks {
                         // done too: both buffers may be overwritten.
                         device.waitFor(consumed[b]);
                     }
-                    staging[b].floats().put(x.data(), start * d, count * d);
+                    HostCopy.put(x.data(), start * d, count * d, staging[b].pointer(), 0);
                     device.uploadOnCopyStream(xTiles[b].address(), staging[b].pointer(),
                             4L * count * d);
                     device.recordOnCopy(uploaded[b]);
