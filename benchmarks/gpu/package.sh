@@ -174,6 +174,7 @@ set +e
   --select-class io.synalign.kernels.cuda.KernelArgsTest \
   --select-class io.synalign.kernels.cuda.ModuleCacheTest \
   --select-class io.synalign.kernels.cuda.DeviceTilesTest \
+  --select-class io.synalign.kernels.cuda.HostCopyTest \
   --select-class io.synalign.kernels.cuda.KernelSourcesTest \
   --select-class io.synalign.kernels.cuda.CudaBackendProviderTest \
   --select-class io.synalign.kernels.CudaBackendTest \

@@ -117,6 +117,7 @@ gpu_test_classes=(
   io.synalign.kernels.cuda.KernelArgsTest
   io.synalign.kernels.cuda.ModuleCacheTest
   io.synalign.kernels.cuda.DeviceTilesTest
+  io.synalign.kernels.cuda.HostCopyTest
   io.synalign.engine.CudaMatchesCpuTest
 )
 
