@@ -1,6 +1,7 @@
 package io.synalign.io;
 
 import io.synalign.kernels.RowSource;
+import io.synalign.kernels.host.ParallelRanges;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -120,36 +121,14 @@ public final class NpyRowSource implements RowSource {
      * floats each (tests force small tasks).
      */
     void read(long start, int count, float[] out, int threads, long minFloats) {
-        long values = (long) count * cols;
-        int tasks = (int) Math.min(threads, values / Math.max(1, minFloats));
-        if (tasks < 2) {
-            copy(start, count, out, 0);
-            return;
-        }
+        int tasks = ParallelRanges.tasks((long) count * cols, threads, minFloats);
         // A large read (a GPU chunk is up to 10^8 floats) is split over threads: one thread
         // copies and checks about 2.8 GB/s from the page cache, and on a GPU host the cores are
         // otherwise idle while the device computes. Each task writes its own rows of out; the
-        // error reported is the first bad value in row order, as a sequential read gives.
-        // Every task catches what it throws (an Error too: a mapped file truncated under the
-        // mapping raises InternalError), so all have finished writing out before this returns.
-        Throwable[] failures = new Throwable[tasks];
-        java.util.stream.IntStream.range(0, tasks).parallel().forEach(t -> {
-            int from = (int) ((long) count * t / tasks);
-            int to = (int) ((long) count * (t + 1) / tasks);
-            try {
-                copy(start + from, to - from, out, from);
-            } catch (Throwable e) {
-                failures[t] = e;
-            }
-        });
-        for (Throwable e : failures) {
-            if (e instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e instanceof Error r) {
-                throw r;
-            }
-        }
+        // error reported is the first bad value in row order, as a sequential read gives, and
+        // all tasks have finished writing out before this returns (a mapped file truncated
+        // under the mapping raises InternalError, which is caught like the rest).
+        ParallelRanges.run(count, tasks, (from, to) -> copy(start + from, to - from, out, from));
     }
 
     /** Threads a large read is split over. */

@@ -1,7 +1,7 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.host.ParallelRanges;
 import java.util.Objects;
-import java.util.stream.IntStream;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 
@@ -15,7 +15,7 @@ import org.bytedeco.javacpp.Pointer;
  * moves (about 50 GB/s), so at 10⁸ rows × 384 (154 GB per pass) it, not the link, set the time
  * per pass; on two threads it reached 31 GB/s. Each task copies a disjoint range through its own
  * pointer view; every task catches what it throws, so none is still writing the buffer when this
- * returns (the buffer is pooled and reused by the next tile).
+ * returns (the buffer is pooled and reused by the next tile): {@link ParallelRanges}.
  *
  * <p>Cost: one pass over {@code count} floats; no allocation besides one pointer view per task.
  */
@@ -73,34 +73,8 @@ final class HostCopy {
         return new FloatPointer(new RawPointer(base + 4L * lo)).capacity(hi - lo);
     }
 
-    /** A copy of floats {@code [lo, hi)}. */
-    private interface Range {
-        void copy(int lo, int hi);
-    }
-
-    private static void split(int count, int threads, long minFloats, Range range) {
-        int tasks = (int) Math.min(threads, count / Math.max(1, minFloats));
-        if (tasks < 2) {
-            if (count > 0) {
-                range.copy(0, count);
-            }
-            return;
-        }
-        Throwable[] failures = new Throwable[tasks];
-        IntStream.range(0, tasks).parallel().forEach(t -> {
-            try {
-                range.copy((int) ((long) count * t / tasks), (int) ((long) count * (t + 1) / tasks));
-            } catch (Throwable e) {
-                failures[t] = e;
-            }
-        });
-        for (Throwable e : failures) {
-            if (e instanceof RuntimeException r) {
-                throw r;
-            }
-            if (e instanceof Error r) {
-                throw r;
-            }
-        }
+    private static void split(int count, int threads, long minFloats,
+            ParallelRanges.Range range) {
+        ParallelRanges.run(count, ParallelRanges.tasks(count, threads, minFloats), range);
     }
 }
