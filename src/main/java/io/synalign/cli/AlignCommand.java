@@ -279,7 +279,7 @@ final class AlignCommand extends CliCommand {
             for (RowSource shard : shards) {
                 try {
                     shard.close();
-                } catch (RuntimeException closing) {
+                } catch (RuntimeException | Error closing) {
                     e.addSuppressed(closing); // the error naming the bad shard comes first
                 }
             }

@@ -126,14 +126,17 @@ final class ConcatenatedRows implements RowSource {
         return lo;
     }
 
-    /** Closes every part, the first failure thrown with the others suppressed. */
+    /**
+     * Closes every part, the first failure thrown with the others suppressed; an {@link Error}
+     * of one part's close does not leave the parts after it open.
+     */
     @Override
     public void close() {
-        RuntimeException failure = null;
+        Throwable failure = null;
         for (RowSource part : parts) {
             try {
                 part.close();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 if (failure == null) {
                     failure = e;
                 } else {
@@ -141,8 +144,11 @@ final class ConcatenatedRows implements RowSource {
                 }
             }
         }
-        if (failure != null) {
-            throw failure;
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error r) {
+            throw r;
         }
     }
 }

@@ -102,8 +102,10 @@ public interface RowSource extends AutoCloseable {
      */
     static void checkRead(RowSource source, long start, int count, float[] out) {
         if (start < 0 || count < 0 || start > source.rows() - count) { // no overflow
-            throw new IndexOutOfBoundsException("rows [" + start + ", " + (start + count)
-                    + ") of " + source.rows() + " (" + source.name() + ")");
+            String end = count >= 0 && start <= Long.MAX_VALUE - count
+                    ? Long.toString(start + count) : start + " + " + count;
+            throw new IndexOutOfBoundsException("rows [" + start + ", " + end + ") of "
+                    + source.rows() + " (" + source.name() + ")");
         }
         if ((long) count * source.cols() > out.length) {
             throw new IllegalArgumentException("out holds " + out.length + " floats, " + count

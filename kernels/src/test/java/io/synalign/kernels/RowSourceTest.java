@@ -167,6 +167,68 @@ class RowSourceTest {
         assertTrue(RowSource.concat(List.of(one)) == one, "a single part is itself");
     }
 
+    @Test
+    void aFailingCloseOfOnePartStillClosesTheOthers() {
+        FloatMatrix a = TestRows.clustered(3, 2, 1);
+        int[] closed = new int[1];
+        InternalError first = new InternalError("unmapping first.npy");
+        IllegalStateException second = new IllegalStateException("closing third.npy");
+        RowSource all = RowSource.concat(List.of(failingClose(a, first, closed),
+                named(a, "second.npy", closed), failingClose(a, second, closed),
+                named(a, "fourth.npy", closed)));
+        InternalError thrown = assertThrows(InternalError.class, all::close);
+        assertTrue(thrown == first, "the first failure is thrown");
+        assertEquals(List.of(second), List.of(thrown.getSuppressed()), "the later one suppressed");
+        assertEquals(4, closed[0], "every part's close was called");
+    }
+
+    @Test
+    void aRangeBeyondTheLastRowIsNamedWithoutOverflow() {
+        RowSource rows = RowSource.of(TestRows.clustered(4, 2, 1));
+        IndexOutOfBoundsException huge = assertThrows(IndexOutOfBoundsException.class,
+                () -> rows.read(Long.MAX_VALUE, 1, new float[2]));
+        assertTrue(huge.getMessage().startsWith("rows [" + Long.MAX_VALUE + ", " + Long.MAX_VALUE
+                + " + 1) of 4"), huge.getMessage());
+        IndexOutOfBoundsException past = assertThrows(IndexOutOfBoundsException.class,
+                () -> rows.read(3, 2, new float[4]));
+        assertTrue(past.getMessage().startsWith("rows [3, 5) of 4"), past.getMessage());
+    }
+
+    /** {@code m}'s rows whose close counts in {@code closed[0]}, then throws {@code failure}. */
+    private static RowSource failingClose(FloatMatrix m, Throwable failure, int[] closed) {
+        RowSource inner = named(m, "failing", closed);
+        return new RowSource() {
+            @Override
+            public long rows() {
+                return inner.rows();
+            }
+
+            @Override
+            public int cols() {
+                return inner.cols();
+            }
+
+            @Override
+            public String name() {
+                return inner.name();
+            }
+
+            @Override
+            public void read(long start, int count, float[] out) {
+                inner.read(start, count, out);
+            }
+
+            @Override
+            public void close() {
+                inner.close();
+                if (failure instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) failure;
+            }
+        };
+    }
+
     /** {@code m}'s rows under {@code name}, counting closes in {@code closed[0]}. */
     private static RowSource named(FloatMatrix m, String name, int[] closed) {
         RowSource inner = RowSource.ofBlocks(List.of(m, FloatMatrix.zeros(0, m.cols())));

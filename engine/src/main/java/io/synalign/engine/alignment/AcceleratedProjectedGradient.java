@@ -680,7 +680,10 @@ final class AcceleratedProjectedGradient {
             MmdObjective restricted = fits && gatherable
                     ? full.restrictedTo(next, workingSets.memoryBudgetBytes()) : null;
             if (restricted == null) {
-                gatherable &= !fits; // H offers none: never try again
+                // H offers none: never try again. A refusal can be slow (nd4j's off-heap
+                // allocation retries with GCs for about a second before it gives up), so this
+                // latch is what keeps it to one per run.
+                gatherable &= !fits;
                 set = null;
                 if (wasFull) {
                     return; // still on all rows: the full workspace holds the iterate
