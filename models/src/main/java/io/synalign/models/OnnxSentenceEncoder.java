@@ -288,12 +288,16 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
 
     /**
      * The encoder's cache id: the model's id plus every setting that changes its vectors and
-     * differs from the model's defaults.
+     * differs from the model's defaults. A model folder's id hashes only its graph and tokenizer,
+     * and its default pooling comes from a file that may change ({@code 1_Pooling/config.json}):
+     * so for a folder any pooling but mean is always named, and the same vectors get the same id
+     * whether the pooling came from the folder or from an override.
      */
     static String modelId(ModelSpec spec, Pooling pooling, int maxLength, BatchMode mode,
             BatchMode autoMode) {
         StringBuilder id = new StringBuilder(spec.modelId());
-        if (pooling != spec.pooling()) {
+        boolean folder = spec.source() instanceof ModelSource.Directory;
+        if (folder ? pooling != Pooling.MEAN : pooling != spec.pooling()) {
             id.append(";pool=").append(pooling.name().toLowerCase(java.util.Locale.ROOT));
         }
         if (maxLength != EncoderOptions.DEFAULT_MAX_LENGTH) {

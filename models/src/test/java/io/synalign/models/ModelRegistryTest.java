@@ -84,12 +84,19 @@ class ModelRegistryTest {
                 + " ONNX model and a tokenizer ("), e.getMessage());
     }
 
+    /** The encoder's cache id for {@code spec} pooled by {@code pooling}, other settings default. */
+    private static String cacheId(ModelSpec spec, Pooling pooling) {
+        return OnnxSentenceEncoder.modelId(spec, pooling, EncoderOptions.DEFAULT_MAX_LENGTH,
+                BatchMode.PADDED, BatchMode.PADDED);
+    }
+
     @Test
     void aSentenceTransformersFolderSetsItsPoolingAndAnUnsupportedOneIsNamed() throws Exception {
         ModelSource bundled = ModelSpec.minilm().source();
         Files.write(dir.resolve("model.onnx"), bundled.readModel());
         Files.write(dir.resolve("tokenizer.json"), bundled.readTokenizer());
-        assertEquals(Pooling.MEAN, ModelRegistry.resolve(dir.toString()).pooling(), "no config");
+        ModelSpec meanSpec = ModelRegistry.resolve(dir.toString());
+        assertEquals(Pooling.MEAN, meanSpec.pooling(), "no config");
         Files.createDirectories(dir.resolve("1_Pooling"));
         Path config = dir.resolve("1_Pooling/config.json");
         Files.writeString(config, "{\"word_embedding_dimension\": 384,"
@@ -98,7 +105,16 @@ class ModelRegistryTest {
         Files.writeString(dir.resolve("modules.json"), "[{\"idx\":0,\"type\":"
                 + "\"sentence_transformers.models.Transformer\"},{\"idx\":1,\"type\":"
                 + "\"sentence_transformers.models.Pooling\"}]");
-        assertEquals(Pooling.CLS, ModelRegistry.resolve(dir.toString()).pooling());
+        ModelSpec clsSpec = ModelRegistry.resolve(dir.toString());
+        assertEquals(Pooling.CLS, clsSpec.pooling());
+        // The cache id follows the pooling the vectors were made with, not only the files: a
+        // config added or edited in place must not return the other pooling's cached vectors.
+        String meanId = cacheId(meanSpec, Pooling.MEAN);
+        String clsId = cacheId(clsSpec, Pooling.CLS);
+        assertEquals(meanSpec.modelId(), meanId, "mean from no config: the files' id");
+        assertEquals(meanSpec.modelId() + ";pool=cls", clsId);
+        assertEquals(clsId, cacheId(meanSpec, Pooling.CLS), "CLS by override: as from the config");
+        assertEquals(meanId, cacheId(clsSpec, Pooling.MEAN), "mean by override: as with no config");
         SentenceTransformersConfig read = SentenceTransformersConfig.read(dir);
         assertEquals(Boolean.FALSE, read.normalised());
         assertEquals(config, read.source());

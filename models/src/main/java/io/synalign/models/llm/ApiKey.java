@@ -29,7 +29,9 @@ public final class ApiKey {
     /**
      * Reads the key from {@code environment.apply(variable)}.
      *
-     * @throws IllegalArgumentException naming the variable (never the value) when it is unset or blank
+     * @throws IllegalArgumentException naming the variable (never the value) when it is unset or
+     *     blank, or holds a character an HTTP header cannot carry (the JDK's own error for that
+     *     would quote the whole header, key included)
      */
     public static ApiKey fromEnvironment(String variable, Function<String, String> environment) {
         if (variable == null || variable.isBlank()) {
@@ -39,7 +41,19 @@ public final class ApiKey {
         if (v == null || v.isBlank()) {
             throw new IllegalArgumentException("environment variable " + variable + " (the API key) is not set");
         }
-        return new ApiKey(variable, v.strip());
+        String key = v.strip();
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (c < 0x20 || c > 0x7E) {
+                // A key pasted with a curly quote, a zero-width space or a second line: named by
+                // position and code point only, the key itself stays out of the message.
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "environment variable %s (the API key) holds U+%04X at character %d of %d;"
+                                + " an API key is printable ASCII", variable, (int) c, i + 1,
+                        key.length()));
+            }
+        }
+        return new ApiKey(variable, key);
     }
 
     /** The {@code Authorization} header value. Package-private: only the HTTP client needs it. */

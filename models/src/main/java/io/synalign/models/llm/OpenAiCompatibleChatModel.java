@@ -175,7 +175,13 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (apiKey != null) {
-            hb.header("Authorization", apiKey.bearer());
+            try {
+                hb.header("Authorization", apiKey.bearer());
+            } catch (IllegalArgumentException e) {
+                // The JDK quotes the refused header value: the key. ApiKey refuses such keys
+                // first; this keeps the rule if it ever changes.
+                throw new IllegalArgumentException(apiKey.mask(e.getMessage()));
+            }
         }
         HttpRequest httpRequest = hb.build();
         String lastFailure = null;

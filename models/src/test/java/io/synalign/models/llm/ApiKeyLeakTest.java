@@ -119,4 +119,31 @@ class ApiKeyLeakTest {
                 () -> ApiKey.fromEnvironment("EMPTY", Map.of("EMPTY", "  ")::get));
         assertTrue(e.getMessage().contains("EMPTY"));
     }
+
+    /**
+     * A key the HTTP header cannot carry (a curly quote, a zero-width space, two lines) is refused
+     * when it is read, by position and code point: the JDK's header check would otherwise throw
+     * with the whole {@code Bearer <key>} in its message.
+     */
+    @Test
+    void aKeyWithACharacterNoHeaderCarriesIsRefusedWithoutTheKey() {
+        String secret = randomKey("sk-secret-");
+        for (String bad : List.of(secret + "\u201dx", secret + "\u200b", secret + "\nsk-second",
+                secret + "\u0000")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ApiKey.fromEnvironment("K", Map.of("K", bad)::get));
+            assertTrue(e.getMessage().startsWith("environment variable K (the API key) holds U+"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("at character " + (secret.length() + 1) + " of "),
+                    e.getMessage());
+            assertFalse(e.getMessage().contains(secret.substring(10)), "key in: " + e.getMessage());
+            IllegalArgumentException model = assertThrows(IllegalArgumentException.class,
+                    () -> OpenAiCompatibleChatModel.builder("http://127.0.0.1:9/v1", "m")
+                            .apiKeyEnv("K")
+                            .environment(Map.of("K", bad)::get).build());
+            assertFalse(model.getMessage().contains(secret.substring(10)), model.getMessage());
+        }
+        // Printable ASCII, spaces inside included, is a key the header carries.
+        assertEquals("Bearer a b~!", ApiKey.fromEnvironment("K", Map.of("K", "a b~!")::get).bearer());
+    }
 }
