@@ -4,6 +4,7 @@ import io.synalign.models.CachingSentenceEncoder;
 import io.synalign.models.EmbeddingCache;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ExecutionDevice;
+import io.synalign.models.MaxLengthExceededException;
 import io.synalign.models.ModelRegistry;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.OnnxSentenceEncoder;
@@ -161,5 +162,12 @@ final class EmbeddingOptions {
     /** The production loader. */
     // A lambda, not a method reference: the reference would load OnnxSentenceEncoder (and DJL,
     // which its catch clauses name) when picocli builds the commands, before any is chosen.
-    static final EncoderLoader ONNX = (spec, options) -> OnnxSentenceEncoder.load(spec, options);
+    static final EncoderLoader ONNX = (spec, options) -> {
+        try {
+            return OnnxSentenceEncoder.load(spec, options);
+        } catch (MaxLengthExceededException e) {
+            throw new IllegalArgumentException("--max-length " + e.maxLength() + ": "
+                    + e.getMessage(), e);
+        }
+    };
 }

@@ -204,4 +204,21 @@ class EmbedCommandTest {
         assertTrue(run.errLines().get(0).contains("onnxruntime-gpu"), run.toString());
         assertTrue(Files.notExists(dir.resolve("e.npy")));
     }
+
+    /**
+     * A --max-length beyond the model's 512 positions is bad input at load, with the real
+     * encoder: one line naming the option, exit 2, no output; before, the run failed at its first
+     * long text with exit 1 and ONNX Runtime's broadcast error.
+     */
+    @Test
+    void aMaxLengthTheModelCannotTakeIsNamedBeforeAnyText() throws IOException {
+        Cli.Run run = Cli.run(cl -> { }, "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"),
+                "--encoder", "minilm", "--max-length", "1024", "--no-cache", "--quiet");
+        Cli.assertBadInputLine(run, dir, "--max-length 1024: model minilm fails on a text of 1024"
+                + " tokens (", "); it takes fewer, give a smaller maximum");
+        assertFalse(Files.exists(dir.resolve("e.npy")));
+        try (var listing = Files.list(dir)) {
+            assertEquals(List.of(dir.resolve("texts.jsonl")), listing.toList(), "nothing written");
+        }
+    }
 }

@@ -84,6 +84,9 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         this.feedsTokenTypeIds = inputs.contains(TOKEN_TYPE_IDS);
         this.modelId = modelId(spec, pooling, options.maxLength(), batchMode, autoMode);
         this.dimension = probeDimension();
+        if (options.maxLength() > EncoderOptions.DEFAULT_MAX_LENGTH) {
+            probeMaxLength(spec, options.maxLength());
+        }
     }
 
     /** Loads a model by name or directory ({@link ModelRegistry#resolve}) with default options. */
@@ -131,6 +134,9 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             return encoder;
         } catch (IOException | MalformedModelException | RuntimeException e) {
             closeQuietly(model, tokenizer);
+            if (e instanceof MaxLengthExceededException tooLong) {
+                throw tooLong; // the model loads; the option is what is wrong
+            }
             if (spec.source() instanceof ModelSource.Directory dir) {
                 // The user's files: bad input, named, rather than a fault of the program.
                 throw new IllegalArgumentException("model directory " + dir.path() + ": cannot"
@@ -277,6 +283,42 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         }
         throw new IllegalStateException("model has no output " + LAST_HIDDEN_STATE
                 + " (outputs: " + names + ")");
+    }
+
+    /**
+     * Runs one text of {@code maxLength} tokens (a raised maximum only: the default is within
+     * every model's reach), so that a maximum the model cannot take is refused now, naming it,
+     * instead of failing at the first long text of a run. Costs one forward pass of that length.
+     */
+    private void probeMaxLength(ModelSpec spec, int maxLength) {
+        TextTokenizer.Tokens[] probe = tokenizer.tokenize(List.of("a ".repeat(maxLength)));
+        int len = probe[0].length();
+        try {
+            forward(probe, new int[] {len}, len, dimension);
+        } catch (RuntimeException e) {
+            throw new MaxLengthExceededException(maxLength, "model " + spec.name() + " fails on a"
+                    + " text of " + len + " tokens (ONNX Runtime: " + runtimeReason(e)
+                    + "); it takes fewer, give a smaller maximum", e);
+        }
+    }
+
+    /**
+     * The telling end of an ONNX Runtime failure for a one-line message: its status message
+     * (after the wrapper's exception names and the source location), the last 160 characters
+     * at most, cut at a word.
+     */
+    static String runtimeReason(Throwable e) {
+        String text = e.getMessage() == null ? "" : e.getMessage().strip().replaceAll("\\s+", " ");
+        int status = text.lastIndexOf("Status Message: ");
+        if (status >= 0) {
+            text = text.substring(status + "Status Message: ".length());
+        }
+        if (text.length() > 160) {
+            String tail = text.substring(text.length() - 160);
+            int space = tail.indexOf(' ');
+            text = "..." + (space >= 0 ? tail.substring(space + 1) : tail);
+        }
+        return text.isEmpty() ? "no message" : text;
     }
 
     private int probeDimension() {

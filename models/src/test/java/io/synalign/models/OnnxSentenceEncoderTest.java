@@ -130,6 +130,36 @@ class OnnxSentenceEncoderTest {
         }
     }
 
+    /**
+     * A maximum beyond the model's 512 positions is refused at load, naming it; before, the load
+     * passed and the run failed at its first long text with ONNX Runtime's broadcast error.
+     */
+    @Test
+    void aMaximumBeyondTheModelsPositionsIsRefusedAtLoad() {
+        MaxLengthExceededException e = assertThrows(MaxLengthExceededException.class,
+                () -> OnnxSentenceEncoder.load(ModelSpec.minilm(),
+                        EncoderOptions.defaults().withMaxLength(513)));
+        assertEquals(513, e.maxLength());
+        assertTrue(e.getMessage().startsWith("model minilm fails on a text of 513 tokens (ONNX Runtime: "),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("); it takes fewer, give a smaller maximum"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("512 by 513"), "the runtime's reason: " + e.getMessage());
+    }
+
+    @Test
+    void theRuntimesReasonIsItsStatusMessageEnd() {
+        assertEquals("Attempting to broadcast. 512 by 1024", OnnxSentenceEncoder.runtimeReason(
+                new IllegalStateException("ai.onnxruntime.OrtException: Error code - ORT_FAIL -"
+                        + " message: Non-zero status\n code. Status Message: Attempting to"
+                        + " broadcast. 512 by 1024")));
+        String tail = OnnxSentenceEncoder.runtimeReason(new RuntimeException("x".repeat(50)
+                + " " + "word ".repeat(60).strip()));
+        assertTrue(tail.startsWith("...word ") && tail.endsWith("word") && tail.length() <= 163,
+                tail);
+        assertEquals("no message", OnnxSentenceEncoder.runtimeReason(new RuntimeException()));
+    }
+
     @Test
     void emptyListGivesEmptyMatrix() {
         FloatMatrix m = encoder.encode(List.of());
