@@ -29,7 +29,7 @@ import scala.Tuple2;
  * doubles each way between driver and executors and O(blocks D) for the block sums. Close to
  * unpersist and free the blocks.
  */
-final class DistributedFeatureProducts implements AutoCloseable {
+final class DistributedFeatureProducts implements LockstepProducts.Products, AutoCloseable {
 
     private final JavaSparkContext context;
     private final Broadcast<FeatureMaps> maps;
@@ -82,7 +82,8 @@ final class DistributedFeatureProducts implements AutoCloseable {
      * {@code z[l] = Phi_l^T w[l]} for every l with {@code w[l] != null} (others null): the
      * blocks' D-vectors added per label in block order.
      */
-    double[][] transposeTimes(double[][] w) {
+    @Override
+    public double[][] transposeTimes(double[][] w) {
         Broadcast<double[][]> shared = context.broadcast(w);
         int f = features;
         List<FeatureChunks.ChunkSum> parts;
@@ -131,7 +132,8 @@ final class DistributedFeatureProducts implements AutoCloseable {
     }
 
     /** {@code out[l] = Phi_l z[l]} for every l with {@code z[l] != null}, in label-local order. */
-    void times(double[][] z, double[][] out) {
+    @Override
+    public void times(double[][] z, double[][] out) {
         Broadcast<double[][]> shared = context.broadcast(z);
         List<FeatureChunks.ChunkValues> parts;
         try {

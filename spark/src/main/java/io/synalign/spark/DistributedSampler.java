@@ -67,6 +67,14 @@ public final class DistributedSampler {
         if (n == 0) {
             return new long[0];
         }
+        // Counted first: takeOrdered sizes a queue of n in every task, so an n far beyond the
+        // support (a typo, a sample of 10^9) would fail the executors for memory instead of
+        // being refused here, by the caller's rule, with the fit kept.
+        long support = keys.count();
+        if (support < n) {
+            throw new IllegalArgumentException("cannot draw " + n + " rows without replacement"
+                    + " from " + support + " rows with positive weight");
+        }
         List<Keyed> top = keys.takeOrdered(n, new KeyOrder());
         if (top.size() < n) {
             throw new IllegalArgumentException("cannot draw " + n + " rows without replacement"

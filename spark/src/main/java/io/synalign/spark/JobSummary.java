@@ -58,7 +58,44 @@ final class JobSummary {
         return doc;
     }
 
-    static void write(Configuration conf, String path, SynAlignSparkJob.Outcome outcome) {
+    /**
+     * Checks {@code --summary PATH} before any work: not a directory, and not the path of
+     * {@code --out} or {@code --sampled-out} (compared fully qualified, so {@code /a} and
+     * {@code file:///a} are one path).
+     *
+     * @param outputs the qualified output paths it must differ from, by option
+     * @throws IllegalArgumentException naming the option and the path
+     */
+    static void check(Configuration conf, String path, Map<String, Path> outputs) {
+        Path target = new Path(path);
+        try {
+            FileSystem fs = target.getFileSystem(conf);
+            Path qualified = fs.makeQualified(target);
+            for (Map.Entry<String, Path> o : outputs.entrySet()) {
+                if (qualified.equals(o.getValue())) {
+                    throw new IllegalArgumentException("--summary and " + o.getKey()
+                            + " are the same path: " + path);
+                }
+            }
+            if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {
+                throw new IllegalArgumentException("--summary " + path + " is a directory; give"
+                        + " the path of a file");
+            }
+            if (target.getParent() == null) {
+                throw new IllegalArgumentException("--summary " + path + " has no parent"
+                        + " directory");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("--summary " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The summary written to a hidden temporary file beside {@code path}, to be renamed into
+     * place by {@link Staged#commit}: written before the outputs are committed, so that a
+     * summary that cannot be written fails the job while nothing is at --out yet.
+     */
+    static Staged stage(Configuration conf, String path, SynAlignSparkJob.Outcome outcome) {
         Path target = new Path(path);
         try {
             FileSystem fs = target.getFileSystem(conf);
@@ -67,18 +104,62 @@ final class JobSummary {
             }
             Path tmp = new Path(target.getParent(), "." + target.getName() + ".synalign-"
                     + UUID.randomUUID() + ".tmp");
+            Staged staged = new Staged(fs, path, target, tmp);
             try (OutputStream o = fs.create(tmp, false)) {
                 JSON.writeValue(o, document(outcome));
+            } catch (IOException | RuntimeException e) {
+                staged.abort();
+                throw e;
             }
-            if (fs.exists(target)) {
-                fs.delete(target, false);
-            }
-            if (!fs.rename(tmp, target)) {
-                fs.delete(tmp, false);
-                throw new IOException("cannot rename " + tmp + " to " + target);
-            }
+            return staged;
         } catch (IOException e) {
             throw new UncheckedIOException("--summary " + path + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A written summary waiting for its rename. */
+    static final class Staged {
+        private final FileSystem fs;
+        private final String path;
+        private final Path target;
+        private final Path tmp;
+        private boolean committed;
+
+        private Staged(FileSystem fs, String path, Path target, Path tmp) {
+            this.fs = fs;
+            this.path = path;
+            this.target = target;
+            this.tmp = tmp;
+        }
+
+        /** Renames the summary into place, replacing a file of that name. */
+        void commit() {
+            try {
+                if (fs.exists(target)) {
+                    if (fs.getFileStatus(target).isDirectory()) {
+                        throw new IOException("a directory appeared at " + target);
+                    }
+                    fs.delete(target, false);
+                }
+                if (!fs.rename(tmp, target)) {
+                    throw new IOException("cannot rename " + tmp + " to " + target);
+                }
+                committed = true;
+            } catch (IOException e) {
+                abort();
+                throw new UncheckedIOException("--summary " + path + ": " + e.getMessage(), e);
+            }
+        }
+
+        /** Deletes the temporary file (no-op after a commit). */
+        void abort() {
+            if (!committed) {
+                try {
+                    fs.delete(tmp, false);
+                } catch (IOException e) {
+                    // Best effort: the job is failing already, with its own error to report.
+                }
+            }
         }
     }
 

@@ -13,21 +13,31 @@ package io.synalign.spark;
  */
 final class LockstepProducts {
 
-    private final DistributedFeatureProducts products;
+    /** The two products of one pass, for every label asking (the others' entries null). */
+    interface Products {
+        /** {@code z[l] = Phi_l^T w[l]}. */
+        double[][] transposeTimes(double[][] w);
+
+        /** {@code out[l] = Phi_l z[l]}. */
+        void times(double[][] z, double[][] out);
+    }
+
+    private final Products products;
     private final double[][] pending;
     private final double[][] results;
     private final double[][] residuals;
     private int live;
     private int waiting;
     private long generation;
-    private RuntimeException failure;
+    /** The failure of a pass (an Error too: a driver out of memory collecting Phi z). */
+    private Throwable failure;
 
     /**
      * @param products the distributed products
      * @param labelSizes n_l per label; labels of size 0 are not fitted and never ask
      * @param live labels whose optimisers will call {@link #apply} until they {@link #leave}
      */
-    LockstepProducts(DistributedFeatureProducts products, int[] labelSizes, int live) {
+    LockstepProducts(Products products, int[] labelSizes, int live) {
         this.products = products;
         this.pending = new double[labelSizes.length][];
         this.results = new double[labelSizes.length][];
@@ -43,9 +53,7 @@ final class LockstepProducts {
      * other labels.
      */
     synchronized void apply(int label, double[] w, double[] out, double[] z) {
-        if (failure != null) {
-            throw failure;
-        }
+        rethrowFailure();
         pending[label] = w;
         waiting++;
         long mine = generation;
@@ -61,11 +69,18 @@ final class LockstepProducts {
                 }
             }
         }
-        if (failure != null) {
-            throw failure;
-        }
+        rethrowFailure();
         System.arraycopy(results[label], 0, out, 0, out.length);
         System.arraycopy(residuals[label], 0, z, 0, z.length);
+    }
+
+    private void rethrowFailure() {
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
     }
 
     /** The label's optimiser has finished (or failed): passes no longer wait for it. */
@@ -86,8 +101,8 @@ final class LockstepProducts {
                     residuals[l] = z[l];
                 }
             }
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (RuntimeException | Error e) {
+            failure = e; // every label waiting on this pass throws it, none reads stale results
         } finally {
             java.util.Arrays.fill(pending, null);
             waiting = 0;

@@ -196,7 +196,7 @@ public final class SparkWeightLearner {
         long budget = EXACT_ROWS;
         for (int l = 0; l < k; l++) {
             out[l] = new double[] {Double.NaN, Double.NaN};
-            long rows = groups.realRows(l) + groups.syntheticRows(l);
+            long rows = (long) groups.realRows(l) + groups.syntheticRows(l);
             if (groups.aligned(l) && rows <= budget) {
                 chosen[l] = true;
                 budget -= rows;
@@ -250,7 +250,9 @@ public final class SparkWeightLearner {
         int k = groups.size();
         WeightSolver.Solution[] outcomes =
                 new WeightSolver.Solution[k];
-        RuntimeException[] failures = new RuntimeException[k];
+        // An Error too (a driver out of memory): a label thread that died silently would leave
+        // its label unfitted, written as zero weights by a job that exits 0.
+        Throwable[] failures = new Throwable[k];
         List<Thread> threads = new ArrayList<>();
         for (int l = 0; l < k; l++) {
             if (!groups.aligned(l)) {
@@ -269,7 +271,7 @@ public final class SparkWeightLearner {
                             linear[label], constant, "rff(D=" + alignment.features() + ")",
                             alignment.withSeed(groups.seed(label)),
                             WeightSolver.IterationListener.NONE);
-                } catch (RuntimeException e) {
+                } catch (RuntimeException | Error e) {
                     failures[label] = e;
                 } finally {
                     lockstep.leave();
@@ -293,7 +295,14 @@ public final class SparkWeightLearner {
                     throw new IllegalArgumentException("label '" + groups.labels().get(l) + "': "
                             + failures[l].getMessage(), failures[l]);
                 }
-                throw failures[l];
+                if (failures[l] instanceof Error e) {
+                    throw e;
+                }
+                throw (RuntimeException) failures[l];
+            }
+            if (groups.aligned(l) && outcomes[l] == null) {
+                throw new IllegalStateException("label '" + groups.labels().get(l) + "': its"
+                        + " optimiser ended without a result");
             }
         }
         return outcomes;

@@ -49,6 +49,11 @@ final class StagedOutput {
         }
     }
 
+    /** The target, fully qualified ({@code /a} and {@code file:///a} are one path). */
+    Path qualifiedTarget() {
+        return fs.makeQualified(target);
+    }
+
     /** Where Spark writes. */
     String stagingPath() {
         return staging.toString();

@@ -5,8 +5,10 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.labelled.LabelMode;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -258,10 +260,18 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         StagedOutput sampleOut = null;
         if (sampledOut != null) {
             sampleOut = StagedOutput.of(sc.hadoopConfiguration(), "--sampled-out", sampledOut);
-            if (new org.apache.hadoop.fs.Path(out).equals(new org.apache.hadoop.fs.Path(sampledOut))) {
+            if (weightsOut.qualifiedTarget().equals(sampleOut.qualifiedTarget())) {
                 throw new IllegalArgumentException("--out and --sampled-out are the same path: "
                         + out);
             }
+        }
+        if (summary != null) {
+            Map<String, org.apache.hadoop.fs.Path> outputs = new LinkedHashMap<>();
+            outputs.put("--out", weightsOut.qualifiedTarget());
+            if (sampleOut != null) {
+                outputs.put("--sampled-out", sampleOut.qualifiedTarget());
+            }
+            JobSummary.check(sc.hadoopConfiguration(), summary, outputs);
         }
         try {
             Outcome outcome;
@@ -271,27 +281,43 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             } catch (SampleRefused e) {
                 // The fit is the expensive part: keep its weights (and their summary), refuse
                 // only the sample.
-                weightsOut.commit();
-                if (summary != null) {
-                    JobSummary.write(sc.hadoopConfiguration(), summary, e.fitted);
-                }
+                commit(sc, e.fitted, weightsOut, null);
                 throw new IllegalArgumentException("--sample " + sample + ": " + e.getMessage()
                         + "; the weights were written to --out " + out + " (draw fewer rows, or"
                         + " from them)", e);
             }
-            weightsOut.commit();
-            if (sampleOut != null) {
-                sampleOut.commit();
-            }
-            if (summary != null) {
-                JobSummary.write(sc.hadoopConfiguration(), summary, outcome);
-            }
+            commit(sc, outcome, weightsOut, sampleOut);
             return outcome;
         } finally {
             weightsOut.abort();
             if (sampleOut != null) {
                 sampleOut.abort();
             }
+        }
+    }
+
+    /**
+     * Commits the outputs, the summary last: the summary is written first (to a temporary file),
+     * so a summary that cannot be written fails the job before anything is at --out, and its
+     * rename, the last step, is the only one that can still fail after the outputs are in place.
+     */
+    private void commit(JavaSparkContext sc, Outcome outcome, StagedOutput weightsOut,
+            StagedOutput sampleOut) {
+        JobSummary.Staged staged = summary == null ? null
+                : JobSummary.stage(sc.hadoopConfiguration(), summary, outcome);
+        try {
+            weightsOut.commit();
+            if (sampleOut != null) {
+                sampleOut.commit();
+            }
+        } catch (RuntimeException | Error e) {
+            if (staged != null) {
+                staged.abort();
+            }
+            throw e;
+        }
+        if (staged != null) {
+            staged.commit();
         }
     }
 

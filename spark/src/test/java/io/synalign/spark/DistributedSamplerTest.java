@@ -56,5 +56,11 @@ class DistributedSamplerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> DistributedSampler.sample(weights(w, 2), 3, 1));
         assertTrue(e.getMessage().contains("from 2 rows"), e.getMessage());
+        // A sample far beyond the support is refused by the count, before any task sizes a
+        // queue of that many rows (which ran executors out of memory).
+        IllegalArgumentException huge = assertThrows(IllegalArgumentException.class,
+                () -> DistributedSampler.sample(weights(w, 2), Integer.MAX_VALUE - 8, 1));
+        assertEquals("cannot draw " + (Integer.MAX_VALUE - 8) + " rows without replacement from"
+                + " 2 rows with positive weight", huge.getMessage());
     }
 }

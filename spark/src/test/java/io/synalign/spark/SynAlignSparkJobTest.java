@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -201,6 +202,56 @@ class SynAlignSparkJobTest {
                         "--embedding-field", "emb").run(TestSpark.session()));
         assertTrue(missing.getMessage().startsWith("--real ") && missing.getMessage().endsWith(
                 "nope.jsonl: no such file or directory"), missing.getMessage());
+    }
+
+    /**
+     * --summary is checked with the outputs before any work (a directory, or the path of an
+     * output, is refused; paths are compared qualified), and written before the outputs are
+     * committed: a summary that cannot be written leaves nothing at --out.
+     */
+    @Test
+    void theSummaryIsCheckedFirstAndAFailedOneLeavesNoOutputs() throws IOException {
+        Random random = new Random(8);
+        Path real = dir.resolve("r3.jsonl");
+        Path synthetic = dir.resolve("s3.jsonl");
+        write(real, random, 20, 0);
+        write(synthetic, random, 30, 1);
+        Path out = dir.resolve("w3.jsonl");
+        Files.createDirectories(dir.resolve("adir"));
+        String[] base = {"--real", real.toString(), "--synthetic", synthetic.toString(),
+            "--out", out.toString(), "--embedding-field", "emb", "--features", "8",
+            "--iterations", "3", "--backend", "reference"};
+        IllegalArgumentException isDir = assertThrows(IllegalArgumentException.class,
+                () -> job(plus(base, "--summary", dir.resolve("adir").toString()))
+                        .run(TestSpark.session()));
+        assertEquals("--summary " + dir.resolve("adir") + " is a directory; give the path of a"
+                + " file", isDir.getMessage());
+        IllegalArgumentException sameAsOut = assertThrows(IllegalArgumentException.class,
+                () -> job(plus(base, "--summary", "file://" + out)).run(TestSpark.session()));
+        assertEquals("--summary and --out are the same path: file://" + out,
+                sameAsOut.getMessage());
+        IllegalArgumentException sampleIsOut = assertThrows(IllegalArgumentException.class,
+                () -> job(plus(base, "--sample", "3", "--sampled-out", "file://" + out))
+                        .run(TestSpark.session()));
+        assertEquals("--out and --sampled-out are the same path: " + out,
+                sampleIsOut.getMessage());
+        // The summary's parent is a file: its write fails after the fit, before any commit.
+        Files.writeString(dir.resolve("afile"), "x");
+        assertThrows(java.io.UncheckedIOException.class,
+                () -> job(plus(base, "--summary", dir.resolve("afile/fit.json").toString()))
+                        .run(TestSpark.session()));
+        assertFalse(Files.exists(out), "no --out without its summary");
+        try (var files = Files.list(dir)) {
+            assertEquals(Set.of("r3.jsonl", "s3.jsonl", "adir", "afile"),
+                    files.map(f -> f.getFileName().toString()).collect(
+                            java.util.stream.Collectors.toSet()), "nothing staged is left");
+        }
+    }
+
+    private static String[] plus(String[] base, String... more) {
+        String[] all = Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
     }
 
     /**
