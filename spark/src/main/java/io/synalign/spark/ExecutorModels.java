@@ -52,15 +52,45 @@ final class ExecutorModels implements Serializable {
         this.hadoop = hadoop;
     }
 
-    /** The encoder as the driver names it, with the driver's Hadoop settings for the executors. */
+    /**
+     * The encoder as the driver names it, with the driver's Hadoop settings for the executors. A
+     * Hadoop URI is checked here, on the driver, before any work: a model directory that is not
+     * there would otherwise fail every embedding task after the inputs were read and spread.
+     *
+     * @throws IllegalArgumentException naming the URI when it is no model directory
+     */
     static ExecutorModels of(String encoder, Configuration conf) {
         Map<String, String> settings = new LinkedHashMap<>();
         if (isRemote(encoder)) {
+            checkRemote(encoder.strip(), conf);
             for (Map.Entry<String, String> e : conf) {
                 settings.put(e.getKey(), e.getValue());
             }
         }
         return new ExecutorModels(encoder, settings);
+    }
+
+    private static void checkRemote(String uri, Configuration conf) {
+        Path dir = new Path(uri);
+        try {
+            FileSystem fs = dir.getFileSystem(conf);
+            if (!fs.exists(dir)) {
+                throw new IllegalArgumentException("--encoder " + uri + ": no such directory");
+            }
+            if (!fs.getFileStatus(dir).isDirectory()) {
+                throw new IllegalArgumentException("--encoder " + uri + ": not a directory (a"
+                        + " model directory holds model.onnx and tokenizer.json)");
+            }
+            for (String file : new String[] {"model.onnx", "tokenizer.json"}) {
+                if (!fs.exists(new Path(dir, file))) {
+                    throw new IllegalArgumentException("--encoder " + uri + ": no " + file
+                            + " in it (a model directory holds model.onnx and tokenizer.json)");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--encoder " + uri + ": cannot read it ("
+                    + e.getMessage() + ")", e);
+        }
     }
 
     /** Whether the value names a Hadoop URI (a scheme of two or more letters, not a built-in). */

@@ -354,8 +354,15 @@ public final class SparkWeightLearner {
                     sets.add(rows);
                 }
             }
-            sigma[l] = MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE,
-                    groups.seed(l), sets.toArray(new FloatMatrix[0]));
+            try {
+                sigma[l] = MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE,
+                        groups.seed(l), sets.toArray(new FloatMatrix[0]));
+            } catch (MedianHeuristic.Unusable e) {
+                // Bad input (identical rows, say): named by label, with the option that helps.
+                throw new IllegalArgumentException((groups.grouped() ? "label '"
+                        + groups.labels().get(l) + "': " : "") + e.getMessage()
+                        + " (give --bandwidth SIGMA)", e);
+            }
         }
         return sigma;
     }

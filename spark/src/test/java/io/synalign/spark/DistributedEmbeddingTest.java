@@ -125,5 +125,15 @@ class DistributedEmbeddingTest {
                 () -> ExecutorModels.of("sparkfiles:absent", spark.sparkContext().hadoopConfiguration()).local());
         assertTrue(shipped.getMessage().startsWith("--encoder sparkfiles:absent: no directory absent"),
                 shipped.getMessage());
+        // A Hadoop URI that is no model directory is refused on the driver, before any task.
+        String absent = dir.resolve("remote/absent").toUri().toString();
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> DistributedEmbedding.embed(spark, df, "text", absent, "cpu", 2, "embedding"));
+        assertEquals("--encoder " + absent + ": no such directory", missing.getMessage());
+        java.nio.file.Files.delete(model.resolve("tokenizer.json"));
+        IllegalArgumentException half = assertThrows(IllegalArgumentException.class,
+                () -> ExecutorModels.of(uri, spark.sparkContext().hadoopConfiguration()));
+        assertEquals("--encoder " + uri + ": no tokenizer.json in it (a model directory holds"
+                + " model.onnx and tokenizer.json)", half.getMessage());
     }
 }

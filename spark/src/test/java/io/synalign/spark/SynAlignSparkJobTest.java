@@ -248,6 +248,32 @@ class SynAlignSparkJobTest {
         }
     }
 
+    /** A label whose rows are all one point is named, with the option that helps. */
+    @Test
+    void anUnusableMedianHeuristicNamesTheLabelAndTheOption() throws IOException {
+        Random random = new Random(9);
+        for (String side : List.of("r4.jsonl", "s4.jsonl")) {
+            List<String> lines = new ArrayList<>();
+            for (int i = 0; i < 12; i++) {
+                boolean flat = i % 2 == 0;
+                String emb = flat ? "1,1,1" : String.format(Locale.ROOT, "%.6f,%.6f,%.6f",
+                        random.nextGaussian(), random.nextGaussian(), random.nextGaussian());
+                lines.add("{\"id\":" + i + ",\"text\":\"t\",\"label\":\""
+                        + (flat ? "flat" : "spread") + "\",\"emb\":[" + emb + "]}");
+            }
+            Files.write(dir.resolve(side), lines);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", dir.resolve("r4.jsonl").toString(), "--synthetic",
+                        dir.resolve("s4.jsonl").toString(), "--out", dir.resolve("w4.jsonl")
+                        .toString(), "--embedding-field", "emb", "--features", "8",
+                        "--backend", "reference").run(TestSpark.session()));
+        assertTrue(e.getMessage().startsWith("label 'flat': the median heuristic found every"
+                + " sampled row identical"), e.getMessage());
+        assertTrue(e.getMessage().endsWith(" (give --bandwidth SIGMA)"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("w4.jsonl")));
+    }
+
     private static String[] plus(String[] base, String... more) {
         String[] all = Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
