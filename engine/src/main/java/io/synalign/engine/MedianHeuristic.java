@@ -97,6 +97,20 @@ public final class MedianHeuristic {
         }
         float[] d2 = new float[k * k];
         backend.squaredDistances(sample, sample, d2);
+        // A GEMM backend (ND4J, CUDA) forms |x|^2 + |y|^2 - 2 x.y in float32: for two equal rows
+        // that leaves rounding of about 1e-7 (|x|^2 + |y|^2), not 0, so with many repeated rows
+        // (an LLM repeating itself) those pairs counted as tiny distances and pulled the median
+        // down by orders of magnitude. Pairs in that cancellation range are recomputed in double
+        // from the rows, so equal rows give exactly 0 and are dropped on every backend.
+        float[] data = sample.data();
+        double[] norms = new double[k];
+        for (int i = 0; i < k; i++) {
+            double s = 0;
+            for (int c = i * d; c < (i + 1) * d; c++) {
+                s += (double) data[c] * data[c];
+            }
+            norms[i] = s;
+        }
         double[] distances = new double[k * (k - 1) / 2];
         int count = 0;
         // 2^exponent is a normal double (|exponent| <= 149), so the product is exactly
@@ -104,9 +118,12 @@ public final class MedianHeuristic {
         double unscale = Math.scalb(1.0, exponent);
         for (int i = 0; i < k; i++) {
             for (int j = i + 1; j < k; j++) {
-                float v = d2[i * k + j];
+                double v = d2[i * k + j];
+                if (v <= CANCELLATION * (norms[i] + norms[j])) {
+                    v = squaredDistance(data, i, j, d);
+                }
                 if (v > 0) {
-                    distances[count++] = Math.sqrt((double) v) * unscale;
+                    distances[count++] = Math.sqrt(v) * unscale;
                 }
             }
         }
@@ -121,6 +138,22 @@ public final class MedianHeuristic {
                     + "]; rescale the rows or give the value explicitly");
         }
         return median;
+    }
+
+    /**
+     * Squared distances below this fraction of {@code |x|^2 + |y|^2} are recomputed in double:
+     * float32 GEMM rounding is about 1e-7 of it per term, and d terms add up to well below this.
+     */
+    static final double CANCELLATION = 1e-3;
+
+    /** {@code |x_i - x_j|^2} in double from the float rows. */
+    private static double squaredDistance(float[] data, int i, int j, int d) {
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+            double diff = (double) data[i * d + c] - data[j * d + c];
+            s += diff * diff;
+        }
+        return s;
     }
 
     private static double median(double[] distances, int count) {

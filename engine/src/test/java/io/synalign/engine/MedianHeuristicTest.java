@@ -12,6 +12,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The median heuristic against a float64 median of the same rows' pairwise distances, at every
@@ -73,6 +75,59 @@ class MedianHeuristicTest {
             IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
                     () -> MedianHeuristic.estimate(backend, 100, 1, same));
             assertTrue(none.getMessage().contains("every sampled row identical"), none.getMessage());
+        }
+    }
+
+    /** The float64 median of the nonzero pairwise distances (equal rows dropped). */
+    private static double referenceMedianOfDistinctPairs(FloatMatrix x) {
+        List<Double> d = new ArrayList<>();
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = i + 1; j < x.rows(); j++) {
+                double s = 0;
+                for (int k = 0; k < x.cols(); k++) {
+                    double diff = (double) x.get(i, k) - x.get(j, k);
+                    s += diff * diff;
+                }
+                if (s > 0) {
+                    d.add(Math.sqrt(s));
+                }
+            }
+        }
+        Collections.sort(d);
+        int c = d.size();
+        return c % 2 == 1 ? d.get(c / 2) : 0.5 * (d.get(c / 2 - 1) + d.get(c / 2));
+    }
+
+    /**
+     * Mode collapse: most rows one repeated row (an LLM repeating itself), rows far from 0 so
+     * that a float32 GEMM distance of equal rows rounds to about 1e-7 of their norms rather than
+     * 0. Every backend must drop those pairs as the float64 reference does; ND4J counted them
+     * and gave a bandwidth thousands of times too small.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.synalign.engine.AvailableBackends#names")
+    void repeatedRowsAreDroppedOnEveryBackend(String name) {
+        for (int d : new int[] {3, 128, 385}) {
+            FloatMatrix spread = rows(23, d, 1, 5);
+            FloatMatrix repeated = FloatMatrix.zeros(180, d);
+            for (int i = 0; i < repeated.rows(); i++) {
+                for (int c = 0; c < d; c++) {
+                    repeated.data()[i * d + c] = 3f + 0.37f * spread.get(0, c);
+                }
+            }
+            FloatMatrix all = FloatMatrix.zeros(203, d);
+            System.arraycopy(repeated.data(), 0, all.data(), 0, repeated.data().length);
+            System.arraycopy(spread.data(), 0, all.data(), repeated.data().length,
+                    spread.data().length);
+            double want = referenceMedianOfDistinctPairs(all);
+            try (KernelBackend backend = io.synalign.kernels.KernelBackends.create(name)) {
+                double got = MedianHeuristic.estimate(backend, 1000, 1, repeated, spread);
+                assertEquals(want, got, 1e-4 * want, name + ", d = " + d);
+                IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                        () -> MedianHeuristic.estimate(backend, 1000, 1, repeated));
+                assertTrue(none.getMessage().contains("every sampled row identical"),
+                        name + ", d = " + d + ": " + none.getMessage());
+            }
         }
     }
 

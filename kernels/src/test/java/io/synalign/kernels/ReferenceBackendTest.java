@@ -1,5 +1,10 @@
 package io.synalign.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,5 +30,32 @@ class ReferenceBackendTest {
     @Test
     void emptyOperatorsGiveZeros() {
         BackendContractTest.assertEmptyOperatorsGiveZeros(reference);
+    }
+
+    /**
+     * The oracle's tracker refuses what the others refuse: a row out of range, and a row whose
+     * posterior variance plus noise is not positive (a repeat of a conditioned row with no
+     * noise), which used to turn every variance into NaN.
+     */
+    @Test
+    void theTrackerRefusesARowOutOfRangeAndAZeroPivot() {
+        FloatMatrix x = new FloatMatrix(3, 1, new float[] {0, 0, 1});
+        try (GpVarianceTracker t = reference.gpVarianceTracker(x, 1.0, 0.0, 3)) {
+            IllegalArgumentException row = assertThrows(IllegalArgumentException.class,
+                    () -> t.condition(3));
+            assertEquals("row 3 is out of range [0, 3)",
+                    row.getMessage());
+            t.condition(0);
+            IllegalArgumentException pivot = assertThrows(IllegalArgumentException.class,
+                    () -> t.condition(1));
+            assertTrue(pivot.getMessage().startsWith(
+                    "cannot condition on row 1: posterior variance "), pivot.getMessage());
+            assertEquals(1, t.rank());
+            double[] v = new double[3];
+            t.variances(v);
+            for (double value : v) {
+                assertFalse(Double.isNaN(value), "no NaN");
+            }
+        }
     }
 }

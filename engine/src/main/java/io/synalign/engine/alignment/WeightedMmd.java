@@ -126,6 +126,22 @@ public final class WeightedMmd {
             throw new IllegalArgumentException("all " + n + " weights are zero");
         }
         double[] w = new double[n];
+        if (Double.isInfinite(sum)) {
+            // Finite weights whose sum overflows (two of 1e308): scaled by the largest first,
+            // else every weight divided by infinity came out 0.
+            double max = 0;
+            for (double v : weights) {
+                max = Math.max(max, v);
+            }
+            double scaled = 0;
+            for (double v : weights) {
+                scaled += v / max;
+            }
+            for (int i = 0; i < n; i++) {
+                w[i] = weights[i] / max / scaled;
+            }
+            return w;
+        }
         for (int i = 0; i < n; i++) {
             w[i] = weights[i] / sum;
         }

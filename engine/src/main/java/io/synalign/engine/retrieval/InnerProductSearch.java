@@ -93,6 +93,12 @@ public final class InnerProductSearch {
         }
         int q = queries.rows();
         int c = corpus.rows();
+        if ((long) q * k > Integer.MAX_VALUE - 8) {
+            // Refused before the search, not by an index error after it.
+            throw new IllegalArgumentException(q + " queries x k = " + k + " hits is "
+                    + (long) q * k + ", more than one array holds; search fewer queries at once"
+                    + " or ask for fewer hits");
+        }
         int[] idx = new int[q * k];
         float[] score = new float[q * k];
         java.util.Arrays.fill(idx, -1);

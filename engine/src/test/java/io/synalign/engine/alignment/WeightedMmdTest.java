@@ -118,4 +118,17 @@ public class WeightedMmdTest {
         assertThrows(IllegalArgumentException.class,
                 () -> WeightedMmd.effectiveSampleSize(new double[] {1, Double.NaN}));
     }
+
+    /** Weights whose sum overflows still normalise to their shares, not to zeros. */
+    @Test
+    void weightsWhoseSumOverflowsAreScaledNotZeroed() {
+        double[] w = WeightedMmd.normalised(new double[] {1e308, 1e308, 0, 5e307}, 4);
+        assertEquals(0.4, w[0], 1e-15);
+        assertEquals(0.4, w[1], 1e-15);
+        assertEquals(0.0, w[2]);
+        assertEquals(0.2, w[3], 1e-15);
+        double[] plain = WeightedMmd.normalised(new double[] {2, 2, 0, 1}, 4);
+        assertEquals(0.4, plain[0]);
+        assertEquals(0.2, plain[3]);
+    }
 }

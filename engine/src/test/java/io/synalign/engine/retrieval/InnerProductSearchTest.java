@@ -166,6 +166,13 @@ class InnerProductSearchTest {
             assertEquals("excluded rows given for 1 queries, not 2", assertThrows(IllegalArgumentException.class,
                     () -> InnerProductSearch.search(backend, q, q, 1, new int[1][], ProgressListener.NONE))
                     .getMessage());
+            // q * k beyond one array: refused up front (the product wrapped to a bad size).
+            FloatMatrix many = FloatMatrix.zeros(2_200_000, 1);
+            assertEquals("2200000 queries x k = 1000 hits is 2200000000, more than one array"
+                    + " holds; search fewer queries at once or ask for fewer hits",
+                    assertThrows(IllegalArgumentException.class, () -> InnerProductSearch.search(
+                            backend, many, FloatMatrix.zeros(3, 1), 1000, null,
+                            ProgressListener.NONE)).getMessage());
         }
     }
 }

@@ -241,9 +241,17 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public void condition(int p) {
-            OperatorArguments.checkCapacity(rank, maxRank);
             int n = x.rows();
-            double pivot = Math.sqrt(variance[p] + noise);
+            OperatorArguments.checkRow(p, n);
+            OperatorArguments.checkCapacity(rank, maxRank);
+            double pivot2 = variance[p] + noise;
+            if (!(pivot2 > 0)) {
+                // As the other backends: a zero pivot would turn every variance into NaN.
+                throw new IllegalArgumentException("cannot condition on row " + p
+                        + ": posterior variance " + variance[p] + " plus noise " + noise
+                        + " is not positive");
+            }
+            double pivot = Math.sqrt(pivot2);
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
                 double s = rbf(distance2(x, i, x, p), lengthScale);
