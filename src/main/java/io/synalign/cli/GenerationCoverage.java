@@ -106,7 +106,14 @@ final class GenerationCoverage {
         if (g.rounds() != null) {
             List<Object> rounds = new ArrayList<>();
             for (var r : g.rounds()) {
-                rounds.add(r.test() == null ? Map.of("round", r.round(), "generated", 0) : r.json());
+                if (r.test() != null) {
+                    rounds.add(r.json());
+                } else {
+                    Map<String, Object> empty = new LinkedHashMap<>(); // not Map.of: a fixed key order
+                    empty.put("round", r.round());
+                    empty.put("generated", 0);
+                    rounds.add(empty);
+                }
             }
             root.put("rounds", rounds);
             root.put("stop", g.stop());

@@ -88,13 +88,20 @@ final class OutputTargets {
     }
 
     /**
-     * The files written into an existing directory (one that does not exist yet holds nothing
-     * to replace, and is checked on its own).
+     * The files the command writes into a directory, claimed like outputs so that no other
+     * option names one of them. For a directory that does not exist yet they are only reserved
+     * (no file-system checks: the command creates the directory), but an output named inside it
+     * still collides: {@code --sampled-out nd/weighted.jsonl --run-dir nd} used to pass when
+     * {@code nd} was missing, and the run directory's copy replaced the sample.
      */
     private void filesIn(Declared d) {
-        if (Files.isDirectory(d.path())) {
-            for (String f : d.role().files()) {
-                add(d.option() + " (" + f + ")", d.path().resolve(f));
+        boolean exists = Files.isDirectory(d.path());
+        for (String f : d.role().files()) {
+            String option = d.option() + " (" + f + ")";
+            if (exists) {
+                add(option, d.path().resolve(f));
+            } else {
+                reserve(option, d.path().resolve(f));
             }
         }
     }
@@ -148,6 +155,31 @@ final class OutputTargets {
         if (target == null) {
             return this;
         }
+        Path abs = reserve(option, target);
+        if (Files.isDirectory(abs)) {
+            throw new InputException(target, option + " names a directory; give a file name");
+        }
+        Path dir = abs.getParent();
+        Path shown = target.getParent() == null ? Path.of(".") : target.getParent();
+        if (dir != null && created.contains(dir) && !Files.exists(dir)) {
+            return this; // the run directory, created before anything is written
+        }
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new InputException(target, "output directory " + shown + " does not exist");
+        }
+        if (!Files.isWritable(dir)) {
+            throw new InputException(target, "output directory " + shown + " is not writable");
+        }
+        return this;
+    }
+
+    /**
+     * Claims {@code target} for {@code option}: no other output, no input and no directory may
+     * be the same path. No file-system checks.
+     *
+     * @return the target, absolute and normalised
+     */
+    private Path reserve(String option, Path target) {
         Path abs = target.toAbsolutePath().normalize();
         String previous = outputs.putIfAbsent(abs, option);
         if (previous != null) {
@@ -166,21 +198,7 @@ final class OutputTargets {
                         + " name the same path " + target);
             }
         }
-        if (Files.isDirectory(abs)) {
-            throw new InputException(target, option + " names a directory; give a file name");
-        }
-        Path dir = abs.getParent();
-        Path shown = target.getParent() == null ? Path.of(".") : target.getParent();
-        if (dir != null && created.contains(dir) && !Files.exists(dir)) {
-            return this; // the run directory, created before anything is written
-        }
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new InputException(target, "output directory " + shown + " does not exist");
-        }
-        if (!Files.isWritable(dir)) {
-            throw new InputException(target, "output directory " + shown + " is not writable");
-        }
-        return this;
+        return abs;
     }
 
     /**

@@ -158,7 +158,12 @@ public final class ClosedLoop {
             steering.forEach((k, rows) -> {
                 List<Map<String, Object>> out = new ArrayList<>();
                 for (SteeringRow r : rows) {
-                    out.add(new LinkedHashMap<>(Map.of("line", r.line(), "gap", r.gap())));
+                    // put by put: Map.of iterates in an order that changes from run to run,
+                    // and the document must be byte-identical for one seed.
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("line", r.line());
+                    row.put("gap", r.gap());
+                    out.add(row);
                 }
                 steer.put(k, out);
             });

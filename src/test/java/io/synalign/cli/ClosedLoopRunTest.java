@@ -182,6 +182,9 @@ class ClosedLoopRunTest {
                 JsonNode steer = rounds.get(0).path("next_demonstrations").path(label);
                 assertEquals(2, steer.size(), "ceil(4 rows / 2 per summary) groups: " + steer);
                 for (int g = 0; g < 2; g++) {
+                    // Fixed key order (a Map.of here changed it from JVM to JVM, so two runs
+                    // with one seed wrote different bytes).
+                    assertEquals(List.of("line", "gap"), iterableToList(steer.get(g).fieldNames()));
                     assertEquals(firstLine.get(label) + rank[g], steer.get(g).path("line").asLong(), label + " group " + g);
                     assertEquals(gap[rank[g]], steer.get(g).path("gap").asDouble(), 1e-6);
                 }
@@ -365,5 +368,11 @@ class ClosedLoopRunTest {
         try (var s = Files.lines(file, StandardCharsets.ISO_8859_1)) {
             return s.count();
         }
+    }
+
+    private static List<String> iterableToList(java.util.Iterator<String> names) {
+        List<String> out = new java.util.ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
     }
 }

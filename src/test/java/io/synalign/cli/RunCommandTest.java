@@ -258,6 +258,11 @@ class RunCommandTest {
                     runDir.toString()},
                 {"--out and --journal name the same path", "--journal", p("aligned.jsonl")},
                 {"--journal names a file, not a directory", "--journal", journalFile.toString()},
+                // A run directory that does not exist yet: its files still collide (they
+                // replaced the summary, or the aligned sample, silently).
+                {"--summary and --run-dir (generation.json) name the same file",
+                    "--summary", dir.resolve("new/generation.json").toString(), "--run-dir",
+                    dir.resolve("new").toString()},
             };
             for (String[] c : cases) {
                 Cli.Run r = run(Map.of(KEY_VAR, key), server(server, "aligned.jsonl",

@@ -154,6 +154,8 @@ class TextBadInputTest {
             bad("out format unknown", with(ALIGN, "--out", "@/w.npy"), "--out @/w.npy: the output format follows the file name"),
             bad("sampled-out format unknown", with(ALIGN, "--sample", "1", "--sampled-out", "@/a.parquet"), "--sampled-out @/a.parquet: the output format follows the file name"),
             bad("sampled-out is out", with(ALIGN, "--sample", "1", "--sampled-out", "@/w.jsonl"), "--sampled-out and --out name the same file"),
+            bad("sampled-out in a run dir not made yet", with(ALIGN, "--sample", "1", "--sampled-out", "@/nd/weighted.jsonl", "--run-dir", "@/nd"),
+                    "--sampled-out and --run-dir (weighted.jsonl) name the same file"),
             bad("out overwrites the input", with(ALIGN, "--out", "@/s.jsonl"), "--out @/s.jsonl would overwrite the input given with --synthetic"),
             bad("out directory missing", with(ALIGN, "--out", "@/nodir/w.jsonl"), "output directory", "does not exist"),
             bad("text and label field equal", with(ALIGN, "--label-field", "text"), "--text-field and --label-field both name 'text'"),

@@ -52,8 +52,10 @@ final class JobSummary {
         doc.put("labels", labels);
         doc.put("synthetic_rows", outcome.syntheticRows());
         doc.put("passes", outcome.result().passes());
-        doc.put("seconds", Map.of("setup", outcome.result().setupSeconds(),
-                "optimise", outcome.result().optimiseSeconds()));
+        Map<String, Object> seconds = new LinkedHashMap<>(); // not Map.of: a fixed key order
+        seconds.put("setup", outcome.result().setupSeconds());
+        seconds.put("optimise", outcome.result().optimiseSeconds());
+        doc.put("seconds", seconds);
         doc.put("sampled", outcome.sampled() == null ? null : outcome.sampled().length);
         return doc;
     }
