@@ -208,6 +208,14 @@ final class AlignCommand extends CliCommand {
                         + " (--real/--synthetic), not to --real-embeddings/--synthetic-embeddings");
             }
         }
+        if (out != null && !out.getFileName().toString().toLowerCase(Locale.ROOT)
+                .endsWith(".npy")) {
+            // The weights of this form are a .npy vector: refused, as embed does, rather than
+            // written as binary into a name that promises text.
+            throw new IllegalArgumentException("--out " + out + ": the weights of"
+                    + " --real-embeddings/--synthetic-embeddings are written as .npy; name the"
+                    + " file *.npy");
+        }
         return false;
     }
 

@@ -143,6 +143,7 @@ class CliBadInputTest {
             bad("summary directory missing", with(ALIGN, "--summary", "@/nodir/s.json"), "s.json: output directory", "does not exist"),
             bad("out is a directory", with(ALIGN, "--out", "@/outdir"), "outdir: --out names a directory"),
             bad("out equals summary", with(ALIGN, "--summary", "@/w.npy"), "--out and --summary name the same file"),
+            bad("npy form, out not npy", with(ALIGN, "--out", "@/w.jsonl"), "--out @/w.jsonl: the weights of --real-embeddings/--synthetic-embeddings are written as .npy; name the file *.npy"),
             bad("out overwrites an input", with(ALIGN, "--out", "@/s.npy"), "--out @/s.npy would overwrite the input given with --synthetic-embeddings"),
             bad("summary overwrites an input", with(ALIGN, "--summary", "@/outdir/../r.npy"), "--summary", "would overwrite the input given with --real-embeddings"),
             bad("out overwrites an input through a link", with(ALIGN, "--out", "@/link.npy"), "would overwrite the input given with --real-embeddings"),
