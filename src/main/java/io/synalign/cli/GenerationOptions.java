@@ -283,6 +283,15 @@ final class GenerationOptions {
             throw new IllegalArgumentException("--request-timeout " + requestTimeout
                     + ": must be longer than 0");
         }
+        if (!offline && gguf == null) {
+            try {
+                // The URL and the model name, checked now: the client is built only after the
+                // real rows are embedded, minutes later on a large set.
+                OpenAiCompatibleChatModel.builder(backendSpec, model);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--llm " + e.getMessage(), e);
+            }
+        }
         if (!offline && gguf == null && apiKeyEnv != null) {
             try {
                 ApiKey.fromEnvironment(apiKeyEnv, environment::get); // the value is not kept

@@ -345,6 +345,24 @@ class GenerateCommandTest {
         assertTrue(zeroTimeout.err().contains("--request-timeout 0s: must be longer than 0"),
                 zeroTimeout.err());
         assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+
+        // A URL the client cannot use is refused with the options, before the real rows are
+        // embedded (the encoder counts the rows it was asked for); a query is not echoed.
+        TestEncoders.Counter embedded = new TestEncoders.Counter();
+        for (String[] c : new String[][] {
+            {"ftp://host/v1", "--llm base URL must be http(s)://host[:port][/path]: ftp://host/v1"},
+            {"http://host/v1?api_key=sk-secret-in-url", "--llm base URL must not have a query or"
+                    + " fragment (use the API key environment variable for a key): http://host/v1"},
+        }) {
+            String[] bad = base.clone();
+            bad[java.util.Arrays.asList(base).indexOf(url)] = c[0];
+            Cli.Run r = Cli.run(cl -> ((GenerateCommand) cl.getSubcommands().get("generate")
+                    .getCommand()).loader = embedded.loader(), bad);
+            assertEquals(2, r.status(), r.toString());
+            assertEquals(List.of("synalign: error: " + c[1]), r.errLines(), r.toString());
+            assertFalse(r.err().contains("sk-secret"), r.err());
+        }
+        assertEquals(0, embedded.loads.get(), "no encoder loaded before the refusal");
     }
 
     @Test

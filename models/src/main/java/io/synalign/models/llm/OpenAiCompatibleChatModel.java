@@ -533,6 +533,14 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                         "base URL must not contain credentials (use the API key environment variable): "
                                 + uri.getScheme() + "://" + uri.getHost());
             }
+            if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+                // "/chat/completions" would land inside the query; and a query often carries
+                // a key, so it is not echoed.
+                throw new IllegalArgumentException("base URL must not have a query or fragment"
+                        + " (use the API key environment variable for a key): " + uri.getScheme()
+                        + "://" + uri.getHost() + (uri.getPort() < 0 ? "" : ":" + uri.getPort())
+                        + (uri.getRawPath() == null ? "" : uri.getRawPath()));
+            }
             if (model == null || model.isBlank()) {
                 throw new IllegalArgumentException("model name must not be blank");
             }
