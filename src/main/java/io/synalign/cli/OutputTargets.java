@@ -216,6 +216,18 @@ final class OutputTargets {
         if (Files.exists(abs) && !Files.isDirectory(abs)) {
             throw new InputException(dir, option + " names a file, not a directory");
         }
+        if (!Files.exists(abs)) {
+            // Created with its parents when first written: a file on the way would fail then,
+            // after the work, as an I/O error ("Not a directory") with exit 1.
+            Path ancestor = abs.getParent();
+            while (ancestor != null && !Files.exists(ancestor)) {
+                ancestor = ancestor.getParent();
+            }
+            if (ancestor != null && !Files.isDirectory(ancestor)) {
+                throw new InputException(dir, option + " cannot be created: " + ancestor
+                        + " is a file, not a directory");
+            }
+        }
         for (Map.Entry<Path, String> out : outputs.entrySet()) {
             if (sameFile(abs, out.getKey())) {
                 throw new IllegalArgumentException(out.getValue() + " and " + option

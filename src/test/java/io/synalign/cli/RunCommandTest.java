@@ -258,6 +258,8 @@ class RunCommandTest {
                     runDir.toString()},
                 {"--out and --journal name the same path", "--journal", p("aligned.jsonl")},
                 {"--journal names a file, not a directory", "--journal", journalFile.toString()},
+                {"--journal cannot be created: " + journalFile + " is a file, not a directory",
+                    "--journal", journalFile.resolve("sub").toString()},
                 // A run directory that does not exist yet: its files still collide (they
                 // replaced the summary, or the aligned sample, silently).
                 {"--summary and --run-dir (generation.json) name the same file",
