@@ -85,11 +85,17 @@ final class BeirCommand extends CliCommand {
         Map<String, Integer> pairs = new LinkedHashMap<>();
         for (QueryRows.Row r : rows) {
             JsonNode given = r.record().get("query_id");
-            String id = ids.computeIfAbsent(r.text(), t -> given != null && !given.isNull()
-                    ? given.asText() : "q" + (ids.size() + 1));
+            // A given id is checked as the reader checks ids (a string or an integer), and
+            // both ids must fit a TSV cell: a tab or line break would shift the qrels columns.
+            String own = given == null || given.isNull() ? null
+                    : tsvCell(queries, r.record().line(), "query_id",
+                            QueryRows.id(queries, r.record(), "query_id"));
+            String id = ids.computeIfAbsent(r.text(), t -> own != null ? own
+                    : "q" + (ids.size() + 1));
             JsonNode s = r.record().get("score");
             int score = s != null && s.isIntegralNumber() && s.asInt() > 0 ? s.asInt() : 1;
-            pairs.merge(id + "\t" + passages.id(r.passage()), score, Math::max);
+            String passage = tsvCell(corpus, -1, "_id", passages.id(r.passage()));
+            pairs.merge(id + "\t" + passage, score, Math::max);
         }
         if (new java.util.HashSet<>(ids.values()).size() != ids.size()) {
             throw new io.synalign.io.InputException(queries, "two query texts carry the same"
@@ -120,5 +126,17 @@ final class BeirCommand extends CliCommand {
     @Override
     boolean verbose() {
         return verbosity.verbose;
+    }
+
+    /** {@code id}, refused (naming the file, and the line when known) if a TSV cell cannot hold it. */
+    private static String tsvCell(Path file, long line, String field, String id) {
+        if (id.indexOf('\t') >= 0 || id.indexOf('\n') >= 0 || id.indexOf('\r') >= 0) {
+            String what = field + " '" + id.replace("\t", "\\t").replace("\n", "\\n")
+                    .replace("\r", "\\r") + "' holds a tab or a line break, which the"
+                    + " qrels TSV cannot carry";
+            throw line > 0 ? new io.synalign.io.InputException(file, line, what)
+                    : new io.synalign.io.InputException(file, what);
+        }
+        return id;
     }
 }

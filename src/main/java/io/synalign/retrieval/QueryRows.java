@@ -151,8 +151,8 @@ public final class QueryRows {
         return v.textValue();
     }
 
-    /** An id field: a string, or an integral number written as its digits. */
-    static String id(Path file, Record r, String field) {
+    /** An id field: a string, or an integral number as its digits; bad ones named by line. */
+    public static String id(Path file, Record r, String field) {
         JsonNode v = r.get(field);
         if (v == null || v.isNull()) {
             throw new InputException(file, r.line(), "no field '" + field + "'; this record has "

@@ -71,6 +71,18 @@ class BeirCommandTest {
                 p("corpus.jsonl"), "--out", p("beir")), dir, "bad.jsonl:1: corpus_id 'nope' is not a passage of");
         Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("rows.jsonl"), "--corpus",
                 p("corpus.jsonl"), "--out", p("beir"), "--split", "../x"), dir, "--split '../x'");
+        // A query_id the qrels TSV cannot carry (it shifted the columns), or that is no id.
+        Files.writeString(dir.resolve("tab.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"p1\"}\n"
+                + "{\"text\": \"r\", \"corpus_id\": \"p1\", \"query_id\": \"a\\tb\"}\n");
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("tab.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("beir")), dir,
+                "tab.jsonl:2: query_id 'a\\tb' holds a tab or a line break, which the qrels TSV"
+                        + " cannot carry");
+        Files.writeString(dir.resolve("obj.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"p1\","
+                + " \"query_id\": {\"x\": 1}}\n");
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("obj.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("beir")), dir,
+                "obj.jsonl:1: field 'query_id' is not an id");
         assertFalse(Files.exists(dir.resolve("beir")));
     }
 }
