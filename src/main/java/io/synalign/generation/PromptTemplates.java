@@ -133,6 +133,9 @@ public final class PromptTemplates {
         }
         try {
             return Files.readString(p, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // The decoder's own words are "Input length = 1".
+            throw new IllegalArgumentException("cannot read " + p + ": not valid UTF-8");
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + p + ": " + e.getMessage());
         }

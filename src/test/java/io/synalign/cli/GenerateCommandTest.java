@@ -655,6 +655,19 @@ class GenerateCommandTest {
         }
     }
 
+    /** A prompt template that is not UTF-8 is named as such (the decoder said "Input length = 1"). */
+    @Test
+    void aPromptTemplateThatIsNotUtf8IsNamedAsSuch() throws IOException {
+        Path prompts = Files.createDirectories(dir.resolve("latin1-prompts"));
+        Files.write(prompts.resolve("samples.txt"), "caf\u00e9 {demonstrations}"
+                .getBytes(StandardCharsets.ISO_8859_1));
+        Cli.Run run = Cli.run(cl -> { }, "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("synth.jsonl").toString(), "--llm", "http://127.0.0.1:9/v1",
+                "--prompts", prompts.toString(), "--no-cache", "--quiet");
+        Cli.assertBadInputLine(run, dir, "--prompts: cannot read " + prompts.resolve("samples.txt")
+                + ": not valid UTF-8");
+    }
+
     private void assertKeyNowhere(Cli.Run run, Path root) throws IOException {
         assertFalse(run.out().contains(key) || run.err().contains(key), "key in captured output");
         try (Stream<Path> files = Files.walk(root)) {
