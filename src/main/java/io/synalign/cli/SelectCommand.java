@@ -143,15 +143,15 @@ final class SelectCommand extends CliCommand {
         int[] rounds = CoverageRounds.assign(result.groups(), x.rows());
 
         try (AtomicOutputs outputs = new AtomicOutputs()) {
-            outputs.stage(out, o -> {
+            outputs.stage(out, raw -> gzipIfNamed(out, raw, o -> {
                 StringBuilder sb = new StringBuilder();
                 for (int p : result.picks()) {
                     sb.append(p).append('\n');
                 }
                 o.write(sb.toString().getBytes(StandardCharsets.US_ASCII));
-            });
+            }));
             if (groups != null) {
-                outputs.stage(groups, o -> {
+                outputs.stage(groups, raw -> gzipIfNamed(groups, raw, o -> {
                     for (int p = 0; p < result.picks().length; p++) {
                         Map<String, Object> line = new LinkedHashMap<>();
                         line.put("pick", result.picks()[p]);
@@ -160,12 +160,38 @@ final class SelectCommand extends CliCommand {
                         line.put("round", rounds[p]);
                         Json.writeLine(o, line);
                     }
-                });
+                }));
             }
             outputs.commit();
         }
         printSummary(stdout, result, x.rows());
         return ExitCodes.OK;
+    }
+
+    /**
+     * {@code body} written to {@code raw}, gzip-compressed when the file's name ends in
+     * {@code .gz} (the readers decompress by that name, and refused the plain text it held).
+     */
+    private static void gzipIfNamed(Path target, java.io.OutputStream raw, AtomicOutputs.Body body)
+            throws java.io.IOException {
+        if (!target.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gz")) {
+            body.writeTo(raw);
+            return;
+        }
+        java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(
+                new java.io.FilterOutputStream(raw) {
+                    @Override
+                    public void write(byte[] b, int off, int len) throws java.io.IOException {
+                        out.write(b, off, len); // not byte by byte, as FilterOutputStream does
+                    }
+
+                    @Override
+                    public void close() throws java.io.IOException {
+                        flush(); // the staged file is closed by AtomicOutputs
+                    }
+                }, 1 << 16);
+        body.writeTo(gz);
+        gz.close();
     }
 
     private void printSummary(PrintWriter stdout, SelectionResult r, int rows) {

@@ -119,4 +119,27 @@ class CliEngineTest {
         }
         assertEquals(Set.of("r.npy", "s.npy", "picks.txt", "groups.jsonl"), listing());
     }
+
+    /** Names ending in .gz are written gzip-compressed (they held plain text, which readers refused). */
+    @Test
+    void selectCompressesOutputsNamedGz() throws IOException {
+        String[] plain = {"select", "--embeddings", dir.resolve("r.npy").toString(), "--count", "5",
+            "--out", dir.resolve("p.txt").toString(), "--groups", dir.resolve("g.jsonl").toString(),
+            "--backend", "reference", "--quiet"};
+        assertEquals(0, Cli.run(cl -> { }, plain).status());
+        String[] gz = plain.clone();
+        gz[6] = dir.resolve("p.txt.gz").toString();
+        gz[8] = dir.resolve("g.jsonl.gz").toString();
+        Cli.Run run = Cli.run(cl -> { }, gz);
+        assertEquals(0, run.status(), run.toString());
+        for (String[] pair : new String[][] {{"p.txt", "p.txt.gz"}, {"g.jsonl", "g.jsonl.gz"}}) {
+            byte[] unzipped;
+            try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(
+                    dir.resolve(pair[1])))) {
+                unzipped = in.readAllBytes();
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(
+                    Files.readAllBytes(dir.resolve(pair[0])), unzipped, pair[1]);
+        }
+    }
 }
