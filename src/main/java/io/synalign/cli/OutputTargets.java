@@ -161,6 +161,19 @@ final class OutputTargets {
         }
         Path dir = abs.getParent();
         Path shown = target.getParent() == null ? Path.of(".") : target.getParent();
+        if (Files.isSymbolicLink(abs)) {
+            // The output replaces the file the link points to (AtomicOutputs): its directory is
+            // the one that must exist, or a dangling link failed after all the work.
+            Path written;
+            try {
+                written = io.synalign.io.AtomicOutputs.throughLinks(abs).toAbsolutePath()
+                        .normalize();
+            } catch (java.io.IOException e) {
+                throw new InputException(target, option + ": " + e.getMessage());
+            }
+            dir = written.getParent();
+            shown = dir == null ? Path.of(".") : dir;
+        }
         if (dir != null && created.contains(dir) && !Files.exists(dir)) {
             return this; // the run directory, created before anything is written
         }

@@ -193,7 +193,7 @@ public final class AtomicOutputs implements AutoCloseable {
      * that the rename replaces the file the user's link names rather than the link itself;
      * {@code target} itself when it is not a link. At most 40 links, as the kernel allows.
      */
-    static Path throughLinks(Path target) throws IOException {
+    public static Path throughLinks(Path target) throws IOException {
         Path p = target;
         for (int hops = 0; Files.isSymbolicLink(p); hops++) {
             if (hops == 40) {

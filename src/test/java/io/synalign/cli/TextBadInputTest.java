@@ -76,6 +76,8 @@ class TextBadInputTest {
         write("r3.npy", NpyFixtures.float32Matrix(3, 3, NpyFixtures.gaussian(9, 1, 2)));
         write("s24.npy", NpyFixtures.float32Matrix(2, 4, NpyFixtures.gaussian(8, 1, 3)));
         Files.createDirectory(dir.resolve("outdir"));
+        // A link into a directory that does not exist: the output would replace its target.
+        Files.createSymbolicLink(dir.resolve("dangling.jsonl"), dir.resolve("nodir/w.jsonl"));
         inputs = listing();
     }
 
@@ -158,6 +160,7 @@ class TextBadInputTest {
                     "--sampled-out and --run-dir (weighted.jsonl) name the same file"),
             bad("out overwrites the input", with(ALIGN, "--out", "@/s.jsonl"), "--out @/s.jsonl would overwrite the input given with --synthetic"),
             bad("out directory missing", with(ALIGN, "--out", "@/nodir/w.jsonl"), "output directory", "does not exist"),
+            bad("out a dangling link", with(ALIGN, "--out", "@/dangling.jsonl"), "@/dangling.jsonl: output directory @/nodir does not exist"),
             bad("text and label field equal", with(ALIGN, "--label-field", "text"), "--text-field and --label-field both name 'text'"),
             bad("unknown model", with(ALIGN, "--encoder", "gpt-5"), "unknown model 'gpt-5'; choose minilm (default), bge-small"),
             bad("bad device", with(ALIGN, "--device", "tpu"), "--device 'tpu': expected cpu, cuda or cuda:N"),
