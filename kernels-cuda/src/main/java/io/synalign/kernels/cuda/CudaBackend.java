@@ -242,6 +242,7 @@ public final class CudaBackend implements KernelBackend {
         CUevent_st[] copied = {device.newEvent(), device.newEvent()};
         int[] pendingStart = {-1, -1};
         int[] pendingCount = {0, 0};
+        Throwable failure = null;
         try {
             for (int b = 0; b < 2; b++) {
                 tiles[b] = DeviceMemory.allocate(tileBytes, "output tile");
@@ -270,15 +271,21 @@ public final class CudaBackend implements KernelBackend {
                     drain(b, hosts, copied, pendingStart, pendingCount, m, out);
                 }
             }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            throw e;
         } finally {
-            device.sync();
-            for (int b = 0; b < 2; b++) {
-                if (tiles[b] != null) {
-                    tiles[b].close();
+            try {
+                device.syncAfter(failure); // a failed launch stays the error
+            } finally {
+                for (int b = 0; b < 2; b++) {
+                    if (tiles[b] != null) {
+                        tiles[b].close();
+                    }
+                    // hosts[b] belongs to the backend's pinned pool and stays for the next call.
+                    device.destroyEvent(computed[b]);
+                    device.destroyEvent(copied[b]);
                 }
-                // hosts[b] belongs to the backend's pinned pool and stays for the next call.
-                device.destroyEvent(computed[b]);
-                device.destroyEvent(copied[b]);
             }
         }
     }

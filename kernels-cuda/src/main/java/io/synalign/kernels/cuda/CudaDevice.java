@@ -36,6 +36,7 @@ import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyDtoHAsync;
 import static org.bytedeco.cuda.global.cudart.cuMemcpyHtoDAsync;
 import static org.bytedeco.cuda.global.cudart.cuModuleGetFunction;
+import static org.bytedeco.cuda.global.cudart.CUDA_SUCCESS;
 import static org.bytedeco.cuda.global.cudart.cuModuleLoadData;
 import static org.bytedeco.cuda.global.cudart.cuModuleUnload;
 import static org.bytedeco.cuda.global.cudart.cuStreamCreate;
@@ -180,9 +181,24 @@ final class CudaDevice implements AutoCloseable {
                 cache.store(key, image);
             }
             CUmod_st module = new CUmod_st();
+            int loaded;
             try (BytePointer data = new BytePointer(image)) {
-                Cuda.check(cuModuleLoadData(module, data), "cuModuleLoadData(" + file + ")");
+                loaded = cuModuleLoadData(module, data);
             }
+            if (loaded != CUDA_SUCCESS && cached.isPresent()) {
+                // A damaged cache entry (a crash mid-write, another driver's image) would
+                // otherwise fail this backend on every later run, and auto fall back to the
+                // CPU for good: it is compiled again and replaced.
+                LOG.warn("cuda: the cached module {} does not load ({}); compiling {} again",
+                        cache.file(key), Cuda.describe(loaded), file);
+                image = NvrtcCompiler.compile(source, file, arch);
+                cache.store(key, image);
+                module = new CUmod_st();
+                try (BytePointer data = new BytePointer(image)) {
+                    loaded = cuModuleLoadData(module, data);
+                }
+            }
+            Cuda.check(loaded, "cuModuleLoadData(" + file + ")");
             modules.add(module);
             byFile.put(file, module);
         }
@@ -406,6 +422,24 @@ final class CudaDevice implements AutoCloseable {
     void sync() {
         Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
         Cuda.check(cuStreamSynchronize(copyStream), "cuStreamSynchronize");
+    }
+
+    /**
+     * {@link #sync} in a {@code finally} that frees what the queued work used: when the block
+     * is already failing ({@code failure} not null) a failed sync is added to that failure as
+     * suppressed instead of replacing it (the launch or copy that failed stays the message),
+     * and the caller's frees still run after it.
+     */
+    void syncAfter(Throwable failure) {
+        if (failure == null) {
+            sync();
+            return;
+        }
+        try {
+            sync();
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+        }
     }
 
     @Override

@@ -62,6 +62,7 @@ final class FeatureBlocks {
             PinnedMemory[] staging = new PinnedMemory[2];
             CUevent_st[] uploaded = {device.newEvent(), device.newEvent()};
             CUevent_st[] consumed = {device.newEvent(), device.newEvent()};
+            Throwable failure = null;
             try {
                 for (int b = 0; b < 2; b++) {
                     xTiles[b] = DeviceMemory.floats((long) tileRows * d, "X tile");
@@ -89,14 +90,20 @@ final class FeatureBlocks {
                             .pointer(target).pointer(phase.address()).i32(count).i32(features)
                             .f32((float) map.scale()));
                 }
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                throw e;
             } finally {
-                device.sync();
-                for (int b = 0; b < 2; b++) {
-                    if (xTiles[b] != null) {
-                        xTiles[b].close();
+                try {
+                    device.syncAfter(failure); // a failed launch stays the error
+                } finally {
+                    for (int b = 0; b < 2; b++) {
+                        if (xTiles[b] != null) {
+                            xTiles[b].close();
+                        }
+                        device.destroyEvent(uploaded[b]);
+                        device.destroyEvent(consumed[b]);
                     }
-                    device.destroyEvent(uploaded[b]);
-                    device.destroyEvent(consumed[b]);
                 }
             }
         }
