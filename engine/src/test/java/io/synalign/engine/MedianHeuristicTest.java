@@ -32,6 +32,11 @@ class MedianHeuristicTest {
 
     /** The float64 median of the pairwise distances of the float32 rows. */
     private static double referenceMedian(FloatMatrix x) {
+        return referenceMedian(x, false);
+    }
+
+    /** The same, over the nonzero distances only when {@code distinct} (equal rows dropped). */
+    private static double referenceMedian(FloatMatrix x, boolean distinct) {
         List<Double> d = new ArrayList<>();
         for (int i = 0; i < x.rows(); i++) {
             for (int j = i + 1; j < x.rows(); j++) {
@@ -40,7 +45,9 @@ class MedianHeuristicTest {
                     double diff = (double) x.get(i, k) - x.get(j, k);
                     s += diff * diff;
                 }
-                d.add(Math.sqrt(s));
+                if (!distinct || s > 0) {
+                    d.add(Math.sqrt(s));
+                }
             }
         }
         Collections.sort(d);
@@ -78,26 +85,6 @@ class MedianHeuristicTest {
         }
     }
 
-    /** The float64 median of the nonzero pairwise distances (equal rows dropped). */
-    private static double referenceMedianOfDistinctPairs(FloatMatrix x) {
-        List<Double> d = new ArrayList<>();
-        for (int i = 0; i < x.rows(); i++) {
-            for (int j = i + 1; j < x.rows(); j++) {
-                double s = 0;
-                for (int k = 0; k < x.cols(); k++) {
-                    double diff = (double) x.get(i, k) - x.get(j, k);
-                    s += diff * diff;
-                }
-                if (s > 0) {
-                    d.add(Math.sqrt(s));
-                }
-            }
-        }
-        Collections.sort(d);
-        int c = d.size();
-        return c % 2 == 1 ? d.get(c / 2) : 0.5 * (d.get(c / 2 - 1) + d.get(c / 2));
-    }
-
     /**
      * Mode collapse: most rows one repeated row (an LLM repeating itself), rows far from 0 so
      * that a float32 GEMM distance of equal rows rounds to about 1e-7 of their norms rather than
@@ -119,7 +106,7 @@ class MedianHeuristicTest {
             System.arraycopy(repeated.data(), 0, all.data(), 0, repeated.data().length);
             System.arraycopy(spread.data(), 0, all.data(), repeated.data().length,
                     spread.data().length);
-            double want = referenceMedianOfDistinctPairs(all);
+            double want = referenceMedian(all, true);
             try (KernelBackend backend = io.synalign.kernels.KernelBackends.create(name)) {
                 double got = MedianHeuristic.estimate(backend, 1000, 1, repeated, spread);
                 assertEquals(want, got, 1e-4 * want, name + ", d = " + d);

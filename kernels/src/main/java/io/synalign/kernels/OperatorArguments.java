@@ -139,6 +139,22 @@ public final class OperatorArguments {
         }
     }
 
+    /**
+     * {@link GpVarianceTracker#condition}: the pivot {@code variance + noise} of row {@code p}
+     * must be positive (a zero one turns every variance into NaN).
+     *
+     * @return the pivot squared
+     */
+    public static double checkPivot(int p, double variance, double noise) {
+        double pivot2 = variance + noise;
+        if (!(pivot2 > 0)) {
+            throw new IllegalArgumentException("cannot condition on row " + p
+                    + ": posterior variance " + variance + " plus noise " + noise
+                    + " is not positive");
+        }
+        return pivot2;
+    }
+
     /** {@link GpVarianceTracker#condition} on a full tracker is a state error. */
     public static void checkCapacity(int rank, int maxRank) {
         if (rank >= maxRank) {

@@ -196,41 +196,22 @@ class RowSourceTest {
 
     /** {@code m}'s rows whose close counts in {@code closed[0]}, then throws {@code failure}. */
     private static RowSource failingClose(FloatMatrix m, Throwable failure, int[] closed) {
-        RowSource inner = named(m, "failing", closed);
-        return new RowSource() {
-            @Override
-            public long rows() {
-                return inner.rows();
+        return named(m, "failing", () -> {
+            closed[0]++;
+            if (failure instanceof Error e) {
+                throw e;
             }
-
-            @Override
-            public int cols() {
-                return inner.cols();
-            }
-
-            @Override
-            public String name() {
-                return inner.name();
-            }
-
-            @Override
-            public void read(long start, int count, float[] out) {
-                inner.read(start, count, out);
-            }
-
-            @Override
-            public void close() {
-                inner.close();
-                if (failure instanceof Error e) {
-                    throw e;
-                }
-                throw (RuntimeException) failure;
-            }
-        };
+            throw (RuntimeException) failure;
+        });
     }
 
     /** {@code m}'s rows under {@code name}, counting closes in {@code closed[0]}. */
     private static RowSource named(FloatMatrix m, String name, int[] closed) {
+        return named(m, name, () -> closed[0]++);
+    }
+
+    /** {@code m}'s rows under {@code name}, running {@code onClose} when closed. */
+    private static RowSource named(FloatMatrix m, String name, Runnable onClose) {
         RowSource inner = RowSource.ofBlocks(List.of(m, FloatMatrix.zeros(0, m.cols())));
         return new RowSource() {
             @Override
@@ -259,7 +240,7 @@ class RowSourceTest {
 
             @Override
             public void close() {
-                closed[0]++;
+                onClose.run();
             }
         };
     }

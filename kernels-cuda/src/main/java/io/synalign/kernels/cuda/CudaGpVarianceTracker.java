@@ -107,12 +107,7 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
         OperatorArguments.checkCapacity(rank, maxRank);
         device.makeCurrent();
         double varP = variance(p);
-        double pivot2 = varP + noise;
-        if (!(pivot2 > 0)) {
-            throw new IllegalArgumentException("cannot condition on row " + p
-                    + ": posterior variance " + varP + " plus noise " + noise
-                    + " is not positive");
-        }
+        double pivot2 = OperatorArguments.checkPivot(p, varP, noise);
         long target = factors.at(8L * rank * size);
         device.launchWarpPerRow(CudaKernel.GP_KERNEL_COLUMN, size, new KernelArgs()
                 .pointer(x.data.address()).pointer(x.norms.address()).i32(p).i32(size)

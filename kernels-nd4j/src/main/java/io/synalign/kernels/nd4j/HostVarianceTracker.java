@@ -63,12 +63,7 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
         OperatorArguments.checkOpen(closed, "variance tracker");
         OperatorArguments.checkRow(p, size);
         OperatorArguments.checkCapacity(rank, maxRank);
-        double pivot2 = variance[p] + noise;
-        if (!(pivot2 > 0)) {
-            throw new IllegalArgumentException("cannot condition on row " + p
-                    + ": posterior variance " + variance[p] + " plus noise " + noise
-                    + " is not positive");
-        }
+        double pivot2 = OperatorArguments.checkPivot(p, variance[p], noise);
         double[] v = newFactor(p, pivot2);
         for (int i = 0; i < size; i++) {
             variance[i] -= v[i] * v[i];

@@ -244,14 +244,7 @@ public final class ReferenceBackend implements KernelBackend {
             int n = x.rows();
             OperatorArguments.checkRow(p, n);
             OperatorArguments.checkCapacity(rank, maxRank);
-            double pivot2 = variance[p] + noise;
-            if (!(pivot2 > 0)) {
-                // As the other backends: a zero pivot would turn every variance into NaN.
-                throw new IllegalArgumentException("cannot condition on row " + p
-                        + ": posterior variance " + variance[p] + " plus noise " + noise
-                        + " is not positive");
-            }
-            double pivot = Math.sqrt(pivot2);
+            double pivot = Math.sqrt(OperatorArguments.checkPivot(p, variance[p], noise));
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
                 double s = rbf(distance2(x, i, x, p), lengthScale);
