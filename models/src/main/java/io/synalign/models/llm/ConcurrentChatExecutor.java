@@ -21,8 +21,9 @@ import java.util.function.Predicate;
  *
  * <p>Two modes: {@link #completeAll} fails fast on any error; {@link #runAll} records per-request
  * errors (retry budget spent, replies that never validated) and fails fast only on a
- * {@link ChatHttpException} (wrong key, bad request, unknown model), which every other request
- * would hit too. Failing fast cancels (interrupts) the outstanding requests; replies completed
+ * {@link ChatHttpException} (wrong key, bad request, unknown model), a connection that cannot be
+ * made, or a {@link ChatTimeoutException} (a model too slow for its deadline), which every
+ * other request would hit too. Failing fast cancels (interrupts) the outstanding requests; replies completed
  * before it are not lost when the model is a {@link JournaledChatModel}.
  */
 public final class ConcurrentChatExecutor {
@@ -65,7 +66,10 @@ public final class ConcurrentChatExecutor {
      * @throws ChatHttpException a non-retryable HTTP error (the other requests are cancelled)
      */
     public List<ChatOutcome> runAll(List<ChatRequest> requests) {
-        return run(requests, e -> e instanceof ChatHttpException || e instanceof ChatConnectException);
+        // A whole-call deadline passed (an in-process model too slow for it): the next calls
+        // would run to the same deadline, one after another, for hours; the run stops instead.
+        return run(requests, e -> e instanceof ChatHttpException || e instanceof ChatConnectException
+                || e instanceof ChatTimeoutException);
     }
 
     /**

@@ -45,6 +45,9 @@ class ConcurrentChatExecutorTest {
             if (last.startsWith("auth")) {
                 throw new ChatHttpException(401, "bad key", "http://127.0.0.1/v1/chat/completions");
             }
+            if (last.startsWith("slow")) {
+                throw new ChatTimeoutException("echo", java.time.Duration.ofMinutes(10), 17);
+            }
             return new ChatReply(last, null, "stop", 1, 0, false);
         }
 
@@ -96,6 +99,18 @@ class ConcurrentChatExecutorTest {
         ChatHttpException e = assertThrows(ChatHttpException.class,
                 () -> new ConcurrentChatExecutor(m, 3).runAll(requests(List.of("a", "auth", "b"))));
         assertEquals(401, e.status());
+        // A model too slow for its deadline stops the run at the first timeout: one at a time
+        // (as an in-process model runs), the requests after it are never made.
+        EchoModel serial = new EchoModel();
+        List<String> texts = new ArrayList<>(List.of("a", "slow"));
+        for (int i = 0; i < 20; i++) {
+            texts.add("after " + i);
+        }
+        ChatTimeoutException slow = assertThrows(ChatTimeoutException.class,
+                () -> new ConcurrentChatExecutor(serial, 1).runAll(requests(texts)));
+        assertTrue(slow.getMessage().startsWith("no complete reply from echo within"),
+                slow.getMessage());
+        assertTrue(serial.calls.get() < texts.size(), serial.calls.get() + " calls made");
     }
 
     @Test
