@@ -211,12 +211,14 @@ public final class SparkWeightLearner {
         } finally {
             shared.destroy();
         }
+        List<List<IndexedRow>> realOf = byLabel(r, k);
+        List<List<IndexedRow>> syntheticOf = byLabel(s, k);
         for (int l = 0; l < k; l++) {
             if (!chosen[l]) {
                 continue;
             }
-            FloatMatrix x = matrixOf(r, l);
-            FloatMatrix y = matrixOf(s, l);
+            FloatMatrix x = matrixOf(realOf.get(l));
+            FloatMatrix y = matrixOf(syntheticOf.get(l));
             if (x == null || y == null) {
                 continue;
             }
@@ -341,15 +343,15 @@ public final class SparkWeightLearner {
             syntheticPicks[l] = Arrays.stream(picked).filter(g -> g >= m)
                     .mapToInt(g -> (int) (g - m)).toArray();
         }
-        List<IndexedRow> realSample = picked(real, realPicks);
-        List<IndexedRow> syntheticSample = picked(synthetic, syntheticPicks);
+        List<List<IndexedRow>> realSample = byLabel(picked(real, realPicks), k);
+        List<List<IndexedRow>> syntheticSample = byLabel(picked(synthetic, syntheticPicks), k);
         for (int l = 0; l < k; l++) {
             if (!groups.aligned(l)) {
                 continue;
             }
             List<FloatMatrix> sets = new ArrayList<>();
-            for (List<IndexedRow> sample : List.of(realSample, syntheticSample)) {
-                FloatMatrix rows = matrixOf(sample, l);
+            for (List<List<IndexedRow>> sample : List.of(realSample, syntheticSample)) {
+                FloatMatrix rows = matrixOf(sample.get(l));
                 if (rows != null) {
                     sets.add(rows);
                 }
@@ -378,14 +380,25 @@ public final class SparkWeightLearner {
         }
     }
 
-    /** The sample rows of one label in label-local order, or null when there are none. */
-    private static FloatMatrix matrixOf(List<IndexedRow> sample, int label) {
-        List<IndexedRow> rows = new ArrayList<>();
-        for (IndexedRow r : sample) {
-            if (r.label() == label) {
-                rows.add(r);
+    /**
+     * The rows of each of {@code k} labels, in one pass (a scan per label was labels x rows on
+     * the driver: 4e11 steps at 20,000 labels of 500 rows).
+     */
+    private static List<List<IndexedRow>> byLabel(List<IndexedRow> rows, int k) {
+        List<List<IndexedRow>> out = new ArrayList<>(k);
+        for (int l = 0; l < k; l++) {
+            out.add(new ArrayList<>());
+        }
+        for (IndexedRow r : rows) {
+            if (r.label() >= 0) {
+                out.get(r.label()).add(r);
             }
         }
+        return out;
+    }
+
+    /** One label's sample rows in label-local order, or null when there are none. */
+    private static FloatMatrix matrixOf(List<IndexedRow> rows) {
         if (rows.isEmpty()) {
             return null;
         }
