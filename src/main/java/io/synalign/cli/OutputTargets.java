@@ -232,10 +232,7 @@ final class OutputTargets {
         if (!Files.exists(abs)) {
             // Created with its parents when first written: a file on the way would fail then,
             // after the work, as an I/O error ("Not a directory") with exit 1.
-            Path ancestor = abs.getParent();
-            while (ancestor != null && !Files.exists(ancestor)) {
-                ancestor = ancestor.getParent();
-            }
+            Path ancestor = RunDirOption.existingAncestor(abs);
             if (ancestor != null && !Files.isDirectory(ancestor)) {
                 throw new InputException(dir, option + " cannot be created: " + ancestor
                         + " is a file, not a directory");

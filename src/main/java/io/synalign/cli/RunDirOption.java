@@ -32,10 +32,7 @@ final class RunDirOption {
             }
             return;
         }
-        Path ancestor = dir.toAbsolutePath().normalize().getParent();
-        while (ancestor != null && !Files.exists(ancestor)) {
-            ancestor = ancestor.getParent();
-        }
+        Path ancestor = existingAncestor(dir.toAbsolutePath().normalize());
         if (ancestor == null || !Files.isDirectory(ancestor)) {
             throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
                     + (ancestor == null ? "no existing parent" : ancestor + " is not a directory"));
@@ -44,6 +41,15 @@ final class RunDirOption {
             throw new IllegalArgumentException("--run-dir " + dir + " cannot be created: "
                     + ancestor + " is not writable");
         }
+    }
+
+    /** The nearest existing ancestor of {@code abs} (absolute), or null when none exists. */
+    static Path existingAncestor(Path abs) {
+        Path ancestor = abs.getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        return ancestor;
     }
 
     /**

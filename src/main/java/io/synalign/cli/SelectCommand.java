@@ -171,6 +171,7 @@ final class SelectCommand extends CliCommand {
     /**
      * {@code body} written to {@code raw}, gzip-compressed when the file's name ends in
      * {@code .gz} (the readers decompress by that name, and refused the plain text it held).
+     * Closing the gzip stream closes {@code raw}, which {@link AtomicOutputs} makes a flush.
      */
     private static void gzipIfNamed(Path target, java.io.OutputStream raw, AtomicOutputs.Body body)
             throws java.io.IOException {
@@ -178,20 +179,10 @@ final class SelectCommand extends CliCommand {
             body.writeTo(raw);
             return;
         }
-        java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(
-                new java.io.FilterOutputStream(raw) {
-                    @Override
-                    public void write(byte[] b, int off, int len) throws java.io.IOException {
-                        out.write(b, off, len); // not byte by byte, as FilterOutputStream does
-                    }
-
-                    @Override
-                    public void close() throws java.io.IOException {
-                        flush(); // the staged file is closed by AtomicOutputs
-                    }
-                }, 1 << 16);
-        body.writeTo(gz);
-        gz.close();
+        try (java.util.zip.GZIPOutputStream gz =
+                new java.util.zip.GZIPOutputStream(raw, 1 << 16)) {
+            body.writeTo(gz);
+        }
     }
 
     private void printSummary(PrintWriter stdout, SelectionResult r, int rows) {
