@@ -172,16 +172,17 @@ final class LineSource {
             r = decoder.flush(chars);
         }
         if (r.isError()) {
+            // Counted in the line as stored, a leading byte order mark included: the position
+            // a hex editor shows.
             int at = bytes.position();
             throw new InputException(file, lineNumber, String.format(Locale.ROOT,
                     "not valid UTF-8 (byte 0x%02X at byte %d of the line); convert the file to"
-                            + " UTF-8", line[at] & 0xff, at - offset + 1));
+                            + " UTF-8", line[at] & 0xff, at + 1));
         }
         chars.flip();
         return chars.toString();
     }
 
-    /** {@code 1048576} as {@code 1 MiB}, other sizes in bytes. */
     /** {@code s} cut to {@code max} characters with an ellipsis (long values in messages). */
     static String cut(String s, int max) {
         if (s == null || s.length() <= max) {
@@ -191,6 +192,7 @@ final class LineSource {
         return s.substring(0, end) + "\u2026";
     }
 
+    /** {@code 1048576} as {@code 1 MiB}, other sizes in bytes. */
     static String describeBytes(long bytes) {
         if (bytes >= 1 << 20 && bytes % (1 << 20) == 0) {
             return bytes / (1 << 20) + " MiB";

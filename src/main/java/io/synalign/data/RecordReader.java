@@ -5,7 +5,9 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -49,9 +51,18 @@ public final class RecordReader {
     /** The largest line size limit accepted, 1 GiB. */
     public static final long MAX_LINE_LIMIT = LineSource.MAX_LIMIT;
 
-    /** Parses each line; {@link VerbatimJson} builds the tree, so only parser features matter. */
+    /**
+     * Parses each line; {@link VerbatimJson} builds the tree, so only parser features matter.
+     * Strings and field names may be as long as the line limit allows (Jackson's defaults, 20
+     * million and 50,000 characters, refused valid lines that CSV and TSV read); the nesting
+     * depth and number length keep Jackson's limits (1,000), reported as limits.
+     */
     private static final JsonFactory JSON = JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .build())
             .build();
 
     private RecordReader() {
@@ -200,7 +211,7 @@ public final class RecordReader {
         Record read() throws IOException {
             String line;
             while ((line = lines.next()) != null) {
-                if (!line.isBlank()) {
+                if (!jsonBlank(line)) {
                     return new Record(jsonObject(lines.file(), lines.lineNumber(), line),
                             lines.lineNumber());
                 }
@@ -213,6 +224,21 @@ public final class RecordReader {
             return new InputException(lines.file(), lines.lineNumber() == 0
                     ? "the file is empty" : "the file has no records, only blank lines");
         }
+    }
+
+    /**
+     * Whether a line holds only JSON's whitespace (space, tab, CR, LF) and is skipped. Not
+     * {@link String#isBlank}: a line of form feeds or U+2028 is not JSON and must be reported,
+     * not dropped without a word.
+     */
+    static boolean jsonBlank(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static ObjectNode jsonObject(Path file, long lineNumber, String line)
@@ -231,6 +257,9 @@ public final class RecordReader {
                         + "; JSON Lines needs exactly one object per line");
             }
             return (ObjectNode) node;
+        } catch (StreamConstraintsException e) {
+            throw new InputException(file, lineNumber, "a JSON value beyond the reader's limits: "
+                    + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
             throw new InputException(file, lineNumber, "malformed JSON"

@@ -82,7 +82,15 @@ public final class NpyRowSource implements RowSource {
                 throw new InputException(file, "array of shape " + h.shapeText()
                         + " has more columns than SynAlign takes");
             }
-            long needed = shape[0] * shape[1] * dt.itemSize();
+            // A header may claim any shape: its byte count is computed without wrapping, so
+            // a short file with an absurd shape is refused as truncated, not mapped.
+            long count = h.elementCount();
+            long needed = count < 0 || count > Long.MAX_VALUE / dt.itemSize()
+                    ? -1 : count * dt.itemSize();
+            if (needed < 0) {
+                throw new InputException(file, "array of shape " + h.shapeText() + " of "
+                        + dt.typeName() + " has more bytes than any file can hold");
+            }
             long present = Math.max(0, ch.size() - h.dataOffset());
             if (present < needed) {
                 throw NpyReader.truncated(file, h, dt, needed, present);

@@ -286,6 +286,22 @@ class RecordIoTest {
                 + " the maxLineBytes setting)", h.getMessage(), "the library names no CLI flag");
     }
 
+    /**
+     * A JSON string longer than Jackson's default limit (20 million characters) within the line
+     * limit is read, as CSV reads it; it was refused as "malformed JSON".
+     */
+    @Test
+    void jsonStringsAsLongAsTheLineLimitAllowsAreRead() throws IOException {
+        int length = 20_000_001;
+        String line = "{\"text\":\"" + "a".repeat(length) + "\"}\n";
+        Path p = write("long-string.jsonl", line);
+        List<Record> records = RecordReader.read(p, 32L << 20);
+        assertEquals(1, records.size());
+        assertEquals(length, records.get(0).get("text").textValue().length());
+        assertTrue(RecordReader.jsonBlank(" \t\r"));
+        assertFalse(RecordReader.jsonBlank("\u000B"));
+    }
+
     interface Read {
         Object run() throws IOException;
     }
@@ -319,6 +335,12 @@ class RecordIoTest {
             {"unclosed.csv", "text,label\n\"open,a\nb,c\n".getBytes(StandardCharsets.UTF_8), 2L, "a quoted field opened on this line is not closed before the end of the file"},
             {"afterquote.csv", "text,label\n\"a\"b,c\n".getBytes(StandardCharsets.UTF_8), 2L, "unexpected 'b' after the closing quote of field 1"},
             {"duphead.csv", "text,label,text\n".getBytes(StandardCharsets.UTF_8), 1L, "column 'text' appears twice in the header row"},
+            // Counted as stored, the byte order mark included (it said byte 1).
+            {"bom-bad.jsonl", new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, (byte) 0xFF, '\n'}, 1L, "not valid UTF-8 (byte 0xFF at byte 4 of the line)"},
+            // Lines that String.isBlank calls blank but JSON does not (they were dropped).
+            {"formfeed.jsonl", "{\"text\":\"a\"}\n\f\n{\"text\":\"b\"}\n".getBytes(StandardCharsets.UTF_8), 2L, "malformed JSON"},
+            {"linesep.jsonl", "{\"text\":\"a\"}\n \u2028\n".getBytes(StandardCharsets.UTF_8), 2L, "malformed JSON"},
+            {"deep.jsonl", ("{\"a\":" + "[".repeat(1500) + "]".repeat(1500) + "}\n").getBytes(StandardCharsets.UTF_8), 1L, "a JSON value beyond the reader's limits: Document nesting depth"},
         };
         for (Object[] c : cases) {
             Path p = write((String) c[0], (byte[]) c[1]);

@@ -125,6 +125,25 @@ class NpyRowSourceTest {
         assertTrue(e.getMessage().contains("truncated"), e.getMessage());
     }
 
+    /**
+     * A header may claim any shape. Its byte count used to wrap: (2^30, 2^30) of float64 is 2^63
+     * bytes, which wrapped to a negative count, passed the length check and mapped 2^30 segments
+     * of a 192-byte file; (2^63 - 1, 4) wrapped and failed to map with a JVM message. Refused
+     * when opened, naming the file and the shape.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = ';', value = {"<f8; (1073741824, 1073741824)",
+            "<f4; (9223372036854775807, 4)", "<f4; (4611686018427387904, 4)",
+            "<f4; (4, 4611686018427387904)", "<f8; (2305843009213693952, 1)"})
+    void anAbsurdShapeIsRefusedWhenOpened(String descr, String shape) {
+        Path file = NpyFixtures.write(dir.resolve("huge.npy"), NpyFixtures.file(
+                NpyFixtures.dict(descr, false, shape), new byte[64]));
+        InputException e = assertThrows(InputException.class, () -> NpyRowSource.open(file));
+        assertTrue(e.getMessage().contains("huge.npy") && e.getMessage().contains(shape)
+                && (e.getMessage().contains("more bytes than any file")
+                        || e.getMessage().contains("more columns")), e.getMessage());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource({"<f4", "<f8"})
     void rffFromTheMappedFileEqualsTheWholeArrayPath(String descr) throws Exception {
