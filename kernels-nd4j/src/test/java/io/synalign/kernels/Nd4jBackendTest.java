@@ -152,6 +152,124 @@ class Nd4jBackendTest extends BackendContractTest {
         }
     }
 
+    /** {@code m} with {@code offset} added to every value: the same distances, larger norms. */
+    private static FloatMatrix shifted(FloatMatrix m, float offset) {
+        float[] data = m.data().clone();
+        for (int i = 0; i < data.length; i++) {
+            data[i] += offset;
+        }
+        return new FloatMatrix(m.rows(), m.cols(), data);
+    }
+
+    /**
+     * Rows that share a large offset (every coordinate + 1,000: norms of about 4,000 against
+     * distances of a few units). About the origin the float32 GEMM form lost the kernel values
+     * to cancellation (a product off by 4.7e-3, normwise); about the rows' common mean each
+     * operator kind, the
+     * stateless block and the GP tracker match the float64 reference as closely as for rows
+     * near the origin.
+     */
+    @Test
+    void rowsWithALargeSharedOffsetKeepFloatAccuracy() {
+        FloatMatrix x = shifted(x(203, 16), 1000f);
+        FloatMatrix y = shifted(y(97, 16), 1000f);
+        double sigma = TestRows.medianBandwidth(x, y);
+        double[] w = TestRows.vector(97, 3);
+        double[] v = TestRows.vector(203, 4);
+        for (TilePlan plan : new TilePlan[] {TilePlan.tiled(50), new TilePlan(true, 50)}) {
+            assertOperatorMatchesReference(x, y, w, sigma, plan);
+            assertOperatorMatchesReference(x, x, v, sigma, plan);
+        }
+        float[] block = new float[203 * 97];
+        float[] want = new float[203 * 97];
+        nd4j.rbfBlock(x, y, sigma, block);
+        REFERENCE.rbfBlock(x, y, sigma, want);
+        assertTrue(Errors.normwise(block, Errors.widen(want)) <= TOLERANCE,
+                "rbfBlock: " + Errors.normwise(block, Errors.widen(want)));
+        try (GpVarianceTracker got = nd4j.gpVarianceTracker(x, sigma, 0.01, 5);
+                GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, sigma, 0.01, 5)) {
+            double[] a = new double[203];
+            double[] b = new double[203];
+            for (int p : new int[] {0, 101, 202}) {
+                got.condition(p);
+                ref.condition(p);
+                got.variances(a);
+                ref.variances(b);
+                for (int i = 0; i < 203; i++) {
+                    assertEquals(b[i], a[i], 1e-4, "variance " + i + " after row " + p);
+                }
+            }
+        }
+    }
+
+    private void assertOperatorMatchesReference(FloatMatrix x, FloatMatrix y, double[] w,
+            double sigma, TilePlan plan) {
+        int n = x.rows();
+        double[] got = new double[n];
+        double[] want = new double[n];
+        double[] sums = new double[n];
+        double[] wantSums = new double[n];
+        double[] scale = new double[n];
+        try (KernelOperator op = nd4j.rbfOperator(x, y, sigma, plan);
+                KernelOperator ref = REFERENCE.rbfOperator(x, y, sigma, plan)) {
+            op.multiply(w, got);
+            op.rowSums(sums);
+            ref.multiply(w, want);
+            ref.rowSums(wantSums);
+            ref.multiply(Errors.abs(w), scale);
+        }
+        String what = (x == y ? "self, " : "") + plan;
+        assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE,
+                what + ": product " + Errors.normwise(got, want, scale));
+        assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE,
+                what + ": row sums " + Errors.normwise(sums, wantSums, wantSums));
+    }
+
+    /**
+     * Rows repeated exactly, norms of about 30, a bandwidth far below their distances: float32
+     * cannot resolve such kernel values (the reference's are 1 for a repeat and 0 otherwise),
+     * but no value may exceed 1. The exponent of two equal rows rounded above 0 and came out as
+     * 4.4 times 1 at sigma = 0.01 and as Infinity at 0.001; the stateless block's self-kernel
+     * diagonal was 0 where it is exactly 1.
+     */
+    @Test
+    void repeatedRowsAtASmallBandwidthGiveNoKernelValueAboveOne() {
+        int n = 400;
+        FloatMatrix base = x(n / 2, 8);
+        float[] data = new float[n * 8];
+        java.util.Random random = new java.util.Random(11);
+        for (int i = 0; i < n / 2; i++) {
+            for (int k = 0; k < 8; k++) {
+                float value = base.get(i, k) * 10f + (float) random.nextGaussian();
+                data[(2 * i) * 8 + k] = value;
+                data[(2 * i + 1) * 8 + k] = value;
+            }
+        }
+        FloatMatrix x = new FloatMatrix(n, 8, data);
+        for (double sigma : new double[] {1e-3, 1e-2, 0.05}) {
+            for (TilePlan plan : new TilePlan[] {TilePlan.tiled(64), new TilePlan(true, 64)}) {
+                try (KernelOperator op = nd4j.rbfOperator(x, x, sigma, plan)) {
+                    double[] sums = new double[n];
+                    op.rowSums(sums);
+                    for (int i = 0; i < n; i++) {
+                        assertTrue(sums[i] >= 1 - 1e-6 && sums[i] <= 2 + 1e-5,
+                                "sigma " + sigma + ", " + plan + ": row sum " + i + " = "
+                                        + sums[i] + " (a repeat and itself: at most 2)");
+                    }
+                }
+            }
+            float[] block = new float[n * n];
+            nd4j.rbfBlock(x, x, sigma, block);
+            for (int i = 0; i < n; i++) {
+                assertEquals(1f, block[i * n + i], 0f, "sigma " + sigma + ": diagonal " + i);
+                for (int j = 0; j < n; j++) {
+                    assertTrue(block[i * n + j] <= 1f, "sigma " + sigma + ": K[" + i + "][" + j
+                            + "] = " + block[i * n + j]);
+                }
+            }
+        }
+    }
+
     @Test
     void distanceOfARowToItselfIsClampedToZeroNotNegative() {
         FloatMatrix x = x(257, 384);

@@ -515,7 +515,14 @@ abstract class BackendContractTest {
 
     @Test
     void badInputsAreRejectedWithTheBadValue() {
-        KernelBackend backend = backend();
+        assertBadInputsRejected(backend());
+    }
+
+    /**
+     * See {@link #badInputsAreRejectedWithTheBadValue()}; static so that {@link
+     * ReferenceBackendTest} holds the reference to it too (it accepted sigma = -0.5, 0 and NaN).
+     */
+    static void assertBadInputsRejected(KernelBackend backend) {
         FloatMatrix x = x(7, 3);
         FloatMatrix y4 = y(5, 4);
         IllegalArgumentException dims = assertThrows(IllegalArgumentException.class,
@@ -527,8 +534,19 @@ abstract class BackendContractTest {
         IllegalArgumentException out = assertThrows(IllegalArgumentException.class,
                 () -> backend.rbfBlock(x, x, 1.0, new float[48]));
         assertTrue(out.getMessage().contains("48"), out.getMessage());
+        for (double bad : new double[] {Double.NaN, 0.0, -0.5, Double.POSITIVE_INFINITY}) {
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.rbfOperator(x, x, bad, TilePlan.tiled(2)), "sigma " + bad);
+            assertThrows(IllegalArgumentException.class,
+                    () -> backend.rbfBlock(x, y(5, 3), bad, new float[35]), "sigma " + bad);
+        }
         assertThrows(IllegalArgumentException.class,
-                () -> backend.rbfOperator(x, x, Double.NaN, TilePlan.tiled(2)));
+                () -> backend.rbfOperator(x, x, 1.0, null));
+        try (GpVarianceTracker t = backend.gpVarianceTracker(x, 1.0, 0.1, 3)) {
+            IllegalArgumentException v = assertThrows(IllegalArgumentException.class,
+                    () -> t.variances(new double[8]));
+            assertTrue(v.getMessage().contains("8"), v.getMessage());
+        }
         try (KernelOperator op = backend.rbfOperator(x, x, 1.0, TilePlan.tiled(2))) {
             IllegalArgumentException w = assertThrows(IllegalArgumentException.class,
                     () -> op.multiply(new double[6], new double[7]));

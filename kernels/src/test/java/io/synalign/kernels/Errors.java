@@ -62,26 +62,52 @@ final class Errors {
         return out;
     }
 
-    /** {@code max_ij |got_ij - ref_ij| / (||x_i||^2 + ||y_j||^2)}, over an n x m block. */
+    /**
+     * {@code max_ij |got_ij - ref_ij| / s_ij} over an n x m block, where {@code s_ij} is the
+     * larger of {@code ||x_i||^2 + ||y_j||^2} and {@code ||x_i - c||^2 + ||y_j - c||^2} for c the
+     * mean of both row sets: the float32 GEMM form of a distance errs by a few eps times the
+     * squared norms about whatever origin a backend takes its operands about (the nd4j backend
+     * takes the common mean, the cuda backend the origin), and either bound is met.
+     */
     static double distanceError(float[] got, float[] ref, FloatMatrix x, FloatMatrix y) {
-        double[] nx = squaredNorms(x);
-        double[] ny = squaredNorms(y);
+        double[] centre = mean(x, y);
+        double[] nx = squaredNorms(x, new double[x.cols()]);
+        double[] ny = squaredNorms(y, new double[y.cols()]);
+        double[] cx = squaredNorms(x, centre);
+        double[] cy = squaredNorms(y, centre);
         int m = y.rows();
         double worst = 0;
         for (int i = 0; i < x.rows(); i++) {
             for (int j = 0; j < m; j++) {
-                double scale = Math.max(nx[i] + ny[j], Double.MIN_NORMAL);
+                double scale = Math.max(Math.max(nx[i] + ny[j], cx[i] + cy[j]),
+                        Double.MIN_NORMAL);
                 worst = Math.max(worst, Math.abs((double) got[i * m + j] - ref[i * m + j]) / scale);
             }
         }
         return worst;
     }
 
-    private static double[] squaredNorms(FloatMatrix m) {
+    private static double[] mean(FloatMatrix x, FloatMatrix y) {
+        double[] c = new double[x.cols()];
+        for (FloatMatrix m : new FloatMatrix[] {x, y}) {
+            for (int i = 0; i < m.rows(); i++) {
+                for (int k = 0; k < m.cols(); k++) {
+                    c[k] += m.get(i, k);
+                }
+            }
+        }
+        int count = x.rows() + y.rows();
+        for (int k = 0; k < c.length && count > 0; k++) {
+            c[k] /= count;
+        }
+        return c;
+    }
+
+    private static double[] squaredNorms(FloatMatrix m, double[] origin) {
         double[] out = new double[m.rows()];
         for (int i = 0; i < m.rows(); i++) {
             for (int k = 0; k < m.cols(); k++) {
-                double v = m.get(i, k);
+                double v = m.get(i, k) - origin[k];
                 out[i] += v * v;
             }
         }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  * The operator checks of {@link BackendContractTest} on the {@link
  * io.synalign.kernels.reference.ReferenceBackend} itself, which the contract holds every other
  * backend to and so does not run as a backend under test: closed operators refuse work, bad
- * lengths get the shared messages, empty operators answer with zeros.
+ * lengths get the shared messages, bad bandwidths and outputs are refused, empty operators answer
+ * with zeros.
  */
 class ReferenceBackendTest {
 
@@ -25,6 +26,11 @@ class ReferenceBackendTest {
     @Test
     void operatorsRejectBadLengthsWithTheSharedMessages() {
         BackendContractTest.assertOperatorsRejectBadLengths(reference);
+    }
+
+    @Test
+    void badInputsAreRejectedWithTheBadValue() {
+        BackendContractTest.assertBadInputsRejected(reference);
     }
 
     @Test

@@ -85,6 +85,13 @@ abstract class VectorOpsContractTest {
                 assertEquals(values[from], ops.toArray(b)[0], 0.0);
                 assertThrows(IndexOutOfBoundsException.class,
                         () -> ops.copyRange(a, 1, part, 0, n));
+                // Offsets whose sum with the length wraps past Long.MAX_VALUE (it was accepted
+                // and copied a few values from the start).
+                long huge = 1L << 62;
+                assertThrows(IndexOutOfBoundsException.class,
+                        () -> ops.copyRange(a, huge, part, huge, huge + 3));
+                assertThrows(IndexOutOfBoundsException.class,
+                        () -> ops.copyRange(a, 0, part, Long.MAX_VALUE, 2));
             }
             ops.fill(b, -0.25);
             double[] read = new double[n];

@@ -148,8 +148,9 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
             long length) {
         CudaVector x = v(from);
         CudaVector y = v(to);
-        if (fromOffset < 0 || toOffset < 0 || length < 0 || fromOffset + length > x.length()
-                || toOffset + length > y.length()) {
+        // Compared without adding, so that no offset near Long.MAX_VALUE wraps into range.
+        if (fromOffset < 0 || toOffset < 0 || length < 0 || length > x.length() - fromOffset
+                || length > y.length() - toOffset) {
             throw new IndexOutOfBoundsException("copy of " + length + " values from " + fromOffset
                     + " of " + x.length() + " to " + toOffset + " of " + y.length());
         }

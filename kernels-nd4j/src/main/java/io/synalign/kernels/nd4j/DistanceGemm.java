@@ -3,13 +3,15 @@ package io.synalign.kernels.nd4j;
 import io.synalign.kernels.FloatMatrix;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Pairwise squared distances between two row sets as ONE GEMM per row tile, norms included.
  *
- * <p>Each row is stored augmented by two columns:
- * {@code left_i = [x_i, -||x_i||^2 / 2, 1]} and {@code right_j = [y_j, 1, -||y_j||^2 / 2]}, so
- * that {@code left_i . right_j = x_i . y_j - ||x_i||^2 / 2 - ||y_j||^2 / 2 = -||x_i - y_j||^2 / 2}.
+ * <p>Each row is stored augmented by two columns ({@link AugmentedRows}, about the common mean
+ * c of the two sets): {@code left_i = [x_i, -||x_i||^2 / 2, 1]} and
+ * {@code right_j = [y_j, 1, -||y_j||^2 / 2]} (x and y taken minus c), so that
+ * {@code left_i . right_j = x_i . y_j - ||x_i||^2 / 2 - ||y_j||^2 / 2 = -||x_i - y_j||^2 / 2}.
  * One GEMM with {@code alpha = -2} yields the squared distances
  * ({@code ||x||^2 + ||y||^2 - 2 X Y^T}) and with {@code alpha = 1 / sigma^2} the RBF exponent
  * {@code -||x - y||^2 / (2 sigma^2)}; the norm terms ride inside the GEMM (two extra terms of the
@@ -17,9 +19,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The norms are summed in double and rounded once.
  *
  * <p>Accuracy: like any float32 GEMM form, a distance carries an absolute error of a few
- * {@code eps (||x||^2 + ||y||^2)} ({@code eps = 6e-8}) from cancellation, so a kernel exponent
- * errs by about {@code eps (||x||^2 + ||y||^2) / (2 sigma^2)}: below 1e-6 for embeddings, whose
- * norms are comparable to their distances.
+ * {@code eps (||x - c||^2 + ||y - c||^2)} ({@code eps = 6e-8}) from cancellation, so a kernel
+ * exponent errs by about {@code eps (||x - c||^2 + ||y - c||^2) / (2 sigma^2)}: about the mean,
+ * the norms are the rows' spread, comparable to their distances, whatever offset the rows share.
  *
  * <p>Memory: {@code (n + m)(d + 2)} floats off heap. Not thread-safe; close to free.
  */
@@ -33,20 +35,30 @@ final class DistanceGemm implements AutoCloseable {
     private final FloatPointer leftPtr;
     private final FloatPointer rightPtr;
 
-    /** Operands for X (rows of the result) against Y (columns). */
+    /** Operands for X (rows of the result) against Y (columns), about their common mean. */
     DistanceGemm(FloatMatrix x, FloatMatrix y) {
         this.rows = x.rows();
         this.cols = y.rows();
         this.depth = depthFor(x.cols());
-        this.left = leftRows(x);
-        this.right = rightRows(y);
+        double[] centre = AugmentedRows.centre(x, y);
+        INDArray l = augmented(x, centre, true);
+        INDArray r = null;
+        try {
+            r = augmented(y, centre, false);
+        } finally {
+            if (r == null) {
+                Buffers.close(l);
+            }
+        }
+        this.left = l;
+        this.right = r;
         this.leftPtr = Buffers.floatPointer(left);
         this.rightPtr = Buffers.floatPointer(right);
     }
 
     /** Columns of an augmented row for input dimension {@code dim}. */
     static int depthFor(int dim) {
-        return dim + 2;
+        return AugmentedRows.depthFor(dim);
     }
 
     int rows() {
@@ -79,37 +91,35 @@ final class DistanceGemm implements AutoCloseable {
                 OpenBlas.at(rightPtr, (long) colStart * depth), c);
     }
 
-    /** Rows {@code [x_i, -||x_i||^2 / 2, 1]}, flat row-major {@code n x (d + 2)}. */
+    /**
+     * Rows {@code [x_i - c, -||x_i - c||^2 / 2, 1]} about the mean c of x, flat row-major
+     * {@code n x (d + 2)}: the operands of distances within x alone.
+     */
     static INDArray leftRows(FloatMatrix x) {
-        return augmented(x, true);
+        return augmented(x, AugmentedRows.centre(x, x), true);
     }
 
-    /** Rows {@code [y_j, 1, -||y_j||^2 / 2]}, flat row-major {@code m x (d + 2)}. */
-    static INDArray rightRows(FloatMatrix y) {
-        return augmented(y, false);
-    }
-
-    private static INDArray augmented(FloatMatrix m, boolean left) {
-        int d = m.cols();
-        int depth = depthFor(d);
+    private static INDArray augmented(FloatMatrix m, double[] centre, boolean left) {
+        int depth = depthFor(m.cols());
         INDArray out = Buffers.floats((long) m.rows() * depth);
         FloatPointer ptr = Buffers.floatPointer(out);
         float[] row = new float[depth];
-        float[] data = m.data();
         for (int i = 0; i < m.rows(); i++) {
-            int base = i * d;
-            double norm2 = 0;
-            for (int k = 0; k < d; k++) {
-                float v = data[base + k];
-                row[k] = v;
-                norm2 += (double) v * v;
-            }
-            float half = (float) (-norm2 / 2);
-            row[d] = left ? half : 1f;
-            row[d + 1] = left ? 1f : half;
+            AugmentedRows.row(m, i, centre, left, row, 0);
             OpenBlas.at(ptr, (long) i * depth).put(row, 0, depth);
         }
         return out;
+    }
+
+    /**
+     * Kernel values from exponents, in place: {@code k = exp(min(e, 0))}. The clamp: rounding can
+     * leave the exponent of two equal rows a little above 0, and a small sigma^2 turns that into
+     * a value far above 1 (Infinity at sigma = 1e-3); no kernel value exceeds 1. The extra pass
+     * runs on a tile still in cache, against the GEMM's 2 (d + 2) flops per value.
+     */
+    static void kernelValues(INDArray exponents) {
+        Transforms.min(exponents, 0.0, false);
+        Transforms.exp(exponents, false);
     }
 
     @Override

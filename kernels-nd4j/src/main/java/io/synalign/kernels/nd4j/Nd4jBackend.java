@@ -2,6 +2,7 @@ package io.synalign.kernels.nd4j;
 
 import static io.synalign.kernels.OperatorArguments.checkBandwidth;
 import static io.synalign.kernels.OperatorArguments.checkDims;
+import static io.synalign.kernels.OperatorArguments.checkFeatureDims;
 import static io.synalign.kernels.OperatorArguments.checkOut;
 import static io.synalign.kernels.OperatorArguments.checkPlan;
 
@@ -190,15 +191,20 @@ public final class Nd4jBackend implements KernelBackend {
         checkBandwidth(sigma);
         checkOut(out, (long) x.rows() * y.rows());
         float alpha = (float) (1.0 / (sigma * sigma));
-        Consumer<INDArray> kernel = tile -> {
-            Transforms.min(tile, 0.0, false);
-            Transforms.exp(tile, false);
-        };
+        Consumer<INDArray> kernel = DistanceGemm::kernelValues;
         if (portable()) {
             PortableBlocks.distances(x, y, alpha, out, kernel);
-            return;
+        } else {
+            distanceBlocks(x, y, alpha, out, kernel);
         }
-        distanceBlocks(x, y, alpha, out, kernel);
+        if (x == y) {
+            // The self-distance is 0, as in the kernel operators: the GEMM form leaves a
+            // residue that a small sigma turns into a diagonal well below 1.
+            int n = x.rows();
+            for (int i = 0; i < n; i++) {
+                out[i * n + i] = 1f;
+            }
+        }
     }
 
     /** out = epilogue(alpha * -||x_i - y_j||^2 / 2), one row tile at a time. */
@@ -277,6 +283,8 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        // Checked before n x D floats of features are allocated (a mismatch left them to GC).
+        checkFeatureDims(x, map);
         return portable() ? new PortableFeatureOperator(x, map) : new Nd4jFeatureOperator(x, map);
     }
 

@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) on ND4J / OpenBLAS,
@@ -32,9 +31,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * float64 where SGEMV gave 2.0e-7, and the MMD objective near its optimum (about 2e-5, the
  * difference of terms near 5e-2) needs the latter; the optimiser stopped early with SSYMV.
  *
- * <p>The exponent is not clamped at 0 here: rounding can leave it a few ulps of
- * {@code ||x||^2 / sigma^2} above zero, which moves a kernel value above 1 by less than float32
- * already errs, and a clamp would cost one more pass over every block.
+ * <p>The exponent is clamped at 0 before the exp ({@link DistanceGemm#kernelValues}): rounding
+ * can leave it above zero for equal rows, and a small bandwidth turns that into a kernel value
+ * far above 1.
  *
  * <p>Products take double vectors and return double results; w is rounded to a preallocated
  * float buffer once per call. Not thread-safe.
@@ -121,7 +120,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 long offset = (long) start * cols;
                 operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
                 zeroSelfDiagonal(OpenBlas.at(kernelPtr, offset), start, count, 0, cols);
-                Transforms.exp(Buffers.range(kernel, offset, offset + (long) count * cols), false);
+                DistanceGemm.kernelValues(Buffers.range(kernel, offset, offset + (long) count * cols));
             }
         });
     }
@@ -189,7 +188,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 int c = Math.min(blocking.cols(), cols - j);
                 operands.block(i, r, j, c, alpha, blockPtr);
                 zeroSelfDiagonal(blockPtr, i, r, j, c);
-                Transforms.exp(buffer.view((long) r * c), false);
+                DistanceGemm.kernelValues(buffer.view((long) r * c));
                 OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j),
                         OpenBlas.at(partialsPtr, (long) bj * rows + i));
             }

@@ -10,7 +10,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The kept self-kernel {@code K = K_XX} (symmetric, unit diagonal) on ND4J / OpenBLAS, holding
@@ -256,7 +255,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                     for (int c0 = s; c0 < n; c0 += chunk) {
                         int cw = Math.min(chunk, n - c0);
                         operands.block(s, h, c0, cw, alpha, tilePtr);
-                        Transforms.exp(Buffers.range(tile, 0, (long) h * cw), false);
+                        DistanceGemm.kernelValues(Buffers.range(tile, 0, (long) h * cw));
                         for (int p = first; p < last; p++) {
                             int start = layout.start(p);
                             int lo = Math.max(c0, start);

@@ -29,8 +29,9 @@ final class PortableBlocks {
             return;
         }
         int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
-        INDArray left = PortableOperands.leftRows(x);
-        INDArray right = PortableOperands.rightRows(y);
+        double[] centre = AugmentedRows.centre(x, y);
+        INDArray left = PortableOperands.leftRows(x, centre);
+        INDArray right = PortableOperands.rightRows(y, centre);
         try (PortableTiles tiles = new PortableTiles(n, tileRows, m)) {
             for (int start = 0; start < n; start += tileRows) {
                 int count = Math.min(tileRows, n - start);

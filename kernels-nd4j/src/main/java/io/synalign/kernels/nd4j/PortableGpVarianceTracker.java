@@ -33,6 +33,8 @@ final class PortableGpVarianceTracker extends HostVarianceTracker {
 
     private final FloatMatrix x;
     private final float alpha;
+    /** The centre the stored rows and every partner row are taken about. */
+    private final double[] centre;
     private final INDArray rows;
     private final INDArray exponents;
     private final INDArray factors;
@@ -41,7 +43,8 @@ final class PortableGpVarianceTracker extends HostVarianceTracker {
         super(x.rows(), lengthScale, noise, maxRank);
         this.x = x;
         this.alpha = (float) (1.0 / (lengthScale * lengthScale));
-        this.rows = PortableOperands.leftRows(x);
+        this.centre = AugmentedRows.centre(x, x);
+        this.rows = PortableOperands.leftRows(x, centre);
         this.exponents = Nd4j.create(DataType.FLOAT, 1, Math.max(1, size));
         // Uninitialised: only rows below the rank are ever read.
         this.factors = Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, maxRank),
@@ -73,7 +76,7 @@ final class PortableGpVarianceTracker extends HostVarianceTracker {
      */
     private INDArray kernelRow(int p) {
         INDArray partner = PortableOperands.matrix(
-                PortableOperands.augmentedHost(x.rowRange(p, p + 1), false), 1,
+                AugmentedRows.host(x.rowRange(p, p + 1), centre, false), 1,
                 DistanceGemm.depthFor(x.cols()));
         try {
             Nd4j.gemm(partner, rows, exponents, false, true, alpha, 0.0);

@@ -6,7 +6,6 @@ import io.synalign.kernels.TilePlan;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) with ND4J INDArray
@@ -53,8 +52,9 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         this.tileRows = Math.max(1, Math.min(plan.tileRows(), rows));
         this.result = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
         this.ones = Nd4j.ones(DataType.FLOAT, Math.max(1, cols), 1);
-        INDArray l = PortableOperands.leftRows(x);
-        INDArray r = PortableOperands.rightRows(y);
+        double[] centre = AugmentedRows.centre(x, y);
+        INDArray l = PortableOperands.leftRows(x, centre);
+        INDArray r = PortableOperands.rightRows(y, centre);
         if (plan.materialise()) {
             this.kernel = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows),
                     Math.max(1, cols));
@@ -63,7 +63,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 if (x == y) {
                     zeroDiagonal(kernel, 0, rows);
                 }
-                Transforms.exp(kernel, false);
+                DistanceGemm.kernelValues(kernel);
             }
             // The operands are no longer needed once K exists.
             Buffers.close(l, r);
@@ -113,7 +113,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 if (self) {
                     zeroDiagonal(tile, start, count);
                 }
-                Transforms.exp(tile, false);
+                DistanceGemm.kernelValues(tile);
                 INDArray sums = tileSums.tile(count);
                 Nd4j.gemm(tile, vector, sums, false, false, 1.0, 0.0);
                 PortableOperands.rows(result, start, start + count).assign(sums);

@@ -12,7 +12,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code Nd4j.create(float[], shape, FLOAT)} (which copies them to wherever the backend keeps
  * arrays, device memory included), plus the few INDArray helpers every portable class uses.
  *
- * <p>The distance operands are the augmented rows of {@link DistanceGemm}:
+ * <p>The distance operands are the augmented rows of {@link DistanceGemm}, about the common mean
+ * of the two sets ({@link AugmentedRows}):
  * {@code left_i = [x_i, -||x_i||^2 / 2, 1]}, {@code right_j = [y_j, 1, -||y_j||^2 / 2]}, so
  * {@code alpha left_i . right_j = -alpha ||x_i - y_j||^2 / 2} in one GEMM, the norms summed in
  * double and rounded once, exactly as on the CPU path. No method here touches a native pointer.
@@ -22,40 +23,19 @@ final class PortableOperands {
     private PortableOperands() {
     }
 
-    /** {@code [x_i, -||x_i||^2 / 2, 1]} as an {@code n x (d + 2)} matrix. */
-    static INDArray leftRows(FloatMatrix x) {
-        return augmented(x, true);
+    /** {@code [x_i, -||x_i||^2 / 2, 1]} about {@code centre}, an {@code n x (d + 2)} matrix. */
+    static INDArray leftRows(FloatMatrix x, double[] centre) {
+        return augmented(x, centre, true);
     }
 
-    /** {@code [y_j, 1, -||y_j||^2 / 2]} as an {@code m x (d + 2)} matrix. */
-    static INDArray rightRows(FloatMatrix y) {
-        return augmented(y, false);
+    /** {@code [y_j, 1, -||y_j||^2 / 2]} about {@code centre}, an {@code m x (d + 2)} matrix. */
+    static INDArray rightRows(FloatMatrix y, double[] centre) {
+        return augmented(y, centre, false);
     }
 
-    /** Host copy of the augmented rows, row-major {@code n x (d + 2)}. */
-    static float[] augmentedHost(FloatMatrix m, boolean left) {
-        int d = m.cols();
-        int depth = DistanceGemm.depthFor(d);
-        float[] out = new float[Math.multiplyExact(m.rows(), depth)];
-        float[] data = m.data();
-        for (int i = 0; i < m.rows(); i++) {
-            int base = i * d;
-            int at = i * depth;
-            double norm2 = 0;
-            for (int k = 0; k < d; k++) {
-                float v = data[base + k];
-                out[at + k] = v;
-                norm2 += (double) v * v;
-            }
-            float half = (float) (-norm2 / 2);
-            out[at + d] = left ? half : 1f;
-            out[at + d + 1] = left ? 1f : half;
-        }
-        return out;
-    }
-
-    private static INDArray augmented(FloatMatrix m, boolean left) {
-        return matrix(augmentedHost(m, left), m.rows(), DistanceGemm.depthFor(m.cols()));
+    private static INDArray augmented(FloatMatrix m, double[] centre, boolean left) {
+        return matrix(AugmentedRows.host(m, centre, left), m.rows(),
+                DistanceGemm.depthFor(m.cols()));
     }
 
     /** {@code [x_i, 1]} as an {@code n x (d + 1)} matrix: the phase rides inside the GEMM. */

@@ -78,8 +78,9 @@ public final class HostVectorOps implements VectorOps {
             long length) {
         double[] x = a(from);
         double[] y = a(to);
-        if (fromOffset < 0 || toOffset < 0 || length < 0 || fromOffset + length > x.length
-                || toOffset + length > y.length) {
+        // Compared without adding, so that no offset near Long.MAX_VALUE wraps into range.
+        if (fromOffset < 0 || toOffset < 0 || length < 0 || length > x.length - fromOffset
+                || length > y.length - toOffset) {
             throw new IndexOutOfBoundsException("copy of " + length + " values from " + fromOffset
                     + " of " + x.length + " to " + toOffset + " of " + y.length);
         }

@@ -71,6 +71,7 @@ public final class ReferenceBackend implements KernelBackend {
     @Override
     public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
         checkDims(x, y);
+        OperatorArguments.checkBandwidth(sigma);
         checkOut(out, (long) x.rows() * y.rows());
         int m = y.rows();
         for (int i = 0; i < x.rows(); i++) {
@@ -114,6 +115,8 @@ public final class ReferenceBackend implements KernelBackend {
     @Override
     public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
         checkDims(x, y);
+        OperatorArguments.checkBandwidth(sigma);
+        OperatorArguments.checkPlan(plan);
         return new AbstractKernelOperator(x.rows(), y.rows()) {
             @Override
             public boolean materialised() {
@@ -266,6 +269,7 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public void variances(double[] out) {
+            OperatorArguments.checkVariancesOut(out, variance.length);
             System.arraycopy(variance, 0, out, 0, variance.length);
         }
 
