@@ -162,7 +162,7 @@ public final class Student {
             w[i] *= n; // mean 1
         }
         SplittableRandom random = new SplittableRandom(seed);
-        int[][] split = split(strata(labels, classes, realRows), 2 * classes,
+        int[][] split = split(strata(labels, classes, realRows), 2 * classes, classes,
                 config.validationFraction(), random);
         int[] train = split[0];
         int[] held = split[1];
@@ -273,14 +273,27 @@ public final class Student {
     }
 
     /**
-     * Per stratum (a label, or in {@link #train(FloatMatrix, int[], double[], int, int,
-     * StudentConfig, long) train} a (label, source) pair), a seeded random
-     * {@code floor(fraction * count)} rows are held out; if that holds out nothing while
-     * {@code fraction > 0}, one random row of the largest stratum is (a stratum's only row is
-     * never held out, so every label keeps a training row; when every stratum has a single row
-     * nothing is held out). Returns {train, held}.
+     * Per stratum (a label), a seeded random {@code floor(fraction * count)} rows are held out;
+     * if that holds out nothing while {@code fraction > 0}, one random row of the largest
+     * stratum is (a stratum's only row is never held out, so every label keeps a training row;
+     * when every stratum has a single row nothing is held out). Returns {train, held}.
      */
     static int[][] split(int[] labels, int classes, double fraction, SplittableRandom random) {
+        return split(labels, classes, classes, fraction, random);
+    }
+
+    /**
+     * {@link #split(int[], int, double, SplittableRandom)} with the strata in groups of
+     * {@code groupSize} (in {@link #train(FloatMatrix, int[], double[], int, int, StudentConfig,
+     * long) train}: the real strata, then the synthetic ones), the one-row fallback applied per
+     * group, and the random draws of a group all made before the next group's. So the real rows
+     * held out do not depend on the synthetic rows beside them: a variant of real rows alone
+     * holds out exactly the real rows that the same seed holds out in a variant with synthetic
+     * rows. (With one fallback over all strata, 4 real rows per label held out one real row alone
+     * and none beside enough synthetic rows: the real-only student trained on less real data.)
+     */
+    static int[][] split(int[] labels, int classes, int groupSize, double fraction,
+            SplittableRandom random) {
         List<List<Integer>> byClass = new ArrayList<>();
         for (int c = 0; c < classes; c++) {
             byClass.add(new ArrayList<>());
@@ -290,27 +303,32 @@ public final class Student {
         }
         boolean[] held = new boolean[labels.length];
         int heldCount = 0;
-        for (List<Integer> rows : byClass) {
-            int take = (int) Math.floor(fraction * rows.size());
-            int[] order = shuffled(rows.stream().mapToInt(Integer::intValue).toArray(), random);
-            for (int t = 0; t < take; t++) {
-                held[order[t]] = true;
-                heldCount++;
-            }
-        }
-        if (heldCount == 0 && fraction > 0) {
-            // Not a random row of all: that could be a label's only row, and the student would
-            // then never see that label.
-            List<Integer> largest = byClass.get(0);
-            for (List<Integer> rows : byClass) {
-                if (rows.size() > largest.size()) {
-                    largest = rows;
+        for (int group = 0; group < classes; group += groupSize) {
+            List<List<Integer>> strata = byClass.subList(group, Math.min(classes, group + groupSize));
+            int groupHeld = 0;
+            for (List<Integer> rows : strata) {
+                int take = (int) Math.floor(fraction * rows.size());
+                int[] order = shuffled(rows.stream().mapToInt(Integer::intValue).toArray(), random);
+                for (int t = 0; t < take; t++) {
+                    held[order[t]] = true;
+                    groupHeld++;
                 }
             }
-            if (largest.size() >= 2) {
-                held[largest.get(random.nextInt(largest.size()))] = true;
-                heldCount = 1;
+            if (groupHeld == 0 && fraction > 0) {
+                // Not a random row of all: that could be a label's only row, and the student
+                // would then never see that label.
+                List<Integer> largest = strata.get(0);
+                for (List<Integer> rows : strata) {
+                    if (rows.size() > largest.size()) {
+                        largest = rows;
+                    }
+                }
+                if (largest.size() >= 2) {
+                    held[largest.get(random.nextInt(largest.size()))] = true;
+                    groupHeld = 1;
+                }
             }
+            heldCount += groupHeld;
         }
         int[] train = new int[labels.length - heldCount];
         int[] out = new int[heldCount];

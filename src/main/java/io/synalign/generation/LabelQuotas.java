@@ -30,8 +30,17 @@ public final class LabelQuotas {
             throw new IllegalArgumentException("total rows must be at least 1, got " + total);
         }
         long sum = 0;
-        for (int c : realCounts) {
-            sum += c;
+        for (int i = 0; i < realCounts.length; i++) {
+            if (realCounts[i] < 0) {
+                throw new IllegalArgumentException("label " + i + " has " + realCounts[i]
+                        + " real rows");
+            }
+            sum += realCounts[i];
+        }
+        if (sum == 0) {
+            // No shares to split by (a division by zero before).
+            throw new IllegalArgumentException("no real rows to split " + total
+                    + " synthetic rows by (" + realCounts.length + " labels)");
         }
         int[] q = new int[realCounts.length];
         double[] rest = new double[realCounts.length];

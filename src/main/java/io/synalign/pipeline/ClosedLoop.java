@@ -21,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.IntStream;
@@ -401,7 +400,9 @@ public final class ClosedLoop {
                 + " examples written so far cover worst; say in particular what sets them apart."
                 + " The synthetic examples already over-represent texts like:");
         for (int k : over) {
-            sb.append(String.format(Locale.ROOT, "%n- %s", texts.get(si[k]).replaceAll("\\s+", " ")));
+            // "\n", not %n: the hint is part of the request the call journal keys on, so its
+            // bytes must not depend on the platform's line separator.
+            sb.append("\n- ").append(texts.get(si[k]).replaceAll("\\s+", " "));
         }
         return sb.toString();
     }

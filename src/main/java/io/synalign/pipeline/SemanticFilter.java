@@ -43,13 +43,23 @@ public final class SemanticFilter {
     public record Result(int[] kept, List<Removal> removed) {
     }
 
+    /**
+     * How far below the threshold a cosine may lie and still count as at it. The rows are unit
+     * length in float32 and a backend's inner products are float32 sums, so a row's cosine to
+     * an exact copy of itself can come out as 0.99999994 (one ulp below 1): {@code --threshold 1}
+     * kept some exact copies on nd4j and none on the float64 reference. A few times the rounding
+     * of a 384-term float32 dot product of unit rows; far below any meaningful cosine step.
+     */
+    static final double COSINE_SLACK = 1e-5;
+
     private SemanticFilter() {
     }
 
     /**
      * @param rows the input rows' embeddings
      * @param references the embeddings of each reference set (may be empty)
-     * @param threshold the cosine at or above which two rows are one
+     * @param threshold the cosine at or above which two rows are one (less
+     *     {@link #COSINE_SLACK}, the float32 rounding of a cosine)
      * @param dedup whether near-duplicates are removed too (else only leakage)
      */
     public static Result filter(KernelBackend backend, FloatMatrix rows, List<FloatMatrix> references,
@@ -58,6 +68,7 @@ public final class SemanticFilter {
             throw new IllegalArgumentException("the cosine threshold must lie in [-1, 1]: " + threshold);
         }
         int n = rows.rows();
+        double atLeast = threshold - COSINE_SLACK;
         FloatMatrix x = UnitRows.of(rows);
         Removal[] removal = new Removal[n];
         for (int s = 0; s < references.size(); s++) {
@@ -68,12 +79,12 @@ public final class SemanticFilter {
             InnerProductSearch.Hits hits = InnerProductSearch.search(backend, x, ref, 1, null, progress);
             for (int i = 0; i < n; i++) {
                 double c = hits.score(i, 0);
-                if (c >= threshold && (removal[i] == null || c > removal[i].cosine())) {
+                if (c >= atLeast && (removal[i] == null || c > removal[i].cosine())) {
                     removal[i] = new Removal(i, Reason.LEAKAGE, s, hits.index(i, 0), c);
                 }
             }
         }
-        List<List<SimilarPairs.Match>> pairs = dedup ? SimilarPairs.earlierAtLeast(backend, x, threshold)
+        List<List<SimilarPairs.Match>> pairs = dedup ? SimilarPairs.earlierAtLeast(backend, x, atLeast)
                 : java.util.Collections.nCopies(n, List.of());
         boolean[] kept = new boolean[n];
         List<Integer> keptRows = new ArrayList<>();

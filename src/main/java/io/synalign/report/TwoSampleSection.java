@@ -2,8 +2,10 @@ package io.synalign.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.RunFiles;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -73,14 +75,16 @@ final class TwoSampleSection {
                     + " real row is scored like its copies among the synthetic rows). <code>synalign"
                     + " filter --against</code> the real file finds them.</p>");
         }
-        rows.put("(overall)", test.path("overall"));
+        // A list, not the map: a label may itself be named "(overall)".
+        List<Map.Entry<String, JsonNode>> table = new ArrayList<>(rows.entrySet());
+        table.add(Map.entry("(overall)", test.path("overall")));
         sb.append("<table id=\"two-sample-table\"><thead><tr><th class=\"text\">label</th>"
                 + "<th>real</th><th>synthetic</th><th>MMD<sup>2</sup></th><th>p</th><th>AUC</th>");
         if (weighted) {
             sb.append("<th>MMD<sup>2</sup> weighted</th><th>p weighted</th><th>AUC weighted</th>");
         }
         sb.append("</tr></thead><tbody>");
-        for (Map.Entry<String, JsonNode> e : rows.entrySet()) {
+        for (Map.Entry<String, JsonNode> e : table) {
             JsonNode l = e.getValue();
             sb.append("<tr class=\"two-sample-row\" data-label=\"").append(Html.escape(e.getKey()))
                     .append("\"><td class=\"text\">").append(Html.label(e.getKey())).append("</td>");
@@ -97,12 +101,12 @@ final class TwoSampleSection {
             sb.append("</tr>");
         }
         sb.append("</tbody></table></section>\n");
-        witness(sb, rows);
+        witness(sb, table);
         return sb.toString();
     }
 
     /** Per label, the real rows covered worst and the synthetic rows over-represented most. */
-    private static void witness(StringBuilder sb, Map<String, JsonNode> rows) {
+    private static void witness(StringBuilder sb, List<Map.Entry<String, JsonNode>> rows) {
         sb.append("<section id=\"witness\"><h2>Where they differ</h2>\n");
         if (rows == null) {
             notRun(sb, "witness", "synalign test --run-dir, or synalign run --run-dir");
@@ -114,7 +118,7 @@ final class TwoSampleSection {
                 + " synthetic data has the least mass (generate more like them); synthetic rows"
                 + " with the most negative f are what it has too much of.</p>");
         int k = 0;
-        for (Map.Entry<String, JsonNode> e : rows.entrySet()) {
+        for (Map.Entry<String, JsonNode> e : rows) {
             JsonNode l = e.getValue();
             sb.append("<details class=\"examples witness\" data-label=\"").append(Html.escape(e.getKey()))
                     .append('"').append(k++ < 3 ? " open" : "").append("><summary>")

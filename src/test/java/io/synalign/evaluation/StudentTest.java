@@ -195,6 +195,28 @@ class StudentTest {
             assertArrayEquals(new int[] {1, 1}, realHeld, "seed " + seed);
             assertEquals(2 * 12, synthHeld, "seed " + seed);
         }
+        // Few real rows (4 per label: floor(0.2 * 4) = 0 per stratum), so the one-row fallback
+        // decides: it holds out the same real row with or without synthetic rows beside them
+        // (one fallback over all strata held out a real row alone and none beside 50 synthetic
+        // rows per label, so the real-only student trained on less real data).
+        int[] few = new int[108];
+        for (int i = 0; i < 8; i++) {
+            few[i] = i / 4;
+        }
+        for (int i = 8; i < 108; i++) {
+            few[i] = (i - 8) / 50;
+        }
+        int[] realOnly = java.util.Arrays.copyOf(few, 8);
+        for (long seed = 0; seed < 32; seed++) {
+            int[] alone = Student.split(Student.strata(realOnly, classes, 8), 2 * classes,
+                    classes, 0.2, new java.util.SplittableRandom(seed))[1];
+            int[] mixed = Student.split(Student.strata(few, classes, 8), 2 * classes, classes,
+                    0.2, new java.util.SplittableRandom(seed))[1];
+            assertEquals(1, alone.length, "seed " + seed);
+            int[] mixedReal = java.util.Arrays.stream(mixed).filter(r -> r < 8).toArray();
+            assertArrayEquals(alone, mixedReal, "seed " + seed + ": the same real row held out");
+            assertEquals(2 * 10, mixed.length - mixedReal.length, "seed " + seed);
+        }
         // and train(...) with realRows accepts only a count within the rows
         var x = new FloatMatrix(4, 1, new float[] {0, 1, 2, 3});
         assertThrows(IllegalArgumentException.class,

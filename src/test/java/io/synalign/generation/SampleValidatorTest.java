@@ -42,5 +42,14 @@ class SampleValidatorTest {
         int[] q = LabelQuotas.total(new int[] {1, 1, 1}, 100);
         assertEquals(100, q[0] + q[1] + q[2]);
         assertArrayEquals(new int[] {34, 33, 33}, q, "ties go to the label seen first");
+        // No labels, or no real rows: no shares, a message instead of "/ by zero".
+        for (int[] none : new int[][] {{}, {0, 0}}) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> LabelQuotas.total(none, 5));
+            assertEquals("no real rows to split 5 synthetic rows by (" + none.length
+                    + " labels)", e.getMessage());
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> LabelQuotas.total(new int[] {3, -1}, 5));
     }
 }

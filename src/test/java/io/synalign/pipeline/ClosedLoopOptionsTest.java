@@ -85,4 +85,19 @@ class ClosedLoopOptionsTest {
         // a new round's chooser starts at the top again
         assertEquals(1, new SteeredDemonstrations(2, Map.of("a", gap), Map.of()).choose(rows, m, 1, 0, 7).get(0)[0]);
     }
+
+    /**
+     * The stage-1 hint is part of the request the call journal keys on: its lines are joined by
+     * "\n" on every platform (it used %n, so a run resumed where the line separator is "\r\n"
+     * re-sent every steered call). Whitespace inside a text becomes one space.
+     */
+    @Test
+    void theHintJoinsItsLinesWithNewlinesWhateverThePlatform() {
+        String hint = ClosedLoop.hint(new int[] {1, 0}, new int[] {2, 0},
+                List.of("first\r\ntext", "unused", "third  text"));
+        assertEquals("These real examples are among those the synthetic examples written so far"
+                + " cover worst; say in particular what sets them apart. The synthetic examples"
+                + " already over-represent texts like:\n- first text\n- third text", hint);
+        assertEquals(null, ClosedLoop.hint(new int[0], new int[] {0}, List.of("a")));
+    }
 }

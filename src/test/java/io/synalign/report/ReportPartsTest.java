@@ -116,4 +116,16 @@ class ReportPartsTest {
         assertEquals("-", Html.num(Double.NaN));
         assertEquals("0", Html.num(0));
     }
+    /** A label named "(overall)" keeps its own row beside the overall one (it was replaced). */
+    @Test
+    void aLabelNamedOverallKeepsItsRow() throws Exception {
+        com.fasterxml.jackson.databind.JsonNode test = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"permutations\": 10, \"labels\": {\"(overall)\": {\"real\": 3,"
+                        + " \"synthetic\": 4, \"auc\": 0.61}, \"b\": {\"real\": 5, \"synthetic\": 6}},"
+                        + " \"overall\": {\"real\": 8, \"synthetic\": 10, \"auc\": 0.55}}");
+        String html = TwoSampleSection.html(test);
+        assertEquals(3, html.split("class=\"two-sample-row\"", -1).length - 1, html);
+        assertTrue(html.contains("0.61") && html.contains("0.55"), html);
+        assertEquals(3, html.split("class=\"examples witness\"", -1).length - 1, html);
+    }
 }
