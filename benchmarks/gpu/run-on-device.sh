@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs on the GPU device machine, from the folder package.sh filled (benchmarks/gpu/out), as one
-# call of at most BUDGET_S seconds (default 570: the device tool stops a command at 600 s). Every
-# step runs under its own `timeout`, cut to what is left of the budget; a step that cannot start
-# with 32 s left (20 s for itself) is skipped and said so. The steps, most valuable first:
+# call of at most BUDGET_S seconds (default 540: give the device call timeout_s=590, so that the
+# script's own step timeouts fire first and its summary is written; the device tool stops a
+# command at 600 s). Every step runs under its own `timeout`, cut to what is left of the budget;
+# a step that cannot start with 32 s left (20 s for itself) is skipped and said so. A session
+# has 15 minutes of device time in all, start included: after `all`, a second call gets what is
+# left, e.g. `BUDGET_S=<seconds left - 60> bash benchmarks/gpu/out/run-on-device.sh tests` (if
+# the tests were skipped) or `... stream` / `... huge`, with timeout_s = BUDGET_S + 40.
+# The call must carry benchmarks/gpu/out (it is git-ignored). The steps, most valuable first:
 #   1. finds the CUDA 13 libraries (libcuda from the driver; libcudart.so.13, libcublas.so.13,
 #      libnvrtc.so.13 from /usr/local/cuda or PyTorch's nvidia-* wheels) and prints the device;
 #   2. the benchmark rows of issue 11 (docs/PERFORMANCE.md, "GPU-resident alignment"):
@@ -39,12 +44,23 @@ set -uo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 what="${1:-all}"
-deadline=$((SECONDS + ${BUDGET_S:-570}))
-java="$here/runtime/bin/java"
+deadline=$((SECONDS + ${BUDGET_S:-540}))
 [[ -n "${OUT:-}" ]] && mkdir -p "$OUT"
 log="${OUT:-$here}/device-run.log"
 work="${TMPDIR:-/tmp}/synalign-gpu"
 mkdir -p "$work"
+# A package made before the last edit of this script or a peer would run the old copies (the
+# device runs what package.sh put in out/): stop at once, before any device time is spent.
+stale=()
+[[ -f "$here/../run-on-device.sh" ]] && ! cmp -s "$here/run-on-device.sh" "$here/../run-on-device.sh" \
+  && stale+=(run-on-device.sh)
+for f in numpy_peer.py torch_peer.py; do
+  [[ -f "$here/../../peer/$f" ]] && ! cmp -s "$here/$f" "$here/../../peer/$f" && stale+=("$f")
+done
+if (( ${#stale[@]} )); then
+  echo "STALE PACKAGE: ${stale[*]} in $here differ(s) from the working tree; run benchmarks/gpu/package.sh again" | tee "${OUT:-$here}/device-run.log"
+  exit 3
+fi
 # A summary left by an earlier call must not pass for this call's.
 rm -f "$work"/summary-*.json "$work"/w-*.npy "$work"/junit-*.txt
 steps="${OUT:-$work}/steps.tsv"   # name, exit status, seconds of every step that ran
@@ -65,7 +81,14 @@ for s in $site; do
     [[ -d "$d" ]] && libdirs+=("$d")
   done
 done
-export LD_LIBRARY_PATH="$(IFS=:; echo "${libdirs[*]:-}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# For Java only (a wrapper, below): PyTorch finds its own CUDA libraries, and the toolkit's put
+# ahead of them on LD_LIBRARY_PATH could replace them.
+jlib="$(IFS=:; echo "${libdirs[*]:-}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+java="$work/java"
+printf '#!/usr/bin/env bash\nLD_LIBRARY_PATH=%q exec %q "$@"\n' "$jlib" "$here/runtime/bin/java" > "$java"
+chmod +x "$java"
+python3 -c 'import numpy' 2>/dev/null || echo "  python3: NumPy NOT importable (the data steps will fail)"
+python3 -c 'import torch' 2>/dev/null || echo "  python3: PyTorch NOT importable (row b's peer will fail)"
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
 for lib in libcuda.so.1 libcudart.so.13 libcublas.so.13 libnvrtc.so.13; do
@@ -97,7 +120,7 @@ run_tests() {
   step "$limit" "$name" bash -c 'r="$1"; shift; "$@" 2>&1 | tee "$r"; exit "${PIPESTATUS[0]}"' \
     _ "$report" "$java" "${jopts[@]}" ${opts[@]+"${opts[@]}"} -jar "$here/junit-console.jar" execute \
     --class-path "$here/tests.jar:$here/synalign-gpu.jar" "${classes[@]}" \
-    --details=tree --disable-banner
+    --details=tree --disable-banner --disable-ansi-colors
   if [[ -f "$report" ]]; then
     grep -E "tests (successful|failed|skipped|aborted)" "$report" | sed "s/^/   $name: /"
     # JUnit counts a failed assumption as aborted, a @Disabled test as skipped.
@@ -186,7 +209,10 @@ keep() {
 scale="${BENCH_SCALE:-1}"
 align=("$java" "${jopts[@]}" -jar "$here/synalign-gpu.jar" align --backend cuda -v)
 # Rows c and e: rff, D = 1,024, 100 iterations; a larger heap for millions of rows' vectors.
-rff_base=("$java" -Xmx64g -Dsynalign.cuda.cacheDir="$work/module-cache" -jar
+# maxPhysicalBytes=0: JavaCPP's check of the process's resident size would count the pages of
+# every mapping of the (sharded, in f) input file, up to 10 x 15.4 GB, and refuse allocations.
+rff_base=("$java" -Xmx64g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0
+  -Dsynalign.cuda.cacheDir="$work/module-cache" -jar
   "$here/synalign-gpu.jar" align --backend cuda -v --method rff --features 1024
   --tolerance 1e-300)
 rff_align=("${rff_base[@]}" --iterations 100)
@@ -209,11 +235,11 @@ run_probe() {
 
 run_bench_rows() {
   if data peer 200000 20000 60; then
-    step 240 "b. align 200,000 x 20,000 x 384, 100 iterations, vs PyTorch FP32 tiled (targets: <= 5 s in the engine, >= 15x, MMD^2 <= 1.01 x)" \
+    step 300 "b. align 200,000 x 20,000 x 384, 100 iterations, vs PyTorch FP32 tiled (targets: <= 5 s in the engine, >= 15x, MMD^2 <= 1.01 x)" \
       env SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
       python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 \
       --summary-out "${OUT:-$work}/peer-200k.json"
-    step 60 "b'. the same align with K kept in fp16 (the default keeps fp32)" \
+    step 60 "b'. the same align with --kernel-storage fp16 (opt-in)" \
       "${align[@]}" --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
       --iterations 100 --tolerance 1e-300 --kernel-storage fp16 \
       --out "$work/w-200k-fp16.npy" --summary "$work/summary-200k-fp16.json"
@@ -243,9 +269,11 @@ room() {
 }
 
 run_stream() {
-  # Needs about 30 s for the data on 16 cores and up to 2 minutes for the run: not started
-  # with less than 100 s left, where it could only be cut off.
-  room 100 "e. align --method rff 10,000,000 rows" stream || return
+  # Needs 45-90 s for the data on 16 cores (none when an earlier call made it) and up to 2
+  # minutes for the run: not started where it could only be cut off.
+  local need=220
+  [[ -f "$work/rff10m/complete-v2-$((10000000 / scale))-$((20000 / scale))" ]] && need=130
+  room "$need" "e. align --method rff 10,000,000 rows" stream || return
   data rff10m 10000000 20000 180 || return
   # Wall time of the whole command (JVM start, mapping, plan, features, 100 iterations).
   step 120 "e. align --method rff 10,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 30 s wall)" \
@@ -308,7 +336,15 @@ if s:
                  f" {s['iterations']} iterations, {s['backend']}, {s.get('kernel_storage')}",
                  "<= 0.3 s", verdict(s["seconds"] <= 0.3 and s["backend"] == "cuda")))
 p = load("peer-200k.json")
-if p:
+if p and p.get("torch_seconds") is None:
+    # The peer was cut off after SynAlign's side was written.
+    rows.append(("b. align 200,000 x 20,000 x 384, 100 iterations",
+                 f"{p['synalign_engine_seconds']:.2f} s in the engine ({p['synalign_wall_seconds']:.1f} s"
+                 f" wall), MMD^2 {p['mmd2_uniform']:.4e} -> {p['mmd2_synalign']:.4e};"
+                 f" {p['synalign_kernel_storage']}; the torch peer did not finish",
+                 "<= 5 s, >= 15x, ratio <= 1.01",
+                 "engine " + verdict(p["synalign_engine_seconds"] <= 5) + "; peer unmeasured"))
+elif p:
     speed = p["torch_seconds"] / p["synalign_engine_seconds"]
     rows.append(("b. align 200,000 x 20,000 x 384, 100 iterations",
                  f"{p['synalign_engine_seconds']:.2f} s in the engine ({p['synalign_wall_seconds']:.1f} s"
