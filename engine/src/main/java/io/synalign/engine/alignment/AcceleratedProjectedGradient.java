@@ -315,6 +315,12 @@ final class AcceleratedProjectedGradient {
         int rowsLeftOut;
         double t = 1;
         double lipschitz;
+        /**
+         * No step constant below this: 2 {@value #CURVATURE_SLACK} times the start point's
+         * Rayleigh quotient of H (a lower bound on its largest eigenvalue), the curvature that
+         * float32 products cannot tell from noise. See {@link #lipschitzFloor}.
+         */
+        double lipschitzFloor;
         double fx;
         double bestValue;
         /** Whether the current phase found a new best iterate (in its workspace's best). */
@@ -348,9 +354,10 @@ final class AcceleratedProjectedGradient {
         v.copy(w.x, w.best);
         s.bestValue = s.fx;
 
+        s.lipschitzFloor = lipschitzFloor(v, w.x, w.hx);
         // Lanczos uses y, hy and step as scratch; they are overwritten before first use.
         LipschitzEstimate estimate = lanczosLipschitz(objective, w.y, w.hy, w.step);
-        s.lipschitz = estimate.lipschitz();
+        s.lipschitz = Math.max(estimate.lipschitz(), s.lipschitzFloor);
         s.products += estimate.products();
 
         boolean sets = workingSets.appliesTo(objective);
@@ -721,7 +728,7 @@ final class AcceleratedProjectedGradient {
             // No products: the set's centred space is {0} (one row), where any L steps
             // exactly; a placeholder near 0 would only blow up the momentum scaling below.
             s.lipschitz = estimate.products() == 0 ? fullLipschitz
-                    : Math.min(fullLipschitz, estimate.lipschitz());
+                    : Math.max(s.lipschitzFloor, Math.min(fullLipschitz, estimate.lipschitz()));
             // FISTA's rate needs t_{k+1} (t_{k+1} - 1) / L_{k+1} <= t_k^2 / L_k, which a step
             // constant that drops breaks unless t shrinks with it (the backtracking FISTA of
             // Scheinberg, Goldfarb & Bai, Found. Comput. Math. 14, 2014): t scaled by
@@ -833,6 +840,20 @@ final class AcceleratedProjectedGradient {
         // Guard against a zero operator on 1^perp (e.g. all synthetic rows identical): any
         // positive L is then valid, and backtracking corrects an underestimate.
         return new LipschitzEstimate(2 * Math.max(theta, Double.MIN_NORMAL), products);
+    }
+
+    /**
+     * The floor of every step constant: {@code 2 CURVATURE_SLACK x^T H x / x^T x} at the start
+     * point x. The Rayleigh quotient is at most lambda_max(H), so the floor is at most 2e-6 of
+     * the largest curvature, far below any step constant a product can resolve (float32
+     * products err by 1e-7 to 1e-6 of it); Lanczos on the centred space can return less when H
+     * has no curvature there at all (every synthetic row the same: H = c 1 1^T), and a step
+     * constant of 1e-13 then turned the products' rounding into steps of 1e12 that the
+     * projection could not place on the simplex. Zero when H x is 0.
+     */
+    private static double lipschitzFloor(VectorOps v, DeviceVector x, DeviceVector hx) {
+        double rayleigh = v.dot(x, hx) / v.dot(x, x);
+        return rayleigh > 0 && Double.isFinite(rayleigh) ? 2 * CURVATURE_SLACK * rayleigh : 0;
     }
 
     /** The largest eigenvalue of the k x k tridiagonal (alpha on, beta[1..k-1] off the diagonal). */

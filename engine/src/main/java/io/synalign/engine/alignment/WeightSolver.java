@@ -81,20 +81,32 @@ public final class WeightSolver {
                 AcceleratedProjectedGradient.WorkingSets.within(config.memoryBudgetBytes()));
         AcceleratedProjectedGradient.Outcome outcome = optimiser.minimise(objective, projection,
                 uniform, listener == null ? IterationListener.NONE : listener);
-        return new Solution(renormalise(outcome.weights()), outcome.initialValue(),
+        return new Solution(renormalise(outcome.weights(), projection), outcome.initialValue(),
                 outcome.value(), outcome.iterations(), outcome.converged(), outcome.products());
     }
 
-    /** Clamps rounding-level negatives to zero and divides by the sum, so the sum is 1. */
-    static double[] renormalise(double[] w) {
+    /**
+     * Clamps rounding-level negatives to zero and divides by the sum, so the sum is 1; if that
+     * would lift a weight above the cap (an iterate off the simplex by more than rounding, as a
+     * projection of values far beyond the weights' scale gave), projects onto the capped simplex
+     * instead, which keeps the cap and the sum both.
+     */
+    static double[] renormalise(double[] w, CappedSimplexProjection projection) {
         double sum = 0;
+        double max = 0;
         for (int i = 0; i < w.length; i++) {
             w[i] = Math.max(w[i], 0.0);
             sum += w[i];
+            max = Math.max(max, w[i]);
         }
-        for (int i = 0; i < w.length; i++) {
-            w[i] /= sum;
+        double cap = projection.cap();
+        if (sum > 0 && max / sum <= cap * (1 + 1e-12)) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] /= sum;
+            }
+            return w;
         }
+        projection.project(w, w);
         return w;
     }
 }

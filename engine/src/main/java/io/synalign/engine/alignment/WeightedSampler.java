@@ -116,13 +116,24 @@ public final class WeightedSampler {
         }
         double[] cumulative = new double[weights.length];
         double sum = 0;
+        double max = 0;
         for (int i = 0; i < weights.length; i++) {
             if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
                 throw new IllegalArgumentException("weight " + weights[i] + " of row " + i
                         + " is not a finite number >= 0");
             }
             sum += weights[i];
+            max = Math.max(max, weights[i]);
             cumulative[i] = sum;
+        }
+        if (Double.isInfinite(sum)) {
+            // Finite weights whose sum overflows (two of 1e308): the cumulative sums, scaled by
+            // the largest weight, again (unscaled, every target was u * infinity: the last row).
+            sum = 0;
+            for (int i = 0; i < weights.length; i++) {
+                sum += weights[i] / max;
+                cumulative[i] = sum;
+            }
         }
         if (n > 0 && !(sum > 0)) {
             throw new IllegalArgumentException("cannot draw from rows that all weigh 0");

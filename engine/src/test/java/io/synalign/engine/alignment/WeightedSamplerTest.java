@@ -220,4 +220,24 @@ class WeightedSamplerTest {
                 () -> WeightedSampler.sampleWithReplacement(new double[] {0, 0}, 1, 1));
         assertEquals(0, WeightedSampler.sampleWithReplacement(new double[] {0}, 0, 1).length);
     }
+
+    /**
+     * Finite weights whose sum overflows: the draws follow the weights' shares (every target
+     * was u times infinity, so all 10,000 draws took the last row).
+     */
+    @Test
+    void withReplacementDrawsFollowWeightsWhoseSumOverflows() {
+        double max = Double.MAX_VALUE;
+        double[] w = {max, 0, max / 2, 1, max};
+        int n = 20_000;
+        int[] counts = new int[w.length];
+        for (int pick : WeightedSampler.sampleWithReplacement(w, n, 4)) {
+            counts[pick]++;
+        }
+        double[] share = {0.4, 0, 0.2, 0, 0.4};
+        for (int i = 0; i < w.length; i++) {
+            double sd = Math.sqrt(n * share[i] * (1 - share[i]));
+            assertEquals(n * share[i], counts[i], 5 * sd + 1e-9, "row " + i);
+        }
+    }
 }

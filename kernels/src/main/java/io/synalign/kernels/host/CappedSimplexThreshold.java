@@ -35,6 +35,15 @@ package io.synalign.kernels.host;
  * From a warm start two or three rounds are typical, each O(n) with no allocation. The result
  * equals the sort-based breakpoint walk's threshold up to the order in which the free values are
  * summed (index order here, ascending there).
+ *
+ * <p>Origin. The search runs on {@code v_i - max v} (the projection does not change when every
+ * coordinate moves by the same amount), and the threshold is returned relative to that origin:
+ * {@code w_i = clip((v_i - origin) - t, 0, c)}. About 0, a vector whose values share a large
+ * offset (1e16 + a few ulps, or the -3e47 of an optimiser step taken with a step constant at
+ * noise level) lost the 1/n of the bracket and every difference to rounding: the output summed
+ * to 0, or to 682 with weights above the cap. About the largest value the differences are exact
+ * for every value within a factor of two of it, and rounded at their own scale otherwise. The
+ * cuda kernels still search about 0 (not changed without a GPU to test them on).
  */
 public final class CappedSimplexThreshold {
 
@@ -47,32 +56,44 @@ public final class CappedSimplexThreshold {
     private CappedSimplexThreshold() {
     }
 
-    /** The threshold and the number of rounds it took. */
-    public record Result(double threshold, int rounds) {
+    /**
+     * The threshold, relative to {@code origin}, and the number of rounds it took: the
+     * projection is {@code clip((v_i - origin) - threshold, 0, c)}.
+     */
+    public record Result(double threshold, double origin, int rounds) {
+
+        /** The threshold about 0, {@code origin + threshold} (rounded). */
+        public double absolute() {
+            return origin + threshold;
+        }
     }
 
     /**
      * @param v the point to project, n finite values
      * @param cap c, with {@code c n > 1}; {@code +Infinity} for no cap
-     * @param warm the previous threshold, or NaN
+     * @param warm the previous threshold about 0 ({@link Result#absolute()}), or NaN
      * @throws IllegalArgumentException when v holds NaN or an infinity
      */
     public static Result find(double[] v, double cap, double warm) {
         int n = v.length;
-        double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
-        double sum = 0;
         for (double value : v) {
             if (!Double.isFinite(value)) {
                 throw new IllegalArgumentException("cannot project a vector containing " + value);
             }
-            min = Math.min(min, value);
             max = Math.max(max, value);
-            sum += value;
+        }
+        double origin = max;
+        double min = 0;
+        double sum = 0;
+        for (double value : v) {
+            double shifted = value - origin;
+            min = Math.min(min, shifted);
+            sum += shifted;
         }
         double lo = min - 1.0 / n;
-        double hi = max;
-        double t = warm;
+        double hi = 0;
+        double t = warm - origin;
         if (!(t > lo && t < hi)) {
             t = (sum - 1) / n;
             if (!(t > lo && t < hi)) {
@@ -84,12 +105,13 @@ public final class CappedSimplexThreshold {
             int capped = 0;
             double freeSum = 0;
             for (double value : v) {
-                double d = value - t;
+                double shifted = value - origin;
+                double d = shifted - t;
                 if (d >= cap) {
                     capped++;
                 } else if (d > 0) {
                     free++;
-                    freeSum += value;
+                    freeSum += shifted;
                 }
             }
             double capMass = capped == 0 ? 0 : cap * capped;
@@ -98,13 +120,13 @@ public final class CappedSimplexThreshold {
             if (free > 0) {
                 newton = (freeSum + capMass - 1) / free;
                 if (newton == t) {
-                    return new Result(t, round);
+                    return new Result(t, origin, round);
                 }
                 phi = freeSum - free * t + capMass;
             } else {
                 phi = capMass;
                 if (phi == 1) {
-                    return new Result(t, round);
+                    return new Result(t, origin, round);
                 }
             }
             if (phi >= 1) {
@@ -116,7 +138,7 @@ public final class CappedSimplexThreshold {
             if (!(mid > lo && mid < hi)) {
                 // lo and hi are adjacent doubles with a breakpoint between them: the root is
                 // within one ulp of either; this round's Newton point if it is that close.
-                return new Result(newton >= lo && newton <= hi ? newton : lo, round);
+                return new Result(newton >= lo && newton <= hi ? newton : lo, origin, round);
             }
             boolean newtonInside = newton > lo && newton < hi;
             t = newtonInside && round % BISECT_EVERY != 0 ? newton : mid;

@@ -61,11 +61,12 @@ public final class HostCappedSimplexProjector implements CappedSimplexProjector 
             return;
         }
         CappedSimplexThreshold.Result found = CappedSimplexThreshold.find(v, cap, threshold);
+        double origin = found.origin();
         double tau = found.threshold();
         for (int i = 0; i < n; i++) {
-            out[i] = Math.min(Math.max(v[i] - tau, 0.0), cap);
+            out[i] = Math.min(Math.max((v[i] - origin) - tau, 0.0), cap);
         }
-        threshold = tau;
+        threshold = found.absolute();
         rounds = found.rounds();
     }
 
