@@ -182,6 +182,9 @@ final class Verdict {
         return "retrieval".equals(ev.path("task").asText());
     }
 
+    /** The variant that is not trained (retrieval's zero-shot encoder): one value in all repeats. */
+    static final String UNTRAINED = "zero_shot";
+
     /** The retrieval metric the verdict compares. */
     static final String RETRIEVAL_METRIC = "mrr@10";
 
@@ -209,6 +212,12 @@ final class Verdict {
             String otherName = other.name();
             List<Double> a = aligned.values();
             List<Double> b = other.values();
+            // The untrained zero-shot retriever has one value, the same in every repeat: each
+            // repeat of the aligned variant is compared with it (a one-sample interval).
+            boolean constant = UNTRAINED.equals(otherName) && b.size() == 1 && a.size() >= 2;
+            if (constant) {
+                b = java.util.Collections.nCopies(a.size(), b.get(0));
+            }
             double diff;
             Paired p = null;
             if (!a.isEmpty() && a.size() == b.size()) {
@@ -231,8 +240,9 @@ final class Verdict {
                                 : "one repeat gives no interval (use --repeats 3 or more)")
                         .append('.');
             } else {
-                String ci = String.format(Locale.ROOT, "95%% CI %+.1f to %+.1f, paired over %d"
-                        + " repeats", 100 * p.low(), 100 * p.high(), p.n());
+                String ci = String.format(Locale.ROOT, "95%% CI %+.1f to %+.1f, %s %d"
+                        + " repeats", 100 * p.low(), 100 * p.high(),
+                        constant ? "against its one (untrained) value over" : "paired over", p.n());
                 if (p.low() > 0) {
                     sb.append("beat <b>").append(Html.escape(otherName)).append("</b> by ")
                             .append(points).append(unit).append(" (").append(ci).append(").");
