@@ -15,9 +15,9 @@ package io.synalign.kernels.host;
  *
  * <p>Rounds. One pass over v finds min, max and sum and rejects non-finite values. The bracket
  * starts as {@code lo = min v - 1/n} ({@code phi(lo) >= n min(1/n, c) = 1}, as {@code c n >= 1})
- * and {@code hi = max v} ({@code phi(hi) = 0}); the first point is the warm start (the previous
- * call's threshold) when it lies strictly inside, else the all-free root {@code (sum v - 1) / n}
- * when that does, else the midpoint. Each round is one pass at the current point t computing
+ * and {@code hi = max v} ({@code phi(hi) = 0}), both taken about the origin below; the first
+ * point is the warm start (the previous call's threshold) when it lies strictly inside, else the
+ * all-free root {@code (sum v - 1) / n} when that does, else the midpoint. Each round is one pass at the current point t computing
  * {@code |F|, |U|, S}; then
  * <ol>
  *   <li>if {@code |F| > 0} and {@code g(t) == t} bit for bit, t is the threshold: the segment of t
@@ -36,16 +36,23 @@ package io.synalign.kernels.host;
  * equals the sort-based breakpoint walk's threshold up to the order in which the free values are
  * summed (index order here, ascending there).
  *
- * <p>Origin. The search runs on {@code v_i - max v} (the projection does not change when every
- * coordinate moves by the same amount), and the threshold is returned relative to that origin:
- * {@code w_i = clip((v_i - origin) - t, 0, c)}. About 0, a vector whose values share a large
- * offset (1e16 + a few ulps, or the -3e47 of an optimiser step taken with a step constant at
- * noise level) lost the 1/n of the bracket and every difference to rounding: the output summed
- * to 0, or to 682 with weights above the cap. About the largest value the differences are exact
- * for every value within a factor of two of it, and rounded at their own scale otherwise. The
- * cuda kernels still search about 0 (not changed without a GPU to test them on).
+ * <p>Origin. When every value lies within a factor of two of the largest (one sign), the search
+ * runs on {@code v_i - max v}, which is then exact for every i (the projection does not change
+ * when every coordinate moves by the same amount), and the threshold is returned relative to
+ * that origin: {@code w_i = clip((v_i - origin) - t, 0, c)}. About 0, a vector whose values
+ * share a large offset (1e16 + a few ulps, or the -3e47 of an optimiser step taken with a step
+ * constant at noise level) lost the 1/n of the bracket and every difference to rounding: the
+ * output summed to 0, or to 682 with weights above the cap. Otherwise the origin is 0: a shift by
+ * a maximum far above the free values would round them at its scale (a heavy-tailed maximum of
+ * 1e32 drowned them), and about 0 the search is, bit for bit, the one the cuda kernels
+ * ({@code simplex.cu}) run, which always search about 0.
  */
 public final class CappedSimplexThreshold {
+
+    /** Whether every value of [min, max] is within a factor of two of max (one sign, no 0). */
+    static boolean withinAFactorOfTwo(double min, double max) {
+        return (min > 0 && max <= 2 * min) || (max < 0 && min >= 2 * max);
+    }
 
     /** Every this many rounds the next point is the bisection point, whatever Newton says. */
     public static final int BISECT_EVERY = 8;
@@ -76,26 +83,27 @@ public final class CappedSimplexThreshold {
      */
     public static Result find(double[] v, double cap, double warm) {
         int n = v.length;
+        double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
+        double sum = 0;
         for (double value : v) {
             if (!Double.isFinite(value)) {
                 throw new IllegalArgumentException("cannot project a vector containing " + value);
             }
+            min = Math.min(min, value);
             max = Math.max(max, value);
+            sum += value;
         }
-        double origin = max;
-        double min = 0;
-        double sum = 0;
-        for (double value : v) {
-            double shifted = value - origin;
-            min = Math.min(min, shifted);
-            sum += shifted;
-        }
-        double lo = min - 1.0 / n;
-        double hi = 0;
+        // The origin (see the class comment): max v when every value is within a factor of two
+        // of it, so that every v_i - max is exact; else 0, where nothing is lost and the search
+        // is the one the cuda kernels run, round for round. The all-free root comes from the
+        // plain sum (a first point only, checked against the bracket, as the warm start is).
+        double origin = withinAFactorOfTwo(min, max) ? max : 0;
+        double lo = (min - origin) - 1.0 / n;
+        double hi = max - origin;
         double t = warm - origin;
         if (!(t > lo && t < hi)) {
-            t = (sum - 1) / n;
+            t = (sum - 1) / n - origin;
             if (!(t > lo && t < hi)) {
                 t = lo + 0.5 * (hi - lo);
             }
