@@ -100,6 +100,11 @@ final class CudaDevice implements AutoCloseable {
     private final DoublePointer minusOneD = new DoublePointer(-1.0);
     private final PinnedPool staging = new PinnedPool();
     private final IdentityHashMap<FloatMatrix, Resident> resident = new IdentityHashMap<>();
+    /**
+     * The kernel launched last on the compute stream, for the message of a failed sync: a fault
+     * inside a kernel is reported by the next synchronising call, under that call's name.
+     */
+    private String lastLaunch = "none yet";
     private boolean closed;
 
     /** A row set kept on the device by {@link #keepResident}, with the scopes holding it. */
@@ -296,6 +301,8 @@ final class CudaDevice implements AutoCloseable {
     void launch(CudaKernel kernel, int gridX, int gridY, int blockX, int blockY, KernelArgs args) {
         try (args) {
             kernel.check(args);
+            lastLaunch = kernel.entry() + " <<<" + gridX + "x" + gridY + ", " + blockX + "x" + blockY
+                    + ">>>";
             // The driver copies the argument values at launch, so the buffer may go right after.
             Cuda.check(cuLaunchKernel(functions.get(kernel), gridX, gridY, 1, blockX, blockY, 1,
                     0, stream, args.pack(), null), "cuLaunchKernel(" + kernel.entry() + ")");
@@ -415,13 +422,23 @@ final class CudaDevice implements AutoCloseable {
     }
 
     void waitFor(CUevent_st e) {
-        Cuda.check(cuEventSynchronize(e), "cuEventSynchronize");
+        int r = cuEventSynchronize(e);
+        if (r != CUDA_SUCCESS) {
+            Cuda.check(r, "cuEventSynchronize (last kernel launched: " + lastLaunch + ")");
+        }
     }
 
     /** Blocks until both streams are idle. */
     void sync() {
-        Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-        Cuda.check(cuStreamSynchronize(copyStream), "cuStreamSynchronize");
+        int r = cuStreamSynchronize(stream);
+        if (r != CUDA_SUCCESS) {
+            Cuda.check(r, "cuStreamSynchronize (last kernel launched: " + lastLaunch + ")");
+        }
+        r = cuStreamSynchronize(copyStream);
+        if (r != CUDA_SUCCESS) {
+            Cuda.check(r, "cuStreamSynchronize, copy stream (last kernel launched: " + lastLaunch
+                    + ")");
+        }
     }
 
     /**
