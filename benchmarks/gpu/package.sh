@@ -19,6 +19,7 @@
 #                       JMH benchmarks compare against ND4J, whose natives are left out.
 #   tests.jar           kernels, kernels-cuda and engine test classes; junit-console.jar runs them
 #   run-on-device.sh, torch_peer.py, numpy_peer.py
+#   SOURCES.sha256      the SHA-256 of every source file the jars were built from
 # Above the limit it prints the largest jars of lib/ and the largest parts of the runtime.
 # Usage: benchmarks/gpu/package.sh [--no-build]
 set -euo pipefail
@@ -190,6 +191,17 @@ if [[ $junit_status -ne 0 ]]; then
 fi
 
 cp "$here/run-on-device.sh" "$root/benchmarks/peer/torch_peer.py" "$root/benchmarks/peer/numpy_peer.py" "$out/"
+# The sources the jars were built from, as the device tool copies them (tracked files and
+# untracked ones git does not ignore): run-on-device.sh checks them with `sha256sum -c` and stops
+# at once if one was edited after this package was made.
+(cd "$root" && git ls-files -z -co --exclude-standard -- pom.xml '*/pom.xml' kernels \
+    kernels-nd4j kernels-cuda engine models src benchmarks/src \
+  | python3 -c '
+import os, sys
+names = sorted(n for n in sys.stdin.buffer.read().decode().split("\0") if n and os.path.isfile(n))
+sys.stdout.write("".join(n + "\n" for n in names))' \
+  | tr '\n' '\0' | xargs -0 sha256sum) > "$out/SOURCES.sha256"
+echo "sources: $(wc -l < "$out/SOURCES.sha256") files hashed into SOURCES.sha256"
 
 echo
 echo "benchmarks/gpu/out:"

@@ -57,6 +57,12 @@ stale=()
 for f in numpy_peer.py torch_peer.py; do
   [[ -f "$here/../../peer/$f" ]] && ! cmp -s "$here/$f" "$here/../../peer/$f" && stale+=("$f")
 done
+# The jars: built from the sources SOURCES.sha256 lists (package.sh); an edit since then means
+# the run would measure older code.
+if [[ -f "$here/SOURCES.sha256" && -d "$here/../../../kernels" ]] \
+    && ! (cd "$here/../../.." && sha256sum -c --quiet "$here/SOURCES.sha256" >/dev/null 2>&1); then
+  stale+=("the sources the jars were built from (SOURCES.sha256)")
+fi
 if (( ${#stale[@]} )); then
   echo "STALE PACKAGE: ${stale[*]} in $here differ(s) from the working tree; run benchmarks/gpu/package.sh again" | tee "${OUT:-$here}/device-run.log"
   exit 3
