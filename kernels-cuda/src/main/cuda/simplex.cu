@@ -6,7 +6,12 @@
 //   state[0] tau (the current point; on entry the previous call's threshold, the warm start)
 //   state[1] lo, state[2] hi (phi(lo) >= 1 >= phi(hi))
 //   state[3] done (1 once tau is the threshold, or the input was bad: later rounds do nothing)
-//   state[4] rounds taken, state[5] NaN values seen, state[6] infinite values seen.
+//   state[4] rounds taken, state[5] NaN values seen, state[6] infinite values seen,
+//   state[7] the origin: tau, lo and hi are about it (the search runs on v_i - origin).
+// The origin is max v when every value lies within a factor of two of max v (one sign), so that
+// every v_i - max v is exact, else 0 (where v_i - 0 = v_i: the search is the plain one, bit for
+// bit); see CappedSimplexThreshold. The warm start is the previous threshold about 0,
+// state[7] + state[0] (NaN before the first projection: a cold start).
 // A round is simplex_round_partial (per block: the free values' sum, the free and capped counts
 // at tau) and simplex_round_update (one block: the fixed-order total, then the Newton or
 // bisection step, in the same scalar arithmetic as the Java code, no fused multiply-add).
@@ -117,21 +122,28 @@ extern "C" __global__ void simplex_start(const double* __restrict__ partials, in
     infinities = simplex_block_reduce(infinities, 0);
     if (threadIdx.x == 0) {
         const double nd = (double) n;
-        const double low = __dsub_rn(lo, __ddiv_rn(1.0, nd));
-        double t = state[0];
-        if (!(t > low && t < hi)) {
-            t = __ddiv_rn(__dsub_rn(sum, 1.0), nd);
-            if (!(t > low && t < hi)) {
-                t = __dadd_rn(low, __dmul_rn(0.5, __dsub_rn(hi, low)));
+        // Within a factor of two of max v (one sign, no 0): CappedSimplexThreshold.withinAFactorOfTwo.
+        // With NaN or infinite values lo and hi are those of the finite ones; nothing runs then.
+        const bool shift = (lo > 0.0 && hi <= __dmul_rn(2.0, lo))
+                || (hi < 0.0 && lo >= __dmul_rn(2.0, hi));
+        const double origin = shift ? hi : 0.0;
+        const double low = __dsub_rn(__dsub_rn(lo, origin), __ddiv_rn(1.0, nd));
+        const double high = __dsub_rn(hi, origin);
+        double t = __dsub_rn(__dadd_rn(state[7], state[0]), origin);
+        if (!(t > low && t < high)) {
+            t = __dsub_rn(__ddiv_rn(__dsub_rn(sum, 1.0), nd), origin);
+            if (!(t > low && t < high)) {
+                t = __dadd_rn(low, __dmul_rn(0.5, __dsub_rn(high, low)));
             }
         }
         state[0] = t;
         state[1] = low;
-        state[2] = hi;
+        state[2] = high;
         state[3] = (nans > 0.0 || infinities > 0.0) ? 1.0 : 0.0;
         state[4] = 0.0;
         state[5] = nans;
         state[6] = infinities;
+        state[7] = origin;
     }
 }
 
@@ -144,12 +156,13 @@ extern "C" __global__ void simplex_round_partial(const double* __restrict__ v, l
         return;
     }
     const double t = state[0];
+    const double origin = state[7];
     double freeSum = 0.0;
     double free = 0.0;
     double capped = 0.0;
     SIMPLEX_LOOP(i, n) {
-        const double x = v[i];
-        const double d = x - t;
+        const double x = __dsub_rn(v[i], origin);
+        const double d = __dsub_rn(x, t);
         if (d >= cap) {
             capped += 1.0;
         } else if (d > 0.0) {
@@ -229,11 +242,13 @@ extern "C" __global__ void simplex_round_update(const double* __restrict__ parti
     state[2] = hi;
 }
 
-// out[i] = min(max(v[i] - tau, 0), cap) with tau = state[0]; out may alias v.
+// out[i] = min(max((v[i] - origin) - tau, 0), cap) with tau = state[0], origin = state[7];
+// out may alias v.
 extern "C" __global__ void simplex_clip(const double* v, long long n, double cap,
                                         const double* __restrict__ state, double* out) {
     const double tau = state[0];
+    const double origin = state[7];
     SIMPLEX_LOOP(i, n) {
-        out[i] = fmin(fmax(__dsub_rn(v[i], tau), 0.0), cap);
+        out[i] = fmin(fmax(__dsub_rn(__dsub_rn(v[i], origin), tau), 0.0), cap);
     }
 }

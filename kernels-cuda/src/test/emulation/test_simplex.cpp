@@ -92,9 +92,15 @@ std::vector<double> oracle_project(const std::vector<double>& v, double cap) {
 // on finite values are std::min / max).
 
 struct FindResult {
-    double threshold;
+    double threshold;  // about origin
+    double origin;
     int rounds;
+    double absolute() const { return origin + threshold; }
 };
+
+bool within_a_factor_of_two(double min, double max) {
+    return (min > 0 && max <= 2 * min) || (max < 0 && min >= 2 * max);
+}
 
 FindResult find(const std::vector<double>& v, double cap, double warm) {
     const int n = (int) v.size();
@@ -109,11 +115,12 @@ FindResult find(const std::vector<double>& v, double cap, double warm) {
         max = std::max(max, value);
         sum += value;
     }
-    double lo = min - 1.0 / n;
-    double hi = max;
-    double t = warm;
+    const double origin = within_a_factor_of_two(min, max) ? max : 0;
+    double lo = (min - origin) - 1.0 / n;
+    double hi = max - origin;
+    double t = warm - origin;
     if (!(t > lo && t < hi)) {
-        t = (sum - 1) / n;
+        t = (sum - 1) / n - origin;
         if (!(t > lo && t < hi)) {
             t = lo + 0.5 * (hi - lo);
         }
@@ -123,12 +130,13 @@ FindResult find(const std::vector<double>& v, double cap, double warm) {
         int capped = 0;
         double freeSum = 0;
         for (double value : v) {
-            const double d = value - t;
+            const double shifted = value - origin;
+            const double d = shifted - t;
             if (d >= cap) {
                 capped++;
             } else if (d > 0) {
                 free++;
-                freeSum += value;
+                freeSum += shifted;
             }
         }
         const double capMass = capped == 0 ? 0 : cap * capped;
@@ -137,13 +145,13 @@ FindResult find(const std::vector<double>& v, double cap, double warm) {
         if (free > 0) {
             newton = (freeSum + capMass - 1) / free;
             if (newton == t) {
-                return {t, round};
+                return {t, origin, round};
             }
             phi = freeSum - free * t + capMass;
         } else {
             phi = capMass;
             if (phi == 1) {
-                return {t, round};
+                return {t, origin, round};
             }
         }
         if (phi >= 1) {
@@ -153,7 +161,7 @@ FindResult find(const std::vector<double>& v, double cap, double warm) {
         }
         const double mid = lo + 0.5 * (hi - lo);
         if (!(mid > lo && mid < hi)) {
-            return {newton >= lo && newton <= hi ? newton : lo, round};
+            return {newton >= lo && newton <= hi ? newton : lo, origin, round};
         }
         const bool newtonInside = newton > lo && newton < hi;
         t = newtonInside && round % BISECT_EVERY != 0 ? newton : mid;
@@ -167,7 +175,7 @@ FindResult find(const std::vector<double>& v, double cap, double warm) {
 struct Projection {
     bool ok = false;
     std::string error;      // "NaN" / "Infinity" / "rounds" when not ok
-    double state[7];        // the last state read
+    double state[8];        // the last state read
     int launchedRounds = 0;  // round pairs launched
     int readBacks = 0;
 };
@@ -201,6 +209,9 @@ public:
             return p;
         }
         const int blocks = this->blocks();
+        // The warm start kept if this search fails (CudaCappedSimplexProjector.threshold()).
+        const double previous = projected_ ? state_[7] + state_[0] : NAN;
+        projected_ = false;
         LAUNCH(simplex_scan_partial, blocks, 1, harness::BLOCK, 1, in, n_, partials_.p());
         LAUNCH(simplex_start, 1, 1, harness::BLOCK, 1, partials_.p(), blocks, n_, state_.p());
         int launched = 0;
@@ -218,6 +229,7 @@ public:
             p.launchedRounds = launched;
             if (p.state[5] > 0 || p.state[6] > 0) {
                 p.error = p.state[5] > 0 ? "NaN" : "Infinity";
+                restore(previous);
                 return p;
             }
             if (p.state[3] != 0) {
@@ -225,6 +237,7 @@ public:
             }
             if (launched >= MAX_ROUNDS) {
                 p.error = "rounds";
+                restore(previous);
                 return p;
             }
             batch = FIRST_ROUNDS;
@@ -232,8 +245,15 @@ public:
         LAUNCH(simplex_clip, grid_for(n_, harness::BLOCK, sms_), 1, harness::BLOCK, 1, in, n_,
                cap_, state_.p(), out);
         nextRounds_ = std::max(2, std::min(FIRST_ROUNDS, (int) p.state[4] + 1));
+        projected_ = true;
         p.ok = true;
         return p;
+    }
+
+    // The Java projector's recovery: state[0] = the last good threshold about 0, state[7] = 0.
+    void restore(double previous) {
+        LAUNCH(vec_fill, 1, 1, harness::BLOCK, 1, state_.p(), 1LL, previous);
+        LAUNCH(vec_fill, 1, 1, harness::BLOCK, 1, state_.p() + 7, 1LL, 0.0);
     }
 
 private:
@@ -245,6 +265,7 @@ private:
     Buf<double> partials_;
     Buf<double> state_;
     int nextRounds_ = FIRST_ROUNDS;
+    bool projected_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -383,20 +404,35 @@ void projections(int sms, int n, const char* capName, double capArg, int trials)
         if (projector.singlePoint()) {
             continue;
         }
-        // simplex_clip against its expression, with the device's threshold.
+        // simplex_clip against its expression, with the device's threshold and origin.
         const double tau = p.state[0];
+        const double origin = p.state[7];
         bool clipExact = true;
         for (int i = 0; i < n; i++) {
-            clipExact &= harness::same_bits(got[i], std::fmin(std::fmax(v[i] - tau, 0.0), cap));
+            clipExact &= harness::same_bits(
+                    got[i], std::fmin(std::fmax((v[i] - origin) - tau, 0.0), cap));
         }
-        tallies("simplex: simplex_clip equals min(max(v - tau, 0), cap) bit for bit")
+        tallies("simplex: simplex_clip equals min(max((v - origin) - tau, 0), cap) bit for bit")
                 .add(clipExact, where);
         // Round for round against the host algorithm from the same warm start.
         const FindResult host = find(values, cap, warm);
-        const bool sameRounds = host.rounds == (int) p.state[4];
+        // About 0 the first point and the rounds' sums agree in both (each side's scan and rounds
+        // add in the same order), so the rounds are equal. About max v the all-free first point
+        // is (sum v - 1) / n - max v while the rounds sum v_i - max v: whether the two meet in
+        // the first round depends on how each side's order rounds, so one round either way.
+        const int roundGap = std::abs(host.rounds - (int) p.state[4]);
+        const bool sameRounds = origin == 0 ? roundGap == 0 : roundGap <= 1;
+        if (roundGap != 0 && origin != 0) {
+            tallies("simplex: (info) about max v, rounds one apart from the host's").add(true, "");
+        }
         const bool sameThreshold = harness::same_bits(host.threshold, tau);
+        tallies("simplex: origin (state[7]) equals CappedSimplexThreshold.find's bit for bit "
+                "(max v when every value is within a factor of two of it, else 0)")
+                .add(harness::same_bits(host.origin, origin),
+                     std::string(where) + ": device " + std::to_string(origin) + ", host " +
+                             std::to_string(host.origin));
         tallies("simplex: rounds (state[4]) equal CappedSimplexThreshold.find's from the same "
-                "warm start")
+                "warm start (within one when the origin is max v)")
                 .add(sameRounds, std::string(where) + ": device " +
                                          std::to_string((int) p.state[4]) + ", host " +
                                          std::to_string(host.rounds));
@@ -413,7 +449,7 @@ void projections(int sms, int n, const char* capName, double capArg, int trials)
         }
         tallies("simplex: the state read back says done, with no NaN or infinity")
                 .add(p.state[3] == 1.0 && p.state[5] == 0.0 && p.state[6] == 0.0, where);
-        warm = tau;
+        warm = origin + tau;
     }
 }
 
@@ -508,13 +544,15 @@ void test_simplex() {
         Projection second = projector.project(v.p(), out.p());
         // nextRounds = max(2, min(8, rounds + 1)) round pairs are launched before the read.
         const int batch = std::max(2, std::min(FIRST_ROUNDS, (int) first.state[4] + 1));
-        check(first.ok && std::fabs(first.state[0] - oracle) <= 1e-15 && second.ok &&
+        check(first.ok && std::fabs(first.state[7] + first.state[0] - oracle) <= 1e-15 &&
+                      second.ok &&
                       second.state[4] <= 3 && second.launchedRounds == batch &&
                       second.readBacks == 1,
               "simplex: n=5003 cap=10/n: threshold within 1e-15 of the oracle (%.3g), then a "
               "nearby point takes %d rounds (<= 3) from the warm start, in one batch of %d "
               "launched (first projection: %d rounds)",
-              std::fabs(first.state[0] - oracle), (int) second.state[4], second.launchedRounds,
+              std::fabs(first.state[7] + first.state[0] - oracle), (int) second.state[4],
+              second.launchedRounds,
               (int) first.state[4]);
     }
     // In place (out aliasing v), as projectsInPlaceAndTheSinglePointSet.
@@ -537,6 +575,71 @@ void test_simplex() {
         }
         check(uniform, "simplex: cap n = 1 fills 1/n (vec_fill)");
     }
+    // Values sharing a large offset, as HostVectorOpsTest.projectionOfValuesSharingALargeOffset:
+    // the offset plus a few of its ulps. Every value is within a factor of two of the largest, so
+    // the search runs about it, and the projection is the oracle's on the exact differences
+    // (about 0, 1e16 x 3 projected to 0, and 1e16 plus 0, 2 or 4 to weights summing to 682).
+    {
+        struct Case {
+            double offset;
+            int n;
+            double ratio;
+        };
+        for (const Case c : {Case{1e16, 3, 1}, Case{1e13, 17, 1}, Case{1e16, 1025, 1},
+                             Case{-2.9e47, 1025, 1}, Case{1e16, 1025, 3}, Case{1e8, 1025, 10},
+                             Case{-1e300, 64, 64}, Case{1e6, 1025, 1}}) {
+            const int n = c.n;
+            const double cap = std::min(1.0, c.ratio / n);
+            const double ulp = std::nextafter(std::fabs(c.offset), INFINITY) - std::fabs(c.offset);
+            harness::Rng rng(n);
+            std::vector<double> values(n);
+            std::vector<int> k(n);
+            int top = 0;
+            for (int i = 0; i < n; i++) {
+                k[i] = n == 1025 && c.offset != 1e6 ? i % 3 : (int) (7 * rng.uniform()) % 7;
+                values[i] = c.offset + k[i] * ulp;
+                top = std::max(top, k[i]);
+            }
+            std::vector<double> shifted(n);
+            bool exact = true;
+            for (int i = 0; i < n; i++) {
+                shifted[i] = (k[i] - top) * ulp;
+                exact &= shifted[i] == values[i] - (c.offset + top * ulp);
+            }
+            const std::vector<double> want = oracle_project(shifted, cap);
+            Projector projector(2, n, cap);
+            Buf<double> v(values, "v");
+            Buf<double> out(n, "out");
+            const Projection p = projector.project(v.p(), out.p());
+            const std::vector<double> got = out.get();
+            double worst = 0;
+            double sum = 0;
+            bool inBox = true;
+            for (int i = 0; i < n; i++) {
+                worst = harness::worse(worst, std::fabs(got[i] - want[i]));
+                inBox &= got[i] >= 0 && got[i] <= std::max(projector.cap(), 1.0 / n) * (1 + 1e-15);
+                sum += got[i];
+            }
+            const FindResult host = find(values, projector.cap(), NAN);
+            const Projection again = projector.project(v.p(), out.p());
+            const std::vector<double> warmGot = out.get();
+            double warmWorst = 0;
+            for (int i = 0; i < n; i++) {
+                warmWorst = harness::worse(warmWorst, std::fabs(warmGot[i] - got[i]));
+            }
+            check(exact && p.ok && again.ok && worst <= 1e-15 && inBox &&
+                          std::fabs(sum - 1) <= 1e-13 && warmWorst <= 1e-15 &&
+                          (projector.singlePoint() ||
+                           (harness::same_bits(p.state[7], values[0] - k[0] * ulp + top * ulp) &&
+                            harness::same_bits(host.origin, p.state[7]) &&
+                            harness::same_bits(host.threshold, p.state[0]) &&
+                            host.rounds == (int) p.state[4])),
+                  "simplex: offset %g, n=%d, cap=%g/n: the projection of the exact differences "
+                  "(error %.3g, sum - 1 = %.3g, warm again %.3g), origin = max v, threshold and "
+                  "rounds (%d) the host's",
+                  c.offset, n, c.ratio, worst, sum - 1, warmWorst, (int) p.state[4]);
+        }
+    }
     // Same bits under every schedule (threads on a small grid).
     for (int n : {257, 4099}) {
         auto run = [n] {
@@ -548,7 +651,7 @@ void test_simplex() {
             Buf<double> out(n, "out");
             Projection p = projector.project(v.p(), out.p());
             std::vector<double> result = out.get();
-            result.insert(result.end(), p.state, p.state + 7);
+            result.insert(result.end(), p.state, p.state + 8);
             return result;
         };
         harness::check_schedules(("simplex: projection n=" + std::to_string(n) + " SMs=2").c_str(),

@@ -10,10 +10,12 @@ import org.bytedeco.javacpp.DoublePointer;
  * {@link CappedSimplexThreshold} with the search state in device memory. Per projection: one
  * scan launch (min, max, sum, non-finite counts) and the start block, then as many round pairs
  * (block partials at tau, one update block) as the last projection needed plus one (a round
- * that finds the search done returns at once), then one read of the 7-double state; only if the
+ * that finds the search done returns at once), then one read of the 8-double state; only if the
  * search is not done yet are more rounds launched (and read again), and then one clipping pass.
- * So a warm projection is about eight small launches and one read-back of 56 bytes, whatever n.
- * The previous threshold stays in device memory as the next warm start.
+ * So a warm projection is about eight small launches and one read-back of 64 bytes, whatever n.
+ * The previous threshold stays in device memory as the next warm start. The search runs about
+ * the origin that {@link CappedSimplexThreshold} chooses (state[7]: max v when every value is
+ * within a factor of two of it, else 0), so rounds and threshold are the host's.
  */
 final class CudaCappedSimplexProjector implements CappedSimplexProjector {
 
@@ -27,7 +29,7 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
     private final boolean singlePoint;
     private final DeviceMemory state;
     private final PinnedMemory stateHost;
-    private final double[] last = new double[7];
+    private final double[] last = new double[8];
     private int nextRounds = FIRST_ROUNDS;
     private boolean projected;
     private boolean closed;
@@ -86,15 +88,18 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         }
         int blocks = ops.blocks(n);
         long partials = ops.partials();
-        double previous = projected ? last[0] : Double.NaN;
+        double previous = threshold();
         try {
             search(in, blocks, partials);
         } catch (RuntimeException e) {
-            // A failed search leaves its own state behind: keep the last good warm start.
+            // A failed search leaves its own state behind: keep the last good warm start, about
+            // the origin 0 (state[0] = the threshold, state[7] = 0).
             projected = false;
             try {
                 device.launch1d(CudaKernel.VEC_FILL, 1, new KernelArgs()
                         .pointer(state.address()).i64(1).f64(previous));
+                device.launch1d(CudaKernel.VEC_FILL, 1, new KernelArgs()
+                        .pointer(state.address() + 7L * Double.BYTES).i64(1).f64(0.0));
             } catch (RuntimeException restore) {
                 // After a sticky device error this launch fails too: the search's error is
                 // the one to report.
@@ -150,9 +155,10 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         host.get(last, 0, last.length);
     }
 
+    /** The threshold about 0, {@code origin + tau} (as {@link CappedSimplexThreshold.Result#absolute()}). */
     @Override
     public double threshold() {
-        return projected ? last[0] : Double.NaN;
+        return projected ? last[7] + last[0] : Double.NaN;
     }
 
     @Override

@@ -44,8 +44,10 @@ package io.synalign.kernels.host;
  * constant at noise level) lost the 1/n of the bracket and every difference to rounding: the
  * output summed to 0, or to 682 with weights above the cap. Otherwise the origin is 0: a shift by
  * a maximum far above the free values would round them at its scale (a heavy-tailed maximum of
- * 1e32 drowned them), and about 0 the search is, bit for bit, the one the cuda kernels
- * ({@code simplex.cu}) run, which always search about 0.
+ * 1e32 drowned them). The cuda kernels ({@code simplex.cu}) choose the same origin (kept in
+ * their state on the device); the CPU emulation of those kernels checks them against this code
+ * round for round (within one round about max v, where the all-free first point's rounding
+ * depends on each side's summation order).
  */
 public final class CappedSimplexThreshold {
 
@@ -95,9 +97,9 @@ public final class CappedSimplexThreshold {
             sum += value;
         }
         // The origin (see the class comment): max v when every value is within a factor of two
-        // of it, so that every v_i - max is exact; else 0, where nothing is lost and the search
-        // is the one the cuda kernels run, round for round. The all-free root comes from the
-        // plain sum (a first point only, checked against the bracket, as the warm start is).
+        // of it, so that every v_i - max is exact; else 0, where nothing is lost. The all-free
+        // root comes from the plain sum (a first point only, checked against the bracket, as
+        // the warm start is).
         double origin = withinAFactorOfTwo(min, max) ? max : 0;
         double lo = (min - origin) - 1.0 / n;
         double hi = max - origin;
