@@ -49,16 +49,22 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         this.singlePoint = cap * n <= 1 + 1e-12;
         device.makeCurrent();
         DeviceMemory s = DeviceMemory.doubles(8, "projection state");
+        PinnedMemory h = null;
         try {
-            this.stateHost = PinnedMemory.allocate(64);
+            h = PinnedMemory.allocate(64);
+            // No warm start yet: state[0] = NaN makes the first projection start cold.
+            device.launch1d(CudaKernel.VEC_FILL, 8, new KernelArgs().pointer(s.address()).i64(8)
+                    .f64(Double.NaN));
         } catch (RuntimeException e) {
+            device.syncAfter(e);
             s.close();
+            if (h != null) {
+                h.close();
+            }
             throw e;
         }
         this.state = s;
-        // No warm start yet: state[0] = NaN makes the first projection start cold.
-        device.launch1d(CudaKernel.VEC_FILL, 8, new KernelArgs().pointer(state.address()).i64(8)
-                .f64(Double.NaN));
+        this.stateHost = h;
     }
 
     @Override

@@ -110,6 +110,8 @@ final class CudaKernelOperator extends AbstractKernelOperator {
             }
             device.sync();
         } catch (RuntimeException e) {
+            // The kernel build may still be queued on what is freed here.
+            device.syncAfter(e);
             closeAll(xd, yd == xd ? null : yd, k, t, w, r, wh, rh);
             throw e;
         }

@@ -82,39 +82,52 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
             }
             device.sync();
         } catch (RuntimeException e) {
+            // Packs may still be queued on what is freed here (a failed launch stays the error).
+            device.syncAfter(e);
             made.close();
             throw e;
         }
     }
 
     private void build(FloatMatrix xs, float gamma) {
-        int d = xs.cols();
         try (DeviceRows x = DeviceRows.upload(device, xs, "X")) {
             // Dots of a band of b tile rows against the rows from the band on: 32 b x n floats.
             long budget = Math.min(DeviceTiles.MAX_TILE_BYTES,
                     Math.max(0, device.freeBytes() - DeviceTiles.RESERVE_BYTES) / 4);
             int band = (int) Math.max(1, Math.min(tileRows, budget / (4L * TILE * n)));
             try (DeviceMemory dots = DeviceMemory.floats((long) band * TILE * n, "band dots")) {
-                for (int first = 0; first < tileRows; first += band) {
-                    int bandTiles = Math.min(band, tileRows - first);
-                    int start = first * TILE;
-                    int rows = Math.min(bandTiles * TILE, n - start);
-                    int cols = n - start;
-                    device.gemmDots(x.row(start), cols, x.row(start), rows, d, dots.address());
-                    long blocks = 0;
-                    for (int i = first; i < first + bandTiles; i++) {
-                        blocks += tileRows - i;
-                    }
-                    device.launch(CudaKernel.SYMK_PACK, (int) blocks, 1, CudaDevice.BLOCK, 1,
-                            new KernelArgs().pointer(dots.address()).i64(cols)
-                                    .pointer(x.norm(0)).i32(n).i32(tileRows).i32(first)
-                                    .i32(bandTiles).f32(gamma)
-                                    .i32(storage == KernelStorage.FLOAT16 ? 1 : 0)
-                                    .pointer(kernel.address()));
+                try {
+                    packBands(x, dots, band, gamma);
+                    // The scratch is freed when this block ends: the last pack must have run.
+                    device.sync();
+                } catch (RuntimeException e) {
+                    // The same on failure (a failed launch stays the error).
+                    device.syncAfter(e);
+                    throw e;
                 }
-                // The scratch is freed when this block ends: the last pack must have run.
-                device.sync();
             }
+        }
+    }
+
+    /** Queues, band by band, the dots of the band's rows and the packing of its tiles. */
+    private void packBands(DeviceRows x, DeviceMemory dots, int band, float gamma) {
+        int d = x.dim;
+        for (int first = 0; first < tileRows; first += band) {
+            int bandTiles = Math.min(band, tileRows - first);
+            int start = first * TILE;
+            int rows = Math.min(bandTiles * TILE, n - start);
+            int cols = n - start;
+            device.gemmDots(x.row(start), cols, x.row(start), rows, d, dots.address());
+            long blocks = 0;
+            for (int i = first; i < first + bandTiles; i++) {
+                blocks += tileRows - i;
+            }
+            device.launch(CudaKernel.SYMK_PACK, (int) blocks, 1, CudaDevice.BLOCK, 1,
+                    new KernelArgs().pointer(dots.address()).i64(cols)
+                            .pointer(x.norm(0)).i32(n).i32(tileRows).i32(first)
+                            .i32(bandTiles).f32(gamma)
+                            .i32(storage == KernelStorage.FLOAT16 ? 1 : 0)
+                            .pointer(kernel.address()));
         }
     }
 

@@ -80,7 +80,12 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
     public DeviceVector zeros(long length) {
         device.makeCurrent();
         CudaVector out = new CudaVector(device, length);
-        fill(out, 0.0);
+        try {
+            fill(out, 0.0);
+        } catch (RuntimeException e) {
+            out.close();
+            throw e;
+        }
         return out;
     }
 

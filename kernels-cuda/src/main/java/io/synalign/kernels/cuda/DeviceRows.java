@@ -52,6 +52,9 @@ final class DeviceRows implements AutoCloseable {
             }
             return new DeviceRows(m.rows(), m.cols(), data, norms, true);
         } catch (RuntimeException e) {
+            // Chunks may still be on their way up, or the norms queued: wait before freeing
+            // (this waits for every stream, so a row set uploaded just before is idle too).
+            device.syncAfter(e);
             data.close();
             if (norms != null) {
                 norms.close();

@@ -32,25 +32,35 @@ final class FeatureBlocks {
             PinnedMemory params = device.staging(0, 4L * ((long) d * features + features));
             params.floats().put(map.omega(), 0, map.omega().length);
             params.floats().position((long) d * features).put(map.phase(), 0, features);
-            device.upload(omega.address(), params.pointer(), 4L * d * features);
-            device.upload(phase.address(), new RawPointer(params.pointer().address()
-                    + 4L * d * features), 4L * features);
-            // The pooled buffer is reused below: the parameters must be on the device first.
-            device.sync();
-            DeviceRows kept = device.residentRows(x);
-            if (kept != null) {
-                // X is already on the device (kept for the whole fit): no upload at all.
-                int tileRows = DeviceTiles.tileRows(device.freeBytes(), n, 4L * features);
-                for (int start = 0; start < n; start += tileRows) {
-                    int count = Math.min(tileRows, n - start);
-                    long target = out + 4L * start * features;
-                    device.gemmFeatures(omega.address(), features, kept.row(start), count, d,
-                            target);
-                    device.launch1d(CudaKernel.RFF_COS, (long) count * features, new KernelArgs()
-                            .pointer(target).pointer(phase.address()).i32(count).i32(features)
-                            .f32((float) map.scale()));
-                }
+            DeviceRows kept;
+            try {
+                device.upload(omega.address(), params.pointer(), 4L * d * features);
+                device.upload(phase.address(), new RawPointer(params.pointer().address()
+                        + 4L * d * features), 4L * features);
+                // The pooled buffer is reused below: the parameters must be on the device first.
                 device.sync();
+                kept = device.residentRows(x);
+                if (kept != null) {
+                    // X is already on the device (kept for the whole fit): no upload at all.
+                    int tileRows = DeviceTiles.tileRows(device.freeBytes(), n, 4L * features);
+                    for (int start = 0; start < n; start += tileRows) {
+                        int count = Math.min(tileRows, n - start);
+                        long target = out + 4L * start * features;
+                        device.gemmFeatures(omega.address(), features, kept.row(start), count, d,
+                                target);
+                        device.launch1d(CudaKernel.RFF_COS, (long) count * features,
+                                new KernelArgs().pointer(target).pointer(phase.address())
+                                        .i32(count).i32(features).f32((float) map.scale()));
+                    }
+                    device.sync();
+                }
+            } catch (RuntimeException | Error e) {
+                // Omega and the phases are freed when this block ends: nothing queued may still
+                // read them (a failed launch stays the error).
+                device.syncAfter(e);
+                throw e;
+            }
+            if (kept != null) {
                 return;
             }
             // Two X tiles and the two pooled pinned staging buffers: tile t+1 goes up on the
