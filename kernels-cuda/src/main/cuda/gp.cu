@@ -3,32 +3,33 @@
 //   k      = k(X, x_p)                                  gp_kernel_column, O(N d)
 //   v      = k - V[:, :t] V[p, :t]^T                    cuBLAS DGEMV, O(N t)
 //   v     /= sqrt(var_p + s^2);  var_i -= v_i^2         gp_rank_one_update, O(N)
-// X is float32 (as every backend); the factor and the variances are float64 because the variance
-// is a downdate that cancels towards 0 exactly where the sampler looks next.
+// X is float32 (as every backend); the kernel column, the factor and the variances are float64
+// because the variance is a downdate that cancels towards 0 exactly where the sampler looks next.
 
-// column[i] = exp(-gamma * max(||x_i||^2 + ||x_p||^2 - 2 x_i . x_p, 0)), one warp per row.
-extern "C" __global__ void gp_kernel_column(const float* __restrict__ x,
-                                            const float* __restrict__ norms,
-                                            int p, int rows, int dim, float gamma,
-                                            double* __restrict__ column) {
+// column[i] = exp(-gamma * sum_k (x_ik - x_pk)^2), the squared distance in double by the
+// difference form, one warp per row; column[p] = 1 exactly. Not the GEMM form ||x_i||^2 +
+// ||x_p||^2 - 2 x_i . x_p in float32: its rounding, a few eps (||x_i||^2 + ||x_p||^2) whatever
+// the distance (and more for rows far from the origin), is divided by sqrt(var_p + s^2) in the
+// update, which is tiny for a row near one already conditioned on (see
+// io.synalign.kernels.host.ExactKernelColumn, the host backends' same column).
+extern "C" __global__ void gp_kernel_column(const float* __restrict__ x, int p, int rows, int dim,
+                                            double gamma, double* __restrict__ column) {
     const int lane = threadIdx.x & 31;
     const long long warpsPerGrid = ((long long) gridDim.x * blockDim.x) >> 5;
     const float* xp = x + (long long) p * dim;
-    const float np = norms[p];
     for (long long i = ((long long) blockIdx.x * blockDim.x + threadIdx.x) >> 5; i < rows;
          i += warpsPerGrid) {
         const float* row = x + i * dim;
-        float dot = 0.0f;
+        double d2 = 0.0;
         for (int k = lane; k < dim; k += 32) {
-            dot = fmaf(row[k], xp[k], dot);
+            const double e = __dsub_rn((double) row[k], (double) xp[k]);
+            d2 = __fma_rn(e, e, d2);
         }
         for (int offset = 16; offset > 0; offset >>= 1) {
-            dot += __shfl_down_sync(0xffffffffu, dot, offset);
+            d2 += __shfl_down_sync(0xffffffffu, d2, offset);
         }
         if (lane == 0) {
-            // k(x_p, x_p) = 1 exactly: the GEMM form does not cancel to 0 in float32.
-            const float d2 = i == p ? 0.0f : fmaxf(norms[i] + np - 2.0f * dot, 0.0f);
-            column[i] = exp(-(double) gamma * (double) d2);
+            column[i] = i == p ? 1.0 : exp(-gamma * d2);
         }
     }
 }

@@ -61,8 +61,8 @@ extern "C" void weighted_column_sums_partial(const float* a, const float* w, int
 extern "C" void sum_slices(const double* partial, int slices, int cols, double* out);
 
 // gp.cu
-extern "C" void gp_kernel_column(const float* x, const float* norms, int p, int rows, int dim,
-                                 float gamma, double* column);
+extern "C" void gp_kernel_column(const float* x, int p, int rows, int dim, double gamma,
+                                 double* column);
 extern "C" void gp_rank_one_update(double* factor, double* variance, double inv_pivot, int rows);
 extern "C" void fill_double(double* a, double value, int count);
 

@@ -753,6 +753,58 @@ abstract class BackendContractTest {
     }
 
     /**
+     * Near-copies: rows of N(0, 9) in d = 16 and a large shared offset, where row 1 is row 0
+     * jittered by 1e-3 and rows 60..63 are row 50 jittered by 1e-3. Conditioning on a near-copy
+     * of a row already conditioned on divides the new column by a tiny {@code sqrt(var_p + s^2)}
+     * (about 2e-4 here), so a kernel column that errs by float32 rounding of the norms (the GEMM
+     * form) put every variance ~1e-4 off, and with noise 0 made row 1's variance exactly 0 (the
+     * reference: 5e-8, so conditioning on it failed). Every variance must stay within 1e-8 (with
+     * noise 0 and five near-copies the factorisation is ill-conditioned: the double rounding of
+     * either side, amplified, reached 1.2e-9 on nd4j).
+     */
+    @ParameterizedTest(name = "noise = {0}, offset = {1}")
+    @CsvSource({"1e-6, 0", "0, 0", "1e-6, 1000", "0, 1000"})
+    void nearCopiesKeepEveryVarianceAtTheReference(double noise, float offset) {
+        int n = 200;
+        int d = 16;
+        java.util.Random random = new java.util.Random(11);
+        float[] data = new float[n * d];
+        for (int i = 0; i < n * d; i++) {
+            data[i] = (float) (3 * random.nextGaussian());
+        }
+        for (int k = 0; k < d; k++) {
+            data[d + k] = (float) (data[k] + 1e-3 * random.nextGaussian());
+            for (int c = 60; c < 64; c++) {
+                data[c * d + k] = (float) (data[50 * d + k] + 1e-3 * random.nextGaussian());
+            }
+        }
+        for (int i = 0; i < n * d; i++) {
+            data[i] += offset;
+        }
+        FloatMatrix x = new FloatMatrix(n, d, data);
+        int[] sequence = {0, 1, 50, 60, 61, 62, 63};
+        int steps = sequence.length + 6;
+        try (GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, 17.0, noise, steps);
+                GpVarianceTracker got = backend().gpVarianceTracker(x, 17.0, noise, steps)) {
+            double[] want = new double[n];
+            double[] have = new double[n];
+            BitSet chosen = new BitSet();
+            for (int step = 0; step < steps; step++) {
+                int p = step < sequence.length ? sequence[step] : ref.argmax(chosen);
+                chosen.set(p);
+                ref.condition(p);
+                got.condition(p);
+                ref.variances(want);
+                got.variances(have);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(want[i], have[i], 1e-8, backend().description() + ", step "
+                            + step + " (row " + p + "), row " + i);
+                }
+            }
+        }
+    }
+
+    /**
      * Conditions both trackers on the reference's greedy picks for {@code steps} steps; at every
      * step the tracker's own pick must be as good (near-ties may break differently in float), and
      * every variance must match the reference to 1e-5. Returns the rows conditioned on.

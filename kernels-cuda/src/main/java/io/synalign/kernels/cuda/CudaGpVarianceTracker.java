@@ -8,11 +8,12 @@ import java.util.BitSet;
 /**
  * GP posterior variances over N rows on one GPU, one pivoted-Cholesky step per conditioning row
  * (the algorithm of {@link GpVarianceTracker}; the exploration step of "Few-shot LLM Synthetic
- * Data with Distribution Matching", WWW 2025). X and its norms stay on the device; the factor V
+ * Data with Distribution Matching", WWW 2025). X stays on the device; the factor V
  * ({@code maxRank x N} doubles, factor t contiguous) and the variances are float64 on the device.
  *
  * <p>Per {@link #condition}: read {@code var_p} (8 bytes back), {@code gp_kernel_column}
- * (O(N d)) into factor row t, one cuBLAS DGEMV {@code -= V[:, :t] V[p, :t]^T} (O(N t)), and
+ * (O(N d); squared distances in double by the difference form, as the host backends'
+ * {@link io.synalign.kernels.host.ExactKernelColumn}) into factor row t, one cuBLAS DGEMV {@code -= V[:, :t] V[p, :t]^T} (O(N t)), and
  * {@code gp_rank_one_update} (scale by {@code 1/sqrt(var_p + s^2)}, subtract the square from every
  * variance, O(N)). {@link #argmax} is the two-pass {@code argmax_blocks} reduction with the
  * exclusion set uploaded as a bit mask. Not thread-safe.
@@ -26,7 +27,7 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
     private final int size;
     private final int maxRank;
     private final double noise;
-    private final float gamma;
+    private final double gamma;
     private final DeviceRows x;
     private final DeviceMemory factors;
     private final DeviceMemory variance;
@@ -47,7 +48,7 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
         this.size = xs.rows();
         this.maxRank = maxRank;
         this.noise = noise;
-        this.gamma = (float) (1.0 / (2 * lengthScale * lengthScale));
+        this.gamma = 1.0 / (2 * lengthScale * lengthScale);
         device.makeCurrent();
         // The factor (maxRank x N doubles) is the allocation most likely to fail: free the rest.
         Allocations made = new Allocations();
@@ -110,8 +111,8 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
         double pivot2 = OperatorArguments.checkPivot(p, varP, noise);
         long target = factors.at(8L * rank * size);
         device.launchWarpPerRow(CudaKernel.GP_KERNEL_COLUMN, size, new KernelArgs()
-                .pointer(x.data.address()).pointer(x.norms.address()).i32(p).i32(size)
-                .i32(x.dim).f32(gamma).pointer(target));
+                .pointer(x.data.address()).i32(p).i32(size).i32(x.dim).f64(gamma)
+                .pointer(target));
         if (rank > 0) {
             // V stored transposed (factor t = row t) is column-major N x t with ld N; V[p, :t]
             // is element p of every row: stride N. The target row t is not among those read.

@@ -26,7 +26,7 @@ enum CudaKernel {
     RBF_FUSED_KW("rbf.cu", "rbf_fused_kw", POINTER, POINTER, POINTER, POINTER, POINTER, I32, I32,
             I32, F32, I32, POINTER),
     SUM_COLUMN_PARTIALS("rbf.cu", "sum_column_partials", POINTER, I32, I32, POINTER),
-    GP_KERNEL_COLUMN("gp.cu", "gp_kernel_column", POINTER, POINTER, I32, I32, I32, F32, POINTER),
+    GP_KERNEL_COLUMN("gp.cu", "gp_kernel_column", POINTER, I32, I32, I32, F64, POINTER),
     GP_RANK_ONE_UPDATE("gp.cu", "gp_rank_one_update", POINTER, POINTER, F64, I32),
     FILL_DOUBLE("gp.cu", "fill_double", POINTER, F64, I32),
     RFF_COS("rff.cu", "rff_cos", POINTER, POINTER, I32, I32, F32),

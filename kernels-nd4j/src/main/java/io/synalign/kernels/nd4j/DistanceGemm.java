@@ -91,14 +91,6 @@ final class DistanceGemm implements AutoCloseable {
                 OpenBlas.at(rightPtr, (long) colStart * depth), c);
     }
 
-    /**
-     * Rows {@code [x_i - c, -||x_i - c||^2 / 2, 1]} about the mean c of x, flat row-major
-     * {@code n x (d + 2)}: the operands of distances within x alone.
-     */
-    static INDArray leftRows(FloatMatrix x) {
-        return augmented(x, AugmentedRows.centre(x, x), true);
-    }
-
     private static INDArray augmented(FloatMatrix m, double[] centre, boolean left) {
         int depth = depthFor(m.cols());
         INDArray out = Buffers.floats((long) m.rows() * depth);

@@ -93,6 +93,13 @@ final class OpenBlas {
                 incX, 1.0, y, 1);
     }
 
+    /** {@code y = alpha A x} in double precision, A row-major dense {@code rows x cols}. */
+    static void dgemv(int rows, int cols, double alpha, DoublePointer a, DoublePointer x,
+            DoublePointer y) {
+        openblas_nolapack.cblas_dgemv(CblasRowMajor, CblasNoTrans, rows, cols, alpha, a, cols, x,
+                1, 0.0, y, 1);
+    }
+
     /** {@code x *= alpha} over {@code n} doubles. */
     static void dscal(int n, double alpha, DoublePointer x) {
         openblas_nolapack.cblas_dscal(n, alpha, x, 1);
