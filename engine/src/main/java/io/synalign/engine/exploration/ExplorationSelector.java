@@ -37,14 +37,16 @@ import org.slf4j.LoggerFactory;
  * see {@link NearestUncovered}); every covered row joins C, the pick first. The paper's reference
  * implementation used G = 2.
  * <li>Rounds: when every row is covered and picks remain, C and the coverage are cleared
- * ({@code rounds++}) and selection starts over; picks may then repeat rows of earlier rounds.
- * With C empty every variance is the prior 1, so the GP cannot prefer any row. The round's first
- * pick is the tracker's argmax over the rows <em>never picked before</em>, i.e. the
- * lowest-index row not yet picked. Restarting from the first-round rule (config.first or the row
- * nearest the mean) was rejected: selection is deterministic given its first pick, so the new
- * round would replay the first round pick for pick and add only duplicates. (Row 0 by plain
- * argmax has the same flaw whenever round one started at row 0.) Rounds only arise with G &gt; 1,
- * since {@code count <= N}.
+ * ({@code rounds++}) and selection starts over. With C empty every variance is the prior 1, so
+ * the GP cannot prefer any row. Every pick of a later round is the tracker's argmax over the
+ * uncovered rows <em>never picked before</em> (the round's first: the lowest-index row not yet
+ * picked), and only when every uncovered row has been picked in an earlier round over the
+ * uncovered rows. Restarting from the first-round rule (config.first or the row nearest the
+ * mean) was rejected: selection is deterministic given its first pick, so the new round would
+ * replay the first round pick for pick and add only duplicates. Excluding earlier picks at a
+ * round's first pick only was not enough either: the rows far from the new round's first group
+ * are largely the earlier rounds' picks: 50 picks at G = 3 from 50 distinct rows picked 24
+ * distinct rows; now 43 (ExplorationSelectorTest). Rounds only arise with G &gt; 1, since {@code count <= N}.
  * </ol>
  *
  * <h2>Incremental posterior, never refit</h2>
@@ -121,13 +123,16 @@ public final class ExplorationSelector {
         double lengthScale = resolveLengthScale(x);
         int g = config.groupSize();
         int maxRank = (int) Math.min(n, (long) count * g);
+        // A group holds at most every row: no more neighbours than N - 1 are ever kept.
+        int neighboursPerGroup = (int) Math.min(g - 1L, n - 1L);
 
         int[] picks = new int[count];
         double[] pickVariances = new double[count];
         List<int[]> groups = new ArrayList<>(count);
         BitSet covered = new BitSet(n);
         BitSet pickedEver = new BitSet(n);
-        NearestUncovered neighbours = new NearestUncovered(x, g - 1);
+        BitSet coveredOrPicked = new BitSet(n);
+        NearestUncovered neighbours = new NearestUncovered(x, neighboursPerGroup);
         int uncovered = n;
         int rounds = 0;
         try (GpVarianceTracker tracker = backend.gpVarianceTracker(x, lengthScale, config.noise(),
@@ -143,13 +148,27 @@ public final class ExplorationSelector {
                     rounds++;
                     // Prior variance is 1 everywhere: avoid replaying an earlier round (see above).
                     pick = tracker.argmax(pickedEver);
+                } else if (rounds > 0) {
+                    coveredOrPicked.clear();
+                    coveredOrPicked.or(covered);
+                    coveredOrPicked.or(pickedEver);
+                    pick = tracker.argmax(coveredOrPicked);
+                    if (pick < 0) {
+                        pick = tracker.argmax(covered);
+                    }
                 } else {
                     pick = tracker.argmax(covered);
+                }
+                if (pick < 0) {
+                    // Every uncovered row's variance is NaN: no backend should get here.
+                    throw new IllegalStateException("no row to pick at pick " + (k + 1) + " of "
+                            + count + ": every uncovered row's posterior variance is NaN ("
+                            + backend.name() + ", l = " + lengthScale + ")");
                 }
                 picks[k] = pick;
                 pickVariances[k] = tracker.variance(pick);
                 pickedEver.set(pick);
-                int[] group = neighbours.group(pick, g - 1, covered);
+                int[] group = neighbours.group(pick, neighboursPerGroup, covered);
                 for (int row : group) {
                     covered.set(row);
                     if (tracker.variance(row) + config.noise() > PIVOT_FLOOR) {
