@@ -174,6 +174,20 @@ final class OutputTargets {
             dir = written.getParent();
             shown = dir == null ? Path.of(".") : dir;
         }
+        try {
+            Path written = io.synalign.io.AtomicOutputs.throughLinks(abs);
+            if (io.synalign.io.AtomicOutputs.isSpecial(written)) {
+                // A device or pipe (/dev/null): written into at the end, never replaced, so its
+                // directory need not be writable; the file itself must be.
+                if (!Files.isWritable(written)) {
+                    throw new InputException(target, option + " names a device or pipe that is"
+                            + " not writable");
+                }
+                return this;
+            }
+        } catch (java.io.IOException e) {
+            throw new InputException(target, option + ": " + e.getMessage());
+        }
         if (dir != null && created.contains(dir) && !Files.exists(dir)) {
             return this; // the run directory, created before anything is written
         }

@@ -36,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * (it practically cannot once staging succeeded: same directory, no data to copy), the targets
  * already renamed in this commit are deleted too, so that no half set of outputs is left.
  *
+ * <p>A target that exists and is neither a regular file nor a directory (a device such as
+ * {@code /dev/null}, a named pipe) is not replaced: a rename would put a regular file in its
+ * place (as root, over {@code /dev/null} itself). Its content is staged in the system's
+ * temporary directory and copied into it at {@link #commit()}, after the regular files are
+ * renamed; such a copy cannot be undone, so it is never deleted on a failure.
+ *
  * <p>Temporary files are created with the process's default permissions (not the 0600 of
  * {@link Files#createTempFile}), so the outputs get the same mode as any file the user creates.
  * A JVM shutdown hook removes temporary files still pending when the process is stopped
@@ -51,7 +57,7 @@ public final class AtomicOutputs implements AutoCloseable {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    private record Staged(Path target, Path temp) {
+    private record Staged(Path target, Path temp, boolean special) {
     }
 
     /** Temporary files of every live instance, for the shutdown hook. */
@@ -91,9 +97,10 @@ public final class AtomicOutputs implements AutoCloseable {
             throw new IllegalStateException("already committed");
         }
         target = throughLinks(target);
-        Path temp = createTemp(target);
+        boolean special = isSpecial(target);
+        Path temp = special ? Files.createTempFile("synalign-", ".tmp") : createTemp(target);
         PENDING.add(temp);
-        staged.add(new Staged(target, temp));
+        staged.add(new Staged(target, temp, special));
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
             body.writeTo(new UnclosableStream(out));
@@ -138,8 +145,20 @@ public final class AtomicOutputs implements AutoCloseable {
         List<Path> moved = new ArrayList<>();
         try {
             for (Staged s : staged) {
-                move(s.temp(), s.target());
-                moved.add(s.target());
+                if (!s.special()) {
+                    move(s.temp(), s.target());
+                    moved.add(s.target());
+                }
+            }
+            for (Staged s : staged) {
+                if (s.special()) {
+                    // Into the device or pipe itself, never over it: no CREATE, no TRUNCATE.
+                    try (OutputStream out = Files.newOutputStream(s.target(),
+                            StandardOpenOption.WRITE)) {
+                        Files.copy(s.temp(), out);
+                    }
+                    deleteQuietly(s.temp());
+                }
             }
         } catch (IOException | RuntimeException e) {
             for (Path p : moved) {
@@ -155,7 +174,9 @@ public final class AtomicOutputs implements AutoCloseable {
         committed = true;
         for (Staged s : staged) {
             PENDING.remove(s.temp());
-            syncDirectory(s.target());
+            if (!s.special()) {
+                syncDirectory(s.target());
+            }
         }
     }
 
@@ -186,6 +207,14 @@ public final class AtomicOutputs implements AutoCloseable {
         public void close() throws IOException {
             out.flush();
         }
+    }
+
+    /**
+     * Whether {@code target} exists and is neither a regular file nor a directory (a device, a
+     * named pipe, a socket): it is written into, never replaced (see the class comment).
+     */
+    public static boolean isSpecial(Path target) {
+        return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
     }
 
     /**

@@ -51,6 +51,40 @@ class AtomicOutputsTest {
         assertEquals("made", Files.readString(dir.resolve("elsewhere/new.txt")));
     }
 
+    /**
+     * A named pipe (as a device such as /dev/null) is written into, not replaced: a rename put
+     * a regular file in its place, and as root `select --out /dev/null` replaced /dev/null.
+     * (Not tested on /dev/null itself: the old code would have replaced it.)
+     */
+    @Test
+    void aNamedPipeIsWrittenIntoAndStaysAPipe() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+                "mkfifo is not available");
+        Path other = dir.resolve("other.txt");
+        java.util.concurrent.CompletableFuture<byte[]> read =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return Files.readAllBytes(fifo);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(fifo, o -> o.write(bytes("through the pipe")));
+            outputs.stage(other, o -> o.write(bytes("beside it")));
+            assertTrue(listing().stream().noneMatch(f -> f.startsWith(".pipe.")),
+                    "nothing staged beside the pipe: " + listing());
+            outputs.commit();
+        }
+        assertFalse(Files.isRegularFile(fifo), "the pipe was replaced by a regular file");
+        assertEquals("through the pipe", new String(read.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                StandardCharsets.UTF_8));
+        assertEquals("beside it", Files.readString(other));
+        assertEquals(Set.of("other.txt", "pipe"), listing());
+    }
+
     @Test
     void writesTheContentAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("out.bin");
