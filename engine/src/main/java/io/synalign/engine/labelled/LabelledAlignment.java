@@ -95,6 +95,7 @@ public final class LabelledAlignment {
             int k = 0;
             for (LabelPlan.Group g : plan.groups()) {
                 if (g.status() != LabelPlan.Status.ALIGNED) {
+                    readThrough(synthetic, g.syntheticRows());
                     fits.add(null);
                     continue;
                 }
@@ -114,6 +115,23 @@ public final class LabelledAlignment {
         }
         return new LabelledAlignmentResult(plan.mode(), weights, outcomes, global,
                 effectiveSampleSize(weights), (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * Reads the synthetic rows of a label that is not fitted (weight 0), block by block, and
+     * drops them: a source checks its values as they are read (a NaN, an infinity), and these
+     * rows would otherwise never be read, so a bad value in them went through to the outputs.
+     */
+    private static void readThrough(RowSource synthetic, int[] rows) {
+        if (rows.length == 0) {
+            return;
+        }
+        RowSource s = synthetic.select(rows);
+        int block = (int) Math.max(1, Math.min(rows.length, (1 << 20) / Math.max(1, s.cols())));
+        float[] buffer = new float[block * s.cols()];
+        for (long at = 0; at < rows.length; at += block) {
+            s.read(at, (int) Math.min(block, rows.length - at), buffer);
+        }
     }
 
     private AlignmentResult fitLabel(LabelPlan plan, LabelPlan.Group g, FloatMatrix real,

@@ -40,6 +40,52 @@ class LabelledSourceAlignmentTest {
         return out;
     }
 
+    /**
+     * Every synthetic row is read, those of a label the real set lacks (weight 0) too: a source
+     * checks values as it reads them, and the rows of such a label were never read, so a NaN in
+     * them reached the outputs (exit 0) where the global scope refused it.
+     */
+    @Test
+    void theRowsOfALabelThatIsNotFittedAreReadToo() {
+        List<String> realLabels = List.of("a", "b", "a", "b", "a", "b");
+        List<String> syntheticLabels = new ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            syntheticLabels.add(i % 3 == 0 ? "c" : i % 3 == 1 ? "a" : "b");
+        }
+        FloatMatrix real = gaussian(6, 5, 0.0, 3);
+        FloatMatrix synthetic = gaussian(23, 5, 0.4, 4);
+        java.util.BitSet read = new java.util.BitSet();
+        RowSource recording = new RowSource() {
+            @Override
+            public long rows() {
+                return synthetic.rows();
+            }
+
+            @Override
+            public int cols() {
+                return synthetic.cols();
+            }
+
+            @Override
+            public String name() {
+                return "recording";
+            }
+
+            @Override
+            public void read(long start, int count, float[] out) {
+                read.set((int) start, (int) start + count);
+                RowSource.of(synthetic).read(start, count, out);
+            }
+        };
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, realLabels, 6, syntheticLabels, 23);
+        try (KernelBackend backend = TestBackends.create(TestBackends.available().get(0))) {
+            AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF);
+            new LabelledAlignment((c, r, s, p) -> new MmdWeightLearner(backend, c).fit(r, s, p),
+                    config).align(plan, real, recording, null);
+        }
+        assertEquals(23, read.cardinality(), "rows read: " + read);
+    }
+
     @Test
     void labelViewsOfABlockedSourceGiveTheMatrixWeightsOnEveryBackendAndMethod() {
         // 3 interleaved labels, one only in the synthetic set, awkward sizes.
