@@ -192,7 +192,15 @@ public final class MmdWeightLearner {
         boolean approximate = method == AlignmentMethod.RFF || method == AlignmentMethod.NYSTROM;
         if (approximate) {
             double entries = (double) n * n + (double) n * m + (double) m * m;
-            if (entries < EXACT_REPORT_MAX_ENTRIES) {
+            long rowBytes = 4L * n * d;
+            if (entries < EXACT_REPORT_MAX_ENTRIES && synthetic == null
+                    && !fitsTheHeap(rowBytes)) {
+                // Streamed rows: the exact report would read S whole into the heap, which the
+                // fit itself never needed (nor its plan counted); the fit's own estimate stands.
+                LOG.info("exact MMD^2 report skipped: it would read the {} synthetic rows into"
+                        + " {} of heap, more than half of what is free; the {} estimate is"
+                        + " reported", n, MethodSelector.human(rowBytes), method.cliName());
+            } else if (entries < EXACT_REPORT_MAX_ENTRIES) {
                 if (synthetic == null) {
                     synthetic = syntheticRows.toMatrix();
                 }
@@ -390,5 +398,15 @@ public final class MmdWeightLearner {
 
     private static String fmt(double v) {
         return String.format(Locale.ROOT, "%.6g", v);
+    }
+
+    /**
+     * Whether {@code bytes} more of heap are at most half of what the JVM can still give
+     * (its maximum less what is in use now): the test before reading streamed rows whole.
+     */
+    static boolean fitsTheHeap(long bytes) {
+        Runtime runtime = Runtime.getRuntime();
+        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+        return bytes <= free / 2;
     }
 }
