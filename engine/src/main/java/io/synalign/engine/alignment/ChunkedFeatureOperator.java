@@ -259,7 +259,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         int count = count(c);
         float[] data = new float[Math.multiplyExact(count, rows.cols())];
         rows.read(start(c), count, data);
-        return map.build(new FloatMatrix(count, rows.cols(), data));
+        return map.buildKept(new FloatMatrix(count, rows.cols(), data));
     }
 
     /**

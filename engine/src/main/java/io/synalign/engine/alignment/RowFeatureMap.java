@@ -27,6 +27,16 @@ interface RowFeatureMap {
      */
     FeatureOperator build(FloatMatrix rows);
 
+    /**
+     * The features of {@code rows} as an operator kept for the whole fit: built in full now, so
+     * that it need not hold on to {@code rows} where its backend does not (the chunk grid gives a
+     * kept chunk rows of its own, which the plan does not count as kept). By default
+     * {@link #build}.
+     */
+    default FeatureOperator buildKept(FloatMatrix rows) {
+        return build(rows);
+    }
+
     /** Copies of a block's matrix its operator keeps (nystrom: K_cL and K_Lc), for memory figures. */
     default int copies() {
         return 1;
