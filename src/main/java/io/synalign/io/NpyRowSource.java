@@ -118,6 +118,12 @@ public final class NpyRowSource implements RowSource {
         return file.toString();
     }
 
+    /** 4 for float32, 8 for float64: the bytes a value takes in the file. */
+    @Override
+    public int bytesPerStoredValue() {
+        return itemSize;
+    }
+
     @Override
     public void read(long start, int count, float[] out) {
         RowSource.checkRead(this, start, count, out);

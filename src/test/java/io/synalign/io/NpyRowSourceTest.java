@@ -58,6 +58,7 @@ class NpyRowSourceTest {
         try (NpyRowSource source = NpyRowSource.open(file, segment)) {
             assertEquals(rows, source.rows());
             assertEquals(cols, source.cols());
+            assertEquals(item, source.bytesPerStoredValue());
             assertEquals(want, source.toMatrix());
             Random random = new Random(1);
             for (int k = 0; k < 40; k++) {

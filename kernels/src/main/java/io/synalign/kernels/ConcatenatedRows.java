@@ -76,6 +76,15 @@ final class ConcatenatedRows implements RowSource {
     }
 
     @Override
+    public int bytesPerStoredValue() {
+        int most = Float.BYTES;
+        for (RowSource part : parts) {
+            most = Math.max(most, part.bytesPerStoredValue());
+        }
+        return most;
+    }
+
+    @Override
     public void read(long start, int count, float[] out) {
         RowSource.checkRead(this, start, count, out);
         if (count == 0) {

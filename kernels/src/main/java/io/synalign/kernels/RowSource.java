@@ -36,6 +36,15 @@ public interface RowSource extends AutoCloseable {
     void read(long start, int count, float[] out);
 
     /**
+     * The most bytes one value takes where the rows are stored: 4 for floats (in memory, a
+     * float32 file), 8 for a float64 file; for a concatenation the largest of its parts'. What a
+     * plan multiplies by to say how much a pass reads.
+     */
+    default int bytesPerStoredValue() {
+        return Float.BYTES;
+    }
+
+    /**
      * The one in-memory matrix behind this source, or null: lets a consumer that needs a matrix
      * (and checks its values up front) use it without a copy.
      */

@@ -45,6 +45,11 @@ final class SelectedRows implements RowSource {
     }
 
     @Override
+    public int bytesPerStoredValue() {
+        return source.bytesPerStoredValue();
+    }
+
+    @Override
     public void read(long start, int count, float[] out) {
         RowSource.checkRead(this, start, count, out);
         int cols = source.cols();

@@ -208,10 +208,11 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                         : String.format(Locale.ROOT, "%,d kept, %,d recomputed from %s in every"
                                 + " pass, 2 passes per product (%s of rows read per pass)",
                                 kept, streamed, rows.name(),
-                                MethodSelector.human(4L * streamedRows * rows.cols())),
+                                MethodSelector.human((long) rows.bytesPerStoredValue()
+                                        * streamedRows * rows.cols())),
                 MethodSelector.human(peak), MethodSelector.human(keptBytes),
                 MethodSelector.human(14L * 8 * n),
-                MethodSelector.human(4L * n * rows.cols()));
+                MethodSelector.human((long) rows.bytesPerStoredValue() * n * rows.cols()));
     }
 
     /** Chunks in the grid. */

@@ -330,4 +330,54 @@ class StreamedRowsTest {
             assertTrue(plan.contains("up to " + MethodSelector.human(4L * 1000 * 7)), plan);
         }
     }
+
+    /**
+     * The plan's bytes read are the file's: 8 per value for a float64 source (it said 4), and
+     * the largest of the parts' for a concatenation.
+     */
+    @org.junit.jupiter.api.Test
+    void thePlanCountsTheBytesAFloat64SourceStores() {
+        System.setProperty("synalign.rff.chunkRows", "64");
+        FloatMatrix s = FloatMatrix.zeros(1000, 7);
+        FloatMatrix r = FloatMatrix.zeros(5, 7);
+        RowSource inMemory = RowSource.ofBlocks(blocks(s, 300));
+        RowSource float64 = new RowSource() {
+            @Override
+            public long rows() {
+                return inMemory.rows();
+            }
+
+            @Override
+            public int cols() {
+                return inMemory.cols();
+            }
+
+            @Override
+            public String name() {
+                return "a float64 file";
+            }
+
+            @Override
+            public void read(long start, int count, float[] out) {
+                inMemory.read(start, count, out);
+            }
+
+            @Override
+            public int bytesPerStoredValue() {
+                return 8;
+            }
+        };
+        try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
+            long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16);
+            for (RowSource source : List.of(float64, RowSource.concat(List.of(
+                    RowSource.ofBlocks(blocks(s.rowRange(0, 10), 10)), float64.select(
+                            java.util.stream.LongStream.range(10, 1000).toArray()))))) {
+                String plan = ChunkedFeatureOperator.plan(backend, source, "Phi_S", 16, 1,
+                        3 * chunk, r);
+                assertTrue(plan.contains("(" + MethodSelector.human(8L * 808 * 7)
+                        + " of rows read per pass)"), plan);
+                assertTrue(plan.contains("up to " + MethodSelector.human(8L * 1000 * 7)), plan);
+            }
+        }
+    }
 }
