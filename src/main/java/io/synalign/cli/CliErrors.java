@@ -79,7 +79,8 @@ final class CliErrors {
             text = t.getMessage();
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"
-                    + " SYNALIGN_JAVA_OPTS=-Xmx..., or choose a lighter --method (rff, nystrom, tiled)";
+                    + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"
+                    + " nystrom or tiled";
         } else if (t instanceof UncheckedIOException u) {
             text = ioMessage(u.getCause());
         } else if (t instanceof IOException io) {
