@@ -26,6 +26,9 @@ import java.nio.file.Path;
  */
 public final class NpyRowSource implements RowSource {
 
+    private static final org.slf4j.Logger LOG =
+            org.slf4j.LoggerFactory.getLogger(NpyRowSource.class);
+
     /** Largest mapped segment: 1 GiB (a mapping may not exceed 2 GiB). */
     static final long DEFAULT_SEGMENT_BYTES = 1L << 30;
 
@@ -94,6 +97,10 @@ public final class NpyRowSource implements RowSource {
             long present = Math.max(0, ch.size() - h.dataOffset());
             if (present < needed) {
                 throw NpyReader.truncated(file, h, dt, needed, present);
+            }
+            if (present > needed) {
+                // As NpyReader says it: a file cut from a longer one, or the wrong shape.
+                LOG.warn("{}: {} bytes after the array data are ignored", file, present - needed);
             }
             return new NpyRowSource(file, ch, shape[0], (int) shape[1], dt, h.dataOffset(),
                     segmentBytes);
