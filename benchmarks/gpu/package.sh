@@ -18,8 +18,9 @@
 #                       the benchmarks module; run with synalign-gpu.jar on the class path). The
 #                       JMH benchmarks compare against ND4J, whose natives are left out.
 #   tests.jar           kernels, kernels-cuda and engine test classes; junit-console.jar runs them
-#   run-on-device.sh, torch_peer.py, numpy_peer.py
-#   SOURCES.sha256      the SHA-256 of every source file the jars were built from
+#   run-on-device.sh, source-list.sh, torch_peer.py, numpy_peer.py
+#   SOURCES.sha256      the SHA-256 of every source file the jars were built from (taken
+#                       before the build), SOURCES.list the main sources' names
 # Above the limit it prints the largest jars of lib/ and the largest parts of the runtime.
 # Usage: benchmarks/gpu/package.sh [--no-build]
 set -euo pipefail
@@ -44,6 +45,23 @@ artifacts=(
   picocli jackson-core jackson-databind jackson-annotations slf4j-api slf4j-simple
   progressbar jline-terminal jline-native javacpp cuda
 )
+# The sources the jars are built from, as the device tool copies them (tracked files and
+# untracked ones git does not ignore), hashed BEFORE the build, so that an edit made while Maven
+# runs counts as an edit after packaging: run-on-device.sh checks them with `sha256sum -c` and
+# stops at once if one was edited. SOURCES.list names the main sources and poms (source_list
+# below; the same command runs on the device), so that one added since is caught too.
+sources_sha="$(mktemp)"
+sources_list="$(mktemp)"
+(cd "$root" && git ls-files -z -co --exclude-standard -- pom.xml '*/pom.xml' kernels \
+    kernels-nd4j kernels-cuda engine models src benchmarks/src \
+  | python3 -c '
+import os, sys
+names = sorted(n for n in sys.stdin.buffer.read().decode().split("\0") if n and os.path.isfile(n))
+sys.stdout.write("".join(n + "\n" for n in names))' \
+  | tr '\n' '\0' | xargs -0 sha256sum) > "$sources_sha"
+# shellcheck source=source-list.sh
+. "$here/source-list.sh"
+(cd "$root" && source_list) > "$sources_list"
 lib="$out/lib"
 # One reactor run packages the modules and copies the artifacts, so lib/ gets this tree's jars,
 # never stale ones from ~/.m2. -DskipTests still compiles the test classes, which tests.jar
@@ -190,17 +208,10 @@ if [[ $junit_status -ne 0 ]]; then
   exit 1
 fi
 
-cp "$here/run-on-device.sh" "$root/benchmarks/peer/torch_peer.py" "$root/benchmarks/peer/numpy_peer.py" "$out/"
-# The sources the jars were built from, as the device tool copies them (tracked files and
-# untracked ones git does not ignore): run-on-device.sh checks them with `sha256sum -c` and stops
-# at once if one was edited after this package was made.
-(cd "$root" && git ls-files -z -co --exclude-standard -- pom.xml '*/pom.xml' kernels \
-    kernels-nd4j kernels-cuda engine models src benchmarks/src \
-  | python3 -c '
-import os, sys
-names = sorted(n for n in sys.stdin.buffer.read().decode().split("\0") if n and os.path.isfile(n))
-sys.stdout.write("".join(n + "\n" for n in names))' \
-  | tr '\n' '\0' | xargs -0 sha256sum) > "$out/SOURCES.sha256"
+cp "$here/run-on-device.sh" "$here/source-list.sh" "$root/benchmarks/peer/torch_peer.py" \
+  "$root/benchmarks/peer/numpy_peer.py" "$out/"
+mv "$sources_sha" "$out/SOURCES.sha256"
+mv "$sources_list" "$out/SOURCES.list"
 echo "sources: $(wc -l < "$out/SOURCES.sha256") files hashed into SOURCES.sha256"
 
 echo

@@ -54,6 +54,8 @@ mkdir -p "$work"
 stale=()
 [[ -f "$here/../run-on-device.sh" ]] && ! cmp -s "$here/run-on-device.sh" "$here/../run-on-device.sh" \
   && stale+=(run-on-device.sh)
+[[ -f "$here/../source-list.sh" ]] && ! cmp -s "$here/source-list.sh" "$here/../source-list.sh" \
+  && stale+=(source-list.sh)
 for f in numpy_peer.py torch_peer.py; do
   [[ -f "$here/../../peer/$f" ]] && ! cmp -s "$here/$f" "$here/../../peer/$f" && stale+=("$f")
 done
@@ -62,6 +64,13 @@ done
 if [[ -f "$here/SOURCES.sha256" && -d "$here/../../../kernels" ]] \
     && ! (cd "$here/../../.." && sha256sum -c --quiet "$here/SOURCES.sha256" >/dev/null 2>&1); then
   stale+=("the sources the jars were built from (SOURCES.sha256)")
+fi
+# A main source added (or removed) since packaging: the list differs.
+if [[ -f "$here/SOURCES.list" && -f "$here/source-list.sh" && -d "$here/../../../kernels" ]]; then
+  . "$here/source-list.sh"
+  if ! (cd "$here/../../.." && source_list) | cmp -s - "$here/SOURCES.list"; then
+    stale+=("the list of main sources (SOURCES.list: a file added or removed)")
+  fi
 fi
 if (( ${#stale[@]} )); then
   echo "STALE PACKAGE: ${stale[*]} in $here differ(s) from the working tree; run benchmarks/gpu/package.sh again" | tee "${OUT:-$here}/device-run.log"
@@ -96,7 +105,10 @@ chmod +x "$java"
 python3 -c 'import numpy' 2>/dev/null || echo "  python3: NumPy NOT importable (the data steps will fail)"
 python3 -c 'import torch' 2>/dev/null || echo "  python3: PyTorch NOT importable (row b's peer will fail)"
 echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname)"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null || echo "nvidia-smi: not available"
+# The GPU's name goes into results.md too: on anything but an H200 (an H100 has 80 GB), auto may
+# keep K in fp16 where the H200 keeps fp32, and the targets are the H200's.
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null \
+  | tee "${OUT:-$work}/gpu.txt" | grep -q . || echo "nvidia-smi: not available"
 for lib in libcuda.so.1 libcudart.so.13 libcublas.so.13 libnvrtc.so.13; do
   found="$(ldconfig -p 2>/dev/null | grep -m1 -E "^[[:space:]]+${lib//./\\.} " | awk '{print $NF}')"
   if [[ -z "$found" ]]; then
@@ -178,6 +190,7 @@ step() {
   local left=$((deadline - SECONDS - 12))
   if (( left < 20 )); then
     echo "== $name: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (a step needs 32)"
+    printf '%s\tskipped\t0\n' "${name%% (*}" >> "$steps"
     status=1
     return 125
   fi
@@ -245,11 +258,21 @@ run_bench_rows() {
       env SYNALIGN_CMD="$java ${jopts[*]} -jar $here/synalign-gpu.jar" \
       python3 "$here/torch_peer.py" align --data "$work/peer" --iterations 100 \
       --summary-out "${OUT:-$work}/peer-200k.json"
+    # Row b's bandwidth (the peer's median heuristic), so that b' is the same problem.
+    local sigma
+    sigma=$(python3 -c 'import json,sys; print(repr(json.load(open(sys.argv[1]))["bandwidth"]))' \
+      "${OUT:-$work}/peer-200k.json" 2>/dev/null) || sigma=""
     step 60 "b'. the same align with --kernel-storage fp16 (opt-in)" \
       "${align[@]}" --real-embeddings "$work/peer/R.npy" --synthetic-embeddings "$work/peer/S.npy" \
-      --iterations 100 --tolerance 1e-300 --kernel-storage fp16 \
+      --iterations 100 --tolerance 1e-300 --kernel-storage fp16 ${sigma:+--bandwidth "$sigma"} \
       --out "$work/w-200k-fp16.npy" --summary "$work/summary-200k-fp16.json"
     keep 200k-fp16
+    # The fp16 run reports its own objective on the fp16 K: scored here in float64, as row b.
+    if [[ -n "$sigma" && -f "$work/w-200k-fp16.npy" ]]; then
+      step 60 "b''. float64 MMD^2 of the fp16 weights" \
+        python3 "$here/torch_peer.py" score --data "$work/peer" --weights "$work/w-200k-fp16.npy" \
+        --bandwidth "$sigma" --out "${OUT:-$work}/score-200k-fp16.json"
+    fi
   fi
   if data rff 2000000 20000 90; then
     step 90 "c. align --method rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations (target <= 2 s in the engine)" \
@@ -270,6 +293,7 @@ run_product_bench() {
 room() {
   (( deadline - SECONDS >= $1 )) && return 0
   echo "== $2: SKIPPED, $((deadline - SECONDS)) s of the call's budget left (run '$0 $3' as a call of its own)"
+  printf '%s\tskipped\t0\n' "$2" >> "$steps"
   status=1
   return 1
 }
@@ -332,7 +356,14 @@ def load(name):
 steps = {}
 with open(os.path.join(out, "steps.tsv")) as f:
     for name, rc, secs in csv.reader(f, delimiter="\t"):
-        steps[name] = (int(rc), int(secs))
+        # rc is "skipped" for a step the budget left no room for.
+        steps[name] = (int(rc) if rc.lstrip("-").isdigit() else rc, int(secs))
+gpu = "unknown"
+if os.path.isfile(os.path.join(out, "gpu.txt")):
+    with open(os.path.join(out, "gpu.txt")) as f:
+        gpu = f.read().strip() or gpu
+print(f"GPU: {gpu} (the targets are an H200's)")
+print()
 def verdict(ok):
     return "met" if ok else "NOT met"
 rows = []
@@ -347,7 +378,8 @@ if p and p.get("torch_seconds") is None:
     rows.append(("b. align 200,000 x 20,000 x 384, 100 iterations",
                  f"{p['synalign_engine_seconds']:.2f} s in the engine ({p['synalign_wall_seconds']:.1f} s"
                  f" wall), MMD^2 {p['mmd2_uniform']:.4e} -> {p['mmd2_synalign']:.4e};"
-                 f" {p['synalign_kernel_storage']}; the torch peer did not finish",
+                 f" {p['synalign_method']}, {p['synalign_kernel_storage']}; the torch peer did"
+                 f" not finish",
                  "<= 5 s, >= 15x, ratio <= 1.01",
                  "engine " + verdict(p["synalign_engine_seconds"] <= 5) + "; peer unmeasured"))
 elif p:
@@ -355,13 +387,20 @@ elif p:
     rows.append(("b. align 200,000 x 20,000 x 384, 100 iterations",
                  f"{p['synalign_engine_seconds']:.2f} s in the engine ({p['synalign_wall_seconds']:.1f} s"
                  f" wall), torch {p['torch_seconds']:.1f} s: {speed:.1f}x; MMD^2 {p['mmd2_synalign']:.4e}"
-                 f" vs {p['mmd2_torch']:.4e} ({p['mmd2_ratio']:.4f}); {p['synalign_kernel_storage']}",
+                 f" vs {p['mmd2_torch']:.4e} ({p['mmd2_ratio']:.4f}); synalign {p['synalign_method']},"
+                 f" {p['synalign_kernel_storage']}; torch K_SS"
+                 f" {'kept' if p['torch_kept_kss'] else 'recomputed (tiled)'}",
                  "<= 5 s, >= 15x, ratio <= 1.01",
                  verdict(p["synalign_engine_seconds"] <= 5 and speed >= 15 and p["mmd2_ratio"] <= 1.01)))
 s = load("summary-200k-fp16.json")
 if s:
-    rows.append(("b'. the same, K kept in fp16", f"{s['seconds']:.2f} s in the engine, MMD^2"
-                 f" {s['mmd2_weighted']:.4e}, {s.get('kernel_storage')}", "(opt-in)", "-"))
+    q = load("score-200k-fp16.json")
+    scored = (f"float64 MMD^2 {q['mmd2_weighted']:.4e}"
+              + (f" ({q['mmd2_weighted'] / p['mmd2_synalign']:.4f} of row b's)"
+                 if p and p.get("mmd2_synalign") else "")) if q else \
+        f"its own fp16 objective {s['mmd2_weighted']:.4e} (not scored in float64)"
+    rows.append(("b'. the same, K kept in fp16", f"{s['seconds']:.2f} s in the engine, {scored},"
+                 f" {s.get('kernel_storage')}", "(opt-in)", "-"))
 s = load("summary-rff.json")
 if s:
     rows.append(("c. rff 2,000,000 x 20,000 x 384, D = 1,024, 100 iterations",

@@ -209,6 +209,12 @@ def run_synalign(args_list):
     return elapsed, proc.stdout
 
 
+def report_cap(summary_path):
+    """The weight cap SynAlign says it ran with (its summary's max_weight_ratio)."""
+    with open(summary_path) as f:
+        return float(json.load(f)["max_weight_ratio"])
+
+
 def align(args):
     real = np.load(os.path.join(args.data, "R.npy"))
     synthetic = np.load(os.path.join(args.data, "S.npy"))
@@ -218,8 +224,15 @@ def align(args):
         out, summary = os.path.join(tmp, "w.npy"), os.path.join(tmp, "summary.json")
         wall, _ = run_synalign(["align", "--real-embeddings", os.path.join(args.data, "R.npy"),
                                 "--synthetic-embeddings", os.path.join(args.data, "S.npy"),
-                                "--out", out, "--summary", summary, "--quiet"] + args.synalign_args)
+                                "--out", out, "--summary", summary, "--quiet",
+                                # The same cap on both sides (it was NumPy's alone: SynAlign ran
+                                # at its default 10 under "--max-weight-ratio 1000000").
+                                "--max-weight-ratio", repr(args.max_weight_ratio)]
+                               + args.synalign_args)
         ours = np.load(out)
+        if report_cap(summary) != args.max_weight_ratio:
+            sys.exit(f"synalign ran with max_weight_ratio {report_cap(summary)}, the peer with"
+                     f" {args.max_weight_ratio}")
         with open(summary) as f:
             report = json.load(f)
     cap = min(1.0, args.max_weight_ratio / n) * (1 + 1e-9)

@@ -227,6 +227,27 @@ def align(args):
                  " hold")
 
 
+def score(args):
+    """The float64 MMD^2 of a weights file (uniform too), for a run whose own report is not
+    float64 (an fp16 kept K reports its own objective): the same scoring as align's."""
+    device = need_cuda()
+    real = torch.from_numpy(np.load(os.path.join(args.data, "R.npy"))).to(device)
+    synthetic = torch.from_numpy(np.load(os.path.join(args.data, "S.npy"))).to(device)
+    w = torch.from_numpy(np.load(args.weights)).to(device)
+    n = synthetic.shape[0]
+    if w.shape != (n,):
+        sys.exit(f"{args.weights}: {tuple(w.shape)} weights for {n} synthetic rows")
+    uniform = torch.full((n,), 1.0 / n, dtype=torch.float64, device=device)
+    figures = {"bandwidth": args.bandwidth, "weights": args.weights,
+               "mmd2_uniform": exact_mmd2(real, synthetic, uniform, args.bandwidth),
+               "mmd2_weighted": exact_mmd2(real, synthetic, w, args.bandwidth)}
+    print(f"  MMD^2 (float64) {figures['mmd2_uniform']:.6e} uniform ->"
+          f" {figures['mmd2_weighted']:.6e} weighted, bandwidth {args.bandwidth:.6g}")
+    with open(args.out + ".tmp", "w") as f:
+        json.dump(figures, f, indent=2)
+    os.replace(args.out + ".tmp", args.out)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -255,8 +276,13 @@ def main():
     al.add_argument("--summary-out", default=None,
                     help="also write both sides' figures to this JSON file")
     al.add_argument("synalign_args", nargs="*", help="extra flags for synalign align (after --)")
+    sc = sub.add_parser("score", help="float64 MMD^2 of a weights file at a given bandwidth")
+    sc.add_argument("--data", required=True, help="folder with R.npy and S.npy")
+    sc.add_argument("--weights", required=True, help="a .npy of n weights")
+    sc.add_argument("--bandwidth", type=float, required=True)
+    sc.add_argument("--out", required=True, help="JSON file for the figures")
     args = p.parse_args()
-    {"make-data": numpy_peer.make_data, "align": align}[args.cmd](args)
+    {"make-data": numpy_peer.make_data, "align": align, "score": score}[args.cmd](args)
 
 
 if __name__ == "__main__":
