@@ -56,9 +56,10 @@ import picocli.CommandLine.Option;
                 + " (OpenAI-compatible server, or a local GGUF model with --llm gguf:PATH) via SynAlign's exploration-aware demonstrations and"
                 + " latent attribute reasoning, or with --llm offline, an EDA baseline (no LLM)."},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",
-            "2:bad input (usage, option value, input file, or the LLM server refused the"
-                + " request: wrong key, unknown model)"})
+        exitCodeList = {"0:success", "1:failure (I/O error, the LLM server failing or past"
+                + " --request-timeout, internal error)",
+            "2:bad input (usage, option value, input file, no server at the --llm address, or"
+                + " the LLM server refused the request: wrong key, unknown model)"})
 final class GenerateCommand extends CliCommand {
 
     static final String OFFLINE = GenerationOptions.OFFLINE;

@@ -441,6 +441,24 @@ final class GenerationOptions {
     }
 
     /** The one-line account of a generation run. */
+    /**
+     * The rows generated per label, in the quotas' order: {@code {a=12, b=12}}, or, for a label
+     * short of its quota (a closed loop stopped early), {@code a=4 of 12}. The quotas alone were
+     * printed before, as if every row asked for had been written.
+     */
+    static String perLabel(List<GeneratedSample> samples, Map<String, Integer> quotas) {
+        Map<String, Integer> made = new java.util.HashMap<>();
+        for (GeneratedSample sample : samples) {
+            made.merge(sample.label(), 1, Integer::sum);
+        }
+        java.util.StringJoiner out = new java.util.StringJoiner(", ", "{", "}");
+        for (Map.Entry<String, Integer> q : quotas.entrySet()) {
+            int n = made.getOrDefault(q.getKey(), 0);
+            out.add(q.getKey() + "=" + n + (n == q.getValue() ? "" : " of " + q.getValue()));
+        }
+        return out.toString();
+    }
+
     static void printSummary(PrintWriter stdout, Generated g) {
         if (g.rounds() != null) {
             for (ClosedLoop.Round r : g.rounds()) {
@@ -452,7 +470,8 @@ final class GenerationOptions {
             stdout.println("closed loop: " + g.stop());
         }
         stdout.printf(Locale.ROOT, "generated %d rows (%s) with %s%s in %.1f s; rejected %d empty,"
-                        + " %d out of length bounds, %d duplicates%n", g.samples().size(), g.quotas(), g.backend(),
+                        + " %d out of length bounds, %d duplicates%n", g.samples().size(),
+                perLabel(g.samples(), g.quotas()), g.backend(),
                 g.offline() ? " (a non-LLM BASELINE, not SynAlign's LLM generation)" : " model " + g.model(),
                 g.seconds(), g.validator().rejectedEmpty(), g.validator().rejectedLength(),
                 g.validator().rejectedDuplicates());

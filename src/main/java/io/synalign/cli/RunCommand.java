@@ -76,9 +76,10 @@ import picocli.CommandLine.Option;
                 + " aligned set, for 'synalign evaluate' and 'synalign test'. --rounds N closes the"
                 + " loop: each round is steered to where the rows so far cover the real rows worst."},
         exitCodeListHeading = "%nExit status:%n",
-        exitCodeList = {"0:success", "1:failure (I/O error, LLM unreachable, internal error)",
-            "2:bad input (usage, option value, input file, or the LLM server refused the"
-                + " request: wrong key, unknown model)"})
+        exitCodeList = {"0:success", "1:failure (I/O error, the LLM server failing or past"
+                + " --request-timeout, internal error)",
+            "2:bad input (usage, option value, input file, no server at the --llm address, or"
+                + " the LLM server refused the request: wrong key, unknown model)"})
 final class RunCommand extends CliCommand {
 
     /** Loads the one encoder of a run (selection, alignment, coverage); replaceable in tests. */

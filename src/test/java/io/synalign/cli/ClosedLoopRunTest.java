@@ -266,6 +266,18 @@ class ClosedLoopRunTest {
             assertEquals(16, b.path("rounds").get(1).path("calls").asInt());
             assertEquals("call budget reached after round 2 of 3 (16 calls, --max-calls 9)",
                     b.path("stop").asText());
+            // The summary line counts the rows written per label, short of the quotas: it
+            // printed the quotas, as if the stopped loop had written them all.
+            java.util.regex.Matcher line = java.util.regex.Pattern
+                    .compile("generated (\\d+) rows \\((\\{[^}]*\\})\\)").matcher(budget.out());
+            assertTrue(line.find(), budget.out());
+            assertTrue(line.group(2).contains(" of "), line.group(0));
+            int listed = 0;
+            for (java.util.regex.Matcher m = java.util.regex.Pattern.compile("=(\\d+)")
+                    .matcher(line.group(2)); m.find(); ) {
+                listed += Integer.parseInt(m.group(1));
+            }
+            assertEquals(Integer.parseInt(line.group(1)), listed, line.group(0));
             assertEquals(16, server.requests.get() - before, "two rounds of 8 calls, none of a third");
             Cli.assertBadInputLine(run(Map.of(KEY_VAR, key), args(dir, server.baseUrl(), "--target-p", "1.5")),
                     dir.resolve("x"), "--target-p 1.5: a p-value in (0, 1]");
