@@ -88,9 +88,18 @@ public final class QueryRows {
         }
         List<Record> judged = RecordReader.read(qrels, maxLineBytes);
         List<Row> rows = new ArrayList<>();
+        boolean delimited = qrels.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
+                .matches(".*\\.(tsv|csv)(\\.gz)?");
         for (Record r : judged) {
             if (!r.has("query-id") || !r.has("corpus-id") || !r.has("score")) {
-                throw new InputException(qrels, r.line(), "qrels need the header 'query-id"
+                if (delimited) {
+                    // The field names are the header's: name its line (the one before the first
+                    // record), not the first record's.
+                    throw new InputException(qrels, Math.max(1, r.line() - 1), "qrels need the"
+                            + " header 'query-id corpus-id score'; the header has "
+                            + r.fieldNames());
+                }
+                throw new InputException(qrels, r.line(), "qrels need the fields 'query-id"
                         + " corpus-id score'; this line has " + r.fieldNames());
             }
             String q = id(qrels, r, "query-id");

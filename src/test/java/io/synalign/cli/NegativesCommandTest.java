@@ -199,7 +199,10 @@ class NegativesCommandTest {
             {"corpus.jsonl", "empty.jsonl", null, "3", "empty.jsonl:1: empty query"},
             {"corpus.jsonl", "queries.jsonl", "badq.tsv", "3", "badq.tsv:2: query-id 'q9' is not a query of"},
             {"corpus.jsonl", "queries.jsonl", "badc.tsv", "3", "badc.tsv:2: corpus-id 'zz' is not a passage of"},
-            {"corpus.jsonl", "queries.jsonl", "nohead.tsv", "3", "qrels need the header 'query-id corpus-id score'"},
+            // The header is line 1 (here the first judgement, taken for one): it was reported
+            // on line 2, the first record's, with line 1's fields as "this line".
+            {"corpus.jsonl", "queries.jsonl", "nohead.tsv", "3",
+                "nohead.tsv:1: qrels need the header 'query-id corpus-id score'; the header has [q1, p1, 1]"},
             {"corpus.jsonl", "rows.jsonl", null, "10", "--k 10: the corpus has 11 passages and a query targets"
                 + " up to 2 of them; at most 9 negatives per query"},
         };
