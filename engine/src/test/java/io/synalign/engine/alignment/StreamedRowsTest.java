@@ -204,28 +204,8 @@ class StreamedRowsTest {
         FloatMatrix synthetic = TestBackends.gaussian(64, 3, random, 1.0, 50.0);
         long[] rowsRead = new long[1];
         RowSource blocked = RowSource.ofBlocks(blocks(synthetic, 7));
-        RowSource counting = new RowSource() {
-            @Override
-            public long rows() {
-                return blocked.rows();
-            }
-
-            @Override
-            public int cols() {
-                return blocked.cols();
-            }
-
-            @Override
-            public String name() {
-                return "counting";
-            }
-
-            @Override
-            public void read(long start, int rows, float[] out) {
-                rowsRead[0] += rows;
-                blocked.read(start, rows, out);
-            }
-        };
+        RowSource counting = ObservedRows.of(blocked, "counting",
+                (start, rows) -> rowsRead[0] += rows);
         for (long seed = 1; seed <= 4; seed++) {
             rowsRead[0] = 0;
             FloatMatrix expected = MmdObjectives.landmarkRows(real, synthetic, count, seed);
@@ -341,32 +321,8 @@ class StreamedRowsTest {
         FloatMatrix s = FloatMatrix.zeros(1000, 7);
         FloatMatrix r = FloatMatrix.zeros(5, 7);
         RowSource inMemory = RowSource.ofBlocks(blocks(s, 300));
-        RowSource float64 = new RowSource() {
-            @Override
-            public long rows() {
-                return inMemory.rows();
-            }
-
-            @Override
-            public int cols() {
-                return inMemory.cols();
-            }
-
-            @Override
-            public String name() {
-                return "a float64 file";
-            }
-
-            @Override
-            public void read(long start, int count, float[] out) {
-                inMemory.read(start, count, out);
-            }
-
-            @Override
-            public int bytesPerStoredValue() {
-                return 8;
-            }
-        };
+        RowSource float64 = ObservedRows.of(inMemory, "a float64 file", (start, count) -> { })
+                .storingBytesPerValue(8);
         try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
             long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16);
             for (RowSource source : List.of(float64, RowSource.concat(List.of(

@@ -55,28 +55,8 @@ class LabelledSourceAlignmentTest {
         FloatMatrix real = gaussian(6, 5, 0.0, 3);
         FloatMatrix synthetic = gaussian(23, 5, 0.4, 4);
         java.util.BitSet read = new java.util.BitSet();
-        RowSource recording = new RowSource() {
-            @Override
-            public long rows() {
-                return synthetic.rows();
-            }
-
-            @Override
-            public int cols() {
-                return synthetic.cols();
-            }
-
-            @Override
-            public String name() {
-                return "recording";
-            }
-
-            @Override
-            public void read(long start, int count, float[] out) {
-                read.set((int) start, (int) start + count);
-                RowSource.of(synthetic).read(start, count, out);
-            }
-        };
+        RowSource recording = io.synalign.engine.alignment.ObservedRows.of(RowSource.of(synthetic),
+                "recording", (start, count) -> read.set((int) start, (int) start + count));
         LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, realLabels, 6, syntheticLabels, 23);
         try (KernelBackend backend = TestBackends.create(TestBackends.available().get(0))) {
             AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF);
