@@ -74,6 +74,11 @@ final class EmbeddingOptions {
      */
     EncoderOptions encoderOptions() {
         EncoderOptions options = EncoderOptions.defaults().withBatchSize(batchSize);
+        if (maxLength < 2) {
+            // Said in the option's terms: the library's message names its own maxLength field.
+            throw new IllegalArgumentException("--max-length " + maxLength + ": at least 2 tokens"
+                    + " (the encoder's start and end tokens), at most 512 for the built-in models");
+        }
         try {
             options = options.withMaxLength(maxLength);
         } catch (IllegalArgumentException e) {

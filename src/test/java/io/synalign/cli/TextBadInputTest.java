@@ -165,7 +165,7 @@ class TextBadInputTest {
             bad("unknown model", with(ALIGN, "--encoder", "gpt-5"), "unknown model 'gpt-5'; choose minilm (default), bge-small"),
             bad("bad device", with(ALIGN, "--device", "tpu"), "--device 'tpu': expected cpu, cuda or cuda:N"),
             bad("bad cuda ordinal", with(ALIGN, "--device", "cuda:-1"), "--device 'cuda:-1': expected cuda:N"),
-            bad("max length too small", with(ALIGN, "--max-length", "1"), "--max-length 1: maxLength must be in 2..8192"),
+            bad("max length too small", with(ALIGN, "--max-length", "1"), "--max-length 1: at least 2 tokens (the encoder's start and end tokens), at most 512 for the built-in models"),
             bad("max line size too large", with(ALIGN, "--max-line-size", "2GiB"), "--max-line-size 2147483648 bytes is out of range"),
             bad("batch size zero", with(ALIGN, "--batch-size", "0"), "--batch-size", "got 0"),
             bad("cache dir and no cache", with(ALIGN, "--no-cache", null), "--cache-dir and --no-cache contradict each other"),
