@@ -39,14 +39,15 @@ import org.slf4j.LoggerFactory;
  * <li>Rounds: when every row is covered and picks remain, C and the coverage are cleared
  * ({@code rounds++}) and selection starts over. With C empty every variance is the prior 1, so
  * the GP cannot prefer any row. Every pick of a later round is the tracker's argmax over the
- * uncovered rows <em>never picked before</em> (the round's first: the lowest-index row not yet
- * picked), and only when every uncovered row has been picked in an earlier round over the
- * uncovered rows. Restarting from the first-round rule (config.first or the row nearest the
- * mean) was rejected: selection is deterministic given its first pick, so the new round would
- * replay the first round pick for pick and add only duplicates. Excluding earlier picks at a
- * round's first pick only was not enough either: the rows far from the new round's first group
- * are largely the earlier rounds' picks: 50 picks at G = 3 from 50 distinct rows picked 24
- * distinct rows; now 43 (ExplorationSelectorTest). Rounds only arise with G &gt; 1, since {@code count <= N}.
+ * uncovered rows <em>never picked before</em> (for the round's first pick, the lowest-index row
+ * not yet picked); only once every uncovered row has been picked in an earlier round is it the
+ * argmax over all uncovered rows. Restarting from the first-round rule (config.first or the row
+ * nearest the mean) was rejected: selection is deterministic given its first pick, so the new
+ * round would replay the first round pick for pick and add only duplicates. Excluding earlier
+ * picks at a round's first pick only was not enough either: the rows far from the new round's
+ * first group are largely the earlier rounds' picks (50 picks at G = 3 from 50 distinct rows
+ * picked 24 distinct rows; now 43, ExplorationSelectorTest). Rounds only arise with G &gt; 1,
+ * since {@code count <= N}.
  * </ol>
  *
  * <h2>Incremental posterior, never refit</h2>

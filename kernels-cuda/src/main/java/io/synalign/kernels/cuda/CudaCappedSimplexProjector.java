@@ -161,7 +161,10 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         host.get(last, 0, last.length);
     }
 
-    /** The threshold about 0, {@code origin + tau} (as {@link CappedSimplexThreshold.Result#absolute()}). */
+    /**
+     * The threshold about 0, {@code origin + tau} (as
+     * {@link CappedSimplexThreshold.Result#absolute()}).
+     */
     @Override
     public double threshold() {
         return projected ? last[7] + last[0] : Double.NaN;

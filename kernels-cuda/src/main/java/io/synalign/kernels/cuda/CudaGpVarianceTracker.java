@@ -13,10 +13,11 @@ import java.util.BitSet;
  *
  * <p>Per {@link #condition}: read {@code var_p} (8 bytes back), {@code gp_kernel_column}
  * (O(N d); squared distances in double by the difference form, as the host backends'
- * {@link io.synalign.kernels.host.ExactKernelColumn}) into factor row t, one cuBLAS DGEMV {@code -= V[:, :t] V[p, :t]^T} (O(N t)), and
- * {@code gp_rank_one_update} (scale by {@code 1/sqrt(var_p + s^2)}, subtract the square from every
- * variance, O(N)). {@link #argmax} is the two-pass {@code argmax_blocks} reduction with the
- * exclusion set uploaded as a bit mask. Not thread-safe.
+ * {@link io.synalign.kernels.host.ExactKernelColumn}) into factor row t, one cuBLAS DGEMV
+ * {@code -= V[:, :t] V[p, :t]^T} (O(N t)), and {@code gp_rank_one_update} (scale by
+ * {@code 1/sqrt(var_p + s^2)}, subtract the square from every variance, O(N)). {@link #argmax}
+ * is the two-pass {@code argmax_blocks} reduction with the exclusion set uploaded as a bit mask.
+ * Not thread-safe.
  */
 final class CudaGpVarianceTracker implements GpVarianceTracker {
 

@@ -17,9 +17,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <p>Per {@link #condition}: the kernel column {@code k(X, x_p)} is computed on the host in
  * double by the difference form ({@link ExactKernelColumn}, O(N d); a float32 GEMM of the
  * augmented rows was 1e-4 off the reference near copies, as the CPU path's javadoc says) and
- * becomes a 1 x N DOUBLE row; {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)} is one float64 GEMM with
- * {@code beta = 1} straight into the new factor plus a scalar multiply, O(N t); v is assigned
- * into row t of the factor store, then copied to the host, where {@code var -= v^2}, O(N).
+ * becomes a 1 x N DOUBLE row; {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)} is one float64
+ * GEMM with {@code beta = 1} straight into the new factor plus a scalar multiply, O(N t); v is
+ * assigned into row t of the factor store, then copied to the host, where {@code var -= v^2},
+ * O(N).
  *
  * <p>Precision as on the CPU path ({@link Nd4jGpVarianceTracker}, whose javadoc says why): X is
  * float32, the kernel column, the factor V ({@code maxRank x N} DOUBLE, one factor per row) and
