@@ -103,6 +103,13 @@ final class WeightFitting {
                             + "' has a null at position " + i + ": " + describe(row, names, v));
                 }
                 vector[i] = ((Number) x).floatValue();
+                if (!Float.isFinite(vector[i])) {
+                    // As the CLI refuses a NaN in a .npy: the solver cannot take one (it failed
+                    // later with an unrelated exception, exit 1), nor one beyond float range.
+                    throw new IllegalArgumentException("a record's embedding '" + vectorField
+                            + "' has " + x + " at position " + i + ", not a finite float32: "
+                            + describe(row, names, v));
+                }
             }
             String label = null;
             if (l >= 0) {

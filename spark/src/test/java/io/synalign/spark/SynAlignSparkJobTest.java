@@ -357,6 +357,24 @@ class SynAlignSparkJobTest {
                         + "{id=9, text=row 9, label="), String.valueOf(bad == null ? e : bad));
         assertFalse(Files.exists(dir.resolve("w4.jsonl")));
 
+        // A NaN (Spark's JSON reader takes one) is refused by record, as the CLI refuses one in
+        // a .npy: it reached the solver and failed there (exit 1, an index out of bounds).
+        write(real, random, 20, 0);
+        List<String> nan = new ArrayList<>(Files.readAllLines(synthetic));
+        nan.set(10, nan.get(10).replaceFirst("\\[[^,\\]]+,", "[NaN,"));
+        Files.write(synthetic, nan);
+        Exception n = assertThrows(Exception.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", dir.resolve("w4.jsonl").toString(), "--embedding-field", "emb",
+                        "--features", "8", "--iterations", "5", "--bandwidth", "1.0",
+                        "--backend", "reference").run(TestSpark.session()));
+        Throwable badNan = JobErrors.badInput(n);
+        assertTrue(badNan != null && badNan.getMessage().startsWith(
+                "a record's embedding 'emb' has NaN at position 0, not a finite float32: "
+                        + "{id=10, text=row 10, label="), String.valueOf(badNan == null ? n : badNan));
+        assertFalse(Files.exists(dir.resolve("w4.jsonl")));
+        write(synthetic, random, 30, 1);
+
         // A field that is not an array of numbers is named.
         Files.write(real, List.of("{\"emb\":\"0.5,1\",\"label\":\"pos\"}"));
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
