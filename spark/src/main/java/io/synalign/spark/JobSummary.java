@@ -60,6 +60,16 @@ final class JobSummary {
         return doc;
     }
 
+    /** Whether {@code inner} lies strictly below {@code outer} (both fully qualified). */
+    static boolean within(Path inner, Path outer) {
+        for (Path p = inner.getParent(); p != null; p = p.getParent()) {
+            if (p.equals(outer)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Checks {@code --summary PATH} before any work: not a directory, and not the path of
      * {@code --out} or {@code --sampled-out} (compared fully qualified, so {@code /a} and
@@ -77,6 +87,12 @@ final class JobSummary {
                 if (qualified.equals(o.getValue())) {
                     throw new IllegalArgumentException("--summary and " + o.getKey()
                             + " are the same path: " + path);
+                }
+                if (within(qualified, o.getValue())) {
+                    // The output is a directory (Spark writes parts): staging would make it,
+                    // and the commit then found it "appeared while the job ran".
+                    throw new IllegalArgumentException("--summary " + path + " is inside "
+                            + o.getKey() + " " + o.getValue() + "; give a path outside it");
                 }
             }
             if (fs.exists(target) && fs.getFileStatus(target).isDirectory()) {

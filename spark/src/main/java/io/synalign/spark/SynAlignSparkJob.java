@@ -264,6 +264,14 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 throw new IllegalArgumentException("--out and --sampled-out are the same path: "
                         + out);
             }
+            // Each is a directory of parts, committed one after the other: one inside the other
+            // was found only at the second commit, with the first already in place.
+            if (JobSummary.within(weightsOut.qualifiedTarget(), sampleOut.qualifiedTarget())
+                    || JobSummary.within(sampleOut.qualifiedTarget(),
+                            weightsOut.qualifiedTarget())) {
+                throw new IllegalArgumentException("--out " + out + " and --sampled-out "
+                        + sampledOut + " are one inside the other; give separate paths");
+            }
         }
         if (summary != null) {
             Map<String, org.apache.hadoop.fs.Path> outputs = new LinkedHashMap<>();

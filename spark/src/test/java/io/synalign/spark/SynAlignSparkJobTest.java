@@ -235,6 +235,21 @@ class SynAlignSparkJobTest {
                         .run(TestSpark.session()));
         assertEquals("--out and --sampled-out are the same path: " + out,
                 sampleIsOut.getMessage());
+        // Paths inside another output (each is a directory of parts): found only at commit,
+        // with --out already committed inside the sample's path or an empty --out left.
+        IllegalArgumentException summaryInOut = assertThrows(IllegalArgumentException.class,
+                () -> job(plus(base, "--summary", out.resolve("summary.json").toString()))
+                        .run(TestSpark.session()));
+        assertTrue(summaryInOut.getMessage().startsWith("--summary " + out.resolve("summary.json")
+                + " is inside --out "), summaryInOut.getMessage());
+        IllegalArgumentException outInSample = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
+                        "--out", out.resolve("w.jsonl").toString(), "--embedding-field", "emb",
+                        "--features", "8", "--iterations", "3", "--backend", "reference",
+                        "--sample", "3", "--sampled-out", out.toString())
+                        .run(TestSpark.session()));
+        assertEquals("--out " + out.resolve("w.jsonl") + " and --sampled-out " + out
+                + " are one inside the other; give separate paths", outInSample.getMessage());
         // The summary's parent is a file: its write fails after the fit, before any commit.
         Files.writeString(dir.resolve("afile"), "x");
         assertThrows(java.io.UncheckedIOException.class,
