@@ -449,7 +449,9 @@ final class GenerationOptions {
     static String perLabel(List<GeneratedSample> samples, Map<String, Integer> quotas) {
         Map<String, Integer> made = new java.util.HashMap<>();
         for (GeneratedSample sample : samples) {
-            made.merge(sample.label(), 1, Integer::sum);
+            // Keyed as the quotas are: an unlabelled row's label is null, its quota's key the
+            // display name.
+            made.merge(LabelRows.display(sample.label()), 1, Integer::sum);
         }
         java.util.StringJoiner out = new java.util.StringJoiner(", ", "{", "}");
         for (Map.Entry<String, Integer> q : quotas.entrySet()) {

@@ -29,6 +29,11 @@ public record LabelRows(String label, List<String> texts, List<Long> lines) {
 
     /** The label as shown in prompts. */
     public String displayLabel() {
+        return display(label);
+    }
+
+    /** A label as shown in prompts and summaries: {@code (unlabelled)} for none. */
+    public static String display(String label) {
         return label == null ? "(unlabelled)" : label;
     }
 }
