@@ -204,6 +204,9 @@ final class GenerationOptions {
     /** The options of an HTTP server, which an in-process GGUF model does not use. */
     private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env");
 
+    /** The longest --request-timeout: a year, far below where nanoseconds overflow a long. */
+    static final Duration MAX_REQUEST_TIMEOUT = Duration.ofDays(365);
+
     /** The default --request-timeout of a server. */
     static final Duration HTTP_TIMEOUT = Duration.ofSeconds(120);
 
@@ -282,6 +285,12 @@ final class GenerationOptions {
         if (timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("--request-timeout " + requestTimeout
                     + ": must be longer than 0");
+        }
+        if (timeout.compareTo(MAX_REQUEST_TIMEOUT) > 0) {
+            // The clients count deadlines in nanoseconds: beyond ~292 years a long overflows
+            // (it failed after the real rows were embedded, exit 1).
+            throw new IllegalArgumentException("--request-timeout " + requestTimeout
+                    + ": at most " + MAX_REQUEST_TIMEOUT.toDays() + " days");
         }
         if (!offline && gguf == null) {
             try {

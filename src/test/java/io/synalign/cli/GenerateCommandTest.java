@@ -345,6 +345,12 @@ class GenerateCommandTest {
         assertTrue(zeroTimeout.err().contains("--request-timeout 0s: must be longer than 0"),
                 zeroTimeout.err());
         assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        // Beyond a long's nanoseconds it failed after the embedding: ArithmeticException, exit 1.
+        zero[base.length + 1] = "9999999h";
+        Cli.Run hugeTimeout = generate(Map.of(), zero);
+        assertEquals(2, hugeTimeout.status(), hugeTimeout.toString());
+        assertTrue(hugeTimeout.err().contains("--request-timeout 9999999h: at most 365 days"),
+                hugeTimeout.err());
 
         // A URL the client cannot use is refused with the options, before the real rows are
         // embedded (the encoder counts the rows it was asked for); a query is not echoed.
