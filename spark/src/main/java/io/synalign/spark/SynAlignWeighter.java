@@ -237,9 +237,23 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
         Dataset<Row> rows = dataset.toDF();
         String synthetic = getOrDefault(syntheticCol);
         String id = getOrDefault(idCol);
+        // A null in syntheticCol made a row neither real nor synthetic (both filters drop it),
+        // and a null id one whose weight transform's join never finds: refused, counted.
+        long unsorted = rows.filter(functions.col(synthetic).isNull()).count();
+        if (unsorted > 0) {
+            throw new IllegalArgumentException("syntheticCol '" + synthetic + "' is null in "
+                    + unsorted + " row" + (unsorted == 1 ? "" : "s") + ": every row must say"
+                    + " whether it is synthetic");
+        }
         Dataset<Row> real = rows.filter(functions.not(functions.col(synthetic)));
         Dataset<Row> synth = rows.filter(functions.col(synthetic));
         long n = synth.count();
+        long nullIds = synth.filter(functions.col(id).isNull()).count();
+        if (nullIds > 0) {
+            throw new IllegalArgumentException("idCol '" + id + "' is null in " + nullIds
+                    + " synthetic row" + (nullIds == 1 ? "" : "s") + ": each needs an id to"
+                    + " carry its weight");
+        }
         long distinct = synth.select(id).distinct().count();
         if (distinct != n) {
             throw new IllegalArgumentException("idCol '" + id + "' must be unique on the synthetic"

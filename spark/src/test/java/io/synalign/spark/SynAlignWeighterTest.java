@@ -112,6 +112,26 @@ class SynAlignWeighterTest {
                 () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(dup));
         assertEquals("idCol 'id' must be unique on the synthetic rows: 6 rows, 1 distinct values",
                 ids.getMessage());
+        // A null id on a synthetic row: transform's join dropped its weight (the weights
+        // summed to 0.996); a null in syntheticCol: the row was in neither set, silently.
+        org.apache.spark.sql.Column first = org.apache.spark.sql.functions.col("is_synthetic")
+                .and(org.apache.spark.sql.functions.col("id").equalTo(
+                        df.filter("is_synthetic").agg(org.apache.spark.sql.functions.min("id"))
+                                .first().get(0)));
+        Dataset<Row> nullId = df.withColumn("id", org.apache.spark.sql.functions.when(first,
+                org.apache.spark.sql.functions.lit(null)).otherwise(
+                        org.apache.spark.sql.functions.col("id")));
+        IllegalArgumentException noId = assertThrows(IllegalArgumentException.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(nullId));
+        assertEquals("idCol 'id' is null in 1 synthetic row: each needs an id to carry its"
+                + " weight", noId.getMessage());
+        Dataset<Row> nullSide = df.withColumn("is_synthetic", org.apache.spark.sql.functions
+                .when(first, org.apache.spark.sql.functions.lit(null).cast("boolean"))
+                .otherwise(org.apache.spark.sql.functions.col("is_synthetic")));
+        IllegalArgumentException noSide = assertThrows(IllegalArgumentException.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(nullSide));
+        assertEquals("syntheticCol 'is_synthetic' is null in 1 row: every row must say whether"
+                + " it is synthetic", noSide.getMessage());
         IllegalArgumentException scope = assertThrows(IllegalArgumentException.class,
                 () -> new SynAlignWeighter().setEmbeddingCol("emb").setScope("all").fit(df));
         assertEquals("scope all: expected per-label or global", scope.getMessage());
