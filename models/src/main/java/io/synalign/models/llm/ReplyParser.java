@@ -31,6 +31,14 @@ final class ReplyParser {
         }
         JsonNode json = extractJson(content);
         if (json == null) {
+            // Prose with braces of its own around the JSON ("the {style} you asked for", a
+            // <think> block before it): the outermost braces are not one value. The first
+            // object that starts at some brace and matches the schema is the reply.
+            for (JsonNode candidate : objectsAtBraces(content)) {
+                if (JsonSchemaValidator.validate(schema.schema(), candidate).isEmpty()) {
+                    return new Result(candidate, null);
+                }
+            }
             return new Result(null, "the reply was not valid JSON");
         }
         List<String> errors = JsonSchemaValidator.validate(schema.schema(), json);
@@ -40,6 +48,32 @@ final class ReplyParser {
         }
         return new Result(json, null);
     }
+
+    /**
+     * Every JSON object that starts at a {@code '{'} of {@code content}, parsed as one value with
+     * whatever follows it ignored, in order of position (at most {@value #MAX_BRACES} braces
+     * tried, so a long reply full of braces stays cheap).
+     */
+    static List<JsonNode> objectsAtBraces(String content) {
+        List<JsonNode> found = new java.util.ArrayList<>();
+        int tried = 0;
+        for (int at = content.indexOf('{'); at >= 0 && tried < MAX_BRACES;
+                at = content.indexOf('{', at + 1), tried++) {
+            try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(
+                    content.substring(at))) {
+                JsonNode node = Json.MAPPER.readTree(p);
+                if (node != null && node.isObject()) {
+                    found.add(node);
+                }
+            } catch (java.io.IOException e) {
+                // not a value from here
+            }
+        }
+        return found;
+    }
+
+    /** Braces {@link #objectsAtBraces} tries at most. */
+    static final int MAX_BRACES = 64;
 
     /** The JSON value in {@code content}, or {@code null} when there is none. */
     static JsonNode extractJson(String content) {
