@@ -230,14 +230,18 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         o.error().getMessage());
                 continue;
             }
+            // At most K accepted rows per reply, as asked: a reply with more would fill the quota
+            // from one demonstration group and leave the other groups' rows unused.
+            int taken = 0;
             for (JsonNode s : o.reply().json().path("samples")) {
-                if (out.size() >= count) {
+                if (out.size() >= count || taken >= samplesPerSummary) {
                     break;
                 }
                 String text = validator.accept(s.path("text").asText(""));
                 if (text != null) {
                     out.add(new GeneratedSample(text, rows.label(),
                             provenance(rows, groups.get(g), batch, g, attributes.get(i))));
+                    taken++;
                 }
             }
         }

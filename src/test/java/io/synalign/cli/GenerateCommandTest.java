@@ -145,6 +145,25 @@ class GenerateCommandTest {
         assertEquals(Map.of("pos", 23, "neg", 23), counts);
     }
 
+    /**
+     * A reply with more samples than asked for gives at most K rows: a server that returned 10
+     * per call filled the quota from the first demonstration group (all rows one group's).
+     */
+    @Test
+    void aReplyWithMoreSamplesThanAskedGivesKRowsAtMost() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(10)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "many.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            Map<String, Integer> perGroup = new java.util.HashMap<>();
+            for (JsonNode r : read(dir.resolve("many.jsonl"))) {
+                perGroup.merge(r.path("label").asText() + "/"
+                        + r.path("synalign").path("summary_id").asText(), 1, Integer::sum);
+            }
+            assertTrue(perGroup.values().stream().allMatch(c -> c <= 4), perGroup.toString());
+            assertEquals(46, perGroup.values().stream().mapToInt(Integer::intValue).sum());
+        }
+    }
+
     @Test
     void producesTheRequestedCountsWithProvenanceAndDemosChosenByTheGpSelector() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
