@@ -32,12 +32,18 @@ final class ReplyParser {
         JsonNode json = extractJson(content);
         if (json == null) {
             // Prose with braces of its own around the JSON ("the {style} you asked for", a
-            // <think> block before it): the outermost braces are not one value. The first
-            // object that starts at some brace and matches the schema is the reply.
+            // <think> block before it): the outermost braces are not one value. The one object
+            // in the text that matches the schema is the reply; two that do are not one reply.
+            JsonNode only = null;
+            int matching = 0;
             for (JsonNode candidate : objectsAtBraces(content)) {
                 if (JsonSchemaValidator.validate(schema.schema(), candidate).isEmpty()) {
-                    return new Result(candidate, null);
+                    only = candidate;
+                    matching++;
                 }
+            }
+            if (matching == 1) {
+                return new Result(only, null);
             }
             return new Result(null, "the reply was not valid JSON");
         }
@@ -50,24 +56,29 @@ final class ReplyParser {
     }
 
     /**
-     * Every JSON object that starts at a {@code '{'} of {@code content}, parsed as one value with
-     * whatever follows it ignored, in order of position (at most {@value #MAX_BRACES} braces
-     * tried, so a long reply full of braces stays cheap).
+     * The JSON objects of {@code content} that start at a {@code '{'} outside any object found
+     * before: each parsed as one value with whatever follows it ignored, the scan going on after
+     * its end (so an object's inner objects are not counted again), in order of position (at
+     * most {@value #MAX_BRACES} braces tried, so a long reply full of braces stays cheap).
      */
     static List<JsonNode> objectsAtBraces(String content) {
         List<JsonNode> found = new java.util.ArrayList<>();
         int tried = 0;
-        for (int at = content.indexOf('{'); at >= 0 && tried < MAX_BRACES;
-                at = content.indexOf('{', at + 1), tried++) {
+        int at = content.indexOf('{');
+        while (at >= 0 && tried < MAX_BRACES) {
+            tried++;
+            int next = at + 1;
             try (com.fasterxml.jackson.core.JsonParser p = Json.MAPPER.createParser(
                     content.substring(at))) {
                 JsonNode node = Json.MAPPER.readTree(p);
                 if (node != null && node.isObject()) {
                     found.add(node);
+                    next = at + (int) p.getCurrentLocation().getCharOffset();
                 }
             } catch (java.io.IOException e) {
                 // not a value from here
             }
+            at = content.indexOf('{', Math.max(next, at + 1));
         }
         return found;
     }

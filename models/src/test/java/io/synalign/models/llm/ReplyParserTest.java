@@ -32,7 +32,8 @@ class ReplyParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"no json {here} at all", "{\"other\": 1} and {more}", "{broken"})
+    @ValueSource(strings = {"no json {here} at all", "{\"other\": 1} and {more}", "{broken",
+        "two replies: {\"samples\": [{\"text\": \"a\"}]} {\"samples\": [{\"text\": \"b\"}]}"})
     void proseWithoutAReplyIsStillRefused(String content) {
         assertFalse(ReplyParser.parse(content, Schemas.SAMPLES).valid(), content);
     }
