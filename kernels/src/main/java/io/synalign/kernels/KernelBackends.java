@@ -107,7 +107,24 @@ public final class KernelBackends {
                 return p.create();
             }
         }
-        throw new BackendUnavailableException("unknown backend '" + name + "' (known: auto, "
-                + String.join(", ", names()) + ")");
+        throw new BackendUnavailableException(unknown(name));
+    }
+
+    /**
+     * Refuses a name that is neither {@code auto} nor a provider of this build, with the
+     * message {@link #create} gives, without creating anything: for a caller that checks its
+     * options before the work (a Spark job whose executors would each fail on the name).
+     *
+     * @throws IllegalArgumentException naming the backend and the known ones
+     */
+    public static void requireKnown(String name) {
+        String wanted = name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
+        if (!AUTO.equals(wanted) && !names().contains(wanted)) {
+            throw new IllegalArgumentException(unknown(name));
+        }
+    }
+
+    private static String unknown(String name) {
+        return "unknown backend '" + name + "' (known: auto, " + String.join(", ", names()) + ")";
     }
 }

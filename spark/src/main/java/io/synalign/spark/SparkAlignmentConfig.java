@@ -25,14 +25,9 @@ public record SparkAlignmentConfig(AlignmentConfig alignment, LabelMode mode, St
         if (backend == null || backend.isBlank()) {
             throw new IllegalArgumentException("backend must be named, got '" + backend + "'");
         }
-        String wanted = backend.trim().toLowerCase(java.util.Locale.ROOT);
-        if (!wanted.equals(io.synalign.kernels.KernelBackends.AUTO)
-                && !io.synalign.kernels.KernelBackends.names().contains(wanted)) {
-            // Not a backend of this build anywhere (the executors run the same jars): refused
-            // with the options, not as every task's failure after the reading and bandwidths.
-            throw new IllegalArgumentException("unknown backend '" + backend + "' (known: auto, "
-                    + String.join(", ", io.synalign.kernels.KernelBackends.names()) + ")");
-        }
+        // Not a backend of this build anywhere (the executors run the same jars): refused with
+        // the options, not as every task's failure after the reading and bandwidths.
+        io.synalign.kernels.KernelBackends.requireKnown(backend);
         if (partitions < 0) {
             throw new IllegalArgumentException("partitions must be >= 0 (0: Spark's default"
                     + " parallelism), got " + partitions);

@@ -78,6 +78,25 @@ final class AugmentedRows {
         out[at + d + 1] = left ? 1f : half;
     }
 
+    /**
+     * Row {@code i} of {@code m} in the left form, in double and unrounded:
+     * {@code out[0 .. d + 2) = [x_i - c, -||x_i - c||^2 / 2, 1]} (the GP tracker's column,
+     * whose errors a small pivot amplifies, needs more than float).
+     */
+    static void leftRow(FloatMatrix m, int i, double[] centre, double[] out) {
+        int d = m.cols();
+        float[] data = m.data();
+        int base = i * d;
+        double norm2 = 0;
+        for (int k = 0; k < d; k++) {
+            double v = data[base + k] - centre[k];
+            out[k] = v;
+            norm2 += v * v;
+        }
+        out[d] = -norm2 / 2;
+        out[d + 1] = 1;
+    }
+
     /** Every row of {@code m} augmented about {@code centre}, row-major {@code n x (d + 2)}. */
     static float[] host(FloatMatrix m, double[] centre, boolean left) {
         int depth = depthFor(m.cols());

@@ -61,17 +61,9 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         this.partnerHost = new double[depth];
         this.factorHost = new double[size];
         double[] centre = AugmentedRows.centre(x, x);
-        float[] data = x.data();
         double[] row = new double[depth];
         for (int i = 0; i < size; i++) {
-            double norm2 = 0;
-            for (int k = 0; k < dim; k++) {
-                double v = data[i * dim + k] - centre[k];
-                row[k] = v;
-                norm2 += v * v;
-            }
-            row[dim] = -norm2 / 2;
-            row[dim + 1] = 1;
+            AugmentedRows.leftRow(x, i, centre, row);
             OpenBlas.at(rowsPtr, (long) i * depth).put(row, 0, depth);
         }
     }
