@@ -264,6 +264,10 @@ final class GenerationOptions {
             throw new IllegalArgumentException("--synthetic-per-label and --synthetic-rows"
                     + " contradict each other; give one");
         }
+        if (maxChars < minChars) {
+            throw new IllegalArgumentException("--max-chars " + maxChars + " is below --min-chars "
+                    + minChars + ": no sample could be kept");
+        }
         Integer perLabel = total == null ? (this.perLabel == null ? DEFAULT_PER_LABEL
                 : this.perLabel) : null;
         PromptTemplates templates;

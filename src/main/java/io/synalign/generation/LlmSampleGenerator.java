@@ -182,7 +182,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         for (int g = 0; g < groups.size(); g++) {
             String demo = demonstrations(rows, groups.get(g));
             demos.add(demo);
-            Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demo,
+            Map<String, String> v = promptValues(rows, "demonstrations", demo,
                     "n", Integer.toString(groups.get(g).length), "hints", guidance);
             stage1.add(AttributeReasoning.request(prompts.renderAttributes(v), new SamplingParams(0.2, null, null,
                     Seeds.mix(seed, batch, g, 1)), Schemas.ATTRIBUTES, asked));
@@ -192,7 +192,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<ObjectNode> attributes = new ArrayList<>();
         if (!attributeReasoning) {
             for (int g = 0; g < groups.size(); g++) {
-                Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demos.get(g),
+                Map<String, String> v = promptValues(rows, "demonstrations", demos.get(g),
                         "count", Integer.toString(samplesPerSummary), "n", Integer.toString(groups.get(g).length),
                         "hints", guidance);
                 stage2.add(AttributeReasoning.request(prompts.renderDirect(v), new SamplingParams(1.0, null, null,
@@ -212,7 +212,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
                 continue;
             }
             ObjectNode attrs = AttributeReasoning.attributes(o.reply().json());
-            Map<String, String> v = Map.of("label", rows.displayLabel(), "demonstrations", demos.get(g),
+            Map<String, String> v = promptValues(rows, "demonstrations", demos.get(g),
                     "attributes", AttributeReasoning.describe(attrs), "count", Integer.toString(samplesPerSummary),
                     "n", Integer.toString(groups.get(g).length), "hints", "");
             stage2.add(AttributeReasoning.request(prompts.renderSamples(v), new SamplingParams(1.0, null, null,
@@ -249,6 +249,21 @@ public final class LlmSampleGenerator implements SampleGenerator {
 
 
     /** The stage-1 hints: the user's, then what the chooser says the synthetic data lacks. */
+    /**
+     * The values of a prompt: the label only where the rows have one (unlabelled rows drop the
+     * templates' {@code {{#label}}} sections rather than read "with the label (unlabelled)").
+     */
+    static Map<String, String> promptValues(LabelRows rows, String... keysAndValues) {
+        Map<String, String> v = new HashMap<>();
+        if (rows.label() != null) {
+            v.put("label", rows.label());
+        }
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            v.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return v;
+    }
+
     private String guidance(LabelRows rows) {
         StringBuilder sb = new StringBuilder();
         if (hints != null && !hints.isBlank()) {

@@ -19,7 +19,13 @@ import java.util.regex.Pattern;
  * {@code io/synalign/prompts/}; {@code --prompts DIR} replaces either with a file of the same
  * name in DIR. Placeholders {@code {{label}}}, {@code {{demonstrations}}}, {@code {{attributes}}},
  * {@code {{count}}}, {@code {{n}}}, {@code {{hints}}} and {@code {{passage}}} are substituted literally (no escaping:
- * the text goes to the LLM, not to a parser); an unknown placeholder is an error.
+ * the text goes to the LLM, not to a parser). A section {@code {{#label}}...{{/label}}} is kept only
+ * when the rows have a label, so one template reads right for labelled and unlabelled input
+ * ({@code {{label}}} outside a section renders empty for unlabelled rows).
+ *
+ * <p>Anything that looks like a placeholder but is not one of these exactly ({@code {{Label}}},
+ * {@code {{ demonstrations }}}, {@code {{#count}}}, an unclosed section) is an error when the
+ * templates load: it would otherwise reach the LLM verbatim.
  */
 public final class PromptTemplates {
 
@@ -35,6 +41,12 @@ public final class PromptTemplates {
     /** Stage 2 of query generation for retrieval: queries for one passage. */
     public static final String QUERIES = "queries.txt";
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{\\{([a-z]+)}}");
+    /** The one conditional section: kept when the value it names is present and not empty. */
+    private static final Pattern SECTION = Pattern.compile("\\{\\{#([a-z]+)}}(.*?)\\{\\{/\\1}}", Pattern.DOTALL);
+    /** What a reader would take for a placeholder or section marker (any spacing or case). */
+    private static final Pattern LOOKS_LIKE = Pattern.compile("\\{\\{\\s*[#/^]?\\s*[A-Za-z_][A-Za-z0-9_ .-]*}}");
+    /** The placeholders a section may test. */
+    private static final java.util.Set<String> SECTIONS = java.util.Set.of("label");
     private static final java.util.Set<String> KNOWN = java.util.Set.of("label",
             "demonstrations", "attributes", "count", "n", "hints", "passage");
 
@@ -105,7 +117,14 @@ public final class PromptTemplates {
     }
 
     static String render(String template, Map<String, String> values) {
-        Matcher m = PLACEHOLDER.matcher(template);
+        Matcher s = SECTION.matcher(template);
+        StringBuilder kept = new StringBuilder();
+        while (s.find()) {
+            String v = values.get(s.group(1));
+            s.appendReplacement(kept, Matcher.quoteReplacement(v == null || v.isEmpty() ? "" : s.group(2)));
+        }
+        s.appendTail(kept);
+        Matcher m = PLACEHOLDER.matcher(kept);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
             String v = values.get(m.group(1));
@@ -116,12 +135,35 @@ public final class PromptTemplates {
     }
 
     private static String check(String name, String text) {
-        Matcher m = PLACEHOLDER.matcher(text);
-        while (m.find()) {
-            if (!KNOWN.contains(m.group(1))) {
-                throw new IllegalArgumentException("prompt template " + name + " uses the unknown"
-                        + " placeholder {{" + m.group(1) + "}}; known: " + new java.util.TreeSet<>(KNOWN));
+        // Sections first: each opened once, closed, not nested, on a known name.
+        Matcher s = SECTION.matcher(text);
+        StringBuilder outside = new StringBuilder();
+        while (s.find()) {
+            if (!SECTIONS.contains(s.group(1))) {
+                throw new IllegalArgumentException("prompt template " + name + " has a section {{#"
+                        + s.group(1) + "}}; a section may test only " + new java.util.TreeSet<>(SECTIONS));
             }
+            if (SECTION.matcher(s.group(2)).find() || s.group(2).contains("{{#" + s.group(1) + "}}")) {
+                throw new IllegalArgumentException("prompt template " + name + " opens {{#" + s.group(1)
+                        + "}} inside {{#" + s.group(1) + "}}: sections do not nest");
+            }
+            s.appendReplacement(outside, Matcher.quoteReplacement(s.group(2)));
+        }
+        s.appendTail(outside);
+        Matcher m = LOOKS_LIKE.matcher(outside);
+        while (m.find()) {
+            String token = m.group();
+            Matcher exact = PLACEHOLDER.matcher(token);
+            if (exact.matches() && KNOWN.contains(exact.group(1))) {
+                continue;
+            }
+            String bare = token.substring(2, token.length() - 2).replaceAll("[\\s#/^]", "")
+                    .toLowerCase(java.util.Locale.ROOT);
+            String hint = token.contains("#") || token.contains("/") ? " (a section that is not closed,"
+                    + " or not opened, or not on " + new java.util.TreeSet<>(SECTIONS) + ")"
+                    : KNOWN.contains(bare) ? " (write {{" + bare + "}})" : "";
+            throw new IllegalArgumentException("prompt template " + name + " uses the unknown placeholder "
+                    + token + hint + "; known: " + new java.util.TreeSet<>(KNOWN));
         }
         return text;
     }

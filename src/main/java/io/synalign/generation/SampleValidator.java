@@ -1,14 +1,22 @@
 package io.synalign.generation;
 
+import java.text.Normalizer;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Accepts or rejects candidate synthetic texts: a candidate must be non-blank, between
  * {@link #minChars} and {@link #maxChars} characters after stripping surrounding whitespace, and
- * not an exact (stripped) duplicate of a real row or of an already accepted sample. Accepted
- * texts are remembered. Counts of each rejection reason are kept for the run summary.
+ * not a copy of a real row or of an already accepted sample. Accepted texts are remembered.
+ * Counts of each rejection reason are kept for the run summary.
+ *
+ * <p>Copies are found by {@link #duplicateKey}: Unicode NFKC, case folded, whitespace runs
+ * collapsed, and stripped of what an LLM wraps around a copied example (the prompts' own
+ * "Example 3:" label, a list marker or number, surrounding quotes, closing punctuation). The
+ * accepted text itself is kept as written (stripped of surrounding whitespace only).
  * Not thread-safe (the pipeline validates in a fixed order, which keeps runs deterministic).
  */
 public final class SampleValidator {
@@ -16,6 +24,18 @@ public final class SampleValidator {
     /** Default bounds: at least 3 and at most 4000 characters. */
     public static final int DEFAULT_MIN_CHARS = 3;
     public static final int DEFAULT_MAX_CHARS = 4000;
+
+    /**
+     * What an LLM puts before a copied example: the demonstrations' "Example 3:" label (the
+     * prompts number them so), a list marker, a number; repeated ("1. Example 2: ...").
+     */
+    private static final Pattern LEADING_MARKERS = Pattern.compile(
+            "^(?:(?:example|sample|text)\\s*(?:#?\\s*\\d+\\s*[:.)\\]-]|:)\\s*|\\(?\\d{1,4}[.):\\]]\\s+"
+                    + "|[-*\u2022\u00b7\u2013\u2014>]\\s+)+");
+    /** Quotes an LLM wraps around a copied example. */
+    private static final String QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e";
+    private static final Pattern WHITESPACE = Pattern.compile("\\s+");
+    private static final Pattern TRAILING_PUNCTUATION = Pattern.compile("[\\s.!?;,:\u2026]+$");
 
     private final int minChars;
     private final int maxChars;
@@ -36,7 +56,7 @@ public final class SampleValidator {
         this.minChars = minChars;
         this.maxChars = maxChars;
         for (String t : realTexts) {
-            real.add(t.strip());
+            real.add(duplicateKey(t));
         }
     }
 
@@ -58,11 +78,38 @@ public final class SampleValidator {
             outOfBounds++;
             return null;
         }
-        if (real.contains(t) || !accepted.add(t)) {
+        String key = duplicateKey(t);
+        if (real.contains(key) || !accepted.add(key)) {
             duplicates++;
             return null;
         }
         return t;
+    }
+
+    /**
+     * The form two texts share when one is a copy of the other as an LLM writes copies: NFKC,
+     * case folded, leading example labels, list markers and numbers removed, surrounding quotes
+     * and closing punctuation removed, whitespace runs as one space. A text that is nothing but
+     * such wrapping keys as itself (stripped), so it is never equal to every other.
+     */
+    static String duplicateKey(String text) {
+        String t = Normalizer.normalize(text, Normalizer.Form.NFKC);
+        t = WHITESPACE.matcher(t).replaceAll(" ").strip().toLowerCase(Locale.ROOT);
+        String previous;
+        do {
+            previous = t;
+            t = LEADING_MARKERS.matcher(t).replaceFirst("");
+            int a = 0;
+            int b = t.length();
+            while (a < b && QUOTES.indexOf(t.charAt(a)) >= 0) {
+                a++;
+            }
+            while (b > a && QUOTES.indexOf(t.charAt(b - 1)) >= 0) {
+                b--;
+            }
+            t = TRAILING_PUNCTUATION.matcher(t.substring(a, b)).replaceFirst("").strip();
+        } while (!t.equals(previous));
+        return t.isEmpty() ? text.strip() : t;
     }
 
     public int minChars() {

@@ -164,6 +164,52 @@ class GenerateCommandTest {
         }
     }
 
+    /**
+     * Input refused after --journal opened (here, --min-chars above --max-chars, and a real
+     * file with a bad line) made the journal's directory and left it behind, empty.
+     */
+    @Test
+    void refusedInputLeavesNoJournalDirectory() throws IOException {
+        Path journal = dir.resolve("journal");
+        Cli.assertBadInputLine(generate(Map.of(KEY_VAR, key), "generate", "--real",
+                dir.resolve("real.jsonl").toString(), "--out", dir.resolve("x.jsonl").toString(), "--llm",
+                "http://127.0.0.1:9/v1", "--api-key-env", KEY_VAR, "--journal", journal.toString(),
+                "--min-chars", "50", "--max-chars", "40"), dir, "--max-chars 40 is below --min-chars 50");
+        assertFalse(Files.exists(journal));
+        Files.writeString(dir.resolve("bad.jsonl"), row("fine", "pos") + "{not json\n");
+        Cli.assertBadInputLine(generate(Map.of(KEY_VAR, key), "generate", "--real",
+                dir.resolve("bad.jsonl").toString(), "--out", dir.resolve("x.jsonl").toString(), "--llm",
+                "http://127.0.0.1:9/v1", "--api-key-env", KEY_VAR, "--journal", journal.toString(), "--no-cache"),
+                dir, "bad.jsonl:2: malformed JSON");
+        assertFalse(Files.exists(journal), "the journal opened before the rows were read is gone");
+        assertFalse(Files.exists(dir.resolve("x.jsonl")));
+    }
+
+    /**
+     * Rows without labels are one group: the prompts asked for examples 'with the label
+     * "(unlabelled)"' and called the data a classifier's.
+     */
+    @Test
+    void promptsOfUnlabelledRowsNameNoLabel() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String t : POS) {
+            sb.append(JSON.createObjectNode().put("text", t)).append('\n');
+        }
+        Files.writeString(dir.resolve("plain.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            List<String> a = new ArrayList<>(List.of(args(server, "plain-out.jsonl")));
+            a.set(a.indexOf("--real") + 1, dir.resolve("plain.jsonl").toString());
+            Cli.Run run = generate(Map.of(KEY_VAR, key), a.toArray(String[]::new));
+            assertEquals(0, run.status(), run.toString());
+            assertTrue(server.bodies.size() >= 2, "both stages were asked");
+            for (JsonNode body : server.bodies) {
+                String prompt = body.path("messages").get(0).path("content").asText();
+                assertFalse(prompt.contains("unlabelled") || prompt.contains("label"), prompt);
+                assertTrue(prompt.contains("Example 1: "), prompt);
+            }
+        }
+    }
+
     @Test
     void producesTheRequestedCountsWithProvenanceAndDemosChosenByTheGpSelector() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {

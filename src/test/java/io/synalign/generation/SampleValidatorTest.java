@@ -28,6 +28,33 @@ class SampleValidatorTest {
         assertEquals("x".repeat(20), v.accept("x".repeat(20)));
     }
 
+    /**
+     * Copies as an LLM writes them: the prompts' "Example 2:" label, list markers, numbers,
+     * quotes, case, doubled spaces, closing punctuation, compatibility characters (a
+     * fullwidth letter, a non-breaking space). Each passed the exact comparison before.
+     */
+    @Test
+    void copiesWrappedTheWayAnLlmWrapsThemAreDuplicates() {
+        List<String> copies = List.of("Example 2: The plot made no sense", "1. The plot made no sense",
+                "- The plot made no sense", "\u201cThe plot made no sense.\u201d", "THE PLOT MADE  NO SENSE!",
+                "the plot made no sense", "Example #3 - \"The plot made\u00a0no sense\"",
+                "(4) The plot made no sense...", "\u2022 Sample 1: \uff34he plot made no sense",
+                "Text: the plot made no sense");
+        for (String c : copies) {
+            SampleValidator v = new SampleValidator(List.of("The plot made no sense"), 3, 200);
+            assertNull(v.accept(c), c);
+            assertEquals(1, v.rejectedDuplicates(), c);
+        }
+        SampleValidator v = new SampleValidator(List.of("The plot made no sense"), 3, 200);
+        // Different words are new, and a new text is kept as written.
+        for (String fresh : List.of("The plot made some sense", "The plot made no sense at all",
+                "Textbook plot, made no sense", "2 plots made no sense", "...", "\"!\"")) {
+            assertEquals(fresh, v.accept(fresh), fresh);
+        }
+        assertNull(v.accept("Example 1: textbook plot, made no sense."), "a copy of an accepted sample");
+        assertEquals(1, v.rejectedDuplicates());
+    }
+
     @Test
     void badBoundsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> new SampleValidator(List.of(), 0, 5));

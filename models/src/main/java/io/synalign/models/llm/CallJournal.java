@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * (released by the OS if the process dies) and refuses with a message naming the directory if
  * another run holds it. Within the process, the journal is thread-safe.
  *
+ * <p>A run that ends without appending anything (refused input found after the journal was
+ * opened, a failure before the first call completed) leaves the directory as it found it:
+ * close removes the files, and the directory, that this open created.
+ *
  * <p>Cost: open reads the file once (O(size)); lookup is a hash-map get; append is one write
  * and one fsync (milliseconds on a disk, negligible next to an LLM call).
  */
@@ -61,10 +65,15 @@ public final class CallJournal implements AutoCloseable {
     private final FileLock lock;
     private final FileOutputStream out;
     private final Map<String, JournalEntry> entries;
+    /** What open created, in the order close removes it if nothing was appended. */
+    private final java.util.List<Path> created;
+    private boolean appended;
+    private boolean broken;
     private boolean closed;
 
     private CallJournal(Path directory, Path heldKey, FileChannel lockChannel, FileLock lock, FileOutputStream out,
-                        Map<String, JournalEntry> entries) {
+                        Map<String, JournalEntry> entries, java.util.List<Path> created) {
+        this.created = created;
         this.directory = directory;
         this.heldKey = heldKey;
         this.lockChannel = lockChannel;
@@ -87,13 +96,25 @@ public final class CallJournal implements AutoCloseable {
         Path dir = directory.toAbsolutePath().normalize();
         FileChannel lockChannel = null;
         Path heldKey = null;
+        java.util.List<Path> created = new java.util.ArrayList<>();
         try {
+            boolean newDirectory = !Files.exists(dir);
             Files.createDirectories(dir);
             Path real = dir.toRealPath();
             if (!OPEN_HERE.add(real)) {
                 throw new JournalException(inUse(dir));
             }
             heldKey = real;
+            Path file = dir.resolve(FILE);
+            if (!Files.exists(file)) {
+                created.add(file);
+            }
+            if (!Files.exists(dir.resolve(LOCK_FILE))) {
+                created.add(dir.resolve(LOCK_FILE));
+            }
+            if (newDirectory) {
+                created.add(dir);
+            }
             lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
                     StandardOpenOption.WRITE);
             FileLock lock;
@@ -105,7 +126,6 @@ public final class CallJournal implements AutoCloseable {
             if (lock == null) {
                 throw new JournalException(inUse(dir));
             }
-            Path file = dir.resolve(FILE);
             Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
             long validLength = load(file, entries);
             try (FileChannel fix = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
@@ -118,7 +138,7 @@ public final class CallJournal implements AutoCloseable {
             }
             FileOutputStream out = new FileOutputStream(file.toFile(), true);
             LOG.info("Journal {}: {} completed calls", dir, entries.size());
-            return new CallJournal(dir, heldKey, lockChannel, lock, out, entries);
+            return new CallJournal(dir, heldKey, lockChannel, lock, out, entries, created);
         } catch (IOException e) {
             closeQuietly(lockChannel);
             release(heldKey);
@@ -203,8 +223,9 @@ public final class CallJournal implements AutoCloseable {
 
     /** Appends {@code entry} and forces it to disk; a key already present is kept as it was. */
     public synchronized void append(JournalEntry entry) {
-        if (closed) {
-            throw new IllegalStateException("journal " + directory + " is closed");
+        if (closed || broken) {
+            throw new IllegalStateException("journal " + directory + " is closed" + (broken
+                    ? " (a write failed; completed calls before it are safe)" : ""));
         }
         if (entries.containsKey(entry.key())) {
             return;
@@ -215,12 +236,14 @@ public final class CallJournal implements AutoCloseable {
             out.getFD().sync();
         } catch (IOException e) {
             // A partial line may now end the file. Refuse further appends, so it stays the last
-            // line, which the next open truncates away.
-            closed = true;
+            // line, which the next open truncates away. close() still releases the lock.
+            broken = true;
+            appended = true; // the file may hold a torn line: not removed as unused
             throw new UncheckedIOException("cannot write journal " + directory.resolve(FILE)
                     + "; the journal is closed, completed calls so far are safe", e);
         }
         entries.put(entry.key(), entry);
+        appended = true;
     }
 
     @Override
@@ -230,6 +253,15 @@ public final class CallJournal implements AutoCloseable {
         }
         closed = true;
         closeQuietly(out);
+        boolean unused = !appended;
+        if (unused) {
+            // Files first, while the lock is held; the directory after, only if it is empty.
+            for (Path p : created) {
+                if (!p.equals(directory)) {
+                    deleteQuietly(p);
+                }
+            }
+        }
         try {
             lock.release();
         } catch (IOException e) {
@@ -237,6 +269,17 @@ public final class CallJournal implements AutoCloseable {
         }
         closeQuietly(lockChannel);
         release(heldKey);
+        if (unused && created.contains(directory)) {
+            deleteQuietly(directory);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.debug("removing unused journal path {}: {}", p, e.toString());
+        }
     }
 
     private static void closeQuietly(AutoCloseable c) {

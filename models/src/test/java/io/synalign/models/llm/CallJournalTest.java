@@ -73,6 +73,34 @@ class CallJournalTest {
         assertTrue(lines.get(0).contains("\"key\":\"") && lines.get(0).contains("\"completed\":\""), lines.get(0));
     }
 
+    /**
+     * A run refused after its journal opened (bad input found later) left a new, empty journal
+     * directory behind; now what open created goes when nothing was appended, and nothing else.
+     */
+    @Test
+    void aJournalClosedWithoutAnAppendLeavesOnlyWhatWasThereBefore() throws Exception {
+        Path fresh = dir.resolve("a/b/journal");
+        CallJournal.open(fresh).close();
+        assertTrue(Files.notExists(fresh), "a new directory, unused, is removed");
+        assertTrue(Files.isDirectory(dir.resolve("a/b")), "its parents are the caller's (as mkdir -p left them)");
+
+        Path existing = Files.createDirectories(dir.resolve("mine"));
+        Files.writeString(existing.resolve("notes.txt"), "kept");
+        CallJournal.open(existing).close();
+        try (var list = Files.list(existing)) {
+            assertEquals(List.of("notes.txt"), list.map(p -> p.getFileName().toString()).toList());
+        }
+
+        server = new FakeOpenAiServer(null);
+        try (CallJournal j = CallJournal.open(fresh)) {
+            new JournaledChatModel(client(), j).complete(requests(1).get(0));
+        }
+        assertEquals(1, Files.readAllLines(fresh.resolve(CallJournal.FILE)).size());
+        CallJournal.open(fresh).close(); // a replay that appends nothing keeps the journal
+        assertEquals(1, Files.readAllLines(fresh.resolve(CallJournal.FILE)).size());
+        assertTrue(Files.exists(fresh.resolve(CallJournal.LOCK_FILE)));
+    }
+
     @Test
     void tornLastLineIsIgnoredAndTruncated() throws Exception {
         server = new FakeOpenAiServer(null);
