@@ -74,13 +74,17 @@ final class TextTokenizer implements AutoCloseable {
     }
 
     /**
-     * The shortest prefix of {@code text}, cut at whitespace, whose truncated encoding has
+     * The shortest prefix of {@code text}, cut before a space (U+0020), whose truncated encoding has
      * {@code maxLength} tokens; {@code text} itself when there is none. The truncated encodings of
      * the prefix and of the whole text are then equal: every pre-tokeniser SynAlign loads
      * (BERT's WordPiece, byte-level BPE, SentencePiece's metaspace) splits words at whitespace
      * and tokenises them independently, so the words before a whitespace cut keep their tokens,
-     * and they are already more than truncation keeps. The cut is searched in the last half of
-     * a budget that quadruples from {@link #longChars}; a text without whitespace there (one huge
+     * and they are already more than truncation keeps. Only U+0020 is a cut: other characters
+     * Java calls whitespace are not split points for every tokenizer (BERT's normaliser deletes
+     * U+001C-U+001F and U+000B as control characters, joining the words around them; U+2028 is
+     * a letter to it; SentencePiece's metaspace splits at spaces only), and a cut there gave
+     * other tokens than the whole text, silently. The cut is searched in the last half of
+     * a budget that quadruples from {@link #longChars}; a text without a space there (one huge
      * "word", which WordPiece maps to a single unknown token) is tokenised whole.
      */
     String prefix(String text) {
@@ -97,10 +101,10 @@ final class TextTokenizer implements AutoCloseable {
         return text;
     }
 
-    /** The index of the last whitespace character in [budget / 2, budget), or -1. */
+    /** The index of the last space (U+0020) in [budget / 2, budget), or -1. */
     private static int lastWhitespace(String text, int budget) {
         for (int i = budget - 1; i >= budget / 2; i--) {
-            if (Character.isWhitespace(text.charAt(i))) {
+            if (text.charAt(i) == ' ') {
                 return i;
             }
         }

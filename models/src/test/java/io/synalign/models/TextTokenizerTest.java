@@ -16,6 +16,12 @@ import org.junit.jupiter.api.Test;
  */
 class TextTokenizerTest {
 
+    /**
+     * Characters Java calls whitespace that a tokenizer does not split at: BERT deletes the
+     * control ones (joining the words around them) and reads U+2028 as a letter.
+     */
+    private static final String[] CONTROL_GAPS = {"\u001c", "\u001f", "\u000b", "\u2028", "\u000c"};
+
     private static String text(Random r, int chars) {
         String[] words = {"alignment", "un", "believable", "synthétique", "données", "x", "—",
             "CamelCaseWord", "42", "3.14", "e-mail", "naïve", "supercalifragilisticexpialidocious",
@@ -24,7 +30,8 @@ class TextTokenizerTest {
         while (sb.length() < chars) {
             sb.append(words[r.nextInt(words.length)]);
             int gap = r.nextInt(10);
-            sb.append(gap == 0 ? "" : gap == 1 ? "\n\n   \t" : gap == 2 ? ", " : " ");
+            sb.append(gap == 0 ? "" : gap == 1 ? "\n\n   \t" : gap == 2 ? ", " : gap == 3
+                    ? CONTROL_GAPS[r.nextInt(CONTROL_GAPS.length)] : " ");
         }
         return sb.toString();
     }
@@ -42,6 +49,11 @@ class TextTokenizerTest {
                     }
                     texts.add("y".repeat(20 * maxLength + 7)); // no whitespace: read whole
                     texts.add(" ".repeat(40 * maxLength) + "late words at the end");
+                    // The reviewer's text: the only cut Java's whitespace offered was U+001C
+                    // inside one BERT word ("abc\u001cdef" is "abcdef" to it).
+                    String head = "y".repeat(1500) + " " + "a ".repeat(maxLength - 4) + "abc\u001cdef"
+                            + "g".repeat(200);
+                    texts.add(head + "g".repeat(16 * maxLength) + " tail words here".repeat(10));
                     TextTokenizer.Tokens[] got = cutting.tokenize(texts);
                     for (int k = 0; k < texts.size(); k++) {
                         // The whole text, bypassing the prefix: a list of one, below the cut size.
