@@ -54,7 +54,7 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         this.maps = shared;
         this.blocks = synthetic
-                .filter(r -> r.label() >= 0 && shared.value().map(r.label()) != null)
+                .filter(r -> r.label() >= 0 && shared.value().fitted(r.label()))
                 .mapToPair(r -> new Tuple2<>(grid.key(r.label(), r.local()), r))
                 .partitionBy(grid.partitioner())
                 .mapPartitions(rows -> Collections.singletonList(FeatureChunks.build(rows, grid,

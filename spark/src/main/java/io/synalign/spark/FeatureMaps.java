@@ -2,42 +2,60 @@ package io.synalign.spark;
 
 import io.synalign.kernels.FourierFeatures;
 import java.io.Serializable;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
- * The random Fourier feature map of every label (null for labels that are not fitted), in a
- * serializable form for a broadcast: each map is exactly the single-machine rff method's draw,
- * {@code FourierFeatures.sample(d, D, sigma_l, seed_l)}.
+ * The random Fourier feature map of every label, held as what draws it rather than as the draw:
+ * label l's map is exactly the single-machine rff method's {@code FourierFeatures.sample(d, D,
+ * sigma_l, seed_l)}, redrawn where it is needed. A broadcast of this is a few bytes per label;
+ * the draws themselves (d x D floats each: 600 labels at d = 384, D = 1,024 are 944 MB) are
+ * never all on the driver, nor shipped, nor all kept by one executor.
+ *
+ * <p>Each JVM keeps the maps it drew most recently, up to {@link #CACHE_BYTES} (at least two):
+ * a task builds its blocks label by label, so a block's map is usually the last one drawn.
+ * Drawing one costs d x D Gaussian draws (about 8 ms at d = 384, D = 1,024). Thread-safe: tasks of
+ * one executor share a broadcast value.
  */
 final class FeatureMaps implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
+
+    /** What one JVM keeps of the drawn maps. */
+    static final long CACHE_BYTES = 64L << 20;
 
     private final int dim;
     private final int features;
-    private final float[][] omega;
-    private final float[][] phase;
-    // Rebuilt lazily after deserialization. A broadcast value is shared by all tasks of an
-    // executor JVM, so concurrent tasks may race here: volatile, so that a task seeing the array
-    // also sees its elements (a plain field lets it see the array with nulls, i.e. a label with
-    // no map, whose rows would silently drop out of the products).
-    private transient volatile FourierFeatures[] maps;
+    /** sigma_l, or 0 where label l is not fitted. */
+    private final double[] sigma;
+    private final long[] seed;
+    /** Rebuilt empty after deserialization; guarded by this. */
+    private transient Map<Integer, FourierFeatures> recent;
 
-    FeatureMaps(FourierFeatures[] maps) {
-        int d = 0;
-        int f = 0;
-        this.omega = new float[maps.length][];
-        this.phase = new float[maps.length][];
-        for (int l = 0; l < maps.length; l++) {
-            if (maps[l] != null) {
-                d = maps[l].dim();
-                f = maps[l].features();
-                omega[l] = maps[l].omega();
-                phase[l] = maps[l].phase();
+    /**
+     * @param sigma each label's bandwidth, 0 for a label that is not fitted
+     * @param seed each label's seed of its draw
+     * @throws IllegalArgumentException naming the label whose bandwidth is not a positive finite
+     *     number
+     */
+    FeatureMaps(int dim, int features, double[] sigma, long[] seed) {
+        if (dim < 1 || features < 1) {
+            throw new IllegalArgumentException("dimension and features must be >= 1, got " + dim
+                    + " and " + features);
+        }
+        if (sigma.length != seed.length) {
+            throw new IllegalArgumentException(sigma.length + " bandwidths but " + seed.length + " seeds");
+        }
+        for (int l = 0; l < sigma.length; l++) {
+            if (sigma[l] != 0 && !(sigma[l] > 0 && Double.isFinite(sigma[l]))) {
+                throw new IllegalArgumentException("label " + l + ": bandwidth must be a positive"
+                        + " finite number, got " + sigma[l]);
             }
         }
-        this.dim = d;
-        this.features = f;
-        this.maps = maps.clone();
+        this.dim = dim;
+        this.features = features;
+        this.sigma = sigma.clone();
+        this.seed = seed.clone();
     }
 
     /** D, the feature count shared by all labels. */
@@ -46,31 +64,40 @@ final class FeatureMaps implements Serializable {
     }
 
     int labels() {
-        return omega.length;
+        return sigma.length;
     }
 
-    /** Every label's map (null where the label is not fitted). */
-    FourierFeatures[] all() {
-        FourierFeatures[] out = new FourierFeatures[labels()];
-        for (int l = 0; l < out.length; l++) {
-            out[l] = map(l);
-        }
-        return out;
+    /** Whether label l is fitted (has a map). */
+    boolean fitted(int label) {
+        return sigma[label] != 0;
     }
 
     /** The label's map, or null when the label is not fitted. */
     FourierFeatures map(int label) {
-        FourierFeatures[] current = maps;
-        if (current == null) {
-            FourierFeatures[] rebuilt = new FourierFeatures[omega.length];
-            for (int l = 0; l < omega.length; l++) {
-                if (omega[l] != null) {
-                    rebuilt[l] = new FourierFeatures(dim, features, omega[l], phase[l]);
-                }
-            }
-            maps = rebuilt;
-            current = rebuilt;
+        if (!fitted(label)) {
+            return null;
         }
-        return current[label];
+        synchronized (this) {
+            FourierFeatures kept = recent == null ? null : recent.get(label);
+            if (kept != null) {
+                return kept;
+            }
+        }
+        // Drawn outside the lock: other tasks' labels are not held up by this one's draw.
+        FourierFeatures drawn = FourierFeatures.sample(dim, features, sigma[label], seed[label]);
+        synchronized (this) {
+            if (recent == null) {
+                long bytes = 4L * features * ((long) dim + 1);
+                int keep = (int) Math.max(2, Math.min(1 << 16, CACHE_BYTES / bytes));
+                recent = new LinkedHashMap<>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<Integer, FourierFeatures> eldest) {
+                        return size() > keep;
+                    }
+                };
+            }
+            FourierFeatures raced = recent.putIfAbsent(label, drawn);
+            return raced != null ? raced : drawn;
+        }
     }
 }

@@ -30,10 +30,27 @@ final class JobErrors {
 
     /** A command line that reports every failure as one line on stderr and returns its status. */
     static CommandLine commandLine(SynAlignSparkJob job) {
-        CommandLine cl = new CommandLine(job);
+        return configure(new CommandLine(job));
+    }
+
+    /** Sets the job's handlers of usage errors and of exceptions on {@code cl}. */
+    static CommandLine configure(CommandLine cl) {
         cl.setParameterExceptionHandler(JobErrors::usageError);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> report(ex, cmd.getErr()));
         return cl;
+    }
+
+    /**
+     * Runs {@code cl}: {@link CommandLine#execute}, and an {@link Error} (the driver out of
+     * memory), which picocli passes to no handler, reported as one line with status 1 instead of
+     * a stack trace.
+     */
+    static int execute(CommandLine cl, String... args) {
+        try {
+            return cl.execute(args);
+        } catch (Error e) {
+            return report(e, cl.getErr());
+        }
     }
 
     /** A picocli usage error (bad or missing option value): one line, status 2. */
@@ -51,6 +68,9 @@ final class JobErrors {
         String text;
         if (bad != null) {
             text = bad.getMessage() == null ? bad.getClass().getSimpleName() : bad.getMessage();
+        } else if (t instanceof OutOfMemoryError) {
+            text = "out of memory on the driver (" + t.getMessage() + "); give it more with"
+                    + " spark-submit --driver-memory";
         } else {
             text = "unexpected " + t.getClass().getSimpleName()
                     + (t.getMessage() == null ? "" : ": " + t.getMessage());

@@ -6,7 +6,6 @@ import io.synalign.engine.alignment.FeatureGrid;
 import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.engine.alignment.WeightSolver;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -88,13 +87,16 @@ public final class SparkWeightLearner {
         KernelBackend backend = driverBackend(config.backend());
 
         double[] sigma = bandwidths(groups, real, synthetic, backend);
-        FourierFeatures[] maps = new FourierFeatures[k];
+        // The maps as their bandwidths and seeds: each is drawn where it is used, never all at once.
+        double[] fittedSigma = new double[k];
+        long[] seeds = new long[k];
         for (int l = 0; l < k; l++) {
             if (groups.aligned(l)) {
-                maps[l] = FourierFeatures.sample(d, alignment.features(), sigma[l], groups.seed(l));
+                fittedSigma[l] = sigma[l];
+                seeds[l] = groups.seed(l);
             }
         }
-        FeatureMaps featureMaps = new FeatureMaps(maps);
+        FeatureMaps featureMaps = new FeatureMaps(d, alignment.features(), fittedSigma, seeds);
         int partitions = config.partitions() > 0 ? config.partitions() : context.defaultParallelism();
         int[] realRows = new int[k];
         int[] syntheticRows = new int[k];
@@ -134,7 +136,7 @@ public final class SparkWeightLearner {
                 synthetic, featureMaps, syntheticGrid, config.backend())) {
             double[][] linear = new double[k][];
             for (int l = 0; l < k; l++) {
-                linear[l] = maps[l] == null ? null : new double[sizes[l]];
+                linear[l] = featureMaps.fitted(l) ? new double[sizes[l]] : null;
             }
             products.times(mu, linear);
             setup = (System.nanoTime() - started) / 1e9;
@@ -397,6 +399,15 @@ public final class SparkWeightLearner {
         return out;
     }
 
+    /** A non-null entry per fitted label, as {@link DistributedFeatureProducts#inBlockOrder} asks. */
+    private static Object[] fittedLabels(FeatureMaps maps) {
+        Object[] out = new Object[maps.labels()];
+        for (int l = 0; l < out.length; l++) {
+            out[l] = maps.fitted(l) ? Boolean.TRUE : null;
+        }
+        return out;
+    }
+
     /** One label's sample rows in label-local order, or null when there are none. */
     private static FloatMatrix matrixOf(List<IndexedRow> rows) {
         if (rows.isEmpty()) {
@@ -425,7 +436,7 @@ public final class SparkWeightLearner {
         String backendName = config.backend();
         List<FeatureChunks.ChunkSum> parts;
         try {
-            parts = real.filter(r -> r.label() >= 0 && shared.value().map(r.label()) != null)
+            parts = real.filter(r -> r.label() >= 0 && shared.value().fitted(r.label()))
                     .mapToPair(r -> new Tuple2<>(grid.key(r.label(), r.local()), r))
                     .partitionBy(grid.partitioner())
                     .mapPartitions(rows -> {
@@ -443,7 +454,7 @@ public final class SparkWeightLearner {
         } finally {
             shared.destroy();
         }
-        double[][] sums = DistributedFeatureProducts.inBlockOrder(parts, maps.all(), k, f, grid);
+        double[][] sums = DistributedFeatureProducts.inBlockOrder(parts, fittedLabels(maps), k, f, grid);
         double[][] mu = new double[k][];
         for (int l = 0; l < k; l++) {
             if (sums[l] != null) {

@@ -185,7 +185,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
      * failure reported as one line on stderr.
      */
     public static void main(String[] args) {
-        System.exit(JobErrors.commandLine(new SynAlignSparkJob()).execute(args));
+        System.exit(JobErrors.execute(JobErrors.commandLine(new SynAlignSparkJob()), args));
     }
 
     @Override

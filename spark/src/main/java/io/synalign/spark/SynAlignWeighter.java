@@ -90,7 +90,7 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
                 + " model attaches weights by it");
         textCol = new Param<>(this, "textCol", "text column (embedded unless embeddingCol is set)");
         labelCol = new Param<>(this, "labelCol", "label column; absent from the data: one group");
-        embeddingCol = new Param<>(this, "embeddingCol", "array<float> embedding column to use"
+        embeddingCol = new Param<>(this, "embeddingCol", "embedding column to use (an array of numbers or an ML vector)"
                 + " instead of encoding textCol; empty: encode");
         weightCol = new Param<>(this, "weightCol", "output column of the weights");
         encoder = new Param<>(this, "encoder", "sentence encoder: minilm, bge-small, a model"
@@ -219,6 +219,14 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
                     : "embeddingCol '" + embedding) + "' is not a column (columns: "
                     + String.join(", ", names) + ")");
         }
+        if (!embedding.isEmpty()) {
+            org.apache.spark.sql.types.DataType type = schema.apply(embedding).dataType();
+            if (!isVector(type) && !(type instanceof org.apache.spark.sql.types.ArrayType array
+                    && array.elementType() instanceof org.apache.spark.sql.types.NumericType)) {
+                throw new IllegalArgumentException("embeddingCol '" + embedding + "' is "
+                        + type.simpleString() + ", expected an array of numbers or an ML vector");
+            }
+        }
         String weight = getOrDefault(weightCol);
         if (names.contains(weight)) {
             throw new IllegalArgumentException("weightCol '" + weight + "' exists already; drop"
@@ -226,6 +234,13 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
         }
         return schema.add(new StructField(weight, DataTypes.DoubleType, true,
                 org.apache.spark.sql.types.Metadata.empty()));
+    }
+
+    /** Whether {@code type} is Spark ML's (or the older MLlib's) vector type. */
+    private static boolean isVector(org.apache.spark.sql.types.DataType type) {
+        return type instanceof org.apache.spark.sql.types.UserDefinedType<?> u
+                && (org.apache.spark.ml.linalg.Vector.class.isAssignableFrom(u.userClass())
+                        || org.apache.spark.mllib.linalg.Vector.class.isAssignableFrom(u.userClass()));
     }
 
     @Override
@@ -260,6 +275,16 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
                     + " rows: " + n + " rows, " + distinct + " distinct values");
         }
         String vector = getOrDefault(embeddingCol);
+        if (!vector.isEmpty() && isVector(rows.schema().apply(vector).dataType())) {
+            // An ML pipeline's vector column (VectorAssembler's, a model's output): read as
+            // float32 arrays, as the learner reads every embedding (row.getList failed on it
+            // with a ClassCastException).
+            org.apache.spark.sql.Column asArray = org.apache.spark.ml.functions.vector_to_array(
+                    functions.col(vector), "float32");
+            real = real.withColumn(EMBEDDED, asArray);
+            synth = synth.withColumn(EMBEDDED, asArray);
+            vector = EMBEDDED;
+        }
         if (vector.isEmpty()) {
             vector = EMBEDDED;
             real = DistributedEmbedding.embed(spark, real, getOrDefault(textCol), getOrDefault(encoder),

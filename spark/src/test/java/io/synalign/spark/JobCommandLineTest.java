@@ -50,6 +50,46 @@ class JobCommandLineTest {
                 "--iterations", "3", "--backend", "reference"));
     }
 
+    /** Throws what it is given from its command. */
+    @CommandLine.Command(name = "thrower")
+    static final class Thrower implements java.util.concurrent.Callable<Integer> {
+        private final Throwable what;
+
+        Thrower(Throwable what) {
+            this.what = what;
+        }
+
+        @Override
+        public Integer call() throws Exception {
+            if (what instanceof Error e) {
+                throw e;
+            }
+            throw (Exception) what;
+        }
+    }
+
+    /**
+     * An Error on the driver (out of memory collecting products) passed picocli's handlers and
+     * left main as a stack trace; now it is one line, status 1, as every other failure.
+     */
+    @Test
+    void anErrorOnTheDriverIsOneLineWithStatusOne() {
+        for (Throwable t : new Throwable[] {new OutOfMemoryError("Java heap space"),
+                new StackOverflowError(), new IllegalStateException("broken\nacross lines")}) {
+            StringWriter err = new StringWriter();
+            CommandLine cl = JobErrors.configure(new CommandLine(new Thrower(t)));
+            cl.setErr(new PrintWriter(err));
+            assertEquals(1, JobErrors.execute(cl), err.toString());
+            String text = err.toString();
+            assertEquals(1, text.lines().count(), text);
+            assertTrue(text.startsWith(JobErrors.PREFIX), text);
+            assertTrue(t instanceof OutOfMemoryError
+                    ? text.contains("out of memory on the driver (Java heap space); give it more with"
+                            + " spark-submit --driver-memory")
+                    : text.contains("unexpected " + t.getClass().getSimpleName()), text);
+        }
+    }
+
     @Test
     void nonNumericOptionIsAUsageError() throws IOException {
         List<String> args = inputs();

@@ -97,6 +97,44 @@ class SynAlignWeighterTest {
         assertArrayEquals(actual, reloaded, 0.0);
     }
 
+    /**
+     * An ML pipeline's embedding column is a vector (VectorAssembler's, a model's output):
+     * fit failed with a ClassCastException; now it gives the array column's weights. A column of
+     * another type is named at once.
+     */
+    @Test
+    void aVectorEmbeddingColumnGivesTheArrayColumnsWeights() {
+        Random random = new Random(5);
+        SparkWeightLearnerTest.Rows real = SparkWeightLearnerTest.rows(random, 3, 0.0, "a", 17, "b", 9);
+        SparkWeightLearnerTest.Rows synthetic = SparkWeightLearnerTest.rows(random, 3, 1.0, "a", 21, "b", 13);
+        Dataset<Row> df = data(TestSpark.session(), real, synthetic);
+        Dataset<Row> vectors = df.withColumn("vec", org.apache.spark.ml.functions.array_to_vector(
+                org.apache.spark.sql.functions.col("emb"))).drop("emb");
+        SynAlignWeighter weighter = new SynAlignWeighter().setFeatures(16).setIterations(30).setSeed(9)
+                .setBackend("reference");
+        java.util.Map<Long, Double> fromArray = weights(weighter.setEmbeddingCol("emb").fit(df).transform(df));
+        java.util.Map<Long, Double> fromVector = weights(weighter.setEmbeddingCol("vec").fit(vectors)
+                .transform(vectors));
+        assertEquals(34, fromArray.size());
+        assertEquals(fromArray, fromVector);
+        Dataset<Row> text = df.withColumn("emb", org.apache.spark.sql.functions.lit("x"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(text));
+        assertEquals("embeddingCol 'emb' is string, expected an array of numbers or an ML vector",
+                e.getMessage());
+    }
+
+    private static java.util.Map<Long, Double> weights(Dataset<Row> transformed) {
+        java.util.Map<Long, Double> out = new java.util.TreeMap<>();
+        for (Row r : transformed.collectAsList()) {
+            int w = r.fieldIndex(SynAlignSparkJob.WEIGHT_FIELD);
+            if (!r.isNullAt(w)) {
+                out.put(r.getLong(0), r.getDouble(w));
+            }
+        }
+        return out;
+    }
+
     @Test
     void badColumnsAndDuplicateIdsAreNamed() {
         Random random = new Random(2);
