@@ -93,7 +93,7 @@ final class StderrProgress implements ProgressListener, AutoCloseable {
         }
     }
 
-    /** Embedding progress (batches of texts) reported as the stage {@code stage}. */
+    /** Embedding progress (texts encoded of the texts to encode) reported as the stage {@code stage}. */
     EncodeProgress encoding(String stage) {
         return (done, total) -> onProgress(stage, done, total, "");
     }

@@ -86,8 +86,10 @@ final class StreamedRecords {
         Set<String> fields = new LinkedHashSet<>();
         boolean hasWeight = false;
         long hash = 1;
-        stamp = FileStamp.of(file);
+        // Opened first: a missing or unreadable file is the reader's bad input (exit 2), where
+        // the stamp's Files.size threw a bare NoSuchFileException (exit 1).
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
+            stamp = FileStamp.of(file);
             Record r;
             while ((r = cursor.next()) != null) {
                 if (cursor.count() > Integer.MAX_VALUE - 8) {
@@ -217,7 +219,12 @@ final class StreamedRecords {
 
     /** The file's size and modification time still those of the first pass. */
     private void checkUnchanged() throws IOException {
-        FileStamp now = FileStamp.of(file);
+        FileStamp now;
+        try {
+            now = FileStamp.of(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw changed("it was removed");
+        }
         if (stamp != null && !now.equals(stamp)) {
             throw changed("its size or modification time differ from the first pass");
         }

@@ -87,6 +87,16 @@ class EmbedCommandTest {
         }
     }
 
+    /** A missing --in was "NoSuchFileException", exit 1 (the stamp was taken before the open). */
+    @Test
+    void aMissingInputIsBadInputNamingTheFile() {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.assertBadInputLine(embed(counter, null, "embed", "--in", p("nope.jsonl"), "--out", p("e.npy"),
+                "--no-cache", "--quiet"), dir, "@/nope.jsonl", "not found");
+        assertEquals(0, counter.encodeCalls.get());
+        assertTrue(Files.notExists(dir.resolve("e.npy")));
+    }
+
     private static FloatMatrix readFloat32(Path file) throws IOException {
         NpyFixtures.Parsed npy = NpyFixtures.parse(Files.readAllBytes(file));
         assertTrue(npy.dict().startsWith("{'descr': '<f4', 'fortran_order': False, 'shape': ("

@@ -92,7 +92,15 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
         for (int c = 0; c < chunks; c++) {
             List<String> chunk = toEncode.subList(c * chunkSize,
                     Math.min(toEncode.size(), (c + 1) * chunkSize));
-            FloatMatrix fresh = delegate.encode(chunk, EncodeProgress.NONE);
+            // The model's own batches reported through: a chunk of long texts is minutes, and
+            // a call with fewer new texts than one chunk reported nothing until it ended.
+            int before = c * chunkSize;
+            int total = toEncode.size();
+            FloatMatrix fresh = delegate.encode(chunk, (done, of) -> {
+                if (done < of) {
+                    progress.onBatch(before + done, total);
+                }
+            });
             if (fresh.rows() != chunk.size() || fresh.cols() != d) {
                 throw new IllegalStateException("delegate returned " + fresh + " for "
                         + chunk.size() + " texts of dimension " + d);
@@ -104,7 +112,7 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
                 cache.put(id, chunk.get(k), row);
                 scatter(row, missing.get(chunk.get(k)), out, d);
             }
-            progress.onBatch(c + 1, chunks);
+            progress.onBatch(before + chunk.size(), total); // once stored
         }
         return new FloatMatrix(n, d, out);
     }

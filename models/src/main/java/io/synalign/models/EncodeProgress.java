@@ -1,6 +1,9 @@
 package io.synalign.models;
 
-/** Progress of a long {@link SentenceEncoder#encode} call, reported after every batch. */
+/**
+ * Progress of a long {@link SentenceEncoder#encode} call, in texts: reported after every batch
+ * (and, through a cache, after every batch of the texts it sends to the model).
+ */
 @FunctionalInterface
 public interface EncodeProgress {
 
@@ -10,8 +13,8 @@ public interface EncodeProgress {
     /**
      * Called on the encoding thread after each batch.
      *
-     * @param batchesDone  batches finished so far, {@code 1..batchesTotal}
-     * @param batchesTotal batches in this call
+     * @param textsDone  texts of this call encoded so far, {@code 1..textsTotal}
+     * @param textsTotal the texts this call encodes (a cache: those it did not hold)
      */
-    void onBatch(int batchesDone, int batchesTotal);
+    void onBatch(int textsDone, int textsTotal);
 }

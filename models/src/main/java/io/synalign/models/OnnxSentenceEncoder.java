@@ -199,7 +199,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             } else {
                 embedInto(tokens, out, from);
             }
-            progress.onBatch(b + 1, batches);
+            progress.onBatch(to, n);
         }
         return new FloatMatrix(n, dimension, out);
     }
