@@ -24,10 +24,11 @@ import picocli.CommandLine.Option;
  * {@code synalign beir}: query rows (the flat form every retrieval command reads and writes) as
  * a BEIR query set, {@code DIR/queries.jsonl} ({@code _id}, {@code text}) and
  * {@code DIR/qrels/SPLIT.tsv} ({@code query-id corpus-id score}), for BEIR tooling and trainers
- * that read that layout. Rows of one query text become one query; its id is the rows'
- * {@code query_id} where they carry one (BEIR rows read with {@code --qrels} do), else
- * {@code q1, q2, ...} in order of first appearance. A pair's score is the row's integral
- * {@code score} above 0, else 1. Every {@code corpus_id} is checked against the corpus first;
+ * that read that layout. A row's {@code query_id} names its query (BEIR rows read with
+ * {@code --qrels} carry one; two ids with one text are two queries); rows without one join the
+ * query a given id holds with their text, else one per distinct text, {@code q1, q2, ...} in
+ * order of first appearance, skipping ids given. A pair's score is the row's integral
+ * {@code score} as given (0 or below: judged not relevant), 1 where it has none. Every {@code corpus_id} is checked against the corpus first;
  * both files are written atomically, together.
  */
 @Command(name = "beir", sortOptions = false, mixinStandardHelpOptions = true,
@@ -81,31 +82,61 @@ final class BeirCommand extends CliCommand {
         Corpus passages = Corpus.read(corpus, limit);
         List<QueryRows.Row> rows = QueryRows.read(queries, records.textField, passages, limit);
 
-        Map<String, String> ids = new LinkedHashMap<>();
-        Map<String, Integer> pairs = new LinkedHashMap<>();
-        for (QueryRows.Row r : rows) {
-            JsonNode given = r.record().get("query_id");
-            // A given id is checked as the reader checks ids (a string or an integer), and
-            // both ids must fit a TSV cell: a tab or line break would shift the qrels columns.
-            String own = given == null || given.isNull() ? null
-                    : tsvCell(queries, r.record().line(), "query_id",
-                            QueryRows.id(queries, r.record(), "query_id"));
-            String id = ids.computeIfAbsent(r.text(), t -> own != null ? own
-                    : "q" + (ids.size() + 1));
-            JsonNode s = r.record().get("score");
-            int score = s != null && s.isIntegralNumber() && s.asInt() > 0 ? s.asInt() : 1;
-            String passage = tsvCell(corpus, -1, "_id", passages.id(r.passage()));
-            pairs.merge(id + "\t" + passage, score, Math::max);
+        // A row's query_id names its query: two ids with one text are two queries, as BEIR has
+        // them (a second id was dropped, its pairs moved to the first). Rows without an id join
+        // the query a given id holds with their text, else one numbered q1, q2, ... per text,
+        // skipping the ids given.
+        Map<String, String> textOfGiven = new LinkedHashMap<>();
+        Map<String, Long> lineOfGiven = new java.util.HashMap<>();
+        Map<String, String> givenOfText = new java.util.HashMap<>();
+        String[] own = new String[rows.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            Record record = rows.get(i).record();
+            JsonNode given = record.get("query_id");
+            if (given == null || given.isNull()) {
+                continue;
+            }
+            // Checked as the reader checks ids (a string or an integer), and fit for a TSV cell:
+            // a tab or line break would shift the qrels columns.
+            String id = tsvCell(queries, record.line(), "query_id",
+                    QueryRows.id(queries, record, "query_id"));
+            String text = rows.get(i).text();
+            String before = textOfGiven.putIfAbsent(id, text);
+            if (before != null && !before.equals(text)) {
+                throw new io.synalign.io.InputException(queries, record.line(), "query_id '" + id
+                        + "' is given to another text on line " + lineOfGiven.get(id)
+                        + "; one id names one query");
+            }
+            lineOfGiven.putIfAbsent(id, record.line());
+            givenOfText.putIfAbsent(text, id);
+            own[i] = id;
         }
-        if (new java.util.HashSet<>(ids.values()).size() != ids.size()) {
-            throw new io.synalign.io.InputException(queries, "two query texts carry the same"
-                    + " query_id; give each text its own or drop the field");
+        Map<String, String> ids = new LinkedHashMap<>(); // id -> text, in order of first appearance
+        Map<String, String> numbered = new java.util.HashMap<>();
+        int next = 1;
+        Map<String, Integer> pairs = new LinkedHashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            QueryRows.Row r = rows.get(i);
+            String id = own[i] != null ? own[i] : givenOfText.get(r.text());
+            if (id == null) {
+                id = numbered.get(r.text());
+                if (id == null) {
+                    while (textOfGiven.containsKey("q" + next)) {
+                        next++;
+                    }
+                    id = "q" + next++;
+                    numbered.put(r.text(), id);
+                }
+            }
+            ids.putIfAbsent(id, r.text());
+            String passage = tsvCell(corpus, -1, "_id", passages.id(r.passage()));
+            pairs.merge(id + "\t" + passage, score(r.record()), Math::max);
         }
         List<Record> queryRecords = new ArrayList<>();
         for (Map.Entry<String, String> e : ids.entrySet()) {
             ObjectNode o = JsonNodeFactory.instance.objectNode();
-            o.put("_id", e.getValue());
-            o.put("text", e.getKey());
+            o.put("_id", e.getKey());
+            o.put("text", e.getValue());
             queryRecords.add(Record.of(o, queryRecords.size() + 1));
         }
         StringBuilder tsv = new StringBuilder("query-id\tcorpus-id\tscore\n");
@@ -126,6 +157,22 @@ final class BeirCommand extends CliCommand {
     @Override
     boolean verbose() {
         return verbosity.verbose;
+    }
+
+    /**
+     * A row's grade: its integral {@code score} as given (0 or below: judged not relevant, as
+     * BEIR qrels have them; it was written as 1, relevant), 1 where it has none.
+     */
+    private int score(Record record) {
+        JsonNode s = record.get("score");
+        if (s == null || s.isNull()) {
+            return 1;
+        }
+        if (!s.isIntegralNumber() || !s.canConvertToInt()) {
+            throw new io.synalign.io.InputException(queries, record.line(), "score " + s
+                    + " is not an integer grade");
+        }
+        return s.asInt();
     }
 
     /** {@code id}, refused (naming the file, and the line when known) if a TSV cell cannot hold it. */

@@ -288,11 +288,12 @@ final class DemoCommand extends CliCommand {
      * and saves calls.
      */
     private void removePreviousRun() throws java.io.IOException {
-        for (String name : List.of("corpus.jsonl", "real.jsonl", "test.jsonl", "synthetic.jsonl",
-                "synthetic-weighted.jsonl", "aligned.jsonl", RunFiles.GENERATION,
-                RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS,
-                RunFiles.SYNTHETIC_EMBEDDINGS, RunFiles.LABELS, RunFiles.EVALUATION,
-                RunFiles.REPORT)) {
+        // Every run artefact, not a list of those the demo writes: a test.json from an earlier
+        // 'synalign test --run-dir' here put another run's labels in the new report.
+        List<String> names = new ArrayList<>(List.of("corpus.jsonl", "real.jsonl", "test.jsonl",
+                "synthetic.jsonl", "synthetic-weighted.jsonl", "aligned.jsonl", RunFiles.REPORT));
+        names.addAll(RunFiles.ARTEFACTS);
+        for (String name : names) {
             Files.deleteIfExists(out.resolve(name));
         }
     }

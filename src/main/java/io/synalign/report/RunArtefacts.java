@@ -105,6 +105,22 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         Embeddings embeddings = embeddings(dir, weighted);
         List<String> realLabels = labels == null ? null
                 : labelList(dir.resolve(RunFiles.LABELS), labels, "real");
+        if (embeddings != null) {
+            // The synthetic side is checked against weighted.jsonl; the real side must agree
+            // with labels.json and alignment.json too (3 labels for 12 rows coloured 9 points
+            // as the first label; 5 rows showed "5 of 5 real" beside tables of 12).
+            Path realFile = dir.resolve(RunFiles.REAL_EMBEDDINGS);
+            if (realLabels != null && realLabels.size() != embeddings.realTotal()) {
+                throw new InputException(dir.resolve(RunFiles.LABELS), "'real' has "
+                        + realLabels.size() + " labels but " + realFile.getFileName() + " has "
+                        + embeddings.realTotal() + " rows");
+            }
+            JsonNode nReal = alignment == null ? null : alignment.get("n_real");
+            if (nReal != null && nReal.canConvertToLong() && nReal.asLong() != embeddings.realTotal()) {
+                throw new InputException(realFile, "has " + embeddings.realTotal() + " rows but "
+                        + RunFiles.ALIGNMENT + " counts " + nReal.asLong() + " real rows");
+            }
+        }
         RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings,
                 json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)),
                 realLabels, realTexts(dir, alignment, labels), json(dir.resolve(RunFiles.TEST)));

@@ -54,7 +54,14 @@ final class TwoSampleSection {
                 .append(" permutations; p &ge; ").append(ALPHA).append(": the test cannot tell the"
                 + " sets apart) and a classifier's held-out AUC (0.5: indistinguishable, 1: always"
                 + " told apart).");
-        if (labels > 0) {
+        int permutations = test.path("permutations").asInt();
+        if (labels > 0 && permutations > 0 && 1.0 / (permutations + 1) >= ALPHA) {
+            // Too few permutations for any p below the cut-off: no verdict either way.
+            sb.append(" With ").append(permutations).append(" permutations the smallest p-value is ")
+                    .append(Html.num(1.0 / (permutations + 1))).append(", not below ").append(ALPHA)
+                    .append(": the test cannot tell any label apart, however different; rerun"
+                    + " with at least 100 permutations for a verdict.");
+        } else if (labels > 0) {
             sb.append(" Indistinguishable in ").append(passing).append(" of ").append(labels)
                     .append(" labels as generated");
             if (weighted) {

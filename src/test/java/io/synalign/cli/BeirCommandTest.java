@@ -64,6 +64,42 @@ class BeirCommandTest {
                 .collect(java.util.stream.Collectors.toMap(e -> 0, Map.Entry::getValue)));
     }
 
+    /**
+     * Given ids name queries: a second id with the same text was dropped (its pairs went to the
+     * first); a score of 0 or below was written as 1 (relevant); an auto id equal to a given
+     * one was "two query texts carry the same query_id", naming no line.
+     */
+    @Test
+    void givenIdsAndGradesAreKept() throws IOException {
+        Files.writeString(dir.resolve("ids.jsonl"), """
+                {"text": "big striped cat", "corpus_id": "p10", "query_id": "a"}
+                {"text": "big striped cat", "corpus_id": "p3", "query_id": "b", "score": 0}
+                {"text": "which pets purr", "corpus_id": "p1"}
+                {"text": "big striped cat", "corpus_id": "p1"}
+                {"text": "pets", "corpus_id": "p1", "query_id": "q1", "score": -2}
+                """);
+        Cli.Run run = Cli.run(cl -> { }, "beir", "--queries", p("ids.jsonl"), "--corpus", p("corpus.jsonl"),
+                "--out", p("ids"));
+        assertEquals(0, run.status(), run.toString());
+        assertEquals(List.of("{\"_id\":\"a\",\"text\":\"big striped cat\"}",
+                "{\"_id\":\"b\",\"text\":\"big striped cat\"}", "{\"_id\":\"q2\",\"text\":\"which pets purr\"}",
+                "{\"_id\":\"q1\",\"text\":\"pets\"}"), Files.readAllLines(dir.resolve("ids/queries.jsonl")));
+        assertEquals(List.of("query-id\tcorpus-id\tscore", "a\tp10\t1", "b\tp3\t0", "q2\tp1\t1", "a\tp1\t1",
+                "q1\tp1\t-2"), Files.readAllLines(dir.resolve("ids/qrels/train.tsv")));
+
+        Files.writeString(dir.resolve("clash.jsonl"), """
+                {"text": "big striped cat", "corpus_id": "p10", "query_id": "a"}
+                {"text": "which pets purr", "corpus_id": "p1", "query_id": "a"}
+                """);
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("clash.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("clash")), dir, "clash.jsonl:2: query_id 'a' is given to another"
+                + " text on line 1");
+        Files.writeString(dir.resolve("grade.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"p1\", \"score\": 0.5}\n");
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("grade.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("grade")), dir, "grade.jsonl:1: score 0.5 is not an integer grade");
+        assertFalse(Files.exists(dir.resolve("clash")) || Files.exists(dir.resolve("grade")));
+    }
+
     @Test
     void badInputWritesNothing() throws IOException {
         Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"nope\"}\n");

@@ -40,8 +40,12 @@ class DemoCommandTest {
     @Test
     void offlineDemoWritesEveryArtefactAndTheReport() throws IOException {
         Path out = dir.resolve("run");
+        // An earlier 'synalign test --run-dir' here: its labels appeared in the new report.
+        Files.createDirectories(out);
+        Files.writeString(out.resolve(RunFiles.TEST), "{\"permutations\": 200, \"labels\": {\"plant\": {}}}");
         Cli.Run run = demo(Map.of(), args(out));
         assertEquals(0, run.status(), run.toString());
+        assertFalse(Files.exists(out.resolve(RunFiles.TEST)), "another run's test.json is removed");
 
         for (String f : List.of("real.jsonl", "test.jsonl", "synthetic.jsonl", RunFiles.GENERATION,
                 RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.EVALUATION, RunFiles.REPORT)) {

@@ -166,8 +166,15 @@ class TestCommandTest {
         Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader = counter.loader(),
                 "test", "--real", dir.resolve("real.jsonl").toString(), "--synthetic",
                 dir.resolve("copies.jsonl").toString(), "--summary", dir.resolve("t.json").toString(),
-                "--permutations", "99", "--no-cache", "-q");
+                "--permutations", "100", "--no-cache", "-q");
         assertEquals(0, run.status(), run.toString());
+        // 99 permutations cannot give p < 0.01 (1/100 is not below it): refused before any work.
+        Cli.assertBadInputLine(Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = counter.loader(), "test", "--real", dir.resolve("real.jsonl").toString(), "--synthetic",
+                dir.resolve("copies.jsonl").toString(), "--summary", dir.resolve("t98.json").toString(),
+                "--permutations", "99", "--no-cache", "-q"), dir, "--permutations 99: at least 100 (the"
+                + " smallest p-value is 1/(P+1) = 0.01,");
+        assertFalse(Files.exists(dir.resolve("t98.json")));
         JsonNode c = JSON.readTree(dir.resolve("t.json").toFile()).path("labels").path("mixed");
         assertTrue(c.path("auc").asDouble() < io.synalign.pipeline.TwoSampleTesting.COPY_AUC, c.toString());
         assertTrue(c.path("p_value").asDouble() >= 0.01, "the MMD test cannot tell copies apart: " + c);

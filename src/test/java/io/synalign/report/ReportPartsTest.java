@@ -2,6 +2,7 @@ package io.synalign.report;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -116,6 +117,29 @@ class ReportPartsTest {
         assertEquals("-", Html.num(Double.NaN));
         assertEquals("0", Html.num(0));
     }
+    /**
+     * With 20 permutations p is never below 0.01 (its floor is 1/21): the page said
+     * "Indistinguishable in 1 of 1 labels" beside an AUC of 0.995. It gives no verdict now.
+     */
+    @Test
+    void tooFewPermutationsForTheCutOffGiveNoVerdict() throws Exception {
+        String doc = "{\"permutations\": %d, \"labels\": {\"X\": {\"real\": 40, \"synthetic\": 40,"
+                + " \"p_value\": %s, \"auc\": 0.995}}, \"overall\": {\"real\": 40, \"synthetic\": 40,"
+                + " \"p_value\": %s, \"auc\": 0.995}}";
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String few = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc, 20,
+                "0.047619", "0.047619")));
+        assertFalse(few.contains("Indistinguishable in"), few);
+        assertTrue(few.contains("With 20 permutations the smallest p-value is 0.04762, not below 0.01:"
+                + " the test cannot tell any label apart"), few);
+        String edge = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc, 99,
+                "0.01", "0.01")));
+        assertTrue(edge.contains("With 99 permutations the smallest p-value is 0.01, not below 0.01"), edge);
+        String enough = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc, 100,
+                "0.0099", "0.0099")));
+        assertTrue(enough.contains("Indistinguishable in 0 of 1 labels"), enough);
+    }
+
     /** A label named "(overall)" keeps its own row beside the overall one (it was replaced). */
     @Test
     void aLabelNamedOverallKeepsItsRow() throws Exception {

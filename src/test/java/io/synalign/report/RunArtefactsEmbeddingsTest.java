@@ -91,6 +91,28 @@ class RunArtefactsEmbeddingsTest {
                 && e.getMessage().contains("2 columns"), e.getMessage());
     }
 
+    /**
+     * The real rows must agree with labels.json and alignment.json: 3 labels for 12 rows
+     * coloured 9 points as the first label, and 5 rows showed "5 of 5 real" beside tables
+     * counting 12; both exited 0.
+     */
+    @Test
+    void realRowsThatDisagreeWithTheLabelsOrTheAlignmentNameTheFile() throws IOException {
+        writeFloat32(dir.resolve(RunFiles.REAL_EMBEDDINGS), 12, 0);
+        writeFloat32(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), 4, 1);
+        Files.writeString(dir.resolve(RunFiles.LABELS), "{\"real\": [\"a\", \"b\", \"a\"], \"synthetic\": null}");
+        InputException e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
+        assertTrue(e.getMessage().contains(RunFiles.LABELS) && e.getMessage().contains("'real' has 3 labels but "
+                + RunFiles.REAL_EMBEDDINGS + " has 12 rows"), e.getMessage());
+        Files.delete(dir.resolve(RunFiles.LABELS));
+        Files.writeString(dir.resolve(RunFiles.ALIGNMENT), "{\"n_real\": 5, \"n_synthetic\": 4}");
+        e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
+        assertTrue(e.getMessage().contains(RunFiles.REAL_EMBEDDINGS + ": has 12 rows but "
+                + RunFiles.ALIGNMENT + " counts 5 real rows"), e.getMessage());
+        Files.writeString(dir.resolve(RunFiles.ALIGNMENT), "{\"n_real\": 12, \"n_synthetic\": 4}");
+        assertEquals(12, RunArtefacts.load(dir).embeddings().realTotal());
+    }
+
     @Test
     void aNonFiniteValueInAPlottedRowNamesTheFile() throws IOException {
         writeFloat32(dir.resolve(RunFiles.REAL_EMBEDDINGS), 5, 0);
