@@ -138,6 +138,15 @@ class ClosedLoopRunTest {
                 }
             }
             assertEquals(0, rounds.get(2).path("next_demonstrations").size(), "no round follows the last");
+            // The last round's test is test.json's: the same rows, weights and splits (the round
+            // seed gave LOC p = 0.00995 in one and 0.01493 in the other).
+            JsonNode tested = JSON.readTree(dir.resolve("run/test.json").toFile());
+            for (String label : List.of("pos", "neg")) {
+                for (String k : List.of("mmd2", "p_value", "mmd2_weighted", "p_value_weighted")) {
+                    assertEquals(tested.path("labels").path(label).path(k).asDouble(),
+                            rounds.get(2).path("labels").path(label).path(k).asDouble(), label + " " + k);
+                }
+            }
 
             // The rule, computed directly: after round 1, per label, the witness of the real rows
             // against the label's round-1 rows under the stepped weights; groups seeded at the
