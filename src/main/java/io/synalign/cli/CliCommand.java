@@ -31,7 +31,7 @@ abstract class CliCommand implements Callable<Integer> {
             paths = OutputTargets.declared(spec);
             return execute(spec.commandLine().getOut(), err);
         } catch (Throwable t) {
-            return CliErrors.report(t, err, verbose());
+            return CliErrors.report(t, err, verbose(), spec.findOption("--bandwidth") != null);
         }
     }
 

@@ -30,12 +30,20 @@ final class CliErrors {
 
     /** Prints the error line (and, if {@code verbose}, the stack trace); returns the exit status. */
     static int report(Throwable failure, PrintWriter err, boolean verbose) {
+        return report(failure, err, verbose, true);
+    }
+
+    /**
+     * {@link #report(Throwable, PrintWriter, boolean)} for a command that has, or has not, a
+     * {@code --bandwidth} option (only then is the user told to give one).
+     */
+    static int report(Throwable failure, PrintWriter err, boolean verbose, boolean bandwidthOption) {
         Throwable t = failure instanceof ChatHttpException e ? refused(e)
                 : failure instanceof ChatConnectException c
                         ? new IllegalArgumentException(c.getMessage() + " (check --llm)", c)
                         : failure;
         int status = exitCode(t);
-        err.println(PREFIX + message(t, verbose));
+        err.println(PREFIX + message(t, verbose, bandwidthOption));
         if (verbose) {
             t.printStackTrace(err);
         }
@@ -59,6 +67,11 @@ final class CliErrors {
 
     /** The one-line message for {@code t}. */
     static String message(Throwable t, boolean verbose) {
+        return message(t, verbose, true);
+    }
+
+    /** The one-line message for {@code t}, from a command with or without {@code --bandwidth}. */
+    static String message(Throwable t, boolean verbose, boolean bandwidthOption) {
         String text;
         if (t instanceof MemoryBudgetException m) {
             // The engine names the setting; the command line names its options.
@@ -68,8 +81,13 @@ final class CliErrors {
         } else if (t instanceof IllegalArgumentException && t.getMessage() != null
                 && !t.getMessage().startsWith("--")
                 && causedBy(t, MedianHeuristic.Unusable.class)) {
-            // The engine asks for the value; the command line names the option that gives it.
-            text = t.getMessage() + " (give --bandwidth SIGMA)";
+            // The engine asks for the value; the command line names the option that gives it,
+            // where it has one (test and evaluate pick theirs: told to give --bandwidth, a user
+            // got "Unknown options").
+            text = bandwidthOption ? t.getMessage() + " (give --bandwidth SIGMA)"
+                    : t.getMessage().replace(" or give the value explicitly", "")
+                            .replace("; give the value explicitly", "")
+                            + " (this command takes no bandwidth: the rows are too alike to compare)";
         } else if (t instanceof InputException || t instanceof IllegalArgumentException
                 || t instanceof BackendUnavailableException || t instanceof JournalException) {
             text = t.getMessage();

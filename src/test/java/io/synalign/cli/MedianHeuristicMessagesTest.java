@@ -46,4 +46,24 @@ class MedianHeuristicMessagesTest {
         assertFalse(Files.exists(dir.resolve("w.npy")));
         assertFalse(Files.exists(dir.resolve("picks.txt")));
     }
+
+    /**
+     * test and evaluate pick their bandwidth themselves: on identical texts they said "give
+     * --bandwidth SIGMA", and the option given was refused as unknown.
+     */
+    @Test
+    void aCommandWithoutBandwidthDoesNotAskForOne() throws java.io.IOException {
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            rows.append("{\"text\": \"the same text\", \"label\": \"a\"}\n");
+        }
+        Files.writeString(dir.resolve("same.jsonl"), rows.toString());
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run test = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader =
+                counter.loader(), "test", "--real", dir.resolve("same.jsonl").toString(), "--synthetic",
+                dir.resolve("same.jsonl").toString(), "--no-cache", "-q");
+        String line = Cli.assertBadInputLine(test, dir, "every sampled row identical",
+                "(this command takes no bandwidth: the rows are too alike to compare)");
+        assertFalse(line.contains("--bandwidth") || line.contains("give the value explicitly"), line);
+    }
 }
