@@ -67,8 +67,7 @@ final class DemoCommand extends CliCommand {
     String task = EvaluateCommand.CLASSIFICATION;
 
     @Option(names = "--labels", split = ",", paramLabel = "noun.X",
-            description = "WordNet noun supersenses used as labels. Default: the eight of"
-                    + " WordNetSupersenseData.DEFAULT_SUPERSENSES.")
+            description = "WordNet noun supersenses used as labels. Default: ${DEFAULT-VALUE}.")
     List<String> labels = new ArrayList<>(WordNetSupersenseData.DEFAULT_SUPERSENSES);
 
     @Option(names = "--real-per-label", paramLabel = "N", converter = Converters.PositiveInt.class,

@@ -116,8 +116,9 @@ final class EvaluateCommand extends CliCommand {
 
     @Option(names = "--max-epochs", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Most epochs per training (early stopping on a held-out 20%% of the"
-                    + " training rows, patience " + StudentConfig.DEFAULT_PATIENCE + ")."
-                    + " Default: ${DEFAULT-VALUE}.")
+                    + " training rows, patience " + StudentConfig.DEFAULT_PATIENCE + "; --task"
+                    + " retrieval: patience " + RetrievalEvaluateRun.PATIENCE + "). Default:"
+                    + " ${DEFAULT-VALUE}; --task retrieval: " + RetrievalEvaluateRun.DEFAULT_MAX_EPOCHS + ".")
     int maxEpochs = StudentConfig.DEFAULT_MAX_EPOCHS;
 
     @Option(names = "--seed", paramLabel = "S",

@@ -137,6 +137,7 @@ final class NegativesCommand extends CliCommand {
 
         long start = System.nanoTime();
         InnerProductSearch.Hits hits;
+        String ran;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             FloatMatrix passageVectors;
             FloatMatrix queryVectors;
@@ -148,6 +149,7 @@ final class NegativesCommand extends CliCommand {
                         progress.encoding("embed queries")));
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
+                ran = backend.name(); // what auto chose, not "auto"
                 hits = InnerProductSearch.search(backend, queryVectors, passageVectors, k, excluded,
                         progress);
             }
@@ -161,7 +163,7 @@ final class NegativesCommand extends CliCommand {
         AtomicOutputs.writeAtomically(out, o -> RecordWriter.write(o, kind, triplets));
         stdout.printf(Locale.ROOT, "mined %d negatives for each of %d query rows (%d distinct"
                 + " queries) over %d passages with %s on %s in %.1f s%n", k, rows.size(),
-                texts.size(), passages.size(), model.name(), backendName, seconds);
+                texts.size(), passages.size(), model.name(), ran, seconds);
         stdout.println("wrote " + out);
         stdout.flush();
         return ExitCodes.OK;

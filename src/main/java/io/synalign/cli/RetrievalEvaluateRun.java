@@ -35,7 +35,9 @@ final class RetrievalEvaluateRun {
     private static final List<String> CLASSIFICATION_ONLY = List.of("--classifier", "--hidden",
             "--label-field");
     /** Epochs of the retriever when --max-epochs is not given. */
-    static final int DEFAULT_MAX_EPOCHS = RetrieverStudent.Config.defaults().maxEpochs();
+    static final int DEFAULT_MAX_EPOCHS = RetrieverStudent.Config.DEFAULT_MAX_EPOCHS;
+    /** The retriever's early-stopping patience, in epochs. */
+    static final int PATIENCE = RetrieverStudent.Config.DEFAULT_PATIENCE;
 
     private final EvaluateCommand cmd;
 

@@ -54,8 +54,13 @@ public final class RetrieverStudent {
         }
 
         /** Rank 32, 30 epochs, patience 3, batch 32, step 1e-3, tau 0.05, l2 1e-4. */
+        /** The default most epochs per training. */
+        public static final int DEFAULT_MAX_EPOCHS = 30;
+        /** The default early-stopping patience, in epochs. */
+        public static final int DEFAULT_PATIENCE = 3;
+
         public static Config defaults() {
-            return new Config(32, 30, 3, 32, 1e-3, 0.05, 1e-4);
+            return new Config(32, DEFAULT_MAX_EPOCHS, DEFAULT_PATIENCE, 32, 1e-3, 0.05, 1e-4);
         }
 
         public Config withMaxEpochs(int n) {

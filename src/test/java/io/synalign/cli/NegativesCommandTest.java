@@ -89,6 +89,9 @@ class NegativesCommandTest {
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.out().contains("mined 3 negatives for each of 5 query rows (4 distinct queries)"
                 + " over 11 passages"), run.out());
+        // The backend that ran, not the option's "auto".
+        assertFalse(run.out().contains(" on auto "), run.out());
+        assertTrue(run.out().matches("(?s).* on (nd4j|reference|portable|cuda) in .*"), run.out());
         List<JsonNode> rows = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve("t.jsonl"))) {
             rows.add(JSON.readTree(line));
