@@ -190,6 +190,13 @@ final class TestCommand extends CliCommand {
                             v.pValueWeighted() == null ? "-" : Numbers.short4(v.pValueWeighted()),
                             v.aucWeighted() == null ? "-" : auc(v.aucWeighted())));
         }
+        if (!report.realOnly().isEmpty() || !report.syntheticOnly().isEmpty()) {
+            // They were left out silently: per-label counts did not add up to the overall ones.
+            out.printf(Locale.ROOT, "not tested on their own (in one file only; their rows count in"
+                    + " (%s)): %s%n", OVERALL, String.join(", ", java.util.stream.Stream.concat(
+                            report.realOnly().stream().map(l -> l + " (real only)"),
+                            report.syntheticOnly().stream().map(l -> l + " (synthetic only)")).toList()));
+        }
         List<String> copies = rows.entrySet().stream().filter(e -> e.getValue().suggestsCopies())
                 .map(Map.Entry::getKey).toList();
         if (!copies.isEmpty()) {

@@ -166,9 +166,24 @@ public final class TwoSampleTesting {
         }
     }
 
-    /** Every label's figures (labels with no synthetic row are left out) and the overall ones. */
+    /**
+     * Every label's figures and the overall ones. A label only one file has cannot be tested on
+     * its own: it is named in {@code realOnly} or {@code syntheticOnly} (its rows count in the
+     * overall figures only).
+     */
     public record Report(Map<String, Figures> labels, Figures overall, double bandwidth,
-            boolean weighted, Options options) {
+            boolean weighted, Options options, List<String> realOnly, List<String> syntheticOnly) {
+
+        public Report {
+            realOnly = List.copyOf(realOnly);
+            syntheticOnly = List.copyOf(syntheticOnly);
+        }
+
+        /** A report in which every label is in both files. */
+        public Report(Map<String, Figures> labels, Figures overall, double bandwidth, boolean weighted,
+                Options options) {
+            this(labels, overall, bandwidth, weighted, options, List.of(), List.of());
+        }
 
         /** {"labels": {...}, "overall": {...}, "bandwidth", "permutations", "seed"}. */
         public Map<String, Object> json() {
@@ -180,6 +195,9 @@ public final class TwoSampleTesting {
             doc.put("bandwidth", bandwidth);
             doc.put("permutations", options.permutations());
             doc.put("seed", options.seed());
+            if (!realOnly.isEmpty() || !syntheticOnly.isEmpty()) {
+                doc.put("labels_in_one_file", Map.of("real", realOnly, "synthetic", syntheticOnly));
+            }
             return doc;
         }
     }
@@ -199,11 +217,20 @@ public final class TwoSampleTesting {
         }
         double sigma = WeightedMmd.bandwidth(backend, options.seed(), real.rows(), synthetic.rows());
         Map<String, Figures> labels = new LinkedHashMap<>();
+        List<String> realOnly = new java.util.ArrayList<>();
+        List<String> syntheticOnly = new java.util.ArrayList<>();
         if (real.labels() != null && synthetic.labels() != null) {
-            for (String label : new LinkedHashSet<>(real.labels())) {
+            java.util.Set<String> realLabels = new LinkedHashSet<>(real.labels());
+            for (String label : new LinkedHashSet<>(synthetic.labels())) {
+                if (!realLabels.contains(label)) {
+                    syntheticOnly.add(label);
+                }
+            }
+            for (String label : realLabels) {
                 int[] si = synthetic.of(label);
                 if (si.length == 0) {
-                    continue; // no synthetic row of this label: nothing to test
+                    realOnly.add(label); // no synthetic row of this label: nothing to test
+                    continue;
                 }
                 int[] ri = real.of(label);
                 int[] wi = weighted == null || weighted.labels() == null ? null : weighted.of(label);
@@ -213,7 +240,7 @@ public final class TwoSampleTesting {
         }
         Figures overall = test(backend, real, all(real), synthetic, all(synthetic), weighted,
                 weighted == null ? null : all(weighted), sigma, options);
-        return new Report(labels, overall, sigma, weighted != null, options);
+        return new Report(labels, overall, sigma, weighted != null, options, realOnly, syntheticOnly);
     }
 
     private static int[] all(Side s) {

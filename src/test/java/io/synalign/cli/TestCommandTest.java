@@ -47,7 +47,10 @@ class TestCommandTest {
                 args.toArray(String[]::new));
         assertEquals(0, run.status(), run.toString());
         assertTrue(run.out().contains("(overall)"), run.out());
-        return JSON.readTree(dir.resolve("t.json").toFile());
+        JsonNode summary = JSON.readTree(dir.resolve("t.json").toFile());
+        assertEquals(summary.has("labels_in_one_file"), run.out().contains("not tested on their own (in one"
+                + " file only; their rows count in (overall)): "), run.out());
+        return summary;
     }
 
     @Test
@@ -89,6 +92,16 @@ class TestCommandTest {
             indistinct += same.path("labels").path(t).path("auc").asDouble() < 0.75 ? 1 : 0;
         }
         assertTrue(indistinct >= 2, "the classifier cannot tell a split apart in most labels: " + same);
+
+        // A label in one file only cannot be tested on its own: it was left out silently.
+        List<String> renamed = new java.util.ArrayList<>(labels2);
+        renamed.replaceAll(l -> l.equals(TOPICS.get(0)) ? "NEW" : l);
+        write("partial.jsonl", texts2, renamed, null);
+        JsonNode partial = test("real.jsonl", "partial.jsonl");
+        assertEquals(List.of(TOPICS.get(1), TOPICS.get(2)), iterable(partial.path("labels").fieldNames()));
+        assertEquals("[\"" + TOPICS.get(0) + "\"]", partial.path("labels_in_one_file").path("real").toString());
+        assertEquals("[\"NEW\"]", partial.path("labels_in_one_file").path("synthetic").toString());
+        assertFalse(same.has("labels_in_one_file"), same.toString());
 
         JsonNode other = test("real.jsonl", "other.jsonl");
         for (String t : TOPICS) {
@@ -180,5 +193,11 @@ class TestCommandTest {
         assertTrue(c.path("p_value").asDouble() >= 0.01, "the MMD test cannot tell copies apart: " + c);
         assertTrue(run.out().contains("AUC below 0.35 in mixed, (overall): the classifier does worse"
                 + " than chance, which near-copies of real rows cause"), run.out());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> out = new java.util.ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
     }
 }
