@@ -175,7 +175,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         boolean queryRows = true;
         int count = 0;
         try (RecordReader.Cursor cursor = RecordReader.open(file,
-                RecordReader.DEFAULT_MAX_LINE_BYTES)) {
+                maxLineBytes(alignment))) {
             for (Record r = cursor.next(); r != null; r = cursor.next()) {
                 JsonNode w = r.get(WEIGHT_FIELD);
                 if (w == null || !w.isNumber() || !(w.doubleValue() >= 0)
@@ -211,6 +211,29 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
     }
 
     /** A setting of {@code alignment.json} as text, or {@code fallback}. */
+    /**
+     * The line limit {@code weighted.jsonl} was written under: the run's {@code --max-line-size}
+     * (as recorded, e.g. {@code 4MiB}) where above the default, else the default. A run made with
+     * a larger limit could not be reported: its own output exceeded the default, and report has
+     * no such option.
+     */
+    static long maxLineBytes(JsonNode alignment) {
+        String given = setting(alignment, "--max-line-size", null);
+        java.util.regex.Matcher m = given == null ? null
+                : java.util.regex.Pattern.compile("(\\d{1,12})(TiB|GiB|MiB|KiB)?").matcher(given.strip());
+        if (m == null || !m.matches()) {
+            return RecordReader.DEFAULT_MAX_LINE_BYTES;
+        }
+        int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+            case "KiB" -> 10;
+            case "MiB" -> 20;
+            case "GiB" -> 30;
+            default -> 40;
+        };
+        long bytes = Long.parseLong(m.group(1)) << shift;
+        return Math.max(RecordReader.DEFAULT_MAX_LINE_BYTES, Math.min(bytes, RecordReader.MAX_LINE_LIMIT));
+    }
+
     static String setting(JsonNode alignment, String option, String fallback) {
         JsonNode v = alignment == null ? null : alignment.path("settings").get(option);
         return v != null && v.isTextual() ? v.textValue() : fallback;

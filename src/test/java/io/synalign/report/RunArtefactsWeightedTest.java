@@ -61,4 +61,25 @@ class RunArtefactsWeightedTest {
         assertTrue(e.getMessage().contains(RunFiles.WEIGHTED) && e.getMessage().contains("1234")
                 && e.getMessage().contains("synalign_weight"), e.getMessage());
     }
+
+    /**
+     * A run aligned with --max-line-size 4MiB wrote a 1.2 MB line: report refused it ("longer
+     * than the limit of 1 MiB (raise it with --max-line-size)", an option report does not have).
+     * It reads under the run's own limit now, and no more than that.
+     */
+    @Test
+    void aRunMadeWithLongerLinesIsReadUnderItsOwnLimit() throws IOException {
+        String text = "x".repeat(1_200_000);
+        Files.writeString(dir.resolve(RunFiles.WEIGHTED), "{\"text\": \"" + text
+                + "\", \"synalign_weight\": 1.0}\n", StandardCharsets.UTF_8);
+        InputException e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
+        assertTrue(e.getMessage().contains("longer than the limit of 1 MiB"), e.getMessage());
+        Files.writeString(dir.resolve(RunFiles.ALIGNMENT), "{\"settings\": {\"--max-line-size\": \"4MiB\"}}");
+        assertEquals(text, RunArtefacts.load(dir).weighted().texts().get(0));
+        assertEquals(4L << 20, RunArtefacts.maxLineBytes(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"settings\": {\"--max-line-size\": \"4MiB\"}}")));
+        assertEquals(1L << 20, RunArtefacts.maxLineBytes(null));
+        assertEquals(1L << 20, RunArtefacts.maxLineBytes(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree("{\"settings\": {\"--max-line-size\": \"1000\"}}")), "never below the default");
+    }
 }
