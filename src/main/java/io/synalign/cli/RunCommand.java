@@ -349,6 +349,9 @@ final class RunCommand extends CliCommand {
             if (summary != null) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("generation", generationJson(g));
+                if (filtered != null) {
+                    json.put("filter", filterJson(filtered, g.samples(), filterThreshold, samples.size()));
+                }
                 json.put("alignment", report.summary());
                 outputs.stage(summary, o -> Json.writePretty(o, json));
             }
@@ -374,6 +377,9 @@ final class RunCommand extends CliCommand {
                         syntheticLabels);
                 var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
                         ofGeneration, checked, encoder.effective(cacheDir)), g, coverage);
+                if (filtered != null) {
+                    json.put("filter", filterJson(filtered, g.samples(), filterThreshold, samples.size()));
+                }
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
                 Map<String, Object> testJson = tested.json();
                 outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
@@ -434,6 +440,28 @@ final class RunCommand extends CliCommand {
             out.add(all.get(i));
         }
         return out;
+    }
+
+    /**
+     * What --dedup/--leakage-against removed between generation and alignment: the summary and
+     * generation.json said 48 generated beside 7 aligned, with no count of the removed rows.
+     */
+    private static Map<String, Object> filterJson(SemanticFilter.Result filtered,
+            List<GeneratedSample> generated, double threshold, int aligned) {
+        long leaks = filtered.removed().stream()
+                .filter(r -> r.reason() == SemanticFilter.Reason.LEAKAGE).count();
+        Map<String, Integer> perLabel = new java.util.TreeMap<>();
+        for (SemanticFilter.Removal r : filtered.removed()) {
+            perLabel.merge(io.synalign.generation.LabelRows.display(generated.get(r.row()).label()), 1,
+                    Integer::sum);
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("threshold", threshold);
+        m.put("removed_leaking", leaks);
+        m.put("removed_near_duplicates", filtered.removed().size() - leaks);
+        m.put("removed_per_label", perLabel);
+        m.put("aligned", aligned);
+        return m;
     }
 
     private static Map<String, Object> generationJson(GenerationOptions.Generated g) {

@@ -112,8 +112,20 @@ class RunCommandTest {
         Files.writeString(dir.resolve("test.jsonl"), test);
         Cli.Run filtered = run(Map.of(), base("offline", "b.jsonl", "--synthetic-out", p("all2.jsonl"),
                 "--weighted-out", p("w.jsonl"), "--synthetic-per-label", "6", "--leakage-against",
-                p("test.jsonl"), "--dedup", "--filter-threshold", "0.999"));
+                p("test.jsonl"), "--dedup", "--filter-threshold", "0.999", "--summary", p("s.json"),
+                "--run-dir", p("rd")));
         assertEquals(0, filtered.status(), filtered.toString());
+        // The removals are recorded beside the generated count (they were on stdout only).
+        for (JsonNode doc : List.of(JSON.readTree(dir.resolve("s.json").toFile()),
+                JSON.readTree(dir.resolve("rd").resolve(io.synalign.pipeline.RunFiles.GENERATION).toFile()))) {
+            JsonNode f = doc.path("filter");
+            assertEquals(2, f.path("removed_leaking").asInt(), doc.toString());
+            assertEquals(0, f.path("removed_near_duplicates").asInt(), doc.toString());
+            assertEquals(generated.size() - 2, f.path("aligned").asInt(), doc.toString());
+            assertEquals(2, f.path("removed_per_label").path("pos").asInt() + f.path("removed_per_label")
+                    .path("neg").asInt(), doc.toString());
+            assertEquals(0.999, f.path("threshold").asDouble(), 0.0);
+        }
         assertTrue(filtered.out().contains("removed 2 rows leaking --leakage-against and 0 near-duplicates"),
                 filtered.out());
         assertEquals(Files.readAllLines(dir.resolve("all.jsonl")), Files.readAllLines(dir.resolve("all2.jsonl")),
