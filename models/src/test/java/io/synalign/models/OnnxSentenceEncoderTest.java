@@ -96,7 +96,7 @@ class OnnxSentenceEncoderTest {
     }
 
     @Test
-    void reportsProgressAfterEveryBatch() {
+    void reportsProgressInTextsAfterEveryBatch() {
         List<int[]> calls = new ArrayList<>();
         try (OnnxSentenceEncoder seven = OnnxSentenceEncoder.load(ModelSpec.minilm(),
                 EncoderOptions.defaults().withBatchSize(7))) {
@@ -104,8 +104,9 @@ class OnnxSentenceEncoderTest {
                     calls.add(new int[] {done, total}));
         }
         assertEquals(3, calls.size());
+        int[] done = {7, 14, 20};
         for (int i = 0; i < 3; i++) {
-            assertArrayEquals(new int[] {i + 1, 3}, calls.get(i));
+            assertArrayEquals(new int[] {done[i], 20}, calls.get(i));
         }
     }
 
