@@ -689,7 +689,24 @@ public final class ReportPage {
                     meanStd(cov.path("random")));
             sb.append("</tr>");
         }
-        sb.append("</tbody></table></section>\n");
+        sb.append("</tbody></table>");
+        JsonNode filter = gen.path("filter");
+        if (filter.isObject()) {
+            // The rows 'run --dedup/--leakage-against' removed between generation and alignment:
+            // without this the generated counts stood beside far fewer synthetic rows, unexplained.
+            List<String> perLabel = new ArrayList<>();
+            filter.path("removed_per_label").fields().forEachRemaining(e -> perLabel.add(
+                    e.getKey() + " " + e.getValue().asInt()));
+            sb.append("<p class=\"meta\" id=\"generation-filter\">Before alignment, rows at a"
+                    + " cosine of ").append(Html.num(number(filter.path("threshold"))))
+                    .append(" or more were removed: ").append(Html.num(number(filter.path("removed_leaking"))))
+                    .append(" leaking the reference sets, ").append(Html.num(number(
+                            filter.path("removed_near_duplicates")))).append(" near-duplicates")
+                    .append(perLabel.isEmpty() ? "" : " (" + Html.escape(String.join(", ", perLabel)) + ")")
+                    .append("; ").append(Html.num(number(filter.path("aligned"))))
+                    .append(" rows were aligned.</p>");
+        }
+        sb.append("</section>\n");
     }
 
     // ------------------------------------------------------------ settings

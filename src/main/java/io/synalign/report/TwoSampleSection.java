@@ -70,6 +70,14 @@ final class TwoSampleSection {
             }
             sb.append('.');
         }
+        JsonNode oneFile = test.path("labels_in_one_file");
+        List<String> alone = new java.util.ArrayList<>();
+        oneFile.path("real").forEach(l -> alone.add(l.asText() + " (real only)"));
+        oneFile.path("synthetic").forEach(l -> alone.add(l.asText() + " (synthetic only)"));
+        if (!alone.isEmpty()) {
+            sb.append(" Not tested on their own, being in one file only (their rows count in the"
+                    + " overall row): ").append(Html.escape(String.join(", ", alone))).append('.');
+        }
         sb.append("</p>");
         long copies = 0;
         for (JsonNode l : rows.values()) {

@@ -126,6 +126,11 @@ class RunCommandTest {
                     .path("neg").asInt(), doc.toString());
             assertEquals(0.999, f.path("threshold").asDouble(), 0.0);
         }
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("rd"), "--out", p("rd/r.html"));
+        assertEquals(0, report.status(), report.toString());
+        String html = Files.readString(dir.resolve("rd/r.html"));
+        assertTrue(html.contains("id=\"generation-filter\">Before alignment, rows at a cosine of 0.999 or"
+                + " more were removed: 2 leaking the reference sets, 0 near-duplicates"), html);
         assertTrue(filtered.out().contains("removed 2 rows leaking --leakage-against and 0 near-duplicates"),
                 filtered.out());
         assertEquals(Files.readAllLines(dir.resolve("all.jsonl")), Files.readAllLines(dir.resolve("all2.jsonl")),

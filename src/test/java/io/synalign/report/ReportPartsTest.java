@@ -138,6 +138,12 @@ class ReportPartsTest {
         String enough = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc, 100,
                 "0.0099", "0.0099")));
         assertTrue(enough.contains("Indistinguishable in 0 of 1 labels"), enough);
+        assertFalse(enough.contains("Not tested on their own"), enough);
+        String alone = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc, 100,
+                "0.0099", "0.0099").replaceFirst("\\}$", ", \"labels_in_one_file\": {\"real\": [\"ABBR\"],"
+                + " \"synthetic\": [\"<NEW>\"]}}")));
+        assertTrue(alone.contains("Not tested on their own, being in one file only (their rows count in the"
+                + " overall row): ABBR (real only), &lt;NEW&gt; (synthetic only)."), alone);
     }
 
     /** A label named "(overall)" keeps its own row beside the overall one (it was replaced). */
