@@ -234,6 +234,7 @@ final class AlignCommand extends CliCommand {
         // neither rff nor nystrom, else block by block from the mapped files (rff and nystrom
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
+        AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);
         AlignmentResult result;
         long n;
         try (RowSource mapped = openShards(realHeader)) {

@@ -111,4 +111,22 @@ final class AlignmentEngineOptions {
                 .withMaxWeightRatio(maxWeightRatio).withMemoryBudget(memoryBudget.bytes())
                 .withKernelStorage(kernelStorage).withSeed(seed);
     }
+
+    /**
+     * Refuses a --features count whose random features (D x d frequencies) or landmarks (r x d)
+     * cannot be one array at dimension {@code dim}, before any row is read: it failed inside the
+     * engine with "integer overflow", exit 1.
+     */
+    static void checkFeatures(io.synalign.engine.alignment.AlignmentConfig config, long dim) {
+        io.synalign.engine.alignment.AlignmentMethod m = config.method();
+        boolean uses = m == io.synalign.engine.alignment.AlignmentMethod.RFF
+                || m == io.synalign.engine.alignment.AlignmentMethod.NYSTROM
+                || m == io.synalign.engine.alignment.AlignmentMethod.AUTO;
+        long values = dim * config.features();
+        if (uses && values > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("--features " + config.features() + ": at dimension "
+                    + dim + " that is " + values + " values, more than one array holds ("
+                    + (Integer.MAX_VALUE - 8) + "); give fewer features");
+        }
+    }
 }

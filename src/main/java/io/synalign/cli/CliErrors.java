@@ -98,7 +98,7 @@ final class CliErrors {
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"
                     + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"
-                    + " nystrom or tiled";
+                    + " nystrom or tiled, or fewer --features";
         } else if (t instanceof UncheckedIOException u) {
             text = ioMessage(u.getCause());
         } else if (t instanceof IOException io) {

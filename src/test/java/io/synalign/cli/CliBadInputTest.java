@@ -127,6 +127,10 @@ class CliBadInputTest {
             bad("iterations not a number", with(ALIGN, "--iterations", "many"), "--iterations", "'many'"),
             bad("iterations zero", with(ALIGN, "--iterations", "0"), "--iterations", "got 0"),
             bad("features zero", with(ALIGN, "--features", "0"), "--features", "got 0"),
+            // "unexpected ArithmeticException: integer overflow", exit 1, before.
+            bad("features beyond one array", plus(ALIGN, "--method", "rff", "--features", "2147483647"),
+                    "--features 2147483647: at dimension 3 that is 6442450941 values, more than one"
+                            + " array holds", "give fewer features"),
             bad("tolerance negative", with(ALIGN, "--tolerance", "-1e-3"), "--tolerance", "-1e-3"),
             bad("weight ratio below one", with(ALIGN, "--max-weight-ratio", "0.5"), "--max-weight-ratio", "0.5"),
             bad("memory budget", with(ALIGN, "--memory-budget", "12XB"), "--memory-budget", "'12XB'"),

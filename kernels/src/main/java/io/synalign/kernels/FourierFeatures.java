@@ -42,8 +42,14 @@ public record FourierFeatures(int dim, int features, float[] omega, float[] phas
             throw new IllegalArgumentException("bandwidth must be a positive finite number, got "
                     + sigma);
         }
+        if ((long) dim * features > Integer.MAX_VALUE - 8) {
+            // Math.multiplyExact's "integer overflow" reached the user as exit 1.
+            throw new IllegalArgumentException(features + " random features at dimension " + dim
+                    + " need " + (long) dim * features + " frequencies, more than one array holds ("
+                    + (Integer.MAX_VALUE - 8) + "); give fewer features");
+        }
         Random random = new Random(seed);
-        float[] omega = new float[Math.multiplyExact(dim, features)];
+        float[] omega = new float[dim * features];
         for (int i = 0; i < omega.length; i++) {
             omega[i] = (float) (random.nextGaussian() / sigma);
         }

@@ -19,6 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@link KernelBackend} contract, checked against the double-precision
@@ -210,6 +211,82 @@ abstract class BackendContractTest {
     }
 
     /**
+     * One outlier row (1e5 in one coordinate among N(0, 1) rows) must not cost the other rows
+     * their kernel values. About the rows' mean, every centred norm was about 8e6 on nd4j and
+     * float32 distances lost every digit (MMD^2 reported 0.0356 -> 0 where the weights gave
+     * 0.0457); the outlier's own kernel values are 0 on every backend.
+     */
+    @ParameterizedTest(name = "outlier at {0}")
+    @ValueSource(doubles = {1e3, 1e5, 1e8})
+    void anOutlierRowLeavesTheOtherRowsKernelAtTheReference(double outlier) {
+        FloatMatrix x = x(37, 5);
+        FloatMatrix y = y(29, 5);
+        float[] data = y.data().clone();
+        data[4 * 5] = (float) outlier;
+        FloatMatrix yo = new FloatMatrix(29, 5, data);
+        assertOperatorsMatchReference(x, yo, 23);
+        assertOperatorsMatchReference(yo, yo, 29);
+        // The distances between the other rows, as the median heuristic reads them.
+        float[] want = new float[37 * 29];
+        REFERENCE.squaredDistances(x, yo, want);
+        for (KernelBackend backend : operatorBackends()) {
+            float[] got = new float[37 * 29];
+            backend.squaredDistances(x, yo, got);
+            for (int i = 0; i < 37; i++) {
+                for (int j = 0; j < 29; j++) {
+                    if (j != 4) {
+                        int k = i * 29 + j;
+                        assertEquals(want[k], got[k], 1e-4 * (1 + want[k]), backend.description()
+                                + " d2(" + i + ", " + j + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Rows far from any one centre keep their kernel values: two clusters 1,000 apart per
+     * coordinate (nd4j reported MMD^2 0.02265 where the weights gave 0.02408: the far cluster's
+     * float32 distances lost their digits), and a bandwidth far below the rows' spread with
+     * exact copies across the sets (a copy was 3e-5 away in float32, so k = 0.86 at sigma =
+     * 0.01 where it is 1).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"two clusters", "copies at a tiny bandwidth"})
+    void rowsFarFromTheCentreKeepTheirKernelValues(String layout) {
+        FloatMatrix x;
+        FloatMatrix y;
+        double sigma;
+        if (layout.equals("two clusters")) {
+            x = shifted(x(41, 8), 0, 1000f, 2);
+            y = shifted(y(33, 8), 1, 1000f, 2);
+            sigma = 3;
+        } else {
+            x = x(23, 64);
+            float[] data = y(19, 64).data().clone();
+            for (int j = 0; j < 19; j += 2) {
+                System.arraycopy(x.data(), j * 64, data, j * 64, 64); // every other row a copy
+            }
+            y = new FloatMatrix(19, 64, data);
+            sigma = 0.01;
+        }
+        assertOperatorsMatchReference(x, y, sigma, 37);
+        assertOperatorsMatchReference(y, y, sigma, 41);
+        assertOperatorsMatchReference(x, x, sigma, 43);
+    }
+
+    /** {@code m} with {@code offset} added to every coordinate of every {@code every}th row from {@code from}. */
+    private static FloatMatrix shifted(FloatMatrix m, int from, float offset, int every) {
+        float[] data = m.data().clone();
+        for (int i = from; i < m.rows(); i += every) {
+            for (int k = 0; k < m.cols(); k++) {
+                data[i * m.cols() + k] += offset;
+            }
+        }
+        return new FloatMatrix(m.rows(), m.cols(), data);
+    }
+
+    /**
      * A kernel of a row set with itself (the MMD learner's K_SS: one matrix object on both
      * sides) must behave exactly like any other kernel operator.
      */
@@ -372,9 +449,12 @@ abstract class BackendContractTest {
      * is bit-identical.
      */
     private void assertOperatorsMatchReference(FloatMatrix x, FloatMatrix y, long seed) {
+        assertOperatorsMatchReference(x, y, TestRows.medianBandwidth(x, y), seed);
+    }
+
+    private void assertOperatorsMatchReference(FloatMatrix x, FloatMatrix y, double sigma, long seed) {
         int n = x.rows();
         int m = y.rows();
-        double sigma = TestRows.medianBandwidth(x, y);
         double[] w = TestRows.vector(m, seed);
         double[] wantKw = new double[n];
         double[] scale = new double[n];

@@ -27,6 +27,8 @@ class OperatorArgumentsTest {
         rejects("bandwidth must be a positive finite number, got Infinity",
                 () -> OperatorArguments.checkBandwidth(Double.POSITIVE_INFINITY));
         rejects("plan must not be null", () -> OperatorArguments.checkPlan(null));
+        rejects("1000000000 random features at dimension 3 need 3000000000 frequencies, more than one"
+                + " array holds (2147483639); give fewer features", () -> FourierFeatures.sample(3, 1_000_000_000, 1, 1));
         rejects("output has 5 values, expected 6",
                 () -> OperatorArguments.checkOut(new float[5], 6));
         rejects("multiply: w has 6 values (expected 5), out has 7 (expected 7)",

@@ -8,7 +8,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * Pairwise squared distances between two row sets as ONE GEMM per row tile, norms included.
  *
- * <p>Each row is stored augmented by two columns ({@link AugmentedRows}, about the common mean
+ * <p>Each row is stored augmented by two columns ({@link AugmentedRows}, about a common centre
  * c of the two sets): {@code left_i = [x_i, -||x_i||^2 / 2, 1]} and
  * {@code right_j = [y_j, 1, -||y_j||^2 / 2]} (x and y taken minus c), so that
  * {@code left_i . right_j = x_i . y_j - ||x_i||^2 / 2 - ||y_j||^2 / 2 = -||x_i - y_j||^2 / 2}.
@@ -20,8 +20,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>Accuracy: like any float32 GEMM form, a distance carries an absolute error of a few
  * {@code eps (||x - c||^2 + ||y - c||^2)} ({@code eps = 6e-8}) from cancellation, so a kernel
- * exponent errs by about {@code eps (||x - c||^2 + ||y - c||^2) / (2 sigma^2)}: about the mean,
- * the norms are the rows' spread, comparable to their distances, whatever offset the rows share.
+ * exponent errs by about {@code eps (||x - c||^2 + ||y - c||^2) / (2 sigma^2)}: about a median
+ * centre the norms are the rows' spread, comparable to their distances, whatever offset the rows
+ * share; entries whose bound still matters (rows far from the centre) are recomputed in double
+ * ({@link FarPairs}).
  *
  * <p>Memory: {@code (n + m)(d + 2)} floats off heap. Not thread-safe; close to free.
  */
@@ -34,8 +36,9 @@ final class DistanceGemm implements AutoCloseable {
     private final INDArray right;
     private final FloatPointer leftPtr;
     private final FloatPointer rightPtr;
+    private final FarPairs far;
 
-    /** Operands for X (rows of the result) against Y (columns), about their common mean. */
+    /** Operands for X (rows of the result) against Y (columns), about their common centre. */
     DistanceGemm(FloatMatrix x, FloatMatrix y) {
         this.rows = x.rows();
         this.cols = y.rows();
@@ -54,6 +57,7 @@ final class DistanceGemm implements AutoCloseable {
         this.right = r;
         this.leftPtr = Buffers.floatPointer(left);
         this.rightPtr = Buffers.floatPointer(right);
+        this.far = new FarPairs(x, y, centre);
     }
 
     /** Columns of an augmented row for input dimension {@code dim}. */
@@ -89,6 +93,14 @@ final class DistanceGemm implements AutoCloseable {
         OpenBlas.gemmNT(rowCount, colCount, depth, alpha,
                 OpenBlas.at(leftPtr, (long) rowStart * depth),
                 OpenBlas.at(rightPtr, (long) colStart * depth), c);
+        if (far.mayRepair(alpha)) {
+            // Rows far from the centre: their entries' float32 error can matter (FarPairs).
+            float[] host = new float[Math.multiplyExact(rowCount, colCount)];
+            c.get(host);
+            if (far.repair(rowStart, rowCount, colStart, colCount, alpha, host) > 0) {
+                c.put(host);
+            }
+        }
     }
 
     private static INDArray augmented(FloatMatrix m, double[] centre, boolean left) {

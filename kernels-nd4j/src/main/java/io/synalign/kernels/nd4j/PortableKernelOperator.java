@@ -42,6 +42,8 @@ final class PortableKernelOperator extends AbstractKernelOperator {
     private final INDArray ones;
     /** K_XX: its diagonal exponents are set to exactly 0 before exp. */
     private final boolean self;
+    /** The entries recomputed in double (rows far from the centre); null once K is built. */
+    private final FarPairs far;
 
     PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
         super(x.rows(), y.rows());
@@ -55,11 +57,13 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         double[] centre = AugmentedRows.centre(x, y);
         INDArray l = PortableOperands.leftRows(x, centre);
         INDArray r = PortableOperands.rightRows(y, centre);
+        FarPairs farPairs = new FarPairs(x, y, centre);
         if (plan.materialise()) {
             this.kernel = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows),
                     Math.max(1, cols));
             if (rows > 0 && cols > 0) {
                 Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
+                farPairs.repair(0, rows, 0, cols, alpha, kernel);
                 if (x == y) {
                     zeroDiagonal(kernel, 0, rows);
                 }
@@ -71,7 +75,9 @@ final class PortableKernelOperator extends AbstractKernelOperator {
             this.right = null;
             this.tiles = null;
             this.tileSums = null;
+            this.far = null;
         } else {
+            this.far = farPairs;
             this.kernel = null;
             this.left = l;
             this.right = r;
@@ -110,6 +116,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 INDArray tile = tiles.tile(count);
                 Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,
                         true, alpha, 0.0);
+                far.repair(start, count, 0, cols, alpha, tile);
                 if (self) {
                     zeroDiagonal(tile, start, count);
                 }

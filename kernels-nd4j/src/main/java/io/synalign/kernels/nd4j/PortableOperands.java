@@ -12,7 +12,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code Nd4j.create(float[], shape, FLOAT)} (which copies them to wherever the backend keeps
  * arrays, device memory included), plus the few INDArray helpers every portable class uses.
  *
- * <p>The distance operands are the augmented rows of {@link DistanceGemm}, about the common mean
+ * <p>The distance operands are the augmented rows of {@link DistanceGemm}, about a common centre (a coordinate-wise median)
  * of the two sets ({@link AugmentedRows}):
  * {@code left_i = [x_i, -||x_i||^2 / 2, 1]}, {@code right_j = [y_j, 1, -||y_j||^2 / 2]}, so
  * {@code alpha left_i . right_j = -alpha ||x_i - y_j||^2 / 2} in one GEMM, the norms summed in
