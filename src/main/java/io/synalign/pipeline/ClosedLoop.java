@@ -133,7 +133,8 @@ public final class ClosedLoop {
      *
      * @param round 1-based
      * @param generated rows this round added
-     * @param test the test of every row so far against the real rows, uniform and weighted
+     * @param test the test of every row so far against the real rows, uniform and weighted;
+     *     null for a round that generated nothing (nothing new to test)
      * @param steering per label (display label), the real rows that seed the next round's
      *     groups, in rank order (empty after the last round)
      * @param targetMet whether every tested label met the target
@@ -147,12 +148,14 @@ public final class ClosedLoop {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("round", round);
             m.put("generated", generated);
-            m.put("synthetic", test.overall().synthetic());
-            m.put("bandwidth", test.bandwidth());
-            Map<String, Object> labels = new LinkedHashMap<>();
-            test.labels().forEach((k, v) -> labels.put(k, figures(v)));
-            m.put("labels", labels);
-            m.put("overall", figures(test.overall()));
+            if (test != null) { // a round that generated nothing was not tested
+                m.put("synthetic", test.overall().synthetic());
+                m.put("bandwidth", test.bandwidth());
+                Map<String, Object> labels = new LinkedHashMap<>();
+                test.labels().forEach((k, v) -> labels.put(k, figures(v)));
+                m.put("labels", labels);
+                m.put("overall", figures(test.overall()));
+            }
             Map<String, Object> steer = new LinkedHashMap<>();
             steering.forEach((k, rows) -> {
                 List<Map<String, Object>> out = new ArrayList<>();
@@ -221,7 +224,8 @@ public final class ClosedLoop {
     public Result run(ChatModel chat, CallJournal journal, AdaptiveConcurrencyLimiter limiter,
             List<LabelRows> labels, TextAlignment.Texts real, FloatMatrix realRows,
             Function<List<String>, FloatMatrix> labelEmbeddings, Embedder synthetic,
-            ProgressListener progress) {
+            ProgressListener listener) {
+        ProgressListener progress = listener == null ? ProgressListener.NONE : listener;
         Generation.Options o = generation.options();
         int[] quotas = GenerationPipeline.quotas(labels, o.perLabel(), o.total());
         SampleValidator validator = new SampleValidator(real.texts(), o.minChars(), o.maxChars());

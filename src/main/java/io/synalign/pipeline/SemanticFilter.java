@@ -69,14 +69,20 @@ public final class SemanticFilter {
         }
         int n = rows.rows();
         double atLeast = threshold - COSINE_SLACK;
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         FloatMatrix x = UnitRows.of(rows);
         Removal[] removal = new Removal[n];
         for (int s = 0; s < references.size(); s++) {
-            FloatMatrix ref = UnitRows.of(references.get(s));
+            FloatMatrix ref;
+            try {
+                ref = UnitRows.of(references.get(s));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("reference set " + s + ": " + e.getMessage(), e);
+            }
             if (ref.rows() == 0 || n == 0) {
                 continue;
             }
-            InnerProductSearch.Hits hits = InnerProductSearch.search(backend, x, ref, 1, null, progress);
+            InnerProductSearch.Hits hits = InnerProductSearch.search(backend, x, ref, 1, null, listener);
             for (int i = 0; i < n; i++) {
                 double c = hits.score(i, 0);
                 if (c >= atLeast && (removal[i] == null || c > removal[i].cosine())) {

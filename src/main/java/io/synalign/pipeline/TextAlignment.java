@@ -94,12 +94,16 @@ public final class TextAlignment {
      */
     public record Options(AlignmentConfig alignment, LabelMode mode, String backend) {
 
-        /** @throws IllegalArgumentException when a part is null or blank */
+        /**
+         * @throws IllegalArgumentException when a part is null or blank, or the backend's name
+         *     is not a known one (it was found only after every text was embedded)
+         */
         public Options {
             if (alignment == null || mode == null || backend == null || backend.isBlank()) {
                 throw new IllegalArgumentException("alignment, mode and backend must be given"
                         + " (got " + alignment + ", " + mode + ", '" + backend + "')");
             }
+            io.synalign.kernels.KernelBackends.requireKnown(backend);
         }
 
         /** The engine's defaults, per label, the best backend available. */

@@ -313,6 +313,7 @@ public final class TextEvaluation {
      * so neither side dominates the loss by the weights' scale.
      */
     public static double[] exampleWeights(int realRows, double[] synthetic) {
+        checkWeights(synthetic); // all 0 gave NaN example weights, a negative one a negative
         double sum = 0;
         for (double v : synthetic) {
             sum += v;

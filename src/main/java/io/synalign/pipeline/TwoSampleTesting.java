@@ -86,13 +86,25 @@ public final class TwoSampleTesting {
      */
     public record Side(FloatMatrix rows, List<String> texts, List<String> labels, double[] weights) {
 
-        /** @throws IllegalArgumentException when the lengths disagree */
+        /**
+         * @throws IllegalArgumentException when the lengths disagree, or a weight is negative or
+         *     not finite (naming its row: a NaN weight gave no weighted figures, silently, and
+         *     one outside the subsample was not looked at)
+         */
         public Side {
             if (texts.size() != rows.rows() || labels != null && labels.size() != rows.rows()
                     || weights != null && weights.length != rows.rows()) {
                 throw new IllegalArgumentException(rows.rows() + " rows with " + texts.size()
                         + " texts, " + (labels == null ? "no" : labels.size()) + " labels and "
                         + (weights == null ? "no" : weights.length) + " weights");
+            }
+            if (weights != null) {
+                for (int i = 0; i < weights.length; i++) {
+                    if (!(weights[i] >= 0) || Double.isInfinite(weights[i])) {
+                        throw new IllegalArgumentException("weight of row " + i + " is " + weights[i]
+                                + ": weights must be finite and >= 0");
+                    }
+                }
             }
         }
 
@@ -214,6 +226,12 @@ public final class TwoSampleTesting {
             Options options, ProgressListener progress) {
         if (weighted != null && weighted.weights() == null) {
             throw new IllegalArgumentException("the weighted side needs weights");
+        }
+        if (weighted != null && Arrays.stream(weighted.weights()).sum() <= 0) {
+            throw new IllegalArgumentException("the weighted side's weights are all 0");
+        }
+        if (progress == null) {
+            progress = ProgressListener.NONE;
         }
         double sigma = WeightedMmd.bandwidth(backend, options.seed(), real.rows(), synthetic.rows());
         Map<String, Figures> labels = new LinkedHashMap<>();

@@ -4,7 +4,8 @@ import io.synalign.kernels.FloatMatrix;
 
 /**
  * Rows scaled to unit length, so that an inner product is a cosine whatever the encoder's own
- * normalisation (a custom model may not normalise). A zero row stays zero. Cost O(n d).
+ * normalisation (a custom model may not normalise). A zero row stays zero; a non-finite value
+ * is refused, naming its row and column. Cost O(n d).
  */
 public final class UnitRows {
 
@@ -19,6 +20,15 @@ public final class UnitRows {
             double n = 0;
             for (int t = 0; t < d; t++) {
                 n += (double) v[i * d + t] * v[i * d + t];
+            }
+            if (!Double.isFinite(n)) {
+                // A NaN row passed (n > 0 is false) and matched nothing, silently.
+                for (int t = 0; t < d; t++) {
+                    if (!Float.isFinite(v[i * d + t])) {
+                        throw new IllegalArgumentException("row " + i + " has " + v[i * d + t]
+                                + " at column " + t);
+                    }
+                }
             }
             if (n > 0) {
                 double s = 1 / Math.sqrt(n);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.synalign.kernels.FloatMatrix;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The pipeline API's inputs are checked up front, with messages that name the bad value. */
@@ -90,5 +91,45 @@ class PipelineOptionsTest {
         double[] w = TextEvaluation.exampleWeights(2, new double[] {0.5, 0.25, 0.25});
         org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 1, 1.5, 0.75, 0.75},
                 w, 1e-15);
+    }
+
+    /**
+     * Found by a review of the library API: a NaN weight gave no weighted figures (silently),
+     * a NaN row was kept by the filter, an unknown backend was found after every text was
+     * embedded, all-zero weights gave NaN example weights, and a round that generated nothing
+     * had a document that threw.
+     */
+    @Test
+    void inputsTheLibraryTookSilentlyAreRefusedNamingTheValue() {
+        FloatMatrix rows = new FloatMatrix(3, 2, new float[] {1, 0, 0, 1, 1, 1});
+        List<String> texts = List.of("a", "b", "c");
+        assertEquals("weight of row 1 is NaN: weights must be finite and >= 0",
+                assertThrows(IllegalArgumentException.class, () -> new TwoSampleTesting.Side(rows, texts,
+                        null, new double[] {0.5, Double.NaN, 0.5})).getMessage());
+        assertEquals("weight of row 2 is -1.0: weights must be finite and >= 0",
+                assertThrows(IllegalArgumentException.class, () -> new TwoSampleTesting.Side(rows, texts,
+                        null, new double[] {1, 1, -1})).getMessage());
+        FloatMatrix nan = new FloatMatrix(3, 2, new float[] {1, 0, 0, Float.NaN, 1, 1});
+        assertEquals("row 1 has NaN at column 1", assertThrows(IllegalArgumentException.class,
+                () -> UnitRows.of(nan)).getMessage());
+        try (io.synalign.kernels.KernelBackend k = io.synalign.kernels.KernelBackends.create("reference")) {
+            assertEquals("reference set 0: row 1 has NaN at column 1", assertThrows(
+                    IllegalArgumentException.class, () -> SemanticFilter.filter(k, rows, List.of(nan), 0.9,
+                            false, null)).getMessage());
+            assertEquals("the weighted side's weights are all 0", assertThrows(IllegalArgumentException.class,
+                    () -> TwoSampleTesting.run(k, new TwoSampleTesting.Side(rows, texts, null, null),
+                            new TwoSampleTesting.Side(rows, texts, null, null),
+                            new TwoSampleTesting.Side(rows, texts, null, new double[3]),
+                            TwoSampleTesting.Options.of(100, 1), null)).getMessage());
+        }
+        IllegalArgumentException backend = assertThrows(IllegalArgumentException.class,
+                () -> new TextAlignment.Options(io.synalign.engine.alignment.AlignmentConfig.defaults(),
+                        io.synalign.engine.labelled.LabelMode.GLOBAL, "nd4jj"));
+        assertEquals(true, backend.getMessage().contains("nd4jj"), backend.getMessage());
+        assertEquals("every weight is 0; nothing to train on", assertThrows(IllegalArgumentException.class,
+                () -> TextEvaluation.exampleWeights(2, new double[2])).getMessage());
+        ClosedLoop.Round untested = new ClosedLoop.Round(1, 0, null, Map.of(), false, 0);
+        assertEquals(0, untested.json().get("generated"));
+        assertEquals(false, untested.json().containsKey("labels"));
     }
 }

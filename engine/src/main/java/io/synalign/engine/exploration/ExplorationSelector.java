@@ -179,7 +179,7 @@ public final class ExplorationSelector {
                 uncovered -= group.length;
                 groups.add(group);
                 if (k == 0) {
-                    warnIfDegenerate(tracker, covered, lengthScale);
+                    warnIfDegenerate(tracker, covered, lengthScale, config.noise());
                 }
                 listener.onProgress("select", k + 1, count,
                         String.format(Locale.ROOT, "var=%.6g", pickVariances[k]));
@@ -245,7 +245,7 @@ public final class ExplorationSelector {
      * data's distances (see the class comment).
      */
     private static void warnIfDegenerate(GpVarianceTracker tracker, BitSet covered,
-            double lengthScale) {
+            double lengthScale, double noise) {
         int n = tracker.size();
         if (covered.cardinality() == n) {
             return;
@@ -254,6 +254,15 @@ public final class ExplorationSelector {
             if (tracker.variance(i) != 1.0) {
                 return;
             }
+        }
+        if (noise > 1e15) {
+            // A noise so far above the signal variance (1) that k^2 / (1 + s^2) rounds away
+            // leaves every variance at the prior too; blaming the length scale (already the auto
+            // one, say) misled.
+            LOG.warn("GP noise s^2={} is so far above the signal variance 1 that every posterior"
+                    + " variance stays 1 and selection degenerates to index order; give a noise well"
+                    + " below 1", noise);
+            return;
         }
         LOG.warn("GP length scale l={} is far below the distances between rows: every posterior"
                 + " variance stays 1 and selection degenerates to index order; use the auto length"
