@@ -36,10 +36,15 @@ final class DistanceGemm implements AutoCloseable {
     private final INDArray right;
     private final FloatPointer leftPtr;
     private final FloatPointer rightPtr;
-    private final FarPairs far;
+    /** The repairs of far pairs, or null when no tile of this alpha can need one. */
+    private FarPairs far;
 
-    /** Operands for X (rows of the result) against Y (columns), about their common centre. */
-    DistanceGemm(FloatMatrix x, FloatMatrix y) {
+    /**
+     * Operands for X (rows of the result) against Y (columns), about their common centre, for
+     * tiles made with {@code alpha} (the rows are kept for repairs only where that alpha can
+     * need one: a kept operator must not hold its rows otherwise).
+     */
+    DistanceGemm(FloatMatrix x, FloatMatrix y, float alpha) {
         this.rows = x.rows();
         this.cols = y.rows();
         this.depth = depthFor(x.cols());
@@ -57,7 +62,8 @@ final class DistanceGemm implements AutoCloseable {
         this.right = r;
         this.leftPtr = Buffers.floatPointer(left);
         this.rightPtr = Buffers.floatPointer(right);
-        this.far = new FarPairs(x, y, centre);
+        FarPairs pairs = new FarPairs(x, y, centre);
+        this.far = pairs.mayRepair(alpha) ? pairs : null;
     }
 
     /** Columns of an augmented row for input dimension {@code dim}. */
@@ -93,11 +99,12 @@ final class DistanceGemm implements AutoCloseable {
         OpenBlas.gemmNT(rowCount, colCount, depth, alpha,
                 OpenBlas.at(leftPtr, (long) rowStart * depth),
                 OpenBlas.at(rightPtr, (long) colStart * depth), c);
-        if (far.mayRepair(alpha)) {
+        FarPairs pairs = far;
+        if (pairs != null && pairs.mayRepair(alpha)) {
             // Rows far from the centre: their entries' float32 error can matter (FarPairs).
             float[] host = new float[Math.multiplyExact(rowCount, colCount)];
             c.get(host);
-            if (far.repair(rowStart, rowCount, colStart, colCount, alpha, host) > 0) {
+            if (pairs.repair(rowStart, rowCount, colStart, colCount, alpha, host) > 0) {
                 c.put(host);
             }
         }
@@ -128,6 +135,7 @@ final class DistanceGemm implements AutoCloseable {
 
     @Override
     public void close() {
+        far = null; // lets the rows go with the operands
         Buffers.close(left, right);
     }
 }

@@ -216,7 +216,7 @@ public final class Nd4jBackend implements KernelBackend {
             return;
         }
         int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
-        try (DistanceGemm gemm = new DistanceGemm(x, y);
+        try (DistanceGemm gemm = new DistanceGemm(x, y, alpha);
                 BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, m)) {
             for (int start = 0; start < n; start += tileRows) {
                 int count = Math.min(tileRows, n - start);

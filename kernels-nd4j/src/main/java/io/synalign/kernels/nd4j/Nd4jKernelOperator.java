@@ -67,7 +67,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));
         this.self = x == y;
-        this.operands = new DistanceGemm(x, y);
+        this.operands = new DistanceGemm(x, y, alpha);
         this.weights = Buffers.floats(cols);
         this.ones = Buffers.floats(cols).assign(1.0);
         this.weightsPtr = Buffers.floatPointer(weights);

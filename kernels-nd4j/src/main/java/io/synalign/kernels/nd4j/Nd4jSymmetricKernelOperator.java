@@ -234,7 +234,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         int chunk = Math.min(n, BUILD_COLUMNS);
         AtomicInteger next = new AtomicInteger();
         INDArray[] tiles = new INDArray[workers];
-        try (DistanceGemm operands = new DistanceGemm(x, x)) {
+        try (DistanceGemm operands = new DistanceGemm(x, x, alpha)) {
             for (int k = 0; k < workers; k++) {
                 tiles[k] = Buffers.scratchFloats((long) Math.min(blockRows, n) * chunk);
             }

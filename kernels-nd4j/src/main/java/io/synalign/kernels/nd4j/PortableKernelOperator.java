@@ -42,7 +42,10 @@ final class PortableKernelOperator extends AbstractKernelOperator {
     private final INDArray ones;
     /** K_XX: its diagonal exponents are set to exactly 0 before exp. */
     private final boolean self;
-    /** The entries recomputed in double (rows far from the centre); null once K is built. */
+    /**
+     * The entries recomputed in double (rows far from the centre); null once K is built, or
+     * when no tile can need it (then the rows are not held).
+     */
     private final FarPairs far;
 
     PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
@@ -77,7 +80,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
             this.tileSums = null;
             this.far = null;
         } else {
-            this.far = farPairs;
+            this.far = farPairs.mayRepair(alpha) ? farPairs : null; // rows kept only if needed
             this.kernel = null;
             this.left = l;
             this.right = r;
@@ -116,7 +119,9 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 INDArray tile = tiles.tile(count);
                 Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,
                         true, alpha, 0.0);
-                far.repair(start, count, 0, cols, alpha, tile);
+                if (far != null) {
+                    far.repair(start, count, 0, cols, alpha, tile);
+                }
                 if (self) {
                     zeroDiagonal(tile, start, count);
                 }

@@ -84,6 +84,17 @@ public final class CappedSimplexThreshold {
      * @throws IllegalArgumentException when v holds NaN or an infinity
      */
     public static Result find(double[] v, double cap, double warm) {
+        return find(v, cap, warm, Double.NaN);
+    }
+
+    /**
+     * {@link #find(double[], double, double)} about a given origin ({@code NaN}: the rule of the
+     * class comment). A caller whose projection came out off the simplex (values spread over
+     * more than the doubles near the threshold can resolve: {@code [1, 1e16]} with cap 1 gave
+     * {@code [0, 0]}) searches again about the value nearest the threshold, where the
+     * differences that decide the projection are exact.
+     */
+    public static Result find(double[] v, double cap, double warm, double givenOrigin) {
         int n = v.length;
         double min = Double.POSITIVE_INFINITY;
         double max = Double.NEGATIVE_INFINITY;
@@ -100,7 +111,8 @@ public final class CappedSimplexThreshold {
         // of it, so that every v_i - max is exact; else 0, where nothing is lost. The all-free
         // root comes from the plain sum (a first point only, checked against the bracket, as
         // the warm start is).
-        double origin = withinAFactorOfTwo(min, max) ? max : 0;
+        double origin = !Double.isNaN(givenOrigin) ? givenOrigin
+                : withinAFactorOfTwo(min, max) ? max : 0;
         double lo = (min - origin) - 1.0 / n;
         double hi = max - origin;
         double t = warm - origin;

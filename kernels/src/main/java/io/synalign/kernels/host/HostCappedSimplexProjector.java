@@ -61,13 +61,64 @@ public final class HostCappedSimplexProjector implements CappedSimplexProjector 
             return;
         }
         CappedSimplexThreshold.Result found = CappedSimplexThreshold.find(v, cap, threshold);
-        double origin = found.origin();
-        double tau = found.threshold();
-        for (int i = 0; i < n; i++) {
-            out[i] = Math.min(Math.max((v[i] - origin) - tau, 0.0), cap);
+        double sum = clip(v, found, out);
+        int spent = found.rounds();
+        for (int again = 0; again < RESEARCHES && unresolved(found, sum); again++) {
+            // Values spread beyond what the doubles near the threshold resolve ([1, 1e16] with
+            // cap 1 came out [0, 0]; three equal values at 1e29 shared 1 as 0.33398, 0.33398
+            // and 0.33203): search again about the value nearest the threshold (found in the
+            // last search's coordinates, which resolve it best), where the differences that
+            // decide the projection are exact (Sterbenz).
+            double origin = found.origin();
+            double t = found.threshold();
+            double nearest = origin;
+            double distance = Double.POSITIVE_INFINITY;
+            for (double value : v) {
+                double d = Math.abs((value - origin) - t);
+                if (d < distance) {
+                    distance = d;
+                    nearest = value;
+                }
+            }
+            if (nearest == origin) {
+                break; // no value nearer the threshold than the origin itself
+            }
+            found = CappedSimplexThreshold.find(v, cap, Double.NaN, nearest);
+            sum = clip(v, found, out);
+            spent += found.rounds();
         }
         threshold = found.absolute();
-        rounds = found.rounds();
+        rounds = spent;
+    }
+
+    /** A projection's sum this far from 1 is a failure of resolution, not of rounding. */
+    static final double OFF_SIMPLEX = 1e-6;
+
+    /**
+     * A threshold this many caps (or units, uncapped) from its origin rounds the free weights at
+     * its own scale: about a value nearer it they are exact. In an optimiser's projection the
+     * threshold lies within a few caps of the values, and this never fires.
+     */
+    static final double FAR_THRESHOLD = 1e3;
+
+    /** Searches about a nearer origin at most (each moves to a value nearer the threshold). */
+    static final int RESEARCHES = 4;
+
+    private boolean unresolved(CappedSimplexThreshold.Result found, double sum) {
+        return !(Math.abs(sum - 1) <= OFF_SIMPLEX)
+                || Math.abs(found.threshold()) > FAR_THRESHOLD * Math.min(cap, 1);
+    }
+
+    /** out = clip((v - origin) - threshold, 0, cap); returns the sum of out. */
+    private double clip(double[] v, CappedSimplexThreshold.Result found, double[] out) {
+        double origin = found.origin();
+        double tau = found.threshold();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.min(Math.max((v[i] - origin) - tau, 0.0), cap);
+            sum += out[i];
+        }
+        return sum;
     }
 
     @Override
