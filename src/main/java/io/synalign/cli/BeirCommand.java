@@ -168,11 +168,19 @@ final class BeirCommand extends CliCommand {
         if (s == null || s.isNull()) {
             return 1;
         }
-        if (!s.isIntegralNumber() || !s.canConvertToInt()) {
-            throw new io.synalign.io.InputException(queries, record.line(), "score " + s
-                    + " is not an integer grade");
+        // CSV/TSV cells are text: "2" is the grade 2, as the qrels reader takes it; so is 2.0.
+        String text = s.isTextual() ? s.textValue().strip() : s.asText();
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            try {
+                java.math.BigDecimal d = new java.math.BigDecimal(text);
+                return d.intValueExact();
+            } catch (NumberFormatException | ArithmeticException e2) {
+                throw new io.synalign.io.InputException(queries, record.line(), "score '" + text
+                        + "' is not an integer grade");
+            }
         }
-        return s.asInt();
     }
 
     /** {@code id}, refused (naming the file, and the line when known) if a TSV cell cannot hold it. */

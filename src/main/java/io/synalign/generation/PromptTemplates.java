@@ -23,9 +23,10 @@ import java.util.regex.Pattern;
  * when the rows have a label, so one template reads right for labelled and unlabelled input
  * ({@code {{label}}} outside a section renders empty for unlabelled rows).
  *
- * <p>Anything that looks like a placeholder but is not one of these exactly ({@code {{Label}}},
- * {@code {{ demonstrations }}}, {@code {{#count}}}, an unclosed section) is an error when the
- * templates load: it would otherwise reach the LLM verbatim.
+ * <p>An unknown lower-case placeholder ({@code {{labels}}}) and a near-miss of a known one
+ * ({@code {{Label}}}, {@code {{ demonstrations }}}, {@code {{#count}}}, an unclosed section) are
+ * errors when the templates load: they would otherwise reach the LLM verbatim. Other text in
+ * double braces ({@code {{Order Number}}}) is the template's own and is sent as written.
  */
 public final class PromptTemplates {
 
@@ -159,6 +160,12 @@ public final class PromptTemplates {
             }
             String bare = token.substring(2, token.length() - 2).replaceAll("[\\s#/^]", "")
                     .toLowerCase(java.util.Locale.ROOT);
+            // Refused: an unknown lower-case name (as always), and a near-miss of a known one
+            // (case, spaces, a section marker). Other brace text ("{{Order Number}}",
+            // "{{customer_name}}") is the template's own and goes to the LLM as written.
+            if (!exact.matches() && !KNOWN.contains(bare)) {
+                continue;
+            }
             String hint = token.contains("#") || token.contains("/") ? " (a section that is not closed,"
                     + " or not opened, or not on " + new java.util.TreeSet<>(SECTIONS) + ")"
                     : KNOWN.contains(bare) ? " (write {{" + bare + "}})" : "";

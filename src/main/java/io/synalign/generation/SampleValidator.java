@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  *
  * <p>Copies are found by {@link #duplicateKey}: Unicode NFKC, case folded, whitespace runs
  * collapsed, and stripped of what an LLM wraps around a copied example (the prompts' own
- * "Example 3:" label, a list marker or number, surrounding quotes, closing punctuation). The
+ * "Example 3:" label, a list marker or number, surrounding quotes, a closing period). The
  * accepted text itself is kept as written (stripped of surrounding whitespace only).
  * Not thread-safe (the pipeline validates in a fixed order, which keeps runs deterministic).
  */
@@ -27,15 +27,17 @@ public final class SampleValidator {
 
     /**
      * What an LLM puts before a copied example: the demonstrations' "Example 3:" label (the
-     * prompts number them so), a list marker, a number; repeated ("1. Example 2: ...").
+     * prompts number them so), a list marker, a list number of one or two digits followed by
+     * "." or ")"; repeated ("1. Example 2: ..."). Not a year or a longer number, nor "2020:",
+     * which are content ("2020: a year to remember" is not a copy of "2021: ...").
      */
     private static final Pattern LEADING_MARKERS = Pattern.compile(
-            "^(?:(?:example|sample|text)\\s*(?:#?\\s*\\d+\\s*[:.)\\]-]|:)\\s*|\\(?\\d{1,4}[.):\\]]\\s+"
+            "^(?:example\\s*#?\\s*\\d{1,3}\\s*[:.)-]\\s*|\\(?\\d{1,2}[.)]\\s+"
                     + "|[-*\u2022\u00b7\u2013\u2014>]\\s+)+");
     /** Quotes an LLM wraps around a copied example. */
     private static final String QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb\u201e";
     private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-    private static final Pattern TRAILING_PUNCTUATION = Pattern.compile("[\\s.!?;,:\u2026]+$");
+    private static final Pattern TRAILING_PUNCTUATION = Pattern.compile("[\\s.\u2026]+$");
 
     private final int minChars;
     private final int maxChars;
@@ -89,7 +91,8 @@ public final class SampleValidator {
     /**
      * The form two texts share when one is a copy of the other as an LLM writes copies: NFKC,
      * case folded, leading example labels, list markers and numbers removed, surrounding quotes
-     * and closing punctuation removed, whitespace runs as one space. A text that is nothing but
+     * and a closing period (or ellipsis) removed, whitespace runs as one space ("Is it good?"
+     * stays apart from "Is it good."; case does not: "US" and "us" are one key). A text that is nothing but
      * such wrapping keys as itself (stripped), so it is never equal to every other.
      */
     static String duplicateKey(String text) {

@@ -96,7 +96,15 @@ class BeirCommandTest {
                 + " text on line 1");
         Files.writeString(dir.resolve("grade.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"p1\", \"score\": 0.5}\n");
         Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("grade.jsonl"), "--corpus",
-                p("corpus.jsonl"), "--out", p("grade")), dir, "grade.jsonl:1: score 0.5 is not an integer grade");
+                p("corpus.jsonl"), "--out", p("grade")), dir, "grade.jsonl:1: score '0.5' is not an integer grade");
+        // A TSV's score cell is text: "2" is the grade 2 (it was refused as "not an integer").
+        Files.writeString(dir.resolve("rows.tsv"), "text\tcorpus_id\tscore\nwhich pets purr\tp1\t2\n"
+                + "big striped cat\tp3\t2.0\n");
+        Cli.Run tsv = Cli.run(cl -> { }, "beir", "--queries", p("rows.tsv"), "--corpus", p("corpus.jsonl"),
+                "--out", p("tsv"));
+        assertEquals(0, tsv.status(), tsv.toString());
+        assertEquals(List.of("query-id\tcorpus-id\tscore", "q1\tp1\t2", "q2\tp3\t2"),
+                Files.readAllLines(dir.resolve("tsv/qrels/train.tsv")));
         assertFalse(Files.exists(dir.resolve("clash")) || Files.exists(dir.resolve("grade")));
     }
 

@@ -72,9 +72,11 @@ class PromptTemplatesTest {
             assertTrue(x.getMessage().startsWith("prompt template samples.txt "), x.getMessage());
             assertTrue(x.getMessage().contains(e.getValue()), e.getKey() + " -> " + x.getMessage());
         }
-        // JSON braces and a closed section load.
+        // JSON braces, a closed section, and the template's own brace text load; the last is
+        // sent as written (a review found "{{Order Number}}" refused).
         Files.writeString(dir.resolve(PromptTemplates.SAMPLES), "{{#label}}\"{{label}}\"{{/label}}"
-                + " {\"samples\": [{\"text\": \"...\"}]} {{{count}}}");
-        PromptTemplates.load(dir);
+                + " {\"samples\": [{\"text\": \"...\"}]} {{{count}}} like {{Order Number}} or {{customer_name}}");
+        assertEquals("\"pos\" {\"samples\": [{\"text\": \"...\"}]} {3} like {{Order Number}} or"
+                + " {{customer_name}}", PromptTemplates.load(dir).renderSamples(Map.of("label", "pos", "count", "3")));
     }
 }

@@ -73,6 +73,14 @@ class HostProjectionSpreadTest {
     void theReviewersVectorsGiveTheOraclesProjection() {
         assertArrayEquals(new double[] {0, 1}, project(new double[] {1.0, 1e16}, 1), 0.0);
         assertArrayEquals(decimalOracle(new double[] {1.0, 1e16}, 1), project(new double[] {1.0, 1e16}, 1), 0.0);
+        // In place (v and out one array, as WeightSolver.renormalise calls it): the re-search
+        // read the clipped values, and the fix never applied.
+        double[] w = {-1e17, 5, 3e17, 3e17 + 64};
+        new HostCappedSimplexProjector(4, 1).project(w, w);
+        assertArrayEquals(new double[] {0, 0, 0, 1}, w, 0.0);
+        double[] two = {1.0, 1e16};
+        new HostCappedSimplexProjector(2, 1).project(two, two);
+        assertArrayEquals(new double[] {0, 1}, two, 0.0);
         assertArrayEquals(new double[] {0, 1, 0, 0, 0},
                 project(new double[] {1.0, 1e32, -0.5567, -1.1022, 0.3017}, 1), 0.0);
     }

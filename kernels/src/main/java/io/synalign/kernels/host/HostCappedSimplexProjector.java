@@ -61,6 +61,9 @@ public final class HostCappedSimplexProjector implements CappedSimplexProjector 
             return;
         }
         CappedSimplexThreshold.Result found = CappedSimplexThreshold.find(v, cap, threshold);
+        if (v == out && unresolved(found, clippedSum(v, found))) {
+            v = v.clone(); // in place, the re-search below must still read the input
+        }
         double sum = clip(v, found, out);
         int spent = found.rounds();
         for (int again = 0; again < RESEARCHES && unresolved(found, sum); again++) {
@@ -107,6 +110,17 @@ public final class HostCappedSimplexProjector implements CappedSimplexProjector 
     private boolean unresolved(CappedSimplexThreshold.Result found, double sum) {
         return !(Math.abs(sum - 1) <= OFF_SIMPLEX)
                 || Math.abs(found.threshold()) > FAR_THRESHOLD * Math.min(cap, 1);
+    }
+
+    /** The sum of clip((v - origin) - threshold, 0, cap), nothing written. */
+    private double clippedSum(double[] v, CappedSimplexThreshold.Result found) {
+        double origin = found.origin();
+        double tau = found.threshold();
+        double sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += Math.min(Math.max((v[i] - origin) - tau, 0.0), cap);
+        }
+        return sum;
     }
 
     /** out = clip((v - origin) - threshold, 0, cap); returns the sum of out. */
