@@ -335,6 +335,9 @@ final class RunCommand extends CliCommand {
                 withReplacement);
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());
+        // What --dedup/--leakage-against removed: one summary for both documents and stdout.
+        Map<String, Object> filterSummary = filtered == null ? null
+                : filterJson(filtered, g.samples(), filterThreshold, samples.size());
         RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
@@ -349,8 +352,8 @@ final class RunCommand extends CliCommand {
             if (summary != null) {
                 Map<String, Object> json = new LinkedHashMap<>();
                 json.put("generation", generationJson(g));
-                if (filtered != null) {
-                    json.put("filter", filterJson(filtered, g.samples(), filterThreshold, samples.size()));
+                if (filterSummary != null) {
+                    json.put("filter", filterSummary);
                 }
                 json.put("alignment", report.summary());
                 outputs.stage(summary, o -> Json.writePretty(o, json));
@@ -377,8 +380,8 @@ final class RunCommand extends CliCommand {
                         syntheticLabels);
                 var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
                         ofGeneration, checked, encoder.effective(cacheDir)), g, coverage);
-                if (filtered != null) {
-                    json.put("filter", filterJson(filtered, g.samples(), filterThreshold, samples.size()));
+                if (filterSummary != null) {
+                    json.put("filter", filterSummary);
                 }
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
                 Map<String, Object> testJson = tested.json();
@@ -387,13 +390,11 @@ final class RunCommand extends CliCommand {
             outputs.commit();
         }
         GenerationOptions.printSummary(stdout, g);
-        if (filtered != null) {
-            long leaks = filtered.removed().stream()
-                    .filter(r -> r.reason() == SemanticFilter.Reason.LEAKAGE).count();
+        if (filterSummary != null) {
             stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"
                     + " --leakage-against and %d near-duplicates (cosine >= %s); %d rows aligned%n",
-                    leaks, filtered.removed().size() - leaks, Numbers.short4(filterThreshold),
-                    samples.size());
+                    filterSummary.get("removed_leaking"), filterSummary.get("removed_near_duplicates"),
+                    Numbers.short4(filterThreshold), samples.size());
         }
         report.print(stdout);
         if (syntheticOut != null) {

@@ -74,8 +74,8 @@ final class TestCommand extends CliCommand {
                     + " Default: ${DEFAULT-VALUE}.")
     int permutations = 200;
 
-    /** The fewest permutations whose smallest p-value, 1/(P+1), is below the 0.01 cut-off (p < 0.01). */
-    static final int MIN_PERMUTATIONS = 100;
+    /** The fewest permutations that can reach p below the cut-off. */
+    static final int MIN_PERMUTATIONS = TwoSampleTesting.MIN_PERMUTATIONS;
 
     @Option(names = "--seed", paramLabel = "S", description = "Seeds the splits, subsamples and"
             + " resamples. Default: ${DEFAULT-VALUE}.")

@@ -144,7 +144,8 @@ public final class PromptTemplates {
                 throw new IllegalArgumentException("prompt template " + name + " has a section {{#"
                         + s.group(1) + "}}; a section may test only " + new java.util.TreeSet<>(SECTIONS));
             }
-            if (SECTION.matcher(s.group(2)).find() || s.group(2).contains("{{#" + s.group(1) + "}}")) {
+            // The lazy match ends at the first close, so a nested section shows as a second open.
+            if (s.group(2).contains("{{#" + s.group(1) + "}}")) {
                 throw new IllegalArgumentException("prompt template " + name + " opens {{#" + s.group(1)
                         + "}} inside {{#" + s.group(1) + "}}: sections do not nest");
             }

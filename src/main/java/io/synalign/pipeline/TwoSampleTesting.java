@@ -43,6 +43,15 @@ public final class TwoSampleTesting {
 
     /** Rows per side of a label that enter a test by default. */
     public static final int DEFAULT_MAX_ROWS = 4000;
+    /** The significance level results are read against: p below it tells the sets apart. */
+    public static final double ALPHA = 0.01;
+
+    /**
+     * The fewest permutations whose smallest p-value, 1/(P+1), is below {@link #ALPHA}: with
+     * fewer, no pair of sets can be told apart, however different.
+     */
+    public static final int MIN_PERMUTATIONS = 100; // 1 / ALPHA: P + 1 must exceed it
+
     /**
      * An AUC below this is flagged: held out in cross-validation, real rows whose near-copies
      * sit in the training folds as synthetic rows are scored as synthetic, so a classifier that

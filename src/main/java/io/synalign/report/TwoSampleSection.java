@@ -17,7 +17,7 @@ import java.util.Map;
 final class TwoSampleSection {
 
     /** Significance level the page reads p-values against. */
-    static final double ALPHA = 0.01;
+    static final double ALPHA = io.synalign.pipeline.TwoSampleTesting.ALPHA;
     /** AUC below which the page warns of near-copies ({@code TwoSampleTesting.COPY_AUC}). */
     static final double COPY_AUC = io.synalign.pipeline.TwoSampleTesting.COPY_AUC;
     /** Rows shown per label and direction. */
@@ -60,7 +60,8 @@ final class TwoSampleSection {
             sb.append(" With ").append(permutations).append(" permutations the smallest p-value is ")
                     .append(Html.num(1.0 / (permutations + 1))).append(", not below ").append(ALPHA)
                     .append(": the test cannot tell any label apart, however different; rerun"
-                    + " with at least 100 permutations for a verdict.");
+                    + " with at least " + io.synalign.pipeline.TwoSampleTesting.MIN_PERMUTATIONS
+                    + " permutations for a verdict.");
         } else if (labels > 0) {
             sb.append(" Indistinguishable in ").append(passing).append(" of ").append(labels)
                     .append(" labels as generated");

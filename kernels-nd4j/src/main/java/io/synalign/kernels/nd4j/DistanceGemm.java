@@ -62,8 +62,7 @@ final class DistanceGemm implements AutoCloseable {
         this.right = r;
         this.leftPtr = Buffers.floatPointer(left);
         this.rightPtr = Buffers.floatPointer(right);
-        FarPairs pairs = new FarPairs(x, y, centre);
-        this.far = pairs.mayRepair(alpha) ? pairs : null;
+        this.far = FarPairs.forAlpha(x, y, centre, alpha);
     }
 
     /** Columns of an augmented row for input dimension {@code dim}. */
@@ -100,7 +99,7 @@ final class DistanceGemm implements AutoCloseable {
                 OpenBlas.at(leftPtr, (long) rowStart * depth),
                 OpenBlas.at(rightPtr, (long) colStart * depth), c);
         FarPairs pairs = far;
-        if (pairs != null && pairs.mayRepair(alpha)) {
+        if (pairs != null && pairs.mayRepair(alpha)) { // (a call may pass another alpha)
             // Rows far from the centre: their entries' float32 error can matter (FarPairs).
             float[] host = new float[Math.multiplyExact(rowCount, colCount)];
             c.get(host);

@@ -53,6 +53,15 @@ final class FarPairs {
         this.eps = 6e-8 * (2 + Math.sqrt(x.cols() + 2.0));
     }
 
+    /**
+     * The repairs of tiles made with {@code alpha} about {@code centre}, or null when no tile can
+     * need one (then nothing holds the rows).
+     */
+    static FarPairs forAlpha(FloatMatrix x, FloatMatrix y, double[] centre, float alpha) {
+        FarPairs pairs = new FarPairs(x, y, centre);
+        return pairs.mayRepair(alpha) ? pairs : null;
+    }
+
     private static double[] norms(FloatMatrix m, double[] centre) {
         int d = m.cols();
         float[] data = m.data();
@@ -101,8 +110,8 @@ final class FarPairs {
             }
             for (int j = 0; j < colCount; j++) {
                 double bound = eps * (ri + ry[colStart + j]); // on ||x - y||^2 / 2
-                long index = (long) i * colCount + j;
-                double e = tile[(int) index];
+                int index = i * colCount + j;
+                double e = tile[index];
                 boolean spoilt;
                 if (a > 0) {
                     double err = a * bound;
@@ -111,7 +120,7 @@ final class FarPairs {
                     spoilt = 2 * bound > DISTANCE_TOLERANCE * Math.abs(e);
                 }
                 if (spoilt) {
-                    tile[(int) index] = (float) (-a * halfSquaredDistance(rowStart + i, colStart + j));
+                    tile[index] = (float) (-a * halfSquaredDistance(rowStart + i, colStart + j));
                     repaired++;
                 }
             }

@@ -32,14 +32,16 @@ final class PortableBlocks {
         double[] centre = AugmentedRows.centre(x, y);
         INDArray left = PortableOperands.leftRows(x, centre);
         INDArray right = PortableOperands.rightRows(y, centre);
-        FarPairs far = new FarPairs(x, y, centre);
+        FarPairs far = FarPairs.forAlpha(x, y, centre, alpha);
         try (PortableTiles tiles = new PortableTiles(n, tileRows, m)) {
             for (int start = 0; start < n; start += tileRows) {
                 int count = Math.min(tileRows, n - start);
                 INDArray tile = tiles.tile(count);
                 Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,
                         true, alpha, 0.0);
-                far.repair(start, count, 0, m, alpha, tile);
+                if (far != null) {
+                    far.repair(start, count, 0, m, alpha, tile);
+                }
                 epilogue.accept(tile);
                 System.arraycopy(PortableOperands.hostFloats(tile), 0, out, start * m, count * m);
             }

@@ -60,13 +60,15 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         double[] centre = AugmentedRows.centre(x, y);
         INDArray l = PortableOperands.leftRows(x, centre);
         INDArray r = PortableOperands.rightRows(y, centre);
-        FarPairs farPairs = new FarPairs(x, y, centre);
+        FarPairs farPairs = FarPairs.forAlpha(x, y, centre, alpha);
         if (plan.materialise()) {
             this.kernel = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows),
                     Math.max(1, cols));
             if (rows > 0 && cols > 0) {
                 Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
-                farPairs.repair(0, rows, 0, cols, alpha, kernel);
+                if (farPairs != null) {
+                    farPairs.repair(0, rows, 0, cols, alpha, kernel);
+                }
                 if (x == y) {
                     zeroDiagonal(kernel, 0, rows);
                 }
@@ -80,7 +82,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
             this.tileSums = null;
             this.far = null;
         } else {
-            this.far = farPairs.mayRepair(alpha) ? farPairs : null; // rows kept only if needed
+            this.far = farPairs;
             this.kernel = null;
             this.left = l;
             this.right = r;
