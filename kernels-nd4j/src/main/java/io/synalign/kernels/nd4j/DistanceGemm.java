@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.FloatMatrix;
+import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -101,12 +102,14 @@ final class DistanceGemm implements AutoCloseable {
         FarPairs pairs = far;
         if (pairs != null && pairs.mayRepair(alpha)) { // (a call may pass another alpha)
             // Rows far from the centre: their entries' float32 error can matter (FarPairs).
-            float[] host = new float[Math.multiplyExact(rowCount, colCount)];
-            c.get(host);
-            if (pairs.repair(rowStart, rowCount, colStart, colCount, alpha, host) > 0) {
-                c.put(host);
-            }
+            pairs.repair(rowStart, rowCount, colStart, colCount, alpha,
+                    floats(c, Math.multiplyExact(rowCount, colCount)));
         }
+    }
+
+    /** The {@code length} floats from {@code c}'s position on, as a buffer over the same memory. */
+    static FloatBuffer floats(FloatPointer c, int length) {
+        return new FloatPointer(c).limit(c.position() + length).asBuffer();
     }
 
     private static INDArray augmented(FloatMatrix m, double[] centre, boolean left) {

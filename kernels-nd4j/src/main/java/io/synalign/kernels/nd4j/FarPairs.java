@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.FloatMatrix;
+import java.nio.FloatBuffer;
 
 /**
  * Repairs the entries of a distance GEMM tile that float32 cancellation has spoilt: the pairs
@@ -21,9 +22,10 @@ import io.synalign.kernels.FloatMatrix;
  *   <li>a squared distance ({@code alpha < 0}): when the bound exceeds
  *       {@value #DISTANCE_TOLERANCE} of the distance found.</li>
  * </ul>
- * Cost: nothing for a tile when no pair of its rows can qualify (decided from the largest r of
- * each side: the usual case, rows of comparable norms at a median-heuristic bandwidth); else
- * one pass over the tile plus O(d) in double per repaired entry.
+ * Cost of a kernel tile: nothing when no pair can qualify (decided from the largest r of each
+ * side: the usual case, rows of comparable norms at a median-heuristic bandwidth); else
+ * O(rows + cols) to find the tile's far rows and columns, a check of each entry in a far row or
+ * column, and O(d) in double per repaired entry. A distance tile is checked entry by entry.
  */
 final class FarPairs {
 
@@ -98,49 +100,144 @@ final class FarPairs {
      * {@code rowCount x colCount} in {@code tile}; returns how many entries were recomputed.
      */
     int repair(int rowStart, int rowCount, int colStart, int colCount, float alpha, float[] tile) {
+        return repair(rowStart, rowCount, colStart, colCount, alpha, new Tile() {
+            @Override
+            public float get(int index) {
+                return tile[index];
+            }
+
+            @Override
+            public void set(int index, float value) {
+                tile[index] = value;
+            }
+        });
+    }
+
+    /**
+     * {@link #repair(int, int, int, int, float, float[])} on a tile in native memory, read and
+     * written in place entry by entry (a tile without far rows or columns is not read at all).
+     */
+    int repair(int rowStart, int rowCount, int colStart, int colCount, float alpha,
+            FloatBuffer tile) {
+        return repair(rowStart, rowCount, colStart, colCount, alpha, new Tile() {
+            @Override
+            public float get(int index) {
+                return tile.get(index);
+            }
+
+            @Override
+            public void set(int index, float value) {
+                tile.put(index, value);
+            }
+        });
+    }
+
+    /**
+     * {@link #repair(int, int, int, int, float, float[])} on an INDArray tile
+     * ({@code rowCount x colCount}, c order, the portable path): a kernel tile entry by entry in
+     * place (few are read), a distance tile (every entry is read) through one copy to the heap,
+     * written back when an entry was recomputed.
+     */
+    int repair(int rowStart, int rowCount, int colStart, int colCount, float alpha,
+            org.nd4j.linalg.api.ndarray.INDArray tile) {
         if (!mayRepair(alpha)) {
             return 0;
         }
-        int repaired = 0;
-        double a = alpha;
-        for (int i = 0; i < rowCount; i++) {
-            double ri = rx[rowStart + i];
-            if (a > 0 && a * eps * (ri + maxRy) <= EXPONENT_TOLERANCE) {
-                continue;
+        if (alpha <= 0) {
+            float[] host = PortableOperands.hostFloats(tile);
+            int repaired = repair(rowStart, rowCount, colStart, colCount, alpha, host);
+            if (repaired > 0) {
+                tile.assign(PortableOperands.matrix(host, rowCount, colCount));
             }
-            for (int j = 0; j < colCount; j++) {
-                double bound = eps * (ri + ry[colStart + j]); // on ||x - y||^2 / 2
-                int index = i * colCount + j;
-                double e = tile[index];
-                boolean spoilt;
-                if (a > 0) {
-                    double err = a * bound;
-                    spoilt = err > EXPONENT_TOLERANCE && e + err > -NEGLIGIBLE_EXPONENT;
-                } else {
-                    spoilt = 2 * bound > DISTANCE_TOLERANCE * Math.abs(e);
+            return repaired;
+        }
+        return repair(rowStart, rowCount, colStart, colCount, alpha, new Tile() {
+            @Override
+            public float get(int index) {
+                return tile.getFloat((long) index);
+            }
+
+            @Override
+            public void set(int index, float value) {
+                tile.putScalar((long) index, value);
+            }
+        });
+    }
+
+    /** A tile's entries by row-major index. */
+    interface Tile {
+        float get(int index);
+
+        void set(int index, float value);
+    }
+
+    /**
+     * The repairs of one tile. For a kernel exponent a pair can need one only when
+     * {@code r_x + r_y > limit = }{@value #EXPONENT_TOLERANCE}{@code  / (alpha eps_d)}, so only
+     * when one of its rows has {@code r > limit / 2}: the far rows of the tile are scanned in
+     * full, the others at the tile's far columns only. One outlier row or column thus costs one
+     * row or column of checks per tile, not the tile. A squared distance is relative to itself
+     * (a pair of copies can need a repair anywhere), so every entry is checked.
+     */
+    private int repair(int rowStart, int rowCount, int colStart, int colCount, float alpha,
+            Tile tile) {
+        if (!mayRepair(alpha) || rowCount <= 0 || colCount <= 0) {
+            return 0;
+        }
+        double a = alpha;
+        if (a <= 0) {
+            int repaired = 0;
+            for (int i = 0; i < rowCount; i++) {
+                for (int j = 0; j < colCount; j++) {
+                    repaired += repairDistance(rowStart + i, colStart + j, a,
+                            i * colCount + j, tile);
                 }
-                if (spoilt) {
-                    tile[index] = (float) (-a * halfSquaredDistance(rowStart + i, colStart + j));
-                    repaired++;
+            }
+            return repaired;
+        }
+        double half = EXPONENT_TOLERANCE / (a * eps) / 2;
+        int[] farCols = new int[colCount];
+        int farColCount = 0;
+        for (int j = 0; j < colCount; j++) {
+            if (ry[colStart + j] > half) {
+                farCols[farColCount++] = j;
+            }
+        }
+        int repaired = 0;
+        for (int i = 0; i < rowCount; i++) {
+            int row = rowStart + i;
+            if (rx[row] > half) {
+                for (int j = 0; j < colCount; j++) {
+                    repaired += repairExponent(row, colStart + j, a, i * colCount + j, tile);
+                }
+            } else {
+                for (int f = 0; f < farColCount; f++) {
+                    int j = farCols[f];
+                    repaired += repairExponent(row, colStart + j, a, i * colCount + j, tile);
                 }
             }
         }
         return repaired;
     }
 
-    /**
-     * {@link #repair} on an INDArray tile ({@code rowCount x colCount}, the portable path):
-     * read to the heap and written back only when an entry was recomputed.
-     */
-    void repair(int rowStart, int rowCount, int colStart, int colCount, float alpha,
-            org.nd4j.linalg.api.ndarray.INDArray tile) {
-        if (!mayRepair(alpha)) {
-            return;
+    /** Recomputes the exponent at {@code index} (rows i, j) if its bound matters; 1 if so. */
+    private int repairExponent(int i, int j, double a, int index, Tile tile) {
+        double err = a * eps * (rx[i] + ry[j]); // the bound on the exponent
+        if (err <= EXPONENT_TOLERANCE || tile.get(index) + err <= -NEGLIGIBLE_EXPONENT) {
+            return 0;
         }
-        float[] host = PortableOperands.hostFloats(tile);
-        if (repair(rowStart, rowCount, colStart, colCount, alpha, host) > 0) {
-            tile.assign(PortableOperands.matrix(host, rowCount, colCount));
+        tile.set(index, (float) (-a * halfSquaredDistance(i, j)));
+        return 1;
+    }
+
+    /** Recomputes {@code alpha (-||x_i - y_j||^2 / 2)} if its bound matters; 1 if so. */
+    private int repairDistance(int i, int j, double a, int index, Tile tile) {
+        double bound = eps * (rx[i] + ry[j]); // on ||x - y||^2 / 2
+        if (2 * bound <= DISTANCE_TOLERANCE * Math.abs(tile.get(index))) {
+            return 0;
         }
+        tile.set(index, (float) (-a * halfSquaredDistance(i, j)));
+        return 1;
     }
 
     /** {@code ||x_i - y_j||^2 / 2} in double from the rows as given. */
