@@ -1,5 +1,6 @@
 package io.synalign.evaluation;
 
+import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.generation.Seeds;
 import io.synalign.kernels.FloatMatrix;
@@ -60,7 +61,9 @@ public final class DemonstrationCoverage {
                     + (distinct[0] < 0 ? distinct[0] : distinct[distinct.length - 1]));
         }
         int k = distinct.length;
-        double sigma = n < 2 ? 1.0 : WeightedMmd.bandwidth(backend, seed, real);
+        // Rows all alike (or one row): every MMD^2 among them is 0 whatever sigma.
+        double sigma = MedianHeuristic.allRowsEqual(real) ? 1.0
+                : WeightedMmd.bandwidth(backend, seed, real);
         double gp = WeightedMmd.mmd2(backend, real.selectRows(distinct), real, sigma);
         double[] random = new double[draws];
         int[] pool = new int[n];

@@ -105,8 +105,10 @@ public final class QueryGenerator {
         int g = Math.min(groupSize, n);
         SelectionConfig config = new SelectionConfig(Bandwidth.auto(), SelectionConfig.DEFAULT_NOISE, -1, g,
                 Seeds.mix(seed, 0xDE40, 2));
-        List<int[]> groups = new ExplorationSelector(backend, config).select(real.vectors(), targets.length, null)
-                .groups();
+        // One group per target, at most one per real query: more targets than queries (a corpus
+        // of 20 passages, 5 real queries) reuse the groups in turn.
+        List<int[]> groups = new ExplorationSelector(backend, config)
+                .select(real.vectors(), Math.min(targets.length, n), null).groups();
         Map<String, Integer> asked = new HashMap<>();
         List<ChatRequest> stage1 = new ArrayList<>();
         List<String> demos = new ArrayList<>();

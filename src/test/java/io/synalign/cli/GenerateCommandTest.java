@@ -210,6 +210,36 @@ class GenerateCommandTest {
         }
     }
 
+    /**
+     * A label whose rows all embed alike (the same text three times; or case variants under an
+     * uncased encoder): GP demonstrations and the coverage figure refused it after the other
+     * labels' LLM calls, writing nothing. Any length scale and bandwidth is exact for such rows.
+     */
+    @Test
+    void aLabelWhoseRowsAllEmbedAlikeIsGeneratedFor() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String t : POS) {
+            sb.append(JSON.createObjectNode().put("text", t).put("label", "pos")).append('\n');
+        }
+        for (int i = 0; i < 3; i++) {
+            sb.append(JSON.createObjectNode().put("text", "Great movie").put("label", "neg")).append('\n');
+        }
+        Files.writeString(dir.resolve("alike.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            List<String> a = new ArrayList<>(List.of(args(server, "alike-out.jsonl", "--run-dir",
+                    dir.resolve("alike-run").toString())));
+            a.set(a.indexOf("--real") + 1, dir.resolve("alike.jsonl").toString());
+            a.remove("--quiet");
+            Cli.Run run = generate(Map.of(KEY_VAR, key), a.toArray(String[]::new));
+            assertEquals(0, run.status(), run.toString());
+            assertTrue(run.err().contains("demonstration coverage, label neg: 3 GP-selected of 3 real"
+                    + " rows"), run.err());
+            long neg = read(dir.resolve("alike-out.jsonl")).stream()
+                    .filter(r -> r.path("label").asText().equals("neg")).count();
+            assertEquals(23, neg, "the label's rows were generated");
+        }
+    }
+
     @Test
     void producesTheRequestedCountsWithProvenanceAndDemosChosenByTheGpSelector() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {

@@ -26,16 +26,29 @@ class MedianHeuristicMessagesTest {
     }
 
     @Test
-    void selectNamesLengthScaleAndAlignNamesBandwidth() {
-        Path same = rows("same.npy", 12, 4, 0.5);
-        Cli.Run select = Cli.run(cl -> { }, "select", "--quiet", "--embeddings", same.toString(),
+    void selectNamesLengthScaleAndAlignNamesBandwidth() throws java.io.IOException {
+        // Rows 1e-25 apart: a median distance below the usable range.
+        double[] tiny = new double[12 * 4];
+        for (int i = 0; i < tiny.length; i += 5) {
+            tiny[i] = 1e-25;
+        }
+        Path close = NpyFixtures.write(dir.resolve("close.npy"), NpyFixtures.float32Matrix(12, 4, tiny));
+        Cli.Run select = Cli.run(cl -> { }, "select", "--quiet", "--embeddings", close.toString(),
                 "--count", "3", "--out", dir.resolve("picks.txt").toString());
         assertEquals(2, select.status(), select.toString());
         assertEquals(1, select.errLines().size(), select.toString());
-        assertTrue(select.err().contains("--length-scale auto: the median heuristic found every"
-                + " sampled row identical") && select.err().contains("(give --length-scale L)"),
-                select.err());
+        assertTrue(select.err().contains("--length-scale auto: the median pairwise distance of the rows is")
+                && select.err().contains("(give --length-scale L)"), select.err());
         assertFalse(select.err().contains("--bandwidth"), select.err());
+
+        // Rows all alike: every kernel value is 1 whatever l, so the picks need none (generate's
+        // GP demonstrations for a label whose texts differ only in case came to this).
+        Path same = rows("same.npy", 12, 4, 0.5);
+        Cli.Run alike = Cli.run(cl -> { }, "select", "--quiet", "--embeddings", same.toString(),
+                "--count", "3", "--out", dir.resolve("picks.txt").toString());
+        assertEquals(0, alike.status(), alike.toString());
+        assertEquals(3, Files.readAllLines(dir.resolve("picks.txt")).size());
+        Files.delete(dir.resolve("picks.txt"));
 
         Cli.Run align = Cli.run(cl -> { }, "align", "--quiet", "--real-embeddings",
                 same.toString(), "--synthetic-embeddings", rows("same2.npy", 9, 4, 0.5).toString(),

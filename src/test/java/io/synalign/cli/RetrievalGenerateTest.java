@@ -156,6 +156,27 @@ class RetrievalGenerateTest {
         }
     }
 
+    /** More target passages (8) than real queries (5): the demonstration groups are reused in turn. */
+    @Test
+    void morePassagesThanRealQueriesReuseTheGroups() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(KEY)) {
+            Cli.Run run = generate("generate", "--task", "retrieval", "--corpus", p("corpus.jsonl"), "--real",
+                    p("real.jsonl"), "--out", p("q.jsonl"), "--llm", server.baseUrl(), "--model", "fake-model",
+                    "--api-key-env", KEY_VAR, "--passages", "8", "--per-passage", "1", "--demos-per-prompt", "1",
+                    "--seed", "5", "--no-cache", "-q");
+            assertEquals(0, run.status(), run.toString());
+            assertEquals(16, server.requests.get(), "8 attribute summaries and 8 query requests");
+            List<JsonNode> rows = read(dir.resolve("q.jsonl"));
+            assertEquals(coveringIds(8, 5), rows.stream().map(r -> r.path("corpus_id").asText())
+                    .collect(java.util.stream.Collectors.toSet()), "a query for every target passage");
+            Set<String> demos = new HashSet<>();
+            for (JsonNode r : rows) {
+                demos.add(r.path("synalign").path("demo_lines").toString());
+            }
+            assertEquals(5, demos.size(), "each real query demonstrates, the groups reused: " + demos);
+        }
+    }
+
     @Test
     void aJournaledRunIsAnsweredFromTheJournalTheSecondTime() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(KEY)) {

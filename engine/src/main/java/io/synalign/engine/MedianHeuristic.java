@@ -36,6 +36,23 @@ public final class MedianHeuristic {
     }
 
     /**
+     * Whether every row of {@code x} equals the first, coordinate by coordinate (true for fewer
+     * than two rows). Then every RBF kernel value among them is 1 whatever the bandwidth, so a
+     * caller that only compares these rows with each other may take any bandwidth (where
+     * {@link #estimate} has no distance to take the median of). Cost O(n d).
+     */
+    public static boolean allRowsEqual(FloatMatrix x) {
+        int d = x.cols();
+        float[] data = x.data();
+        for (int i = d; i < x.rows() * d; i++) {
+            if (data[i] != data[i % d]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * @param backend computes the sample's pairwise distances
      * @param maxSample at most this many rows are sampled
      * @param seed seeds the sample

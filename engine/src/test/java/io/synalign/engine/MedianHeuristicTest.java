@@ -1,6 +1,7 @@
 package io.synalign.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +54,25 @@ class MedianHeuristicTest {
         Collections.sort(d);
         int c = d.size();
         return c % 2 == 1 ? d.get(c / 2) : 0.5 * (d.get(c / 2 - 1) + d.get(c / 2));
+    }
+
+    @Test
+    void allRowsEqualComparesEveryCoordinateOfEveryRow() {
+        assertTrue(MedianHeuristic.allRowsEqual(FloatMatrix.zeros(0, 3)));
+        assertTrue(MedianHeuristic.allRowsEqual(rows(1, 7, 1, 2)));
+        FloatMatrix x = FloatMatrix.zeros(5, 7);
+        for (int i = 0; i < 5; i++) {
+            for (int k = 0; k < 7; k++) {
+                x.data()[i * 7 + k] = 0.25f * k - 1;
+            }
+        }
+        x.data()[2 * 7 + 4] = -0f + x.data()[4]; // the same value written another way
+        assertTrue(MedianHeuristic.allRowsEqual(x));
+        for (int at : new int[] {7, 7 * 3 + 3, 5 * 7 - 1}) {
+            FloatMatrix y = new FloatMatrix(5, 7, x.data().clone());
+            y.data()[at] = Math.nextUp(y.data()[at]);
+            assertFalse(MedianHeuristic.allRowsEqual(y), "differs at " + at);
+        }
     }
 
     @Test

@@ -197,8 +197,10 @@ public final class ExplorationSelector {
         if (!config.lengthScale().isAuto()) {
             return config.lengthScale().value();
         }
-        if (x.rows() == 1) {
-            return 1.0; // one row: there is no distance to take a median of, and l cannot matter
+        if (MedianHeuristic.allRowsEqual(x)) {
+            // One row, or rows that all embed alike (texts differing only in case): there is no
+            // distance to take a median of, and l cannot matter (every kernel value is 1).
+            return 1.0;
         }
         double l = MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(), x);
         LOG.info("GP length scale auto (median heuristic): l = {}", l);
