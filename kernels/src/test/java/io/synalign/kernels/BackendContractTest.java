@@ -885,6 +885,51 @@ abstract class BackendContractTest {
     }
 
     /**
+     * Exact copies where the tracker's kernel column has no digits to spare: in a cluster 1e6
+     * from the bulk of the rows (l = 6.5), or at a length scale far below the rows' spread
+     * (l = 1e-8, every row its own cluster). Conditioning on a copy of a row already conditioned
+     * on must leave both at the reference's variance (nd4j's DGEMV column gave 9e-5 for 1e-6,
+     * and at l = 1e-8 a variance of 1 for a copy already determined).
+     */
+    @ParameterizedTest(name = "l = {0}, noise = {1}")
+    @CsvSource({"6.5, 1e-6", "6.5, 1e-3", "1e-8, 1e-6", "1e-4, 1e-6"})
+    void exactCopiesFarFromTheCentreOrAtATinyLengthScaleKeepEveryVariance(double lengthScale,
+            double noise) {
+        int n = 181;
+        int d = 16;
+        java.util.Random random = new java.util.Random(13);
+        float[] data = new float[n * d];
+        for (int i = 0; i < n * d; i++) {
+            data[i] = (float) random.nextGaussian() + (i >= 140 * d ? 1e6f : 0f);
+        }
+        for (int c = 0; c < 10; c++) {
+            System.arraycopy(data, (140 + c) * d, data, (170 + c) * d, d); // copies in the far cluster
+            System.arraycopy(data, c * d, data, (130 + c) * d, d); // and in the bulk
+        }
+        FloatMatrix x = new FloatMatrix(n, d, data);
+        int[] sequence = {140, 170, 141, 171, 0, 130, 1};
+        int steps = sequence.length + 8;
+        try (GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, lengthScale, noise, steps);
+                GpVarianceTracker got = backend().gpVarianceTracker(x, lengthScale, noise, steps)) {
+            double[] want = new double[n];
+            double[] have = new double[n];
+            BitSet chosen = new BitSet();
+            for (int step = 0; step < steps; step++) {
+                int p = step < sequence.length ? sequence[step] : ref.argmax(chosen);
+                chosen.set(p);
+                ref.condition(p);
+                got.condition(p);
+                ref.variances(want);
+                got.variances(have);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(want[i], have[i], 1e-9, backend().description() + ", step "
+                            + step + " (row " + p + "), row " + i);
+                }
+            }
+        }
+    }
+
+    /**
      * Conditions both trackers on the reference's greedy picks for {@code steps} steps; at every
      * step the tracker's own pick must be as good (near-ties may break differently in float), and
      * every variance must match the reference to 1e-5. Returns the rows conditioned on.

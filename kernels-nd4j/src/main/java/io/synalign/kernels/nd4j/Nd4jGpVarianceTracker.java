@@ -12,11 +12,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Synthetic Data with Distribution Matching", WWW 2025).
  *
  * <p>Per {@link #condition}: the kernel column {@code k(X, x_p)} is one DGEMV of the augmented
- * rows {@code [x_i - c, -||x_i - c||^2 / 2, 1]} (in double, about the rows' mean c, as
+ * rows {@code [x_i - c, -||x_i - c||^2 / 2, 1]} (in double, about a coordinate-wise median c, as
  * {@link AugmentedRows} in float) against row p's partner, then a clamp and exp, written
  * straight into the new factor row, O(N d); then {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)}
  * is one DGEMV into row t of the factor store plus a DSCAL, O(N t); then {@code var -= v^2},
- * O(N).
+ * O(N). Entries of rows far from c, or at a length scale far below the rows' spread, are
+ * recomputed by the difference form ({@link #repairFarEntries}).
  *
  * <p>Precision: X is float32, but the augmented rows, the kernel column, the factor V
  * ({@code maxRank x N}, stored transposed so each new factor is a contiguous row) and the
@@ -34,6 +35,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class Nd4jGpVarianceTracker extends HostVarianceTracker {
 
+    /** An exponent error below this is double rounding of the kernel's own size. */
+    static final double EXPONENT_TOLERANCE = 1e-12;
+    /** A kernel value below exp(-this), 2e-22, is 0 to every variance in double. */
+    static final double NEGLIGIBLE_EXPONENT = 50;
+
     private final int depth;
     private final double alpha;
     private final INDArray rows;
@@ -44,6 +50,16 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
     private final DoublePointer factorsPtr;
     private final double[] partnerHost;
     private final double[] factorHost;
+    private final FloatMatrix x;
+    /** {@code ||x_i - c||^2} per row. */
+    private final double[] radius2;
+    /** Half the {@code r_i + r_p} above which an exponent's rounding can matter. */
+    private final double halfLimit;
+    /** The rows with {@code r_i > halfLimit}, ascending. */
+    private final int[] farRows;
+
+    /** Rounding of a DGEMV exponent per unit of {@code alpha (r_i + r_p)}. */
+    private final double eps;
 
     Nd4jGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
         super(x.rows(), lengthScale, noise, maxRank);
@@ -60,11 +76,25 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         this.factorsPtr = Buffers.doublePointer(factors);
         this.partnerHost = new double[depth];
         this.factorHost = new double[size];
+        this.x = x;
+        this.radius2 = new double[size];
+        // A dot product of depth d + 2 and the norms: (d + 4) roundings of 2^-53 at worst.
+        this.eps = Math.ulp(1.0) / 2 * (dim + 4);
+        this.halfLimit = EXPONENT_TOLERANCE / (alpha * eps) / 2;
         double[] centre = AugmentedRows.centre(x, x);
         double[] row = new double[depth];
+        int far = 0;
         for (int i = 0; i < size; i++) {
             AugmentedRows.leftRow(x, i, centre, row);
             OpenBlas.at(rowsPtr, (long) i * depth).put(row, 0, depth);
+            radius2[i] = -2 * row[dim];
+            far += radius2[i] > halfLimit ? 1 : 0;
+        }
+        this.farRows = new int[far];
+        for (int i = 0, f = 0; i < size; i++) {
+            if (radius2[i] > halfLimit) {
+                farRows[f++] = i;
+            }
         }
     }
 
@@ -80,6 +110,7 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         partnerPtr.put(partnerHost, 0, depth);
         OpenBlas.dgemv(size, depth, alpha, rowsPtr, partnerPtr, target);
         target.get(factorHost, 0, size);
+        repairFarEntries(p);
         for (int i = 0; i < size; i++) {
             // Clamp: no exponent may round above 0 (k <= 1).
             factorHost[i] = Math.exp(Math.min(factorHost[i], 0.0));
@@ -96,6 +127,38 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         OpenBlas.dscal(size, 1.0 / Math.sqrt(pivot2), target);
         target.get(factorHost, 0, size);
         return factorHost;
+    }
+
+    /**
+     * Recomputes by the difference form ({@link ExactKernelColumn#squaredDistance}) the
+     * exponents of column p, in {@link #factorHost}, whose DGEMV rounding can matter: the GEMV
+     * form errs by about {@code alpha eps (r_i + r_p)} ({@code r = ||x - c||^2}), which is
+     * nothing for rows about the centre at a median-heuristic length scale but not for rows far
+     * from it (a cluster 1e6 away with exact copies in it: variances 2.5e-3 off the reference)
+     * or at a length scale far below the rows' spread (l = 1e-8: an exact copy of a row
+     * conditioned on kept a variance of 1). An entry needs it only when one of r_i, r_p exceeds
+     * half the limit, so a column of a row near the centre checks the far rows alone (none,
+     * usually), and only entries whose kernel value can be above exp(-NEGLIGIBLE_EXPONENT) are
+     * recomputed.
+     */
+    private void repairFarEntries(int p) {
+        double rp = radius2[p];
+        if (rp <= halfLimit) {
+            for (int i : farRows) {
+                repairEntry(i, p, rp);
+            }
+        } else {
+            for (int i = 0; i < size; i++) {
+                repairEntry(i, p, rp);
+            }
+        }
+    }
+
+    private void repairEntry(int i, int p, double rp) {
+        double bound = alpha * eps * (radius2[i] + rp);
+        if (bound > EXPONENT_TOLERANCE && factorHost[i] + bound > -NEGLIGIBLE_EXPONENT) {
+            factorHost[i] = -alpha * ExactKernelColumn.squaredDistance(x, i, p) / 2;
+        }
     }
 
     @Override

@@ -61,6 +61,15 @@ public final class ExactKernelColumn {
         out[p] = 1.0;
     }
 
+    /**
+     * {@code ||x_i - x_j||^2} in double by the difference form, exactly as {@link #compute} sums
+     * it (a column's entries recomputed one by one equal the column's).
+     */
+    public static double squaredDistance(FloatMatrix x, int i, int j) {
+        int d = x.cols();
+        return distance2(x.data(), i * d, j * d, d);
+    }
+
     /** {@code sum_k (a[i + k] - a[j + k])^2} in double, four interleaved partial sums. */
     static double distance2(float[] a, int i, int j, int d) {
         double s0 = 0;
