@@ -115,7 +115,8 @@ final class GenerationOptions {
     static final int DEFAULT_PER_LABEL = 100;
 
     @Option(names = "--demos-per-prompt", paramLabel = "G", converter = Converters.PositiveInt.class,
-            description = "Demonstrations per prompt (GP-selected group size). Default: ${DEFAULT-VALUE}.")
+            description = "Demonstrations per prompt (GP-selected group size; the last group of a"
+                    + " coverage round completed by its pick's nearest rows). Default: ${DEFAULT-VALUE}.")
     int demosPerPrompt = 3;
 
     @Option(names = "--samples-per-summary", paramLabel = "K", converter = Converters.PositiveInt.class,

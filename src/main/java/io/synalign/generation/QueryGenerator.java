@@ -107,8 +107,8 @@ public final class QueryGenerator {
                 Seeds.mix(seed, 0xDE40, 2));
         // One group per target, at most one per real query: more targets than queries (a corpus
         // of 20 passages, 5 real queries) reuse the groups in turn.
-        List<int[]> groups = new ExplorationSelector(backend, config)
-                .select(real.vectors(), Math.min(targets.length, n), null).groups();
+        List<int[]> groups = GpDemonstrations.filled(real.vectors(), new ExplorationSelector(backend,
+                config).select(real.vectors(), Math.min(targets.length, n), null).groups(), g);
         Map<String, Integer> asked = new HashMap<>();
         List<ChatRequest> stage1 = new ArrayList<>();
         List<String> demos = new ArrayList<>();

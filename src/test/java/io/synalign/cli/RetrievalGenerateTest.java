@@ -139,9 +139,8 @@ class RetrievalGenerateTest {
                 JsonNode prov = r.path("synalign");
                 assertEquals("fake-model", prov.path("model").asText());
                 assertTrue(prov.path("attributes").size() >= 1, prov.toString());
-                // Groups of 2 (the last group of a coverage round may hold 1 row).
-                int demos = prov.path("demo_lines").size();
-                assertTrue(demos == 1 || demos == 2, prov.toString());
+                // Groups of 2 (the last group of a coverage round completed by the nearest row).
+                assertEquals(2, prov.path("demo_lines").size(), prov.toString());
             }
             // Each query prompt shows its target passage and real queries as demonstrations.
             int withPassage = 0;
