@@ -13,17 +13,27 @@ if [[ $# -gt 0 && "$1" != "--" ]]; then
   shift
 fi
 [[ "${1:-}" == "--" ]] && shift
+# The cap goes to numpy_peer.py, which gives it to both sides; the other flags go to synalign.
 ratio=10
-args=("$@")
-for ((i = 0; i < ${#args[@]}; i++)); do
-  [[ "${args[$i]}" == "--max-weight-ratio" ]] && ratio="${args[$((i + 1))]}"
+args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --max-weight-ratio) ratio="$2"; shift 2 ;;
+    --max-weight-ratio=*) ratio="${1#*=}"; shift ;;
+    *) args+=("$1"); shift ;;
+  esac
 done
 for ((round = 1; round <= rounds; round++)); do
   for side in old new; do
     dir="$old"
     [[ $side == new ]] && dir="$new"
+    side_args=("${args[@]}")
+    # A checkout from before the peer passed its cap to synalign (3e41744) needs it here.
+    if ! grep -q 'same cap on both sides' "$dir/benchmarks/peer/numpy_peer.py"; then
+      side_args+=(--max-weight-ratio "$ratio")
+    fi
     echo "== $side ($dir), round $round, load $(cut -d' ' -f1 /proc/loadavg)"
     python3 "$dir/benchmarks/peer/numpy_peer.py" align --data "$data" --max-weight-ratio "$ratio" \
-      -- "${args[@]}" | tail -7
+      -- "${side_args[@]}" | tail -7
   done
 done

@@ -78,9 +78,21 @@ public class AlignBenchmark {
     public AlignmentResult align() {
         AlignmentResult r = new MmdWeightLearner(kernels, config).fit(real, synthetic,
                 ProgressListener.NONE);
-        if (!(r.mmd2Weighted() <= 0.5 * r.mmd2Uniform())) {
+        // The drifted third puts the uniform MMD^2 well above 0: a kernel that came out all
+        // zero (or NaN) would report 0 -> 0 and pass the halving check alone.
+        if (!(r.mmd2Uniform() > 1e-6 && r.mmd2Weighted() <= 0.5 * r.mmd2Uniform())) {
             throw new IllegalStateException("alignment did not halve MMD^2: " + r.mmd2Uniform()
                     + " -> " + r.mmd2Weighted());
+        }
+        double sum = 0;
+        for (double w : r.weights()) {
+            if (!(w >= 0)) {
+                throw new IllegalStateException("a weight is " + w);
+            }
+            sum += w;
+        }
+        if (r.weights().length != synthetic.rows() || Math.abs(sum - 1) > 1e-9) {
+            throw new IllegalStateException(r.weights().length + " weights summing to " + sum);
         }
         return r;
     }

@@ -12,15 +12,11 @@ final class BenchmarkChecks {
     }
 
     /**
-     * Compares the first {@code checkRows} entries of {@code out = K w}, and rows n/2, n-33,
-     * n-2 and n-1, with a direct double-precision sum and throws if the relative error exceeds
-     * 1e-4.
+     * The first {@code checkRows} rows and rows n/2, n-33, n-2 and n-1: the first rows of a kept
+     * triangle depend on its first panel alone, of a tiled product on its first tile, and a
+     * ragged last tile shows only at the end.
      */
-    static void checkKernelProduct(FloatMatrix x, FloatMatrix y, double sigma, double[] w,
-            double[] out, int checkRows) {
-        // The first rows, and rows in the middle and at the end: the first rows of a kept
-        // triangle depend on its first panel alone, and of a tiled product on its first tile.
-        int n = x.rows();
+    static java.util.SortedSet<Integer> checkedRows(int n, int checkRows) {
         java.util.SortedSet<Integer> check = new java.util.TreeSet<>();
         for (int i = 0; i < Math.min(checkRows, n); i++) {
             check.add(i);
@@ -30,7 +26,17 @@ final class BenchmarkChecks {
                 check.add(i);
             }
         }
-        for (int i : check) {
+        return check;
+    }
+
+    /**
+     * Compares the first {@code checkRows} entries of {@code out = K w}, and rows n/2, n-33,
+     * n-2 and n-1, with a direct double-precision sum and throws if the relative error exceeds
+     * 1e-4.
+     */
+    static void checkKernelProduct(FloatMatrix x, FloatMatrix y, double sigma, double[] w,
+            double[] out, int checkRows) {
+        for (int i : checkedRows(x.rows(), checkRows)) {
             double sum = 0;
             double scale = 0;
             for (int j = 0; j < y.rows(); j++) {
@@ -45,10 +51,12 @@ final class BenchmarkChecks {
         }
     }
 
-    /** Checks the first {@code checkRows} rows of an RBF block against double precision (1e-5). */
+    /**
+     * Checks the rows {@link #checkedRows} names of an RBF block against double precision (1e-5).
+     */
     static void checkKernelBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] block,
             int checkRows) {
-        for (int i = 0; i < Math.min(checkRows, x.rows()); i++) {
+        for (int i : checkedRows(x.rows(), checkRows)) {
             for (int j = 0; j < y.rows(); j++) {
                 double want = Math.exp(-distance2(x, i, y, j) / (2 * sigma * sigma));
                 if (Math.abs(block[i * y.rows() + j] - want) > 1e-5) {
@@ -59,10 +67,12 @@ final class BenchmarkChecks {
         }
     }
 
-    /** Checks the first {@code checkRows} rows of {@code C = X Y^T} against double dot products. */
+    /**
+     * Checks the rows {@link #checkedRows} names of {@code C = X Y^T} against double dot products.
+     */
     static void checkGemm(FloatMatrix x, FloatMatrix y, float[] c, int checkRows) {
         int d = x.cols();
-        for (int i = 0; i < Math.min(checkRows, x.rows()); i++) {
+        for (int i : checkedRows(x.rows(), checkRows)) {
             for (int j = 0; j < y.rows(); j++) {
                 double dot = 0;
                 double scale = 0;

@@ -24,8 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (O(n log n), kept here as the baseline). The vectors are small perturbations of the uniform
  * point with a cap of 10/n, like the optimiser's. Sizes are not powers of two.
  *
- * <p>Checked in {@link #setUp}: both give the same projection within 1e-15 times the input's
- * scale, or the run fails.
+ * <p>Checked in {@link #setUp}: both give the same projection within 1e-15 (absolute; the
+ * weights are at most the cap), or the run fails.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
