@@ -8,29 +8,38 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
  * A 2-D float32 or float64 {@code .npy} file (C order, either byte order; the checks of
- * {@link NpyReader}) as a {@link RowSource} of any length: the data is memory-mapped in segments
- * of whole rows of at most {@value #DEFAULT_SEGMENT_BYTES} bytes, mapped once when opened, and
- * {@link #read} copies rows out of the mapping (narrowing float64 to float32), so the rows are
- * read from the file (or the page cache) block by block and never held whole on the heap. A
- * 10^7 x 384 float32 file (15.4 GB) is 15 mappings of address space, not of memory.
+ * {@link NpyReader}) as a {@link RowSource} of any length: {@link #read} reads the rows asked for
+ * with positional reads of the file channel, at most {@value #BUFFER_BYTES} bytes at a time into
+ * a buffer of the reading thread, and converts them (narrowing float64 to float32), so the rows
+ * are read from the file (or the page cache) block by block and never held whole on the heap.
+ *
+ * <p>Why not a memory mapping (as before): a file truncated under a mapping (an {@code np.save}
+ * to the same path during a fit) faults in compiled code, and the JVM raises that fault later, at
+ * an unpredictable point: inside the row reader's executor, whose queue lock it left without an
+ * owner, so the run hung for good. A positional read of a shortened file returns fewer bytes,
+ * which is refused at once naming the file. The reads cost one copy more (kernel to buffer, then
+ * to the rows), against a page fault per 4 KiB of a mapping.
  *
  * <p>Values are checked as they are read: NaN, an infinity, or a float64 beyond the float32 range
  * is an {@link InputException} naming the file, the row and the column. Not thread-safe (one
- * reader at a time, as the engine reads).
+ * reader at a time, as the engine reads; one read may itself be split over threads).
  */
 public final class NpyRowSource implements RowSource {
 
     private static final org.slf4j.Logger LOG =
             org.slf4j.LoggerFactory.getLogger(NpyRowSource.class);
 
-    /** Largest mapped segment: 1 GiB (a mapping may not exceed 2 GiB). */
-    static final long DEFAULT_SEGMENT_BYTES = 1L << 30;
+    /** Bytes of one positional read, at most: 1 MiB, a whole number of float64 values. */
+    static final int BUFFER_BYTES = 1 << 20;
+
+    /** Each reading thread's buffer (direct: a heap buffer would be copied once more). */
+    private static final ThreadLocal<ByteBuffer> BUFFERS =
+            ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_BYTES));
 
     private final Path file;
     private final FileChannel channel;
@@ -38,27 +47,19 @@ public final class NpyRowSource implements RowSource {
     private final int cols;
     private final int itemSize;
     private final ByteOrder order;
-    private final long rowsPerSegment;
-    private final MappedByteBuffer[] segments;
+    private final long dataOffset;
+    private final int bufferBytes;
 
     private NpyRowSource(Path file, FileChannel channel, long rows, int cols, NpyDtype dtype,
-            long dataOffset, long segmentBytes) throws IOException {
+            long dataOffset, int bufferBytes) {
         this.file = file;
         this.channel = channel;
         this.rows = rows;
         this.cols = cols;
         this.itemSize = dtype.itemSize();
         this.order = dtype.order();
-        long rowBytes = (long) cols * itemSize;
-        this.rowsPerSegment = Math.max(1, segmentBytes / rowBytes);
-        int count = (int) ((rows + rowsPerSegment - 1) / rowsPerSegment);
-        this.segments = new MappedByteBuffer[count];
-        for (int s = 0; s < count; s++) {
-            long first = s * rowsPerSegment;
-            long length = Math.min(rowsPerSegment, rows - first) * rowBytes;
-            segments[s] = channel.map(FileChannel.MapMode.READ_ONLY, dataOffset + first * rowBytes,
-                    length);
-        }
+        this.dataOffset = dataOffset;
+        this.bufferBytes = bufferBytes - bufferBytes % 8;
     }
 
     /**
@@ -68,11 +69,17 @@ public final class NpyRowSource implements RowSource {
      * @throws IOException on an I/O failure
      */
     public static NpyRowSource open(Path file) throws IOException {
-        return open(file, DEFAULT_SEGMENT_BYTES);
+        return open(file, BUFFER_BYTES);
     }
 
-    /** With a given segment size, so tests can put rows across many segments. */
-    static NpyRowSource open(Path file, long segmentBytes) throws IOException {
+    /**
+     * With reads of at most {@code bufferBytes} (8 to {@value #BUFFER_BYTES}; rounded down to a
+     * multiple of 8), so tests can split rows across reads.
+     */
+    static NpyRowSource open(Path file, int bufferBytes) throws IOException {
+        if (bufferBytes < 8 || bufferBytes > BUFFER_BYTES) {
+            throw new IllegalArgumentException("read size " + bufferBytes);
+        }
         FileChannel ch = NpyReader.open(file);
         try {
             NpyHeader h = NpyReader.header(file, ch);
@@ -103,7 +110,7 @@ public final class NpyRowSource implements RowSource {
                 LOG.warn("{}: {} bytes after the array data are ignored", file, present - needed);
             }
             return new NpyRowSource(file, ch, shape[0], (int) shape[1], dt, h.dataOffset(),
-                    segmentBytes);
+                    bufferBytes);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -144,11 +151,10 @@ public final class NpyRowSource implements RowSource {
     void read(long start, int count, float[] out, int threads, long minFloats) {
         int tasks = ParallelRanges.tasks((long) count * cols, threads, minFloats);
         // A large read (a GPU chunk is up to 10^8 floats) is split over threads: one thread
-        // copies and checks about 2.8 GB/s from the page cache, and on a GPU host the cores are
+        // copies and checks a few GB/s from the page cache, and on a GPU host the cores are
         // otherwise idle while the device computes. Each task writes its own rows of out; the
         // error reported is the first bad value in row order, as a sequential read gives, and
-        // all tasks have finished writing out before this returns (a mapped file truncated
-        // under the mapping raises InternalError, which is caught like the rest).
+        // all tasks have finished writing out before this returns.
         ParallelRanges.run(count, tasks, (from, to) -> copy(start + from, to - from, out, from));
     }
 
@@ -159,35 +165,36 @@ public final class NpyRowSource implements RowSource {
 
     /**
      * Copies rows {@code [start, start + count)} to {@code out} from row {@code outRow} on,
-     * checking every value. Touches only the mapping and that range of out, so disjoint
-     * ranges may be copied concurrently.
+     * checking every value. Touches only the file (positional reads) and that range of out, so
+     * disjoint ranges may be copied concurrently.
      */
     private void copy(long start, int count, float[] out, int outRow) {
-        long row = start;
-        int written = 0;
-        while (written < count) {
-            int s = (int) (row / rowsPerSegment);
-            long local = row - s * rowsPerSegment;
-            int take = (int) Math.min(count - written, rowsPerSegment - local);
-            ByteBuffer view = segments[s].duplicate().order(order);
-            view.position((int) (local * cols * itemSize));
-            int values = take * cols;
-            int at = (outRow + written) * cols;
+        ByteBuffer buffer = BUFFERS.get();
+        long first = start * cols; // the first value's index in the array
+        long values = (long) count * cols;
+        int at = outRow * cols;
+        long done = 0;
+        while (done < values) {
+            int take = (int) Math.min(values - done, bufferBytes / itemSize);
+            buffer.clear().limit(take * itemSize);
+            fill(buffer, dataOffset + (first + done) * itemSize);
+            buffer.flip();
+            ByteBuffer view = buffer.order(order);
             if (itemSize == 4) {
                 FloatBuffer floats = view.asFloatBuffer();
-                floats.get(out, at, values);
-                for (int k = 0; k < values; k++) {
+                floats.get(out, at, take);
+                for (int k = 0; k < take; k++) {
                     if (!Float.isFinite(out[at + k])) {
-                        throw NpyReader.nonFinite(file, out[at + k], row * cols + k, cols);
+                        throw NpyReader.nonFinite(file, out[at + k], first + done + k, cols);
                     }
                 }
             } else {
                 DoubleBuffer doubles = view.asDoubleBuffer();
-                for (int k = 0; k < values; k++) {
+                for (int k = 0; k < take; k++) {
                     double v = doubles.get(k);
                     float f = (float) v;
                     if (!Float.isFinite(f)) {
-                        long i = row * cols + k;
+                        long i = first + done + k;
                         if (!Double.isFinite(v)) {
                             throw NpyReader.nonFinite(file, v, i, cols);
                         }
@@ -197,8 +204,27 @@ public final class NpyRowSource implements RowSource {
                     out[at + k] = f;
                 }
             }
-            written += take;
-            row += take;
+            at += take;
+            done += take;
+        }
+    }
+
+    /** Reads {@code buffer}'s remaining bytes from file offset {@code position}. */
+    private void fill(ByteBuffer buffer, long position) {
+        try {
+            long at = position;
+            while (buffer.hasRemaining()) {
+                int n = channel.read(buffer, at);
+                if (n < 0) {
+                    throw new InputException(file, "changed while being read: it is now "
+                            + channel.size() + " bytes, the array it held when opened needs "
+                            + (dataOffset + rows * cols * (long) itemSize)
+                            + " (was it written again?); nothing was written");
+                }
+                at += n;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
         }
     }
 

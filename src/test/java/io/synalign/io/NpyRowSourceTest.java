@@ -45,9 +45,9 @@ class NpyRowSourceTest {
                 false, "(" + rows + ", " + cols + ")"), NpyFixtures.data(values, itemSize, order)));
     }
 
-    @ParameterizedTest(name = "{0}, segment {1} bytes")
-    @CsvSource({"<f4, 64", "<f4, 1000", ">f4, 200", "<f8, 64", ">f8, 1000000", "<f8, 1"})
-    void readsTheRowsNpyReaderReadsInAnyRange(String descr, long segment) throws Exception {
+    @ParameterizedTest(name = "{0}, reads of {1} bytes")
+    @CsvSource({"<f4, 64", "<f4, 1000", ">f4, 200", "<f8, 64", ">f8, 1000000", "<f8, 8", "<f4, 12"})
+    void readsTheRowsNpyReaderReadsInAnyRange(String descr, int segment) throws Exception {
         int rows = 53;
         int cols = 7;
         double[] values = NpyFixtures.gaussian(rows * cols, 5, 3.0);
@@ -118,6 +118,35 @@ class NpyRowSourceTest {
         }
     }
 
+    /**
+     * A file written again during a fit (np.save to the same path truncates it first): under a
+     * memory mapping the fault came out later, inside the row reader's executor, and the run hung
+     * for good in 4 of 5 tries. Read positionally, the shortened file is refused at the read,
+     * naming it, and the source still answers for the rows that remain.
+     */
+    @Test
+    void aFileShortenedWhileOpenIsRefusedAtTheReadNamingIt() throws Exception {
+        double[] values = NpyFixtures.gaussian(64 * 8, 6, 1.0);
+        Path file = write("shrinks.npy", "<f4", ByteOrder.LITTLE_ENDIAN, 4, 64, 8, values);
+        FloatMatrix want = NpyReader.readMatrix(file);
+        try (NpyRowSource source = NpyRowSource.open(file, 256)) {
+            long keep = java.nio.file.Files.size(file) - 40 * 8 * 4 - 5;
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                    java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(keep);
+            }
+            float[] head = new float[10 * 8];
+            source.read(0, 10, head);
+            assertArrayEquals(java.util.Arrays.copyOf(want.data(), 80), head);
+            for (int threads : new int[] {1, 3}) {
+                InputException e = assertThrows(InputException.class,
+                        () -> source.read(0, 64, new float[64 * 8], threads, 8));
+                assertTrue(e.getMessage().contains("shrinks.npy")
+                        && e.getMessage().contains("changed while being read"), e.getMessage());
+            }
+        }
+    }
+
     @Test
     void aTruncatedFileIsRefusedWhenOpened() {
         Path file = NpyFixtures.write(dir.resolve("short.npy"), NpyFixtures.file(
@@ -147,18 +176,18 @@ class NpyRowSourceTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"<f4", "<f8"})
-    void rffFromTheMappedFileEqualsTheWholeArrayPath(String descr) throws Exception {
-        mappedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.RFF);
+    void rffFromTheStreamedFileEqualsTheWholeArrayPath(String descr) throws Exception {
+        streamedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.RFF);
     }
 
     /** nystrom streams the mapped file too: its landmarks and K_SL chunks read from it. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"<f4", "<f8"})
-    void nystromFromTheMappedFileEqualsTheWholeArrayPath(String descr) throws Exception {
-        mappedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.NYSTROM);
+    void nystromFromTheStreamedFileEqualsTheWholeArrayPath(String descr) throws Exception {
+        streamedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.NYSTROM);
     }
 
-    private void mappedFileEqualsTheWholeArrayPath(String descr, AlignmentMethod method)
+    private void streamedFileEqualsTheWholeArrayPath(String descr, AlignmentMethod method)
             throws Exception {
         int n = 701;
         int d = 16;
@@ -179,11 +208,11 @@ class NpyRowSourceTest {
                 .withFeatures(128).withSeed(2).withIterations(80, 1e-9);
         System.setProperty("synalign.rff.chunkRows", "64");
         try (KernelBackend backend = KernelBackends.create("nd4j");
-                NpyRowSource mapped = NpyRowSource.open(sFile, 1000)) {
+                NpyRowSource source = NpyRowSource.open(sFile, 1000)) {
             AlignmentResult whole = new MmdWeightLearner(backend, config).fit(real,
                     NpyReader.readMatrix(sFile), ProgressListener.NONE);
             AlignmentResult streamed = new MmdWeightLearner(backend, config).fit(real,
-                    (RowSource) mapped, ProgressListener.NONE);
+                    (RowSource) source, ProgressListener.NONE);
             double largest = 0;
             for (double w : whole.weights()) {
                 largest = Math.max(largest, w);
