@@ -192,7 +192,14 @@ final class TextAlignRun {
     /** Given embeddings files: one row per record, and both of one width, before any work. */
     private void checkEmbeddingFiles(Inputs inputs) throws IOException {
         NpyHeader real = cmd.real == null ? null : NpyReader.inspectMatrix(cmd.real);
-        NpyHeader synthetic = cmd.synthetic() == null ? null : NpyReader.readHeader(cmd.synthetic());
+        // Every check a row source makes when opened (dtype, order, rank, length), none of the
+        // one-array limit: refused here, before a model loads or a run directory takes a copy.
+        NpyHeader synthetic = null;
+        if (cmd.synthetic() != null) {
+            try (NpyRowSource checked = NpyRowSource.open(cmd.synthetic())) {
+                synthetic = NpyReader.readHeader(cmd.synthetic());
+            }
+        }
         if (real != null && real.shape()[0] != inputs.plan().realRows()) {
             throw new IllegalArgumentException("--real-embeddings " + cmd.real + " has shape "
                     + real.shapeText() + " but " + opts.real + " has "

@@ -364,6 +364,26 @@ class TextAlignStreamingTest {
         assertEquals(before, listing());
     }
 
+    /** Checked with the other headers: before the model embeds the real texts or --run-dir copies it. */
+    @Test
+    void aSyntheticEmbeddingsFileOfAnUnreadableLayoutIsRefusedBeforeAnyTextIsEmbedded()
+            throws IOException {
+        String shape = "(" + synthetic.size() + ", 384)";
+        byte[] data = io.synalign.io.NpyFixtures.data(io.synalign.io.NpyFixtures.gaussian(
+                synthetic.size() * 384, 2, 1), 4, java.nio.ByteOrder.LITTLE_ENDIAN);
+        Files.write(dir.resolve("SF.npy"), io.synalign.io.NpyFixtures.file(
+                io.synalign.io.NpyFixtures.dict("<f4", true, shape), data));
+        Files.write(dir.resolve("SI.npy"), io.synalign.io.NpyFixtures.file(
+                io.synalign.io.NpyFixtures.dict("<i4", false, shape), data));
+        Set<String> before = listing();
+        Cli.assertBadInputLine(align(50, "synth.jsonl", "--synthetic-embeddings", p("SF.npy"),
+                "--run-dir", p("run")), dir, "Fortran");
+        Cli.assertBadInputLine(align(50, "synth.jsonl", "--synthetic-embeddings", p("SI.npy")), dir,
+                "<i4");
+        assertEquals(0, encoders.textsEncoded.get(), "no text was embedded");
+        assertEquals(before, listing());
+    }
+
     @Test
     void anExistingWeightFieldIsReplacedInPlace() throws IOException {
         Cli.Run plain = align(50, "synth.jsonl");

@@ -186,14 +186,27 @@ public final class LabelledAlignment {
         return rows;
     }
 
-    /** Names the label in every progress stage, e.g. {@code optimise [sports 2/3]}. */
+    /**
+     * Names the label in every progress stage, e.g. {@code optimise [sports 2/3]}, and in every
+     * plan (a per-label fit streams its rows too: its plan was dropped).
+     */
     private static ProgressListener labelled(ProgressListener p, String label, int k, int of,
             boolean labelled) {
         if (!labelled) {
             return p;
         }
         String suffix = " [" + label + " " + k + "/" + of + "]";
-        return (stage, done, total, detail) -> p.onProgress(stage + suffix, done, total, detail);
+        return new ProgressListener() {
+            @Override
+            public void onProgress(String stage, long done, long total, String detail) {
+                p.onProgress(stage + suffix, done, total, detail);
+            }
+
+            @Override
+            public void onPlan(String plan) {
+                p.onPlan("label " + label + " (" + k + "/" + of + "): " + plan);
+            }
+        };
     }
 
     /** Kish's effective sample size {@code (sum w)^2 / sum w^2}; 0 for all-zero weights. */

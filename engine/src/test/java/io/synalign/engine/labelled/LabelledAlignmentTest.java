@@ -121,6 +121,34 @@ class LabelledAlignmentTest {
         assertEquals(1 / Arrays.stream(w).map(x -> x * x).sum(), r.effectiveSampleSize(), 1e-9);
     }
 
+    /** A per-label fit's plan (rows streamed from a file) reaches the listener, naming its label. */
+    @Test
+    void eachLabelsPlanAndProgressReachTheListenerNamingTheLabel() {
+        List<String> real = List.of("a", "b", "a", "b");
+        List<String> synthetic = List.of("b", "a", "b", "b", "a");
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, real, 4, synthetic, 5);
+        List<String> plans = new ArrayList<>();
+        List<String> stages = new ArrayList<>();
+        io.synalign.engine.ProgressListener listener = new io.synalign.engine.ProgressListener() {
+            @Override
+            public void onProgress(String stage, long done, long total, String detail) {
+                stages.add(stage);
+            }
+
+            @Override
+            public void onPlan(String text) {
+                plans.add(text);
+            }
+        };
+        new LabelledAlignment((c, r, s, p) -> {
+            p.onPlan("rff of " + s.rows() + " rows");
+            p.onProgress("optimise", 1, 1, "");
+            return stub(c, r, s.toMatrix());
+        }, AlignmentConfig.defaults()).align(plan, rows(4, 1), rows(5, 2), listener);
+        assertEquals(List.of("label a (1/2): rff of 2 rows", "label b (2/2): rff of 3 rows"), plans);
+        assertEquals(List.of("optimise [a 1/2]", "optimise [b 2/2]"), stages);
+    }
+
     @Test
     void labelSeedsAreDerivedFromTheSeedAndTheLabelOnly() {
         List<String> real = List.of("x", "y");
