@@ -173,7 +173,16 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
     static String plan(KernelBackend backend, RowSource rows, int features, long keepBytes,
             FloatMatrix real) {
-        return plan(backend, rows, "Phi_S", features, 1, keepBytes, real);
+        return plan(backend, rows, "Phi_S", features, 1, keepBytes, real, 0);
+    }
+
+    /**
+     * nystrom's plan: {@link #plan(KernelBackend, RowSource, String, int, int, long, FloatMatrix,
+     * int)} of K_SL (two copies of each chunk) with its r landmarks' matrices.
+     */
+    static String nystromPlan(KernelBackend backend, RowSource rows, int landmarks,
+            long keepBytes, FloatMatrix real) {
+        return plan(backend, rows, "K_SL", landmarks, 2, keepBytes, real, landmarks);
     }
 
     /**
@@ -185,22 +194,28 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * @param symbol the matrix held, {@code "Phi_S"} (rff) or {@code "K_SL"} (nystrom)
      * @param copies how many copies of each chunk's matrix its operator keeps (nystrom keeps
      *     K_cL and K_Lc: 2); {@code keepBytes} counts a chunk once, the memory figures all
+     * @param landmarks nystrom's r (0 for rff): K_LL's decomposition holds about 28 r^2 bytes
+     *     before the chunks are built (K_LL in float, its symmetric part and eigenvectors in
+     *     double, G^T), and G^T's 8 r^2 bytes stay for the fit (r = 4,096: 0.44 GiB, then 0.13)
      */
     static String plan(KernelBackend backend, RowSource rows, String symbol, int features,
-            int copies, long keepBytes, FloatMatrix real) {
+            int copies, long keepBytes, FloatMatrix real, int landmarks) {
         long n = rows.rows();
         int chunk = chunkRows(backend, features);
         long chunks = (n + chunk - 1) / chunk;
         long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes(backend, features));
         long keptBytes = kept * chunkBytes(backend, features) * copies;
-        long peak = keptBytes + 2 * (chunkBytes(backend, features) * copies
-                + 4L * chunk * rows.cols()) + 14L * 8 * n + real.bytes();
+        long landmarkBytes = 8L * landmarks * landmarks;
+        long vectors = 14L * 8 * n + real.bytes();
+        long peak = Math.max(keptBytes + 2 * (chunkBytes(backend, features) * copies
+                + 4L * chunk * rows.cols()) + vectors + landmarkBytes,
+                28L * landmarks * landmarks + vectors);
         long streamed = chunks - kept;
         // The first chunks are kept; the last one may be short.
         long streamedRows = n - Math.min(n, kept * chunk);
         return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
-                + " %s; expected peak %s (kept features %s, optimiser vectors %s), plus the pages"
-                + " of the input read (up to %s, page cache the system reclaims)", symbol, n,
+                + " %s; expected peak %s (kept features %s, optimiser vectors %s%s), plus the"
+                + " pages of the input read (up to %s, page cache the system reclaims)", symbol, n,
                 features,
                 MethodSelector.human(4L * n * features * copies)
                         + (copies == 1 ? "" : " (" + copies + " copies)"), chunks, chunk,
@@ -212,6 +227,9 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                                         * streamedRows * rows.cols())),
                 MethodSelector.human(peak), MethodSelector.human(keptBytes),
                 MethodSelector.human(14L * 8 * n),
+                landmarks == 0 ? "" : ", landmark matrices "
+                        + MethodSelector.human(28L * landmarks * landmarks) + " while decomposed, "
+                        + MethodSelector.human(landmarkBytes) + " kept",
                 MethodSelector.human((long) rows.bytesPerStoredValue() * n * rows.cols()));
     }
 

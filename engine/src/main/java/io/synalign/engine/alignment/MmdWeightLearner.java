@@ -353,8 +353,8 @@ public final class MmdWeightLearner {
                 long total = syntheticRows.rows() + real.rows();
                 int r = (int) Math.min(config.features(), total);
                 // Each chunk keeps K_cL and K_Lc (two backend operators): 2 copies.
-                String plan = ChunkedFeatureOperator.plan(backend, syntheticRows, "K_SL", r, 2,
-                        keep, real);
+                String plan = ChunkedFeatureOperator.nystromPlan(backend, syntheticRows, r, keep,
+                        real);
                 LOG.info("nystrom plan: {}", plan);
                 if (ChunkedFeatureOperator.streams(backend, n, r, keep)) {
                     listener.onPlan("nystrom " + plan);

@@ -1,6 +1,7 @@
 package io.synalign.engine.alignment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.engine.Bandwidth;
@@ -303,7 +304,7 @@ class StreamedRowsTest {
         try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
             long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16);
             String plan = ChunkedFeatureOperator.plan(backend, RowSource.ofBlocks(blocks(s, 300)),
-                    "Phi_S", 16, 1, 3 * chunk, r);
+                    "Phi_S", 16, 1, 3 * chunk, r, 0);
             assertTrue(plan.contains("in 16 chunks of 64 rows: 3 kept, 13 recomputed"), plan);
             assertTrue(plan.contains("(" + MethodSelector.human(4L * 808 * 7)
                     + " of rows read per pass)"), plan);
@@ -329,11 +330,35 @@ class StreamedRowsTest {
                     RowSource.ofBlocks(blocks(s.rowRange(0, 10), 10)), float64.select(
                             java.util.stream.LongStream.range(10, 1000).toArray()))))) {
                 String plan = ChunkedFeatureOperator.plan(backend, source, "Phi_S", 16, 1,
-                        3 * chunk, r);
+                        3 * chunk, r, 0);
                 assertTrue(plan.contains("(" + MethodSelector.human(8L * 808 * 7)
                         + " of rows read per pass)"), plan);
                 assertTrue(plan.contains("up to " + MethodSelector.human(8L * 1000 * 7)), plan);
             }
+        }
+    }
+
+    /**
+     * nystrom's plan counts its landmarks' r x r matrices: K_LL's decomposition (about 28 r^2
+     * bytes) before the chunks, G^T (8 r^2) through the fit. At r = 4,096 the plan said 131 MiB
+     * where the run peaked near 0.5 GiB above the JVM's own.
+     */
+    @org.junit.jupiter.api.Test
+    void nystromsPlanCountsItsLandmarkMatrices() {
+        System.setProperty("synalign.rff.chunkRows", "64");
+        FloatMatrix s = FloatMatrix.zeros(1000, 7);
+        FloatMatrix r = FloatMatrix.zeros(5, 7);
+        try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
+            String plan = ChunkedFeatureOperator.nystromPlan(backend,
+                    RowSource.ofBlocks(blocks(s, 300)), 4096, 0, r);
+            assertTrue(plan.contains("landmark matrices " + MethodSelector.human(28L * 4096 * 4096)
+                    + " while decomposed, " + MethodSelector.human(8L * 4096 * 4096) + " kept"),
+                    plan);
+            String peak = plan.replaceAll(".*expected peak ([^(]*) \\(.*", "$1");
+            assertTrue(peak.equals(MethodSelector.human(28L * 4096 * 4096 + 14L * 8 * 1000
+                    + r.bytes())), plan);
+            assertFalse(ChunkedFeatureOperator.plan(backend, RowSource.ofBlocks(blocks(s, 300)),
+                    16, 0, r).contains("landmark"));
         }
     }
 }
