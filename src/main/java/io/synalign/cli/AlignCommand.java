@@ -231,7 +231,7 @@ final class AlignCommand extends CliCommand {
 
         // Headers first: a dimension mismatch is reported before a large file is read. S is
         // read as a source of rows: whole into memory when it fits one array and the method is
-        // neither rff nor nystrom, else block by block from the mapped files (rff and nystrom
+        // neither rff nor nystrom, else block by block from the files (rff and nystrom
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);

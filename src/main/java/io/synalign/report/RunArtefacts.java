@@ -66,7 +66,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
     /**
      * The embedding rows the report plots: at most {@link ReportPage#MAX_POINTS_PER_SIDE} of
      * each set, drawn by {@link Subsample} (seeds 1 for real, 2 for synthetic), read from the
-     * memory-mapped files row by row, so a run of any size (a 15 GB synthetic {@code .npy} of
+     * files row by row, so a run of any size (a 15 GB synthetic {@code .npy} of
      * 10^7 rows) is reported without reading its embeddings whole.
      *
      * @param real the sampled real rows, in input order

@@ -18,7 +18,7 @@ final class ConcatenatedRows implements RowSource {
     private final String name;
     /**
      * Floats of the buffer a later part of a spanning read goes through (16 MiB): large enough
-     * that a part's own read of a slice may still be split over threads (a mapped .npy splits
+     * that a part's own read of a slice may still be split over threads (an .npy source splits
      * reads of 2^21 floats and more).
      */
     static final int STAGING_FLOATS = 1 << 22;

@@ -35,12 +35,12 @@ import java.util.concurrent.TimeUnit;
  * for nystrom) and freed at once (or reloaded into one reused operator where the map's
  * operators can reload), so the memory is the kept chunks
  * plus one chunk and two row buffers, whatever n is. Results depend only on the values and the
- * chunk grid: a source stored as one array, as blocks of any size, or as a mapped file gives
+ * chunk grid: a source stored as one array, as blocks of any size, or as a file gives
  * bit-identical products. Each product costs one pass over the chunks; a recomputed chunk is
  * rebuilt in every pass (an MMD product {@code Phi (Phi^T w)} makes two).
  *
- * <p>Reading ahead: when some chunks are recomputed, reading chunk c + 1's rows (page faults on
- * a mapped file of many GB, as costly as the features' GEMM) overlaps chunk c's work: one daemon
+ * <p>Reading ahead: when some chunks are recomputed, reading chunk c + 1's rows (reads of
+ * a file of many GB, as costly as the features' GEMM) overlaps chunk c's work: one daemon
  * reader thread reads the next recomputed chunk into the second of two row buffers while the
  * caller builds and uses the chunk in the first (the first recomputed chunk of a pass is read
  * while the kept chunks are used). The source is still read by one thread at a time, chunk after
