@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
  */
 class VerbosityOptions {
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress line on stderr.")
+    @Option(names = {"-q", "--quiet"}, description = "No progress line on stderr (nor a streamed"
+            + " fit's plan line).")
     boolean quiet;
 
     @Option(names = {"-v", "--verbose"},
