@@ -92,8 +92,8 @@ final class AlignCommand extends CliCommand {
                     + " of the same columns, taken one after another as one set: the weights"
                     + " follow that order). Text form: the synthetic records'"
                     + " embeddings (one file, one row per record, in file order, e.g. from"
-                    + " 'synalign embed') instead of embedding their texts; read from the mapped"
-                    + " file, any number of rows.")
+                    + " 'synalign embed') instead of embedding their texts; read from the file"
+                    + " block by block, any number of rows.")
     List<Path> syntheticFiles;
 
     /**
@@ -265,7 +265,7 @@ final class AlignCommand extends CliCommand {
     }
 
     /**
-     * The --synthetic-embeddings files, mapped, as one source, each checked against R's
+     * The --synthetic-embeddings files, opened as row sources, as one source, each checked against R's
      * columns before anything is read.
      *
      * @throws IllegalArgumentException naming the file whose columns differ from R's

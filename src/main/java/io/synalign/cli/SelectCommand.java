@@ -164,7 +164,7 @@ final class SelectCommand extends CliCommand {
             }
             outputs.commit();
         }
-        printSummary(stdout, result, x.rows());
+        printSummary(stdout, result, x);
         return ExitCodes.OK;
     }
 
@@ -185,7 +185,8 @@ final class SelectCommand extends CliCommand {
         }
     }
 
-    private void printSummary(PrintWriter stdout, SelectionResult r, int rows) {
+    private void printSummary(PrintWriter stdout, SelectionResult r, FloatMatrix x) {
+        int rows = x.rows();
         stdout.printf(Locale.ROOT, "picked %d of %d rows%s%n", r.picks().length, rows,
                 groupSize > 1 ? String.format(Locale.ROOT, " in groups of %d (%d coverage reset%s)",
                         groupSize, r.rounds(), r.rounds() == 1 ? "" : "s") : "");
@@ -194,7 +195,9 @@ final class SelectCommand extends CliCommand {
                 .mapToObj(Integer::toString).collect(Collectors.joining(", "))
                 + (shown < r.picks().length ? ", ..." : ""));
         stdout.printf(Locale.ROOT, "length scale: %s%s, noise: %s, backend: %s, %.2f s%n",
-                Numbers.short4(r.lengthScale()), lengthScale.isAuto() ? " (median heuristic)" : "",
+                Numbers.short4(r.lengthScale()), !lengthScale.isAuto() ? ""
+                        : MedianHeuristic.allRowsEqual(x) ? " (rows all alike: any l gives these picks)"
+                        : " (median heuristic)",
                 Numbers.short4(noise),
                 r.backend(), r.seconds());
         stdout.println("wrote " + out + (groups == null ? "" : " and " + groups));

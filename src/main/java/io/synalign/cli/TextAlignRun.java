@@ -37,7 +37,7 @@ import java.util.Map;
  * <p>The synthetic file is streamed ({@link StreamedRecords}), never held: it is read once to
  * check every record and collect the labels, once to embed its texts block by block into an
  * {@code .npy} (the run directory's {@value RunFiles#SYNTHETIC_EMBEDDINGS}, or a temporary file
- * beside {@code --out} that is deleted at the end), which the fit then reads as a mapped
+ * beside {@code --out} that is deleted at the end), which the fit then reads block by block as a
  * {@link io.synalign.kernels.RowSource}, and once to write each record with its weight. So a file
  * of 10^7 records needs memory for its labels, the weights and the fit, not for its texts or
  * embeddings. {@code --synthetic-embeddings S.npy} (and {@code --real-embeddings R.npy}) give
@@ -247,7 +247,7 @@ final class TextAlignRun {
     /**
      * The real rows (embedded, or read from --real-embeddings) and the synthetic rows, streamed
      * into {@code target} staged in {@code into} (or read from --synthetic-embeddings, copied
-     * into a run directory), opened as a mapped source. The model loads only if a side needs it.
+     * into a run directory), opened as a row source. The model loads only if a side needs it.
      */
     private Embedded embed(Settings settings, Inputs inputs, AtomicOutputs into, Path target,
             StderrProgress progress) throws IOException {

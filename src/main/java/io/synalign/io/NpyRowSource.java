@@ -8,8 +8,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 /**
  * A 2-D float32 or float64 {@code .npy} file (C order, either byte order; the checks of
@@ -42,7 +45,9 @@ public final class NpyRowSource implements RowSource {
             ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(BUFFER_BYTES));
 
     private final Path file;
-    private final FileChannel channel;
+    /** Replaced when an interrupt closed it ({@link #reopen}). */
+    private volatile FileChannel channel;
+    private volatile boolean closed;
     private final long rows;
     private final int cols;
     private final int itemSize;
@@ -179,57 +184,159 @@ public final class NpyRowSource implements RowSource {
             buffer.clear().limit(take * itemSize);
             fill(buffer, dataOffset + (first + done) * itemSize);
             buffer.flip();
-            ByteBuffer view = buffer.order(order);
-            if (itemSize == 4) {
-                FloatBuffer floats = view.asFloatBuffer();
-                floats.get(out, at, take);
-                for (int k = 0; k < take; k++) {
-                    if (!Float.isFinite(out[at + k])) {
-                        throw NpyReader.nonFinite(file, out[at + k], first + done + k, cols);
-                    }
-                }
-            } else {
-                DoubleBuffer doubles = view.asDoubleBuffer();
-                for (int k = 0; k < take; k++) {
-                    double v = doubles.get(k);
-                    float f = (float) v;
-                    if (!Float.isFinite(f)) {
-                        long i = first + done + k;
-                        if (!Double.isFinite(v)) {
-                            throw NpyReader.nonFinite(file, v, i, cols);
-                        }
-                        throw new InputException(file, "value " + v + " at row " + i / cols
-                                + ", column " + i % cols + " is too large for float32");
-                    }
-                    out[at + k] = f;
-                }
-            }
+            convert(buffer, 0, take, first + done, out, at);
             at += take;
             done += take;
         }
     }
 
-    /** Reads {@code buffer}'s remaining bytes from file offset {@code position}. */
+    /** A gap of at most this many rows between two rows asked for is read through. */
+    static final int GAP_READ_THROUGH = 8;
+
+    /**
+     * Reads the rows asked for in spans: rows in increasing order with gaps of at most
+     * {@value #GAP_READ_THROUGH} rows are read with one positional read of the span (up to the
+     * read size) and only the rows asked for are converted and checked. One label's rows
+     * scattered through a file (a sixth of 100,000 rows at d = 384) were one system call each,
+     * about 2.5 times the time of copying them from a mapping; reading up to 8 times the bytes
+     * in large reads costs less than a call per row. Rows wider than a read go one by one.
+     */
+    @Override
+    public void readRows(long[] indices, int from, int count, float[] out) {
+        long rowBytes = (long) cols * itemSize;
+        int perRead = (int) Math.min(Integer.MAX_VALUE, bufferBytes / rowBytes);
+        if (perRead < 2) {
+            RowSource.super.readRows(indices, from, count, out);
+            return;
+        }
+        if (out.length < (long) count * cols) {
+            throw new IllegalArgumentException("out holds " + out.length + " floats, "
+                    + count + " rows of " + cols + " need " + (long) count * cols);
+        }
+        ByteBuffer buffer = BUFFERS.get();
+        int k = 0;
+        while (k < count) {
+            long first = checkedRow(indices[from + k]);
+            long last = first;
+            int end = k + 1;
+            while (end < count) {
+                long next = checkedRow(indices[from + end]);
+                if (next <= last || next - last > GAP_READ_THROUGH || next - first >= perRead) {
+                    break;
+                }
+                last = next;
+                end++;
+            }
+            buffer.clear().limit((int) ((last - first + 1) * rowBytes));
+            fill(buffer, dataOffset + first * rowBytes);
+            buffer.flip();
+            for (int j = k; j < end; j++) {
+                long row = indices[from + j];
+                convert(buffer, (int) ((row - first) * rowBytes), cols, row * cols, out, j * cols);
+            }
+            k = end;
+        }
+    }
+
+    private long checkedRow(long row) {
+        if (row < 0 || row >= rows) {
+            throw new IndexOutOfBoundsException("row " + row + " of " + file + ", which has "
+                    + rows + " rows");
+        }
+        return row;
+    }
+
+    /**
+     * Converts {@code take} values at byte {@code byteOffset} of {@code buffer} into
+     * {@code out[at ..]}, checking each: {@code firstIndex} is the first value's index in the
+     * array, for the row and column an error names.
+     */
+    private void convert(ByteBuffer buffer, int byteOffset, int take, long firstIndex,
+            float[] out, int at) {
+        ByteBuffer view = buffer.duplicate().position(byteOffset).order(order);
+        if (itemSize == 4) {
+            FloatBuffer floats = view.asFloatBuffer();
+            floats.get(out, at, take);
+            for (int k = 0; k < take; k++) {
+                if (!Float.isFinite(out[at + k])) {
+                    throw NpyReader.nonFinite(file, out[at + k], firstIndex + k, cols);
+                }
+            }
+        } else {
+            DoubleBuffer doubles = view.asDoubleBuffer();
+            for (int k = 0; k < take; k++) {
+                double v = doubles.get(k);
+                float f = (float) v;
+                if (!Float.isFinite(f)) {
+                    long i = firstIndex + k;
+                    if (!Double.isFinite(v)) {
+                        throw NpyReader.nonFinite(file, v, i, cols);
+                    }
+                    throw new InputException(file, "value " + v + " at row " + i / cols
+                            + ", column " + i % cols + " is too large for float32");
+                }
+                out[at + k] = f;
+            }
+        }
+    }
+
+    /**
+     * Reads {@code buffer}'s remaining bytes from file offset {@code position}.
+     *
+     * <p>Interrupts: a channel read on an interrupted thread closes the channel for every reader
+     * ({@link ClosedByInterruptException}), and a caller may well read on a thread whose flag it
+     * restored (the chunk reader does, after waiting). So the flag is cleared for the read and
+     * restored after it, and a channel closed under a read anyway (an interrupt during it) is
+     * opened again and the read repeated.
+     */
     private void fill(ByteBuffer buffer, long position) {
+        boolean interrupted = Thread.interrupted();
         try {
             long at = position;
-            while (buffer.hasRemaining()) {
-                int n = channel.read(buffer, at);
+            int start = buffer.position();
+            for (int attempt = 0; buffer.hasRemaining(); ) {
+                FileChannel ch = channel;
+                int n;
+                try {
+                    n = ch.read(buffer, at);
+                } catch (ClosedChannelException e) {
+                    interrupted |= Thread.interrupted();
+                    if (closed || ++attempt > 3) {
+                        throw new IllegalStateException(file + " is closed", e);
+                    }
+                    reopen(ch);
+                    at = position;
+                    buffer.position(start);
+                    continue;
+                }
                 if (n < 0) {
                     throw new InputException(file, "changed while being read: it is now "
-                            + channel.size() + " bytes, the array it held when opened needs "
+                            + ch.size() + " bytes, the array it held when opened needs "
                             + (dataOffset + rows * cols * (long) itemSize)
                             + " (was it written again?); nothing was written");
                 }
                 at += n;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(file + ": " + (e.getMessage() != null ? e.getMessage()
+                    : e.getClass().getSimpleName()), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Opens the file again in place of {@code failed}, unless another reader already did. */
+    private synchronized void reopen(FileChannel failed) throws IOException {
+        if (channel == failed && !closed) {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
         }
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        closed = true;
         try {
             channel.close();
         } catch (IOException e) {

@@ -210,8 +210,8 @@ public final class TextAlignment {
     }
 
     /**
-     * Fits the weights of {@code plan} to real rows and synthetic rows read from a source (a
-     * mapped embeddings file of any length: each label's rows are read from it as the learner
+     * Fits the weights of {@code plan} to real rows and synthetic rows read from a source (an
+     * embeddings file of any length: each label's rows are read from it as the learner
      * needs them), on a backend opened for the fit.
      *
      * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label

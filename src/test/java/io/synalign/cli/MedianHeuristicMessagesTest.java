@@ -44,9 +44,11 @@ class MedianHeuristicMessagesTest {
         // Rows all alike: every kernel value is 1 whatever l, so the picks need none (generate's
         // GP demonstrations for a label whose texts differ only in case came to this).
         Path same = rows("same.npy", 12, 4, 0.5);
-        Cli.Run alike = Cli.run(cl -> { }, "select", "--quiet", "--embeddings", same.toString(),
+        Cli.Run alike = Cli.run(cl -> { }, "select", "--embeddings", same.toString(),
                 "--count", "3", "--out", dir.resolve("picks.txt").toString());
         assertEquals(0, alike.status(), alike.toString());
+        assertTrue(alike.out().contains("length scale: 1 (rows all alike: any l gives these picks)"),
+                alike.out());
         assertEquals(3, Files.readAllLines(dir.resolve("picks.txt")).size());
         Files.delete(dir.resolve("picks.txt"));
 

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The text form of {@code align} streams the synthetic records: checked in one pass, embedded
- * block by block into an {@code .npy}, fitted from the mapped file, written in another pass.
+ * block by block into an {@code .npy}, fitted from that file, written in another pass.
  * Every path is compared with the in-memory pipeline ({@link TextAlignment} on lists and
  * matrices, the form the streaming replaced) on the same texts: the weights must be the same
  * within 1e-12 of the largest weight, for JSON Lines and gzip CSV inputs, blocks that divide

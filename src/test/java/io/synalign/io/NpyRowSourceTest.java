@@ -24,8 +24,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * The memory-mapped {@code .npy} row source: the same rows as {@link NpyReader} for float32 and
- * float64 in either byte order, read in ranges that cross mapped segments, values checked as
+ * The {@code .npy} row source (positional reads): the same rows as {@link NpyReader} for float32
+ * and float64 in either byte order, read in ranges that cross reads of any size, values checked as
  * they are read; and rff aligned from it, with the chunk grid forced small and the features
  * recomputed every pass, gives the weights of the whole-array path.
  */
@@ -90,6 +90,60 @@ class NpyRowSourceTest {
         }
     }
 
+    /**
+     * A view of scattered rows (one label's rows) reads nearby rows together: the rows asked for,
+     * in any order (ascending with gaps of every size, descending, repeated, beyond a read's
+     * span), equal NpyReader's; a bad value in a row read through but not asked for is not
+     * reported, one in a row asked for is, under the file's row.
+     */
+    @ParameterizedTest(name = "{0}, reads of {1} bytes")
+    @CsvSource({"<f4, 1048576", "<f4, 200", ">f8, 4096", "<f8, 56", "<f4, 8"})
+    void scatteredRowsReadTogetherAreTheRowsAskedFor(String descr, int readBytes) throws Exception {
+        int rows = 97;
+        int cols = 5;
+        double[] values = NpyFixtures.gaussian(rows * cols, 12, 2.0);
+        values[41 * cols + 3] = Double.NaN; // row 41: never asked for below, read through
+        int item = descr.endsWith("4") ? 4 : 8;
+        ByteOrder order = descr.startsWith(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+        Path file = write("scattered.npy", descr, order, item, rows, cols, values);
+        float[] all = new float[rows * cols];
+        for (int i = 0; i < all.length; i++) {
+            all[i] = (float) values[i];
+        }
+        Random random = new Random(4);
+        try (NpyRowSource source = NpyRowSource.open(file, readBytes)) {
+            for (int trial = 0; trial < 30; trial++) {
+                java.util.List<Long> picked = new java.util.ArrayList<>();
+                for (long r = random.nextInt(3); r < rows; r += 1 + random.nextInt(trial % 3 == 0 ? 12 : 4)) {
+                    if (r != 41) {
+                        picked.add(r);
+                    }
+                }
+                if (trial % 5 == 1) {
+                    java.util.Collections.reverse(picked);
+                } else if (trial % 5 == 2 && picked.size() > 2) {
+                    picked.add(1, picked.get(0)); // a repeat
+                }
+                long[] indices = picked.stream().mapToLong(Long::longValue).toArray();
+                float[] got = new float[indices.length * cols + 2];
+                java.util.Arrays.fill(got, -5f);
+                try (RowSource view = source.select(indices)) {
+                    view.read(0, indices.length, got);
+                }
+                for (int k = 0; k < indices.length; k++) {
+                    for (int c = 0; c < cols; c++) {
+                        assertEquals(all[(int) indices[k] * cols + c], got[k * cols + c], 0f,
+                                "trial " + trial + ", row " + indices[k]);
+                    }
+                }
+                assertEquals(-5f, got[indices.length * cols], "nothing past the rows");
+            }
+            InputException e = assertThrows(InputException.class,
+                    () -> source.select(new long[] {40, 41, 43}).read(0, 3, new float[15]));
+            assertTrue(e.getMessage().contains("NaN at row 41, column 3"), e.getMessage());
+        }
+    }
+
     /** Split over tasks, the first bad value in row order is the one reported. */
     @Test
     void aSplitReadReportsTheFirstNonFiniteValue() throws Exception {
@@ -147,6 +201,34 @@ class NpyRowSourceTest {
         }
     }
 
+    /**
+     * A read on a thread whose interrupt flag is set (the chunk reader restores the flag after
+     * a wait, and a library caller may do anything): the channel read closed the file for every
+     * later reader ("s.npy: null"). The read succeeds, the flag is kept, other threads read on.
+     */
+    @Test
+    void aReadOnAnInterruptedThreadLeavesTheFileReadable() throws Exception {
+        double[] values = NpyFixtures.gaussian(40 * 6, 8, 1.0);
+        Path file = write("s.npy", "<f4", ByteOrder.LITTLE_ENDIAN, 4, 40, 6, values);
+        FloatMatrix want = NpyReader.readMatrix(file);
+        try (NpyRowSource source = NpyRowSource.open(file, 64)) {
+            float[] got = new float[40 * 6];
+            Thread.currentThread().interrupt();
+            try {
+                source.read(0, 40, got);
+                assertTrue(Thread.currentThread().isInterrupted(), "the flag is kept");
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(want.data(), got);
+            float[] other = new float[40 * 6];
+            Thread reader = new Thread(() -> source.read(0, 40, other));
+            reader.start();
+            reader.join();
+            assertArrayEquals(want.data(), other, "another thread reads on");
+        }
+    }
+
     @Test
     void aTruncatedFileIsRefusedWhenOpened() {
         Path file = NpyFixtures.write(dir.resolve("short.npy"), NpyFixtures.file(
@@ -180,7 +262,7 @@ class NpyRowSourceTest {
         streamedFileEqualsTheWholeArrayPath(descr, AlignmentMethod.RFF);
     }
 
-    /** nystrom streams the mapped file too: its landmarks and K_SL chunks read from it. */
+    /** nystrom streams the file too: its landmarks and K_SL chunks read from it. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"<f4", "<f8"})
     void nystromFromTheStreamedFileEqualsTheWholeArrayPath(String descr) throws Exception {

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The report reads only the embedding rows it plots, from the mapped files: the rows it holds
+ * The report reads only the embedding rows it plots, from the files: the rows it holds
  * are exactly {@link Subsample}'s picks, with the values of those rows, for float32 and float64
  * files, and the totals are the files' row counts.
  */

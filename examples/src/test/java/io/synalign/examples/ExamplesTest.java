@@ -81,6 +81,11 @@ class ExamplesTest {
             sum += node.get(TextAlignment.WEIGHT_FIELD).asDouble();
         }
         assertEquals(1.0, sum, 1e-9);
+
+        // The program as the README runs it: the same file.
+        Path byMain = dir.resolve("weighted-main.jsonl");
+        AlignLabelledJsonl.main(new String[] {real.toString(), synthetic.toString(), byMain.toString()});
+        assertEquals(lines, Files.readAllLines(byMain, StandardCharsets.UTF_8));
     }
 
     private static String row(String text, String label) {

@@ -36,6 +36,39 @@ public interface RowSource extends AutoCloseable {
     void read(long start, int count, float[] out);
 
     /**
+     * Copies rows {@code indices[from], ..., indices[from + count - 1]} into {@code out}
+     * (row-major, {@code count * cols()} floats from index 0), as {@link #read} of each would:
+     * what a view of some rows ({@link #select}) reads through. This default reads each run of
+     * consecutive indices with one {@link #read}; a source stored in a file overrides it to read
+     * nearby rows together (one label's rows scattered through a file).
+     *
+     * @throws IndexOutOfBoundsException when an index is not a row
+     */
+    default void readRows(long[] indices, int from, int count, float[] out) {
+        int cols = cols();
+        float[] scratch = null;
+        int k = 0;
+        while (k < count) {
+            long first = indices[from + k];
+            int run = 1;
+            while (k + run < count && indices[from + k + run] == first + run) {
+                run++;
+            }
+            if (k == 0) {
+                read(first, run, out);
+            } else {
+                // read writes from index 0: read into scratch, then copy into place.
+                if (scratch == null || scratch.length < run * cols) {
+                    scratch = new float[Math.multiplyExact(run, cols)];
+                }
+                read(first, run, scratch);
+                System.arraycopy(scratch, 0, out, k * cols, run * cols);
+            }
+            k += run;
+        }
+    }
+
+    /**
      * The most bytes one value takes where the rows are stored: 4 for floats (in memory, a
      * float32 file), 8 for a float64 file; for a concatenation the largest of its parts'. What a
      * plan multiplies by to say how much a pass reads.

@@ -214,8 +214,9 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         // The first chunks are kept; the last one may be short.
         long streamedRows = n - Math.min(n, kept * chunk);
         return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
-                + " %s; expected peak %s (kept features %s, optimiser vectors %s%s), plus the"
-                + " pages of the input read (up to %s, page cache the system reclaims)", symbol, n,
+                + " %s; expected peak %s (kept features %s, optimiser vectors %s%s); the input"
+                + " is read through the system's page cache (up to %s, not this process's"
+                + " memory)", symbol, n,
                 features,
                 MethodSelector.human(4L * n * features * copies)
                         + (copies == 1 ? "" : " (" + copies + " copies)"), chunks, chunk,

@@ -134,16 +134,20 @@ final class FarPairs {
 
     /**
      * {@link #repair(int, int, int, int, float, float[])} on an INDArray tile
-     * ({@code rowCount x colCount}, c order, the portable path): a kernel tile entry by entry in
-     * place (few are read), a distance tile (every entry is read) through one copy to the heap,
-     * written back when an entry was recomputed.
+     * ({@code rowCount x colCount}, c order, the portable path): a kernel tile with few entries
+     * to check entry by entry in place; a distance tile, or one where more than an eighth of the
+     * entries are checked, through one copy to the heap, written back when an entry was
+     * recomputed.
      */
     int repair(int rowStart, int rowCount, int colStart, int colCount, float alpha,
             org.nd4j.linalg.api.ndarray.INDArray tile) {
         if (!mayRepair(alpha)) {
             return 0;
         }
-        if (alpha <= 0) {
+        if (alpha <= 0 || 8 * checks(rowStart, rowCount, colStart, colCount, alpha)
+                > (long) rowCount * colCount) {
+            // Many entries to read (every row far at a bandwidth far below the rows' spread):
+            // one copy each way beats an INDArray call per entry.
             float[] host = PortableOperands.hostFloats(tile);
             int repaired = repair(rowStart, rowCount, colStart, colCount, alpha, host);
             if (repaired > 0) {
@@ -218,6 +222,20 @@ final class FarPairs {
             }
         }
         return repaired;
+    }
+
+    /** The entries {@link #repair} checks in a kernel tile: far rows in full, the rest at far columns. */
+    private long checks(int rowStart, int rowCount, int colStart, int colCount, float alpha) {
+        double half = EXPONENT_TOLERANCE / (alpha * eps) / 2;
+        long farRows = 0;
+        for (int i = 0; i < rowCount; i++) {
+            farRows += rx[rowStart + i] > half ? 1 : 0;
+        }
+        long farCols = 0;
+        for (int j = 0; j < colCount; j++) {
+            farCols += ry[colStart + j] > half ? 1 : 0;
+        }
+        return farRows * colCount + (rowCount - farRows) * farCols;
     }
 
     /** Recomputes the exponent at {@code index} (rows i, j) if its bound matters; 1 if so. */

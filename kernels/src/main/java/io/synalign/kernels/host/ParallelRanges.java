@@ -4,7 +4,7 @@ import java.util.stream.IntStream;
 
 /**
  * Runs a bulk copy split into contiguous ranges on the common fork-join pool, for the host-side
- * copies that one thread cannot keep up with (a mapped {@code .npy} read into a row chunk, a row
+ * copies that one thread cannot keep up with (an {@code .npy} read into a row chunk, a row
  * tile into a GPU staging buffer).
  *
  * <p>Two guarantees the callers rely on: every range has finished when {@link #run} returns or
