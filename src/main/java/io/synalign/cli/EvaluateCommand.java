@@ -208,6 +208,10 @@ final class EvaluateCommand extends CliCommand {
         LabelledFile extra = weighted != null ? read("--weighted", weighted)
                 : aligned != null ? read("--aligned", aligned) : null;
         TextEvaluation.Inputs inputs = inputs(real, testRows, synth, extra);
+        if (weighted != null) {
+            sameRows(synth, extra);
+        }
+        noteOverlap(stdout, real, testRows);
 
         TextEvaluation.Result result;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet);
@@ -239,6 +243,43 @@ final class EvaluateCommand extends CliCommand {
                     + "' (" + option + " needs labelled rows; name the field with --label-field)");
         }
         return new LabelledFile(file, rs, new TextAlignment.Texts(lt.texts(), lt.labels()));
+    }
+
+    /**
+     * A test set that shares texts with --train (the same file given twice, or a split made
+     * wrongly) scores the classifier on rows it was trained on: said first, with the count.
+     */
+    private static void noteOverlap(PrintWriter out, LabelledFile train, LabelledFile testRows) {
+        java.util.Set<String> trained = new java.util.HashSet<>(train.texts().texts());
+        long shared = testRows.texts().texts().stream().filter(trained::contains).count();
+        if (shared > 0) {
+            out.printf(java.util.Locale.ROOT, "note: %d of %d --test texts also occur in --train %s:"
+                    + " the scores are optimistic%n", shared, testRows.texts().texts().size(),
+                    train.file());
+        }
+    }
+
+    /**
+     * --weighted is align's --out for --synthetic: the same texts in the same order. Another
+     * file (another set's weights) was taken as it was, and the table compared real+aligned
+     * on one set with real+synthetic on another as "aligned against unaligned".
+     */
+    private static void sameRows(LabelledFile synth, LabelledFile weightedRows) {
+        List<String> a = synth.texts().texts();
+        List<String> b = weightedRows.texts().texts();
+        if (a.size() != b.size()) {
+            throw new InputException(weightedRows.file(), "holds " + b.size() + " rows but --synthetic "
+                    + synth.file() + " holds " + a.size() + "; --weighted takes align's --out for"
+                    + " the --synthetic file given");
+        }
+        for (int i = 0; i < a.size(); i++) {
+            if (!a.get(i).equals(b.get(i))) {
+                throw new InputException(weightedRows.file(), weightedRows.records().get(i).line(),
+                        "text differs from --synthetic " + synth.file() + " line "
+                                + synth.records().get(i).line() + "; --weighted takes align's --out"
+                                + " for the --synthetic file given");
+            }
+        }
     }
 
     /**

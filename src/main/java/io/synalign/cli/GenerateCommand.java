@@ -182,6 +182,7 @@ final class GenerateCommand extends CliCommand {
             RecordFormat.Kind outKind, CallJournal journal) throws Exception {
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
+        GivenLabelField.require(spec, real, lt, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         String backend = common.checkedBackend();
         RealEmbeddings embedded = null;
@@ -231,9 +232,18 @@ final class GenerateCommand extends CliCommand {
             }
             outputs.commit();
         }
+        // Everything derived from an earlier synthetic set in the directory.
+        List<String> removed = RunDirOutputs.removeStale(runDir, List.of(RunFiles.ALIGNMENT,
+                RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS,
+                RunFiles.LABELS, RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT));
         GenerationOptions.printSummary(stdout, g);
         stdout.println("wrote " + out + (runDir == null ? ""
                 : " and " + runDir.resolve(RunFiles.GENERATION)));
+        String line = RunDirOutputs.removedLine(runDir, removed,
+                "derived from another synthetic set");
+        if (line != null) {
+            stdout.println(line);
+        }
         stdout.flush();
         return ExitCodes.OK;
     }

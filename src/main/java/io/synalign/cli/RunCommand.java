@@ -222,6 +222,7 @@ final class RunCommand extends CliCommand {
         }
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
+        GivenLabelField.require(spec, real, lt, labelField);
         List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
         List<List<String>> leakageTexts = new ArrayList<>();
         for (Path a : leakageAgainst) {
@@ -389,6 +390,8 @@ final class RunCommand extends CliCommand {
             }
             outputs.commit();
         }
+        List<String> removed = RunDirOutputs.removeStale(runDir, List.of(RunFiles.EVALUATION,
+                RunFiles.REPORT));
         GenerationOptions.printSummary(stdout, g);
         if (filterSummary != null) {
             stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"
@@ -402,6 +405,10 @@ final class RunCommand extends CliCommand {
         }
         if (runDir != null) {
             stdout.println(new RunDirOutputs(runDir).wroteLine(true));
+            String line = RunDirOutputs.removedLine(runDir, removed, "describing other weights");
+            if (line != null) {
+                stdout.println(line);
+            }
         }
         stdout.flush();
         return ExitCodes.OK;

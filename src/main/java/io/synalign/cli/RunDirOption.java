@@ -58,7 +58,7 @@ final class RunDirOption {
      */
     static void create(Path dir) throws java.io.IOException {
         if (dir != null) {
-            Files.createDirectories(dir);
+            io.synalign.io.AtomicOutputs.createDirectories(dir); // removed at exit if left empty
         }
     }
 

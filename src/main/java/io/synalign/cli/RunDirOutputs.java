@@ -101,6 +101,53 @@ final class RunDirOutputs {
         outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
     }
 
+    /**
+     * Removes from {@code dir} the artefacts named in {@code stale} that an earlier command left
+     * there, after this command committed its own: they describe another synthetic set or other
+     * weights (a second {@code align} into the directory of the first kept the first's
+     * {@value RunFiles#TEST}, and the report judged the new weights by the old test: "6 of 6
+     * labels indistinguishable" for a set the test told apart in 4). Returns the names removed.
+     */
+    static List<String> removeStale(Path dir, List<String> stale) throws IOException {
+        List<String> removed = new java.util.ArrayList<>();
+        if (dir == null) {
+            return removed;
+        }
+        for (String name : stale) {
+            if (Files.deleteIfExists(dir.resolve(name))) {
+                removed.add(name);
+            }
+        }
+        return removed;
+    }
+
+    /** The line naming what {@link #removeStale} removed, or null when nothing was. */
+    static String removedLine(Path dir, List<String> removed, String why) {
+        return removed.isEmpty() ? null : "removed " + String.join(", ", removed) + " from "
+                + dir + " (an earlier command's, " + why + ")";
+    }
+
+    /**
+     * Whether {@code dir}'s {@value RunFiles#GENERATION} describes the set in {@code synthetic}:
+     * its recorded {@code --out} (relative to dir) is that file.
+     */
+    static boolean generationWrote(Path dir, Path synthetic) {
+        Path file = dir.resolve(RunFiles.GENERATION);
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            JsonNode out = Json.MAPPER.readTree(file.toFile()).path("settings").path("--out");
+            if (!out.isTextual()) {
+                return false;
+            }
+            Path written = dir.resolve(out.asText()).toAbsolutePath().normalize();
+            return Files.exists(synthetic) && Files.isSameFile(written, synthetic);
+        } catch (IOException | RuntimeException e) {
+            return false; // unreadable: it cannot be shown to describe this set
+        }
+    }
+
     /** Where {@value RunFiles#SYNTHETIC_EMBEDDINGS} goes in DIR. */
     Path syntheticEmbeddings() {
         return dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS);

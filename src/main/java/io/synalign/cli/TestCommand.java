@@ -131,6 +131,7 @@ final class TestCommand extends CliCommand {
         List<Record> realRows = records.read(real);
         List<Record> synthRows = records.read(synthetic);
         TextFields.LabelledTexts r = TextFields.labelled(real, realRows, records.textField, labelField);
+        GivenLabelField.require(spec, real, r, labelField);
         TextFields.LabelledTexts s = TextFields.labelled(synthetic, synthRows, records.textField, labelField);
         List<Record> weightedRows = weighted == null ? null : records.read(weighted);
         TextFields.LabelledTexts wt = weighted == null ? null

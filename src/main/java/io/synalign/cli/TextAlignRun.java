@@ -114,9 +114,23 @@ final class TextAlignRun {
             }
             outputs.commit();
         }
+        List<String> removed = List.of();
+        if (cmd.runDir != null) {
+            List<String> stale = new java.util.ArrayList<>(List.of(RunFiles.TEST,
+                    RunFiles.EVALUATION, RunFiles.REPORT));
+            if (!RunDirOutputs.generationWrote(cmd.runDir, opts.synthetic)) {
+                stale.add(RunFiles.GENERATION);
+            }
+            removed = RunDirOutputs.removeStale(cmd.runDir, stale);
+        }
         report.print(stdout);
         if (runDir != null) {
             stdout.println(runDir.wroteLine(false));
+            String line = RunDirOutputs.removedLine(cmd.runDir, removed,
+                    "describing other weights or another synthetic set");
+            if (line != null) {
+                stdout.println(line);
+            }
         }
         stdout.flush();
         return ExitCodes.OK;
@@ -175,6 +189,7 @@ final class TextAlignRun {
         List<Record> realRecords = cmd.records.read(opts.real);
         TextFields.LabelledTexts realTexts = TextFields.labelled(opts.real, realRecords,
                 textField, opts.labelField);
+        GivenLabelField.require(cmd.spec, opts.real, realTexts, opts.labelField);
         StreamedRecords synthetic = new StreamedRecords(opts.synthetic,
                 cmd.records.maxLineBytes(), textField, opts.labelField, cmd.embedBlock);
         StreamedRecords.Scan scan = synthetic.scan(TextAlignOptions.WEIGHT_FIELD, progress);

@@ -135,6 +135,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<GeneratedSample> out = new ArrayList<>(count);
         Map<String, Integer> asked = new HashMap<>();
         int barren = 0;
+        long samplesWhileBarren = 0; // samples the replies of the barren batches held
         for (int batch = 0; out.size() < count; batch++) {
             int remaining = count - out.size();
             int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
@@ -145,6 +146,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
             LOG.info("label {} batch {}: {} groups, {} samples so far of {}", rows.displayLabel(), batch,
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
+            samplesWhileBarren = barren == 0 ? 0 : samplesWhileBarren + failures.samples;
             if (barren >= MAX_BARREN_BATCHES) {
                 if (failures.replies == 0 && failures.last != null) {
                     throw new ChatModelException("label " + rows.displayLabel() + ": no reply from"
@@ -153,7 +155,10 @@ public final class LlmSampleGenerator implements SampleGenerator {
                 }
                 throw new ChatModelException("label " + rows.displayLabel() + ": " + barren
                         + " batches in a row produced no new valid sample (" + out.size() + " of "
-                        + count + "); the LLM repeats itself or returns duplicates of the real rows"
+                        + count + "); " + (samplesWhileBarren == 0
+                                ? "the LLM's replies held no samples (empty \"samples\" lists)"
+                                : "the LLM repeats itself or returns duplicates of the real rows ("
+                                        + samplesWhileBarren + " samples returned, none kept)")
                         + (failures.last == null ? "" : "; last failure: " + failures.last));
             }
         }
@@ -163,6 +168,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
     /** What the calls of one batch came to: replies received, and the last failure. */
     private static final class BatchFailures {
         int replies;
+        long samples;
         String last;
 
         void record(ChatOutcome o) {
@@ -233,6 +239,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
             // At most K accepted rows per reply, as asked: a reply with more would fill the quota
             // from one demonstration group and leave the other groups' rows unused.
             int taken = 0;
+            failures.samples += o.reply().json().path("samples").size();
             for (JsonNode s : o.reply().json().path("samples")) {
                 if (out.size() >= count || taken >= samplesPerSummary) {
                     break;

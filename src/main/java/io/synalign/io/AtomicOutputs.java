@@ -63,6 +63,9 @@ public final class AtomicOutputs implements AutoCloseable {
     /** Temporary files of every live instance, for the shutdown hook. */
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
 
+    /** Directories {@link #createDirectories} made, deepest first, for the shutdown hook. */
+    private static final java.util.Deque<Path> CREATED = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             for (Path p : PENDING) {
@@ -72,7 +75,34 @@ public final class AtomicOutputs implements AutoCloseable {
                     // Nothing more can be done while the JVM exits.
                 }
             }
+            removeEmptyCreatedDirectories();
         }, "synalign-temp-cleanup"));
+    }
+
+    /**
+     * Creates {@code dir} with its missing parents, each removed again when the JVM exits if it
+     * is still empty then: a run interrupted (Ctrl-C) or refused after it made its
+     * {@code --run-dir} leaves no empty directory behind; one that wrote into it keeps it.
+     */
+    public static void createDirectories(Path dir) throws IOException {
+        List<Path> missing = new ArrayList<>();
+        for (Path p = dir.toAbsolutePath().normalize(); p != null && !Files.exists(p);
+                p = p.getParent()) {
+            missing.add(p); // deepest first
+        }
+        Files.createDirectories(dir);
+        CREATED.addAll(missing);
+    }
+
+    /** Removes, deepest first, the directories {@link #createDirectories} made that are empty. */
+    static void removeEmptyCreatedDirectories() {
+        for (Path d; (d = CREATED.pollFirst()) != null; ) {
+            try {
+                Files.deleteIfExists(d);
+            } catch (IOException e) {
+                // Not empty (written into), or gone: kept as it is.
+            }
+        }
     }
 
     private final List<Staged> staged = new ArrayList<>();

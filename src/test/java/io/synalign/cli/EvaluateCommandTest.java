@@ -215,6 +215,19 @@ class EvaluateCommandTest {
         return out;
     }
 
+    /** A test set that shares texts with --train is named: its scores are optimistic. */
+    @Test
+    void aTestSetSharingTextsWithTrainIsNoted() {
+        Cli.Run run = evaluate("--train", p("train.jsonl"), "--test", p("train.jsonl"),
+                "--repeats", "1");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().lines().anyMatch(l -> l.matches("note: (\\d+) of \\1 --test texts also"
+                + " occur in --train .*train.jsonl: the scores are optimistic")), run.out());
+        Cli.Run apart = evaluate("--train", p("train.jsonl"), "--test", p("test.jsonl"),
+                "--repeats", "1");
+        assertFalse(apart.out().contains("note:"), apart.out());
+    }
+
     @Test
     void badInputExitsTwoWithOneLine() throws IOException {
         Files.writeString(dir.resolve("badweight.jsonl"),
@@ -223,7 +236,21 @@ class EvaluateCommandTest {
         Files.writeString(dir.resolve("badlabel.jsonl"),
                 "{\"text\":\"a b c\",\"label\":\"sports\"}\n{\"text\":\"g h\",\"label\":\"weather\"}\n");
         Files.writeString(dir.resolve("afile"), "x");
+        // Another set's weights: one row fewer, or one text changed.
+        List<String> lines = Files.readAllLines(dir.resolve("weighted.jsonl"));
+        Files.write(dir.resolve("fewer.jsonl"), lines.subList(1, lines.size()));
+        List<String> changed = new ArrayList<>(lines);
+        JsonNode third = JSON.readTree(changed.get(2));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) third).put("text", "another text");
+        changed.set(2, JSON.writeValueAsString(third));
+        Files.write(dir.resolve("changed.jsonl"), changed);
         String[][] cases = {
+            {"fewer.jsonl: holds " + (lines.size() - 1) + " rows but --synthetic", "align's --out",
+                "--train", p("train.jsonl"), "--synthetic", p("synth.jsonl"), "--weighted",
+                p("fewer.jsonl"), "--test", p("test.jsonl")},
+            {"changed.jsonl:3: text differs from --synthetic", "line 3", "--train",
+                p("train.jsonl"), "--synthetic", p("synth.jsonl"), "--weighted",
+                p("changed.jsonl"), "--test", p("test.jsonl")},
             {"badweight.jsonl:2", "heavy", "--train", p("train.jsonl"), "--synthetic",
                 p("synth.jsonl"), "--weighted", p("badweight.jsonl"), "--test", p("test.jsonl")},
             {"badlabel.jsonl:2", "weather", "--train", p("train.jsonl"), "--test",

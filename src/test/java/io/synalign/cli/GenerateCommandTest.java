@@ -3,6 +3,7 @@ package io.synalign.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -237,6 +238,18 @@ class GenerateCommandTest {
             long neg = read(dir.resolve("alike-out.jsonl")).stream()
                     .filter(r -> r.path("label").asText().equals("neg")).count();
             assertEquals(23, neg, "the label's rows were generated");
+        }
+    }
+
+    /** Replies with empty sample lists are named as such, not as an LLM repeating itself. */
+    @Test
+    void repliesWithoutSamplesAreNamedAsSuch() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(0)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "empty-out.jsonl"));
+            assertNotEquals(0, run.status(), run.toString());
+            assertTrue(run.err().contains("batches in a row produced no new valid sample (0 of 23);"
+                    + " the LLM's replies held no samples"), run.err());
+            assertFalse(Files.exists(dir.resolve("empty-out.jsonl")));
         }
     }
 

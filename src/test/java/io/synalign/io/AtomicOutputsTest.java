@@ -282,4 +282,23 @@ class AtomicOutputsTest {
         assertEquals(Set.of("w.npy"), listing());
         assertEquals("done", Files.readString(target));
     }
+
+    /**
+     * A run directory made for a run that then stopped (Ctrl-C while embedding) was left empty;
+     * the directories made are removed at exit when they are still empty, and kept otherwise.
+     */
+    @Test
+    void directoriesMadeAndLeftEmptyAreRemovedAtExitAndOthersKept() throws IOException {
+        Path made = dir.resolve("a").resolve("b").resolve("c");
+        AtomicOutputs.createDirectories(made);
+        Path kept = dir.resolve("k");
+        AtomicOutputs.createDirectories(kept);
+        Files.writeString(kept.resolve("alignment.json"), "{}");
+        AtomicOutputs.removeEmptyCreatedDirectories();
+        assertFalse(Files.exists(dir.resolve("a")), "a/b/c and its made parents, all empty");
+        assertTrue(Files.exists(kept.resolve("alignment.json")));
+        AtomicOutputs.createDirectories(dir); // exists: nothing to remove
+        AtomicOutputs.removeEmptyCreatedDirectories();
+        assertTrue(Files.exists(dir));
+    }
 }

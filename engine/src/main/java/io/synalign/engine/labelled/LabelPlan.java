@@ -155,7 +155,8 @@ public final class LabelPlan {
         if (representedReal == 0) {
             if (mode == LabelMode.PER_LABEL) {
                 throw new Mismatch("no synthetic record has a label of the real set: synthetic"
-                        + " labels " + names(synthetic) + ", real labels " + names(real),
+                        + " labels " + names(synthetic) + ", real labels " + names(real)
+                        + normalisationNote(synthetic.keySet(), real.keySet()),
                         Mismatch.Remedy.LABEL_FIELD_OR_GLOBAL_MODE);
             }
         }
@@ -259,6 +260,31 @@ public final class LabelPlan {
     }
 
     /** Up to 10 labels, quoted, with a count of the rest. */
+    /**
+     * A note when labels of the two sets differ only in Unicode normalisation ('café' written
+     * with one code point in one file, with 'e' and a combining accent in the other): the lists
+     * print alike, so the mismatch read as nonsense. Empty otherwise.
+     */
+    static String normalisationNote(java.util.Set<String> synthetic, java.util.Set<String> real) {
+        Map<String, String> byForm = new java.util.HashMap<>();
+        for (String r : real) {
+            if (r != null) {
+                byForm.put(java.text.Normalizer.normalize(r, java.text.Normalizer.Form.NFC), r);
+            }
+        }
+        for (String s : synthetic) {
+            if (s == null) {
+                continue;
+            }
+            String r = byForm.get(java.text.Normalizer.normalize(s, java.text.Normalizer.Form.NFC));
+            if (r != null && !r.equals(s)) {
+                return "; '" + s + "' and '" + r + "' differ only in Unicode normalisation (NFC"
+                        + " against NFD code points): write both files in one form";
+            }
+        }
+        return "";
+    }
+
     static String names(Map<String, List<Integer>> groups) {
         StringBuilder sb = new StringBuilder();
         int shown = 0;

@@ -208,6 +208,12 @@ class LabelledAlignmentTest {
                 + " 'NEG', real labels 'pos', 'neg' (check which field holds the labels, or align"
                 + " all rows together in global mode)",
                 e.getMessage());
+        // Labels that print alike and differ in Unicode normalisation are named as such.
+        IllegalArgumentException nfd = assertThrows(IllegalArgumentException.class,
+                () -> LabelPlan.of(LabelMode.PER_LABEL, List.of("caf\u00e9", "tea"), 2,
+                        List.of("cafe\u0301", "cafe\u0301"), 2));
+        assertTrue(nfd.getMessage().contains("'cafe\u0301' and 'caf\u00e9' differ only in"
+                + " Unicode normalisation"), nfd.getMessage());
         // Global mode does not need shared labels.
         assertEquals(3, LabelPlan.of(LabelMode.GLOBAL, List.of("pos", "neg"), 2,
                 List.of("Pos", "NEG", "Pos"), 3).weightableSyntheticRows());

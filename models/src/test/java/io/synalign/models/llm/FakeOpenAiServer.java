@@ -163,7 +163,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
             faults.computeIfAbsent(fault, k -> new AtomicInteger()).incrementAndGet();
             String schema = body.path("response_format").path("json_schema").path("name").asText("");
             List<ChatMessage> messages = messages(body);
-            String content = samplesPerReply > 0 && schema.equals("synalign_samples")
+            String content = samplesPerReply >= 0 && schema.equals("synalign_samples")
                     ? samples(samplesPerReply, digest.substring(0, 8) + "-" + RequestKeys.messagesDigest(messages).substring(0, 4))
                     : content(schema, messages);
             if (delayMillis > 0) {
