@@ -220,6 +220,7 @@ final class GenerateCommand extends CliCommand {
         if (coverage != null && !common.quiet) {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }
+        boolean wasRunDirectory = RunDirOutputs.isRunDirectory(runDir);
         RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             List<Record> synthetic = GenerationOptions.toRecords(g.samples(), records.textField,
@@ -233,7 +234,8 @@ final class GenerateCommand extends CliCommand {
             outputs.commit();
         }
         // Everything derived from an earlier synthetic set in the directory.
-        List<String> removed = RunDirOutputs.removeStale(runDir, List.of(RunFiles.ALIGNMENT,
+        List<String> removed = RunDirOutputs.removeStale(runDir, wasRunDirectory,
+                List.of(RunFiles.ALIGNMENT,
                 RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS,
                 RunFiles.LABELS, RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT));
         GenerationOptions.printSummary(stdout, g);

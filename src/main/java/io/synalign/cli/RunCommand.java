@@ -339,6 +339,7 @@ final class RunCommand extends CliCommand {
         // What --dedup/--leakage-against removed: one summary for both documents and stdout.
         Map<String, Object> filterSummary = filtered == null ? null
                 : filterJson(filtered, g.samples(), filterThreshold, samples.size());
+        boolean wasRunDirectory = RunDirOutputs.isRunDirectory(runDir);
         RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
@@ -390,8 +391,8 @@ final class RunCommand extends CliCommand {
             }
             outputs.commit();
         }
-        List<String> removed = RunDirOutputs.removeStale(runDir, List.of(RunFiles.EVALUATION,
-                RunFiles.REPORT));
+        List<String> removed = RunDirOutputs.removeStale(runDir, wasRunDirectory,
+                List.of(RunFiles.EVALUATION, RunFiles.REPORT));
         GenerationOptions.printSummary(stdout, g);
         if (filterSummary != null) {
             stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"

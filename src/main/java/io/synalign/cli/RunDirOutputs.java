@@ -106,11 +106,15 @@ final class RunDirOutputs {
      * there, after this command committed its own: they describe another synthetic set or other
      * weights (a second {@code align} into the directory of the first kept the first's
      * {@value RunFiles#TEST}, and the report judged the new weights by the old test: "6 of 6
-     * labels indistinguishable" for a set the test told apart in 4). Returns the names removed.
+     * labels indistinguishable" for a set the test told apart in 4). Only from a directory that
+     * held a run document before the command ({@code wasRunDirectory}, {@link #isRunDirectory}):
+     * a {@code --run-dir .} among the user's own files named report.html or labels.json loses
+     * nothing. Returns the names removed.
      */
-    static List<String> removeStale(Path dir, List<String> stale) throws IOException {
+    static List<String> removeStale(Path dir, boolean wasRunDirectory, List<String> stale)
+            throws IOException {
         List<String> removed = new java.util.ArrayList<>();
-        if (dir == null) {
+        if (dir == null || !wasRunDirectory) {
             return removed;
         }
         for (String name : stale) {
@@ -119,6 +123,32 @@ final class RunDirOutputs {
             }
         }
         return removed;
+    }
+
+    /**
+     * Whether {@code dir} holds a run document a synalign command wrote ({@value
+     * RunFiles#ALIGNMENT} or {@value RunFiles#GENERATION}: a JSON object with {@code settings}
+     * and {@code given}); false for null.
+     */
+    static boolean isRunDirectory(Path dir) {
+        if (dir == null) {
+            return false;
+        }
+        for (String name : List.of(RunFiles.ALIGNMENT, RunFiles.GENERATION)) {
+            Path file = dir.resolve(name);
+            if (!Files.isRegularFile(file)) {
+                continue;
+            }
+            try {
+                JsonNode doc = Json.MAPPER.readTree(file.toFile());
+                if (doc != null && doc.has("settings") && doc.has("given")) {
+                    return true;
+                }
+            } catch (IOException | RuntimeException e) {
+                // not a run document
+            }
+        }
+        return false;
     }
 
     /** The line naming what {@link #removeStale} removed, or null when nothing was. */

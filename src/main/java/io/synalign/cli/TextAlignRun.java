@@ -87,6 +87,7 @@ final class TextAlignRun {
         Settings settings = settings();
         TextAlignReport report;
         RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
+        boolean wasRunDirectory = RunDirOutputs.isRunDirectory(cmd.runDir);
         // scratch: the synthetic embeddings when no run directory keeps them, never committed.
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet);
                 AtomicOutputs outputs = new AtomicOutputs();
@@ -121,7 +122,7 @@ final class TextAlignRun {
             if (!RunDirOutputs.generationWrote(cmd.runDir, opts.synthetic)) {
                 stale.add(RunFiles.GENERATION);
             }
-            removed = RunDirOutputs.removeStale(cmd.runDir, stale);
+            removed = RunDirOutputs.removeStale(cmd.runDir, wasRunDirectory, stale);
         }
         report.print(stdout);
         if (runDir != null) {

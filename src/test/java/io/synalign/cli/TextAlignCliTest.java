@@ -285,8 +285,13 @@ class TextAlignCliTest {
         for (String name : List.of(RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT)) {
             Files.writeString(run.resolve(name), "{}");
         }
+        // Without a run document in it, the directory's files are the user's: none goes.
+        Cli.Run plain = align(null, "--run-dir", run.toString());
+        assertEquals(0, plain.status(), plain.toString());
+        assertTrue(Files.exists(run.resolve(RunFiles.TEST)) && Files.exists(run.resolve(RunFiles.REPORT)));
+        assertFalse(plain.out().contains("removed"), plain.out());
         Files.writeString(run.resolve(RunFiles.GENERATION),
-                "{\"settings\": {\"--out\": \"../other.jsonl\"}}");
+                "{\"settings\": {\"--out\": \"../other.jsonl\"}, \"given\": []}");
         Cli.Run first = align(null, "--run-dir", run.toString());
         assertEquals(0, first.status(), first.toString());
         for (String name : List.of(RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT,
@@ -299,7 +304,7 @@ class TextAlignCliTest {
 
         // generation.json that wrote the set aligned is kept.
         Files.writeString(run.resolve(RunFiles.GENERATION),
-                "{\"settings\": {\"--out\": \"../synth.jsonl\"}}");
+                "{\"settings\": {\"--out\": \"../synth.jsonl\"}, \"given\": []}");
         Files.writeString(run.resolve(RunFiles.TEST), "{}");
         Cli.Run second = align(null, "--run-dir", run.toString());
         assertEquals(0, second.status(), second.toString());
