@@ -87,7 +87,8 @@ final class EvaluateCommand extends CliCommand {
     @PathRole(PathRole.Kind.INPUT)
     @Option(names = "--weighted", paramLabel = "WEIGHTED.jsonl",
             description = "Synthetic rows with a field " + TextAlignOptions.WEIGHT_FIELD
-                    + " (align's --out): adds real+aligned, weights used in the loss.")
+                    + " (align's --out for --synthetic, or run's weighted rows: rows of"
+                    + " --synthetic in its order): adds real+aligned, weights used in the loss.")
     Path weighted;
 
     @PathRole(PathRole.Kind.INPUT)
@@ -260,25 +261,27 @@ final class EvaluateCommand extends CliCommand {
     }
 
     /**
-     * --weighted is align's --out for --synthetic: the same texts in the same order. Another
-     * file (another set's weights) was taken as it was, and the table compared real+aligned
-     * on one set with real+synthetic on another as "aligned against unaligned".
+     * --weighted holds rows of --synthetic with their weights, in its order: align's --out for
+     * that file (every row), or run's weighted output beside its --synthetic-out (the rows kept
+     * after --dedup or --leakage-against). Another set's weights were taken as they were, and
+     * the table compared real+aligned on one set with real+synthetic on another as "aligned
+     * against unaligned". Cost O(rows).
      */
     private static void sameRows(LabelledFile synth, LabelledFile weightedRows) {
         List<String> a = synth.texts().texts();
         List<String> b = weightedRows.texts().texts();
-        if (a.size() != b.size()) {
-            throw new InputException(weightedRows.file(), "holds " + b.size() + " rows but --synthetic "
-                    + synth.file() + " holds " + a.size() + "; --weighted takes align's --out for"
-                    + " the --synthetic file given");
-        }
-        for (int i = 0; i < a.size(); i++) {
-            if (!a.get(i).equals(b.get(i))) {
-                throw new InputException(weightedRows.file(), weightedRows.records().get(i).line(),
-                        "text differs from --synthetic " + synth.file() + " line "
-                                + synth.records().get(i).line() + "; --weighted takes align's --out"
-                                + " for the --synthetic file given");
+        int at = 0;
+        for (int i = 0; i < b.size(); i++) {
+            while (at < a.size() && !a.get(at).equals(b.get(i))) {
+                at++;
             }
+            if (at == a.size()) {
+                throw new InputException(weightedRows.file(), weightedRows.records().get(i).line(),
+                        "text is not a row of --synthetic " + synth.file() + " (in its order);"
+                                + " --weighted takes the weighted output of align or run for the"
+                                + " --synthetic file given");
+            }
+            at++;
         }
     }
 

@@ -100,7 +100,8 @@ final class GenerateCommand extends CliCommand {
     long seed = 0;
 
     @Option(names = "--label-field", paramLabel = "FIELD",
-            description = "The field holding each record's label (none: one group). Default: ${DEFAULT-VALUE}.")
+            description = "The field holding each record's label (none: one group; given, it must"
+                    + " be a field of the real rows). Default: ${DEFAULT-VALUE}.")
     String labelField = "label";
 
     @Mixin
@@ -220,7 +221,6 @@ final class GenerateCommand extends CliCommand {
         if (coverage != null && !common.quiet) {
             GenerationCoverage.print(spec.commandLine().getErr(), coverage);
         }
-        boolean wasRunDirectory = RunDirOutputs.isRunDirectory(runDir);
         RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             List<Record> synthetic = GenerationOptions.toRecords(g.samples(), records.textField,
@@ -233,19 +233,9 @@ final class GenerateCommand extends CliCommand {
             }
             outputs.commit();
         }
-        // Everything derived from an earlier synthetic set in the directory.
-        List<String> removed = RunDirOutputs.removeStale(runDir, wasRunDirectory,
-                List.of(RunFiles.ALIGNMENT,
-                RunFiles.WEIGHTED, RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS,
-                RunFiles.LABELS, RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT));
         GenerationOptions.printSummary(stdout, g);
         stdout.println("wrote " + out + (runDir == null ? ""
                 : " and " + runDir.resolve(RunFiles.GENERATION)));
-        String line = RunDirOutputs.removedLine(runDir, removed,
-                "derived from another synthetic set");
-        if (line != null) {
-            stdout.println(line);
-        }
         stdout.flush();
         return ExitCodes.OK;
     }

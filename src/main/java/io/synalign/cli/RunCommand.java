@@ -174,7 +174,8 @@ final class RunCommand extends CliCommand {
     long seed = 0;
 
     @Option(names = "--label-field", paramLabel = "FIELD",
-            description = "The field holding each record's label (none: one group). Default: ${DEFAULT-VALUE}.")
+            description = "The field holding each record's label (none: one group; given, it must"
+                    + " be a field of the real rows). Default: ${DEFAULT-VALUE}.")
     String labelField = "label";
 
     @Mixin
@@ -339,7 +340,6 @@ final class RunCommand extends CliCommand {
         // What --dedup/--leakage-against removed: one summary for both documents and stdout.
         Map<String, Object> filterSummary = filtered == null ? null
                 : filterJson(filtered, g.samples(), filterThreshold, samples.size());
-        boolean wasRunDirectory = RunDirOutputs.isRunDirectory(runDir);
         RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
@@ -391,8 +391,6 @@ final class RunCommand extends CliCommand {
             }
             outputs.commit();
         }
-        List<String> removed = RunDirOutputs.removeStale(runDir, wasRunDirectory,
-                List.of(RunFiles.EVALUATION, RunFiles.REPORT));
         GenerationOptions.printSummary(stdout, g);
         if (filterSummary != null) {
             stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"
@@ -406,10 +404,6 @@ final class RunCommand extends CliCommand {
         }
         if (runDir != null) {
             stdout.println(new RunDirOutputs(runDir).wroteLine(true));
-            String line = RunDirOutputs.removedLine(runDir, removed, "describing other weights");
-            if (line != null) {
-                stdout.println(line);
-            }
         }
         stdout.flush();
         return ExitCodes.OK;

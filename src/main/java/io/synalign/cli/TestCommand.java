@@ -99,7 +99,8 @@ final class TestCommand extends CliCommand {
     Path runDir;
 
     @Option(names = "--label-field", paramLabel = "FIELD",
-            description = "The field holding each record's label (none: one group). Default: ${DEFAULT-VALUE}.")
+            description = "The field holding each record's label (none: one group; given, it must"
+                    + " be a field of the real rows). Default: ${DEFAULT-VALUE}.")
     String labelField = "label";
 
     @Mixin

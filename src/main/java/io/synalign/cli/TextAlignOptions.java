@@ -44,7 +44,8 @@ final class TextAlignOptions {
 
     @Option(names = "--label-field", paramLabel = "FIELD",
             description = "The field holding each record's label. Without it in either file, all"
-                    + " rows form one group. Default: ${DEFAULT-VALUE}.")
+                    + " rows form one group (given, it must be a field of the real rows)."
+                    + " Default: ${DEFAULT-VALUE}.")
     String labelField = "label";
 
     @Mixin

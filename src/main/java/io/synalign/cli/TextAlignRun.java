@@ -87,7 +87,6 @@ final class TextAlignRun {
         Settings settings = settings();
         TextAlignReport report;
         RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
-        boolean wasRunDirectory = RunDirOutputs.isRunDirectory(cmd.runDir);
         // scratch: the synthetic embeddings when no run directory keeps them, never committed.
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet);
                 AtomicOutputs outputs = new AtomicOutputs();
@@ -115,23 +114,9 @@ final class TextAlignRun {
             }
             outputs.commit();
         }
-        List<String> removed = List.of();
-        if (cmd.runDir != null) {
-            List<String> stale = new java.util.ArrayList<>(List.of(RunFiles.TEST,
-                    RunFiles.EVALUATION, RunFiles.REPORT));
-            if (!RunDirOutputs.generationWrote(cmd.runDir, opts.synthetic)) {
-                stale.add(RunFiles.GENERATION);
-            }
-            removed = RunDirOutputs.removeStale(cmd.runDir, wasRunDirectory, stale);
-        }
         report.print(stdout);
         if (runDir != null) {
             stdout.println(runDir.wroteLine(false));
-            String line = RunDirOutputs.removedLine(cmd.runDir, removed,
-                    "describing other weights or another synthetic set");
-            if (line != null) {
-                stdout.println(line);
-            }
         }
         stdout.flush();
         return ExitCodes.OK;

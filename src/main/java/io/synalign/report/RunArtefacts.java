@@ -16,7 +16,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a run directory holds (names in {@link RunFiles}), each part {@code null} when its file
@@ -121,9 +123,13 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
                         + RunFiles.ALIGNMENT + " counts " + nReal.asLong() + " real rows");
             }
         }
+        JsonNode test = json(dir.resolve(RunFiles.TEST));
+        if (test != null && labels != null) {
+            checkTestRows(dir, test, labels);
+        }
         RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings,
                 json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)),
-                realLabels, realTexts(dir, alignment, labels), json(dir.resolve(RunFiles.TEST)));
+                realLabels, realTexts(dir, alignment, labels), test);
         if (run.isEmpty()) {
             throw new InputException(dir, "no run artefacts here (expected any of "
                     + String.join(", ", RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
@@ -136,6 +142,50 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
     }
 
     /** A JSON object file, or {@code null} when absent. */
+    /**
+     * test.json must describe the rows of labels.json: per label, the real and synthetic rows it
+     * read are every row of the label, or a subsample of {@link
+     * io.synalign.pipeline.TwoSampleTesting#DEFAULT_MAX_ROWS} when there are more. A test.json
+     * an earlier command left in a reused directory judged other rows: the report said
+     * "Indistinguishable in 6 of 6 labels" (64 synthetic rows a label) for 30 a label that the
+     * test told apart in 4. Refused, naming both counts.
+     */
+    static void checkTestRows(Path dir, JsonNode test, JsonNode labels) {
+        Path file = dir.resolve(RunFiles.TEST);
+        JsonNode perLabel = test.path("labels");
+        if (!perLabel.isObject()) {
+            return;
+        }
+        for (String side : List.of("real", "synthetic")) {
+            JsonNode given = labels.get(side);
+            if (given == null || !given.isArray()) {
+                continue;
+            }
+            Map<String, Long> counts = new java.util.HashMap<>();
+            for (JsonNode l : given) {
+                if (!l.isNull()) {
+                    counts.merge(l.asText(), 1L, Long::sum);
+                }
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = perLabel.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode n = e.getValue().get(side);
+                if (n == null || !n.canConvertToLong()) {
+                    continue;
+                }
+                long have = counts.getOrDefault(e.getKey(), 0L);
+                long expected = Math.min(have,
+                        io.synalign.pipeline.TwoSampleTesting.DEFAULT_MAX_ROWS);
+                if (n.asLong() != expected) {
+                    throw new InputException(file, "label '" + e.getKey() + "': tested "
+                            + n.asLong() + " " + side + " rows but " + RunFiles.LABELS + " has "
+                            + have + "; it describes other rows (an earlier command's): test"
+                            + " these with 'synalign test ... --run-dir " + dir + "' or remove it");
+                }
+            }
+        }
+    }
+
     private static JsonNode json(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             return null;

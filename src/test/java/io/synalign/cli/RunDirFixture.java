@@ -42,7 +42,7 @@ final class RunDirFixture {
     private ObjectNode testFigures(String name, double mmd2, double p, double mmd2W, double pW) {
         ObjectNode f = json.createObjectNode();
         f.put("real", REAL_PER_LABEL);
-        f.put("synthetic", 10);
+        f.put("synthetic", SYNTH_PER_LABEL);
         f.put("mmd2", mmd2);
         f.put("p_value", p);
         f.put("auc", 0.91);

@@ -12,7 +12,6 @@ import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
-import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -269,60 +268,6 @@ class TextAlignCliTest {
         assertTrue(Arrays.equals(aligned, Files.readAllBytes(dir.resolve("aligned.jsonl"))));
         assertEquals(encodedBefore, encoders.textsEncoded.get(), "a rerun embeds nothing");
         assertTrue(again.out().contains("from the cache, 0 embedded"), again.out());
-    }
-
-    /**
-     * A second command into a run directory: the artefacts an earlier one left that describe
-     * other weights or another synthetic set go (the report judged new weights by an old
-     * test.json: "indistinguishable in 6 of 6 labels" for a set the test told apart in 4).
-     * generation.json stays when it wrote the set aligned; generate removes what an earlier set
-     * gave.
-     */
-    @Test
-    void aRunDirectoryKeepsNoArtefactOfAnEarlierSet() throws IOException {
-        Path run = dir.resolve("run");
-        Files.createDirectories(run);
-        for (String name : List.of(RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT)) {
-            Files.writeString(run.resolve(name), "{}");
-        }
-        // Without a run document in it, the directory's files are the user's: none goes.
-        Cli.Run plain = align(null, "--run-dir", run.toString());
-        assertEquals(0, plain.status(), plain.toString());
-        assertTrue(Files.exists(run.resolve(RunFiles.TEST)) && Files.exists(run.resolve(RunFiles.REPORT)));
-        assertFalse(plain.out().contains("removed"), plain.out());
-        Files.writeString(run.resolve(RunFiles.GENERATION),
-                "{\"settings\": {\"--out\": \"../other.jsonl\"}, \"given\": []}");
-        Cli.Run first = align(null, "--run-dir", run.toString());
-        assertEquals(0, first.status(), first.toString());
-        for (String name : List.of(RunFiles.TEST, RunFiles.EVALUATION, RunFiles.REPORT,
-                RunFiles.GENERATION)) {
-            assertFalse(Files.exists(run.resolve(name)), name);
-        }
-        assertTrue(first.out().contains("removed test.json, evaluation.json, report.html,"
-                + " generation.json from " + run), first.out());
-        assertTrue(Files.exists(run.resolve(RunFiles.ALIGNMENT)));
-
-        // generation.json that wrote the set aligned is kept.
-        Files.writeString(run.resolve(RunFiles.GENERATION),
-                "{\"settings\": {\"--out\": \"../synth.jsonl\"}, \"given\": []}");
-        Files.writeString(run.resolve(RunFiles.TEST), "{}");
-        Cli.Run second = align(null, "--run-dir", run.toString());
-        assertEquals(0, second.status(), second.toString());
-        assertTrue(Files.exists(run.resolve(RunFiles.GENERATION)));
-        assertFalse(Files.exists(run.resolve(RunFiles.TEST)));
-        assertTrue(second.out().contains("removed test.json from " + run), second.out());
-
-        // A new synthetic set generated into the directory: the alignment of the old one goes.
-        Cli.Run generate = Cli.run(cl -> { }, "generate", "--real", p("real.jsonl"), "--out",
-                p("new.jsonl"), "--llm", "offline", "--synthetic-per-label", "2", "--run-dir",
-                run.toString(), "--quiet");
-        assertEquals(0, generate.status(), generate.toString());
-        for (String name : List.of(RunFiles.ALIGNMENT, RunFiles.WEIGHTED, RunFiles.LABELS,
-                RunFiles.REAL_EMBEDDINGS, RunFiles.SYNTHETIC_EMBEDDINGS)) {
-            assertFalse(Files.exists(run.resolve(name)), name);
-        }
-        assertTrue(Files.exists(run.resolve(RunFiles.GENERATION)));
-        assertTrue(generate.out().contains("derived from another synthetic set"), generate.out());
     }
 
     @Test

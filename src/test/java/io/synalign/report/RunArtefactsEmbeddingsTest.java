@@ -121,4 +121,23 @@ class RunArtefactsEmbeddingsTest {
         InputException e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
         assertTrue(e.getMessage().contains(RunFiles.SYNTHETIC_EMBEDDINGS), e.getMessage());
     }
+
+    /**
+     * A test.json left by an earlier command in a reused run directory judged other rows: the
+     * report said "Indistinguishable in 6 of 6 labels" for a set the test told apart in 4.
+     * Refused, naming the label and both counts; a test.json of these rows loads.
+     */
+    @Test
+    void aTestOfOtherRowsIsRefusedAndATestOfTheseRowsLoads() throws IOException {
+        Files.writeString(dir.resolve(RunFiles.LABELS), "{\"label_field\": \"label\","
+                + " \"real\": [\"a\", \"b\", \"a\"], \"synthetic\": [\"a\", \"a\", \"b\", \"a\"]}");
+        Files.writeString(dir.resolve(RunFiles.TEST), "{\"labels\": {\"a\": {\"real\": 2,"
+                + " \"synthetic\": 3}, \"b\": {\"real\": 1, \"synthetic\": 1}}}");
+        assertTrue(RunArtefacts.load(dir).test() != null);
+        Files.writeString(dir.resolve(RunFiles.TEST), "{\"labels\": {\"a\": {\"real\": 2,"
+                + " \"synthetic\": 64}, \"b\": {\"real\": 1, \"synthetic\": 1}}}");
+        InputException e = assertThrows(InputException.class, () -> RunArtefacts.load(dir));
+        assertTrue(e.getMessage().contains(RunFiles.TEST) && e.getMessage().contains("label 'a':"
+                + " tested 64 synthetic rows but labels.json has 3"), e.getMessage());
+    }
 }

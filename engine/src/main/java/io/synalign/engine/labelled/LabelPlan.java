@@ -259,7 +259,6 @@ public final class LabelPlan {
         return a;
     }
 
-    /** Up to 10 labels, quoted, with a count of the rest. */
     /**
      * A note when labels of the two sets differ only in Unicode normalisation ('café' written
      * with one code point in one file, with 'e' and a combining accent in the other): the lists
@@ -285,6 +284,7 @@ public final class LabelPlan {
         return "";
     }
 
+    /** Up to 10 labels, quoted, with a count of the rest. */
     static String names(Map<String, List<Integer>> groups) {
         StringBuilder sb = new StringBuilder();
         int shown = 0;
