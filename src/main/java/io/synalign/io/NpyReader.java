@@ -126,17 +126,7 @@ public final class NpyReader {
                 } else {
                     DoubleBuffer view = buf.asDoubleBuffer();
                     for (int k = 0; k < n; k++) {
-                        double v = view.get(k);
-                        float f = (float) v;
-                        if (!Float.isFinite(f)) {
-                            if (!Double.isFinite(v)) {
-                                throw nonFinite(file, v, first + k, cols);
-                            }
-                            long i = first + k;
-                            throw new InputException(file, "value " + v + " at row " + i / cols
-                                    + ", column " + i % cols + " is too large for float32");
-                        }
-                        data[(int) first + k] = f;
+                        data[(int) first + k] = narrowed(file, view.get(k), first + k, cols);
                     }
                 }
             });
@@ -205,6 +195,22 @@ public final class NpyReader {
         return new InputException(file, "truncated: shape " + h.shapeText() + " of "
                 + dt.typeName() + " needs " + needed + " bytes of data, but only " + present
                 + " are present");
+    }
+
+    /**
+     * A float64 value of the array as float32: NaN, an infinity or a value beyond the float32
+     * range is refused naming its row and column ({@code index} counts values, row-major).
+     */
+    static float narrowed(Path file, double v, long index, int cols) {
+        float f = (float) v;
+        if (!Float.isFinite(f)) {
+            if (!Double.isFinite(v)) {
+                throw nonFinite(file, v, index, cols);
+            }
+            throw new InputException(file, "value " + v + " at row " + index / cols + ", column "
+                    + index % cols + " is too large for float32");
+        }
+        return f;
     }
 
     static InputException nonFinite(Path file, double v, long index, int cols) {

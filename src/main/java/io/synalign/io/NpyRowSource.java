@@ -265,17 +265,7 @@ public final class NpyRowSource implements RowSource {
         } else {
             DoubleBuffer doubles = view.asDoubleBuffer();
             for (int k = 0; k < take; k++) {
-                double v = doubles.get(k);
-                float f = (float) v;
-                if (!Float.isFinite(f)) {
-                    long i = firstIndex + k;
-                    if (!Double.isFinite(v)) {
-                        throw NpyReader.nonFinite(file, v, i, cols);
-                    }
-                    throw new InputException(file, "value " + v + " at row " + i / cols
-                            + ", column " + i % cols + " is too large for float32");
-                }
-                out[at + k] = f;
+                out[at + k] = NpyReader.narrowed(file, doubles.get(k), firstIndex + k, cols);
             }
         }
     }

@@ -862,10 +862,21 @@ abstract class BackendContractTest {
             data[i] += offset;
         }
         FloatMatrix x = new FloatMatrix(n, d, data);
-        int[] sequence = {0, 1, 50, 60, 61, 62, 63};
-        int steps = sequence.length + 6;
-        try (GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, 17.0, noise, steps);
-                GpVarianceTracker got = backend().gpVarianceTracker(x, 17.0, noise, steps)) {
+        assertVariancesAlongASequence(x, 17.0, noise, new int[] {0, 1, 50, 60, 61, 62, 63}, 6,
+                1e-8);
+    }
+
+    /**
+     * Conditions a reference tracker and this backend's on {@code sequence}, then on
+     * {@code greedy} more of the reference's picks; after every step each variance must be
+     * within {@code tolerance} of the reference's.
+     */
+    private void assertVariancesAlongASequence(FloatMatrix x, double lengthScale, double noise,
+            int[] sequence, int greedy, double tolerance) {
+        int n = x.rows();
+        int steps = sequence.length + greedy;
+        try (GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, lengthScale, noise, steps);
+                GpVarianceTracker got = backend().gpVarianceTracker(x, lengthScale, noise, steps)) {
             double[] want = new double[n];
             double[] have = new double[n];
             BitSet chosen = new BitSet();
@@ -877,7 +888,7 @@ abstract class BackendContractTest {
                 ref.variances(want);
                 got.variances(have);
                 for (int i = 0; i < n; i++) {
-                    assertEquals(want[i], have[i], 1e-8, backend().description() + ", step "
+                    assertEquals(want[i], have[i], tolerance, backend().description() + ", step "
                             + step + " (row " + p + "), row " + i);
                 }
             }
@@ -907,26 +918,8 @@ abstract class BackendContractTest {
             System.arraycopy(data, c * d, data, (130 + c) * d, d); // and in the bulk
         }
         FloatMatrix x = new FloatMatrix(n, d, data);
-        int[] sequence = {140, 170, 141, 171, 0, 130, 1};
-        int steps = sequence.length + 8;
-        try (GpVarianceTracker ref = REFERENCE.gpVarianceTracker(x, lengthScale, noise, steps);
-                GpVarianceTracker got = backend().gpVarianceTracker(x, lengthScale, noise, steps)) {
-            double[] want = new double[n];
-            double[] have = new double[n];
-            BitSet chosen = new BitSet();
-            for (int step = 0; step < steps; step++) {
-                int p = step < sequence.length ? sequence[step] : ref.argmax(chosen);
-                chosen.set(p);
-                ref.condition(p);
-                got.condition(p);
-                ref.variances(want);
-                got.variances(have);
-                for (int i = 0; i < n; i++) {
-                    assertEquals(want[i], have[i], 1e-9, backend().description() + ", step "
-                            + step + " (row " + p + "), row " + i);
-                }
-            }
-        }
+        assertVariancesAlongASequence(x, lengthScale, noise,
+                new int[] {140, 170, 141, 171, 0, 130, 1}, 8, 1e-9);
     }
 
     /**
