@@ -265,7 +265,8 @@ final class AlignCommand extends CliCommand {
     }
 
     /**
-     * The --synthetic-embeddings files, opened as row sources, as one source, each checked against R's
+     * The --synthetic-embeddings files, opened as row sources, as one source, each checked
+     * against R's
      * columns before anything is read.
      *
      * @throws IllegalArgumentException naming the file whose columns differ from R's

@@ -64,7 +64,8 @@ public final class AtomicOutputs implements AutoCloseable {
     private static final Set<Path> PENDING = ConcurrentHashMap.newKeySet();
 
     /** Directories {@link #createDirectories} made, deepest first, for the shutdown hook. */
-    private static final java.util.Deque<Path> CREATED = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private static final java.util.Deque<Path> CREATED =
+            new java.util.concurrent.ConcurrentLinkedDeque<>();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -114,22 +114,9 @@ public final class NpyReader {
             int rows = (int) shape[0];
             int cols = (int) shape[1];
             float[] data = new float[rows * cols];
-            readElements(file, ch, h, dt, data.length, (buf, n, first) -> {
-                if (dt.itemSize() == 4) {
-                    buf.asFloatBuffer().get(data, (int) first, n);
-                    for (int k = 0; k < n; k++) {
-                        float v = data[(int) first + k];
-                        if (!Float.isFinite(v)) {
-                            throw nonFinite(file, v, first + k, cols);
-                        }
-                    }
-                } else {
-                    DoubleBuffer view = buf.asDoubleBuffer();
-                    for (int k = 0; k < n; k++) {
-                        data[(int) first + k] = narrowed(file, view.get(k), first + k, cols);
-                    }
-                }
-            });
+            readElements(file, ch, h, dt, data.length,
+                    (buf, n, first) -> floats(file, buf, dt.itemSize(), n, first, cols, data,
+                            (int) first));
             return new FloatMatrix(rows, cols, data);
         }
     }
@@ -198,10 +185,31 @@ public final class NpyReader {
     }
 
     /**
-     * A float64 value of the array as float32: NaN, an infinity or a value beyond the float32
-     * range is refused naming its row and column ({@code index} counts values, row-major).
+     * Copies {@code count} float32 or float64 values ({@code itemSize} 4 or 8) from
+     * {@code view}'s position (in the file's byte order) to {@code out[at ..]}, narrowing float64
+     * and checking each: NaN, an infinity or a value beyond the float32 range is refused naming
+     * its row and column ({@code firstIndex} is the first value's index in the array, row-major).
+     * The one conversion of {@link #readMatrix} and {@link NpyRowSource}.
      */
-    static float narrowed(Path file, double v, long index, int cols) {
+    static void floats(Path file, ByteBuffer view, int itemSize, int count, long firstIndex,
+            int cols, float[] out, int at) {
+        if (itemSize == 4) {
+            view.asFloatBuffer().get(out, at, count);
+            for (int k = 0; k < count; k++) {
+                if (!Float.isFinite(out[at + k])) {
+                    throw nonFinite(file, out[at + k], firstIndex + k, cols);
+                }
+            }
+        } else {
+            DoubleBuffer doubles = view.asDoubleBuffer();
+            for (int k = 0; k < count; k++) {
+                out[at + k] = narrowed(file, doubles.get(k), firstIndex + k, cols);
+            }
+        }
+    }
+
+    /** A float64 value of the array as float32, refused when it is not a finite float32. */
+    private static float narrowed(Path file, double v, long index, int cols) {
         float f = (float) v;
         if (!Float.isFinite(f)) {
             if (!Double.isFinite(v)) {

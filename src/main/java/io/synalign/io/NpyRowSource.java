@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -253,21 +251,8 @@ public final class NpyRowSource implements RowSource {
      */
     private void convert(ByteBuffer buffer, int byteOffset, int take, long firstIndex,
             float[] out, int at) {
-        ByteBuffer view = buffer.duplicate().position(byteOffset).order(order);
-        if (itemSize == 4) {
-            FloatBuffer floats = view.asFloatBuffer();
-            floats.get(out, at, take);
-            for (int k = 0; k < take; k++) {
-                if (!Float.isFinite(out[at + k])) {
-                    throw NpyReader.nonFinite(file, out[at + k], firstIndex + k, cols);
-                }
-            }
-        } else {
-            DoubleBuffer doubles = view.asDoubleBuffer();
-            for (int k = 0; k < take; k++) {
-                out[at + k] = NpyReader.narrowed(file, doubles.get(k), firstIndex + k, cols);
-            }
-        }
+        NpyReader.floats(file, buffer.duplicate().position(byteOffset).order(order), itemSize,
+                take, firstIndex, cols, out, at);
     }
 
     /**

@@ -141,7 +141,6 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         return run;
     }
 
-    /** A JSON object file, or {@code null} when absent. */
     /**
      * test.json must describe the rows of labels.json: per label, the real and synthetic rows it
      * read are every row of the label, or a subsample of {@link
@@ -186,6 +185,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         }
     }
 
+    /** A JSON object file, or {@code null} when absent. */
     private static JsonNode json(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
             return null;

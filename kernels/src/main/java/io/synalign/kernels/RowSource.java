@@ -6,7 +6,8 @@ import java.util.List;
  * Rows of a matrix too large, possibly, for one Java array (a {@link FloatMatrix} holds fewer
  * than 2^31 floats: 5.59 M rows at d = 384): {@code long} rows, {@code int} columns, read in
  * blocks of at most 2^31 floats. Backed by in-memory blocks ({@link #of(FloatMatrix)},
- * {@link #ofBlocks}) or by a file read block by block (an {@code .npy} read positionally in the CLI).
+ * {@link #ofBlocks}) or by a file read block by block (an {@code .npy} read positionally in the
+ * CLI).
  *
  * <p>Reading is the only operation, so a source can stream rows it never holds; how the rows are
  * stored (one array, many blocks, a file) never changes a result: the engine's blocked

@@ -5,7 +5,8 @@ package io.synalign.kernels;
  * {@code k} of the view is row {@code indices[k]} of the source. A read is the source's
  * {@link RowSource#readRows}: runs of consecutive indices with one read each, so a view of rows
  * that lie together (one label's rows of a file sorted by label, or every row) costs what the
- * source's own read costs; a file source reads scattered rows that lie near each other together. A bad value is reported by the source, under its own row
+ * source's own read costs; a file source reads scattered rows that lie near each other
+ * together. A bad value is reported by the source, under its own row
  * number (the row of the file, not of the view). Holds no rows itself; closing the view leaves
  * the source open.
  */

@@ -6,6 +6,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Locale;
@@ -190,6 +191,39 @@ public final class ExplorationSelector {
                 lengthScale, rounds, backend.name(), seconds);
         return new SelectionResult(picks, groups, pickVariances, lengthScale, rounds,
                 backend.name(), seconds);
+    }
+
+    /**
+     * The groups of a selection, each completed to {@code min(size, N)} rows: a group short of
+     * that (the last of a coverage round holds only the rows still uncovered: 4 rows in groups
+     * of 3 give {@code [2, 3, 0], [1]}) gains the rows nearest its pick that it lacks, by
+     * {@link NearestUncovered} with the group's own rows as the covered ones (squared Euclidean
+     * distance in double, ties to the lowest index). For callers that show each group whole, as
+     * a prompt's demonstrations: the picks and the coverage are the selection's. Full groups
+     * are returned as they are. Cost O(N d) per short group, at most one per round.
+     */
+    public static List<int[]> completedGroups(FloatMatrix x, List<int[]> groups, int size) {
+        int want = Math.min(size, x.rows());
+        NearestUncovered nearest = null;
+        List<int[]> out = new ArrayList<>(groups.size());
+        for (int[] group : groups) {
+            if (group.length >= want) {
+                out.add(group);
+                continue;
+            }
+            if (nearest == null) {
+                nearest = new NearestUncovered(x, want - 1);
+            }
+            BitSet in = new BitSet(x.rows());
+            for (int row : group) {
+                in.set(row);
+            }
+            int[] extra = nearest.group(group[0], want - group.length, in);
+            int[] full = Arrays.copyOf(group, group.length + extra.length - 1);
+            System.arraycopy(extra, 1, full, group.length, extra.length - 1);
+            out.add(full);
+        }
+        return out;
     }
 
     /** The configured length scale, or the median heuristic over x for auto. */

@@ -22,8 +22,8 @@ import java.util.List;
  * of all synthetic rows against all real rows; labels only group the report.
  *
  * <p>The synthetic rows are a {@link RowSource}, so they may be more than one array holds (a
- * file read block by block): each label's rows are a view of the source ({@link RowSource#select}), read by
- * the learner as it needs them, never gathered here.
+ * file read block by block): each label's rows are a view of the source
+ * ({@link RowSource#select}), read by the learner as it needs them, never gathered here.
  *
  * <p>Cost: per label the learner's cost on that label's rows (for the exact method
  * O((m_l + n_l)^2 d) per label, so splitting by label is cheaper than one global fit), plus

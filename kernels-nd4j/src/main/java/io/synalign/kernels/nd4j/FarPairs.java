@@ -199,7 +199,7 @@ final class FarPairs {
             }
             return repaired;
         }
-        double half = EXPONENT_TOLERANCE / (a * eps) / 2;
+        double half = halfLimit(a);
         int[] farCols = new int[colCount];
         int farColCount = 0;
         for (int j = 0; j < colCount; j++) {
@@ -224,9 +224,20 @@ final class FarPairs {
         return repaired;
     }
 
-    /** The entries {@link #repair} checks in a kernel tile: far rows in full, the rest at far columns. */
+    /**
+     * Half the {@code r_x + r_y} above which a kernel exponent made with {@code alpha} can need a
+     * repair: a row with {@code r} above it is far.
+     */
+    private double halfLimit(double alpha) {
+        return EXPONENT_TOLERANCE / (alpha * eps) / 2;
+    }
+
+    /**
+     * The entries {@link #repair} checks in a kernel tile: far rows in full, the rest at far
+     * columns.
+     */
     private long checks(int rowStart, int rowCount, int colStart, int colCount, float alpha) {
-        double half = EXPONENT_TOLERANCE / (alpha * eps) / 2;
+        double half = halfLimit(alpha);
         long farRows = 0;
         for (int i = 0; i < rowCount; i++) {
             farRows += rx[rowStart + i] > half ? 1 : 0;
