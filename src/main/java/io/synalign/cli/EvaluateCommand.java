@@ -210,9 +210,10 @@ final class EvaluateCommand extends CliCommand {
                 : aligned != null ? read("--aligned", aligned) : null;
         TextEvaluation.Inputs inputs = inputs(real, testRows, synth, extra);
         if (weighted != null) {
-            sameRows(synth, extra);
+            sameRows(synth.file(), synth.texts().texts(), extra.file(), extra.texts().texts(),
+                    i -> extra.records().get(i).line());
         }
-        noteOverlap(stdout, real, testRows);
+        noteOverlap(stdout, real.file(), real.texts().texts(), testRows.texts().texts());
 
         TextEvaluation.Result result;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet);
@@ -248,15 +249,15 @@ final class EvaluateCommand extends CliCommand {
 
     /**
      * A test set that shares texts with --train (the same file given twice, or a split made
-     * wrongly) scores the classifier on rows it was trained on: said first, with the count.
+     * wrongly) scores the student on rows it was trained on: said first, with the count.
      */
-    private static void noteOverlap(PrintWriter out, LabelledFile train, LabelledFile testRows) {
-        java.util.Set<String> trained = new java.util.HashSet<>(train.texts().texts());
-        long shared = testRows.texts().texts().stream().filter(trained::contains).count();
+    static void noteOverlap(PrintWriter out, Path trainFile, List<String> trainTexts,
+            List<String> testTexts) {
+        java.util.Set<String> trained = new java.util.HashSet<>(trainTexts);
+        long shared = testTexts.stream().filter(trained::contains).count();
         if (shared > 0) {
             out.printf(java.util.Locale.ROOT, "note: %d of %d --test texts also occur in --train %s:"
-                    + " the scores are optimistic%n", shared, testRows.texts().texts().size(),
-                    train.file());
+                    + " the scores are optimistic%n", shared, testTexts.size(), trainFile);
         }
     }
 
@@ -265,19 +266,21 @@ final class EvaluateCommand extends CliCommand {
      * that file (every row), or run's weighted output beside its --synthetic-out (the rows kept
      * after --dedup or --leakage-against). Another set's weights were taken as they were, and
      * the table compared real+aligned on one set with real+synthetic on another as "aligned
-     * against unaligned". Cost O(rows).
+     * against unaligned". A row is its key (its text; for query rows, text and passage). Cost
+     * O(rows).
+     *
+     * @param lineOf the line of the weighted file's row {@code i}
      */
-    private static void sameRows(LabelledFile synth, LabelledFile weightedRows) {
-        List<String> a = synth.texts().texts();
-        List<String> b = weightedRows.texts().texts();
+    static void sameRows(Path synthFile, List<String> synthKeys, Path weightedFile,
+            List<String> weightedKeys, java.util.function.IntToLongFunction lineOf) {
         int at = 0;
-        for (int i = 0; i < b.size(); i++) {
-            while (at < a.size() && !a.get(at).equals(b.get(i))) {
+        for (int i = 0; i < weightedKeys.size(); i++) {
+            while (at < synthKeys.size() && !synthKeys.get(at).equals(weightedKeys.get(i))) {
                 at++;
             }
-            if (at == a.size()) {
-                throw new InputException(weightedRows.file(), weightedRows.records().get(i).line(),
-                        "text is not a row of --synthetic " + synth.file() + " (in its order);"
+            if (at == synthKeys.size()) {
+                throw new InputException(weightedFile, lineOf.applyAsLong(i),
+                        "not a row of --synthetic " + synthFile + " (in its order);"
                                 + " --weighted takes the weighted output of align or run for the"
                                 + " --synthetic file given");
             }

@@ -56,6 +56,10 @@ final class ReportCommand extends CliCommand {
         if (out == null) {
             paths.add("--run (" + RunFiles.REPORT + ")", target);
         }
+        for (String finding : artefacts.provenance().all()) {
+            err.println("synalign: note: " + finding);
+        }
+        err.flush();
         byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
         AtomicOutputs.writeAtomically(target, o -> o.write(html));
         stdout.println("wrote " + target);

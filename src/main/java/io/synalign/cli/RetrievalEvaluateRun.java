@@ -76,6 +76,11 @@ final class RetrievalEvaluateRun {
                 : QueryRows.read(extraFile, cmd.records.textField, passages, limit);
         double[] weights = cmd.weighted == null ? null : EvaluateCommand.weights(cmd.weighted,
                 extra.stream().map(QueryRows.Row::record).toList());
+        if (cmd.weighted != null) {
+            EvaluateCommand.sameRows(cmd.synthetic, keys(synth), cmd.weighted, keys(extra),
+                    i -> extra.get(i).record().line());
+        }
+        EvaluateCommand.noteOverlap(stdout, cmd.train, texts(real), texts(test));
         Map<String, Map<Integer, Integer>> judged = QueryRows.judgements(test);
 
         List<RetrievalEvaluation.Variant> variants;
@@ -114,6 +119,15 @@ final class RetrievalEvaluateRun {
         }
         print(stdout, variants, passages.size(), judged.size());
         return ExitCodes.OK;
+    }
+
+    /** A query row's identity for the --weighted order check: its text and its passage. */
+    private static List<String> keys(List<QueryRows.Row> rows) {
+        return rows.stream().map(r -> r.text() + '\u0000' + r.passage()).toList();
+    }
+
+    private static List<String> texts(List<QueryRows.Row> rows) {
+        return rows.stream().map(QueryRows.Row::text).toList();
     }
 
     private boolean given(String option) {

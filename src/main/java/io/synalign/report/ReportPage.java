@@ -66,6 +66,7 @@ public final class ReportPage {
             .examples ol{margin:2px 0 6px;padding-left:24px;font-size:13px}
             td.given{font-weight:bold}.legend svg circle.real{fill-opacity:1}
             path.series-line{fill:none;stroke-width:2}
+            .other-experiment{border:2px solid #c60;background:#fff4e5;padding:4px 10px;margin:6px 0}
             .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
             """;
 
@@ -85,7 +86,8 @@ public final class ReportPage {
         sb.append("<h1 id=\"title\">SynAlign report</h1><p class=\"meta\">Run directory: <code"
                 + " id=\"run-dir\">").append(Html.escape(run.dir().toString()))
                 .append("</code></p>\n");
-        sb.append(Verdict.html(run.alignment(), run.weighted(), run.evaluation()));
+        sb.append(Verdict.html(run.alignment(), run.weighted(), run.evaluation(),
+                run.provenance().evaluation()));
         weights(sb);
         examples(sb);
         queries(sb);
@@ -550,6 +552,7 @@ public final class ReportPage {
             sb.append("</section>\n");
             return;
         }
+        otherExperiment(sb, "evaluation", run.provenance().evaluation());
         if (Verdict.retrieval(ev)) {
             retrievalEvaluation(sb, ev);
             sb.append("</section>\n");
@@ -650,6 +653,7 @@ public final class ReportPage {
             sb.append("</section>\n");
             return;
         }
+        otherExperiment(sb, "generation", run.provenance().generation());
         if (Verdict.retrieval(gen)) {
             sb.append("<p class=\"meta\" id=\"generation-retrieval\">Generator: ")
                     .append(Html.escape(gen.path("generator").asText("?"))).append(": ")
@@ -788,6 +792,22 @@ public final class ReportPage {
         sb.append("<p class=\"not-run\" id=\"").append(section).append("-not-run\">Not run: no ")
                 .append(Html.escape(file)).append(" in this run directory (written by <code>")
                 .append(Html.escape(command)).append("</code>).</p>");
+    }
+
+    /**
+     * The findings of {@link Provenance} about a section's document, shown above it: the
+     * document may be an earlier experiment's, left in a reused run directory.
+     */
+    private static void otherExperiment(StringBuilder sb, String section, List<String> findings) {
+        if (findings.isEmpty()) {
+            return;
+        }
+        sb.append("<div class=\"other-experiment\" id=\"").append(section)
+                .append("-other-experiment\"><b>This may describe another experiment.</b><ul>");
+        for (String f : findings) {
+            sb.append("<li>").append(Html.escape(f)).append("</li>");
+        }
+        sb.append("</ul>Run the command again with this run directory, or remove its file.</div>");
     }
 
     private static void cells(StringBuilder sb, String... values) {

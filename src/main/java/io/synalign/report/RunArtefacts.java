@@ -32,14 +32,15 @@ import java.util.Map;
  * @param embeddings both embedding matrices, when both files exist
  * @param evaluation {@code evaluation.json}
  * @param generation {@code generation.json}
- * @param test {@code test.json}, the two-sample test
  * @param realLabels the real rows' labels from {@code labels.json}, or {@code null}
  * @param realTexts the real rows' texts, read from the {@code --real} file that
  *     {@code alignment.json} names (relative to the run directory); never {@code null}
+ * @param test {@code test.json}, the two-sample test
+ * @param provenance whether generation.json and evaluation.json describe this alignment
  */
 public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         Embeddings embeddings, JsonNode evaluation, JsonNode generation,
-        List<String> realLabels, RealTexts realTexts, JsonNode test) {
+        List<String> realLabels, RealTexts realTexts, JsonNode test, Provenance provenance) {
 
     /** The field that carries each synthetic record's weight. */
     static final String WEIGHT_FIELD = "synalign_weight";
@@ -127,9 +128,11 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         if (test != null && labels != null) {
             checkTestRows(dir, test, labels);
         }
-        RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings,
-                json(dir.resolve(RunFiles.EVALUATION)), json(dir.resolve(RunFiles.GENERATION)),
-                realLabels, realTexts(dir, alignment, labels), test);
+        JsonNode evaluation = json(dir.resolve(RunFiles.EVALUATION));
+        JsonNode generation = json(dir.resolve(RunFiles.GENERATION));
+        RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings, evaluation,
+                generation, realLabels, realTexts(dir, alignment, labels), test,
+                Provenance.check(dir, alignment, generation, evaluation));
         if (run.isEmpty()) {
             throw new InputException(dir, "no run artefacts here (expected any of "
                     + String.join(", ", RunFiles.ALIGNMENT, RunFiles.WEIGHTED,

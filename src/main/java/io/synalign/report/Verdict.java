@@ -69,14 +69,22 @@ final class Verdict {
     private Verdict() {
     }
 
-    /** The verdict section, or an empty string when neither alignment nor evaluation ran. */
-    static String html(JsonNode alignment, RunArtefacts.Weighted weighted, JsonNode evaluation) {
+    /**
+     * The verdict section, or an empty string when neither alignment nor evaluation ran. An
+     * evaluation that {@code evaluationOf} says is of other rows or weights is left out of it
+     * (it would credit or blame this alignment for another's result), with a line saying so.
+     */
+    static String html(JsonNode alignment, RunArtefacts.Weighted weighted, JsonNode evaluation,
+            List<String> evaluationOf) {
         List<String> items = new ArrayList<>();
         String a = alignment == null ? null : alignment(alignment, weighted);
         if (a != null) {
             items.add("<li id=\"verdict-alignment\">" + a + "</li>");
         }
-        if (evaluation != null) {
+        if (evaluation != null && !evaluationOf.isEmpty()) {
+            items.add("<li id=\"verdict-evaluation-other\">The evaluation is left out of the"
+                    + " verdict: " + Html.escape(evaluationOf.get(0)) + " (see its section).</li>");
+        } else if (evaluation != null) {
             items.addAll(evaluation(evaluation));
         }
         if (items.isEmpty()) {

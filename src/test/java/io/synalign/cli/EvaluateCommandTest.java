@@ -254,7 +254,7 @@ class EvaluateCommandTest {
         java.util.Collections.swap(swapped, 0, lines.size() - 1);
         Files.write(dir.resolve("swapped.jsonl"), swapped);
         String[][] cases = {
-            {"changed.jsonl:3: text is not a row of --synthetic", "weighted output of align or run",
+            {"changed.jsonl:3: not a row of --synthetic", "weighted output of align or run",
                 "--train", p("train.jsonl"), "--synthetic", p("synth.jsonl"), "--weighted",
                 p("changed.jsonl"), "--test", p("test.jsonl")},
             {"swapped.jsonl:", "(in its order)", "--train", p("train.jsonl"), "--synthetic",

@@ -77,6 +77,8 @@ class ReportCommandTest {
             assertFalse(html.contains(external), external);
         }
         assertFalse(html.contains("class=\"not-run\""), "every artefact is present");
+        assertFalse(html.contains("other-experiment\""), "the documents of one experiment");
+        assertFalse(r.err().contains("note:"), r::toString);
 
         // The two-sample test: a row per label and overall; the verdict counts labels at p >= 0.01.
         String twoSample = section(html, "two-sample");
@@ -254,6 +256,51 @@ class ReportCommandTest {
         assertTrue(section(html, "pca-not-run").contains(RunFiles.SYNTHETIC_EMBEDDINGS));
         assertEquals(3, count(section(html, "evaluation-table"), "<tr class=\"evaluation-row\""));
         assertFalse(html.contains("id=\"weights-histogram\""));
+    }
+
+    /**
+     * A reused run directory: generate wrote one set, align read another, and evaluate scored
+     * other weights. The report says so beside each section and on stderr, and keeps the
+     * evaluation out of the verdict; the documents of one experiment get no such box (the
+     * full-run test above).
+     */
+    @Test
+    void documentsOfAnotherExperimentAreNamedAndTheEvaluationLeftOutOfTheVerdict()
+            throws IOException {
+        new RunDirFixture().write(dir);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var alignment = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.ALIGNMENT).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) alignment.get("settings"))
+                .put("--synthetic", "llm.jsonl").put("--out", "w.jsonl");
+        json.writeValue(dir.resolve(RunFiles.ALIGNMENT).toFile(), alignment);
+        var generation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.GENERATION).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) generation.get("settings"))
+                .put("--out", "offline.jsonl");
+        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
+        var evaluation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.EVALUATION).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) evaluation.get("settings"))
+                .put("--weighted", "w.jsonl");
+        json.writeValue(dir.resolve(RunFiles.EVALUATION).toFile(), evaluation);
+
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        assertTrue(r.err().contains("synalign: note: " + RunFiles.GENERATION
+                + " records rows written to offline.jsonl, but " + RunFiles.ALIGNMENT
+                + " aligned llm.jsonl"), r::toString);
+        // The fixture's evaluation recorded ESS 21.5 for weights whose ESS is 17.5.
+        assertTrue(r.err().contains("synalign: note: " + RunFiles.EVALUATION
+                + " scored weights whose effective sample size is 21.5000"), r::toString);
+        String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(section(html, "generation-other-experiment").contains("offline.jsonl"), html);
+        assertTrue(section(html, "evaluation-other-experiment").contains("21.5000"), html);
+        String verdict = section(html, "verdict");
+        assertTrue(verdict.contains("id=\"verdict-evaluation-other\"")
+                && !verdict.contains("class=\"verdict-evaluation\""), verdict);
+        // The evaluation's own table is still shown, under the box.
+        assertEquals(3, count(section(html, "evaluation-table"), "<tr class=\"evaluation-row\""));
     }
 
     @Test

@@ -173,6 +173,57 @@ class RetrievalEvaluateTest {
         assertFalse(Files.exists(dir.resolve("eval.json")));
     }
 
+    /**
+     * --weighted must hold rows of --synthetic in its order (text and passage), as for
+     * classification; a subsequence (rows kept after --dedup) is accepted. A test query that is
+     * also a training query is noted.
+     */
+    @Test
+    void weightedRowsMustBeRowsOfTheSyntheticSetAndSharedTestQueriesAreNoted() throws IOException {
+        // Rows 1, 3 and 6 of synthetic.jsonl, in its order, with weights.
+        Files.writeString(dir.resolve("weighted.jsonl"), weighted("What is a cat?", "p1", "What is a lion?",
+                "p3", "What is Python?", "p6"));
+        // The same texts, one with another passage: not a row of --synthetic.
+        Files.writeString(dir.resolve("other-passage.jsonl"), weighted("What is a cat?", "p1",
+                "What is a lion?", "p4"));
+        // Rows of synthetic.jsonl out of its order.
+        Files.writeString(dir.resolve("reordered.jsonl"), weighted("What is a dog?", "p2", "What is a cat?", "p1"));
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        String[] base = {"evaluate", "--task", "retrieval", "--corpus", p("corpus.jsonl"), "--real", p("real.jsonl"),
+            "--synthetic", p("synthetic.jsonl"), "--test", p("test.jsonl"), "--summary", p("eval.json"), "-q"};
+        Cli.assertBadInputLine(evaluate(counter.forbidden(), concat(base, "--weighted", p("other-passage.jsonl"))),
+                dir, "other-passage.jsonl:2: not a row of --synthetic " + p("synthetic.jsonl") + " (in its order)");
+        Cli.assertBadInputLine(evaluate(counter.forbidden(), concat(base, "--weighted", p("reordered.jsonl"))),
+                dir, "reordered.jsonl:2: not a row of --synthetic");
+        assertEquals(0, counter.loads.get());
+        assertFalse(Files.exists(dir.resolve("eval.json")));
+
+        // A subsequence in order is accepted; test.jsonl shares "big wild cat" with a new train file.
+        Files.writeString(dir.resolve("train2.jsonl"), Files.readString(dir.resolve("real.jsonl"))
+                + rows("big wild cat", "p3", "baked flour food", "p4"));
+        String[] ok = base.clone();
+        ok[java.util.Arrays.asList(ok).indexOf(p("real.jsonl"))] = p("train2.jsonl");
+        Cli.Run run = evaluate(counter.loader(), concat(ok, "--weighted", p("weighted.jsonl"), "--max-epochs", "2",
+                "--repeats", "1", "--no-cache"));
+        assertEquals(0, run.status(), run::toString);
+        // 7 test rows: "big wild cat" twice and "baked flour food" once occur in --train.
+        assertTrue(run.out().contains("note: 3 of 7 --test texts also occur in --train " + p("train2.jsonl")),
+                run::toString);
+        run = evaluate(counter.loader(), concat(base, "--weighted", p("weighted.jsonl"), "--max-epochs", "2",
+                "--repeats", "1", "--no-cache"));
+        assertEquals(0, run.status(), run::toString);
+        assertFalse(run.out().contains("note:"), run::toString);
+    }
+
+    private static String weighted(String... pairs) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < pairs.length; i += 2) {
+            sb.append(JSON.writeValueAsString(Map.of("text", pairs[i], "corpus_id", pairs[i + 1],
+                    "synalign_weight", 0.5 + i))).append('\n');
+        }
+        return sb.toString();
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
