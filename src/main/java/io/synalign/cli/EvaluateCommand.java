@@ -449,7 +449,7 @@ final class EvaluateCommand extends CliCommand {
         for (VariantResult r : result.variants()) {
             out.printf(Locale.ROOT, "%-15s %7d  %-15s  %-15s  %-12s %s%n", r.name(),
                     r.trainRows(), plusMinus(r.accuracy()), plusMinus(r.macroF1()),
-                    Numbers.short4(r.mmd2Overall()),
+                    Numbers.column4(r.mmd2Overall()),
                     r.ess() == null ? "-" : String.format(Locale.ROOT, "%.1f", r.ess()));
         }
         printWritten(out);

@@ -172,7 +172,8 @@ final class GenerateCommand extends CliCommand {
         EncoderOptions encoderOptions = embeds ? encoder.encoderOptions() : null;
         Path cacheDir = embeds ? encoder.cacheDirectory(environment) : null;
         ModelSpec model = embeds ? encoder.modelSpec() : null;
-        try (CallJournal journal = generation.openJournal(checked)) {
+        try (CallJournal journal = generation.openJournal(checked);
+                JournalStopNote stop = JournalStopNote.watch(journal, spec.commandLine().getErr())) {
             return generate(stdout, checked, embeds, encoderOptions, cacheDir, model, outKind,
                     journal);
         }

@@ -89,7 +89,9 @@ final class RetrievalGenerateRun {
         List<String> realTexts = real.stream().map(QueryRows.Row::text).toList();
 
         QueryGeneration.Result result;
-        try (CallJournal journal = g.openJournal(checked)) {
+        try (CallJournal journal = g.openJournal(checked);
+                JournalStopNote stop = JournalStopNote.watch(journal,
+                        cmd.spec.commandLine().getErr())) {
             FloatMatrix passageVectors;
             FloatMatrix realVectors = null;
             try (SentenceEncoder enc = cmd.encoder.open(cmd.loader, model, encoderOptions, cacheDir);

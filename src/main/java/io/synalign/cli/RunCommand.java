@@ -248,6 +248,7 @@ final class RunCommand extends CliCommand {
         // The journal first: one held by another run, or damaged, is reported before the model
         // loads.
         try (CallJournal journal = generation.openJournal(checked);
+                JournalStopNote stop = JournalStopNote.watch(journal, err);
                 SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir)) {
             long start = System.nanoTime();
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {

@@ -18,4 +18,13 @@ class NumbersTest {
         assertEquals("1000", Numbers.short4(1000));
         assertEquals("NaN", Numbers.short4(Double.NaN));
     }
+
+    @Test
+    void aColumnKeepsItsTrailingZeros() {
+        assertEquals("0.01000", Numbers.column4(0.0099999));
+        assertEquals("0.009996", Numbers.column4(0.009996));
+        assertEquals("1.200e-05", Numbers.column4(1.2e-5));
+        assertEquals("0", Numbers.column4(0));
+        assertEquals("NaN", Numbers.column4(Double.NaN));
+    }
 }
