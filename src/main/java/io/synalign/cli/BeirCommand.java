@@ -29,7 +29,9 @@ import picocli.CommandLine.Option;
  * query a given id holds with their text, else one per distinct text, {@code q1, q2, ...} in
  * order of first appearance, skipping ids given. A pair's score is the row's integral
  * {@code score} as given (0 or below: judged not relevant), 1 where it has none. Every {@code corpus_id} is checked against the corpus first;
- * both files are written atomically, together.
+ * both files are written atomically, together. A {@code DIR/queries.jsonl} already there (another
+ * split's) is kept: its queries keep their ids, rows with their texts join them, new ids skip
+ * them, and a row's {@code query_id} that names another of its texts is refused.
  */
 @Command(name = "beir", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign beir --queries ROWS.jsonl --corpus CORPUS.jsonl --out DIR"
@@ -77,18 +79,47 @@ final class BeirCommand extends CliCommand {
                     + " digits, '.', '_' or '-'");
         }
         Path qrels = out.resolve("qrels").resolve(split + ".tsv");
+        if (java.nio.file.Files.exists(qrels.getParent())
+                && !java.nio.file.Files.isDirectory(qrels.getParent())) {
+            throw new io.synalign.io.InputException(qrels.getParent(), "is a file; --out needs"
+                    + " it to be the directory of the qrels files");
+        }
         paths.add("--out (qrels/" + split + ".tsv)", qrels.getParent().toFile().isDirectory() ? qrels : null);
         long limit = records.maxLineBytes();
         Corpus passages = Corpus.read(corpus, limit);
-        List<QueryRows.Row> rows = QueryRows.read(queries, records.textField, passages, limit);
+        List<QueryRows.Row> rows = QueryRows.readJudged(queries, records.textField, passages, limit);
+        // A BEIR directory has one queries.jsonl for all its splits: the queries a split written
+        // before holds are kept with their ids (a second split replaced them, and the first
+        // split's q1 then named the second's first query).
+        Path queriesFile = out.resolve(QUERIES);
+        Map<String, Record> kept = new LinkedHashMap<>();
+        Map<String, String> keptText = new java.util.HashMap<>();
+        if (java.nio.file.Files.isRegularFile(queriesFile)) {
+            for (Record r : io.synalign.data.RecordReader.read(queriesFile, limit)) {
+                String id = QueryRows.id(queriesFile, r, "_id");
+                JsonNode t = r.get("text");
+                if (t == null || !t.isTextual()) {
+                    throw new io.synalign.io.InputException(queriesFile, r.line(), "no text field"
+                            + " 'text'; a BEIR queries file holds _id and text");
+                }
+                if (kept.putIfAbsent(id, r) != null) {
+                    throw new io.synalign.io.InputException(queriesFile, r.line(), "duplicate _id '"
+                            + id + "'");
+                }
+                keptText.put(id, t.textValue());
+            }
+        }
 
         // A row's query_id names its query: two ids with one text are two queries, as BEIR has
         // them (a second id was dropped, its pairs moved to the first). Rows without an id join
         // the query a given id holds with their text, else one numbered q1, q2, ... per text,
         // skipping the ids given.
-        Map<String, String> textOfGiven = new LinkedHashMap<>();
+        Map<String, String> textOfGiven = new LinkedHashMap<>(keptText);
         Map<String, Long> lineOfGiven = new java.util.HashMap<>();
         Map<String, String> givenOfText = new java.util.HashMap<>();
+        for (Map.Entry<String, Record> e : kept.entrySet()) {
+            givenOfText.putIfAbsent(keptText.get(e.getKey()), e.getKey());
+        }
         String[] own = new String[rows.size()];
         for (int i = 0; i < rows.size(); i++) {
             Record record = rows.get(i).record();
@@ -102,6 +133,12 @@ final class BeirCommand extends CliCommand {
                     QueryRows.id(queries, record, "query_id"));
             String text = rows.get(i).text();
             String before = textOfGiven.putIfAbsent(id, text);
+            if (before != null && !before.equals(text) && kept.containsKey(id)
+                    && !lineOfGiven.containsKey(id)) {
+                throw new io.synalign.io.InputException(queries, record.line(), "query_id '" + id
+                        + "' names another query in " + queriesFile + " (line "
+                        + kept.get(id).line() + "); one id names one query in a BEIR directory");
+            }
             if (before != null && !before.equals(text)) {
                 throw new io.synalign.io.InputException(queries, record.line(), "query_id '" + id
                         + "' is given to another text on line " + lineOfGiven.get(id)
@@ -130,10 +167,15 @@ final class BeirCommand extends CliCommand {
             }
             ids.putIfAbsent(id, r.text());
             String passage = tsvCell(corpus, -1, "_id", passages.id(r.passage()));
-            pairs.merge(id + "\t" + passage, score(r.record()), Math::max);
+            pairs.merge(id + "\t" + passage, QueryRows.grade(queries, r.record()), Math::max);
         }
-        List<Record> queryRecords = new ArrayList<>();
+        List<Record> queryRecords = new ArrayList<>(kept.values());
+        int added = 0;
         for (Map.Entry<String, String> e : ids.entrySet()) {
+            if (kept.containsKey(e.getKey())) {
+                continue;
+            }
+            added++;
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("_id", e.getKey());
             o.put("text", e.getValue());
@@ -150,6 +192,10 @@ final class BeirCommand extends CliCommand {
         }
         stdout.printf("wrote %d queries and %d judged pairs to %s and %s%n", ids.size(), pairs.size(),
                 out.resolve(QUERIES), qrels);
+        if (!kept.isEmpty()) {
+            stdout.printf("kept the %d queries %s held before (other splits' ids), added %d%n",
+                    kept.size(), queriesFile, added);
+        }
         stdout.flush();
         return ExitCodes.OK;
     }
@@ -157,30 +203,6 @@ final class BeirCommand extends CliCommand {
     @Override
     boolean verbose() {
         return verbosity.verbose;
-    }
-
-    /**
-     * A row's grade: its integral {@code score} as given (0 or below: judged not relevant, as
-     * BEIR qrels have them; it was written as 1, relevant), 1 where it has none.
-     */
-    private int score(Record record) {
-        JsonNode s = record.get("score");
-        if (s == null || s.isNull()) {
-            return 1;
-        }
-        // CSV/TSV cells are text: "2" is the grade 2, as the qrels reader takes it; so is 2.0.
-        String text = s.isTextual() ? s.textValue().strip() : s.asText();
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            try {
-                java.math.BigDecimal d = new java.math.BigDecimal(text);
-                return d.intValueExact();
-            } catch (NumberFormatException | ArithmeticException e2) {
-                throw new io.synalign.io.InputException(queries, record.line(), "score '" + text
-                        + "' is not an integer grade");
-            }
-        }
     }
 
     /** {@code id}, refused (naming the file, and the line when known) if a TSV cell cannot hold it. */

@@ -114,9 +114,14 @@ final class NegativesCommand extends CliCommand {
         List<QueryRows.Row> rows = qrels == null
                 ? QueryRows.read(queries, records.textField, passages, limit)
                 : QueryRows.fromBeir(queries, qrels, passages, limit);
+        // A query's positives and their copies (the same passage text under another id) are
+        // never its negatives.
         Map<String, Set<Integer>> positives = new HashMap<>();
         for (QueryRows.Row r : rows) {
-            positives.computeIfAbsent(r.text(), t -> new TreeSet<>()).add(r.passage());
+            Set<Integer> own = positives.computeIfAbsent(r.text(), t -> new TreeSet<>());
+            for (int c : passages.copies(r.passage())) {
+                own.add(c);
+            }
         }
         int most = positives.values().stream().mapToInt(Set::size).max().orElse(0);
         if (k > passages.size() - most) {

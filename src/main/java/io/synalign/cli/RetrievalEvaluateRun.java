@@ -106,7 +106,7 @@ final class RetrievalEvaluateRun {
             RetrievalEvaluation.TestQueries testQueries = new RetrievalEvaluation.TestQueries(
                     queryVectors.selectRows(testRows), new ArrayList<>(judged.values()));
             try (KernelBackend backend = KernelBackends.create(backendName)) {
-                variants = RetrievalEvaluation.evaluate(backend, passageVectors,
+                variants = RetrievalEvaluation.evaluate(backend, passageVectors, passages::copies,
                         queries(real, textRow, queryVectors, null),
                         synth == null ? null : queries(synth, textRow, queryVectors, null),
                         extra == null ? null : queries(extra, textRow,

@@ -93,6 +93,19 @@ public final class RetrievalEvaluation {
     public static List<Variant> evaluate(KernelBackend backend, FloatMatrix passages, Queries real,
             Queries synthetic, Queries aligned, TestQueries test, Options options,
             ProgressListener progress) {
+        return evaluate(backend, passages, row -> new int[] {row}, real, synthetic, aligned, test,
+                options, progress);
+    }
+
+    /**
+     * As {@link #evaluate(KernelBackend, FloatMatrix, Queries, Queries, Queries, TestQueries,
+     * Options, ProgressListener)}, where {@code copies} gives the passages with the same text as
+     * a passage (itself included; see {@code Corpus.copies}): a copy of a training query's
+     * positive is never mined as its hard negative.
+     */
+    public static List<Variant> evaluate(KernelBackend backend, FloatMatrix passages,
+            java.util.function.IntFunction<int[]> copies, Queries real, Queries synthetic,
+            Queries aligned, TestQueries test, Options options, ProgressListener progress) {
         List<Variant> out = new ArrayList<>();
         RetrieverStudent zero = RetrieverStudent.zeroShot(passages.cols());
         Map<String, Double> zeroScores = score(backend, zero, passages, test);
@@ -110,11 +123,11 @@ public final class RetrievalEvaluation {
         }
         // Hard negatives depend only on the frozen encoder: mined once per set, not per
         // variant and repeat.
-        int[][] realHard = hardNegatives(backend, passages, real);
+        int[][] realHard = hardNegatives(backend, passages, copies, real);
         Map<Queries, int[][]> extraHard = new java.util.IdentityHashMap<>();
         for (Queries q : sets.values()) {
             if (q != null) {
-                extraHard.put(q, hardNegatives(backend, passages, q));
+                extraHard.put(q, hardNegatives(backend, passages, copies, q));
             }
         }
         Map<String, double[][]> values = new LinkedHashMap<>();
@@ -230,13 +243,18 @@ public final class RetrievalEvaluation {
 
     /**
      * For each row of {@code q}, the {@value #HARD_NEGATIVES} passages nearest to it under the
-     * frozen encoder, excluding every passage a row of the same query text targets.
+     * frozen encoder, excluding every passage a row of the same query text targets and every
+     * copy of one ({@code copies}).
      */
-    private static int[][] hardNegatives(KernelBackend backend, FloatMatrix passages, Queries q) {
+    private static int[][] hardNegatives(KernelBackend backend, FloatMatrix passages,
+            java.util.function.IntFunction<int[]> copies, Queries q) {
         int n = q.size();
         Map<String, Set<Integer>> positives = new HashMap<>();
         for (int i = 0; i < n; i++) {
-            positives.computeIfAbsent(q.texts().get(i), t -> new HashSet<>()).add(q.passages()[i]);
+            Set<Integer> own = positives.computeIfAbsent(q.texts().get(i), t -> new HashSet<>());
+            for (int c : copies.apply(q.passages()[i])) {
+                own.add(c);
+            }
         }
         int[][] excluded = new int[n][];
         for (int i = 0; i < n; i++) {

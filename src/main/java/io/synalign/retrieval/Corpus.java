@@ -23,6 +23,8 @@ public final class Corpus {
     private final List<String> titles;
     private final List<String> texts;
     private final Map<String, Integer> rows;
+    /** Row to the rows of its text, for rows whose text occurs more than once; lazily built. */
+    private volatile Map<Integer, int[]> copies;
 
     private Corpus(Path file, List<String> ids, List<String> titles, List<String> texts,
             Map<String, Integer> rows) {
@@ -113,6 +115,34 @@ public final class Corpus {
     public int row(String id) {
         Integer r = rows.get(id);
         return r == null ? -1 : r;
+    }
+
+    /**
+     * The rows whose passage ({@link #passage}) is the very text of {@code row}'s, itself
+     * included, ascending: BEIR corpora (Quora, CQADupStack) hold such copies under other ids,
+     * and a copy of a query's positive mined as its hard negative teaches the retriever to push
+     * away its own answer. Built on first use in O(passages).
+     */
+    public int[] copies(int row) {
+        Map<Integer, int[]> c = copies;
+        if (c == null) {
+            Map<String, List<Integer>> byText = new HashMap<>();
+            for (int i = 0; i < size(); i++) {
+                byText.computeIfAbsent(passage(i), t -> new ArrayList<>(1)).add(i);
+            }
+            c = new HashMap<>();
+            for (List<Integer> same : byText.values()) {
+                if (same.size() > 1) {
+                    int[] rowsOf = same.stream().mapToInt(Integer::intValue).toArray();
+                    for (int r : rowsOf) {
+                        c.put(r, rowsOf);
+                    }
+                }
+            }
+            copies = c;
+        }
+        int[] same = c.get(row);
+        return same == null ? new int[] {row} : same.clone();
     }
 
     /** Title and text joined by a space (either may be empty), as embedded and shown. */

@@ -40,13 +40,36 @@ public final class QueryRows {
     }
 
     /**
-     * Reads query rows and resolves each {@value #CORPUS_ID} in {@code corpus}.
+     * Reads the relevant query rows and resolves each {@value #CORPUS_ID} in {@code corpus}: a
+     * row whose {@code score} is 0 or below is a pair judged not relevant (as BEIR qrels carry
+     * them) and is left out, so no reader takes it for a positive.
      *
-     * @throws InputException naming the file and line of an empty query, a missing field, or a
-     *     {@value #CORPUS_ID} that is not in the corpus; or an empty file
+     * @throws InputException naming the file and line of an empty query, a missing field, a
+     *     {@value #CORPUS_ID} that is not in the corpus, or a score that is not an integer
+     *     grade; or a file without a relevant row
      */
     public static List<Row> read(Path file, String textField, Corpus corpus, long maxLineBytes)
             throws IOException {
+        List<Row> rows = readJudged(file, textField, corpus, maxLineBytes);
+        List<Row> relevant = new ArrayList<>(rows.size());
+        for (Row r : rows) {
+            if (grade(file, r.record()) > 0) {
+                relevant.add(r);
+            }
+        }
+        if (relevant.isEmpty()) {
+            throw new InputException(file, "no query row with a score above 0 (" + rows.size()
+                    + " rows, all judged not relevant)");
+        }
+        return relevant;
+    }
+
+    /**
+     * Reads every query row, those judged not relevant ({@code score} 0 or below) included, as
+     * {@code beir} writes them into qrels; see {@link #read}.
+     */
+    public static List<Row> readJudged(Path file, String textField, Corpus corpus,
+            long maxLineBytes) throws IOException {
         List<Record> records = RecordReader.read(file, maxLineBytes);
         if (records.isEmpty()) {
             throw new InputException(file, "no query rows");
@@ -60,18 +83,47 @@ public final class QueryRows {
                 throw new InputException(file, r.line(), CORPUS_ID + " '" + id + "' is not a"
                         + " passage of " + where(corpus));
             }
+            grade(file, r);
             rows.add(new Row(r, text, passage));
         }
         return rows;
     }
 
     /**
-     * A BEIR query set as query rows: one row per judged pair with a score above 0, in qrels
-     * order, with fields {@code text}, {@value #CORPUS_ID}, {@code query_id} and {@code score}.
+     * A row's relevance grade: its {@code score} as an integer, given as a JSON number or as
+     * text (CSV and TSV cells are text), {@code 2.0} read as 2; 1 where the row has no score.
+     * 0 or below: judged not relevant.
+     *
+     * @throws InputException naming the file and line of a score that is not an integer grade
+     */
+    public static int grade(Path file, Record r) {
+        JsonNode v = r.get("score");
+        if (v == null || v.isNull()) {
+            return 1;
+        }
+        String text = v.isTextual() ? v.textValue().strip() : v.asText();
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            try {
+                return new java.math.BigDecimal(text).intValueExact();
+            } catch (NumberFormatException | ArithmeticException notAGrade) {
+                throw new InputException(file, r.line(), "score '" + text
+                        + "' is not an integer grade");
+            }
+        }
+    }
+
+    /**
+     * A BEIR query set as query rows: one row per judged pair with a score above 0, in the order
+     * of each pair's first qrels line, with fields {@code text}, {@value #CORPUS_ID},
+     * {@code query_id} and {@code score}. A pair judged on several lines takes its last score,
+     * as BEIR's loader (a map from query to passage to score) reads it: a repeated line was a
+     * repeated row, a repeated demonstration and a repeated triplet.
      *
      * @throws InputException naming the file and line of a duplicate or empty query, a qrels
      *     header other than {@code query-id corpus-id score}, a qrels line naming an unknown
-     *     query or passage, or a score that is not an integer
+     *     query or passage, or a score that is not an integer grade
      */
     public static List<Row> fromBeir(Path queries, Path qrels, Corpus corpus, long maxLineBytes)
             throws IOException {
@@ -87,7 +139,8 @@ public final class QueryRows {
             texts.put(id, queryText(queries, r, "text"));
         }
         List<Record> judged = RecordReader.read(qrels, maxLineBytes);
-        List<Row> rows = new ArrayList<>();
+        Map<String, Row> pairs = new LinkedHashMap<>();
+        Map<String, Integer> scores = new HashMap<>();
         boolean delimited = qrels.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
                 .matches(".*\\.(tsv|csv)(\\.gz)?");
         for (Record r : judged) {
@@ -114,31 +167,29 @@ public final class QueryRows {
                 throw new InputException(qrels, r.line(), "corpus-id '" + c + "' is not a passage"
                         + " of " + where(corpus));
             }
-            int score = score(qrels, r);
-            if (score <= 0) {
-                continue;
-            }
+            int score = grade(qrels, r);
             ObjectNode o = JsonNodeFactory.instance.objectNode();
             o.put("text", text);
             o.put(CORPUS_ID, c);
             o.put("query_id", q);
             o.put("score", score);
-            rows.add(new Row(Record.of(o, r.line()), text, passage));
+            String pair = q + "\t" + c;
+            Row first = pairs.get(pair);
+            // The pair keeps its first line's place, and the last line's score.
+            pairs.put(pair, new Row(Record.of(o, first == null ? r.line() : first.record().line()),
+                    text, passage));
+            scores.put(pair, score);
         }
+        List<Row> rows = new ArrayList<>(pairs.size());
+        pairs.forEach((pair, row) -> {
+            if (scores.get(pair) > 0) {
+                rows.add(row);
+            }
+        });
         if (rows.isEmpty()) {
             throw new InputException(qrels, "no judged pair with a score above 0");
         }
         return rows;
-    }
-
-    private static int score(Path file, Record r) {
-        JsonNode v = r.get("score");
-        String s = v.isTextual() ? v.textValue().strip() : v.asText();
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new InputException(file, r.line(), "score '" + s + "' is not an integer");
-        }
     }
 
     private static String where(Corpus corpus) {
@@ -179,15 +230,17 @@ public final class QueryRows {
 
     /**
      * The judgements of distinct query texts: each query's relevant corpus rows with their grade
-     * (a row's integral {@code score} field above 0, as BEIR rows carry, else 1), in first-seen
-     * order of the texts.
+     * (the row's {@code score}, else 1; rows of {@link #read} and {@link #fromBeir} are all
+     * above 0), in first-seen order of the texts.
      */
     public static Map<String, Map<Integer, Integer>> judgements(List<Row> rows) {
         Map<String, Map<Integer, Integer>> out = new LinkedHashMap<>();
         for (Row r : rows) {
-            JsonNode s = r.record().get("score");
-            int grade = s != null && s.isIntegralNumber() && s.asInt() > 0 ? s.asInt() : 1;
-            out.computeIfAbsent(r.text(), t -> new HashMap<>()).merge(r.passage(), grade, Math::max);
+            int grade = grade(null, r.record());
+            if (grade > 0) {
+                out.computeIfAbsent(r.text(), t -> new HashMap<>()).merge(r.passage(), grade,
+                        Math::max);
+            }
         }
         return out;
     }

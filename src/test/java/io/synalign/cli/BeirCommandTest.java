@@ -1,5 +1,6 @@
 package io.synalign.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -106,6 +107,61 @@ class BeirCommandTest {
         assertEquals(List.of("query-id\tcorpus-id\tscore", "q1\tp1\t2", "q2\tp3\t2"),
                 Files.readAllLines(dir.resolve("tsv/qrels/train.tsv")));
         assertFalse(Files.exists(dir.resolve("clash")) || Files.exists(dir.resolve("grade")));
+    }
+
+    /**
+     * A BEIR directory has one queries.jsonl for all splits: a second split keeps the first's
+     * queries and ids (it replaced them, and train.tsv's q1 then named a test query), joins
+     * rows to a kept query by text, numbers new texts after the kept ids, and refuses a
+     * query_id that names another kept text.
+     */
+    @Test
+    void aSecondSplitKeepsTheQueriesOfTheFirst() throws IOException {
+        Files.writeString(dir.resolve("train.jsonl"), """
+                {"text": "which pets purr", "corpus_id": "p1"}
+                {"text": "big striped cat", "corpus_id": "p10"}
+                """);
+        Files.writeString(dir.resolve("test.jsonl"), """
+                {"text": "a city in indiana", "corpus_id": "p4"}
+                {"text": "big striped cat", "corpus_id": "p3"}
+                """);
+        assertEquals(0, Cli.run(cl -> { }, "beir", "--queries", p("train.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("b"), "--split", "train").status());
+        Cli.Run second = Cli.run(cl -> { }, "beir", "--queries", p("test.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("b"), "--split", "test");
+        assertEquals(0, second.status(), second::toString);
+        assertTrue(second.out().contains("kept the 2 queries " + dir.resolve("b/queries.jsonl")
+                + " held before (other splits' ids), added 1"), second::toString);
+        assertEquals(List.of("{\"_id\":\"q1\",\"text\":\"which pets purr\"}",
+                "{\"_id\":\"q2\",\"text\":\"big striped cat\"}",
+                "{\"_id\":\"q3\",\"text\":\"a city in indiana\"}"),
+                Files.readAllLines(dir.resolve("b/queries.jsonl")));
+        assertEquals(List.of("query-id\tcorpus-id\tscore", "q3\tp4\t1", "q2\tp3\t1"),
+                Files.readAllLines(dir.resolve("b/qrels/test.tsv")));
+        // The first split reads back as written.
+        Corpus corpus = Corpus.read(dir.resolve("corpus.jsonl"), RecordReader.DEFAULT_MAX_LINE_BYTES);
+        List<String> train = new ArrayList<>();
+        for (QueryRows.Row r : QueryRows.fromBeir(dir.resolve("b/queries.jsonl"),
+                dir.resolve("b/qrels/train.tsv"), corpus, RecordReader.DEFAULT_MAX_LINE_BYTES)) {
+            train.add(r.text() + " -> " + corpus.id(r.passage()));
+        }
+        assertEquals(List.of("which pets purr -> p1", "big striped cat -> p10"), train);
+
+        Files.writeString(dir.resolve("clash.jsonl"),
+                "{\"text\": \"rain from clouds\", \"corpus_id\": \"p8\", \"query_id\": \"q1\"}\n");
+        byte[] before = Files.readAllBytes(dir.resolve("b/queries.jsonl"));
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("clash.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("b"), "--split", "dev"), dir, "clash.jsonl:1: query_id 'q1'"
+                + " names another query in " + dir.resolve("b/queries.jsonl") + " (line 1)");
+        assertArrayEquals(before, Files.readAllBytes(dir.resolve("b/queries.jsonl")));
+        assertFalse(Files.exists(dir.resolve("b/qrels/dev.tsv")));
+
+        // DIR/qrels as a file: one line, exit 2 (it was exit 1 "FileAlreadyExistsException").
+        Files.createDirectories(dir.resolve("f"));
+        Files.writeString(dir.resolve("f/qrels"), "");
+        Cli.assertBadInputLine(Cli.run(cl -> { }, "beir", "--queries", p("train.jsonl"), "--corpus",
+                p("corpus.jsonl"), "--out", p("f")), dir, "qrels: is a file; --out needs it to be the"
+                + " directory of the qrels files");
     }
 
     @Test

@@ -155,6 +155,36 @@ class NegativesCommandTest {
         return dot / Math.sqrt(na * nb);
     }
 
+    /**
+     * A passage with the very text of a query's positive under another id (BEIR corpora hold
+     * such copies) is not mined as its negative: it was the first negative, word for word the
+     * positive. Rows judged not relevant (score 0) are no triplets.
+     */
+    @Test
+    void copiesOfAPositiveAndRowsJudgedNotRelevantAreNoNegativesOrTriplets() throws IOException {
+        String corpus = Files.readString(dir.resolve("corpus.jsonl"));
+        Files.writeString(dir.resolve("dup-corpus.jsonl"), corpus + JSON.writeValueAsString(java.util.Map.of(
+                "_id", "dupA", "title", PASSAGES[0][1], "text", PASSAGES[0][2])) + "\n");
+        Files.writeString(dir.resolve("q.jsonl"), """
+                {"text": "which pets purr", "corpus_id": "p1"}
+                {"text": "which pets purr", "corpus_id": "p2", "score": 0}
+                """);
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = negatives(counter.loader(), "negatives", "--corpus", p("dup-corpus.jsonl"), "--queries",
+                p("q.jsonl"), "--k", "3", "--out", p("t.jsonl"), "--no-cache", "-q");
+        assertEquals(0, run.status(), run.toString());
+        List<String> lines = Files.readAllLines(dir.resolve("t.jsonl"));
+        assertEquals(1, lines.size(), "the score-0 row is no triplet");
+        JsonNode row = JSON.readTree(lines.get(0));
+        assertEquals("p1", row.path("corpus_id").asText());
+        List<String> ids = new ArrayList<>();
+        row.path("negative_ids").forEach(n -> ids.add(n.asText()));
+        assertEquals(3, ids.size(), row::toString);
+        assertFalse(ids.contains("dupA") || ids.contains("p1"), row::toString);
+        row.path("negatives").forEach(n -> assertFalse(n.asText().equals(row.path("positive").asText()),
+                row::toString));
+    }
+
     @Test
     void aBeirQuerySetWithQrelsGivesTheSameTriplets() throws IOException {
         Files.writeString(dir.resolve("queries.jsonl"), """
