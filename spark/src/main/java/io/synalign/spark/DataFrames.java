@@ -72,17 +72,45 @@ final class DataFrames {
      * exist (Spark's own message names neither the option nor the side).
      */
     static Dataset<Row> read(SparkSession spark, String option, String path, String format) {
+        return read(spark, option, path, format, null);
+    }
+
+    /**
+     * {@link #read(SparkSession, String, String)}, naming {@code option} in every refusal: a path
+     * that does not exist, a file that cannot be read in the format (a JSON Lines file read as
+     * Parquet, a {@code .gz} that is not gzip: exit 1 with a page of Spark's stack frames
+     * before), no records at all, labels that are arrays or objects. JSON Lines are read strictly
+     * (no single-quoted strings, as the CLI reads them).
+     *
+     * @param labelField the label field, or null
+     */
+    static Dataset<Row> read(SparkSession spark, String option, String path, String format,
+            String labelField) {
         String f = format(path, format);
+        String what = option == null ? path : option + " " + path;
         Dataset<Row> all;
         try {
-            all = spark.read().format(f).load(path);
+            all = reader(spark, f).load(path);
+            if (labelField != null) {
+                scalarLabels(what, all, labelField);
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
         } catch (Exception e) { // Scala's AnalysisException, checked in Java's eyes
             if (option != null && e instanceof org.apache.spark.sql.AnalysisException
                     && String.valueOf(e.getMessage()).contains("PATH_NOT_FOUND")) {
                 throw new IllegalArgumentException(option + " " + path + ": no such file or"
                         + " directory", e);
             }
+            if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)) {
+                // Schema inference reads the files: what fails here is the input.
+                throw new IllegalArgumentException(what + ": cannot be read as "
+                        + (f.equals("json") ? "JSON Lines" : f) + ": " + rootMessage(e), e);
+            }
             throw e;
+        }
+        if (option != null && (all.schema().isEmpty() || all.isEmpty())) {
+            throw new IllegalArgumentException(what + ": no records");
         }
         String[] files = all.inputFiles();
         Arrays.sort(files);
@@ -95,7 +123,7 @@ final class DataFrames {
         boolean glob = path.matches(".*[*?\\[{].*");
         List<JavaRDD<Row>> parts = new ArrayList<>(files.length);
         for (String file : files) {
-            DataFrameReader reader = spark.read().format(f).schema(all.schema());
+            DataFrameReader reader = reader(spark, f).schema(all.schema());
             if (!glob) {
                 reader = reader.option("basePath", path); // keeps partition columns (k=v dirs)
             }
@@ -106,6 +134,42 @@ final class DataFrames {
         JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
         Dataset<Row> concatenated = spark.createDataFrame(sc.union(inOrder), all.schema());
         return f.equals("json") ? JsonLines.inFileOrder(spark, concatenated, files) : concatenated;
+    }
+
+    /** A reader of format {@code f}: JSON strictly (no single-quoted strings or names). */
+    private static DataFrameReader reader(SparkSession spark, String f) {
+        DataFrameReader r = spark.read().format(f);
+        return f.equals("json") ? r.option("allowSingleQuotes", "false") : r;
+    }
+
+    /**
+     * Refuses a {@code labelField} whose values are arrays or objects, as the CLI refuses them
+     * (they formed groups named {@code ArraySeq(a)}).
+     */
+    private static void scalarLabels(String what, Dataset<Row> all, String labelField) {
+        org.apache.spark.sql.types.StructType schema = all.schema();
+        int at = java.util.Arrays.asList(schema.fieldNames()).indexOf(labelField);
+        if (at < 0) {
+            return;
+        }
+        org.apache.spark.sql.types.DataType type = schema.fields()[at].dataType();
+        if (type instanceof org.apache.spark.sql.types.ArrayType
+                || type instanceof org.apache.spark.sql.types.StructType
+                || type instanceof org.apache.spark.sql.types.MapType) {
+            throw new IllegalArgumentException(what + ": label field '" + labelField + "' holds "
+                    + type.simpleString() + " values; labels must be strings, numbers or booleans");
+        }
+    }
+
+    /** The innermost message of {@code t}'s cause chain, one line. */
+    private static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String m = root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getClass().getSimpleName() + ": " + root.getMessage();
+        return JobErrors.oneLine(m);
     }
 
     /**
@@ -153,7 +217,12 @@ final class DataFrames {
         }
     }
 
+    /**
+     * Writes {@code rows}; JSON Lines keep their null fields ({@code "note": null} was dropped
+     * from the records the job passes through).
+     */
     static void write(Dataset<Row> rows, String path, String format) {
-        rows.write().mode(SaveMode.ErrorIfExists).format(format(path, format)).save(path);
+        rows.write().mode(SaveMode.ErrorIfExists).format(format(path, format))
+                .option("ignoreNullFields", "false").save(path);
     }
 }

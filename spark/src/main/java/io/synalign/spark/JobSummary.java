@@ -79,10 +79,42 @@ final class JobSummary {
      * @throws IllegalArgumentException naming the option and the path
      */
     static void check(Configuration conf, String path, Map<String, Path> outputs) {
+        check(conf, path, outputs, Map.of());
+    }
+
+    /**
+     * As {@link #check(Configuration, String, Map)}, and not an input either: not a file that
+     * {@code --real} or {@code --synthetic} names or matches (a glob), nor inside a directory
+     * they name. The summary replaces an existing file, and {@code --summary real.jsonl} replaced
+     * the user's real records with the summary (exit 0).
+     *
+     * @param inputs the input paths (files, directories or globs) as given, by option
+     */
+    static void check(Configuration conf, String path, Map<String, Path> outputs,
+            Map<String, String> inputs) {
         Path target = new Path(path);
         try {
             FileSystem fs = target.getFileSystem(conf);
             Path qualified = fs.makeQualified(target);
+            for (Map.Entry<String, String> in : inputs.entrySet()) {
+                Path given = new Path(in.getValue());
+                FileSystem inFs = given.getFileSystem(conf);
+                java.util.List<Path> named = new java.util.ArrayList<>();
+                named.add(inFs.makeQualified(given));
+                org.apache.hadoop.fs.FileStatus[] matched = inFs.globStatus(given);
+                if (matched != null) {
+                    for (org.apache.hadoop.fs.FileStatus m : matched) {
+                        named.add(inFs.makeQualified(m.getPath()));
+                    }
+                }
+                for (Path n : named) {
+                    if (qualified.equals(n) || within(qualified, n)) {
+                        throw new IllegalArgumentException("--summary " + path + " would"
+                                + " overwrite the input given with " + in.getKey() + " ("
+                                + in.getValue() + ")");
+                    }
+                }
+            }
             for (Map.Entry<String, Path> o : outputs.entrySet()) {
                 if (qualified.equals(o.getValue())) {
                     throw new IllegalArgumentException("--summary and " + o.getKey()
@@ -103,6 +135,7 @@ final class JobSummary {
                 throw new IllegalArgumentException("--summary " + path + " has no parent"
                         + " directory");
             }
+            StagedOutput.requireDirectoryAbove(fs, "--summary", path, target.getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("--summary " + path + ": " + e.getMessage(), e);
         }

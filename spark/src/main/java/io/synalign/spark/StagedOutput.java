@@ -42,10 +42,28 @@ final class StagedOutput {
             if (parent == null) {
                 throw new IllegalArgumentException(option + " " + path + " has no parent directory");
             }
+            requireDirectoryAbove(fs, option, path, parent);
             return new StagedOutput(fs, target, new Path(parent,
                     "." + target.getName() + ".synalign-" + UUID.randomUUID() + ".tmp"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The nearest existing ancestor of {@code parent} must be a directory: a file there failed
+     * the job only at the commit, after the whole fit, with exit 1.
+     */
+    static void requireDirectoryAbove(FileSystem fs, String option, String path, Path parent)
+            throws IOException {
+        for (Path p = parent; p != null; p = p.getParent()) {
+            if (fs.exists(p)) {
+                if (!fs.getFileStatus(p).isDirectory()) {
+                    throw new IllegalArgumentException(option + " " + path + ": " + p
+                            + " is a file, not a directory");
+                }
+                return;
+            }
         }
     }
 

@@ -72,6 +72,22 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             description = "The field holding each record's text. Default: ${DEFAULT-VALUE}.")
     String textField;
 
+    /** The command line this job was parsed from; null when built in code. */
+    @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.SELF)
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    /**
+     * Whether --label-field was given: on the command line, or (a job built in code) set to
+     * other than the default.
+     */
+    private boolean labelFieldGiven() {
+        if (spec != null && spec.commandLine() != null
+                && spec.commandLine().getParseResult() != null) {
+            return spec.commandLine().getParseResult().hasMatchedOption("--label-field");
+        }
+        return !"label".equals(labelField);
+    }
+
     @Option(names = "--label-field", paramLabel = "FIELD", defaultValue = "label",
             description = "The field holding each record's label. Without it in either input,"
                     + " all rows form one group. Default: ${DEFAULT-VALUE}.")
@@ -279,7 +295,10 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             if (sampleOut != null) {
                 outputs.put("--sampled-out", sampleOut.qualifiedTarget());
             }
-            JobSummary.check(sc.hadoopConfiguration(), summary, outputs);
+            Map<String, String> inputs = new LinkedHashMap<>();
+            inputs.put("--real", real);
+            inputs.put("--synthetic", synthetic);
+            JobSummary.check(sc.hadoopConfiguration(), summary, outputs, inputs);
         }
         try {
             Outcome outcome;
@@ -334,12 +353,24 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             StagedOutput sampleOut, String sampledFormat) {
         // Spread over the executors' cores (or --partitions), in order, before the embedding.
         int spreadOver = config.partitions() > 0 ? config.partitions() : sc.defaultParallelism();
-        Dataset<Row> realRows = DataFrames.spread(spark, DataFrames.read(spark, "--real", real, format),
-                spreadOver);
+        if (mode == LabelMode.PER_LABEL && labelField.equals(embeddingField != null
+                ? embeddingField : textField)) {
+            throw new IllegalArgumentException((embeddingField != null ? "--embedding-field"
+                    : "--text-field") + " and --label-field both name '" + labelField + "'");
+        }
+        Dataset<Row> realRows = DataFrames.spread(spark, DataFrames.read(spark, "--real", real,
+                format, labelField), spreadOver);
         Dataset<Row> syntheticRows = DataFrames.spread(spark,
-                DataFrames.read(spark, "--synthetic", synthetic, format), spreadOver);
+                DataFrames.read(spark, "--synthetic", synthetic, format, labelField), spreadOver);
         boolean realLabelled = has(realRows, labelField);
         boolean syntheticLabelled = has(syntheticRows, labelField);
+        if (mode == LabelMode.PER_LABEL && !realLabelled && !syntheticLabelled
+                && labelFieldGiven()) {
+            // As the CLI: a mistyped --label-field fitted one group, exit 0.
+            throw new IllegalArgumentException("no record of --real " + real + " or --synthetic "
+                    + synthetic + " has the label field '" + labelField + "' given with"
+                    + " --label-field (leave it out for unlabelled records)");
+        }
         if (mode == LabelMode.PER_LABEL && realLabelled != syntheticLabelled) {
             throw new IllegalArgumentException("only the " + (realLabelled ? "real" : "synthetic")
                     + " records have the label field '" + labelField + "'; per-label alignment"

@@ -117,10 +117,26 @@ final class WeightFitting {
                     throw new IllegalArgumentException("a record has no label field '"
                             + labelName + "': " + describe(row, names, v));
                 }
-                label = String.valueOf(row.get(l));
+                label = labelText(row.get(l));
             }
             return new EmbeddedRecord(label, vector);
         });
+    }
+
+    /**
+     * A label as the CLI names it, the JSON text of a scalar: Spark widens a file's numeric
+     * labels to one type, so where one label is {@code 2.5} every {@code 1} reads as the double
+     * {@code 1.0}, and matched no label {@code 1} of the other file. An integral double (within
+     * 2^53) is named as the integer; only a label written {@code 1.0} differs from the CLI's.
+     */
+    static String labelText(Object value) {
+        if ((value instanceof Double || value instanceof Float)) {
+            double d = ((Number) value).doubleValue();
+            if (d == Math.rint(d) && Math.abs(d) < 0x1p53) {
+                return Long.toString((long) d);
+            }
+        }
+        return String.valueOf(value);
     }
 
     /** A record for an error message: its fields other than the embedding, cut to 200 chars. */

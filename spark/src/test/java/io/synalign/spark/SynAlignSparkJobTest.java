@@ -1,5 +1,6 @@
 package io.synalign.spark;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,7 +17,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Random;
 import java.util.Set;
@@ -115,6 +118,9 @@ class SynAlignSparkJobTest {
         for (long id : drawn) {
             assertTrue(weights[(int) id] > 0);
         }
+        // The sampled file holds exactly the drawn rows (ids are row numbers here).
+        assertEquals(java.util.Arrays.stream(outcome.sampled()).boxed().collect(
+                java.util.stream.Collectors.toSet()), new HashSet<>(drawn));
         int[] cli = WeightedSampler.sample(weights, 20, 4);
         for (int i = 0; i < cli.length; i++) {
             assertEquals(cli[i], outcome.sampled()[i], "the CLI's draw for the same weights");
@@ -250,16 +256,109 @@ class SynAlignSparkJobTest {
                         .run(TestSpark.session()));
         assertEquals("--out " + out.resolve("w.jsonl") + " and --sampled-out " + out
                 + " are one inside the other; give separate paths", outInSample.getMessage());
-        // The summary's parent is a file: its write fails after the fit, before any commit.
+        // The summary's parent is a file: refused before the fit (it failed after it, exit 1).
         Files.writeString(dir.resolve("afile"), "x");
-        assertThrows(java.io.UncheckedIOException.class,
+        IllegalArgumentException parentIsFile = assertThrows(IllegalArgumentException.class,
                 () -> job(plus(base, "--summary", dir.resolve("afile/fit.json").toString()))
                         .run(TestSpark.session()));
+        assertTrue(parentIsFile.getMessage().endsWith("afile is a file, not a directory"),
+                parentIsFile.getMessage());
+        IllegalArgumentException outParentIsFile = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", synthetic.toString(), "--out",
+                        dir.resolve("afile/w.jsonl").toString(), "--embedding-field", "emb")
+                        .run(TestSpark.session()));
+        assertTrue(outParentIsFile.getMessage().startsWith("--out " + dir.resolve("afile/w.jsonl")),
+                outParentIsFile.getMessage());
+        // The summary replaces a file: never an input's (it replaced the real records, exit 0).
+        byte[] realBytes = Files.readAllBytes(real);
+        IllegalArgumentException overInput = assertThrows(IllegalArgumentException.class,
+                () -> job(plus(base, "--summary", real.toString())).run(TestSpark.session()));
+        assertEquals("--summary " + real + " would overwrite the input given with --real ("
+                + real + ")", overInput.getMessage());
+        IllegalArgumentException overGlob = assertThrows(IllegalArgumentException.class,
+                () -> job("--real", real.toString(), "--synthetic", dir.resolve("s3*").toString(),
+                        "--out", out.toString(), "--embedding-field", "emb", "--summary",
+                        synthetic.toString()).run(TestSpark.session()));
+        assertTrue(overGlob.getMessage().contains("would overwrite the input given with"
+                + " --synthetic"), overGlob.getMessage());
+        assertArrayEquals(realBytes, Files.readAllBytes(real));
         assertFalse(Files.exists(out), "no --out without its summary");
         try (var files = Files.list(dir)) {
             assertEquals(Set.of("r3.jsonl", "s3.jsonl", "adir", "afile"),
                     files.map(f -> f.getFileName().toString()).collect(
                             java.util.stream.Collectors.toSet()), "nothing staged is left");
+        }
+    }
+
+    /**
+     * Inputs the CLI refuses or reads otherwise: numeric labels split by their JSON text (one
+     * label 2.5 widened a file's labels to doubles, and "1.0" matched no real label "1"); a
+     * mistyped --label-field, one that names the embedding, a label that is an object, an
+     * empty input, a JSON Lines file read as Parquet and a single-quoted line are refused with
+     * one message naming the option or file (exit 0 with one group, or exit 1, before).
+     */
+    @Test
+    void labelsAndUnreadableInputsAreTakenAsTheCliTakesThem() throws IOException {
+        Random random = new Random(12);
+        List<String> realLines = new ArrayList<>();
+        List<String> synthLines = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            realLines.add("{\"id\":" + i + ",\"label\":" + (1 + i % 2) + ",\"emb\":["
+                    + random.nextGaussian() + "," + random.nextGaussian() + "]}");
+        }
+        for (int i = 0; i < 18; i++) {
+            String label = i % 3 == 2 ? "2.5" : Integer.toString(1 + i % 3);
+            synthLines.add("{\"id\":" + i + ",\"label\":" + label + ",\"emb\":["
+                    + random.nextGaussian() + "," + random.nextGaussian() + "]}");
+        }
+        Path real = Files.write(dir.resolve("rn.jsonl"), realLines);
+        Path synthetic = Files.write(dir.resolve("sn.jsonl"), synthLines);
+        String[] base = {"--real", real.toString(), "--synthetic", synthetic.toString(),
+            "--embedding-field", "emb", "--features", "8", "--iterations", "5", "--backend",
+            "reference"};
+        SynAlignSparkJob.Outcome outcome = job(plus(base, "--out", dir.resolve("wn.jsonl")
+                .toString())).run(TestSpark.session());
+        Map<String, LabelFit> fits = new java.util.TreeMap<>();
+        for (LabelFit f : outcome.result().fits()) {
+            fits.put(f.label(), f);
+        }
+        assertEquals(Set.of("1", "2", "2.5"), fits.keySet());
+        assertTrue(fits.get("1").fitted() && fits.get("2").fitted() && !fits.get("2.5").fitted(),
+                fits::toString);
+        assertEquals(12, fits.get("1").realRows());
+
+        Path labelled = dir.resolve("r5.jsonl");
+        write(labelled, random, 20, 0);
+        String[] plain = {"--real", labelled.toString(), "--synthetic", labelled.toString(),
+            "--embedding-field", "emb", "--features", "8", "--iterations", "3", "--backend",
+            "reference"};
+        Map<String, String[]> refused = new LinkedHashMap<>();
+        refused.put("no record of --real " + labelled + " or --synthetic " + labelled
+                + " has the label field 'lable' given with --label-field",
+                plus(plain, "--label-field", "lable"));
+        refused.put("--embedding-field and --label-field both name 'emb'",
+                plus(plain, "--label-field", "emb"));
+        Path objectLabel = Files.writeString(dir.resolve("obj.jsonl"),
+                "{\"label\":{\"k\":\"a\"},\"emb\":[1,2]}\n");
+        refused.put("--real " + objectLabel + ": label field 'label' holds struct<k:string> values;"
+                + " labels must be strings, numbers or booleans", new String[] {"--real",
+                    objectLabel.toString(), "--synthetic", labelled.toString(), "--embedding-field",
+                    "emb"});
+        Path empty = Files.writeString(dir.resolve("empty.jsonl"), "");
+        refused.put("--synthetic " + empty + ": no records", new String[] {"--real",
+            labelled.toString(), "--synthetic", empty.toString(), "--embedding-field", "emb"});
+        refused.put("--real " + labelled + ": cannot be read as parquet", plus(plain, "--format",
+                "parquet"));
+        Path quoted = Files.writeString(dir.resolve("quoted.jsonl"), Files.readString(labelled)
+                + "{'id': 99, 'label': 'pos', 'emb': [1, 2, 3]}\n");
+        refused.put(quoted.getFileName() + " line 21, column 2: malformed JSON", new String[] {"--real", labelled.toString(),
+            "--synthetic", quoted.toString(), "--embedding-field", "emb"});
+        int n = 0;
+        for (Map.Entry<String, String[]> e : refused.entrySet()) {
+            String[] args = plus(e.getValue(), "--out", dir.resolve("x" + n++ + ".jsonl").toString());
+            IllegalArgumentException x = assertThrows(IllegalArgumentException.class,
+                    () -> job(args).run(TestSpark.session()), e.getKey());
+            assertTrue(x.getMessage().contains(e.getKey()), x.getMessage());
         }
     }
 
