@@ -160,7 +160,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     Integer sample;
 
     @Option(names = "--sampled-out", paramLabel = "PATH",
-            description = "Where --sample writes the drawn records, unchanged.")
+            description = "Where --sample writes the drawn records, as --out has them.")
     String sampledOut;
 
     @Option(names = "--summary", paramLabel = "PATH",
