@@ -126,16 +126,28 @@ public final class Corpus {
     public int[] copies(int row) {
         Map<Integer, int[]> c = copies;
         if (c == null) {
-            Map<String, List<Integer>> byText = new HashMap<>();
+            // Grouped by a 64-bit hash of the text, not the text: a map of every passage's
+            // string would double a large corpus's footprint. Rows that share a hash are then
+            // split by their texts (a collision only costs that comparison).
+            Map<Long, List<Integer>> byHash = new HashMap<>();
             for (int i = 0; i < size(); i++) {
-                byText.computeIfAbsent(passage(i), t -> new ArrayList<>(1)).add(i);
+                byHash.computeIfAbsent(hash64(passage(i)), h -> new ArrayList<>(1)).add(i);
             }
             c = new HashMap<>();
-            for (List<Integer> same : byText.values()) {
-                if (same.size() > 1) {
-                    int[] rowsOf = same.stream().mapToInt(Integer::intValue).toArray();
-                    for (int r : rowsOf) {
-                        c.put(r, rowsOf);
+            for (List<Integer> candidates : byHash.values()) {
+                if (candidates.size() < 2) {
+                    continue;
+                }
+                Map<String, List<Integer>> byText = new java.util.LinkedHashMap<>();
+                for (int r : candidates) {
+                    byText.computeIfAbsent(passage(r), t -> new ArrayList<>(2)).add(r);
+                }
+                for (List<Integer> same : byText.values()) {
+                    if (same.size() > 1) {
+                        int[] rowsOf = same.stream().mapToInt(Integer::intValue).toArray();
+                        for (int r : rowsOf) {
+                            c.put(r, rowsOf);
+                        }
                     }
                 }
             }
@@ -143,6 +155,16 @@ public final class Corpus {
         }
         int[] same = c.get(row);
         return same == null ? new int[] {row} : same.clone();
+    }
+
+    /** FNV-1a over the UTF-16 code units, 64 bits. */
+    private static long hash64(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            h ^= s.charAt(i);
+            h *= 0x100000001b3L;
+        }
+        return h;
     }
 
     /** Title and text joined by a space (either may be empty), as embedded and shown. */
