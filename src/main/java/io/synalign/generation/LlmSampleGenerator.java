@@ -147,11 +147,20 @@ public final class LlmSampleGenerator implements SampleGenerator {
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
             samplesWhileBarren = barren == 0 ? 0 : samplesWhileBarren + failures.samples;
+            if (failures.replies == 0 && failures.failed > 0 && failures.invalid == 0) {
+                // Every call of the batch spent its retries without any reply (timeouts, a dead
+                // server): four more batches of it held a run about 40 request timeouts a label.
+                throw new ChatModelException("label " + rows.displayLabel() + ": no reply from"
+                        + " the LLM to any of the " + failures.failed + " calls of batch " + batch
+                        + ", each retried (" + out.size() + " of " + count + " samples); last"
+                        + " failure: " + failures.last);
+            }
             if (barren >= MAX_BARREN_BATCHES) {
-                if (failures.replies == 0 && failures.last != null) {
-                    throw new ChatModelException("label " + rows.displayLabel() + ": no reply from"
-                            + " the LLM in " + barren + " batches in a row (" + out.size() + " of "
-                            + count + " samples); last failure: " + failures.last);
+                if (failures.sampleReplies == 0 && failures.last != null) {
+                    throw new ChatModelException("label " + rows.displayLabel() + ": no usable"
+                            + " sample reply from the LLM in " + barren + " batches in a row ("
+                            + out.size() + " of " + count + " samples); last failure: "
+                            + failures.last);
                 }
                 throw new ChatModelException("label " + rows.displayLabel() + ": " + barren
                         + " batches in a row produced no new valid sample (" + out.size() + " of "
@@ -165,9 +174,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
         return out;
     }
 
-    /** What the calls of one batch came to: replies received, and the last failure. */
+    /**
+     * What the calls of one batch came to: replies received (all, and to the samples prompt),
+     * failed calls (and how many of them got replies that were invalid), the last failure.
+     */
     private static final class BatchFailures {
         int replies;
+        int sampleReplies;
+        int failed;
+        int invalid;
         long samples;
         String last;
 
@@ -175,7 +190,18 @@ public final class LlmSampleGenerator implements SampleGenerator {
             if (o.ok()) {
                 replies++;
             } else {
+                failed++;
+                if (o.error() instanceof io.synalign.models.llm.InvalidReplyException) {
+                    invalid++;
+                }
                 last = o.error().getMessage();
+            }
+        }
+
+        void recordSamples(ChatOutcome o) {
+            record(o);
+            if (o.ok()) {
+                sampleReplies++;
             }
         }
     }
@@ -230,7 +256,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         for (int i = 0; i < replies.size() && out.size() < count; i++) {
             ChatOutcome o = replies.get(i);
             int g = stage2Group.get(i);
-            failures.record(o);
+            failures.recordSamples(o);
             if (!o.ok()) {
                 LOG.warn("label {} batch {} group {}: samples failed: {}", rows.displayLabel(), batch, g,
                         o.error().getMessage());

@@ -486,12 +486,34 @@ class GenerateCommandTest {
             Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
             assertEquals(1, run.status(), run.toString());
             assertEquals(1, run.errLines().size(), run.toString());
-            assertTrue(run.err().contains("no reply from the LLM in") && run.err().contains(
+            assertTrue(run.err().contains("no reply from the LLM to any of the") && run.err()
+                    .contains("calls of batch 0, each retried") && run.err().contains(
                     "last failure: giving up on " + server.baseUrl()) && run.err().contains(
                     "HTTP 500"), run.err());
             assertFalse(run.err().contains("unexpected"), run.err());
+            // One batch of calls, each with its retries: not five batches of them (a server
+            // that never answered held a run about 40 request timeouts a label).
+            int calls = Integer.parseInt(run.err().replaceFirst("(?s).*to any of the (\\d+) calls.*", "$1"));
+            assertEquals(calls * io.synalign.models.llm.RetryPolicy.DEFAULT.maxAttempts(),
+                    server.requests.get(), run.err());
         }
         assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+    }
+
+    /**
+     * Attribute summaries answered, every samples call failing: named as failed sample calls,
+     * not as "replies held no samples (empty samples lists)".
+     */
+    @Test
+    void samplesCallsThatAllFailAreNamedAsSuch() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)
+                .faultsOnlyFor("synalign_samples").plan((d, seen) -> FakeOpenAiServer.Fault.SERVER_ERROR)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(1, run.status(), run.toString());
+            assertTrue(run.err().contains("no usable sample reply from the LLM in 5 batches in a row")
+                    && run.err().contains("HTTP 500"), run.err());
+            assertFalse(run.err().contains("held no samples"), run.err());
+        }
     }
 
     @Test

@@ -62,9 +62,10 @@ public final class ApiKey {
     }
 
     /**
-     * Keys shorter than this are not masked inside model replies: local servers take keys like
-     * {@code x} or {@code EMPTY}, and replacing every {@code x} of the generated text would
-     * corrupt it, while such a key guards nothing worth hiding.
+     * Keys shorter than this are not masked, in replies or in any other text: local servers take
+     * keys like {@code x} or {@code EMPTY}, and replacing every {@code x} corrupted the generated
+     * text, the server's error messages ("ma****_tokens e****ceeds") and the correction sent back
+     * to the model, while such a key guards nothing worth hiding.
      */
     static final int MIN_MASKED_IN_REPLIES = 8;
 
@@ -76,9 +77,12 @@ public final class ApiKey {
         return value.length() < MIN_MASKED_IN_REPLIES ? reply : mask(reply);
     }
 
-    /** {@code text} with every occurrence of the key replaced by {@value #MASK}. */
+    /**
+     * {@code text} with every occurrence of the key replaced by {@value #MASK}; unchanged for a
+     * key shorter than {@value #MIN_MASKED_IN_REPLIES} characters.
+     */
     public String mask(String text) {
-        if (text == null || value.isEmpty()) {
+        if (text == null || value.length() < MIN_MASKED_IN_REPLIES) {
             return text;
         }
         return text.replace(value, MASK);

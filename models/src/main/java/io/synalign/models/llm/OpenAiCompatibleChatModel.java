@@ -202,6 +202,12 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                     }
                     lastFailure = "HTTP 200 with a body that is not a chat completion: " + snippet(resp.body());
                     release(permit, Outcome.FAILED);
+                } else if (status == 429 && insufficientQuota(resp.body())) {
+                    // OpenAI's "no credit left": a retry cannot succeed (it was retried as a
+                    // rate limit, 40 requests and 161 s a label before the run failed).
+                    release(permit, Outcome.FAILED);
+                    released = true;
+                    throw new ChatHttpException(status, serverMessage(resp.body()), endpoint.toString());
                 } else if (status == 429) {
                     release(permit, Outcome.RATE_LIMITED);
                     retryAfter = RetryAfter.parse(resp.headers().firstValue("Retry-After").orElse(null), clock);
@@ -419,7 +425,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             root.put("max_tokens", s.maxTokens());
         }
         if (s.seed() != null) {
-            root.put("seed", s.seed());
+            // Non-negative and within 31 bits: TGI takes a u64 and refused a negative seed
+            // (HTTP 422, half of all requests), llama.cpp's server a 32-bit one. The journal
+            // keys keep the full seed.
+            root.put("seed", wireSeed(s.seed()));
         }
         ResponseSchema schema = request.responseSchema();
         if (schema != null) {
@@ -654,6 +663,29 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             if (d == null || d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException(what + " must be positive: " + d);
             }
+        }
+    }
+
+    /** The seed as sent: {@code seed} folded to 31 bits, as the in-process GGUF model takes it. */
+    static long wireSeed(long seed) {
+        return (seed ^ (seed >>> 31) ^ (seed >>> 62)) & 0x7fffffffL;
+    }
+
+    /**
+     * Whether a 429 body is OpenAI's {@code insufficient_quota} error ({@code error.code} or
+     * {@code error.type}): the account has no credit, which no wait mends.
+     */
+    static boolean insufficientQuota(String body) {
+        if (body == null || !body.contains("insufficient_quota")) {
+            return false;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(body).path("error");
+            return "insufficient_quota".equals(e.path("code").asText(null))
+                    || "insufficient_quota".equals(e.path("type").asText(null));
+        } catch (IOException | RuntimeException notJson) {
+            return false;
         }
     }
 }

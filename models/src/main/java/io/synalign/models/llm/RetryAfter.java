@@ -18,6 +18,13 @@ final class RetryAfter {
      * zero.
      */
     static Duration parse(String header, Clock clock) {
+        return parseHeader(header, clock);
+    }
+
+    /** A wait beyond any retry limit: what a number of seconds too large to hold stands for. */
+    static final Duration TOO_LONG = Duration.ofSeconds(1_000_000_000L);
+
+    private static Duration parseHeader(String header, Clock clock) {
         if (header == null) {
             return null;
         }
@@ -29,7 +36,9 @@ final class RetryAfter {
             try {
                 return Duration.ofSeconds(Long.parseLong(h));
             } catch (NumberFormatException e) {
-                return null; // absurdly long: treat as unparseable
+                // More seconds than a long holds: a wait longer than any limit (it was read as
+                // no header, and the request was retried within a second).
+                return TOO_LONG;
             }
         }
         // Some servers send fractional seconds ("1.5"): round up.
@@ -37,6 +46,9 @@ final class RetryAfter {
             double seconds = Double.parseDouble(h);
             if (seconds >= 0 && seconds < 1e9) {
                 return Duration.ofMillis((long) Math.ceil(seconds * 1000));
+            }
+            if (seconds >= 1e9) {
+                return TOO_LONG;
             }
         } catch (NumberFormatException ignored) {
             // not a number: try an HTTP-date

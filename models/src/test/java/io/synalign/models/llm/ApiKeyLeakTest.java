@@ -114,6 +114,12 @@ class ApiKeyLeakTest {
         ApiKey k = ApiKey.fromEnvironment("V", Map.of("V", " secret-value \n")::get);
         assertEquals("ApiKey[$V=****]", k.toString());
         assertEquals("x **** y", k.mask("x secret-value y"));
+        // A local server's short key (x, EMPTY) is no secret: masking it corrupted every text
+        // ("ma****_tokens e****ceeds the conte****t window").
+        ApiKey local = ApiKey.fromEnvironment("V", Map.of("V", "x")::get);
+        assertEquals("max_tokens exceeds the context window", local.mask(
+                "max_tokens exceeds the context window"));
+        assertEquals("max_tokens", local.maskReply("max_tokens"));
         assertEquals("Bearer secret-value", k.bearer());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ApiKey.fromEnvironment("EMPTY", Map.of("EMPTY", "  ")::get));

@@ -43,7 +43,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
         /** Headers with the body's length at once, then one body byte every 100 ms. */
         TRICKLE_FIXED,
         /** A well-formed completion of 3 MB. */
-        HUGE
+        HUGE,
+        /** OpenAI's 429 for an account without credit ({@code insufficient_quota}). */
+        QUOTA
     }
 
     /** Chooses the fault for the {@code seen}-th (0-based) arrival of a body with {@code bodyDigest}. */
@@ -116,6 +118,14 @@ public final class FakeOpenAiServer implements AutoCloseable {
      * (messages and sampling seed), so repeated asks of one prompt with new seeds get new
      * samples; by default {@value #SAMPLES} samples tagged by the messages only.
      */
+    /** Applies the fault plan only to requests whose response schema is {@code name}; others get none. */
+    public FakeOpenAiServer faultsOnlyFor(String name) {
+        this.faultSchema = name;
+        return this;
+    }
+
+    private volatile String faultSchema;
+
     public FakeOpenAiServer samplesPerReply(int k) {
         this.samplesPerReply = k;
         return this;
@@ -159,7 +169,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
             }
             String digest = RequestKeys.sha256Hex(new String(raw, StandardCharsets.UTF_8));
             int seen = seenBodies.computeIfAbsent(digest, k -> new AtomicInteger()).getAndIncrement();
-            Fault fault = plan.apply(digest, seen);
+            String requestSchema = body.path("response_format").path("json_schema").path("name").asText("");
+            Fault fault = faultSchema != null && !faultSchema.equals(requestSchema) ? Fault.NONE
+                    : plan.apply(digest, seen);
             faults.computeIfAbsent(fault, k -> new AtomicInteger()).incrementAndGet();
             String schema = body.path("response_format").path("json_schema").path("name").asText("");
             List<ChatMessage> messages = messages(body);
@@ -175,6 +187,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
                             retryAfterHeader != null ? retryAfterHeader : Integer.toString(retryAfterSeconds));
                     send(ex, 429, "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}");
                 }
+                case QUOTA -> send(ex, 429, "{\"error\":{\"message\":\"You exceeded your current quota,"
+                        + " please check your plan and billing details.\",\"type\":\"insufficient_quota\","
+                        + "\"code\":\"insufficient_quota\"}}");
                 case SERVER_ERROR -> send(ex, 500, "{\"error\":{\"message\":\"internal error\"}}");
                 case HANG -> {
                     closing.await(3, TimeUnit.SECONDS);

@@ -121,6 +121,42 @@ class OpenAiCompatibleChatModelTest {
         assertEquals(1, server.requests.get());
     }
 
+    /** No credit left: a retry cannot succeed (it was retried as a rate limit, 40 requests a label). */
+    @Test
+    void anExhaustedQuotaStopsAtOnceWithTheServerMessage() throws Exception {
+        server = new FakeOpenAiServer(KEY).plan((d, seen) -> Fault.QUOTA);
+        ChatHttpException e = assertThrows(ChatHttpException.class,
+                () -> model(KEY).build().complete(samplesRequest(5)));
+        assertEquals(429, e.status());
+        assertTrue(e.getMessage().contains("You exceeded your current quota"), e.getMessage());
+        assertEquals(1, server.requests.get());
+        assertTrue(sleeper.sleeps.isEmpty());
+        assertFalse(OpenAiCompatibleChatModel.insufficientQuota(
+                "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\"}}"));
+        assertFalse(OpenAiCompatibleChatModel.insufficientQuota("insufficient_quota, not JSON"));
+    }
+
+    /**
+     * Seeds go out non-negative and within 31 bits (TGI refused a negative one with HTTP 422,
+     * half of all requests); distinct seeds stay distinct on a sample of them.
+     */
+    @Test
+    void seedsAreSentNonNegativeWithin31Bits() throws Exception {
+        server = new FakeOpenAiServer(KEY);
+        long[] seeds = {-3690351588901384177L, Long.MIN_VALUE, -1L, 0L, 1000L, Long.MAX_VALUE};
+        java.util.Set<Long> sent = new java.util.HashSet<>();
+        for (int i = 0; i < seeds.length; i++) {
+            ChatRequest r = ChatRequest.of(List.of(ChatMessage.user("Write 3 examples " + i)),
+                    new SamplingParams(0.7, null, 64, seeds[i]), Schemas.SAMPLES);
+            model(KEY).build().complete(r);
+            long wire = server.bodies.get(i).path("seed").asLong(-1);
+            assertTrue(wire >= 0 && wire <= Integer.MAX_VALUE, seeds[i] + " sent as " + wire);
+            assertEquals(OpenAiCompatibleChatModel.wireSeed(seeds[i]), wire);
+            sent.add(wire);
+        }
+        assertEquals(seeds.length, sent.size(), sent::toString);
+    }
+
     @Test
     void unauthorizedStopsAtOnceWithTheServerMessage() throws Exception {
         server = new FakeOpenAiServer(KEY);

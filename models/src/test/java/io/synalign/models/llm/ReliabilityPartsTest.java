@@ -39,6 +39,9 @@ class ReliabilityPartsTest {
         assertEquals(Duration.ofSeconds(90), RetryAfter.parse("Wed, 01 Jan 2025 00:01:30 GMT", clock));
         assertEquals(Duration.ZERO, RetryAfter.parse("Tue, 31 Dec 2024 23:00:00 GMT", clock));
         assertNull(RetryAfter.parse("soon", clock));
+        // More seconds than a long or a double's 1e9 bound: too long, not "no header".
+        assertTrue(RetryAfter.parse("99999999999999999999", clock).compareTo(Duration.ofDays(365)) > 0);
+        assertTrue(RetryAfter.parse("1e10", clock).compareTo(Duration.ofDays(365)) > 0);
         assertNull(RetryAfter.parse(null, clock));
     }
 
