@@ -28,10 +28,13 @@ import org.slf4j.LoggerFactory;
  * disk, and launched through the driver API. Float32 data, double accumulation in every reduction,
  * double GP factor.
  *
- * <p>The stateless primitives stream their output in row tiles sized from free device memory,
- * double-buffered: tile t+1 is computed on the compute stream while tile t is copied back on the
- * copy stream. The operators keep their inputs resident and allocate every buffer at
- * construction. Closing the backend releases the context, streams, cuBLAS handle and modules.
+ * <p>The stateless kernel primitives stream their output in row tiles sized from free device
+ * memory, double-buffered: tile t+1 is computed on the compute stream while tile t is copied
+ * back on the copy stream ({@code randomFourierFeatures} builds its whole n x D output on the
+ * device). The operators keep their inputs resident and allocate their buffers at construction
+ * (a feature operator's reload also allocates the chunk's projection and staging buffers).
+ * RBF distances are taken about the origin in float32, without the CPU backend's far-pair
+ * repair: rows far from the origin lose kernel digits (docs/RELIABILITY.md, Open). Closing the backend releases the context, streams, cuBLAS handle and modules.
  */
 public final class CudaBackend implements KernelBackend {
 

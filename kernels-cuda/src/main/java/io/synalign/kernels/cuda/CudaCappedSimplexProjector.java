@@ -186,9 +186,13 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
         if (!closed) {
             closed = true;
             device.makeCurrent();
-            device.sync();
-            state.close();
-            stateHost.close();
+            try {
+                device.sync();
+            } finally {
+                try (state; stateHost) {
+                    // freed even after a device error (the sync then throws)
+                }
+            }
         }
     }
 }

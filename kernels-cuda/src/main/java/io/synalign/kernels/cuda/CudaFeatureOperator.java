@@ -172,16 +172,14 @@ final class CudaFeatureOperator extends AbstractFeatureOperator {
     @Override
     protected void release() {
         device.makeCurrent();
-        device.sync();
-        phi.close();
-        rowVector.close();
-        featureVector.close();
-        rowResult.close();
-        featureResult.close();
-        partial.close();
-        rowHost.close();
-        featureHost.close();
-        rowResultHost.close();
-        featureResultHost.close();
+        try {
+            device.sync();
+        } finally {
+            // Freed even after a device error (the sync then throws): pinned memory would leak.
+            try (phi; rowVector; featureVector; rowResult; featureResult; partial; rowHost;
+                    featureHost; rowResultHost; featureResultHost) {
+                // closed in reverse order by try-with-resources
+            }
+        }
     }
 }

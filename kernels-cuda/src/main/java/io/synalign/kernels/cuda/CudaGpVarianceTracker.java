@@ -68,6 +68,8 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
             this.varianceHost = made.add(PinnedMemory.allocate(8L * size));
             reset();
         } catch (RuntimeException e) {
+            // X's norms may still be computing: cuMemFree is not promised to wait.
+            device.syncAfter(e);
             made.close();
             throw e;
         }

@@ -223,8 +223,12 @@ final class CudaKernelOperator extends AbstractKernelOperator {
     @Override
     protected void release() {
         device.makeCurrent();
-        device.sync();
-        closeAll(x, y == x ? null : y, kernel, tile, weights, result, weightsHost, resultHost);
+        try {
+            device.sync();
+        } finally {
+            // Freed even after a device error (the sync then throws): pinned memory would leak.
+            closeAll(x, y == x ? null : y, kernel, tile, weights, result, weightsHost, resultHost);
+        }
     }
 
     private static void closeAll(AutoCloseable... resources) {

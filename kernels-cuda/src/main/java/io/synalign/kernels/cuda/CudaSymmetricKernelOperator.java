@@ -193,13 +193,13 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
     @Override
     protected void release() {
         device.makeCurrent();
-        device.sync();
-        kernel.close();
-        columnPartials.close();
-        weights.close();
-        rowSums.close();
-        result.close();
-        hostIn.close();
-        hostOut.close();
+        try {
+            device.sync();
+        } finally {
+            // Freed even after a device error (the sync then throws): pinned memory would leak.
+            try (kernel; columnPartials; weights; rowSums; result; hostIn; hostOut) {
+                // closed in reverse order by try-with-resources
+            }
+        }
     }
 }

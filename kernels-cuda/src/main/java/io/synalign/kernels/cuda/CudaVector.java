@@ -52,8 +52,11 @@ final class CudaVector implements DeviceVector {
             closed = true;
             device.makeCurrent();
             // Kernels queued on the vector may still run: cuMemFree is not promised to wait.
-            device.sync();
-            memory.close();
+            try {
+                device.sync();
+            } finally {
+                memory.close();
+            }
         }
     }
 

@@ -291,9 +291,12 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
     @Override
     public void close() {
         device.makeCurrent();
-        device.sync();
-        partials.close();
-        results.close();
-        scalars.close();
+        try {
+            device.sync();
+        } finally {
+            try (partials; results; scalars) {
+                // freed even after a device error (the sync then throws)
+            }
+        }
     }
 }
