@@ -112,7 +112,9 @@ final class RunCommand extends CliCommand {
 
     @Option(names = "--sample", paramLabel = "N", converter = Converters.PositiveInt.class,
             description = "Rows in the aligned set. Default: half the rows with a positive weight"
-                    + " (at least 1), so the draw stays close to proportional to the weights.")
+                    + " (at least 1). Without replacement, inclusion is proportional to the weights"
+                    + " only while N is a small part of them; --with-replacement keeps it"
+                    + " proportional.")
     Integer sample;
 
     @PathRole(PathRole.Kind.OUTPUT)

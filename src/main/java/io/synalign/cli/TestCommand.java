@@ -138,6 +138,12 @@ final class TestCommand extends CliCommand {
         TextFields.LabelledTexts wt = weighted == null ? null
                 : TextFields.labelled(weighted, weightedRows, records.textField, labelField);
         double[] weights = weighted == null ? null : EvaluateCommand.weights(weighted, weightedRows);
+        // Labelled real rows against unlabelled synthetic ones dropped every per-label test
+        // without a word (only the overall row was printed); align refuses the same inputs.
+        requireLabelsBeside(r, "--synthetic", synthetic, s);
+        if (wt != null) {
+            requireLabelsBeside(r, "--weighted", weighted, wt);
+        }
 
         TwoSampleTesting.Report report;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
@@ -202,7 +208,7 @@ final class TestCommand extends CliCommand {
         List<String> copies = rows.entrySet().stream().filter(e -> e.getValue().suggestsCopies())
                 .map(Map.Entry::getKey).toList();
         if (!copies.isEmpty()) {
-            out.printf(Locale.ROOT, "AUC below %s in %s: the classifier does worse than chance,"
+            out.printf(Locale.ROOT, "AUC below %s (and 3 standard deviations of chance) in %s: the classifier does worse than chance,"
                     + " which near-copies of real rows cause (a held-out real row is scored like its"
                     + " copies among the synthetic rows); 'synalign filter --against' the real"
                     + " file finds them%n", TwoSampleTesting.COPY_AUC, String.join(", ", copies));
@@ -235,6 +241,16 @@ final class TestCommand extends CliCommand {
         }
         String t = rows.get(0).text().replaceAll("\\s+", " ");
         return "record " + (rows.get(0).row() + 1) + " \"" + (t.length() > 70 ? t.substring(0, 69) + "…" : t) + "\"";
+    }
+
+    /** A file without labels beside labelled real rows, refused as align refuses it. */
+    private void requireLabelsBeside(TextFields.LabelledTexts realTexts, String option, Path file,
+            TextFields.LabelledTexts other) {
+        if (realTexts.labelled() && !other.labelled()) {
+            throw new io.synalign.io.InputException(file, "no record has the label field '"
+                    + labelField + "', which the --real records have: the per-label tests need"
+                    + " it in " + option + " too (name it with --label-field)");
+        }
     }
 
     @Override

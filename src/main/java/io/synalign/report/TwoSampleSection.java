@@ -82,11 +82,14 @@ final class TwoSampleSection {
         sb.append("</p>");
         long copies = 0;
         for (JsonNode l : rows.values()) {
-            copies += l.path("auc").isNumber() && l.path("auc").asDouble() < COPY_AUC ? 1 : 0;
+            copies += l.path("auc").isNumber() && l.path("auc").asDouble() < Math.min(COPY_AUC,
+                    io.synalign.pipeline.TwoSampleTesting.copyAucBound(l.path("real").asInt(0),
+                            l.path("synthetic").asInt(0))) ? 1 : 0;
         }
         if (copies > 0) {
             sb.append("<p class=\"meta\" id=\"two-sample-copies\">In ").append(copies)
                     .append(" label(s) the classifier's AUC is below ").append(COPY_AUC)
+                    .append(" (and 3 standard deviations of chance)")
                     .append(": worse than chance, which near-copies of real rows cause (a held-out"
                     + " real row is scored like its copies among the synthetic rows). <code>synalign"
                     + " filter --against</code> the real file finds them.</p>");

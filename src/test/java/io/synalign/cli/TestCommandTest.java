@@ -191,7 +191,7 @@ class TestCommandTest {
         JsonNode c = JSON.readTree(dir.resolve("t.json").toFile()).path("labels").path("mixed");
         assertTrue(c.path("auc").asDouble() < io.synalign.pipeline.TwoSampleTesting.COPY_AUC, c.toString());
         assertTrue(c.path("p_value").asDouble() >= 0.01, "the MMD test cannot tell copies apart: " + c);
-        assertTrue(run.out().contains("AUC below 0.35 in mixed, (overall): the classifier does worse"
+        assertTrue(run.out().contains("AUC below 0.35 (and 3 standard deviations of chance) in mixed, (overall): the classifier does worse"
                 + " than chance, which near-copies of real rows cause"), run.out());
     }
 
@@ -199,5 +199,40 @@ class TestCommandTest {
         List<String> out = new java.util.ArrayList<>();
         names.forEachRemaining(out::add);
         return out;
+    }
+
+    /**
+     * Labelled real rows against unlabelled synthetic or weighted rows: refused before the model
+     * loads, as align refuses them (every per-label test was dropped without a word, exit 0).
+     * The near-copies note needs an AUC three null deviations below chance: 0.34 from 12 rows a
+     * side is chance.
+     */
+    @Test
+    void unlabelledRowsBesideLabelledOnesAreRefusedAndSmallAucsAreNoCopies() throws IOException {
+        write("real.jsonl", List.of("a", "b", "c", "d"), List.of("x", "x", "y", "y"), null);
+        Files.writeString(dir.resolve("plain.jsonl"), "{\"text\": \"e\"}\n{\"text\": \"f\"}\n");
+        Files.writeString(dir.resolve("plainw.jsonl"), "{\"text\": \"e\", \"synalign_weight\": 1}\n");
+        write("synth.jsonl", List.of("e", "f"), List.of("x", "y"), null);
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.assertBadInputLine(Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = counter.forbidden(), "test", "--real", dir.resolve("real.jsonl").toString(),
+                "--synthetic", dir.resolve("plain.jsonl").toString()), dir, "plain.jsonl: no record has the"
+                + " label field 'label', which the --real records have: the per-label tests need it in"
+                + " --synthetic too");
+        Cli.assertBadInputLine(Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = counter.forbidden(), "test", "--real", dir.resolve("real.jsonl").toString(),
+                "--synthetic", dir.resolve("synth.jsonl").toString(), "--weighted",
+                dir.resolve("plainw.jsonl").toString()), dir, "plainw.jsonl: no record has the label field"
+                + " 'label', which the --real records have: the per-label tests need it in --weighted too");
+
+        double bound = io.synalign.pipeline.TwoSampleTesting.copyAucBound(12, 12);
+        assertTrue(bound < 0.2, "three deviations of chance at 12 a side: " + bound);
+        assertTrue(io.synalign.pipeline.TwoSampleTesting.copyAucBound(4000, 4000) > 0.47);
+        var chance = new io.synalign.pipeline.TwoSampleTesting.Figures(12, 12, 0, 1, 0.34, null, null,
+                null, List.of(), List.of());
+        assertFalse(chance.suggestsCopies(), "0.34 at 12 a side");
+        var copies = new io.synalign.pipeline.TwoSampleTesting.Figures(400, 400, 0, 1, 0.34, null, null,
+                null, List.of(), List.of());
+        assertTrue(copies.suggestsCopies(), "0.34 at 400 a side");
     }
 }
