@@ -51,11 +51,70 @@ static __device__ __forceinline__ float rbf_distance2(float xnorm, float ynorm, 
     return fmaxf(xnorm + ynorm - 2.0f * dot, 0.0f);
 }
 
-// rbf_distance2, but 0 on the self-kernel diagonal (tile row i + diagonal == column j).
+// The far-pair repair (as the nd4j backend's FarPairs, without its centring): the GEMM form of
+// d2 errs by up to about 2 eps_d (||x||^2 + ||y||^2), eps_d = 6e-8 (2 + sqrt(d + 2)). Rows far
+// from the origin relative to their distance (two clusters 1,000 apart per coordinate) or a
+// bandwidth far below the rows' spread (a row and its exact copy 3e-5 apart, so k = 0.86 at
+// sigma = 0.01 where it is 1) lose the kernel's digits. Such a pair's d2 is recomputed from the
+// rows by the difference form in double:
+//   kernel values: when the exponent's bound 2 gamma eps_d (||x||^2 + ||y||^2) exceeds 1e-4
+//                  and the kernel value can be above exp(-104) (0 to every float32 sum) within
+//                  it; unit-norm rows at a median-heuristic bandwidth never qualify;
+//   distances:     when the bound exceeds 1e-4 of the distance found.
+#define RBF_EXPONENT_TOLERANCE 1e-4f
+#define RBF_NEGLIGIBLE_EXPONENT 104.0f
+#define RBF_DISTANCE_TOLERANCE 1e-4f
+
+static __device__ __forceinline__ float rbf_rounding_eps(int dim) {
+    return 6e-8f * (2.0f + sqrtf((float) dim + 2.0f));
+}
+
+// ||x - y||^2 by the difference form, in double.
+static __device__ __forceinline__ float rbf_exact_distance2(const float* __restrict__ x,
+                                            const float* __restrict__ y, int dim) {
+    double s = 0.0;
+    for (int k = 0; k < dim; k++) {
+        const double v = (double) x[k] - (double) y[k];
+        s += v * v;
+    }
+    return (float) s;
+}
+
+// The squared distance of rows i (tile row, x points at the tile's first row) and j for the
+// kernel at gamma: 0 on the self-kernel diagonal (tile row i + diagonal == column j), else the
+// GEMM form, repaired from the rows where its rounding matters.
 static __device__ __forceinline__ float rbf_distance2_at(float xnorm, float ynorm, float dot,
                                                          long long i, long long j,
-                                                         int diagonal) {
-    return (diagonal >= 0 && i + diagonal == j) ? 0.0f : rbf_distance2(xnorm, ynorm, dot);
+                                                         int diagonal,
+                                                         const float* __restrict__ x,
+                                                         const float* __restrict__ y, int dim,
+                                                         float gamma) {
+    if (diagonal >= 0 && i + diagonal == j) {
+        return 0.0f;
+    }
+    const float d2 = rbf_distance2(xnorm, ynorm, dot);
+    const float bound = 2.0f * gamma * rbf_rounding_eps(dim) * (xnorm + ynorm);
+    if (bound > RBF_EXPONENT_TOLERANCE && gamma * d2 - bound < RBF_NEGLIGIBLE_EXPONENT) {
+        return rbf_exact_distance2(x + i * dim, y + j * dim, dim);
+    }
+    return d2;
+}
+
+// The squared distance itself (no kernel): repaired where the bound exceeds 1e-4 of it.
+static __device__ __forceinline__ float rbf_plain_distance2_at(float xnorm, float ynorm,
+                                                               float dot, long long i,
+                                                               long long j, int diagonal,
+                                                               const float* __restrict__ x,
+                                                               const float* __restrict__ y,
+                                                               int dim) {
+    if (diagonal >= 0 && i + diagonal == j) {
+        return 0.0f;
+    }
+    const float d2 = rbf_distance2(xnorm, ynorm, dot);
+    if (2.0f * rbf_rounding_eps(dim) * (xnorm + ynorm) > RBF_DISTANCE_TOLERANCE * d2) {
+        return rbf_exact_distance2(x + i * dim, y + j * dim, dim);
+    }
+    return d2;
 }
 
 // Row norms ||x_i||^2 of a row-major rows x dim matrix, one warp per row, float accumulation
@@ -82,36 +141,47 @@ extern "C" __global__ void row_norms(const float* __restrict__ x, int rows, int 
 
 // In place on a rows x cols tile of dot products: mode 0 writes the clamped squared distance,
 // mode 1 the kernel value exp(-gamma d2).
+// x and y are the rows (x at the tile's first row), row-major with dim columns, for the repair.
 extern "C" __global__ void rbf_tile_epilogue(float* __restrict__ tile,
                                              const float* __restrict__ xnorm,
                                              const float* __restrict__ ynorm,
                                              int rows, int cols, float gamma, int mode,
-                                             int diagonal) {
+                                             int diagonal, const float* __restrict__ x,
+                                             const float* __restrict__ y, int dim) {
     const long long total = (long long) rows * cols;
     const long long stride = (long long) gridDim.x * blockDim.x;
     for (long long k = (long long) blockIdx.x * blockDim.x + threadIdx.x; k < total; k += stride) {
         const long long i = k / cols;
         const int j = (int) (k - i * cols);
-        const float d2 = rbf_distance2_at(xnorm[i], ynorm[j], tile[k], i, j, diagonal);
-        tile[k] = (mode == 0) ? d2 : expf(-gamma * d2);
+        if (mode == 0) {
+            tile[k] = rbf_plain_distance2_at(xnorm[i], ynorm[j], tile[k], i, j, diagonal, x, y,
+                                             dim);
+        } else {
+            tile[k] = expf(-gamma * rbf_distance2_at(xnorm[i], ynorm[j], tile[k], i, j, diagonal,
+                                                     x, y, dim, gamma));
+        }
     }
 }
 
 // out[i] = sum_j exp(-gamma d2(i, j)) w[j] over a rows x cols tile of dot products, without
 // writing the kernel values anywhere: the exp is applied to each dot product as it is read.
 // w == NULL gives the plain row sum. out has one double per tile row.
+// x (at the tile's first row) and y are the rows, row-major with dim columns, for the repair.
 extern "C" __global__ void rbf_weighted_rowsum(const float* __restrict__ dots,
                                                const float* __restrict__ xnorm,
                                                const float* __restrict__ ynorm,
                                                const float* __restrict__ w,
                                                int rows, int cols, float gamma, int diagonal,
-                                               double* __restrict__ out) {
+                                               double* __restrict__ out,
+                                               const float* __restrict__ x,
+                                               const float* __restrict__ y, int dim) {
     for (int i = blockIdx.x; i < rows; i += gridDim.x) {
         const float* row = dots + (long long) i * cols;
         const float xi = xnorm[i];
         double acc = 0.0;
         for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-            const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[j], row[j], i, j, diagonal));
+            const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[j], row[j], i, j, diagonal,
+                                                           x, y, dim, gamma));
             acc += (w == 0) ? (double) k : (double) k * (double) w[j];
         }
         acc = rbf_block_sum(acc);
@@ -195,17 +265,21 @@ rbf_fused_kw(const float* __restrict__ x, const float* __restrict__ y,
         }
         __syncthreads();
     }
-    // Epilogue in registers: thread (tx, ty) owns rows ty + 16a and columns tx + 16b.
+    // Epilogue in registers: thread (tx, ty) owns rows ty + 16a and columns tx + 16b. Unrolled,
+    // so acc stays in registers (the repair's loop would otherwise move it to local memory).
+#pragma unroll
     for (int a = 0; a < 4; a++) {
         const int gi = row0 + ty + 16 * a;
         double s = 0.0;
         if (gi < rows) {
             const float xi = xnorm[gi];
+#pragma unroll
             for (int b = 0; b < 4; b++) {
                 const int gj = col0 + tx + 16 * b;
                 if (gj < cols) {
                     const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[gj], acc[a][b], gi,
-                                                                   gj, diagonal));
+                                                                   gj, diagonal, x, y, dim,
+                                                                   gamma));
                     s += (w == 0) ? (double) k : (double) k * (double) w[gj];
                 }
             }

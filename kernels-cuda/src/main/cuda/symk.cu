@@ -42,9 +42,13 @@ static __device__ __forceinline__ long long symk_panel(long long I, long long nt
 // (row-major, ld = n - 32 I0). norms are ||x_i||^2 for all n rows. One block of 256 threads per
 // tile (4 entries per thread); blockIdx.x enumerates the band's tiles panel by panel.
 // half != 0 stores binary16 (unsigned short), else float32.
+// x: the n rows (row-major, dim columns), from which a pair whose float32 GEMM form has lost the
+// kernel's digits is recomputed in double (the far-pair repair of rbf.cu: rows far from the
+// origin relative to their distance, or copies at a bandwidth far below the rows' spread).
 extern "C" __global__ void symk_pack(const float* __restrict__ dots, long long ld,
                                      const float* __restrict__ norms, int n, int nt, int I0,
-                                     int bandRows, float gamma, int half, void* kernel) {
+                                     int bandRows, float gamma, int half, void* kernel,
+                                     const float* __restrict__ x, int dim) {
     // Which tile of the band: panels I0, I0 + 1, ... have nt - I tiles each.
     long long t = blockIdx.x;
     int I = I0;
@@ -72,7 +76,19 @@ extern "C" __global__ void symk_pack(const float* __restrict__ dots, long long l
                 const int a = min(i, j);
                 const int b = max(i, j);
                 const float dot = dots[(a - base0) * ld + (b - base0)];
-                const float d2 = fmaxf(norms[a] + norms[b] - 2.0f * dot, 0.0f);
+                float d2 = fmaxf(norms[a] + norms[b] - 2.0f * dot, 0.0f);
+                const float bound = 2.0f * gamma * 6e-8f * (2.0f + sqrtf((float) dim + 2.0f))
+                        * (norms[a] + norms[b]);
+                if (bound > 1e-4f && gamma * d2 - bound < 104.0f) {
+                    double s2 = 0.0;
+                    const float* xa = x + (long long) a * dim;
+                    const float* xb = x + (long long) b * dim;
+                    for (int q = 0; q < dim; q++) {
+                        const double v = (double) xa[q] - (double) xb[q];
+                        s2 += v * v;
+                    }
+                    d2 = (float) s2;
+                }
                 k = expf(-gamma * d2);
             }
         }

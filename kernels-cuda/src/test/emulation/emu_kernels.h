@@ -34,7 +34,8 @@ extern "C" void simplex_clip(const double* v, long long n, double cap, const dou
 
 // symk.cu
 extern "C" void symk_pack(const float* dots, long long ld, const float* norms, int n, int nt,
-                          int I0, int bandRows, float gamma, int half, void* kernel);
+                          int I0, int bandRows, float gamma, int half, void* kernel,
+                          const float* x, int dim);
 extern "C" void symk_fused(const void* kernel, int half, const float* w, int n, int nt,
                            double* rows, float* colpart);
 extern "C" void symk_col_reduce(const float* colpart, const double* rows, int n, int nt,
@@ -43,10 +44,11 @@ extern "C" void symk_col_reduce(const float* colpart, const double* rows, int n,
 // rbf.cu
 extern "C" void row_norms(const float* x, int rows, int dim, float* norms);
 extern "C" void rbf_tile_epilogue(float* tile, const float* xnorm, const float* ynorm, int rows,
-                                  int cols, float gamma, int mode, int diagonal);
+                                  int cols, float gamma, int mode, int diagonal, const float* x,
+                                  const float* y, int dim);
 extern "C" void rbf_weighted_rowsum(const float* dots, const float* xnorm, const float* ynorm,
                                     const float* w, int rows, int cols, float gamma, int diagonal,
-                                    double* out);
+                                    double* out, const float* x, const float* y, int dim);
 extern "C" void matrix_weighted_rowsum(const float* a, const float* v, int rows, int cols,
                                        double* out);
 extern "C" void rbf_fused_kw(const float* x, const float* y, const float* xnorm,

@@ -76,6 +76,30 @@ std::vector<float> gemm_dots(const Rows& x, int start, int count, const Rows& y,
 
 harness::Tallies tallies;
 
+// The far-pair repair of rbf.cu, evaluated as the kernels evaluate it (same float expressions):
+// the d2 the kernels use for a kernel value at gamma, and for a plain squared distance.
+float exact_d2(const float* xr, const float* yr, int dim) {
+    double s = 0.0;
+    for (int k = 0; k < dim; k++) {
+        const double v = (double) xr[k] - (double) yr[k];
+        s += v * v;
+    }
+    return (float) s;
+}
+
+float rounding_eps(int dim) {
+    return 6e-8f * (2.0f + sqrtf((float) dim + 2.0f));
+}
+
+bool kernel_repairs(float xn, float yn, float d2, int dim, float gamma) {
+    const float bound = 2.0f * gamma * rounding_eps(dim) * (xn + yn);
+    return bound > 1e-4f && gamma * d2 - bound < 104.0f;
+}
+
+bool distance_repairs(float xn, float yn, float d2, int dim) {
+    return 2.0f * rounding_eps(dim) * (xn + yn) > 1e-4f * d2;
+}
+
 // ---------------------------------------------------------------------------------------------
 // row_norms
 
@@ -118,6 +142,8 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
     Buf<float> xnorm(std::vector<float>(x.norms.begin() + start, x.norms.begin() + start + count),
                      "xnorm (offset to the tile)");
     Buf<float> ynorm(y.norms, "ynorm");
+    Buf<float> xb(x.x, "X");
+    Buf<float> yb(y.x, "Y");
     char shape[128];
     std::snprintf(shape, sizeof shape, "n=%d tile [%d, %d) %s SMs=%d", n, start, start + count,
                   self ? "self" : "X != Y", sms);
@@ -126,7 +152,7 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
             Buf<float> tile(dots, "tile");
             LAUNCH(rbf_tile_epilogue, grid_for((long long) count * m, harness::BLOCK, sms), 1,
                    harness::BLOCK, 1, tile.p(), xnorm.p(), ynorm.p(), count, m, gamma, mode,
-                   diagonal);
+                   diagonal, xb.p() + (size_t) start * x.d, yb.p(), x.d);
             bool exactDiagonal = true;
             bool formula = true;
             bool close = true;
@@ -141,9 +167,22 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
                         exactDiagonal &= mode == 0 ? harness::same_bits(got, 0.0f) : got == 1.0f;
                         continue;
                     }
-                    const float d2 = fmaxf(xn + yn - 2.0f * dot, 0.0f);
+                    const float gemm = fmaxf(xn + yn - 2.0f * dot, 0.0f);
+                    const bool repaired = mode == 0 ? distance_repairs(xn, yn, gemm, x.d)
+                                                    : kernel_repairs(xn, yn, gemm, x.d, gamma);
+                    const float d2 = repaired ? exact_d2(x.row(start + i), y.row(j), x.d) : gemm;
                     formula &= harness::same_bits(got, mode == 0 ? d2 : expf(-gamma * d2));
-                    if (mode == 0) {
+                    if (mode == 0 && repaired) {
+                        // Recomputed from the rows: the double distance, rounded once.
+                        double s = 0;
+                        for (int k = 0; k < x.d; k++) {
+                            const double v = (double) x.row(start + i)[k] - y.row(j)[k];
+                            s += v * v;
+                        }
+                        const double e = std::fabs(got - s) / (harness::U32 * s + 0x1.0p-149);
+                        worst = harness::worse(worst, e);
+                        close &= e <= 1;
+                    } else if (mode == 0) {
                         const double want = std::max((double) xn + yn - 2.0 * dot, 0.0);
                         const double tol = 2.02 * harness::U32 * (xn + yn + 2 * std::fabs(dot));
                         const double e = std::fabs(got - want) / (tol + 1e-300);
@@ -165,7 +204,8 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
                         .add(exactDiagonal, shape + (" " + what));
             }
             tallies("rbf: rbf_tile_epilogue elsewhere (and everywhere with diagonal = -1) the "
-                    "GEMM form, bit for bit as the float formula")
+                    "GEMM form, or the rows' distance where the repair applies, bit for bit as "
+                    "the float formula")
                     .add(formula, shape + (" " + what + " diagonal=" + std::to_string(diagonal)));
             harness::Tally& t = tallies("rbf: rbf_tile_epilogue within float tolerance of the "
                                         "double d2 / k (error / bound)");
@@ -191,6 +231,8 @@ void weighted_rowsum_case(int n, int tileRows, bool self, bool weighted, int sms
     }
     Buf<float> wb(w, "w");
     Buf<float> ynorm(y.norms, "ynorm");
+    Buf<float> xb(x.x, "X");
+    Buf<float> yb(y.x, "Y");
     Buf<double> out(n, "K w");
     Buf<float> tile((size_t) tileRows * m, "K tile");
     char shape[128];
@@ -205,7 +247,7 @@ void weighted_rowsum_case(int n, int tileRows, bool self, bool weighted, int sms
         const int diagonal = self ? start : -1;
         LAUNCH(rbf_weighted_rowsum, std::max(1, std::min(count, 65535)), 1, harness::BLOCK, 1,
                tile.p(), xnorm.p(), ynorm.p(), weighted ? (const float*) wb.p() : nullptr, count,
-               m, gamma, diagonal, out.p() + start);
+               m, gamma, diagonal, out.p() + start, xb.p() + (size_t) start * x.d, yb.p(), x.d);
     }
     bool ok = true;
     double worst = 0;
@@ -590,6 +632,108 @@ void argmax_case(int size, int kind, bool masked) {
                                       ", want " + std::to_string(want));
 }
 
+// ---------------------------------------------------------------------------------------------
+// The far-pair repair: rows far from the origin relative to their distance (two clusters 1,000
+// apart per coordinate, d = 8, sigma = 3) and exact copies at a bandwidth far below the rows'
+// spread (d = 64, sigma = 0.01). The GEMM form alone gave k 5 % off in the far cluster and
+// k = 0.86 for a copy. K (tile epilogue), K w (per-row sums and the fused kernel) are held to
+// the double kernel of the rows within 1e-5 (the contract test's tolerance).
+
+void far_pairs_case(bool clusters) {
+    const int n = clusters ? 41 : 23;
+    const int m = clusters ? 33 : 19;
+    const int d = clusters ? 8 : 64;
+    Rows x = make_rows(n, d, clusters ? 101 : 107);
+    Rows y = make_rows(m, d, clusters ? 103 : 109);
+    if (clusters) {
+        for (Rows* r : {&x, &y}) {
+            for (int i = 0; i < r->n; i += 2) {
+                for (int k = 0; k < d; k++) {
+                    r->x[(size_t) i * d + k] += 1000.0f;
+                }
+            }
+        }
+    } else {
+        for (int j = 0; j < m; j += 2) {
+            std::copy(x.row(j), x.row(j) + d, y.x.begin() + (size_t) j * d);
+        }
+    }
+    for (Rows* r : {&x, &y}) {
+        for (int i = 0; i < r->n; i++) {
+            double s = 0;
+            for (int k = 0; k < d; k++) {
+                s += (double) r->row(i)[k] * r->row(i)[k];
+            }
+            r->norms[i] = (float) s;
+        }
+    }
+    const double sigma = clusters ? 3.0 : 0.01;
+    const float gamma = (float) (1.0 / (2.0 * sigma * sigma));
+    std::vector<double> want((size_t) n * m);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++) {
+            double s = 0;
+            for (int k = 0; k < d; k++) {
+                const double v = (double) x.row(i)[k] - y.row(j)[k];
+                s += v * v;
+            }
+            want[(size_t) i * m + j] = std::exp(-(double) gamma * s);
+        }
+    }
+    std::vector<float> w(m);
+    harness::Rng rng(n * 5 + m);
+    double wabs = 0;
+    for (float& v : w) {
+        v = (float) rng.gaussian();
+        wabs += std::fabs(v);
+    }
+    Buf<float> xb(x.x, "X");
+    Buf<float> yb(y.x, "Y");
+    Buf<float> xn(x.norms, "xnorm");
+    Buf<float> yn(y.norms, "ynorm");
+    Buf<float> wb(w, "w");
+    const std::vector<float> dots = gemm_dots(x, 0, n, y, false);
+    const char* what = clusters ? "two clusters 1,000 apart, sigma 3" : "copies at sigma 0.01";
+
+    Buf<float> tile(dots, "tile");
+    LAUNCH(rbf_tile_epilogue, grid_for((long long) n * m, harness::BLOCK, 2), 1, harness::BLOCK,
+           1, tile.p(), xn.p(), yn.p(), n, m, gamma, 1, -1, xb.p(), yb.p(), d);
+    double worst = 0;
+    for (size_t e = 0; e < want.size(); e++) {
+        worst = std::max(worst, std::fabs(tile[e] - want[e]));
+    }
+    check(worst <= 1e-5, "rbf: far pairs (%s): rbf_tile_epilogue k within 1e-5 of the rows' double"
+                         " kernel, worst %.3g", what, worst);
+
+    std::vector<double> kw(n, 0.0);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++) {
+            kw[i] += want[(size_t) i * m + j] * w[j];
+        }
+    }
+    Buf<float> tile2(dots, "tile");
+    Buf<double> rows(n, "K w");
+    LAUNCH(rbf_weighted_rowsum, n, 1, harness::BLOCK, 1, tile2.p(), xn.p(), yn.p(), wb.p(), n, m,
+           gamma, -1, rows.p(), xb.p(), yb.p(), d);
+    const int colBlocks = (m + FUSED_TILE - 1) / FUSED_TILE;
+    const int rowBlocks = (n + FUSED_TILE - 1) / FUSED_TILE;
+    Buf<double> partial((size_t) n * colBlocks, "partials");
+    Buf<double> fused(n, "fused K w");
+    LAUNCH(rbf_fused_kw, colBlocks, rowBlocks, 16, 16, xb.p(), yb.p(), xn.p(), yn.p(), wb.p(), n,
+           m, d, gamma, -1, partial.p());
+    LAUNCH(sum_column_partials, 1, 1, harness::BLOCK, 1, partial.p(), colBlocks, n, fused.p());
+    double worstRows = 0;
+    double worstFused = 0;
+    for (int i = 0; i < n; i++) {
+        worstRows = std::max(worstRows, std::fabs(rows[i] - kw[i]) / wabs);
+        worstFused = std::max(worstFused, std::fabs(fused[i] - kw[i]) / wabs);
+    }
+    check(worstRows <= 1e-5, "rbf: far pairs (%s): rbf_weighted_rowsum K w within 1e-5 sum|w| of"
+                             " the rows' double kernel, worst %.3g", what, worstRows);
+    check(worstFused <= 1e-5, "rbf: far pairs (%s): rbf_fused_kw K w within 1e-5 sum|w| of the"
+                              " rows' double kernel, worst %.3g", what, worstFused);
+}
+
 }  // namespace
 
 void test_rbf() {
@@ -634,6 +778,8 @@ void test_rbf() {
     for (auto [size, dim] : {std::pair{1, 3}, std::pair{33, 40}, std::pair{500, 7}}) {
         gp_case(size, dim, size % 2 ? 2 : 132);
     }
+    far_pairs_case(true);
+    far_pairs_case(false);
     for (int size : {1, 300, 5000, 300000}) {
         for (int kind = 0; kind < 4; kind++) {
             argmax_case(size, kind, false);
@@ -649,6 +795,7 @@ void test_rbf() {
         const std::vector<float> dots = gemm_dots(x, 0, 130, x, true);
         Buf<float> tile(dots, "tile");
         Buf<float> xn(x.norms, "norms");
+        Buf<float> xrows(x.x, "X");
         std::vector<float> w(130);
         harness::Rng rng(12);
         for (float& v : w) {
@@ -659,7 +806,7 @@ void test_rbf() {
             Buf<double> a(130, "out");
             Buf<double> b(130, "out");
             LAUNCH(rbf_weighted_rowsum, grid, 1, harness::BLOCK, 1, tile.p(), xn.p(), xn.p(),
-                   wb.p(), 130, 130, 0.05f, 0, a.p());
+                   wb.p(), 130, 130, 0.05f, 0, a.p(), xrows.p(), xrows.p(), 9);
             LAUNCH(matrix_weighted_rowsum, grid, 1, harness::BLOCK, 1, tile.p(), wb.p(), 130, 130,
                    b.p());
             std::vector<double> out = a.get();
@@ -699,7 +846,7 @@ void test_rbf() {
             Buf<float> tile(dots, "tile");
             Buf<double> rows(130, "rows");
             LAUNCH(rbf_weighted_rowsum, 130, 1, harness::BLOCK, 1, tile.p(), xn.p(), xn.p(),
-                   wb.p(), 130, 130, 0.05f, 0, rows.p());
+                   wb.p(), 130, 130, 0.05f, 0, rows.p(), xb.p(), xb.p(), 17);
             std::vector<double> result = out.get();
             const std::vector<double> r = rows.get();
             result.insert(result.end(), r.begin(), r.end());

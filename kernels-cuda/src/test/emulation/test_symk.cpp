@@ -95,6 +95,7 @@ struct Kept {
           kernel((size_t) tiles(data.n) * TILE * TILE * (half ? 2 : 4), "kept K") {
         (void) sms;
         Buf<float> norms(data.norms, "norms");
+        Buf<float> xrows(data.x, "X");
         band = std::max(1, std::min(nt, band));
         Buf<float> dots((size_t) band * TILE * n, "band dots");
         for (int first = 0; first < nt; first += band) {
@@ -115,7 +116,8 @@ struct Kept {
                 blocks += nt - i;
             }
             LAUNCH(symk_pack, (unsigned) blocks, 1, harness::BLOCK, 1, dots.p(), (long long) cols,
-                   norms.p(), n, nt, first, bandTiles, data.gamma, half, (void*) kernel.p());
+                   norms.p(), n, nt, first, bandTiles, data.gamma, half, (void*) kernel.p(),
+                   xrows.p(), data.d);
         }
     }
 

@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * back on the copy stream ({@code randomFourierFeatures} builds its whole n x D output on the
  * device). The operators keep their inputs resident and allocate their buffers at construction
  * (a feature operator's reload also allocates the chunk's projection and staging buffers).
- * RBF distances are taken about the origin in float32, without the CPU backend's far-pair
- * repair: rows far from the origin lose kernel digits (docs/RELIABILITY.md, Open). Closing the backend releases the context, streams, cuBLAS handle and modules.
+ * RBF distances are taken about the origin in float32; a pair whose rounding bound matters at
+ * the bandwidth is recomputed from the rows in double inside the kernels (rbf.cu, symk.cu), as
+ * the CPU backend's far-pair repair does. Closing the backend releases the context, streams, cuBLAS handle and modules.
  */
 public final class CudaBackend implements KernelBackend {
 
@@ -203,7 +204,8 @@ public final class CudaBackend implements KernelBackend {
                 device.gemmDots(ys.row(0), m, xd.row(start), count, d, tile);
                 device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) count * m, new KernelArgs()
                         .pointer(tile).pointer(xd.norm(start)).pointer(ys.norm(0)).i32(count)
-                        .i32(m).f32(gamma).i32(mode).i32(yd == null ? start : -1));
+                        .i32(m).f32(gamma).i32(mode).i32(yd == null ? start : -1)
+                        .pointer(xd.row(start)).pointer(ys.row(0)).i32(d));
             }, out);
         }
     }

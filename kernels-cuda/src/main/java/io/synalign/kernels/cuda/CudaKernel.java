@@ -18,9 +18,9 @@ import java.util.List;
 enum CudaKernel {
     ROW_NORMS("rbf.cu", "row_norms", POINTER, I32, I32, POINTER),
     RBF_TILE_EPILOGUE("rbf.cu", "rbf_tile_epilogue", POINTER, POINTER, POINTER, I32, I32, F32,
-            I32, I32),
+            I32, I32, POINTER, POINTER, I32),
     RBF_WEIGHTED_ROWSUM("rbf.cu", "rbf_weighted_rowsum", POINTER, POINTER, POINTER, POINTER, I32,
-            I32, F32, I32, POINTER),
+            I32, F32, I32, POINTER, POINTER, POINTER, I32),
     MATRIX_WEIGHTED_ROWSUM("rbf.cu", "matrix_weighted_rowsum", POINTER, POINTER, I32, I32,
             POINTER),
     RBF_FUSED_KW("rbf.cu", "rbf_fused_kw", POINTER, POINTER, POINTER, POINTER, POINTER, I32, I32,
@@ -53,7 +53,7 @@ enum CudaKernel {
     SIMPLEX_ROUND_UPDATE("simplex.cu", "simplex_round_update", POINTER, I32, F64, POINTER),
     SIMPLEX_CLIP("simplex.cu", "simplex_clip", POINTER, I64, F64, POINTER, POINTER),
     SYMK_PACK("symk.cu", "symk_pack", POINTER, I64, POINTER, I32, I32, I32, I32, F32, I32,
-            POINTER),
+            POINTER, POINTER, I32),
     SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, I32, I32, POINTER, POINTER),
     SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, I32, I32, POINTER);
 

@@ -122,7 +122,8 @@ final class CudaKernelOperator extends AbstractKernelOperator {
         device.gemmDots(y.row(0), cols, x.row(0), rows, dim, kernel.address());
         device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) rows * cols, new KernelArgs()
                 .pointer(kernel.address()).pointer(x.norm(0)).pointer(y.norm(0)).i32(rows)
-                .i32(cols).f32(gamma).i32(1).i32(diagonal(0)));
+                .i32(cols).f32(gamma).i32(1).i32(diagonal(0)).pointer(x.row(0)).pointer(y.row(0))
+                .i32(dim));
     }
 
     @Override
@@ -197,7 +198,7 @@ final class CudaKernelOperator extends AbstractKernelOperator {
         device.launchPerRow(CudaKernel.RBF_WEIGHTED_ROWSUM, count, new KernelArgs()
                 .pointer(tile.address()).pointer(x.norm(start)).pointer(y.norm(0)).pointer(v)
                 .i32(count).i32(cols).f32(gamma).i32(diagonal(start))
-                .pointer(to + 8L * start));
+                .pointer(to + 8L * start).pointer(x.row(start)).pointer(y.row(0)).i32(dim));
     }
 
     private void fusedTile(int start, int count, long v, long to) {

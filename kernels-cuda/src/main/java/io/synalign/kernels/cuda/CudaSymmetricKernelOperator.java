@@ -127,7 +127,7 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
                             .pointer(x.norm(0)).i32(n).i32(tileRows).i32(first)
                             .i32(bandTiles).f32(gamma)
                             .i32(storage == KernelStorage.FLOAT16 ? 1 : 0)
-                            .pointer(kernel.address()));
+                            .pointer(kernel.address()).pointer(x.row(0)).i32(d));
         }
     }
 
