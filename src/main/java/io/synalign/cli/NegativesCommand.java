@@ -126,8 +126,9 @@ final class NegativesCommand extends CliCommand {
         int most = positives.values().stream().mapToInt(Set::size).max().orElse(0);
         if (k > passages.size() - most) {
             throw new IllegalArgumentException("--k " + k + ": the corpus has " + passages.size()
-                    + " passages and a query targets up to " + most + " of them; at most "
-                    + (passages.size() - most) + " negatives per query");
+                    + " passages and a query's positives (with copies of their text) number up"
+                    + " to " + most + "; at most " + (passages.size() - most) + " negatives per"
+                    + " query");
         }
         // One embedding per distinct query text; each row points at its text's row.
         List<String> texts = new ArrayList<>(positives.keySet());

@@ -265,6 +265,7 @@ final class RunCommand extends CliCommand {
                 generatedRows = generation.generate(checked, lt, labels, seed, backend, seams,
                         embeddedReal, journal, loop);
             }
+            stop.close(); // the generation has finished: a later Ctrl-C needs no journal note
             g = generatedRows;
             List<GeneratedSample> generated = g.samples();
             if (generated.isEmpty()) {

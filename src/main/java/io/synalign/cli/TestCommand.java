@@ -139,10 +139,11 @@ final class TestCommand extends CliCommand {
                 : TextFields.labelled(weighted, weightedRows, records.textField, labelField);
         double[] weights = weighted == null ? null : EvaluateCommand.weights(weighted, weightedRows);
         // Labelled real rows against unlabelled synthetic ones dropped every per-label test
-        // without a word (only the overall row was printed); align refuses the same inputs.
-        requireLabelsBeside(r, "--synthetic", synthetic, s);
+        // without a word (only the overall row was printed): refused where --label-field was
+        // given, else the pooled test runs with a note.
+        labelsBeside(stdout, r, "--synthetic", synthetic, s);
         if (wt != null) {
-            requireLabelsBeside(r, "--weighted", weighted, wt);
+            labelsBeside(stdout, r, "--weighted", weighted, wt);
         }
 
         TwoSampleTesting.Report report;
@@ -244,13 +245,24 @@ final class TestCommand extends CliCommand {
     }
 
     /** A file without labels beside labelled real rows, refused as align refuses it. */
-    private void requireLabelsBeside(TextFields.LabelledTexts realTexts, String option, Path file,
-            TextFields.LabelledTexts other) {
-        if (realTexts.labelled() && !other.labelled()) {
-            throw new io.synalign.io.InputException(file, "no record has the label field '"
-                    + labelField + "', which the --real records have: the per-label tests need"
-                    + " it in " + option + " too (name it with --label-field)");
+    /**
+     * A file without labels beside labelled real rows: refused when --label-field was given (the
+     * user asked for per-label tests), else noted: only the pooled test runs.
+     */
+    private void labelsBeside(PrintWriter out, TextFields.LabelledTexts realTexts, String option,
+            Path file, TextFields.LabelledTexts other) {
+        if (!realTexts.labelled() || other.labelled()) {
+            return;
         }
+        if (spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--label-field")) {
+            throw new io.synalign.io.InputException(file, "no record has the label field '"
+                    + labelField + "' given with --label-field, which the --real records have:"
+                    + " the per-label tests need it in " + option + " too (leave the option out"
+                    + " for the pooled test alone)");
+        }
+        out.println("note: " + option + " " + file + " has no label field '" + labelField
+                + "': only the pooled test (" + OVERALL + ") is run, not one per label");
     }
 
     @Override

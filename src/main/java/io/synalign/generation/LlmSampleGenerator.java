@@ -147,13 +147,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
             samplesWhileBarren = barren == 0 ? 0 : samplesWhileBarren + failures.samples;
-            if (failures.replies == 0 && failures.failed > 0 && failures.invalid == 0) {
-                // Every call of the batch spent its retries without any reply (timeouts, a dead
-                // server): four more batches of it held a run about 40 request timeouts a label.
+            if (failures.unanswered()) {
+                // Every call of the batch (or every samples call) failed without any reply:
+                // timeouts or a dead server, after the retry policy's attempts. Four more
+                // batches of it held a run about 40 request timeouts a label.
                 throw new ChatModelException("label " + rows.displayLabel() + ": no reply from"
-                        + " the LLM to any of the " + failures.failed + " calls of batch " + batch
-                        + ", each retried (" + out.size() + " of " + count + " samples); last"
-                        + " failure: " + failures.last);
+                        + " the LLM to any of the " + (failures.replies == 0 ? failures.failed
+                                : failures.sampleFailed) + " " + (failures.replies == 0 ? ""
+                                : "samples ") + "calls of batch " + batch + " (" + out.size()
+                        + " of " + count + " samples); last failure: " + failures.last);
             }
             if (barren >= MAX_BARREN_BATCHES) {
                 if (failures.sampleReplies == 0 && failures.last != null) {
@@ -183,8 +185,20 @@ public final class LlmSampleGenerator implements SampleGenerator {
         int sampleReplies;
         int failed;
         int invalid;
+        int sampleFailed;
+        int sampleInvalid;
         long samples;
         String last;
+
+        /**
+         * Whether the batch got no reply where one was needed: no call answered at all, or no
+         * samples call did, and no failure was an invalid reply (which a later batch's sampling
+         * may mend).
+         */
+        boolean unanswered() {
+            return (replies == 0 && failed > 0 && invalid == 0)
+                    || (sampleReplies == 0 && sampleFailed > 0 && sampleInvalid == 0);
+        }
 
         void record(ChatOutcome o) {
             if (o.ok()) {
@@ -202,6 +216,11 @@ public final class LlmSampleGenerator implements SampleGenerator {
             record(o);
             if (o.ok()) {
                 sampleReplies++;
+            } else {
+                sampleFailed++;
+                if (o.error() instanceof io.synalign.models.llm.InvalidReplyException) {
+                    sampleInvalid++;
+                }
             }
         }
     }

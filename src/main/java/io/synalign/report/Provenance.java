@@ -26,7 +26,8 @@ import java.util.Map;
  *       the alignment's {@code --real}, and (single-round generation into that very file) its
  *       rows per label are the aligned rows per label;</li>
  *   <li>evaluation: its {@code --weighted} or {@code --aligned} is one of the alignment's outputs
- *       ({@code --out}, {@code --sampled-out}, the run directory's {@code weighted.jsonl}), its
+ *       ({@code --out}, {@code --sampled-out}, {@code run}'s {@code --weighted-out}, the run
+ *       directory's {@code weighted.jsonl}), its
  *       {@code --train} the alignment's {@code --real}, its {@code --synthetic} the alignment's
  *       {@code --synthetic}, and the effective sample size it recorded for the weighted rows is
  *       the alignment's (relative difference at most 1e-6).</li>
@@ -109,7 +110,7 @@ public record Provenance(List<String> generation, List<String> evaluation) {
                 continue;
             }
             List<String> outputs = new ArrayList<>();
-            for (String o : List.of("--out", "--sampled-out")) {
+            for (String o : List.of("--out", "--sampled-out", "--weighted-out")) {
                 String v = setting(alignment, o);
                 if (v != null) {
                     outputs.add(v);

@@ -91,7 +91,8 @@ public final class QueryRows {
 
     /**
      * A row's relevance grade: its {@code score} as an integer, given as a JSON number or as
-     * text (CSV and TSV cells are text), {@code 2.0} read as 2; 1 where the row has no score.
+     * text (CSV and TSV cells are text), {@code 2.0} read as 2; 1 where the row has no score (or
+     * an empty cell).
      * 0 or below: judged not relevant.
      *
      * @throws InputException naming the file and line of a score that is not an integer grade
@@ -102,6 +103,9 @@ public final class QueryRows {
             return 1;
         }
         String text = v.isTextual() ? v.textValue().strip() : v.asText();
+        if (text.isEmpty()) {
+            return 1; // an empty CSV/TSV cell: no score given
+        }
         try {
             return Integer.parseInt(text);
         } catch (NumberFormatException e) {

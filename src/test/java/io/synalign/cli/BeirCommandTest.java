@@ -47,7 +47,7 @@ class BeirCommandTest {
         Cli.Run run = Cli.run(cl -> { }, "beir", "--queries", p("rows.jsonl"), "--corpus", p("corpus.jsonl"),
                 "--out", p("beir"), "--split", "dev");
         assertEquals(0, run.status(), run.toString());
-        assertTrue(run.out().contains("wrote 2 queries and 3 judged pairs"), run.out());
+        assertTrue(run.out().contains("wrote 2 queries and 3 judged pairs of this split"), run.out());
         assertEquals(List.of("{\"_id\":\"q1\",\"text\":\"big striped cat\"}",
                 "{\"_id\":\"q2\",\"text\":\"which pets purr\"}"), Files.readAllLines(dir.resolve("beir/queries.jsonl")));
         assertEquals(List.of("query-id\tcorpus-id\tscore", "q1\tp10\t1", "q2\tp1\t2", "q1\tp3\t1"),

@@ -487,7 +487,7 @@ class GenerateCommandTest {
             assertEquals(1, run.status(), run.toString());
             assertEquals(1, run.errLines().size(), run.toString());
             assertTrue(run.err().contains("no reply from the LLM to any of the") && run.err()
-                    .contains("calls of batch 0, each retried") && run.err().contains(
+                    .contains("calls of batch 0 (") && run.err().contains(
                     "last failure: giving up on " + server.baseUrl()) && run.err().contains(
                     "HTTP 500"), run.err());
             assertFalse(run.err().contains("unexpected"), run.err());
@@ -506,12 +506,23 @@ class GenerateCommandTest {
      */
     @Test
     void samplesCallsThatAllFailAreNamedAsSuch() throws IOException {
+        // No samples call answered (after its retries): the label ends after that batch.
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)
                 .faultsOnlyFor("synalign_samples").plan((d, seen) -> FakeOpenAiServer.Fault.SERVER_ERROR)) {
             Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
             assertEquals(1, run.status(), run.toString());
-            assertTrue(run.err().contains("no usable sample reply from the LLM in 5 batches in a row")
-                    && run.err().contains("HTTP 500"), run.err());
+            assertTrue(run.err().matches("(?s).*no reply from the LLM to any of the \\d+ samples calls"
+                    + " of batch 0 .*HTTP 500.*"), run.err());
+            assertFalse(run.err().contains("held no samples"), run.err());
+        }
+        // Samples calls answered with replies that stay invalid after the re-asks: a later
+        // batch's sampling may mend that, so five batches are tried before giving up.
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)
+                .faultsOnlyFor("synalign_samples").plan((d, seen) -> FakeOpenAiServer.Fault.SCHEMA_VIOLATION)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth2.jsonl"));
+            assertEquals(1, run.status(), run.toString());
+            assertTrue(run.err().contains("no usable sample reply from the LLM in 5 batches in a row"),
+                    run.err());
             assertFalse(run.err().contains("held no samples"), run.err());
         }
     }

@@ -236,8 +236,8 @@ class NegativesCommandTest {
             // on line 2, the first record's, with line 1's fields as "this line".
             {"corpus.jsonl", "queries.jsonl", "nohead.tsv", "3",
                 "nohead.tsv:1: qrels need the header 'query-id corpus-id score'; the header has [q1, p1, 1]"},
-            {"corpus.jsonl", "rows.jsonl", null, "10", "--k 10: the corpus has 11 passages and a query targets"
-                + " up to 2 of them; at most 9 negatives per query"},
+            {"corpus.jsonl", "rows.jsonl", null, "10", "--k 10: the corpus has 11 passages and a query's"
+                + " positives (with copies of their text) number up to 2; at most 9 negatives per query"},
         };
         TestEncoders.Counter counter = new TestEncoders.Counter();
         for (String[] c : cases) {

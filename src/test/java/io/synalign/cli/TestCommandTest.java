@@ -202,28 +202,33 @@ class TestCommandTest {
     }
 
     /**
-     * Labelled real rows against unlabelled synthetic or weighted rows: refused before the model
-     * loads, as align refuses them (every per-label test was dropped without a word, exit 0).
-     * The near-copies note needs an AUC three null deviations below chance: 0.34 from 12 rows a
-     * side is chance.
+     * Labelled real rows against unlabelled synthetic or weighted rows: every per-label test was
+     * dropped without a word (exit 0, the overall row alone). Now the pooled test runs with a
+     * note, and a --label-field given explicitly is refused before the model loads. The
+     * near-copies note needs an AUC three null deviations below chance: 0.34 from 12 rows a side
+     * is chance.
      */
     @Test
-    void unlabelledRowsBesideLabelledOnesAreRefusedAndSmallAucsAreNoCopies() throws IOException {
-        write("real.jsonl", List.of("a", "b", "c", "d"), List.of("x", "x", "y", "y"), null);
-        Files.writeString(dir.resolve("plain.jsonl"), "{\"text\": \"e\"}\n{\"text\": \"f\"}\n");
-        Files.writeString(dir.resolve("plainw.jsonl"), "{\"text\": \"e\", \"synalign_weight\": 1}\n");
-        write("synth.jsonl", List.of("e", "f"), List.of("x", "y"), null);
+    void unlabelledRowsBesideLabelledOnesAreNotedOrRefusedAndSmallAucsAreNoCopies() throws IOException {
+        write("real.jsonl", List.of("a cat", "a dog", "the sea", "a lake"), List.of("x", "x", "y", "y"), null);
+        Files.writeString(dir.resolve("plain.jsonl"), "{\"text\": \"a bird\"}\n{\"text\": \"a river\"}\n");
+        Files.writeString(dir.resolve("plainw.jsonl"), "{\"text\": \"a bird\", \"synalign_weight\": 1}\n");
         TestEncoders.Counter counter = new TestEncoders.Counter();
         Cli.assertBadInputLine(Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
                 .loader = counter.forbidden(), "test", "--real", dir.resolve("real.jsonl").toString(),
-                "--synthetic", dir.resolve("plain.jsonl").toString()), dir, "plain.jsonl: no record has the"
-                + " label field 'label', which the --real records have: the per-label tests need it in"
-                + " --synthetic too");
-        Cli.assertBadInputLine(Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
-                .loader = counter.forbidden(), "test", "--real", dir.resolve("real.jsonl").toString(),
-                "--synthetic", dir.resolve("synth.jsonl").toString(), "--weighted",
-                dir.resolve("plainw.jsonl").toString()), dir, "plainw.jsonl: no record has the label field"
-                + " 'label', which the --real records have: the per-label tests need it in --weighted too");
+                "--synthetic", dir.resolve("plain.jsonl").toString(), "--label-field", "label"), dir,
+                "plain.jsonl: no record has the label field 'label' given with --label-field, which the"
+                + " --real records have: the per-label tests need it in --synthetic too");
+        Cli.Run pooled = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = counter.loader(), "test", "--real", dir.resolve("real.jsonl").toString(),
+                "--synthetic", dir.resolve("plain.jsonl").toString(), "--weighted",
+                dir.resolve("plainw.jsonl").toString(), "--permutations", "199", "--no-cache", "-q");
+        assertEquals(0, pooled.status(), pooled::toString);
+        assertTrue(pooled.out().contains("note: --synthetic " + dir.resolve("plain.jsonl") + " has no"
+                + " label field 'label': only the pooled test (overall) is run, not one per label"),
+                pooled::toString);
+        assertTrue(pooled.out().contains("note: --weighted " + dir.resolve("plainw.jsonl")), pooled::toString);
+        assertTrue(pooled.out().contains("(overall)"), pooled::toString);
 
         double bound = io.synalign.pipeline.TwoSampleTesting.copyAucBound(12, 12);
         assertTrue(bound < 0.2, "three deviations of chance at 12 a side: " + bound);

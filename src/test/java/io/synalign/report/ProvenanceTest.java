@@ -135,6 +135,13 @@ class ProvenanceTest {
         ObjectNode e = evaluation();
         ((ObjectNode) e.get("settings")).putNull("--weighted").put("--aligned", "../sampled.jsonl");
         assertEquals(List.of(), Provenance.check(dir(), a, null, e).all());
+        // run's weighted rows (--weighted-out) are an output too.
+        ObjectNode run = alignment();
+        ((ObjectNode) run.get("settings")).put("--out", "../aligned.jsonl").put("--weighted-out",
+                "../w-run.jsonl");
+        ObjectNode byRun = evaluation();
+        ((ObjectNode) byRun.get("settings")).put("--weighted", "../w-run.jsonl");
+        assertEquals(List.of(), Provenance.check(dir(), run, null, byRun).all());
         ((ObjectNode) e.get("settings")).put("--aligned", "../other-sampled.jsonl");
         List<String> found = Provenance.check(dir(), a, null, e).evaluation();
         assertEquals(1, found.size(), found::toString);

@@ -66,6 +66,10 @@ class QueryRowsTest {
         assertEquals(pairs(c, rows), pairs(c, fromTsv));
         assertEquals(QueryRows.judgements(rows), QueryRows.judgements(fromTsv));
 
+        // An empty score cell is no score: grade 1 (it was refused as "not an integer grade").
+        Path blank = Files.writeString(dir.resolve("blank.csv"), "text,corpus_id,score\ncity,p2,\nwet,p3,2\n");
+        assertEquals(Map.of("city", Map.of(1, 1), "wet", Map.of(2, 2)),
+                QueryRows.judgements(QueryRows.read(blank, "text", c, LIMIT)));
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"text\": \"q\", \"corpus_id\": \"p1\","
                 + " \"score\": \"high\"}\n");
         InputException e = assertThrows(InputException.class, () -> QueryRows.read(bad, "text", c, LIMIT));
