@@ -220,7 +220,7 @@ final class GenerateCommand extends CliCommand {
         List<GenerationCoverage.Label> coverage = embedded == null ? null
                 : GenerationCoverage.measure(generation, labels, g, seed, backend, embedded);
         if (coverage != null && !common.quiet) {
-            GenerationCoverage.print(spec.commandLine().getErr(), coverage);
+            GenerationCoverage.print(spec.commandLine().getErr(), coverage, generation.demos);
         }
         RunDirOption.create(runDir); // outputs may lie in it
         try (AtomicOutputs outputs = new AtomicOutputs()) {

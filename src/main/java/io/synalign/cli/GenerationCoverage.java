@@ -50,6 +50,12 @@ final class GenerationCoverage {
                 LabelRows rows = labels.get(i);
                 FloatMatrix x = real.of(rows.texts());
                 int quota = g.quotas().getOrDefault(rows.displayLabel(), 0);
+                if (options.rounds > 1) {
+                    // Round 1's share, as the closed loop asks for it (the full quota described
+                    // a selection no round made: 9 demonstrations where round 1 used 3).
+                    quota = io.synalign.pipeline.ClosedLoop.share(new int[] {quota}, 1,
+                            options.rounds)[0];
+                }
                 int[] demos = GenerationPipeline.firstBatchDemonstrations(
                         DemonstrationChooser.of(Demonstrations.parse(options.demos), kernels,
                                 options.demosPerPrompt),
@@ -64,13 +70,18 @@ final class GenerationCoverage {
         return out;
     }
 
-    /** One line per label on stderr. */
-    static void print(PrintWriter err, List<Label> labels) {
+    /**
+     * One line per label on stderr, naming how the demonstrations were chosen ({@code --demos}:
+     * the random ablation's picks were called "GP-selected").
+     */
+    static void print(PrintWriter err, List<Label> labels, String demos) {
+        String chosen = Demonstrations.parse(demos) == Demonstrations.GP ? "GP-selected"
+                : "randomly chosen (--demos random)";
         for (Label l : labels) {
             DemonstrationCoverage.Coverage c = l.coverage();
-            err.printf(Locale.ROOT, "synalign: demonstration coverage, label %s: %d GP-selected of"
+            err.printf(Locale.ROOT, "synalign: demonstration coverage, label %s: %d %s of"
                     + " %d real rows, MMD^2 to the real rows %s (random %d rows: %s ± %s over %d"
-                    + " draws)%n", l.label(), c.demonstrations(), c.realRows(),
+                    + " draws)%n", l.label(), c.demonstrations(), chosen, c.realRows(),
                     Numbers.short4(c.gp()), c.demonstrations(), Numbers.short4(c.random().mean()),
                     Numbers.short4(c.random().std()), DemonstrationCoverage.DEFAULT_DRAWS);
         }

@@ -328,7 +328,7 @@ final class RunCommand extends CliCommand {
         List<GenerationCoverage.Label> coverage = GenerationCoverage.measure(generation, labels, g,
                 seed, backend, embeddedReal);
         if (!common.quiet) {
-            GenerationCoverage.print(err, coverage);
+            GenerationCoverage.print(err, coverage, generation.demos);
         }
         int n = sample != null ? sample : WeightedDraw.defaultSize(result.support());
         int[] picks = WeightedDraw.indices(result, n, seed, "generated rows", withReplacement);

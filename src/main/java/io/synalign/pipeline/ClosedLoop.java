@@ -238,6 +238,7 @@ public final class ClosedLoop {
         try (KernelBackend kernels = KernelBackends.create(o.backend())) {
             DemonstrationChooser chooser = DemonstrationChooser.of(o.demos(), kernels,
                     o.demonstrationsPerPrompt());
+            Measured previous = null;
             for (int r = 1; r <= options.rounds(); r++) {
                 int[] share = share(quotas, r, options.rounds());
                 long seed = r == 1 ? o.seed() : Seeds.mix(o.seed(), r, 11);
@@ -260,7 +261,12 @@ public final class ClosedLoop {
                 // The test's splits from the run's own seed every round: the last round's p is then
                 // the p that run --run-dir writes to test.json for the same rows and weights (a
                 // round seed gave 0.00995 in one and 0.01493 in the other).
-                Measured m = measure(kernels, real, realRows, all, synthetic, o.seed(), progress);
+                // A round that added no row (more rounds than a label's quota) leaves the rows,
+                // weights and test as they were: measured again, they re-embedded, re-aligned and
+                // re-tested the same rows for the same figures.
+                Measured m = fresh.isEmpty() && previous != null ? previous
+                        : measure(kernels, real, realRows, all, synthetic, o.seed(), progress);
+                previous = m;
                 boolean met = options.met(m.test(), expected(labels, quotas, real));
                 boolean last = r == options.rounds() || met || spent;
                 Map<String, List<SteeringRow>> steering = new LinkedHashMap<>();

@@ -351,7 +351,55 @@ class GenerateCommandTest {
                     <= rounds.get(1).path("labels").path("neg").path("mmd2").asDouble() + 1e-9,
                     "the engine's weights do not raise the MMD^2: " + rounds.get(1));
             assertTrue(run.out().contains("round 2: +24 rows (46 in all)"), run.out());
+            // The coverage is round 1's (11 rows a label), as a one-shot run of 11 reports it;
+            // it described the whole quota's 23, a selection no round made.
+            String[] a = args(server, "once.jsonl", "--run-dir", dir.resolve("once").toString());
+            a[java.util.Arrays.asList(a).indexOf("--synthetic-per-label") + 1] = "11";
+            Cli.Run once = generate(Map.of(KEY_VAR, key), a);
+            assertEquals(0, once.status(), once.toString());
+            JsonNode inRounds = JSON.readTree(dir.resolve("run/generation.json").toFile()).path("perLabel");
+            JsonNode oneShot = JSON.readTree(dir.resolve("once/generation.json").toFile()).path("perLabel");
+            for (String label : List.of("pos", "neg")) {
+                assertEquals(oneShot.path(label).path("demonstrations"),
+                        inRounds.path(label).path("demonstrations"), label);
+                assertEquals(oneShot.path(label).path("coverageMmd2"),
+                        inRounds.path(label).path("coverageMmd2"), label);
+            }
         }
+    }
+
+    /**
+     * More rounds than a label's quota: a round that adds no row reuses the last measurement (it
+     * re-embedded, re-aligned and re-tested the same rows for the same figures). Four rounds of
+     * 2 rows a label (0, 1, 0, 1 a round) embed as much as two rounds of 1 each.
+     */
+    @Test
+    void aRoundThatAddsNoRowIsNotMeasuredAgain() throws IOException {
+        int[] encoded = new int[2];
+        String[] rounds = {"4", "2"};
+        for (int k = 0; k < 2; k++) {
+            TestEncoders.Counter counter = new TestEncoders.Counter();
+            try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+                String[] a = args(server, "r" + k + ".jsonl", "--rounds", rounds[k],
+                        "--run-dir", dir.resolve("rounds" + k).toString());
+                a[java.util.Arrays.asList(a).indexOf("--synthetic-per-label") + 1] = "2";
+                Cli.Run run = Cli.run(cl -> {
+                    GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate").getCommand();
+                    cmd.loader = (spec, options) -> new TestEncoders.Counting(new HashEncoder(), counter);
+                    cmd.environment = Map.of(KEY_VAR, key);
+                    cmd.builderHook = b -> b.sleeper(d -> { });
+                }, a);
+                assertEquals(0, run.status(), run.toString());
+                encoded[k] = counter.textsEncoded.get();
+                if (k == 0) {
+                    JsonNode r = JSON.readTree(dir.resolve("rounds0/generation.json").toFile()).path("rounds");
+                    assertEquals(4, r.size(), r::toString);
+                    assertEquals(0, r.get(2).path("generated").asInt(-1), r::toString);
+                    assertEquals(r.get(1).path("labels"), r.get(2).path("labels"), "round 3 as round 2");
+                }
+            }
+        }
+        assertEquals(encoded[1], encoded[0], "texts embedded: 4 rounds (two empty) against 2 rounds");
     }
 
     @Test

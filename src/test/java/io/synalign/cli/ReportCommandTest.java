@@ -303,6 +303,24 @@ class ReportCommandTest {
         assertEquals(3, count(section(html, "evaluation-table"), "<tr class=\"evaluation-row\""));
     }
 
+    /** --demos random (the ablation): its coverage is not called GP's, nor explained as GP's. */
+    @Test
+    void aRandomDemonstrationAblationIsNotCalledGp() throws IOException {
+        new RunDirFixture().write(dir);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var generation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.GENERATION).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) generation.get("settings")).put("--demos", "random");
+        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        String gen = section(html, "generation-table");
+        assertTrue(html.contains("randomly chosen (<code>--demos random</code>) demonstrations"), html);
+        assertFalse(html.contains("GP-selected") || html.contains("id=\"coverage-explained\""), html);
+        assertTrue(gen.contains("coverage MMD<sup>2</sup> chosen</th>"), gen);
+    }
+
     @Test
     void labelsComeFromTheWeightedRecordsWithoutLabelsJson() throws IOException {
         RunDirFixture fx = new RunDirFixture().write(dir);
