@@ -140,6 +140,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         long trained = header.contextLength();
         int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
         LlamaModel llama;
+        // java-llama.cpp's loader prints "Extracted 'libjllama.so' to ..." on System.out when
+        // the class first loads: stdout carries the command's own output (a summary a script
+        // parses), so the load writes to stderr.
+        java.io.PrintStream stdout = System.out;
+        System.setOut(System.err);
         try {
             privateNativeDirectory();
             ModelParameters params = new ModelParameters()
@@ -158,6 +163,8 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             // LlamaException (not public) is a RuntimeException.
             throw new ChatModelException("cannot load GGUF model " + f + ": " + e.getMessage(), e);
+        } finally {
+            System.setOut(stdout);
         }
         LOG.info("Loaded GGUF model {} (architecture {}, context {}, {})", f, header.architecture(), ctx,
                 header.chatTemplate() == null ? "no chat template: fallback prompt format" : "its chat template");
