@@ -41,6 +41,29 @@ public final class MedianHeuristic {
      * caller that only compares these rows with each other may take any bandwidth (where
      * {@link #estimate} has no distance to take the median of). Cost O(n d).
      */
+    public static boolean allRowsEqual(RowSource... sets) {
+        float[] first = null;
+        for (RowSource s : sets) {
+            int d = s.cols();
+            int block = (int) Math.max(1, Math.min(s.rows(), (1 << 20) / Math.max(1, d)));
+            float[] buffer = new float[block * d];
+            for (long start = 0; start < s.rows(); start += block) {
+                int count = (int) Math.min(block, s.rows() - start);
+                s.read(start, count, buffer);
+                if (first == null) {
+                    first = java.util.Arrays.copyOf(buffer, d);
+                }
+                for (int i = 0; i < count * d; i++) {
+                    if (buffer[i] != first[i % d]) {
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
+    }
+
+    /** As {@link #allRowsEqual(RowSource...)} for one matrix. */
     public static boolean allRowsEqual(FloatMatrix x) {
         int d = x.cols();
         float[] data = x.data();

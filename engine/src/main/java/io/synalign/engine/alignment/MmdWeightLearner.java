@@ -122,6 +122,25 @@ public final class MmdWeightLearner {
         return fit(real, synthetic, null, progress);
     }
 
+    /**
+     * The median heuristic; where every real and synthetic row is the same point (an LLM that
+     * copied its one demonstration), 1: every kernel value is then 1 at any bandwidth, so any
+     * gives the same, exact fit (uniform weights, MMD^2 0). Such a label stopped a per-label run
+     * of every label with exit 2 ("give --bandwidth", which would have forced one bandwidth on
+     * all labels). Rows merely sampled alike, but not all alike, still fail as before.
+     */
+    private double autoBandwidth(FloatMatrix real, RowSource syntheticRows) {
+        try {
+            return MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
+                    RowSource.of(real), syntheticRows);
+        } catch (MedianHeuristic.Unusable e) {
+            if (MedianHeuristic.allRowsEqual(RowSource.of(real), syntheticRows)) {
+                return 1.0;
+            }
+            throw e;
+        }
+    }
+
     /** The fit, with the synthetic rows as a matrix already when the caller had one. */
     private AlignmentResult fit(FloatMatrix real, RowSource syntheticRows,
             FloatMatrix syntheticMatrix, ProgressListener progress) {
@@ -131,9 +150,7 @@ public final class MmdWeightLearner {
         int n = (int) syntheticRows.rows();
         int m = real.rows();
         int d = syntheticRows.cols();
-        double sigma = config.bandwidth().isAuto()
-                ? MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE, config.seed(),
-                        RowSource.of(real), syntheticRows)
+        double sigma = config.bandwidth().isAuto() ? autoBandwidth(real, syntheticRows)
                 : config.bandwidth().value();
         // Methods other than rff and nystrom need S as one matrix.
         FloatMatrix synthetic = syntheticMatrix;

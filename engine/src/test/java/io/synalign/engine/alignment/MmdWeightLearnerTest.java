@@ -62,6 +62,39 @@ class MmdWeightLearnerTest {
      * products' resolution and the weights put back on the capped simplex, every method and
      * backend keeps the cap and the sum; any feasible weights are optimal here.
      */
+    /**
+     * Every real and synthetic row one point (an LLM that copied its one demonstration): the
+     * median heuristic has no distance, yet any bandwidth gives the same exact fit, so the auto
+     * bandwidth is 1 and the fit succeeds (it failed with "give --bandwidth", stopping a
+     * per-label run of every label). Rows not all alike still fail as before.
+     */
+    @Test
+    void rowsAllOnePointFitWithAnyBandwidth() {
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            float[] point = {0.25f, -1.5f, 3f};
+            float[] three = new float[9];
+            for (int i = 0; i < 9; i++) {
+                three[i] = point[i % 3];
+            }
+            AlignmentResult result = new MmdWeightLearner(backend, AlignmentConfig.defaults()
+                    .withMethod(AlignmentMethod.EXACT).withSeed(3))
+                    .fit(new FloatMatrix(1, 3, point), new FloatMatrix(3, 3, three), null);
+            assertEquals(1.0, result.bandwidth(), 0.0);
+            for (double w : result.weights()) {
+                assertEquals(1.0 / 3, w, 1e-12);
+            }
+            assertEquals(0.0, result.mmd2Weighted(), 1e-12);
+            float[] other = three.clone();
+            other[8] = 3.5f; // one coordinate of the last row differs: not one point
+            float[] twin = {0.25f, -1.5f, 3f};
+            // A sampled set all alike but a row apart is not "one point": the heuristic works.
+            AlignmentResult apart = new MmdWeightLearner(backend, AlignmentConfig.defaults()
+                    .withMethod(AlignmentMethod.EXACT).withSeed(3))
+                    .fit(new FloatMatrix(1, 3, twin), new FloatMatrix(3, 3, other), null);
+            assertTrue(apart.bandwidth() > 0 && apart.bandwidth() != 1.0, "median of real distances");
+        }
+    }
+
     @ParameterizedTest(name = "{0}, {1}")
     @org.junit.jupiter.params.provider.CsvSource({"nd4j, RFF", "nd4j, EXACT", "nd4j, TILED",
         "reference, RFF", "reference, EXACT"})
