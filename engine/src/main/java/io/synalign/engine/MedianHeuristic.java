@@ -36,10 +36,11 @@ public final class MedianHeuristic {
     }
 
     /**
-     * Whether every row of {@code x} equals the first, coordinate by coordinate (true for fewer
-     * than two rows). Then every RBF kernel value among them is 1 whatever the bandwidth, so a
-     * caller that only compares these rows with each other may take any bandwidth (where
-     * {@link #estimate} has no distance to take the median of). Cost O(n d).
+     * Whether every row of every set equals the first row of the first, coordinate by coordinate
+     * (true for fewer than two rows in all). Then every RBF kernel value among them is 1 whatever
+     * the bandwidth, so a caller that only compares these rows with each other may take any
+     * bandwidth (where {@link #estimate} has no distance to take the median of). Reads each set
+     * once in blocks of about 4 MiB; stops at the first row that differs. Cost O(n d).
      */
     public static boolean allRowsEqual(RowSource... sets) {
         float[] first = null;
