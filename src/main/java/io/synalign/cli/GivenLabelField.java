@@ -23,10 +23,15 @@ final class GivenLabelField {
      */
     static void require(CommandSpec spec, Path file, TextFields.LabelledTexts read,
             String labelField) {
-        if (!read.labelled() && spec.commandLine().getParseResult() != null
-                && spec.commandLine().getParseResult().hasMatchedOption("--label-field")) {
+        if (!read.labelled() && given(spec)) {
             throw new InputException(file, "no record has the label field '" + labelField
                     + "' given with --label-field (leave the option out for unlabelled rows)");
         }
+    }
+
+    /** Whether {@code --label-field} was typed on the command line. */
+    static boolean given(CommandSpec spec) {
+        return spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--label-field");
     }
 }

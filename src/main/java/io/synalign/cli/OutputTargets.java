@@ -264,13 +264,6 @@ final class OutputTargets {
 
     /** Equal paths, or two existing paths that reach one file (links, different spellings). */
     private static boolean sameFile(Path a, Path b) {
-        if (a.equals(b)) {
-            return true;
-        }
-        try {
-            return Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
-        } catch (IOException e) {
-            return false;
-        }
+        return io.synalign.io.SamePath.sameFile(a, b);
     }
 }

@@ -254,8 +254,7 @@ final class TestCommand extends CliCommand {
         if (!realTexts.labelled() || other.labelled()) {
             return;
         }
-        if (spec.commandLine().getParseResult() != null
-                && spec.commandLine().getParseResult().hasMatchedOption("--label-field")) {
+        if (GivenLabelField.given(spec)) {
             throw new io.synalign.io.InputException(file, "no record has the label field '"
                     + labelField + "' given with --label-field, which the --real records have:"
                     + " the per-label tests need it in " + option + " too (leave the option out"

@@ -151,14 +151,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
                 // Every call of the batch (or every samples call) failed without any reply:
                 // timeouts or a dead server, after the retry policy's attempts. Four more
                 // batches of it held a run about 40 request timeouts a label.
+                String calls = failures.all.replies == 0 ? failures.all.failed + " calls"
+                        : failures.samplesCalls.failed + " samples calls";
                 throw new ChatModelException("label " + rows.displayLabel() + ": no reply from"
-                        + " the LLM to any of the " + (failures.replies == 0 ? failures.failed
-                                : failures.sampleFailed) + " " + (failures.replies == 0 ? ""
-                                : "samples ") + "calls of batch " + batch + " (" + out.size()
-                        + " of " + count + " samples); last failure: " + failures.last);
+                        + " the LLM to any of the " + calls + " of batch " + batch + " ("
+                        + out.size() + " of " + count + " samples); last failure: "
+                        + failures.last);
             }
             if (barren >= MAX_BARREN_BATCHES) {
-                if (failures.sampleReplies == 0 && failures.last != null) {
+                if (failures.samplesCalls.replies == 0 && failures.last != null) {
                     throw new ChatModelException("label " + rows.displayLabel() + ": no usable"
                             + " sample reply from the LLM in " + barren + " batches in a row ("
                             + out.size() + " of " + count + " samples); last failure: "
@@ -177,18 +178,38 @@ public final class LlmSampleGenerator implements SampleGenerator {
     }
 
     /**
-     * What the calls of one batch came to: replies received (all, and to the samples prompt),
-     * failed calls (and how many of them got replies that were invalid), the last failure.
+     * What the calls of one batch came to, all of them and the samples calls alone: replies
+     * received, failed calls and how many of those got replies that stayed invalid; the last
+     * failure.
      */
     private static final class BatchFailures {
-        int replies;
-        int sampleReplies;
-        int failed;
-        int invalid;
-        int sampleFailed;
-        int sampleInvalid;
+        final Calls all = new Calls();
+        final Calls samplesCalls = new Calls();
         long samples;
         String last;
+
+        /** Replies, failures and invalid replies among the failures of some calls. */
+        static final class Calls {
+            int replies;
+            int failed;
+            int invalid;
+
+            void add(ChatOutcome o) {
+                if (o.ok()) {
+                    replies++;
+                } else {
+                    failed++;
+                    if (o.error() instanceof io.synalign.models.llm.InvalidReplyException) {
+                        invalid++;
+                    }
+                }
+            }
+
+            /** Some failed, none answered, and no failure was an invalid reply. */
+            boolean unanswered() {
+                return replies == 0 && failed > 0 && invalid == 0;
+            }
+        }
 
         /**
          * Whether the batch got no reply where one was needed: no call answered at all, or no
@@ -196,32 +217,19 @@ public final class LlmSampleGenerator implements SampleGenerator {
          * may mend).
          */
         boolean unanswered() {
-            return (replies == 0 && failed > 0 && invalid == 0)
-                    || (sampleReplies == 0 && sampleFailed > 0 && sampleInvalid == 0);
+            return all.unanswered() || samplesCalls.unanswered();
         }
 
         void record(ChatOutcome o) {
-            if (o.ok()) {
-                replies++;
-            } else {
-                failed++;
-                if (o.error() instanceof io.synalign.models.llm.InvalidReplyException) {
-                    invalid++;
-                }
+            all.add(o);
+            if (!o.ok()) {
                 last = o.error().getMessage();
             }
         }
 
         void recordSamples(ChatOutcome o) {
             record(o);
-            if (o.ok()) {
-                sampleReplies++;
-            } else {
-                sampleFailed++;
-                if (o.error() instanceof io.synalign.models.llm.InvalidReplyException) {
-                    sampleInvalid++;
-                }
-            }
+            samplesCalls.add(o);
         }
     }
 

@@ -2,7 +2,6 @@ package io.synalign.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.RunFiles;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -186,15 +185,7 @@ public record Provenance(List<String> generation, List<String> evaluation) {
      * both exist (links and {@code ~} resolved), else equal normalised absolute paths.
      */
     static boolean sameFile(Path dir, String a, String b) {
-        Path pa = RunFiles.settingPath(dir, a).toAbsolutePath().normalize();
-        Path pb = RunFiles.settingPath(dir, b).toAbsolutePath().normalize();
-        if (Files.exists(pa) && Files.exists(pb)) {
-            try {
-                return Files.isSameFile(pa, pb);
-            } catch (IOException e) {
-                // Unreadable metadata: fall back to the names.
-            }
-        }
-        return pa.equals(pb);
+        return io.synalign.io.SamePath.sameFile(RunFiles.settingPath(dir, a),
+                RunFiles.settingPath(dir, b));
     }
 }

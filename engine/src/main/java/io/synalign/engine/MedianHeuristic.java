@@ -66,14 +66,7 @@ public final class MedianHeuristic {
 
     /** As {@link #allRowsEqual(RowSource...)} for one matrix. */
     public static boolean allRowsEqual(FloatMatrix x) {
-        int d = x.cols();
-        float[] data = x.data();
-        for (int i = d; i < x.rows() * d; i++) {
-            if (data[i] != data[i % d]) {
-                return false;
-            }
-        }
-        return true;
+        return allRowsEqual(RowSource.of(x));
     }
 
     /**

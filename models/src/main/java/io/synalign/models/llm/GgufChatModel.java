@@ -375,11 +375,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
 
     /** llama.cpp's seed is a non-negative int (negative means random): fold the long into one. */
     static int seed(Long seed) {
-        if (seed == null) {
-            return DEFAULT_SEED;
-        }
-        long v = seed;
-        return (int) (v ^ (v >>> 32)) & Integer.MAX_VALUE;
+        return seed == null ? DEFAULT_SEED : SamplingParams.seed31(seed);
     }
 
     @Override

@@ -428,7 +428,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             // Non-negative and within 31 bits: TGI takes a u64 and refused a negative seed
             // (HTTP 422, half of all requests), llama.cpp's server a 32-bit one. The journal
             // keys keep the full seed.
-            root.put("seed", wireSeed(s.seed()));
+            root.put("seed", SamplingParams.seed31(s.seed()));
         }
         ResponseSchema schema = request.responseSchema();
         if (schema != null) {
@@ -666,11 +666,6 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         }
     }
 
-    /** The seed as sent: {@code seed} folded to 31 bits, as the in-process GGUF model takes it. */
-    static long wireSeed(long seed) {
-        return (seed ^ (seed >>> 31) ^ (seed >>> 62)) & 0x7fffffffL;
-    }
-
     /**
      * Whether a 429 body is OpenAI's {@code insufficient_quota} error ({@code error.code} or
      * {@code error.type}): the account has no credit, which no wait mends.
@@ -680,8 +675,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             return false;
         }
         try {
-            com.fasterxml.jackson.databind.JsonNode e = new com.fasterxml.jackson.databind.ObjectMapper()
-                    .readTree(body).path("error");
+            com.fasterxml.jackson.databind.JsonNode e = Json.MAPPER.readTree(body).path("error");
             return "insufficient_quota".equals(e.path("code").asText(null))
                     || "insufficient_quota".equals(e.path("type").asText(null));
         } catch (IOException | RuntimeException notJson) {

@@ -12,19 +12,15 @@ final class RetryAfter {
     private RetryAfter() {
     }
 
-    /**
-     * The wait the header asks for, or {@code null} when it is absent or unparseable (a broken
-     * header must not break the retry loop; the backoff still applies). Dates in the past give
-     * zero.
-     */
-    static Duration parse(String header, Clock clock) {
-        return parseHeader(header, clock);
-    }
-
     /** A wait beyond any retry limit: what a number of seconds too large to hold stands for. */
     static final Duration TOO_LONG = Duration.ofSeconds(1_000_000_000L);
 
-    private static Duration parseHeader(String header, Clock clock) {
+    /**
+     * The wait the header asks for, or {@code null} when it is absent or unparseable (a broken
+     * header must not break the retry loop; the backoff still applies). Dates in the past give
+     * zero; a number of seconds too large to hold gives {@link #TOO_LONG}.
+     */
+    static Duration parse(String header, Clock clock) {
         if (header == null) {
             return null;
         }

@@ -26,6 +26,15 @@ public record SamplingParams(Double temperature, Double topP, Integer maxTokens,
         }
     }
 
+    /**
+     * {@code seed} folded to a non-negative 31-bit int, for servers and libraries that take no
+     * more: llama.cpp (a negative seed means random) and TGI (an unsigned seed: HTTP 422 for a
+     * negative one). One fold for both, so a seed means the same to either.
+     */
+    static int seed31(long seed) {
+        return (int) (seed ^ (seed >>> 32)) & Integer.MAX_VALUE;
+    }
+
     public SamplingParams withSeed(Long newSeed) {
         return new SamplingParams(temperature, topP, maxTokens, newSeed);
     }

@@ -138,23 +138,28 @@ class OpenAiCompatibleChatModelTest {
 
     /**
      * Seeds go out non-negative and within 31 bits (TGI refused a negative one with HTTP 422,
-     * half of all requests); distinct seeds stay distinct on a sample of them.
+     * half of all requests), folded as the GGUF model folds them; the seeds the generator makes
+     * (64 random bits) stay distinct after the fold.
      */
     @Test
     void seedsAreSentNonNegativeWithin31Bits() throws Exception {
         server = new FakeOpenAiServer(KEY);
         long[] seeds = {-3690351588901384177L, Long.MIN_VALUE, -1L, 0L, 1000L, Long.MAX_VALUE};
-        java.util.Set<Long> sent = new java.util.HashSet<>();
         for (int i = 0; i < seeds.length; i++) {
             ChatRequest r = ChatRequest.of(List.of(ChatMessage.user("Write 3 examples " + i)),
                     new SamplingParams(0.7, null, 64, seeds[i]), Schemas.SAMPLES);
             model(KEY).build().complete(r);
             long wire = server.bodies.get(i).path("seed").asLong(-1);
             assertTrue(wire >= 0 && wire <= Integer.MAX_VALUE, seeds[i] + " sent as " + wire);
-            assertEquals(OpenAiCompatibleChatModel.wireSeed(seeds[i]), wire);
-            sent.add(wire);
+            assertEquals(SamplingParams.seed31(seeds[i]), wire);
+            assertEquals(GgufChatModel.seed(seeds[i]), wire, "one fold for both backends");
         }
-        assertEquals(seeds.length, sent.size(), sent::toString);
+        java.util.Set<Integer> folded = new java.util.HashSet<>();
+        Random random = new Random(7);
+        for (int i = 0; i < 1000; i++) {
+            folded.add(SamplingParams.seed31(random.nextLong()));
+        }
+        assertEquals(1000, folded.size(), "1,000 random seeds, folded");
     }
 
     @Test
