@@ -48,8 +48,10 @@ final class EmbeddingOptions {
     int batchSize = EncoderOptions.DEFAULT_BATCH_SIZE;
 
     @Option(names = "--max-length", paramLabel = "TOKENS", converter = Converters.PositiveInt.class,
-            description = "Tokens kept per text (longer texts are truncated; 2 to 512 for the"
-                    + " built-in models). Default: ${DEFAULT-VALUE}.")
+            description = "Tokens kept per text, special tokens included; longer texts are"
+                    + " truncated, and a note counts them. 2 to 512 for the built-in models,"
+                    + " whose own reference lengths are 256 (minilm) and 512 (bge-small)."
+                    + " Default: ${DEFAULT-VALUE}.")
     int maxLength = EncoderOptions.DEFAULT_MAX_LENGTH;
 
     @Option(names = "--device", paramLabel = "cpu|cuda[:N]",

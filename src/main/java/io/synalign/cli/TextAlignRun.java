@@ -256,6 +256,7 @@ final class TextAlignRun {
         boolean model = cmd.real == null || cmd.synthetic() == null;
         FloatMatrix real;
         TextEmbedding.Stats stats = new TextEmbedding.Stats(-1, -1);
+        String encoderId = settings.model().modelId();
         try (SentenceEncoder encoder = model ? cmd.embedding.open(cmd.loader, settings.model(),
                 settings.encoderOptions(), settings.cacheDir()) : null) {
             if (encoder != null) {
@@ -279,6 +280,7 @@ final class TextAlignRun {
             }
             if (encoder != null) {
                 stats = TextEmbedding.stats(encoder);
+                encoderId = encoder.modelId();
             }
         }
         NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic() != null ? cmd.synthetic()
@@ -291,7 +293,7 @@ final class TextAlignRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Embedded(real, synthetic, TextAlignReport.Embedding.of(settings.model(),
-                settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
+                encoderId, settings.encoderOptions().maxLength(), settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
 
     /**

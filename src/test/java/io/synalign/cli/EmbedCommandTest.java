@@ -104,6 +104,36 @@ class EmbedCommandTest {
         return new FloatMatrix(TEXTS.size(), 384, NpyFixtures.float32(npy.data()));
     }
 
+    /**
+     * A text longer than --max-length lost its end without a word; now one note counts the
+     * texts the model truncated in this run (cached texts were counted when first embedded).
+     */
+    @Test
+    void truncatedTextsAreNotedOnceCountingOnlyTheTextsEmbeddedInThisRun() throws IOException {
+        Cli.Run plain = embed(new TestEncoders.Counter(), null, "embed", "--in", p("texts.jsonl"),
+                "--out", p("e.npy"), "--no-cache", "--quiet");
+        assertEquals(0, plain.status(), plain.toString());
+        assertTrue(plain.out().contains("\nnote: 1 of 9 texts were longer than 128 tokens and"
+                + " were truncated (--max-length)\nwrote "), plain.out());
+
+        StringBuilder head = new StringBuilder();
+        for (String line : Files.readAllLines(dir.resolve("texts.jsonl")).subList(0, 3)) {
+            head.append(line).append('\n');
+        }
+        Files.writeString(dir.resolve("head.jsonl"), head);
+        Cli.Run first = embed(new TestEncoders.Counter(), null, "embed", "--in", p("head.jsonl"),
+                "--out", p("h.npy"), "--cache-dir", p("cache"), "--quiet");
+        assertFalse(first.out().contains("note:"), first.out());
+        Cli.Run rest = embed(new TestEncoders.Counter(), null, "embed", "--in", p("texts.jsonl"),
+                "--out", p("e.npy"), "--cache-dir", p("cache"), "--quiet");
+        assertTrue(rest.out().contains("note: 1 of 5 texts embedded in this run were longer than"
+                + " 128 tokens and were truncated (--max-length); the 3 read from the cache are"
+                + " not counted"), rest.out());
+        Cli.Run cached = embed(new TestEncoders.Counter(), null, "embed", "--in",
+                p("texts.jsonl"), "--out", p("e.npy"), "--cache-dir", p("cache"), "--quiet");
+        assertFalse(cached.out().contains("note:"), "the cache does not know: " + cached.out());
+    }
+
     @Test
     void writesOneFloat32RowPerRecordInOrderEqualToTheEncoder() throws IOException {
         TestEncoders.Counter counter = new TestEncoders.Counter();

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +68,9 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     private final TextTokenizer tokenizer;
     private final int dimension;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Texts {@link #encode} ran, and those of them truncated: {@link #truncation()}. */
+    private final AtomicLong textsEncoded = new AtomicLong();
+    private final AtomicLong textsTruncated = new AtomicLong();
 
     private OnnxSentenceEncoder(ModelSpec spec, EncoderOptions options, BatchMode autoMode,
             Model model, TextTokenizer tokenizer) {
@@ -192,6 +196,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             int from = b * batchSize;
             int to = Math.min(n, from + batchSize);
             TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));
+            for (TextTokenizer.Tokens t : tokens) {
+                if (t.truncated()) {
+                    textsTruncated.incrementAndGet();
+                }
+            }
+            textsEncoded.addAndGet(tokens.length);
             if (batchMode == BatchMode.PER_TEXT) {
                 for (int i = 0; i < tokens.length; i++) {
                     embedInto(new TextTokenizer.Tokens[] {tokens[i]}, out, from + i);
@@ -202,6 +212,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             progress.onBatch(to, n);
         }
         return new FloatMatrix(n, dimension, out);
+    }
+
+    /** Counts the texts of {@link #encode} only; the load's probes are not the user's texts. */
+    @Override
+    public Truncation truncation() {
+        return new Truncation(textsEncoded.get(), textsTruncated.get(), options.maxLength());
     }
 
     @Override
