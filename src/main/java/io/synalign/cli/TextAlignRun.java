@@ -160,7 +160,10 @@ final class TextAlignRun {
         RecordOptions.requireDistinctFields(cmd.records.textField, opts.labelField);
         String backend = cmd.common.checkedBackend();
         EncoderOptions encoderOptions = cmd.embedding.encoderOptions();
-        Path cacheDir = cmd.embedding.cacheDirectory(cmd.environment);
+        // With both sides read from embeddings files no text is embedded: no cache is used, and
+        // one that could not be created is no reason to refuse.
+        Path cacheDir = cmd.real != null && cmd.synthetic() != null ? null
+                : cmd.embedding.cacheDirectory(cmd.environment);
         return new Settings(config, mode, outKind, sampledKind, backend, encoderOptions, cacheDir,
                 cmd.embedding.modelSpec());
     }

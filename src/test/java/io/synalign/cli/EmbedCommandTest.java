@@ -214,6 +214,44 @@ class EmbedCommandTest {
                 EmbeddingOptions.defaultCacheDirectory(Map.of(), "/home/u"));
     }
 
+    /**
+     * A default cache that could not be created failed after the model load with only the
+     * path's error ("permission denied", exit 1); now one line names the cache and the options,
+     * exit 2, before the input is read or the model loaded.
+     */
+    @Test
+    void aDefaultCacheThatCannotBeCreatedIsRefusedBeforeAnyWork() throws IOException {
+        Path home = Files.createFile(dir.resolve("home-is-a-file"));
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = Cli.run(cl -> {
+            EmbedCommand cmd = (EmbedCommand) cl.getSubcommands().get("embed").getCommand();
+            cmd.loader = counter.forbidden();
+            cmd.environment = Map.of("HOME", home.toString());
+        }, "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"), "-q");
+        Cli.assertBadInputLine(run, dir, "the embedding cache @/home-is-a-file/.cache/synalign:"
+                + " cannot create @/home-is-a-file/.cache", "--cache-dir DIR or --no-cache");
+        assertEquals(0, counter.loads.get());
+        assertTrue(Files.notExists(dir.resolve("e.npy")));
+    }
+
+    /**
+     * The default cache came from user.home, which ignores $HOME and is "?" for a uid without a
+     * passwd entry (a directory "?/.cache/synalign" appeared in the working directory).
+     */
+    @Test
+    void theDefaultCacheFollowsHomeAndNeedsAnAbsolutePath() {
+        assertEquals(Path.of("/h", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("HOME", "/h"), "/home/u"));
+        assertEquals(Path.of("/home/u", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("HOME", "rel"), "/home/u"));
+        assertEquals(null, EmbeddingOptions.defaultCacheDirectory(Map.of(), "?"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new EmbeddingOptions().cacheLocation(Map.of("HOME", ""), "?"));
+        assertTrue(e.getMessage().contains("('?'); give --cache-dir DIR or --no-cache"),
+                e.getMessage());
+    }
+
     @Test
     void readsGzipCsvWithAnotherTextField() throws IOException {
         StringBuilder csv = new StringBuilder("n,body\n");
