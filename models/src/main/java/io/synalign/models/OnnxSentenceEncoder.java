@@ -275,8 +275,64 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
                         + hidden.getShape() + ", expected (" + b + ", " + seqLen + ", "
                         + (expectedHidden >= 0 ? expectedHidden : "d") + ")");
             }
-            return hidden.toByteBuffer().asFloatBuffer();
+            return asFloat32(hidden);
         }
+    }
+
+    /**
+     * The values of {@code hidden} as float32. A model folder may export float16, bfloat16 or
+     * float64 outputs: their bytes read as floats gave a shape check failure ("(3, 26, 8),
+     * expected (3, 26, 4)") or, had the sizes matched, garbage. Converted here in Java, exactly
+     * (every float16 and bfloat16 value is a float32; float64 rounds to nearest), because the
+     * ONNX Runtime engine of DJL has no cast of its own.
+     *
+     * @throws IllegalStateException for another data type (an integer output is no embedding)
+     */
+    static FloatBuffer asFloat32(NDArray hidden) {
+        DataType type = hidden.getDataType();
+        java.nio.ByteBuffer bytes = hidden.toByteBuffer();
+        if (type == DataType.FLOAT32) {
+            return bytes.asFloatBuffer();
+        }
+        int n = Math.toIntExact(hidden.size());
+        float[] out = new float[n];
+        if (type == DataType.FLOAT16) {
+            java.nio.ShortBuffer b = bytes.asShortBuffer();
+            for (int i = 0; i < n; i++) {
+                out[i] = halfToFloat(b.get(i));
+            }
+        } else if (type == DataType.BFLOAT16) {
+            java.nio.ShortBuffer b = bytes.asShortBuffer();
+            for (int i = 0; i < n; i++) {
+                out[i] = Float.intBitsToFloat((b.get(i) & 0xffff) << 16);
+            }
+        } else if (type == DataType.FLOAT64) {
+            java.nio.DoubleBuffer b = bytes.asDoubleBuffer();
+            for (int i = 0; i < n; i++) {
+                out[i] = (float) b.get(i);
+            }
+        } else {
+            throw new IllegalStateException(LAST_HIDDEN_STATE + " has data type " + type
+                    + "; need float32, float16, bfloat16 or float64");
+        }
+        return FloatBuffer.wrap(out);
+    }
+
+    /** IEEE 754 binary16 to float32, exactly (subnormals, infinities and NaN included). */
+    static float halfToFloat(short half) {
+        int h = half & 0xffff;
+        int sign = (h & 0x8000) << 16;
+        int exponent = (h >>> 10) & 0x1f;
+        int mantissa = h & 0x3ff;
+        if (exponent == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) {
+            // Zero or subnormal: mantissa x 2^-24, exact in float32.
+            float v = mantissa * 0x1p-24f;
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
     private static NDArray named(NDManager manager, long[] data, Shape shape, String name) {
