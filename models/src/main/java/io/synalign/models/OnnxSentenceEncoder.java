@@ -11,6 +11,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtProvider;
 import io.synalign.kernels.FloatMatrix;
 import java.io.ByteArrayInputStream;
@@ -128,7 +131,10 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         Model model = Model.newInstance(spec.name(), device, ENGINE);
         TextTokenizer tokenizer = null;
         try {
-            model.load(new ByteArrayInputStream(onnx), sessionOptions(options));
+            try (OrtSession.SessionOptions quiet = quietSessionOptions()) {
+                // Copied into the session when it is made: closed once the model is loaded.
+                model.load(new ByteArrayInputStream(onnx), sessionOptions(options, quiet));
+            }
             tokenizer = new TextTokenizer(spec.source().readTokenizer(), options.maxLength());
             OnnxSentenceEncoder encoder =
                     new OnnxSentenceEncoder(spec, options, autoMode, model, tokenizer);
@@ -423,8 +429,27 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         return id.toString();
     }
 
-    private static Map<String, Object> sessionOptions(EncoderOptions options) {
+    /**
+     * Session options whose log shows only fatal errors: a failed forward pass (the probe of a
+     * --max-length beyond the model's positions) printed ONNX Runtime's multi-line, coloured
+     * native error before SynAlign's one-line message. Every failure still reaches the caller
+     * as an exception carrying ONNX Runtime's status message.
+     */
+    private static OrtSession.SessionOptions quietSessionOptions() throws IOException {
+        OrtSession.SessionOptions quiet = new OrtSession.SessionOptions();
+        try {
+            quiet.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            return quiet;
+        } catch (OrtException e) {
+            quiet.close();
+            throw new IOException("cannot set ONNX Runtime's session log level", e);
+        }
+    }
+
+    private static Map<String, Object> sessionOptions(EncoderOptions options,
+            OrtSession.SessionOptions ortOptions) {
         Map<String, Object> map = new HashMap<>();
+        map.put("sessionOptions", ortOptions);
         if (options.intraOpThreads() > 0) {
             map.put("intraOpNumThreads", Integer.toString(options.intraOpThreads()));
         }
