@@ -106,6 +106,9 @@ final class EmbedCommand extends CliCommand {
 
         stdout.printf(Locale.ROOT, "embedded %d texts with %s (%d dimensions) in %.1f s%s%n",
                 count, model.name(), dimension, seconds, stats.describe());
+        if (stats.truncationNote() != null) {
+            stdout.println(stats.truncationNote());
+        }
         stdout.println("wrote " + out);
         stdout.flush();
         return ExitCodes.OK;

@@ -48,8 +48,10 @@ final class EmbeddingOptions {
     int batchSize = EncoderOptions.DEFAULT_BATCH_SIZE;
 
     @Option(names = "--max-length", paramLabel = "TOKENS", converter = Converters.PositiveInt.class,
-            description = "Tokens kept per text (longer texts are truncated; 2 to 512 for the"
-                    + " built-in models). Default: ${DEFAULT-VALUE}.")
+            description = "Tokens kept per text, special tokens included; longer texts are"
+                    + " truncated, and a note counts them. 2 to 512 for the built-in models,"
+                    + " whose own reference lengths are 256 (minilm) and 512 (bge-small)."
+                    + " Default: ${DEFAULT-VALUE}.")
     int maxLength = EncoderOptions.DEFAULT_MAX_LENGTH;
 
     @Option(names = "--device", paramLabel = "cpu|cuda[:N]",
@@ -61,7 +63,10 @@ final class EmbeddingOptions {
     @Option(names = "--cache-dir", paramLabel = "DIR",
             description = "Embedding cache: texts embedded once are not embedded again, and an"
                     + " interrupted run resumes. Default: the directory synalign in"
-                    + " $XDG_CACHE_HOME, else in ~/.cache.")
+                    + " $XDG_CACHE_HOME, else in $HOME/.cache, else in the user's home"
+                    + " directory's .cache (the first of them that is an absolute path). A"
+                    + " cache that cannot be created is refused before any work; one that"
+                    + " cannot be written is only read.")
     Path cacheDir;
 
     @Option(names = "--no-cache", description = "Embed every text, reading and writing no cache.")
@@ -111,9 +116,13 @@ final class EmbeddingOptions {
     }
 
     /**
-     * The cache directory in use, or {@code null} with {@code --no-cache}.
+     * The cache directory in use, or {@code null} with {@code --no-cache}: created (with its
+     * {@code v1} layout directory) now, so that a cache that cannot be made is refused before
+     * the input is read and the model loaded, naming the directory. A cache that exists but
+     * cannot be written is used for reading (one warning at the first store that fails).
      *
-     * @throws IllegalArgumentException when both --cache-dir and --no-cache are given
+     * @throws IllegalArgumentException when both --cache-dir and --no-cache are given, when no
+     *     default location is known, or when the directory cannot be created
      */
     Path cacheDirectory(Map<String, String> env) {
         if (noCache) {
@@ -123,17 +132,80 @@ final class EmbeddingOptions {
             }
             return null;
         }
-        return cacheDir != null ? cacheDir : defaultCacheDirectory(env,
-                System.getProperty("user.home"));
+        Path dir = cacheLocation(env);
+        try {
+            EmbeddingCache.open(dir);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException((cacheDir != null ? "--cache-dir " + cacheDir
+                    : "the embedding cache " + dir) + ": cannot create " + reason(e.getCause())
+                    + "; give --cache-dir DIR or --no-cache", e);
+        }
+        return dir;
     }
 
-    /** {@code $XDG_CACHE_HOME/synalign} when that is an absolute path, else {@code ~/.cache/synalign}. */
+    /**
+     * Where the cache would be, without creating it: --cache-dir, else the default location.
+     *
+     * @throws IllegalArgumentException when no default location is known
+     */
+    Path cacheLocation(Map<String, String> env) {
+        return cacheLocation(env, System.getProperty("user.home"));
+    }
+
+    /** {@link #cacheLocation(Map)} with the user's home directory given. */
+    Path cacheLocation(Map<String, String> env, String userHome) {
+        if (cacheDir != null) {
+            return cacheDir;
+        }
+        Path dir = defaultCacheDirectory(env, userHome);
+        if (dir == null) {
+            // Refused rather than run without a cache: a run that is slow every time for want
+            // of a variable is worse than one line that says what to give.
+            throw new IllegalArgumentException("no location for the embedding cache: neither"
+                    + " $XDG_CACHE_HOME nor $HOME is an absolute path, nor is the user's home"
+                    + " directory ('" + userHome + "'); give --cache-dir DIR or --no-cache");
+        }
+        return dir;
+    }
+
+    /**
+     * {@code $XDG_CACHE_HOME/synalign} when that is an absolute path, else
+     * {@code $HOME/.cache/synalign} when $HOME is absolute, else the same under the user's home
+     * directory from the password database ({@code userHome}) when that is absolute; null when
+     * none is. Not {@code user.home} first: it ignores $HOME, and for a uid without a passwd
+     * entry (docker -u 1000) it is "?", which made a directory "?/.cache/synalign" in the
+     * working directory.
+     */
     static Path defaultCacheDirectory(Map<String, String> env, String userHome) {
         String xdg = env.get("XDG_CACHE_HOME");
-        if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+        if (absolute(xdg)) {
             return Path.of(xdg, "synalign");
         }
-        return Path.of(userHome, ".cache", "synalign");
+        String home = env.get("HOME");
+        if (absolute(home)) {
+            return Path.of(home, ".cache", "synalign");
+        }
+        return absolute(userHome) ? Path.of(userHome, ".cache", "synalign") : null;
+    }
+
+    private static boolean absolute(String path) {
+        try {
+            return path != null && !path.isBlank() && Path.of(path).isAbsolute();
+        } catch (java.nio.file.InvalidPathException e) {
+            return false;
+        }
+    }
+
+    /** The path that could not be created and why, in mkdir's words: "/x (permission denied)". */
+    private static String reason(java.io.IOException e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+            String why = e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "not a directory"
+                    : f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+            return f.getFile() + " (" + why + ")";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /**

@@ -109,6 +109,7 @@ final class FilterCommand extends CliCommand {
 
         long start = System.nanoTime();
         SemanticFilter.Result result;
+        String truncated;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             FloatMatrix x;
             List<FloatMatrix> refs = new ArrayList<>();
@@ -118,6 +119,7 @@ final class FilterCommand extends CliCommand {
                     refs.add(TextEmbedding.encode(encoder, referenceTexts.get(s),
                             progress.encoding("embed " + against.get(s).getFileName())));
                 }
+                truncated = TextEmbedding.stats(encoder).truncationNote();
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
                 result = SemanticFilter.filter(backend, x, refs, threshold, true, progress);
@@ -141,6 +143,9 @@ final class FilterCommand extends CliCommand {
                 + " (cosine >= %s with %s) in %.1f s%n", kept.size(), rows.size(), leaks,
                 against.isEmpty() ? "(no --against)" : "--against", result.removed().size() - leaks,
                 Numbers.short4(threshold), model.name(), seconds);
+        if (truncated != null) {
+            stdout.println(truncated);
+        }
         stdout.println("wrote " + out + (summary == null ? "" : " and " + summary));
         stdout.flush();
         return ExitCodes.OK;

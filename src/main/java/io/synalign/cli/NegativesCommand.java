@@ -144,6 +144,7 @@ final class NegativesCommand extends CliCommand {
         long start = System.nanoTime();
         InnerProductSearch.Hits hits;
         String ran;
+        String truncated;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             FloatMatrix passageVectors;
             FloatMatrix queryVectors;
@@ -153,6 +154,7 @@ final class NegativesCommand extends CliCommand {
                         progress.encoding("embed passages")));
                 queryVectors = UnitRows.of(TextEmbedding.encode(encoder, texts,
                         progress.encoding("embed queries")));
+                truncated = TextEmbedding.stats(encoder).truncationNote();
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
                 ran = backend.name(); // what auto chose, not "auto"
@@ -170,6 +172,9 @@ final class NegativesCommand extends CliCommand {
         stdout.printf(Locale.ROOT, "mined %d negatives for each of %d query rows (%d distinct"
                 + " queries) over %d passages with %s on %s in %.1f s%n", k, rows.size(),
                 texts.size(), passages.size(), model.name(), ran, seconds);
+        if (truncated != null) {
+            stdout.println(truncated);
+        }
         stdout.println("wrote " + out);
         stdout.flush();
         return ExitCodes.OK;

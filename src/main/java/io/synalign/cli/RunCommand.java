@@ -247,11 +247,13 @@ final class RunCommand extends CliCommand {
         RealEmbeddings embeddedReal;
         TextAlignment.Embedded embedded;
         LabelPlan plan;
+        String encoderId;
         // The journal first: one held by another run, or damaged, is reported before the model
         // loads.
         try (CallJournal journal = generation.openJournal(checked);
                 JournalStopNote stop = JournalStopNote.watch(journal, err);
                 SentenceEncoder enc = encoder.open(loader, model, encoderOptions, cacheDir)) {
+            encoderId = enc.modelId();
             long start = System.nanoTime();
             try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 embeddedReal = RealEmbeddings.embed(enc, lt.texts(), progress.encoding("embed real"));
@@ -296,8 +298,10 @@ final class RunCommand extends CliCommand {
                     throw new IllegalArgumentException("--dedup/--leakage-against removed every"
                             + " generated row; nothing to align (raise --filter-threshold)");
                 }
+                // The cache and truncation counts again: the --leakage-against texts too.
                 embedded = new TextAlignment.Embedded(embedded.real(),
-                        embedded.synthetic().selectRows(keep), embedded.cache(), embedded.seconds());
+                        embedded.synthetic().selectRows(keep), TextEmbedding.stats(enc),
+                        embedded.seconds());
             }
             List<GeneratedSample> kept = kept(generated, filtered);
             List<String> syntheticLabels = lt.labels() == null ? null
@@ -337,7 +341,8 @@ final class RunCommand extends CliCommand {
         List<Record> aligned = WeightedDraw.records(synthetic, picks);
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
-                result, TextAlignReport.Embedding.of(model, cacheDir, embedded), picks,
+                result, TextAlignReport.Embedding.of(model, encoderId,
+                        encoderOptions.maxLength(), cacheDir, embedded), picks,
                 withReplacement);
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());

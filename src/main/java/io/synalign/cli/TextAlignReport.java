@@ -26,25 +26,32 @@ import java.util.function.Function;
  */
 final class TextAlignReport {
 
-    /** How the texts were embedded. */
-    record Embedding(String model, String modelId, int dim, Path cacheDir,
+    /**
+     * How the texts were embedded. {@code modelId} is the encoder's cache id, which names the
+     * settings that change its vectors (e.g. {@code minilm-l6-v2-q;max=64}), not only the model.
+     */
+    record Embedding(String model, String modelId, int maxLength, int dim, Path cacheDir,
             TextEmbedding.Stats stats, double seconds, String pooling, Path realFrom,
             Path syntheticFrom) {
 
-        /** How {@code embedded} was made, with {@code model} through {@code cacheDir}. */
-        static Embedding of(ModelSpec model, Path cacheDir, TextAlignment.Embedded embedded) {
-            return of(model, cacheDir, embedded.real().cols(), embedded.cache(),
-                    embedded.seconds(), null, null);
+        /** How {@code embedded} was made, with {@code encoder} through {@code cacheDir}. */
+        static Embedding of(ModelSpec model, String encoderId, int maxLength, Path cacheDir,
+                TextAlignment.Embedded embedded) {
+            return of(model, encoderId, maxLength, cacheDir, embedded.real().cols(),
+                    embedded.cache(), embedded.seconds(), null, null);
         }
 
         /**
-         * Texts embedded with {@code model}, except the sides read from embeddings files
+         * Texts embedded with {@code model} (whose encoder has the id {@code encoderId}, the
+         * model's own when no text was embedded), except the sides read from embeddings files
          * ({@code realFrom}, {@code syntheticFrom}, null for a side that was embedded).
          */
-        static Embedding of(ModelSpec model, Path cacheDir, int dim, TextEmbedding.Stats stats,
-                double seconds, Path realFrom, Path syntheticFrom) {
-            return new Embedding(model.name(), model.modelId(), dim, cacheDir, stats, seconds,
-                    model.pooling().name().toLowerCase(Locale.ROOT), realFrom, syntheticFrom);
+        static Embedding of(ModelSpec model, String encoderId, int maxLength, Path cacheDir,
+                int dim, TextEmbedding.Stats stats, double seconds, Path realFrom,
+                Path syntheticFrom) {
+            return new Embedding(model.name(), encoderId, maxLength, dim, cacheDir, stats,
+                    seconds, model.pooling().name().toLowerCase(Locale.ROOT), realFrom,
+                    syntheticFrom);
         }
 
         /** Whether the model embedded neither side. */
@@ -153,10 +160,12 @@ final class TextAlignReport {
 
     @JsonPropertyOrder(alphabetic = false)
     record EmbeddingJson(@JsonProperty("model") String model,
-            @JsonProperty("model_id") String modelId, @JsonProperty("dim") int dim,
+            @JsonProperty("model_id") String modelId,
+            @JsonProperty("max_length") Integer maxLength, @JsonProperty("dim") int dim,
             @JsonProperty("cache_dir") String cacheDir,
             @JsonProperty("cache_hits") Long cacheHits,
             @JsonProperty("texts_embedded") Long textsEmbedded,
+            @JsonProperty("texts_truncated") Long textsTruncated,
             @JsonProperty("seconds") double seconds,
             @JsonProperty("real_embeddings") String realEmbeddings,
             @JsonProperty("synthetic_embeddings") String syntheticEmbeddings) {
@@ -206,10 +215,14 @@ final class TextAlignReport {
                 result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
                 picks == null ? null : new Sample(picks.length, cmd.sampledOut().toString(),
                         config.seed(), result.support(), withReplacement),
-                new EmbeddingJson(embedding.model(), embedding.modelId(), embedding.dim(),
+                new EmbeddingJson(embedding.model(), embedding.modelId(),
+                        embedding.modelUnused() ? null : embedding.maxLength(), embedding.dim(),
                         embedding.cacheDir() == null ? null : embedding.cacheDir().toString(),
                         stats.hits() < 0 ? null : stats.hits(),
-                        stats.misses() < 0 ? null : stats.misses(), embedding.seconds(),
+                        stats.misses() < 0 ? null : stats.misses(),
+                        // Texts this run embedded; those the cache answered are not known.
+                        embedding.modelUnused() ? null : stats.truncation().truncated(),
+                        embedding.seconds(),
                         str(embedding.realFrom()), str(embedding.syntheticFrom())),
                 new Settings(config.bandwidth().toString(), config.method().cliName(),
                         config.features(), config.maxIterations(), config.tolerance(),
@@ -298,6 +311,10 @@ final class TextAlignReport {
                         ? "auto (median heuristic" + (perLabel && plan.labelled()
                                 ? " per label)" : ")")
                         : Numbers.short4(config.bandwidth().value()));
+        String truncated = embedding.stats().truncationNote();
+        if (truncated != null) {
+            out.println(truncated);
+        }
         List<Path> files = new ArrayList<>();
         if (cmd.out() != null) {
             files.add(cmd.out());

@@ -160,7 +160,10 @@ final class TextAlignRun {
         RecordOptions.requireDistinctFields(cmd.records.textField, opts.labelField);
         String backend = cmd.common.checkedBackend();
         EncoderOptions encoderOptions = cmd.embedding.encoderOptions();
-        Path cacheDir = cmd.embedding.cacheDirectory(cmd.environment);
+        // With both sides read from embeddings files no text is embedded: no cache is used, and
+        // one that could not be created is no reason to refuse.
+        Path cacheDir = cmd.real != null && cmd.synthetic() != null ? null
+                : cmd.embedding.cacheDirectory(cmd.environment);
         return new Settings(config, mode, outKind, sampledKind, backend, encoderOptions, cacheDir,
                 cmd.embedding.modelSpec());
     }
@@ -256,6 +259,7 @@ final class TextAlignRun {
         boolean model = cmd.real == null || cmd.synthetic() == null;
         FloatMatrix real;
         TextEmbedding.Stats stats = new TextEmbedding.Stats(-1, -1);
+        String encoderId = settings.model().modelId();
         try (SentenceEncoder encoder = model ? cmd.embedding.open(cmd.loader, settings.model(),
                 settings.encoderOptions(), settings.cacheDir()) : null) {
             if (encoder != null) {
@@ -279,6 +283,7 @@ final class TextAlignRun {
             }
             if (encoder != null) {
                 stats = TextEmbedding.stats(encoder);
+                encoderId = encoder.modelId();
             }
         }
         NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic() != null ? cmd.synthetic()
@@ -291,7 +296,7 @@ final class TextAlignRun {
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         return new Embedded(real, synthetic, TextAlignReport.Embedding.of(settings.model(),
-                settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
+                encoderId, settings.encoderOptions().maxLength(), settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
 
     /**

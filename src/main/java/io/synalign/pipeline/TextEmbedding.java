@@ -36,12 +36,35 @@ public final class TextEmbedding {
     }
 
     /**
-     * Cache use so far.
+     * Cache use and truncation so far.
      *
      * @param hits texts answered from the cache, or -1 without a cache
      * @param misses distinct texts sent to the model
+     * @param truncation the texts the model embedded and how many of them were truncated
      */
-    public record Stats(long hits, long misses) {
+    public record Stats(long hits, long misses, SentenceEncoder.Truncation truncation) {
+
+        /** No truncation recorded (embeddings read from files, or a model that never truncates). */
+        public Stats(long hits, long misses) {
+            this(hits, misses, SentenceEncoder.Truncation.NONE);
+        }
+
+        /**
+         * The one line that says how many texts were truncated, e.g. {@code "note: 40 of 40
+         * texts were longer than 128 tokens and were truncated (--max-length)"}, or null when
+         * none was: without it a long text's vector silently stands for its beginning only.
+         * Texts read from the cache were counted, if at all, by the run that embedded them.
+         */
+        public String truncationNote() {
+            if (truncation.truncated() == 0) {
+                return null;
+            }
+            return String.format(Locale.ROOT, "note: %d of %d texts%s were longer than %d tokens"
+                    + " and were truncated (--max-length)%s", truncation.truncated(),
+                    truncation.texts(), hits > 0 ? " embedded in this run" : "",
+                    truncation.maxLength(), hits > 0 ? "; the " + hits
+                            + " read from the cache are not counted" : "");
+        }
 
         /** e.g. {@code "; 1200 texts from the cache, 800 embedded"}, or {@code ""} without a cache. */
         public String describe() {
@@ -50,11 +73,14 @@ public final class TextEmbedding {
         }
     }
 
-    /** The cache counters of {@code encoder} so far, or (-1, -1) when it has no cache. */
+    /**
+     * The cache counters of {@code encoder} so far, or (-1, -1) when it has no cache, and its
+     * truncation counts.
+     */
     public static Stats stats(SentenceEncoder encoder) {
         if (encoder instanceof CachingSentenceEncoder c) {
-            return new Stats(c.cacheHits(), c.cacheMisses());
+            return new Stats(c.cacheHits(), c.cacheMisses(), c.truncation());
         }
-        return new Stats(-1, -1);
+        return new Stats(-1, -1, encoder.truncation());
     }
 }

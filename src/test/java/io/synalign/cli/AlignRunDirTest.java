@@ -114,7 +114,8 @@ class AlignRunDirTest {
             assertFalse(alignment.has(restated), restated + " is stated once, in settings");
         }
         assertFalse(alignment.path("embedding").has("model"), alignment.toString());
-        assertEquals("minilm-l6-v2-q", alignment.path("embedding").path("model_id").asText());
+        // The encoder's id (this test's hash encoder), not the --encoder spec's.
+        assertEquals("hash-8", alignment.path("embedding").path("model_id").asText());
         assertEquals("../../real.jsonl", options.path("--real").asText());
         assertEquals("../../summary.json", options.path("--summary").asText());
         assertEquals(7, options.path("--seed").asLong());

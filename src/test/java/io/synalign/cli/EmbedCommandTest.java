@@ -104,6 +104,36 @@ class EmbedCommandTest {
         return new FloatMatrix(TEXTS.size(), 384, NpyFixtures.float32(npy.data()));
     }
 
+    /**
+     * A text longer than --max-length lost its end without a word; now one note counts the
+     * texts the model truncated in this run (cached texts were counted when first embedded).
+     */
+    @Test
+    void truncatedTextsAreNotedOnceCountingOnlyTheTextsEmbeddedInThisRun() throws IOException {
+        Cli.Run plain = embed(new TestEncoders.Counter(), null, "embed", "--in", p("texts.jsonl"),
+                "--out", p("e.npy"), "--no-cache", "--quiet");
+        assertEquals(0, plain.status(), plain.toString());
+        assertTrue(plain.out().contains("\nnote: 1 of 9 texts were longer than 128 tokens and"
+                + " were truncated (--max-length)\nwrote "), plain.out());
+
+        StringBuilder head = new StringBuilder();
+        for (String line : Files.readAllLines(dir.resolve("texts.jsonl")).subList(0, 3)) {
+            head.append(line).append('\n');
+        }
+        Files.writeString(dir.resolve("head.jsonl"), head);
+        Cli.Run first = embed(new TestEncoders.Counter(), null, "embed", "--in", p("head.jsonl"),
+                "--out", p("h.npy"), "--cache-dir", p("cache"), "--quiet");
+        assertFalse(first.out().contains("note:"), first.out());
+        Cli.Run rest = embed(new TestEncoders.Counter(), null, "embed", "--in", p("texts.jsonl"),
+                "--out", p("e.npy"), "--cache-dir", p("cache"), "--quiet");
+        assertTrue(rest.out().contains("note: 1 of 5 texts embedded in this run were longer than"
+                + " 128 tokens and were truncated (--max-length); the 3 read from the cache are"
+                + " not counted"), rest.out());
+        Cli.Run cached = embed(new TestEncoders.Counter(), null, "embed", "--in",
+                p("texts.jsonl"), "--out", p("e.npy"), "--cache-dir", p("cache"), "--quiet");
+        assertFalse(cached.out().contains("note:"), "the cache does not know: " + cached.out());
+    }
+
     @Test
     void writesOneFloat32RowPerRecordInOrderEqualToTheEncoder() throws IOException {
         TestEncoders.Counter counter = new TestEncoders.Counter();
@@ -182,6 +212,44 @@ class EmbedCommandTest {
                 EmbeddingOptions.defaultCacheDirectory(Map.of("XDG_CACHE_HOME", " "), "/home/u"));
         assertEquals(Path.of("/home/u", ".cache", "synalign"),
                 EmbeddingOptions.defaultCacheDirectory(Map.of(), "/home/u"));
+    }
+
+    /**
+     * A default cache that could not be created failed after the model load with only the
+     * path's error ("permission denied", exit 1); now one line names the cache and the options,
+     * exit 2, before the input is read or the model loaded.
+     */
+    @Test
+    void aDefaultCacheThatCannotBeCreatedIsRefusedBeforeAnyWork() throws IOException {
+        Path home = Files.createFile(dir.resolve("home-is-a-file"));
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = Cli.run(cl -> {
+            EmbedCommand cmd = (EmbedCommand) cl.getSubcommands().get("embed").getCommand();
+            cmd.loader = counter.forbidden();
+            cmd.environment = Map.of("HOME", home.toString());
+        }, "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"), "-q");
+        Cli.assertBadInputLine(run, dir, "the embedding cache @/home-is-a-file/.cache/synalign:"
+                + " cannot create @/home-is-a-file/.cache", "--cache-dir DIR or --no-cache");
+        assertEquals(0, counter.loads.get());
+        assertTrue(Files.notExists(dir.resolve("e.npy")));
+    }
+
+    /**
+     * The default cache came from user.home, which ignores $HOME and is "?" for a uid without a
+     * passwd entry (a directory "?/.cache/synalign" appeared in the working directory).
+     */
+    @Test
+    void theDefaultCacheFollowsHomeAndNeedsAnAbsolutePath() {
+        assertEquals(Path.of("/h", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("HOME", "/h"), "/home/u"));
+        assertEquals(Path.of("/home/u", ".cache", "synalign"),
+                EmbeddingOptions.defaultCacheDirectory(Map.of("HOME", "rel"), "/home/u"));
+        assertEquals(null, EmbeddingOptions.defaultCacheDirectory(Map.of(), "?"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new EmbeddingOptions().cacheLocation(Map.of("HOME", ""), "?"));
+        assertTrue(e.getMessage().contains("('?'); give --cache-dir DIR or --no-cache"),
+                e.getMessage());
     }
 
     @Test

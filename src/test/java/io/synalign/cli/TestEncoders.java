@@ -54,10 +54,21 @@ final class TestEncoders {
     static final class Counting implements SentenceEncoder {
         private final SentenceEncoder delegate;
         private final Counter counter;
+        /** The shared encoder's counts when this view was made: it counts for every test. */
+        private final Truncation before;
 
         Counting(SentenceEncoder delegate, Counter counter) {
             this.delegate = delegate;
             this.counter = counter;
+            this.before = delegate.truncation();
+        }
+
+        /** The shared encoder's counts since this view was made. */
+        @Override
+        public Truncation truncation() {
+            Truncation now = delegate.truncation();
+            return new Truncation(now.texts() - before.texts(),
+                    now.truncated() - before.truncated(), now.maxLength());
         }
 
         @Override

@@ -132,6 +132,25 @@ class TextAlignCliTest {
         }, args.toArray(String[]::new));
     }
 
+    /**
+     * The summary named the model's id ("minilm-l6-v2-q") for vectors of --max-length 64, which
+     * the cache keys as another encoder, and said nothing of the length.
+     */
+    @Test
+    void theSummaryRecordsTheEncodersIdAndMaxLength() throws IOException {
+        // The production loader: the shared test encoder has the default length.
+        Cli.Run run = Cli.run(cl -> { }, "align", "--real", p("real.jsonl"), "--synthetic",
+                p("synth.jsonl"), "--out", p("weighted.jsonl"), "--no-cache", "--max-length",
+                "64", "--backend", "reference", "--quiet", "--summary", p("reports/summary.json"));
+        assertEquals(0, run.status(), run::toString);
+        JsonNode embedding = json.readTree(dir.resolve("reports/summary.json").toFile())
+                .path("embedding");
+        assertEquals("minilm-l6-v2-q;max=64", embedding.path("model_id").asText(),
+                embedding.toString());
+        assertEquals(64, embedding.path("max_length").asInt(), embedding.toString());
+        assertEquals(0, embedding.path("texts_truncated").asLong(-1), embedding.toString());
+    }
+
     private List<JsonNode> readJsonl(String name) throws IOException {
         List<JsonNode> out = new ArrayList<>();
         for (String line : Files.readAllLines(dir.resolve(name), StandardCharsets.UTF_8)) {

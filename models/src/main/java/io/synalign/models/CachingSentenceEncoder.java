@@ -138,6 +138,12 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
         return misses.get();
     }
 
+    /** The model's counts: texts answered from the cache are not counted. */
+    @Override
+    public Truncation truncation() {
+        return delegate.truncation();
+    }
+
     @Override
     public void close() {
         delegate.close();

@@ -1,12 +1,17 @@
 package io.synalign.models;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,8 +35,13 @@ import org.slf4j.LoggerFactory;
  *       delete.</li>
  * </ul>
  * Costs: one file read (~1.6 KB for 384-d) per lookup, one write + rename per store.
- * Write failures (disk full, read-only directory) are logged and ignored: the cache is an
- * optimisation, never a source of errors for the caller.
+ * Write failures (disk full, read-only directory) are logged once and ignored, and no further
+ * store is tried: the cache is an optimisation, never a source of errors for the caller, and a
+ * read-only cache (one shared for reading) gave one warning per text. Unreadable entries are
+ * likewise warned of once, then read as misses.
+ *
+ * <p>Files and directories are created with the default permissions, so the process's umask
+ * applies: a cache shared by several users (a group-writable directory, umask 002) works.
  *
  * <p>Thread-safe; any number of processes may share one directory.
  */
@@ -43,6 +53,11 @@ public final class EmbeddingCache {
 
     private final Path directory;
     private final Path root;
+    /** Set at the first failed store: later stores are skipped (and counted). */
+    private final AtomicBoolean unwritable = new AtomicBoolean();
+    private final AtomicLong notStored = new AtomicLong();
+    /** Set at the first unreadable entry: later ones are read as misses without a warning. */
+    private final AtomicBoolean unreadableWarned = new AtomicBoolean();
 
     private EmbeddingCache(Path directory) {
         this.directory = directory;
@@ -88,7 +103,12 @@ public final class EmbeddingCache {
         } catch (NoSuchFileException e) {
             return null;
         } catch (IOException e) {
-            LOG.warn("cannot read cache entry {}: {}", file, e.toString());
+            if (unreadableWarned.compareAndSet(false, true)) {
+                LOG.warn("cannot read cache entry {}: {}; unreadable entries are embedded again"
+                        + " (warned once)", file, e.toString());
+            } else {
+                LOG.debug("cannot read cache entry {}: {}", file, e.toString());
+            }
             return null;
         }
         float[] vector = CacheEntryFormat.decode(bytes, key, dimension);
@@ -98,27 +118,39 @@ public final class EmbeddingCache {
         return vector;
     }
 
-    /** Stores {@code vector} for {@code text} under {@code modelId}, replacing any old entry. */
+    /**
+     * Stores {@code vector} for {@code text} under {@code modelId}, replacing any old entry. After
+     * a store failed, does nothing: a read-only cache would fail (and warn) for every text.
+     */
     public void put(String modelId, String text, float[] vector) {
         requireKey(modelId, text);
         if (vector == null || vector.length == 0) {
             throw new IllegalArgumentException("vector must be non-empty");
+        }
+        if (unwritable.get()) {
+            notStored.incrementAndGet();
+            return;
         }
         byte[] key = Hashing.cacheKey(modelId, text);
         Path file = entryPath(key);
         Path tmp = null;
         try {
             Files.createDirectories(file.getParent());
-            tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
-            Files.write(tmp, CacheEntryFormat.encode(key, vector));
+            // Not Files.createTempFile: it makes the file 0600 whatever the umask, so entries
+            // written by one user were unreadable to the others sharing the cache.
+            tmp = file.resolveSibling(file.getFileName() + "."
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+            try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                out.write(CacheEntryFormat.encode(key, vector));
+            }
             // On POSIX file systems rename(2) atomically replaces an existing entry.
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
             tmp = null;
         } catch (AtomicMoveNotSupportedException e) {
-            LOG.warn("cache directory {} does not support atomic rename; not caching",
-                    directory);
+            failedStore("cache directory " + directory + " does not support atomic rename");
         } catch (IOException e) {
-            LOG.warn("cannot write cache entry {}: {}", file, e.toString());
+            failedStore("cannot write cache entry " + file + ": " + e);
         } finally {
             if (tmp != null) {
                 try {
@@ -128,6 +160,20 @@ public final class EmbeddingCache {
                 }
             }
         }
+    }
+
+    /** The first failure is warned of; later stores are skipped (a race may warn twice). */
+    private void failedStore(String why) {
+        notStored.incrementAndGet();
+        if (unwritable.compareAndSet(false, true)) {
+            LOG.warn("{}; not storing new vectors in the embedding cache {} for the rest of the"
+                    + " run", why, directory);
+        }
+    }
+
+    /** Vectors that were not stored because a store failed (0 while every store succeeded). */
+    public long notStored() {
+        return notStored.get();
     }
 
     /** The file that holds (or would hold) the entry for {@code text} under {@code modelId}. */

@@ -11,6 +11,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtProvider;
 import io.synalign.kernels.FloatMatrix;
 import java.io.ByteArrayInputStream;
@@ -22,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +71,9 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     private final TextTokenizer tokenizer;
     private final int dimension;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Texts {@link #encode} ran, and those of them truncated: {@link #truncation()}. */
+    private final AtomicLong textsEncoded = new AtomicLong();
+    private final AtomicLong textsTruncated = new AtomicLong();
 
     private OnnxSentenceEncoder(ModelSpec spec, EncoderOptions options, BatchMode autoMode,
             Model model, TextTokenizer tokenizer) {
@@ -124,7 +131,10 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         Model model = Model.newInstance(spec.name(), device, ENGINE);
         TextTokenizer tokenizer = null;
         try {
-            model.load(new ByteArrayInputStream(onnx), sessionOptions(options));
+            try (OrtSession.SessionOptions quiet = quietSessionOptions()) {
+                // Copied into the session when it is made: closed once the model is loaded.
+                model.load(new ByteArrayInputStream(onnx), sessionOptions(options, quiet));
+            }
             tokenizer = new TextTokenizer(spec.source().readTokenizer(), options.maxLength());
             OnnxSentenceEncoder encoder =
                     new OnnxSentenceEncoder(spec, options, autoMode, model, tokenizer);
@@ -192,6 +202,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             int from = b * batchSize;
             int to = Math.min(n, from + batchSize);
             TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));
+            for (TextTokenizer.Tokens t : tokens) {
+                if (t.truncated()) {
+                    textsTruncated.incrementAndGet();
+                }
+            }
+            textsEncoded.addAndGet(tokens.length);
             if (batchMode == BatchMode.PER_TEXT) {
                 for (int i = 0; i < tokens.length; i++) {
                     embedInto(new TextTokenizer.Tokens[] {tokens[i]}, out, from + i);
@@ -202,6 +218,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             progress.onBatch(to, n);
         }
         return new FloatMatrix(n, dimension, out);
+    }
+
+    /** Counts the texts of {@link #encode} only; the load's probes are not the user's texts. */
+    @Override
+    public Truncation truncation() {
+        return new Truncation(textsEncoded.get(), textsTruncated.get(), options.maxLength());
     }
 
     @Override
@@ -259,8 +281,64 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
                         + hidden.getShape() + ", expected (" + b + ", " + seqLen + ", "
                         + (expectedHidden >= 0 ? expectedHidden : "d") + ")");
             }
-            return hidden.toByteBuffer().asFloatBuffer();
+            return asFloat32(hidden);
         }
+    }
+
+    /**
+     * The values of {@code hidden} as float32. A model folder may export float16, bfloat16 or
+     * float64 outputs: their bytes read as floats gave a shape check failure ("(3, 26, 8),
+     * expected (3, 26, 4)") or, had the sizes matched, garbage. Converted here in Java, exactly
+     * (every float16 and bfloat16 value is a float32; float64 rounds to nearest), because the
+     * ONNX Runtime engine of DJL has no cast of its own.
+     *
+     * @throws IllegalStateException for another data type (an integer output is no embedding)
+     */
+    static FloatBuffer asFloat32(NDArray hidden) {
+        DataType type = hidden.getDataType();
+        java.nio.ByteBuffer bytes = hidden.toByteBuffer();
+        if (type == DataType.FLOAT32) {
+            return bytes.asFloatBuffer();
+        }
+        int n = Math.toIntExact(hidden.size());
+        float[] out = new float[n];
+        if (type == DataType.FLOAT16) {
+            java.nio.ShortBuffer b = bytes.asShortBuffer();
+            for (int i = 0; i < n; i++) {
+                out[i] = halfToFloat(b.get(i));
+            }
+        } else if (type == DataType.BFLOAT16) {
+            java.nio.ShortBuffer b = bytes.asShortBuffer();
+            for (int i = 0; i < n; i++) {
+                out[i] = Float.intBitsToFloat((b.get(i) & 0xffff) << 16);
+            }
+        } else if (type == DataType.FLOAT64) {
+            java.nio.DoubleBuffer b = bytes.asDoubleBuffer();
+            for (int i = 0; i < n; i++) {
+                out[i] = (float) b.get(i);
+            }
+        } else {
+            throw new IllegalStateException(LAST_HIDDEN_STATE + " has data type " + type
+                    + "; need float32, float16, bfloat16 or float64");
+        }
+        return FloatBuffer.wrap(out);
+    }
+
+    /** IEEE 754 binary16 to float32, exactly (subnormals, infinities and NaN included). */
+    static float halfToFloat(short half) {
+        int h = half & 0xffff;
+        int sign = (h & 0x8000) << 16;
+        int exponent = (h >>> 10) & 0x1f;
+        int mantissa = h & 0x3ff;
+        if (exponent == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) {
+            // Zero or subnormal: mantissa x 2^-24, exact in float32.
+            float v = mantissa * 0x1p-24f;
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
     private static NDArray named(NDManager manager, long[] data, Shape shape, String name) {
@@ -351,8 +429,27 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         return id.toString();
     }
 
-    private static Map<String, Object> sessionOptions(EncoderOptions options) {
+    /**
+     * Session options whose log shows only fatal errors: a failed forward pass (the probe of a
+     * --max-length beyond the model's positions) printed ONNX Runtime's multi-line, coloured
+     * native error before SynAlign's one-line message. Every failure still reaches the caller
+     * as an exception carrying ONNX Runtime's status message.
+     */
+    private static OrtSession.SessionOptions quietSessionOptions() throws IOException {
+        OrtSession.SessionOptions quiet = new OrtSession.SessionOptions();
+        try {
+            quiet.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
+            return quiet;
+        } catch (OrtException e) {
+            quiet.close();
+            throw new IOException("cannot set ONNX Runtime's session log level", e);
+        }
+    }
+
+    private static Map<String, Object> sessionOptions(EncoderOptions options,
+            OrtSession.SessionOptions ortOptions) {
         Map<String, Object> map = new HashMap<>();
+        map.put("sessionOptions", ortOptions);
         if (options.intraOpThreads() > 0) {
             map.put("intraOpNumThreads", Integer.toString(options.intraOpThreads()));
         }

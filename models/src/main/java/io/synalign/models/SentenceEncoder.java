@@ -43,6 +43,28 @@ public interface SentenceEncoder extends AutoCloseable {
      */
     FloatMatrix encode(List<String> texts, EncodeProgress progress);
 
+    /**
+     * The texts this encoder has run through its model so far, and how many of them were longer
+     * than its maximum length and lost their end: their vectors stand for a prefix only, which a
+     * user should be told. A cache passes on its model's counts, so texts it answered are not
+     * counted (it does not record whether they were truncated). {@link Truncation#NONE} for an
+     * encoder that never truncates.
+     */
+    default Truncation truncation() {
+        return Truncation.NONE;
+    }
+
+    /**
+     * Counts of {@link #truncation()}.
+     *
+     * @param texts     texts run through the model (a text repeated in one call counts each time)
+     * @param truncated those of them longer than {@code maxLength} tokens
+     * @param maxLength tokens kept per text, 0 for an encoder without a maximum
+     */
+    record Truncation(long texts, long truncated, int maxLength) {
+        public static final Truncation NONE = new Truncation(0, 0, 0);
+    }
+
     /** Releases native resources. Encoding after close is an {@link IllegalStateException}. */
     @Override
     void close();

@@ -17,8 +17,12 @@ import java.util.Map;
  */
 final class TextTokenizer implements AutoCloseable {
 
-    /** Token ids and segment ids of one text; its attention mask is all ones. */
-    record Tokens(long[] ids, long[] typeIds) {
+    /**
+     * Token ids and segment ids of one text; its attention mask is all ones. {@code truncated}:
+     * the text had more than {@code maxLength} tokens and lost the rest (reported to the user,
+     * whose vectors then stand for a prefix of the text only).
+     */
+    record Tokens(long[] ids, long[] typeIds, boolean truncated) {
         int length() {
             return ids.length;
         }
@@ -52,7 +56,9 @@ final class TextTokenizer implements AutoCloseable {
      * Tokenises each text independently. Cost linear in the text read: a text longer than
      * {@link #longChars} characters is tokenised from a prefix that already yields
      * {@code maxLength} tokens (a 10 MB text took 21-30 s to tokenise whole, of which 128 tokens
-     * were used).
+     * were used). A text is marked truncated when its encoding overflowed {@code maxLength}, or
+     * when it was read from a prefix and words follow the cut (the prefix alone may fill the
+     * tokens exactly without overflowing).
      */
     Tokens[] tokenize(List<String> texts) {
         List<String> read = new java.util.ArrayList<>(texts.size());
@@ -62,7 +68,12 @@ final class TextTokenizer implements AutoCloseable {
         Encoding[] encodings = tokenizer.batchEncode(read);
         Tokens[] out = new Tokens[encodings.length];
         for (int i = 0; i < encodings.length; i++) {
-            out[i] = new Tokens(encodings[i].getIds(), encodings[i].getTypeIds());
+            String text = texts.get(i);
+            String head = read.get(i);
+            boolean cut = head.length() < text.length()
+                    && !text.substring(head.length()).isBlank();
+            out[i] = new Tokens(encodings[i].getIds(), encodings[i].getTypeIds(),
+                    cut || encodings[i].exceedMaxLength());
         }
         return out;
     }
@@ -70,7 +81,12 @@ final class TextTokenizer implements AutoCloseable {
     /** The tokens of the whole text, never a prefix (the reference the prefix is tested against). */
     Tokens tokenizeWhole(String text) {
         Encoding e = tokenizer.encode(text);
-        return new Tokens(e.getIds(), e.getTypeIds());
+        return new Tokens(e.getIds(), e.getTypeIds(), e.exceedMaxLength());
+    }
+
+    /** Tokens kept per text; longer texts are truncated. */
+    int maxLength() {
+        return maxLength;
     }
 
     /**

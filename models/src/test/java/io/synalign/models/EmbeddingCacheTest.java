@@ -193,4 +193,45 @@ class EmbeddingCacheTest {
                 (byte) 0xA0, (byte) 0x80, (byte) 0xF0, (byte) 0x9F, (byte) 0x98, (byte) 0x80,
                 (byte) 0xED, (byte) 0xB0, (byte) 0x80}, Hashing.wtf8("a\ud800\ud83d\ude00\udc00"));
     }
+
+    /**
+     * A cache that cannot be written gave one warning per text (300 lines for 300 texts): the
+     * first failed store now stops the stores of the run, which are counted.
+     */
+    @Test
+    void afterAFailedStoreNoFurtherStoreIsTried() throws java.io.IOException {
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        Path v1 = dir.resolve(EmbeddingCache.LAYOUT_VERSION);
+        // Every shard directory's name taken by a file: every store fails, also as root.
+        for (int b = 0; b < 256; b++) {
+            Files.createFile(v1.resolve(String.format("%02x", b)));
+        }
+        cache.put("m", "first", new float[] {1, 2});
+        assertEquals(1, cache.notStored());
+        try (var files = Files.list(v1)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        cache.put("m", "second", new float[] {3, 4});
+        assertEquals(2, cache.notStored());
+        assertTrue(Files.notExists(cache.entryPath("m", "second")),
+                "no store is tried after one failed, though it would succeed now");
+        assertNull(cache.get("m", "second", 2));
+    }
+
+    /**
+     * Entries were made 0600 (Files.createTempFile), whatever the umask: another user sharing
+     * the cache could not read them. They now get the permissions of any new file.
+     */
+    @Test
+    void entriesGetTheUmasksPermissionsLikeAnyNewFile() throws java.io.IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        EmbeddingCache cache = EmbeddingCache.open(dir);
+        cache.put("m", "text", new float[] {1, 2});
+        Path entry = cache.entryPath("m", "text");
+        Path plain = Files.createFile(entry.resolveSibling("plain"));
+        assertEquals(Files.getPosixFilePermissions(plain), Files.getPosixFilePermissions(entry));
+    }
 }

@@ -214,4 +214,16 @@ class OnnxSentenceEncoderTest {
                         EncoderOptions.defaults().withDevice(ExecutionDevice.CUDA, 0)));
         assertTrue(e.getMessage().contains("onnxruntime-gpu"), e.getMessage());
     }
+
+    /** The encoder counts the texts it ran and those truncated; its load probes are not counted. */
+    @Test
+    void countsTheTextsItTruncated() {
+        OnnxSentenceEncoder encoder = TestSupport.minilm(); // shared: count from here
+        SentenceEncoder.Truncation before = encoder.truncation();
+        encoder.encode(List.of("short", "word ".repeat(300), "word ".repeat(300)));
+        SentenceEncoder.Truncation after = encoder.truncation();
+        assertEquals(3, after.texts() - before.texts());
+        assertEquals(2, after.truncated() - before.truncated());
+        assertEquals(128, after.maxLength());
+    }
 }

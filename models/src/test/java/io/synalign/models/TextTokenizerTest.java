@@ -77,4 +77,27 @@ class TextTokenizerTest {
             assertEquals(16, t.tokenize(List.of(text))[0].length());
         }
     }
+
+    /**
+     * Whether a text lost tokens, which DJL's encoding knew and the tokenizer dropped: also for a
+     * text read from a prefix, and not for one that fills the tokens exactly.
+     */
+    @Test
+    void marksTheTextsThatLostTokens() {
+        try (TextTokenizer t = new TextTokenizer(ModelSpec.minilm().source().readTokenizer(), 16)) {
+            List<String> texts = List.of(
+                    "a ".repeat(14),                     // 14 + [CLS] + [SEP]: fits exactly
+                    "a ".repeat(15),                     // one token too many
+                    "word ".repeat(100_000),             // read from a prefix
+                    "a ".repeat(14) + " ".repeat(5000),  // a prefix, and only spaces after it
+                    "");
+            TextTokenizer.Tokens[] got = t.tokenize(texts);
+            boolean[] want = {false, true, true, false, false};
+            for (int k = 0; k < want.length; k++) {
+                assertEquals(want[k], got[k].truncated(), "text " + k);
+            }
+            assertTrue(t.prefix(texts.get(3)).length() < texts.get(3).length(),
+                    "text 3 is read from a prefix");
+        }
+    }
 }
