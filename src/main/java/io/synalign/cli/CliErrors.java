@@ -142,6 +142,8 @@ final class CliErrors {
 
     /** Collapses line breaks so that every error is exactly one line. */
     static String oneLine(String s) {
-        return s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        // Messages quote data (a label or path from a run document, a record's value): a control
+        // character left in one could recolour the terminal or forge a line.
+        return io.synalign.io.SafeText.forTerminal(s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
     }
 }
