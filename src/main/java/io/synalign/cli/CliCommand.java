@@ -31,8 +31,14 @@ abstract class CliCommand implements Callable<Integer> {
             paths = OutputTargets.declared(spec);
             return execute(spec.commandLine().getOut(), err);
         } catch (Throwable t) {
-            return CliErrors.report(t, err, verbose(), spec.findOption("--bandwidth") != null);
+            return CliErrors.report(t, err, verbose(), spec.findOption("--bandwidth") != null,
+                    llmSource());
         }
+    }
+
+    /** Where the LLM's address came from, named when the server cannot be reached. */
+    String llmSource() {
+        return "--llm";
     }
 
     /**

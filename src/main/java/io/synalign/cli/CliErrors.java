@@ -38,9 +38,19 @@ final class CliErrors {
      * {@code --bandwidth} option (only then is the user told to give one).
      */
     static int report(Throwable failure, PrintWriter err, boolean verbose, boolean bandwidthOption) {
+        return report(failure, err, verbose, bandwidthOption, "--llm");
+    }
+
+    /**
+     * {@link #report(Throwable, PrintWriter, boolean, boolean)} naming {@code llmSource} as where
+     * the LLM's address came from when it cannot be reached: {@code demo} has no {@code --llm},
+     * its address is the environment variable SYNALIGN_LLM_URL.
+     */
+    static int report(Throwable failure, PrintWriter err, boolean verbose, boolean bandwidthOption,
+            String llmSource) {
         Throwable t = failure instanceof ChatHttpException e ? refused(e)
                 : failure instanceof ChatConnectException c
-                        ? new IllegalArgumentException(c.getMessage() + " (check --llm)", c)
+                        ? new IllegalArgumentException(c.getMessage() + " (check " + llmSource + ")", c)
                         : failure;
         int status = exitCode(t);
         err.println(PREFIX + message(t, verbose, bandwidthOption));
@@ -132,6 +142,8 @@ final class CliErrors {
 
     /** Collapses line breaks so that every error is exactly one line. */
     static String oneLine(String s) {
-        return s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        // Messages quote data (a label or path from a run document, a record's value): a control
+        // character left in one could recolour the terminal or forge a line.
+        return io.synalign.io.SafeText.forTerminal(s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip());
     }
 }

@@ -49,12 +49,17 @@ final class DemoCommand extends CliCommand {
     static final String LLM_MODEL_ENV = "SYNALIGN_LLM_MODEL";
     static final String LLM_KEY_ENV = "SYNALIGN_LLM_API_KEY_ENV";
 
+    /** The file that marks a directory as the demo's, to be cleaned and reused by the next. */
+    static final String MARKER = ".synalign-demo";
+
     /** The process environment; replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
     @PathRole(PathRole.Kind.DIRECTORY)
     @Option(names = "--out", paramLabel = "DIR",
-            description = "Run directory for data, artefacts and report.html. Default: ${DEFAULT-VALUE}.")
+            description = "Run directory for data, artefacts and report.html: a new or empty"
+                    + " directory, or one an earlier demo wrote (marked by " + MARKER + "), whose"
+                    + " files are replaced. Default: ${DEFAULT-VALUE}.")
     Path out = Path.of("synalign-demo");
 
     @Option(names = "--seed", paramLabel = "S", description = "Seed of every step. Default: ${DEFAULT-VALUE}.")
@@ -124,20 +129,25 @@ final class DemoCommand extends CliCommand {
                     throw new IllegalArgumentException(option + " does not apply to --task retrieval");
                 }
             }
+            checkOut();
             return runRetrieval(stdout, err);
         }
         if (!task.equals(EvaluateCommand.CLASSIFICATION)) {
             throw new IllegalArgumentException("--task " + task + ": give classification or retrieval");
         }
         long start = System.nanoTime();
+        // Every value a later step would refuse is checked here, before any data is drawn or any
+        // file of an earlier run deleted: 'evaluate' refused --classifier svm only after
+        // generate and align had run.
+        EvaluateCommand.classifierKind(classifier);
         if (labels.size() < 2) {
             // evaluate would refuse a single label, after generate and align had run
             throw new IllegalArgumentException("--labels " + String.join(",", labels)
                     + ": a classifier needs at least 2 supersenses, got " + labels.size());
         }
+        checkOut();
         WordNetSupersenseData.Split split = WordNetSupersenseData.draw(labels, realPerLabel, testPerLabel, seed);
-        Files.createDirectories(out);
-        removePreviousRun();
+        prepareOut();
         Path real = out.resolve("real.jsonl");
         Path test = out.resolve("test.jsonl");
         Path synthetic = out.resolve("synthetic.jsonl");
@@ -218,8 +228,7 @@ final class DemoCommand extends CliCommand {
         long start = System.nanoTime();
         WordNetRetrievalData.Split split = WordNetRetrievalData.draw(labels, RETRIEVAL_CORPUS,
                 RETRIEVAL_REAL, RETRIEVAL_TEST, seed);
-        Files.createDirectories(out);
-        removePreviousRun();
+        prepareOut();
         Path corpus = out.resolve("corpus.jsonl");
         Path real = out.resolve("real.jsonl");
         Path test = out.resolve("test.jsonl");
@@ -279,6 +288,41 @@ final class DemoCommand extends CliCommand {
     }
 
     /**
+     * Refuses an {@code --out} that holds files the demo did not write: it deletes and replaces
+     * files under fixed names there (real.jsonl, test.jsonl, report.html, every run artefact),
+     * which in a directory of the user's own are the user's data. Accepted: a missing or empty
+     * directory, or one with the {@link #MARKER} an earlier demo wrote. A demo directory of a
+     * version before the marker is refused too: its files cannot be told from the user's.
+     */
+    private void checkOut() throws java.io.IOException {
+        if (!Files.isDirectory(out) || Files.exists(out.resolve(MARKER))) {
+            return; // missing (a file there is refused by the option checks), or the demo's own
+        }
+        try (java.util.stream.Stream<Path> entries = Files.list(out)) {
+            if (entries.findAny().isPresent()) {
+                throw new IllegalArgumentException(out + ": --out holds files the demo did not"
+                        + " write (no " + MARKER + " marker); give a new or empty --out, or delete"
+                        + " this directory if an earlier demo wrote it");
+            }
+        }
+    }
+
+    /**
+     * Creates {@code --out} with its {@link #MARKER} (first, so that a demo that fails part-way
+     * still leaves a directory the next demo may clean) and removes an earlier demo's files.
+     */
+    private void prepareOut() throws Exception {
+        Files.createDirectories(out);
+        Path marker = out.resolve(MARKER);
+        if (!Files.exists(marker)) {
+            AtomicOutputs.writeAtomically(marker, o -> o.write(("This directory was written by"
+                    + " 'synalign demo'; a later demo with this --out deletes and replaces its"
+                    + " files.\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        }
+        removePreviousRun();
+    }
+
+    /**
      * Deletes what an earlier demo left in {@code --out} under the names this run writes. A step
      * that fails stops the demo, and the files of the steps after it would otherwise stay from
      * the earlier run (perhaps of other labels or seeds): its report.html would describe that
@@ -314,7 +358,10 @@ final class DemoCommand extends CliCommand {
         cl.setOut(spec.commandLine().getOut());
         cl.setErr(spec.commandLine().getErr());
         // generate reads the API key (and the default cache directory) from this environment
-        ((GenerateCommand) cl.getSubcommands().get("generate").getCommand()).environment = environment;
+        GenerateCommand generate = (GenerateCommand) cl.getSubcommands().get("generate").getCommand();
+        generate.environment = environment;
+        // the demo has no --llm: an unreachable server's error names the variable that gave it
+        generate.llmSource = LLM_URL_ENV;
         return cl;
     }
 

@@ -70,6 +70,12 @@ final class GenerateCommand extends CliCommand {
     /** The process environment (API key, default cache directory); replaceable in tests. */
     Map<String, String> environment = System.getenv();
 
+    /**
+     * Where {@code --llm} came from, for the "cannot connect" error: the option itself, or the
+     * environment variable through which {@code demo} gives it.
+     */
+    String llmSource = "--llm";
+
     /** Adjusts the chat model builder (tests: a no-op sleeper for fast retries). */
     UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook = b -> b;
 
@@ -159,6 +165,11 @@ final class GenerateCommand extends CliCommand {
     @Override
     boolean verbose() {
         return common.verbose;
+    }
+
+    @Override
+    String llmSource() {
+        return llmSource;
     }
 
     private int run(PrintWriter stdout) throws Exception {

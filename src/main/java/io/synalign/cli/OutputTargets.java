@@ -175,7 +175,7 @@ final class OutputTargets {
             shown = dir == null ? Path.of(".") : dir;
         }
         try {
-            Path written = io.synalign.io.AtomicOutputs.throughLinks(abs);
+            Path written = io.synalign.io.AtomicOutputs.writtenPath(abs);
             if (io.synalign.io.AtomicOutputs.isSpecial(written)) {
                 // A device or pipe (/dev/null): written into at the end, never replaced, so its
                 // directory need not be writable; the file itself must be.

@@ -1,6 +1,7 @@
 package io.synalign.cli;
 
 import io.synalign.io.AtomicOutputs;
+import io.synalign.io.SafeText;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.report.ReportPage;
 import io.synalign.report.RunArtefacts;
@@ -39,7 +40,8 @@ final class ReportCommand extends CliCommand {
 
     @PathRole(PathRole.Kind.OUTPUT)
     @Option(names = "--out", paramLabel = "FILE",
-            description = "Where to write the HTML. Default: DIR/" + RunFiles.REPORT + ".")
+            description = "Where to write the HTML (/dev/stdout for standard output)."
+                    + " Default: DIR/" + RunFiles.REPORT + ".")
     Path out;
 
     @Option(names = {"-v", "--verbose"}, description = "Print the stack trace of an error.")
@@ -47,6 +49,11 @@ final class ReportCommand extends CliCommand {
 
     @Override
     int execute(PrintWriter stdout, PrintWriter err) throws Exception {
+        if (out != null && out.toString().equals("-")) {
+            // Not a file named "-" in the working directory, which is what it used to write.
+            throw new IllegalArgumentException("--out -: give a file name; for standard output"
+                    + " give --out /dev/stdout");
+        }
         RunArtefacts artefacts = RunArtefacts.load(run);
         Path target = out != null ? out : run.resolve(RunFiles.REPORT);
         // The run's artefacts (declared on --run) and the real file that alignment.json names
@@ -57,13 +64,19 @@ final class ReportCommand extends CliCommand {
             paths.add("--run (" + RunFiles.REPORT + ")", target);
         }
         for (String finding : artefacts.provenance().all()) {
-            err.println("synalign: note: " + finding);
+            // Findings quote paths from the run's documents: no control character reaches the
+            // terminal (an ESC sequence recoloured it, a newline forged a note).
+            err.println("synalign: note: " + SafeText.forTerminal(finding));
         }
         err.flush();
         byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
+        boolean special = AtomicOutputs.isSpecial(target);
         AtomicOutputs.writeAtomically(target, o -> o.write(html));
-        stdout.println("wrote " + target);
-        stdout.flush();
+        // A device or pipe may be this process's standard output (--out /dev/stdout): a line
+        // after the page there would end up in the HTML.
+        PrintWriter note = special ? err : stdout;
+        note.println("wrote " + target);
+        note.flush();
         return ExitCodes.OK;
     }
 

@@ -38,7 +38,8 @@ public final class WordNetRetrievalData {
     }
 
     /**
-     * @throws IllegalArgumentException when a count is not positive, real + test exceeds the
+     * @throws IllegalArgumentException when a supersense is unknown or named twice, a count is
+     *     not positive, real + test exceeds the
      *     corpus, or the supersenses have fewer usable glosses than the corpus needs
      */
     public static Split draw(List<String> supersenses, int corpusSize, int real, int test, long seed) {
@@ -50,6 +51,7 @@ public final class WordNetRetrievalData {
             throw new IllegalArgumentException(real + " real and " + test + " test queries need "
                     + (real + test) + " passages; the corpus has " + corpusSize);
         }
+        WordNetSupersenseData.checkSupersenses(supersenses);
         List<Passage> pool = pool(new HashSet<>(supersenses));
         if (pool.size() < corpusSize) {
             throw new IllegalArgumentException("the supersenses " + supersenses + " have " + pool.size()

@@ -32,6 +32,41 @@ public final class WordNetSupersenseData {
             "noun.animal", "noun.plant", "noun.food", "noun.body",
             "noun.person", "noun.location", "noun.substance", "noun.artifact");
 
+    /**
+     * WordNet's noun lexicographer files (lexnames 3 to 28), the only noun supersenses there are.
+     * A name outside them (noun.animals) used to be reported as a supersense with "0 usable
+     * glosses", as if it existed but were too small.
+     */
+    public static final List<String> NOUN_SUPERSENSES = List.of(
+            "noun.Tops", "noun.act", "noun.animal", "noun.artifact", "noun.attribute", "noun.body",
+            "noun.cognition", "noun.communication", "noun.event", "noun.feeling", "noun.food",
+            "noun.group", "noun.location", "noun.motive", "noun.object", "noun.person",
+            "noun.phenomenon", "noun.plant", "noun.possession", "noun.process", "noun.quantity",
+            "noun.relation", "noun.shape", "noun.state", "noun.substance", "noun.time");
+
+    /**
+     * Checks that each of {@code supersenses} is one of {@link #NOUN_SUPERSENSES}, named once.
+     *
+     * @throws IllegalArgumentException naming the first that is not, with the valid names
+     */
+    public static void checkSupersenses(List<String> supersenses) {
+        Set<String> named = new LinkedHashSet<>();
+        for (String s : supersenses) {
+            if (!s.startsWith("noun.") || s.length() <= 5) {
+                throw new IllegalArgumentException("not a noun supersense (noun.X): '" + s + "'");
+            }
+            if (!NOUN_SUPERSENSES.contains(s)) {
+                throw new IllegalArgumentException("unknown noun supersense '" + s + "'; WordNet's"
+                        + " are " + String.join(", ", NOUN_SUPERSENSES));
+            }
+            // A second draw from the same pool would put the first draw's few-shot rows into
+            // the second one's test set: train/test leakage.
+            if (!named.add(s)) {
+                throw new IllegalArgumentException("supersense '" + s + "' is named twice");
+            }
+        }
+    }
+
     /** Shortest definition kept, in words: shorter ones ("a cat") carry too little text. */
     public static final int MIN_WORDS = 5;
 
@@ -49,8 +84,8 @@ public final class WordNetSupersenseData {
     /**
      * Draws the split.
      *
-     * @throws IllegalArgumentException if a count is not positive, a supersense is not a noun
-     *     lexicographer file or is named twice, or a supersense has fewer usable glosses than
+     * @throws IllegalArgumentException if a count is not positive, a supersense is not one of
+     *     {@link #NOUN_SUPERSENSES} or is named twice, or a supersense has fewer usable glosses than
      *     asked for
      */
     public static Split draw(List<String> supersenses, int realPerLabel, int testPerLabel, long seed) {
@@ -60,17 +95,7 @@ public final class WordNetSupersenseData {
         if (testPerLabel < 1) {
             throw new IllegalArgumentException("test rows per label must be at least 1, got " + testPerLabel);
         }
-        Set<String> named = new LinkedHashSet<>();
-        for (String s : supersenses) {
-            if (!s.startsWith("noun.") || s.length() <= 5) {
-                throw new IllegalArgumentException("not a noun supersense (noun.X): '" + s + "'");
-            }
-            // A second draw from the same pool would put the first draw's few-shot rows into
-            // the second one's test set: train/test leakage.
-            if (!named.add(s)) {
-                throw new IllegalArgumentException("supersense '" + s + "' is named twice");
-            }
-        }
+        checkSupersenses(supersenses);
         Map<String, List<Example>> byLabel = Glosses.glosses(new LinkedHashSet<>(supersenses));
         List<Example> real = new ArrayList<>();
         List<Example> test = new ArrayList<>();

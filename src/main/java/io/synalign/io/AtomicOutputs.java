@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * already renamed in this commit are deleted too, so that no half set of outputs is left.
  *
  * <p>A target that exists and is neither a regular file nor a directory (a device such as
- * {@code /dev/null}, a named pipe) is not replaced: a rename would put a regular file in its
+ * {@code /dev/null}, a named pipe, {@code /dev/stdout} or {@code /proc/self/fd/N} when that is
+ * a pipe or a terminal) is not replaced: a rename would put a regular file in its
  * place (as root, over {@code /dev/null} itself). Its content is staged in the system's
  * temporary directory and copied into it at {@link #commit()}, after the regular files are
  * renamed; such a copy cannot be undone, so it is never deleted on a failure.
@@ -127,8 +128,8 @@ public final class AtomicOutputs implements AutoCloseable {
         if (committed) {
             throw new IllegalStateException("already committed");
         }
-        target = throughLinks(target);
         boolean special = isSpecial(target);
+        target = writtenPath(target);
         Path temp = special ? Files.createTempFile("synalign-", ".tmp") : createTemp(target);
         PENDING.add(temp);
         staged.add(new Staged(target, temp, special));
@@ -154,7 +155,7 @@ public final class AtomicOutputs implements AutoCloseable {
      * @throws IllegalArgumentException when {@code target} was not staged
      */
     public Path stagedFile(Path target) throws IOException {
-        Path resolved = throughLinks(target);
+        Path resolved = writtenPath(target);
         for (Staged s : staged) {
             if (s.target().equals(resolved)) {
                 return s.temp();
@@ -246,6 +247,17 @@ public final class AtomicOutputs implements AutoCloseable {
      */
     public static boolean isSpecial(Path target) {
         return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+    }
+
+    /**
+     * Where a staged {@code target} is written: a special file as named, the kernel following
+     * its links when it is opened; any other file through its links ({@link #throughLinks}).
+     * {@code /dev/stdout} into a pipe links to {@code /proc/self/fd/1}, which links to
+     * "pipe:[INODE]", a name that exists nowhere: followed by hand, it led to a temporary file
+     * in {@code /proc/self/fd} and a NoSuchFileException, where opening it reaches the pipe.
+     */
+    public static Path writtenPath(Path target) throws IOException {
+        return isSpecial(target) ? target : throughLinks(target);
     }
 
     /**

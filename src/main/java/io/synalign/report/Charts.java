@@ -90,6 +90,12 @@ final class Charts {
         return sb.append("</svg>").toString();
     }
 
+    /** Width of one character of an axis label (11 px sans-serif), a little above the average. */
+    static final double LABEL_CHAR_PX = 6.5;
+
+    /** Charts wider than this are put in a horizontally scrolling box: the page is 1,160 px. */
+    static final int SCROLL_PX = 1100;
+
     /**
      * Grouped bars: one group per category, one bar per series; NaN and infinite values are
      * left out (an infinite value would make the scale, and so every bar, NaN). The
@@ -150,9 +156,20 @@ final class Charts {
                         .append(Html.escape(series.get(s))).append(": ").append(Html.num(v))
                         .append("</title></rect>");
             }
+            // Cut to the group's width (at most 14 characters): 14 overlapped the next name
+            // once a group was narrower than them (8 labels); the title holds the whole name.
             String name = categories.get(g);
-            String shown = Html.cut(name, 14);
-            text(sb, left + groupW * g + groupW / 2, top + plotH + 16, "middle", shown);
+            int fit = (int) Math.max(3, Math.min(14, Math.floor((groupW - 4) / LABEL_CHAR_PX)));
+            String shown = Html.cut(name, fit);
+            double x = left + groupW * g + groupW / 2;
+            if (shown.equals(name)) {
+                text(sb, x, top + plotH + 16, "middle", shown);
+            } else {
+                sb.append("<text x=\"").append(Html.px(x)).append("\" y=\"")
+                        .append(Html.px(top + plotH + 16)).append("\" text-anchor=\"middle\"><title>")
+                        .append(Html.escape(name)).append("</title>").append(Html.escape(shown))
+                        .append("</text>");
+            }
         }
         yTicks(sb, left, top, plotW, plotH, lo, hi, 5, false);
         for (int s = 0; s < nSeries; s++) {
@@ -161,7 +178,9 @@ final class Charts {
                     .append("\" y=\"8\" width=\"12\" height=\"12\"/>");
             text(sb, lx + 16, 18, "start", series.get(s));
         }
-        return sb.append("</svg>").toString();
+        sb.append("</svg>");
+        // A chart wider than the page (300 labels: 18,680 px) scrolls in its own box, not the page.
+        return w > SCROLL_PX ? "<div class=\"scroll\">" + sb + "</div>" : sb.toString();
     }
 
     /**

@@ -37,7 +37,7 @@ final class Html {
 
     /** U+202A-U+202E and U+2066-U+2069: the explicit bidirectional formatting characters. */
     static boolean isBidiControl(char ch) {
-        return ch >= '\u202a' && ch <= '\u202e' || ch >= '\u2066' && ch <= '\u2069';
+        return io.synalign.io.SafeText.isBidiControl(ch);
     }
 
     /**

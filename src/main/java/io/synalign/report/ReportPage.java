@@ -68,6 +68,7 @@ public final class ReportPage {
             path.series-line{fill:none;stroke-width:2}
             .other-experiment{border:2px solid #c60;background:#fff4e5;padding:4px 10px;margin:6px 0}
             .swatch{display:inline-block;width:10px;height:10px;border-radius:5px;margin-right:4px}
+            .scroll{overflow-x:auto;max-width:100%}
             """;
 
     private final RunArtefacts run;
@@ -427,6 +428,11 @@ public final class ReportPage {
                 }
                 exampleItem(sb, w.texts().get(r), String.format(java.util.Locale.ROOT, "%.2f&times;",
                         mean > 0 ? w.weights()[r] / mean : 0));
+            }
+            if (byWeight.isEmpty() || w.weights()[byWeight.get(0)] == 0) {
+                // Every row got weight 0: an empty list read as a rendering fault.
+                sb.append("<li class=\"meta\">none: every synthetic row of this label got"
+                        + " weight 0</li>");
             }
             sb.append("</ol><h4>weight 0</h4><ol class=\"zero-weighted\">");
             int zeros = 0;

@@ -40,8 +40,10 @@ class DemoCommandTest {
     @Test
     void offlineDemoWritesEveryArtefactAndTheReport() throws IOException {
         Path out = dir.resolve("run");
-        // An earlier 'synalign test --run-dir' here: its labels appeared in the new report.
+        // An earlier demo's directory, where 'synalign test --run-dir' ran too: its labels
+        // appeared in the new report.
         Files.createDirectories(out);
+        Files.writeString(out.resolve(DemoCommand.MARKER), "");
         Files.writeString(out.resolve(RunFiles.TEST), "{\"permutations\": 200, \"labels\": {\"plant\": {}}}");
         Cli.Run run = demo(Map.of(), args(out));
         assertEquals(0, run.status(), run.toString());
@@ -104,6 +106,7 @@ class DemoCommandTest {
     @Test
     void failedDemoLeavesNoArtefactOfAnEarlierRun() throws IOException {
         Path out = Files.createDirectories(dir.resolve("stale"));
+        Files.writeString(out.resolve(DemoCommand.MARKER), ""); // an earlier demo wrote it
         List<String> stale = List.of(RunFiles.GENERATION, RunFiles.ALIGNMENT, RunFiles.WEIGHTED,
                 RunFiles.LABELS, RunFiles.EVALUATION, RunFiles.REPORT, "aligned.jsonl");
         for (String f : stale) {
@@ -164,6 +167,8 @@ class DemoCommandTest {
                 "--repeats", "1", "--seed", "3", "--cache-dir", dir.resolve("cache").toString(), "-q"));
         assertEquals(0, run.status(), run.toString());
         assertEquals(DemoCommand.RETRIEVAL_CORPUS, Files.readAllLines(out.resolve("corpus.jsonl")).size());
+        assertTrue(Files.isRegularFile(out.resolve(DemoCommand.MARKER)),
+                "the directory is marked as the demo's, for the next demo to clean");
         Set<String> corpusIds = new HashSet<>();
         for (String l : Files.readAllLines(out.resolve("corpus.jsonl"))) {
             assertTrue(corpusIds.add(JSON.readTree(l).get("_id").asText()), "distinct ids");
@@ -191,6 +196,67 @@ class DemoCommandTest {
         Cli.Run refused = demo(Map.of(), List.of("demo", "--task", "retrieval", "--classifier", "mlp",
                 "--out", dir.resolve("x").toString(), "-q"));
         Cli.assertBadInputLine(refused, dir, "--classifier does not apply to --task retrieval");
+    }
+
+    @Test
+    void aDirectoryOfTheUsersOwnIsRefusedAndLeftAsItWas() throws IOException {
+        // The demo deleted report.html and evaluation.json there and replaced real.jsonl and
+        // test.jsonl, without a word.
+        Path out = Files.createDirectories(dir.resolve("mine"));
+        List<String> mine = List.of("real.jsonl", "test.jsonl", RunFiles.REPORT, RunFiles.EVALUATION);
+        for (String f : mine) {
+            Files.writeString(out.resolve(f), "the user's " + f);
+        }
+        Cli.Run run = demo(Map.of(), args(out));
+        Cli.assertBadInputLine(run, dir, out + ": --out holds files the demo did not write",
+                "give a new or empty --out", "delete this directory if an earlier demo wrote it");
+        for (String f : mine) {
+            assertEquals("the user's " + f, Files.readString(out.resolve(f)), f);
+        }
+        try (var entries = Files.list(out)) {
+            assertEquals(mine.size(), entries.count(), "nothing is added");
+        }
+        Cli.Run retrieval = demo(Map.of(), List.of("demo", "--task", "retrieval", "--out",
+                out.toString(), "-q"));
+        Cli.assertBadInputLine(retrieval, dir, out + ": --out holds files the demo did not write");
+    }
+
+    @Test
+    void anUnknownClassifierIsRefusedBeforeAnEarlierRunIsDeleted() throws IOException {
+        Path out = Files.createDirectories(dir.resolve("earlier"));
+        Files.writeString(out.resolve(DemoCommand.MARKER), "");
+        Files.writeString(out.resolve(RunFiles.EVALUATION), "{\"from\": \"an earlier run\"}");
+        List<String> args = new java.util.ArrayList<>(args(out));
+        args.addAll(List.of("--classifier", "svm"));
+        // evaluate refused it, after generate and align had run and the earlier run was gone
+        Cli.assertBadInputLine(demo(Map.of(), args), dir, "--classifier", "svm");
+        assertEquals("{\"from\": \"an earlier run\"}", Files.readString(out.resolve(RunFiles.EVALUATION)));
+        assertFalse(Files.exists(out.resolve("real.jsonl")), "no data is drawn");
+    }
+
+    @Test
+    void anUnknownSupersenseIsCalledUnknownAndTheValidOnesNamed() {
+        Path out = dir.resolve("unknown");
+        Cli.Run run = demo(Map.of(), List.of("demo", "--out", out.toString(), "--labels",
+                "noun.animals,noun.food", "-q"));
+        // was: "supersense noun.animals has 0 usable glosses, fewer than the 48 asked for"
+        Cli.assertBadInputLine(run, dir, "unknown noun supersense 'noun.animals'",
+                "noun.animal, noun.artifact", "noun.time");
+        assertFalse(Files.exists(out), "nothing is written");
+    }
+
+    @Test
+    void anUnreachableLlmNamesTheEnvironmentVariableThatGaveIt() throws IOException {
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort(); // closed again: connections are refused
+        }
+        Cli.Run run = demo(Map.of(DemoCommand.LLM_URL_ENV, "http://127.0.0.1:" + port + "/v1",
+                DemoCommand.LLM_MODEL_ENV, "m"), args(dir.resolve("unreachable")));
+        assertEquals(2, run.status(), run.toString());
+        // the demo has no --llm option to check
+        assertTrue(run.err().contains("(check " + DemoCommand.LLM_URL_ENV + ")"), run.err());
+        assertFalse(run.err().contains("--llm"), run.err());
     }
 
     private static Set<String> fieldNames(JsonNode node) {

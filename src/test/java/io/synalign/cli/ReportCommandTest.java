@@ -305,6 +305,109 @@ class ReportCommandTest {
 
     /** --demos random (the ablation): its coverage is not called GP's, nor explained as GP's. */
     @Test
+    void pathsFromTheDocumentsReachTheTerminalWithoutControlCharacters() throws IOException {
+        new RunDirFixture().write(dir);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var alignment = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.ALIGNMENT).toFile());
+        ((com.fasterxml.jackson.databind.node.ObjectNode) alignment.get("settings"))
+                .put("--synthetic", "llm.jsonl");
+        json.writeValue(dir.resolve(RunFiles.ALIGNMENT).toFile(), alignment);
+        var generation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.GENERATION).toFile());
+        // an ESC sequence (red), a forged line and a right-to-left override in a recorded path
+        String path = "x\u001b[31mred\nsynalign: note: forged\u202eevil\u009b2J.jsonl";
+        ((com.fasterxml.jackson.databind.node.ObjectNode) generation.get("settings"))
+                .put("--out", path);
+        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        assertTrue(r.err().contains("records rows written to x\ufffd[31mred\ufffdsynalign: note:"
+                + " forged\ufffdevil\ufffd2J.jsonl, but"), r::toString);
+        for (String line : r.err().split("\n", -1)) {
+            assertFalse(line.startsWith("synalign: note: forged"), r::toString);
+        }
+        assertFalse(r.err().chars().anyMatch(c -> c == 0x1b || c == 0x9b || c == 0x202e),
+                r::toString);
+    }
+
+    @Test
+    void outDashIsRefusedAndWritesNoFileNamedDash() throws IOException {
+        new RunDirFixture().write(dir);
+        Path dash = Path.of("-").toAbsolutePath();
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(dash), dash + " exists");
+        try {
+            Cli.assertBadInputLine(report("--run", dir.toString(), "--out", "-"), dir,
+                    "--out -: give a file name; for standard output give --out /dev/stdout");
+            assertFalse(Files.exists(dash), "a file named '-' was written");
+        } finally {
+            Files.deleteIfExists(dash);
+        }
+    }
+
+    @Test
+    void aPipeGetsThePageAndTheWroteLineGoesToStderr() throws Exception {
+        // report --out /dev/stdout | wc -c failed with NoSuchFileException on
+        // /proc/self/fd/pipe:[...]; a pipe of this process through /proc/self/fd is the same case.
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")));
+        new RunDirFixture().write(dir);
+        Set<String> before = io.synalign.io.PipeFds.openFds();
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        Path fd = io.synalign.io.PipeFds.pipeWriteEnd(before);
+        java.io.ByteArrayOutputStream page = new java.io.ByteArrayOutputStream();
+        Thread reader = new Thread(() -> {
+            try (var in = java.nio.channels.Channels.newInputStream(pipe.source())) {
+                in.transferTo(page); // the page is larger than the pipe's buffer
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        reader.start();
+        Cli.Run r;
+        try {
+            r = report("--run", dir.toString(), "--out", fd.toString());
+        } finally {
+            pipe.sink().close();
+        }
+        reader.join(60_000);
+        assertEquals(0, r.status(), r::toString);
+        String html = page.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(html.startsWith("<!DOCTYPE html>") && html.strip().endsWith("</html>"),
+                "nothing after the page: " + html.substring(Math.max(0, html.length() - 200)));
+        assertEquals("", r.out(), "standard output may be the pipe: nothing else goes there");
+        assertTrue(r.err().contains("wrote " + fd), r::toString);
+        assertFalse(Files.exists(dir.resolve(RunFiles.REPORT)));
+    }
+
+    @Test
+    void aLabelWhoseRowsAllGotWeightZeroSaysSoUnderHighestWeight() throws IOException {
+        new RunDirFixture().write(dir);
+        // alpha's rows get weight 0, the others keep theirs
+        StringBuilder rewritten = new StringBuilder();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : Files.readAllLines(dir.resolve(RunFiles.WEIGHTED))) {
+            var row = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(line);
+            if (row.get("label").asText().equals("alpha")) {
+                row.put("synalign_weight", 0.0);
+            }
+            rewritten.append(json.writeValueAsString(row)).append('\n');
+        }
+        Files.writeString(dir.resolve(RunFiles.WEIGHTED), rewritten);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        String examples = section(html, "examples");
+        String alpha = examples.substring(examples.indexOf("data-label=\"alpha\""));
+        String top = alpha.substring(alpha.indexOf("class=\"top-weighted\""), alpha.indexOf("</ol>"));
+        // was an empty list
+        assertTrue(top.contains("<li class=\"meta\">none: every synthetic row of this label got"
+                + " weight 0</li>"), top);
+        String gamma = examples.substring(examples.indexOf("data-label=\"gamma\""));
+        gamma = gamma.substring(gamma.indexOf("class=\"top-weighted\""), gamma.indexOf("</ol>"));
+        assertFalse(gamma.contains("none:"), gamma);
+    }
+
+    @Test
     void aRandomDemonstrationAblationIsNotCalledGp() throws IOException {
         new RunDirFixture().write(dir);
         com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();

@@ -86,6 +86,26 @@ class AtomicOutputsTest {
     }
 
     @Test
+    void aPipeNamedThroughProcSelfFdIsWrittenInto() throws Exception {
+        // /dev/stdout into a pipe links to /proc/self/fd/1, which links to "pipe:[INODE]", a
+        // name that exists nowhere: followed by hand it failed with NoSuchFileException
+        // (report --out /dev/stdout | wc -c).
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc/self/fd")));
+        Set<String> before = PipeFds.openFds();
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        try (java.nio.channels.Pipe.SourceChannel source = pipe.source()) {
+            Path target = PipeFds.pipeWriteEnd(before);
+            Path link = Files.createSymbolicLink(dir.resolve("stdout"), target);
+            AtomicOutputs.writeAtomically(link, o -> o.write(bytes("through the pipe")));
+            pipe.sink().close();
+            // the write end the commit opened is closed again: the content ends at EOF
+            byte[] got = java.nio.channels.Channels.newInputStream(source).readAllBytes();
+            assertEquals("through the pipe", new String(got, StandardCharsets.UTF_8));
+        }
+        assertEquals(Set.of("stdout"), listing(), "no temporary file is left");
+    }
+
+    @Test
     void writesTheContentAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("out.bin");
         byte[] big = new byte[300_000];

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Escaping, subsampling and histogram binning of the report. */
@@ -106,6 +107,39 @@ class ReportPartsTest {
             }
         }
         assertTrue(svg.contains(">abcdefghijkl\uD83D\uDE00\u2026</text>"), svg);
+    }
+
+    @Test
+    void categoryNamesFitTheirGroupAndAWideChartScrollsInItsOwnBox() {
+        // 8 labels: groups 62 px wide, names cut at 14 characters (about 90 px) overlapped
+        List<String> eight = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            eight.add("book_restaurant_" + i);
+        }
+        double[][] values = new double[8][2];
+        String svg = Charts.groupedBars("c", eight, List.of("before", "after"), values);
+        int width = Integer.parseInt(svg.replaceAll("(?s).*?width=\"(\\d+)\".*", "$1"));
+        double groupW = (width - 80) / 8.0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(
+                "<text [^>]*><title>([^<]*)</title>([^<]*)</text>").matcher(svg);
+        int names = 0;
+        while (m.find()) {
+            assertEquals(eight.get(names), m.group(1), "the title holds the whole name");
+            assertTrue(m.group(2).length() * Charts.LABEL_CHAR_PX <= groupW,
+                    m.group(2) + " is wider than its group of " + groupW + " px");
+            names++;
+        }
+        assertEquals(8, names, svg);
+        assertFalse(svg.startsWith("<div"), "a chart that fits the page is not boxed");
+
+        // 300 labels: an SVG 18,680 px wide made the whole page scroll sideways
+        List<String> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            many.add("l" + i);
+        }
+        String wide = Charts.groupedBars("c", many, List.of("before", "after"), new double[300][2]);
+        assertTrue(wide.startsWith("<div class=\"scroll\"><svg") && wide.endsWith("</svg></div>"),
+                wide.substring(0, 80));
     }
 
     @Test
