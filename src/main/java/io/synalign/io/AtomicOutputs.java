@@ -2,6 +2,7 @@ package io.synalign.io;
 
 import java.io.BufferedOutputStream;
 import java.io.FilterOutputStream;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.OutputStream;
@@ -41,7 +42,10 @@ import org.slf4j.LoggerFactory;
  * a pipe or a terminal) is not replaced: a rename would put a regular file in its
  * place (as root, over {@code /dev/null} itself). Its content is staged in the system's
  * temporary directory and copied into it at {@link #commit()}, after the regular files are
- * renamed; such a copy cannot be undone, so it is never deleted on a failure.
+ * renamed; such a copy cannot be undone, so it is never deleted on a failure. The names of
+ * this process's standard output and error ({@code /dev/stdout}, {@code /dev/fd/2}, ...) are
+ * written through the descriptor whatever it is open on, a shell's redirect to a regular file
+ * included ({@link #standardStream}).
  *
  * <p>Temporary files are created with the process's default permissions (not the 0600 of
  * {@link Files#createTempFile}), so the outputs get the same mode as any file the user creates.
@@ -184,10 +188,16 @@ public final class AtomicOutputs implements AutoCloseable {
             }
             for (Staged s : staged) {
                 if (s.special()) {
-                    // Into the device or pipe itself, never over it: no CREATE, no TRUNCATE.
-                    try (OutputStream out = Files.newOutputStream(s.target(),
-                            StandardOpenOption.WRITE)) {
-                        Files.copy(s.temp(), out);
+                    int stream = standardStream(s.target());
+                    if (stream > 0) {
+                        writeToStandardStream(stream, s.temp());
+                    } else {
+                        // Into the device or pipe itself, never over it: no CREATE, no
+                        // TRUNCATE.
+                        try (OutputStream out = Files.newOutputStream(s.target(),
+                                StandardOpenOption.WRITE)) {
+                            Files.copy(s.temp(), out);
+                        }
                     }
                     deleteQuietly(s.temp());
                 }
@@ -246,7 +256,58 @@ public final class AtomicOutputs implements AutoCloseable {
      * named pipe, a socket): it is written into, never replaced (see the class comment).
      */
     public static boolean isSpecial(Path target) {
-        return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target);
+        return Files.exists(target) && !Files.isRegularFile(target) && !Files.isDirectory(target)
+                || standardStream(target) > 0;
+    }
+
+    /**
+     * 1 or 2 when {@code target} names this process's standard output or error, directly or
+     * through links ({@code /dev/stdout}, {@code /dev/fd/1}, {@code /proc/self/fd/1}, and the
+     * same for 2); 0 otherwise. Such a target is written through the descriptor itself, at its
+     * current position, whatever it is open on: under a shell redirect ({@code > file}) it is a
+     * regular file, which a rename replaced (the shell's file lost the lines written before,
+     * and every line after went to the unlinked file), and which opening the name again would
+     * truncate or write over from its start.
+     */
+    public static int standardStream(Path target) {
+        Path p = target.toAbsolutePath().normalize();
+        for (int hops = 0; hops <= 40; hops++) {
+            String name = p.toString();
+            if (name.equals("/dev/stdout") || name.equals("/dev/fd/1")
+                    || name.equals("/proc/self/fd/1")) {
+                return 1;
+            }
+            if (name.equals("/dev/stderr") || name.equals("/dev/fd/2")
+                    || name.equals("/proc/self/fd/2")) {
+                return 2;
+            }
+            if (!Files.isSymbolicLink(p)) {
+                return 0;
+            }
+            try {
+                Path link = Files.readSymbolicLink(p);
+                Path parent = p.getParent();
+                p = (parent == null ? link : parent.resolve(link)).normalize();
+            } catch (IOException | UnsupportedOperationException e) {
+                return 0;
+            }
+        }
+        return 0;
+    }
+
+    /**
+     * Copies {@code content} to standard output (1) or error (2) through the process's own
+     * descriptor, after what {@code System.out} or {@code System.err} holds, and leaves the
+     * descriptor open.
+     */
+    private static void writeToStandardStream(int stream, Path content) throws IOException {
+        java.io.PrintStream system = stream == 1 ? System.out : System.err;
+        system.flush();
+        // Not closed: closing a FileOutputStream closes its descriptor.
+        FileOutputStream out = new FileOutputStream(stream == 1 ? java.io.FileDescriptor.out
+                : java.io.FileDescriptor.err);
+        Files.copy(content, out);
+        out.flush();
     }
 
     /**

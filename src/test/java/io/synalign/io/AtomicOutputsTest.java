@@ -18,6 +18,8 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class AtomicOutputsTest {
 
@@ -103,6 +105,34 @@ class AtomicOutputsTest {
             assertEquals("through the pipe", new String(got, StandardCharsets.UTF_8));
         }
         assertEquals(Set.of("stdout"), listing(), "no temporary file is left");
+    }
+
+    /**
+     * {@code --out /dev/stdout} under a shell redirect to a regular file: the rename replaced the
+     * shell's file (the lines before were lost, and the lines after went to the unlinked file),
+     * so the file held only the content. Written through the descriptor, in order.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"/dev/stdout", "/proc/self/fd/1", "a link to /dev/stdout"})
+    void standardOutputRedirectedToAFileGetsTheContentInItsPlace(String name) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        Path target = Path.of(name);
+        if (name.startsWith("a link")) {
+            target = Files.createSymbolicLink(dir.resolve("out"), Path.of("/dev/stdout"));
+        }
+        Path redirect = Files.createTempFile("synalign-stdout-", ".txt");
+        try {
+            Process child = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                    System.getProperty("java.class.path"),
+                    StandardStreamWriterMain.class.getName(), target.toString(), "body\n")
+                    .redirectOutput(redirect.toFile())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            assertEquals(0, child.waitFor());
+            assertEquals("header\nbody\nafter\n", Files.readString(redirect));
+        } finally {
+            Files.deleteIfExists(redirect);
+        }
     }
 
     @Test
