@@ -13,6 +13,7 @@ import io.synalign.models.SentenceEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
+import io.synalign.pipeline.TextEmbedding;
 import io.synalign.pipeline.TextEvaluation;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -216,9 +217,14 @@ final class EvaluateCommand extends CliCommand {
         noteOverlap(stdout, real.file(), real.texts().texts(), testRows.texts().texts());
 
         TextEvaluation.Result result;
+        String truncated;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet);
                 SentenceEncoder encoder = embedding.open(loader, model, encoderOptions, cacheDir)) {
             result = evaluation.evaluate(encoder, inputs, progress);
+            truncated = TextEmbedding.stats(encoder).truncationNote();
+        }
+        if (truncated != null) {
+            stdout.println(truncated);
         }
         if (summary != null || runDir != null) {
             writeDocument(json(kind, result, cacheDir));

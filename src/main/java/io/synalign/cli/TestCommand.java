@@ -147,6 +147,7 @@ final class TestCommand extends CliCommand {
         }
 
         TwoSampleTesting.Report report;
+        String truncated;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             FloatMatrix rx;
             FloatMatrix sx;
@@ -157,6 +158,7 @@ final class TestCommand extends CliCommand {
                 if (wt != null) {
                     wx = TextEmbedding.encode(encoder, wt.texts(), progress.encoding("embed weighted"));
                 }
+                truncated = TextEmbedding.stats(encoder).truncationNote();
             }
             try (KernelBackend backend = KernelBackends.create(backendName)) {
                 report = TwoSampleTesting.run(backend,
@@ -176,6 +178,9 @@ final class TestCommand extends CliCommand {
                 outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, doc));
             }
             outputs.commit();
+        }
+        if (truncated != null) {
+            stdout.println(truncated);
         }
         print(stdout, report);
         return ExitCodes.OK;

@@ -53,6 +53,24 @@ class TestCommandTest {
         return summary;
     }
 
+    /** Texts cut to --max-length are counted in one note, as embed, align and run count them. */
+    @Test
+    void textsTruncatedByTheEncoderAreNoted() throws IOException {
+        List<String> texts = new java.util.ArrayList<>(TopicTexts.real("sports", 40, 7));
+        texts.set(3, "a long match report " + "with one more sentence about the game ".repeat(60));
+        List<String> labels = java.util.Collections.nCopies(40, "sports");
+        write("real.jsonl", texts.subList(0, 20), labels.subList(0, 20), null);
+        write("synthetic.jsonl", texts.subList(20, 40), labels.subList(20, 40), null);
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = counter.loader(), "test", "--real", dir.resolve("real.jsonl").toString(),
+                "--synthetic", dir.resolve("synthetic.jsonl").toString(), "--permutations", "199",
+                "--no-cache", "-q");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().startsWith("note: 1 of 40 texts were longer than 128 tokens and were"
+                + " truncated (--max-length)\n"), run.out());
+    }
+
     @Test
     void aSplitOfOneSetPassesAndOtherLabelsFail() throws IOException {
         List<String> texts = new java.util.ArrayList<>();
