@@ -266,7 +266,7 @@ class GenerateCommandTest {
             int groups = Math.min(n, (23 + 3) / 4);
             SelectionResult sel;
             try (KernelBackend kb = KernelBackends.create(KernelBackends.AUTO)) {
-                sel = new ExplorationSelector(kb, LlmSampleGenerator.selectionConfig(Seeds.mix(7, 0), 0, n, 3))
+                sel = new ExplorationSelector(kb, LlmSampleGenerator.selectionConfig(Seeds.mix(7, 0), n, 3))
                         .select(new HashEncoder().encode(POS), groups, null);
             }
             List<String> stage1 = new ArrayList<>();
@@ -286,6 +286,40 @@ class GenerateCommandTest {
             assertKeyNowhere(run, dir);
             for (String auth : server.authorizations) {
                 assertEquals("Bearer " + key, auth, "the key is sent, in the header only");
+            }
+        }
+    }
+
+    /**
+     * A quota that needs several batches (one sample a reply where 4 were asked: 23 groups a
+     * label): later batches show sets of rows that no earlier batch of the label showed (pos: 23
+     * of its 56 sets of 3; neg: the first 10 groups are its 10 sets). Each batch ran a fresh
+     * selection before and resent earlier groups.
+     */
+    @Test
+    void laterBatchesShowDemonstrationGroupsNotShownBefore() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(1)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "many.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            Map<String, Map<List<Integer>, List<Integer>>> groups = new HashMap<>();
+            for (JsonNode r : read(dir.resolve("many.jsonl"))) {
+                JsonNode p = r.path("synalign");
+                String[] id = p.path("summary_id").asText().substring(1).split("-g");
+                List<Integer> lines = new ArrayList<>();
+                p.path("demo_lines").forEach(l -> lines.add(l.asInt()));
+                lines.sort(null);
+                groups.computeIfAbsent(r.path("label").asText(), l -> new java.util.TreeMap<>(
+                        java.util.Comparator.<List<Integer>>comparingInt(k -> k.get(0))
+                                .thenComparingInt(k -> k.get(1))))
+                        .put(List.of(Integer.parseInt(id[0]), Integer.parseInt(id[1])), lines);
+            }
+            for (String label : List.of("pos", "neg")) {
+                List<List<Integer>> inOrder = new ArrayList<>(groups.get(label).values());
+                assertTrue(groups.get(label).keySet().stream().anyMatch(k -> k.get(0) > 0),
+                        "the quota needs more than one batch");
+                int sets = label.equals("pos") ? 56 : 10;
+                List<List<Integer>> first = inOrder.subList(0, Math.min(sets, inOrder.size()));
+                assertEquals(first.size(), new HashSet<>(first).size(), label + ": " + inOrder);
             }
         }
     }
@@ -311,7 +345,7 @@ class GenerateCommandTest {
             int groups = Math.min(POS.size(), (23 + 3) / 4);
             List<int[]> want = new io.synalign.generation.RandomDemonstrations(3).choose(
                     new io.synalign.generation.LabelRows("pos", POS, java.util.Collections.nCopies(POS.size(), 1L)),
-                    new HashEncoder().encode(POS), groups, 0, Seeds.mix(7, 0));
+                    new HashEncoder().encode(POS), groups, 0, Seeds.mix(7, 0), List.of());
             for (int[] g : want) {
                 StringBuilder block = new StringBuilder();
                 for (int k = 0; k < g.length; k++) {
