@@ -291,6 +291,41 @@ class GenerateCommandTest {
     }
 
     /**
+     * A blank real text would be a demonstration ("Example 1: " in the prompt; its embedding
+     * lies near the label's mean, so GP selection picked it first): refused with its line, for
+     * the LLM and the offline baseline alike, before any request and with nothing written. A
+     * blank label was a class of its own.
+     */
+    @Test
+    void blankRealTextsAndLabelsAreRefusedNamingTheLine() throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(dir.resolve("real.jsonl")));
+        for (String[] c : new String[][] {
+            {"{\"text\":\"\",\"label\":\"pos\"}", "text field 'text' is empty"},
+            {"{\"text\":\" \\t\\n \",\"label\":\"neg\"}", "text field 'text' is blank (only whitespace)"},
+            {"{\"text\":\"a fine text\",\"label\":\"  \"}", "label field 'label' is blank (only whitespace)"},
+        }) {
+            List<String> bad = new ArrayList<>(lines);
+            bad.add(3, c[0]);
+            Files.write(dir.resolve("blank.jsonl"), bad);
+            try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+                List<String> llm = new ArrayList<>(List.of(args(server, "blank-out.jsonl",
+                        "--journal", dir.resolve("blank-journal").toString())));
+                llm.set(llm.indexOf("--real") + 1, dir.resolve("blank.jsonl").toString());
+                String[] offline = {"generate", "--real", dir.resolve("blank.jsonl").toString(),
+                    "--out", dir.resolve("blank-out.jsonl").toString(), "--llm", "offline",
+                    "--synthetic-per-label", "3", "--no-cache", "--quiet"};
+                for (String[] a : List.of(llm.toArray(String[]::new), offline)) {
+                    Cli.assertBadInputLine(generate(Map.of(KEY_VAR, key), a), dir,
+                            "@/blank.jsonl:4: " + c[1]);
+                    assertFalse(Files.exists(dir.resolve("blank-out.jsonl")));
+                    assertFalse(Files.exists(dir.resolve("blank-journal")));
+                }
+                assertEquals(0, server.bodies.size(), "no request was sent");
+            }
+        }
+    }
+
+    /**
      * A quota that needs several batches (one sample a reply where 4 were asked: 23 groups a
      * label): later batches show sets of rows that no earlier batch of the label showed (pos: 23
      * of its 56 sets of 3; neg: the first 10 groups are its 10 sets). Each batch ran a fresh
