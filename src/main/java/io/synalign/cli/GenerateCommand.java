@@ -196,7 +196,7 @@ final class GenerateCommand extends CliCommand {
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, records.textField, labelField);
         GivenLabelField.require(spec, real, lt, labelField);
-        List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
+        List<LabelRows> labels = GenerationOptions.labelRows(real, records.textField, rows, lt);
         String backend = common.checkedBackend();
         RealEmbeddings embedded = null;
         GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);

@@ -27,7 +27,12 @@ import java.util.Map;
  */
 final class GenerationCoverage {
 
-    /** One label's row of the report. */
+    /**
+     * One label's row of the report.
+     *
+     * @param coverage null when the label was asked for no rows (its quota, or round 1's share
+     *     of it, is 0): no batch chose demonstrations, so there is nothing to measure
+     */
     record Label(String label, int real, int generated, DemonstrationCoverage.Coverage coverage) {
     }
 
@@ -56,13 +61,17 @@ final class GenerationCoverage {
                     quota = io.synalign.pipeline.ClosedLoop.share(new int[] {quota}, 1,
                             options.rounds)[0];
                 }
-                int[] demos = GenerationPipeline.firstBatchDemonstrations(
-                        DemonstrationChooser.of(Demonstrations.parse(options.demos), kernels,
-                                options.demosPerPrompt),
-                        x, Math.max(1, quota), options.demosPerPrompt, options.samplesPerSummary,
-                        seed, i);
-                DemonstrationCoverage.Coverage c = DemonstrationCoverage.measure(kernels, x, demos,
-                        DemonstrationCoverage.DEFAULT_DRAWS, seed);
+                DemonstrationCoverage.Coverage c = null;
+                if (quota > 0) {
+                    // A label asked for no rows (--synthetic-rows 2 over 6 labels) has no first
+                    // batch: a selection for one group described demonstrations never shown.
+                    int[] demos = GenerationPipeline.firstBatchDemonstrations(
+                            DemonstrationChooser.of(Demonstrations.parse(options.demos), kernels,
+                                    options.demosPerPrompt),
+                            x, quota, options.demosPerPrompt, options.samplesPerSummary, seed, i);
+                    c = DemonstrationCoverage.measure(kernels, x, demos,
+                            DemonstrationCoverage.DEFAULT_DRAWS, seed);
+                }
                 out.add(new Label(rows.displayLabel(), rows.size(),
                         generated.getOrDefault(rows.label(), 0), c));
             }
@@ -79,6 +88,11 @@ final class GenerationCoverage {
                 : "randomly chosen (--demos random)";
         for (Label l : labels) {
             DemonstrationCoverage.Coverage c = l.coverage();
+            if (c == null) {
+                err.printf(Locale.ROOT, "synalign: demonstration coverage, label %s: n/a (no rows"
+                        + " were asked of the label, so no demonstrations were chosen)%n", l.label());
+                continue;
+            }
             err.printf(Locale.ROOT, "synalign: demonstration coverage, label %s: %d %s of"
                     + " %d real rows, MMD^2 to the real rows %s (random %d rows: %s ± %s over %d"
                     + " draws)%n", l.label(), c.demonstrations(), chosen, c.realRows(),
@@ -106,11 +120,17 @@ final class GenerationCoverage {
             Map<String, Object> e = new LinkedHashMap<>();
             e.put("real", l.real());
             e.put("generated", l.generated());
-            e.put("demonstrations", l.coverage().demonstrations());
-            Map<String, Object> cov = new LinkedHashMap<>();
-            cov.put("gp", l.coverage().gp());
-            cov.put("random", Json.meanStd(l.coverage().random()));
-            e.put("coverageMmd2", cov);
+            if (l.coverage() == null) {
+                // No demonstrations: 0 of them, and no coverage (null, shown as "-" by report).
+                e.put("demonstrations", 0);
+                e.put("coverageMmd2", null);
+            } else {
+                e.put("demonstrations", l.coverage().demonstrations());
+                Map<String, Object> cov = new LinkedHashMap<>();
+                cov.put("gp", l.coverage().gp());
+                cov.put("random", Json.meanStd(l.coverage().random()));
+                e.put("coverageMmd2", cov);
+            }
             per.put(l.label(), e);
         }
         root.put("perLabel", per);

@@ -3,6 +3,7 @@ package io.synalign.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
+import io.synalign.io.InputException;
 import io.synalign.data.TextFields;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.GenerationPipeline;
@@ -340,10 +341,25 @@ final class GenerationOptions {
         return journal == null || c.offline() ? null : CallJournal.open(journal);
     }
 
-    /** The real rows grouped by label, in first-appearance order. */
-    static List<LabelRows> labelRows(List<Record> rows, TextFields.LabelledTexts lt) {
+    /**
+     * The real rows grouped by label, in first-appearance order.
+     *
+     * @throws InputException naming {@code file} and the line of a blank text (empty or only
+     *     whitespace): a real row is a demonstration, and a blank one (whose embedding lies near
+     *     its label's mean, so GP selection picks it first) showed the LLM "Example 1: " and
+     *     gave the offline baseline nothing to edit
+     */
+    static List<LabelRows> labelRows(Path file, String textField, List<Record> rows,
+            TextFields.LabelledTexts lt) {
         List<Long> lines = new ArrayList<>();
-        rows.forEach(r -> lines.add(r.line()));
+        for (int i = 0; i < rows.size(); i++) {
+            if (lt.texts().get(i).isBlank()) {
+                throw new InputException(file, rows.get(i).line(), "text field '" + textField
+                        + "' is " + (lt.texts().get(i).isEmpty() ? "empty" : "blank (only whitespace)")
+                        + "; real rows are the LLM's demonstrations, remove the row");
+            }
+            lines.add(rows.get(i).line());
+        }
         return GenerationPipeline.byLabel(lt.texts(), lt.labels(), lines);
     }
 

@@ -226,7 +226,7 @@ final class RunCommand extends CliCommand {
         List<Record> rows = records.read(real); // an empty file is an InputException there
         TextFields.LabelledTexts lt = TextFields.labelled(real, rows, textField, labelField);
         GivenLabelField.require(spec, real, lt, labelField);
-        List<LabelRows> labels = GenerationOptions.labelRows(rows, lt);
+        List<LabelRows> labels = GenerationOptions.labelRows(real, textField, rows, lt);
         List<List<String>> leakageTexts = new ArrayList<>();
         for (Path a : leakageAgainst) {
             leakageTexts.add(TextFields.texts(a, records.read(a), textField));

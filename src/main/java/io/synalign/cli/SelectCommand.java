@@ -187,9 +187,19 @@ final class SelectCommand extends CliCommand {
 
     private void printSummary(PrintWriter stdout, SelectionResult r, FloatMatrix x) {
         int rows = x.rows();
+        // A group holds at most every row: "groups of 100" over 37 rows described none.
+        int shownGroup = Math.min(groupSize, rows);
         stdout.printf(Locale.ROOT, "picked %d of %d rows%s%n", r.picks().length, rows,
-                groupSize > 1 ? String.format(Locale.ROOT, " in groups of %d (%d coverage reset%s)",
-                        groupSize, r.rounds(), r.rounds() == 1 ? "" : "s") : "");
+                shownGroup > 1 ? String.format(Locale.ROOT, " in groups of %d (%d coverage reset%s)",
+                        shownGroup, r.rounds(), r.rounds() == 1 ? "" : "s") : "");
+        if (groupSize >= rows && rows > 1 && r.picks().length > 1) {
+            // Each group covers every row, so each pick starts a round with an empty
+            // conditioning set, where every variance is the prior 1 (ExplorationSelector).
+            stdout.printf(Locale.ROOT, "note: --group-size %d covers all %d rows in one group:"
+                    + " every pick after the first starts a new round with nothing to condition"
+                    + " on, so the picks follow index order (the lowest row not yet picked)%n",
+                    groupSize, rows);
+        }
         int shown = Math.min(10, r.picks().length);
         stdout.println("first picks: " + Arrays.stream(r.picks(), 0, shown)
                 .mapToObj(Integer::toString).collect(Collectors.joining(", "))

@@ -16,7 +16,8 @@ import java.util.Map;
  * Label: when no record has the label field, there are no labels (all rows form one group);
  * when any record has it, every record must, with a string, number or boolean value (numbers
  * and booleans become their JSON text, so the label {@code 1} in a JSON file matches the label
- * {@code "1"} in a CSV file). Problems are {@link InputException}s naming the file, line and
+ * {@code "1"} in a CSV file) that is not blank (empty or only whitespace: such a label, an
+ * empty CSV cell say, became a class of its own, with its own quota and fit). Problems are {@link InputException}s naming the file, line and
  * field. Cost O(records). {@link Checker} applies the same rules to a stream of records.
  */
 public final class TextFields {
@@ -149,6 +150,11 @@ public final class TextFields {
             } else {
                 throw new InputException(file, r.line(), "label field '" + labelField + "' is "
                         + kind(v) + "; labels must be strings, numbers or booleans");
+            }
+            if (label.isBlank()) {
+                throw new InputException(file, r.line(), "label field '" + labelField + "' is "
+                        + (label.isEmpty() ? "empty" : "blank (only whitespace)")
+                        + "; every label must name its class");
             }
             labels.add(distinct.computeIfAbsent(label, l -> l));
             return text;

@@ -14,7 +14,9 @@ import java.util.SplittableRandom;
  * for random choices of the same number of rows. GP exploration-aware selection ("Few-shot LLM
  * Synthetic Data with Distribution Matching", WWW 2025) picks rows the GP is least sure about,
  * so its demonstrations should spread over the real set and score a lower MMD^2 than random
- * picks. When every row is chosen both values are 0.
+ * picks. When every row is chosen both values are exactly 0: the sets are equal, and the MMD
+ * estimate of a backend that sums in float32 (nd4j) would report its rounding (2.2e-8) as a
+ * coverage gap.
  *
  * <p>The bandwidth is the median heuristic over the real rows (seeded; 1 for a single row). The
  * random baseline draws {@code draws} sets of k distinct rows uniformly (partial Fisher-Yates,
@@ -64,8 +66,12 @@ public final class DemonstrationCoverage {
         // Rows all alike (or one row): every MMD^2 among them is 0 whatever sigma.
         double sigma = MedianHeuristic.allRowsEqual(real) ? 1.0
                 : WeightedMmd.bandwidth(backend, seed, real);
-        double gp = WeightedMmd.mmd2(backend, real.selectRows(distinct), real, sigma);
         double[] random = new double[draws];
+        if (k == n) {
+            // Every row chosen, by the GP and by each random draw alike: MMD^2 is 0 (class comment).
+            return new Coverage(k, n, 0.0, MeanStd.of(random), sigma);
+        }
+        double gp = WeightedMmd.mmd2(backend, real.selectRows(distinct), real, sigma);
         int[] pool = new int[n];
         for (int i = 0; i < draws; i++) {
             for (int j = 0; j < n; j++) {

@@ -18,9 +18,12 @@ public interface DemonstrationChooser {
      * @param batch the batch of this label, from 0 (a batch is asked when the ones before fell
      *     short of the quota)
      * @param labelSeed the label's seed
+     * @param earlier the groups chosen for the label's earlier batches, in order (empty for batch
+     *     0): a later batch should show the LLM rows it has not seen together yet
      * @return {@code groups} groups of row indices into {@code rows}
      */
-    List<int[]> choose(LabelRows rows, FloatMatrix x, int groups, int batch, long labelSeed);
+    List<int[]> choose(LabelRows rows, FloatMatrix x, int groups, int batch, long labelSeed,
+            List<int[]> earlier);
 
     /** Guidance for the attribute prompt on what the synthetic data lacks, or null. */
     default String gapHint(LabelRows rows) {

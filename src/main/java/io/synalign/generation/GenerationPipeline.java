@@ -90,7 +90,7 @@ public final class GenerationPipeline {
         List<String> placeholder = java.util.Collections.nCopies(n, "");
         List<Long> lines = java.util.stream.LongStream.rangeClosed(1, n).boxed().toList();
         List<int[]> picked = chooser.choose(new LabelRows(null, placeholder, lines), x, groups, 0,
-                Seeds.mix(seed, labelIndex));
+                Seeds.mix(seed, labelIndex), List.of());
         return picked.stream().flatMapToInt(java.util.Arrays::stream).distinct().sorted().toArray();
     }
 }

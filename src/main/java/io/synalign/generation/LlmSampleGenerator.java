@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,10 +31,10 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>{@code min(N, ceil(remaining / K))} demonstration groups of size G over the label's
  *       embeddings, chosen by the {@link DemonstrationChooser}: by default GP exploration-aware
- *       selection ({@link ExplorationSelector}, {@link GpDemonstrations}).
- *       Batch 0 starts at the row nearest the mean; batch b &gt; 0 at a seeded random row, so
- *       a label with few rows keeps yielding fresh groups (within a batch, the selector's own
- *       rounds restart coverage when every row is covered).</li>
+ *       selection ({@link ExplorationSelector}, {@link GpDemonstrations}), which starts at the
+ *       row nearest the mean and which later batches continue, told the groups of the batches
+ *       before, so that they show groups not sent yet (the selector's own rounds restart
+ *       coverage when every row is covered).</li>
  *   <li>Stage 1, one request per group ({@link Schemas#ATTRIBUTES}): summarise the group's
  *       latent attributes (skipped with attribute reasoning off: stage 2 then uses
  *       {@link PromptTemplates#SAMPLES_DIRECT}).</li>
@@ -119,12 +118,11 @@ public final class LlmSampleGenerator implements SampleGenerator {
     }
 
     /**
-     * The selection settings of batch {@code batch} of a label with {@code n} rows; public so that
-     * tests can repeat the selection independently.
+     * The selection settings of a label with {@code n} rows, one selection for all its batches
+     * ({@link GpDemonstrations}); public so that tests can repeat the selection independently.
      */
-    public static SelectionConfig selectionConfig(long labelSeed, int batch, int n, int groupSize) {
-        int first = batch == 0 ? -1 : new SplittableRandom(Seeds.mix(labelSeed, batch, 1)).nextInt(n);
-        return new SelectionConfig(Bandwidth.auto(), SelectionConfig.DEFAULT_NOISE, first,
+    public static SelectionConfig selectionConfig(long labelSeed, int n, int groupSize) {
+        return new SelectionConfig(Bandwidth.auto(), SelectionConfig.DEFAULT_NOISE, -1,
                 Math.min(groupSize, n), labelSeed);
     }
 
@@ -134,12 +132,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
         int n = rows.size();
         List<GeneratedSample> out = new ArrayList<>(count);
         Map<String, Integer> asked = new HashMap<>();
+        List<int[]> chosenBefore = new ArrayList<>();
         int barren = 0;
         long samplesWhileBarren = 0; // samples the replies of the barren batches held
         for (int batch = 0; out.size() < count; batch++) {
             int remaining = count - out.size();
             int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
-            List<int[]> chosen = chooser.choose(rows, x, groups, batch, seed);
+            List<int[]> chosen = chooser.choose(rows, x, groups, batch, seed,
+                    List.copyOf(chosenBefore));
+            chosenBefore.addAll(chosen);
             int before = out.size();
             BatchFailures failures = new BatchFailures();
             runBatch(rows, chosen, batch, seed, asked, validator, out, count, failures);

@@ -8,7 +8,9 @@ import java.util.SplittableRandom;
 /**
  * Random demonstration groups, the ablation of exploration-aware sampling: group g of batch b
  * holds {@code min(G, n)} distinct rows drawn uniformly with the seed
- * {@code Seeds.mix(labelSeed, b, g, 3)} (a partial Fisher-Yates shuffle). Cost O(n) per group.
+ * {@code Seeds.mix(labelSeed, b, g, 3)} (a partial Fisher-Yates shuffle), independently of the
+ * groups before it, which it may repeat: the ablation draws without exploration's memory. Cost
+ * O(n) per group.
  */
 public final class RandomDemonstrations implements DemonstrationChooser {
 
@@ -22,7 +24,8 @@ public final class RandomDemonstrations implements DemonstrationChooser {
     }
 
     @Override
-    public List<int[]> choose(LabelRows rows, FloatMatrix x, int groups, int batch, long labelSeed) {
+    public List<int[]> choose(LabelRows rows, FloatMatrix x, int groups, int batch, long labelSeed,
+            List<int[]> earlier) {
         int n = rows.size();
         int size = Math.min(groupSize, n);
         List<int[]> out = new ArrayList<>(groups);

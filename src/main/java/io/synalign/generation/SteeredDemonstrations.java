@@ -15,16 +15,13 @@ import java.util.Map;
  * c counts the label's groups of earlier batches (0 for the first), and filled with the
  * {@code min(G, n) - 1} real rows of the label nearest to the seed (Euclidean distance between
  * embeddings, in double; ties by row), so each prompt shows one under-covered region and a
- * later batch never repeats an earlier prompt while ranks remain. Cost O(n d) per group. Labels
- * and their batches are asked for one after another (as {@code GenerationPipeline} does).
+ * later batch never repeats an earlier prompt while ranks remain. Cost O(n d) per group.
  */
 public final class SteeredDemonstrations implements DemonstrationChooser {
 
     private final int groupSize;
     private final Map<String, double[]> gaps;
     private final Map<String, String> hints;
-    /** Per label, the groups handed out so far. */
-    private final Map<String, Integer> used = new HashMap<>();
 
     /**
      * @param gaps per label (null key: unlabelled rows), one gap per real row of the label
@@ -50,7 +47,8 @@ public final class SteeredDemonstrations implements DemonstrationChooser {
     }
 
     @Override
-    public List<int[]> choose(LabelRows rows, FloatMatrix x, int groups, int batch, long labelSeed) {
+    public List<int[]> choose(LabelRows rows, FloatMatrix x, int groups, int batch, long labelSeed,
+            List<int[]> earlier) {
         double[] gap = gaps.get(rows.label());
         if (gap == null || gap.length != rows.size()) {
             throw new IllegalArgumentException("no coverage gap for label " + rows.displayLabel());
@@ -58,13 +56,12 @@ public final class SteeredDemonstrations implements DemonstrationChooser {
         int n = rows.size();
         int[] rank = ranking(gap);
         int size = Math.min(groupSize, n);
-        int start = batch == 0 ? 0 : used.getOrDefault(rows.label(), 0);
+        int start = earlier.size();
         List<int[]> out = new ArrayList<>(groups);
         for (int g = 0; g < groups; g++) {
             int seed = rank[(int) (((long) start + g) % n)];
             out.add(nearest(x, seed, size));
         }
-        used.put(rows.label(), start + groups);
         return out;
     }
 

@@ -120,6 +120,29 @@ class CliEngineTest {
         assertEquals(Set.of("r.npy", "s.npy", "picks.txt", "groups.jsonl"), listing());
     }
 
+    /**
+     * A group size of at least the row count: the summary names groups of N (it said "groups of
+     * 100" over 40 rows) and says the picks after the first follow index order.
+     */
+    @Test
+    void selectWithGroupsOfEveryRowSaysSo() throws IOException {
+        Cli.Run run = Cli.run(cl -> { }, "select",
+                "--embeddings", dir.resolve("r.npy").toString(), "--count", "5",
+                "--out", dir.resolve("picks.txt").toString(), "--group-size", "100",
+                "--backend", "reference");
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("picked 5 of 40 rows in groups of 40 (4 coverage resets)"),
+                run.out());
+        assertTrue(run.out().contains("note: --group-size 100 covers all 40 rows in one group:"
+                + " every pick after the first starts a new round with nothing to condition on,"
+                + " so the picks follow index order (the lowest row not yet picked)"), run.out());
+        List<Integer> picks = Files.readAllLines(dir.resolve("picks.txt")).stream()
+                .map(l -> Integer.parseInt(l.strip())).toList();
+        List<Integer> after = java.util.stream.IntStream.range(0, 40).boxed()
+                .filter(i -> !i.equals(picks.get(0))).limit(4).toList();
+        assertEquals(after, picks.subList(1, 5), "index order after the first pick");
+    }
+
     /** Names ending in .gz are written gzip-compressed (they held plain text, which readers refused). */
     @Test
     void selectCompressesOutputsNamedGz() throws IOException {

@@ -266,7 +266,7 @@ class GenerateCommandTest {
             int groups = Math.min(n, (23 + 3) / 4);
             SelectionResult sel;
             try (KernelBackend kb = KernelBackends.create(KernelBackends.AUTO)) {
-                sel = new ExplorationSelector(kb, LlmSampleGenerator.selectionConfig(Seeds.mix(7, 0), 0, n, 3))
+                sel = new ExplorationSelector(kb, LlmSampleGenerator.selectionConfig(Seeds.mix(7, 0), n, 3))
                         .select(new HashEncoder().encode(POS), groups, null);
             }
             List<String> stage1 = new ArrayList<>();
@@ -286,6 +286,75 @@ class GenerateCommandTest {
             assertKeyNowhere(run, dir);
             for (String auth : server.authorizations) {
                 assertEquals("Bearer " + key, auth, "the key is sent, in the header only");
+            }
+        }
+    }
+
+    /**
+     * A blank real text would be a demonstration ("Example 1: " in the prompt; its embedding
+     * lies near the label's mean, so GP selection picked it first): refused with its line, for
+     * the LLM and the offline baseline alike, before any request and with nothing written. A
+     * blank label was a class of its own.
+     */
+    @Test
+    void blankRealTextsAndLabelsAreRefusedNamingTheLine() throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(dir.resolve("real.jsonl")));
+        for (String[] c : new String[][] {
+            {"{\"text\":\"\",\"label\":\"pos\"}", "text field 'text' is empty"},
+            {"{\"text\":\" \\t\\n \",\"label\":\"neg\"}", "text field 'text' is blank (only whitespace)"},
+            {"{\"text\":\"a fine text\",\"label\":\"  \"}", "label field 'label' is blank (only whitespace)"},
+        }) {
+            List<String> bad = new ArrayList<>(lines);
+            bad.add(3, c[0]);
+            Files.write(dir.resolve("blank.jsonl"), bad);
+            try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+                List<String> llm = new ArrayList<>(List.of(args(server, "blank-out.jsonl",
+                        "--journal", dir.resolve("blank-journal").toString())));
+                llm.set(llm.indexOf("--real") + 1, dir.resolve("blank.jsonl").toString());
+                String[] offline = {"generate", "--real", dir.resolve("blank.jsonl").toString(),
+                    "--out", dir.resolve("blank-out.jsonl").toString(), "--llm", "offline",
+                    "--synthetic-per-label", "3", "--no-cache", "--quiet"};
+                for (String[] a : List.of(llm.toArray(String[]::new), offline)) {
+                    Cli.assertBadInputLine(generate(Map.of(KEY_VAR, key), a), dir,
+                            "@/blank.jsonl:4: " + c[1]);
+                    assertFalse(Files.exists(dir.resolve("blank-out.jsonl")));
+                    assertFalse(Files.exists(dir.resolve("blank-journal")));
+                }
+                assertEquals(0, server.bodies.size(), "no request was sent");
+            }
+        }
+    }
+
+    /**
+     * A quota that needs several batches (one sample a reply where 4 were asked: 23 groups a
+     * label): later batches show sets of rows that no earlier batch of the label showed (pos: 23
+     * of its 56 sets of 3; neg: the first 10 groups are its 10 sets). Each batch ran a fresh
+     * selection before and resent earlier groups.
+     */
+    @Test
+    void laterBatchesShowDemonstrationGroupsNotShownBefore() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(1)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "many.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            Map<String, Map<List<Integer>, List<Integer>>> groups = new HashMap<>();
+            for (JsonNode r : read(dir.resolve("many.jsonl"))) {
+                JsonNode p = r.path("synalign");
+                String[] id = p.path("summary_id").asText().substring(1).split("-g");
+                List<Integer> lines = new ArrayList<>();
+                p.path("demo_lines").forEach(l -> lines.add(l.asInt()));
+                lines.sort(null);
+                groups.computeIfAbsent(r.path("label").asText(), l -> new java.util.TreeMap<>(
+                        java.util.Comparator.<List<Integer>>comparingInt(k -> k.get(0))
+                                .thenComparingInt(k -> k.get(1))))
+                        .put(List.of(Integer.parseInt(id[0]), Integer.parseInt(id[1])), lines);
+            }
+            for (String label : List.of("pos", "neg")) {
+                List<List<Integer>> inOrder = new ArrayList<>(groups.get(label).values());
+                assertTrue(groups.get(label).keySet().stream().anyMatch(k -> k.get(0) > 0),
+                        "the quota needs more than one batch");
+                int sets = label.equals("pos") ? 56 : 10;
+                List<List<Integer>> first = inOrder.subList(0, Math.min(sets, inOrder.size()));
+                assertEquals(first.size(), new HashSet<>(first).size(), label + ": " + inOrder);
             }
         }
     }
@@ -311,7 +380,7 @@ class GenerateCommandTest {
             int groups = Math.min(POS.size(), (23 + 3) / 4);
             List<int[]> want = new io.synalign.generation.RandomDemonstrations(3).choose(
                     new io.synalign.generation.LabelRows("pos", POS, java.util.Collections.nCopies(POS.size(), 1L)),
-                    new HashEncoder().encode(POS), groups, 0, Seeds.mix(7, 0));
+                    new HashEncoder().encode(POS), groups, 0, Seeds.mix(7, 0), List.of());
             for (int[] g : want) {
                 StringBuilder block = new StringBuilder();
                 for (int k = 0; k < g.length; k++) {

@@ -50,6 +50,37 @@ class GenerationRunDirTest {
                 .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(), args);
     }
 
+    /**
+     * A label asked for no rows (--synthetic-rows 1 over two labels: neg gets 0) chose no
+     * demonstrations: no coverage figure on the terminal, in generation.json or in the report
+     * (it got the coverage of a one-group selection that no batch made).
+     */
+    @Test
+    void aLabelAskedForNoRowsHasNoCoverage() throws IOException {
+        writeReal();
+        Path run = dir.resolve("rd");
+        Cli.Run r = generate("generate", "--real", dir.resolve("real.jsonl").toString(), "--out",
+                dir.resolve("s.jsonl").toString(), "--llm", "offline", "--synthetic-rows", "1",
+                "--seed", "3", "--no-cache", "--backend", "reference", "--run-dir", run.toString());
+        assertEquals(0, r.status(), r.toString());
+        JsonNode g = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile());
+        JsonNode neg = g.path("perLabel").path("neg");
+        assertEquals(0, neg.path("generated").asInt(), g.toString());
+        assertEquals(0, neg.path("demonstrations").asInt(), neg.toString());
+        assertTrue(neg.path("coverageMmd2").isNull(), neg.toString());
+        assertTrue(g.path("perLabel").path("pos").path("coverageMmd2").path("gp").isNumber());
+        assertTrue(r.err().contains("demonstration coverage, label neg: n/a (no rows were asked of"
+                + " the label, so no demonstrations were chosen)"), r.err());
+        assertFalse(r.err().contains("label neg: 1 GP-selected"), r.err());
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", run.toString(), "--out",
+                run.resolve("r.html").toString());
+        assertEquals(0, report.status(), report.toString());
+        String html = Files.readString(run.resolve("r.html"));
+        int at = html.indexOf("data-label=\"neg\"");
+        String row = html.substring(at, html.indexOf("</tr>", at));
+        assertTrue(row.endsWith("<td>0</td><td>-</td><td>-</td>"), row);
+    }
+
     @Test
     void offlineGenerateWritesGenerationJsonWithCoverage() throws IOException {
         List<String> pos = writeReal();

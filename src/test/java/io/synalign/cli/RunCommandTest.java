@@ -147,6 +147,17 @@ class RunCommandTest {
                 "--filter-threshold applies with --dedup or --leakage-against");
     }
 
+    /** run's real rows are generate's demonstrations: a blank text is refused as generate refuses it. */
+    @Test
+    void aBlankRealTextIsRefusedNamingItsLine() throws IOException {
+        Files.writeString(dir.resolve("real.jsonl"), "{\"text\":\"   \",\"label\":\"neg\"}\n",
+                StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+        int line = Files.readAllLines(dir.resolve("real.jsonl")).size();
+        Cli.assertBadInputLine(run(Map.of(), base("offline", "blank.jsonl", "--synthetic-per-label", "4")),
+                dir, "@/real.jsonl:" + line + ": text field 'text' is blank (only whitespace)");
+        assertEquals(List.of(), files(), "nothing written");
+    }
+
     @Test
     void offlineEndToEndWritesAnAlignedSubsetOfTheGeneratedRowsWithRealLabelShares() throws IOException {
         Cli.Run r = run(Map.of(), base("offline", "aligned.jsonl", "--synthetic-per-label", "10",

@@ -64,6 +64,7 @@ class TextBadInputTest {
         write("otherlabels.jsonl", "{\"text\":\"t1\",\"label\":\"X\"}\n{\"text\":\"t2\",\"label\":\"Y\"}\n");
         write("halflabel.jsonl", "{\"text\":\"t1\",\"label\":\"x\"}\n{\"text\":\"t2\"}\n");
         write("nulllabel.jsonl", "{\"text\":\"t1\",\"label\":null}\n");
+        write("blanklabel.csv", "text,label\nt1,x\nt2,\n");
         write("data.txt", "text\nhello\n");
         write("fake.jsonl.gz", "{\"text\":\"not compressed\"}\n");
         ByteArrayOutputStream gz = new ByteArrayOutputStream();
@@ -127,6 +128,7 @@ class TextBadInputTest {
             bad("truncated gzip", with(ALIGN, "--synthetic", "@/truncated.jsonl.gz"), "@/truncated.jsonl.gz:", "corrupt or truncated gzip data"),
             bad("missing file", with(ALIGN, "--real", "@/nope.jsonl"), "@/nope.jsonl: file not found"),
             bad("null label", with(ALIGN, "--real", "@/nulllabel.jsonl"), "@/nulllabel.jsonl:1: label field 'label' is null"),
+            bad("empty label cell", with(ALIGN, "--synthetic", "@/blanklabel.csv"), "@/blanklabel.csv:3: label field 'label' is empty"),
             bad("label on some records only", with(ALIGN, "--synthetic", "@/halflabel.jsonl"), "@/halflabel.jsonl:2: no field 'label', but the record on line 1 has one"),
             // labels
             bad("no synthetic label in the real set", with(ALIGN, "--synthetic", "@/otherlabels.jsonl"),

@@ -403,6 +403,9 @@ class RecordIoTest {
                 "no field 'label', but the record on line 1 has one"},
             {"{\"text\":\"a\",\"label\":null}\n", "text", "label", 1L, "label field 'label' is null; labels must be strings, numbers or booleans"},
             {"{\"text\":\"a\",\"label\":{\"k\":1}}\n", "text", "label", 1L, "label field 'label' is an object"},
+            {"{\"text\":\"a\",\"label\":\"x\"}\n{\"text\":\"b\",\"label\":\"\"}\n", "text", "label", 2L,
+                "label field 'label' is empty; every label must name its class"},
+            {"{\"text\":\"a\",\"label\":\" \\t \"}\n", "text", "label", 1L, "label field 'label' is blank (only whitespace)"},
         };
         int k = 0;
         for (Object[] c : cases) {

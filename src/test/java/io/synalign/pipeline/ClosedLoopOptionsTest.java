@@ -75,15 +75,15 @@ class ClosedLoopOptionsTest {
         LabelRows rows = new LabelRows("a", List.of("r0", "r1", "r2", "r3", "r4"), List.of(1L, 2L, 3L, 4L, 5L));
         SteeredDemonstrations s = new SteeredDemonstrations(2, Map.of("a", gap), Map.of());
         FloatMatrix m = new FloatMatrix(5, 1, x);
-        List<int[]> first = s.choose(rows, m, 3, 0, 7);
-        List<int[]> second = s.choose(rows, m, 3, 1, 7);
+        List<int[]> first = s.choose(rows, m, 3, 0, 7, List.of());
+        List<int[]> second = s.choose(rows, m, 3, 1, 7, first);
         assertEquals(List.of(1, 3, 2), first.stream().map(g -> g[0]).toList());
         assertEquals(List.of(4, 0, 1), second.stream().map(g -> g[0]).toList(), "the next ranks, then around");
         // each seed with its nearest other row (1-D: the neighbour at distance 1, lower row on ties)
         assertArrayEquals(new int[] {1, 0}, first.get(0));
         assertArrayEquals(new int[] {4, 3}, second.get(0));
         // a new round's chooser starts at the top again
-        assertEquals(1, new SteeredDemonstrations(2, Map.of("a", gap), Map.of()).choose(rows, m, 1, 0, 7).get(0)[0]);
+        assertEquals(1, new SteeredDemonstrations(2, Map.of("a", gap), Map.of()).choose(rows, m, 1, 0, 7, List.of()).get(0)[0]);
     }
 
     /**

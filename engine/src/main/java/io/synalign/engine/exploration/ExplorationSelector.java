@@ -47,8 +47,15 @@ import org.slf4j.LoggerFactory;
  * round would replay the first round pick for pick and add only duplicates. Excluding earlier
  * picks at a round's first pick only was not enough either: the rows far from the new round's
  * first group are largely the earlier rounds' picks (50 picks at G = 3 from 50 distinct rows
- * picked 24 distinct rows; now 43, ExplorationSelectorTest). Rounds only arise with G &gt; 1,
- * since {@code count <= N}.
+ * picked 24 distinct rows; now 43, ExplorationSelectorTest). With {@code count <= N} rounds
+ * only arise with G &gt; 1.
+ * <li>Cycles: {@code count} may exceed N (a caller continuing one selection across requests,
+ * such as generation's later batches of a label, asks for its picks so far plus the new ones).
+ * Once every row has been picked at least once, "picked before" is forgotten and the next picks
+ * prefer the rows not picked since (a new cycle); without that the round's first pick would
+ * find no row never picked. A cycle only ends after N picks, so selections of
+ * {@code count <= N} are unchanged by it. Selection is online: the first k picks and groups of
+ * a selection of {@code count > k} are those of a selection of k.
  * </ol>
  *
  * <h2>Incremental posterior, never refit</h2>
@@ -101,7 +108,8 @@ public final class ExplorationSelector {
      * Picks {@code count} rows of {@code x} (see the class comment for the algorithm).
      *
      * @param x the rows to select from, N &gt;= 1
-     * @param count number of picks, {@code 1 <= count <= x.rows()}
+     * @param count number of picks, {@code >= 1}; above {@code x.rows()} rows are picked again
+     *     (see the class comment's rounds and cycles)
      * @param progress told after every pick, stage {@code "select"}; may be null
      * @throws IllegalArgumentException when x is empty, count is out of range or {@code first} is
      *     not a row
@@ -113,8 +121,8 @@ public final class ExplorationSelector {
                     + (x == null ? "null" : x.rows() + " rows"));
         }
         int n = x.rows();
-        if (count < 1 || count > n) {
-            throw new IllegalArgumentException("count must be in [1, N], got count=" + count
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be at least 1, got count=" + count
                     + " for N=" + n);
         }
         if (config.first() >= n) {
@@ -140,6 +148,9 @@ public final class ExplorationSelector {
         try (GpVarianceTracker tracker = backend.gpVarianceTracker(x, lengthScale, config.noise(),
                 maxRank)) {
             for (int k = 0; k < count; k++) {
+                if (pickedEver.cardinality() == n) {
+                    pickedEver.clear(); // a new cycle (class comment)
+                }
                 int pick;
                 if (k == 0) {
                     pick = config.first() >= 0 ? config.first() : nearestToMean(x);
