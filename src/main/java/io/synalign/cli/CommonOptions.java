@@ -14,7 +14,7 @@ final class CommonOptions extends VerbosityOptions {
 
     @Option(names = "--backend", paramLabel = "NAME",
             description = "Kernel backend: auto (the fastest one that can run here: cuda when a"
-                    + " CUDA 13 GPU is present, else nd4j, and it logs why it skipped one), cuda"
+                    + " CUDA 13 GPU is present, else nd4j; with -v it logs why it skipped one), cuda"
                     + " (NVIDIA GPU: cuBLAS FP32 + NVRTC kernels; TF32 only with"
                     + " -Dsynalign.cuda.tf32=true), nd4j (ND4J CPU, float32) or reference (plain"
                     + " Java, float64 accumulation; slow, for checking). Default: ${DEFAULT-VALUE}.")

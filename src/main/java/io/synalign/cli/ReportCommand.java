@@ -35,7 +35,7 @@ final class ReportCommand extends CliCommand {
             RunFiles.TEST})
     @Option(names = "--run", required = true, paramLabel = "DIR",
             description = "The run directory (written by 'align --run-dir', 'evaluate',"
-                    + " 'generate').")
+                    + " 'generate', 'test', 'run --run-dir').")
     Path run;
 
     @PathRole(PathRole.Kind.OUTPUT)

@@ -28,7 +28,7 @@ import picocli.CommandLine;
  */
 @Command(name = "synalign", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "Distribution matching for few-shot LLM synthetic data.",
-        footer = {"%nNew here? 'synalign demo' runs the whole pipeline offline in a minute.",
+        footer = {"%nNew here? 'synalign demo' runs the whole pipeline offline (0.5 to 3 minutes).",
             "Run 'synalign COMMAND --help' for a command's options."},
         subcommands = {EmbedCommand.class, AlignCommand.class, SelectCommand.class, GenerateCommand.class, RunCommand.class,
             EvaluateCommand.class, ReportCommand.class, DemoCommand.class, NegativesCommand.class, BeirCommand.class, FilterCommand.class, TestCommand.class},
