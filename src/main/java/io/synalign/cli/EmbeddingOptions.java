@@ -9,6 +9,7 @@ import io.synalign.models.ModelRegistry;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.OnnxSentenceEncoder;
 import io.synalign.models.SentenceEncoder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
@@ -65,8 +66,8 @@ final class EmbeddingOptions {
                     + " interrupted run resumes. Default: the directory synalign in"
                     + " $XDG_CACHE_HOME, else in $HOME/.cache, else in the user's home"
                     + " directory's .cache (the first of them that is an absolute path). A"
-                    + " cache that cannot be created is refused before any work; one that"
-                    + " cannot be written is only read.")
+                    + " cache that cannot be created is refused before any work (it is created"
+                    + " when the texts are embedded); one that cannot be written is only read.")
     Path cacheDir;
 
     @Option(names = "--no-cache", description = "Embed every text, reading and writing no cache.")
@@ -116,10 +117,11 @@ final class EmbeddingOptions {
     }
 
     /**
-     * The cache directory in use, or {@code null} with {@code --no-cache}: created (with its
-     * {@code v1} layout directory) now, so that a cache that cannot be made is refused before
-     * the input is read and the model loaded, naming the directory. A cache that exists but
-     * cannot be written is used for reading (one warning at the first store that fails).
+     * The cache directory in use, or {@code null} with {@code --no-cache}, checked now: one that
+     * cannot be made (its nearest existing ancestor is no writable directory) is refused before
+     * the input is read and the model loaded, naming the directory. Nothing is created here: a
+     * bad input found later must leave no cache behind. A cache that exists but cannot be
+     * written is used for reading (one warning at the first store that fails).
      *
      * @throws IllegalArgumentException when both --cache-dir and --no-cache are given, when no
      *     default location is known, or when the directory cannot be created
@@ -133,14 +135,45 @@ final class EmbeddingOptions {
             return null;
         }
         Path dir = cacheLocation(env);
-        try {
-            EmbeddingCache.open(dir);
-        } catch (java.io.UncheckedIOException e) {
-            throw new IllegalArgumentException((cacheDir != null ? "--cache-dir " + cacheDir
-                    : "the embedding cache " + dir) + ": cannot create " + reason(e.getCause())
-                    + "; give --cache-dir DIR or --no-cache", e);
+        String why = whyNotCreatable(dir);
+        if (why != null) {
+            throw new IllegalArgumentException(cannotCreate(dir, why));
         }
         return dir;
+    }
+
+    /** The one-line refusal of a cache directory that cannot be made. */
+    private String cannotCreate(Path dir, String why) {
+        return (cacheDir != null ? "--cache-dir " + cacheDir : "the embedding cache " + dir)
+                + ": cannot create " + why + "; give --cache-dir DIR or --no-cache";
+    }
+
+    /**
+     * Why {@code dir} could not be created, as "PATH (reason)", or null when it is a directory
+     * or its nearest existing ancestor is a writable directory. Creates nothing.
+     */
+    static String whyNotCreatable(Path dir) {
+        Path p = dir.toAbsolutePath().normalize();
+        if (Files.isDirectory(p)) {
+            return null;
+        }
+        if (Files.exists(p)) {
+            return p + " (not a directory)";
+        }
+        Path ancestor = p.getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        if (ancestor == null) {
+            return p + " (no such file or directory)";
+        }
+        if (!Files.isDirectory(ancestor)) {
+            return ancestor + " (not a directory)";
+        }
+        if (!Files.isWritable(ancestor)) {
+            return ancestor + " (permission denied)";
+        }
+        return null;
     }
 
     /**
@@ -230,6 +263,10 @@ final class EmbeddingOptions {
         }
         try {
             return new CachingSentenceEncoder(encoder, EmbeddingCache.open(cache));
+        } catch (java.io.UncheckedIOException e) {
+            // What whyNotCreatable could not foresee (a root-owned /proc, a full disk).
+            encoder.close();
+            throw new IllegalArgumentException(cannotCreate(cache, reason(e.getCause())), e);
         } catch (RuntimeException e) {
             encoder.close();
             throw e;

@@ -216,8 +216,9 @@ class EmbedCommandTest {
 
     /**
      * A default cache that could not be created failed after the model load with only the
-     * path's error ("permission denied", exit 1); now one line names the cache and the options,
-     * exit 2, before the input is read or the model loaded.
+     * path's error ("permission denied", exit 1); now one line names the cache, what is in its
+     * way and the options, exit 2, before the input is read or the model loaded, creating
+     * nothing (a bad input found later leaves no cache: TextBadInputTest).
      */
     @Test
     void aDefaultCacheThatCannotBeCreatedIsRefusedBeforeAnyWork() throws IOException {
@@ -229,7 +230,8 @@ class EmbedCommandTest {
             cmd.environment = Map.of("HOME", home.toString());
         }, "embed", "--in", p("texts.jsonl"), "--out", p("e.npy"), "-q");
         Cli.assertBadInputLine(run, dir, "the embedding cache @/home-is-a-file/.cache/synalign:"
-                + " cannot create @/home-is-a-file/.cache", "--cache-dir DIR or --no-cache");
+                + " cannot create @/home-is-a-file (not a directory)",
+                "--cache-dir DIR or --no-cache");
         assertEquals(0, counter.loads.get());
         assertTrue(Files.notExists(dir.resolve("e.npy")));
     }
