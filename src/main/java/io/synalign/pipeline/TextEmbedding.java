@@ -53,17 +53,18 @@ public final class TextEmbedding {
          * The one line that says how many texts were truncated, e.g. {@code "note: 40 of 40
          * texts were longer than 128 tokens and were truncated (--max-length)"}, or null when
          * none was: without it a long text's vector silently stands for its beginning only.
-         * Texts read from the cache were counted, if at all, by the run that embedded them.
+         * Texts read from the cache count too where the model's tokenizer could check them;
+         * the others are named as not checked.
          */
         public String truncationNote() {
             if (truncation.truncated() == 0) {
                 return null;
             }
-            return String.format(Locale.ROOT, "note: %d of %d texts%s were longer than %d tokens"
+            long unchecked = hits < 0 ? 0 : Math.max(0, hits + misses - truncation.texts());
+            return String.format(Locale.ROOT, "note: %d of %d texts were longer than %d tokens"
                     + " and were truncated (--max-length)%s", truncation.truncated(),
-                    truncation.texts(), hits > 0 ? " embedded in this run" : "",
-                    truncation.maxLength(), hits > 0 ? "; the " + hits
-                            + " read from the cache are not counted" : "");
+                    truncation.texts(), truncation.maxLength(), unchecked > 0 ? "; the "
+                            + unchecked + " read from the cache were not checked" : "");
         }
 
         /** e.g. {@code "; 1200 texts from the cache, 800 embedded"}, or {@code ""} without a cache. */

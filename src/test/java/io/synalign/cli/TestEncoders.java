@@ -77,6 +77,11 @@ final class TestEncoders {
         }
 
         @Override
+        public long truncatedAmong(List<String> texts) {
+            return delegate.truncatedAmong(texts);
+        }
+
+        @Override
         public int dimension() {
             return delegate.dimension();
         }

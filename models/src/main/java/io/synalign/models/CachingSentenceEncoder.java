@@ -34,6 +34,9 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
     private final int chunkSize;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
+    /** Distinct texts answered from the cache whose truncation the model checked, and cut. */
+    private final AtomicLong hitsChecked = new AtomicLong();
+    private final AtomicLong hitsTruncated = new AtomicLong();
 
     public CachingSentenceEncoder(SentenceEncoder delegate, EmbeddingCache cache) {
         this(delegate, cache, DEFAULT_CHUNK_SIZE);
@@ -78,13 +81,24 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
             positions.computeIfAbsent(texts.get(i), t -> new ArrayList<>(1)).add(i);
         }
         Map<String, List<Integer>> missing = new LinkedHashMap<>();
+        List<String> answered = new ArrayList<>();
         for (Map.Entry<String, List<Integer>> e : positions.entrySet()) {
             float[] cached = cache.get(id, e.getKey(), d);
             if (cached != null) {
                 scatter(cached, e.getValue(), out, d);
                 hits.incrementAndGet();
+                answered.add(e.getKey());
             } else {
                 missing.put(e.getKey(), e.getValue());
+            }
+        }
+        if (!answered.isEmpty()) {
+            // The tokenizer alone (no model pass): a re-run from the cache notes the same
+            // truncations as the run that embedded the texts, instead of none.
+            long cut = delegate.truncatedAmong(answered);
+            if (cut >= 0) {
+                hitsChecked.addAndGet(answered.size());
+                hitsTruncated.addAndGet(cut);
             }
         }
         List<String> toEncode = new ArrayList<>(missing.keySet());
@@ -138,10 +152,17 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
         return misses.get();
     }
 
-    /** The model's counts: texts answered from the cache are not counted. */
+    /** The model's counts plus the texts answered from the cache that it could check. */
     @Override
     public Truncation truncation() {
-        return delegate.truncation();
+        Truncation model = delegate.truncation();
+        return new Truncation(model.texts() + hitsChecked.get(),
+                model.truncated() + hitsTruncated.get(), model.maxLength());
+    }
+
+    @Override
+    public long truncatedAmong(List<String> texts) {
+        return delegate.truncatedAmong(texts);
     }
 
     @Override

@@ -220,6 +220,26 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         return new FloatMatrix(n, dimension, out);
     }
 
+    /** Tokenizes {@code texts} in batches, as {@link #encode} would, and counts the cut ones. */
+    @Override
+    public long truncatedAmong(List<String> texts) {
+        SentenceEncoder.requireNoNulls(texts);
+        if (closed.get()) {
+            throw new IllegalStateException("encoder is closed");
+        }
+        int batchSize = options.batchSize();
+        long truncated = 0;
+        for (int from = 0; from < texts.size(); from += batchSize) {
+            for (TextTokenizer.Tokens t : tokenizer.tokenize(
+                    texts.subList(from, Math.min(texts.size(), from + batchSize)))) {
+                if (t.truncated()) {
+                    truncated++;
+                }
+            }
+        }
+        return truncated;
+    }
+
     /** Counts the texts of {@link #encode} only; the load's probes are not the user's texts. */
     @Override
     public Truncation truncation() {

@@ -46,18 +46,29 @@ public interface SentenceEncoder extends AutoCloseable {
     /**
      * The texts this encoder has run through its model so far, and how many of them were longer
      * than its maximum length and lost their end: their vectors stand for a prefix only, which a
-     * user should be told. A cache passes on its model's counts, so texts it answered are not
-     * counted (it does not record whether they were truncated). {@link Truncation#NONE} for an
-     * encoder that never truncates.
+     * user should be told. A cache adds the texts it answered, checked by
+     * {@link #truncatedAmong} where the model can tell. {@link Truncation#NONE} for an encoder
+     * that never truncates.
      */
     default Truncation truncation() {
         return Truncation.NONE;
     }
 
     /**
+     * How many of {@code texts} this encoder would truncate, found without embedding them (the
+     * tokenizer alone), and not added to {@link #truncation()}; -1 when it cannot tell. A cache
+     * asks it of the texts it answers, so that a re-run from the cache notes the same
+     * truncations as the run that embedded them.
+     */
+    default long truncatedAmong(List<String> texts) {
+        return -1;
+    }
+
+    /**
      * Counts of {@link #truncation()}.
      *
-     * @param texts     texts run through the model (a text repeated in one call counts each time)
+     * @param texts     texts run through the model (a text repeated in one call counts each time),
+     *                  and, through a cache, the distinct texts it answered and could check
      * @param truncated those of them longer than {@code maxLength} tokens
      * @param maxLength tokens kept per text, 0 for an encoder without a maximum
      */
