@@ -29,7 +29,9 @@ abstract class CliCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             paths = OutputTargets.declared(spec);
-            return execute(spec.commandLine().getOut(), err);
+            // --out /dev/stdout: the data owns standard output, the summary lines go to stderr
+            // (select's picks into a pipe were followed by "picked 3 of 12 rows ...").
+            return execute(paths.writesStandardOutput() ? err : spec.commandLine().getOut(), err);
         } catch (Throwable t) {
             return CliErrors.report(t, err, verbose(), spec.findOption("--bandwidth") != null,
                     llmSource());

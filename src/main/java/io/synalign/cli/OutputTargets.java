@@ -77,6 +77,15 @@ final class OutputTargets {
         return t;
     }
 
+    /**
+     * Whether an output names this process's standard output ({@code /dev/stdout},
+     * {@code /dev/fd/1}, {@code /proc/self/fd/1}, or a link to one): the command's own lines then
+     * go to stderr, or they would end up in the data a pipe or a redirect receives.
+     */
+    boolean writesStandardOutput() {
+        return standardOutput;
+    }
+
     /** The {@link PathRole} of an option declared on an annotated field, else null. */
     static PathRole role(OptionSpec o) {
         return o.userObject() instanceof java.lang.reflect.AnnotatedElement e
@@ -110,6 +119,8 @@ final class OutputTargets {
     private final Map<Path, String> outputs = new LinkedHashMap<>();
     private final Map<Path, String> directories = new LinkedHashMap<>();
     private final java.util.Set<Path> created = new java.util.HashSet<>();
+    /** Whether an output names this process's standard output (--out /dev/stdout). */
+    private boolean standardOutput;
 
     /**
      * Registers the run directory, which the command creates (with missing parents) before it
@@ -156,6 +167,7 @@ final class OutputTargets {
             return this;
         }
         Path abs = reserve(option, target);
+        standardOutput |= io.synalign.io.AtomicOutputs.standardStream(abs) == 1;
         if (Files.isDirectory(abs)) {
             throw new InputException(target, option + " names a directory; give a file name");
         }

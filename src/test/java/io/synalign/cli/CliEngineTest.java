@@ -143,6 +143,31 @@ class CliEngineTest {
         assertEquals(after, picks.subList(1, 5), "index order after the first pick");
     }
 
+    /**
+     * {@code select --out /dev/stdout > file} (or into a pipe): the file held the picks followed
+     * by "picked 5 of 40 rows ...", the summary lines read as data. They go to stderr now.
+     */
+    @Test
+    void withTheDataOnStandardOutputTheSummaryGoesToStderr() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(Path.of("/dev/stdout")));
+        Path out = dir.resolve("stdout.txt");
+        Path errors = dir.resolve("stderr.txt");
+        Process child = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), SynAlignCommand.class.getName(), "select",
+                "--embeddings", dir.resolve("r.npy").toString(), "--count", "5", "--out",
+                "/dev/stdout", "--backend", "reference", "-q")
+                .redirectOutput(out.toFile()).redirectError(errors.toFile()).start();
+        assertEquals(0, child.waitFor(), Files.readString(errors));
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(5, lines.size(), "the picks alone: " + lines);
+        for (String line : lines) {
+            Integer.parseInt(line.strip());
+        }
+        assertTrue(Files.readString(errors).contains("picked 5 of 40 rows"),
+                Files.readString(errors));
+    }
+
     /** Names ending in .gz are written gzip-compressed (they held plain text, which readers refused). */
     @Test
     void selectCompressesOutputsNamedGz() throws IOException {
