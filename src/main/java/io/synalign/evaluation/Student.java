@@ -17,18 +17,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * A student classifier on frozen sentence embeddings, trained with Deeplearning4j
  * ({@link MultiLayerNetwork} on the ND4J CPU backend, float32): multinomial logistic regression
  * (a softmax {@link OutputLayer} on the input) or an MLP with one ReLU {@link DenseLayer}; loss
- * cross-entropy (MCXENT), Adam, L2, Xavier initialisation seeded by the given seed. Inputs are
- * standardised per column with the training part's mean and standard deviation (see
- * {@link Standardiser}).
+ * cross-entropy ({@link WeightedSoftmaxCrossEntropy}), Adam, L2, Xavier initialisation seeded
+ * by the given seed. Inputs are standardised per column with the training part's weighted mean
+ * and standard deviation (see {@link Standardiser}).
  *
  * <p>Example weights: each training row carries a weight that multiplies its term in the loss
- * (DL4J's per-example labels mask, shape {@code [batch, 1]}); the weights are scaled to mean 1 so
+ * (carried in its labels, {@code w e_c}; not DL4J's labels mask, which also scales the logits);
+ * a weight of 3 trains as three copies of the row. The weights are scaled to mean 1 so
  * that the step size means the same as for uniform data. This is the direct, zero-variance use
  * of importance weights; a weighted resample would add sampling noise on top of the
  * training noise.
@@ -65,34 +65,48 @@ public final class Student {
     }
 
     /**
-     * Per-column z-scores with the mean and standard deviation of the training part (a column
-     * with no spread is only centred). Sentence embeddings have tiny per-coordinate scales
-     * (unit-norm 384-d vectors: about 0.05), which makes a softmax regression crawl; on
-     * standardised inputs the same step size converges in tens of epochs.
+     * Per-column z-scores with the mean and standard deviation of the training part, each row
+     * counted with its weight (a column with no spread is only centred). Sentence embeddings
+     * have tiny per-coordinate scales (unit-norm 384-d vectors: about 0.05), which makes a
+     * softmax regression crawl; on standardised inputs the same step size converges in tens of
+     * epochs. Weighted, so that a row of weight 3 scales the inputs as three copies would, and
+     * a row of weight 0 not at all (it moved the scaling, and with it what L2 penalises).
      */
     record Standardiser(double[] mean, double[] scale) {
 
-        static Standardiser fit(FloatMatrix x, int[] rows) {
+        /** {@code w} null or equal on {@code rows}: every row counts once. */
+        static Standardiser fit(FloatMatrix x, int[] rows, double[] w) {
+            boolean uniform = true;
+            for (int r : rows) {
+                uniform &= w == null || w[r] == w[rows[0]];
+            }
             int d = x.cols();
             double[] mean = new double[d];
             double[] sq = new double[d];
+            double mass = 0;
             for (int r : rows) {
+                double weight = uniform ? 1 : w[r];
+                mass += weight;
                 for (int j = 0; j < d; j++) {
-                    mean[j] += x.data()[r * d + j];
+                    mean[j] += weight * x.data()[r * d + j];
                 }
             }
+            if (!(mass > 0)) {
+                return fit(x, rows, null); // every training row weighs 0: count them alike
+            }
             for (int j = 0; j < d; j++) {
-                mean[j] /= rows.length;
+                mean[j] /= mass;
             }
             for (int r : rows) {
+                double weight = uniform ? 1 : w[r];
                 for (int j = 0; j < d; j++) {
                     double v = x.data()[r * d + j] - mean[j];
-                    sq[j] += v * v;
+                    sq[j] += weight * v * v;
                 }
             }
             double[] scale = new double[d];
             for (int j = 0; j < d; j++) {
-                double sd = Math.sqrt(sq[j] / rows.length);
+                double sd = Math.sqrt(sq[j] / mass);
                 scale[j] = sd > 1e-12 ? 1 / sd : 1;
             }
             return new Standardiser(mean, scale);
@@ -166,7 +180,7 @@ public final class Student {
                 config.validationFraction(), random);
         int[] train = split[0];
         int[] held = split[1];
-        Standardiser standardiser = Standardiser.fit(x, train);
+        Standardiser standardiser = Standardiser.fit(x, train, w);
         x = standardiser.apply(x);
 
         MultiLayerNetwork net = new MultiLayerNetwork(configuration(x.cols(), classes, config, seed));
@@ -195,7 +209,7 @@ public final class Student {
                 continue;
             }
             double loss = weightedCrossEntropy(net.output(validation.getFeatures(), false),
-                    validation.getLabels(), validation.getLabelsMaskArray());
+                    validation.getLabels());
             if (loss < best - MIN_DELTA) {
                 best = loss;
                 bestEpoch = epoch;
@@ -210,6 +224,12 @@ public final class Student {
             bestEpoch = epoch;
         }
         return new Student(net, standardiser, epoch, bestEpoch);
+    }
+
+    /** The class probabilities of each row (the softmax), rows x classes. */
+    double[][] probabilities(FloatMatrix x) {
+        return net.output(features(standardiser.apply(x), null), false)
+                .castTo(DataType.DOUBLE).toDoubleMatrix();
     }
 
     /** The predicted class of each row (argmax of the softmax, ties to the lowest class). */
@@ -258,7 +278,7 @@ public final class Student {
                     .activation(Activation.RELU).build());
             in = config.hiddenUnits();
         }
-        layers.layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(in)
+        layers.layer(new OutputLayer.Builder(new WeightedSoftmaxCrossEntropy()).nIn(in)
                 .nOut(classes).activation(Activation.SOFTMAX).build());
         return layers.build();
     }
@@ -356,16 +376,17 @@ public final class Student {
         return out;
     }
 
+    /**
+     * The rows with their labels as one-hot vectors scaled by their weights, which
+     * {@link WeightedSoftmaxCrossEntropy} reads (not a labels mask: see there).
+     */
     private static DataSet dataSet(FloatMatrix x, int[] labels, double[] w, int[] rows, int classes) {
-        float[] oneHot = new float[rows.length * classes];
-        float[] mask = new float[rows.length];
+        float[] weighted = new float[rows.length * classes];
         for (int r = 0; r < rows.length; r++) {
-            oneHot[r * classes + labels[rows[r]]] = 1f;
-            mask[r] = (float) w[rows[r]];
+            weighted[r * classes + labels[rows[r]]] = (float) w[rows[r]];
         }
         return new DataSet(features(x, rows),
-                Nd4j.create(oneHot, new long[] {rows.length, classes}, 'c'), null,
-                Nd4j.create(mask, new long[] {rows.length, 1}, 'c'));
+                Nd4j.create(weighted, new long[] {rows.length, classes}, 'c'));
     }
 
     /** The given rows of x (all rows for null) as a float32 ND4J matrix. */
@@ -381,20 +402,23 @@ public final class Student {
         return Nd4j.create(data, new long[] {rows.length, d}, 'c');
     }
 
-    /** {@code sum_i m_i (-log p_i[y_i]) / sum_i m_i}, in double. */
-    static double weightedCrossEntropy(INDArray probabilities, INDArray oneHot, INDArray mask) {
+    /**
+     * {@code sum_i w_i (-log p_i[y_i]) / sum_i w_i}, in double, for labels {@code w_i e_{y_i}}
+     * (as {@link #dataSet} makes them).
+     */
+    static double weightedCrossEntropy(INDArray probabilities, INDArray weightedLabels) {
         int n = (int) probabilities.rows();
         int k = (int) probabilities.columns();
         double total = 0;
         double mass = 0;
         for (int i = 0; i < n; i++) {
-            double m = mask == null ? 1 : mask.getDouble(i, 0);
             for (int c = 0; c < k; c++) {
-                if (oneHot.getDouble(i, c) > 0) {
-                    total += m * -Math.log(Math.max(probabilities.getDouble(i, c), 1e-12));
+                double w = weightedLabels.getDouble(i, c);
+                if (w > 0) {
+                    total += w * -Math.log(Math.max(probabilities.getDouble(i, c), 1e-12));
+                    mass += w;
                 }
             }
-            mass += m;
         }
         return mass > 0 ? total / mass : 0;
     }

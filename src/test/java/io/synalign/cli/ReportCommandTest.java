@@ -198,7 +198,7 @@ class ReportCommandTest {
         assertTrue(verdict.contains(fx.zeroWeights + " got weight 0"), verdict);
         // real+aligned - real: +10, +10, +10 points: interval [+10, +10], a win.
         assertTrue(verdict.contains("beat <b>real</b> by +10.0 macro-F1 points (95% CI +10.0 to"
-                + " +10.0, paired over 3 repeats)"), verdict);
+                + " +10.0, paired over 3 repeats on this test set)"), verdict);
         // real+aligned - real+synthetic: 0, +15, -5: mean +3.3, t(2) = 4.303, sd 10.41 -> ±25.9
         assertTrue(verdict.contains("is not distinguishable from <b>real+synthetic</b>: +3.3"
                 + " macro-F1 points (95% CI -22.5 to +29.2"), verdict);
@@ -567,7 +567,8 @@ class ReportCommandTest {
         // (0.44, 0.45, 0.46 - 0.3125: mean +13.75 points, a t-interval over 3 repeats). It said
         // "no per-repeat values to pair".
         assertTrue(html.contains("beat <b>zero_shot</b> by +13.8 MRR@10 points (95% CI +11.3 to"
-                + " +16.2, against its one (untrained) value over 3 repeats)"), "vs zero-shot");
+                + " +16.2, against its one (untrained) value over 3 repeats on this test set)"),
+                "vs zero-shot");
     }
 
     @Test

@@ -52,6 +52,58 @@ class StudentTest {
                 10, 0.2);
     }
 
+    /**
+     * A row of weight 3 trains as three copies of it (weights as loss weights, and the inputs
+     * standardised with them). The weights were DL4J's labels mask, which in a feed-forward
+     * network also multiplies the logits: a row of weight w trained on softmax(w z), and the
+     * weighted student's probabilities differed from the copies' by tenths.
+     */
+    @ParameterizedTest
+    @EnumSource(StudentKind.class)
+    void aRowOfWeightThreeTrainsAsThreeCopiesOfIt(StudentKind kind) {
+        Random r = new Random(21);
+        int n = 45;
+        float[] data = new float[n * D];
+        int[] y = new int[n];
+        double[] w = new double[n];
+        int copies = 0;
+        for (int i = 0; i < n; i++) {
+            int c = i % CLASSES;
+            for (int j = 0; j < D; j++) {
+                // Overlapping classes, and every fourth label wrong: the weights decide.
+                data[i * D + j] = (float) (1.5 * r.nextGaussian() + (j == c ? 1 : 0));
+            }
+            y[i] = i % 4 == 3 ? (c + 1) % CLASSES : c;
+            w[i] = i % 3 == 0 ? 3 : i % 5 == 0 ? 0 : 1;
+            copies += (int) w[i];
+        }
+        float[] dupData = new float[copies * D];
+        int[] dupY = new int[copies];
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            for (int t = 0; t < (int) w[i]; t++) {
+                System.arraycopy(data, i * D, dupData, k * D, D);
+                dupY[k++] = y[i];
+            }
+        }
+        // Full batch, no held-out rows, no L2: the two objectives are then one (the weights'
+        // mean is 1, and the copies number the weights' sum).
+        StudentConfig full = new StudentConfig(kind, 16, 0.05, 0, 1024, 60, 10, 0);
+        Student weighted = Student.train(new FloatMatrix(n, D, data), y, w, CLASSES, full, 5);
+        Student copied = Student.train(new FloatMatrix(copies, D, dupData), dupY, null, CLASSES,
+                full, 5);
+        Data test = clusters(new Random(22), 20, false);
+        double[][] a = weighted.probabilities(test.x());
+        double[][] b = copied.probabilities(test.x());
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            for (int c = 0; c < CLASSES; c++) {
+                worst = Math.max(worst, Math.abs(a[i][c] - b[i][c]));
+            }
+        }
+        assertTrue(worst < 1e-3, "weighted and copied students differ by " + worst);
+    }
+
     @ParameterizedTest
     @EnumSource(StudentKind.class)
     void separableClustersAreLearned(StudentKind kind) {
