@@ -2,6 +2,7 @@ package io.synalign.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -98,6 +99,50 @@ class TextTokenizerTest {
             }
             assertTrue(t.prefix(texts.get(3)).length() < texts.get(3).length(),
                     "text 3 is read from a prefix");
+        }
+    }
+
+    /**
+     * The byte bound that lets a cache skip tokenizing short texts never skips one the
+     * tokenizer truncates: random texts of ASCII, accented, CJK and emoji characters around
+     * the limit, for both built-in tokenizers.
+     */
+    @Test
+    void textsTheByteBoundSkipsAreNeverTruncated() {
+        String[] alphabet = {"a", "b ", "é", "中", "\uD83D\uDE00", " ", "-", "Zq", "##", "\u00A0"};
+        Random random = new Random(4);
+        for (ModelSpec spec : List.of(ModelSpec.minilm(), ModelSpec.bgeSmall())) {
+            for (int maxLength : new int[] {16, 40}) {
+                try (TextTokenizer t = new TextTokenizer(spec.source().readTokenizer(),
+                        maxLength)) {
+                    int skipped = 0;
+                    int truncatedNear = 0;
+                    for (int k = 0; k < 420; k++) {
+                        String text;
+                        if (k < 20) {
+                            // One token per byte ("-" is a word of its own): the tightest case.
+                            text = "-".repeat(Math.max(0, maxLength - 12 + k));
+                        } else {
+                            StringBuilder sb = new StringBuilder();
+                            int pieces = random.nextInt(maxLength + 8);
+                            for (int p = 0; p < pieces; p++) {
+                                sb.append(alphabet[random.nextInt(alphabet.length)]);
+                            }
+                            text = sb.toString();
+                        }
+                        boolean truncated = t.tokenize(List.of(text))[0].truncated();
+                        if (!OnnxSentenceEncoder.mayExceed(text, maxLength)) {
+                            skipped++;
+                            assertFalse(truncated, spec.name() + " max " + maxLength + ": '"
+                                    + text + "' was skipped but is truncated");
+                        } else if (truncated) {
+                            truncatedNear++;
+                        }
+                    }
+                    assertTrue(skipped > 50 && truncatedNear > 5, spec.name() + ": "
+                            + skipped + " skipped, " + truncatedNear + " truncated");
+                }
+            }
         }
     }
 }
