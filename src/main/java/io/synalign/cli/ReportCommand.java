@@ -72,8 +72,9 @@ final class ReportCommand extends CliCommand {
         byte[] html = new ReportPage(artefacts).html().getBytes(StandardCharsets.UTF_8);
         boolean special = AtomicOutputs.isSpecial(target);
         AtomicOutputs.writeAtomically(target, o -> o.write(html));
-        // A device or pipe may be this process's standard output (--out /dev/stdout): a line
-        // after the page there would end up in the HTML.
+        // A device or pipe may be what the caller reads as the page (its standard output is
+        // covered by CliCommand for every command; a pipe of another name, /proc/self/fd/N,
+        // too): a line after the page there would end up in the HTML.
         PrintWriter note = special ? err : stdout;
         note.println("wrote " + target);
         note.flush();

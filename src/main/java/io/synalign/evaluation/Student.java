@@ -234,18 +234,13 @@ public final class Student {
 
     /** The predicted class of each row (argmax of the softmax, ties to the lowest class). */
     public int[] predict(FloatMatrix x) {
-        INDArray probabilities = net.output(features(standardiser.apply(x), null), false);
-        int n = x.rows();
-        int k = (int) probabilities.columns();
-        int[] out = new int[n];
-        for (int i = 0; i < n; i++) {
+        double[][] probabilities = probabilities(x);
+        int[] out = new int[probabilities.length];
+        for (int i = 0; i < out.length; i++) {
             int best = 0;
-            double bestP = probabilities.getDouble(i, 0);
-            for (int c = 1; c < k; c++) {
-                double p = probabilities.getDouble(i, c);
-                if (p > bestP) {
+            for (int c = 1; c < probabilities[i].length; c++) {
+                if (probabilities[i][c] > probabilities[i][best]) {
                     best = c;
-                    bestP = p;
                 }
             }
             out[i] = best;

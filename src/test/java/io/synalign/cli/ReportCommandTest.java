@@ -268,22 +268,9 @@ class ReportCommandTest {
     void documentsOfAnotherExperimentAreNamedAndTheEvaluationLeftOutOfTheVerdict()
             throws IOException {
         new RunDirFixture().write(dir);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        var alignment = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-                dir.resolve(RunFiles.ALIGNMENT).toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) alignment.get("settings"))
-                .put("--synthetic", "llm.jsonl").put("--out", "w.jsonl");
-        json.writeValue(dir.resolve(RunFiles.ALIGNMENT).toFile(), alignment);
-        var generation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-                dir.resolve(RunFiles.GENERATION).toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) generation.get("settings"))
-                .put("--out", "offline.jsonl");
-        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
-        var evaluation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-                dir.resolve(RunFiles.EVALUATION).toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) evaluation.get("settings"))
-                .put("--weighted", "w.jsonl");
-        json.writeValue(dir.resolve(RunFiles.EVALUATION).toFile(), evaluation);
+        editSettings(RunFiles.ALIGNMENT, s -> s.put("--synthetic", "llm.jsonl").put("--out", "w.jsonl"));
+        editSettings(RunFiles.GENERATION, s -> s.put("--out", "offline.jsonl"));
+        editSettings(RunFiles.EVALUATION, s -> s.put("--weighted", "w.jsonl"));
 
         Cli.Run r = report("--run", dir.toString());
         assertEquals(0, r.status(), r::toString);
@@ -303,23 +290,17 @@ class ReportCommandTest {
         assertEquals(3, count(section(html, "evaluation-table"), "<tr class=\"evaluation-row\""));
     }
 
-    /** --demos random (the ablation): its coverage is not called GP's, nor explained as GP's. */
+    /**
+     * A path recorded in a run document reaches the terminal in a note: an ESC sequence in it
+     * recoloured the terminal and a newline forged a note of its own.
+     */
     @Test
     void pathsFromTheDocumentsReachTheTerminalWithoutControlCharacters() throws IOException {
         new RunDirFixture().write(dir);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        var alignment = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-                dir.resolve(RunFiles.ALIGNMENT).toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) alignment.get("settings"))
-                .put("--synthetic", "llm.jsonl");
-        json.writeValue(dir.resolve(RunFiles.ALIGNMENT).toFile(), alignment);
-        var generation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-                dir.resolve(RunFiles.GENERATION).toFile());
+        editSettings(RunFiles.ALIGNMENT, s -> s.put("--synthetic", "llm.jsonl"));
         // an ESC sequence (red), a forged line and a right-to-left override in a recorded path
         String path = "x\u001b[31mred\nsynalign: note: forged\u202eevil\u009b2J.jsonl";
-        ((com.fasterxml.jackson.databind.node.ObjectNode) generation.get("settings"))
-                .put("--out", path);
-        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
+        editSettings(RunFiles.GENERATION, s -> s.put("--out", path));
         Cli.Run r = report("--run", dir.toString());
         assertEquals(0, r.status(), r::toString);
         assertTrue(r.err().contains("records rows written to x\ufffd[31mred\ufffdsynalign: note:"
@@ -407,14 +388,11 @@ class ReportCommandTest {
         assertFalse(gamma.contains("none:"), gamma);
     }
 
+    /** --demos random (the ablation): its coverage is not called GP's, nor explained as GP's. */
     @Test
     void aRandomDemonstrationAblationIsNotCalledGp() throws IOException {
         new RunDirFixture().write(dir);
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
-        var generation = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
-                dir.resolve(RunFiles.GENERATION).toFile());
-        ((com.fasterxml.jackson.databind.node.ObjectNode) generation.get("settings")).put("--demos", "random");
-        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), generation);
+        editSettings(RunFiles.GENERATION, s -> s.put("--demos", "random"));
         Cli.Run r = report("--run", dir.toString());
         assertEquals(0, r.status(), r::toString);
         String html = Files.readString(dir.resolve(RunFiles.REPORT));
@@ -632,5 +610,16 @@ class ReportCommandTest {
         assertEquals(2, r.status(), r::toString);
         assertTrue(r.err().contains("does not exist"), r::toString);
         assertFalse(Files.exists(nowhere.getParent()));
+    }
+
+    /** Changes the {@code settings} of the run document {@code name} in {@code dir}. */
+    private void editSettings(String name,
+            java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit)
+            throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        var doc = json.readTree(dir.resolve(name).toFile());
+        edit.accept((com.fasterxml.jackson.databind.node.ObjectNode) doc.get("settings"));
+        json.writeValue(dir.resolve(name).toFile(), doc);
     }
 }
