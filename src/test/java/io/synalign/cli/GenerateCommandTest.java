@@ -333,11 +333,28 @@ class GenerateCommandTest {
      */
     @Test
     void laterBatchesShowDemonstrationGroupsNotShownBefore() throws IOException {
+        assertNoSetShownTwice("many.jsonl");
+    }
+
+    /**
+     * {@link #laterBatchesShowDemonstrationGroupsNotShownBefore} with {@code --demos random}:
+     * each group was drawn independently and 23 groups of pos showed a set twice.
+     */
+    @Test
+    void randomDemonstrationsShowNoSetTwiceEither() throws IOException {
+        assertNoSetShownTwice("many-random.jsonl", "--demos", "random");
+    }
+
+    /**
+     * Generates 23 samples a label at one a reply (23 groups of 3 each, over several batches)
+     * and checks that each label's groups repeat no set of rows while unshown sets remain.
+     */
+    private void assertNoSetShownTwice(String out, String... extra) throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(1)) {
-            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "many.jsonl"));
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, out, extra));
             assertEquals(0, run.status(), run.toString());
             Map<String, Map<List<Integer>, List<Integer>>> groups = new HashMap<>();
-            for (JsonNode r : read(dir.resolve("many.jsonl"))) {
+            for (JsonNode r : read(dir.resolve(out))) {
                 JsonNode p = r.path("synalign");
                 String[] id = p.path("summary_id").asText().substring(1).split("-g");
                 List<Integer> lines = new ArrayList<>();

@@ -76,7 +76,8 @@ final class WeightFitting {
     /**
      * (label, vector) per row; labels only when they group the fit ({@code labelField} null
      * otherwise). Checks every embedding:
-     * present, {@code dim} values (the first synthetic record's count), none null.
+     * present, {@code dim} values (the first synthetic record's count), none null; and every
+     * label read: present and not blank (empty or only whitespace), as the CLI's reader.
      */
     static JavaRDD<EmbeddedRecord> records(Dataset<Row> rows, String labelField,
             String vectorField, int dim) {
@@ -118,6 +119,14 @@ final class WeightFitting {
                             + labelName + "': " + describe(row, names, v));
                 }
                 label = labelText(row.get(l));
+                if (label.isBlank()) {
+                    // As the CLI's reader: a blank label became a class of its own, with its
+                    // own fit and share. Checked here, in the map that reads every label for
+                    // the per-label count, so that it costs no pass of its own.
+                    throw new IllegalArgumentException("a record's label field '" + labelName
+                            + "' is " + (label.isEmpty() ? "empty" : "blank (only whitespace)")
+                            + "; every label must name its class: " + describe(row, names, v));
+                }
             }
             return new EmbeddedRecord(label, vector);
         });

@@ -170,6 +170,16 @@ class SynAlignWeighterTest {
                 () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(nullSide));
         assertEquals("syntheticCol 'is_synthetic' is null in 1 row: every row must say whether"
                 + " it is synthetic", noSide.getMessage());
+        // A blank label: a class of its own before, as the CLI's reader refuses it now.
+        Dataset<Row> blankLabel = df.withColumn("label", org.apache.spark.sql.functions.when(first,
+                org.apache.spark.sql.functions.lit(" ")).otherwise(
+                        org.apache.spark.sql.functions.col("label")));
+        Exception blank = assertThrows(Exception.class,
+                () -> new SynAlignWeighter().setEmbeddingCol("emb").fit(blankLabel));
+        Throwable bad = JobErrors.badInput(blank);
+        assertTrue(bad != null && bad.getMessage().startsWith("a record's label field 'label' is"
+                + " blank (only whitespace); every label must name its class: {id=1000, label= ,"),
+                String.valueOf(bad == null ? blank : bad.getMessage()));
         IllegalArgumentException scope = assertThrows(IllegalArgumentException.class,
                 () -> new SynAlignWeighter().setEmbeddingCol("emb").setScope("all").fit(df));
         assertEquals("scope all: expected per-label or global", scope.getMessage());
