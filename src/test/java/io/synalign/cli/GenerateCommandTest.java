@@ -526,8 +526,8 @@ class GenerateCommandTest {
 
     /**
      * A llama.cpp server (one model, listed under its file path, whatever --model says): the
-     * run's generation.json records the model that answered, and a re-run against the same
-     * weights replays the journal; an honest server's generation.json says nothing more, and a
+     * run's generation.json records the model that answered, a re-run against the same weights
+     * replays the journal and one against other weights does not; an honest server's generation.json says nothing more, and a
      * run without a journal does not ask.
      */
     @Test
@@ -550,6 +550,13 @@ class GenerateCommandTest {
             assertEquals(sent, server.requests.get(), "the same weights replay the journal");
             assertEquals(2, server.modelListings.get());
             assertKeyNowhere(first, dir);
+        }
+        try (FakeOpenAiServer otherWeights = new FakeOpenAiServer(key).samplesPerReply(4)
+                .modelList(FakeOpenAiServer.llamaCppModelList(path, 7615616512L, 8098525184L))) {
+            Cli.Run third = generate(Map.of(KEY_VAR, key), args(otherWeights, "e.jsonl", "--journal",
+                    dir.resolve("journal").toString()));
+            assertEquals(0, third.status(), third.toString());
+            assertTrue(otherWeights.requests.get() > 0, "other weights behind the same path are asked, not replayed");
         }
         try (FakeOpenAiServer honest = new FakeOpenAiServer(key).samplesPerReply(4)
                 .modelList(FakeOpenAiServer.modelListOf("other-model", "fake-model"))) {
