@@ -114,6 +114,10 @@ final class GenerationCoverage {
         root.put("given", stated.given());
         root.put("generator", g.offline() ? "offline (EDA baseline)"
                 : g.backend() + " (" + g.model() + ")");
+        if (g.servedInstead() != null) {
+            // The model that answered, where the server ignored the name in "generator".
+            root.put("servedModel", GenerationOptions.servedJson(g.servedInstead()));
+        }
         root.put("coverageDraws", DemonstrationCoverage.DEFAULT_DRAWS);
         Map<String, Object> per = new LinkedHashMap<>();
         for (Label l : labels) {

@@ -14,6 +14,7 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
+import io.synalign.models.llm.ServedModel;
 import io.synalign.pipeline.QueryGeneration;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextEmbedding;
@@ -89,6 +90,7 @@ final class RetrievalGenerateRun {
         List<String> realTexts = real.stream().map(QueryRows.Row::text).toList();
 
         QueryGeneration.Result result;
+        ServedModel servedInstead = null;
         try (CallJournal journal = g.openJournal(checked);
                 JournalStopNote stop = JournalStopNote.watch(journal,
                         cmd.spec.commandLine().getErr())) {
@@ -122,9 +124,12 @@ final class RetrievalGenerateRun {
                         lines, realVectors);
                 FloatMatrix pv = passageVectors;
                 AdaptiveConcurrencyLimiter limiter = new AdaptiveConcurrencyLimiter(g.concurrency);
-                result = g.withChatModel(checked, limiter, new GenerationOptions.Seams(cmd.environment,
-                        cmd.builderHook), chat -> generation.withLlm(chat, journal, limiter, rq, pv,
-                                passages.passages()));
+                Answered answered = g.withChatModel(checked, limiter, new GenerationOptions.Seams(
+                        cmd.environment, cmd.builderHook), chat -> new Answered(generation.withLlm(chat,
+                                journal, limiter, rq, pv, passages.passages()),
+                                GenerationOptions.servedInstead(chat, journal)));
+                result = answered.result();
+                servedInstead = answered.servedInstead();
             }
         }
 
@@ -140,8 +145,8 @@ final class RetrievalGenerateRun {
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(cmd.out, o -> RecordWriter.write(o, outKind, rows));
             if (cmd.runDir != null) {
-                Map<String, Object> json = document(result, checked, cacheDir, budget, passages.size(),
-                        real.size());
+                Map<String, Object> json = document(result, servedInstead, checked, cacheDir, budget,
+                        passages.size(), real.size());
                 outputs.stage(cmd.runDir.resolve(RunFiles.GENERATION), o -> Json.writePretty(o, json));
             }
             outputs.commit();
@@ -163,7 +168,12 @@ final class RetrievalGenerateRun {
         return cmd.spec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
-    private Map<String, Object> document(QueryGeneration.Result result, GenerationOptions.Checked checked,
+    /** The queries and the model a server answered with in place of --model (or null). */
+    private record Answered(QueryGeneration.Result result, ServedModel servedInstead) {
+    }
+
+    private Map<String, Object> document(QueryGeneration.Result result, ServedModel servedInstead,
+            GenerationOptions.Checked checked,
             Path cacheDir, int budget, int corpusSize, int realRows) {
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("task", EvaluateCommand.RETRIEVAL);
@@ -179,6 +189,9 @@ final class RetrievalGenerateRun {
         root.put("given", stated.given());
         root.put("generator", result.baseline() ? "offline (query baseline)" : result.backend() + " "
                 + result.model());
+        if (servedInstead != null) {
+            root.put("servedModel", GenerationOptions.servedJson(servedInstead));
+        }
         root.put("corpusPassages", corpusSize);
         root.put("realQueries", realRows);
         root.put("targetPassages", result.targets().length);

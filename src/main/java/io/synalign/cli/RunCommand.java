@@ -480,6 +480,9 @@ final class RunCommand extends CliCommand {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backend", g.backend());
         m.put("model", g.model());
+        if (g.servedInstead() != null) {
+            m.put("served_model", GenerationOptions.servedJson(g.servedInstead()));
+        }
         m.put("baseline", g.offline());
         m.put("requested", g.quotas());
         m.put("generated", g.samples().size());

@@ -541,6 +541,54 @@ class GenerateCommandTest {
         }
     }
 
+    /**
+     * A llama.cpp server (one model, listed under its file path, whatever --model says): the
+     * run's generation.json records the model that answered, a re-run against the same weights
+     * replays the journal and one against other weights does not; an honest server's generation.json says nothing more, and a
+     * run without a journal does not ask.
+     */
+    @Test
+    void theModelALlamaCppServerServesIsRecordedAndItsJournalReplays() throws IOException {
+        String path = "/models/qwen2.5-7b-instruct-q4_k_m.gguf";
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)
+                .modelList(FakeOpenAiServer.llamaCppModelList(path, 7615616512L, 4683073952L))) {
+            String journal = dir.resolve("journal").toString();
+            Cli.Run first = generate(Map.of(KEY_VAR, key), args(server, "a.jsonl", "--journal", journal,
+                    "--run-dir", dir.resolve("run-a").toString()));
+            assertEquals(0, first.status(), first.toString());
+            JsonNode served = JSON.readTree(dir.resolve("run-a").resolve(RunFiles.GENERATION).toFile())
+                    .path("servedModel");
+            assertEquals(path, served.path("id").asText(), served.toString());
+            assertEquals(7615616512L, served.path("weights").path("n_params").asLong(), served.toString());
+            assertEquals(1, server.modelListings.get(), "asked once a run");
+            int sent = server.requests.get();
+            Cli.Run second = generate(Map.of(KEY_VAR, key), args(server, "b.jsonl", "--journal", journal));
+            assertEquals(0, second.status(), second.toString());
+            assertEquals(sent, server.requests.get(), "the same weights replay the journal");
+            assertEquals(2, server.modelListings.get());
+            assertKeyNowhere(first, dir);
+        }
+        try (FakeOpenAiServer otherWeights = new FakeOpenAiServer(key).samplesPerReply(4)
+                .modelList(FakeOpenAiServer.llamaCppModelList(path, 7615616512L, 8098525184L))) {
+            Cli.Run third = generate(Map.of(KEY_VAR, key), args(otherWeights, "e.jsonl", "--journal",
+                    dir.resolve("journal").toString()));
+            assertEquals(0, third.status(), third.toString());
+            assertTrue(otherWeights.requests.get() > 0, "other weights behind the same path are asked, not replayed");
+        }
+        try (FakeOpenAiServer honest = new FakeOpenAiServer(key).samplesPerReply(4)
+                .modelList(FakeOpenAiServer.modelListOf("other-model", "fake-model"))) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(honest, "c.jsonl", "--journal",
+                    dir.resolve("journal-c").toString(), "--run-dir", dir.resolve("run-c").toString()));
+            assertEquals(0, run.status(), run.toString());
+            assertEquals(1, honest.modelListings.get());
+            assertFalse(JSON.readTree(dir.resolve("run-c").resolve(RunFiles.GENERATION).toFile())
+                    .has("servedModel"));
+            Cli.Run unjournaled = generate(Map.of(KEY_VAR, key), args(honest, "d.jsonl"));
+            assertEquals(0, unjournaled.status(), unjournaled.toString());
+            assertEquals(1, honest.modelListings.get(), "no journal, no question");
+        }
+    }
+
     @Test
     void unauthorizedStopsWithTheServersMessageAndWritesNothing() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {

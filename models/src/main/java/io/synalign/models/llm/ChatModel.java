@@ -22,8 +22,9 @@ public interface ChatModel {
 
     /**
      * What the journal key names as the model: {@link #model()}, unless that does not pin the
-     * weights (a GGUF file's name does not: two files may share it), in which case it adds what
-     * does. Decorators pass their delegate's on.
+     * weights (a GGUF file's name does not: two files may share it; nor does the name sent to a
+     * llama.cpp server, which serves its one model whatever the name: {@link ServedModel}), in
+     * which case it adds or puts in its place what does. Decorators pass their delegate's on.
      */
     default String modelIdentity() {
         return model();

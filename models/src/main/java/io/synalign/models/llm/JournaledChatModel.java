@@ -19,6 +19,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Two threads sending the same request at the same moment may both reach the delegate; the
  * journal keeps the first reply. A reply stored as valid that no longer validates is re-sent.
+ *
+ * <p>The key's model is the delegate's {@link ChatModel#modelIdentity}, asked once, when this
+ * journal is put in front of it: an {@link OpenAiCompatibleChatModel} then asks its server what
+ * it serves (one request, before the first call rather than among the concurrent ones).
  */
 public final class JournaledChatModel extends ForwardingChatModel {
 
@@ -26,6 +30,8 @@ public final class JournaledChatModel extends ForwardingChatModel {
 
     private final CallJournal journal;
     private final Clock clock;
+    /** The delegate's {@link ChatModel#modelIdentity}, as every key of this journal names it. */
+    private final String identity;
 
     public JournaledChatModel(ChatModel delegate, CallJournal journal) {
         this(delegate, journal, Clock.systemUTC());
@@ -38,11 +44,18 @@ public final class JournaledChatModel extends ForwardingChatModel {
         }
         this.journal = journal;
         this.clock = clock;
+        this.identity = delegate.modelIdentity();
+    }
+
+    /** The model as this journal's keys name it, asked of the delegate once. */
+    @Override
+    public String modelIdentity() {
+        return identity;
     }
 
     @Override
     public ChatReply complete(ChatRequest request) {
-        String key = RequestKeys.key(delegate.backend(), delegate.modelIdentity(), request);
+        String key = RequestKeys.key(delegate.backend(), identity, request);
         JournalEntry hit = journal.lookup(key);
         if (hit != null && hit.problem() != null) {
             // The same message as the original call: a ReaskingChatModel puts it in the correction,

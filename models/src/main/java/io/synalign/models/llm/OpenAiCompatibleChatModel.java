@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
  * Every HTTP attempt holds a permit of the optional {@link AdaptiveConcurrencyLimiter}, which a
  * 429 halves. The API key is sent only in the {@code Authorization} header and masked from every
  * message this class produces. Thread-safe.
+ *
+ * <p>{@link #modelIdentity} (what a journal key names as the model) asks the server, once, which
+ * models it serves ({@code GET {baseUrl}/models}, {@link ServedModel}): a server that lists the
+ * requested model keeps the name as the identity; one that lists a single other model (a llama.cpp
+ * server, which ignores the requested name) is keyed by what it reports, and a warning says so.
+ * Only a {@link JournaledChatModel} asks, so a run without a journal sends no such request.
  */
 public final class OpenAiCompatibleChatModel implements ChatModel {
 
@@ -49,6 +55,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private static final int MAX_ERROR_CHARS = 500;
 
     private final URI endpoint;
+    /** {@code GET} lists the served models. */
+    private final URI modelsEndpoint;
+    /** The base URL as given, without trailing slashes (no credentials: the builder refuses them). */
+    private final String baseUrl;
     private final String model;
     private final ApiKey apiKey;
     private final Duration requestTimeout;
@@ -63,9 +73,14 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final Random random;
     private final HttpClient http;
     private final ReaskingChatModel reasking;
+    private final Object servedLock = new Object();
+    /** What the server said it serves; null until {@link #servedModel} first asks. */
+    private volatile ServedModel served;
 
     private OpenAiCompatibleChatModel(Builder b) {
         this.endpoint = b.endpoint;
+        this.modelsEndpoint = b.modelsEndpoint;
+        this.baseUrl = b.baseUrl;
         this.model = b.model;
         this.apiKey = b.apiKeyEnv == null ? null : ApiKey.fromEnvironment(b.apiKeyEnv, b.environment);
         this.requestTimeout = b.requestTimeout;
@@ -105,6 +120,68 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     /** The chat-completions URL. */
     public URI endpoint() {
         return endpoint;
+    }
+
+    /** {@link #servedModel()}'s {@link ServedModel#identity}: the requested name on an honest server. */
+    @Override
+    public String modelIdentity() {
+        return servedModel().identity();
+    }
+
+    /**
+     * What the server serves against the requested model: asked the first time (one
+     * {@code GET {baseUrl}/models} with the API key, under the request timeout, not retried) and
+     * remembered; concurrent first callers wait for the one answer. A server that serves another
+     * model is reported once as a warning, a listing that could not be had once at info level
+     * (shown with {@code --verbose}): the key then stays what it was, so the warning would only
+     * be noise on servers without the route.
+     */
+    public ServedModel servedModel() {
+        ServedModel s = served;
+        if (s != null) {
+            return s;
+        }
+        synchronized (servedLock) {
+            if (served == null) {
+                ServedModel asked = askServedModel();
+                if (asked.kind() == ServedModel.Kind.OTHER) {
+                    LOG.warn(asked.note(baseUrl));
+                } else {
+                    LOG.info(asked.note(baseUrl));
+                }
+                served = asked;
+            }
+            return served;
+        }
+    }
+
+    /** One {@code GET /models}; every failure is an {@link ServedModel.Kind#UNKNOWN} answer. */
+    private ServedModel askServedModel() {
+        HttpRequest.Builder hb = HttpRequest.newBuilder(modelsEndpoint)
+                .timeout(requestTimeout)
+                .header("Accept", "application/json")
+                .GET();
+        if (apiKey != null) {
+            hb.header("Authorization", apiKey.bearer()); // a key the JDK refuses fails in ApiKey first
+        }
+        try {
+            HttpResponse<String> resp = exchange(hb.build());
+            if (resp.statusCode() != 200) {
+                return ServedModel.unknown(model, "HTTP " + resp.statusCode());
+            }
+            // The ids go into notes and provenance: a server echoing the key must not put it there.
+            return ServedModel.fromListing(model, mask(resp.body()));
+        } catch (HttpTimeoutException | java.util.concurrent.TimeoutException e) {
+            return ServedModel.unknown(model, "no reply within " + Durations.format(requestTimeout));
+        } catch (ReplyTooLargeException e) {
+            return ServedModel.unknown(model, e.getMessage());
+        } catch (IOException e) {
+            return ServedModel.unknown(model, "connection failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : " " + mask(e.getMessage())));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // the first request then stops the run
+            return ServedModel.unknown(model, "interrupted");
+        }
     }
 
     /**
@@ -507,6 +584,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         /** The default reply size bound: 8 MiB, far above any chat completion SynAlign asks for. */
         public static final long DEFAULT_MAX_REPLY_BYTES = 8L << 20;
         private final URI endpoint;
+        private final URI modelsEndpoint;
+        private final String baseUrl;
         private final String model;
         private String apiKeyEnv;
         private Function<String, String> environment = System::getenv;
@@ -554,6 +633,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 throw new IllegalArgumentException("model name must not be blank");
             }
             this.endpoint = uri;
+            this.modelsEndpoint = URI.create(base + "/models"); // parsed above with another suffix
+            this.baseUrl = base;
             this.model = model.strip();
         }
 

@@ -25,7 +25,10 @@
  *   <li>{@link io.synalign.models.llm.CallJournal} and
  *       {@link io.synalign.models.llm.JournaledChatModel}: an fsynced JSONL log of completed
  *       calls keyed by {@link io.synalign.models.llm.RequestKeys}; a resumed run replays them
- *       instead of paying again.</li>
+ *       instead of paying again. The key's model is what the server serves
+ *       ({@link io.synalign.models.llm.ServedModel}, asked once when the journal is put in front
+ *       of an OpenAI-compatible client): the requested name, unless a llama.cpp server serves
+ *       another model whatever the name.</li>
  * </ul>
  *
  * <p>Typical wiring:

@@ -30,6 +30,9 @@ import java.util.function.BiFunction;
  *
  * <p>Counts, server-side: all requests, and successful (valid, HTTP 200) answers per
  * {@link RequestKeys#messagesDigest} of the request's messages.
+ *
+ * <p>{@code GET /v1/models} answers 404, as a server without the route does, unless
+ * {@link #modelList} gives it a reply; those requests are counted apart ({@link #modelListings}).
  */
 public final class FakeOpenAiServer implements AutoCloseable {
 
@@ -84,12 +87,19 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private final Map<String, AtomicInteger> seenBodies = new ConcurrentHashMap<>();
     public final List<JsonNode> bodies = new java.util.concurrent.CopyOnWriteArrayList<>();
     public final List<String> authorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** {@code GET /v1/models} requests, and the Authorization header each carried ("" for none). */
+    public final AtomicInteger modelListings = new AtomicInteger();
+    public final List<String> modelListingAuthorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile int modelListStatus = 404;
+    private volatile String modelListBody = "{\"error\":{\"message\":\"File Not Found\"}}";
+    private volatile long modelListDelayMillis;
 
     /** @param expectedKey the API key the server accepts, or {@code null} to accept anything */
     public FakeOpenAiServer(String expectedKey) throws IOException {
         this.expectedKey = expectedKey;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
         server.createContext("/v1/chat/completions", this::handle);
+        server.createContext("/v1/models", this::listModels);
         server.setExecutor(pool);
         server.start();
     }
@@ -100,6 +110,64 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** {@code GET /v1/models} answers {@code status} with {@code body} (any text). */
+    public FakeOpenAiServer modelList(int status, String body) {
+        this.modelListStatus = status;
+        this.modelListBody = body;
+        return this;
+    }
+
+    /** {@code GET /v1/models} answers 200 with {@code body}. */
+    public FakeOpenAiServer modelList(String body) {
+        return modelList(200, body);
+    }
+
+    /** {@code GET /v1/models} waits this long before answering (or until the server closes). */
+    public FakeOpenAiServer modelListDelayMillis(long ms) {
+        this.modelListDelayMillis = ms;
+        return this;
+    }
+
+    /**
+     * A llama.cpp server's {@code GET /v1/models} reply (tools/server/README.md): one model whose
+     * id is the file path given with {@code -m}, a {@code created} time that changes with every
+     * reply, and the weights' {@code meta}.
+     */
+    public static String llamaCppModelList(String path, long nParams, long size) {
+        ObjectNode root = MAPPER.createObjectNode().put("object", "list");
+        ObjectNode m = root.putArray("data").addObject();
+        m.put("id", path).put("object", "model").put("created", System.nanoTime()).put("owned_by", "llamacpp");
+        m.putObject("meta").put("vocab_type", 2).put("n_vocab", 128256).put("n_ctx_train", 131072)
+                .put("n_embd", 4096).put("n_params", nParams).put("size", size);
+        return root.toString();
+    }
+
+    /** An OpenAI-style {@code GET /v1/models} reply listing {@code ids}. */
+    public static String modelListOf(String... ids) {
+        ObjectNode root = MAPPER.createObjectNode().put("object", "list");
+        var data = root.putArray("data");
+        for (String id : ids) {
+            data.addObject().put("id", id).put("object", "model").put("created", 1686935002).put("owned_by", "system");
+        }
+        return root.toString();
+    }
+
+    private void listModels(HttpExchange ex) throws IOException {
+        try (ex) {
+            modelListings.incrementAndGet();
+            String auth = ex.getRequestHeaders().getFirst("Authorization");
+            modelListingAuthorizations.add(auth == null ? "" : auth);
+            if (modelListDelayMillis > 0) {
+                closing.await(modelListDelayMillis, TimeUnit.MILLISECONDS);
+            }
+            send(ex, modelListStatus, modelListBody);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            // the client gave up waiting
+        }
     }
 
     public FakeOpenAiServer plan(FaultPlan p) {
