@@ -6,21 +6,28 @@ import java.util.SplittableRandom;
 /**
  * A paired bootstrap over test rows of the difference between two training variants' scores,
  * each averaged over the seeded repeats: the test set's own sampling error of the comparison,
- * which the repeats (they vary the seeds, not the rows) leave out.
+ * which the repeats (they vary the seeds, not the rows) leave out; optionally
+ * ({@link Scope#TEST_ROWS_AND_REPEATS}) the repeats are resampled as well, so that the seeds'
+ * variation stays in the interval too.
  *
  * <p>Algorithm: resample b draws {@code n} row indices uniformly with replacement from the
- * {@code n} test rows; every repeat of both variants is scored on that one resample (paired:
- * a hard row drawn twice counts twice for both), the statistic is
- * {@code mean_r score(a_r) - mean_r score(b_r)}, and the 95 % interval is the 2.5th and 97.5th
- * percentile of the {@code B} statistics (linear interpolation between order statistics, the
- * "type 7" rule of R and NumPy: position {@code q (B - 1)} of the sorted values). Percentile
- * intervals need no normality of the difference, which macro-F1 over few rows of a small class
- * lacks.
+ * {@code n} test rows (and, for {@link Scope#TEST_ROWS_AND_REPEATS}, first {@code R} repeat
+ * indices from the {@code R} repeats); every drawn repeat of both variants is scored on that
+ * one resample of rows (paired: a hard row drawn twice counts twice for both, and repeat r of
+ * both variants, trained with one seed, is drawn together), the statistic is
+ * {@code mean_r score(a_r) - mean_r score(b_r)} over the drawn repeats, and the 95 % interval
+ * is the 2.5th and 97.5th percentile of the {@code B} statistics (linear interpolation between
+ * order statistics, the "type 7" rule of R and NumPy: position {@code q (B - 1)} of the sorted
+ * values). Percentile intervals need no normality of the difference, which macro-F1 over few
+ * rows of a small class lacks. Resampling rows and repeats independently treats the two as
+ * crossed sources of error; with few repeats the seeds' part is still understated (a bootstrap
+ * of 3 values has no Student-t widening).
  *
- * <p>Reproducible: the draws are {@code new SplittableRandom(seed).nextInt(n)}, {@code n} per
- * resample, resample after resample, so one seed gives the same resamples to every comparison
- * made with it. Cost O(B (n + V R (n + k))) for V = 2 variants of R repeats and k classes; a
- * resample is held as row multiplicities, and only the rows drawn at least once are visited.
+ * <p>Reproducible: the draws are {@code nextInt} of one {@code new SplittableRandom(seed)},
+ * resample after resample ({@code R} repeat draws, then {@code n} row draws), so one seed gives
+ * the same resamples to every comparison made with it. Cost O(B (n + V R (n + k))) for V = 2
+ * variants of R repeats and k classes; a resample is held as row multiplicities, and only the
+ * rows drawn at least once are visited.
  */
 public final class TestRowBootstrap {
 
@@ -30,6 +37,17 @@ public final class TestRowBootstrap {
     /** What is compared: the report's verdict uses macro-F1 ({@link ClassificationScores}). */
     public enum Metric {
         ACCURACY, MACRO_F1
+    }
+
+    /** What each resample draws. */
+    public enum Scope {
+        /** The test rows only; every repeat enters each resample once. */
+        TEST_ROWS,
+        /**
+         * The test rows and, independently, the repeats ({@code R} of the {@code R} repeats
+         * with replacement, the same for both variants): the seeds' variation as well.
+         */
+        TEST_ROWS_AND_REPEATS
     }
 
     /**
@@ -83,6 +101,15 @@ public final class TestRowBootstrap {
      *     of another length than the test rows, or a class index out of range
      */
     public Interval difference(Metric metric, int[][] a, int[][] b) {
+        return difference(metric, Scope.TEST_ROWS, a, b);
+    }
+
+    /**
+     * The interval of {@code mean_r metric(a[r]) - mean_r metric(b[r])} under {@code scope}'s
+     * resampling; with {@link Scope#TEST_ROWS_AND_REPEATS} each resample first draws its
+     * repeats ({@code nextInt(R)}, {@code R} times), then its rows.
+     */
+    public Interval difference(Metric metric, Scope scope, int[][] a, int[][] b) {
         if (a.length == 0 || a.length != b.length) {
             throw new IllegalArgumentException("need the same, non-zero number of repeats for"
                     + " both variants, got " + a.length + " and " + b.length);
@@ -99,15 +126,23 @@ public final class TestRowBootstrap {
         int n = truth.length;
         int[] weight = new int[n];
         int[] drawn = new int[n];
+        int[] repeatWeight = new int[a.length];
         Arrays.fill(weight, 1);
+        Arrays.fill(repeatWeight, 1);
         for (int i = 0; i < n; i++) {
             drawn[i] = i;
         }
         Counts counts = new Counts(classes);
-        double observed = statistic(metric, a, b, drawn, n, weight, counts);
+        double observed = statistic(metric, a, b, repeatWeight, drawn, n, weight, counts);
         double[] stats = new double[resamples];
         SplittableRandom random = new SplittableRandom(seed);
         for (int s = 0; s < resamples; s++) {
+            if (scope == Scope.TEST_ROWS_AND_REPEATS) {
+                Arrays.fill(repeatWeight, 0);
+                for (int k = 0; k < a.length; k++) {
+                    repeatWeight[random.nextInt(a.length)]++;
+                }
+            }
             Arrays.fill(weight, 0);
             for (int k = 0; k < n; k++) {
                 weight[random.nextInt(n)]++;
@@ -118,7 +153,7 @@ public final class TestRowBootstrap {
                     drawn[distinct++] = i;
                 }
             }
-            stats[s] = statistic(metric, a, b, drawn, distinct, weight, counts);
+            stats[s] = statistic(metric, a, b, repeatWeight, drawn, distinct, weight, counts);
         }
         Arrays.sort(stats);
         return new Interval(observed, percentile(stats, 0.025), percentile(stats, 0.975), n,
@@ -133,13 +168,18 @@ public final class TestRowBootstrap {
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
     }
 
-    /** Mean over repeats of a's score minus b's, on the rows {@code drawn[0..m)} weighted. */
-    private double statistic(Metric metric, int[][] a, int[][] b, int[] drawn, int m,
-            int[] weight, Counts counts) {
+    /**
+     * Mean over the repeats (repeat r counted {@code repeatWeight[r]} times) of a's score minus
+     * b's, on the rows {@code drawn[0..m)} weighted.
+     */
+    private double statistic(Metric metric, int[][] a, int[][] b, int[] repeatWeight,
+            int[] drawn, int m, int[] weight, Counts counts) {
         double sum = 0;
         for (int r = 0; r < a.length; r++) {
-            sum += score(metric, a[r], drawn, m, weight, counts)
-                    - score(metric, b[r], drawn, m, weight, counts);
+            if (repeatWeight[r] > 0) {
+                sum += repeatWeight[r] * (score(metric, a[r], drawn, m, weight, counts)
+                        - score(metric, b[r], drawn, m, weight, counts));
+            }
         }
         return sum / a.length;
     }

@@ -663,7 +663,8 @@ class ReportCommandTest {
     private static String interval(int[][] a, int[][] b) {
         io.synalign.evaluation.TestRowBootstrap.Interval i =
                 new io.synalign.evaluation.TestRowBootstrap(TRUTH, 3, 2000, 4242).difference(
-                        io.synalign.evaluation.TestRowBootstrap.Metric.MACRO_F1, a, b);
+                        io.synalign.evaluation.TestRowBootstrap.Metric.MACRO_F1,
+                        io.synalign.evaluation.TestRowBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
         return String.format(java.util.Locale.ROOT, "%+.1f macro-F1 points (95%% CI %+.1f to"
                 + " %+.1f, paired bootstrap over 90 test rows and 3 repeats", 100 * i.difference(),
                 100 * i.low(), 100 * i.high());
@@ -671,8 +672,8 @@ class ReportCommandTest {
 
     /**
      * An evaluation that kept its test predictions gets the verdict's interval from a paired
-     * bootstrap over the test rows (2,000 resamples seeded by its --seed, 4242), said so; the
-     * seeds-only wording is gone.
+     * bootstrap over the test rows and repeats (2,000 resamples seeded by its --seed, 4242),
+     * said so; the seeds-only wording is gone.
      */
     @Test
     void keptTestPredictionsGiveABootstrapIntervalOverTheTestRows() throws IOException {
@@ -690,7 +691,7 @@ class ReportCommandTest {
         assertTrue(verdict.contains("is not distinguishable from <b>real+synthetic</b>: "
                 + interval(aligned, synthetic) + ", which includes 0)."), verdict);
         assertFalse(verdict.contains("on this test set"), verdict);
-        assertEquals(2, count(verdict, "data-interval=\"test-rows\""), verdict);
+        assertEquals(2, count(verdict, "data-interval=\"bootstrap\""), verdict);
 
         // One repeat: the rows still give an interval (the seeds gave none).
         new RunDirFixture().write(dir);

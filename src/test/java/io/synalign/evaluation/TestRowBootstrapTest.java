@@ -11,10 +11,10 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The paired bootstrap over test rows against a direct double-precision computation of its
- * definition (resampled arrays built row by row, F1 counted class by class, percentiles by
- * sorting), on an awkward hand-built set; and its behaviour: reproducible from the seed, wider
- * on fewer rows.
+ * The paired bootstrap over test rows (and repeats) against a direct double-precision
+ * computation of its definition (resampled arrays built row by row, F1 counted class by class,
+ * percentiles by sorting), on an awkward hand-built set; and its behaviour: reproducible from
+ * the seed, wider on fewer rows, wider again where the repeats disagree and are resampled.
  */
 class TestRowBootstrapTest {
 
@@ -79,12 +79,18 @@ class TestRowBootstrapTest {
      * repeat's resampled predictions, and scores them; the percentile is the order statistic at
      * {@code q (B - 1)} interpolated (R's and NumPy's default).
      */
-    private static double[] reference(TestRowBootstrap.Metric metric, int[] truth, int[][] a,
-            int[][] b, int resamples, long seed) {
+    private static double[] reference(TestRowBootstrap.Metric metric,
+            TestRowBootstrap.Scope scope, int[] truth, int[][] a, int[][] b, int resamples,
+            long seed) {
         int n = truth.length;
         SplittableRandom random = new SplittableRandom(seed);
         double[] stats = new double[resamples];
         for (int s = 0; s < resamples; s++) {
+            int[] repeats = new int[a.length];
+            for (int k = 0; k < a.length; k++) {
+                repeats[k] = scope == TestRowBootstrap.Scope.TEST_ROWS ? k
+                        : random.nextInt(a.length);
+            }
             int[] rows = new int[n];
             for (int k = 0; k < n; k++) {
                 rows[k] = random.nextInt(n);
@@ -95,7 +101,7 @@ class TestRowBootstrapTest {
             }
             double meanA = 0;
             double meanB = 0;
-            for (int r = 0; r < a.length; r++) {
+            for (int r : repeats) {
                 int[] pa = new int[n];
                 int[] pb = new int[n];
                 for (int k = 0; k < n; k++) {
@@ -127,18 +133,26 @@ class TestRowBootstrapTest {
     void intervalMatchesTheDefinitionWrittenOut() {
         int[][] a = predictions(1, 0.8, true);
         int[][] b = predictions(2, 0.6, false);
-        for (TestRowBootstrap.Metric metric : TestRowBootstrap.Metric.values()) {
-            for (int resamples : new int[] {2, 101, 997}) {
-                TestRowBootstrap.Interval got = new TestRowBootstrap(TRUTH, CLASSES, resamples, 17)
-                        .difference(metric, a, b);
-                double[] want = reference(metric, TRUTH, a, b, resamples, 17);
-                assertEquals(want[0], got.low(), 1e-12, metric + " low, B = " + resamples);
-                assertEquals(want[1], got.high(), 1e-12, metric + " high, B = " + resamples);
-                assertEquals(37, got.rows());
-                assertEquals(3, got.repeats());
-                assertEquals(resamples, got.resamples());
+        for (TestRowBootstrap.Scope scope : TestRowBootstrap.Scope.values()) {
+            for (TestRowBootstrap.Metric metric : TestRowBootstrap.Metric.values()) {
+                for (int resamples : new int[] {2, 101, 997}) {
+                    TestRowBootstrap.Interval got = new TestRowBootstrap(TRUTH, CLASSES,
+                            resamples, 17).difference(metric, scope, a, b);
+                    double[] want = reference(metric, scope, TRUTH, a, b, resamples, 17);
+                    String what = scope + " " + metric + ", B = " + resamples;
+                    assertEquals(want[0], got.low(), 1e-12, what + ": low");
+                    assertEquals(want[1], got.high(), 1e-12, what + ": high");
+                    assertEquals(37, got.rows());
+                    assertEquals(3, got.repeats());
+                    assertEquals(resamples, got.resamples());
+                }
             }
         }
+        // Without a scope: the rows only.
+        assertEquals(new TestRowBootstrap(TRUTH, CLASSES, 50, 3).difference(
+                TestRowBootstrap.Metric.MACRO_F1, TestRowBootstrap.Scope.TEST_ROWS, a, b),
+                new TestRowBootstrap(TRUTH, CLASSES, 50, 3).difference(
+                        TestRowBootstrap.Metric.MACRO_F1, a, b));
     }
 
     /** The point estimate is the scores' own difference: what the table's means give. */
@@ -203,6 +217,40 @@ class TestRowBootstrapTest {
         assertTrue(all.low() < all.difference() && all.difference() < all.high(), all::toString);
         assertTrue(wide > 3 * narrow, "100 rows: " + wide + ", 2000 rows: " + narrow);
         assertTrue(all.low() > 0, "a is better by about 7 points on 2000 rows: " + all);
+    }
+
+    /**
+     * Repeats that disagree (variant a right on 55 %, 75 % or 95 % of the rows by seed, b on
+     * 75 % in each): over the rows alone the interval is that of the mean, narrow; resampling
+     * the repeats too puts their spread back.
+     */
+    @Test
+    void resamplingTheRepeatsKeepsTheSeedsSpreadInTheInterval() {
+        int n = 600;
+        Random random = new Random(12);
+        int[] truth = new int[n];
+        for (int i = 0; i < n; i++) {
+            truth[i] = random.nextInt(3);
+        }
+        double[] right = {0.55, 0.75, 0.95};
+        int[][] a = new int[3][n];
+        int[][] b = new int[3][n];
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < n; i++) {
+                a[r][i] = random.nextDouble() < right[r] ? truth[i] : (truth[i] + 1) % 3;
+                b[r][i] = random.nextDouble() < 0.75 ? truth[i] : (truth[i] + 1) % 3;
+            }
+        }
+        TestRowBootstrap bootstrap = new TestRowBootstrap(truth, 3, 2000, 5);
+        TestRowBootstrap.Interval rows = bootstrap.difference(TestRowBootstrap.Metric.ACCURACY,
+                TestRowBootstrap.Scope.TEST_ROWS, a, b);
+        TestRowBootstrap.Interval both = bootstrap.difference(TestRowBootstrap.Metric.ACCURACY,
+                TestRowBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
+        assertEquals(rows.difference(), both.difference(), 0);
+        assertTrue(both.high() - both.low() > 2 * (rows.high() - rows.low()),
+                "rows and repeats " + both + ", rows " + rows);
+        // The drawn repeats' means span about 0.55 .. 0.95 around b's 0.75.
+        assertTrue(both.low() < -0.08 && both.high() > 0.08, both::toString);
     }
 
     private static int[][] head(int[][] p, int m) {
