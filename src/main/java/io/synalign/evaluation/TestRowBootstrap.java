@@ -93,7 +93,8 @@ public final class TestRowBootstrap {
     }
 
     /**
-     * The interval of {@code mean_r metric(a[r]) - mean_r metric(b[r])}.
+     * The interval of {@code mean_r metric(a[r]) - mean_r metric(b[r])} with the test rows
+     * resampled ({@link Scope#TEST_ROWS}).
      *
      * @param a variant a's predicted class per test row, one array per repeat
      * @param b variant b's, the same number of repeats (repeat r of both trained with one seed)

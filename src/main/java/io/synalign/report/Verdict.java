@@ -305,8 +305,8 @@ final class Verdict {
     }
 
     /**
-     * The verdict on a bootstrap interval over test rows: a win or a loss where the interval
-     * excludes 0, saying what it covers (the rows, and how many repeats were averaged).
+     * The verdict on a bootstrap interval: a win or a loss where the interval excludes 0,
+     * saying what it resampled (how many test rows and repeats).
      */
     private static String line(String name, String otherName, String unit,
             TestRowBootstrap.Interval i) {

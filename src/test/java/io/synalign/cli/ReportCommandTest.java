@@ -693,6 +693,15 @@ class ReportCommandTest {
         assertFalse(verdict.contains("on this test set"), verdict);
         assertEquals(2, count(verdict, "data-interval=\"bootstrap\""), verdict);
 
+        // The other way round: a loss.
+        new RunDirFixture().write(dir);
+        keepPredictions(aligned, synthetic, real);
+        r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        assertTrue(verdict.contains("did worse than <b>real</b>: " + interval(real, aligned)
+                + ")."), verdict);
+
         // One repeat: the rows still give an interval (the seeds gave none).
         new RunDirFixture().write(dir);
         keepPredictions(new int[][] {real[0]}, new int[][] {synthetic[0]},
