@@ -409,9 +409,14 @@ final class EvaluateCommand extends CliCommand {
             mmd.put("perLabel", r.mmd2PerLabel());
             v.put("mmd2ToTest", mmd);
             v.put("ess", r.ess());
+            // One class index per test row and repeat (about 3 bytes each): what the report's
+            // paired bootstrap over test rows resamples. Last, after the scores a reader wants.
+            v.put("testPredictions", r.testPredictions());
             vs.add(v);
         }
         root.put("variants", vs);
+        root.put("classes", result.classes());
+        root.put("testLabels", result.testLabels());
         return root;
     }
 

@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * compared on the same initialisations, splits and shuffles (paired repeats). Cost per variant:
  * {@code repeats} student trainings plus O((n^2 + n t + t^2) d) for the MMD^2 of n training
  * and t test rows.
+ *
+ * <p>Each repeat's test predictions are kept in the result ({@link
+ * VariantResult#testPredictions}, one int a row): a comparison of variants can then resample
+ * the test rows ({@link TestRowBootstrap}) as well as look at the seeds.
  */
 public final class DownstreamEvaluation {
 
@@ -51,11 +55,13 @@ public final class DownstreamEvaluation {
             List<String> classes, double sigma) {
         double[] accuracy = new double[repeats];
         double[] macroF1 = new double[repeats];
+        int[][] predictions = new int[repeats][];
         for (int r = 0; r < repeats; r++) {
             long start = System.nanoTime();
             Student student = Student.train(variant.x(), variant.labels(), variant.weights(),
                     classes.size(), variant.realRows(), config, Seeds.mix(seed, r));
-            ClassificationScores s = ClassificationScores.of(testY, student.predict(testX));
+            predictions[r] = student.predict(testX);
+            ClassificationScores s = ClassificationScores.of(testY, predictions[r]);
             accuracy[r] = s.accuracy();
             macroF1[r] = s.macroF1();
             LOG.info("variant {} repeat {}: {} epochs (best {}), accuracy {}, macro-F1 {}, {} s",
@@ -87,7 +93,7 @@ public final class DownstreamEvaluation {
                     w, testX.selectRows(test), sigma));
         }
         return new VariantResult(variant.name(), variant.x().rows(), MeanStd.of(accuracy),
-                MeanStd.of(macroF1), overall, perLabel, variant.ess());
+                MeanStd.of(macroF1), overall, perLabel, variant.ess(), predictions);
     }
 
     static int[] rowsOf(int[] labels, int c) {

@@ -235,11 +235,13 @@ public final class TextEvaluation {
      * @param classes the class names, index = class
      * @param bandwidth the RBF bandwidth of every MMD^2 (median heuristic over train and test)
      * @param testRows the number of test rows
+     * @param testLabels the class index of each test row: the truth that each variant's
+     *     {@link VariantResult#testPredictions} are scored against
      * @param variants one result per variant, in the order {@link #REAL},
      *     {@link #REAL_SYNTHETIC}, {@link #REAL_ALIGNED} (those the inputs have)
      */
     public record Result(List<String> classes, double bandwidth, int testRows,
-            List<VariantResult> variants) {
+            int[] testLabels, List<VariantResult> variants) {
     }
 
     private final Options options;
@@ -304,7 +306,7 @@ public final class TextEvaluation {
             }
             progress.onProgress("train", variants.size(), variants.size(), "done");
         }
-        return new Result(classes, sigma, testX.rows(), List.copyOf(results));
+        return new Result(classes, sigma, testX.rows(), testY.clone(), List.copyOf(results));
     }
 
     /**

@@ -31,6 +31,8 @@ import java.util.Map;
  * @param weighted the synthetic weights and labels of {@code weighted.jsonl}
  * @param embeddings both embedding matrices, when both files exist
  * @param evaluation {@code evaluation.json}
+ * @param testPredictions the test predictions that {@code evaluation.json} keeps, checked, or
+ *     {@code null} (none kept: written before they were, or a retrieval evaluation)
  * @param generation {@code generation.json}
  * @param realLabels the real rows' labels from {@code labels.json}, or {@code null}
  * @param realTexts the real rows' texts, read from the {@code --real} file that
@@ -39,8 +41,8 @@ import java.util.Map;
  * @param provenance whether generation.json and evaluation.json describe this alignment
  */
 public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
-        Embeddings embeddings, JsonNode evaluation, JsonNode generation,
-        List<String> realLabels, RealTexts realTexts, JsonNode test, Provenance provenance) {
+        Embeddings embeddings, JsonNode evaluation, TestPredictions testPredictions,
+        JsonNode generation, List<String> realLabels, RealTexts realTexts, JsonNode test, Provenance provenance) {
 
     /** The field that carries each synthetic record's weight. */
     static final String WEIGHT_FIELD = "synalign_weight";
@@ -129,9 +131,11 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
             checkTestRows(dir, test, labels);
         }
         JsonNode evaluation = json(dir.resolve(RunFiles.EVALUATION));
+        TestPredictions predictions = evaluation == null ? null
+                : TestPredictions.read(dir.resolve(RunFiles.EVALUATION), evaluation);
         JsonNode generation = json(dir.resolve(RunFiles.GENERATION));
         RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings, evaluation,
-                generation, realLabels, realTexts(dir, alignment, labels), test,
+                predictions, generation, realLabels, realTexts(dir, alignment, labels), test,
                 Provenance.check(dir, alignment, generation, evaluation));
         if (run.isEmpty()) {
             throw new InputException(dir, "no run artefacts here (expected any of "

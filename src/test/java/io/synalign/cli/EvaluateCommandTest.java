@@ -143,6 +143,29 @@ class EvaluateCommandTest {
         }
         assertTrue(run.out().contains("real+aligned"), run.out());
         assertTrue(run.out().contains("±"), run.out());
+
+        // Each repeat's test predictions (a class index a row) and the test labels once: they
+        // score the macro-F1 and accuracy values recorded, and report resamples them.
+        assertEquals(List.of(LABELS), JSON.convertValue(e.path("classes"), List.class));
+        int[] truth = JSON.convertValue(e.path("testLabels"), int[].class);
+        assertEquals(45, truth.length);
+        assertEquals(0, truth[0]);
+        for (JsonNode variant : v) {
+            int[][] predicted = JSON.convertValue(variant.path("testPredictions"), int[][].class);
+            assertEquals(2, predicted.length, variant.toString());
+            for (int r = 0; r < predicted.length; r++) {
+                io.synalign.evaluation.ClassificationScores s =
+                        io.synalign.evaluation.ClassificationScores.of(truth, predicted[r]);
+                assertEquals(variant.path("macroF1").path("values").get(r).asDouble(),
+                        s.macroF1(), 0);
+                assertEquals(variant.path("accuracy").path("values").get(r).asDouble(),
+                        s.accuracy(), 0);
+            }
+        }
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("runs/a"));
+        assertEquals(0, report.status(), report.toString());
+        String html = Files.readString(dir.resolve("runs/a").resolve(RunFiles.REPORT));
+        assertTrue(html.contains("paired bootstrap over 45 test rows and 2 repeats"), html);
     }
 
     @Test

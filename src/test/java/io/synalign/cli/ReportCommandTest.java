@@ -196,6 +196,8 @@ class ReportCommandTest {
                 verdict);
         assertTrue(verdict.contains("lower in 3 of 3"), verdict);
         assertTrue(verdict.contains(fx.zeroWeights + " got weight 0"), verdict);
+        // The fixture's evaluation.json keeps no test predictions (as written before they were
+        // kept): the seeds-only interval, worded as such.
         // real+aligned - real: +10, +10, +10 points: interval [+10, +10], a win.
         assertTrue(verdict.contains("beat <b>real</b> by +10.0 macro-F1 points (95% CI +10.0 to"
                 + " +10.0, paired over 3 repeats on this test set)"), verdict);
@@ -610,6 +612,161 @@ class ReportCommandTest {
         assertEquals(2, r.status(), r::toString);
         assertTrue(r.err().contains("does not exist"), r::toString);
         assertFalse(Files.exists(nowhere.getParent()));
+    }
+
+    /** 90 test rows, 30 of each of the fixture's 3 labels. */
+    private static final int[] TRUTH = java.util.stream.IntStream.range(0, 90).map(i -> i % 3)
+            .toArray();
+
+    /**
+     * Predictions of 3 repeats that are right on about {@code rightTenths} rows in 10 (a
+     * rotation of the rows per repeat), wrong ones the next class.
+     */
+    private static int[][] predictions(int rightTenths, int stride) {
+        int[][] out = new int[3][TRUTH.length];
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < TRUTH.length; i++) {
+                out[r][i] = (i * stride + r) % 10 < rightTenths ? TRUTH[i] : (TRUTH[i] + 1) % 3;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Rewrites the fixture's evaluation.json as evaluate writes it now: each variant's
+     * test predictions (its macro-F1 values and mean those of the predictions), the classes and
+     * the test labels.
+     */
+    private void keepPredictions(int[][]... byVariant) throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        var doc = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.EVALUATION).toFile());
+        for (int v = 0; v < byVariant.length; v++) {
+            var variant = (com.fasterxml.jackson.databind.node.ObjectNode) doc.get("variants").get(v);
+            var f1 = variant.putObject("macroF1");
+            var values = f1.putArray("values");
+            double mean = 0;
+            for (int[] repeat : byVariant[v]) {
+                double x = io.synalign.evaluation.ClassificationScores.of(TRUTH, repeat).macroF1();
+                values.add(x);
+                mean += x / byVariant[v].length;
+            }
+            f1.put("mean", mean).put("std", 0.01);
+            variant.set("testPredictions", json.valueToTree(byVariant[v]));
+        }
+        doc.set("classes", json.valueToTree(RunDirFixture.LABELS));
+        doc.set("testLabels", json.valueToTree(TRUTH));
+        json.writeValue(dir.resolve(RunFiles.EVALUATION).toFile(), doc);
+    }
+
+    private static String interval(int[][] a, int[][] b) {
+        io.synalign.evaluation.TestRowBootstrap.Interval i =
+                new io.synalign.evaluation.TestRowBootstrap(TRUTH, 3, 2000, 4242).difference(
+                        io.synalign.evaluation.TestRowBootstrap.Metric.MACRO_F1,
+                        io.synalign.evaluation.TestRowBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
+        return String.format(java.util.Locale.ROOT, "%+.1f macro-F1 points (95%% CI %+.1f to"
+                + " %+.1f, paired bootstrap over 90 test rows and 3 repeats", 100 * i.difference(),
+                100 * i.low(), 100 * i.high());
+    }
+
+    /**
+     * An evaluation that kept its test predictions gets the verdict's interval from a paired
+     * bootstrap over the test rows and repeats (2,000 resamples seeded by its --seed, 4242),
+     * said so; the seeds-only wording is gone.
+     */
+    @Test
+    void keptTestPredictionsGiveABootstrapIntervalOverTheTestRows() throws IOException {
+        new RunDirFixture().write(dir);
+        int[][] real = predictions(6, 7);
+        int[][] synthetic = predictions(8, 3);
+        int[][] aligned = predictions(8, 7);
+        keepPredictions(real, synthetic, aligned);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        String verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        // +20 points on 90 rows: a win; against synthetic (as often right) no difference.
+        assertTrue(verdict.contains("beat <b>real</b> by " + interval(aligned, real) + ")."),
+                verdict);
+        assertTrue(verdict.contains("is not distinguishable from <b>real+synthetic</b>: "
+                + interval(aligned, synthetic) + ", which includes 0)."), verdict);
+        assertFalse(verdict.contains("on this test set"), verdict);
+        assertEquals(2, count(verdict, "data-interval=\"bootstrap\""), verdict);
+
+        // The other way round: a loss.
+        new RunDirFixture().write(dir);
+        keepPredictions(aligned, synthetic, real);
+        r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        assertTrue(verdict.contains("did worse than <b>real</b>: " + interval(real, aligned)
+                + ")."), verdict);
+
+        // One repeat: the rows still give an interval (the seeds gave none).
+        new RunDirFixture().write(dir);
+        keepPredictions(new int[][] {real[0]}, new int[][] {synthetic[0]},
+                new int[][] {aligned[0]});
+        r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        assertTrue(verdict.contains("paired bootstrap over 90 test rows and 1 repeat)"), verdict);
+        assertFalse(verdict.contains("one repeat gives no interval"), verdict);
+    }
+
+    /** Test predictions that do not fit their document: exit 2, one line, the old report kept. */
+    @Test
+    void unusableTestPredictionsAreExit2NamingTheVariantAndValue() throws IOException {
+        Path out = dir.resolve(RunFiles.REPORT);
+        record Case(String expected,
+                java.util.function.Consumer<com.fasterxml.jackson.databind.node.ObjectNode> edit) {
+        }
+        List<Case> cases = List.of(
+                new Case("variant 'real' testPredictions[1] has 89 entries for 90 testLabels",
+                        doc -> repeat(doc, 0, 1).remove(89)),
+                new Case("variant 'real' testPredictions[0][3] is \"x\"",
+                        doc -> repeat(doc, 0, 0).set(3, new com.fasterxml.jackson.databind.node
+                                .TextNode("x"))),
+                new Case("variant 'real' testPredictions[2][0] is -1",
+                        doc -> repeat(doc, 0, 2).set(0, new com.fasterxml.jackson.databind.node
+                                .IntNode(-1))),
+                new Case("variant 'real+synthetic' testPredictions is missing",
+                        doc -> ((com.fasterxml.jackson.databind.node.ObjectNode) doc
+                                .get("variants").get(1)).remove("testPredictions")),
+                new Case("class index 3 in testLabels or testPredictions, but classes has 3 names",
+                        doc -> ((com.fasterxml.jackson.databind.node.ArrayNode) doc
+                                .get("testLabels")).set(0, new com.fasterxml.jackson.databind
+                                .node.IntNode(3))),
+                // Another run's predictions beside this run's scores.
+                new Case("variant 'real' repeat 0: testPredictions score macro-F1",
+                        doc -> ((com.fasterxml.jackson.databind.node.ObjectNode) doc
+                                .get("variants").get(0)).set("testPredictions",
+                                doc.get("variants").get(2).get("testPredictions"))),
+                new Case("variant 'real' has 3 testPredictions arrays for 2 macroF1 values",
+                        doc -> ((com.fasterxml.jackson.databind.node.ArrayNode) doc
+                                .get("variants").get(0).get("macroF1").get("values")).remove(2)));
+        com.fasterxml.jackson.databind.ObjectMapper json =
+                new com.fasterxml.jackson.databind.ObjectMapper();
+        for (Case c : cases) {
+            new RunDirFixture().write(dir);
+            keepPredictions(predictions(6, 7), predictions(8, 3), predictions(8, 7));
+            Path evaluation = dir.resolve(RunFiles.EVALUATION);
+            var doc = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                    evaluation.toFile());
+            c.edit().accept(doc);
+            json.writeValue(evaluation.toFile(), doc);
+            Files.writeString(out, "old report");
+            Cli.Run r = report("--run", dir.toString());
+            assertEquals(2, r.status(), r::toString);
+            assertEquals(1, r.errLines().size(), r::toString);
+            assertTrue(r.err().contains(RunFiles.EVALUATION + ": " + c.expected()), r::toString);
+            assertEquals("old report", Files.readString(out));
+        }
+    }
+
+    private static com.fasterxml.jackson.databind.node.ArrayNode repeat(
+            com.fasterxml.jackson.databind.JsonNode doc, int variant, int repeat) {
+        return (com.fasterxml.jackson.databind.node.ArrayNode) doc.get("variants").get(variant)
+                .get("testPredictions").get(repeat);
     }
 
     /** Changes the {@code settings} of the run document {@code name} in {@code dir}. */
