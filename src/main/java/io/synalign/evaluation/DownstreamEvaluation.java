@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each repeat's test predictions are kept in the result ({@link
  * VariantResult#testPredictions}, one int a row): a comparison of variants can then resample
- * the test rows ({@link TestRowBootstrap}) as well as look at the seeds.
+ * the test rows ({@link PairedBootstrap}) as well as look at the seeds.
  */
 public final class DownstreamEvaluation {
 

@@ -15,7 +15,7 @@ import java.util.Map;
  * @param ess effective sample size of the variant's weights, or null without weights
  * @param testPredictions per repeat, the predicted class index of each test row (row order of
  *     the test set): what the scores were computed from, kept so that a paired bootstrap over
- *     test rows ({@link TestRowBootstrap}) can resample them
+ *     test rows ({@link PairedBootstrap}) can resample them
  */
 public record VariantResult(String name, int trainRows, MeanStd accuracy, MeanStd macroF1,
         double mmd2Overall, Map<String, Double> mmd2PerLabel, Double ess,

@@ -1,7 +1,7 @@
 package io.synalign.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.synalign.evaluation.TestRowBootstrap;
+import io.synalign.evaluation.PairedBootstrap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +13,8 @@ import java.util.Locale;
  * student than each other variant, with a 95 % interval.
  *
  * <p>The interval of a classification that kept its test predictions ({@link TestPredictions})
- * is a paired bootstrap over the test rows and the repeats ({@link TestRowBootstrap}, {@value
- * TestRowBootstrap#DEFAULT_RESAMPLES} resamples seeded by the evaluation's {@code --seed}): the
+ * is a paired bootstrap over the test rows and the repeats ({@link PairedBootstrap}, {@value
+ * PairedBootstrap#DEFAULT_RESAMPLES} resamples seeded by the evaluation's {@code --seed}): the
  * difference of the repeat-averaged macro-F1 on each resample of the rows and repeats, the same
  * resample for both variants, and its 2.5th and 97.5th percentiles. It holds the test set's own
  * sampling error, which on a few hundred rows is as wide as the seeds' spread or wider and which
@@ -228,9 +228,9 @@ final class Verdict {
             return out;
         }
         String name = aligned.name();
-        TestRowBootstrap bootstrap = predictions == null ? null
-                : new TestRowBootstrap(predictions.truth(), predictions.classes(),
-                        TestRowBootstrap.DEFAULT_RESAMPLES,
+        PairedBootstrap bootstrap = predictions == null ? null
+                : new PairedBootstrap(predictions.truth(), predictions.classes(),
+                        PairedBootstrap.DEFAULT_RESAMPLES,
                         ev.path("settings").path("--seed").asLong(0));
         for (Scored other : variants) {
             if (other == aligned) {
@@ -255,8 +255,8 @@ final class Verdict {
                 // not put in its place (rows alone gave -1.8 to +1.1 on the demo where the
                 // seeds alone give -4.9 to +4.2).
                 out.add(line(name, otherName, unit, bootstrap.difference(
-                        TestRowBootstrap.Metric.MACRO_F1,
-                        TestRowBootstrap.Scope.TEST_ROWS_AND_REPEATS, predictedA, predictedB)));
+                        PairedBootstrap.Metric.MACRO_F1,
+                        PairedBootstrap.Scope.TEST_ROWS_AND_REPEATS, predictedA, predictedB)));
                 continue;
             }
             double diff;
@@ -309,7 +309,7 @@ final class Verdict {
      * saying what it resampled (how many test rows and repeats).
      */
     private static String line(String name, String otherName, String unit,
-            TestRowBootstrap.Interval i) {
+            PairedBootstrap.Interval i) {
         String points = String.format(Locale.ROOT, "%+.1f", 100 * i.difference());
         String ci = String.format(Locale.ROOT, "95%% CI %+.1f to %+.1f, paired bootstrap over"
                 + " %d test rows and %d repeat%s", 100 * i.low(), 100 * i.high(), i.rows(),

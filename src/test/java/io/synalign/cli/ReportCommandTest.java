@@ -661,10 +661,10 @@ class ReportCommandTest {
     }
 
     private static String interval(int[][] a, int[][] b) {
-        io.synalign.evaluation.TestRowBootstrap.Interval i =
-                new io.synalign.evaluation.TestRowBootstrap(TRUTH, 3, 2000, 4242).difference(
-                        io.synalign.evaluation.TestRowBootstrap.Metric.MACRO_F1,
-                        io.synalign.evaluation.TestRowBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
+        io.synalign.evaluation.PairedBootstrap.Interval i =
+                new io.synalign.evaluation.PairedBootstrap(TRUTH, 3, 2000, 4242).difference(
+                        io.synalign.evaluation.PairedBootstrap.Metric.MACRO_F1,
+                        io.synalign.evaluation.PairedBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
         return String.format(java.util.Locale.ROOT, "%+.1f macro-F1 points (95%% CI %+.1f to"
                 + " %+.1f, paired bootstrap over 90 test rows and 3 repeats", 100 * i.difference(),
                 100 * i.low(), 100 * i.high());

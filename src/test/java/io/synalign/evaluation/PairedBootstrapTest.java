@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * percentiles by sorting), on an awkward hand-built set; and its behaviour: reproducible from
  * the seed, wider on fewer rows, wider again where the repeats disagree and are resampled.
  */
-class TestRowBootstrapTest {
+class PairedBootstrapTest {
 
     /**
      * 37 rows of 4 classes, class 3 once only (a resample often lacks it); variant a predicts a
@@ -79,8 +79,8 @@ class TestRowBootstrapTest {
      * repeat's resampled predictions, and scores them; the percentile is the order statistic at
      * {@code q (B - 1)} interpolated (R's and NumPy's default).
      */
-    private static double[] reference(TestRowBootstrap.Metric metric,
-            TestRowBootstrap.Scope scope, int[] truth, int[][] a, int[][] b, int resamples,
+    private static double[] reference(PairedBootstrap.Metric metric,
+            PairedBootstrap.Scope scope, int[] truth, int[][] a, int[][] b, int resamples,
             long seed) {
         int n = truth.length;
         SplittableRandom random = new SplittableRandom(seed);
@@ -88,7 +88,7 @@ class TestRowBootstrapTest {
         for (int s = 0; s < resamples; s++) {
             int[] repeats = new int[a.length];
             for (int k = 0; k < a.length; k++) {
-                repeats[k] = scope == TestRowBootstrap.Scope.TEST_ROWS ? k
+                repeats[k] = scope == PairedBootstrap.Scope.TEST_ROWS ? k
                         : random.nextInt(a.length);
             }
             int[] rows = new int[n];
@@ -108,9 +108,9 @@ class TestRowBootstrapTest {
                     pa[k] = a[r][rows[k]];
                     pb[k] = b[r][rows[k]];
                 }
-                meanA += metric == TestRowBootstrap.Metric.ACCURACY ? referenceAccuracy(t, pa)
+                meanA += metric == PairedBootstrap.Metric.ACCURACY ? referenceAccuracy(t, pa)
                         : referenceMacroF1(t, pa);
-                meanB += metric == TestRowBootstrap.Metric.ACCURACY ? referenceAccuracy(t, pb)
+                meanB += metric == PairedBootstrap.Metric.ACCURACY ? referenceAccuracy(t, pb)
                         : referenceMacroF1(t, pb);
             }
             stats[s] = (meanA - meanB) / a.length;
@@ -133,10 +133,10 @@ class TestRowBootstrapTest {
     void intervalMatchesTheDefinitionWrittenOut() {
         int[][] a = predictions(1, 0.8, true);
         int[][] b = predictions(2, 0.6, false);
-        for (TestRowBootstrap.Scope scope : TestRowBootstrap.Scope.values()) {
-            for (TestRowBootstrap.Metric metric : TestRowBootstrap.Metric.values()) {
+        for (PairedBootstrap.Scope scope : PairedBootstrap.Scope.values()) {
+            for (PairedBootstrap.Metric metric : PairedBootstrap.Metric.values()) {
                 for (int resamples : new int[] {2, 101, 997}) {
-                    TestRowBootstrap.Interval got = new TestRowBootstrap(TRUTH, CLASSES,
+                    PairedBootstrap.Interval got = new PairedBootstrap(TRUTH, CLASSES,
                             resamples, 17).difference(metric, scope, a, b);
                     double[] want = reference(metric, scope, TRUTH, a, b, resamples, 17);
                     String what = scope + " " + metric + ", B = " + resamples;
@@ -149,10 +149,10 @@ class TestRowBootstrapTest {
             }
         }
         // Without a scope: the rows only.
-        assertEquals(new TestRowBootstrap(TRUTH, CLASSES, 50, 3).difference(
-                TestRowBootstrap.Metric.MACRO_F1, TestRowBootstrap.Scope.TEST_ROWS, a, b),
-                new TestRowBootstrap(TRUTH, CLASSES, 50, 3).difference(
-                        TestRowBootstrap.Metric.MACRO_F1, a, b));
+        assertEquals(new PairedBootstrap(TRUTH, CLASSES, 50, 3).difference(
+                PairedBootstrap.Metric.MACRO_F1, PairedBootstrap.Scope.TEST_ROWS, a, b),
+                new PairedBootstrap(TRUTH, CLASSES, 50, 3).difference(
+                        PairedBootstrap.Metric.MACRO_F1, a, b));
     }
 
     /** The point estimate is the scores' own difference: what the table's means give. */
@@ -168,10 +168,10 @@ class TestRowBootstrapTest {
             accuracy += ClassificationScores.of(TRUTH, a[r]).accuracy()
                     - ClassificationScores.of(TRUTH, b[r]).accuracy();
         }
-        TestRowBootstrap bootstrap = new TestRowBootstrap(TRUTH, CLASSES, 50, 0);
-        assertEquals(f1 / 3, bootstrap.difference(TestRowBootstrap.Metric.MACRO_F1, a, b)
+        PairedBootstrap bootstrap = new PairedBootstrap(TRUTH, CLASSES, 50, 0);
+        assertEquals(f1 / 3, bootstrap.difference(PairedBootstrap.Metric.MACRO_F1, a, b)
                 .difference(), 1e-12);
-        assertEquals(accuracy / 3, bootstrap.difference(TestRowBootstrap.Metric.ACCURACY, a, b)
+        assertEquals(accuracy / 3, bootstrap.difference(PairedBootstrap.Metric.ACCURACY, a, b)
                 .difference(), 1e-12);
     }
 
@@ -179,12 +179,12 @@ class TestRowBootstrapTest {
     void theSameSeedGivesTheSameIntervalAndAnotherSeedAnother() {
         int[][] a = predictions(5, 0.8, false);
         int[][] b = predictions(6, 0.7, false);
-        TestRowBootstrap.Interval one = new TestRowBootstrap(TRUTH, CLASSES, 200, 9)
-                .difference(TestRowBootstrap.Metric.MACRO_F1, a, b);
-        assertEquals(one, new TestRowBootstrap(TRUTH, CLASSES, 200, 9)
-                .difference(TestRowBootstrap.Metric.MACRO_F1, a, b));
-        assertNotEquals(one, new TestRowBootstrap(TRUTH, CLASSES, 200, 10)
-                .difference(TestRowBootstrap.Metric.MACRO_F1, a, b));
+        PairedBootstrap.Interval one = new PairedBootstrap(TRUTH, CLASSES, 200, 9)
+                .difference(PairedBootstrap.Metric.MACRO_F1, a, b);
+        assertEquals(one, new PairedBootstrap(TRUTH, CLASSES, 200, 9)
+                .difference(PairedBootstrap.Metric.MACRO_F1, a, b));
+        assertNotEquals(one, new PairedBootstrap(TRUTH, CLASSES, 200, 10)
+                .difference(PairedBootstrap.Metric.MACRO_F1, a, b));
     }
 
     /**
@@ -207,11 +207,11 @@ class TestRowBootstrapTest {
                 b[r][i] = random.nextDouble() < 0.7 ? truth[i] : random.nextInt(3);
             }
         }
-        TestRowBootstrap.Interval all = new TestRowBootstrap(truth, 3, 2000, 1)
-                .difference(TestRowBootstrap.Metric.MACRO_F1, a, b);
+        PairedBootstrap.Interval all = new PairedBootstrap(truth, 3, 2000, 1)
+                .difference(PairedBootstrap.Metric.MACRO_F1, a, b);
         int m = 100;
-        TestRowBootstrap.Interval few = new TestRowBootstrap(Arrays.copyOf(truth, m), 3, 2000, 1)
-                .difference(TestRowBootstrap.Metric.MACRO_F1, head(a, m), head(b, m));
+        PairedBootstrap.Interval few = new PairedBootstrap(Arrays.copyOf(truth, m), 3, 2000, 1)
+                .difference(PairedBootstrap.Metric.MACRO_F1, head(a, m), head(b, m));
         double wide = few.high() - few.low();
         double narrow = all.high() - all.low();
         assertTrue(all.low() < all.difference() && all.difference() < all.high(), all::toString);
@@ -241,11 +241,11 @@ class TestRowBootstrapTest {
                 b[r][i] = random.nextDouble() < 0.75 ? truth[i] : (truth[i] + 1) % 3;
             }
         }
-        TestRowBootstrap bootstrap = new TestRowBootstrap(truth, 3, 2000, 5);
-        TestRowBootstrap.Interval rows = bootstrap.difference(TestRowBootstrap.Metric.ACCURACY,
-                TestRowBootstrap.Scope.TEST_ROWS, a, b);
-        TestRowBootstrap.Interval both = bootstrap.difference(TestRowBootstrap.Metric.ACCURACY,
-                TestRowBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
+        PairedBootstrap bootstrap = new PairedBootstrap(truth, 3, 2000, 5);
+        PairedBootstrap.Interval rows = bootstrap.difference(PairedBootstrap.Metric.ACCURACY,
+                PairedBootstrap.Scope.TEST_ROWS, a, b);
+        PairedBootstrap.Interval both = bootstrap.difference(PairedBootstrap.Metric.ACCURACY,
+                PairedBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
         assertEquals(rows.difference(), both.difference(), 0);
         assertTrue(both.high() - both.low() > 2 * (rows.high() - rows.low()),
                 "rows and repeats " + both + ", rows " + rows);
@@ -263,24 +263,24 @@ class TestRowBootstrapTest {
 
     @Test
     void mismatchedInputsAreRefused() {
-        TestRowBootstrap bootstrap = new TestRowBootstrap(TRUTH, CLASSES, 10, 0);
+        PairedBootstrap bootstrap = new PairedBootstrap(TRUTH, CLASSES, 10, 0);
         int[][] three = predictions(1, 0.8, false);
         int[][] two = Arrays.copyOf(three, 2);
         assertThrows(IllegalArgumentException.class, () -> bootstrap.difference(
-                TestRowBootstrap.Metric.MACRO_F1, three, two));
+                PairedBootstrap.Metric.MACRO_F1, three, two));
         assertThrows(IllegalArgumentException.class, () -> bootstrap.difference(
-                TestRowBootstrap.Metric.MACRO_F1, new int[0][], new int[0][]));
+                PairedBootstrap.Metric.MACRO_F1, new int[0][], new int[0][]));
         int[][] shorter = {Arrays.copyOf(three[0], 36)};
         assertThrows(IllegalArgumentException.class, () -> bootstrap.difference(
-                TestRowBootstrap.Metric.MACRO_F1, shorter, Arrays.copyOf(three, 1)));
+                PairedBootstrap.Metric.MACRO_F1, shorter, Arrays.copyOf(three, 1)));
         int[][] outOfRange = {three[0].clone()};
         outOfRange[0][4] = CLASSES;
         assertThrows(IllegalArgumentException.class, () -> bootstrap.difference(
-                TestRowBootstrap.Metric.MACRO_F1, outOfRange, Arrays.copyOf(three, 1)));
-        assertThrows(IllegalArgumentException.class, () -> new TestRowBootstrap(new int[0], 2,
+                PairedBootstrap.Metric.MACRO_F1, outOfRange, Arrays.copyOf(three, 1)));
+        assertThrows(IllegalArgumentException.class, () -> new PairedBootstrap(new int[0], 2,
                 10, 0));
-        assertThrows(IllegalArgumentException.class, () -> new TestRowBootstrap(TRUTH, CLASSES,
+        assertThrows(IllegalArgumentException.class, () -> new PairedBootstrap(TRUTH, CLASSES,
                 1, 0));
-        assertThrows(IllegalArgumentException.class, () -> new TestRowBootstrap(TRUTH, 3, 10, 0));
+        assertThrows(IllegalArgumentException.class, () -> new PairedBootstrap(TRUTH, 3, 10, 0));
     }
 }

@@ -29,7 +29,7 @@ import java.util.SplittableRandom;
  * variants of R repeats and k classes; a resample is held as row multiplicities, and only the
  * rows drawn at least once are visited.
  */
-public final class TestRowBootstrap {
+public final class PairedBootstrap {
 
     /** Resamples of the verdict's interval. */
     public static final int DEFAULT_RESAMPLES = 2000;
@@ -78,7 +78,7 @@ public final class TestRowBootstrap {
      * @throws IllegalArgumentException for no rows, a class index out of range or fewer than 2
      *     resamples
      */
-    public TestRowBootstrap(int[] truth, int classes, int resamples, long seed) {
+    public PairedBootstrap(int[] truth, int classes, int resamples, long seed) {
         if (truth.length == 0) {
             throw new IllegalArgumentException("no test rows");
         }
