@@ -189,7 +189,9 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * The plan for S (from {@code rows}) with D features under {@code keepBytes}, stated before
      * any work: what is kept, what is recomputed and how often, and the expected peak memory
      * (kept chunks, two chunks being built with their two row buffers, the optimiser's ~14
-     * vectors of n doubles, R).
+     * vectors of n doubles, R). That peak counts live data; the process's resident memory is
+     * larger by what the JVM's heap grows before it collects (the 10^7-row run planned 1.3 GiB
+     * and peaked at 3.93 GiB under -Xmx8g), so the line names the heap's limit beside it.
      *
      * @param symbol the matrix held, {@code "Phi_S"} (rff) or {@code "K_SL"} (nystrom)
      * @param copies how many copies of each chunk's matrix its operator keeps (nystrom keeps
@@ -214,7 +216,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         // The first chunks are kept; the last one may be short.
         long streamedRows = n - Math.min(n, kept * chunk);
         return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
-                + " %s; expected peak %s (kept features %s, optimiser vectors %s%s); the input"
+                + " %s; expected peak %s (kept features %s, optimiser vectors %s%s: live data;"
+                + " the JVM's heap may grow toward its limit, %s, before it collects); the input"
                 + " is read through the system's page cache (up to %s, not this process's"
                 + " memory)", symbol, n,
                 features,
@@ -231,6 +234,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                 landmarks == 0 ? "" : ", landmark matrices "
                         + MethodSelector.human(28L * landmarks * landmarks) + " while decomposed, "
                         + MethodSelector.human(landmarkBytes) + " kept",
+                MethodSelector.human(Runtime.getRuntime().maxMemory()),
                 MethodSelector.human((long) rows.bytesPerStoredValue() * n * rows.cols()));
     }
 
