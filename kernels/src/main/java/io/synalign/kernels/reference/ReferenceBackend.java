@@ -23,6 +23,14 @@ import java.util.BitSet;
  * {@code sum_k (x_k - y_k)^2}). It is the oracle the tests hold other backends to, and the
  * fallback when no native backend loads. Single-threaded and slow by design: O(n m d) per
  * product with no blocking.
+ *
+ * <p>A tiled kernel operator is the float64 oracle: every product recomputes each entry in
+ * double and keeps nothing. A kept one ({@code plan.materialise()}) does what the plan asks, as
+ * every backend must: it builds K once, each entry computed in double and rounded once to
+ * float32 (the storage it names in {@link #keptStorages()}, and the 4 bytes an entry the engine's
+ * planner counted for it), and a product is then O(n m), accumulated in double. So the engine's
+ * {@code exact} method on this fallback costs one kernel evaluation per entry, not one per entry
+ * and iteration, and the reference answers the contract's {@code materialised()} check.
  */
 public final class ReferenceBackend implements KernelBackend {
 
@@ -99,9 +107,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + map.dim());
-        }
+        OperatorArguments.checkFeatureDims(x, map);
         checkOut(out, (long) x.rows() * map.features());
         double[] row = new double[map.features()];
         for (int i = 0; i < x.rows(); i++) {
@@ -117,18 +123,26 @@ public final class ReferenceBackend implements KernelBackend {
         checkDims(x, y);
         OperatorArguments.checkBandwidth(sigma);
         OperatorArguments.checkPlan(plan);
+        OperatorArguments.checkStorage(plan, keptStorages(), name());
+        // K is kept in one Java array; beyond one (where keptKernelBytes says Long.MAX_VALUE)
+        // the operator tiles, and materialised() says so.
+        boolean fits = x.rows() * (long) y.rows() <= Integer.MAX_VALUE - 8;
+        float[] kept = plan.materialise() && fits ? keptKernel(x, y, sigma) : null;
         return new AbstractKernelOperator(x.rows(), y.rows()) {
             @Override
             public boolean materialised() {
-                return false;
+                return kept != null;
             }
 
             @Override
             protected void multiplyChecked(double[] w, double[] out) {
+                int m = y.rows();
                 for (int i = 0; i < x.rows(); i++) {
                     double s = 0;
-                    for (int j = 0; j < y.rows(); j++) {
-                        s += rbf(distance2(x, i, y, j), sigma) * w[j];
+                    for (int j = 0; j < m; j++) {
+                        double k = kept != null ? kept[i * m + j] : rbf(distance2(x, i, y, j),
+                                sigma);
+                        s += k * w[j];
                     }
                     out[i] = s;
                 }
@@ -141,10 +155,17 @@ public final class ReferenceBackend implements KernelBackend {
                 multiplyChecked(ones, out);
             }
 
-            /** The kernel of the selected rows: nothing is kept, so any budget fits. */
+            /**
+             * The kernel of the selected rows, kept when this one is: a tiled one keeps
+             * nothing, so any budget fits; a kept one must fit both matrices in the budget.
+             */
             @Override
             protected KernelOperator principalSubmatrixChecked(int[] indices, long budget) {
                 if (x != y) {
+                    return null;
+                }
+                if (kept != null
+                        && 4L * kept.length + 4L * indices.length * indices.length > budget) {
                     return null;
                 }
                 FloatMatrix rows = x.selectRows(indices);
@@ -157,11 +178,21 @@ public final class ReferenceBackend implements KernelBackend {
         };
     }
 
+    /** K in float32, row-major, each entry computed in double and rounded once. */
+    private static float[] keptKernel(FloatMatrix x, FloatMatrix y, double sigma) {
+        int m = y.rows();
+        float[] k = new float[x.rows() * m];
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < m; j++) {
+                k[i * m + j] = (float) rbf(distance2(x, i, y, j), sigma);
+            }
+        }
+        return k;
+    }
+
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + map.dim());
-        }
+        OperatorArguments.checkFeatureDims(x, map);
         int n = x.rows();
         int features = map.features();
         double[][] phi = new double[n][features];
@@ -215,6 +246,7 @@ public final class ReferenceBackend implements KernelBackend {
         private final double[][] factors; // factors[t] = column t of V = K_XC L^-T, length N
         private final double[] variance;
         private int rank;
+        private boolean closed;
 
         ReferenceGpTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
             GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
@@ -244,6 +276,7 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public void condition(int p) {
+            checkOpen();
             int n = x.rows();
             OperatorArguments.checkRow(p, n);
             OperatorArguments.checkCapacity(rank, maxRank);
@@ -264,29 +297,40 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public double variance(int row) {
+            checkOpen();
+            OperatorArguments.checkRow(row, variance.length);
             return variance[row];
         }
 
         @Override
         public void variances(double[] out) {
+            checkOpen();
             OperatorArguments.checkVariancesOut(out, variance.length);
             System.arraycopy(variance, 0, out, 0, variance.length);
         }
 
         @Override
         public int argmax(BitSet excluded) {
+            checkOpen();
             return Argmax.of(variance, excluded);
         }
 
         @Override
         public void reset() {
+            checkOpen();
             Arrays.fill(variance, 1.0);
             Arrays.fill(factors, null);
             rank = 0;
         }
 
+        private void checkOpen() {
+            OperatorArguments.checkOpen(closed, "variance tracker");
+        }
+
+        /** Marks the tracker closed (there is nothing to free): later use is refused. */
         @Override
         public void close() {
+            closed = true;
         }
     }
 }
