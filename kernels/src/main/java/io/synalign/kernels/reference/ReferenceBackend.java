@@ -12,6 +12,7 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
@@ -24,13 +25,14 @@ import java.util.BitSet;
  * fallback when no native backend loads. Single-threaded and slow by design: O(n m d) per
  * product with no blocking.
  *
- * <p>A tiled kernel operator is the float64 oracle: every product recomputes each entry in
- * double and keeps nothing. A kept one ({@code plan.materialise()}) does what the plan asks, as
- * every backend must: it builds K once, each entry computed in double and rounded once to
- * float32 (the storage it names in {@link #keptStorages()}, and the 4 bytes an entry the engine's
- * planner counted for it), and a product is then O(n m), accumulated in double. So the engine's
- * {@code exact} method on this fallback costs one kernel evaluation per entry, not one per entry
- * and iteration, and the reference answers the contract's {@code materialised()} check.
+ * <p>Its kernel operators are the float64 oracle, tiled or kept. A tiled one recomputes each
+ * entry in double per product and keeps nothing. A kept one ({@code plan.materialise()}) does
+ * what the plan asks, as every backend must: it builds K once, in float64 (more precise than the
+ * fp32 the plan names, which {@link KernelBackend#rbfOperator} allows; its products are then
+ * bit-identical to the tiled operator's, O(n m) instead of O(n m d)), and
+ * {@link #keptKernelBytes} counts the 8 bytes an entry it really takes, so the engine's planner
+ * budgets it honestly. The engine's {@code exact} method on this fallback thus costs one kernel
+ * evaluation per entry, not one per entry and iteration.
  */
 public final class ReferenceBackend implements KernelBackend {
 
@@ -127,11 +129,16 @@ public final class ReferenceBackend implements KernelBackend {
         // K is kept in one Java array; beyond one (where keptKernelBytes says Long.MAX_VALUE)
         // the operator tiles, and materialised() says so.
         boolean fits = x.rows() * (long) y.rows() <= Integer.MAX_VALUE - 8;
-        float[] kept = plan.materialise() && fits ? keptKernel(x, y, sigma) : null;
+        double[] kept = plan.materialise() && fits ? keptKernel(x, y, sigma) : null;
         return new AbstractKernelOperator(x.rows(), y.rows()) {
             @Override
             public boolean materialised() {
                 return kept != null;
+            }
+
+            @Override
+            public String storageDescription() {
+                return kept != null ? "kept, fp64" : "tiled";
             }
 
             @Override
@@ -164,8 +171,8 @@ public final class ReferenceBackend implements KernelBackend {
                 if (x != y) {
                     return null;
                 }
-                if (kept != null
-                        && 4L * kept.length + 4L * indices.length * indices.length > budget) {
+                if (kept != null && 8L * kept.length + 8L * indices.length * indices.length
+                        > budget) {
                     return null;
                 }
                 FloatMatrix rows = x.selectRows(indices);
@@ -178,16 +185,26 @@ public final class ReferenceBackend implements KernelBackend {
         };
     }
 
-    /** K in float32, row-major, each entry computed in double and rounded once. */
-    private static float[] keptKernel(FloatMatrix x, FloatMatrix y, double sigma) {
+    /** K in float64, row-major: the entries a tiled product computes. */
+    private static double[] keptKernel(FloatMatrix x, FloatMatrix y, double sigma) {
         int m = y.rows();
-        float[] k = new float[x.rows() * m];
+        double[] k = new double[x.rows() * m];
         for (int i = 0; i < x.rows(); i++) {
             for (int j = 0; j < m; j++) {
-                k[i * m + j] = (float) rbf(distance2(x, i, y, j), sigma);
+                k[i * m + j] = rbf(distance2(x, i, y, j), sigma);
             }
         }
         return k;
+    }
+
+    /**
+     * A kept K is float64, 8 bytes an entry whatever the storage asked (one Java array, so
+     * {@code Long.MAX_VALUE} beyond one); symmetric or not, the whole matrix.
+     */
+    @Override
+    public long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
+        long entries = rows * cols;
+        return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : 8 * entries;
     }
 
     @Override

@@ -61,12 +61,12 @@ class ReferenceBackendContractTest extends BackendContractTest {
     }
 
     /**
-     * A kept K holds each entry rounded once to float32 from its float64 value: a product with
-     * a unit vector reads one column of it exactly, and the tiled operator (the float64 oracle)
-     * gives the unrounded entries.
+     * A kept K is the float64 kernel itself: a product with a unit vector reads one column of it,
+     * equal to the definition's value, and any product is bit-identical to the tiled operator's
+     * (the oracle stays an oracle when asked to keep K); its bytes are counted at 8 an entry.
      */
     @Test
-    void aKeptKernelHoldsTheFloat64EntriesRoundedOnce() {
+    void aKeptKernelIsTheFloat64KernelAndMultipliesAsTheTiledOne() {
         FloatMatrix x = new FloatMatrix(3, 2, new float[] {0, 0, 0.3f, -1.1f, 2, 0.7f});
         FloatMatrix y = new FloatMatrix(2, 2, new float[] {0.1f, 0.2f, -0.4f, 1.9f});
         double sigma = 0.9;
@@ -74,25 +74,33 @@ class ReferenceBackendContractTest extends BackendContractTest {
                 KernelOperator tiled = reference.rbfOperator(x, y, sigma, TilePlan.tiled(2))) {
             assertTrue(kept.materialised());
             assertFalse(tiled.materialised());
-            assertEquals("kept, fp32", kept.storageDescription());
+            assertEquals("kept, fp64", kept.storageDescription());
+            assertEquals("tiled", tiled.storageDescription());
             for (int j = 0; j < 2; j++) {
                 double[] unit = new double[2];
                 unit[j] = 1;
-                double[] fromKept = new double[3];
-                double[] exact = new double[3];
-                kept.multiply(unit, fromKept);
-                tiled.multiply(unit, exact);
+                double[] column = new double[3];
+                kept.multiply(unit, column);
                 for (int i = 0; i < 3; i++) {
                     double d2 = 0;
                     for (int k = 0; k < 2; k++) {
                         double diff = (double) x.get(i, k) - y.get(j, k);
                         d2 += diff * diff;
                     }
-                    double want = Math.exp(-d2 / (2 * sigma * sigma));
-                    assertEquals(want, exact[i], 0.0, "tiled K[" + i + "][" + j + "]");
-                    assertEquals((float) want, fromKept[i], 0.0, "kept K[" + i + "][" + j + "]");
+                    assertEquals(Math.exp(-d2 / (2 * sigma * sigma)), column[i], 0.0,
+                            "K[" + i + "][" + j + "]");
                 }
             }
+            double[] w = {0.37, -1.25};
+            double[] fromKept = new double[3];
+            double[] fromTiled = new double[3];
+            kept.multiply(w, fromKept);
+            tiled.multiply(w, fromTiled);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fromTiled, fromKept, 0.0);
         }
+        assertEquals(8L * 3 * 2, reference.keptKernelBytes(3, 2, false,
+                io.synalign.kernels.KernelStorage.FLOAT32));
+        assertEquals(8L * 5 * 5, reference.keptKernelBytes(5, 5, true,
+                io.synalign.kernels.KernelStorage.FLOAT32));
     }
 }
