@@ -81,23 +81,23 @@ class CudaBackendTest extends BackendContractTest {
     }
 
     @Override
-    KernelBackend backend() {
+    protected KernelBackend backend() {
         return gemm;
     }
 
     @Override
-    List<KernelBackend> operatorBackends() {
+    protected List<KernelBackend> operatorBackends() {
         return List.of(gemm, fused);
     }
 
     /** The contract's shapes plus 65 x 63, d = 17 (a block edge off by one each way). */
     @Override
-    Stream<Arguments> pairShapes() {
+    protected Stream<Arguments> pairShapes() {
         return Stream.concat(super.pairShapes(), Stream.of(arguments(65, 63, 17)));
     }
 
     @Override
-    Stream<Arguments> selfShapes() {
+    protected Stream<Arguments> selfShapes() {
         return Stream.of(
                 arguments(1, 384),
                 arguments(7, 384),
@@ -107,7 +107,7 @@ class CudaBackendTest extends BackendContractTest {
 
     /** The contract's shapes plus 2,500 x 384 with 1,000 features (several device tiles). */
     @Override
-    Stream<Arguments> featureShapes() {
+    protected Stream<Arguments> featureShapes() {
         return Stream.concat(super.featureShapes(), Stream.of(arguments(2500, 384, 1000)));
     }
 

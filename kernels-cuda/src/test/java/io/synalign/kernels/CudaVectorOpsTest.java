@@ -60,13 +60,13 @@ class CudaVectorOpsTest extends VectorOpsContractTest {
     }
 
     @Override
-    VectorOps ops() {
+    protected VectorOps ops() {
         return backend.vectors();
     }
 
     /** The contract's lengths plus ones spanning thousands of blocks of 256 threads. */
     @Override
-    IntStream lengths() {
+    protected IntStream lengths() {
         return IntStream.concat(super.lengths(), IntStream.of(65_537, 1_000_003));
     }
 }

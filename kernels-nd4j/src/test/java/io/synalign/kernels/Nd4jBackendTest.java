@@ -38,13 +38,13 @@ class Nd4jBackendTest extends BackendContractTest {
     }
 
     @Override
-    KernelBackend backend() {
+    protected KernelBackend backend() {
         return nd4j;
     }
 
     /** The CPU path's kept triangle gathers submatrices; the portable path's whole K does not. */
     @Override
-    boolean keptSelfKernelOffersSubmatrices() {
+    protected boolean keptSelfKernelOffersSubmatrices() {
         return path() == Nd4jPath.CPU_BLAS;
     }
 

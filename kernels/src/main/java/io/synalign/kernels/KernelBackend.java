@@ -13,7 +13,13 @@ import java.util.Set;
  * <p>Kernel convention throughout: {@code k(x,y) = exp(-||x - y||^2 / (2 sigma^2))} with
  * bandwidth {@code sigma > 0}.
  *
- * <p>Stateless primitives write into caller-provided arrays (no hidden allocation of outputs).
+ * <p>Stateless primitives write into caller-provided arrays (no hidden allocation of outputs),
+ * and every output, of a primitive or an operator's product, is overwritten whatever it held:
+ * nothing is accumulated into it. Row sets with no rows are valid everywhere (an empty output,
+ * an operator whose products are zeros or empty, a tracker over no rows). Bad arguments are
+ * refused with the one-line messages of {@link OperatorArguments}, the same on every backend;
+ * {@code BackendContractTest} and {@code VectorOpsContractTest} (the kernels test-jar) check all
+ * of this, and the accuracy each method must meet, against the float64 reference.
  * Stateful operators ({@link KernelOperator}, {@link FeatureOperator}, {@link GpVarianceTracker})
  * let a backend keep inputs and scratch buffers resident between calls; they are
  * {@link AutoCloseable} and must be closed, like DJL's {@code NDManager} scopes. A backend is
@@ -108,14 +114,28 @@ public interface KernelBackend extends AutoCloseable {
     void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out);
 
     /**
-     * The kernel-times-vector operator between X (rows of K) and Y (columns of K). When
-     * {@code plan.materialise()} the backend builds K once, in {@code plan.storage()}; otherwise
-     * each product recomputes K tile by tile in {@code plan.tileRows()} rows, never holding more
-     * than one tile. When X and Y are the same object K is symmetric with a unit diagonal, and
-     * a backend may keep one triangle of it ({@link #keptKernelBytes} says how much it keeps).
+     * The kernel-times-vector operator between X (rows of K) and Y (columns of K).
+     *
+     * <p>{@code plan.materialise()} is a request, and {@link KernelOperator#materialised()}
+     * reports what was done: when the plan keeps K the backend builds K once, in
+     * {@code plan.storage()} (or a more precise format; {@link KernelOperator#storageDescription()}
+     * says which), and may instead tile only when K does not fit the memory it keeps K in (an
+     * empty K, or free device memory short of it; it logs why). A tiled plan is never kept:
+     * each product recomputes K tile by tile in {@code plan.tileRows()} rows (a device backend
+     * may size its own tiles), never holding more than one tile, and {@code materialised()} is
+     * false. Callers that report how K is held (the engine's {@code H:} line) read the operator,
+     * not the plan. When X and Y are the same object (identity, not equal contents) K is
+     * symmetric with a unit diagonal, and a backend may keep one triangle of it
+     * ({@link #keptKernelBytes} says how much it keeps).
+     *
+     * <p>Accuracy (the contract tests' bound): {@code ||Kw - (Kw)_64||_2 <= 1e-5 || |K| |w| ||_2}
+     * against the float64 kernel of the float32 rows, tiled or kept in float32, for row sums and
+     * for the products on arrays and on {@link DeviceVector}s alike; outputs are overwritten and
+     * a repeated product is bit-identical.
      *
      * @throws IllegalArgumentException when the plan keeps K in a storage this backend cannot
-     *     keep ({@link #keptStorages()})
+     *     keep ({@link #keptStorages()}; {@link OperatorArguments#checkStorage}); a tiled plan's
+     *     storage is not checked, as nothing is kept
      */
     KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan);
 

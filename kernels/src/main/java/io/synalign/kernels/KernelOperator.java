@@ -20,7 +20,11 @@ public interface KernelOperator extends AutoCloseable {
     /** m, the number of columns of K (rows of Y). */
     int cols();
 
-    /** Whether K is kept in memory rather than recomputed per product. */
+    /**
+     * Whether K is kept in memory rather than recomputed per product: what the backend did,
+     * not what the plan asked. Never true for a tiled plan; false for a kept plan only where K
+     * did not fit (see {@link KernelBackend#rbfOperator}).
+     */
     boolean materialised();
 
     /**

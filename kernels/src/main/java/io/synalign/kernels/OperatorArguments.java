@@ -62,6 +62,22 @@ public final class OperatorArguments {
         }
     }
 
+    /**
+     * A plan that keeps K must name a storage the backend can keep ({@link
+     * KernelBackend#keptStorages()}); a tiled plan keeps nothing, so its storage is not checked.
+     *
+     * @param backend the backend's {@link KernelBackend#name()}, for the message
+     */
+    public static void checkStorage(TilePlan plan, java.util.Set<KernelStorage> kept,
+            String backend) {
+        if (plan.materialise() && !kept.contains(plan.storage())) {
+            throw new IllegalArgumentException("the " + backend + " backend keeps kernel matrices"
+                    + " in " + kept.stream().sorted().map(KernelStorage::cliName)
+                            .collect(java.util.stream.Collectors.joining(" or "))
+                    + ", not " + plan.storage().cliName());
+        }
+    }
+
     /** A stateless primitive's output must hold exactly {@code expected} values. */
     public static void checkOut(float[] out, long expected) {
         if (out.length != expected) {
@@ -131,7 +147,10 @@ public final class OperatorArguments {
         }
     }
 
-    /** A tracker row index must lie in [0, size). */
+    /**
+     * A tracker row index must lie in [0, size): {@link GpVarianceTracker#condition} and
+     * {@link GpVarianceTracker#variance}.
+     */
     public static void checkRow(int row, int size) {
         if (row < 0 || row >= size) {
             throw new IllegalArgumentException("row " + row + " is out of range [0, " + size

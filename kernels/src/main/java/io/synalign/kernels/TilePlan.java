@@ -15,7 +15,8 @@ package io.synalign.kernels;
  * @param materialise keep the whole kernel matrix between products
  * @param tileRows rows per tile when computing (and, if not materialised, recomputing) blocks
  * @param storage the number format of a kept matrix; a backend that cannot keep this one refuses
- *     the plan (see {@link KernelBackend#keptStorages()})
+ *     a kept plan (see {@link KernelBackend#keptStorages()}); a tiled plan keeps nothing, and
+ *     its storage is not checked
  */
 public record TilePlan(boolean materialise, int tileRows, KernelStorage storage) {
 

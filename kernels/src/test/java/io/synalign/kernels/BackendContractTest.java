@@ -24,29 +24,56 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The {@link KernelBackend} contract, checked against the double-precision
  * {@link ReferenceBackend} oracle on awkward shapes with the 1e-5 bound of {@link Errors}: every
- * stateless primitive, the kernel and feature operators, and the GP variance tracker. Each
- * backend's test class extends this one, supplies {@link #backend()} (opened once per class) and
- * may widen the shape lists; {@link Nd4jBackendTest}, {@link Nd4jPortableBackendTest} and
- * {@link CudaBackendTest} do.
+ * stateless primitive, the kernel and feature operators (on arrays and on the backend's
+ * {@link DeviceVector}s, tiled and kept), and the GP variance tracker. Every output is filled
+ * with garbage (NaN, or 1e30 before a repeated product) before the call under test, so a backend
+ * that accumulates into it, or leaves part of it unwritten, fails. Each backend's test class
+ * extends this one, supplies {@link #backend()} (opened once per class) and may widen the shape
+ * lists; {@code Nd4jBackendTest}, {@code Nd4jPortableBackendTest}, {@code CudaBackendTest} and
+ * {@code ReferenceBackendContractTest} (the reference under its own contract) do. The class is
+ * public, with protected hooks, so that a backend outside this package (and this module: the
+ * kernels test-jar) extends it the same way; {@link MutantBackendsTest} checks that it catches
+ * deliberately wrong backends.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class BackendContractTest {
+public abstract class BackendContractTest {
 
     /** Float32 results must match the float64 reference to this (see {@link Errors}). */
-    static final double TOLERANCE = 1e-5;
+    protected static final double TOLERANCE = 1e-5;
 
-    static final KernelBackend REFERENCE = new ReferenceBackend();
+    protected static final KernelBackend REFERENCE = new ReferenceBackend();
 
     /** The backend under test, opened by the subclass before any test runs. */
-    abstract KernelBackend backend();
+    protected abstract KernelBackend backend();
 
     /** Backends whose kernel operators are checked; cuda adds its second product path. */
-    List<KernelBackend> operatorBackends() {
+    protected List<KernelBackend> operatorBackends() {
         return List.of(backend());
     }
 
+    /** n values of NaN: an output before the call under test, which must overwrite it all. */
+    static double[] garbage(int n) {
+        double[] out = new double[n];
+        Arrays.fill(out, Double.NaN);
+        return out;
+    }
+
+    /** n float NaNs, see {@link #garbage(int)}. */
+    static float[] garbageFloats(int n) {
+        float[] out = new float[n];
+        Arrays.fill(out, Float.NaN);
+        return out;
+    }
+
+    /** n values of 1e30: the output of a repeated product, which must not add to it. */
+    static double[] huge(int n) {
+        double[] out = new double[n];
+        Arrays.fill(out, 1e30);
+        return out;
+    }
+
     /** (rows of X, rows of Y, dimension): singletons, primes, non-square pairs, d up to 384. */
-    Stream<Arguments> pairShapes() {
+    protected Stream<Arguments> pairShapes() {
         return Stream.of(
                 arguments(1, 1, 1),
                 arguments(7, 1, 3),
@@ -59,7 +86,7 @@ abstract class BackendContractTest {
     }
 
     /** (rows, dimension) of the self-kernel operators. */
-    Stream<Arguments> selfShapes() {
+    protected Stream<Arguments> selfShapes() {
         return Stream.of(
                 arguments(1, 3),
                 arguments(7, 384),
@@ -68,7 +95,7 @@ abstract class BackendContractTest {
     }
 
     /** (rows, dimension, features). */
-    Stream<Arguments> featureShapes() {
+    protected Stream<Arguments> featureShapes() {
         return Stream.of(
                 arguments(1, 1, 1),
                 arguments(7, 3, 257),
@@ -77,11 +104,13 @@ abstract class BackendContractTest {
                 arguments(257, 384, 1000));
     }
 
-    static FloatMatrix x(int rows, int dim) {
+    /** Rows of X for a test shape: clustered, off-centre, seeded by the shape. */
+    protected static FloatMatrix x(int rows, int dim) {
         return TestRows.clustered(rows, dim, 1000L * rows + dim);
     }
 
-    static FloatMatrix y(int rows, int dim) {
+    /** Rows of Y for a test shape, drawn apart from {@link #x}'s. */
+    protected static FloatMatrix y(int rows, int dim) {
         return TestRows.clustered(rows, dim, 7 + 1000L * rows + dim);
     }
 
@@ -90,7 +119,7 @@ abstract class BackendContractTest {
     void squaredDistancesMatchReference(int n, int m, int d) {
         FloatMatrix x = x(n, d);
         FloatMatrix y = y(m, d);
-        float[] got = new float[n * m];
+        float[] got = garbageFloats(n * m);
         float[] ref = new float[n * m];
         backend().squaredDistances(x, y, got);
         REFERENCE.squaredDistances(x, y, ref);
@@ -106,7 +135,7 @@ abstract class BackendContractTest {
     void innerProductsMatchReference(int n, int m, int d) {
         FloatMatrix x = x(n, d);
         FloatMatrix y = y(m, d);
-        float[] got = new float[n * m];
+        float[] got = garbageFloats(n * m);
         backend().innerProducts(x, y, got);
         // Independent double-precision products, not the default method the reference inherits.
         double worst = 0;
@@ -129,12 +158,13 @@ abstract class BackendContractTest {
     void innerProductsIntoABufferEqualTheArrayForm(int n, int m, int d) {
         FloatMatrix x = x(n, d);
         FloatMatrix y = y(m, d);
-        float[] want = new float[n * m];
+        float[] want = garbageFloats(n * m);
         backend().innerProducts(x, y, want);
         java.nio.FloatBuffer direct = java.nio.ByteBuffer.allocateDirect(4 * (n * m + 5))
                 .order(java.nio.ByteOrder.nativeOrder()).asFloatBuffer();
         java.nio.FloatBuffer heap = java.nio.FloatBuffer.allocate(n * m);
         for (java.nio.FloatBuffer out : List.of(direct, heap)) {
+            out.put(0, garbageFloats(n * m));
             backend().innerProducts(x, y, out);
             float[] got = new float[n * m];
             out.get(0, got);
@@ -156,17 +186,19 @@ abstract class BackendContractTest {
         assertTrue(4L * n * m > TilePlan.DEFAULT_TILE_BYTES);
         FloatMatrix x = x(n, 1);
         FloatMatrix y = y(m, 1);
-        float[] got = new float[n * m];
+        float[] got = garbageFloats(n * m);
         float[] ref = new float[n * m];
         backend().squaredDistances(x, y, got);
         REFERENCE.squaredDistances(x, y, ref);
         assertTrue(Errors.distanceError(got, ref, x, y) <= TOLERANCE);
         double sigma = TestRows.medianBandwidth(x, y);
+        Arrays.fill(got, Float.NaN);
         backend().rbfBlock(x, y, sigma, got);
         REFERENCE.rbfBlock(x, y, sigma, ref);
         assertTrue(Errors.normwise(got, Errors.widen(ref)) <= TOLERANCE);
         int features = 3001;
         FourierFeatures map = FourierFeatures.sample(1, features, sigma, 3);
+        Arrays.fill(got, Float.NaN);
         backend().randomFourierFeatures(x, map, got);
         REFERENCE.randomFourierFeatures(x, map, ref);
         assertTrue(Errors.normwise(got, Errors.widen(ref)) <= TOLERANCE);
@@ -178,7 +210,7 @@ abstract class BackendContractTest {
         FloatMatrix x = x(n, d);
         FloatMatrix y = y(m, d);
         double sigma = TestRows.medianBandwidth(x, y);
-        float[] got = new float[n * m];
+        float[] got = garbageFloats(n * m);
         float[] ref = new float[n * m];
         backend().rbfBlock(x, y, sigma, got);
         REFERENCE.rbfBlock(x, y, sigma, ref);
@@ -230,7 +262,7 @@ abstract class BackendContractTest {
         float[] want = new float[37 * 29];
         REFERENCE.squaredDistances(x, yo, want);
         for (KernelBackend backend : operatorBackends()) {
-            float[] got = new float[37 * 29];
+            float[] got = garbageFloats(37 * 29);
             backend.squaredDistances(x, yo, got);
             for (int i = 0; i < 37; i++) {
                 for (int j = 0; j < 29; j++) {
@@ -320,8 +352,8 @@ abstract class BackendContractTest {
         for (KernelBackend backend : operatorBackends()) {
             for (TilePlan plan : new TilePlan[] {TilePlan.tiled(tileRows), new TilePlan(true, tileRows)}) {
                 try (KernelOperator op = backend.rbfOperator(x, x, sigma, plan)) {
-                    double[] kw = new double[n];
-                    double[] sums = new double[n];
+                    double[] kw = garbage(n);
+                    double[] sums = garbage(n);
                     op.multiply(w, kw);
                     op.rowSums(sums);
                     for (int i = 0; i < n; i++) {
@@ -347,7 +379,7 @@ abstract class BackendContractTest {
      * Whether the backend's kept self-kernel ({@code new TilePlan(true, ...)}, X == Y) must
      * offer {@link KernelOperator#principalSubmatrix}; where it does not, null is accepted.
      */
-    boolean keptSelfKernelOffersSubmatrices() {
+    protected boolean keptSelfKernelOffersSubmatrices() {
         return false;
     }
 
@@ -406,11 +438,21 @@ abstract class BackendContractTest {
                     try (KernelOperator owned = sub) {
                         assertEquals(k, owned.rows());
                         assertEquals(k, owned.cols());
-                        double[] got = new double[k];
+                        double[] got = garbage(k);
                         owned.multiply(w, got);
                         assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, what
                                 + " error " + Errors.normwise(got, want, scale));
-                        double[] sums = new double[k];
+                        // The optimiser's working sets multiply on backend vectors.
+                        VectorOps vectors = backend.vectors();
+                        try (DeviceVector wv = vectors.of(w);
+                                DeviceVector out = vectors.of(garbage(k))) {
+                            owned.multiply(wv, out);
+                            double[] onVectors = vectors.toArray(out);
+                            assertTrue(Errors.normwise(onVectors, want, scale) <= TOLERANCE, what
+                                    + " on backend vectors, error "
+                                    + Errors.normwise(onVectors, want, scale));
+                        }
+                        double[] sums = garbage(k);
                         owned.rowSums(sums);
                         double[] ones = new double[k];
                         Arrays.fill(ones, 1.0);
@@ -467,24 +509,50 @@ abstract class BackendContractTest {
         int tileRows = n / 3 + 1;
         TilePlan[] plans = {TilePlan.tiled(tileRows), new TilePlan(true, tileRows)};
         for (KernelBackend backend : operatorBackends()) {
+            VectorOps vectors = backend.vectors();
             for (TilePlan plan : plans) {
                 try (KernelOperator op = backend.rbfOperator(x, y, sigma, plan)) {
+                    String what = backend.description() + " " + plan;
                     assertEquals(n, op.rows());
                     assertEquals(m, op.cols());
-                    assertEquals(plan.materialise(), op.materialised());
-                    double[] kw = new double[n];
-                    double[] sums = new double[n];
+                    // A tiled plan is never kept; a kept one may tile only where K does not fit
+                    // (KernelBackend#rbfOperator), and every K of the contract fits.
+                    assertEquals(plan.materialise(), op.materialised(), what + " materialised()");
+                    double[] kw = garbage(n);
+                    double[] sums = garbage(n);
                     op.multiply(w, kw);
                     op.rowSums(sums);
-                    String what = backend.description() + " " + plan;
                     assertTrue(Errors.normwise(kw, wantKw, scale) <= TOLERANCE, what
                             + " K w error " + Errors.normwise(kw, wantKw, scale));
                     assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE, what
                             + " row sum error " + Errors.normwise(sums, wantSums, wantSums));
-                    // A second product reuses the buffers and must not see the first one's state.
-                    double[] again = new double[n];
+                    // A second product reuses the buffers and must not see the first one's state,
+                    // nor add to what its output held.
+                    double[] again = huge(n);
                     op.multiply(w, again);
                     assertTrue(Arrays.equals(kw, again), what + " repeated product differs");
+                    Arrays.fill(sums, 1e30);
+                    op.rowSums(sums);
+                    assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE, what
+                            + " repeated row sums error "
+                            + Errors.normwise(sums, wantSums, wantSums));
+                    // The optimiser's products (KernelQuadraticForm) run on backend vectors:
+                    // the same K w, into an output vector of garbage, repeatable.
+                    try (DeviceVector wv = vectors.of(w);
+                            DeviceVector out = vectors.of(garbage(n))) {
+                        op.multiply(wv, out);
+                        double[] onVectors = vectors.toArray(out);
+                        assertTrue(Errors.normwise(onVectors, wantKw, scale) <= TOLERANCE, what
+                                + " K w on backend vectors, error "
+                                + Errors.normwise(onVectors, wantKw, scale));
+                        assertTrue(Errors.normwise(onVectors, kw, scale) <= TOLERANCE, what
+                                + " K w on backend vectors against the array product");
+                        vectors.fill(out, 1e30);
+                        op.multiply(wv, out);
+                        assertArrayEquals(onVectors, vectors.toArray(out), 0.0, what
+                                + " repeated product on backend vectors differs");
+                        assertArrayEquals(w, vectors.toArray(wv), 0.0, what + " w changed");
+                    }
                 }
             }
         }
@@ -496,7 +564,7 @@ abstract class BackendContractTest {
         FloatMatrix x = x(n, d);
         FourierFeatures map = FourierFeatures.sample(d, features, TestRows.medianBandwidth(x, x),
                 42);
-        float[] got = new float[n * features];
+        float[] got = garbageFloats(n * features);
         float[] ref = new float[n * features];
         backend().randomFourierFeatures(x, map, got);
         REFERENCE.randomFourierFeatures(x, map, ref);
@@ -518,21 +586,55 @@ abstract class BackendContractTest {
             assertEquals(features, op.features());
             double[] want = new double[features];
             double[] scale = new double[features];
-            double[] got = new double[features];
+            double[] got = garbage(features);
             ref.transposeTimes(w, want);
             op.transposeTimes(w, got);
             // The float32 error of Phi^T w scales with |Phi|^T |w| (see Errors).
             boundAbsTransposeTimes(x, map, w, scale);
             assertTrue(Errors.normwise(got, want, scale) <= TOLERANCE, "Phi^T w error "
                     + Errors.normwise(got, want, scale));
+            double[] again = huge(features);
+            op.transposeTimes(w, again);
+            assertArrayEquals(got, again, 0.0, "repeated Phi^T w differs");
             double[] wantZ = new double[n];
-            double[] gotZ = new double[n];
+            double[] gotZ = garbage(n);
             double[] scaleZ = new double[n];
             ref.times(z, wantZ);
             op.times(z, gotZ);
             boundAbsTimes(x, map, z, scaleZ);
             assertTrue(Errors.normwise(gotZ, wantZ, scaleZ) <= TOLERANCE, "Phi z error "
                     + Errors.normwise(gotZ, wantZ, scaleZ));
+            double[] againZ = huge(n);
+            op.times(z, againZ);
+            assertArrayEquals(gotZ, againZ, 0.0, "repeated Phi z differs");
+            // The rff optimiser's products (FeatureQuadraticForm) run on backend vectors.
+            VectorOps vectors = backend().vectors();
+            try (DeviceVector wv = vectors.of(w); DeviceVector zv = vectors.of(z);
+                    DeviceVector phiTw = vectors.of(garbage(features));
+                    DeviceVector phiZ = vectors.of(garbage(n))) {
+                op.transposeTimes(wv, phiTw);
+                double[] onVectors = vectors.toArray(phiTw);
+                assertTrue(Errors.normwise(onVectors, want, scale) <= TOLERANCE,
+                        "Phi^T w on backend vectors, error "
+                        + Errors.normwise(onVectors, want, scale));
+                assertTrue(Errors.normwise(onVectors, got, scale) <= TOLERANCE,
+                        "Phi^T w on backend vectors against the array product");
+                op.times(zv, phiZ);
+                double[] onVectorsZ = vectors.toArray(phiZ);
+                assertTrue(Errors.normwise(onVectorsZ, wantZ, scaleZ) <= TOLERANCE,
+                        "Phi z on backend vectors, error "
+                        + Errors.normwise(onVectorsZ, wantZ, scaleZ));
+                assertTrue(Errors.normwise(onVectorsZ, gotZ, scaleZ) <= TOLERANCE,
+                        "Phi z on backend vectors against the array product");
+                vectors.fill(phiTw, 1e30);
+                vectors.fill(phiZ, 1e30);
+                op.transposeTimes(wv, phiTw);
+                op.times(zv, phiZ);
+                assertArrayEquals(onVectors, vectors.toArray(phiTw), 0.0,
+                        "repeated Phi^T w on backend vectors differs");
+                assertArrayEquals(onVectorsZ, vectors.toArray(phiZ), 0.0,
+                        "repeated Phi z on backend vectors differs");
+            }
         }
     }
 
@@ -553,12 +655,12 @@ abstract class BackendContractTest {
             if (!reused.reload(second)) {
                 return; // this backend builds anew, which the streaming caller then does
             }
-            double[] a = new double[300];
+            double[] a = garbage(300);
             double[] b = new double[300];
             reused.transposeTimes(w, a);
             fresh.transposeTimes(w, b);
             assertArrayEquals(b, a, 0.0);
-            double[] c = new double[257];
+            double[] c = garbage(257);
             double[] d = new double[257];
             reused.times(z, c);
             fresh.times(z, d);
@@ -886,6 +988,7 @@ abstract class BackendContractTest {
                 ref.condition(p);
                 got.condition(p);
                 ref.variances(want);
+                Arrays.fill(have, Double.NaN);
                 got.variances(have);
                 for (int i = 0; i < n; i++) {
                     assertEquals(want[i], have[i], tolerance, backend().description() + ", step "
@@ -942,6 +1045,7 @@ abstract class BackendContractTest {
             got.condition(p);
             assertEquals(step + 1, got.rank());
             ref.variances(want);
+            Arrays.fill(have, Double.NaN);
             got.variances(have);
             for (int i = 0; i < n; i++) {
                 assertEquals(want[i], have[i], 1e-5, "step " + step + ", row " + i);
@@ -1004,12 +1108,12 @@ abstract class BackendContractTest {
             for (int p : sequence) {
                 t.condition(p);
             }
-            double[] first = new double[257];
+            double[] first = garbage(257);
             t.variances(first);
             assertTrue(first[5] < 0.5, "conditioning must lower the variance: " + first[5]);
             t.reset();
             assertEquals(0, t.rank());
-            double[] prior = new double[257];
+            double[] prior = garbage(257);
             t.variances(prior);
             for (double v : prior) {
                 assertEquals(1.0, v);
@@ -1017,7 +1121,7 @@ abstract class BackendContractTest {
             for (int p : sequence) {
                 t.condition(p);
             }
-            double[] second = new double[257];
+            double[] second = garbage(257);
             t.variances(second);
             assertArrayEquals(first, second);
         }
@@ -1060,5 +1164,127 @@ abstract class BackendContractTest {
             assertTrue(row.getMessage().contains("7"), row.getMessage());
             assertEquals(0, t.rank());
         }
+    }
+
+    /**
+     * A plan that keeps K names a storage: one of {@link KernelBackend#keptStorages()} (which
+     * holds {@link KernelBackend#defaultStorage()}) is kept on these small shapes, any other is
+     * refused with an {@link IllegalArgumentException} naming it (the reference accepted fp16,
+     * keeping nothing); a tiled plan keeps nothing, whatever its storage.
+     */
+    @Test
+    void keptPlansNeedAStorageTheBackendKeeps() {
+        for (KernelBackend backend : operatorBackends()) {
+            java.util.Set<KernelStorage> kept = backend.keptStorages();
+            assertTrue(kept.contains(backend.defaultStorage()), backend.description()
+                    + ": default storage " + backend.defaultStorage() + " not in " + kept);
+            for (KernelStorage storage : KernelStorage.values()) {
+                for (FloatMatrix y : new FloatMatrix[] {FIVE, SEVEN}) {
+                    String what = backend.description() + " " + storage + ", " + y.rows()
+                            + " columns";
+                    TilePlan keep = new TilePlan(true, 3, storage);
+                    if (kept.contains(storage)) {
+                        try (KernelOperator op = backend.rbfOperator(SEVEN, y, 1.0, keep)) {
+                            assertTrue(op.materialised(), what + ": kept");
+                        }
+                    } else {
+                        IllegalArgumentException e = assertThrows(
+                                IllegalArgumentException.class,
+                                () -> backend.rbfOperator(SEVEN, y, 1.0, keep), what);
+                        assertTrue(e.getMessage().contains(storage.cliName()), e.getMessage());
+                    }
+                    try (KernelOperator op = backend.rbfOperator(SEVEN, y, 1.0,
+                            new TilePlan(false, 3, storage))) {
+                        assertFalse(op.materialised(), what + ": a tiled plan keeps nothing");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Row sets with no rows: every stateless primitive writes its empty output without
+     * complaint, and a tracker over no rows has no row to give ({@code argmax} -1, every row
+     * number out of range).
+     */
+    @Test
+    void emptyRowSetsGiveEmptyResults() {
+        KernelBackend backend = backend();
+        FloatMatrix none = FloatMatrix.zeros(0, 3);
+        for (FloatMatrix[] pair : new FloatMatrix[][] {{none, FIVE}, {FIVE, none}, {none, none}}) {
+            String what = backend.description() + " " + pair[0].rows() + " x " + pair[1].rows();
+            float[] out = new float[0];
+            backend.squaredDistances(pair[0], pair[1], out);
+            backend.innerProducts(pair[0], pair[1], out);
+            backend.innerProducts(pair[0], pair[1], java.nio.FloatBuffer.allocate(0));
+            backend.rbfBlock(pair[0], pair[1], 1.0, out);
+            assertEquals(0, out.length, what);
+        }
+        backend.randomFourierFeatures(none, FIVE_FEATURES, new float[0]);
+        try (GpVarianceTracker t = backend.gpVarianceTracker(none, 1.0, 1e-2, 2)) {
+            assertEquals(0, t.size());
+            assertEquals(-1, t.argmax(null));
+            assertEquals(-1, t.argmax(new BitSet()));
+            t.variances(new double[0]);
+            rejects("row 0 is out of range [0, 0)", backend.description(), () -> t.condition(0));
+            rejects("row 0 is out of range [0, 0)", backend.description(), () -> t.variance(0));
+            t.reset();
+            assertEquals(0, t.rank());
+        }
+    }
+
+    /**
+     * A tracker refuses a row number outside [0, N) in {@code variance} as in {@code condition}
+     * (the reference and nd4j threw ArrayIndexOutOfBoundsException), and a closed tracker
+     * refuses every use with {@code "variance tracker is closed"} (the reference's and nd4j's
+     * kept answering) while its shape still answers; closing twice does nothing.
+     */
+    @Test
+    void trackersRefuseRowsOutOfRangeAndUseAfterClose() {
+        FloatMatrix x = TestRows.clustered(7, 3, 9);
+        String what = backend().description() + " tracker";
+        GpVarianceTracker t = backend().gpVarianceTracker(x, 1.0, 1e-2, 2);
+        try {
+            for (int bad : new int[] {-1, 7, Integer.MAX_VALUE}) {
+                rejects("row " + bad + " is out of range [0, 7)", what, () -> t.variance(bad));
+                rejects("row " + bad + " is out of range [0, 7)", what, () -> t.condition(bad));
+            }
+            assertEquals(0, t.rank());
+            t.condition(3);
+        } finally {
+            t.close();
+        }
+        t.close();
+        assertEquals(7, t.size());
+        assertEquals(1, t.rank());
+        assertEquals(2, t.maxRank());
+        assertClosed("variance tracker", what, () -> t.condition(0));
+        assertClosed("variance tracker", what, () -> t.variance(0));
+        assertClosed("variance tracker", what, () -> t.variances(new double[7]));
+        assertClosed("variance tracker", what, () -> t.argmax(null));
+        assertClosed("variance tracker", what, () -> t.reset());
+    }
+
+    /**
+     * Rows whose dimension differs from the other operand's are refused with the shared
+     * messages of {@link OperatorArguments} (the reference's feature-map message was its own).
+     */
+    @Test
+    void dimensionMismatchesHaveTheSharedMessages() {
+        KernelBackend backend = backend();
+        String what = backend.description();
+        FloatMatrix four = y(5, 4);
+        rejects("dimension mismatch: 3 vs 4", what,
+                () -> backend.squaredDistances(SEVEN, four, new float[35]));
+        rejects("dimension mismatch: 3 vs 4", what,
+                () -> backend.innerProducts(SEVEN, four, new float[35]));
+        rejects("dimension mismatch: 3 vs 4", what,
+                () -> backend.rbfBlock(SEVEN, four, 1.0, new float[35]));
+        rejects("dimension mismatch: 3 vs 4", what,
+                () -> backend.rbfOperator(SEVEN, four, 1.0, TilePlan.tiled(2)));
+        FourierFeatures map = FourierFeatures.sample(4, 5, 1, 1);
+        String features = "dimension mismatch: rows have 3 columns, the feature map expects 4";
+        rejects(features, what, () -> backend.randomFourierFeatures(SEVEN, map, new float[35]));
+        rejects(features, what, () -> backend.fourierFeatureOperator(SEVEN, map));
     }
 }

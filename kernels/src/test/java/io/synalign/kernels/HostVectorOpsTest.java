@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class HostVectorOpsTest extends VectorOpsContractTest {
 
     @Override
-    VectorOps ops() {
+    protected VectorOps ops() {
         return HostVectorOps.INSTANCE;
     }
 

@@ -27,6 +27,16 @@ class OperatorArgumentsTest {
         rejects("bandwidth must be a positive finite number, got Infinity",
                 () -> OperatorArguments.checkBandwidth(Double.POSITIVE_INFINITY));
         rejects("plan must not be null", () -> OperatorArguments.checkPlan(null));
+        rejects("the nd4j backend keeps kernel matrices in fp32, not fp16",
+                () -> OperatorArguments.checkStorage(new TilePlan(true, 4, KernelStorage.FLOAT16),
+                        java.util.EnumSet.of(KernelStorage.FLOAT32), "nd4j"));
+        // A tiled plan keeps nothing, so its storage is not checked.
+        assertDoesNotThrow(() -> OperatorArguments.checkStorage(
+                new TilePlan(false, 4, KernelStorage.FLOAT16),
+                java.util.EnumSet.of(KernelStorage.FLOAT32), "nd4j"));
+        assertDoesNotThrow(() -> OperatorArguments.checkStorage(
+                new TilePlan(true, 4, KernelStorage.FLOAT16),
+                java.util.EnumSet.allOf(KernelStorage.class), "cuda"));
         rejects("1000000000 random features at dimension 3 need 3000000000 frequencies, more than one"
                 + " array holds (2147483639); give fewer features", () -> FourierFeatures.sample(3, 1_000_000_000, 1, 1));
         rejects("output has 5 values, expected 6",

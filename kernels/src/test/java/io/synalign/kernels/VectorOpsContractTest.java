@@ -20,17 +20,20 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ulps of the operands (a device may fuse a multiply and an add), reductions to within
  * {@code 1e-13} of the sum of the absolute terms (any summation order passes, a wrong term does
  * not), and the capped-simplex projection to within 1e-15 (times {@code max(1, max |v_i|)}, the scale
- * at which both round) of the sort-based breakpoint walk ({@link SortedSimplexOracle}), cold and warm started, for every cap regime. Each backend's test
- * class extends it and supplies {@link #ops()}.
+ * at which both round) of the sort-based breakpoint walk ({@link SortedSimplexOracle}), cold and
+ * warm started, for every cap regime. Outputs hold garbage (NaN) before each pass, and slices are
+ * copied to and from nonzero offsets of sentinel-filled vectors with every value checked. Each
+ * backend's test class extends it and supplies {@link #ops()}; public with protected hooks, like
+ * {@link BackendContractTest}, for backends outside this package.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class VectorOpsContractTest {
+public abstract class VectorOpsContractTest {
 
     /** The operations under test. */
-    abstract VectorOps ops();
+    protected abstract VectorOps ops();
 
     /** Lengths: singletons, primes, one past a power of two. */
-    IntStream lengths() {
+    protected IntStream lengths() {
         return IntStream.of(1, 2, 7, 257, 1000, 4099);
     }
 
@@ -66,13 +69,15 @@ abstract class VectorOpsContractTest {
         try (DeviceVector a = ops.of(values); DeviceVector b = ops.zeros(n)) {
             assertEquals(n, a.length());
             assertArrayEquals(new double[n], ops.toArray(b));
+            ops.fill(b, Double.NaN);
             ops.copy(a, b);
             assertArrayEquals(values, ops.toArray(b));
             double[] other = random(n, n + 1, 5);
             ops.write(other, b);
             assertArrayEquals(other, ops.toArray(b));
             assertArrayEquals(values, ops.toArray(a), "copy and write leave the source alone");
-            // A slice moves between vectors of different lengths (a block of rows).
+            // A slice moves between vectors of different lengths (a block of rows), at offsets
+            // (the engine writes block c at c * chunk) into sentinels: exactly the slice changes.
             try (DeviceVector part = ops.zeros(Math.max(1, n / 2))) {
                 int len = Math.max(1, n / 2);
                 int from = n - len;
@@ -81,8 +86,31 @@ abstract class VectorOpsContractTest {
                 for (int i = 0; i < len; i++) {
                     assertEquals(values[from + i], got[i], 0.0);
                 }
-                ops.copyRange(part, 0, b, 0, len);
-                assertEquals(values[from], ops.toArray(b)[0], 0.0);
+                int slice = Math.max(1, len / 2);
+                int last = n + 4 - slice;
+                for (int[] offsets : new int[][] {{0, 3}, {len - slice, 1}, {1, last / 2},
+                        {0, last}}) {
+                    int fromOffset = Math.min(offsets[0], len - slice);
+                    int toOffset = Math.min(offsets[1], last);
+                    double[] sentinels = new double[n + 4];
+                    for (int i = 0; i < sentinels.length; i++) {
+                        sentinels[i] = -1e30 - 1e15 * i;
+                    }
+                    try (DeviceVector target = ops.of(sentinels)) {
+                        ops.copyRange(part, fromOffset, target, toOffset, slice);
+                        double[] after = ops.toArray(target);
+                        for (int i = 0; i < after.length; i++) {
+                            boolean copied = i >= toOffset && i < toOffset + slice;
+                            assertEquals(copied ? values[from + fromOffset + i - toOffset]
+                                    : sentinels[i], after[i], 0.0, "copyRange(part, "
+                                    + fromOffset + ", target, " + toOffset + ", " + slice
+                                    + ") at " + i);
+                        }
+                        ops.copyRange(part, 0, target, toOffset, 0);
+                        assertArrayEquals(after, ops.toArray(target), "an empty slice copies"
+                                + " nothing");
+                    }
+                }
                 assertThrows(IndexOutOfBoundsException.class,
                         () -> ops.copyRange(a, 1, part, 0, n));
                 // Offsets whose sum with the length wraps past Long.MAX_VALUE (it was accepted
@@ -130,10 +158,13 @@ abstract class VectorOpsContractTest {
         try (DeviceVector xv = ops.of(x); DeviceVector pv = ops.of(p);
                 DeviceVector hyv = ops.of(hy); DeviceVector hv = ops.of(h);
                 DeviceVector out = ops.zeros(n)) {
+            ops.fill(out, Double.NaN);
             ops.extrapolate(xv, pv, beta, out);
             assertElementwise(wantY, ops.toArray(out), magY, "extrapolate");
+            ops.fill(out, Double.NaN);
             ops.gradientStep(xv, hyv, hv, inverseStep, out);
             assertElementwise(wantStep, ops.toArray(out), magStep, "gradientStep");
+            ops.fill(out, Double.NaN);
             ops.linearCombination(-1.5, xv, 0.25, hyv, out);
             assertElementwise(wantCombination, ops.toArray(out), magCombination,
                     "linearCombination");
@@ -240,6 +271,7 @@ abstract class VectorOpsContractTest {
                 double[] values = trial < 5 ? regime(n, random, trial)
                         : perturbed(ops.toArray(v), random, trial);
                 ops.write(values, v);
+                ops.fill(out, Double.NaN);
                 projector.project(v, out);
                 double[] want = SortedSimplexOracle.project(values, cap);
                 double[] got = ops.toArray(out);

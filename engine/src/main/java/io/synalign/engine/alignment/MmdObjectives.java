@@ -70,9 +70,11 @@ final class MmdObjectives {
             constant += rr[j];
         }
         constant /= m;
-        progress.onProgress("kernel", 2, 3, plan.materialise() ? "K_SS (kept)" : "K_SS (tiled)");
+        progress.onProgress("kernel", 2, 3, plan.materialise() ? "K_SS (to keep)" : "K_SS (tiled)");
         KernelOperator kss = backend.rbfOperator(synthetic, synthetic, sigma, plan);
-        progress.onProgress("kernel", 3, 3, "done");
+        // What the backend did, not what the plan asked: a kept plan may be tiled where K did
+        // not fit (KernelBackend#rbfOperator), and the user must not read "kept" then.
+        progress.onProgress("kernel", 3, 3, "K_SS " + kss.storageDescription());
         if (kss.rows() != n) {
             kss.close();
             throw new IllegalStateException("backend built a " + kss.rows() + "-row K_SS for n = "

@@ -308,11 +308,12 @@ class MmdWeightLearnerTest {
             AlignmentResult large = new MmdWeightLearner(backend, auto.withMemoryBudget(1L << 30))
                     .fit(real, synthetic, null);
             assertEquals(AlignmentMethod.EXACT, large.method());
-            // 4 n^2 = 2304 bytes: a budget one byte short forces rff, an exact one allows exact.
-            AlignmentResult tiny = new MmdWeightLearner(backend, auto.withMemoryBudget(2303))
+            // The reference keeps K_SS in float64, 8 n^2 = 4608 bytes: a budget one byte short
+            // forces rff, an exact one allows exact.
+            AlignmentResult tiny = new MmdWeightLearner(backend, auto.withMemoryBudget(4607))
                     .fit(real, synthetic, null);
             assertEquals(AlignmentMethod.RFF, tiny.method());
-            AlignmentResult boundary = new MmdWeightLearner(backend, auto.withMemoryBudget(2304))
+            AlignmentResult boundary = new MmdWeightLearner(backend, auto.withMemoryBudget(4608))
                     .fit(real, synthetic, null);
             assertEquals(AlignmentMethod.EXACT, boundary.method());
         }
@@ -329,7 +330,7 @@ class MmdWeightLearnerTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> learner.fit(real, synthetic, null));
             assertTrue(e.getMessage().contains("1000 bytes"), e.getMessage());
-            assertTrue(e.getMessage().contains("2304"), e.getMessage());
+            assertTrue(e.getMessage().contains("4608"), e.getMessage());
             // The library names the setting, not a command-line flag.
             assertTrue(e.getMessage().contains("raise the memory budget"), e.getMessage());
             assertTrue(e.getMessage().contains("tiled") && e.getMessage().contains("rff"),

@@ -5,6 +5,7 @@ import static io.synalign.kernels.OperatorArguments.checkDims;
 import static io.synalign.kernels.OperatorArguments.checkFeatureDims;
 import static io.synalign.kernels.OperatorArguments.checkOut;
 import static io.synalign.kernels.OperatorArguments.checkPlan;
+import static io.synalign.kernels.OperatorArguments.checkStorage;
 
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
@@ -308,6 +309,7 @@ public final class CudaBackend implements KernelBackend {
         checkDims(x, y);
         checkBandwidth(sigma);
         checkPlan(plan);
+        checkStorage(plan, keptStorages(), name());
         if (plan.materialise() && x == y && x.rows() > 0) {
             device.makeCurrent();
             long bytes = CudaSymmetricKernelOperator.keptBytes(x.rows(), plan.storage());

@@ -25,10 +25,7 @@ final class FourierGemm implements AutoCloseable {
     private final FloatPointer frequenciesPtr;
 
     FourierGemm(FloatMatrix x, FourierFeatures map) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
+        io.synalign.kernels.OperatorArguments.checkFeatureDims(x, map);
         this.rows = x.rows();
         this.features = map.features();
         int d = x.cols();

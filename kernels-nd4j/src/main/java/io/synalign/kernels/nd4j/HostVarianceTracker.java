@@ -73,22 +73,27 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final double variance(int row) {
+        OperatorArguments.checkOpen(closed, "variance tracker");
+        OperatorArguments.checkRow(row, size);
         return variance[row];
     }
 
     @Override
     public final void variances(double[] out) {
+        OperatorArguments.checkOpen(closed, "variance tracker");
         OperatorArguments.checkVariancesOut(out, size);
         System.arraycopy(variance, 0, out, 0, size);
     }
 
     @Override
     public final int argmax(BitSet excluded) {
+        OperatorArguments.checkOpen(closed, "variance tracker");
         return Argmax.of(variance, excluded);
     }
 
     @Override
     public final void reset() {
+        OperatorArguments.checkOpen(closed, "variance tracker");
         Arrays.fill(variance, 1.0);
         rank = 0;
     }

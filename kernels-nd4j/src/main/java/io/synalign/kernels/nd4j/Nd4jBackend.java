@@ -3,6 +3,7 @@ package io.synalign.kernels.nd4j;
 import static io.synalign.kernels.OperatorArguments.checkBandwidth;
 import static io.synalign.kernels.OperatorArguments.checkDims;
 import static io.synalign.kernels.OperatorArguments.checkFeatureDims;
+import static io.synalign.kernels.OperatorArguments.checkStorage;
 import static io.synalign.kernels.OperatorArguments.checkOut;
 import static io.synalign.kernels.OperatorArguments.checkPlan;
 
@@ -256,10 +257,7 @@ public final class Nd4jBackend implements KernelBackend {
         checkDims(x, y);
         checkBandwidth(sigma);
         checkPlan(plan);
-        if (plan.materialise() && plan.storage() != KernelStorage.FLOAT32) {
-            throw new IllegalArgumentException("the nd4j backend keeps kernel matrices in fp32,"
-                    + " not " + plan.storage().cliName());
-        }
+        checkStorage(plan, keptStorages(), name());
         if (portable()) {
             return new PortableKernelOperator(x, y, sigma, plan);
         }

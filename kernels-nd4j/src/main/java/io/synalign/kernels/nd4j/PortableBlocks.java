@@ -110,9 +110,6 @@ final class PortableBlocks {
     }
 
     static void checkFourierDims(FloatMatrix x, FourierFeatures map) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
+        io.synalign.kernels.OperatorArguments.checkFeatureDims(x, map);
     }
 }

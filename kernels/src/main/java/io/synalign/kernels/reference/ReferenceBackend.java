@@ -12,6 +12,7 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
@@ -23,6 +24,15 @@ import java.util.BitSet;
  * {@code sum_k (x_k - y_k)^2}). It is the oracle the tests hold other backends to, and the
  * fallback when no native backend loads. Single-threaded and slow by design: O(n m d) per
  * product with no blocking.
+ *
+ * <p>Its kernel operators are the float64 oracle, tiled or kept. A tiled one recomputes each
+ * entry in double per product and keeps nothing. A kept one ({@code plan.materialise()}) does
+ * what the plan asks, as every backend must: it builds K once, in float64 (more precise than the
+ * fp32 the plan names, which {@link KernelBackend#rbfOperator} allows; its products are then
+ * bit-identical to the tiled operator's, O(n m) instead of O(n m d)), and
+ * {@link #keptKernelBytes} counts the 8 bytes an entry it really takes, so the engine's planner
+ * budgets it honestly. The engine's {@code exact} method on this fallback thus costs one kernel
+ * evaluation per entry, not one per entry and iteration.
  */
 public final class ReferenceBackend implements KernelBackend {
 
@@ -99,9 +109,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + map.dim());
-        }
+        OperatorArguments.checkFeatureDims(x, map);
         checkOut(out, (long) x.rows() * map.features());
         double[] row = new double[map.features()];
         for (int i = 0; i < x.rows(); i++) {
@@ -117,18 +125,31 @@ public final class ReferenceBackend implements KernelBackend {
         checkDims(x, y);
         OperatorArguments.checkBandwidth(sigma);
         OperatorArguments.checkPlan(plan);
+        OperatorArguments.checkStorage(plan, keptStorages(), name());
+        // K is kept in one Java array; beyond one (where keptKernelBytes says Long.MAX_VALUE)
+        // the operator tiles, and materialised() says so.
+        boolean fits = x.rows() * (long) y.rows() <= Integer.MAX_VALUE - 8;
+        double[] kept = plan.materialise() && fits ? keptKernel(x, y, sigma) : null;
         return new AbstractKernelOperator(x.rows(), y.rows()) {
             @Override
             public boolean materialised() {
-                return false;
+                return kept != null;
+            }
+
+            @Override
+            public String storageDescription() {
+                return kept != null ? "kept, fp64" : "tiled";
             }
 
             @Override
             protected void multiplyChecked(double[] w, double[] out) {
+                int m = y.rows();
                 for (int i = 0; i < x.rows(); i++) {
                     double s = 0;
-                    for (int j = 0; j < y.rows(); j++) {
-                        s += rbf(distance2(x, i, y, j), sigma) * w[j];
+                    for (int j = 0; j < m; j++) {
+                        double k = kept != null ? kept[i * m + j] : rbf(distance2(x, i, y, j),
+                                sigma);
+                        s += k * w[j];
                     }
                     out[i] = s;
                 }
@@ -141,10 +162,17 @@ public final class ReferenceBackend implements KernelBackend {
                 multiplyChecked(ones, out);
             }
 
-            /** The kernel of the selected rows: nothing is kept, so any budget fits. */
+            /**
+             * The kernel of the selected rows, kept when this one is: a tiled one keeps
+             * nothing, so any budget fits; a kept one must fit both matrices in the budget.
+             */
             @Override
             protected KernelOperator principalSubmatrixChecked(int[] indices, long budget) {
                 if (x != y) {
+                    return null;
+                }
+                if (kept != null && 8L * kept.length + 8L * indices.length * indices.length
+                        > budget) {
                     return null;
                 }
                 FloatMatrix rows = x.selectRows(indices);
@@ -157,11 +185,31 @@ public final class ReferenceBackend implements KernelBackend {
         };
     }
 
+    /** K in float64, row-major: the entries a tiled product computes. */
+    private static double[] keptKernel(FloatMatrix x, FloatMatrix y, double sigma) {
+        int m = y.rows();
+        double[] k = new double[x.rows() * m];
+        for (int i = 0; i < x.rows(); i++) {
+            for (int j = 0; j < m; j++) {
+                k[i * m + j] = rbf(distance2(x, i, y, j), sigma);
+            }
+        }
+        return k;
+    }
+
+    /**
+     * A kept K is float64, 8 bytes an entry whatever the storage asked (one Java array, so
+     * {@code Long.MAX_VALUE} beyond one); symmetric or not, the whole matrix.
+     */
+    @Override
+    public long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
+        long entries = rows * cols;
+        return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : 8 * entries;
+    }
+
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + map.dim());
-        }
+        OperatorArguments.checkFeatureDims(x, map);
         int n = x.rows();
         int features = map.features();
         double[][] phi = new double[n][features];
@@ -215,6 +263,7 @@ public final class ReferenceBackend implements KernelBackend {
         private final double[][] factors; // factors[t] = column t of V = K_XC L^-T, length N
         private final double[] variance;
         private int rank;
+        private boolean closed;
 
         ReferenceGpTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
             GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
@@ -244,6 +293,7 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public void condition(int p) {
+            checkOpen();
             int n = x.rows();
             OperatorArguments.checkRow(p, n);
             OperatorArguments.checkCapacity(rank, maxRank);
@@ -264,29 +314,40 @@ public final class ReferenceBackend implements KernelBackend {
 
         @Override
         public double variance(int row) {
+            checkOpen();
+            OperatorArguments.checkRow(row, variance.length);
             return variance[row];
         }
 
         @Override
         public void variances(double[] out) {
+            checkOpen();
             OperatorArguments.checkVariancesOut(out, variance.length);
             System.arraycopy(variance, 0, out, 0, variance.length);
         }
 
         @Override
         public int argmax(BitSet excluded) {
+            checkOpen();
             return Argmax.of(variance, excluded);
         }
 
         @Override
         public void reset() {
+            checkOpen();
             Arrays.fill(variance, 1.0);
             Arrays.fill(factors, null);
             rank = 0;
         }
 
+        private void checkOpen() {
+            OperatorArguments.checkOpen(closed, "variance tracker");
+        }
+
+        /** Marks the tracker closed (there is nothing to free): later use is refused. */
         @Override
         public void close() {
+            closed = true;
         }
     }
 }

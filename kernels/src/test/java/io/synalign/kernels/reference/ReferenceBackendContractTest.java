@@ -1,0 +1,106 @@
+package io.synalign.kernels.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.BackendContractTest;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole {@link BackendContractTest} on the {@link ReferenceBackend} itself: the oracle must
+ * keep the contract it holds the other backends to (a kept plan kept, an unkeepable storage
+ * refused, outputs overwritten, the shared messages). It runs from outside the contract's
+ * package, as a third party's backend test would, so that the contract stays usable there.
+ */
+class ReferenceBackendContractTest extends BackendContractTest {
+
+    private final KernelBackend reference = new ReferenceBackend();
+
+    @Override
+    protected KernelBackend backend() {
+        return reference;
+    }
+
+    /** The reference's self-kernels, kept or tiled, give principal submatrices. */
+    @Override
+    protected boolean keptSelfKernelOffersSubmatrices() {
+        return true;
+    }
+
+    /**
+     * The oracle's tracker refuses what the others refuse: a row out of range, and a row whose
+     * posterior variance plus noise is not positive (a repeat of a conditioned row with no
+     * noise), which used to turn every variance into NaN.
+     */
+    @Test
+    void theTrackerRefusesARowOutOfRangeAndAZeroPivot() {
+        FloatMatrix x = new FloatMatrix(3, 1, new float[] {0, 0, 1});
+        try (GpVarianceTracker t = reference.gpVarianceTracker(x, 1.0, 0.0, 3)) {
+            IllegalArgumentException row = assertThrows(IllegalArgumentException.class,
+                    () -> t.condition(3));
+            assertEquals("row 3 is out of range [0, 3)", row.getMessage());
+            t.condition(0);
+            IllegalArgumentException pivot = assertThrows(IllegalArgumentException.class,
+                    () -> t.condition(1));
+            assertTrue(pivot.getMessage().startsWith(
+                    "cannot condition on row 1: posterior variance "), pivot.getMessage());
+            assertEquals(1, t.rank());
+            double[] v = new double[3];
+            t.variances(v);
+            for (double value : v) {
+                assertFalse(Double.isNaN(value), "no NaN");
+            }
+        }
+    }
+
+    /**
+     * A kept K is the float64 kernel itself: a product with a unit vector reads one column of it,
+     * equal to the definition's value, and any product is bit-identical to the tiled operator's
+     * (the oracle stays an oracle when asked to keep K); its bytes are counted at 8 an entry.
+     */
+    @Test
+    void aKeptKernelIsTheFloat64KernelAndMultipliesAsTheTiledOne() {
+        FloatMatrix x = new FloatMatrix(3, 2, new float[] {0, 0, 0.3f, -1.1f, 2, 0.7f});
+        FloatMatrix y = new FloatMatrix(2, 2, new float[] {0.1f, 0.2f, -0.4f, 1.9f});
+        double sigma = 0.9;
+        try (KernelOperator kept = reference.rbfOperator(x, y, sigma, new TilePlan(true, 2));
+                KernelOperator tiled = reference.rbfOperator(x, y, sigma, TilePlan.tiled(2))) {
+            assertTrue(kept.materialised());
+            assertFalse(tiled.materialised());
+            assertEquals("kept, fp64", kept.storageDescription());
+            assertEquals("tiled", tiled.storageDescription());
+            for (int j = 0; j < 2; j++) {
+                double[] unit = new double[2];
+                unit[j] = 1;
+                double[] column = new double[3];
+                kept.multiply(unit, column);
+                for (int i = 0; i < 3; i++) {
+                    double d2 = 0;
+                    for (int k = 0; k < 2; k++) {
+                        double diff = (double) x.get(i, k) - y.get(j, k);
+                        d2 += diff * diff;
+                    }
+                    assertEquals(Math.exp(-d2 / (2 * sigma * sigma)), column[i], 0.0,
+                            "K[" + i + "][" + j + "]");
+                }
+            }
+            double[] w = {0.37, -1.25};
+            double[] fromKept = new double[3];
+            double[] fromTiled = new double[3];
+            kept.multiply(w, fromKept);
+            tiled.multiply(w, fromTiled);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(fromTiled, fromKept, 0.0);
+        }
+        assertEquals(8L * 3 * 2, reference.keptKernelBytes(3, 2, false,
+                io.synalign.kernels.KernelStorage.FLOAT32));
+        assertEquals(8L * 5 * 5, reference.keptKernelBytes(5, 5, true,
+                io.synalign.kernels.KernelStorage.FLOAT32));
+    }
+}
