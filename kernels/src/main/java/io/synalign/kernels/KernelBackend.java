@@ -34,10 +34,10 @@ import java.util.Set;
  * submatrices, feature operators, trackers, device vectors, capped-simplex projectors,
  * {@link #keepResident} scopes) must be closed before the backend: a device backend frees its
  * context, streams and modules when it closes, and work launched on them afterwards is undefined
- * behaviour. A backend refuses such use with an {@link IllegalStateException}: the backend's
- * own calls and every call of what it made, except {@code close()} and the shape queries
- * ({@link BackendLifetime}; the {@code nd4j} and {@code cuda} backends do, and host vectors,
- * plain Java arrays shared by the host backends, are exempt). Closing one of them after the
+ * behaviour. A backend refuses such use with an {@link IllegalStateException}: its own
+ * computations and every call of what it made, except {@code close()} and the queries of shape,
+ * name and description ({@link BackendLifetime}; the {@code nd4j} and {@code cuda} backends do;
+ * host vectors, plain Java arrays shared by the host backends, are exempt). Closing one of them after the
  * backend is allowed and throws nothing, so that a {@code finally} that closes in the wrong
  * order does not hide the failure it is unwinding; what it held on a device may then stay
  * allocated until the process ends. A principal submatrix is independent of its parent operator
