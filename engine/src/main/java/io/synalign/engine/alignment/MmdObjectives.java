@@ -72,6 +72,7 @@ final class MmdObjectives {
         constant /= m;
         progress.onProgress("kernel", 2, 3, plan.materialise() ? "K_SS (kept)" : "K_SS (tiled)");
         KernelOperator kss = backend.rbfOperator(synthetic, synthetic, sigma, plan);
+        KernelQuadraticForm form;
         try {
             // A listener may throw (a cancelled run): K_SS, possibly gigabytes of device
             // memory, is closed rather than left to the backend.
@@ -80,11 +81,12 @@ final class MmdObjectives {
                 throw new IllegalStateException("backend built a " + kss.rows()
                         + "-row K_SS for n = " + n);
             }
+            form = new KernelQuadraticForm(kss);
         } catch (RuntimeException | Error e) {
             kss.close();
             throw e;
         }
-        return objective(backend, new KernelQuadraticForm(kss), linear, constant, "exact");
+        return objective(backend, form, linear, constant, "exact");
     }
 
     /**
