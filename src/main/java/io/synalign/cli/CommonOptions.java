@@ -1,8 +1,6 @@
 package io.synalign.cli;
 
 import io.synalign.kernels.KernelBackends;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Option;
 
@@ -23,17 +21,13 @@ final class CommonOptions extends VerbosityOptions {
     /**
      * The backend name, lower-cased.
      *
-     * @throws IllegalArgumentException naming the value when no provider has that name
+     * @throws IllegalArgumentException naming the value and the known backends when no provider
+     *     has that name
      */
     String checkedBackend() {
-        String wanted = backend.strip().toLowerCase(Locale.ROOT);
-        List<String> known = new ArrayList<>();
-        known.add(KernelBackends.AUTO);
-        known.addAll(KernelBackends.names());
-        if (!known.contains(wanted)) {
-            throw new IllegalArgumentException("unknown backend '" + backend + "' (known: "
-                    + String.join(", ", known) + ")");
-        }
-        return wanted;
+        // KernelBackends' own check: its message also names any provider that failed to load,
+        // which may be the backend asked for.
+        KernelBackends.requireKnown(backend);
+        return backend.strip().toLowerCase(Locale.ROOT);
     }
 }

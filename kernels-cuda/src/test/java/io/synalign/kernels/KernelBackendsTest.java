@@ -55,10 +55,11 @@ class KernelBackendsTest {
         try (KernelBackend backend = KernelBackends.create("auto", List.of(broken, reference))) {
             assertEquals("reference", backend.name());
         }
-        // asked for by name, the failure is the caller's to see
-        IllegalStateException e = assertThrows(IllegalStateException.class,
+        // asked for by name, the failure is the caller's to see, as an unavailable backend
+        BackendUnavailableException e = assertThrows(BackendUnavailableException.class,
                 () -> KernelBackends.create("broken", List.of(broken, reference)));
-        assertTrue(e.getMessage().contains("NVRTC"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("backend 'broken' failed to start: ")
+                && e.getMessage().contains("NVRTC"), e.getMessage());
     }
 
     @Test

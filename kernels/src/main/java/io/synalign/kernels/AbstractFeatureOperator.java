@@ -27,6 +27,7 @@ public abstract class AbstractFeatureOperator implements FeatureOperator {
 
     private final int rows;
     private final int features;
+    private final BackendLifetime backend;
     private boolean closed;
 
     /**
@@ -34,8 +35,20 @@ public abstract class AbstractFeatureOperator implements FeatureOperator {
      * @param features D, the columns of Phi
      */
     protected AbstractFeatureOperator(int rows, int features) {
+        this(rows, features, null);
+    }
+
+    /**
+     * An operator that refuses to run once {@code backend} is closed.
+     *
+     * @param rows n, the rows of Phi
+     * @param features D, the columns of Phi
+     * @param backend the lifetime of the backend that made it; null for none
+     */
+    protected AbstractFeatureOperator(int rows, int features, BackendLifetime backend) {
         this.rows = rows;
         this.features = features;
+        this.backend = backend;
     }
 
     @Override
@@ -81,9 +94,15 @@ public abstract class AbstractFeatureOperator implements FeatureOperator {
      */
     protected abstract void timesChecked(double[] z, double[] out);
 
-    /** @throws IllegalStateException {@code "feature operator is closed"} once closed */
+    /**
+     * @throws IllegalStateException {@code "feature operator is closed"} once closed, and once the
+     *     backend that made it is closed (see {@link BackendLifetime})
+     */
     protected final void checkOpen() {
         OperatorArguments.checkOpen(closed, "feature operator");
+        if (backend != null) {
+            backend.checkOpen();
+        }
     }
 
     /** Whether {@link #close()} has been called. */

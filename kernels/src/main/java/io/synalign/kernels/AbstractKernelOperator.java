@@ -26,6 +26,7 @@ public abstract class AbstractKernelOperator implements KernelOperator {
 
     private final int rows;
     private final int cols;
+    private final BackendLifetime backend;
     private boolean closed;
 
     /**
@@ -33,8 +34,20 @@ public abstract class AbstractKernelOperator implements KernelOperator {
      * @param cols m, the columns of K (rows of Y)
      */
     protected AbstractKernelOperator(int rows, int cols) {
+        this(rows, cols, null);
+    }
+
+    /**
+     * An operator that refuses to run once {@code backend} is closed.
+     *
+     * @param rows n, the rows of K (rows of X)
+     * @param cols m, the columns of K (rows of Y)
+     * @param backend the lifetime of the backend that made it; null for none
+     */
+    protected AbstractKernelOperator(int rows, int cols, BackendLifetime backend) {
         this.rows = rows;
         this.cols = cols;
+        this.backend = backend;
     }
 
     @Override
@@ -93,9 +106,15 @@ public abstract class AbstractKernelOperator implements KernelOperator {
     /** {@code out[i] = sum_j K[i][j]} on an open operator, {@code out.length == rows() >= 1}. */
     protected abstract void rowSumsChecked(double[] out);
 
-    /** @throws IllegalStateException {@code "kernel operator is closed"} once closed */
+    /**
+     * @throws IllegalStateException {@code "kernel operator is closed"} once closed, and once the
+     *     backend that made it is closed (see {@link BackendLifetime})
+     */
     protected final void checkOpen() {
         OperatorArguments.checkOpen(closed, "kernel operator");
+        if (backend != null) {
+            backend.checkOpen();
+        }
     }
 
     /** Whether {@link #close()} has been called. */

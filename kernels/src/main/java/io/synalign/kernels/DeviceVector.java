@@ -10,7 +10,8 @@ package io.synalign.kernels;
  * <p>Made only by the {@link VectorOps} of a backend ({@link KernelBackend#vectors()}) and used
  * only with that backend's operations; passing one to another backend is an
  * {@link IllegalArgumentException}. Closing frees device memory (a host vector has none to free);
- * a closed vector must not be used again. Not thread-safe.
+ * a closed vector must not be used again, and a device vector must be closed before its backend
+ * (see {@link KernelBackend}). Not thread-safe.
  */
 public interface DeviceVector extends AutoCloseable {
 

@@ -5,7 +5,14 @@ import io.synalign.kernels.host.HostVector;
 /**
  * A stored random-Fourier-feature matrix {@code Phi} (n rows x D features) of a row set, with
  * the two products the RFF-MMD learner needs. Cost per product O(n D); memory O(n D) floats.
- * Not thread-safe; close to free backend memory.
+ * Not thread-safe; close to free backend memory, before the backend that made it (see
+ * {@link KernelBackend}: afterwards every call but {@link #close()} and the shape queries throws
+ * {@link IllegalStateException}).
+ *
+ * <p>Accuracy, against the exact features: {@code ||out - Phi^T w||_2 <= 1e-5
+ * || |Phi|^T |w| ||_2} and {@code ||out - Phi z||_2 <= 1e-5 || |Phi| |z| ||_2} (the float32
+ * dot-product bound; a product may cancel far below {@code ||Phi|| ||w||}). The products on
+ * {@link DeviceVector}s give the same values as the array forms.
  */
 public interface FeatureOperator extends AutoCloseable {
 

@@ -13,16 +13,22 @@ import java.util.BitSet;
  * {@code v = (k(X, x_p) - V V[p]^T) / sqrt(var(p) + s^2)} (O(N t)), append v to V and subtract
  * {@code v_i^2} from every variance. No refit, no t x t solve.
  *
- * <p>Accuracy (the contract tests' bounds, absolute, against the float64 reference): every
- * variance within 1e-5 along a greedy sequence, within 1e-8 when conditioning on near-copies and
- * 1e-9 on exact copies far from the rows' centre: in practice float64 kernel columns and factors.
- * A tracker over no rows ({@code N = 0}) is valid: its {@link #argmax} is -1 and every row
- * number is out of range.
+ * <p>Accuracy, against the same updates in double precision (the contract tests' bounds,
+ * absolute): every variance within {@code 1e-5} along a greedy sequence, and within {@code 1e-8}
+ * (noise down to 0) when conditioning on near-copies of rows already conditioned on,
+ * {@code 1e-9} for exact copies in a cluster far from the others or at a length scale far below
+ * the rows' spacing. Such a step divides the new column by a tiny {@code sqrt(var_p + s^2)}, so
+ * the kernel column must carry about float64 accuracy: the float32 GEMM form put every variance
+ * about 1e-4 off. An implementation computes the columns and keeps V in double; {@link #argmax}
+ * may break near-ties differently from the reference (its pick within 1e-5 of the best
+ * variance). A tracker over no rows ({@code N = 0}) is valid: its {@link #argmax} is -1 and
+ * every row number is out of range.
  *
- * <p>Not thread-safe; close to free backend memory. A closed tracker refuses
- * {@link #condition}, {@link #variance}, {@link #variances}, {@link #argmax} and
- * {@link #reset} with an {@link IllegalStateException} ({@code "variance tracker is closed"});
- * {@link #size}, {@link #rank}, {@link #maxRank} and {@link #close} still answer.
+ * <p>Not thread-safe; close to free backend memory, before the backend that made it (see
+ * {@link KernelBackend}). A closed tracker refuses {@link #condition}, {@link #variance},
+ * {@link #variances}, {@link #argmax} and {@link #reset} with an {@link IllegalStateException}
+ * ({@code "variance tracker is closed"}); {@link #size}, {@link #rank}, {@link #maxRank} and
+ * {@link #close} still answer.
  */
 public interface GpVarianceTracker extends AutoCloseable {
 

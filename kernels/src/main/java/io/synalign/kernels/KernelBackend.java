@@ -24,6 +24,30 @@ import java.util.Set;
  * let a backend keep inputs and scratch buffers resident between calls; they are
  * {@link AutoCloseable} and must be closed, like DJL's {@code NDManager} scopes. A backend is
  * itself closeable and closing it releases whatever it pooled.
+ *
+ * <p><b>Accuracy.</b> Results are float32 (the reference computes in float64 and rounds once)
+ * and are held to the double-precision {@code reference} backend by bounds that a backward-stable
+ * float32 GEMM meets, stated on each method: normwise {@code 1e-5} for blocks and products, with
+ * a product's error measured against {@code |K| |w|}, since a product with mixed-sign weights may
+ * cancel far below {@code ||K|| ||w||}. Two uses ask for more than float32 GEMMs give: the GP
+ * tracker's variances (within {@code 1e-8} of the reference when it conditions on near-copies of
+ * rows, which takes its kernel columns in float64) and the {@link VectorOps} (double vectors,
+ * reductions within {@code 1e-13} of the sum of the absolute terms: float64 on the device too).
+ * The backend contract tests ({@code BackendContractTest}, {@code VectorOpsContractTest} in the
+ * kernels test jar) check every bound on awkward shapes.
+ *
+ * <p><b>Closing.</b> Everything a backend makes (kernel operators and their principal
+ * submatrices, feature operators, trackers, device vectors, capped-simplex projectors,
+ * {@link #keepResident} scopes) must be closed before the backend: a device backend frees its
+ * context, streams and modules when it closes, and work launched on them afterwards is undefined
+ * behaviour. A backend refuses such use with an {@link IllegalStateException}: its own
+ * computations and every call of what it made, except {@code close()} and the queries of shape,
+ * name and description ({@link BackendLifetime}; the {@code nd4j} and {@code cuda} backends do;
+ * host vectors, plain Java arrays shared by the host backends, are exempt). Closing one of them after the
+ * backend is allowed and throws nothing, so that a {@code finally} that closes in the wrong
+ * order does not hide the failure it is unwinding; what it held on a device may then stay
+ * allocated until the process ends. A principal submatrix is independent of its parent operator
+ * (either may be closed first) but not of the backend.
  */
 public interface KernelBackend extends AutoCloseable {
 
@@ -43,8 +67,18 @@ public interface KernelBackend extends AutoCloseable {
     }
 
     /**
-     * Pairwise squared Euclidean distances, computed as {@code ||x||^2 + ||y||^2 - 2 X Y^T} with
-     * one GEMM and clamped at zero. Cost O(n m d).
+     * Pairwise squared Euclidean distances {@code out[i*m + j] = ||x_i - y_j||^2}, never negative.
+     * Cost O(n m d).
+     *
+     * <p>Accuracy: each entry within {@code 1e-5 max(||x_i||^2 + ||y_j||^2, ||x_i - c||^2 +
+     * ||y_j - c||^2)} of the exact value, c the mean of both row sets: the rounding of the GEMM
+     * form {@code ||x||^2 + ||y||^2 - 2 X Y^T} in float32, about the origin or about c. That form
+     * (one GEMM) is therefore allowed here, but the bound is relative to the rows' norms, not to
+     * the distance: two near rows far from the origin may keep no correct digit of their
+     * distance. And one outlier row (1e8 away) must leave every other pair within
+     * {@code 1e-4 (1 + ||x_i - y_j||^2)} (the median heuristic reads them), which centring
+     * every row on a mean that the outlier drags away does not. The reference sums the differences in double; {@link #rbfBlock} and the
+     * operators ask for more (see {@link #rbfOperator}).
      *
      * @param out n x m row-major, overwritten
      */
@@ -54,7 +88,8 @@ public interface KernelBackend extends AutoCloseable {
      * Inner products {@code out[i*m + j] = x_i . y_j}: one GEMM, the scores of a cosine search
      * over unit-length rows. Cost O(n m d). The default computes them on the host, each product
      * accumulated in double and rounded once (the reference's arithmetic); a backend with a GEMM
-     * overrides it.
+     * overrides it. Accuracy: each entry within {@code 1e-5 sum_t |x_it y_jt|} of the exact
+     * product (a float32 GEMM's dot-product bound).
      *
      * @param out n x m row-major, overwritten
      */
@@ -100,7 +135,9 @@ public interface KernelBackend extends AutoCloseable {
     }
 
     /**
-     * RBF kernel block {@code out[i*m + j] = exp(-||x_i - y_j||^2 / (2 sigma^2))}.
+     * RBF kernel block {@code out[i*m + j] = exp(-||x_i - y_j||^2 / (2 sigma^2))}, every entry in
+     * [0, 1]. Accuracy: {@code ||out - K||_F <= 1e-5 ||K||_F} against the exact block (tiny
+     * entries of far pairs may be relatively wrong: they matter to no product).
      *
      * @param out n x m row-major, overwritten
      */
@@ -108,6 +145,7 @@ public interface KernelBackend extends AutoCloseable {
 
     /**
      * Random Fourier features {@code out[i*D + f] = sqrt(2/D) cos(x_i . omega_f + b_f)}.
+     * Accuracy: {@code ||out - Phi||_F <= 1e-5 ||Phi||_F} against the exact features.
      *
      * @param out n x D row-major, overwritten
      */
@@ -132,6 +170,15 @@ public interface KernelBackend extends AutoCloseable {
      * against the float64 kernel of the float32 rows, tiled or kept in float32, for row sums and
      * for the products on arrays and on {@link DeviceVector}s alike; outputs are overwritten and
      * a repeated product is bit-identical.
+     *
+     * <p>Accuracy, of every product on every plan (see {@link KernelOperator#multiply}): normwise
+     * {@code 1e-5} against {@code |K| |w|}, and that wherever the rows lie. Rows far from the
+     * origin compared with their spread (two clusters 1,000 apart; an outlier at 1e8), exact
+     * copies of rows at a bandwidth far below their spacing (k = 1, where the float32 GEMM form
+     * gave 0.86), and the unit diagonal of a self-kernel at {@code sigma = 1e-3} (where its
+     * residue gave {@code exp(-100)}) all keep their kernel values. A plain float32 GEMM form of
+     * the distances about the origin fails these: a backend centres its operands and recomputes
+     * in double the pairs whose rounding bound matters at the bandwidth (as nd4j and cuda do).
      *
      * @throws IllegalArgumentException when the plan keeps K in a storage this backend cannot
      *     keep ({@link #keptStorages()}; {@link OperatorArguments#checkStorage}); a tiled plan's
@@ -215,12 +262,18 @@ public interface KernelBackend extends AutoCloseable {
         void close();
     }
 
-    /** Builds and stores the random-feature matrix of {@code x}. */
+    /**
+     * Builds and stores the random-feature matrix of {@code x}, to the accuracy of
+     * {@link #randomFourierFeatures}; its products are held to normwise {@code 1e-5} against
+     * {@code |Phi|^T |w|} and {@code |Phi| |z|} (see {@link FeatureOperator}).
+     */
     FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map);
 
     /**
      * A GP posterior-variance tracker over {@code x} with length scale {@code lengthScale},
-     * observation noise {@code noise} (s^2) and room for {@code maxRank} conditioning rows.
+     * observation noise {@code noise} (s^2) and room for {@code maxRank} conditioning rows. Its
+     * variances are held to the reference's far more tightly than the float32 blocks (see
+     * {@link GpVarianceTracker}): in practice its kernel columns are computed in float64.
      */
     GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
             int maxRank);
@@ -228,12 +281,18 @@ public interface KernelBackend extends AutoCloseable {
     /**
      * The vector operations on this backend's {@link DeviceVector}s, which its operators' vector
      * products take and return. Host backends share {@link HostVectorOps} (vectors on the Java
-     * heap); a device backend keeps its vectors in device memory.
+     * heap); a device backend keeps its vectors in device memory, in float64 (see the accuracy
+     * of {@link VectorOps}).
      */
     default VectorOps vectors() {
         return HostVectorOps.INSTANCE;
     }
 
+    /**
+     * Releases whatever the backend pooled (on a device: the context's streams, handles and
+     * modules). Everything it made must be closed first; afterwards the backend and what it made
+     * refuse to compute (see "Closing" above). Idempotent.
+     */
     @Override
     void close();
 }

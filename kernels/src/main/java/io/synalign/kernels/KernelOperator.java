@@ -10,7 +10,13 @@ import io.synalign.kernels.host.HostVector;
  * <p>Cost per product: O(n m d) when tiled (the GEMM for each tile is recomputed and the exp
  * epilogue fused with the weighted row sum), O(n m) when the plan materialised K. Memory:
  * O(tileRows * m) tiled, O(n m) materialised. Instances are not thread-safe; close them to free
- * backend memory.
+ * backend memory, before the backend that made them (see {@link KernelBackend}: afterwards every
+ * call but {@link #close()} and the shape queries throws {@link IllegalStateException}).
+ *
+ * <p>Accuracy, tiled or kept alike: {@code ||out - K w||_2 <= 1e-5 || |K| |w| ||_2} for a
+ * product and {@code ||out - K 1||_2 <= 1e-5 ||K 1||_2} for the row sums, against the exact K,
+ * wherever the rows lie (see {@link KernelBackend#rbfOperator}); a repeated product on the same
+ * input is bit-identical.
  */
 public interface KernelOperator extends AutoCloseable {
 
@@ -45,7 +51,8 @@ public interface KernelOperator extends AutoCloseable {
 
     /**
      * {@code out = K w} on backend vectors: on a device nothing crosses the bus. The default,
-     * for host backends, runs {@link #multiply(double[], double[])} on the vectors' arrays.
+     * for host backends, runs {@link #multiply(double[], double[])} on the vectors' arrays. The
+     * same values, to the same accuracy, as the array form: the optimiser uses only this one.
      *
      * @param w length {@link #cols()}
      * @param out length {@link #rows()}, overwritten

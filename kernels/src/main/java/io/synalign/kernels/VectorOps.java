@@ -10,6 +10,14 @@ package io.synalign.kernels;
  * <p>Host backends run them over {@code double[]} ({@link io.synalign.kernels.host.HostVectorOps},
  * one implementation for {@code reference} and {@code nd4j}); {@code cuda} runs them as kernels
  * on device memory. Cost O(n) per operation. Not thread-safe per vector.
+ *
+ * <p>Accuracy: values are doubles on every backend, a device's vectors included (the bounds
+ * below leave no room for float32 arithmetic). Element-wise passes are within 4 ulps of their
+ * operands' magnitude (a device may fuse a multiply and an add); reductions
+ * ({@link #dot}, {@link #sum}, {@link #distanceSquared}, {@link #stepStatistics}) within
+ * {@code 1e-13} of the sum of the absolute values of their terms, in any summation order; the
+ * capped-simplex projection within {@code 1e-15 max(1, max |v_i|)} of the exact one. Copies,
+ * fills and {@link #copyRange} are exact.
  */
 public interface VectorOps {
 

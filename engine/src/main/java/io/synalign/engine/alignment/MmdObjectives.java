@@ -72,28 +72,38 @@ final class MmdObjectives {
         constant /= m;
         progress.onProgress("kernel", 2, 3, plan.materialise() ? "K_SS (to keep)" : "K_SS (tiled)");
         KernelOperator kss = backend.rbfOperator(synthetic, synthetic, sigma, plan);
-        // What the backend did, not what the plan asked: a kept plan may be tiled where K did
-        // not fit (KernelBackend#rbfOperator), and the user must not read "kept" then.
-        progress.onProgress("kernel", 3, 3, "K_SS " + kss.storageDescription());
-        if (kss.rows() != n) {
+        KernelQuadraticForm form;
+        try {
+            // A listener may throw (a cancelled run): K_SS, possibly gigabytes of device
+            // memory, is closed rather than left to the backend. The line says what the backend
+            // did, not what the plan asked: a kept plan may be tiled where K did not fit
+            // (KernelBackend#rbfOperator), and the user must not read "kept" then.
+            progress.onProgress("kernel", 3, 3, "K_SS " + kss.storageDescription());
+            if (kss.rows() != n) {
+                throw new IllegalStateException("backend built a " + kss.rows()
+                        + "-row K_SS for n = " + n);
+            }
+            form = new KernelQuadraticForm(kss);
+        } catch (RuntimeException | Error e) {
             kss.close();
-            throw new IllegalStateException("backend built a " + kss.rows() + "-row K_SS for n = "
-                    + n);
+            throw e;
         }
-        return objective(backend, new KernelQuadraticForm(kss), linear, constant, "exact");
+        return objective(backend, form, linear, constant, "exact");
     }
 
     /**
-     * The objective over {@code form} with h uploaded to the backend; closes the form if the
-     * upload fails.
+     * The objective over {@code form} with h uploaded to the backend; closes the form (and h)
+     * if the upload or the objective fails.
      */
     private static MmdObjective objective(KernelBackend backend, QuadraticForm form,
             double[] linear, double constant, String estimator) {
+        DeviceVector h = null;
         try {
-            return new MmdObjective(form, backend.vectors(), backend.vectors().of(linear),
-                    constant, estimator);
-        } catch (RuntimeException e) {
-            form.close();
+            VectorOps vectors = backend.vectors();
+            h = vectors.of(linear);
+            return new MmdObjective(form, vectors, h, constant, estimator);
+        } catch (RuntimeException | Error e) {
+            closeFailed(h, form, null);
             throw e;
         }
     }
@@ -137,11 +147,13 @@ final class MmdObjectives {
         progress.onProgress("kernel", blocks, blocks + 1, "Phi_S");
         ChunkedFeatureOperator phiS = new ChunkedFeatureOperator(backend, synthetic, map,
                 keepBytes, progress);
-        progress.onProgress("kernel", blocks + 1, blocks + 1, "done");
-        VectorOps vectors = backend.vectors();
         FeatureQuadraticForm form = null;
         DeviceVector linear = null;
         try {
+            // Inside the try: a listener may throw, and on cuda vectors() makes the device's
+            // vector operations on first use, which can fail; either way Phi_S is closed.
+            progress.onProgress("kernel", blocks + 1, blocks + 1, "done");
+            VectorOps vectors = backend.vectors();
             form = new FeatureQuadraticForm(phiS, vectors, mu);
             linear = vectors.zeros(phiS.rows());
             try (DeviceVector m = vectors.of(mu)) {
@@ -152,7 +164,7 @@ final class MmdObjectives {
                 constant += v * v;
             }
             return new MmdObjective(form, vectors, linear, constant, "rff(D=" + features + ")");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closeFailed(linear, form, phiS);
             throw e;
         }
@@ -160,7 +172,8 @@ final class MmdObjectives {
 
     /**
      * Frees what a failed objective build made: its vector, and the form (which owns the
-     * operator) or, before the form exists, the operator.
+     * operator) or, before the form exists, the operator (null when there is none besides the
+     * form).
      */
     private static void closeFailed(DeviceVector linear, QuadraticForm form,
             ChunkedFeatureOperator operator) {
@@ -169,7 +182,7 @@ final class MmdObjectives {
         }
         if (form != null) {
             form.close();
-        } else {
+        } else if (operator != null) {
             operator.close();
         }
     }
@@ -251,10 +264,10 @@ final class MmdObjectives {
         progress.onProgress("kernel", 2, 3, "K_SL");
         ChunkedFeatureOperator sl = new ChunkedFeatureOperator(backend, synthetic,
                 new LandmarkKernelMap(backend, points, sigma), keepBytes, progress);
-        VectorOps vectors = backend.vectors();
         NystromQuadraticForm form = null;
         DeviceVector linear = null;
         try {
+            VectorOps vectors = backend.vectors(); // may fail on cuda: K_SL is closed then
             form = new NystromQuadraticForm(sl, inverseRootT, vectors);
             double[] lifted = new double[r];
             NystromQuadraticForm.lift(inverseRootT, mu, lifted);
@@ -264,7 +277,7 @@ final class MmdObjectives {
             }
             progress.onProgress("kernel", 3, 3, "done");
             return new MmdObjective(form, vectors, linear, constant, "nystrom(r=" + r + ")");
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             closeFailed(linear, form, sl);
             throw e;
         }

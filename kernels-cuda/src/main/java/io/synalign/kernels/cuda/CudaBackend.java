@@ -244,12 +244,17 @@ public final class CudaBackend implements KernelBackend {
         long tileBytes = 4L * tileRows * m;
         DeviceMemory[] tiles = new DeviceMemory[2];
         PinnedMemory[] hosts = new PinnedMemory[2];
-        CUevent_st[] computed = {device.newEvent(), device.newEvent()};
-        CUevent_st[] copied = {device.newEvent(), device.newEvent()};
+        // Created inside the try: a cuEventCreate that fails must not leak the ones before it.
+        CUevent_st[] computed = new CUevent_st[2];
+        CUevent_st[] copied = new CUevent_st[2];
         int[] pendingStart = {-1, -1};
         int[] pendingCount = {0, 0};
         Throwable failure = null;
         try {
+            for (int b = 0; b < 2; b++) {
+                computed[b] = device.newEvent();
+                copied[b] = device.newEvent();
+            }
             for (int b = 0; b < 2; b++) {
                 tiles[b] = DeviceMemory.allocate(tileBytes, "output tile");
                 hosts[b] = device.staging(b, tileBytes);
@@ -289,8 +294,12 @@ public final class CudaBackend implements KernelBackend {
                         tiles[b].close();
                     }
                     // hosts[b] belongs to the backend's pinned pool and stays for the next call.
-                    device.destroyEvent(computed[b]);
-                    device.destroyEvent(copied[b]);
+                    if (computed[b] != null) {
+                        device.destroyEvent(computed[b]);
+                    }
+                    if (copied[b] != null) {
+                        device.destroyEvent(copied[b]);
+                    }
                 }
             }
         }

@@ -185,9 +185,8 @@ final class CudaCappedSimplexProjector implements CappedSimplexProjector {
     public void close() {
         if (!closed) {
             closed = true;
-            device.makeCurrent();
             try {
-                device.sync();
+                device.quiesce(); // nothing to wait for once the backend is closed
             } finally {
                 try (state; stateHost) {
                     // freed even after a device error (the sync then throws)

@@ -241,10 +241,9 @@ final class CudaDevice implements AutoCloseable {
             released[0] = true;
             if (--held.holds == 0) {
                 resident.remove(m);
-                makeCurrent();
                 try {
                     // Products that read the kept rows may still be queued on the stream.
-                    sync();
+                    quiesce();
                 } finally {
                     held.rows.close();
                 }
@@ -258,8 +257,42 @@ final class CudaDevice implements AutoCloseable {
         return r == null ? null : r.rows;
     }
 
+    /**
+     * Makes the context current: every entry of the backend and of what it made starts here.
+     *
+     * @throws IllegalStateException once the backend is closed: its streams, cuBLAS handle and
+     *     modules are destroyed, and work launched on them is undefined behaviour
+     */
     void makeCurrent() {
+        if (closed) {
+            throw new IllegalStateException("the cuda backend is closed: close its operators,"
+                    + " trackers and vectors before the backend");
+        }
+        setCurrent();
+    }
+
+    private void setCurrent() {
         Cuda.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
+    }
+
+    /** Whether {@link #close()} has run. */
+    boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * Before an operator, vector or scope frees its device memory: makes the context current
+     * and waits for the work queued on both streams (cuMemFree is not promised to wait for it).
+     * Once the device is closed it does nothing: {@link #close()} waited for both streams before
+     * destroying them, and a destroyed stream must not be synchronised; the frees that follow
+     * then release what the context still holds, their errors ignored.
+     */
+    void quiesce() {
+        if (closed) {
+            return;
+        }
+        makeCurrent();
+        sync();
     }
 
     int ordinal() {
@@ -466,7 +499,7 @@ final class CudaDevice implements AutoCloseable {
         }
         closed = true;
         try {
-            makeCurrent();
+            setCurrent();
             sync();
         } catch (CudaException e) {
             LOG.debug("cuda: closing after an error: {}", e.getMessage());

@@ -62,6 +62,9 @@ final class CudaFeatureOperator extends AbstractFeatureOperator {
             }
             device.sync();
         } catch (RuntimeException e) {
+            // As in every other constructor: work still queued on what is freed here must have
+            // run first (a failed launch stays the error).
+            device.syncAfter(e);
             made.close();
             throw e;
         }
@@ -171,9 +174,8 @@ final class CudaFeatureOperator extends AbstractFeatureOperator {
 
     @Override
     protected void release() {
-        device.makeCurrent();
         try {
-            device.sync();
+            device.quiesce(); // nothing to wait for once the backend is closed
         } finally {
             // Freed even after a device error (the sync then throws): pinned memory would leak.
             try (phi; rowVector; featureVector; rowResult; featureResult; partial; rowHost;

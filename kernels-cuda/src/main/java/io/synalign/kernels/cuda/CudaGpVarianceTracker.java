@@ -197,11 +197,10 @@ final class CudaGpVarianceTracker implements GpVarianceTracker {
             return;
         }
         closed = true;
-        device.makeCurrent();
         try {
             // condition() returns with its kernels and DGEMV still queued on the stream, and
-            // cuMemFree is not promised to wait for them.
-            device.sync();
+            // cuMemFree is not promised to wait for them (nothing is once the backend is closed).
+            device.quiesce();
         } finally {
             // Freed even when the sync reports a (sticky) device error.
             x.close();

@@ -223,9 +223,8 @@ final class CudaKernelOperator extends AbstractKernelOperator {
 
     @Override
     protected void release() {
-        device.makeCurrent();
         try {
-            device.sync();
+            device.quiesce(); // nothing to wait for once the backend is closed
         } finally {
             // Freed even after a device error (the sync then throws): pinned memory would leak.
             closeAll(x, y == x ? null : y, kernel, tile, weights, result, weightsHost, resultHost);

@@ -192,9 +192,8 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
 
     @Override
     protected void release() {
-        device.makeCurrent();
         try {
-            device.sync();
+            device.quiesce(); // nothing to wait for once the backend is closed
         } finally {
             // Freed even after a device error (the sync then throws): pinned memory would leak.
             try (kernel; columnPartials; weights; rowSums; result; hostIn; hostOut) {

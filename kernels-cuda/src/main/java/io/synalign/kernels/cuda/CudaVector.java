@@ -50,10 +50,9 @@ final class CudaVector implements DeviceVector {
     public void close() {
         if (!closed) {
             closed = true;
-            device.makeCurrent();
             // Kernels queued on the vector may still run: cuMemFree is not promised to wait.
             try {
-                device.sync();
+                device.quiesce();
             } finally {
                 memory.close();
             }

@@ -70,10 +70,15 @@ final class FeatureBlocks {
                     (int) Math.max(1, Math.min(n, PinnedPool.CHUNK_BYTES / (4L * d))));
             DeviceMemory[] xTiles = new DeviceMemory[2];
             PinnedMemory[] staging = new PinnedMemory[2];
-            CUevent_st[] uploaded = {device.newEvent(), device.newEvent()};
-            CUevent_st[] consumed = {device.newEvent(), device.newEvent()};
+            // Created inside the try: a cuEventCreate that fails must not leak the ones before.
+            CUevent_st[] uploaded = new CUevent_st[2];
+            CUevent_st[] consumed = new CUevent_st[2];
             Throwable failure = null;
             try {
+                for (int b = 0; b < 2; b++) {
+                    uploaded[b] = device.newEvent();
+                    consumed[b] = device.newEvent();
+                }
                 for (int b = 0; b < 2; b++) {
                     xTiles[b] = DeviceMemory.floats((long) tileRows * d, "X tile");
                     staging[b] = device.staging(b, 4L * tileRows * d);
@@ -111,8 +116,12 @@ final class FeatureBlocks {
                         if (xTiles[b] != null) {
                             xTiles[b].close();
                         }
-                        device.destroyEvent(uploaded[b]);
-                        device.destroyEvent(consumed[b]);
+                        if (uploaded[b] != null) {
+                            device.destroyEvent(uploaded[b]);
+                        }
+                        if (consumed[b] != null) {
+                            device.destroyEvent(consumed[b]);
+                        }
                     }
                 }
             }

@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.Argmax;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.OperatorArguments;
 import java.util.Arrays;
@@ -21,10 +22,14 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
     final double noise;
     final double[] variance;
     int rank;
+    private final BackendLifetime backend;
     private boolean closed;
 
-    HostVarianceTracker(int size, double lengthScale, double noise, int maxRank) {
+    /** @param backend the lifetime of the backend that made it: refused once that is closed */
+    HostVarianceTracker(int size, double lengthScale, double noise, int maxRank,
+            BackendLifetime backend) {
         GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
+        this.backend = backend;
         this.size = size;
         this.maxRank = maxRank;
         this.noise = noise;
@@ -60,6 +65,7 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final void condition(int p) {
+        backend.checkOpen();
         OperatorArguments.checkOpen(closed, "variance tracker");
         OperatorArguments.checkRow(p, size);
         OperatorArguments.checkCapacity(rank, maxRank);
@@ -73,6 +79,7 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final double variance(int row) {
+        backend.checkOpen();
         OperatorArguments.checkOpen(closed, "variance tracker");
         OperatorArguments.checkRow(row, size);
         return variance[row];
@@ -80,6 +87,7 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final void variances(double[] out) {
+        backend.checkOpen();
         OperatorArguments.checkOpen(closed, "variance tracker");
         OperatorArguments.checkVariancesOut(out, size);
         System.arraycopy(variance, 0, out, 0, size);
@@ -87,12 +95,14 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final int argmax(BitSet excluded) {
+        backend.checkOpen();
         OperatorArguments.checkOpen(closed, "variance tracker");
         return Argmax.of(variance, excluded);
     }
 
     @Override
     public final void reset() {
+        backend.checkOpen();
         OperatorArguments.checkOpen(closed, "variance tracker");
         Arrays.fill(variance, 1.0);
         rank = 0;

@@ -7,6 +7,7 @@ import static io.synalign.kernels.OperatorArguments.checkStorage;
 import static io.synalign.kernels.OperatorArguments.checkOut;
 import static io.synalign.kernels.OperatorArguments.checkPlan;
 
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -15,6 +16,7 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.TilePlan;
+import io.synalign.kernels.VectorOps;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -41,10 +43,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * block-parallel on {@link PinnedWorkers} ({@link Nd4jKernelOperator}); the GP tracker keeps its
  * factor in double ({@link Nd4jGpVarianceTracker}). Operators allocate all their buffers once, at
  * construction (so ND4J workspaces would add nothing), and must be closed.
+ *
+ * <p>Each operator and tracker owns its buffers, so nothing would break if one ran after the
+ * backend was closed; it is refused all the same ({@link BackendLifetime}), as on a device
+ * backend, where it would run on a released context.
  */
 public final class Nd4jBackend implements KernelBackend {
 
     private final Nd4jPath path;
+    private final BackendLifetime lifetime = new BackendLifetime(Nd4jBackendProvider.NAME);
 
     /**
      * Creates the backend on the path {@link Nd4jBackendProvider} selects for this JVM.
@@ -101,6 +108,7 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
+        lifetime.checkOpen();
         checkDims(x, y);
         checkOut(out, (long) x.rows() * y.rows());
         Consumer<INDArray> clamp = tile -> Transforms.max(tile, 0.0, false);
@@ -121,6 +129,7 @@ public final class Nd4jBackend implements KernelBackend {
      */
     @Override
     public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
+        lifetime.checkOpen();
         checkDims(x, y);
         checkOut(out, (long) x.rows() * y.rows());
         if (portable()) {
@@ -137,6 +146,7 @@ public final class Nd4jBackend implements KernelBackend {
      */
     @Override
     public void innerProducts(FloatMatrix x, FloatMatrix y, java.nio.FloatBuffer out) {
+        lifetime.checkOpen();
         checkDims(x, y);
         long size = (long) x.rows() * y.rows();
         if (portable() || !out.isDirect() || out.order() != java.nio.ByteOrder.nativeOrder()) {
@@ -188,6 +198,7 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
+        lifetime.checkOpen();
         checkDims(x, y);
         checkBandwidth(sigma);
         checkOut(out, (long) x.rows() * y.rows());
@@ -230,6 +241,7 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
+        lifetime.checkOpen();
         checkOut(out, (long) x.rows() * map.features());
         if (portable()) {
             PortableBlocks.fourierFeatures(x, map, out);
@@ -254,17 +266,18 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        lifetime.checkOpen();
         checkDims(x, y);
         checkBandwidth(sigma);
         checkPlan(plan);
         checkStorage(plan, keptStorages(), name());
         if (portable()) {
-            return new PortableKernelOperator(x, y, sigma, plan);
+            return new PortableKernelOperator(x, y, sigma, plan, lifetime);
         }
         if (plan.materialise() && x == y) {
-            return new Nd4jSymmetricKernelOperator(x, sigma);
+            return new Nd4jSymmetricKernelOperator(x, sigma, lifetime);
         }
-        return new Nd4jKernelOperator(x, y, sigma, plan);
+        return new Nd4jKernelOperator(x, y, sigma, plan, lifetime);
     }
 
     /**
@@ -281,16 +294,19 @@ public final class Nd4jBackend implements KernelBackend {
 
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        lifetime.checkOpen();
         // Checked before n x D floats of features are allocated (a mismatch left them to GC).
         checkFeatureDims(x, map);
-        return portable() ? new PortableFeatureOperator(x, map) : new Nd4jFeatureOperator(x, map);
+        return portable() ? new PortableFeatureOperator(x, map, lifetime)
+                : new Nd4jFeatureOperator(x, map, lifetime);
     }
 
     @Override
     public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
             int maxRank) {
-        return portable() ? new PortableGpVarianceTracker(x, lengthScale, noise, maxRank)
-                : new Nd4jGpVarianceTracker(x, lengthScale, noise, maxRank);
+        lifetime.checkOpen();
+        return portable() ? new PortableGpVarianceTracker(x, lengthScale, noise, maxRank, lifetime)
+                : new Nd4jGpVarianceTracker(x, lengthScale, noise, maxRank, lifetime);
     }
 
     /**
@@ -304,8 +320,20 @@ public final class Nd4jBackend implements KernelBackend {
         return Math.max(0, max - used) / 4 * 3;
     }
 
-    /** Nothing is pooled at backend level: every operator owns and frees its own buffers. */
+    /** The host vectors, refused once this backend is closed. */
+    @Override
+    public VectorOps vectors() {
+        lifetime.checkOpen();
+        return KernelBackend.super.vectors();
+    }
+
+    /**
+     * Nothing is pooled at backend level: every operator owns and frees its own buffers (and
+     * may still be closed afterwards). From now on this backend and everything it made refuse
+     * to compute ({@link BackendLifetime}).
+     */
     @Override
     public void close() {
+        lifetime.close();
     }
 }

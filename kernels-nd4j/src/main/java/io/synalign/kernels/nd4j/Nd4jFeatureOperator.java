@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractFeatureOperator;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import org.bytedeco.javacpp.FloatPointer;
@@ -28,8 +29,8 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
     /** Kept only once {@link #reload} is used, so kept operators hold no inputs. */
     private FourierGemm reloadable;
 
-    Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map) {
-        super(x.rows(), map.features());
+    Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
+        super(x.rows(), map.features(), backend);
         this.rows = x.rows();
         this.features = map.features();
         this.map = map;

@@ -1,5 +1,6 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.host.ExactKernelColumn;
@@ -61,8 +62,9 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
     /** Rounding of a DGEMV exponent per unit of {@code alpha (r_i + r_p)}. */
     private final double eps;
 
-    Nd4jGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
-        super(x.rows(), lengthScale, noise, maxRank);
+    Nd4jGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank,
+            BackendLifetime backend) {
+        super(x.rows(), lengthScale, noise, maxRank, backend);
         int dim = x.cols();
         this.depth = AugmentedRows.depthFor(dim);
         this.alpha = 1.0 / (lengthScale * lengthScale);

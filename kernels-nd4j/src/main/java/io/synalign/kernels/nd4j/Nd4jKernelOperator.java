@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
@@ -61,8 +62,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final float[] weightsHost;
     private final float[] partialHost;
 
-    Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
-        super(x.rows(), y.rows());
+    Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan,
+            BackendLifetime backend) {
+        super(x.rows(), y.rows(), backend);
         this.rows = x.rows();
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));

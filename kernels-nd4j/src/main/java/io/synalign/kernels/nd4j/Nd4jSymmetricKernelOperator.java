@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import java.nio.FloatBuffer;
@@ -72,9 +73,11 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private final FloatPointer weightsPtr;
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
+    /** The backend's lifetime, handed on to submatrices. */
+    private final BackendLifetime backend;
 
-    Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma) {
-        this(x.rows());
+    Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma, BackendLifetime backend) {
+        this(x.rows(), null, null, backend);
         build(x, (float) (1.0 / (sigma * sigma)));
     }
 
@@ -82,14 +85,11 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      * An operator of n rows with its buffers allocated (the triangle in {@code storage} when
      * given) and the triangle not yet written.
      */
-    private Nd4jSymmetricKernelOperator(int n) {
-        this(n, null, null);
-    }
-
     private Nd4jSymmetricKernelOperator(int n, FloatPointer storage,
-            Nd4jSymmetricKernelOperator parent) {
-        super(n, n);
+            Nd4jSymmetricKernelOperator parent, BackendLifetime backend) {
+        super(n, n, backend);
         this.n = n;
+        this.backend = backend;
         this.layout = new SymmetricPanels(n);
         this.workers = PinnedWorkers.count();
         this.bounds = layout.split(GROUPS);
@@ -143,7 +143,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 // with it the iterates) would depend on when the collector last ran.
                 storage = new FloatPointer(floats);
             }
-            sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this);
+            sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this, backend);
         } catch (OutOfMemoryError e) {
             if (storage != null) {
                 storage.close(); // short of memory: nothing is kept back

@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractFeatureOperator;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,8 +22,8 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
     private final INDArray rowResult;
     private final INDArray featureResult;
 
-    PortableFeatureOperator(FloatMatrix x, FourierFeatures map) {
-        super(x.rows(), map.features());
+    PortableFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
+        super(x.rows(), map.features(), backend);
         PortableBlocks.checkFourierDims(x, map);
         this.rows = x.rows();
         this.features = map.features();

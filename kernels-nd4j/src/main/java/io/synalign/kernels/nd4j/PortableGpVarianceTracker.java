@@ -1,5 +1,6 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.host.ExactKernelColumn;
@@ -37,8 +38,9 @@ final class PortableGpVarianceTracker extends HostVarianceTracker {
     private final double[] column;
     private final INDArray factors;
 
-    PortableGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
-        super(x.rows(), lengthScale, noise, maxRank);
+    PortableGpVarianceTracker(FloatMatrix x, double lengthScale, double noise, int maxRank,
+            BackendLifetime backend) {
+        super(x.rows(), lengthScale, noise, maxRank, backend);
         this.x = x;
         this.lengthScale = lengthScale;
         this.column = new double[size];

@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -48,8 +49,9 @@ final class PortableKernelOperator extends AbstractKernelOperator {
      */
     private final FarPairs far;
 
-    PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
-        super(x.rows(), y.rows());
+    PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan,
+            BackendLifetime backend) {
+        super(x.rows(), y.rows(), backend);
         this.rows = x.rows();
         this.cols = y.rows();
         this.alpha = (float) (1.0 / (sigma * sigma));
