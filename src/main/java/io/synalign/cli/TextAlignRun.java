@@ -310,7 +310,8 @@ final class TextAlignRun {
                     + " synthetic rows " + synthetic.cols());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Embedded(real, realForFit, synthetic, TextAlignReport.Embedding.of(settings.model(),
+        return new Embedded(real, realForFit, synthetic, TextAlignReport.Embedding.of(
+                settings.model(),
                 encoderId, settings.encoderOptions().maxLength(), settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
 

@@ -193,7 +193,23 @@ public final class NpyReader {
             throw truncated(file, h, dt, needed, present);
         }
         if (present > needed) {
-            LOG.warn("{}: {} bytes after the array data are ignored", file, present - needed);
+            warnTrailingBytes(file, present - needed);
+        }
+    }
+
+    /** Files (absolute path and extra bytes) already warned about in this process. */
+    private static final java.util.Set<String> WARNED_TRAILING =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Warns that {@code extra} bytes follow the array in {@code file} (a file cut from a longer
+     * one, or the wrong shape), once per file and length in a process: a command opens an input
+     * several times (its header checked, a centre estimated, its rows read), and said it as
+     * many times.
+     */
+    static void warnTrailingBytes(Path file, long extra) {
+        if (WARNED_TRAILING.add(file.toAbsolutePath().normalize() + "|" + extra)) {
+            LOG.warn("{}: {} bytes after the array data are ignored", file, extra);
         }
     }
 
@@ -241,9 +257,9 @@ public final class NpyReader {
                 out[at + k] = narrowed(file, doubles.get(k), 0, firstIndex + k, cols);
             }
         } else {
-            // A row's values at a time, copied in bulk to an array and shifted there: plain
-            // array loops (the compiler vectorises them), where a get per value from the
-            // buffer took twice the time of the uncentred pass.
+            // A row's values at a time, copied in bulk to an array and shifted there in plain
+            // array loops: a get per value from the buffer measured slower (docs/RELIABILITY.md,
+            // session 19, for the cost of the centred pass).
             DoubleBuffer doubles = view.asDoubleBuffer();
             double[] row = rowScratch(cols);
             int col = (int) (firstIndex % cols);

@@ -36,9 +36,6 @@ import java.nio.file.StandardOpenOption;
  */
 public final class NpyRowSource implements RowSource {
 
-    private static final org.slf4j.Logger LOG =
-            org.slf4j.LoggerFactory.getLogger(NpyRowSource.class);
-
     /** Bytes of one positional read, at most: 1 MiB, a whole number of float64 values. */
     static final int BUFFER_BYTES = 1 << 20;
 
@@ -135,7 +132,7 @@ public final class NpyRowSource implements RowSource {
             }
             if (present > needed) {
                 // As NpyReader says it: a file cut from a longer one, or the wrong shape.
-                LOG.warn("{}: {} bytes after the array data are ignored", file, present - needed);
+                NpyReader.warnTrailingBytes(file, present - needed);
             }
             centre.requireColumns((int) shape[1], file.toString());
             return new NpyRowSource(file, ch, shape[0], (int) shape[1], dt, h.dataOffset(),
