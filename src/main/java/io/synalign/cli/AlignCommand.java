@@ -4,6 +4,8 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.io.InputCentring;
+import io.synalign.io.NarrowingCentre;
 import io.synalign.io.NpyHeader;
 import io.synalign.io.NpyReader;
 import io.synalign.io.NpyRowSource;
@@ -235,16 +237,20 @@ final class AlignCommand extends CliCommand {
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);
+        openShards(realHeader, NarrowingCentre.NONE).close(); // every shard checked first
+        // One centre for R and every shard, float32 or float64 (InputCentring): subtracted in
+        // float64 as the rows are narrowed, so rows far from the origin keep their spread.
+        NarrowingCentre centre = InputCentring.forFiles(real, syntheticFiles);
         AlignmentResult result;
         long n;
-        try (RowSource mapped = openShards(realHeader)) {
+        try (RowSource mapped = openShards(realHeader, centre)) {
             n = mapped.rows();
-            FloatMatrix r = NpyReader.readMatrix(real);
+            FloatMatrix r = NpyReader.readMatrix(real, centre);
             boolean whole = config.method() != AlignmentMethod.RFF
                     && config.method() != AlignmentMethod.NYSTROM
                     && n * mapped.cols() <= NpyReader.MAX_ELEMENTS;
             RowSource s = !whole ? mapped : RowSource.of(syntheticFiles.size() == 1
-                    ? NpyReader.readMatrix(syntheticFiles.get(0)) : mapped.toMatrix());
+                    ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 result = learner.fit(backend, config, r, s, progress);
@@ -265,17 +271,18 @@ final class AlignCommand extends CliCommand {
     }
 
     /**
-     * The --synthetic-embeddings files, opened as row sources, as one source, each checked
-     * against R's
-     * columns before anything is read.
+     * The --synthetic-embeddings files, opened as row sources read less {@code centre}, as one
+     * source, each checked against R's columns before anything is read (a centre, of R's
+     * width, is only given once every shard was checked with {@link NarrowingCentre#NONE}).
      *
      * @throws IllegalArgumentException naming the file whose columns differ from R's
      */
-    private RowSource openShards(NpyHeader realHeader) throws IOException {
+    private RowSource openShards(NpyHeader realHeader, NarrowingCentre centre)
+            throws IOException {
         List<RowSource> shards = new ArrayList<>();
         try {
             for (Path file : syntheticFiles) {
-                NpyRowSource shard = NpyRowSource.open(file);
+                NpyRowSource shard = NpyRowSource.open(file, centre);
                 shards.add(shard);
                 if (realHeader.shape()[1] != shard.cols()) {
                     throw new IllegalArgumentException("dimension mismatch: " + real

@@ -7,6 +7,7 @@ import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionConfig;
 import io.synalign.engine.exploration.SelectionResult;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.io.InputCentring;
 import io.synalign.io.NpyHeader;
 import io.synalign.io.NpyReader;
 import io.synalign.kernels.FloatMatrix;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -129,7 +131,10 @@ final class SelectCommand extends CliCommand {
             throw new IllegalArgumentException("--first " + first + " is not a row of " + embeddings
                     + " (it has " + rows + " rows, 0 to " + (rows - 1) + ")");
         }
-        FloatMatrix x = NpyReader.readMatrix(embeddings);
+        // GP variances and the median length scale depend on differences of rows only: a
+        // float64 file far from the origin is read less its centre (InputCentring).
+        FloatMatrix x = NpyReader.readMatrix(embeddings,
+                InputCentring.forFiles(embeddings, List.of()));
 
         SelectionResult result;
         try (KernelBackend backend = KernelBackends.create(backendName);

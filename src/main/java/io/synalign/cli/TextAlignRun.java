@@ -9,7 +9,9 @@ import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.io.AtomicOutputs;
+import io.synalign.io.InputCentring;
 import io.synalign.io.InputException;
+import io.synalign.io.NarrowingCentre;
 import io.synalign.io.NpyHeader;
 import io.synalign.io.NpyReader;
 import io.synalign.io.NpyRowSource;
@@ -78,8 +80,13 @@ final class TextAlignRun {
             StreamedRecords.Scan scan, LabelPlan plan) {
     }
 
-    /** Both sides embedded: the real rows in memory, the synthetic rows in a file. */
-    private record Embedded(FloatMatrix real, NpyRowSource synthetic,
+    /**
+     * Both sides embedded: the real rows in memory, the synthetic rows in a file. {@code real}
+     * is as given (narrowed), for the run directory beside the synthetic file as given;
+     * {@code realForFit} and {@code synthetic} are read less the problem's
+     * {@link NarrowingCentre} (the same object as {@code real} when there is none).
+     */
+    private record Embedded(FloatMatrix real, FloatMatrix realForFit, NpyRowSource synthetic,
             TextAlignReport.Embedding report) {
     }
 
@@ -132,7 +139,7 @@ final class TextAlignRun {
                 runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(), progress);
         LabelledAlignmentResult result;
         try (NpyRowSource rows = embedded.synthetic()) {
-            result = aligner.fit(inputs.plan(), embedded.real(), rows, progress);
+            result = aligner.fit(inputs.plan(), embedded.realForFit(), rows, progress);
         }
         int[] picks = null;
         if (opts.sampledOut != null) {
@@ -286,8 +293,16 @@ final class TextAlignRun {
                 encoderId = encoder.modelId();
             }
         }
+        // One centre for both sides when a given embeddings file is float64 (InputCentring),
+        // estimated from the real rows; embedded rows shift with it.
+        List<Path> given = cmd.synthetic() != null ? List.of(cmd.synthetic()) : List.of();
+        NarrowingCentre centre = cmd.real != null ? InputCentring.forFiles(cmd.real, given)
+                : cmd.synthetic() != null ? InputCentring.forRows(real, given)
+                : NarrowingCentre.NONE;
+        FloatMatrix realForFit = centre.isNone() ? real : cmd.real != null
+                ? NpyReader.readMatrix(cmd.real, centre) : centre.shift(real);
         NpyRowSource synthetic = NpyRowSource.open(cmd.synthetic() != null ? cmd.synthetic()
-                : into.stagedFile(target));
+                : into.stagedFile(target), centre);
         if (synthetic.cols() != real.cols()) {
             // Checked before the work (checkEmbeddingFiles, checkWidth); a last guard.
             synthetic.close();
@@ -295,7 +310,8 @@ final class TextAlignRun {
                     + " synthetic rows " + synthetic.cols());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Embedded(real, synthetic, TextAlignReport.Embedding.of(settings.model(),
+        return new Embedded(real, realForFit, synthetic, TextAlignReport.Embedding.of(
+                settings.model(),
                 encoderId, settings.encoderOptions().maxLength(), settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
 

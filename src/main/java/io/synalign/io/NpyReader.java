@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * big- or native-endian; C order) into SynAlign's single-precision {@link FloatMatrix}.
  *
  * <p><b>Precision:</b> float64 input is narrowed to float32, the precision every kernel backend
- * computes in; a finite float64 value beyond the float32 range is reported as an error rather
- * than silently becoming infinite.
+ * computes in, after a {@link NarrowingCentre} is subtracted in float64 when one is given (rows
+ * far from the origin keep their spread); a finite float64 value beyond the float32 range is
+ * reported as an error rather than silently becoming infinite.
  *
  * <p><b>Memory:</b> the data is read through a {@link FileChannel} in fixed-size chunks (4 MiB by
  * default) and decoded straight into the destination array, so reading a 10^6 x 384 float32 file
@@ -93,7 +94,20 @@ public final class NpyReader {
      * @throws IOException on an I/O failure while reading
      */
     public static FloatMatrix readMatrix(Path file) throws IOException {
-        return DEFAULT.matrix(file);
+        return DEFAULT.matrix(file, NarrowingCentre.NONE);
+    }
+
+    /**
+     * Reads a 2-D float32 or float64 array less {@code centre}: each value {@code x} of column j
+     * is read as {@code (float) (x - c_j)}, subtracted in double before narrowing (see
+     * {@link NarrowingCentre}; {@link NarrowingCentre#NONE} reads as {@link #readMatrix(Path)}).
+     *
+     * @throws InputException on any problem with the file or its values
+     * @throws IllegalArgumentException when the centre has another column count than the file
+     * @throws IOException on an I/O failure while reading
+     */
+    public static FloatMatrix readMatrix(Path file, NarrowingCentre centre) throws IOException {
+        return DEFAULT.matrix(file, centre);
     }
 
     /**
@@ -107,15 +121,21 @@ public final class NpyReader {
     }
 
     FloatMatrix matrix(Path file) throws IOException {
+        return matrix(file, NarrowingCentre.NONE);
+    }
+
+    FloatMatrix matrix(Path file, NarrowingCentre centre) throws IOException {
         try (FileChannel ch = open(file)) {
             NpyHeader h = header(file, ch);
             NpyDtype dt = checkMatrix(file, ch, h);
             long[] shape = h.shape();
             int rows = (int) shape[0];
             int cols = (int) shape[1];
+            centre.requireColumns(cols, file.toString());
+            double[] c = centre.columns();
             float[] data = new float[rows * cols];
             readElements(file, ch, h, dt, data.length,
-                    (buf, n, first) -> floats(file, buf, dt.itemSize(), n, first, cols, data,
+                    (buf, n, first) -> floats(file, buf, dt.itemSize(), n, first, cols, c, data,
                             (int) first));
             return new FloatMatrix(rows, cols, data);
         }
@@ -173,7 +193,23 @@ public final class NpyReader {
             throw truncated(file, h, dt, needed, present);
         }
         if (present > needed) {
-            LOG.warn("{}: {} bytes after the array data are ignored", file, present - needed);
+            warnTrailingBytes(file, present - needed);
+        }
+    }
+
+    /** Files (absolute path and extra bytes) already warned about in this process. */
+    private static final java.util.Set<String> WARNED_TRAILING =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * Warns that {@code extra} bytes follow the array in {@code file} (a file cut from a longer
+     * one, or the wrong shape), once per file and length in a process: a command opens an input
+     * several times (its header checked, a centre estimated, its rows read), and said it as
+     * many times.
+     */
+    static void warnTrailingBytes(Path file, long extra) {
+        if (WARNED_TRAILING.add(file.toAbsolutePath().normalize() + "|" + extra)) {
+            LOG.warn("{}: {} bytes after the array data are ignored", file, extra);
         }
     }
 
@@ -189,10 +225,14 @@ public final class NpyReader {
      * {@code view}'s position (in the file's byte order) to {@code out[at ..]}, narrowing float64
      * and checking each: NaN, an infinity or a value beyond the float32 range is refused naming
      * its row and column ({@code firstIndex} is the first value's index in the array, row-major).
-     * The one conversion of {@link #readMatrix} and {@link NpyRowSource}.
+     * With a {@code centre} (null: none; see {@link NarrowingCentre}) each value {@code x} of
+     * column j becomes {@code (float) (x - centre[j])}, the subtraction in double, so a float64
+     * value keeps its digits below float32's resolution at {@code x} and a float32 value (widened
+     * exactly) shifts with it. The one conversion of {@link #readMatrix} and
+     * {@link NpyRowSource}.
      */
     static void floats(Path file, ByteBuffer view, int itemSize, int count, long firstIndex,
-            int cols, float[] out, int at) {
+            int cols, double[] centre, float[] out, int at) {
         if (itemSize == 4) {
             view.asFloatBuffer().get(out, at, count);
             for (int k = 0; k < count; k++) {
@@ -200,23 +240,73 @@ public final class NpyReader {
                     throw nonFinite(file, out[at + k], firstIndex + k, cols);
                 }
             }
-        } else {
+            if (centre != null) {
+                // Row by row from the first value's column: counted loops, no wrap test.
+                int col = (int) (firstIndex % cols);
+                for (int k = 0; k < count; col = 0) {
+                    int run = Math.min(count - k, cols - col);
+                    for (int j = 0; j < run; j++) {
+                        out[at + k + j] = (float) ((double) out[at + k + j] - centre[col + j]);
+                    }
+                    k += run;
+                }
+            }
+        } else if (centre == null) {
             DoubleBuffer doubles = view.asDoubleBuffer();
             for (int k = 0; k < count; k++) {
-                out[at + k] = narrowed(file, doubles.get(k), firstIndex + k, cols);
+                out[at + k] = narrowed(file, doubles.get(k), 0, firstIndex + k, cols);
+            }
+        } else {
+            // A row's values at a time, copied in bulk to an array and shifted there in plain
+            // array loops: a get per value from the buffer measured slower (docs/RELIABILITY.md,
+            // session 19, for the cost of the centred pass).
+            DoubleBuffer doubles = view.asDoubleBuffer();
+            double[] row = rowScratch(cols);
+            int col = (int) (firstIndex % cols);
+            for (int k = 0; k < count; col = 0) {
+                int run = Math.min(count - k, cols - col);
+                doubles.get(k, row, 0, run);
+                int o = at + k;
+                for (int j = 0; j < run; j++) {
+                    out[o + j] = (float) (row[j] - centre[col + j]);
+                }
+                for (int j = 0; j < run; j++) {
+                    if (!Float.isFinite(out[o + j])) {
+                        // Throws, naming the stored value.
+                        narrowed(file, row[j], centre[col + j], firstIndex + k + j, cols);
+                    }
+                }
+                k += run;
             }
         }
     }
 
-    /** A float64 value of the array as float32, refused when it is not a finite float32. */
-    private static float narrowed(Path file, double v, long index, int cols) {
-        float f = (float) v;
+    /** Each thread's row of doubles for {@link #floats} with a centre. */
+    private static final ThreadLocal<double[]> ROW = ThreadLocal.withInitial(() -> new double[0]);
+
+    /** The calling thread's scratch of at least {@code cols} doubles. */
+    private static double[] rowScratch(int cols) {
+        double[] row = ROW.get();
+        if (row.length < cols) {
+            row = new double[cols];
+            ROW.set(row);
+        }
+        return row;
+    }
+
+    /**
+     * A float64 value of the array less {@code shift}, as float32; refused when the value is not
+     * finite or the difference is beyond the float32 range (the message names the stored value).
+     */
+    private static float narrowed(Path file, double v, double shift, long index, int cols) {
+        float f = (float) (v - shift);
         if (!Float.isFinite(f)) {
             if (!Double.isFinite(v)) {
                 throw nonFinite(file, v, index, cols);
             }
             throw new InputException(file, "value " + v + " at row " + index / cols + ", column "
-                    + index % cols + " is too large for float32");
+                    + index % cols + (shift == 0 ? "" : " (less the centre " + shift + ")")
+                    + " is too large for float32");
         }
         return f;
     }

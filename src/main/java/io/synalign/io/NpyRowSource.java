@@ -27,13 +27,14 @@ import java.nio.file.StandardOpenOption;
  * to the rows), against a page fault per 4 KiB of a mapping.
  *
  * <p>Values are checked as they are read: NaN, an infinity, or a float64 beyond the float32 range
- * is an {@link InputException} naming the file, the row and the column. Not thread-safe (one
- * reader at a time, as the engine reads; one read may itself be split over threads).
+ * is an {@link InputException} naming the file, the row and the column. Opened with a
+ * {@link NarrowingCentre}, every value is read less the centre, subtracted in double block by
+ * block as the values are narrowed ({@link NpyReader#floats}), so a float64 file far from the
+ * origin keeps its spread. {@link #readExact} reads one row in double, uncentred. Not
+ * thread-safe (one reader at a time, as the engine reads; one read may itself be split over
+ * threads).
  */
 public final class NpyRowSource implements RowSource {
-
-    private static final org.slf4j.Logger LOG =
-            org.slf4j.LoggerFactory.getLogger(NpyRowSource.class);
 
     /** Bytes of one positional read, at most: 1 MiB, a whole number of float64 values. */
     static final int BUFFER_BYTES = 1 << 20;
@@ -52,9 +53,11 @@ public final class NpyRowSource implements RowSource {
     private final ByteOrder order;
     private final long dataOffset;
     private final int bufferBytes;
+    /** Subtracted from each row before narrowing; null: none. */
+    private final double[] centre;
 
     private NpyRowSource(Path file, FileChannel channel, long rows, int cols, NpyDtype dtype,
-            long dataOffset, int bufferBytes) {
+            long dataOffset, int bufferBytes, double[] centre) {
         this.file = file;
         this.channel = channel;
         this.rows = rows;
@@ -63,6 +66,7 @@ public final class NpyRowSource implements RowSource {
         this.order = dtype.order();
         this.dataOffset = dataOffset;
         this.bufferBytes = bufferBytes - bufferBytes % 8;
+        this.centre = centre;
     }
 
     /**
@@ -72,14 +76,32 @@ public final class NpyRowSource implements RowSource {
      * @throws IOException on an I/O failure
      */
     public static NpyRowSource open(Path file) throws IOException {
-        return open(file, BUFFER_BYTES);
+        return open(file, BUFFER_BYTES, NarrowingCentre.NONE);
+    }
+
+    /**
+     * Opens {@code file} as {@link #open(Path)} does, its values to be read less {@code centre}
+     * ({@link NarrowingCentre}).
+     *
+     * @throws InputException on any problem with the file
+     * @throws IllegalArgumentException when the centre has another column count than the file
+     * @throws IOException on an I/O failure
+     */
+    public static NpyRowSource open(Path file, NarrowingCentre centre) throws IOException {
+        return open(file, BUFFER_BYTES, centre);
+    }
+
+    /** {@link #open(Path, int, NarrowingCentre)} with no centre. */
+    static NpyRowSource open(Path file, int bufferBytes) throws IOException {
+        return open(file, bufferBytes, NarrowingCentre.NONE);
     }
 
     /**
      * With reads of at most {@code bufferBytes} (8 to {@value #BUFFER_BYTES}; rounded down to a
      * multiple of 8), so tests can split rows across reads.
      */
-    static NpyRowSource open(Path file, int bufferBytes) throws IOException {
+    static NpyRowSource open(Path file, int bufferBytes, NarrowingCentre centre)
+            throws IOException {
         if (bufferBytes < 8 || bufferBytes > BUFFER_BYTES) {
             throw new IllegalArgumentException("read size " + bufferBytes);
         }
@@ -110,10 +132,11 @@ public final class NpyRowSource implements RowSource {
             }
             if (present > needed) {
                 // As NpyReader says it: a file cut from a longer one, or the wrong shape.
-                LOG.warn("{}: {} bytes after the array data are ignored", file, present - needed);
+                NpyReader.warnTrailingBytes(file, present - needed);
             }
+            centre.requireColumns((int) shape[1], file.toString());
             return new NpyRowSource(file, ch, shape[0], (int) shape[1], dt, h.dataOffset(),
-                    bufferBytes);
+                    bufferBytes, centre.columns());
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -252,7 +275,40 @@ public final class NpyRowSource implements RowSource {
     private void convert(ByteBuffer buffer, int byteOffset, int take, long firstIndex,
             float[] out, int at) {
         NpyReader.floats(file, buffer.duplicate().position(byteOffset).order(order), itemSize,
-                take, firstIndex, cols, out, at);
+                take, firstIndex, cols, centre, out, at);
+    }
+
+    /**
+     * Row {@code row} as stored, in double (float32 widened exactly; no centre subtracted):
+     * what a {@link NarrowingCentre} is estimated from.
+     *
+     * @throws InputException naming the row and column of a NaN or an infinity
+     * @throws IndexOutOfBoundsException when row is not a row of the file
+     */
+    public void readExact(long row, double[] out) {
+        checkedRow(row);
+        if (out.length < cols) {
+            throw new IllegalArgumentException("out holds " + out.length + " values, a row "
+                    + cols);
+        }
+        ByteBuffer buffer = BUFFERS.get();
+        long first = row * cols;
+        int done = 0;
+        while (done < cols) {
+            int take = Math.min(cols - done, bufferBytes / itemSize);
+            buffer.clear().limit(take * itemSize);
+            fill(buffer, dataOffset + (first + done) * itemSize);
+            buffer.flip();
+            ByteBuffer view = buffer.duplicate().order(order);
+            for (int k = 0; k < take; k++) {
+                double v = itemSize == 4 ? view.getFloat(4 * k) : view.getDouble(8 * k);
+                if (!Double.isFinite(v)) {
+                    throw NpyReader.nonFinite(file, v, first + done + k, cols);
+                }
+                out[done + k] = v;
+            }
+            done += take;
+        }
     }
 
     /**
