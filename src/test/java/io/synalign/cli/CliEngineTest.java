@@ -168,6 +168,31 @@ class CliEngineTest {
                 Files.readString(errors));
     }
 
+    /**
+     * Warnings read "synalign: warning: ..." (simplelogger.properties' warnLevelString): slf4j-simple
+     * 2.0.17 ignored that setting and printed "WARN ..." (qos-ch/slf4j#471, mended in 2.0.18).
+     * Checked in a child JVM, where the logger is configured from the class path as in the jar.
+     */
+    @Test
+    void warningsCarryTheCommandsPrefix() throws Exception {
+        Path trailing = dir.resolve("trailing.npy");
+        Files.write(trailing, Files.readAllBytes(dir.resolve("r.npy")));
+        Files.write(trailing, new byte[] {'x', 'x'}, java.nio.file.StandardOpenOption.APPEND);
+        Path errors = dir.resolve("stderr.txt");
+        Process child = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), SynAlignCommand.class.getName(), "select",
+                "--embeddings", trailing.toString(), "--count", "3", "--out",
+                dir.resolve("picks.txt").toString(), "--backend", "reference")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errors.toFile())
+                .start();
+        assertEquals(0, child.waitFor(), Files.readString(errors));
+        String stderr = Files.readString(errors);
+        assertTrue(stderr.contains("synalign: warning: " + trailing
+                + ": 2 bytes after the array data are ignored"), stderr);
+        assertTrue(stderr.lines().noneMatch(l -> l.startsWith("WARN")), stderr);
+    }
+
     /** Names ending in .gz are written gzip-compressed (they held plain text, which readers refused). */
     @Test
     void selectCompressesOutputsNamedGz() throws IOException {
