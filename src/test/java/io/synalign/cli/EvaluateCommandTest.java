@@ -165,7 +165,8 @@ class EvaluateCommandTest {
         Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("runs/a"));
         assertEquals(0, report.status(), report.toString());
         String html = Files.readString(dir.resolve("runs/a").resolve(RunFiles.REPORT));
-        assertTrue(html.contains("paired bootstrap over 45 test rows and 2 repeats"), html);
+        assertTrue(html.contains("a paired bootstrap over 45 test rows and a paired t over 2 repeats,"
+                + " combined"), html);
     }
 
     @Test

@@ -69,4 +69,57 @@ class TicksAndVerdictTest {
         assertEquals(0.25, one.mean(), 0);
         assertTrue(Double.isNaN(one.low()) && Double.isNaN(one.high()), "one pair: no interval");
     }
+
+    /**
+     * Three repeats whose gains disagree (+5, +6 and +0.5 points on 2,000 rows, a review's
+     * case): a bootstrap that resamples the repeats as well as the rows has 10 distinct draws of
+     * them and called it a win; the seeds' t interval includes 0, and so does the verdict's
+     * interval, the rows' bootstrap and the seeds' t added in quadrature on each side.
+     */
+    @Test
+    void repeatsThatDisagreeAreNoWin() {
+        int n = 2000;
+        int[] truth = new int[n];
+        for (int i = 0; i < n; i++) {
+            truth[i] = i % 2;
+        }
+        int[] extra = {100, 120, 10};
+        int[][] a = new int[3][n];
+        int[][] b = new int[3][n];
+        List<Double> fa = new ArrayList<>();
+        List<Double> fb = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < n; i++) {
+                b[r][i] = i < 1400 ? truth[i] : 1 - truth[i];
+                a[r][i] = i < 1400 + extra[r] ? truth[i] : 1 - truth[i];
+            }
+            fa.add(io.synalign.evaluation.ClassificationScores.of(truth, a[r]).macroF1());
+            fb.add(io.synalign.evaluation.ClassificationScores.of(truth, b[r]).macroF1());
+        }
+        io.synalign.evaluation.PairedBootstrap bootstrap =
+                new io.synalign.evaluation.PairedBootstrap(truth, 2, 2000, 7);
+        io.synalign.evaluation.PairedBootstrap.Interval both = bootstrap.difference(
+                io.synalign.evaluation.PairedBootstrap.Metric.MACRO_F1,
+                io.synalign.evaluation.PairedBootstrap.Scope.TEST_ROWS_AND_REPEATS, a, b);
+        assertTrue(both.low() > 0, "rows and repeats resampled: a win, " + both);
+        io.synalign.evaluation.PairedBootstrap.Interval rows = bootstrap.difference(
+                io.synalign.evaluation.PairedBootstrap.Metric.MACRO_F1,
+                io.synalign.evaluation.PairedBootstrap.Scope.TEST_ROWS, a, b);
+        Verdict.Paired seeds = Verdict.Paired.of(fa, fb);
+        assertTrue(seeds.low() < 0, "the seeds' t interval includes 0: " + seeds);
+        Verdict.Combined c = Verdict.Combined.of(rows, seeds);
+        assertTrue(c.low() < 0 && c.high() > 0, "the verdict's interval includes 0: " + c);
+        // Each side: the rows' half-width and the seeds' t half-width in quadrature.
+        double t = seeds.high() - seeds.mean();
+        assertEquals(rows.difference() - Math.hypot(t, rows.difference() - rows.low()), c.low(),
+                1e-15);
+        assertEquals(rows.difference() + Math.hypot(t, rows.high() - rows.difference()), c.high(),
+                1e-15);
+        assertEquals(seeds.mean(), rows.difference(), 1e-12, "one difference, two errors");
+        // One repeat: the rows' interval alone.
+        Verdict.Combined one = Verdict.Combined.of(rows, null);
+        assertEquals(rows.low(), one.low(), 0);
+        assertEquals(rows.high(), one.high(), 0);
+        assertTrue(!one.seeds() && c.seeds());
+    }
 }
