@@ -34,6 +34,14 @@ import org.slf4j.LoggerFactory;
  * truncates it away. Earlier lines that do not parse mean the file was damaged otherwise, and
  * open refuses with the line number rather than silently dropping work.
  *
+ * <p>{@code <dir>/served-models.json} ({@link #SERVED_FILE}) records, per backend, requested
+ * model and server, the model identity that server last stated ({@link #identityFor}): keys
+ * name a llama.cpp server's model by what it serves, which a run can only learn by asking it,
+ * and a rerun with the server stopped must still find a finished run's entries. It is written
+ * whole, to a temporary file then renamed over the old one, so a crash leaves the old record
+ * or the new one; it holds base URLs (which carry no credentials) and identities built from
+ * listings whose API key was masked, never a key.
+ *
  * <p>One process at a time: open takes an exclusive {@link FileChannel#tryLock} on the lock file
  * (released by the OS if the process dies) and refuses with a message naming the directory if
  * another run holds it. Within the process, the journal is thread-safe.
@@ -50,6 +58,8 @@ public final class CallJournal implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CallJournal.class);
     public static final String FILE = "calls.jsonl";
     public static final String LOCK_FILE = "journal.lock";
+    /** The identities servers stated, per backend, requested model and server ({@link #identityFor}). */
+    public static final String SERVED_FILE = "served-models.json";
 
     /**
      * Journal directories (real paths) open in this JVM. A second open in the same JVM must be
@@ -67,13 +77,19 @@ public final class CallJournal implements AutoCloseable {
     private final Map<String, JournalEntry> entries;
     /** What open created, in the order close removes it if nothing was appended. */
     private final java.util.List<Path> created;
+    /** {@link #SERVED_FILE}'s records, in file order, as on disk or about to be. */
+    private final Map<Scope, String> served;
+    /** {@link #served} holds a record not yet written (it is, before the next append). */
+    private boolean servedPending;
     private boolean appended;
     private boolean broken;
     private boolean closed;
 
     private CallJournal(Path directory, Path heldKey, FileChannel lockChannel, FileLock lock, FileOutputStream out,
-                        Map<String, JournalEntry> entries, java.util.List<Path> created) {
+                        Map<String, JournalEntry> entries, java.util.List<Path> created,
+                        Map<Scope, String> served) {
         this.created = created;
+        this.served = served;
         this.directory = directory;
         this.heldKey = heldKey;
         this.lockChannel = lockChannel;
@@ -136,9 +152,10 @@ public final class CallJournal implements AutoCloseable {
                     fix.force(true);
                 }
             }
+            Map<Scope, String> served = loadServed(dir.resolve(SERVED_FILE));
             FileOutputStream out = new FileOutputStream(file.toFile(), true);
             LOG.info("Journal {}: {} completed calls", dir, entries.size());
-            return new CallJournal(dir, heldKey, lockChannel, lock, out, entries, created);
+            return new CallJournal(dir, heldKey, lockChannel, lock, out, entries, created, served);
         } catch (IOException e) {
             closeQuietly(lockChannel);
             release(heldKey);
@@ -199,6 +216,130 @@ public final class CallJournal implements AutoCloseable {
         return valid;
     }
 
+    /**
+     * {@link #SERVED_FILE}'s records, or none when it is absent. A damaged file (only a hand
+     * edit makes one: it is replaced by rename) is set aside with a warning rather than stopping
+     * the run: without it, a run whose server answers still replays and records anew.
+     */
+    private static Map<Scope, String> loadServed(Path file) {
+        Map<Scope, String> served = new java.util.LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return served;
+        }
+        try {
+            JsonNode records = Json.MAPPER.readTree(file.toFile()).get("served");
+            if (records == null || !records.isArray()) {
+                throw new IOException("no \"served\" list");
+            }
+            for (JsonNode r : records) {
+                String backend = text(r, "backend");
+                String model = text(r, "model");
+                String server = text(r, "server");
+                String identity = text(r, "identity");
+                if (backend == null || model == null || server == null || identity == null) {
+                    throw new IOException("a record without backend, model, server and identity");
+                }
+                served.put(new Scope(backend, model, server), identity);
+            }
+            return served;
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("Journal {}: ignoring {} ({}); entries keyed by what a server served are found only while"
+                    + " it answers, until the file is written again", file.getParent(), file, e.getMessage());
+            return new java.util.LinkedHashMap<>();
+        }
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v != null && v.isTextual() ? v.textValue() : null;
+    }
+
+    /** What a {@link #SERVED_FILE} record is for: a model name asked of a backend at a server. */
+    private record Scope(String backend, String model, String server) {
+    }
+
+    /**
+     * The identity this journal's keys name the model by, for a model asked of {@code backend}
+     * by the name {@code model}, given what the model said ({@link ChatModel#identify}):
+     * <ul>
+     *   <li>{@link ModelIdentity.Source#FIXED}: its identity, recorded nowhere;</li>
+     *   <li>{@link ModelIdentity.Source#SERVED} (the server said): its identity, recorded for
+     *       the backend, model and server when it differs from the record (or, with no record,
+     *       from the name: an honest server, keyed by the name, leaves no record), so that a
+     *       later run can find these entries without the server; a server restarted with other
+     *       weights replaces the record;</li>
+     *   <li>{@link ModelIdentity.Source#UNSAID} (the server did not say: stopped, no listing,
+     *       still loading): the identity recorded for them, if any, else the name.</li>
+     * </ul>
+     * A new record is written at once when the journal holds entries, else with the first
+     * append, so that a run that completes nothing leaves the directory as it found it. A record
+     * that cannot be written is warned about and the run goes on: only a later offline rerun
+     * loses by it.
+     */
+    public synchronized String identityFor(String backend, String model, ModelIdentity said) {
+        if (said.source() == ModelIdentity.Source.FIXED) {
+            return said.identity();
+        }
+        Scope scope = new Scope(backend, model, said.server());
+        String recorded = served.get(scope);
+        if (said.source() == ModelIdentity.Source.UNSAID) {
+            if (recorded == null) {
+                return said.identity();
+            }
+            LOG.info("Journal {}: keying by what {} served '{}' when this journal last recorded it ({})",
+                    directory, said.server(), model, directory.resolve(SERVED_FILE));
+            return recorded;
+        }
+        if (said.identity().equals(recorded) || recorded == null && said.identity().equals(model)) {
+            return said.identity();
+        }
+        served.put(scope, said.identity());
+        servedPending = true;
+        if (!entries.isEmpty() && !closed && !broken) {
+            writeServed();
+        }
+        return said.identity();
+    }
+
+    /** Writes {@link #served} to {@link #SERVED_FILE}: a temporary file, forced, renamed over it. */
+    private void writeServed() {
+        servedPending = false;
+        com.fasterxml.jackson.databind.node.ObjectNode root = Json.object();
+        root.put("v", 1);
+        com.fasterxml.jackson.databind.node.ArrayNode list = root.putArray("served");
+        served.forEach((scope, identity) -> list.addObject().put("backend", scope.backend())
+                .put("model", scope.model()).put("server", scope.server()).put("identity", identity));
+        Path target = directory.resolve(SERVED_FILE);
+        Path temp = directory.resolve(SERVED_FILE + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(
+                        (Json.write(root) + "\n").getBytes(StandardCharsets.UTF_8));
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            Files.move(temp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            forceDirectory();
+        } catch (IOException e) {
+            deleteQuietly(temp);
+            LOG.warn("Journal {}: cannot record what the server serves in {} ({}); a rerun while the server is"
+                    + " down will not find this run's entries", directory, target, e.toString());
+        }
+    }
+
+    /** Makes the rename durable where the platform allows forcing a directory (not Windows). */
+    private void forceDirectory() {
+        try (FileChannel d = FileChannel.open(directory, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            LOG.debug("forcing journal directory {}: {}", directory, e.toString());
+        }
+    }
+
     private static JournalEntry parse(String line) {
         try {
             JsonNode n = Json.MAPPER.readTree(line);
@@ -229,6 +370,9 @@ public final class CallJournal implements AutoCloseable {
         }
         if (entries.containsKey(entry.key())) {
             return;
+        }
+        if (servedPending) {
+            writeServed(); // before the entry: an entry on disk can always be found by its record
         }
         byte[] bytes = (Json.write(entry.toJson()) + "\n").getBytes(StandardCharsets.UTF_8);
         try {

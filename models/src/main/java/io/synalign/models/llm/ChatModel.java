@@ -29,4 +29,15 @@ public interface ChatModel {
     default String modelIdentity() {
         return model();
     }
+
+    /**
+     * {@link #modelIdentity} with how it was learnt ({@link ModelIdentity.Source}): whether a
+     * server just stated it or it is a fallback because the server did not say, which a
+     * {@link CallJournal} replaces by the identity it recorded ({@link CallJournal#identityFor}).
+     * Models that ask no server ({@link ModelIdentity.Source#FIXED}) need not override this.
+     * Decorators pass their delegate's on.
+     */
+    default ModelIdentity identify() {
+        return ModelIdentity.fixed(modelIdentity());
+    }
 }

@@ -20,9 +20,11 @@ import org.slf4j.LoggerFactory;
  * <p>Two threads sending the same request at the same moment may both reach the delegate; the
  * journal keeps the first reply. A reply stored as valid that no longer validates is re-sent.
  *
- * <p>The key's model is the delegate's {@link ChatModel#modelIdentity}, asked once, when this
+ * <p>The key's model is the delegate's {@link ChatModel#identify}, asked once, when this
  * journal is put in front of it: an {@link OpenAiCompatibleChatModel} then asks its server what
- * it serves (one request, before the first call rather than among the concurrent ones).
+ * it serves (one request, before the first call rather than among the concurrent ones). What
+ * the server said is recorded in the journal, and when it cannot say (a finished run replayed
+ * with the server stopped) the recorded identity stands in for it ({@link CallJournal#identityFor}).
  */
 public final class JournaledChatModel extends ForwardingChatModel {
 
@@ -44,13 +46,19 @@ public final class JournaledChatModel extends ForwardingChatModel {
         }
         this.journal = journal;
         this.clock = clock;
-        this.identity = delegate.modelIdentity();
+        this.identity = journal.identityFor(delegate.backend(), delegate.model(), delegate.identify());
     }
 
     /** The model as this journal's keys name it, asked of the delegate once. */
     @Override
     public String modelIdentity() {
         return identity;
+    }
+
+    /** {@link #modelIdentity}, settled: whatever wraps this journal has nothing left to ask. */
+    @Override
+    public ModelIdentity identify() {
+        return ModelIdentity.fixed(identity);
     }
 
     @Override

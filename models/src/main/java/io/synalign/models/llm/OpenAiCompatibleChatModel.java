@@ -129,9 +129,25 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     }
 
     /**
+     * {@link #modelIdentity} as {@link ModelIdentity.Source#SERVED} when the server said what it
+     * serves, {@link ModelIdentity.Source#UNSAID} (the name, which a journal may replace by the
+     * identity it recorded for this server) when it did not; the server is the base URL.
+     */
+    @Override
+    public ModelIdentity identify() {
+        ServedModel s = servedModel();
+        return new ModelIdentity(s.identity(), s.said() ? ModelIdentity.Source.SERVED
+                : ModelIdentity.Source.UNSAID, mask(baseUrl));
+    }
+
+    /**
      * What the server serves against the requested model: asked the first time (one
      * {@code GET {baseUrl}/models} with the API key, under the request timeout, not retried) and
-     * remembered; concurrent first callers wait for the one answer. A server that serves another
+     * remembered; concurrent first callers wait for the one answer. A server still loading its
+     * model ({@link ServedModel.Kind#LOADING}) is asked again after the backoff a 503 reply would
+     * get, within the same retry budget ({@link RetryPolicy#maxAttempts()}): its chat route
+     * answers 503 until then anyway, and the identity must name the weights it then serves
+     * rather than the loading state, which no later run sees. A server that serves another
      * model is reported once as a warning, a listing that could not be had once at info level
      * (shown with {@code --verbose}): the key then stays what it was, so the warning would only
      * be noise on servers without the route.
@@ -144,6 +160,19 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         synchronized (servedLock) {
             if (served == null) {
                 ServedModel asked = askServedModel();
+                for (int attempt = 1; asked.kind() == ServedModel.Kind.LOADING
+                        && attempt < retryPolicy.maxAttempts(); attempt++) {
+                    Duration wait = retryPolicy.backoff(attempt - 1, random);
+                    LOG.info("The server at {} is still loading its model; asking again in {} ms ({}/{})",
+                            baseUrl, wait.toMillis(), attempt + 1, retryPolicy.maxAttempts());
+                    try {
+                        sleeper.sleep(wait);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt(); // the first request then stops the run
+                        break;
+                    }
+                    asked = askServedModel();
+                }
                 if (asked.kind() == ServedModel.Kind.OTHER) {
                     LOG.warn(asked.note(baseUrl));
                 } else {

@@ -26,16 +26,28 @@ import java.util.TreeMap;
  * weights' replies; one restarted with the same file keeps its keys (the listing's
  * {@code created} time and other fields are left out).
  *
+ * <p>A llama.cpp server that is still loading its weights answers {@code /models} already
+ * (its other routes answer 503 "Loading model") with the one model's {@code meta} set to
+ * {@code null} (llama.cpp's server, {@code handle_models}: the meta is filled in only once the
+ * server is ready). That listing names the model but not its weights, and keying by the id alone
+ * would give entries that no run after the loading finds: it is {@link Kind#LOADING}, which the
+ * client asks again until the weights show ({@link OpenAiCompatibleChatModel#servedModel}).
+ * A single other model listed without any {@code meta} field (a server that never sends one) is
+ * {@link Kind#OTHER} keyed by its id: that listing does not change when the server is ready.
+ *
  * <p>A listing that cannot be read (no {@code /models} route, an error status, a body that is
- * not a model list, a timeout) and one of several models none of which is the one asked for
- * leave the identity at the name: nothing better is known.
+ * not a model list, a timeout), one of several models none of which is the one asked for, and a
+ * server still loading leave the identity at the name: nothing better is known now, and a
+ * {@link CallJournal} puts the identity this server stated last in its place, if it recorded one
+ * ({@link ModelIdentity.Source#UNSAID}).
  *
  * @param kind how the listing relates to the model asked for
  * @param requested the model name the client sends
- * @param servedId the one model the server lists ({@link Kind#OTHER}), or null
+ * @param servedId the one model the server lists ({@link Kind#OTHER}, {@link Kind#LOADING}), or null
  * @param weights the weight-describing {@code meta} fields of that model, sorted by name; empty
  *     unless {@link Kind#OTHER} with a llama.cpp {@code meta}
- * @param reason why the listing says nothing about the requested model ({@link Kind#UNKNOWN}), or null
+ * @param reason why the listing says nothing about the requested model ({@link Kind#UNKNOWN},
+ *     {@link Kind#LOADING}), or null
  */
 public record ServedModel(Kind kind, String requested, String servedId, SortedMap<String, Long> weights,
         String reason) {
@@ -46,6 +58,11 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
         LISTED,
         /** The server lists one model, another one: it answers with that model whatever the name. */
         OTHER,
+        /**
+         * The server lists one other model with {@code "meta": null}: a llama.cpp server still
+         * loading it, whose weights are not known yet.
+         */
+        LOADING,
         /** No usable listing, or several models none of which is the requested one. */
         UNKNOWN
     }
@@ -57,6 +74,10 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
     static final List<String> WEIGHT_FIELDS = List.of("vocab_type", "n_vocab", "n_ctx_train", "n_embd",
             "n_params", "size");
 
+    /** How a note ends when the server did not say: see {@link CallJournal#identityFor}. */
+    private static final String FALLBACK = "journal entries are keyed by what it served when a journal last"
+            + " recorded it, or else by the requested model";
+
     /** The longest server-reported id quoted in a note (a path can be long; the key keeps all). */
     private static final int MAX_QUOTED_CHARS = 200;
 
@@ -64,8 +85,8 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
         if (kind == null || requested == null) {
             throw new IllegalArgumentException("kind and requested model must be given");
         }
-        if ((kind == Kind.OTHER) != (servedId != null)) {
-            throw new IllegalArgumentException("a served model id goes with kind OTHER only");
+        if ((kind == Kind.OTHER || kind == Kind.LOADING) != (servedId != null)) {
+            throw new IllegalArgumentException("a served model id goes with kind OTHER or LOADING only");
         }
         weights = Collections.unmodifiableSortedMap(new TreeMap<>(weights == null ? Map.of() : weights));
     }
@@ -114,7 +135,11 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
         }
         SortedMap<String, Long> weights = new TreeMap<>();
         JsonNode meta = only.get("meta");
-        if (meta != null && meta.isObject()) { // null while a llama.cpp server loads its model
+        if (meta != null && !meta.isObject()) { // null while a llama.cpp server loads its model
+            return new ServedModel(Kind.LOADING, requested, only.get("id").textValue(), null,
+                    "it is still loading its model");
+        }
+        if (meta != null) {
             for (String f : WEIGHT_FIELDS) {
                 JsonNode v = meta.get(f);
                 if (v != null && v.isIntegralNumber() && v.canConvertToLong()) {
@@ -123,6 +148,11 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
             }
         }
         return new ServedModel(Kind.OTHER, requested, only.get("id").textValue(), weights, null);
+    }
+
+    /** Whether the server said what answers the requested model ({@link Kind#LISTED}, {@link Kind#OTHER}). */
+    public boolean said() {
+        return kind == Kind.LISTED || kind == Kind.OTHER;
     }
 
     /**
@@ -149,8 +179,10 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
             case OTHER -> "the server at " + base + " serves '" + quoted(servedId) + "', not the requested '"
                     + quoted(requested) + "'; journal entries are keyed by '" + quoted(servedId) + "'"
                     + (weights.isEmpty() ? "" : " and its " + String.join(", ", weights.keySet()));
+            case LOADING -> "the server at " + base + " is still loading '" + quoted(servedId)
+                    + "' and did not say which weights it serves; " + FALLBACK + " '" + quoted(requested) + "'";
             case UNKNOWN -> "the server at " + base + " did not say which model it serves (" + reason
-                    + "); journal entries are keyed by the requested model '" + quoted(requested) + "'";
+                    + "); " + FALLBACK + " '" + quoted(requested) + "'";
         };
     }
 

@@ -28,7 +28,9 @@
  *       instead of paying again. The key's model is what the server serves
  *       ({@link io.synalign.models.llm.ServedModel}, asked once when the journal is put in front
  *       of an OpenAI-compatible client): the requested name, unless a llama.cpp server serves
- *       another model whatever the name.</li>
+ *       another model whatever the name. The journal records what a server stated, and keys by
+ *       the record when the server cannot say ({@link io.synalign.models.llm.ModelIdentity}),
+ *       so a finished run replays with the server stopped.</li>
  * </ul>
  *
  * <p>Typical wiring:

@@ -93,11 +93,25 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private volatile int modelListStatus = 404;
     private volatile String modelListBody = "{\"error\":{\"message\":\"File Not Found\"}}";
     private volatile long modelListDelayMillis;
+    private volatile String modelListFirstBody;
+    private final AtomicInteger modelListFirstTimes = new AtomicInteger();
 
     /** @param expectedKey the API key the server accepts, or {@code null} to accept anything */
     public FakeOpenAiServer(String expectedKey) throws IOException {
+        this(expectedKey, 0);
+    }
+
+    /**
+     * A server without a key on {@code port}: one restarted where a closed one listened, as a
+     * server restarted at the same base URL.
+     */
+    public static FakeOpenAiServer onPort(int port) throws IOException {
+        return new FakeOpenAiServer(null, port);
+    }
+
+    private FakeOpenAiServer(String expectedKey, int port) throws IOException {
         this.expectedKey = expectedKey;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 64);
         server.createContext("/v1/chat/completions", this::handle);
         server.createContext("/v1/models", this::listModels);
         server.setExecutor(pool);
@@ -124,6 +138,17 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return modelList(200, body);
     }
 
+    /**
+     * The next {@code times} {@code GET /v1/models} requests answer 200 with {@code body} (a
+     * llama.cpp server still loading: {@link #llamaCppLoadingList}), later ones as
+     * {@link #modelList} set.
+     */
+    public FakeOpenAiServer modelListFirst(int times, String body) {
+        this.modelListFirstBody = body;
+        this.modelListFirstTimes.set(times);
+        return this;
+    }
+
     /** {@code GET /v1/models} waits this long before answering (or until the server closes). */
     public FakeOpenAiServer modelListDelayMillis(long ms) {
         this.modelListDelayMillis = ms;
@@ -141,6 +166,18 @@ public final class FakeOpenAiServer implements AutoCloseable {
         m.put("id", path).put("object", "model").put("created", System.nanoTime()).put("owned_by", "llamacpp");
         m.putObject("meta").put("vocab_type", 2).put("n_vocab", 128256).put("n_ctx_train", 131072)
                 .put("n_embd", 4096).put("n_params", nParams).put("size", size);
+        return root.toString();
+    }
+
+    /**
+     * A llama.cpp server's {@code GET /v1/models} reply while it loads {@code path}: its
+     * {@code handle_models} fills {@code meta} in only once the server is ready, null before.
+     */
+    public static String llamaCppLoadingList(String path) {
+        ObjectNode root = MAPPER.createObjectNode().put("object", "list");
+        ObjectNode m = root.putArray("data").addObject();
+        m.put("id", path).put("object", "model").put("created", System.nanoTime()).put("owned_by", "llamacpp");
+        m.putNull("meta");
         return root.toString();
     }
 
@@ -162,7 +199,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
             if (modelListDelayMillis > 0) {
                 closing.await(modelListDelayMillis, TimeUnit.MILLISECONDS);
             }
-            send(ex, modelListStatus, modelListBody);
+            if (modelListFirstTimes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                send(ex, 200, modelListFirstBody);
+            } else {
+                send(ex, modelListStatus, modelListBody);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {

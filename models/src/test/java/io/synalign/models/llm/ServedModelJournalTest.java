@@ -143,12 +143,22 @@ class ServedModelJournalTest {
                 FakeOpenAiServer.llamaCppModelList(LLAMA_PATH, 7241732096L, 4368439296L),
                 FakeOpenAiServer.llamaCppModelList("../models/qwen2.5-7b-instruct-q4_k_m.gguf", 8030261312L,
                         4912898304L),
-                // meta is null while a llama.cpp server loads its model: the id alone
-                "{\"object\":\"list\",\"data\":[{\"id\":\"" + LLAMA_PATH + "\",\"object\":\"model\",\"meta\":null}]}")) {
+                // a server that sends no meta at all: the id alone
+                "{\"object\":\"list\",\"data\":[{\"id\":\"" + LLAMA_PATH + "\",\"object\":\"model\"}]}")) {
             identities.add(ServedModel.fromListing(MODEL, listing).identity());
         }
         assertEquals(4, identities.stream().distinct().count(), identities.toString());
         assertFalse(identities.contains(MODEL));
+    }
+
+    @Test
+    void aListingWhoseMetaIsNullIsALoadingServerNotAnIdentity() {
+        // llama.cpp's /models answers while the server loads, with "meta": null until it is ready.
+        ServedModel loading = ServedModel.fromListing(MODEL, FakeOpenAiServer.llamaCppLoadingList(LLAMA_PATH));
+        assertEquals(ServedModel.Kind.LOADING, loading.kind());
+        assertFalse(loading.said());
+        assertEquals(MODEL, loading.identity(), "not keyed by a state no later run sees");
+        assertEquals(LLAMA_PATH, loading.servedId());
     }
 
     @Test

@@ -1,0 +1,202 @@
+package io.synalign.models.llm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The journal's record of what a server served ({@link CallJournal#SERVED_FILE},
+ * {@link CallJournal#identityFor}): a llama.cpp run is keyed by the model the server states,
+ * so a rerun that cannot ask it (the server stopped, no listing, still loading) must key by the
+ * recorded identity to replay; a server that states other weights replaces the record; an honest
+ * server, keyed by the name, needs none.
+ */
+class ServedModelRecordTest {
+
+    private static final String MODEL = "fake-model";
+    private static final String LLAMA_PATH = "../models/Meta-Llama-3.1-8B-Instruct-Q4_K_M.gguf";
+    private static final String WEIGHTS_A = FakeOpenAiServer.llamaCppModelList(LLAMA_PATH, 8030261312L, 4912898304L);
+
+    @TempDir
+    Path dir;
+
+    private static OpenAiCompatibleChatModel client(String baseUrl) {
+        return OpenAiCompatibleChatModel.builder(baseUrl, MODEL)
+                .requestTimeout(Duration.ofSeconds(5)).sleeper(new RecordingSleeper()).build();
+    }
+
+    private static ChatRequest hello() {
+        return ChatRequest.of(List.of(ChatMessage.user("hello")), SamplingParams.DEFAULTS, null);
+    }
+
+    /** One journaled call of {@link #hello} through {@code model}; the reply and the key's model. */
+    private record Run(ChatReply reply, String identity) {
+    }
+
+    private Run run(ChatModel model) {
+        try (CallJournal j = CallJournal.open(dir)) {
+            JournaledChatModel journaled = new JournaledChatModel(model, j);
+            return new Run(journaled.complete(hello()), journaled.modelIdentity());
+        }
+    }
+
+    private static int portOf(String baseUrl) {
+        return java.net.URI.create(baseUrl).getPort();
+    }
+
+    private String record() throws Exception {
+        return Files.readString(dir.resolve(CallJournal.SERVED_FILE));
+    }
+
+    @Test
+    void aFinishedLlamaCppRunReplaysWithTheServerStopped() throws Exception {
+        String base;
+        Run first;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            base = server.baseUrl();
+            first = run(client(base));
+            assertEquals(1, server.requests.get());
+        }
+        // The same command with the server stopped: GET /models cannot connect.
+        Run again = run(client(base));
+        assertEquals(first.identity(), again.identity(), "keyed by what the server served, as recorded");
+        assertEquals(first.reply().content(), again.reply().content());
+        assertTrue(again.reply().fromJournal());
+        assertEquals(0, again.reply().httpAttempts(), "no request sent");
+    }
+
+    @Test
+    void aListingThatFailsUsesTheRecordedIdentityAndSendsNothing() throws Exception {
+        String base;
+        Run first;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            base = server.baseUrl();
+            first = run(client(base));
+        }
+        assertNotEquals(MODEL, first.identity());
+        // Restarted at the same base URL with its /models route failing (500): the record
+        // stands in for what it did not say.
+        try (FakeOpenAiServer server = FakeOpenAiServer.onPort(portOf(base)).modelList(500, "{\"error\":\"boom\"}")) {
+            Run again = run(client(server.baseUrl()));
+            assertEquals(first.identity(), again.identity());
+            assertEquals(1, server.modelListings.get());
+            assertEquals(0, server.requests.get(), "the journal answered");
+        }
+    }
+
+    @Test
+    void otherWeightsGiveANewIdentityAndReplaceTheRecord() throws Exception {
+        String base;
+        Run a;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            base = server.baseUrl();
+            a = run(client(base));
+        }
+        String recordA = record();
+        assertTrue(recordA.contains(a.identity().replace("\"", "\\\"")), recordA);
+        Run b;
+        try (FakeOpenAiServer server = FakeOpenAiServer.onPort(portOf(base)).modelList(
+                FakeOpenAiServer.llamaCppModelList(LLAMA_PATH, 8030261312L, 8540770304L))) {
+            b = run(client(base));
+            assertNotEquals(a.identity(), b.identity(), "the listing, when it answers, wins over the record");
+            assertEquals(1, server.requests.get(), "the other weights were asked");
+        }
+        String recordB = record();
+        assertTrue(recordB.contains(b.identity().replace("\"", "\\\"")), recordB);
+        assertFalse(recordB.contains("4912898304"), "replaced, not added: " + recordB);
+        assertEquals(b.identity(), run(client(base)).identity(), "offline: the last weights served");
+    }
+
+    @Test
+    void anHonestServerKeepsItsKeysAndLeavesNoRecord() throws Exception {
+        String base;
+        Run first;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(
+                FakeOpenAiServer.modelListOf("gpt-4o", MODEL))) {
+            base = server.baseUrl();
+            first = run(client(base));
+            assertEquals(MODEL, first.identity());
+        }
+        assertFalse(Files.exists(dir.resolve(CallJournal.SERVED_FILE)));
+        Run again = run(client(base)); // stopped: the name, as it always was
+        assertEquals(MODEL, again.identity());
+        assertTrue(again.reply().fromJournal());
+    }
+
+    @Test
+    void aServerStillLoadingIsAskedAgainUntilItsWeightsShow() throws Exception {
+        String after;
+        try (FakeOpenAiServer loaded = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            after = client(loaded.baseUrl()).modelIdentity();
+        }
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null)
+                .modelList(WEIGHTS_A).modelListFirst(2, FakeOpenAiServer.llamaCppLoadingList(LLAMA_PATH))) {
+            RecordingSleeper sleeper = new RecordingSleeper();
+            OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(server.baseUrl(), MODEL)
+                    .sleeper(sleeper).build();
+            assertEquals(after, m.modelIdentity(), "keyed as a run after the loading is");
+            assertEquals(ServedModel.Kind.OTHER, m.servedModel().kind());
+            assertEquals(3, server.modelListings.get());
+            assertEquals(2, sleeper.sleeps.size(), "backed off between the askings");
+        }
+    }
+
+    @Test
+    void aServerThatStaysLoadingFallsBackToTheRecordElseTheName() throws Exception {
+        String loading = FakeOpenAiServer.llamaCppLoadingList(LLAMA_PATH);
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(loading)) {
+            OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(server.baseUrl(), MODEL)
+                    .retryPolicy(RetryPolicy.DEFAULT.withMaxAttempts(3)).sleeper(new RecordingSleeper()).build();
+            assertEquals(MODEL, m.modelIdentity(), "no record: the name, not the loading state");
+            assertEquals(ServedModel.Kind.LOADING, m.servedModel().kind());
+            assertEquals(3, server.modelListings.get(), "within the retry budget");
+            assertTrue(m.servedModel().note(server.baseUrl()).contains("still loading"));
+        }
+        String base;
+        Run first;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            base = server.baseUrl();
+            first = run(client(base));
+        }
+        try (FakeOpenAiServer server = FakeOpenAiServer.onPort(portOf(base)).modelList(loading)) {
+            OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(base, MODEL)
+                    .retryPolicy(RetryPolicy.DEFAULT.withMaxAttempts(2)).sleeper(new RecordingSleeper()).build();
+            Run again = run(m);
+            assertEquals(first.identity(), again.identity(), "the record, not the loading state");
+            assertEquals(0, server.requests.get());
+        }
+    }
+
+    @Test
+    void theRecordHoldsNoKey() throws Exception {
+        String key = "sk-record-" + Long.toHexString(System.nanoTime()) + "-zq";
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key)
+                .modelList(FakeOpenAiServer.llamaCppModelList(LLAMA_PATH + "?" + key, 1, 2))) {
+            OpenAiCompatibleChatModel m = OpenAiCompatibleChatModel.builder(server.baseUrl(), MODEL)
+                    .apiKeyEnv("K").environment(Map.of("K", key)::get).sleeper(new RecordingSleeper()).build();
+            run(m);
+            String record = record();
+            assertTrue(record.contains(server.baseUrl()) && record.contains(MODEL), record);
+            assertFalse(record.contains(key), record);
+        }
+    }
+
+    @Test
+    void aRunThatCompletesNothingLeavesTheDirectoryAsItWas() throws Exception {
+        Path fresh = dir.resolve("fresh");
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A);
+                CallJournal j = CallJournal.open(fresh)) {
+            new JournaledChatModel(client(server.baseUrl()), j);
+        }
+        assertFalse(Files.exists(fresh));
+    }
+}
