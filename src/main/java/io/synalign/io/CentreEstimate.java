@@ -9,17 +9,19 @@ import java.util.Locale;
  * Where a set of rows lies and how far apart its rows are, in double: the coordinate-wise median
  * of a strided sample of at most {@value #MAX_SAMPLE} rows ({@code median}), and the median of
  * the sampled rows' non-zero Euclidean distances from it ({@code typicalDistance}; 0 when every
- * sampled row is the median). What {@link #narrowingCentre} decides from whether float64 rows
- * are shifted before narrowing, and {@link #float32Warning} whether float32 rows had already
- * lost their spread.
+ * sampled row is the median). From these and float32's grid at the median
+ * ({@link #float32Grid}), {@link #narrowingCentre} decides whether float64 rows are shifted
+ * before narrowing, and {@link #float32Warning} whether float32 rows had already lost their
+ * spread.
  *
  * <p>Why a median of a sample and not the mean of every row: one outlier moves the mean by its
  * distance over the row count (a row 1e5 out among 35 moved the mean 2,900, the failure the nd4j
  * backend had when it centred on the mean) and every other row then narrows on the grid of that
  * distance; the median stays with the bulk of the rows. The sample makes it O(s d log s) for a
  * sample of s rows, with no pass over a large file; the strided rows (row {@code floor(k m / s)})
- * make it deterministic. Any fixed point is a correct centre (the kernels depend on differences
- * only); a better one only narrows on a finer grid.
+ * make it deterministic. Any fixed point is a correct centre (the RBF kernel depends on
+ * differences only; random features are another draw of the same distribution); a better one
+ * only narrows on a finer grid.
  *
  * @param median the centre, one value per column
  * @param typicalDistance the median non-zero distance of the sampled rows from {@code median}
@@ -46,6 +48,14 @@ public record CentreEstimate(double[] median, double typicalDistance) {
      * (float32's own, near the origin, is 6e-8), and an MMD² of 1e-2 an error of 1 % and more.
      */
     static final double WARN_GRID_FRACTION = 1e-4;
+
+    /**
+     * Float64 rows are centred before narrowing when the float32 grid at their magnitude is
+     * coarser than this fraction of their typical distance, 2^-18 (3.8e-6): where the
+     * narrowing's error in a kernel value reaches the backends' own 1e-5 (see
+     * {@link #narrowingCentre}).
+     */
+    static final double CENTRE_GRID_FRACTION = 0x1p-18;
 
     /** Row {@code i} of a set, in double, as stored. */
     @FunctionalInterface
@@ -124,19 +134,35 @@ public record CentreEstimate(double[] median, double typicalDistance) {
 
     /**
      * The centre to subtract before narrowing: the median when some input of the problem is
-     * float64 ({@code anyFloat64}) and the rows lie farther from the origin than from each
-     * other's median ({@link #distanceFromOrigin} above {@link #typicalDistance}), else
-     * {@link NarrowingCentre#NONE}.
+     * float64 ({@code anyFloat64}) and float32 would lose resolution that matters there: its
+     * grid at the median ({@link #float32Grid}) is coarser than 2^-18 (3.8e-6,
+     * {@code CENTRE_GRID_FRACTION}) of the rows' {@link #typicalDistance}; else
+     * {@link NarrowingCentre#NONE}. Rows all at one point (typical distance 0) away from the
+     * origin are centred: there is nothing to lose.
      *
-     * <p>Why not always: narrowing {@code x - c} in place of {@code x} rounds differently, so
-     * weights would move at float32's rounding level on data that never needed the shift (and
-     * random Fourier features, invariant in distribution, change with the shift for a fixed
-     * seed). Near the origin the shift gains at most a factor of two in resolution; past the
-     * threshold it gains the ratio of the two distances (10^8 for rows at 1e6 with a spread of
-     * 0.01). Float32 inputs alone are never shifted: their digits are already gone.
+     * <p>Why that rule: float32 keeps a value {@code x} to {@code ulp(x)}, between 2^-24 and
+     * 2^-23 of {@code |x|}, so the grid is 2^-24 to 2^-23 of the rows' distance from the origin
+     * and the rule centres rows some 32 to 64 times (and more) farther from the origin than
+     * from their median. Rows spread about as widely as they lie from the origin keep their
+     * spread to about 1e-7 of it (uniform [0,1]^8: grid 1.3e-7 at typical distance 0.8, a
+     * fraction of 1.7e-7; unit embeddings shifted by a common mean of norm 3: 2.4e-7; even
+     * embeddings whose pairs have cosine 0.99, nine times farther out than apart: 8.3e-7).
+     * Past 2^-18 float32 has lost 5 bits and more against that, and rounding a pair of rows
+     * moves their kernel value at the bandwidth by about twice the fraction, 7.6e-6 and more:
+     * the size of the 1e-5 every backend is allowed for its kernel blocks, so the narrowing
+     * would become the largest error; it grows with the distance from the origin over the
+     * spread (10^8 for rows at 1e6 with a spread of 0.01: a grid of 0.0625 over 0.01), and the
+     * centre takes it back. Below it the centre gains less than the backends keep, and it is
+     * not free: narrowing {@code x - c} in place of {@code x} rounds differently, so the fit
+     * moves at float32's rounding level (the review measured 6 % of the largest weight on
+     * exact, 27 % on rff, for [0,1]^8 rows that the first rule, distance from the origin above
+     * the typical distance, centred), and random Fourier features {@code cos(w.(x - c) + b)}
+     * are another draw for the same seed. So ordinary float64 inputs read as their float32
+     * copies read, bit for bit. Float32 inputs alone are never shifted: their digits are
+     * already gone ({@link #float32Warning} says so from {@value #WARN_GRID_FRACTION}).
      */
     public NarrowingCentre narrowingCentre(boolean anyFloat64) {
-        return anyFloat64 && distanceFromOrigin() > typicalDistance
+        return anyFloat64 && float32Grid() > CENTRE_GRID_FRACTION * typicalDistance
                 ? NarrowingCentre.at(median) : NarrowingCentre.NONE;
     }
 

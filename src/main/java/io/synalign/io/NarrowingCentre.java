@@ -15,10 +15,13 @@ import java.util.Arrays;
  * that: rows near 1e6 with a spread of 0.01 land on float32's grid of 0.0625 there, and the
  * median-heuristic bandwidth and MMD² came from the grid (0.0625 and 5.9e-4 against 2.9e-2 in
  * float64). Subtracting a centre in float64 first leaves float32 the rows' spread, not their
- * distance from the origin. Every kernel SynAlign computes (RBF, its median-distance bandwidth,
- * random Fourier features of it, Nystrom) depends only on differences of rows, so the problem
- * is the same after the shift, provided every input of the problem shifts by the same point:
- * real and synthetic rows, float32 and float64 files alike.
+ * distance from the origin. The RBF kernel, its median-distance bandwidth and Nystrom depend
+ * only on differences of rows, so the problem is the same after the shift, provided every input
+ * of the problem shifts by the same point: real and synthetic rows, float32 and float64 files
+ * alike. Random Fourier features {@code cos(w.(x - c) + b)} are the same in distribution (a
+ * uniform phase shifted by {@code w.c} is uniform) but another draw for a fixed seed, so rff
+ * results change with the centre within rff's own approximation error. When a centre is taken
+ * is {@link CentreEstimate#narrowingCentre}'s rule: only where float32 would lose resolution.
  *
  * <p>Immutable; the values are copied in and out.
  */

@@ -228,7 +228,8 @@ public final class NpyReader {
      * With a {@code centre} (null: none; see {@link NarrowingCentre}) each value {@code x} of
      * column j becomes {@code (float) (x - centre[j])}, the subtraction in double, so a float64
      * value keeps its digits below float32's resolution at {@code x} and a float32 value (widened
-     * exactly) shifts with it. The one conversion of {@link #readMatrix} and
+     * exactly) shifts with it; a difference beyond the float32 range is refused for either
+     * dtype (a float32 value near 3.4e38 less a centre of the other sign). The one conversion of {@link #readMatrix} and
      * {@link NpyRowSource}.
      */
     static void floats(Path file, ByteBuffer view, int itemSize, int count, long firstIndex,
@@ -246,7 +247,14 @@ public final class NpyReader {
                 for (int k = 0; k < count; col = 0) {
                     int run = Math.min(count - k, cols - col);
                     for (int j = 0; j < run; j++) {
-                        out[at + k + j] = (float) ((double) out[at + k + j] - centre[col + j]);
+                        double v = out[at + k + j];
+                        float f = (float) (v - centre[col + j]);
+                        if (!Float.isFinite(f)) {
+                            // A value near the float32 limit less a centre of the other sign:
+                            // refused as the float64 path refuses it, naming the stored value.
+                            narrowed(file, v, centre[col + j], firstIndex + k + j, cols);
+                        }
+                        out[at + k + j] = f;
                     }
                     k += run;
                 }

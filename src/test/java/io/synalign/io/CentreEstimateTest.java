@@ -17,9 +17,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The centre estimate against a plain double reference (the strided sample's coordinate-wise
  * median and median non-zero distance, by sorting) on odd, even and sampled row counts; the
- * decision to centre (float64 inputs far from the origin only); robustness to an outlier; and the
- * float32 warning (the review's rows near 1e6 warn, ordinary embeddings and identical rows do
- * not).
+ * decision to centre (float64 inputs only, where float32's grid exceeds 1e-6 of the spread:
+ * far rows yes, [0,1] features and embeddings with a common mean no); robustness to an
+ * outlier; and the float32 warning (the review's rows near 1e6 warn, ordinary embeddings and
+ * identical rows do not).
  */
 class CentreEstimateTest {
 
@@ -78,16 +79,108 @@ class CentreEstimateTest {
         assertEquals(typical, e.typicalDistance(), 1e-9 * (1e-12 + typical));
     }
 
+    /** Rows uniform on [0,1]^cols: non-negative, min-max scaled features. */
+    private static double[][] uniform(int count, int cols, long seed) {
+        Random random = new Random(seed);
+        double[][] x = new double[count][cols];
+        for (double[] row : x) {
+            for (int j = 0; j < cols; j++) {
+                row[j] = random.nextDouble();
+            }
+        }
+        return x;
+    }
+
+    /** Unit vectors in random directions, each plus {@code mean} (a common mean direction). */
+    static double[][] shiftedUnitRows(int count, double[] mean, long seed) {
+        Random random = new Random(seed);
+        double[][] x = new double[count][mean.length];
+        for (double[] row : x) {
+            double norm = 0;
+            for (int j = 0; j < row.length; j++) {
+                row[j] = random.nextGaussian();
+                norm += row[j] * row[j];
+            }
+            norm = Math.sqrt(norm);
+            for (int j = 0; j < row.length; j++) {
+                row[j] = row[j] / norm + mean[j];
+            }
+        }
+        return x;
+    }
+
+    /** A mean of norm {@code norm} over {@code cols} columns, alternating signs, unequal. */
+    static double[] commonMean(int cols, double norm) {
+        double[] m = new double[cols];
+        double sum = 0;
+        for (int j = 0; j < cols; j++) {
+            m[j] = (j % 2 == 0 ? 1 : -1) * (1 + 0.01 * j);
+            sum += m[j] * m[j];
+        }
+        for (int j = 0; j < cols; j++) {
+            m[j] *= norm / Math.sqrt(sum);
+        }
+        return m;
+    }
+
+    /**
+     * The rule itself: centred exactly when float32's grid at the median exceeds 2^-18 of the
+     * typical distance, each side of the boundary; never without a float64 input.
+     */
     @Test
-    void float64RowsAreCentredOnlyWhenTheyLieFartherFromTheOriginThanFromEachOther() {
+    void float64RowsAreCentredWhenFloat32sGridExceedsTwoToTheMinus18OfTheirSpread() {
+        double[] median = {1.0, -3.0, 0.0};
+        double grid = Math.hypot(Math.ulp(1f), Math.ulp(3f)); // 2.66e-7
+        CentreEstimate e = new CentreEstimate(median, grid);
+        assertEquals(grid, e.float32Grid(), 1e-22);
+        double fraction = 0x1p-18;
+        assertTrue(new CentreEstimate(median, grid / fraction * 1.01).narrowingCentre(true)
+                .isNone(), "grid 0.99 x 2^-18 of the spread: read as stored");
+        NarrowingCentre past = new CentreEstimate(median, grid / fraction * 0.99)
+                .narrowingCentre(true);
+        assertArrayEquals(median, past.values(), "grid 1.01 x 2^-18 of the spread: centred");
+        assertTrue(new CentreEstimate(median, 1e-9).narrowingCentre(false).isNone());
+    }
+
+    @Test
+    void rowsFarFromTheOriginAgainstTheirSpreadAreCentred() {
         CentreEstimate far = estimate(rows(37, 5, 1e6, 0.01, 1));
         NarrowingCentre centre = far.narrowingCentre(true);
         assertArrayEquals(far.median(), centre.values());
         assertTrue(far.narrowingCentre(false).isNone(), "float32 inputs alone: nothing to keep");
-        assertTrue(estimate(rows(37, 5, 0.1, 1, 2)).narrowingCentre(true).isNone(),
-                "near the origin: read as before");
-        // A large common part (2.9 from the origin) and a spread of 0.1 a column: centred.
-        assertTrue(!estimate(rows(37, 5, 0.4, 0.1, 3)).narrowingCentre(true).isNone());
+        // Rows at 1e3 to 5e3 with a spread of 1 a column: float32 keeps 3e-4 of the spread, not
+        // 1e-7; at 100 to 500, 2e-5: two decimal digits and more lost, so centred.
+        for (double offset : new double[] {1e3, 100}) {
+            CentreEstimate e = estimate(rows(37, 5, offset, 1, 3));
+            assertTrue(e.float32Grid() > 1e-5 * e.typicalDistance(), "offset " + offset);
+            assertTrue(!e.narrowingCentre(true).isNone(), "offset " + offset);
+        }
+    }
+
+    /**
+     * Ordinary float64 inputs are read as stored (as their float32 copies): features on [0,1]
+     * (grid 1.7e-7 of the spread), unit embeddings shifted by a common mean of norm 3, and of
+     * norm 9 (pairs at cosine 0.99 once normalised), rows near the origin. Each but the last
+     * lies farther from the origin than from its median, which the first rule centred.
+     */
+    @Test
+    void ordinaryRowsAreNotCentred() {
+        List<double[][]> ordinary = List.of(uniform(400, 8, 9), uniform(37, 1, 10),
+                shiftedUnitRows(53, commonMean(16, 3), 11),
+                shiftedUnitRows(53, commonMean(384, 3), 12),
+                shiftedUnitRows(53, commonMean(384, 9), 13), rows(37, 5, 0.1, 1, 2));
+        for (double[][] x : ordinary) {
+            CentreEstimate e = estimate(x);
+            String what = x.length + " x " + x[0].length + " rows " + e.distanceFromOrigin()
+                    + " from the origin, " + e.typicalDistance() + " from their median, grid "
+                    + e.float32Grid();
+            assertTrue(e.narrowingCentre(true).isNone(), what);
+            assertTrue(e.float32Grid() < 0x1p-20 * e.typicalDistance(), what);
+        }
+        for (double[][] x : ordinary.subList(0, 5)) {
+            CentreEstimate e = estimate(x);
+            assertTrue(e.distanceFromOrigin() > e.typicalDistance(), "the first rule centred it");
+        }
     }
 
     /** One row 1e5 out among rows near 1e6: the median stays with the others (a mean moves 2,700). */

@@ -179,6 +179,36 @@ class NarrowingCentreTest {
                 && big.getMessage().contains("too large for float32"), big.getMessage());
     }
 
+    /**
+     * A float32 value near the float32 limit less a centre of the other sign is beyond float32:
+     * refused as the float64 path refuses it, naming the row and column, in both readers.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"<f4", ">f4", "<f8"})
+    void aDifferenceBeyondFloat32IsRefusedForFloat32FilesToo(String descr) throws Exception {
+        double[] values = farRows(7);
+        values[9 * COLS + 4] = 3.0e38; // a float32 value; less -1e38 it is 4e38
+        Path file = write(descr, values);
+        double[] c = centre();
+        c[4] = -1e38;
+        InputException whole = assertThrows(InputException.class,
+                () -> NpyReader.readMatrix(file, NarrowingCentre.at(c)));
+        assertTrue(whole.getMessage().contains("row 9, column 4")
+                && whole.getMessage().contains("too large for float32")
+                && whole.getMessage().contains(file.toString()), whole.getMessage());
+        try (NpyRowSource source = NpyRowSource.open(file, 40, NarrowingCentre.at(c))) {
+            InputException streamed = assertThrows(InputException.class,
+                    () -> source.read(3, 10, new float[10 * COLS]));
+            assertTrue(streamed.getMessage().contains("row 9, column 4")
+                    && streamed.getMessage().contains("too large for float32"),
+                    streamed.getMessage());
+            float[] before = new float[9 * COLS];
+            source.read(0, 9, before); // the rows before it read
+        }
+        // Without the centre the value is an ordinary float32.
+        assertEquals(3.0e38f, NpyReader.readMatrix(file).data()[9 * COLS + 4]);
+    }
+
     @Test
     void shiftingAMatrixIsReadingItsFloat32FileLessTheCentre() throws Exception {
         double[] values = farRows(6);
