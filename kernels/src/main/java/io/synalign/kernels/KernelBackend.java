@@ -42,7 +42,7 @@ import java.util.Set;
  * context, streams and modules when it closes, and work launched on them afterwards is undefined
  * behaviour. A backend refuses such use with an {@link IllegalStateException}: its own
  * computations and every call of what it made, except {@code close()} and the queries of shape,
- * name and description ({@link BackendLifetime}; the {@code nd4j} and {@code cuda} backends do;
+ * name and description ({@link BackendLifetime}; the {@code reference}, {@code nd4j} and {@code cuda} backends do;
  * host vectors, plain Java arrays shared by the host backends, are exempt). Closing one of them after the
  * backend is allowed and throws nothing, so that a {@code finally} that closes in the wrong
  * order does not hide the failure it is unwinding; what it held on a device may then stay

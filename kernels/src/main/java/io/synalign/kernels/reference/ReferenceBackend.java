@@ -6,6 +6,7 @@ import static io.synalign.kernels.OperatorArguments.checkOut;
 import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.Argmax;
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -35,6 +36,13 @@ import java.util.BitSet;
  * evaluation per entry, not one per entry and iteration.
  */
 public final class ReferenceBackend implements KernelBackend {
+
+    /**
+     * Open until {@link #close()}: the backend, its operators and its trackers refuse to compute
+     * afterwards, as the SPI's close order asks (nothing here would break, but the test oracle
+     * shows the rule every backend keeps).
+     */
+    private final BackendLifetime lifetime = new BackendLifetime("reference");
 
     @Override
     public String name() {
@@ -68,6 +76,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
+        lifetime.checkOpen();
         checkDims(x, y);
         checkOut(out, (long) x.rows() * y.rows());
         int m = y.rows();
@@ -80,6 +89,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
+        lifetime.checkOpen();
         checkDims(x, y);
         OperatorArguments.checkBandwidth(sigma);
         checkOut(out, (long) x.rows() * y.rows());
@@ -109,6 +119,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
+        lifetime.checkOpen();
         OperatorArguments.checkFeatureDims(x, map);
         checkOut(out, (long) x.rows() * map.features());
         double[] row = new double[map.features()];
@@ -122,6 +133,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan) {
+        lifetime.checkOpen();
         checkDims(x, y);
         OperatorArguments.checkBandwidth(sigma);
         OperatorArguments.checkPlan(plan);
@@ -130,7 +142,7 @@ public final class ReferenceBackend implements KernelBackend {
         // the operator tiles, and materialised() says so.
         boolean fits = x.rows() * (long) y.rows() <= Integer.MAX_VALUE - 8;
         double[] kept = plan.materialise() && fits ? keptKernel(x, y, sigma) : null;
-        return new AbstractKernelOperator(x.rows(), y.rows()) {
+        return new AbstractKernelOperator(x.rows(), y.rows(), lifetime) {
             @Override
             public boolean materialised() {
                 return kept != null;
@@ -209,6 +221,7 @@ public final class ReferenceBackend implements KernelBackend {
 
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
+        lifetime.checkOpen();
         OperatorArguments.checkFeatureDims(x, map);
         int n = x.rows();
         int features = map.features();
@@ -216,7 +229,7 @@ public final class ReferenceBackend implements KernelBackend {
         for (int i = 0; i < n; i++) {
             fourierRow(x, i, map, phi[i]);
         }
-        return new AbstractFeatureOperator(n, features) {
+        return new AbstractFeatureOperator(n, features, lifetime) {
             @Override
             protected void transposeTimesChecked(double[] w, double[] out) {
                 Arrays.fill(out, 0.0);
@@ -247,11 +260,31 @@ public final class ReferenceBackend implements KernelBackend {
     @Override
     public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
             int maxRank) {
-        return new ReferenceGpTracker(x, lengthScale, noise, maxRank);
+        lifetime.checkOpen();
+        return new ReferenceGpTracker(x, lengthScale, noise, maxRank, lifetime);
+    }
+
+    @Override
+    public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
+        lifetime.checkOpen();
+        KernelBackend.super.innerProducts(x, y, out);
+    }
+
+    @Override
+    public void innerProducts(FloatMatrix x, FloatMatrix y, java.nio.FloatBuffer out) {
+        lifetime.checkOpen();
+        KernelBackend.super.innerProducts(x, y, out);
+    }
+
+    @Override
+    public io.synalign.kernels.VectorOps vectors() {
+        lifetime.checkOpen();
+        return KernelBackend.super.vectors();
     }
 
     @Override
     public void close() {
+        lifetime.close();
     }
 
     /** Pivoted-Cholesky variance tracker in double precision (see {@link GpVarianceTracker}). */
@@ -264,9 +297,12 @@ public final class ReferenceBackend implements KernelBackend {
         private final double[] variance;
         private int rank;
         private boolean closed;
+        private final BackendLifetime backend;
 
-        ReferenceGpTracker(FloatMatrix x, double lengthScale, double noise, int maxRank) {
+        ReferenceGpTracker(FloatMatrix x, double lengthScale, double noise, int maxRank,
+                BackendLifetime backend) {
             GpVarianceTracker.checkSettings(lengthScale, noise, maxRank);
+            this.backend = backend;
             this.x = x;
             this.lengthScale = lengthScale;
             this.noise = noise;
@@ -341,6 +377,7 @@ public final class ReferenceBackend implements KernelBackend {
         }
 
         private void checkOpen() {
+            backend.checkOpen();
             OperatorArguments.checkOpen(closed, "variance tracker");
         }
 

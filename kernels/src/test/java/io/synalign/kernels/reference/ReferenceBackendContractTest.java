@@ -103,4 +103,75 @@ class ReferenceBackendContractTest extends BackendContractTest {
         assertEquals(8L * 5 * 5, reference.keptKernelBytes(5, 5, true,
                 io.synalign.kernels.KernelStorage.FLOAT32));
     }
+
+    /**
+     * The close-order rule of {@link KernelBackend#close()} on the oracle too: once the backend
+     * is closed, it and every operator, submatrix and tracker it made refuse to compute; closing
+     * them afterwards throws nothing. (It computed on regardless before.)
+     */
+    @Test
+    void everythingTheBackendMadeRefusesToRunOnceItIsClosed() {
+        java.util.Random random = new java.util.Random(5);
+        float[] xs = new float[9 * 3];
+        float[] ys = new float[5 * 3];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < ys.length; i++) {
+            ys[i] = (float) random.nextGaussian();
+        }
+        FloatMatrix x = new FloatMatrix(9, 3, xs);
+        FloatMatrix y = new FloatMatrix(5, 3, ys);
+        io.synalign.kernels.FourierFeatures map = io.synalign.kernels.FourierFeatures.sample(3, 7,
+                1.0, 3);
+        ReferenceBackend backend = new ReferenceBackend();
+        java.util.List<KernelOperator> operators = new java.util.ArrayList<>();
+        operators.add(backend.rbfOperator(x, y, 1.0, TilePlan.tiled(4)));
+        operators.add(backend.rbfOperator(x, y, 1.0, new TilePlan(true, 4)));
+        KernelOperator self = backend.rbfOperator(x, x, 1.0, new TilePlan(true, 9));
+        operators.add(self);
+        operators.add(self.principalSubmatrix(new int[] {1, 4, 6}, Long.MAX_VALUE));
+        io.synalign.kernels.FeatureOperator features = backend.fourierFeatureOperator(x, map);
+        GpVarianceTracker tracker = backend.gpVarianceTracker(x, 1.0, 1e-3, 2);
+        tracker.condition(0);
+        operators.get(0).multiply(new double[5], new double[9]); // ran while open
+
+        backend.close();
+        backend.close(); // idempotent
+
+        for (KernelOperator op : operators) {
+            refused(() -> op.multiply(new double[op.cols()], new double[op.rows()]));
+            refused(() -> op.rowSums(new double[op.rows()]));
+        }
+        refused(() -> self.principalSubmatrix(new int[] {0, 1}, Long.MAX_VALUE));
+        refused(() -> features.transposeTimes(new double[9], new double[7]));
+        refused(() -> features.times(new double[7], new double[9]));
+        refused(() -> tracker.condition(1));
+        refused(() -> tracker.variance(0));
+        refused(() -> tracker.variances(new double[9]));
+        refused(() -> tracker.argmax(new java.util.BitSet()));
+        refused(tracker::reset);
+        float[] block = new float[9 * 5];
+        refused(() -> backend.squaredDistances(x, y, block));
+        refused(() -> backend.innerProducts(x, y, block));
+        refused(() -> backend.innerProducts(x, y, java.nio.FloatBuffer.wrap(block)));
+        refused(() -> backend.rbfBlock(x, y, 1.0, block));
+        refused(() -> backend.randomFourierFeatures(x, map, new float[9 * 7]));
+        refused(() -> backend.rbfOperator(x, y, 1.0, TilePlan.tiled(4)));
+        refused(() -> backend.fourierFeatureOperator(x, map));
+        refused(() -> backend.gpVarianceTracker(x, 1.0, 1e-3, 1));
+        refused(backend::vectors);
+        assertEquals(1, tracker.rank(), "what it holds may still be asked");
+
+        for (KernelOperator op : operators) {
+            op.close();
+        }
+        features.close();
+        tracker.close();
+    }
+
+    private static void refused(org.junit.jupiter.api.function.Executable call) {
+        IllegalStateException e = assertThrows(IllegalStateException.class, call);
+        assertTrue(e.getMessage().startsWith("the reference backend is closed"), e.getMessage());
+    }
 }
