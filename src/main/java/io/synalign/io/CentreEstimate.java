@@ -25,12 +25,34 @@ import java.util.Locale;
  *
  * @param median the centre, one value per column
  * @param typicalDistance the median non-zero distance of the sampled rows from {@code median}
+ * @param exactColumns per column, whether float32 keeps every difference of its sampled float64
+ *     values exactly: the column is constant (every row rounds alike, so no difference moves)
+ *     or holds integers of magnitude at most 2^24 (a bias column, a year); such a column adds
+ *     nothing to {@link #float32Grid}. Found for float64 rows only (float32 rows far out may be
+ *     constant because float32 rounded them flat); the synthetic rows are taken to agree with
+ *     the real ones there
  */
-public record CentreEstimate(double[] median, double typicalDistance) {
+public record CentreEstimate(double[] median, double typicalDistance, boolean[] exactColumns) {
 
-    /** Copies the median in. */
+    /** Copies the arrays in. */
     public CentreEstimate {
         median = median.clone();
+        exactColumns = exactColumns.clone();
+        if (exactColumns.length != median.length) {
+            throw new IllegalArgumentException(exactColumns.length + " column flags for "
+                    + median.length + " columns");
+        }
+    }
+
+    /** An estimate whose columns all vary in non-integer values. */
+    public CentreEstimate(double[] median, double typicalDistance) {
+        this(median, typicalDistance, new boolean[median.length]);
+    }
+
+    /** A copy of the per-column flags. */
+    @Override
+    public boolean[] exactColumns() {
+        return exactColumns.clone();
     }
 
     /** A copy of the median. */
@@ -51,9 +73,9 @@ public record CentreEstimate(double[] median, double typicalDistance) {
 
     /**
      * Float64 rows are centred before narrowing when the float32 grid at their magnitude is
-     * coarser than this fraction of their typical distance, 2^-18 (3.8e-6): where the
-     * narrowing's error in a kernel value reaches the backends' own 1e-5 (see
-     * {@link #narrowingCentre}).
+     * coarser than this fraction of their typical distance, 2^-18 (3.8e-6): where narrowing
+     * has cost 5 bits of the spread and its error in a kernel value (about 0.4 of the fraction,
+     * 1.6e-6) nears the backends' own 1e-5 (see {@link #narrowingCentre}).
      */
     static final double CENTRE_GRID_FRACTION = 0x1p-18;
 
@@ -70,6 +92,19 @@ public record CentreEstimate(double[] median, double typicalDistance) {
      * @throws IllegalArgumentException when there is no row or no column
      */
     public static CentreEstimate of(long rows, int cols, RowReader reader) {
+        return of(rows, cols, false, reader);
+    }
+
+    /**
+     * The estimate from {@code rows} rows of {@code cols} columns read through {@code reader}
+     * (the sampled rows only), {@code float64} telling whether they are stored as float64: only
+     * then can a column that float32 keeps exactly (constant, or integers up to 2^24) be told
+     * from one that float32 has already rounded flat, so only then are {@link #exactColumns}
+     * found.
+     *
+     * @throws IllegalArgumentException when there is no row or no column
+     */
+    public static CentreEstimate of(long rows, int cols, boolean float64, RowReader reader) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("a centre needs rows and columns, got " + rows
                     + " x " + cols);
@@ -83,11 +118,18 @@ public record CentreEstimate(double[] median, double typicalDistance) {
             reader.read(row, sample[k]);
         }
         double[] median = new double[cols];
+        boolean[] exact = new boolean[cols];
         double[] column = new double[s];
         for (int j = 0; j < cols; j++) {
+            boolean constant = true;
+            boolean integers = true;
             for (int k = 0; k < s; k++) {
-                column[k] = sample[k][j];
+                double v = sample[k][j];
+                column[k] = v;
+                constant &= v == sample[0][j];
+                integers &= v == Math.rint(v) && Math.abs(v) <= 0x1p24;
             }
+            exact[j] = float64 && (constant || integers);
             median[j] = median(column, s);
         }
         double[] distances = new double[s];
@@ -102,7 +144,7 @@ public record CentreEstimate(double[] median, double typicalDistance) {
                 distances[nonZero++] = Math.sqrt(sum);
             }
         }
-        return new CentreEstimate(median, nonZero == 0 ? 0 : median(distances, nonZero));
+        return new CentreEstimate(median, nonZero == 0 ? 0 : median(distances, nonZero), exact);
     }
 
     /** The estimate of an in-memory matrix (float32 widened exactly). */
@@ -148,11 +190,11 @@ public record CentreEstimate(double[] median, double typicalDistance) {
      * fraction of 1.7e-7; unit embeddings shifted by a common mean of norm 3: 2.4e-7; even
      * embeddings whose pairs have cosine 0.99, nine times farther out than apart: 8.3e-7).
      * Past 2^-18 float32 has lost 5 bits and more against that, and rounding a pair of rows
-     * moves their kernel value at the bandwidth by about twice the fraction, 7.6e-6 and more:
-     * the size of the 1e-5 every backend is allowed for its kernel blocks, so the narrowing
-     * would become the largest error; it grows with the distance from the origin over the
-     * spread (10^8 for rows at 1e6 with a spread of 0.01: a grid of 0.0625 over 0.01), and the
-     * centre takes it back. Below it the centre gains less than the backends keep, and it is
+     * moves their kernel value at the bandwidth by about 0.4 times the fraction (a distance
+     * error of f t at distance sigma = sqrt(2) t moves exp(-d^2 / 2 sigma^2) by e^-1/2 f / sqrt 2):
+     * 1.6e-6 and more, within a factor of 6 of the 1e-5 every backend is allowed for its kernel
+     * blocks; it grows with the distance from the origin over the spread (10^8 for rows at 1e6
+     * with a spread of 0.01: a grid of 0.0625 over 0.01), and the centre takes it back. Below it the centre gains less than the backends keep, and it is
      * not free: narrowing {@code x - c} in place of {@code x} rounds differently, so the fit
      * moves at float32's rounding level (the review measured 6 % of the largest weight on
      * exact, 27 % on rff, for [0,1]^8 rows that the first rule, distance from the origin above
@@ -167,14 +209,19 @@ public record CentreEstimate(double[] median, double typicalDistance) {
     }
 
     /**
-     * The length of one float32 grid cell's diagonal at the median: how far apart float32 can
-     * tell rows there, at best.
+     * The length of one float32 grid cell's diagonal at the median, over the columns whose
+     * differences float32 rounds ({@link #exactColumns} left out: a constant column or one of
+     * integers keeps every difference exactly, whatever its magnitude): how far apart float32
+     * can tell rows there, at best. (A constant column of 100 beside [0,1] features counted its
+     * ulp and put ordinary rows past the centring threshold; a review found it.)
      */
     public double float32Grid() {
         double sum = 0;
-        for (double v : median) {
-            double ulp = Math.ulp((float) Math.abs(v));
-            sum += ulp * ulp;
+        for (int j = 0; j < median.length; j++) {
+            if (!exactColumns[j]) {
+                double ulp = Math.ulp((float) Math.abs(median[j]));
+                sum += ulp * ulp;
+            }
         }
         return Math.sqrt(sum);
     }

@@ -328,8 +328,10 @@ final class Verdict {
                 return new Combined(d, rows.low(), rows.high(), rows.rows(), rows.repeats(), false);
             }
             double t = seeds.mean() - seeds.low();
-            double below = d - rows.low();
-            double above = rows.high() - d;
+            // A percentile interval of a biased statistic (macro-F1 over few rows of a rare
+            // class) may miss d: that side's rows' part is then 0, not a negative width squared.
+            double below = Math.max(0, d - rows.low());
+            double above = Math.max(0, rows.high() - d);
             return new Combined(d, d - Math.sqrt(t * t + below * below),
                     d + Math.sqrt(t * t + above * above), rows.rows(), rows.repeats(), true);
         }
@@ -346,7 +348,9 @@ final class Verdict {
                         ? String.format(Locale.ROOT, "a paired bootstrap over %d test rows and"
                                 + " a paired t over %d repeats, combined", i.rows(), i.repeats())
                         : String.format(Locale.ROOT, "a paired bootstrap over %d test rows;"
-                                + " one repeat, so the seeds' spread is not in it", i.rows()));
+                                + " %s, so the seeds' spread is not in it", i.rows(),
+                                i.repeats() == 1 ? "one repeat"
+                                        : "no per-repeat scores to pair"));
         StringBuilder sb = new StringBuilder("<li class=\"verdict-evaluation\" data-variant=\"")
                 .append(Html.escape(otherName)).append("\" data-interval=\"bootstrap\"><b>")
                 .append(Html.escape(name)).append("</b> ");

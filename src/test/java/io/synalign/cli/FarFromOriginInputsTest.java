@@ -384,12 +384,19 @@ class FarFromOriginInputsTest {
      */
     @ParameterizedTest(name = "{0}, {1}")
     @CsvSource({"exact, unit cube", "rff, unit cube", "exact, shifted unit rows",
-        "rff, shifted unit rows"})
+        "rff, shifted unit rows", "exact, unit cube beside a constant column of 100",
+        "rff, unit cube beside a constant column of 100"})
     void ordinaryFloat64RowsGiveTheWeightsOfTheirFloat32Copies(String name, String rows)
             throws IOException {
-        boolean cube = rows.equals("unit cube");
+        boolean cube = rows.startsWith("unit cube");
         double[][] real = cube ? unitCube(M, 1, 1) : shiftedUnitRows(M, 1, 0);
         double[][] synthetic = cube ? unitCube(N, 2, 2) : shiftedUnitRows(N, 2, 1.5);
+        if (rows.endsWith("constant column of 100")) {
+            // A bias column: float32 keeps its differences (all 0), so it must not count
+            // towards the grid (counted, it centred these rows; a review found it).
+            real = withColumn(real, 100);
+            synthetic = withColumn(synthetic, 100);
+        }
         List<double[]> weights = new ArrayList<>();
         for (int item : new int[] {8, 4}) {
             npy("r" + item + ".npy", real, item);
@@ -404,6 +411,15 @@ class FarFromOriginInputsTest {
             weights.add(weights("w" + item + ".npy"));
         }
         assertArrayEquals(weights.get(1), weights.get(0), 0.0, "float64 against float32");
+    }
+
+    private static double[][] withColumn(double[][] x, double value) {
+        double[][] out = new double[x.length][];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = java.util.Arrays.copyOf(x[i], x[i].length + 1);
+            out[i][x[i].length] = value;
+        }
+        return out;
     }
 
     /**

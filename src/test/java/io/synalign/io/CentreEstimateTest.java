@@ -236,4 +236,40 @@ class CentreEstimateTest {
         assertArrayEquals(b.median(), a.median());
         assertEquals(b.typicalDistance(), a.typicalDistance());
     }
+
+    /**
+     * A column float32 keeps exactly adds nothing to the grid: [0,1]^8 features beside a
+     * constant column of 100 (or 2024), or beside a column of years 2000 to 2024, are not
+     * centred (the constant column's ulp, counted, put them at 9.4e-6 and 1.5e-4 of the spread,
+     * past 2^-18, a review found), and weigh as the features alone; a varying column at 1e6 is
+     * still centred.
+     */
+    @Test
+    void columnsFloat32KeepsExactlyDoNotCountTowardsTheGrid() {
+        double[][] features = uniform(400, 8, 21);
+        Random random = new Random(22);
+        for (double extra : new double[] {100, 2024, -1}) {
+            double[][] x = new double[features.length][9];
+            for (int i = 0; i < x.length; i++) {
+                System.arraycopy(features[i], 0, x[i], 0, 8);
+                x[i][8] = extra > 0 ? extra : 2000 + random.nextInt(25);
+            }
+            CentreEstimate e = CentreEstimate.of(x.length, 9, true,
+                    (row, out) -> System.arraycopy(x[(int) row], 0, out, 0, 9));
+            String what = "ninth column " + (extra > 0 ? "constant " + extra : "years");
+            assertTrue(!estimate(x).exactColumns()[8], what + ": float32 as stored, unknown");
+            assertTrue(e.exactColumns()[8], what);
+            assertEquals(estimate(features).float32Grid(), e.float32Grid(), 0, what);
+            assertTrue(e.narrowingCentre(true).isNone(), what);
+            assertNull(e.float32Warning(List.of("x.npy")), what);
+        }
+        double[][] far = new double[features.length][9];
+        for (int i = 0; i < far.length; i++) {
+            System.arraycopy(features[i], 0, far[i], 0, 8);
+            far[i][8] = 1e6 + 0.5 * random.nextDouble();
+        }
+        CentreEstimate e = CentreEstimate.of(far.length, 9, true,
+                (row, out) -> System.arraycopy(far[(int) row], 0, out, 0, 9));
+        assertTrue(!e.exactColumns()[8] && !e.narrowingCentre(true).isNone(), "a varying 1e6 column");
+    }
 }

@@ -268,8 +268,12 @@ public final class CallJournal implements AutoCloseable {
      *       from the name: an honest server, keyed by the name, leaves no record), so that a
      *       later run can find these entries without the server; a server restarted with other
      *       weights replaces the record;</li>
-     *   <li>{@link ModelIdentity.Source#UNSAID} (the server did not say: stopped, no listing,
-     *       still loading): the identity recorded for them, if any, else the name.</li>
+     *   <li>{@link ModelIdentity.Source#UNSAID} (the server could not be reached: stopped, or
+     *       no reply within the timeout): the identity recorded for them, if any, else the
+     *       name;</li>
+     *   <li>{@link ModelIdentity.Source#UNCLEAR} (a live server that did not say: an error
+     *       status, no model list, still loading): the name; the record does not stand in,
+     *       since such a server may serve other weights now.</li>
      * </ul>
      * A new record is written at once when the journal holds entries, else with the first
      * append, so that a run that completes nothing leaves the directory as it found it. A record
@@ -277,7 +281,10 @@ public final class CallJournal implements AutoCloseable {
      * loses by it.
      */
     public synchronized String identityFor(String backend, String model, ModelIdentity said) {
-        if (said.source() == ModelIdentity.Source.FIXED) {
+        if (said.source() == ModelIdentity.Source.FIXED
+                || said.source() == ModelIdentity.Source.UNCLEAR) {
+            // A live server that did not say may serve other weights now: keyed by the record,
+            // their replies would be stored under the old weights' keys. The name misses instead.
             return said.identity();
         }
         Scope scope = new Scope(backend, model, said.server());

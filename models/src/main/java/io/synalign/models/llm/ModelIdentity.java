@@ -24,10 +24,19 @@ public record ModelIdentity(String identity, Source source, String server) {
         /** The server said what it serves just now (it lists the requested model, or one other). */
         SERVED,
         /**
-         * The server did not say (unreachable, no listing, still loading): {@code identity} is
-         * the requested name as a fallback, which an identity recorded earlier may replace.
+         * The server could not be reached (connection refused, no reply within the timeout):
+         * {@code identity} is the requested name as a fallback, which an identity recorded
+         * earlier may replace, so that a finished run replays with its server stopped.
          */
-        UNSAID
+        UNSAID,
+        /**
+         * The server answered but did not say what answers the requested model (an error status,
+         * a reply that is no model list, several models none of them the requested one, still
+         * loading after the retries): {@code identity} is the requested name, and no recorded
+         * identity replaces it, since a live server may serve other weights now (keyed by the
+         * record, their replies would be stored under the old weights' keys).
+         */
+        UNCLEAR
     }
 
     public ModelIdentity {
@@ -35,7 +44,7 @@ public record ModelIdentity(String identity, Source source, String server) {
             throw new IllegalArgumentException("identity and source must be given");
         }
         if ((source == Source.FIXED) != (server == null)) {
-            throw new IllegalArgumentException("a server goes with a SERVED or UNSAID identity only");
+            throw new IllegalArgumentException("a server goes with a SERVED, UNSAID or UNCLEAR identity only");
         }
     }
 

@@ -131,13 +131,17 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     /**
      * {@link #modelIdentity} as {@link ModelIdentity.Source#SERVED} when the server said what it
      * serves, {@link ModelIdentity.Source#UNSAID} (the name, which a journal may replace by the
-     * identity it recorded for this server) when it did not; the server is the base URL.
+     * identity it recorded for this server) when the server could not be reached, and
+     * {@link ModelIdentity.Source#UNCLEAR} (the name, nothing replaces it) when it answered
+     * without saying; the server is the base URL.
      */
     @Override
     public ModelIdentity identify() {
         ServedModel s = servedModel();
-        return new ModelIdentity(s.identity(), s.said() ? ModelIdentity.Source.SERVED
-                : ModelIdentity.Source.UNSAID, mask(baseUrl));
+        ModelIdentity.Source source = s.said() ? ModelIdentity.Source.SERVED
+                : s.kind() == ServedModel.Kind.UNREACHABLE ? ModelIdentity.Source.UNSAID
+                : ModelIdentity.Source.UNCLEAR;
+        return new ModelIdentity(s.identity(), source, mask(baseUrl));
     }
 
     /**
@@ -184,7 +188,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         }
     }
 
-    /** One {@code GET /models}; every failure is an {@link ServedModel.Kind#UNKNOWN} answer. */
+    /**
+     * One {@code GET /models}; a server not reached is {@link ServedModel.Kind#UNREACHABLE}, every
+     * other failure an {@link ServedModel.Kind#UNKNOWN} answer.
+     */
     private ServedModel askServedModel() {
         HttpRequest.Builder hb = HttpRequest.newBuilder(modelsEndpoint)
                 .timeout(requestTimeout)
@@ -201,11 +208,11 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             // The ids go into notes and provenance: a server echoing the key must not put it there.
             return ServedModel.fromListing(model, mask(resp.body()));
         } catch (HttpTimeoutException | java.util.concurrent.TimeoutException e) {
-            return ServedModel.unknown(model, "no reply within " + Durations.format(requestTimeout));
+            return ServedModel.unreachable(model, "no reply within " + Durations.format(requestTimeout));
         } catch (ReplyTooLargeException e) {
             return ServedModel.unknown(model, e.getMessage());
         } catch (IOException e) {
-            return ServedModel.unknown(model, "connection failed: " + e.getClass().getSimpleName()
+            return ServedModel.unreachable(model, "connection failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : " " + mask(e.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the first request then stops the run

@@ -36,10 +36,13 @@ import java.util.TreeMap;
  * {@link Kind#OTHER} keyed by its id: that listing does not change when the server is ready.
  *
  * <p>A listing that cannot be read (no {@code /models} route, an error status, a body that is
- * not a model list, a timeout), one of several models none of which is the one asked for, and a
- * server still loading leave the identity at the name: nothing better is known now, and a
- * {@link CallJournal} puts the identity this server stated last in its place, if it recorded one
- * ({@link ModelIdentity.Source#UNSAID}).
+ * not a model list), one of several models none of which is the one asked for, and a server
+ * still loading leave the identity at the name ({@link ModelIdentity.Source#UNCLEAR}): the
+ * server is up and may serve other weights than any it stated before. A server that cannot be
+ * reached (connection failed, no reply within the timeout: {@link Kind#UNREACHABLE}) leaves it
+ * at the name too, and there a {@link CallJournal} puts the identity this server stated last in
+ * its place, if it recorded one ({@link ModelIdentity.Source#UNSAID}), so that a finished run
+ * replays with its server stopped.
  *
  * @param kind how the listing relates to the model asked for
  * @param requested the model name the client sends
@@ -47,7 +50,7 @@ import java.util.TreeMap;
  * @param weights the weight-describing {@code meta} fields of that model, sorted by name; empty
  *     unless {@link Kind#OTHER} with a llama.cpp {@code meta}
  * @param reason why the listing says nothing about the requested model ({@link Kind#UNKNOWN},
- *     {@link Kind#LOADING}), or null
+ *     {@link Kind#LOADING}, {@link Kind#UNREACHABLE}), or null
  */
 public record ServedModel(Kind kind, String requested, String servedId, SortedMap<String, Long> weights,
         String reason) {
@@ -64,7 +67,9 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
          */
         LOADING,
         /** No usable listing, or several models none of which is the requested one. */
-        UNKNOWN
+        UNKNOWN,
+        /** The server could not be reached (connection failed, no reply within the timeout). */
+        UNREACHABLE
     }
 
     /**
@@ -74,7 +79,13 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
     static final List<String> WEIGHT_FIELDS = List.of("vocab_type", "n_vocab", "n_ctx_train", "n_embd",
             "n_params", "size");
 
-    /** How a note ends when the server did not say: see {@link CallJournal#identityFor}. */
+    /**
+     * How a note ends when a live server did not say: a recorded identity does not stand in (the
+     * server may serve other weights now; see {@link ModelIdentity.Source#UNCLEAR}).
+     */
+    private static final String BY_NAME = "journal entries are keyed by the requested model";
+
+    /** How a note ends when the server could not be reached: see {@link CallJournal#identityFor}. */
     private static final String FALLBACK = "journal entries are keyed by what it served when a journal last"
             + " recorded it, or else by the requested model";
 
@@ -94,6 +105,11 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
     /** A listing that could not be had or read, for {@code reason}. */
     static ServedModel unknown(String requested, String reason) {
         return new ServedModel(Kind.UNKNOWN, requested, null, null, reason);
+    }
+
+    /** A server that could not be reached, for {@code reason}. */
+    static ServedModel unreachable(String requested, String reason) {
+        return new ServedModel(Kind.UNREACHABLE, requested, null, null, reason);
     }
 
     /**
@@ -180,8 +196,10 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
                     + quoted(requested) + "'; journal entries are keyed by '" + quoted(servedId) + "'"
                     + (weights.isEmpty() ? "" : " and its " + String.join(", ", weights.keySet()));
             case LOADING -> "the server at " + base + " is still loading '" + quoted(servedId)
-                    + "' and did not say which weights it serves; " + FALLBACK + " '" + quoted(requested) + "'";
+                    + "' and did not say which weights it serves; " + BY_NAME + " '" + quoted(requested) + "'";
             case UNKNOWN -> "the server at " + base + " did not say which model it serves (" + reason
+                    + "); " + BY_NAME + " '" + quoted(requested) + "'";
+            case UNREACHABLE -> "the server at " + base + " could not be reached (" + reason
                     + "); " + FALLBACK + " '" + quoted(requested) + "'";
         };
     }
