@@ -24,8 +24,6 @@ import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
@@ -151,7 +149,8 @@ final class JsonLines {
      * read in the string column {@link #LINE}, last. Each file is read as text and its non-blank
      * lines parsed by {@code from_json} with the reader's options, so that the fields are those
      * the job had before; every line is checked ({@link #notOneObject}) as the rows are first
-     * computed, a bad one failing the task with {@link NotOneObject} (see {@link #located}).
+     * computed, a bad one failing the task with {@link NotOneObject} (see {@link #located}): no
+     * pass of its own.
      *
      * @param basePath the directory given, for its partition columns ({@code k=v} folders);
      *     null for a glob or a single file
@@ -162,8 +161,7 @@ final class JsonLines {
             throw new IllegalArgumentException(option + ": the records have a field '" + LINE
                     + "', the name the job gives each record's line; rename it");
         }
-        List<JavaRDD<Row>> parts = new ArrayList<>(files.length);
-        StructType out = schema.add(LINE, DataTypes.StringType, false);
+        Dataset<Row> union = null; // Dataset.union keeps the files' partitions in order
         for (String file : files) {
             DataFrameReader reader = spark.read();
             if (basePath != null) {
@@ -188,7 +186,21 @@ final class JsonLines {
                 read.add(functions.col(quoted(p)));
             }
             // Blank lines (JSON's whitespace only) hold no record: Spark's reader skips them.
+            // The check is a filter, which no plan drops, and stays in Spark's generated code
+            // (a map over Java Rows cost a conversion each way).
+            org.apache.spark.sql.expressions.UserDefinedFunction oneObject = functions.udf(
+                    (org.apache.spark.sql.api.java.UDF1<String, Boolean>) line -> {
+                        if (blank(line)) {
+                            return true;
+                        }
+                        String problem = notOneObject(line);
+                        if (problem != null) {
+                            throw new NotOneObject(option, file, problem, line);
+                        }
+                        return true;
+                    }, DataTypes.BooleanType).asNondeterministic();
             Dataset<Row> parsed = text.where(functions.trim(value, " \t\r\n").notEqual(""))
+                    .where(oneObject.apply(value))
                     .select(read.toArray(Column[]::new));
             List<Column> columns = new ArrayList<>();
             for (StructField f : schema.fields()) {
@@ -198,19 +210,9 @@ final class JsonLines {
             }
             columns.add(functions.col(LINE));
             Dataset<Row> fields = parsed.select(columns.toArray(Column[]::new));
-            int line = out.fieldIndex(LINE);
-            parts.add(fields.javaRDD().map(row -> {
-                String problem = notOneObject(row.getString(line));
-                if (problem != null) {
-                    throw new NotOneObject(option, file, problem, row.getString(line));
-                }
-                return row;
-            }));
+            union = union == null ? fields : union.union(fields);
         }
-        JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-        @SuppressWarnings("unchecked")
-        JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
-        return spark.createDataFrame(inOrder.length == 1 ? inOrder[0] : sc.union(inOrder), out);
+        return union;
     }
 
     /**
@@ -337,7 +339,7 @@ final class JsonLines {
             long number = 0;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 number++;
-                if (line.chars().allMatch(ch -> " \t\r\n".indexOf(ch) >= 0)) {
+                if (blank(line)) {
                     continue;
                 }
                 String problem = notOneObject(line);
@@ -350,6 +352,16 @@ final class JsonLines {
             failure.addSuppressed(e);
         }
         return new IllegalArgumentException(bad.getMessage(), failure);
+    }
+
+    /** Whether {@code line} holds JSON's whitespace only: no record, skipped. */
+    private static boolean blank(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            if (" \t\r\n".indexOf(line.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The columns of {@code rows} but {@link #LINE}, for messages that list the fields. */
