@@ -86,6 +86,19 @@ final class DataFrames {
      */
     static Dataset<Row> read(SparkSession spark, String option, String path, String format,
             String labelField) {
+        return read(spark, option, path, format, labelField, false);
+    }
+
+    /**
+     * {@link #read(SparkSession, String, String, String, String)}; JSON Lines are read as text
+     * and parsed line by line ({@link JsonLines#withLines}), so that every line is checked as
+     * one JSON object (a top-level array was read as several records).
+     *
+     * @param keepLines whether JSON Lines records keep their line as read, in the last column
+     *     {@link JsonLines#LINE} (for an output that writes each record as it came)
+     */
+    static Dataset<Row> read(SparkSession spark, String option, String path, String format,
+            String labelField, boolean keepLines) {
         String f = format(path, format);
         String what = option == null ? path : option + " " + path;
         Dataset<Row> all;
@@ -114,13 +127,21 @@ final class DataFrames {
         }
         String[] files = all.inputFiles();
         Arrays.sort(files);
+        boolean glob = path.matches(".*[*?\\[{].*");
         if (f.equals("json")) {
             JsonLines.checkWellFormed(spark, option == null ? "input" : option, all, files);
+            // Spark's inferred schema, its fields read from each line as text (file by file,
+            // in name order, as below).
+            Dataset<Row> lines = JsonLines.withLines(spark, option == null ? "input" : option,
+                    files, all.schema(), glob || !directory(spark, path) ? null : path);
+            if (!keepLines) {
+                lines = lines.drop(JsonLines.LINE);
+            }
+            return JsonLines.inFileOrder(spark, lines, files);
         }
         if (files.length <= 1) {
-            return f.equals("json") ? JsonLines.inFileOrder(spark, all, files) : all;
+            return all;
         }
-        boolean glob = path.matches(".*[*?\\[{].*");
         List<JavaRDD<Row>> parts = new ArrayList<>(files.length);
         for (String file : files) {
             DataFrameReader reader = reader(spark, f).schema(all.schema());
@@ -132,8 +153,18 @@ final class DataFrames {
         JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         @SuppressWarnings("unchecked")
         JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
-        Dataset<Row> concatenated = spark.createDataFrame(sc.union(inOrder), all.schema());
-        return f.equals("json") ? JsonLines.inFileOrder(spark, concatenated, files) : concatenated;
+        return spark.createDataFrame(sc.union(inOrder), all.schema());
+    }
+
+    /** Whether {@code path} is a directory (its partition columns come from its k=v folders). */
+    private static boolean directory(SparkSession spark, String path) {
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+            return p.getFileSystem(spark.sparkContext().hadoopConfiguration())
+                    .getFileStatus(p).isDirectory();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(path + ": " + e.getMessage(), e);
+        }
     }
 
     /** A reader of format {@code f}: JSON strictly (no single-quoted strings or names). */
@@ -224,5 +255,11 @@ final class DataFrames {
     static void write(Dataset<Row> rows, String path, String format) {
         rows.write().mode(SaveMode.ErrorIfExists).format(format(path, format))
                 .option("ignoreNullFields", "false").save(path);
+    }
+
+    /** Writes JSON Lines records already written out, one per line, as Spark writes text. */
+    static void writeLines(SparkSession spark, JavaRDD<String> lines, String path) {
+        spark.createDataset(lines.rdd(), org.apache.spark.sql.Encoders.STRING()).write()
+                .mode(SaveMode.ErrorIfExists).text(path);
     }
 }

@@ -58,7 +58,7 @@ public final class DistributedEmbedding {
         StructType schema = rows.schema();
         if (!List.of(schema.fieldNames()).contains(textField)) {
             throw new IllegalArgumentException("no text field '" + textField + "' (columns: "
-                    + String.join(", ", schema.fieldNames()) + ")");
+                    + String.join(", ", JsonLines.userColumns(rows)) + ")");
         }
         int textIndex = schema.fieldIndex(textField);
         if (!DataTypes.StringType.equals(schema.fields()[textIndex].dataType())) {

@@ -1,7 +1,14 @@
 package io.synalign.spark;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -18,22 +25,49 @@ import java.util.Set;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * What Spark's JSON reader does not do for JSON Lines the way the CLI does: name a malformed
  * line (Spark's permissive mode turns it into a row of nulls with a {@code _corrupt_record},
  * which later fails as "a row has no text field"), and keep the fields in the order the records
  * give them (schema inference sorts them by name, so the output's columns would come out
- * alphabetical).
+ * alphabetical); carry each record's line as read, so that the output can be that line with the
+ * weight appended (Spark's reader gives every value its column's inferred type: a {@code 1}
+ * beside a {@code 2.5} came back as {@code 1.0}, a number in a column that also holds text as a
+ * string), and refuse a line that is not one JSON object (Spark read a top-level array as one
+ * record per element).
  */
 final class JsonLines {
 
     /** Spark's column for lines it could not parse. */
     static final String CORRUPT = "_corrupt_record";
+    /** The column that carries each record's line as read (JSON Lines inputs only). */
+    static final String LINE = "_synalign_line";
+    /** The struct column {@code from_json} fills, before its fields become columns. */
+    private static final String FIELDS = "_synalign_fields";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Checks each line as one object. Reads what Spark's reader reads (its defaults: NaN and
+     * Infinity, which the embedding check names later; no single quotes, as the job sets), with
+     * no limit on string and name lengths (Spark parsed the line already); refuses duplicate
+     * keys, as the CLI does: Spark kept one of the values, the line as read carries both.
+     */
+    private static final JsonFactory STRICT = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxStringLength(Integer.MAX_VALUE)
+                    .maxNameLength(Integer.MAX_VALUE)
+                    .build())
+            .build();
 
     private JsonLines() {
     }
@@ -100,8 +134,246 @@ final class JsonLines {
         if (new ArrayList<>(ordered).equals(Arrays.asList(rows.columns()))) {
             return rows;
         }
-        return rows.select(ordered.stream().map(c -> new Column("`" + c.replace("`", "``") + "`"))
+        return rows.select(ordered.stream().map(c -> new Column(quoted(c)))
                 .toArray(Column[]::new));
+    }
+
+    /** A column name as Spark's column parser takes it literally (dots, backticks). */
+    private static String quoted(String name) {
+        return "`" + name.replace("`", "``") + "`";
+    }
+
+    /**
+     * The records of {@code files} (JSON Lines, in the order given) as Spark's JSON reader gives
+     * them under {@code schema} (the schema it inferred over all of them), each with its line as
+     * read in the string column {@link #LINE}, last. Each file is read as text and its non-blank
+     * lines parsed by {@code from_json} with the reader's options, so that the fields are those
+     * the job had before; every line is checked ({@link #notOneObject}) as the rows are first
+     * computed, a bad one failing the task with {@link NotOneObject} (see {@link #located}): no
+     * pass of its own.
+     *
+     * @param basePath the directory given, for its partition columns ({@code k=v} folders);
+     *     null for a glob or a single file
+     */
+    static Dataset<Row> withLines(SparkSession spark, String option, String[] files,
+            StructType schema, String basePath) {
+        if (Arrays.asList(schema.fieldNames()).contains(LINE)) {
+            throw new IllegalArgumentException(option + ": the records have a field '" + LINE
+                    + "', the name the job gives each record's line; rename it");
+        }
+        Dataset<Row> union = null; // Dataset.union keeps the files' partitions in order
+        for (String file : files) {
+            DataFrameReader reader = spark.read();
+            if (basePath != null) {
+                reader = reader.option("basePath", basePath);
+            }
+            Dataset<Row> text = reader.text(file);
+            // text gives "value" then the partition columns; from_json reads the others.
+            Set<String> partitionColumns = new LinkedHashSet<>(Arrays.asList(text.columns()));
+            partitionColumns.remove("value");
+            StructType data = new StructType();
+            for (StructField f : schema.fields()) {
+                if (!partitionColumns.contains(f.name())) {
+                    data = data.add(f);
+                }
+            }
+            Column value = functions.col("value");
+            List<Column> read = new ArrayList<>();
+            read.add(functions.from_json(value, data, java.util.Map.of("allowSingleQuotes",
+                    "false")).as(FIELDS));
+            read.add(value.as(LINE));
+            for (String p : partitionColumns) {
+                read.add(functions.col(quoted(p)));
+            }
+            // Blank lines (JSON's whitespace only) hold no record: Spark's reader skips them.
+            // The check is a filter, which no plan drops, and stays in Spark's generated code
+            // (a map over Java Rows cost a conversion each way).
+            org.apache.spark.sql.expressions.UserDefinedFunction oneObject = functions.udf(
+                    (org.apache.spark.sql.api.java.UDF1<String, Boolean>) line -> {
+                        if (blank(line)) {
+                            return true;
+                        }
+                        String problem = notOneObject(line);
+                        if (problem != null) {
+                            throw new NotOneObject(option, file, problem, line);
+                        }
+                        return true;
+                    }, DataTypes.BooleanType).asNondeterministic();
+            Dataset<Row> parsed = text.where(functions.trim(value, " \t\r\n").notEqual(""))
+                    .where(oneObject.apply(value))
+                    .select(read.toArray(Column[]::new));
+            List<Column> columns = new ArrayList<>();
+            for (StructField f : schema.fields()) {
+                columns.add(partitionColumns.contains(f.name())
+                        ? functions.col(quoted(f.name())).cast(f.dataType()).as(f.name())
+                        : functions.col(FIELDS).getField(f.name()).as(f.name()));
+            }
+            columns.add(functions.col(LINE));
+            Dataset<Row> fields = parsed.select(columns.toArray(Column[]::new));
+            union = union == null ? fields : union.union(fields);
+        }
+        return union;
+    }
+
+    /**
+     * Why {@code line} is not one JSON object, in the CLI's words, or null when it is one: an
+     * array or any other value ({@code [{...},{...}]} Spark read as one record per element),
+     * text after the object, a duplicate key, or malformed JSON. O(line length).
+     */
+    static String notOneObject(String line) {
+        try (JsonParser p = STRICT.createParser(line)) {
+            JsonToken first = p.nextToken();
+            if (first != JsonToken.START_OBJECT) {
+                return "expected a JSON object, found " + describe(first)
+                        + "; JSON Lines needs one object per line";
+            }
+            p.skipChildren();
+            if (p.nextToken() != null) {
+                return "unexpected text after the JSON object at column "
+                        + p.currentTokenLocation().getColumnNr()
+                        + "; JSON Lines needs exactly one object per line";
+            }
+            return null;
+        } catch (StreamConstraintsException e) {
+            return "a JSON value beyond the reader's limits: " + e.getOriginalMessage();
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            return "malformed JSON" + (at == null ? "" : " at column " + at.getColumnNr()) + ": "
+                    + e.getOriginalMessage();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a String source does no I/O
+        }
+    }
+
+    private static String describe(JsonToken t) {
+        if (t == null) {
+            return "nothing";
+        }
+        return switch (t) {
+            case START_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> t.asString() == null ? t.name() : "'" + t.asString() + "'";
+        };
+    }
+
+    /**
+     * {@code line} (one JSON object, {@link #notOneObject} null) with the top-level field
+     * {@code name} set to the JSON text {@code value}, as the CLI sets its weight field
+     * ({@code ObjectNode.put}): a field of that name has its value replaced where it stands,
+     * otherwise the field is added last, just before the closing brace. Every other character
+     * of the line is kept as it is: numbers as written, strings with their escapes, nested
+     * values, key order and spacing. O(line length).
+     *
+     * @param name a field name needing no JSON escapes
+     */
+    static String withField(String line, String name, String value) {
+        try (JsonParser p = STRICT.createParser(line)) {
+            p.nextToken(); // the object's opening brace
+            boolean empty = true;
+            JsonToken t;
+            for (t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                empty = false;
+                boolean match = name.equals(p.currentName());
+                p.nextToken();
+                int start = (int) p.currentTokenLocation().getCharOffset();
+                p.skipChildren();
+                if (match) {
+                    // The value ends where the next token (a name or the closing brace) starts,
+                    // less the whitespace and comma between them: no value ends in either.
+                    p.nextToken();
+                    int end = (int) p.currentTokenLocation().getCharOffset();
+                    while (end > start && " \t\r\n,".indexOf(line.charAt(end - 1)) >= 0) {
+                        end--;
+                    }
+                    return line.substring(0, start) + value + line.substring(end);
+                }
+            }
+            if (t != JsonToken.END_OBJECT) {
+                throw new IllegalStateException("not one JSON object: " + cut(line));
+            }
+            int close = (int) p.currentTokenLocation().getCharOffset();
+            return line.substring(0, close) + (empty ? "" : ",") + "\"" + name + "\":" + value
+                    + line.substring(close);
+        } catch (IOException e) {
+            // Every line was checked as one object when read.
+            throw new IllegalStateException("not one JSON object: " + cut(line), e);
+        }
+    }
+
+    /**
+     * A line that is not one JSON object, found by a task (which knows its file, not its line
+     * number); {@link #located} names the line.
+     */
+    static final class NotOneObject extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final String option;
+        final String file;
+
+        NotOneObject(String option, String file, String problem, String line) {
+            super(option + " " + file + ": " + problem + " (the line: " + cut(line) + ")");
+            this.option = option;
+            this.file = file;
+        }
+    }
+
+    /**
+     * When {@code failure}'s causes hold a {@link NotOneObject}, the refusal naming its line:
+     * its file scanned on the driver for the first line that is not one object (only on this
+     * failing path; the task knew the file, not the line number). Null otherwise.
+     */
+    static IllegalArgumentException located(SparkSession spark, Throwable failure) {
+        NotOneObject bad = null;
+        for (Throwable c = failure; c != null && bad == null;
+                c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof NotOneObject n) {
+                bad = n;
+            }
+        }
+        if (bad == null) {
+            return null;
+        }
+        try (BufferedReader in = open(spark, new Path(bad.file))) {
+            long number = 0;
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                number++;
+                if (blank(line)) {
+                    continue;
+                }
+                String problem = notOneObject(line);
+                if (problem != null) {
+                    return new IllegalArgumentException(bad.option + " " + bad.file + " line "
+                            + number + ": " + problem, failure);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+        return new IllegalArgumentException(bad.getMessage(), failure);
+    }
+
+    /** Whether {@code line} holds JSON's whitespace only: no record, skipped. */
+    private static boolean blank(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            if (" \t\r\n".indexOf(line.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The columns of {@code rows} but {@link #LINE}, for messages that list the fields. */
+    static List<String> userColumns(Dataset<Row> rows) {
+        List<String> names = new ArrayList<>(Arrays.asList(rows.columns()));
+        names.remove(LINE);
+        return names;
+    }
+
+    /** {@code s} cut to 120 characters, for a message. */
+    static String cut(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 120) + "...";
     }
 
     /** The file's text, decompressed by the codec its name implies (as Spark reads it). */

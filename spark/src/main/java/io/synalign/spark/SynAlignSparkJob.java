@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import com.fasterxml.jackson.core.io.NumberOutput;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Option;
  * embeds the text field on the executors ({@link DistributedEmbedding}) unless an embedding
  * column is given, learns RFF-MMD weights per label ({@link SparkWeightLearner}), writes every
  * synthetic record plus {@code synalign_weight}, and optionally draws {@code --sample} records by
- * weight ({@link DistributedSampler}) to {@code --sampled-out}. Options mirror the CLI's.
+ * weight ({@link DistributedSampler}) to {@code --sampled-out}. Options mirror the CLI's. JSON
+ * Lines written from JSON Lines are the input lines as read, the weight set in them as the CLI
+ * sets it ({@link JsonLines#withField}); other outputs are Spark's typed columns.
  *
  * <p>Row order is the inputs' (files in name order, rows in file order), never shuffled: the
  * bandwidth sample, the optimiser's seeded power iteration and the sampler's keys are functions
@@ -312,6 +315,13 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 throw new IllegalArgumentException("--sample " + sample + ": " + e.getMessage()
                         + "; the weights were written to --out " + out + " (draw fewer rows, or"
                         + " from them)", e);
+            } catch (Exception e) { // Spark's SparkException too: checked, but thrown undeclared
+                // A task refused a line that is not one JSON object: name its line number.
+                IllegalArgumentException located = JsonLines.located(spark, e);
+                if (located != null) {
+                    throw located;
+                }
+                throw e;
             }
             commit(sc, outcome, weightsOut, sampleOut);
             return outcome;
@@ -360,8 +370,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         }
         Dataset<Row> realRows = DataFrames.spread(spark, DataFrames.read(spark, "--real", real,
                 format, labelField), spreadOver);
-        Dataset<Row> syntheticRows = DataFrames.spread(spark,
-                DataFrames.read(spark, "--synthetic", synthetic, format, labelField), spreadOver);
+        // JSON Lines written out again keep each record's line, to be written as it came.
+        boolean keepLines = outFormat.equals("json")
+                || (sampledFormat != null && sampledFormat.equals("json"));
+        Dataset<Row> syntheticRows = DataFrames.spread(spark, DataFrames.read(spark,
+                "--synthetic", synthetic, format, labelField, keepLines), spreadOver);
         boolean realLabelled = has(realRows, labelField);
         boolean syntheticLabelled = has(syntheticRows, labelField);
         if (mode == LabelMode.PER_LABEL && !realLabelled && !syntheticLabelled
@@ -393,28 +406,42 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             if (embeddingField == null) {
                 output = output.drop(EMBEDDING);
             }
-            if (has(output, WEIGHT_FIELD)) {
+            boolean lines = has(output, JsonLines.LINE);
+            Dataset<Row> fields = lines ? output.drop(JsonLines.LINE) : output;
+            if (has(fields, WEIGHT_FIELD)) {
                 // Reweighting weighted rows (this job's own output): the new weight replaces the
                 // old one, as in the single-machine CLI.
                 LOG.warn("the synthetic records already have a field {}; its values are replaced",
                         WEIGHT_FIELD);
-                output = output.drop(WEIGHT_FIELD);
+                fields = fields.drop(WEIGHT_FIELD);
             }
             Broadcast<double[][]> w = sc.broadcast(result.weights());
             weights = w;
-            StructType schema = output.schema().add(WEIGHT_FIELD, DataTypes.DoubleType, false);
-            JavaRDD<Row> weighted = output.javaRDD().zip(si).map(t -> {
-                Row row = t._1();
-                IndexedRow ir = t._2();
-                Object[] values = new Object[row.size() + 1];
-                for (int i = 0; i < row.size(); i++) {
-                    values[i] = row.get(i);
-                }
-                values[row.size()] = ir.label() < 0 ? 0.0 : w.value()[ir.label()][ir.local()];
-                return RowFactory.create(values);
-            });
-            DataFrames.write(spark.createDataFrame(weighted, schema), weightsOut.stagingPath(),
-                    outFormat);
+            if (lines && outFormat.equals("json")) {
+                // Each record's line as read, its weight set as the CLI sets it: the same text
+                // Jackson's generator (Spark's JSON writer, the CLI's) gives a double.
+                int at = output.schema().fieldIndex(JsonLines.LINE);
+                JavaRDD<String> weighted = output.javaRDD().zip(si).map(t -> JsonLines.withField(
+                        t._1().getString(at), WEIGHT_FIELD, NumberOutput.toString(
+                                t._2().label() < 0 ? 0.0
+                                        : w.value()[t._2().label()][t._2().local()])));
+                DataFrames.writeLines(spark, weighted, weightsOut.stagingPath());
+            } else {
+                StructType schema = fields.schema().add(WEIGHT_FIELD, DataTypes.DoubleType,
+                        false);
+                JavaRDD<Row> weighted = fields.javaRDD().zip(si).map(t -> {
+                    Row row = t._1();
+                    IndexedRow ir = t._2();
+                    Object[] values = new Object[row.size() + 1];
+                    for (int i = 0; i < row.size(); i++) {
+                        values[i] = row.get(i);
+                    }
+                    values[row.size()] = ir.label() < 0 ? 0.0 : w.value()[ir.label()][ir.local()];
+                    return RowFactory.create(values);
+                });
+                DataFrames.write(spark.createDataFrame(weighted, schema),
+                        weightsOut.stagingPath(), outFormat);
+            }
 
             long[] picks = null;
             if (sample != null) {
@@ -430,11 +457,20 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 }
                 Broadcast<long[]> p = sc.broadcast(picks);
                 picked = p;
-                JavaRDD<Row> drawn = output.javaRDD().zip(si)
-                        .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
-                        .map(t -> t._1());
-                DataFrames.write(spark.createDataFrame(drawn, output.schema()),
-                        sampleOut.stagingPath(), sampledFormat);
+                if (lines && sampledFormat.equals("json")) {
+                    // The drawn records as read, as the CLI writes them.
+                    int at = output.schema().fieldIndex(JsonLines.LINE);
+                    JavaRDD<String> drawn = output.javaRDD().zip(si)
+                            .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
+                            .map(t -> t._1().getString(at));
+                    DataFrames.writeLines(spark, drawn, sampleOut.stagingPath());
+                } else {
+                    JavaRDD<Row> drawn = fields.javaRDD().zip(si)
+                            .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
+                            .map(t -> t._1());
+                    DataFrames.write(spark.createDataFrame(drawn, fields.schema()),
+                            sampleOut.stagingPath(), sampledFormat);
+                }
             }
             long n = 0;
             for (LabelFit fit : result.fits()) {
@@ -457,7 +493,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         if (embeddingField != null) {
             if (!has(rows, embeddingField)) {
                 throw new IllegalArgumentException("no embedding field '" + embeddingField
-                        + "' (columns: " + String.join(", ", rows.columns()) + ")");
+                        + "' (columns: " + String.join(", ", JsonLines.userColumns(rows)) + ")");
             }
             DataType type = rows.schema().apply(embeddingField).dataType();
             if (!(type instanceof ArrayType array

@@ -152,7 +152,7 @@ final class WeightFitting {
     private static String describe(Row row, String[] names, int embedding) {
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < row.size(); i++) {
-            if (i != embedding) {
+            if (i != embedding && !names[i].equals(JsonLines.LINE)) {
                 sb.append(sb.length() == 1 ? "" : ", ").append(names[i])
                         .append('=').append(row.get(i));
             }
