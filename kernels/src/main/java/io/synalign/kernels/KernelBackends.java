@@ -124,7 +124,7 @@ public final class KernelBackends {
      * unavailable one, with the reason logged, so {@code auto} still ends on a backend that runs.
      */
     static KernelBackend create(String name, Discovery found) {
-        String wanted = name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
+        String wanted = normalised(name);
         if (AUTO.equals(wanted)) {
             return createAuto(found);
         }
@@ -210,10 +210,15 @@ public final class KernelBackends {
     }
 
     static void requireKnown(String name, Discovery found) {
-        String wanted = name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
+        String wanted = normalised(name);
         if (!AUTO.equals(wanted) && !names(found.providers()).contains(wanted)) {
             throw new IllegalArgumentException(unknown(name, found));
         }
+    }
+
+    /** A backend name as given (null: auto), trimmed and lower-cased as providers name themselves. */
+    private static String normalised(String name) {
+        return name == null ? AUTO : name.trim().toLowerCase(Locale.ROOT);
     }
 
     /**
