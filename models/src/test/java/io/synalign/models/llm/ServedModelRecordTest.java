@@ -109,10 +109,10 @@ class ServedModelRecordTest {
             // localhost resolves here through the hosts file; the record resolves no name.
             first = run(client("http://LocalHost:" + port + "/v1/"));
         }
-        assertTrue(record().contains("\"server\":\"http://localhost:" + port + "/v1\""), record());
         Run again = run(client("http://localhost:" + port + "/v1")); // stopped: only the record can key it
         assertEquals(first.identity(), again.identity());
         assertTrue(again.reply().fromJournal(), "replayed, nothing sent");
+        assertTrue(record().contains("\"server\":\"http://localhost:" + port + "/v1\""), record());
     }
 
     /**
