@@ -116,7 +116,7 @@ final class GenerationCoverage {
                 : g.backend() + " (" + g.model() + ")");
         if (g.servedInstead() != null) {
             // The model that answered, where the server ignored the name in "generator".
-            root.put("servedModel", GenerationOptions.servedJson(g.servedInstead()));
+            root.put("servedModel", g.servedInstead().json());
         }
         root.put("coverageDraws", DemonstrationCoverage.DEFAULT_DRAWS);
         Map<String, Object> per = new LinkedHashMap<>();

@@ -19,7 +19,6 @@ import io.synalign.models.llm.GbnfGrammar;
 import io.synalign.models.llm.GgufChatModel;
 import io.synalign.models.llm.GgufHeader;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
-import io.synalign.models.llm.ServedModel;
 import io.synalign.engine.ProgressListener;
 import io.synalign.generation.Demonstrations;
 import io.synalign.pipeline.ClosedLoop;
@@ -76,36 +75,11 @@ final class GenerationOptions {
     /**
      * What a generation run produced; {@code rounds} and {@code stop} are null for a run in one
      * round; {@code servedInstead} is the model a server answered with in place of
-     * {@code model} ({@link #servedInstead}), or null.
+     * {@code model} ({@link ServedInstead#of}), or null.
      */
     record Generated(List<GeneratedSample> samples, Map<String, Integer> quotas, String backend,
             String model, boolean offline, double seconds, SampleValidator validator,
-            List<ClosedLoop.Round> rounds, String stop, ServedModel servedInstead) {
-    }
-
-    /**
-     * The model an OpenAI-compatible server said it serves in place of the requested one (a
-     * llama.cpp server, which ignores the name), for the run's provenance; null when it serves
-     * the requested model or could not say, and for runs without a journal, the only ones that
-     * ask ({@link io.synalign.models.llm.JournaledChatModel}).
-     */
-    static ServedModel servedInstead(ChatModel chat, CallJournal journal) {
-        if (journal == null || !(chat instanceof OpenAiCompatibleChatModel http)) {
-            return null;
-        }
-        ServedModel s = http.servedModel(); // asked when the journal was put in front of it
-        return s.kind() == ServedModel.Kind.OTHER ? s : null;
-    }
-
-    /** {@code served} as run documents record it: its id and weight fields, or null. */
-    static Map<String, Object> servedJson(ServedModel served) {
-        if (served == null) {
-            return null;
-        }
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("id", served.servedId());
-        m.put("weights", served.weights());
-        return m;
+            List<ClosedLoop.Round> rounds, String stop, ServedInstead servedInstead) {
     }
 
     /**
@@ -434,13 +408,13 @@ final class GenerationOptions {
                 ClosedLoop.Result r = closed.run(chat, journal, limiter, labels, realTexts,
                         real.all(), real::of, loop.synthetic(), loop.progress());
                 return new Generated(r.samples(), r.quotas(), chat.backend(), chat.model(), false,
-                        r.seconds(), r.validator(), r.rounds(), r.stop(), servedInstead(chat, journal));
+                        r.seconds(), r.validator(), r.rounds(), r.stop(), ServedInstead.of(chat, journal));
             });
         }
         return withChatModel(c, limiter, seams, chat -> {
             Generation.Result r = pipeline.withLlm(chat, journal, limiter, labels, lt.texts(), real::of);
             return new Generated(r.samples(), r.quotas(), r.backend(), r.model(), r.baseline(),
-                    r.seconds(), r.validator(), null, null, servedInstead(chat, journal));
+                    r.seconds(), r.validator(), null, null, ServedInstead.of(chat, journal));
         });
     }
 

@@ -14,7 +14,6 @@ import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.AdaptiveConcurrencyLimiter;
 import io.synalign.models.llm.CallJournal;
-import io.synalign.models.llm.ServedModel;
 import io.synalign.pipeline.QueryGeneration;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextEmbedding;
@@ -90,7 +89,7 @@ final class RetrievalGenerateRun {
         List<String> realTexts = real.stream().map(QueryRows.Row::text).toList();
 
         QueryGeneration.Result result;
-        ServedModel servedInstead = null;
+        ServedInstead servedInstead = null;
         try (CallJournal journal = g.openJournal(checked);
                 JournalStopNote stop = JournalStopNote.watch(journal,
                         cmd.spec.commandLine().getErr())) {
@@ -127,7 +126,7 @@ final class RetrievalGenerateRun {
                 Answered answered = g.withChatModel(checked, limiter, new GenerationOptions.Seams(
                         cmd.environment, cmd.builderHook), chat -> new Answered(generation.withLlm(chat,
                                 journal, limiter, rq, pv, passages.passages()),
-                                GenerationOptions.servedInstead(chat, journal)));
+                                ServedInstead.of(chat, journal)));
                 result = answered.result();
                 servedInstead = answered.servedInstead();
             }
@@ -169,10 +168,10 @@ final class RetrievalGenerateRun {
     }
 
     /** The queries and the model a server answered with in place of --model (or null). */
-    private record Answered(QueryGeneration.Result result, ServedModel servedInstead) {
+    private record Answered(QueryGeneration.Result result, ServedInstead servedInstead) {
     }
 
-    private Map<String, Object> document(QueryGeneration.Result result, ServedModel servedInstead,
+    private Map<String, Object> document(QueryGeneration.Result result, ServedInstead servedInstead,
             GenerationOptions.Checked checked,
             Path cacheDir, int budget, int corpusSize, int realRows) {
         Map<String, Object> root = new LinkedHashMap<>();
@@ -190,7 +189,7 @@ final class RetrievalGenerateRun {
         root.put("generator", result.baseline() ? "offline (query baseline)" : result.backend() + " "
                 + result.model());
         if (servedInstead != null) {
-            root.put("servedModel", GenerationOptions.servedJson(servedInstead));
+            root.put("servedModel", servedInstead.json());
         }
         root.put("corpusPassages", corpusSize);
         root.put("realQueries", realRows);

@@ -481,7 +481,7 @@ final class RunCommand extends CliCommand {
         m.put("backend", g.backend());
         m.put("model", g.model());
         if (g.servedInstead() != null) {
-            m.put("served_model", GenerationOptions.servedJson(g.servedInstead()));
+            m.put("served_model", g.servedInstead().json());
         }
         m.put("baseline", g.offline());
         m.put("requested", g.quotas());

@@ -662,7 +662,8 @@ public final class ReportPage {
         otherExperiment(sb, "generation", run.provenance().generation());
         if (Verdict.retrieval(gen)) {
             sb.append("<p class=\"meta\" id=\"generation-retrieval\">Generator: ")
-                    .append(Html.escape(gen.path("generator").asText("?"))).append(": ")
+                    .append(Html.escape(gen.path("generator").asText("?")))
+                    .append(ServedModelNote.html(gen)).append(": ")
                     .append(Html.num(number(gen.path("queries")))).append(" synthetic queries for ")
                     .append(Html.num(number(gen.path("targetPassages")))).append(" of ")
                     .append(Html.num(number(gen.path("corpusPassages")))).append(" passages (picked"
@@ -675,7 +676,7 @@ public final class ReportPage {
         boolean random = "random".equals(gen.path("settings").path("--demos").asText("gp"));
         String chosen = random ? "randomly chosen (<code>--demos random</code>)" : "GP-selected";
         sb.append("<p class=\"meta\">Generator: ").append(Html.escape(gen.path("generator")
-                .asText("?"))).append(". Coverage: MMD<sup>2</sup> of the ").append(chosen)
+                .asText("?"))).append(ServedModelNote.html(gen)).append(". Coverage: MMD<sup>2</sup> of the ").append(chosen)
                 .append(" demonstrations").append(gen.has("rounds") ? " of round 1's first batch"
                         : "").append(" against the label's real rows, and of random selections of"
                 + " the same count (lower covers better).</p>");

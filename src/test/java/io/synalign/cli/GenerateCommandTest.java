@@ -589,6 +589,42 @@ class GenerateCommandTest {
         }
     }
 
+    /**
+     * A finished llama.cpp run replayed with the server stopped is keyed by the journal's record
+     * of what the server served; its generation.json states that model too, marked as the
+     * record's, where it recorded none before (session 19's Open list).
+     */
+    @Test
+    void aRunReplayedWithTheServerStoppedRecordsTheServedModelFromTheJournal() throws IOException {
+        String path = "/models/qwen2.5-7b-instruct-q4_k_m.gguf";
+        String journal = dir.resolve("journal").toString();
+        String[] replay;
+        JsonNode first;
+        int sent;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)
+                .modelList(FakeOpenAiServer.llamaCppModelList(path, 7615616512L, 4683073952L))) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "a.jsonl", "--journal", journal,
+                    "--run-dir", dir.resolve("run-a").toString()));
+            assertEquals(0, run.status(), run.toString());
+            first = JSON.readTree(dir.resolve("run-a").resolve(RunFiles.GENERATION).toFile()).path("servedModel");
+            assertEquals("server", first.path("source").asText(), first.toString());
+            sent = server.requests.get();
+            replay = args(server, "b.jsonl", "--journal", journal, "--run-dir", dir.resolve("run-b").toString());
+        }
+        Cli.Run again = generate(Map.of(KEY_VAR, key), replay); // the server's port is closed now
+        assertEquals(0, again.status(), again.toString());
+        assertEquals(Files.readString(dir.resolve("a.jsonl")), Files.readString(dir.resolve("b.jsonl")),
+                "replayed from the journal");
+        assertTrue(sent > 0);
+        JsonNode served = JSON.readTree(dir.resolve("run-b").resolve(RunFiles.GENERATION).toFile())
+                .path("servedModel");
+        assertEquals(path, served.path("id").asText(), served.toString());
+        assertEquals(first.path("weights"), served.path("weights"), "the weights that keyed the replies");
+        assertEquals(4683073952L, served.path("weights").path("size").asLong(), served.toString());
+        assertEquals("journal", served.path("source").asText(), "marked as the record's: " + served);
+        assertKeyNowhere(again, dir);
+    }
+
     @Test
     void unauthorizedStopsWithTheServersMessageAndWritesNothing() throws IOException {
         try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {

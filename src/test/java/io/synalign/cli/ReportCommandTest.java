@@ -404,6 +404,47 @@ class ReportCommandTest {
         assertTrue(gen.contains("coverage MMD<sup>2</sup> chosen</th>"), gen);
     }
 
+    /**
+     * generation.json's servedModel (the model a llama.cpp server answered with, which the
+     * journal keys named) stands beside the generator, escaped, with where it was learnt; a
+     * document without one shows the generator alone.
+     */
+    @Test
+    void theServedModelStandsBesideTheGenerator() throws IOException {
+        new RunDirFixture().write(dir);
+        Cli.Run plain = report("--run", dir.toString());
+        assertEquals(0, plain.status(), plain::toString);
+        String before = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(before.contains("<p class=\"meta\">Generator: offline. Coverage:"), before);
+        assertFalse(before.contains("served-model"), "nothing recorded, nothing shown");
+
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var gen = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                dir.resolve(RunFiles.GENERATION).toFile());
+        gen.put("generator", "openai-compatible (gpt-4o-mini)");
+        var served = gen.putObject("servedModel").put("id", "/models/<b>q</b>&\"x\".gguf");
+        served.putObject("weights").put("n_params", 7615616512L).put("size", 4683073952L);
+        served.put("source", "server");
+        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), gen);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        String html = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(html.contains("Generator: openai-compatible (gpt-4o-mini)<span id=\"served-model\">, answered"
+                + " by the served model <code>/models/&lt;b&gt;q&lt;/b&gt;&amp;&quot;x&quot;.gguf</code> (n_params"
+                + " 7615616512, size 4683073952; the server answers with it whatever model is asked for, and the"
+                + " journal's keys name it)</span>. Coverage:"), html);
+        assertFalse(html.contains("<b>q</b>"), "escaped");
+        assertFalse(html.contains("served-models.json"), "the server said so on that run");
+
+        served.put("source", "journal");
+        json.writeValue(dir.resolve(RunFiles.GENERATION).toFile(), gen);
+        assertEquals(0, report("--run", dir.toString()).status());
+        html = Files.readString(dir.resolve(RunFiles.REPORT));
+        assertTrue(html.contains("journal's keys name it; taken from the journal's record,"
+                + " <code>served-models.json</code>: the server could not be reached when this run asked it)"
+                + "</span>."), html);
+    }
+
     @Test
     void labelsComeFromTheWeightedRecordsWithoutLabelsJson() throws IOException {
         RunDirFixture fx = new RunDirFixture().write(dir);

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  * open refuses with the line number rather than silently dropping work.
  *
  * <p>{@code <dir>/served-models.json} ({@link #SERVED_FILE}) records, per backend, requested
- * model and server, the model identity that server last stated ({@link #identityFor}): keys
+ * model and server (its base URL in {@link ServerUrl#canonical} form, so that
+ * {@code http://LocalHost:80/v1} finds what {@code http://localhost/v1} recorded), the model
+ * identity that server last stated ({@link #identityFor}): keys
  * name a llama.cpp server's model by what it serves, which a run can only learn by asking it,
  * and a rerun with the server stopped must still find a finished run's entries. It is written
  * whole, to a temporary file then renamed over the old one, so a crash leaves the old record
@@ -79,6 +81,11 @@ public final class CallJournal implements AutoCloseable {
     private final java.util.List<Path> created;
     /** {@link #SERVED_FILE}'s records, in file order, as on disk or about to be. */
     private final Map<Scope, String> served;
+    /**
+     * The records that stood in for a server that could not be reached ({@link #identityFor}'s
+     * {@link ModelIdentity.Source#UNSAID} case) in this run, for {@link #recordedIdentityInUse}.
+     */
+    private final Map<Scope, String> keyedByRecord = new java.util.HashMap<>();
     /** {@link #served} holds a record not yet written (it is, before the next append). */
     private boolean servedPending;
     private boolean appended;
@@ -239,7 +246,7 @@ public final class CallJournal implements AutoCloseable {
                 if (backend == null || model == null || server == null || identity == null) {
                     throw new IOException("a record without backend, model, server and identity");
                 }
-                served.put(new Scope(backend, model, server), identity);
+                served.put(Scope.of(backend, model, server), identity);
             }
             return served;
         } catch (IOException | RuntimeException e) {
@@ -254,8 +261,15 @@ public final class CallJournal implements AutoCloseable {
         return v != null && v.isTextual() ? v.textValue() : null;
     }
 
-    /** What a {@link #SERVED_FILE} record is for: a model name asked of a backend at a server. */
+    /**
+     * What a {@link #SERVED_FILE} record is for: a model name asked of a backend at a server,
+     * the server in {@link ServerUrl#canonical} form.
+     */
     private record Scope(String backend, String model, String server) {
+
+        static Scope of(String backend, String model, String server) {
+            return new Scope(backend, model, ServerUrl.canonical(server));
+        }
     }
 
     /**
@@ -287,12 +301,13 @@ public final class CallJournal implements AutoCloseable {
             // their replies would be stored under the old weights' keys. The name misses instead.
             return said.identity();
         }
-        Scope scope = new Scope(backend, model, said.server());
+        Scope scope = Scope.of(backend, model, said.server());
         String recorded = served.get(scope);
         if (said.source() == ModelIdentity.Source.UNSAID) {
             if (recorded == null) {
                 return said.identity();
             }
+            keyedByRecord.put(scope, recorded);
             LOG.info("Journal {}: keying by what {} served '{}' when this journal last recorded it ({})",
                     directory, said.server(), model, directory.resolve(SERVED_FILE));
             return recorded;
@@ -306,6 +321,17 @@ public final class CallJournal implements AutoCloseable {
             writeServed();
         }
         return said.identity();
+    }
+
+    /**
+     * The identity this journal's record gave the keys of {@code model} asked of {@code backend}
+     * at {@code server} in this run, because the server could not be reached to say what it
+     * serves ({@link #identityFor} with {@link ModelIdentity.Source#UNSAID}); null when no record
+     * stood in (the server said, or nothing was recorded). A run's provenance states it, so that
+     * what keyed the replies is on record also when the server was not asked.
+     */
+    public synchronized String recordedIdentityInUse(String backend, String model, String server) {
+        return keyedByRecord.get(Scope.of(backend, model, server));
     }
 
     /** Writes {@link #served} to {@link #SERVED_FILE}: a temporary file, forced, renamed over it. */

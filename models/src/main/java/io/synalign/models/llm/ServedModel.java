@@ -187,6 +187,37 @@ public record ServedModel(Kind kind, String requested, String servedId, SortedMa
         return Json.write(Json.canonical(o));
     }
 
+    /**
+     * The {@link Kind#OTHER} model whose {@link #identity} is {@code identity} (as a journal's
+     * record keeps it, {@link CallJournal#recordedIdentityInUse}), requested as
+     * {@code requested}; null when {@code identity} is not one (a model name: the record of a
+     * server that lists the requested model, or text no listing gave). Read back exactly: the
+     * result's {@link #identity} is {@code identity} character for character, or null is
+     * returned, so what a run records is what keyed its replies.
+     */
+    public static ServedModel fromIdentity(String requested, String identity) {
+        JsonNode root;
+        try {
+            root = Json.MAPPER.readTree(identity);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+        if (root == null || !root.isObject() || root.size() != 2 || !root.path("served").isTextual()
+                || !root.path("weights").isObject()) {
+            return null;
+        }
+        SortedMap<String, Long> weights = new TreeMap<>();
+        for (java.util.Iterator<Map.Entry<String, JsonNode>> it = root.get("weights").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            if (!f.getValue().isIntegralNumber() || !f.getValue().canConvertToLong()) {
+                return null;
+            }
+            weights.put(f.getKey(), f.getValue().longValue());
+        }
+        ServedModel m = new ServedModel(Kind.OTHER, requested, root.get("served").textValue(), weights, null);
+        return m.identity().equals(identity) ? m : null;
+    }
+
     /** One line for the user, naming the server by {@code base} (its base URL). */
     public String note(String base) {
         return switch (kind) {

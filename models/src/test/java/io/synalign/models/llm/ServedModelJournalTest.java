@@ -244,4 +244,20 @@ class ServedModelJournalTest {
         assertFalse(note.contains("\n") || note.contains("\u001b") || note.contains("\u202e"), note);
         assertTrue(s.identity().contains("\\n"), "the key keeps the id as the server gave it");
     }
+
+    @Test
+    void anIdentityReadsBackAsTheServedModelOnlyWhenItIsOne() {
+        ServedModel listed = ServedModel.fromListing(MODEL, FakeOpenAiServer.llamaCppModelList(LLAMA_PATH, 8030261312L,
+                4912898304L));
+        ServedModel back = ServedModel.fromIdentity(MODEL, listed.identity());
+        assertEquals(listed, back);
+        ServedModel idOnly = ServedModel.fromListing(MODEL, "{\"data\":[{\"id\":\"evil\\n\\\"x\"}]}");
+        assertEquals(idOnly, ServedModel.fromIdentity(MODEL, idOnly.identity()), "no meta, odd characters");
+        assertNull(ServedModel.fromIdentity(MODEL, MODEL), "a name");
+        assertNull(ServedModel.fromIdentity(MODEL, "{\"served\":\"x\",\"weights\":{}, \"y\":1}"));
+        assertNull(ServedModel.fromIdentity(MODEL, "{\"weights\":{},\"served\":\"x\"}"),
+                "not the identity a listing gives (field order): it did not key anything as such");
+        assertNull(ServedModel.fromIdentity(MODEL, "{\"served\":\"x\",\"weights\":{\"size\":1.5}}"));
+        assertNull(ServedModel.fromIdentity(MODEL, "{\"served\":\"x\""));
+    }
 }

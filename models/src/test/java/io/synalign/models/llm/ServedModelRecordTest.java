@@ -3,6 +3,7 @@ package io.synalign.models.llm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -73,6 +74,86 @@ class ServedModelRecordTest {
         assertEquals(first.reply().content(), again.reply().content());
         assertTrue(again.reply().fromJournal());
         assertEquals(0, again.reply().httpAttempts(), "no request sent");
+    }
+
+    @Test
+    void theRecordThatKeyedARunIsThereForItsProvenance() throws Exception {
+        String base;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            base = server.baseUrl();
+            try (CallJournal j = CallJournal.open(dir)) {
+                OpenAiCompatibleChatModel m = client(base);
+                new JournaledChatModel(m, j).complete(hello());
+                assertNull(j.recordedIdentityInUse(m.backend(), MODEL, base), "the server said: no record in use");
+            }
+        }
+        OpenAiCompatibleChatModel stopped = client(base);
+        try (CallJournal j = CallJournal.open(dir)) {
+            JournaledChatModel journaled = new JournaledChatModel(stopped, j);
+            String recorded = j.recordedIdentityInUse(stopped.backend(), MODEL, base);
+            assertEquals(journaled.modelIdentity(), recorded, "the record keyed this run");
+            ServedModel served = ServedModel.fromIdentity(MODEL, recorded);
+            assertEquals(LLAMA_PATH, served.servedId());
+            assertEquals(4912898304L, served.weights().get("size"));
+            assertEquals(6, served.weights().size(), served.toString());
+            assertEquals(recorded, served.identity());
+        }
+    }
+
+    @Test
+    void aRecordIsFoundUnderAnotherSpellingOfItsServersUrl() throws Exception {
+        int port;
+        Run first;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            port = server.port();
+            // localhost resolves here through the hosts file; the record resolves no name.
+            first = run(client("http://LocalHost:" + port + "/v1/"));
+        }
+        Run again = run(client("http://localhost:" + port + "/v1")); // stopped: only the record can key it
+        assertEquals(first.identity(), again.identity());
+        assertTrue(again.reply().fromJournal(), "replayed, nothing sent");
+        assertTrue(record().contains("\"server\":\"http://localhost:" + port + "/v1\""), record());
+    }
+
+    /**
+     * A record written before servers were compared in canonical form, under a spelling the run
+     * does not use (host in capitals, the scheme's default port): still found, and the keys it
+     * gives are the keys written out by hand (SHA-256 of the canonical request, independently of
+     * {@link RequestKeys}): no URL is in a key, and URLs already canonical are recorded as they
+     * always were.
+     */
+    @Test
+    void aRecordWrittenUnderAnotherSpellingIsFoundAndGivesTheKeysItGave() throws Exception {
+        String identity = "{\"served\":\"" + LLAMA_PATH + "\",\"weights\":{\"n_ctx_train\":131072,"
+                + "\"n_embd\":4096,\"n_params\":8030261312,\"n_vocab\":128256,\"size\":4912898304,"
+                + "\"vocab_type\":2}}";
+        String canonicalRequest = "{\"attempt\":0,\"backend\":\"openai-compatible\",\"messages\":"
+                + "[{\"content\":\"hello\",\"role\":\"user\"}],\"model\":\""
+                + identity.replace("\"", "\\\"") + "\",\"sampling\":{},\"schema\":null,\"v\":1}";
+        String handKey = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(canonicalRequest.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        int port;
+        String recordText;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            port = server.port();
+            try (CallJournal j = CallJournal.open(dir)) {
+                JournaledChatModel journaled = new JournaledChatModel(client(server.baseUrl()), j);
+                journaled.complete(hello());
+                assertEquals(identity, journaled.modelIdentity());
+                assertTrue(j.lookup(handKey) != null, "stored under the key written out by hand");
+            }
+            recordText = record();
+            assertEquals("{\"v\":1,\"served\":[{\"backend\":\"openai-compatible\",\"model\":\"" + MODEL
+                    + "\",\"server\":\"http://127.0.0.1:" + port + "/v1\",\"identity\":"
+                    + "\"" + identity.replace("\"", "\\\"") + "\"}]}\n", recordText,
+                    "a canonical URL recorded as written");
+        }
+        Files.writeString(dir.resolve(CallJournal.SERVED_FILE), recordText.replace("http://127.0.0.1:" + port,
+                "http://LOCALHOST:" + port));
+        Run again = run(client("http://localhost:" + port + "/v1"));
+        assertEquals(identity, again.identity(), "the old record found");
+        assertTrue(again.reply().fromJournal());
+        assertEquals(0, again.reply().httpAttempts());
     }
 
     @Test
