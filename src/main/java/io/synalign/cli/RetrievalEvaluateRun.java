@@ -27,7 +27,10 @@ import java.util.Map;
  * synthetic, aligned or weighted, test), embeds every passage and every distinct query text
  * once, runs {@link RetrievalEvaluation}, prints the table and writes the document
  * {@code {"task": "retrieval", "variants": {"zero_shot": {"recall@10": ..., "recall@10_std":
- * ...}, ...}}} to {@code --summary} and {@code --run-dir}.
+ * ..., "testRanks": [[...]]}, ...}}} to {@code --summary} and {@code --run-dir}
+ * ({@code testRanks}: per repeat, per test query the rank of its first relevant passage, 0 for
+ * none in the top {@value RetrievalEvaluation#SEARCH_DEPTH}; see
+ * {@link RetrievalEvaluation.Variant#testRanks}).
  */
 final class RetrievalEvaluateRun {
 
@@ -181,6 +184,8 @@ final class RetrievalEvaluateRun {
             o.put("values", values);
             o.put("trainRows", v.trainRows());
             o.put("bestEpochs", v.epochs());
+            // Per repeat, each test query's first relevant rank: report resamples the queries.
+            o.put("testRanks", v.testRanks());
             vs.put(v.name(), o);
         }
         root.put("variants", vs);

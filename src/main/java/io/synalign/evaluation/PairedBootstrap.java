@@ -10,6 +10,12 @@ import java.util.SplittableRandom;
  * ({@link Scope#TEST_ROWS_AND_REPEATS}) the repeats are resampled as well, so that the seeds'
  * variation stays in the interval too.
  *
+ * <p>Two kinds of score: a classification metric of each repeat's predicted classes against
+ * the test labels ({@link Metric}: accuracy, macro-F1; built with the labels), or a metric that
+ * is the mean of one score per test row, such as a retrieval's MRR@10, the mean of each test
+ * query's reciprocal rank ({@link #overRowScores}, {@link #meanDifference}). Both resample the
+ * same way, so one seed gives the same resamples to either.
+ *
  * <p>Algorithm: resample b draws {@code n} row indices uniformly with replacement from the
  * {@code n} test rows (and, for {@link Scope#TEST_ROWS_AND_REPEATS}, first {@code R} repeat
  * indices from the {@code R} repeats); every drawn repeat of both variants is scored on that
@@ -26,8 +32,8 @@ import java.util.SplittableRandom;
  * <p>Reproducible: the draws are {@code nextInt} of one {@code new SplittableRandom(seed)},
  * resample after resample ({@code R} repeat draws, then {@code n} row draws), so one seed gives
  * the same resamples to every comparison made with it. Cost O(B (n + V R (n + k))) for V = 2
- * variants of R repeats and k classes; a resample is held as row multiplicities, and only the
- * rows drawn at least once are visited.
+ * variants of R repeats and k classes (k = 0 for per-row scores); a resample is held as row
+ * multiplicities, and only the rows drawn at least once are visited.
  */
 public final class PairedBootstrap {
 
@@ -65,8 +71,10 @@ public final class PairedBootstrap {
             int resamples) {
     }
 
+    /** The test labels of a classification bootstrap; null for per-row scores. */
     private final int[] truth;
     private final int classes;
+    private final int rows;
     private final int resamples;
     private final long seed;
 
@@ -79,17 +87,40 @@ public final class PairedBootstrap {
      *     resamples
      */
     public PairedBootstrap(int[] truth, int classes, int resamples, long seed) {
-        if (truth.length == 0) {
+        this(labels(truth, classes), classes, truth.length, resamples, seed);
+    }
+
+    private PairedBootstrap(int[] truth, int classes, int rows, int resamples, long seed) {
+        if (rows < 1) {
             throw new IllegalArgumentException("no test rows");
         }
         if (resamples < 2) {
             throw new IllegalArgumentException("need at least 2 resamples, got " + resamples);
         }
-        checkClasses("test label", truth, classes);
-        this.truth = truth.clone();
+        this.truth = truth;
         this.classes = classes;
+        this.rows = rows;
         this.resamples = resamples;
         this.seed = seed;
+    }
+
+    /** A checked copy of the test labels. */
+    private static int[] labels(int[] truth, int classes) {
+        checkClasses("test label", truth, classes);
+        return truth.clone();
+    }
+
+    /**
+     * A bootstrap of a metric that is the mean over the test rows of one score per row (a
+     * retrieval's MRR@10: each test query's reciprocal rank), compared by
+     * {@link #meanDifference}.
+     *
+     * @param rows the number of test rows, {@code >= 1}
+     * @param resamples bootstrap resamples, {@code >= 2}
+     * @param seed seeds the resamples
+     */
+    public static PairedBootstrap overRowScores(int rows, int resamples, long seed) {
+        return new PairedBootstrap(null, 0, rows, resamples, seed);
     }
 
     /**
@@ -111,10 +142,11 @@ public final class PairedBootstrap {
      * repeats ({@code nextInt(R)}, {@code R} times), then its rows.
      */
     public Interval difference(Metric metric, Scope scope, int[][] a, int[][] b) {
-        if (a.length == 0 || a.length != b.length) {
-            throw new IllegalArgumentException("need the same, non-zero number of repeats for"
-                    + " both variants, got " + a.length + " and " + b.length);
+        if (truth == null) {
+            throw new IllegalStateException("built over per-row scores, without test labels:"
+                    + " use meanDifference");
         }
+        checkRepeats(a.length, b.length);
         for (int[][] variant : new int[][][] {a, b}) {
             for (int[] predicted : variant) {
                 if (predicted.length != truth.length) {
@@ -124,24 +156,106 @@ public final class PairedBootstrap {
                 checkClasses("prediction", predicted, classes);
             }
         }
-        int n = truth.length;
+        Counts counts = new Counts(classes);
+        return resample(scope, a.length, (repeatWeight, drawn, m, weight) -> {
+            double sum = 0;
+            for (int r = 0; r < a.length; r++) {
+                if (repeatWeight[r] > 0) {
+                    sum += repeatWeight[r] * (score(metric, a[r], drawn, m, weight, counts)
+                            - score(metric, b[r], drawn, m, weight, counts));
+                }
+            }
+            return sum / a.length;
+        });
+    }
+
+    /**
+     * The interval of {@code mean_r mean_i a[r][i] - mean_r mean_i b[r][i]}, the difference of
+     * two variants' repeat-averaged metric where the metric is the mean of one score per test
+     * row, under {@code scope}'s resampling: on a resample a row drawn w times counts w times
+     * in both variants' means, as it would in the resampled arrays.
+     *
+     * @param a variant a's score per test row, one array per repeat
+     * @param b variant b's, the same number of repeats (repeat r of both trained with one seed)
+     * @throws IllegalStateException when built with test labels (use {@link #difference})
+     * @throws IllegalArgumentException for no repeats, unequal repeat counts, an array of
+     *     another length than the test rows, or a score that is not finite
+     */
+    public Interval meanDifference(Scope scope, double[][] a, double[][] b) {
+        if (truth != null) {
+            throw new IllegalStateException("built with test labels: use difference");
+        }
+        checkRepeats(a.length, b.length);
+        for (double[][] variant : new double[][][] {a, b}) {
+            for (double[] scores : variant) {
+                if (scores.length != rows) {
+                    throw new IllegalArgumentException(scores.length + " scores for " + rows
+                            + " test rows");
+                }
+                for (int i = 0; i < rows; i++) {
+                    if (!Double.isFinite(scores[i])) {
+                        throw new IllegalArgumentException("score " + i + " is " + scores[i]);
+                    }
+                }
+            }
+        }
+        return resample(scope, a.length, (repeatWeight, drawn, m, weight) -> {
+            double sum = 0;
+            for (int r = 0; r < a.length; r++) {
+                if (repeatWeight[r] > 0) {
+                    double[] ar = a[r];
+                    double[] br = b[r];
+                    double rowSum = 0;
+                    for (int j = 0; j < m; j++) {
+                        int i = drawn[j];
+                        rowSum += weight[i] * (ar[i] - br[i]);
+                    }
+                    // Every resample holds n rows in all: its mean divides by n.
+                    sum += repeatWeight[r] * rowSum / rows;
+                }
+            }
+            return sum / a.length;
+        });
+    }
+
+    private static void checkRepeats(int a, int b) {
+        if (a == 0 || a != b) {
+            throw new IllegalArgumentException("need the same, non-zero number of repeats for"
+                    + " both variants, got " + a + " and " + b);
+        }
+    }
+
+    /**
+     * The statistic of one resample: repeat r counted {@code repeatWeight[r]} times, row
+     * {@code drawn[j]} ({@code j < m}, the rows drawn at least once) {@code weight[drawn[j]]}
+     * times.
+     */
+    private interface Statistic {
+        double of(int[] repeatWeight, int[] drawn, int m, int[] weight);
+    }
+
+    /**
+     * The resampling loop shared by both kinds of score: the statistic on the test set itself,
+     * then on {@code resamples} resamples drawn in the documented order, and its percentiles.
+     */
+    private Interval resample(Scope scope, int repeats, Statistic statistic) {
+        int n = rows;
         int[] weight = new int[n];
         int[] drawn = new int[n];
-        int[] repeatWeight = new int[a.length];
+        int[] repeatWeight = new int[repeats];
         Arrays.fill(weight, 1);
         Arrays.fill(repeatWeight, 1);
         for (int i = 0; i < n; i++) {
             drawn[i] = i;
         }
-        Counts counts = new Counts(classes);
-        double observed = statistic(metric, a, b, repeatWeight, drawn, n, weight, counts);
+        double observed = statistic.of(repeatWeight, drawn, n, weight);
         double[] stats = new double[resamples];
         SplittableRandom random = new SplittableRandom(seed);
         for (int s = 0; s < resamples; s++) {
             if (scope == Scope.TEST_ROWS_AND_REPEATS) {
                 Arrays.fill(repeatWeight, 0);
-                for (int k = 0; k < a.length; k++) {
-                    repeatWeight[random.nextInt(a.length)]++;
+                for (int k = 0; k < repeats; k++) {
+                    repeatWeight[random.nextInt(repeats)]++;
                 }
             }
             Arrays.fill(weight, 0);
@@ -154,11 +268,11 @@ public final class PairedBootstrap {
                     drawn[distinct++] = i;
                 }
             }
-            stats[s] = statistic(metric, a, b, repeatWeight, drawn, distinct, weight, counts);
+            stats[s] = statistic.of(repeatWeight, drawn, distinct, weight);
         }
         Arrays.sort(stats);
         return new Interval(observed, percentile(stats, 0.025), percentile(stats, 0.975), n,
-                a.length, resamples);
+                repeats, resamples);
     }
 
     /** Position {@code q (B - 1)} of the sorted values, interpolated linearly (type 7). */
@@ -167,22 +281,6 @@ public final class PairedBootstrap {
         int lo = (int) Math.floor(h);
         int hi = Math.min(lo + 1, sorted.length - 1);
         return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-    }
-
-    /**
-     * Mean over the repeats (repeat r counted {@code repeatWeight[r]} times) of a's score minus
-     * b's, on the rows {@code drawn[0..m)} weighted.
-     */
-    private double statistic(Metric metric, int[][] a, int[][] b, int[] repeatWeight,
-            int[] drawn, int m, int[] weight, Counts counts) {
-        double sum = 0;
-        for (int r = 0; r < a.length; r++) {
-            if (repeatWeight[r] > 0) {
-                sum += repeatWeight[r] * (score(metric, a[r], drawn, m, weight, counts)
-                        - score(metric, b[r], drawn, m, weight, counts));
-            }
-        }
-        return sum / a.length;
     }
 
     /**

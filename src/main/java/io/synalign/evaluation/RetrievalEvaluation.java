@@ -31,6 +31,13 @@ import java.util.SplittableRandom;
  * frozen encoder, its own passages excluded. Metrics: recall@1, @10, @100, MRR@10 and nDCG@10
  * ({@link RankingMetrics}), averaged over the distinct test queries, then mean and standard
  * deviation over the repeats.
+ *
+ * <p>Each repeat also keeps, per test query, the rank of its first relevant passage in the
+ * search ({@link Variant#testRanks}, one int a query): MRR@10, the metric the report's verdict
+ * compares, is the mean of {@link #reciprocalRank} of these ranks, so a comparison of variants
+ * can resample the test queries ({@link PairedBootstrap#overRowScores}) as well as look at the
+ * seeds. The other metrics are not functions of that one rank where a query has several
+ * relevant passages or grades above 1, so the ranks recompute MRR@10 only.
  */
 public final class RetrievalEvaluation {
 
@@ -41,6 +48,10 @@ public final class RetrievalEvaluation {
     /** The metrics, in report order. */
     public static final List<String> METRICS = List.of("recall@1", "recall@10", "recall@100",
             "mrr@10", "ndcg@10");
+    /** Passages retrieved per test query; ranks beyond it are not known. */
+    public static final int SEARCH_DEPTH = 100;
+    /** The cut-off of the MRR the verdict compares. */
+    public static final int MRR_CUTOFF = 10;
     /** Hard negatives mined per training row. */
     static final int HARD_NEGATIVES = 3;
     /** Share of the real query texts held out for early stopping. */
@@ -80,8 +91,26 @@ public final class RetrievalEvaluation {
         }
     }
 
-    /** One variant: its training rows and metrics. */
-    public record Variant(String name, int trainRows, Map<String, MeanStd> metrics, List<Integer> epochs) {
+    /**
+     * One variant: its training rows and metrics.
+     *
+     * @param testRanks per repeat (one array for {@value #ZERO_SHOT}, which is not trained),
+     *     per distinct test query in {@link TestQueries} order, the rank from 1 of the query's
+     *     first relevant passage among the {@code min(}{@value #SEARCH_DEPTH}{@code , corpus)}
+     *     retrieved, 0 when none of them is relevant
+     */
+    public record Variant(String name, int trainRows, Map<String, MeanStd> metrics, List<Integer> epochs,
+            int[][] testRanks) {
+    }
+
+    /**
+     * A query's reciprocal rank at {@value #MRR_CUTOFF} from the rank of its first relevant
+     * passage (from 1; 0 for none retrieved): {@code 1 / rank} within the cut-off, else 0,
+     * exactly the value {@link RankingMetrics#reciprocalRank} gives for that ranked list.
+     */
+    public static double reciprocalRank(int firstRelevantRank) {
+        return firstRelevantRank >= 1 && firstRelevantRank <= MRR_CUTOFF
+                ? 1.0 / firstRelevantRank : 0;
     }
 
     private RetrievalEvaluation() {
@@ -108,10 +137,11 @@ public final class RetrievalEvaluation {
             Queries aligned, TestQueries test, Options options, ProgressListener progress) {
         List<Variant> out = new ArrayList<>();
         RetrieverStudent zero = RetrieverStudent.zeroShot(passages.cols());
-        Map<String, Double> zeroScores = score(backend, zero, passages, test);
+        Scores zeroScores = score(backend, zero, passages, test);
         Map<String, MeanStd> zeroMetrics = new LinkedHashMap<>();
-        zeroScores.forEach((k, v) -> zeroMetrics.put(k, MeanStd.of(new double[] {v})));
-        out.add(new Variant(ZERO_SHOT, 0, zeroMetrics, List.of()));
+        zeroScores.means().forEach((k, v) -> zeroMetrics.put(k, MeanStd.of(new double[] {v})));
+        out.add(new Variant(ZERO_SHOT, 0, zeroMetrics, List.of(),
+                new int[][] {zeroScores.firstRelevantRanks()}));
 
         Map<String, Queries> sets = new LinkedHashMap<>();
         sets.put(REAL, null);
@@ -133,6 +163,7 @@ public final class RetrievalEvaluation {
         Map<String, double[][]> values = new LinkedHashMap<>();
         Map<String, List<Integer>> epochs = new LinkedHashMap<>();
         Map<String, Integer> sizes = new LinkedHashMap<>();
+        Map<String, int[][]> ranks = new LinkedHashMap<>();
         int total = options.repeats() * sets.size();
         int done = 0;
         for (int rep = 0; rep < options.repeats(); rep++) {
@@ -147,12 +178,14 @@ public final class RetrievalEvaluation {
                 RetrieverStudent s = RetrieverStudent.train(backend, passages, training, heldOut,
                         options.student(), seed);
                 epochs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(s.bestEpoch());
-                Map<String, Double> scores = score(backend, s, passages, test);
+                Scores scores = score(backend, s, passages, test);
                 double[][] v = values.computeIfAbsent(e.getKey(),
                         k -> new double[METRICS.size()][options.repeats()]);
                 for (int m = 0; m < METRICS.size(); m++) {
-                    v[m][rep] = scores.get(METRICS.get(m));
+                    v[m][rep] = scores.means().get(METRICS.get(m));
                 }
+                ranks.computeIfAbsent(e.getKey(), k -> new int[options.repeats()][])[rep] =
+                        scores.firstRelevantRanks();
                 progress.onProgress("train", ++done, total, e.getKey());
             }
         }
@@ -161,7 +194,7 @@ public final class RetrievalEvaluation {
             for (int m = 0; m < METRICS.size(); m++) {
                 metrics.put(METRICS.get(m), MeanStd.of(values.get(name)[m]));
             }
-            out.add(new Variant(name, sizes.get(name), metrics, epochs.get(name)));
+            out.add(new Variant(name, sizes.get(name), metrics, epochs.get(name), ranks.get(name)));
         }
         return out;
     }
@@ -275,27 +308,46 @@ public final class RetrievalEvaluation {
         return hard;
     }
 
-    /** Mean metrics of the test queries over the whole corpus. */
-    static Map<String, Double> score(KernelBackend backend, RetrieverStudent s, FloatMatrix passages,
+    /**
+     * The test queries' scores: each metric's mean, and per query the rank from 1 of its first
+     * relevant passage among those retrieved (0 for none).
+     */
+    record Scores(Map<String, Double> means, int[] firstRelevantRanks) {
+    }
+
+    /** Metrics of the test queries over the whole corpus. */
+    static Scores score(KernelBackend backend, RetrieverStudent s, FloatMatrix passages,
             TestQueries test) {
-        int k = Math.min(100, passages.rows());
+        int k = Math.min(SEARCH_DEPTH, passages.rows());
         InnerProductSearch.Hits hits = InnerProductSearch.search(backend, s.project(test.vectors()),
                 passages, k, null, ProgressListener.NONE);
         double[] sums = new double[METRICS.size()];
         int n = test.vectors().rows();
+        int[] first = new int[n];
         for (int i = 0; i < n; i++) {
             int[] ranked = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
             Map<Integer, Integer> j = test.judgements().get(i);
             sums[0] += RankingMetrics.recall(ranked, j, 1);
             sums[1] += RankingMetrics.recall(ranked, j, 10);
             sums[2] += RankingMetrics.recall(ranked, j, 100);
-            sums[3] += RankingMetrics.reciprocalRank(ranked, j, 10);
+            sums[3] += RankingMetrics.reciprocalRank(ranked, j, MRR_CUTOFF);
             sums[4] += RankingMetrics.ndcg(ranked, j, 10);
+            first[i] = firstRelevantRank(ranked, j);
         }
         Map<String, Double> out = new LinkedHashMap<>();
         for (int m = 0; m < METRICS.size(); m++) {
             out.put(METRICS.get(m), sums[m] / Math.max(1, n));
         }
-        return out;
+        return new Scores(out, first);
+    }
+
+    /** The rank from 1 of the first item of grade above 0 in {@code ranked}, 0 for none. */
+    static int firstRelevantRank(int[] ranked, Map<Integer, Integer> grades) {
+        for (int r = 0; r < ranked.length; r++) {
+            if (grades.getOrDefault(ranked[r], 0) > 0) {
+                return r + 1;
+            }
+        }
+        return 0;
     }
 }

@@ -88,7 +88,7 @@ public final class ReportPage {
                 + " id=\"run-dir\">").append(Html.escape(run.dir().toString()))
                 .append("</code></p>\n");
         sb.append(Verdict.html(run.alignment(), run.weighted(), run.evaluation(),
-                run.testPredictions(), run.provenance().evaluation()));
+                run.testPredictions(), run.testRanks(), run.provenance().evaluation()));
         weights(sb);
         examples(sb);
         queries(sb);

@@ -33,6 +33,9 @@ import java.util.Map;
  * @param evaluation {@code evaluation.json}
  * @param testPredictions the test predictions that {@code evaluation.json} keeps, checked, or
  *     {@code null} (none kept: written before they were, or a retrieval evaluation)
+ * @param testRanks the test queries' first relevant ranks that a retrieval's
+ *     {@code evaluation.json} keeps, checked, or {@code null} (none kept: written before they
+ *     were, or a classification)
  * @param generation {@code generation.json}
  * @param realLabels the real rows' labels from {@code labels.json}, or {@code null}
  * @param realTexts the real rows' texts, read from the {@code --real} file that
@@ -42,7 +45,7 @@ import java.util.Map;
  */
 public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         Embeddings embeddings, JsonNode evaluation, TestPredictions testPredictions,
-        JsonNode generation, List<String> realLabels, RealTexts realTexts, JsonNode test, Provenance provenance) {
+        TestRanks testRanks, JsonNode generation, List<String> realLabels, RealTexts realTexts, JsonNode test, Provenance provenance) {
 
     /** The field that carries each synthetic record's weight. */
     static final String WEIGHT_FIELD = "synalign_weight";
@@ -133,9 +136,11 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         JsonNode evaluation = json(dir.resolve(RunFiles.EVALUATION));
         TestPredictions predictions = evaluation == null ? null
                 : TestPredictions.read(dir.resolve(RunFiles.EVALUATION), evaluation);
+        TestRanks ranks = evaluation == null ? null
+                : TestRanks.read(dir.resolve(RunFiles.EVALUATION), evaluation);
         JsonNode generation = json(dir.resolve(RunFiles.GENERATION));
         RunArtefacts run = new RunArtefacts(dir, alignment, weighted, embeddings, evaluation,
-                predictions, generation, realLabels, realTexts(dir, alignment, labels), test,
+                predictions, ranks, generation, realLabels, realTexts(dir, alignment, labels), test,
                 Provenance.check(dir, alignment, generation, evaluation));
         if (run.isEmpty()) {
             throw new InputException(dir, "no run artefacts here (expected any of "

@@ -12,16 +12,21 @@ import java.util.Locale;
  * weighted by the labels' real shares), and whether the aligned variant trained a better
  * student than each other variant, with a 95 % interval.
  *
- * <p>The interval of a classification that kept its test predictions ({@link TestPredictions})
- * holds two errors, added in quadrature on each side of the difference d (they are
- * independent: one comes from which rows were tested, the other from the seeds):
+ * <p>The interval of an evaluation that kept its per-row data (a classification its test
+ * predictions, {@link TestPredictions}; a retrieval each test query's first relevant rank,
+ * {@link TestRanks}) holds two errors, added in quadrature on each side of the difference d
+ * (they are independent: one comes from which rows or queries were tested, the other from the
+ * seeds):
  * <ul>
- * <li>the test set's own sampling error: a paired bootstrap over the test rows
+ * <li>the test set's own sampling error: a paired bootstrap over the test rows or queries
  * ({@link PairedBootstrap}, scope {@code TEST_ROWS}, {@value PairedBootstrap#DEFAULT_RESAMPLES}
  * resamples seeded by the evaluation's {@code --seed}) of the difference of the
- * repeat-averaged macro-F1, the same resample for both variants; its half-widths below and above
+ * repeat-averaged macro-F1 (classification) or MRR@10 (retrieval: the mean of the queries'
+ * reciprocal ranks at 10), the same resample for both variants; its half-widths below and above
  * d are {@code d - low} and {@code high - d} of the 2.5th and 97.5th percentiles;
- * <li>the seeds' error: the paired Student-t half-width over the R repeats below.
+ * <li>the seeds' error: the paired Student-t half-width over the R repeats below (against
+ * retrieval's untrained {@code zero_shot}, whose one value stands in every repeat, a one-sample
+ * t of the aligned repeats).
  * </ul>
  * The interval is {@code d - sqrt(t^2 + rowsLow^2)} to {@code d + sqrt(t^2 + rowsHigh^2)}. Why
  * not a bootstrap that resamples the repeats too: with the default 3 repeats it has 10 distinct
@@ -30,9 +35,9 @@ import java.util.Locale;
  * seeds' t interval alone (-3.5 to +11.1) includes 0. With one repeat the seeds' part is
  * unknown and the interval is the rows' alone, which the verdict says.
  *
- * <p>Otherwise (an evaluation written before predictions were kept, or a retrieval) it is a
- * paired Student-t interval on the per-repeat differences: {@code evaluate} trains every variant
- * with the same seed in repeat r (same initialisation, held-out slice and shuffles), so the
+ * <p>Otherwise (an evaluation written before the per-row data was kept) it is a paired
+ * Student-t interval on the per-repeat differences: {@code evaluate} trains every variant with
+ * the same seed in repeat r (same initialisation, held-out slice and shuffles), so the
  * difference per repeat removes the repeat's own noise; the verdict says "on this test set",
  * since the rows' sampling error is not in it. With one repeat there is then no interval, and
  * the verdict says so instead of claiming one.
@@ -96,7 +101,7 @@ final class Verdict {
      * (it would credit or blame this alignment for another's result), with a line saying so.
      */
     static String html(JsonNode alignment, RunArtefacts.Weighted weighted, JsonNode evaluation,
-            TestPredictions predictions, List<String> evaluationOf) {
+            TestPredictions predictions, TestRanks ranks, List<String> evaluationOf) {
         List<String> items = new ArrayList<>();
         String a = alignment == null ? null : alignment(alignment, weighted);
         if (a != null) {
@@ -106,7 +111,7 @@ final class Verdict {
             items.add("<li id=\"verdict-evaluation-other\">The evaluation is left out of the"
                     + " verdict: " + Html.escape(evaluationOf.get(0)) + " (see its section).</li>");
         } else if (evaluation != null) {
-            items.addAll(evaluation(evaluation, predictions));
+            items.addAll(evaluation(evaluation, predictions, ranks));
         }
         if (items.isEmpty()) {
             return "";
@@ -220,9 +225,10 @@ final class Verdict {
     /**
      * One line per comparison of the aligned variant with another variant.
      *
-     * @param predictions the evaluation's test predictions, or null: the seeds-only interval
+     * @param predictions a classification's test predictions, or null
+     * @param ranks a retrieval's test ranks, or null; with neither, the seeds-only interval
      */
-    static List<String> evaluation(JsonNode ev, TestPredictions predictions) {
+    static List<String> evaluation(JsonNode ev, TestPredictions predictions, TestRanks ranks) {
         List<String> out = new ArrayList<>();
         List<Scored> variants = scored(ev);
         String unit = retrieval(ev) ? " MRR@10 points" : " macro-F1 points";
@@ -238,10 +244,14 @@ final class Verdict {
             return out;
         }
         String name = aligned.name();
-        PairedBootstrap bootstrap = predictions == null ? null
-                : new PairedBootstrap(predictions.truth(), predictions.classes(),
-                        PairedBootstrap.DEFAULT_RESAMPLES,
-                        ev.path("settings").path("--seed").asLong(0));
+        long seed = ev.path("settings").path("--seed").asLong(0);
+        PairedBootstrap bootstrap = predictions != null
+                ? new PairedBootstrap(predictions.truth(), predictions.classes(),
+                        PairedBootstrap.DEFAULT_RESAMPLES, seed)
+                : ranks != null ? PairedBootstrap.overRowScores(ranks.queries(),
+                        PairedBootstrap.DEFAULT_RESAMPLES, seed)
+                : null;
+        String rowsNoun = ranks != null ? "test queries" : "test rows";
         for (Scored other : variants) {
             if (other == aligned) {
                 continue;
@@ -255,17 +265,12 @@ final class Verdict {
             if (constant) {
                 b = java.util.Collections.nCopies(a.size(), b.get(0));
             }
-            int[][] predictedA = predictions == null ? null
-                    : predictions.byVariant().get(name);
-            int[][] predictedB = predictions == null ? null
-                    : predictions.byVariant().get(otherName);
-            if (bootstrap != null && predictedA != null && predictedB != null
-                    && predictedA.length == predictedB.length && predictedA.length > 0) {
-                PairedBootstrap.Interval rows = bootstrap.difference(
-                        PairedBootstrap.Metric.MACRO_F1, PairedBootstrap.Scope.TEST_ROWS,
-                        predictedA, predictedB);
+            PairedBootstrap.Interval rows = bootstrap == null ? null
+                    : rowsInterval(bootstrap, predictions, ranks, name, otherName);
+            if (rows != null) {
                 Paired seeds = a.size() == b.size() && a.size() >= 2 ? Paired.of(a, b) : null;
-                out.add(line(name, otherName, unit, Combined.of(rows, seeds)));
+                out.add(line(name, otherName, unit, rowsNoun, constant,
+                        Combined.of(rows, seeds)));
                 continue;
             }
             double diff;
@@ -314,6 +319,35 @@ final class Verdict {
     }
 
     /**
+     * The bootstrap interval over the test rows (or queries) of {@code name} minus
+     * {@code otherName}, or null where the document keeps no per-row data of both with one
+     * number of repeats. The untrained {@code zero_shot}'s one array of ranks stands in every
+     * repeat, as its one value does in the seeds' interval.
+     */
+    private static PairedBootstrap.Interval rowsInterval(PairedBootstrap bootstrap,
+            TestPredictions predictions, TestRanks ranks, String name, String otherName) {
+        if (predictions != null) {
+            int[][] a = predictions.byVariant().get(name);
+            int[][] b = predictions.byVariant().get(otherName);
+            return a == null || b == null || a.length != b.length || a.length == 0 ? null
+                    : bootstrap.difference(PairedBootstrap.Metric.MACRO_F1,
+                            PairedBootstrap.Scope.TEST_ROWS, a, b);
+        }
+        double[][] a = ranks.reciprocalRanks(name);
+        double[][] b = ranks.reciprocalRanks(otherName);
+        if (a == null || b == null || a.length == 0) {
+            return null;
+        }
+        if (UNTRAINED.equals(otherName) && b.length == 1) {
+            double[][] repeated = new double[a.length][];
+            java.util.Arrays.fill(repeated, b[0]);
+            b = repeated;
+        }
+        return a.length != b.length ? null : bootstrap.meanDifference(
+                PairedBootstrap.Scope.TEST_ROWS, a, b);
+    }
+
+    /**
      * The test rows' bootstrap interval and the seeds' paired t interval of one difference,
      * combined: each side's half-widths added in quadrature (see the class comment).
      *
@@ -339,16 +373,23 @@ final class Verdict {
 
     /**
      * The verdict on a combined interval: a win or a loss where the interval excludes 0,
-     * saying what it holds (how many test rows and repeats).
+     * saying what it holds (how many test rows or queries, {@code rowsNoun}, and repeats).
+     *
+     * @param constant whether the other variant is the untrained one, one value for all repeats
      */
-    private static String line(String name, String otherName, String unit, Combined i) {
+    private static String line(String name, String otherName, String unit, String rowsNoun,
+            boolean constant, Combined i) {
         String points = String.format(Locale.ROOT, "%+.1f", 100 * i.difference());
         String ci = String.format(Locale.ROOT, "95%% CI %+.1f to %+.1f: %s", 100 * i.low(),
                 100 * i.high(), i.seeds()
-                        ? String.format(Locale.ROOT, "a paired bootstrap over %d test rows and"
-                                + " a paired t over %d repeats, combined", i.rows(), i.repeats())
-                        : String.format(Locale.ROOT, "a paired bootstrap over %d test rows;"
-                                + " %s, so the seeds' spread is not in it", i.rows(),
+                        ? String.format(Locale.ROOT, "a paired bootstrap over %d %s and %s,"
+                                + " combined", i.rows(), rowsNoun, constant
+                                        ? String.format(Locale.ROOT, "a t over %d repeats against"
+                                                + " its one (untrained) value", i.repeats())
+                                        : String.format(Locale.ROOT, "a paired t over %d repeats",
+                                                i.repeats()))
+                        : String.format(Locale.ROOT, "a paired bootstrap over %d %s;"
+                                + " %s, so the seeds' spread is not in it", i.rows(), rowsNoun,
                                 i.repeats() == 1 ? "one repeat"
                                         : "no per-repeat scores to pair"));
         StringBuilder sb = new StringBuilder("<li class=\"verdict-evaluation\" data-variant=\"")

@@ -111,6 +111,7 @@ class RetrievalEvaluateTest {
         double mrr = 0;
         double recall1 = 0;
         double ndcg = 0;
+        int[] firstRanks = new int[queries.size()];
         for (int i = 0; i < queries.size(); i++) {
             int qi = i;
             List<Integer> order = new ArrayList<>();
@@ -124,6 +125,7 @@ class RetrievalEvaluateTest {
                 first++;
             }
             mrr += first < 10 ? 1.0 / (first + 1) : 0;
+            firstRanks[i] = first + 1; // 11 passages: every relevant one is retrieved
             recall1 += rel.contains(order.get(0)) ? 1.0 / rel.size() : 0;
             double dcg = 0;
             double idcg = 0;
@@ -137,12 +139,61 @@ class RetrievalEvaluateTest {
         assertEquals(mrr / 5, zero.path("mrr@10").asDouble(), 1e-9);
         assertEquals(recall1 / 5, zero.path("recall@1").asDouble(), 1e-9);
         assertEquals(ndcg / 5, zero.path("ndcg@10").asDouble(), 1e-9);
+        // The first relevant rank of each test query, kept for the report's bootstrap.
+        assertEquals(List.of(java.util.Arrays.stream(firstRanks).boxed().toList()),
+                JSON.convertValue(zero.path("testRanks"), List.class));
 
         // Seeded: the same command writes the same numbers.
         Files.move(dir.resolve("eval.json"), dir.resolve("first.json"));
         assertEquals(0, evaluate(counter.loader(), args).status());
         assertEquals(JSON.readTree(dir.resolve("first.json").toFile()).path("variants"),
                 JSON.readTree(dir.resolve("eval.json").toFile()).path("variants"));
+    }
+
+    /**
+     * evaluate then report: every variant keeps its test queries' first relevant ranks per
+     * repeat, each repeat's ranks give the MRR@10 recorded for it, and the report's verdict
+     * bootstraps the test queries and combines that with the repeats' t.
+     */
+    @Test
+    void keptTestRanksGiveTheReportABootstrapOverTheTestQueries() throws IOException {
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = evaluate(counter.loader(), "evaluate", "--task", "retrieval", "--corpus",
+                p("corpus.jsonl"), "--real", p("real.jsonl"), "--synthetic", p("synthetic.jsonl"),
+                "--aligned", p("aligned.jsonl"), "--test", p("test.jsonl"), "--run-dir", p("run"),
+                "--repeats", "2", "--max-epochs", "5", "--no-cache", "--seed", "3", "-q");
+        assertEquals(0, run.status(), run.toString());
+        JsonNode doc = JSON.readTree(dir.resolve("run").resolve(
+                io.synalign.pipeline.RunFiles.EVALUATION).toFile());
+        doc.path("variants").fields().forEachRemaining(e -> {
+            int[][] ranks = JSON.convertValue(e.getValue().path("testRanks"), int[][].class);
+            JsonNode recorded = e.getValue().path("values").path("mrr@10");
+            assertEquals(e.getKey().equals("zero_shot") ? 1 : 2, ranks.length, e.getKey());
+            for (int r = 0; r < ranks.length; r++) {
+                assertEquals(5, ranks[r].length, e.getKey());
+                double sum = 0;
+                for (int rank : ranks[r]) {
+                    assertTrue(rank >= 1 && rank <= 11, e.getKey() + ": rank " + rank);
+                    sum += rank <= 10 ? 1.0 / rank : 0;
+                }
+                assertEquals(recorded.get(r).asDouble(), sum / 5, 1e-12, e.getKey());
+            }
+        });
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("run"));
+        assertEquals(0, report.status(), report.toString());
+        String verdict = ReportCommandTest.section(Files.readString(dir.resolve("run").resolve(
+                io.synalign.pipeline.RunFiles.REPORT)), "verdict");
+        for (String other : List.of("real", "real+synthetic")) {
+            assertTrue(verdict.contains("data-variant=\"" + other + "\" data-interval=\"bootstrap\""),
+                    verdict);
+        }
+        assertTrue(verdict.contains("data-variant=\"zero_shot\" data-interval=\"bootstrap\""),
+                verdict);
+        assertEquals(2, verdict.split("a paired bootstrap over 5 test queries and a paired t over 2"
+                + " repeats, combined", -1).length - 1, verdict);
+        assertTrue(verdict.contains("a paired bootstrap over 5 test queries and a t over 2 repeats"
+                + " against its one (untrained) value, combined"), verdict);
+        assertFalse(verdict.contains("on this test set"), verdict);
     }
 
     private static double dot(FloatMatrix a, int i, FloatMatrix b, int j) {

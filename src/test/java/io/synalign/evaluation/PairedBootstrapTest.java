@@ -283,4 +283,168 @@ class PairedBootstrapTest {
                 1, 0));
         assertThrows(IllegalArgumentException.class, () -> new PairedBootstrap(TRUTH, 3, 10, 0));
     }
+
+    /**
+     * 37 test queries, 3 repeats: each query's first relevant rank (0: none retrieved, ranks
+     * past 10 score 0 at MRR@10), b worse than a on average.
+     */
+    private static int[][] firstRanks(long seed, int worse) {
+        Random random = new Random(seed);
+        int[][] out = new int[3][37];
+        for (int r = 0; r < 3; r++) {
+            for (int q = 0; q < 37; q++) {
+                int u = random.nextInt(14 + worse);
+                out[r][q] = u == 0 ? 0 : u > 12 ? 40 + u : u + worse / 2;
+            }
+        }
+        return out;
+    }
+
+    /** Reciprocal rank at 10 from its definition: 1 / rank within the top 10, else 0. */
+    private static double referenceReciprocalRank(int rank) {
+        return rank >= 1 && rank <= 10 ? 1.0 / rank : 0.0;
+    }
+
+    private static double[][] reciprocalRanks(int[][] ranks) {
+        double[][] out = new double[ranks.length][ranks[0].length];
+        for (int r = 0; r < ranks.length; r++) {
+            for (int q = 0; q < ranks[r].length; q++) {
+                out[r][q] = referenceReciprocalRank(ranks[r][q]);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The bootstrap of MRR@10 written out: resample s draws its repeats (scope
+     * TEST_ROWS_AND_REPEATS) and then {@code nextInt(n)} query indices of one SplittableRandom,
+     * builds every drawn repeat's resampled rank list for both variants, scores each list's
+     * MRR@10 by the definition, and takes the difference of the repeat means; percentiles as
+     * {@link #reference}.
+     */
+    private static double[] referenceMrr(PairedBootstrap.Scope scope, int[][] a, int[][] b,
+            int resamples, long seed) {
+        int n = a[0].length;
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] stats = new double[resamples];
+        for (int s = 0; s < resamples; s++) {
+            int[] repeats = new int[a.length];
+            for (int k = 0; k < a.length; k++) {
+                repeats[k] = scope == PairedBootstrap.Scope.TEST_ROWS ? k
+                        : random.nextInt(a.length);
+            }
+            int[] rows = new int[n];
+            for (int k = 0; k < n; k++) {
+                rows[k] = random.nextInt(n);
+            }
+            double meanA = 0;
+            double meanB = 0;
+            for (int r : repeats) {
+                double sumA = 0;
+                double sumB = 0;
+                for (int k = 0; k < n; k++) {
+                    sumA += referenceReciprocalRank(a[r][rows[k]]);
+                    sumB += referenceReciprocalRank(b[r][rows[k]]);
+                }
+                meanA += sumA / n;
+                meanB += sumB / n;
+            }
+            stats[s] = (meanA - meanB) / a.length;
+        }
+        Arrays.sort(stats);
+        double[] out = new double[2];
+        double[] qs = {0.025, 0.975};
+        for (int j = 0; j < 2; j++) {
+            double position = qs[j] * (resamples - 1);
+            int below = (int) position;
+            double fraction = position - below;
+            out[j] = below + 1 < resamples
+                    ? stats[below] * (1 - fraction) + stats[below + 1] * fraction
+                    : stats[below];
+        }
+        return out;
+    }
+
+    @Test
+    void perRowScoresIntervalMatchesTheDefinitionWrittenOut() {
+        int[][] a = firstRanks(21, 0);
+        int[][] b = firstRanks(22, 4);
+        double observed = 0;
+        for (int r = 0; r < 3; r++) {
+            double sumA = 0;
+            double sumB = 0;
+            for (int q = 0; q < 37; q++) {
+                sumA += referenceReciprocalRank(a[r][q]);
+                sumB += referenceReciprocalRank(b[r][q]);
+            }
+            observed += (sumA - sumB) / 37 / 3;
+        }
+        for (PairedBootstrap.Scope scope : PairedBootstrap.Scope.values()) {
+            for (int resamples : new int[] {2, 101, 997}) {
+                PairedBootstrap.Interval got = PairedBootstrap.overRowScores(37, resamples, 17)
+                        .meanDifference(scope, reciprocalRanks(a), reciprocalRanks(b));
+                double[] want = referenceMrr(scope, a, b, resamples, 17);
+                String what = scope + ", B = " + resamples;
+                assertEquals(observed, got.difference(), 1e-12, what + ": difference");
+                assertEquals(want[0], got.low(), 1e-12, what + ": low");
+                assertEquals(want[1], got.high(), 1e-12, what + ": high");
+                assertEquals(37, got.rows());
+                assertEquals(3, got.repeats());
+                assertEquals(resamples, got.resamples());
+            }
+        }
+    }
+
+    /**
+     * Accuracy is a mean of per-row scores (1 right, 0 wrong): over per-row scores it gives the
+     * classification bootstrap's interval, resample for resample (one seed, the same draws).
+     */
+    @Test
+    void perRowScoresResampleAsTheClassificationBootstrapDoes() {
+        int[][] a = predictions(7, 0.8, false);
+        int[][] b = predictions(8, 0.6, false);
+        double[][] rightA = new double[3][TRUTH.length];
+        double[][] rightB = new double[3][TRUTH.length];
+        for (int r = 0; r < 3; r++) {
+            for (int i = 0; i < TRUTH.length; i++) {
+                rightA[r][i] = a[r][i] == TRUTH[i] ? 1 : 0;
+                rightB[r][i] = b[r][i] == TRUTH[i] ? 1 : 0;
+            }
+        }
+        for (PairedBootstrap.Scope scope : PairedBootstrap.Scope.values()) {
+            PairedBootstrap.Interval labels = new PairedBootstrap(TRUTH, CLASSES, 500, 31)
+                    .difference(PairedBootstrap.Metric.ACCURACY, scope, a, b);
+            PairedBootstrap.Interval scores = PairedBootstrap.overRowScores(TRUTH.length, 500, 31)
+                    .meanDifference(scope, rightA, rightB);
+            assertEquals(labels.difference(), scores.difference(), 1e-12, scope.toString());
+            assertEquals(labels.low(), scores.low(), 1e-12, scope.toString());
+            assertEquals(labels.high(), scores.high(), 1e-12, scope.toString());
+        }
+    }
+
+    @Test
+    void mismatchedPerRowScoresAreRefused() {
+        PairedBootstrap bootstrap = PairedBootstrap.overRowScores(37, 10, 0);
+        double[][] three = reciprocalRanks(firstRanks(1, 0));
+        assertThrows(IllegalArgumentException.class, () -> bootstrap.meanDifference(
+                PairedBootstrap.Scope.TEST_ROWS, three, Arrays.copyOf(three, 2)));
+        assertThrows(IllegalArgumentException.class, () -> bootstrap.meanDifference(
+                PairedBootstrap.Scope.TEST_ROWS, new double[0][], new double[0][]));
+        double[][] shorter = {Arrays.copyOf(three[0], 36)};
+        assertThrows(IllegalArgumentException.class, () -> bootstrap.meanDifference(
+                PairedBootstrap.Scope.TEST_ROWS, shorter, Arrays.copyOf(three, 1)));
+        double[][] notANumber = {three[0].clone()};
+        notANumber[0][3] = Double.NaN;
+        assertThrows(IllegalArgumentException.class, () -> bootstrap.meanDifference(
+                PairedBootstrap.Scope.TEST_ROWS, notANumber, Arrays.copyOf(three, 1)));
+        assertThrows(IllegalArgumentException.class, () -> PairedBootstrap.overRowScores(0, 10,
+                0));
+        assertThrows(IllegalArgumentException.class, () -> PairedBootstrap.overRowScores(37, 1,
+                0));
+        // One kind of score per bootstrap: labels for classes, none for per-row scores.
+        assertThrows(IllegalStateException.class, () -> bootstrap.difference(
+                PairedBootstrap.Metric.ACCURACY, new int[][] {TRUTH}, new int[][] {TRUTH}));
+        assertThrows(IllegalStateException.class, () -> new PairedBootstrap(TRUTH, CLASSES, 10,
+                0).meanDifference(PairedBootstrap.Scope.TEST_ROWS, three, three));
+    }
 }
