@@ -122,7 +122,7 @@ public final class ExplorationSelector {
         }
         // Refused here, not only by the auto length scale's sample: with a given length scale a
         // NaN row was picked like any other, and an infinite one covered nothing.
-        x.requireFinite("rows");
+        x.requireFinite("input");
         int n = x.rows();
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got count=" + count

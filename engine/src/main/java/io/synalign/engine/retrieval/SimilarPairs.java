@@ -44,7 +44,7 @@ public final class SimilarPairs {
             throw new IllegalArgumentException("threshold must be a number: " + threshold);
         }
         // A NaN row scores NaN against every row and silently matched nothing.
-        x.requireFinite("rows");
+        x.requireFinite("input");
         int n = x.rows();
         List<List<Match>> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
