@@ -74,11 +74,16 @@ public final class MedianHeuristic {
      * @param maxSample at most this many rows are sampled
      * @param seed seeds the sample
      * @param sets the row sets whose union is sampled; all have the same column count
-     * @throws IllegalArgumentException when fewer than two rows exist or all sampled rows coincide
+     * @throws IllegalArgumentException when fewer than two rows exist, all sampled rows coincide,
+     *     or a row holds a value that is not finite ("set 2 row 7 column 2 is NaN"; "input ..."
+     *     for one set)
      */
     public static double estimate(KernelBackend backend, int maxSample, long seed, FloatMatrix... sets) {
         RowSource[] sources = new RowSource[sets.length];
         for (int i = 0; i < sets.length; i++) {
+            // Every row, not only the sample's (which named "in memory row 7", not which set),
+            // as every other entry of the engine checks its rows.
+            sets[i].requireFinite(sets.length == 1 ? "input" : "set " + (i + 1));
             sources[i] = RowSource.of(sets[i]);
         }
         return estimate(backend, maxSample, seed, sources);

@@ -60,6 +60,26 @@ public record FloatMatrix(int rows, int cols, float[] data) {
         return m;
     }
 
+    /**
+     * This matrix, once every value is known to be finite: the kernel SPI's inputs are (see
+     * "Finite inputs" on {@link KernelBackend}), so each entry of the engine checks the rows it is
+     * given with this before a backend sees them. One pass over the values, O(rows cols), far
+     * below the O(rows^2 cols) of any kernel computation on them.
+     *
+     * @param name what the rows are, for the message ("real", "the corpus")
+     * @throws IllegalArgumentException naming the first non-finite value's row and column:
+     *     "real row 7 column 2 is NaN"
+     */
+    public FloatMatrix requireFinite(String name) {
+        for (int k = 0; k < data.length; k++) {
+            if (!Float.isFinite(data[k])) {
+                throw new IllegalArgumentException(name + " row " + k / cols + " column "
+                        + k % cols + " is " + data[k]);
+            }
+        }
+        return this;
+    }
+
     /** Value at row {@code i}, column {@code j}. */
     public float get(int i, int j) {
         return data[i * cols + j];

@@ -63,8 +63,11 @@ public interface GpVarianceTracker extends AutoCloseable {
 
     /**
      * Index of the largest posterior variance among rows not in {@code excluded} (null: none
-     * excluded); ties go to the lowest index and a NaN variance never wins ({@link Argmax}).
-     * Returns -1 when no row is eligible: every row excluded, or every eligible variance NaN.
+     * excluded); ties go to the lowest index. Returns -1 when no row is eligible (every row
+     * excluded, or no rows). The rows are finite (see "Finite inputs" on {@link KernelBackend})
+     * and {@link #condition} refuses a pivot that is not positive, so no variance is NaN and the
+     * contract asks no NaN rule; the host backends' {@link Argmax} and cuda's
+     * {@code argmax_blocks} let no NaN win all the same.
      */
     int argmax(BitSet excluded);
 

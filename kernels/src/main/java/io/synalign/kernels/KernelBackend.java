@@ -25,6 +25,30 @@ import java.util.Set;
  * {@link AutoCloseable} and must be closed, like DJL's {@code NDManager} scopes. A backend is
  * itself closeable and closing it releases whatever it pooled.
  *
+ * <p><b>Finite inputs.</b> A backend may assume that every row it is given holds finite values
+ * (no NaN, no infinity), as it may assume a positive finite bandwidth: what it computes from a
+ * non-finite row is unspecified, and the backends differ (Java's {@code Math.max(0f, NaN)} is
+ * NaN where CUDA's {@code fmaxf(0, NaN)} is 0, so a NaN row's squared distances are NaN on the
+ * host and 0 on the device). The callers guarantee it instead: the command line refuses a
+ * non-finite value where it reads a file or an encoder's output, a {@link RowSource} refuses
+ * one as it reads it, and every entry of the engine that hands rows to a backend (the MMD
+ * weight learner with every method, per label or not; the GP selector; the similar-pairs scan;
+ * the inner-product search; the permutation test, the witness, the weighted MMD, the median
+ * heuristic; the classifier two-sample test) checks its rows first
+ * ({@link FloatMatrix#requireFinite}: one line naming the rows, the row and the column). So the
+ * contract tests give no backend a non-finite row, and no result of a backend needs a NaN rule:
+ * the GP tracker's variances stay finite on finite rows (its pivots are checked positive).
+ * Rows whose squares pass float32's range (values beyond about {@code 1e19}) are finite but
+ * beyond the float32 arithmetic the accuracy bounds assume; nothing refuses them yet.
+ *
+ * <p><b>Planning answers.</b> {@link #keptKernelBytes}, {@link #residentBudgetBytes},
+ * {@link #featureBudgetBytes}, {@link #featureChunkRows} and {@link #keepResident} are what the
+ * engine plans a fit with (whether to keep K_SS, how many chunks of features to keep, how to cut
+ * a row source into chunks). Each method states what the planner relies on, and
+ * {@code BackendContractTest} checks exactly that: byte counts never negative, a kept K never
+ * counted at fewer bytes than its entries take, chunks of at least one row and a fixed grid, a
+ * resident copy shared by identity.
+ *
  * <p><b>Accuracy.</b> Results are float32 (the reference computes in float64 and rounds once)
  * and are held to the double-precision {@code reference} backend by bounds that a backward-stable
  * float32 GEMM meets, stated on each method: normwise {@code 1e-5} for blocks and products, with
@@ -189,8 +213,17 @@ public interface KernelBackend extends AutoCloseable {
     /**
      * Bytes a materialised {@code rows x cols} kernel matrix occupies on this backend in
      * {@code storage}, {@code symmetric} when X and Y are one row set; {@code Long.MAX_VALUE}
-     * when this backend cannot keep such a matrix at all (an addressing limit). The default is
-     * the full matrix in float32 within one Java array.
+     * when this backend cannot keep such a matrix at all (an addressing limit, or bytes beyond a
+     * long). The default is the full matrix in float32 within one Java array.
+     *
+     * <p>The planner keeps K_SS when this answer for {@code (n, n, true)} is at most
+     * {@link #residentBudgetBytes}, so for every storage in {@link #keptStorages()} and every
+     * {@code n} up to {@code Integer.MAX_VALUE - 8} the answer must be {@code Long.MAX_VALUE} or
+     * a count of at least the bytes of the entries kept ({@code n (n + 1) / 2} for a symmetric
+     * K, which may keep one triangle, {@code rows x cols} otherwise, times
+     * {@link KernelStorage#bytes()}): never negative (an overflow would read as fitting), never
+     * short of what K takes; and a count, not {@code Long.MAX_VALUE}, for small matrices (a few
+     * thousand rows) that the backend can keep.
      */
     default long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
         long entries = rows * cols;
@@ -213,7 +246,8 @@ public interface KernelBackend extends AutoCloseable {
     /**
      * How many bytes one kept kernel matrix may occupy on this backend, given the caller's host
      * memory budget. Host backends keep K in host memory: the budget itself. A device backend
-     * keeps K in device memory, and answers from the device's free memory instead.
+     * keeps K in device memory, and answers from the device's free memory instead. Never
+     * negative (a reserve taken off free memory is clamped at 0).
      */
     default long residentBudgetBytes(long hostBudgetBytes) {
         return hostBudgetBytes;
@@ -223,7 +257,8 @@ public interface KernelBackend extends AutoCloseable {
      * How many bytes of random features (rff's {@code Phi_S}, in chunks of float32) this backend
      * may keep between products; the rest is recomputed from the rows in every pass. The default
      * is half of what the Java heap can still grow by, for backends that keep features on the
-     * heap; a backend with its own memory (off-heap, a device) answers from that.
+     * heap; a backend with its own memory (off-heap, a device) answers from that. Never
+     * negative.
      */
     default long featureBudgetBytes() {
         Runtime rt = Runtime.getRuntime();
@@ -237,6 +272,12 @@ public interface KernelBackend extends AutoCloseable {
      * depend on how the rows are stored. The default keeps a chunk of features within 32 MiB (a
      * host cache-sized block); a device backend takes larger chunks, so that each product is a
      * few launches, not thousands.
+     *
+     * <p>For every {@code features} from 1 to {@code Integer.MAX_VALUE}: at least 1 (the engine
+     * divides by it), at most {@code Integer.MAX_VALUE - 8} (one weight vector's rows), with a
+     * chunk's {@code 4 C D} bytes within a long; and a function of {@code features} alone, the
+     * same every time it is asked (the plan, the operator and the report each ask, and the grid
+     * fixes the arithmetic), never read from the memory free at the time.
      */
     default int featureChunkRows(int features) {
         return (int) Math.max(1, (32L << 20) / (4L * Math.max(1, features)));
@@ -248,6 +289,10 @@ public interface KernelBackend extends AutoCloseable {
      * uploading its own (the MMD learner builds four operators from the synthetic rows). Host
      * backends compute on the caller's arrays and need nothing: the default scope does nothing.
      * The caller must not modify the matrix while the scope is open.
+     *
+     * <p>Never null (the learner closes what it gets). "That same matrix" is the object: an
+     * operator built from another matrix, of the same shape or even the same contents, uses its
+     * own rows. Products are those without a scope, while it is open and after it closes.
      */
     default Residency keepResident(FloatMatrix rows) {
         return Residency.NONE;

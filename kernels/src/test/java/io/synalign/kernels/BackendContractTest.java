@@ -1287,4 +1287,137 @@ public abstract class BackendContractTest {
         rejects(features, what, () -> backend.randomFourierFeatures(SEVEN, map, new float[35]));
         rejects(features, what, () -> backend.fourierFeatureOperator(SEVEN, map));
     }
+
+    /**
+     * Row counts the planning cases ask about: none, small and awkward ones, the first past
+     * 2^31 entries in one int ({@code 46,341^2}), past one Java array, and the largest n the
+     * engine's planner can ask ({@code Integer.MAX_VALUE - 8}, one weight vector).
+     */
+    private static final long[] PLANNED_ROWS = {0, 1, 2, 7, 257, 4097, 46_341, 65_536,
+        1_000_003, Integer.MAX_VALUE - 8};
+
+    /**
+     * {@link KernelBackend#keptKernelBytes}, as the engine's planner reads it ({@code
+     * MethodSelector}: keep K_SS when the answer is at most the resident budget, never when it is
+     * {@code Long.MAX_VALUE}): for every storage the backend keeps, symmetric or not, the answer
+     * is {@code Long.MAX_VALUE} or a byte count of at least the entries kept in that storage (the
+     * upper triangle with its diagonal, {@code n (n + 1) / 2}, for a symmetric one; all
+     * {@code rows x cols} otherwise), so never negative (an overflow), never fewer bytes than K
+     * takes (the planner would keep a K that does not fit); and for the small sizes of the
+     * contract's operators (up to 4,097 rows) it is a byte count, as those K are kept.
+     */
+    @Test
+    void keptKernelBytesCountAtLeastTheEntriesKept() {
+        for (KernelBackend backend : operatorBackends()) {
+            for (KernelStorage storage : backend.keptStorages()) {
+                for (boolean symmetric : new boolean[] {true, false}) {
+                    for (long n : PLANNED_ROWS) {
+                        for (long m : symmetric ? new long[] {n} : new long[] {n, 3}) {
+                            long bytes = backend.keptKernelBytes(n, m, symmetric, storage);
+                            String what = backend.description() + " " + storage + " " + n + " x "
+                                    + m + (symmetric ? " symmetric" : "") + ": " + bytes
+                                    + " bytes";
+                            assertTrue(bytes >= 0, what + " (negative)");
+                            if (n <= 4097) {
+                                assertTrue(bytes != Long.MAX_VALUE, what + ": a small K that "
+                                        + storage + " can hold is never kept");
+                            }
+                            if (bytes != Long.MAX_VALUE) {
+                                long entries = symmetric
+                                        ? (n % 2 == 0 ? n / 2 * (n + 1) : (n + 1) / 2 * n)
+                                        : n * m;
+                                assertTrue(Math.multiplyHigh(entries, storage.bytes()) == 0
+                                        && entries * storage.bytes() >= 0
+                                        && bytes >= entries * storage.bytes(), what + ", fewer"
+                                        + " than its " + entries + " entries of "
+                                        + storage.bytes() + " bytes");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The memory budgets the planner divides up ({@link KernelBackend#residentBudgetBytes} for a
+     * kept K_SS, {@link KernelBackend#featureBudgetBytes} for rff's and nystrom's kept chunks) are
+     * byte counts: never negative, whatever host budget is given.
+     */
+    @Test
+    void memoryBudgetsAreNotNegative() {
+        for (KernelBackend backend : operatorBackends()) {
+            for (long host : new long[] {0, 1, 2L << 30, Long.MAX_VALUE}) {
+                long budget = backend.residentBudgetBytes(host);
+                assertTrue(budget >= 0, backend.description() + " resident budget " + budget
+                        + " for a host budget of " + host);
+            }
+            long features = backend.featureBudgetBytes();
+            assertTrue(features >= 0, backend.description() + " feature budget " + features);
+        }
+    }
+
+    /**
+     * {@link KernelBackend#featureChunkRows}, the grid the engine cuts a row source into for rff
+     * and nystrom ({@code ChunkedFeatureOperator}): at least one row (it divides by it), at most
+     * {@code Integer.MAX_VALUE - 8} (a chunk is indexed by int and holds at most one weight
+     * vector's rows), a chunk's features ({@code 4 C D} bytes) a positive long, for every
+     * feature count from 1 to {@code Integer.MAX_VALUE}; and the same answer for the same D
+     * every time it is asked (the plan, the operator and the exact report each ask, and the grid
+     * fixes the arithmetic, so an answer read from free memory would change the results).
+     */
+    @Test
+    void featureChunksHoldAtLeastOneRowAndStayTheSame() {
+        int[] featureCounts = {1, 2, 3, 384, 1024, 4097, 1 << 20, (1 << 23) + 1, 1 << 30,
+            Integer.MAX_VALUE};
+        for (KernelBackend backend : operatorBackends()) {
+            int[] first = new int[featureCounts.length];
+            for (int pass = 0; pass < 2; pass++) {
+                for (int k = 0; k < featureCounts.length; k++) {
+                    int d = featureCounts[k];
+                    int rows = backend.featureChunkRows(d);
+                    String what = backend.description() + " D = " + d + ": " + rows
+                            + " rows a chunk";
+                    assertTrue(rows >= 1 && rows <= Integer.MAX_VALUE - 8, what);
+                    assertTrue(Math.multiplyHigh(4L * rows, d) == 0 && 4L * rows * d > 0,
+                            what + ": its bytes overflow a long");
+                    if (pass == 0) {
+                        first[k] = rows;
+                    } else {
+                        assertEquals(first[k], rows, what + ", " + first[k] + " when first asked");
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@link KernelBackend#keepResident}, as the MMD learner uses it (the synthetic and the real
+     * rows kept while it builds its four operators, same-shaped sets when n = m): a scope,
+     * never null; operators built from the kept matrix, and from another matrix of the same
+     * shape, give the reference's products while it is open (a backend sharing one copy must
+     * share it by identity, not by shape or contents); and after it closes operators still do.
+     */
+    @Test
+    void residentRowsChangeNoProduct() {
+        FloatMatrix kept = x(7, 3);
+        FloatMatrix other = y(7, 3);
+        List<KernelBackend.Residency> scopes = new java.util.ArrayList<>();
+        try {
+            for (KernelBackend backend : operatorBackends()) {
+                KernelBackend.Residency scope = backend.keepResident(kept);
+                assertTrue(scope != null, backend.description() + ": keepResident gave null");
+                scopes.add(scope);
+            }
+            assertOperatorsMatchReference(kept, kept, 11);
+            assertOperatorsMatchReference(other, other, 12);
+            assertOperatorsMatchReference(other, kept, 13);
+            assertOperatorsMatchReference(kept, other, 14);
+        } finally {
+            for (KernelBackend.Residency scope : scopes) {
+                scope.close();
+            }
+        }
+        assertOperatorsMatchReference(kept, other, 15);
+    }
 }

@@ -64,7 +64,27 @@ class MutantBackendsTest {
         /** A closed tracker keeps answering. */
         TRACKER_WORKS_AFTER_CLOSE(BackendContractTest::trackersRefuseRowsOutOfRangeAndUseAfterClose),
         /** The feature-map dimension check has its own message. */
-        OWN_FEATURE_DIMENSION_MESSAGE(BackendContractTest::dimensionMismatchesHaveTheSharedMessages);
+        OWN_FEATURE_DIMENSION_MESSAGE(BackendContractTest::dimensionMismatchesHaveTheSharedMessages),
+        /** keptKernelBytes multiplies rows by cols in int: negative or too few past 46,340. */
+        KEPT_BYTES_IN_INT(BackendContractTest::keptKernelBytesCountAtLeastTheEntriesKept),
+        /** keptKernelBytes counts entries, not bytes (the storage's width left out). */
+        KEPT_BYTES_ARE_ENTRIES(BackendContractTest::keptKernelBytesCountAtLeastTheEntriesKept),
+        /** keptKernelBytes says Long.MAX_VALUE for every size: the storages it lists are never kept. */
+        KEPT_BYTES_NEVER_FIT(BackendContractTest::keptKernelBytesCountAtLeastTheEntriesKept),
+        /** residentBudgetBytes takes a reserve off the host budget without clamping at 0. */
+        RESIDENT_BUDGET_UNCLAMPED(BackendContractTest::memoryBudgetsAreNotNegative),
+        /** featureBudgetBytes reports free memory less a reserve, unclamped. */
+        FEATURE_BUDGET_UNCLAMPED(BackendContractTest::memoryBudgetsAreNotNegative),
+        /** featureChunkRows without its floor of one row: 0 rows for wide features. */
+        CHUNK_ROWS_ZERO(BackendContractTest::featureChunksHoldAtLeastOneRowAndStayTheSame),
+        /** featureChunkRows from a 16 GiB chunk cast to int unchecked: 0 or negative for D <= 2. */
+        CHUNK_ROWS_UNCAPPED(BackendContractTest::featureChunksHoldAtLeastOneRowAndStayTheSame),
+        /** featureChunkRows read from memory free at the time: another answer when asked again. */
+        CHUNK_ROWS_FROM_FREE_MEMORY(BackendContractTest::featureChunksHoldAtLeastOneRowAndStayTheSame),
+        /** keepResident returns null instead of a scope (the learner's close then throws). */
+        RESIDENCY_NULL(BackendContractTest::residentRowsChangeNoProduct),
+        /** The kept copy is shared with every matrix of its shape, not the same object only. */
+        RESIDENCY_BY_SHAPE(BackendContractTest::residentRowsChangeNoProduct);
 
         final Consumer<BackendContractTest> check;
         /** How the case fails: an assertion, or the defect's own exception. */
@@ -144,6 +164,10 @@ class MutantBackendsTest {
     private static final class Mutant implements KernelBackend {
         private final ReferenceBackend reference = new ReferenceBackend();
         private final Set<Defect> defects;
+        /** The rows of the open keepResident scope, or null. */
+        private FloatMatrix resident;
+        /** featureChunkRows calls so far (CHUNK_ROWS_FROM_FREE_MEMORY's changing answer). */
+        private int chunkQuestions;
 
         Mutant(Set<Defect> defects) {
             this.defects = defects;
@@ -225,8 +249,67 @@ class MutantBackendsTest {
         }
 
         @Override
-        public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma,
+        public long keptKernelBytes(long rows, long cols, boolean symmetric,
+                KernelStorage storage) {
+            if (has(Defect.KEPT_BYTES_IN_INT)) {
+                return 8L * ((int) rows * (int) cols);
+            }
+            if (has(Defect.KEPT_BYTES_ARE_ENTRIES)) {
+                long entries = rows * cols;
+                return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : entries;
+            }
+            if (has(Defect.KEPT_BYTES_NEVER_FIT)) {
+                return Long.MAX_VALUE;
+            }
+            return reference.keptKernelBytes(rows, cols, symmetric, storage);
+        }
+
+        @Override
+        public long residentBudgetBytes(long hostBudgetBytes) {
+            return has(Defect.RESIDENT_BUDGET_UNCLAMPED) ? hostBudgetBytes - (256L << 20)
+                    : reference.residentBudgetBytes(hostBudgetBytes);
+        }
+
+        @Override
+        public long featureBudgetBytes() {
+            return has(Defect.FEATURE_BUDGET_UNCLAMPED) ? Runtime.getRuntime().freeMemory()
+                    - Runtime.getRuntime().maxMemory() : reference.featureBudgetBytes();
+        }
+
+        @Override
+        public int featureChunkRows(int features) {
+            if (has(Defect.CHUNK_ROWS_ZERO)) {
+                return (int) ((32L << 20) / (4L * features));
+            }
+            if (has(Defect.CHUNK_ROWS_UNCAPPED)) {
+                return (int) ((16L << 30) / (4L * features));
+            }
+            if (has(Defect.CHUNK_ROWS_FROM_FREE_MEMORY)) {
+                return Math.max(1, reference.featureChunkRows(features) - chunkQuestions++);
+            }
+            return reference.featureChunkRows(features);
+        }
+
+        @Override
+        public Residency keepResident(FloatMatrix rows) {
+            if (has(Defect.RESIDENCY_NULL)) {
+                return null;
+            }
+            resident = rows;
+            return () -> resident = null;
+        }
+
+        /** The resident rows in place of {@code m} where RESIDENCY_BY_SHAPE mistakes one for it. */
+        private FloatMatrix shared(FloatMatrix m) {
+            return has(Defect.RESIDENCY_BY_SHAPE) && resident != null
+                    && resident.rows() == m.rows() && resident.cols() == m.cols() ? resident : m;
+        }
+
+        @Override
+        public KernelOperator rbfOperator(FloatMatrix rowsX, FloatMatrix rowsY, double sigma,
                 TilePlan plan) {
+            FloatMatrix x = shared(rowsX);
+            FloatMatrix y = shared(rowsY);
             TilePlan asked = plan;
             if (has(Defect.KEEPS_ANY_STORAGE) && plan != null) {
                 asked = new TilePlan(plan.materialise(), plan.tileRows());

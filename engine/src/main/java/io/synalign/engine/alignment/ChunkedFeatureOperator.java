@@ -94,7 +94,9 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         this.map = map;
         this.n = (int) rows.rows();
         this.chunk = chunkRows(backend, map.features());
-        this.chunks = (n + chunk - 1) / chunk;
+        // In long: n + chunk passed an int for n within a chunk of 2^31 (up to 8,388,608 rows
+        // on the CPU backends, at D = 1), giving a negative count.
+        this.chunks = (int) ((n + (long) chunk - 1) / chunk);
         this.progress = progress == null ? ProgressListener.NONE : progress;
         int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
                 / chunkBytes(backend, map.features()));

@@ -118,7 +118,7 @@ public final class MmdWeightLearner {
                     + " synthetic rows are more than one weight vector holds ("
                     + (Integer.MAX_VALUE - 8) + ")");
         }
-        checkFinite("real", real);
+        real.requireFinite("real");
         return fit(real, synthetic, null, progress);
     }
 
@@ -395,18 +395,8 @@ public final class MmdWeightLearner {
             throw new IllegalArgumentException(problem + ": real is " + shape(real)
                     + ", synthetic is " + shape(synthetic));
         }
-        checkFinite("real", real);
-        checkFinite("synthetic", synthetic);
-    }
-
-    private static void checkFinite(String name, FloatMatrix x) {
-        float[] data = x.data();
-        for (int k = 0; k < data.length; k++) {
-            if (!Float.isFinite(data[k])) {
-                throw new IllegalArgumentException(name + " row " + k / x.cols() + " column "
-                        + k % x.cols() + " is " + data[k]);
-            }
-        }
+        real.requireFinite("real");
+        synthetic.requireFinite("synthetic");
     }
 
     private static String shape(FloatMatrix x) {

@@ -36,7 +36,8 @@ public final class WeightedMmd {
      * uniform weights.
      *
      * @throws IllegalArgumentException when a set is empty, the column counts differ, a weight is
-     *     negative or not finite, or all weights are zero
+     *     negative or not finite, all weights are zero, or a row holds a value that is not finite
+     *     (naming the set, row and column)
      */
     public static double mmd2(KernelBackend backend, FloatMatrix x, double[] weights, FloatMatrix y,
             double sigma) {
@@ -59,9 +60,14 @@ public final class WeightedMmd {
      * 1) against uniform Y: the K_XY and K_YY row sums are computed once, then one tiled
      * {@code K_XX w} product per vector. Cost O((n m + m^2 + k n^2) d) for k vectors. Not
      * clamped: rounding can leave a value a little below zero.
+     *
+     * @throws IllegalArgumentException when a row holds a value that is not finite
      */
     public static double[] values(KernelBackend backend, FloatMatrix x, FloatMatrix y,
             double sigma, double[]... weights) {
+        // A NaN row made MMD^2 NaN, returned as a value.
+        x.requireFinite("x");
+        y.requireFinite("y");
         int n = x.rows();
         double[] values = new double[weights.length];
         try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,

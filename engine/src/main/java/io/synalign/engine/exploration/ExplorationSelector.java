@@ -111,8 +111,8 @@ public final class ExplorationSelector {
      * @param count number of picks, {@code >= 1}; above {@code x.rows()} rows are picked again
      *     (see the class comment's rounds and cycles)
      * @param progress told after every pick, stage {@code "select"}; may be null
-     * @throws IllegalArgumentException when x is empty, count is out of range or {@code first} is
-     *     not a row
+     * @throws IllegalArgumentException when x is empty or holds a value that is not finite
+     *     (naming its row and column), count is out of range or {@code first} is not a row
      */
     public SelectionResult select(FloatMatrix x, int count, ProgressListener progress) {
         long start = System.nanoTime();
@@ -120,6 +120,9 @@ public final class ExplorationSelector {
             throw new IllegalArgumentException("x must have at least one row, got "
                     + (x == null ? "null" : x.rows() + " rows"));
         }
+        // Refused here, not only by the auto length scale's sample: with a given length scale a
+        // NaN row was picked like any other, and an infinite one covered nothing.
+        x.requireFinite("input");
         int n = x.rows();
         if (count < 1) {
             throw new IllegalArgumentException("count must be at least 1, got count=" + count

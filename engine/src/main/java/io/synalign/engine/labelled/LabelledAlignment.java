@@ -59,10 +59,13 @@ public final class LabelledAlignment {
      * @param plan the label groups of the rows below
      * @param real the real embeddings, {@code plan.realRows()} rows
      * @param synthetic the synthetic embeddings, {@code plan.syntheticRows()} rows, same columns
-     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
+     * @throws IllegalArgumentException when a real or synthetic row holds a value that is not
+     *     finite (naming its row in the whole set and its column), or the learner rejects a
+     *     label's rows, naming the label
      */
     public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
             ProgressListener progress) {
+        synthetic.requireFinite("synthetic");
         return align(plan, real, RowSource.of(synthetic), progress);
     }
 
@@ -73,7 +76,9 @@ public final class LabelledAlignment {
      * @param plan the label groups of the rows below
      * @param real the real embeddings, {@code plan.realRows()} rows
      * @param synthetic the synthetic embeddings, {@code plan.syntheticRows()} rows, same columns
-     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
+     * @throws IllegalArgumentException when a real or synthetic row holds a value that is not
+     *     finite (naming its row in the whole set and its column), or the learner rejects a
+     *     label's rows, naming the label
      */
     public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
@@ -82,6 +87,9 @@ public final class LabelledAlignment {
                     + plan.syntheticRows() + " synthetic rows, got " + real.rows() + " and "
                     + synthetic.rows());
         }
+        // Whole, up front: a label's fit named its row within the label ("real row 3" for row
+        // 7), and the real rows of a label with no synthetic rows were never looked at.
+        real.requireFinite("real");
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         long start = System.nanoTime();
         double[] weights = new double[plan.syntheticRows()];

@@ -69,8 +69,9 @@ public final class InnerProductSearch {
      * @param excluded per query, the corpus rows it may not return (null: none; an entry may be
      *     null or empty)
      * @param progress told of corpus rows searched, stage {@code "search"}
-     * @throws IllegalArgumentException when k is not positive, the dimensions differ, or
-     *     {@code excluded} does not have one entry per query
+     * @throws IllegalArgumentException when k is not positive, the dimensions differ,
+     *     {@code excluded} does not have one entry per query, or a row holds a value that is not
+     *     finite (naming the side, row and column)
      */
     public static Hits search(KernelBackend backend, FloatMatrix queries, FloatMatrix corpus, int k,
             int[][] excluded, ProgressListener progress) {
@@ -91,6 +92,9 @@ public final class InnerProductSearch {
             throw new IllegalArgumentException("excluded rows given for " + excluded.length
                     + " queries, not " + queries.rows());
         }
+        // A NaN row scored NaN and was skipped, or ranked last; an infinity won every search.
+        queries.requireFinite("queries");
+        corpus.requireFinite("corpus");
         int q = queries.rows();
         int c = corpus.rows();
         if ((long) q * k > Integer.MAX_VALUE - 8) {

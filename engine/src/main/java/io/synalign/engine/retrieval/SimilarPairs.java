@@ -31,7 +31,8 @@ public final class SimilarPairs {
     /**
      * For each row i, the earlier rows reaching {@code threshold}, in increasing row order.
      *
-     * @throws IllegalArgumentException when the threshold is NaN
+     * @throws IllegalArgumentException when the threshold is NaN, or a row holds a value that is
+     *     not finite (naming its row and column)
      */
     public static List<List<Match>> earlierAtLeast(KernelBackend backend, FloatMatrix x, double threshold) {
         return earlierAtLeast(backend, x, threshold, TILE_ROWS);
@@ -42,6 +43,8 @@ public final class SimilarPairs {
         if (Double.isNaN(threshold)) {
             throw new IllegalArgumentException("threshold must be a number: " + threshold);
         }
+        // A NaN row scores NaN against every row and silently matched nothing.
+        x.requireFinite("input");
         int n = x.rows();
         List<List<Match>> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {

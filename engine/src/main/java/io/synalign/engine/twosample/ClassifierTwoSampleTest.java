@@ -59,11 +59,15 @@ public final class ClassifierTwoSampleTest {
      * synthetic row with the synthetic row's weight. The weighted distribution is tested as it
      * is, not through a resample, whose repeated rows a classifier would memorise across folds.
      *
-     * @throws IllegalArgumentException when the column counts differ, {@code folds < 2}, or a
-     *     weight is negative or not finite
+     * @throws IllegalArgumentException when the column counts differ, {@code folds < 2}, a
+     *     weight is negative or not finite, or a row holds a value that is not finite (naming
+     *     the set, row and column)
      */
     public static Result test(FloatMatrix x, FloatMatrix y, double[] yWeights, int folds, double l2,
             long seed) {
+        // A NaN or infinite feature made the fits' scores NaN and the AUC a number, silently.
+        x.requireFinite("x");
+        y.requireFinite("y");
         if (yWeights != null) {
             if (yWeights.length != y.rows()) {
                 throw new IllegalArgumentException(yWeights.length + " weights for " + y.rows() + " rows");

@@ -31,7 +31,8 @@ public final class MmdPermutationTest {
 
     /**
      * @param permutations P, at least 1
-     * @throws IllegalArgumentException when a set is empty, the dimensions differ, or P &lt; 1
+     * @throws IllegalArgumentException when a set is empty, the dimensions differ, P &lt; 1, or a
+     *     row holds a value that is not finite (naming the set, row and column)
      */
     public static Result test(KernelBackend backend, FloatMatrix x, FloatMatrix y, double sigma,
             int permutations, long seed) {
@@ -44,6 +45,9 @@ public final class MmdPermutationTest {
         if (permutations < 1) {
             throw new IllegalArgumentException("permutations must be at least 1: " + permutations);
         }
+        // A NaN row made MMD^2 NaN, reported with a p-value as if it were a result.
+        x.requireFinite("x");
+        y.requireFinite("y");
         int n = x.rows();
         int m = y.rows();
         int total = n + m;

@@ -32,7 +32,8 @@ public final class MmdWitness {
      *
      * @param yWeights one non-negative weight per row of Y (not all zero), or null for uniform
      * @throws IllegalArgumentException when a sample is empty, the dimensions differ, the
-     *     bandwidth is not positive and finite, or the weights are invalid
+     *     bandwidth is not positive and finite, the weights are invalid, or a row holds a value
+     *     that is not finite (naming the set, row and column)
      */
     public static double[] values(KernelBackend backend, FloatMatrix points, FloatMatrix x,
             FloatMatrix y, double[] yWeights, double sigma) {
@@ -53,6 +54,10 @@ public final class MmdWitness {
         if (!(sigma > 0) || Double.isInfinite(sigma)) {
             throw new IllegalArgumentException("bandwidth must be positive and finite, got " + sigma);
         }
+        // A NaN row turned every value NaN (in X or Y) or its own (in the points), silently.
+        points.requireFinite("points");
+        x.requireFinite("real");
+        y.requireFinite("synthetic");
         double[] v = io.synalign.engine.alignment.WeightedMmd.normalised(yWeights, y.rows());
         double[] out = new double[points.rows()];
         int widest = Math.max(x.rows(), y.rows());

@@ -72,13 +72,21 @@ public final class CudaBackend implements KernelBackend {
         return vectors;
     }
 
-    /** The self-kernel is kept as its upper triangle, in float32 or half. */
+    /**
+     * The self-kernel is kept as its upper triangle, in float32 or half; another K whole, in
+     * float32. {@code Long.MAX_VALUE} where the bytes pass a long (4 rows cols overflowed from
+     * 1,518,500,250 rows and columns).
+     */
     @Override
     public long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
         if (symmetric && rows == cols) {
             return CudaSymmetricKernelOperator.keptBytes(rows, storage);
         }
-        return 4 * rows * cols;
+        try {
+            return Math.multiplyExact(4L, Math.multiplyExact(rows, cols));
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     @Override

@@ -51,9 +51,18 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
         return nt * (nt + 1) / 2;
     }
 
-    /** Device bytes of the kept triangle and the product's column partials. */
+    /**
+     * Device bytes of the kept triangle and the product's column partials; {@code
+     * Long.MAX_VALUE} where they pass a long (fp32 from n = 2,114,695,681, where the count
+     * overflowed to a negative one that the planner read as fitting).
+     */
     static long keptBytes(long n, KernelStorage storage) {
-        return tiles(n) * TILE * TILE * storage.bytes() + tiles(n) * TILE * 4;
+        try {
+            return Math.addExact(Math.multiplyExact(tiles(n), (long) TILE * TILE * storage.bytes()),
+                    Math.multiplyExact(tiles(n), (long) TILE * 4));
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     CudaSymmetricKernelOperator(CudaDevice device, CudaVectorOps ops, FloatMatrix x,

@@ -220,9 +220,14 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         });
     }
 
-    /** Bytes this operator keeps for an n x n kernel. */
+    /**
+     * Bytes this operator keeps for an n x n kernel; {@code Long.MAX_VALUE} where they pass a
+     * long (from n = 2,147,483,633, where 4 bytes a float overflowed to a negative count that the
+     * planner read as fitting).
+     */
     static long keptBytes(long n) {
-        return 4 * SymmetricPanels.floatsFor(n);
+        long floats = SymmetricPanels.floatsFor(n);
+        return floats > Long.MAX_VALUE / Float.BYTES ? Long.MAX_VALUE : Float.BYTES * floats;
     }
 
     private void build(FloatMatrix x, float alpha) {
