@@ -113,7 +113,8 @@ public final class SparkWeightLearner {
         // asked of an executor: the driver's backend may differ.
         String backendName = config.backend();
         int chunk = context.parallelize(List.of(0), 1)
-                .map(i -> FeatureGrid.syntheticChunkRows(ExecutorBackends.get(backendName), features))
+                .map(i -> FeatureGrid.syntheticChunkRows(ExecutorBackends.get(backendName),
+                        features, d))
                 .first();
         RowBlocks syntheticGrid = RowBlocks.of(syntheticRows, l -> chunk, partitions);
         double[][] mu = meanFeatures(groups, real, featureMaps, realGrid);

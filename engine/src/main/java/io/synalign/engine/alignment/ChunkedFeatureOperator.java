@@ -93,13 +93,13 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         this.rows = rows;
         this.map = map;
         this.n = (int) rows.rows();
-        this.chunk = chunkRows(backend, map.features());
+        this.chunk = chunkRows(backend, map.features(), rows.cols());
         // In long: n + chunk passed an int for n within a chunk of 2^31 (up to 8,388,608 rows
         // on the CPU backends, at D = 1), giving a negative count.
         this.chunks = (int) ((n + (long) chunk - 1) / chunk);
         this.progress = progress == null ? ProgressListener.NONE : progress;
         int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
-                / chunkBytes(backend, map.features()));
+                / chunkBytes(backend, map.features(), rows.cols()));
         this.kept = new FeatureOperator[keep];
         this.reader = keep < chunks ? new RowReader() : null;
         DeviceVector a = null;
@@ -148,28 +148,37 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     }
 
     /**
-     * Rows per chunk for D features on {@code backend} ({@link KernelBackend#featureChunkRows}:
-     * 32 MiB of features on the CPU backends, 1 GiB on cuda). {@code -Dsynalign.rff.chunkRows=N}
-     * sets it, for rff and nystrom alike (tests force many chunks on small inputs with it).
+     * Rows per chunk for D features of rows with {@code cols} columns on {@code backend}
+     * ({@link KernelBackend#featureChunkRows}: 32 MiB of features on the CPU backends, 1 GiB on
+     * cuda), at most {@link #MAX_ARRAY} / cols: a chunk's rows are read into one
+     * {@code float[]}, and the backend's answer counts features only (cuda's 1 GiB at D = 16 is
+     * 16.7 M rows, 6.4e9 floats at d = 384, which no Java array holds). The cap binds only
+     * where D < d / 8 on cuda and D < d / 256 on the CPU backends; the default D = 1,024 is far
+     * from it.
+     * {@code -Dsynalign.rff.chunkRows=N} sets it, for rff and nystrom alike (tests force many
+     * chunks on small inputs with it).
      */
-    static int chunkRows(KernelBackend backend, int features) {
+    static int chunkRows(KernelBackend backend, int features, int cols) {
         int forced = Integer.getInteger("synalign.rff.chunkRows", 0);
         if (forced > 0) {
             return forced;
         }
-        return backend.featureChunkRows(features);
+        return (int) Math.min(backend.featureChunkRows(features), MAX_ARRAY / Math.max(1, cols));
     }
 
     /** Bytes of one kept chunk of features. */
-    static long chunkBytes(KernelBackend backend, int features) {
-        return 4L * chunkRows(backend, features) * features;
+    static long chunkBytes(KernelBackend backend, int features, int cols) {
+        return 4L * chunkRows(backend, features, cols) * features;
     }
 
-    /** Whether n rows with D features would recompute some chunks under {@code keepBytes}. */
-    static boolean streams(KernelBackend backend, long n, int features, long keepBytes) {
-        int chunk = chunkRows(backend, features);
+    /**
+     * Whether n rows of {@code cols} columns with D features would recompute some chunks under
+     * {@code keepBytes}.
+     */
+    static boolean streams(KernelBackend backend, long n, int features, int cols, long keepBytes) {
+        int chunk = chunkRows(backend, features, cols);
         long chunks = (n + chunk - 1) / chunk;
-        return Math.max(0, keepBytes) / chunkBytes(backend, features) < chunks;
+        return Math.max(0, keepBytes) / chunkBytes(backend, features, cols) < chunks;
     }
 
     /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
@@ -205,13 +214,14 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     static String plan(KernelBackend backend, RowSource rows, String symbol, int features,
             int copies, long keepBytes, FloatMatrix real, int landmarks) {
         long n = rows.rows();
-        int chunk = chunkRows(backend, features);
+        int chunk = chunkRows(backend, features, rows.cols());
+        long chunkBytes = chunkBytes(backend, features, rows.cols());
         long chunks = (n + chunk - 1) / chunk;
-        long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes(backend, features));
-        long keptBytes = kept * chunkBytes(backend, features) * copies;
+        long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes);
+        long keptBytes = kept * chunkBytes * copies;
         long landmarkBytes = 8L * landmarks * landmarks;
         long vectors = 14L * 8 * n + real.bytes();
-        long peak = Math.max(keptBytes + 2 * (chunkBytes(backend, features) * copies
+        long peak = Math.max(keptBytes + 2 * (chunkBytes * copies
                 + 4L * chunk * rows.cols()) + vectors + landmarkBytes,
                 28L * landmarks * landmarks + vectors);
         long streamed = chunks - kept;
@@ -261,7 +271,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return String.format(Locale.ROOT, "%s %s %,d x %,d fp32 in %,d chunks of %,d rows,"
                 + " %,d kept (%s)%s", map.kind(), map.symbol(), n, map.features(), chunks, chunk,
                 kept.length,
-                MethodSelector.human(kept.length * chunkBytes(backend, map.features())
+                MethodSelector.human(kept.length * chunkBytes(backend, map.features(), rows.cols())
                         * map.copies()),
                 streamed == 0 ? "" : String.format(Locale.ROOT, ", %,d recomputed from %s in"
                         + " every pass", streamed, rows.name()));
@@ -427,6 +437,9 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     /** The name of the reader thread, for tests and thread dumps. */
     static final String READER_THREAD = "synalign-row-reader";
+
+    /** The most elements a Java array may hold on common JVMs (a few header words below 2^31). */
+    static final long MAX_ARRAY = Integer.MAX_VALUE - 8L;
 
     /**
      * Reads recomputed chunks' rows: {@link #take} hands over chunk c's rows, read ahead by

@@ -22,9 +22,9 @@ public final class FeatureGrid {
     private FeatureGrid() {
     }
 
-    /** Rows per chunk of {@code Phi_S} on {@code backend} with D features. */
-    public static int syntheticChunkRows(KernelBackend backend, int features) {
-        return ChunkedFeatureOperator.chunkRows(backend, features);
+    /** Rows per chunk of {@code Phi_S} on {@code backend} with D features of rows with d columns. */
+    public static int syntheticChunkRows(KernelBackend backend, int features, int cols) {
+        return ChunkedFeatureOperator.chunkRows(backend, features, cols);
     }
 
     /** Rows per block of R when computing {@code mu_R} over m real rows with D features. */

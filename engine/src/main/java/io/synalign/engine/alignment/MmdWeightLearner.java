@@ -358,7 +358,8 @@ public final class MmdWeightLearner {
                 String plan = ChunkedFeatureOperator.plan(backend, syntheticRows,
                         config.features(), keep, real);
                 LOG.info("rff plan: {}", plan);
-                if (ChunkedFeatureOperator.streams(backend, n, config.features(), keep)) {
+                if (ChunkedFeatureOperator.streams(backend, n, config.features(),
+                        syntheticRows.cols(), keep)) {
                     listener.onPlan("rff " + plan);
                 }
                 return MmdObjectives.fourier(backend, syntheticRows, real,
@@ -373,7 +374,7 @@ public final class MmdWeightLearner {
                 String plan = ChunkedFeatureOperator.nystromPlan(backend, syntheticRows, r, keep,
                         real);
                 LOG.info("nystrom plan: {}", plan);
-                if (ChunkedFeatureOperator.streams(backend, n, r, keep)) {
+                if (ChunkedFeatureOperator.streams(backend, n, r, syntheticRows.cols(), keep)) {
                     listener.onPlan("nystrom " + plan);
                 }
                 return MmdObjectives.nystrom(backend, syntheticRows, real, sigma,

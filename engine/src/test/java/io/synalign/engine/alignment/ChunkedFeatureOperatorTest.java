@@ -125,7 +125,7 @@ class ChunkedFeatureOperatorTest {
         }
         Thread caller = Thread.currentThread();
         try (KernelBackend backend = TestBackends.create(backendName)) {
-            long chunkBytes = ChunkedFeatureOperator.chunkBytes(backend, 16);
+            long chunkBytes = ChunkedFeatureOperator.chunkBytes(backend, 16, D);
             RecordingSource inLine = new RecordingSource(x);
             double[] expected;
             try (ChunkedFeatureOperator all = new ChunkedFeatureOperator(backend, inLine, map,
@@ -205,7 +205,7 @@ class ChunkedFeatureOperatorTest {
                     source.failure = failure;
                     RuntimeException expected = failure.get();
                     ChunkedFeatureOperator op = new ChunkedFeatureOperator(backend, source, map,
-                            keep * ChunkedFeatureOperator.chunkBytes(backend, 8),
+                            keep * ChunkedFeatureOperator.chunkBytes(backend, 8, D),
                             ProgressListener.NONE);
                     Thread reader;
                     try {
@@ -336,6 +336,35 @@ class ChunkedFeatureOperatorTest {
             }
             assertEquals(1, mostOpen.get(), "one recomputed operator at a time");
             assertEquals(0, open.get());
+        }
+    }
+
+    /**
+     * A chunk's rows are read into one {@code float[]}, whatever the backend's feature budget:
+     * cuda's 1 GiB of features at D = 16 is 16.7 M rows, 6.4e9 floats at d = 384, and a chunk
+     * that large threw {@code ArithmeticException} (integer overflow) once the synthetic set had
+     * more than 5.6 M rows. Below the cap the backend's answer stands.
+     */
+    @org.junit.jupiter.api.Test
+    void aChunksRowsFitOneJavaArrayWhateverTheBackendsFeatureBudget() {
+        try (KernelBackend reference = io.synalign.kernels.KernelBackends.create("reference")) {
+            KernelBackend roomy = (KernelBackend) java.lang.reflect.Proxy.newProxyInstance(
+                    KernelBackend.class.getClassLoader(), new Class<?>[] {KernelBackend.class},
+                    (proxy, method, args) -> method.getName().equals("featureChunkRows")
+                            ? Integer.MAX_VALUE - 8 : method.invoke(reference, args));
+            for (int d : new int[] {1, 7, 384, 4097}) {
+                long rows = ChunkedFeatureOperator.chunkRows(roomy, 16, d);
+                assertEquals((Integer.MAX_VALUE - 8L) / d, rows, "d = " + d);
+                assertTrue(rows * d <= Integer.MAX_VALUE - 8, "d = " + d);
+                assertEquals(4L * rows * 16, ChunkedFeatureOperator.chunkBytes(roomy, 16, d));
+            }
+            for (int features : new int[] {2, 16, 1024}) { // D = 1 at d = 384: the cap binds
+                assertEquals(reference.featureChunkRows(features),
+                        ChunkedFeatureOperator.chunkRows(reference, features, 384));
+            }
+            // The CPU backends' 32 MiB at D = 1 is 8.4 M rows: 3.2e9 floats at d = 384.
+            assertEquals((Integer.MAX_VALUE - 8L) / 384,
+                    ChunkedFeatureOperator.chunkRows(reference, 1, 384));
         }
     }
 }

@@ -302,7 +302,7 @@ class StreamedRowsTest {
         FloatMatrix s = FloatMatrix.zeros(1000, 7);
         FloatMatrix r = FloatMatrix.zeros(5, 7);
         try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
-            long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16);
+            long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16, 7);
             String plan = ChunkedFeatureOperator.plan(backend, RowSource.ofBlocks(blocks(s, 300)),
                     "Phi_S", 16, 1, 3 * chunk, r, 0);
             assertTrue(plan.contains("in 16 chunks of 64 rows: 3 kept, 13 recomputed"), plan);
@@ -325,7 +325,7 @@ class StreamedRowsTest {
         RowSource float64 = ObservedRows.of(inMemory, "a float64 file", (start, count) -> { })
                 .storingBytesPerValue(8);
         try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
-            long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16);
+            long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16, 7);
             for (RowSource source : List.of(float64, RowSource.concat(List.of(
                     RowSource.ofBlocks(blocks(s.rowRange(0, 10), 10)), float64.select(
                             java.util.stream.LongStream.range(10, 1000).toArray()))))) {
