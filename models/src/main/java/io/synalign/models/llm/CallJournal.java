@@ -238,6 +238,7 @@ public final class CallJournal implements AutoCloseable {
             if (records == null || !records.isArray()) {
                 throw new IOException("no \"served\" list");
             }
+            java.util.Set<Scope> clashing = new java.util.LinkedHashSet<>();
             for (JsonNode r : records) {
                 String backend = text(r, "backend");
                 String model = text(r, "model");
@@ -246,7 +247,21 @@ public final class CallJournal implements AutoCloseable {
                 if (backend == null || model == null || server == null || identity == null) {
                     throw new IOException("a record without backend, model, server and identity");
                 }
-                served.put(Scope.of(backend, model, server), identity);
+                String before = served.put(Scope.of(backend, model, server), identity);
+                if (before != null && !before.equals(identity)) {
+                    clashing.add(Scope.of(backend, model, server));
+                }
+            }
+            // Two records that name one server only since URLs are compared in their canonical
+            // form (written by a version that told http://LocalHost/v1 from http://localhost/v1)
+            // and disagree: the file's order does not say which is newer (a record was replaced
+            // in place), and keying by the older would replay another model's replies. Neither
+            // stands in: the run keys by --model, as with no record, until the server answers.
+            for (Scope scope : clashing) {
+                served.remove(scope);
+                LOG.warn("Journal {}: {} records two models served for {} at {}; neither is used"
+                        + " while the server cannot be reached", file.getParent(), SERVED_FILE,
+                        scope.model(), scope.server());
             }
             return served;
         } catch (IOException | RuntimeException e) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -283,4 +284,52 @@ class ServedModelRecordTest {
         }
         assertFalse(Files.exists(fresh));
     }
+
+    /**
+     * Records written by a version that told URL spellings apart may name one server twice. Two
+     * that agree stand in as one; two that disagree stand in for neither (the file's order does
+     * not say which is newer: the old version replaced a record in place), so the run keys by
+     * the name and asks the server rather than replay another model's replies (a review: the
+     * later record in the file silently won).
+     */
+    @Test
+    void recordsOfOneServerUnderTwoSpellingsThatDisagreeStandInForNeither() throws Exception {
+        int port;
+        String recordText;
+        Run first;
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(WEIGHTS_A)) {
+            port = server.port();
+            first = run(client(server.baseUrl()));
+            recordText = record();
+        }
+        String written = "http://127.0.0.1:" + port;
+        String upper = recordText.replace(written, "http://LOCALHOST:" + port);
+        String lower = recordText.replace(written, "http://localhost:" + port);
+        String lowerRecord = lower.substring(lower.indexOf("[") + 1, lower.lastIndexOf("]"));
+        String otherWeights = lowerRecord.replace("4912898304", "4912898305");
+        String base = "http://localhost:" + port + "/v1";
+
+        // Two spellings, one identity: the record stands in, the finished run replays.
+        Files.writeString(dir.resolve(CallJournal.SERVED_FILE),
+                upper.replace("}]}", "}," + lowerRecord + "]}"));
+        Run agreeing = run(client(base));
+        assertEquals(first.identity(), agreeing.identity());
+        assertTrue(agreeing.reply().fromJournal());
+
+        // Two spellings, two identities (in either order): neither; keyed by the name, the
+        // stopped server is asked and cannot answer.
+        for (String clash : List.of(upper.replace("}]}", "}," + otherWeights + "]}"),
+                "{\"v\":1,\"served\":[" + otherWeights + ","
+                        + upper.substring(upper.indexOf("[") + 1))) {
+            Files.writeString(dir.resolve(CallJournal.SERVED_FILE), clash);
+            try (CallJournal j = CallJournal.open(dir)) {
+                OpenAiCompatibleChatModel stopped = client(base);
+                JournaledChatModel journaled = new JournaledChatModel(stopped, j);
+                assertEquals(MODEL, journaled.modelIdentity(), clash);
+                assertNull(j.recordedIdentityInUse(stopped.backend(), MODEL, base));
+                assertThrows(ChatConnectException.class, () -> journaled.complete(hello()));
+            }
+        }
+    }
 }
+
