@@ -117,23 +117,18 @@ public record TestPredictions(int[] truth, int classes, Map<String, int[][]> byV
     private static int[] indices(Path file, String where, JsonNode array) {
         if (array == null || !array.isArray()) {
             throw new InputException(file, where + " must be an array of class indices, got "
-                    + (array == null ? "nothing" : abbreviate(array)));
+                    + (array == null ? "nothing" : JsonExcerpt.of(array)));
         }
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             JsonNode x = array.get(i);
             if (!x.isIntegralNumber() || !x.canConvertToInt() || x.intValue() < 0) {
-                throw new InputException(file, where + "[" + i + "] is " + abbreviate(x)
+                throw new InputException(file, where + "[" + i + "] is " + JsonExcerpt.of(x)
                         + "; class indices are integers >= 0");
             }
             out[i] = x.intValue();
         }
         return out;
-    }
-
-    private static String abbreviate(JsonNode x) {
-        String s = x.toString();
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
     }
 
     private static int max(int[] values) {

@@ -65,7 +65,7 @@ public record TestRanks(int queries, Map<String, int[][]> byVariant) {
             JsonNode repeats = e.getValue().get(FIELD);
             if (repeats == null || !repeats.isArray() || repeats.isEmpty()) {
                 throw new InputException(file, where + " is " + (repeats == null ? "missing"
-                        : repeats.isArray() ? "empty" : abbreviate(repeats))
+                        : repeats.isArray() ? "empty" : JsonExcerpt.of(repeats))
                         + "; once one variant has " + FIELD + ", every variant needs an array"
                         + " per repeat");
             }
@@ -140,24 +140,19 @@ public record TestRanks(int queries, Map<String, int[][]> byVariant) {
     private static int[] ranks(Path file, String where, JsonNode array, int depth) {
         if (array == null || !array.isArray()) {
             throw new InputException(file, where + " must be an array of ranks, got "
-                    + (array == null ? "nothing" : abbreviate(array)));
+                    + (array == null ? "nothing" : JsonExcerpt.of(array)));
         }
         int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
             JsonNode x = array.get(i);
             if (!x.isIntegralNumber() || !x.canConvertToInt() || x.intValue() < 0
                     || x.intValue() > depth) {
-                throw new InputException(file, where + "[" + i + "] is " + abbreviate(x)
+                throw new InputException(file, where + "[" + i + "] is " + JsonExcerpt.of(x)
                         + "; ranks are integers 0 to " + depth + " (0: no relevant passage in"
                         + " the top " + depth + ")");
             }
             out[i] = x.intValue();
         }
         return out;
-    }
-
-    private static String abbreviate(JsonNode x) {
-        String s = x.toString();
-        return s.length() <= 40 ? s : s.substring(0, 37) + "...";
     }
 }

@@ -664,10 +664,15 @@ class ReportCommandTest {
      * rotation of the rows per repeat), wrong ones the next class.
      */
     private static int[][] predictions(int rightTenths, int stride) {
-        int[][] out = new int[3][TRUTH.length];
+        return predictions(TRUTH, rightTenths, stride);
+    }
+
+    /** As {@link #predictions(int, int)} for the test rows {@code truth}. */
+    private static int[][] predictions(int[] truth, int rightTenths, int stride) {
+        int[][] out = new int[3][truth.length];
         for (int r = 0; r < 3; r++) {
-            for (int i = 0; i < TRUTH.length; i++) {
-                out[r][i] = (i * stride + r) % 10 < rightTenths ? TRUTH[i] : (TRUTH[i] + 1) % 3;
+            for (int i = 0; i < truth.length; i++) {
+                out[r][i] = (i * stride + r) % 10 < rightTenths ? truth[i] : (truth[i] + 1) % 3;
             }
         }
         return out;
@@ -679,6 +684,11 @@ class ReportCommandTest {
      * the test labels.
      */
     private void keepPredictions(int[][]... byVariant) throws IOException {
+        keepPredictions(TRUTH, byVariant);
+    }
+
+    /** As {@link #keepPredictions(int[][]...)} for the test rows {@code truth}. */
+    private void keepPredictions(int[] truth, int[][]... byVariant) throws IOException {
         com.fasterxml.jackson.databind.ObjectMapper json =
                 new com.fasterxml.jackson.databind.ObjectMapper();
         var doc = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
@@ -689,7 +699,7 @@ class ReportCommandTest {
             var values = f1.putArray("values");
             double mean = 0;
             for (int[] repeat : byVariant[v]) {
-                double x = io.synalign.evaluation.ClassificationScores.of(TRUTH, repeat).macroF1();
+                double x = io.synalign.evaluation.ClassificationScores.of(truth, repeat).macroF1();
                 values.add(x);
                 mean += x / byVariant[v].length;
             }
@@ -697,7 +707,7 @@ class ReportCommandTest {
             variant.set("testPredictions", json.valueToTree(byVariant[v]));
         }
         doc.set("classes", json.valueToTree(RunDirFixture.LABELS));
-        doc.set("testLabels", json.valueToTree(TRUTH));
+        doc.set("testLabels", json.valueToTree(truth));
         json.writeValue(dir.resolve(RunFiles.EVALUATION).toFile(), doc);
     }
 
@@ -707,15 +717,20 @@ class ReportCommandTest {
      * freedom), each side's half-widths added in quadrature.
      */
     private static String interval(int[][] a, int[][] b) {
+        return interval(TRUTH, a, b);
+    }
+
+    /** As {@link #interval(int[][], int[][])} for the test rows {@code truth}. */
+    private static String interval(int[] truth, int[][] a, int[][] b) {
         io.synalign.evaluation.PairedBootstrap.Interval i =
-                new io.synalign.evaluation.PairedBootstrap(TRUTH, 3, 2000, 4242).difference(
+                new io.synalign.evaluation.PairedBootstrap(truth, 3, 2000, 4242).difference(
                         io.synalign.evaluation.PairedBootstrap.Metric.MACRO_F1,
                         io.synalign.evaluation.PairedBootstrap.Scope.TEST_ROWS, a, b);
         double[] d = new double[a.length];
         double mean = 0;
         for (int r = 0; r < a.length; r++) {
-            d[r] = io.synalign.evaluation.ClassificationScores.of(TRUTH, a[r]).macroF1()
-                    - io.synalign.evaluation.ClassificationScores.of(TRUTH, b[r]).macroF1();
+            d[r] = io.synalign.evaluation.ClassificationScores.of(truth, a[r]).macroF1()
+                    - io.synalign.evaluation.ClassificationScores.of(truth, b[r]).macroF1();
             mean += d[r] / a.length;
         }
         double ss = 0;
@@ -726,8 +741,79 @@ class ReportCommandTest {
         double low = mean - Math.sqrt(t * t + Math.pow(mean - i.low(), 2));
         double high = mean + Math.sqrt(t * t + Math.pow(i.high() - mean, 2));
         return String.format(java.util.Locale.ROOT, "%+.1f macro-F1 points (95%% CI %+.1f to"
-                + " %+.1f: a paired bootstrap over 90 test rows and a paired t over 3 repeats,"
-                + " combined", 100 * mean, 100 * low, 100 * high);
+                + " %+.1f: a paired bootstrap over %d test rows and a paired t over 3 repeats,"
+                + " combined", 100 * mean, 100 * low, 100 * high, truth.length);
+    }
+
+    /**
+     * The seeds' paired t interval alone of the repeats' macro-F1 differences on the test rows
+     * {@code truth} (t = 4.303 for 2 degrees of freedom), as the verdict words it.
+     */
+    private static String seedsInterval(int[] truth, int[][] a, int[][] b) {
+        double[] d = new double[a.length];
+        double mean = 0;
+        for (int r = 0; r < a.length; r++) {
+            d[r] = io.synalign.evaluation.ClassificationScores.of(truth, a[r]).macroF1()
+                    - io.synalign.evaluation.ClassificationScores.of(truth, b[r]).macroF1();
+            mean += d[r] / a.length;
+        }
+        double ss = 0;
+        for (double v : d) {
+            ss += (v - mean) * (v - mean);
+        }
+        double t = 4.303 * Math.sqrt(ss / (a.length - 1) / a.length);
+        return String.format(java.util.Locale.ROOT, "%+.1f macro-F1 points (95%% CI %+.1f to"
+                + " %+.1f, paired over 3 repeats on this test set", 100 * mean, 100 * (mean - t),
+                100 * (mean + t));
+    }
+
+    /**
+     * Fewer test rows than the bootstrap's minimum (20): one row and one repeat give no
+     * interval (a bootstrap over one row has width 0), 19 rows the seeds' interval alone, both
+     * saying why; 20 rows the bootstrap's.
+     */
+    @Test
+    void tooFewTestRowsGetNoBootstrapOverThem() throws IOException {
+        new RunDirFixture().write(dir);
+        int[] one = {0};
+        keepPredictions(one, new int[][] {{1}}, new int[][] {{1}}, new int[][] {{0}});
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        String verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        assertTrue(verdict.contains("<b>real</b>: +100.0 macro-F1 points; one repeat gives no"
+                + " interval (use --repeats 3 or more), and there are too few test rows (1, fewer"
+                + " than 20) for a bootstrap over them.</li>"), verdict);
+        assertFalse(verdict.contains("beat"), verdict);
+        assertEquals(0, count(verdict, "data-interval=\"bootstrap\""), verdict);
+
+        int[] nineteen = java.util.Arrays.copyOf(TRUTH, 19);
+        int[][] real = predictions(nineteen, 6, 7);
+        int[][] synthetic = predictions(nineteen, 8, 3);
+        int[][] aligned = predictions(nineteen, 8, 7);
+        new RunDirFixture().write(dir);
+        keepPredictions(nineteen, real, synthetic, aligned);
+        r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        String why = "; too few test rows (19, fewer than 20) for a bootstrap over them)";
+        assertTrue(verdict.contains(seedsInterval(nineteen, aligned, real) + why), verdict);
+        assertTrue(verdict.contains(seedsInterval(nineteen, aligned, synthetic)
+                + ", which includes 0" + why), verdict);
+        assertEquals(0, count(verdict, "data-interval=\"bootstrap\""), verdict);
+
+        int[] twenty = java.util.Arrays.copyOf(TRUTH, 20);
+        real = predictions(twenty, 6, 7);
+        synthetic = predictions(twenty, 8, 3);
+        aligned = predictions(twenty, 8, 7);
+        new RunDirFixture().write(dir);
+        keepPredictions(twenty, real, synthetic, aligned);
+        r = report("--run", dir.toString());
+        assertEquals(0, r.status(), r::toString);
+        verdict = section(Files.readString(dir.resolve(RunFiles.REPORT)), "verdict");
+        assertTrue(verdict.contains(interval(twenty, aligned, real)), verdict);
+        assertTrue(verdict.contains(interval(twenty, aligned, synthetic)), verdict);
+        assertEquals(2, count(verdict, "data-interval=\"bootstrap\""), verdict);
+        assertFalse(verdict.contains("too few"), verdict);
     }
 
     /**

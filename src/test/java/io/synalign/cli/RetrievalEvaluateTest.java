@@ -153,14 +153,25 @@ class RetrievalEvaluateTest {
     /**
      * evaluate then report: every variant keeps its test queries' first relevant ranks per
      * repeat, each repeat's ranks give the MRR@10 recorded for it, and the report's verdict
-     * bootstraps the test queries and combines that with the repeats' t.
+     * bootstraps the 21 test queries (at least the 20 it needs) and combines that with the
+     * repeats' t.
      */
     @Test
     void keptTestRanksGiveTheReportABootstrapOverTheTestQueries() throws IOException {
+        Files.writeString(dir.resolve("test21.jsonl"), rows(
+                "domestic animal that purrs", "p1", "small pet that meows", "p1",
+                "animal bred from wolves", "p2", "man's best friend", "p2",
+                "big wild cat", "p3", "maned cat of africa", "p3", "baked flour food", "p4",
+                "loaf from the oven", "p4", "noodles from italy", "p5", "spaghetti and penne", "p5",
+                "programming language", "p6", "snake named language", "p6",
+                "language of the jvm", "p7", "coffee named language", "p7",
+                "weather from clouds", "p8", "drops falling from the sky", "p8",
+                "snow flakes", "p9", "white winter weather", "p9", "orange striped cat", "p10",
+                "tiger of bengal", "p10", "grain for bread", "p11"));
         TestEncoders.Counter counter = new TestEncoders.Counter();
         Cli.Run run = evaluate(counter.loader(), "evaluate", "--task", "retrieval", "--corpus",
                 p("corpus.jsonl"), "--real", p("real.jsonl"), "--synthetic", p("synthetic.jsonl"),
-                "--aligned", p("aligned.jsonl"), "--test", p("test.jsonl"), "--run-dir", p("run"),
+                "--aligned", p("aligned.jsonl"), "--test", p("test21.jsonl"), "--run-dir", p("run"),
                 "--repeats", "2", "--max-epochs", "5", "--no-cache", "--seed", "3", "-q");
         assertEquals(0, run.status(), run.toString());
         JsonNode doc = JSON.readTree(dir.resolve("run").resolve(
@@ -170,13 +181,13 @@ class RetrievalEvaluateTest {
             JsonNode recorded = e.getValue().path("values").path("mrr@10");
             assertEquals(e.getKey().equals("zero_shot") ? 1 : 2, ranks.length, e.getKey());
             for (int r = 0; r < ranks.length; r++) {
-                assertEquals(5, ranks[r].length, e.getKey());
+                assertEquals(21, ranks[r].length, e.getKey());
                 double sum = 0;
                 for (int rank : ranks[r]) {
                     assertTrue(rank >= 1 && rank <= 11, e.getKey() + ": rank " + rank);
                     sum += rank <= 10 ? 1.0 / rank : 0;
                 }
-                assertEquals(recorded.get(r).asDouble(), sum / 5, 1e-12, e.getKey());
+                assertEquals(recorded.get(r).asDouble(), sum / 21, 1e-12, e.getKey());
             }
         });
         Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("run"));
@@ -189,9 +200,9 @@ class RetrievalEvaluateTest {
         }
         assertTrue(verdict.contains("data-variant=\"zero_shot\" data-interval=\"bootstrap\""),
                 verdict);
-        assertEquals(2, verdict.split("a paired bootstrap over 5 test queries and a paired t over 2"
+        assertEquals(2, verdict.split("a paired bootstrap over 21 test queries and a paired t over 2"
                 + " repeats, combined", -1).length - 1, verdict);
-        assertTrue(verdict.contains("a paired bootstrap over 5 test queries and a t over 2 repeats"
+        assertTrue(verdict.contains("a paired bootstrap over 21 test queries and a t over 2 repeats"
                 + " against its one (untrained) value, combined"), verdict);
         assertFalse(verdict.contains("on this test set"), verdict);
     }

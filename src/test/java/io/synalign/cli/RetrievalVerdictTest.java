@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code report}'s retrieval verdict from the test ranks that {@code evaluate --task retrieval}
  * keeps: the interval is checked against the definition written out here in double loops (a
  * bootstrap of MRR@10 over 37 test queries drawn with the documented SplittableRandom, the
- * seeds' Student-t over 3 repeats, each side's half-widths added in quadrature), and ranks that
- * do not fit their document are exit 2 with one line.
+ * seeds' Student-t over 3 repeats, each side's half-widths added in quadrature); fewer test
+ * queries than the bootstrap's minimum (20) get the seeds' interval alone, or none with one
+ * repeat; and ranks that do not fit their document are exit 2 with one line.
  */
 class RetrievalVerdictTest {
 
@@ -45,10 +46,15 @@ class RetrievalVerdictTest {
      * or 2, the others at 3 to 12, every seventh query not retrieved (0), and one at rank 87.
      */
     private static int[][] ranks(long seed, int repeats, int good) {
+        return ranks(seed, repeats, good, QUERIES);
+    }
+
+    /** As {@link #ranks(long, int, int)} for {@code queries} test queries. */
+    private static int[][] ranks(long seed, int repeats, int good, int queries) {
         Random random = new Random(seed);
-        int[][] out = new int[repeats][QUERIES];
+        int[][] out = new int[repeats][queries];
         for (int r = 0; r < repeats; r++) {
-            for (int q = 0; q < QUERIES; q++) {
+            for (int q = 0; q < queries; q++) {
                 out[r][q] = q % 7 == 3 ? 0 : q == 11 ? 87
                         : random.nextInt(10) < good ? 1 + random.nextInt(2) : 3 + random.nextInt(10);
             }
@@ -75,7 +81,7 @@ class RetrievalVerdictTest {
         doc.put("task", "retrieval");
         doc.putObject("settings").put("--repeats", real.length).put("--seed", SEED);
         doc.put("corpusPassages", 1000);
-        doc.put("testQueries", QUERIES);
+        doc.put("testQueries", aligned[0].length);
         ObjectNode variants = doc.putObject("variants");
         String[] names = {"zero_shot", "real", "real+synthetic", "real+aligned"};
         int[][][] all = {zeroShot, real, synthetic, aligned};
@@ -101,12 +107,14 @@ class RetrievalVerdictTest {
     /**
      * The verdict's figures for aligned {@code a} against {@code b} (one array: the untrained
      * zero_shot, the same in every repeat), worked out from the definitions: the bootstrap's
-     * 2,000 resamples draw {@code nextInt(37)} 37 times each from one SplittableRandom(4242),
+     * 2,000 resamples draw {@code nextInt(n)} n times each (n = 37 test queries, or as many as
+     * {@code a} has) from one SplittableRandom(4242),
      * every repeat's MRR@10 is taken on the resampled lists, the percentiles are the type-7
      * order statistics; the seeds' part is the t half-width of the per-repeat differences.
      */
     private static String interval(int[][] a, int[][] b, String seedsWording) {
         int repeats = a.length;
+        int queries = a[0].length;
         int[][] other = new int[repeats][];
         for (int r = 0; r < repeats; r++) {
             other[r] = b.length == 1 ? b[0] : b[r];
@@ -121,15 +129,15 @@ class RetrievalVerdictTest {
         double[] stats = new double[resamples];
         SplittableRandom random = new SplittableRandom(SEED);
         for (int s = 0; s < resamples; s++) {
-            int[] rows = new int[QUERIES];
-            for (int k = 0; k < QUERIES; k++) {
-                rows[k] = random.nextInt(QUERIES);
+            int[] rows = new int[queries];
+            for (int k = 0; k < queries; k++) {
+                rows[k] = random.nextInt(queries);
             }
             double sum = 0;
             for (int r = 0; r < repeats; r++) {
-                int[] ra = new int[QUERIES];
-                int[] rb = new int[QUERIES];
-                for (int k = 0; k < QUERIES; k++) {
+                int[] ra = new int[queries];
+                int[] rb = new int[queries];
+                for (int k = 0; k < queries; k++) {
                     ra[k] = a[r][rows[k]];
                     rb[k] = other[r][rows[k]];
                 }
@@ -149,10 +157,11 @@ class RetrievalVerdictTest {
             double t = T_2 * Math.sqrt(ss / (repeats - 1) / repeats);
             low = mean - Math.sqrt(t * t + Math.pow(mean - low, 2));
             high = mean + Math.sqrt(t * t + Math.pow(high - mean, 2));
-            wording = "a paired bootstrap over 37 test queries and " + seedsWording + ", combined";
+            wording = "a paired bootstrap over " + queries + " test queries and " + seedsWording
+                    + ", combined";
         } else {
-            wording = "a paired bootstrap over 37 test queries; one repeat, so the seeds' spread"
-                    + " is not in it";
+            wording = "a paired bootstrap over " + queries + " test queries; one repeat, so the"
+                    + " seeds' spread is not in it";
         }
         return String.format(Locale.ROOT, "%+.1f MRR@10 points (95%% CI %+.1f to %+.1f: %s",
                 100 * mean, 100 * low, 100 * high, wording);
@@ -208,6 +217,78 @@ class RetrievalVerdictTest {
         assertFalse(verdict.contains("one repeat gives no interval"), verdict);
     }
 
+    /**
+     * The seeds' paired t interval alone, worked out here: the per-repeat MRR@10 differences'
+     * mean and t half-width (t = 4.303 for 2 degrees of freedom), as the verdict words it.
+     */
+    private static String seedsInterval(int[][] a, int[][] b) {
+        int repeats = a.length;
+        double[] d = new double[repeats];
+        double mean = 0;
+        for (int r = 0; r < repeats; r++) {
+            d[r] = mrr(a[r]) - mrr(b[r]);
+            mean += d[r] / repeats;
+        }
+        double ss = 0;
+        for (double x : d) {
+            ss += (x - mean) * (x - mean);
+        }
+        double t = T_2 * Math.sqrt(ss / (repeats - 1) / repeats);
+        return String.format(Locale.ROOT, "%+.1f MRR@10 points (95%% CI %+.1f to %+.1f, paired"
+                + " over %d repeats on this test set", 100 * mean, 100 * (mean - t),
+                100 * (mean + t), repeats);
+    }
+
+    /**
+     * One test query and one repeat (a review's case): every bootstrap resample is the one
+     * query, so the bootstrap's interval had width 0 and +50 points were called a win. Now no
+     * interval, saying why; 19 queries (one below the minimum) get the seeds' interval alone
+     * and 20 the bootstrap's.
+     */
+    @Test
+    void tooFewTestQueriesGetNoBootstrapOverThem() throws IOException {
+        new RunDirFixture().write(dir);
+        writeEvaluation(new int[][] {{3}}, new int[][] {{2}}, new int[][] {{2}},
+                new int[][] {{1}});
+        Cli.Run r = report();
+        assertEquals(0, r.status(), r::toString);
+        String verdict = verdict();
+        assertTrue(verdict.contains("<b>real+aligned</b> vs <b>real</b>: +50.0 MRR@10 points; one"
+                + " repeat gives no interval (use --repeats 3 or more), and there are too few"
+                + " test queries (1, fewer than 20) for a bootstrap over them.</li>"), verdict);
+        assertFalse(verdict.contains("beat"), verdict);
+        assertFalse(verdict.contains("data-interval=\"bootstrap\""), verdict);
+
+        int[][] zero = ranks(1, 1, 3, 19);
+        int[][] real = ranks(2, 3, 3, 19);
+        int[][] synthetic = ranks(3, 3, 7, 19);
+        int[][] aligned = ranks(4, 3, 7, 19);
+        new RunDirFixture().write(dir);
+        writeEvaluation(zero, real, synthetic, aligned);
+        r = report();
+        assertEquals(0, r.status(), r::toString);
+        verdict = verdict();
+        String why = "; too few test queries (19, fewer than 20) for a bootstrap over them)";
+        assertTrue(verdict.contains(seedsInterval(aligned, real) + why), verdict);
+        assertTrue(verdict.contains("against its one (untrained) value over 3 repeats on this"
+                + " test set" + why), verdict);
+        assertFalse(verdict.contains("data-interval=\"bootstrap\""), verdict);
+
+        zero = ranks(1, 1, 3, 20);
+        real = ranks(2, 3, 3, 20);
+        synthetic = ranks(3, 3, 7, 20);
+        aligned = ranks(4, 3, 7, 20);
+        new RunDirFixture().write(dir);
+        writeEvaluation(zero, real, synthetic, aligned);
+        r = report();
+        assertEquals(0, r.status(), r::toString);
+        verdict = verdict();
+        assertTrue(verdict.contains(interval(aligned, real, "a paired t over 3 repeats")),
+                verdict);
+        assertEquals(3, verdict.split("data-interval=\"bootstrap\"", -1).length - 1, verdict);
+        assertFalse(verdict.contains("too few"), verdict);
+    }
+
     /** An evaluation.json written before the ranks were kept: the seeds-only interval, as before. */
     @Test
     void anEvaluationWithoutTestRanksKeepsTheSeedsOnlyInterval() throws IOException {
@@ -230,6 +311,44 @@ class RetrievalVerdictTest {
 
     private static ArrayNode repeat(ObjectNode doc, String variant, int repeat) {
         return (ArrayNode) doc.get("variants").get(variant).get("testRanks").get(repeat);
+    }
+
+    /**
+     * A rank equal to the search depth (100) or to a smaller corpus's size is a valid rank; one
+     * past it is exit 2 with one line.
+     */
+    @Test
+    void aRankAtTheDepthIsAcceptedAndOnePastItRefused() throws IOException {
+        // Query 11 is at rank 87 in every array (reciprocal rank 0, as at 100 or 101).
+        record Case(int rank, int corpusPassages, String expected) {
+        }
+        List<Case> cases = List.of(new Case(100, 1000, null), new Case(87, 87, null),
+                new Case(101, 1000, "variant 'zero_shot' testRanks[0][11] is 101; ranks are integers"
+                        + " 0 to 100 (0: no relevant passage in the top 100)"),
+                new Case(87, 86, "variant 'zero_shot' testRanks[0][11] is 87; ranks are integers"
+                        + " 0 to 86 (0: no relevant passage in the top 86)"));
+        Path out = dir.resolve(RunFiles.REPORT);
+        for (Case c : cases) {
+            new RunDirFixture().write(dir);
+            writeEvaluation(ranks(1, 1, 3), ranks(2, 3, 3), ranks(3, 3, 7), ranks(4, 3, 7));
+            edit(doc -> {
+                doc.put("corpusPassages", c.corpusPassages());
+                doc.get("variants").forEach(v -> v.get("testRanks").forEach(
+                        repeat -> ((ArrayNode) repeat).set(11, new IntNode(c.rank()))));
+            });
+            Files.writeString(out, "old report");
+            Cli.Run r = report();
+            if (c.expected() == null) {
+                assertEquals(0, r.status(), c + ": " + r);
+                assertTrue(verdict().contains("data-interval=\"bootstrap\""), c::toString);
+            } else {
+                assertEquals(2, r.status(), c + ": " + r);
+                assertEquals(1, r.errLines().size(), r::toString);
+                assertTrue(r.err().contains(RunFiles.EVALUATION + ": " + c.expected()),
+                        r::toString);
+                assertEquals("old report", Files.readString(out));
+            }
+        }
     }
 
     /** Test ranks that do not fit their document: exit 2, one line, the old report kept. */

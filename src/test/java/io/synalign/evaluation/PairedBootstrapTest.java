@@ -115,16 +115,25 @@ class PairedBootstrapTest {
             }
             stats[s] = (meanA - meanB) / a.length;
         }
-        Arrays.sort(stats);
+        return percentiles95(stats);
+    }
+
+    /**
+     * The 2.5th and 97.5th percentiles of the resampled statistics: each the order statistic at
+     * {@code q (B - 1)}, interpolated (R's and NumPy's default, "type 7").
+     */
+    private static double[] percentiles95(double[] stats) {
+        double[] sorted = stats.clone();
+        Arrays.sort(sorted);
         double[] out = new double[2];
         double[] qs = {0.025, 0.975};
         for (int j = 0; j < 2; j++) {
-            double position = qs[j] * (resamples - 1);
+            double position = qs[j] * (sorted.length - 1);
             int below = (int) position;
             double fraction = position - below;
-            out[j] = below + 1 < resamples
-                    ? stats[below] * (1 - fraction) + stats[below + 1] * fraction
-                    : stats[below];
+            out[j] = below + 1 < sorted.length
+                    ? sorted[below] * (1 - fraction) + sorted[below + 1] * fraction
+                    : sorted[below];
         }
         return out;
     }
@@ -351,18 +360,7 @@ class PairedBootstrapTest {
             }
             stats[s] = (meanA - meanB) / a.length;
         }
-        Arrays.sort(stats);
-        double[] out = new double[2];
-        double[] qs = {0.025, 0.975};
-        for (int j = 0; j < 2; j++) {
-            double position = qs[j] * (resamples - 1);
-            int below = (int) position;
-            double fraction = position - below;
-            out[j] = below + 1 < resamples
-                    ? stats[below] * (1 - fraction) + stats[below + 1] * fraction
-                    : stats[below];
-        }
-        return out;
+        return percentiles95(stats);
     }
 
     @Test
