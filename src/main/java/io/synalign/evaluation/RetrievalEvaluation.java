@@ -1,6 +1,7 @@
 package io.synalign.evaluation;
 
 import io.synalign.engine.ProgressListener;
+import io.synalign.engine.retrieval.FiniteCorpus;
 import io.synalign.engine.retrieval.InnerProductSearch;
 import io.synalign.engine.retrieval.RankingMetrics;
 import io.synalign.kernels.FloatMatrix;
@@ -136,8 +137,11 @@ public final class RetrievalEvaluation {
             java.util.function.IntFunction<int[]> copies, Queries real, Queries synthetic,
             Queries aligned, TestQueries test, Options options, ProgressListener progress) {
         List<Variant> out = new ArrayList<>();
+        // Checked finite once: every search below (zero-shot, mining, each epoch's held-out
+        // score, each student's test score) is over these same passages.
+        FiniteCorpus corpus = FiniteCorpus.of(passages);
         RetrieverStudent zero = RetrieverStudent.zeroShot(passages.cols());
-        Scores zeroScores = score(backend, zero, passages, test);
+        Scores zeroScores = score(backend, zero, corpus, test);
         Map<String, MeanStd> zeroMetrics = new LinkedHashMap<>();
         zeroScores.means().forEach((k, v) -> zeroMetrics.put(k, MeanStd.of(new double[] {v})));
         out.add(new Variant(ZERO_SHOT, 0, zeroMetrics, List.of(),
@@ -153,11 +157,11 @@ public final class RetrievalEvaluation {
         }
         // Hard negatives depend only on the frozen encoder: mined once per set, not per
         // variant and repeat.
-        int[][] realHard = hardNegatives(backend, passages, copies, real);
+        int[][] realHard = hardNegatives(backend, corpus, copies, real);
         Map<Queries, int[][]> extraHard = new java.util.IdentityHashMap<>();
         for (Queries q : sets.values()) {
             if (q != null) {
-                extraHard.put(q, hardNegatives(backend, passages, copies, q));
+                extraHard.put(q, hardNegatives(backend, corpus, copies, q));
             }
         }
         Map<String, double[][]> values = new LinkedHashMap<>();
@@ -175,10 +179,10 @@ public final class RetrievalEvaluation {
                 RetrieverStudent.Training training = training(passages, real, realHard, split.train,
                         e.getValue(), extraHard.get(e.getValue()));
                 sizes.put(e.getKey(), training.positives().length);
-                RetrieverStudent s = RetrieverStudent.train(backend, passages, training, heldOut,
+                RetrieverStudent s = RetrieverStudent.train(backend, corpus, training, heldOut,
                         options.student(), seed);
                 epochs.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(s.bestEpoch());
-                Scores scores = score(backend, s, passages, test);
+                Scores scores = score(backend, s, corpus, test);
                 double[][] v = values.computeIfAbsent(e.getKey(),
                         k -> new double[METRICS.size()][options.repeats()]);
                 for (int m = 0; m < METRICS.size(); m++) {
@@ -279,8 +283,9 @@ public final class RetrievalEvaluation {
      * frozen encoder, excluding every passage a row of the same query text targets and every
      * copy of one ({@code copies}).
      */
-    private static int[][] hardNegatives(KernelBackend backend, FloatMatrix passages,
+    private static int[][] hardNegatives(KernelBackend backend, FiniteCorpus corpus,
             java.util.function.IntFunction<int[]> copies, Queries q) {
+        FloatMatrix passages = corpus.rows();
         int n = q.size();
         Map<String, Set<Integer>> positives = new HashMap<>();
         for (int i = 0; i < n; i++) {
@@ -300,7 +305,7 @@ public final class RetrievalEvaluation {
             java.util.Arrays.fill(hard, new int[0]);
             return hard;
         }
-        InnerProductSearch.Hits hits = InnerProductSearch.search(backend, q.vectors(), passages, k,
+        InnerProductSearch.Hits hits = InnerProductSearch.search(backend, q.vectors(), corpus, k,
                 excluded, ProgressListener.NONE);
         for (int i = 0; i < n; i++) {
             hard[i] = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
@@ -316,11 +321,11 @@ public final class RetrievalEvaluation {
     }
 
     /** Metrics of the test queries over the whole corpus. */
-    static Scores score(KernelBackend backend, RetrieverStudent s, FloatMatrix passages,
+    static Scores score(KernelBackend backend, RetrieverStudent s, FiniteCorpus corpus,
             TestQueries test) {
-        int k = Math.min(SEARCH_DEPTH, passages.rows());
+        int k = Math.min(SEARCH_DEPTH, corpus.rows().rows());
         InnerProductSearch.Hits hits = InnerProductSearch.search(backend, s.project(test.vectors()),
-                passages, k, null, ProgressListener.NONE);
+                corpus, k, null, ProgressListener.NONE);
         double[] sums = new double[METRICS.size()];
         int n = test.vectors().rows();
         int[] first = new int[n];

@@ -1,6 +1,7 @@
 package io.synalign.evaluation;
 
 import io.synalign.engine.ProgressListener;
+import io.synalign.engine.retrieval.FiniteCorpus;
 import io.synalign.engine.retrieval.InnerProductSearch;
 import io.synalign.engine.retrieval.RankingMetrics;
 import io.synalign.kernels.FloatMatrix;
@@ -115,9 +116,13 @@ public final class RetrieverStudent {
         return bestEpoch;
     }
 
-    /** Trains on {@code data}, stopping early on {@code heldOut}. */
-    public static RetrieverStudent train(KernelBackend backend, FloatMatrix passages, Training data,
+    /**
+     * Trains on {@code data}, stopping early on {@code heldOut}. The passages come checked finite
+     * once ({@link FiniteCorpus}): the held-out queries search them after every epoch.
+     */
+    public static RetrieverStudent train(KernelBackend backend, FiniteCorpus corpus, Training data,
             HeldOut heldOut, Config config, long seed) {
+        FloatMatrix passages = corpus.rows();
         int d = passages.cols();
         int n = data.queries().rows();
         int r = config.rank();
@@ -131,7 +136,7 @@ public final class RetrieverStudent {
         Adam adamU = new Adam(u.length, config.learningRate());
         Adam adamV = new Adam(v.length, config.learningRate());
         double best = heldOut == null ? Double.NaN
-                : mrr(backend, new RetrieverStudent(d, r, u, v, 0, 0), passages, heldOut);
+                : mrr(backend, new RetrieverStudent(d, r, u, v, 0, 0), corpus, heldOut);
         double[] bestU = u.clone();
         double[] bestV = v.clone();
         int bestEpoch = 0;
@@ -177,7 +182,7 @@ public final class RetrieverStudent {
                 bestEpoch = epoch;
                 continue;
             }
-            double score = mrr(backend, new RetrieverStudent(d, r, u, v, 0, 0), passages, heldOut);
+            double score = mrr(backend, new RetrieverStudent(d, r, u, v, 0, 0), corpus, heldOut);
             if (score > best + 1e-9) {
                 best = score;
                 bestU = u.clone();
@@ -334,11 +339,11 @@ public final class RetrieverStudent {
     }
 
     /** Mean MRR@10 of the held-out queries over the whole corpus. */
-    private static double mrr(KernelBackend backend, RetrieverStudent s, FloatMatrix passages,
+    private static double mrr(KernelBackend backend, RetrieverStudent s, FiniteCorpus corpus,
             HeldOut heldOut) {
-        int k = Math.min(10, passages.rows());
+        int k = Math.min(10, corpus.rows().rows());
         InnerProductSearch.Hits hits = InnerProductSearch.search(backend, s.project(heldOut.queries()),
-                passages, k, null, ProgressListener.NONE);
+                corpus, k, null, ProgressListener.NONE);
         double sum = 0;
         for (int i = 0; i < heldOut.queries().rows(); i++) {
             int[] ranked = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);

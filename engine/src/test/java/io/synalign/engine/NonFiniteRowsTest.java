@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.FeatureGrid;
 import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.engine.exploration.ExplorationSelector;
@@ -12,12 +13,14 @@ import io.synalign.engine.exploration.SelectionConfig;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignment;
+import io.synalign.engine.retrieval.FiniteCorpus;
 import io.synalign.engine.retrieval.InnerProductSearch;
 import io.synalign.engine.retrieval.SimilarPairs;
 import io.synalign.engine.twosample.ClassifierTwoSampleTest;
 import io.synalign.engine.twosample.MmdPermutationTest;
 import io.synalign.engine.twosample.MmdWitness;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
 import io.synalign.kernels.reference.ReferenceBackend;
@@ -39,7 +42,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * expects exactly that line; before session 20 the similar-pairs scan, the search, the
  * permutation test, the witness, the weighted MMD, the classifier test and the selector with a
  * given length scale returned a result (NaN, or rows silently skipped or picked), and a
- * per-label fit named the row within its label.
+ * per-label fit named the row within its label; until later in session 20 the random-feature
+ * block sum (public for the Spark job) returned NaN sums.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NonFiniteRowsTest {
@@ -126,6 +130,13 @@ class NonFiniteRowsTest {
                 entry("InnerProductSearch.search, corpus", "corpus",
                         (b, g, x) -> InnerProductSearch.search(b, g, x, 3, null,
                                 ProgressListener.NONE)),
+                entry("InnerProductSearch.search over a FiniteCorpus, queries", "queries",
+                        (b, g, x) -> InnerProductSearch.search(b, x, FiniteCorpus.of(g), 3, null,
+                                ProgressListener.NONE)),
+                entry("FiniteCorpus.of", "corpus", (b, g, x) -> FiniteCorpus.of(x)),
+                entry("FeatureGrid.blockFeatureSum", "block",
+                        (b, g, x) -> FeatureGrid.blockFeatureSum(b, x,
+                                FourierFeatures.sample(COLS, 16, 1.0, 1L))),
                 entry("MmdPermutationTest.test, x", "x",
                         (b, g, x) -> MmdPermutationTest.test(b, x, g, 1.0, 9, 1)),
                 entry("MmdPermutationTest.test, y", "y",

@@ -63,8 +63,11 @@ public record FloatMatrix(int rows, int cols, float[] data) {
     /**
      * This matrix, once every value is known to be finite: the kernel SPI's inputs are (see
      * "Finite inputs" on {@link KernelBackend}), so each entry of the engine checks the rows it is
-     * given with this before a backend sees them. One pass over the values, O(rows cols), far
-     * below the O(rows^2 cols) of any kernel computation on them.
+     * given with this before a backend sees them. One pass over the values, O(rows cols): small
+     * beside a kernel matrix's O(rows^2 cols) or random features' O(rows cols D), but not beside
+     * a search of a few queries, O(queries rows cols), where checking a 20,000 x 384 corpus is
+     * about a fifth of a one-query search on nd4j. A caller that searches one corpus many times
+     * checks it once ({@code FiniteCorpus} in the engine).
      *
      * @param name what the rows are, for the message ("real", "the corpus")
      * @throws IllegalArgumentException naming the first non-finite value's row and column:

@@ -32,9 +32,10 @@ import java.util.Set;
  * host and 0 on the device). The callers guarantee it instead: the command line refuses a
  * non-finite value where it reads a file or an encoder's output, a {@link RowSource} refuses
  * one as it reads it, and every entry of the engine that hands rows to a backend (the MMD
- * weight learner with every method, per label or not; the GP selector; the similar-pairs scan;
- * the inner-product search; the permutation test, the witness, the weighted MMD, the median
- * heuristic; the classifier two-sample test) checks its rows first
+ * weight learner with every method, per label or not; the random-feature block sum the Spark
+ * job calls; the GP selector; the similar-pairs scan; the inner-product search, whose corpus
+ * may be checked once for many searches; the permutation test, the witness, the weighted MMD,
+ * the median heuristic; the classifier two-sample test) checks its rows first
  * ({@link FloatMatrix#requireFinite}: one line naming the rows, the row and the column). So the
  * contract tests give no backend a non-finite row, and no result of a backend needs a NaN rule:
  * the GP tracker's variances stay finite on finite rows (its pivots are checked positive).

@@ -64,7 +64,10 @@ public final class InnerProductSearch {
     }
 
     /**
-     * Searches {@code corpus} for every row of {@code queries}.
+     * Searches {@code corpus} for every row of {@code queries}. Both are checked finite on every
+     * call, the corpus in O(c d): to search one corpus many times, make a {@link FiniteCorpus}
+     * once and call {@link #search(KernelBackend, FloatMatrix, FiniteCorpus, int, int[][],
+     * ProgressListener)}.
      *
      * @param excluded per query, the corpus rows it may not return (null: none; an entry may be
      *     null or empty)
@@ -78,9 +81,37 @@ public final class InnerProductSearch {
         return search(backend, queries, corpus, k, excluded, progress, CORPUS_TILE_ROWS, TILE_BYTES);
     }
 
+    /**
+     * Searches a corpus already checked finite for every row of {@code queries}: as
+     * {@link #search(KernelBackend, FloatMatrix, FloatMatrix, int, int[][], ProgressListener)},
+     * checking only the queries (O(q d)).
+     *
+     * @throws IllegalArgumentException as the other search, a non-finite value only in the queries
+     */
+    public static Hits search(KernelBackend backend, FloatMatrix queries, FiniteCorpus corpus,
+            int k, int[][] excluded, ProgressListener progress) {
+        return search(backend, queries, corpus, k, excluded, progress, CORPUS_TILE_ROWS, TILE_BYTES);
+    }
+
     /** {@link #search} with the tiling given (tests cross tile boundaries on small inputs). */
     static Hits search(KernelBackend backend, FloatMatrix queries, FloatMatrix corpus, int k,
             int[][] excluded, ProgressListener progress, int corpusTileRows, long tileBytes) {
+        requireSearchable(queries, corpus, k, excluded);
+        return searchFinite(backend, queries, FiniteCorpus.of(corpus), k, excluded, progress,
+                corpusTileRows, tileBytes);
+    }
+
+    /** The {@link FiniteCorpus} search with the tiling given. */
+    static Hits search(KernelBackend backend, FloatMatrix queries, FiniteCorpus corpus, int k,
+            int[][] excluded, ProgressListener progress, int corpusTileRows, long tileBytes) {
+        requireSearchable(queries, corpus.rows(), k, excluded);
+        return searchFinite(backend, queries, corpus, k, excluded, progress, corpusTileRows,
+                tileBytes);
+    }
+
+    /** Refuses arguments no search can take, and non-finite queries. */
+    private static void requireSearchable(FloatMatrix queries, FloatMatrix corpus, int k,
+            int[][] excluded) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1: " + k);
         }
@@ -94,7 +125,13 @@ public final class InnerProductSearch {
         }
         // A NaN row scored NaN and was skipped, or ranked last; an infinity won every search.
         queries.requireFinite("queries");
-        corpus.requireFinite("corpus");
+    }
+
+    /** The search itself, over arguments already checked. */
+    private static Hits searchFinite(KernelBackend backend, FloatMatrix queries,
+            FiniteCorpus finiteCorpus, int k, int[][] excluded, ProgressListener progress,
+            int corpusTileRows, long tileBytes) {
+        FloatMatrix corpus = finiteCorpus.rows();
         int q = queries.rows();
         int c = corpus.rows();
         if ((long) q * k > Integer.MAX_VALUE - 8) {

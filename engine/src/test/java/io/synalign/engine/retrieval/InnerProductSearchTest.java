@@ -79,26 +79,38 @@ class InnerProductSearchTest {
                 // Default tiles, and tiles small enough to split both sides (uneven last tiles).
                 for (int[] tiling : new int[][] {{InnerProductSearch.CORPUS_TILE_ROWS, 0}, {64, 5}}) {
                     long tileBytes = tiling[1] == 0 ? InnerProductSearch.TILE_BYTES : 4L * tiling[0] * tiling[1];
-                    InnerProductSearch.Hits hits = InnerProductSearch.search(backend, q, c, k, skip,
-                            ProgressListener.NONE, tiling[0], tileBytes);
-                    for (int i = 0; i < nq; i++) {
-                        int[] want = bruteForce(q, i, c, k, skip[i]);
-                        int[] got = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
-                        assertArrayEquals(want, got, backendName + " " + java.util.Arrays.toString(shape)
-                                + " tiles " + tiling[0] + " query " + i);
-                        for (int rank = 0; rank < k; rank++) {
-                            if (want[rank] < 0) {
-                                assertTrue(Float.isNaN(hits.score(i, rank)));
-                                continue;
-                            }
-                            double s = 0;
-                            for (int t = 0; t < q.cols(); t++) {
-                                s += (double) q.get(i, t) * c.get(want[rank], t);
-                            }
-                            assertEquals(s, hits.score(i, rank), 0.0);
-                        }
-                    }
+                    String where = backendName + " " + java.util.Arrays.toString(shape) + " tiles "
+                            + tiling[0];
+                    // The corpus as a matrix (checked on the call) and made once as a
+                    // FiniteCorpus (checked when made): the same search either way.
+                    assertBruteForce(InnerProductSearch.search(backend, q, c, k, skip,
+                            ProgressListener.NONE, tiling[0], tileBytes), q, c, k, skip,
+                            where + " matrix");
+                    assertBruteForce(InnerProductSearch.search(backend, q, FiniteCorpus.of(c), k,
+                            skip, ProgressListener.NONE, tiling[0], tileBytes), q, c, k, skip,
+                            where + " FiniteCorpus");
                 }
+            }
+        }
+    }
+
+    /** Each query's hits are the brute-force ranking's, with its double-precision scores. */
+    private static void assertBruteForce(InnerProductSearch.Hits hits, FloatMatrix q, FloatMatrix c,
+            int k, int[][] skip, String where) {
+        for (int i = 0; i < q.rows(); i++) {
+            int[] want = bruteForce(q, i, c, k, skip[i]);
+            int[] got = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
+            assertArrayEquals(want, got, where + " query " + i);
+            for (int rank = 0; rank < k; rank++) {
+                if (want[rank] < 0) {
+                    assertTrue(Float.isNaN(hits.score(i, rank)));
+                    continue;
+                }
+                double s = 0;
+                for (int t = 0; t < q.cols(); t++) {
+                    s += (double) q.get(i, t) * c.get(want[rank], t);
+                }
+                assertEquals(s, hits.score(i, rank), 0.0);
             }
         }
     }
@@ -166,6 +178,9 @@ class InnerProductSearchTest {
             assertEquals("excluded rows given for 1 queries, not 2", assertThrows(IllegalArgumentException.class,
                     () -> InnerProductSearch.search(backend, q, q, 1, new int[1][], ProgressListener.NONE))
                     .getMessage());
+            assertEquals("queries have 3 dimensions, the corpus 4", assertThrows(IllegalArgumentException.class,
+                    () -> InnerProductSearch.search(backend, q, FiniteCorpus.of(FloatMatrix.zeros(2, 4)),
+                            1, null, ProgressListener.NONE)).getMessage());
             // q * k beyond one array: refused up front (the product wrapped to a bad size).
             FloatMatrix many = FloatMatrix.zeros(2_200_000, 1);
             assertEquals("2200000 queries x k = 1000 hits is 2200000000, more than one array"
