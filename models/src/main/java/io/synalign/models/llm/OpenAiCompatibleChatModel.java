@@ -240,7 +240,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         String content = ex.content == null || apiKey == null ? ex.content : apiKey.maskReply(ex.content);
         String problem;
         JsonNode json = null;
-        if (content == null) {
+        String noAnswer = content == null || content.isBlank() ? ex.whyNoContent() : null;
+        if (noAnswer != null && (content == null || schema != null)) {
+            problem = noAnswer;
+        } else if (content == null) {
             problem = "the reply had no message content (finish_reason " + ex.finishReason + ")";
         } else if (schema == null) {
             return new ChatReply(content, null, ex.finishReason, ex.attempts, 0, false);
@@ -248,8 +251,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             ReplyParser.Result r = ReplyParser.parse(content, schema);
             problem = r.problem();
             json = r.json();
-            if ("length".equals(ex.finishReason) && problem != null) {
-                problem += " (it was cut off at max_tokens)";
+            if (problem != null) {
+                problem += cutOff(ex.finishReason);
             }
         }
         if (problem == null) {
@@ -276,8 +279,59 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         }
     }
 
-    /** What one successful HTTP exchange produced. */
-    private record Exchange(String content, String finishReason, int attempts) {
+    /**
+     * The note an invalid reply gets for a finish reason that cut it short: the server's token
+     * limit (SynAlign sends no {@code max_tokens}, so it is the server's default or the context
+     * left) or its content filter; nothing for any other reason.
+     */
+    static String cutOff(String finishReason) {
+        if ("length".equals(finishReason)) {
+            return " (it was cut off at the server's token limit, finish_reason length)";
+        }
+        if ("content_filter".equals(finishReason)) {
+            return " (the server's content filter cut it off, finish_reason content_filter)";
+        }
+        return "";
+    }
+
+    /**
+     * What one successful HTTP exchange produced: the first choice's content, finish reason,
+     * the message's {@code refusal}, the characters of reasoning it carried beside the content
+     * ({@code reasoning_content}, vLLM's and llama.cpp's field, or {@code reasoning}, Ollama's
+     * and OpenRouter's), and the names of the tool calls it made instead of answering.
+     */
+    private record Exchange(String content, String finishReason, int attempts, String refusal,
+            int reasoningChars, List<String> toolCalls) {
+
+        /**
+         * Why a reply has no content to parse, when the message says why: a refusal, the content
+         * filter, reasoning that used up the token limit or stopped without an answer, a tool
+         * call; {@code null} when it says nothing (the caller's plain message then stands).
+         */
+        String whyNoContent() {
+            String finish = "finish_reason " + finishReason;
+            if (refusal != null && !refusal.isBlank()) {
+                return "the model refused: \"" + refusal.strip() + "\" (" + finish + ")";
+            }
+            if ("content_filter".equals(finishReason)) {
+                return "the server's content filter withheld the reply (" + finish + ")";
+            }
+            if (reasoningChars > 0 && "length".equals(finishReason)) {
+                return "the model's reasoning used up the server's token limit before it wrote an"
+                        + " answer (" + reasoningChars + " characters of reasoning, no content, " + finish
+                        + "): raise the server's limit on generated tokens or its context size (SynAlign"
+                        + " sends no max_tokens), or lower the model's reasoning effort";
+            }
+            if (reasoningChars > 0) {
+                return "the reply holds only the model's reasoning (" + reasoningChars
+                        + " characters), no answer (" + finish + ")";
+            }
+            if (!toolCalls.isEmpty()) {
+                return "the reply is a tool call (" + String.join(", ", toolCalls) + "), not an answer;"
+                        + " no tools were offered (" + finish + ")";
+            }
+            return null;
+        }
     }
 
     private Exchange sendWithRetries(List<ChatMessage> conversation, ChatRequest request) {
@@ -567,10 +621,40 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         if (choice == null || !choice.isObject() || !choice.path("message").isObject()) {
             return null;
         }
-        JsonNode content = choice.path("message").path("content");
+        JsonNode message = choice.path("message");
         JsonNode finish = choice.path("finish_reason");
-        return new Exchange(content.isTextual() ? content.textValue() : null,
-                finish.isTextual() ? finish.textValue() : null, attempts);
+        JsonNode refusal = message.path("refusal");
+        int reasoning = Math.max(message.path("reasoning_content").asText("").length(),
+                message.path("reasoning").asText("").length());
+        List<String> tools = new ArrayList<>();
+        for (JsonNode call : message.path("tool_calls")) {
+            tools.add(call.path("function").path("name").asText("?"));
+        }
+        return new Exchange(text(message.path("content")), finish.isTextual() ? finish.textValue() : null,
+                attempts, refusal.isTextual() ? refusal.textValue() : null, reasoning, List.copyOf(tools));
+    }
+
+    /**
+     * The message's content as text: a string, or the text parts of a list of parts (Mistral's
+     * reasoning models answer {@code [{"type":"thinking",...},{"type":"text","text":"..."}]}),
+     * joined; {@code null} when there is none.
+     */
+    private static String text(JsonNode content) {
+        if (content.isTextual()) {
+            return content.textValue();
+        }
+        if (!content.isArray()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        boolean any = false;
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+                sb.append(part.path("text").textValue());
+                any = true;
+            }
+        }
+        return any ? sb.toString() : null;
     }
 
     /** The server's error message: OpenAI {@code {"error":{"message"}}}, vLLM/TGI variants, or the raw body. */

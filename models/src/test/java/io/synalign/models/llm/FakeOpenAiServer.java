@@ -235,6 +235,26 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     private volatile String faultSchema;
 
+    /**
+     * Replies without a fault answer with the choice this function writes, given the request's
+     * schema name, the valid content it would otherwise get and its arrival number at this
+     * server (0-based): a JSON object with {@code message} and {@code finish_reason} as a real
+     * server shapes them (reasoning fields, a refusal, a cut-off content); a choice of
+     * {@code null} answers as usual.
+     */
+    public FakeOpenAiServer choices(ChoiceWriter writer) {
+        this.choiceWriter = writer;
+        return this;
+    }
+
+    /** Writes a reply's {@code choices[0]} ({@link #choices}). */
+    public interface ChoiceWriter {
+        String choice(String schemaName, String validContent, int arrival);
+    }
+
+    private volatile ChoiceWriter choiceWriter;
+    private final AtomicInteger arrivals = new AtomicInteger();
+
     public FakeOpenAiServer samplesPerReply(int k) {
         this.samplesPerReply = k;
         return this;
@@ -330,6 +350,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 }
                 case UNAUTHORIZED -> send(ex, 401, "{\"error\":{\"message\":\"unauthorized\"}}");
                 case NONE -> {
+                    ChoiceWriter w = choiceWriter;
+                    String choice = w == null ? null : w.choice(schema, content, arrivals.getAndIncrement());
+                    if (choice != null) {
+                        ObjectNode root = MAPPER.createObjectNode().put("id", "chatcmpl-fake")
+                                .put("object", "chat.completion");
+                        root.putArray("choices").add(MAPPER.readTree(choice));
+                        send(ex, 200, root.toString());
+                        return;
+                    }
                     succeeded(messages);
                     send(ex, 200, completion(content));
                 }
