@@ -160,6 +160,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         + failures.last);
             }
             if (barren >= MAX_BARREN_BATCHES) {
+                if (failures.samplesCalls.replies == 0 && failures.samplesCalls.failed == 0
+                        && failures.last != null) {
+                    // Every group's stage 1 failed, so no samples call was made: a reasoning
+                    // model that spends its tokens thinking fails here, not in stage 2.
+                    throw new ChatModelException("label " + rows.displayLabel() + ": every"
+                            + " attribute summary failed in " + barren + " batches in a row, so no"
+                            + " samples were asked for (" + out.size() + " of " + count
+                            + " samples); last failure: " + failures.last);
+                }
                 if (failures.samplesCalls.replies == 0 && failures.last != null) {
                     throw new ChatModelException("label " + rows.displayLabel() + ": no usable"
                             + " sample reply from the LLM in " + barren + " batches in a row ("
@@ -221,15 +230,20 @@ public final class LlmSampleGenerator implements SampleGenerator {
             return all.unanswered() || samplesCalls.unanswered();
         }
 
+        /** A stage-1 outcome; its failure is named as the attribute summary's. */
         void record(ChatOutcome o) {
+            record(o, "attribute summary: ");
+        }
+
+        private void record(ChatOutcome o, String stage) {
             all.add(o);
             if (!o.ok()) {
-                last = o.error().getMessage();
+                last = stage + o.error().getMessage();
             }
         }
 
         void recordSamples(ChatOutcome o) {
-            record(o);
+            record(o, "samples: ");
             samplesCalls.add(o);
         }
     }

@@ -237,7 +237,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     /**
      * Replies without a fault answer with the choice this function writes, given the request's
-     * schema name, the valid content it would otherwise get and its arrival number at this
+     * body, the valid content it would otherwise get and its arrival number at this
      * server (0-based): a JSON object with {@code message} and {@code finish_reason} as a real
      * server shapes them (reasoning fields, a refusal, a cut-off content); a choice of
      * {@code null} answers as usual.
@@ -248,8 +248,9 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     /** Writes a reply's {@code choices[0]} ({@link #choices}). */
+    @FunctionalInterface
     public interface ChoiceWriter {
-        String choice(String schemaName, String validContent, int arrival);
+        String choice(JsonNode body, String validContent, int arrival);
     }
 
     private volatile ChoiceWriter choiceWriter;
@@ -351,7 +352,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 case UNAUTHORIZED -> send(ex, 401, "{\"error\":{\"message\":\"unauthorized\"}}");
                 case NONE -> {
                     ChoiceWriter w = choiceWriter;
-                    String choice = w == null ? null : w.choice(schema, content, arrivals.getAndIncrement());
+                    String choice = w == null ? null : w.choice(body, content, arrivals.getAndIncrement());
                     if (choice != null) {
                         ObjectNode root = MAPPER.createObjectNode().put("id", "chatcmpl-fake")
                                 .put("object", "chat.completion");
@@ -410,6 +411,30 @@ public final class FakeOpenAiServer implements AutoCloseable {
             arr.addObject().put("text", "synthetic sample " + i + " of " + tag);
         }
         return o.toString();
+    }
+
+    /** The response schema's name of a request body ("" for none). */
+    public static String schemaOf(JsonNode body) {
+        return body.path("response_format").path("json_schema").path("name").asText("");
+    }
+
+    /**
+     * A choice ({@link #choices}) whose message has {@code content} (null: JSON null) and the
+     * string fields given as name, value pairs ({@code reasoning_content}, {@code refusal}).
+     */
+    public static String choice(String content, String finish, String... fieldsAndValues) {
+        ObjectNode c = MAPPER.createObjectNode();
+        ObjectNode m = c.putObject("message").put("role", "assistant");
+        if (content == null) {
+            m.putNull("content");
+        } else {
+            m.put("content", content);
+        }
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            m.put(fieldsAndValues[i], fieldsAndValues[i + 1]);
+        }
+        c.put("finish_reason", finish);
+        return c.toString();
     }
 
     private static String completion(String content) {

@@ -45,20 +45,8 @@ class ReasoningRepliesTest {
                 new SamplingParams(1.0, null, null, 7L), Schemas.SAMPLES);
     }
 
-    /** A choice whose message has {@code content} (null: JSON null) and the extra fields given. */
     private static String choice(String content, String finish, String... fieldsAndValues) {
-        ObjectNode c = FakeOpenAiServer.MAPPER.createObjectNode();
-        ObjectNode m = c.putObject("message").put("role", "assistant");
-        if (content == null) {
-            m.putNull("content");
-        } else {
-            m.put("content", content);
-        }
-        for (int i = 0; i < fieldsAndValues.length; i += 2) {
-            m.put(fieldsAndValues[i], fieldsAndValues[i + 1]);
-        }
-        c.put("finish_reason", finish);
-        return c.toString();
+        return FakeOpenAiServer.choice(content, finish, fieldsAndValues);
     }
 
     private String problem(FakeOpenAiServer.ChoiceWriter w) throws Exception {
@@ -70,7 +58,7 @@ class ReasoningRepliesTest {
     @Test
     void reasoningThatUsedUpTheTokenLimitIsNamed() throws Exception {
         String reasoning = "Okay, the user wants three examples. ".repeat(40);
-        String p = problem((schema, valid, n) -> choice(null, "length", "reasoning_content", reasoning));
+        String p = problem((body, valid, n) -> choice(null, "length", "reasoning_content", reasoning));
         assertTrue(p.contains("reasoning used up the server's token limit"), p);
         assertTrue(p.contains(reasoning.length() + " characters of reasoning"), p);
         assertTrue(p.contains("sends no max_tokens"), p);
@@ -79,27 +67,27 @@ class ReasoningRepliesTest {
     /** Ollama's field name, an empty content and a normal stop: reasoning without an answer. */
     @Test
     void reasoningWithoutAnAnswerIsNamed() throws Exception {
-        String p = problem((schema, valid, n) -> choice("", "stop", "reasoning", "Let me think."));
+        String p = problem((body, valid, n) -> choice("", "stop", "reasoning", "Let me think."));
         assertTrue(p.contains("only the model's reasoning (13 characters), no answer"), p);
     }
 
     @Test
     void aRefusalIsQuoted() throws Exception {
-        String p = problem((schema, valid, n) -> choice(null, "stop", "refusal", "I can't help with that."));
+        String p = problem((body, valid, n) -> choice(null, "stop", "refusal", "I can't help with that."));
         assertEquals("the model refused: \"I can't help with that.\" (finish_reason stop)", p);
     }
 
     @Test
     void theContentFilterIsNamed() throws Exception {
-        String p = problem((schema, valid, n) -> choice(null, "content_filter"));
+        String p = problem((body, valid, n) -> choice(null, "content_filter"));
         assertTrue(p.contains("content filter withheld the reply"), p);
-        String cut = problem((schema, valid, n) -> choice("{\"samples\": [{\"text\": \"a", "content_filter"));
+        String cut = problem((body, valid, n) -> choice("{\"samples\": [{\"text\": \"a", "content_filter"));
         assertTrue(cut.contains("content filter cut it off"), cut);
     }
 
     @Test
     void aToolCallIsNamed() throws Exception {
-        String p = problem((schema, valid, n) -> {
+        String p = problem((body, valid, n) -> {
             ObjectNode c = (ObjectNode) readTree(choice(null, "tool_calls"));
             ((ObjectNode) c.path("message")).putArray("tool_calls").addObject().put("id", "call_1")
                     .put("type", "function").putObject("function").put("name", "write_samples")
@@ -112,14 +100,14 @@ class ReasoningRepliesTest {
     /** SynAlign sends no max_tokens: a cut-off reply names the server's limit. */
     @Test
     void aCutOffReplyNamesTheServersLimit() throws Exception {
-        String p = problem((schema, valid, n) -> choice("{\"samples\": [{\"text\": \"one\"}, {\"te", "length"));
+        String p = problem((body, valid, n) -> choice("{\"samples\": [{\"text\": \"one\"}, {\"te", "length"));
         assertTrue(p.contains("cut off at the server's token limit"), p);
     }
 
     /** The answer of vLLM's reasoning parser is the content; the reasoning beside it is ignored. */
     @Test
     void contentBesideReasoningIsTheAnswer() throws Exception {
-        server = new FakeOpenAiServer(null).choices((schema, valid, n) ->
+        server = new FakeOpenAiServer(null).choices((body, valid, n) ->
                 choice(valid, "stop", "reasoning_content", "{\"samples\": [{\"text\": \"draft\"}]}"));
         ChatReply r = model().complete(samples());
         assertEquals(FakeOpenAiServer.SAMPLES, r.json().path("samples").size());
@@ -128,7 +116,7 @@ class ReasoningRepliesTest {
     /** Mistral's reasoning models: content as a list of parts, the text parts being the answer. */
     @Test
     void contentPartsAreJoined() throws Exception {
-        server = new FakeOpenAiServer(null).choices((schema, valid, n) -> {
+        server = new FakeOpenAiServer(null).choices((body, valid, n) -> {
             ObjectNode c = (ObjectNode) readTree(choice(null, "stop"));
             var parts = ((ObjectNode) c.path("message")).putArray("content");
             parts.addObject().put("type", "thinking").putArray("thinking").addObject()
@@ -146,7 +134,7 @@ class ReasoningRepliesTest {
      */
     @Test
     void aDraftInThinkingIsNotTheAnswer() throws Exception {
-        server = new FakeOpenAiServer(null).choices((schema, valid, n) -> choice("<think>\nA draft:\n```json\n"
+        server = new FakeOpenAiServer(null).choices((body, valid, n) -> choice("<think>\nA draft:\n```json\n"
                 + "{\"samples\": [{\"text\": \"draft\"}]}\n```\nNow the real one.\n</think>\n\n" + valid, "stop"));
         ChatReply r = model().complete(samples());
         assertEquals(FakeOpenAiServer.SAMPLES, r.json().path("samples").size());
