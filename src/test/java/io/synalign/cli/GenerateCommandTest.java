@@ -780,6 +780,24 @@ class GenerateCommandTest {
     }
 
     /**
+     * Samples that all fall outside the length bounds (here every one longer than --max-chars):
+     * the label stopped saying "the LLM repeats itself or returns duplicates of the real rows",
+     * which sent the user after the wrong cause. Now the rejections are counted by reason.
+     */
+    @Test
+    void aLabelWhoseSamplesAreAllRejectedSaysWhy() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--max-chars", "10"));
+            assertEquals(1, run.status(), run.toString());
+            assertTrue(run.err().matches("(?s).*label pos: 5 batches in a row produced no new valid sample \\(0 of 23\\);"
+                    + " the LLM's samples were all rejected \\((\\d+) samples returned, none kept: 0 empty, \\1 outside"
+                    + " the length bounds \\(--min-chars/--max-chars\\), 0 copies of real rows, 0 repeats of earlier"
+                    + " samples\\).*"), run.err());
+            assertFalse(run.err().contains("repeats itself"), run.err());
+        }
+    }
+
+    /**
      * A reasoning model that spends the server's token limit thinking on every attribute
      * summary (vLLM --reasoning-parser: content null beside reasoning_content): no samples call
      * is ever made. The run said "no usable sample reply" and a failure without its stage.
