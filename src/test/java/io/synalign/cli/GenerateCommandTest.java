@@ -842,9 +842,38 @@ class GenerateCommandTest {
                     assertTrue(prompt.contains("They share these attributes:\n- tone: tone-"), prompt);
                 }
             }
+            // Each row's attributes are its own group's summary, and that summary is in the
+            // prompt that wrote the row (the failed groups shift stage 2's indices).
+            List<String> lineTexts = new ArrayList<>();
+            for (int i = 0; i < Math.max(POS.size(), NEG.size()); i++) {
+                if (i < POS.size()) {
+                    lineTexts.add(POS.get(i));
+                }
+                if (i < NEG.size()) {
+                    lineTexts.add(NEG.get(i));
+                }
+            }
+            Map<String, String> prompts = new HashMap<>(); // by the fake's tag of the messages
+            for (JsonNode body : server.bodies) {
+                String tag = io.synalign.models.llm.RequestKeys.messagesDigest(FakeOpenAiServer.messages(body));
+                prompts.put(FakeOpenAiServer.schemaOf(body) + tag.substring(0, 8),
+                        body.path("messages").get(0).path("content").asText());
+                prompts.put(FakeOpenAiServer.schemaOf(body) + tag.substring(0, 4),
+                        body.path("messages").get(0).path("content").asText());
+            }
             for (JsonNode r : read(dir.resolve("synth.jsonl"))) {
-                assertFalse(r.path("synalign").path("demo_lines").toString().matches(".*\\b1\\b.*"),
+                JsonNode p = r.path("synalign");
+                assertFalse(p.path("demo_lines").toString().matches(".*\\b1\\b.*"),
                         "line 1 holds the failing row: " + r);
+                String text = r.path("text").asText();
+                String writer = prompts.get("synalign_samples" + text.substring(text.length() - 4));
+                String tone = p.path("attributes").path("tone").asText();
+                String summariser = prompts.get("synalign_attributes" + tone.substring("tone-".length()));
+                assertTrue(writer.contains("\n- tone: " + tone + "\n"), r + " not written from its attributes: " + writer);
+                for (JsonNode line : p.path("demo_lines")) {
+                    String demo = lineTexts.get(line.asInt() - 1);
+                    assertTrue(writer.contains(demo) && summariser.contains(demo), r + ": " + demo);
+                }
             }
         }
     }
