@@ -335,22 +335,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     }
 
     private Exchange sendWithRetries(List<ChatMessage> conversation, ChatRequest request) {
-        String body = Json.write(requestBody(conversation, request));
-        HttpRequest.Builder hb = HttpRequest.newBuilder(endpoint)
-                .timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (apiKey != null) {
-            try {
-                hb.header("Authorization", apiKey.bearer());
-            } catch (IllegalArgumentException e) {
-                // The JDK quotes the refused header value: the key. ApiKey refuses such keys
-                // first; this keeps the rule if it ever changes.
-                throw new IllegalArgumentException(apiKey.mask(e.getMessage()));
-            }
-        }
-        HttpRequest httpRequest = hb.build();
+        boolean sampling = !samplingRefused;
+        HttpRequest httpRequest = httpRequest(conversation, request, sampling);
         String lastFailure = null;
         for (int attempt = 1; ; attempt++) {
             Duration retryAfter = null;
@@ -369,6 +355,21 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                     }
                     lastFailure = "HTTP 200 with a body that is not a chat completion: " + snippet(resp.body());
                     release(permit, Outcome.FAILED);
+                } else if (status == 400 && sampling && hasSampling(request) && refusesSampling(resp.body())) {
+                    // OpenAI's reasoning models (o-series, gpt-5) take only their default
+                    // temperature and top_p: every request of a run was refused (HTTP 400, exit 2).
+                    // Sent again without them; the journal key keeps the asked values.
+                    release(permit, Outcome.FAILED);
+                    released = true;
+                    if (!samplingRefused) {
+                        samplingRefused = true;
+                        LOG.warn("The model {} takes no temperature or top_p ({}); sending its requests"
+                                + " without them (the model's own sampling)", model, serverMessage(resp.body()));
+                    }
+                    sampling = false;
+                    httpRequest = httpRequest(conversation, request, false);
+                    lastFailure = "HTTP 400: " + serverMessage(resp.body());
+                    continue;
                 } else if (status == 429 && insufficientQuota(resp.body())) {
                     // OpenAI's "no credit left": a retry cannot succeed (it was retried as a
                     // rate limit, 40 requests and 161 s a label before the run failed).
@@ -571,6 +572,57 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             case SUCCESS -> permit.success();
             case RATE_LIMITED -> permit.rateLimited();
             case FAILED -> permit.failed();
+        }
+    }
+
+    /** Set once the server refused a temperature or top_p; later requests go without them. */
+    private volatile boolean samplingRefused;
+
+    /** The POST of {@code conversation}; {@code sampling} false leaves temperature and top_p out. */
+    private HttpRequest httpRequest(List<ChatMessage> conversation, ChatRequest request, boolean sampling) {
+        ObjectNode json = requestBody(conversation, request);
+        if (!sampling) {
+            json.remove("temperature");
+            json.remove("top_p");
+        }
+        HttpRequest.Builder hb = HttpRequest.newBuilder(endpoint)
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(json)));
+        if (apiKey != null) {
+            try {
+                hb.header("Authorization", apiKey.bearer());
+            } catch (IllegalArgumentException e) {
+                // The JDK quotes the refused header value: the key. ApiKey refuses such keys
+                // first; this keeps the rule if it ever changes.
+                throw new IllegalArgumentException(apiKey.mask(e.getMessage()));
+            }
+        }
+        return hb.build();
+    }
+
+    private static boolean hasSampling(ChatRequest request) {
+        return request.sampling().temperature() != null || request.sampling().topP() != null;
+    }
+
+    /**
+     * Whether a 400 body is OpenAI's refusal of a temperature or top_p the model does not take:
+     * {@code "param": "temperature"} (or {@code "top_p"}) with the code
+     * {@code unsupported_value} or {@code unsupported_parameter}.
+     */
+    static boolean refusesSampling(String body) {
+        if (body == null || !(body.contains("temperature") || body.contains("top_p"))) {
+            return false;
+        }
+        try {
+            JsonNode e = Json.MAPPER.readTree(body).path("error");
+            String param = e.path("param").asText("");
+            String code = e.path("code").asText("");
+            return (param.equals("temperature") || param.equals("top_p"))
+                    && (code.equals("unsupported_value") || code.equals("unsupported_parameter"));
+        } catch (IOException | RuntimeException notJson) {
+            return false;
         }
     }
 

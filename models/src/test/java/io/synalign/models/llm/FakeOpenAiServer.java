@@ -254,6 +254,17 @@ public final class FakeOpenAiServer implements AutoCloseable {
     }
 
     private volatile ChoiceWriter choiceWriter;
+    private volatile boolean refuseTemperature;
+
+    /**
+     * Requests with a {@code temperature} get OpenAI's HTTP 400 for a reasoning model (o-series,
+     * gpt-5), which takes only its default: {@code "param": "temperature"},
+     * {@code "code": "unsupported_value"}.
+     */
+    public FakeOpenAiServer refuseTemperature() {
+        this.refuseTemperature = true;
+        return this;
+    }
     private final AtomicInteger arrivals = new AtomicInteger();
 
     public FakeOpenAiServer samplesPerReply(int k) {
@@ -295,6 +306,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 // Like OpenAI, echo (part of) the key that was given: the client must mask it.
                 send(ex, 401, "{\"error\":{\"message\":\"Incorrect API key provided: " + given
                         + ". You can find your API key at https://example.invalid.\",\"type\":\"invalid_request_error\"}}");
+                return;
+            }
+            if (refuseTemperature && body.has("temperature")) {
+                send(ex, 400, "{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support "
+                        + body.path("temperature").asText() + " with this model. Only the default (1) value is"
+                        + " supported.\",\"type\":\"invalid_request_error\",\"param\":\"temperature\","
+                        + "\"code\":\"unsupported_value\"}}");
                 return;
             }
             String digest = RequestKeys.sha256Hex(new String(raw, StandardCharsets.UTF_8));

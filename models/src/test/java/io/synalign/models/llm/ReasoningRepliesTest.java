@@ -141,6 +141,39 @@ class ReasoningRepliesTest {
         assertTrue(r.json().path("samples").get(0).path("text").asText().startsWith("sample 0 of"), r.json().toString());
     }
 
+    /**
+     * OpenAI's reasoning models take no temperature but their default: every request (stage 1
+     * at 0.2, stage 2 at 1.0) was refused with HTTP 400 and the run stopped, exit 2. Now the
+     * first refusal sends the request again without temperature and top_p, and later requests
+     * go without them; the seed and the schema are still sent.
+     */
+    @Test
+    void aModelThatTakesNoTemperatureIsAskedWithout() throws Exception {
+        server = new FakeOpenAiServer(null).refuseTemperature();
+        OpenAiCompatibleChatModel m = model();
+        ChatReply r = m.complete(samples());
+        assertEquals(FakeOpenAiServer.SAMPLES, r.json().path("samples").size());
+        assertEquals(2, server.requests.get());
+        assertTrue(server.bodies.get(0).has("temperature"));
+        assertTrue(!server.bodies.get(1).has("temperature") && !server.bodies.get(1).has("top_p"), server.bodies.get(1).toString());
+        assertEquals(7, server.bodies.get(1).path("seed").asLong());
+        assertEquals("synalign_samples", FakeOpenAiServer.schemaOf(server.bodies.get(1)));
+        m.complete(ChatRequest.of(List.of(ChatMessage.user("Summarise")), new SamplingParams(0.2, null, null, 8L),
+                Schemas.ATTRIBUTES));
+        assertEquals(3, server.requests.get(), "later requests go without temperature at once");
+        assertTrue(!server.bodies.get(2).has("temperature"));
+    }
+
+    /** Any other 400 still stops at once with the server's message. */
+    @Test
+    void anotherBadRequestStillStops() throws Exception {
+        assertTrue(!OpenAiCompatibleChatModel.refusesSampling("{\"error\":{\"message\":\"Invalid 'messages'\","
+                + "\"param\":\"messages\",\"code\":\"invalid_value\"}}"));
+        assertTrue(!OpenAiCompatibleChatModel.refusesSampling("{\"error\":{\"message\":\"temperature too high\","
+                + "\"param\":\"temperature\",\"code\":\"invalid_value\"}}"));
+        assertTrue(!OpenAiCompatibleChatModel.refusesSampling("temperature is unsupported_value"));
+    }
+
     private static com.fasterxml.jackson.databind.JsonNode readTree(String json) {
         try {
             return FakeOpenAiServer.MAPPER.readTree(json);
