@@ -504,10 +504,10 @@ final class GenerationOptions {
             stdout.println("closed loop: " + g.stop());
         }
         stdout.printf(Locale.ROOT, "generated %d rows (%s) with %s%s in %.1f s; rejected %d empty,"
-                        + " %d out of length bounds, %d duplicates%n", g.samples().size(),
+                        + " %d out of length bounds, %d duplicates (%d copies of real rows)%n", g.samples().size(),
                 perLabel(g.samples(), g.quotas()), g.backend(),
                 g.offline() ? " (a non-LLM BASELINE, not SynAlign's LLM generation)" : " model " + g.model(),
                 g.seconds(), g.validator().rejectedEmpty(), g.validator().rejectedLength(),
-                g.validator().rejectedDuplicates());
+                g.validator().rejectedDuplicates(), g.validator().rejectedCopiesOfReal());
     }
 }

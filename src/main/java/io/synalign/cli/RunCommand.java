@@ -489,6 +489,7 @@ final class RunCommand extends CliCommand {
         m.put("rejected_empty", g.validator().rejectedEmpty());
         m.put("rejected_length", g.validator().rejectedLength());
         m.put("rejected_duplicates", g.validator().rejectedDuplicates());
+        m.put("rejected_copies_of_real", g.validator().rejectedCopiesOfReal());
         m.put("seconds", g.seconds());
         return m;
     }

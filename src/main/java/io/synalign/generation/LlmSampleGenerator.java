@@ -135,6 +135,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<int[]> chosenBefore = new ArrayList<>();
         int barren = 0;
         long samplesWhileBarren = 0; // samples the replies of the barren batches held
+        Rejections barrenStart = null; // the validator's counts when the barren batches began
         for (int batch = 0; out.size() < count; batch++) {
             int remaining = count - out.size();
             int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
@@ -142,12 +143,14 @@ public final class LlmSampleGenerator implements SampleGenerator {
                     List.copyOf(chosenBefore));
             chosenBefore.addAll(chosen);
             int before = out.size();
+            Rejections atBatchStart = Rejections.of(validator);
             BatchFailures failures = new BatchFailures();
             runBatch(rows, chosen, batch, seed, asked, validator, out, count, failures);
             LOG.info("label {} batch {}: {} groups, {} samples so far of {}", rows.displayLabel(), batch,
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
             samplesWhileBarren = barren == 0 ? 0 : samplesWhileBarren + failures.samples;
+            barrenStart = barren == 0 ? null : barren == 1 ? atBatchStart : barrenStart;
             if (failures.unanswered()) {
                 // Every call of the batch (or every samples call) failed without any reply:
                 // timeouts or a dead server, after the retry policy's attempts. Four more
@@ -160,6 +163,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         + failures.last);
             }
             if (barren >= MAX_BARREN_BATCHES) {
+                if (failures.samplesCalls.replies == 0 && failures.samplesCalls.failed == 0
+                        && failures.last != null) {
+                    // Every group's stage 1 failed, so no samples call was made: a reasoning
+                    // model that spends its tokens thinking fails here, not in stage 2.
+                    throw new ChatModelException("label " + rows.displayLabel() + ": every"
+                            + " attribute summary failed in " + barren + " batches in a row, so no"
+                            + " samples were asked for (" + out.size() + " of " + count
+                            + " samples); last failure: " + failures.last);
+                }
                 if (failures.samplesCalls.replies == 0 && failures.last != null) {
                     throw new ChatModelException("label " + rows.displayLabel() + ": no usable"
                             + " sample reply from the LLM in " + barren + " batches in a row ("
@@ -170,12 +182,34 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         + " batches in a row produced no new valid sample (" + out.size() + " of "
                         + count + "); " + (samplesWhileBarren == 0
                                 ? "the LLM's replies held no samples (empty \"samples\" lists)"
-                                : "the LLM repeats itself or returns duplicates of the real rows ("
-                                        + samplesWhileBarren + " samples returned, none kept)")
+                                : "the LLM's samples were all rejected (" + samplesWhileBarren
+                                        + " samples returned, none kept: "
+                                        + Rejections.of(validator).since(barrenStart) + ")")
                         + (failures.last == null ? "" : "; last failure: " + failures.last));
             }
         }
         return out;
+    }
+
+    /**
+     * The validator's rejection counts at one moment; {@link #since} names what was rejected
+     * between two, so that a label that stops says why its samples were dropped (empty, the
+     * length bounds, repeats, copies of real rows) rather than guessing one reason.
+     */
+    private record Rejections(int empty, int length, int duplicates, int copiesOfReal) {
+
+        static Rejections of(SampleValidator v) {
+            return new Rejections(v.rejectedEmpty(), v.rejectedLength(), v.rejectedDuplicates(),
+                    v.rejectedCopiesOfReal());
+        }
+
+        String since(Rejections start) {
+            int copies = copiesOfReal - start.copiesOfReal;
+            return (empty - start.empty) + " empty, " + (length - start.length)
+                    + " outside the length bounds (--min-chars/--max-chars), " + copies
+                    + " copies of real rows, " + (duplicates - start.duplicates - copies)
+                    + " repeats of earlier samples";
+        }
     }
 
     /**
@@ -221,15 +255,20 @@ public final class LlmSampleGenerator implements SampleGenerator {
             return all.unanswered() || samplesCalls.unanswered();
         }
 
+        /** A stage-1 outcome; its failure is named as the attribute summary's. */
         void record(ChatOutcome o) {
+            record(o, "attribute summary: ");
+        }
+
+        private void record(ChatOutcome o, String stage) {
             all.add(o);
             if (!o.ok()) {
-                last = o.error().getMessage();
+                last = stage + o.error().getMessage();
             }
         }
 
         void recordSamples(ChatOutcome o) {
-            record(o);
+            record(o, "samples: ");
             samplesCalls.add(o);
         }
     }

@@ -46,6 +46,7 @@ public final class SampleValidator {
     private int empty;
     private int outOfBounds;
     private int duplicates;
+    private int copiesOfReal;
 
     public SampleValidator(Collection<String> realTexts, int minChars, int maxChars) {
         if (minChars < 1) {
@@ -81,7 +82,14 @@ public final class SampleValidator {
             return null;
         }
         String key = duplicateKey(t);
-        if (real.contains(key) || !accepted.add(key)) {
+        if (real.contains(key)) {
+            // Counted apart too: SynAlign's goal is new examples, and a model that hands the
+            // demonstrations back is a finding of its own, not just a repeat.
+            duplicates++;
+            copiesOfReal++;
+            return null;
+        }
+        if (!accepted.add(key)) {
             duplicates++;
             return null;
         }
@@ -131,7 +139,13 @@ public final class SampleValidator {
         return outOfBounds;
     }
 
+    /** Copies of real rows and of accepted samples, together. */
     public int rejectedDuplicates() {
         return duplicates;
+    }
+
+    /** Of {@link #rejectedDuplicates}, the copies of a real row (a demonstration handed back). */
+    public int rejectedCopiesOfReal() {
+        return copiesOfReal;
     }
 }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
 import io.synalign.engine.exploration.ExplorationSelector;
@@ -706,7 +707,7 @@ class GenerateCommandTest {
             assertEquals(1, run.errLines().size(), run.toString());
             assertTrue(run.err().contains("no reply from the LLM to any of the") && run.err()
                     .contains("calls of batch 0 (") && run.err().contains(
-                    "last failure: giving up on " + server.baseUrl()) && run.err().contains(
+                    "last failure: attribute summary: giving up on " + server.baseUrl()) && run.err().contains(
                     "HTTP 500"), run.err());
             assertFalse(run.err().contains("unexpected"), run.err());
             // One batch of calls, each with its retries: not five batches of them (a server
@@ -742,6 +743,138 @@ class GenerateCommandTest {
             assertTrue(run.err().contains("no usable sample reply from the LLM in 5 batches in a row"),
                     run.err());
             assertFalse(run.err().contains("held no samples"), run.err());
+        }
+    }
+
+    /**
+     * A model that hands a demonstration back in every samples reply: the copies are dropped,
+     * and the summary counts them apart from repeats (they were one "duplicates" figure, so a
+     * model copying its few-shot rows looked like one repeating itself).
+     */
+    @Test
+    void copiesOfTheDemonstrationsAreCountedApart() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4).choices((body, valid, n) -> {
+            if (!FakeOpenAiServer.schemaOf(body).equals("synalign_samples")) {
+                return null;
+            }
+            String prompt = body.path("messages").get(0).path("content").asText();
+            String demo = prompt.substring(prompt.indexOf("Example 1: ") + 11, prompt.indexOf("\nExample 2: "));
+            try {
+                ObjectNode o = (ObjectNode) JSON.readTree(valid);
+                ((com.fasterxml.jackson.databind.node.ArrayNode) o.path("samples")).insertObject(0)
+                        .put("text", "Example 1: " + demo);
+                return FakeOpenAiServer.choice(o.toString(), "stop");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            assertCountsAndProvenance(dir.resolve("synth.jsonl"));
+            long samplesCalls = server.bodies.stream()
+                    .filter(b -> FakeOpenAiServer.schemaOf(b).equals("synalign_samples")).count();
+            // 23 rows a label at 4 a reply: 6 replies a label, each read, each with one copy.
+            assertEquals(12, samplesCalls);
+            assertTrue(run.out().contains(" 12 duplicates (12 copies of real rows)"), run.out());
+        }
+    }
+
+    /**
+     * Samples that all fall outside the length bounds (here every one longer than --max-chars):
+     * the label stopped saying "the LLM repeats itself or returns duplicates of the real rows",
+     * which sent the user after the wrong cause. Now the rejections are counted by reason.
+     */
+    @Test
+    void aLabelWhoseSamplesAreAllRejectedSaysWhy() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--max-chars", "10"));
+            assertEquals(1, run.status(), run.toString());
+            assertTrue(run.err().matches("(?s).*label pos: 5 batches in a row produced no new valid sample \\(0 of 23\\);"
+                    + " the LLM's samples were all rejected \\((\\d+) samples returned, none kept: 0 empty, \\1 outside"
+                    + " the length bounds \\(--min-chars/--max-chars\\), 0 copies of real rows, 0 repeats of earlier"
+                    + " samples\\).*"), run.err());
+            assertFalse(run.err().contains("repeats itself"), run.err());
+        }
+    }
+
+    /**
+     * A reasoning model that spends the server's token limit thinking on every attribute
+     * summary (vLLM --reasoning-parser: content null beside reasoning_content): no samples call
+     * is ever made. The run said "no usable sample reply" and a failure without its stage.
+     */
+    @Test
+    void attributeSummariesThatNeverAnswerAreNamedWithTheirStage() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4).choices((body, valid, n) ->
+                FakeOpenAiServer.schemaOf(body).equals("synalign_attributes")
+                        ? FakeOpenAiServer.choice(null, "length", "reasoning_content", "Hmm, the tone is ".repeat(50))
+                        : null)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(1, run.status(), run.toString());
+            assertTrue(run.err().contains("every attribute summary failed in 5 batches in a row, so no samples"
+                    + " were asked for (0 of 23 samples); last failure: attribute summary: no valid reply"), run.err());
+            assertTrue(run.err().contains("reasoning used up the server's token limit"), run.err());
+            assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        }
+    }
+
+    /**
+     * Module 2's two steps: a group whose attribute summary fails is not written for without
+     * attributes (every row carries the attributes of its own group's summary, and no row
+     * comes from a failed group); the other groups fill the quota.
+     */
+    @Test
+    void aGroupWhoseSummaryFailsGetsNoRowsWithoutAttributes() throws IOException {
+        String failing = POS.get(0);
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4).choices((body, valid, n) ->
+                FakeOpenAiServer.schemaOf(body).equals("synalign_attributes")
+                        && body.path("messages").get(0).path("content").asText().contains(failing)
+                        ? FakeOpenAiServer.choice("", "stop", "refusal", "I can't summarise that.") : null)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            assertTrue(server.bodies.stream().anyMatch(b -> FakeOpenAiServer.schemaOf(b).equals("synalign_attributes")
+                    && b.path("messages").get(0).path("content").asText().contains(failing)),
+                    "a group holding the failing row was summarised");
+            assertCountsAndProvenance(dir.resolve("synth.jsonl"));
+            for (JsonNode body : server.bodies) {
+                if (FakeOpenAiServer.schemaOf(body).equals("synalign_samples")) {
+                    String prompt = body.path("messages").get(0).path("content").asText();
+                    assertFalse(prompt.contains(failing), "no samples call for a failed summary's group");
+                    assertTrue(prompt.contains("They share these attributes:\n- tone: tone-"), prompt);
+                }
+            }
+            // Each row's attributes are its own group's summary, and that summary is in the
+            // prompt that wrote the row (the failed groups shift stage 2's indices).
+            List<String> lineTexts = new ArrayList<>();
+            for (int i = 0; i < Math.max(POS.size(), NEG.size()); i++) {
+                if (i < POS.size()) {
+                    lineTexts.add(POS.get(i));
+                }
+                if (i < NEG.size()) {
+                    lineTexts.add(NEG.get(i));
+                }
+            }
+            Map<String, String> prompts = new HashMap<>(); // by the fake's tag of the messages
+            for (JsonNode body : server.bodies) {
+                String tag = io.synalign.models.llm.RequestKeys.messagesDigest(FakeOpenAiServer.messages(body));
+                prompts.put(FakeOpenAiServer.schemaOf(body) + tag.substring(0, 8),
+                        body.path("messages").get(0).path("content").asText());
+                prompts.put(FakeOpenAiServer.schemaOf(body) + tag.substring(0, 4),
+                        body.path("messages").get(0).path("content").asText());
+            }
+            for (JsonNode r : read(dir.resolve("synth.jsonl"))) {
+                JsonNode p = r.path("synalign");
+                assertFalse(p.path("demo_lines").toString().matches(".*\\b1\\b.*"),
+                        "line 1 holds the failing row: " + r);
+                String text = r.path("text").asText();
+                String writer = prompts.get("synalign_samples" + text.substring(text.length() - 4));
+                String tone = p.path("attributes").path("tone").asText();
+                String summariser = prompts.get("synalign_attributes" + tone.substring("tone-".length()));
+                assertTrue(writer.contains("\n- tone: " + tone + "\n"), r + " not written from its attributes: " + writer);
+                for (JsonNode line : p.path("demo_lines")) {
+                    String demo = lineTexts.get(line.asInt() - 1);
+                    assertTrue(writer.contains(demo) && summariser.contains(demo), r + ": " + demo);
+                }
+            }
         }
     }
 

@@ -25,6 +25,7 @@ class SampleValidatorTest {
         assertEquals("new text", v.accept(" new text "));
         assertNull(v.accept("new text"), "duplicate of an accepted sample");
         assertEquals(3, v.rejectedDuplicates());
+        assertEquals(2, v.rejectedCopiesOfReal(), "of them, copies of a real row");
         assertEquals("x".repeat(20), v.accept("x".repeat(20)));
     }
 

@@ -240,7 +240,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         String content = ex.content == null || apiKey == null ? ex.content : apiKey.maskReply(ex.content);
         String problem;
         JsonNode json = null;
-        if (content == null) {
+        String noAnswer = content == null || content.isBlank() ? ex.whyNoContent() : null;
+        if (noAnswer != null && (content == null || schema != null)) {
+            problem = noAnswer;
+        } else if (content == null) {
             problem = "the reply had no message content (finish_reason " + ex.finishReason + ")";
         } else if (schema == null) {
             return new ChatReply(content, null, ex.finishReason, ex.attempts, 0, false);
@@ -248,8 +251,8 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             ReplyParser.Result r = ReplyParser.parse(content, schema);
             problem = r.problem();
             json = r.json();
-            if ("length".equals(ex.finishReason) && problem != null) {
-                problem += " (it was cut off at max_tokens)";
+            if (problem != null) {
+                problem += cutOff(ex.finishReason);
             }
         }
         if (problem == null) {
@@ -276,27 +279,64 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         }
     }
 
-    /** What one successful HTTP exchange produced. */
-    private record Exchange(String content, String finishReason, int attempts) {
+    /**
+     * The note an invalid reply gets for a finish reason that cut it short: the server's token
+     * limit (SynAlign sends no {@code max_tokens}, so it is the server's default or the context
+     * left) or its content filter; nothing for any other reason.
+     */
+    static String cutOff(String finishReason) {
+        if ("length".equals(finishReason)) {
+            return " (it was cut off at the server's token limit, finish_reason length)";
+        }
+        if ("content_filter".equals(finishReason)) {
+            return " (the server's content filter cut it off, finish_reason content_filter)";
+        }
+        return "";
+    }
+
+    /**
+     * What one successful HTTP exchange produced: the first choice's content, finish reason,
+     * the message's {@code refusal}, the characters of reasoning it carried beside the content
+     * ({@code reasoning_content}, vLLM's and llama.cpp's field, or {@code reasoning}, Ollama's
+     * and OpenRouter's), and the names of the tool calls it made instead of answering.
+     */
+    private record Exchange(String content, String finishReason, int attempts, String refusal,
+            int reasoningChars, List<String> toolCalls) {
+
+        /**
+         * Why a reply has no content to parse, when the message says why: a refusal, the content
+         * filter, reasoning that used up the token limit or stopped without an answer, a tool
+         * call; {@code null} when it says nothing (the caller's plain message then stands).
+         */
+        String whyNoContent() {
+            String finish = "finish_reason " + finishReason;
+            if (refusal != null && !refusal.isBlank()) {
+                return "the model refused: \"" + refusal.strip() + "\" (" + finish + ")";
+            }
+            if ("content_filter".equals(finishReason)) {
+                return "the server's content filter withheld the reply (" + finish + ")";
+            }
+            if (reasoningChars > 0 && "length".equals(finishReason)) {
+                return "the model's reasoning used up the server's token limit before it wrote an"
+                        + " answer (" + reasoningChars + " characters of reasoning, no content, " + finish
+                        + "): raise the server's limit on generated tokens or its context size (SynAlign"
+                        + " sends no max_tokens), or lower the model's reasoning effort";
+            }
+            if (reasoningChars > 0) {
+                return "the reply holds only the model's reasoning (" + reasoningChars
+                        + " characters), no answer (" + finish + ")";
+            }
+            if (!toolCalls.isEmpty()) {
+                return "the reply is a tool call (" + String.join(", ", toolCalls) + "), not an answer;"
+                        + " no tools were offered (" + finish + ")";
+            }
+            return null;
+        }
     }
 
     private Exchange sendWithRetries(List<ChatMessage> conversation, ChatRequest request) {
-        String body = Json.write(requestBody(conversation, request));
-        HttpRequest.Builder hb = HttpRequest.newBuilder(endpoint)
-                .timeout(requestTimeout)
-                .header("Content-Type", "application/json")
-                .header("Accept", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (apiKey != null) {
-            try {
-                hb.header("Authorization", apiKey.bearer());
-            } catch (IllegalArgumentException e) {
-                // The JDK quotes the refused header value: the key. ApiKey refuses such keys
-                // first; this keeps the rule if it ever changes.
-                throw new IllegalArgumentException(apiKey.mask(e.getMessage()));
-            }
-        }
-        HttpRequest httpRequest = hb.build();
+        boolean sampling = !samplingRefused;
+        HttpRequest httpRequest = httpRequest(conversation, request, sampling);
         String lastFailure = null;
         for (int attempt = 1; ; attempt++) {
             Duration retryAfter = null;
@@ -315,6 +355,21 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                     }
                     lastFailure = "HTTP 200 with a body that is not a chat completion: " + snippet(resp.body());
                     release(permit, Outcome.FAILED);
+                } else if (status == 400 && sampling && hasSampling(request) && refusesSampling(resp.body())) {
+                    // OpenAI's reasoning models (o-series, gpt-5) take only their default
+                    // temperature and top_p: every request of a run was refused (HTTP 400, exit 2).
+                    // Sent again without them; the journal key keeps the asked values.
+                    release(permit, Outcome.FAILED);
+                    released = true;
+                    if (!samplingRefused) {
+                        samplingRefused = true;
+                        LOG.warn("The model {} takes no temperature or top_p ({}); sending its requests"
+                                + " without them (the model's own sampling)", model, serverMessage(resp.body()));
+                    }
+                    sampling = false;
+                    httpRequest = httpRequest(conversation, request, false);
+                    lastFailure = "HTTP 400: " + serverMessage(resp.body());
+                    continue;
                 } else if (status == 429 && insufficientQuota(resp.body())) {
                     // OpenAI's "no credit left": a retry cannot succeed (it was retried as a
                     // rate limit, 40 requests and 161 s a label before the run failed).
@@ -520,6 +575,57 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         }
     }
 
+    /** Set once the server refused a temperature or top_p; later requests go without them. */
+    private volatile boolean samplingRefused;
+
+    /** The POST of {@code conversation}; {@code sampling} false leaves temperature and top_p out. */
+    private HttpRequest httpRequest(List<ChatMessage> conversation, ChatRequest request, boolean sampling) {
+        ObjectNode json = requestBody(conversation, request);
+        if (!sampling) {
+            json.remove("temperature");
+            json.remove("top_p");
+        }
+        HttpRequest.Builder hb = HttpRequest.newBuilder(endpoint)
+                .timeout(requestTimeout)
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.write(json)));
+        if (apiKey != null) {
+            try {
+                hb.header("Authorization", apiKey.bearer());
+            } catch (IllegalArgumentException e) {
+                // The JDK quotes the refused header value: the key. ApiKey refuses such keys
+                // first; this keeps the rule if it ever changes.
+                throw new IllegalArgumentException(apiKey.mask(e.getMessage()));
+            }
+        }
+        return hb.build();
+    }
+
+    private static boolean hasSampling(ChatRequest request) {
+        return request.sampling().temperature() != null || request.sampling().topP() != null;
+    }
+
+    /**
+     * Whether a 400 body is OpenAI's refusal of a temperature or top_p the model does not take:
+     * {@code "param": "temperature"} (or {@code "top_p"}) with the code
+     * {@code unsupported_value} or {@code unsupported_parameter}.
+     */
+    static boolean refusesSampling(String body) {
+        if (body == null || !(body.contains("temperature") || body.contains("top_p"))) {
+            return false;
+        }
+        try {
+            JsonNode e = Json.MAPPER.readTree(body).path("error");
+            String param = e.path("param").asText("");
+            String code = e.path("code").asText("");
+            return (param.equals("temperature") || param.equals("top_p"))
+                    && (code.equals("unsupported_value") || code.equals("unsupported_parameter"));
+        } catch (IOException | RuntimeException notJson) {
+            return false;
+        }
+    }
+
     ObjectNode requestBody(List<ChatMessage> conversation, ChatRequest request) {
         ObjectNode root = Json.object();
         root.put("model", model);
@@ -567,10 +673,40 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         if (choice == null || !choice.isObject() || !choice.path("message").isObject()) {
             return null;
         }
-        JsonNode content = choice.path("message").path("content");
+        JsonNode message = choice.path("message");
         JsonNode finish = choice.path("finish_reason");
-        return new Exchange(content.isTextual() ? content.textValue() : null,
-                finish.isTextual() ? finish.textValue() : null, attempts);
+        JsonNode refusal = message.path("refusal");
+        int reasoning = Math.max(message.path("reasoning_content").asText("").length(),
+                message.path("reasoning").asText("").length());
+        List<String> tools = new ArrayList<>();
+        for (JsonNode call : message.path("tool_calls")) {
+            tools.add(call.path("function").path("name").asText("?"));
+        }
+        return new Exchange(text(message.path("content")), finish.isTextual() ? finish.textValue() : null,
+                attempts, refusal.isTextual() ? refusal.textValue() : null, reasoning, List.copyOf(tools));
+    }
+
+    /**
+     * The message's content as text: a string, or the text parts of a list of parts (Mistral's
+     * reasoning models answer {@code [{"type":"thinking",...},{"type":"text","text":"..."}]}),
+     * joined; {@code null} when there is none.
+     */
+    private static String text(JsonNode content) {
+        if (content.isTextual()) {
+            return content.textValue();
+        }
+        if (!content.isArray()) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        boolean any = false;
+        for (JsonNode part : content) {
+            if ("text".equals(part.path("type").asText()) && part.path("text").isTextual()) {
+                sb.append(part.path("text").textValue());
+                any = true;
+            }
+        }
+        return any ? sb.toString() : null;
     }
 
     /** The server's error message: OpenAI {@code {"error":{"message"}}}, vLLM/TGI variants, or the raw body. */

@@ -9,6 +9,15 @@ import java.util.regex.Pattern;
 /**
  * Turns an assistant message into validated JSON. Tolerates what servers that ignore the schema
  * do: a Markdown code fence around the JSON (```json ... ```) and prose before or after it.
+ *
+ * <p>A reasoning model served without a reasoning parser (Qwen3 or a DeepSeek-R1 distill on a
+ * llama.cpp server or vLLM without {@code --reasoning-parser}, gpt-oss without its Harmony
+ * parser) writes its reasoning into the content before the answer: {@code <think>...</think>}
+ * (an R1 template opens the tag in the prompt, so only {@code </think>} shows), or Harmony's
+ * {@code <|channel|>analysis<|message|>...<|channel|>final<|message|>}. Reasoning drafts the
+ * answer, often as fenced or bare JSON, so a content that is not one JSON value as a whole is
+ * read from after the reasoning only: a draft is never taken for the answer, and a reply that
+ * ends inside the reasoning is said to have no answer instead of "not valid JSON".
  */
 final class ReplyParser {
 
@@ -27,6 +36,28 @@ final class ReplyParser {
     /** Parses {@code content} and validates it against {@code schema}. */
     static Result parse(String content, ResponseSchema schema) {
         if (content == null || content.isBlank()) {
+            return new Result(null, "the reply was empty");
+        }
+        if (tryParse(content.strip()) == null) {
+            // Only a content that is not JSON as a whole can hold reasoning: a sample text that
+            // mentions "</think>" inside valid JSON stays as it is.
+            Answer answer = afterReasoning(content);
+            if (answer.reasoningOnly()) {
+                return new Result(null, "the reply holds only the model's reasoning ("
+                        + answer.reasoningChars() + " characters), no answer after it");
+            }
+            if (answer.reasoningChars() > 0) {
+                Result r = parseAnswer(answer.text(), schema);
+                return r.valid() ? r : new Result(r.json(), r.problem() + " (in the answer after "
+                        + answer.reasoningChars() + " characters of the model's reasoning)");
+            }
+        }
+        return parseAnswer(content, schema);
+    }
+
+    /** {@link #parse} of a content without reasoning in it. */
+    private static Result parseAnswer(String content, ResponseSchema schema) {
+        if (content.isBlank()) {
             return new Result(null, "the reply was empty");
         }
         JsonNode json = extractJson(content);
@@ -81,6 +112,47 @@ final class ReplyParser {
             at = content.indexOf('{', Math.max(next, at + 1));
         }
         return found;
+    }
+
+    /**
+     * A content split at the end of its reasoning: the answer's text, the characters of
+     * reasoning before it (0: none found, the text is the whole content), and whether the
+     * content ends inside the reasoning (no answer at all).
+     */
+    record Answer(String text, int reasoningChars, boolean reasoningOnly) {
+    }
+
+    private static final Pattern THINK_OPEN = Pattern.compile("^\\s*<(think|thinking|reasoning)>",
+            Pattern.CASE_INSENSITIVE);
+    private static final Pattern THINK_CLOSE = Pattern.compile("</(think|thinking|reasoning)>",
+            Pattern.CASE_INSENSITIVE);
+    private static final String HARMONY_FINAL = "<|channel|>final<|message|>";
+    private static final Pattern HARMONY_TAIL = Pattern.compile("(<\\|(return|end|call)\\|>\\s*)+$");
+
+    /**
+     * The answer after the reasoning in {@code content}: after the last closing think tag, or
+     * after Harmony's last final-channel header (its closing {@code <|return|>} or
+     * {@code <|end|>} removed); a content that opens a think tag and never closes it, or opens
+     * Harmony's analysis channel and never reaches the final one, is reasoning only.
+     */
+    static Answer afterReasoning(String content) {
+        Matcher close = THINK_CLOSE.matcher(content);
+        int end = -1;
+        while (close.find()) {
+            end = close.end();
+        }
+        if (end >= 0) {
+            return new Answer(content.substring(end), end, false);
+        }
+        int fin = content.lastIndexOf(HARMONY_FINAL);
+        if (fin >= 0) {
+            int start = fin + HARMONY_FINAL.length();
+            return new Answer(HARMONY_TAIL.matcher(content.substring(start)).replaceFirst(""), start, false);
+        }
+        if (THINK_OPEN.matcher(content).find() || content.contains("<|channel|>analysis")) {
+            return new Answer("", content.length(), true);
+        }
+        return new Answer(content, 0, false);
     }
 
     /** Braces {@link #objectsAtBraces} tries at most. */

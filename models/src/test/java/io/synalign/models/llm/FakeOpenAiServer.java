@@ -235,6 +235,38 @@ public final class FakeOpenAiServer implements AutoCloseable {
 
     private volatile String faultSchema;
 
+    /**
+     * Replies without a fault answer with the choice this function writes, given the request's
+     * body, the valid content it would otherwise get and its arrival number at this
+     * server (0-based): a JSON object with {@code message} and {@code finish_reason} as a real
+     * server shapes them (reasoning fields, a refusal, a cut-off content); a choice of
+     * {@code null} answers as usual.
+     */
+    public FakeOpenAiServer choices(ChoiceWriter writer) {
+        this.choiceWriter = writer;
+        return this;
+    }
+
+    /** Writes a reply's {@code choices[0]} ({@link #choices}). */
+    @FunctionalInterface
+    public interface ChoiceWriter {
+        String choice(JsonNode body, String validContent, int arrival);
+    }
+
+    private volatile ChoiceWriter choiceWriter;
+    private volatile boolean refuseTemperature;
+
+    /**
+     * Requests with a {@code temperature} get OpenAI's HTTP 400 for a reasoning model (o-series,
+     * gpt-5), which takes only its default: {@code "param": "temperature"},
+     * {@code "code": "unsupported_value"}.
+     */
+    public FakeOpenAiServer refuseTemperature() {
+        this.refuseTemperature = true;
+        return this;
+    }
+    private final AtomicInteger arrivals = new AtomicInteger();
+
     public FakeOpenAiServer samplesPerReply(int k) {
         this.samplesPerReply = k;
         return this;
@@ -274,6 +306,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 // Like OpenAI, echo (part of) the key that was given: the client must mask it.
                 send(ex, 401, "{\"error\":{\"message\":\"Incorrect API key provided: " + given
                         + ". You can find your API key at https://example.invalid.\",\"type\":\"invalid_request_error\"}}");
+                return;
+            }
+            if (refuseTemperature && body.has("temperature")) {
+                send(ex, 400, "{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support "
+                        + body.path("temperature").asText() + " with this model. Only the default (1) value is"
+                        + " supported.\",\"type\":\"invalid_request_error\",\"param\":\"temperature\","
+                        + "\"code\":\"unsupported_value\"}}");
                 return;
             }
             String digest = RequestKeys.sha256Hex(new String(raw, StandardCharsets.UTF_8));
@@ -330,6 +369,15 @@ public final class FakeOpenAiServer implements AutoCloseable {
                 }
                 case UNAUTHORIZED -> send(ex, 401, "{\"error\":{\"message\":\"unauthorized\"}}");
                 case NONE -> {
+                    ChoiceWriter w = choiceWriter;
+                    String choice = w == null ? null : w.choice(body, content, arrivals.getAndIncrement());
+                    if (choice != null) {
+                        ObjectNode root = MAPPER.createObjectNode().put("id", "chatcmpl-fake")
+                                .put("object", "chat.completion");
+                        root.putArray("choices").add(MAPPER.readTree(choice));
+                        send(ex, 200, root.toString());
+                        return;
+                    }
                     succeeded(messages);
                     send(ex, 200, completion(content));
                 }
@@ -381,6 +429,30 @@ public final class FakeOpenAiServer implements AutoCloseable {
             arr.addObject().put("text", "synthetic sample " + i + " of " + tag);
         }
         return o.toString();
+    }
+
+    /** The response schema's name of a request body ("" for none). */
+    public static String schemaOf(JsonNode body) {
+        return body.path("response_format").path("json_schema").path("name").asText("");
+    }
+
+    /**
+     * A choice ({@link #choices}) whose message has {@code content} (null: JSON null) and the
+     * string fields given as name, value pairs ({@code reasoning_content}, {@code refusal}).
+     */
+    public static String choice(String content, String finish, String... fieldsAndValues) {
+        ObjectNode c = MAPPER.createObjectNode();
+        ObjectNode m = c.putObject("message").put("role", "assistant");
+        if (content == null) {
+            m.putNull("content");
+        } else {
+            m.put("content", content);
+        }
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            m.put(fieldsAndValues[i], fieldsAndValues[i + 1]);
+        }
+        c.put("finish_reason", finish);
+        return c.toString();
     }
 
     private static String completion(String content) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -36,5 +37,55 @@ class ReplyParserTest {
         "two replies: {\"samples\": [{\"text\": \"a\"}]} {\"samples\": [{\"text\": \"b\"}]}"})
     void proseWithoutAReplyIsStillRefused(String content) {
         assertFalse(ReplyParser.parse(content, Schemas.SAMPLES).valid(), content);
+    }
+
+    private static final String DRAFT = "{\"samples\": [{\"text\": \"draft\"}]}";
+
+    /**
+     * Reasoning in the content before the answer, with a draft of the answer in it: a fenced
+     * draft was taken for the reply (the final answer dropped); a bare one beside the answer made
+     * two schema-matching objects, "not valid JSON", and the reply was re-asked.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "<think>\nFirst a draft:\n```json\n" + DRAFT + "\n```\nBetter now.\n</think>\n\n" + JSON,
+        "<think>Maybe " + DRAFT + " but longer.</think>" + JSON,
+        // a DeepSeek-R1 distill: its template opens <think> in the prompt
+        "Okay, the user wants samples like " + DRAFT + ".\n</think>\n\n```json\n" + JSON + "\n```",
+        // gpt-oss without its Harmony parser
+        "<|channel|>analysis<|message|>Draft: " + DRAFT + "<|end|><|start|>assistant<|channel|>final<|message|>"
+            + JSON + "<|return|>"})
+    void aDraftInTheReasoningIsNotTheReply(String content) {
+        ReplyParser.Result r = ReplyParser.parse(content, Schemas.SAMPLES);
+        assertTrue(r.valid(), r.problem());
+        assertEquals("one {braced} text", r.json().path("samples").get(0).path("text").asText());
+    }
+
+    /** Reasoning cut off before the answer: said as such, not "not valid JSON". */
+    @ParameterizedTest
+    @ValueSource(strings = {"<think>\nThe examples are short and " + DRAFT,
+        "<|channel|>analysis<|message|>The examples are short"})
+    void reasoningWithoutAnAnswerIsNamed(String content) {
+        ReplyParser.Result r = ReplyParser.parse(content, Schemas.SAMPLES);
+        assertFalse(r.valid());
+        assertEquals("the reply holds only the model's reasoning (" + content.length()
+                + " characters), no answer after it", r.problem());
+    }
+
+    /** A reply that is JSON as a whole is the reply, whatever its texts say. */
+    @Test
+    void aSampleThatMentionsAThinkTagStays() {
+        String json = "{\"samples\": [{\"text\": \"<think>hmm</think> is how R1 writes\"}]}";
+        ReplyParser.Result r = ReplyParser.parse(json, Schemas.SAMPLES);
+        assertTrue(r.valid(), r.problem());
+        assertEquals("<think>hmm</think> is how R1 writes", r.json().path("samples").get(0).path("text").asText());
+    }
+
+    /** The answer after the reasoning is parsed alone, and its problem says where it was. */
+    @Test
+    void anInvalidAnswerAfterReasoningSaysSo() {
+        ReplyParser.Result r = ReplyParser.parse("<think>" + DRAFT + "</think>Sorry, no.", Schemas.SAMPLES);
+        assertEquals("the reply was not valid JSON (in the answer after " + ("<think>" + DRAFT + "</think>").length()
+                + " characters of the model's reasoning)", r.problem());
     }
 }
