@@ -509,5 +509,10 @@ final class GenerationOptions {
                 g.offline() ? " (a non-LLM BASELINE, not SynAlign's LLM generation)" : " model " + g.model(),
                 g.seconds(), g.validator().rejectedEmpty(), g.validator().rejectedLength(),
                 g.validator().rejectedDuplicates(), g.validator().rejectedCopiesOfReal());
+        if (g.validator().cutOffReplies() > 0) {
+            stdout.printf(Locale.ROOT, "%d samples replies were cut off at the server's token limit;"
+                    + " their complete samples were kept (fewer per request: --samples-per-summary)%n",
+                    g.validator().cutOffReplies());
+        }
     }
 }

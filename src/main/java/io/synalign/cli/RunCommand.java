@@ -490,6 +490,7 @@ final class RunCommand extends CliCommand {
         m.put("rejected_length", g.validator().rejectedLength());
         m.put("rejected_duplicates", g.validator().rejectedDuplicates());
         m.put("rejected_copies_of_real", g.validator().rejectedCopiesOfReal());
+        m.put("cut_off_replies_kept", g.validator().cutOffReplies());
         m.put("seconds", g.seconds());
         return m;
     }

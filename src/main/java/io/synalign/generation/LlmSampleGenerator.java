@@ -66,6 +66,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
     private final String hints;
     private final DemonstrationChooser chooser;
     private final boolean attributeReasoning;
+    private final CutOffReplies cutOff;
 
     /**
      * SynAlign's generator: GP demonstrations, attribute reasoning.
@@ -105,6 +106,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         this.hints = hints;
         this.chooser = chooser;
         this.attributeReasoning = attributeReasoning;
+        this.cutOff = new CutOffReplies("--samples-per-summary", samplesPerSummary);
     }
 
     @Override
@@ -189,27 +191,6 @@ public final class LlmSampleGenerator implements SampleGenerator {
             }
         }
         return out;
-    }
-
-    /**
-     * The validator's rejection counts at one moment; {@link #since} names what was rejected
-     * between two, so that a label that stops says why its samples were dropped (empty, the
-     * length bounds, repeats, copies of real rows) rather than guessing one reason.
-     */
-    private record Rejections(int empty, int length, int duplicates, int copiesOfReal) {
-
-        static Rejections of(SampleValidator v) {
-            return new Rejections(v.rejectedEmpty(), v.rejectedLength(), v.rejectedDuplicates(),
-                    v.rejectedCopiesOfReal());
-        }
-
-        String since(Rejections start) {
-            int copies = copiesOfReal - start.copiesOfReal;
-            return (empty - start.empty) + " empty, " + (length - start.length)
-                    + " outside the length bounds (--min-chars/--max-chars), " + copies
-                    + " copies of real rows, " + (duplicates - start.duplicates - copies)
-                    + " repeats of earlier samples";
-        }
     }
 
     /**
@@ -324,6 +305,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
             ChatOutcome o = replies.get(i);
             int g = stage2Group.get(i);
             failures.recordSamples(o);
+            cutOff.note(o, validator);
             if (!o.ok()) {
                 LOG.warn("label {} batch {} group {}: samples failed: {}", rows.displayLabel(), batch, g,
                         o.error().getMessage());

@@ -129,8 +129,8 @@ public final class QueryGenerator {
         for (int t = 0; t < targets.length; t++) {
             ChatOutcome o = summaries.get(t);
             if (!o.ok()) {
-                lastFailure = o.error().getMessage();
-                LOG.warn("passage {}: attribute summary failed: {}", targets[t], lastFailure);
+                lastFailure = "attribute summary: " + o.error().getMessage();
+                LOG.warn("passage {}: {}", targets[t], lastFailure);
                 continue;
             }
             ObjectNode attrs = AttributeReasoning.attributes(o.reply().json());
@@ -145,15 +145,20 @@ public final class QueryGenerator {
         List<ChatOutcome> replies = executor.runAll(stage2);
         List<Query> out = new ArrayList<>();
         int answered = 0;
+        long returned = 0; // queries the replies held, kept or not
+        Rejections atStart = Rejections.of(validator);
+        CutOffReplies cutOff = new CutOffReplies("--per-passage", perPassage);
         for (int i = 0; i < replies.size(); i++) {
             ChatOutcome o = replies.get(i);
             int t = stage2Target.get(i);
+            cutOff.note(o, validator);
             if (!o.ok()) {
-                lastFailure = o.error().getMessage();
-                LOG.warn("passage {}: queries failed: {}", targets[t], lastFailure);
+                lastFailure = "queries: " + o.error().getMessage();
+                LOG.warn("passage {}: {}", targets[t], lastFailure);
                 continue;
             }
             answered++;
+            returned += o.reply().json().path("samples").size();
             int kept = 0;
             for (JsonNode s : o.reply().json().path("samples")) {
                 if (kept >= perPassage) {
@@ -169,7 +174,13 @@ public final class QueryGenerator {
         }
         if (answered == 0 && targets.length > 0) {
             throw new io.synalign.models.llm.ChatModelException("no passage got queries from the LLM"
+                    + (stage2.isEmpty() ? " (every attribute summary failed, so no queries were asked for)" : "")
                     + (lastFailure == null ? "" : "; last failure: " + lastFailure));
+        }
+        if (out.isEmpty() && returned > 0) {
+            // Replies came, every query was dropped: say by which check, not only "0 queries".
+            LOG.warn("none of the {} queries the LLM returned was kept: {}", returned,
+                    Rejections.of(validator).since(atStart));
         }
         return out;
     }

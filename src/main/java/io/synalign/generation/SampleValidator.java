@@ -47,6 +47,7 @@ public final class SampleValidator {
     private int outOfBounds;
     private int duplicates;
     private int copiesOfReal;
+    private int cutOffReplies;
 
     public SampleValidator(Collection<String> realTexts, int minChars, int maxChars) {
         if (minChars < 1) {
@@ -147,5 +148,15 @@ public final class SampleValidator {
     /** Of {@link #rejectedDuplicates}, the copies of a real row (a demonstration handed back). */
     public int rejectedCopiesOfReal() {
         return copiesOfReal;
+    }
+
+    /** Counts a reply cut off at the token limit whose complete samples were kept ({@link CutOffReplies}). */
+    public void countCutOffReply() {
+        cutOffReplies++;
+    }
+
+    /** Replies cut off at the server's token limit whose complete samples were kept. */
+    public int cutOffReplies() {
+        return cutOffReplies;
     }
 }

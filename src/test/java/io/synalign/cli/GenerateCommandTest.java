@@ -811,9 +811,36 @@ class GenerateCommandTest {
             Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
             assertEquals(1, run.status(), run.toString());
             assertTrue(run.err().contains("every attribute summary failed in 5 batches in a row, so no samples"
-                    + " were asked for (0 of 23 samples); last failure: attribute summary: no valid reply"), run.err());
+                    + " were asked for (0 of 23 samples); last failure: attribute summary: fake-model wrote no"
+                    + " answer before the server's token limit; not asked again"), run.err());
             assertTrue(run.err().contains("reasoning used up the server's token limit"), run.err());
+            // Not re-asked: one call per summary, not three (a retry spends its tokens alike).
+            assertEquals(0, server.bodies.stream().filter(b -> b.path("messages").size() > 1).count());
             assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        }
+    }
+
+    /**
+     * Samples replies cut off at the server's token limit after 3 of their 4 samples: the 3
+     * complete ones are kept (they were re-asked with the cut-off text fed back, and lost), the
+     * summary counts the replies, and the fix is told once.
+     */
+    @Test
+    void theCompleteSamplesOfCutOffRepliesAreKeptAndCounted() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4).choices((body, valid, n) ->
+                FakeOpenAiServer.schemaOf(body).equals("synalign_samples")
+                        ? FakeOpenAiServer.choice(valid.substring(0, valid.lastIndexOf("{\"text\"") + 14), "length")
+                        : null)) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl"));
+            assertEquals(0, run.status(), run.toString());
+            assertCountsAndProvenance(dir.resolve("synth.jsonl"));
+            long samplesCalls = server.bodies.stream()
+                    .filter(b -> FakeOpenAiServer.schemaOf(b).equals("synalign_samples")).count();
+            // 23 rows a label at 3 a reply: 8 replies a label, none re-asked.
+            assertEquals(16, samplesCalls);
+            assertEquals(0, server.bodies.stream().filter(b -> b.path("messages").size() > 1).count());
+            assertTrue(run.out().contains("16 samples replies were cut off at the server's token limit;"
+                    + " their complete samples were kept"), run.out());
         }
     }
 

@@ -155,6 +155,24 @@ class RetrievalGenerateTest {
         }
     }
 
+    /** Every attribute summary fails: the failure names its stage and that no queries were asked for. */
+    @Test
+    void queryFailuresNameTheirStage() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(KEY).choices((body, valid, n) ->
+                FakeOpenAiServer.schemaOf(body).equals("synalign_attributes")
+                        ? FakeOpenAiServer.choice(null, "length", "reasoning_content", "Hmm. ".repeat(40))
+                        : null)) {
+            Cli.Run run = generate("generate", "--task", "retrieval", "--corpus", p("corpus.jsonl"), "--real",
+                    p("real.jsonl"), "--out", p("q.jsonl"), "--llm", server.baseUrl(), "--model", "fake-model",
+                    "--api-key-env", KEY_VAR, "--passages", "4", "--per-passage", "2", "--demos-per-prompt", "2",
+                    "--seed", "9", "--no-cache", "-q");
+            assertEquals(1, run.status(), run.toString());
+            assertTrue(run.err().contains("no passage got queries from the LLM (every attribute summary failed,"
+                    + " so no queries were asked for); last failure: attribute summary: "), run.err());
+            assertEquals(4, server.requests.get(), "one call per summary, none re-asked");
+        }
+    }
+
     /** More target passages (8) than real queries (5): the demonstration groups are reused in turn. */
     @Test
     void morePassagesThanRealQueriesReuseTheGroups() throws IOException {

@@ -69,7 +69,7 @@ public final class JournaledChatModel extends ForwardingChatModel {
             // The same message as the original call: a ReaskingChatModel puts it in the correction,
             // and the re-ask's key must not change on resume.
             LOG.debug("Journal entry {} replays an invalid reply", key);
-            throw new InvalidReplyException(hit.problem(), hit.content(), 0);
+            throw new InvalidReplyException(hit.problem(), hit.content(), 0, hit.finishReason());
         }
         if (hit != null) {
             ChatReply replay = replay(hit, request);
@@ -89,7 +89,7 @@ public final class JournaledChatModel extends ForwardingChatModel {
             String problem = e.getMessage() == null ? "invalid reply" : e.getMessage();
             journal.append(new JournalEntry(key, delegate.backend(), delegate.model(), schemaName,
                     request.attempt(), request.reask(), digest, e.lastContent() == null ? "" : e.lastContent(),
-                    problem, null, e.httpAttempts(), 0, started, clock.instant()));
+                    problem, e.finishReason(), e.httpAttempts(), 0, started, clock.instant()));
             throw e;
         }
         journal.append(new JournalEntry(key, delegate.backend(), delegate.model(), schemaName,
@@ -103,7 +103,8 @@ public final class JournaledChatModel extends ForwardingChatModel {
         if (schema == null) {
             return new ChatReply(e.content(), null, e.finishReason(), 0, e.reasks(), true);
         }
-        ReplyParser.Result r = ReplyParser.parse(e.content(), schema);
+        // With the recorded finish reason: a cut-off reply replays the same complete elements.
+        ReplyParser.Result r = ReplyParser.parse(e.content(), schema, e.finishReason());
         return r.valid() ? new ChatReply(e.content(), r.json(), e.finishReason(), 0, e.reasks(), true) : null;
     }
 }

@@ -248,7 +248,9 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         } else if (schema == null) {
             return new ChatReply(content, null, ex.finishReason, ex.attempts, 0, false);
         } else {
-            ReplyParser.Result r = ReplyParser.parse(content, schema);
+            // A reply cut off at the token limit keeps its complete array elements (the samples
+            // written before the cut): asking again would cost a whole reply to get them back.
+            ReplyParser.Result r = ReplyParser.parse(content, schema, ex.finishReason);
             problem = r.problem();
             json = r.json();
             if (problem != null) {
@@ -258,7 +260,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         if (problem == null) {
             return new ChatReply(content, json, ex.finishReason, ex.attempts, 0, false);
         }
-        throw new InvalidReplyException(mask(problem), content, ex.attempts);
+        throw new InvalidReplyException(mask(problem), content, ex.attempts, ex.finishReason);
     }
 
     /** This model asking once, for {@link #reasking}. */

@@ -12,6 +12,16 @@ import org.slf4j.LoggerFactory;
  * conversation, and asks again with re-ask index k ({@link ChatRequest#reask()}), at most
  * {@code maxReasks} times, before giving up with an {@link InvalidReplyException}.
  *
+ * <p>A reply cut off at the server's token limit ({@code finish_reason length}) is not fed back:
+ * its text would leave the model even less room for the whole reply it must write again. The
+ * re-ask is a fresh one instead: the original conversation, its last user turn asking for a
+ * complete, shorter reply ({@link #CUT_OFF_NOTE}; the prompt changes, so a seeded server does
+ * not cut the same reply again). A reply cut off before any answer (no content, or reasoning
+ * only) is not re-asked at all: the same request spends its tokens on reasoning the same way,
+ * so up to {@code maxReasks} more full-length calls would fail alike; the exception names the
+ * fix (a larger server-side limit, less reasoning). A caller that loses one request this way
+ * goes on with its others.
+ *
  * <p>Put a {@link JournaledChatModel} between this and the backend, so that each ask and re-ask is
  * journaled as its own call (the journal key includes the re-ask index and the grown
  * conversation); a resumed run then never re-sends a completed ask or re-ask. Cost: at most
@@ -53,17 +63,54 @@ public final class ReaskingChatModel extends ForwardingChatModel {
                         r.fromJournal());
             } catch (InvalidReplyException e) {
                 attempts += e.httpAttempts();
+                if (e.cutOffBeforeAnswer()) {
+                    throw new InvalidReplyException(delegate.model() + " wrote no answer before the"
+                            + " server's token limit; not asked again, since the same request would"
+                            + " spend its tokens the same way: " + e.getMessage()
+                            + (e.getMessage().contains("raise the server's limit") ? "" : REASONING_FIX),
+                            e.lastContent(), attempts, e.finishReason());
+                }
                 if (k - request.reask() >= maxReasks) {
                     throw new InvalidReplyException("no valid reply from " + delegate.model() + " after "
                             + (k - request.reask() + 1) + " asks (" + (k - request.reask()) + " re-asks): "
-                            + e.getMessage(), e.lastContent(), attempts);
+                            + e.getMessage(), e.lastContent(), attempts, e.finishReason());
                 }
-                LOG.warn("Invalid reply from {} ({}); re-asking ({}/{})", delegate.model(), e.getMessage(),
-                        k - request.reask() + 1, maxReasks);
-                conversation.add(ChatMessage.assistant(resent(e.lastContent())));
-                conversation.add(ChatMessage.user(correction(e.getMessage(), request.responseSchema())));
+                if (e.cutOff()) {
+                    LOG.warn("Reply from {} cut off at the server's token limit ({}); asking afresh ({}/{})",
+                            delegate.model(), e.getMessage(), k - request.reask() + 1, maxReasks);
+                    conversation = afresh(request.messages());
+                } else {
+                    LOG.warn("Invalid reply from {} ({}); re-asking ({}/{})", delegate.model(), e.getMessage(),
+                            k - request.reask() + 1, maxReasks);
+                    conversation.add(ChatMessage.assistant(resent(e.lastContent())));
+                    conversation.add(ChatMessage.user(correction(e.getMessage(), request.responseSchema())));
+                }
             }
         }
+    }
+
+    /** What a reply without an answer before the token limit needs, where its problem does not say. */
+    static final String REASONING_FIX = "; raise the server's limit on generated tokens or its context"
+            + " size (SynAlign sends no max_tokens), or lower the model's reasoning effort";
+
+    /** Added to the last user turn of a fresh re-ask after a reply cut off at the token limit. */
+    static final String CUT_OFF_NOTE = "(Your previous reply to this was cut off at the length limit"
+            + " before it ended. Reply again with a complete JSON value that fits: keep it shorter.)";
+
+    /**
+     * The original conversation of a fresh re-ask: {@link #CUT_OFF_NOTE} added to its last user
+     * turn (a second user turn in a row is refused by chat templates that require the roles to
+     * alternate), or as a user turn of its own when the last turn is not the user's.
+     */
+    static List<ChatMessage> afresh(List<ChatMessage> original) {
+        List<ChatMessage> conversation = new ArrayList<>(original);
+        ChatMessage last = conversation.get(conversation.size() - 1);
+        if ("user".equals(last.role())) {
+            conversation.set(conversation.size() - 1, ChatMessage.user(last.content() + "\n\n" + CUT_OFF_NOTE));
+        } else {
+            conversation.add(ChatMessage.user(CUT_OFF_NOTE));
+        }
+        return conversation;
     }
 
     /** The most characters of an invalid reply sent back in a re-ask. */

@@ -1,7 +1,10 @@
 package io.synalign.models.llm;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +34,116 @@ final class ReplyParser {
         boolean valid() {
             return problem == null;
         }
+    }
+
+    /**
+     * {@link #parse(String, ResponseSchema)} of a reply that ended with {@code finishReason}: one
+     * cut off at the token limit ({@code length}) that does not parse as a whole keeps the
+     * complete elements of its first JSON array ({@link #salvage}) when they, closed where the
+     * cut-off element began, match the schema and are at least one. The journal replays a reply
+     * through this too, with the finish reason it recorded, so a resumed run keeps the same rows.
+     */
+    static Result parse(String content, ResponseSchema schema, String finishReason) {
+        Result whole = parse(content, schema);
+        if (whole.valid() || !"length".equals(finishReason) || content == null || content.isBlank()) {
+            return whole;
+        }
+        Answer answer = afterReasoning(content);
+        if (answer.reasoningOnly()) {
+            return whole;
+        }
+        JsonNode kept = salvage(answer.text());
+        if (kept != null && JsonSchemaValidator.validate(schema.schema(), kept).isEmpty()) {
+            return new Result(kept, null);
+        }
+        return whole;
+    }
+
+    /**
+     * The complete elements of the first JSON array in a reply cut off inside it: the text from
+     * the first {@code '{'} or {@code '['} (a Markdown fence opened before it is skipped) read
+     * token by token until the text ends, cut after the last element of that array that was
+     * read whole, and every container still open closed there. {@code null} when the array has
+     * no complete element, or the text holds no JSON start. Only elements of the FIRST array
+     * opened count: an element cut off inside an inner array of its own is dropped whole
+     * rather than kept with half its list.
+     */
+    static JsonNode salvage(String text) {
+        int start = -1;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '{' || c == '[') {
+                start = i;
+                break;
+            }
+        }
+        if (start < 0) {
+            return null;
+        }
+        String json = text.substring(start);
+        ArrayDeque<Character> open = new ArrayDeque<>(); // closers, innermost first
+        int arrayDepth = -1; // depth of the first array, once opened; 0 once it closed
+        int cut = -1;
+        String closers = null;
+        // A number ends only where the next token starts (one cut at "23" of "234" reads as
+        // 23): a number element counts once the next token is read.
+        int pendingCut = -1;
+        String pendingClosers = null;
+        try (JsonParser p = Json.MAPPER.createParser(json)) {
+            JsonToken t;
+            while ((t = p.nextToken()) != null) {
+                if (pendingCut >= 0) {
+                    cut = pendingCut;
+                    closers = pendingClosers;
+                    pendingCut = -1;
+                }
+                if (t == JsonToken.START_OBJECT
+                        || t == JsonToken.START_ARRAY) {
+                    open.push(t == JsonToken.START_OBJECT ? '}' : ']');
+                    if (arrayDepth < 0 && t == JsonToken.START_ARRAY) {
+                        arrayDepth = open.size();
+                    }
+                    continue;
+                }
+                if (t == JsonToken.FIELD_NAME) {
+                    continue;
+                }
+                if (t == JsonToken.END_OBJECT
+                        || t == JsonToken.END_ARRAY) {
+                    open.pop();
+                    if (open.isEmpty()) {
+                        return null; // the whole value ended: not a reply cut off inside it
+                    }
+                    if (open.size() < arrayDepth) {
+                        arrayDepth = 0; // the first array ended; later values are not its elements
+                    }
+                }
+                if (arrayDepth > 0 && open.size() == arrayDepth) {
+                    // A value just ended directly inside the first array: a complete element.
+                    if (t == JsonToken.VALUE_STRING) {
+                        p.getText(); // the parser reads a string lazily: to its end, or it throws
+                    }
+                    int end = (int) p.getCurrentLocation().getCharOffset();
+                    StringBuilder sb = new StringBuilder();
+                    for (char c : open) {
+                        sb.append(c);
+                    }
+                    if (t.isNumeric()) {
+                        pendingCut = end;
+                        pendingClosers = sb.toString();
+                    } else {
+                        cut = end;
+                        closers = sb.toString();
+                    }
+                }
+            }
+        } catch (java.io.IOException e) {
+            // the text ends inside a value: where it was cut off
+        }
+        if (cut < 0) {
+            return null;
+        }
+        return tryParse(json.substring(0, cut) + closers);
     }
 
     /** Parses {@code content} and validates it against {@code schema}. */

@@ -97,10 +97,13 @@ class ReasoningRepliesTest {
         assertTrue(p.contains("a tool call (write_samples)"), p);
     }
 
-    /** SynAlign sends no max_tokens: a cut-off reply names the server's limit. */
+    /**
+     * SynAlign sends no max_tokens: a cut-off reply names the server's limit (cut inside its
+     * first sample, so no complete sample is kept: {@link CutOffRepliesTest}).
+     */
     @Test
     void aCutOffReplyNamesTheServersLimit() throws Exception {
-        String p = problem((body, valid, n) -> choice("{\"samples\": [{\"text\": \"one\"}, {\"te", "length"));
+        String p = problem((body, valid, n) -> choice("{\"samples\": [{\"text\": \"on", "length"));
         assertTrue(p.contains("cut off at the server's token limit"), p);
     }
 
