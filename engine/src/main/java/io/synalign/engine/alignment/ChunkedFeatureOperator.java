@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
  * The feature matrix {@code Phi} (n x D) of a {@link RowSource} of any length under a
  * {@link RowFeatureMap} (rff's random Fourier features, or the landmark kernel columns
  * {@code K_SL} of nystrom), as one {@link FeatureOperator}: the rows are cut into a fixed grid
- * of chunks of {@link #chunkRows(KernelBackend, int) C} rows (C depends only on the backend and
- * D, so it is the same however the source stores its rows), each chunk's {@code Phi_c} is a
- * feature operator built by the map, and
+ * of chunks of {@link #chunkRows(KernelBackend, int, int) C} rows (C depends only on the
+ * backend, D and the rows' width d, so it is the same however the source stores its rows), each
+ * chunk's {@code Phi_c} is a feature operator built by the map, and
  * <ul>
  *   <li>{@code Phi^T w = sum_c Phi_c^T w_c}, the chunks' D-vectors added in double in chunk
  *       order;</li>

@@ -10,8 +10,9 @@ import io.synalign.kernels.KernelBackend;
  * same order and get the single machine's results to the last bit, whatever its partitioning:
  * <ul>
  *   <li>{@code Phi_S}: label-local synthetic rows in chunks of {@link #syntheticChunkRows} rows
- *       (a function of the backend and D only); {@code Phi_S^T w} is the chunks' D-vectors
- *       added in double in chunk order, starting from zeros ({@link #add});</li>
+ *       (a function of the backend, D and the rows' width d only); {@code Phi_S^T w} is the
+ *       chunks' D-vectors added in double in chunk order, starting from zeros
+ *       ({@link #add});</li>
  *   <li>{@code mu_R}: real rows in blocks of {@link #realBlockRows} rows (a function of m and D);
  *       each block's feature rows are summed in double in row order ({@link #blockFeatureSum}),
  *       the block sums added in block order, then scaled by 1/m.</li>
