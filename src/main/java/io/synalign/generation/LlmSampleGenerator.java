@@ -137,6 +137,10 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<int[]> chosenBefore = new ArrayList<>();
         int barren = 0;
         long samplesWhileBarren = 0; // samples the replies of the barren batches held
+        // Samples calls made, and answered, in the barren batches: the stop message says why
+        // no sample was added across the streak, not only in its last batch.
+        int samplesCallsWhileBarren = 0;
+        int samplesRepliesWhileBarren = 0;
         Rejections barrenStart = null; // the validator's counts when the barren batches began
         for (int batch = 0; out.size() < count; batch++) {
             int remaining = count - out.size();
@@ -152,6 +156,9 @@ public final class LlmSampleGenerator implements SampleGenerator {
                     groups, out.size(), count);
             barren = out.size() == before ? barren + 1 : 0;
             samplesWhileBarren = barren == 0 ? 0 : samplesWhileBarren + failures.samples;
+            samplesCallsWhileBarren = barren == 0 ? 0
+                    : samplesCallsWhileBarren + failures.samplesCalls.replies + failures.samplesCalls.failed;
+            samplesRepliesWhileBarren = barren == 0 ? 0 : samplesRepliesWhileBarren + failures.samplesCalls.replies;
             barrenStart = barren == 0 ? null : barren == 1 ? atBatchStart : barrenStart;
             if (failures.unanswered()) {
                 // Every call of the batch (or every samples call) failed without any reply:
@@ -165,16 +172,15 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         + failures.last);
             }
             if (barren >= MAX_BARREN_BATCHES) {
-                if (failures.samplesCalls.replies == 0 && failures.samplesCalls.failed == 0
-                        && failures.last != null) {
-                    // Every group's stage 1 failed, so no samples call was made: a reasoning
-                    // model that spends its tokens thinking fails here, not in stage 2.
+                if (samplesCallsWhileBarren == 0 && failures.last != null) {
+                    // Every group's stage 1 failed in every barren batch, so no samples call was
+                    // made: a reasoning model that spends its tokens thinking fails here.
                     throw new ChatModelException("label " + rows.displayLabel() + ": every"
                             + " attribute summary failed in " + barren + " batches in a row, so no"
                             + " samples were asked for (" + out.size() + " of " + count
                             + " samples); last failure: " + failures.last);
                 }
-                if (failures.samplesCalls.replies == 0 && failures.last != null) {
+                if (samplesRepliesWhileBarren == 0 && failures.last != null) {
                     throw new ChatModelException("label " + rows.displayLabel() + ": no usable"
                             + " sample reply from the LLM in " + barren + " batches in a row ("
                             + out.size() + " of " + count + " samples); last failure: "

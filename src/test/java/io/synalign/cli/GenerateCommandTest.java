@@ -821,6 +821,34 @@ class GenerateCommandTest {
     }
 
     /**
+     * The first batch's summaries answer but all its samples are rejected (longer than
+     * --max-chars), and every later batch's summaries fail: the stop said "every attribute
+     * summary failed in 5 batches in a row, so no samples were asked for", judged on the last
+     * batch alone. Now it is judged on the whole streak, and gives the rejection counts.
+     */
+    @Test
+    void aStreakWithRejectedSamplesIsNotSaidToHaveAskedNone() throws IOException {
+        java.util.concurrent.atomic.AtomicBoolean samplesAsked = new java.util.concurrent.atomic.AtomicBoolean();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4).choices((body, valid, n) -> {
+            if (FakeOpenAiServer.schemaOf(body).equals("synalign_samples")) {
+                samplesAsked.set(true);
+                return null;
+            }
+            return samplesAsked.get()
+                    ? FakeOpenAiServer.choice(null, "length", "reasoning_content", "Hmm, the tone is ".repeat(50))
+                    : null;
+        })) {
+            Cli.Run run = generate(Map.of(KEY_VAR, key), args(server, "synth.jsonl", "--max-chars", "10"));
+            assertEquals(1, run.status(), run.toString());
+            assertFalse(run.err().contains("so no samples were asked for"), run.err());
+            assertTrue(run.err().matches("(?s).*label pos: 5 batches in a row produced no new valid sample \\(0 of 23\\);"
+                    + " the LLM's samples were all rejected \\((\\d+) samples returned, none kept: 0 empty, \\1 outside"
+                    + " the length bounds .*; last failure: attribute summary: .*"), run.err());
+            assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        }
+    }
+
+    /**
      * Samples replies cut off at the server's token limit after 3 of their 4 samples: the 3
      * complete ones are kept (they were re-asked with the cut-off text fed back, and lost), the
      * summary counts the replies, and the fix is told once.

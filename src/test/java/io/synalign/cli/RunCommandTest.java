@@ -224,6 +224,39 @@ class RunCommandTest {
         }
     }
 
+    /**
+     * A model that hands a demonstration back in every samples reply: the "generation" section of
+     * run's --summary counts the copies dropped ({@code rejected_copies_of_real}) apart from
+     * repeats; no test read that field.
+     */
+    @Test
+    void theSummaryCountsCopiesOfRealRows() throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3).choices((body, valid, n) -> {
+            if (!FakeOpenAiServer.schemaOf(body).equals("synalign_samples")) {
+                return null;
+            }
+            String prompt = body.path("messages").get(0).path("content").asText();
+            String demo = prompt.substring(prompt.indexOf("Example 1: ") + 11, prompt.indexOf("\nExample 2: "));
+            try {
+                com.fasterxml.jackson.databind.node.ObjectNode o =
+                        (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(valid);
+                ((com.fasterxml.jackson.databind.node.ArrayNode) o.path("samples")).insertObject(0).put("text", demo);
+                return FakeOpenAiServer.choice(o.toString(), "stop");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        })) {
+            Cli.Run r = run(Map.of(KEY_VAR, key), server(server, "aligned.jsonl", "--summary", p("s.json")));
+            assertEquals(0, r.status(), r.toString());
+            long samplesCalls = server.bodies.stream()
+                    .filter(b -> FakeOpenAiServer.schemaOf(b).equals("synalign_samples")).count();
+            assertTrue(samplesCalls > 0);
+            JsonNode g = JSON.readTree(dir.resolve("s.json").toFile()).path("generation");
+            assertEquals(samplesCalls, g.path("rejected_copies_of_real").asLong(), g.toString());
+            assertEquals(samplesCalls, g.path("rejected_duplicates").asLong(), "copies are among the duplicates: " + g);
+        }
+    }
+
     @Test
     void explicitSampleSizeIsHonoured() throws IOException {
         Cli.Run r = run(Map.of(), base("offline", "aligned.csv", "--synthetic-per-label", "6", "--sample", "3",

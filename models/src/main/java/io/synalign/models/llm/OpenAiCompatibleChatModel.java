@@ -240,7 +240,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         String content = ex.content == null || apiKey == null ? ex.content : apiKey.maskReply(ex.content);
         String problem;
         JsonNode json = null;
-        String noAnswer = content == null || content.isBlank() ? ex.whyNoContent() : null;
+        String noAnswer = content == null || content.isBlank() ? ex.whyNoContent(this::quote) : null;
         if (noAnswer != null && (content == null || schema != null)) {
             problem = noAnswer;
         } else if (content == null) {
@@ -308,12 +308,13 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         /**
          * Why a reply has no content to parse, when the message says why: a refusal, the content
          * filter, reasoning that used up the token limit or stopped without an answer, a tool
-         * call; {@code null} when it says nothing (the caller's plain message then stands).
+         * call; {@code null} when it says nothing (the caller's plain message then stands). The
+         * refusal is given as {@code quote} writes it (masked, on one line, capped).
          */
-        String whyNoContent() {
+        String whyNoContent(java.util.function.UnaryOperator<String> quote) {
             String finish = "finish_reason " + finishReason;
             if (refusal != null && !refusal.isBlank()) {
-                return "the model refused: \"" + refusal.strip() + "\" (" + finish + ")";
+                return "the model refused: \"" + quote.apply(refusal) + "\" (" + finish + ")";
             }
             if ("content_filter".equals(finishReason)) {
                 return "the server's content filter withheld the reply (" + finish + ")";
@@ -739,6 +740,16 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
 
     private String snippet(String text) {
         String t = mask(text == null ? "" : text.strip());
+        return t.length() > MAX_ERROR_CHARS ? t.substring(0, MAX_ERROR_CHARS) + "..." : t;
+    }
+
+    /**
+     * A text the server wrote, quoted in a one-line message: masked, its whitespace folded to
+     * single spaces (a multi-line refusal broke the log's one line a warning), and capped like
+     * {@link #snippet}. Masked before it is cut, so no part of a key is left past the cut.
+     */
+    private String quote(String text) {
+        String t = mask(text == null ? "" : text).strip().replaceAll("\\s+", " ");
         return t.length() > MAX_ERROR_CHARS ? t.substring(0, MAX_ERROR_CHARS) + "..." : t;
     }
 

@@ -19,8 +19,11 @@ import java.util.regex.Pattern;
  * (an R1 template opens the tag in the prompt, so only {@code </think>} shows), or Harmony's
  * {@code <|channel|>analysis<|message|>...<|channel|>final<|message|>}. Reasoning drafts the
  * answer, often as fenced or bare JSON, so a content that is not one JSON value as a whole is
- * read from after the reasoning only: a draft is never taken for the answer, and a reply that
- * ends inside the reasoning is said to have no answer instead of "not valid JSON".
+ * read from after the reasoning only, and a reply cut off without a whole answer is refused
+ * (an R1 draft before its {@code </think>} looks like prose and JSON): a draft is not taken for
+ * the answer, and a reply that ends inside the reasoning is said to have no answer instead of
+ * "not valid JSON". Harmony's final header may carry a constraint
+ * ({@code <|channel|>final <|constrain|>json<|message|>}, gpt-oss given a response format).
  */
 final class ReplyParser {
 
@@ -42,21 +45,38 @@ final class ReplyParser {
      * complete elements of its first JSON array ({@link #salvage}) when they, closed where the
      * cut-off element began, match the schema and are at least one. The journal replays a reply
      * through this too, with the finish reason it recorded, so a resumed run keeps the same rows.
+     *
+     * <p>A reply cut off ({@code length} or {@code content_filter}) is taken as it parses only
+     * when it is one JSON value as a whole, or its reasoning closed and the answer after it is
+     * one: anything else that parses in it may be a draft in reasoning whose opening tag was in
+     * the prompt (a DeepSeek-R1 distill shows no {@code <think>}), so the reply is refused as
+     * cut off, its salvaged elements (at {@code length}) apart.
      */
     static Result parse(String content, ResponseSchema schema, String finishReason) {
         Result whole = parse(content, schema);
-        if (whole.valid() || !"length".equals(finishReason) || content == null || content.isBlank()) {
+        boolean cut = "length".equals(finishReason) || "content_filter".equals(finishReason);
+        if (!cut || content == null || content.isBlank()) {
             return whole;
+        }
+        if (tryParse(content.strip()) != null) {
+            return whole; // one JSON value as a whole: its end was written
         }
         Answer answer = afterReasoning(content);
         if (answer.reasoningOnly()) {
             return whole;
         }
-        JsonNode kept = salvage(answer.text());
-        if (kept != null && JsonSchemaValidator.validate(schema.schema(), kept).isEmpty()) {
-            return new Result(kept, null);
+        if (whole.valid() && answer.reasoningChars() > 0 && tryParse(answer.text().strip()) != null) {
+            return whole; // the reasoning closed, and the answer after it is one whole value
         }
-        return whole;
+        if ("length".equals(finishReason)) {
+            JsonNode kept = salvage(answer.text());
+            if (kept != null && JsonSchemaValidator.validate(schema.schema(), kept).isEmpty()) {
+                return new Result(kept, null);
+            }
+        }
+        // Cut off with no whole answer: what parses in it may be a draft in reasoning whose
+        // opening tag was in the prompt (a DeepSeek-R1 distill), never the answer.
+        return whole.valid() ? new Result(null, "the reply ended before a whole answer") : whole;
     }
 
     /**
@@ -146,26 +166,41 @@ final class ReplyParser {
         return tryParse(json.substring(0, cut) + closers);
     }
 
-    /** Parses {@code content} and validates it against {@code schema}. */
+    /**
+     * Parses {@code content} and validates it against {@code schema}. A content that is not one
+     * JSON value as a whole is read from after the end of its reasoning ({@link #reasoningEnds}):
+     * the latest end whose answer is a valid reply, because a sample may mention a closing tag
+     * itself (in fenced JSON or prose around it, where the latest tag is inside the answer).
+     */
     static Result parse(String content, ResponseSchema schema) {
         if (content == null || content.isBlank()) {
             return new Result(null, "the reply was empty");
         }
-        if (tryParse(content.strip()) == null) {
+        if (tryParse(content.strip()) != null) {
             // Only a content that is not JSON as a whole can hold reasoning: a sample text that
             // mentions "</think>" inside valid JSON stays as it is.
-            Answer answer = afterReasoning(content);
-            if (answer.reasoningOnly()) {
+            return parseAnswer(content, schema);
+        }
+        List<Answer> answers = reasoningEnds(content);
+        if (answers.isEmpty()) {
+            if (opensReasoning(content)) {
                 return new Result(null, "the reply holds only the model's reasoning ("
-                        + answer.reasoningChars() + " characters), no answer after it");
+                        + content.length() + " characters), no answer after it");
             }
-            if (answer.reasoningChars() > 0) {
-                Result r = parseAnswer(answer.text(), schema);
-                return r.valid() ? r : new Result(r.json(), r.problem() + " (in the answer after "
+            return parseAnswer(content, schema);
+        }
+        Result latest = null;
+        for (Answer answer : answers) {
+            Result r = parseAnswer(answer.text(), schema);
+            if (r.valid()) {
+                return r;
+            }
+            if (latest == null) {
+                latest = new Result(r.json(), r.problem() + " (in the answer after "
                         + answer.reasoningChars() + " characters of the model's reasoning)");
             }
         }
-        return parseAnswer(content, schema);
+        return latest;
     }
 
     /** {@link #parse} of a content without reasoning in it. */
@@ -239,33 +274,68 @@ final class ReplyParser {
             Pattern.CASE_INSENSITIVE);
     private static final Pattern THINK_CLOSE = Pattern.compile("</(think|thinking|reasoning)>",
             Pattern.CASE_INSENSITIVE);
-    private static final String HARMONY_FINAL = "<|channel|>final<|message|>";
+    /**
+     * Harmony's final-channel header; given a response format gpt-oss writes a constraint in it,
+     * {@code <|channel|>final <|constrain|>json<|message|>}.
+     */
+    private static final Pattern HARMONY_FINAL =
+            Pattern.compile("<\\|channel\\|>final(\\s*<\\|constrain\\|>[^<]*)?<\\|message\\|>");
+    private static final String HARMONY_ANALYSIS = "<|channel|>analysis";
     private static final Pattern HARMONY_TAIL = Pattern.compile("(<\\|(return|end|call)\\|>\\s*)+$");
 
     /**
-     * The answer after the reasoning in {@code content}: after the last closing think tag, or
-     * after Harmony's last final-channel header (its closing {@code <|return|>} or
-     * {@code <|end|>} removed); a content that opens a think tag and never closes it, or opens
-     * Harmony's analysis channel and never reaches the final one, is reasoning only.
+     * The answer after the reasoning in {@code content}: after the latest end of reasoning
+     * ({@link #reasoningEnds}); a content with none that opens a think tag, or Harmony's analysis
+     * channel, outside the JSON it holds is reasoning only; otherwise the whole content.
      */
     static Answer afterReasoning(String content) {
-        Matcher close = THINK_CLOSE.matcher(content);
-        int end = -1;
-        while (close.find()) {
-            end = close.end();
+        List<Answer> answers = reasoningEnds(content);
+        if (!answers.isEmpty()) {
+            return answers.get(0);
         }
-        if (end >= 0) {
-            return new Answer(content.substring(end), end, false);
-        }
-        int fin = content.lastIndexOf(HARMONY_FINAL);
-        if (fin >= 0) {
-            int start = fin + HARMONY_FINAL.length();
-            return new Answer(HARMONY_TAIL.matcher(content.substring(start)).replaceFirst(""), start, false);
-        }
-        if (THINK_OPEN.matcher(content).find() || content.contains("<|channel|>analysis")) {
+        if (opensReasoning(content)) {
             return new Answer("", content.length(), true);
         }
         return new Answer(content, 0, false);
+    }
+
+    /**
+     * The answers after each end of reasoning in {@code content}, latest first: after a closing
+     * think tag, or after a Harmony final-channel header (its closing {@code <|return|>} or
+     * {@code <|end|>} removed). A tag inside the JSON value the whole content holds
+     * ({@link #extract}) is a sample's text, not an end of reasoning.
+     */
+    static List<Answer> reasoningEnds(String content) {
+        Extracted json = extract(content);
+        java.util.TreeMap<Integer, Answer> byEnd = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
+        Matcher close = THINK_CLOSE.matcher(content);
+        while (close.find()) {
+            if (json == null || !json.contains(close.start())) {
+                byEnd.put(close.end(), new Answer(content.substring(close.end()), close.end(), false));
+            }
+        }
+        Matcher fin = HARMONY_FINAL.matcher(content);
+        while (fin.find()) {
+            if (json == null || !json.contains(fin.start())) {
+                byEnd.put(fin.end(), new Answer(HARMONY_TAIL.matcher(content.substring(fin.end())).replaceFirst(""),
+                        fin.end(), false));
+            }
+        }
+        return List.copyOf(byEnd.values());
+    }
+
+    /** Whether {@code content} opens reasoning (a think tag, Harmony's analysis channel) outside its JSON. */
+    private static boolean opensReasoning(String content) {
+        if (THINK_OPEN.matcher(content).find()) {
+            return true;
+        }
+        Extracted json = extract(content);
+        for (int at = content.indexOf(HARMONY_ANALYSIS); at >= 0; at = content.indexOf(HARMONY_ANALYSIS, at + 1)) {
+            if (json == null || !json.contains(at)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Braces {@link #objectsAtBraces} tries at most. */
@@ -273,23 +343,42 @@ final class ReplyParser {
 
     /** The JSON value in {@code content}, or {@code null} when there is none. */
     static JsonNode extractJson(String content) {
+        Extracted e = extract(content);
+        return e == null ? null : e.json();
+    }
+
+    /** A JSON value found in a content, and where its text lies there ({@code start} inclusive, {@code end} exclusive). */
+    record Extracted(JsonNode json, int start, int end) {
+        boolean contains(int at) {
+            return at >= start && at < end;
+        }
+    }
+
+    /**
+     * The JSON value in {@code content}, or {@code null} when there is none: the content as a
+     * whole, else the first Markdown fence whose body parses, else the text from the first
+     * {@code '{'} to the last {@code '}'}.
+     */
+    static Extracted extract(String content) {
         String text = content.strip();
+        int lead = text.isEmpty() ? 0 : content.indexOf(text.charAt(0));
         JsonNode direct = tryParse(text);
         if (direct != null) {
-            return direct;
+            return new Extracted(direct, lead, lead + text.length());
         }
         Matcher m = FENCE.matcher(text);
         while (m.find()) {
             JsonNode fenced = tryParse(m.group(1).strip());
             if (fenced != null) {
-                return fenced;
+                return new Extracted(fenced, lead + m.start(1), lead + m.end(1));
             }
         }
         // Prose around a bare object: take the outermost braces.
         int open = text.indexOf('{');
         int close = text.lastIndexOf('}');
         if (open >= 0 && close > open) {
-            return tryParse(text.substring(open, close + 1));
+            JsonNode braced = tryParse(text.substring(open, close + 1));
+            return braced == null ? null : new Extracted(braced, lead + open, lead + close + 1);
         }
         return null;
     }

@@ -265,6 +265,30 @@ public final class FakeOpenAiServer implements AutoCloseable {
         this.refuseTemperature = true;
         return this;
     }
+
+    private volatile boolean refuseSamplingAlways;
+    private volatile CountDownLatch refusalsTogether;
+
+    /**
+     * Every request gets {@link #refuseTemperature}'s HTTP 400, with or without a temperature:
+     * a server that refuses for another reason under the same message must not loop the client.
+     */
+    FakeOpenAiServer refuseSamplingAlways() {
+        this.refuseTemperature = true;
+        this.refuseSamplingAlways = true;
+        return this;
+    }
+
+    /**
+     * {@link #refuseTemperature}, each refusal held until {@code together} requests with a
+     * temperature have arrived (at most 10 s): that many calls in flight when the first refusal
+     * arrives, whatever the thread timing.
+     */
+    FakeOpenAiServer refuseTemperatureTogether(int together) {
+        this.refusalsTogether = new CountDownLatch(together);
+        this.refuseTemperature = true;
+        return this;
+    }
     private final AtomicInteger arrivals = new AtomicInteger();
 
     public FakeOpenAiServer samplesPerReply(int k) {
@@ -308,7 +332,16 @@ public final class FakeOpenAiServer implements AutoCloseable {
                         + ". You can find your API key at https://example.invalid.\",\"type\":\"invalid_request_error\"}}");
                 return;
             }
-            if (refuseTemperature && body.has("temperature")) {
+            if (refuseTemperature && (refuseSamplingAlways || body.has("temperature"))) {
+                CountDownLatch together = refusalsTogether;
+                if (together != null) {
+                    together.countDown();
+                    try {
+                        together.await(10, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 send(ex, 400, "{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support "
                         + body.path("temperature").asText() + " with this model. Only the default (1) value is"
                         + " supported.\",\"type\":\"invalid_request_error\",\"param\":\"temperature\","

@@ -1,6 +1,7 @@
 package io.synalign.models.llm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -75,6 +76,17 @@ class ReasoningRepliesTest {
     void aRefusalIsQuoted() throws Exception {
         String p = problem((body, valid, n) -> choice(null, "stop", "refusal", "I can't help with that."));
         assertEquals("the model refused: \"I can't help with that.\" (finish_reason stop)", p);
+    }
+
+    /** A long, multi-line refusal was quoted whole: one line, capped, in the message and the log. */
+    @Test
+    void aLongRefusalIsQuotedOnOneLineCapped() throws Exception {
+        String refusal = "I can't help with that.\n\nHere is why:\n" + "reason. ".repeat(200);
+        String p = problem((body, valid, n) -> choice(null, "stop", "refusal", refusal));
+        assertTrue(p.startsWith("the model refused: \"I can't help with that. Here is why: reason. reason."), p);
+        assertTrue(p.endsWith("...\" (finish_reason stop)"), p);
+        assertFalse(p.contains("\n"), p);
+        assertTrue(p.length() < 600, p.length() + ": " + p);
     }
 
     @Test
@@ -165,6 +177,52 @@ class ReasoningRepliesTest {
                 Schemas.ATTRIBUTES));
         assertEquals(3, server.requests.get(), "later requests go without temperature at once");
         assertTrue(!server.bodies.get(2).has("temperature"));
+    }
+
+    /**
+     * A server that refuses the temperature every time, also without one: each call sends once
+     * more without temperature and top_p, then stops with the server's 400; no endless re-sending.
+     */
+    @Test
+    void aRefusalWithoutTemperatureIsNotSentAgain() throws Exception {
+        server = new FakeOpenAiServer(null).refuseSamplingAlways();
+        OpenAiCompatibleChatModel m = model();
+        ChatHttpException first = assertThrows(ChatHttpException.class, () -> m.complete(samples()));
+        assertEquals(400, first.status(), first.getMessage());
+        assertEquals(2, server.requests.get(), "one re-send without temperature");
+        assertThrows(ChatHttpException.class, () -> m.complete(samples()));
+        assertEquals(3, server.requests.get(), "later calls go without temperature at once, and stop");
+    }
+
+    /**
+     * Calls in flight when the first refusal arrives: each is sent once more (one extra request
+     * a call, not one a run), and the warning is logged once.
+     */
+    @Test
+    void concurrentRefusalsWarnOnce() throws Exception {
+        int calls = 4;
+        server = new FakeOpenAiServer(null).refuseTemperatureTogether(calls);
+        OpenAiCompatibleChatModel m = model();
+        List<ChatRequest> reqs = new java.util.ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            reqs.add(ChatRequest.of(List.of(ChatMessage.user("Write 3 examples " + i)),
+                    new SamplingParams(1.0, null, null, 7L), Schemas.SAMPLES));
+        }
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        // slf4j-simple writes to the current System.err on each call.
+        System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        List<ChatReply> replies;
+        try {
+            replies = new ConcurrentChatExecutor(m, calls).completeAll(reqs);
+        } finally {
+            System.setErr(stderr);
+        }
+        String logs = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        stderr.print(logs);
+        assertEquals(calls, replies.size());
+        assertEquals(2 * calls, server.requests.get(), "each call in flight sent once more");
+        assertEquals(1, logs.split("takes no temperature or top_p", -1).length - 1, "warned once: " + logs);
     }
 
     /** Any other 400 still stops at once with the server's message. */

@@ -88,4 +88,58 @@ class ReplyParserTest {
         assertEquals("the reply was not valid JSON (in the answer after " + ("<think>" + DRAFT + "</think>").length()
                 + " characters of the model's reasoning)", r.problem());
     }
+
+    /**
+     * gpt-oss given a response format writes a constraint in its final header: only the bare
+     * header was matched, so after an analysis channel every such reply was refused as "only the
+     * model's reasoning".
+     */
+    @Test
+    void harmonysConstrainedFinalHeaderEndsTheReasoning() {
+        String content = "<|channel|>analysis<|message|>The user wants two short samples.<|end|><|start|>assistant"
+                + "<|channel|>final <|constrain|>json<|message|>" + JSON + "<|return|>";
+        ReplyParser.Result r = ReplyParser.parse(content, Schemas.SAMPLES);
+        assertTrue(r.valid(), r.problem());
+        assertEquals("one {braced} text", r.json().path("samples").get(0).path("text").asText());
+        assertEquals(2, r.json().path("samples").size());
+    }
+
+    /**
+     * A sample that mentions a closing think tag or Harmony's analysis channel, in a reply that
+     * is not JSON as a whole: the latest tag was taken for the end of the reasoning and the rest
+     * of the sample for the answer ("not valid JSON"), or the analysis marker made it reasoning
+     * only; every such reply was re-asked.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "```json\n{\"samples\": [{\"text\": \"a </think> b\"}]}\n```",
+        "Here you go:\n{\"samples\": [{\"text\": \"a </thinking> b\"}]}",
+        "<think>x</think>\n{\"samples\": [{\"text\": \"a </think> b\"}]}",
+        "<think>x</think>\n```json\n{\"samples\": [{\"text\": \"a </reasoning> b\"}]}\n```",
+        "```json\n{\"samples\": [{\"text\": \"a <|channel|>analysis is a token b\"}]}\n```"})
+    void aTagInsideTheAnswerIsASamplesText(String content) {
+        ReplyParser.Result r = ReplyParser.parse(content, Schemas.SAMPLES);
+        assertTrue(r.valid(), content + ": " + r.problem());
+        assertEquals(1, r.json().path("samples").size());
+        String text = r.json().path("samples").get(0).path("text").asText();
+        assertTrue(text.startsWith("a <") && text.endsWith(" b"), text);
+    }
+
+    /**
+     * A DeepSeek-R1 distill (its {@code <think>} opened in the prompt) cut off inside its
+     * reasoning: the draft there was taken for the reply. A cut-off reply that is not one JSON
+     * value, not an answer after closed reasoning and not salvageable is refused as cut off.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"length", "content_filter"})
+    void aDraftInReasoningCutOffIsNotTheReply(String finishReason) {
+        String content = "Okay, the user wants three samples. First a draft:\n```json\n"
+                + "{\"samples\":[{\"text\":\"draft\"}]}\n```\nHmm, but they should be";
+        ReplyParser.Result r = ReplyParser.parse(content, Schemas.SAMPLES, finishReason);
+        assertFalse(r.valid(), String.valueOf(r.json()));
+        assertTrue(ReplyParser.parse(content, Schemas.SAMPLES, "stop").valid(), "a reply that ended is read as before");
+        // a whole answer after closed reasoning, or JSON as a whole, still counts when cut off there
+        assertTrue(ReplyParser.parse("draft " + DRAFT + "</think>\n" + JSON, Schemas.SAMPLES, finishReason).valid());
+        assertTrue(ReplyParser.parse(JSON, Schemas.SAMPLES, finishReason).valid());
+    }
 }
