@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,15 +32,8 @@ class CutOffRepliesTest {
         }
     }
 
-    /** Asks once per call (re-asks, where wanted, wrap it). */
     private OpenAiCompatibleChatModel singleAsk() {
-        return OpenAiCompatibleChatModel.builder(server.baseUrl(), "qwen3-8b")
-                .requestTimeout(Duration.ofSeconds(5))
-                .retryPolicy(new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMinutes(1)))
-                .sleeper(new RecordingSleeper())
-                .random(new Random(1))
-                .maxReasks(0)
-                .build();
+        return server.singleAskClient("qwen3-8b"); // asks once per call
     }
 
     private static ChatRequest samples() {

@@ -122,6 +122,22 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
     }
 
+    /**
+     * A client of this server for {@code model} that asks once per call (no built-in re-asks:
+     * tests wrap it where they want them), with quick seeded retries and a sleeper that only
+     * records, so that a test counts the requests a reply costs.
+     */
+    OpenAiCompatibleChatModel singleAskClient(String model) {
+        return OpenAiCompatibleChatModel.builder(baseUrl(), model)
+                .requestTimeout(java.time.Duration.ofSeconds(5))
+                .retryPolicy(new RetryPolicy(2, java.time.Duration.ofMillis(1),
+                        java.time.Duration.ofMillis(2), java.time.Duration.ofMinutes(1)))
+                .sleeper(new RecordingSleeper())
+                .random(new java.util.Random(1))
+                .maxReasks(0)
+                .build();
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }

@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -32,13 +30,7 @@ class ReasoningRepliesTest {
     }
 
     private OpenAiCompatibleChatModel model() {
-        return OpenAiCompatibleChatModel.builder(server.baseUrl(), "qwen3-8b")
-                .requestTimeout(Duration.ofSeconds(5))
-                .retryPolicy(new RetryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMinutes(1)))
-                .sleeper(new RecordingSleeper())
-                .random(new Random(1))
-                .maxReasks(0)
-                .build();
+        return server.singleAskClient("qwen3-8b"); // asks once per call
     }
 
     private static ChatRequest samples() {
