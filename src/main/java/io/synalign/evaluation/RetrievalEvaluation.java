@@ -335,9 +335,10 @@ public final class RetrievalEvaluation {
             sums[0] += RankingMetrics.recall(ranked, j, 1);
             sums[1] += RankingMetrics.recall(ranked, j, 10);
             sums[2] += RankingMetrics.recall(ranked, j, 100);
-            sums[3] += RankingMetrics.reciprocalRank(ranked, j, MRR_CUTOFF);
-            sums[4] += RankingMetrics.ndcg(ranked, j, 10);
+            // MRR@10 from the rank kept for the report, so that the two cannot disagree.
             first[i] = firstRelevantRank(ranked, j);
+            sums[3] += reciprocalRank(first[i]);
+            sums[4] += RankingMetrics.ndcg(ranked, j, 10);
         }
         Map<String, Double> out = new LinkedHashMap<>();
         for (int m = 0; m < METRICS.size(); m++) {

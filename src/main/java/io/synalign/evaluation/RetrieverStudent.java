@@ -341,13 +341,14 @@ public final class RetrieverStudent {
     /** Mean MRR@10 of the held-out queries over the whole corpus. */
     private static double mrr(KernelBackend backend, RetrieverStudent s, FiniteCorpus corpus,
             HeldOut heldOut) {
-        int k = Math.min(10, corpus.rows().rows());
+        int k = Math.min(RetrievalEvaluation.MRR_CUTOFF, corpus.rows().rows());
         InnerProductSearch.Hits hits = InnerProductSearch.search(backend, s.project(heldOut.queries()),
                 corpus, k, null, ProgressListener.NONE);
         double sum = 0;
         for (int i = 0; i < heldOut.queries().rows(); i++) {
             int[] ranked = java.util.Arrays.copyOfRange(hits.indices(), i * k, i * k + k);
-            sum += RankingMetrics.reciprocalRank(ranked, heldOut.judgements().get(i), 10);
+            sum += RankingMetrics.reciprocalRank(ranked, heldOut.judgements().get(i),
+                    RetrievalEvaluation.MRR_CUTOFF);
         }
         return sum / Math.max(1, heldOut.queries().rows());
     }

@@ -36,9 +36,9 @@ public final class InputCentring {
      */
     public static NarrowingCentre forFiles(Path real, List<Path> others) throws IOException {
         CentreEstimate estimate;
-        boolean float64 = NpyReader.readHeader(real).requireFloatDtype(real).itemSize() == 8;
         try (NpyRowSource rows = NpyRowSource.open(real)) {
-            estimate = CentreEstimate.of(rows.rows(), rows.cols(), float64, rows::readExact);
+            estimate = CentreEstimate.of(rows.rows(), rows.cols(), rows.bytesPerStoredValue() == 8,
+                    rows::readExact);
         }
         List<Path> inputs = new ArrayList<>();
         inputs.add(real);

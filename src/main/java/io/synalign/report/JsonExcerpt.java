@@ -13,9 +13,8 @@ final class JsonExcerpt {
     private JsonExcerpt() {
     }
 
-    /** {@code x}'s JSON text, its first 37 characters and "..." where longer than 40. */
+    /** {@code x}'s JSON text, cut as {@link Html#cut} cuts (by code points, an ellipsis last). */
     static String of(JsonNode x) {
-        String s = x.toString();
-        return s.length() <= MAX_CHARS ? s : s.substring(0, MAX_CHARS - 3) + "...";
+        return Html.cut(x.toString(), MAX_CHARS);
     }
 }

@@ -20,7 +20,8 @@ import java.util.Map;
  * <p>Checked when read, because the verdict would otherwise quote an interval of other rows:
  * every array as long as {@code testLabels}, as many arrays as the variant's macro-F1 values,
  * class indices in range, and each repeat's predictions scoring the macro-F1 value recorded for
- * that repeat (1e-9). Cost O(variants x repeats x (rows + classes)).
+ * that repeat (1e-9). Cost O(variants x repeats x rows x classes) ({@code ClassificationScores}
+ * passes over the rows once per class).
  *
  * @param truth the class index of each test row
  * @param classes the number of classes ({@code classes} of the document, else one more than the

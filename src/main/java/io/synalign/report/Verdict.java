@@ -331,20 +331,8 @@ final class Verdict {
                         // The repeats vary the seeds, not the test rows: the interval is no
                         // test-set sampling error, which on a few hundred rows can be wider.
                         + " on this test set";
-                String why = tooFew == null ? "" : "; " + tooFew;
-                if (p.low() > 0) {
-                    sb.append("beat <b>").append(Html.escape(otherName)).append("</b> by ")
-                            .append(points).append(unit).append(" (").append(ci).append(why)
-                            .append(").");
-                } else if (p.high() < 0) {
-                    sb.append("did worse than <b>").append(Html.escape(otherName)).append("</b>: ")
-                            .append(points).append(unit).append(" (").append(ci).append(why)
-                            .append(").");
-                } else {
-                    sb.append("is not distinguishable from <b>").append(Html.escape(otherName))
-                            .append("</b>: ").append(points).append(unit).append(" (")
-                            .append(ci).append(", which includes 0").append(why).append(").");
-                }
+                judged(sb, otherName, points, unit, p.low(), p.high(), ci,
+                        tooFew == null ? "" : "; " + tooFew);
             }
             out.add(sb.append("</li>").toString());
         }
@@ -428,18 +416,29 @@ final class Verdict {
         StringBuilder sb = new StringBuilder("<li class=\"verdict-evaluation\" data-variant=\"")
                 .append(Html.escape(otherName)).append("\" data-interval=\"bootstrap\"><b>")
                 .append(Html.escape(name)).append("</b> ");
+        return judged(sb, otherName, points, unit, i.low(), i.high(), ci, "").append("</li>")
+                .toString();
+    }
+
+    /**
+     * The verdict's words on an interval [low, high] of the difference: a win or a loss where it
+     * excludes 0, else not distinguishable; {@code ci} says what the interval is, {@code why}
+     * (empty, or "; ..." ) why it holds no more.
+     */
+    private static StringBuilder judged(StringBuilder sb, String otherName, String points,
+            String unit, double low, double high, String ci, String why) {
         String other = "<b>" + Html.escape(otherName) + "</b>";
-        if (i.low() > 0) {
-            sb.append("beat ").append(other).append(" by ").append(points).append(unit)
-                    .append(" (").append(ci).append(").");
-        } else if (i.high() < 0) {
-            sb.append("did worse than ").append(other).append(": ").append(points).append(unit)
-                    .append(" (").append(ci).append(").");
-        } else {
-            sb.append("is not distinguishable from ").append(other).append(": ").append(points)
-                    .append(unit).append(" (").append(ci).append(", which includes 0).");
+        if (low > 0) {
+            return sb.append("beat ").append(other).append(" by ").append(points).append(unit)
+                    .append(" (").append(ci).append(why).append(").");
         }
-        return sb.append("</li>").toString();
+        if (high < 0) {
+            return sb.append("did worse than ").append(other).append(": ").append(points)
+                    .append(unit).append(" (").append(ci).append(why).append(").");
+        }
+        return sb.append("is not distinguishable from ").append(other).append(": ")
+                .append(points).append(unit).append(" (").append(ci).append(", which includes 0")
+                .append(why).append(").");
     }
 
     private static List<Double> numbers(JsonNode array) {

@@ -15,4 +15,12 @@ import java.io.Serializable;
  */
 public record IndexedRow(long row, int label, int local, float[] vector) implements Serializable {
     private static final long serialVersionUID = 1L;
+
+    /**
+     * This row's weight in {@code weights} ({@code [label][local]}, the learner's result); 0 for
+     * a row of no label the fit knows ({@code label < 0}).
+     */
+    double weight(double[][] weights) {
+        return label < 0 ? 0.0 : weights[label][local];
+    }
 }

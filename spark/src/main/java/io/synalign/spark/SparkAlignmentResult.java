@@ -31,6 +31,6 @@ public record SparkAlignmentResult(LabelGroups groups, double[][] weights, List<
     public JavaPairRDD<Long, Double> weightsByRow(JavaRDD<IndexedRow> synthetic) {
         Broadcast<double[][]> shared = new JavaSparkContext(synthetic.context()).broadcast(weights);
         return synthetic.mapToPair(r -> new Tuple2<>(r.row(),
-                r.label() < 0 ? 0.0 : shared.value()[r.label()][r.local()]));
+                r.weight(shared.value())));
     }
 }

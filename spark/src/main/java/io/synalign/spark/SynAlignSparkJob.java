@@ -423,8 +423,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 int at = output.schema().fieldIndex(JsonLines.LINE);
                 JavaRDD<String> weighted = output.javaRDD().zip(si).map(t -> JsonLines.withField(
                         t._1().getString(at), WEIGHT_FIELD, NumberOutput.toString(
-                                t._2().label() < 0 ? 0.0
-                                        : w.value()[t._2().label()][t._2().local()])));
+                                t._2().weight(w.value()))));
                 DataFrames.writeLines(spark, weighted, weightsOut.stagingPath());
             } else {
                 StructType schema = fields.schema().add(WEIGHT_FIELD, DataTypes.DoubleType,
@@ -436,7 +435,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                     for (int i = 0; i < row.size(); i++) {
                         values[i] = row.get(i);
                     }
-                    values[row.size()] = ir.label() < 0 ? 0.0 : w.value()[ir.label()][ir.local()];
+                    values[row.size()] = ir.weight(w.value());
                     return RowFactory.create(values);
                 });
                 DataFrames.write(spark.createDataFrame(weighted, schema),
@@ -447,7 +446,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             if (sample != null) {
                 try {
                     picks = DistributedSampler.sample(si.mapToPair(x -> new Tuple2<>(x.row(),
-                            x.label() < 0 ? 0.0 : w.value()[x.label()][x.local()])), sample, seed);
+                            x.weight(w.value()))), sample, seed);
                 } catch (IllegalArgumentException e) {
                     long fittedRows = 0;
                     for (LabelFit fit : result.fits()) {

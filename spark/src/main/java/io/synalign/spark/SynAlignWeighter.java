@@ -307,7 +307,7 @@ public final class SynAlignWeighter extends Estimator<SynAlignWeighterModel>
             StructType schema = new StructType().add(synth.schema().apply(id))
                     .add(getOrDefault(weightCol), DataTypes.DoubleType, false);
             JavaRDD<Row> pairs = synth.javaRDD().zip(si).map(t -> RowFactory.create(
-                    t._1().get(idIndex), t._2().label() < 0 ? 0.0 : w.value()[t._2().label()][t._2().local()]));
+                    t._1().get(idIndex), t._2().weight(w.value())));
             // Checkpointed eagerly: the weights outlive the broadcast and the indexed rows.
             Dataset<Row> weights = spark.createDataFrame(pairs, schema).localCheckpoint(true);
             SynAlignWeighterModel model = new SynAlignWeighterModel(uid, weights, result.fits());
