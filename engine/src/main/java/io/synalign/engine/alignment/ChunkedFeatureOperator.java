@@ -99,7 +99,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         this.chunks = (int) ((n + (long) chunk - 1) / chunk);
         this.progress = progress == null ? ProgressListener.NONE : progress;
         int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
-                / chunkBytes(backend, map.features(), rows.cols()));
+                / chunkBytes(chunk, map.features()));
         this.kept = new FeatureOperator[keep];
         this.reader = keep < chunks ? new RowReader() : null;
         DeviceVector a = null;
@@ -166,9 +166,14 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return (int) Math.min(backend.featureChunkRows(features), MAX_ARRAY / Math.max(1, cols));
     }
 
-    /** Bytes of one kept chunk of features. */
+    /** Bytes of one kept chunk of features: {@link #chunkBytes(int, int)} of its chunkRows. */
     static long chunkBytes(KernelBackend backend, int features, int cols) {
-        return 4L * chunkRows(backend, features, cols) * features;
+        return chunkBytes(chunkRows(backend, features, cols), features);
+    }
+
+    /** Bytes of one kept chunk of {@code chunkRows} rows of D features (fp32). */
+    static long chunkBytes(int chunkRows, int features) {
+        return 4L * chunkRows * features;
     }
 
     /**
@@ -178,7 +183,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     static boolean streams(KernelBackend backend, long n, int features, int cols, long keepBytes) {
         int chunk = chunkRows(backend, features, cols);
         long chunks = (n + chunk - 1) / chunk;
-        return Math.max(0, keepBytes) / chunkBytes(backend, features, cols) < chunks;
+        return Math.max(0, keepBytes) / chunkBytes(chunk, features) < chunks;
     }
 
     /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
@@ -215,7 +220,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
             int copies, long keepBytes, FloatMatrix real, int landmarks) {
         long n = rows.rows();
         int chunk = chunkRows(backend, features, rows.cols());
-        long chunkBytes = chunkBytes(backend, features, rows.cols());
+        long chunkBytes = chunkBytes(chunk, features);
         long chunks = (n + chunk - 1) / chunk;
         long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes);
         long keptBytes = kept * chunkBytes * copies;
@@ -271,7 +276,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return String.format(Locale.ROOT, "%s %s %,d x %,d fp32 in %,d chunks of %,d rows,"
                 + " %,d kept (%s)%s", map.kind(), map.symbol(), n, map.features(), chunks, chunk,
                 kept.length,
-                MethodSelector.human(kept.length * chunkBytes(backend, map.features(), rows.cols())
+                MethodSelector.human(kept.length * chunkBytes(chunk, map.features())
                         * map.copies()),
                 streamed == 0 ? "" : String.format(Locale.ROOT, ", %,d recomputed from %s in"
                         + " every pass", streamed, rows.name()));

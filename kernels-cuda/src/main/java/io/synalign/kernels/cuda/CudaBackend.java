@@ -302,12 +302,8 @@ public final class CudaBackend implements KernelBackend {
                         tiles[b].close();
                     }
                     // hosts[b] belongs to the backend's pinned pool and stays for the next call.
-                    if (computed[b] != null) {
-                        device.destroyEvent(computed[b]);
-                    }
-                    if (copied[b] != null) {
-                        device.destroyEvent(copied[b]);
-                    }
+                    device.destroyEvent(computed[b]); // null where never created
+                    device.destroyEvent(copied[b]);
                 }
             }
         }

@@ -44,6 +44,7 @@ import static org.bytedeco.cuda.global.cudart.cuStreamDestroy;
 import static org.bytedeco.cuda.global.cudart.cuStreamSynchronize;
 import static org.bytedeco.cuda.global.cudart.cuStreamWaitEvent;
 
+import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
@@ -105,7 +106,7 @@ final class CudaDevice implements AutoCloseable {
      * inside a kernel is reported by the next synchronising call, under that call's name.
      */
     private String lastLaunch = "none yet";
-    private boolean closed;
+    private final BackendLifetime lifetime = new BackendLifetime(CudaBackendProvider.NAME);
 
     /** A row set kept on the device by {@link #keepResident}, with the scopes holding it. */
     private static final class Resident {
@@ -264,20 +265,12 @@ final class CudaDevice implements AutoCloseable {
      *     modules are destroyed, and work launched on them is undefined behaviour
      */
     void makeCurrent() {
-        if (closed) {
-            throw new IllegalStateException("the cuda backend is closed: close its operators,"
-                    + " trackers and vectors before the backend");
-        }
+        lifetime.checkOpen();
         setCurrent();
     }
 
     private void setCurrent() {
         Cuda.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-    }
-
-    /** Whether {@link #close()} has run. */
-    boolean isClosed() {
-        return closed;
     }
 
     /**
@@ -288,7 +281,7 @@ final class CudaDevice implements AutoCloseable {
      * then release what the context still holds, their errors ignored.
      */
     void quiesce() {
-        if (closed) {
+        if (lifetime.isClosed()) {
             return;
         }
         makeCurrent();
@@ -430,8 +423,11 @@ final class CudaDevice implements AutoCloseable {
         return e;
     }
 
+    /** Destroys {@code e}; does nothing for null (an event whose creation failed or never ran). */
     void destroyEvent(CUevent_st e) {
-        cuEventDestroy(e);
+        if (e != null) {
+            cuEventDestroy(e);
+        }
     }
 
     /** Records {@code e} on the compute stream. */
@@ -494,10 +490,10 @@ final class CudaDevice implements AutoCloseable {
 
     @Override
     public void close() {
-        if (closed) {
+        if (lifetime.isClosed()) {
             return;
         }
-        closed = true;
+        lifetime.close();
         try {
             setCurrent();
             sync();

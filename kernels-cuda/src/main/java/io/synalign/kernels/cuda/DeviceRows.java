@@ -71,9 +71,12 @@ final class DeviceRows implements AutoCloseable {
     static void copyUp(CudaDevice device, float[] values, long to) {
         long total = values.length;
         long chunk = PinnedPool.CHUNK_BYTES / 4;
-        CUevent_st[] copied = {device.newEvent(), device.newEvent()};
+        // Created inside the try: a cuEventCreate that fails must not leak the one before it.
+        CUevent_st[] copied = new CUevent_st[2];
         boolean[] pending = {false, false};
         try {
+            copied[0] = device.newEvent();
+            copied[1] = device.newEvent();
             int b = 0;
             for (long at = 0; at < total; at += chunk, b ^= 1) {
                 int count = (int) Math.min(chunk, total - at);

@@ -116,12 +116,8 @@ final class FeatureBlocks {
                         if (xTiles[b] != null) {
                             xTiles[b].close();
                         }
-                        if (uploaded[b] != null) {
-                            device.destroyEvent(uploaded[b]);
-                        }
-                        if (consumed[b] != null) {
-                            device.destroyEvent(consumed[b]);
-                        }
+                        device.destroyEvent(uploaded[b]); // null where never created
+                        device.destroyEvent(consumed[b]);
                     }
                 }
             }

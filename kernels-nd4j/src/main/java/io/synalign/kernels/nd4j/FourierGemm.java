@@ -1,5 +1,7 @@
 package io.synalign.kernels.nd4j;
 
+import static io.synalign.kernels.OperatorArguments.checkFeatureDims;
+
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import org.bytedeco.javacpp.FloatPointer;
@@ -25,7 +27,7 @@ final class FourierGemm implements AutoCloseable {
     private final FloatPointer frequenciesPtr;
 
     FourierGemm(FloatMatrix x, FourierFeatures map) {
-        io.synalign.kernels.OperatorArguments.checkFeatureDims(x, map);
+        checkFeatureDims(x, map);
         this.rows = x.rows();
         this.features = map.features();
         int d = x.cols();

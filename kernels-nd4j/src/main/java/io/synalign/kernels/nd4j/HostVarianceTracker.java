@@ -65,8 +65,7 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final void condition(int p) {
-        backend.checkOpen();
-        OperatorArguments.checkOpen(closed, "variance tracker");
+        checkOpen();
         OperatorArguments.checkRow(p, size);
         OperatorArguments.checkCapacity(rank, maxRank);
         double pivot2 = OperatorArguments.checkPivot(p, variance[p], noise);
@@ -79,33 +78,35 @@ abstract class HostVarianceTracker implements GpVarianceTracker {
 
     @Override
     public final double variance(int row) {
-        backend.checkOpen();
-        OperatorArguments.checkOpen(closed, "variance tracker");
+        checkOpen();
         OperatorArguments.checkRow(row, size);
         return variance[row];
     }
 
     @Override
     public final void variances(double[] out) {
-        backend.checkOpen();
-        OperatorArguments.checkOpen(closed, "variance tracker");
+        checkOpen();
         OperatorArguments.checkVariancesOut(out, size);
         System.arraycopy(variance, 0, out, 0, size);
     }
 
     @Override
     public final int argmax(BitSet excluded) {
-        backend.checkOpen();
-        OperatorArguments.checkOpen(closed, "variance tracker");
+        checkOpen();
         return Argmax.of(variance, excluded);
     }
 
     @Override
     public final void reset() {
-        backend.checkOpen();
-        OperatorArguments.checkOpen(closed, "variance tracker");
+        checkOpen();
         Arrays.fill(variance, 1.0);
         rank = 0;
+    }
+
+    /** Refuses use once this tracker or the backend that made it is closed. */
+    private void checkOpen() {
+        backend.checkOpen();
+        OperatorArguments.checkOpen(closed, "variance tracker");
     }
 
     @Override

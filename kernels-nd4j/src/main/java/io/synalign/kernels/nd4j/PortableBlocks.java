@@ -1,5 +1,7 @@
 package io.synalign.kernels.nd4j;
 
+import static io.synalign.kernels.OperatorArguments.checkFeatureDims;
+
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.TilePlan;
@@ -79,7 +81,7 @@ final class PortableBlocks {
 
     /** out = sqrt(2 / D) cos([x_i, 1] . [Omega; b]), one row tile at a time. */
     static void fourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
-        checkFourierDims(x, map);
+        checkFeatureDims(x, map);
         int n = x.rows();
         int features = map.features();
         if (n == 0) {
@@ -107,9 +109,5 @@ final class PortableBlocks {
         Nd4j.gemm(inputs, frequencies, tile, false, false, 1.0, 0.0);
         Transforms.cos(tile, false);
         tile.muli(scale);
-    }
-
-    static void checkFourierDims(FloatMatrix x, FourierFeatures map) {
-        io.synalign.kernels.OperatorArguments.checkFeatureDims(x, map);
     }
 }

@@ -23,8 +23,8 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
     private final INDArray featureResult;
 
     PortableFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
+        // Dimensions checked by Nd4jBackend.fourierFeatureOperator, its only caller.
         super(x.rows(), map.features(), backend);
-        PortableBlocks.checkFourierDims(x, map);
         this.rows = x.rows();
         this.features = map.features();
         this.phi = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows), features);
