@@ -2,14 +2,15 @@ package io.synalign.generation;
 
 import io.synalign.models.llm.ChatOutcome;
 import io.synalign.models.llm.InvalidReplyException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Samples replies cut off at the server's token limit ({@code finish_reason length}), told to
- * the user once: a reply that asks for K samples at a time can outgrow the server's default
- * limit on generated tokens (SynAlign sends no {@code max_tokens}). The chat model keeps the
+ * the user once a run (the run-wide {@link SampleValidator} keeps whether it was told: each
+ * round of {@code run --rounds} has a generator of its own): a reply that asks for K samples at
+ * a time can outgrow the server's default limit on generated tokens (SynAlign sends no
+ * {@code max_tokens}). The chat model keeps the
  * complete samples of such a reply and asks afresh when none was complete; either way the fix
  * is fewer samples per request or a larger server-side limit, which only the user can choose.
  * The count of replies whose complete samples were kept goes into the run's counts
@@ -22,7 +23,6 @@ final class CutOffReplies {
 
     private final String option;
     private final int perRequest;
-    private final AtomicBoolean told = new AtomicBoolean();
 
     /**
      * @param option     the option that sets how many samples one request asks for
@@ -40,7 +40,7 @@ final class CutOffReplies {
         if (kept) {
             validator.countCutOffReply();
         }
-        if ((kept || failed) && told.compareAndSet(false, true)) {
+        if ((kept || failed) && validator.firstCutOff()) {
             LOG.warn("A samples reply was cut off at the server's token limit (finish_reason length)"
                     + (kept ? "; its complete samples are kept" : "") + ". To avoid it, ask for fewer"
                     + " samples per request ({} {} now) or raise the server's limit on generated"

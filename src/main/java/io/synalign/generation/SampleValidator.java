@@ -48,6 +48,7 @@ public final class SampleValidator {
     private int duplicates;
     private int copiesOfReal;
     private int cutOffReplies;
+    private boolean cutOffTold;
 
     public SampleValidator(Collection<String> realTexts, int minChars, int maxChars) {
         if (minChars < 1) {
@@ -153,6 +154,18 @@ public final class SampleValidator {
     /** Counts a reply cut off at the token limit whose complete samples were kept ({@link CutOffReplies}). */
     public void countCutOffReply() {
         cutOffReplies++;
+    }
+
+    /**
+     * Whether this is the first reply of the run cut off at the token limit, kept or not: its
+     * fix is told once a run ({@link CutOffReplies}), not once a round.
+     */
+    public boolean firstCutOff() {
+        if (cutOffTold) {
+            return false;
+        }
+        cutOffTold = true;
+        return true;
     }
 
     /** Replies cut off at the server's token limit whose complete samples were kept. */

@@ -297,6 +297,39 @@ class ClosedLoopRunTest {
         }
     }
 
+    /**
+     * Samples replies cut off at the token limit in every round: the fix is told once a run, not
+     * once a round (each round has a generator of its own; the validator spans the run).
+     */
+    @Test
+    void cutOffRepliesInTwoRoundsAreToldOnce() throws IOException {
+        String key = "sk-cut-" + System.nanoTime();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(3).choices((body, valid, n) ->
+                FakeOpenAiServer.schemaOf(body).equals("synalign_samples")
+                        ? FakeOpenAiServer.choice(valid.substring(0, valid.lastIndexOf("{\"text\"") + 14), "length")
+                        : null)) {
+            List<String> a = new ArrayList<>(args(dir, server.baseUrl(), "--run-dir", dir.resolve("run").toString()));
+            a.set(a.indexOf("--rounds") + 1, "2");
+            java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+            java.io.PrintStream stderr = System.err;
+            // slf4j-simple writes to the current System.err on each call.
+            System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+            Cli.Run r;
+            try {
+                r = run(Map.of(KEY_VAR, key), a);
+            } finally {
+                System.setErr(stderr);
+            }
+            String logs = captured.toString(StandardCharsets.UTF_8);
+            stderr.print(logs);
+            assertEquals(0, r.status(), r + logs);
+            JsonNode gen = JSON.readTree(dir.resolve("run/generation.json").toFile());
+            assertEquals(2, gen.path("rounds").size(), gen.toString());
+            assertEquals(1, logs.split("A samples reply was cut off at the server's token limit", -1).length - 1,
+                    "told once: " + logs);
+        }
+    }
+
     @Test
     void aLoopKilledInItsSecondRoundResumesWithoutSendingACompletedCallAgain() throws Exception {
         String key = "sk-kill-" + System.nanoTime();

@@ -197,9 +197,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 .timeout(requestTimeout)
                 .header("Accept", "application/json")
                 .GET();
-        if (apiKey != null) {
-            hb.header("Authorization", apiKey.bearer()); // a key the JDK refuses fails in ApiKey first
-        }
+        authorize(hb);
         try {
             HttpResponse<String> resp = exchange(hb.build());
             if (resp.statusCode() != 200) {
@@ -212,8 +210,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         } catch (ReplyTooLargeException e) {
             return ServedModel.unknown(model, e.getMessage());
         } catch (IOException e) {
-            return ServedModel.unreachable(model, "connection failed: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : " " + mask(e.getMessage())));
+            return ServedModel.unreachable(model, failure(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // the first request then stops the run
             return ServedModel.unknown(model, "interrupted");
@@ -322,8 +319,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             if (reasoningChars > 0 && "length".equals(finishReason)) {
                 return "the model's reasoning used up the server's token limit before it wrote an"
                         + " answer (" + reasoningChars + " characters of reasoning, no content, " + finish
-                        + "): raise the server's limit on generated tokens or its context size (SynAlign"
-                        + " sends no max_tokens), or lower the model's reasoning effort";
+                        + "): " + ReaskingChatModel.TOKEN_LIMIT_FIX;
             }
             if (reasoningChars > 0) {
                 return "the reply holds only the model's reasoning (" + reasoningChars
@@ -399,8 +395,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             } catch (ReplyTooLargeException e) {
                 lastFailure = e.getMessage();
             } catch (IOException e) {
-                lastFailure = "connection failed: " + e.getClass().getSimpleName()
-                        + (e.getMessage() == null ? "" : " " + mask(e.getMessage()));
+                lastFailure = failure(e);
                 if (!reached && cannotConnect(e) && attempt >= CONNECT_ATTEMPTS) {
                     throw new ChatConnectException(endpoint.toString(), attempt,
                             e.getClass().getSimpleName() + (e.getMessage() == null ? ""
@@ -593,6 +588,12 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.write(json)));
+        authorize(hb);
+        return hb.build();
+    }
+
+    /** Adds the key's {@code Authorization} header to {@code hb}, where there is a key. */
+    private void authorize(HttpRequest.Builder hb) {
         if (apiKey != null) {
             try {
                 hb.header("Authorization", apiKey.bearer());
@@ -602,7 +603,12 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 throw new IllegalArgumentException(apiKey.mask(e.getMessage()));
             }
         }
-        return hb.build();
+    }
+
+    /** An exchange that failed on the connection, in a message: its exception's class and masked message. */
+    private String failure(IOException e) {
+        return "connection failed: " + e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : " " + mask(e.getMessage()));
     }
 
     private static boolean hasSampling(ChatRequest request) {
@@ -738,18 +744,28 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return snippet(msg);
     }
 
+    /**
+     * A text the server wrote, in a message: masked, stripped and capped at
+     * {@value #MAX_ERROR_CHARS} characters. Masked before it is cut, so no part of a key is left
+     * past the cut.
+     */
     private String snippet(String text) {
-        String t = mask(text == null ? "" : text.strip());
-        return t.length() > MAX_ERROR_CHARS ? t.substring(0, MAX_ERROR_CHARS) + "..." : t;
+        return snippet(text, false);
     }
 
     /**
-     * A text the server wrote, quoted in a one-line message: masked, its whitespace folded to
-     * single spaces (a multi-line refusal broke the log's one line a warning), and capped like
-     * {@link #snippet}. Masked before it is cut, so no part of a key is left past the cut.
+     * {@link #snippet} quoted in a one-line message: its whitespace folded to single spaces (a
+     * multi-line refusal broke the log's one line a warning) before it is capped.
      */
     private String quote(String text) {
-        String t = mask(text == null ? "" : text).strip().replaceAll("\\s+", " ");
+        return snippet(text, true);
+    }
+
+    private String snippet(String text, boolean oneLine) {
+        String t = mask(text == null ? "" : text).strip();
+        if (oneLine) {
+            t = t.replaceAll("\\s+", " ");
+        }
         return t.length() > MAX_ERROR_CHARS ? t.substring(0, MAX_ERROR_CHARS) + "..." : t;
     }
 

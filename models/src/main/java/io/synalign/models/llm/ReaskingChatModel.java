@@ -67,7 +67,7 @@ public final class ReaskingChatModel extends ForwardingChatModel {
                     throw new InvalidReplyException(delegate.model() + " wrote no answer before the"
                             + " server's token limit; not asked again, since the same request would"
                             + " spend its tokens the same way: " + e.getMessage()
-                            + (e.getMessage().contains("raise the server's limit") ? "" : REASONING_FIX),
+                            + (e.getMessage().contains(TOKEN_LIMIT_FIX) ? "" : REASONING_FIX),
                             e.lastContent(), attempts, e.finishReason());
                 }
                 if (k - request.reask() >= maxReasks) {
@@ -89,9 +89,15 @@ public final class ReaskingChatModel extends ForwardingChatModel {
         }
     }
 
-    /** What a reply without an answer before the token limit needs, where its problem does not say. */
-    static final String REASONING_FIX = "; raise the server's limit on generated tokens or its context"
+    /**
+     * What a reply whose reasoning used up the token limit before an answer needs; written once
+     * here, in {@link OpenAiCompatibleChatModel}'s message for such a reply and in {@link #REASONING_FIX}.
+     */
+    static final String TOKEN_LIMIT_FIX = "raise the server's limit on generated tokens or its context"
             + " size (SynAlign sends no max_tokens), or lower the model's reasoning effort";
+
+    /** What a reply without an answer before the token limit needs, where its problem does not say. */
+    static final String REASONING_FIX = "; " + TOKEN_LIMIT_FIX;
 
     /** Added to the last user turn of a fresh re-ask after a reply cut off at the token limit. */
     static final String CUT_OFF_NOTE = "(Your previous reply to this was cut off at the length limit"

@@ -176,14 +176,16 @@ final class ReplyParser {
         if (content == null || content.isBlank()) {
             return new Result(null, "the reply was empty");
         }
-        if (tryParse(content.strip()) != null) {
+        JsonNode whole = tryParse(content.strip());
+        if (whole != null) {
             // Only a content that is not JSON as a whole can hold reasoning: a sample text that
             // mentions "</think>" inside valid JSON stays as it is.
-            return parseAnswer(content, schema);
+            return validated(whole, schema);
         }
-        List<Answer> answers = reasoningEnds(content);
+        Extracted json = extract(content);
+        List<Answer> answers = reasoningEnds(content, json);
         if (answers.isEmpty()) {
-            if (opensReasoning(content)) {
+            if (opensReasoning(content, json)) {
                 return new Result(null, "the reply holds only the model's reasoning ("
                         + content.length() + " characters), no answer after it");
             }
@@ -226,6 +228,11 @@ final class ReplyParser {
             }
             return new Result(null, "the reply was not valid JSON");
         }
+        return validated(json, schema);
+    }
+
+    /** {@code json} checked against {@code schema}: valid, or why it does not match. */
+    private static Result validated(JsonNode json, ResponseSchema schema) {
         List<String> errors = JsonSchemaValidator.validate(schema.schema(), json);
         if (!errors.isEmpty()) {
             return new Result(json, "the reply does not match the schema " + schema.name() + ": "
@@ -289,11 +296,12 @@ final class ReplyParser {
      * channel, outside the JSON it holds is reasoning only; otherwise the whole content.
      */
     static Answer afterReasoning(String content) {
-        List<Answer> answers = reasoningEnds(content);
+        Extracted json = extract(content);
+        List<Answer> answers = reasoningEnds(content, json);
         if (!answers.isEmpty()) {
             return answers.get(0);
         }
-        if (opensReasoning(content)) {
+        if (opensReasoning(content, json)) {
             return new Answer("", content.length(), true);
         }
         return new Answer(content, 0, false);
@@ -303,10 +311,9 @@ final class ReplyParser {
      * The answers after each end of reasoning in {@code content}, latest first: after a closing
      * think tag, or after a Harmony final-channel header (its closing {@code <|return|>} or
      * {@code <|end|>} removed). A tag inside the JSON value the whole content holds
-     * ({@link #extract}) is a sample's text, not an end of reasoning.
+     * ({@code json}, the content's {@link #extract}) is a sample's text, not an end of reasoning.
      */
-    static List<Answer> reasoningEnds(String content) {
-        Extracted json = extract(content);
+    private static List<Answer> reasoningEnds(String content, Extracted json) {
         java.util.TreeMap<Integer, Answer> byEnd = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
         Matcher close = THINK_CLOSE.matcher(content);
         while (close.find()) {
@@ -324,12 +331,14 @@ final class ReplyParser {
         return List.copyOf(byEnd.values());
     }
 
-    /** Whether {@code content} opens reasoning (a think tag, Harmony's analysis channel) outside its JSON. */
-    private static boolean opensReasoning(String content) {
+    /**
+     * Whether {@code content} opens reasoning (a think tag, Harmony's analysis channel) outside
+     * its JSON ({@code json}, the content's {@link #extract}).
+     */
+    private static boolean opensReasoning(String content, Extracted json) {
         if (THINK_OPEN.matcher(content).find()) {
             return true;
         }
-        Extracted json = extract(content);
         for (int at = content.indexOf(HARMONY_ANALYSIS); at >= 0; at = content.indexOf(HARMONY_ANALYSIS, at + 1)) {
             if (json == null || !json.contains(at)) {
                 return true;
