@@ -135,13 +135,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<GeneratedSample> out = new ArrayList<>(count);
         Map<String, Integer> asked = new HashMap<>();
         List<int[]> chosenBefore = new ArrayList<>();
-        int barren = 0;
-        long samplesWhileBarren = 0; // samples the replies of the barren batches held
-        // Samples calls made, and answered, in the barren batches: the stop message says why
-        // no sample was added across the streak, not only in its last batch.
-        int samplesCallsWhileBarren = 0;
-        int samplesRepliesWhileBarren = 0;
-        Rejections barrenStart = null; // the validator's counts when the barren batches began
+        BarrenStreak barren = new BarrenStreak();
         for (int batch = 0; out.size() < count; batch++) {
             int remaining = count - out.size();
             int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
@@ -154,12 +148,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
             runBatch(rows, chosen, batch, seed, asked, validator, out, count, failures);
             LOG.info("label {} batch {}: {} groups, {} samples so far of {}", rows.displayLabel(), batch,
                     groups, out.size(), count);
-            barren = out.size() == before ? barren + 1 : 0;
-            samplesWhileBarren = barren == 0 ? 0 : samplesWhileBarren + failures.samples;
-            samplesCallsWhileBarren = barren == 0 ? 0
-                    : samplesCallsWhileBarren + failures.samplesCalls.replies + failures.samplesCalls.failed;
-            samplesRepliesWhileBarren = barren == 0 ? 0 : samplesRepliesWhileBarren + failures.samplesCalls.replies;
-            barrenStart = barren == 0 ? null : barren == 1 ? atBatchStart : barrenStart;
+            barren.after(out.size() > before, failures, atBatchStart);
             if (failures.unanswered()) {
                 // Every call of the batch (or every samples call) failed without any reply:
                 // timeouts or a dead server, after the retry policy's attempts. Four more
@@ -171,32 +160,71 @@ public final class LlmSampleGenerator implements SampleGenerator {
                         + out.size() + " of " + count + " samples); last failure: "
                         + failures.last);
             }
-            if (barren >= MAX_BARREN_BATCHES) {
-                if (samplesCallsWhileBarren == 0 && failures.last != null) {
-                    // Every group's stage 1 failed in every barren batch, so no samples call was
-                    // made: a reasoning model that spends its tokens thinking fails here.
-                    throw new ChatModelException("label " + rows.displayLabel() + ": every"
-                            + " attribute summary failed in " + barren + " batches in a row, so no"
-                            + " samples were asked for (" + out.size() + " of " + count
-                            + " samples); last failure: " + failures.last);
-                }
-                if (samplesRepliesWhileBarren == 0 && failures.last != null) {
-                    throw new ChatModelException("label " + rows.displayLabel() + ": no usable"
-                            + " sample reply from the LLM in " + barren + " batches in a row ("
-                            + out.size() + " of " + count + " samples); last failure: "
-                            + failures.last);
-                }
-                throw new ChatModelException("label " + rows.displayLabel() + ": " + barren
-                        + " batches in a row produced no new valid sample (" + out.size() + " of "
-                        + count + "); " + (samplesWhileBarren == 0
-                                ? "the LLM's replies held no samples (empty \"samples\" lists)"
-                                : "the LLM's samples were all rejected (" + samplesWhileBarren
-                                        + " samples returned, none kept: "
-                                        + Rejections.of(validator).since(barrenStart) + ")")
-                        + (failures.last == null ? "" : "; last failure: " + failures.last));
+            if (barren.batches >= MAX_BARREN_BATCHES) {
+                throw barren.stop(rows.displayLabel(), out.size(), count, validator, failures.last);
             }
         }
         return out;
+    }
+
+    /**
+     * The batches in a row that added no sample to a label, and what their calls came to: the
+     * stop after {@value #MAX_BARREN_BATCHES} of them says why no sample was added across the
+     * whole streak, not only in its last batch.
+     */
+    private static final class BarrenStreak {
+        int batches;
+        /** Samples the replies of the streak's batches held. */
+        long samples;
+        /** Samples calls made in the streak, and of them those answered. */
+        int samplesCalls;
+        int samplesReplies;
+        /** The validator's counts when the streak began. */
+        Rejections start;
+
+        /** Counts a batch that {@code added} samples or not (which ends or extends the streak). */
+        void after(boolean added, BatchFailures batch, Rejections atBatchStart) {
+            if (added) {
+                batches = 0;
+                samples = 0;
+                samplesCalls = 0;
+                samplesReplies = 0;
+                start = null;
+                return;
+            }
+            if (batches++ == 0) {
+                start = atBatchStart;
+            }
+            samples += batch.samples;
+            samplesCalls += batch.samplesCalls.replies + batch.samplesCalls.failed;
+            samplesReplies += batch.samplesCalls.replies;
+        }
+
+        /** Why the label stops, from the streak and the last batch's last failure. */
+        ChatModelException stop(String label, int have, int count, SampleValidator validator,
+                String lastFailure) {
+            if (samplesCalls == 0 && lastFailure != null) {
+                // Every group's stage 1 failed in every barren batch, so no samples call was
+                // made: a reasoning model that spends its tokens thinking fails here.
+                return new ChatModelException("label " + label + ": every attribute summary"
+                        + " failed in " + batches + " batches in a row, so no samples were asked"
+                        + " for (" + have + " of " + count + " samples); last failure: "
+                        + lastFailure);
+            }
+            if (samplesReplies == 0 && lastFailure != null) {
+                return new ChatModelException("label " + label + ": no usable sample reply from"
+                        + " the LLM in " + batches + " batches in a row (" + have + " of " + count
+                        + " samples); last failure: " + lastFailure);
+            }
+            return new ChatModelException("label " + label + ": " + batches
+                    + " batches in a row produced no new valid sample (" + have + " of " + count
+                    + "); " + (samples == 0
+                            ? "the LLM's replies held no samples (empty \"samples\" lists)"
+                            : "the LLM's samples were all rejected (" + samples
+                                    + " samples returned, none kept: "
+                                    + Rejections.of(validator).since(start) + ")")
+                    + (lastFailure == null ? "" : "; last failure: " + lastFailure));
+        }
     }
 
     /**
