@@ -94,6 +94,27 @@ final class TwoSampleSection {
                     + " real row is scored like its copies among the synthetic rows). <code>synalign"
                     + " filter --against</code> the real file finds them.</p>");
         }
+        if (weighted) {
+            long fitted = 0;
+            for (JsonNode l : rows.values()) {
+                JsonNode auc = l.path("auc_weighted");
+                JsonNode ess = l.path("ess_weighted"); // absent in files written before it
+                fitted += auc.isNumber() && ess.isNumber() && auc.asDouble() < Math.min(COPY_AUC,
+                        io.synalign.pipeline.TwoSampleTesting.copyAucBound(l.path("real").asInt(0),
+                                (int) Math.max(1, Math.round(ess.asDouble())))) ? 1 : 0;
+            }
+            sb.append("<p class=\"meta\" id=\"two-sample-in-sample\">");
+            if (fitted > 0) {
+                sb.append("In ").append(fitted).append(" label(s) the weighted AUC is below ")
+                        .append(COPY_AUC).append(" (and 3 standard deviations of chance at the"
+                        + " weights' effective sample size): the weights favour synthetic rows next"
+                        + " to these very real rows, as weights fitted to a few real rows do (or"
+                        + " near-copies of them that the weights pick). ");
+            }
+            sb.append("The weighted columns score the weights against these real rows: weights"
+                    + " learned against them are scored in-sample, which flatters them; for a fair"
+                    + " figure, test against real rows the weights were not learned against.</p>");
+        }
         // A list, not the map: a label may itself be named "(overall)".
         List<Map.Entry<String, JsonNode>> table = new ArrayList<>(rows.entrySet());
         table.add(Map.entry("(overall)", test.path("overall")));

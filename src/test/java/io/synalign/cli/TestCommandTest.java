@@ -213,6 +213,64 @@ class TestCommandTest {
                 + " than chance, which near-copies of real rows cause"), run.out());
     }
 
+    /**
+     * Weights that favour synthetic rows next to the very real rows tested (here, copies of them
+     * weighted 1 beside other rows weighted 0.02) give a weighted AUC below chance at the weights'
+     * effective sample size, which the command names; with weights, it always notes that the
+     * weighted columns are in-sample for weights learned against these rows.
+     */
+    @Test
+    void weightsFavouringRowsNextToTheRealRowsAreNamedAndTheWeightedColumnsSaidInSample() throws IOException {
+        List<String> real = new java.util.ArrayList<>(TopicTexts.real("cooking", 20, 9));
+        real.addAll(TopicTexts.real("sports", 20, 9));
+        List<String> pool = new java.util.ArrayList<>(real);
+        pool.addAll(TopicTexts.real("cooking", 60, 9).subList(20, 60));
+        pool.addAll(TopicTexts.real("sports", 60, 9).subList(20, 60));
+        List<Double> w = new java.util.ArrayList<>();
+        for (int i = 0; i < pool.size(); i++) {
+            w.add(i < real.size() ? 1.0 : 0.02);
+        }
+        write("real.jsonl", real, java.util.Collections.nCopies(real.size(), "mixed"), null);
+        write("pool.jsonl", pool, java.util.Collections.nCopies(pool.size(), "mixed"), w);
+        TestEncoders.Counter counter = new TestEncoders.Counter();
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader = counter.loader(),
+                "test", "--real", dir.resolve("real.jsonl").toString(), "--synthetic",
+                dir.resolve("pool.jsonl").toString(), "--weighted", dir.resolve("pool.jsonl").toString(),
+                "--summary", dir.resolve("t.json").toString(), "--permutations", "199", "--no-cache", "-q");
+        assertEquals(0, run.status(), run.toString());
+        JsonNode c = JSON.readTree(dir.resolve("t.json").toFile()).path("labels").path("mixed");
+        double sum = 0;
+        double sumSq = 0;
+        for (double v : w) {
+            sum += v;
+            sumSq += v * v;
+        }
+        assertEquals(sum * sum / sumSq, c.path("ess_weighted").asDouble(), 1e-9, c.toString());
+        double bound = Math.min(io.synalign.pipeline.TwoSampleTesting.COPY_AUC,
+                io.synalign.pipeline.TwoSampleTesting.copyAucBound(real.size(),
+                        (int) Math.round(sum * sum / sumSq)));
+        assertTrue(c.path("auc_weighted").asDouble() < bound, c.toString());
+        assertTrue(run.out().contains("weighted AUC below 0.35 (and 3 standard deviations of chance at the"
+                + " weights' effective sample size) in mixed, (overall): the weights favour synthetic rows"
+                + " next to these very real rows"), run.out());
+        String note = "note: the weighted columns score the weights against these real rows; weights"
+                + " learned against them (align --real this file) are scored in-sample";
+        assertTrue(run.out().contains(note), run.out());
+
+        var chance = new io.synalign.pipeline.TwoSampleTesting.Figures(16, 60, 0, 1, 0.5, 0.0, 1.0,
+                0.20, 8.0, List.of(), List.of());
+        assertFalse(chance.weightedBelowChance(), "0.20 is chance at an ESS of 8 (bound 0.12)");
+        var fitted = new io.synalign.pipeline.TwoSampleTesting.Figures(16, 60, 0, 1, 0.5, 0.0, 1.0,
+                0.20, 60.0, List.of(), List.of());
+        assertTrue(fitted.weightedBelowChance(), "0.20 at an ESS of 60 beside 16 real rows (bound 0.25)");
+
+        Cli.Run unweighted = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader = counter.loader(),
+                "test", "--real", dir.resolve("real.jsonl").toString(), "--synthetic",
+                dir.resolve("pool.jsonl").toString(), "--permutations", "199", "--no-cache", "-q");
+        assertEquals(0, unweighted.status(), unweighted.toString());
+        assertFalse(unweighted.out().contains("in-sample"), unweighted.out());
+    }
+
     private static List<String> iterable(java.util.Iterator<String> names) {
         List<String> out = new java.util.ArrayList<>();
         names.forEachRemaining(out::add);
@@ -252,10 +310,10 @@ class TestCommandTest {
         assertTrue(bound < 0.2, "three deviations of chance at 12 a side: " + bound);
         assertTrue(io.synalign.pipeline.TwoSampleTesting.copyAucBound(4000, 4000) > 0.47);
         var chance = new io.synalign.pipeline.TwoSampleTesting.Figures(12, 12, 0, 1, 0.34, null, null,
-                null, List.of(), List.of());
+                null, null, List.of(), List.of());
         assertFalse(chance.suggestsCopies(), "0.34 at 12 a side");
         var copies = new io.synalign.pipeline.TwoSampleTesting.Figures(400, 400, 0, 1, 0.34, null, null,
-                null, List.of(), List.of());
+                null, null, List.of(), List.of());
         assertTrue(copies.suggestsCopies(), "0.34 at 400 a side");
     }
 }

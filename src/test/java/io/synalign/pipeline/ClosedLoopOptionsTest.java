@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ClosedLoopOptionsTest {
 
     private static TwoSampleTesting.Figures figures(double p, double mmd2) {
-        return new TwoSampleTesting.Figures(10, 10, mmd2 * 2, p / 2, 0.5, mmd2, p, 0.5, List.of(), List.of());
+        return new TwoSampleTesting.Figures(10, 10, mmd2 * 2, p / 2, 0.5, mmd2, p, 0.5, 100.0, List.of(), List.of());
     }
 
     private static TwoSampleTesting.Report report(Map<String, TwoSampleTesting.Figures> labels) {

@@ -180,6 +180,41 @@ class ReportPartsTest {
                 + " overall row): ABBR (real only), &lt;NEW&gt; (synthetic only)."), alone);
     }
 
+    /**
+     * Weighted columns are in-sample when the weights were learned against these real rows: the
+     * page says so whenever it shows them, and counts the labels whose weighted AUC is below
+     * chance at the weights' effective sample size (0.20 is chance at an ESS of 8 beside 16 real
+     * rows, not at 60).
+     */
+    @Test
+    void weightedColumnsAreSaidToBeInSampleAndLowWeightedAucsCounted() throws Exception {
+        String doc = "{\"permutations\": 200, \"labels\": {\"A\": {\"real\": 16, \"synthetic\": 60,"
+                + " \"p_value\": 0.3, \"auc\": 0.5, \"p_value_weighted\": 0.99, \"auc_weighted\": 0.20%s},"
+                + " \"B\": {\"real\": 16, \"synthetic\": 60, \"p_value\": 0.3, \"auc\": 0.5,"
+                + " \"p_value_weighted\": 0.9, \"auc_weighted\": 0.45, \"ess_weighted\": 60}},"
+                + " \"overall\": {\"real\": 32, \"synthetic\": 120, \"p_value\": 0.3, \"auc\": 0.5,"
+                + " \"p_value_weighted\": 0.9, \"auc_weighted\": 0.45}}";
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String inSample = "The weighted columns score the weights against these real rows: weights"
+                + " learned against them are scored in-sample";
+        String wide = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc,
+                ", \"ess_weighted\": 60")));
+        assertTrue(wide.contains("In 1 label(s) the weighted AUC is below 0.35 (and 3 standard"
+                + " deviations of chance at the weights' effective sample size)"), wide);
+        assertTrue(wide.contains(inSample), wide);
+        String narrow = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc,
+                ", \"ess_weighted\": 8")));
+        assertFalse(narrow.contains("the weighted AUC is below"), narrow);
+        assertTrue(narrow.contains(inSample), narrow);
+        // A file written before ess_weighted: the note, no count.
+        String old = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc, "")));
+        assertFalse(old.contains("the weighted AUC is below"), old);
+        assertTrue(old.contains(inSample), old);
+        String uniform = TwoSampleSection.html(json.readTree("{\"permutations\": 200, \"labels\": {},"
+                + " \"overall\": {\"real\": 32, \"synthetic\": 120, \"p_value\": 0.3, \"auc\": 0.5}}"));
+        assertFalse(uniform.contains("in-sample"), uniform);
+    }
+
     /** A label named "(overall)" keeps its own row beside the overall one (it was replaced). */
     @Test
     void aLabelNamedOverallKeepsItsRow() throws Exception {
