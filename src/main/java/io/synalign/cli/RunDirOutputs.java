@@ -20,10 +20,14 @@ import java.util.Map;
 
 /**
  * The run directory of text {@code align --run-dir DIR} and {@code run --run-dir DIR} (file
- * names in {@link RunFiles}): the settings and results, the weighted records, both embedding matrices and the
- * per-row labels, staged into the same {@link AtomicOutputs} as the command's other outputs so
- * that all appear or none. DIR is created (with missing parents) only when the outputs are
- * written, after everything succeeded.
+ * names in {@link RunFiles}): the settings and results, the weighted records, both embedding
+ * matrices and the per-row labels, staged into the same {@link AtomicOutputs} as the command's
+ * other outputs so that all appear or none. Embeddings files given to the text form are copied
+ * as given: every {@code --synthetic-embeddings} file, and a float64 {@code --real-embeddings}
+ * file, which narrowing would move (rows far from the origin onto float32's grid, and
+ * {@code report} would draw the grid); rows the model embedded and a float32
+ * {@code --real-embeddings} file are written as float32 rows. DIR is created (with missing
+ * parents) only when the outputs are written, after everything succeeded.
  */
 final class RunDirOutputs {
 
@@ -56,22 +60,24 @@ final class RunDirOutputs {
         stage(outputs, summary, stated,
                 o -> RecordWriter.write(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
                         weighted),
-                real, o -> NpyWriter.writeMatrix(o, synthetic), labelField, realLabels,
-                syntheticLabels);
+                o -> NpyWriter.writeMatrix(o, real), o -> NpyWriter.writeMatrix(o, synthetic),
+                labelField, realLabels, syntheticLabels);
     }
 
     /**
      * {@link #stage(AtomicOutputs, JsonNode, RunSettings.Stated, List, FloatMatrix, FloatMatrix,
-     * String, List, List)} for sets too large to hold: the weighted records (JSON Lines) and
-     * the synthetic embeddings are written by the bodies given.
+     * String, List, List)} for sets too large to hold, or embeddings kept as given: the weighted
+     * records (JSON Lines) and both embedding files are written by the bodies given.
      *
+     * @param realEmbeddings writes {@value RunFiles#REAL_EMBEDDINGS}, or null when the caller
+     *     staged that file already (a copy of a float64 {@code --real-embeddings})
      * @param syntheticEmbeddings writes {@value RunFiles#SYNTHETIC_EMBEDDINGS}, or null when
      *     the caller staged that file already
      */
     void stage(AtomicOutputs outputs, JsonNode summary, RunSettings.Stated stated,
-            AtomicOutputs.Body weighted, FloatMatrix real, AtomicOutputs.Body syntheticEmbeddings,
-            String labelField, List<String> realLabels, List<String> syntheticLabels)
-            throws IOException {
+            AtomicOutputs.Body weighted, AtomicOutputs.Body realEmbeddings,
+            AtomicOutputs.Body syntheticEmbeddings, String labelField, List<String> realLabels,
+            List<String> syntheticLabels) throws IOException {
         Files.createDirectories(dir);
         ObjectNode alignment = JsonNodeFactory.instance.objectNode();
         alignment.set("settings", Json.MAPPER.valueToTree(stated.settings()));
@@ -94,11 +100,18 @@ final class RunDirOutputs {
 
         outputs.stage(dir.resolve(RunFiles.ALIGNMENT), o -> Json.writePretty(o, alignment));
         outputs.stage(dir.resolve(RunFiles.WEIGHTED), weighted);
-        outputs.stage(dir.resolve(RunFiles.REAL_EMBEDDINGS), o -> NpyWriter.writeMatrix(o, real));
+        if (realEmbeddings != null) {
+            outputs.stage(dir.resolve(RunFiles.REAL_EMBEDDINGS), realEmbeddings);
+        }
         if (syntheticEmbeddings != null) {
             outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), syntheticEmbeddings);
         }
         outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
+    }
+
+    /** Where {@value RunFiles#REAL_EMBEDDINGS} goes in DIR. */
+    Path realEmbeddings() {
+        return dir.resolve(RunFiles.REAL_EMBEDDINGS);
     }
 
     /** Where {@value RunFiles#SYNTHETIC_EMBEDDINGS} goes in DIR. */

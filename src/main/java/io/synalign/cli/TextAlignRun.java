@@ -82,12 +82,14 @@ final class TextAlignRun {
 
     /**
      * Both sides embedded: the real rows in memory, the synthetic rows in a file. {@code real}
-     * is as given (narrowed), for the run directory beside the synthetic file as given;
-     * {@code realForFit} and {@code synthetic} are read less the problem's
-     * {@link NarrowingCentre} (the same object as {@code real} when there is none).
+     * is as embedded or read (narrowed), for the run directory where it does not keep a copy of
+     * the file given ({@link #keepsRealAsGiven}); {@code realForFit} and {@code synthetic} are
+     * read less the problem's {@link NarrowingCentre} (the same object as {@code real} when
+     * there is none). {@code realCopied}: the run directory's real embeddings are staged
+     * already, a copy of the file given.
      */
     private record Embedded(FloatMatrix real, FloatMatrix realForFit, NpyRowSource synthetic,
-            TextAlignReport.Embedding report) {
+            boolean realCopied, TextAlignReport.Embedding report) {
     }
 
     int run() throws Exception {
@@ -136,7 +138,8 @@ final class TextAlignRun {
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
                 settings.config(), settings.mode(), settings.backend()), cmd.learner);
         Embedded embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
-                runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(), progress);
+                runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(),
+                runDir == null ? null : runDir.realEmbeddings(), progress);
         LabelledAlignmentResult result;
         try (NpyRowSource rows = embedded.synthetic()) {
             result = aligner.fit(inputs.plan(), embedded.realForFit(), rows, progress);
@@ -256,15 +259,32 @@ final class TextAlignRun {
     }
 
     /**
-     * The real rows (embedded, or read from --real-embeddings) and the synthetic rows, streamed
-     * into {@code target} staged in {@code into} (or read from --synthetic-embeddings, copied
-     * into a run directory), opened as a row source. The model loads only if a side needs it.
+     * Whether the run directory keeps --real-embeddings as given, a copy, rather than the rows
+     * as read: where the file is float64, whose rows narrowing would move (rows near 1e6 with a
+     * spread of 0.01 onto float32's grid there, 0.0625), so that the report's PCA shows the
+     * rows the user gave, as it does the synthetic file's copy. A float32 file is written as
+     * read, as before.
+     */
+    private boolean keepsRealAsGiven() throws IOException {
+        return cmd.real != null
+                && NpyReader.readHeader(cmd.real).requireFloatDtype(cmd.real).itemSize() == 8;
+    }
+
+    /**
+     * The real rows (embedded, or read from --real-embeddings; a float64 file copied to
+     * {@code realCopy} in a run directory) and the synthetic rows, streamed into
+     * {@code target} staged in {@code into} (or read from --synthetic-embeddings, copied into a
+     * run directory), opened as a row source. The model loads only if a side needs it.
+     *
+     * @param realCopy the run directory's {@value RunFiles#REAL_EMBEDDINGS}, or null without
+     *     a run directory
      */
     private Embedded embed(Settings settings, Inputs inputs, AtomicOutputs into, Path target,
-            StderrProgress progress) throws IOException {
+            Path realCopy, StderrProgress progress) throws IOException {
         long start = System.nanoTime();
         boolean model = cmd.real == null || cmd.synthetic() == null;
         FloatMatrix real;
+        boolean realCopied = realCopy != null && keepsRealAsGiven();
         TextEmbedding.Stats stats = new TextEmbedding.Stats(-1, -1);
         String encoderId = settings.model().modelId();
         try (SentenceEncoder encoder = model ? cmd.embedding.open(cmd.loader, settings.model(),
@@ -275,6 +295,9 @@ final class TextAlignRun {
             real = cmd.real != null ? NpyReader.readMatrix(cmd.real)
                     : TextEmbedding.encode(encoder, inputs.realTexts().texts(),
                             progress.encoding("embed real"));
+            if (realCopied) {
+                into.stage(realCopy, o -> Files.copy(cmd.real, o));
+            }
             if (cmd.synthetic() != null) {
                 if (into != null && cmd.runDir != null) {
                     into.stage(target, o -> Files.copy(cmd.synthetic(), o));
@@ -310,7 +333,7 @@ final class TextAlignRun {
                     + " synthetic rows " + synthetic.cols());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Embedded(real, realForFit, synthetic, TextAlignReport.Embedding.of(
+        return new Embedded(real, realForFit, synthetic, realCopied, TextAlignReport.Embedding.of(
                 settings.model(),
                 encoderId, settings.encoderOptions().maxLength(), settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
@@ -357,8 +380,9 @@ final class TextAlignRun {
                     o -> writeWeighted(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
                             List.of(), inputs, weights, null, "write " + RunFiles.WEIGHTED,
                             progress),
-                    embedded.real(), null, opts.labelField, inputs.realTexts().labels(),
-                    inputs.scan().labels());
+                    embedded.realCopied() ? null
+                            : o -> NpyWriter.writeMatrix(o, embedded.real()),
+                    null, opts.labelField, inputs.realTexts().labels(), inputs.scan().labels());
         }
     }
 

@@ -14,8 +14,12 @@ import java.nio.file.Path;
  *       {@code options}, every option value of the command keyed by its long name;</li>
  *   <li>{@link #WEIGHTED}: every synthetic record with its field {@code synalign_weight}
  *       (JSON Lines, whatever the format of {@code --out});</li>
- *   <li>{@link #REAL_EMBEDDINGS}, {@link #SYNTHETIC_EMBEDDINGS}: 2-D float32 arrays, one row per
- *       record in input order;</li>
+ *   <li>{@link #REAL_EMBEDDINGS}, {@link #SYNTHETIC_EMBEDDINGS}: 2-D arrays, one row per
+ *       record in input order: float32 rows as the model embedded them, or a copy of the
+ *       embeddings file given ({@code --synthetic-embeddings} in its dtype; a float64
+ *       {@code --real-embeddings}: narrowing it would move rows far from the origin onto
+ *       float32's grid); a float32 {@code --real-embeddings} is written as read, float32.
+ *       {@code report} reads either dtype in double;</li>
  *   <li>{@link #LABELS}: {@code {"label_field": F, "real": [...], "synthetic": [...]}}, the label
  *       of every real and synthetic row in input order ({@code null} arrays when the files have
  *       no label field).</li>
@@ -27,9 +31,15 @@ public final class RunFiles {
     public static final String ALIGNMENT = "alignment.json";
     /** Written by {@code align}: the synthetic records with their weights (JSON Lines). */
     public static final String WEIGHTED = "weighted.jsonl";
-    /** Written by {@code align}: the real embeddings, float32, rows in input order. */
+    /**
+     * Written by {@code align}: the real embeddings, rows in input order; float32, or float64
+     * where a float64 {@code --real-embeddings} was given (a copy of it).
+     */
     public static final String REAL_EMBEDDINGS = "real-embeddings.npy";
-    /** Written by {@code align}: the synthetic embeddings, float32, rows in input order. */
+    /**
+     * Written by {@code align}: the synthetic embeddings, rows in input order; float32, or a
+     * copy of {@code --synthetic-embeddings} in its dtype.
+     */
     public static final String SYNTHETIC_EMBEDDINGS = "synthetic-embeddings.npy";
     /** Written by {@code align}: the per-row labels of both sets. */
     public static final String LABELS = "labels.json";

@@ -2,7 +2,6 @@ package io.synalign.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.RunFiles;
-import io.synalign.kernels.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -263,20 +262,8 @@ public final class ReportPage {
             sb.append("<p class=\"meta\">Both embedding files are empty.</p></section>\n");
             return;
         }
-        double[][] realPoints = new double[realRows.length][];
-        for (int i = 0; i < realRows.length; i++) {
-            realPoints[i] = row(e.real(), i);
-        }
-        double[][] synthPoints = new double[synthRows.length][];
-        for (int i = 0; i < synthRows.length; i++) {
-            synthPoints[i] = row(e.synthetic(), i);
-        }
-        // Fitted on the real rows: the axes are the real data's main directions, so the plot
-        // shows where the synthetic rows sit in the real distribution (and the real rows'
-        // variance it explains is the larger share). Too few real rows: all rows.
-        boolean onReal = realPoints.length >= 3;
-        double[][] fitted = onReal ? realPoints : concat(realPoints, synthPoints);
-        Pca pca = Pca.fit(fitted);
+        EmbeddingProjection projection = EmbeddingProjection.of(e);
+        Pca pca = projection.pca();
         List<String> realLabels = run.realLabels();
         List<String> synthLabels = run.weighted() == null ? null : run.weighted().labels();
         Map<String, Integer> colour = new LinkedHashMap<>();
@@ -297,7 +284,7 @@ public final class ReportPage {
         List<Charts.Point> uniform = new ArrayList<>();
         List<Charts.Point> sized = new ArrayList<>();
         for (int i = 0; i < synthRows.length; i++) {
-            double[] p = pca.project(synthPoints[i]);
+            double[] p = projection.synthetic()[i];
             String c = colourClass(colour, synthLabels, synthRows[i]);
             uniform.add(new Charts.Point(p[0], p[1], 2.2, "synthetic " + c));
             if (w != null) {
@@ -312,7 +299,7 @@ public final class ReportPage {
         sized.sort((p, q) -> Double.compare(q.radius(), p.radius()));
         List<Charts.Point> realDrawn = new ArrayList<>();
         for (int i = 0; i < realRows.length; i++) {
-            double[] p = pca.project(realPoints[i]);
+            double[] p = projection.real()[i];
             realDrawn.add(new Charts.Point(p[0], p[1], 3.2, "real "
                     + colourClass(colour, realLabels, realRows[i])));
         }
@@ -336,14 +323,14 @@ public final class ReportPage {
         }
         sb.append("</p><p class=\"meta\">Real rows: dark-outlined dots, drawn on top; synthetic"
                 + " rows: pale dots. Colour: the row's label. The axes are the first two"
-                + " principal components of the ").append(onReal ? "real rows" : "real and"
+                + " principal components of the ").append(projection.fittedOnReal() ? "real rows" : "real and"
                 + " synthetic rows (too few real rows to fit them alone)").append(": PC1 ")
                 .append(Html.percent(pca.explained(0))).append(" and PC2 ")
                 .append(Html.percent(pca.explained(1))).append(" of their variance. Showing ")
                 .append(realRows.length).append(" of ").append(e.realTotal())
                 .append(" real and ").append(synthRows.length).append(" of ")
                 .append(e.syntheticTotal()).append(" synthetic rows (")
-                .append(e.real().cols()).append(" dimensions).</p>");
+                .append(e.cols()).append(" dimensions).</p>");
         sb.append("<div id=\"pca-plot\" class=\"grid\">");
         sb.append(Charts.scatter("pca-uniform", "synthetic rows, uniform weight", uniform,
                 bounds, "PC1", "PC2"));
@@ -362,12 +349,6 @@ public final class ReportPage {
             return "c0";
         }
         return "c" + colour.getOrDefault(labels.get(row), 0);
-    }
-
-    private static double[][] concat(double[][] a, double[][] b) {
-        double[][] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
     }
 
     // ------------------------------------------------------------ examples
@@ -470,15 +451,6 @@ public final class ReportPage {
             sb.append(" <span class=\"meta\">(").append(weight).append(")</span>");
         }
         sb.append("</li>");
-    }
-
-    private static double[] row(FloatMatrix m, int i) {
-        double[] out = new double[m.cols()];
-        int base = i * m.cols();
-        for (int j = 0; j < out.length; j++) {
-            out[j] = m.data()[base + j];
-        }
-        return out;
     }
 
     // ------------------------------------------------------------ queries

@@ -8,7 +8,6 @@ import io.synalign.data.Record;
 import io.synalign.data.RecordReader;
 import io.synalign.io.InputException;
 import io.synalign.io.NpyRowSource;
-import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.RowSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -77,15 +76,21 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
      * files row by row, so a run of any size (a 15 GB synthetic {@code .npy} of
      * 10^7 rows) is reported without reading its embeddings whole.
      *
+     * <p>The rows are the values as stored, in double: a float64 file's values exactly, a
+     * float32 file's widened exactly. Not narrowed to float32: rows of a float64 file near 1e6
+     * with a spread of 0.01 would land on float32's grid there (0.0625) and the PCA would show
+     * the grid, not the rows (the PCA centres them in double, {@link Pca}).
+     *
      * @param real the sampled real rows, in input order
      * @param realRows their row numbers in the file, ascending
      * @param synthetic the sampled synthetic rows, in input order
      * @param syntheticRows their row numbers in the file, ascending
      * @param realTotal rows in the real file
      * @param syntheticTotal rows in the synthetic file
+     * @param cols the columns of both files
      */
-    public record Embeddings(FloatMatrix real, int[] realRows, FloatMatrix synthetic,
-            int[] syntheticRows, long realTotal, long syntheticTotal) {
+    public record Embeddings(double[][] real, int[] realRows, double[][] synthetic,
+            int[] syntheticRows, long realTotal, long syntheticTotal, int cols) {
     }
 
     /** Whether any artefact is present. */
@@ -394,10 +399,19 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
                     ReportPage.MAX_POINTS_PER_SIDE, 1);
             int[] syntheticRows = Subsample.indices(rowCount(syntheticFile, synthetic),
                     ReportPage.MAX_POINTS_PER_SIDE, 2);
-            return new Embeddings(real.select(realRows).toMatrix(), realRows,
-                    synthetic.select(syntheticRows).toMatrix(), syntheticRows, real.rows(),
-                    synthetic.rows());
+            return new Embeddings(asStored(real, realRows), realRows,
+                    asStored(synthetic, syntheticRows), syntheticRows, real.rows(),
+                    synthetic.rows(), real.cols());
         }
+    }
+
+    /** The rows {@code rows} of {@code file} as stored, in double (see {@link Embeddings}). */
+    private static double[][] asStored(NpyRowSource file, int[] rows) {
+        double[][] out = new double[rows.length][file.cols()];
+        for (int i = 0; i < rows.length; i++) {
+            file.readExact(rows[i], out[i]);
+        }
+        return out;
     }
 
     private static int rowCount(Path file, RowSource rows) {

@@ -61,66 +61,7 @@ class PcaTest {
                 a[i][j] -= mu[i] * mu[j];
             }
         }
-        double[][] v = new double[d][d];
-        for (int i = 0; i < d; i++) {
-            v[i][i] = 1;
-        }
-        for (int sweep = 0; sweep < 200; sweep++) {
-            double off = 0;
-            for (int i = 0; i < d; i++) {
-                for (int j = 0; j < d; j++) {
-                    off += i == j ? 0 : a[i][j] * a[i][j];
-                }
-            }
-            if (off < 1e-30) {
-                break;
-            }
-            for (int p = 0; p < d; p++) {
-                for (int q = p + 1; q < d; q++) {
-                    if (Math.abs(a[p][q]) < 1e-300) {
-                        continue;
-                    }
-                    // Rotation angle that zeroes a[p][q] (Golub & Van Loan, Algorithm 8.5.1).
-                    double tau = (a[q][q] - a[p][p]) / (2 * a[p][q]);
-                    double t = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
-                    double c = 1 / Math.sqrt(1 + t * t);
-                    double s = t * c;
-                    for (int k = 0; k < d; k++) {
-                        double akp = a[k][p];
-                        double akq = a[k][q];
-                        a[k][p] = c * akp - s * akq;
-                        a[k][q] = s * akp + c * akq;
-                    }
-                    for (int k = 0; k < d; k++) {
-                        double apk = a[p][k];
-                        double aqk = a[q][k];
-                        a[p][k] = c * apk - s * aqk;
-                        a[q][k] = s * apk + c * aqk;
-                    }
-                    for (int k = 0; k < d; k++) {
-                        double vkp = v[k][p];
-                        double vkq = v[k][q];
-                        v[k][p] = c * vkp - s * vkq;
-                        v[k][q] = s * vkp + c * vkq;
-                    }
-                }
-            }
-        }
-        // Order by descending eigenvalue; eigenvectors as rows.
-        Integer[] order = new Integer[d];
-        for (int i = 0; i < d; i++) {
-            order[i] = i;
-        }
-        double[][] aa = a;
-        java.util.Arrays.sort(order, (i, j) -> Double.compare(aa[j][j], aa[i][i]));
-        double[][] vectors = new double[d][d];
-        for (int r = 0; r < d; r++) {
-            valuesOut[r] = a[order[r]][order[r]];
-            for (int k = 0; k < d; k++) {
-                vectors[r][k] = v[k][order[r]];
-            }
-        }
-        return vectors;
+        return DoublePca.jacobi(a, valuesOut);
     }
 
     private static double dot(double[] a, double[] b) {
