@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.data.Record;
 import io.synalign.io.InputException;
 import io.synalign.data.TextFields;
+import io.synalign.generation.CutOffReplies;
 import io.synalign.generation.GeneratedSample;
 import io.synalign.generation.GenerationPipeline;
 import io.synalign.generation.LabelRows;
@@ -510,9 +511,9 @@ final class GenerationOptions {
                 g.seconds(), g.validator().rejectedEmpty(), g.validator().rejectedLength(),
                 g.validator().rejectedDuplicates(), g.validator().rejectedCopiesOfReal());
         if (g.validator().cutOffReplies() > 0) {
-            stdout.printf(Locale.ROOT, "%d samples replies were cut off at the server's token limit;"
+            stdout.printf(Locale.ROOT, "%d samples replies were cut off at %s;"
                     + " their complete samples were kept (fewer per request: --samples-per-summary)%n",
-                    g.validator().cutOffReplies());
+                    g.validator().cutOffReplies(), CutOffReplies.limit(g.backend()));
         }
     }
 }

@@ -106,7 +106,7 @@ public final class LlmSampleGenerator implements SampleGenerator {
         this.hints = hints;
         this.chooser = chooser;
         this.attributeReasoning = attributeReasoning;
-        this.cutOff = new CutOffReplies("--samples-per-summary", samplesPerSummary);
+        this.cutOff = new CutOffReplies("--samples-per-summary", samplesPerSummary, model.backend());
     }
 
     @Override

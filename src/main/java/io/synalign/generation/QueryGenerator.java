@@ -147,7 +147,7 @@ public final class QueryGenerator {
         int answered = 0;
         long returned = 0; // queries the replies held, kept or not
         Rejections atStart = Rejections.of(validator);
-        CutOffReplies cutOff = new CutOffReplies("--per-passage", perPassage);
+        CutOffReplies cutOff = new CutOffReplies("--per-passage", perPassage, model.backend());
         for (int i = 0; i < replies.size(); i++) {
             ChatOutcome o = replies.get(i);
             int t = stage2Target.get(i);

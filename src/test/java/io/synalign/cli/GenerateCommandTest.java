@@ -1016,6 +1016,48 @@ class GenerateCommandTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("a.jsonl")), Files.readAllBytes(dir.resolve("b.jsonl")));
     }
 
+    /**
+     * A GGUF model whose context leaves the samples replies too little room: the replies cut off
+     * at the budget keep their complete samples (as a server's at finish_reason length), the
+     * summary line counts them against the GGUF model's budget, and the warning, told once,
+     * names the options that give a GGUF reply room (no server flag: there is no server).
+     */
+    @Test
+    void ggufRepliesCutOffAtTheirBudgetKeepTheirCompleteSamples() throws IOException {
+        // Without attribute reasoning the samples prompt (byte tokens) leaves a reply room for a
+        // sample or two in a 720-token context, and a fresh re-ask (its prompt longer by the
+        // cut-off note) less. The random model's samples spell invalid UTF-8 that counts past
+        // --max-chars, so many are rejected; seed 7 is one whose run completes.
+        TinyGgufWriter.Spec tiny = TinyGgufWriter.Spec.tiny(3);
+        Path model = TinyGgufWriter.write(dir.resolve("cramped.gguf"), new TinyGgufWriter.Spec(tiny.layers(),
+                tiny.embd(), tiny.heads(), tiny.ff(), 720, tiny.seed(), null));
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stderr = System.err;
+        System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8)); // slf4j-simple's logs
+        Cli.Run run;
+        try {
+            run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                    "--out", dir.resolve("cut.jsonl").toString(), "--llm", "gguf:" + model,
+                    "--synthetic-per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2",
+                    "--min-chars", "1", "--max-chars", "30", "--attributes", "off", "--no-cache", "--seed", "7",
+                    "--quiet");
+        } finally {
+            System.setErr(stderr);
+        }
+        String logs = captured.toString(StandardCharsets.UTF_8);
+        stderr.print(logs);
+        assertEquals(0, run.status(), run + logs);
+        assertTrue(run.out().matches("(?s).*\\n\\d+ samples replies were cut off at the GGUF model's token budget;"
+                + " their complete samples were kept \\(fewer per request: --samples-per-summary\\)\\n.*"), run.out());
+        assertEquals(1, logs.split("A samples reply was cut off at the GGUF model's token budget", -1).length - 1,
+                "told once: " + logs);
+        assertTrue(logs.contains("(--samples-per-summary 2 now) or shorter ones (--max-chars), or give fewer"
+                + " demonstrations per prompt (--demos-per-prompt): a GGUF reply gets the context left after"
+                + " the prompt"), logs);
+        assertFalse(logs.contains("--n-predict"), logs);
+        assertEquals(6, read(dir.resolve("cut.jsonl")).size());
+    }
+
     @Test
     void aGgufModelPastTheRequestTimeoutEndsTheRunNamingTheDeadline() throws IOException {
         Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));

@@ -29,8 +29,12 @@ import org.slf4j.LoggerFactory;
  *       left after the prompt), so even random weights terminate;</li>
  *   <li>sampling is seeded with the request's seed (a fixed default without one) and the prompt
  *       cache is off, so the same request gives the same reply;</li>
- *   <li>the reply is parsed and validated like any other backend's; a reply cut off by the
- *       context throws an {@link InvalidReplyException} (a {@link ReaskingChatModel} may re-ask).</li>
+ *   <li>the reply is parsed and validated like any other backend's; one cut off at its token
+ *       budget (the request's max_tokens, or the context left after the prompt) reports finish
+ *       reason {@code length} as a server's does ({@link #finishReason}), so its complete array
+ *       elements are kept ({@link ReplyParser#parse(String, ResponseSchema, String)}), journaled
+ *       with it and replayed alike; one with none complete throws an
+ *       {@link InvalidReplyException} that a {@link ReaskingChatModel} asks afresh.</li>
  * </ol>
  * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
  * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
@@ -46,6 +50,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     public static final String BACKEND = "gguf";
     /** The sampling seed of requests that carry none. */
     static final int DEFAULT_SEED = 42;
+    /** The finish reason of a reply that stopped at its token budget, as servers name it. */
+    static final String LENGTH = "length";
+    /** The finish reason of a reply that ended by itself. */
+    static final String STOP = "stop";
+    /** The context (tokens) of {@link Options#defaults()}, which the model's training context caps. */
+    public static final int DEFAULT_CONTEXT = 8192;
     /** Tokens generated for a free-text request without max_tokens. */
     static final int DEFAULT_FREE_TEXT_TOKENS = 512;
     /**
@@ -92,11 +102,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
 
         /**
-         * Context 8192, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}, a call timeout of
-         * {@link #DEFAULT_CALL_TIMEOUT}.
+         * Context {@value GgufChatModel#DEFAULT_CONTEXT}, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}, a
+         * call timeout of {@link #DEFAULT_CALL_TIMEOUT}.
          */
         public static Options defaults() {
-            return new Options(8192, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT,
+            return new Options(DEFAULT_CONTEXT, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT,
                     DEFAULT_CALL_TIMEOUT);
         }
 
@@ -262,7 +272,8 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         ResponseSchema schema = request.responseSchema();
         GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
         SamplingParams s = request.sampling();
-        String content;
+        Decoded decoded;
+        Budget budget;
         try {
             // Interruptibly: a cancelled batch's queued calls leave at once instead of each
             // running a whole generation (native decoding itself cannot be interrupted).
@@ -284,9 +295,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             }
             long wanted = s.maxTokens() != null ? s.maxTokens()
                     : grammar != null ? grammar.maxBytes() : DEFAULT_FREE_TEXT_TOKENS;
-            int nPredict = (int) Math.min(wanted, room);
+            budget = new Budget((int) Math.min(wanted, room), wanted > room
+                    ? "the context of " + contextSize + " tokens less the prompt's " + promptTokens
+                    : s.maxTokens() != null ? "the request's max_tokens" : "the grammar's longest reply");
             InferenceParameters p = new InferenceParameters(prompt)
-                    .setNPredict(nPredict)
+                    .setNPredict(budget.tokens())
                     .setSeed(seed(s.seed()))
                     .setCachePrompt(false);
             if (s.temperature() != null) {
@@ -298,7 +311,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             if (grammar != null) {
                 p.setGrammar(grammar.text());
             }
-            content = decode(p);
+            decoded = decode(p);
         } catch (ChatModelException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -306,36 +319,95 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         } finally {
             lock.unlock();
         }
+        String content = decoded.text();
+        String finish = finishReason(grammar != null, content, decoded.endOfGeneration());
         if (schema == null) {
-            return new ChatReply(content, null, "stop", 1, 0, false);
+            return new ChatReply(content, null, finish, 1, 0, false);
         }
-        ReplyParser.Result r = ReplyParser.parse(content, schema);
+        // A reply cut off at the budget keeps its complete array elements, as a server's does at
+        // finish_reason length: asking again would cost a whole reply to get them back.
+        ReplyParser.Result r = ReplyParser.parse(content, schema, finish);
         if (!r.valid()) {
-            throw new InvalidReplyException(r.problem() + " (the GGUF reply ended before the grammar did:"
-                    + " the token budget or the context ran out)", content, 1);
+            String problem = r.problem() + (LENGTH.equals(finish) ? budget.cutOffNote() : "");
+            throw new InvalidReplyException(problem, content, 1, finish);
         }
-        return new ChatReply(content, r.json(), "stop", 1, 0, false);
+        return new ChatReply(content, r.json(), finish, 1, 0, false);
+    }
+
+    /**
+     * Why decoding stopped, which the bindings do not report (their output says only that it
+     * did): {@value #LENGTH} at the token budget, {@value #STOP} when the reply ended by itself.
+     * SynAlign sets no stop strings and no time limit, the budget is at most the context left
+     * after the prompt (so the context cannot fill first), and a decoding cancelled at the
+     * deadline throws: so llama.cpp stops either at an end-of-generation token or at the budget.
+     *
+     * <p>Under a grammar, llama.cpp admits end-of-generation only where the grammar is complete,
+     * and the grammar's root is one compact JSON object or array, no proper prefix of which is a
+     * whole JSON value: a reply that is not one whole value stopped at the budget. One that is
+     * is complete even when the budget ran out just after it (nothing but end-of-generation could
+     * follow). This holds whatever the bindings stream.
+     *
+     * <p>Free text has no such structure: it ended by itself when its last streamed piece was the
+     * end-of-generation token, which llama.cpp streams as an empty piece (control tokens are not
+     * rendered). Counting the pieces against the budget would not do: a token that ends inside a
+     * UTF-8 character is streamed with the next one, so a non-English reply cut at its budget
+     * streams fewer pieces than tokens. A random-weight model can end right after half a
+     * character (llama.cpp then streams no end piece); such a reply reads as cut off.
+     *
+     * @param grammarBounded  whether decoding was constrained by a grammar (a schema request)
+     * @param endOfGeneration whether the last streamed piece was the empty end-of-generation one
+     */
+    static String finishReason(boolean grammarBounded, String content, boolean endOfGeneration) {
+        if (grammarBounded) {
+            return ReplyParser.wholeValue(content) ? STOP : LENGTH;
+        }
+        return endOfGeneration ? STOP : LENGTH;
+    }
+
+    /**
+     * The tokens one call may generate: the request's max_tokens, or for a schema the grammar's
+     * longest output (within which the grammar always ends), capped by the context left after
+     * the prompt.
+     *
+     * @param setBy what set it, for the message of a reply cut off at it
+     */
+    private record Budget(int tokens, String setBy) {
+
+        String cutOffNote() {
+            return " (the GGUF reply was cut off at its token budget, finish_reason length: " + tokens + " tokens, "
+                    + setBy + ")";
+        }
+    }
+
+    /** What one decoding produced, and whether its last piece was the end-of-generation token. */
+    private record Decoded(String text, boolean endOfGeneration) {
     }
 
     /**
      * Decodes token by token under the call's deadline: when it passes, the decoding is cancelled
      * (llama.cpp stops between tokens) and the call fails with a {@link ChatTimeoutException}, so a model too slow
      * for its budget cannot hold a run for ever. The same seed gives the same tokens as a
-     * non-streamed completion.
+     * non-streamed completion. The bindings stream one piece per token (a token ending inside a
+     * UTF-8 character goes with the next), then a closing output whose text is empty.
      */
-    private String decode(InferenceParameters p) {
+    private Decoded decode(InferenceParameters p) {
         long start = System.nanoTime();
         long budget = options.callTimeout().toNanos();
         StringBuilder text = new StringBuilder();
+        boolean endOfGeneration = false;
         LlamaIterator tokens = llama.generate(p).iterator();
         while (tokens.hasNext()) {
-            text.append(tokens.next().text);
-            if (tokens.hasNext() && System.nanoTime() - start > budget) {
-                tokens.cancel();
-                throw new ChatTimeoutException("GGUF model " + modelName, options.callTimeout(), text.length());
+            String piece = tokens.next().text;
+            text.append(piece);
+            if (tokens.hasNext()) { // a token's piece, not the closing output
+                endOfGeneration = piece.isEmpty();
+                if (System.nanoTime() - start > budget) {
+                    tokens.cancel();
+                    throw new ChatTimeoutException("GGUF model " + modelName, options.callTimeout(), text.length());
+                }
             }
         }
-        return text.toString();
+        return new Decoded(text.toString(), endOfGeneration);
     }
 
     /** The prompt of {@code messages}: the model's chat template, or {@link #fallbackPrompt}. */

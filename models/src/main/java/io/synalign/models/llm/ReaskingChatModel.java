@@ -76,7 +76,7 @@ public final class ReaskingChatModel extends ForwardingChatModel {
                             + e.getMessage(), e.lastContent(), attempts, e.finishReason());
                 }
                 if (e.cutOff()) {
-                    LOG.warn("Reply from {} cut off at the server's token limit ({}); asking afresh ({}/{})",
+                    LOG.warn("Reply from {} cut off at its token limit ({}); asking afresh ({}/{})",
                             delegate.model(), e.getMessage(), k - request.reask() + 1, maxReasks);
                     conversation = afresh(request.messages());
                 } else {

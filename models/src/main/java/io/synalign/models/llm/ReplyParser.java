@@ -392,6 +392,15 @@ final class ReplyParser {
         return null;
     }
 
+    /**
+     * Whether {@code content} is one JSON object or array as a whole (surrounding whitespace
+     * aside): what a grammar-constrained reply is once its grammar has ended, and what no proper
+     * prefix of one is.
+     */
+    static boolean wholeValue(String content) {
+        return content != null && tryParse(content.strip()) != null;
+    }
+
     private static JsonNode tryParse(String text) {
         if (text.isEmpty() || (text.charAt(0) != '{' && text.charAt(0) != '[')) {
             return null;
