@@ -137,7 +137,7 @@ class CliBadInputTest {
             bad("one held-out fold", plus(ALIGN, "--holdout-folds", "1"), "--holdout-folds",
                     "must be 0 (no check) or a number of folds >= 2, got 1"),
             bad("negative held-out folds", plus(ALIGN, "--holdout-folds", "-3"), "--holdout-folds", "got -3"),
-            bad("held-out folds not a number", plus(ALIGN, "--holdout-folds", "five"), "--holdout-folds", "'five'"),
+            bad("held-out folds not a number", plus(ALIGN, "--holdout-folds", "five"), "--holdout-folds", "'five' is not an integer"),
             // Refused from R's header, before any row is read or fitted.
             bad("more held-out folds than real rows", plus(ALIGN, "--holdout-folds", "8"),
                     "--holdout-folds 8: the 7 real rows cannot make 8 folds that each leave 2 rows"
