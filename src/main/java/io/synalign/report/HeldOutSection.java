@@ -86,7 +86,7 @@ final class HeldOutSection {
                     .append(Html.num(number(l.path("n_real")))).append("</td><td>")
                     .append(Html.num(number(l.path("n_synthetic")))).append("</td><td>")
                     .append(Html.num(u)).append("</td><td>").append(Html.num(w))
-                    .append("</td><td>").append(Html.num(w - u)).append("</td><td class=\"text\">")
+                    .append("</td><td>").append(signed(w - u)).append("</td><td class=\"text\">")
                     .append(l.path("skipped").isTextual()
                             ? "not checked: " + Html.escape(l.path("skipped").asText()) : "")
                     .append("</td></tr>");
@@ -95,9 +95,14 @@ final class HeldOutSection {
                 .append(Html.num(number(h.path("n_held_out")))).append("</td><td>-</td><td>")
                 .append(Html.num(number(h.path("mmd2_uniform")))).append("</td><td>")
                 .append(Html.num(number(h.path("mmd2_weighted")))).append("</td><td>")
-                .append(Html.num(number(h.path("mmd2_change")))).append("</td><td class=\"text\">")
+                .append(signed(number(h.path("mmd2_change")))).append("</td><td class=\"text\">")
                 .append("averaged over the checked labels by their real rows</td></tr>");
         return sb.append("</tbody></table>").toString();
+    }
+
+    /** A difference with its sign: a rise reads as one. */
+    private static String signed(double v) {
+        return (v > 0 ? "+" : "") + Html.num(v);
     }
 
     private static double number(JsonNode n) {

@@ -77,6 +77,6 @@ class HeldOutVerdictTest {
         assertTrue(table.contains("<td>0.12</td><td>0.11</td><td>-0.01</td>"), table);
         assertTrue(table.contains("not checked: 1 real row, fewer than the 5 folds"), table);
         assertTrue(table.contains("<td>96</td><td>-</td><td>0.1285</td><td>0.1317</td>"
-                + "<td>0.0032</td>"), table);
+                + "<td>+0.0032</td>"), table);
     }
 }
