@@ -15,11 +15,12 @@ import java.util.Locale;
  * The {@code held_out} object of align's {@code --summary} and {@code alignment.json}: what the
  * cross-fitted check of {@code --holdout-folds K} found ({@link HeldOutResult}), overall and per
  * label, and its one line on stdout. Figures a skipped label does not have are null (JSON has no
- * NaN). {@code mmd2_change} is weighted minus uniform (positive where the weights raised
- * MMD^2 on the held-out rows), a difference rather than the in-sample fits' relative
- * {@code mmd2_reduction}: a held-out score is against a fold of a few rows, whose V-statistic
- * carries a {@code (1 - mean k(r, r'))/m_f}-sized term from the pairs of a row with itself,
- * the same for both weights; a ratio would shrink with that term, the difference does not.
+ * NaN). Each figure is the MMD^2 between the weighted synthetic rows (all their pairs counted)
+ * and the distribution of the held-out real rows, whose self-pairs are left out
+ * ({@code WeightedMmd.valuesAgainstPopulation}), so a few held-out rows do not raise it and it
+ * can be a little below 0; {@code mmd2_change} is weighted minus uniform (positive where the
+ * weights raised MMD^2 on the held-out rows). The in-sample figures are the fit's
+ * V-statistics, whose real term keeps its self-pairs: compare held-out with held-out.
  */
 @JsonPropertyOrder(alphabetic = false)
 record HeldOutSummary(
@@ -36,12 +37,12 @@ record HeldOutSummary(
         @JsonProperty("labels") List<Label> labels) {
 
     /** What the figures are, in the document itself. */
-    static final String ABOUT = "cross-fitted: per label, the real rows split into K folds;"
-            + " weights fitted without each fold (same settings), biased MMD^2 of the synthetic"
-            + " rows to that fold's real rows, uniform and weighted; averaged over folds by"
-            + " their rows, over labels by their real rows. Compare uniform with weighted, not"
-            + " with the in-sample figures (fewer real rows per score raise both by the same"
-            + " amount).";
+    static final String ABOUT = "cross-fitted: per label, the real rows split into K folds of"
+            + " at least 2; weights fitted without each fold (same settings), MMD^2 of the"
+            + " weighted synthetic rows to that fold's real rows, uniform and weighted, the real"
+            + " rows' self-pairs left out (can be a little below 0); averaged over folds by their"
+            + " rows, over labels by their real rows. Compare uniform with weighted, not with the"
+            + " in-sample figures (V-statistics, whose real term keeps its self-pairs).";
 
     @JsonPropertyOrder(alphabetic = false)
     record Label(@JsonProperty("label") String label, @JsonProperty("n_real") int nReal,

@@ -129,10 +129,10 @@ class AlignHoldoutTest {
             for (int i = 0; i < weights.length; i++) {
                 weights[i] /= sum;
             }
-            u += held.length * Math.max(0, DoubleMmdReference.mmd2(pick(real, held), syn,
-                    DoubleMmdReference.uniform(syn.length), sigma));
-            w += held.length * Math.max(0, DoubleMmdReference.mmd2(pick(real, held), syn,
-                    weights, sigma));
+            u += held.length * DoubleMmdReference.populationMmd2(pick(real, held), syn,
+                    DoubleMmdReference.uniform(syn.length), sigma);
+            w += held.length * DoubleMmdReference.populationMmd2(pick(real, held), syn, weights,
+                    sigma);
         }
         return new double[] {u / real.length, w / real.length};
     }
@@ -202,7 +202,7 @@ class AlignHoldoutTest {
             String label = l.path("label").asText();
             seen.add(label);
             if (label.equals("c")) {
-                assertEquals("2 real rows, fewer than the 3 folds", l.path("skipped").asText());
+                assertEquals("2 real rows, fewer than the 6 that 3 folds of at least 2 need", l.path("skipped").asText());
                 assertTrue(l.path("mmd2_uniform").isNull());
                 continue;
             }
@@ -232,7 +232,7 @@ class AlignHoldoutTest {
         assertTrue(run.out().contains("lower in " + lower + " of 2 labels; 6 extra fits"),
                 run.out());
         assertTrue(run.out().contains("note: held-out check skipped label 'c': 2 real rows,"
-                + " fewer than the 3 folds"), run.out());
+                + " fewer than the 6 that 3 folds of at least 2 need"), run.out());
         assertTrue(json.readTree(dir.resolve("run/alignment.json").toFile()).path("held_out")
                 .isObject());
     }
@@ -295,7 +295,7 @@ class AlignHoldoutTest {
         Cli.Run run = textAlign("w.jsonl", "--holdout-folds", "10", "--summary",
                 dir + "/summary.json", "--run-dir", dir + "/run");
         Cli.assertBadInputLine(run, dir, "--holdout-folds 10: the largest label's 9 real rows"
-                + " cannot make 10 folds that each leave 2 rows to fit on; give fewer folds, or 0"
+                + " cannot make 10 folds of at least 2 rows (20 needed); give fewer folds, or 0"
                 + " for no check");
         assertEquals(before, listing(), "nothing written");
         Cli.Run one = textAlign("w.jsonl", "--holdout-folds", "1");

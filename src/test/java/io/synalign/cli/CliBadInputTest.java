@@ -140,8 +140,8 @@ class CliBadInputTest {
             bad("held-out folds not a number", plus(ALIGN, "--holdout-folds", "five"), "--holdout-folds", "'five' is not an integer"),
             // Refused from R's header, before any row is read or fitted.
             bad("more held-out folds than real rows", plus(ALIGN, "--holdout-folds", "8"),
-                    "--holdout-folds 8: the 7 real rows cannot make 8 folds that each leave 2 rows"
-                            + " to fit on; give fewer folds, or 0 for no check"),
+                    "--holdout-folds 8: the 7 real rows cannot make 8 folds of at least 2 rows (16"
+                            + " needed); give fewer folds, or 0 for no check"),
             bad("method", with(ALIGN, "--method", "magic"), "--method", "'magic'"),
             bad("seed", with(ALIGN, "--seed", "x1"), "--seed", "'x1'"),
             bad("backend", with(ALIGN, "--backend", "quantum"), "unknown backend 'quantum'", "reference"),

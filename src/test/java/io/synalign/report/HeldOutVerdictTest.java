@@ -28,7 +28,7 @@ class HeldOutVerdictTest {
             + "{\"label\": \"B\", \"n_real\": 80, \"n_synthetic\": 60, \"skipped\": null,"
             + " \"mmd2_uniform\": 0.13, \"mmd2_weighted\": 0.136, \"mmd2_change\": 0.006},"
             + "{\"label\": \"C\", \"n_real\": 1, \"n_synthetic\": 4, \"skipped\":"
-            + " \"1 real row, fewer than the 5 folds\", \"mmd2_uniform\": null,"
+            + " \"1 real row, fewer than the 10 that 5 folds of at least 2 need\", \"mmd2_uniform\": null,"
             + " \"mmd2_weighted\": null, \"mmd2_change\": null}]}";
 
     private static JsonNode doc(String body) throws Exception {
@@ -75,7 +75,7 @@ class HeldOutVerdictTest {
         assertTrue(table.contains("<table id=\"mmd-heldout-table\">"), table);
         assertTrue(table.contains("data-label=\"A\"><td class=\"text\">"), table);
         assertTrue(table.contains("<td>0.12</td><td>0.11</td><td>-0.01</td>"), table);
-        assertTrue(table.contains("not checked: 1 real row, fewer than the 5 folds"), table);
+        assertTrue(table.contains("not checked: 1 real row, fewer than the 10 that 5 folds of at least 2 need"), table);
         assertTrue(table.contains("<td>96</td><td>-</td><td>0.1285</td><td>0.1317</td>"
                 + "<td>+0.0032</td>"), table);
     }

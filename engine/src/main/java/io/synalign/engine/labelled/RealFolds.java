@@ -20,19 +20,16 @@ final class RealFolds {
     }
 
     /**
-     * Why {@code nReal} rows cannot be split into {@code folds} folds that each leave at least
-     * two rows to fit on, or null when they can. Two, because one real row gives the weights
-     * nothing to match but a point.
+     * Why {@code nReal} rows cannot be split into {@code folds} folds that each hold out at
+     * least two rows and leave at least two to fit on, or null when they can. Two held out,
+     * because the held-out score ({@code WeightedMmd.valuesAgainstPopulation}) averages the
+     * real rows' kernel over distinct pairs; two to fit on, because one real row gives the weights nothing
+     * to match but a point. With {@code folds >= 2} the first implies the second.
      */
     static String whyNot(int nReal, int folds) {
-        if (nReal < folds) {
-            return nReal + " real row" + (nReal == 1 ? "" : "s") + ", fewer than the " + folds
-                    + " folds";
-        }
-        int largest = (nReal + folds - 1) / folds;
-        if (nReal - largest < 2) {
-            return nReal + " real rows leave " + (nReal - largest) + " to fit on when a fold of "
-                    + largest + " is held out (at least 2 are needed)";
+        if (nReal < 2 * folds) {
+            return nReal + " real row" + (nReal == 1 ? "" : "s") + ", fewer than the " + 2 * folds
+                    + " that " + folds + " folds of at least 2 need";
         }
         return null;
     }

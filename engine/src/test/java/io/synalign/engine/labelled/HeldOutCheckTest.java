@@ -85,7 +85,10 @@ class HeldOutCheckTest {
         return n % 2 == 1 ? d.get(n / 2) : (d.get(n / 2 - 1) + d.get(n / 2)) / 2;
     }
 
-    /** Biased MMD^2 of synthetic rows weighted w (sum 1) against uniform real rows. */
+    /**
+     * MMD^2 of the synthetic rows weighted w (sum 1), every pair of them counted, against the
+     * distribution of the real rows: the real rows' term over distinct pairs only.
+     */
     private static double mmd2(double[][] real, double[][] syn, double[] w, double sigma) {
         double ss = 0;
         double sr = 0;
@@ -98,13 +101,15 @@ class HeldOutCheckTest {
                 sr += w[i] * k(syn[i], r, sigma);
             }
         }
-        for (double[] a : real) {
-            for (double[] b : real) {
-                rr += k(a, b, sigma);
+        for (int a = 0; a < real.length; a++) {
+            for (int b = 0; b < real.length; b++) {
+                if (a != b) {
+                    rr += k(real[a], real[b], sigma);
+                }
             }
         }
         int m = real.length;
-        return ss - 2 * sr / m + rr / ((double) m * m);
+        return ss - 2 * sr / m + rr / ((double) m * (m - 1));
     }
 
     private static double k(double[] a, double[] b, double sigma) {
@@ -174,8 +179,8 @@ class HeldOutCheckTest {
             for (int i = 0; i < weights.length; i++) {
                 weights[i] /= sum;
             }
-            u += held.length * Math.max(0, mmd2(pick(real, held), s, uniform, sigma));
-            w += held.length * Math.max(0, mmd2(pick(real, held), s, weights, sigma));
+            u += held.length * mmd2(pick(real, held), s, uniform, sigma);
+            w += held.length * mmd2(pick(real, held), s, weights, sigma);
         }
         return new double[] {u / realRows.length, w / realRows.length};
     }
@@ -184,9 +189,9 @@ class HeldOutCheckTest {
     void perLabelFiguresEqualAnIndependentComputation() {
         Random rnd = new Random(20261206);
         String[] names = {"a", "b", "c", "d"};
-        // a: 13 rows in 4 folds of 3-4; b: 7 (folds of 1-2); c: 3, too few for 4 folds;
-        // d: 5 (a fold of 2 leaves 3); e: synthetic only.
-        List<String> realLabels = labels(rnd, names, new int[] {13, 7, 3, 5});
+        // a: 13 rows in 4 folds of 3-4; b: 9 (folds of 2-3); c: 3, too few for 4 folds of 2;
+        // d: 8 (folds of 2, each leaving 6); e: synthetic only.
+        List<String> realLabels = labels(rnd, names, new int[] {13, 9, 3, 8});
         List<String> synLabels = labels(rnd, new String[] {"a", "b", "c", "d", "e"},
                 new int[] {17, 9, 4, 11, 2});
         int d = 5;
@@ -213,7 +218,8 @@ class HeldOutCheckTest {
                 int[] realRows = where(realLabels, l.label());
                 if (l.label().equals("c")) {
                     assertFalse(l.checked());
-                    assertEquals("3 real rows, fewer than the 4 folds", l.skipped());
+                    assertEquals("3 real rows, fewer than the 8 that 4 folds of at least 2 need",
+                            l.skipped());
                     assertTrue(Double.isNaN(l.mmd2Uniform()));
                     continue;
                 }
@@ -230,7 +236,7 @@ class HeldOutCheckTest {
                 heldOut += realRows.length;
             }
             assertEquals(3, r.checked());
-            assertEquals(13 + 7 + 5, r.nHeldOut());
+            assertEquals(13 + 9 + 8, r.nHeldOut());
             assertEquals(u / heldOut, r.mmd2Uniform(), TOL);
             assertEquals(w / heldOut, r.mmd2Weighted(), TOL);
         }
@@ -360,17 +366,20 @@ class HeldOutCheckTest {
 
     @Test
     void tooFewRealRowsAreNamed() {
-        assertEquals("1 real row, fewer than the 2 folds", RealFolds.whyNot(1, 2));
-        assertEquals("3 real rows leave 1 to fit on when a fold of 2 is held out (at least 2"
-                + " are needed)", RealFolds.whyNot(3, 2));
+        assertEquals("1 real row, fewer than the 4 that 2 folds of at least 2 need",
+                RealFolds.whyNot(1, 2));
+        assertEquals("3 real rows, fewer than the 4 that 2 folds of at least 2 need",
+                RealFolds.whyNot(3, 2));
         assertNull(RealFolds.whyNot(4, 2));
-        assertNull(RealFolds.whyNot(3, 3));
+        assertEquals("5 real rows, fewer than the 6 that 3 folds of at least 2 need",
+                RealFolds.whyNot(5, 3));
+        assertNull(RealFolds.whyNot(6, 3));
         LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, List.of("a", "b", "a"), 3,
                 List.of("a", "b"), 2);
-        assertEquals("the largest label's 2 real rows cannot make 3 folds that each leave 2 rows"
-                + " to fit on", HeldOutCheck.whyNone(plan, 3));
-        assertNull(HeldOutCheck.whyNone(LabelPlan.of(LabelMode.GLOBAL, List.of("a", "b", "a"),
-                3, List.of("a", "b"), 2), 3));
+        assertEquals("the largest label's 2 real rows cannot make 3 folds of at least 2 rows"
+                + " (6 needed)", HeldOutCheck.whyNone(plan, 3));
+        assertNull(HeldOutCheck.whyNone(LabelPlan.of(LabelMode.GLOBAL,
+                List.of("a", "b", "a", "b", "a", "b"), 6, List.of("a", "b"), 2), 3));
         assertThrows(IllegalArgumentException.class, () -> new HeldOutCheck(
                 (c, r, s, p) -> null, AlignmentConfig.defaults(), new ReferenceBackend(), 1));
     }
