@@ -3,6 +3,10 @@ package io.synalign.cli;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.labelled.HeldOutCheck;
+import io.synalign.engine.labelled.HeldOutResult;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.InputCentring;
 import io.synalign.io.NarrowingCentre;
@@ -150,6 +154,16 @@ final class AlignCommand extends CliCommand {
                     + " with S). Default: ${DEFAULT-VALUE}.")
     long seed = AlignmentConfig.defaults().seed();
 
+    @Option(names = "--holdout-folds", paramLabel = "K", converter = Converters.FoldCount.class,
+            description = "Also check the alignment on real rows it was not fitted to: per label"
+                    + " (or for the one global fit) split the real rows into K folds, fit weights"
+                    + " without each fold with the same settings, and report the MMD^2 of the"
+                    + " synthetic rows to the held-out fold, uniform and weighted, averaged over"
+                    + " the folds (K more fits per label). The written weights are unchanged. 0:"
+                    + " no check. Labels with too few real rows for K folds (each fold must leave"
+                    + " 2 to fit on) are skipped and named. Default: ${DEFAULT-VALUE}.")
+    int holdoutFolds = 0;
+
     @Mixin
     RecordOptions records = new RecordOptions();
 
@@ -237,11 +251,17 @@ final class AlignCommand extends CliCommand {
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);
+        if (holdoutFolds > 0) {
+            // From R's header alone, before any row is read.
+            requireCheckable(LabelPlan.of(LabelMode.GLOBAL, null, (int) realHeader.shape()[0],
+                    null, 1));
+        }
         openShards(realHeader, NarrowingCentre.NONE).close(); // every shard checked first
         // One centre for R and every shard, float32 or float64 (InputCentring): subtracted in
         // float64 as the rows are narrowed, so rows far from the origin keep their spread.
         NarrowingCentre centre = InputCentring.forFiles(real, syntheticFiles);
         AlignmentResult result;
+        HeldOutResult heldOut = null;
         long n;
         try (RowSource mapped = openShards(realHeader, centre)) {
             n = mapped.rows();
@@ -254,10 +274,18 @@ final class AlignCommand extends CliCommand {
             try (KernelBackend backend = KernelBackends.create(backendName);
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 result = learner.fit(backend, config, r, s, progress);
+                ResultChecks.checkWeights(result.weights(), (int) n);
+                if (holdoutFolds > 0) {
+                    heldOut = new HeldOutCheck((c, rr, ss, p) -> {
+                        AlignmentResult fit = learner.fit(backend, c, rr, ss, p);
+                        ResultChecks.checkWeights(fit.weights(), Math.toIntExact(ss.rows()));
+                        return fit;
+                    }, config, backend, holdoutFolds).run(LabelPlan.of(LabelMode.GLOBAL, null,
+                            r.rows(), null, (int) n), r, s, progress);
+                }
             }
-            ResultChecks.checkWeights(result.weights(), (int) n);
             json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n, r.cols(), config,
-                    result, PeakMemory.residentBytes());
+                    result, PeakMemory.residentBytes(), HeldOutSummary.of(heldOut));
         }
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> NpyWriter.writeVector(o, result.weights()));
@@ -268,6 +296,20 @@ final class AlignCommand extends CliCommand {
         }
         printSummary(stdout, json, result);
         return ExitCodes.OK;
+    }
+
+    /**
+     * Refuses {@code --holdout-folds} when no group of {@code plan} has the real rows for its
+     * folds, before any row is embedded or read: the check would run nothing after the work.
+     *
+     * @throws IllegalArgumentException naming the option, its value and why
+     */
+    void requireCheckable(LabelPlan plan) {
+        String why = HeldOutCheck.whyNone(plan, holdoutFolds);
+        if (why != null) {
+            throw new IllegalArgumentException("--holdout-folds " + holdoutFolds + ": " + why
+                    + "; give fewer folds, or 0 for no check");
+        }
     }
 
     /**
@@ -318,6 +360,10 @@ final class AlignCommand extends CliCommand {
                 s.bandwidthAuto() ? " (median heuristic)" : "");
         stdout.printf(Locale.ROOT, "iterations: %d (%s), %.2f s%n", r.iterations(),
                 r.converged() ? "converged" : "not converged: iteration cap reached", r.seconds());
+        if (s.heldOut() != null) {
+            // The MMD^2 line above is to the rows the weights were fitted to.
+            s.heldOut().print(stdout);
+        }
         stdout.println("wrote " + out + (summary == null ? "" : " and " + summary));
         stdout.flush();
     }

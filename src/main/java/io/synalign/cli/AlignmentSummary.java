@@ -18,6 +18,9 @@ import java.util.List;
  * {@code synthetic_embeddings_files} lists the synthetic files in the order their rows were
  * taken (several when the rows came in shards); {@code synthetic_embeddings} is the same as one
  * string, the paths joined by the platform's path separator (the file itself for one file).
+ * The MMD^2 figures are to the real rows the weights were fitted to (in-sample);
+ * {@code held_out} ({@link HeldOutSummary}, null without {@code --holdout-folds}) gives them on
+ * real rows each fit did not see.
  */
 @JsonPropertyOrder(alphabetic = false)
 record AlignmentSummary(
@@ -49,14 +52,16 @@ record AlignmentSummary(
         @JsonProperty("seed") long seed,
         @JsonProperty("seconds") double seconds,
         @JsonProperty("peak_rss_bytes") long peakRssBytes,
-        @JsonProperty("trace") Trace trace) {
+        @JsonProperty("trace") Trace trace,
+        @JsonProperty("held_out") HeldOutSummary heldOut) {
 
     /** The convergence trace as two parallel arrays. */
     record Trace(@JsonProperty("seconds") double[] seconds, @JsonProperty("mmd2") double[] mmd2) {
     }
 
     static AlignmentSummary of(Path real, List<Path> synthetic, int nReal, long nSynthetic,
-            int dim, AlignmentConfig config, AlignmentResult result, long peakRssBytes) {
+            int dim, AlignmentConfig config, AlignmentResult result, long peakRssBytes,
+            HeldOutSummary heldOut) {
         List<String> files = synthetic.stream().map(Path::toString).toList();
         return new AlignmentSummary(VersionProvider.version(), real.toString(),
                 String.join(java.io.File.pathSeparator, files), files,
@@ -68,7 +73,7 @@ record AlignmentSummary(
                 config.method().cliName(), config.features(), config.memoryBudgetBytes(),
                 config.maxWeightRatio(), result.backend(), result.kernelStorage(), config.seed(),
                 result.seconds(), peakRssBytes,
-                new Trace(result.trace().seconds(), result.trace().objective()));
+                new Trace(result.trace().seconds(), result.trace().objective()), heldOut);
     }
 
     /** Relative MMD^2 reduction, or null when there was nothing to reduce. */

@@ -107,6 +107,19 @@ final class Converters {
         }
     }
 
+    /** 0 (off) or a number of folds {@code >= 2}: one fold would fit on no real row. */
+    static final class FoldCount implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            int v = parseInt(value);
+            if (v != 0 && v < 2) {
+                throw new TypeConversionException("must be 0 (no check) or a number of folds"
+                        + " >= 2, got " + value);
+            }
+            return v;
+        }
+    }
+
     /** A finite number {@code > 0}. */
     static final class PositiveDouble implements ITypeConverter<Double> {
         @Override

@@ -21,8 +21,9 @@ import java.util.function.Function;
 /**
  * What the text form of {@code align} reports: a per-label table on stdout and the same in the
  * {@code --summary} JSON (label, real rows, synthetic rows, MMD^2 uniform and weighted, ESS,
- * real share and weight share), plus totals, labels that could not be aligned, the sample and
- * the settings.
+ * real share and weight share), plus totals, labels that could not be aligned, the held-out
+ * check ({@link HeldOutSummary}, with {@code --holdout-folds}), the sample and the settings. The
+ * table's MMD^2 is to the real rows the weights were fitted to (in-sample).
  */
 final class TextAlignReport {
 
@@ -75,10 +76,19 @@ final class TextAlignReport {
     private final Embedding embedding;
     private final int[] picks;
     private final boolean withReplacement;
+    private final HeldOutSummary heldOut;
 
     TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
             LabelledAlignmentResult result, Embedding embedding, int[] picks,
             boolean withReplacement) {
+        this(cmd, config, plan, result, embedding, picks, withReplacement, null);
+    }
+
+    /** @param heldOut the held-out check of {@code --holdout-folds}, or null without one */
+    TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
+            LabelledAlignmentResult result, Embedding embedding, int[] picks,
+            boolean withReplacement, HeldOutSummary heldOut) {
+        this.heldOut = heldOut;
         this.withReplacement = withReplacement;
         this.cmd = cmd;
         this.config = config;
@@ -109,6 +119,7 @@ final class TextAlignReport {
             @JsonProperty("synthetic_labels_not_in_real") List<String> syntheticLabelsNotInReal,
             @JsonProperty("real_labels_without_synthetic") List<String> realLabelsWithoutSynthetic,
             @JsonProperty("global_fit") Fit globalFit,
+            @JsonProperty("held_out") HeldOutSummary heldOut,
             @JsonProperty("sample") Sample sample,
             @JsonProperty("embedding") EmbeddingJson embedding,
             @JsonProperty("settings") Settings settings,
@@ -213,6 +224,7 @@ final class TextAlignReport {
                 plan.syntheticRows(), result.support(), result.effectiveSampleSize(), rows,
                 labels(LabelPlan.Status.NOT_IN_REAL), labels(LabelPlan.Status.NO_SYNTHETIC_ROWS),
                 result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
+                heldOut,
                 picks == null ? null : new Sample(picks.length, cmd.sampledOut().toString(),
                         config.seed(), result.support(), withReplacement),
                 new EmbeddingJson(embedding.model(), embedding.modelId(),
@@ -283,6 +295,9 @@ final class TextAlignReport {
                     + " synthetic rows%s%n", g.label(), g.realRows().length,
                     percent(g.realShare()), perLabel ? "; its share was spread over the other"
                             + " labels in proportion to their real rows" : "");
+        }
+        if (heldOut != null) {
+            heldOut.print(out);
         }
         out.printf(Locale.ROOT, "mode: %s; %d of %d synthetic rows have a positive weight;"
                 + " ESS %.1f%n", result.mode().cliName(), result.support(), plan.syntheticRows(),

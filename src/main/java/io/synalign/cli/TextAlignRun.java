@@ -5,6 +5,7 @@ import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
@@ -52,7 +53,8 @@ import java.util.Map;
  * no synthetic label in the real set is an error here, before the model loads),
  * {@code --sample} is checked against the rows that can get weight, and the headers of given
  * embeddings files are checked against the record counts; then the texts are embedded (through
- * the cache) and the weights fitted ({@link TextAlignment}), the sample drawn
+ * the cache) and the weights fitted ({@link TextAlignment}), with {@code --holdout-folds} the
+ * held-out check run ({@link TextAlignment#heldOut}), the sample drawn
  * ({@link WeightedDraw}); the outputs are staged and renamed together, all or none.
  */
 final class TextAlignRun {
@@ -141,8 +143,13 @@ final class TextAlignRun {
                 runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(),
                 runDir == null ? null : runDir.realEmbeddings(), progress);
         LabelledAlignmentResult result;
+        HeldOutResult heldOut = null;
         try (NpyRowSource rows = embedded.synthetic()) {
             result = aligner.fit(inputs.plan(), embedded.realForFit(), rows, progress);
+            if (cmd.holdoutFolds > 0) {
+                heldOut = aligner.heldOut(inputs.plan(), embedded.realForFit(), rows,
+                        cmd.holdoutFolds, progress);
+            }
         }
         int[] picks = null;
         if (opts.sampledOut != null) {
@@ -154,7 +161,8 @@ final class TextAlignRun {
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
-                result, embedded.report(), picks, opts.withReplacement);
+                result, embedded.report(), picks, opts.withReplacement,
+                HeldOutSummary.of(heldOut));
         stage(outputs, runDir, settings, inputs, result, embedded, picks, report, progress);
         return report;
     }
@@ -194,6 +202,9 @@ final class TextAlignRun {
         StreamedRecords.Scan scan = synthetic.scan(TextAlignOptions.WEIGHT_FIELD, progress);
         LabelPlan plan = TextAlignOptions.plan(mode, realTexts.labels(), realRecords.size(),
                 scan.labels(), scan.count());
+        if (cmd.holdoutFolds > 0) {
+            cmd.requireCheckable(plan);
+        }
         if (opts.sample != null && !opts.withReplacement
                 && opts.sample > plan.weightableSyntheticRows()) {
             throw WeightedDraw.tooLarge(opts.sample, plan.weightableSyntheticRows(),

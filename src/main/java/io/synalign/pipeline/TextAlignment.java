@@ -5,6 +5,8 @@ import io.synalign.engine.ProgressListener;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.labelled.HeldOutCheck;
+import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignment;
@@ -230,6 +232,26 @@ public final class TextAlignment {
         }
         ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
         return result;
+    }
+
+    /**
+     * The cross-fitted held-out check of {@code plan}'s alignment ({@link HeldOutCheck}): K
+     * fits per fitted group with this alignment's options and learner, each scored on the real
+     * rows it left out, on a backend opened for the check. The weights of {@link #fit} are not
+     * changed; the check only reports.
+     *
+     * @param folds K, at least 2
+     * @throws IllegalStateException when the learner returns weights that are not a distribution
+     */
+    public HeldOutResult heldOut(LabelPlan plan, FloatMatrix real, RowSource synthetic,
+            int folds, ProgressListener progress) {
+        try (KernelBackend kernels = KernelBackends.create(options.backend())) {
+            return new HeldOutCheck((c, r, s, p) -> {
+                AlignmentResult fit = learner.fit(kernels, c, r, s, p);
+                ResultChecks.checkWeights(fit.weights(), Math.toIntExact(s.rows()));
+                return fit;
+            }, options.alignment(), kernels, folds).run(plan, real, synthetic, progress);
+        }
     }
 
     /** Plan, embed and fit in one call. */

@@ -216,6 +216,13 @@ public final class ReportPage {
             sb.append("<p class=\"meta\">MMD<sup>2</sup> estimator: ")
                     .append(Html.escape(estimator)).append("</p>");
         }
+        // The table's MMD^2 is to the rows the weights minimised it to.
+        sb.append("<p class=\"meta\" id=\"mmd-in-sample\">These MMD<sup>2</sup> values are"
+                + " measured against the real rows the weights were fitted to (in-sample), so"
+                + " the weighted value is lower by construction.")
+                .append(HeldOutSection.of(a) == null ? " <code>synalign align --holdout-folds"
+                        + " 5</code> measures it on real rows the weights did not see." : "")
+                .append("</p>").append(HeldOutSection.table(a));
         sb.append("</section>\n");
     }
 

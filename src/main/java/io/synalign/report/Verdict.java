@@ -140,7 +140,11 @@ final class Verdict {
                 + "</ul></section>\n";
     }
 
-    /** MMD^2 before and after, weighted by real share over the fitted labels (or the global fit). */
+    /**
+     * MMD^2 before and after, weighted by real share over the fitted labels (or the global fit):
+     * in-sample, to the rows the weights minimised it to, which the line says; then the
+     * held-out check's figures where {@code alignment.json} has them ({@link HeldOutSection}).
+     */
     static String alignment(JsonNode a, RunArtefacts.Weighted weighted) {
         double before = 0;
         double after = 0;
@@ -187,7 +191,9 @@ final class Verdict {
             sb.append(", ").append(String.format(Locale.ROOT, "%+.1f%%",
                     100 * (after - before) / before));
         }
-        sb.append(" (").append(Html.escape(scope)).append(").");
+        sb.append(" (").append(Html.escape(scope)).append("), measured against the real rows"
+                + " the weights were fitted to, where it falls by construction.");
+        sb.append(HeldOutSection.verdict(a));
         if (weighted != null) {
             double sum = 0;
             double sumSq = 0;

@@ -134,6 +134,14 @@ class CliBadInputTest {
             bad("tolerance negative", with(ALIGN, "--tolerance", "-1e-3"), "--tolerance", "-1e-3"),
             bad("weight ratio below one", with(ALIGN, "--max-weight-ratio", "0.5"), "--max-weight-ratio", "0.5"),
             bad("memory budget", with(ALIGN, "--memory-budget", "12XB"), "--memory-budget", "'12XB'"),
+            bad("one held-out fold", plus(ALIGN, "--holdout-folds", "1"), "--holdout-folds",
+                    "must be 0 (no check) or a number of folds >= 2, got 1"),
+            bad("negative held-out folds", plus(ALIGN, "--holdout-folds", "-3"), "--holdout-folds", "got -3"),
+            bad("held-out folds not a number", plus(ALIGN, "--holdout-folds", "five"), "--holdout-folds", "'five' is not an integer"),
+            // Refused from R's header, before any row is read or fitted.
+            bad("more held-out folds than real rows", plus(ALIGN, "--holdout-folds", "8"),
+                    "--holdout-folds 8: the 7 real rows cannot make 8 folds of at least 2 rows (16"
+                            + " needed); give fewer folds, or 0 for no check"),
             bad("method", with(ALIGN, "--method", "magic"), "--method", "'magic'"),
             bad("seed", with(ALIGN, "--seed", "x1"), "--seed", "'x1'"),
             bad("backend", with(ALIGN, "--backend", "quantum"), "unknown backend 'quantum'", "reference"),

@@ -70,6 +70,27 @@ final class DoubleMmdReference {
         return ss - 2 * sr / m + rr / ((double) m * m);
     }
 
+    /**
+     * MMD² of the weighted synthetic rows ({@code w} sums to 1; every pair counted) against the
+     * distribution of the real rows: their term over distinct pairs only.
+     */
+    static double populationMmd2(double[][] real, double[][] synthetic, double[] w, double sigma) {
+        int m = real.length;
+        double rr = 0;
+        double all = 0;
+        for (int a = 0; a < m; a++) {
+            for (int b = 0; b < m; b++) {
+                double k = kernel(real[a], real[b], sigma);
+                all += k;
+                if (a != b) {
+                    rr += k;
+                }
+            }
+        }
+        return mmd2(real, synthetic, w, sigma) - all / ((double) m * m)
+                + rr / ((double) m * (m - 1));
+    }
+
     static double[] uniform(int n) {
         double[] w = new double[n];
         java.util.Arrays.fill(w, 1.0 / n);

@@ -79,6 +79,45 @@ public final class WeightedMmd {
         return values;
     }
 
+    /**
+     * The MMD^2 between X under each of several weight vectors (each summing to 1), taken as
+     * the discrete distribution it is (what a model trained on the weighted rows sees), and the
+     * distribution Y was drawn from, estimated without bias from Y:
+     * {@code w^T K_XX w - (2/m) w^T K_XY 1 + (1^T K_YY 1 - m) / (m (m - 1))}, the V-statistic with
+     * the pairs of a row of Y with itself left out of Y's term (the diagonal of an RBF kernel
+     * being 1). The V-statistic's own Y term adds {@code (1 - mean k) / m}, which dominates
+     * against a few rows of Y; X's term is exact, self-pairs included, since X's weighted rows
+     * are the distribution itself (so weights that concentrate on fewer rows pay for it, as in
+     * the alignment objective). The difference between two weight vectors equals the
+     * V-statistics' difference. Can be a little below zero. Same products and cost as
+     * {@link #values}.
+     *
+     * @return every value NaN when Y has fewer than 2 rows
+     * @throws IllegalArgumentException when a row holds a value that is not finite
+     */
+    public static double[] valuesAgainstPopulation(KernelBackend backend, FloatMatrix x,
+            FloatMatrix y, double sigma, double[]... weights) {
+        x.requireFinite("x");
+        y.requireFinite("y");
+        int n = x.rows();
+        int m = y.rows();
+        double[] values = new double[weights.length];
+        if (m < 2) {
+            java.util.Arrays.fill(values, Double.NaN);
+            return values;
+        }
+        try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,
+                MmdObjectives.tiledPlan(n, n), ProgressListener.NONE)) {
+            // The objective's constant c is the mean of K_YY with its diagonal; without it the
+            // term is (m c - 1) / (m - 1), which is c + (c - 1) / (m - 1).
+            double c = exact.constant();
+            for (int k = 0; k < weights.length; k++) {
+                values[k] = exact.valueAt(weights[k]) + (c - 1) / (m - 1);
+            }
+        }
+        return values;
+    }
+
     /** MMD^2 with both samples uniform. */
     public static double mmd2(KernelBackend backend, FloatMatrix x, FloatMatrix y, double sigma) {
         return mmd2(backend, x, null, y, sigma);

@@ -83,6 +83,77 @@ public class WeightedMmdTest {
         }
     }
 
+    /**
+     * MMD^2 of X weighted (as a discrete distribution, every pair counted) against the
+     * distribution behind Y, written out pair by pair in double: Y's term over distinct pairs.
+     */
+    static double referencePopulationMmd2(double[][] x, double[] w, double[][] y, double sigma) {
+        double sum = 0;
+        for (double v : w) {
+            sum += v;
+        }
+        double xx = 0;
+        double xy = 0;
+        double yy = 0;
+        for (int i = 0; i < x.length; i++) {
+            for (int j = 0; j < x.length; j++) {
+                xx += w[i] / sum * w[j] / sum * k(x[i], x[j], sigma);
+            }
+            for (double[] b : y) {
+                xy += w[i] / sum * k(x[i], b, sigma) / y.length;
+            }
+        }
+        for (int a = 0; a < y.length; a++) {
+            for (int b = 0; b < y.length; b++) {
+                if (a != b) {
+                    yy += k(y[a], y[b], sigma) / ((double) y.length * (y.length - 1));
+                }
+            }
+        }
+        return xx - 2 * xy + yy;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1, 2, 3, reference", "7, 3, 5, nd4j", "2, 9, 2, nd4j", "257, 31, 7, nd4j",
+        "33, 257, 13, reference", "64, 100, 384, nd4j"})
+    void valuesAgainstPopulationMatchTheDoubleReference(int n, int m, int d, String backendName) {
+        Random r = new Random(n * 17L + m * 5L + d);
+        double[][] x = gaussian(r, n, d, 0.3);
+        double[][] y = gaussian(r, m, d, 0.0);
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = r.nextDouble() < 0.2 ? 0 : r.nextDouble() * 5;
+        }
+        w[r.nextInt(n)] += 1; // not all zero
+        double sigma = 0.5 + r.nextDouble() * Math.sqrt(d);
+        double[] uniform = WeightedMmd.normalised(null, n);
+        try (KernelBackend backend = KernelBackends.create(backendName)) {
+            double[] got = WeightedMmd.valuesAgainstPopulation(backend, FloatMatrix.of(x),
+                    FloatMatrix.of(y), sigma, WeightedMmd.normalised(w, n), uniform);
+            double want = referencePopulationMmd2(x, w, y, sigma);
+            assertEquals(want, got[0], 2e-5 + 1e-4 * Math.abs(want), "n=" + n + " m=" + m + " d=" + d);
+            double[] ones = new double[n];
+            java.util.Arrays.fill(ones, 1);
+            assertEquals(referencePopulationMmd2(x, ones, y, sigma), got[1], 2e-5);
+            // Two weight vectors differ by what their V-statistics differ by.
+            assertEquals(referenceMmd2(x, w, y, sigma) - referenceMmd2(x, ones, y, sigma),
+                    got[0] - got[1], 2e-5);
+        }
+    }
+
+    /** One row of Y leaves no distinct pair to estimate its term from: NaN. */
+    @Test
+    void valuesAgainstPopulationOfOneRowAreNaN() {
+        Random r = new Random(3);
+        FloatMatrix x = FloatMatrix.of(gaussian(r, 4, 2, 0));
+        FloatMatrix y = FloatMatrix.of(gaussian(r, 1, 2, 0));
+        try (KernelBackend backend = KernelBackends.create("reference")) {
+            double[] v = WeightedMmd.valuesAgainstPopulation(backend, x, y, 1.0,
+                    WeightedMmd.normalised(null, 4));
+            assertEquals(true, Double.isNaN(v[0]), "one row of Y: " + v[0]);
+        }
+    }
+
     @Test
     void identicalSamplesHaveZeroDistanceAndShiftedOnesDoNot() {
         Random r = new Random(5);

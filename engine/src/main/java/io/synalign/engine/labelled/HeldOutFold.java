@@ -1,0 +1,16 @@
+package io.synalign.engine.labelled;
+
+/**
+ * One fold of a held-out check: weights fitted without its real rows, scored on them.
+ *
+ * @param nHeldOut the real rows held out (scored, not fitted to)
+ * @param nFitted the real rows the fold's weights were fitted to
+ * @param bandwidth the sigma of the fold's fit (resolved on its fitting rows when auto), which
+ *     both MMD^2 values use
+ * @param mmd2Uniform the biased MMD^2 of the uniformly weighted synthetic rows to the held-out
+ *     rows
+ * @param mmd2Weighted the same with the fold's fitted weights
+ */
+public record HeldOutFold(int nHeldOut, int nFitted, double bandwidth, double mmd2Uniform,
+        double mmd2Weighted) {
+}

@@ -1,0 +1,402 @@
+package io.synalign.engine.labelled;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.RowSource;
+import io.synalign.kernels.reference.ReferenceBackend;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The held-out check against a computation written out here: the folds by the documented
+ * Fisher-Yates shuffle, each fold's fit by the reference backend's learner on the rows the
+ * folds leave, its bandwidth and both MMD^2 values by double loops over every pair.
+ */
+class HeldOutCheckTest {
+
+    private static final double TOL = 2e-6;
+
+    private static double[][] gaussian(Random rnd, int n, int d, double shift) {
+        double[][] x = new double[n][d];
+        for (double[] row : x) {
+            for (int k = 0; k < d; k++) {
+                row[k] = rnd.nextGaussian() + (k == 0 ? shift : 0);
+            }
+        }
+        return x;
+    }
+
+    private static FloatMatrix matrix(double[][] rows) {
+        return FloatMatrix.of(rows);
+    }
+
+    /** The float32 values the engine sees, back in double. */
+    private static double[][] asFloat(double[][] rows) {
+        double[][] out = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            out[i] = new double[rows[i].length];
+            for (int k = 0; k < rows[i].length; k++) {
+                out[i][k] = (float) rows[i][k];
+            }
+        }
+        return out;
+    }
+
+    private static double distance(double[] a, double[] b) {
+        double s = 0;
+        for (int k = 0; k < a.length; k++) {
+            s += (a[k] - b[k]) * (a[k] - b[k]);
+        }
+        return Math.sqrt(s);
+    }
+
+    /** Median of the non-zero distances between distinct rows of both sets together. */
+    private static double median(double[][] a, double[][] b) {
+        List<double[]> all = new ArrayList<>(List.of(a));
+        all.addAll(List.of(b));
+        List<Double> d = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            for (int j = i + 1; j < all.size(); j++) {
+                double v = distance(all.get(i), all.get(j));
+                if (v > 0) {
+                    d.add(v);
+                }
+            }
+        }
+        Collections.sort(d);
+        int n = d.size();
+        return n % 2 == 1 ? d.get(n / 2) : (d.get(n / 2 - 1) + d.get(n / 2)) / 2;
+    }
+
+    /**
+     * MMD^2 of the synthetic rows weighted w (sum 1), every pair of them counted, against the
+     * distribution of the real rows: the real rows' term over distinct pairs only.
+     */
+    private static double mmd2(double[][] real, double[][] syn, double[] w, double sigma) {
+        double ss = 0;
+        double sr = 0;
+        double rr = 0;
+        for (int i = 0; i < syn.length; i++) {
+            for (int j = 0; j < syn.length; j++) {
+                ss += w[i] * w[j] * k(syn[i], syn[j], sigma);
+            }
+            for (double[] r : real) {
+                sr += w[i] * k(syn[i], r, sigma);
+            }
+        }
+        for (int a = 0; a < real.length; a++) {
+            for (int b = 0; b < real.length; b++) {
+                if (a != b) {
+                    rr += k(real[a], real[b], sigma);
+                }
+            }
+        }
+        int m = real.length;
+        return ss - 2 * sr / m + rr / ((double) m * (m - 1));
+    }
+
+    private static double k(double[] a, double[] b, double sigma) {
+        double d = distance(a, b);
+        return Math.exp(-d * d / (2 * sigma * sigma));
+    }
+
+    /** Fold f of m positions, as documented: Fisher-Yates, then contiguous slices. */
+    private static int[][] folds(int[] rows, int k, long seed) {
+        int[] p = rows.clone();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        int[][] out = new int[k][];
+        for (int f = 0; f < k; f++) {
+            out[f] = Arrays.copyOfRange(p, f * p.length / k, (f + 1) * p.length / k);
+            Arrays.sort(out[f]);
+        }
+        return out;
+    }
+
+    private static double[][] pick(double[][] rows, int[] idx) {
+        double[][] out = new double[idx.length][];
+        for (int i = 0; i < idx.length; i++) {
+            out[i] = rows[idx[i]];
+        }
+        return out;
+    }
+
+    private static int[] where(List<String> labels, String label) {
+        return java.util.stream.IntStream.range(0, labels.size())
+                .filter(i -> labels.get(i).equals(label)).toArray();
+    }
+
+    private static List<String> labels(Random rnd, String[] names, int[] counts) {
+        List<String> out = new ArrayList<>();
+        for (int l = 0; l < names.length; l++) {
+            out.addAll(Collections.nCopies(counts[l], names[l]));
+        }
+        Collections.shuffle(out, rnd);
+        return out;
+    }
+
+    /** The expected held-out figures of one group, computed independently. */
+    private static double[] expected(double[][] real, double[][] syn, int[] realRows,
+            int[] synRows, int folds, AlignmentConfig config, long seed, KernelBackend backend) {
+        double[][] s = pick(syn, synRows);
+        double[] uniform = new double[s.length];
+        Arrays.fill(uniform, 1.0 / s.length);
+        double u = 0;
+        double w = 0;
+        for (int[] held : folds(realRows, folds, seed)) {
+            int[] fit = Arrays.stream(realRows)
+                    .filter(r -> Arrays.binarySearch(held, r) < 0).toArray();
+            assertEquals(realRows.length - held.length, fit.length);
+            AlignmentResult r = new MmdWeightLearner(backend, config.withSeed(seed))
+                    .fit(matrix(pick(real, fit)), matrix(s), ProgressListener.NONE);
+            double sigma = median(pick(real, fit), s);
+            assertEquals(sigma, r.bandwidth(), 1e-5 * sigma,
+                    "the fold's bandwidth is the median of the rows it was fitted to");
+            double[] weights = r.weights().clone();
+            double sum = Arrays.stream(weights).sum();
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] /= sum;
+            }
+            u += held.length * mmd2(pick(real, held), s, uniform, sigma);
+            w += held.length * mmd2(pick(real, held), s, weights, sigma);
+        }
+        return new double[] {u / realRows.length, w / realRows.length};
+    }
+
+    @Test
+    void perLabelFiguresEqualAnIndependentComputation() {
+        Random rnd = new Random(20261206);
+        String[] names = {"a", "b", "c", "d"};
+        // a: 13 rows in 4 folds of 3-4; b: 9 (folds of 2-3); c: 3, too few for 4 folds of 2;
+        // d: 8 (folds of 2, each leaving 6); e: synthetic only.
+        List<String> realLabels = labels(rnd, names, new int[] {13, 9, 3, 8});
+        List<String> synLabels = labels(rnd, new String[] {"a", "b", "c", "d", "e"},
+                new int[] {17, 9, 4, 11, 2});
+        int d = 5;
+        double[][] real = asFloat(gaussian(rnd, realLabels.size(), d, 0));
+        double[][] syn = asFloat(gaussian(rnd, synLabels.size(), d, 0.7));
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.EXACT)
+                .withMaxWeightRatio(3).withSeed(99);
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, realLabels, real.length, synLabels,
+                syn.length);
+        try (KernelBackend backend = new ReferenceBackend()) {
+            HeldOutResult r = new HeldOutCheck(
+                    (c, rr, ss, p) -> new MmdWeightLearner(backend, c).fit(rr, ss, p), config,
+                    backend, 4).run(plan, matrix(real), RowSource.of(matrix(syn)), null);
+
+            assertEquals(4, r.folds());
+            assertEquals(plan.groups(LabelPlan.Status.ALIGNED).stream()
+                    .map(LabelPlan.Group::label).toList(),
+                    r.labels().stream().map(HeldOutLabel::label).toList(),
+                    "the fitted labels, in the plan's order; e has no real rows");
+            double u = 0;
+            double w = 0;
+            int heldOut = 0;
+            for (HeldOutLabel l : r.labels()) {
+                int[] realRows = where(realLabels, l.label());
+                if (l.label().equals("c")) {
+                    assertFalse(l.checked());
+                    assertEquals("3 real rows, fewer than the 8 that 4 folds of at least 2 need",
+                            l.skipped());
+                    assertTrue(Double.isNaN(l.mmd2Uniform()));
+                    continue;
+                }
+                assertNull(l.skipped(), l.label());
+                assertEquals(4, l.folds().size());
+                double[] want = expected(real, syn, realRows, where(synLabels, l.label()), 4,
+                        config, plan.seedFor(l.label(), 99), backend);
+                assertEquals(want[0], l.mmd2Uniform(), TOL * Math.max(1, want[0]), l.label());
+                assertEquals(want[1], l.mmd2Weighted(), TOL * Math.max(1, want[1]), l.label());
+                assertEquals(realRows.length, l.folds().stream()
+                        .mapToInt(HeldOutFold::nHeldOut).sum());
+                u += realRows.length * want[0];
+                w += realRows.length * want[1];
+                heldOut += realRows.length;
+            }
+            assertEquals(3, r.checked());
+            assertEquals(13 + 9 + 8, r.nHeldOut());
+            assertEquals(u / heldOut, r.mmd2Uniform(), TOL);
+            assertEquals(w / heldOut, r.mmd2Weighted(), TOL);
+        }
+    }
+
+    @Test
+    void aGlobalFitIsCheckedAsOneGroupWithTheSeedItself() {
+        Random rnd = new Random(7);
+        int d = 3;
+        double[][] real = asFloat(gaussian(rnd, 11, d, 0));
+        double[][] syn = asFloat(gaussian(rnd, 19, d, 0.5));
+        List<String> realLabels = labels(rnd, new String[] {"x", "y"}, new int[] {4, 7});
+        List<String> synLabels = labels(rnd, new String[] {"x", "z"}, new int[] {10, 9});
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.TILED)
+                .withSeed(5);
+        LabelPlan plan = LabelPlan.of(LabelMode.GLOBAL, realLabels, 11, synLabels, 19);
+        try (KernelBackend backend = new ReferenceBackend()) {
+            HeldOutResult r = new HeldOutCheck(
+                    (c, rr, ss, p) -> new MmdWeightLearner(backend, c).fit(rr, ss, p), config,
+                    backend, 3).run(plan, matrix(real), RowSource.of(matrix(syn)),
+                    ProgressListener.NONE);
+            assertEquals(1, r.labels().size());
+            HeldOutLabel all = r.labels().get(0);
+            assertEquals(LabelPlan.ALL, all.label());
+            int[] every = java.util.stream.IntStream.range(0, 11).toArray();
+            int[] allSyn = java.util.stream.IntStream.range(0, 19).toArray();
+            double[] want = expected(real, syn, every, allSyn, 3, config, 5, backend);
+            assertEquals(want[0], all.mmd2Uniform(), TOL);
+            assertEquals(want[1], all.mmd2Weighted(), TOL);
+            assertEquals(want[0], r.mmd2Uniform(), TOL);
+            assertEquals(List.of(3, 4, 4), all.folds().stream().map(HeldOutFold::nHeldOut)
+                    .toList(), "floor(f m / K) boundaries: 0, 3, 7, 11");
+            assertEquals(List.of(8, 7, 7), all.folds().stream().map(HeldOutFold::nFitted)
+                    .toList());
+        }
+    }
+
+    /** The rows each fit is given, the config, and the progress names, with a stub learner. */
+    @Test
+    void eachFoldFitsTheOtherRowsOfItsLabelWithTheMainSettings() {
+        List<String> realLabels = List.of("p", "q", "p", "p", "q", "p", "q", "p", "q", "q", "p");
+        List<String> synLabels = List.of("q", "p", "p", "q", "p");
+        float[] data = new float[11 * 2];
+        for (int i = 0; i < 11; i++) {
+            data[2 * i] = i;
+            data[2 * i + 1] = i % 3;
+        }
+        FloatMatrix real = new FloatMatrix(11, 2, data);
+        float[] sdata = new float[5 * 2];
+        for (int i = 0; i < 5; i++) {
+            sdata[2 * i] = 100 + i;
+            sdata[2 * i + 1] = i % 2;
+        }
+        FloatMatrix syn = new FloatMatrix(5, 2, sdata);
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, realLabels, 11, synLabels, 5);
+        AlignmentConfig config = AlignmentConfig.defaults().withMaxWeightRatio(2).withSeed(3);
+        List<AlignmentConfig> configs = new ArrayList<>();
+        List<float[]> fitted = new ArrayList<>();
+        List<float[]> synthetic = new ArrayList<>();
+        List<String> stages = new ArrayList<>();
+        List<String> plans = new ArrayList<>();
+        ProgressListener listener = new ProgressListener() {
+            @Override
+            public void onProgress(String stage, long done, long total, String detail) {
+                stages.add(stage);
+            }
+
+            @Override
+            public void onPlan(String text) {
+                plans.add(text);
+            }
+        };
+        try (KernelBackend backend = new ReferenceBackend()) {
+            HeldOutResult r = new HeldOutCheck((c, rr, ss, p) -> {
+                configs.add(c);
+                fitted.add(column0(rr));
+                synthetic.add(column0(ss.toMatrix()));
+                p.onPlan("plan");
+                p.onProgress("optimise", 1, 1, "");
+                double[] w = new double[(int) ss.rows()];
+                Arrays.fill(w, 1.0 / w.length);
+                return new AlignmentResult(w, 1.5, 0, 0, "exact", 1, true, w.length,
+                        AlignmentMethod.EXACT, "stub", 0);
+            }, config, backend, 2).run(plan, real, RowSource.of(syn), listener);
+
+            assertEquals(4, configs.size(), "2 labels x 2 folds");
+            for (int c = 0; c < 4; c++) {
+                String label = c < 2 ? "p" : "q";
+                assertEquals(config.withSeed(plan.seedFor(label, 3)), configs.get(c));
+                float[] all = label.equals("p") ? new float[] {0, 2, 3, 5, 7, 10}
+                        : new float[] {1, 4, 6, 8, 9};
+                assertArrayEquals(label.equals("p") ? new float[] {101, 102, 104}
+                        : new float[] {100, 103}, synthetic.get(c));
+                // Increasing rows of the label; the two folds' fitting rows partition it.
+                float[] mine = fitted.get(c);
+                float[] other = fitted.get(c ^ 1);
+                float[] both = new float[mine.length + other.length];
+                System.arraycopy(mine, 0, both, 0, mine.length);
+                System.arraycopy(other, 0, both, mine.length, other.length);
+                Arrays.sort(both);
+                assertArrayEquals(all, both, label);
+                assertTrue(Math.abs(mine.length - other.length) <= 1);
+                for (int i = 1; i < mine.length; i++) {
+                    assertTrue(mine[i - 1] < mine[i]);
+                }
+            }
+            assertEquals(List.of("optimise [held-out p 1/2, fold 1/2]",
+                    "optimise [held-out p 1/2, fold 2/2]", "optimise [held-out q 2/2, fold 1/2]",
+                    "optimise [held-out q 2/2, fold 2/2]"), stages);
+            assertEquals("held-out p 1/2, fold 1/2: plan", plans.get(0));
+            // Uniform fitted weights: both figures equal, neither lower.
+            assertEquals(0, r.lower());
+            for (HeldOutFold f : r.labels().get(0).folds()) {
+                assertEquals(1.5, f.bandwidth());
+                assertEquals(f.mmd2Uniform(), f.mmd2Weighted(), 1e-12);
+            }
+        }
+    }
+
+    private static float[] column0(FloatMatrix m) {
+        float[] out = new float[m.rows()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = m.get(i, 0);
+        }
+        return out;
+    }
+
+    @Test
+    void tooFewRealRowsAreNamed() {
+        assertEquals("1 real row, fewer than the 4 that 2 folds of at least 2 need",
+                RealFolds.whyNot(1, 2));
+        assertEquals("3 real rows, fewer than the 4 that 2 folds of at least 2 need",
+                RealFolds.whyNot(3, 2));
+        assertNull(RealFolds.whyNot(4, 2));
+        assertEquals("5 real rows, fewer than the 6 that 3 folds of at least 2 need",
+                RealFolds.whyNot(5, 3));
+        assertNull(RealFolds.whyNot(6, 3));
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, List.of("a", "b", "a"), 3,
+                List.of("a", "b"), 2);
+        assertEquals("the largest label's 2 real rows cannot make 3 folds of at least 2 rows"
+                + " (6 needed)", HeldOutCheck.whyNone(plan, 3));
+        assertNull(HeldOutCheck.whyNone(LabelPlan.of(LabelMode.GLOBAL,
+                List.of("a", "b", "a", "b", "a", "b"), 6, List.of("a", "b"), 2), 3));
+        assertThrows(IllegalArgumentException.class, () -> new HeldOutCheck(
+                (c, r, s, p) -> null, AlignmentConfig.defaults(), new ReferenceBackend(), 1));
+    }
+
+    @Test
+    void foldsPartitionTheRowsWithSizesOneApart() {
+        int[] rows = {2, 3, 5, 8, 13, 21, 34, 55, 89, 144, 233, 377, 610};
+        int[][] f = RealFolds.split(rows, 5, 12345L);
+        assertArrayEquals(folds(rows, 5, 12345L), f);
+        List<Integer> all = new ArrayList<>();
+        for (int[] fold : f) {
+            assertTrue(fold.length == 2 || fold.length == 3);
+            Arrays.stream(fold).forEach(all::add);
+        }
+        Collections.sort(all);
+        assertEquals(Arrays.stream(rows).boxed().toList(), all);
+        assertArrayEquals(new int[] {2, 5, 13, 34, 89, 233, 610},
+                RealFolds.complement(rows, new int[] {3, 8, 21, 55, 144, 377}));
+    }
+}

@@ -1,0 +1,305 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.labelled.LabelMode;
+import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.io.NpyFixtures;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.reference.ReferenceBackend;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code align --holdout-folds K}: the figures in the summary and on stdout equal a
+ * recomputation written out here (folds by the documented Fisher-Yates shuffle, fits by the
+ * reference learner on the rows each fold leaves, bandwidth and MMD^2 in double by
+ * {@link DoubleMmdReference}); the weights are those of a run without the check; bad values
+ * exit 2 before any work. The embeddings are given as files, so no model loads.
+ */
+class AlignHoldoutTest {
+
+    @TempDir
+    Path dir;
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    private static final double TOL = 2e-6;
+
+    /** Row-major float32-rounded Gaussian rows, label l shifted by l in column l. */
+    private static double[][] rows(Random rnd, List<String> labels, List<String> names, int d,
+            double offset) {
+        double[][] x = new double[labels.size()][d];
+        for (int i = 0; i < x.length; i++) {
+            int l = names.indexOf(labels.get(i));
+            for (int k = 0; k < d; k++) {
+                x[i][k] = (float) (rnd.nextGaussian() + (k == l % d ? 2.0 : 0) + offset);
+            }
+        }
+        return x;
+    }
+
+    private static double[] flat(double[][] x) {
+        return Arrays.stream(x).flatMapToDouble(Arrays::stream).toArray();
+    }
+
+    private void records(Path file, List<String> labels) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < labels.size(); i++) {
+            sb.append("{\"text\": \"t").append(i).append("\", \"label\": \"")
+                    .append(labels.get(i)).append("\"}\n");
+        }
+        Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static List<String> labels(Random rnd, String[] names, int[] counts) {
+        List<String> out = new ArrayList<>();
+        for (int l = 0; l < names.length; l++) {
+            out.addAll(Collections.nCopies(counts[l], names[l]));
+        }
+        Collections.shuffle(out, rnd);
+        return out;
+    }
+
+    private static int[] where(List<String> labels, String label) {
+        return IntStream.range(0, labels.size()).filter(i -> labels.get(i).equals(label))
+                .toArray();
+    }
+
+    private static double[][] pick(double[][] x, int[] idx) {
+        return Arrays.stream(idx).mapToObj(i -> x[i]).toArray(double[][]::new);
+    }
+
+    /** The documented split: Fisher-Yates by SplittableRandom(seed), then floor(f m / K) slices. */
+    private static int[][] folds(int[] rows, int k, long seed) {
+        int[] p = rows.clone();
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int i = p.length - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int t = p[i];
+            p[i] = p[j];
+            p[j] = t;
+        }
+        int[][] out = new int[k][];
+        for (int f = 0; f < k; f++) {
+            out[f] = Arrays.copyOfRange(p, f * p.length / k, (f + 1) * p.length / k);
+            Arrays.sort(out[f]);
+        }
+        return out;
+    }
+
+    /** {uniform, weighted} held-out MMD^2 of one group, averaged over its folds by their rows. */
+    private static double[] expected(double[][] real, double[][] syn, int folds, long seed) {
+        int[] all = IntStream.range(0, real.length).toArray();
+        double u = 0;
+        double w = 0;
+        for (int[] held : folds(all, folds, seed)) {
+            int[] fit = Arrays.stream(all).filter(r -> Arrays.binarySearch(held, r) < 0)
+                    .toArray();
+            AlignmentResult r = new MmdWeightLearner(new ReferenceBackend(),
+                    AlignmentConfig.defaults().withMethod(AlignmentMethod.EXACT).withSeed(seed))
+                    .fit(FloatMatrix.of(pick(real, fit)), FloatMatrix.of(syn),
+                            ProgressListener.NONE);
+            double sigma = DoubleMmdReference.medianBandwidth(pick(real, fit), syn);
+            double[] weights = r.weights().clone();
+            double sum = Arrays.stream(weights).sum();
+            for (int i = 0; i < weights.length; i++) {
+                weights[i] /= sum;
+            }
+            u += held.length * DoubleMmdReference.populationMmd2(pick(real, held), syn,
+                    DoubleMmdReference.uniform(syn.length), sigma);
+            w += held.length * DoubleMmdReference.populationMmd2(pick(real, held), syn, weights,
+                    sigma);
+        }
+        return new double[] {u / real.length, w / real.length};
+    }
+
+    private static void close(double want, JsonNode got, String what) {
+        assertTrue(got.isNumber(), what + ": " + got);
+        assertEquals(want, got.asDouble(), TOL * Math.max(1, Math.abs(want)), what);
+    }
+
+    private Set<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(f -> f.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    private static final List<String> NAMES = List.of("a", "b", "c", "z");
+
+    /** Labels a (9 real rows), b (7), c (2: too few for 3 folds), z (synthetic only). */
+    private List<String> realLabels;
+    private List<String> synLabels;
+    private double[][] real;
+    private double[][] syn;
+
+    private void textInputs() throws IOException {
+        Random rnd = new Random(61);
+        realLabels = labels(rnd, new String[] {"a", "b", "c"}, new int[] {9, 7, 2});
+        synLabels = labels(rnd, new String[] {"a", "b", "c", "z"}, new int[] {13, 8, 5, 3});
+        real = rows(rnd, realLabels, NAMES, 4, 0);
+        syn = rows(rnd, synLabels, NAMES, 4, 0.3);
+        records(dir.resolve("real.jsonl"), realLabels);
+        records(dir.resolve("synth.jsonl"), synLabels);
+        NpyFixtures.write(dir.resolve("r.npy"), NpyFixtures.float32Matrix(real.length, 4, flat(real)));
+        NpyFixtures.write(dir.resolve("s.npy"), NpyFixtures.float32Matrix(syn.length, 4, flat(syn)));
+    }
+
+    private Cli.Run textAlign(String out, String... extra) {
+        List<String> args = new ArrayList<>(List.of("align", "--real", dir + "/real.jsonl",
+                "--synthetic", dir + "/synth.jsonl", "--real-embeddings", dir + "/r.npy",
+                "--synthetic-embeddings", dir + "/s.npy", "--out", dir + "/" + out,
+                "--backend", "reference", "--method", "exact", "--seed", "17", "--quiet"));
+        args.addAll(List.of(extra));
+        return Cli.run(cl -> { }, args.toArray(String[]::new));
+    }
+
+    @Test
+    void perLabelHeldOutFiguresEqualARecomputationAndLeaveTheWeightsAlone() throws IOException {
+        textInputs();
+        Cli.Run plain = textAlign("w0.jsonl");
+        assertEquals(0, plain.status(), plain::toString);
+        Cli.Run run = textAlign("w.jsonl", "--holdout-folds", "3", "--summary",
+                dir + "/summary.json", "--run-dir", dir + "/run");
+        assertEquals(0, run.status(), run::toString);
+        assertEquals(Files.readString(dir.resolve("w0.jsonl")),
+                Files.readString(dir.resolve("w.jsonl")), "the check changes no weight");
+
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, realLabels, real.length, synLabels,
+                syn.length);
+        JsonNode held = json.readTree(dir.resolve("summary.json").toFile()).path("held_out");
+        assertEquals(held, json.readTree(dir.resolve("run/alignment.json").toFile())
+                .path("held_out"), "alignment.json records the same check");
+        assertEquals(3, held.path("folds").asInt());
+        double u = 0;
+        double w = 0;
+        int lower = 0;
+        List<String> seen = new ArrayList<>();
+        for (JsonNode l : held.path("labels")) {
+            String label = l.path("label").asText();
+            seen.add(label);
+            if (label.equals("c")) {
+                assertEquals("2 real rows, fewer than the 6 that 3 folds of at least 2 need", l.path("skipped").asText());
+                assertTrue(l.path("mmd2_uniform").isNull());
+                continue;
+            }
+            assertTrue(l.path("skipped").isNull(), l.toString());
+            double[] want = expected(pick(real, where(realLabels, label)),
+                    pick(syn, where(synLabels, label)), 3, plan.seedFor(label, 17));
+            close(want[0], l.path("mmd2_uniform"), label + " uniform");
+            close(want[1], l.path("mmd2_weighted"), label + " weighted");
+            close(want[1] - want[0], l.path("mmd2_change"), label + " change");
+            int n = where(realLabels, label).length;
+            u += n * want[0];
+            w += n * want[1];
+            lower += want[1] < want[0] ? 1 : 0;
+        }
+        assertEquals(new TreeSet<>(List.of("a", "b", "c")), new TreeSet<>(seen),
+                "the fitted labels; z has no real rows");
+        close(u / 16, held.path("mmd2_uniform"), "overall uniform");
+        close(w / 16, held.path("mmd2_weighted"), "overall weighted");
+        assertEquals(16, held.path("n_held_out").asInt());
+        assertEquals(2, held.path("labels_checked").asInt());
+        assertEquals(lower, held.path("labels_lower").asInt());
+        assertEquals(6, held.path("fits").asInt());
+        assertTrue(run.out().contains(String.format(java.util.Locale.ROOT,
+                "held-out check (3 folds, 16 real rows not fitted to): MMD^2 %s uniform -> %s"
+                        + " weighted (", Numbers.short4(u / 16), Numbers.short4(w / 16))),
+                run.out());
+        assertTrue(run.out().contains("lower in " + lower + " of 2 labels; 6 extra fits"),
+                run.out());
+        assertTrue(run.out().contains("note: held-out check skipped label 'c': 2 real rows,"
+                + " fewer than the 6 that 3 folds of at least 2 need"), run.out());
+        assertTrue(json.readTree(dir.resolve("run/alignment.json").toFile()).path("held_out")
+                .isObject());
+    }
+
+    @Test
+    void aGlobalScopeIsCheckedAsOneGroupWithTheSeedItself() throws IOException {
+        textInputs();
+        Cli.Run run = textAlign("w.jsonl", "--scope", "global", "--holdout-folds", "4",
+                "--summary", dir + "/summary.json");
+        assertEquals(0, run.status(), run::toString);
+        JsonNode held = json.readTree(dir.resolve("summary.json").toFile()).path("held_out");
+        assertEquals(1, held.path("labels").size());
+        assertEquals(LabelPlan.ALL, held.path("labels").get(0).path("label").asText());
+        double[] want = expected(real, syn, 4, 17);
+        close(want[0], held.path("mmd2_uniform"), "uniform");
+        close(want[1], held.path("mmd2_weighted"), "weighted");
+        assertTrue(run.out().contains("held-out check (4 folds, 18 real rows not fitted to)"),
+                run.out());
+        assertTrue(!run.out().contains("lower in"), "one fit, no count of labels: " + run.out());
+    }
+
+    @Test
+    void theEmbeddingsFormChecksItsOneFit() throws IOException {
+        Random rnd = new Random(5);
+        List<String> r = Collections.nCopies(10, "a");
+        List<String> s = Collections.nCopies(23, "a");
+        real = rows(rnd, r, NAMES, 3, 0);
+        syn = rows(rnd, s, NAMES, 3, 0.4);
+        NpyFixtures.write(dir.resolve("r.npy"), NpyFixtures.float32Matrix(10, 3, flat(real)));
+        NpyFixtures.write(dir.resolve("s.npy"), NpyFixtures.float32Matrix(23, 3, flat(syn)));
+        Cli.Run run = Cli.run(cl -> { }, "align", "--real-embeddings", dir + "/r.npy",
+                "--synthetic-embeddings", dir + "/s.npy", "--out", dir + "/w.npy", "--summary",
+                dir + "/summary.json", "--backend", "reference", "--method", "exact", "--seed",
+                "8", "--holdout-folds", "5", "--quiet");
+        assertEquals(0, run.status(), run::toString);
+        JsonNode held = json.readTree(dir.resolve("summary.json").toFile()).path("held_out");
+        double[] want = expected(real, syn, 5, 8);
+        close(want[0], held.path("mmd2_uniform"), "uniform");
+        close(want[1], held.path("mmd2_weighted"), "weighted");
+        assertEquals(List.of(2, 2, 2, 2, 2), json.convertValue(held.path("labels").get(0)
+                .path("folds").findValues("n_held_out"), List.class));
+        assertTrue(run.out().contains("held-out check (5 folds, 10 real rows not fitted to)"),
+                run.out());
+        // Without the option the summary says there was no check.
+        Cli.Run plain = Cli.run(cl -> { }, "align", "--real-embeddings", dir + "/r.npy",
+                "--synthetic-embeddings", dir + "/s.npy", "--out", dir + "/w0.npy", "--summary",
+                dir + "/s0.json", "--backend", "reference", "--method", "exact", "--seed", "8",
+                "--quiet");
+        assertEquals(0, plain.status(), plain::toString);
+        assertTrue(json.readTree(dir.resolve("s0.json").toFile()).path("held_out").isNull());
+        assertTrue(!plain.out().contains("held-out"), plain.out());
+        assertEquals(Arrays.toString(Files.readAllBytes(dir.resolve("w0.npy"))),
+                Arrays.toString(Files.readAllBytes(dir.resolve("w.npy"))));
+    }
+
+    @Test
+    void moreFoldsThanAnyLabelHasRowsIsRefusedBeforeAnyWork() throws IOException {
+        textInputs();
+        Set<String> before = listing();
+        Cli.Run run = textAlign("w.jsonl", "--holdout-folds", "10", "--summary",
+                dir + "/summary.json", "--run-dir", dir + "/run");
+        Cli.assertBadInputLine(run, dir, "--holdout-folds 10: the largest label's 9 real rows"
+                + " cannot make 10 folds of at least 2 rows (20 needed); give fewer folds, or 0"
+                + " for no check");
+        assertEquals(before, listing(), "nothing written");
+        Cli.Run one = textAlign("w.jsonl", "--holdout-folds", "1");
+        Cli.assertBadInputLine(one, dir, "--holdout-folds", "got 1");
+        assertEquals(before, listing(), "nothing written");
+    }
+}

@@ -1,0 +1,82 @@
+package io.synalign.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The verdict's alignment line says its MMD^2 drop is in-sample, and gives the held-out check's
+ * figures where alignment.json has them (as align --holdout-folds writes them).
+ */
+class HeldOutVerdictTest {
+
+    private static final String LABELS = "\"labels\": ["
+            + "{\"label\": \"A\", \"real_share\": 0.5, \"fit\": {\"mmd2_uniform\": 0.03,"
+            + " \"mmd2_weighted\": 0.02}},"
+            + "{\"label\": \"B\", \"real_share\": 0.5, \"fit\": {\"mmd2_uniform\": 0.05,"
+            + " \"mmd2_weighted\": 0.03}}]";
+
+    private static final String HELD_OUT = "\"held_out\": {\"folds\": 5, \"mmd2_uniform\":"
+            + " 0.1285, \"mmd2_weighted\": 0.1317, \"mmd2_change\": 0.0032, \"n_held_out\": 96,"
+            + " \"labels_checked\": 2, \"labels_lower\": 1, \"labels\": ["
+            + "{\"label\": \"A\", \"n_real\": 16, \"n_synthetic\": 60, \"skipped\": null,"
+            + " \"mmd2_uniform\": 0.12, \"mmd2_weighted\": 0.11, \"mmd2_change\": -0.01},"
+            + "{\"label\": \"B\", \"n_real\": 80, \"n_synthetic\": 60, \"skipped\": null,"
+            + " \"mmd2_uniform\": 0.13, \"mmd2_weighted\": 0.136, \"mmd2_change\": 0.006},"
+            + "{\"label\": \"C\", \"n_real\": 1, \"n_synthetic\": 4, \"skipped\":"
+            + " \"1 real row, fewer than the 10 that 5 folds of at least 2 need\", \"mmd2_uniform\": null,"
+            + " \"mmd2_weighted\": null, \"mmd2_change\": null}]}";
+
+    private static JsonNode doc(String body) throws Exception {
+        return new ObjectMapper().readTree("{" + body + "}");
+    }
+
+    @Test
+    void theInSampleDropIsCalledSoAndTheHeldOutFiguresFollow() throws Exception {
+        String line = Verdict.alignment(doc(LABELS + ", " + HELD_OUT), null);
+        assertTrue(line.startsWith("<b>Alignment</b> lowered MMD<sup>2</sup> between the"
+                + " synthetic and the real rows from 0.04 (uniform weights) to 0.025 (learned"
+                + " weights), -37.5% (averaged over 2 labels by their real shares; lower in 2 of"
+                + " 2), measured against the real rows the weights were fitted to, where it falls"
+                + " by construction."), line);
+        assertTrue(line.contains(" On real rows each fit left out (5-fold cross-fitting, 96"
+                + " rows) it did not lower MMD<sup>2</sup>: 0.1285 (uniform) to 0.1317 (learned),"
+                + " +0.003200; lower in 1 of 2 labels."), line);
+    }
+
+    @Test
+    void withoutACheckTheLineSaysHowToGetOne() throws Exception {
+        String line = Verdict.alignment(doc(LABELS), null);
+        assertTrue(line.contains("measured against the real rows the weights were fitted to"),
+                line);
+        assertTrue(line.contains("<code>synalign align --holdout-folds 5</code>"), line);
+        assertFalse(line.contains("cross-fitting"), line);
+        assertEquals("", HeldOutSection.table(doc(LABELS)));
+    }
+
+    @Test
+    void aGlobalCheckCountsNoLabels() throws Exception {
+        String global = "\"global_fit\": {\"mmd2_uniform\": 0.03, \"mmd2_weighted\": 0.02},"
+                + " \"held_out\": {\"folds\": 3, \"mmd2_uniform\": 0.2, \"mmd2_weighted\": 0.19,"
+                + " \"n_held_out\": 30, \"labels_checked\": 1, \"labels_lower\": 1, \"labels\":"
+                + " [{\"label\": \"(all)\", \"n_real\": 30}]}";
+        String line = Verdict.alignment(doc(global), null);
+        assertTrue(line.contains("(3-fold cross-fitting, 30 rows) it lowered MMD<sup>2</sup>:"
+                + " 0.2 (uniform) to 0.19 (learned), -0.01000."), line);
+    }
+
+    @Test
+    void theTableShowsEachLabelAndWhyOneWasNotChecked() throws Exception {
+        String table = HeldOutSection.table(doc(LABELS + ", " + HELD_OUT));
+        assertTrue(table.contains("<table id=\"mmd-heldout-table\">"), table);
+        assertTrue(table.contains("data-label=\"A\"><td class=\"text\">"), table);
+        assertTrue(table.contains("<td>0.12</td><td>0.11</td><td>-0.01</td>"), table);
+        assertTrue(table.contains("not checked: 1 real row, fewer than the 10 that 5 folds of at least 2 need"), table);
+        assertTrue(table.contains("<td>96</td><td>-</td><td>0.1285</td><td>0.1317</td>"
+                + "<td>+0.0032</td>"), table);
+    }
+}
