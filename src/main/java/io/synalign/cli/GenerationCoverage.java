@@ -160,7 +160,7 @@ final class GenerationCoverage {
      * The generation settings of {@code spec} that {@code include} accepts, as they took effect
      * ({@link RunSettings}), without the options the backend never reads: the row count per
      * label resolved (null when {@code --synthetic-rows} sets the total), the call deadline in
-     * force, credentials removed
+     * force, a GGUF model's context in force, credentials removed
      * from the {@code --llm} URL, the encoder's cache directory in use. No secret is written:
      * the API key is only named, by its environment variable.
      */
@@ -171,6 +171,7 @@ final class GenerationCoverage {
         effective.put("--llm", withoutCredentials(checked.backendSpec()));
         effective.put("--synthetic-per-label", checked.perLabel());
         effective.put("--request-timeout", io.synalign.models.llm.Durations.format(checked.timeout()));
+        effective.put("--gguf-context", checked.ggufContext()); // left out below unless gguf:PATH
         List<String> unused = GenerationOptions.unused(checked.offline(), checked.gguf() != null);
         return RunSettings.state(spec, runDir, include.and(name -> !unused.contains(name)),
                 effective);

@@ -53,10 +53,14 @@ final class GenerationOptions {
             UnaryOperator<OpenAiCompatibleChatModel.Builder> builderHook) {
     }
 
-    /** The option values, checked. */
-    record Checked(String backendSpec, boolean offline, Path gguf, Integer perLabel, Integer total,
-            PromptTemplates templates, Duration timeout, Demonstrations demos, boolean attributes,
-            ClosedLoop.Options loop) {
+    /**
+     * The option values, checked; {@code ggufContext} is the context in force of a GGUF model
+     * (--gguf-context, or the default: the training context capped at
+     * {@value GgufChatModel#DEFAULT_CONTEXT}), null for the other backends.
+     */
+    record Checked(String backendSpec, boolean offline, Path gguf, Integer ggufContext, Integer perLabel,
+            Integer total, PromptTemplates templates, Duration timeout, Demonstrations demos,
+            boolean attributes, ClosedLoop.Options loop) {
 
         /** Whether generation runs in rounds steered by measured gaps. */
         boolean closedLoop() {
@@ -136,6 +140,13 @@ final class GenerationOptions {
                     + " server, 10m for a GGUF model.")
     String requestTimeout;
 
+    @Option(names = "--gguf-context", paramLabel = "TOKENS", converter = Converters.PositiveInt.class,
+            description = "Tokens of context (prompt plus reply) of a gguf:PATH model, from "
+                    + GgufChatModel.MIN_CONTEXT + " to the model's training context; a reply gets"
+                    + " what the prompt leaves, and the memory of the KV cache grows with it."
+                    + " Default: the training context capped at " + GgufChatModel.DEFAULT_CONTEXT + ".")
+    Integer ggufContext;
+
     @PathRole(value = PathRole.Kind.DIRECTORY, files = CallJournal.FILE)
     @Option(names = "--journal", paramLabel = "DIR",
             description = "Call journal: completed LLM calls are stored and never sent again, so a"
@@ -208,15 +219,26 @@ final class GenerationOptions {
     /** The options of an HTTP server, which an in-process GGUF model does not use. */
     private static final List<String> HTTP_OPTIONS = List.of("--model", "--api-key-env");
 
+    /** The options of an in-process GGUF model, which a server and the offline baseline do not use. */
+    private static final List<String> GGUF_OPTIONS = List.of("--gguf-context");
+
     /** The longest --request-timeout: a year, far below where nanoseconds overflow a long. */
     static final Duration MAX_REQUEST_TIMEOUT = Duration.ofDays(365);
 
     /** The default --request-timeout of a server. */
     static final Duration HTTP_TIMEOUT = Duration.ofSeconds(120);
 
-    /** The options the backend never reads: the LLM call's offline, the server's for GGUF. */
+    /**
+     * The options the backend never reads: the LLM call's and the GGUF model's offline, the
+     * server's for GGUF, the GGUF model's for a server.
+     */
     static List<String> unused(boolean offline, boolean gguf) {
-        return offline ? LLM_OPTIONS : gguf ? HTTP_OPTIONS : List.of();
+        if (offline) {
+            List<String> all = new ArrayList<>(LLM_OPTIONS);
+            all.addAll(GGUF_OPTIONS);
+            return all;
+        }
+        return gguf ? HTTP_OPTIONS : GGUF_OPTIONS;
     }
 
     /**
@@ -248,21 +270,25 @@ final class GenerationOptions {
             if (given.test(option)) {
                 throw new IllegalArgumentException(option + " does not apply to --llm "
                         + backendSpec + (offline ? " (the EDA baseline calls no LLM)"
-                                : " (a GGUF model runs in-process, named by its file)"));
+                                : isGguf ? " (a GGUF model runs in-process, named by its file)"
+                                : " (it sets an in-process gguf:PATH model's context; a server sets its own)"));
             }
         }
         Path gguf = null;
+        Integer context = null;
         if (isGguf) {
             String path = backendSpec.substring(GGUF_PREFIX.length()).strip();
             if (path.isEmpty()) {
                 throw new IllegalArgumentException("--llm " + backendSpec + ": name the model file, gguf:/path/model.gguf");
             }
             gguf = Path.of(path);
+            GgufHeader header;
             try {
-                GgufHeader.read(gguf); // a missing or non-GGUF file fails here, before any work
+                header = GgufHeader.read(gguf); // a missing or non-GGUF file fails here, before any work
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--llm " + backendSpec + ": " + e.getMessage());
             }
+            context = ggufContext(gguf, header);
         }
         if (this.perLabel != null && this.total != null) {
             throw new IllegalArgumentException("--synthetic-per-label and --synthetic-rows"
@@ -329,8 +355,37 @@ final class GenerationOptions {
                     + " loop it stops)");
         }
         ClosedLoop.Options loop = new ClosedLoop.Options(rounds, targetP, targetMmd2, maxCalls);
-        return new Checked(backendSpec, offline, gguf, perLabel, total, templates, timeout,
+        return new Checked(backendSpec, offline, gguf, context, perLabel, total, templates, timeout,
                 demoMode, withAttributes, loop);
+    }
+
+    /**
+     * The context of the GGUF model in {@code file}: --gguf-context, or the training context its
+     * header states capped at {@value GgufChatModel#DEFAULT_CONTEXT} (uncapped where it states
+     * none). A value above the training context is refused rather than capped: the model was
+     * never trained to attend that far, and a silent cap would give less room than was asked.
+     */
+    private Integer ggufContext(Path file, GgufHeader header) {
+        long trained = header.contextLength();
+        if (trained > 0 && trained < GgufChatModel.MIN_CONTEXT) {
+            throw new IllegalArgumentException("--llm " + llm.strip() + ": the model's training context, "
+                    + trained + " tokens, is below the " + GgufChatModel.MIN_CONTEXT
+                    + " a prompt and its reply need");
+        }
+        if (ggufContext == null) {
+            return trained > 0 ? (int) Math.min(GgufChatModel.DEFAULT_CONTEXT, trained)
+                    : GgufChatModel.DEFAULT_CONTEXT;
+        }
+        if (ggufContext < GgufChatModel.MIN_CONTEXT) {
+            throw new IllegalArgumentException("--gguf-context " + ggufContext + ": at least "
+                    + GgufChatModel.MIN_CONTEXT + " tokens (the prompt and a reply of at least 16 tokens)");
+        }
+        if (trained > 0 && ggufContext > trained) {
+            throw new IllegalArgumentException("--gguf-context " + ggufContext + ": above the training"
+                    + " context of " + file.getFileName() + ", " + trained + " tokens (its GGUF header's "
+                    + header.architecture() + ".context_length); give at most " + trained);
+        }
+        return ggufContext;
     }
 
     /**
@@ -426,7 +481,8 @@ final class GenerationOptions {
     <T> T withChatModel(Checked c, AdaptiveConcurrencyLimiter limiter, Seams seams,
             java.util.function.Function<ChatModel, T> body) {
         try (GgufChatModel local = c.gguf() == null ? null : GgufChatModel.open(c.gguf(),
-                GgufChatModel.Options.defaults().withCallTimeout(c.timeout()).withBounds(
+                GgufChatModel.Options.defaults().withContextSize(c.ggufContext())
+                        .withCallTimeout(c.timeout()).withBounds(
                         GbnfGrammar.Bounds.DEFAULT.withMaxStringChars(maxChars)))) {
             return body.apply(local != null ? local : httpModel(c, limiter, seams));
         }

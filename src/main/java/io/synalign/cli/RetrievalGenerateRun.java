@@ -180,6 +180,7 @@ final class RetrievalGenerateRun {
         effective.put("--llm", GenerationCoverage.withoutCredentials(checked.backendSpec()));
         effective.put("--passages", budget);
         effective.put("--request-timeout", io.synalign.models.llm.Durations.format(checked.timeout()));
+        effective.put("--gguf-context", checked.ggufContext()); // left out below unless gguf:PATH
         List<String> unused = new ArrayList<>(GenerationOptions.unused(checked.offline(), checked.gguf() != null));
         unused.addAll(CLASSIFICATION_ONLY);
         RunSettings.Stated stated = RunSettings.state(cmd.spec, cmd.runDir, name -> !unused.contains(name),

@@ -12,10 +12,11 @@ import org.slf4j.LoggerFactory;
  * {@code run --rounds} has a generator of its own): a reply that asks for K samples at a time
  * can outgrow a server's default limit on generated tokens (SynAlign sends no
  * {@code max_tokens}), or an in-process GGUF model's budget, the context left after the prompt
- * (its training context capped at {@value GgufChatModel#DEFAULT_CONTEXT} tokens; no option
- * raises it). The chat model keeps the complete samples of such a reply and asks afresh when
- * none was complete; either way the fix is fewer samples per request or more room for the
- * reply (a larger server-side limit; for a GGUF model shorter samples or a shorter prompt),
+ * ({@code --gguf-context}, by default its training context capped at
+ * {@value GgufChatModel#DEFAULT_CONTEXT} tokens). The chat model keeps the complete samples of
+ * such a reply and asks afresh when none was complete; either way the fix is fewer samples per
+ * request or more room for the reply (a larger server-side limit; for a GGUF model a larger
+ * context, shorter samples or a shorter prompt),
  * which only the user can choose, so the advice names the options of the run's backend.
  * The count of replies whose complete samples were kept goes into the run's counts
  * ({@link SampleValidator#cutOffReplies}). Called, like the validator, from the thread that
@@ -57,9 +58,10 @@ public final class CutOffReplies {
                     + " samples per request ({} {} now) {}", limit(backend),
                     kept ? "; its complete samples are kept" : "", option, perRequest,
                     GgufChatModel.BACKEND.equals(backend)
-                    ? "or shorter ones (--max-chars), or give fewer demonstrations per prompt (--demos-per-prompt):"
-                            + " a GGUF reply gets the context left after the prompt, the model's training context"
-                            + " capped at " + GgufChatModel.DEFAULT_CONTEXT + " tokens"
+                    ? "or shorter ones (--max-chars), give fewer demonstrations per prompt (--demos-per-prompt),"
+                            + " or give the model more context (--gguf-context TOKENS, up to its training context):"
+                            + " a GGUF reply gets the context left after the prompt, by default the model's training"
+                            + " context capped at " + GgufChatModel.DEFAULT_CONTEXT + " tokens"
                     : "or raise the server's limit on generated tokens (llama.cpp: --n-predict; vLLM:"
                             + " --max-model-len / the model's generation config; Ollama: num_predict)");
         }

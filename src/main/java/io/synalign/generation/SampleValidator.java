@@ -168,7 +168,10 @@ public final class SampleValidator {
         return true;
     }
 
-    /** Replies cut off at the server's token limit whose complete samples were kept. */
+    /**
+     * Replies cut off at the token limit (a server's, or a GGUF model's budget) whose complete
+     * samples were kept.
+     */
     public int cutOffReplies() {
         return cutOffReplies;
     }

@@ -941,6 +941,10 @@ class GenerateCommandTest {
                 "offline", "--model", "bge-small"},
             {"--journal does not apply to --llm offline", "offline", "--journal", dir.resolve("j").toString()},
             {"--api-key-env does not apply to --llm gguf:", "gguf:" + gguf, "--api-key-env", "X"},
+            {"--gguf-context does not apply to --llm http://127.0.0.1:9/v1 (it sets an in-process gguf:PATH"
+                + " model's context; a server sets its own)", "http://127.0.0.1:9/v1", "--gguf-context", "4096"},
+            {"--gguf-context does not apply to --llm offline (the EDA baseline calls no LLM)", "offline",
+                "--gguf-context", "4096"},
             {"--synthetic-per-label and --synthetic-rows contradict each other; give one", "offline",
                 "--synthetic-per-label", "3", "--synthetic-rows", "9"},
         };
@@ -1040,7 +1044,7 @@ class GenerateCommandTest {
                     "--out", dir.resolve("cut.jsonl").toString(), "--llm", "gguf:" + model,
                     "--synthetic-per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2",
                     "--min-chars", "1", "--max-chars", "30", "--attributes", "off", "--no-cache", "--seed", "7",
-                    "--quiet");
+                    "--run-dir", dir.resolve("cut-run").toString(), "--quiet");
         } finally {
             System.setErr(stderr);
         }
@@ -1051,11 +1055,69 @@ class GenerateCommandTest {
                 + " their complete samples were kept \\(fewer per request: --samples-per-summary\\)\\n.*"), run.out());
         assertEquals(1, logs.split("A samples reply was cut off at the GGUF model's token budget", -1).length - 1,
                 "told once: " + logs);
-        assertTrue(logs.contains("(--samples-per-summary 2 now) or shorter ones (--max-chars), or give fewer"
-                + " demonstrations per prompt (--demos-per-prompt): a GGUF reply gets the context left after"
-                + " the prompt"), logs);
+        assertTrue(logs.contains("(--samples-per-summary 2 now) or shorter ones (--max-chars), give fewer"
+                + " demonstrations per prompt (--demos-per-prompt), or give the model more context"
+                + " (--gguf-context TOKENS, up to its training context): a GGUF reply gets the context left"
+                + " after the prompt"), logs);
         assertFalse(logs.contains("--n-predict"), logs);
         assertEquals(6, read(dir.resolve("cut.jsonl")).size());
+        JsonNode settings = JSON.readTree(dir.resolve("cut-run").resolve(RunFiles.GENERATION).toFile())
+                .path("settings");
+        assertEquals(720, settings.path("--gguf-context").asInt(), "the context in force, the training"
+                + " context under 8192: " + settings);
+    }
+
+    /**
+     * --gguf-context reaches the model: a context too small for the samples prompt (a few hundred
+     * byte tokens) fails every call naming the context given, where the default (the tiny
+     * model's training context, 4096) runs (ggufModelRunsEndToEndReproducibly).
+     */
+    @Test
+    void aGgufContextTooSmallForThePromptFailsNamingTheContextGiven() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        Cli.Run run = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
+                "--out", dir.resolve("small.jsonl").toString(), "--llm", "gguf:" + model, "--gguf-context", "100",
+                "--synthetic-per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2",
+                "--no-cache", "--seed", "5", "--quiet");
+        assertEquals(1, run.status(), run.toString());
+        assertTrue(run.err().contains("does not fit the context of 100 tokens of tiny.gguf"), run.err());
+        assertFalse(run.err().contains("unexpected"), run.err());
+        assertFalse(Files.exists(dir.resolve("small.jsonl")));
+    }
+
+    /**
+     * --gguf-context outside what the model can hold is refused with the options, before any
+     * file is read or the model loaded: above the training context its GGUF header states (the
+     * line names both), below the floor, and a model trained on fewer tokens than the floor.
+     */
+    @Test
+    void aGgufContextTheModelCannotHoldIsExit2NamingTheValueAndTheTrainingContext() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        TinyGgufWriter.Spec tiny = TinyGgufWriter.Spec.tiny(3);
+        Path cramped = TinyGgufWriter.write(dir.resolve("cramped.gguf"), new TinyGgufWriter.Spec(tiny.layers(),
+                tiny.embd(), tiny.heads(), tiny.ff(), 32, tiny.seed(), null));
+        String[][] cases = {
+            {"--gguf-context 4097: above the training context of tiny.gguf, 4096 tokens (its GGUF header's"
+                + " llama.context_length); give at most 4096", "gguf:" + model, "--gguf-context", "4097"},
+            {"--gguf-context 63: at least 64 tokens", "gguf:" + model, "--gguf-context", "63"},
+            {"--gguf-context", "gguf:" + model, "--gguf-context", "0"},
+            {"--llm gguf:" + cramped + ": the model's training context, 32 tokens, is below the 64", "gguf:" + cramped},
+        };
+        for (String[] c : cases) {
+            List<String> a = new ArrayList<>(List.of("generate", "--real", dir.resolve("real.jsonl").toString(),
+                    "--out", dir.resolve("s.jsonl").toString(), "--llm", c[1], "--quiet"));
+            a.addAll(List.of(c).subList(2, c.length));
+            Cli.Run run = Cli.run(cl -> {
+                GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate").getCommand();
+                cmd.loader = (spec, options) -> {
+                    throw new AssertionError("the context is checked before the encoder loads");
+                };
+            }, a.toArray(String[]::new));
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(1, run.errLines().size(), run.toString());
+            assertTrue(run.err().contains(c[0]), run.err());
+        }
+        assertFalse(Files.exists(dir.resolve("s.jsonl")));
     }
 
     @Test
@@ -1203,6 +1265,7 @@ class GenerateCommandTest {
         JsonNode settings = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile()).path("settings");
         assertEquals(64, settings.path("--max-length").asInt(), settings.toString());
         assertEquals("cpu", settings.path("--device").asText(), settings.toString());
+        assertFalse(settings.has("--gguf-context"), "an option the baseline never reads: " + settings);
 
         Cli.Run bad = generate(Map.of(), "generate", "--real", dir.resolve("real.jsonl").toString(),
                 "--out", dir.resolve("s.jsonl").toString(), "--llm", "offline", "--no-cache",

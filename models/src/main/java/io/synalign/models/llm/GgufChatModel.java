@@ -56,6 +56,14 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     static final String STOP = "stop";
     /** The context (tokens) of {@link Options#defaults()}, which the model's training context caps. */
     public static final int DEFAULT_CONTEXT = 8192;
+    /**
+     * The smallest context (tokens) of {@link Options}: a call needs its prompt plus at least
+     * 16 tokens of reply, and the shortest built-in prompt is about 120 tokens of an English
+     * BPE vocabulary before its demonstrations, so no smaller context does any work. Whether a
+     * larger one holds a given prompt is known only once the model's tokenizer has counted it,
+     * at the call, which then fails naming the context.
+     */
+    public static final int MIN_CONTEXT = 64;
     /** Tokens generated for a free-text request without max_tokens. */
     static final int DEFAULT_FREE_TEXT_TOKENS = 512;
     /**
@@ -87,8 +95,9 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     public record Options(int contextSize, int threads, GbnfGrammar.Bounds bounds, Duration callTimeout) {
 
         public Options {
-            if (contextSize < 64) {
-                throw new IllegalArgumentException("GGUF context size must be at least 64: " + contextSize);
+            if (contextSize < MIN_CONTEXT) {
+                throw new IllegalArgumentException("GGUF context size must be at least " + MIN_CONTEXT + ": "
+                        + contextSize);
             }
             if (threads < 1) {
                 throw new IllegalArgumentException("GGUF threads must be at least 1: " + threads);
@@ -108,6 +117,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         public static Options defaults() {
             return new Options(DEFAULT_CONTEXT, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT,
                     DEFAULT_CALL_TIMEOUT);
+        }
+
+        /** These options with {@code tokens} of context, which the model's training context caps. */
+        public Options withContextSize(int tokens) {
+            return new Options(tokens, threads, bounds, callTimeout);
         }
 
         public Options withBounds(GbnfGrammar.Bounds b) {

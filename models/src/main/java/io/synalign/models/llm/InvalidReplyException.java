@@ -41,7 +41,10 @@ public final class InvalidReplyException extends ChatModelException {
         return finishReason;
     }
 
-    /** Whether the reply was cut off at the server's token limit ({@code finish_reason length}). */
+    /**
+     * Whether the reply was cut off at its token limit ({@code finish_reason length}): a server's,
+     * or an in-process GGUF model's budget.
+     */
     public boolean cutOff() {
         return "length".equals(finishReason);
     }

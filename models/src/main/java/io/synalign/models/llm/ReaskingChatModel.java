@@ -12,14 +12,17 @@ import org.slf4j.LoggerFactory;
  * conversation, and asks again with re-ask index k ({@link ChatRequest#reask()}), at most
  * {@code maxReasks} times, before giving up with an {@link InvalidReplyException}.
  *
- * <p>A reply cut off at the server's token limit ({@code finish_reason length}) is not fed back:
+ * <p>A reply cut off at its token limit ({@code finish_reason length}: a server's limit on
+ * generated tokens, or an in-process GGUF model's budget, the context left after the prompt) is
+ * not fed back:
  * its text would leave the model even less room for the whole reply it must write again. The
  * re-ask is a fresh one instead: the original conversation, its last user turn asking for a
  * complete, shorter reply ({@link #CUT_OFF_NOTE}; the prompt changes, so a seeded server does
  * not cut the same reply again). A reply cut off before any answer (no content, or reasoning
  * only) is not re-asked at all: the same request spends its tokens on reasoning the same way,
- * so up to {@code maxReasks} more full-length calls would fail alike; the exception names the
- * fix (a larger server-side limit, less reasoning). A caller that loses one request this way
+ * so up to {@code maxReasks} more full-length calls would fail alike; the exception names a
+ * server's fix (a larger server-side limit, less reasoning), and a GGUF model's problem its budget
+ * (a grammar-bounded GGUF reply begins with its JSON, so this is a server's case). A caller that loses one request this way
  * goes on with its others.
  *
  * <p>Put a {@link JournaledChatModel} between this and the backend, so that each ask and re-ask is
@@ -64,10 +67,12 @@ public final class ReaskingChatModel extends ForwardingChatModel {
             } catch (InvalidReplyException e) {
                 attempts += e.httpAttempts();
                 if (e.cutOffBeforeAnswer()) {
-                    throw new InvalidReplyException(delegate.model() + " wrote no answer before the"
-                            + " server's token limit; not asked again, since the same request would"
+                    boolean gguf = GgufChatModel.BACKEND.equals(delegate.backend());
+                    throw new InvalidReplyException(delegate.model() + " wrote no answer before "
+                            + (gguf ? "its token budget" : "the server's token limit")
+                            + "; not asked again, since the same request would"
                             + " spend its tokens the same way: " + e.getMessage()
-                            + (e.getMessage().contains(TOKEN_LIMIT_FIX) ? "" : REASONING_FIX),
+                            + (gguf || e.getMessage().contains(TOKEN_LIMIT_FIX) ? "" : REASONING_FIX),
                             e.lastContent(), attempts, e.finishReason());
                 }
                 if (k - request.reask() >= maxReasks) {

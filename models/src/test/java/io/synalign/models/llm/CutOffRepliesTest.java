@@ -103,6 +103,39 @@ class CutOffRepliesTest {
         assertEquals(1, e.httpAttempts());
     }
 
+    /**
+     * An in-process GGUF model has no server: a reply of its cut off before any answer names its
+     * budget (which the model's problem states), not a server's limit and flags. A stand-in model
+     * throws the reply, since a grammar-bounded GGUF reply always begins with its JSON.
+     */
+    @Test
+    void aGgufReplyWithoutAnAnswerNamesItsBudgetNotAServer() {
+        ChatModel gguf = new ChatModel() {
+            @Override
+            public ChatReply complete(ChatRequest request) {
+                throw new InvalidReplyException("only the model's reasoning, no answer (the GGUF reply was cut"
+                        + " off at its token budget, finish_reason length: 54 tokens, the context of 150 tokens"
+                        + " less the prompt's 95)", "<think>\nhmm", 1, "length");
+            }
+
+            @Override
+            public String backend() {
+                return GgufChatModel.BACKEND;
+            }
+
+            @Override
+            public String model() {
+                return "tiny.gguf";
+            }
+        };
+        InvalidReplyException e = assertThrows(InvalidReplyException.class,
+                () -> new ReaskingChatModel(gguf, 2).complete(samples()));
+        assertTrue(e.getMessage().startsWith("tiny.gguf wrote no answer before its token budget; not asked again"),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("the context of 150 tokens less the prompt's 95)"), e.getMessage());
+        assertFalse(e.getMessage().contains("server"), e.getMessage());
+    }
+
     /** A server without a reasoning parser: the content ends inside {@code <think>}. */
     @Test
     void reasoningInTheContentThatUsedUpTheLimitIsNotAskedAgain() throws Exception {

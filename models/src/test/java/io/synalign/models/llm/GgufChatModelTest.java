@@ -66,6 +66,18 @@ class GgufChatModelTest {
         assertEquals(4096, model.contextSize(), "capped by the model's training context");
     }
 
+    /** A context given in the options is the model's, the training context capping it; the floor holds. */
+    @Test
+    void theContextOfTheOptionsIsTheModels() {
+        try (GgufChatModel small = GgufChatModel.open(file, GgufChatModel.Options.defaults().withThreads(2)
+                .withContextSize(1000))) {
+            assertEquals(1000, small.contextSize());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GgufChatModel.Options.defaults().withContextSize(GgufChatModel.MIN_CONTEXT - 1));
+        assertEquals("GGUF context size must be at least 64: 63", e.getMessage());
+    }
+
     @Test
     void stageOneRepliesValidateWithinTheGrammarBounds() {
         for (long seed = 1; seed <= 4; seed++) {
