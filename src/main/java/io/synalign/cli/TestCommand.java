@@ -235,7 +235,8 @@ final class TestCommand extends CliCommand {
             out.println("note: the weighted columns score the weights against these real rows;"
                     + " weights learned against them (align --real this file) are scored"
                     + " in-sample, which flatters them: for a fair figure, test against real rows"
-                    + " the weights were not learned against");
+                    + " the weights were not learned against (align --holdout-folds K measures"
+                    + " that from the real rows alone)");
         }
         if (witnessRows > 0) {
             out.println("where they differ (MMD witness" + (w ? ", weighted" : "")

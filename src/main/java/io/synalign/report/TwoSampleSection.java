@@ -113,7 +113,9 @@ final class TwoSampleSection {
             }
             sb.append("The weighted columns score the weights against these real rows: weights"
                     + " learned against them are scored in-sample, which flatters them; for a fair"
-                    + " figure, test against real rows the weights were not learned against.</p>");
+                    + " figure, test against real rows the weights were not learned against"
+                    + " (<code>align --holdout-folds K</code> measures that from the real rows"
+                    + " alone).</p>");
         }
         // A list, not the map: a label may itself be named "(overall)".
         List<Map.Entry<String, JsonNode>> table = new ArrayList<>(rows.entrySet());
