@@ -70,6 +70,19 @@ public final class TwoSampleTesting {
         return 0.5 - 3 * Math.sqrt((n + m + 1.0) / (12.0 * n * m));
     }
 
+    /**
+     * Whether a weighted AUC of {@code real} rows against weights of effective sample size
+     * {@code ess} is below {@link #COPY_AUC} and three null deviations of chance, the weighted
+     * side counted at its ESS (see {@link Figures#weightedBelowChance}); the report reads it from
+     * test.json with this rule.
+     */
+    public static boolean weightedBelowChance(int real, double aucWeighted, double ess) {
+        if (!Double.isFinite(aucWeighted) || !Double.isFinite(ess)) {
+            return false;
+        }
+        return aucWeighted < Math.min(COPY_AUC, copyAucBound(real, (int) Math.max(1, Math.round(ess))));
+    }
+
     /** Rows listed per label where the two samples differ, by default. */
     public static final int DEFAULT_WITNESS_ROWS = 5;
 
@@ -185,11 +198,8 @@ public final class TwoSampleTesting {
          * near-copies of them that the weights pick.
          */
         public boolean weightedBelowChance() {
-            if (aucWeighted == null || essWeighted == null || !Double.isFinite(aucWeighted)) {
-                return false;
-            }
-            int m = (int) Math.max(1, Math.round(essWeighted));
-            return aucWeighted < Math.min(COPY_AUC, copyAucBound(real, m));
+            return aucWeighted != null && essWeighted != null
+                    && TwoSampleTesting.weightedBelowChance(real, aucWeighted, essWeighted);
         }
 
         /** As the summary writes it (snake_case keys; NaN as null). */

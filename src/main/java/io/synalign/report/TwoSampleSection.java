@@ -99,9 +99,9 @@ final class TwoSampleSection {
             for (JsonNode l : rows.values()) {
                 JsonNode auc = l.path("auc_weighted");
                 JsonNode ess = l.path("ess_weighted"); // absent in files written before it
-                fitted += auc.isNumber() && ess.isNumber() && auc.asDouble() < Math.min(COPY_AUC,
-                        io.synalign.pipeline.TwoSampleTesting.copyAucBound(l.path("real").asInt(0),
-                                (int) Math.max(1, Math.round(ess.asDouble())))) ? 1 : 0;
+                fitted += auc.isNumber() && ess.isNumber()
+                        && io.synalign.pipeline.TwoSampleTesting.weightedBelowChance(
+                                l.path("real").asInt(0), auc.asDouble(), ess.asDouble()) ? 1 : 0;
             }
             sb.append("<p class=\"meta\" id=\"two-sample-in-sample\">");
             if (fitted > 0) {
