@@ -154,15 +154,8 @@ final class AlignCommand extends CliCommand {
                     + " with S). Default: ${DEFAULT-VALUE}.")
     long seed = AlignmentConfig.defaults().seed();
 
-    @Option(names = "--holdout-folds", paramLabel = "K", converter = Converters.FoldCount.class,
-            description = "Also check the alignment on real rows it was not fitted to: per label"
-                    + " (or for the one global fit) split the real rows into K folds, fit weights"
-                    + " without each fold with the same settings, and report the MMD^2 of the"
-                    + " synthetic rows to the held-out fold, uniform and weighted, averaged over"
-                    + " the folds (K more fits per label). The written weights are unchanged. 0:"
-                    + " no check. Labels with too few real rows for K folds (each fold must leave"
-                    + " 2 to fit on) are skipped and named. Default: ${DEFAULT-VALUE}.")
-    int holdoutFolds = 0;
+    @Mixin
+    HoldoutOption holdout = new HoldoutOption();
 
     @Mixin
     RecordOptions records = new RecordOptions();
@@ -251,9 +244,9 @@ final class AlignCommand extends CliCommand {
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);
-        if (holdoutFolds > 0) {
+        if (holdout.on()) {
             // From R's header alone, before any row is read.
-            requireCheckable(LabelPlan.of(LabelMode.GLOBAL, null, (int) realHeader.shape()[0],
+            holdout.requireCheckable(LabelPlan.of(LabelMode.GLOBAL, null, (int) realHeader.shape()[0],
                     null, 1));
         }
         openShards(realHeader, NarrowingCentre.NONE).close(); // every shard checked first
@@ -275,12 +268,12 @@ final class AlignCommand extends CliCommand {
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 result = learner.fit(backend, config, r, s, progress);
                 ResultChecks.checkWeights(result.weights(), (int) n);
-                if (holdoutFolds > 0) {
+                if (holdout.on()) {
                     heldOut = new HeldOutCheck((c, rr, ss, p) -> {
                         AlignmentResult fit = learner.fit(backend, c, rr, ss, p);
                         ResultChecks.checkWeights(fit.weights(), Math.toIntExact(ss.rows()));
                         return fit;
-                    }, config, backend, holdoutFolds).run(LabelPlan.of(LabelMode.GLOBAL, null,
+                    }, config, backend, holdout.folds).run(LabelPlan.of(LabelMode.GLOBAL, null,
                             r.rows(), null, (int) n), r, s, progress);
                 }
             }
@@ -296,20 +289,6 @@ final class AlignCommand extends CliCommand {
         }
         printSummary(stdout, json, result);
         return ExitCodes.OK;
-    }
-
-    /**
-     * Refuses {@code --holdout-folds} when no group of {@code plan} has the real rows for its
-     * folds, before any row is embedded or read: the check would run nothing after the work.
-     *
-     * @throws IllegalArgumentException naming the option, its value and why
-     */
-    void requireCheckable(LabelPlan plan) {
-        String why = HeldOutCheck.whyNone(plan, holdoutFolds);
-        if (why != null) {
-            throw new IllegalArgumentException("--holdout-folds " + holdoutFolds + ": " + why
-                    + "; give fewer folds, or 0 for no check");
-        }
     }
 
     /**

@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The {@code held_out} object of align's {@code --summary} and {@code alignment.json}: what the
+ * The {@code held_out} object of align's and run's {@code --summary} and {@code alignment.json}: what the
  * cross-fitted check of {@code --holdout-folds K} found ({@link HeldOutResult}), overall and per
  * label, and its one line on stdout. Figures a skipped label does not have are null (JSON has no
  * NaN). Each figure is the MMD^2 between the weighted synthetic rows (all their pairs counted)

@@ -6,15 +6,18 @@ import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.WeightedSampler;
+import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.generation.GeneratedSample;
+import io.synalign.generation.GenerationPipeline;
 import io.synalign.generation.LabelRows;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.RowSource;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
@@ -51,7 +54,9 @@ import picocli.CommandLine.Option;
  * all use those rows: {@link RealEmbeddings}), weighted per label (or with {@code --scope global}) exactly as text
  * {@code align} does ({@link TextAlignment}), and then {@code --sample N} of them are drawn by
  * weight without replacement ({@link WeightedSampler}, seeded by {@code --seed}) and written to
- * {@code --out}.
+ * {@code --out}. With {@code --holdout-folds K} the alignment is also checked on real rows
+ * each of K fits left out, as text {@code align} checks it ({@link TextAlignment#heldOut}); after
+ * {@code --rounds} that is the final alignment, whose weights are written.
  *
  * <p>Default N: half the generated rows (at least 1), capped by the rows with a positive
  * weight. Half because A-Res inclusion stays roughly proportional to the weights only while N
@@ -74,7 +79,10 @@ import picocli.CommandLine.Option;
                 + " exploration-aware sampling), --attributes off (no latent attribute reasoning),"
                 + " and alignment itself: --synthetic-out holds the rows as generated, --out the"
                 + " aligned set, for 'synalign evaluate' and 'synalign test'. --rounds N closes the"
-                + " loop: each round is steered to where the rows so far cover the real rows worst."},
+                + " loop: each round is steered to where the rows so far cover the real rows worst.",
+            "%n--holdout-folds K checks the alignment on real rows it was not fitted to, as"
+                + " 'align --holdout-folds K' does; with --rounds N it checks the final alignment"
+                + " (the rows of every round, the weights written), not the rounds' own fits."},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:success", "1:failure (I/O error, the LLM server failing or past"
                 + " --request-timeout, internal error)",
@@ -171,6 +179,10 @@ final class RunCommand extends CliCommand {
     @Mixin
     AlignmentEngineOptions engine = new AlignmentEngineOptions();
 
+    /** As align's; with --rounds it checks the final alignment only (see the footer). */
+    @Mixin
+    HoldoutOption holdout = new HoldoutOption();
+
     @Option(names = "--seed", paramLabel = "S",
             description = "Seed of generation, alignment and the sample. Default: ${DEFAULT-VALUE}.")
     long seed = 0;
@@ -232,6 +244,9 @@ final class RunCommand extends CliCommand {
             leakageTexts.add(TextFields.texts(a, records.read(a), textField));
         }
         int requested = checked.requested(labels);
+        if (holdout.on()) {
+            requireHoldoutCheckable(checked, labels, lt, rows.size());
+        }
         if (sample != null && !withReplacement && sample > requested) {
             throw new IllegalArgumentException("--sample " + sample + " exceeds the " + requested
                     + " rows to generate; the aligned set is drawn from them without replacement");
@@ -312,8 +327,14 @@ final class RunCommand extends CliCommand {
         // The rows aligned: every generated row, less those --dedup/--leakage-against removed.
         List<GeneratedSample> samples = kept(g.samples(), filtered);
         LabelledAlignmentResult result;
+        HeldOutResult heldOut = null;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
             result = aligner.fit(plan, embedded, progress);
+            if (holdout.on()) {
+                // The weights written: after --rounds, those of every round's rows.
+                heldOut = aligner.heldOut(plan, embedded.real(),
+                        RowSource.of(embedded.synthetic()), holdout.folds, progress);
+            }
         }
         TwoSampleTesting.Report tested = null;
         if (runDir != null) {
@@ -343,7 +364,7 @@ final class RunCommand extends CliCommand {
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, TextAlignReport.Embedding.of(model, encoderId,
                         encoderOptions.maxLength(), cacheDir, embedded), picks,
-                withReplacement);
+                withReplacement, HeldOutSummary.of(heldOut));
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());
         // What --dedup/--leakage-against removed: one summary for both documents and stdout.
@@ -418,6 +439,30 @@ final class RunCommand extends CliCommand {
         return ExitCodes.OK;
     }
 
+    /**
+     * Refuses --holdout-folds before any row is generated when no label could be checked: the
+     * rows to come are planned as the labels asked for, each real label with a quota standing
+     * for its generated rows (the check needs only the real rows of the fitted labels).
+     */
+    private void requireHoldoutCheckable(GenerationOptions.Checked checked, List<LabelRows> labels,
+            TextFields.LabelledTexts lt, int nReal) {
+        int[] quotas = GenerationPipeline.quotas(labels, checked.perLabel(), checked.total());
+        List<String> asked = lt.labels() == null ? null : new ArrayList<>();
+        int nAsked = 0;
+        for (int i = 0; i < quotas.length; i++) {
+            if (quotas[i] > 0) {
+                nAsked += asked == null ? quotas[i] : 1;
+                if (asked != null) {
+                    asked.add(labels.get(i).label());
+                }
+            }
+        }
+        if (nAsked > 0) { // no row asked for is refused elsewhere
+            holdout.requireCheckable(TextAlignOptions.plan(scope.scope, lt.labels(), nReal,
+                    asked, nAsked));
+        }
+    }
+
     /** Options only generation reads: the generation mixin's, and where its rows go. */
     private Set<String> generationOnly() {
         Set<String> names = new HashSet<>(optionNames("generation"));
@@ -429,6 +474,7 @@ final class RunCommand extends CliCommand {
     private Set<String> alignmentOnly() {
         Set<String> names = new HashSet<>(optionNames("engine"));
         names.addAll(optionNames("scope"));
+        names.addAll(optionNames("holdout"));
         names.addAll(List.of("--out", "--sample", "--with-replacement", "--weighted-out",
                 "--summary", "--dedup", "--leakage-against", "--filter-threshold"));
         return names;

@@ -146,9 +146,9 @@ final class TextAlignRun {
         HeldOutResult heldOut = null;
         try (NpyRowSource rows = embedded.synthetic()) {
             result = aligner.fit(inputs.plan(), embedded.realForFit(), rows, progress);
-            if (cmd.holdoutFolds > 0) {
+            if (cmd.holdout.on()) {
                 heldOut = aligner.heldOut(inputs.plan(), embedded.realForFit(), rows,
-                        cmd.holdoutFolds, progress);
+                        cmd.holdout.folds, progress);
             }
         }
         int[] picks = null;
@@ -202,8 +202,8 @@ final class TextAlignRun {
         StreamedRecords.Scan scan = synthetic.scan(TextAlignOptions.WEIGHT_FIELD, progress);
         LabelPlan plan = TextAlignOptions.plan(mode, realTexts.labels(), realRecords.size(),
                 scan.labels(), scan.count());
-        if (cmd.holdoutFolds > 0) {
-            cmd.requireCheckable(plan);
+        if (cmd.holdout.on()) {
+            cmd.holdout.requireCheckable(plan);
         }
         if (opts.sample != null && !opts.withReplacement
                 && opts.sample > plan.weightableSyntheticRows()) {

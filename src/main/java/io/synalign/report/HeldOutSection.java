@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Locale;
 
 /**
- * The report's words and table for the held-out check that {@code align --holdout-folds K}
- * writes into {@code alignment.json} ({@code held_out}): MMD^2 of the synthetic rows, uniform
+ * The report's words and table for the held-out check that {@code align --holdout-folds K} and
+ * {@code run --holdout-folds K} write into {@code alignment.json} ({@code held_out}): MMD^2 of the synthetic rows, uniform
  * and weighted, to real rows each cross-fitted set of weights was not fitted to. The in-sample
  * figures fall by construction (the weights minimise them); these say whether the drop carries
  * over to other real rows.
@@ -29,8 +29,8 @@ final class HeldOutSection {
     static String verdict(JsonNode alignment) {
         JsonNode h = of(alignment);
         if (h == null) {
-            return " Run <code>synalign align --holdout-folds 5</code> to measure it on real rows"
-                    + " the weights were not fitted to.";
+            return " Run " + command(alignment) + " to measure it on real rows the weights were"
+                    + " not fitted to.";
         }
         int checked = h.path("labels_checked").asInt(0);
         if (checked == 0 || !h.path("mmd2_uniform").isNumber()
@@ -51,6 +51,24 @@ final class HeldOutSection {
                     .append(checked).append(" label").append(checked == 1 ? "" : "s");
         }
         return sb.append('.').toString();
+    }
+
+    /**
+     * The command line that adds the check, for the command that made {@code alignment}: a
+     * {@code run} user has no align command line to add it to.
+     */
+    static String command(JsonNode alignment) {
+        return "<code>synalign " + (madeByRun(alignment) ? "run" : "align")
+                + " --holdout-folds 5</code>";
+    }
+
+    /**
+     * Whether {@code run} wrote {@code alignment}: its {@code settings} list every alignment
+     * option of the command that wrote it, given or not, and only {@code run} has
+     * {@code --weighted-out} (align writes the weighted rows to {@code --out}).
+     */
+    static boolean madeByRun(JsonNode alignment) {
+        return alignment != null && alignment.path("settings").has("--weighted-out");
     }
 
     private static boolean byLabel(JsonNode h) {

@@ -93,7 +93,7 @@ public final class ReportPage {
         queries(sb);
         mmd(sb);
         pca(sb);
-        sb.append(TwoSampleSection.html(run.test()));
+        sb.append(TwoSampleSection.html(run.test(), run.alignment()));
         evaluation(sb);
         generation(sb);
         sb.append(RoundsSection.html(run.generation()));
@@ -220,8 +220,8 @@ public final class ReportPage {
         sb.append("<p class=\"meta\" id=\"mmd-in-sample\">These MMD<sup>2</sup> values are"
                 + " measured against the real rows the weights were fitted to (in-sample), so"
                 + " the weighted value is lower by construction.")
-                .append(HeldOutSection.of(a) == null ? " <code>synalign align --holdout-folds"
-                        + " 5</code> measures it on real rows the weights did not see." : "")
+                .append(HeldOutSection.of(a) == null ? " " + HeldOutSection.command(a)
+                        + " measures it on real rows the weights did not see." : "")
                 .append("</p>").append(HeldOutSection.table(a));
         sb.append("</section>\n");
     }

@@ -27,6 +27,14 @@ final class TwoSampleSection {
     }
 
     static String html(JsonNode test) {
+        return html(test, null);
+    }
+
+    /**
+     * @param alignment the run directory's alignment.json, or null: which command's
+     *     {@code --holdout-folds} to name
+     */
+    static String html(JsonNode test, JsonNode alignment) {
         StringBuilder sb = new StringBuilder();
         sb.append("<section id=\"two-sample\"><h2>Can the synthetic rows be told from the real"
                 + " ones?</h2>\n");
@@ -114,7 +122,8 @@ final class TwoSampleSection {
             sb.append("The weighted columns score the weights against these real rows: weights"
                     + " learned against them are scored in-sample, which flatters them; for a fair"
                     + " figure, test against real rows the weights were not learned against"
-                    + " (<code>align --holdout-folds K</code> measures that from the real rows"
+                    + " (<code>" + (HeldOutSection.madeByRun(alignment) ? "run" : "align")
+                    + " --holdout-folds K</code> measures that from the real rows"
                     + " alone).</p>");
         }
         // A list, not the map: a label may itself be named "(overall)".

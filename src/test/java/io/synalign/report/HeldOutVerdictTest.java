@@ -58,6 +58,21 @@ class HeldOutVerdictTest {
         assertEquals("", HeldOutSection.table(doc(LABELS)));
     }
 
+    /**
+     * The advice names the command that wrote alignment.json, told by its settings: every
+     * alignment option of that command is listed, and only run has --weighted-out.
+     */
+    @Test
+    void theAdviceNamesTheCommandThatWroteTheAlignment() throws Exception {
+        String byAlign = Verdict.alignment(doc(LABELS + ", \"settings\": {\"--synthetic\":"
+                + " \"s.jsonl\", \"--holdout-folds\": 0}"), null);
+        assertTrue(byAlign.contains("Run <code>synalign align --holdout-folds 5</code>"), byAlign);
+        String byRun = Verdict.alignment(doc(LABELS + ", \"settings\": {\"--weighted-out\":"
+                + " null, \"--holdout-folds\": 0}"), null);
+        assertTrue(byRun.contains("Run <code>synalign run --holdout-folds 5</code>"), byRun);
+        assertFalse(byRun.contains("align --holdout-folds"), byRun);
+    }
+
     @Test
     void aGlobalCheckCountsNoLabels() throws Exception {
         String global = "\"global_fit\": {\"mmd2_uniform\": 0.03, \"mmd2_weighted\": 0.02},"

@@ -1,0 +1,253 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.models.llm.FakeOpenAiServer;
+import io.synalign.pipeline.RunFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code run --holdout-folds K}: the check of the alignment a run wrote is the one
+ * {@code align --holdout-folds K} makes of the same rows (the run directory's embeddings,
+ * labels and settings), in alignment.json, the --summary and on stdout; with --rounds it checks
+ * the final alignment, of every round's rows; bad values exit 2 before any LLM request; and the
+ * report of a run directory names {@code run --holdout-folds}, the command its user ran.
+ */
+class RunHoldoutTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String KEY_VAR = "SYNALIGN_TEST_KEY";
+
+    @TempDir
+    Path dir;
+
+    /** 8 real rows of pos, 5 of neg: 2 folds fit both labels, 3 folds pos alone. */
+    @BeforeEach
+    void writeReal() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String t : GenerateCommandTest.POS) {
+            sb.append(JSON.createObjectNode().put("text", t).put("label", "pos")).append('\n');
+        }
+        for (String t : GenerateCommandTest.NEG) {
+            sb.append(JSON.createObjectNode().put("text", t).put("label", "neg")).append('\n');
+        }
+        Files.writeString(dir.resolve("real.jsonl"), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    private String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private static Cli.Run run(Map<String, String> env, List<String> args) {
+        return Cli.run(cl -> {
+            RunCommand cmd = (RunCommand) cl.getSubcommands().get("run").getCommand();
+            cmd.loader = (spec, options) -> new GenerateCommandTest.HashEncoder();
+            cmd.environment = env;
+            cmd.builderHook = b -> b.sleeper(d -> { });
+        }, args.toArray(String[]::new));
+    }
+
+    private List<String> offline(String runDir, String... extra) {
+        List<String> a = new ArrayList<>(List.of("run", "--real", p("real.jsonl"), "--out",
+                p(runDir + ".aligned.jsonl"), "--llm", "offline", "--synthetic-per-label", "9",
+                "--no-cache", "--seed", "5", "--backend", "reference", "--method", "exact",
+                "--quiet", "--run-dir", p(runDir)));
+        a.addAll(List.of(extra));
+        return a;
+    }
+
+    /**
+     * {@code align --holdout-folds K} of the rows {@code runDir} holds, with the run's seed and
+     * alignment settings; returns its summary.
+     */
+    private JsonNode alignOf(String runDir, int folds, String... extra) throws IOException {
+        List<String> a = new ArrayList<>(List.of("align", "--real", p("real.jsonl"),
+                "--synthetic", p(runDir + "/" + RunFiles.WEIGHTED), "--real-embeddings",
+                p(runDir + "/" + RunFiles.REAL_EMBEDDINGS), "--synthetic-embeddings",
+                p(runDir + "/" + RunFiles.SYNTHETIC_EMBEDDINGS), "--out", p(runDir + ".w.jsonl"),
+                "--summary", p(runDir + ".align.json"), "--seed", "5", "--backend", "reference",
+                "--method", "exact", "--quiet", "--holdout-folds", String.valueOf(folds)));
+        a.addAll(List.of(extra));
+        Cli.Run align = Cli.run(cl -> { }, a.toArray(String[]::new));
+        assertEquals(0, align.status(), align::toString);
+        assertTrue(align.out().contains("held-out check (" + folds + " folds"), align.out());
+        return JSON.readTree(dir.resolve(runDir + ".align.json").toFile());
+    }
+
+    /** The check less its timing, which differs between any two runs. */
+    private static JsonNode untimed(JsonNode heldOut) {
+        assertTrue(heldOut.isObject(), "a held_out object: " + heldOut);
+        ObjectNode copy = heldOut.deepCopy();
+        copy.remove("seconds");
+        return copy;
+    }
+
+    /** The stdout line of the check, up to its timing. */
+    private static String heldOutLine(String out) {
+        return out.lines().filter(l -> l.startsWith("held-out check (")).findFirst()
+                .map(l -> l.substring(0, l.lastIndexOf(", ")))
+                .orElseThrow(() -> new AssertionError("no held-out line in: " + out));
+    }
+
+    @Test
+    void theCheckOfARunIsAlignsCheckOfTheSameRows() throws IOException {
+        Cli.Run plain = run(Map.of(), offline("rd0"));
+        assertEquals(0, plain.status(), plain::toString);
+        Cli.Run checked = run(Map.of(), offline("rd", "--holdout-folds", "2", "--summary",
+                p("summary.json")));
+        assertEquals(0, checked.status(), checked::toString);
+        assertEquals(Files.readString(dir.resolve("rd0/" + RunFiles.WEIGHTED)),
+                Files.readString(dir.resolve("rd/" + RunFiles.WEIGHTED)),
+                "the check changes no weight");
+
+        JsonNode alignment = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile());
+        JsonNode held = alignment.path("held_out");
+        JsonNode want = alignOf("rd", 2).path("held_out");
+        assertEquals(untimed(want), untimed(held), "run's check is align's of the same rows");
+        assertEquals(2, held.path("labels_checked").asInt(), held::toString);
+        assertEquals(13, held.path("n_held_out").asInt(), held::toString);
+        assertEquals(held, JSON.readTree(dir.resolve("summary.json").toFile())
+                .path("alignment").path("held_out"), "the --summary records the same check");
+        Cli.Run align = Cli.run(cl -> { }, "align", "--real", p("real.jsonl"), "--synthetic",
+                p("rd/" + RunFiles.WEIGHTED), "--real-embeddings",
+                p("rd/" + RunFiles.REAL_EMBEDDINGS), "--synthetic-embeddings",
+                p("rd/" + RunFiles.SYNTHETIC_EMBEDDINGS), "--out", p("again.jsonl"), "--seed",
+                "5", "--backend", "reference", "--method", "exact", "--quiet", "--holdout-folds",
+                "2");
+        assertEquals(heldOutLine(align.out()), heldOutLine(checked.out()), checked.out());
+        assertFalse(plain.out().contains("held-out"), plain.out());
+
+        // The setting is the alignment's: stated in alignment.json, not in generation.json.
+        assertEquals(2, alignment.path("settings").path("--holdout-folds").asInt(-1));
+        assertTrue(alignment.path("given").toString().contains("--holdout-folds"));
+        assertFalse(JSON.readTree(dir.resolve("rd/" + RunFiles.GENERATION).toFile())
+                .path("settings").has("--holdout-folds"));
+        assertEquals(0, JSON.readTree(dir.resolve("rd0/" + RunFiles.ALIGNMENT).toFile())
+                .path("settings").path("--holdout-folds").asInt(-1));
+    }
+
+    @Test
+    void aGlobalScopeChecksTheOneFitAsAlignDoes() throws IOException {
+        Cli.Run checked = run(Map.of(), offline("rd", "--scope", "global", "--holdout-folds",
+                "3"));
+        assertEquals(0, checked.status(), checked::toString);
+        JsonNode held = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile())
+                .path("held_out");
+        assertEquals(untimed(alignOf("rd", 3, "--scope", "global").path("held_out")),
+                untimed(held));
+        assertEquals(13, held.path("n_held_out").asInt(), held::toString);
+        assertTrue(checked.out().contains("held-out check (3 folds, 13 real rows not fitted to)"),
+                checked.out());
+    }
+
+    @Test
+    void withRoundsTheFinalAlignmentOfEveryRoundsRowsIsChecked() throws IOException {
+        String key = "sk-holdout-" + System.nanoTime();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(2)) {
+            Cli.Run r = run(Map.of(KEY_VAR, key), List.of("run", "--real", p("real.jsonl"),
+                    "--out", p("aligned.jsonl"), "--llm", server.baseUrl(), "--model",
+                    "fake-model", "--api-key-env", KEY_VAR, "--synthetic-per-label", "8",
+                    "--samples-per-summary", "2", "--demos-per-prompt", "2", "--no-cache",
+                    "--seed", "5", "--backend", "reference", "--method", "exact", "--quiet",
+                    "--rounds", "2", "--holdout-folds", "2", "--run-dir", p("rd")));
+            assertEquals(0, r.status(), r::toString);
+        }
+        JsonNode alignment = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile());
+        JsonNode held = alignment.path("held_out");
+        assertEquals(untimed(alignOf("rd", 2).path("held_out")), untimed(held));
+        JsonNode rounds = JSON.readTree(dir.resolve("rd/" + RunFiles.GENERATION).toFile())
+                .path("rounds");
+        assertEquals(2, rounds.size(), rounds::toString);
+        int synthetic = 0;
+        for (JsonNode l : held.path("labels")) {
+            synthetic += l.path("n_synthetic").asInt();
+        }
+        assertEquals(Files.readAllLines(dir.resolve("rd/" + RunFiles.WEIGHTED)).size(), synthetic,
+                "the check's synthetic rows are every round's");
+        assertEquals(2, held.path("fits").asInt() / held.path("labels_checked").asInt(),
+                "K fits per label, for the final alignment alone");
+    }
+
+    private Set<String> listing() throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.map(f -> f.getFileName().toString())
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+
+    @Test
+    void badFoldCountsExit2BeforeAnyRequestAndWriteNothing() throws IOException {
+        String key = "sk-holdout-" + System.nanoTime();
+        Set<String> before = listing();
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(2)) {
+            List<String> base = List.of("run", "--real", p("real.jsonl"), "--out",
+                    p("aligned.jsonl"), "--llm", server.baseUrl(), "--model", "fake-model",
+                    "--api-key-env", KEY_VAR, "--synthetic-per-label", "4", "--no-cache",
+                    "--backend", "reference", "--quiet", "--run-dir", p("rd"), "--summary",
+                    p("s.json"));
+            String[][] cases = {
+                {"1", "--holdout-folds", "must be 0 (no check) or a number of folds >= 2, got 1"},
+                {"-3", "--holdout-folds", "got -3"},
+                {"five", "--holdout-folds", "'five' is not an integer"},
+                {"5", "--holdout-folds 5: the largest label's 8 real rows cannot make 5 folds of"
+                        + " at least 2 rows (10 needed); give fewer folds, or 0 for no check"},
+            };
+            for (String[] c : cases) {
+                List<String> args = new ArrayList<>(base);
+                args.addAll(List.of("--holdout-folds", c[0]));
+                Cli.assertBadInputLine(run(Map.of(KEY_VAR, key), args), dir,
+                        java.util.Arrays.copyOfRange(c, 1, c.length));
+            }
+            List<String> global = new ArrayList<>(base);
+            global.addAll(List.of("--scope", "global", "--holdout-folds", "7"));
+            Cli.assertBadInputLine(run(Map.of(KEY_VAR, key), global), dir, "--holdout-folds 7:"
+                    + " the 13 real rows cannot make 7 folds of at least 2 rows (14 needed)");
+            assertEquals(0, server.requests.get(), "no LLM request");
+        }
+        assertEquals(before, listing(), "nothing written");
+    }
+
+    @Test
+    void theReportOfARunNamesRunHoldoutFolds() throws IOException {
+        Cli.Run plain = run(Map.of(), offline("rd"));
+        assertEquals(0, plain.status(), plain::toString);
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("rd"), "--out", p("r.html"));
+        assertEquals(0, report.status(), report::toString);
+        String html = Files.readString(dir.resolve("r.html"));
+        assertTrue(html.contains("Run <code>synalign run --holdout-folds 5</code> to measure it"),
+                html);
+        assertTrue(html.contains("<code>synalign run --holdout-folds 5</code> measures it on real"
+                + " rows the weights did not see."), html);
+        assertTrue(html.contains("(<code>run --holdout-folds K</code> measures that"), html);
+        assertFalse(html.contains("align --holdout-folds"), html);
+
+        // With the check, the report shows its figures instead of the advice.
+        Cli.Run checked = run(Map.of(), offline("rc", "--holdout-folds", "2"));
+        assertEquals(0, checked.status(), checked::toString);
+        Cli.Run report2 = Cli.run(cl -> { }, "report", "--run", p("rc"), "--out", p("c.html"));
+        assertEquals(0, report2.status(), report2::toString);
+        String withCheck = Files.readString(dir.resolve("c.html"));
+        assertTrue(withCheck.contains("On real rows each fit left out (2-fold cross-fitting, 13"
+                + " rows)"), withCheck);
+        assertTrue(withCheck.contains("<table id=\"mmd-heldout-table\">"), withCheck);
+        assertFalse(withCheck.contains("--holdout-folds 5"), withCheck);
+    }
+}
