@@ -35,8 +35,8 @@ final class HeldOutSection {
         int checked = h.path("labels_checked").asInt(0);
         if (checked == 0 || !h.path("mmd2_uniform").isNumber()
                 || !h.path("mmd2_weighted").isNumber()) {
-            return " The held-out check (" + h.path("folds").asInt() + " folds) could check no"
-                    + " label.";
+            return " The held-out check (" + h.path("folds").asInt() + " folds) could check no "
+                    + (byLabel(h) ? "label." : "fit.");
         }
         double u = h.path("mmd2_uniform").asDouble();
         double w = h.path("mmd2_weighted").asDouble();
@@ -59,7 +59,33 @@ final class HeldOutSection {
      */
     static String command(JsonNode alignment) {
         return "<code>synalign " + (madeByRun(alignment) ? "run" : "align")
-                + " --holdout-folds 5</code>";
+                + " --holdout-folds " + suggestedFolds(alignment) + "</code>";
+    }
+
+    /**
+     * Folds the advice names: 5, or fewer where the largest fitted group (a label aligned on its
+     * own, else all real rows) has fewer than the 10 real rows that 5 folds of 2 need, so that
+     * the command given is not refused (2 when no group has even 4); 5 when the document does
+     * not say.
+     */
+    static int suggestedFolds(JsonNode alignment) {
+        if (alignment == null) {
+            return 5;
+        }
+        // A global fit (global_fit set; the run directory's copy drops "mode", a setting) is one
+        // group of all real rows; per label, the groups are the labels fitted on their own.
+        int largest = 0;
+        if (!alignment.path("global_fit").isObject()) {
+            for (JsonNode l : alignment.path("labels")) {
+                if ("aligned".equals(l.path("status").asText())) {
+                    largest = Math.max(largest, l.path("n_real").asInt(0));
+                }
+            }
+        }
+        if (largest == 0) {
+            largest = alignment.path("n_real").asInt(0);
+        }
+        return largest == 0 ? 5 : Math.max(2, Math.min(5, largest / 2));
     }
 
     /**
@@ -84,8 +110,9 @@ final class HeldOutSection {
             return "";
         }
         StringBuilder sb = new StringBuilder("<h3>Held-out check</h3><p class=\"meta\">")
-                .append(h.path("folds").asInt()).append("-fold cross-fitting: per label the real"
-                        + " rows were split into folds; weights were fitted without each fold,"
+                .append(h.path("folds").asInt()).append("-fold cross-fitting: ")
+                .append(byLabel(h) ? "per label, the real rows" : "the real rows")
+                .append(" were split into folds; weights were fitted without each fold,"
                         + " with the same settings, and MMD<sup>2</sup> measured between the"
                         + " weighted synthetic rows and that fold's real rows, the real rows'"
                         + " pairs with themselves left out (so a few rows do not raise it; it can"

@@ -73,6 +73,25 @@ class HeldOutVerdictTest {
         assertFalse(byRun.contains("align --holdout-folds"), byRun);
     }
 
+    /**
+     * The advice's folds fit the largest fitted group: 5 folds of 2 need 10 real rows, so a run
+     * whose labels have 8 is told 4 (the 5 it was told before was refused).
+     */
+    @Test
+    void theAdvisedFoldsFitTheLargestGroup() throws Exception {
+        String perLabel = "\"global_fit\": null, \"n_real\": 40, \"labels\": ["
+                + "{\"label\": \"a\", \"status\": \"aligned\", \"n_real\": %d},"
+                + "{\"label\": \"b\", \"status\": \"aligned\", \"n_real\": 3},"
+                + "{\"label\": \"c\", \"status\": \"no-synthetic\", \"n_real\": 29}]";
+        assertEquals(4, HeldOutSection.suggestedFolds(doc(String.format(perLabel, 8))));
+        assertEquals(5, HeldOutSection.suggestedFolds(doc(String.format(perLabel, 11))));
+        assertEquals(2, HeldOutSection.suggestedFolds(doc(String.format(perLabel, 5))));
+        assertEquals(3, HeldOutSection.suggestedFolds(doc("\"global_fit\": {\"mmd2_uniform\": 0.1},"
+                + " \"n_real\": 7, \"labels\": [{\"label\": \"a\", \"status\": \"aligned\", \"n_real\": 30}]")));
+        assertEquals(5, HeldOutSection.suggestedFolds(doc("\"n_real\": 120")));
+        assertEquals(5, HeldOutSection.suggestedFolds(doc(LABELS)), "a document without counts");
+    }
+
     @Test
     void aGlobalCheckCountsNoLabels() throws Exception {
         String global = "\"global_fit\": {\"mmd2_uniform\": 0.03, \"mmd2_weighted\": 0.02},"
