@@ -115,6 +115,12 @@ final class DataFrames {
                 throw new IllegalArgumentException(option + " " + path + ": no such file or"
                         + " directory", e);
             }
+            if (option != null && f.equals("json")
+                    && String.valueOf(e.getMessage()).contains("COLUMN_ALREADY_EXISTS")) {
+                // Two fields of one name: a duplicate key in a line (which the job's rule
+                // refuses), or names that differ in case only (Spark's columns ignore case).
+                throw duplicateColumn(spark, what, option, path, e);
+            }
             if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)) {
                 // Schema inference reads the files: what fails here is the input.
                 throw new IllegalArgumentException(what + ": cannot be read as "
@@ -129,11 +135,12 @@ final class DataFrames {
         Arrays.sort(files);
         boolean glob = path.matches(".*[*?\\[{].*");
         if (f.equals("json")) {
-            JsonLines.checkWellFormed(spark, option == null ? "input" : option, all, files);
+            String named = option == null ? "input" : option;
+            FirstBadLine.ifSparkFoundOne(spark, named, all, files);
             // Spark's inferred schema, its fields read from each line as text (file by file,
             // in name order, as below).
-            Dataset<Row> lines = JsonLines.withLines(spark, option == null ? "input" : option,
-                    files, all.schema(), glob || !directory(spark, path) ? null : path);
+            Dataset<Row> lines = JsonLines.withLines(spark, named, path, files, all.schema(),
+                    glob || !directory(spark, path) ? null : path);
             if (!keepLines) {
                 lines = lines.drop(JsonLines.LINE);
             }
@@ -154,6 +161,27 @@ final class DataFrames {
         @SuppressWarnings("unchecked")
         JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
         return spark.createDataFrame(sc.union(inOrder), all.schema());
+    }
+
+    /**
+     * Spark's refusal of an inferred schema with two columns of one name, as the refusal of the
+     * first bad line when a line is at fault (a duplicate key, nested ones too), else Spark's
+     * message naming the input.
+     */
+    private static IllegalArgumentException duplicateColumn(SparkSession spark, String what,
+            String option, String path, Exception e) {
+        try {
+            IllegalArgumentException first = FirstBadLine.in(spark, option,
+                    FirstBadLine.files(spark, path));
+            if (first != null) {
+                first.initCause(e);
+                return first;
+            }
+        } catch (java.io.IOException | RuntimeException scan) {
+            e.addSuppressed(scan);
+        }
+        return new IllegalArgumentException(what + ": " + JobErrors.oneLine(
+                String.valueOf(e.getMessage())), e);
     }
 
     /** Whether {@code path} is a directory (its partition columns come from its k=v folders). */

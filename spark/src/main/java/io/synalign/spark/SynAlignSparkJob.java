@@ -317,7 +317,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                         + " from them)", e);
             } catch (Exception e) { // Spark's SparkException too: checked, but thrown undeclared
                 // A task refused a line that is not one JSON object: name its line number.
-                IllegalArgumentException located = JsonLines.located(spark, e);
+                IllegalArgumentException located = FirstBadLine.located(spark, e);
                 if (located != null) {
                     throw located;
                 }
