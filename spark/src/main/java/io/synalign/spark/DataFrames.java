@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -86,7 +87,7 @@ final class DataFrames {
      */
     static Dataset<Row> read(SparkSession spark, String option, String path, String format,
             String labelField) {
-        return read(spark, option, path, format, labelField, false);
+        return read(spark, option, path, format, labelField, false, null);
     }
 
     /**
@@ -96,9 +97,12 @@ final class DataFrames {
      *
      * @param keepLines whether JSON Lines records keep their line as read, in the last column
      *     {@link JsonLines#LINE} (for an output that writes each record as it came)
+     * @param parsedFields for JSON Lines, the only fields parsed from each line (the others
+     *     are null in every record, their columns kept for the schema's checks and messages;
+     *     the records keep their lines, which messages about a record show), or null for all
      */
     static Dataset<Row> read(SparkSession spark, String option, String path, String format,
-            String labelField, boolean keepLines) {
+            String labelField, boolean keepLines, Set<String> parsedFields) {
         String f = format(path, format);
         String what = option == null ? path : option + " " + path;
         Dataset<Row> all;
@@ -140,8 +144,8 @@ final class DataFrames {
             // Spark's inferred schema, its fields read from each line as text (file by file,
             // in name order, as below).
             Dataset<Row> lines = JsonLines.withLines(spark, named, path, files, all.schema(),
-                    glob || !directory(spark, path) ? null : path);
-            if (!keepLines) {
+                    glob || !directory(spark, path) ? null : path, parsedFields);
+            if (!keepLines && parsedFields == null) {
                 lines = lines.drop(JsonLines.LINE);
             }
             return JsonLines.inFileOrder(spark, lines, files);

@@ -111,9 +111,11 @@ final class JsonLines {
      * @param path the input as given (a file, directory or glob), for naming the bad line
      * @param basePath the directory given, for its partition columns ({@code k=v} folders);
      *     null for a glob or a single file
+     * @param parsedFields the fields {@code from_json} reads (the others are null columns of
+     *     their inferred type: Spark's JSON parser skips what the schema lacks), or null for all
      */
     static Dataset<Row> withLines(SparkSession spark, String option, String path,
-            String[] files, StructType schema, String basePath) {
+            String[] files, StructType schema, String basePath, Set<String> parsedFields) {
         if (Arrays.asList(schema.fieldNames()).contains(LINE)) {
             throw new IllegalArgumentException(option + ": the records have a field '" + LINE
                     + "', the name the job gives each record's line; rename it");
@@ -130,7 +132,8 @@ final class JsonLines {
             partitionColumns.remove("value");
             StructType data = new StructType();
             for (StructField f : schema.fields()) {
-                if (!partitionColumns.contains(f.name())) {
+                if (!partitionColumns.contains(f.name())
+                        && (parsedFields == null || parsedFields.contains(f.name()))) {
                     data = data.add(f);
                 }
             }
@@ -161,7 +164,9 @@ final class JsonLines {
             for (StructField f : schema.fields()) {
                 columns.add(partitionColumns.contains(f.name())
                         ? functions.col(quoted(f.name())).cast(f.dataType()).as(f.name())
-                        : functions.col(FIELDS).getField(f.name()).as(f.name()));
+                        : parsedFields == null || parsedFields.contains(f.name())
+                        ? functions.col(FIELDS).getField(f.name()).as(f.name())
+                        : functions.lit(null).cast(f.dataType()).as(f.name()));
             }
             columns.add(functions.col(LINE));
             Dataset<Row> fields = parsed.select(columns.toArray(Column[]::new));
@@ -266,6 +271,34 @@ final class JsonLines {
             }
         }
         return true;
+    }
+
+    /**
+     * A record for a message, from its line as read: its top-level fields but {@code skip}, as
+     * {@code name=value} (strings as their text, other values as the line writes them), cut to
+     * 200 characters; the line itself, cut, when it is not one object (every line was checked).
+     */
+    static String describe(String line, String skip) {
+        StringBuilder sb = new StringBuilder("{");
+        try (JsonParser p = STRICT.createParser(line)) {
+            p.nextToken(); // the object's opening brace
+            while (p.nextToken() == JsonToken.FIELD_NAME && sb.length() <= 200) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                int start = (int) p.currentTokenLocation().getCharOffset();
+                p.skipChildren();
+                if (!name.equals(skip)) {
+                    sb.append(sb.length() == 1 ? "" : ", ").append(name).append('=').append(
+                            value == JsonToken.VALUE_STRING ? p.getText()
+                                    : line.substring(start, (int) p.currentLocation()
+                                            .getCharOffset()).strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return cut(line);
+        }
+        String text = sb.append('}').toString();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...}";
     }
 
     /** The columns of {@code rows} but {@link #LINE}, for messages that list the fields. */
