@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -86,7 +87,7 @@ final class DataFrames {
      */
     static Dataset<Row> read(SparkSession spark, String option, String path, String format,
             String labelField) {
-        return read(spark, option, path, format, labelField, false);
+        return read(spark, option, path, format, labelField, false, null);
     }
 
     /**
@@ -96,9 +97,12 @@ final class DataFrames {
      *
      * @param keepLines whether JSON Lines records keep their line as read, in the last column
      *     {@link JsonLines#LINE} (for an output that writes each record as it came)
+     * @param parsedFields for JSON Lines, the only fields parsed from each line (the others
+     *     are null in every record, their columns kept for the schema's checks and messages;
+     *     the records keep their lines, which messages about a record show), or null for all
      */
     static Dataset<Row> read(SparkSession spark, String option, String path, String format,
-            String labelField, boolean keepLines) {
+            String labelField, boolean keepLines, Set<String> parsedFields) {
         String f = format(path, format);
         String what = option == null ? path : option + " " + path;
         Dataset<Row> all;
@@ -115,6 +119,12 @@ final class DataFrames {
                 throw new IllegalArgumentException(option + " " + path + ": no such file or"
                         + " directory", e);
             }
+            if (option != null && f.equals("json")
+                    && String.valueOf(e.getMessage()).contains("COLUMN_ALREADY_EXISTS")) {
+                // Two fields of one name: a duplicate key in a line (which the job's rule
+                // refuses), or names that differ in case only (Spark's columns ignore case).
+                throw duplicateColumn(spark, what, option, path, e);
+            }
             if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)) {
                 // Schema inference reads the files: what fails here is the input.
                 throw new IllegalArgumentException(what + ": cannot be read as "
@@ -129,12 +139,13 @@ final class DataFrames {
         Arrays.sort(files);
         boolean glob = path.matches(".*[*?\\[{].*");
         if (f.equals("json")) {
-            JsonLines.checkWellFormed(spark, option == null ? "input" : option, all, files);
+            String named = option == null ? "input" : option;
+            FirstBadLine.ifSparkFoundOne(spark, named, all, files);
             // Spark's inferred schema, its fields read from each line as text (file by file,
             // in name order, as below).
-            Dataset<Row> lines = JsonLines.withLines(spark, option == null ? "input" : option,
-                    files, all.schema(), glob || !directory(spark, path) ? null : path);
-            if (!keepLines) {
+            Dataset<Row> lines = JsonLines.withLines(spark, named, path, files, all.schema(),
+                    glob || !directory(spark, path) ? null : path, parsedFields);
+            if (!keepLines && parsedFields == null) {
                 lines = lines.drop(JsonLines.LINE);
             }
             return JsonLines.inFileOrder(spark, lines, files);
@@ -154,6 +165,27 @@ final class DataFrames {
         @SuppressWarnings("unchecked")
         JavaRDD<Row>[] inOrder = parts.toArray(new JavaRDD[0]);
         return spark.createDataFrame(sc.union(inOrder), all.schema());
+    }
+
+    /**
+     * Spark's refusal of an inferred schema with two columns of one name, as the refusal of the
+     * first bad line when a line is at fault (a duplicate key, nested ones too), else Spark's
+     * message naming the input.
+     */
+    private static IllegalArgumentException duplicateColumn(SparkSession spark, String what,
+            String option, String path, Exception e) {
+        try {
+            IllegalArgumentException first = FirstBadLine.in(spark, option,
+                    FirstBadLine.files(spark, path));
+            if (first != null) {
+                first.initCause(e);
+                return first;
+            }
+        } catch (java.io.IOException | RuntimeException scan) {
+            e.addSuppressed(scan);
+        }
+        return new IllegalArgumentException(what + ": " + JobErrors.oneLine(
+                String.valueOf(e.getMessage())), e);
     }
 
     /** Whether {@code path} is a directory (its partition columns come from its k=v folders). */

@@ -35,11 +35,11 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * What Spark's JSON reader does not do for JSON Lines the way the CLI does: name a malformed
+ * What Spark's JSON reader does not do for JSON Lines the way the CLI does: refuse a malformed
  * line (Spark's permissive mode turns it into a row of nulls with a {@code _corrupt_record},
- * which later fails as "a row has no text field"), and keep the fields in the order the records
- * give them (schema inference sorts them by name, so the output's columns would come out
- * alphabetical); carry each record's line as read, so that the output can be that line with the
+ * which later fails as "a row has no text field"; {@link FirstBadLine} names it), and keep the
+ * fields in the order the records give them (schema inference sorts them by name, so the
+ * output's columns would come out alphabetical); carry each record's line as read, so that the output can be that line with the
  * weight appended (Spark's reader gives every value its column's inferred type: a {@code 1}
  * beside a {@code 2.5} came back as {@code 1.0}, a number in a column that also holds text as a
  * string), and refuse a line that is not one JSON object (Spark read a top-level array as one
@@ -47,8 +47,6 @@ import org.apache.spark.sql.types.StructType;
  */
 final class JsonLines {
 
-    /** Spark's column for lines it could not parse. */
-    static final String CORRUPT = "_corrupt_record";
     /** The column that carries each record's line as read (JSON Lines inputs only). */
     static final String LINE = "_synalign_line";
     /** The struct column {@code from_json} fills, before its fields become columns. */
@@ -70,48 +68,6 @@ final class JsonLines {
             .build();
 
     private JsonLines() {
-    }
-
-    /**
-     * When Spark found malformed lines, scans the files in name order on the driver for the
-     * first and throws naming its file, line and column. Costs nothing when every line parsed.
-     *
-     * @throws IllegalArgumentException naming {@code option}, the file, line and column
-     */
-    static void checkWellFormed(SparkSession spark, String option, Dataset<Row> rows, String[] files) {
-        if (!Arrays.asList(rows.columns()).contains(CORRUPT)) {
-            return;
-        }
-        for (String file : files) {
-            Path path = new Path(file);
-            try {
-                try (BufferedReader in = open(spark, path)) {
-                    long number = 0;
-                    for (String line = in.readLine(); line != null; line = in.readLine()) {
-                        number++;
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        try {
-                            JsonNode node = JSON.readTree(line);
-                            if (node == null || !node.isObject()) {
-                                throw new IllegalArgumentException(option + " " + file + " line "
-                                        + number + ": not a JSON object");
-                            }
-                        } catch (JsonProcessingException e) {
-                            JsonLocation at = e.getLocation();
-                            throw new IllegalArgumentException(option + " " + file + " line "
-                                    + number + (at == null ? "" : ", column " + at.getColumnNr())
-                                    + ": malformed JSON (" + e.getOriginalMessage() + ")");
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(option + " " + file + ": " + e.getMessage(), e);
-            }
-        }
-        throw new IllegalArgumentException(option + ": Spark could not parse a record"
-                + " (column " + CORRUPT + "), though every line is a JSON object on its own");
     }
 
     /**
@@ -148,15 +104,18 @@ final class JsonLines {
      * them under {@code schema} (the schema it inferred over all of them), each with its line as
      * read in the string column {@link #LINE}, last. Each file is read as text and its non-blank
      * lines parsed by {@code from_json} with the reader's options, so that the fields are those
-     * the job had before; every line is checked ({@link #notOneObject}) as the rows are first
-     * computed, a bad one failing the task with {@link NotOneObject} (see {@link #located}): no
-     * pass of its own.
+     * the job had before; every line is checked ({@link FirstBadLine#rule}) as the rows are
+     * first computed, a bad one failing the task with {@link FirstBadLine.NotOneObject} (see
+     * {@link FirstBadLine#located}): no pass of its own.
      *
+     * @param path the input as given (a file, directory or glob), for naming the bad line
      * @param basePath the directory given, for its partition columns ({@code k=v} folders);
      *     null for a glob or a single file
+     * @param parsedFields the fields {@code from_json} reads (the others are null columns of
+     *     their inferred type: Spark's JSON parser skips what the schema lacks), or null for all
      */
-    static Dataset<Row> withLines(SparkSession spark, String option, String[] files,
-            StructType schema, String basePath) {
+    static Dataset<Row> withLines(SparkSession spark, String option, String path,
+            String[] files, StructType schema, String basePath, Set<String> parsedFields) {
         if (Arrays.asList(schema.fieldNames()).contains(LINE)) {
             throw new IllegalArgumentException(option + ": the records have a field '" + LINE
                     + "', the name the job gives each record's line; rename it");
@@ -173,7 +132,8 @@ final class JsonLines {
             partitionColumns.remove("value");
             StructType data = new StructType();
             for (StructField f : schema.fields()) {
-                if (!partitionColumns.contains(f.name())) {
+                if (!partitionColumns.contains(f.name())
+                        && (parsedFields == null || parsedFields.contains(f.name()))) {
                     data = data.add(f);
                 }
             }
@@ -190,12 +150,10 @@ final class JsonLines {
             // (a map over Java Rows cost a conversion each way).
             org.apache.spark.sql.expressions.UserDefinedFunction oneObject = functions.udf(
                     (org.apache.spark.sql.api.java.UDF1<String, Boolean>) line -> {
-                        if (blank(line)) {
-                            return true;
-                        }
-                        String problem = notOneObject(line);
+                        String problem = FirstBadLine.rule(line);
                         if (problem != null) {
-                            throw new NotOneObject(option, file, problem, line);
+                            throw new FirstBadLine.NotOneObject(option, path, file, problem,
+                                    line);
                         }
                         return true;
                     }, DataTypes.BooleanType).asNondeterministic();
@@ -206,7 +164,9 @@ final class JsonLines {
             for (StructField f : schema.fields()) {
                 columns.add(partitionColumns.contains(f.name())
                         ? functions.col(quoted(f.name())).cast(f.dataType()).as(f.name())
-                        : functions.col(FIELDS).getField(f.name()).as(f.name()));
+                        : parsedFields == null || parsedFields.contains(f.name())
+                        ? functions.col(FIELDS).getField(f.name()).as(f.name())
+                        : functions.lit(null).cast(f.dataType()).as(f.name()));
             }
             columns.add(functions.col(LINE));
             Dataset<Row> fields = parsed.select(columns.toArray(Column[]::new));
@@ -303,65 +263,42 @@ final class JsonLines {
         }
     }
 
-    /**
-     * A line that is not one JSON object, found by a task (which knows its file, not its line
-     * number); {@link #located} names the line.
-     */
-    static final class NotOneObject extends IllegalArgumentException {
-        private static final long serialVersionUID = 1L;
-        final String option;
-        final String file;
-
-        NotOneObject(String option, String file, String problem, String line) {
-            super(option + " " + file + ": " + problem + " (the line: " + cut(line) + ")");
-            this.option = option;
-            this.file = file;
-        }
-    }
-
-    /**
-     * When {@code failure}'s causes hold a {@link NotOneObject}, the refusal naming its line:
-     * its file scanned on the driver for the first line that is not one object (only on this
-     * failing path; the task knew the file, not the line number). Null otherwise.
-     */
-    static IllegalArgumentException located(SparkSession spark, Throwable failure) {
-        NotOneObject bad = null;
-        for (Throwable c = failure; c != null && bad == null;
-                c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof NotOneObject n) {
-                bad = n;
-            }
-        }
-        if (bad == null) {
-            return null;
-        }
-        try (BufferedReader in = open(spark, new Path(bad.file))) {
-            long number = 0;
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
-                number++;
-                if (blank(line)) {
-                    continue;
-                }
-                String problem = notOneObject(line);
-                if (problem != null) {
-                    return new IllegalArgumentException(bad.option + " " + bad.file + " line "
-                            + number + ": " + problem, failure);
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            failure.addSuppressed(e);
-        }
-        return new IllegalArgumentException(bad.getMessage(), failure);
-    }
-
     /** Whether {@code line} holds JSON's whitespace only: no record, skipped. */
-    private static boolean blank(String line) {
+    static boolean blank(String line) {
         for (int i = 0; i < line.length(); i++) {
             if (" \t\r\n".indexOf(line.charAt(i)) < 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /**
+     * A record for a message, from its line as read: its top-level fields but {@code skip}, as
+     * {@code name=value} (strings as their text, other values as the line writes them), cut to
+     * 200 characters; the line itself, cut, when it is not one object (every line was checked).
+     */
+    static String describe(String line, String skip) {
+        StringBuilder sb = new StringBuilder("{");
+        try (JsonParser p = STRICT.createParser(line)) {
+            p.nextToken(); // the object's opening brace
+            while (p.nextToken() == JsonToken.FIELD_NAME && sb.length() <= 200) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                int start = (int) p.currentTokenLocation().getCharOffset();
+                p.skipChildren();
+                if (!name.equals(skip)) {
+                    sb.append(sb.length() == 1 ? "" : ", ").append(name).append('=').append(
+                            value == JsonToken.VALUE_STRING ? p.getText()
+                                    : line.substring(start, (int) p.currentLocation()
+                                            .getCharOffset()).strip());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return cut(line);
+        }
+        String text = sb.append('}').toString();
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...}";
     }
 
     /** The columns of {@code rows} but {@link #LINE}, for messages that list the fields. */
@@ -376,15 +313,20 @@ final class JsonLines {
         return s.length() <= 120 ? s : s.substring(0, 120) + "...";
     }
 
-    /** The file's text, decompressed by the codec its name implies (as Spark reads it). */
-    private static BufferedReader open(SparkSession spark, Path path) throws IOException {
+    /** The file's bytes, decompressed by the codec its name implies (as Spark reads it). */
+    static java.io.InputStream openRaw(SparkSession spark, Path path) throws IOException {
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         FileSystem fs = path.getFileSystem(conf);
         java.io.InputStream raw = fs.open(path);
         org.apache.hadoop.io.compress.CompressionCodec codec =
                 new org.apache.hadoop.io.compress.CompressionCodecFactory(conf).getCodec(path);
-        return new BufferedReader(new InputStreamReader(codec == null ? raw
-                : codec.createInputStream(raw), StandardCharsets.UTF_8));
+        return codec == null ? raw : codec.createInputStream(raw);
+    }
+
+    /** The file's text (see {@link #openRaw}). */
+    private static BufferedReader open(SparkSession spark, Path path) throws IOException {
+        return new BufferedReader(new InputStreamReader(openRaw(spark, path),
+                StandardCharsets.UTF_8));
     }
 
     private static List<String> firstFields(SparkSession spark, String file) {
@@ -392,7 +334,7 @@ final class JsonLines {
         try {
             try (BufferedReader in = open(spark, path)) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
-                    if (line.isBlank()) {
+                    if (blank(line)) {
                         continue;
                     }
                     JsonNode node = JSON.readTree(line);

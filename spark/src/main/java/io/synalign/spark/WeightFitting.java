@@ -148,8 +148,15 @@ final class WeightFitting {
         return String.valueOf(value);
     }
 
-    /** A record for an error message: its fields other than the embedding, cut to 200 chars. */
+    /**
+     * A record for an error message: its fields other than the embedding, cut to 200 chars;
+     * from its line as read where it has one (its other fields may not have been parsed).
+     */
     private static String describe(Row row, String[] names, int embedding) {
+        int line = java.util.Arrays.asList(names).indexOf(JsonLines.LINE);
+        if (line >= 0 && !row.isNullAt(line)) {
+            return JsonLines.describe(row.getString(line), names[embedding]);
+        }
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < row.size(); i++) {
             if (i != embedding && !names[i].equals(JsonLines.LINE)) {

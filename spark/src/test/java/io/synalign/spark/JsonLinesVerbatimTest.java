@@ -191,6 +191,21 @@ class JsonLinesVerbatimTest {
         assertTrue(JsonLines.notOneObject("{\"a\":1,\"a\":2}").contains("Duplicate field 'a'"));
     }
 
+    /**
+     * A record in a message is read back from its line (its fields other than the fit's may not
+     * have been parsed): every field but the one skipped, strings as text, other values as the
+     * line writes them, NaN too.
+     */
+    @Test
+    void aRecordIsDescribedFromItsLine() {
+        assertEquals("{id=7, text=caf\u00e9 \"q\", score=1, meta={\"b\":[1.50,null]}, x=NaN}",
+                JsonLines.describe("{\"id\":7,\"text\":\"caf\\u00e9 \\\"q\\\"\",\"emb\":[1,2],"
+                        + "\"score\":1,\"meta\":{\"b\":[1.50,null]},\"x\":NaN}", "emb"));
+        String longText = "y".repeat(300);
+        assertEquals("{a=" + longText.substring(0, 197) + "...}",
+                JsonLines.describe("{\"a\":\"" + longText + "\"}", "emb"));
+    }
+
     private static String[] plus(String[] base, String... more) {
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);

@@ -351,7 +351,7 @@ class SynAlignSparkJobTest {
                 "parquet"));
         Path quoted = Files.writeString(dir.resolve("quoted.jsonl"), Files.readString(labelled)
                 + "{'id': 99, 'label': 'pos', 'emb': [1, 2, 3]}\n");
-        refused.put(quoted.getFileName() + " line 21, column 2: malformed JSON", new String[] {"--real", labelled.toString(),
+        refused.put(quoted.getFileName() + " line 21: malformed JSON at column 2", new String[] {"--real", labelled.toString(),
             "--synthetic", quoted.toString(), "--embedding-field", "emb"});
         int n = 0;
         for (Map.Entry<String, String[]> e : refused.entrySet()) {
@@ -520,7 +520,7 @@ class SynAlignSparkJobTest {
                         dir.resolve("w7.jsonl").toString(), "--embedding-field", "emb")
                         .run(TestSpark.session()));
         assertTrue(bad.getMessage().startsWith("--synthetic ") && bad.getMessage().contains(
-                "s7.jsonl line 7, column ") && bad.getMessage().contains("malformed JSON"), bad.getMessage());
+                "s7.jsonl line 7: malformed JSON at column "), bad.getMessage());
         assertFalse(Files.exists(dir.resolve("w7.jsonl")));
         lines.set(6, good);
         Files.write(synthetic, lines);
