@@ -567,9 +567,13 @@ final class GenerationOptions {
                 g.seconds(), g.validator().rejectedEmpty(), g.validator().rejectedLength(),
                 g.validator().rejectedDuplicates(), g.validator().rejectedCopiesOfReal());
         if (g.validator().cutOffReplies() > 0) {
+            // A GGUF reply's budget is the context left after the prompt: the run's own option
+            // gives it more room (a server's limit is set on the server, named in the warning).
             stdout.printf(Locale.ROOT, "%d samples replies were cut off at %s;"
-                    + " their complete samples were kept (fewer per request: --samples-per-summary)%n",
-                    g.validator().cutOffReplies(), CutOffReplies.limit(g.backend()));
+                    + " their complete samples were kept (fewer per request: --samples-per-summary%s)%n",
+                    g.validator().cutOffReplies(), CutOffReplies.limit(g.backend()),
+                    GgufChatModel.BACKEND.equals(g.backend())
+                            ? "; more context: --gguf-context" : "");
         }
     }
 }

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
  * such a reply and asks afresh when none was complete; either way the fix is fewer samples per
  * request or more room for the reply (a larger server-side limit; for a GGUF model a larger
  * context, shorter samples or a shorter prompt),
- * which only the user can choose, so the advice names the options of the run's backend.
+ * which only the user can choose, so the advice names the options of the run's backend (a GGUF
+ * run rerun with a larger context and the same journal asks again the replies journaled as cut
+ * off at the smaller budget: {@code JournaledChatModel}).
  * The count of replies whose complete samples were kept goes into the run's counts
  * ({@link SampleValidator#cutOffReplies}). Called, like the validator, from the thread that
  * reads the outcomes.

@@ -1052,7 +1052,8 @@ class GenerateCommandTest {
         stderr.print(logs);
         assertEquals(0, run.status(), run + logs);
         assertTrue(run.out().matches("(?s).*\\n\\d+ samples replies were cut off at the GGUF model's token budget;"
-                + " their complete samples were kept \\(fewer per request: --samples-per-summary\\)\\n.*"), run.out());
+                + " their complete samples were kept \\(fewer per request: --samples-per-summary; more context:"
+                + " --gguf-context\\)\\n.*"), run.out());
         assertEquals(1, logs.split("A samples reply was cut off at the GGUF model's token budget", -1).length - 1,
                 "told once: " + logs);
         assertTrue(logs.contains("(--samples-per-summary 2 now) or shorter ones (--max-chars), give fewer"
@@ -1065,6 +1066,53 @@ class GenerateCommandTest {
                 .path("settings");
         assertEquals(720, settings.path("--gguf-context").asInt(), "the context in force, the training"
                 + " context under 8192: " + settings);
+    }
+
+    /**
+     * The cut-off warning's advice taken on a resumed run: a first run under a 720-token context
+     * journals replies cut off at their budget; the same command with the model's whole context
+     * and the same --journal asks those again (their budget is now larger) and writes the rows a
+     * fresh run under that context writes, while replies that were complete replay; a third run
+     * sends nothing (the journal stays byte for byte as it was).
+     */
+    @Test
+    void aGgufRunResumedWithMoreContextAsksAgainTheRepliesCutOffAtTheOldBudget() throws IOException {
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        Path journal = dir.resolve("journal");
+        java.util.function.BiFunction<String, List<String>, Cli.Run> gen = (out, extra) -> {
+            List<String> a = new ArrayList<>(List.of("generate", "--real", dir.resolve("real.jsonl").toString(),
+                    "--out", dir.resolve(out).toString(), "--llm", "gguf:" + model,
+                    "--synthetic-per-label", "3", "--samples-per-summary", "2", "--demos-per-prompt", "2",
+                    "--min-chars", "1", "--max-chars", "30", "--attributes", "off", "--no-cache", "--seed", "7",
+                    "--quiet"));
+            a.addAll(extra);
+            return generate(Map.of(), a.toArray(String[]::new));
+        };
+        String cutOffLine = "samples replies were cut off at the GGUF model's token budget";
+        Cli.Run cramped = gen.apply("cramped.jsonl", List.of("--gguf-context", "720", "--journal", journal.toString()));
+        assertEquals(0, cramped.status(), cramped.toString());
+        assertTrue(cramped.out().contains(cutOffLine), cramped.out());
+        List<String> crampedCalls = Files.readAllLines(journal.resolve("calls.jsonl"));
+        assertTrue(crampedCalls.stream().anyMatch(l -> l.contains("\"cut_off_at_tokens\":")), "budgets recorded");
+
+        Cli.Run fresh = gen.apply("fresh.jsonl", List.of());
+        assertEquals(0, fresh.status(), fresh.toString());
+        Cli.Run resumed = gen.apply("resumed.jsonl", List.of("--journal", journal.toString()));
+        assertEquals(0, resumed.status(), resumed.toString());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("fresh.jsonl")), Files.readAllBytes(dir.resolve("resumed.jsonl")),
+                "the rows of a run with the whole context, not the cramped run's");
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("cramped.jsonl")),
+                Files.readAllBytes(dir.resolve("resumed.jsonl"))), "the larger context changed replies");
+        List<String> resumedCalls = Files.readAllLines(journal.resolve("calls.jsonl"));
+        assertTrue(resumedCalls.size() > crampedCalls.size(), "the cut-off replies asked again were journaled");
+        assertEquals(crampedCalls, resumedCalls.subList(0, crampedCalls.size()), "append-only");
+        assertEquals(fresh.out().contains(cutOffLine), resumed.out().contains(cutOffLine), resumed.out());
+
+        byte[] afterResume = Files.readAllBytes(journal.resolve("calls.jsonl"));
+        Cli.Run again = gen.apply("again.jsonl", List.of("--journal", journal.toString()));
+        assertEquals(0, again.status(), again.toString());
+        assertArrayEquals(afterResume, Files.readAllBytes(journal.resolve("calls.jsonl")), "nothing sent again");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("resumed.jsonl")), Files.readAllBytes(dir.resolve("again.jsonl")));
     }
 
     /**

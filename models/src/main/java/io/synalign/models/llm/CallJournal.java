@@ -32,7 +32,11 @@ import org.slf4j.LoggerFactory;
  * arriving during a write would close it for every other thread; the fsync is the same.
  * A process killed mid-write leaves at most one torn last line; {@link #open} ignores it and
  * truncates it away. Earlier lines that do not parse mean the file was damaged otherwise, and
- * open refuses with the line number rather than silently dropping work.
+ * open refuses with the line number rather than silently dropping work. A key has one line,
+ * except a reply cut off at a recorded token budget and asked again by a run that grants the
+ * request more ({@link JournalEntry#supersedes}): its later line takes the earlier one's place,
+ * which stays in the file (append-only) and is what an older SynAlign, keeping a key's first
+ * line, still reads.
  *
  * <p>{@code <dir>/served-models.json} ({@link #SERVED_FILE}) records, per backend, requested
  * model and server (its base URL in {@link ServerUrl#canonical} form, so that
@@ -213,7 +217,7 @@ public final class CallJournal implements AutoCloseable {
                 if (e == null) {
                     pendingError = "journal " + file + " line " + lineNo + " is damaged (not a journal entry)";
                 } else {
-                    entries.putIfAbsent(e.key(), e);
+                    entries.merge(e.key(), e, (older, later) -> later.supersedes(older) ? later : older);
                     valid = offset;
                 }
                 line.reset();
@@ -410,13 +414,19 @@ public final class CallJournal implements AutoCloseable {
         return entries.size();
     }
 
-    /** Appends {@code entry} and forces it to disk; a key already present is kept as it was. */
+    /**
+     * Appends {@code entry} and forces it to disk; a key already present is kept as it was, unless
+     * {@code entry} {@link JournalEntry#supersedes supersedes} its entry (a reply cut off at a
+     * recorded budget, asked again with more room): then {@code entry} is appended too and takes
+     * its place, here and when the journal is next opened (the later line wins).
+     */
     public synchronized void append(JournalEntry entry) {
         if (closed || broken) {
             throw new IllegalStateException("journal " + directory + " is closed" + (broken
                     ? " (a write failed; completed calls before it are safe)" : ""));
         }
-        if (entries.containsKey(entry.key())) {
+        JournalEntry present = entries.get(entry.key());
+        if (present != null && !entry.supersedes(present)) {
             return;
         }
         if (servedPending) {

@@ -40,4 +40,17 @@ public interface ChatModel {
     default ModelIdentity identify() {
         return ModelIdentity.fixed(modelIdentity());
     }
+
+    /**
+     * The most tokens this model would let a reply to {@code request} run to now, when it knows:
+     * an in-process model sets that budget itself (a {@link GgufChatModel}: the context left
+     * after the prompt), so a {@link JournaledChatModel} can tell that a reply journaled as cut
+     * off at a smaller budget (a run with a smaller context) would now get more room, and asks
+     * it again. Empty when the model does not know (a server applies its own limit, which it does
+     * not state; a closed model), which keeps such replies replayed as they are. Decorators pass
+     * their delegate's on.
+     */
+    default java.util.OptionalInt replyBudget(ChatRequest request) {
+        return java.util.OptionalInt.empty();
+    }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,8 +34,10 @@ import org.slf4j.LoggerFactory;
  *       budget (the request's max_tokens, or the context left after the prompt) reports finish
  *       reason {@code length} as a server's does ({@link #finishReason}), so its complete array
  *       elements are kept ({@link ReplyParser#parse(String, ResponseSchema, String)}), journaled
- *       with it and replayed alike; one with none complete throws an
- *       {@link InvalidReplyException} that a {@link ReaskingChatModel} asks afresh.</li>
+ *       with it and the budget ({@link #replyBudget}) and replayed alike, unless this model's
+ *       context grants the request a larger budget, when a {@link JournaledChatModel} asks it
+ *       again; one with none complete throws an {@link InvalidReplyException} that a
+ *       {@link ReaskingChatModel} asks afresh.</li>
  * </ol>
  * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
  * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
@@ -288,30 +291,18 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         SamplingParams s = request.sampling();
         Decoded decoded;
         Budget budget;
-        try {
-            // Interruptibly: a cancelled batch's queued calls leave at once instead of each
-            // running a whole generation (native decoding itself cannot be interrupted).
-            lock.lockInterruptibly();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ChatModelException("interrupted while waiting for GGUF model " + modelName, e);
-        }
+        lock();
         try {
             if (llama == null) {
                 throw new ChatModelException("GGUF model " + file + " is closed");
             }
             String prompt = prompt(request.messages());
             int promptTokens = llama.encode(prompt).length;
-            int room = contextSize - promptTokens - 1;
-            if (room < 16) {
+            if (contextSize - promptTokens - 1 < 16) {
                 throw new ChatModelException("the prompt (" + promptTokens + " tokens) does not fit the context of "
                         + contextSize + " tokens of " + modelName);
             }
-            long wanted = s.maxTokens() != null ? s.maxTokens()
-                    : grammar != null ? grammar.maxBytes() : DEFAULT_FREE_TEXT_TOKENS;
-            budget = new Budget((int) Math.min(wanted, room), wanted > room
-                    ? "the context of " + contextSize + " tokens less the prompt's " + promptTokens
-                    : s.maxTokens() != null ? "the request's max_tokens" : "the grammar's longest reply");
+            budget = budget(s, grammar, promptTokens);
             InferenceParameters p = new InferenceParameters(prompt)
                     .setNPredict(budget.tokens())
                     .setSeed(seed(s.seed()))
@@ -346,6 +337,58 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             throw new InvalidReplyException(problem, content, 1, finish);
         }
         return new ChatReply(content, r.json(), finish, 1, 0, false);
+    }
+
+    /**
+     * The tokens a reply to {@code request} may run to in this model ({@link Budget}), as
+     * {@link #complete} would set it: the same computation, so a {@link JournaledChatModel}
+     * compares a journaled cut-off reply's budget with the one this context grants. Costs a
+     * tokenization of the prompt (waiting, like a call, for the call in progress). Empty when the
+     * prompt does not fit (the call would fail; a reply journaled by a run with more room
+     * replays) and when the model is closed.
+     */
+    @Override
+    public OptionalInt replyBudget(ChatRequest request) {
+        ResponseSchema schema = request.responseSchema();
+        GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
+        lock();
+        try {
+            if (llama == null) {
+                return OptionalInt.empty();
+            }
+            int promptTokens = llama.encode(prompt(request.messages())).length;
+            return contextSize - promptTokens - 1 < 16 ? OptionalInt.empty()
+                    : OptionalInt.of(budget(request.sampling(), grammar, promptTokens).tokens());
+        } catch (ChatModelException | IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new ChatModelException("llama.cpp failed on " + modelName + ": " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes the model's lock interruptibly: a cancelled batch's queued calls leave at once
+     * instead of each running a whole generation (native decoding itself cannot be interrupted).
+     */
+    private void lock() {
+        try {
+            lock.lockInterruptibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ChatModelException("interrupted while waiting for GGUF model " + modelName, e);
+        }
+    }
+
+    /** The budget of a call whose prompt is {@code promptTokens} long (and fits). */
+    private Budget budget(SamplingParams s, GbnfGrammar grammar, int promptTokens) {
+        int room = contextSize - promptTokens - 1;
+        long wanted = s.maxTokens() != null ? s.maxTokens()
+                : grammar != null ? grammar.maxBytes() : DEFAULT_FREE_TEXT_TOKENS;
+        return new Budget((int) Math.min(wanted, room), wanted > room
+                ? "the context of " + contextSize + " tokens less the prompt's " + promptTokens
+                : s.maxTokens() != null ? "the request's max_tokens" : "the grammar's longest reply");
     }
 
     /**

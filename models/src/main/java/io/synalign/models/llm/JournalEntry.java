@@ -24,11 +24,27 @@ import java.time.Instant;
  * @param reasks         re-asks it needed
  * @param started        when the call started
  * @param completed      when it completed
+ * @param cutOffAt       for a reply cut off at its token budget ({@code finish_reason length}),
+ *                       that budget in tokens when the model knew it ({@link ChatModel#replyBudget}:
+ *                       an in-process GGUF model), else {@code null} (a server's limit; entries
+ *                       journaled before budgets were); written only when set, so entries without
+ *                       it read and write as they always did
  */
 public record JournalEntry(String key, String backend, String model, String schema, int attempt,
                            int reask, String messagesSha256, String content, String problem,
                            String finishReason,
-                           int httpAttempts, int reasks, Instant started, Instant completed) {
+                           int httpAttempts, int reasks, Instant started, Instant completed, Integer cutOffAt) {
+
+    /** The finish reason of a reply cut off at its token budget. */
+    static final String LENGTH = "length";
+
+    /** An entry with no budget recorded: a complete reply, or one cut off at a limit not known here. */
+    public JournalEntry(String key, String backend, String model, String schema, int attempt,
+                        int reask, String messagesSha256, String content, String problem, String finishReason,
+                        int httpAttempts, int reasks, Instant started, Instant completed) {
+        this(key, backend, model, schema, attempt, reask, messagesSha256, content, problem, finishReason,
+                httpAttempts, reasks, started, completed, null);
+    }
 
     public JournalEntry {
         if (key == null || !key.matches("[0-9a-f]{64}")) {
@@ -40,6 +56,29 @@ public record JournalEntry(String key, String backend, String model, String sche
         if (started == null || completed == null) {
             throw new IllegalArgumentException("journal entry " + key + " needs start and end times");
         }
+        if (cutOffAt != null && (cutOffAt < 1 || !LENGTH.equals(finishReason))) {
+            throw new IllegalArgumentException("journal entry " + key + ": a budget (" + cutOffAt
+                    + " tokens) belongs to a reply cut off at it (finish_reason length), not " + finishReason);
+        }
+    }
+
+    /** Whether the reply was cut off at a budget this entry records. */
+    public boolean cutOffAtKnownBudget() {
+        return cutOffAt != null;
+    }
+
+    /**
+     * Whether this entry, journaled later under the same key, takes the place of {@code older}:
+     * only when {@code older} was cut off at a recorded budget and this one had more room (it is
+     * not cut off, or was cut off at a larger recorded budget). A {@link JournaledChatModel}
+     * writes a second entry for a key only then (the request asked again with a larger budget);
+     * whatever else repeats a key, the first entry stays, as it always has.
+     */
+    boolean supersedes(JournalEntry older) {
+        if (!older.cutOffAtKnownBudget()) {
+            return false;
+        }
+        return cutOffAtKnownBudget() ? cutOffAt > older.cutOffAt : !LENGTH.equals(finishReason);
     }
 
     ObjectNode toJson() {
@@ -56,6 +95,9 @@ public record JournalEntry(String key, String backend, String model, String sche
             o.put("problem", problem);
         }
         o.put("finish_reason", finishReason);
+        if (cutOffAt != null) {
+            o.put("cut_off_at_tokens", cutOffAt);
+        }
         o.put("http_attempts", httpAttempts);
         o.put("reasks", reasks);
         o.put("started", started.toString());
@@ -67,7 +109,8 @@ public record JournalEntry(String key, String backend, String model, String sche
         return new JournalEntry(text(o, "key"), text(o, "backend"), text(o, "model"), text(o, "schema"),
                 o.path("attempt").asInt(), o.path("reask").asInt(0), text(o, "messages_sha256"),
                 text(o, "content"), text(o, "problem"), text(o, "finish_reason"), o.path("http_attempts").asInt(), o.path("reasks").asInt(),
-                Instant.parse(text(o, "started")), Instant.parse(text(o, "completed")));
+                Instant.parse(text(o, "started")), Instant.parse(text(o, "completed")),
+                o.path("cut_off_at_tokens").isInt() ? o.path("cut_off_at_tokens").intValue() : null);
     }
 
     private static String text(JsonNode o, String field) {

@@ -20,6 +20,15 @@ import org.slf4j.LoggerFactory;
  * <p>Two threads sending the same request at the same moment may both reach the delegate; the
  * journal keeps the first reply. A reply stored as valid that no longer validates is re-sent.
  *
+ * <p>A reply cut off at its token budget ({@code finish_reason length}) is journaled with that
+ * budget when the delegate knows it ({@link ChatModel#replyBudget}: an in-process GGUF model,
+ * whose budget is the context left after the prompt; a server does not say). The key holds no
+ * budget, so a run with more context finds that entry: when the delegate now grants the request
+ * a larger budget, the request is asked again and its reply takes the entry's place
+ * ({@link JournalEntry#supersedes}); otherwise (the same or a smaller budget, an unknown one, an
+ * entry journaled without its budget) the entry replays as it always did. Complete replies
+ * replay whatever the budget.
+ *
  * <p>The key's model is the delegate's {@link ChatModel#identify}, asked once, when this
  * journal is put in front of it: an {@link OpenAiCompatibleChatModel} then asks its server what
  * it serves (one request, before the first call rather than among the concurrent ones). What
@@ -65,6 +74,18 @@ public final class JournaledChatModel extends ForwardingChatModel {
     public ChatReply complete(ChatRequest request) {
         String key = RequestKeys.key(delegate.backend(), identity, request);
         JournalEntry hit = journal.lookup(key);
+        if (hit != null && hit.cutOffAtKnownBudget()) {
+            // The key does not hold the budget (a GGUF model's context is not part of it, and
+            // keys stay those of existing journals): a reply cut off at a smaller budget than
+            // this run grants is asked again, its reply taking the entry's place, as the
+            // cut-off warning's advice (a larger --gguf-context) means on a resumed run.
+            java.util.OptionalInt now = delegate.replyBudget(request);
+            if (now.isPresent() && now.getAsInt() > hit.cutOffAt()) {
+                LOG.info("Journal entry {} was cut off at its budget of {} tokens; this run grants {}:"
+                        + " asking again", key, hit.cutOffAt(), now.getAsInt());
+                hit = null;
+            }
+        }
         if (hit != null && hit.problem() != null) {
             // The same message as the original call: a ReaskingChatModel puts it in the correction,
             // and the re-ask's key must not change on resume.
@@ -87,15 +108,40 @@ public final class JournaledChatModel extends ForwardingChatModel {
             reply = delegate.complete(request);
         } catch (InvalidReplyException e) {
             String problem = e.getMessage() == null ? "invalid reply" : e.getMessage();
+            Instant completed = clock.instant();
             journal.append(new JournalEntry(key, delegate.backend(), delegate.model(), schemaName,
                     request.attempt(), request.reask(), digest, e.lastContent() == null ? "" : e.lastContent(),
-                    problem, e.finishReason(), e.httpAttempts(), 0, started, clock.instant()));
+                    problem, e.finishReason(), e.httpAttempts(), 0, started, completed,
+                    cutOffAt(e.finishReason(), request)));
             throw e;
         }
+        Instant completed = clock.instant();
         journal.append(new JournalEntry(key, delegate.backend(), delegate.model(), schemaName,
                 request.attempt(), request.reask(), digest, reply.content(), null, reply.finishReason(),
-                reply.httpAttempts(), reply.reasks(), started, clock.instant()));
+                reply.httpAttempts(), reply.reasks(), started, completed, cutOffAt(reply.finishReason(), request)));
         return reply;
+    }
+
+    /**
+     * The budget a reply that finished with {@code finishReason} was cut off at, when it was cut
+     * off and the delegate knows ({@link ChatModel#replyBudget}: the same model, context and
+     * request give the budget the call ran under); else {@code null}. Asked only of cut-off
+     * replies, so complete ones cost nothing more and are journaled as before.
+     */
+    private Integer cutOffAt(String finishReason, ChatRequest request) {
+        if (!JournalEntry.LENGTH.equals(finishReason)) {
+            return null;
+        }
+        java.util.OptionalInt budget;
+        try {
+            budget = delegate.replyBudget(request);
+        } catch (ChatModelException e) {
+            // The reply is complete and paid for: journaled without its budget (replayed as such
+            // entries always were) rather than lost because the budget could not be counted.
+            LOG.debug("budget of a cut-off reply not known: {}", e.toString());
+            return null;
+        }
+        return budget.isPresent() && budget.getAsInt() > 0 ? budget.getAsInt() : null;
     }
 
     private static ChatReply replay(JournalEntry e, ChatRequest request) {

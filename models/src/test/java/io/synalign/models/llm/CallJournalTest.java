@@ -101,6 +101,47 @@ class CallJournalTest {
         assertTrue(Files.exists(fresh.resolve(CallJournal.LOCK_FILE)));
     }
 
+    /**
+     * A key's later line takes its place only over an entry cut off at a recorded budget, and only
+     * with more room (not cut off, or cut off at a larger budget); otherwise the first line stays,
+     * as it always has, on open and on append (which then writes nothing).
+     */
+    @Test
+    void aLaterLineTakesAKeysPlaceOnlyOverAReplyCutOffAtASmallerRecordedBudget() throws Exception {
+        String plain = "a".repeat(64);
+        String cut = "b".repeat(64);
+        java.util.function.BiFunction<String, Object[], JournalEntry> entry = (key, v) -> new JournalEntry(key, "gguf",
+                "m.gguf", null, 0, 0, key, (String) v[0], null, (String) v[1], 1, 0, java.time.Instant.EPOCH,
+                java.time.Instant.EPOCH, (Integer) v[2]);
+        StringBuilder file = new StringBuilder();
+        for (JournalEntry e : List.of(
+                entry.apply(plain, new Object[] {"first", "length", null}), // no budget: a server's, or an old journal's
+                entry.apply(plain, new Object[] {"second", "stop", null}),
+                entry.apply(cut, new Object[] {"cut at 30", "length", 30}),
+                entry.apply(cut, new Object[] {"cut at 20", "length", 20}),
+                entry.apply(cut, new Object[] {"cut at 40", "length", 40}),
+                entry.apply(cut, new Object[] {"cut at 35", "length", 35}))) {
+            file.append(Json.write(e.toJson())).append('\n');
+        }
+        Files.writeString(dir.resolve(CallJournal.FILE), file);
+        try (CallJournal j = CallJournal.open(dir)) {
+            assertEquals(2, j.size());
+            assertEquals("first", j.lookup(plain).content());
+            assertEquals("cut at 40", j.lookup(cut).content());
+            j.append(entry.apply(plain, new Object[] {"third", "stop", null}));
+            j.append(entry.apply(cut, new Object[] {"cut at 40 again", "length", 40}));
+            assertEquals(file.toString(), Files.readString(dir.resolve(CallJournal.FILE)), "nothing appended");
+            j.append(entry.apply(cut, new Object[] {"whole", "stop", null}));
+            assertEquals("whole", j.lookup(cut).content());
+            j.append(entry.apply(cut, new Object[] {"cut at 99", "length", 99}));
+            assertEquals("whole", j.lookup(cut).content(), "a complete reply stays");
+        }
+        try (CallJournal j = CallJournal.open(dir)) {
+            assertEquals("whole", j.lookup(cut).content());
+        }
+        assertEquals(7, Files.readAllLines(dir.resolve(CallJournal.FILE)).size());
+    }
+
     @Test
     void tornLastLineIsIgnoredAndTruncated() throws Exception {
         server = new FakeOpenAiServer(null);
