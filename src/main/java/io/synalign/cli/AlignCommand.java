@@ -7,6 +7,7 @@ import io.synalign.engine.labelled.HeldOutCheck;
 import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignment;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.InputCentring;
 import io.synalign.io.NarrowingCentre;
@@ -18,7 +19,6 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
-import io.synalign.pipeline.ResultChecks;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
@@ -160,8 +160,11 @@ final class AlignCommand extends CliCommand {
                     + " without each fold with the same settings, and report the MMD^2 of the"
                     + " synthetic rows to the held-out fold, uniform and weighted, averaged over"
                     + " the folds (K more fits per label). The written weights are unchanged. 0:"
-                    + " no check. Labels with too few real rows for K folds (each fold must leave"
-                    + " 2 to fit on) are skipped and named. Default: ${DEFAULT-VALUE}.")
+                    + " no check. A label is skipped and named when its real rows cannot make K"
+                    + " folds of at least 2 real rows (2K needed), or when it has more than the"
+                    + " check's exact MMD^2 takes (n^2 + n m + m^2 above 2e9 kernel entries: about"
+                    + " 44,700 synthetic rows); refused when no label can be checked."
+                    + " Default: ${DEFAULT-VALUE}.")
     int holdoutFolds = 0;
 
     @Mixin
@@ -251,12 +254,16 @@ final class AlignCommand extends CliCommand {
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);
-        if (holdoutFolds > 0) {
-            // From R's header alone, before any row is read.
-            requireCheckable(LabelPlan.of(LabelMode.GLOBAL, null, (int) realHeader.shape()[0],
-                    null, 1));
+        long headerRows;
+        try (RowSource checked = openShards(realHeader, NarrowingCentre.NONE)) {
+            headerRows = checked.rows(); // every shard checked first
         }
-        openShards(realHeader, NarrowingCentre.NONE).close(); // every shard checked first
+        if (holdoutFolds > 0) {
+            // From the headers alone, before any row is read: a check that could run nothing
+            // (too few real rows, or too many rows for its exact score) is refused, not paid for.
+            requireCheckable(HeldOutCheck.whyNone((int) realHeader.shape()[0], headerRows,
+                    holdoutFolds));
+        }
         // One centre for R and every shard, float32 or float64 (InputCentring): subtracted in
         // float64 as the rows are narrowed, so rows far from the origin keep their spread.
         NarrowingCentre centre = InputCentring.forFiles(real, syntheticFiles);
@@ -273,15 +280,12 @@ final class AlignCommand extends CliCommand {
                     ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-                result = learner.fit(backend, config, r, s, progress);
-                ResultChecks.checkWeights(result.weights(), (int) n);
+                LabelledAlignment.Fitter fitter = learner.checked(backend);
+                result = fitter.fit(config, r, s, progress);
                 if (holdoutFolds > 0) {
-                    heldOut = new HeldOutCheck((c, rr, ss, p) -> {
-                        AlignmentResult fit = learner.fit(backend, c, rr, ss, p);
-                        ResultChecks.checkWeights(fit.weights(), Math.toIntExact(ss.rows()));
-                        return fit;
-                    }, config, backend, holdoutFolds).run(LabelPlan.of(LabelMode.GLOBAL, null,
-                            r.rows(), null, (int) n), r, s, progress);
+                    heldOut = new HeldOutCheck(fitter, config, backend, holdoutFolds)
+                            .run(LabelPlan.of(LabelMode.GLOBAL, null, r.rows(), null, (int) n),
+                                    r, s, progress);
                 }
             }
             json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n, r.cols(), config,
@@ -299,16 +303,20 @@ final class AlignCommand extends CliCommand {
     }
 
     /**
-     * Refuses {@code --holdout-folds} when no group of {@code plan} has the real rows for its
-     * folds, before any row is embedded or read: the check would run nothing after the work.
+     * Refuses {@code --holdout-folds} when no group of {@code plan} can be checked (too few real
+     * rows for its folds, or too many rows for the exact score), before any row is embedded or
+     * read: the check would run nothing after the work.
      *
      * @throws IllegalArgumentException naming the option, its value and why
      */
     void requireCheckable(LabelPlan plan) {
-        String why = HeldOutCheck.whyNone(plan, holdoutFolds);
+        requireCheckable(HeldOutCheck.whyNone(plan, holdoutFolds));
+    }
+
+    /** Refuses {@code --holdout-folds} for {@code why}, a reason of HeldOutCheck.whyNone. */
+    private void requireCheckable(String why) {
         if (why != null) {
-            throw new IllegalArgumentException("--holdout-folds " + holdoutFolds + ": " + why
-                    + "; give fewer folds, or 0 for no check");
+            throw new IllegalArgumentException("--holdout-folds " + holdoutFolds + ": " + why);
         }
     }
 
