@@ -7,6 +7,7 @@ import io.synalign.engine.labelled.HeldOutCheck;
 import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
+import io.synalign.engine.labelled.LabelledAlignment;
 import io.synalign.io.AtomicOutputs;
 import io.synalign.io.InputCentring;
 import io.synalign.io.NarrowingCentre;
@@ -18,7 +19,6 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
-import io.synalign.pipeline.ResultChecks;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
@@ -244,12 +244,15 @@ final class AlignCommand extends CliCommand {
         // stream rows of any number). Shards are one source, read one after another.
         NpyHeader realHeader = NpyReader.inspectMatrix(real);
         AlignmentEngineOptions.checkFeatures(config, realHeader.shape()[1]);
-        if (holdout.on()) {
-            // From R's header alone, before any row is read.
-            holdout.requireCheckable(LabelPlan.of(LabelMode.GLOBAL, null, (int) realHeader.shape()[0],
-                    null, 1));
+        long headerRows;
+        try (RowSource checked = openShards(realHeader, NarrowingCentre.NONE)) {
+            headerRows = checked.rows(); // every shard checked first
         }
-        openShards(realHeader, NarrowingCentre.NONE).close(); // every shard checked first
+        if (holdout.on()) {
+            // From the headers alone, before any row is read: a check that could run nothing
+            // (too few real rows, or too many rows for its exact score) is refused, not paid for.
+            holdout.requireCheckable((int) realHeader.shape()[0], headerRows);
+        }
         // One centre for R and every shard, float32 or float64 (InputCentring): subtracted in
         // float64 as the rows are narrowed, so rows far from the origin keep their spread.
         NarrowingCentre centre = InputCentring.forFiles(real, syntheticFiles);
@@ -266,15 +269,12 @@ final class AlignCommand extends CliCommand {
                     ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-                result = learner.fit(backend, config, r, s, progress);
-                ResultChecks.checkWeights(result.weights(), (int) n);
+                LabelledAlignment.Fitter fitter = learner.checked(backend);
+                result = fitter.fit(config, r, s, progress);
                 if (holdout.on()) {
-                    heldOut = new HeldOutCheck((c, rr, ss, p) -> {
-                        AlignmentResult fit = learner.fit(backend, c, rr, ss, p);
-                        ResultChecks.checkWeights(fit.weights(), Math.toIntExact(ss.rows()));
-                        return fit;
-                    }, config, backend, holdout.folds).run(LabelPlan.of(LabelMode.GLOBAL, null,
-                            r.rows(), null, (int) n), r, s, progress);
+                    heldOut = new HeldOutCheck(fitter, config, backend, holdout.folds)
+                            .run(LabelPlan.of(LabelMode.GLOBAL, null, r.rows(), null, (int) n),
+                                    r, s, progress);
                 }
             }
             json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n, r.cols(), config,

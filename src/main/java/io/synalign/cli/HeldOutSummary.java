@@ -37,12 +37,14 @@ record HeldOutSummary(
         @JsonProperty("labels") List<Label> labels) {
 
     /** What the figures are, in the document itself. */
-    static final String ABOUT = "cross-fitted: per label, the real rows split into K folds of"
-            + " at least 2; weights fitted without each fold (same settings), MMD^2 of the"
-            + " weighted synthetic rows to that fold's real rows, uniform and weighted, the real"
-            + " rows' self-pairs left out (can be a little below 0); averaged over folds by their"
-            + " rows, over labels by their real rows. Compare uniform with weighted, not with the"
-            + " in-sample figures (V-statistics, whose real term keeps its self-pairs).";
+    static final String ABOUT = "cross-fitted: per fitted group (each label of a per-label"
+            + " fit; all rows, label \"" + LabelPlan.ALL + "\", of a global or unlabelled one),"
+            + " the real rows split into K folds of at least 2; weights fitted without each fold"
+            + " (same settings), MMD^2 of the weighted synthetic rows to that fold's real rows,"
+            + " uniform and weighted, the real rows' self-pairs left out (can be a little below"
+            + " 0); averaged over folds by their rows, over groups by their real rows. Compare"
+            + " uniform with weighted, not with the in-sample figures (V-statistics, whose real"
+            + " term keeps its self-pairs).";
 
     @JsonPropertyOrder(alphabetic = false)
     record Label(@JsonProperty("label") String label, @JsonProperty("n_real") int nReal,

@@ -17,8 +17,11 @@ final class HoldoutOption {
                     + " without each fold with the same settings, and report the MMD^2 of the"
                     + " synthetic rows to the held-out fold, uniform and weighted, averaged over"
                     + " the folds (K more fits per label). The written weights are unchanged. 0:"
-                    + " no check. Labels with too few real rows for K folds (each fold must leave"
-                    + " 2 to fit on) are skipped and named. Default: ${DEFAULT-VALUE}.")
+                    + " no check. A label is skipped and named when its real rows cannot make K"
+                    + " folds of at least 2 real rows (2K needed), or when it has more than the"
+                    + " check's exact MMD^2 takes (n^2 + n m + m^2 above 2e9 kernel entries: about"
+                    + " 44,700 synthetic rows); refused when no label can be checked."
+                    + " Default: ${DEFAULT-VALUE}.")
     int folds = 0;
 
     /** Whether the check was asked for. */
@@ -27,17 +30,25 @@ final class HoldoutOption {
     }
 
     /**
-     * Refuses {@code --holdout-folds} when no group of {@code plan} has the real rows for its
-     * folds, before any row is embedded or read (or, in {@code run}, any row generated): the
-     * check would run nothing after the work.
+     * Refuses {@code --holdout-folds} when no group of {@code plan} can be checked (too few real
+     * rows for its folds, or too many rows for the exact score), before any row is embedded or
+     * read (or, in {@code run}, any row generated): the check would run nothing after the work.
      *
      * @throws IllegalArgumentException naming the option, its value and why
      */
     void requireCheckable(LabelPlan plan) {
-        String why = HeldOutCheck.whyNone(plan, folds);
+        requireCheckable(HeldOutCheck.whyNone(plan, folds));
+    }
+
+    /** The same for one group of {@code nReal} real and {@code nSynthetic} synthetic rows. */
+    void requireCheckable(int nReal, long nSynthetic) {
+        requireCheckable(HeldOutCheck.whyNone(nReal, nSynthetic, folds));
+    }
+
+    /** Refuses {@code --holdout-folds} for {@code why}, a reason of HeldOutCheck.whyNone. */
+    private void requireCheckable(String why) {
         if (why != null) {
-            throw new IllegalArgumentException("--holdout-folds " + folds + ": " + why
-                    + "; give fewer folds, or 0 for no check");
+            throw new IllegalArgumentException("--holdout-folds " + folds + ": " + why);
         }
     }
 }

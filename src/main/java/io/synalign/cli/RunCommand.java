@@ -329,12 +329,12 @@ final class RunCommand extends CliCommand {
         LabelledAlignmentResult result;
         HeldOutResult heldOut = null;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-            result = aligner.fit(plan, embedded, progress);
-            if (holdout.on()) {
-                // The weights written: after --rounds, those of every round's rows.
-                heldOut = aligner.heldOut(plan, embedded.real(),
-                        RowSource.of(embedded.synthetic()), holdout.folds, progress);
-            }
+            // With --holdout-folds, the check of the weights written: after --rounds, those of
+            // every round's rows.
+            TextAlignment.Fitted fitted = aligner.fit(plan, embedded.real(),
+                    RowSource.of(embedded.synthetic()), holdout.folds, progress);
+            result = fitted.alignment();
+            heldOut = fitted.heldOut();
         }
         TwoSampleTesting.Report tested = null;
         if (runDir != null) {

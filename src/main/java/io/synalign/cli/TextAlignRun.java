@@ -54,7 +54,9 @@ import java.util.Map;
  * {@code --sample} is checked against the rows that can get weight, and the headers of given
  * embeddings files are checked against the record counts; then the texts are embedded (through
  * the cache) and the weights fitted ({@link TextAlignment}), with {@code --holdout-folds} the
- * held-out check run ({@link TextAlignment#heldOut}), the sample drawn
+ * held-out check run on the same backend ({@link TextAlignment#fit(LabelPlan,
+ * FloatMatrix, io.synalign.kernels.RowSource, int, io.synalign.engine.ProgressListener)}), the
+ * sample drawn
  * ({@link WeightedDraw}); the outputs are staged and renamed together, all or none.
  */
 final class TextAlignRun {
@@ -143,13 +145,12 @@ final class TextAlignRun {
                 runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(),
                 runDir == null ? null : runDir.realEmbeddings(), progress);
         LabelledAlignmentResult result;
-        HeldOutResult heldOut = null;
+        HeldOutResult heldOut;
         try (NpyRowSource rows = embedded.synthetic()) {
-            result = aligner.fit(inputs.plan(), embedded.realForFit(), rows, progress);
-            if (cmd.holdout.on()) {
-                heldOut = aligner.heldOut(inputs.plan(), embedded.realForFit(), rows,
-                        cmd.holdout.folds, progress);
-            }
+            TextAlignment.Fitted fitted = aligner.fit(inputs.plan(), embedded.realForFit(), rows,
+                    cmd.holdout.folds, progress);
+            result = fitted.alignment();
+            heldOut = fitted.heldOut();
         }
         int[] picks = null;
         if (opts.sampledOut != null) {

@@ -125,6 +125,28 @@ public final class TextAlignment {
         /** @return one weight per synthetic row, non-negative, summing to 1 */
         AlignmentResult fit(KernelBackend backend, AlignmentConfig config, FloatMatrix real,
                 RowSource synthetic, ProgressListener progress);
+
+        /**
+         * This learner on {@code backend}, each result's weights checked
+         * ({@link ResultChecks#checkWeights}) before it is used: the one form in which the main
+         * fits and the held-out check's fits call it.
+         */
+        default LabelledAlignment.Fitter checked(KernelBackend backend) {
+            return (config, real, synthetic, progress) -> {
+                AlignmentResult fit = fit(backend, config, real, synthetic, progress);
+                ResultChecks.checkWeights(fit.weights(), Math.toIntExact(synthetic.rows()));
+                return fit;
+            };
+        }
+    }
+
+    /**
+     * The weights of a fit and, when asked for, its held-out check.
+     *
+     * @param alignment one weight per synthetic row and what happened per label
+     * @param heldOut the check ({@link HeldOutCheck}), or null without one
+     */
+    public record Fitted(LabelledAlignmentResult alignment, HeldOutResult heldOut) {
     }
 
     /**
@@ -221,37 +243,35 @@ public final class TextAlignment {
      */
     public LabelledAlignmentResult fit(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
-        LabelledAlignmentResult result;
-        try (KernelBackend kernels = KernelBackends.create(options.backend())) {
-            LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) -> {
-                AlignmentResult fit = learner.fit(kernels, c, r, s, p);
-                ResultChecks.checkWeights(fit.weights(), Math.toIntExact(s.rows()));
-                return fit;
-            }, options.alignment());
-            result = alignment.align(plan, real, synthetic, progress);
-        }
-        ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
-        return result;
+        return fit(plan, real, synthetic, 0, progress).alignment();
     }
 
     /**
-     * The cross-fitted held-out check of {@code plan}'s alignment ({@link HeldOutCheck}): K
-     * fits per fitted group with this alignment's options and learner, each scored on the real
-     * rows it left out, on a backend opened for the check. The weights of {@link #fit} are not
-     * changed; the check only reports.
+     * {@link #fit(LabelPlan, FloatMatrix, RowSource, ProgressListener)}, then, with
+     * {@code folds > 0}, the cross-fitted held-out check of that alignment
+     * ({@link HeldOutCheck}): K fits per fitted group with this alignment's options and learner,
+     * each scored on the real rows it left out. Both on the one backend opened here (on cuda one
+     * device context, not two). The check changes no weight; it only reports.
      *
-     * @param folds K, at least 2
+     * @param folds K, at least 2, or 0 for no check
+     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
      * @throws IllegalStateException when the learner returns weights that are not a distribution
      */
-    public HeldOutResult heldOut(LabelPlan plan, FloatMatrix real, RowSource synthetic,
-            int folds, ProgressListener progress) {
+    public Fitted fit(LabelPlan plan, FloatMatrix real, RowSource synthetic, int folds,
+            ProgressListener progress) {
+        LabelledAlignmentResult result;
+        HeldOutResult heldOut = null;
         try (KernelBackend kernels = KernelBackends.create(options.backend())) {
-            return new HeldOutCheck((c, r, s, p) -> {
-                AlignmentResult fit = learner.fit(kernels, c, r, s, p);
-                ResultChecks.checkWeights(fit.weights(), Math.toIntExact(s.rows()));
-                return fit;
-            }, options.alignment(), kernels, folds).run(plan, real, synthetic, progress);
+            LabelledAlignment.Fitter fitter = learner.checked(kernels);
+            result = new LabelledAlignment(fitter, options.alignment())
+                    .align(plan, real, synthetic, progress);
+            ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
+            if (folds > 0) {
+                heldOut = new HeldOutCheck(fitter, options.alignment(), kernels, folds)
+                        .run(plan, real, synthetic, progress);
+            }
         }
+        return new Fitted(result, heldOut);
     }
 
     /** Plan, embed and fit in one call. */

@@ -288,6 +288,36 @@ class AlignHoldoutTest {
                 Arrays.toString(Files.readAllBytes(dir.resolve("w.npy"))));
     }
 
+    /**
+     * S's header alone says that every fit is too large for the check's exact score, so the run
+     * is refused before the fit (was: the fit paid for, then "no fit could be checked", exit 0).
+     */
+    @Test
+    void rowsBeyondTheExactScoresLimitAreRefusedFromTheHeaders() throws IOException {
+        int n = 44_720; // n^2 + 4 n + 16 just above 2e9 kernel entries
+        NpyFixtures.write(dir.resolve("r.npy"), NpyFixtures.float32Matrix(4, 1,
+                new double[] {0, 1, 2, 3}));
+        NpyFixtures.write(dir.resolve("s.npy"), NpyFixtures.float32Matrix(n, 1,
+                IntStream.range(0, n).mapToDouble(i -> i % 7).toArray()));
+        Set<String> before = listing();
+        int[] fits = {0};
+        Cli.Run run = Cli.run(cl -> Cli.align(cl).learner = (b, c, r, s, p) -> {
+            fits[0]++;
+            double[] w = new double[(int) s.rows()];
+            Arrays.fill(w, 1.0 / w.length);
+            return new AlignmentResult(w, 1, 0, 0, "exact", 1, true, w.length,
+                    AlignmentMethod.EXACT, "stub", 0);
+        }, "align", "--real-embeddings", dir + "/r.npy", "--synthetic-embeddings",
+                dir + "/s.npy", "--out", dir + "/w.npy", "--summary", dir + "/summary.json",
+                "--backend", "reference", "--holdout-folds", "2", "--quiet");
+        Cli.assertBadInputLine(run, dir, "--holdout-folds 2: 44720 synthetic and 4 real rows are"
+                + " more than the check's exact MMD^2 takes (n^2 + n m + m^2 = 2,000,057,296"
+                + " kernel entries, more than 2,000,000,000: about 44,721 synthetic rows at"
+                + " most); give 0 for no check");
+        assertEquals(0, fits[0], "nothing fitted");
+        assertEquals(before, listing(), "nothing written");
+    }
+
     @Test
     void moreFoldsThanAnyLabelHasRowsIsRefusedBeforeAnyWork() throws IOException {
         textInputs();

@@ -410,9 +410,11 @@ public final class MmdWeightLearner {
 
     /**
      * Whether {@code bytes} more of heap are at most half of what the JVM can still give
-     * (its maximum less what is in use now): the test before reading streamed rows whole.
+     * (its maximum less what is in use now): the test before reading streamed rows whole,
+     * here and in the held-out check ({@code HeldOutCheck}), so that both give up on the same
+     * rows.
      */
-    static boolean fitsTheHeap(long bytes) {
+    public static boolean fitsTheHeap(long bytes) {
         Runtime runtime = Runtime.getRuntime();
         long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
         return bytes <= free / 2;

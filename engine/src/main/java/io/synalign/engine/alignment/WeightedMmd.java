@@ -97,6 +97,18 @@ public final class WeightedMmd {
      */
     public static double[] valuesAgainstPopulation(KernelBackend backend, FloatMatrix x,
             FloatMatrix y, double sigma, double[]... weights) {
+        return valuesAgainstPopulation(backend, x, y, sigma, ProgressListener.NONE, weights);
+    }
+
+    /**
+     * {@link #valuesAgainstPopulation(KernelBackend, FloatMatrix, FloatMatrix, double,
+     * double[]...)}, reporting to {@code progress} the objective's three "kernel" steps and an
+     * "evaluate" step per weight vector (each one {@code K_XX w} product, O(n^2 d): minutes at
+     * large n, which ran without a sign of life before).
+     */
+    public static double[] valuesAgainstPopulation(KernelBackend backend, FloatMatrix x,
+            FloatMatrix y, double sigma, ProgressListener progress, double[]... weights) {
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         x.requireFinite("x");
         y.requireFinite("y");
         int n = x.rows();
@@ -107,13 +119,15 @@ public final class WeightedMmd {
             return values;
         }
         try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,
-                MmdObjectives.tiledPlan(n, n), ProgressListener.NONE)) {
+                MmdObjectives.tiledPlan(n, n), listener)) {
             // The objective's constant c is the mean of K_YY with its diagonal; without it the
             // term is (m c - 1) / (m - 1), which is c + (c - 1) / (m - 1).
             double c = exact.constant();
             for (int k = 0; k < weights.length; k++) {
+                listener.onProgress("evaluate", k, weights.length, "MMD^2");
                 values[k] = exact.valueAt(weights[k]) + (c - 1) / (m - 1);
             }
+            listener.onProgress("evaluate", weights.length, weights.length, "MMD^2");
         }
         return values;
     }

@@ -10,6 +10,7 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * A cross-fitted held-out check of an alignment: does weighting lower MMD^2 to real rows the
@@ -47,12 +48,17 @@ import java.util.List;
  * <p>A group is skipped, with the reason, when its real rows cannot make K folds that each
  * hold out 2 rows and leave 2 to fit on ({@link RealFolds#whyNot}), when its rows exceed
  * {@link MmdWeightLearner#EXACT_REPORT_MAX_ENTRIES} kernel entries (the exact score would cost
- * more than the fit), or when the learner refuses a fold's rows.
+ * more than the fit; {@link #whyNone} lets a caller refuse up front when every group does),
+ * when its synthetic rows, to be read whole, do not fit the heap by the learner's own rule
+ * ({@link MmdWeightLearner#fitsTheHeap}: the learner skips its exact report on the same rows, and
+ * an out-of-memory error here lost the main fit's outputs, which are written after the check),
+ * or when the learner refuses a fold's rows.
  *
  * <p>Cost: K fits per group (K times the alignment's fit cost, on (K-1)/K of the real rows),
  * plus per fold O((n^2 + n m_f + m_f^2) d) for the two scores (one {@code K_SS w} product per
  * weight vector, tiled, no kernel matrix kept), and n d floats to hold a group's synthetic rows
- * (read once from the source, then shared by its K fits and scores).
+ * (read once from the source, then shared by its K fits and scores; none where the source is
+ * one in-memory matrix and the group is all of it).
  */
 public final class HeldOutCheck {
 
@@ -84,19 +90,79 @@ public final class HeldOutCheck {
 
     /**
      * Why no group of {@code plan} can be checked with {@code folds} folds, or null when one
-     * can: from the labels alone, so a caller can refuse before any text is embedded.
+     * can: from the labels and row counts alone, so a caller can refuse before any text is
+     * embedded. The reason ends with what to do. (That a group's rows fit the heap is known
+     * only when it is read; such a group is skipped then.)
      */
     public static String whyNone(LabelPlan plan, int folds) {
+        boolean one = plan.mode() == LabelMode.GLOBAL || !plan.labelled();
+        if (plan.mode() == LabelMode.GLOBAL) {
+            // The one group of every row, by its counts: no index arrays built for a question.
+            return whyNone(plan.realRows(), plan.syntheticRows(), folds);
+        }
         int most = 0;
+        LabelPlan.Group smallest = null;
         for (LabelPlan.Group g : groups(plan)) {
-            if (RealFolds.whyNot(g.realRows().length, folds) == null) {
+            int m = g.realRows().length;
+            most = Math.max(most, m);
+            if (RealFolds.whyNot(m, folds) != null) {
+                continue;
+            }
+            if (tooLarge(g.syntheticRows().length, m) == null) {
                 return null;
             }
-            most = Math.max(most, g.realRows().length);
+            if (smallest == null || entries(g.syntheticRows().length, m)
+                    < entries(smallest.syntheticRows().length, smallest.realRows().length)) {
+                smallest = g;
+            }
         }
-        return (plan.mode() == LabelMode.GLOBAL || !plan.labelled() ? "the " + most
-                + " real rows" : "the largest label's " + most + " real rows")
-                + " cannot make " + folds + " folds of at least 2 rows (" + 2 * folds + " needed)";
+        if (smallest == null) {
+            return tooFewRows(one, most, folds);
+        }
+        return (one ? "" : "every label with the real rows for " + folds + " folds is too large"
+                + " for the check; the smallest, '" + smallest.label() + "': ")
+                + tooLarge(smallest.syntheticRows().length, smallest.realRows().length)
+                + "; give 0 for no check";
+    }
+
+    /**
+     * {@link #whyNone(LabelPlan, int)} for one group of {@code nReal} real and
+     * {@code nSynthetic} synthetic rows (a fit without labels), from the row counts alone.
+     */
+    public static String whyNone(int nReal, long nSynthetic, int folds) {
+        if (RealFolds.whyNot(nReal, folds) != null) {
+            return tooFewRows(true, nReal, folds);
+        }
+        String why = tooLarge(nSynthetic, nReal);
+        return why == null ? null : why + "; give 0 for no check";
+    }
+
+    private static String tooFewRows(boolean one, int most, int folds) {
+        return (one ? "the " + most + " real rows" : "the largest label's " + most + " real rows")
+                + " cannot make " + folds + " folds of at least 2 rows (" + 2 * folds
+                + " needed); give fewer folds, or 0 for no check";
+    }
+
+    /** The kernel entries of the exact held-out score, {@code n^2 + n m + m^2}. */
+    private static double entries(double n, double m) {
+        return n * n + n * m + m * m;
+    }
+
+    /**
+     * Why a group of these rows is too large for the exact score, or null: above
+     * {@link MmdWeightLearner#EXACT_REPORT_MAX_ENTRIES} kernel entries (about 44,700 synthetic
+     * rows), where the learner stops reporting exact MMD^2 too.
+     */
+    private static String tooLarge(long nSynthetic, int nReal) {
+        double entries = entries(nSynthetic, nReal);
+        if (entries <= MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "%d synthetic and %d real rows are more than the"
+                + " check's exact MMD^2 takes (n^2 + n m + m^2 = %,.0f kernel entries, more than"
+                + " %,.0f: about %,d synthetic rows at most)", nSynthetic, nReal, entries,
+                MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES,
+                (long) Math.sqrt(MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES));
     }
 
     /**
@@ -138,19 +204,23 @@ public final class HeldOutCheck {
     private HeldOutLabel check(LabelPlan plan, LabelPlan.Group g, FloatMatrix real,
             RowSource synthetic, ProgressListener progress, int k, int of) {
         String why = RealFolds.whyNot(g.realRows().length, folds);
+        if (why == null) {
+            why = tooLarge(g.syntheticRows().length, g.realRows().length);
+        }
         if (why != null) {
             return HeldOutLabel.skipped(g, why);
         }
-        double n = g.syntheticRows().length;
         double m = g.realRows().length;
-        if (n * n + n * m + m * m > MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES) {
-            return HeldOutLabel.skipped(g, String.format(java.util.Locale.ROOT, "%.0f synthetic"
-                    + " and %.0f real rows are more than an exact MMD^2 takes (%.3g kernel"
-                    + " entries)", n, m, MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES));
-        }
         long seed = plan.mode() == LabelMode.GLOBAL ? config.seed()
                 : plan.seedFor(g.label(), config.seed());
-        FloatMatrix s = synthetic.select(g.syntheticRows()).toMatrix();
+        FloatMatrix s = whole(synthetic, g.syntheticRows());
+        if (s == null) {
+            long bytes = (long) Float.BYTES * g.syntheticRows().length * synthetic.cols();
+            return HeldOutLabel.skipped(g, String.format(Locale.ROOT, "its %d synthetic rows"
+                    + " (%.1f MiB) would be read whole into the heap, more than half of what is"
+                    + " free; give the JVM more (-Xmx) to check them", g.syntheticRows().length,
+                    bytes / (1024.0 * 1024.0)));
+        }
         double[] uniformWeights = WeightedMmd.normalised(null, s.rows());
         int[][] split = RealFolds.split(g.realRows(), folds, seed);
         List<HeldOutFold> scored = new ArrayList<>();
@@ -168,7 +238,8 @@ public final class HeldOutCheck {
                         + e.getMessage());
             }
             double[] v = WeightedMmd.valuesAgainstPopulation(backend, s, held, fit.bandwidth(),
-                    uniformWeights, WeightedMmd.normalised(fit.weights(), s.rows()));
+                    named(progress, plan, g.label(), k, of, f + 1), uniformWeights,
+                    WeightedMmd.normalised(fit.weights(), s.rows()));
             HeldOutFold fold = new HeldOutFold(held.rows(), fitRows.length, fit.bandwidth(),
                     v[0], v[1]);
             scored.add(fold);
@@ -180,6 +251,36 @@ public final class HeldOutCheck {
     }
 
     /**
+     * The group's synthetic rows as one matrix: the source's own where it is one in-memory
+     * matrix and the group is all of it (no copy); else a copy read from the source, or null
+     * where that copy would take more than half the free heap
+     * ({@link MmdWeightLearner#fitsTheHeap}).
+     */
+    private static FloatMatrix whole(RowSource synthetic, int[] rows) {
+        FloatMatrix held = synthetic.inMemory();
+        boolean all = rows.length == synthetic.rows() && isIdentity(rows);
+        if (held != null && all) {
+            return held;
+        }
+        if (!MmdWeightLearner.fitsTheHeap((long) Float.BYTES * rows.length * synthetic.cols())) {
+            return null;
+        }
+        if (held != null) {
+            return held.selectRows(rows);
+        }
+        return all ? synthetic.toMatrix() : synthetic.select(rows).toMatrix();
+    }
+
+    private static boolean isIdentity(int[] rows) {
+        for (int k = 0; k < rows.length; k++) {
+            if (rows[k] != k) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
      * The groups the main alignment fitted: in per-label mode those with real and synthetic
      * rows; in global mode one group of all rows, {@link LabelPlan#ALL}.
      */
@@ -187,20 +288,14 @@ public final class HeldOutCheck {
         if (plan.mode() == LabelMode.PER_LABEL) {
             return plan.groups(LabelPlan.Status.ALIGNED);
         }
-        return List.of(new LabelPlan.Group(LabelPlan.ALL, identity(plan.realRows()),
-                identity(plan.syntheticRows()), LabelPlan.Status.ALIGNED, 1, 1));
-    }
-
-    private static int[] identity(int n) {
-        int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = i;
-        }
-        return rows;
+        return List.of(new LabelPlan.Group(LabelPlan.ALL,
+                LabelledAlignment.identity(plan.realRows()),
+                LabelledAlignment.identity(plan.syntheticRows()), LabelPlan.Status.ALIGNED, 1,
+                1));
     }
 
     /**
-     * Progress of a fold's fit, its stages suffixed as in {@code optimise [held-out sports 2/3,
+     * Progress of a fold's fit and scores, its stages suffixed as in {@code optimise [held-out sports 2/3,
      * fold 4/5]} (without labels {@code [held-out fold 4/5]}), so the extra fits read apart from
      * the main ones.
      */

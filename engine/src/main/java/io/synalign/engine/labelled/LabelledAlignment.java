@@ -186,7 +186,8 @@ public final class LabelledAlignment {
         return true;
     }
 
-    private static int[] identity(int n) {
+    /** The rows 0 .. n-1 (a group of every row; shared with {@link HeldOutCheck}). */
+    static int[] identity(int n) {
         int[] rows = new int[n];
         for (int i = 0; i < n; i++) {
             rows[i] = i;

@@ -343,9 +343,16 @@ class HeldOutCheckTest {
                     assertTrue(mine[i - 1] < mine[i]);
                 }
             }
-            assertEquals(List.of("optimise [held-out p 1/2, fold 1/2]",
-                    "optimise [held-out p 1/2, fold 2/2]", "optimise [held-out q 2/2, fold 1/2]",
-                    "optimise [held-out q 2/2, fold 2/2]"), stages);
+            // Each fold's fit, then its scores: the kernel's 3 steps (4 calls) and one
+            // "evaluate" step per weight vector (3 calls), all named by label and fold.
+            List<String> want = new ArrayList<>();
+            for (String where : List.of("held-out p 1/2, fold 1/2", "held-out p 1/2, fold 2/2",
+                    "held-out q 2/2, fold 1/2", "held-out q 2/2, fold 2/2")) {
+                want.add("optimise [" + where + "]");
+                want.addAll(Collections.nCopies(4, "kernel [" + where + "]"));
+                want.addAll(Collections.nCopies(3, "evaluate [" + where + "]"));
+            }
+            assertEquals(want, stages);
             assertEquals("held-out p 1/2, fold 1/2: plan", plans.get(0));
             // Uniform fitted weights: both figures equal, neither lower.
             assertEquals(0, r.lower());
@@ -377,11 +384,175 @@ class HeldOutCheckTest {
         LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, List.of("a", "b", "a"), 3,
                 List.of("a", "b"), 2);
         assertEquals("the largest label's 2 real rows cannot make 3 folds of at least 2 rows"
-                + " (6 needed)", HeldOutCheck.whyNone(plan, 3));
+                + " (6 needed); give fewer folds, or 0 for no check",
+                HeldOutCheck.whyNone(plan, 3));
+        assertEquals("the 5 real rows cannot make 3 folds of at least 2 rows (6 needed); give"
+                + " fewer folds, or 0 for no check", HeldOutCheck.whyNone(5, 100, 3));
         assertNull(HeldOutCheck.whyNone(LabelPlan.of(LabelMode.GLOBAL,
                 List.of("a", "b", "a", "b", "a", "b"), 6, List.of("a", "b"), 2), 3));
         assertThrows(IllegalArgumentException.class, () -> new HeldOutCheck(
                 (c, r, s, p) -> null, AlignmentConfig.defaults(), new ReferenceBackend(), 1));
+    }
+
+    /**
+     * Groups whose exact score exceeds EXACT_REPORT_MAX_ENTRIES are skipped by the check, so a
+     * plan with no other group is refused up front (was: the run paid for, then "no fit could be
+     * checked").
+     */
+    @Test
+    void noGroupWithinTheExactScoresLimitIsRefusedUpFront() {
+        // n^2 + 4 n + 16 <= 2e9 up to n = 44,719.
+        assertNull(HeldOutCheck.whyNone(4, 44_719, 2));
+        String big = "44720 synthetic and 4 real rows are more than the check's exact MMD^2 takes"
+                + " (n^2 + n m + m^2 = 2,000,057,296 kernel entries, more than 2,000,000,000:"
+                + " about 44,721 synthetic rows at most); give 0 for no check";
+        assertEquals(big, HeldOutCheck.whyNone(4, 44_720, 2));
+        assertEquals(big, HeldOutCheck.whyNone(LabelPlan.of(LabelMode.GLOBAL, null, 4, null,
+                44_720), 2));
+        // Per label: 'a' has the real rows but too many synthetic ones, 'b' too few real rows.
+        List<String> real = List.of("a", "b", "a", "a", "b", "a");
+        List<String> syn = new ArrayList<>(Collections.nCopies(45_000, "a"));
+        syn.addAll(List.of("b", "b", "b"));
+        assertEquals("every label with the real rows for 2 folds is too large for the check; the"
+                + " smallest, 'a': 45000 synthetic and 4 real rows are more than the check's"
+                + " exact MMD^2 takes (n^2 + n m + m^2 = 2,025,180,016 kernel entries, more than"
+                + " 2,000,000,000: about 44,721 synthetic rows at most); give 0 for no check",
+                HeldOutCheck.whyNone(LabelPlan.of(LabelMode.PER_LABEL, real, 6, syn, 45_003), 2));
+        // A label that can be checked beside them: no refusal (the others are skipped then).
+        List<String> real2 = new ArrayList<>(real);
+        real2.addAll(List.of("c", "c", "c", "c"));
+        List<String> syn2 = new ArrayList<>(syn);
+        syn2.add("c");
+        assertNull(HeldOutCheck.whyNone(LabelPlan.of(LabelMode.PER_LABEL, real2, 10, syn2,
+                45_004), 2));
+        // And the check itself skips such a group with the same reason, fitting nothing.
+        RowSource rows = new ZeroRows(44_720, 1);
+        HeldOutResult r = new HeldOutCheck((c, rr, ss, p) -> {
+            throw new AssertionError("no fold may be fitted");
+        }, AlignmentConfig.defaults(), new ReferenceBackend(), 2).run(LabelPlan.of(
+                LabelMode.GLOBAL, null, 4, null, 44_720), FloatMatrix.zeros(4, 1), rows, null);
+        assertEquals(0, r.checked());
+        assertEquals(big.replace("; give 0 for no check", ""), r.labels().get(0).skipped());
+    }
+
+    /**
+     * Rows that fit no heap are skipped with the reason, by the learner's own heap test,
+     * instead of being read whole (was: OutOfMemoryError, and the main fit's outputs lost).
+     */
+    @Test
+    void syntheticRowsThatDoNotFitTheHeapAreSkippedNotRead() {
+        int n = 40_000; // n^2 + n m + m^2 below the exact score's limit
+        long max = Runtime.getRuntime().maxMemory();
+        long cols = max / (4L * n) + 1; // n x cols floats: more bytes than the whole heap
+        org.junit.jupiter.api.Assumptions.assumeTrue(n * cols < Integer.MAX_VALUE - 8,
+                "a heap this large needs rows beyond one array");
+        ZeroRows rows = new ZeroRows(n, (int) cols);
+        HeldOutResult r = new HeldOutCheck((c, rr, ss, p) -> {
+            throw new AssertionError("no fold may be fitted");
+        }, AlignmentConfig.defaults(), new ReferenceBackend(), 2).run(LabelPlan.of(
+                LabelMode.GLOBAL, null, 4, null, n), FloatMatrix.zeros(4, (int) cols), rows,
+                null);
+        assertEquals(0, r.checked());
+        String why = r.labels().get(0).skipped();
+        assertTrue(why != null && why.startsWith("its 40000 synthetic rows (")
+                && why.endsWith(" MiB) would be read whole into the heap, more than half of what"
+                        + " is free; give the JVM more (-Xmx) to check them"), why);
+        assertEquals(0, rows.reads, "no row was read");
+    }
+
+    /**
+     * A source that is one in-memory matrix is scored from that matrix, not copied through the
+     * source (a group of every row: the matrix itself; a label: its rows picked from it).
+     */
+    @Test
+    void anInMemorySourceIsNotReadThrough() {
+        Random rnd = new Random(3);
+        FloatMatrix real = matrix(gaussian(rnd, 8, 2, 0));
+        FloatMatrix syn = matrix(gaussian(rnd, 9, 2, 0.5));
+        RowSource held = new RowSource() {
+            @Override
+            public long rows() {
+                return syn.rows();
+            }
+
+            @Override
+            public int cols() {
+                return syn.cols();
+            }
+
+            @Override
+            public String name() {
+                return "in memory, not to be read";
+            }
+
+            @Override
+            public void read(long start, int count, float[] out) {
+                throw new AssertionError("rows read through the source, a copy of the matrix");
+            }
+
+            @Override
+            public FloatMatrix inMemory() {
+                return syn;
+            }
+        };
+        List<FloatMatrix> seen = new ArrayList<>();
+        LabelledAlignment.Fitter uniform = (c, rr, ss, p) -> {
+            seen.add(ss.inMemory());
+            double[] w = new double[(int) ss.rows()];
+            Arrays.fill(w, 1.0 / w.length);
+            return new AlignmentResult(w, 1.0, 0, 0, "exact", 1, true, w.length,
+                    AlignmentMethod.EXACT, "stub", 0);
+        };
+        LabelPlan global = LabelPlan.of(LabelMode.GLOBAL, null, 8, null, 9);
+        HeldOutResult viaMatrix = new HeldOutCheck(uniform, AlignmentConfig.defaults(),
+                new ReferenceBackend(), 2).run(global, real, held, null);
+        assertEquals(1, viaMatrix.checked());
+        assertTrue(seen.stream().allMatch(m -> m == syn), "the fits got the matrix itself");
+        FloatMatrix copy = new FloatMatrix(syn.rows(), syn.cols(), syn.data().clone());
+        HeldOutResult copied = new HeldOutCheck(uniform, AlignmentConfig.defaults(),
+                new ReferenceBackend(), 2).run(global, real, RowSource.of(copy), null);
+        assertEquals(copied.mmd2Uniform(), viaMatrix.mmd2Uniform(), 0);
+
+        List<String> realLabels = List.of("a", "b", "a", "b", "a", "b", "a", "b");
+        List<String> synLabels = List.of("a", "b", "a", "b", "a", "b", "a", "b", "a");
+        HeldOutResult perLabel = new HeldOutCheck(uniform, AlignmentConfig.defaults(),
+                new ReferenceBackend(), 2).run(LabelPlan.of(LabelMode.PER_LABEL, realLabels, 8,
+                synLabels, 9), real, held, null);
+        assertEquals(2, perLabel.checked());
+    }
+
+    /** Zeros of any shape, stored nowhere; counts its reads. */
+    private static final class ZeroRows implements RowSource {
+        private final long rows;
+        private final int cols;
+        int reads;
+
+        ZeroRows(long rows, int cols) {
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        @Override
+        public long rows() {
+            return rows;
+        }
+
+        @Override
+        public int cols() {
+            return cols;
+        }
+
+        @Override
+        public String name() {
+            return "zeros";
+        }
+
+        @Override
+        public void read(long start, int count, float[] out) {
+            reads++;
+            RowSource.checkRead(this, start, count, out);
+            Arrays.fill(out, 0, count * cols, 0f);
+        }
     }
 
     @Test
