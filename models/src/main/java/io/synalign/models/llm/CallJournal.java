@@ -427,6 +427,14 @@ public final class CallJournal implements AutoCloseable {
         }
         JournalEntry present = entries.get(entry.key());
         if (present != null && !entry.supersedes(present)) {
+            if (present.cutOffAtKnownBudget() && JournalEntry.LENGTH.equals(entry.finishReason())
+                    && !entry.cutOffAtKnownBudget()) {
+                // A reply asked again for more room that came back without a known budget
+                // cannot take the cut-off entry's place: said, since a resume asks it again.
+                LOG.warn("journal {}: a reply asked again for entry {} was not journaled (it was"
+                        + " cut off at a budget not known); a resumed run asks it again",
+                        directory, entry.key());
+            }
             return;
         }
         if (servedPending) {

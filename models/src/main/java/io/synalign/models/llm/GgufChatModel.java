@@ -303,6 +303,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
                         + contextSize + " tokens of " + modelName);
             }
             budget = budget(s, grammar, promptTokens);
+            lastBudget.set(new AskedBudget(request, budget.tokens()));
             InferenceParameters p = new InferenceParameters(prompt)
                     .setNPredict(budget.tokens())
                     .setSeed(seed(s.seed()))
@@ -349,6 +350,14 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      */
     @Override
     public OptionalInt replyBudget(ChatRequest request) {
+        // The call this thread just made: its budget is known, so a cut-off reply is journaled
+        // without queueing again behind other calls' generations (the lock is fair), which held
+        // the paid reply off the disk for up to a generation per waiting call.
+        AskedBudget last = lastBudget.get();
+        if (last != null && last.request() == request) {
+            lastBudget.remove();
+            return OptionalInt.of(last.tokens());
+        }
         ResponseSchema schema = request.responseSchema();
         GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
         lock();
@@ -428,6 +437,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      *
      * @param setBy what set it, for the message of a reply cut off at it
      */
+    /** The budget of the request this thread last asked ({@link #replyBudget}). */
+    private record AskedBudget(ChatRequest request, int tokens) {
+    }
+
+    private final ThreadLocal<AskedBudget> lastBudget = new ThreadLocal<>();
+
     private record Budget(int tokens, String setBy) {
 
         String cutOffNote() {

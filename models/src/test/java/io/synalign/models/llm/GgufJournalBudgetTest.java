@@ -158,6 +158,29 @@ class GgufJournalBudgetTest {
      * A journal written before budgets were recorded (its cut-off GGUF entry has none): the same
      * key finds it and it replays as it did, the file byte for byte, though this context grants more.
      */
+    /**
+     * The budget of the call a thread just made is known without the model's lock: a cut-off
+     * reply was held off the journal while the thread queued again (the lock is fair) behind
+     * other calls' whole generations. Shown on a model closed after the call, which cannot count
+     * a prompt: the call's own budget still comes back, another request's does not.
+     */
+    @Test
+    void theBudgetOfTheCallJustMadeNeedsNoSecondTurnAtTheModel() throws IOException {
+        Path file = TinyGgufWriter.write(dir.resolve("tiny-closed.gguf"), TinyGgufWriter.Spec.tiny(11));
+        GgufChatModel m = open(file, SMALL_CONTEXT);
+        ChatRequest asked = hello(3);
+        java.util.OptionalInt before;
+        try {
+            before = m.replyBudget(asked);
+            m.complete(asked);
+        } finally {
+            m.close();
+        }
+        assertTrue(before.isPresent());
+        assertEquals(before, m.replyBudget(asked), "the call's own budget, after the model closed");
+        assertTrue(m.replyBudget(hello(4)).isEmpty(), "another request needs the (closed) model");
+    }
+
     @Test
     void aCutOffEntryWithoutABudgetReplaysAsItDid(@TempDir Path journalDir) throws Exception {
         ChatRequest req = hello(4);
