@@ -441,8 +441,9 @@ final class RunCommand extends CliCommand {
 
     /**
      * Refuses --holdout-folds before any row is generated when no label could be checked: the
-     * rows to come are planned as the labels asked for, each real label with a quota standing
-     * for its generated rows (the check needs only the real rows of the fitted labels).
+     * rows to come are planned as the labels' quotas (every round's share of them, with
+     * --rounds), so that both the real rows' folds and the synthetic rows' count against the
+     * exact score's limit are judged as align judges the rows once they exist.
      */
     private void requireHoldoutCheckable(GenerationOptions.Checked checked, List<LabelRows> labels,
             TextFields.LabelledTexts lt, int nReal) {
@@ -450,11 +451,9 @@ final class RunCommand extends CliCommand {
         List<String> asked = lt.labels() == null ? null : new ArrayList<>();
         int nAsked = 0;
         for (int i = 0; i < quotas.length; i++) {
-            if (quotas[i] > 0) {
-                nAsked += asked == null ? quotas[i] : 1;
-                if (asked != null) {
-                    asked.add(labels.get(i).label());
-                }
+            nAsked += quotas[i];
+            if (asked != null) {
+                asked.addAll(java.util.Collections.nCopies(quotas[i], labels.get(i).label()));
             }
         }
         if (nAsked > 0) { // no row asked for is refused elsewhere

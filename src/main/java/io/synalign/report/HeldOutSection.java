@@ -29,8 +29,9 @@ final class HeldOutSection {
     static String verdict(JsonNode alignment) {
         JsonNode h = of(alignment);
         if (h == null) {
-            return " Run " + command(alignment) + " to measure it on real rows the weights were"
-                    + " not fitted to.";
+            String tooFew = tooFewForACheck(alignment);
+            return tooFew != null ? " " + tooFew : " Run " + command(alignment) + " to measure it"
+                    + " on real rows the weights were not fitted to.";
         }
         int checked = h.path("labels_checked").asInt(0);
         if (checked == 0 || !h.path("mmd2_uniform").isNumber()
@@ -69,11 +70,31 @@ final class HeldOutSection {
      * not say.
      */
     static int suggestedFolds(JsonNode alignment) {
+        int largest = largestGroup(alignment);
+        return largest == 0 ? 5 : Math.max(2, Math.min(5, largest / 2));
+    }
+
+    /**
+     * Why no held-out check can be run on this alignment's rows (its largest fitted group has
+     * fewer than the 4 real rows 2 folds of 2 need), or null: the page then names no command
+     * that would be refused.
+     */
+    static String tooFewForACheck(JsonNode alignment) {
+        int largest = largestGroup(alignment);
+        return largest == 0 || largest >= 4 ? null : "No held-out check can measure it: the"
+                + " largest fitted group has " + largest + " real row" + (largest == 1 ? "" : "s")
+                + ", and a check needs 4 (2 folds of at least 2).";
+    }
+
+    /**
+     * Real rows of the largest fitted group: a label aligned on its own, else all real rows
+     * (a global fit: global_fit set; the run directory's copy drops "mode", a setting); 0 when
+     * the document does not say.
+     */
+    private static int largestGroup(JsonNode alignment) {
         if (alignment == null) {
-            return 5;
+            return 0;
         }
-        // A global fit (global_fit set; the run directory's copy drops "mode", a setting) is one
-        // group of all real rows; per label, the groups are the labels fitted on their own.
         int largest = 0;
         if (!alignment.path("global_fit").isObject()) {
             for (JsonNode l : alignment.path("labels")) {
@@ -82,10 +103,7 @@ final class HeldOutSection {
                 }
             }
         }
-        if (largest == 0) {
-            largest = alignment.path("n_real").asInt(0);
-        }
-        return largest == 0 ? 5 : Math.max(2, Math.min(5, largest / 2));
+        return largest == 0 ? alignment.path("n_real").asInt(0) : largest;
     }
 
     /**

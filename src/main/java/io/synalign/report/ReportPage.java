@@ -220,8 +220,11 @@ public final class ReportPage {
         sb.append("<p class=\"meta\" id=\"mmd-in-sample\">These MMD<sup>2</sup> values are"
                 + " measured against the real rows the weights were fitted to (in-sample), so"
                 + " the weighted value is lower by construction.")
-                .append(HeldOutSection.of(a) == null ? " " + HeldOutSection.command(a)
-                        + " measures it on real rows the weights did not see." : "")
+                .append(HeldOutSection.of(a) != null ? ""
+                        : HeldOutSection.tooFewForACheck(a) != null
+                                ? " " + HeldOutSection.tooFewForACheck(a)
+                                : " " + HeldOutSection.command(a)
+                                        + " measures it on real rows the weights did not see.")
                 .append("</p>").append(HeldOutSection.table(a));
         sb.append("</section>\n");
     }

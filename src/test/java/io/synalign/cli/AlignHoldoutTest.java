@@ -310,10 +310,10 @@ class AlignHoldoutTest {
         }, "align", "--real-embeddings", dir + "/r.npy", "--synthetic-embeddings",
                 dir + "/s.npy", "--out", dir + "/w.npy", "--summary", dir + "/summary.json",
                 "--backend", "reference", "--holdout-folds", "2", "--quiet");
-        Cli.assertBadInputLine(run, dir, "--holdout-folds 2: 44720 synthetic and 4 real rows are"
+        Cli.assertBadInputLine(run, dir, "--holdout-folds 2: 44,720 synthetic and 4 real rows are"
                 + " more than the check's exact MMD^2 takes (n^2 + n m + m^2 = 2,000,057,296"
-                + " kernel entries, more than 2,000,000,000: about 44,721 synthetic rows at"
-                + " most); give 0 for no check");
+                + " kernel entries, more than 2,000,000,000: at most 44,719"
+                + " synthetic rows beside 4 real); give 0 for no check");
         assertEquals(0, fits[0], "nothing fitted");
         assertEquals(before, listing(), "nothing written");
     }

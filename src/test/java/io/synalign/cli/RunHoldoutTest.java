@@ -220,6 +220,15 @@ class RunHoldoutTest {
             global.addAll(List.of("--scope", "global", "--holdout-folds", "7"));
             Cli.assertBadInputLine(run(Map.of(KEY_VAR, key), global), dir, "--holdout-folds 7:"
                     + " the 13 real rows cannot make 7 folds of at least 2 rows (14 needed)");
+            // Rows past the exact score's limit, planned from the quotas: refused before any
+            // request, as align refuses them from its inputs (the plan counted one row a label).
+            for (String scope : List.of("per-label", "global")) {
+                List<String> large = new ArrayList<>(base);
+                large.set(large.indexOf("--synthetic-per-label") + 1, "45000");
+                large.addAll(List.of("--scope", scope, "--holdout-folds", "2"));
+                Cli.assertBadInputLine(run(Map.of(KEY_VAR, key), large), dir, "--holdout-folds 2:",
+                        "synthetic and", "give 0 for no check");
+            }
             assertEquals(0, server.requests.get(), "no LLM request");
         }
         assertEquals(before, listing(), "nothing written");

@@ -3,6 +3,7 @@ package io.synalign.report;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -90,6 +91,17 @@ class HeldOutVerdictTest {
                 + " \"n_real\": 7, \"labels\": [{\"label\": \"a\", \"status\": \"aligned\", \"n_real\": 30}]")));
         assertEquals(5, HeldOutSection.suggestedFolds(doc("\"n_real\": 120")));
         assertEquals(5, HeldOutSection.suggestedFolds(doc(LABELS)), "a document without counts");
+        // Labels of 3 real rows: no command (2 folds would be refused); the page says why.
+        String few = "\"global_fit\": null, \"n_real\": 6, \"labels\": ["
+                + "{\"label\": \"a\", \"status\": \"aligned\", \"n_real\": 3,"
+                + " \"real_share\": 0.5, \"fit\": {\"mmd2_uniform\": 0.03, \"mmd2_weighted\": 0.02}},"
+                + "{\"label\": \"b\", \"status\": \"aligned\", \"n_real\": 3,"
+                + " \"real_share\": 0.5, \"fit\": {\"mmd2_uniform\": 0.05, \"mmd2_weighted\": 0.03}}]";
+        String line = Verdict.alignment(doc(few), null);
+        assertTrue(line.contains(" No held-out check can measure it: the largest fitted group has"
+                + " 3 real rows, and a check needs 4 (2 folds of at least 2)."), line);
+        assertFalse(line.contains("--holdout-folds"), line);
+        assertNull(HeldOutSection.tooFewForACheck(doc(String.format(perLabel, 8))));
     }
 
     @Test

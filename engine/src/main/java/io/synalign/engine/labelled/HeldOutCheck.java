@@ -158,11 +158,24 @@ public final class HeldOutCheck {
         if (entries <= MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES) {
             return null;
         }
-        return String.format(Locale.ROOT, "%d synthetic and %d real rows are more than the"
+        return String.format(Locale.ROOT, "%,d synthetic and %,d real rows are more than the"
                 + " check's exact MMD^2 takes (n^2 + n m + m^2 = %,.0f kernel entries, more than"
-                + " %,.0f: about %,d synthetic rows at most)", nSynthetic, nReal, entries,
-                MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES,
-                (long) Math.sqrt(MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES));
+                + " %,.0f: at most %,d synthetic rows beside %,d real)", nSynthetic, nReal, entries,
+                MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES, mostSynthetic(nReal), nReal);
+    }
+
+    /** The largest n with {@code n^2 + n m + m^2} within the exact score's limit. */
+    static long mostSynthetic(int nReal) {
+        double limit = MmdWeightLearner.EXACT_REPORT_MAX_ENTRIES;
+        double m = nReal;
+        long n = (long) Math.max(0, (Math.sqrt(Math.max(0, 4 * limit - 3 * m * m)) - m) / 2);
+        while (n > 0 && entries(n, nReal) > limit) {
+            n--;
+        }
+        while (entries(n + 1, nReal) <= limit) {
+            n++;
+        }
+        return n;
     }
 
     /**

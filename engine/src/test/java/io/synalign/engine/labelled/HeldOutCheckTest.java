@@ -403,9 +403,14 @@ class HeldOutCheckTest {
     void noGroupWithinTheExactScoresLimitIsRefusedUpFront() {
         // n^2 + 4 n + 16 <= 2e9 up to n = 44,719.
         assertNull(HeldOutCheck.whyNone(4, 44_719, 2));
-        String big = "44720 synthetic and 4 real rows are more than the check's exact MMD^2 takes"
+        assertEquals(44_719, HeldOutCheck.mostSynthetic(4));
+        assertEquals(44_717, HeldOutCheck.mostSynthetic(8), "the figure a message gives: 8 real rows");
+        assertNull(HeldOutCheck.whyNone(8, 44_717, 2));
+        assertTrue(HeldOutCheck.whyNone(8, 44_718, 2).contains("at most 44,717 synthetic rows beside 8"
+                + " real"));
+        String big = "44,720 synthetic and 4 real rows are more than the check's exact MMD^2 takes"
                 + " (n^2 + n m + m^2 = 2,000,057,296 kernel entries, more than 2,000,000,000:"
-                + " about 44,721 synthetic rows at most); give 0 for no check";
+                + " at most 44,719 synthetic rows beside 4 real); give 0 for no check";
         assertEquals(big, HeldOutCheck.whyNone(4, 44_720, 2));
         assertEquals(big, HeldOutCheck.whyNone(LabelPlan.of(LabelMode.GLOBAL, null, 4, null,
                 44_720), 2));
@@ -414,9 +419,9 @@ class HeldOutCheckTest {
         List<String> syn = new ArrayList<>(Collections.nCopies(45_000, "a"));
         syn.addAll(List.of("b", "b", "b"));
         assertEquals("every label with the real rows for 2 folds is too large for the check; the"
-                + " smallest, 'a': 45000 synthetic and 4 real rows are more than the check's"
+                + " smallest, 'a': 45,000 synthetic and 4 real rows are more than the check's"
                 + " exact MMD^2 takes (n^2 + n m + m^2 = 2,025,180,016 kernel entries, more than"
-                + " 2,000,000,000: about 44,721 synthetic rows at most); give 0 for no check",
+                + " 2,000,000,000: at most 44,719 synthetic rows beside 4 real); give 0 for no check",
                 HeldOutCheck.whyNone(LabelPlan.of(LabelMode.PER_LABEL, real, 6, syn, 45_003), 2));
         // A label that can be checked beside them: no refusal (the others are skipped then).
         List<String> real2 = new ArrayList<>(real);
