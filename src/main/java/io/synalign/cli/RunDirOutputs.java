@@ -80,6 +80,7 @@ final class RunDirOutputs {
             List<String> syntheticLabels) throws IOException {
         Files.createDirectories(dir);
         ObjectNode alignment = JsonNodeFactory.instance.objectNode();
+        alignment.put("command", stated.command());
         alignment.set("settings", Json.MAPPER.valueToTree(stated.settings()));
         alignment.set("given", Json.MAPPER.valueToTree(stated.given()));
         for (Iterator<Map.Entry<String, JsonNode>> it = summary.fields(); it.hasNext(); ) {

@@ -39,7 +39,11 @@ final class RunSettings {
      * @param settings each setting's value as it took effect, keyed by option name
      * @param given the options given on the command line, in declaration order
      */
-    record Stated(Map<String, Object> settings, List<String> given) {
+    /**
+     * @param command the subcommand whose options these are ({@code align}, {@code run}, ...):
+     *     what wrote the document, for a reader that must tell (the report's advice)
+     */
+    record Stated(String command, Map<String, Object> settings, List<String> given) {
     }
 
     /**
@@ -52,7 +56,7 @@ final class RunSettings {
      */
     static Stated state(CommandSpec spec, Path runDir, Predicate<String> include,
             Map<String, Object> effective) {
-        return new Stated(of(spec, runDir, include, effective), given(spec, include));
+        return new Stated(spec.name(), of(spec, runDir, include, effective), given(spec, include));
     }
 
     private static Map<String, Object> of(CommandSpec spec, Path runDir, Predicate<String> include,

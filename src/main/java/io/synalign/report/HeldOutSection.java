@@ -107,12 +107,18 @@ final class HeldOutSection {
     }
 
     /**
-     * Whether {@code run} wrote {@code alignment}: its {@code settings} list every alignment
-     * option of the command that wrote it, given or not, and only {@code run} has
-     * {@code --weighted-out} (align writes the weighted rows to {@code --out}).
+     * Whether {@code run} wrote {@code alignment}: its {@code command}; in a document written
+     * before that field, its {@code settings}, which list every alignment option of the command
+     * that wrote it, given or not, and only {@code run} has {@code --weighted-out} (align writes
+     * the weighted rows to {@code --out}).
      */
     static boolean madeByRun(JsonNode alignment) {
-        return alignment != null && alignment.path("settings").has("--weighted-out");
+        if (alignment == null) {
+            return false;
+        }
+        JsonNode command = alignment.path("command");
+        return command.isTextual() ? "run".equals(command.asText())
+                : alignment.path("settings").has("--weighted-out");
     }
 
     private static boolean byLabel(JsonNode h) {

@@ -100,6 +100,7 @@ class AlignRunDirTest {
         // keyed by option, paths relative to the run directory.
         JsonNode summary = json.readTree(dir.resolve("summary.json").toFile());
         JsonNode alignment = json.readTree(run.resolve(RunFiles.ALIGNMENT).toFile());
+        assertEquals("align", alignment.path("command").asText(), "the document names its writer");
         JsonNode options = alignment.path("settings");
         // fit_seconds and embedding seconds are timings: same keys, otherwise equal.
         for (String timing : List.of("fit_seconds")) {

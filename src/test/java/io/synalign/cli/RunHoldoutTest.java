@@ -119,6 +119,7 @@ class RunHoldoutTest {
                 "the check changes no weight");
 
         JsonNode alignment = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile());
+        assertEquals("run", alignment.path("command").asText(), "the document names its writer");
         JsonNode held = alignment.path("held_out");
         JsonNode want = alignOf("rd", 2).path("held_out");
         assertEquals(untimed(want), untimed(held), "run's check is align's of the same rows");
@@ -171,6 +172,7 @@ class RunHoldoutTest {
             assertEquals(0, r.status(), r::toString);
         }
         JsonNode alignment = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile());
+        assertEquals("run", alignment.path("command").asText(), "the document names its writer");
         JsonNode held = alignment.path("held_out");
         assertEquals(untimed(alignOf("rd", 2).path("held_out")), untimed(held));
         JsonNode rounds = JSON.readTree(dir.resolve("rd/" + RunFiles.GENERATION).toFile())

@@ -72,6 +72,12 @@ class HeldOutVerdictTest {
                 + " null, \"--holdout-folds\": 0}"), null);
         assertTrue(byRun.contains("Run <code>synalign run --holdout-folds 5</code>"), byRun);
         assertFalse(byRun.contains("align --holdout-folds"), byRun);
+        // Since alignment.json names its command, the command decides, not the settings.
+        assertTrue(Verdict.alignment(doc(LABELS + ", \"command\": \"run\", \"settings\": {}"), null)
+                .contains("Run <code>synalign run --holdout-folds 5</code>"));
+        assertTrue(Verdict.alignment(doc(LABELS + ", \"command\": \"align\", \"settings\":"
+                + " {\"--weighted-out\": null}"), null)
+                .contains("Run <code>synalign align --holdout-folds 5</code>"));
     }
 
     /**
