@@ -25,7 +25,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -93,22 +92,8 @@ class AlignHoldoutTest {
         return Arrays.stream(idx).mapToObj(i -> x[i]).toArray(double[][]::new);
     }
 
-    /** The documented split: Fisher-Yates by SplittableRandom(seed), then floor(f m / K) slices. */
     private static int[][] folds(int[] rows, int k, long seed) {
-        int[] p = rows.clone();
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = p.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        int[][] out = new int[k][];
-        for (int f = 0; f < k; f++) {
-            out[f] = Arrays.copyOfRange(p, f * p.length / k, (f + 1) * p.length / k);
-            Arrays.sort(out[f]);
-        }
-        return out;
+        return io.synalign.engine.labelled.ReferenceFolds.of(rows, k, seed);
     }
 
     /** {uniform, weighted} held-out MMD^2 of one group, averaged over its folds by their rows. */

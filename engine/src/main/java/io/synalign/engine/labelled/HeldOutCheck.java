@@ -187,11 +187,7 @@ public final class HeldOutCheck {
      */
     public HeldOutResult run(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
-        if (real.rows() != plan.realRows() || synthetic.rows() != plan.syntheticRows()) {
-            throw new IllegalArgumentException("the plan is for " + plan.realRows() + " real and "
-                    + plan.syntheticRows() + " synthetic rows, got " + real.rows() + " and "
-                    + synthetic.rows());
-        }
+        plan.requireRows(real.rows(), synthetic.rows());
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         long start = System.nanoTime();
         List<LabelPlan.Group> groups = groups(plan);

@@ -192,6 +192,18 @@ public final class LabelPlan {
         return groups;
     }
 
+    /**
+     * Refuses sets whose row counts are not this plan's.
+     *
+     * @throws IllegalArgumentException naming both counts
+     */
+    public void requireRows(long real, long synthetic) {
+        if (real != nReal || synthetic != nSynthetic) {
+            throw new IllegalArgumentException("the plan is for " + nReal + " real and "
+                    + nSynthetic + " synthetic rows, got " + real + " and " + synthetic);
+        }
+    }
+
     public int realRows() {
         return nReal;
     }

@@ -82,11 +82,7 @@ public final class LabelledAlignment {
      */
     public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
-        if (real.rows() != plan.realRows() || synthetic.rows() != plan.syntheticRows()) {
-            throw new IllegalArgumentException("the plan is for " + plan.realRows() + " real and "
-                    + plan.syntheticRows() + " synthetic rows, got " + real.rows() + " and "
-                    + synthetic.rows());
-        }
+        plan.requireRows(real.rows(), synthetic.rows());
         // Whole, up front: a label's fit named its row within the label ("real row 3" for row
         // 7), and the real rows of a label with no synthetic rows were never looked at.
         real.requireFinite("real");

@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -117,22 +116,8 @@ class HeldOutCheckTest {
         return Math.exp(-d * d / (2 * sigma * sigma));
     }
 
-    /** Fold f of m positions, as documented: Fisher-Yates, then contiguous slices. */
     private static int[][] folds(int[] rows, int k, long seed) {
-        int[] p = rows.clone();
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int i = p.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        int[][] out = new int[k][];
-        for (int f = 0; f < k; f++) {
-            out[f] = Arrays.copyOfRange(p, f * p.length / k, (f + 1) * p.length / k);
-            Arrays.sort(out[f]);
-        }
-        return out;
+        return io.synalign.engine.labelled.ReferenceFolds.of(rows, k, seed);
     }
 
     private static double[][] pick(double[][] rows, int[] idx) {
@@ -558,6 +543,24 @@ class HeldOutCheckTest {
             RowSource.checkRead(this, start, count, out);
             Arrays.fill(out, 0, count * cols, 0f);
         }
+    }
+
+    /** Rows that are not the plan's are refused, by the check as by the alignment. */
+    @Test
+    void setsThatAreNotThePlansAreRefused() {
+        LabelPlan plan = LabelPlan.of(LabelMode.GLOBAL, null, 6, null, 4);
+        FloatMatrix real = new FloatMatrix(5, 1, new float[5]);
+        FloatMatrix syn = new FloatMatrix(4, 1, new float[4]);
+        try (KernelBackend backend = new ReferenceBackend()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new HeldOutCheck((c, r, s, p) -> null, AlignmentConfig.defaults(),
+                            backend, 2).run(plan, real, RowSource.of(syn), null));
+            assertEquals("the plan is for 6 real and 4 synthetic rows, got 5 and 4", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> new LabelledAlignment(
+                    (c, r, s, p) -> null, AlignmentConfig.defaults()).align(plan, real,
+                    RowSource.of(syn), null));
+        }
+        plan.requireRows(6, 4);
     }
 
     @Test

@@ -298,7 +298,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             }
             String prompt = prompt(request.messages());
             int promptTokens = llama.encode(prompt).length;
-            if (contextSize - promptTokens - 1 < 16) {
+            if (!leavesRoom(promptTokens)) {
                 throw new ChatModelException("the prompt (" + promptTokens + " tokens) does not fit the context of "
                         + contextSize + " tokens of " + modelName);
             }
@@ -321,7 +321,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         } catch (ChatModelException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ChatModelException("llama.cpp failed on " + modelName + ": " + e.getMessage(), e);
+            throw nativeFailure(e);
         } finally {
             lock.unlock();
         }
@@ -366,15 +366,25 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
                 return OptionalInt.empty();
             }
             int promptTokens = llama.encode(prompt(request.messages())).length;
-            return contextSize - promptTokens - 1 < 16 ? OptionalInt.empty()
+            return !leavesRoom(promptTokens) ? OptionalInt.empty()
                     : OptionalInt.of(budget(request.sampling(), grammar, promptTokens).tokens());
         } catch (ChatModelException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
-            throw new ChatModelException("llama.cpp failed on " + modelName + ": " + e.getMessage(), e);
+            throw nativeFailure(e);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether a prompt of this many tokens leaves a reply the 16 tokens a call needs. */
+    private boolean leavesRoom(int promptTokens) {
+        return contextSize - promptTokens - 1 >= 16;
+    }
+
+    /** A failure inside llama.cpp, as the call's failure naming the model. */
+    private ChatModelException nativeFailure(RuntimeException e) {
+        return new ChatModelException("llama.cpp failed on " + modelName + ": " + e.getMessage(), e);
     }
 
     /**
