@@ -87,20 +87,25 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     /**
      * Settings of the in-process backend.
      *
-     * @param contextSize most tokens of context (prompt plus reply); the model's training
-     *                    context caps it
-     * @param threads     CPU threads for llama.cpp
-     * @param bounds      length bounds of the constrained-decoding grammar
-     * @param callTimeout the wall-clock deadline of one call, from the moment it holds the model
-     *                    (prompt evaluation and decoding; the wait for a queued call's turn is
-     *                    not counted), checked after every generated token
+     * @param contextSize      most tokens of context (prompt plus reply), at least
+     *                         {@value GgufChatModel#MIN_CONTEXT}
+     * @param contextRequested whether {@code contextSize} was asked for ({@link #withContextSize}):
+     *                         then a model trained on fewer tokens is refused
+     *                         ({@link #contextOf}); otherwise it is the default of
+     *                         {@link #defaults()}, which the training context caps
+     * @param threads          CPU threads for llama.cpp
+     * @param bounds           length bounds of the constrained-decoding grammar
+     * @param callTimeout      the wall-clock deadline of one call, from the moment it holds the
+     *                         model (prompt evaluation and decoding; the wait for a queued call's
+     *                         turn is not counted), checked after every generated token
      */
-    public record Options(int contextSize, int threads, GbnfGrammar.Bounds bounds, Duration callTimeout) {
+    public record Options(int contextSize, boolean contextRequested, int threads, GbnfGrammar.Bounds bounds,
+                          Duration callTimeout) {
 
         public Options {
             if (contextSize < MIN_CONTEXT) {
-                throw new IllegalArgumentException("GGUF context size must be at least " + MIN_CONTEXT + ": "
-                        + contextSize);
+                throw new GgufContextException(contextSize, "at least " + MIN_CONTEXT
+                        + " tokens (the prompt and a reply of at least 16 tokens)", null);
             }
             if (threads < 1) {
                 throw new IllegalArgumentException("GGUF threads must be at least 1: " + threads);
@@ -113,30 +118,69 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             }
         }
 
-        /**
-         * Context {@value GgufChatModel#DEFAULT_CONTEXT}, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}, a
-         * call timeout of {@link #DEFAULT_CALL_TIMEOUT}.
-         */
-        public static Options defaults() {
-            return new Options(DEFAULT_CONTEXT, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT,
-                    DEFAULT_CALL_TIMEOUT);
+        /** Options whose {@code contextSize} is asked for, as {@link #withContextSize} gives it. */
+        public Options(int contextSize, int threads, GbnfGrammar.Bounds bounds, Duration callTimeout) {
+            this(contextSize, true, threads, bounds, callTimeout);
         }
 
-        /** These options with {@code tokens} of context, which the model's training context caps. */
+        /**
+         * Context {@value GgufChatModel#DEFAULT_CONTEXT} capped by the model's training context
+         * (a default, not a request: a model trained on fewer tokens gets all it has), one thread
+         * per core, {@link GbnfGrammar.Bounds#DEFAULT}, a call timeout of {@link #DEFAULT_CALL_TIMEOUT}.
+         */
+        public static Options defaults() {
+            return new Options(DEFAULT_CONTEXT, false, Runtime.getRuntime().availableProcessors(),
+                    GbnfGrammar.Bounds.DEFAULT, DEFAULT_CALL_TIMEOUT);
+        }
+
+        /**
+         * These options with {@code tokens} of context, asked for: {@link #open} refuses a model
+         * trained on fewer tokens rather than capping it ({@link #contextOf}).
+         */
         public Options withContextSize(int tokens) {
-            return new Options(tokens, threads, bounds, callTimeout);
+            return new Options(tokens, true, threads, bounds, callTimeout);
         }
 
         public Options withBounds(GbnfGrammar.Bounds b) {
-            return new Options(contextSize, threads, b, callTimeout);
+            return new Options(contextSize, contextRequested, threads, b, callTimeout);
         }
 
         public Options withThreads(int n) {
-            return new Options(contextSize, n, bounds, callTimeout);
+            return new Options(contextSize, contextRequested, n, bounds, callTimeout);
         }
 
         public Options withCallTimeout(Duration d) {
-            return new Options(contextSize, threads, bounds, d);
+            return new Options(contextSize, contextRequested, threads, bounds, d);
+        }
+
+        /**
+         * The context these options give the model whose GGUF header is {@code header} (read from
+         * {@code file}), the one rule for the library and the command line, applied before the
+         * weights load: a context asked for is the model's when its training context
+         * ({@code <arch>.context_length}) holds it, and refused above it, since a model never
+         * trained to attend that far gives no reliable output there, and a silent cap would give
+         * less room than was asked (a reply cut off sooner with no word why); the default is
+         * capped by the training context, which asks for nothing in particular. A header without
+         * a training context leaves the context as given. A model trained on fewer than
+         * {@value GgufChatModel#MIN_CONTEXT} tokens is refused either way: no prompt and reply fit.
+         *
+         * @throws GgufContextException naming the value, the file and its training context
+         */
+        public int contextOf(GgufHeader header, Path file) {
+            long trained = header.contextLength();
+            if (trained > 0 && trained < MIN_CONTEXT) {
+                throw new GgufContextException(null, "the model's training context, " + trained
+                        + " tokens, is below the " + MIN_CONTEXT + " a prompt and its reply need", file);
+            }
+            if (trained <= 0 || contextSize <= trained) {
+                return contextSize;
+            }
+            if (!contextRequested) {
+                return (int) trained;
+            }
+            throw new GgufContextException(contextSize, "above the training context of " + file.getFileName()
+                    + ", " + trained + " tokens (its GGUF header's " + header.architecture()
+                    + ".context_length); give at most " + trained, file);
         }
     }
 
@@ -155,6 +199,9 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      * Loads the model in {@code file}.
      *
      * @throws IllegalArgumentException naming the file when it is missing or not a GGUF file
+     * @throws GgufContextException     (an IllegalArgumentException) when the context asked for
+     *                                  is above the model's training context, before the weights
+     *                                  load ({@link Options#contextOf})
      * @throws ChatModelException       when llama.cpp cannot load it (or its natives cannot load)
      */
     public static GgufChatModel open(Path file, Options options) {
@@ -163,9 +210,8 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         Path f = file == null ? null : file.toAbsolutePath().normalize();
         GgufHeader header = GgufHeader.read(f);
+        int ctx = options.contextOf(header, f);
         String fingerprint = fingerprint(f);
-        long trained = header.contextLength();
-        int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
         LlamaModel llama;
         // java-llama.cpp's loader prints "Extracted 'libjllama.so' to ..." on System.out when
         // the class first loads: stdout carries the command's own output (a summary a script
@@ -440,6 +486,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         return endOfGeneration ? STOP : LENGTH;
     }
 
+    /** The budget of the request this thread last asked ({@link #replyBudget}). */
+    private record AskedBudget(ChatRequest request, int tokens) {
+    }
+
+    private final ThreadLocal<AskedBudget> lastBudget = new ThreadLocal<>();
+
     /**
      * The tokens one call may generate: the request's max_tokens, or for a schema the grammar's
      * longest output (within which the grammar always ends), capped by the context left after
@@ -447,12 +499,6 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      *
      * @param setBy what set it, for the message of a reply cut off at it
      */
-    /** The budget of the request this thread last asked ({@link #replyBudget}). */
-    private record AskedBudget(ChatRequest request, int tokens) {
-    }
-
-    private final ThreadLocal<AskedBudget> lastBudget = new ThreadLocal<>();
-
     private record Budget(int tokens, String setBy) {
 
         String cutOffNote() {
