@@ -81,6 +81,8 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     private final GgufHeader header;
     private final Options options;
     private final int contextSize;
+    /** The context {@link Options#defaults()} gives this model ({@link #defaultReplyBudget}). */
+    private final int defaultContext;
     private final ReentrantLock lock = new ReentrantLock(true);
     private LlamaModel llama;
 
@@ -192,6 +194,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         this.header = header;
         this.options = options;
         this.contextSize = contextSize;
+        this.defaultContext = Options.defaults().contextOf(header, file);
         this.llama = llama;
     }
 
@@ -344,11 +347,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             }
             String prompt = prompt(request.messages());
             int promptTokens = llama.encode(prompt).length;
-            if (!leavesRoom(promptTokens)) {
+            if (!leavesRoom(promptTokens, contextSize)) {
                 throw new ChatModelException("the prompt (" + promptTokens + " tokens) does not fit the context of "
                         + contextSize + " tokens of " + modelName);
             }
-            budget = budget(s, grammar, promptTokens);
+            budget = budget(s, grammar, promptTokens, contextSize);
             lastBudget.set(new AskedBudget(request, budget.tokens()));
             InferenceParameters p = new InferenceParameters(prompt)
                     .setNPredict(budget.tokens())
@@ -396,24 +399,62 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      */
     @Override
     public OptionalInt replyBudget(ChatRequest request) {
-        // The call this thread just made: its budget is known, so a cut-off reply is journaled
-        // without queueing again behind other calls' generations (the lock is fair), which held
-        // the paid reply off the disk for up to a generation per waiting call.
+        // The call this thread just made (or the request whose default budget it just asked):
+        // its budget is known, so a cut-off reply is journaled without queueing again behind
+        // other calls' generations (the lock is fair), which held the paid reply off the disk
+        // for up to a generation per waiting call.
         AskedBudget last = lastBudget.get();
         if (last != null && last.request() == request) {
             lastBudget.remove();
             return OptionalInt.of(last.tokens());
         }
+        return budgetAt(request, contextSize);
+    }
+
+    /**
+     * The budget {@link Options#defaults()}' context (the training context capped at
+     * {@value #DEFAULT_CONTEXT}) gives {@code request}: every SynAlign before
+     * {@code --gguf-context} ran a GGUF model at that context, and none before budgets were
+     * journaled recorded one, so a {@link JournaledChatModel} takes it as the budget of a reply
+     * journaled as cut off without one. Empty where the prompt does not fit that context (such
+     * an entry was written under another, unknown, context) or the model is closed. The budget
+     * under this model's own context, counted from the same tokenization, is then given by the
+     * next {@link #replyBudget} of the same request on this thread without a second turn at the
+     * model's lock.
+     */
+    @Override
+    public OptionalInt defaultReplyBudget(ChatRequest request) {
+        int prompt = promptTokens(request);
+        if (prompt < 0) {
+            return OptionalInt.empty();
+        }
+        GbnfGrammar grammar = grammar(request);
+        if (leavesRoom(prompt, contextSize)) {
+            lastBudget.set(new AskedBudget(request, budget(request.sampling(), grammar, prompt, contextSize).tokens()));
+        }
+        return leavesRoom(prompt, defaultContext)
+                ? OptionalInt.of(budget(request.sampling(), grammar, prompt, defaultContext).tokens())
+                : OptionalInt.empty();
+    }
+
+    /** The budget {@code context} tokens give {@code request}; empty where its prompt does not fit. */
+    private OptionalInt budgetAt(ChatRequest request, int context) {
+        int prompt = promptTokens(request);
+        return prompt < 0 || !leavesRoom(prompt, context) ? OptionalInt.empty()
+                : OptionalInt.of(budget(request.sampling(), grammar(request), prompt, context).tokens());
+    }
+
+    /** The grammar of {@code request}'s schema, or null for free text. */
+    private GbnfGrammar grammar(ChatRequest request) {
         ResponseSchema schema = request.responseSchema();
-        GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
+        return schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
+    }
+
+    /** The tokens of {@code request}'s prompt, or -1 when the model is closed. */
+    private int promptTokens(ChatRequest request) {
         lock();
         try {
-            if (llama == null) {
-                return OptionalInt.empty();
-            }
-            int promptTokens = llama.encode(prompt(request.messages())).length;
-            return !leavesRoom(promptTokens) ? OptionalInt.empty()
-                    : OptionalInt.of(budget(request.sampling(), grammar, promptTokens).tokens());
+            return llama == null ? -1 : llama.encode(prompt(request.messages())).length;
         } catch (ChatModelException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -423,9 +464,9 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    /** Whether a prompt of this many tokens leaves a reply the 16 tokens a call needs. */
-    private boolean leavesRoom(int promptTokens) {
-        return contextSize - promptTokens - 1 >= 16;
+    /** Whether a prompt of this many tokens leaves a reply the 16 tokens a call needs in {@code context}. */
+    private static boolean leavesRoom(int promptTokens, int context) {
+        return context - promptTokens - 1 >= 16;
     }
 
     /** A failure inside llama.cpp, as the call's failure naming the model. */
@@ -446,13 +487,13 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    /** The budget of a call whose prompt is {@code promptTokens} long (and fits). */
-    private Budget budget(SamplingParams s, GbnfGrammar grammar, int promptTokens) {
-        int room = contextSize - promptTokens - 1;
+    /** The budget of a call whose prompt is {@code promptTokens} long (and fits) in {@code context} tokens. */
+    private static Budget budget(SamplingParams s, GbnfGrammar grammar, int promptTokens, int context) {
+        int room = context - promptTokens - 1;
         long wanted = s.maxTokens() != null ? s.maxTokens()
                 : grammar != null ? grammar.maxBytes() : DEFAULT_FREE_TEXT_TOKENS;
         return new Budget((int) Math.min(wanted, room), wanted > room
-                ? "the context of " + contextSize + " tokens less the prompt's " + promptTokens
+                ? "the context of " + context + " tokens less the prompt's " + promptTokens
                 : s.maxTokens() != null ? "the request's max_tokens" : "the grammar's longest reply");
     }
 
