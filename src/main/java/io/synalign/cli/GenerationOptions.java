@@ -18,6 +18,7 @@ import io.synalign.models.llm.ChatModel;
 import io.synalign.models.llm.Durations;
 import io.synalign.models.llm.GbnfGrammar;
 import io.synalign.models.llm.GgufChatModel;
+import io.synalign.models.llm.GgufContextException;
 import io.synalign.models.llm.GgufHeader;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.engine.ProgressListener;
@@ -360,32 +361,21 @@ final class GenerationOptions {
     }
 
     /**
-     * The context of the GGUF model in {@code file}: --gguf-context, or the training context its
-     * header states capped at {@value GgufChatModel#DEFAULT_CONTEXT} (uncapped where it states
-     * none). A value above the training context is refused rather than capped: the model was
-     * never trained to attend that far, and a silent cap would give less room than was asked.
+     * The context of the GGUF model in {@code file}: --gguf-context, or the default (the
+     * training context its header states capped at {@value GgufChatModel#DEFAULT_CONTEXT}), by
+     * the library's own rule ({@link GgufChatModel.Options#contextOf}: a value above the training
+     * context is refused rather than capped), applied here to the header alone, before the
+     * encoder or the model loads; its refusal names this command line's option.
      */
     private Integer ggufContext(Path file, GgufHeader header) {
-        long trained = header.contextLength();
-        if (trained > 0 && trained < GgufChatModel.MIN_CONTEXT) {
-            throw new IllegalArgumentException("--llm " + llm.strip() + ": the model's training context, "
-                    + trained + " tokens, is below the " + GgufChatModel.MIN_CONTEXT
-                    + " a prompt and its reply need");
+        try {
+            GgufChatModel.Options options = ggufContext == null ? GgufChatModel.Options.defaults()
+                    : GgufChatModel.Options.defaults().withContextSize(ggufContext);
+            return options.contextOf(header, file);
+        } catch (GgufContextException e) {
+            throw new IllegalArgumentException((e.asked() != null ? "--gguf-context " + e.asked()
+                    : "--llm " + llm.strip()) + ": " + e.reason(), e);
         }
-        if (ggufContext == null) {
-            return trained > 0 ? (int) Math.min(GgufChatModel.DEFAULT_CONTEXT, trained)
-                    : GgufChatModel.DEFAULT_CONTEXT;
-        }
-        if (ggufContext < GgufChatModel.MIN_CONTEXT) {
-            throw new IllegalArgumentException("--gguf-context " + ggufContext + ": at least "
-                    + GgufChatModel.MIN_CONTEXT + " tokens (the prompt and a reply of at least 16 tokens)");
-        }
-        if (trained > 0 && ggufContext > trained) {
-            throw new IllegalArgumentException("--gguf-context " + ggufContext + ": above the training"
-                    + " context of " + file.getFileName() + ", " + trained + " tokens (its GGUF header's "
-                    + header.architecture() + ".context_length); give at most " + trained);
-        }
-        return ggufContext;
     }
 
     /**

@@ -45,6 +45,28 @@ final class HoldoutOption {
         requireCheckable(HeldOutCheck.whyNone(nReal, nSynthetic, folds));
     }
 
+    /**
+     * The one-line warning, before any work, naming the labels of {@code plan} the check will
+     * skip while others are checked ({@link HeldOutCheck#skippedUpFront}), or null when it skips
+     * none; {@link #requireCheckable(LabelPlan)} has refused a plan where it skips all. A label
+     * with no synthetic rows in a plan of rows still to come is one no row is asked for.
+     */
+    String skippedWarning(LabelPlan plan, boolean rowsToCome) {
+        java.util.Map<String, String> skipped = HeldOutCheck.skippedUpFront(plan, folds);
+        if (skipped.isEmpty()) {
+            return null;
+        }
+        java.util.StringJoiner named = new java.util.StringJoiner("; ");
+        skipped.forEach((label, why) -> named.add("'" + label + "' (" + (rowsToCome
+                && why.equals(HeldOutCheck.NO_SYNTHETIC_ROWS) ? "no synthetic rows are asked for it" : why) + ")"));
+        int checked = 0;
+        for (LabelPlan.Group g : plan.groups()) {
+            checked += g.status() == LabelPlan.Status.ALIGNED && !skipped.containsKey(g.label()) ? 1 : 0;
+        }
+        return "--holdout-folds " + folds + ": the check will skip label" + (skipped.size() == 1 ? " " : "s ")
+                + named + ", and check the other " + checked + " label" + (checked == 1 ? "" : "s");
+    }
+
     /** Refuses {@code --holdout-folds} for {@code why}, a reason of HeldOutCheck.whyNone. */
     private void requireCheckable(String why) {
         if (why != null) {

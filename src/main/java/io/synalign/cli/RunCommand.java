@@ -245,7 +245,7 @@ final class RunCommand extends CliCommand {
         }
         int requested = checked.requested(labels);
         if (holdout.on()) {
-            requireHoldoutCheckable(checked, labels, lt, rows.size());
+            requireHoldoutCheckable(checked, labels, lt, rows.size(), err);
         }
         if (sample != null && !withReplacement && sample > requested) {
             throw new IllegalArgumentException("--sample " + sample + " exceeds the " + requested
@@ -440,13 +440,16 @@ final class RunCommand extends CliCommand {
     }
 
     /**
-     * Refuses --holdout-folds before any row is generated when no label could be checked: the
+     * Refuses --holdout-folds before any row is generated when no label could be checked, and
+     * warns, in one line on {@code err}, naming the labels it will skip when others can be: the
      * rows to come are planned as the labels' quotas (every round's share of them, with
      * --rounds), so that both the real rows' folds and the synthetic rows' count against the
-     * exact score's limit are judged as align judges the rows once they exist.
+     * exact score's limit are judged as align judges the rows once they exist. (A label that
+     * ends with no rows after generation, its rows all filtered out or a loop stopped early, is
+     * named by the check's own line.)
      */
     private void requireHoldoutCheckable(GenerationOptions.Checked checked, List<LabelRows> labels,
-            TextFields.LabelledTexts lt, int nReal) {
+            TextFields.LabelledTexts lt, int nReal, PrintWriter err) {
         int[] quotas = GenerationPipeline.quotas(labels, checked.perLabel(), checked.total());
         List<String> asked = lt.labels() == null ? null : new ArrayList<>();
         int nAsked = 0;
@@ -457,8 +460,13 @@ final class RunCommand extends CliCommand {
             }
         }
         if (nAsked > 0) { // no row asked for is refused elsewhere
-            holdout.requireCheckable(TextAlignOptions.plan(scope.scope, lt.labels(), nReal,
-                    asked, nAsked));
+            LabelPlan planned = TextAlignOptions.plan(scope.scope, lt.labels(), nReal, asked, nAsked);
+            holdout.requireCheckable(planned);
+            String skipped = holdout.skippedWarning(planned, true);
+            if (skipped != null) {
+                err.println("synalign: warning: " + skipped);
+                err.flush();
+            }
         }
     }
 

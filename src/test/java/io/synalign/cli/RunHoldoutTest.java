@@ -236,6 +236,91 @@ class RunHoldoutTest {
         assertEquals(before, listing(), "nothing written");
     }
 
+    /**
+     * Labels the check will skip, known before the LLM is asked for rows, are named up front in
+     * one warning while others can still be checked: a label whose real rows cannot make the
+     * folds (neg: 5 real rows, 3 folds need 6), and one no row is asked for (neg's share of
+     * --synthetic-rows 1 rounds to 0). Shown before the encoder loads (a loader that fails
+     * stops the run there, the warning already given); the run then goes on and the check's own
+     * line names the skipped label as before.
+     */
+    @Test
+    void labelsTheCheckWillSkipAreNamedBeforeAnyRowIsGenerated() throws IOException {
+        String folds = "--holdout-folds 3: the check will skip label 'neg' (5 real rows, fewer than the 6 that"
+                + " 3 folds of at least 2 need), and check the other 1 label";
+        String quota = "--holdout-folds 2: the check will skip label 'neg' (no synthetic rows are asked for it),"
+                + " and check the other 1 label";
+        String[][] cases = {
+            {folds, "--synthetic-per-label", "9", "--holdout-folds", "3"},
+            {quota, "--synthetic-rows", "1", "--holdout-folds", "2"},
+        };
+        for (String[] c : cases) {
+            List<String> args = new ArrayList<>(List.of("run", "--real", p("real.jsonl"), "--out", p("a.jsonl"),
+                    "--llm", "offline", "--no-cache", "--seed", "5", "--backend", "reference", "--method", "exact",
+                    "--quiet"));
+            args.addAll(List.of(c).subList(1, c.length));
+            Cli.Run stopped = Cli.run(cl -> {
+                RunCommand cmd = (RunCommand) cl.getSubcommands().get("run").getCommand();
+                cmd.loader = (spec, options) -> {
+                    throw new IllegalStateException("the encoder loads after the warning");
+                };
+            }, args.toArray(String[]::new));
+            assertTrue(stopped.status() != 0, stopped::toString);
+            assertTrue(stopped.err().startsWith("synalign: warning: " + c[0] + "\n"), stopped.err());
+            assertEquals(1, stopped.err().split("will skip", -1).length - 1, stopped.err());
+
+            Cli.Run ran = run(Map.of(), args);
+            assertEquals(0, ran.status(), ran::toString);
+            assertTrue(ran.err().contains("synalign: warning: " + c[0] + "\n"), ran.err());
+            assertTrue(ran.out().contains("note: held-out check skipped label 'neg': "), ran.out());
+            assertTrue(ran.out().contains("held-out check (" + c[c.length - 1] + " folds, 8 real rows not fitted"
+                    + " to)"), ran.out());
+        }
+        // Every label checkable: no warning.
+        Cli.Run all = run(Map.of(), offline("rd", "--holdout-folds", "2"));
+        assertEquals(0, all.status(), all::toString);
+        assertFalse(all.err().contains("will skip"), all.err());
+    }
+
+    /**
+     * A label left without generated rows after the LLM work (here every neg row generated is
+     * removed by --leakage-against, which cannot be known before they exist): the check goes on
+     * for the other label and its line names the one left out and why, in alignment.json too;
+     * before, neg was left out of the check without a word.
+     */
+    @Test
+    void aLabelLeftWithoutRowsAfterGenerationIsNamedAndTheRestIsChecked() throws IOException {
+        Cli.Run first = run(Map.of(), offline("rd0", "--synthetic-out", p("every.jsonl")));
+        assertEquals(0, first.status(), first::toString);
+        StringBuilder negRows = new StringBuilder();
+        for (String line : Files.readAllLines(dir.resolve("every.jsonl"))) {
+            if (JSON.readTree(line).path("label").asText().equals("neg")) {
+                negRows.append(JSON.createObjectNode().put("text", JSON.readTree(line).path("text").asText()))
+                        .append('\n');
+            }
+        }
+        assertTrue(negRows.length() > 0);
+        Files.writeString(dir.resolve("leak.jsonl"), negRows.toString());
+        Cli.Run r = run(Map.of(), offline("rd", "--leakage-against", p("leak.jsonl"), "--filter-threshold",
+                "0.9999", "--holdout-folds", "2"));
+        assertEquals(0, r.status(), r::toString);
+        assertFalse(r.err().contains("will skip"), "not known up front: " + r.err());
+        assertTrue(r.out().contains("held-out check (2 folds, 8 real rows not fitted to): "), r.out());
+        assertTrue(r.out().contains("lower in ") && r.out().contains(" of 1 label;"), r.out());
+        assertTrue(r.out().contains("note: held-out check skipped label 'neg': no synthetic rows, so no weights were"
+                + " fitted to check\n"), r.out());
+        JsonNode held = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile()).path("held_out");
+        assertEquals(1, held.path("labels_checked").asInt(), held::toString);
+        JsonNode neg = null;
+        for (JsonNode l : held.path("labels")) {
+            neg = l.path("label").asText().equals("neg") ? l : neg;
+        }
+        assertTrue(neg != null, held::toString);
+        assertEquals(0, neg.path("n_synthetic").asInt(-1));
+        assertEquals(5, neg.path("n_real").asInt());
+        assertEquals("no synthetic rows, so no weights were fitted to check", neg.path("skipped").asText());
+    }
+
     @Test
     void theReportOfARunNamesRunHoldoutFolds() throws IOException {
         Cli.Run plain = run(Map.of(), offline("rd"));

@@ -10,7 +10,9 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * A cross-fitted held-out check of an alignment: does weighting lower MMD^2 to real rows the
@@ -126,6 +128,40 @@ public final class HeldOutCheck {
     }
 
     /**
+     * The groups of {@code plan} the check will skip, each with the reason {@link #run} gives,
+     * from the labels and row counts alone, in the plan's label order: in per-label mode a real
+     * label without synthetic rows (no weights are fitted for it), and any group whose real rows
+     * cannot make the folds or whose rows are more than the exact score takes. So a caller can
+     * name them before any work ({@code run}, before the LLM is asked for rows); empty when every
+     * group can be checked. (That a group's rows fit the heap is known only when it is read.)
+     */
+    public static Map<String, String> skippedUpFront(LabelPlan plan, int folds) {
+        Map<String, String> skipped = new LinkedHashMap<>();
+        for (LabelPlan.Group g : reported(plan)) {
+            String why = whySkipped(g, folds);
+            if (why != null) {
+                skipped.put(g.label(), why);
+            }
+        }
+        return skipped;
+    }
+
+    /**
+     * Why {@code g} is skipped from its counts, or null: no synthetic rows, too few real rows
+     * for the folds ({@link RealFolds#whyNot}), or too many rows for the exact score.
+     */
+    private static String whySkipped(LabelPlan.Group g, int folds) {
+        if (g.status() == LabelPlan.Status.NO_SYNTHETIC_ROWS) {
+            return NO_SYNTHETIC_ROWS;
+        }
+        String why = RealFolds.whyNot(g.realRows().length, folds);
+        return why != null ? why : tooLarge(g.syntheticRows().length, g.realRows().length);
+    }
+
+    /** The reason of a real label without synthetic rows ({@link #skippedUpFront}). */
+    public static final String NO_SYNTHETIC_ROWS = "no synthetic rows, so no weights were fitted to check";
+
+    /**
      * {@link #whyNone(LabelPlan, int)} for one group of {@code nReal} real and
      * {@code nSynthetic} synthetic rows (a fit without labels), from the row counts alone.
      */
@@ -190,14 +226,18 @@ public final class HeldOutCheck {
         plan.requireRows(real.rows(), synthetic.rows());
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         long start = System.nanoTime();
-        List<LabelPlan.Group> groups = groups(plan);
+        int fitted = groups(plan).size();
         List<HeldOutLabel> out = new ArrayList<>();
         double uniform = 0;
         double weighted = 0;
         int heldOut = 0;
-        for (int k = 0; k < groups.size(); k++) {
-            LabelPlan.Group g = groups.get(k);
-            HeldOutLabel checked = check(plan, g, real, synthetic, listener, k + 1, groups.size());
+        int k = 0;
+        for (LabelPlan.Group g : reported(plan)) {
+            // A real label left without synthetic rows (none generated, or all filtered out) is
+            // named with its reason, so the check's line accounts for every real label.
+            HeldOutLabel checked = g.status() == LabelPlan.Status.NO_SYNTHETIC_ROWS
+                    ? HeldOutLabel.skipped(g, NO_SYNTHETIC_ROWS)
+                    : check(plan, g, real, synthetic, listener, ++k, fitted);
             out.add(checked);
             if (checked.checked()) {
                 uniform += checked.nReal() * checked.mmd2Uniform();
@@ -212,10 +252,7 @@ public final class HeldOutCheck {
 
     private HeldOutLabel check(LabelPlan plan, LabelPlan.Group g, FloatMatrix real,
             RowSource synthetic, ProgressListener progress, int k, int of) {
-        String why = RealFolds.whyNot(g.realRows().length, folds);
-        if (why == null) {
-            why = tooLarge(g.syntheticRows().length, g.realRows().length);
-        }
+        String why = whySkipped(g, folds);
         if (why != null) {
             return HeldOutLabel.skipped(g, why);
         }
@@ -287,6 +324,24 @@ public final class HeldOutCheck {
             }
         }
         return true;
+    }
+
+    /**
+     * The groups the check reports, in the plan's label order: those the main alignment fitted
+     * ({@link #groups}) and, in per-label mode, the real labels without synthetic rows, which
+     * are skipped ({@link #NO_SYNTHETIC_ROWS}).
+     */
+    static List<LabelPlan.Group> reported(LabelPlan plan) {
+        if (plan.mode() != LabelMode.PER_LABEL) {
+            return groups(plan);
+        }
+        List<LabelPlan.Group> out = new ArrayList<>();
+        for (LabelPlan.Group g : plan.groups()) {
+            if (g.status() == LabelPlan.Status.ALIGNED || g.status() == LabelPlan.Status.NO_SYNTHETIC_ROWS) {
+                out.add(g);
+            }
+        }
+        return out;
     }
 
     /**

@@ -380,6 +380,47 @@ class HeldOutCheckTest {
     }
 
     /**
+     * The groups the check will skip, named from the plan alone with the reasons its run gives,
+     * in label order: too few real rows ('b'), too many rows ('a'), and a real label without
+     * synthetic rows ('d', reported as skipped by the run too, where it was left out without a
+     * word); a synthetic-only label ('e') is no group of the check. The run fits only 'c'.
+     */
+    @Test
+    void theGroupsTheCheckWillSkipAreKnownFromThePlanAndNamedByTheRun() {
+        List<String> real = new ArrayList<>(List.of("a", "b", "a", "a", "b", "a", "c", "c", "c", "c", "d", "d",
+                "d", "d"));
+        List<String> syn = new ArrayList<>(Collections.nCopies(45_000, "a"));
+        syn.addAll(List.of("b", "b", "b", "c", "c", "e"));
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, real, real.size(), syn, syn.size());
+        java.util.Map<String, String> skipped = HeldOutCheck.skippedUpFront(plan, 2);
+        assertEquals(List.of("a", "b", "d"), new ArrayList<>(skipped.keySet()));
+        assertTrue(skipped.get("a").startsWith("45,000 synthetic and 4 real rows are more than"), skipped.get("a"));
+        assertEquals("2 real rows, fewer than the 4 that 2 folds of at least 2 need", skipped.get("b"));
+        assertEquals("no synthetic rows, so no weights were fitted to check", skipped.get("d"));
+        assertTrue(HeldOutCheck.skippedUpFront(LabelPlan.of(LabelMode.PER_LABEL, List.of("c", "c", "c", "c"), 4,
+                List.of("c"), 1), 2).isEmpty());
+
+        // The run: a small plan of 'c' (fitted) and 'd' (no synthetic rows).
+        List<String> real2 = List.of("c", "d", "c", "d", "c", "d", "c", "d");
+        LabelPlan small = LabelPlan.of(LabelMode.PER_LABEL, real2, 8, List.of("c", "c", "c"), 3);
+        Random rnd = new Random(5);
+        java.util.concurrent.atomic.AtomicInteger fits = new java.util.concurrent.atomic.AtomicInteger();
+        HeldOutResult r = new HeldOutCheck((c, rr, ss, p) -> {
+            fits.incrementAndGet();
+            return new MmdWeightLearner(new ReferenceBackend(), c).fit(rr, ss, p);
+        }, AlignmentConfig.defaults(), new ReferenceBackend(), 2).run(small, matrix(gaussian(rnd, 8, 3, 0)),
+                RowSource.of(matrix(gaussian(rnd, 3, 3, 0.5))), null);
+        assertEquals(2, fits.get(), "K fits of 'c' alone");
+        assertEquals(1, r.checked());
+        assertEquals(List.of("c", "d"), r.labels().stream().map(HeldOutLabel::label).toList());
+        HeldOutLabel d = r.labels().get(1);
+        assertEquals(HeldOutCheck.skippedUpFront(small, 2).get("d"), d.skipped());
+        assertEquals(4, d.nReal());
+        assertEquals(0, d.nSynthetic());
+        assertEquals(4, r.nHeldOut(), "the overall figures are 'c''s");
+    }
+
+    /**
      * Groups whose exact score exceeds EXACT_REPORT_MAX_ENTRIES are skipped by the check, so a
      * plan with no other group is refused up front (was: the run paid for, then "no fit could be
      * checked").

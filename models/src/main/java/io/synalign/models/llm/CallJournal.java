@@ -90,6 +90,12 @@ public final class CallJournal implements AutoCloseable {
      * {@link ModelIdentity.Source#UNSAID} case) in this run, for {@link #recordedIdentityInUse}.
      */
     private final Map<Scope, String> keyedByRecord = new java.util.HashMap<>();
+    /**
+     * The GGUF entries cut off without a recorded budget ({@link JournalEntry#cutOffWithoutBudget})
+     * that this run looked up, and whether each was asked again ({@link #noteCutOffWithoutBudget}),
+     * told once, at {@link #close}.
+     */
+    private final Map<String, Boolean> withoutBudget = new ConcurrentHashMap<>();
     /** {@link #served} holds a record not yet written (it is, before the next append). */
     private boolean servedPending;
     private boolean appended;
@@ -427,8 +433,8 @@ public final class CallJournal implements AutoCloseable {
         }
         JournalEntry present = entries.get(entry.key());
         if (present != null && !entry.supersedes(present)) {
-            if (present.cutOffAtKnownBudget() && JournalEntry.LENGTH.equals(entry.finishReason())
-                    && !entry.cutOffAtKnownBudget()) {
+            if ((present.cutOffAtKnownBudget() || present.cutOffWithoutBudget())
+                    && JournalEntry.LENGTH.equals(entry.finishReason()) && !entry.cutOffAtKnownBudget()) {
                 // A reply asked again for more room that came back without a known budget
                 // cannot take the cut-off entry's place: said, since a resume asks it again.
                 LOG.warn("journal {}: a reply asked again for entry {} was not journaled (it was"
@@ -456,12 +462,43 @@ public final class CallJournal implements AutoCloseable {
         appended = true;
     }
 
+    /**
+     * Notes that the entry under {@code key}, cut off without a recorded budget, was looked up
+     * and asked again ({@code askedAgain}) or replayed; {@link #close} tells the counts once.
+     */
+    void noteCutOffWithoutBudget(String key, boolean askedAgain) {
+        withoutBudget.put(key, askedAgain);
+    }
+
+    /**
+     * The warning {@link #close} gives about the entries of {@link #noteCutOffWithoutBudget}, or
+     * null when there were none: how many were asked again and how many replayed, and why.
+     */
+    String cutOffWithoutBudgetNote() {
+        if (withoutBudget.isEmpty()) {
+            return null;
+        }
+        long again = withoutBudget.values().stream().filter(b -> b).count();
+        long kept = withoutBudget.size() - again;
+        return "journal " + directory + ": " + withoutBudget.size() + " GGUF "
+                + (withoutBudget.size() == 1 ? "reply was" : "replies were") + " journaled as cut off at"
+                + " a token budget not recorded (by a SynAlign from before budgets were, which ran every GGUF"
+                + " model at its default context: the training context capped at " + GgufChatModel.DEFAULT_CONTEXT
+                + " tokens), so each was taken as cut off at that context's budget: " + again + " asked again,"
+                + " this run's context giving them more room, and " + kept + " replayed as journaled, this"
+                + " run's giving them no more";
+    }
+
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        String note = cutOffWithoutBudgetNote();
+        if (note != null) {
+            LOG.warn(note);
+        }
         closeQuietly(out);
         boolean unused = !appended;
         if (unused) {

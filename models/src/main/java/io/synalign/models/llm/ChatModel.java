@@ -53,4 +53,17 @@ public interface ChatModel {
     default java.util.OptionalInt replyBudget(ChatRequest request) {
         return java.util.OptionalInt.empty();
     }
+
+    /**
+     * The budget this model's default settings give a reply to {@code request}, when it knows:
+     * for a {@link GgufChatModel}, the context of its {@code Options.defaults()}, at which every
+     * SynAlign before budgets were journaled ran it. A {@link JournalEntry} such versions wrote
+     * for a reply cut off at its budget records none; a {@link JournaledChatModel} takes this
+     * as that budget and asks the request again where {@link #replyBudget} is now larger. Empty
+     * when the model does not know (a server), which keeps such replies replayed as they are.
+     * Decorators pass their delegate's on.
+     */
+    default java.util.OptionalInt defaultReplyBudget(ChatRequest request) {
+        return java.util.OptionalInt.empty();
+    }
 }

@@ -2,7 +2,8 @@ package io.synalign.models.llm;
 
 /**
  * A chat model decorator's base: the model's names ({@link #backend()}, {@link #model()},
- * {@link #modelIdentity()}, {@link #identify()}) and its {@link #replyBudget} are its delegate's, so a journal key or a provenance record names
+ * {@link #modelIdentity()}, {@link #identify()}) and its budgets ({@link #replyBudget},
+ * {@link #defaultReplyBudget}) are its delegate's, so a journal key or a provenance record names
  * the model that answers, however many decorators wrap it. Subclasses implement
  * {@link #complete} and check their arguments (the delegate included) in their constructors.
  */
@@ -38,5 +39,10 @@ public abstract class ForwardingChatModel implements ChatModel {
     @Override
     public java.util.OptionalInt replyBudget(ChatRequest request) {
         return delegate.replyBudget(request);
+    }
+
+    @Override
+    public java.util.OptionalInt defaultReplyBudget(ChatRequest request) {
+        return delegate.defaultReplyBudget(request);
     }
 }

@@ -81,26 +81,33 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     private final GgufHeader header;
     private final Options options;
     private final int contextSize;
+    /** The context {@link Options#defaults()} gives this model ({@link #defaultReplyBudget}). */
+    private final int defaultContext;
     private final ReentrantLock lock = new ReentrantLock(true);
     private LlamaModel llama;
 
     /**
      * Settings of the in-process backend.
      *
-     * @param contextSize most tokens of context (prompt plus reply); the model's training
-     *                    context caps it
-     * @param threads     CPU threads for llama.cpp
-     * @param bounds      length bounds of the constrained-decoding grammar
-     * @param callTimeout the wall-clock deadline of one call, from the moment it holds the model
-     *                    (prompt evaluation and decoding; the wait for a queued call's turn is
-     *                    not counted), checked after every generated token
+     * @param contextSize      most tokens of context (prompt plus reply), at least
+     *                         {@value GgufChatModel#MIN_CONTEXT}
+     * @param contextRequested whether {@code contextSize} was asked for ({@link #withContextSize}):
+     *                         then a model trained on fewer tokens is refused
+     *                         ({@link #contextOf}); otherwise it is the default of
+     *                         {@link #defaults()}, which the training context caps
+     * @param threads          CPU threads for llama.cpp
+     * @param bounds           length bounds of the constrained-decoding grammar
+     * @param callTimeout      the wall-clock deadline of one call, from the moment it holds the
+     *                         model (prompt evaluation and decoding; the wait for a queued call's
+     *                         turn is not counted), checked after every generated token
      */
-    public record Options(int contextSize, int threads, GbnfGrammar.Bounds bounds, Duration callTimeout) {
+    public record Options(int contextSize, boolean contextRequested, int threads, GbnfGrammar.Bounds bounds,
+                          Duration callTimeout) {
 
         public Options {
             if (contextSize < MIN_CONTEXT) {
-                throw new IllegalArgumentException("GGUF context size must be at least " + MIN_CONTEXT + ": "
-                        + contextSize);
+                throw new GgufContextException(contextSize, "at least " + MIN_CONTEXT
+                        + " tokens (the prompt and a reply of at least 16 tokens)", null);
             }
             if (threads < 1) {
                 throw new IllegalArgumentException("GGUF threads must be at least 1: " + threads);
@@ -113,30 +120,69 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             }
         }
 
-        /**
-         * Context {@value GgufChatModel#DEFAULT_CONTEXT}, one thread per core, {@link GbnfGrammar.Bounds#DEFAULT}, a
-         * call timeout of {@link #DEFAULT_CALL_TIMEOUT}.
-         */
-        public static Options defaults() {
-            return new Options(DEFAULT_CONTEXT, Runtime.getRuntime().availableProcessors(), GbnfGrammar.Bounds.DEFAULT,
-                    DEFAULT_CALL_TIMEOUT);
+        /** Options whose {@code contextSize} is asked for, as {@link #withContextSize} gives it. */
+        public Options(int contextSize, int threads, GbnfGrammar.Bounds bounds, Duration callTimeout) {
+            this(contextSize, true, threads, bounds, callTimeout);
         }
 
-        /** These options with {@code tokens} of context, which the model's training context caps. */
+        /**
+         * Context {@value GgufChatModel#DEFAULT_CONTEXT} capped by the model's training context
+         * (a default, not a request: a model trained on fewer tokens gets all it has), one thread
+         * per core, {@link GbnfGrammar.Bounds#DEFAULT}, a call timeout of {@link #DEFAULT_CALL_TIMEOUT}.
+         */
+        public static Options defaults() {
+            return new Options(DEFAULT_CONTEXT, false, Runtime.getRuntime().availableProcessors(),
+                    GbnfGrammar.Bounds.DEFAULT, DEFAULT_CALL_TIMEOUT);
+        }
+
+        /**
+         * These options with {@code tokens} of context, asked for: {@link #open} refuses a model
+         * trained on fewer tokens rather than capping it ({@link #contextOf}).
+         */
         public Options withContextSize(int tokens) {
-            return new Options(tokens, threads, bounds, callTimeout);
+            return new Options(tokens, true, threads, bounds, callTimeout);
         }
 
         public Options withBounds(GbnfGrammar.Bounds b) {
-            return new Options(contextSize, threads, b, callTimeout);
+            return new Options(contextSize, contextRequested, threads, b, callTimeout);
         }
 
         public Options withThreads(int n) {
-            return new Options(contextSize, n, bounds, callTimeout);
+            return new Options(contextSize, contextRequested, n, bounds, callTimeout);
         }
 
         public Options withCallTimeout(Duration d) {
-            return new Options(contextSize, threads, bounds, d);
+            return new Options(contextSize, contextRequested, threads, bounds, d);
+        }
+
+        /**
+         * The context these options give the model whose GGUF header is {@code header} (read from
+         * {@code file}), the one rule for the library and the command line, applied before the
+         * weights load: a context asked for is the model's when its training context
+         * ({@code <arch>.context_length}) holds it, and refused above it, since a model never
+         * trained to attend that far gives no reliable output there, and a silent cap would give
+         * less room than was asked (a reply cut off sooner with no word why); the default is
+         * capped by the training context, which asks for nothing in particular. A header without
+         * a training context leaves the context as given. A model trained on fewer than
+         * {@value GgufChatModel#MIN_CONTEXT} tokens is refused either way: no prompt and reply fit.
+         *
+         * @throws GgufContextException naming the value, the file and its training context
+         */
+        public int contextOf(GgufHeader header, Path file) {
+            long trained = header.contextLength();
+            if (trained > 0 && trained < MIN_CONTEXT) {
+                throw new GgufContextException(null, "the model's training context, " + trained
+                        + " tokens, is below the " + MIN_CONTEXT + " a prompt and its reply need", file);
+            }
+            if (trained <= 0 || contextSize <= trained) {
+                return contextSize;
+            }
+            if (!contextRequested) {
+                return (int) trained;
+            }
+            throw new GgufContextException(contextSize, "above the training context of " + file.getFileName()
+                    + ", " + trained + " tokens (its GGUF header's " + header.architecture()
+                    + ".context_length); give at most " + trained, file);
         }
     }
 
@@ -148,6 +194,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         this.header = header;
         this.options = options;
         this.contextSize = contextSize;
+        this.defaultContext = Options.defaults().contextOf(header, file);
         this.llama = llama;
     }
 
@@ -155,6 +202,9 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      * Loads the model in {@code file}.
      *
      * @throws IllegalArgumentException naming the file when it is missing or not a GGUF file
+     * @throws GgufContextException     (an IllegalArgumentException) when the context asked for
+     *                                  is above the model's training context, before the weights
+     *                                  load ({@link Options#contextOf})
      * @throws ChatModelException       when llama.cpp cannot load it (or its natives cannot load)
      */
     public static GgufChatModel open(Path file, Options options) {
@@ -163,9 +213,8 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         Path f = file == null ? null : file.toAbsolutePath().normalize();
         GgufHeader header = GgufHeader.read(f);
+        int ctx = options.contextOf(header, f);
         String fingerprint = fingerprint(f);
-        long trained = header.contextLength();
-        int ctx = trained > 0 ? (int) Math.min(options.contextSize(), trained) : options.contextSize();
         LlamaModel llama;
         // java-llama.cpp's loader prints "Extracted 'libjllama.so' to ..." on System.out when
         // the class first loads: stdout carries the command's own output (a summary a script
@@ -298,11 +347,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             }
             String prompt = prompt(request.messages());
             int promptTokens = llama.encode(prompt).length;
-            if (!leavesRoom(promptTokens)) {
+            if (!leavesRoom(promptTokens, contextSize)) {
                 throw new ChatModelException("the prompt (" + promptTokens + " tokens) does not fit the context of "
                         + contextSize + " tokens of " + modelName);
             }
-            budget = budget(s, grammar, promptTokens);
+            budget = budget(s, grammar, promptTokens, contextSize);
             lastBudget.set(new AskedBudget(request, budget.tokens()));
             InferenceParameters p = new InferenceParameters(prompt)
                     .setNPredict(budget.tokens())
@@ -350,24 +399,62 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      */
     @Override
     public OptionalInt replyBudget(ChatRequest request) {
-        // The call this thread just made: its budget is known, so a cut-off reply is journaled
-        // without queueing again behind other calls' generations (the lock is fair), which held
-        // the paid reply off the disk for up to a generation per waiting call.
+        // The call this thread just made (or the request whose default budget it just asked):
+        // its budget is known, so a cut-off reply is journaled without queueing again behind
+        // other calls' generations (the lock is fair), which held the paid reply off the disk
+        // for up to a generation per waiting call.
         AskedBudget last = lastBudget.get();
         if (last != null && last.request() == request) {
             lastBudget.remove();
             return OptionalInt.of(last.tokens());
         }
+        return budgetAt(request, contextSize);
+    }
+
+    /**
+     * The budget {@link Options#defaults()}' context (the training context capped at
+     * {@value #DEFAULT_CONTEXT}) gives {@code request}: every SynAlign before
+     * {@code --gguf-context} ran a GGUF model at that context, and none before budgets were
+     * journaled recorded one, so a {@link JournaledChatModel} takes it as the budget of a reply
+     * journaled as cut off without one. Empty where the prompt does not fit that context (such
+     * an entry was written under another, unknown, context) or the model is closed. The budget
+     * under this model's own context, counted from the same tokenization, is then given by the
+     * next {@link #replyBudget} of the same request on this thread without a second turn at the
+     * model's lock.
+     */
+    @Override
+    public OptionalInt defaultReplyBudget(ChatRequest request) {
+        int prompt = promptTokens(request);
+        if (prompt < 0) {
+            return OptionalInt.empty();
+        }
+        GbnfGrammar grammar = grammar(request);
+        if (leavesRoom(prompt, contextSize)) {
+            lastBudget.set(new AskedBudget(request, budget(request.sampling(), grammar, prompt, contextSize).tokens()));
+        }
+        return leavesRoom(prompt, defaultContext)
+                ? OptionalInt.of(budget(request.sampling(), grammar, prompt, defaultContext).tokens())
+                : OptionalInt.empty();
+    }
+
+    /** The budget {@code context} tokens give {@code request}; empty where its prompt does not fit. */
+    private OptionalInt budgetAt(ChatRequest request, int context) {
+        int prompt = promptTokens(request);
+        return prompt < 0 || !leavesRoom(prompt, context) ? OptionalInt.empty()
+                : OptionalInt.of(budget(request.sampling(), grammar(request), prompt, context).tokens());
+    }
+
+    /** The grammar of {@code request}'s schema, or null for free text. */
+    private GbnfGrammar grammar(ChatRequest request) {
         ResponseSchema schema = request.responseSchema();
-        GbnfGrammar grammar = schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
+        return schema == null ? null : GbnfGrammar.of(schema.schema(), options.bounds());
+    }
+
+    /** The tokens of {@code request}'s prompt, or -1 when the model is closed. */
+    private int promptTokens(ChatRequest request) {
         lock();
         try {
-            if (llama == null) {
-                return OptionalInt.empty();
-            }
-            int promptTokens = llama.encode(prompt(request.messages())).length;
-            return !leavesRoom(promptTokens) ? OptionalInt.empty()
-                    : OptionalInt.of(budget(request.sampling(), grammar, promptTokens).tokens());
+            return llama == null ? -1 : llama.encode(prompt(request.messages())).length;
         } catch (ChatModelException | IllegalArgumentException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -377,9 +464,9 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    /** Whether a prompt of this many tokens leaves a reply the 16 tokens a call needs. */
-    private boolean leavesRoom(int promptTokens) {
-        return contextSize - promptTokens - 1 >= 16;
+    /** Whether a prompt of this many tokens leaves a reply the 16 tokens a call needs in {@code context}. */
+    private static boolean leavesRoom(int promptTokens, int context) {
+        return context - promptTokens - 1 >= 16;
     }
 
     /** A failure inside llama.cpp, as the call's failure naming the model. */
@@ -400,13 +487,13 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
     }
 
-    /** The budget of a call whose prompt is {@code promptTokens} long (and fits). */
-    private Budget budget(SamplingParams s, GbnfGrammar grammar, int promptTokens) {
-        int room = contextSize - promptTokens - 1;
+    /** The budget of a call whose prompt is {@code promptTokens} long (and fits) in {@code context} tokens. */
+    private static Budget budget(SamplingParams s, GbnfGrammar grammar, int promptTokens, int context) {
+        int room = context - promptTokens - 1;
         long wanted = s.maxTokens() != null ? s.maxTokens()
                 : grammar != null ? grammar.maxBytes() : DEFAULT_FREE_TEXT_TOKENS;
         return new Budget((int) Math.min(wanted, room), wanted > room
-                ? "the context of " + contextSize + " tokens less the prompt's " + promptTokens
+                ? "the context of " + context + " tokens less the prompt's " + promptTokens
                 : s.maxTokens() != null ? "the request's max_tokens" : "the grammar's longest reply");
     }
 
@@ -440,6 +527,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         return endOfGeneration ? STOP : LENGTH;
     }
 
+    /** The budget of the request this thread last asked ({@link #replyBudget}). */
+    private record AskedBudget(ChatRequest request, int tokens) {
+    }
+
+    private final ThreadLocal<AskedBudget> lastBudget = new ThreadLocal<>();
+
     /**
      * The tokens one call may generate: the request's max_tokens, or for a schema the grammar's
      * longest output (within which the grammar always ends), capped by the context left after
@@ -447,12 +540,6 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      *
      * @param setBy what set it, for the message of a reply cut off at it
      */
-    /** The budget of the request this thread last asked ({@link #replyBudget}). */
-    private record AskedBudget(ChatRequest request, int tokens) {
-    }
-
-    private final ThreadLocal<AskedBudget> lastBudget = new ThreadLocal<>();
-
     private record Budget(int tokens, String setBy) {
 
         String cutOffNote() {

@@ -38,6 +38,14 @@ public record JournalEntry(String key, String backend, String model, String sche
     /** The finish reason of a reply cut off at its token budget. */
     static final String LENGTH = "length";
 
+    /**
+     * How a GGUF reply cut off at its budget inside the grammar ended its problem before GGUF
+     * replies reported finish reason {@code length} (SynAlign up to commit 7590cda's parent):
+     * journaled as an invalid reply with no finish reason.
+     */
+    static final String GGUF_CUT_OFF_BEFORE_LENGTH = " (the GGUF reply ended before the grammar did:"
+            + " the token budget or the context ran out)";
+
     /** An entry with no budget recorded: a complete reply, or one cut off at a limit not known here. */
     public JournalEntry(String key, String backend, String model, String schema, int attempt,
                         int reask, String messagesSha256, String content, String problem, String finishReason,
@@ -68,17 +76,45 @@ public record JournalEntry(String key, String backend, String model, String sche
     }
 
     /**
+     * Whether the reply was cut off at its budget, recorded or not: finish reason
+     * {@code length}, or a GGUF reply journaled as invalid for ending inside its grammar before
+     * GGUF replies reported {@code length} ({@link #GGUF_CUT_OFF_BEFORE_LENGTH}).
+     */
+    boolean cutOff() {
+        return LENGTH.equals(finishReason) || GgufChatModel.BACKEND.equals(backend) && problem != null
+                && problem.endsWith(GGUF_CUT_OFF_BEFORE_LENGTH);
+    }
+
+    /**
+     * Whether this is a GGUF reply cut off at its budget that records none: journaled by a
+     * SynAlign from before budgets were (commit 00846b9), every one of which ran the model at
+     * its default context, or, rarely, one whose budget could not be counted after the call. A
+     * {@link JournaledChatModel} takes its budget as that of the default context
+     * ({@link ChatModel#defaultReplyBudget}). A server's cut-off replies record no budget either
+     * and are not among these: a server's limit is not known here.
+     */
+    public boolean cutOffWithoutBudget() {
+        return cutOffAt == null && GgufChatModel.BACKEND.equals(backend) && cutOff();
+    }
+
+    /**
      * Whether this entry, journaled later under the same key, takes the place of {@code older}:
      * only when {@code older} was cut off at a recorded budget and this one had more room (it is
-     * not cut off, or was cut off at a larger recorded budget). A {@link JournaledChatModel}
-     * writes a second entry for a key only then (the request asked again with a larger budget);
-     * whatever else repeats a key, the first entry stays, as it always has.
+     * not cut off, or was cut off at a larger recorded budget), or {@code older} was cut off
+     * without one ({@link #cutOffWithoutBudget}) and this one is not cut off or records its
+     * budget. A {@link JournaledChatModel} writes a second entry for a key only then (the
+     * request asked again with a larger budget than the one recorded, or than the default
+     * context's, taken for the one not recorded); whatever else repeats a key, the first entry
+     * stays, as it always has.
      */
     boolean supersedes(JournalEntry older) {
+        if (older.cutOffWithoutBudget()) {
+            return cutOffAtKnownBudget() || !cutOff();
+        }
         if (!older.cutOffAtKnownBudget()) {
             return false;
         }
-        return cutOffAtKnownBudget() ? cutOffAt > older.cutOffAt : !LENGTH.equals(finishReason);
+        return cutOffAtKnownBudget() ? cutOffAt > older.cutOffAt : !cutOff();
     }
 
     ObjectNode toJson() {

@@ -25,9 +25,12 @@ import org.slf4j.LoggerFactory;
  * whose budget is the context left after the prompt; a server does not say). The key holds no
  * budget, so a run with more context finds that entry: when the delegate now grants the request
  * a larger budget, the request is asked again and its reply takes the entry's place
- * ({@link JournalEntry#supersedes}); otherwise (the same or a smaller budget, an unknown one, an
- * entry journaled without its budget) the entry replays as it always did. Complete replies
- * replay whatever the budget.
+ * ({@link JournalEntry#supersedes}); otherwise (the same or a smaller budget, an unknown one)
+ * the entry replays as it always did. A GGUF entry journaled as cut off without its budget (by a
+ * SynAlign from before budgets were recorded) is taken as cut off at the budget of the model's
+ * default context, at which every such version ran it, and asked again likewise when this run
+ * grants more; the journal tells, once, how many such entries were asked again and how many
+ * replayed. Complete replies replay whatever the budget.
  *
  * <p>The key's model is the delegate's {@link ChatModel#identify}, asked once, when this
  * journal is put in front of it: an {@link OpenAiCompatibleChatModel} then asks its server what
@@ -74,6 +77,9 @@ public final class JournaledChatModel extends ForwardingChatModel {
     public ChatReply complete(ChatRequest request) {
         String key = RequestKeys.key(delegate.backend(), identity, request);
         JournalEntry hit = journal.lookup(key);
+        if (hit != null && hit.cutOffWithoutBudget() && asksAgainWithoutBudget(key, request)) {
+            hit = null;
+        }
         if (hit != null && hit.cutOffAtKnownBudget()) {
             // The key does not hold the budget (a GGUF model's context is not part of it, and
             // keys stay those of existing journals): a reply cut off at a smaller budget than
@@ -120,6 +126,32 @@ public final class JournaledChatModel extends ForwardingChatModel {
                 request.attempt(), request.reask(), digest, reply.content(), null, reply.finishReason(),
                 reply.httpAttempts(), reply.reasks(), started, completed, cutOffAt(reply.finishReason(), request)));
         return reply;
+    }
+
+    /**
+     * Whether a GGUF reply journaled as cut off with no budget recorded
+     * ({@link JournalEntry#cutOffWithoutBudget}: by a SynAlign from before budgets were, or
+     * before GGUF replies reported {@code length}) is asked again: every such version ran the
+     * model at its default context (the training context capped at
+     * {@value GgufChatModel#DEFAULT_CONTEXT} tokens; no option set another), so the entry is
+     * taken as cut off at the budget that context gives the request
+     * ({@link ChatModel#defaultReplyBudget}), and asked again, as an entry recording that budget
+     * would be, only when this run grants a larger one. Not by the reply's own length: its
+     * tokens counted again need not be the tokens generated, so a reply cut off at this very
+     * context could read as shorter and be paid for again on every resume at the same context.
+     * The journal counts each looked-up entry, asked again or replayed, and tells the counts
+     * once, when it closes.
+     */
+    private boolean asksAgainWithoutBudget(String key, ChatRequest request) {
+        java.util.OptionalInt then = delegate.defaultReplyBudget(request);
+        java.util.OptionalInt now = then.isPresent() ? delegate.replyBudget(request) : java.util.OptionalInt.empty();
+        boolean again = now.isPresent() && now.getAsInt() > then.getAsInt();
+        journal.noteCutOffWithoutBudget(key, again);
+        if (again) {
+            LOG.info("Journal entry {} was cut off at a budget not recorded, taken as the default context's {}"
+                    + " tokens; this run grants {}: asking again", key, then.getAsInt(), now.getAsInt());
+        }
+        return again;
     }
 
     /**

@@ -103,8 +103,10 @@ class CallJournalTest {
 
     /**
      * A key's later line takes its place only over an entry cut off at a recorded budget, and only
-     * with more room (not cut off, or cut off at a larger budget); otherwise the first line stays,
-     * as it always has, on open and on append (which then writes nothing).
+     * with more room (not cut off, or cut off at a larger budget), or over a GGUF entry cut off
+     * with none recorded (an old journal's) when it is complete or records its budget; otherwise
+     * (a server's cut-off reply, which records no budget, among them) the first line stays, as it
+     * always has, on open and on append (which then writes nothing).
      */
     @Test
     void aLaterLineTakesAKeysPlaceOnlyOverAReplyCutOffAtASmallerRecordedBudget() throws Exception {
@@ -113,10 +115,17 @@ class CallJournalTest {
         java.util.function.BiFunction<String, Object[], JournalEntry> entry = (key, v) -> new JournalEntry(key, "gguf",
                 "m.gguf", null, 0, 0, key, (String) v[0], null, (String) v[1], 1, 0, java.time.Instant.EPOCH,
                 java.time.Instant.EPOCH, (Integer) v[2]);
+        java.util.function.BiFunction<String, String, JournalEntry> server = (key, content) -> new JournalEntry(key,
+                "openai-compatible", "m", null, 0, 0, key, content, null, content.equals("first") ? "length" : "stop",
+                1, 0, java.time.Instant.EPOCH, java.time.Instant.EPOCH, null);
+        String old = "c".repeat(64);
         StringBuilder file = new StringBuilder();
         for (JournalEntry e : List.of(
-                entry.apply(plain, new Object[] {"first", "length", null}), // no budget: a server's, or an old journal's
-                entry.apply(plain, new Object[] {"second", "stop", null}),
+                server.apply(plain, "first"), // no budget: a server's
+                server.apply(plain, "second"),
+                entry.apply(old, new Object[] {"old cut", "length", null}), // no budget: an old GGUF journal's
+                entry.apply(old, new Object[] {"old cut again", "length", null}),
+                entry.apply(old, new Object[] {"asked again at 50", "length", 50}),
                 entry.apply(cut, new Object[] {"cut at 30", "length", 30}),
                 entry.apply(cut, new Object[] {"cut at 20", "length", 20}),
                 entry.apply(cut, new Object[] {"cut at 40", "length", 40}),
@@ -125,10 +134,11 @@ class CallJournalTest {
         }
         Files.writeString(dir.resolve(CallJournal.FILE), file);
         try (CallJournal j = CallJournal.open(dir)) {
-            assertEquals(2, j.size());
+            assertEquals(3, j.size());
             assertEquals("first", j.lookup(plain).content());
+            assertEquals("asked again at 50", j.lookup(old).content());
             assertEquals("cut at 40", j.lookup(cut).content());
-            j.append(entry.apply(plain, new Object[] {"third", "stop", null}));
+            j.append(server.apply(plain, "third"));
             j.append(entry.apply(cut, new Object[] {"cut at 40 again", "length", 40}));
             assertEquals(file.toString(), Files.readString(dir.resolve(CallJournal.FILE)), "nothing appended");
             j.append(entry.apply(cut, new Object[] {"whole", "stop", null}));
@@ -139,7 +149,7 @@ class CallJournalTest {
         try (CallJournal j = CallJournal.open(dir)) {
             assertEquals("whole", j.lookup(cut).content());
         }
-        assertEquals(7, Files.readAllLines(dir.resolve(CallJournal.FILE)).size());
+        assertEquals(10, Files.readAllLines(dir.resolve(CallJournal.FILE)).size());
     }
 
     @Test

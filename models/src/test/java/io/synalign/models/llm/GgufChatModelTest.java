@@ -66,16 +66,67 @@ class GgufChatModelTest {
         assertEquals(4096, model.contextSize(), "capped by the model's training context");
     }
 
-    /** A context given in the options is the model's, the training context capping it; the floor holds. */
+    /** A context given in the options within the training context is the model's; the floor holds. */
     @Test
     void theContextOfTheOptionsIsTheModels() {
         try (GgufChatModel small = GgufChatModel.open(file, GgufChatModel.Options.defaults().withThreads(2)
                 .withContextSize(1000))) {
             assertEquals(1000, small.contextSize());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        GgufContextException e = assertThrows(GgufContextException.class,
                 () -> GgufChatModel.Options.defaults().withContextSize(GgufChatModel.MIN_CONTEXT - 1));
-        assertEquals("GGUF context size must be at least 64: 63", e.getMessage());
+        assertEquals("GGUF context 63: at least 64 tokens (the prompt and a reply of at least 16 tokens)",
+                e.getMessage());
+    }
+
+    /**
+     * A context asked for above the model's training context (4096) is refused, naming the
+     * value, the file and the training context, before the weights load (shown on a file cut
+     * after its header, which llama.cpp cannot load): it was capped silently, so a caller asking
+     * for 32,768 tokens got 4,096 and no word. The default (8192) is not a request: capped, as
+     * before; a context asked for up to the training context is given.
+     */
+    @Test
+    void aContextAskedForAboveTheTrainingContextIsRefusedBeforeTheWeightsLoad(@TempDir Path d) throws IOException {
+        for (int asked : new int[] {4097, 32_768}) {
+            GgufContextException e = assertThrows(GgufContextException.class, () -> GgufChatModel.open(file,
+                    GgufChatModel.Options.defaults().withThreads(2).withContextSize(asked)));
+            assertEquals("GGUF context " + asked + ": above the training context of tiny-random.gguf, 4096 tokens"
+                    + " (its GGUF header's llama.context_length); give at most 4096", e.getMessage());
+            assertEquals(Integer.valueOf(asked), e.asked());
+            assertEquals("above the training context of tiny-random.gguf, 4096 tokens (its GGUF header's"
+                    + " llama.context_length); give at most 4096", e.reason());
+        }
+        Path headerOnly = d.resolve("tiny-random.gguf");
+        byte[] whole = Files.readAllBytes(file);
+        Files.write(headerOnly, java.util.Arrays.copyOf(whole, whole.length / 2));
+        assertEquals(4096, GgufHeader.read(headerOnly).contextLength(), "the header reads");
+        assertThrows(ChatModelException.class, () -> GgufChatModel.open(headerOnly,
+                GgufChatModel.Options.defaults().withThreads(2)), "the weights do not load");
+        GgufContextException early = assertThrows(GgufContextException.class, () -> GgufChatModel.open(headerOnly,
+                GgufChatModel.Options.defaults().withThreads(2).withContextSize(4097)));
+        assertTrue(early.getMessage().startsWith("GGUF context 4097: above the training context"), early.getMessage());
+
+        assertEquals(4096, GgufChatModel.Options.defaults().contextOf(GgufHeader.read(file), file), "a default is capped");
+        assertEquals(4096, GgufChatModel.Options.defaults().withContextSize(4096).contextOf(GgufHeader.read(file), file));
+        assertEquals(4096, new GgufChatModel.Options(4096, 2, BOUNDS, GgufChatModel.DEFAULT_CALL_TIMEOUT)
+                .contextOf(GgufHeader.read(file), file));
+        assertThrows(GgufContextException.class, () -> new GgufChatModel.Options(8192, 2, BOUNDS,
+                GgufChatModel.DEFAULT_CALL_TIMEOUT).contextOf(GgufHeader.read(file), file),
+                "a context given to the constructor is asked for");
+    }
+
+    /** A model trained on fewer tokens than a prompt and its reply need is refused, the default too. */
+    @Test
+    void aModelTrainedOnTooFewTokensIsRefusedNamingIt(@TempDir Path d) throws IOException {
+        TinyGgufWriter.Spec tiny = TinyGgufWriter.Spec.tiny(3);
+        Path cramped = TinyGgufWriter.write(d.resolve("cramped.gguf"), new TinyGgufWriter.Spec(tiny.layers(),
+                tiny.embd(), tiny.heads(), tiny.ff(), 32, tiny.seed(), null));
+        GgufContextException e = assertThrows(GgufContextException.class,
+                () -> GgufChatModel.open(cramped, GgufChatModel.Options.defaults().withThreads(2)));
+        assertEquals("GGUF model " + cramped.toAbsolutePath().normalize() + ": the model's training context, 32"
+                + " tokens, is below the 64 a prompt and its reply need", e.getMessage());
+        assertEquals(null, e.asked());
     }
 
     @Test

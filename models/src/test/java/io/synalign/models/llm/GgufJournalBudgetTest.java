@@ -155,10 +155,6 @@ class GgufJournalBudgetTest {
     }
 
     /**
-     * A journal written before budgets were recorded (its cut-off GGUF entry has none): the same
-     * key finds it and it replays as it did, the file byte for byte, though this context grants more.
-     */
-    /**
      * The budget of the call a thread just made is known without the model's lock: a cut-off
      * reply was held off the journal while the thread queued again (the lock is fair) behind
      * other calls' whole generations. Shown on a model closed after the call, which cannot count
@@ -181,6 +177,12 @@ class GgufJournalBudgetTest {
         assertTrue(m.replyBudget(hello(4)).isEmpty(), "another request needs the (closed) model");
     }
 
+    /**
+     * A journal written before budgets were recorded (its cut-off GGUF entry has none): the same
+     * key finds it and it replays as it did, the file byte for byte: it is taken as cut off at the
+     * budget of the default context (for this model trained on 4096 tokens, 4096), which this
+     * context does not exceed ({@link GgufOldJournalTest} has a context that does).
+     */
     @Test
     void aCutOffEntryWithoutABudgetReplaysAsItDid(@TempDir Path journalDir) throws Exception {
         ChatRequest req = hello(4);
@@ -197,7 +199,6 @@ class GgufJournalBudgetTest {
             assertEquals("length", replay.finishReason());
             assertNull(j.lookup(oldHelloKey(4)).cutOffAt());
         }
-        assertEquals(0, asked.get(), "no budget to compare: none asked");
         assertEquals(line, Files.readString(journalDir.resolve(CallJournal.FILE)));
     }
 
