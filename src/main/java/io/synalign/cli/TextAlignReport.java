@@ -22,8 +22,9 @@ import java.util.function.Function;
  * What the text form of {@code align} reports: a per-label table on stdout and the same in the
  * {@code --summary} JSON (label, real rows, synthetic rows, MMD^2 uniform and weighted, ESS,
  * real share and weight share), plus totals, labels that could not be aligned, the held-out
- * check ({@link HeldOutSummary}, with {@code --holdout-folds}), the sample and the settings. The
- * table's MMD^2 is to the real rows the weights were fitted to (in-sample).
+ * check ({@link HeldOutSummary}, with {@code --holdout-folds}; in the JSON only: its line is
+ * printed after the outputs are written, {@link HeldOutAfterOutputs}), the sample and the
+ * settings. The table's MMD^2 is to the real rows the weights were fitted to (in-sample).
  */
 final class TextAlignReport {
 
@@ -96,6 +97,12 @@ final class TextAlignReport {
         this.result = result;
         this.embedding = embedding;
         this.picks = picks;
+    }
+
+    /** This report with the held-out check's summary {@code heldOut} (null: none). */
+    TextAlignReport withHeldOut(HeldOutSummary heldOut) {
+        return new TextAlignReport(cmd, config, plan, result, embedding, picks, withReplacement,
+                heldOut);
     }
 
     // ---------------------------------------------------------------- JSON
@@ -295,9 +302,6 @@ final class TextAlignReport {
                     + " synthetic rows%s%n", g.label(), g.realRows().length,
                     percent(g.realShare()), perLabel ? "; its share was spread over the other"
                             + " labels in proportion to their real rows" : "");
-        }
-        if (heldOut != null) {
-            heldOut.print(out);
         }
         out.printf(Locale.ROOT, "mode: %s; %d of %d synthetic rows have a positive weight;"
                 + " ESS %.1f%n", result.mode().cliName(), result.support(), plan.syntheticRows(),
