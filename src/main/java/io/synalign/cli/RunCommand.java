@@ -23,6 +23,8 @@ import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.ClosedLoop;
+import io.synalign.pipeline.FittedRealRows;
+import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.SemanticFilter;
 import io.synalign.pipeline.TextAlignment;
@@ -333,6 +335,9 @@ final class RunCommand extends CliCommand {
                     progress);
         }
         HeldOutAfterOutputs afterwards = new HeldOutAfterOutputs(holdout.on());
+        // The real rows the weights were fitted to: recorded in the summary and alignment.json
+        // for a later test --weighted, and run's own test scores these very rows.
+        RealRowsFingerprint realRows = RealRowsFingerprint.of(lt.texts(), lt.labels());
         TwoSampleTesting.Report tested = null;
         if (runDir != null) {
             List<String> texts = samples.stream().map(GeneratedSample::text).toList();
@@ -361,7 +366,7 @@ final class RunCommand extends CliCommand {
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, TextAlignReport.Embedding.of(model, encoderId,
                         encoderOptions.maxLength(), cacheDir, embedded), picks,
-                withReplacement);
+                withReplacement, realRows);
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());
         // What --dedup/--leakage-against removed: one summary for both documents and stdout.
@@ -421,6 +426,8 @@ final class RunCommand extends CliCommand {
                 }
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
                 Map<String, Object> testJson = tested.json();
+                testJson.put(FittedRealRows.KEY,
+                        FittedRealRows.compare(realRows, realRows).json());
                 outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
                 written.add("the run directory " + runDir);
             }

@@ -20,6 +20,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import io.synalign.pipeline.TextEmbedding;
@@ -185,7 +186,8 @@ final class TextAlignRun {
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(opts.real,
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
-                result, embedded.report(), picks, opts.withReplacement);
+                result, embedded.report(), picks, opts.withReplacement,
+                RealRowsFingerprint.of(inputs.realTexts().texts(), inputs.realTexts().labels()));
         List<String> written = stage(outputs, afterwards, runDir, settings, inputs, result,
                 embedded, picks, report, progress);
         return new Staged(report, embedded.realForFit(), embedded.centre(), written);

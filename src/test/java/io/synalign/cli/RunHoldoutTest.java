@@ -328,6 +328,20 @@ class RunHoldoutTest {
                 + " rows the weights did not see."), html);
         assertTrue(html.contains("(<code>run --holdout-folds K</code> measures that"), html);
         assertFalse(html.contains("align --holdout-folds"), html);
+        // run's own test scores the very rows it fitted to, and says so as a fact.
+        assertTrue(html.contains("id=\"two-sample-in-sample\">The weights were fitted to these"
+                + " very real rows (the run directory&#39;s alignment.json records the same 13"
+                + " rows)"), html);
+        assertEquals("same", JSON.readTree(dir.resolve("rd/" + RunFiles.TEST).toFile())
+                .path("in_sample").path("status").asText());
+        assertEquals(JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile())
+                .path("real_rows").path("sha256").asText(), io.synalign.pipeline
+                .ReferenceFingerprint.set(
+                        java.util.stream.Stream.concat(
+                                java.util.Collections.nCopies(8, "pos").stream(),
+                                java.util.Collections.nCopies(5, "neg").stream()).toList(),
+                        java.util.stream.Stream.concat(GenerateCommandTest.POS.stream(),
+                                GenerateCommandTest.NEG.stream()).toList()));
 
         // With the check, the report shows its figures instead of the advice.
         Cli.Run checked = run(Map.of(), offline("rc", "--holdout-folds", "2"));
