@@ -28,7 +28,9 @@ import java.util.function.Function;
  * file, which narrowing would move (rows far from the origin onto float32's grid, and
  * {@code report} would draw the grid); rows the model embedded and a float32
  * {@code --real-embeddings} file are written as float32 rows. DIR is created (with missing
- * parents) only when the outputs are written, after everything succeeded.
+ * parents) only when the outputs are written, after everything succeeded. With
+ * {@code --holdout-folds}, {@value RunFiles#ALIGNMENT} is rewritten once the check, run after
+ * the outputs, has its figures ({@link HeldOutAfterOutputs}).
  */
 final class RunDirOutputs {
 
@@ -70,8 +72,9 @@ final class RunDirOutputs {
 
     /**
      * {@link #stage(AtomicOutputs, HeldOutAfterOutputs, Function, RunSettings.Stated, List,
-     * FloatMatrix, FloatMatrix, String, List, List)} for sets too large to hold, or embeddings kept as given: the weighted
-     * records (JSON Lines) and both embedding files are written by the bodies given.
+     * FloatMatrix, FloatMatrix, String, List, List)} for sets too large to hold, or embeddings
+     * kept as given: the weighted records (JSON Lines) and both embedding files are written by
+     * the bodies given.
      *
      * @param realEmbeddings writes {@value RunFiles#REAL_EMBEDDINGS}, or null when the caller
      *     staged that file already (a copy of a float64 {@code --real-embeddings})

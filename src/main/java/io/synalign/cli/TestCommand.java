@@ -33,7 +33,9 @@ import picocli.CommandLine.Option;
  * synthetic rows' embeddings with its permutation p-value, the classifier two-sample AUC, and by
  * the MMD witness function the real rows the synthetic data covers worst and the synthetic rows
  * it over-represents; with {@code --weighted W} (align's {@code --out}: rows with
- * {@code synalign_weight}), the same figures for W's rows under their weights.
+ * {@code synalign_weight}), the same figures for W's rows under their weights, and whether the
+ * real rows are those the weights were fitted to ({@link FittedRealRows}, from the record of
+ * the alignment in {@code --run-dir}).
  *
  * <p>Order of work: options and files, then one encoder embeds every text, then the tests; the
  * summary and {@code --run-dir}'s {@value RunFiles#TEST} are written atomically, together.
@@ -100,7 +102,9 @@ final class TestCommand extends CliCommand {
     @PathRole(value = PathRole.Kind.RUN_DIRECTORY, files = RunFiles.TEST)
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.TEST + " (the summary), which 'synalign"
-                    + " report' shows; DIR is created if missing.")
+                    + " report' shows; DIR is created if missing. With --weighted, DIR's "
+                    + RunFiles.ALIGNMENT + " (align's or run's) tells whether --real holds the"
+                    + " rows the weights were fitted to.")
     Path runDir;
 
     @Option(names = "--label-field", paramLabel = "FIELD",
