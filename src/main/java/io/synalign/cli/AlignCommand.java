@@ -4,7 +4,6 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.engine.labelled.HeldOutCheck;
-import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignment;
@@ -49,7 +48,9 @@ import picocli.CommandLine.Option;
  * <p>Order of work (embeddings form): option values are validated while parsing; then the
  * output paths, the backend name and both input headers (dtype, rank, emptiness, length,
  * matching dimensions) are checked; then both inputs are read (finite values); only then is the
- * engine called. The outputs are written atomically, all or none, after the engine succeeded.
+ * engine called. The outputs are written atomically, all or none, after the engine succeeded;
+ * with {@code --holdout-folds K} the held-out check runs after that, and its figures are then
+ * added to the summary ({@link HeldOutAfterOutputs}).
  */
 @Command(name = "align", sortOptions = false, mixinStandardHelpOptions = true,
         customSynopsis = {"synalign align --real-embeddings R.npy --synthetic-embeddings S.npy",
@@ -235,7 +236,6 @@ final class AlignCommand extends CliCommand {
 
     private int run(PrintWriter stdout, PrintWriter err) throws Exception {
         AlignmentConfig config = config();
-        AlignmentSummary json;
         String backendName = common.checkedBackend();
 
         // Headers first: a dimension mismatch is reported before a large file is read. S is
@@ -257,8 +257,8 @@ final class AlignCommand extends CliCommand {
         // float64 as the rows are narrowed, so rows far from the origin keep their spread.
         NarrowingCentre centre = InputCentring.forFiles(real, syntheticFiles);
         AlignmentResult result;
-        HeldOutResult heldOut = null;
         long n;
+        HeldOutAfterOutputs afterwards = new HeldOutAfterOutputs(holdout.on());
         try (RowSource mapped = openShards(realHeader, centre)) {
             n = mapped.rows();
             FloatMatrix r = NpyReader.readMatrix(real, centre);
@@ -271,23 +271,28 @@ final class AlignCommand extends CliCommand {
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 LabelledAlignment.Fitter fitter = learner.checked(backend);
                 result = fitter.fit(config, r, s, progress);
+                AlignmentSummary json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n,
+                        r.cols(), config, result, PeakMemory.residentBytes(), null);
+                // The weights first, exactly as without the check; then the check, whose
+                // figures are added to the summary (HeldOutAfterOutputs).
+                List<String> written = new ArrayList<>(List.of(out.toString()));
+                try (AtomicOutputs outputs = new AtomicOutputs()) {
+                    outputs.stage(out, o -> NpyWriter.writeVector(o, result.weights()));
+                    if (summary != null) {
+                        afterwards.stage(outputs, new HeldOutAfterOutputs.Document(summary,
+                                h -> o -> Json.writePretty(o, json.withHeldOut(h))));
+                        written.add(summary.toString());
+                    }
+                    outputs.commit();
+                }
+                printSummary(stdout, json, result);
                 if (holdout.on()) {
-                    heldOut = new HeldOutCheck(fitter, config, backend, holdout.folds)
+                    afterwards.run(() -> new HeldOutCheck(fitter, config, backend, holdout.folds)
                             .run(LabelPlan.of(LabelMode.GLOBAL, null, r.rows(), null, (int) n),
-                                    r, s, progress);
+                                    r, s, progress), written, stdout);
                 }
             }
-            json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n, r.cols(), config,
-                    result, PeakMemory.residentBytes(), HeldOutSummary.of(heldOut));
         }
-        try (AtomicOutputs outputs = new AtomicOutputs()) {
-            outputs.stage(out, o -> NpyWriter.writeVector(o, result.weights()));
-            if (summary != null) {
-                outputs.stage(summary, o -> Json.writePretty(o, json));
-            }
-            outputs.commit();
-        }
-        printSummary(stdout, json, result);
         return ExitCodes.OK;
     }
 
@@ -339,10 +344,8 @@ final class AlignCommand extends CliCommand {
                 s.bandwidthAuto() ? " (median heuristic)" : "");
         stdout.printf(Locale.ROOT, "iterations: %d (%s), %.2f s%n", r.iterations(),
                 r.converged() ? "converged" : "not converged: iteration cap reached", r.seconds());
-        if (s.heldOut() != null) {
-            // The MMD^2 line above is to the rows the weights were fitted to.
-            s.heldOut().print(stdout);
-        }
+        // The MMD^2 line above is to the rows the weights were fitted to; with
+        // --holdout-folds the check's line follows once the outputs are written.
         stdout.println("wrote " + out + (summary == null ? "" : " and " + summary));
         stdout.flush();
     }

@@ -76,6 +76,16 @@ record AlignmentSummary(
                 new Trace(result.trace().seconds(), result.trace().objective()), heldOut);
     }
 
+    /** This summary with {@code held_out} set to {@code heldOut} (null: no check). */
+    AlignmentSummary withHeldOut(HeldOutSummary heldOut) {
+        return new AlignmentSummary(synalignVersion, realEmbeddings, syntheticEmbeddings,
+                syntheticEmbeddingsFiles, nReal, nSynthetic, dim, bandwidth, bandwidthAuto,
+                mmd2Uniform, mmd2Weighted, mmd2Reduction, mmdEstimator, iterations,
+                maxIterations, tolerance, converged, effectiveSampleSize, method,
+                methodRequested, features, memoryBudgetBytes, maxWeightRatio, backend,
+                kernelStorage, seed, seconds, peakRssBytes, trace, heldOut);
+    }
+
     /** Relative MMD^2 reduction, or null when there was nothing to reduce. */
     static Double reduction(double uniform, double weighted) {
         return uniform > 0 && Double.isFinite(uniform) && Double.isFinite(weighted)

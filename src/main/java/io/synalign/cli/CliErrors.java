@@ -83,7 +83,10 @@ final class CliErrors {
     /** The one-line message for {@code t}, from a command with or without {@code --bandwidth}. */
     static String message(Throwable t, boolean verbose, boolean bandwidthOption) {
         String text;
-        if (t instanceof MemoryBudgetException m) {
+        if (t instanceof HeldOutCheckFailure f) {
+            // The outputs were written first: said before why the check failed.
+            text = f.line(message(f.getCause(), verbose, bandwidthOption));
+        } else if (t instanceof MemoryBudgetException m) {
             // The engine names the setting; the command line names its options.
             text = m.problem() + "; raise --memory-budget or use --method tiled or rff";
         } else if (t instanceof InputException e) {

@@ -6,7 +6,6 @@ import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.WeightedSampler;
-import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
@@ -24,6 +23,8 @@ import io.synalign.models.SentenceEncoder;
 import io.synalign.models.llm.CallJournal;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.ClosedLoop;
+import io.synalign.pipeline.FittedRealRows;
+import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.SemanticFilter;
 import io.synalign.pipeline.TextAlignment;
@@ -55,8 +56,9 @@ import picocli.CommandLine.Option;
  * {@code align} does ({@link TextAlignment}), and then {@code --sample N} of them are drawn by
  * weight without replacement ({@link WeightedSampler}, seeded by {@code --seed}) and written to
  * {@code --out}. With {@code --holdout-folds K} the alignment is also checked on real rows
- * each of K fits left out, as text {@code align} checks it ({@link TextAlignment#heldOut}); after
- * {@code --rounds} that is the final alignment, whose weights are written.
+ * each of K fits left out, as text {@code align} checks it ({@link TextAlignment.Session#heldOut}),
+ * after the outputs are written ({@link HeldOutAfterOutputs}); after {@code --rounds} that is
+ * the final alignment, whose weights are written.
  *
  * <p>Default N: half the generated rows (at least 1), capped by the rows with a positive
  * weight. Half because A-Res inclusion stays roughly proportional to the weights only while N
@@ -64,7 +66,8 @@ import picocli.CommandLine.Option;
  * {@link WeightedSampler}).
  *
  * <p>Every option and input is checked before the first LLM request; all outputs are written
- * atomically after everything succeeded, all or none. With {@code --journal} a re-run sends no
+ * atomically after everything succeeded, all or none (the held-out check's figures are added
+ * to the summary and alignment.json after them). With {@code --journal} a re-run sends no
  * request and writes identical --out, --synthetic-out and --weighted-out files (the summary
  * holds timings).
  */
@@ -327,15 +330,14 @@ final class RunCommand extends CliCommand {
         // The rows aligned: every generated row, less those --dedup/--leakage-against removed.
         List<GeneratedSample> samples = kept(g.samples(), filtered);
         LabelledAlignmentResult result;
-        HeldOutResult heldOut = null;
         try (StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-            // With --holdout-folds, the check of the weights written: after --rounds, those of
-            // every round's rows.
-            TextAlignment.Fitted fitted = aligner.fit(plan, embedded.real(),
-                    RowSource.of(embedded.synthetic()), holdout.folds, progress);
-            result = fitted.alignment();
-            heldOut = fitted.heldOut();
+            result = aligner.fit(plan, embedded.real(), RowSource.of(embedded.synthetic()),
+                    progress);
         }
+        HeldOutAfterOutputs afterwards = new HeldOutAfterOutputs(holdout.on());
+        // The real rows the weights were fitted to: recorded in the summary and alignment.json
+        // for a later test --weighted, and run's own test scores these very rows.
+        RealRowsFingerprint realRows = RealRowsFingerprint.of(lt.texts(), lt.labels());
         TwoSampleTesting.Report tested = null;
         if (runDir != null) {
             List<String> texts = samples.stream().map(GeneratedSample::text).toList();
@@ -364,31 +366,38 @@ final class RunCommand extends CliCommand {
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, TextAlignReport.Embedding.of(model, encoderId,
                         encoderOptions.maxLength(), cacheDir, embedded), picks,
-                withReplacement, HeldOutSummary.of(heldOut));
+                withReplacement, realRows);
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());
         // What --dedup/--leakage-against removed: one summary for both documents and stdout.
         Map<String, Object> filterSummary = filtered == null ? null
                 : filterJson(filtered, g.samples(), filterThreshold, samples.size());
         RunDirOption.create(runDir); // outputs may lie in it
+        List<String> written = new ArrayList<>();
         try (AtomicOutputs outputs = new AtomicOutputs()) {
             outputs.stage(out, o -> RecordWriter.write(o, outKind, aligned));
+            written.add(out.toString());
             if (syntheticOut != null) {
                 List<Record> every = filtered == null ? synthetic
                         : GenerationOptions.toRecords(g.samples(), textField, labelField);
                 outputs.stage(syntheticOut, o -> RecordWriter.write(o, syntheticKind, every));
+                written.add(syntheticOut.toString());
             }
             if (weightedOut != null) {
                 outputs.stage(weightedOut, o -> RecordWriter.write(o, weightedKind, weighted));
+                written.add(weightedOut.toString());
             }
             if (summary != null) {
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("generation", generationJson(g));
-                if (filterSummary != null) {
-                    json.put("filter", filterSummary);
-                }
-                json.put("alignment", report.summary());
-                outputs.stage(summary, o -> Json.writePretty(o, json));
+                afterwards.stage(outputs, new HeldOutAfterOutputs.Document(summary, h -> {
+                    Map<String, Object> json = new LinkedHashMap<>();
+                    json.put("generation", generationJson(g));
+                    if (filterSummary != null) {
+                        json.put("filter", filterSummary);
+                    }
+                    json.put("alignment", report.withHeldOut(h).summary());
+                    return o -> Json.writePretty(o, json);
+                }));
+                written.add(summary.toString());
             }
             if (runDir != null) {
                 // Everything align --run-dir writes, so that report --run is complete after run.
@@ -405,8 +414,8 @@ final class RunCommand extends CliCommand {
                 Map<String, Object> effective = encoder.effective(cacheDir);
                 effective.putAll(engine.effective());
                 effective.put("--sample", picks.length);
-                new RunDirOutputs(runDir).stage(outputs,
-                        Json.MAPPER.valueToTree(report.summary()),
+                new RunDirOutputs(runDir).stage(outputs, afterwards,
+                        h -> Json.MAPPER.valueToTree(report.withHeldOut(h).summary()),
                         RunSettings.state(spec, runDir, ofAlignment, effective), weighted,
                         embedded.real(), embedded.synthetic(), labelField, lt.labels(),
                         syntheticLabels);
@@ -417,7 +426,10 @@ final class RunCommand extends CliCommand {
                 }
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
                 Map<String, Object> testJson = tested.json();
+                testJson.put(FittedRealRows.KEY,
+                        FittedRealRows.compare(realRows, realRows).json());
                 outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
+                written.add("the run directory " + runDir);
             }
             outputs.commit();
         }
@@ -436,6 +448,19 @@ final class RunCommand extends CliCommand {
             stdout.println(new RunDirOutputs(runDir).wroteLine(true));
         }
         stdout.flush();
+        if (holdout.on()) {
+            // The check of the weights written (after --rounds, those of every round's rows),
+            // once they are: a failure in it cannot cost them (HeldOutAfterOutputs). On a
+            // backend of its own, as the two-sample test and the coverage have theirs.
+            LabelPlan fittedPlan = plan;
+            TextAlignment.Embedded fittedRows = embedded;
+            try (StderrProgress progress = StderrProgress.create(err, common.quiet);
+                    TextAlignment.Session session = aligner.open()) {
+                afterwards.run(() -> session.heldOut(fittedPlan, fittedRows.real(),
+                        RowSource.of(fittedRows.synthetic()), holdout.folds, progress),
+                        written, stdout);
+            }
+        }
         return ExitCodes.OK;
     }
 

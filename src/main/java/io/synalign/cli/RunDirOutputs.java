@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The run directory of text {@code align --run-dir DIR} and {@code run --run-dir DIR} (file
@@ -27,7 +28,9 @@ import java.util.Map;
  * file, which narrowing would move (rows far from the origin onto float32's grid, and
  * {@code report} would draw the grid); rows the model embedded and a float32
  * {@code --real-embeddings} file are written as float32 rows. DIR is created (with missing
- * parents) only when the outputs are written, after everything succeeded.
+ * parents) only when the outputs are written, after everything succeeded. With
+ * {@code --holdout-folds}, {@value RunFiles#ALIGNMENT} is rewritten once the check, run after
+ * the outputs, has its figures ({@link HeldOutAfterOutputs}).
  */
 final class RunDirOutputs {
 
@@ -46,18 +49,21 @@ final class RunDirOutputs {
     private static final List<String> RESTATED_EMBEDDING = List.of("model", "cache_dir");
 
     /**
-     * Creates DIR and stages its files into {@code outputs}.
+     * Creates DIR and stages its files into {@code outputs}; {@value RunFiles#ALIGNMENT}
+     * through {@code afterwards}, which adds the held-out check's figures to it once the check
+     * has run after the outputs were written.
      *
-     * @param summary the {@code --summary} JSON: its results go to {@value RunFiles#ALIGNMENT},
-     *     its restated settings do not
+     * @param summary the {@code --summary} JSON with a held-out check's figures (null: none):
+     *     its results go to {@value RunFiles#ALIGNMENT}, its restated settings do not
      * @param stated the settings as they took effect and the options given, from
      *     {@link RunSettings#state}
      */
-    void stage(AtomicOutputs outputs, JsonNode summary, RunSettings.Stated stated,
+    void stage(AtomicOutputs outputs, HeldOutAfterOutputs afterwards,
+            Function<HeldOutSummary, JsonNode> summary, RunSettings.Stated stated,
             List<Record> weighted, FloatMatrix real, FloatMatrix synthetic,
             String labelField, List<String> realLabels, List<String> syntheticLabels)
             throws IOException {
-        stage(outputs, summary, stated,
+        stage(outputs, afterwards, summary, stated,
                 o -> RecordWriter.write(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
                         weighted),
                 o -> NpyWriter.writeMatrix(o, real), o -> NpyWriter.writeMatrix(o, synthetic),
@@ -65,20 +71,44 @@ final class RunDirOutputs {
     }
 
     /**
-     * {@link #stage(AtomicOutputs, JsonNode, RunSettings.Stated, List, FloatMatrix, FloatMatrix,
-     * String, List, List)} for sets too large to hold, or embeddings kept as given: the weighted
-     * records (JSON Lines) and both embedding files are written by the bodies given.
+     * {@link #stage(AtomicOutputs, HeldOutAfterOutputs, Function, RunSettings.Stated, List,
+     * FloatMatrix, FloatMatrix, String, List, List)} for sets too large to hold, or embeddings
+     * kept as given: the weighted records (JSON Lines) and both embedding files are written by
+     * the bodies given.
      *
      * @param realEmbeddings writes {@value RunFiles#REAL_EMBEDDINGS}, or null when the caller
      *     staged that file already (a copy of a float64 {@code --real-embeddings})
      * @param syntheticEmbeddings writes {@value RunFiles#SYNTHETIC_EMBEDDINGS}, or null when
      *     the caller staged that file already
      */
-    void stage(AtomicOutputs outputs, JsonNode summary, RunSettings.Stated stated,
+    void stage(AtomicOutputs outputs, HeldOutAfterOutputs afterwards,
+            Function<HeldOutSummary, JsonNode> summary, RunSettings.Stated stated,
             AtomicOutputs.Body weighted, AtomicOutputs.Body realEmbeddings,
             AtomicOutputs.Body syntheticEmbeddings, String labelField, List<String> realLabels,
             List<String> syntheticLabels) throws IOException {
         Files.createDirectories(dir);
+        afterwards.stage(outputs, new HeldOutAfterOutputs.Document(dir.resolve(RunFiles.ALIGNMENT),
+                h -> o -> Json.writePretty(o, alignment(summary.apply(h), stated))));
+        ObjectNode labels = JsonNodeFactory.instance.objectNode();
+        labels.put("label_field", labelField);
+        labels.set("real", labelArray(realLabels));
+        labels.set("synthetic", labelArray(syntheticLabels));
+
+        outputs.stage(dir.resolve(RunFiles.WEIGHTED), weighted);
+        if (realEmbeddings != null) {
+            outputs.stage(dir.resolve(RunFiles.REAL_EMBEDDINGS), realEmbeddings);
+        }
+        if (syntheticEmbeddings != null) {
+            outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), syntheticEmbeddings);
+        }
+        outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
+    }
+
+    /**
+     * {@value RunFiles#ALIGNMENT}: the command, the settings stated, then the summary's results
+     * (its restated settings left out).
+     */
+    private static ObjectNode alignment(JsonNode summary, RunSettings.Stated stated) {
         ObjectNode alignment = JsonNodeFactory.instance.objectNode();
         alignment.put("command", stated.command());
         alignment.set("settings", Json.MAPPER.valueToTree(stated.settings()));
@@ -94,20 +124,7 @@ final class RunDirOutputs {
             }
             alignment.set(e.getKey(), v);
         }
-        ObjectNode labels = JsonNodeFactory.instance.objectNode();
-        labels.put("label_field", labelField);
-        labels.set("real", labelArray(realLabels));
-        labels.set("synthetic", labelArray(syntheticLabels));
-
-        outputs.stage(dir.resolve(RunFiles.ALIGNMENT), o -> Json.writePretty(o, alignment));
-        outputs.stage(dir.resolve(RunFiles.WEIGHTED), weighted);
-        if (realEmbeddings != null) {
-            outputs.stage(dir.resolve(RunFiles.REAL_EMBEDDINGS), realEmbeddings);
-        }
-        if (syntheticEmbeddings != null) {
-            outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), syntheticEmbeddings);
-        }
-        outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
+        return alignment;
     }
 
     /** Where {@value RunFiles#REAL_EMBEDDINGS} goes in DIR. */

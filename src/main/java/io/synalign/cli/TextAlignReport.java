@@ -8,6 +8,7 @@ import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelOutcome;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
+import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.TextEmbedding;
 import io.synalign.pipeline.TextAlignment;
 import io.synalign.models.ModelSpec;
@@ -16,14 +17,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
  * What the text form of {@code align} reports: a per-label table on stdout and the same in the
  * {@code --summary} JSON (label, real rows, synthetic rows, MMD^2 uniform and weighted, ESS,
  * real share and weight share), plus totals, labels that could not be aligned, the held-out
- * check ({@link HeldOutSummary}, with {@code --holdout-folds}), the sample and the settings. The
- * table's MMD^2 is to the real rows the weights were fitted to (in-sample).
+ * check ({@link HeldOutSummary}, with {@code --holdout-folds}; in the JSON only: its line is
+ * printed after the outputs are written, {@link HeldOutAfterOutputs}), the sample and the
+ * settings, and which real rows the weights were fitted to ({@link RealRowsFingerprint}, for
+ * {@code test --weighted}). The table's MMD^2 is to the real rows the weights were fitted to
+ * (in-sample).
  */
 final class TextAlignReport {
 
@@ -76,18 +81,21 @@ final class TextAlignReport {
     private final Embedding embedding;
     private final int[] picks;
     private final boolean withReplacement;
+    private final RealRowsFingerprint realRows;
     private final HeldOutSummary heldOut;
 
+    /** @param realRows the real rows the weights were fitted to, as recorded */
     TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
             LabelledAlignmentResult result, Embedding embedding, int[] picks,
-            boolean withReplacement) {
-        this(cmd, config, plan, result, embedding, picks, withReplacement, null);
+            boolean withReplacement, RealRowsFingerprint realRows) {
+        this(cmd, config, plan, result, embedding, picks, withReplacement, realRows, null);
     }
 
     /** @param heldOut the held-out check of {@code --holdout-folds}, or null without one */
-    TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
+    private TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
             LabelledAlignmentResult result, Embedding embedding, int[] picks,
-            boolean withReplacement, HeldOutSummary heldOut) {
+            boolean withReplacement, RealRowsFingerprint realRows, HeldOutSummary heldOut) {
+        this.realRows = realRows;
         this.heldOut = heldOut;
         this.withReplacement = withReplacement;
         this.cmd = cmd;
@@ -96,6 +104,12 @@ final class TextAlignReport {
         this.result = result;
         this.embedding = embedding;
         this.picks = picks;
+    }
+
+    /** This report with the held-out check's summary {@code heldOut} (null: none). */
+    TextAlignReport withHeldOut(HeldOutSummary heldOut) {
+        return new TextAlignReport(cmd, config, plan, result, embedding, picks, withReplacement,
+                realRows, heldOut);
     }
 
     // ---------------------------------------------------------------- JSON
@@ -112,6 +126,7 @@ final class TextAlignReport {
             @JsonProperty("label_field") String labelField,
             @JsonProperty("labelled") boolean labelled,
             @JsonProperty("n_real") int nReal,
+            @JsonProperty(RealRowsFingerprint.KEY) Map<String, Object> realRows,
             @JsonProperty("n_synthetic") int nSynthetic,
             @JsonProperty("n_positive_weight") int nPositiveWeight,
             @JsonProperty("effective_sample_size") double effectiveSampleSize,
@@ -221,7 +236,7 @@ final class TextAlignReport {
         return new Summary(VersionProvider.version(), "text", cmd.real().toString(),
                 str(cmd.synthetic()), str(cmd.out()), result.mode().cliName(),
                 cmd.textField(), cmd.labelField(), plan.labelled(), plan.realRows(),
-                plan.syntheticRows(), result.support(), result.effectiveSampleSize(), rows,
+                realRows.json(), plan.syntheticRows(), result.support(), result.effectiveSampleSize(), rows,
                 labels(LabelPlan.Status.NOT_IN_REAL), labels(LabelPlan.Status.NO_SYNTHETIC_ROWS),
                 result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
                 heldOut,
@@ -295,9 +310,6 @@ final class TextAlignReport {
                     + " synthetic rows%s%n", g.label(), g.realRows().length,
                     percent(g.realShare()), perLabel ? "; its share was spread over the other"
                             + " labels in proportion to their real rows" : "");
-        }
-        if (heldOut != null) {
-            heldOut.print(out);
         }
         out.printf(Locale.ROOT, "mode: %s; %d of %d synthetic rows have a positive weight;"
                 + " ESS %.1f%n", result.mode().cliName(), result.support(), plan.syntheticRows(),

@@ -5,7 +5,6 @@ import io.synalign.data.RecordFormat;
 import io.synalign.data.RecordWriter;
 import io.synalign.data.TextFields;
 import io.synalign.engine.alignment.AlignmentConfig;
-import io.synalign.engine.labelled.HeldOutResult;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
@@ -21,6 +20,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import io.synalign.pipeline.TextEmbedding;
@@ -53,11 +53,12 @@ import java.util.Map;
  * no synthetic label in the real set is an error here, before the model loads),
  * {@code --sample} is checked against the rows that can get weight, and the headers of given
  * embeddings files are checked against the record counts; then the texts are embedded (through
- * the cache) and the weights fitted ({@link TextAlignment}), with {@code --holdout-folds} the
- * held-out check run on the same backend ({@link TextAlignment#fit(LabelPlan,
- * FloatMatrix, io.synalign.kernels.RowSource, int, io.synalign.engine.ProgressListener)}), the
- * sample drawn
- * ({@link WeightedDraw}); the outputs are staged and renamed together, all or none.
+ * the cache) and the weights fitted ({@link TextAlignment}), the sample drawn
+ * ({@link WeightedDraw}); the outputs are staged and renamed together, all or none. With
+ * {@code --holdout-folds} the held-out check runs after that, on the same backend
+ * ({@link TextAlignment.Session}), and its figures are added to {@code --summary} and
+ * {@code alignment.json} ({@link HeldOutAfterOutputs}): a failure in it cannot cost the
+ * outputs.
  */
 final class TextAlignRun {
 
@@ -93,25 +94,40 @@ final class TextAlignRun {
      * already, a copy of the file given.
      */
     private record Embedded(FloatMatrix real, FloatMatrix realForFit, NpyRowSource synthetic,
-            boolean realCopied, TextAlignReport.Embedding report) {
+            NarrowingCentre centre, boolean realCopied, TextAlignReport.Embedding report) {
+    }
+
+    /**
+     * What a held-out check after the commit needs: the report (whose summary gains its
+     * figures), the real rows as fitted, and the outputs staged, as the user named them.
+     */
+    private record Staged(TextAlignReport report, FloatMatrix realForFit, NarrowingCentre centre,
+            List<String> written) {
     }
 
     int run() throws Exception {
         Settings settings = settings();
-        TextAlignReport report;
         RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
-        // scratch: the synthetic embeddings when no run directory keeps them, never committed.
+        TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
+                settings.config(), settings.mode(), settings.backend()), cmd.learner);
+        HeldOutAfterOutputs afterwards = new HeldOutAfterOutputs(cmd.holdout.on());
+        // scratch: the synthetic embeddings when no run directory keeps them, never committed;
+        // closed (deleted) after the held-out check, which reads them. The session's backend
+        // opens at the fit and serves the check too.
         try (StderrProgress progress = StderrProgress.create(err, cmd.common.quiet);
                 AtomicOutputs outputs = new AtomicOutputs();
-                AtomicOutputs scratch = new AtomicOutputs()) {
+                AtomicOutputs scratch = new AtomicOutputs();
+                TextAlignment.Session session = aligner.open()) {
             Inputs inputs = read(settings.mode(), progress);
             checkEmbeddingFiles(inputs);
             // The run directory is made now (the synthetic embeddings are staged in it); a
             // failure below removes it again if this run made it and it is still empty.
             boolean madeRunDir = cmd.runDir != null && !Files.exists(cmd.runDir);
             RunDirOption.create(cmd.runDir);
+            Staged staged;
             try {
-                report = alignAndStage(settings, inputs, runDir, outputs, scratch, progress);
+                staged = alignAndStage(settings, inputs, runDir, outputs, scratch, session,
+                        afterwards, progress);
             } catch (Exception | Error e) {
                 outputs.close();
                 if (madeRunDir) {
@@ -126,31 +142,39 @@ final class TextAlignRun {
                 throw e;
             }
             outputs.commit();
+            staged.report().print(stdout);
+            if (runDir != null) {
+                stdout.println(runDir.wroteLine(false));
+            }
+            stdout.flush();
+            if (cmd.holdout.on()) {
+                // The synthetic rows again, from where they now are: the file given, the run
+                // directory's copy, or the scratch file (not committed, still staged).
+                Path rowsFile = cmd.synthetic() != null ? cmd.synthetic()
+                        : runDir != null ? runDir.syntheticEmbeddings()
+                        : scratch.stagedFile(scratchTarget());
+                afterwards.run(() -> {
+                    try (NpyRowSource rows = NpyRowSource.open(rowsFile, staged.centre())) {
+                        return session.heldOut(inputs.plan(), staged.realForFit(), rows,
+                                cmd.holdout.folds, progress);
+                    }
+                }, staged.written(), stdout);
+            }
         }
-        report.print(stdout);
-        if (runDir != null) {
-            stdout.println(runDir.wroteLine(false));
-        }
-        stdout.flush();
         return ExitCodes.OK;
     }
 
     /** Embeds, fits, draws the sample and stages every output (not yet committed). */
-    private TextAlignReport alignAndStage(Settings settings, Inputs inputs,
+    private Staged alignAndStage(Settings settings, Inputs inputs,
             RunDirOutputs runDir, AtomicOutputs outputs, AtomicOutputs scratch,
+            TextAlignment.Session session, HeldOutAfterOutputs afterwards,
             StderrProgress progress) throws IOException {
-        TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
-                settings.config(), settings.mode(), settings.backend()), cmd.learner);
         Embedded embedded = embed(settings, inputs, runDir == null ? scratch : outputs,
                 runDir == null ? scratchTarget() : runDir.syntheticEmbeddings(),
                 runDir == null ? null : runDir.realEmbeddings(), progress);
         LabelledAlignmentResult result;
-        HeldOutResult heldOut;
         try (NpyRowSource rows = embedded.synthetic()) {
-            TextAlignment.Fitted fitted = aligner.fit(inputs.plan(), embedded.realForFit(), rows,
-                    cmd.holdout.folds, progress);
-            result = fitted.alignment();
-            heldOut = fitted.heldOut();
+            result = session.fit(inputs.plan(), embedded.realForFit(), rows, progress);
         }
         int[] picks = null;
         if (opts.sampledOut != null) {
@@ -163,9 +187,10 @@ final class TextAlignRun {
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
                 result, embedded.report(), picks, opts.withReplacement,
-                HeldOutSummary.of(heldOut));
-        stage(outputs, runDir, settings, inputs, result, embedded, picks, report, progress);
-        return report;
+                RealRowsFingerprint.of(inputs.realTexts().texts(), inputs.realTexts().labels()));
+        List<String> written = stage(outputs, afterwards, runDir, settings, inputs, result,
+                embedded, picks, report, progress);
+        return new Staged(report, embedded.realForFit(), embedded.centre(), written);
     }
 
     /** Option combinations, output paths and formats, backend, encoder and cache settings. */
@@ -345,7 +370,8 @@ final class TextAlignRun {
                     + " synthetic rows " + synthetic.cols());
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Embedded(real, realForFit, synthetic, realCopied, TextAlignReport.Embedding.of(
+        return new Embedded(real, realForFit, synthetic, centre, realCopied,
+                TextAlignReport.Embedding.of(
                 settings.model(),
                 encoderId, settings.encoderOptions().maxLength(), settings.cacheDir(), real.cols(), stats, seconds, cmd.real, cmd.synthetic()));
     }
@@ -355,8 +381,9 @@ final class TextAlignRun {
      * weight is written in one pass over the file per output that holds them all; the sampled
      * records (at most --sample of them) are gathered during the --out pass.
      */
-    private void stage(AtomicOutputs outputs, RunDirOutputs runDir, Settings settings,
-            Inputs inputs, LabelledAlignmentResult result, Embedded embedded, int[] picks,
+    private List<String> stage(AtomicOutputs outputs, HeldOutAfterOutputs afterwards,
+            RunDirOutputs runDir, Settings settings, Inputs inputs,
+            LabelledAlignmentResult result, Embedded embedded, int[] picks,
             TextAlignReport report, StderrProgress progress) throws IOException {
         double[] weights = result.weights();
         if (inputs.scan().hasWeightField()) {
@@ -368,8 +395,10 @@ final class TextAlignRun {
                 picked.put(i, null);
             }
         }
+        List<String> written = new ArrayList<>();
         outputs.stage(cmd.out, o -> writeWeighted(o, settings.outKind(),
                 inputs.scan().fields(), inputs, weights, picked, "write --out", progress));
+        written.add(cmd.out.toString());
         if (picks != null) {
             List<Record> sampled = new ArrayList<>(picks.length);
             for (int i : picks) {
@@ -377,9 +406,12 @@ final class TextAlignRun {
             }
             outputs.stage(opts.sampledOut,
                     o -> RecordWriter.write(o, settings.sampledKind(), sampled));
+            written.add(opts.sampledOut.toString());
         }
         if (cmd.summary != null) {
-            outputs.stage(cmd.summary, o -> Json.writePretty(o, report.summary()));
+            afterwards.stage(outputs, new HeldOutAfterOutputs.Document(cmd.summary,
+                    h -> o -> Json.writePretty(o, report.withHeldOut(h).summary())));
+            written.add(cmd.summary.toString());
         }
         if (runDir != null) {
             java.util.function.Predicate<String> used =
@@ -387,7 +419,8 @@ final class TextAlignRun {
             Map<String, Object> effective = cmd.embedding.effective(settings.cacheDir());
             effective.putAll(cmd.engine.effective());
             effective.put("--sample", picks == null ? null : picks.length);
-            runDir.stage(outputs, Json.MAPPER.valueToTree(report.summary()),
+            runDir.stage(outputs, afterwards,
+                    h -> Json.MAPPER.valueToTree(report.withHeldOut(h).summary()),
                     RunSettings.state(cmd.spec, cmd.runDir, used, effective),
                     o -> writeWeighted(o, new RecordFormat.Kind(RecordFormat.JSONL, false),
                             List.of(), inputs, weights, null, "write " + RunFiles.WEIGHTED,
@@ -395,7 +428,9 @@ final class TextAlignRun {
                     embedded.realCopied() ? null
                             : o -> NpyWriter.writeMatrix(o, embedded.real()),
                     null, opts.labelField, inputs.realTexts().labels(), inputs.scan().labels());
+            written.add("the run directory " + cmd.runDir);
         }
+        return written;
     }
 
     /**

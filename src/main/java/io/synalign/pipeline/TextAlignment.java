@@ -141,15 +141,6 @@ public final class TextAlignment {
     }
 
     /**
-     * The weights of a fit and, when asked for, its held-out check.
-     *
-     * @param alignment one weight per synthetic row and what happened per label
-     * @param heldOut the check ({@link HeldOutCheck}), or null without one
-     */
-    public record Fitted(LabelledAlignmentResult alignment, HeldOutResult heldOut) {
-    }
-
-    /**
      * Both sets embedded (rows in input order) and how long it took.
      *
      * @param cache the encoder's cache counters after embedding (hits -1 without a cache)
@@ -243,35 +234,76 @@ public final class TextAlignment {
      */
     public LabelledAlignmentResult fit(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
-        return fit(plan, real, synthetic, 0, progress).alignment();
+        try (Session session = open()) {
+            return session.fit(plan, real, synthetic, progress);
+        }
     }
 
     /**
-     * {@link #fit(LabelPlan, FloatMatrix, RowSource, ProgressListener)}, then, with
-     * {@code folds > 0}, the cross-fitted held-out check of that alignment
-     * ({@link HeldOutCheck}): K fits per fitted group with this alignment's options and learner,
-     * each scored on the real rows it left out. Both on the one backend opened here (on cuda one
-     * device context, not two). The check changes no weight; it only reports.
-     *
-     * @param folds K, at least 2, or 0 for no check
-     * @throws IllegalArgumentException when the learner rejects a label's rows, naming the label
-     * @throws IllegalStateException when the learner returns weights that are not a distribution
+     * A session for a fit and, later, its held-out check, so that both run on one backend (on
+     * cuda one device context, not two) while the caller writes the fit's outputs in between:
+     * the check runs after they are written, so that a failure in it cannot cost them. The
+     * backend of this alignment's options is opened at the first fit (a caller may open the
+     * session before it embeds, and no device context is held meanwhile).
      */
-    public Fitted fit(LabelPlan plan, FloatMatrix real, RowSource synthetic, int folds,
-            ProgressListener progress) {
-        LabelledAlignmentResult result;
-        HeldOutResult heldOut = null;
-        try (KernelBackend kernels = KernelBackends.create(options.backend())) {
-            LabelledAlignment.Fitter fitter = learner.checked(kernels);
-            result = new LabelledAlignment(fitter, options.alignment())
+    public Session open() {
+        return new Session();
+    }
+
+    /** One backend for fits of this alignment, opened when first needed; close it when done. */
+    public final class Session implements AutoCloseable {
+
+        private KernelBackend kernels;
+        private LabelledAlignment.Fitter fitter;
+
+        private Session() {
+        }
+
+        private LabelledAlignment.Fitter fitter() {
+            if (kernels == null) {
+                kernels = KernelBackends.create(options.backend());
+                fitter = learner.checked(kernels);
+            }
+            return fitter;
+        }
+
+        /**
+         * The weights of {@code plan} fitted to real rows and synthetic rows read from a source,
+         * checked to be a distribution.
+         *
+         * @throws IllegalArgumentException when the learner rejects a label's rows, naming it
+         * @throws IllegalStateException when the learner returns weights that are not a
+         *     distribution
+         */
+        public LabelledAlignmentResult fit(LabelPlan plan, FloatMatrix real, RowSource synthetic,
+                ProgressListener progress) {
+            LabelledAlignmentResult result = new LabelledAlignment(fitter(), options.alignment())
                     .align(plan, real, synthetic, progress);
             ResultChecks.checkWeights(result.weights(), plan.syntheticRows());
-            if (folds > 0) {
-                heldOut = new HeldOutCheck(fitter, options.alignment(), kernels, folds)
-                        .run(plan, real, synthetic, progress);
+            return result;
+        }
+
+        /**
+         * The cross-fitted held-out check ({@link HeldOutCheck}) of the alignment {@link #fit}
+         * makes of the same plan and rows: K fits per fitted group with this alignment's
+         * options and learner, each scored on the real rows it left out. It changes no weight;
+         * it only reports.
+         *
+         * @param folds K, at least 2
+         */
+        public HeldOutResult heldOut(LabelPlan plan, FloatMatrix real, RowSource synthetic,
+                int folds, ProgressListener progress) {
+            LabelledAlignment.Fitter checked = fitter();
+            return new HeldOutCheck(checked, options.alignment(), kernels, folds)
+                    .run(plan, real, synthetic, progress);
+        }
+
+        @Override
+        public void close() {
+            if (kernels != null) {
+                kernels.close();
             }
         }
-        return new Fitted(result, heldOut);
     }
 
     /** Plan, embed and fit in one call. */

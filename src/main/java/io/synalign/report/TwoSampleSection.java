@@ -1,6 +1,7 @@
 package io.synalign.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.synalign.pipeline.FittedRealRows;
 import io.synalign.pipeline.RunFiles;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -119,12 +120,13 @@ final class TwoSampleSection {
                         + " to these very real rows, as weights fitted to a few real rows do (or"
                         + " near-copies of them that the weights pick). ");
             }
-            sb.append("The weighted columns score the weights against these real rows: weights"
-                    + " learned against them are scored in-sample, which flatters them; for a fair"
-                    + " figure, test against real rows the weights were not learned against"
-                    + " (<code>" + (HeldOutSection.madeByRun(alignment) ? "run" : "align")
-                    + " --holdout-folds K</code> measures that from the real rows"
-                    + " alone).</p>");
+            // Whether these are the rows the weights were fitted to, as test.json records it
+            // (the rule and its words are FittedRealRows', which test's stdout prints too).
+            String note = FittedRealRows.read(test, alignment).note(
+                    HeldOutSection.madeByRun(alignment) ? "run" : "align", Html::escape,
+                    c -> "<code>" + Html.escape(c) + "</code>");
+            sb.append(Character.toUpperCase(note.charAt(0))).append(note.substring(1))
+                    .append(".</p>");
         }
         // A list, not the map: a label may itself be named "(overall)".
         List<Map.Entry<String, JsonNode>> table = new ArrayList<>(rows.entrySet());

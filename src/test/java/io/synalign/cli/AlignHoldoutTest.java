@@ -1,6 +1,8 @@
 package io.synalign.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,6 +17,7 @@ import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.io.NpyFixtures;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.reference.ReferenceBackend;
+import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -271,6 +274,158 @@ class AlignHoldoutTest {
         assertTrue(!plain.out().contains("held-out"), plain.out());
         assertEquals(Arrays.toString(Files.readAllBytes(dir.resolve("w0.npy"))),
                 Arrays.toString(Files.readAllBytes(dir.resolve("w.npy"))));
+    }
+
+    /**
+     * A document less what differs between two runs of the same fit: its timings, the peak
+     * memory, and the --holdout-folds setting a check was asked with.
+     */
+    static JsonNode untimed(JsonNode doc) {
+        JsonNode copy = doc.deepCopy();
+        strip(copy);
+        if (copy.path("settings") instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            o.remove("--holdout-folds");
+        }
+        if (copy.path("given") instanceof com.fasterxml.jackson.databind.node.ArrayNode given) {
+            for (int i = given.size() - 1; i >= 0; i--) {
+                if (given.get(i).asText().equals("--holdout-folds")) {
+                    given.remove(i);
+                }
+            }
+        }
+        return copy;
+    }
+
+    private static void strip(JsonNode node) {
+        if (node instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+            o.remove(List.of("seconds", "fit_seconds", "peak_rss_bytes"));
+        }
+        node.forEach(AlignHoldoutTest::strip);
+    }
+
+    /**
+     * The reference learner, except that a fit to a number of real rows none of the main fits
+     * has (a held-out fold's fit: 6 of a's 9 rows, 4 or 5 of b's 7) runs out of memory, as a
+     * check's fit could where the heap guard did not foresee it.
+     */
+    private static TextAlignment.WeightLearner failingInTheCheck(Set<Integer> mainRealRows) {
+        return (backend, config, r, s, progress) -> {
+            if (!mainRealRows.contains(r.rows())) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return TextAlignment.WeightLearner.MMD.fit(backend, config, r, s, progress);
+        };
+    }
+
+    private Cli.Run textAlignWith(TextAlignment.WeightLearner learner, String... extra) {
+        List<String> args = new ArrayList<>(List.of("align", "--real", dir + "/real.jsonl",
+                "--synthetic", dir + "/synth.jsonl", "--real-embeddings", dir + "/r.npy",
+                "--synthetic-embeddings", dir + "/s.npy", "--out", dir + "/w.jsonl",
+                "--summary", dir + "/summary.json", "--run-dir", dir + "/run",
+                "--backend", "reference", "--method", "exact", "--seed", "17", "--quiet"));
+        args.addAll(List.of(extra));
+        return Cli.run(cl -> Cli.align(cl).learner = learner, args.toArray(String[]::new));
+    }
+
+    /** The outputs of a text align: --out's bytes, the summary and alignment.json, untimed. */
+    private List<Object> textOutputs() throws IOException {
+        return List.of(Files.readString(dir.resolve("w.jsonl")),
+                untimed(json.readTree(dir.resolve("summary.json").toFile())),
+                untimed(json.readTree(dir.resolve("run/alignment.json").toFile())),
+                Files.readString(dir.resolve("run/weighted.jsonl")));
+    }
+
+    /**
+     * The check runs after the outputs are written: one that fails leaves them as a run without
+     * it writes them (was: the check ran first, and its failure lost the weights), says so in
+     * one line and exits 1; one that succeeds adds held_out to the documents and changes
+     * nothing else.
+     */
+    @Test
+    void aFailingCheckLeavesTheOutputsOfARunWithoutIt() throws IOException {
+        textInputs();
+        TextAlignment.WeightLearner failing = failingInTheCheck(Set.of(9, 7, 2));
+        Cli.Run plain = textAlignWith(failing);
+        assertEquals(0, plain.status(), plain::toString);
+        List<Object> without = textOutputs();
+        assertTrue(json.readTree(dir.resolve("summary.json").toFile()).path("held_out")
+                .isNull());
+        for (String f : List.of("w.jsonl", "summary.json")) {
+            Files.delete(dir.resolve(f));
+        }
+        deleteTree(dir.resolve("run"));
+
+        Cli.Run failed = textAlignWith(failing, "--holdout-folds", "3");
+        assertEquals(ExitCodes.FAILURE, failed.status(), failed::toString);
+        assertEquals(List.of("synalign: error: the outputs were written, weights included ("
+                + dir + "/w.jsonl, " + dir + "/summary.json and the run directory " + dir
+                + "/run), complete and without held_out; then the held-out check failed: out of"
+                + " memory (Java heap space); give the JVM more with SYNALIGN_JAVA_OPTS=-Xmx...;"
+                + " align can also hold less with --method rff, nystrom or tiled, or fewer"
+                + " --features"), failed.errLines());
+        assertEquals(without, textOutputs(), "the outputs of a run without the check");
+        assertTrue(failed.out().contains("wrote " + dir + "/w.jsonl and " + dir
+                + "/summary.json"), failed.out());
+        assertFalse(failed.out().contains("held-out check ("), failed.out());
+
+        Cli.Run checked = textAlignWith(TextAlignment.WeightLearner.MMD, "--holdout-folds", "3");
+        assertEquals(0, checked.status(), checked::toString);
+        JsonNode summary = json.readTree(dir.resolve("summary.json").toFile());
+        JsonNode alignment = json.readTree(dir.resolve("run/alignment.json").toFile());
+        assertTrue(summary.path("held_out").isObject(), summary::toString);
+        assertEquals(summary.path("held_out"), alignment.path("held_out"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) summary).putNull("held_out");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) alignment).putNull("held_out");
+        assertEquals(without, List.of(Files.readString(dir.resolve("w.jsonl")), untimed(summary),
+                untimed(alignment), Files.readString(dir.resolve("run/weighted.jsonl"))),
+                "held_out added, nothing else changed");
+        String out = checked.out();
+        int wrote = out.indexOf("wrote " + dir + "/w.jsonl");
+        int line = out.indexOf("held-out check (3 folds");
+        int added = out.indexOf("added held_out to " + dir + "/summary.json and " + dir
+                + "/run/alignment.json");
+        assertTrue(wrote >= 0 && wrote < line && line < added, out);
+    }
+
+    /** The embeddings form: the weights and the summary of a run without the check. */
+    @Test
+    void aFailingCheckOfTheEmbeddingsFormLeavesItsWeightsAndSummary() throws IOException {
+        Random rnd = new Random(9);
+        real = rows(rnd, Collections.nCopies(10, "a"), NAMES, 3, 0);
+        syn = rows(rnd, Collections.nCopies(23, "a"), NAMES, 3, 0.4);
+        NpyFixtures.write(dir.resolve("r.npy"), NpyFixtures.float32Matrix(10, 3, flat(real)));
+        NpyFixtures.write(dir.resolve("s.npy"), NpyFixtures.float32Matrix(23, 3, flat(syn)));
+        String[] base = {"align", "--real-embeddings", dir + "/r.npy", "--synthetic-embeddings",
+            dir + "/s.npy", "--out", dir + "/w.npy", "--summary", dir + "/summary.json",
+            "--backend", "reference", "--method", "exact", "--seed", "8", "--quiet"};
+        TextAlignment.WeightLearner failing = failingInTheCheck(Set.of(10));
+        Cli.Run plain = Cli.run(cl -> Cli.align(cl).learner = failing, base);
+        assertEquals(0, plain.status(), plain::toString);
+        byte[] weights = Files.readAllBytes(dir.resolve("w.npy"));
+        JsonNode summary = untimed(json.readTree(dir.resolve("summary.json").toFile()));
+        Files.delete(dir.resolve("w.npy"));
+        Files.delete(dir.resolve("summary.json"));
+
+        List<String> args = new ArrayList<>(List.of(base));
+        args.addAll(List.of("--holdout-folds", "5"));
+        Cli.Run failed = Cli.run(cl -> Cli.align(cl).learner = failing,
+                args.toArray(String[]::new));
+        assertEquals(ExitCodes.FAILURE, failed.status(), failed::toString);
+        assertEquals(1, failed.errLines().size(), failed::toString);
+        assertTrue(failed.errLines().get(0).startsWith("synalign: error: the outputs were"
+                + " written, weights included (" + dir + "/w.npy and " + dir + "/summary.json),"
+                + " complete and without held_out; then the held-out check failed: out of"
+                + " memory"), failed::toString);
+        assertArrayEquals(weights, Files.readAllBytes(dir.resolve("w.npy")));
+        assertEquals(summary, untimed(json.readTree(dir.resolve("summary.json").toFile())));
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     /**

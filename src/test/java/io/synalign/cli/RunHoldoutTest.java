@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.models.llm.FakeOpenAiServer;
+import io.synalign.pipeline.TextAlignment;
 import io.synalign.pipeline.RunFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -143,6 +144,83 @@ class RunHoldoutTest {
                 .path("settings").has("--holdout-folds"));
         assertEquals(0, JSON.readTree(dir.resolve("rd0/" + RunFiles.ALIGNMENT).toFile())
                 .path("settings").path("--holdout-folds").asInt(-1));
+    }
+
+    /**
+     * A check that fails once the outputs are written leaves them as a run without it writes
+     * them (was: it ran first, and its failure lost the generated rows' weights), exit 1 and
+     * one line; a check that succeeds adds held_out and changes nothing else.
+     */
+    @Test
+    void aFailingCheckLeavesTheRunsOutputsAsWithoutIt() throws IOException {
+        // pos has 8 real rows, neg 5: the folds' fits see 4, 2 or 3 and run out of memory.
+        TextAlignment.WeightLearner failing = (backend, config, r, s, progress) -> {
+            if (r.rows() != 8 && r.rows() != 5) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            return TextAlignment.WeightLearner.MMD.fit(backend, config, r, s, progress);
+        };
+        List<String> plainArgs = offline("rd", "--summary", p("summary.json"));
+        Cli.Run plain = runWith(failing, plainArgs);
+        assertEquals(0, plain.status(), plain::toString);
+        List<Object> without = outputs("rd");
+        for (String f : List.of("rd.aligned.jsonl", "summary.json")) {
+            Files.delete(dir.resolve(f));
+        }
+        try (Stream<Path> files = Files.walk(dir.resolve("rd"))) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+        List<String> checkedArgs = new ArrayList<>(plainArgs);
+        checkedArgs.addAll(List.of("--holdout-folds", "2"));
+
+        Cli.Run failed = runWith(failing, checkedArgs);
+        assertEquals(ExitCodes.FAILURE, failed.status(), failed::toString);
+        assertEquals(1, failed.errLines().size(), failed::toString);
+        assertTrue(failed.errLines().get(0).startsWith("synalign: error: the outputs were"
+                + " written, weights included (" + p("rd.aligned.jsonl") + ", "
+                + p("summary.json") + " and the run directory " + p("rd") + "), complete and"
+                + " without held_out; then the held-out check failed: out of memory"),
+                failed::toString);
+        assertEquals(without, outputs("rd"), "the outputs of a run without the check");
+
+        Cli.Run checked = runWith(TextAlignment.WeightLearner.MMD, checkedArgs);
+        assertEquals(0, checked.status(), checked::toString);
+        JsonNode summary = JSON.readTree(dir.resolve("summary.json").toFile());
+        JsonNode alignment = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile());
+        assertTrue(alignment.path("held_out").isObject(), alignment::toString);
+        assertEquals(alignment.path("held_out"), summary.path("alignment").path("held_out"));
+        ((ObjectNode) summary.path("alignment")).putNull("held_out");
+        ((ObjectNode) alignment).putNull("held_out");
+        assertEquals(without, List.of(Files.readString(dir.resolve("rd.aligned.jsonl")),
+                Files.readString(dir.resolve("rd/" + RunFiles.WEIGHTED)),
+                AlignHoldoutTest.untimed(summary), AlignHoldoutTest.untimed(alignment)),
+                "held_out added, nothing else changed");
+        String out = checked.out();
+        int wrote = out.indexOf("wrote the run directory " + p("rd"));
+        int line = out.indexOf("held-out check (2 folds");
+        int added = out.indexOf("added held_out to " + p("summary.json") + " and "
+                + p("rd/" + RunFiles.ALIGNMENT));
+        assertTrue(wrote >= 0 && wrote < line && line < added, out);
+    }
+
+    private static Cli.Run runWith(TextAlignment.WeightLearner learner, List<String> args) {
+        return Cli.run(cl -> {
+            RunCommand cmd = (RunCommand) cl.getSubcommands().get("run").getCommand();
+            cmd.loader = (spec, options) -> new GenerateCommandTest.HashEncoder();
+            cmd.environment = Map.of();
+            cmd.learner = learner;
+        }, args.toArray(String[]::new));
+    }
+
+    /** A run's aligned rows and weights (bytes), its summary and alignment.json (untimed). */
+    private List<Object> outputs(String runDir) throws IOException {
+        return List.of(Files.readString(dir.resolve(runDir + ".aligned.jsonl")),
+                Files.readString(dir.resolve(runDir + "/" + RunFiles.WEIGHTED)),
+                AlignHoldoutTest.untimed(JSON.readTree(dir.resolve("summary.json").toFile())),
+                AlignHoldoutTest.untimed(JSON.readTree(dir.resolve(runDir + "/"
+                        + RunFiles.ALIGNMENT).toFile())));
     }
 
     @Test
@@ -335,6 +413,20 @@ class RunHoldoutTest {
                 + " rows the weights did not see."), html);
         assertTrue(html.contains("(<code>run --holdout-folds K</code> measures that"), html);
         assertFalse(html.contains("align --holdout-folds"), html);
+        // run's own test scores the very rows it fitted to, and says so as a fact.
+        assertTrue(html.contains("id=\"two-sample-in-sample\">The weights were fitted to these"
+                + " very real rows (the run directory&#39;s alignment.json records the same 13"
+                + " rows)"), html);
+        assertEquals("same", JSON.readTree(dir.resolve("rd/" + RunFiles.TEST).toFile())
+                .path("in_sample").path("status").asText());
+        assertEquals(JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile())
+                .path("real_rows").path("sha256").asText(), io.synalign.pipeline
+                .ReferenceFingerprint.set(
+                        java.util.stream.Stream.concat(
+                                java.util.Collections.nCopies(8, "pos").stream(),
+                                java.util.Collections.nCopies(5, "neg").stream()).toList(),
+                        java.util.stream.Stream.concat(GenerateCommandTest.POS.stream(),
+                                GenerateCommandTest.NEG.stream()).toList()));
 
         // With the check, the report shows its figures instead of the advice.
         Cli.Run checked = run(Map.of(), offline("rc", "--holdout-folds", "2"));

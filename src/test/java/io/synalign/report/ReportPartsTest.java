@@ -195,8 +195,8 @@ class ReportPartsTest {
                 + " \"overall\": {\"real\": 32, \"synthetic\": 120, \"p_value\": 0.3, \"auc\": 0.5,"
                 + " \"p_value_weighted\": 0.9, \"auc_weighted\": 0.45}}";
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        String inSample = "The weighted columns score the weights against these real rows: weights"
-                + " learned against them are scored in-sample";
+        String inSample = "The weighted columns score the weights against these real rows; weights"
+                + " learned against them (<code>align --real this file</code>) are scored in-sample";
         String wide = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT, doc,
                 ", \"ess_weighted\": 60")));
         assertTrue(wide.contains("In 1 label(s) the weighted AUC is below 0.35 (and 3 standard"
@@ -213,6 +213,44 @@ class ReportPartsTest {
         String uniform = TwoSampleSection.html(json.readTree("{\"permutations\": 200, \"labels\": {},"
                 + " \"overall\": {\"real\": 32, \"synthetic\": 120, \"p_value\": 0.3, \"auc\": 0.5}}"));
         assertFalse(uniform.contains("in-sample"), uniform);
+    }
+
+    /**
+     * Where test.json records whether its real rows are the fitted ones (test --run-dir beside
+     * an alignment.json that records them, or run), the page says it as a fact, in the words
+     * test printed; a finding made against other rows than the directory's alignment.json now
+     * records is not trusted.
+     */
+    @Test
+    void theInSampleNoteReadsTheFindingTestRecorded() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String doc = "{\"permutations\": 200, \"labels\": {}, \"overall\": {\"real\": 32,"
+                + " \"synthetic\": 120, \"p_value\": 0.3, \"auc\": 0.5, \"p_value_weighted\": 0.9,"
+                + " \"auc_weighted\": 0.45}, \"in_sample\": {\"status\": \"%s\", \"real_rows\": 32,"
+                + " \"fitted_rows\": 16, \"among_fitted\": %s, \"fitted_sha256\": \"%s\","
+                + " \"why_unknown\": null}}";
+        String sha = "ab".repeat(32);
+        String disjoint = TwoSampleSection.html(json.readTree(String.format(doc, "disjoint", "0",
+                sha)), null);
+        assertTrue(disjoint.contains("id=\"two-sample-in-sample\">The weights were fitted to other"
+                + " real rows (the run directory&#39;s alignment.json records 16, none of them among"
+                + " these 32): the weighted columns score the weights on real rows they were not"
+                + " fitted to.</p>"), disjoint);
+        String overlap = TwoSampleSection.html(json.readTree(String.format(doc, "overlap", "4",
+                sha)), null);
+        assertTrue(overlap.contains(">4 of these 32 real rows are among the 16 the weights were"
+                + " fitted to"), overlap);
+        // The directory's alignment.json records other rows since: the finding is not used.
+        var alignment = json.readTree("{\"command\": \"run\", \"real_rows\": {\"count\": 16,"
+                + " \"sha256\": \"" + "cd".repeat(32) + "\"}}");
+        String stale = TwoSampleSection.html(json.readTree(String.format(doc, "disjoint", "0",
+                sha)), alignment);
+        assertTrue(stale.contains("The weighted columns score the weights against these real"
+                + " rows; weights learned against them (<code>run --real this file</code>) are"
+                + " scored in-sample"), stale);
+        assertTrue(stale.contains("; test.json was written against other real rows than this"
+                + " directory&#39;s alignment.json records (an alignment written since).</p>"),
+                stale);
     }
 
     /** A label named "(overall)" keeps its own row beside the overall one (it was replaced). */

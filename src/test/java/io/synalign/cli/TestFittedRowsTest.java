@@ -1,0 +1,205 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.pipeline.ReferenceFingerprint;
+import io.synalign.pipeline.RunFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code test --weighted --run-dir DIR} knows whether its real rows are those the weights in DIR
+ * were fitted to: align records them (a fingerprint, count and, for a few-shot set, the rows'
+ * digests) in alignment.json and the summary; test compares its own {@code --real} rows with
+ * the record and says as a fact that the weighted columns are in-sample, partly, or not, in its
+ * note and in test.json, which the report reads; with no record it words it as a condition, as
+ * before, naming why.
+ */
+class TestFittedRowsTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    private final List<String> texts = new ArrayList<>();
+    private final List<String> labels = new ArrayList<>();
+
+    private String p(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    private void jsonl(String name, List<String> t, List<String> l) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < t.size(); i++) {
+            sb.append(JSON.createObjectNode().put("text", t.get(i)).put("label", l.get(i)))
+                    .append('\n');
+        }
+        Files.writeString(dir.resolve(name), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    /** 13 real rows (8 pos, 5 neg) and 20 synthetic ones; align writes the run directory rd. */
+    @BeforeEach
+    void align() throws IOException {
+        texts.addAll(GenerateCommandTest.POS);
+        texts.addAll(GenerateCommandTest.NEG);
+        labels.addAll(Collections.nCopies(GenerateCommandTest.POS.size(), "pos"));
+        labels.addAll(Collections.nCopies(GenerateCommandTest.NEG.size(), "neg"));
+        jsonl("real.jsonl", texts, labels);
+        List<String> st = new ArrayList<>();
+        List<String> sl = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            st.add((i % 2 == 0 ? "a fine film, number " : "a dull film, number ") + i);
+            sl.add(i % 2 == 0 ? "pos" : "neg");
+        }
+        jsonl("synth.jsonl", st, sl);
+        Cli.Run align = Cli.run(cl -> Cli.align(cl).loader = (spec, options)
+                -> new GenerateCommandTest.HashEncoder(), "align", "--real", p("real.jsonl"),
+                "--synthetic", p("synth.jsonl"), "--out", p("w.jsonl"), "--summary",
+                p("summary.json"), "--run-dir", p("rd"), "--backend", "reference", "--method",
+                "exact", "--no-cache", "--quiet");
+        assertEquals(0, align.status(), align::toString);
+    }
+
+    private Cli.Run test(String real, String... extra) {
+        List<String> args = new ArrayList<>(List.of("test", "--real", p(real), "--synthetic",
+                p("synth.jsonl"), "--weighted", p("w.jsonl"), "--summary", p("t.json"),
+                "--permutations", "100", "--no-cache", "-q"));
+        args.addAll(List.of(extra));
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                args.toArray(String[]::new));
+        assertEquals(0, run.status(), run::toString);
+        return run;
+    }
+
+    private JsonNode finding() throws IOException {
+        return JSON.readTree(dir.resolve("t.json").toFile()).path("in_sample");
+    }
+
+    private static String note(Cli.Run run) {
+        return run.out().lines().filter(l -> l.startsWith("note: ")).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError("no note in: " + run.out()));
+    }
+
+    @Test
+    void alignRecordsTheRealRowsByTheirDefinition() throws IOException {
+        JsonNode record = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile())
+                .path("real_rows");
+        assertEquals(13, record.path("count").asInt());
+        assertEquals(ReferenceFingerprint.set(labels, texts), record.path("sha256").asText());
+        List<String> digests = new ArrayList<>();
+        record.path("row_digests").forEach(d -> digests.add(d.asText()));
+        assertEquals(ReferenceFingerprint.rows(labels, texts).stream()
+                .map(h -> h.substring(0, 16)).toList(), digests);
+        assertTrue(record.path("about").asText().startsWith("the real rows the weights were"
+                + " fitted to: sha256 is the SHA-256"), record::toString);
+        assertEquals(record, JSON.readTree(dir.resolve("summary.json").toFile())
+                .path("real_rows"), "the summary records the same");
+    }
+
+    /** The same rows as CSV, in reverse order: the same set; the report says so too. */
+    @Test
+    void theSameRowsReformattedAreSaidToBeInSample() throws IOException {
+        StringBuilder csv = new StringBuilder("label,text\n");
+        for (int i = texts.size() - 1; i >= 0; i--) {
+            csv.append(labels.get(i)).append(",\"").append(texts.get(i).replace("\"", "\"\""))
+                    .append("\"\n");
+        }
+        Files.writeString(dir.resolve("real.csv"), csv.toString(), StandardCharsets.UTF_8);
+        Cli.Run run = test("real.csv", "--run-dir", p("rd"));
+        assertEquals("note: the weights were fitted to these very real rows (the run directory's"
+                + " alignment.json records the same 13 rows), so the weighted columns score them"
+                + " in-sample, which flatters them: for a fair figure, test against real rows the"
+                + " weights were not fitted to (align --holdout-folds K measures that from the"
+                + " real rows alone)", note(run));
+        JsonNode f = finding();
+        assertEquals("same", f.path("status").asText());
+        assertEquals(13, f.path("real_rows").asInt());
+        assertEquals(13, f.path("fitted_rows").asInt());
+        assertEquals(13, f.path("among_fitted").asInt());
+        assertEquals(f, JSON.readTree(dir.resolve("rd/" + RunFiles.TEST).toFile())
+                .path("in_sample"), "test.json records what the summary does");
+
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("rd"), "--out", p("r.html"));
+        assertEquals(0, report.status(), report::toString);
+        String html = Files.readString(dir.resolve("r.html"));
+        assertTrue(html.contains("<p class=\"meta\" id=\"two-sample-in-sample\">The weights were"
+                + " fitted to these very real rows (the run directory&#39;s alignment.json records"
+                + " the same 13 rows), so the weighted columns score them in-sample, which"
+                + " flatters them: for a fair figure, test against real rows the weights were not"
+                + " fitted to (<code>align --holdout-folds K</code> measures that from the real"
+                + " rows alone).</p>"), html);
+    }
+
+    /** 5 of the fitted rows beside 3 new ones; the fitted texts under other labels: none. */
+    @Test
+    void someOrNoneOfTheFittedRowsAreCounted() throws IOException {
+        List<String> t = new ArrayList<>(texts.subList(3, 8));
+        List<String> l = new ArrayList<>(labels.subList(3, 8));
+        t.addAll(List.of("A film I will forget", "Great fun for the family", "Too loud"));
+        l.addAll(List.of("neg", "pos", "neg"));
+        jsonl("some.jsonl", t, l);
+        Cli.Run some = test("some.jsonl", "--run-dir", p("rd"));
+        assertTrue(note(some).startsWith("note: 5 of these 8 real rows are among the 13 the"
+                + " weights were fitted to (by the run directory's alignment.json), so the"
+                + " weighted columns score the weights partly in-sample, which flatters them"),
+                some.out());
+        assertEquals("overlap", finding().path("status").asText());
+        assertEquals(5, finding().path("among_fitted").asInt());
+
+        List<String> swapped = labels.stream().map(x -> x.equals("pos") ? "neg" : "pos").toList();
+        jsonl("swapped.jsonl", texts, swapped);
+        Cli.Run none = test("swapped.jsonl", "--run-dir", p("rd"));
+        assertEquals("note: the weights were fitted to other real rows (the run directory's"
+                + " alignment.json records 13, none of them among these 13): the weighted columns"
+                + " score the weights on real rows they were not fitted to", note(none));
+        assertEquals("disjoint", finding().path("status").asText());
+        assertEquals(0, finding().path("among_fitted").asInt());
+    }
+
+    /** No record to compare with: the conditional wording of before, and why. */
+    @Test
+    void withoutARecordTheNoteIsAConditionNamingWhy() throws IOException {
+        String condition = "note: the weighted columns score the weights against these real"
+                + " rows; weights learned against them (align --real this file) are scored"
+                + " in-sample, which flatters them: for a fair figure, test against real rows the"
+                + " weights were not learned against (align --holdout-folds K measures that from"
+                + " the real rows alone); ";
+        assertEquals(condition + "test --run-dir with the alignment's run directory tells"
+                + " whether they were", note(test("real.jsonl")));
+        assertEquals("unknown", finding().path("status").asText());
+
+        Files.createDirectories(dir.resolve("empty"));
+        assertEquals(condition + dir.resolve("empty") + " has no alignment.json to tell whether"
+                + " they were", note(test("real.jsonl", "--run-dir", p("empty"))));
+
+        Path alignment = dir.resolve("rd/" + RunFiles.ALIGNMENT);
+        ObjectNode doc = (ObjectNode) JSON.readTree(alignment.toFile());
+        ObjectNode older = doc.deepCopy();
+        older.remove("real_rows");
+        Files.writeString(alignment, older.toString());
+        assertEquals(condition + alignment + " was written before alignments recorded their real"
+                + " rows (align or run again records them)",
+                note(test("real.jsonl", "--run-dir", p("rd"))));
+        assertEquals("unknown", finding().path("status").asText());
+
+        doc.put("n_synthetic", 21);
+        Files.writeString(alignment, doc.toString());
+        assertEquals(condition + "--weighted " + p("w.jsonl") + " has 20 rows but " + alignment
+                + " weighted 21: it records other weights",
+                note(test("real.jsonl", "--run-dir", p("rd"))));
+    }
+}
