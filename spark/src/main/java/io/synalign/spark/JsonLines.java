@@ -279,11 +279,28 @@ final class JsonLines {
      * 200 characters; the line itself, cut, when it is not one object (every line was checked).
      */
     static String describe(String line, String skip) {
+        return describe(line, skip, java.util.Map.of());
+    }
+
+    /**
+     * {@link #describe(String, String)}, followed by the entries of {@code columns} whose names
+     * the line has no top-level field for. Given the record's non-null column values, these are
+     * its partition columns ({@code k=v} folders of a directory input): they are the only
+     * columns of a record read from a line whose values are not on the line (every other
+     * column is parsed from the line, or null when it is not parsed). Shown last, as Spark's
+     * typed rows place them, so a message names the folder's value too.
+     *
+     * @param columns column name to value, in schema order (neither {@link #LINE} nor
+     *     {@code skip})
+     */
+    static String describe(String line, String skip, java.util.Map<String, ?> columns) {
         StringBuilder sb = new StringBuilder("{");
+        Set<String> onTheLine = new java.util.HashSet<>();
         try (JsonParser p = STRICT.createParser(line)) {
             p.nextToken(); // the object's opening brace
             while (p.nextToken() == JsonToken.FIELD_NAME && sb.length() <= 200) {
                 String name = p.currentName();
+                onTheLine.add(name);
                 JsonToken value = p.nextToken();
                 int start = (int) p.currentTokenLocation().getCharOffset();
                 p.skipChildren();
@@ -296,6 +313,16 @@ final class JsonLines {
             }
         } catch (IOException | RuntimeException e) {
             return cut(line);
+        }
+        // Past 200 characters the fields not read yet may be on the line; the cut drops them.
+        for (java.util.Map.Entry<String, ?> c : columns.entrySet()) {
+            if (sb.length() > 200) {
+                break;
+            }
+            if (!onTheLine.contains(c.getKey())) {
+                sb.append(sb.length() == 1 ? "" : ", ").append(c.getKey()).append('=')
+                        .append(c.getValue());
+            }
         }
         String text = sb.append('}').toString();
         return text.length() <= 200 ? text : text.substring(0, 200) + "...}";
