@@ -154,7 +154,10 @@ final class JsonLines {
             Column parsedFieldsColumn;
             if (parsedFields != null && LineFields.reads(data)) {
                 // One pass over each line: the rule's parser checks it and takes the fields
-                // (before, the check and then from_json tokenised each line twice).
+                // (before, the check and then from_json tokenised each line twice). Unlike a
+                // filter, a column that no query reads can be pruned; these are the fields the
+                // fit reads from every record (WeightFitting.records, or the text embedded), so
+                // every line is still checked before anything is written.
                 LineFields lineFields = new LineFields(data);
                 parsedFieldsColumn = functions.udf(
                         (org.apache.spark.sql.api.java.UDF1<String, Row>) line -> {
