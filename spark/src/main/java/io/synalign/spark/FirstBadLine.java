@@ -11,6 +11,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,8 +22,9 @@ import org.apache.spark.sql.SparkSession;
  * found that the input has one: Spark's schema inference marking a line corrupt, Spark refusing
  * the inferred schema (a duplicate key makes two columns of one name), or a task's check of a
  * line ({@link NotOneObject}). A task knows its file but not the line's number, and tasks fail
- * in no fixed order; Spark's messages name neither; so the driver scans the input's files in
- * name order, lines in file order, and names the first line that breaks {@link #rule}. Before,
+ * in no fixed order; Spark's messages name neither; so the driver scans the inputs in the
+ * order of the command line ({@code --real} first), each input's files in name order, lines in
+ * file order, and names the first line that breaks {@link #rule}. Before,
  * the inference path had a rule of its own (Java's {@code isBlank}, duplicate keys, text after
  * the object and NaN judged otherwise) and named a line the task check accepted, or none.
  *
@@ -57,8 +59,7 @@ final class FirstBadLine {
      * decoding, which replaces bytes that are not UTF-8, but Spark's inference marks such a line
      * corrupt, and this scan then names it). O(bytes up to that line).
      */
-    static IllegalArgumentException in(SparkSession spark, String option, String[] files)
-            throws IOException {
+    static BadLine in(SparkSession spark, String option, String[] files) throws IOException {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
@@ -67,8 +68,7 @@ final class FirstBadLine {
                 for (byte[] line = lines.next(); line != null; line = lines.next()) {
                     String problem = problem(decoder, line, lines.length);
                     if (problem != null) {
-                        return new IllegalArgumentException(option + " " + file + " line "
-                                + lines.number + ": " + problem);
+                        return BadLine.of(option, file + " line " + lines.number, problem);
                     }
                 }
             }
@@ -110,32 +110,55 @@ final class FirstBadLine {
     }
 
     /**
-     * When {@code failure}'s causes hold a {@link NotOneObject}, the refusal naming the first
-     * bad line of that input (its files scanned in name order: the task that failed first need
-     * not hold it). Null otherwise. When the scan cannot say (the files changed or cannot be
-     * read), the task's refusal, which names the file and shows the line.
+     * When {@code failure}'s causes hold a bad line (a task's {@link NotOneObject}, or the
+     * driver's {@link BadLine} from schema inference), the refusal naming the first bad line of
+     * the first of {@code inputs} that has one; null otherwise. The inputs are scanned in the
+     * order given (the job gives {@code --real}, then {@code --synthetic}: the order of its
+     * command line), each input's files in name order, so the line named depends on the data
+     * alone: before, it was the input of whichever check failed first (a task of either input,
+     * or the synthetic input's schema inference while the real input's bad line waited for its
+     * task). The scan stops at the named line; an input after it is not read, so the message
+     * says the other input also has a bad line only when the failure itself showed it (free).
+     * When a scan cannot say (the files changed or cannot be read), the failure's own refusal,
+     * which names the file.
+     *
+     * @param inputs the JSON Lines inputs, option to path (a file, directory or glob), in the
+     *     order to name them
      */
-    static IllegalArgumentException located(SparkSession spark, Throwable failure) {
-        NotOneObject bad = null;
-        for (Throwable c = failure; c != null && bad == null;
+    static IllegalArgumentException located(SparkSession spark, Throwable failure,
+            Map<String, String> inputs) {
+        IllegalArgumentException found = null;
+        for (Throwable c = failure; c != null && found == null;
                 c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof NotOneObject n) {
-                bad = n;
+            if (c instanceof NotOneObject || c instanceof BadLine) {
+                found = (IllegalArgumentException) c;
             }
         }
-        if (bad == null) {
+        if (found == null) {
             return null;
         }
+        String foundIn = found instanceof BadLine b ? b.option : ((NotOneObject) found).option;
         try {
-            IllegalArgumentException first = in(spark, bad.option, files(spark, bad.path));
-            if (first != null) {
-                first.initCause(failure);
-                return first;
+            for (Map.Entry<String, String> input : inputs.entrySet()) {
+                if (found instanceof BadLine b && b.option.equals(input.getKey())) {
+                    return b; // already the first bad line of that input
+                }
+                BadLine first = in(spark, input.getKey(), files(spark, input.getValue()));
+                if (first != null) {
+                    if (!input.getKey().equals(foundIn)) {
+                        // The failure came from a later input: it has a bad line too.
+                        first = first.alsoIn(foundIn, found instanceof BadLine b
+                                ? "at " + b.where : "in " + ((NotOneObject) found).file);
+                    }
+                    first.initCause(failure);
+                    return first;
+                }
             }
         } catch (IOException | RuntimeException e) {
             failure.addSuppressed(e);
         }
-        return new IllegalArgumentException(bad.getMessage(), failure);
+        return found instanceof BadLine b ? b
+                : new IllegalArgumentException(found.getMessage(), failure);
     }
 
     /**
@@ -160,6 +183,35 @@ final class FirstBadLine {
     }
 
     /**
+     * The refusal of a JSON Lines input's first bad line, found by the driver's scan ({@link
+     * #in}): the option, where ({@code FILE line N}) and why.
+     */
+    static final class BadLine extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        final String option;
+        final String where;
+
+        private BadLine(String option, String where, String message) {
+            super(message);
+            this.option = option;
+            this.where = where;
+        }
+
+        static BadLine of(String option, String where, String problem) {
+            return new BadLine(option, where, option + " " + where + ": " + problem);
+        }
+
+        /**
+         * This refusal, noting that the input {@code other} has a bad line too, {@code place}
+         * ("at FILE line N" or "in FILE").
+         */
+        BadLine alsoIn(String other, String place) {
+            return new BadLine(option, where, getMessage() + " (" + other
+                    + " has a bad line too, " + place + ")");
+        }
+    }
+
+    /**
      * A line that is not one JSON object, found by a task, which knows its file but not its
      * line's number; {@link #located} names the line.
      */
@@ -167,6 +219,7 @@ final class FirstBadLine {
         private static final long serialVersionUID = 1L;
         final String option;
         final String path;
+        final String file;
 
         /**
          * @param path the input as given (a file, directory or glob), whose files are scanned
@@ -177,6 +230,7 @@ final class FirstBadLine {
                     + ")");
             this.option = option;
             this.path = path;
+            this.file = file;
         }
     }
 

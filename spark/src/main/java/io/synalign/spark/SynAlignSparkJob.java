@@ -318,8 +318,10 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                         + "; the weights were written to --out " + out + " (draw fewer rows, or"
                         + " from them)", e);
             } catch (Exception e) { // Spark's SparkException too: checked, but thrown undeclared
-                // A task refused a line that is not one JSON object: name its line number.
-                IllegalArgumentException located = FirstBadLine.located(spark, e);
+                // A bad line, found by a task or by an input's schema inference: name the
+                // first bad line of the first input that has one, --real before --synthetic.
+                IllegalArgumentException located = FirstBadLine.located(spark, e,
+                        jsonLinesInputs());
                 if (located != null) {
                     throw located;
                 }
@@ -518,6 +520,25 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         }
         return DistributedEmbedding.embed(spark, rows, textField, encoder, device, batchSize,
                 EMBEDDING);
+    }
+
+    /**
+     * The inputs read as JSON Lines, option to path, in the order of the command line (and of
+     * the README): --real, then --synthetic. An input whose format cannot be told was never
+     * read (its read failed first), so it holds no bad line and is left out.
+     */
+    private Map<String, String> jsonLinesInputs() {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        for (String[] input : new String[][] {{"--real", real}, {"--synthetic", synthetic}}) {
+            try {
+                if (DataFrames.format(input[1], format).equals("json")) {
+                    inputs.put(input[0], input[1]);
+                }
+            } catch (IllegalArgumentException unknown) {
+                // not read, see above
+            }
+        }
+        return inputs;
     }
 
     private static boolean has(Dataset<Row> rows, String field) {

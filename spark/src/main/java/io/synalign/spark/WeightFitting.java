@@ -150,12 +150,19 @@ final class WeightFitting {
 
     /**
      * A record for an error message: its fields other than the embedding, cut to 200 chars;
-     * from its line as read where it has one (its other fields may not have been parsed).
+     * from its line as read where it has one (its other fields may not have been parsed), with
+     * the columns that are not on the line (partition columns) after the line's fields.
      */
     private static String describe(Row row, String[] names, int embedding) {
         int line = java.util.Arrays.asList(names).indexOf(JsonLines.LINE);
         if (line >= 0 && !row.isNullAt(line)) {
-            return JsonLines.describe(row.getString(line), names[embedding]);
+            java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < row.size(); i++) {
+                if (i != embedding && i != line && !row.isNullAt(i)) {
+                    values.put(names[i], row.get(i));
+                }
+            }
+            return JsonLines.describe(row.getString(line), names[embedding], values);
         }
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < row.size(); i++) {

@@ -53,8 +53,13 @@ class FirstBadLineTest {
      * written.
      */
     private String refusal(Path synthetic, String... more) {
+        return refusal(good, synthetic, more);
+    }
+
+    /** {@link #refusal(Path, String...)} with {@code real} as the real input. */
+    private String refusal(Path real, Path synthetic, String... more) {
         Path out = dir.resolve("out" + runs++ + ".jsonl");
-        List<String> args = new ArrayList<>(List.of("--real", good.toString(), "--synthetic",
+        List<String> args = new ArrayList<>(List.of("--real", real.toString(), "--synthetic",
                 synthetic.toString(), "--embedding-field", "emb", "--features", "8",
                 "--iterations", "3", "--backend", "reference", "--format", "jsonl", "--out",
                 out.toString()));
@@ -168,6 +173,41 @@ class FirstBadLineTest {
         String err = refusal(parts, "--partitions", "8");
         assertTrue(err.contains("parts/a.jsonl line 30001: expected a JSON object, found an"
                 + " array"), err);
+    }
+
+    /**
+     * With bad lines in both inputs the real input's first is named, as the command line gives
+     * them (--real, then --synthetic), whichever check found a bad line first. Before, a real
+     * line only a task's check refuses (an array, which Spark's inference reads as records)
+     * waited for its task while the synthetic input's inference named its malformed line; and
+     * with two such lines the input of the task that failed first was named. The message adds
+     * that the other input is bad too only when the failure showed it: the synthetic input's
+     * inference names its line; a real input refused by its inference stops the job before the
+     * synthetic input is read. One partition per input, so that no count of the real rows
+     * (which spreading them over more partitions runs at once) reaches the real bad line before
+     * the synthetic input is read.
+     */
+    @Test
+    void withBadLinesInBothInputsTheRealInputsFirstIsNamed() throws IOException {
+        Path realArray = input("real-array.jsonl", with(3, "[" + lines.get(3) + "]"));
+        Path realBroken = input("real-broken.jsonl", with(4, BROKEN));
+        Path synthBroken = input("synth-broken.jsonl", with(2, BROKEN));
+        Path synthArray = input("synth-array.jsonl", with(1, "[" + lines.get(1) + "]"));
+        String array = "expected a JSON object, found an array; JSON Lines needs one object per"
+                + " line";
+
+        String err = refusal(realArray, synthBroken, "--partitions", "1");
+        assertTrue(err.endsWith("--real " + realArray.toUri() + " line 4: " + array
+                + " (--synthetic has a bad line too, at " + synthBroken.toUri() + " line 3)"),
+                err);
+
+        err = refusal(realArray, synthArray, "--partitions", "1");
+        assertTrue(err.contains("--real " + realArray.toUri() + " line 4: " + array), err);
+
+        err = refusal(realBroken, synthBroken, "--partitions", "1");
+        assertTrue(err.endsWith("--real " + realBroken.toUri() + " line 5: malformed JSON at"
+                + " column 26: Unexpected end-of-input: was expecting closing quote for a string"
+                + " value"), err);
     }
 
     /** Names that differ in case only are two columns of one name to Spark; no line is bad. */

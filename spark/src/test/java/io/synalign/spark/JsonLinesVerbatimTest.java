@@ -206,6 +206,47 @@ class JsonLinesVerbatimTest {
                 JsonLines.describe("{\"a\":\"" + longText + "\"}", "emb"));
     }
 
+    /**
+     * A record of a partitioned directory ({@code label=pos/} folders) is named with its
+     * partition column: the message is built from the record's line, which does not hold the
+     * folder's value, so before it read "{id=14, text=row 4}" with no label. Other columns
+     * (null, or parsed from the line) are not repeated.
+     */
+    @Test
+    void aRecordMessageFromItsLineNamesItsPartitionColumns() throws IOException {
+        Path real = dir.resolve("real.jsonl");
+        SynAlignSparkJobTest.write(real, new Random(1), 12, 0);
+        Path synthetic = Files.createDirectory(dir.resolve("synthetic"));
+        List<String> lines = Files.readAllLines(real);
+        for (String label : List.of("neg", "pos")) {
+            List<String> part = new ArrayList<>();
+            for (int i = 0; i < lines.size(); i++) {
+                int id = label.equals("pos") ? 10 + i : i;
+                part.add(lines.get(i).replaceFirst(",\"label\":\"[a-z]+\"", "")
+                        .replace("\"id\":" + i + ",", "\"id\":" + id + ","));
+            }
+            if (label.equals("pos")) {
+                part.set(4, part.get(4).replaceFirst(",[^,\\]]+\\]}$", "]}")); // 2 values
+            }
+            Path folder = Files.createDirectory(synthetic.resolve("label=" + label));
+            Files.write(folder.resolve("part-0.jsonl"), part);
+        }
+        Path out = dir.resolve("out.jsonl");
+        Object[] r = JobCommandLineTest.execute("--real", real.toString(), "--synthetic",
+                synthetic.toString(), "--format", "jsonl", "--embedding-field", "emb",
+                "--features", "8", "--iterations", "3", "--backend", "reference", "--out",
+                out.toString());
+        JobCommandLineTest.assertBadInput(r, "a record's embedding 'emb' has 2 values, the first"
+                + " synthetic record's has 3: {id=14, text=row 4, label=pos}");
+        assertFalse(Files.exists(out));
+        Map<String, Object> columns = new java.util.LinkedHashMap<>();
+        columns.put("id", 7L);
+        columns.put("label", "pos");
+        columns.put("k", 1);
+        assertEquals("{id=7, text=x, label=pos, k=1}", JsonLines.describe(
+                "{\"id\":7,\"text\":\"x\",\"emb\":[1],\"label\":\"pos\"}", "emb", columns));
+    }
+
     private static String[] plus(String[] base, String... more) {
         String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
         System.arraycopy(more, 0, all, base.length, more.length);
