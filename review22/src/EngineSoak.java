@@ -1,0 +1,156 @@
+import io.synalign.engine.ProgressListener;
+import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.exploration.ExplorationSelector;
+import io.synalign.engine.exploration.SelectionConfig;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * Review 22: an embedding JVM's view of the engine. Modes:
+ *  soak BACKEND METHOD FITS     : FITS small fits, backend created per fit (the README's snippet);
+ *                                 RSS, JavaCPP bytes, live threads at start, after 10, at end.
+ *  soakShared BACKEND METHOD FITS: the same on one backend kept open.
+ *  concurrent BACKEND METHOD    : two threads fitting different data at once vs the same fits alone.
+ *  select BACKEND               : two ExplorationSelector runs at once vs alone.
+ */
+public final class EngineSoak {
+
+    static FloatMatrix random(int rows, int cols, long seed, double shift) {
+        Random r = new Random(seed);
+        float[] v = new float[rows * cols];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) (r.nextGaussian() + (i % cols == 0 ? shift : 0));
+        }
+        return new FloatMatrix(rows, cols, v);
+    }
+
+    static long rssKib() throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        return -1;
+    }
+
+    static String state() throws Exception {
+        System.gc();
+        Thread.sleep(200);
+        Runtime rt = Runtime.getRuntime();
+        return String.format(Locale.ROOT, "RSS %d MiB, javacpp totalBytes %.1f MiB, physicalBytes %.1f MiB,"
+                + " heap used %d MiB, threads %d (non-daemon %d)",
+                rssKib() / 1024, org.bytedeco.javacpp.Pointer.totalBytes() / 1048576.0,
+                org.bytedeco.javacpp.Pointer.physicalBytes() / 1048576.0,
+                (rt.totalMemory() - rt.freeMemory()) >> 20,
+                Thread.getAllStackTraces().size(),
+                Thread.getAllStackTraces().keySet().stream().filter(t -> !t.isDaemon()).count());
+    }
+
+    static AlignmentConfig config(String method, long seed) {
+        return AlignmentConfig.defaults().withMethod(AlignmentMethod.valueOf(method.toUpperCase(Locale.ROOT)))
+                .withFeatures(256).withSeed(seed);
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args[0];
+        String backendName = args[1];
+        switch (mode) {
+            case "soak", "soakShared" -> {
+                String method = args[2];
+                int fits = Integer.parseInt(args[3]);
+                FloatMatrix real = random(200, 64, 1, 0.5);
+                FloatMatrix syn = random(1000, 64, 2, 0);
+                System.out.println("start:      " + state());
+                KernelBackend shared = mode.equals("soakShared") ? KernelBackends.create(backendName) : null;
+                long t0 = System.nanoTime();
+                for (int i = 1; i <= fits; i++) {
+                    if (shared != null) {
+                        new MmdWeightLearner(shared, config(method, 7)).fit(real, syn, ProgressListener.NONE);
+                    } else {
+                        try (KernelBackend b = KernelBackends.create(backendName)) {
+                            new MmdWeightLearner(b, config(method, 7)).fit(real, syn, ProgressListener.NONE);
+                        }
+                    }
+                    if (i == 10 || i == fits / 2) {
+                        System.out.println("after " + i + ": " + (i < 100 ? " " : "") + state());
+                    }
+                }
+                if (shared != null) {
+                    shared.close();
+                }
+                System.out.println("after " + fits + ": " + state());
+                System.out.printf(Locale.ROOT, "%.1f s for %d fits%n", (System.nanoTime() - t0) / 1e9, fits);
+                Thread.getAllStackTraces().keySet().stream().map(t -> t.getName() + (t.isDaemon() ? " (daemon)" : ""))
+                        .sorted().forEach(n -> System.out.println("  thread " + n));
+            }
+            case "concurrent" -> {
+                String method = args[2];
+                FloatMatrix[] real = {random(300, 48, 11, 0.4), random(250, 48, 21, -0.3)};
+                FloatMatrix[] syn = {random(3000, 48, 12, 0), random(2500, 48, 22, 0)};
+                double[][] alone = new double[2][];
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    for (int k = 0; k < 2; k++) {
+                        alone[k] = new MmdWeightLearner(b, config(method, 5)).fit(real[k], syn[k], ProgressListener.NONE).weights();
+                    }
+                    for (int round = 0; round < 5; round++) {
+                        double[][] together = new double[2][];
+                        Thread[] ts = new Thread[2];
+                        for (int k = 0; k < 2; k++) {
+                            int kk = k;
+                            ts[k] = new Thread(() -> together[kk] = new MmdWeightLearner(b, config(method, 5))
+                                    .fit(real[kk], syn[kk], ProgressListener.NONE).weights());
+                            ts[k].start();
+                        }
+                        for (Thread t : ts) {
+                            t.join();
+                        }
+                        for (int k = 0; k < 2; k++) {
+                            double max = 0;
+                            for (int i = 0; i < alone[k].length; i++) {
+                                max = Math.max(max, Math.abs(alone[k][i] - together[k][i]));
+                            }
+                            System.out.printf(Locale.ROOT, "%s %s round %d fit %d: identical %b, max |diff| %.3g%n",
+                                    backendName, method, round, k, Arrays.equals(alone[k], together[k]), max);
+                        }
+                    }
+                }
+            }
+            case "select" -> {
+                FloatMatrix[] x = {random(4000, 64, 31, 0), random(3000, 64, 32, 0)};
+                int[][] alone = new int[2][];
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    for (int k = 0; k < 2; k++) {
+                        alone[k] = new ExplorationSelector(b, SelectionConfig.defaults()).select(x[k], 60, ProgressListener.NONE).picks();
+                    }
+                    for (int round = 0; round < 3; round++) {
+                        int[][] together = new int[2][];
+                        Thread[] ts = new Thread[2];
+                        for (int k = 0; k < 2; k++) {
+                            int kk = k;
+                            ts[k] = new Thread(() -> together[kk] = new ExplorationSelector(b, SelectionConfig.defaults())
+                                    .select(x[kk], 60, ProgressListener.NONE).picks());
+                            ts[k].start();
+                        }
+                        for (Thread t : ts) {
+                            t.join();
+                        }
+                        for (int k = 0; k < 2; k++) {
+                            System.out.printf(Locale.ROOT, "select %s round %d run %d: identical picks %b%n",
+                                    backendName, round, k, Arrays.equals(alone[k], together[k]));
+                        }
+                    }
+                }
+            }
+            default -> throw new IllegalArgumentException(mode);
+        }
+    }
+}
