@@ -150,6 +150,65 @@ public final class EngineSoak {
                     }
                 }
             }
+            case "interrupt" -> {
+                String method = args[2];
+                FloatMatrix real = random(1000, 64, 41, 0.3);
+                FloatMatrix syn = random(Integer.parseInt(args[3]), 64, 42, 0);
+                AlignmentConfig cfg = config(method, 9).withIterations(500, 1e-12);
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    long t0 = System.nanoTime();
+                    AlignmentResult alone = new MmdWeightLearner(b, cfg).fit(real, syn, ProgressListener.NONE);
+                    System.out.printf(Locale.ROOT, "alone: %.1f s, %d iterations%n", (System.nanoTime() - t0) / 1e9, alone.iterations());
+                    AlignmentResult[] got = new AlignmentResult[1];
+                    Throwable[] failed = new Throwable[1];
+                    Thread t = new Thread(() -> {
+                        try {
+                            got[0] = new MmdWeightLearner(b, cfg).fit(real, syn, ProgressListener.NONE);
+                        } catch (Throwable e) {
+                            failed[0] = e;
+                        }
+                    });
+                    long t1 = System.nanoTime();
+                    t.start();
+                    Thread.sleep(1000);
+                    long t2 = System.nanoTime();
+                    t.interrupt();
+                    t.join();
+                    long t3 = System.nanoTime();
+                    System.out.printf(Locale.ROOT, "interrupted 1.0 s after start: returned %.1f s after the interrupt (%.1f s in all); %s%n",
+                            (t3 - t2) / 1e9, (t3 - t1) / 1e9, failed[0] != null ? "threw " + failed[0]
+                                    : "returned a result of " + got[0].iterations() + " iterations, converged " + got[0].converged());
+                }
+            }
+            case "scratch" -> {
+                int threads = Integer.parseInt(args[2]);
+                FloatMatrix q = random(1024, 384, 51, 0);
+                FloatMatrix c = random(8192, 384, 52, 0);
+                System.out.println("start: " + state());
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+                    java.util.List<java.util.concurrent.Future<?>> fs = new java.util.ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        fs.add(pool.submit(() -> {
+                            float[] out = new float[q.rows() * c.rows()];
+                            b.innerProducts(q, c, out);
+                        }));
+                    }
+                    for (var f : fs) {
+                        f.get();
+                    }
+                    System.out.println("after one innerProducts call on each of " + threads + " pool threads, pool idle, backend open: " + state());
+                    b.close();
+                    System.out.println("backend closed, pool threads alive: " + state());
+                    pool.shutdown();
+                    pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+                    for (int i = 0; i < 3; i++) {
+                        System.gc();
+                        Thread.sleep(500);
+                    }
+                    System.out.println("pool shut down: " + state());
+                }
+            }
             default -> throw new IllegalArgumentException(mode);
         }
     }
