@@ -209,6 +209,91 @@ public final class EngineSoak {
                     System.out.println("pool shut down: " + state());
                 }
             }
+            case "budget" -> {
+                int n = Integer.parseInt(args[2]);
+                FloatMatrix[] real = {random(500, 64, 61, 0.3), random(500, 64, 71, -0.3)};
+                FloatMatrix[] syn = {random(n, 64, 62, 0), random(n, 64, 72, 0)};
+                AlignmentConfig cfg = config("rff", 3).withFeatures(1024).withIterations(20, 1e-12);
+                System.out.printf(Locale.ROOT, "javacpp maxBytes %.0f MiB%n", org.bytedeco.javacpp.Pointer.maxBytes() / 1048576.0);
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    System.out.printf(Locale.ROOT, "feature budget seen by one fit at rest: %.0f MiB (Phi_S of one fit: %.0f MiB)%n",
+                            b.featureBudgetBytes() / 1048576.0, 4.0 * n * 1024 / 1048576.0);
+                    for (int k = 0; k < 2; k++) {
+                        new MmdWeightLearner(b, cfg).fit(real[k], syn[k], ProgressListener.NONE);
+                        System.out.println("alone fit " + k + ": ok");
+                    }
+                    java.util.concurrent.CyclicBarrier barrier = new java.util.concurrent.CyclicBarrier(2);
+                    Thread[] ts = new Thread[2];
+                    for (int k = 0; k < 2; k++) {
+                        int kk = k;
+                        ts[k] = new Thread(() -> {
+                            try {
+                                barrier.await();
+                                new MmdWeightLearner(b, cfg).fit(real[kk], syn[kk], ProgressListener.NONE);
+                                System.out.println("concurrent fit " + kk + ": ok");
+                            } catch (Throwable e) {
+                                System.out.println("concurrent fit " + kk + ": " + e);
+                            }
+                        });
+                        ts[k].start();
+                    }
+                    for (Thread t : ts) {
+                        t.join();
+                    }
+                }
+            }
+            case "repeat" -> {
+                // Control for "concurrent": the same fits, alone, several times in one JVM.
+                String method = args[2];
+                FloatMatrix[] real = {random(300, 48, 11, 0.4), random(250, 48, 21, -0.3)};
+                FloatMatrix[] syn = {random(3000, 48, 12, 0), random(2500, 48, 22, 0)};
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    double[][] first = new double[2][];
+                    for (int round = 0; round < 5; round++) {
+                        for (int k = 0; k < 2; k++) {
+                            double[] w = new MmdWeightLearner(b, config(method, 5)).fit(real[k], syn[k], ProgressListener.NONE).weights();
+                            if (first[k] == null) {
+                                first[k] = w;
+                                continue;
+                            }
+                            double max = 0;
+                            for (int i = 0; i < w.length; i++) {
+                                max = Math.max(max, Math.abs(first[k][i] - w[i]));
+                            }
+                            System.out.printf(Locale.ROOT, "%s %s alone again, round %d fit %d: identical %b, max |diff| %.3g%n",
+                                    backendName, method, round, k, Arrays.equals(first[k], w), max);
+                        }
+                    }
+                }
+            }
+            case "threads" -> {
+                // Mechanism check for "concurrent": one fit alone, with ND4J/OpenBLAS at their
+                // configured thread counts, then pinned to 1 as PinnedWorkers.run pins them
+                // process-wide while another fit's kernel product runs.
+                String method = args[2];
+                FloatMatrix real = random(250, 48, 21, -0.3);
+                FloatMatrix syn = random(2500, 48, 22, 0);
+                try (KernelBackend b = KernelBackends.create(backendName)) {
+                    double[] normal = new MmdWeightLearner(b, config(method, 5)).fit(real, syn, ProgressListener.NONE).weights();
+                    int blas = org.nd4j.linalg.factory.Nd4j.factory().blas().getMaxThreads();
+                    var env = org.nd4j.linalg.factory.Nd4j.getEnvironment();
+                    int master = env.maxMasterThreads();
+                    int max = env.maxThreads();
+                    org.nd4j.linalg.factory.Nd4j.factory().blas().setMaxThreads(1);
+                    env.setMaxMasterThreads(1);
+                    env.setMaxThreads(1);
+                    double[] pinned = new MmdWeightLearner(b, config(method, 5)).fit(real, syn, ProgressListener.NONE).weights();
+                    org.nd4j.linalg.factory.Nd4j.factory().blas().setMaxThreads(blas);
+                    env.setMaxMasterThreads(master);
+                    env.setMaxThreads(max);
+                    double d = 0;
+                    for (int i = 0; i < normal.length; i++) {
+                        d = Math.max(d, Math.abs(normal[i] - pinned[i]));
+                    }
+                    System.out.printf(Locale.ROOT, "%s %s: BLAS threads %d vs 1: identical %b, max |diff| %.3g (mean weight %.3g)%n",
+                            backendName, method, blas, Arrays.equals(normal, pinned), d, 1.0 / normal.length);
+                }
+            }
             default -> throw new IllegalArgumentException(mode);
         }
     }

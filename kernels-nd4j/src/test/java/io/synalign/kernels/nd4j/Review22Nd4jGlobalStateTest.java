@@ -66,4 +66,60 @@ class Review22Nd4jGlobalStateTest {
         host.join();
         assertEquals(configured, hostSaw.get(), "a host thread's BLAS thread count during a pinned run");
     }
+
+    /**
+     * Same seed, different result alongside another fit: rff's feature matrix (built by an
+     * OpenBLAS SGEMM and ND4J's cos, on their own threads) and its products rounds differently
+     * when built while another thread's kernel product holds a pinned run (OpenBLAS and libnd4j
+     * at one thread process-wide). End to end, {@code review22/src/EngineSoak concurrent nd4j
+     * nystrom} gave weights up to 7e-5 apart (mean weight 3e-4) from the same fits run alone,
+     * which repeat bit for bit.
+     */
+    @Test
+    void featuresAreTheSameWhileAnotherThreadRunsPinned() throws Exception {
+        assumeTrue(PinnedWorkers.count() > 1, "one worker: nothing is pinned");
+        java.util.Random r = new java.util.Random(5);
+        int n = 2500;
+        int d = 48;
+        int features = 1024;
+        float[] v = new float[n * d];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        io.synalign.kernels.FloatMatrix x = new io.synalign.kernels.FloatMatrix(n, d, v);
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = r.nextDouble() / n;
+        }
+        io.synalign.kernels.FourierFeatures map = io.synalign.kernels.FourierFeatures.sample(d, features, 1.0, 7);
+        try (Nd4jBackend backend = new Nd4jBackend()) {
+            double[] alone = new double[features];
+            try (io.synalign.kernels.FeatureOperator phi = backend.fourierFeatureOperator(x, map)) {
+                phi.transposeTimes(w, alone);
+            }
+            double[] alongside = new double[features];
+            CountDownLatch inside = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            Thread other = new Thread(() -> PinnedWorkers.run(k -> {
+                if (k == 0) {
+                    inside.countDown();
+                    try {
+                        done.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }), "review22-other-fit");
+            other.start();
+            inside.await();
+            try (io.synalign.kernels.FeatureOperator phi = backend.fourierFeatureOperator(x, map)) {
+                phi.transposeTimes(w, alongside);
+            } finally {
+                done.countDown();
+                other.join();
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(alone, alongside,
+                    "Phi^T w alone and built while another thread's kernel product runs pinned");
+        }
+    }
 }
