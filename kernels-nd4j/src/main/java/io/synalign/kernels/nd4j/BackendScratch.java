@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.BackendLifetime;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -13,12 +14,16 @@ import java.util.function.Consumer;
  * life, whatever backend made it: one product on each of 8 pool threads left 364 MiB of JavaCPP
  * memory after {@code close()}, counted against {@code maxbytes} and so against later fits'
  * feature budgets.
+ *
+ * <p>The backend holds each thread's scratch weakly: a thread that ends before the backend closes
+ * leaves its scratch to the garbage collector (JavaCPP then frees the buffers), as before, so a
+ * backend kept open for a host's life does not gather the scratch of every thread it served.
  */
 final class BackendScratch implements AutoCloseable {
 
     private final BackendLifetime lifetime;
     private final ThreadLocal<NativeScratch> perThread = new ThreadLocal<>();
-    private final List<NativeScratch> all = new ArrayList<>();
+    private final List<WeakReference<NativeScratch>> all = new ArrayList<>();
     private boolean closed;
 
     BackendScratch(BackendLifetime lifetime) {
@@ -40,7 +45,8 @@ final class BackendScratch implements AutoCloseable {
                     lifetime.checkOpen();
                     throw new IllegalStateException("backend closed");
                 }
-                all.add(scratch);
+                all.removeIf(ref -> ref.get() == null);
+                all.add(new WeakReference<>(scratch));
             }
             perThread.set(scratch);
         }
@@ -56,15 +62,18 @@ final class BackendScratch implements AutoCloseable {
     /** Frees every thread's scratch (waiting for one in use); later uses are refused. */
     @Override
     public void close() {
-        List<NativeScratch> toFree;
+        List<WeakReference<NativeScratch>> toFree;
         synchronized (this) {
             closed = true;
             toFree = new ArrayList<>(all);
             all.clear();
         }
-        for (NativeScratch scratch : toFree) {
-            synchronized (scratch) {
-                scratch.free();
+        for (WeakReference<NativeScratch> ref : toFree) {
+            NativeScratch scratch = ref.get();
+            if (scratch != null) {
+                synchronized (scratch) {
+                    scratch.free();
+                }
             }
         }
         perThread.remove();
