@@ -4,25 +4,16 @@ import io.synalign.kernels.FloatMatrix;
 import org.bytedeco.javacpp.FloatPointer;
 
 /**
- * Native float buffers kept per thread for repeated stateless products: each grows to the
- * largest size asked for and is reused, so a loop of same-shaped calls touches its pages once.
- * The buffers of a thread live as long as the thread (a few blocks of tens of megabytes for a
- * search; JavaCPP frees them when the thread's scratch is collected).
+ * One thread's native float buffers for repeated stateless products: each grows to the largest
+ * size asked for and is reused, so a loop of same-shaped calls touches its pages once. Owned by a
+ * {@link BackendScratch}, which frees it when the backend closes; used by one thread at a time.
  */
 final class NativeScratch {
-
-    private static final ThreadLocal<NativeScratch> SCRATCH = ThreadLocal.withInitial(NativeScratch::new);
 
     private FloatPointer left;
     private FloatPointer right;
     private FloatPointer tile;
-
-    private NativeScratch() {
-    }
-
-    static NativeScratch get() {
-        return SCRATCH.get();
-    }
+    private boolean freed;
 
     /** The left operand's buffer holding a copy of {@code x}'s rows. */
     FloatPointer left(FloatMatrix x) {
@@ -46,7 +37,10 @@ final class NativeScratch {
         return tile;
     }
 
-    private static FloatPointer ensure(FloatPointer p, long floats) {
+    private FloatPointer ensure(FloatPointer p, long floats) {
+        if (freed) {
+            throw new IllegalStateException("native scratch used after it was freed");
+        }
         if (p != null && p.capacity() >= floats) {
             return p.position(0);
         }
@@ -54,5 +48,22 @@ final class NativeScratch {
             p.close();
         }
         return new FloatPointer(Math.max(1, floats));
+    }
+
+    boolean freed() {
+        return freed;
+    }
+
+    /** Frees the buffers now (not when the garbage collector gets to them); final. */
+    void free() {
+        freed = true;
+        for (FloatPointer p : new FloatPointer[] {left, right, tile}) {
+            if (p != null) {
+                p.close();
+            }
+        }
+        left = null;
+        right = null;
+        tile = null;
     }
 }

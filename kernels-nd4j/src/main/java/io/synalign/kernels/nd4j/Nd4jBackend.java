@@ -19,7 +19,6 @@ import io.synalign.kernels.TilePlan;
 import io.synalign.kernels.VectorOps;
 import java.util.function.Consumer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -47,11 +46,17 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Each operator and tracker owns its buffers, so nothing would break if one ran after the
  * backend was closed; it is refused all the same ({@link BackendLifetime}), as on a device
  * backend, where it would run on a released context.
+ *
+ * <p>Embedded in a host that uses ND4J too, the backend leaves ND4J's default data type alone
+ * (every array it makes names its type), and its native work outside the pinned kernel products
+ * runs under {@link PinnedWorkers#exclusive}, so its results do not depend on what other threads
+ * run.
  */
 public final class Nd4jBackend implements KernelBackend {
 
     private final Nd4jPath path;
     private final BackendLifetime lifetime = new BackendLifetime(Nd4jBackendProvider.NAME);
+    private final BackendScratch scratch = new BackendScratch(lifetime);
 
     /**
      * Creates the backend on the path {@link Nd4jBackendProvider} selects for this JVM.
@@ -77,7 +82,7 @@ public final class Nd4jBackend implements KernelBackend {
                     + " loaded " + Nd4j.getBackend().getClass().getName());
         }
         this.path = path;
-        Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
+        // ND4J's default data type is the host's to set: every array here names its type.
     }
 
     /** The execution path this backend runs. */
@@ -116,16 +121,16 @@ public final class Nd4jBackend implements KernelBackend {
             PortableBlocks.distances(x, y, -2f, out, clamp);
             return;
         }
-        distanceBlocks(x, y, -2f, out, clamp);
+        PinnedWorkers.exclusive(() -> distanceBlocks(x, y, -2f, out, clamp));
     }
 
     /**
      * One OpenBLAS SGEMM ({@code X Y^T}, on OpenBLAS's own threads) per row tile of the output
      * on the CPU path; {@link PortableBlocks#innerProducts} on the portable path. The operands
-     * and the tile live in native buffers kept per thread between calls ({@link NativeScratch}):
-     * a search calls this thousands of times with the same shapes, and fresh buffers would pay
-     * the first-touch page faults of tens of megabytes on every call (measured: a third of the
-     * time of a 2,048 x 8,192 x 384 block).
+     * and the tile live in native buffers kept per thread between calls until this backend
+     * closes ({@link BackendScratch}): a search calls this thousands of times with the same
+     * shapes, and fresh buffers would pay the first-touch page faults of tens of megabytes on
+     * every call (measured: a third of the time of a 2,048 x 8,192 x 384 block).
      */
     @Override
     public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
@@ -162,12 +167,13 @@ public final class Nd4jBackend implements KernelBackend {
         if (n == 0 || m == 0) {
             return;
         }
-        NativeScratch scratch = NativeScratch.get();
-        FloatPointer left = scratch.left(x);
-        FloatPointer right = scratch.right(y);
-        try (FloatPointer target = new FloatPointer(out)) {
-            OpenBlas.gemmNT(n, m, d, 1f, left, right, target.position(0));
-        }
+        scratch.use(buffers -> PinnedWorkers.exclusive(() -> {
+            FloatPointer left = buffers.left(x);
+            FloatPointer right = buffers.right(y);
+            try (FloatPointer target = new FloatPointer(out)) {
+                OpenBlas.gemmNT(n, m, d, 1f, left, right, target.position(0));
+            }
+        }));
     }
 
     /** Receives one row tile of X Y^T in native memory. */
@@ -177,7 +183,7 @@ public final class Nd4jBackend implements KernelBackend {
     }
 
     /** X Y^T by row tiles into a per-thread native tile, each handed to {@code sink}. */
-    private static void gemmRows(FloatMatrix x, FloatMatrix y, TileSink sink) {
+    private void gemmRows(FloatMatrix x, FloatMatrix y, TileSink sink) {
         int n = x.rows();
         int m = y.rows();
         int d = x.cols();
@@ -185,15 +191,16 @@ public final class Nd4jBackend implements KernelBackend {
             return;
         }
         int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
-        NativeScratch scratch = NativeScratch.get();
-        FloatPointer left = scratch.left(x);
-        FloatPointer right = scratch.right(y);
-        FloatPointer tile = scratch.tile((long) tileRows * m);
-        for (int start = 0; start < n; start += tileRows) {
-            int count = Math.min(tileRows, n - start);
-            OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, tile);
-            sink.accept(tile, start, count);
-        }
+        scratch.use(buffers -> PinnedWorkers.exclusive(() -> {
+            FloatPointer left = buffers.left(x);
+            FloatPointer right = buffers.right(y);
+            FloatPointer tile = buffers.tile((long) tileRows * m);
+            for (int start = 0; start < n; start += tileRows) {
+                int count = Math.min(tileRows, n - start);
+                OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, tile);
+                sink.accept(tile, start, count);
+            }
+        }));
     }
 
     @Override
@@ -207,7 +214,7 @@ public final class Nd4jBackend implements KernelBackend {
         if (portable()) {
             PortableBlocks.distances(x, y, alpha, out, kernel);
         } else {
-            distanceBlocks(x, y, alpha, out, kernel);
+            PinnedWorkers.exclusive(() -> distanceBlocks(x, y, alpha, out, kernel));
         }
         if (x == y) {
             // The self-distance is 0, as in the kernel operators: the GEMM form leaves a
@@ -247,6 +254,11 @@ public final class Nd4jBackend implements KernelBackend {
             PortableBlocks.fourierFeatures(x, map, out);
             return;
         }
+        PinnedWorkers.exclusive(() -> fourierBlocks(x, map, out));
+    }
+
+    /** The features by row tiles of {@link FourierGemm}, copied out into {@code out}. */
+    private static void fourierBlocks(FloatMatrix x, FourierFeatures map, float[] out) {
         int n = x.rows();
         int features = map.features();
         try (FourierGemm gemm = new FourierGemm(x, map)) {
@@ -328,12 +340,13 @@ public final class Nd4jBackend implements KernelBackend {
     }
 
     /**
-     * Nothing is pooled at backend level: every operator owns and frees its own buffers (and
-     * may still be closed afterwards). From now on this backend and everything it made refuse
-     * to compute ({@link BackendLifetime}).
+     * Frees the stateless products' per-thread scratch (waiting for a call using it to finish);
+     * every operator owns and frees its own buffers (and may still be closed afterwards). From
+     * now on this backend and everything it made refuse to compute ({@link BackendLifetime}).
      */
     @Override
     public void close() {
         lifetime.close();
+        scratch.close();
     }
 }

@@ -10,7 +10,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * The stored random-feature matrix {@code Phi} (n x D, float32, off heap), built once by
  * {@link FourierGemm}; {@code Phi^T w} and {@code Phi z} are one SGEMV each, O(n D), into
- * preallocated buffers. Not thread-safe.
+ * preallocated buffers, each under {@link PinnedWorkers#exclusive} (so it rounds the same
+ * whatever other threads run). Not thread-safe.
  */
 final class Nd4jFeatureOperator extends AbstractFeatureOperator {
 
@@ -37,7 +38,8 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
         this.phi = Buffers.floats((long) rows * features);
         this.phiPtr = Buffers.floatPointer(phi);
         try (FourierGemm gemm = new FourierGemm(x, map)) {
-            gemm.block(0, rows, phiPtr, phi);
+            // Under the pin's lock: at one thread OpenBLAS rounds Phi differently.
+            PinnedWorkers.exclusive(() -> gemm.block(0, rows, phiPtr, phi));
         }
         this.rowVector = Buffers.floats(rows);
         this.featureVector = Buffers.floats(features);
@@ -50,14 +52,16 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
     @Override
     protected void transposeTimesChecked(double[] w, double[] out) {
         Buffers.putRounded(w, rows, rowHost, rowPtr);
-        OpenBlas.gemvTransposed(rows, features, phiPtr, rowPtr, featurePtr);
+        PinnedWorkers.exclusive(
+                () -> OpenBlas.gemvTransposed(rows, features, phiPtr, rowPtr, featurePtr));
         Buffers.getWidened(featurePtr, features, featureHost, out);
     }
 
     @Override
     protected void timesChecked(double[] z, double[] out) {
         Buffers.putRounded(z, features, featureHost, featurePtr);
-        OpenBlas.gemv(rows, features, 1f, phiPtr, featurePtr, rowPtr);
+        PinnedWorkers.exclusive(
+                () -> OpenBlas.gemv(rows, features, 1f, phiPtr, featurePtr, rowPtr));
         Buffers.getWidened(rowPtr, rows, rowHost, out);
     }
 
@@ -76,7 +80,7 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
         } else {
             reloadable.setRows(x);
         }
-        reloadable.block(0, rows, phiPtr, phi);
+        PinnedWorkers.exclusive(() -> reloadable.block(0, rows, phiPtr, phi));
         return true;
     }
 

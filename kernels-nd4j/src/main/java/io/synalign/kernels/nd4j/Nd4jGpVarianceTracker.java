@@ -100,8 +100,13 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         }
     }
 
+    /** The next factor, under {@link PinnedWorkers#exclusive} (its GEMVs round by thread count). */
     @Override
     double[] newFactor(int p, double pivot2) {
+        return PinnedWorkers.exclusive(() -> factor(p, pivot2));
+    }
+
+    private double[] factor(int p, double pivot2) {
         DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size);
         // Row p is stored as [x_p - c, -||x_p - c||^2 / 2, 1]; its partner swaps the last two,
         // so row i times the partner is x_i . x_p - (||x_i||^2 + ||x_p||^2) / 2 (about c).

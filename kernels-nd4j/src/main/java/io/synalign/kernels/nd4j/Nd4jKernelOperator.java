@@ -162,7 +162,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     /** out = K vector; n, m >= 1 (the base class answers an empty kernel). */
     private void product(FloatPointer vector, double[] out) {
         if (kernel != null) {
-            OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, partialsPtr);
+            // Under the pin's lock: a GEMV on OpenBLAS's threads rounds by their count.
+            PinnedWorkers.exclusive(
+                    () -> OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, partialsPtr));
         } else {
             fusedProduct(vector);
         }

@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
+import java.util.function.Supplier;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -21,9 +22,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * nothing waits at a barrier, and the workers stay busy until the last block: 78-85%, nearly
  * independent of the tile size.
  *
- * <p>The thread settings are process-wide, so pinned runs are serialised by one lock and the
- * settings found are restored afterwards; ND4J work on other threads during a pinned run runs
- * single-threaded meanwhile. The workers are daemon threads shared by all operators.
+ * <p>The thread settings are process-wide (neither ND4J's {@code setMaxThreads} nor the OpenBLAS
+ * binding it ships offers a per-thread one), so pinned runs are serialised by one lock and the
+ * settings found are restored afterwards. This backend's other native work (feature matrices,
+ * kernel blocks, GEMVs on the calling thread, the GP tracker's factors) runs through
+ * {@link #exclusive} under the same lock: OpenBLAS's GEMM and GEMV round differently at one
+ * thread than at several, so a feature matrix built while another fit's kernel product held the
+ * pin differed from the same one built alone (weights up to 7e-5 apart, review 22). Under the
+ * lock every such call sees the configured thread counts, so a result no longer depends on what
+ * other threads run; two concurrent fits take turns on the cores instead of sharing them, which
+ * both would use whole anyway. ND4J work of the host's own on other threads during a pinned run
+ * still runs single-threaded. The workers are daemon threads shared by all operators.
  */
 final class PinnedWorkers {
 
@@ -45,6 +54,32 @@ final class PinnedWorkers {
     /** How many workers {@link #run} uses. */
     static int count() {
         return COUNT;
+    }
+
+    /**
+     * Runs {@code section}, native work on the calling thread, while no pinned run is under way,
+     * so at the configured thread counts (see the class comment); reentrant, and free of waiting
+     * when only one worker is configured (nothing is ever pinned then). Never call it from a
+     * worker's body: the caller of {@link #run} holds the lock and waits for the workers.
+     */
+    static void exclusive(Runnable section) {
+        if (COUNT == 1) {
+            section.run();
+            return;
+        }
+        synchronized (LOCK) {
+            section.run();
+        }
+    }
+
+    /** {@link #exclusive(Runnable)} with a result. */
+    static <T> T exclusive(Supplier<T> section) {
+        if (COUNT == 1) {
+            return section.get();
+        }
+        synchronized (LOCK) {
+            return section.get();
+        }
     }
 
     /**

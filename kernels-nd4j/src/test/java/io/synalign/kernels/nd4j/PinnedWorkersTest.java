@@ -1,11 +1,20 @@
 package io.synalign.kernels.nd4j;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -46,5 +55,96 @@ class PinnedWorkersTest {
                 }));
         assertSame(boom, thrown);
         assertEquals(blas, Nd4j.factory().blas().getMaxThreads());
+    }
+
+    /** Phi^T w and Phi z of one random-feature operator, built and applied on this thread. */
+    private static double[][] features(Nd4jBackend backend, FloatMatrix x, FourierFeatures map,
+            double[] w) {
+        double[] phiTw = new double[map.features()];
+        double[] phiZ = new double[x.rows()];
+        double[] z = new double[map.features()];
+        for (int f = 0; f < z.length; f++) {
+            z[f] = Math.sin(f);
+        }
+        try (FeatureOperator phi = backend.fourierFeatureOperator(x, map)) {
+            phi.transposeTimes(w, phiTw);
+            phi.times(z, phiZ);
+        }
+        float[] block = new float[x.rows() * map.features()];
+        backend.randomFourierFeatures(x, map, block);
+        double[] blockSums = new double[1];
+        for (float v : block) {
+            blockSums[0] += v * (double) Math.abs(v);
+        }
+        return new double[][] {phiTw, phiZ, blockSums};
+    }
+
+    /**
+     * Review 22: the same random-feature operator (rff's, nystrom's) built and applied while
+     * another thread's kernel product holds the pin (OpenBLAS and libnd4j at one thread
+     * process-wide) gave a different Phi^T w from the one built alone (OpenBLAS rounds by its
+     * thread count), so the same seed gave other weights beside another fit. The other thread
+     * here stays inside its pinned run until this test's builder has finished or is waiting for
+     * the pin's lock, so on the old code the whole build ran pinned.
+     */
+    @Test
+    void featuresBuiltWhileAnotherThreadRunsPinnedAreTheOnesBuiltAlone() throws Exception {
+        assumeTrue(PinnedWorkers.count() > 1, "one worker: nothing is pinned");
+        Random r = new Random(5);
+        int n = 2500;
+        int d = 48;
+        float[] v = new float[n * d];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (float) r.nextGaussian();
+        }
+        FloatMatrix x = new FloatMatrix(n, d, v);
+        double[] w = new double[n];
+        for (int i = 0; i < n; i++) {
+            w[i] = r.nextDouble() / n;
+        }
+        FourierFeatures map = FourierFeatures.sample(d, 1024, 1.0, 7);
+        try (Nd4jBackend backend = new Nd4jBackend(Nd4jPath.CPU_BLAS)) {
+            double[][] alone = features(backend, x, map, w);
+
+            AtomicReference<double[][]> alongside = new AtomicReference<>();
+            AtomicReference<Throwable> failure = new AtomicReference<>();
+            CountDownLatch inside = new CountDownLatch(1);
+            Thread builder = new Thread(() -> {
+                try {
+                    inside.await();
+                    alongside.set(features(backend, x, map, w));
+                } catch (Throwable t) {
+                    failure.set(t);
+                }
+            }, "features-beside-a-pinned-run");
+            builder.start();
+            Thread other = new Thread(() -> PinnedWorkers.run(k -> {
+                if (k == 0) {
+                    inside.countDown();
+                    while (!(builder.getState() == Thread.State.TERMINATED
+                            || waitsForThePin(builder))) {
+                        Thread.onSpinWait();
+                    }
+                }
+            }), "another-fits-kernel-product");
+            other.start();
+            other.join();
+            builder.join();
+            if (failure.get() != null) {
+                throw new AssertionError("the builder failed", failure.get());
+            }
+            String[] what = {"Phi^T w", "Phi z", "randomFourierFeatures"};
+            for (int k = 0; k < what.length; k++) {
+                assertArrayEquals(alone[k], alongside.get()[k],
+                        what[k] + " built alone and while another thread runs pinned");
+            }
+        }
+    }
+
+    /** Whether {@code t} is blocked entering {@link PinnedWorkers#exclusive}'s lock. */
+    private static boolean waitsForThePin(Thread t) {
+        return t.getState() == Thread.State.BLOCKED && Arrays.stream(t.getStackTrace())
+                .anyMatch(frame -> frame.getClassName().equals(PinnedWorkers.class.getName())
+                        && frame.getMethodName().equals("exclusive"));
     }
 }
