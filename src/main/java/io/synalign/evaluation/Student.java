@@ -1,6 +1,7 @@
 package io.synalign.evaluation;
 
 import io.synalign.engine.alignment.WeightedMmd;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,6 +135,9 @@ public final class Student {
      * @param seed seeds initialisation, the held-out split and the shuffles
      * @throws IllegalArgumentException on mismatched lengths, a label out of range, fewer than
      *     2 rows or 2 classes, or bad weights
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted,
+     *     checked before every epoch ({@link io.synalign.kernels.Cancellation}); the status is
+     *     kept set and nothing is returned
      */
     public static Student train(FloatMatrix x, int[] labels, double[] weights, int classes,
             StudentConfig config, long seed) {
@@ -198,6 +202,8 @@ public final class Student {
         int bestEpoch = 0;
         int epoch = 0;
         while (epoch < config.maxEpochs()) {
+            // Once per epoch (see Cancellation): the network holds no resource to close.
+            Cancellation.stopIfInterrupted("student training (epoch)");
             epoch++;
             int[] order = shuffled(train, random);
             for (int from = 0; from < order.length; from += config.batchSize()) {

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -273,5 +274,32 @@ class StudentTest {
         var x = new FloatMatrix(4, 1, new float[] {0, 1, 2, 3});
         assertThrows(IllegalArgumentException.class,
                 () -> Student.train(x, new int[] {0, 1, 0, 1}, null, 2, 5, small(StudentKind.LOGREG), 1));
+    }
+
+    /**
+     * Cancelling the student training of {@code evaluate} by interrupting its thread (session
+     * 22's review: every epoch ran): the check comes before each epoch, so on an interrupted
+     * thread no epoch runs and a {@link CancellationException} is thrown with the status kept;
+     * afterwards the thread trains again, to the same predictions as before.
+     */
+    @Test
+    void anInterruptedThreadTrainsNoEpoch() {
+        Random r = new Random(13);
+        Data train = clusters(r, 10, false);
+        Data test = clusters(r, 10, false);
+        StudentConfig config = small(StudentKind.MLP).withMaxEpochs(5);
+        int[] before = Student.train(train.x(), train.y(), null, CLASSES, config, 9)
+                .predict(test.x());
+        Thread.currentThread().interrupt();
+        try {
+            assertThrows(CancellationException.class,
+                    () -> Student.train(train.x(), train.y(), null, CLASSES, config, 9),
+                    "a student trained on an interrupted thread");
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+        } finally {
+            Thread.interrupted();
+        }
+        assertArrayEquals(before, Student.train(train.x(), train.y(), null, CLASSES, config, 9)
+                .predict(test.x()), "a later training on the same thread");
     }
 }

@@ -15,6 +15,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtProvider;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -200,6 +201,9 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         int batchSize = options.batchSize();
         int batches = (n + batchSize - 1) / batchSize;
         for (int b = 0; b < batches; b++) {
+            // Once per batch, before its tokens and its ONNX run (see Cancellation): the batch's
+            // tensors are closed by embedInto's own scopes, so nothing is held on the way out.
+            Cancellation.stopIfInterrupted("embedding (batch of " + modelId + ")");
             int from = b * batchSize;
             int to = Math.min(n, from + batchSize);
             TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));

@@ -40,6 +40,10 @@ public interface SentenceEncoder extends AutoCloseable {
      * @param texts    texts to embed, none {@code null}
      * @param progress called with (batches done, batches total) after each batch
      * @return a {@code texts.size() x dimension()} matrix, rows in input order
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted
+     *     (the library's encoders check before every batch, {@link io.synalign.kernels.Cancellation});
+     *     the interrupt status is kept set and nothing is returned; a caching encoder keeps
+     *     the batches it stored before the interrupt
      */
     FloatMatrix encode(List<String> texts, EncodeProgress progress);
 

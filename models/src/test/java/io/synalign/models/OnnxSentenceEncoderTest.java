@@ -13,6 +13,7 @@ import io.synalign.kernels.FloatMatrix;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 class OnnxSentenceEncoderTest {
@@ -225,5 +226,40 @@ class OnnxSentenceEncoderTest {
         assertEquals(3, after.texts() - before.texts());
         assertEquals(2, after.truncated() - before.truncated());
         assertEquals(128, after.maxLength());
+    }
+
+    /**
+     * Cancelling an embedding by interrupting its thread (session 22's review: every remaining
+     * batch ran, and an already interrupted thread embedded everything): it stops before the
+     * next batch with a {@link CancellationException}, the status kept; afterwards the same
+     * encoder embeds on the same thread, to the same rows. Batches are counted by progress.
+     */
+    @Test
+    void anInterruptStopsTheEmbeddingBeforeItsNextBatch() {
+        List<String> texts = TestSupport.variedTexts(40, 3);
+        try (OnnxSentenceEncoder seven = OnnxSentenceEncoder.load(ModelSpec.minilm(),
+                EncoderOptions.defaults().withBatchSize(7))) {
+            FloatMatrix uninterrupted = seven.encode(texts);
+            List<Integer> done = new ArrayList<>();
+            try {
+                assertThrows(CancellationException.class, () -> seven.encode(texts, (d, total) -> {
+                    done.add(d);
+                    if (d == 14) {
+                        Thread.currentThread().interrupt();
+                    }
+                }), "the batches after the interrupt ran");
+                assertEquals(List.of(7, 14), done, "texts embedded, batch by batch");
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+
+                Thread.interrupted();
+                Thread.currentThread().interrupt();
+                assertThrows(CancellationException.class, () -> seven.encode(texts),
+                        "texts embedded on an already interrupted thread");
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(uninterrupted.data(), seven.encode(texts).data(),
+                    "a later embedding on the same thread");
+        }
     }
 }

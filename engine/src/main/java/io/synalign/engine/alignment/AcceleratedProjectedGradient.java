@@ -1,6 +1,7 @@
 package io.synalign.engine.alignment;
 
 import io.synalign.engine.SymmetricEigen;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.CappedSimplexProjector;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.StepStatistics;
@@ -118,6 +119,8 @@ final class AcceleratedProjectedGradient {
     public static final int DEFAULT_ESTIMATE_PRODUCTS = 8;
     /** Lanczos stops early once the estimate moves by less than this, relatively. */
     private static final double ESTIMATE_TOLERANCE = 1e-2;
+    private static final String CANCELLED_ITERATION = "MMD fit (optimiser iteration)";
+    private static final String CANCELLED_ESTIMATE = "MMD fit (step-size estimate)";
     /**
      * Slack, relative to the size of the terms that cancel in {@code d^T (H x' - H y)}, allowed
      * in the backtracking test: a float32 backend's products carry relative errors of about
@@ -244,6 +247,9 @@ final class AcceleratedProjectedGradient {
      * @param projection the feasible set, of the objective's dimension
      * @param start a feasible start point (not modified)
      * @param listener told about every iteration
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted,
+     *     checked before every iteration and every product of the step-size estimate; the
+     *     interrupt status stays set and the run's backend vectors are freed
      */
     public Outcome minimise(MmdObjective objective, CappedSimplexProjection projection,
             double[] start, WeightSolver.IterationListener listener) {
@@ -401,6 +407,9 @@ final class AcceleratedProjectedGradient {
             if (phase == limit) {
                 return PhaseEnd.PERIOD;
             }
+            // Once per iteration, before its products: an interrupted caller waits for at most
+            // the iteration in flight (Cancellation); the workspace is freed by minimise's scope.
+            Cancellation.stopIfInterrupted(CANCELLED_ITERATION);
             phase++;
             s.iteration++;
             double tNext = 0.5 * (1 + Math.sqrt(1 + 4 * s.t * s.t));
@@ -811,6 +820,7 @@ final class AcceleratedProjectedGradient {
         double theta = 0;
         int products = 0;
         for (int k = 0; k < estimateProducts; k++) {
+            Cancellation.stopIfInterrupted(CANCELLED_ESTIMATE);
             objective.apply(q, r);
             products++;
             // r = P H q (q is centred, so P H P q = P H q), then the three-term recurrence.

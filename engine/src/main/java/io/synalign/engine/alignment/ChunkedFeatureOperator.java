@@ -2,6 +2,7 @@ package io.synalign.engine.alignment;
 
 import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.AbstractFeatureOperator;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
@@ -111,6 +112,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
             b = chunks > 0 && last != Math.min(chunk, n) ? vectors.zeros(last) : a;
             c = vectors.zeros(map.features());
             for (int k = 0; k < keep; k++) {
+                Cancellation.stopIfInterrupted(CANCELLED);
                 this.progress.onProgress("features", k, keep, "kept chunk " + (k + 1) + "/"
                         + keep);
                 kept[k] = buildKept(k);
@@ -359,7 +361,12 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return c == chunks - 1 ? lastRowSlice : rowSlice;
     }
 
+    /**
+     * Before chunk c of a pass: stops an interrupted caller within one chunk (Cancellation); a
+     * read ahead in flight is waited for by {@link #close()}, which the fit's scope calls.
+     */
     private void passProgress(int c, String what) {
+        Cancellation.stopIfInterrupted(CANCELLED);
         if (kept.length < chunks) {
             progress.onProgress("features", c, chunks, what);
         }
@@ -442,6 +449,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     /** The name of the reader thread, for tests and thread dumps. */
     static final String READER_THREAD = "synalign-row-reader";
+
+    private static final String CANCELLED = "MMD fit (features of a chunk of rows)";
 
     /** The most elements a Java array may hold on common JVMs (a few header words below 2^31). */
     static final long MAX_ARRAY = Integer.MAX_VALUE - 8L;

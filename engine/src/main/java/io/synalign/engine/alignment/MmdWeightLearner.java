@@ -2,6 +2,7 @@ package io.synalign.engine.alignment;
 
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
@@ -57,6 +58,8 @@ public final class MmdWeightLearner {
     /** Largest {@code n^2 + n m + m^2} for which approximate methods report exact MMD^2. */
     public static final double EXACT_REPORT_MAX_ENTRIES = 2e9;
 
+    private static final String CANCELLED = "MMD fit";
+
     private final KernelBackend backend;
     private final AlignmentConfig config;
     /** Bytes of rff or nystrom features kept between passes; -1: the default. */
@@ -78,6 +81,11 @@ public final class MmdWeightLearner {
      * @param synthetic S, n rows, same column count as R
      * @throws IllegalArgumentException on empty input or a dimension mismatch, naming both shapes;
      *     when method exact does not fit the memory budget
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     the fit stops within one optimiser iteration (one chunk of rows while rff or nystrom
+     *     features are built, one kernel stage before), with the interrupt status kept set,
+     *     nothing returned and its backend memory, operators and row sources closed
+     *     ({@link io.synalign.kernels.Cancellation}); parallel work inside an iteration finishes it
      */
     public AlignmentResult fit(FloatMatrix real, FloatMatrix synthetic, ProgressListener progress) {
         validate(real, synthetic);
@@ -146,6 +154,7 @@ public final class MmdWeightLearner {
             FloatMatrix syntheticMatrix, ProgressListener progress) {
         long started = System.nanoTime();
         checkStorage();
+        Cancellation.stopIfInterrupted(CANCELLED);
         ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
         int n = (int) syntheticRows.rows();
         int m = real.rows();
@@ -221,6 +230,7 @@ public final class MmdWeightLearner {
                 if (synthetic == null) {
                     synthetic = syntheticRows.toMatrix();
                 }
+                Cancellation.stopIfInterrupted(CANCELLED);
                 listener.onProgress("evaluate", 0, 1, "exact MMD^2");
                 double[] exact = WeightedMmd.values(backend, synthetic, real, sigma,
                         uniform, weights);

@@ -2,6 +2,7 @@ package io.synalign.engine.exploration;
 
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
@@ -112,6 +113,10 @@ public final class ExplorationSelector {
      *     (see the class comment's rounds and cycles)
      * @param progress told after every pick, stage {@code "select"}; may be null
      * @throws IllegalArgumentException when x is empty or holds a value that is not finite
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     the selection stops before its next pick, with the interrupt status kept set, nothing
+     *     returned and the variance tracker's backend memory freed
+     *     ({@link io.synalign.kernels.Cancellation})
      *     (naming its row and column), count is out of range or {@code first} is not a row
      */
     public SelectionResult select(FloatMatrix x, int count, ProgressListener progress) {
@@ -151,6 +156,8 @@ public final class ExplorationSelector {
         try (GpVarianceTracker tracker = backend.gpVarianceTracker(x, lengthScale, config.noise(),
                 maxRank)) {
             for (int k = 0; k < count; k++) {
+                // Once per pick (Cancellation); the tracker's scope frees its backend memory.
+                Cancellation.stopIfInterrupted("exploration selection (pick)");
                 if (pickedEver.cardinality() == n) {
                     pickedEver.clear(); // a new cycle (class comment)
                 }

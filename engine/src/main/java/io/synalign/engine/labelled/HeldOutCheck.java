@@ -5,6 +5,7 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.engine.alignment.WeightedMmd;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
@@ -220,6 +221,9 @@ public final class HeldOutCheck {
      * @param plan the label groups of the rows below, as the main alignment used them
      * @param real the real embeddings, {@code plan.realRows()} rows
      * @param synthetic the synthetic embeddings, {@code plan.syntheticRows()} rows
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     checked before every fold of every label, and within a fold's fit once per iteration
+     *     ({@link io.synalign.kernels.Cancellation}); the status is kept set, nothing returned
      */
     public HeldOutResult run(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
@@ -273,6 +277,8 @@ public final class HeldOutCheck {
         double uniform = 0;
         double weighted = 0;
         for (int f = 0; f < folds; f++) {
+            // Once per fold, for any Fitter (a distributed one need not check itself).
+            Cancellation.stopIfInterrupted("held-out check (fold)");
             int[] fitRows = RealFolds.complement(g.realRows(), split[f]);
             FloatMatrix held = real.selectRows(split[f]);
             AlignmentResult fit;

@@ -3,6 +3,7 @@ package io.synalign.engine.labelled;
 import io.synalign.engine.ProgressListener;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.RowSource;
 import java.util.ArrayList;
@@ -62,6 +63,9 @@ public final class LabelledAlignment {
      * @throws IllegalArgumentException when a real or synthetic row holds a value that is not
      *     finite (naming its row in the whole set and its column), or the learner rejects a
      *     label's rows, naming the label
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     checked before every label, and within a label's fit once per iteration
+     *     ({@link io.synalign.kernels.Cancellation}); the status is kept set, nothing returned
      */
     public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, FloatMatrix synthetic,
             ProgressListener progress) {
@@ -79,6 +83,9 @@ public final class LabelledAlignment {
      * @throws IllegalArgumentException when a real or synthetic row holds a value that is not
      *     finite (naming its row in the whole set and its column), or the learner rejects a
      *     label's rows, naming the label
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     checked before every label, and within a label's fit once per iteration
+     *     ({@link io.synalign.kernels.Cancellation}); the status is kept set, nothing returned
      */
     public LabelledAlignmentResult align(LabelPlan plan, FloatMatrix real, RowSource synthetic,
             ProgressListener progress) {
@@ -98,6 +105,8 @@ public final class LabelledAlignment {
             List<LabelPlan.Group> aligned = plan.groups(LabelPlan.Status.ALIGNED);
             int k = 0;
             for (LabelPlan.Group g : plan.groups()) {
+                // Once per label, for any Fitter (a distributed one need not check itself).
+                Cancellation.stopIfInterrupted("labelled alignment (label)");
                 if (g.status() != LabelPlan.Status.ALIGNED) {
                     readThrough(synthetic, g.syntheticRows());
                     fits.add(null);

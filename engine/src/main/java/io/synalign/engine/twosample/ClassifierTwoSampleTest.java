@@ -1,5 +1,6 @@
 package io.synalign.engine.twosample;
 
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -114,6 +115,9 @@ public final class ClassifierTwoSampleTest {
             rowWeight[i] = i < n || yWeights == null ? 1 : yWeights[i - n];
         }
         double[] scores = new double[total];
+        // Checked once, before the folds: they run on the common pool, whose threads are not
+        // the interrupted caller's, and each fold's fit is short next to an MMD fit.
+        Cancellation.stopIfInterrupted("classifier two-sample test");
         IntStream.range(0, k).parallel().forEach(f -> {
             int[] train = IntStream.range(0, total).filter(i -> fold[i] != f).toArray();
             int[] held = IntStream.range(0, total).filter(i -> fold[i] == f).toArray();

@@ -1,5 +1,6 @@
 package io.synalign.engine.twosample;
 
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import java.util.SplittableRandom;
@@ -33,6 +34,9 @@ public final class MmdPermutationTest {
      * @param permutations P, at least 1
      * @throws IllegalArgumentException when a set is empty, the dimensions differ, P &lt; 1, or a
      *     row holds a value that is not finite (naming the set, row and column)
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted,
+     *     checked before the kernel and every batch of {@value #BATCH} permutations
+     *     ({@link io.synalign.kernels.Cancellation}); the status is kept set, nothing returned
      */
     public static Result test(KernelBackend backend, FloatMatrix x, FloatMatrix y, double sigma,
             int permutations, long seed) {
@@ -60,6 +64,7 @@ public final class MmdPermutationTest {
         System.arraycopy(y.data(), 0, pooled, n * x.cols(), m * x.cols());
         FloatMatrix z = new FloatMatrix(total, x.cols(), pooled);
         float[] k = new float[total * total];
+        Cancellation.stopIfInterrupted("MMD permutation test");
         backend.rbfBlock(z, z, sigma, k);
         FloatMatrix kernel = new FloatMatrix(total, total, k);
 
@@ -71,6 +76,8 @@ public final class MmdPermutationTest {
         SplittableRandom random = new SplittableRandom(seed);
         int atLeast = 0;
         for (int start = 0; start < permutations; start += BATCH) {
+            // Once per batch of permutations (one product K A): see Cancellation.
+            Cancellation.stopIfInterrupted("MMD permutation test (batch of permutations)");
             int count = Math.min(BATCH, permutations - start);
             int[][] orders = new int[count][];
             for (int p = 0; p < count; p++) {

@@ -19,6 +19,7 @@ import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -504,5 +505,43 @@ class ExplorationSelectorTest {
                 () -> selector.select(FloatMatrix.zeros(0, 3), 1, ProgressListener.NONE))
                 .getMessage();
         assertTrue(empty.contains("0 rows"), empty);
+    }
+
+    /**
+     * Cancelling a selection by interrupting its thread (session 22's review: ignored, all picks
+     * ran): it stops before the pick after the interrupt with a {@link CancellationException},
+     * the status kept; after {@link Thread#interrupted()} the thread selects again, the same
+     * picks as a selection never interrupted. Picks are counted through progress, not timed.
+     */
+    @Test
+    void anInterruptStopsTheSelectionBeforeItsNextPick() {
+        FloatMatrix x = gaussian(300, 6, 4);
+        try (KernelBackend backend = new ReferenceBackend()) {
+            ExplorationSelector selector = new ExplorationSelector(backend, SelectionConfig.defaults());
+            SelectionResult uninterrupted = selector.select(x, 40, ProgressListener.NONE);
+            List<Long> picks = new ArrayList<>();
+            try {
+                assertThrows(CancellationException.class, () -> selector.select(x, 40,
+                        (stage, done, total, detail) -> {
+                            picks.add(done);
+                            if (done == 5) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }), "the selection ran on after the interrupt");
+                assertEquals(List.of(1L, 2L, 3L, 4L, 5L), picks, "picks made");
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+
+                Thread.interrupted();
+                Thread.currentThread().interrupt();
+                assertThrows(CancellationException.class,
+                        () -> selector.select(x, 40, ProgressListener.NONE),
+                        "a selection on an already interrupted thread");
+            } finally {
+                Thread.interrupted();
+            }
+            assertArrayEquals(uninterrupted.picks(),
+                    selector.select(x, 40, ProgressListener.NONE).picks(),
+                    "a later selection on the same thread");
+        }
     }
 }

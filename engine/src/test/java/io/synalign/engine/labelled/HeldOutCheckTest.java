@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -618,5 +619,56 @@ class HeldOutCheckTest {
         assertEquals(Arrays.stream(rows).boxed().toList(), all);
         assertArrayEquals(new int[] {2, 5, 13, 34, 89, 233, 610},
                 RealFolds.complement(rows, new int[] {3, 8, 21, 55, 144, 377}));
+    }
+
+    /**
+     * Cancelling the held-out check by interrupting its thread (session 22's review: every
+     * remaining fold of every label was fitted). The stub fitter does not look at the interrupt
+     * itself (a distributed one need not): the check stops before the next fold with a
+     * {@link CancellationException}, the status kept; afterwards the thread checks again.
+     */
+    @Test
+    void anInterruptStopsTheCheckBeforeItsNextFold() {
+        List<String> realLabels = List.of("p", "q", "p", "p", "q", "p", "q", "p", "q", "q", "p");
+        List<String> synLabels = List.of("q", "p", "p", "q", "p");
+        Random random = new Random(5);
+        float[] data = new float[11 * 2];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) random.nextGaussian();
+        }
+        float[] sdata = new float[5 * 2];
+        for (int i = 0; i < sdata.length; i++) {
+            sdata[i] = (float) random.nextGaussian();
+        }
+        FloatMatrix real = new FloatMatrix(11, 2, data);
+        FloatMatrix syn = new FloatMatrix(5, 2, sdata);
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, realLabels, 11, synLabels, 5);
+        int[] fits = new int[1];
+        int[] interruptAt = {2};
+        try (KernelBackend backend = new ReferenceBackend()) {
+            HeldOutCheck check = new HeldOutCheck((c, rr, ss, p) -> {
+                if (++fits[0] == interruptAt[0]) {
+                    Thread.currentThread().interrupt(); // while the second fold's fit runs
+                }
+                double[] w = new double[(int) ss.rows()];
+                Arrays.fill(w, 1.0 / w.length);
+                return new AlignmentResult(w, 1.5, 0, 0, "exact", 1, true, w.length,
+                        AlignmentMethod.EXACT, "stub", 0);
+            }, AlignmentConfig.defaults().withSeed(3), backend, 2);
+            try {
+                assertThrows(CancellationException.class,
+                        () -> check.run(plan, real, RowSource.of(syn), null),
+                        "the folds after the interrupt were fitted");
+                assertEquals(2, fits[0], "folds fitted of 2 labels x 2 folds");
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+            } finally {
+                Thread.interrupted();
+            }
+            fits[0] = 0;
+            interruptAt[0] = -1;
+            HeldOutResult r = check.run(plan, real, RowSource.of(syn), null);
+            assertEquals(4, fits[0], "a later check on the same thread fits every fold");
+            assertEquals(2, r.labels().size());
+        }
     }
 }

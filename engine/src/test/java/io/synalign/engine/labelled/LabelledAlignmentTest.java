@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -292,5 +293,36 @@ class LabelledAlignmentTest {
     private static int[] indices(List<String> labels, String label) {
         return java.util.stream.IntStream.range(0, labels.size())
                 .filter(i -> labels.get(i).equals(label)).toArray();
+    }
+
+    /**
+     * Cancelling a per-label alignment by interrupting its thread (session 22's review: every
+     * remaining label was fitted). The stub fitter, like a distributed one, does not look at
+     * the interrupt itself: the alignment stops before the next label with a
+     * {@link CancellationException}, the status kept; afterwards the thread aligns again.
+     */
+    @Test
+    void anInterruptStopsAPerLabelAlignmentBeforeItsNextLabel() {
+        LabelPlan plan = LabelPlan.of(LabelMode.PER_LABEL, List.of("a", "b", "c", "a", "b", "c"),
+                6, List.of("a", "b", "c", "c", "b", "a"), 6);
+        LabelledAlignment alignment = new LabelledAlignment((c, r, s, p) -> {
+            AlignmentResult fit = stub(c, r, s.toMatrix());
+            if (calls.size() == 1) {
+                Thread.currentThread().interrupt(); // while the first label's fit runs
+            }
+            return fit;
+        }, AlignmentConfig.defaults());
+        try {
+            assertThrows(CancellationException.class,
+                    () -> alignment.align(plan, rows(6, 1), rows(6, 2), null),
+                    "the labels after the interrupt were fitted");
+            assertEquals(1, calls.size(), "labels fitted");
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+        } finally {
+            Thread.interrupted();
+        }
+        LabelledAlignmentResult again = alignment.align(plan, rows(6, 1), rows(6, 2), null);
+        assertEquals(1 + 3, calls.size(), "all three labels fitted by a later alignment");
+        assertEquals(6, again.weights().length);
     }
 }

@@ -1,12 +1,18 @@
 package io.synalign.engine.twosample;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.reference.ReferenceBackend;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import io.synalign.engine.alignment.TestBackends;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -101,6 +107,51 @@ class MmdPermutationTestTest {
             MmdPermutationTest.Result res = MmdPermutationTest.test(backend, x, shifted, 2.0, 199, 3);
             assertEquals(1.0 / 200, res.pValue(), 1e-12, "no permutation reaches a shift of 1 per coordinate");
             assertEquals(res, MmdPermutationTest.test(backend, x, shifted, 2.0, 199, 3), "seeded");
+        }
+    }
+
+    /**
+     * Cancelling the test by interrupting its thread (session 22's review: every permutation
+     * ran): it stops before the next batch of {@value MmdPermutationTest#BATCH} permutations with
+     * a {@link CancellationException}, the status kept; afterwards the thread tests again, to the
+     * same result. Batches are counted as the backend's products K A, not timed.
+     */
+    @Test
+    void anInterruptStopsTheTestBeforeItsNextBatch() {
+        Random random = new Random(8);
+        FloatMatrix x = TestBackends.gaussian(30, 3, random, 1.0, 0.0);
+        FloatMatrix y = TestBackends.gaussian(25, 3, random, 1.0, 0.0);
+        int permutations = 10 * MmdPermutationTest.BATCH;
+        int[] products = new int[1];
+        int[] interruptAt = {3}; // the observed split's product, then two batches
+        try (KernelBackend reference = new ReferenceBackend()) {
+            KernelBackend counting = (KernelBackend) Proxy.newProxyInstance(
+                    KernelBackend.class.getClassLoader(), new Class<?>[] {KernelBackend.class},
+                    (proxy, method, args) -> {
+                        if (method.getName().equals("innerProducts")
+                                && ++products[0] == interruptAt[0]) {
+                            Thread.currentThread().interrupt();
+                        }
+                        try {
+                            return method.invoke(reference, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            try {
+                assertThrows(CancellationException.class,
+                        () -> MmdPermutationTest.test(counting, x, y, 2.0, permutations, 5),
+                        "the batches after the interrupt ran");
+                assertEquals(3, products[0], "products K A: the observed split and 2 batches");
+                assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+            } finally {
+                Thread.interrupted();
+            }
+            products[0] = 0;
+            interruptAt[0] = -1;
+            assertEquals(MmdPermutationTest.test(reference, x, y, 2.0, permutations, 5),
+                    MmdPermutationTest.test(counting, x, y, 2.0, permutations, 5));
+            assertEquals(1 + 10, products[0]);
         }
     }
 }
