@@ -4,22 +4,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Configures DJL, before its first use, never to touch the network.
+ * Keeps DJL off the network while the encoder loads, changing as little of a host's DJL as it
+ * can: DJL's settings are JVM-wide system properties, read by whatever uses DJL in the process.
  *
- * <p>What DJL would otherwise do, and the switch that stops it (each set only when neither the
- * system property nor the environment variable is already set, so a user can override):
+ * <p>What the encoder uses of DJL is its ONNX Runtime engine, named explicitly
+ * ({@code Model.newInstance(name, device, "OnnxRuntime")}), and the HuggingFace tokenizers' JNI
+ * library, both from jars on the class path; the model and tokenizer bytes come from a Maven
+ * bundle or a directory. What DJL 0.38 would still do on the network, and the one switch each
+ * (read in DJL's source), set only when neither the system property nor the environment
+ * variable is set, and not at all when the host has put DJL offline ({@code ai.djl.offline} /
+ * {@code DJL_OFFLINE}, which covers both):
  * <ul>
- *   <li>{@code ai.djl.offline=true} ({@code DJL_OFFLINE}): DJL's native-library loaders
- *       (here the HuggingFace tokenizers JNI library) copy the library from the jar on the class
- *       path into {@code ~/.djl.ai} and, offline, throw instead of downloading when it is
- *       missing; the telemetry "call home" in {@code Ec2Utils} is also skipped.</li>
- *   <li>{@code OPT_OUT_TRACKING=true}: the documented telemetry opt-out, in case offline mode is
- *       overridden.</li>
- *   <li>{@code ai.djl.onnx.disable_alternative=true}: ONNX Runtime's engine would otherwise look
- *       for an "alternative" engine (PyTorch) for NDArray maths; pooling here is plain Java.</li>
- *   <li>{@code ai.djl.default_engine=OnnxRuntime}: the tokenizers jar also registers DJL's Rust
- *       engine; the default engine must not be it.</li>
+ *   <li>{@code OPT_OUT_TRACKING=true}: {@code Ec2Utils.callHome}, run by DJL's engine
+ *       registry when it starts and by every {@code HuggingFaceTokenizer.newInstance}, asks the
+ *       EC2 metadata address for the instance id and reports it to DJL's telemetry bucket.</li>
+ *   <li>{@code RUST_FLAVOR=cpu}: on a machine with CUDA the tokenizers' library loader looks for
+ *       a CUDA build of the library, which the jar does not ship, and downloads it; the CPU
+ *       build in the jar is the one the encoder needs (tokenising runs on the CPU).</li>
  * </ul>
+ * Left to the host, because the encoder does not need them: {@code ai.djl.offline} (it would
+ * also stop the host's model-zoo downloads), {@code ai.djl.default_engine} (the encoder names
+ * its engine), {@code ai.djl.onnx.disable_alternative} (the encoder runs no NDArray operation
+ * that ONNX Runtime's engine hands to another engine; pooling is plain Java).
  * ONNX Runtime itself loads its native libraries from its own jar and never downloads.
  */
 final class DjlOffline {
@@ -35,18 +41,21 @@ final class DjlOffline {
         if (configured) {
             return;
         }
-        setIfAbsent("ai.djl.offline", "DJL_OFFLINE", "true");
-        setIfAbsent("OPT_OUT_TRACKING", "OPT_OUT_TRACKING", "true");
-        setIfAbsent("ai.djl.onnx.disable_alternative", null, "true");
-        setIfAbsent("ai.djl.default_engine", "DJL_DEFAULT_ENGINE", "OnnxRuntime");
+        if (ai.djl.util.Utils.isOfflineMode()) {
+            LOG.debug("DJL is offline as the host configured it: no DJL setting made");
+        } else {
+            setIfAbsent("OPT_OUT_TRACKING", "true");
+            setIfAbsent("RUST_FLAVOR", "cpu");
+        }
         configured = true;
     }
 
-    private static void setIfAbsent(String property, String env, String value) {
-        if (System.getProperty(property) != null || (env != null && System.getenv(env) != null)) {
-            LOG.debug("DJL setting {} left as configured by the user", property);
+    /** Sets {@code name} unless the host set it as a system property or environment variable. */
+    private static void setIfAbsent(String name, String value) {
+        if (System.getProperty(name) != null || System.getenv(name) != null) {
+            LOG.debug("DJL setting {} left as configured by the host", name);
             return;
         }
-        System.setProperty(property, value);
+        System.setProperty(name, value);
     }
 }

@@ -49,8 +49,8 @@ import org.slf4j.LoggerFactory;
  * Runtime session and the tokenizer are safe for concurrent use; every call owns its tensors).
  * {@link #close} must not race with an {@code encode} in flight.
  *
- * <p>DJL is kept offline (see {@link DjlOffline}); models are read from the class path or a
- * directory, never downloaded.
+ * <p>DJL is kept off the network with as few JVM-wide settings as it needs (see
+ * {@link DjlOffline}); models are read from the class path or a directory, never downloaded.
  */
 public final class OnnxSentenceEncoder implements SentenceEncoder {
 
