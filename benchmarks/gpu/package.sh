@@ -12,8 +12,8 @@
 #                       device's system or PyTorch's nvidia-* wheels). Everything else the CLI
 #                       depends on (ND4J, OpenBLAS, DL4J, DJL, ONNX Runtime, llama.cpp, the
 #                       bundled models, WordNet) stays out, including libraries added later.
-#   synalign-gpu.jar    a manifest only: the CLI's main class and lib/ as its class path, so
-#                       `java -jar synalign-gpu.jar` runs the CLI
+#   synalign-gpu.jar    a manifest (the CLI's main class and lib/ as its class path, so
+#                       `java -jar synalign-gpu.jar` runs the CLI) and the CLI's logging settings
 #   benchmarks-gpu.jar  the device benchmark io.synalign.benchmarks.cuda.CudaProductBench (from
 #                       the benchmarks module; run with synalign-gpu.jar on the class path). The
 #                       JMH benchmarks compare against ND4J, whose natives are left out.
@@ -89,10 +89,12 @@ fi
 for a in javacpp cuda; do
   ls "$lib/$a"-*-linux-x86_64.jar >/dev/null 2>&1 || { echo "package.sh: $a's linux-x86_64 natives missing from lib/" >&2; exit 1; }
 done
-# The manifest jar: Class-Path names lib/'s jars relative to it; lines of at most 72 bytes.
-python3 - "$out" "$lib" <<'PY'
+# The manifest jar: Class-Path names lib/'s jars relative to it; lines of at most 72 bytes. It
+# also carries the command line's logging settings at its root, as the fat jar does (the CLI's
+# own jar, a library artifact, has none).
+python3 - "$out" "$lib" "$root/src/main/cli/simplelogger.properties" <<'PY'
 import os, sys, zipfile
-out, lib = sys.argv[1], sys.argv[2]
+out, lib, logging_settings = sys.argv[1], sys.argv[2], sys.argv[3]
 jars = " ".join("lib/" + j for j in sorted(os.listdir(lib)) if j.endswith(".jar"))
 def wrap(line):
     b = line.encode()
@@ -102,6 +104,7 @@ manifest = (wrap("Manifest-Version: 1.0") + wrap("Main-Class: io.synalign.cli.Sy
             + wrap("Class-Path: " + jars) + b"\r\n")
 with zipfile.ZipFile(os.path.join(out, "synalign-gpu.jar"), "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("META-INF/MANIFEST.MF", manifest)
+    z.write(logging_settings, "simplelogger.properties")
 PY
 for prefix in nd4j deeplearning4j fastutil llama onnxruntime api- openblas extjwnl tokenizers; do
   if ls "$lib" | grep -q -- "^$prefix"; then

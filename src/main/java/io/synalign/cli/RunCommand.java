@@ -310,17 +310,19 @@ final class RunCommand extends CliCommand {
                     }
                 }
             }
+            FloatMatrix synthetic = embedded.synthetic();
             if (filtered != null) {
                 int[] keep = filtered.kept();
                 if (keep.length == 0) {
                     throw new IllegalArgumentException("--dedup/--leakage-against removed every"
                             + " generated row; nothing to align (raise --filter-threshold)");
                 }
-                // The cache and truncation counts again: the --leakage-against texts too.
-                embedded = new TextAlignment.Embedded(embedded.real(),
-                        embedded.synthetic().selectRows(keep), TextEmbedding.stats(enc),
-                        embedded.seconds());
+                synthetic = synthetic.selectRows(keep);
             }
+            // The counts of every text this run's own encoder embedded: the real rows, the
+            // generation loop's, the synthetic rows and the --leakage-against texts.
+            embedded = new TextAlignment.Embedded(embedded.real(), synthetic, TextEmbedding.stats(enc),
+                    embedded.seconds());
             List<GeneratedSample> kept = kept(generated, filtered);
             List<String> syntheticLabels = lt.labels() == null ? null
                     : kept.stream().map(GeneratedSample::label).toList();

@@ -15,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,20 +200,39 @@ public final class NpyReader {
         }
     }
 
-    /** Files (absolute path and extra bytes) already warned about in this process. */
-    private static final java.util.Set<String> WARNED_TRAILING =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /**
+     * How many files {@link #warnTrailingBytes} remembers having warned about: far more than one
+     * command's inputs, and bounded, since a long-running host may read any number of files.
+     */
+    static final int WARNED_TRAILING_KEPT = 256;
+
+    /**
+     * Files (absolute path and extra bytes) warned about lately, least recently seen first; the
+     * eldest is forgotten past {@link #WARNED_TRAILING_KEPT} (then warned about again if read).
+     */
+    private static final Map<String, Boolean> WARNED_TRAILING = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                    return size() > WARNED_TRAILING_KEPT;
+                }
+            });
 
     /**
      * Warns that {@code extra} bytes follow the array in {@code file} (a file cut from a longer
-     * one, or the wrong shape), once per file and length in a process: a command opens an input
-     * several times (its header checked, a centre estimated, its rows read), and said it as
-     * many times.
+     * one, or the wrong shape), once per file and length among the files read lately: a command
+     * opens an input several times (its header checked, a centre estimated, its rows read), and
+     * said it as many times.
      */
     static void warnTrailingBytes(Path file, long extra) {
-        if (WARNED_TRAILING.add(file.toAbsolutePath().normalize() + "|" + extra)) {
+        if (WARNED_TRAILING.put(file.toAbsolutePath().normalize() + "|" + extra, Boolean.TRUE) == null) {
             LOG.warn("{}: {} bytes after the array data are ignored", file, extra);
         }
+    }
+
+    /** The files {@link #warnTrailingBytes} remembers now (for tests). */
+    static int warnedTrailingRemembered() {
+        return WARNED_TRAILING.size();
     }
 
     static InputException truncated(Path file, NpyHeader h, NpyDtype dt, long needed,

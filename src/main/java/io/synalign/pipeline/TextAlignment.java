@@ -15,6 +15,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
+import io.synalign.models.EncodeTally;
 import io.synalign.models.SentenceEncoder;
 import java.util.ArrayList;
 import java.util.List;
@@ -143,7 +144,9 @@ public final class TextAlignment {
     /**
      * Both sets embedded (rows in input order) and how long it took.
      *
-     * @param cache the encoder's cache counters after embedding (hits -1 without a cache)
+     * @param cache the cache and truncation counts of the texts embedded for this alignment only
+     *              (hits -1 without a cache): not the encoder's since it was loaded, which a
+     *              shared encoder's other calls and threads add to
      */
     public record Embedded(FloatMatrix real, FloatMatrix synthetic, TextEmbedding.Stats cache,
             double seconds) {
@@ -191,25 +194,41 @@ public final class TextAlignment {
                 synthetic.labels(), synthetic.texts().size());
     }
 
-    /** Embeds both sets with {@code encoder}; progress stages "embed real", "embed synthetic". */
+    /**
+     * Embeds both sets with {@code encoder}; progress stages "embed real", "embed synthetic". The
+     * result's statistics count these texts only, through a tally of this call's own
+     * ({@link EncodeTally}).
+     */
     public Embedded embed(SentenceEncoder encoder, List<String> real, List<String> synthetic,
             ProgressListener progress) {
         long start = System.nanoTime();
-        FloatMatrix r = TextEmbedding.encode(encoder, real, encoding(progress, "embed real"));
-        return withSynthetic(encoder, r, (System.nanoTime() - start) / 1e9, synthetic, progress);
+        EncodeTally tally = new EncodeTally();
+        FloatMatrix r = TextEmbedding.encode(encoder, real, encoding(progress, "embed real"), tally);
+        return withSynthetic(encoder, r, (System.nanoTime() - start) / 1e9, tally, synthetic, progress);
     }
 
     /**
-     * Embeds the synthetic texts with {@code encoder}, beside real rows it embedded before.
+     * Embeds the synthetic texts with {@code encoder}, beside real rows it embedded before. The
+     * result's statistics count the synthetic texts only: the real rows' are the caller's.
      *
      * @param realSeconds the time the real rows took (the result gives the sum)
      */
     public Embedded withSynthetic(SentenceEncoder encoder, FloatMatrix real, double realSeconds,
             List<String> synthetic, ProgressListener progress) {
+        return withSynthetic(encoder, real, realSeconds, new EncodeTally(), synthetic, progress);
+    }
+
+    /**
+     * Embeds the synthetic texts, adding them to {@code tally}, which holds whatever the caller
+     * counted before (the real rows, when it embedded them with this tally); the result's
+     * statistics are the tally's.
+     */
+    public Embedded withSynthetic(SentenceEncoder encoder, FloatMatrix real, double realSeconds,
+            EncodeTally tally, List<String> synthetic, ProgressListener progress) {
         long start = System.nanoTime();
         FloatMatrix s = TextEmbedding.encode(encoder, synthetic,
-                encoding(progress, "embed synthetic"));
-        return new Embedded(real, s, TextEmbedding.stats(encoder),
+                encoding(progress, "embed synthetic"), tally);
+        return new Embedded(real, s, TextEmbedding.Stats.of(tally),
                 realSeconds + (System.nanoTime() - start) / 1e9);
     }
 

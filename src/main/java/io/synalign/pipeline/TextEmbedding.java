@@ -3,6 +3,7 @@ package io.synalign.pipeline;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.models.CachingSentenceEncoder;
 import io.synalign.models.EncodeProgress;
+import io.synalign.models.EncodeTally;
 import io.synalign.models.SentenceEncoder;
 import java.util.List;
 import java.util.Locale;
@@ -20,7 +21,16 @@ public final class TextEmbedding {
      *     value (exit 1: not the user's input)
      */
     public static FloatMatrix encode(SentenceEncoder encoder, List<String> texts, EncodeProgress progress) {
-        FloatMatrix m = encoder.encode(texts, progress);
+        return encode(encoder, texts, progress, new EncodeTally());
+    }
+
+    /**
+     * Embeds {@code texts} as {@link #encode(SentenceEncoder, List, EncodeProgress)} does, adding
+     * this call's texts, truncations and cache use to {@code tally} ({@link Stats#of}).
+     */
+    public static FloatMatrix encode(SentenceEncoder encoder, List<String> texts, EncodeProgress progress,
+            EncodeTally tally) {
+        FloatMatrix m = encoder.encode(texts, progress, tally);
         if (m.rows() != texts.size() || m.cols() != encoder.dimension()) {
             throw new IllegalStateException("encoder returned a " + m.rows() + " x " + m.cols()
                     + " matrix for " + texts.size() + " texts of dimension " + encoder.dimension());
@@ -67,6 +77,11 @@ public final class TextEmbedding {
                             + unchecked + " read from the cache were not checked" : "");
         }
 
+        /** The counts of {@code tally}: the texts of the calls given it, and no others. */
+        public static Stats of(EncodeTally tally) {
+            return new Stats(tally.cacheHits(), tally.cacheMisses(), tally.truncation());
+        }
+
         /** e.g. {@code "; 1200 texts from the cache, 800 embedded"}, or {@code ""} without a cache. */
         public String describe() {
             return hits < 0 ? "" : String.format(Locale.ROOT, "; %d from the cache, %d embedded",
@@ -76,7 +91,9 @@ public final class TextEmbedding {
 
     /**
      * The cache counters of {@code encoder} so far, or (-1, -1) when it has no cache, and its
-     * truncation counts.
+     * truncation counts: every text since it was loaded, by every caller. A command that loads
+     * its own encoder reports its run with it; a caller sharing one counts its own texts with an
+     * {@link EncodeTally} ({@link Stats#of}).
      */
     public static Stats stats(SentenceEncoder encoder) {
         if (encoder instanceof CachingSentenceEncoder c) {

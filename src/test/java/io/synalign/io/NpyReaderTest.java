@@ -128,6 +128,34 @@ class NpyReaderTest {
         assertArrayEquals(new float[] {1, 2}, NpyReader.readMatrix(p).data());
     }
 
+    /**
+     * The warning about trailing bytes is said once per file however often it is read, and the
+     * files remembered for that are bounded: a long-running host reading file after file used to
+     * keep every path for the life of the process.
+     */
+    @Test
+    void trailingBytesAreWarnedOnceAndTheFilesRememberedAreBounded() throws IOException {
+        byte[] f = NpyFixtures.float32Matrix(1, 2, new double[] {1, 2});
+        Path once = write(dir.resolve("once.npy"), Arrays.copyOf(f, f.length + 3));
+        java.io.PrintStream originalErr = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        // slf4j-simple writes to the current System.err on each call.
+        System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+        String said;
+        try {
+            NpyReader.readMatrix(once);
+            NpyReader.readMatrix(once);
+            said = err.toString(StandardCharsets.UTF_8);
+            for (int i = 0; i < NpyReader.WARNED_TRAILING_KEPT + 100; i++) {
+                NpyReader.warnTrailingBytes(dir.resolve("many-" + i + ".npy"), 1);
+            }
+        } finally {
+            System.setErr(originalErr);
+        }
+        assertEquals(1, said.split("3 bytes after the array data are ignored", -1).length - 1, said);
+        assertEquals(NpyReader.WARNED_TRAILING_KEPT, NpyReader.warnedTrailingRemembered());
+    }
+
     // ---- errors: each names the file and says what is wrong ----
 
     private static void assertMessage(Executable read, Path file, String... fragments) {

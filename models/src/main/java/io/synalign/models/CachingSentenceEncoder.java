@@ -67,9 +67,15 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
 
     @Override
     public FloatMatrix encode(List<String> texts, EncodeProgress progress) {
+        return encode(texts, progress, new EncodeTally());
+    }
+
+    /** Also adds this call's hits, misses and truncations to {@code tally}, the model's through it. */
+    @Override
+    public FloatMatrix encode(List<String> texts, EncodeProgress progress, EncodeTally tally) {
         SentenceEncoder.requireNoNulls(texts);
-        if (progress == null) {
-            throw new IllegalArgumentException("progress must not be null");
+        if (progress == null || tally == null) {
+            throw new IllegalArgumentException("progress and tally must not be null");
         }
         String id = delegate.modelId();
         int d = delegate.dimension();
@@ -99,8 +105,10 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
             if (cut >= 0) {
                 hitsChecked.addAndGet(answered.size());
                 hitsTruncated.addAndGet(cut);
+                tally.checked(answered.size(), cut, delegate.truncation().maxLength());
             }
         }
+        tally.cache(answered.size(), 0);
         List<String> toEncode = new ArrayList<>(missing.keySet());
         int chunks = (toEncode.size() + chunkSize - 1) / chunkSize;
         for (int c = 0; c < chunks; c++) {
@@ -114,12 +122,13 @@ public final class CachingSentenceEncoder implements SentenceEncoder {
                 if (done < of) {
                     progress.onBatch(before + done, total);
                 }
-            });
+            }, tally);
             if (fresh.rows() != chunk.size() || fresh.cols() != d) {
                 throw new IllegalStateException("delegate returned " + fresh + " for "
                         + chunk.size() + " texts of dimension " + d);
             }
             misses.addAndGet(chunk.size());
+            tally.cache(0, chunk.size());
             for (int k = 0; k < chunk.size(); k++) {
                 float[] row = new float[d];
                 System.arraycopy(fresh.data(), k * d, row, 0, d);

@@ -189,9 +189,14 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
 
     @Override
     public FloatMatrix encode(List<String> texts, EncodeProgress progress) {
+        return encode(texts, progress, new EncodeTally());
+    }
+
+    @Override
+    public FloatMatrix encode(List<String> texts, EncodeProgress progress, EncodeTally tally) {
         SentenceEncoder.requireNoNulls(texts);
-        if (progress == null) {
-            throw new IllegalArgumentException("progress must not be null");
+        if (progress == null || tally == null) {
+            throw new IllegalArgumentException("progress and tally must not be null");
         }
         if (closed.get()) {
             throw new IllegalStateException("encoder " + modelId + " is closed");
@@ -207,12 +212,15 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             int from = b * batchSize;
             int to = Math.min(n, from + batchSize);
             TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));
+            long cut = 0;
             for (TextTokenizer.Tokens t : tokens) {
                 if (t.truncated()) {
-                    textsTruncated.incrementAndGet();
+                    cut++;
                 }
             }
+            textsTruncated.addAndGet(cut);
             textsEncoded.addAndGet(tokens.length);
+            tally.checked(tokens.length, cut, options.maxLength());
             if (batchMode == BatchMode.PER_TEXT) {
                 for (int i = 0; i < tokens.length; i++) {
                     embedInto(new TextTokenizer.Tokens[] {tokens[i]}, out, from + i);

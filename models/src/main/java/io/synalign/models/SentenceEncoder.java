@@ -48,6 +48,17 @@ public interface SentenceEncoder extends AutoCloseable {
     FloatMatrix encode(List<String> texts, EncodeProgress progress);
 
     /**
+     * Encodes {@code texts} as {@link #encode(List, EncodeProgress)} does, and adds what this call
+     * did to {@code tally}: the texts it ran and truncated, and a cache's hits and misses. A
+     * caller that reports on its own texts (one alignment of many on a shared encoder) passes a
+     * tally of its own; {@link #truncation()} counts every call's. The default counts nothing, as
+     * {@link #truncation()}'s does, for an encoder that never truncates.
+     */
+    default FloatMatrix encode(List<String> texts, EncodeProgress progress, EncodeTally tally) {
+        return encode(texts, progress);
+    }
+
+    /**
      * The texts this encoder has run through its model so far, and how many of them were longer
      * than its maximum length and lost their end: their vectors stand for a prefix only, which a
      * user should be told. A cache adds the texts it answered, checked by

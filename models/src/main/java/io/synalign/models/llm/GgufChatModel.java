@@ -216,13 +216,8 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         int ctx = options.contextOf(header, f);
         String fingerprint = fingerprint(f);
         LlamaModel llama;
-        // java-llama.cpp's loader prints "Extracted 'libjllama.so' to ..." on System.out when
-        // the class first loads: stdout carries the command's own output (a summary a script
-        // parses), so the load writes to stderr.
-        java.io.PrintStream stdout = System.out;
-        System.setOut(System.err);
         try {
-            privateNativeDirectory();
+            LlamaNatives.load();
             ModelParameters params = new ModelParameters()
                     .setModel(f.toString())
                     .setCtxSize(ctx)
@@ -236,11 +231,10 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
                 params.disableLog();
             }
             llama = new LlamaModel(params);
-        } catch (RuntimeException | UnsatisfiedLinkError e) {
-            // LlamaException (not public) is a RuntimeException.
+        } catch (RuntimeException | LinkageError e) {
+            // LlamaException (not public) is a RuntimeException; natives that cannot load throw
+            // UnsatisfiedLinkError the first time and NoClassDefFoundError after.
             throw new ChatModelException("cannot load GGUF model " + f + ": " + e.getMessage(), e);
-        } finally {
-            System.setOut(stdout);
         }
         LOG.info("Loaded GGUF model {} (architecture {}, context {}, {})", f, header.architecture(), ctx,
                 header.chatTemplate() == null ? "no chat template: fallback prompt format" : "its chat template");
@@ -281,25 +275,6 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             throw new IllegalArgumentException("cannot read GGUF model file " + f + ": " + e.getMessage());
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException("every Java runtime provides SHA-256", e);
-        }
-    }
-
-    /**
-     * java-llama.cpp extracts its native library to {@code <tmpdir>/libjllama.so}, one path for
-     * every JVM on the machine, so two runs starting together could overwrite each other's
-     * library. Unless the user chose a directory ({@code -Dde.kherud.llama.tmpdir}), each JVM
-     * gets its own.
-     */
-    private static synchronized void privateNativeDirectory() {
-        if (System.getProperty("de.kherud.llama.tmpdir") != null) {
-            return;
-        }
-        try {
-            Path d = java.nio.file.Files.createTempDirectory("synalign-jllama-");
-            d.toFile().deleteOnExit();
-            System.setProperty("de.kherud.llama.tmpdir", d.toString());
-        } catch (java.io.IOException e) {
-            LOG.debug("no private directory for the llama.cpp natives ({}); using the default", e.toString());
         }
     }
 
