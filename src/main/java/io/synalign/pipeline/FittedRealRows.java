@@ -21,9 +21,10 @@ import java.util.function.UnaryOperator;
  *
  * <ul>
  *   <li>{@link Status#SAME}: same fingerprint and count, the same rows: in-sample, a fact;</li>
- *   <li>{@link Status#OVERLAP}: some of the test's rows (by the listed row digests) were
- *       fitted to, {@code amongFitted} of them;</li>
- *   <li>{@link Status#DISJOINT}: listed digests and none shared: out of sample;</li>
+ *   <li>{@link Status#OVERLAP}: some of the test's rows were fitted to, {@code amongFitted}
+ *       of them, counted by their texts (the test scores the texts' embeddings, so the same
+ *       texts under other labels, or read with another label field, count);</li>
+ *   <li>{@link Status#DISJOINT}: listed digests and no text shared: out of sample;</li>
  *   <li>{@link Status#OTHER}: a different set, whose rows were not listed (over
  *       {@value RealRowsFingerprint#LISTED_ROWS}): how many are shared is not known;</li>
  *   <li>{@link Status#UNKNOWN}: nothing to compare with (no run directory, no alignment.json, a
@@ -131,14 +132,16 @@ public record FittedRealRows(Status status, int testedRows, int fittedRows, int 
                     + " rows), so the weighted"
                     + " columns score them in-sample, which flatters them: ") + fair;
             case OVERLAP -> text.apply((amongFitted == testedRows ? "all " : "") + amongFitted
-                    + " of these " + testedRows + " real rows are among the " + fittedRows
+                    + " of these " + testedRows + " real rows are, by their texts, among the "
+                    + fittedRows
                     + " the weights were fitted to (by the run directory's alignment.json), so the"
                     + " weighted columns score the weights "
                     + (amongFitted == testedRows ? "" : "partly ") + "in-sample, which flatters"
                     + " them: ") + fair;
             case DISJOINT -> text.apply("the weights were fitted to other real rows (the"
-                    + " run directory's alignment.json records " + fittedRows + ", none of them among these "
-                    + testedRows + "): the weighted columns score the weights on real rows they"
+                    + " run directory's alignment.json records " + fittedRows + ", none of their"
+                    + " texts among these " + testedRows + "): the weighted columns score the"
+                    + " weights on real rows they"
                     + " were not fitted to");
             case OTHER -> text.apply("the weights were fitted to other real rows than these (the"
                     + " run directory's alignment.json records " + fittedRows + " of another fingerprint; whether"

@@ -29,18 +29,24 @@ import java.util.Map;
  * included) does not. The length prefixes keep the encoding unambiguous (label "a b", text
  * "c" is not label "a", text "b c").
  *
- * <p>For a real set of at most {@value #LISTED_ROWS} rows (the few-shot side is usually far
- * smaller) the rows' digests are also listed ({@code row_digests}, sorted, the first
- * {@value #ROW_DIGEST_HEX} hex digits, 64 bits, of each: a chance match among 1,000 rows beside
- * a million is about 5e-11), so that a partial overlap can be counted; above that only the
- * fingerprint and count are kept, and the document stays small.
+ * <p>The texts alone are fingerprinted too ({@code texts_sha256}: the same construction with
+ * every row's label taken as none), and for a real set of at most {@value #LISTED_ROWS} rows
+ * (the few-shot side is usually far smaller) the texts' digests are listed ({@code row_digests},
+ * sorted, the first {@value #ROW_DIGEST_HEX} hex digits, 64 bits, of each: a chance match among
+ * 1,000 rows beside a million is about 5e-11), so that a partial overlap can be counted; above
+ * that only the fingerprints and count are kept, and the document stays small. Overlap is
+ * counted on texts because a two-sample test scores the texts' embeddings: the same texts read
+ * under another label field, or relabelled, are still the rows the weights were fitted to.
  *
  * @param count the number of rows
  * @param sha256 the set's fingerprint, 64 lowercase hex digits
- * @param rowDigests the rows' digest prefixes, sorted: all of them when computed here, null
+ * @param textsSha256 the fingerprint of the texts alone (labels taken as none), null when read
+ *     from a document that does not record it
+ * @param rowDigests the texts' digest prefixes, sorted: all of them when computed here, null
  *     when read from a document that does not list them
  */
-public record RealRowsFingerprint(int count, String sha256, List<String> rowDigests) {
+public record RealRowsFingerprint(int count, String sha256, String textsSha256,
+        List<String> rowDigests) {
 
     /** The most rows whose digests are listed. */
     public static final int LISTED_ROWS = 1000;
@@ -54,8 +60,9 @@ public record RealRowsFingerprint(int count, String sha256, List<String> rowDige
             + " row's digest over its label (byte 0 for none, else byte 1 and the label) and"
             + " text, each string a 4-byte big-endian length and its UTF-8 bytes, as the record"
             + " reader yields them (so a reformatted or reordered copy of the same rows"
-            + " matches); row_digests, listed for at most " + LISTED_ROWS + " rows, the first "
-            + ROW_DIGEST_HEX + " hex digits of each row's digest, sorted";
+            + " matches); texts_sha256 the same with every label taken as none; row_digests,"
+            + " listed for at most " + LISTED_ROWS + " rows, the first " + ROW_DIGEST_HEX
+            + " hex digits of each row's digest with its label taken as none, sorted";
 
     /** The JSON key under which {@code align} and {@code run} record it. */
     public static final String KEY = "real_rows";
@@ -70,20 +77,31 @@ public record RealRowsFingerprint(int count, String sha256, List<String> rowDige
                     + " texts");
         }
         byte[][] digests = new byte[texts.size()][];
+        byte[][] textDigests = new byte[texts.size()][];
         for (int i = 0; i < digests.length; i++) {
-            digests[i] = rowDigest(labels == null ? null : labels.get(i), texts.get(i));
-        }
-        Arrays.sort(digests, Arrays::compareUnsigned);
-        MessageDigest set = newSha256();
-        for (byte[] d : digests) {
-            set.update(d);
+            textDigests[i] = rowDigest(null, texts.get(i));
+            digests[i] = labels == null ? textDigests[i] : rowDigest(labels.get(i), texts.get(i));
         }
         List<String> listed = new ArrayList<>(digests.length);
-        for (byte[] d : digests) {
+        for (byte[] d : sorted(textDigests)) {
             listed.add(HexFormat.of().formatHex(d, 0, ROW_DIGEST_HEX / 2));
         }
-        return new RealRowsFingerprint(digests.length, HexFormat.of().formatHex(set.digest()),
-                List.copyOf(listed));
+        return new RealRowsFingerprint(digests.length, setDigest(digests),
+                setDigest(textDigests), List.copyOf(listed));
+    }
+
+    private static byte[][] sorted(byte[][] digests) {
+        Arrays.sort(digests, Arrays::compareUnsigned);
+        return digests;
+    }
+
+    /** The SHA-256 of {@code digests} concatenated in ascending unsigned byte order, as hex. */
+    private static String setDigest(byte[][] digests) {
+        MessageDigest set = newSha256();
+        for (byte[] d : sorted(digests.clone())) {
+            set.update(d);
+        }
+        return HexFormat.of().formatHex(set.digest());
     }
 
     /** The SHA-256 of one row, by the encoding above. */
@@ -113,12 +131,16 @@ public record RealRowsFingerprint(int count, String sha256, List<String> rowDige
         }
     }
 
-    /** The document's object: {@code about}, {@code count}, {@code sha256}, {@code row_digests}. */
+    /**
+     * The document's object: {@code about}, {@code count}, {@code sha256},
+     * {@code texts_sha256}, {@code row_digests}.
+     */
     public Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("about", ABOUT);
         m.put("count", count);
         m.put("sha256", sha256);
+        m.put("texts_sha256", textsSha256);
         // Listed for a few-shot set only: the document stays small (null above).
         m.put("row_digests", count <= LISTED_ROWS ? rowDigests : null);
         return m;
@@ -148,17 +170,21 @@ public record RealRowsFingerprint(int count, String sha256, List<String> rowDige
                 listed = null; // not this class's list: the overlap is then not counted
             }
         }
+        JsonNode texts = node.path("texts_sha256");
         return new RealRowsFingerprint(node.path("count").asInt(), node.path("sha256").asText(),
+                texts.isTextual() && texts.asText().matches("[0-9a-f]{64}") ? texts.asText() : null,
                 listed == null ? null : List.copyOf(listed));
     }
 
     /**
-     * How many of {@code rows} (each counted, duplicates too) have a digest among these listed
-     * ones, or -1 when either side's digests are not listed.
+     * How many of {@code rows} (each counted, duplicates too) have a text among these rows'
+     * texts: by the listed digests, or all of them when both sides record the same texts'
+     * fingerprint; -1 when that cannot be told (a side's digests not listed, the texts'
+     * fingerprints differing or not recorded).
      */
     public int amongThese(RealRowsFingerprint rows) {
         if (rowDigests == null || rows.rowDigests == null) {
-            return -1;
+            return textsSha256 != null && textsSha256.equals(rows.textsSha256) ? rows.count : -1;
         }
         java.util.Set<String> mine = new java.util.HashSet<>(rowDigests);
         int n = 0;

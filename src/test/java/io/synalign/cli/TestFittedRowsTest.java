@@ -102,8 +102,9 @@ class TestFittedRowsTest {
         assertEquals(ReferenceFingerprint.set(labels, texts), record.path("sha256").asText());
         List<String> digests = new ArrayList<>();
         record.path("row_digests").forEach(d -> digests.add(d.asText()));
-        assertEquals(ReferenceFingerprint.rows(labels, texts).stream()
-                .map(h -> h.substring(0, 16)).toList(), digests);
+        assertEquals(ReferenceFingerprint.rows(null, texts).stream()
+                .map(h -> h.substring(0, 16)).toList(), digests, "the texts' digests");
+        assertEquals(ReferenceFingerprint.set(null, texts), record.path("texts_sha256").asText());
         assertTrue(record.path("about").asText().startsWith("the real rows the weights were"
                 + " fitted to: sha256 is the SHA-256"), record::toString);
         assertEquals(record, JSON.readTree(dir.resolve("summary.json").toFile())
@@ -144,7 +145,7 @@ class TestFittedRowsTest {
                 + " rows alone).</p>"), html);
     }
 
-    /** 5 of the fitted rows beside 3 new ones; the fitted texts under other labels: none. */
+    /** 5 of the fitted rows beside 3 new ones; the fitted texts under other labels: all; other texts: none. */
     @Test
     void someOrNoneOfTheFittedRowsAreCounted() throws IOException {
         List<String> t = new ArrayList<>(texts.subList(3, 8));
@@ -153,21 +154,69 @@ class TestFittedRowsTest {
         l.addAll(List.of("neg", "pos", "neg"));
         jsonl("some.jsonl", t, l);
         Cli.Run some = test("some.jsonl", "--run-dir", p("rd"));
-        assertTrue(note(some).startsWith("note: 5 of these 8 real rows are among the 13 the"
+        assertTrue(note(some).startsWith("note: 5 of these 8 real rows are, by their texts,"
+                + " among the 13 the"
                 + " weights were fitted to (by the run directory's alignment.json), so the"
                 + " weighted columns score the weights partly in-sample, which flatters them"),
                 some.out());
         assertEquals("overlap", finding().path("status").asText());
         assertEquals(5, finding().path("among_fitted").asInt());
 
+        // The fitted texts under other labels: the test scores the texts' embeddings, so these
+        // are the rows the weights were fitted to (review final22: was "disjoint").
         List<String> swapped = labels.stream().map(x -> x.equals("pos") ? "neg" : "pos").toList();
         jsonl("swapped.jsonl", texts, swapped);
-        Cli.Run none = test("swapped.jsonl", "--run-dir", p("rd"));
+        Cli.Run relabelled = test("swapped.jsonl", "--run-dir", p("rd"));
+        assertTrue(note(relabelled).startsWith("note: all 13 of these 13 real rows are, by their"
+                + " texts, among the 13 the weights were fitted to"), relabelled.out());
+        assertEquals("overlap", finding().path("status").asText());
+        assertEquals(13, finding().path("among_fitted").asInt());
+
+        List<String> others = List.of("A film I will forget", "Great fun for the family",
+                "Too loud", "The plot made no sense at all");
+        jsonl("others.jsonl", others, List.of("neg", "pos", "neg", "pos"));
+        Cli.Run none = test("others.jsonl", "--run-dir", p("rd"));
         assertEquals("note: the weights were fitted to other real rows (the run directory's"
-                + " alignment.json records 13, none of them among these 13): the weighted columns"
-                + " score the weights on real rows they were not fitted to", note(none));
+                + " alignment.json records 13, none of their texts among these 4): the weighted"
+                + " columns score the weights on real rows they were not fitted to", note(none));
         assertEquals("disjoint", finding().path("status").asText());
         assertEquals(0, finding().path("among_fitted").asInt());
+    }
+
+    /**
+     * Aligned per label of a field {@code topic}, tested pooled (test's default field
+     * {@code label} is in neither file): the same texts, so in-sample (review final22: the
+     * label in each row's digest made it "disjoint", "not fitted to").
+     */
+    @Test
+    void theFittedTextsReadWithAnotherLabelFieldAreTheFittedRows() throws IOException {
+        StringBuilder real = new StringBuilder();
+        for (int i = 0; i < texts.size(); i++) {
+            real.append(JSON.createObjectNode().put("text", texts.get(i)).put("topic",
+                    labels.get(i))).append('\n');
+        }
+        Files.writeString(dir.resolve("real-topic.jsonl"), real.toString(), StandardCharsets.UTF_8);
+        StringBuilder synth = new StringBuilder();
+        for (String line : Files.readAllLines(dir.resolve("synth.jsonl"))) {
+            synth.append(line.replace("\"label\"", "\"topic\"")).append('\n');
+        }
+        Files.writeString(dir.resolve("synth-topic.jsonl"), synth.toString(), StandardCharsets.UTF_8);
+        Cli.Run align = Cli.run(cl -> Cli.align(cl).loader = (spec, options)
+                -> new GenerateCommandTest.HashEncoder(), "align", "--real", p("real-topic.jsonl"),
+                "--synthetic", p("synth-topic.jsonl"), "--label-field", "topic", "--out",
+                p("w-topic.jsonl"), "--run-dir", p("rd-topic"), "--backend", "reference",
+                "--method", "exact", "--no-cache", "--quiet");
+        assertEquals(0, align.status(), align::toString);
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                "test", "--real", p("real-topic.jsonl"), "--synthetic", p("synth-topic.jsonl"),
+                "--weighted", p("w-topic.jsonl"), "--summary", p("t.json"), "--permutations",
+                "100", "--no-cache", "-q", "--run-dir", p("rd-topic"));
+        assertEquals(0, run.status(), run::toString);
+        assertEquals("overlap", finding().path("status").asText(), run.out());
+        assertEquals(13, finding().path("among_fitted").asInt());
+        assertTrue(note(run).startsWith("note: all 13 of these 13 real rows are, by their texts,"
+                + " among the 13 the weights were fitted to"), run.out());
     }
 
     /** No record to compare with: the conditional wording of before, and why. */

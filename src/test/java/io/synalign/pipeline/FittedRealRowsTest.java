@@ -37,19 +37,19 @@ class FittedRealRowsTest {
         FittedRealRows some = FittedRealRows.compare(rows(0, 16), rows(10, 20));
         assertEquals(FittedRealRows.Status.OVERLAP, some.status());
         assertEquals(6, some.amongFitted());
-        assertTrue(plain(some).startsWith("6 of these 10 real rows are among the 16 the weights"
+        assertTrue(plain(some).startsWith("6 of these 10 real rows are, by their texts, among the 16 the weights"
                 + " were fitted to (by the run directory's alignment.json), so the weighted"
                 + " columns score the weights partly in-sample"), plain(some));
         FittedRealRows subset = FittedRealRows.compare(rows(0, 16), rows(2, 9));
         assertEquals(FittedRealRows.Status.OVERLAP, subset.status());
-        assertTrue(plain(subset).startsWith("all 7 of these 7 real rows are among the 16 the"
+        assertTrue(plain(subset).startsWith("all 7 of these 7 real rows are, by their texts, among the 16 the"
                 + " weights were fitted to (by the run directory's alignment.json), so the"
                 + " weighted columns score the weights in-sample"), plain(subset));
 
         FittedRealRows none = FittedRealRows.compare(rows(0, 16), rows(16, 26));
         assertEquals(FittedRealRows.Status.DISJOINT, none.status());
         assertEquals("the weights were fitted to other real rows (the run directory's"
-                + " alignment.json records 16, none of them among these 10): the weighted"
+                + " alignment.json records 16, none of their texts among these 10): the weighted"
                 + " columns score the weights on real rows they were not fitted to", plain(none));
 
         RealRowsFingerprint large = RealRowsFingerprint.fromJson(JSON.valueToTree(
@@ -62,6 +62,13 @@ class FittedRealRowsTest {
                 + " real set over 1000 rows)"), plain(unlisted));
         assertEquals(FittedRealRows.Status.SAME, FittedRealRows.compare(large,
                 rows(0, RealRowsFingerprint.LISTED_ROWS + 5)).status(), "the fingerprint decides");
+        // The same texts under another label, unlisted: the texts' fingerprint counts them all.
+        List<String> texts = IntStream.range(0, RealRowsFingerprint.LISTED_ROWS + 5)
+                .mapToObj(i -> "row " + i).toList();
+        FittedRealRows relabelled = FittedRealRows.compare(large, RealRowsFingerprint.of(texts,
+                texts.stream().map(t -> "other").toList()));
+        assertEquals(FittedRealRows.Status.OVERLAP, relabelled.status());
+        assertEquals(RealRowsFingerprint.LISTED_ROWS + 5, relabelled.amongFitted());
     }
 
     @Test

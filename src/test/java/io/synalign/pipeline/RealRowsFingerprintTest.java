@@ -33,10 +33,13 @@ class RealRowsFingerprintTest {
         RealRowsFingerprint fp = RealRowsFingerprint.of(TEXTS, labels);
         assertEquals(ReferenceFingerprint.set(labels, TEXTS), fp.sha256());
         assertEquals(8, fp.count());
-        assertEquals(ReferenceFingerprint.rows(labels, TEXTS).stream()
+        // The texts alone: the listed digests and texts_sha256 take every label as none.
+        assertEquals(ReferenceFingerprint.rows(null, TEXTS).stream()
                 .map(h -> h.substring(0, 16)).toList(), fp.rowDigests());
+        assertEquals(ReferenceFingerprint.set(null, TEXTS), fp.textsSha256());
         RealRowsFingerprint unlabelled = RealRowsFingerprint.of(TEXTS, null);
         assertEquals(ReferenceFingerprint.set(null, TEXTS), unlabelled.sha256());
+        assertEquals(unlabelled.sha256(), unlabelled.textsSha256());
         RealRowsFingerprint none = RealRowsFingerprint.of(List.of(), null);
         assertEquals(ReferenceFingerprint.set(null, List.of()), none.sha256());
         assertEquals(0, none.count());

@@ -233,12 +233,12 @@ class ReportPartsTest {
         String disjoint = TwoSampleSection.html(json.readTree(String.format(doc, "disjoint", "0",
                 sha)), null);
         assertTrue(disjoint.contains("id=\"two-sample-in-sample\">The weights were fitted to other"
-                + " real rows (the run directory&#39;s alignment.json records 16, none of them among"
-                + " these 32): the weighted columns score the weights on real rows they were not"
+                + " real rows (the run directory&#39;s alignment.json records 16, none of their"
+                + " texts among these 32): the weighted columns score the weights on real rows they were not"
                 + " fitted to.</p>"), disjoint);
         String overlap = TwoSampleSection.html(json.readTree(String.format(doc, "overlap", "4",
                 sha)), null);
-        assertTrue(overlap.contains(">4 of these 32 real rows are among the 16 the weights were"
+        assertTrue(overlap.contains(">4 of these 32 real rows are, by their texts, among the 16 the weights were"
                 + " fitted to"), overlap);
         // The directory's alignment.json records other rows since: the finding is not used.
         var alignment = json.readTree("{\"command\": \"run\", \"real_rows\": {\"count\": 16,"

@@ -64,6 +64,8 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     private static final long PAD_ID = 0;
 
     private final String modelId;
+    /** What an interrupted {@link #encode} names, built once (see {@link Cancellation}). */
+    private final String cancelledWork;
     private final EncoderOptions options;
     private final Pooling pooling;
     private final BatchMode batchMode;
@@ -92,6 +94,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         }
         this.feedsTokenTypeIds = inputs.contains(TOKEN_TYPE_IDS);
         this.modelId = modelId(spec, pooling, options.maxLength(), batchMode, autoMode);
+        this.cancelledWork = "embedding (batch of " + modelId + ")";
         this.dimension = probeDimension();
         if (options.maxLength() > EncoderOptions.DEFAULT_MAX_LENGTH) {
             probeMaxLength(spec, options.maxLength());
@@ -208,7 +211,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         for (int b = 0; b < batches; b++) {
             // Once per batch, before its tokens and its ONNX run (see Cancellation): the batch's
             // tensors are closed by embedInto's own scopes, so nothing is held on the way out.
-            Cancellation.stopIfInterrupted("embedding (batch of " + modelId + ")");
+            Cancellation.stopIfInterrupted(cancelledWork);
             int from = b * batchSize;
             int to = Math.min(n, from + batchSize);
             TextTokenizer.Tokens[] tokens = tokenizer.tokenize(texts.subList(from, to));
