@@ -115,8 +115,10 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
      * Loads {@code spec}: reads the ONNX graph into an ONNX Runtime session (CPU, or CUDA when
      * requested) and the tokenizer, and runs one probe text to learn the output dimension.
      *
-     * @throws IllegalStateException when CUDA is requested but not available, or a bundled
-     *                               model cannot be loaded
+     * @throws IllegalStateException when CUDA is requested but not available, a bundled model
+     *                               cannot be loaded, or DJL's OnnxRuntime engine cannot start
+     *                               (an ONNX Runtime environment created before the first
+     *                               encoder loaded: {@link OrtEngineFailure})
      * @throws IllegalArgumentException when a model directory's files cannot be loaded, naming
      *                               the directory
      */
@@ -133,7 +135,13 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         byte[] onnx = spec.source().readModel();
         BatchMode autoMode = OnnxGraphScan.usesDynamicQuantization(onnx)
                 ? BatchMode.PER_TEXT : BatchMode.PADDED;
-        Model model = Model.newInstance(spec.name(), device, ENGINE);
+        Model model;
+        try {
+            model = Model.newInstance(spec.name(), device, ENGINE);
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            // The engine's class initialiser failed (now or earlier in this JVM).
+            throw OrtEngineFailure.explain(e);
+        }
         TextTokenizer tokenizer = null;
         try {
             try (OrtSession.SessionOptions quiet = quietSessionOptions()) {

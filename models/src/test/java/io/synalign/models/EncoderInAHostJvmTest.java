@@ -57,6 +57,23 @@ class EncoderInAHostJvmTest {
         }
     }
 
+    /**
+     * The child of a host that created ONNX Runtime's environment itself first: tries to load the
+     * encoder twice, printing how each attempt ended, then loads it again after nothing changed.
+     */
+    public static final class LoadEncoderAfterOwnEnvironment {
+        public static void main(String[] args) throws Exception {
+            ai.onnxruntime.OrtEnvironment.getEnvironment();
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                try (OnnxSentenceEncoder e = OnnxSentenceEncoder.load(ModelSpec.minilm())) {
+                    System.out.println("attempt " + attempt + ": embedded " + e.encode(List.of("a text")).cols());
+                } catch (IllegalStateException e) {
+                    System.out.println("attempt " + attempt + ": " + e.getMessage());
+                }
+            }
+        }
+    }
+
     @TempDir
     Path dir;
 
@@ -137,6 +154,26 @@ class EncoderInAHostJvmTest {
         assertEquals(expected, offline.properties());
     }
 
+    /**
+     * A host that created ONNX Runtime's environment before the first encoder loaded: DJL's engine
+     * cannot start (it must create the environment with its thread-pool settings), and every load
+     * says why and what to do, the first (ExceptionInInitializerError underneath) and the later
+     * ones (NoClassDefFoundError) alike, as an IllegalStateException the host can catch.
+     */
+    @Test
+    void anEncoderLoadAfterTheHostsOwnOrtEnvironmentNamesTheCauseAndTheRemedy() throws Exception {
+        Child child = runChild(LoadEncoderAfterOwnEnvironment.class, List.of(), List.of());
+        assertEquals(0, child.exitStatus, child.describe("its own OrtEnvironment first"));
+        for (int attempt = 1; attempt <= 2; attempt++) {
+            String line = child.output.lines().filter(l -> l.startsWith("attempt ")).toList().get(attempt - 1);
+            assertTrue(line.startsWith("attempt " + attempt + ": cannot load a sentence encoder: an ONNX Runtime"
+                    + " environment was created in this JVM (OrtEnvironment.getEnvironment) before the first"
+                    + " encoder loaded"), line);
+            assertTrue(line.endsWith("Load an encoder before creating your own OrtEnvironment"
+                    + " (OrtEnvironment.getEnvironment() then returns the engine's)"), line);
+        }
+    }
+
     /** Four threads encoding different texts at once get the rows a lone call gets. */
     @Test
     void concurrentEncodesGiveTheRowsOfSequentialOnes() throws Exception {
@@ -199,6 +236,11 @@ class EncoderInAHostJvmTest {
      * the arguments make the command line long. HOME is a folder of its own.
      */
     private Child runChild(List<String> options, List<String> arguments) throws Exception {
+        return runChild(LoadEncoder.class, options, arguments);
+    }
+
+    /** Runs {@code main} of {@code mainClass} in a child JVM, as {@link #runChild(List, List)} does. */
+    private Child runChild(Class<?> mainClass, List<String> options, List<String> arguments) throws Exception {
         Path argfile = dir.resolve("cp.args");
         Files.writeString(argfile, "-cp \"" + System.getProperty("java.class.path")
                 .replace("\\", "\\\\") + "\"\n");
@@ -208,7 +250,7 @@ class EncoderInAHostJvmTest {
         command.add("-Xmx512m");
         command.add("@" + argfile);
         command.addAll(options);
-        command.add(LoadEncoder.class.getName());
+        command.add(mainClass.getName());
         command.addAll(arguments);
         Path log = Files.createTempFile(dir, "child", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)

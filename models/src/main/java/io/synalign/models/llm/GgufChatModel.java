@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +47,12 @@ import org.slf4j.LoggerFactory;
  * The journal key names the model by {@link #modelIdentity} (file name plus a fingerprint of the
  * weights). The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
  * evaluation plus one forward pass per generated token.
+ *
+ * <p>java-llama.cpp runs each model's task loop on a native thread it attaches to the JVM as a
+ * non-daemon thread and never detaches, even after {@link #close}, so a JVM that has loaded a
+ * model would wait for it for ever once {@code main} returns; {@link LlamaLoopThreads} ends such
+ * a JVM as it would have ended without those threads (shutdown hooks run, status 0, or 1 after
+ * an uncaught exception in {@code main}). The threads themselves stay until the JVM ends.
  */
 public final class GgufChatModel implements ChatModel, AutoCloseable {
 
@@ -230,7 +237,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             if (!LoggerFactory.getLogger("llama.cpp").isDebugEnabled()) {
                 params.disableLog();
             }
+            // The model's task loop runs on a thread java-llama.cpp attaches as non-daemon and
+            // never detaches, which would keep the JVM from ever exiting by itself.
+            Set<Thread> before = LlamaLoopThreads.live();
             llama = new LlamaModel(params);
+            LlamaLoopThreads.registerNew(before);
         } catch (RuntimeException | LinkageError e) {
             // LlamaException (not public) is a RuntimeException; natives that cannot load throw
             // UnsatisfiedLinkError the first time and NoClassDefFoundError after.

@@ -35,10 +35,8 @@ class GgufLoadStdoutTest {
             Path file = Path.of(args[0]);
             openTogether(file, 2);
             System.out.println("done");
-            // Exit explicitly, as the command line does: java-llama.cpp leaves two native-attached
-            // non-daemon threads behind after a model is closed, which keep a JVM whose main
-            // returns alive.
-            System.exit(0);
+            // and returns: the JVM ends by itself although java-llama.cpp leaves the models' loop
+            // threads attached (GgufJvmExitTest)
         }
     }
 
@@ -99,21 +97,38 @@ class GgufLoadStdoutTest {
     @Test
     void theFirstLoadKeepsStdoutForTheProgramsOwnOutput() throws Exception {
         Path file = TinyGgufWriter.write(dir.resolve("fresh.gguf"), TinyGgufWriter.Spec.tiny(5));
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path stdout = dir.resolve("child.out");
-        Path stderr = dir.resolve("child.err");
-        Process p = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                TwoFirstOpens.class.getName(), file.toString())
-                .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-        if (!p.waitFor(3, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("child JVM still running after 3 minutes");
+        Child c = Child.run(dir, TwoFirstOpens.class, file.toString());
+        assertEquals(0, c.status(), "child JVM's exit status; its stderr:\n" + c.err());
+        assertEquals("done" + System.lineSeparator(), c.out(), "the child's stdout; its stderr:\n" + c.err());
+        assertTrue(c.err().contains("Extracted '"), "java-llama.cpp's extraction line on stderr:\n" + c.err());
+    }
+
+    /** What a child JVM that ran to its end printed, and its exit status. */
+    record Child(int status, String out, String err) {
+
+        /**
+         * Runs {@code main} of {@code mainClass} in a fresh JVM on this class path and waits for it
+         * to end by itself: one still running after 3 minutes (a hang guard, not a timing) fails
+         * the test, killed.
+         */
+        static Child run(Path dir, Class<?> mainClass, String... args) throws Exception {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Path stdout = Files.createTempFile(dir, "child", ".out");
+            Path stderr = Files.createTempFile(dir, "child", ".err");
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp",
+                    System.getProperty("java.class.path"), mainClass.getName()));
+            command.addAll(List.of(args));
+            Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
+                    .start();
+            if (!p.waitFor(3, TimeUnit.MINUTES)) {
+                p.destroyForcibly();
+                throw new AssertionError("child JVM " + mainClass.getSimpleName()
+                        + " still running after 3 minutes; its stdout:\n" + Files.readString(stdout)
+                        + "\nits stderr:\n" + Files.readString(stderr));
+            }
+            return new Child(p.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+                    Files.readString(stderr, StandardCharsets.UTF_8));
         }
-        String err = Files.readString(stderr, StandardCharsets.UTF_8);
-        assertEquals(0, p.exitValue(), "child JVM's exit status; its stderr:\n" + err);
-        assertEquals("done" + System.lineSeparator(), Files.readString(stdout, StandardCharsets.UTF_8),
-                "the child's stdout; its stderr:\n" + err);
-        assertTrue(err.contains("Extracted '"), "java-llama.cpp's extraction line on stderr:\n" + err);
     }
 
     /** The stand-in sends the diverted thread's output to stderr and another thread's to stdout. */
