@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -15,6 +17,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The executor honours the library's cancellation contract ({@code io.synalign.kernels.Cancellation}):
@@ -31,6 +34,9 @@ class ConcurrentChatExecutorCancellationTest {
         final CountDownLatch release = new CountDownLatch(1);
         final List<Thread> workers = new CopyOnWriteArrayList<>();
 
+        /** Whether only requests whose text starts with "block" block (the others answer). */
+        boolean onlyBlocking;
+
         BlockingModel(int expectedEntries) {
             entered = new CountDownLatch(expectedEntries);
         }
@@ -39,6 +45,10 @@ class ConcurrentChatExecutorCancellationTest {
         public ChatReply complete(ChatRequest r) {
             calls.incrementAndGet();
             workers.add(Thread.currentThread());
+            String text = r.messages().get(r.messages().size() - 1).content();
+            if (onlyBlocking && !text.startsWith("block")) {
+                return new ChatReply(text, null, "stop", 1, 0, false);
+            }
             entered.countDown();
             try {
                 release.await();
@@ -61,11 +71,55 @@ class ConcurrentChatExecutorCancellationTest {
     }
 
     private static List<ChatRequest> requests(int n) {
-        List<ChatRequest> out = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            out.add(ChatRequest.of(List.of(ChatMessage.user("request " + i)), SamplingParams.DEFAULTS, null));
+            texts.add("request " + i);
+        }
+        return requests(texts);
+    }
+
+    private static List<ChatRequest> requests(List<String> texts) {
+        List<ChatRequest> out = new ArrayList<>();
+        for (String t : texts) {
+            out.add(ChatRequest.of(List.of(ChatMessage.user(t)), SamplingParams.DEFAULTS, null));
         }
         return out;
+    }
+
+    @Test
+    void aCancelledJournaledBatchLeavesTheAnsweredCallsAsCompleteLines(@TempDir Path dir)
+            throws Exception {
+        // Two threads: "a" and "b" answer, then both threads block in "block 1" and "block 2",
+        // so "c" and "d" can only start after the interrupt, which must stop them.
+        BlockingModel m = new BlockingModel(2);
+        m.onlyBlocking = true;
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        try (CallJournal j = CallJournal.open(dir)) {
+            JournaledChatModel jm = new JournaledChatModel(m, j);
+            Thread caller = new Thread(() -> {
+                try {
+                    new ConcurrentChatExecutor(jm, 2)
+                            .runAll(requests(List.of("a", "b", "block 1", "block 2", "c", "d")));
+                } catch (Throwable t) {
+                    thrown.set(t);
+                }
+            }, "cancelled-journaled-caller");
+            caller.start();
+            m.entered.await();
+            caller.interrupt();
+            caller.join();
+            assertInstanceOf(CancellationException.class, thrown.get(), String.valueOf(thrown.get()));
+            assertEquals(4, m.calls.get(), "requests made");
+            assertEquals(2, j.size(), "journaled calls");
+            // The interrupted workers did not close the journal for others: it still appends.
+            jm.complete(requests(List.of("after the cancellation")).get(0));
+            assertEquals(3, j.size());
+        }
+        try (CallJournal j = CallJournal.open(dir)) {
+            List<String> lines = Files.readAllLines(dir.resolve(CallJournal.FILE));
+            assertEquals(3, lines.size());
+            assertEquals(3, j.size(), "every line a complete entry");
+        }
     }
 
     @Test
