@@ -1,7 +1,7 @@
 package io.synalign.models.llm;
 
-import java.util.ArrayList;
 import io.synalign.kernels.Cancellation;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionService;
