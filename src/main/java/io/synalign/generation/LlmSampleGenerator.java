@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.exploration.ExplorationSelector;
 import io.synalign.engine.exploration.SelectionConfig;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.models.llm.ChatModel;
@@ -49,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * index counting earlier asks of the same prompt, so a re-run issues byte-identical requests
  * (which a {@code JournaledChatModel} answers from its journal). Cost per label:
  * O(batches) selector calls and about {@code 2 * quota / K} LLM calls.
+ *
+ * <p>Interrupting the calling thread stops generation before its next batch or stage is sent
+ * (the requests in flight are cancelled by the executor) with a
+ * {@link java.util.concurrent.CancellationException}, the interrupt status kept set, as
+ * {@link Cancellation} describes; the samples of the label so far are not returned.
  */
 public final class LlmSampleGenerator implements SampleGenerator {
 
@@ -137,6 +143,9 @@ public final class LlmSampleGenerator implements SampleGenerator {
         List<int[]> chosenBefore = new ArrayList<>();
         BarrenStreak barren = new BarrenStreak();
         for (int batch = 0; out.size() < count; batch++) {
+            // Before the batch's selection and requests (the executor checks again before each
+            // stage): a cancelled caller sends nothing more (Cancellation's contract).
+            Cancellation.stopIfInterrupted("LLM generation (batch)");
             int remaining = count - out.size();
             int groups = Math.min(n, (remaining + samplesPerSummary - 1) / samplesPerSummary);
             List<int[]> chosen = chooser.choose(rows, x, groups, batch, seed,

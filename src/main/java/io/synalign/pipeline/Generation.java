@@ -43,6 +43,11 @@ import java.util.function.Function;
  *
  * <p>Cost: per label, one GP selection over its real rows per batch and two LLM calls per
  * demonstration group (run concurrently, up to {@link Options#concurrency()} at a time).
+ *
+ * <p>Cancellation ({@code io.synalign.kernels.Cancellation}): interrupting the calling thread
+ * stops {@link #withLlm} before its next batch or stage of requests is sent, cancels the requests
+ * in flight and throws a {@link java.util.concurrent.CancellationException} with the interrupt
+ * status kept set; a journal keeps the replies received so far.
  */
 public final class Generation {
 

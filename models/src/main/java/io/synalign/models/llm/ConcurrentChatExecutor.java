@@ -1,7 +1,9 @@
 package io.synalign.models.llm;
 
+import io.synalign.kernels.Cancellation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -25,10 +27,21 @@ import java.util.function.Predicate;
  * made, or a {@link ChatTimeoutException} (a model too slow for its deadline), which every
  * other request would hit too. Failing fast cancels (interrupts) the outstanding requests; replies completed
  * before it are not lost when the model is a {@link JournaledChatModel}.
+ *
+ * <p>Cancellation follows {@link Cancellation}: a call on an interrupted thread submits no
+ * request, and an interrupt while the calling thread waits for replies cancels (interrupts) the
+ * requests in flight, drops those not started, waits for the pool's threads to end, and throws a
+ * {@link CancellationException} with the interrupt status kept set. It is not a
+ * {@link ChatModelException}, so no caller counts it as a failed request or retries it. How soon
+ * an in-flight request ends is the model's: an HTTP call is aborted at once (the JDK client's
+ * future is cancelled); a GGUF call finishes its current reply (the decoding is native), and
+ * the GGUF calls queued behind it leave at once (the model's lock is taken interruptibly).
  */
 public final class ConcurrentChatExecutor {
 
     private static final AtomicInteger POOLS = new AtomicInteger();
+    /** What stops on an interrupt, for {@link Cancellation}'s message. */
+    private static final String WORK = "LLM generation (batch of chat requests)";
 
     private final ChatModel model;
     private final int threads;
@@ -98,6 +111,7 @@ public final class ConcurrentChatExecutor {
     }
 
     private List<ChatOutcome> run(List<ChatRequest> requests, Predicate<ChatModelException> fatal) {
+        Cancellation.stopIfInterrupted(WORK);
         int n = requests.size();
         List<ChatOutcome> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
@@ -132,9 +146,14 @@ public final class ConcurrentChatExecutor {
                 try {
                     o = cs.take().get();
                 } catch (InterruptedException e) {
+                    // The caller was cancelled: not a failed request (which a caller would count,
+                    // or a re-ask repeat), so the JDK's type for cancelled work, flag kept set.
                     futures.forEach(x -> x.cancel(true));
                     Thread.currentThread().interrupt();
-                    throw new ChatModelException("interrupted while waiting for chat replies", e);
+                    CancellationException c = new CancellationException(WORK + ": cancelled, the"
+                            + " calling thread was interrupted (its interrupt status is kept set)");
+                    c.initCause(e);
+                    throw c;
                 } catch (ExecutionException e) {
                     // Not a ChatModelException: a bug or an I/O failure (e.g. the journal's disk).
                     futures.forEach(x -> x.cancel(true));
