@@ -12,6 +12,7 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.labelled.DoubleMmdReference;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.io.NpyFixtures;

@@ -11,6 +11,7 @@ import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
 import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.engine.labelled.DoubleMmdReference;
 import io.synalign.io.NpyFixtures;
 import io.synalign.io.NpyReader;
 import io.synalign.kernels.KernelBackend;

@@ -59,64 +59,6 @@ class HeldOutCheckTest {
         return out;
     }
 
-    private static double distance(double[] a, double[] b) {
-        double s = 0;
-        for (int k = 0; k < a.length; k++) {
-            s += (a[k] - b[k]) * (a[k] - b[k]);
-        }
-        return Math.sqrt(s);
-    }
-
-    /** Median of the non-zero distances between distinct rows of both sets together. */
-    private static double median(double[][] a, double[][] b) {
-        List<double[]> all = new ArrayList<>(List.of(a));
-        all.addAll(List.of(b));
-        List<Double> d = new ArrayList<>();
-        for (int i = 0; i < all.size(); i++) {
-            for (int j = i + 1; j < all.size(); j++) {
-                double v = distance(all.get(i), all.get(j));
-                if (v > 0) {
-                    d.add(v);
-                }
-            }
-        }
-        Collections.sort(d);
-        int n = d.size();
-        return n % 2 == 1 ? d.get(n / 2) : (d.get(n / 2 - 1) + d.get(n / 2)) / 2;
-    }
-
-    /**
-     * MMD^2 of the synthetic rows weighted w (sum 1), every pair of them counted, against the
-     * distribution of the real rows: the real rows' term over distinct pairs only.
-     */
-    private static double mmd2(double[][] real, double[][] syn, double[] w, double sigma) {
-        double ss = 0;
-        double sr = 0;
-        double rr = 0;
-        for (int i = 0; i < syn.length; i++) {
-            for (int j = 0; j < syn.length; j++) {
-                ss += w[i] * w[j] * k(syn[i], syn[j], sigma);
-            }
-            for (double[] r : real) {
-                sr += w[i] * k(syn[i], r, sigma);
-            }
-        }
-        for (int a = 0; a < real.length; a++) {
-            for (int b = 0; b < real.length; b++) {
-                if (a != b) {
-                    rr += k(real[a], real[b], sigma);
-                }
-            }
-        }
-        int m = real.length;
-        return ss - 2 * sr / m + rr / ((double) m * (m - 1));
-    }
-
-    private static double k(double[] a, double[] b, double sigma) {
-        double d = distance(a, b);
-        return Math.exp(-d * d / (2 * sigma * sigma));
-    }
-
     private static int[][] folds(int[] rows, int k, long seed) {
         return io.synalign.engine.labelled.ReferenceFolds.of(rows, k, seed);
     }
@@ -157,7 +99,7 @@ class HeldOutCheckTest {
             assertEquals(realRows.length - held.length, fit.length);
             AlignmentResult r = new MmdWeightLearner(backend, config.withSeed(seed))
                     .fit(matrix(pick(real, fit)), matrix(s), ProgressListener.NONE);
-            double sigma = median(pick(real, fit), s);
+            double sigma = DoubleMmdReference.medianBandwidth(pick(real, fit), s);
             assertEquals(sigma, r.bandwidth(), 1e-5 * sigma,
                     "the fold's bandwidth is the median of the rows it was fitted to");
             double[] weights = r.weights().clone();
@@ -165,8 +107,8 @@ class HeldOutCheckTest {
             for (int i = 0; i < weights.length; i++) {
                 weights[i] /= sum;
             }
-            u += held.length * mmd2(pick(real, held), s, uniform, sigma);
-            w += held.length * mmd2(pick(real, held), s, weights, sigma);
+            u += held.length * DoubleMmdReference.populationMmd2(pick(real, held), s, uniform, sigma);
+            w += held.length * DoubleMmdReference.populationMmd2(pick(real, held), s, weights, sigma);
         }
         return new double[] {u / realRows.length, w / realRows.length};
     }

@@ -1,4 +1,4 @@
-package io.synalign.cli;
+package io.synalign.engine.labelled;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,14 +9,15 @@ import java.util.List;
  * engine: the median heuristic over every distinct pair of the union of the rows (what the
  * engine's sample is when the rows number at most 2,000), and the biased MMD² V-statistic
  * {@code w^T K_SS w - (2/m) w^T K_SR 1 + (1/m^2) 1^T K_RR 1} of the RBF kernel
- * {@code exp(-|x-y|^2 / (2 sigma^2))}.
+ * {@code exp(-|x-y|^2 / (2 sigma^2))}; and the held-out check's score, that statistic with the
+ * real rows' self-pairs left out. Shared by the engine's and the command line's tests (test-jar).
  */
-final class DoubleMmdReference {
+public final class DoubleMmdReference {
 
     private DoubleMmdReference() {
     }
 
-    static double distance(double[] a, double[] b) {
+    public static double distance(double[] a, double[] b) {
         double s = 0;
         for (int k = 0; k < a.length; k++) {
             double diff = a[k] - b[k];
@@ -26,7 +27,7 @@ final class DoubleMmdReference {
     }
 
     /** The median of the non-zero distances between distinct rows of {@code real} and {@code synthetic} together. */
-    static double medianBandwidth(double[][] real, double[][] synthetic) {
+    public static double medianBandwidth(double[][] real, double[][] synthetic) {
         List<double[]> all = new ArrayList<>(List.of(real));
         all.addAll(List.of(synthetic));
         List<Double> d = new ArrayList<>();
@@ -43,13 +44,13 @@ final class DoubleMmdReference {
         return n % 2 == 1 ? d.get(n / 2) : (d.get(n / 2 - 1) + d.get(n / 2)) / 2;
     }
 
-    static double kernel(double[] a, double[] b, double sigma) {
+    public static double kernel(double[] a, double[] b, double sigma) {
         double d = distance(a, b);
         return Math.exp(-d * d / (2 * sigma * sigma));
     }
 
     /** MMD² of the weighted synthetic rows ({@code w} sums to 1) against the real rows. */
-    static double mmd2(double[][] real, double[][] synthetic, double[] w, double sigma) {
+    public static double mmd2(double[][] real, double[][] synthetic, double[] w, double sigma) {
         int m = real.length;
         double ss = 0;
         double sr = 0;
@@ -74,7 +75,7 @@ final class DoubleMmdReference {
      * MMD² of the weighted synthetic rows ({@code w} sums to 1; every pair counted) against the
      * distribution of the real rows: their term over distinct pairs only.
      */
-    static double populationMmd2(double[][] real, double[][] synthetic, double[] w, double sigma) {
+    public static double populationMmd2(double[][] real, double[][] synthetic, double[] w, double sigma) {
         int m = real.length;
         double rr = 0;
         double all = 0;
@@ -91,7 +92,7 @@ final class DoubleMmdReference {
                 + rr / ((double) m * (m - 1));
     }
 
-    static double[] uniform(int n) {
+    public static double[] uniform(int n) {
         double[] w = new double[n];
         java.util.Arrays.fill(w, 1.0 / n);
         return w;
