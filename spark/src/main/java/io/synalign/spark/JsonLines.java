@@ -49,6 +49,14 @@ final class JsonLines {
 
     /** The column that carries each record's line as read (JSON Lines inputs only). */
     static final String LINE = "_synalign_line";
+
+    /**
+     * Metadata key marking a column that a directory input's {@code k=v} folders give (a
+     * partition column): Spark gives it the folder's value, over a line's field of the same
+     * name, so a record's message names that value ({@link #describe(String, String,
+     * java.util.Map, Set)}).
+     */
+    static final String FROM_FOLDERS = "synalign.from_folders";
     /** The struct column {@code from_json} fills, before its fields become columns. */
     private static final String FIELDS = "_synalign_fields";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -193,7 +201,10 @@ final class JsonLines {
             List<Column> columns = new ArrayList<>();
             for (StructField f : schema.fields()) {
                 columns.add(partitionColumns.contains(f.name())
-                        ? functions.col(quoted(f.name())).cast(f.dataType()).as(f.name())
+                        ? functions.col(quoted(f.name())).cast(f.dataType()).as(f.name(),
+                                new org.apache.spark.sql.types.MetadataBuilder()
+                                        .withMetadata(f.metadata())
+                                        .putBoolean(FROM_FOLDERS, true).build())
                         : parsedFields == null || parsedFields.contains(f.name())
                         ? functions.col(FIELDS).getField(f.name()).as(f.name())
                         : functions.lit(null).cast(f.dataType()).as(f.name()));
@@ -335,6 +346,19 @@ final class JsonLines {
      *     {@code skip})
      */
     static String describe(String line, String skip, java.util.Map<String, ?> columns) {
+        return describe(line, skip, columns, Set.of());
+    }
+
+    /**
+     * {@link #describe(String, String, java.util.Map)}, where a line's field that a column of
+     * {@code fromFolders} overrides shows that column's value, in the line's place: Spark's
+     * reader gives a partition column the folder's value over the line's (a {@code label}
+     * field in a record under {@code label=pos/}), and the fit grouped the record by it.
+     *
+     * @param fromFolders the names of the partition columns (see {@link #FROM_FOLDERS})
+     */
+    static String describe(String line, String skip, java.util.Map<String, ?> columns,
+            Set<String> fromFolders) {
         StringBuilder sb = new StringBuilder("{");
         Set<String> onTheLine = new java.util.HashSet<>();
         try (JsonParser p = STRICT.createParser(line)) {
@@ -346,10 +370,15 @@ final class JsonLines {
                 int start = (int) p.currentTokenLocation().getCharOffset();
                 p.skipChildren();
                 if (!name.equals(skip)) {
-                    sb.append(sb.length() == 1 ? "" : ", ").append(name).append('=').append(
-                            value == JsonToken.VALUE_STRING ? p.getText()
-                                    : line.substring(start, (int) p.currentLocation()
-                                            .getCharOffset()).strip());
+                    sb.append(sb.length() == 1 ? "" : ", ").append(name).append('=');
+                    if (fromFolders.contains(name)) {
+                        // The folder's value, which the fit used (null: Hive's default folder).
+                        sb.append(columns.containsKey(name) ? columns.get(name) : "null");
+                        continue;
+                    }
+                    sb.append(value == JsonToken.VALUE_STRING ? p.getText()
+                            : line.substring(start, (int) p.currentLocation()
+                                    .getCharOffset()).strip());
                 }
             }
         } catch (IOException | RuntimeException e) {

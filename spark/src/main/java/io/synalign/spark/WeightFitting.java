@@ -85,23 +85,31 @@ final class WeightFitting {
         int l = labelField != null ? rows.schema().fieldIndex(labelField) : -1;
         String labelName = labelField;
         String[] names = rows.schema().fieldNames();
+        // Partition columns, whose folder values a message names over a line's (JsonLines).
+        java.util.HashSet<String> fromFolders = new java.util.HashSet<>();
+        for (org.apache.spark.sql.types.StructField f : rows.schema().fields()) {
+            if (f.metadata().contains(JsonLines.FROM_FOLDERS)) {
+                fromFolders.add(f.name());
+            }
+        }
         return rows.javaRDD().map(row -> {
             if (row.isNullAt(v)) {
                 throw new IllegalArgumentException("a record has no embedding '" + vectorField
-                        + "': " + describe(row, names, v));
+                        + "': " + describe(row, names, v, fromFolders));
             }
             List<Object> values = row.getList(v);
             if (values.isEmpty() || values.size() != dim) {
                 throw new IllegalArgumentException("a record's embedding '" + vectorField
                         + "' has " + values.size() + " values, the first synthetic record's has "
-                        + dim + ": " + describe(row, names, v));
+                        + dim + ": " + describe(row, names, v, fromFolders));
             }
             float[] vector = new float[values.size()];
             for (int i = 0; i < vector.length; i++) {
                 Object x = values.get(i);
                 if (x == null) {
                     throw new IllegalArgumentException("a record's embedding '" + vectorField
-                            + "' has a null at position " + i + ": " + describe(row, names, v));
+                            + "' has a null at position " + i + ": "
+                            + describe(row, names, v, fromFolders));
                 }
                 vector[i] = ((Number) x).floatValue();
                 if (!Float.isFinite(vector[i])) {
@@ -109,14 +117,14 @@ final class WeightFitting {
                     // later with an unrelated exception, exit 1), nor one beyond float range.
                     throw new IllegalArgumentException("a record's embedding '" + vectorField
                             + "' has " + x + " at position " + i + ", not a finite float32: "
-                            + describe(row, names, v));
+                            + describe(row, names, v, fromFolders));
                 }
             }
             String label = null;
             if (l >= 0) {
                 if (row.isNullAt(l)) {
                     throw new IllegalArgumentException("a record has no label field '"
-                            + labelName + "': " + describe(row, names, v));
+                            + labelName + "': " + describe(row, names, v, fromFolders));
                 }
                 label = labelText(row.get(l));
                 if (label.isBlank()) {
@@ -125,7 +133,8 @@ final class WeightFitting {
                     // the per-label count, so that it costs no pass of its own.
                     throw new IllegalArgumentException("a record's label field '" + labelName
                             + "' is " + (label.isEmpty() ? "empty" : "blank (only whitespace)")
-                            + "; every label must name its class: " + describe(row, names, v));
+                            + "; every label must name its class: "
+                            + describe(row, names, v, fromFolders));
                 }
             }
             return new EmbeddedRecord(label, vector);
@@ -153,7 +162,8 @@ final class WeightFitting {
      * from its line as read where it has one (its other fields may not have been parsed), with
      * the columns that are not on the line (partition columns) after the line's fields.
      */
-    private static String describe(Row row, String[] names, int embedding) {
+    private static String describe(Row row, String[] names, int embedding,
+            java.util.Set<String> fromFolders) {
         int line = java.util.Arrays.asList(names).indexOf(JsonLines.LINE);
         if (line >= 0 && !row.isNullAt(line)) {
             java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
@@ -162,7 +172,8 @@ final class WeightFitting {
                     values.put(names[i], row.get(i));
                 }
             }
-            return JsonLines.describe(row.getString(line), names[embedding], values);
+            return JsonLines.describe(row.getString(line), names[embedding], values,
+                    fromFolders);
         }
         StringBuilder sb = new StringBuilder("{");
         for (int i = 0; i < row.size(); i++) {
