@@ -362,9 +362,11 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         String content = decoded.text();
         String finish = finishReason(grammar != null, content, decoded.endOfGeneration());
         if (LENGTH.equals(finish)) {
-            // Only a cut-off reply's budget is asked next (a journal records it); a complete
-            // one's would be kept, with its request, until this thread's next call.
             lastBudget.set(new AskedBudget(request, budget.tokens()));
+        } else {
+            // Only a cut-off reply's budget is asked next (a journal records it); a complete
+            // one's, or an earlier call's, would be kept with its request for nothing.
+            lastBudget.remove();
         }
         if (schema == null) {
             return new ChatReply(content, null, finish, 1, 0, false);
