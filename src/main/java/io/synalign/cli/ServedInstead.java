@@ -18,7 +18,9 @@ import java.util.Map;
  * it served before ({@link #JOURNAL}, {@code served-models.json}), which then keyed every
  * reply. Recording the second too keeps the provenance from saying less than the keys did: a
  * replayed run's {@code generation.json} names the model its replies came from, as the first
- * run's did.
+ * run's did. Both are read from the journal ({@link CallJournal#servedIdentityInUse},
+ * {@link CallJournal#recordedIdentityInUse}): what keyed the entries, which the client's own
+ * answer, asked again once an unreached server is up, need not be.
  *
  * @param model  what was served: its id and weight fields
  * @param source {@link #SERVER} or {@link #JOURNAL}
@@ -40,11 +42,16 @@ record ServedInstead(ServedModel model, String source) {
         if (journal == null || !(chat instanceof OpenAiCompatibleChatModel http)) {
             return null;
         }
-        ServedModel s = http.servedModel(); // asked when the journal was put in front of it
-        if (s.kind() == ServedModel.Kind.OTHER) {
-            return new ServedInstead(s, SERVER);
+        // Read from the journal, which kept the identity its keys were given, not asked of the
+        // client again: a client whose server was unreached when the journal asked asks again
+        // later, and a fresher answer would name a model that keyed none of the entries.
+        String server = http.server();
+        String stated = journal.servedIdentityInUse(http.backend(), http.model(), server);
+        ServedModel fromServer = stated == null ? null : ServedModel.fromIdentity(http.model(), stated);
+        if (fromServer != null) {
+            return new ServedInstead(fromServer, SERVER);
         }
-        String recorded = journal.recordedIdentityInUse(http.backend(), http.model(), http.identify().server());
+        String recorded = journal.recordedIdentityInUse(http.backend(), http.model(), server);
         ServedModel fromRecord = recorded == null ? null : ServedModel.fromIdentity(http.model(), recorded);
         return fromRecord == null ? null : new ServedInstead(fromRecord, JOURNAL);
     }

@@ -86,10 +86,17 @@ public final class CallJournal implements AutoCloseable {
     /** {@link #SERVED_FILE}'s records, in file order, as on disk or about to be. */
     private final Map<Scope, String> served;
     /**
-     * The records that stood in for a server that could not be reached ({@link #identityFor}'s
-     * {@link ModelIdentity.Source#UNSAID} case) in this run, for {@link #recordedIdentityInUse}.
+     * What {@link #identityFor} last gave, per backend, model and server, and whether the server
+     * stated it or the record stood in: the identity a {@link JournaledChatModel} keys its
+     * entries by for its life, which a run's provenance names ({@link #servedIdentityInUse},
+     * {@link #recordedIdentityInUse}) without asking the model again, whose answer may be
+     * fresher than the one that keyed the entries.
      */
-    private final Map<Scope, String> keyedByRecord = new java.util.HashMap<>();
+    private final Map<Scope, KeyedBy> keyedBy = new java.util.HashMap<>();
+
+    /** An identity {@link #identityFor} gave, and how it was learnt. */
+    private record KeyedBy(String identity, ModelIdentity.Source source, boolean fromRecord) {
+    }
     /**
      * The GGUF entries cut off without a recorded budget ({@link JournalEntry#cutOffWithoutBudget})
      * that this run looked up, and whether each was asked again ({@link #noteCutOffWithoutBudget}),
@@ -320,23 +327,28 @@ public final class CallJournal implements AutoCloseable {
      * loses by it.
      */
     public synchronized String identityFor(String backend, String model, ModelIdentity said) {
-        if (said.source() == ModelIdentity.Source.FIXED
-                || said.source() == ModelIdentity.Source.UNCLEAR) {
-            // A live server that did not say may serve other weights now: keyed by the record,
-            // their replies would be stored under the old weights' keys. The name misses instead.
+        if (said.source() == ModelIdentity.Source.FIXED) {
             return said.identity();
         }
         Scope scope = Scope.of(backend, model, said.server());
+        if (said.source() == ModelIdentity.Source.UNCLEAR) {
+            // A live server that did not say may serve other weights now: keyed by the record,
+            // their replies would be stored under the old weights' keys. The name misses instead.
+            keyedBy.put(scope, new KeyedBy(said.identity(), said.source(), false));
+            return said.identity();
+        }
         String recorded = served.get(scope);
         if (said.source() == ModelIdentity.Source.UNSAID) {
             if (recorded == null) {
+                keyedBy.put(scope, new KeyedBy(said.identity(), said.source(), false));
                 return said.identity();
             }
-            keyedByRecord.put(scope, recorded);
+            keyedBy.put(scope, new KeyedBy(recorded, said.source(), true));
             LOG.info("Journal {}: keying by what {} served '{}' when this journal last recorded it ({})",
                     directory, said.server(), model, directory.resolve(SERVED_FILE));
             return recorded;
         }
+        keyedBy.put(scope, new KeyedBy(said.identity(), said.source(), false));
         if (said.identity().equals(recorded) || recorded == null && said.identity().equals(model)) {
             return said.identity();
         }
@@ -350,13 +362,28 @@ public final class CallJournal implements AutoCloseable {
 
     /**
      * The identity this journal's record gave the keys of {@code model} asked of {@code backend}
-     * at {@code server} in this run, because the server could not be reached to say what it
-     * serves ({@link #identityFor} with {@link ModelIdentity.Source#UNSAID}); null when no record
-     * stood in (the server said, or nothing was recorded). A run's provenance states it, so that
+     * at {@code server} when {@link #identityFor} last keyed them in this open, because the
+     * server could not be reached to say what it serves ({@link ModelIdentity.Source#UNSAID});
+     * null when no record stood in then (the server said, or nothing was recorded). A run's provenance states it, so that
      * what keyed the replies is on record also when the server was not asked.
      */
     public synchronized String recordedIdentityInUse(String backend, String model, String server) {
-        return keyedByRecord.get(Scope.of(backend, model, server));
+        KeyedBy k = keyedBy.get(Scope.of(backend, model, server));
+        return k != null && k.fromRecord() ? k.identity() : null;
+    }
+
+    /**
+     * The identity the server at {@code server} stated for {@code model} asked of
+     * {@code backend} when {@link #identityFor} last keyed it in this open
+     * ({@link ModelIdentity.Source#SERVED}: the name of an honest server, or what a llama.cpp
+     * server serves); null when it did not state one then (unreached, or unclear), or was not
+     * asked. What the model says afterwards does not change it: a client whose server was
+     * unreached asks again later ({@link OpenAiCompatibleChatModel#servedModel}), but the
+     * entries were keyed by what the journal was given, and a run's provenance must name that.
+     */
+    public synchronized String servedIdentityInUse(String backend, String model, String server) {
+        KeyedBy k = keyedBy.get(Scope.of(backend, model, server));
+        return k != null && k.source() == ModelIdentity.Source.SERVED ? k.identity() : null;
     }
 
     /** Writes {@link #served} to {@link #SERVED_FILE}: a temporary file, forced, renamed over it. */

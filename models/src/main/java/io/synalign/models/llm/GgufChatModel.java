@@ -338,7 +338,6 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
                         + contextSize + " tokens of " + modelName);
             }
             budget = budget(s, grammar, promptTokens, contextSize);
-            lastBudget.set(new AskedBudget(request, budget.tokens()));
             InferenceParameters p = new InferenceParameters(prompt)
                     .setNPredict(budget.tokens())
                     .setSeed(seed(s.seed()))
@@ -362,6 +361,13 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         }
         String content = decoded.text();
         String finish = finishReason(grammar != null, content, decoded.endOfGeneration());
+        if (LENGTH.equals(finish)) {
+            lastBudget.set(new AskedBudget(request, budget.tokens()));
+        } else {
+            // Only a cut-off reply's budget is asked next (a journal records it); a complete
+            // one's, or an earlier call's, would be kept with its request for nothing.
+            lastBudget.remove();
+        }
         if (schema == null) {
             return new ChatReply(content, null, finish, 1, 0, false);
         }
@@ -403,24 +409,27 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
      * {@code --gguf-context} ran a GGUF model at that context, and none before budgets were
      * journaled recorded one, so a {@link JournaledChatModel} takes it as the budget of a reply
      * journaled as cut off without one. Empty where the prompt does not fit that context (such
-     * an entry was written under another, unknown, context) or the model is closed. The budget
-     * under this model's own context, counted from the same tokenization, is then given by the
-     * next {@link #replyBudget} of the same request on this thread without a second turn at the
-     * model's lock.
+     * an entry was written under another, unknown, context) or the model is closed. Where it
+     * gives a budget, the budget under this model's own context, counted from the same
+     * tokenization, is then given by the next {@link #replyBudget} of the same request on this
+     * thread without a second turn at the model's lock (the journal asks it next); where it
+     * gives none, nothing is kept for this thread (the journal asks nothing more, and a kept
+     * budget would hold the request, a whole prompt, until the thread's next call, and answer a
+     * {@link #replyBudget} asked after {@link #close} as if the model were open).
      */
     @Override
     public OptionalInt defaultReplyBudget(ChatRequest request) {
         int prompt = promptTokens(request);
-        if (prompt < 0) {
+        if (prompt < 0 || !leavesRoom(prompt, defaultContext)) {
+            // Nothing kept for replyBudget: a journal asks it only after a default budget, so
+            // a budget kept here would hold the request on this thread until its next call.
             return OptionalInt.empty();
         }
         GbnfGrammar grammar = grammar(request);
         if (leavesRoom(prompt, contextSize)) {
             lastBudget.set(new AskedBudget(request, budget(request.sampling(), grammar, prompt, contextSize).tokens()));
         }
-        return leavesRoom(prompt, defaultContext)
-                ? OptionalInt.of(budget(request.sampling(), grammar, prompt, defaultContext).tokens())
-                : OptionalInt.empty();
+        return OptionalInt.of(budget(request.sampling(), grammar, prompt, defaultContext).tokens());
     }
 
     /** The budget {@code context} tokens give {@code request}; empty where its prompt does not fit. */
@@ -513,7 +522,12 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         return endOfGeneration ? STOP : LENGTH;
     }
 
-    /** The budget of the request this thread last asked ({@link #replyBudget}). */
+    /**
+     * The budget of the request this thread last asked, kept only where {@link #replyBudget} of
+     * that request is asked next (a cut-off reply's, which a journal records; one under a
+     * default budget, which it compares): the one-entry cache then holds the request no longer
+     * than that.
+     */
     private record AskedBudget(ChatRequest request, int tokens) {
     }
 

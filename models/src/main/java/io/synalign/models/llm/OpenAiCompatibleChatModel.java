@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  * 429 halves. The API key is sent only in the {@code Authorization} header and masked from every
  * message this class produces. Thread-safe.
  *
- * <p>{@link #modelIdentity} (what a journal key names as the model) asks the server, once, which
- * models it serves ({@code GET {baseUrl}/models}, {@link ServedModel}): a server that lists the
+ * <p>{@link #modelIdentity} (what a journal key names as the model) asks the server which
+ * models it serves ({@code GET {baseUrl}/models}, {@link ServedModel}), once it answers (a server
+ * not reached is asked again at a pace, {@link #servedModel}): a server that lists the
  * requested model keeps the name as the identity; one that lists a single other model (a llama.cpp
  * server, which ignores the requested name) is keyed by what it reports, and a warning says so.
  * Only a {@link JournaledChatModel} asks, so a run without a journal sends no such request.
@@ -53,6 +54,12 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private static final Logger LOG = LoggerFactory.getLogger(OpenAiCompatibleChatModel.class);
     static final String BACKEND = "openai-compatible";
     private static final int MAX_ERROR_CHARS = 500;
+    /**
+     * How long {@link #servedModel} gives a server not reached as its answer before asking it
+     * again: long against one listing request (a few milliseconds on a live server, at most the
+     * request timeout on a dead one), short against a server's restart.
+     */
+    public static final Duration SERVED_REASK_PACE = Duration.ofSeconds(30);
 
     private final URI endpoint;
     /** {@code GET} lists the served models. */
@@ -74,8 +81,18 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final HttpClient http;
     private final ReaskingChatModel reasking;
     private final Object servedLock = new Object();
-    /** What the server said it serves; null until {@link #servedModel} first asks. */
+    /**
+     * The server's answer to {@link #servedModel}, once it gave one (anything but a server not
+     * reached or an interrupted asking): remembered for this object's life. Null until then.
+     */
     private volatile ServedModel served;
+    /**
+     * The last asking that did not reach the server, and when it ended (guarded by
+     * {@link #servedLock}): given again, unasked, for {@link #SERVED_REASK_PACE}; null after an
+     * answer or before any asking.
+     */
+    private ServedModel unreached;
+    private java.time.Instant unreachedAt;
 
     private OpenAiCompatibleChatModel(Builder b) {
         this.endpoint = b.endpoint;
@@ -122,6 +139,14 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         return endpoint;
     }
 
+    /**
+     * Where the model is served, as {@link #identify} names it (the base URL, any API key in it
+     * masked), without asking the server anything.
+     */
+    public String server() {
+        return mask(baseUrl);
+    }
+
     /** {@link #servedModel()}'s {@link ServedModel#identity}: the requested name on an honest server. */
     @Override
     public String modelIdentity() {
@@ -141,20 +166,44 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
         ModelIdentity.Source source = s.said() ? ModelIdentity.Source.SERVED
                 : s.kind() == ServedModel.Kind.UNREACHABLE ? ModelIdentity.Source.UNSAID
                 : ModelIdentity.Source.UNCLEAR;
-        return new ModelIdentity(s.identity(), source, mask(baseUrl));
+        return new ModelIdentity(s.identity(), source, server());
     }
 
     /**
      * What the server serves against the requested model: asked the first time (one
-     * {@code GET {baseUrl}/models} with the API key, under the request timeout, not retried) and
-     * remembered; concurrent first callers wait for the one answer. A server still loading its
+     * {@code GET {baseUrl}/models} with the API key, under the request timeout, not retried);
+     * concurrent first callers wait for the one answer. A server still loading its
      * model ({@link ServedModel.Kind#LOADING}) is asked again after the backoff a 503 reply would
      * get, within the same retry budget ({@link RetryPolicy#maxAttempts()}): its chat route
      * answers 503 until then anyway, and the identity must name the weights it then serves
      * rather than the loading state, which no later run sees. A server that serves another
-     * model is reported once as a warning, a listing that could not be had once at info level
+     * model is reported as a warning, a listing that could not be had at info level
      * (shown with {@code --verbose}): the key then stays what it was, so the warning would only
      * be noise on servers without the route.
+     *
+     * <p>What is remembered, and for how long, splits two kinds of result:
+     * <ul>
+     *   <li>an <em>answer</em>, whatever the server said ({@link ServedModel.Kind#LISTED},
+     *       {@link ServedModel.Kind#OTHER}, {@link ServedModel.Kind#UNKNOWN} for an error status
+     *       or a body that is no list, {@link ServedModel.Kind#LOADING} once the retries are
+     *       spent), is remembered for this object's life and never asked again: a server that
+     *       answered is up, and what it said does not change without a restart, which a new
+     *       run (a new client) asks about anew;</li>
+     *   <li>a server not reached ({@link ServedModel.Kind#UNREACHABLE}: connection refused, no
+     *       reply within the timeout) is a transient failure, not an answer: it is given again
+     *       without asking for {@link #SERVED_REASK_PACE} after the asking ended, then asked
+     *       again, so a long-lived client whose server was down when first asked learns what
+     *       it serves once it is up, while a server that stays down costs one request (and at
+     *       most one request timeout) per pace, not one per caller; an asking cut short by an
+     *       interrupt (the caller is being cancelled) is remembered not at all, and the next
+     *       caller asks at once.</li>
+     * </ul>
+     * A journal does not follow these changes: a {@link JournaledChatModel} asks
+     * {@link #identify} once, when it is put in front of this client, and keys every entry it
+     * writes by that identity for its life; the {@link CallJournal} keeps the identity in use
+     * ({@link CallJournal#servedIdentityInUse}, {@link CallJournal#recordedIdentityInUse}), and
+     * a run's provenance reads it there rather than asking this client again, so a fresher
+     * answer after the journal keyed its entries neither re-keys them nor misnames them.
      */
     public ServedModel servedModel() {
         ServedModel s = served;
@@ -162,29 +211,44 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             return s;
         }
         synchronized (servedLock) {
-            if (served == null) {
-                ServedModel asked = askServedModel();
-                for (int attempt = 1; asked.kind() == ServedModel.Kind.LOADING
-                        && attempt < retryPolicy.maxAttempts(); attempt++) {
-                    Duration wait = retryPolicy.backoff(attempt - 1, random);
-                    LOG.info("The server at {} is still loading its model; asking again in {} ms ({}/{})",
-                            baseUrl, wait.toMillis(), attempt + 1, retryPolicy.maxAttempts());
-                    try {
-                        sleeper.sleep(wait);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt(); // the first request then stops the run
-                        break;
-                    }
-                    asked = askServedModel();
-                }
-                if (asked.kind() == ServedModel.Kind.OTHER) {
-                    LOG.warn(asked.note(baseUrl));
-                } else {
-                    LOG.info(asked.note(baseUrl));
-                }
-                served = asked;
+            if (served != null) {
+                return served;
             }
-            return served;
+            if (unreached != null && clock.instant().isBefore(unreachedAt.plus(SERVED_REASK_PACE))) {
+                return unreached;
+            }
+            ServedModel asked = askServedModel();
+            for (int attempt = 1; asked.kind() == ServedModel.Kind.LOADING
+                    && attempt < retryPolicy.maxAttempts(); attempt++) {
+                Duration wait = retryPolicy.backoff(attempt - 1, random);
+                LOG.info("The server at {} is still loading its model; asking again in {} ms ({}/{})",
+                        baseUrl, wait.toMillis(), attempt + 1, retryPolicy.maxAttempts());
+                try {
+                    sleeper.sleep(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt(); // the first request then stops the run
+                    break;
+                }
+                asked = askServedModel();
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                // Cut short by the caller's cancellation, not said by the server: whatever was
+                // had so far is returned to the caller, who stops, and nothing is kept.
+                return asked;
+            }
+            if (asked.kind() == ServedModel.Kind.OTHER) {
+                LOG.warn(asked.note(baseUrl));
+            } else {
+                LOG.info(asked.note(baseUrl));
+            }
+            if (asked.kind() == ServedModel.Kind.UNREACHABLE) {
+                unreached = asked;
+                unreachedAt = clock.instant();
+                return asked;
+            }
+            unreached = null;
+            served = asked;
+            return asked;
         }
     }
 

@@ -178,6 +178,28 @@ class GgufJournalBudgetTest {
     }
 
     /**
+     * A complete reply's budget is not kept for the thread: only a cut-off reply's is asked next
+     * (a journal records it). Kept (the old code), it held the request until the thread's next
+     * call and answered a budget asked after the model closed as if it were open.
+     */
+    @Test
+    void aCompleteReplysBudgetIsNotKeptForTheThread() throws IOException {
+        Path file = TinyGgufWriter.write(dir.resolve("tiny-complete.gguf"), TinyGgufWriter.Spec.tiny(11));
+        GgufChatModel m = open(file, 4096);
+        ChatRequest asked = ChatRequest.of(List.of(ChatMessage.user("hello")),
+                new SamplingParams(1.0, null, null, 3L), Schemas.ATTRIBUTES);
+        ChatReply reply;
+        try {
+            assertTrue(m.replyBudget(asked).isPresent());
+            reply = m.complete(asked);
+        } finally {
+            m.close();
+        }
+        assertEquals("stop", reply.finishReason(), "the grammar ended within its budget: " + reply.content());
+        assertTrue(m.replyBudget(asked).isEmpty(), "the model is closed: no budget");
+    }
+
+    /**
      * A journal written before budgets were recorded (its cut-off GGUF entry has none): the same
      * key finds it and it replays as it did, the file byte for byte: it is taken as cut off at the
      * budget of the default context (for this model trained on 4096 tokens, 4096), which this

@@ -112,11 +112,17 @@ class GgufLoadStdoutTest {
          * the test, killed.
          */
         static Child run(Path dir, Class<?> mainClass, String... args) throws Exception {
+            return run(dir, List.of(), mainClass, args);
+        }
+
+        /** {@link #run(Path, Class, String...)} with {@code jvmOptions} (e.g. {@code -Dname=value}) before the class. */
+        static Child run(Path dir, List<String> jvmOptions, Class<?> mainClass, String... args) throws Exception {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path stdout = Files.createTempFile(dir, "child", ".out");
             Path stderr = Files.createTempFile(dir, "child", ".err");
-            List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp",
-                    System.getProperty("java.class.path"), mainClass.getName()));
+            List<String> command = new ArrayList<>(List.of(java, "-Xmx256m"));
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass.getName()));
             command.addAll(List.of(args));
             Process p = new ProcessBuilder(command).redirectOutput(stdout.toFile()).redirectError(stderr.toFile())
                     .start();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,14 +41,15 @@ class GgufOldJournalTest {
     /** The default options: 8192 tokens, what every version before --gguf-context gave it. */
     static GgufChatModel atDefault;
     static GgufChatModel roomy;
+    static Path file;
+    static GgufChatModel.Options options;
 
     @BeforeAll
     static void load() throws IOException {
         TinyGgufWriter.Spec tiny = TinyGgufWriter.Spec.tiny(11);
-        Path file = TinyGgufWriter.write(dir.resolve("tiny16k.gguf"), new TinyGgufWriter.Spec(tiny.layers(),
+        file = TinyGgufWriter.write(dir.resolve("tiny16k.gguf"), new TinyGgufWriter.Spec(tiny.layers(),
                 tiny.embd(), tiny.heads(), tiny.ff(), TRAINED, tiny.seed(), null));
-        GgufChatModel.Options options = GgufChatModel.Options.defaults().withThreads(2)
-                .withBounds(GgufChatModelTest.BOUNDS);
+        options = GgufChatModel.Options.defaults().withThreads(2).withBounds(GgufChatModelTest.BOUNDS);
         atDefault = GgufChatModel.open(file, options);
         roomy = GgufChatModel.open(file, options.withContextSize(TRAINED));
     }
@@ -65,6 +67,22 @@ class GgufOldJournalTest {
     private static ChatRequest longRequest(ResponseSchema schema, long seed) {
         String text = "a".repeat(GgufChatModel.DEFAULT_CONTEXT - 150 - 40);
         return ChatRequest.of(List.of(ChatMessage.user(text)), new SamplingParams(1.0, null, null, seed), schema);
+    }
+
+    /** A request whose prompt, about 8,700 byte tokens, fits 16,384 tokens of context but not 8192. */
+    private static ChatRequest beyondDefault(long seed) {
+        String text = "a".repeat(GgufChatModel.DEFAULT_CONTEXT + 500);
+        return ChatRequest.of(List.of(ChatMessage.user(text)), new SamplingParams(1.0, null, null, seed), null);
+    }
+
+    /**
+     * Asks {@code m} the default budget of a request made here and let go; a weak reference to it,
+     * by which the test sees whether anything (the thread's kept budget) still holds it.
+     */
+    private static WeakReference<ChatRequest> defaultBudgetAskedAndLetGo(GgufChatModel m) {
+        ChatRequest req = beyondDefault(8);
+        assertTrue(m.defaultReplyBudget(req).isEmpty(), "its prompt does not fit the default context");
+        return new WeakReference<>(req);
     }
 
     private static ChatRequest hello(long seed) {
@@ -118,6 +136,31 @@ class GgufOldJournalTest {
         assertEquals(atDefault.replyBudget(req), atDefault.defaultReplyBudget(req));
         assertEquals(GgufChatModel.DEFAULT_FREE_TEXT_TOKENS, roomy.replyBudget(req).getAsInt());
         assertEquals(8192, atDefault.contextSize(), "the default, capped by nothing under 16,384");
+    }
+
+    /**
+     * A prompt that fits the context in force (16,384) but not the default (8192): the default
+     * budget is none, and nothing is kept on the thread for a {@link GgufChatModel#replyBudget}
+     * that the journal then does not ask. Kept (the old code), the request, a whole prompt, was
+     * held by the thread until its next call, and a budget asked after the model closed came
+     * from it as if the model were open.
+     */
+    @Test
+    void aPromptThatFitsOnlyTheContextInForceKeepsNothingOnTheThread() {
+        GgufChatModel m = GgufChatModel.open(file, options.withContextSize(TRAINED));
+        ChatRequest req = beyondDefault(7);
+        try {
+            WeakReference<ChatRequest> letGo = defaultBudgetAskedAndLetGo(m);
+            for (int i = 0; i < 50 && letGo.get() != null; i++) {
+                System.gc();
+            }
+            assertTrue(letGo.get() == null, "a request asked about and let go is still held after 50 collections");
+            assertTrue(m.replyBudget(req).isPresent(), "it fits the context in force");
+            assertTrue(m.defaultReplyBudget(req).isEmpty(), "and not the default one");
+        } finally {
+            m.close();
+        }
+        assertTrue(m.replyBudget(req).isEmpty(), "the model is closed: no budget");
     }
 
     /**
