@@ -38,6 +38,8 @@ final class LlamaNatives {
     private static final Object LOCK = new Object();
     /** Whether the model class's initialisation has been run (guarded by {@link #LOCK}). */
     private static boolean attempted;
+    /** Why that initialisation failed, said again by every later {@link #load}; or null. */
+    private static String failure;
 
     private LlamaNatives() {
     }
@@ -52,6 +54,10 @@ final class LlamaNatives {
     static void load() {
         synchronized (LOCK) {
             if (attempted) {
+                if (failure != null) {
+                    // The JVM marks the class unusable; its NoClassDefFoundError would not say why.
+                    throw new UnsatisfiedLinkError(failure);
+                }
                 return;
             }
             attempted = true;
@@ -63,6 +69,11 @@ final class LlamaNatives {
                 Class.forName(MODEL_CLASS, true, LlamaNatives.class.getClassLoader());
             } catch (ClassNotFoundException e) {
                 throw new NoClassDefFoundError(MODEL_CLASS + " (java-llama.cpp) is not on the class path");
+            } catch (LinkageError e) {
+                failure = whyNotLoaded(e, directory != null ? directory : System.getProperty(TMPDIR));
+                UnsatisfiedLinkError told = new UnsatisfiedLinkError(failure);
+                told.initCause(e);
+                throw told;
             } finally {
                 substitute.flush();
                 if (System.out == substitute) {
@@ -75,6 +86,27 @@ final class LlamaNatives {
                 }
             }
         }
+    }
+
+    /**
+     * A failed load of the natives, worded for the user: the loader's own error names
+     * {@code java.library.path}, which the user did not set, and not the directory it extracted
+     * the library to, which is where it most often fails (a {@code java.io.tmpdir} mounted
+     * {@code noexec}: "failed to map segment from shared object"; one not writable).
+     *
+     * @param directory where the library was to be extracted; null for the loader's default
+     */
+    static String whyNotLoaded(Throwable e, String directory) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String where = directory != null ? directory : System.getProperty("java.io.tmpdir");
+        return "java-llama.cpp's native library did not load (" + root.getClass().getSimpleName()
+                + ": " + String.valueOf(root.getMessage()).replaceAll("\\s+", " ").strip()
+                + "); it is extracted to " + where + ", which must be writable and on a"
+                + " filesystem that allows executing (not mounted noexec): name another with"
+                + " -D" + TMPDIR + "=DIR";
     }
 
     /**

@@ -70,6 +70,48 @@ class GgufNativesDirectoryTest {
         assertEquals("a user's model", Files.readString(tmp.resolve("llama-3.2-1b.gguf")));
     }
 
+    /**
+     * Opens the GGUF model {@code args[0]} twice, printing each failure's message: the natives
+     * cannot load from the directory given.
+     */
+    public static final class OpenTwiceAndTell {
+        public static void main(String[] args) {
+            for (int i = 0; i < 2; i++) {
+                try (GgufChatModel m = GgufChatModel.open(Path.of(args[0]),
+                        GgufChatModel.Options.defaults().withThreads(1))) {
+                    System.out.println("loaded");
+                } catch (ChatModelException e) {
+                    System.out.println(e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Natives that cannot be extracted where the user said (a regular file given as the
+     * directory): each open's message names the directory and the property to change, the
+     * second open's too (the loader's own error named only {@code java.library.path}, and a
+     * second open said "Could not initialize class").
+     */
+    @Test
+    void aDirectoryTheNativesCannotLoadFromIsNamedWithTheRemedy() throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("natives"), "a file, not a directory");
+        Path model = TinyGgufWriter.write(dir.resolve("tiny.gguf"), TinyGgufWriter.Spec.tiny(3));
+        GgufLoadStdoutTest.Child c = GgufLoadStdoutTest.Child.run(dir,
+                List.of("-D" + LlamaNatives.TMPDIR + "=" + notADirectory), OpenTwiceAndTell.class,
+                model.toString());
+        assertEquals(0, c.status(), "child JVM's exit status; its stderr:\n" + c.err());
+        String[] lines = c.out().split(System.lineSeparator());
+        assertEquals(2, lines.length, c.out());
+        for (String line : lines) {
+            assertTrue(line.startsWith("cannot load GGUF model " + model + ": java-llama.cpp's native"
+                    + " library did not load ("), line);
+            assertTrue(line.endsWith("it is extracted to " + notADirectory + ", which must be writable and"
+                    + " on a filesystem that allows executing (not mounted noexec): name another with"
+                    + " -Dde.kherud.llama.tmpdir=DIR"), line);
+        }
+    }
+
     /** A directory the user gives is used as given, and the property stays theirs. */
     @Test
     void aDirectoryTheUserGivesIsUsedAndLeftSet() throws Exception {
