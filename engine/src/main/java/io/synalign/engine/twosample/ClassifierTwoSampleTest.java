@@ -63,12 +63,11 @@ public final class ClassifierTwoSampleTest {
 
     /**
      * The calling thread's interrupt as the folds see it. The folds run on the common fork-join
-     * pool, whose threads are not the caller, so {@link Cancellation#stopIfInterrupted}, which
-     * asks the current thread, would not see it there: each fold asks the caller's thread
+     * pool as well as on the caller, so {@link Cancellation#stopIfInterrupted}, which asks the
+     * current thread, would not see it on the pool's threads: each fold asks the caller's thread
      * instead ({@link Thread#isInterrupted()} of another thread reads its status without
-     * clearing it), a field read per iteration. A fold stops by returning, not by throwing, so
-     * the parallel loop returns only once every fold has ended (a thrown exception would return
-     * it while sibling folds still ran on the pool), and the caller then throws.
+     * clearing it), a field read per iteration; {@link ParallelFolds} never clears it while it
+     * waits. A fold stops by returning, not by throwing, and the caller then throws.
      */
     private static final class CallerInterrupt {
         private final Thread caller = Thread.currentThread();
@@ -162,7 +161,7 @@ public final class ClassifierTwoSampleTest {
         double[] scores = new double[total];
         Cancellation.stopIfInterrupted(CANCELLED);
         CallerInterrupt caller = new CallerInterrupt();
-        IntStream.range(0, k).parallel().forEach(f -> {
+        ParallelFolds.run(k, f -> {
             if (caller.interrupted()) {
                 return; // a fold not started when the caller was interrupted never starts
             }
@@ -183,7 +182,7 @@ public final class ClassifierTwoSampleTest {
             }
         });
         // Every fold has ended; one that stopped did so because the caller's interrupt status
-        // was set, and only the caller could have cleared it since (it was in the loop above).
+        // was set, and nothing has cleared it since (ParallelFolds waits without clearing it).
         Cancellation.stopIfInterrupted(CANCELLED);
         return new Result(auc(scores, positive, rowWeight), k);
     }
