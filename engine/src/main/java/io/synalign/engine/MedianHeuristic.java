@@ -1,5 +1,6 @@
 package io.synalign.engine;
 
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
@@ -12,11 +13,20 @@ import java.util.SplittableRandom;
  * replacement) of at most {@value #DEFAULT_SAMPLE} rows of the union of the given row sets.
  * Pairs at distance zero (duplicate rows) are left out, so duplicates cannot drive sigma to zero.
  * Cost O(s^2 d) for a sample of s rows.
+ *
+ * <p>An interrupt of the calling thread stops {@link #estimate} before its next
+ * {@value #ROWS_PER_CHECK} sampled rows are read, before the pairwise distances and before the
+ * median, and {@link #allRowsEqual} before its next block of rows ({@link Cancellation}): a
+ * {@link java.util.concurrent.CancellationException}, the status kept set, nothing returned.
  */
 public final class MedianHeuristic {
 
     /** The default sample size, 2,000 rows. */
     public static final int DEFAULT_SAMPLE = 2000;
+    /** Sampled rows read (one at a time, perhaps from disk) between two cancellation checks. */
+    static final int ROWS_PER_CHECK = 256;
+    /** What an interrupted estimate or comparison names ({@link Cancellation}). */
+    private static final String CANCELLED = "median heuristic (block of rows)";
 
     private MedianHeuristic() {
     }
@@ -50,6 +60,7 @@ public final class MedianHeuristic {
             float[] buffer = new float[block * d];
             for (long start = 0; start < s.rows(); start += block) {
                 int count = (int) Math.min(block, s.rows() - start);
+                Cancellation.stopIfInterrupted(CANCELLED); // once per block: see Cancellation
                 s.read(start, count, buffer);
                 if (first == null) {
                     first = java.util.Arrays.copyOf(buffer, d);
@@ -111,6 +122,9 @@ public final class MedianHeuristic {
         FloatMatrix sample = FloatMatrix.zeros(k, d);
         float[] row = new float[d];
         for (int r = 0; r < k; r++) {
+            if (r % ROWS_PER_CHECK == 0) {
+                Cancellation.stopIfInterrupted(CANCELLED);
+            }
             long g = picked[r];
             int set = 0;
             while (g >= sets[set].rows()) {
@@ -135,7 +149,9 @@ public final class MedianHeuristic {
             }
         }
         float[] d2 = new float[k * k];
+        Cancellation.stopIfInterrupted(CANCELLED);
         backend.squaredDistances(sample, sample, d2);
+        Cancellation.stopIfInterrupted(CANCELLED);
         // A GEMM backend (ND4J, CUDA) forms |x|^2 + |y|^2 - 2 x.y in float32: for two equal rows
         // that leaves rounding of about 1e-7 (|x|^2 + |y|^2), not 0, so with many repeated rows
         // (an LLM repeating itself) those pairs counted as tiny distances and pulled the median

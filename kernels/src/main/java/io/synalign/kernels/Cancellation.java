@@ -6,7 +6,7 @@ import java.util.concurrent.CancellationException;
  * The library's one cancellation contract: interrupting the thread that called a fit, a
  * selection, an embedding or a test stops it within one unit of its work (an optimiser
  * iteration, a pick, a batch, a chunk of rows, a fold, a label, a batch of permutations, an
- * epoch) with a {@link CancellationException}; the thread's interrupt status stays set, nothing is
+ * epoch, a block of a tiled pass, a decoded token) with a {@link CancellationException}; the thread's interrupt status stays set, nothing is
  * returned, and the backend memory, operators and row sources of the call are closed on the way
  * out by the scopes that own them.
  *
@@ -15,7 +15,9 @@ import java.util.concurrent.CancellationException;
  * (which does not clear the status) once per unit, never in an inner numeric loop: the check
  * costs a field read per unit and changes no arithmetic, so an uninterrupted run gives
  * bit-identical results. Parallel work already started inside a unit (fork-join ranges of one
- * product) finishes that unit.
+ * product) finishes that unit. Units that themselves run on pool threads (the classifier
+ * two-sample test's folds) ask the calling thread's status, not their own thread's, which the
+ * interrupt never reaches.
  *
  * <p>Why {@link CancellationException}: it is unchecked (as Lucene's
  * {@code ThreadInterruptedException} is, so signatures do not change), it is the JDK's own word

@@ -64,7 +64,7 @@ final class MmdObjectives {
         int m = real.rows();
         progress.onProgress("kernel", 0, 3, "K_SR row sums");
         double[] linear = meanKernelRows(backend, synthetic, real, sigma);
-        Cancellation.stopIfInterrupted("MMD fit (kernel row sums)");
+        Cancellation.stopIfInterrupted("MMD kernel row sums");
         progress.onProgress("kernel", 1, 3, "K_RR row sums");
         double[] rr = meanKernelRows(backend, real, real, sigma);
         double constant = 0;
@@ -72,7 +72,7 @@ final class MmdObjectives {
             constant += rr[j];
         }
         constant /= m;
-        Cancellation.stopIfInterrupted("MMD fit (kernel row sums)");
+        Cancellation.stopIfInterrupted("MMD kernel row sums");
         progress.onProgress("kernel", 2, 3, plan.materialise() ? "K_SS (to keep)" : "K_SS (tiled)");
         KernelOperator kss = backend.rbfOperator(synthetic, synthetic, sigma, plan);
         KernelQuadraticForm form;

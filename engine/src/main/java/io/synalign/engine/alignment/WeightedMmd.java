@@ -2,6 +2,7 @@ package io.synalign.engine.alignment;
 
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 
@@ -19,6 +20,12 @@ import io.synalign.kernels.KernelBackend;
  * O((n^2 + n m + m^2) d) time, O(tile * max(n, m)) memory. Sums are taken in double over float32
  * kernel entries; a result below zero (rounding, when the samples coincide) is reported as 0.
  *
+ * <p>An interrupt of the calling thread stops {@link #mmd2}, {@link #values} and
+ * {@link #valuesAgainstPopulation} before their next kernel product (the row sums of K_XY, of
+ * K_YY, each {@code K_XX w}; one tiled pass each, whose tiles the backend runs to the end) with
+ * a {@link java.util.concurrent.CancellationException}, the status kept set, nothing returned
+ * ({@link Cancellation}).
+ *
  * <p>{@link #effectiveSampleSize}: Kish's {@code (sum w)^2 / sum w^2}, which is the engine's
  * {@code 1 / sum w_i^2} for weights summing to 1.
  *
@@ -27,6 +34,9 @@ import io.synalign.kernels.KernelBackend;
  * rows of the union of the given sets).
  */
 public final class WeightedMmd {
+
+    /** What an interrupted evaluation names ({@link Cancellation}). */
+    private static final String CANCELLED = "MMD^2 (kernel product)";
 
     private WeightedMmd() {
     }
@@ -70,9 +80,12 @@ public final class WeightedMmd {
         y.requireFinite("y");
         int n = x.rows();
         double[] values = new double[weights.length];
+        Cancellation.stopIfInterrupted(CANCELLED);
         try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,
                 MmdObjectives.tiledPlan(n, n), ProgressListener.NONE)) {
             for (int k = 0; k < weights.length; k++) {
+                // Before each K_XX w (the objective checked between its row sums).
+                Cancellation.stopIfInterrupted(CANCELLED);
                 values[k] = exact.valueAt(weights[k]);
             }
         }
@@ -118,6 +131,7 @@ public final class WeightedMmd {
             java.util.Arrays.fill(values, Double.NaN);
             return values;
         }
+        Cancellation.stopIfInterrupted(CANCELLED);
         try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,
                 MmdObjectives.tiledPlan(n, n), listener)) {
             // The objective's constant c is the mean of K_YY with its diagonal; without it the
@@ -125,6 +139,7 @@ public final class WeightedMmd {
             double c = exact.constant();
             for (int k = 0; k < weights.length; k++) {
                 listener.onProgress("evaluate", k, weights.length, "MMD^2");
+                Cancellation.stopIfInterrupted(CANCELLED); // before each K_XX w
                 values[k] = exact.valueAt(weights[k]) + (c - 1) / (m - 1);
             }
             listener.onProgress("evaluate", weights.length, weights.length, "MMD^2");

@@ -1,6 +1,7 @@
 package io.synalign.engine.retrieval;
 
 import io.synalign.engine.ProgressListener;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
@@ -23,6 +24,10 @@ import java.util.stream.IntStream;
  * <p>Cost: 2 q c d flops for the products plus O(q c) comparisons, O(q c log k) in the worst
  * case. Memory: the result (q k ints and floats), one query tile and one corpus tile copied, and
  * one direct buffer of at most {@link #TILE_BYTES} for the block of scores — independent of q c.
+ *
+ * <p>An interrupt of the calling thread stops a search before its next block of scores
+ * ({@link Cancellation}) with a {@link java.util.concurrent.CancellationException}, the status
+ * kept set, nothing returned; the merge of the block in flight (on the common pool) finishes.
  */
 public final class InnerProductSearch {
 
@@ -33,6 +38,8 @@ public final class InnerProductSearch {
 
     /** Corpus rows per tile: large blocks keep the GEMM efficient. */
     static final int CORPUS_TILE_ROWS = 8192;
+    /** What an interrupted search names ({@link Cancellation}). */
+    private static final String CANCELLED = "inner-product search (block of scores)";
 
     private InnerProductSearch() {
     }
@@ -160,6 +167,8 @@ public final class InnerProductSearch {
             for (int t = 0; t < queryTiles.size(); t++) {
                 FloatMatrix qt = queryTiles.get(t);
                 int qs = t * queryTile;
+                // Once per block (a GEMM and its merge), never per score: see Cancellation.
+                Cancellation.stopIfInterrupted(CANCELLED);
                 backend.innerProducts(qt, tile, block);
                 int base = cs;
                 IntStream.range(0, qt.rows()).parallel().forEach(r -> merge(block, r * cn, cn, base,

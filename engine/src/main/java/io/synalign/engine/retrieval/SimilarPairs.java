@@ -1,5 +1,6 @@
 package io.synalign.engine.retrieval;
 
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
@@ -14,12 +15,15 @@ import java.util.List;
  * <p>Algorithm: the lower triangle of {@code X X^T} in blocks of {@value #TILE_ROWS} x
  * {@value #TILE_ROWS} rows ({@link KernelBackend#innerProducts}, a GEMM on ND4J and CUDA), each
  * scanned for scores at or above the threshold. Cost n² d flops (half of the full product) plus
- * n²/2 comparisons; memory one block of scores plus the pairs found.
+ * n²/2 comparisons; memory one block of scores plus the pairs found. An interrupt of the calling
+ * thread stops it before its next block ({@link Cancellation}).
  */
 public final class SimilarPairs {
 
     /** Rows per block side. */
     static final int TILE_ROWS = 2048;
+    /** What an interrupted search names ({@link Cancellation}). */
+    private static final String CANCELLED = "similar pairs (block of scores)";
 
     /** One pair: the earlier row and the score. */
     public record Match(int row, float score) {
@@ -33,6 +37,8 @@ public final class SimilarPairs {
      *
      * @throws IllegalArgumentException when the threshold is NaN, or a row holds a value that is
      *     not finite (naming its row and column)
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     before the next block of scores, the status kept set, nothing returned
      */
     public static List<List<Match>> earlierAtLeast(KernelBackend backend, FloatMatrix x, double threshold) {
         return earlierAtLeast(backend, x, threshold, TILE_ROWS);
@@ -59,6 +65,7 @@ public final class SimilarPairs {
             for (int js = 0; js <= is; js += tile) {
                 int jn = Math.min(tile, n - js);
                 FloatMatrix cols = js == is ? rows : x.rowRange(js, js + jn);
+                Cancellation.stopIfInterrupted(CANCELLED); // once per block: see Cancellation
                 backend.innerProducts(rows, cols, block);
                 for (int a = 0; a < in; a++) {
                     int i = is + a;

@@ -4,6 +4,7 @@ import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 /**
@@ -24,6 +25,10 @@ import java.util.stream.IntStream;
  * <p>Cost per fold {@code O(I N d)} for I iterations over N training rows of d columns; the folds
  * run in parallel. Memory: each fold's standardised rows in double, {@code 8 N d} bytes per fold
  * in flight (at most k of them).
+ *
+ * <p>Cancellation ({@link Cancellation}): interrupting the calling thread stops every running
+ * fold before its next L-BFGS iteration and starts no other; once all have ended the call throws
+ * a {@link java.util.concurrent.CancellationException}, the interrupt status kept set.
  */
 public final class ClassifierTwoSampleTest {
 
@@ -34,6 +39,8 @@ public final class ClassifierTwoSampleTest {
     static final int MEMORY = 7;
     static final double TOLERANCE = 1e-6;
     static final int MAX_ITERATIONS = 300;
+    /** What an interrupted test names ({@link Cancellation}). */
+    private static final String CANCELLED = "classifier two-sample test (fold's L-BFGS iteration)";
 
     /**
      * @param auc the out-of-fold ROC AUC of "real" against "synthetic", or NaN when a side has
@@ -44,6 +51,30 @@ public final class ClassifierTwoSampleTest {
     }
 
     private ClassifierTwoSampleTest() {
+    }
+
+    /** Told of each L-BFGS iteration a fold starts, on the fold's thread. */
+    @FunctionalInterface
+    interface FoldIterations {
+        FoldIterations NONE = (fold, iteration) -> { };
+
+        void onIteration(int fold, int iteration);
+    }
+
+    /**
+     * The calling thread's interrupt as the folds see it. The folds run on the common fork-join
+     * pool as well as on the caller, so {@link Cancellation#stopIfInterrupted}, which asks the
+     * current thread, would not see it on the pool's threads: each fold asks the caller's thread
+     * instead ({@link Thread#isInterrupted()} of another thread reads its status without
+     * clearing it), a field read per iteration; {@link ParallelFolds} never clears it while it
+     * waits. A fold stops by returning, not by throwing, and the caller then throws.
+     */
+    private static final class CallerInterrupt {
+        private final Thread caller = Thread.currentThread();
+
+        boolean interrupted() {
+            return caller.isInterrupted();
+        }
     }
 
     /**
@@ -63,9 +94,22 @@ public final class ClassifierTwoSampleTest {
      * @throws IllegalArgumentException when the column counts differ, {@code folds < 2}, a
      *     weight is negative or not finite, or a row holds a value that is not finite (naming
      *     the set, row and column)
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     the running folds stop within one L-BFGS iteration, the status is kept set, nothing
+     *     returned
      */
     public static Result test(FloatMatrix x, FloatMatrix y, double[] yWeights, int folds, double l2,
             long seed) {
+        return test(x, y, yWeights, folds, l2, seed, FoldIterations.NONE);
+    }
+
+    /**
+     * {@link #test(FloatMatrix, FloatMatrix, double[], int, double, long)}, telling
+     * {@code iterations} of each L-BFGS iteration a fold starts (tests interrupt the caller
+     * inside a running fold through it).
+     */
+    static Result test(FloatMatrix x, FloatMatrix y, double[] yWeights, int folds, double l2,
+            long seed, FoldIterations iterations) {
         // A NaN or infinite feature made the fits' scores NaN and the AUC a number, silently.
         x.requireFinite("x");
         y.requireFinite("y");
@@ -81,13 +125,13 @@ public final class ClassifierTwoSampleTest {
                 return v > 0;
             }).toArray();
             double[] kept = Arrays.stream(positive).mapToDouble(j -> yWeights[j]).toArray();
-            return run(x, y.selectRows(positive), kept, folds, l2, seed);
+            return run(x, y.selectRows(positive), kept, folds, l2, seed, iterations);
         }
-        return run(x, y, null, folds, l2, seed);
+        return run(x, y, null, folds, l2, seed, iterations);
     }
 
     private static Result run(FloatMatrix x, FloatMatrix y, double[] yWeights, int folds, double l2,
-            long seed) {
+            long seed, FoldIterations iterations) {
         if (x.cols() != y.cols()) {
             throw new IllegalArgumentException("dimension mismatch: " + x.cols() + " vs " + y.cols());
         }
@@ -115,17 +159,31 @@ public final class ClassifierTwoSampleTest {
             rowWeight[i] = i < n || yWeights == null ? 1 : yWeights[i - n];
         }
         double[] scores = new double[total];
-        // Checked once, before the folds: they run on the common pool, whose threads are not
-        // the interrupted caller's, and each fold's fit is short next to an MMD fit.
-        Cancellation.stopIfInterrupted("classifier two-sample test");
-        IntStream.range(0, k).parallel().forEach(f -> {
+        Cancellation.stopIfInterrupted(CANCELLED);
+        CallerInterrupt caller = new CallerInterrupt();
+        ParallelFolds.run(k, f -> {
+            if (caller.interrupted()) {
+                return; // a fold not started when the caller was interrupted never starts
+            }
             int[] train = IntStream.range(0, total).filter(i -> fold[i] != f).toArray();
             int[] held = IntStream.range(0, total).filter(i -> fold[i] == f).toArray();
-            Model model = fit(x, y, train, positive, rowWeight, l2);
+            Model model = fit(x, y, train, positive, rowWeight, l2, iteration -> {
+                if (caller.interrupted()) {
+                    return true;
+                }
+                iterations.onIteration(f, iteration);
+                return false;
+            });
+            if (model == null) {
+                return; // stopped by the caller's interrupt: its scores are never read
+            }
             for (int i : held) {
                 scores[i] = model.score(row(x, y, i));
             }
         });
+        // Every fold has ended; one that stopped did so because the caller's interrupt status
+        // was set, and nothing has cleared it since (ParallelFolds waits without clearing it).
+        Cancellation.stopIfInterrupted(CANCELLED);
         return new Result(auc(scores, positive, rowWeight), k);
     }
 
@@ -211,8 +269,9 @@ public final class ClassifierTwoSampleTest {
         }
     }
 
+    /** The fold's model, or null when {@code stop} stopped its L-BFGS. */
     private static Model fit(FloatMatrix x, FloatMatrix y, int[] train, boolean[] positive,
-            double[] rowWeight, double l2) {
+            double[] rowWeight, double l2, IntPredicate stop) {
         int d = x.cols();
         int nt = train.length;
         double[] mean = new double[d];
@@ -259,7 +318,10 @@ public final class ClassifierTwoSampleTest {
         for (int t = 0; t < nt; t++) {
             weight[t] = 0.5 * rowWeight[train[t]] / (target[t] == 1 ? pos : neg);
         }
-        double[] theta = lbfgs(new LogLoss(z, target, weight, l2), new double[d + 1]);
+        double[] theta = lbfgs(new LogLoss(z, target, weight, l2), new double[d + 1], stop);
+        if (theta == null) {
+            return null;
+        }
         return new Model(mean, scale, Arrays.copyOf(theta, d), theta[d]);
     }
 
@@ -298,6 +360,14 @@ public final class ClassifierTwoSampleTest {
 
     /** L-BFGS (Nocedal and Wright, algorithm 7.4) with Armijo backtracking from a unit step. */
     static double[] lbfgs(LogLoss f, double[] start) {
+        return lbfgs(f, start, iteration -> false);
+    }
+
+    /**
+     * {@link #lbfgs(LogLoss, double[])}, asking {@code stop} before each iteration (its number
+     * from 0): null when it said stop. The question changes no arithmetic.
+     */
+    static double[] lbfgs(LogLoss f, double[] start, IntPredicate stop) {
         int p = start.length;
         double[] x = start.clone();
         double[] g = new double[p];
@@ -310,6 +380,9 @@ public final class ClassifierTwoSampleTest {
         double[] xn = new double[p];
         double[] gn = new double[p];
         for (int iter = 0; iter < MAX_ITERATIONS && norm(g) > TOLERANCE; iter++) {
+            if (stop.test(iter)) {
+                return null;
+            }
             // Two-loop recursion: direction = -H g.
             double[] q = g.clone();
             double[] alpha = new double[MEMORY];

@@ -1,5 +1,6 @@
 package io.synalign.engine.twosample;
 
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 
@@ -17,12 +18,15 @@ import io.synalign.kernels.KernelBackend;
  *
  * <p>Evaluated in row blocks of the points (one {@link KernelBackend#rbfBlock} per block and
  * side), each block's sums in double. Cost {@code O(p (n + m) d)} for p points; memory one block
- * of at most {@value #BLOCK_FLOATS} floats.
+ * of at most {@value #BLOCK_FLOATS} floats. An interrupt of the calling thread stops it before
+ * its next block ({@link Cancellation}).
  */
 public final class MmdWitness {
 
     /** Floats in one block of kernel values. */
     static final int BLOCK_FLOATS = 1 << 22;
+    /** What an interrupted evaluation names ({@link Cancellation}). */
+    private static final String CANCELLED = "MMD witness (block of points)";
 
     private MmdWitness() {
     }
@@ -34,6 +38,8 @@ public final class MmdWitness {
      * @throws IllegalArgumentException when a sample is empty, the dimensions differ, the
      *     bandwidth is not positive and finite, the weights are invalid, or a row holds a value
      *     that is not finite (naming the set, row and column)
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted:
+     *     before the next block of points, the status kept set, nothing returned
      */
     public static double[] values(KernelBackend backend, FloatMatrix points, FloatMatrix x,
             FloatMatrix y, double[] yWeights, double sigma) {
@@ -63,6 +69,8 @@ public final class MmdWitness {
         int widest = Math.max(x.rows(), y.rows());
         int block = Math.max(1, Math.min(points.rows(), blockFloats / widest));
         for (int from = 0; from < points.rows(); from += block) {
+            // Once per block of points (two kernel blocks), never per value: see Cancellation.
+            Cancellation.stopIfInterrupted(CANCELLED);
             int to = Math.min(points.rows(), from + block);
             FloatMatrix p = points.rowRange(from, to);
             float[] k = new float[(to - from) * x.rows()];

@@ -34,8 +34,9 @@ import java.util.function.Predicate;
  * {@link CancellationException} with the interrupt status kept set. It is not a
  * {@link ChatModelException}, so no caller counts it as a failed request or retries it. How soon
  * an in-flight request ends is the model's: an HTTP call is aborted at once (the JDK client's
- * future is cancelled); a GGUF call finishes its current reply (the decoding is native), and
- * the GGUF calls queued behind it leave at once (the model's lock is taken interruptibly).
+ * future is cancelled); a GGUF call stops within one token (its decoding checks the interrupt
+ * per token), and the GGUF calls queued behind it leave at once (the model's lock is taken
+ * interruptibly).
  */
 public final class ConcurrentChatExecutor {
 

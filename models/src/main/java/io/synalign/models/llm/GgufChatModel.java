@@ -5,13 +5,16 @@ import de.kherud.llama.LlamaIterator;
 import de.kherud.llama.LlamaModel;
 import de.kherud.llama.ModelParameters;
 import de.kherud.llama.Pair;
+import io.synalign.kernels.Cancellation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +45,9 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
  * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
- * queued call whose thread is interrupted leaves with a {@link ChatModelException}, and
+ * queued call whose thread is interrupted leaves with a {@link ChatModelException}, a decoding
+ * one stops within one token with a {@link CancellationException} (the library's
+ * {@link Cancellation} contract, the status kept set, the slot free for the next call), and
  * {@link #close} waits for the call in progress.
  * The journal key names the model by {@link #modelIdentity} (file name plus a fingerprint of the
  * weights). The model is loaded once, in {@link #open}; {@link #close} frees it. Cost per call: prompt
@@ -91,6 +96,10 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
     /** The context {@link Options#defaults()} gives this model ({@link #defaultReplyBudget}). */
     private final int defaultContext;
     private final ReentrantLock lock = new ReentrantLock(true);
+    /** What an interrupted decoding names ({@link Cancellation}). */
+    private static final String CANCELLED = "GGUF decoding (token)";
+    /** Told each token's number (from 1) as it is decoded, before the checks (tests). */
+    private volatile IntConsumer eachDecodedToken = token -> { };
     private LlamaModel llama;
 
     /**
@@ -319,6 +328,13 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         return contextSize;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws CancellationException when the calling thread is interrupted while the reply is
+     *     decoded: the decoding stops after the token in progress, the status is kept set, and
+     *     the model serves the next call as if this one had not been made
+     */
     @Override
     public ChatReply complete(ChatRequest request) {
         ResponseSchema schema = request.responseSchema();
@@ -352,7 +368,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
                 p.setGrammar(grammar.text());
             }
             decoded = decode(p);
-        } catch (ChatModelException | IllegalArgumentException e) {
+        } catch (ChatModelException | IllegalArgumentException | CancellationException e) {
             throw e;
         } catch (RuntimeException e) {
             throw nativeFailure(e);
@@ -564,19 +580,36 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
         long budget = options.callTimeout().toNanos();
         StringBuilder text = new StringBuilder();
         boolean endOfGeneration = false;
+        int decodedTokens = 0;
         LlamaIterator tokens = llama.generate(p).iterator();
         while (tokens.hasNext()) {
             String piece = tokens.next().text;
             text.append(piece);
             if (tokens.hasNext()) { // a token's piece, not the closing output
                 endOfGeneration = piece.isEmpty();
+                eachDecodedToken.accept(++decodedTokens);
                 if (System.nanoTime() - start > budget) {
                     tokens.cancel();
                     throw new ChatTimeoutException("GGUF model " + modelName, options.callTimeout(), text.length());
                 }
+                // Per token, as the deadline: a cancelled batch's call stops within one token
+                // (Cancellation) instead of decoding its whole reply; cancelling first frees
+                // llama.cpp's slot for the next call.
+                if (Thread.currentThread().isInterrupted()) {
+                    tokens.cancel();
+                    Cancellation.stopIfInterrupted(CANCELLED);
+                }
             }
         }
         return new Decoded(text.toString(), endOfGeneration);
+    }
+
+    /**
+     * Tells {@code hook} each token's number (from 1) as a call decodes it, on the calling thread,
+     * before the deadline and interrupt checks: tests place an interrupt inside a decoding.
+     */
+    void onEachDecodedToken(IntConsumer hook) {
+        eachDecodedToken = hook;
     }
 
     /** The prompt of {@code messages}: the model's chat template, or {@link #fallbackPrompt}. */

@@ -1,0 +1,130 @@
+package io.synalign.engine.twosample;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.kernels.FloatMatrix;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CancellationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Cancelling the classifier two-sample test from inside a running fold (session 22's Open: the
+ * folds run on the common fork-join pool and the interrupt was checked once, at entry, so a fold
+ * already fitting ran its L-BFGS to the end and the test returned an AUC). The interrupt is
+ * placed by the fold-iteration hook on the caller's thread, not timed: the fold that sets it
+ * runs no further iteration, every other fold at most the one it had started.
+ */
+class ClassifierTwoSampleCancellationTest {
+
+    private static final int FOLDS = 5;
+    private static final double L2 = 1e-6;
+    private static final long SEED = 17;
+    /** The fold and iteration whose hook interrupts the caller. */
+    private static final int INTERRUPTING_FOLD = 2;
+    private static final int INTERRUPT_AT = 3;
+
+    @AfterEach
+    void clearTheInterrupt() {
+        Thread.interrupted(); // a failed assertion must not leave the runner's thread interrupted
+    }
+
+    /**
+     * Rows of 13 nearly collinear columns (one shared Gaussian plus a little noise each), the
+     * real side shifted along the last: an ill-conditioned, nearly separable loss under a small
+     * penalty, on which L-BFGS needs many iterations in every fold.
+     */
+    private static FloatMatrix sample(int rows, double shift, long seed) {
+        Random r = new Random(seed);
+        float[] data = new float[rows * 13];
+        for (int i = 0; i < rows; i++) {
+            double shared = r.nextGaussian();
+            for (int j = 0; j < 13; j++) {
+                data[i * 13 + j] = (float) (shared + 0.05 * r.nextGaussian() + (j == 12 ? shift : 0));
+            }
+        }
+        return new FloatMatrix(rows, 13, data);
+    }
+
+    private static final FloatMatrix X = sample(157, 0.3, 1);
+    private static final FloatMatrix Y = sample(211, 0, 2);
+
+    /** Records the iterations each fold starts, and those it starts after the interrupt. */
+    private static final class Recorder implements ClassifierTwoSampleTest.FoldIterations {
+        final Thread caller = Thread.currentThread();
+        final Map<Integer, Integer> iterations = new TreeMap<>();
+        final List<String> afterInterrupt = new ArrayList<>();
+        final boolean interrupts;
+        volatile boolean interrupted;
+
+        Recorder(boolean interrupts) {
+            this.interrupts = interrupts;
+        }
+
+        @Override
+        public synchronized void onIteration(int fold, int iteration) {
+            iterations.merge(fold, 1, Integer::sum);
+            if (interrupted) {
+                afterInterrupt.add("fold " + fold + " iteration " + iteration);
+            }
+            if (interrupts && fold == INTERRUPTING_FOLD && iteration == INTERRUPT_AT) {
+                interrupted = true;
+                caller.interrupt();
+            }
+        }
+    }
+
+    @Test
+    void anInterruptInsideARunningFoldStopsEveryFoldWithinOneIteration() {
+        Recorder whole = new Recorder(false);
+        ClassifierTwoSampleTest.Result uninterrupted = ClassifierTwoSampleTest.test(X, Y, null,
+                FOLDS, L2, SEED, whole);
+        assertEquals(FOLDS, whole.iterations.size(), "every fold iterated: " + whole.iterations);
+        whole.iterations.forEach((fold, count) -> assertTrue(count > INTERRUPT_AT + 5,
+                "fold " + fold + " must run well past the interrupt: " + whole.iterations));
+
+        Recorder recorder = new Recorder(true);
+        CancellationException e = assertThrows(CancellationException.class,
+                () -> ClassifierTwoSampleTest.test(X, Y, null, FOLDS, L2, SEED, recorder),
+                "the test returned an AUC after the interrupt");
+        assertTrue(recorder.interrupted, "the hook interrupted the caller");
+        assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
+        assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+        // The interrupting fold stops at its next iteration; another fold may have started one
+        // (it checked just before the interrupt), never two.
+        assertTrue(recorder.afterInterrupt.stream()
+                .noneMatch(s -> s.startsWith("fold " + INTERRUPTING_FOLD + " ")),
+                "the interrupting fold iterated on: " + recorder.afterInterrupt);
+        assertTrue(recorder.afterInterrupt.size() <= FOLDS - 1,
+                "iterations after the interrupt: " + recorder.afterInterrupt);
+        for (int f = 0; f < FOLDS; f++) {
+            String fold = "fold " + f + " ";
+            assertTrue(recorder.afterInterrupt.stream().filter(s -> s.startsWith(fold)).count() <= 1,
+                    "fold " + f + " iterated on: " + recorder.afterInterrupt);
+        }
+
+        // The same thread, its interrupt cleared, gets the uncancelled result bit for bit.
+        assertTrue(Thread.interrupted());
+        ClassifierTwoSampleTest.Result again = ClassifierTwoSampleTest.test(X, Y, null, FOLDS, L2,
+                SEED);
+        assertEquals(Double.doubleToRawLongBits(uninterrupted.auc()),
+                Double.doubleToRawLongBits(again.auc()));
+        assertEquals(uninterrupted.folds(), again.folds());
+    }
+
+    @Test
+    void anAlreadyInterruptedCallerStartsNoFold() {
+        Recorder recorder = new Recorder(false);
+        Thread.currentThread().interrupt();
+        assertThrows(CancellationException.class,
+                () -> ClassifierTwoSampleTest.test(X, Y, null, FOLDS, L2, SEED, recorder));
+        assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+        assertEquals(Map.of(), recorder.iterations);
+    }
+}
