@@ -33,6 +33,22 @@ public final class Cancellation {
     }
 
     /**
+     * The {@link CancellationException} for {@code work} stopped by an {@link
+     * InterruptedException} (a wait the JDK ended: a lock, a sleep, a future), with it as the
+     * cause; the caller restores the interrupt status the JDK cleared
+     * ({@code Thread.currentThread().interrupt()}) and throws it.
+     *
+     * @param work what stopped, for the message, e.g. {@code "calling http://host/v1"}
+     */
+    public static CancellationException cancelled(String work, InterruptedException cause) {
+        CancellationException c = new CancellationException(work
+                + ": cancelled, the calling thread was interrupted (its interrupt status is kept"
+                + " set)");
+        c.initCause(cause);
+        return c;
+    }
+
+    /**
      * Throws a {@link CancellationException} naming {@code work} when the calling thread has been
      * interrupted; leaves the interrupt status as it is.
      *

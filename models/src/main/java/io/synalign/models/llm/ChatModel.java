@@ -10,7 +10,10 @@ public interface ChatModel {
      * {@link ChatReply#json()} satisfies it.
      *
      * @throws ChatModelException when the call cannot be completed (non-retryable HTTP status,
-     *                            retry budget spent, replies that never validate, interruption)
+     *                            retry budget spent, replies that never validate)
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted
+     *     (the library's {@link io.synalign.kernels.Cancellation} contract: the interrupt status
+     *     is kept set; a request in flight is abandoned, a GGUF decoding stops within a token)
      */
     ChatReply complete(ChatRequest request);
 

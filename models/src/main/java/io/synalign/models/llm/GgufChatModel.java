@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * </ol>
  * llama.cpp contexts are not safe for concurrent use: calls are serialised on one fair lock (a
  * single llama.cpp slot), so a {@link ConcurrentChatExecutor} over this model simply queues; a
- * queued call whose thread is interrupted leaves with a {@link ChatModelException}, a decoding
- * one stops within one token with a {@link CancellationException} (the library's
+ * queued call whose thread is interrupted leaves at once, a decoding one stops within one token,
+ * both with a {@link CancellationException} (the library's
  * {@link Cancellation} contract, the status kept set, the slot free for the next call), and
  * {@link #close} waits for the call in progress.
  * The journal key names the model by {@link #modelIdentity} (file name plus a fingerprint of the
@@ -494,7 +494,7 @@ public final class GgufChatModel implements ChatModel, AutoCloseable {
             lock.lockInterruptibly();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ChatModelException("interrupted while waiting for GGUF model " + modelName, e);
+            throw Cancellation.cancelled("waiting for GGUF model " + modelName, e);
         }
     }
 

@@ -3,6 +3,7 @@ package io.synalign.models.llm;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.synalign.kernels.Cancellation;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -467,7 +468,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ChatModelException("interrupted while calling " + endpoint, e);
+                throw Cancellation.cancelled("calling " + endpoint, e);
             } finally {
                 if (!released) {
                     release(permit, Outcome.FAILED);
@@ -492,7 +493,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
                 sleeper.sleep(wait);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new ChatModelException("interrupted while backing off from " + endpoint, e);
+                throw Cancellation.cancelled("backing off from " + endpoint, e);
             }
         }
     }
@@ -622,7 +623,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             return limiter.acquire();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ChatModelException("interrupted while waiting for a concurrency slot", e);
+            throw Cancellation.cancelled("waiting for a concurrency slot", e);
         }
     }
 

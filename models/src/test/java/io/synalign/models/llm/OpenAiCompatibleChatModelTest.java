@@ -77,6 +77,51 @@ class OpenAiCompatibleChatModelTest {
         assertTrue(attrs.json().path("tone").isTextual());
     }
 
+    /**
+     * An interrupt of the calling thread, wherever the call waits (for its reply, in a backoff,
+     * for a concurrency slot), ends it with the library's cancellation contract: a
+     * {@link java.util.concurrent.CancellationException} with the status kept set, not a
+     * {@link ChatModelException}, which callers count as a failed request.
+     */
+    @Test
+    void anInterruptWhereverTheCallWaitsIsACancellation() throws Exception {
+        server = new FakeOpenAiServer(KEY);
+        // Waiting for the reply (already interrupted: the future's get stops at once).
+        assertCancelled(model(KEY).build(), "calling " + server.baseUrl());
+        // In a backoff: a 429 first, then the sleep is interrupted.
+        server.close();
+        server = new FakeOpenAiServer(KEY).plan((d, seen) -> seen == 0 ? Fault.RATE_LIMIT : Fault.NONE);
+        OpenAiCompatibleChatModel backingOff = model(KEY).sleeper(d -> {
+            throw new InterruptedException("stop");
+        }).build();
+        java.util.concurrent.CancellationException e = assertThrows(
+                java.util.concurrent.CancellationException.class, () -> backingOff.complete(samplesRequest(8)));
+        try {
+            assertTrue(Thread.currentThread().isInterrupted(), "interrupt status kept set");
+            assertTrue(e.getMessage().startsWith("backing off from " + server.baseUrl()), e.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+        // For a concurrency slot: none free.
+        AdaptiveConcurrencyLimiter full = new AdaptiveConcurrencyLimiter(1);
+        full.acquire();
+        assertCancelled(model(KEY).limiter(full).build(), "waiting for a concurrency slot");
+    }
+
+    private static void assertCancelled(OpenAiCompatibleChatModel m, String where) {
+        Thread.currentThread().interrupt();
+        try {
+            java.util.concurrent.CancellationException e = assertThrows(
+                    java.util.concurrent.CancellationException.class, () -> m.complete(samplesRequest(9)));
+            assertTrue(Thread.currentThread().isInterrupted(), "interrupt status kept set");
+            assertTrue(e.getMessage().startsWith(where) && e.getMessage().contains(": cancelled, the calling"
+                    + " thread was interrupted"), e.getMessage());
+            assertTrue(e.getCause() instanceof InterruptedException, String.valueOf(e.getCause()));
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
     @Test
     void toleratesCodeFences() throws Exception {
         server = new FakeOpenAiServer(KEY).plan((d, seen) -> Fault.FENCED);
