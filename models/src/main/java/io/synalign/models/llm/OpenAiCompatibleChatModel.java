@@ -185,13 +185,15 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
      * <p>What is remembered, and for how long, splits two kinds of result:
      * <ul>
      *   <li>an <em>answer</em>, whatever the server said ({@link ServedModel.Kind#LISTED},
-     *       {@link ServedModel.Kind#OTHER}, {@link ServedModel.Kind#UNKNOWN} for an error status
+     *       {@link ServedModel.Kind#OTHER}, {@link ServedModel.Kind#UNKNOWN} for a 4xx status
      *       or a body that is no list, {@link ServedModel.Kind#LOADING} once the retries are
      *       spent), is remembered for this object's life and never asked again: a server that
      *       answered is up, and what it said does not change without a restart, which a new
      *       run (a new client) asks about anew;</li>
      *   <li>a server not reached ({@link ServedModel.Kind#UNREACHABLE}: connection refused, no
-     *       reply within the timeout) is a transient failure, not an answer: it is given again
+     *       reply within the timeout), or a listing answered with a 5xx status (kept
+     *       {@link ServedModel.Kind#UNKNOWN}: see {@link #transientFailure}), is a transient
+     *       failure, not an answer: it is given again
      *       without asking for {@link #SERVED_REASK_PACE} after the asking ended, then asked
      *       again, so a long-lived client whose server was down when first asked learns what
      *       it serves once it is up, while a server that stays down costs one request (and at
@@ -242,7 +244,7 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             } else {
                 LOG.info(asked.note(baseUrl));
             }
-            if (asked.kind() == ServedModel.Kind.UNREACHABLE) {
+            if (transientFailure(asked)) {
                 unreached = asked;
                 unreachedAt = clock.instant();
                 return asked;
@@ -254,8 +256,26 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     }
 
     /**
+     * Whether {@code s} is a failure to be asked about again at {@link #SERVED_REASK_PACE}
+     * rather than an answer kept for the client's life: a server not reached, or a listing
+     * answered with a 5xx status (a gateway whose server is down, a server overloaded or
+     * restarting: what a chat request would retry). A 5xx keeps its kind,
+     * {@link ServedModel.Kind#UNKNOWN}: the server, or something in front of it, is up and may
+     * serve other weights than a journal recorded, so the entries are keyed by the requested
+     * name ({@link ModelIdentity.Source#UNCLEAR}), as before; only its remembering changes.
+     */
+    private static boolean transientFailure(ServedModel s) {
+        return s.kind() == ServedModel.Kind.UNREACHABLE || (s.kind() == ServedModel.Kind.UNKNOWN
+                && s.reason() != null && s.reason().matches(SERVER_ERROR + "\\d\\d"));
+    }
+
+    /** How {@link #askServedModel}'s reason for a 5xx status begins. */
+    private static final String SERVER_ERROR = "HTTP 5";
+
+    /**
      * One {@code GET /models}; a server not reached is {@link ServedModel.Kind#UNREACHABLE}, every
-     * other failure an {@link ServedModel.Kind#UNKNOWN} answer.
+     * other failure an {@link ServedModel.Kind#UNKNOWN} answer (for a status other than 200,
+     * the reason "HTTP " and the status).
      */
     private ServedModel askServedModel() {
         HttpRequest.Builder hb = HttpRequest.newBuilder(modelsEndpoint)

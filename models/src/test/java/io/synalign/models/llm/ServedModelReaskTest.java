@@ -129,6 +129,40 @@ class ServedModelReaskTest {
         }
     }
 
+    /**
+     * A listing answered with a 5xx status (a gateway whose server is down) is paced as a server
+     * not reached: asked again after the pace, its answer then kept; meanwhile the entries are
+     * keyed by the name (the server is up, and may serve other weights than any record says).
+     * A 4xx (a server without the route) is an answer, kept for the client's life.
+     */
+    @Test
+    void aListingAnsweredWithA5xxIsAskedAgainAfterThePaceAndA4xxIsKept() throws Exception {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(502, "<html>Bad Gateway</html>")) {
+            MovableClock clock = new MovableClock();
+            OpenAiCompatibleChatModel m = client(server.baseUrl(), clock);
+            ServedModel first = m.servedModel();
+            assertEquals(ServedModel.Kind.UNKNOWN, first.kind(), first.toString());
+            assertEquals(ModelIdentity.Source.UNCLEAR, m.identify().source());
+            assertEquals(MODEL, m.modelIdentity());
+            server.modelList(WEIGHTS_A);
+            clock.advance(OpenAiCompatibleChatModel.SERVED_REASK_PACE.minusSeconds(1));
+            assertEquals(first, m.servedModel(), "within the pace: not asked");
+            assertEquals(1, server.modelListings.get());
+            clock.advance(Duration.ofSeconds(1));
+            assertEquals(ServedModel.Kind.OTHER, m.servedModel().kind(), "after the pace: asked again");
+            assertEquals(2, server.modelListings.get());
+        }
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null)) { // 404: no /models route
+            MovableClock clock = new MovableClock();
+            OpenAiCompatibleChatModel m = client(server.baseUrl(), clock);
+            assertEquals(ServedModel.Kind.UNKNOWN, m.servedModel().kind());
+            server.modelList(WEIGHTS_A);
+            clock.advance(Duration.ofDays(1));
+            assertEquals(ServedModel.Kind.UNKNOWN, m.servedModel().kind(), "an answer: kept");
+            assertEquals(1, server.modelListings.get());
+        }
+    }
+
     /** An asking cut short by an interrupt is not kept: the next caller asks at once. */
     @Test
     void anInterruptedAskingIsNotKept() throws Exception {
