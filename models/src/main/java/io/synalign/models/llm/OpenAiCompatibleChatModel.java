@@ -186,13 +186,13 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
      * <ul>
      *   <li>an <em>answer</em>, whatever the server said ({@link ServedModel.Kind#LISTED},
      *       {@link ServedModel.Kind#OTHER}, {@link ServedModel.Kind#UNKNOWN} for a 4xx status
-     *       or a body that is no list, {@link ServedModel.Kind#LOADING} once the retries are
-     *       spent), is remembered for this object's life and never asked again: a server that
+     *       or a body that is no list), is remembered for this object's life and never asked again: a server that
      *       answered is up, and what it said does not change without a restart, which a new
      *       run (a new client) asks about anew;</li>
      *   <li>a server not reached ({@link ServedModel.Kind#UNREACHABLE}: connection refused, no
-     *       reply within the timeout), or a listing answered with a 5xx status (kept
-     *       {@link ServedModel.Kind#UNKNOWN}: see {@link #transientFailure}), is a transient
+     *       reply within the timeout), a listing answered with a 5xx status (kept
+     *       {@link ServedModel.Kind#UNKNOWN}), or a model still loading once the retries are
+     *       spent (see {@link #transientFailure}), is a transient
      *       failure, not an answer: it is given again
      *       without asking for {@link #SERVED_REASK_PACE} after the asking ended, then asked
      *       again, so a long-lived client whose server was down when first asked learns what
@@ -257,16 +257,19 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
 
     /**
      * Whether {@code s} is a failure to be asked about again at {@link #SERVED_REASK_PACE}
-     * rather than an answer kept for the client's life: a server not reached, or a listing
+     * rather than an answer kept for the client's life: a server not reached, a listing
      * answered with a 5xx status (a gateway whose server is down, a server overloaded or
-     * restarting: what a chat request would retry). A 5xx keeps its kind,
-     * {@link ServedModel.Kind#UNKNOWN}: the server, or something in front of it, is up and may
-     * serve other weights than a journal recorded, so the entries are keyed by the requested
-     * name ({@link ModelIdentity.Source#UNCLEAR}), as before; only its remembering changes.
+     * restarting: what a chat request would retry), or a server still loading its model once
+     * the retries are spent ({@link ServedModel.Kind#LOADING}). Each keeps its kind, and so the
+     * identity it gives: a 5xx is {@link ServedModel.Kind#UNKNOWN}, since the server, or
+     * something in front of it, is up and may serve other weights than a journal recorded, so
+     * the entries are keyed by the requested name ({@link ModelIdentity.Source#UNCLEAR}), as
+     * before; only how long it is remembered changes.
      */
     private static boolean transientFailure(ServedModel s) {
-        return s.kind() == ServedModel.Kind.UNREACHABLE || (s.kind() == ServedModel.Kind.UNKNOWN
-                && s.reason() != null && s.reason().matches(SERVER_ERROR + "\\d\\d"));
+        return s.kind() == ServedModel.Kind.UNREACHABLE || s.kind() == ServedModel.Kind.LOADING
+                || (s.kind() == ServedModel.Kind.UNKNOWN && s.reason() != null
+                        && s.reason().matches(SERVER_ERROR + "\\d\\d"));
     }
 
     /** How {@link #askServedModel}'s reason for a 5xx status begins. */

@@ -163,6 +163,29 @@ class ServedModelReaskTest {
         }
     }
 
+    /**
+     * A server still loading its model when the retries are spent is asked again after the
+     * pace, and the weights it then lists are kept.
+     */
+    @Test
+    void aServerStillLoadingAfterTheRetriesIsAskedAgainAfterThePace() throws Exception {
+        String loading = "{\"object\":\"list\",\"data\":[{\"id\":\"" + LLAMA_PATH.replace("\\", "\\\\")
+                + "\",\"object\":\"model\",\"meta\":null}]}";
+        try (FakeOpenAiServer server = new FakeOpenAiServer(null).modelList(loading)) {
+            MovableClock clock = new MovableClock();
+            OpenAiCompatibleChatModel m = client(server.baseUrl(), clock);
+            assertEquals(ServedModel.Kind.LOADING, m.servedModel().kind());
+            int asked = server.modelListings.get();
+            server.modelList(WEIGHTS_A);
+            clock.advance(OpenAiCompatibleChatModel.SERVED_REASK_PACE.minusSeconds(1));
+            assertEquals(ServedModel.Kind.LOADING, m.servedModel().kind(), "within the pace: not asked");
+            assertEquals(asked, server.modelListings.get());
+            clock.advance(Duration.ofSeconds(1));
+            assertEquals(ServedModel.Kind.OTHER, m.servedModel().kind(), "after the pace: asked again");
+            assertEquals(ModelIdentity.Source.SERVED, m.identify().source());
+        }
+    }
+
     /** An asking cut short by an interrupt is not kept: the next caller asks at once. */
     @Test
     void anInterruptedAskingIsNotKept() throws Exception {
