@@ -39,19 +39,21 @@ record WeightedAgainstRunDir(WeightedFileOrigin file, FittedRealRows realRows, S
                 weights);
         if (runDir == null) {
             return unknown(file, real, "test --run-dir with the alignment's run directory tells"
-                    + " whether they were", "align");
+                    + " whether they were", "no --run-dir, whose " + RunFiles.ALIGNMENT
+                    + " would record the alignment's weights");
         }
         Path doc = runDir.resolve(RunFiles.ALIGNMENT);
         if (!Files.isRegularFile(doc)) {
             return unknown(file, real, runDir + " has no " + RunFiles.ALIGNMENT
-                    + " to tell whether they were", "align");
+                    + " to tell whether they were", runDir + " has no " + RunFiles.ALIGNMENT
+                    + " to record the alignment's weights");
         }
         JsonNode alignment;
         try {
             alignment = Json.MAPPER.readTree(doc.toFile());
         } catch (IOException e) {
             return unknown(file, real, doc + " could not be read as JSON to tell whether they"
-                    + " were", "align");
+                    + " were", doc + " could not be read as JSON");
         }
         String fittedBy = "run".equals(alignment.path("command").asText()) ? "run" : "align";
         WeightedFileOrigin origin = origin(alignment, file, weighted, doc);
@@ -95,10 +97,11 @@ record WeightedAgainstRunDir(WeightedFileOrigin file, FittedRealRows realRows, S
                 + file.count() + ")");
     }
 
+    /** Nothing to compare with: {@code whyRows} for the real rows' note, {@code whyFile} for W. */
     private static WeightedAgainstRunDir unknown(SyntheticRowsFingerprint file,
-            TextFields.LabelledTexts real, String why, String fittedBy) {
-        return new WeightedAgainstRunDir(WeightedFileOrigin.unknown(file, why),
-                FittedRealRows.unknown(real.texts().size(), why), fittedBy);
+            TextFields.LabelledTexts real, String whyRows, String whyFile) {
+        return new WeightedAgainstRunDir(WeightedFileOrigin.unknown(file, whyFile),
+                FittedRealRows.unknown(real.texts().size(), whyRows), "align");
     }
 
     /**

@@ -230,6 +230,10 @@ class TestFittedRowsTest {
         assertEquals(condition + "test --run-dir with the alignment's run directory tells"
                 + " whether they were", note(test("real.jsonl")));
         assertEquals("unknown", finding().path("status").asText());
+        assertEquals("unknown", origin().path("status").asText());
+        assertEquals("no --run-dir, whose alignment.json would record the alignment's weights",
+                origin().path("why").asText());
+        assertEquals(20, origin().path("rows").asInt());
 
         Files.createDirectories(dir.resolve("empty"));
         assertEquals(condition + dir.resolve("empty") + " has no alignment.json to tell whether"
