@@ -18,6 +18,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.RowSource;
+import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextAlignment;
 import java.io.IOException;
@@ -262,6 +263,7 @@ final class AlignCommand extends CliCommand {
         try (RowSource mapped = openShards(realHeader, centre)) {
             n = mapped.rows();
             FloatMatrix r = NpyReader.readMatrix(real, centre);
+            RealRowsFingerprint realRows = realRows(r.rows(), r.cols());
             boolean whole = config.method() != AlignmentMethod.RFF
                     && config.method() != AlignmentMethod.NYSTROM
                     && n * mapped.cols() <= NpyReader.MAX_ELEMENTS;
@@ -271,7 +273,7 @@ final class AlignCommand extends CliCommand {
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
                 LabelledAlignment.Fitter fitter = learner.checked(backend);
                 result = fitter.fit(config, r, s, progress);
-                AlignmentSummary json = AlignmentSummary.of(real, syntheticFiles, r.rows(), n,
+                AlignmentSummary json = AlignmentSummary.of(real, realRows, syntheticFiles, r.rows(), n,
                         r.cols(), config, result, PeakMemory.residentBytes(), null);
                 // The weights first, exactly as without the check; then the check, whose
                 // figures are added to the summary (HeldOutAfterOutputs).
@@ -289,11 +291,22 @@ final class AlignCommand extends CliCommand {
                 if (holdout.on()) {
                     afterwards.run(() -> new HeldOutCheck(fitter, config, backend, holdout.folds)
                             .run(LabelPlan.of(LabelMode.GLOBAL, null, r.rows(), null, (int) n),
-                                    r, s, progress), written, stdout);
+                                    r, s, progress), holdout.folds, written, stdout);
                 }
             }
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * The fingerprint of --real-embeddings ({@link RealRowsFingerprint#ofEmbeddings}): its rows
+     * as the file holds them, read again uncentred (the fit's copy may be read less a centre,
+     * which depends on the synthetic files too).
+     */
+    private RealRowsFingerprint realRows(int rows, int cols) throws IOException {
+        try (NpyRowSource file = NpyRowSource.open(real)) {
+            return RealRowsFingerprint.ofEmbeddings(rows, cols, file::readExact);
+        }
     }
 
     /**

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.pipeline.RealRowsFingerprint;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The {@code --summary} JSON of {@code synalign align}: what went in (sizes, settings) and what
@@ -18,9 +20,12 @@ import java.util.List;
  * {@code synthetic_embeddings_files} lists the synthetic files in the order their rows were
  * taken (several when the rows came in shards); {@code synthetic_embeddings} is the same as one
  * string, the paths joined by the platform's path separator (the file itself for one file).
+ * {@code real_rows} is the fingerprint of the real embeddings ({@link RealRowsFingerprint}, kind
+ * {@value RealRowsFingerprint#EMBEDDINGS}), so that a later check can tell the same real set.
  * The MMD^2 figures are to the real rows the weights were fitted to (in-sample);
- * {@code held_out} ({@link HeldOutSummary}, null without {@code --holdout-folds}) gives them on
- * real rows each fit did not see.
+ * {@code held_out} ({@link HeldOutSummary}, null without {@code --holdout-folds};
+ * {@link HeldOutFailed} where the check was asked for and failed) gives them on real rows each
+ * fit did not see.
  */
 @JsonPropertyOrder(alphabetic = false)
 record AlignmentSummary(
@@ -29,6 +34,7 @@ record AlignmentSummary(
         @JsonProperty("synthetic_embeddings") String syntheticEmbeddings,
         @JsonProperty("synthetic_embeddings_files") List<String> syntheticEmbeddingsFiles,
         @JsonProperty("n_real") int nReal,
+        @JsonProperty(RealRowsFingerprint.KEY) Map<String, Object> realRows,
         @JsonProperty("n_synthetic") int nSynthetic,
         @JsonProperty("dim") int dim,
         @JsonProperty("bandwidth") double bandwidth,
@@ -53,19 +59,19 @@ record AlignmentSummary(
         @JsonProperty("seconds") double seconds,
         @JsonProperty("peak_rss_bytes") long peakRssBytes,
         @JsonProperty("trace") Trace trace,
-        @JsonProperty("held_out") HeldOutSummary heldOut) {
+        @JsonProperty("held_out") HeldOutRecord heldOut) {
 
     /** The convergence trace as two parallel arrays. */
     record Trace(@JsonProperty("seconds") double[] seconds, @JsonProperty("mmd2") double[] mmd2) {
     }
 
-    static AlignmentSummary of(Path real, List<Path> synthetic, int nReal, long nSynthetic,
-            int dim, AlignmentConfig config, AlignmentResult result, long peakRssBytes,
-            HeldOutSummary heldOut) {
+    static AlignmentSummary of(Path real, RealRowsFingerprint realRows, List<Path> synthetic,
+            int nReal, long nSynthetic, int dim, AlignmentConfig config, AlignmentResult result,
+            long peakRssBytes, HeldOutRecord heldOut) {
         List<String> files = synthetic.stream().map(Path::toString).toList();
         return new AlignmentSummary(VersionProvider.version(), real.toString(),
                 String.join(java.io.File.pathSeparator, files), files,
-                nReal, (int) nSynthetic, dim, result.bandwidth(), config.bandwidth().isAuto(),
+                nReal, realRows.json(), (int) nSynthetic, dim, result.bandwidth(), config.bandwidth().isAuto(),
                 result.mmd2Uniform(), result.mmd2Weighted(),
                 reduction(result.mmd2Uniform(), result.mmd2Weighted()), result.mmdEstimator(),
                 result.iterations(), config.maxIterations(), config.tolerance(),
@@ -76,10 +82,13 @@ record AlignmentSummary(
                 new Trace(result.trace().seconds(), result.trace().objective()), heldOut);
     }
 
-    /** This summary with {@code held_out} set to {@code heldOut} (null: no check). */
-    AlignmentSummary withHeldOut(HeldOutSummary heldOut) {
+    /**
+     * This summary with {@code held_out} set to {@code heldOut}: the check's figures, or that it
+     * failed; null: no check.
+     */
+    AlignmentSummary withHeldOut(HeldOutRecord heldOut) {
         return new AlignmentSummary(synalignVersion, realEmbeddings, syntheticEmbeddings,
-                syntheticEmbeddingsFiles, nReal, nSynthetic, dim, bandwidth, bandwidthAuto,
+                syntheticEmbeddingsFiles, nReal, realRows, nSynthetic, dim, bandwidth, bandwidthAuto,
                 mmd2Uniform, mmd2Weighted, mmd2Reduction, mmdEstimator, iterations,
                 maxIterations, tolerance, converged, effectiveSampleSize, method,
                 methodRequested, features, memoryBudgetBytes, maxWeightRatio, backend,

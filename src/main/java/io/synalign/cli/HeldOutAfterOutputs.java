@@ -24,18 +24,22 @@ import java.util.function.Function;
  * device ({@code --summary /dev/stdout}) is written into, not replaced, so it is written once,
  * after the check, with or without its figures.
  *
- * <p>If the check fails, the outputs stay as written and {@link HeldOutCheckFailure} names them
- * and why the check failed (one line, exit status 1: the input was accepted and the main work
- * done; what failed is the program's own extra step, the check's bad inputs being refused up
- * front with 2).
+ * <p>If the check fails, the outputs stay as written, and each document is rewritten (atomically,
+ * on its own, as after a check that succeeds) with {@code held_out} saying that the check was
+ * asked for and failed, and why ({@link HeldOutFailed}): left null, it read as an alignment run
+ * without the check, and the report advised asking for one. {@link HeldOutCheckFailure} names
+ * the outputs and why the check failed (one line, exit status 1: the input was accepted and the
+ * main work done; what failed is the program's own extra step, the check's bad inputs being
+ * refused up front with 2). A document whose rewrite fails keeps {@code held_out} null, and the
+ * line then says so.
  */
 final class HeldOutAfterOutputs {
 
     /**
-     * A document that records the check: {@code body} writes it with the check's summary, or
-     * with {@code held_out} null when given null.
+     * A document that records the check: {@code body} writes it with the check's record (its
+     * figures, or its failure), or with {@code held_out} null when given null.
      */
-    record Document(Path target, Function<HeldOutSummary, AtomicOutputs.Body> body) {
+    record Document(Path target, Function<HeldOutRecord, AtomicOutputs.Body> body) {
     }
 
     /** The check itself, run after the outputs are committed. */
@@ -64,23 +68,20 @@ final class HeldOutAfterOutputs {
     }
 
     /**
-     * Runs {@code check} once the main outputs ({@code written}, for the failure's message) are
-     * committed, prints its line, and rewrites every staged document with its figures.
+     * Runs {@code check} of {@code folds} folds once the main outputs ({@code written}, for the
+     * failure's message) are committed, prints its line, and rewrites every staged document
+     * with its figures.
      *
-     * @throws HeldOutCheckFailure when the check fails (the outputs are then as committed)
+     * @throws HeldOutCheckFailure when the check fails (the outputs are then as committed, each
+     *     document with {@code held_out} saying so where it could be rewritten)
      */
-    void run(Check check, List<String> written, PrintWriter stdout) throws IOException {
+    void run(Check check, int folds, List<String> written, PrintWriter stdout)
+            throws IOException {
         HeldOutResult result;
         try {
             result = check.run();
         } catch (Exception | Error e) {
-            HeldOutCheckFailure failure = new HeldOutCheckFailure(written, e);
-            try {
-                writeDeferred(null);
-            } catch (IOException | RuntimeException w) {
-                failure.addSuppressed(w);
-            }
-            throw failure;
+            throw failed(e, folds, written);
         }
         HeldOutSummary summary = HeldOutSummary.of(result);
         summary.print(stdout);
@@ -96,12 +97,27 @@ final class HeldOutAfterOutputs {
         stdout.flush();
     }
 
-    /** The documents left for after the check (streams, devices), written now. */
-    private void writeDeferred(HeldOutSummary summary) throws IOException {
+    /**
+     * The failure of the check, {@code e}, recorded in every document as {@link HeldOutFailed}:
+     * each rewritten on its own (a stream or device, left for after the check, written once),
+     * so that one rewrite failing leaves the others recorded.
+     */
+    private HeldOutCheckFailure failed(Throwable e, int folds, List<String> written) {
+        // The line stderr gives after the outputs' names; verbose so that it does not send the
+        // reader of a document to a --verbose that would not change the document.
+        HeldOutFailed record = new HeldOutFailed(CliErrors.message(e, true), folds);
+        List<String> recorded = new ArrayList<>();
+        List<Throwable> suppressed = new ArrayList<>();
         for (Document d : documents) {
-            if (AtomicOutputs.isSpecial(d.target())) {
-                AtomicOutputs.writeAtomically(d.target(), d.body().apply(summary));
+            try {
+                AtomicOutputs.writeAtomically(d.target(), d.body().apply(record));
+                recorded.add(d.target().toString());
+            } catch (IOException | RuntimeException | Error w) {
+                suppressed.add(w);
             }
         }
+        HeldOutCheckFailure failure = new HeldOutCheckFailure(written, recorded, e);
+        suppressed.forEach(failure::addSuppressed);
+        return failure;
     }
 }

@@ -34,7 +34,7 @@ record HeldOutSummary(
         @JsonProperty("labels_lower") int labelsLower,
         @JsonProperty("fits") int fits,
         @JsonProperty("seconds") double seconds,
-        @JsonProperty("labels") List<Label> labels) {
+        @JsonProperty("labels") List<Label> labels) implements HeldOutRecord {
 
     /** What the figures are, in the document itself. */
     static final String ABOUT = "cross-fitted: per fitted group (each label of a per-label"

@@ -25,6 +25,8 @@ import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.pipeline.ClosedLoop;
 import io.synalign.pipeline.FittedRealRows;
 import io.synalign.pipeline.RealRowsFingerprint;
+import io.synalign.pipeline.SyntheticRowsFingerprint;
+import io.synalign.pipeline.WeightedFileOrigin;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.SemanticFilter;
 import io.synalign.pipeline.TextAlignment;
@@ -364,11 +366,18 @@ final class RunCommand extends CliCommand {
 
         List<Record> synthetic = GenerationOptions.toRecords(samples, textField, labelField);
         List<Record> aligned = WeightedDraw.records(synthetic, picks);
+        // The rows and weights written (--weighted-out, the run directory's weighted.jsonl), as
+        // a reader of those files yields them, for a later test --weighted to recognise.
+        TextFields.LabelledTexts weightedRows = TextFields.labelled(
+                weightedOut != null ? weightedOut : Path.of(RunFiles.WEIGHTED), synthetic,
+                textField, labelField);
+        SyntheticRowsFingerprint syntheticRows = SyntheticRowsFingerprint.of(
+                weightedRows.texts(), weightedRows.labels(), result.weights());
         TextAlignReport report = new TextAlignReport(new TextAlignReport.Files(real, syntheticOut,
                 weightedOut, out, summary, textField, labelField, common.backend), config, plan,
                 result, TextAlignReport.Embedding.of(model, encoderId,
                         encoderOptions.maxLength(), cacheDir, embedded), picks,
-                withReplacement, realRows);
+                withReplacement, realRows, syntheticRows);
         List<Record> weighted = weightedOut == null && runDir == null ? null
                 : TextAlignment.weightedRecords(synthetic, result.weights());
         // What --dedup/--leakage-against removed: one summary for both documents and stdout.
@@ -428,6 +437,8 @@ final class RunCommand extends CliCommand {
                 }
                 outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
                 Map<String, Object> testJson = tested.json();
+                testJson.put(WeightedFileOrigin.KEY, WeightedFileOrigin.compare(syntheticRows,
+                        syntheticRows, RunFiles.WEIGHTED, RunFiles.ALIGNMENT).json());
                 testJson.put(FittedRealRows.KEY,
                         FittedRealRows.compare(realRows, realRows).json());
                 outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
@@ -460,7 +471,7 @@ final class RunCommand extends CliCommand {
                     TextAlignment.Session session = aligner.open()) {
                 afterwards.run(() -> session.heldOut(fittedPlan, fittedRows.real(),
                         RowSource.of(fittedRows.synthetic()), holdout.folds, progress),
-                        written, stdout);
+                        holdout.folds, written, stdout);
             }
         }
         return ExitCodes.OK;

@@ -59,7 +59,7 @@ final class RunDirOutputs {
      *     {@link RunSettings#state}
      */
     void stage(AtomicOutputs outputs, HeldOutAfterOutputs afterwards,
-            Function<HeldOutSummary, JsonNode> summary, RunSettings.Stated stated,
+            Function<HeldOutRecord, JsonNode> summary, RunSettings.Stated stated,
             List<Record> weighted, FloatMatrix real, FloatMatrix synthetic,
             String labelField, List<String> realLabels, List<String> syntheticLabels)
             throws IOException {
@@ -82,7 +82,7 @@ final class RunDirOutputs {
      *     the caller staged that file already
      */
     void stage(AtomicOutputs outputs, HeldOutAfterOutputs afterwards,
-            Function<HeldOutSummary, JsonNode> summary, RunSettings.Stated stated,
+            Function<HeldOutRecord, JsonNode> summary, RunSettings.Stated stated,
             AtomicOutputs.Body weighted, AtomicOutputs.Body realEmbeddings,
             AtomicOutputs.Body syntheticEmbeddings, String labelField, List<String> realLabels,
             List<String> syntheticLabels) throws IOException {

@@ -8,6 +8,7 @@ import io.synalign.io.InputException;
 import io.synalign.io.NpyWriter;
 import io.synalign.engine.ProgressListener;
 import io.synalign.models.SentenceEncoder;
+import io.synalign.pipeline.SyntheticRowsFingerprint;
 import io.synalign.pipeline.TextEmbedding;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -37,9 +38,11 @@ final class StreamedRecords {
      * What the first pass found.
      *
      * @param textHash a hash of the texts in order, which the embedding pass must reproduce
+     * @param rows the rows' fingerprint in file order, for the record of what was weighted
+     *     ({@link SyntheticRowsFingerprint}, its weights still to be given)
      */
     record Scan(int count, List<String> labels, List<String> fields, boolean hasWeightField,
-            long textHash) {
+            long textHash, SyntheticRowsFingerprint rows) {
     }
 
     /** Receives one record and its 0-based position. */
@@ -86,6 +89,7 @@ final class StreamedRecords {
         Set<String> fields = new LinkedHashSet<>();
         boolean hasWeight = false;
         long hash = 1;
+        SyntheticRowsFingerprint.Builder rows = SyntheticRowsFingerprint.builder();
         // Opened first: a missing or unreadable file is the reader's bad input (exit 2), where
         // the stamp's Files.size threw a bare NoSuchFileException (exit 1).
         try (RecordReader.Cursor cursor = RecordReader.open(file, maxLineBytes)) {
@@ -104,6 +108,9 @@ final class StreamedRecords {
                 String text = checker != null ? checker.accept(r)
                         : TextFields.text(file, r, textField);
                 hash = 31 * hash + text.hashCode();
+                // The label the checker kept for this record (none without the field).
+                List<String> labels = checker == null ? null : checker.labels();
+                rows.add(labels == null ? null : labels.get(labels.size() - 1), text);
                 // The header of the weighted output: each record's fields, then the weight
                 // (appended where the record lacks it), in first-seen order.
                 RecordWriter.addFields(fields, r);
@@ -112,7 +119,7 @@ final class StreamedRecords {
             }
             checkUnchanged();
             return new Scan((int) cursor.count(), checker == null ? null : checker.labels(),
-                    new ArrayList<>(fields), hasWeight, hash);
+                    new ArrayList<>(fields), hasWeight, hash, rows.build());
         }
     }
 

@@ -1,6 +1,5 @@
 package io.synalign.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.data.Record;
 import io.synalign.data.TextFields;
 import io.synalign.io.AtomicOutputs;
@@ -11,13 +10,11 @@ import io.synalign.models.EncoderOptions;
 import io.synalign.models.ModelSpec;
 import io.synalign.models.SentenceEncoder;
 import io.synalign.pipeline.FittedRealRows;
-import io.synalign.pipeline.RealRowsFingerprint;
 import io.synalign.pipeline.RunFiles;
 import io.synalign.pipeline.TextEmbedding;
 import io.synalign.pipeline.TwoSampleTesting;
-import java.io.IOException;
+import io.synalign.pipeline.WeightedFileOrigin;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,7 +32,8 @@ import picocli.CommandLine.Option;
  * it over-represents; with {@code --weighted W} (align's {@code --out}: rows with
  * {@code synalign_weight}), the same figures for W's rows under their weights, and whether the
  * real rows are those the weights were fitted to ({@link FittedRealRows}, from the record of
- * the alignment in {@code --run-dir}).
+ * the alignment in {@code --run-dir}), asked only once W is known to be that alignment's
+ * weighted output ({@link WeightedAgainstRunDir}).
  *
  * <p>Order of work: options and files, then one encoder embeds every text, then the tests; the
  * summary and {@code --run-dir}'s {@value RunFiles#TEST} are written atomically, together.
@@ -103,8 +101,9 @@ final class TestCommand extends CliCommand {
     @Option(names = "--run-dir", paramLabel = "DIR",
             description = "Also write DIR/" + RunFiles.TEST + " (the summary), which 'synalign"
                     + " report' shows; DIR is created if missing. With --weighted, DIR's "
-                    + RunFiles.ALIGNMENT + " (align's or run's) tells whether --real holds the"
-                    + " rows the weights were fitted to.")
+                    + RunFiles.ALIGNMENT + " (align's or run's) tells whether W is the weighted"
+                    + " output it records and, if so, whether --real holds the rows the weights"
+                    + " were fitted to.")
     Path runDir;
 
     @Option(names = "--label-field", paramLabel = "FIELD",
@@ -147,7 +146,8 @@ final class TestCommand extends CliCommand {
         TextFields.LabelledTexts wt = weighted == null ? null
                 : TextFields.labelled(weighted, weightedRows, records.textField, labelField);
         double[] weights = weighted == null ? null : EvaluateCommand.weights(weighted, weightedRows);
-        FittedRealRows fittedRows = weighted == null ? null : fittedRows(r, weightedRows.size());
+        WeightedAgainstRunDir fitted = weighted == null ? null
+                : WeightedAgainstRunDir.check(runDir, weighted, wt, weights, r);
         // Labelled real rows against unlabelled synthetic ones dropped every per-label test
         // without a word (only the overall row was printed): refused where --label-field was
         // given, else the pooled test runs with a note.
@@ -179,8 +179,9 @@ final class TestCommand extends CliCommand {
             }
         }
         Map<String, Object> doc = report.json();
-        if (fittedRows != null) {
-            doc.put(FittedRealRows.KEY, fittedRows.json());
+        if (fitted != null) {
+            doc.put(WeightedFileOrigin.KEY, fitted.file().json());
+            doc.put(FittedRealRows.KEY, fitted.realRows().json());
         }
         RunDirOption.create(runDir);
         try (AtomicOutputs outputs = new AtomicOutputs()) {
@@ -195,54 +196,12 @@ final class TestCommand extends CliCommand {
         if (truncated != null) {
             stdout.println(truncated);
         }
-        print(stdout, report, fittedRows);
+        print(stdout, report, fitted);
         return ExitCodes.OK;
     }
 
-    /**
-     * Whether the real rows are those the weights were fitted to, by the record of the
-     * alignment in {@code --run-dir} ({@link FittedRealRows}); unknown, with the reason, where
-     * there is no such record or it is of other weights (another count of weighted rows).
-     */
-    private FittedRealRows fittedRows(TextFields.LabelledTexts realTexts, int weightedCount) {
-        int n = realTexts.texts().size();
-        if (runDir == null) {
-            return FittedRealRows.unknown(n, "test --run-dir with the alignment's run directory"
-                    + " tells whether they were");
-        }
-        Path file = runDir.resolve(RunFiles.ALIGNMENT);
-        if (!Files.isRegularFile(file)) {
-            return FittedRealRows.unknown(n, runDir + " has no " + RunFiles.ALIGNMENT
-                    + " to tell whether they were");
-        }
-        JsonNode alignment;
-        try {
-            alignment = Json.MAPPER.readTree(file.toFile());
-        } catch (IOException e) {
-            return FittedRealRows.unknown(n, file + " could not be read as JSON to tell whether"
-                    + " they were");
-        }
-        fittedBy = "run".equals(alignment.path("command").asText()) ? "run" : "align";
-        RealRowsFingerprint fitted = RealRowsFingerprint.fromJson(
-                alignment.get(RealRowsFingerprint.KEY));
-        if (fitted == null) {
-            return FittedRealRows.unknown(n, file + " was written before alignments recorded"
-                    + " their real rows (align or run again records them)");
-        }
-        int aligned = alignment.path("n_synthetic").asInt(-1);
-        if (aligned >= 0 && aligned != weightedCount) {
-            return FittedRealRows.unknown(n, "--weighted " + weighted + " has " + weightedCount
-                    + " rows but " + file + " weighted " + aligned + ": it records other"
-                    + " weights");
-        }
-        return FittedRealRows.compare(fitted, RealRowsFingerprint.of(realTexts.texts(),
-                realTexts.labels()));
-    }
-
-    /** The command that wrote the alignment in --run-dir, as its alignment.json names it. */
-    private String fittedBy = "align";
-
-    private void print(PrintWriter out, TwoSampleTesting.Report report, FittedRealRows fittedRows) {
+    private void print(PrintWriter out, TwoSampleTesting.Report report,
+            WeightedAgainstRunDir findings) {
         boolean w = report.weighted();
         out.printf(Locale.ROOT, "two-sample test: MMD^2 with bandwidth %s (median heuristic), %d"
                 + " permutations, classifier AUC (0.5: indistinguishable); p < 0.01:"
@@ -289,7 +248,10 @@ final class TestCommand extends CliCommand {
             // a label) p weighted 0.80 to 0.995, while real rows they were not fitted to showed
             // the weighted MMD^2 above the uniform one in 5 of 6 labels. Said as a fact where
             // the alignment's record tells (FittedRealRows), as a condition where it does not.
-            out.println("note: " + fittedRows.note(fittedBy, t -> t, c -> c));
+            out.println("note: " + findings.realRows().note(findings.fittedBy(), t -> t, c -> c));
+            if (findings.originNote() != null) {
+                out.println("note: " + findings.originNote());
+            }
         }
         if (witnessRows > 0) {
             out.println("where they differ (MMD witness" + (w ? ", weighted" : "")

@@ -9,6 +9,7 @@ import io.synalign.engine.labelled.LabelOutcome;
 import io.synalign.engine.labelled.LabelPlan;
 import io.synalign.engine.labelled.LabelledAlignmentResult;
 import io.synalign.pipeline.RealRowsFingerprint;
+import io.synalign.pipeline.SyntheticRowsFingerprint;
 import io.synalign.pipeline.TextEmbedding;
 import io.synalign.pipeline.TextAlignment;
 import io.synalign.models.ModelSpec;
@@ -26,8 +27,9 @@ import java.util.function.Function;
  * real share and weight share), plus totals, labels that could not be aligned, the held-out
  * check ({@link HeldOutSummary}, with {@code --holdout-folds}; in the JSON only: its line is
  * printed after the outputs are written, {@link HeldOutAfterOutputs}), the sample and the
- * settings, and which real rows the weights were fitted to ({@link RealRowsFingerprint}, for
- * {@code test --weighted}). The table's MMD^2 is to the real rows the weights were fitted to
+ * settings, which real rows the weights were fitted to ({@link RealRowsFingerprint}) and which
+ * synthetic rows and weights were written ({@link SyntheticRowsFingerprint}), for
+ * {@code test --weighted}. The table's MMD^2 is to the real rows the weights were fitted to
  * (in-sample).
  */
 final class TextAlignReport {
@@ -82,20 +84,28 @@ final class TextAlignReport {
     private final int[] picks;
     private final boolean withReplacement;
     private final RealRowsFingerprint realRows;
-    private final HeldOutSummary heldOut;
+    private final SyntheticRowsFingerprint syntheticRows;
+    private final HeldOutRecord heldOut;
 
-    /** @param realRows the real rows the weights were fitted to, as recorded */
+    /**
+     * @param realRows the real rows the weights were fitted to, as recorded
+     * @param syntheticRows the synthetic rows weighted, in order, with the weights written
+     */
     TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
             LabelledAlignmentResult result, Embedding embedding, int[] picks,
-            boolean withReplacement, RealRowsFingerprint realRows) {
-        this(cmd, config, plan, result, embedding, picks, withReplacement, realRows, null);
+            boolean withReplacement, RealRowsFingerprint realRows,
+            SyntheticRowsFingerprint syntheticRows) {
+        this(cmd, config, plan, result, embedding, picks, withReplacement, realRows,
+                syntheticRows, null);
     }
 
     /** @param heldOut the held-out check of {@code --holdout-folds}, or null without one */
     private TextAlignReport(Files cmd, AlignmentConfig config, LabelPlan plan,
             LabelledAlignmentResult result, Embedding embedding, int[] picks,
-            boolean withReplacement, RealRowsFingerprint realRows, HeldOutSummary heldOut) {
+            boolean withReplacement, RealRowsFingerprint realRows,
+            SyntheticRowsFingerprint syntheticRows, HeldOutRecord heldOut) {
         this.realRows = realRows;
+        this.syntheticRows = syntheticRows;
         this.heldOut = heldOut;
         this.withReplacement = withReplacement;
         this.cmd = cmd;
@@ -106,10 +116,13 @@ final class TextAlignReport {
         this.picks = picks;
     }
 
-    /** This report with the held-out check's summary {@code heldOut} (null: none). */
-    TextAlignReport withHeldOut(HeldOutSummary heldOut) {
+    /**
+     * This report with the held-out check's record {@code heldOut}: its figures, or that it
+     * failed; null: none.
+     */
+    TextAlignReport withHeldOut(HeldOutRecord heldOut) {
         return new TextAlignReport(cmd, config, plan, result, embedding, picks, withReplacement,
-                realRows, heldOut);
+                realRows, syntheticRows, heldOut);
     }
 
     // ---------------------------------------------------------------- JSON
@@ -128,13 +141,14 @@ final class TextAlignReport {
             @JsonProperty("n_real") int nReal,
             @JsonProperty(RealRowsFingerprint.KEY) Map<String, Object> realRows,
             @JsonProperty("n_synthetic") int nSynthetic,
+            @JsonProperty(SyntheticRowsFingerprint.KEY) Map<String, Object> syntheticRows,
             @JsonProperty("n_positive_weight") int nPositiveWeight,
             @JsonProperty("effective_sample_size") double effectiveSampleSize,
             @JsonProperty("labels") List<LabelRow> labels,
             @JsonProperty("synthetic_labels_not_in_real") List<String> syntheticLabelsNotInReal,
             @JsonProperty("real_labels_without_synthetic") List<String> realLabelsWithoutSynthetic,
             @JsonProperty("global_fit") Fit globalFit,
-            @JsonProperty("held_out") HeldOutSummary heldOut,
+            @JsonProperty("held_out") HeldOutRecord heldOut,
             @JsonProperty("sample") Sample sample,
             @JsonProperty("embedding") EmbeddingJson embedding,
             @JsonProperty("settings") Settings settings,
@@ -236,7 +250,7 @@ final class TextAlignReport {
         return new Summary(VersionProvider.version(), "text", cmd.real().toString(),
                 str(cmd.synthetic()), str(cmd.out()), result.mode().cliName(),
                 cmd.textField(), cmd.labelField(), plan.labelled(), plan.realRows(),
-                realRows.json(), plan.syntheticRows(), result.support(), result.effectiveSampleSize(), rows,
+                realRows.json(), plan.syntheticRows(), syntheticRows.json(), result.support(), result.effectiveSampleSize(), rows,
                 labels(LabelPlan.Status.NOT_IN_REAL), labels(LabelPlan.Status.NO_SYNTHETIC_ROWS),
                 result.globalFit() == null ? null : Fit.of(result.globalFit(), config.seed()),
                 heldOut,

@@ -158,7 +158,7 @@ final class TextAlignRun {
                         return session.heldOut(inputs.plan(), staged.realForFit(), rows,
                                 cmd.holdout.folds, progress);
                     }
-                }, staged.written(), stdout);
+                }, cmd.holdout.folds, staged.written(), stdout);
             }
         }
         return ExitCodes.OK;
@@ -187,7 +187,8 @@ final class TextAlignRun {
                 opts.synthetic, cmd.out, opts.sampledOut, cmd.summary, cmd.records.textField,
                 opts.labelField, cmd.common.backend), settings.config(), inputs.plan(),
                 result, embedded.report(), picks, opts.withReplacement,
-                RealRowsFingerprint.of(inputs.realTexts().texts(), inputs.realTexts().labels()));
+                RealRowsFingerprint.of(inputs.realTexts().texts(), inputs.realTexts().labels()),
+                inputs.scan().rows().weighted(result.weights()));
         List<String> written = stage(outputs, afterwards, runDir, settings, inputs, result,
                 embedded, picks, report, progress);
         return new Staged(report, embedded.realForFit(), embedded.centre(), written);

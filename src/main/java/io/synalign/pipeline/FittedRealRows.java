@@ -54,8 +54,17 @@ public record FittedRealRows(Status status, int testedRows, int fittedRows, int 
         }
     }
 
-    /** The finding for the test's rows {@code tested} against the fit's record {@code fitted}. */
+    /**
+     * The finding for the test's rows {@code tested} against the fit's record {@code fitted};
+     * unknown where they are of different kinds (texts, embeddings), which no fingerprint
+     * compares.
+     */
     public static FittedRealRows compare(RealRowsFingerprint fitted, RealRowsFingerprint tested) {
+        if (!fitted.kind().equals(tested.kind())) {
+            return unknown(tested.count(), "the run directory's alignment.json records real "
+                    + fitted.kind() + " (" + fitted.count() + " rows), which these real "
+                    + tested.kind() + " cannot be compared with");
+        }
         if (fitted.sha256().equals(tested.sha256()) && fitted.count() == tested.count()) {
             return new FittedRealRows(Status.SAME, tested.count(), fitted.count(), tested.count(),
                     fitted.sha256(), null);

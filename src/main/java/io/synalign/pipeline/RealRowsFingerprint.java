@@ -38,6 +38,19 @@ import java.util.Map;
  * counted on texts because a two-sample test scores the texts' embeddings: the same texts read
  * under another label field, or relabelled, are still the rows the weights were fitted to.
  *
+ * <p>The embeddings form of {@code align} ({@code --real-embeddings R.npy}) has no records, so
+ * its real rows are fingerprinted as embeddings ({@link #ofEmbeddings}, {@code kind}
+ * {@value #EMBEDDINGS}, {@link #EMBEDDINGS_ABOUT}): the same set construction over digests of
+ * the rows' values, widened to float64 as the file holds them (before any centring), so that a
+ * reordered copy, or a float64 copy of a float32 file, is the same set. Order-free, as the text
+ * side, because the fit does not depend on the real rows' order; over values rather than the
+ * file's bytes, because the dtype and byte order of a copy do not change the rows the weights
+ * were fitted to. Its rows are not listed (no record would be compared with them row by row).
+ * A text fingerprint and an embeddings one are never compared ({@link #amongThese},
+ * {@link FittedRealRows#compare}): a document written before {@code kind} was recorded holds
+ * texts, the only kind then written.
+ *
+ * @param kind {@value #TEXTS} or {@value #EMBEDDINGS}: what the rows were
  * @param count the number of rows
  * @param sha256 the set's fingerprint, 64 lowercase hex digits
  * @param textsSha256 the fingerprint of the texts alone (labels taken as none), null when read
@@ -45,8 +58,27 @@ import java.util.Map;
  * @param rowDigests the texts' digest prefixes, sorted: all of them when computed here, null
  *     when read from a document that does not list them
  */
-public record RealRowsFingerprint(int count, String sha256, String textsSha256,
+public record RealRowsFingerprint(String kind, int count, String sha256, String textsSha256,
         List<String> rowDigests) {
+
+    /** The kind of a fingerprint of text records (label and text). */
+    public static final String TEXTS = "texts";
+
+    /** The kind of a fingerprint of embedding rows (the embeddings form of align). */
+    public static final String EMBEDDINGS = "embeddings";
+
+    /** @throws IllegalArgumentException for a kind other than {@value #TEXTS} and {@value #EMBEDDINGS} */
+    public RealRowsFingerprint {
+        if (!TEXTS.equals(kind) && !EMBEDDINGS.equals(kind)) {
+            throw new IllegalArgumentException("kind " + kind + ": " + TEXTS + " or " + EMBEDDINGS);
+        }
+    }
+
+    /** A fingerprint of text records. */
+    public RealRowsFingerprint(int count, String sha256, String textsSha256,
+            List<String> rowDigests) {
+        this(TEXTS, count, sha256, textsSha256, rowDigests);
+    }
 
     /** The most rows whose digests are listed. */
     public static final int LISTED_ROWS = 1000;
@@ -63,6 +95,22 @@ public record RealRowsFingerprint(int count, String sha256, String textsSha256,
             + " matches); texts_sha256 the same with every label taken as none; row_digests,"
             + " listed for at most " + LISTED_ROWS + " rows, the first " + ROW_DIGEST_HEX
             + " hex digits of each row's digest with its label taken as none, sorted";
+
+    /** The definition of the embeddings kind, stated in the document itself. */
+    public static final String EMBEDDINGS_ABOUT = "the real embeddings the weights were fitted"
+            + " to (--real-embeddings), kind embeddings, never compared with a texts"
+            + " fingerprint: sha256 is the SHA-256 of the rows' SHA-256 digests concatenated in"
+            + " ascending byte order, each row's digest over its width as a 4-byte big-endian"
+            + " integer and then its values as the file holds them (before any centring),"
+            + " each widened to float64 (exact for float32) as 8 big-endian IEEE-754 bytes (so"
+            + " a reordered copy, or the same values in another dtype or byte order, matches,"
+            + " and any changed value does not); count is the number of rows";
+
+    /** Reads one row of an embeddings matrix, in float64, as the file holds it. */
+    @FunctionalInterface
+    public interface RowReader {
+        void read(long row, double[] out);
+    }
 
     /** The JSON key under which {@code align} and {@code run} record it. */
     public static final String KEY = "real_rows";
@@ -88,6 +136,32 @@ public record RealRowsFingerprint(int count, String sha256, String textsSha256,
         }
         return new RealRowsFingerprint(digests.length, setDigest(digests),
                 setDigest(textDigests), List.copyOf(listed));
+    }
+
+    /**
+     * The fingerprint of the {@code rows} x {@code cols} embeddings {@code reader} reads, in any
+     * row order ({@link #EMBEDDINGS_ABOUT}).
+     */
+    public static RealRowsFingerprint ofEmbeddings(int rows, int cols, RowReader reader) {
+        byte[][] digests = new byte[rows][];
+        double[] row = new double[cols];
+        // ByteBuffer writes big-endian, as the definition states.
+        ByteBuffer bytes = ByteBuffer.allocate(4 + 8 * cols);
+        for (int i = 0; i < rows; i++) {
+            reader.read(i, row);
+            bytes.clear();
+            bytes.putInt(cols);
+            for (double v : row) {
+                bytes.putDouble(v);
+            }
+            digests[i] = newSha256().digest(bytes.array());
+        }
+        return new RealRowsFingerprint(EMBEDDINGS, rows, setDigest(digests), null, null);
+    }
+
+    /** Whether these are rows of text records (else embeddings). */
+    public boolean ofTexts() {
+        return TEXTS.equals(kind);
     }
 
     private static byte[][] sorted(byte[][] digests) {
@@ -123,7 +197,7 @@ public record RealRowsFingerprint(int count, String sha256, String textsSha256,
         digest.update(bytes);
     }
 
-    private static MessageDigest newSha256() {
+    static MessageDigest newSha256() {
         try {
             return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
@@ -132,14 +206,18 @@ public record RealRowsFingerprint(int count, String sha256, String textsSha256,
     }
 
     /**
-     * The document's object: {@code about}, {@code count}, {@code sha256},
-     * {@code texts_sha256}, {@code row_digests}.
+     * The document's object: {@code about}, {@code kind}, {@code count}, {@code sha256}, and for
+     * texts {@code texts_sha256}, {@code row_digests}.
      */
     public Map<String, Object> json() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("about", ABOUT);
+        m.put("about", ofTexts() ? ABOUT : EMBEDDINGS_ABOUT);
+        m.put("kind", kind);
         m.put("count", count);
         m.put("sha256", sha256);
+        if (!ofTexts()) {
+            return m;
+        }
         m.put("texts_sha256", textsSha256);
         // Listed for a few-shot set only: the document stays small (null above).
         m.put("row_digests", count <= LISTED_ROWS ? rowDigests : null);
@@ -149,12 +227,21 @@ public record RealRowsFingerprint(int count, String sha256, String textsSha256,
     /**
      * The fingerprint recorded in {@code node} (the {@link #KEY} object), or null where there is
      * none or it is not one this class wrote (a document written before the record, or edited).
+     * A record without {@code kind} (written before it was) is of texts.
      */
     public static RealRowsFingerprint fromJson(JsonNode node) {
         if (node == null || !node.path("count").canConvertToInt() || !node.path("count").isIntegralNumber()
                 || !node.path("sha256").isTextual()
                 || !node.path("sha256").asText().matches("[0-9a-f]{64}")) {
             return null;
+        }
+        JsonNode kind = node.path("kind");
+        if (kind.isTextual() && kind.asText().equals(EMBEDDINGS)) {
+            return new RealRowsFingerprint(EMBEDDINGS, node.path("count").asInt(),
+                    node.path("sha256").asText(), null, null);
+        }
+        if (!kind.isMissingNode() && !(kind.isTextual() && kind.asText().equals(TEXTS))) {
+            return null; // a kind this class does not write: nothing to compare with
         }
         List<String> listed = null;
         JsonNode rows = node.path("row_digests");
@@ -180,9 +267,12 @@ public record RealRowsFingerprint(int count, String sha256, String textsSha256,
      * How many of {@code rows} (each counted, duplicates too) have a text among these rows'
      * texts: by the listed digests, or all of them when both sides record the same texts'
      * fingerprint; -1 when that cannot be told (a side's digests not listed, the texts'
-     * fingerprints differing or not recorded).
+     * fingerprints differing or not recorded, rows of another kind).
      */
     public int amongThese(RealRowsFingerprint rows) {
+        if (!kind.equals(rows.kind)) {
+            return -1;
+        }
         if (rowDigests == null || rows.rowDigests == null) {
             return textsSha256 != null && textsSha256.equals(rows.textsSha256) ? rows.count : -1;
         }

@@ -15,19 +15,43 @@ final class HeldOutSection {
     private HeldOutSection() {
     }
 
-    /** The {@code held_out} object, or null when the alignment ran without the check. */
+    /**
+     * The {@code held_out} object with the check's figures, or null when the alignment ran
+     * without the check or the check failed ({@link #failure}).
+     */
     static JsonNode of(JsonNode alignment) {
         JsonNode h = alignment == null ? null : alignment.path("held_out");
-        return h != null && h.isObject() ? h : null;
+        return h != null && h.isObject() && !h.has("failed") ? h : null;
+    }
+
+    /**
+     * The sentence saying that the check was asked for and failed (align and run record
+     * {@code held_out: {"failed": "<why>", "folds": K}} when it fails after the outputs were
+     * written), or null when it was not asked for or succeeded. Without it such a document
+     * read as one without the check, and the page advised asking for it.
+     */
+    static String failure(JsonNode alignment) {
+        JsonNode h = alignment == null ? null : alignment.path("held_out");
+        if (h == null || !h.isObject() || !h.has("failed")) {
+            return null;
+        }
+        return "The held-out check was asked for (<code>--holdout-folds "
+                + h.path("folds").asInt() + "</code>) and failed after the outputs were"
+                + " written, so nothing was measured on real rows the weights were not fitted"
+                + " to: " + Html.escape(h.path("failed").asText()) + ".";
     }
 
     /**
      * The verdict's sentence on the check, e.g. "On real rows each fit left out (5-fold
      * cross-fitting, 96 rows) MMD<sup>2</sup> went from 0.1285 (uniform) to 0.1317 (learned),
-     * +0.003184; lower in 0 of 6 labels."; without a check, how to get one.
+     * +0.003184; lower in 0 of 6 labels."; that it failed, where it did; without a check, how
+     * to get one.
      */
     static String verdict(JsonNode alignment) {
         JsonNode h = of(alignment);
+        if (h == null && failure(alignment) != null) {
+            return " " + failure(alignment);
+        }
         if (h == null) {
             String tooFew = tooFewForACheck(alignment);
             return tooFew != null ? " " + tooFew : " Run " + command(alignment) + " to measure it"

@@ -221,6 +221,7 @@ public final class ReportPage {
                 + " measured against the real rows the weights were fitted to (in-sample), so"
                 + " the weighted value is lower by construction.")
                 .append(HeldOutSection.of(a) != null ? ""
+                        : HeldOutSection.failure(a) != null ? " " + HeldOutSection.failure(a)
                         : HeldOutSection.tooFewForACheck(a) != null
                                 ? " " + HeldOutSection.tooFewForACheck(a)
                                 : " " + HeldOutSection.command(a)

@@ -338,9 +338,10 @@ class AlignHoldoutTest {
 
     /**
      * The check runs after the outputs are written: one that fails leaves them as a run without
-     * it writes them (was: the check ran first, and its failure lost the weights), says so in
-     * one line and exits 1; one that succeeds adds held_out to the documents and changes
-     * nothing else.
+     * it writes them (was: the check ran first, and its failure lost the weights), but for
+     * held_out, which says that it was asked for and failed, and why (was: null, and the report
+     * advised asking for it), says so in one line and exits 1; one that succeeds adds held_out
+     * to the documents and changes nothing else.
      */
     @Test
     void aFailingCheckLeavesTheOutputsOfARunWithoutIt() throws IOException {
@@ -358,13 +359,36 @@ class AlignHoldoutTest {
 
         Cli.Run failed = textAlignWith(failing, "--holdout-folds", "3");
         assertEquals(ExitCodes.FAILURE, failed.status(), failed::toString);
+        String why = "out of memory (Java heap space); give the JVM more with"
+                + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"
+                + " nystrom or tiled, or fewer --features";
         assertEquals(List.of("synalign: error: the outputs were written, weights included ("
                 + dir + "/w.jsonl, " + dir + "/summary.json and the run directory " + dir
-                + "/run), complete and without held_out; then the held-out check failed: out of"
-                + " memory (Java heap space); give the JVM more with SYNALIGN_JAVA_OPTS=-Xmx...;"
-                + " align can also hold less with --method rff, nystrom or tiled, or fewer"
-                + " --features"), failed.errLines());
-        assertEquals(without, textOutputs(), "the outputs of a run without the check");
+                + "/run), complete and without the check's figures (held_out in " + dir
+                + "/summary.json and " + dir + "/run/alignment.json records the failure); then"
+                + " the held-out check failed: " + why), failed.errLines());
+        // Each document says the check was asked for and failed, and why (was: held_out null,
+        // as in a run that never asked for it); nothing else differs from a run without it.
+        JsonNode failedRecord = json.createObjectNode().put("failed", why).put("folds", 3);
+        List<Object> failedOutputs = textOutputs();
+        for (int i : new int[] {1, 2}) {
+            com.fasterxml.jackson.databind.node.ObjectNode doc =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) failedOutputs.get(i);
+            assertEquals(failedRecord, doc.path("held_out"), doc::toString);
+            doc.putNull("held_out");
+        }
+        assertEquals(without, failedOutputs, "the outputs of a run without the check");
+        // The report says the check failed, not to ask for one.
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", dir + "/run", "--out",
+                dir + "/r.html");
+        assertEquals(0, report.status(), report::toString);
+        String html = Files.readString(dir.resolve("r.html"));
+        assertTrue(html.contains("The held-out check was asked for (<code>--holdout-folds"
+                + " 3</code>) and failed after the outputs were written, so nothing was measured"
+                + " on real rows the weights were not fitted to: out of memory (Java heap space);"
+                + " give the JVM more with SYNALIGN_JAVA_OPTS=-Xmx...;"), html);
+        assertFalse(html.contains("align --holdout-folds"), "no advice to ask for the check");
+        Files.delete(dir.resolve("r.html"));
         assertTrue(failed.out().contains("wrote " + dir + "/w.jsonl and " + dir
                 + "/summary.json"), failed.out());
         assertFalse(failed.out().contains("held-out check ("), failed.out());
@@ -415,10 +439,16 @@ class AlignHoldoutTest {
         assertEquals(1, failed.errLines().size(), failed::toString);
         assertTrue(failed.errLines().get(0).startsWith("synalign: error: the outputs were"
                 + " written, weights included (" + dir + "/w.npy and " + dir + "/summary.json),"
-                + " complete and without held_out; then the held-out check failed: out of"
+                + " complete and without the check's figures (held_out in " + dir
+                + "/summary.json records the failure); then the held-out check failed: out of"
                 + " memory"), failed::toString);
         assertArrayEquals(weights, Files.readAllBytes(dir.resolve("w.npy")));
-        assertEquals(summary, untimed(json.readTree(dir.resolve("summary.json").toFile())));
+        JsonNode written = untimed(json.readTree(dir.resolve("summary.json").toFile()));
+        assertEquals(5, written.path("held_out").path("folds").asInt(), written::toString);
+        assertTrue(written.path("held_out").path("failed").asText().startsWith("out of memory"
+                + " (Java heap space)"), written::toString);
+        ((com.fasterxml.jackson.databind.node.ObjectNode) written).putNull("held_out");
+        assertEquals(summary, written);
     }
 
     private static void deleteTree(Path root) throws IOException {

@@ -181,9 +181,19 @@ class RunHoldoutTest {
         assertTrue(failed.errLines().get(0).startsWith("synalign: error: the outputs were"
                 + " written, weights included (" + p("rd.aligned.jsonl") + ", "
                 + p("summary.json") + " and the run directory " + p("rd") + "), complete and"
-                + " without held_out; then the held-out check failed: out of memory"),
-                failed::toString);
-        assertEquals(without, outputs("rd"), "the outputs of a run without the check");
+                + " without the check's figures (held_out in " + p("summary.json") + " and "
+                + p("rd/" + RunFiles.ALIGNMENT) + " records the failure); then the held-out"
+                + " check failed: out of memory"), failed::toString);
+        List<Object> failedOutputs = outputs("rd");
+        ObjectNode failedSummary = (ObjectNode) ((JsonNode) failedOutputs.get(2)).path("alignment");
+        ObjectNode failedAlignment = (ObjectNode) failedOutputs.get(3);
+        for (ObjectNode doc : List.of(failedSummary, failedAlignment)) {
+            assertEquals(2, doc.path("held_out").path("folds").asInt(), doc::toString);
+            assertTrue(doc.path("held_out").path("failed").asText().startsWith("out of memory"
+                    + " (Java heap space); give the JVM more"), doc::toString);
+            doc.putNull("held_out");
+        }
+        assertEquals(without, failedOutputs, "the outputs of a run without the check");
 
         Cli.Run checked = runWith(TextAlignment.WeightLearner.MMD, checkedArgs);
         assertEquals(0, checked.status(), checked::toString);

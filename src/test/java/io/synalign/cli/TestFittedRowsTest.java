@@ -230,6 +230,10 @@ class TestFittedRowsTest {
         assertEquals(condition + "test --run-dir with the alignment's run directory tells"
                 + " whether they were", note(test("real.jsonl")));
         assertEquals("unknown", finding().path("status").asText());
+        assertEquals("unknown", origin().path("status").asText());
+        assertEquals("no --run-dir, whose alignment.json would record the alignment's weights",
+                origin().path("why").asText());
+        assertEquals(20, origin().path("rows").asInt());
 
         Files.createDirectories(dir.resolve("empty"));
         assertEquals(condition + dir.resolve("empty") + " has no alignment.json to tell whether"
@@ -245,10 +249,173 @@ class TestFittedRowsTest {
                 note(test("real.jsonl", "--run-dir", p("rd"))));
         assertEquals("unknown", finding().path("status").asText());
 
+        // Written before synthetic_rows (session 22): W is told from another alignment's
+        // weights by its row count alone, as before.
+        doc.remove("synthetic_rows");
         doc.put("n_synthetic", 21);
         Files.writeString(alignment, doc.toString());
         assertEquals(condition + "--weighted " + p("w.jsonl") + " has 20 rows but " + alignment
                 + " weighted 21: it records other weights",
                 note(test("real.jsonl", "--run-dir", p("rd"))));
+        assertEquals("other_rows", JSON.readTree(dir.resolve("t.json").toFile())
+                .path("weighted_file").path("status").asText());
+    }
+
+    private static List<String> notes(Cli.Run run) {
+        return run.out().lines().filter(l -> l.startsWith("note: ")).toList();
+    }
+
+    private JsonNode origin() throws IOException {
+        return JSON.readTree(dir.resolve("t.json").toFile()).path("weighted_file");
+    }
+
+    /** W's lines with their weights replaced by {@code weight(row)}. */
+    private void reweighted(String name, java.util.function.IntToDoubleFunction weight)
+            throws IOException {
+        List<String> lines = Files.readAllLines(dir.resolve("w.jsonl"));
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            ObjectNode row = (ObjectNode) JSON.readTree(lines.get(i));
+            row.put("synalign_weight", weight.applyAsDouble(i));
+            sb.append(row).append('\n');
+        }
+        Files.writeString(dir.resolve(name), sb.toString(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * align records the synthetic rows it weighted, in order, and the weights it wrote, by
+     * their definition (the real side's row digests, in order; each weight's float64 bytes);
+     * the summary the same.
+     */
+    @Test
+    void alignRecordsTheSyntheticRowsAndWeightsByTheirDefinition() throws IOException {
+        JsonNode record = JSON.readTree(dir.resolve("rd/" + RunFiles.ALIGNMENT).toFile())
+                .path("synthetic_rows");
+        List<String> st = new ArrayList<>();
+        List<String> sl = new ArrayList<>();
+        List<Double> w = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("w.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            st.add(row.path("text").asText());
+            sl.add(row.path("label").asText());
+            w.add(row.path("synalign_weight").doubleValue());
+        }
+        assertEquals(20, record.path("count").asInt());
+        assertEquals(ReferenceFingerprint.inOrder(sl, st), record.path("sha256").asText());
+        assertEquals(ReferenceFingerprint.inOrder(null, st), record.path("texts_sha256").asText());
+        assertEquals(ReferenceFingerprint.weights(w.stream().mapToDouble(Double::doubleValue)
+                .toArray()), record.path("weights_sha256").asText());
+        assertTrue(record.path("about").asText().startsWith("the synthetic rows weighted and"
+                + " the weights written, in the order weighted"), record::toString);
+        assertEquals(record, JSON.readTree(dir.resolve("summary.json").toFile())
+                .path("synthetic_rows"), "the summary records the same");
+    }
+
+    /**
+     * W is told apart from the weights DIR's alignment wrote: the same file as CSV is the
+     * alignment's; one weight edited is other weights; another alignment's file of as many
+     * rows is other rows. Only the alignment's own is compared with DIR's real rows (was: any
+     * W of 20 rows, so edited weights, or another alignment's, were said to be fitted to these
+     * very rows).
+     */
+    @Test
+    void aWeightedFileIsComparedWithTheRealRowsOnlyWhenItIsTheAlignments() throws IOException {
+        StringBuilder csv = new StringBuilder("text,label,synalign_weight\n");
+        for (String line : Files.readAllLines(dir.resolve("w.jsonl"))) {
+            JsonNode row = JSON.readTree(line);
+            csv.append('"').append(row.path("text").asText()).append("\",")
+                    .append(row.path("label").asText()).append(',')
+                    .append(row.path("synalign_weight").asText()).append('\n');
+        }
+        Files.writeString(dir.resolve("w.csv"), csv.toString(), StandardCharsets.UTF_8);
+        Cli.Run copy = testWeighted("w.csv");
+        assertEquals("same", origin().path("status").asText(), copy.out());
+        assertTrue(origin().path("why").isNull());
+        assertEquals("same", finding().path("status").asText());
+        assertEquals(1, notes(copy).size(), copy.out());
+
+        List<Double> weights = new ArrayList<>();
+        for (String line : Files.readAllLines(dir.resolve("w.jsonl"))) {
+            weights.add(JSON.readTree(line).path("synalign_weight").doubleValue());
+        }
+        reweighted("edited.jsonl", i -> i == 3 ? 0.5 : weights.get(i));
+        Cli.Run edited = testWeighted("edited.jsonl");
+        assertEquals("other_weights", origin().path("status").asText(), edited.out());
+        assertEquals("unknown", finding().path("status").asText());
+        String alignment = dir.resolve("rd/" + RunFiles.ALIGNMENT).toString();
+        assertTrue(note(edited).endsWith("; --weighted " + p("edited.jsonl") + " holds the"
+                + " synthetic rows " + alignment + " records, in its order, but not the weights"
+                + " that alignment wrote (edited, or written by another alignment of these rows),"
+                + " so which real rows they were fitted to is not recorded"), edited.out());
+
+        // Another alignment, of other synthetic rows as many, its W beside DIR.
+        StringBuilder other = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            other.append(JSON.createObjectNode().put("text", "another film, take " + i)
+                    .put("label", i % 2 == 0 ? "pos" : "neg")).append('\n');
+        }
+        Files.writeString(dir.resolve("other.jsonl"), other.toString(), StandardCharsets.UTF_8);
+        Cli.Run align = Cli.run(cl -> Cli.align(cl).loader = (spec, options)
+                -> new GenerateCommandTest.HashEncoder(), "align", "--real", p("real.jsonl"),
+                "--synthetic", p("other.jsonl"), "--out", p("w-other.jsonl"), "--backend",
+                "reference", "--method", "exact", "--no-cache", "--quiet");
+        assertEquals(0, align.status(), align::toString);
+        Cli.Run another = testWeighted("w-other.jsonl");
+        assertEquals("other_rows", origin().path("status").asText(), another.out());
+        assertEquals("unknown", finding().path("status").asText());
+        assertTrue(note(another).endsWith("; --weighted " + p("w-other.jsonl") + "'s 20 rows"
+                + " are not the synthetic rows " + alignment + " records weighting (other texts,"
+                + " or another order): it records other weights"), another.out());
+    }
+
+    private Cli.Run testWeighted(String weightedFile) {
+        List<String> args = new ArrayList<>(List.of("test", "--real", p("real.jsonl"),
+                "--synthetic", p("synth.jsonl"), "--weighted", p(weightedFile), "--summary",
+                p("t.json"), "--permutations", "100", "--no-cache", "-q", "--run-dir", p("rd")));
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(),
+                args.toArray(String[]::new));
+        assertEquals(0, run.status(), run::toString);
+        return run;
+    }
+
+    /**
+     * A real_rows record of embeddings (the embeddings form's) is never compared with texts:
+     * unknown, naming the kinds (was: read as a text fingerprint, "fitted to other real rows").
+     */
+    @Test
+    void realEmbeddingsAreNotComparedWithRealTexts() throws IOException {
+        Path alignment = dir.resolve("rd/" + RunFiles.ALIGNMENT);
+        ObjectNode doc = (ObjectNode) JSON.readTree(alignment.toFile());
+        // As the embeddings form writes it (AlignEmbeddingsRealRowsTest), written out here.
+        doc.set("real_rows", JSON.createObjectNode().put("about", "the real embeddings ...")
+                .put("kind", "embeddings").put("count", 13).put("sha256", "ab".repeat(32)));
+        Files.writeString(alignment, doc.toString());
+        Cli.Run run = test("real.jsonl", "--run-dir", p("rd"));
+        assertEquals("unknown", finding().path("status").asText(), run.out());
+        assertTrue(note(run).endsWith("; the run directory's alignment.json records real"
+                + " embeddings (13 rows), which these real texts cannot be compared with"),
+                run.out());
+    }
+
+    /**
+     * An alignment.json written before synthetic_rows (session 22's) is read as before: W of
+     * its row count is taken as its weights and the real rows compared; a second note says that
+     * only the count told W.
+     */
+    @Test
+    void anAlignmentWrittenBeforeTheSyntheticRecordTellsWByItsRowCount() throws IOException {
+        Path alignment = dir.resolve("rd/" + RunFiles.ALIGNMENT);
+        ObjectNode doc = (ObjectNode) JSON.readTree(alignment.toFile());
+        doc.remove("synthetic_rows");
+        Files.writeString(alignment, doc.toString());
+        Cli.Run run = test("real.jsonl", "--run-dir", p("rd"));
+        assertEquals("same", finding().path("status").asText(), run.out());
+        assertEquals("unknown", origin().path("status").asText());
+        String why = alignment + " was written before alignments recorded their synthetic rows"
+                + " and weights (align or run again records them), so --weighted " + p("w.jsonl")
+                + " is taken as its weights by the row count alone (20)";
+        assertEquals(why, origin().path("why").asText());
+        assertEquals("note: " + why, notes(run).get(notes(run).size() - 1), run.out());
     }
 }

@@ -109,4 +109,61 @@ class RealRowsFingerprintTest {
                 "{\"count\": 2, \"sha256\": \"" + "0".repeat(64) + "\", \"row_digests\": [\"a\"]}"));
         assertNull(noList.rowDigests(), "a list of another length is not used");
     }
+
+    /**
+     * Embeddings: the definition written out on awkward values (subnormal, -0.0, float32
+     * values widened, large magnitudes) and an awkward shape (7 x 3); order-free; a changed
+     * value or a row more differs; the kind is recorded and read back, and a text record is
+     * never compared with it.
+     */
+    @Test
+    void embeddingsAreFingerprintedByTheirValuesInAnyRowOrder() {
+        double[][] rows = {
+            {0.1f, -0.0, Double.MIN_VALUE}, {1e300, -1e-300, 3}, {0.1, 0.2, 0.3},
+            {0, 0, 0}, {(double) 1.17549435e-38f, 2.5f, -7}, {0.1, 0.2, 0.3}, {1, 2, 3}};
+        RealRowsFingerprint fp = RealRowsFingerprint.ofEmbeddings(rows.length, 3,
+                (row, out) -> System.arraycopy(rows[(int) row], 0, out, 0, 3));
+        assertEquals(ReferenceFingerprint.embeddingSet(rows), fp.sha256());
+        assertEquals(7, fp.count());
+        assertEquals(RealRowsFingerprint.EMBEDDINGS, fp.kind());
+
+        double[][] reversed = new double[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            reversed[i] = rows[rows.length - 1 - i];
+        }
+        assertEquals(fp.sha256(), RealRowsFingerprint.ofEmbeddings(7, 3,
+                (row, out) -> System.arraycopy(reversed[(int) row], 0, out, 0, 3)).sha256(),
+                "order does not count");
+        double[][] changed = rows.clone();
+        changed[2] = new double[] {0.1, 0.2, Math.nextUp(0.3)};
+        assertNotEquals(fp.sha256(), RealRowsFingerprint.ofEmbeddings(7, 3,
+                (row, out) -> System.arraycopy(changed[(int) row], 0, out, 0, 3)).sha256());
+        assertNotEquals(fp.sha256(), RealRowsFingerprint.ofEmbeddings(6, 3,
+                (row, out) -> System.arraycopy(rows[(int) row], 0, out, 0, 3)).sha256());
+
+        JsonNode json = JSON.valueToTree(fp.json());
+        assertEquals("embeddings", json.path("kind").asText());
+        assertTrue(json.path("about").asText().startsWith("the real embeddings"), json::toString);
+        assertTrue(json.path("row_digests").isMissingNode(), "not listed");
+        assertEquals(fp, RealRowsFingerprint.fromJson(json));
+        RealRowsFingerprint texts = RealRowsFingerprint.of(List.of("a"), null);
+        assertEquals("texts", JSON.valueToTree(texts.json()).path("kind").asText());
+        RealRowsFingerprint sameDigestOtherKind = new RealRowsFingerprint(
+                RealRowsFingerprint.TEXTS, fp.count(), fp.sha256(), fp.sha256(), null);
+        assertEquals(-1, sameDigestOtherKind.amongThese(fp), "never compared across kinds");
+        assertEquals(FittedRealRows.Status.UNKNOWN,
+                FittedRealRows.compare(fp, sameDigestOtherKind).status());
+        assertEquals(FittedRealRows.Status.UNKNOWN,
+                FittedRealRows.compare(sameDigestOtherKind, fp).status());
+    }
+
+    /** A record without kind (written before it was) is of texts; an unknown kind is none. */
+    @Test
+    void aRecordWithoutAKindIsOfTexts() throws Exception {
+        String sha = "0".repeat(64);
+        assertEquals(RealRowsFingerprint.TEXTS, RealRowsFingerprint.fromJson(JSON.readTree(
+                "{\"count\": 2, \"sha256\": \"" + sha + "\"}")).kind());
+        assertNull(RealRowsFingerprint.fromJson(JSON.readTree("{\"kind\": \"images\","
+                + " \"count\": 2, \"sha256\": \"" + sha + "\"}")));
+    }
 }

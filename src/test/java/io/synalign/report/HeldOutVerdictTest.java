@@ -60,6 +60,28 @@ class HeldOutVerdictTest {
     }
 
     /**
+     * A check asked for that failed after the outputs were written is said to have failed,
+     * with its line (escaped), and no check is advised as though it had never been asked for
+     * (was: held_out null, and the page said "Run ... --holdout-folds 5"); no table.
+     */
+    @Test
+    void aCheckThatFailedIsSaidToHaveFailedNotAdvised() throws Exception {
+        JsonNode failed = doc(LABELS + ", \"held_out\": {\"failed\": \"out of memory (Java heap"
+                + " space) <at> fold 2\", \"folds\": 3}");
+        String line = Verdict.alignment(failed, null);
+        assertTrue(line.contains(" The held-out check was asked for (<code>--holdout-folds"
+                + " 3</code>) and failed after the outputs were written, so nothing was measured on"
+                + " real rows the weights were not fitted to: out of memory (Java heap space)"
+                + " &lt;at&gt; fold 2."), line);
+        assertFalse(line.contains("Run <code>synalign"), line);
+        assertFalse(line.contains("could check no"), line);
+        assertEquals("", HeldOutSection.table(failed));
+        assertNull(HeldOutSection.of(failed), "no figures");
+        assertNull(HeldOutSection.failure(doc(LABELS + ", " + HELD_OUT)));
+        assertNull(HeldOutSection.failure(doc(LABELS + ", \"held_out\": null")));
+    }
+
+    /**
      * The advice names the command that wrote alignment.json, told by its settings: every
      * alignment option of that command is listed, and only run has --weighted-out.
      */
