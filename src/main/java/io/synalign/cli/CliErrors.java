@@ -4,6 +4,7 @@ import io.synalign.engine.alignment.MemoryBudgetException;
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
+import io.synalign.kernels.NativeMemoryException;
 import io.synalign.models.llm.ChatConnectException;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.ChatModelException;
@@ -108,6 +109,10 @@ final class CliErrors {
             // The LLM or its server failed (exit 1): its own message says how, with the last
             // failure; no "unexpected": nothing in the program went wrong.
             text = t.getMessage();
+        } else if (t instanceof NativeMemoryException) {
+            // Where the JVM options go for the launcher; exit 1: the input is fine.
+            text = t.getMessage() + "; with ./synalign give it in SYNALIGN_JAVA_OPTS (its"
+                    + " default sets 8g)";
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"
                     + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"

@@ -51,6 +51,19 @@ class CliErrorsTest {
     }
 
     @Test
+    void refusedNativeMemoryNamesTheCapAndTheLaunchersOptionsOnOneLine() {
+        String[] lines = report(new io.synalign.kernels.NativeMemoryException("the optimiser's"
+                + " working set could not be allocated off-heap: over maxBytes; raise JavaCPP's"
+                + " cap with -Dorg.bytedeco.javacpp.maxbytes=SIZE", new OutOfMemoryError("x")),
+                false, 1);
+        assertEquals(1, lines.length);
+        assertTrue(lines[0].startsWith("synalign: error: the optimiser's working set"), lines[0]);
+        assertTrue(lines[0].contains("-Dorg.bytedeco.javacpp.maxbytes=SIZE")
+                && lines[0].endsWith("give it in SYNALIGN_JAVA_OPTS (its default sets 8g)"),
+                lines[0]);
+    }
+
+    @Test
     void verboseAddsTheStackTrace() {
         String[] lines = report(new IllegalStateException("bug"), true, 1);
         assertEquals("synalign: error: unexpected IllegalStateException: bug", lines[0]);

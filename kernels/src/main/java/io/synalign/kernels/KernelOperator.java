@@ -76,6 +76,9 @@ public interface KernelOperator extends AutoCloseable {
      * @param memoryBudgetBytes what this operator and the submatrix may keep together
      * @throws IllegalArgumentException when {@code rows} is empty, unsorted, repeats a row or
      *     leaves the range (see {@link OperatorArguments#checkPrincipalRows})
+     * @throws NativeMemoryException when the submatrix fits the budget but its memory cannot be
+     *     allocated: whether a working set is used must not depend on the JVM's limits, since
+     *     the optimiser's iterates (and so the weights) differ without one
      */
     default KernelOperator principalSubmatrix(int[] rows, long memoryBudgetBytes) {
         OperatorArguments.checkPrincipalRows(rows, rows());

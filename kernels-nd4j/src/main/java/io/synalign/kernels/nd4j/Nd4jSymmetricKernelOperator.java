@@ -4,6 +4,7 @@ import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.NativeMemoryException;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -115,10 +116,13 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * The submatrix, kept like this one, when both fit the budget and its memory can be
-     * allocated (else null: the caller goes on with this operator). Its entries are copied from
-     * this triangle (no kernel value is recomputed), so its products are those of this operator
-     * restricted to the rows, up to the order of float sums.
+     * The submatrix, kept like this one, when both fit the budget (else null: the caller goes
+     * on with this operator). Its entries are copied from this triangle (no kernel value is
+     * recomputed), so its products are those of this operator restricted to the rows, up to the
+     * order of float sums.
+     *
+     * @throws NativeMemoryException when the budget admits it but JavaCPP's cap ({@code
+     *     maxbytes}, which defaults to {@code -Xmx}) or the machine refuses its memory
      */
     @Override
     protected KernelOperator principalSubmatrixChecked(int[] rows, long memoryBudgetBytes) {
@@ -137,18 +141,21 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         try {
             if (storage == null) {
                 // Past JavaCPP's off-heap cap (maxbytes) even after the collections JavaCPP
-                // itself runs first, the allocation fails: the optimiser then goes on with all
-                // of K rather than stop. Not decided from Pointer.totalBytes() beforehand: that
-                // counts pointers that are garbage but not yet collected, so the answer (and
-                // with it the iterates) would depend on when the collector last ran.
-                storage = new FloatPointer(floats);
+                // itself runs first, the allocation fails. Not decided from
+                // Pointer.totalBytes() beforehand: that counts pointers that are garbage but not
+                // yet collected, so the answer would depend on when the collector last ran.
+                storage = allocator.allocate(floats);
             }
             sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this, backend);
         } catch (OutOfMemoryError e) {
             if (storage != null) {
                 storage.close(); // short of memory: nothing is kept back
             }
-            return null;
+            // Not null: the optimiser without its working set takes other iterates, so the
+            // weights would depend on -Xmx (which maxbytes defaults to). At R 1,000 / S 8,000,
+            // -Xmx200m against 8g moved 4,355 of 8,000 weights (max 1.8e-5) with nothing in
+            // the summary to tell the runs apart (review 23).
+            throw refused(rows.length, 4 * floats, e);
         } catch (RuntimeException | Error e) {
             if (storage != null) {
                 storage.close();
@@ -162,6 +169,36 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             throw e;
         }
         return sub;
+    }
+
+    /** Allocates a submatrix's storage; a seam so that tests can make the allocation fail. */
+    @FunctionalInterface
+    interface StorageAllocator {
+        FloatPointer allocate(long floats);
+    }
+
+    /** How submatrix storage is allocated: JavaCPP's, but for tests that set another. */
+    static volatile StorageAllocator allocator = FloatPointer::new;
+
+    /** The one-line error for a submatrix of {@code rows} rows whose memory was refused. */
+    private NativeMemoryException refused(int rows, long bytes, OutOfMemoryError e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return new NativeMemoryException(String.format(Locale.ROOT,
+                "the optimiser's working set (%,d of %,d rows, %s beside the kept K_SS's %s,"
+                        + " within the memory budget) could not be allocated off-heap: %s;"
+                        + " raise JavaCPP's cap with -Dorg.bytedeco.javacpp.maxbytes=SIZE"
+                        + " (it defaults to -Xmx; now %s)",
+                rows, n, mib(bytes), mib(keptBytes(n)),
+                root.getMessage() == null ? root.getClass().getSimpleName()
+                        : root.getMessage().replace('\n', ' '),
+                mib(Pointer.maxBytes())), e);
+    }
+
+    private static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%,.0f MiB", bytes / (1024.0 * 1024.0));
     }
 
     /** Takes back a closed submatrix's storage, keeping the larger of it and the spare. */

@@ -9,14 +9,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Whether a kept triangle gives a working set its submatrix must not depend on when the
- * collector last ran: the optimiser takes another path without one, so the weights would too.
+ * collector last ran, nor on JavaCPP's cap: the optimiser takes another path without one, so
+ * the weights would too. Live memory filling the cap is an error, not a silent refusal.
  * JavaCPP's cap is fixed per JVM, so the cases run in a child JVM with a 96 MiB cap
  * ({@link SubmatrixUnderOffHeapCap}).
  */
 class Nd4jOffHeapCapTest {
 
     @Test
-    void garbageDoesNotRefuseASubmatrixButLiveMemoryDoes(@TempDir Path dir)
+    void garbageDoesNotRefuseASubmatrixAndLiveMemoryIsAnError(@TempDir Path dir)
             throws IOException, InterruptedException {
         String output = ChildJvm.run(dir, SubmatrixUnderOffHeapCap.class,
                 "-Dorg.bytedeco.javacpp.maxbytes=96m",

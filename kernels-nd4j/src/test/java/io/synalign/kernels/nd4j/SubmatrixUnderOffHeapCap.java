@@ -2,6 +2,7 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.NativeMemoryException;
 import io.synalign.kernels.TilePlan;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,9 @@ import org.bytedeco.javacpp.Pointer;
  * <li>off-heap garbage (pointers no longer reachable, not yet collected) that leaves less
  *     room under the cap than a submatrix needs does not refuse the submatrix, and its products
  *     equal those of the same submatrix made before the garbage;</li>
- * <li>live pointers filling the cap do refuse it: null, not an error.</li>
+ * <li>live pointers filling the cap do refuse it, with a {@link NativeMemoryException} naming
+ *     the cap's setting, not null: without its working set the optimiser takes other iterates,
+ *     so going on would make the weights depend on the JVM's limits.</li>
  * </ol>
  */
 final class SubmatrixUnderOffHeapCap {
@@ -75,10 +78,18 @@ final class SubmatrixUnderOffHeapCap {
                     fail("made although live pointers fill the cap ("
                             + Pointer.totalBytes() + " of " + Pointer.maxBytes() + " bytes)");
                 }
+                fail("refused silently (null): the optimiser would go on without a working set");
+            } catch (NativeMemoryException e) {
+                if (!e.getMessage().contains("-Dorg.bytedeco.javacpp.maxbytes")
+                        || e.getMessage().contains("\n")) {
+                    fail("the error does not name the cap's setting on one line: "
+                            + e.getMessage());
+                }
+                System.out.println("refused: " + e.getMessage());
             } finally {
                 live.forEach(FloatPointer::close);
             }
-            System.out.println("case 2 holds: refused, no error");
+            System.out.println("case 2 holds: refused with an error naming maxbytes");
         }
         System.exit(0);
     }

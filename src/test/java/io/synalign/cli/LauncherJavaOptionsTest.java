@@ -1,0 +1,81 @@
+package io.synalign.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher script's java command line by the runtime's version: Java 24 and later print
+ * warnings on every command unless {@code --sun-misc-unsafe-memory-access=allow} is given,
+ * which Java 17 refuses to start with. The script runs against a stand-in JDK (a {@code
+ * bin/java} that prints its arguments, and the {@code release} file a JDK carries) and an up to
+ * date jar, so nothing is built or started.
+ */
+class LauncherJavaOptionsTest {
+
+    private static final String DEFAULTS = "-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=8g"
+            + " -Dorg.bytedeco.javacpp.maxphysicalbytes=14g";
+
+    @Test
+    void java24AndLaterGetTheUnsafeOptionAndJava17TheSameLineAsBefore(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        Path root = dir.resolve("checkout");
+        Files.createDirectories(root.resolve("src/target"));
+        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
+                root.resolve("synalign"));
+        // Written after the script: the jar counts as up to date (no pom or source is newer).
+        Files.writeString(root.resolve("src/target/synalign.jar"), "");
+        String jar = root.resolve("src/target/synalign.jar").toRealPath().toString();
+
+        assertEquals(DEFAULTS + " -jar " + jar + " --version",
+                launch(script, jdk(dir, "17.0.15"), "--version"));
+        assertEquals("--sun-misc-unsafe-memory-access=allow " + DEFAULTS + " -jar " + jar
+                + " --version", launch(script, jdk(dir, "25.0.3"), "--version"));
+        assertEquals("--sun-misc-unsafe-memory-access=allow " + DEFAULTS + " -jar " + jar
+                + " --version", launch(script, jdk(dir, "24"), "--version"));
+        assertEquals(DEFAULTS + " -jar " + jar + " --version",
+                launch(script, jdk(dir, "23.0.2"), "--version"));
+        assertEquals(DEFAULTS + " -jar " + jar + " --version",
+                launch(script, jdk(dir, "1.8.0_452"), "--version"));
+    }
+
+    /** A stand-in JDK whose release file names {@code version}. */
+    private static Path jdk(Path dir, String version) throws IOException {
+        Path home = dir.resolve("jdk-" + version);
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("release"), "IMPLEMENTOR=\"test\"\nJAVA_VERSION=\""
+                + version + "\"\n");
+        Path java = home.resolve("bin/java");
+        Files.writeString(java, "#!/bin/sh\necho \"$@\"\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+        return home;
+    }
+
+    /** What the stand-in java was given (its one output line). */
+    private static String launch(Path script, Path javaHome, String... args)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder();
+        builder.command().add("bash");
+        builder.command().add(script.toString());
+        builder.command().addAll(java.util.List.of(args));
+        Map<String, String> env = builder.environment();
+        env.put("JAVA_HOME", javaHome.toString());
+        env.put("SYNALIGN_HUGE_PAGES", "0"); // the machine's THP mode is not the point here
+        env.remove("SYNALIGN_JAVA_OPTS");
+        Process process = builder.redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).strip();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
+        assertEquals(0, process.exitValue(), output);
+        return output;
+    }
+}
