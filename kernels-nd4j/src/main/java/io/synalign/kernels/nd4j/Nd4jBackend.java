@@ -36,9 +36,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * clamps) by ND4J ops in place.
  *
  * <p>Every distance-based primitive is the augmented one-GEMM form of {@link DistanceGemm}
- * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM). The stateless primitives
- * walk their output in row tiles of at most {@link TilePlan#DEFAULT_TILE_BYTES}, so their off-heap
- * scratch stays bounded however large the output. The hot path, the tiled kernel product, runs
+ * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM). The stateless distance,
+ * kernel and feature primitives walk their output in fixed blocks of at most {@link #GEMM_ROWS}
+ * rows, one single-threaded GEMM each on the {@link PinnedWorkers}, so their off-heap scratch
+ * stays bounded however large the output and their bits do not depend on the thread count
+ * (the inner products, used by searches, still run one GEMM on OpenBLAS's threads). The hot path, the tiled kernel product, runs
  * block-parallel on {@link PinnedWorkers} ({@link Nd4jKernelOperator}); the GP tracker keeps its
  * factor in double ({@link Nd4jGpVarianceTracker}). Operators allocate all their buffers once, at
  * construction (so ND4J workspaces would add nothing), and must be closed.
@@ -48,7 +50,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * backend, where it would run on a released context.
  *
  * <p>Embedded in a host that uses ND4J too, the backend leaves ND4J's default data type alone
- * (every array it makes names its type), and its native work outside the pinned kernel products
+ * (every array it makes names its type), and its native work outside the pinned runs
  * runs under {@link PinnedWorkers#exclusive}, so its results do not depend on what other threads
  * run.
  */
@@ -121,7 +123,7 @@ public final class Nd4jBackend implements KernelBackend {
             PortableBlocks.distances(x, y, -2f, out, clamp);
             return;
         }
-        PinnedWorkers.exclusive(() -> distanceBlocks(x, y, -2f, out, clamp));
+        distanceBlocks(x, y, -2f, out, clamp);
     }
 
     /**
@@ -214,7 +216,7 @@ public final class Nd4jBackend implements KernelBackend {
         if (portable()) {
             PortableBlocks.distances(x, y, alpha, out, kernel);
         } else {
-            PinnedWorkers.exclusive(() -> distanceBlocks(x, y, alpha, out, kernel));
+            distanceBlocks(x, y, alpha, out, kernel);
         }
         if (x == y) {
             // The self-distance is 0, as in the kernel operators: the GEMM form leaves a
@@ -226,7 +228,48 @@ public final class Nd4jBackend implements KernelBackend {
         }
     }
 
-    /** out = epilogue(alpha * -||x_i - y_j||^2 / 2), one row tile at a time. */
+    /**
+     * Rows per block of a stateless distance, kernel or feature block: each block is one
+     * single-threaded GEMM on a pinned worker ({@link PinnedWorkers#forEachBlock}), so the grid,
+     * and the bits, depend on the sizes alone. One GEMM on OpenBLAS's own threads rounds by their
+     * count: the median bandwidth moved in its 8th digit between 1 and 2 threads (review 23).
+     */
+    static final int GEMM_ROWS = 256;
+
+    /** Rows per block for an output of {@code cols} columns: at most a tile's worth. */
+    private static int blockRows(int rows, int cols) {
+        return Math.min(GEMM_ROWS, TilePlan.tileRowsFor(rows, cols, TilePlan.DEFAULT_TILE_BYTES));
+    }
+
+    /**
+     * One block buffer of {@code rowsPerBlock x cols} floats per worker (its views: a full block
+     * and the last one).
+     */
+    private static BlockBuffer[] workerTiles(int rows, int rowsPerBlock, int cols) {
+        BlockBuffer[] tiles = new BlockBuffer[PinnedWorkers.count()];
+        try {
+            for (int k = 0; k < tiles.length; k++) {
+                tiles[k] = BlockBuffer.forRowTiles(rows, rowsPerBlock, cols);
+            }
+        } catch (RuntimeException | Error e) {
+            closeAll(tiles);
+            throw e;
+        }
+        return tiles;
+    }
+
+    private static void closeAll(BlockBuffer[] tiles) {
+        for (BlockBuffer tile : tiles) {
+            if (tile != null) {
+                tile.close();
+            }
+        }
+    }
+
+    /**
+     * out = epilogue(alpha * -||x_i - y_j||^2 / 2), in fixed blocks of rows shared out to the
+     * workers, each into its own buffer and then its own rows of {@code out}.
+     */
     private static void distanceBlocks(FloatMatrix x, FloatMatrix y, float alpha, float[] out,
             Consumer<INDArray> epilogue) {
         int n = x.rows();
@@ -234,14 +277,20 @@ public final class Nd4jBackend implements KernelBackend {
         if (n == 0 || m == 0) {
             return;
         }
-        int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
-        try (DistanceGemm gemm = new DistanceGemm(x, y, alpha);
-                BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, m)) {
-            for (int start = 0; start < n; start += tileRows) {
-                int count = Math.min(tileRows, n - start);
-                gemm.block(start, count, alpha, tile.pointer());
-                epilogue.accept(tile.view((long) count * m));
-                tile.pointer().get(out, start * m, count * m);
+        int blockRows = blockRows(n, m);
+        try (DistanceGemm gemm = new DistanceGemm(x, y, alpha)) {
+            BlockBuffer[] tiles = workerTiles(n, blockRows, m);
+            try {
+                PinnedWorkers.forEachBlock((n + blockRows - 1) / blockRows, (worker, b) -> {
+                    BlockBuffer tile = tiles[worker];
+                    int start = b * blockRows;
+                    int count = Math.min(blockRows, n - start);
+                    gemm.block(start, count, alpha, tile.pointer());
+                    epilogue.accept(tile.view((long) count * m));
+                    tile.pointer().get(out, start * m, count * m);
+                });
+            } finally {
+                closeAll(tiles);
             }
         }
     }
@@ -254,24 +303,32 @@ public final class Nd4jBackend implements KernelBackend {
             PortableBlocks.fourierFeatures(x, map, out);
             return;
         }
-        PinnedWorkers.exclusive(() -> fourierBlocks(x, map, out));
+        fourierBlocks(x, map, out);
     }
 
-    /** The features by row tiles of {@link FourierGemm}, copied out into {@code out}. */
+    /**
+     * The features by fixed row blocks of {@link FourierGemm} shared out to the workers, each
+     * copied out into its rows of {@code out} (see {@link #GEMM_ROWS}).
+     */
     private static void fourierBlocks(FloatMatrix x, FourierFeatures map, float[] out) {
         int n = x.rows();
         int features = map.features();
         try (FourierGemm gemm = new FourierGemm(x, map)) {
-            if (n == 0) {
+            if (n == 0 || features == 0) {
                 return;
             }
-            int tileRows = TilePlan.tileRowsFor(n, features, TilePlan.DEFAULT_TILE_BYTES);
-            try (BlockBuffer tile = BlockBuffer.forRowTiles(n, tileRows, features)) {
-                for (int start = 0; start < n; start += tileRows) {
-                    int count = Math.min(tileRows, n - start);
+            int blockRows = blockRows(n, features);
+            BlockBuffer[] tiles = workerTiles(n, blockRows, features);
+            try {
+                PinnedWorkers.forEachBlock((n + blockRows - 1) / blockRows, (worker, b) -> {
+                    BlockBuffer tile = tiles[worker];
+                    int start = b * blockRows;
+                    int count = Math.min(blockRows, n - start);
                     gemm.block(start, count, tile.pointer(), tile.view((long) count * features));
                     tile.pointer().get(out, start * features, count * features);
-                }
+                });
+            } finally {
+                closeAll(tiles);
             }
         }
     }

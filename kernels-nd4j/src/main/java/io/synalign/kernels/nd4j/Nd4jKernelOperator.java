@@ -14,19 +14,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * float32.
  *
  * <p>Tiled plan (the hot path, for n, m in 10^4..10^5): every product recomputes K block by block.
- * The plan's tile ({@code tileRows x m} floats) is split among the {@link PinnedWorkers}, one
- * block buffer each, shaped near-square by {@link KernelBlocking}. Per block, a worker runs one
+ * The plan's tile ({@code tileRows x m} floats) is split into {@value #BLOCKS_PER_TILE}
+ * near-square blocks ({@link KernelBlocking}), whatever the worker count, and each of the
+ * {@link PinnedWorkers} has one block buffer. Per block, a worker runs one
  * GEMM of augmented X rows against augmented Y rows, writing the exponents
  * {@code -||x_i - y_j||^2 / (2 sigma^2)} into its block buffer (see {@link DistanceGemm}: norms
  * and scale ride inside the GEMM), ND4J's {@code exp} in place on it, and one GEMV with the
  * matching slice of w into the block's slice of a per-column-block partial result. So the
  * epilogue is exactly one elementwise pass, the n x m matrix never exists, nothing is allocated
  * per block, and blocks are handed out dynamically. The partials are summed in double, in a fixed
- * order, so results do not depend on which worker ran which block. Cost per product
+ * order, so results do not depend on which worker ran which block, nor (every call being
+ * single-threaded on a grid fixed by the sizes) on how many workers there are. Cost per product
  * 2 n m (d + 2) flops plus n m exps; memory O(tileRows m + (n + m) d + n m / cols).
  *
  * <p>Materialised plan: K is built once the same way, row tile by row tile straight into one
- * n x m buffer, and each product is one (multi-threaded) GEMV, O(n m). A kernel of a row set
+ * n x m buffer, and each product is a GEMV per fixed block of {@value #GEMV_ROWS} rows, shared
+ * out to the workers, O(n m). A kernel of a row set
  * with itself is symmetric, but SSYMV (one triangle, half the bytes) is deliberately not used:
  * at n = 16,000 OpenBLAS 0.3.19's SSYMV measured 2.0e-6 worst relative error per row against
  * float64 where SGEMV gave 2.0e-7, and the MMD objective near its optimum (about 2e-5, the
@@ -90,7 +93,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.kernelPtr = null;
             int workers = PinnedWorkers.count();
             long tileFloats = (long) Math.min(plan.tileRows(), rows) * cols;
-            this.blocking = KernelBlocking.of(rows, cols, tileFloats / workers);
+            // The grid is a function of the problem only (not of the worker count): a row's
+            // partial sums, and so its bits, follow the column blocks.
+            this.blocking = KernelBlocking.of(rows, cols, tileFloats / BLOCKS_PER_TILE);
             int br = blocking.rows();
             int bc = blocking.cols();
             this.blocks = new BlockBuffer[workers];
@@ -159,12 +164,33 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         product(onesPtr, out);
     }
 
+    /**
+     * Blocks a tile is split into for a tiled product: a fixed count, so the block grid depends
+     * on the sizes alone (it was the tile over the worker count, and the results moved with the
+     * cores, review 23). Eight blocks of a 32 MiB tile are 4 MiB, about 1,000 x 1,000, whose
+     * GEMM packs about 0.2% of its work ({@link KernelBlocking}); the workers' buffers take a
+     * quarter of the tile at 2 cores and twice it at 16.
+     */
+    static final int BLOCKS_PER_TILE = 8;
+
+    /**
+     * Rows per GEMV of a kept kernel's product: each block of rows is one single-threaded SGEMV
+     * on a pinned worker into its own slice of the result, so the grid, and the bits, do not
+     * depend on the thread count. 64 rows of m columns (256 KiB at m = 1,000) keep the blocks
+     * many enough to share out evenly and each call long against its overhead.
+     */
+    static final int GEMV_ROWS = 64;
+
     /** out = K vector; n, m >= 1 (the base class answers an empty kernel). */
     private void product(FloatPointer vector, double[] out) {
         if (kernel != null) {
-            // Under the pin's lock: a GEMV on OpenBLAS's threads rounds by their count.
-            PinnedWorkers.exclusive(
-                    () -> OpenBlas.gemv(rows, cols, 1f, kernelPtr, vector, partialsPtr));
+            // Not one GEMV on OpenBLAS's threads: its rounding depends on their count.
+            PinnedWorkers.forEachBlock((rows + GEMV_ROWS - 1) / GEMV_ROWS, (worker, b) -> {
+                int i = b * GEMV_ROWS;
+                int r = Math.min(GEMV_ROWS, rows - i);
+                OpenBlas.gemv(r, cols, 1f, OpenBlas.at(kernelPtr, (long) i * cols), vector,
+                        OpenBlas.at(partialsPtr, i));
+            });
         } else {
             fusedProduct(vector);
         }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -27,14 +28,22 @@ final class ChildJvm {
      */
     static String run(Path dir, Class<?> main, String... jvmOptions)
             throws IOException, InterruptedException {
+        return run(dir, Map.of(), main, jvmOptions);
+    }
+
+    /** {@link #run(Path, Class, String...)} with {@code environment} added to the child's. */
+    static String run(Path dir, Map<String, String> environment, Class<?> main,
+            String... jvmOptions) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        Path log = dir.resolve(main.getSimpleName() + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Path log = Files.createTempFile(dir, main.getSimpleName(), ".log");
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         boolean finished = process.waitFor(120, TimeUnit.SECONDS);
         if (!finished) {
             process.destroyForcibly();

@@ -143,11 +143,15 @@ class PinnedWorkersTest {
         }
     }
 
-    /** Whether {@code t} is blocked entering {@link PinnedWorkers#exclusive}'s lock. */
+    /**
+     * Whether {@code t} is blocked entering the pin's lock, in {@link PinnedWorkers#exclusive}
+     * or (the feature operator's blocks, since review 23) {@link PinnedWorkers#run}.
+     */
     private static boolean waitsForThePin(Thread t) {
         return t.getState() == Thread.State.BLOCKED && Arrays.stream(t.getStackTrace())
                 .anyMatch(frame -> frame.getClassName().equals(PinnedWorkers.class.getName())
-                        && frame.getMethodName().equals("exclusive"));
+                        && (frame.getMethodName().equals("exclusive")
+                                || frame.getMethodName().equals("run")));
     }
 
     /**

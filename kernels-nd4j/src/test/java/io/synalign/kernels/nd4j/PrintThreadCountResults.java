@@ -1,0 +1,104 @@
+package io.synalign.kernels.nd4j;
+
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.KernelOperator;
+import io.synalign.kernels.TilePlan;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.Random;
+
+/**
+ * Run by {@link ThreadCountDeterminismTest} in child JVMs with different native thread counts:
+ * prints, per product of the CPU path, {@code name=<sha256 of the result's bits>} and the worker
+ * count, for fixed seeded inputs of awkward sizes.
+ */
+final class PrintThreadCountResults {
+
+    private PrintThreadCountResults() {
+    }
+
+    public static void main(String[] args) throws NoSuchAlgorithmException {
+        int n = 1_037;
+        int m = 523;
+        int d = 37;
+        int features = 301;
+        Random random = new Random(23);
+        FloatMatrix x = matrix(random, n, d);
+        FloatMatrix y = matrix(random, m, d);
+        double[] w = new double[m];
+        double[] v = new double[n];
+        double[] z = new double[features];
+        for (int j = 0; j < m; j++) {
+            w[j] = random.nextDouble();
+        }
+        for (int i = 0; i < n; i++) {
+            v[i] = random.nextDouble();
+        }
+        for (int f = 0; f < features; f++) {
+            z[f] = random.nextGaussian();
+        }
+        double sigma = 4.1;
+        System.out.println("workers=" + PinnedWorkers.count());
+        try (KernelBackend backend = KernelBackends.create("nd4j")) {
+            try (KernelOperator kept = backend.rbfOperator(x, y, sigma, new TilePlan(true, 97))) {
+                double[] out = new double[n];
+                kept.multiply(w, out);
+                print("keptCross", out);
+            }
+            try (KernelOperator kept = backend.rbfOperator(x, x, sigma, new TilePlan(true, 97))) {
+                double[] out = new double[n];
+                kept.multiply(v, out);
+                print("keptSelf", out);
+            }
+            try (KernelOperator tiled = backend.rbfOperator(x, y, sigma, TilePlan.tiled(211))) {
+                double[] out = new double[n];
+                tiled.multiply(w, out);
+                print("tiled", out);
+            }
+            FourierFeatures map = FourierFeatures.sample(d, features, sigma, 5);
+            try (FeatureOperator phi = backend.fourierFeatureOperator(x, map)) {
+                double[] t = new double[features];
+                phi.transposeTimes(v, t);
+                print("featuresTransposeTimes", t);
+                double[] out = new double[n];
+                phi.times(z, out);
+                print("featuresTimes", out);
+            }
+            float[] d2 = new float[n * n];
+            backend.squaredDistances(x, x, d2);
+            print("squaredDistances", d2);
+        }
+    }
+
+    private static FloatMatrix matrix(Random random, int rows, int cols) {
+        float[] data = new float[rows * cols];
+        for (int k = 0; k < data.length; k++) {
+            data[k] = (float) (random.nextGaussian() + 0.5);
+        }
+        return new FloatMatrix(rows, cols, data);
+    }
+
+    private static void print(String name, double[] values) throws NoSuchAlgorithmException {
+        ByteBuffer bytes = ByteBuffer.allocate(8 * values.length);
+        for (double value : values) {
+            bytes.putLong(Double.doubleToRawLongBits(value));
+        }
+        System.out.println(name + "=" + HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(bytes.array())));
+    }
+
+    private static void print(String name, float[] values) throws NoSuchAlgorithmException {
+        ByteBuffer bytes = ByteBuffer.allocate(4 * values.length);
+        for (float value : values) {
+            bytes.putInt(Float.floatToRawIntBits(value));
+        }
+        System.out.println(name + "=" + HexFormat.of().formatHex(
+                MessageDigest.getInstance("SHA-256").digest(bytes.array())));
+    }
+}
