@@ -10,14 +10,12 @@ import io.synalign.models.llm.ChatReply;
 import io.synalign.models.llm.ChatRequest;
 import io.synalign.models.llm.FakeOpenAiServer;
 import io.synalign.models.llm.JournaledChatModel;
+import io.synalign.models.llm.MovableClock;
 import io.synalign.models.llm.OpenAiCompatibleChatModel;
 import io.synalign.models.llm.SamplingParams;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,30 +36,6 @@ class ServedInsteadTest {
 
     @TempDir
     Path dir;
-
-    /** A clock that stands still until the test moves it. */
-    private static final class MovableClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-12-06T12:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
 
     private static OpenAiCompatibleChatModel client(String base, Clock clock) {
         return OpenAiCompatibleChatModel.builder(base, MODEL).requestTimeout(Duration.ofSeconds(5)).clock(clock).build();

@@ -214,28 +214,8 @@ class JsonLinesVerbatimTest {
      */
     @Test
     void aRecordMessageFromItsLineNamesItsPartitionColumns() throws IOException {
-        Path real = dir.resolve("real.jsonl");
-        SynAlignSparkJobTest.write(real, new Random(1), 12, 0);
-        Path synthetic = Files.createDirectory(dir.resolve("synthetic"));
-        List<String> lines = Files.readAllLines(real);
-        for (String label : List.of("neg", "pos")) {
-            List<String> part = new ArrayList<>();
-            for (int i = 0; i < lines.size(); i++) {
-                int id = label.equals("pos") ? 10 + i : i;
-                part.add(lines.get(i).replaceFirst(",\"label\":\"[a-z]+\"", "")
-                        .replace("\"id\":" + i + ",", "\"id\":" + id + ","));
-            }
-            if (label.equals("pos")) {
-                part.set(4, part.get(4).replaceFirst(",[^,\\]]+\\]}$", "]}")); // 2 values
-            }
-            Path folder = Files.createDirectory(synthetic.resolve("label=" + label));
-            Files.write(folder.resolve("part-0.jsonl"), part);
-        }
         Path out = dir.resolve("out.jsonl");
-        Object[] r = JobCommandLineTest.execute("--real", real.toString(), "--synthetic",
-                synthetic.toString(), "--format", "jsonl", "--embedding-field", "emb",
-                "--features", "8", "--iterations", "3", "--backend", "reference", "--out",
-                out.toString());
+        Object[] r = runOnPartitioned(out, line -> line);
         JobCommandLineTest.assertBadInput(r, "a record's embedding 'emb' has 2 values, the first"
                 + " synthetic record's has 3: {id=14, text=row 4, label=pos}");
         assertFalse(Files.exists(out));
@@ -251,6 +231,26 @@ class JsonLinesVerbatimTest {
     void aLineFieldAPartitionColumnOverridesIsNamedWithTheFoldersValue() throws IOException {
         // Spark's reader gives a partition column the folder's value, over a line's field of
         // the same name; the fit groups by it, so the message must name that value.
+        Path out = dir.resolve("out.jsonl");
+        Object[] r = runOnPartitioned(out,
+                line -> line.replace("\"id\":14,", "\"id\":14,\"label\":\"neg\","));
+        JobCommandLineTest.assertBadInput(r, "a record's embedding 'emb' has 2 values, the first"
+                + " synthetic record's has 3: {id=14, label=pos, text=row 4}");
+        assertFalse(Files.exists(out));
+        // Hive's default folder gives the column null, over the line's value too.
+        assertEquals("{id=7, label=null, text=x}", JsonLines.describe(
+                "{\"id\":7,\"label\":\"neg\",\"text\":\"x\",\"emb\":[1]}", "emb",
+                Map.of("id", 7L, "text", "x"), java.util.Set.of("label")));
+    }
+
+    /**
+     * Runs the job on 12 real rows and a synthetic directory of {@code label=neg/} and
+     * {@code label=pos/} folders holding the same rows without their label field (pos's ids
+     * from 10), pos's fifth line with 2 embedding values instead of 3 and then given to
+     * {@code fifth}; the job's outcome.
+     */
+    private Object[] runOnPartitioned(Path out, java.util.function.UnaryOperator<String> fifth)
+            throws IOException {
         Path real = dir.resolve("real.jsonl");
         SynAlignSparkJobTest.write(real, new Random(1), 12, 0);
         Path synthetic = Files.createDirectory(dir.resolve("synthetic"));
@@ -263,24 +263,15 @@ class JsonLinesVerbatimTest {
                         .replace("\"id\":" + i + ",", "\"id\":" + id + ","));
             }
             if (label.equals("pos")) {
-                part.set(4, part.get(4).replaceFirst(",[^,\\]]+\\]}$", "]}")
-                        .replace("\"id\":14,", "\"id\":14,\"label\":\"neg\","));
+                part.set(4, fifth.apply(part.get(4).replaceFirst(",[^,\\]]+\\]}$", "]}")));
             }
             Path folder = Files.createDirectory(synthetic.resolve("label=" + label));
             Files.write(folder.resolve("part-0.jsonl"), part);
         }
-        Path out = dir.resolve("out.jsonl");
-        Object[] r = JobCommandLineTest.execute("--real", real.toString(), "--synthetic",
+        return JobCommandLineTest.execute("--real", real.toString(), "--synthetic",
                 synthetic.toString(), "--format", "jsonl", "--embedding-field", "emb",
                 "--features", "8", "--iterations", "3", "--backend", "reference", "--out",
                 out.toString());
-        JobCommandLineTest.assertBadInput(r, "a record's embedding 'emb' has 2 values, the first"
-                + " synthetic record's has 3: {id=14, label=pos, text=row 4}");
-        assertFalse(Files.exists(out));
-        // Hive's default folder gives the column null, over the line's value too.
-        assertEquals("{id=7, label=null, text=x}", JsonLines.describe(
-                "{\"id\":7,\"label\":\"neg\",\"text\":\"x\",\"emb\":[1]}", "emb",
-                Map.of("id", 7L, "text", "x"), java.util.Set.of("label")));
     }
 
     private static String[] plus(String[] base, String... more) {
