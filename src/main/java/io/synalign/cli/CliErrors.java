@@ -111,8 +111,12 @@ final class CliErrors {
             text = t.getMessage();
         } else if (t instanceof NativeMemoryException) {
             // Where the JVM options go for the launcher; exit 1: the input is fine.
-            text = t.getMessage() + "; with ./synalign give it in SYNALIGN_JAVA_OPTS (its"
-                    + " default sets 8g)";
+            // SYNALIGN_JAVA_OPTS replaces the launcher's defaults: a user who gave only the cap
+            // would lose the heap and the physical-memory cap, so the message lists them.
+            text = t.getMessage() + "; with ./synalign give it in SYNALIGN_JAVA_OPTS, which"
+                    + " replaces the launcher's defaults, so repeat them: -Xmx8g"
+                    + " -Dorg.bytedeco.javacpp.maxbytes=8g"
+                    + " -Dorg.bytedeco.javacpp.maxphysicalbytes=14g";
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"
                     + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"

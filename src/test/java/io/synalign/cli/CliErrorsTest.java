@@ -59,7 +59,9 @@ class CliErrorsTest {
         assertEquals(1, lines.length);
         assertTrue(lines[0].startsWith("synalign: error: the optimiser's working set"), lines[0]);
         assertTrue(lines[0].contains("-Dorg.bytedeco.javacpp.maxbytes=SIZE")
-                && lines[0].endsWith("give it in SYNALIGN_JAVA_OPTS (its default sets 8g)"),
+                && lines[0].endsWith("give it in SYNALIGN_JAVA_OPTS, which replaces the launcher's defaults, so"
+                        + " repeat them: -Xmx8g -Dorg.bytedeco.javacpp.maxbytes=8g"
+                        + " -Dorg.bytedeco.javacpp.maxphysicalbytes=14g"),
                 lines[0]);
     }
 

@@ -696,9 +696,9 @@ final class AcceleratedProjectedGradient {
             MmdObjective restricted = fits && gatherable
                     ? full.restrictedTo(next, workingSets.memoryBudgetBytes()) : null;
             if (restricted == null) {
-                // H offers none: never try again. A refusal can be slow (nd4j's off-heap
-                // allocation retries with GCs for about a second before it gives up), so this
-                // latch is what keeps it to one per run.
+                // H offers none (the memory budget does not hold it beside H): never try
+                // again; the answer would not change within the run. (Memory refused within
+                // the budget is an error, not a null: see KernelOperator.)
                 gatherable &= !fits;
                 set = null;
                 if (wasFull) {

@@ -39,7 +39,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * ({@code ||x||^2 + ||y||^2 - 2 X Y^T} with the norms inside the GEMM). The stateless distance,
  * kernel and feature primitives walk their output in fixed blocks of at most {@link #GEMM_ROWS}
  * rows, one single-threaded GEMM each on the {@link PinnedWorkers}, so their off-heap scratch
- * stays bounded however large the output and their bits do not depend on the thread count
+ * stays within one tile however large the output and however many the cores
+ * ({@link #claimants}), and their bits do not depend on the thread count
  * (the inner products, used by searches, still run one GEMM on OpenBLAS's threads). The hot path, the tiled kernel product, runs
  * block-parallel on {@link PinnedWorkers} ({@link Nd4jKernelOperator}); the GP tracker keeps its
  * factor in double ({@link Nd4jGpVarianceTracker}). Operators allocate all their buffers once, at
@@ -242,11 +243,24 @@ public final class Nd4jBackend implements KernelBackend {
     }
 
     /**
-     * One block buffer of {@code rowsPerBlock x cols} floats per worker (its views: a full block
-     * and the last one).
+     * How many workers take blocks of {@code rowsPerBlock x cols} floats, one buffer each: as
+     * many as there are workers and blocks, but no more than a tile's bytes
+     * ({@link TilePlan#DEFAULT_TILE_BYTES}) hold, at least one. The scratch of one call then
+     * stays within a tile, as it was when one GEMM filled one tile, whatever the core count
+     * (one buffer per worker grew with the cores: 512 MiB at 16 of them for a 32 MiB block).
      */
-    private static BlockBuffer[] workerTiles(int rows, int rowsPerBlock, int cols) {
-        BlockBuffer[] tiles = new BlockBuffer[PinnedWorkers.count()];
+    static int claimants(int blocks, int rowsPerBlock, int cols) {
+        long blockBytes = (long) rowsPerBlock * cols * Float.BYTES;
+        long byTile = Math.max(1, TilePlan.DEFAULT_TILE_BYTES / Math.max(1, blockBytes));
+        return (int) Math.max(1, Math.min(Math.min(PinnedWorkers.count(), blocks), byTile));
+    }
+
+    /**
+     * One block buffer of {@code rowsPerBlock x cols} floats for each of {@code claimants}
+     * workers (its views: a full block and the last one).
+     */
+    private static BlockBuffer[] workerTiles(int claimants, int rows, int rowsPerBlock, int cols) {
+        BlockBuffer[] tiles = new BlockBuffer[claimants];
         try {
             for (int k = 0; k < tiles.length; k++) {
                 tiles[k] = BlockBuffer.forRowTiles(rows, rowsPerBlock, cols);
@@ -278,10 +292,12 @@ public final class Nd4jBackend implements KernelBackend {
             return;
         }
         int blockRows = blockRows(n, m);
+        int blocks = (n + blockRows - 1) / blockRows;
+        int claimants = claimants(blocks, blockRows, m);
         try (DistanceGemm gemm = new DistanceGemm(x, y, alpha)) {
-            BlockBuffer[] tiles = workerTiles(n, blockRows, m);
+            BlockBuffer[] tiles = workerTiles(claimants, n, blockRows, m);
             try {
-                PinnedWorkers.forEachBlock((n + blockRows - 1) / blockRows, (worker, b) -> {
+                PinnedWorkers.forEachBlock(blocks, claimants, (worker, b) -> {
                     BlockBuffer tile = tiles[worker];
                     int start = b * blockRows;
                     int count = Math.min(blockRows, n - start);
@@ -318,9 +334,11 @@ public final class Nd4jBackend implements KernelBackend {
                 return;
             }
             int blockRows = blockRows(n, features);
-            BlockBuffer[] tiles = workerTiles(n, blockRows, features);
+            int blocks = (n + blockRows - 1) / blockRows;
+            int claimants = claimants(blocks, blockRows, features);
+            BlockBuffer[] tiles = workerTiles(claimants, n, blockRows, features);
             try {
-                PinnedWorkers.forEachBlock((n + blockRows - 1) / blockRows, (worker, b) -> {
+                PinnedWorkers.forEachBlock(blocks, claimants, (worker, b) -> {
                     BlockBuffer tile = tiles[worker];
                     int start = b * blockRows;
                     int count = Math.min(blockRows, n - start);

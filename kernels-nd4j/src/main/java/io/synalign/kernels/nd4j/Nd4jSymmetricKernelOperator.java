@@ -144,18 +144,18 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 // itself runs first, the allocation fails. Not decided from
                 // Pointer.totalBytes() beforehand: that counts pointers that are garbage but not
                 // yet collected, so the answer would depend on when the collector last ran.
-                storage = allocator.allocate(floats);
+                try {
+                    storage = allocator.allocate(floats);
+                } catch (OutOfMemoryError e) {
+                    // Not null: the optimiser without its working set takes other iterates, so
+                    // the weights would depend on -Xmx (which maxbytes defaults to). At
+                    // R 1,000 / S 8,000, -Xmx200m against 8g moved 4,355 of 8,000 weights (max
+                    // 1.8e-5) with nothing in the summary to tell the runs apart (review 23).
+                    // Only this allocation's refusal: a heap shortage elsewhere stays itself.
+                    throw refused(rows.length, 4 * floats, e);
+                }
             }
             sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this, backend);
-        } catch (OutOfMemoryError e) {
-            if (storage != null) {
-                storage.close(); // short of memory: nothing is kept back
-            }
-            // Not null: the optimiser without its working set takes other iterates, so the
-            // weights would depend on -Xmx (which maxbytes defaults to). At R 1,000 / S 8,000,
-            // -Xmx200m against 8g moved 4,355 of 8,000 weights (max 1.8e-5) with nothing in
-            // the summary to tell the runs apart (review 23).
-            throw refused(rows.length, 4 * floats, e);
         } catch (RuntimeException | Error e) {
             if (storage != null) {
                 storage.close();
@@ -186,15 +186,21 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
         }
+        String why = root.getMessage() == null ? root.getClass().getSimpleName()
+                : root.getMessage().replace('\n', ' ');
+        // JavaCPP refuses by one of two caps, and its message names which: the process's
+        // physical memory (maxphysicalbytes) or its own off-heap total (maxbytes).
+        String cap = why.contains("hysicalBytes") || why.contains("hysical memory")
+                ? String.format(Locale.ROOT, "raise JavaCPP's physical-memory cap with"
+                        + " -Dorg.bytedeco.javacpp.maxphysicalbytes=SIZE (now %s), or free"
+                        + " memory", mib(Pointer.maxPhysicalBytes()))
+                : String.format(Locale.ROOT, "raise JavaCPP's cap with"
+                        + " -Dorg.bytedeco.javacpp.maxbytes=SIZE (it defaults to -Xmx; now %s)",
+                        mib(Pointer.maxBytes()));
         return new NativeMemoryException(String.format(Locale.ROOT,
                 "the optimiser's working set (%,d of %,d rows, %s beside the kept K_SS's %s,"
-                        + " within the memory budget) could not be allocated off-heap: %s;"
-                        + " raise JavaCPP's cap with -Dorg.bytedeco.javacpp.maxbytes=SIZE"
-                        + " (it defaults to -Xmx; now %s)",
-                rows, n, mib(bytes), mib(keptBytes(n)),
-                root.getMessage() == null ? root.getClass().getSimpleName()
-                        : root.getMessage().replace('\n', ' '),
-                mib(Pointer.maxBytes())), e);
+                        + " within the memory budget) could not be allocated off-heap: %s; %s",
+                rows, n, mib(bytes), mib(keptBytes(n)), why, cap), e);
     }
 
     private static String mib(long bytes) {

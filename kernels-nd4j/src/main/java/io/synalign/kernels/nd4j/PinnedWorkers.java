@@ -127,11 +127,29 @@ final class PinnedWorkers {
      * gave weights up to 4e-5 apart at 1, 2 and 16 threads (review 23).
      */
     static void forEachBlock(int blocks, BlockBody body) {
+        forEachBlock(blocks, COUNT, body);
+    }
+
+    /**
+     * {@link #forEachBlock(int, BlockBody)} with only workers {@code 0 .. claimants - 1} taking
+     * blocks (the others return at once), so that a caller holding one scratch buffer per
+     * claiming worker bounds its memory whatever the core count. The bits do not change: the
+     * grid is the caller's, not the workers'.
+     *
+     * @param claimants at least 1; more than {@link #count()} are as many
+     */
+    static void forEachBlock(int blocks, int claimants, BlockBody body) {
         if (blocks <= 0) {
             return;
         }
+        if (claimants < 1) {
+            throw new IllegalArgumentException("claimants " + claimants + ": at least 1");
+        }
         AtomicInteger next = new AtomicInteger();
         run(worker -> {
+            if (worker >= claimants) {
+                return;
+            }
             for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
                 body.accept(worker, b);
             }

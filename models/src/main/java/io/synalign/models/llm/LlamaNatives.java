@@ -68,7 +68,8 @@ final class LlamaNatives {
             try {
                 Class.forName(MODEL_CLASS, true, LlamaNatives.class.getClassLoader());
             } catch (ClassNotFoundException e) {
-                throw new NoClassDefFoundError(MODEL_CLASS + " (java-llama.cpp) is not on the class path");
+                failure = MODEL_CLASS + " (java-llama.cpp) is not on the class path";
+                throw new NoClassDefFoundError(failure);
             } catch (LinkageError e) {
                 failure = whyNotLoaded(e, directory != null ? directory : System.getProperty(TMPDIR));
                 UnsatisfiedLinkError told = new UnsatisfiedLinkError(failure);
