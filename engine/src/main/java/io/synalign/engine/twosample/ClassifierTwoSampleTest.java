@@ -161,8 +161,10 @@ public final class ClassifierTwoSampleTest {
         double[] scores = new double[total];
         Cancellation.stopIfInterrupted(CANCELLED);
         CallerInterrupt caller = new CallerInterrupt();
+        java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
         ParallelFolds.run(k, f -> {
             if (caller.interrupted()) {
+                stopped.set(true);
                 return; // a fold not started when the caller was interrupted never starts
             }
             int[] train = IntStream.range(0, total).filter(i -> fold[i] != f).toArray();
@@ -175,6 +177,7 @@ public final class ClassifierTwoSampleTest {
                 return false;
             });
             if (model == null) {
+                stopped.set(true);
                 return; // stopped by the caller's interrupt: its scores are never read
             }
             for (int i : held) {
@@ -184,6 +187,11 @@ public final class ClassifierTwoSampleTest {
         // Every fold has ended; one that stopped did so because the caller's interrupt status
         // was set, and nothing has cleared it since (ParallelFolds waits without clearing it).
         Cancellation.stopIfInterrupted(CANCELLED);
+        if (stopped.get()) {
+            // Its scores are zeros: never an AUC, even were the status cleared meanwhile.
+            throw new java.util.concurrent.CancellationException(CANCELLED
+                    + ": cancelled, the calling thread was interrupted");
+        }
         return new Result(auc(scores, positive, rowWeight), k);
     }
 

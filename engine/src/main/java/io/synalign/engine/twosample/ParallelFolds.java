@@ -27,7 +27,7 @@ final class ParallelFolds {
 
     /**
      * Runs {@code fold.accept(f)} for every f in [0, k), in parallel; rethrows the first
-     * exception a fold threw, after every fold has ended.
+     * exception a fold threw (the others suppressed in it), after every fold has ended.
      */
     static void run(int k, IntConsumer fold) {
         Thread caller = Thread.currentThread();
@@ -39,7 +39,9 @@ final class ParallelFolds {
                 try {
                     fold.accept(f);
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
+                    if (!failure.compareAndSet(null, t)) {
+                        failure.get().addSuppressed(t); // kept, not lost
+                    }
                 } finally {
                     if (running.decrementAndGet() == 0) {
                         LockSupport.unpark(caller);
@@ -65,6 +67,9 @@ final class ParallelFolds {
         }
         if (t instanceof Error e) {
             throw e;
+        }
+        if (t != null) { // a checked exception thrown past the compiler: not swallowed
+            throw new IllegalStateException("a fold failed: " + t, t);
         }
     }
 }

@@ -35,4 +35,27 @@ class ParallelFoldsTest {
         }
         assertFalse(Thread.currentThread().isInterrupted());
     }
+
+    /** Later failures are kept as suppressed; a checked exception thrown past the compiler is not swallowed. */
+    @Test
+    void laterFailuresAreSuppressedAndACheckedOneIsNotSwallowed() {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> ParallelFolds.run(4, f -> {
+                    throw new IllegalStateException("fold " + f);
+                }));
+        assertEquals(3, e.getSuppressed().length, java.util.Arrays.toString(e.getSuppressed()));
+        java.io.IOException checked = new java.io.IOException("disk");
+        IllegalStateException wrapped = assertThrows(IllegalStateException.class,
+                () -> ParallelFolds.run(2, f -> {
+                    if (f == 1) {
+                        ParallelFoldsTest.<RuntimeException>sneaky(checked);
+                    }
+                }));
+        assertSame(checked, wrapped.getCause());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneaky(Throwable t) throws T {
+        throw (T) t;
+    }
 }
