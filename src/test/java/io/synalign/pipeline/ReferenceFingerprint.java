@@ -39,12 +39,9 @@ public final class ReferenceFingerprint {
             byte[] t = text.getBytes(StandardCharsets.UTF_8);
             out.writeInt(t.length);
             out.write(t);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(bytes.toByteArray()));
+            return sha256Hex(bytes.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
         }
     }
 
@@ -70,12 +67,9 @@ public final class ReferenceFingerprint {
             for (double v : row) {
                 out.writeDouble(v);
             }
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(bytes.toByteArray()));
+            return sha256Hex(bytes.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new AssertionError(e);
         }
     }
 
@@ -106,10 +100,16 @@ public final class ReferenceFingerprint {
             for (double w : weights) {
                 out.writeDouble(w);
             }
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(bytes.toByteArray()));
+            return sha256Hex(bytes.toByteArray());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The SHA-256 of {@code bytes} as hex. */
+    private static String sha256Hex(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }

@@ -33,12 +33,13 @@ public final class Cancellation {
     }
 
     /**
-     * The {@link CancellationException} for {@code work} stopped by an {@link
-     * InterruptedException} (a wait the JDK ended: a lock, a sleep, a future), with it as the
-     * cause; the caller restores the interrupt status the JDK cleared
-     * ({@code Thread.currentThread().interrupt()}) and throws it.
+     * The {@link CancellationException} for {@code work}, the one message every module gives.
+     * Where an {@link InterruptedException} ended a wait (a lock, a sleep, a future) it is the
+     * cause, and the caller restores the interrupt status the JDK cleared
+     * ({@code Thread.currentThread().interrupt()}) before it throws.
      *
      * @param work what stopped, for the message, e.g. {@code "calling http://host/v1"}
+     * @param cause the interrupted wait, or null where the status was read, not a wait ended
      */
     public static CancellationException cancelled(String work, InterruptedException cause) {
         CancellationException c = new CancellationException(work
@@ -57,9 +58,7 @@ public final class Cancellation {
      */
     public static void stopIfInterrupted(String work) {
         if (Thread.currentThread().isInterrupted()) {
-            throw new CancellationException(work
-                    + ": cancelled, the calling thread was interrupted (its interrupt status is"
-                    + " kept set)");
+            throw cancelled(work, null);
         }
     }
 }

@@ -189,8 +189,7 @@ public final class ClassifierTwoSampleTest {
         Cancellation.stopIfInterrupted(CANCELLED);
         if (stopped.get()) {
             // Its scores are zeros: never an AUC, even were the status cleared meanwhile.
-            throw new java.util.concurrent.CancellationException(CANCELLED
-                    + ": cancelled, the calling thread was interrupted");
+            throw Cancellation.cancelled(CANCELLED, null);
         }
         return new Result(auc(scores, positive, rowWeight), k);
     }

@@ -151,10 +151,7 @@ public final class ConcurrentChatExecutor {
                     // or a re-ask repeat), so the JDK's type for cancelled work, flag kept set.
                     futures.forEach(x -> x.cancel(true));
                     Thread.currentThread().interrupt();
-                    CancellationException c = new CancellationException(WORK + ": cancelled, the"
-                            + " calling thread was interrupted (its interrupt status is kept set)");
-                    c.initCause(e);
-                    throw c;
+                    throw Cancellation.cancelled(WORK, e);
                 } catch (ExecutionException e) {
                     // Not a ChatModelException: a bug or an I/O failure (e.g. the journal's disk).
                     futures.forEach(x -> x.cancel(true));
