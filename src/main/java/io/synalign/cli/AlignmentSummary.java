@@ -16,7 +16,9 @@ import java.util.Map;
  * MMD^2 is not positive. {@code trace} is the optimiser's path: {@code seconds} since the start
  * of the fit and the objective {@code mmd2} (as the method estimates it) after set-up and after
  * every iteration. {@code peak_rss_bytes} is the process's peak resident memory (Linux
- * {@code VmHWM}; -1 where unknown), to hold against the plan a streamed rff run states.
+ * {@code VmHWM}; -1 where unknown) when the fit's outputs are written, to hold against the plan
+ * a streamed rff run states; a held-out check's K fits per label come after it, and
+ * {@code held_out.peak_rss_bytes} is the peak through them.
  * {@code synthetic_embeddings_files} lists the synthetic files in the order their rows were
  * taken (several when the rows came in shards); {@code synthetic_embeddings} is the same as one
  * string, the paths joined by the platform's path separator (the file itself for one file).

@@ -83,7 +83,7 @@ final class HeldOutAfterOutputs {
         } catch (Exception | Error e) {
             throw failed(e, folds, written);
         }
-        HeldOutSummary summary = HeldOutSummary.of(result);
+        HeldOutSummary summary = HeldOutSummary.of(result, PeakMemory.residentBytes());
         summary.print(stdout);
         stdout.flush();
         List<String> rewritten = new ArrayList<>();

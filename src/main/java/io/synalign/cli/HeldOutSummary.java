@@ -34,6 +34,7 @@ record HeldOutSummary(
         @JsonProperty("labels_lower") int labelsLower,
         @JsonProperty("fits") int fits,
         @JsonProperty("seconds") double seconds,
+        @JsonProperty("peak_rss_bytes") long peakRssBytes,
         @JsonProperty("labels") List<Label> labels) implements HeldOutRecord {
 
     /** What the figures are, in the document itself. */
@@ -63,8 +64,13 @@ record HeldOutSummary(
             @JsonProperty("mmd2_weighted") double mmd2Weighted) {
     }
 
-    /** The summary of a check, or null without one. */
-    static HeldOutSummary of(HeldOutResult r) {
+    /**
+     * The summary of a check, or null without one. {@code peakRssBytes} is the process's peak
+     * resident memory when the check ended ({@link PeakMemory}): the whole run's, the check's
+     * K fits per label included, where the document's top-level {@code peak_rss_bytes} was
+     * measured when the main fit's outputs were written, before the check.
+     */
+    static HeldOutSummary of(HeldOutResult r, long peakRssBytes) {
         if (r == null) {
             return null;
         }
@@ -84,7 +90,7 @@ record HeldOutSummary(
         return new HeldOutSummary(r.folds(), ABOUT, orNull(r.mmd2Uniform()),
                 orNull(r.mmd2Weighted()),
                 change(r.mmd2Uniform(), r.mmd2Weighted()), r.nHeldOut(),
-                r.checked(), r.lower(), fits, r.seconds(), labels);
+                r.checked(), r.lower(), fits, r.seconds(), peakRssBytes, labels);
     }
 
     /** Weighted minus uniform, or null without both. */

@@ -110,7 +110,6 @@ record WeightedAgainstRunDir(WeightedFileOrigin file, FittedRealRows realRows, S
      * or null.
      */
     String originNote() {
-        return file.status() == WeightedFileOrigin.Status.UNKNOWN
-                && realRows.status() != FittedRealRows.Status.UNKNOWN ? file.why() : null;
+        return file.noteBeside(realRows);
     }
 }

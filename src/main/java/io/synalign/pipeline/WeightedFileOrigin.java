@@ -1,5 +1,6 @@
 package io.synalign.pipeline;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -75,6 +76,40 @@ public record WeightedFileOrigin(Status status, SyntheticRowsFingerprint file, S
     /** No record to compare {@code file} with, for the reason {@code why}. */
     public static WeightedFileOrigin unknown(SyntheticRowsFingerprint file, String why) {
         return new WeightedFileOrigin(Status.UNKNOWN, file, why);
+    }
+
+    /**
+     * The note on W's origin that the real rows' note ({@link FittedRealRows#note}) does not
+     * already give, or null: where W was taken as the alignment's by its row count alone (an
+     * alignment.json written before the record) while the real rows were still compared. Where
+     * W is another file, the real rows' note is {@link FittedRealRows.Status#UNKNOWN} and
+     * carries this reason itself. {@code test}'s stdout and the report print it alike.
+     */
+    public String noteBeside(FittedRealRows realRows) {
+        return status == Status.UNKNOWN && why != null
+                && realRows.status() != FittedRealRows.Status.UNKNOWN ? why : null;
+    }
+
+    /**
+     * The finding {@code test} (a {@code test.json} or {@code test --summary}) records, or null
+     * where it records none (written before the finding) or one this class did not write.
+     */
+    public static WeightedFileOrigin read(JsonNode test) {
+        JsonNode f = test == null ? null : test.get(KEY);
+        if (f == null || !f.isObject() || !f.path("rows").canConvertToInt()) {
+            return null;
+        }
+        Status status;
+        try {
+            status = Status.valueOf(f.path("status").asText("").toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+        SyntheticRowsFingerprint file = new SyntheticRowsFingerprint(f.path("rows").asInt(),
+                f.path("sha256").asText(null), f.path("texts_sha256").asText(null),
+                f.path("weights_sha256").asText(null));
+        return new WeightedFileOrigin(status, file,
+                f.path("why").isTextual() ? f.path("why").asText() : null);
     }
 
     /** The {@value #KEY} object: {@code status}, W's {@code rows} and fingerprints, {@code why}. */

@@ -3,6 +3,7 @@ package io.synalign.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.synalign.pipeline.FittedRealRows;
 import io.synalign.pipeline.RunFiles;
+import io.synalign.pipeline.WeightedFileOrigin;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -122,11 +123,21 @@ final class TwoSampleSection {
             }
             // Whether these are the rows the weights were fitted to, as test.json records it
             // (the rule and its words are FittedRealRows', which test's stdout prints too).
-            String note = FittedRealRows.read(test, alignment).note(
-                    HeldOutSection.madeByRun(alignment) ? "run" : "align", Html::escape,
-                    c -> "<code>" + Html.escape(c) + "</code>");
+            FittedRealRows realRows = FittedRealRows.read(test, alignment);
+            String note = realRows.note(HeldOutSection.madeByRun(alignment) ? "run" : "align",
+                    Html::escape, c -> "<code>" + Html.escape(c) + "</code>");
             sb.append(Character.toUpperCase(note.charAt(0))).append(note.substring(1))
-                    .append(".</p>");
+                    .append(".");
+            // And how W was told to be the alignment's where only its row count told it.
+            WeightedFileOrigin origin = WeightedFileOrigin.read(test);
+            String originNote = origin == null ? null : origin.noteBeside(realRows);
+            if (originNote != null) {
+                sb.append(" <span id=\"two-sample-weighted-file\">")
+                        .append(Html.escape(Character.toUpperCase(originNote.charAt(0))
+                                + originNote.substring(1)))
+                        .append(".</span>");
+            }
+            sb.append("</p>");
         }
         // A list, not the map: a label may itself be named "(overall)".
         List<Map.Entry<String, JsonNode>> table = new ArrayList<>(rows.entrySet());

@@ -265,6 +265,13 @@ class AlignHoldoutTest {
                 .path("folds").findValues("n_held_out"), List.class));
         assertTrue(run.out().contains("held-out check (5 folds, 10 real rows not fitted to)"),
                 run.out());
+        // The top-level peak is measured when the weights are written, before the check; the
+        // check's record carries the peak through it (VmHWM never falls, so not below).
+        long fitPeak = json.readTree(dir.resolve("summary.json").toFile())
+                .path("peak_rss_bytes").asLong();
+        assertTrue(held.path("peak_rss_bytes").isIntegralNumber(), held::toString);
+        assertTrue(held.path("peak_rss_bytes").asLong() >= fitPeak,
+                () -> held + " against the fit's " + fitPeak);
         // Without the option the summary says there was no check.
         Cli.Run plain = Cli.run(cl -> { }, "align", "--real-embeddings", dir + "/r.npy",
                 "--synthetic-embeddings", dir + "/s.npy", "--out", dir + "/w0.npy", "--summary",

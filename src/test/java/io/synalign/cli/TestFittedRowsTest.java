@@ -1,6 +1,7 @@
 package io.synalign.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -417,5 +418,30 @@ class TestFittedRowsTest {
                 + " is taken as its weights by the row count alone (20)";
         assertEquals(why, origin().path("why").asText());
         assertEquals("note: " + why, notes(run).get(notes(run).size() - 1), run.out());
+
+        // The report says so too, beside the real rows' note, from test.json.
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("rd"), "--out", p("r.html"));
+        assertEquals(0, report.status(), report::toString);
+        String html = Files.readString(dir.resolve("r.html"));
+        String escaped = Character.toUpperCase(why.charAt(0)) + why.substring(1); // no < > & ' "
+        assertTrue(html.contains(" <span id=\"two-sample-weighted-file\">" + escaped
+                + ".</span></p>"), html);
+    }
+
+    /** W another alignment's: the real rows' note carries the reason; no second sentence. */
+    @Test
+    void theReportAddsNoOriginSentenceWhereTheRealRowsNoteCarriesIt() throws IOException {
+        Path alignment = dir.resolve("rd/" + RunFiles.ALIGNMENT);
+        ObjectNode doc = (ObjectNode) JSON.readTree(alignment.toFile());
+        ((ObjectNode) doc.path("synthetic_rows")).put("weights_sha256", "0".repeat(64));
+        Files.writeString(alignment, doc.toString());
+        test("real.jsonl", "--run-dir", p("rd"));
+        assertEquals("other_weights", origin().path("status").asText());
+        Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("rd"), "--out", p("r.html"));
+        assertEquals(0, report.status(), report::toString);
+        String html = Files.readString(dir.resolve("r.html"));
+        assertTrue(html.contains("id=\"two-sample-in-sample\">"), html);
+        assertFalse(html.contains("two-sample-weighted-file"), html);
+        assertTrue(html.contains("not the weights that alignment wrote"), html);
     }
 }
