@@ -16,8 +16,10 @@ import java.util.concurrent.CancellationException;
  * costs a field read per unit and changes no arithmetic, so an uninterrupted run gives
  * bit-identical results. Parallel work already started inside a unit (fork-join ranges of one
  * product) finishes that unit. Units that themselves run on pool threads (the classifier
- * two-sample test's folds) ask the calling thread's status, not their own thread's, which the
- * interrupt never reaches.
+ * two-sample test's folds, the blocks of an nd4j tiled product on its pinned workers) ask the
+ * calling thread's interrupt, not their own thread's, which the interrupt never reaches,
+ * through a {@link CallerWait}: the caller's wait for them hands the interrupt over before it
+ * clears the status to park, so they see it at once and the caller burns no CPU waiting.
  *
  * <p>Why {@link CancellationException}: it is unchecked (as Lucene's
  * {@code ThreadInterruptedException} is, so signatures do not change), it is the JDK's own word

@@ -13,6 +13,13 @@ import io.synalign.kernels.host.HostVector;
  * backend memory, before the backend that made them (see {@link KernelBackend}: afterwards every
  * call but {@link #close()} and the shape queries throws {@link IllegalStateException}).
  *
+ * <p>Cancellation ({@link Cancellation}): the {@code reference} backend's products (tiled or
+ * kept) and the {@code nd4j} backend's tiled ones ask for the calling thread's interrupt before
+ * each tile (on nd4j's CPU path, each block of one) and throw a
+ * {@link java.util.concurrent.CancellationException}, the status kept set and {@code out}
+ * unspecified; nd4j's kept kernel's product (O(n m)) and the {@code cuda} backend's (not
+ * checked) run to their end.
+ *
  * <p>Accuracy, tiled or kept alike: {@code ||out - K w||_2 <= 1e-5 || |K| |w| ||_2} for a
  * product and {@code ||out - K 1||_2 <= 1e-5 ||K 1||_2} for the row sums, against the exact K,
  * wherever the rows lie (see {@link KernelBackend#rbfOperator}); a repeated product on the same

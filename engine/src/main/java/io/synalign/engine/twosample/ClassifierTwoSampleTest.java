@@ -27,8 +27,11 @@ import java.util.stream.IntStream;
  * in flight (at most k of them).
  *
  * <p>Cancellation ({@link Cancellation}): interrupting the calling thread stops every running
- * fold before its next L-BFGS iteration and starts no other; once all have ended the call throws
- * a {@link java.util.concurrent.CancellationException}, the interrupt status kept set.
+ * fold before its next unit of work, and starts no other: an L-BFGS iteration, or a block of
+ * {@value #ROW_BLOCK} rows of its standardisation (three passes over the training rows, O(N d)
+ * each) or of its scoring (the held-out rows); once all have ended the call throws a
+ * {@link java.util.concurrent.CancellationException}, the interrupt status kept set. The checks
+ * read a flag and change no arithmetic.
  */
 public final class ClassifierTwoSampleTest {
 
@@ -40,7 +43,26 @@ public final class ClassifierTwoSampleTest {
     static final double TOLERANCE = 1e-6;
     static final int MAX_ITERATIONS = 300;
     /** What an interrupted test names ({@link Cancellation}). */
-    private static final String CANCELLED = "classifier two-sample test (fold's L-BFGS iteration)";
+    private static final String CANCELLED =
+            "classifier two-sample test (a fold's L-BFGS iteration or block of rows)";
+    /**
+     * Rows per block of a fold's standardisation and scoring, between which it asks for the
+     * caller's interrupt: 256 rows of d columns are a few microseconds at d = 384, so the check
+     * (a field read) costs nothing, and a fold of 10^6 rows stops within a block, not a pass.
+     */
+    static final int ROW_BLOCK = 256;
+
+    /** A fold's passes over rows, checked for the interrupt per block of {@link #ROW_BLOCK}. */
+    enum RowPass {
+        /** The training rows copied to double, their column sums. */
+        COPY,
+        /** Their squared deviations from the means. */
+        SQUARES,
+        /** Their standardisation, with the class weights. */
+        STANDARDISE,
+        /** The held-out rows scored. */
+        SCORE
+    }
 
     /**
      * @param auc the out-of-fold ROC AUC of "real" against "synthetic", or NaN when a side has
@@ -53,28 +75,33 @@ public final class ClassifierTwoSampleTest {
     private ClassifierTwoSampleTest() {
     }
 
-    /** Told of each L-BFGS iteration a fold starts, on the fold's thread. */
+    /**
+     * Told of each L-BFGS iteration a fold starts, and of each block of rows it starts in its
+     * standardisation and scoring, on the fold's thread (tests interrupt the caller there).
+     */
     @FunctionalInterface
     interface FoldIterations {
         FoldIterations NONE = (fold, iteration) -> { };
 
         void onIteration(int fold, int iteration);
+
+        /** Block {@code block} (from 0) of {@code pass} starts. */
+        default void onRowBlock(int fold, RowPass pass, int block) {
+        }
     }
 
     /**
-     * The calling thread's interrupt as the folds see it. The folds run on the common fork-join
-     * pool as well as on the caller, so {@link Cancellation#stopIfInterrupted}, which asks the
-     * current thread, would not see it on the pool's threads: each fold asks the caller's thread
-     * instead ({@link Thread#isInterrupted()} of another thread reads its status without
-     * clearing it), a field read per iteration; {@link ParallelFolds} never clears it while it
-     * waits. A fold stops by returning, not by throwing, and the caller then throws.
+     * Asked before each unit of a fold's work: true to stop. The folds run on the common
+     * fork-join pool as well as on the caller, so {@link Cancellation#stopIfInterrupted}, which
+     * asks the current thread, would not see the interrupt on the pool's threads: each fold asks
+     * the caller's interrupt as {@link ParallelFolds} hands it over (a field read or two per
+     * unit, also while the caller waits). A fold stops by returning, not by throwing, and the
+     * caller then throws.
      */
-    private static final class CallerInterrupt {
-        private final Thread caller = Thread.currentThread();
+    private interface FoldStop {
+        boolean iteration(int iteration);
 
-        boolean interrupted() {
-            return caller.isInterrupted();
-        }
+        boolean rows(RowPass pass, int block);
     }
 
     /**
@@ -160,32 +187,41 @@ public final class ClassifierTwoSampleTest {
         }
         double[] scores = new double[total];
         Cancellation.stopIfInterrupted(CANCELLED);
-        CallerInterrupt caller = new CallerInterrupt();
         java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
-        ParallelFolds.run(k, f -> {
-            if (caller.interrupted()) {
+        ParallelFolds.run(k, (f, callerInterrupted) -> {
+            if (callerInterrupted.getAsBoolean()) {
                 stopped.set(true);
                 return; // a fold not started when the caller was interrupted never starts
             }
+            FoldStop stop = new FoldStop() {
+                @Override
+                public boolean iteration(int iteration) {
+                    if (callerInterrupted.getAsBoolean()) {
+                        return true;
+                    }
+                    iterations.onIteration(f, iteration);
+                    return false;
+                }
+
+                @Override
+                public boolean rows(RowPass pass, int block) {
+                    if (callerInterrupted.getAsBoolean()) {
+                        return true;
+                    }
+                    iterations.onRowBlock(f, pass, block);
+                    return false;
+                }
+            };
             int[] train = IntStream.range(0, total).filter(i -> fold[i] != f).toArray();
             int[] held = IntStream.range(0, total).filter(i -> fold[i] == f).toArray();
-            Model model = fit(x, y, train, positive, rowWeight, l2, iteration -> {
-                if (caller.interrupted()) {
-                    return true;
-                }
-                iterations.onIteration(f, iteration);
-                return false;
-            });
-            if (model == null) {
+            Model model = fit(x, y, train, positive, rowWeight, l2, stop);
+            if (model == null || !score(model, x, y, held, scores, stop)) {
                 stopped.set(true);
                 return; // stopped by the caller's interrupt: its scores are never read
             }
-            for (int i : held) {
-                scores[i] = model.score(row(x, y, i));
-            }
         });
-        // Every fold has ended; one that stopped did so because the caller's interrupt status
-        // was set, and nothing has cleared it since (ParallelFolds waits without clearing it).
+        // Every fold has ended; one that stopped did so because the caller was interrupted, and
+        // ParallelFolds returns with the status set (it clears it only for its wait).
         Cancellation.stopIfInterrupted(CANCELLED);
         if (stopped.get()) {
             // Its scores are zeros: never an AUC, even were the status cleared meanwhile.
@@ -276,15 +312,38 @@ public final class ClassifierTwoSampleTest {
         }
     }
 
-    /** The fold's model, or null when {@code stop} stopped its L-BFGS. */
+    /**
+     * Scores the held-out rows into {@code scores}, block by block; false when {@code stop}
+     * stopped it (some scores then unwritten).
+     */
+    private static boolean score(Model model, FloatMatrix x, FloatMatrix y, int[] held,
+            double[] scores, FoldStop stop) {
+        for (int h = 0; h < held.length; h++) {
+            if (h % ROW_BLOCK == 0 && stop.rows(RowPass.SCORE, h / ROW_BLOCK)) {
+                return false;
+            }
+            int i = held[h];
+            scores[i] = model.score(row(x, y, i));
+        }
+        return true;
+    }
+
+    /**
+     * The fold's model, or null when {@code stop} stopped it: before a block of rows of its
+     * standardisation, or before an L-BFGS iteration. The checks sit between rows, so the
+     * arithmetic, and its order, is that of unblocked loops.
+     */
     private static Model fit(FloatMatrix x, FloatMatrix y, int[] train, boolean[] positive,
-            double[] rowWeight, double l2, IntPredicate stop) {
+            double[] rowWeight, double l2, FoldStop stop) {
         int d = x.cols();
         int nt = train.length;
         double[] mean = new double[d];
         double[] sq = new double[d];
         double[][] z = new double[nt][];
         for (int t = 0; t < nt; t++) {
+            if (t % ROW_BLOCK == 0 && stop.rows(RowPass.COPY, t / ROW_BLOCK)) {
+                return null;
+            }
             float[] r = row(x, y, train[t]);
             double[] zr = new double[d];
             for (int j = 0; j < d; j++) {
@@ -296,7 +355,11 @@ public final class ClassifierTwoSampleTest {
         for (int j = 0; j < d; j++) {
             mean[j] /= nt;
         }
-        for (double[] zr : z) {
+        for (int t = 0; t < nt; t++) {
+            if (t % ROW_BLOCK == 0 && stop.rows(RowPass.SQUARES, t / ROW_BLOCK)) {
+                return null;
+            }
+            double[] zr = z[t];
             for (int j = 0; j < d; j++) {
                 double c = zr[j] - mean[j];
                 sq[j] += c * c;
@@ -312,6 +375,9 @@ public final class ClassifierTwoSampleTest {
         double pos = 0;
         double neg = 0;
         for (int t = 0; t < nt; t++) {
+            if (t % ROW_BLOCK == 0 && stop.rows(RowPass.STANDARDISE, t / ROW_BLOCK)) {
+                return null;
+            }
             for (int j = 0; j < d; j++) {
                 z[t][j] = (z[t][j] - mean[j]) / scale[j];
             }
@@ -325,7 +391,8 @@ public final class ClassifierTwoSampleTest {
         for (int t = 0; t < nt; t++) {
             weight[t] = 0.5 * rowWeight[train[t]] / (target[t] == 1 ? pos : neg);
         }
-        double[] theta = lbfgs(new LogLoss(z, target, weight, l2), new double[d + 1], stop);
+        double[] theta = lbfgs(new LogLoss(z, target, weight, l2), new double[d + 1],
+                stop::iteration);
         if (theta == null) {
             return null;
         }

@@ -1,51 +1,70 @@
 package io.synalign.engine.twosample;
 
+import io.synalign.kernels.CallerWait;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 
 /**
  * Runs folds 0..k-1 on the calling thread and the common fork-join pool, each fold once, and
- * returns when all have ended, without ever clearing the caller's interrupt status, so that the
- * folds, on whichever thread, can read it to stop ({@link io.synalign.kernels.Cancellation}).
+ * returns when all have ended; the folds, on whichever thread, read the caller's interrupt
+ * through the {@link BooleanSupplier} each is given, to stop ({@link io.synalign.kernels.Cancellation}).
  *
  * <p>Why not a parallel stream: a thread outside the pool that waits in a fork-join join has its
  * interrupt status cleared for the wait (and set again after it), so a fold on a pool thread that
  * asks the caller's status during the wait reads false and runs on. Here the caller claims folds
- * like the pool's threads do, then waits by {@link LockSupport#park}, which returns on an
- * interrupt and leaves the status set. Once interrupted it spins until the folds in flight have
- * stopped (each within one unit of its work). As before, the caller and up to the pool's
- * parallelism of its threads share the folds, so the work is spread as a parallel stream spread
- * it; which thread runs a fold changes nothing in its result.
+ * like the pool's threads do, then waits for the folds still running in a {@link CallerWait}:
+ * parked, not spinning, even once interrupted (it used to spin on {@code Thread.onSpinWait()}
+ * until the folds in flight stopped, a core burnt for up to one L-BFGS iteration of a big fold),
+ * and the folds see the interrupt from the moment it is made, also while the wait has the
+ * caller's status cleared; the status is set again on return. As before, the caller and up to
+ * the pool's parallelism of its threads share the folds, so the work is spread as a parallel
+ * stream spread it; which thread runs a fold changes nothing in its result.
  */
 final class ParallelFolds {
+
+    /** One fold's work. */
+    @FunctionalInterface
+    interface Fold {
+        /**
+         * @param fold the fold's number
+         * @param callerInterrupted whether the calling thread has been interrupted (a field read
+         *     or two: ask it once per unit of the fold's work)
+         */
+        void run(int fold, BooleanSupplier callerInterrupted);
+    }
 
     private ParallelFolds() {
     }
 
-    /**
-     * Runs {@code fold.accept(f)} for every f in [0, k), in parallel; rethrows the first
-     * exception a fold threw (the others suppressed in it), after every fold has ended.
-     */
+    /** {@link #run(int, Fold)} for folds that do not ask about the interrupt. */
     static void run(int k, IntConsumer fold) {
-        Thread caller = Thread.currentThread();
+        run(k, (f, interrupted) -> fold.accept(f));
+    }
+
+    /**
+     * Runs {@code fold.run(f, ...)} for every f in [0, k), in parallel; rethrows the first
+     * exception a fold threw (the later ones suppressed in it), after every fold has ended.
+     */
+    static void run(int k, Fold fold) {
         AtomicInteger next = new AtomicInteger();
-        AtomicInteger running = new AtomicInteger(k);
         AtomicReference<Throwable> failure = new AtomicReference<>();
+        // The folds are counted, not the pool's tasks: once every fold has ended the caller
+        // returns, even where a task is still queued (the caller may be a pool thread itself).
+        CallerWait wait = new CallerWait(Math.max(0, k));
+        BooleanSupplier callerInterrupted = wait::callerInterrupted;
         Runnable claim = () -> {
             for (int f = next.getAndIncrement(); f < k; f = next.getAndIncrement()) {
                 try {
-                    fold.accept(f);
+                    fold.run(f, callerInterrupted);
                 } catch (Throwable t) {
                     if (!failure.compareAndSet(null, t)) {
                         failure.get().addSuppressed(t); // kept, not lost
                     }
                 } finally {
-                    if (running.decrementAndGet() == 0) {
-                        LockSupport.unpark(caller);
-                    }
+                    wait.partEnded();
                 }
             }
         };
@@ -54,13 +73,7 @@ final class ParallelFolds {
             ForkJoinPool.commonPool().execute(claim);
         }
         claim.run();
-        while (running.get() > 0) {
-            if (caller.isInterrupted()) {
-                Thread.onSpinWait(); // park would return at once; the folds stop within a unit
-            } else {
-                LockSupport.park(ParallelFolds.class);
-            }
-        }
+        wait.await();
         Throwable t = failure.get();
         if (t instanceof RuntimeException e) {
             throw e;

@@ -118,6 +118,85 @@ class ClassifierTwoSampleCancellationTest {
         assertEquals(uninterrupted.folds(), again.folds());
     }
 
+    /** Enough rows that every fold's standardisation has several blocks and its scoring two. */
+    private static final FloatMatrix BIG_X = sample(700, 0.3, 3);
+    private static final FloatMatrix BIG_Y = sample(900, 0, 4);
+
+    /**
+     * Records the row blocks and iterations each fold starts, those started after the
+     * interrupt, and interrupts the caller when fold {@link #INTERRUPTING_FOLD} starts block
+     * {@code block} of {@code pass}.
+     */
+    private static final class RowRecorder implements ClassifierTwoSampleTest.FoldIterations {
+        final Thread caller = Thread.currentThread();
+        final ClassifierTwoSampleTest.RowPass pass;
+        final int block;
+        final Map<String, Integer> blocks = new TreeMap<>();
+        final List<String> afterInterrupt = new ArrayList<>();
+        volatile boolean interrupted;
+
+        RowRecorder(ClassifierTwoSampleTest.RowPass pass, int block) {
+            this.pass = pass;
+            this.block = block;
+        }
+
+        @Override
+        public synchronized void onIteration(int fold, int iteration) {
+            if (interrupted) {
+                afterInterrupt.add("fold " + fold + " iteration " + iteration);
+            }
+        }
+
+        @Override
+        public synchronized void onRowBlock(int fold, ClassifierTwoSampleTest.RowPass p, int b) {
+            blocks.merge(fold + " " + p, 1, Integer::sum);
+            if (interrupted) {
+                afterInterrupt.add("fold " + fold + " " + p + " block " + b);
+            }
+            if (pass != null && fold == INTERRUPTING_FOLD && p == pass && b == block) {
+                interrupted = true;
+                caller.interrupt();
+            }
+        }
+    }
+
+    /**
+     * An interrupt at a block of a fold's standardisation or scoring (session 23's Open: only
+     * the L-BFGS iterations were checked, so a fold's O(N d) standardisation ran to its end, and
+     * its scoring too): that fold starts no further block nor iteration, every other fold at
+     * most the one unit it had already checked for.
+     */
+    @Test
+    void anInterruptInAFoldsStandardisationOrScoringStopsItWithinABlock() {
+        RowRecorder whole = new RowRecorder(null, -1);
+        ClassifierTwoSampleTest.test(BIG_X, BIG_Y, null, FOLDS, L2, SEED, whole);
+        String copy = INTERRUPTING_FOLD + " " + ClassifierTwoSampleTest.RowPass.COPY;
+        String scores = INTERRUPTING_FOLD + " " + ClassifierTwoSampleTest.RowPass.SCORE;
+        assertTrue(whole.blocks.get(copy) >= 4, "blocks of the copy pass: " + whole.blocks);
+        assertEquals(2, whole.blocks.get(scores), "blocks of the scoring: " + whole.blocks);
+
+        for (ClassifierTwoSampleTest.RowPass pass : new ClassifierTwoSampleTest.RowPass[] {
+            ClassifierTwoSampleTest.RowPass.COPY, ClassifierTwoSampleTest.RowPass.SQUARES,
+            ClassifierTwoSampleTest.RowPass.STANDARDISE, ClassifierTwoSampleTest.RowPass.SCORE}) {
+            int at = pass == ClassifierTwoSampleTest.RowPass.SCORE ? 0 : 1;
+            RowRecorder recorder = new RowRecorder(pass, at);
+            assertThrows(CancellationException.class,
+                    () -> ClassifierTwoSampleTest.test(BIG_X, BIG_Y, null, FOLDS, L2, SEED,
+                            recorder), "the test returned an AUC after the interrupt at " + pass);
+            assertTrue(recorder.interrupted, "the hook interrupted the caller at " + pass);
+            assertTrue(Thread.interrupted(), "the interrupt status is kept");
+            assertTrue(recorder.afterInterrupt.stream()
+                    .noneMatch(s -> s.startsWith("fold " + INTERRUPTING_FOLD + " ")),
+                    "interrupted at " + pass + " block " + at + ", the fold went on: "
+                            + recorder.afterInterrupt);
+            for (int f = 0; f < FOLDS; f++) {
+                String fold = "fold " + f + " ";
+                assertTrue(recorder.afterInterrupt.stream().filter(s -> s.startsWith(fold))
+                        .count() <= 1, "fold " + f + " went on: " + recorder.afterInterrupt);
+            }
+        }
+    }
+
     @Test
     void anAlreadyInterruptedCallerStartsNoFold() {
         Recorder recorder = new Recorder(false);

@@ -2,10 +2,13 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.BackendLifetime;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -39,6 +42,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * can leave it above zero for equal rows, and a small bandwidth turns that into a kernel value
  * far above 1.
  *
+ * <p>Cancellation ({@link Cancellation}): a tiled product asks for the calling thread's
+ * interrupt before each block (an eighth of a tile: a field read against a GEMM of about
+ * 1,000 x 1,000 x d), on whichever worker takes it; once interrupted no worker starts another
+ * block, and the product throws a {@link java.util.concurrent.CancellationException} with the
+ * status kept set, {@code out} unwritten. One product is O(n m d), minutes at 10^6 rows. The
+ * check changes no arithmetic: an uninterrupted product's bits are those without it. A kept
+ * kernel's product (O(n m)) and its one-off build are not checked inside.
+ *
  * <p>Products take double vectors and return double results; w is rounded to a preallocated
  * float buffer once per call. Not thread-safe.
  */
@@ -64,6 +75,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
     private final float[] partialHost;
+    /** Told the number of each block of a tiled product a worker starts, on that worker (tests). */
+    private volatile IntConsumer blockStarted = block -> { };
+
+    /** What an interrupted product names ({@link Cancellation}). */
+    private static final String CANCELLED = "tiled kernel product (block of a tile)";
 
     Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan,
             BackendLifetime backend) {
@@ -197,19 +213,35 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         sumPartials(out);
     }
 
+    /** Tells {@code hook} of each block of a tiled product a worker starts (tests place interrupts so). */
+    void onBlockStarted(IntConsumer hook) {
+        this.blockStarted = hook;
+    }
+
     /**
      * partial[bj][i] = sum over column block bj of exp(exponents) . vector: per block a GEMM, an
-     * in-place exp and a GEMV, blocks handed out to the workers as they come free.
+     * in-place exp and a GEMV, blocks handed out to the workers as they come free; each worker
+     * asks for the caller's interrupt before it takes a block.
      */
     private void fusedProduct(FloatPointer vector) {
         int colBlocks = columnBlocks;
         int blockCount = blocking.rowBlocks(rows) * colBlocks;
         nextBlock.set(0);
-        PinnedWorkers.run(worker -> {
+        AtomicBoolean stopped = new AtomicBoolean();
+        IntConsumer hook = blockStarted;
+        PinnedWorkers.run((worker, callerInterrupted) -> {
             BlockBuffer buffer = blocks[worker];
             FloatPointer blockPtr = buffer.pointer();
-            for (int b = nextBlock.getAndIncrement(); b < blockCount;
-                    b = nextBlock.getAndIncrement()) {
+            while (true) {
+                if (callerInterrupted.getAsBoolean()) {
+                    stopped.set(true);
+                    return;
+                }
+                int b = nextBlock.getAndIncrement();
+                if (b >= blockCount) {
+                    return;
+                }
+                hook.accept(b);
                 int bi = b / colBlocks;
                 int bj = b % colBlocks;
                 int i = bi * blocking.rows();
@@ -223,6 +255,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         OpenBlas.at(partialsPtr, (long) bj * rows + i));
             }
         });
+        if (stopped.get()) {
+            // Some partials were never written: never summed, whatever the status now.
+            throw Cancellation.cancelled(CANCELLED, null);
+        }
     }
 
     /** out = the column-block partials summed in double, always in the same order. */

@@ -1,10 +1,10 @@
 package io.synalign.kernels.nd4j;
 
-import java.util.concurrent.ExecutionException;
+import io.synalign.kernels.CallerWait;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import org.nd4j.linalg.factory.Environment;
@@ -83,13 +83,35 @@ final class PinnedWorkers {
         }
     }
 
+    /** One worker's share of a {@link #run(Worker)}. */
+    @FunctionalInterface
+    interface Worker {
+        /**
+         * @param worker the worker's number, 0 on the calling thread
+         * @param callerInterrupted whether the thread that called {@link #run(Worker)} has been
+         *     interrupted: true from the moment it is, also while it waits for the workers (a
+         *     field read or two: ask it once per block, see {@link io.synalign.kernels.Cancellation})
+         */
+        void run(int worker, BooleanSupplier callerInterrupted);
+    }
+
     /**
      * Calls {@code body.accept(k)} for every worker {@code k < count()} concurrently, worker 0 on
      * the calling thread, and returns when all have finished; the first failure is rethrown.
      */
     static void run(IntConsumer body) {
+        run((worker, callerInterrupted) -> body.accept(worker));
+    }
+
+    /**
+     * {@link #run(IntConsumer)}, each worker told how to read the caller's interrupt. The caller
+     * waits for the other workers parked ({@link CallerWait}), not interruptibly (they write its
+     * buffers), and returns with its interrupt status set where it was interrupted.
+     */
+    static void run(Worker body) {
         if (COUNT == 1) {
-            body.accept(0);
+            Thread caller = Thread.currentThread();
+            body.run(0, caller::isInterrupted);
             return;
         }
         synchronized (LOCK) {
@@ -156,37 +178,46 @@ final class PinnedWorkers {
         });
     }
 
-    private static void runAll(IntConsumer body) {
-        Future<?>[] others = new Future<?>[COUNT - 1];
+    /**
+     * Why not a {@code Future.get()} per worker, as before: its wait clears the caller's
+     * interrupt status (and a caller that waits on must clear it to block at all), so a worker
+     * reading the caller's status meanwhile read false and ran its blocks to the end; the
+     * {@link CallerWait} hands the interrupt to the workers first.
+     */
+    private static void runAll(Worker body) {
+        CallerWait wait = new CallerWait(COUNT - 1);
+        BooleanSupplier callerInterrupted = wait::callerInterrupted;
+        Throwable[] failures = new Throwable[COUNT];
         for (int k = 1; k < COUNT; k++) {
             int worker = k;
-            others[k - 1] = POOL.submit(() -> body.accept(worker));
-        }
-        Throwable failure = null;
-        try {
-            body.accept(0);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
-        boolean interrupted = false;
-        for (Future<?> f : others) {
-            // Every worker must finish before the caller may touch the shared buffers again.
-            while (true) {
-                try {
-                    f.get();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause();
+            try {
+                POOL.execute(() -> {
+                    try {
+                        body.run(worker, callerInterrupted);
+                    } catch (Throwable e) {
+                        failures[worker] = e;
+                    } finally {
+                        wait.partEnded();
                     }
-                    break;
-                }
+                });
+            } catch (RuntimeException | Error e) { // not run: counted as ended, the failure kept
+                failures[worker] = e;
+                wait.partEnded();
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        try {
+            body.run(0, callerInterrupted);
+        } catch (RuntimeException | Error e) {
+            failures[0] = e;
+        }
+        // Every worker must finish before the caller may touch the shared buffers again; the
+        // wait publishes the workers' writes of failures[] (partEnded happens-before await).
+        wait.await();
+        Throwable failure = null;
+        for (Throwable t : failures) {
+            if (failure == null) {
+                failure = t;
+            }
         }
         if (failure instanceof RuntimeException re) {
             throw re;

@@ -2,8 +2,10 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.BackendLifetime;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
+import java.util.function.IntConsumer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,7 +28,12 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Unlike the CPU path ({@link Nd4jKernelOperator}) nothing runs block-parallel on Java
  * threads, and each tile's row sums are one float32 GEMV over all m columns, as in the
- * materialised CPU path. Not thread-safe.
+ * materialised CPU path.
+ *
+ * <p>Cancellation ({@link Cancellation}): a tiled product asks for the calling thread's
+ * interrupt before each tile and throws the contract's
+ * {@link java.util.concurrent.CancellationException} (status kept set, {@code out} unwritten);
+ * the check changes no arithmetic. Not thread-safe.
  */
 final class PortableKernelOperator extends AbstractKernelOperator {
 
@@ -48,6 +55,11 @@ final class PortableKernelOperator extends AbstractKernelOperator {
      * when no tile can need it (then the rows are not held).
      */
     private final FarPairs far;
+    /** Told the number of each tile of a tiled product as it starts (tests place interrupts so). */
+    private IntConsumer tileStarted = tile -> { };
+
+    /** What an interrupted product names ({@link Cancellation}). */
+    private static final String CANCELLED = "tiled kernel product (tile)";
 
     PortableKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan,
             BackendLifetime backend) {
@@ -113,12 +125,20 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         product(ones, out);
     }
 
+    /** Tells {@code hook} of each tile of a tiled product as it starts. */
+    void onTileStarted(IntConsumer hook) {
+        this.tileStarted = hook;
+    }
+
     /** out = K vector, vector an m x 1 column. */
     private void product(INDArray vector, double[] out) {
         if (kernel != null) {
             Nd4j.gemm(kernel, vector, result, false, false, 1.0, 0.0);
         } else {
             for (int start = 0; start < rows; start += tileRows) {
+                // Once per tile (a GEMM of tileRows x m x d), never inside one: see Cancellation.
+                Cancellation.stopIfInterrupted(CANCELLED);
+                tileStarted.accept(start / tileRows);
                 int count = Math.min(tileRows, rows - start);
                 INDArray tile = tiles.tile(count);
                 Nd4j.gemm(PortableOperands.rows(left, start, start + count), right, tile, false,

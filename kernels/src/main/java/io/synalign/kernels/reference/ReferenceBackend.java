@@ -4,7 +4,6 @@ import static io.synalign.kernels.OperatorArguments.checkDims;
 import static io.synalign.kernels.OperatorArguments.checkOut;
 
 import io.synalign.kernels.AbstractFeatureOperator;
-import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.Argmax;
 import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FeatureOperator;
@@ -142,59 +141,7 @@ public final class ReferenceBackend implements KernelBackend {
         // the operator tiles, and materialised() says so.
         boolean fits = x.rows() * (long) y.rows() <= Integer.MAX_VALUE - 8;
         double[] kept = plan.materialise() && fits ? keptKernel(x, y, sigma) : null;
-        return new AbstractKernelOperator(x.rows(), y.rows(), lifetime) {
-            @Override
-            public boolean materialised() {
-                return kept != null;
-            }
-
-            @Override
-            public String storageDescription() {
-                return kept != null ? "kept, fp64" : "tiled";
-            }
-
-            @Override
-            protected void multiplyChecked(double[] w, double[] out) {
-                int m = y.rows();
-                for (int i = 0; i < x.rows(); i++) {
-                    double s = 0;
-                    for (int j = 0; j < m; j++) {
-                        double k = kept != null ? kept[i * m + j] : rbf(distance2(x, i, y, j),
-                                sigma);
-                        s += k * w[j];
-                    }
-                    out[i] = s;
-                }
-            }
-
-            @Override
-            protected void rowSumsChecked(double[] out) {
-                double[] ones = new double[y.rows()];
-                Arrays.fill(ones, 1.0);
-                multiplyChecked(ones, out);
-            }
-
-            /**
-             * The kernel of the selected rows, kept when this one is: a tiled one keeps
-             * nothing, so any budget fits; a kept one must fit both matrices in the budget.
-             */
-            @Override
-            protected KernelOperator principalSubmatrixChecked(int[] indices, long budget) {
-                if (x != y) {
-                    return null;
-                }
-                if (kept != null && 8L * kept.length + 8L * indices.length * indices.length
-                        > budget) {
-                    return null;
-                }
-                FloatMatrix rows = x.selectRows(indices);
-                return rbfOperator(rows, rows, sigma, plan);
-            }
-
-            @Override
-            protected void release() {
-            }
-        };
+        return new ReferenceKernelOperator(this, x, y, sigma, plan, kept, lifetime);
     }
 
     /** K in float64, row-major: the entries a tiled product computes. */

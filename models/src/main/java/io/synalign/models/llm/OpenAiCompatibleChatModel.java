@@ -81,12 +81,22 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     private final Random random;
     private final HttpClient http;
     private final ReaskingChatModel reasking;
+    /**
+     * Guards {@link #asking}, {@link #unreached} and {@link #unreachedAt}; held only to read or
+     * set them, never through the asking itself (see {@link #servedModel}).
+     */
     private final Object servedLock = new Object();
     /**
      * The server's answer to {@link #servedModel}, once it gave one (anything but a server not
      * reached or an interrupted asking): remembered for this object's life. Null until then.
      */
     private volatile ServedModel served;
+    /**
+     * The asking in flight, which concurrent callers wait for; null when none. It completes
+     * with what the asker got, or with null where that is nothing to share (the asker was
+     * interrupted, or failed): its waiters then ask themselves.
+     */
+    private java.util.concurrent.CompletableFuture<ServedModel> asking;
     /**
      * The last asking that did not reach the server, and when it ended (guarded by
      * {@link #servedLock}): given again, unasked, for {@link #SERVED_REASK_PACE}; null after an
@@ -173,7 +183,11 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
     /**
      * What the server serves against the requested model: asked the first time (one
      * {@code GET {baseUrl}/models} with the API key, under the request timeout, not retried);
-     * concurrent first callers wait for the one answer. A server still loading its
+     * concurrent first callers wait for the one answer, interruptibly: a waiter whose thread is
+     * interrupted leaves at once with the {@link Cancellation} contract's
+     * {@link java.util.concurrent.CancellationException} (status kept set), while the asking
+     * goes on for the others. No lock is held through the asking, whose retries and backoffs
+     * may last minutes: a {@code synchronized} wait for it could not be interrupted. A server still loading its
      * model ({@link ServedModel.Kind#LOADING}) is asked again after the backoff a 503 reply would
      * get, within the same retry budget ({@link RetryPolicy#maxAttempts()}): its chat route
      * answers 503 until then anyway, and the identity must name the weights it then serves
@@ -198,8 +212,10 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
      *       again, so a long-lived client whose server was down when first asked learns what
      *       it serves once it is up, while a server that stays down costs one request (and at
      *       most one request timeout) per pace, not one per caller; an asking cut short by an
-     *       interrupt (the caller is being cancelled) is remembered not at all, and the next
-     *       caller asks at once.</li>
+     *       interrupt (the caller is being cancelled) is remembered not at all: the
+     *       interrupted asker gets what it had so far (not said by the server, its status kept
+     *       set), and the callers that waited for it, and the next caller, ask again at
+     *       once.</li>
      * </ul>
      * A journal does not follow these changes: a {@link JournaledChatModel} asks
      * {@link #identify} once, when it is put in front of this client, and keys every entry it
@@ -209,31 +225,56 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
      * answer after the journal keyed its entries neither re-keys them nor misnames them.
      */
     public ServedModel servedModel() {
-        ServedModel s = served;
-        if (s != null) {
-            return s;
-        }
-        synchronized (servedLock) {
-            if (served != null) {
-                return served;
+        while (true) {
+            ServedModel s = served;
+            if (s != null) {
+                return s;
             }
-            if (unreached != null && clock.instant().isBefore(unreachedAt.plus(SERVED_REASK_PACE))) {
-                return unreached;
-            }
-            ServedModel asked = askServedModel();
-            for (int attempt = 1; asked.kind() == ServedModel.Kind.LOADING
-                    && attempt < retryPolicy.maxAttempts(); attempt++) {
-                Duration wait = retryPolicy.backoff(attempt - 1, random);
-                LOG.info("The server at {} is still loading its model; asking again in {} ms ({}/{})",
-                        baseUrl, wait.toMillis(), attempt + 1, retryPolicy.maxAttempts());
-                try {
-                    sleeper.sleep(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt(); // the first request then stops the run
-                    break;
+            java.util.concurrent.CompletableFuture<ServedModel> mine = null;
+            java.util.concurrent.CompletableFuture<ServedModel> theirs;
+            synchronized (servedLock) {
+                if (served != null) {
+                    return served;
                 }
-                asked = askServedModel();
+                if (unreached != null
+                        && clock.instant().isBefore(unreachedAt.plus(SERVED_REASK_PACE))) {
+                    return unreached;
+                }
+                if (asking == null) {
+                    asking = mine = new java.util.concurrent.CompletableFuture<>();
+                }
+                theirs = asking;
             }
+            if (mine != null) {
+                return askAndShare(mine);
+            }
+            ServedModel shared;
+            try {
+                shared = theirs.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Cancellation.cancelled("waiting for the served-model listing of " + baseUrl, e);
+            } catch (java.util.concurrent.ExecutionException e) {
+                shared = null; // never completed exceptionally (askAndShare); asked again
+            }
+            if (shared != null) {
+                return shared;
+            }
+            // The asker was cancelled or failed: nothing kept, so this caller asks (or waits
+            // for whoever asks first now).
+        }
+    }
+
+    /**
+     * The asking {@link #servedModel} leaves to the caller that found none in flight, outside
+     * {@link #servedLock}: its result is kept as that method says, then handed to the waiters
+     * through {@code shared} (null where nothing is kept for an interrupt or a failure, so that
+     * they ask themselves), however the asking ends.
+     */
+    private ServedModel askAndShare(java.util.concurrent.CompletableFuture<ServedModel> shared) {
+        ServedModel handed = null;
+        try {
+            ServedModel asked = askServedModelWithRetries();
             if (Thread.currentThread().isInterrupted()) {
                 // Cut short by the caller's cancellation, not said by the server: whatever was
                 // had so far is returned to the caller, who stops, and nothing is kept.
@@ -244,15 +285,46 @@ public final class OpenAiCompatibleChatModel implements ChatModel {
             } else {
                 LOG.info(asked.note(baseUrl));
             }
-            if (transientFailure(asked)) {
-                unreached = asked;
-                unreachedAt = clock.instant();
-                return asked;
+            synchronized (servedLock) {
+                if (transientFailure(asked)) {
+                    unreached = asked;
+                    unreachedAt = clock.instant();
+                } else {
+                    unreached = null;
+                    served = asked;
+                }
             }
-            unreached = null;
-            served = asked;
+            handed = asked;
             return asked;
+        } finally {
+            synchronized (servedLock) {
+                asking = null; // before the waiters wake: one that asks again starts its own
+            }
+            shared.complete(handed);
         }
+    }
+
+    /**
+     * {@link #askServedModel}, asked again after a backoff while the server is still loading its
+     * model, within {@link RetryPolicy#maxAttempts()}; an interrupt ends the backoff with the
+     * status set.
+     */
+    private ServedModel askServedModelWithRetries() {
+        ServedModel asked = askServedModel();
+        for (int attempt = 1; asked.kind() == ServedModel.Kind.LOADING
+                && attempt < retryPolicy.maxAttempts(); attempt++) {
+            Duration wait = retryPolicy.backoff(attempt - 1, random);
+            LOG.info("The server at {} is still loading its model; asking again in {} ms ({}/{})",
+                    baseUrl, wait.toMillis(), attempt + 1, retryPolicy.maxAttempts());
+            try {
+                sleeper.sleep(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt(); // the first request then stops the run
+                break;
+            }
+            asked = askServedModel();
+        }
+        return asked;
     }
 
     /**

@@ -93,6 +93,8 @@ public final class FakeOpenAiServer implements AutoCloseable {
     private volatile int modelListStatus = 404;
     private volatile String modelListBody = "{\"error\":{\"message\":\"File Not Found\"}}";
     private volatile long modelListDelayMillis;
+    /** While set and not released, {@code GET /v1/models} waits (see {@link #holdModelListings}). */
+    private volatile CountDownLatch modelListGate;
     private volatile String modelListFirstBody;
     private final AtomicInteger modelListFirstTimes = new AtomicInteger();
 
@@ -165,6 +167,24 @@ public final class FakeOpenAiServer implements AutoCloseable {
         return this;
     }
 
+    /**
+     * {@code GET /v1/models} requests wait, once counted in {@link #modelListings}, until
+     * {@link #releaseModelListings()} (or the server closes): a server that stalls for as long
+     * as a test needs, with no timing.
+     */
+    public FakeOpenAiServer holdModelListings() {
+        this.modelListGate = new CountDownLatch(1);
+        return this;
+    }
+
+    /** Lets the held {@code GET /v1/models} requests, and later ones, answer. */
+    public void releaseModelListings() {
+        CountDownLatch gate = modelListGate;
+        if (gate != null) {
+            gate.countDown();
+        }
+    }
+
     /** {@code GET /v1/models} waits this long before answering (or until the server closes). */
     public FakeOpenAiServer modelListDelayMillis(long ms) {
         this.modelListDelayMillis = ms;
@@ -214,6 +234,11 @@ public final class FakeOpenAiServer implements AutoCloseable {
             modelListingAuthorizations.add(auth == null ? "" : auth);
             if (modelListDelayMillis > 0) {
                 closing.await(modelListDelayMillis, TimeUnit.MILLISECONDS);
+            }
+            CountDownLatch gate = modelListGate;
+            while (gate != null && !gate.await(20, TimeUnit.MILLISECONDS)
+                    && closing.getCount() > 0) {
+                // held: until released or closed
             }
             if (modelListFirstTimes.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 send(ex, 200, modelListFirstBody);
