@@ -10,6 +10,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The {@link BackendContractTest} (every primitive, operator and the GP variance tracker against
@@ -200,6 +202,38 @@ class Nd4jBackendTest extends BackendContractTest {
                 }
             }
         }
+    }
+
+    /**
+     * The CPU path's tracker computes each new factor in blocks of 512 rows, one per pinned
+     * worker, each block repairing its own far rows' exponents (the contract's tracker tests
+     * stay within one block). Exact copies in a cluster 1e6 from the bulk, in rows straddling
+     * the first block boundary and in the last, partial block, copied across blocks; bulk rows
+     * copied across blocks too. Conditioned on copies of rows already conditioned on, every
+     * variance must stay at the reference's, as in the one-block contract test; at l = 1e-8
+     * every row is far and every entry of every block is repaired.
+     */
+    @ParameterizedTest(name = "l = {0}")
+    @ValueSource(doubles = {6.5, 1e-8})
+    void gpVariancesAcrossFactorBlocksKeepExactCopiesAtTheReference(double lengthScale) {
+        int n = 1_237;
+        int d = 16;
+        java.util.Random random = new java.util.Random(29);
+        float[] data = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            boolean far = (i >= 480 && i < 560) || i >= 1_180;
+            for (int k = 0; k < d; k++) {
+                data[i * d + k] = (float) random.nextGaussian() + (far ? 1e6f : 0f);
+            }
+        }
+        for (int c = 0; c < 10; c++) {
+            System.arraycopy(data, (500 + c) * d, data, (1_200 + c) * d, d); // far, blocks 0 to 2
+            System.arraycopy(data, (540 + c) * d, data, (1_220 + c) * d, d); // far, blocks 1 to 2
+            System.arraycopy(data, c * d, data, (700 + c) * d, d); // bulk, blocks 0 to 1
+        }
+        FloatMatrix x = new FloatMatrix(n, d, data);
+        assertVariancesAlongASequence(x, lengthScale, 1e-6,
+                new int[] {500, 1_200, 540, 1_220, 0, 700, 1, 530}, 8, 1e-9);
     }
 
     private void assertOperatorMatchesReference(FloatMatrix x, FloatMatrix y, double[] w,

@@ -973,7 +973,7 @@ public abstract class BackendContractTest {
      * {@code greedy} more of the reference's picks; after every step each variance must be
      * within {@code tolerance} of the reference's.
      */
-    private void assertVariancesAlongASequence(FloatMatrix x, double lengthScale, double noise,
+    void assertVariancesAlongASequence(FloatMatrix x, double lengthScale, double noise,
             int[] sequence, int greedy, double tolerance) {
         int n = x.rows();
         int steps = sequence.length + greedy;

@@ -40,8 +40,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * kernel and feature primitives walk their output in fixed blocks of at most {@link #GEMM_ROWS}
  * rows, one single-threaded GEMM each on the {@link PinnedWorkers}, so their off-heap scratch
  * stays within one tile however large the output and however many the cores
- * ({@link #claimants}), and their bits do not depend on the thread count
- * (the inner products, used by searches, still run one GEMM on OpenBLAS's threads). The hot path, the tiled kernel product, runs
+ * ({@link #claimants}), and their bits do not depend on the thread count; so do the inner
+ * products that searches use. The hot path, the tiled kernel product, runs
  * block-parallel on {@link PinnedWorkers} ({@link Nd4jKernelOperator}); the GP tracker keeps its
  * factor in double ({@link Nd4jGpVarianceTracker}). Operators allocate all their buffers once, at
  * construction (so ND4J workspaces would add nothing), and must be closed.
@@ -51,9 +51,8 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * backend, where it would run on a released context.
  *
  * <p>Embedded in a host that uses ND4J too, the backend leaves ND4J's default data type alone
- * (every array it makes names its type), and its native work outside the pinned runs
- * runs under {@link PinnedWorkers#exclusive}, so its results do not depend on what other threads
- * run.
+ * (every array it makes names its type), and all its BLAS calls run in pinned runs
+ * ({@link PinnedWorkers}), so its results do not depend on what other threads run.
  */
 public final class Nd4jBackend implements KernelBackend {
 
@@ -128,12 +127,14 @@ public final class Nd4jBackend implements KernelBackend {
     }
 
     /**
-     * One OpenBLAS SGEMM ({@code X Y^T}, on OpenBLAS's own threads) per row tile of the output
-     * on the CPU path; {@link PortableBlocks#innerProducts} on the portable path. The operands
-     * and the tile live in native buffers kept per thread between calls until this backend
-     * closes ({@link BackendScratch}): a search calls this thousands of times with the same
-     * shapes, and fresh buffers would pay the first-touch page faults of tens of megabytes on
-     * every call (measured: a third of the time of a 2,048 x 8,192 x 384 block).
+     * {@code X Y^T} by {@link #innerProductBlocks} on the CPU path, each block computed into its
+     * worker's part of a native tile and copied from there into its rows of {@code out};
+     * {@link PortableBlocks#innerProducts} on the portable path. The operands and the tile live
+     * in native buffers kept per calling thread between calls until this backend closes
+     * ({@link BackendScratch}): a search calls this thousands of times with the same shapes, and
+     * fresh buffers would pay the first-touch page faults of tens of megabytes on every call
+     * (measured: a third of the time of a 2,048 x 8,192 x 384 block). The tile holds one block
+     * per claiming worker, so it stays within a tile's bytes ({@link #claimants}).
      */
     @Override
     public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
@@ -144,13 +145,33 @@ public final class Nd4jBackend implements KernelBackend {
             PortableBlocks.innerProducts(x, y, out);
             return;
         }
+        int n = x.rows();
         int m = y.rows();
-        gemmRows(x, y, (tile, start, count) -> tile.position(0).get(out, start * m, count * m));
+        if (n == 0 || m == 0) {
+            return;
+        }
+        int blockRows = blockRows(n, m);
+        int blocks = (n + blockRows - 1) / blockRows;
+        int claimants = claimants(blocks, blockRows, m);
+        long perWorker = (long) blockRows * m;
+        scratch.use(buffers -> {
+            FloatPointer left = buffers.left(x);
+            FloatPointer right = buffers.right(y);
+            FloatPointer tile = buffers.tile(perWorker * claimants);
+            PinnedWorkers.forEachBlock(blocks, claimants, (worker, b) -> {
+                int start = b * blockRows;
+                int count = Math.min(blockRows, n - start);
+                FloatPointer own = OpenBlas.at(tile, worker * perWorker);
+                innerProductBlock(left, right, start, count, m, x.cols(), own);
+                own.get(out, start * m, count * m);
+            });
+        });
     }
 
     /**
-     * The SGEMM written straight into {@code out} when it is a direct buffer (the CPU path): no
-     * tile, no copy. Otherwise as the array form.
+     * The SGEMM blocks written straight into {@code out} when it is a direct buffer in native
+     * order (the CPU path): no tile, no copy; the same blocks, so the same bits, as the array
+     * form. Otherwise as the array form.
      */
     @Override
     public void innerProducts(FloatMatrix x, FloatMatrix y, java.nio.FloatBuffer out) {
@@ -166,44 +187,36 @@ public final class Nd4jBackend implements KernelBackend {
         }
         int n = x.rows();
         int m = y.rows();
-        int d = x.cols();
         if (n == 0 || m == 0) {
             return;
         }
-        scratch.use(buffers -> PinnedWorkers.exclusive(() -> {
+        int blockRows = blockRows(n, m);
+        int blocks = (n + blockRows - 1) / blockRows;
+        scratch.use(buffers -> {
             FloatPointer left = buffers.left(x);
             FloatPointer right = buffers.right(y);
             try (FloatPointer target = new FloatPointer(out)) {
-                OpenBlas.gemmNT(n, m, d, 1f, left, right, target.position(0));
+                target.position(0);
+                PinnedWorkers.forEachBlock(blocks, (worker, b) -> {
+                    int start = b * blockRows;
+                    int count = Math.min(blockRows, n - start);
+                    innerProductBlock(left, right, start, count, m, x.cols(),
+                            OpenBlas.at(target, (long) start * m));
+                });
             }
-        }));
+        });
     }
 
-    /** Receives one row tile of X Y^T in native memory. */
-    @FunctionalInterface
-    private interface TileSink {
-        void accept(FloatPointer tile, int start, int count);
-    }
-
-    /** X Y^T by row tiles into a per-thread native tile, each handed to {@code sink}. */
-    private void gemmRows(FloatMatrix x, FloatMatrix y, TileSink sink) {
-        int n = x.rows();
-        int m = y.rows();
-        int d = x.cols();
-        if (n == 0 || m == 0) {
-            return;
-        }
-        int tileRows = TilePlan.tileRowsFor(n, m, TilePlan.DEFAULT_TILE_BYTES);
-        scratch.use(buffers -> PinnedWorkers.exclusive(() -> {
-            FloatPointer left = buffers.left(x);
-            FloatPointer right = buffers.right(y);
-            FloatPointer tile = buffers.tile((long) tileRows * m);
-            for (int start = 0; start < n; start += tileRows) {
-                int count = Math.min(tileRows, n - start);
-                OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, tile);
-                sink.accept(tile, start, count);
-            }
-        }));
+    /**
+     * Rows {@code start .. start + count - 1} of {@code X Y^T} into {@code block}
+     * ({@code count x m}, dense): one single-threaded SGEMM on a pinned worker. The blocks are
+     * {@link #blockRows} rows of the output, fixed by the sizes, so the bits of every product
+     * are the same whatever the thread count; one SGEMM on OpenBLAS's own threads put
+     * {@code filter}'s cosines up to 3.6e-7 apart between thread counts (review 23).
+     */
+    private static void innerProductBlock(FloatPointer left, FloatPointer right, int start,
+            int count, int m, int d, FloatPointer block) {
+        OpenBlas.gemmNT(count, m, d, 1f, OpenBlas.at(left, (long) start * d), right, block);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.host.ExactKernelColumn;
 import org.bytedeco.javacpp.DoublePointer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -17,7 +18,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link AugmentedRows} in float) against row p's partner, then a clamp and exp, written
  * straight into the new factor row, O(N d); then {@code v = (k - V V[p]^T) / sqrt(var_p + s^2)}
  * is one DGEMV into row t of the factor store plus a DSCAL, O(N t); then {@code var -= v^2},
- * O(N). Entries of rows far from c, or at a length scale far below the rows' spread, are
+ * O(N). Both DGEMVs run in fixed blocks of rows on the pinned workers ({@link #newFactor}), so
+ * the variances are the same bits whatever the thread count. Entries of rows far from c, or at a length scale far below the rows' spread, are
  * recomputed by the difference form ({@link #repairFarEntries}).
  *
  * <p>Precision: X is float32, but the augmented rows, the kernel column, the factor V
@@ -100,14 +102,25 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         }
     }
 
-    /** The next factor, under {@link PinnedWorkers#exclusive} (its GEMVs round by thread count). */
+    /**
+     * Rows per block of a new factor: each block of rows is computed whole by one pinned worker
+     * ({@link PinnedWorkers#forEachBlock}), its GEMVs single-threaded, so the grid, and the
+     * bits of the variances, depend on N alone. One DGEMV on OpenBLAS's own threads rounds by
+     * their count ({@code select}'s variances moved in their 8th digit between 1 and 2 threads,
+     * review 23). 512 rows of {@code d + 2} doubles (1.5 MiB at d = 384) keep the blocks many
+     * enough to share out and each call long against its overhead.
+     */
+    static final int FACTOR_ROWS = 512;
+
+    /**
+     * The next factor, {@code v = (k - V V[p]^T) / sqrt(pivot2)}, in fixed blocks of
+     * {@link #FACTOR_ROWS} rows. Entry i of v needs row i of the augmented rows, column i of
+     * the factor store and row p's (read only), so the blocks are independent, and each entry is
+     * a sum over one block's call alone: no partials to combine. Nothing here is a triangular
+     * solve; the Cholesky step's only sequential part, {@code var -= v^2}, is elementwise.
+     */
     @Override
     double[] newFactor(int p, double pivot2) {
-        return PinnedWorkers.exclusive(() -> factor(p, pivot2));
-    }
-
-    private double[] factor(int p, double pivot2) {
-        DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size);
         // Row p is stored as [x_p - c, -||x_p - c||^2 / 2, 1]; its partner swaps the last two,
         // so row i times the partner is x_i . x_p - (||x_i||^2 + ||x_p||^2) / 2 (about c).
         OpenBlas.at(rowsPtr, (long) p * depth).get(partnerHost, 0, depth);
@@ -115,30 +128,42 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         partnerHost[depth - 2] = 1;
         partnerHost[depth - 1] = half;
         partnerPtr.put(partnerHost, 0, depth);
-        OpenBlas.dgemv(size, depth, alpha, rowsPtr, partnerPtr, target);
-        target.get(factorHost, 0, size);
-        repairFarEntries(p);
-        for (int i = 0; i < size; i++) {
+        int blocks = (size + FACTOR_ROWS - 1) / FACTOR_ROWS;
+        double scale = 1.0 / Math.sqrt(pivot2);
+        PinnedWorkers.forEachBlock(blocks, (worker, b) -> factorBlock(p, scale,
+                b * FACTOR_ROWS, Math.min(FACTOR_ROWS, size - b * FACTOR_ROWS)));
+        return factorHost;
+    }
+
+    /** Entries {@code start .. start + count - 1} of the new factor, into store and host. */
+    private void factorBlock(int p, double scale, int start, int count) {
+        DoublePointer target = OpenBlas.at(factorsPtr, (long) rank * size + start);
+        OpenBlas.dgemv(count, depth, alpha, OpenBlas.at(rowsPtr, (long) start * depth),
+                partnerPtr, target);
+        target.get(factorHost, start, count);
+        repairFarEntries(p, start, start + count);
+        for (int i = start; i < start + count; i++) {
             // Clamp: no exponent may round above 0 (k <= 1).
             factorHost[i] = Math.exp(Math.min(factorHost[i], 0.0));
         }
-        factorHost[p] = 1.0; // the self-distance is 0 exactly
-        target.put(factorHost, 0, size);
+        if (p >= start && p < start + count) {
+            factorHost[p] = 1.0; // the self-distance is 0 exactly
+        }
+        target.put(factorHost, start, count);
         if (rank > 0) {
             // v = k - V[:, :t] V[p, :t]^T, with V stored transposed (factor t = row t), so
-            // V[p, :t] is column p of the store: read in place with stride N. The output row
-            // t is not among the rows read.
-            OpenBlas.dgemvTransposedAdd(rank, size, -1.0, factorsPtr, OpenBlas.at(factorsPtr, p),
-                    size, target);
+            // V[p, :t] is column p of the store: read in place with stride N, and this block's
+            // columns of the first t rows with leading dimension N. Row t is not among them.
+            OpenBlas.dgemvTransposedAdd(rank, count, size, -1.0, OpenBlas.at(factorsPtr, start),
+                    OpenBlas.at(factorsPtr, p), size, target);
         }
-        OpenBlas.dscal(size, 1.0 / Math.sqrt(pivot2), target);
-        target.get(factorHost, 0, size);
-        return factorHost;
+        OpenBlas.dscal(count, scale, target);
+        target.get(factorHost, start, count);
     }
 
     /**
      * Recomputes by the difference form ({@link ExactKernelColumn#squaredDistance}) the
-     * exponents of column p, in {@link #factorHost}, whose DGEMV rounding can matter: the GEMV
+     * exponents of column p's rows {@code from .. to - 1}, in {@link #factorHost}, whose DGEMV rounding can matter: the GEMV
      * form errs by about {@code alpha eps (r_i + r_p)} ({@code r = ||x - c||^2}), which is
      * nothing for rows about the centre at a median-heuristic length scale but not for rows far
      * from it (a cluster 1e6 away with exact copies in it: variances 2.5e-3 off the reference)
@@ -148,14 +173,15 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
      * usually), and only entries whose kernel value can be above exp(-NEGLIGIBLE_EXPONENT) are
      * recomputed.
      */
-    private void repairFarEntries(int p) {
+    private void repairFarEntries(int p, int from, int to) {
         double rp = radius2[p];
         if (rp <= halfLimit) {
-            for (int i : farRows) {
-                repairEntry(i, p, rp);
+            int f = Arrays.binarySearch(farRows, from);
+            for (f = f >= 0 ? f : -f - 1; f < farRows.length && farRows[f] < to; f++) {
+                repairEntry(farRows[f], p, rp);
             }
         } else {
-            for (int i = 0; i < size; i++) {
+            for (int i = from; i < to; i++) {
                 repairEntry(i, p, rp);
             }
         }

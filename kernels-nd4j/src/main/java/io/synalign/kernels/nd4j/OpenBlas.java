@@ -84,12 +84,13 @@ final class OpenBlas {
     }
 
     /**
-     * {@code y += alpha A^T x} in double precision, A row-major {@code rows x cols}, x read with
-     * stride {@code incX} (so a column of a row-major matrix can be passed in place).
+     * {@code y += alpha A^T x} in double precision, A row-major {@code rows x cols} with row
+     * stride {@code lda} (so a block of columns of a wider matrix can be passed in place), x read
+     * with stride {@code incX} (so a column of a row-major matrix can be passed in place).
      */
-    static void dgemvTransposedAdd(int rows, int cols, double alpha, DoublePointer a,
+    static void dgemvTransposedAdd(int rows, int cols, int lda, double alpha, DoublePointer a,
             DoublePointer x, int incX, DoublePointer y) {
-        openblas_nolapack.cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, a, cols, x,
+        openblas_nolapack.cblas_dgemv(CblasRowMajor, CblasTrans, rows, cols, alpha, a, lda, x,
                 incX, 1.0, y, 1);
     }
 

@@ -6,7 +6,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
-import java.util.function.Supplier;
 import org.nd4j.linalg.factory.Environment;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -25,15 +24,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The thread settings are process-wide (neither ND4J's {@code setMaxThreads} nor the OpenBLAS
  * binding it ships offers a per-thread one), so pinned runs are serialised by one lock and the
- * settings found are restored afterwards. This backend's other native work (feature matrices,
- * kernel blocks, GEMVs on the calling thread, the GP tracker's factors) runs through
- * {@link #exclusive} under the same lock: OpenBLAS's GEMM and GEMV round differently at one
- * thread than at several, so a feature matrix built while another fit's kernel product held the
- * pin differed from the same one built alone (weights up to 7e-5 apart, review 22). Under the
- * lock every such call sees the configured thread counts, so a result no longer depends on what
- * other threads run; two concurrent fits take turns on the cores instead of sharing them, which
- * both would use whole anyway. ND4J work of the host's own on other threads during a pinned run
- * still runs single-threaded. The workers are daemon threads shared by all operators.
+ * settings found are restored afterwards. Every BLAS call of this backend runs in a pinned run,
+ * on a grid fixed by the problem's size ({@link #forEachBlock}): OpenBLAS's GEMM and GEMV round
+ * by their thread count, so a feature matrix built while another fit's kernel product held the
+ * pin differed from the same one built alone (weights up to 7e-5 apart, review 22), and a
+ * product on OpenBLAS's own threads moved with the core count (review 23). Two concurrent fits
+ * take turns on the cores instead of sharing them, which both would use whole anyway. ND4J work
+ * of the host's own on other threads during a pinned run still runs single-threaded. The
+ * workers are daemon threads shared by all operators.
  */
 final class PinnedWorkers {
 
@@ -41,6 +39,12 @@ final class PinnedWorkers {
 
     /** Workers: the BLAS thread count ND4J configured (OMP_NUM_THREADS or the cores). */
     private static final int COUNT = Math.max(1, Nd4j.factory().blas().getMaxThreads());
+
+    /**
+     * Set on a thread while it runs a worker's body: a {@link #forEachBlock} called from there
+     * runs inline (see there), a {@link #run} is refused.
+     */
+    private static final ThreadLocal<Boolean> IN_BODY = ThreadLocal.withInitial(() -> false);
 
     private static final ExecutorService POOL = COUNT == 1 ? null
             : Executors.newFixedThreadPool(COUNT - 1, task -> {
@@ -55,32 +59,6 @@ final class PinnedWorkers {
     /** How many workers {@link #run} uses. */
     static int count() {
         return COUNT;
-    }
-
-    /**
-     * Runs {@code section}, native work on the calling thread, while no pinned run is under way,
-     * so at the configured thread counts (see the class comment); reentrant, and free of waiting
-     * when only one worker is configured (nothing is ever pinned then). Never call it from a
-     * worker's body: the caller of {@link #run} holds the lock and waits for the workers.
-     */
-    static void exclusive(Runnable section) {
-        if (COUNT == 1) {
-            section.run();
-            return;
-        }
-        synchronized (LOCK) {
-            section.run();
-        }
-    }
-
-    /** {@link #exclusive(Runnable)} with a result. */
-    static <T> T exclusive(Supplier<T> section) {
-        if (COUNT == 1) {
-            return section.get();
-        }
-        synchronized (LOCK) {
-            return section.get();
-        }
     }
 
     /** One worker's share of a {@link #run(Worker)}. */
@@ -98,6 +76,10 @@ final class PinnedWorkers {
     /**
      * Calls {@code body.accept(k)} for every worker {@code k < count()} concurrently, worker 0 on
      * the calling thread, and returns when all have finished; the first failure is rethrown.
+     *
+     * @throws IllegalStateException when called from inside a worker's body: the workers it
+     *     would hand the body to are the ones running the outer call, and the lock it would
+     *     take is held by that call's caller, so it would wait forever
      */
     static void run(IntConsumer body) {
         run((worker, callerInterrupted) -> body.accept(worker));
@@ -107,11 +89,19 @@ final class PinnedWorkers {
      * {@link #run(IntConsumer)}, each worker told how to read the caller's interrupt. The caller
      * waits for the other workers parked ({@link CallerWait}), not interruptibly (they write its
      * buffers), and returns with its interrupt status set where it was interrupted.
+     *
+     * @throws IllegalStateException when called from inside a worker's body (see
+     *     {@link #run(IntConsumer)})
      */
     static void run(Worker body) {
+        if (IN_BODY.get()) {
+            throw new IllegalStateException("PinnedWorkers.run called from inside a worker's"
+                    + " body: the workers are busy with the outer run (use forEachBlock, which"
+                    + " runs inline there)");
+        }
         if (COUNT == 1) {
             Thread caller = Thread.currentThread();
-            body.run(0, caller::isInterrupted);
+            inBody(body, 0, caller::isInterrupted);
             return;
         }
         synchronized (LOCK) {
@@ -147,6 +137,15 @@ final class PinnedWorkers {
      * order), so the bits of the result do not depend on how many workers there are or which
      * ran what. OpenBLAS left on its own threads rounds by their count: one GEMV of a kept kernel
      * gave weights up to 4e-5 apart at 1, 2 and 16 threads (review 23).
+     *
+     * <p>Called from inside a worker's body (a block whose own work is a walk), the inner walk
+     * runs on the calling worker alone, its blocks in order, as worker 0: the other workers
+     * are busy with the outer walk and the lock is its caller's, so handing the blocks out
+     * would wait forever (before review 24 it did). Running them inline changes no bits: the
+     * native libraries are already at one thread, and the bits depend on the caller's grid
+     * only, not on which worker ran a block. So a body's per-worker scratch must belong to the
+     * walk (made by its caller, or the calling thread's own), never be shared between walks by
+     * worker number: an inline walk's worker 0 runs beside the outer walk's.
      */
     static void forEachBlock(int blocks, BlockBody body) {
         forEachBlock(blocks, COUNT, body);
@@ -166,6 +165,12 @@ final class PinnedWorkers {
         }
         if (claimants < 1) {
             throw new IllegalArgumentException("claimants " + claimants + ": at least 1");
+        }
+        if (IN_BODY.get()) {
+            for (int b = 0; b < blocks; b++) {
+                body.accept(0, b);
+            }
+            return;
         }
         AtomicInteger next = new AtomicInteger();
         run(worker -> {
@@ -193,7 +198,7 @@ final class PinnedWorkers {
             try {
                 POOL.execute(() -> {
                     try {
-                        body.run(worker, callerInterrupted);
+                        inBody(body, worker, callerInterrupted);
                     } catch (Throwable e) {
                         failures[worker] = e;
                     } finally {
@@ -206,7 +211,7 @@ final class PinnedWorkers {
             }
         }
         try {
-            body.run(0, callerInterrupted);
+            inBody(body, 0, callerInterrupted);
         } catch (RuntimeException | Error e) {
             failures[0] = e;
         }
@@ -227,6 +232,16 @@ final class PinnedWorkers {
         }
         if (failure != null) {
             throw new IllegalStateException("kernel worker failed", failure);
+        }
+    }
+
+    /** {@code body.run(worker, ...)} with {@link #IN_BODY} set on this thread meanwhile. */
+    private static void inBody(Worker body, int worker, BooleanSupplier callerInterrupted) {
+        IN_BODY.set(true);
+        try {
+            body.run(worker, callerInterrupted);
+        } finally {
+            IN_BODY.set(false);
         }
     }
 }

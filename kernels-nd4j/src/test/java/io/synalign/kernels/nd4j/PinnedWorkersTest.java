@@ -4,13 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -144,14 +148,53 @@ class PinnedWorkersTest {
     }
 
     /**
-     * Whether {@code t} is blocked entering the pin's lock, in {@link PinnedWorkers#exclusive}
-     * or (the feature operator's blocks, since review 23) {@link PinnedWorkers#run}.
+     * Whether {@code t} is blocked entering the pin's lock in {@link PinnedWorkers#run} (every
+     * BLAS call of the backend since review 24; before it, also {@code exclusive}).
      */
     private static boolean waitsForThePin(Thread t) {
         return t.getState() == Thread.State.BLOCKED && Arrays.stream(t.getStackTrace())
                 .anyMatch(frame -> frame.getClassName().equals(PinnedWorkers.class.getName())
-                        && (frame.getMethodName().equals("exclusive")
-                                || frame.getMethodName().equals("run")));
+                        && frame.getMethodName().equals("run"));
+    }
+
+    /**
+     * A walk started inside a worker's body runs on that worker, its blocks in order, as worker
+     * 0. Before review 24 it waited forever: the other workers were busy with the outer walk (or
+     * blocked on the lock its caller held). On the old code this test times out (and leaves the
+     * deadlocked workers holding the lock, so run it alone there).
+     */
+    @Test
+    void aWalkInsideAWorkersBodyRunsInlineInBlockOrder() {
+        int outer = 2 * PinnedWorkers.count() + 1;
+        int inner = 5;
+        int[][] seen = new int[outer][];
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> PinnedWorkers.forEachBlock(outer,
+                (worker, b) -> {
+                    Thread self = Thread.currentThread();
+                    List<Integer> order = new ArrayList<>();
+                    PinnedWorkers.forEachBlock(inner, (innerWorker, c) -> {
+                        assertSame(self, Thread.currentThread(), "the inner walk's thread");
+                        assertEquals(0, innerWorker, "the inner walk's worker");
+                        order.add(c);
+                    });
+                    seen[b] = order.stream().mapToInt(Integer::intValue).toArray();
+                }));
+        for (int b = 0; b < outer; b++) {
+            assertArrayEquals(new int[] {0, 1, 2, 3, 4}, seen[b], "inner blocks of outer block " + b);
+        }
+    }
+
+    /**
+     * A whole run asked for inside a worker's body is refused with a message saying why: it
+     * would hand its body to the workers running the outer walk.
+     */
+    @Test
+    void aRunInsideAWorkersBodyIsRefused() {
+        IllegalStateException refused = assertThrows(IllegalStateException.class,
+                () -> assertTimeoutPreemptively(Duration.ofSeconds(30),
+                        () -> PinnedWorkers.forEachBlock(1, (worker, b) -> PinnedWorkers.run(k -> {
+                        }))));
+        assertTrue(refused.getMessage().contains("inside a worker's body"), refused.getMessage());
     }
 
     /**

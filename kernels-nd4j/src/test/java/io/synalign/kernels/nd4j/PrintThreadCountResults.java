@@ -7,9 +7,13 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
+import io.synalign.kernels.GpVarianceTracker;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.BitSet;
 import java.util.HexFormat;
 import java.util.Random;
 
@@ -73,8 +77,40 @@ final class PrintThreadCountResults {
             float[] d2 = new float[n * n];
             backend.squaredDistances(x, x, d2);
             print("squaredDistances", d2);
+            float[] dots = new float[n * m];
+            backend.innerProducts(x, y, dots);
+            print("innerProducts", dots);
+            FloatBuffer direct = ByteBuffer.allocateDirect(4 * n * m)
+                    .order(ByteOrder.nativeOrder()).asFloatBuffer();
+            backend.innerProducts(x, y, direct);
+            direct.get(dots);
+            print("innerProductsDirect", dots);
+            // Larger than the other products' inputs: OpenBLAS split these GEMVs by its thread
+            // count only from a few thousand rows on (4,099 x 129: three counts, three results).
+            print("gpVariances", gpVariances(backend, matrix(random, 4_099, 129)));
         }
     }
+
+    /**
+     * The variances after conditioning on {@value #GP_PICKS} rows, each the largest variance
+     * left (the exploration step's greedy pick), so a pick that moved would show too.
+     */
+    private static double[] gpVariances(KernelBackend backend, FloatMatrix x) {
+        double[] variances = new double[x.rows()];
+        try (GpVarianceTracker tracker = backend.gpVarianceTracker(x, Math.sqrt(x.cols()), 1e-3,
+                GP_PICKS)) {
+            BitSet picked = new BitSet();
+            for (int t = 0; t < GP_PICKS; t++) {
+                int p = tracker.argmax(picked);
+                picked.set(p);
+                tracker.condition(p);
+            }
+            tracker.variances(variances);
+        }
+        return variances;
+    }
+
+    private static final int GP_PICKS = 23;
 
     private static FloatMatrix matrix(Random random, int rows, int cols) {
         float[] data = new float[rows * cols];

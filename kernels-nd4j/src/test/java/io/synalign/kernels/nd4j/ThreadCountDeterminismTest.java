@@ -21,11 +21,14 @@ import org.junit.jupiter.api.io.TempDir;
  * same bits in every product. Before review 23 the kept kernel's product, the feature
  * operator's and the distances each ran one GEMV or GEMM on OpenBLAS's own threads, whose
  * rounding depends on their count, and the tiled grid was the tile divided by the workers.
+ * Before review 24 so did the inner products (searches: {@code filter}'s cosines) and the GP
+ * variance tracker's factors ({@code select}).
  */
 class ThreadCountDeterminismTest {
 
     private static final String[] PRODUCTS = {"keptCross", "keptSelf", "tiled",
-        "featuresTransposeTimes", "featuresTimes", "squaredDistances"};
+        "featuresTransposeTimes", "featuresTimes", "squaredDistances", "innerProducts",
+        "innerProductsDirect", "gpVariances"};
 
     @Test
     void everyProductIsBitIdenticalAtOneTwoAndThreeNativeThreads(@TempDir Path dir)
@@ -50,6 +53,9 @@ class ThreadCountDeterminismTest {
                 }
             });
         }
+        // The direct-buffer form (what searches call) computes the very same blocks.
+        checks.add(() -> assertEquals(runs.get(0).get("innerProducts"),
+                runs.get(0).get("innerProductsDirect"), "innerProducts into an array and a buffer"));
         assertAll(checks);
     }
 
