@@ -246,6 +246,7 @@ final class GenerateCommand extends CliCommand {
             outputs.commit();
         }
         GenerationOptions.printSummary(stdout, g);
+        JournalUse.print(JournalUse.of(journal), stdout, spec.commandLine().getErr());
         stdout.println("wrote " + out + (runDir == null ? ""
                 : " and " + runDir.resolve(RunFiles.GENERATION)));
         stdout.flush();

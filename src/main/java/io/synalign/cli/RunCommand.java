@@ -268,6 +268,7 @@ final class RunCommand extends CliCommand {
         TextAlignment.Embedded embedded;
         LabelPlan plan;
         String encoderId;
+        JournalUse journalUse;
         // The journal first: one held by another run, or damaged, is reported before the model
         // loads.
         try (CallJournal journal = generation.openJournal(checked);
@@ -288,6 +289,7 @@ final class RunCommand extends CliCommand {
                         embeddedReal, journal, loop);
             }
             stop.close(); // the generation has finished: a later Ctrl-C needs no journal note
+            journalUse = JournalUse.of(journal);
             g = generatedRows;
             List<GeneratedSample> generated = g.samples();
             if (generated.isEmpty()) {
@@ -447,6 +449,7 @@ final class RunCommand extends CliCommand {
             outputs.commit();
         }
         GenerationOptions.printSummary(stdout, g);
+        JournalUse.print(journalUse, stdout, err);
         if (filterSummary != null) {
             stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"
                     + " --leakage-against and %d near-duplicates (cosine >= %s); %d rows aligned%n",

@@ -205,8 +205,11 @@ class RetrievalGenerateTest {
             int first = server.requests.get();
             assertEquals(6, first, "3 summaries and 3 query requests");
             byte[] rows = Files.readAllBytes(dir.resolve("q.jsonl"));
-            assertEquals(0, generate(args).status());
+            Cli.Run second = generate(args);
+            assertEquals(0, second.status());
             assertEquals(first, server.requests.get(), "the second run sends nothing");
+            assertTrue(second.out().contains("journal " + dir.resolve("journal").toAbsolutePath().normalize()
+                    + ": 6 replies replayed, 0 requests sent\n"), second.out());
             assertArrayEquals(rows, Files.readAllBytes(dir.resolve("q.jsonl")));
         }
     }

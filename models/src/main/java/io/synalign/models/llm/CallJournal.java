@@ -103,6 +103,15 @@ public final class CallJournal implements AutoCloseable {
      * told once, at {@link #close}.
      */
     private final Map<String, Boolean> withoutBudget = new ConcurrentHashMap<>();
+    /** {@link #entries}' size when the journal was opened: what a resumed run could replay. */
+    private final int heldAtOpen;
+    /**
+     * Requests a {@link JournaledChatModel} answered from this journal, and those it sent to its
+     * model ({@link #noteReplayed}, {@link #noteSent}): a run says both, so that a journal that a
+     * change of prompts or model bypassed is not bypassed in silence.
+     */
+    private final java.util.concurrent.atomic.AtomicLong replayed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     /** {@link #served} holds a record not yet written (it is, before the next append). */
     private boolean servedPending;
     private boolean appended;
@@ -120,6 +129,7 @@ public final class CallJournal implements AutoCloseable {
         this.lock = lock;
         this.out = out;
         this.entries = entries;
+        this.heldAtOpen = entries.size();
     }
 
     /**
@@ -487,6 +497,31 @@ public final class CallJournal implements AutoCloseable {
         }
         entries.put(entry.key(), entry);
         appended = true;
+    }
+
+    /** The completed calls this journal held when it was opened (none: a new journal). */
+    public int heldAtOpen() {
+        return heldAtOpen;
+    }
+
+    /** Requests answered from this journal since it was opened (valid and invalid replies). */
+    public long replayed() {
+        return replayed.get();
+    }
+
+    /** Requests sent to the model since the journal was opened, because it held no usable reply. */
+    public long sent() {
+        return sent.get();
+    }
+
+    /** Counts a request answered from the journal ({@link #replayed}). */
+    void noteReplayed() {
+        replayed.incrementAndGet();
+    }
+
+    /** Counts a request sent to the model ({@link #sent}). */
+    void noteSent() {
+        sent.incrementAndGet();
     }
 
     /**
