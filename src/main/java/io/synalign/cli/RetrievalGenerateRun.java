@@ -148,7 +148,7 @@ final class RetrievalGenerateRun {
             if (cmd.runDir != null) {
                 Map<String, Object> json = document(result, servedInstead, checked, cacheDir, budget,
                         passages.size(), real.size());
-                outputs.stage(cmd.runDir.resolve(RunFiles.GENERATION), o -> Json.writePretty(o, json));
+                outputs.stage(cmd.runDir.resolve(RunFiles.GENERATION), o -> Json.writeRunDocument(o, json));
             }
             outputs.commit();
         }

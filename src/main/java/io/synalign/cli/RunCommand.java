@@ -437,13 +437,13 @@ final class RunCommand extends CliCommand {
                 if (filterSummary != null) {
                     json.put("filter", filterSummary);
                 }
-                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
+                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writeRunDocument(o, json));
                 Map<String, Object> testJson = tested.json();
                 testJson.put(WeightedFileOrigin.KEY, WeightedFileOrigin.compare(syntheticRows,
                         syntheticRows, RunFiles.WEIGHTED, RunFiles.ALIGNMENT).json());
                 testJson.put(FittedRealRows.KEY,
                         FittedRealRows.compare(realRows, realRows).json());
-                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
+                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writeRunDocument(o, testJson));
                 written.add("the run directory " + runDir);
             }
             outputs.commit();

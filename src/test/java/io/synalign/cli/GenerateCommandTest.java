@@ -1019,6 +1019,33 @@ class GenerateCommandTest {
         assertFalse(Files.exists(dir.resolve("j")), "nothing created");
     }
 
+    /**
+     * A journal whose served-models.json a newer SynAlign wrote (a larger "v") is refused, exit
+     * 2 naming the file, before the model loads or a request goes out.
+     */
+    @Test
+    void aJournalRecordOfANewerFormatIsExit2BeforeAnyRequest() throws IOException {
+        Path journal = Files.createDirectory(dir.resolve("journal"));
+        Path served = journal.resolve(io.synalign.models.llm.CallJournal.SERVED_FILE);
+        Files.writeString(served, "{\"v\": 2, \"served\": []}\n");
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = Cli.run(cl -> {
+                GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate")
+                        .getCommand();
+                cmd.loader = (spec, options) -> {
+                    throw new AssertionError("the journal is checked before the model loads");
+                };
+                cmd.environment = Map.of(KEY_VAR, key);
+            }, args(server, "synth.jsonl", "--journal", journal.toString()));
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(List.of("synalign: error: " + served.toAbsolutePath().normalize() + ": written by"
+                    + " a newer SynAlign (format 2; this build reads format 1): use that build or a newer one"),
+                    run.errLines());
+            assertEquals(0, server.requests.get(), "no request");
+            assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        }
+    }
+
     @Test
     void aDamagedJournalIsExit2NamingItsLine() throws IOException {
         Path journal = Files.createDirectory(dir.resolve("journal"));

@@ -110,6 +110,8 @@ class RetrievalGenerateTest {
         assertEquals(targets, seen, "every target passage got queries");
         assertEquals(10, rows.size(), "2 per passage");
         JsonNode doc = JSON.readTree(dir.resolve("run").resolve(RunFiles.GENERATION).toFile());
+        assertEquals("format", doc.fieldNames().next(), "the format number first");
+        assertEquals(1, doc.path("format").asInt());
         assertEquals("retrieval", doc.path("task").asText());
         assertEquals(5, doc.path("targetPassages").asInt());
         assertEquals(10, doc.path("queries").asInt());

@@ -66,6 +66,12 @@ public final class CallJournal implements AutoCloseable {
     public static final String LOCK_FILE = "journal.lock";
     /** The identities servers stated, per backend, requested model and server ({@link #identityFor}). */
     public static final String SERVED_FILE = "served-models.json";
+    /**
+     * The format of {@link #SERVED_FILE} this build writes and the newest it reads, under its
+     * key {@code "v"} ({@link io.synalign.models.DocumentFormat}): raise it when a key's meaning
+     * changes, so that an older build refuses the file rather than key by a misread identity.
+     */
+    static final int SERVED_FORMAT = 1;
 
     /**
      * Journal directories (real paths) open in this JVM. A second open in the same JVM must be
@@ -178,6 +184,8 @@ public final class CallJournal implements AutoCloseable {
             }
             Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
             long validLength = load(file, entries);
+            // Read before anything is changed: a newer build's record refuses the open.
+            Map<Scope, String> served = loadServed(dir.resolve(SERVED_FILE));
             try (FileChannel fix = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 if (fix.size() > validLength) {
                     LOG.warn("Journal {}: dropping a torn last line ({} bytes) left by an interrupted run",
@@ -186,7 +194,6 @@ public final class CallJournal implements AutoCloseable {
                     fix.force(true);
                 }
             }
-            Map<Scope, String> served = loadServed(dir.resolve(SERVED_FILE));
             FileOutputStream out = new FileOutputStream(file.toFile(), true);
             LOG.info("Journal {}: {} completed calls", dir, entries.size());
             return new CallJournal(dir, heldKey, lockChannel, lock, out, entries, created, served);
@@ -261,7 +268,13 @@ public final class CallJournal implements AutoCloseable {
             return served;
         }
         try {
-            JsonNode records = Json.MAPPER.readTree(file.toFile()).get("served");
+            JsonNode root = Json.MAPPER.readTree(file.toFile());
+            String newer = io.synalign.models.DocumentFormat.newer(
+                    io.synalign.models.DocumentFormat.of(root, "v"), SERVED_FORMAT);
+            if (newer != null) {
+                throw new JournalException(file + ": " + newer);
+            }
+            JsonNode records = root == null ? null : root.get("served");
             if (records == null || !records.isArray()) {
                 throw new IOException("no \"served\" list");
             }
@@ -291,6 +304,8 @@ public final class CallJournal implements AutoCloseable {
                         scope.model(), scope.server());
             }
             return served;
+        } catch (JournalException e) {
+            throw e; // a newer build's record: not to be misread, nor overwritten
         } catch (IOException | RuntimeException e) {
             LOG.warn("Journal {}: ignoring {} ({}); entries keyed by what a server served are found only while"
                     + " it answers, until the file is written again", file.getParent(), file, e.getMessage());
@@ -400,7 +415,7 @@ public final class CallJournal implements AutoCloseable {
     private void writeServed() {
         servedPending = false;
         com.fasterxml.jackson.databind.node.ObjectNode root = Json.object();
-        root.put("v", 1);
+        root.put("v", SERVED_FORMAT);
         com.fasterxml.jackson.databind.node.ArrayNode list = root.putArray("served");
         served.forEach((scope, identity) -> list.addObject().put("backend", scope.backend())
                 .put("model", scope.model()).put("server", scope.server()).put("identity", identity));
