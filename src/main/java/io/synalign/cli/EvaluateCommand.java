@@ -439,7 +439,7 @@ final class EvaluateCommand extends CliCommand {
                 outputs.stage(summary, o -> Json.writePretty(o, json));
             }
             if (runDir != null) {
-                outputs.stage(runDir.resolve(RunFiles.EVALUATION), o -> Json.writePretty(o, json));
+                outputs.stage(runDir.resolve(RunFiles.EVALUATION), o -> Json.writeRunDocument(o, json));
             }
             outputs.commit();
         }

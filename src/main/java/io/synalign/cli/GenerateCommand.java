@@ -241,11 +241,12 @@ final class GenerateCommand extends CliCommand {
             if (runDir != null) {
                 var json = GenerationCoverage.json(GenerationCoverage.settings(spec, runDir,
                         name -> true, checked, encoder.effective(cacheDir)), g, coverage);
-                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
+                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writeRunDocument(o, json));
             }
             outputs.commit();
         }
         GenerationOptions.printSummary(stdout, g);
+        JournalUse.print(JournalUse.of(journal), stdout, spec.commandLine().getErr());
         stdout.println("wrote " + out + (runDir == null ? ""
                 : " and " + runDir.resolve(RunFiles.GENERATION)));
         stdout.flush();

@@ -22,6 +22,15 @@ final class Json {
         out.write('\n');
     }
 
+    /**
+     * Writes {@code document} (a JSON object, or what maps to one) as a run directory's
+     * document: {@link io.synalign.pipeline.RunDocuments#stamped stamped} with its format
+     * number, indented.
+     */
+    static void writeRunDocument(OutputStream out, Object document) throws IOException {
+        writePretty(out, io.synalign.pipeline.RunDocuments.stamped(MAPPER.valueToTree(document)));
+    }
+
     /** One compact JSON document on one line, newline-terminated. */
     static void writeLine(OutputStream out, Object value) throws IOException {
         out.write(MAPPER.writeValueAsString(value).getBytes(StandardCharsets.UTF_8));

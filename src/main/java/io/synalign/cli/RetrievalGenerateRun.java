@@ -90,6 +90,7 @@ final class RetrievalGenerateRun {
 
         QueryGeneration.Result result;
         ServedInstead servedInstead = null;
+        JournalUse journalUse;
         try (CallJournal journal = g.openJournal(checked);
                 JournalStopNote stop = JournalStopNote.watch(journal,
                         cmd.spec.commandLine().getErr())) {
@@ -130,6 +131,7 @@ final class RetrievalGenerateRun {
                 result = answered.result();
                 servedInstead = answered.servedInstead();
             }
+            journalUse = JournalUse.of(journal);
         }
 
         List<Record> rows = new ArrayList<>(result.queries().size());
@@ -146,7 +148,7 @@ final class RetrievalGenerateRun {
             if (cmd.runDir != null) {
                 Map<String, Object> json = document(result, servedInstead, checked, cacheDir, budget,
                         passages.size(), real.size());
-                outputs.stage(cmd.runDir.resolve(RunFiles.GENERATION), o -> Json.writePretty(o, json));
+                outputs.stage(cmd.runDir.resolve(RunFiles.GENERATION), o -> Json.writeRunDocument(o, json));
             }
             outputs.commit();
         }
@@ -157,6 +159,7 @@ final class RetrievalGenerateRun {
                         : result.backend() + " model " + result.model(), result.seconds(),
                 result.validator().rejectedEmpty(), result.validator().rejectedLength(),
                 result.validator().rejectedDuplicates());
+        JournalUse.print(journalUse, stdout, cmd.spec.commandLine().getErr());
         stdout.println("wrote " + cmd.out + (cmd.runDir == null ? ""
                 : " and " + cmd.runDir.resolve(RunFiles.GENERATION)));
         stdout.flush();

@@ -268,6 +268,7 @@ final class RunCommand extends CliCommand {
         TextAlignment.Embedded embedded;
         LabelPlan plan;
         String encoderId;
+        JournalUse journalUse;
         // The journal first: one held by another run, or damaged, is reported before the model
         // loads.
         try (CallJournal journal = generation.openJournal(checked);
@@ -288,6 +289,7 @@ final class RunCommand extends CliCommand {
                         embeddedReal, journal, loop);
             }
             stop.close(); // the generation has finished: a later Ctrl-C needs no journal note
+            journalUse = JournalUse.of(journal);
             g = generatedRows;
             List<GeneratedSample> generated = g.samples();
             if (generated.isEmpty()) {
@@ -435,18 +437,19 @@ final class RunCommand extends CliCommand {
                 if (filterSummary != null) {
                     json.put("filter", filterSummary);
                 }
-                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writePretty(o, json));
+                outputs.stage(RunFiles.file(runDir, RunFiles.GENERATION), o -> Json.writeRunDocument(o, json));
                 Map<String, Object> testJson = tested.json();
                 testJson.put(WeightedFileOrigin.KEY, WeightedFileOrigin.compare(syntheticRows,
                         syntheticRows, RunFiles.WEIGHTED, RunFiles.ALIGNMENT).json());
                 testJson.put(FittedRealRows.KEY,
                         FittedRealRows.compare(realRows, realRows).json());
-                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, testJson));
+                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writeRunDocument(o, testJson));
                 written.add("the run directory " + runDir);
             }
             outputs.commit();
         }
         GenerationOptions.printSummary(stdout, g);
+        JournalUse.print(journalUse, stdout, err);
         if (filterSummary != null) {
             stdout.printf(Locale.ROOT, "filtered before alignment: removed %d rows leaking"
                     + " --leakage-against and %d near-duplicates (cosine >= %s); %d rows aligned%n",

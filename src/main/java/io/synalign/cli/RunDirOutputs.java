@@ -88,7 +88,7 @@ final class RunDirOutputs {
             List<String> syntheticLabels) throws IOException {
         Files.createDirectories(dir);
         afterwards.stage(outputs, new HeldOutAfterOutputs.Document(dir.resolve(RunFiles.ALIGNMENT),
-                h -> o -> Json.writePretty(o, alignment(summary.apply(h), stated))));
+                h -> o -> Json.writeRunDocument(o, alignment(summary.apply(h), stated))));
         ObjectNode labels = JsonNodeFactory.instance.objectNode();
         labels.put("label_field", labelField);
         labels.set("real", labelArray(realLabels));
@@ -101,7 +101,7 @@ final class RunDirOutputs {
         if (syntheticEmbeddings != null) {
             outputs.stage(dir.resolve(RunFiles.SYNTHETIC_EMBEDDINGS), syntheticEmbeddings);
         }
-        outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writePretty(o, labels));
+        outputs.stage(dir.resolve(RunFiles.LABELS), o -> Json.writeRunDocument(o, labels));
     }
 
     /**

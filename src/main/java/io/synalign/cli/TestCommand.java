@@ -189,7 +189,7 @@ final class TestCommand extends CliCommand {
                 outputs.stage(summary, o -> Json.writePretty(o, doc));
             }
             if (runDir != null) {
-                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writePretty(o, doc));
+                outputs.stage(RunFiles.file(runDir, RunFiles.TEST), o -> Json.writeRunDocument(o, doc));
             }
             outputs.commit();
         }

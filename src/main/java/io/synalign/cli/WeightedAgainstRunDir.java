@@ -55,6 +55,8 @@ record WeightedAgainstRunDir(WeightedFileOrigin file, FittedRealRows realRows, S
             return unknown(file, real, doc + " could not be read as JSON to tell whether they"
                     + " were", doc + " could not be read as JSON");
         }
+        // A newer build's document is refused (exit 2) rather than read as this build's keys.
+        io.synalign.pipeline.RunDocuments.requireReadable(doc, alignment);
         String fittedBy = "run".equals(alignment.path("command").asText()) ? "run" : "align";
         WeightedFileOrigin origin = origin(alignment, file, weighted, doc);
         int n = real.texts().size();

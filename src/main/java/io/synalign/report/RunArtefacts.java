@@ -216,7 +216,7 @@ public record RunArtefacts(Path dir, JsonNode alignment, Weighted weighted,
         if (node == null || !node.isObject()) {
             throw new InputException(file, "expected a JSON object");
         }
-        return node;
+        return io.synalign.pipeline.RunDocuments.requireReadable(file, node);
     }
 
     /**

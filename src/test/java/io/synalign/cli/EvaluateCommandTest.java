@@ -103,6 +103,8 @@ class EvaluateCommandTest {
                 "--run-dir", p("runs/a"), "--seed", "4");
         assertEquals(0, run.status(), run.toString());
         JsonNode e = JSON.readTree(dir.resolve("runs/a").resolve(RunFiles.EVALUATION).toFile());
+        assertEquals("format", e.fieldNames().next(), "the format number first");
+        assertEquals(1, e.path("format").asInt());
         assertEquals("logreg", e.path("settings").path("--classifier").asText());
         assertEquals(2, e.path("settings").path("--repeats").asInt());
         assertEquals(4, e.path("settings").path("--seed").asLong());
@@ -178,7 +180,9 @@ class EvaluateCommandTest {
         assertTrue(run.out().contains("wrote " + p("out/e.json")), run.out());
         JsonNode summary = JSON.readTree(dir.resolve("out/e.json").toFile());
         JsonNode inRun = JSON.readTree(dir.resolve("runs/s").resolve(RunFiles.EVALUATION).toFile());
-        assertEquals(inRun, summary, "one document, written twice");
+        assertEquals(1, inRun.path("format").asInt(), "the run document's format number");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) inRun).remove("format");
+        assertEquals(inRun, summary, "one document, written twice (the run directory's numbered)");
         assertEquals("../../train.jsonl", summary.path("settings").path("--train").asText());
         // Without a run directory the paths are relative to the summary's folder.
         assertEquals(0, evaluate("--real", p("train.jsonl"), "--test", p("test.jsonl"), "--repeats", "1",

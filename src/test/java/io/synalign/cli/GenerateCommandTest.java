@@ -543,6 +543,63 @@ class GenerateCommandTest {
     }
 
     /**
+     * A journaled run says how many requests its journal answered and how many it sent: a
+     * resumed run whose prompts or model changed (an upgrade that changed the prompts, a server
+     * whose listing changed the keys) asked again in silence. A journal that held replies and
+     * answered none is warned of, with the reasons it can be.
+     */
+    @Test
+    void aJournaledRunSaysHowManyRepliesItReplayedAndWarnsWhenTheJournalAnsweredNone()
+            throws IOException {
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Path journal = dir.resolve("journal").toAbsolutePath().normalize();
+            Cli.Run first = generate(Map.of(KEY_VAR, key), args(server, "a.jsonl", "--journal",
+                    journal.toString()));
+            assertEquals(0, first.status(), first.toString());
+            int sent = server.requests.get();
+            assertTrue(first.out().contains("journal " + journal + ": 0 replies replayed, " + sent
+                    + " requests sent\n"), first.out());
+            assertFalse(first.err().contains("warning"), "a new journal answers nothing: " + first.err());
+
+            // Half the replies kept: those replay, the others are asked again.
+            Path calls = journal.resolve(io.synalign.models.llm.CallJournal.FILE);
+            List<String> lines = Files.readAllLines(calls);
+            assertEquals(sent, lines.size(), "one entry a request");
+            int kept = lines.size() / 2;
+            Files.write(calls, lines.subList(0, kept));
+            Cli.Run second = generate(Map.of(KEY_VAR, key), args(server, "b.jsonl", "--journal",
+                    journal.toString()));
+            assertEquals(0, second.status(), second.toString());
+            assertEquals(sent + lines.size() - kept, server.requests.get());
+            assertTrue(second.out().contains("journal " + journal + ": " + kept + " replies replayed, "
+                    + (lines.size() - kept) + " requests sent\n"), second.out());
+            assertFalse(second.err().contains("warning"), second.err());
+
+            // Every key other (as a build with other prompts keys them): nothing replays.
+            List<String> rekeyed = new ArrayList<>();
+            for (String line : Files.readAllLines(calls)) {
+                ObjectNode entry = (ObjectNode) JSON.readTree(line);
+                entry.put("key", new StringBuilder(entry.path("key").asText()).reverse().toString());
+                rekeyed.add(JSON.writeValueAsString(entry));
+            }
+            Files.write(calls, rekeyed);
+            Cli.Run third = generate(Map.of(KEY_VAR, key), args(server, "c.jsonl", "--journal",
+                    journal.toString()));
+            assertEquals(0, third.status(), third.toString());
+            assertTrue(third.out().contains("journal " + journal + ": 0 replies replayed, " + sent
+                    + " requests sent\n"), third.out());
+            assertTrue(third.err().contains("synalign: warning: journal " + journal + " held "
+                    + rekeyed.size() + " replies but answered none of this run's " + sent
+                    + " requests: a reply is replayed only for the prompt and model identity it was"
+                    + " recorded with, so the prompts (other input rows or options, or a SynAlign"
+                    + " upgrade that changed them) or the model (another --model, or a server"
+                    + " serving other weights) are not those of the run that wrote it\n"), third.err());
+            assertArrayEquals(Files.readAllBytes(dir.resolve("a.jsonl")),
+                    Files.readAllBytes(dir.resolve("c.jsonl")), "asked again, the same replies");
+        }
+    }
+
+    /**
      * A llama.cpp server (one model, listed under its file path, whatever --model says): the
      * run's generation.json records the model that answered, a re-run against the same weights
      * replays the journal and one against other weights does not; an honest server's generation.json says nothing more, and a
@@ -960,6 +1017,33 @@ class GenerateCommandTest {
         }
         assertFalse(Files.exists(dir.resolve("s.jsonl")));
         assertFalse(Files.exists(dir.resolve("j")), "nothing created");
+    }
+
+    /**
+     * A journal whose served-models.json a newer SynAlign wrote (a larger "v") is refused, exit
+     * 2 naming the file, before the model loads or a request goes out.
+     */
+    @Test
+    void aJournalRecordOfANewerFormatIsExit2BeforeAnyRequest() throws IOException {
+        Path journal = Files.createDirectory(dir.resolve("journal"));
+        Path served = journal.resolve(io.synalign.models.llm.CallJournal.SERVED_FILE);
+        Files.writeString(served, "{\"v\": 2, \"served\": []}\n");
+        try (FakeOpenAiServer server = new FakeOpenAiServer(key).samplesPerReply(4)) {
+            Cli.Run run = Cli.run(cl -> {
+                GenerateCommand cmd = (GenerateCommand) cl.getSubcommands().get("generate")
+                        .getCommand();
+                cmd.loader = (spec, options) -> {
+                    throw new AssertionError("the journal is checked before the model loads");
+                };
+                cmd.environment = Map.of(KEY_VAR, key);
+            }, args(server, "synth.jsonl", "--journal", journal.toString()));
+            assertEquals(2, run.status(), run.toString());
+            assertEquals(List.of("synalign: error: " + served.toAbsolutePath().normalize() + ": written by"
+                    + " a newer SynAlign (format 2; this build reads format 1): use that build or a newer one"),
+                    run.errLines());
+            assertEquals(0, server.requests.get(), "no request");
+            assertFalse(Files.exists(dir.resolve("synth.jsonl")));
+        }
     }
 
     @Test

@@ -64,6 +64,8 @@ class GenerationRunDirTest {
                 "--seed", "3", "--no-cache", "--backend", "reference", "--run-dir", run.toString());
         assertEquals(0, r.status(), r.toString());
         JsonNode g = JSON.readTree(run.resolve(RunFiles.GENERATION).toFile());
+        assertEquals("format", g.fieldNames().next(), "the format number first");
+        assertEquals(1, g.path("format").asInt());
         JsonNode neg = g.path("perLabel").path("neg");
         assertEquals(0, neg.path("generated").asInt(), g.toString());
         assertEquals(0, neg.path("demonstrations").asInt(), neg.toString());
@@ -226,6 +228,11 @@ class GenerationRunDirTest {
         assertTrue(r.out().contains("wrote the run directory " + rd + " (" + RunFiles.ALIGNMENT)
                 && r.out().contains(RunFiles.GENERATION + ", " + RunFiles.TEST + "); 'synalign report --run " + rd + "'"),
                 r.out());
+        for (String f : List.of(RunFiles.ALIGNMENT, RunFiles.LABELS, RunFiles.GENERATION, RunFiles.TEST)) {
+            JsonNode doc = JSON.readTree(rd.resolve(f).toFile());
+            assertEquals("format", doc.fieldNames().next(), f + ": the format number first");
+            assertEquals(1, doc.path("format").asInt(), f);
+        }
         JsonNode alignment = JSON.readTree(rd.resolve(RunFiles.ALIGNMENT).toFile());
         assertEquals(16, JSON.readTree(rd.resolve(RunFiles.LABELS).toFile()).path("synthetic").size());
         // Each document states its step's settings: the LLM in generation.json, the engine in

@@ -532,6 +532,40 @@ class ReportCommandTest {
         assertEquals("old report", Files.readString(out));
     }
 
+    /**
+     * A document a newer SynAlign wrote (a larger format number) is refused, naming it, rather
+     * than read as this build's keys: an older report took a newer held_out's
+     * {@code {"failed": ..., "folds": K}} for a check that "could check no fit". A document with
+     * no format (every build before formats) or format 1 is read.
+     */
+    @Test
+    void aDocumentOfANewerFormatIsRefusedNamingItAndOneWithoutAFormatIsRead() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Path out = dir.resolve(RunFiles.REPORT);
+        for (String name : List.of(RunFiles.ALIGNMENT, RunFiles.LABELS, RunFiles.GENERATION,
+                RunFiles.TEST, RunFiles.EVALUATION)) {
+            new RunDirFixture().write(dir);
+            Files.writeString(out, "old report");
+            Path file = dir.resolve(name);
+            com.fasterxml.jackson.databind.node.ObjectNode doc =
+                    (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(file.toFile());
+            assertFalse(doc.has("format"), "the fixture is written as builds before formats wrote");
+            json.writeValue(file.toFile(), doc.put("format", 2));
+            Cli.Run r = report("--run", dir.toString());
+            assertEquals(2, r.status(), r::toString);
+            assertEquals(List.of("synalign: error: " + file + ": written by a newer SynAlign (format 2;"
+                    + " this build reads format 1): use that build or a newer one"), r.errLines(), name);
+            assertEquals("old report", Files.readString(out), name);
+
+            json.writeValue(file.toFile(), doc.put("format", 1));
+            r = report("--run", dir.toString());
+            assertEquals(0, r.status(), r::toString);
+        }
+        new RunDirFixture().write(dir);
+        Cli.Run r = report("--run", dir.toString());
+        assertEquals(0, r.status(), "no format anywhere: format 1 " + r);
+    }
+
     @Test
     void outMayNotReplaceAnArtefactOfTheRun() throws IOException {
         new RunDirFixture().write(dir);

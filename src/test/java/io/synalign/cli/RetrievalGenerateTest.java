@@ -110,6 +110,8 @@ class RetrievalGenerateTest {
         assertEquals(targets, seen, "every target passage got queries");
         assertEquals(10, rows.size(), "2 per passage");
         JsonNode doc = JSON.readTree(dir.resolve("run").resolve(RunFiles.GENERATION).toFile());
+        assertEquals("format", doc.fieldNames().next(), "the format number first");
+        assertEquals(1, doc.path("format").asInt());
         assertEquals("retrieval", doc.path("task").asText());
         assertEquals(5, doc.path("targetPassages").asInt());
         assertEquals(10, doc.path("queries").asInt());
@@ -205,8 +207,11 @@ class RetrievalGenerateTest {
             int first = server.requests.get();
             assertEquals(6, first, "3 summaries and 3 query requests");
             byte[] rows = Files.readAllBytes(dir.resolve("q.jsonl"));
-            assertEquals(0, generate(args).status());
+            Cli.Run second = generate(args);
+            assertEquals(0, second.status());
             assertEquals(first, server.requests.get(), "the second run sends nothing");
+            assertTrue(second.out().contains("journal " + dir.resolve("journal").toAbsolutePath().normalize()
+                    + ": 6 replies replayed, 0 requests sent\n"), second.out());
             assertArrayEquals(rows, Files.readAllBytes(dir.resolve("q.jsonl")));
         }
     }

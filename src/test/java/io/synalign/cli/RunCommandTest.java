@@ -282,6 +282,12 @@ class RunCommandTest {
                     "--synthetic-out", p("sb.jsonl"), "--weighted-out", p("wb.jsonl")));
             assertEquals(0, second.status(), second.toString());
             assertEquals(sent, server.requests.get(), "no new request on the re-run");
+            Path journalDir = Path.of(journal).toAbsolutePath().normalize();
+            assertTrue(first.out().contains("journal " + journalDir + ": 0 replies replayed, " + sent
+                    + " requests sent\n"), first.out());
+            assertTrue(second.out().contains("journal " + journalDir + ": " + sent
+                    + " replies replayed, 0 requests sent\n"), "the re-run says the journal answered: "
+                    + second.out());
             for (String[] pair : new String[][] {{"a.jsonl", "b.jsonl"}, {"sa.jsonl", "sb.jsonl"},
                 {"wa.jsonl", "wb.jsonl"}}) {
                 assertArrayEquals(Files.readAllBytes(dir.resolve(pair[0])), Files.readAllBytes(dir.resolve(pair[1])),

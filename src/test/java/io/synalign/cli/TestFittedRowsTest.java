@@ -112,6 +112,42 @@ class TestFittedRowsTest {
                 .path("real_rows"), "the summary records the same");
     }
 
+    /**
+     * align writes alignment.json and labels.json with their format first; test --run-dir
+     * writes test.json so. An alignment.json of a newer format is refused by test --weighted
+     * --run-dir, exit 2 naming it, before anything is written; one without a format is read.
+     */
+    @Test
+    void runDocumentsCarryTheirFormatAndANewerAlignmentIsRefused() throws IOException {
+        Path rd = dir.resolve("rd");
+        for (String name : List.of(RunFiles.ALIGNMENT, RunFiles.LABELS)) {
+            assertEquals("format", JSON.readTree(rd.resolve(name).toFile()).fieldNames().next(), name);
+            assertEquals(1, JSON.readTree(rd.resolve(name).toFile()).path("format").asInt(), name);
+        }
+        test("real.jsonl", "--run-dir", p("rd"));
+        assertEquals(1, JSON.readTree(rd.resolve(RunFiles.TEST).toFile()).path("format").asInt());
+        Files.delete(rd.resolve(RunFiles.TEST));
+        Files.delete(dir.resolve("t.json"));
+
+        Path alignment = rd.resolve(RunFiles.ALIGNMENT);
+        ObjectNode doc = (ObjectNode) JSON.readTree(alignment.toFile());
+        JSON.writeValue(alignment.toFile(), doc.put("format", 2));
+        Cli.Run refused = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand())
+                .loader = (spec, options) -> new GenerateCommandTest.HashEncoder(), "test", "--real",
+                p("real.jsonl"), "--synthetic", p("synth.jsonl"), "--weighted", p("w.jsonl"), "--summary",
+                p("t.json"), "--permutations", "100", "--no-cache", "-q", "--run-dir", p("rd"));
+        assertEquals(2, refused.status(), refused::toString);
+        assertEquals(List.of("synalign: error: " + alignment + ": written by a newer SynAlign (format 2;"
+                + " this build reads format 1): use that build or a newer one"), refused.errLines());
+        assertFalse(Files.exists(rd.resolve(RunFiles.TEST)), "nothing written");
+        assertFalse(Files.exists(dir.resolve("t.json")), "nothing written");
+
+        doc.remove("format");
+        JSON.writeValue(alignment.toFile(), doc);
+        test("real.jsonl", "--run-dir", p("rd"));
+        assertEquals("same", finding().path("status").asText(), "read as before formats: " + finding());
+    }
+
     /** The same rows as CSV, in reverse order: the same set; the report says so too. */
     @Test
     void theSameRowsReformattedAreSaidToBeInSample() throws IOException {

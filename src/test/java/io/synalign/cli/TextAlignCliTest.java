@@ -145,7 +145,7 @@ class TextAlignCliTest {
         assertEquals(0, run.status(), run::toString);
         JsonNode embedding = json.readTree(dir.resolve("reports/summary.json").toFile())
                 .path("embedding");
-        assertEquals("minilm-l6-v2-q;max=64", embedding.path("model_id").asText(),
+        assertEquals("minilm-l6-v2-q;max=64;rev=2", embedding.path("model_id").asText(),
                 embedding.toString());
         assertEquals(64, embedding.path("max_length").asInt(), embedding.toString());
         assertEquals(0, embedding.path("texts_truncated").asLong(-1), embedding.toString());

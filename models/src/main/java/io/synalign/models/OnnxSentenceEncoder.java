@@ -62,6 +62,19 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     static final String LAST_HIDDEN_STATE = "last_hidden_state";
     /** Pad id for right padding; padded positions are masked, so any valid id works. */
     private static final long PAD_ID = 0;
+    /**
+     * The revision of this encoder's own code, named in every {@link #modelId} ({@code ;rev=N})
+     * so that the embedding cache never serves vectors that other code computed from the same
+     * model and text. Bump it with any change that can move a vector: tokenisation (the
+     * tokenizer's settings, {@link TextTokenizer}'s prefix cut), truncation, the inputs fed to
+     * the graph (ids, mask, token types, padding), pooling, normalisation, or the
+     * {@link BatchMode} chosen automatically; then re-pin {@code GoldenVectorsTest}'s vectors,
+     * which fails when vectors change while this stays. A bump costs every user one re-embedding
+     * of each text (old entries miss, stay on disk, and are never read again); a missed bump
+     * serves the old vectors silently. Absent from the id before revision 2 (so revision 1 is
+     * every build before the cut at U+001C was fixed, 753c06e, and those up to this constant).
+     */
+    static final int ENCODER_REVISION = 2;
 
     private final String modelId;
     /** What an interrupted {@link #encode} names, built once (see {@link Cancellation}). */
@@ -484,7 +497,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
 
     /**
      * The encoder's cache id: the model's id plus every setting that changes its vectors and
-     * differs from the model's defaults. A model folder's id hashes only its graph and tokenizer,
+     * differs from the model's defaults, then this code's {@link #ENCODER_REVISION}. A model folder's id hashes only its graph and tokenizer,
      * and its default pooling comes from a file that may change ({@code 1_Pooling/config.json}):
      * so for a folder any pooling but mean is always named, and the same vectors get the same id
      * whether the pooling came from the folder or from an override.
@@ -502,7 +515,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         if (mode != autoMode) {
             id.append(";batch=").append(mode.name().toLowerCase(java.util.Locale.ROOT));
         }
-        return id.toString();
+        return id.append(";rev=").append(ENCODER_REVISION).toString();
     }
 
     /**

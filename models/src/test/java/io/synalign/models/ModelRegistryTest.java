@@ -60,7 +60,8 @@ class ModelRegistryTest {
 
         List<String> texts = List.of("How do I reset my password?", "A cat naps on the couch.");
         try (OnnxSentenceEncoder fromDir = OnnxSentenceEncoder.load(spec)) {
-            assertEquals(spec.modelId(), fromDir.modelId());
+            assertEquals(spec.modelId() + ";rev=" + OnnxSentenceEncoder.ENCODER_REVISION,
+                    fromDir.modelId());
             FloatMatrix expected = TestSupport.minilm().encode(texts);
             assertEquals(expected, fromDir.encode(texts), "same files, same vectors");
         }
@@ -111,8 +112,8 @@ class ModelRegistryTest {
         // config added or edited in place must not return the other pooling's cached vectors.
         String meanId = cacheId(meanSpec, Pooling.MEAN);
         String clsId = cacheId(clsSpec, Pooling.CLS);
-        assertEquals(meanSpec.modelId(), meanId, "mean from no config: the files' id");
-        assertEquals(meanSpec.modelId() + ";pool=cls", clsId);
+        assertEquals(meanSpec.modelId() + ";rev=2", meanId, "mean from no config: the files' id");
+        assertEquals(meanSpec.modelId() + ";pool=cls;rev=2", clsId);
         assertEquals(clsId, cacheId(meanSpec, Pooling.CLS), "CLS by override: as from the config");
         assertEquals(meanId, cacheId(clsSpec, Pooling.MEAN), "mean by override: as with no config");
         SentenceTransformersConfig read = SentenceTransformersConfig.read(dir);

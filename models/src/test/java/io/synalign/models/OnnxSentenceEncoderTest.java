@@ -90,7 +90,7 @@ class OnnxSentenceEncoderTest {
         List<String> texts = TestSupport.variedTexts(12, 5);
         try (OnnxSentenceEncoder padded = OnnxSentenceEncoder.load(ModelSpec.minilm(),
                 EncoderOptions.defaults().withBatchMode(BatchMode.PADDED))) {
-            assertEquals("minilm-l6-v2-q;batch=padded", padded.modelId());
+            assertEquals("minilm-l6-v2-q;batch=padded;rev=2", padded.modelId());
             double diff = maxAbsDiff(encoder.encode(texts), padded.encode(texts));
             assertTrue(diff > 1e-4, "padded batch differs by only " + diff);
         }
@@ -126,7 +126,7 @@ class OnnxSentenceEncoderTest {
         assertTrue(maxAbsDiffRow(m, 0, m, 2) > 1e-2);
         try (OnnxSentenceEncoder longer = OnnxSentenceEncoder.load(ModelSpec.minilm(),
                 EncoderOptions.defaults().withMaxLength(512))) {
-            assertEquals("minilm-l6-v2-q;max=512", longer.modelId());
+            assertEquals("minilm-l6-v2-q;max=512;rev=2", longer.modelId());
             FloatMatrix l = longer.encode(List.of(longA, longB));
             assertTrue(maxAbsDiffRow(l, 0, m, 0) > 1e-3, "512 tokens must see more text");
         }
@@ -197,7 +197,7 @@ class OnnxSentenceEncoderTest {
 
     @Test
     void defaultModelIdAndClosedEncoder() {
-        assertEquals("minilm-l6-v2-q", encoder.modelId());
+        assertEquals("minilm-l6-v2-q;rev=2", encoder.modelId());
         assertEquals(Pooling.MEAN, encoder.pooling());
         OnnxSentenceEncoder closed = OnnxSentenceEncoder.load("minilm");
         closed.close();

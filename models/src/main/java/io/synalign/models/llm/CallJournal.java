@@ -66,6 +66,12 @@ public final class CallJournal implements AutoCloseable {
     public static final String LOCK_FILE = "journal.lock";
     /** The identities servers stated, per backend, requested model and server ({@link #identityFor}). */
     public static final String SERVED_FILE = "served-models.json";
+    /**
+     * The format of {@link #SERVED_FILE} this build writes and the newest it reads, under its
+     * key {@code "v"} ({@link io.synalign.models.DocumentFormat}): raise it when a key's meaning
+     * changes, so that an older build refuses the file rather than key by a misread identity.
+     */
+    static final int SERVED_FORMAT = 1;
 
     /**
      * Journal directories (real paths) open in this JVM. A second open in the same JVM must be
@@ -103,6 +109,15 @@ public final class CallJournal implements AutoCloseable {
      * told once, at {@link #close}.
      */
     private final Map<String, Boolean> withoutBudget = new ConcurrentHashMap<>();
+    /** {@link #entries}' size when the journal was opened: what a resumed run could replay. */
+    private final int heldAtOpen;
+    /**
+     * Requests a {@link JournaledChatModel} answered from this journal, and those it sent to its
+     * model ({@link #noteReplayed}, {@link #noteSent}): a run says both, so that a journal that a
+     * change of prompts or model bypassed is not bypassed in silence.
+     */
+    private final java.util.concurrent.atomic.AtomicLong replayed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong sent = new java.util.concurrent.atomic.AtomicLong();
     /** {@link #served} holds a record not yet written (it is, before the next append). */
     private boolean servedPending;
     private boolean appended;
@@ -120,6 +135,7 @@ public final class CallJournal implements AutoCloseable {
         this.lock = lock;
         this.out = out;
         this.entries = entries;
+        this.heldAtOpen = entries.size();
     }
 
     /**
@@ -168,6 +184,8 @@ public final class CallJournal implements AutoCloseable {
             }
             Map<String, JournalEntry> entries = new ConcurrentHashMap<>();
             long validLength = load(file, entries);
+            // Read before anything is changed: a newer build's record refuses the open.
+            Map<Scope, String> served = loadServed(dir.resolve(SERVED_FILE));
             try (FileChannel fix = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 if (fix.size() > validLength) {
                     LOG.warn("Journal {}: dropping a torn last line ({} bytes) left by an interrupted run",
@@ -176,7 +194,6 @@ public final class CallJournal implements AutoCloseable {
                     fix.force(true);
                 }
             }
-            Map<Scope, String> served = loadServed(dir.resolve(SERVED_FILE));
             FileOutputStream out = new FileOutputStream(file.toFile(), true);
             LOG.info("Journal {}: {} completed calls", dir, entries.size());
             return new CallJournal(dir, heldKey, lockChannel, lock, out, entries, created, served);
@@ -251,7 +268,13 @@ public final class CallJournal implements AutoCloseable {
             return served;
         }
         try {
-            JsonNode records = Json.MAPPER.readTree(file.toFile()).get("served");
+            JsonNode root = Json.MAPPER.readTree(file.toFile());
+            String newer = io.synalign.models.DocumentFormat.newer(
+                    io.synalign.models.DocumentFormat.of(root, "v"), SERVED_FORMAT);
+            if (newer != null) {
+                throw new JournalException(file + ": " + newer);
+            }
+            JsonNode records = root == null ? null : root.get("served");
             if (records == null || !records.isArray()) {
                 throw new IOException("no \"served\" list");
             }
@@ -281,6 +304,8 @@ public final class CallJournal implements AutoCloseable {
                         scope.model(), scope.server());
             }
             return served;
+        } catch (JournalException e) {
+            throw e; // a newer build's record: not to be misread, nor overwritten
         } catch (IOException | RuntimeException e) {
             LOG.warn("Journal {}: ignoring {} ({}); entries keyed by what a server served are found only while"
                     + " it answers, until the file is written again", file.getParent(), file, e.getMessage());
@@ -390,7 +415,7 @@ public final class CallJournal implements AutoCloseable {
     private void writeServed() {
         servedPending = false;
         com.fasterxml.jackson.databind.node.ObjectNode root = Json.object();
-        root.put("v", 1);
+        root.put("v", SERVED_FORMAT);
         com.fasterxml.jackson.databind.node.ArrayNode list = root.putArray("served");
         served.forEach((scope, identity) -> list.addObject().put("backend", scope.backend())
                 .put("model", scope.model()).put("server", scope.server()).put("identity", identity));
@@ -487,6 +512,31 @@ public final class CallJournal implements AutoCloseable {
         }
         entries.put(entry.key(), entry);
         appended = true;
+    }
+
+    /** The completed calls this journal held when it was opened (none: a new journal). */
+    public int heldAtOpen() {
+        return heldAtOpen;
+    }
+
+    /** Requests answered from this journal since it was opened (valid and invalid replies). */
+    public long replayed() {
+        return replayed.get();
+    }
+
+    /** Requests sent to the model since the journal was opened, because it held no usable reply. */
+    public long sent() {
+        return sent.get();
+    }
+
+    /** Counts a request answered from the journal ({@link #replayed}). */
+    void noteReplayed() {
+        replayed.incrementAndGet();
+    }
+
+    /** Counts a request sent to the model ({@link #sent}). */
+    void noteSent() {
+        sent.incrementAndGet();
     }
 
     /**

@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
  * grants more; the journal tells, once, how many such entries were asked again and how many
  * replayed. Complete replies replay whatever the budget.
  *
+ * <p>Each request is counted on the journal as replayed or sent ({@link CallJournal#replayed},
+ * {@link CallJournal#sent}), so that a run can say how much of it the journal answered.
+ *
  * <p>The key's model is the delegate's {@link ChatModel#identify}, asked once, when this
  * journal is put in front of it: an {@link OpenAiCompatibleChatModel} then asks its server what
  * it serves (one request, before the first call rather than among the concurrent ones). What
@@ -96,11 +99,13 @@ public final class JournaledChatModel extends ForwardingChatModel {
             // The same message as the original call: a ReaskingChatModel puts it in the correction,
             // and the re-ask's key must not change on resume.
             LOG.debug("Journal entry {} replays an invalid reply", key);
+            journal.noteReplayed();
             throw new InvalidReplyException(hit.problem(), hit.content(), 0, hit.finishReason());
         }
         if (hit != null) {
             ChatReply replay = replay(hit, request);
             if (replay != null) {
+                journal.noteReplayed();
                 return replay;
             }
             LOG.warn("Journal entry {} no longer validates; sending the request again", key);
@@ -110,6 +115,7 @@ public final class JournaledChatModel extends ForwardingChatModel {
         String schemaName = schema == null ? null : schema.name();
         String digest = RequestKeys.messagesDigest(request.messages());
         ChatReply reply;
+        journal.noteSent(); // counted as it goes out: a request that then fails was sent too
         try {
             reply = delegate.complete(request);
         } catch (InvalidReplyException e) {

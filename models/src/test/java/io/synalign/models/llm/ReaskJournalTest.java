@@ -65,6 +65,9 @@ class ReaskJournalTest {
         try (CallJournal j = CallJournal.open(dir)) {
             first = new ReaskingChatModel(new JournaledChatModel(singleAsk(), j), 2).complete(request);
             assertEquals(3, j.size(), "ask + 2 re-asks, each journaled");
+            assertEquals(0, j.heldAtOpen());
+            assertEquals(0, j.replayed());
+            assertEquals(3, j.sent(), "each ask and re-ask counted as sent");
         }
         assertEquals(3, server.requests.get());
         assertEquals(2, first.reasks());
@@ -90,6 +93,9 @@ class ReaskJournalTest {
             assertEquals(2, again.reasks());
             assertTrue(again.fromJournal());
             assertEquals(3, j.size());
+            assertEquals(3, j.heldAtOpen());
+            assertEquals(3, j.replayed(), "the two invalid replies replayed count as replayed");
+            assertEquals(0, j.sent());
         }
         assertEquals(3, server.requests.get(), "a resumed run re-sends no completed ask or re-ask");
     }
@@ -112,6 +118,8 @@ class ReaskJournalTest {
             assertEquals(1, r.reasks());
             assertFalse(r.fromJournal());
             assertEquals(2, j.size());
+            assertEquals(1, j.replayed(), "the journaled invalid ask");
+            assertEquals(1, j.sent(), "re-ask 1");
         }
         assertEquals(2, server.requests.get(), "only re-ask 1 was sent; the journaled ask was replayed");
         // The re-ask sent carried the journaled invalid reply and the correction.

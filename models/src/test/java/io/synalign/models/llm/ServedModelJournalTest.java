@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,30 @@ class ServedModelJournalTest {
             String key = RequestKeys.key(model.backend(), model.modelIdentity(), request);
             assertNotNull(j.lookup(key), "the entry is stored under the model's identity");
             return key;
+        }
+    }
+
+    /**
+     * A served-models.json of a newer format ("v" larger than this build writes) is refused at
+     * open, naming it, and left as it was: read as this build's, its identities could key
+     * another model's replies, and a rewrite would drop what the newer build recorded. One
+     * without "v" reads as format 1.
+     */
+    @Test
+    void aServedRecordOfANewerFormatRefusesTheOpenAndIsLeftAsItWas() throws Exception {
+        Path served = dir.resolve(CallJournal.SERVED_FILE);
+        String newer = "{\"v\": 2, \"served\": [{\"backend\": \"openai-compatible\", \"model\": \"m\","
+                + " \"server\": \"http://127.0.0.1:1/v1\", \"identity\": \"x\"}]}\n";
+        Files.writeString(served, newer);
+        JournalException e = assertThrows(JournalException.class, () -> CallJournal.open(dir));
+        assertEquals(served.toAbsolutePath().normalize() + ": written by a newer SynAlign (format 2;"
+                + " this build reads format 1): use that build or a newer one", e.getMessage());
+        assertEquals(newer, Files.readString(served));
+        assertFalse(Files.exists(dir.resolve(CallJournal.FILE)), "nothing created");
+
+        Files.writeString(served, newer.replace("\"v\": 2, ", ""));
+        try (CallJournal j = CallJournal.open(dir)) {
+            assertEquals(0, j.size(), "no format: format 1, read");
         }
     }
 
