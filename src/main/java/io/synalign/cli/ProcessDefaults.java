@@ -38,6 +38,11 @@ final class ProcessDefaults {
                 StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true,
                 StandardCharsets.UTF_8));
+        plainNumberFormats();
+    }
+
+    /** Numbers formatted without a locale's digits or separators, by every library. */
+    static void plainNumberFormats() {
         Locale.setDefault(Locale.Category.FORMAT, Locale.ROOT);
     }
 
