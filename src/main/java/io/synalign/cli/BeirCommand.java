@@ -190,10 +190,12 @@ final class BeirCommand extends CliCommand {
             outputs.stage(qrels, o -> o.write(tsv.toString().getBytes(StandardCharsets.UTF_8)));
             outputs.commit();
         }
-        stdout.printf("wrote %d queries and %d judged pairs of this split to %s and %s%n", ids.size(),
+        stdout.printf(java.util.Locale.ROOT,
+                "wrote %d queries and %d judged pairs of this split to %s and %s%n", ids.size(),
                 pairs.size(), out.resolve(QUERIES), qrels);
         if (!kept.isEmpty()) {
-            stdout.printf("kept the %d queries %s held before (other splits' ids), added %d%n",
+            stdout.printf(java.util.Locale.ROOT,
+                    "kept the %d queries %s held before (other splits' ids), added %d%n",
                     kept.size(), queriesFile, added);
         }
         stdout.flush();

@@ -157,7 +157,8 @@ final class DemoCommand extends CliCommand {
         Path aligned = out.resolve("aligned.jsonl");
         writeExamples(real, split.real());
         writeExamples(test, split.test());
-        stdout.printf("demo data: WordNet 3.1 noun glosses by supersense, %d labels, %d real (few-shot)"
+        stdout.printf(java.util.Locale.ROOT,
+                "demo data: WordNet 3.1 noun glosses by supersense, %d labels, %d real (few-shot)"
                 + " and %d test rows -> %s%n", labels.size(), split.real().size(), split.test().size(), out);
         stdout.flush();
 
@@ -194,7 +195,8 @@ final class DemoCommand extends CliCommand {
             }
         }
         stdout.println();
-        stdout.printf("demo finished in %.0f s; report: %s%n", (System.nanoTime() - start) / 1e9,
+        stdout.printf(java.util.Locale.ROOT, "demo finished in %.0f s; report: %s%n",
+                (System.nanoTime() - start) / 1e9,
                 out.resolve("report.html").toAbsolutePath());
         stdout.flush();
         return ExitCodes.OK;
@@ -246,7 +248,8 @@ final class DemoCommand extends CliCommand {
         writeRecords(corpus, passages);
         writeRecords(real, queryRows(split.real()));
         writeRecords(test, queryRows(split.test()));
-        stdout.printf("demo data: WordNet 3.1 noun glosses as %d passages, their words as queries:"
+        stdout.printf(java.util.Locale.ROOT,
+                "demo data: WordNet 3.1 noun glosses as %d passages, their words as queries:"
                 + " %d real (few-shot) and %d test queries -> %s%n", split.corpus().size(),
                 split.real().size(), split.test().size(), out);
         stdout.flush();

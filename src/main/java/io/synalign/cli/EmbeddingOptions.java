@@ -208,24 +208,44 @@ final class EmbeddingOptions {
      * none is. Not {@code user.home} first: it ignores $HOME, and for a uid without a passwd
      * entry (docker -u 1000) it is "?", which made a directory "?/.cache/synalign" in the
      * working directory.
+     *
+     * @throws IllegalArgumentException when $XDG_CACHE_HOME or $HOME is set but cannot be a
+     *     path at all (a name the locale's character set cannot encode, under LANG=C): ignored,
+     *     the cache silently went elsewhere
      */
     static Path defaultCacheDirectory(Map<String, String> env, String userHome) {
         String xdg = env.get("XDG_CACHE_HOME");
-        if (absolute(xdg)) {
+        if (absolute("XDG_CACHE_HOME", xdg)) {
             return Path.of(xdg, "synalign");
         }
         String home = env.get("HOME");
-        if (absolute(home)) {
+        if (absolute("HOME", home)) {
             return Path.of(home, ".cache", "synalign");
         }
-        return absolute(userHome) ? Path.of(userHome, ".cache", "synalign") : null;
+        return absolute("the user's home directory", userHome)
+                ? Path.of(userHome, ".cache", "synalign") : null;
     }
 
-    private static boolean absolute(String path) {
-        try {
-            return path != null && !path.isBlank() && Path.of(path).isAbsolute();
-        } catch (java.nio.file.InvalidPathException e) {
+    /**
+     * Whether {@code path}, the value of {@code name}, is an absolute path; a relative one is
+     * ignored, as the XDG specification says.
+     *
+     * @throws IllegalArgumentException when it is no path at all
+     */
+    private static boolean absolute(String name, String path) {
+        if (path == null || path.isBlank()) {
             return false;
+        }
+        try {
+            return Path.of(path).isAbsolute();
+        } catch (java.nio.file.InvalidPathException e) {
+            String charset = System.getProperty("sun.jnu.encoding");
+            throw new IllegalArgumentException((name.startsWith("the") ? name : "$" + name)
+                    + " ('" + path + "') cannot be used as the embedding cache's location: "
+                    + e.getReason() + (LocaleCharsetCheck.isUtf8(charset) ? ""
+                            : " in the locale's character set " + charset + "; "
+                            + LocaleCharsetCheck.REMEDY + ",")
+                    + " or give --cache-dir DIR or --no-cache", e);
         }
     }
 

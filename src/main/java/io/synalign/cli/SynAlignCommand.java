@@ -97,9 +97,24 @@ public final class SynAlignCommand implements Callable<Integer> {
         return cl;
     }
 
+    /**
+     * Runs the command line in this process: UTF-8 standard streams and plain number formats
+     * ({@link ProcessDefaults}), then a refusal of arguments or a working directory the locale
+     * could not decode ({@link LocaleCharsetCheck}), then the command.
+     */
     public static void main(String[] args) {
+        ProcessDefaults.apply();
         configureLogging(args);
-        System.exit(newCommandLine().execute(args));
+        CommandLine cl = newCommandLine();
+        cl.setOut(ProcessDefaults.utf8Writer(System.out));
+        cl.setErr(ProcessDefaults.utf8Writer(System.err));
+        String unreadable = LocaleCharsetCheck.problem(args);
+        if (unreadable != null) {
+            cl.getErr().println(CliErrors.PREFIX + CliErrors.oneLine(unreadable));
+            cl.getErr().flush();
+            System.exit(ExitCodes.BAD_INPUT);
+        }
+        System.exit(cl.execute(args));
     }
 
     /** Prints a picocli usage error as one line, with a hint where to look, and returns 2. */
@@ -123,6 +138,13 @@ public final class SynAlignCommand implements Callable<Integer> {
             // Only the retired option: its value (if any) is unmatched too, but not the problem.
             message = "unknown option '" + ((UnmatchedArgumentException) ex).getUnmatched().get(0)
                     .replaceFirst("=.*", "") + "'; " + renamed;
+        }
+        if (causedBy(ex, java.nio.file.InvalidPathException.class)
+                && !LocaleCharsetCheck.isUtf8(System.getProperty("sun.jnu.encoding"))) {
+            // A path the locale's character set cannot name (one read from an @-file in another
+            // charset): the value is fine, the locale is not.
+            message += "; the locale's character set " + System.getProperty("sun.jnu.encoding")
+                    + " cannot name this path: " + LocaleCharsetCheck.REMEDY;
         }
         StringBuilder line = new StringBuilder(CliErrors.PREFIX)
                 .append(CliErrors.oneLine(message));
@@ -150,6 +172,15 @@ public final class SynAlignCommand implements Callable<Integer> {
                     + " per label is --synthetic-per-label N",
             "--global", "the alignment scope is --scope global",
             "--total", "the number of synthetic rows in all is --synthetic-rows N");
+
+    private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     /** What replaced the first unmatched option, if it is one of {@link #RENAMED}; else null. */
     static String renamedOption(UnmatchedArgumentException u) {

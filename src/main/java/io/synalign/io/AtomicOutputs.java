@@ -10,6 +10,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -179,6 +180,8 @@ public final class AtomicOutputs implements AutoCloseable {
             throw new IllegalStateException("already committed");
         }
         List<Path> moved = new ArrayList<>();
+        List<Path> copied = new ArrayList<>();
+        Path copying = null;
         try {
             for (Staged s : staged) {
                 if (!s.special()) {
@@ -188,6 +191,7 @@ public final class AtomicOutputs implements AutoCloseable {
             }
             for (Staged s : staged) {
                 if (s.special()) {
+                    copying = s.target();
                     int stream = standardStream(s.target());
                     if (stream > 0) {
                         writeToStandardStream(stream, s.temp());
@@ -200,6 +204,8 @@ public final class AtomicOutputs implements AutoCloseable {
                         }
                     }
                     deleteQuietly(s.temp());
+                    copied.add(copying);
+                    copying = null;
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -211,6 +217,9 @@ public final class AtomicOutputs implements AutoCloseable {
                 PENDING.remove(s.temp());
             }
             staged.clear();
+            if (copying != null && e instanceof IOException io) {
+                throw copyFailed(copying, io, moved, copied);
+            }
             throw e;
         }
         committed = true;
@@ -220,6 +229,38 @@ public final class AtomicOutputs implements AutoCloseable {
                 syncDirectory(s.target());
             }
         }
+    }
+
+    /**
+     * The failure of writing into the special file {@code target} (a pipe whose reader went
+     * away: {@code --out /dev/stdout | head -1}), as "TARGET: what happened; what became of the
+     * other outputs". Reported as "I/O error: Broken pipe" alone, it named neither the output
+     * nor the files in place before it, which the rollback had removed again without a word.
+     */
+    static FileSystemException copyFailed(Path target, IOException cause, List<Path> removed,
+            List<Path> written) {
+        String why = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                : cause.getMessage();
+        int stream = standardStream(target);
+        String name = target + (stream == 1 ? " (standard output)"
+                : stream == 2 ? " (standard error)" : "");
+        StringBuilder reason = new StringBuilder(why.contains("Broken pipe")
+                ? "its reader went away before all was written (broken pipe)"
+                : "writing into it failed part-way (" + why + ")");
+        if (!removed.isEmpty()) {
+            reason.append("; ").append(names(removed)).append(removed.size() == 1 ? " was" : " were")
+                    .append(" already in place and removed again, so no output file is left");
+        }
+        if (!written.isEmpty()) {
+            reason.append("; ").append(names(written)).append(" had been written in full");
+        }
+        FileSystemException failure = new FileSystemException(name, null, reason.toString());
+        failure.initCause(cause);
+        return failure;
+    }
+
+    private static String names(List<Path> paths) {
+        return String.join(", ", paths.stream().map(Path::toString).toList());
     }
 
     /** Deletes the temporary files of an uncommitted set; a no-op after {@link #commit()}. */

@@ -70,6 +70,16 @@ class BeirCommandTest {
      * first); a score of 0 or below was written as 1 (relevant); an auto id equal to a given
      * one was "two query texts carry the same query_id", naming no line.
      */
+    /** Its counts were printed with the default locale's digits: "wrote ٢ queries" under ar. */
+    @Test
+    void countsAreAsciiDigitsUnderAnArabicLocale() throws Exception {
+        Cli.Run run = ForcedLocale.call(ForcedLocale.ARABIC, () -> Cli.run(cl -> { }, "beir",
+                "--queries", p("rows.jsonl"), "--corpus", p("corpus.jsonl"), "--out", p("ar")));
+        assertEquals(0, run.status(), run.toString());
+        assertTrue(run.out().contains("wrote 2 queries and 3 judged pairs of this split"), run.out());
+        assertFalse(ForcedLocale.hasArabicDigits(run.out()), run.out());
+    }
+
     @Test
     void givenIdsAndGradesAreKept() throws IOException {
         Files.writeString(dir.resolve("ids.jsonl"), """

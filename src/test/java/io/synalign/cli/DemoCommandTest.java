@@ -125,6 +125,26 @@ class DemoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("journal").resolve("kept")), "the journal stays");
     }
 
+    /**
+     * The demo's own lines were printed with the default locale's digits: "٢ labels, ١٦ real"
+     * under ar. An LLM address that generate refuses stops each demo just after its data line.
+     */
+    @Test
+    void dataLinesAreAsciiDigitsUnderAnArabicLocale() throws Exception {
+        Map<String, String> refused = Map.of(DemoCommand.LLM_URL_ENV, "gguf:");
+        Cli.Run labelled = ForcedLocale.call(ForcedLocale.ARABIC,
+                () -> demo(refused, args(dir.resolve("ar"))));
+        assertTrue(labelled.out().contains("demo data: WordNet 3.1 noun glosses by supersense, 3"
+                + " labels, "), labelled.toString());
+        assertFalse(ForcedLocale.hasArabicDigits(labelled.out()), labelled.out());
+        Cli.Run retrieval = ForcedLocale.call(ForcedLocale.ARABIC, () -> demo(refused,
+                List.of("demo", "--task", "retrieval", "--out", dir.resolve("ar-r").toString(),
+                        "--repeats", "1", "-q")));
+        assertTrue(retrieval.out().contains("demo data: WordNet 3.1 noun glosses as "),
+                retrieval.toString());
+        assertFalse(ForcedLocale.hasArabicDigits(retrieval.out()), retrieval.out());
+    }
+
     @Test
     void badLabelExitsTwoNamingIt() {
         Cli.Run run = demo(Map.of(), List.of("demo", "--out", dir.resolve("bad").toString(),

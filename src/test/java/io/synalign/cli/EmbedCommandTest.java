@@ -217,6 +217,21 @@ class EmbedCommandTest {
     }
 
     /**
+     * An XDG_CACHE_HOME that is no path at all (under LANG=C a non-ASCII name, which the locale
+     * cannot encode; here a NUL, which no locale can) was ignored without a word, and the cache
+     * went to $HOME/.cache; it is refused naming the variable, as other unusable locations are.
+     */
+    @Test
+    void anXdgCacheHomeThatIsNoPathIsRefusedNamingIt() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class, () -> EmbeddingOptions.defaultCacheDirectory(
+                        Map.of("XDG_CACHE_HOME", "/x/\0y", "HOME", "/home/u"), "/home/u"));
+        assertTrue(e.getMessage().startsWith("$XDG_CACHE_HOME ('/x/\0y') cannot be used as the"
+                + " embedding cache's location: "), e.getMessage());
+        assertTrue(e.getMessage().endsWith("give --cache-dir DIR or --no-cache"), e.getMessage());
+    }
+
+    /**
      * A default cache that could not be created failed after the model load with only the
      * path's error ("permission denied", exit 1); now one line names the cache, what is in its
      * way and the options, exit 2, before the input is read or the model loaded, creating

@@ -48,6 +48,62 @@ class LauncherJavaOptionsTest {
                 launch(script, jdk(dir, "1.8.0_452"), "--version"));
     }
 
+    /**
+     * Under an ASCII locale (LANG=C, or none) Java 17 misreads every non-ASCII argument and
+     * file name, and synalign refuses them; the launcher runs java under a UTF-8 locale there
+     * (only the character set: LC_CTYPE, or LC_ALL where that is set and would override it),
+     * and leaves a UTF-8 locale alone.
+     */
+    @Test
+    void anAsciiLocaleRunsJavaUnderAUtf8One(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        String locales = new String(new ProcessBuilder("locale", "-a").start().getInputStream()
+                .readAllBytes(), StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(locales.lines()
+                .anyMatch(l -> l.equalsIgnoreCase("C.UTF-8") || l.equalsIgnoreCase("C.utf8")),
+                "this system has no C.UTF-8 locale");
+        Path root = dir.resolve("checkout");
+        Files.createDirectories(root.resolve("src/target"));
+        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
+                root.resolve("synalign"));
+        Files.writeString(root.resolve("src/target/synalign.jar"), "");
+        Path home = jdk(dir, "17.0.15");
+        Files.writeString(home.resolve("bin/java"),
+                "#!/bin/sh\necho \"${LC_ALL-unset} ${LC_CTYPE-unset} $(locale charmap)\"\n");
+
+        String[] ctype = launchUnder(script, home, Map.of("LANG", "C")).split(" ");
+        assertEquals("unset", ctype[0]);
+        assertTrue(ctype[1].equalsIgnoreCase("C.UTF-8") || ctype[1].equalsIgnoreCase("C.utf8"),
+                ctype[1]);
+        assertEquals("UTF-8", ctype[2]);
+        String[] all = launchUnder(script, home, Map.of("LC_ALL", "POSIX")).split(" ");
+        assertTrue(all[0].equalsIgnoreCase("C.UTF-8") || all[0].equalsIgnoreCase("C.utf8"), all[0]);
+        assertEquals("UTF-8", all[2]);
+        String[] none = launchUnder(script, home, Map.of()).split(" ");
+        assertEquals("unset", none[0], "no locale at all is ASCII too");
+        assertTrue(none[1].equalsIgnoreCase("C.UTF-8") || none[1].equalsIgnoreCase("C.utf8"),
+                none[1]);
+        assertEquals("unset unset UTF-8", launchUnder(script, home, Map.of("LANG", "C.UTF-8")),
+                "a UTF-8 locale is left as it is");
+    }
+
+    /** What the stand-in java printed when the launcher ran with only {@code locale} set. */
+    private static String launchUnder(Path script, Path javaHome, Map<String, String> locale)
+            throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        env.putAll(locale);
+        env.put("JAVA_HOME", javaHome.toString());
+        env.put("SYNALIGN_HUGE_PAGES", "0");
+        Process process = builder.redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).strip();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
+        assertEquals(0, process.exitValue(), output);
+        return output;
+    }
+
     /** A stand-in JDK whose release file names {@code version}. */
     private static Path jdk(Path dir, String version) throws IOException {
         Path home = dir.resolve("jdk-" + version);

@@ -100,6 +100,27 @@ class StderrProgressTest {
         assertTrue(out.matches("(?s).*\\r {10,100}\\r$"), out);
     }
 
+    /**
+     * The progress bar library formats with the default locale: under ar its counts and times
+     * were Arabic-Indic digits ("(٠:٠٠:٠١ / ٠:٠٠:٠٦)"). The command line's process settings
+     * make every library format plainly.
+     */
+    @Test
+    void barsUnderTheCommandLinesSettingsUseAsciiDigitsWhateverTheLocale() throws Exception {
+        String drawn = ForcedLocale.call(ForcedLocale.ARABIC, () -> {
+            ProcessDefaults.plainNumberFormats();
+            StderrProgress p = progress(true, true);
+            at(2.0);
+            p.onProgress("optimise", 400, 1000, "");
+            at(3.0);
+            p.onProgress("optimise", 500, 1000, "");
+            p.close();
+            return text.toString();
+        });
+        assertTrue(drawn.contains("500/1000"), drawn);
+        assertFalse(ForcedLocale.hasArabicDigits(drawn), drawn);
+    }
+
     @Test
     void lineConsumerCutsPadsAndClears() {
         StderrProgress.LineConsumer c = new StderrProgress.LineConsumer(new PrintWriter(text), 10);

@@ -87,6 +87,42 @@ class AtomicOutputsTest {
         assertEquals(Set.of("other.txt", "pipe"), listing());
     }
 
+    /**
+     * A pipe whose reader goes away part-way ({@code --out /dev/stdout | head -1}) failed the
+     * commit with "Broken pipe" alone, and the regular output already in place was removed
+     * without a word; the failure now names the pipe, what happened and the file removed.
+     * The reader takes one byte and closes; the content is larger than any pipe buffer, so
+     * the writer meets the closed end whatever the scheduling.
+     */
+    @Test
+    void aPipeClosedPartWayIsNamedWithTheOutputsRemovedAgain() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+                "mkfifo is not available");
+        Path summary = dir.resolve("summary.json");
+        java.util.concurrent.CompletableFuture<Integer> firstByte =
+                java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (var in = Files.newInputStream(fifo)) {
+                        return in.read();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+        java.nio.file.FileSystemException failure;
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(summary, o -> o.write(bytes("{}")));
+            outputs.stage(fifo, o -> o.write(new byte[8 << 20]));
+            failure = assertThrows(java.nio.file.FileSystemException.class, outputs::commit);
+        }
+        assertEquals(0, firstByte.get(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(fifo.toString(), failure.getFile());
+        assertEquals("its reader went away before all was written (broken pipe); " + summary
+                + " was already in place and removed again, so no output file is left",
+                failure.getReason());
+        assertEquals(Set.of("pipe"), listing());
+    }
+
     @Test
     void aPipeNamedThroughProcSelfFdIsWrittenInto() throws Exception {
         // /dev/stdout into a pipe links to /proc/self/fd/1, which links to "pipe:[INODE]", a

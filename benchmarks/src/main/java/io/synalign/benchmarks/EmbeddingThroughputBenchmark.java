@@ -158,7 +158,8 @@ public class EmbeddingThroughputBenchmark {
                     masks.add(mask);
                     batches.add(batchTexts);
                 }
-                System.out.printf("%n[setup] %d sentences, %.1f tokens each on average%n",
+                System.out.printf(java.util.Locale.ROOT,
+                        "%n[setup] %d sentences, %.1f tokens each on average%n",
                         texts.size(), tokens / (double) texts.size());
                 checkAgainstPipeline(encoder.encode(texts.subList(0,
                         Math.min(batch, texts.size()))));
@@ -337,10 +338,12 @@ public class EmbeddingThroughputBenchmark {
                 }
             }
             for (int v = 0; v < names.length; v++) {
-                System.out.printf("batch %3d  %-22s median %6.0f sentences/s%n", batch, names[v],
+                System.out.printf(java.util.Locale.ROOT,
+                        "batch %3d  %-22s median %6.0f sentences/s%n", batch, names[v],
                         median(rate[v]));
             }
-            System.out.printf("batch %3d  pipeline time / bareSessionTokenising time: median %.3f"
+            System.out.printf(java.util.Locale.ROOT,
+                    "batch %3d  pipeline time / bareSessionTokenising time: median %.3f"
                     + " (quartiles %.3f-%.3f); / bareSession: median %.3f (quartiles %.3f-%.3f)"
                     + ", %d rounds%n", batch, median(vsTokenising), quantile(vsTokenising, 0.25),
                     quantile(vsTokenising, 0.75), median(vsPre), quantile(vsPre, 0.25),

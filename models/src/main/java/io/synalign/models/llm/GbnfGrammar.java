@@ -243,7 +243,7 @@ public record GbnfGrammar(String text, long maxBytes) {
                 case '\t' -> sb.append("\\t");
                 default -> {
                     if (c < 0x20) {
-                        sb.append(String.format("\\x%02X", (int) c));
+                        sb.append(String.format(java.util.Locale.ROOT, "\\x%02X", (int) c));
                     } else {
                         sb.append(c);
                     }
