@@ -2,10 +2,8 @@ package io.synalign.cli;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.Charset;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -117,34 +115,41 @@ final class LocaleCharsetCheck {
             return null;
         }
         byte[] bytes;
-        Path file;
         try {
-            file = Path.of(arg.substring(1));
-            if (!Files.isReadable(file) || !visited.add(file.toAbsolutePath().normalize())) {
-                return null; // picocli takes it literally, or has read it already
+            Path file = Path.of(arg.substring(1));
+            // A regular file only: a pipe or a device (@<(...), @/dev/stdin) read here would
+            // be empty when picocli reads it, its arguments dropped without a word.
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)
+                    || !visited.add(file.toAbsolutePath().normalize())) {
+                return null; // picocli's business (a literal, a stream), or read already
             }
             bytes = Files.readAllBytes(file);
         } catch (IOException | InvalidPathException | SecurityException e) {
             return null; // picocli's own handling (a literal argument) applies
         }
-        CharsetDecoder decoder = charset.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer text = CharBuffer.allocate(
-                (int) Math.ceil(bytes.length * (double) decoder.maxCharsPerByte()) + 16);
-        CoderResult result = decoder.decode(in, text, true);
-        if (result.isError()) {
-            int line = 1;
-            for (int b = 0; b < in.position(); b++) {
-                line += bytes[b] == '\n' ? 1 : 0;
-            }
-            return arg + ": line " + line + " holds bytes that the locale's character set "
-                    + charset.name() + " has no characters for (Java reads argument files in"
-                    + " it); " + REMEDY;
+        // Bytes the set has no character for become U+FFFD, as picocli's reader makes them;
+        // only those in what picocli keeps count: a comment (from a # outside quotes to the
+        // end of its line) is dropped by picocli, so a non-ASCII comment is harmless.
+        String text;
+        try {
+            text = charset.newDecoder().onMalformedInput(CodingErrorAction.REPLACE)
+                    .onUnmappableCharacter(CodingErrorAction.REPLACE).replaceWith("\uFFFD")
+                    .decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null; // not with REPLACE; picocli's reader applies
         }
-        decoder.flush(text);
-        for (String token : text.flip().toString().split("\\s+")) {
+        StringBuilder kept = new StringBuilder();
+        String[] lines = text.split("\n", -1);
+        for (int i = 0; i < lines.length; i++) {
+            String line = withoutComment(lines[i]);
+            if (line.indexOf('\uFFFD') >= 0) {
+                return arg + ": line " + (i + 1) + " holds bytes that the locale's character set "
+                        + charset.name() + " has no characters for (Java reads argument files in"
+                        + " it); " + REMEDY;
+            }
+            kept.append(line).append('\n');
+        }
+        for (String token : kept.toString().split("\\s+")) {
             String problem = atFileProblem(token.replace("\"", "").replace("'", ""), charset,
                     visited);
             if (problem != null) {
@@ -154,26 +159,37 @@ final class LocaleCharsetCheck {
         return null;
     }
 
+    /** {@code line} up to a {@code #} outside quotes, where picocli's comment starts. */
+    private static String withoutComment(String line) {
+        char quote = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quote != 0) {
+                quote = c == quote ? 0 : quote;
+            } else if (c == '"' || c == '\'') {
+                quote = c;
+            } else if (c == '#') {
+                return line.substring(0, i);
+            }
+        }
+        return line;
+    }
+
     /**
      * Why the working directory Java resolves relative paths against cannot be used, or null.
      * Java decodes its name once, at start-up: misread, it names no directory, and every
      * relative path was "not found" though the file was there.
      */
     static String workingDirectoryProblem(String userDir, String jnuEncoding) {
-        boolean exists;
-        try {
-            exists = userDir != null && Files.isDirectory(Path.of(userDir));
-        } catch (InvalidPathException e) {
-            exists = false;
-        }
-        boolean misread = !isUtf8(jnuEncoding) && userDir != null && userDir.indexOf('\uFFFD') >= 0;
-        if (exists && !misread) {
+        // Only a name the locale misread is refused: under UTF-8 Java read it right, and a
+        // directory Files.isDirectory cannot see (an ancestor this user may not search, a
+        // -Duser.dir) may still resolve relative paths, which the kernel does from the cwd.
+        if (isUtf8(jnuEncoding) || userDir == null || userDir.indexOf('\uFFFD') < 0) {
             return null;
         }
         return "the working directory, its name decoded with the locale's character set "
                 + jnuEncoding + ", is '" + userDir + "', which names no directory, so relative"
-                + " paths would not be found; "
-                + (isUtf8(jnuEncoding) ? "" : REMEDY + ", or ")
-                + "run from a directory whose name is ASCII";
+                + " paths would not be found; " + REMEDY + ", or run from a directory whose name"
+                + " is ASCII";
     }
 }

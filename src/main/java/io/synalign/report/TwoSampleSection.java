@@ -131,11 +131,11 @@ final class TwoSampleSection {
             // And how W was told to be the alignment's where only its row count told it.
             WeightedFileOrigin origin = WeightedFileOrigin.read(test);
             String originNote = origin == null ? null : origin.noteBeside(realRows);
-            if (originNote != null) {
-                sb.append(" <span id=\"two-sample-weighted-file\">")
-                        .append(Html.escape(Character.toUpperCase(originNote.charAt(0))
-                                + originNote.substring(1)))
-                        .append(".</span>");
+            if (originNote != null && !originNote.isBlank()) {
+                // As test's stdout words it, not capitalised: it starts with a file's name
+                // (rd/alignment.json), which an upper-case letter would make another file's.
+                sb.append(" <span id=\"two-sample-weighted-file\">Note: ")
+                        .append(Html.escape(originNote)).append(".</span>");
             }
             sb.append("</p>");
         }

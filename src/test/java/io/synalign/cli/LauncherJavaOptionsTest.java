@@ -134,4 +134,50 @@ class LauncherJavaOptionsTest {
         assertEquals(0, process.exitValue(), output);
         return output;
     }
+
+    /**
+     * A LANG naming a locale the system does not have (LANG=en_US.UTF-8 in a container without
+     * locales) makes glibc's setlocale(LC_ALL, "") fail as a whole, so an LC_CTYPE=C.UTF-8 the
+     * launcher exports does not reach Java, which stayed on ASCII and refused a non-ASCII
+     * argument saying the launcher fixes that. A stand-in java that asks {@code locale} cannot
+     * see it (that reads UTF-8 after the change); this one asks a real JVM (review final24).
+     */
+    @Test
+    void theLauncherGivesJavaAUtf8CharsetUnderALangTheSystemLacks(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        String locales = new String(new ProcessBuilder("locale", "-a").start().getInputStream()
+                .readAllBytes(), StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(locales.lines()
+                .anyMatch(l -> l.equalsIgnoreCase("C.UTF-8") || l.equalsIgnoreCase("C.utf8")),
+                "this system has no C.UTF-8 locale");
+        String missing = "en_ZZ.UTF-8"; // a locale no system has
+        Path root = dir.resolve("checkout");
+        Files.createDirectories(root.resolve("src/target"));
+        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
+                root.resolve("synalign"));
+        Files.writeString(root.resolve("src/target/synalign.jar"), "");
+        Path home = dir.resolve("jdk");
+        Files.createDirectories(home.resolve("bin"));
+        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"17.0.15\"\n");
+        Path realJava = Path.of(System.getProperty("java.home"), "bin", "java");
+        Path java = home.resolve("bin/java");
+        // The stand-in runs the real JVM and prints the charset it decodes argv with.
+        Files.writeString(java, "#!/bin/sh\n'" + realJava + "' -XshowSettings:properties"
+                + " -version 2>&1 | sed -n 's/^ *sun.jnu.encoding = //p'\n");
+        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
+
+        ProcessBuilder builder = new ProcessBuilder("bash", script.toString());
+        Map<String, String> env = builder.environment();
+        env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
+        env.put("LANG", missing);
+        env.put("JAVA_HOME", home.toString());
+        env.put("SYNALIGN_HUGE_PAGES", "0");
+        env.remove("SYNALIGN_JAVA_OPTS");
+        Process process = builder.redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8).strip();
+        assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
+        assertEquals("UTF-8", output, "LANG=" + missing + " (not installed): java decodes the"
+                + " command line with this charset under the launcher");
+    }
 }

@@ -166,4 +166,52 @@ class LocaleCharsetTest {
                 && ascii.stdout().contains("\"phrase numéro "), ascii.stdout());
         assertArrayEquals(utf8.out(), ascii.out(), utf8.toString());
     }
+
+    /** picocli drops an @-file's comments, so a non-ASCII comment is no problem (review final24). */
+    @Test
+    void aNonAsciiCommentInAnAtFileIsNotRefused() throws IOException {
+        Path args = dir.resolve("commented.txt");
+        Files.writeString(args, "# réglages du test\n--no-cache # sans cache, é\n"
+                + "--hints '#é dans les guillemets'\n", StandardCharsets.UTF_8);
+        String problem = LocaleCharsetCheck.atFileProblem(new String[] {"--x", "@" + args},
+                StandardCharsets.US_ASCII);
+        // The comments pass; the quoted '#é' is an argument, not a comment: refused, line 3.
+        assertEquals("@" + args + ": line 3 holds bytes that the locale's character set US-ASCII"
+                + " has no characters for (Java reads argument files in it); "
+                + LocaleCharsetCheck.REMEDY, problem);
+        Files.writeString(args, "# réglages du test\n--no-cache # sans cache, é\n",
+                StandardCharsets.UTF_8);
+        assertEquals(null, LocaleCharsetCheck.atFileProblem(new String[] {"@" + args},
+                StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * An @-file that is a pipe (@<(...), @/dev/stdin) is left to picocli: read here first, it
+     * was empty when picocli read it, and its arguments were dropped without a word (review
+     * final24). A FIFO with no writer: reading it would wait forever.
+     */
+    @Test
+    void aPipedAtFileIsNotReadBeforePicocli() throws Exception {
+        Path fifo = dir.resolve("args.fifo");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(20),
+                () -> assertEquals(null, LocaleCharsetCheck.atFileProblem(
+                        new String[] {"@" + fifo}, StandardCharsets.US_ASCII)),
+                "the check opened the pipe");
+    }
+
+    /**
+     * Only a name the locale misread is refused: under UTF-8, or for a name without U+FFFD, a
+     * directory Files.isDirectory cannot see (an ancestor this user may not search, a
+     * -Duser.dir) is the kernel's business, as before (review final24).
+     */
+    @Test
+    void aWorkingDirectoryIsRefusedOnlyWhereTheLocaleMisreadItsName() {
+        assertEquals(null, LocaleCharsetCheck.workingDirectoryProblem("/no/such/dir", "UTF-8"));
+        assertEquals(null, LocaleCharsetCheck.workingDirectoryProblem("/no/such/dir",
+                "ANSI_X3.4-1968"));
+        String misread = LocaleCharsetCheck.workingDirectoryProblem("/tmp/donn\uFFFD\uFFFDes",
+                "ANSI_X3.4-1968");
+        assertTrue(misread != null && misread.contains(LocaleCharsetCheck.REMEDY), misread);
+    }
 }

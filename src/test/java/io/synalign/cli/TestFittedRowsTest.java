@@ -459,9 +459,8 @@ class TestFittedRowsTest {
         Cli.Run report = Cli.run(cl -> { }, "report", "--run", p("rd"), "--out", p("r.html"));
         assertEquals(0, report.status(), report::toString);
         String html = Files.readString(dir.resolve("r.html"));
-        String escaped = Character.toUpperCase(why.charAt(0)) + why.substring(1); // no < > & ' "
-        assertTrue(html.contains(" <span id=\"two-sample-weighted-file\">" + escaped
-                + ".</span></p>"), html);
+        assertTrue(html.contains(" <span id=\"two-sample-weighted-file\">Note: " + why
+                + ".</span></p>"), html); // the why holds none of < > & ' "
     }
 
     /** W another alignment's: the real rows' note carries the reason; no second sentence. */

@@ -253,6 +253,35 @@ class ReportPartsTest {
                 stale);
     }
 
+    /**
+     * W told by its row count alone (an alignment.json from before the record): the page adds
+     * test's note as test printed it; a relative run directory's file name keeps its case (it
+     * was capitalised into another file's name), and an empty reason adds nothing (review
+     * final24).
+     */
+    @Test
+    void theWeightedFilesOriginNoteKeepsTheFileNamesCase() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        String doc = "{\"permutations\": 200, \"labels\": {}, \"overall\": {\"real\": 32,"
+                + " \"synthetic\": 120, \"p_value\": 0.3, \"auc\": 0.5, \"p_value_weighted\": 0.9,"
+                + " \"auc_weighted\": 0.45}, \"in_sample\": {\"status\": \"same\", \"real_rows\":"
+                + " 32, \"fitted_rows\": 32, \"among_fitted\": 32, \"fitted_sha256\": \""
+                + "ab".repeat(32) + "\", \"why_unknown\": null}, \"weighted_file\": {\"status\":"
+                + " \"unknown\", \"rows\": 120, \"sha256\": null, \"texts_sha256\": null,"
+                + " \"weights_sha256\": null, \"why\": %s}}";
+        String why = "rdo/alignment.json was written before alignments recorded their synthetic"
+                + " rows and weights (align or run again records them), so --weighted w.jsonl is"
+                + " taken as its weights by the row count alone (120)";
+        String page = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT,
+                doc, "\"" + why + "\"")), null);
+        assertTrue(page.contains(" <span id=\"two-sample-weighted-file\">Note: " + why
+                + ".</span></p>"), page);
+        String empty = TwoSampleSection.html(json.readTree(String.format(java.util.Locale.ROOT,
+                doc, "\"\"")), null);
+        assertTrue(!empty.contains("two-sample-weighted-file") && empty.contains("in-sample"),
+                empty);
+    }
+
     /** A label named "(overall)" keeps its own row beside the overall one (it was replaced). */
     @Test
     void aLabelNamedOverallKeepsItsRow() throws Exception {
