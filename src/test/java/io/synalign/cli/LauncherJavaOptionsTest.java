@@ -28,13 +28,8 @@ class LauncherJavaOptionsTest {
     @Test
     void java24AndLaterGetTheUnsafeOptionAndJava17TheSameLineAsBefore(@TempDir Path dir)
             throws IOException, InterruptedException {
-        Path root = dir.resolve("checkout");
-        Files.createDirectories(root.resolve("src/target"));
-        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
-                root.resolve("synalign"));
-        // Written after the script: the jar counts as up to date (no pom or source is newer).
-        Files.writeString(root.resolve("src/target/synalign.jar"), "");
-        String jar = root.resolve("src/target/synalign.jar").toRealPath().toString();
+        Path script = checkout(dir);
+        String jar = script.resolveSibling("src/target/synalign.jar").toRealPath().toString();
 
         assertEquals(DEFAULTS + " -jar " + jar + " --version",
                 launch(script, jdk(dir, "17.0.15"), "--version"));
@@ -57,16 +52,8 @@ class LauncherJavaOptionsTest {
     @Test
     void anAsciiLocaleRunsJavaUnderAUtf8One(@TempDir Path dir)
             throws IOException, InterruptedException {
-        String locales = new String(new ProcessBuilder("locale", "-a").start().getInputStream()
-                .readAllBytes(), StandardCharsets.UTF_8);
-        org.junit.jupiter.api.Assumptions.assumeTrue(locales.lines()
-                .anyMatch(l -> l.equalsIgnoreCase("C.UTF-8") || l.equalsIgnoreCase("C.utf8")),
-                "this system has no C.UTF-8 locale");
-        Path root = dir.resolve("checkout");
-        Files.createDirectories(root.resolve("src/target"));
-        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
-                root.resolve("synalign"));
-        Files.writeString(root.resolve("src/target/synalign.jar"), "");
+        assumeACUtf8Locale();
+        Path script = checkout(dir);
         Path home = jdk(dir, "17.0.15");
         Files.writeString(home.resolve("bin/java"),
                 "#!/bin/sh\necho \"${LC_ALL-unset} ${LC_CTYPE-unset} $(locale charmap)\"\n");
@@ -96,12 +83,35 @@ class LauncherJavaOptionsTest {
         env.putAll(locale);
         env.put("JAVA_HOME", javaHome.toString());
         env.put("SYNALIGN_HUGE_PAGES", "0");
+        env.remove("SYNALIGN_JAVA_OPTS");
         Process process = builder.redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(),
                 StandardCharsets.UTF_8).strip();
         assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
         assertEquals(0, process.exitValue(), output);
         return output;
+    }
+
+    /**
+     * A checkout holding a copy of the launcher and an empty jar written after it (so the jar
+     * counts as up to date: no pom or source is newer); the launcher's path.
+     */
+    private static Path checkout(Path dir) throws IOException {
+        Path root = dir.resolve("checkout");
+        Files.createDirectories(root.resolve("src/target"));
+        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
+                root.resolve("synalign"));
+        Files.writeString(root.resolve("src/target/synalign.jar"), "");
+        return script;
+    }
+
+    /** Skips a test that needs the C.UTF-8 locale where the system has none. */
+    private static void assumeACUtf8Locale() throws IOException {
+        String locales = new String(new ProcessBuilder("locale", "-a").start().getInputStream()
+                .readAllBytes(), StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assumptions.assumeTrue(locales.lines()
+                .anyMatch(l -> l.equalsIgnoreCase("C.UTF-8") || l.equalsIgnoreCase("C.utf8")),
+                "this system has no C.UTF-8 locale");
     }
 
     /** A stand-in JDK whose release file names {@code version}. */
@@ -145,39 +155,17 @@ class LauncherJavaOptionsTest {
     @Test
     void theLauncherGivesJavaAUtf8CharsetUnderALangTheSystemLacks(@TempDir Path dir)
             throws IOException, InterruptedException {
-        String locales = new String(new ProcessBuilder("locale", "-a").start().getInputStream()
-                .readAllBytes(), StandardCharsets.UTF_8);
-        org.junit.jupiter.api.Assumptions.assumeTrue(locales.lines()
-                .anyMatch(l -> l.equalsIgnoreCase("C.UTF-8") || l.equalsIgnoreCase("C.utf8")),
-                "this system has no C.UTF-8 locale");
+        assumeACUtf8Locale();
         String missing = "en_ZZ.UTF-8"; // a locale no system has
-        Path root = dir.resolve("checkout");
-        Files.createDirectories(root.resolve("src/target"));
-        Path script = Files.copy(Path.of("").toAbsolutePath().getParent().resolve("synalign"),
-                root.resolve("synalign"));
-        Files.writeString(root.resolve("src/target/synalign.jar"), "");
-        Path home = dir.resolve("jdk");
-        Files.createDirectories(home.resolve("bin"));
-        Files.writeString(home.resolve("release"), "JAVA_VERSION=\"17.0.15\"\n");
+        Path script = checkout(dir);
+        Path home = jdk(dir, "17.0.15");
         Path realJava = Path.of(System.getProperty("java.home"), "bin", "java");
-        Path java = home.resolve("bin/java");
         // The stand-in runs the real JVM and prints the charset it decodes argv with.
-        Files.writeString(java, "#!/bin/sh\n'" + realJava + "' -XshowSettings:properties"
-                + " -version 2>&1 | sed -n 's/^ *sun.jnu.encoding = //p'\n");
-        Files.setPosixFilePermissions(java, PosixFilePermissions.fromString("rwxr-xr-x"));
-
-        ProcessBuilder builder = new ProcessBuilder("bash", script.toString());
-        Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.equals("LANG") || k.startsWith("LC_"));
-        env.put("LANG", missing);
-        env.put("JAVA_HOME", home.toString());
-        env.put("SYNALIGN_HUGE_PAGES", "0");
-        env.remove("SYNALIGN_JAVA_OPTS");
-        Process process = builder.redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(),
-                StandardCharsets.UTF_8).strip();
-        assertTrue(process.waitFor(60, TimeUnit.SECONDS), output);
-        assertEquals("UTF-8", output, "LANG=" + missing + " (not installed): java decodes the"
-                + " command line with this charset under the launcher");
+        Files.writeString(home.resolve("bin/java"), "#!/bin/sh\n'" + realJava + "'"
+                + " -XshowSettings:properties -version 2>&1"
+                + " | sed -n 's/^ *sun.jnu.encoding = //p'\n");
+        assertEquals("UTF-8", launchUnder(script, home, Map.of("LANG", missing)), "LANG="
+                + missing + " (not installed): java decodes the command line with this charset"
+                + " under the launcher");
     }
 }
