@@ -18,7 +18,9 @@ import io.synalign.kernels.host.HostVector;
  * each tile (on nd4j's CPU path, each block of one) and throw a
  * {@link java.util.concurrent.CancellationException}, the status kept set and {@code out}
  * unspecified; nd4j's kept kernel's product (O(n m)) and the {@code cuda} backend's (not
- * checked) run to their end.
+ * checked) run to their end. nd4j's builds of a kept kernel (O(n m d), its symmetric K_XX
+ * included) ask before each row tile and throw the same exception with their memory freed, as
+ * does the gather of a kept K_XX's {@link #principalSubmatrix}.
  *
  * <p>Accuracy, tiled or kept alike: {@code ||out - K w||_2 <= 1e-5 || |K| |w| ||_2} for a
  * product and {@code ||out - K 1||_2 <= 1e-5 ||K 1||_2} for the row sums, against the exact K,

@@ -48,7 +48,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * block, and the product throws a {@link java.util.concurrent.CancellationException} with the
  * status kept set, {@code out} unwritten. One product is O(n m d), minutes at 10^6 rows. The
  * check changes no arithmetic: an uninterrupted product's bits are those without it. A kept
- * kernel's product (O(n m)) and its one-off build are not checked inside.
+ * kernel's one-off build (O(n m d)) asks the same way before each row tile and, interrupted,
+ * throws from the constructor with its memory freed; its product (O(n m), milliseconds) is not
+ * checked inside.
  *
  * <p>Products take double vectors and return double results; w is rounded to a preallocated
  * float buffer once per call. Not thread-safe.
@@ -80,6 +82,14 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /** What an interrupted product names ({@link Cancellation}). */
     private static final String CANCELLED = "tiled kernel product (block of a tile)";
+    /** What an interrupted build of a kept kernel names. */
+    private static final String CANCELLED_BUILD = "kept kernel (row tile of its build)";
+
+    /**
+     * Told the number of each row tile a kept kernel's build starts, on the worker that starts
+     * it: a seam for tests, which place interrupts with it. Never set outside tests.
+     */
+    static volatile IntConsumer buildTileStarted = tile -> { };
 
     Nd4jKernelOperator(FloatMatrix x, FloatMatrix y, double sigma, TilePlan plan,
             BackendLifetime backend) {
@@ -101,7 +111,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.blocking = null;
             this.blocks = null;
             this.columnBlocks = 1;
-            buildKernel(plan.tileRows());
+            try {
+                buildKernel(plan.tileRows());
+            } catch (RuntimeException | Error e) {
+                close(); // nobody else holds this operator yet: its half-built K goes now
+                throw e;
+            }
             // The operands are no longer needed once K exists.
             operands.close();
         } else {
@@ -128,7 +143,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /**
      * K = exp(exponents), row tile by row tile straight into K, the tiles shared out among the
-     * workers like the blocks of a tiled product.
+     * workers like the blocks of a tiled product; each worker asks for the caller's interrupt
+     * before it takes a tile.
+     *
+     * @throws java.util.concurrent.CancellationException when the calling thread was
+     *     interrupted ({@link Cancellation}); K is then partly written
      */
     private void buildKernel(int tileRows) {
         if (rows == 0 || cols == 0) {
@@ -136,8 +155,19 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         }
         int tiles = (rows + tileRows - 1) / tileRows;
         nextBlock.set(0);
-        PinnedWorkers.run(worker -> {
-            for (int t = nextBlock.getAndIncrement(); t < tiles; t = nextBlock.getAndIncrement()) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        IntConsumer hook = buildTileStarted;
+        PinnedWorkers.run((worker, callerInterrupted) -> {
+            while (true) {
+                if (callerInterrupted.getAsBoolean()) {
+                    stopped.set(true);
+                    return;
+                }
+                int t = nextBlock.getAndIncrement();
+                if (t >= tiles) {
+                    return;
+                }
+                hook.accept(t);
                 int start = t * tileRows;
                 int count = Math.min(tileRows, rows - start);
                 long offset = (long) start * cols;
@@ -146,6 +176,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 DistanceGemm.kernelValues(Buffers.range(kernel, offset, offset + (long) count * cols));
             }
         });
+        if (stopped.get()) {
+            throw Cancellation.cancelled(CANCELLED_BUILD, null);
+        }
     }
 
     /**

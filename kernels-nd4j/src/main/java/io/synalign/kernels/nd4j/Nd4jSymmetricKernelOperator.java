@@ -2,13 +2,16 @@ package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.BackendLifetime;
+import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.NativeMemoryException;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,6 +46,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * added in group order, so results depend neither on scheduling nor on the number of workers.
  * Cost 2 n^2 flops, n^2 / 2 floats read (the second GEMV of a panel reads it again from cache).
  * Not thread-safe.
+ *
+ * <p>Cancellation ({@link Cancellation}): the build asks for the calling thread's interrupt
+ * before each block of rows, and a working set's gather before each panel, on whichever worker
+ * takes it; once interrupted no worker starts another, and the constructor (or
+ * {@link #principalSubmatrix}) throws a {@link java.util.concurrent.CancellationException}, the
+ * status kept set and the memory it took freed. A product (O(n^2), milliseconds) is not checked
+ * inside. The checks change no arithmetic.
  */
 final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
@@ -77,10 +87,31 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /** The backend's lifetime, handed on to submatrices. */
     private final BackendLifetime backend;
 
+    /**
+     * Builds K_XX.
+     *
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted
+     *     (asked before every block of rows: O(256 n d) each); the memory is freed
+     */
     Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma, BackendLifetime backend) {
         this(x.rows(), null, null, backend);
-        build(x, (float) (1.0 / (sigma * sigma)));
+        try {
+            build(x, (float) (1.0 / (sigma * sigma)));
+        } catch (RuntimeException | Error e) {
+            close(); // nobody else holds this operator yet: its half-written triangle goes now
+            throw e;
+        }
     }
+
+    /** What an interrupted build or gather names ({@link Cancellation}). */
+    private static final String CANCELLED_BUILD = "kept kernel K_SS (block of rows of its build)";
+    private static final String CANCELLED_GATHER = "kept kernel K_SS (panel of a working set)";
+
+    /**
+     * Told the number of each block of rows a build starts, on the worker that starts it: a
+     * seam for tests, which place interrupts with it. Never set outside tests.
+     */
+    static volatile IntConsumer buildBlockStarted = block -> { };
 
     /**
      * An operator of n rows with its buffers allocated (the triangle in {@code storage} when
@@ -234,11 +265,16 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         int panels = layout.panels();
         int last = rows[rows.length - 1];
         AtomicInteger next = new AtomicInteger();
-        PinnedWorkers.run(worker -> {
+        AtomicBoolean stopped = new AtomicBoolean();
+        PinnedWorkers.run((worker, callerInterrupted) -> {
             float[] source = new float[parent.n];
             float[] target = new float[n];
             float[] block = new float[SymmetricPanels.PANEL_ROWS * SymmetricPanels.PANEL_ROWS];
             for (int q = next.getAndIncrement(); q < panels; q = next.getAndIncrement()) {
+                if (callerInterrupted.getAsBoolean()) {
+                    stopped.set(true);
+                    return;
+                }
                 int start = layout.start(q);
                 int width = layout.width(q);
                 FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(q));
@@ -261,6 +297,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 symmetriseDiagonalBlock(panel, layout.height(q), width, block);
             }
         });
+        if (stopped.get()) {
+            throw Cancellation.cancelled(CANCELLED_GATHER, null);
+        }
     }
 
     /**
@@ -281,12 +320,14 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         int blocks = (n + blockRows - 1) / blockRows;
         int chunk = Math.min(n, BUILD_COLUMNS);
         AtomicInteger next = new AtomicInteger();
+        AtomicBoolean stopped = new AtomicBoolean();
+        IntConsumer hook = buildBlockStarted;
         INDArray[] tiles = new INDArray[workers];
         try (DistanceGemm operands = new DistanceGemm(x, x, alpha)) {
             for (int k = 0; k < workers; k++) {
                 tiles[k] = Buffers.scratchFloats((long) Math.min(blockRows, n) * chunk);
             }
-            PinnedWorkers.run(worker -> {
+            PinnedWorkers.run((worker, callerInterrupted) -> {
                 float[] block = new float[SymmetricPanels.PANEL_ROWS * SymmetricPanels.PANEL_ROWS];
                 // A block of rows [s, s + h) against columns [s, n), chunk by chunk of columns:
                 // one GEMM into the worker's tile, one exp in place, then each panel's row
@@ -295,7 +336,17 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 // and dropped: h / 2 of every h x (n - s)).
                 INDArray tile = tiles[worker];
                 FloatPointer tilePtr = Buffers.floatPointer(tile);
-                for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
+                while (true) {
+                    // Once per block of rows (a few GEMMs), never inside one: see Cancellation.
+                    if (callerInterrupted.getAsBoolean()) {
+                        stopped.set(true);
+                        return;
+                    }
+                    int b = next.getAndIncrement();
+                    if (b >= blocks) {
+                        return;
+                    }
+                    hook.accept(b);
                     int s = b * blockRows;
                     int h = Math.min(blockRows, n - s);
                     int first = s / SymmetricPanels.PANEL_ROWS;
@@ -330,6 +381,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             });
         } finally {
             Buffers.close(tiles);
+        }
+        if (stopped.get()) {
+            throw Cancellation.cancelled(CANCELLED_BUILD, null);
         }
     }
 
