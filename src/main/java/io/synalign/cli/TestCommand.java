@@ -212,7 +212,10 @@ final class TestCommand extends CliCommand {
         rows.put("(" + OVERALL + ")", report.overall());
         for (Map.Entry<String, TwoSampleTesting.Figures> e : rows.entrySet()) {
             TwoSampleTesting.Figures v = e.getValue();
-            out.printf(Locale.ROOT, "%-15s %6d %9d  %-11s %-8s %-6s%s%n", e.getKey(), v.real(),
+            // The label padded by terminal columns (printf's %-15s counts chars: a CJK label
+            // pushed its row's numbers right of the header's).
+            out.printf(Locale.ROOT, "%s %6d %9d  %-11s %-8s %-6s%s%n",
+                    DisplayColumns.padRight(e.getKey(), 15), v.real(),
                     v.synthetic(), Numbers.short4(v.mmd2()), Numbers.short4(v.pValue()), auc(v.auc()),
                     !w ? "" : String.format(Locale.ROOT, "  %-15s %-11s %s",
                             v.mmd2Weighted() == null ? "-" : Numbers.short4(v.mmd2Weighted()),
@@ -258,8 +261,9 @@ final class TestCommand extends CliCommand {
                     + "): the real row covered worst, the synthetic row over-represented most");
             for (Map.Entry<String, TwoSampleTesting.Figures> e : rows.entrySet()) {
                 TwoSampleTesting.Figures v = e.getValue();
-                out.printf(Locale.ROOT, "%-15s real: %s%n%-15s synthetic: %s%n", e.getKey(),
-                        first(v.underCovered()), "", first(v.overRepresented()));
+                out.printf(Locale.ROOT, "%s real: %s%n%-15s synthetic: %s%n",
+                        DisplayColumns.padRight(e.getKey(), 15), first(v.underCovered()), "",
+                        first(v.overRepresented()));
             }
         }
         if (summary != null) {

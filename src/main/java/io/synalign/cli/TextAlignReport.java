@@ -390,11 +390,11 @@ final class TextAlignReport {
         return names.isEmpty() ? fallback : String.join(", ", names);
     }
 
-    private static void printTable(PrintWriter out, List<String[]> rows) {
+    static void printTable(PrintWriter out, List<String[]> rows) {
         int[] width = new int[rows.get(0).length];
         for (String[] r : rows) {
             for (int c = 0; c < r.length; c++) {
-                width[c] = Math.max(width[c], r[c].length());
+                width[c] = Math.max(width[c], DisplayColumns.of(r[c]));
             }
         }
         for (String[] r : rows) {
@@ -403,17 +403,18 @@ final class TextAlignReport {
                 if (c > 0) {
                     sb.append("  ");
                 }
-                String pad = " ".repeat(width[c] - r[c].length());
-                // The label column reads left-aligned, numbers right-aligned.
-                sb.append(c == 0 ? r[c] + pad : pad + r[c]);
+                // The label column reads left-aligned, numbers right-aligned; padded by the
+                // columns a terminal shows (a CJK label's characters take two each).
+                sb.append(c == 0 ? DisplayColumns.padRight(r[c], width[c])
+                        : DisplayColumns.padLeft(r[c], width[c]));
             }
             out.println(sb.toString().stripTrailing());
         }
     }
 
-    private static String shortLabel(String label) {
+    static String shortLabel(String label) {
         String flat = label.replaceAll("\\p{Cntrl}", "?");
-        return flat.length() <= 30 ? flat : flat.substring(0, 27) + "...";
+        return DisplayColumns.truncate(flat, 30);
     }
 
     private static String percent(double share) {

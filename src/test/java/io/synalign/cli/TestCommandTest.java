@@ -53,6 +53,35 @@ class TestCommandTest {
         return summary;
     }
 
+    /** A label of wide characters is padded by the columns a terminal shows (session 24's Open). */
+    @Test
+    void aWideLabelIsPaddedByTerminalColumns() throws IOException {
+        List<String> texts = new java.util.ArrayList<>(TopicTexts.real("sports", 24, 3));
+        texts.addAll(TopicTexts.real("cooking", 24, 4));
+        List<String> labels = new java.util.ArrayList<>();
+        for (int i = 0; i < 48; i++) {
+            labels.add(i < 24 ? "日本語" : "cooking");
+        }
+        write("real.jsonl", texts.subList(0, 48), labels, null);
+        List<String> synthetic = new java.util.ArrayList<>(TopicTexts.real("sports", 24, 5));
+        synthetic.addAll(TopicTexts.real("cooking", 24, 6));
+        write("synthetic.jsonl", synthetic, labels, null);
+        Cli.Run run = Cli.run(cl -> ((TestCommand) cl.getSubcommands().get("test").getCommand()).loader
+                = new TestEncoders.Counter().loader(), "test", "--real", dir.resolve("real.jsonl").toString(),
+                "--synthetic", dir.resolve("synthetic.jsonl").toString(), "--permutations", "199",
+                "--seed", "1", "--no-cache", "-q");
+        assertEquals(0, run.status(), run.toString());
+        List<String> lines = run.out().lines().toList();
+        // The header's "real" ends in column 22 (15 for the label, a space, 6 for the count).
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("label" + " ".repeat(10) + "   real ")),
+                run.out());
+        // 日本語 takes 6 columns, so 9 spaces of padding and the separator, then "    24".
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("日本語" + " ".repeat(9) + "     24 ")),
+                run.out());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("cooking" + " ".repeat(8) + "     24 ")),
+                run.out());
+    }
+
     /** Texts cut to --max-length are counted in one note, as embed, align and run count them. */
     @Test
     void textsTruncatedByTheEncoderAreNoted() throws IOException {
