@@ -6,8 +6,6 @@ import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -70,7 +68,6 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final int columnBlocks;
     private final INDArray partials;
     private final FloatPointer partialsPtr;
-    private final AtomicInteger nextBlock = new AtomicInteger();
     private final INDArray weights;
     private final INDArray ones;
     private final FloatPointer weightsPtr;
@@ -153,20 +150,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         if (rows == 0 || cols == 0) {
             return;
         }
-        int tiles = (rows + tileRows - 1) / tileRows;
-        nextBlock.set(0);
-        AtomicBoolean stopped = new AtomicBoolean();
+        ClaimedUnits tiles = new ClaimedUnits((rows + tileRows - 1) / tileRows);
         IntConsumer hook = buildTileStarted;
         PinnedWorkers.run((worker, callerInterrupted) -> {
-            while (true) {
-                if (callerInterrupted.getAsBoolean()) {
-                    stopped.set(true);
-                    return;
-                }
-                int t = nextBlock.getAndIncrement();
-                if (t >= tiles) {
-                    return;
-                }
+            for (int t; (t = tiles.next(callerInterrupted)) >= 0; ) {
                 hook.accept(t);
                 int start = t * tileRows;
                 int count = Math.min(tileRows, rows - start);
@@ -176,9 +163,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 DistanceGemm.kernelValues(Buffers.range(kernel, offset, offset + (long) count * cols));
             }
         });
-        if (stopped.get()) {
-            throw Cancellation.cancelled(CANCELLED_BUILD, null);
-        }
+        tiles.throwIfStopped(CANCELLED_BUILD);
     }
 
     /**
@@ -258,22 +243,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      */
     private void fusedProduct(FloatPointer vector) {
         int colBlocks = columnBlocks;
-        int blockCount = blocking.rowBlocks(rows) * colBlocks;
-        nextBlock.set(0);
-        AtomicBoolean stopped = new AtomicBoolean();
+        ClaimedUnits units = new ClaimedUnits(blocking.rowBlocks(rows) * colBlocks);
         IntConsumer hook = blockStarted;
         PinnedWorkers.run((worker, callerInterrupted) -> {
             BlockBuffer buffer = blocks[worker];
             FloatPointer blockPtr = buffer.pointer();
-            while (true) {
-                if (callerInterrupted.getAsBoolean()) {
-                    stopped.set(true);
-                    return;
-                }
-                int b = nextBlock.getAndIncrement();
-                if (b >= blockCount) {
-                    return;
-                }
+            for (int b; (b = units.next(callerInterrupted)) >= 0; ) {
                 hook.accept(b);
                 int bi = b / colBlocks;
                 int bj = b % colBlocks;
@@ -288,10 +263,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         OpenBlas.at(partialsPtr, (long) bj * rows + i));
             }
         });
-        if (stopped.get()) {
-            // Some partials were never written: never summed, whatever the status now.
-            throw Cancellation.cancelled(CANCELLED, null);
-        }
+        // Some partials were never written: never summed, whatever the status now.
+        units.throwIfStopped(CANCELLED);
     }
 
     /** out = the column-block partials summed in double, always in the same order. */

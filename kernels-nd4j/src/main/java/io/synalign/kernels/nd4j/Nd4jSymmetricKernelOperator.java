@@ -9,7 +9,6 @@ import io.synalign.kernels.NativeMemoryException;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -264,17 +263,12 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private void gather(Nd4jSymmetricKernelOperator parent, int[] rows) {
         int panels = layout.panels();
         int last = rows[rows.length - 1];
-        AtomicInteger next = new AtomicInteger();
-        AtomicBoolean stopped = new AtomicBoolean();
+        ClaimedUnits units = new ClaimedUnits(panels);
         PinnedWorkers.run((worker, callerInterrupted) -> {
             float[] source = new float[parent.n];
             float[] target = new float[n];
             float[] block = new float[SymmetricPanels.PANEL_ROWS * SymmetricPanels.PANEL_ROWS];
-            for (int q = next.getAndIncrement(); q < panels; q = next.getAndIncrement()) {
-                if (callerInterrupted.getAsBoolean()) {
-                    stopped.set(true);
-                    return;
-                }
+            for (int q; (q = units.next(callerInterrupted)) >= 0; ) {
                 int start = layout.start(q);
                 int width = layout.width(q);
                 FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(q));
@@ -297,9 +291,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 symmetriseDiagonalBlock(panel, layout.height(q), width, block);
             }
         });
-        if (stopped.get()) {
-            throw Cancellation.cancelled(CANCELLED_GATHER, null);
-        }
+        units.throwIfStopped(CANCELLED_GATHER);
     }
 
     /**
@@ -317,10 +309,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             return;
         }
         int blockRows = BUILD_ROWS;
-        int blocks = (n + blockRows - 1) / blockRows;
+        ClaimedUnits blocks = new ClaimedUnits((n + blockRows - 1) / blockRows);
         int chunk = Math.min(n, BUILD_COLUMNS);
-        AtomicInteger next = new AtomicInteger();
-        AtomicBoolean stopped = new AtomicBoolean();
         IntConsumer hook = buildBlockStarted;
         INDArray[] tiles = new INDArray[workers];
         try (DistanceGemm operands = new DistanceGemm(x, x, alpha)) {
@@ -336,16 +326,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 // and dropped: h / 2 of every h x (n - s)).
                 INDArray tile = tiles[worker];
                 FloatPointer tilePtr = Buffers.floatPointer(tile);
-                while (true) {
-                    // Once per block of rows (a few GEMMs), never inside one: see Cancellation.
-                    if (callerInterrupted.getAsBoolean()) {
-                        stopped.set(true);
-                        return;
-                    }
-                    int b = next.getAndIncrement();
-                    if (b >= blocks) {
-                        return;
-                    }
+                // Asked once per block of rows (a few GEMMs), never inside one.
+                for (int b; (b = blocks.next(callerInterrupted)) >= 0; ) {
                     hook.accept(b);
                     int s = b * blockRows;
                     int h = Math.min(blockRows, n - s);
@@ -382,9 +364,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         } finally {
             Buffers.close(tiles);
         }
-        if (stopped.get()) {
-            throw Cancellation.cancelled(CANCELLED_BUILD, null);
-        }
+        blocks.throwIfStopped(CANCELLED_BUILD);
     }
 
     /**
