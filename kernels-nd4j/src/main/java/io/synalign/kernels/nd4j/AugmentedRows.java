@@ -103,9 +103,17 @@ final class AugmentedRows {
         return Double.longBitsToDouble(key ^ ((key >> 63) & Long.MAX_VALUE));
     }
 
-    /** Hoare-style quickselect: afterwards a[k] is the k-th smallest, smaller ones left of it. */
+    /**
+     * Hoare-style quickselect (as {@code MedianHeuristic.select}): afterwards a[k] is the k-th
+     * smallest, smaller ones left of it; a sort of what is left after 64 rounds, so no input
+     * makes it quadratic.
+     */
     private static void select(long[] a, int lo, int hi, int k) {
-        while (hi > lo) {
+        for (int round = 0; hi > lo; round++) {
+            if (round == 64) {
+                java.util.Arrays.sort(a, lo, hi + 1);
+                return;
+            }
             long pivot = medianOfThree(a[lo], a[(lo + hi) >>> 1], a[hi]);
             int i = lo;
             int j = hi;
