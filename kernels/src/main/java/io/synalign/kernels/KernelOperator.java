@@ -74,6 +74,21 @@ public interface KernelOperator extends AutoCloseable {
     void rowSums(double[] out);
 
     /**
+     * {@code outs[k] = K ws[k]} for every k: the same values, bit for bit, as one
+     * {@link #multiply(DeviceVector, DeviceVector)} per vector (the default). An operator that
+     * recomputes K per product may compute each block of K once for all the vectors.
+     */
+    default void multiplyEach(DeviceVector[] ws, DeviceVector[] outs) {
+        if (ws.length != outs.length) {
+            throw new IllegalArgumentException("multiplyEach: " + ws.length + " vectors, "
+                    + outs.length + " outputs");
+        }
+        for (int k = 0; k < ws.length; k++) {
+            multiply(ws[k], outs[k]);
+        }
+    }
+
+    /**
      * The principal submatrix {@code K[I][I]} of a self-kernel ({@code K_XX}) for the row
      * numbers I, as an operator of its own: the MMD optimiser's working set, whose products
      * touch only the rows whose weights may be nonzero, {@code |I|^2 / n^2} of a full product.

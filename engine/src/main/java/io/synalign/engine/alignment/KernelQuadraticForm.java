@@ -31,6 +31,12 @@ final class KernelQuadraticForm implements QuadraticForm {
         kernel.multiply(w, out);
     }
 
+    /** One pass of the operator for all the vectors ({@link KernelOperator#multiplyEach}). */
+    @Override
+    public void applyEach(DeviceVector[] ws, DeviceVector[] outs) {
+        kernel.multiplyEach(ws, outs);
+    }
+
     /**
      * A kept K only: a tiled operator would recompute its submatrix per product like its whole
      * self, and the backends do not offer one, so the check's product would be wasted.

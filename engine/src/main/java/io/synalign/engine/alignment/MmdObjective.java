@@ -128,6 +128,43 @@ final class MmdObjective implements AutoCloseable {
     }
 
     /**
+     * {@code f} at each of {@code ws}, the same values as {@link #valueAt} for each: a kernel
+     * form computes its products in one pass ({@link QuadraticForm#applyEach}), other forms one
+     * product each.
+     */
+    public double[] valuesAt(double[]... ws) {
+        double[] values = new double[ws.length];
+        if (!(form instanceof KernelQuadraticForm) || ws.length < 2) {
+            for (int k = 0; k < ws.length; k++) {
+                values[k] = valueAt(ws[k]);
+            }
+            return values;
+        }
+        DeviceVector[] wv = new DeviceVector[ws.length];
+        DeviceVector[] hw = new DeviceVector[ws.length];
+        try {
+            for (int k = 0; k < ws.length; k++) {
+                wv[k] = vectors.of(ws[k]);
+                hw[k] = vectors.zeros(ws[k].length);
+            }
+            form.applyEach(wv, hw);
+            for (int k = 0; k < ws.length; k++) {
+                values[k] = value(wv[k], hw[k]);
+            }
+        } finally {
+            for (int k = 0; k < ws.length; k++) {
+                if (wv[k] != null) {
+                    wv[k].close();
+                }
+                if (hw[k] != null) {
+                    hw[k].close();
+                }
+            }
+        }
+        return values;
+    }
+
+    /**
      * Whether {@link #restrictedTo} may give an objective (see {@link QuadraticForm#restricts}).
      */
     boolean restricts() {

@@ -25,6 +25,17 @@ public interface QuadraticForm extends AutoCloseable {
     void apply(DeviceVector w, DeviceVector out);
 
     /**
+     * {@code outs[k] = H ws[k]} for each k, the same values as one {@link #apply} each (the
+     * default); a form may share work between the products. {@link #lastResidual} is then
+     * unspecified.
+     */
+    default void applyEach(DeviceVector[] ws, DeviceVector[] outs) {
+        for (int k = 0; k < ws.length; k++) {
+            apply(ws[k], outs[k]);
+        }
+    }
+
+    /**
      * For a feature form {@code H = Phi Phi^T} whose objective is {@code ||Phi^T w - mu||^2}:
      * that value for the w of the last {@link #apply}, computed in feature space, which has no
      * cancellation, unlike {@code w^T H w - 2 h^T w + c}, three terms of order 1 whose difference

@@ -68,7 +68,10 @@ public final class WeightedMmd {
     /**
      * The V-statistic MMD^2 of X under each of several weight vectors (each already summing to
      * 1) against uniform Y: the K_XY and K_YY row sums are computed once, then one tiled
-     * {@code K_XX w} product per vector. Cost O((n m + m^2 + k n^2) d) for k vectors. Not
+     * {@code K_XX w} product per vector, which a tiled backend operator computes in one pass of K_XX
+     * for all of them ({@code KernelOperator#multiplyEach}, the same bits). Cost
+     * O((n m + m^2 + n^2) d + k n^2) for k vectors on such a backend, O((n m + m^2 + k n^2) d)
+     * otherwise. Not
      * clamped: rounding can leave a value a little below zero.
      *
      * @throws IllegalArgumentException when a row holds a value that is not finite
@@ -83,11 +86,11 @@ public final class WeightedMmd {
         Cancellation.stopIfInterrupted(CANCELLED);
         try (MmdObjective exact = MmdObjectives.kernel(backend, x, y, sigma,
                 MmdObjectives.tiledPlan(n, n), ProgressListener.NONE)) {
-            for (int k = 0; k < weights.length; k++) {
-                // Before each K_XX w (the objective checked between its row sums).
-                Cancellation.stopIfInterrupted(CANCELLED);
-                values[k] = exact.valueAt(weights[k]);
-            }
+            // Before the K_XX products (the objective checked between its row sums): one tiled
+            // pass for all the vectors where the backend shares it (KernelOperator#multiplyEach).
+            Cancellation.stopIfInterrupted(CANCELLED);
+            double[] all = exact.valuesAt(weights);
+            System.arraycopy(all, 0, values, 0, values.length);
         }
         return values;
     }

@@ -108,6 +108,17 @@ final class ClosingBackend {
                     if (real[i] != null && Proxy.isProxyClass(real[i].getClass())
                             && Proxy.getInvocationHandler(real[i]) instanceof Tracked t) {
                         real[i] = t.target;
+                    } else if (real[i] instanceof Object[] many
+                            && many.getClass().getComponentType().isInterface()) {
+                        // An array of handed-out objects (KernelOperator#multiplyEach's vectors).
+                        Object[] unwrapped = many.clone();
+                        for (int k = 0; k < unwrapped.length; k++) {
+                            if (unwrapped[k] != null && Proxy.isProxyClass(unwrapped[k].getClass())
+                                    && Proxy.getInvocationHandler(unwrapped[k]) instanceof Tracked t) {
+                                unwrapped[k] = t.target;
+                            }
+                        }
+                        real[i] = unwrapped;
                     }
                 }
             }

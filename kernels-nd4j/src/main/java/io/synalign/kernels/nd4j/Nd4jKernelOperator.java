@@ -3,6 +3,9 @@ package io.synalign.kernels.nd4j;
 import io.synalign.kernels.AbstractKernelOperator;
 import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.Cancellation;
+import io.synalign.kernels.DeviceVector;
+import io.synalign.kernels.OperatorArguments;
+import io.synalign.kernels.host.HostVector;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
@@ -226,9 +229,54 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         OpenBlas.at(partialsPtr, i));
             });
         } else {
-            fusedProduct(vector);
+            fusedProduct(new FloatPointer[] {vector}, new FloatPointer[] {partialsPtr});
         }
-        sumPartials(out);
+        sumPartials(partialsPtr, out);
+    }
+
+    /**
+     * Several products of a tiled K in one pass: each block of K is computed (GEMM, exp) once,
+     * then one GEMV per vector into that vector's own partials, the very calls
+     * {@link #product} makes for each vector alone, so every result has the same bits; K is
+     * recomputed once instead of once per vector. A kept K, or one vector, takes the plain path.
+     */
+    @Override
+    public void multiplyEach(DeviceVector[] ws, DeviceVector[] outs) {
+        if (ws.length != outs.length) {
+            throw new IllegalArgumentException("multiplyEach: " + ws.length + " vectors, "
+                    + outs.length + " outputs");
+        }
+        if (ws.length < 2 || kernel != null) {
+            super.multiplyEach(ws, outs);
+            return;
+        }
+        checkOpen();
+        for (int k = 0; k < ws.length; k++) {
+            OperatorArguments.checkMultiply(ws[k], outs[k], rows, cols);
+        }
+        int count = ws.length;
+        INDArray[] extra = new INDArray[2 * (count - 1)];
+        try {
+            FloatPointer[] vectors = new FloatPointer[count];
+            FloatPointer[] parts = new FloatPointer[count];
+            vectors[0] = weightsPtr;
+            parts[0] = partialsPtr;
+            for (int k = 1; k < count; k++) {
+                extra[2 * (k - 1)] = Buffers.floats(cols);
+                extra[2 * (k - 1) + 1] = Buffers.scratchFloats((long) columnBlocks * rows);
+                vectors[k] = Buffers.floatPointer(extra[2 * (k - 1)]);
+                parts[k] = Buffers.floatPointer(extra[2 * (k - 1) + 1]);
+            }
+            for (int k = 0; k < count; k++) {
+                Buffers.putRounded(HostVector.array(ws[k]), cols, weightsHost, vectors[k]);
+            }
+            fusedProduct(vectors, parts);
+            for (int k = 0; k < count; k++) {
+                sumPartials(parts[k], HostVector.array(outs[k]));
+            }
+        } finally {
+            Buffers.close(extra);
+        }
     }
 
     /** Tells {@code hook} of each block of a tiled product a worker starts (tests place interrupts so). */
@@ -241,7 +289,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * in-place exp and a GEMV, blocks handed out to the workers as they come free; each worker
      * asks for the caller's interrupt before it takes a block.
      */
-    private void fusedProduct(FloatPointer vector) {
+    private void fusedProduct(FloatPointer[] vectors, FloatPointer[] parts) {
         int colBlocks = columnBlocks;
         ClaimedUnits units = new ClaimedUnits(blocking.rowBlocks(rows) * colBlocks);
         IntConsumer hook = blockStarted;
@@ -259,8 +307,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 operands.block(i, r, j, c, alpha, blockPtr);
                 zeroSelfDiagonal(blockPtr, i, r, j, c);
                 DistanceGemm.kernelValues(buffer.view((long) r * c));
-                OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vector, j),
-                        OpenBlas.at(partialsPtr, (long) bj * rows + i));
+                for (int k = 0; k < vectors.length; k++) {
+                    OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
+                            OpenBlas.at(parts[k], (long) bj * rows + i));
+                }
             }
         });
         // Some partials were never written: never summed, whatever the status now.
@@ -268,10 +318,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     }
 
     /** out = the column-block partials summed in double, always in the same order. */
-    private void sumPartials(double[] out) {
+    private void sumPartials(FloatPointer parts, double[] out) {
         Arrays.fill(out, 0.0);
         for (int bj = 0; bj < columnBlocks; bj++) {
-            OpenBlas.at(partialsPtr, (long) bj * rows).get(partialHost, 0, rows);
+            OpenBlas.at(parts, (long) bj * rows).get(partialHost, 0, rows);
             for (int i = 0; i < rows; i++) {
                 out[i] += partialHost[i];
             }
