@@ -271,14 +271,15 @@ class HeldOutCheckTest {
                     assertTrue(mine[i - 1] < mine[i]);
                 }
             }
-            // Each fold's fit, then its scores: the kernel's 3 steps (4 calls) and one
-            // "evaluate" step per weight vector (3 calls), all named by label and fold.
+            // Each fold's fit, then its scores: the kernel's 3 steps (4 calls) and the
+            // "evaluate" step before and after one pass for both weight vectors (2 calls), all
+            // named by label and fold.
             List<String> want = new ArrayList<>();
             for (String where : List.of("held-out p 1/2, fold 1/2", "held-out p 1/2, fold 2/2",
                     "held-out q 2/2, fold 1/2", "held-out q 2/2, fold 2/2")) {
                 want.add("optimise [" + where + "]");
                 want.addAll(Collections.nCopies(4, "kernel [" + where + "]"));
-                want.addAll(Collections.nCopies(3, "evaluate [" + where + "]"));
+                want.addAll(Collections.nCopies(2, "evaluate [" + where + "]"));
             }
             assertEquals(want, stages);
             assertEquals("held-out p 1/2, fold 1/2: plan", plans.get(0));
