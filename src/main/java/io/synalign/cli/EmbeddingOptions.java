@@ -262,7 +262,8 @@ final class EmbeddingOptions {
     }
 
     /**
-     * Loads the model and wraps it in the cache (unless {@code cache} is null).
+     * Opens the model through {@code loader} and wraps it in the cache (unless {@code cache} is
+     * null); the production loader leaves a built-in model's session to the first cache miss.
      *
      * @param cache the cache directory, from {@link #cacheDirectory}, or null
      */

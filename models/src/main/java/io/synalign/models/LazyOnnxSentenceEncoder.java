@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * first {@link #encode}, not when it is opened: behind an {@link EmbeddingCache}, a run whose
  * texts are all cached never creates it. The session (the graph inflated from its jar, ONNX
  * Runtime's graph optimisation, a probe run) cost 0.8-1.1 s of every text command, a third of
- * {@code filter}'s time with a warm cache (docs/PERFORMANCE.md, session 25).
+ * {@code filter}'s time with a warm cache (docs/RELIABILITY.md, session 25).
  *
  * <p>What a cache hit needs is known without the session: the {@link #modelId} is computed from
  * the model's id and the options alone, exactly as the loaded encoder computes it; the
