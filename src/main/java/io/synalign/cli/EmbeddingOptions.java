@@ -7,7 +7,7 @@ import io.synalign.models.ExecutionDevice;
 import io.synalign.models.MaxLengthExceededException;
 import io.synalign.models.ModelRegistry;
 import io.synalign.models.ModelSpec;
-import io.synalign.models.OnnxSentenceEncoder;
+import io.synalign.models.LazyOnnxSentenceEncoder;
 import io.synalign.models.SentenceEncoder;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -262,7 +262,8 @@ final class EmbeddingOptions {
     }
 
     /**
-     * Loads the model and wraps it in the cache (unless {@code cache} is null).
+     * Opens the model through {@code loader} and wraps it in the cache (unless {@code cache} is
+     * null); the production loader leaves a built-in model's session to the first cache miss.
      *
      * @param cache the cache directory, from {@link #cacheDirectory}, or null
      */
@@ -293,12 +294,16 @@ final class EmbeddingOptions {
         }
     }
 
-    /** The production loader. */
-    // A lambda, not a method reference: the reference would load OnnxSentenceEncoder (and DJL,
-    // which its catch clauses name) when picocli builds the commands, before any is chosen.
+    /**
+     * The production loader: a built-in model's ONNX Runtime session waits for the first text
+     * not in the cache ({@link LazyOnnxSentenceEncoder}), so a run answered from the cache never
+     * creates it; everything that can refuse the user's model or options is still checked here.
+     */
+    // A lambda, not a method reference: the reference would load the encoder (and DJL, which
+    // its catch clauses name) when picocli builds the commands, before any is chosen.
     static final EncoderLoader ONNX = (spec, options) -> {
         try {
-            return OnnxSentenceEncoder.load(spec, options);
+            return LazyOnnxSentenceEncoder.open(spec, options);
         } catch (MaxLengthExceededException e) {
             throw new IllegalArgumentException("--max-length " + e.maxLength() + ": "
                     + e.getMessage(), e);

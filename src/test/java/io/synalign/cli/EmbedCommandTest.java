@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.io.NpyFixtures;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.models.LazyOnnxSentenceEncoder;
+import io.synalign.models.SentenceEncoder;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -151,6 +153,40 @@ class EmbedCommandTest {
                 run.out());
         assertTrue(run.out().contains("; 0 from the cache, 8 embedded"), run.out());
         assertEquals(8, counter.textsEncoded.get(), "each distinct text once");
+    }
+
+    /**
+     * Every text command loaded the ONNX Runtime session at open (0.8-1.1 s) even when the cache
+     * answered every text; the production loader now creates it at the first miss only, with
+     * the same vectors and the same truncation note.
+     */
+    @Test
+    void theProductionLoaderCreatesNoSessionForARunAnsweredFromTheCache() throws IOException {
+        List<SentenceEncoder> opened = new java.util.ArrayList<>();
+        EmbeddingOptions.EncoderLoader production = (spec, options) -> {
+            SentenceEncoder encoder = EmbeddingOptions.ONNX.load(spec, options);
+            opened.add(encoder);
+            return encoder;
+        };
+        List<Cli.Run> runs = new java.util.ArrayList<>();
+        for (String out : new String[] {"a.npy", "b.npy"}) {
+            runs.add(Cli.run(cl -> ((EmbedCommand) cl.getSubcommands().get("embed").getCommand())
+                    .loader = production, "embed", "--in", p("texts.jsonl"), "--out", p(out),
+                    "--cache-dir", p("cache"), "-q"));
+            assertEquals(0, runs.get(runs.size() - 1).status(), runs.toString());
+        }
+        assertEquals(2, opened.size());
+        assertTrue(((LazyOnnxSentenceEncoder) opened.get(0)).sessionCreated(), "8 misses");
+        assertFalse(((LazyOnnxSentenceEncoder) opened.get(1)).sessionCreated(), "8 hits");
+        assertTrue(runs.get(1).out().contains("; 8 from the cache, 0 embedded"), runs.get(1).out());
+        String note = "note: 1 of 8 texts were longer than 128 tokens and were truncated"
+                + " (--max-length)\n";
+        assertTrue(runs.get(0).out().contains(note), runs.get(0).out());
+        assertTrue(runs.get(1).out().contains(note), runs.get(1).out());
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a.npy")),
+                Files.readAllBytes(dir.resolve("b.npy")));
+        assertArrayEquals(TestEncoders.minilm().encode(TEXTS).data(),
+                readFloat32(dir.resolve("b.npy")).data(), "the eager encoder's vectors");
     }
 
     @Test

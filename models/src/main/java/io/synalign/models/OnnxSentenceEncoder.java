@@ -3,6 +3,7 @@ package io.synalign.models;
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -95,7 +96,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     private OnnxSentenceEncoder(ModelSpec spec, EncoderOptions options, BatchMode autoMode,
             Model model, TextTokenizer tokenizer) {
         this.options = options;
-        this.pooling = options.pooling() != null ? options.pooling() : spec.pooling();
+        this.pooling = pooling(spec, options);
         this.batchMode = options.batchMode() == BatchMode.AUTO ? autoMode : options.batchMode();
         this.model = model;
         this.block = model.getBlock();
@@ -136,8 +137,23 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
      *                               the directory
      */
     public static OnnxSentenceEncoder load(ModelSpec spec, EncoderOptions options) {
+        return load(spec, options, null);
+    }
+
+    /**
+     * {@link #load(ModelSpec, EncoderOptions)} with a tokenizer made already from {@code spec}'s
+     * {@code tokenizer.json} and {@code options}' maximum length, or {@code null} to make one.
+     * A given tokenizer passes to the encoder when the load succeeds (its {@link #close} closes
+     * it) and stays the caller's when it fails; one made here is closed on failure.
+     */
+    static OnnxSentenceEncoder load(ModelSpec spec, EncoderOptions options,
+            TextTokenizer givenTokenizer) {
         if (spec == null || options == null) {
             throw new IllegalArgumentException("spec and options must not be null");
+        }
+        if (givenTokenizer != null && givenTokenizer.maxLength() != options.maxLength()) {
+            throw new IllegalArgumentException("tokenizer keeps " + givenTokenizer.maxLength()
+                    + " tokens, options " + options.maxLength());
         }
         DjlOffline.configure();
         Device device = Device.cpu();
@@ -148,20 +164,16 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         byte[] onnx = spec.source().readModel();
         BatchMode autoMode = OnnxGraphScan.usesDynamicQuantization(onnx)
                 ? BatchMode.PER_TEXT : BatchMode.PADDED;
-        Model model;
-        try {
-            model = Model.newInstance(spec.name(), device, ENGINE);
-        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
-            // The engine's class initialiser failed (now or earlier in this JVM).
-            throw OrtEngineFailure.explain(e);
-        }
+        startEngine();
+        Model model = Model.newInstance(spec.name(), device, ENGINE);
         TextTokenizer tokenizer = null;
         try {
             try (OrtSession.SessionOptions quiet = quietSessionOptions()) {
                 // Copied into the session when it is made: closed once the model is loaded.
                 model.load(new ByteArrayInputStream(onnx), sessionOptions(options, quiet));
             }
-            tokenizer = new TextTokenizer(spec.source().readTokenizer(), options.maxLength());
+            tokenizer = givenTokenizer != null ? givenTokenizer
+                    : new TextTokenizer(spec.source().readTokenizer(), options.maxLength());
             OnnxSentenceEncoder encoder =
                     new OnnxSentenceEncoder(spec, options, autoMode, model, tokenizer);
             LOG.info("Loaded {} ({}): {} dimensions, {} pooling, {} batches, {}", spec.name(),
@@ -169,7 +181,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
                     encoder.batchMode, device);
             return encoder;
         } catch (IOException | MalformedModelException | RuntimeException e) {
-            closeQuietly(model, tokenizer);
+            closeQuietly(model, tokenizer == givenTokenizer ? null : tokenizer);
             if (e instanceof MaxLengthExceededException tooLong) {
                 throw tooLong; // the model loads; the option is what is wrong
             }
@@ -185,6 +197,40 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             throw new IllegalStateException("cannot load model " + spec.name() + " from "
                     + spec.source().describe() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts DJL's OnnxRuntime engine (ONNX Runtime's native library and environment) unless it
+     * runs already.
+     *
+     * @throws IllegalStateException when it cannot start ({@link OrtEngineFailure})
+     */
+    static void startEngine() {
+        try {
+            Engine.getEngine(ENGINE);
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            // The engine's class initialiser failed (now or earlier in this JVM).
+            throw OrtEngineFailure.explain(e);
+        }
+    }
+
+    /** The pooling in use: {@code options}' override, else {@code spec}'s convention. */
+    private static Pooling pooling(ModelSpec spec, EncoderOptions options) {
+        return options.pooling() != null ? options.pooling() : spec.pooling();
+    }
+
+    /**
+     * The {@link #modelId} that {@link #load} gives {@code spec} with {@code options}, known
+     * without loading it when the batch mode is {@link BatchMode#AUTO}: the mode chosen is then
+     * the graph's own, which the id never names.
+     */
+    static String modelId(ModelSpec spec, EncoderOptions options) {
+        if (options.batchMode() != BatchMode.AUTO) {
+            throw new IllegalArgumentException("the id of batch mode " + options.batchMode()
+                    + " depends on the graph; load the model");
+        }
+        return modelId(spec, pooling(spec, options), options.maxLength(), BatchMode.AUTO,
+                BatchMode.AUTO);
     }
 
     @Override
@@ -264,6 +310,17 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         if (closed.get()) {
             throw new IllegalStateException("encoder is closed");
         }
+        return truncatedAmong(tokenizer, texts, options);
+    }
+
+    /**
+     * How many of {@code texts} {@code tokenizer} cuts, tokenizing in batches of
+     * {@code options}' batch size only the texts that could reach its maximum length. Shared
+     * with {@link LazyOnnxSentenceEncoder}, whose cache hits must count the same before the
+     * model runs.
+     */
+    static long truncatedAmong(TextTokenizer tokenizer, List<String> texts,
+            EncoderOptions options) {
         // Only texts that could reach the limit are tokenized: every token but the few a
         // tokenizer adds (special tokens, a prefix marker) consumes at least one byte of UTF-8
         // input, in WordPiece, byte-level BPE and SentencePiece alike. On 9,613 SST-2 texts
