@@ -4,7 +4,7 @@ import io.synalign.kernels.Cancellation;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
-import java.util.Arrays;
+import io.synalign.kernels.host.OrderStatistics;
 import java.util.SplittableRandom;
 
 /**
@@ -186,7 +186,7 @@ public final class MedianHeuristic {
             throw new Unusable("the median heuristic found every sampled row identical, so"
                     + " there is no distance to take the median of; give the value explicitly");
         }
-        double median = median(distances, count);
+        double median = OrderStatistics.median(distances, count);
         if (!(median >= Bandwidth.MIN && median <= Bandwidth.MAX)) {
             throw new Unusable("the median pairwise distance of the rows is " + median
                     + ", outside the usable range [" + Bandwidth.MIN + ", " + Bandwidth.MAX
@@ -209,68 +209,6 @@ public final class MedianHeuristic {
             s += diff * diff;
         }
         return s;
-    }
-
-    private static double median(double[] distances, int count) {
-        double upper = select(distances, count, count / 2);
-        if (count % 2 == 1) {
-            return upper;
-        }
-        // After selecting rank count/2, everything below it sits in [0, count/2): its largest
-        // is rank count/2 - 1.
-        double lower = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < count / 2; i++) {
-            lower = Math.max(lower, distances[i]);
-        }
-        return 0.5 * (lower + upper);
-    }
-
-    /**
-     * The value of rank {@code k} (0-based) among {@code a[0, count)}, by Hoare's selection with a
-     * median-of-three pivot (O(count) expected, against O(count log count) for the sort it
-     * replaces: 0.3 s of 2 M distances per fit); it falls back to a sort after 64 partition rounds,
-     * so no input makes it quadratic. Leaves {@code a[0, k)} at most and {@code a(k, count)} at
-     * least the result. The value is exactly what a sort would put at index k.
-     */
-    static double select(double[] a, int count, int k) {
-        int lo = 0;
-        int hi = count - 1;
-        for (int round = 0; lo < hi; round++) {
-            if (round == 64) {
-                Arrays.sort(a, lo, hi + 1);
-                return a[k];
-            }
-            int mid = lo + (hi - lo) / 2;
-            double x = a[lo];
-            double y = a[mid];
-            double z = a[hi];
-            double pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    double t = a[i];
-                    a[i] = a[j];
-                    a[j] = t;
-                    i++;
-                    j--;
-                }
-            }
-            if (k <= j) {
-                hi = j;
-            } else if (k >= i) {
-                lo = i;
-            } else {
-                return a[k];
-            }
-        }
-        return a[k];
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.host.OrderStatistics;
 
 /**
  * The augmented rows that turn pairwise squared distances into one GEMM (see
@@ -44,7 +45,8 @@ final class AugmentedRows {
      * the float32 distances lost every digit: exit 0 with MMD^2 reported as 0.0356 -> 0 where
      * the weights gave 0.0457, worse than uniform. The median stays among the bulk of the rows
      * (an outlier's own distances are then far off, but its kernel values are 0 either way). Cost
-     * O(s d) expected for s sampled rows (a selection per column, not a sort).
+     * O(s d) expected for s sampled rows (a selection per column, {@link OrderStatistics}, not a
+     * sort).
      */
     static double[] centre(FloatMatrix x, FloatMatrix y) {
         int d = x.cols();
@@ -67,83 +69,10 @@ final class AugmentedRows {
             s++;
         }
         double[] centre = new double[d];
-        long[] keys = new long[count];
         for (int k = 0; k < d; k++) {
-            centre[k] = median(columns[k], keys);
+            centre[k] = OrderStatistics.median(columns[k], count);
         }
         return centre;
-    }
-
-    /**
-     * The median of {@code c} (the middle value, or the mean of the two middle values), the
-     * same bits as sorting {@code c} and reading its middle: the order statistics are found by
-     * selection, O(n) expected, over keys that order exactly as {@link Double#compare} does (so
-     * -0.0 below 0.0, as {@code Arrays.sort} puts them). {@code keys} is scratch of c's length.
-     */
-    static double median(double[] c, long[] keys) {
-        int n = c.length;
-        for (int i = 0; i < n; i++) {
-            long bits = Double.doubleToLongBits(c[i]);
-            keys[i] = bits ^ ((bits >> 63) & Long.MAX_VALUE);
-        }
-        int hi = n / 2;
-        select(keys, 0, n - 1, hi);
-        double upper = fromKey(keys[hi]);
-        if ((n & 1) == 1) {
-            return upper;
-        }
-        long lower = keys[0]; // the largest of the hi smallest, all now left of hi
-        for (int i = 1; i < hi; i++) {
-            lower = Math.max(lower, keys[i]);
-        }
-        return (fromKey(lower) + upper) / 2;
-    }
-
-    private static double fromKey(long key) {
-        return Double.longBitsToDouble(key ^ ((key >> 63) & Long.MAX_VALUE));
-    }
-
-    /**
-     * Hoare-style quickselect (as {@code MedianHeuristic.select}): afterwards a[k] is the k-th
-     * smallest, smaller ones left of it; a sort of what is left after 64 rounds, so no input
-     * makes it quadratic.
-     */
-    private static void select(long[] a, int lo, int hi, int k) {
-        for (int round = 0; hi > lo; round++) {
-            if (round == 64) {
-                java.util.Arrays.sort(a, lo, hi + 1);
-                return;
-            }
-            long pivot = medianOfThree(a[lo], a[(lo + hi) >>> 1], a[hi]);
-            int i = lo;
-            int j = hi;
-            while (i <= j) {
-                while (a[i] < pivot) {
-                    i++;
-                }
-                while (a[j] > pivot) {
-                    j--;
-                }
-                if (i <= j) {
-                    long t = a[i];
-                    a[i] = a[j];
-                    a[j] = t;
-                    i++;
-                    j--;
-                }
-            }
-            if (k <= j) {
-                hi = j;
-            } else if (k >= i) {
-                lo = i;
-            } else {
-                return; // j < k < i: a[k] equals the pivot
-            }
-        }
-    }
-
-    private static long medianOfThree(long a, long b, long c) {
-        return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
     }
 
     /**
