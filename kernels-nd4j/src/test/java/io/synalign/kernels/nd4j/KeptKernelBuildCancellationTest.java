@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
 import org.bytedeco.javacpp.Pointer;
@@ -52,25 +50,6 @@ class KeptKernelBuildCancellationTest {
         return w;
     }
 
-    /** Units started, and those started after the interrupt; thread-safe. */
-    private static final class Starts {
-        final Thread caller = Thread.currentThread();
-        final List<Integer> started = new ArrayList<>();
-        final List<Integer> afterInterrupt = new ArrayList<>();
-        boolean interrupted;
-
-        synchronized void start(int unit) {
-            started.add(unit);
-            if (interrupted) {
-                afterInterrupt.add(unit);
-            }
-            if (started.size() == INTERRUPT_AT) {
-                interrupted = true;
-                caller.interrupt();
-            }
-        }
-    }
-
     @Test
     void anInterruptedSymmetricBuildStopsWithinABlockPerWorkerAndFreesItsMemory() {
         int n = 2_000; // 8 blocks of 256 rows
@@ -82,7 +61,7 @@ class KeptKernelBuildCancellationTest {
         }
 
         long before = Pointer.totalBytes();
-        Starts cut = new Starts();
+        UnitStarts cut = new UnitStarts(INTERRUPT_AT);
         Nd4jSymmetricKernelOperator.buildBlockStarted = cut::start;
         CancellationException e = assertThrows(CancellationException.class,
                 () -> new Nd4jSymmetricKernelOperator(x, 2.1, null),
@@ -90,9 +69,9 @@ class KeptKernelBuildCancellationTest {
         assertTrue(e.getMessage().contains("K_SS") && e.getMessage().contains("interrupted"),
                 e.getMessage());
         assertTrue(Thread.interrupted(), "the interrupt status is kept");
-        assertTrue(cut.afterInterrupt.size() <= PinnedWorkers.count() - 1,
-                "blocks started after the interrupt: " + cut.afterInterrupt);
-        assertTrue(cut.started.size() < 8, "blocks started: " + cut.started);
+        assertTrue(cut.afterInterrupt().size() <= PinnedWorkers.count() - 1,
+                "blocks started after the interrupt: " + cut.afterInterrupt());
+        assertTrue(cut.started().size() < 8, "blocks started: " + cut.started());
         // The triangle alone is 8 MB: what the cancelled build allocated is freed, not left
         // to the collector.
         long kept = Pointer.totalBytes() - before;
@@ -118,16 +97,16 @@ class KeptKernelBuildCancellationTest {
         }
 
         long before = Pointer.totalBytes();
-        Starts cut = new Starts();
+        UnitStarts cut = new UnitStarts(INTERRUPT_AT);
         Nd4jKernelOperator.buildTileStarted = cut::start;
         CancellationException e = assertThrows(CancellationException.class,
                 () -> new Nd4jKernelOperator(x, y, 1.7, kept, null),
                 "the build ran to its end after the interrupt");
         assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
         assertTrue(Thread.interrupted(), "the interrupt status is kept");
-        assertTrue(cut.afterInterrupt.size() <= PinnedWorkers.count() - 1,
-                "tiles started after the interrupt: " + cut.afterInterrupt);
-        assertTrue(cut.started.size() < 19, "tiles started: " + cut.started);
+        assertTrue(cut.afterInterrupt().size() <= PinnedWorkers.count() - 1,
+                "tiles started after the interrupt: " + cut.afterInterrupt());
+        assertTrue(cut.started().size() < 19, "tiles started: " + cut.started());
         long kept2 = Pointer.totalBytes() - before;
         assertTrue(kept2 < (64 << 10), "bytes still allocated after the cancelled build: " + kept2);
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
@@ -47,30 +46,6 @@ class TiledProductCancellationTest {
         return w;
     }
 
-    /** Blocks or tiles started, and those started after the interrupt; thread-safe. */
-    private static final class Starts {
-        final Thread caller = Thread.currentThread();
-        final boolean interrupts;
-        final List<Integer> started = new ArrayList<>();
-        final List<Integer> afterInterrupt = new ArrayList<>();
-        boolean interrupted;
-
-        Starts(boolean interrupts) {
-            this.interrupts = interrupts;
-        }
-
-        synchronized void start(int unit) {
-            started.add(unit);
-            if (interrupted) {
-                afterInterrupt.add(unit);
-            }
-            if (interrupts && started.size() == INTERRUPT_AT) {
-                interrupted = true;
-                caller.interrupt();
-            }
-        }
-    }
-
     @Test
     void aTiledProductOnTheWorkersStopsWithinABlockPerWorker() {
         FloatMatrix x = rows(300, 11, 1);
@@ -80,12 +55,12 @@ class TiledProductCancellationTest {
         Nd4jKernelOperator op = new Nd4jKernelOperator(x, y, 1.3, TilePlan.tiled(8), null);
         try {
             double[] whole = new double[300];
-            Starts all = new Starts(false);
+            UnitStarts all = new UnitStarts(0);
             op.onBlockStarted(all::start);
             op.multiply(w, whole);
-            assertEquals(300, all.started.size(), "blocks of one product");
+            assertEquals(300, all.started().size(), "blocks of one product");
 
-            Starts cut = new Starts(true);
+            UnitStarts cut = new UnitStarts(INTERRUPT_AT);
             op.onBlockStarted(cut::start);
             CancellationException e = assertThrows(CancellationException.class,
                     () -> op.multiply(w, new double[300]),
@@ -94,10 +69,10 @@ class TiledProductCancellationTest {
             assertTrue(Thread.interrupted(), "the interrupt status is kept");
             // A worker that had asked just before the interrupt starts that one block, no more;
             // the interrupting worker none.
-            assertTrue(cut.afterInterrupt.size() <= PinnedWorkers.count() - 1,
-                    "blocks started after the interrupt: " + cut.afterInterrupt);
-            assertTrue(cut.started.size() < INTERRUPT_AT + PinnedWorkers.count(),
-                    "blocks started: " + cut.started.size());
+            assertTrue(cut.afterInterrupt().size() <= PinnedWorkers.count() - 1,
+                    "blocks started after the interrupt: " + cut.afterInterrupt());
+            assertTrue(cut.started().size() < INTERRUPT_AT + PinnedWorkers.count(),
+                    "blocks started: " + cut.started().size());
 
             double[] again = new double[300];
             op.onBlockStarted(b -> { });
@@ -116,17 +91,17 @@ class TiledProductCancellationTest {
         PortableKernelOperator op = new PortableKernelOperator(x, y, 1.3, TilePlan.tiled(4), null);
         try {
             double[] whole = new double[61];
-            Starts all = new Starts(false);
+            UnitStarts all = new UnitStarts(0);
             op.onTileStarted(all::start);
             op.multiply(w, whole);
-            assertEquals(16, all.started.size(), "tiles of one product");
+            assertEquals(16, all.started().size(), "tiles of one product");
 
-            Starts cut = new Starts(true);
+            UnitStarts cut = new UnitStarts(INTERRUPT_AT);
             op.onTileStarted(cut::start);
             assertThrows(CancellationException.class, () -> op.multiply(w, new double[61]),
                     "the product ran to its end after the interrupt");
             assertTrue(Thread.interrupted(), "the interrupt status is kept");
-            assertEquals(List.of(), cut.afterInterrupt, "tiles started after the interrupt");
+            assertEquals(List.of(), cut.afterInterrupt(), "tiles started after the interrupt");
 
             double[] again = new double[61];
             op.onTileStarted(t -> { });
