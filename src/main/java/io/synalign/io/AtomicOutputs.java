@@ -134,15 +134,22 @@ public final class AtomicOutputs implements AutoCloseable {
             throw new IllegalStateException("already committed");
         }
         boolean special = isSpecial(target);
+        Path named = target;
         target = writtenPath(target);
         Path temp = special ? Files.createTempFile("synalign-", ".tmp") : createTemp(target);
         PENDING.add(temp);
         staged.add(new Staged(target, temp, special));
         try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE);
-                OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
+                OutputStream out = new BufferedOutputStream(
+                        new NamingWriteFailures(Channels.newOutputStream(ch), named, temp, special),
+                        1 << 16)) {
             body.writeTo(new UnclosableStream(out));
             out.flush();
-            ch.force(true);
+            try {
+                ch.force(true);
+            } catch (IOException e) {
+                throw writeFailed(named, temp, special, e);
+            }
         } catch (IOException | RuntimeException | Error e) {
             staged.remove(staged.size() - 1);
             deleteQuietly(temp);
@@ -273,6 +280,70 @@ public final class AtomicOutputs implements AutoCloseable {
             }
         }
         staged.clear();
+    }
+
+    /**
+     * A failure of writing a staged file, naming the output: the file system's own words ("No
+     * space left on device", "Disk quota exceeded", "File too large") name no file, so
+     * "I/O error: No space left on device" left the user to guess which of a command's outputs
+     * (or its input) failed. A special target's content is staged in the system's temporary
+     * directory, which is then what ran out, and the message says so.
+     */
+    static FileSystemException writeFailed(Path target, Path temp, boolean special, IOException cause) {
+        if (cause instanceof FileSystemException f && f.getFile() != null) {
+            return f;
+        }
+        String why = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        FileSystemException failure = new FileSystemException(target.toString(), null, special
+                ? "cannot be written: staging it in " + temp.toAbsolutePath().getParent() + " failed (" + why + ")"
+                : "cannot be written (" + why + ")");
+        failure.initCause(cause);
+        return failure;
+    }
+
+    /**
+     * The channel's stream under a staged file's buffer, turning a failed write into
+     * {@link #writeFailed}: only the writes are named so, never a failure of the body itself
+     * (a streamed body reads its input while it writes, and an input's error names the input).
+     */
+    private static final class NamingWriteFailures extends FilterOutputStream {
+        private final Path target;
+        private final Path temp;
+        private final boolean special;
+
+        NamingWriteFailures(OutputStream out, Path target, Path temp, boolean special) {
+            super(out);
+            this.target = target;
+            this.temp = temp;
+            this.special = special;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            try {
+                out.write(b);
+            } catch (IOException e) {
+                throw writeFailed(target, temp, special, e);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            try {
+                out.write(b, off, len);
+            } catch (IOException e) {
+                throw writeFailed(target, temp, special, e);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            try {
+                out.flush();
+            } catch (IOException e) {
+                throw writeFailed(target, temp, special, e);
+            }
+        }
     }
 
     /** Lets a body close its stream (Jackson does) without closing the channel before fsync. */

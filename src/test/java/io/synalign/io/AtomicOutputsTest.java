@@ -171,6 +171,44 @@ class AtomicOutputsTest {
         }
     }
 
+    /**
+     * A write the file system refuses (a full disk, a quota, a file-size limit: here
+     * {@code ulimit -f}, the one a test can set) fails naming the output, not only in the file
+     * system's words ("I/O error: File too large" said nothing of which output), and leaves no
+     * output and no temporary file, the first output of the set included.
+     */
+    @Test
+    void aWriteTheFileSystemRefusesNamesTheOutputAndLeavesNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/bin/sh")));
+        Path small = dir.resolve("summary.json");
+        Path large = dir.resolve("weights.npy");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        // A limit of 256 blocks (128 or 256 KiB, as the shell counts them): 1,000 bytes fit, a
+        // megabyte does not. No performance-data file, the one file the JVM itself writes.
+        Process child = new ProcessBuilder("/bin/sh", "-c", "ulimit -f 256 && exec \"$0\" \"$@\"",
+                java, "-XX:-UsePerfData", "-cp", System.getProperty("java.class.path"),
+                FileSizeLimitedWriteMain.class.getName(), "1000", small.toString(),
+                "1048576", large.toString())
+                .redirectErrorStream(true).start();
+        String printed = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, child.waitFor(), printed);
+        assertEquals(java.nio.file.FileSystemException.class.getName() + "|" + large
+                + ": cannot be written (File too large)", printed);
+        assertEquals(Set.of(), listing());
+    }
+
+    @Test
+    void aBodysOwnFailureIsNotNamedAsTheOutputs() throws IOException {
+        Path target = dir.resolve("out.jsonl");
+        IOException input = new IOException("in.jsonl line 3: not JSON");
+        IOException thrown = assertThrows(IOException.class, () -> AtomicOutputs.writeAtomically(target, out -> {
+            out.write(bytes("{}\n"));
+            throw input;
+        }));
+        assertSame(input, thrown);
+        assertEquals(Set.of(), listing());
+    }
+
     @Test
     void writesTheContentAndLeavesNoTemporaryFile() throws IOException {
         Path target = dir.resolve("out.bin");
