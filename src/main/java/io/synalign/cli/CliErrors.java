@@ -5,6 +5,7 @@ import io.synalign.engine.MedianHeuristic;
 import io.synalign.io.InputException;
 import io.synalign.kernels.BackendUnavailableException;
 import io.synalign.kernels.NativeMemoryException;
+import io.synalign.models.EncoderUnavailableException;
 import io.synalign.models.llm.ChatConnectException;
 import io.synalign.models.llm.ChatHttpException;
 import io.synalign.models.llm.ChatModelException;
@@ -105,6 +106,10 @@ final class CliErrors {
         } else if (t instanceof InputException || t instanceof IllegalArgumentException
                 || t instanceof BackendUnavailableException || t instanceof JournalException) {
             text = t.getMessage();
+        } else if (t instanceof EncoderUnavailableException) {
+            // The environment (exit 1): the message names what to change; nothing went wrong in
+            // the program, so no "unexpected".
+            text = t.getMessage();
         } else if (t instanceof ChatModelException) {
             // The LLM or its server failed (exit 1): its own message says how, with the last
             // failure; no "unexpected": nothing in the program went wrong.
@@ -122,7 +127,7 @@ final class CliErrors {
                     + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"
                     + " nystrom or tiled, or fewer --features";
         } else if (t instanceof UncheckedIOException u) {
-            text = ioMessage(u.getCause());
+            text = uncheckedIoMessage(u);
         } else if (t instanceof IOException io) {
             text = ioMessage(io);
         } else {
@@ -140,6 +145,27 @@ final class CliErrors {
             }
         }
         return false;
+    }
+
+    /**
+     * An {@link UncheckedIOException}'s line: its own message where it has one (what was being
+     * done: "cannot write journal runs/j/journal.jsonl; the journal is closed, ..."), with the
+     * cause's words after it unless the message holds them already; the cause's line alone
+     * for a bare wrapper, whose message is only the cause's {@code toString}. Before, the
+     * cause's line alone always: "I/O error: No space left on device", with no word of the
+     * journal or the cache the write was for.
+     */
+    static String uncheckedIoMessage(UncheckedIOException u) {
+        IOException cause = u.getCause();
+        String own = u.getMessage();
+        if (own == null || own.equals(String.valueOf(cause))) {
+            return ioMessage(cause);
+        }
+        String reason = ioMessage(cause);
+        if (reason.startsWith("I/O error: ")) {
+            reason = reason.substring("I/O error: ".length());
+        }
+        return own.contains(reason) ? own : own + " (" + reason + ")";
     }
 
     private static String ioMessage(IOException e) {

@@ -50,6 +50,37 @@ class CliErrorsTest {
                 + " the stack trace)", report(new NullPointerException(), false, 1)[0]);
     }
 
+    /** What an I/O failure was for comes before the file system's words, not instead of it. */
+    @Test
+    void anUncheckedIoFailureKeepsWhatItWasDoing() {
+        IOException full = new IOException("No space left on device");
+        assertEquals("synalign: error: cannot write journal runs/j/journal.jsonl; the journal is closed,"
+                + " completed calls so far are safe (No space left on device)",
+                report(new java.io.UncheckedIOException("cannot write journal runs/j/journal.jsonl; the journal"
+                        + " is closed, completed calls so far are safe", full), false, 1)[0]);
+        assertEquals("synalign: error: I/O error: No space left on device",
+                report(new java.io.UncheckedIOException(full), false, 1)[0]);
+        assertEquals("synalign: error: cannot read c/x.emb (c/x.emb: permission denied)",
+                report(new java.io.UncheckedIOException("cannot read c/x.emb",
+                        new java.nio.file.AccessDeniedException("c/x.emb")), false, 1)[0]);
+        assertEquals("synalign: error: --summary s.json: No space left on device",
+                report(new java.io.UncheckedIOException("--summary s.json: No space left on device", full),
+                        false, 1)[0]);
+    }
+
+    /** The encoder cannot run on this machine: what to change, exit 1, and no "unexpected". */
+    @Test
+    void anEncoderThatCannotRunHereIsExplainedWithoutUnexpected() {
+        String[] lines = report(new io.synalign.models.EncoderUnavailableException("cannot load a sentence"
+                + " encoder: ONNX Runtime's native library did not load (no onnxruntime\nin java.library.path);"
+                + " it is copied out of the jar into /tmp (java.io.tmpdir)", new UnsatisfiedLinkError("x")),
+                false, 1);
+        assertEquals(1, lines.length);
+        assertEquals("synalign: error: cannot load a sentence encoder: ONNX Runtime's native library did not"
+                + " load (no onnxruntime in java.library.path); it is copied out of the jar into /tmp"
+                + " (java.io.tmpdir)", lines[0]);
+    }
+
     @Test
     void refusedNativeMemoryNamesTheCapAndTheLaunchersOptionsOnOneLine() {
         String[] lines = report(new io.synalign.kernels.NativeMemoryException("the optimiser's"

@@ -156,6 +156,8 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
                     + " tokens, options " + options.maxLength());
         }
         DjlOffline.configure();
+        // Before requireCudaProvider, which is the first to touch ONNX Runtime for cuda.
+        OrtNativeLibraries.prepare();
         Device device = Device.cpu();
         if (options.device() == ExecutionDevice.CUDA) {
             requireCudaProvider();
@@ -206,10 +208,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
      * @throws IllegalStateException when it cannot start ({@link OrtEngineFailure})
      */
     static void startEngine() {
+        OrtNativeLibraries.prepare();
         try {
             Engine.getEngine(ENGINE);
-        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
-            // The engine's class initialiser failed (now or earlier in this JVM).
+        } catch (LinkageError e) {
+            // The engine's class initialiser failed (now or earlier in this JVM), or ONNX
+            // Runtime's native library did not load (an UnsatisfiedLinkError, not wrapped).
             throw OrtEngineFailure.explain(e);
         }
     }

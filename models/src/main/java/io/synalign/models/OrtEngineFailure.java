@@ -29,10 +29,10 @@ final class OrtEngineFailure {
      * (the first failure's cause, or carried by a later {@code NoClassDefFoundError}), else that
      * the engine failed to start, with the JVM's own words.
      */
-    static IllegalStateException explain(LinkageError e) {
+    static EncoderUnavailableException explain(LinkageError e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c.getMessage() != null && c.getMessage().contains(EXISTING_ENVIRONMENT)) {
-                return new IllegalStateException("cannot load a sentence encoder: an ONNX Runtime environment"
+                return new EncoderUnavailableException("cannot load a sentence encoder: an ONNX Runtime environment"
                         + " was created in this JVM (OrtEnvironment.getEnvironment) before the first encoder"
                         + " loaded, and DJL's OnnxRuntime engine, which the encoder runs on, must create it"
                         + " itself with its thread-pool settings, which ONNX Runtime refuses once one exists;"
@@ -41,7 +41,33 @@ final class OrtEngineFailure {
                         e);
             }
         }
-        return new IllegalStateException("cannot load a sentence encoder: DJL's OnnxRuntime engine did not start ("
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (c instanceof UnsatisfiedLinkError) {
+                return new EncoderUnavailableException(nativeLibraryNotLoaded(c.getMessage(),
+                        System.getProperty(OrtNativeLibraries.NATIVE_PATH),
+                        System.getProperty("java.io.tmpdir"), OrtNativeLibraries.whyNotCached()), e);
+            }
+        }
+        return new EncoderUnavailableException("cannot load a sentence encoder: DJL's OnnxRuntime engine did not start ("
                 + e + ")", e);
+    }
+
+    /**
+     * ONNX Runtime's native library did not load ({@code message}, its loader's last words: "no
+     * onnxruntime in java.library.path" when the copy out of the jar failed, which it logs
+     * apart), said with where it was to come from: {@code loadedFrom} (the cache directory or
+     * the user's {@code onnxruntime.native.path}), or else the temporary directory its loader
+     * copies it to, with why the cache was not used.
+     */
+    static String nativeLibraryNotLoaded(String message, String loadedFrom, String tmpdir, String whyNotCached) {
+        String where = loadedFrom != null
+                ? "it was loaded from " + loadedFrom + " (" + OrtNativeLibraries.NATIVE_PATH + ")"
+                : "it is copied out of the jar into " + tmpdir + " (java.io.tmpdir), which must be"
+                        + " writable, have room for about 25 MB and allow executing (not mounted noexec);"
+                        + " name another with -Djava.io.tmpdir=DIR"
+                        + (whyNotCached == null ? "" : " (the cache of these libraries was not used: "
+                                + whyNotCached + ")");
+        return "cannot load a sentence encoder: ONNX Runtime's native library did not load ("
+                + String.valueOf(message).replaceAll("\\s+", " ").strip() + "); " + where;
     }
 }
