@@ -30,15 +30,19 @@ final class ProcessDefaults {
     private ProcessDefaults() {
     }
 
-    /** Replaces {@code System.out}/{@code System.err} and the default format locale. */
-    static void apply() {
+    /**
+     * Replaces {@code System.out}/{@code System.err} and the default format locale; returns the
+     * recorder of failed writes under the new {@code System.out}.
+     */
+    static StandardOutputFailure apply() {
         // Autoflush, unbuffered below: every write reaches the descriptor at once, as with the
         // JDK's own streams (whose autoflush flushes each write), so nothing waits for exit.
-        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.out), true,
-                StandardCharsets.UTF_8));
+        StandardOutputFailure stdout = new StandardOutputFailure(new FileOutputStream(FileDescriptor.out));
+        System.setOut(new PrintStream(stdout, true, StandardCharsets.UTF_8));
         System.setErr(new PrintStream(new FileOutputStream(FileDescriptor.err), true,
                 StandardCharsets.UTF_8));
         plainNumberFormats();
+        return stdout;
     }
 
     /** Numbers formatted without a locale's digits or separators, by every library. */

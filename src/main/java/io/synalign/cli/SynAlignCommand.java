@@ -100,10 +100,12 @@ public final class SynAlignCommand implements Callable<Integer> {
     /**
      * Runs the command line in this process: UTF-8 standard streams and plain number formats
      * ({@link ProcessDefaults}), then a refusal of arguments or a working directory the locale
-     * could not decode ({@link LocaleCharsetCheck}), then the command.
+     * could not decode ({@link LocaleCharsetCheck}), then the command; a write to standard
+     * output that failed meanwhile turns a successful exit into status 1
+     * ({@link StandardOutputFailure}).
      */
     public static void main(String[] args) {
-        ProcessDefaults.apply();
+        StandardOutputFailure stdout = ProcessDefaults.apply();
         configureLogging(args);
         CommandLine cl = newCommandLine();
         cl.setOut(ProcessDefaults.utf8Writer(System.out));
@@ -114,7 +116,8 @@ public final class SynAlignCommand implements Callable<Integer> {
             cl.getErr().flush();
             System.exit(ExitCodes.BAD_INPUT);
         }
-        System.exit(cl.execute(args));
+        int status = cl.execute(args);
+        System.exit(stdout.afterRun(status, cl.getOut(), cl.getErr()));
     }
 
     /** Prints a picocli usage error as one line, with a hint where to look, and returns 2. */
