@@ -49,8 +49,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>Cancellation ({@link io.synalign.kernels.Cancellation}): on the CPU path every walk, the
  * stateless primitives' included, asks for the calling thread's interrupt before each block
  * ({@link PinnedWorkers#forEachBlock}) and throws the
- * {@link java.util.concurrent.CancellationException}, status kept set, its scratch freed and
- * {@code out} partly written (unspecified, see {@link KernelBackend}); a pooled test set's
+ * {@link java.util.concurrent.CancellationException}, status kept set, the walk's own operands
+ * and tiles freed by their scopes (the inner products' per-thread scratch stays the backend's)
+ * and {@code out} partly written (unspecified, see {@link KernelBackend}); a pooled test set's
  * kernel block of 8,000 x 8,000 x 384 is about 1.7 s in one call.
  *
  * <p>Each operator and tracker owns its buffers, so nothing would break if one ran after the
