@@ -13,6 +13,18 @@ import io.synalign.kernels.host.HostVector;
  * || |Phi|^T |w| ||_2} and {@code ||out - Phi z||_2 <= 1e-5 || |Phi| |z| ||_2} (the float32
  * dot-product bound; a product may cancel far below {@code ||Phi|| ||w||}). The products on
  * {@link DeviceVector}s give the same values as the array forms.
+ *
+ * <p>Cancellation ({@link Cancellation}): the {@code nd4j} backend's build of Phi (O(n d D):
+ * 23 s for 250,000 rows at d = 384, D = 1,024 on two cores), its {@link #reload} and both
+ * products ask for the calling thread's interrupt before each block of rows and throw a
+ * {@link java.util.concurrent.CancellationException}, the status kept set (the factory's
+ * memory freed before it throws). After a cancelled product {@code out} is unspecified and must
+ * not be read (no caller does: the exception leaves the method that owns {@code out}), the
+ * inputs are unchanged and the operator is as it was (the next product has the bits of one never
+ * interrupted; the contract checks it). After a cancelled {@link #reload} Phi is partly the new
+ * rows': reload again before a product (nd4j's products refuse until then). The engine's
+ * streamed passes also ask before each chunk. Backends that do not check (the reference's
+ * features, {@code cuda}) run to their end, keeping the status set.
  */
 public interface FeatureOperator extends AutoCloseable {
 

@@ -29,6 +29,12 @@ import java.util.BitSet;
  * {@link #variances}, {@link #argmax} and {@link #reset} with an {@link IllegalStateException}
  * ({@code "variance tracker is closed"}); {@link #size}, {@link #rank}, {@link #maxRank} and
  * {@link #close} still answer.
+ *
+ * <p>Cancellation ({@link Cancellation}): the {@code nd4j} backend's {@link #condition} asks for
+ * the calling thread's interrupt before each block of rows of the new factor and throws a
+ * {@link java.util.concurrent.CancellationException}, status kept set, changing nothing (the
+ * rank and the variances are as before; conditioning again gives the bits of an uninterrupted
+ * tracker). The callers also ask once per pick.
  */
 public interface GpVarianceTracker extends AutoCloseable {
 

@@ -61,6 +61,15 @@ import java.util.Set;
  * The backend contract tests ({@code BackendContractTest}, {@code VectorOpsContractTest} in the
  * kernels test jar) check every bound on awkward shapes.
  *
+ * <p><b>Cancellation</b> ({@link Cancellation}). The {@code nd4j} backend's stateless
+ * primitives ({@link #squaredDistances}, {@link #innerProducts}, {@link #rbfBlock},
+ * {@link #randomFourierFeatures}) ask for the calling thread's interrupt before each block of
+ * output rows and throw a {@link java.util.concurrent.CancellationException}, status kept set,
+ * their scratch freed; {@code out} is then unspecified (partly written) and must not be read.
+ * Backends that do not check run to their end, keeping the status set. The operators' and the
+ * tracker's rules are on {@link KernelOperator}, {@link FeatureOperator} and
+ * {@link GpVarianceTracker}.
+ *
  * <p><b>Closing.</b> Everything a backend makes (kernel operators and their principal
  * submatrices, feature operators, trackers, device vectors, capped-simplex projectors,
  * {@link #keepResident} scopes) must be closed before the backend: a device backend frees its

@@ -14,13 +14,23 @@ import io.synalign.kernels.host.HostVector;
  * call but {@link #close()} and the shape queries throws {@link IllegalStateException}).
  *
  * <p>Cancellation ({@link Cancellation}): the {@code reference} backend's products (tiled or
- * kept) and the {@code nd4j} backend's tiled ones ask for the calling thread's interrupt before
- * each tile (on nd4j's CPU path, each block of one) and throw a
- * {@link java.util.concurrent.CancellationException}, the status kept set and {@code out}
- * unspecified; nd4j's kept kernel's product (O(n m)) and the {@code cuda} backend's (not
- * checked) run to their end. nd4j's builds of a kept kernel (O(n m d), its symmetric K_XX
- * included) ask before each row tile and throw the same exception with their memory freed, as
- * does the gather of a kept K_XX's {@link #principalSubmatrix}.
+ * kept) and the {@code nd4j} backend's (tiled and, on its CPU path, kept) ask for the calling
+ * thread's interrupt before each tile (on nd4j's CPU path, each block of one, each block of rows
+ * of a kept K, each group of panels of a kept K_XX) and throw a
+ * {@link java.util.concurrent.CancellationException}, the status kept set. After it:
+ * <ul>
+ *   <li>{@code out} is unspecified and must not be read: the reference's is partly written (the
+ *       rows of the tiles done), nd4j's unwritten. No caller reads it: the engine's optimiser,
+ *       {@code WeightedMmd}, the held-out check and the Spark job's lockstep passes let the
+ *       exception leave the method that owns {@code out}, and the command line writes nothing
+ *       from an interrupted fit;</li>
+ *   <li>the inputs ({@code w}) are unchanged and the operator is as it was: the next product
+ *       gives the bits of one never interrupted (the contract checks it).</li>
+ * </ul>
+ * A backend that does not check (the {@code cuda} backend, untried without a device) runs the
+ * product to its end, keeping the status set. nd4j's builds of a kept kernel (O(n m d), its
+ * symmetric K_XX included) ask before each row tile and throw the same exception with their
+ * memory freed, as does the gather of a kept K_XX's {@link #principalSubmatrix}.
  *
  * <p>Accuracy, tiled or kept alike: {@code ||out - K w||_2 <= 1e-5 || |K| |w| ||_2} for a
  * product and {@code ||out - K 1||_2 <= 1e-5 ||K 1||_2} for the row sums, against the exact K,

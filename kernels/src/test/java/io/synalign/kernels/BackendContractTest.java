@@ -669,6 +669,115 @@ public abstract class BackendContractTest {
         }
     }
 
+    /** One product of an operator, on arrays or backend vectors, read back as an array. */
+    @FunctionalInterface
+    private interface Product {
+        double[] run();
+    }
+
+    /**
+     * The cancellation contract of the operators' products ({@link KernelOperator},
+     * {@link FeatureOperator}): called by an interrupted thread, a product either throws the
+     * {@link java.util.concurrent.CancellationException} or (a backend that does not check
+     * there) completes with the product's bits; either way the interrupt status stays set, its
+     * inputs are unchanged, and the operator stays usable: the next product gives the bits of
+     * one never interrupted. {@code out} after a cancellation is unspecified (the reference's
+     * is partly written), so it is not read here.
+     */
+    @Test
+    void aProductOfAnInterruptedCallerLeavesItsInputsAndTheOperatorAsTheyWere() {
+        FloatMatrix x = x(23, 5);
+        FloatMatrix y = y(17, 5);
+        double sigma = TestRows.medianBandwidth(x, y);
+        for (KernelBackend backend : operatorBackends()) {
+            VectorOps vectors = backend.vectors();
+            for (TilePlan plan : new TilePlan[] {TilePlan.tiled(4), new TilePlan(true, 4)}) {
+                for (FloatMatrix rows : new FloatMatrix[] {y, x}) {
+                    String what = backend.description() + " " + plan + (rows == x ? " K_XX" : " K_XY");
+                    double[] w = TestRows.vector(rows.rows(), 21);
+                    try (KernelOperator op = backend.rbfOperator(x, rows, sigma, plan);
+                            DeviceVector wv = vectors.of(w);
+                            DeviceVector out = vectors.zeros(x.rows())) {
+                        assertCancelledProductChangesNothing(what + " multiply", w, () -> {
+                            double[] o = new double[x.rows()];
+                            op.multiply(w, o);
+                            return o;
+                        });
+                        assertCancelledProductChangesNothing(what + " rowSums", w, () -> {
+                            double[] o = new double[x.rows()];
+                            op.rowSums(o);
+                            return o;
+                        });
+                        assertCancelledProductChangesNothing(what + " multiply on vectors",
+                                vectors, wv, () -> {
+                                    op.multiply(wv, out);
+                                    return vectors.toArray(out);
+                                });
+                    }
+                }
+            }
+        }
+        FourierFeatures map = FourierFeatures.sample(5, 19, sigma, 22);
+        double[] w = TestRows.vector(23, 23);
+        double[] z = TestRows.vector(19, 24);
+        VectorOps vectors = backend().vectors();
+        try (FeatureOperator op = backend().fourierFeatureOperator(x, map);
+                DeviceVector wv = vectors.of(w);
+                DeviceVector zv = vectors.of(z);
+                DeviceVector outZ = vectors.zeros(19);
+                DeviceVector outW = vectors.zeros(23)) {
+            assertCancelledProductChangesNothing("Phi^T w", w, () -> {
+                double[] o = new double[19];
+                op.transposeTimes(w, o);
+                return o;
+            });
+            assertCancelledProductChangesNothing("Phi z", z, () -> {
+                double[] o = new double[23];
+                op.times(z, o);
+                return o;
+            });
+            assertCancelledProductChangesNothing("Phi^T w on vectors", vectors, wv, () -> {
+                op.transposeTimes(wv, outZ);
+                return vectors.toArray(outZ);
+            });
+            assertCancelledProductChangesNothing("Phi z on vectors", vectors, zv, () -> {
+                op.times(zv, outW);
+                return vectors.toArray(outW);
+            });
+        }
+    }
+
+    private static void assertCancelledProductChangesNothing(String what, VectorOps vectors,
+            DeviceVector input, Product product) {
+        double[] before = vectors.toArray(input);
+        assertCancelledProductChangesNothing(what, before, () -> {
+            double[] result = product.run();
+            assertArrayEquals(before, vectors.toArray(input), 0.0, what + ": input changed");
+            return result;
+        });
+        assertArrayEquals(before, vectors.toArray(input), 0.0, what + ": input changed");
+    }
+
+    private static void assertCancelledProductChangesNothing(String what, double[] input,
+            Product product) {
+        double[] whole = product.run();
+        double[] inputBefore = input.clone();
+        Thread.currentThread().interrupt();
+        double[] completed = null;
+        try {
+            completed = product.run();
+        } catch (java.util.concurrent.CancellationException e) {
+            assertTrue(e.getMessage().contains("interrupted"), what + ": " + e.getMessage());
+        } finally {
+            assertTrue(Thread.interrupted(), what + ": the interrupt status was not kept");
+        }
+        if (completed != null) {
+            assertArrayEquals(whole, completed, 0.0, what + ": completed, but not K w");
+        }
+        assertArrayEquals(inputBefore, input, 0.0, what + ": input changed");
+        assertArrayEquals(whole, product.run(), 0.0, what + ": after a cancelled product");
+    }
+
     /** {@code |Phi|^T |w|} from the reference features. */
     private static void boundAbsTransposeTimes(FloatMatrix x, FourierFeatures map, double[] w,
             double[] out) {

@@ -84,7 +84,16 @@ class MutantBackendsTest {
         /** keepResident returns null instead of a scope (the learner's close then throws). */
         RESIDENCY_NULL(BackendContractTest::residentRowsChangeNoProduct),
         /** The kept copy is shared with every matrix of its shape, not the same object only. */
-        RESIDENCY_BY_SHAPE(BackendContractTest::residentRowsChangeNoProduct);
+        RESIDENCY_BY_SHAPE(BackendContractTest::residentRowsChangeNoProduct),
+        /** A product clears the caller's interrupt (a swallowed InterruptedException) and completes. */
+        PRODUCT_CLEARS_THE_INTERRUPT(
+                BackendContractTest::aProductOfAnInterruptedCallerLeavesItsInputsAndTheOperatorAsTheyWere),
+        /**
+         * A cancelled product leaves its partial sums behind, and the next product adds to them
+         * (a partly written accumulator not reset at the start of a product).
+         */
+        CANCELLED_PRODUCT_LEAVES_PARTIALS(
+                BackendContractTest::aProductOfAnInterruptedCallerLeavesItsInputsAndTheOperatorAsTheyWere);
 
         final Consumer<BackendContractTest> check;
         /** How the case fails: an assertion, or the defect's own exception. */
@@ -322,6 +331,9 @@ class MutantBackendsTest {
 
         private KernelOperator wrap(KernelOperator inner, boolean submatrix) {
             return new AbstractKernelOperator(inner.rows(), inner.cols()) {
+                /** CANCELLED_PRODUCT_LEAVES_PARTIALS's accumulator, reset only when complete. */
+                private double[] partials;
+
                 @Override
                 public boolean materialised() {
                     return has(Defect.CLAIMS_KEPT) || inner.materialised();
@@ -329,8 +341,21 @@ class MutantBackendsTest {
 
                 @Override
                 protected void multiplyChecked(double[] w, double[] out) {
+                    if (has(Defect.PRODUCT_CLEARS_THE_INTERRUPT)) {
+                        Thread.interrupted();
+                    }
                     double[] t = new double[out.length];
-                    inner.multiply(w, t);
+                    if (has(Defect.CANCELLED_PRODUCT_LEAVES_PARTIALS)) {
+                        if (partials == null) {
+                            partials = new double[out.length];
+                        }
+                        partials[0] += 1; // the first tile's sum, written before the check
+                        inner.multiply(w, t);
+                        t[0] += partials[0] - 1;
+                        partials[0] = 0;
+                    } else {
+                        inner.multiply(w, t);
+                    }
                     write(t, out, Defect.MULTIPLY_ACCUMULATES);
                 }
 

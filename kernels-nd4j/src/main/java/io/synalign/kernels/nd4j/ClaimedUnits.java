@@ -5,8 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
- * The units of one cancellable walk on the {@link PinnedWorkers} (blocks of a tiled product, row
- * tiles or blocks of a kept kernel's build, panels of a gather), handed out as workers come free.
+ * The units of one cancellable walk on the {@link PinnedWorkers} (the blocks of every
+ * {@link PinnedWorkers#forEachBlock} walk, blocks of a tiled product, row tiles or blocks of a
+ * kept kernel's build, panels of a gather), handed out as workers come free.
  * A worker asks for the calling thread's interrupt before it takes each unit, never inside one
  * (see {@link Cancellation}); once a worker has seen it, that worker takes no more, and the others
  * stop at their next ask. After the run, {@link #throwIfStopped} turns a stop into the

@@ -113,6 +113,14 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
     static final int FACTOR_ROWS = 512;
 
     /**
+     * What an interrupted {@link #condition} names ({@link io.synalign.kernels.Cancellation}):
+     * it asks before each block of the new factor, and a cancelled one changes nothing (the
+     * rank and the variances are updated only after the whole factor; its partly written row of
+     * the store lies past the rank, unread, and the next factor overwrites it).
+     */
+    static final String CANCELLED = "GP variance factor (block of rows)";
+
+    /**
      * The next factor, {@code v = (k - V V[p]^T) / sqrt(pivot2)}, in fixed blocks of
      * {@link #FACTOR_ROWS} rows. Entry i of v needs row i of the augmented rows, column i of
      * the factor store and row p's (read only), so the blocks are independent, and each entry is
@@ -130,7 +138,7 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         partnerPtr.put(partnerHost, 0, depth);
         int blocks = (size + FACTOR_ROWS - 1) / FACTOR_ROWS;
         double scale = 1.0 / Math.sqrt(pivot2);
-        PinnedWorkers.forEachBlock(blocks, (worker, b) -> factorBlock(p, scale,
+        PinnedWorkers.forEachBlock(CANCELLED, blocks, (worker, b) -> factorBlock(p, scale,
                 b * FACTOR_ROWS, Math.min(FACTOR_ROWS, size - b * FACTOR_ROWS)));
         return factorHost;
     }

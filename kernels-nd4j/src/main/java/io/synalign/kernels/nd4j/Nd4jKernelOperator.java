@@ -50,8 +50,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * status kept set, {@code out} unwritten. One product is O(n m d), minutes at 10^6 rows. The
  * check changes no arithmetic: an uninterrupted product's bits are those without it. A kept
  * kernel's one-off build (O(n m d)) asks the same way before each row tile and, interrupted,
- * throws from the constructor with its memory freed; its product (O(n m), milliseconds) is not
- * checked inside.
+ * throws from the constructor with its memory freed; its product (O(n m): 25 ms at 16,000 x
+ * 4,000) asks before each block of {@value #GEMV_ROWS} rows ({@link PinnedWorkers#forEachBlock}),
+ * {@code out} then unwritten.
  *
  * <p>Products take double vectors and return double results; w is rounded to a preallocated
  * float buffer once per call. Not thread-safe.
@@ -82,6 +83,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /** What an interrupted product names ({@link Cancellation}). */
     private static final String CANCELLED = "tiled kernel product (block of a tile)";
+    /** What an interrupted product of a kept kernel names. */
+    static final String CANCELLED_KEPT = "kept kernel product (block of rows)";
     /** What an interrupted build of a kept kernel names. */
     private static final String CANCELLED_BUILD = "kept kernel (row tile of its build)";
 
@@ -222,7 +225,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private void product(FloatPointer vector, double[] out) {
         if (kernel != null) {
             // Not one GEMV on OpenBLAS's threads: its rounding depends on their count.
-            PinnedWorkers.forEachBlock((rows + GEMV_ROWS - 1) / GEMV_ROWS, (worker, b) -> {
+            int gemvBlocks = (rows + GEMV_ROWS - 1) / GEMV_ROWS;
+            PinnedWorkers.forEachBlock(CANCELLED_KEPT, gemvBlocks, (worker, b) -> {
                 int i = b * GEMV_ROWS;
                 int r = Math.min(GEMV_ROWS, rows - i);
                 OpenBlas.gemv(r, cols, 1f, OpenBlas.at(kernelPtr, (long) i * cols), vector,

@@ -3,7 +3,6 @@ package io.synalign.kernels.nd4j;
 import io.synalign.kernels.CallerWait;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
 import org.nd4j.linalg.factory.Environment;
@@ -42,10 +41,27 @@ final class PinnedWorkers {
     private static final int COUNT = Math.max(1, Nd4j.factory().blas().getMaxThreads());
 
     /**
-     * Set on a thread while it runs a worker's body: a {@link #forEachBlock} called from there
-     * runs inline (see there), a {@link #run} is refused.
+     * Set on a thread while it runs a worker's body, to how that body reads its caller's
+     * interrupt (null outside a body): a {@link #forEachBlock} called from there runs inline
+     * and asks the same (see there), a {@link #run} is refused.
      */
-    private static final ThreadLocal<Boolean> IN_BODY = ThreadLocal.withInitial(() -> false);
+    private static final ThreadLocal<BooleanSupplier> BODY_CALLER_INTERRUPTED = new ThreadLocal<>();
+
+    /** Told of each block a {@link #forEachBlock} walk starts (tests place interrupts so). */
+    @FunctionalInterface
+    interface BlockStarted {
+        /**
+         * @param work the walk's name, as its cancellation names it
+         * @param block the block's number
+         */
+        void started(String work, int block);
+    }
+
+    /**
+     * Told of each block of every {@link #forEachBlock} walk as a worker starts it, on that
+     * worker: a seam for tests, which place interrupts with it. Never set outside tests.
+     */
+    static volatile BlockStarted blockStarted = (work, block) -> { };
 
     private static final ExecutorService POOL = COUNT == 1 ? null
             : Executors.newFixedThreadPool(COUNT - 1, task -> {
@@ -95,7 +111,7 @@ final class PinnedWorkers {
      *     {@link #run(IntConsumer)})
      */
     static void run(Worker body) {
-        if (IN_BODY.get()) {
+        if (BODY_CALLER_INTERRUPTED.get() != null) {
             throw new IllegalStateException("PinnedWorkers.run called from inside a worker's"
                     + " body: the workers are busy with the outer run (use forEachBlock, which"
                     + " runs inline there)");
@@ -139,49 +155,73 @@ final class PinnedWorkers {
      * ran what. OpenBLAS left on its own threads rounds by their count: one GEMV of a kept kernel
      * gave weights up to 4e-5 apart at 1, 2 and 16 threads (review 23).
      *
+     * <p>Cancellation ({@link io.synalign.kernels.Cancellation}): every walk is cancellable.
+     * A worker asks for the calling thread's interrupt before it takes each block
+     * ({@link ClaimedUnits}: a volatile read or two per block, never inside one, so the
+     * arithmetic and the grid are those of an unchecked walk); once it is seen no worker starts
+     * another block, and the walk throws the {@link java.util.concurrent.CancellationException}
+     * naming {@code work}, the caller's interrupt status kept set. Some blocks never ran, so
+     * the walk's outputs are partly written: the caller must neither use nor combine them (the
+     * exception leaves its method before it does) and must free what it allocated for the walk
+     * on the way out. One walk could run for minutes (random features of a million rows, a
+     * kernel block of a pooled test set) and, before session 26, ran to its end after an
+     * interrupt.
+     *
      * <p>Called from inside a worker's body (a block whose own work is a walk), the inner walk
      * runs on the calling worker alone, its blocks in order, as worker 0: the other workers
      * are busy with the outer walk and the lock is its caller's, so handing the blocks out
      * would wait forever (before review 24 it did). Running them inline changes no bits: the
      * native libraries are already at one thread, and the bits depend on the caller's grid
-     * only, not on which worker ran a block. So a body's per-worker scratch must belong to the
-     * walk (made by its caller, or the calling thread's own), never be shared between walks by
-     * worker number: an inline walk's worker 0 runs beside the outer walk's.
+     * only, not on which worker ran a block. It asks the outer caller's interrupt before each
+     * block as well. So a body's per-worker scratch must belong to the walk (made by its caller,
+     * or the calling thread's own), never be shared between walks by worker number: an inline
+     * walk's worker 0 runs beside the outer walk's.
+     *
+     * @param work what the walk computes, for its cancellation's message, e.g.
+     *     {@code "random features (block of rows)"}; a constant, so nothing is built per walk
+     * @throws java.util.concurrent.CancellationException when the calling thread was
+     *     interrupted before the last block started
      */
-    static void forEachBlock(int blocks, BlockBody body) {
-        forEachBlock(blocks, COUNT, body);
+    static void forEachBlock(String work, int blocks, BlockBody body) {
+        forEachBlock(work, blocks, COUNT, body);
     }
 
     /**
-     * {@link #forEachBlock(int, BlockBody)} with only workers {@code 0 .. claimants - 1} taking
-     * blocks (the others return at once), so that a caller holding one scratch buffer per
-     * claiming worker bounds its memory whatever the core count. The bits do not change: the
-     * grid is the caller's, not the workers'.
+     * {@link #forEachBlock(String, int, BlockBody)} with only workers
+     * {@code 0 .. claimants - 1} taking blocks (the others return at once), so that a caller
+     * holding one scratch buffer per claiming worker bounds its memory whatever the core count.
+     * The bits do not change: the grid is the caller's, not the workers'.
      *
      * @param claimants at least 1; more than {@link #count()} are as many
      */
-    static void forEachBlock(int blocks, int claimants, BlockBody body) {
+    static void forEachBlock(String work, int blocks, int claimants, BlockBody body) {
         if (blocks <= 0) {
             return;
         }
         if (claimants < 1) {
             throw new IllegalArgumentException("claimants " + claimants + ": at least 1");
         }
-        if (IN_BODY.get()) {
-            for (int b = 0; b < blocks; b++) {
+        ClaimedUnits units = new ClaimedUnits(blocks);
+        BlockStarted hook = blockStarted;
+        BooleanSupplier outerCaller = BODY_CALLER_INTERRUPTED.get();
+        if (outerCaller != null) {
+            // Inline: one claimant, so the blocks come in order.
+            for (int b; (b = units.next(outerCaller)) >= 0; ) {
+                hook.started(work, b);
                 body.accept(0, b);
             }
-            return;
+        } else {
+            run((worker, callerInterrupted) -> {
+                if (worker >= claimants) {
+                    return;
+                }
+                for (int b; (b = units.next(callerInterrupted)) >= 0; ) {
+                    hook.started(work, b);
+                    body.accept(worker, b);
+                }
+            });
         }
-        AtomicInteger next = new AtomicInteger();
-        run(worker -> {
-            if (worker >= claimants) {
-                return;
-            }
-            for (int b = next.getAndIncrement(); b < blocks; b = next.getAndIncrement()) {
-                body.accept(worker, b);
-            }
-        });
+        units.throwIfStopped(work);
     }
 
     /**
@@ -236,13 +276,16 @@ final class PinnedWorkers {
         }
     }
 
-    /** {@code body.run(worker, ...)} with {@link #IN_BODY} set on this thread meanwhile. */
+    /**
+     * {@code body.run(worker, ...)} with {@link #BODY_CALLER_INTERRUPTED} set on this thread
+     * meanwhile.
+     */
     private static void inBody(Worker body, int worker, BooleanSupplier callerInterrupted) {
-        IN_BODY.set(true);
+        BODY_CALLER_INTERRUPTED.set(callerInterrupted);
         try {
             body.run(worker, callerInterrupted);
         } finally {
-            IN_BODY.set(false);
+            BODY_CALLER_INTERRUPTED.remove();
         }
     }
 }

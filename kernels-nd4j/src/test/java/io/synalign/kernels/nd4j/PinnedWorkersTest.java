@@ -168,11 +168,11 @@ class PinnedWorkersTest {
         int outer = 2 * PinnedWorkers.count() + 1;
         int inner = 5;
         int[][] seen = new int[outer][];
-        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> PinnedWorkers.forEachBlock(outer,
+        assertTimeoutPreemptively(Duration.ofSeconds(30), () -> PinnedWorkers.forEachBlock("outer", outer,
                 (worker, b) -> {
                     Thread self = Thread.currentThread();
                     List<Integer> order = new ArrayList<>();
-                    PinnedWorkers.forEachBlock(inner, (innerWorker, c) -> {
+                    PinnedWorkers.forEachBlock("inner", inner, (innerWorker, c) -> {
                         assertSame(self, Thread.currentThread(), "the inner walk's thread");
                         assertEquals(0, innerWorker, "the inner walk's worker");
                         order.add(c);
@@ -185,6 +185,29 @@ class PinnedWorkersTest {
     }
 
     /**
+     * A walk run inline inside a worker's body asks the outer walk's caller for its interrupt
+     * before each of its blocks, as every walk does: its blocks are in order on one worker, so
+     * none starts after the one that saw the interrupt made.
+     */
+    @Test
+    void aWalkInsideAWorkersBodyStopsAtTheCallersInterrupt() {
+        Thread caller = Thread.currentThread();
+        List<Integer> inner = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.CancellationException e = assertThrows(
+                java.util.concurrent.CancellationException.class,
+                () -> PinnedWorkers.forEachBlock("outer", 1, (worker, b) ->
+                        PinnedWorkers.forEachBlock("inner", 10, (innerWorker, c) -> {
+                            inner.add(c);
+                            if (c == 2) {
+                                caller.interrupt();
+                            }
+                        })), "the inline walk ran to its end after the interrupt");
+        assertTrue(Thread.interrupted(), "the interrupt status is kept");
+        assertTrue(e.getMessage().startsWith("inner: cancelled"), e.getMessage());
+        assertEquals(List.of(0, 1, 2), inner, "inner blocks started");
+    }
+
+    /**
      * A whole run asked for inside a worker's body is refused with a message saying why: it
      * would hand its body to the workers running the outer walk.
      */
@@ -192,7 +215,7 @@ class PinnedWorkersTest {
     void aRunInsideAWorkersBodyIsRefused() {
         IllegalStateException refused = assertThrows(IllegalStateException.class,
                 () -> assertTimeoutPreemptively(Duration.ofSeconds(30),
-                        () -> PinnedWorkers.forEachBlock(1, (worker, b) -> PinnedWorkers.run(k -> {
+                        () -> PinnedWorkers.forEachBlock("outer", 1, (worker, b) -> PinnedWorkers.run(k -> {
                         }))));
         assertTrue(refused.getMessage().contains("inside a worker's body"), refused.getMessage());
     }

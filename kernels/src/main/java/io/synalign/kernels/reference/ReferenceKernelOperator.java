@@ -18,7 +18,9 @@ import java.util.function.IntConsumer;
  * {@code tileRows} rows and asks for the calling thread's interrupt before each (a field read
  * against {@code tileRows x m x d} entries' work), throwing the contract's
  * {@link java.util.concurrent.CancellationException}, status kept set, {@code out} partly
- * written. A tiled product is O(n m d), single-threaded: at 10^6 rows, hours. The check sits
+ * written (the rows of the tiles done: unspecified by {@link KernelOperator}'s contract, which
+ * no caller reads; writing a scratch and copying it at the end would cost an n-vector and a
+ * pass for nothing), {@code w} and the operator unchanged. A tiled product is O(n m d), single-threaded: at 10^6 rows, hours. The check sits
  * between rows, so the arithmetic is that of the unchecked loop.
  */
 final class ReferenceKernelOperator extends AbstractKernelOperator {

@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
  * A reference kernel product interrupted at its N-th tile (session 23's Open: one product was
  * the unit, O(n m d) single-threaded, and ran to its end) stops before the next tile with the
  * contract's exception, status kept; the interrupt is placed by the operator's tile hook, on
- * the calling thread, not timed. An uninterrupted product afterwards is the same bits.
+ * the calling thread, not timed. {@code w} is unchanged, {@code out} partly written (which the
+ * {@link KernelOperator} contract leaves unspecified and no caller reads), and an uninterrupted
+ * product afterwards is the same bits.
  */
 class ReferenceKernelCancellationTest {
 
@@ -81,9 +83,19 @@ class ReferenceKernelCancellationTest {
 
                         Tiles cut = new Tiles();
                         tiles.onTileStarted(t -> cut.start(t, true));
+                        double[] wBefore = w.clone();
+                        double[] partial = new double[37];
+                        java.util.Arrays.fill(partial, Double.NaN);
                         CancellationException e = assertThrows(CancellationException.class,
-                                () -> product(op, rowSums, w, new double[37]),
+                                () -> product(op, rowSums, w, partial),
                                 what + ": the product ran to its end after the interrupt");
+                        assertArrayEquals(wBefore, w, what + ": w unchanged");
+                        // out is unspecified after a cancellation (KernelOperator): here the
+                        // rows of the tiles done, the rest as they were. Callers never read it.
+                        for (int i = 0; i < 37; i++) {
+                            assertEquals(i < (INTERRUPT_AT + 1) * TILE_ROWS, !Double.isNaN(partial[i]),
+                                    what + ": row " + i + " of the partly written out");
+                        }
                         assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
                         assertTrue(Thread.interrupted(), what + ": the interrupt status is kept");
                         assertEquals(List.of(), cut.afterInterrupt, what + ": tiles after it");
