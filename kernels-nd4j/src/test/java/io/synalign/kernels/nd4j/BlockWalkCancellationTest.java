@@ -47,12 +47,7 @@ class BlockWalkCancellationTest {
     }
 
     private static FloatMatrix rows(int n, int d, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n * d];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return new FloatMatrix(n, d, v);
+        return GaussianRows.of(n, d, seed);
     }
 
     private static double[] vector(int length, int period) {

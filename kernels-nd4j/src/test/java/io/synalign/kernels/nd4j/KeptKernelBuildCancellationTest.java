@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
-import java.util.Random;
 import java.util.concurrent.CancellationException;
 import org.bytedeco.javacpp.Pointer;
 import org.junit.jupiter.api.AfterEach;
@@ -34,12 +33,7 @@ class KeptKernelBuildCancellationTest {
     }
 
     private static FloatMatrix rows(int n, int d, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n * d];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return new FloatMatrix(n, d, v);
+        return GaussianRows.of(n, d, seed);
     }
 
     private static double[] weights(int m) {

@@ -20,12 +20,7 @@ import org.junit.jupiter.api.Test;
 class MultiplyEachTest {
 
     private static FloatMatrix rows(int n, int d, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n * d];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) (r.nextGaussian() * 0.7);
-        }
-        return new FloatMatrix(n, d, v);
+        return GaussianRows.of(n, d, seed, 0.7);
     }
 
     private static double[][] vectors(int count, int m, long seed) {

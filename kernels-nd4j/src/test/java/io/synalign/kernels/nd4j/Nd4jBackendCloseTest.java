@@ -15,7 +15,6 @@ import io.synalign.kernels.TilePlan;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -33,12 +32,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class Nd4jBackendCloseTest {
 
     private static FloatMatrix rows(int n, int d, long seed) {
-        Random random = new Random(seed);
-        float[] data = new float[n * d];
-        for (int i = 0; i < data.length; i++) {
-            data[i] = (float) random.nextGaussian();
-        }
-        return new FloatMatrix(n, d, data);
+        return GaussianRows.of(n, d, seed);
     }
 
     private static void assertRefused(Executable call, String what) {

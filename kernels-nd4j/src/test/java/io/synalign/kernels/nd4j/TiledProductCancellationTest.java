@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.TilePlan;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CancellationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -30,12 +29,7 @@ class TiledProductCancellationTest {
     }
 
     private static FloatMatrix rows(int n, int d, long seed) {
-        Random r = new Random(seed);
-        float[] v = new float[n * d];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (float) r.nextGaussian();
-        }
-        return new FloatMatrix(n, d, v);
+        return GaussianRows.of(n, d, seed);
     }
 
     private static double[] weights(int m) {
