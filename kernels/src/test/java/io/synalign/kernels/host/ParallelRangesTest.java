@@ -26,6 +26,7 @@ class ParallelRangesTest {
         assertThrows(IllegalArgumentException.class, () -> ParallelRanges.tasks(10, 2, 0));
         assertThrows(IllegalArgumentException.class, () -> ParallelRanges.tasks(-1, 2, 1));
         assertEquals(2, ParallelRanges.tasks(7, 2, 1), "a minimum work of 1 is valid");
+        assertEquals(1, ParallelRanges.tasks(7, 1, 1), "one thread is valid");
     }
 
     /**

@@ -217,6 +217,11 @@ class ReferenceBackendOracleTest {
             try (KernelOperator sub = tiled.principalSubmatrix(picked, 0)) {
                 assertNotNull(sub, "a tiled operator keeps nothing: any budget fits");
             }
+            try (KernelOperator between = backend.rbfOperator(x, rows(6, 3, 10), 1.1,
+                    new TilePlan(true, 6, KernelStorage.FLOAT32))) {
+                assertNull(between.principalSubmatrix(picked, Long.MAX_VALUE),
+                        "a kernel between two row sets has no principal submatrix");
+            }
         }
     }
 }
