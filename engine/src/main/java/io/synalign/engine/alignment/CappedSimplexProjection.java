@@ -69,9 +69,4 @@ final class CappedSimplexProjection {
         host.project(v, out);
         return host.threshold();
     }
-
-    /** Rounds the last {@link #project(double[], double[])} took. */
-    int lastRounds() {
-        return host.rounds();
-    }
 }

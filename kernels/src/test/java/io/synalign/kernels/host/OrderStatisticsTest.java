@@ -83,7 +83,10 @@ class OrderStatisticsTest {
 
     @Test
     void badRanksAndCountsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> OrderStatistics.median(new double[3], 0));
+        IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
+                () -> OrderStatistics.median(new double[3], 0));
+        org.junit.jupiter.api.Assertions.assertTrue(none.getMessage().contains("median of 0"),
+                none.getMessage());
         assertThrows(IllegalArgumentException.class, () -> OrderStatistics.select(new double[3], 3, 3));
         assertThrows(IllegalArgumentException.class, () -> OrderStatistics.select(new double[3], 4, 0));
     }

@@ -25,6 +25,44 @@ class ParallelRangesTest {
         assertTrue(e.getMessage().contains("threads 0"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ParallelRanges.tasks(10, 2, 0));
         assertThrows(IllegalArgumentException.class, () -> ParallelRanges.tasks(-1, 2, 1));
+        assertEquals(2, ParallelRanges.tasks(7, 2, 1), "a minimum work of 1 is valid");
+        assertEquals(1, ParallelRanges.tasks(7, 1, 1), "one thread is valid");
+    }
+
+    /**
+     * No items: no range at all, in line or not; a negative count is refused before any range
+     * runs. Found by mutation testing: with either check gone the tests still passed.
+     */
+    @Test
+    void noItemsRunNothingAndANegativeCountIsRefused() {
+        for (int tasks : new int[] {0, 1, 4}) {
+            ParallelRanges.run(0, tasks, (from, to) -> {
+                throw new AssertionError("called for no items, " + tasks + " tasks");
+            });
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> ParallelRanges.run(-3, tasks, (from, to) -> {
+                        throw new AssertionError("called for -3 items");
+                    }));
+            assertTrue(e.getMessage().contains("-3"), e.getMessage());
+        }
+    }
+
+    /** A checked exception thrown sneakily by a range still reaches the caller, wrapped. */
+    @Test
+    void aSneakyCheckedExceptionIsRethrownWrapped() {
+        java.io.IOException checked = new java.io.IOException("a closed channel");
+        IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                () -> ParallelRanges.run(8, 4, (from, to) -> {
+                    if (from == 4) {
+                        ParallelRangesTest.<RuntimeException>sneaky(checked);
+                    }
+                }));
+        assertSame(checked, thrown.getCause());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> void sneaky(Throwable e) throws E {
+        throw (E) e;
     }
 
     @Test
