@@ -1,67 +1,28 @@
 import io.synalign.kernels.*;
 import io.synalign.engine.alignment.WeightedMmd;
+import io.synalign.io.NpyReader;
+import io.synalign.io.NpyWriter;
 import java.io.*;
-import java.nio.*;
-import java.nio.channels.FileChannel;
 import java.nio.file.*;
 import java.util.*;
 
 /** Accuracy harness: writes nd4j's products for a float64 oracle (oracle.py) to compare. */
 public class Acc {
+    // The project's own .npy reader and writer (they check the header as the CLI does).
     static FloatMatrix readF32(Path p) throws IOException {
-        byte[] b = Files.readAllBytes(p);
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        int hl = bb.getShort(8) & 0xffff;
-        String h = new String(b, 10, hl);
-        if (!h.contains("'<f4'")) throw new IOException("not f4: " + h);
-        String shape = h.substring(h.indexOf("(") + 1, h.indexOf(")"));
-        String[] s = shape.split(",");
-        int rows = Integer.parseInt(s[0].trim());
-        int cols = s.length > 1 && !s[1].isBlank() ? Integer.parseInt(s[1].trim()) : 1;
-        float[] d = new float[rows * cols];
-        bb.position(10 + hl);
-        bb.asFloatBuffer().get(d);
-        return new FloatMatrix(rows, cols, d);
+        return NpyReader.readMatrix(p);
     }
     static double[] readF64(Path p) throws IOException {
-        byte[] b = Files.readAllBytes(p);
-        ByteBuffer bb = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-        int hl = bb.getShort(8) & 0xffff;
-        String h = new String(b, 10, hl);
-        if (!h.contains("'<f8'")) throw new IOException("not f8: " + h);
-        bb.position(10 + hl);
-        double[] d = new double[(b.length - 10 - hl) / 8];
-        bb.asDoubleBuffer().get(d);
-        return d;
+        return NpyReader.readVector(p);
     }
     static void writeF64(Path p, double[] v) throws IOException {
-        String h = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + v.length + ",), }";
-        int total = 10 + h.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        StringBuilder sb = new StringBuilder(h);
-        for (int i = 0; i < pad; i++) sb.append(' ');
-        sb.append('\n');
-        byte[] hb = sb.toString().getBytes();
-        ByteBuffer bb = ByteBuffer.allocate(10 + hb.length + 8 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        bb.put((byte) 0x93).put("NUMPY".getBytes()).put((byte) 1).put((byte) 0).putShort((short) hb.length).put(hb);
-        for (double x : v) bb.putDouble(x);
-        Files.write(p, bb.array());
+        NpyWriter.writeVector(p, v);
     }
     static void writeF32(Path p, float[] v) throws IOException {
-        String h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + v.length + ",), }";
-        int total = 10 + h.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        StringBuilder sb = new StringBuilder(h);
-        for (int i = 0; i < pad; i++) sb.append(' ');
-        sb.append('\n');
-        byte[] hb = sb.toString().getBytes();
-        ByteBuffer bb = ByteBuffer.allocate(10 + hb.length + 4 * v.length).order(ByteOrder.LITTLE_ENDIAN);
-        bb.put((byte) 0x93).put("NUMPY".getBytes()).put((byte) 1).put((byte) 0).putShort((short) hb.length).put(hb);
-        for (float x : v) bb.putFloat(x);
-        Files.write(p, bb.array());
+        try (OutputStream out = Files.newOutputStream(p)) {
+            NpyWriter.writeVector(out, v);
+        }
     }
-
-    /** args: dir (X.npy, Y.npy, w.npy, sigma.txt, what) */
     public static void main(String[] a) throws Exception {
         Path dir = Paths.get(a[0]);
         String what = a.length > 1 ? a[1] : "all";
