@@ -373,8 +373,7 @@ public final class MmdWeightLearner {
                     listener.onPlan("rff " + plan);
                 }
                 return MmdObjectives.fourier(backend, syntheticRows, real,
-                        FourierFeatures.sample(syntheticRows.cols(), config.features(), sigma,
-                                config.seed()), keep, listener);
+                        fourierMap(syntheticRows.cols(), real, sigma), keep, listener);
             }
             case NYSTROM: {
                 long keep = nystromKeepBytes();
@@ -393,6 +392,23 @@ public final class MmdWeightLearner {
             default:
                 throw new IllegalStateException("unresolved method " + method);
         }
+    }
+
+    /**
+     * The rff method's map: drawn from the seed, and centred where the real rows lie far from
+     * the origin ({@link FeatureCentre}), which is said in the log.
+     */
+    private FourierFeatures fourierMap(int dim, FloatMatrix real, double sigma) {
+        FourierFeatures map = FourierFeatures.sample(dim, config.features(), sigma,
+                config.seed());
+        float[] centre = FeatureCentre.choose(real, sigma);
+        if (centre == null) {
+            return map;
+        }
+        LOG.info("rff: the real rows lie far from the origin (their first rows' median is more"
+                + " than {} bandwidths out): the features are taken about that median",
+                fmt(FeatureCentre.FAR_BANDWIDTHS));
+        return map.centredAt(centre);
     }
 
     private static void validate(FloatMatrix real, FloatMatrix synthetic) {

@@ -18,7 +18,7 @@ final class FeatureBlocks {
     private FeatureBlocks() {
     }
 
-    /** {@code out (n x D, device) = sqrt(2/D) cos(X Omega + b)}. */
+    /** {@code out (n x D, device) = sqrt(2/D) cos((X - c) Omega + b)}, c the map's centre or 0. */
     static void compute(CudaDevice device, FloatMatrix x, FourierFeatures map, long out) {
         int n = x.rows();
         int d = x.cols();
@@ -39,7 +39,10 @@ final class FeatureBlocks {
                         + 4L * d * features), 4L * features);
                 // The pooled buffer is reused below: the parameters must be on the device first.
                 device.sync();
-                kept = device.residentRows(x);
+                // A centred map subtracts its centre from every row on the host as the tiles
+                // are staged (HostCopy.putCentred): resident rows are the rows as they are, so
+                // such a map streams them (far-from-origin rows only; FourierFeatures).
+                kept = map.centred() ? null : device.residentRows(x);
                 if (kept != null) {
                     // X is already on the device (kept for the whole fit): no upload at all.
                     int tileRows = DeviceTiles.tileRows(device.freeBytes(), n, 4L * features);
@@ -92,7 +95,11 @@ final class FeatureBlocks {
                         // done too: both buffers may be overwritten.
                         device.waitFor(consumed[b]);
                     }
-                    HostCopy.put(x.data(), start * d, count * d, staging[b].pointer(), 0);
+                    if (map.centred()) {
+                        HostCopy.putCentred(map, x.data(), start, count, staging[b].pointer(), 0);
+                    } else {
+                        HostCopy.put(x.data(), start * d, count * d, staging[b].pointer(), 0);
+                    }
                     device.uploadOnCopyStream(xTiles[b].address(), staging[b].pointer(),
                             4L * count * d);
                     device.recordOnCopy(uploaded[b]);

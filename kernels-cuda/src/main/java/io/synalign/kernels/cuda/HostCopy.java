@@ -1,5 +1,6 @@
 package io.synalign.kernels.cuda;
 
+import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.host.ParallelRanges;
 import java.util.Objects;
 import org.bytedeco.javacpp.FloatPointer;
@@ -24,6 +25,9 @@ final class HostCopy {
     /** Floats per task, at least, before a copy is split (4 MiB of float32). */
     static final long PARALLEL_FLOATS = 1L << 20;
 
+    /** Floats a task of {@link #putCentred} centres before each copy out (64 KiB). */
+    static final int CENTRED_BATCH_FLOATS = 1 << 14;
+
     private static final int PARALLELISM = Math.max(1, Runtime.getRuntime().availableProcessors());
 
     private HostCopy() {
@@ -41,6 +45,37 @@ final class HostCopy {
         long base = address(to, at);
         split(count, threads, minFloats, (lo, hi) ->
                 view(base, lo, hi).put(src, from + lo, hi - lo));
+    }
+
+    /**
+     * Rows {@code [first, first + count)} of {@code src} (row-major, {@code map.dim()} columns),
+     * each less the map's centre ({@link FourierFeatures#centreRow}), to floats {@code [at, at +
+     * count d)} of {@code to}: the operand of a centred map's phase GEMM. Each task centres its
+     * rows through a 64 KiB heap buffer of its own, then copies it out.
+     */
+    static void putCentred(FourierFeatures map, float[] src, int first, int count, Pointer to,
+            long at) {
+        putCentred(map, src, first, count, to, at, PARALLELISM, PARALLEL_FLOATS);
+    }
+
+    /** {@link #putCentred} over at most {@code threads} tasks of at least {@code minFloats}. */
+    static void putCentred(FourierFeatures map, float[] src, int first, int count, Pointer to,
+            long at, int threads, long minFloats) {
+        int d = map.dim();
+        Objects.checkFromIndexSize((long) first * d, (long) count * d, src.length);
+        long base = address(to, at);
+        long minRows = Math.max(1, minFloats / d);
+        ParallelRanges.run(count, ParallelRanges.tasks(count, threads, minRows), (lo, hi) -> {
+            int batch = Math.max(1, Math.min(hi - lo, CENTRED_BATCH_FLOATS / d));
+            float[] rows = new float[batch * d];
+            for (int r = lo; r < hi; r += batch) {
+                int n = Math.min(batch, hi - r);
+                for (int i = 0; i < n; i++) {
+                    map.centreRow(src, first + r + i, rows, i * d);
+                }
+                view(base, r * d, (r + n) * d).put(rows, 0, n * d);
+            }
+        });
     }
 
     /** Floats {@code [at, at + count)} of {@code from} to {@code dst[to, to + count)}. */

@@ -10,8 +10,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Random Fourier features (Rahimi &amp; Recht, NIPS 2007) of a row set as one GEMM per row tile:
- * the rows are stored as {@code [x_i, 1]} and the map as {@code [Omega; b]} ((d + 1) x D), so the
- * product is {@code x_i . omega_f + b_f} with the phase added inside the GEMM; the epilogue is
+ * the rows are stored as {@code [x_i - c, 1]} (c the map's centre, if any) and the map as
+ * {@code [Omega; b]} ((d + 1) x D), so the product is {@code (x_i - c) . omega_f + b_f} with the
+ * phase added inside the GEMM; the epilogue is
  * {@code cos} then the scale {@code sqrt(2 / D)}, both in place. Cost 2 n D (d + 1) flops plus
  * n D cosines; memory (n + D)(d + 1) floats. Not thread-safe; close to free.
  */
@@ -25,6 +26,8 @@ final class FourierGemm implements AutoCloseable {
     private final INDArray frequencies;
     private final FloatPointer inputsPtr;
     private final FloatPointer frequenciesPtr;
+    /** Its centre is subtracted from every row as the rows are written. */
+    private final FourierFeatures map;
 
     FourierGemm(FloatMatrix x, FourierFeatures map) {
         checkFeatureDims(x, map);
@@ -35,6 +38,7 @@ final class FourierGemm implements AutoCloseable {
         this.scale = (float) map.scale();
         this.inputs = Buffers.floats((long) rows * depth);
         this.inputsPtr = Buffers.floatPointer(inputs);
+        this.map = map;
         setRows(x);
         this.frequencies = Buffers.floats((long) depth * features);
         this.frequenciesPtr = Buffers.floatPointer(frequencies);
@@ -42,7 +46,10 @@ final class FourierGemm implements AutoCloseable {
         OpenBlas.at(frequenciesPtr, (long) d * features).put(map.phase(), 0, features);
     }
 
-    /** Writes {@code x} (the same number of rows) into the augmented inputs, reusing them. */
+    /**
+     * Writes {@code x} (the same number of rows), less the map's centre if it has one, into the
+     * augmented inputs, reusing them.
+     */
     void setRows(FloatMatrix x) {
         if (x.rows() != rows || x.cols() + 1 != depth) {
             throw new IllegalArgumentException("rows of " + x.rows() + " x " + x.cols()
@@ -52,7 +59,7 @@ final class FourierGemm implements AutoCloseable {
         float[] row = new float[depth];
         row[d] = 1f;
         for (int i = 0; i < rows; i++) {
-            System.arraycopy(x.data(), i * d, row, 0, d);
+            map.centreRow(x.data(), i, row, 0);
             OpenBlas.at(inputsPtr, (long) i * depth).put(row, 0, depth);
         }
     }

@@ -88,7 +88,7 @@ final class PortableBlocks {
             return;
         }
         int tileRows = TilePlan.tileRowsFor(n, features, TilePlan.DEFAULT_TILE_BYTES);
-        INDArray inputs = PortableOperands.fourierInputs(x);
+        INDArray inputs = PortableOperands.fourierInputs(x, map);
         INDArray frequencies = PortableOperands.fourierMap(map);
         try (PortableTiles tiles = new PortableTiles(n, tileRows, features)) {
             for (int start = 0; start < n; start += tileRows) {

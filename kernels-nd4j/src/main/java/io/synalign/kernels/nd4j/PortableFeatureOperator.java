@@ -29,7 +29,7 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
         this.features = map.features();
         this.phi = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows), features);
         if (rows > 0) {
-            INDArray inputs = PortableOperands.fourierInputs(x);
+            INDArray inputs = PortableOperands.fourierInputs(x, map);
             INDArray frequencies = PortableOperands.fourierMap(map);
             try {
                 PortableBlocks.fourierTile(inputs, frequencies, map.scale(), phi);

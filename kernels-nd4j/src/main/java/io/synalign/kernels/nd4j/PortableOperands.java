@@ -38,13 +38,16 @@ final class PortableOperands {
                 DistanceGemm.depthFor(m.cols()));
     }
 
-    /** {@code [x_i, 1]} as an {@code n x (d + 1)} matrix: the phase rides inside the GEMM. */
-    static INDArray fourierInputs(FloatMatrix x) {
+    /**
+     * {@code [x_i - c, 1]} (c the map's centre, if any) as an {@code n x (d + 1)} matrix: the
+     * phase rides inside the GEMM.
+     */
+    static INDArray fourierInputs(FloatMatrix x, FourierFeatures map) {
         int d = x.cols();
         int depth = d + 1;
         float[] out = new float[Math.multiplyExact(x.rows(), depth)];
         for (int i = 0; i < x.rows(); i++) {
-            System.arraycopy(x.data(), i * d, out, i * depth, d);
+            map.centreRow(x.data(), i, out, i * depth);
             out[i * depth + d] = 1f;
         }
         return matrix(out, x.rows(), depth);

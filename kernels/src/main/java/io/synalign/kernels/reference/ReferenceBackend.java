@@ -100,17 +100,26 @@ public final class ReferenceBackend implements KernelBackend {
         }
     }
 
-    /** Random Fourier features in double precision, one row into {@code out}. */
+    /**
+     * Random Fourier features in double precision, one row into {@code out}: the row less the
+     * map's centre, if any, in double (exact for floats within 2^29 of each other), then the
+     * phases and cosines in double.
+     */
     static void fourierRow(FloatMatrix x, int i, FourierFeatures map, double[] out) {
         int d = x.cols();
         int features = map.features();
         double scale = map.scale();
         float[] xs = x.data();
         float[] omega = map.omega();
+        float[] centre = map.centre();
+        double[] row = new double[d];
+        for (int k = 0; k < d; k++) {
+            row[k] = centre == null ? xs[i * d + k] : (double) xs[i * d + k] - centre[k];
+        }
         for (int f = 0; f < features; f++) {
             double z = map.phase()[f];
             for (int k = 0; k < d; k++) {
-                z += (double) xs[i * d + k] * omega[k * features + f];
+                z += row[k] * omega[k * features + f];
             }
             out[f] = scale * Math.cos(z);
         }
