@@ -92,6 +92,58 @@ class HostCopyTest {
         }
     }
 
+    /**
+     * A centred map's rows: element (i, k) written is {@code x[first + i][k] - c[k]} in float32
+     * (and the row itself for an uncentred map), at the offset, nothing outside the range; row
+     * counts below, at and above a task and a batch ({@link HostCopy#CENTRED_BATCH_FLOATS}).
+     */
+    @Test
+    void putCentredWritesEachRowLessTheCentre() {
+        SplittableRandom random = new SplittableRandom(14);
+        int[] dims = {1, 7, 384};
+        int[] rowCounts = {0, 1, 5, 43, 97};
+        for (int d : dims) {
+            io.synalign.kernels.FourierFeatures plain =
+                    io.synalign.kernels.FourierFeatures.sample(d, 3, 1, d);
+            float[] c = randomFloats(random, d);
+            for (int k = 0; k < d; k++) {
+                c[k] += 1e4f;
+            }
+            for (io.synalign.kernels.FourierFeatures map : new io.synalign.kernels.FourierFeatures[] {
+                    plain, plain.centredAt(c)}) {
+                for (int count : rowCounts) {
+                    for (int[] split : SPLITS) {
+                        int first = random.nextInt(3);
+                        float[] src = randomFloats(random, (first + count + 1) * d);
+                        for (int i = 0; i < src.length; i++) {
+                            src[i] += 1e4f;
+                        }
+                        long at = random.nextInt(9);
+                        int capacity = (int) at + count * d + 3;
+                        try (FloatPointer native_ = new FloatPointer(capacity)) {
+                            for (int i = 0; i < capacity; i++) {
+                                native_.put(i, -1f);
+                            }
+                            HostCopy.putCentred(map, src, first, count, native_, at, split[0],
+                                    split[1] * d);
+                            String where = "d " + d + ", centred " + map.centred() + ", rows "
+                                    + count + ", threads " + split[0];
+                            for (int i = 0; i < capacity; i++) {
+                                float expected = -1f;
+                                if (i >= at && i < at + (long) count * d) {
+                                    int e = i - (int) at;
+                                    float x = src[first * d + e];
+                                    expected = map.centred() ? x - c[e % d] : x;
+                                }
+                                assertEquals(expected, native_.get(i), where + ", float " + i);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void badRangesAreRefusedBeforeAnyCopy() {
         float[] src = {1, 2, 3};
