@@ -68,9 +68,16 @@ public class Acc {
                 System.out.println("mmd " + v[0]);
             }
             if (what.contains("rff") || what.equals("all")) {
-                FourierFeatures map = FourierFeatures.sample(x.cols(), 1024, sigma, 7);
-                writeF32(dir.resolve("omega.npy"), map.omega());
-                writeF32(dir.resolve("phase.npy"), map.phase());
+                // The oracle evaluates the map as drawn, cos(omega . x + b), in float64; the
+                // backend the map the rff method uses: about the real rows' centre where
+                // FeatureCentre takes one (-Dcentre=off: as drawn).
+                FourierFeatures drawn = FourierFeatures.sample(x.cols(), 1024, sigma, 7);
+                writeF32(dir.resolve("omega.npy"), drawn.omega());
+                writeF32(dir.resolve("phase.npy"), drawn.phase());
+                float[] centre = "off".equals(System.getProperty("centre")) ? null
+                        : io.synalign.engine.alignment.FeatureCentre.choose(y, sigma);
+                FourierFeatures map = centre == null ? drawn : drawn.centredAt(centre);
+                System.out.println("rff map " + (centre == null ? "as drawn" : "centred"));
                 try (FeatureOperator f = nd.fourierFeatureOperator(x, map)) {
                     double[] z = new double[1024];
                     f.transposeTimes(w, z);

@@ -405,9 +405,14 @@ public final class MmdWeightLearner {
         if (centre == null) {
             return map;
         }
-        LOG.info("rff: the real rows lie far from the origin (their first rows' median is more"
-                + " than {} bandwidths out): the features are taken about that median",
-                fmt(FeatureCentre.FAR_BANDWIDTHS));
+        double norm = 0;
+        for (float c : centre) {
+            norm += (double) c * c;
+        }
+        LOG.info(String.format(Locale.ROOT, "rff: the median of the first real rows lies %.3g"
+                + " from the origin, %.3g bandwidths (past %.2g): the features are taken about"
+                + " it, cos(w.(x - c) + b')", Math.sqrt(norm), Math.sqrt(norm) / sigma,
+                FeatureCentre.FAR_BANDWIDTHS));
         return map.centredAt(centre);
     }
 
