@@ -2,6 +2,7 @@ package io.synalign.spark;
 
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.alignment.AlignmentConfig;
+import io.synalign.engine.alignment.FeatureCentre;
 import io.synalign.engine.alignment.FeatureGrid;
 import io.synalign.engine.alignment.WeightedMmd;
 import io.synalign.engine.alignment.WeightSolver;
@@ -9,7 +10,9 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -29,7 +32,11 @@ import scala.Tuple2;
  * <p>Per fitted label l (seed {@code s_l} as {@code LabelPlan.seedFor}): sigma_l is the given
  * bandwidth or the median heuristic over the very sample {@link MedianHeuristic} draws (the
  * sampled rows are fetched by index, at most {@value MedianHeuristic#DEFAULT_SAMPLE} per label);
- * the feature map is {@code FourierFeatures.sample(d, D, sigma_l, s_l)}; {@code mu_l}, the real
+ * the feature map is {@code FourierFeatures.sample(d, D, sigma_l, s_l)}, centred where the
+ * single machine centres it: at {@code FeatureCentre.choose} of the label's real rows of
+ * label-local index 0 to {@value FeatureCentre#SAMPLE_ROWS} - 1 (the first rows of the label's
+ * matrix on the single machine) when their median lies far from the origin, where the float32
+ * phases of a backend would lose accuracy; found on the executors; {@code mu_l}, the real
  * rows' mean feature vector, is summed over the single machine's row blocks
  * ({@link FeatureGrid}, {@link RowBlocks});
  * the objective is {@code ||Phi_l^T w - mu_l||^2} over the capped simplex
@@ -46,7 +53,9 @@ import scala.Tuple2;
  * rff result bit for bit, for any partitioning of the input and any number of executors.
  *
  * <p>Cost: set-up O((n + m) d D) on the executors plus O(labels * s^2 d) on the driver for the
- * bandwidth samples (s <= 2,000); per product round O(n D) on the executors, O(n) doubles
+ * bandwidth samples (s <= 2,000), and one more pass over the real rows for the centres (at most
+ * {@value FeatureCentre#SAMPLE_ROWS} rows per label shuffled, d floats per centred label to the
+ * driver and in the maps' broadcast); per product round O(n D) on the executors, O(n) doubles
  * to and from the driver, O(n) per projection round on the driver. Driver memory: about
  * ten n-vectors of doubles (the optimisers' state). Executor memory: the feature matrices,
  * {@code n D} doubles (reference backend) or floats (nd4j).
@@ -96,7 +105,8 @@ public final class SparkWeightLearner {
                 seeds[l] = groups.seed(l);
             }
         }
-        FeatureMaps featureMaps = new FeatureMaps(d, alignment.features(), fittedSigma, seeds);
+        FeatureMaps featureMaps = new FeatureMaps(d, alignment.features(), fittedSigma, seeds,
+                centres(real, fittedSigma));
         int partitions = config.partitions() > 0 ? config.partitions() : context.defaultParallelism();
         int[] realRows = new int[k];
         int[] syntheticRows = new int[k];
@@ -370,6 +380,54 @@ public final class SparkWeightLearner {
             }
         }
         return sigma;
+    }
+
+    /**
+     * Each fitted label's centre as the single machine's rff method takes it: {@link
+     * FeatureCentre#choose} with the label's bandwidth over its real rows of label-local index
+     * below {@value FeatureCentre#SAMPLE_ROWS}, in that order (the first rows of the label's
+     * matrix on the single machine, so the same centre to the bit); null where the label is not
+     * fitted or its rows lie near the origin.
+     *
+     * <p>Found on the executors in one pass over the real rows (none over the synthetic ones):
+     * those rows are grouped by label, at most {@value FeatureCentre#SAMPLE_ROWS} a label, and
+     * each label's centre is found where its rows meet; only the centres that are not null come
+     * to the driver. Collecting the rows instead would put them all on the driver: 20,000 labels
+     * x 9 rows x d = 384 floats are 276 MB.
+     *
+     * @param fittedSigma each label's bandwidth, 0 where it is not fitted
+     */
+    float[][] centres(JavaRDD<IndexedRow> real, double[] fittedSigma) {
+        int k = fittedSigma.length;
+        Broadcast<double[]> shared = context.broadcast(fittedSigma);
+        List<Tuple2<Integer, float[]>> found;
+        try {
+            found = real.filter(r -> r.label() >= 0 && r.local() < FeatureCentre.SAMPLE_ROWS
+                            && shared.value()[r.label()] != 0)
+                    .mapToPair(r -> new Tuple2<>(r.label(), r))
+                    .groupByKey()
+                    .flatMap(e -> {
+                        List<IndexedRow> rows = new ArrayList<>();
+                        e._2().forEach(rows::add);
+                        float[] c = FeatureCentre.choose(matrixOf(rows), shared.value()[e._1()]);
+                        Iterator<Tuple2<Integer, float[]>> out = c == null
+                                ? Collections.emptyIterator()
+                                : List.of(new Tuple2<>(e._1(), c)).iterator();
+                        return out;
+                    }).collect();
+        } finally {
+            shared.destroy();
+        }
+        float[][] centre = new float[k][];
+        for (Tuple2<Integer, float[]> t : found) {
+            centre[t._1()] = t._2();
+        }
+        if (!found.isEmpty()) {
+            LOG.info("rff: {} of {} labels' real rows lie far from the origin (their first rows'"
+                    + " median more than {} bandwidths out): their features are taken about"
+                    + " that median", found.size(), k, FeatureCentre.FAR_BANDWIDTHS);
+        }
+        return centre;
     }
 
     /** The rows whose label-local index is in the label's sorted pick list. */

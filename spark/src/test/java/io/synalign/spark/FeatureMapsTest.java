@@ -1,6 +1,7 @@
 package io.synalign.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +15,7 @@ import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -112,5 +114,75 @@ class FeatureMapsTest {
                 () -> new FeatureMaps(2, 3, new double[] {1, Double.NaN}, new long[2]));
         assertTrue(e.getMessage().startsWith("label 1: bandwidth must be a positive finite number"),
                 e.getMessage());
+    }
+
+    /**
+     * A centred label's map is the single machine's {@code sample(...).centredAt(c)} to the bit
+     * (frequencies, shifted phases, centre), on the driver's copy and after Java serialization
+     * (a broadcast); an uncentred label's map is the plain draw; the caller's centre array is
+     * copied, not kept. Awkward sizes (d = 11, D = 37), the centre far out (+1,000 and -3,000).
+     */
+    @Test
+    void aCentredLabelsMapIsTheSingleMachinesCentredMapAfterSerializationToo() throws Exception {
+        int d = 11;
+        int features = 37;
+        double[] sigma = {2.5, 0.7, 0, 1.9};
+        long[] seed = {17, 4, 99, 23};
+        Random random = new Random(5);
+        float[][] centre = new float[4][];
+        centre[0] = new float[d];
+        centre[3] = new float[d];
+        for (int k = 0; k < d; k++) {
+            centre[0][k] = (float) (1000 + random.nextGaussian());
+            centre[3][k] = (float) (-3000 + 10 * random.nextGaussian());
+        }
+        float[][] given = {centre[0].clone(), null, null, centre[3].clone()};
+        FeatureMaps built = new FeatureMaps(d, features, sigma, seed, given);
+        // The maps keep their own copy: a caller reusing its array changes nothing.
+        java.util.Arrays.fill(given[0], 0f);
+        FeatureMaps copy = read(serialized(built));
+        for (FeatureMaps maps : new FeatureMaps[] {built, copy}) {
+            for (int l : new int[] {0, 3}) {
+                FourierFeatures want = FourierFeatures.sample(d, features, sigma[l], seed[l])
+                        .centredAt(centre[l]);
+                FourierFeatures got = maps.map(l);
+                assertTrue(maps.centred(l) && got.centred(), "label " + l);
+                assertArrayEquals(want.omega(), got.omega(), "label " + l);
+                assertArrayEquals(want.phase(), got.phase(), "label " + l);
+                assertArrayEquals(want.centre(), got.centre(), "label " + l);
+                // Centring moved the phases: the comparison above is not the plain draw's.
+                assertFalse(java.util.Arrays.equals(FourierFeatures.sample(d, features,
+                        sigma[l], seed[l]).phase(), got.phase()), "label " + l);
+            }
+            FourierFeatures plain = maps.map(1);
+            FourierFeatures want = FourierFeatures.sample(d, features, sigma[1], seed[1]);
+            assertFalse(maps.centred(1));
+            assertNull(plain.centre());
+            assertArrayEquals(want.omega(), plain.omega());
+            assertArrayEquals(want.phase(), plain.phase());
+            assertNull(maps.map(2));
+        }
+    }
+
+    /** A centre that is not d finite values, or of a label not fitted, is refused by label. */
+    @Test
+    void aBadCentreIsRefusedNamingItsLabel() {
+        double[] sigma = {1, 0.5, 0};
+        long[] seed = new long[3];
+        Object[][] cases = {
+            {new float[][] {null, {1, 2}, null}, "label 1: centre has 2 values, expected 3"},
+            {new float[][] {{1, 2, Float.NaN}, null, null},
+                "label 0: centre value 2 is NaN; a centre must be finite"},
+            {new float[][] {null, {Float.NEGATIVE_INFINITY, 0, 0}, null},
+                "label 1: centre value 0 is -Infinity; a centre must be finite"},
+            {new float[][] {null, null, {1, 2, 3}},
+                "label 2: has a centre but is not fitted (bandwidth 0)"},
+            {new float[][] {null, null}, "3 bandwidths but 2 centres"},
+        };
+        for (Object[] c : cases) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new FeatureMaps(3, 4, sigma, seed, (float[][]) c[0]));
+            assertEquals(c[1], e.getMessage());
+        }
     }
 }
