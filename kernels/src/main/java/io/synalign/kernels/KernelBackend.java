@@ -178,8 +178,10 @@ public interface KernelBackend extends AutoCloseable {
     void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out);
 
     /**
-     * Random Fourier features {@code out[i*D + f] = sqrt(2/D) cos(x_i . omega_f + b_f)}.
-     * Accuracy: {@code ||out - Phi||_F <= 1e-5 ||Phi||_F} against the exact features.
+     * Random Fourier features {@code out[i*D + f] = sqrt(2/D) cos((x_i - c) . omega_f + b_f)},
+     * c the map's centre ({@link FourierFeatures#centredAt}; 0 when it has none), subtracted
+     * from the row before the phases are formed. Accuracy: {@code ||out - Phi||_F <= 1e-5
+     * ||Phi||_F} against the exact features.
      *
      * @param out n x D row-major, overwritten
      */
