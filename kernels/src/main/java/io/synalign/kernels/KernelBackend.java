@@ -257,12 +257,24 @@ public interface KernelBackend extends AutoCloseable {
 
     /**
      * How many bytes one kept kernel matrix may occupy on this backend, given the caller's host
-     * memory budget. Host backends keep K in host memory: the budget itself. A device backend
+     * memory budget. Host backends keep K in host memory: the budget itself, or less where the
+     * process may not take that much more of the memory it runs in (a container's limit, a
+     * small machine: {@link #residentBudgetReason} says so). A device backend
      * keeps K in device memory, and answers from the device's free memory instead. Never
      * negative (a reserve taken off free memory is clamped at 0).
      */
     default long residentBudgetBytes(long hostBudgetBytes) {
         return hostBudgetBytes;
+    }
+
+    /**
+     * Why the last {@link #residentBudgetBytes} answer of a host backend was below the host
+     * budget it was given (the memory this process may still take, in a container or on a small
+     * machine), for the plan's log; null where it was not lowered, or where the backend keeps K
+     * in device memory (whose free memory is then the reason).
+     */
+    default String residentBudgetReason() {
+        return null;
     }
 
     /**

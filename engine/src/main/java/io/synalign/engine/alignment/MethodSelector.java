@@ -9,8 +9,9 @@ import java.util.Locale;
  * size against the memory the backend may keep K_SS in: {@code auto} keeps {@code K_SS} (exact)
  * when the bytes the backend needs for it ({@link KernelBackend#keptKernelBytes}: a triangle on
  * the CPU and GPU backends) fit the backend's resident budget
- * ({@link KernelBackend#residentBudgetBytes}: the host memory budget on the CPU, free device
- * memory on a GPU), else uses random Fourier features. The storage is the configured one, or the
+ * ({@link KernelBackend#residentBudgetBytes}: the host memory budget on the CPU, or less where
+ * the process may not take that much more of the memory it runs in; free device memory on a
+ * GPU), else uses random Fourier features. The storage is the configured one, or the
  * backend's default ({@link KernelBackend#defaultStorage()}); when neither was asked for and the
  * default does not fit, a half-precision K_SS that fits is taken before falling back to rff (its
  * entries err by 2.4e-4 at most, rff's by about 1/sqrt(D)). An explicit {@code exact} that does
@@ -82,7 +83,11 @@ final class MethodSelector {
     }
 
     private static String where(KernelBackend backend, long budget, long hostBudgetBytes) {
-        return budget == hostBudgetBytes ? "the memory budget of " + human(budget)
+        if (budget == hostBudgetBytes) {
+            return "the memory budget of " + human(budget);
+        }
+        String reason = backend.residentBudgetReason();
+        return reason != null ? human(budget) + " (" + reason + ")"
                 : human(budget) + " of free " + backend.name() + " device memory";
     }
 

@@ -23,10 +23,17 @@ class MethodSelectorTest {
     static final class PlanningBackend implements KernelBackend {
         final long budget;
         final boolean half;
+        /** A host backend's reason for a budget below the host's, or null (a device's). */
+        String reason;
 
         PlanningBackend(long budget, boolean half) {
             this.budget = budget;
             this.half = half;
+        }
+
+        @Override
+        public String residentBudgetReason() {
+            return reason;
         }
 
         @Override
@@ -103,6 +110,31 @@ class MethodSelectorTest {
         assertEquals(AlignmentMethod.EXACT, c.method());
         assertEquals(KernelStorage.FLOAT32, c.storage());
         assertTrue(c.reason().contains("device memory"), c.reason());
+    }
+
+    /**
+     * A host backend that lowered its budget (a container's limit: nd4j's
+     * {@code HostMemoryHeadroom}) is named with its reason, not as device memory, in both the
+     * auto plan's reason and an explicit exact's refusal.
+     */
+    @Test
+    void aHostBudgetLoweredByTheMemoryTheProcessRunsInSaysWhy() {
+        PlanningBackend backend = new PlanningBackend(300L << 20, false);
+        backend.reason = "half of the 600.0 MiB this process may still take: it runs in 768.0 MiB"
+                + " and holds 168.0 MiB";
+        MethodSelector.Choice c = MethodSelector.choose(AlignmentMethod.AUTO, 16_000, backend,
+                HOST, null);
+        assertEquals(AlignmentMethod.RFF, c.method());
+        assertEquals("K_SS (fp32, as planning keeps it) needs 488.3 MiB, over 300.0 MiB (half of"
+                + " the 600.0 MiB this process may still take: it runs in 768.0 MiB and holds"
+                + " 168.0 MiB)", c.reason());
+        MemoryBudgetException e = assertThrows(MemoryBudgetException.class,
+                () -> MethodSelector.choose(AlignmentMethod.EXACT, 16_000, backend, HOST, null));
+        assertTrue(e.getMessage().contains("over 300.0 MiB (half of the 600.0 MiB this process"),
+                e.getMessage());
+        assertTrue(MethodSelector.choose(AlignmentMethod.AUTO, 1_000, backend, HOST, null)
+                .reason().endsWith("within 300.0 MiB (half of the 600.0 MiB this process may"
+                        + " still take: it runs in 768.0 MiB and holds 168.0 MiB)"));
     }
 
     @Test

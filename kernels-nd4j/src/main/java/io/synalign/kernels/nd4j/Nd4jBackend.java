@@ -66,6 +66,8 @@ public final class Nd4jBackend implements KernelBackend {
 
     private final Nd4jPath path;
     private final BackendLifetime lifetime = new BackendLifetime(Nd4jBackendProvider.NAME);
+    /** Why the last resident budget was lowered, or null ({@link #residentBudgetReason}). */
+    private volatile String lastBudgetReason;
     private final BackendScratch scratch = new BackendScratch(lifetime);
 
     /**
@@ -425,13 +427,41 @@ public final class Nd4jBackend implements KernelBackend {
 
     /**
      * Features live off-heap in JavaCPP memory: three quarters of what JavaCPP may still
-     * allocate ({@code org.bytedeco.javacpp.maxbytes} less what is allocated now).
+     * allocate ({@code org.bytedeco.javacpp.maxbytes} less what is allocated now), and at most
+     * half of what the process may still take of the memory it runs in
+     * ({@link HostMemoryHeadroom}: a container's limit, JavaCPP's cap on the resident set).
      */
     @Override
     public long featureBudgetBytes() {
         long max = org.bytedeco.javacpp.Pointer.maxBytes();
         long used = org.bytedeco.javacpp.Pointer.totalBytes();
-        return Math.max(0, max - used) / 4 * 3;
+        long javacpp = Math.max(0, max - used) / 4 * 3;
+        return Math.min(javacpp, HostMemoryHeadroom.keepable(HostMemoryHeadroom.limitBytes(),
+                HostMemoryHeadroom.heldBytes()));
+    }
+
+    /**
+     * K is kept in host memory: the caller's budget, but at most half of what the process may
+     * still take of the memory it runs in ({@link HostMemoryHeadroom}), so that a container's
+     * limit or a small machine makes the plan recompute or use random features instead of
+     * having the process killed.
+     */
+    @Override
+    public long residentBudgetBytes(long hostBudgetBytes) {
+        long limit = HostMemoryHeadroom.limitBytes();
+        long held = HostMemoryHeadroom.heldBytes();
+        long keepable = HostMemoryHeadroom.keepable(limit, held);
+        if (keepable < hostBudgetBytes) {
+            lastBudgetReason = HostMemoryHeadroom.describe(limit, held);
+            return keepable;
+        }
+        lastBudgetReason = null;
+        return hostBudgetBytes;
+    }
+
+    @Override
+    public String residentBudgetReason() {
+        return lastBudgetReason;
     }
 
     /** The host vectors, refused once this backend is closed. */

@@ -1,0 +1,87 @@
+package io.synalign.kernels.nd4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The nd4j backend's budgets under the memory the process runs in ({@link HostMemoryHeadroom}):
+ * the arithmetic on given figures, and a child JVM whose JavaCPP cap on the resident set is
+ * 600 MiB (a stand-in for a container's limit, which the JDK reads the same way into the same
+ * minimum; fixed when JavaCPP loads, hence the child), where a 2 GiB budget must come down to
+ * half of what is left and say why, while an uncapped JVM on this machine keeps 2 GiB.
+ */
+class HostMemoryHeadroomTest {
+
+    private static final long MIB = 1L << 20;
+
+    @Test
+    void halfOfWhatIsLeftAndNeverNegative() {
+        assertEquals(300 * MIB, HostMemoryHeadroom.keepable(768 * MIB, 168 * MIB));
+        assertEquals(0, HostMemoryHeadroom.keepable(768 * MIB, 900 * MIB));
+        assertEquals((Long.MAX_VALUE - 1) / 2, HostMemoryHeadroom.keepable(Long.MAX_VALUE, 1));
+        assertEquals("half of the 600.0 MiB this process may still take: it runs in 768.0 MiB"
+                + " and holds 168.0 MiB", HostMemoryHeadroom.describe(768 * MIB, 168 * MIB));
+        assertEquals("half of the 22.5 GiB this process may still take: it runs in 24.0 GiB and"
+                + " holds 1.5 GiB", HostMemoryHeadroom.describe(24L << 30, 1536 * MIB));
+    }
+
+    @Test
+    void aCapOnTheResidentSetLowersTheBudgetsAndSaysWhy(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        long cap = 600 * MIB;
+        Map<String, String> out = parse(ChildJvm.run(dir, BudgetUnderPhysicalCap.class,
+                "-Dorg.bytedeco.javacpp.maxphysicalbytes=" + cap,
+                "-Dorg.bytedeco.javacpp.maxbytes=4g"));
+        assertEquals(cap, Long.parseLong(out.get("cap")));
+        long budget = Long.parseLong(out.get("budget"));
+        long before = Long.parseLong(out.get("before"));
+        long after = Long.parseLong(out.get("after"));
+        // Half of the cap less the resident set, read between the two reads around it.
+        assertTrue(budget >= (cap - after) / 2 && budget <= (cap - before) / 2,
+                "budget " + budget + " outside [" + (cap - after) / 2 + ", " + (cap - before) / 2
+                        + "]");
+        assertTrue(budget < (2L << 30) && budget > 0, "budget " + budget);
+        String reason = out.get("reason");
+        assertTrue(reason.startsWith("half of the ") && reason.contains(
+                "this process may still take: it runs in 600.0 MiB and holds "), reason);
+        long features = Long.parseLong(out.get("features"));
+        assertTrue(features <= (cap - before) / 2, "feature budget " + features
+                + " beyond half of what is left");
+    }
+
+    @Test
+    void withRoomToSpareTheBudgetIsTheCallersAndNoReasonIsGiven(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        long limit = HostMemoryHeadroom.limitBytes();
+        long held = HostMemoryHeadroom.heldBytes();
+        org.junit.jupiter.api.Assumptions.assumeTrue(HostMemoryHeadroom.keepable(limit, held)
+                > (1L << 30), "this machine has less than 2 GiB to spare");
+        try (Nd4jBackend backend = (Nd4jBackend) new Nd4jBackendProvider().create()) {
+            assertEquals(1L << 30, backend.residentBudgetBytes(1L << 30));
+            assertNull(backend.residentBudgetReason());
+        }
+    }
+
+    private static Map<String, String> parse(String output) {
+        Map<String, String> values = new HashMap<>();
+        for (String line : output.split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq > 0 && line.indexOf(' ') < 0 || line.startsWith("reason=")) {
+                values.put(line.substring(0, eq), line.substring(eq + 1).trim());
+            }
+        }
+        for (String key : new String[] {"cap", "before", "after", "budget", "features",
+                "reason"}) {
+            assertTrue(values.containsKey(key), "no " + key + " in the child's output: " + output);
+        }
+        return values;
+    }
+}
