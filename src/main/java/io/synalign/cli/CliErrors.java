@@ -119,9 +119,9 @@ final class CliErrors {
             // SYNALIGN_JAVA_OPTS replaces the launcher's defaults: a user who gave only the cap
             // would lose the heap and the physical-memory cap, so the message lists them.
             text = t.getMessage() + "; with ./synalign give it in SYNALIGN_JAVA_OPTS, which"
-                    + " replaces the launcher's defaults, so repeat them: -Xmx8g"
-                    + " -Dorg.bytedeco.javacpp.maxbytes=8g"
-                    + " -Dorg.bytedeco.javacpp.maxphysicalbytes=14g";
+                    + " replaces the launcher's defaults, so repeat them:"
+                    + " -XX:MaxRAMPercentage=33 -Dorg.bytedeco.javacpp.maxbytes=100%"
+                    + " -Dorg.bytedeco.javacpp.maxphysicalbytes=270%";
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"
                     + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherJavaOptionsTest {
 
-    private static final String DEFAULTS = "-Xmx8g -Dorg.bytedeco.javacpp.maxbytes=8g"
-            + " -Dorg.bytedeco.javacpp.maxphysicalbytes=14g";
+    private static final String DEFAULTS = "-XX:MaxRAMPercentage=33"
+            + " -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=270%";
 
     @Test
     void java24AndLaterGetTheUnsafeOptionAndJava17TheSameLineAsBefore(@TempDir Path dir)
