@@ -80,6 +80,8 @@ public final class Nd4jBackendProvider implements KernelBackendProvider {
                 if (selection.unavailable().isPresent()) {
                     return selection.unavailable();
                 }
+                // Before PinnedWorkers reads the count: a container's CPU limit caps it.
+                ProcessorLimit.apply();
                 boolean ok = selection.path() == Nd4jPath.CPU_BLAS ? cpuSelfTest()
                         : portableSelfTest();
                 if (!ok) {
