@@ -600,10 +600,70 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             OrtSession.SessionOptions ortOptions) {
         Map<String, Object> map = new HashMap<>();
         map.put("sessionOptions", ortOptions);
-        if (options.intraOpThreads() > 0) {
-            map.put("intraOpNumThreads", Integer.toString(options.intraOpThreads()));
+        int threads = intraOpThreads(options.intraOpThreads(),
+                Runtime.getRuntime().availableProcessors(), affinityCpus());
+        if (threads > 0) {
+            map.put("intraOpNumThreads", Integer.toString(threads));
         }
         return map;
+    }
+
+    /**
+     * ONNX Runtime's intra-op threads: the configured count; by default, where the JVM may use
+     * fewer processors than the process's CPU affinity offers (a container's CPU limit, a
+     * cgroup quota, which ONNX Runtime does not read: it counts the cores it is offered), the
+     * JVM's count; else 0, ONNX Runtime's own default. So a container limited to 4 CPUs on a
+     * 64-core host runs 4 threads, not one per core the quota then throttles.
+     */
+    static int intraOpThreads(int configured, int jvmProcessors, int affinityCpus) {
+        if (configured > 0) {
+            return configured;
+        }
+        return affinityCpus > 0 && jvmProcessors < affinityCpus ? Math.max(1, jvmProcessors)
+                : 0;
+    }
+
+    /** The CPUs this process may run on ({@code Cpus_allowed_list} in /proc), or -1. */
+    static int affinityCpus() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(
+                    java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("Cpus_allowed_list:")) {
+                    return cpuListSize(line.substring(line.indexOf(':') + 1).trim());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // Not Linux, or /proc unreadable: ONNX Runtime keeps its default.
+        }
+        return -1;
+    }
+
+    /** The number of CPUs in a kernel CPU list ("0-3,8,10-11": 7), or -1 if malformed. */
+    static int cpuListSize(String list) {
+        int count = 0;
+        for (String part : list.split(",")) {
+            String range = part.trim();
+            if (range.isEmpty()) {
+                continue;
+            }
+            int dash = range.indexOf('-');
+            try {
+                if (dash < 0) {
+                    Integer.parseInt(range);
+                    count++;
+                } else {
+                    int from = Integer.parseInt(range.substring(0, dash));
+                    int to = Integer.parseInt(range.substring(dash + 1));
+                    if (to < from) {
+                        return -1;
+                    }
+                    count += to - from + 1;
+                }
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+        return count > 0 ? count : -1;
     }
 
     private static void requireCudaProvider() {
