@@ -44,6 +44,45 @@ final class Errors {
         return ratio(diff, norm);
     }
 
+    /**
+     * {@code |K - 1 1^T| |w|} in double, K the RBF kernel between the rows of x and y at
+     * {@code sigma}: {@code out_i = sum_j (1 - k_ij) |w_j|}, each {@code 1 - k} as
+     * {@code -expm1(-d^2 / (2 sigma^2))} from the squared distance in double (so it keeps its
+     * digits however near 1 k is). O(n m d).
+     *
+     * <p>The scale of a product of a flat kernel: {@code K w = (K - 1 1^T) w + 1 sum_j w_j}, whose
+     * second term is the caller's weights summed (exact in double), so a float32 backend need
+     * round only the distances of the kernel values from 1 and their products, which a
+     * backward-stable computation keeps within a few {@code eps |K - 1 1^T| |w|}. Against
+     * {@code |K| |w|} (about {@code sum |w|} when every k is near 1) a float32 k, whose
+     * {@code 1 - k} carries an absolute {@code 3e-8}, passes however few digits of {@code 1 - k}
+     * it keeps: at 100 x the median bandwidth ({@code 1 - k} about 5e-5) three, which cost the MMD^2,
+     * a difference of such products, a third of its value. {@code |sum w|} is deliberately not
+     * part of the scale: it would admit that error again.
+     */
+    static double[] flatScale(FloatMatrix x, FloatMatrix y, double sigma, double[] w) {
+        int n = x.rows();
+        int m = y.rows();
+        int d = x.cols();
+        float[] a = x.data();
+        float[] b = y.data();
+        double[] out = new double[n];
+        double scale = 2 * sigma * sigma;
+        for (int i = 0; i < n; i++) {
+            double s = 0;
+            for (int j = 0; j < m; j++) {
+                double d2 = 0;
+                for (int k = 0; k < d; k++) {
+                    double v = (double) a[i * d + k] - b[j * d + k];
+                    d2 += v * v;
+                }
+                s += -Math.expm1(-d2 / scale) * Math.abs(w[j]);
+            }
+            out[i] = s;
+        }
+        return out;
+    }
+
     /** Widens a float array for comparisons. */
     static double[] widen(float[] values) {
         double[] out = new double[values.length];

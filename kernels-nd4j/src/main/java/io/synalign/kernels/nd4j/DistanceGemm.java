@@ -39,6 +39,8 @@ final class DistanceGemm implements AutoCloseable {
     private final FloatPointer rightPtr;
     /** The repairs of far pairs, or null when no tile of this alpha can need one. */
     private FarPairs far;
+    /** The rows' radii about the centre for kernel tiles ({@link ShiftedTiles#flat}); else null. */
+    private final ShiftedTiles.Radii radii;
 
     /**
      * Operands for X (rows of the result) against Y (columns), about their common centre, for
@@ -64,6 +66,21 @@ final class DistanceGemm implements AutoCloseable {
         this.leftPtr = Buffers.floatPointer(left);
         this.rightPtr = Buffers.floatPointer(right);
         this.far = FarPairs.forAlpha(x, y, centre, alpha);
+        if (alpha > 0) {
+            double[] rx = FarPairs.norms(x, centre);
+            this.radii = new ShiftedTiles.Radii(rx, y == x ? rx : FarPairs.norms(y, centre), alpha);
+        } else {
+            this.radii = null;
+        }
+    }
+
+    /**
+     * The radii of the rows and columns about the operands' centre, scaled for the alpha this was
+     * made with, which bound a kernel tile's exponents ({@link ShiftedTiles#flat}); null for a
+     * distance tile. O(n + m) doubles.
+     */
+    ShiftedTiles.Radii radii() {
+        return radii;
     }
 
     /** Columns of an augmented row for input dimension {@code dim}. */

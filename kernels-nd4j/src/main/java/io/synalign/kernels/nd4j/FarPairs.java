@@ -64,7 +64,8 @@ final class FarPairs {
         return pairs.mayRepair(alpha) ? pairs : null;
     }
 
-    private static double[] norms(FloatMatrix m, double[] centre) {
+    /** The squared distances of m's rows from {@code centre}, in double. */
+    static double[] norms(FloatMatrix m, double[] centre) {
         int d = m.cols();
         float[] data = m.data();
         double[] out = new double[m.rows()];

@@ -43,6 +43,17 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * can leave it above zero for equal rows, and a small bandwidth turns that into a kernel value
  * far above 1.
  *
+ * <p>Flat pieces ({@link ShiftedTiles}): where every exponent of a grid cell of K (32 rows by
+ * 256 columns, cut by the blocks) is above -1/4, that piece holds {@code g = k - 1} instead of k
+ * (float32 then keeps {@code 1 - k} to its own precision, where a float32 k kept it to
+ * {@code 3e-8} absolutely), and the product adds, in double after the partials are summed, the
+ * piece's column weights to each of its rows ({@code K w = (K - 1 1^T) w + 1 sum w} on the
+ * piece). A tiled product finds its pieces block by block (the same every time); a kept K finds
+ * them once, as it is built. Where no piece is shifted (ordinary bandwidths: most pairs are
+ * beyond {@code sigma / sqrt 2}) the values, and every bit of a product, are as before. Cost of the
+ * sums: {@code O(m)} for the prefix sums and one addition per row of each shifted piece, about
+ * {@code n m / 256}.
+ *
  * <p>Cancellation ({@link Cancellation}): a tiled product asks for the calling thread's
  * interrupt before each block (an eighth of a tile: a field read against a GEMM of about
  * 1,000 x 1,000 x d), on whichever worker takes it; once interrupted no worker starts another
@@ -78,6 +89,18 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
     private final float[] partialHost;
+    /** The operands' radii for the flat-piece bounds ({@link ShiftedTiles#flat}), O(n + m). */
+    private final ShiftedTiles.Radii radii;
+    /** Each worker's scratch for {@link ShiftedTiles#values}. */
+    private final ShiftedTiles.Scratch[] shiftScratch;
+    /**
+     * Tiled: the shifted pieces of each block (index {@code bi * columnBlocks + bj}), written by
+     * the worker that computes the block in each product (the same pieces every time); null until
+     * then.
+     */
+    private final ShiftedTiles.Pieces[] blockPieces;
+    /** Kept: the shifted pieces of K, in build-tile order; null for a tiled K. */
+    private final ShiftedTiles.Pieces keptPieces;
     /** Told the number of each block of a tiled product a worker starts, on that worker (tests). */
     private volatile IntConsumer blockStarted = block -> { };
 
@@ -108,12 +131,19 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         this.onesPtr = Buffers.floatPointer(ones);
         this.weightsHost = new float[cols];
         this.partialHost = new float[rows];
+        this.radii = operands.radii();
+        this.shiftScratch = new ShiftedTiles.Scratch[PinnedWorkers.count()];
+        for (int k = 0; k < shiftScratch.length; k++) {
+            shiftScratch[k] = new ShiftedTiles.Scratch();
+        }
         if (plan.materialise()) {
             this.kernel = Buffers.scratchFloats((long) rows * cols);
             this.kernelPtr = Buffers.floatPointer(kernel);
             this.blocking = null;
             this.blocks = null;
             this.columnBlocks = 1;
+            this.blockPieces = null;
+            this.keptPieces = new ShiftedTiles.Pieces();
             try {
                 buildKernel(plan.tileRows());
             } catch (RuntimeException | Error e) {
@@ -139,6 +169,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         (long) (rows % br) * (cols % bc));
             }
             this.columnBlocks = blocking.colBlocks(cols);
+            this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
+            this.keptPieces = null;
         }
         this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
         this.partialsPtr = Buffers.floatPointer(partials);
@@ -156,7 +188,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         if (rows == 0 || cols == 0) {
             return;
         }
-        ClaimedUnits tiles = new ClaimedUnits((rows + tileRows - 1) / tileRows);
+        int tileCount = (rows + tileRows - 1) / tileRows;
+        ClaimedUnits tiles = new ClaimedUnits(tileCount);
+        ShiftedTiles.Pieces[] shifted = new ShiftedTiles.Pieces[tileCount];
         IntConsumer hook = buildTileStarted;
         PinnedWorkers.run((worker, callerInterrupted) -> {
             for (int t; (t = tiles.next(callerInterrupted)) >= 0; ) {
@@ -166,10 +200,16 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 long offset = (long) start * cols;
                 operands.block(start, count, alpha, OpenBlas.at(kernelPtr, offset));
                 zeroSelfDiagonal(OpenBlas.at(kernelPtr, offset), start, count, 0, cols);
-                DistanceGemm.kernelValues(Buffers.range(kernel, offset, offset + (long) count * cols));
+                shifted[t] = new ShiftedTiles.Pieces();
+                ShiftedTiles.values(OpenBlas.at(kernelPtr, offset),
+                        Buffers.range(kernel, offset, offset + (long) count * cols), start, count,
+                        0, cols, radii, shiftScratch[worker], shifted[t]);
             }
         });
         tiles.throwIfStopped(CANCELLED_BUILD);
+        for (ShiftedTiles.Pieces p : shifted) {
+            keptPieces.addAll(p); // in tile order, so a product's sums are in a fixed order
+        }
     }
 
     /**
@@ -196,12 +236,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
-        product(weightsPtr, out);
+        product(weightsPtr, w, out);
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        product(onesPtr, out);
+        product(onesPtr, null, out);
     }
 
     /**
@@ -221,8 +261,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      */
     static final int GEMV_ROWS = 64;
 
-    /** out = K vector; n, m >= 1 (the base class answers an empty kernel). */
-    private void product(FloatPointer vector, double[] out) {
+    /**
+     * out = K vector; n, m >= 1 (the base class answers an empty kernel); {@code weights} the
+     * vector in double (null: all ones), whose sums the shifted pieces add.
+     */
+    private void product(FloatPointer vector, double[] weights, double[] out) {
         if (kernel != null) {
             // Not one GEMV on OpenBLAS's threads: its rounding depends on their count.
             int gemvBlocks = (rows + GEMV_ROWS - 1) / GEMV_ROWS;
@@ -236,6 +279,33 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             fusedProduct(new FloatPointer[] {vector}, new FloatPointer[] {partialsPtr});
         }
         sumPartials(partialsPtr, out);
+        addShiftedSums(weights, out);
+    }
+
+    /**
+     * Adds to {@code out} each shifted piece's column weights on each of its rows, in double, in
+     * a fixed order (kept: build-tile order; tiled: block order); nothing when no piece is
+     * shifted, so those products keep their bits.
+     */
+    private void addShiftedSums(double[] weights, double[] out) {
+        double[] prefix = null;
+        if (keptPieces != null) {
+            if (keptPieces.count() > 0) {
+                prefix = weights == null ? ShiftedTiles.onesPrefix(cols)
+                        : ShiftedTiles.prefixSums(weights);
+                keptPieces.addSums(prefix, out);
+            }
+            return;
+        }
+        for (ShiftedTiles.Pieces p : blockPieces) {
+            if (p != null && p.count() > 0) {
+                if (prefix == null) {
+                    prefix = weights == null ? ShiftedTiles.onesPrefix(cols)
+                            : ShiftedTiles.prefixSums(weights);
+                }
+                p.addSums(prefix, out);
+            }
+        }
     }
 
     /**
@@ -277,10 +347,26 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             fusedProduct(vectors, parts);
             for (int k = 0; k < count; k++) {
                 sumPartials(parts[k], HostVector.array(outs[k]));
+                addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
             }
         } finally {
             Buffers.close(extra);
         }
+    }
+
+    /**
+     * How many pieces of K are stored shifted ({@link ShiftedTiles}): a kept K's, or those the
+     * last tiled product found (tests).
+     */
+    int shiftedPieces() {
+        if (keptPieces != null) {
+            return keptPieces.count();
+        }
+        int count = 0;
+        for (ShiftedTiles.Pieces p : blockPieces) {
+            count += p == null ? 0 : p.count();
+        }
+        return count;
     }
 
     /** Tells {@code hook} of each block of a tiled product a worker starts (tests place interrupts so). */
@@ -289,9 +375,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * partial[bj][i] = sum over column block bj of exp(exponents) . vector: per block a GEMM, an
-     * in-place exp and a GEMV, blocks handed out to the workers as they come free; each worker
-     * asks for the caller's interrupt before it takes a block.
+     * partial[bj][i] = sum over column block bj of the stored values . vector: per block a GEMM,
+     * the values in place (exp, or g for shifted pieces, {@link ShiftedTiles#values}, whose
+     * pieces go to {@link #blockPieces}) and a GEMV, blocks handed out to the workers as they
+     * come free; each worker asks for the caller's interrupt before it takes a block.
      */
     private void fusedProduct(FloatPointer[] vectors, FloatPointer[] parts) {
         int colBlocks = columnBlocks;
@@ -310,7 +397,13 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 int c = Math.min(blocking.cols(), cols - j);
                 operands.block(i, r, j, c, alpha, blockPtr);
                 zeroSelfDiagonal(blockPtr, i, r, j, c);
-                DistanceGemm.kernelValues(buffer.view((long) r * c));
+                ShiftedTiles.Pieces shifted = blockPieces[b];
+                if (shifted == null) {
+                    shifted = new ShiftedTiles.Pieces();
+                    blockPieces[b] = shifted; // read after the run, which the workers join
+                }
+                ShiftedTiles.values(blockPtr, buffer.view((long) r * c), i, r, j, c, radii,
+                        shiftScratch[worker], shifted);
                 for (int k = 0; k < vectors.length; k++) {
                     OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
                             OpenBlas.at(parts[k], (long) bj * rows + i));

@@ -45,6 +45,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Cost 2 n^2 flops, n^2 / 2 floats read (the second GEMV of a panel reads it again from cache).
  * Not thread-safe.
  *
+ * <p>Flat cells ({@link ShiftedTiles}): a cell of a panel's 32 rows by the 256 columns
+ * {@code [256 v, 256 v + 256)} whose exponents are all above -1/4 is kept as
+ * {@code g = k - 1} (its diagonal 0), so float32 keeps {@code 1 - k} to its own precision; which
+ * cells are, one flag each ({@link #shifted}), is found as the build computes them. A product
+ * then adds, in double after the float32 GEMVs, the cell's column weights to each of its rows and
+ * the panel's row weights to each of its mirrored columns (past the diagonal block):
+ * {@code O(n^2 / 8,192 + n)} additions. A submatrix's cell is shifted where every entry it
+ * gathers comes from a shifted cell; other entries from shifted cells are stored as
+ * {@code 1 + g}. With no cell shifted (ordinary bandwidths) every value and bit is as before.
+ *
  * <p>Cancellation ({@link Cancellation}): the build asks for the calling thread's interrupt
  * before each block of rows, and a working set's gather before each panel, on whichever worker
  * takes it; once interrupted no worker starts another, and the constructor (or
@@ -83,6 +93,16 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private final FloatPointer weightsPtr;
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
+    /** Cell columns: {@code ceil(n / 256)}. */
+    private final int chunks;
+    /**
+     * Whether cell (panel p, columns {@code [256 v, 256 v + 256)}) is stored shifted, at
+     * {@code p * chunks + v}; only cells from the panel's diagonal block on are stored at all.
+     */
+    private final boolean[] shifted;
+    /** Whether any cell, and every stored cell, is shifted (set once the triangle is written). */
+    private boolean anyShifted;
+    private boolean allShifted;
     /** The backend's lifetime, handed on to submatrices. */
     private final BackendLifetime backend;
 
@@ -145,6 +165,36 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.weightsPtr = Buffers.floatPointer(weights);
         this.onesPtr = Buffers.floatPointer(ones);
         this.weightsHost = new float[n];
+        this.chunks = (n + ShiftedTiles.COLS - 1) / ShiftedTiles.COLS;
+        this.shifted = new boolean[Math.multiplyExact(layout.panels(), chunks)];
+    }
+
+    /** Whether cell (panel p, column chunk v) is stored shifted. */
+    private boolean shifted(int p, int v) {
+        return shifted[p * chunks + v];
+    }
+
+    /** How many cells are stored shifted (tests). */
+    int shiftedPieces() {
+        int count = 0;
+        for (boolean b : shifted) {
+            count += b ? 1 : 0;
+        }
+        return count;
+    }
+
+    /** Sets {@link #anyShifted} and {@link #allShifted} from the stored cells' flags. */
+    private void summariseShifts() {
+        boolean any = false;
+        boolean all = true;
+        for (int p = 0; p < layout.panels(); p++) {
+            for (int v = layout.start(p) / ShiftedTiles.COLS; v < chunks; v++) {
+                any |= shifted(p, v);
+                all &= shifted(p, v);
+            }
+        }
+        anyShifted = any;
+        allShifted = any && all;
     }
 
     /**
@@ -265,6 +315,10 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private void gather(Nd4jSymmetricKernelOperator parent, int[] rows) {
         int panels = layout.panels();
         int last = rows[rows.length - 1];
+        // Parent cells all shifted: so is every cell here, the values copied as they are. Some:
+        // each cell here is shifted where all its sources are, and other entries that come
+        // from shifted cells are stored as 1 + g.
+        boolean mixed = parent.anyShifted && !parent.allShifted;
         ClaimedUnits units = new ClaimedUnits(panels);
         PinnedWorkers.run((worker, callerInterrupted) -> {
             float[] source = new float[parent.n];
@@ -273,8 +327,15 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             for (int q; (q = units.next(callerInterrupted)) >= 0; ) {
                 int start = layout.start(q);
                 int width = layout.width(q);
+                int height = layout.height(q);
+                if (parent.allShifted) {
+                    Arrays.fill(shifted, q * chunks + start / ShiftedTiles.COLS,
+                            (q + 1) * chunks, true);
+                } else if (mixed) {
+                    gatherShifts(parent, rows, q);
+                }
                 FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(q));
-                for (int r = 0; r < layout.height(q); r++) {
+                for (int r = 0; r < height; r++) {
                     int a = start + r;
                     int i = rows[a];
                     int p = i / SymmetricPanels.PANEL_ROWS;
@@ -284,16 +345,54 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                     // Columns i..last of parent row i.
                     OpenBlas.at(parent.kernelPtr, rowOffset + (i - from))
                             .get(source, 0, last - i + 1);
-                    for (int b = a; b < n; b++) {
-                        target[b - start] = source[rows[b] - i];
+                    if (mixed) {
+                        for (int b = a; b < n; b++) {
+                            float value = source[rows[b] - i];
+                            if (parent.shifted(p, rows[b] / ShiftedTiles.COLS)
+                                    && !shifted(q, b / ShiftedTiles.COLS)) {
+                                value += 1f; // k = 1 + g in a cell kept unshifted
+                            }
+                            target[b - start] = value;
+                        }
+                    } else {
+                        for (int b = a; b < n; b++) {
+                            target[b - start] = source[rows[b] - i];
+                        }
                     }
                     OpenBlas.at(panel, (long) r * width + (a - start))
                             .put(target, a - start, n - a);
                 }
-                symmetriseDiagonalBlock(panel, layout.height(q), width, block);
+                symmetriseDiagonalBlock(panel, height, width, block,
+                        shifted(q, start / ShiftedTiles.COLS) ? 0f : 1f);
             }
         });
         units.throwIfStopped(CANCELLED_GATHER);
+        summariseShifts();
+    }
+
+    /**
+     * Sets the flags of sub-panel q's cells: shifted where every entry the cell gathers
+     * ({@code (a, b)}, {@code b >= a}, from parent entry {@code (rows[a], rows[b])}) lies in a
+     * shifted parent cell; each cell read up to its first unshifted source.
+     */
+    private void gatherShifts(Nd4jSymmetricKernelOperator parent, int[] rows, int q) {
+        int start = layout.start(q);
+        int end = start + layout.height(q);
+        for (int v = start / ShiftedTiles.COLS; v < chunks; v++) {
+            int c0 = Math.max(v * ShiftedTiles.COLS, start);
+            int c1 = Math.min((v + 1) * ShiftedTiles.COLS, n);
+            boolean all = true;
+            for (int a = start; a < end && all; a++) {
+                int p = rows[a] / SymmetricPanels.PANEL_ROWS;
+                for (int b = Math.max(c0, a); b < c1; b++) {
+                    if (!parent.shifted(p, rows[b] / ShiftedTiles.COLS)) {
+                        all = false;
+                        break;
+                    }
+                }
+            }
+            shifted[q * chunks + v] = all;
+        }
     }
 
     /**
@@ -316,6 +415,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         IntConsumer hook = buildBlockStarted;
         INDArray[] tiles = new INDArray[workers];
         try (DistanceGemm operands = new DistanceGemm(x, x, alpha)) {
+            ShiftedTiles.Radii radii = operands.radii();
             for (int k = 0; k < workers; k++) {
                 tiles[k] = Buffers.scratchFloats((long) Math.min(blockRows, n) * chunk);
             }
@@ -328,6 +428,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 // and dropped: h / 2 of every h x (n - s)).
                 INDArray tile = tiles[worker];
                 FloatPointer tilePtr = Buffers.floatPointer(tile);
+                ShiftedTiles.Scratch shiftScratch = new ShiftedTiles.Scratch();
+                ShiftedTiles.Pieces pieces = new ShiftedTiles.Pieces();
                 // Asked once per block of rows (a few GEMMs), never inside one.
                 for (int b; (b = blocks.next(callerInterrupted)) >= 0; ) {
                     hook.accept(b);
@@ -338,7 +440,20 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                     for (int c0 = s; c0 < n; c0 += chunk) {
                         int cw = Math.min(chunk, n - c0);
                         operands.block(s, h, c0, cw, alpha, tilePtr);
-                        DistanceGemm.kernelValues(Buffers.range(tile, 0, (long) h * cw));
+                        if (c0 == s) {
+                            // The self-distances are 0 (the GEMM leaves a residue): so the
+                            // diagonal counts as flat; its value is set below either way.
+                            for (int r = 0; r < h; r++) {
+                                tilePtr.put((long) r * cw + r, 0f);
+                            }
+                        }
+                        // Cells are whole here: s and c0 are multiples of 256, h <= 256.
+                        ShiftedTiles.values(tilePtr, Buffers.range(tile, 0, (long) h * cw), s, h,
+                                c0, cw, radii, shiftScratch, pieces);
+                        for (int k = 0; k < pieces.count(); k++) {
+                            shifted[pieces.rowStart(k) / SymmetricPanels.PANEL_ROWS * chunks
+                                    + pieces.colStart(k) / ShiftedTiles.COLS] = true;
+                        }
                         for (int p = first; p < last; p++) {
                             int start = layout.start(p);
                             int lo = Math.max(c0, start);
@@ -359,7 +474,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                     }
                     for (int p = first; p < last; p++) {
                         symmetriseDiagonalBlock(OpenBlas.at(kernelPtr, layout.offset(p)),
-                                layout.height(p), layout.width(p), block);
+                                layout.height(p), layout.width(p), block,
+                                shifted(p, layout.start(p) / ShiftedTiles.COLS) ? 0f : 1f);
                     }
                 }
             });
@@ -367,6 +483,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             Buffers.close(tiles);
         }
         blocks.throwIfStopped(CANCELLED_BUILD);
+        summariseShifts();
     }
 
     /**
@@ -382,10 +499,12 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     static final int BUILD_COLUMNS = 2048;
 
     /**
-     * The diagonal block of a panel (its first h columns) made exactly symmetric with a unit
-     * diagonal: read row by row, the lower half set from the upper, written back row by row.
+     * The diagonal block of a panel (its first h columns) made exactly symmetric with the
+     * diagonal {@code diagonal} (1, or 0 = g in a shifted cell): read row by row, the lower half
+     * set from the upper, written back row by row.
      */
-    private static void symmetriseDiagonalBlock(FloatPointer panel, int h, int w, float[] block) {
+    private static void symmetriseDiagonalBlock(FloatPointer panel, int h, int w, float[] block,
+            float diagonal) {
         for (int r = 0; r < h; r++) {
             OpenBlas.at(panel, (long) r * w).get(block, r * h, h);
         }
@@ -393,7 +512,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             for (int c = 0; c < r; c++) {
                 block[r * h + c] = block[c * h + r];
             }
-            block[r * h + r] = 1f;
+            block[r * h + r] = diagonal;
         }
         for (int r = 0; r < h; r++) {
             OpenBlas.at(panel, (long) r * w).put(block, r * h, h);
@@ -414,16 +533,19 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
-        product(weightsPtr, out);
+        product(weightsPtr, w, out);
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        product(onesPtr, out);
+        product(onesPtr, null, out);
     }
 
-    /** out = K vector; n >= 1 (the base class answers an empty kernel). */
-    private void product(FloatPointer vector, double[] out) {
+    /**
+     * out = K vector; n >= 1 (the base class answers an empty kernel); {@code weights} the vector
+     * in double (null: all ones), whose sums the shifted cells add.
+     */
+    private void product(FloatPointer vector, double[] weights, double[] out) {
         // The groups handed out as workers come free, each asking for the caller's interrupt
         // first (a cancelled product throws here, before out is written). Each worker's
         // scratch is this operator's, which one product at a time uses (not thread-safe).
@@ -457,6 +579,57 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 s += mirrored[g][i];
             }
             out[i] = s;
+        }
+        if (anyShifted) {
+            addShiftedSums(weights == null ? ShiftedTiles.onesPrefix(n)
+                    : ShiftedTiles.prefixSums(weights), out);
+        }
+    }
+
+    /**
+     * The shifted cells' share of {@code K w} beyond their GEMVs ({@code K = G + 1 1^T} on each):
+     * their column weights {@code sum_{j in cell} w_j} on each of the panel's rows, and the
+     * panel's row weights {@code sum_{i in panel} w_i} on each of the cell's mirrored columns
+     * (those past the panel's diagonal block, which its own GEMV covers). Whole cells past the
+     * diagonal block add their panel's weights to one sum per column chunk, added to the columns
+     * once; so O(n^2 / 8,192 + n). Sums in double, in a fixed order; {@code prefix} are the
+     * weights' prefix sums.
+     */
+    private void addShiftedSums(double[] prefix, double[] out) {
+        int cellCols = ShiftedTiles.COLS;
+        double[] chunkSums = new double[chunks];
+        for (int p = 0; p < layout.panels(); p++) {
+            int s = layout.start(p);
+            int h = layout.height(p);
+            int first = s / cellCols;
+            double panelWeights = prefix[s + h] - prefix[s];
+            double rowSum = 0;
+            for (int v = first; v < chunks; v++) {
+                if (!shifted(p, v)) {
+                    continue;
+                }
+                int c1 = Math.min((v + 1) * cellCols, n);
+                rowSum += prefix[c1] - prefix[Math.max(v * cellCols, s)];
+                if (v == first) {
+                    for (int j = s + h; j < c1; j++) {
+                        out[j] += panelWeights;
+                    }
+                } else {
+                    chunkSums[v] += panelWeights;
+                }
+            }
+            if (rowSum != 0) {
+                for (int i = s; i < s + h; i++) {
+                    out[i] += rowSum;
+                }
+            }
+        }
+        for (int v = 0; v < chunks; v++) {
+            if (chunkSums[v] != 0) {
+                for (int j = v * cellCols; j < Math.min((v + 1) * cellCols, n); j++) {
+                    out[j] += chunkSums[v];
+                }
+            }
         }
     }
 

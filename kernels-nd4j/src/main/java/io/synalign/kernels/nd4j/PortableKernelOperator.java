@@ -26,6 +26,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Materialised plan: K is one GEMM and one in-place exp, built once; each product is one
  * matrix-vector GEMM, O(n m).
  *
+ * <p>Flat pieces ({@link PortableShifts}, the grid and rule of {@link ShiftedTiles}): where every
+ * exponent of a piece is above -1/4 it holds {@code g = k - 1}, and a product adds the piece's
+ * column weights to its rows in double after the float32 GEMM; none at ordinary bandwidths, where
+ * every value and bit is as before.
+ *
  * <p>Unlike the CPU path ({@link Nd4jKernelOperator}) nothing runs block-parallel on Java
  * threads, and each tile's row sums are one float32 GEMV over all m columns, as in the
  * materialised CPU path.
@@ -55,6 +60,8 @@ final class PortableKernelOperator extends AbstractKernelOperator {
      * when no tile can need it (then the rows are not held).
      */
     private final FarPairs far;
+    /** Kept: the shifted pieces of K; tiled: those of the last product's tiles (refilled each time). */
+    private final ShiftedTiles.Pieces shifted = new ShiftedTiles.Pieces();
     /** Told the number of each tile of a tiled product as it starts (tests place interrupts so). */
     private IntConsumer tileStarted = tile -> { };
 
@@ -86,7 +93,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 if (x == y) {
                     zeroDiagonal(kernel, 0, rows);
                 }
-                DistanceGemm.kernelValues(kernel);
+                PortableShifts.values(kernel, 0, rows, cols, shifted);
             }
             // The operands are no longer needed once K exists.
             Buffers.close(l, r);
@@ -114,7 +121,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         INDArray weights = PortableOperands.column(w);
         try {
-            product(weights, out);
+            product(weights, w, out);
         } finally {
             Buffers.close(weights);
         }
@@ -122,7 +129,12 @@ final class PortableKernelOperator extends AbstractKernelOperator {
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        product(ones, out);
+        product(ones, null, out);
+    }
+
+    /** How many pieces of K are stored shifted: a kept K's, or the last tiled product's (tests). */
+    int shiftedPieces() {
+        return shifted.count();
     }
 
     /** Tells {@code hook} of each tile of a tiled product as it starts. */
@@ -130,11 +142,15 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         this.tileStarted = hook;
     }
 
-    /** out = K vector, vector an m x 1 column. */
-    private void product(INDArray vector, double[] out) {
+    /**
+     * out = K vector, vector an m x 1 column, {@code weights} it in double (null: all ones),
+     * whose sums the shifted pieces add.
+     */
+    private void product(INDArray vector, double[] weights, double[] out) {
         if (kernel != null) {
             Nd4j.gemm(kernel, vector, result, false, false, 1.0, 0.0);
         } else {
+            shifted.clear();
             for (int start = 0; start < rows; start += tileRows) {
                 // Once per tile (a GEMM of tileRows x m x d), never inside one: see Cancellation.
                 Cancellation.stopIfInterrupted(CANCELLED);
@@ -149,7 +165,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
                 if (self) {
                     zeroDiagonal(tile, start, count);
                 }
-                DistanceGemm.kernelValues(tile);
+                PortableShifts.values(tile, start, count, cols, shifted);
                 INDArray sums = tileSums.tile(count);
                 Nd4j.gemm(tile, vector, sums, false, false, 1.0, 0.0);
                 PortableOperands.rows(result, start, start + count).assign(sums);
@@ -158,6 +174,10 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         float[] host = PortableOperands.hostFloats(result);
         for (int i = 0; i < rows; i++) {
             out[i] = host[i];
+        }
+        if (shifted.count() > 0) {
+            shifted.addSums(weights == null ? ShiftedTiles.onesPrefix(cols)
+                    : ShiftedTiles.prefixSums(weights), out);
         }
     }
 

@@ -62,6 +62,15 @@ class MultiplyEachTest {
             assertEachEqualsOneByOne(self, vectors(2, 211, 4));
             assertEachEqualsOneByOne(cross, vectors(1, 211, 5));
         }
+        // A flat kernel: every block shifted, the shifted pieces' sums added per vector.
+        try (Nd4jKernelOperator cross = new Nd4jKernelOperator(x, y, 190, TilePlan.tiled(8), null);
+                Nd4jKernelOperator self = new Nd4jKernelOperator(y, y, 190, TilePlan.tiled(8),
+                        null)) {
+            assertEachEqualsOneByOne(cross, vectors(3, 211, 6));
+            assertEachEqualsOneByOne(self, vectors(2, 211, 7));
+            org.junit.jupiter.api.Assertions.assertTrue(cross.shiftedPieces() > 0
+                    && self.shiftedPieces() > 0, "no piece shifted");
+        }
     }
 
     @Test
