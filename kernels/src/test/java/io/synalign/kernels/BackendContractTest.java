@@ -308,6 +308,15 @@ public abstract class BackendContractTest {
     }
 
     /**
+     * Whether this backend keeps a flat kernel's products to each value's distance from 1 (the
+     * flat-kernel bound of {@link KernelBackend#rbfOperator}); the two flat-kernel tests that
+     * need it are skipped, with the reason, where it does not yet.
+     */
+    protected boolean keepsFlatKernelsFromOne() {
+        return true;
+    }
+
+    /**
      * (sigma as a multiple of the median bandwidth, rows of X, rows of Y or 0 for X itself,
      * dimension) of the flat-kernel tests: awkward sizes, K_XY and K_XX, d up to 384.
      */
@@ -334,6 +343,8 @@ public abstract class BackendContractTest {
     @ParameterizedTest(name = "{0} x the median bandwidth, {1} x {2}, d = {3}")
     @MethodSource("flatCases")
     void flatKernelProductsKeepEachValuesDistanceFromOne(double factor, int n, int m, int d) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(keepsFlatKernelsFromOne(), backend().name()
+                + " does not keep flat kernels as k - 1 yet");
         FloatMatrix x = x(n, d);
         FloatMatrix y = m == 0 ? x : y(m, d);
         double sigma = factor * TestRows.medianBandwidth(x, y);
@@ -387,6 +398,8 @@ public abstract class BackendContractTest {
     @ParameterizedTest(name = "{0} x the median bandwidth")
     @ValueSource(doubles = {30, 100})
     void mmdOfAFlatKernelFromTheProductsMatchesTheReference(double factor) {
+        org.junit.jupiter.api.Assumptions.assumeTrue(keepsFlatKernelsFromOne(), backend().name()
+                + " does not keep flat kernels as k - 1 yet");
         FloatMatrix s = TestRows.clustered(1257, 16, 97);
         int[] real = java.util.stream.IntStream.range(0, 1257).filter(i -> i % 5 == 2).toArray();
         FloatMatrix r = s.selectRows(real);
