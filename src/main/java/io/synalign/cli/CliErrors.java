@@ -25,6 +25,14 @@ import java.nio.file.FileSystemException;
  */
 final class CliErrors {
 
+    /**
+     * The launcher's default JVM options ({@code default_java_opts} in {@code ./synalign}),
+     * which {@code SYNALIGN_JAVA_OPTS} replaces; {@code LauncherMemoryDefaultsTest} holds the two
+     * equal.
+     */
+    static final String LAUNCHER_DEFAULTS = "-XX:MaxRAMPercentage=33"
+            + " -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=270%";
+
     static final String PREFIX = "synalign: error: ";
 
     private CliErrors() {
@@ -119,9 +127,7 @@ final class CliErrors {
             // SYNALIGN_JAVA_OPTS replaces the launcher's defaults: a user who gave only the cap
             // would lose the heap and the physical-memory cap, so the message lists them.
             text = t.getMessage() + "; with ./synalign give it in SYNALIGN_JAVA_OPTS, which"
-                    + " replaces the launcher's defaults, so repeat them:"
-                    + " -XX:MaxRAMPercentage=33 -Dorg.bytedeco.javacpp.maxbytes=100%"
-                    + " -Dorg.bytedeco.javacpp.maxphysicalbytes=270%";
+                    + " replaces the launcher's defaults, so repeat them: " + LAUNCHER_DEFAULTS;
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory (" + t.getMessage() + "); give the JVM more with"
                     + " SYNALIGN_JAVA_OPTS=-Xmx...; align can also hold less with --method rff,"

@@ -43,6 +43,12 @@ class LauncherMemoryDefaultsTest {
         return List.of(m.group(1).split(" "));
     }
 
+    /** The message that tells users to repeat the defaults names the script's own. */
+    @Test
+    void theErrorMessagesCopyOfTheDefaultsIsTheScripts() throws IOException {
+        assertEquals(String.join(" ", launcherDefaults()), CliErrors.LAUNCHER_DEFAULTS);
+    }
+
     @Test
     void theDefaultsFollowTheMemoryTheProcessRunsIn(@TempDir Path dir)
             throws IOException, InterruptedException {

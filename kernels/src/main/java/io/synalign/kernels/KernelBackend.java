@@ -279,8 +279,8 @@ public interface KernelBackend extends AutoCloseable {
     }
 
     /**
-     * Why the last {@link #residentBudgetBytes} answer of a host backend was below the host
-     * budget it was given (the memory this process may still take, in a container or on a small
+     * Why the last {@link #residentBudgetBytes} answer of a host backend to the calling thread
+     * was below the host budget it was given (the memory this process may still take, in a container or on a small
      * machine), for the plan's log; null where it was not lowered, or where the backend keeps K
      * in device memory (whose free memory is then the reason).
      */

@@ -9,7 +9,7 @@ import java.util.Map;
  * The random Fourier feature map of every label, held as what draws it rather than as the draw:
  * label l's map is exactly the single-machine rff method's {@code FourierFeatures.sample(d, D,
  * sigma_l, seed_l)}, centred at {@code c_l} ({@link FourierFeatures#centredAt}) where the label
- * has a centre ({@code FeatureCentre.choose} over its first real rows, as the single machine
+ * has a centre ({@code FeatureCentre} over nine of its real rows, as the single machine
  * takes it, where those rows lie far from the origin and a backend's float32 phases would lose
  * accuracy), redrawn where it is needed. A broadcast of this is a few bytes per label plus d
  * floats per centred label (20,000 centred labels at d = 384: 31 MB); the draws themselves (d x D

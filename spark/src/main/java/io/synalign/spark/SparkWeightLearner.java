@@ -33,9 +33,9 @@ import scala.Tuple2;
  * bandwidth or the median heuristic over the very sample {@link MedianHeuristic} draws (the
  * sampled rows are fetched by index, at most {@value MedianHeuristic#DEFAULT_SAMPLE} per label);
  * the feature map is {@code FourierFeatures.sample(d, D, sigma_l, s_l)}, centred where the
- * single machine centres it: at {@code FeatureCentre.choose} of the label's real rows of
- * label-local index 0 to {@value FeatureCentre#SAMPLE_ROWS} - 1 (the first rows of the label's
- * matrix on the single machine) when their median lies far from the origin, where the float32
+ * single machine centres it: at {@code FeatureCentre.fromSample} of the label's real rows of
+ * label-local index in {@code FeatureCentre.sampleRows} (the rows the single machine picks from
+ * the label's matrix) when their median lies far from the origin, where the float32
  * phases of a backend would lose accuracy; found on the executors; {@code mu_l}, the real
  * rows' mean feature vector, is summed over the single machine's row blocks
  * ({@link FeatureGrid}, {@link RowBlocks});
@@ -106,7 +106,7 @@ public final class SparkWeightLearner {
             }
         }
         FeatureMaps featureMaps = new FeatureMaps(d, alignment.features(), fittedSigma, seeds,
-                centres(real, fittedSigma));
+                centres(real, fittedSigma, realCounts(groups)));
         int partitions = config.partitions() > 0 ? config.partitions() : context.defaultParallelism();
         int[] realRows = new int[k];
         int[] syntheticRows = new int[k];
@@ -382,12 +382,21 @@ public final class SparkWeightLearner {
         return sigma;
     }
 
+    /** Each label's number of real rows, in label order. */
+    private static long[] realCounts(LabelGroups groups) {
+        long[] counts = new long[groups.size()];
+        for (int l = 0; l < counts.length; l++) {
+            counts[l] = groups.realRows(l);
+        }
+        return counts;
+    }
+
     /**
      * Each fitted label's centre as the single machine's rff method takes it: {@link
-     * FeatureCentre#choose} with the label's bandwidth over its real rows of label-local index
-     * below {@value FeatureCentre#SAMPLE_ROWS}, in that order (the first rows of the label's
-     * matrix on the single machine, so the same centre to the bit); null where the label is not
-     * fitted or its rows lie near the origin.
+     * FeatureCentre#fromSample} with the label's bandwidth over its real rows of label-local
+     * index in {@link FeatureCentre#sampleRows} of its real-row count, in that order (the rows
+     * the single machine picks from the label's matrix, so the same centre to the bit); null
+     * where the label is not fitted or its rows lie near the origin.
      *
      * <p>Found on the executors in one pass over the real rows (none over the synthetic ones):
      * those rows are grouped by label, at most {@value FeatureCentre#SAMPLE_ROWS} a label, and
@@ -396,20 +405,27 @@ public final class SparkWeightLearner {
      * x 9 rows x d = 384 floats are 276 MB.
      *
      * @param fittedSigma each label's bandwidth, 0 where it is not fitted
+     * @param realRows each label's number of real rows
      */
-    float[][] centres(JavaRDD<IndexedRow> real, double[] fittedSigma) {
+    float[][] centres(JavaRDD<IndexedRow> real, double[] fittedSigma, long[] realRows) {
         int k = fittedSigma.length;
+        long[][] sampled = new long[k][];
+        for (int l = 0; l < k; l++) {
+            sampled[l] = fittedSigma[l] == 0 ? new long[0] : FeatureCentre.sampleRows(realRows[l]);
+        }
         Broadcast<double[]> shared = context.broadcast(fittedSigma);
+        Broadcast<long[][]> picks = context.broadcast(sampled);
         List<Tuple2<Integer, float[]>> found;
         try {
-            found = real.filter(r -> r.label() >= 0 && r.local() < FeatureCentre.SAMPLE_ROWS
-                            && shared.value()[r.label()] != 0)
+            found = real.filter(r -> r.label() >= 0
+                            && Arrays.binarySearch(picks.value()[r.label()], r.local()) >= 0)
                     .mapToPair(r -> new Tuple2<>(r.label(), r))
                     .groupByKey()
                     .flatMap(e -> {
                         List<IndexedRow> rows = new ArrayList<>();
                         e._2().forEach(rows::add);
-                        float[] c = FeatureCentre.choose(matrixOf(rows), shared.value()[e._1()]);
+                        float[] c = FeatureCentre.fromSample(matrixOf(rows),
+                                shared.value()[e._1()]);
                         Iterator<Tuple2<Integer, float[]>> out = c == null
                                 ? Collections.emptyIterator()
                                 : List.of(new Tuple2<>(e._1(), c)).iterator();
@@ -417,14 +433,15 @@ public final class SparkWeightLearner {
                     }).collect();
         } finally {
             shared.destroy();
+            picks.destroy();
         }
         float[][] centre = new float[k][];
         for (Tuple2<Integer, float[]> t : found) {
             centre[t._1()] = t._2();
         }
         if (!found.isEmpty()) {
-            LOG.info("rff: {} of {} labels' real rows lie far from the origin (their first rows'"
-                    + " median more than {} bandwidths out): their features are taken about"
+            LOG.info("rff: {} of {} labels' real rows lie far from the origin (the median of nine"
+                    + " of them more than {} bandwidths out): their features are taken about"
                     + " that median", found.size(), k, FeatureCentre.FAR_BANDWIDTHS);
         }
         return centre;

@@ -309,7 +309,11 @@ class SparkWeightLearnerTest {
                 assertEquals(groups.labels().get(l), fit.label());
                 sigma[l] = fit.fitted() ? fit.bandwidth() : 0;
             }
-            float[][] centres = learner.centres(ri, sigma);
+            long[] counts = new long[groups.size()];
+            for (int l = 0; l < groups.size(); l++) {
+                counts[l] = groups.realRows(l);
+            }
+            float[][] centres = learner.centres(ri, sigma, counts);
             for (String label : List.of("a", "b", "near")) {
                 int l = groups.labels().indexOf(label);
                 FloatMatrix rows = rowsOf(real, label);

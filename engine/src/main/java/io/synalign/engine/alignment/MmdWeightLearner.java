@@ -409,8 +409,8 @@ public final class MmdWeightLearner {
         for (float c : centre) {
             norm += (double) c * c;
         }
-        LOG.info(String.format(Locale.ROOT, "rff: the median of the first real rows lies %.3g"
-                + " from the origin, %.3g bandwidths (past %.2g): the features are taken about"
+        LOG.info(String.format(Locale.ROOT, "rff: the median of nine real rows spread through"
+                + " them lies %.3g from the origin, %.3g bandwidths (past %.2g): the features are taken about"
                 + " it, cos(w.(x - c) + b')", Math.sqrt(norm), Math.sqrt(norm) / sigma,
                 FeatureCentre.FAR_BANDWIDTHS));
         return map.centredAt(centre);

@@ -32,39 +32,72 @@ class FeatureCentreTest {
         return TestBackends.gaussian(n, d, new Random(seed), 1.0, offset);
     }
 
-    /** The plain reference: column k of the first min(n, 9) rows sorted, its lower median. */
+    /**
+     * The plain reference: rows {@code floor(k n / s)} for k < s = min(n, 9) (by a loop over
+     * every row, kept when some k maps to it), each column's values sorted, the lower middle.
+     */
     private static float[] lowerMedian(FloatMatrix x) {
-        int count = Math.min(x.rows(), 9);
+        int n = x.rows();
+        int s = Math.min(n, 9);
+        java.util.List<Integer> picked = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            for (int k = 0; k < s; k++) {
+                if ((long) k * n / s == i) {
+                    picked.add(i);
+                    break;
+                }
+            }
+        }
+        assertEquals(s, picked.size());
         float[] out = new float[x.cols()];
         for (int k = 0; k < x.cols(); k++) {
-            float[] column = new float[count];
-            for (int i = 0; i < count; i++) {
-                column[i] = x.get(i, k);
+            float[] column = new float[s];
+            for (int i = 0; i < s; i++) {
+                column[i] = x.get(picked.get(i), k);
             }
             Arrays.sort(column);
-            out[k] = column[(count - 1) / 2];
+            out[k] = column[(s - 1) / 2];
         }
         return out;
     }
 
     @Test
-    void farRowsAreCentredAtTheLowerMedianOfTheirFirstNineRows() {
-        for (int n : new int[] {1, 2, 4, 9, 10, 301}) {
+    void farRowsAreCentredAtTheLowerMedianOfNineRowsSpreadThroughThem() {
+        for (int n : new int[] {1, 2, 4, 9, 10, 17, 301}) {
             for (int d : new int[] {1, 7, 53}) {
                 FloatMatrix x = rows(n, d, 1e3, 31L * n + d);
                 float[] centre = FeatureCentre.choose(x, 1.0);
                 assertNotNull(centre, n + " x " + d);
                 assertArrayEquals(lowerMedian(x), centre, n + " x " + d);
-                if (n > 9) {
-                    float[] changed = x.data().clone();
-                    for (int i = 9 * d; i < changed.length; i++) {
-                        changed[i] = -changed[i];
-                    }
-                    assertArrayEquals(centre, FeatureCentre.choose(new FloatMatrix(n, d,
-                            changed), 1.0), "rows past the ninth count for nothing");
-                }
             }
         }
+        assertArrayEquals(new long[] {0, 33, 66, 100, 133, 167, 200, 234, 267},
+                FeatureCentre.sampleRows(301));
+        assertArrayEquals(new long[] {0, 1, 2}, FeatureCentre.sampleRows(3));
+        assertArrayEquals(new long[0], FeatureCentre.sampleRows(0));
+        long big = 3_000_000_000L;
+        long[] far = FeatureCentre.sampleRows(big);
+        assertEquals(8 * big / 9, far[8], "no overflow past 2^31 rows");
+    }
+
+    /**
+     * A review's case: nine rows at + 1,000 in every coordinate first, then 10,000 near the
+     * origin. The first nine rows' median would have centred the map among the outliers, 700
+     * bandwidths from the bulk, whose phases were then worse than about the origin; nine rows
+     * spread through the set put the median near the origin: no centre.
+     */
+    @Test
+    void outliersFirstDoNotCarryTheCentreAway() {
+        int d = 384;
+        FloatMatrix outliers = rows(9, d, 1e3, 1);
+        FloatMatrix bulk = rows(10_000, d, 0, 2);
+        float[] data = new float[(9 + 10_000) * d];
+        System.arraycopy(outliers.data(), 0, data, 0, 9 * d);
+        System.arraycopy(bulk.data(), 0, data, 9 * d, 10_000 * d);
+        FloatMatrix x = new FloatMatrix(9 + 10_000, d, data);
+        assertNull(FeatureCentre.choose(x, Math.sqrt(2 * d)));
+        assertNotNull(FeatureCentre.fromSample(outliers, Math.sqrt(2 * d)),
+                "the first nine alone would have centred it");
     }
 
     @Test

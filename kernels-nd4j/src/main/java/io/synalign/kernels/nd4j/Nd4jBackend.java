@@ -66,8 +66,12 @@ public final class Nd4jBackend implements KernelBackend {
 
     private final Nd4jPath path;
     private final BackendLifetime lifetime = new BackendLifetime(Nd4jBackendProvider.NAME);
-    /** Why the last resident budget was lowered, or null ({@link #residentBudgetReason}). */
-    private volatile String lastBudgetReason;
+    /**
+     * Why the last resident budget this thread asked for was lowered, or null
+     * ({@link #residentBudgetReason}): per thread, so two fits planning at once on one backend
+     * each read their own.
+     */
+    private final ThreadLocal<String> lastBudgetReason = new ThreadLocal<>();
     private final BackendScratch scratch = new BackendScratch(lifetime);
 
     /**
@@ -452,16 +456,16 @@ public final class Nd4jBackend implements KernelBackend {
         long held = HostMemoryHeadroom.heldBytes();
         long keepable = HostMemoryHeadroom.keepable(limit, held);
         if (keepable < hostBudgetBytes) {
-            lastBudgetReason = HostMemoryHeadroom.describe(limit, held);
+            lastBudgetReason.set(HostMemoryHeadroom.describe(limit, held));
             return keepable;
         }
-        lastBudgetReason = null;
+        lastBudgetReason.remove();
         return hostBudgetBytes;
     }
 
     @Override
     public String residentBudgetReason() {
-        return lastBudgetReason;
+        return lastBudgetReason.get();
     }
 
     /** The host vectors, refused once this backend is closed. */

@@ -80,8 +80,14 @@ public final class Nd4jBackendProvider implements KernelBackendProvider {
                 if (selection.unavailable().isPresent()) {
                     return selection.unavailable();
                 }
-                // Before PinnedWorkers reads the count: a container's CPU limit caps it.
-                ProcessorLimit.apply();
+                // Before PinnedWorkers reads the count: a container's CPU limit caps it. Its own
+                // failure leaves the counts as they were, not the backend unavailable.
+                try {
+                    ProcessorLimit.apply();
+                } catch (RuntimeException e) {
+                    LOG.warn("nd4j threads: could not cap them at the JVM's processor count ({});"
+                            + " ND4J's own count stays", e.toString());
+                }
                 boolean ok = selection.path() == Nd4jPath.CPU_BLAS ? cpuSelfTest()
                         : portableSelfTest();
                 if (!ok) {
