@@ -44,8 +44,9 @@ final class AlignmentEngineOptions {
             converter = Converters.ByteSizeConverter.class,
             description = "Largest kernel matrix exact (and auto, and nystrom) may keep in memory, e.g. 512MB,"
                     + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20); on --backend cuda K"
-                    + " is kept in device memory, bounded by the free device memory instead."
-                    + " Default: ${DEFAULT-VALUE}.")
+                    + " is kept in device memory, bounded by the free device memory instead;"
+                    + " on nd4j at most half of what the process may still take of the memory"
+                    + " it runs in (a container's limit; -v says when). Default: ${DEFAULT-VALUE}.")
     ByteSize memoryBudget = new ByteSize(AlignmentConfig.defaults().memoryBudgetBytes());
 
     @Option(names = "--kernel-storage", paramLabel = "auto|fp32|fp16",
