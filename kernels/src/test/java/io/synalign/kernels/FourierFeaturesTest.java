@@ -99,4 +99,97 @@ class FourierFeaturesTest {
         assertEquals("this feature map is centred already", twice.getMessage());
         assertFalse(new FourierFeatures(3, 4, map.omega(), map.phase()).centred());
     }
+
+    /** Every constructor check names its value (the canonical one, not only centredAt's). */
+    @Test
+    void theConstructorRefusesBadShapesByName() {
+        float[] omega = new float[12];
+        float[] phase = new float[4];
+        assertEquals("dim must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> new FourierFeatures(0, 4, omega, phase)).getMessage());
+        assertEquals("features must be >= 1, got 0", assertThrows(IllegalArgumentException.class,
+                () -> new FourierFeatures(3, 0, omega, phase)).getMessage());
+        assertEquals("omega has 12 values, expected 15", assertThrows(
+                IllegalArgumentException.class,
+                () -> new FourierFeatures(3, 5, omega, new float[5])).getMessage());
+        assertEquals("phase has 4 values, expected 5", assertThrows(
+                IllegalArgumentException.class,
+                () -> new FourierFeatures(3, 5, new float[15], phase)).getMessage());
+        assertEquals("centre has 2 values, expected 3", assertThrows(
+                IllegalArgumentException.class,
+                () -> new FourierFeatures(3, 4, omega, phase, new float[2])).getMessage());
+        assertEquals(3, new FourierFeatures(3, 4, omega, phase, new float[3]).dim());
+    }
+
+    @Test
+    void sampleRefusesABadBandwidthOrTooManyFrequencies() {
+        for (double sigma : new double[] {0, -1, Double.NaN, Double.POSITIVE_INFINITY}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> FourierFeatures.sample(3, 4, sigma, 1));
+            assertEquals("bandwidth must be a positive finite number, got " + sigma,
+                    e.getMessage());
+        }
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> FourierFeatures.sample(65_536, 65_536, 1, 1));
+        assertTrue(big.getMessage().startsWith("65536 random features at dimension 65536 need"
+                + " 4294967296 frequencies"), big.getMessage());
+    }
+
+    /**
+     * The draw itself: frequencies with mean 0 and variance 1 / sigma^2, phases on [0, 2 pi)
+     * with mean pi (200,000 and 20,000 draws: bounds of about five standard errors), and the
+     * features' inner products approximating the RBF kernel (D = 20,000: error about
+     * 1/sqrt(D)), by the float64 reference backend.
+     */
+    @Test
+    void theDrawApproximatesTheRbfKernel() {
+        double sigma = 2.5;
+        int d = 10;
+        int features = 20_000;
+        FourierFeatures map = FourierFeatures.sample(d, features, sigma, 17);
+        double sum = 0;
+        double sum2 = 0;
+        for (float w : map.omega()) {
+            sum += w;
+            sum2 += (double) w * w;
+        }
+        int n = map.omega().length;
+        double mean = sum / n;
+        double variance = sum2 / n - mean * mean;
+        assertEquals(0, mean, 5 / sigma / Math.sqrt(n), "frequencies' mean");
+        assertEquals(1 / (sigma * sigma), variance, 5 * Math.sqrt(2.0 / n) / (sigma * sigma),
+                "frequencies' variance");
+        double phaseSum = 0;
+        for (float b : map.phase()) {
+            assertTrue(b >= 0 && b < (float) (2 * Math.PI), "phase " + b);
+            phaseSum += b;
+        }
+        assertEquals(Math.PI, phaseSum / features, 5 * 2 * Math.PI / Math.sqrt(12.0 * features),
+                "phases' mean");
+        assertEquals(Math.sqrt(2.0 / features), map.scale(), 0);
+
+        Random random = new Random(5);
+        float[] rows = new float[4 * d];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = (float) (random.nextGaussian() * 1.5);
+        }
+        FloatMatrix x = new FloatMatrix(4, d, rows);
+        float[] phi = new float[4 * features];
+        new io.synalign.kernels.reference.ReferenceBackend().randomFourierFeatures(x, map, phi);
+        for (int i = 0; i < 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                double dot = 0;
+                double d2 = 0;
+                for (int f = 0; f < features; f++) {
+                    dot += (double) phi[i * features + f] * phi[j * features + f];
+                }
+                for (int k = 0; k < d; k++) {
+                    double diff = (double) rows[i * d + k] - rows[j * d + k];
+                    d2 += diff * diff;
+                }
+                double kernel = Math.exp(-d2 / (2 * sigma * sigma));
+                assertEquals(kernel, dot, 6 / Math.sqrt(features), "rows " + i + ", " + j);
+            }
+        }
+    }
 }
