@@ -33,6 +33,25 @@ class HostMemoryHeadroomTest {
                 + " holds 1.5 GiB", HostMemoryHeadroom.describe(24L << 30, 1536 * MIB));
     }
 
+    /**
+     * This JVM's own figures (the child JVMs below are not what a mutation run changes): a limit
+     * that is positive and above what the process holds, at most the machine's memory and
+     * JavaCPP's resident cap; a resident set that is positive.
+     */
+    @Test
+    void theLimitAndTheResidentSetAreThisProcesssOwn() {
+        long limit = HostMemoryHeadroom.limitBytes();
+        long held = HostMemoryHeadroom.heldBytes();
+        assertTrue(held > 0, "resident set " + held);
+        assertTrue(limit > held, "limit " + limit + " at or below the resident set " + held);
+        long cap = org.bytedeco.javacpp.Pointer.maxPhysicalBytes();
+        assertTrue(cap <= 0 || limit <= cap, "limit " + limit + " above JavaCPP's cap " + cap);
+        long total = ((com.sun.management.OperatingSystemMXBean) java.lang.management
+                .ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        assertTrue(limit <= total, "limit " + limit + " above the machine's " + total);
+        assertEquals(Math.min(total, cap > 0 ? cap : Long.MAX_VALUE), limit);
+    }
+
     @Test
     void aCapOnTheResidentSetLowersTheBudgetsAndSaysWhy(@TempDir Path dir)
             throws IOException, InterruptedException {

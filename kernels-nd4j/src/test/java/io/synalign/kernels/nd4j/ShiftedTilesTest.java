@@ -164,6 +164,21 @@ class ShiftedTilesTest {
         assertTrue(flat > 20 && steep > 20, flat + " flat and " + steep + " steep pieces");
     }
 
+    /**
+     * The first row and column all above the limit, the inside below it: the bound through the
+     * first row and column ({@code s_ij <= s_i0 + s_00 + s_0j}: (sqrt 0.2 + 0 + sqrt 0.2)^2 = 0.8,
+     * past the bound) must not prove the piece flat; the points are real (1-D: x = 0, a, a
+     * against y = 0, -a, -a), so the triangle inequality holds. A bound that subtracted a hop,
+     * or dropped a square root's sign, proved it flat (a PIT mutant survived the random cases).
+     */
+    @Test
+    void aFlatEdgeAroundASteepInsideIsNotFlat() {
+        float[] steep = {0f, -0.2f, -0.2f, -0.2f, -0.8f, -0.8f, -0.2f, -0.8f, -0.8f};
+        assertEquals(false, ShiftedTiles.flat(FloatBuffer.wrap(steep), 0, 3, 3, 3, null, 0, 0));
+        float[] gentle = {0f, -0.2f, -0.2f, -0.2f, -0.24f, -0.24f, -0.2f, -0.24f, -0.24f};
+        assertEquals(true, ShiftedTiles.flat(FloatBuffer.wrap(gentle), 0, 3, 3, 3, null, 0, 0));
+    }
+
     private static double medianSquaredDistance(FloatMatrix x, FloatMatrix y) {
         double[] d2 = new double[x.rows() * y.rows()];
         for (int i = 0; i < x.rows(); i++) {
