@@ -108,12 +108,12 @@ class BlockWalkCancellationTest {
      * Every buffer a test measures this way is above glibc's largest mmap threshold (32 MiB),
      * so it is mapped alone and unmapped when freed, not kept in the heap's arenas.
      */
-    private static long resident() {
+    static long resident() {
         return Pointer.physicalBytes();
     }
 
     /** Resident bytes now beyond {@code before}: below {@code bound}, or the assertion fails. */
-    private static void memoryBack(long before, long bound, String what) {
+    static void memoryBack(long before, long bound, String what) {
         long kept = resident() - before;
         assertTrue(kept < bound, "bytes still resident after the cancelled " + what + ": " + kept);
     }

@@ -82,7 +82,7 @@ class KeptKernelBuildCancellationTest {
     /**
      * A kept K_SR of 3,001 x 3,000 floats (36 MB: above glibc's largest mmap threshold, so mapped
      * alone and unmapped when freed; zeroed, so resident, when allocated): the cancelled build
-     * gives it back to the system. Measured on the resident set ({@link Pointer#physicalBytes}),
+     * gives it back to the system. Measured on the resident set ({@link BlockWalkCancellationTest#resident}),
      * not {@link Pointer#totalBytes}: ND4J's buffers, K_SR's among them, bypass JavaCPP's count,
      * so a bound on that count held whatever was freed (session 26's Open).
      */
@@ -97,7 +97,7 @@ class KeptKernelBuildCancellationTest {
             op.multiply(w, whole);
         }
 
-        long before = Pointer.physicalBytes();
+        long before = BlockWalkCancellationTest.resident();
         UnitStarts cut = new UnitStarts(INTERRUPT_AT);
         Nd4jKernelOperator.buildTileStarted = cut::start;
         CancellationException e = assertThrows(CancellationException.class,
@@ -108,9 +108,7 @@ class KeptKernelBuildCancellationTest {
         assertTrue(cut.afterInterrupt().size() <= PinnedWorkers.count() - 1,
                 "tiles started after the interrupt: " + cut.afterInterrupt());
         assertTrue(cut.started().size() < 12, "tiles started: " + cut.started());
-        long kept2 = Pointer.physicalBytes() - before;
-        assertTrue(kept2 < (16L << 20), "bytes still resident after the cancelled build: "
-                + kept2);
+        BlockWalkCancellationTest.memoryBack(before, 16L << 20, "kept K_SR build");
 
         Nd4jKernelOperator.buildTileStarted = t -> { };
         double[] again = new double[3_001];
