@@ -7,7 +7,17 @@
 //
 // Accumulation: every weighted row sum is accumulated in double (per thread, then a warp-shuffle
 // and shared-memory tree), so a row of 10^5 float terms keeps float32 accuracy per term; the
-// kernel values themselves are float32 (expf, full accuracy, no fast-math).
+// kernel values themselves are float32 (expf, full accuracy, no fast-math), the weights double.
+//
+// Flat kernels: where an exponent -gamma d2 exceeds RBF_FLAT_EXPONENT (-1/4, k > 0.78) a float32
+// k keeps 1 - k only to about 3e-8 absolutely, and an MMD^2 is a difference of products whose
+// terms near 1 cancel (at a bandwidth 30 to 100 times the median every k is within 1e-2 to 1e-3
+// of 1). There the term is taken as w + g w in double with g = expm1f(-gamma d2) = k - 1, which
+// keeps 1 - k to float32's relative accuracy; elsewhere it is k w. The weights are read in
+// double for the same reason (a float w would cost 6e-8 of sum |w| in the w part). nd4j does the
+// same per piece of K (ShiftedTiles); here each term has its own double, so per term.
+// A kept kernel stores, likewise, g (sign bit set, -0 for k = 1) where the exponent is flat and
+// k (sign bit clear) elsewhere; rbf_kept_rowsum reads it back term by term.
 //
 // The self-kernel diagonal: when X and Y are one row set, row i of a tile starting at global row
 // `diagonal` meets itself at column i + diagonal, where the GEMM form leaves
@@ -64,6 +74,29 @@ static __device__ __forceinline__ float rbf_distance2(float xnorm, float ynorm, 
 #define RBF_EXPONENT_TOLERANCE 1e-4f
 #define RBF_NEGLIGIBLE_EXPONENT 104.0f
 #define RBF_DISTANCE_TOLERANCE 1e-4f
+#define RBF_FLAT_EXPONENT -0.25f
+
+// k w for the exponent e = -gamma d2 <= 0, in double: w + g w with g = k - 1 where K is flat,
+// k w elsewhere. w == NULL stands for 1 (row sums).
+static __device__ __forceinline__ double rbf_term(float e, const double* __restrict__ w,
+                                                  long long j) {
+    if (e > RBF_FLAT_EXPONENT) {
+        const double g = (double) expm1f(e);
+        if (w == 0) {
+            return 1.0 + g;
+        }
+        const double v = w[j];
+        return v + g * v;
+    }
+    const double k = (double) expf(e);
+    return (w == 0) ? k : k * w[j];
+}
+
+// The stored form of a kept kernel value: g = k - 1 <= 0 with its sign bit set (-0 at k = 1)
+// where the exponent e is flat, else k >= +0.
+static __device__ __forceinline__ float rbf_kept_value(float e) {
+    return (e > RBF_FLAT_EXPONENT) ? -fabsf(expm1f(e)) : expf(e);
+}
 
 static __device__ __forceinline__ float rbf_rounding_eps(int dim) {
     return 6e-8f * (2.0f + sqrtf((float) dim + 2.0f));
@@ -140,7 +173,8 @@ extern "C" __global__ void row_norms(const float* __restrict__ x, int rows, int 
 }
 
 // In place on a rows x cols tile of dot products: mode 0 writes the clamped squared distance,
-// mode 1 the kernel value exp(-gamma d2).
+// mode 1 the kernel value exp(-gamma d2), mode 2 the kept form of it (rbf_kept_value: k - 1
+// where K is flat, k elsewhere), which rbf_kept_rowsum reads.
 // x and y are the rows (x at the tile's first row), row-major with dim columns, for the repair.
 extern "C" __global__ void rbf_tile_epilogue(float* __restrict__ tile,
                                              const float* __restrict__ xnorm,
@@ -157,20 +191,22 @@ extern "C" __global__ void rbf_tile_epilogue(float* __restrict__ tile,
             tile[k] = rbf_plain_distance2_at(xnorm[i], ynorm[j], tile[k], i, j, diagonal, x, y,
                                              dim);
         } else {
-            tile[k] = expf(-gamma * rbf_distance2_at(xnorm[i], ynorm[j], tile[k], i, j, diagonal,
-                                                     x, y, dim, gamma));
+            const float e = -gamma * rbf_distance2_at(xnorm[i], ynorm[j], tile[k], i, j,
+                                                      diagonal, x, y, dim, gamma);
+            tile[k] = (mode == 2) ? rbf_kept_value(e) : expf(e);
         }
     }
 }
 
 // out[i] = sum_j exp(-gamma d2(i, j)) w[j] over a rows x cols tile of dot products, without
-// writing the kernel values anywhere: the exp is applied to each dot product as it is read.
-// w == NULL gives the plain row sum. out has one double per tile row.
+// writing the kernel values anywhere: the exp is applied to each dot product as it is read
+// (rbf_term: w + (k - 1) w where K is flat). w == NULL gives the plain row sum. out has one
+// double per tile row.
 // x (at the tile's first row) and y are the rows, row-major with dim columns, for the repair.
 extern "C" __global__ void rbf_weighted_rowsum(const float* __restrict__ dots,
                                                const float* __restrict__ xnorm,
                                                const float* __restrict__ ynorm,
-                                               const float* __restrict__ w,
+                                               const double* __restrict__ w,
                                                int rows, int cols, float gamma, int diagonal,
                                                double* __restrict__ out,
                                                const float* __restrict__ x,
@@ -180,9 +216,8 @@ extern "C" __global__ void rbf_weighted_rowsum(const float* __restrict__ dots,
         const float xi = xnorm[i];
         double acc = 0.0;
         for (int j = threadIdx.x; j < cols; j += blockDim.x) {
-            const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[j], row[j], i, j, diagonal,
-                                                           x, y, dim, gamma));
-            acc += (w == 0) ? (double) k : (double) k * (double) w[j];
+            acc += rbf_term(-gamma * rbf_distance2_at(xi, ynorm[j], row[j], i, j, diagonal, x,
+                                                      y, dim, gamma), w, j);
         }
         acc = rbf_block_sum(acc);
         if (threadIdx.x == 0) {
@@ -210,10 +245,33 @@ extern "C" __global__ void matrix_weighted_rowsum(const float* __restrict__ a,
     }
 }
 
+// out[i] = sum_j K[i, j] v[j] for a kept rows x cols kernel in the form of rbf_tile_epilogue's
+// mode 2: an entry with its sign bit set is g = k - 1 (the term is v + g v, in double), any
+// other is k. v == NULL gives the row sums.
+extern "C" __global__ void rbf_kept_rowsum(const float* __restrict__ a,
+                                           const double* __restrict__ v, int rows, int cols,
+                                           double* __restrict__ out) {
+    for (int i = blockIdx.x; i < rows; i += gridDim.x) {
+        const float* row = a + (long long) i * cols;
+        double acc = 0.0;
+        for (int j = threadIdx.x; j < cols; j += blockDim.x) {
+            const float a_ij = row[j];
+            const double k = (double) a_ij;
+            const double w = (v == 0) ? 1.0 : v[j];
+            acc += (__float_as_int(a_ij) < 0) ? w + k * w : k * w;
+        }
+        acc = rbf_block_sum(acc);
+        if (threadIdx.x == 0) {
+            out[i] = acc;
+        }
+    }
+}
+
 // Fully fused K w for one tile of rows: the dot products are computed here too (shared-memory
 // tiles of X and Y, 64 x 64 outputs per 256-thread block, 4 x 4 per thread), the exp and the
 // weight are applied in registers, and each block writes one partial sum per row of its
 // 64-column slice: partial[colBlock * rows + i]. No n x m value ever reaches global memory.
+// Each term is rbf_term's (w + (k - 1) w where K is flat), w in double.
 // A second pass (sum_column_partials) adds the column blocks in a fixed order.
 // Shapes: blockDim = (16, 16); grid = (ceil(cols / 64), ceil(rows / 64)).
 #define FUSED_TILE 64
@@ -221,7 +279,7 @@ extern "C" __global__ void matrix_weighted_rowsum(const float* __restrict__ a,
 extern "C" __global__ void __launch_bounds__(256)
 rbf_fused_kw(const float* __restrict__ x, const float* __restrict__ y,
              const float* __restrict__ xnorm, const float* __restrict__ ynorm,
-             const float* __restrict__ w, int rows, int cols, int dim, float gamma,
+             const double* __restrict__ w, int rows, int cols, int dim, float gamma,
              int diagonal, double* __restrict__ partial) {
     __shared__ float xs[FUSED_K][FUSED_TILE + 1];
     __shared__ float ys[FUSED_K][FUSED_TILE + 1];
@@ -277,10 +335,8 @@ rbf_fused_kw(const float* __restrict__ x, const float* __restrict__ y,
             for (int b = 0; b < 4; b++) {
                 const int gj = col0 + tx + 16 * b;
                 if (gj < cols) {
-                    const float k = expf(-gamma * rbf_distance2_at(xi, ynorm[gj], acc[a][b], gi,
-                                                                   gj, diagonal, x, y, dim,
-                                                                   gamma));
-                    s += (w == 0) ? (double) k : (double) k * (double) w[gj];
+                    s += rbf_term(-gamma * rbf_distance2_at(xi, ynorm[gj], acc[a][b], gi, gj,
+                                                            diagonal, x, y, dim, gamma), w, gj);
                 }
             }
         }

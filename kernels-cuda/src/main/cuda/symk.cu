@@ -9,6 +9,7 @@
 // diagonal.
 //
 // Product y = K w, deterministic, reading every tile once:
+//   symk_weights: w (double) as floats, and each 32-row block's weight sum in double
 //   symk_fused: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J -> rows[] (double), and
 //               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (float)
 //   symk_col_reduce: one block per tile column J: y_J = rows_J + sum_{I < J} colpart(I, J)
@@ -16,6 +17,7 @@
 // added to a double accumulator in a fixed order (the 8 warps of a block in warp order). So the
 // accumulation is as accurate as a float32 dot product of 32 terms followed by double sums,
 // whatever n is; colpart (n^2 / 64 floats, 1/32 of the fp32 triangle) is written and read once.
+// A flat tile holds k - 1 (symk_pack) and its products add the weights' block sums in double.
 
 #define SYMK_T 32
 #define SYMK_WARPS 8
@@ -45,10 +47,19 @@ static __device__ __forceinline__ long long symk_panel(long long I, long long nt
 // x: the n rows (row-major, dim columns), from which a pair whose float32 GEMM form has lost the
 // kernel's digits is recomputed in double (the far-pair repair of rbf.cu: rows far from the
 // origin relative to their distance, or copies at a bandwidth far below the rows' spread).
+// A flat tile (every exponent of its entries within n above SYMK_FLAT_EXPONENT, k > 0.78) stores
+// g = k - 1 with its sign bit set (-0 on the diagonal) instead of k, so float32 (and half) keep
+// 1 - k's own digits, which k itself keeps only to 3e-8 (6e-8 relative in k, 2.4e-4 in half);
+// the products add the weights' sums in double for such a tile (symk_fused, symk_col_reduce),
+// which tell it by the sign bit of its first entry (always within n; a k is never -0).
+#define SYMK_FLAT_EXPONENT -0.25f
+
 extern "C" __global__ void symk_pack(const float* __restrict__ dots, long long ld,
                                      const float* __restrict__ norms, int n, int nt, int I0,
                                      int bandRows, float gamma, int half, void* kernel,
                                      const float* __restrict__ x, int dim) {
+    __shared__ float exponent[SYMK_T * SYMK_T];
+    __shared__ int steepWarps[32];
     // Which tile of the band: panels I0, I0 + 1, ... have nt - I tiles each.
     long long t = blockIdx.x;
     int I = I0;
@@ -62,6 +73,48 @@ extern "C" __global__ void symk_pack(const float* __restrict__ dots, long long l
     const int J = I + (int) t;
     const long long tile = symk_panel(I, nt) + (J - I);
     const long long base0 = 32LL * I0;
+    // First the exponents, and whether any entry within n is steep.
+    int steep = 0;
+    for (int e = threadIdx.x; e < SYMK_T * SYMK_T; e += blockDim.x) {
+        const int r = e / SYMK_T;
+        const int c = e - r * SYMK_T;
+        const int i = I * SYMK_T + r;
+        const int j = J * SYMK_T + c;
+        float ex = -0.0f; // the diagonal (d2 = 0 exactly) and the padding
+        if (i < n && j < n && i != j) {
+            // The upper entry for both (i, j) and (j, i) of a diagonal tile: exactly symmetric.
+            const int a = min(i, j);
+            const int b = max(i, j);
+            const float dot = dots[(a - base0) * ld + (b - base0)];
+            float d2 = fmaxf(norms[a] + norms[b] - 2.0f * dot, 0.0f);
+            const float bound = 2.0f * gamma * 6e-8f * (2.0f + sqrtf((float) dim + 2.0f))
+                    * (norms[a] + norms[b]);
+            if (bound > 1e-4f && gamma * d2 - bound < 104.0f) {
+                double s2 = 0.0;
+                const float* xa = x + (long long) a * dim;
+                const float* xb = x + (long long) b * dim;
+                for (int q = 0; q < dim; q++) {
+                    const double v = (double) xa[q] - (double) xb[q];
+                    s2 += v * v;
+                }
+                d2 = (float) s2;
+            }
+            ex = -gamma * d2;
+            steep |= (ex > SYMK_FLAT_EXPONENT) ? 0 : 1;
+        }
+        exponent[e] = ex;
+    }
+    for (int offset = 16; offset > 0; offset >>= 1) {
+        steep |= __shfl_xor_sync(0xffffffffu, steep, offset);
+    }
+    if ((threadIdx.x & 31) == 0) {
+        steepWarps[threadIdx.x >> 5] = steep;
+    }
+    __syncthreads();
+    int anySteep = 0;
+    for (int w = 0; w < (int) ((blockDim.x + 31) >> 5); w++) {
+        anySteep |= steepWarps[w];
+    }
     for (int e = threadIdx.x; e < SYMK_T * SYMK_T; e += blockDim.x) {
         const int r = e / SYMK_T;
         const int c = e - r * SYMK_T;
@@ -69,33 +122,46 @@ extern "C" __global__ void symk_pack(const float* __restrict__ dots, long long l
         const int j = J * SYMK_T + c;
         float k = 0.0f;
         if (i < n && j < n) {
-            if (i == j) {
-                k = 1.0f;
-            } else {
-                // The upper entry for both (i, j) and (j, i) of a diagonal tile: exactly symmetric.
-                const int a = min(i, j);
-                const int b = max(i, j);
-                const float dot = dots[(a - base0) * ld + (b - base0)];
-                float d2 = fmaxf(norms[a] + norms[b] - 2.0f * dot, 0.0f);
-                const float bound = 2.0f * gamma * 6e-8f * (2.0f + sqrtf((float) dim + 2.0f))
-                        * (norms[a] + norms[b]);
-                if (bound > 1e-4f && gamma * d2 - bound < 104.0f) {
-                    double s2 = 0.0;
-                    const float* xa = x + (long long) a * dim;
-                    const float* xb = x + (long long) b * dim;
-                    for (int q = 0; q < dim; q++) {
-                        const double v = (double) xa[q] - (double) xb[q];
-                        s2 += v * v;
-                    }
-                    d2 = (float) s2;
-                }
-                k = expf(-gamma * d2);
-            }
+            const float ex = exponent[e];
+            k = anySteep ? ((i == j) ? 1.0f : expf(ex)) : -fabsf(expm1f(ex));
         }
         if (half) {
             ((unsigned short*) kernel)[tile * (SYMK_T * SYMK_T) + e] = symk_float_to_half(k);
         } else {
             ((float*) kernel)[tile * (SYMK_T * SYMK_T) + e] = k;
+        }
+    }
+}
+
+// Whether tile number `tile` of the kept triangle is flat: its first entry's sign bit.
+static __device__ __forceinline__ bool symk_flat(const void* kernel, int half, long long tile) {
+    if (half) {
+        return (((const unsigned short*) kernel)[tile * (SYMK_T * SYMK_T)] & 0x8000u) != 0;
+    }
+    return __float_as_int(((const float*) kernel)[tile * (SYMK_T * SYMK_T)]) < 0;
+}
+
+// The product's weights: wf[j] = (float) w[j] for the tiles' float32 partials, and per block of
+// 32 rows J the sum of its weights in double, wsum[J] (what a flat tile adds to each of its rows
+// and columns; 0 past n). w == NULL stands for all ones (row sums). One warp per block J
+// (grid-stride over warps); the sum is a fixed shuffle tree, so it repeats bit for bit.
+extern "C" __global__ void symk_weights(const double* __restrict__ w, int n, int nt,
+                                        float* __restrict__ wf, double* __restrict__ wsum) {
+    const int lane = threadIdx.x & 31;
+    const long long warpsPerGrid = ((long long) gridDim.x * blockDim.x) >> 5;
+    for (long long J = ((long long) blockIdx.x * blockDim.x + threadIdx.x) >> 5; J < nt;
+         J += warpsPerGrid) {
+        const long long j = J * SYMK_T + lane;
+        double v = 0.0;
+        if (j < n) {
+            v = (w == 0) ? 1.0 : w[j];
+            wf[j] = (float) v;
+        }
+        for (int offset = 16; offset > 0; offset >>= 1) {
+            v += __shfl_down_sync(0xffffffffu, v, offset);
+        }
+        if (lane == 0) {
+            wsum[J] = v;
         }
     }
 }
@@ -144,10 +210,13 @@ static __device__ __forceinline__ void symk_load_tile(const void* kernel, int ha
 // sum_c K_IJ[r][c] w[32 J + c] (32 terms) to its double accumulator for row 32 I + r, and, for
 // J > I, lane c writes the mirrored partial sum_r K_IJ[r][c] w[32 I + r] (32 terms) to
 // colpart[32 tile + c]. The 8 warps' row sums are added in warp order into rows[]. Every tile is
-// read once.
+// read once. w is symk_weights' float copy; a flat tile (stored as k - 1) adds its columns'
+// weight sum wsum[J] in double to each row's partial (symk_col_reduce adds wsum[I] to the
+// mirrored ones).
 extern "C" __global__ void __launch_bounds__(256)
-symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w, int n, int nt,
-           double* __restrict__ rows, float* __restrict__ colpart) {
+symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w,
+           const double* __restrict__ wsum, int n, int nt, double* __restrict__ rows,
+           float* __restrict__ colpart) {
     __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
     __shared__ float vec[SYMK_WARPS][SYMK_T];
     __shared__ float own[SYMK_T];
@@ -172,6 +241,9 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
                 s = fmaf(tiles[warp][lane][c], vec[warp][c], s);
             }
             acc += (double) s;
+            if (__float_as_int(tiles[warp][0][0]) < 0) { // flat: the tile holds k - 1
+                acc += wsum[J];
+            }
             if (J > I) {
                 float t = 0.0f;
                 for (int r = 0; r < SYMK_T; r++) {
@@ -199,18 +271,24 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
 
 // out[32 J + c] = rows[32 J + c] + sum_{I < J} colpart[32 tile(I, J) + c], the tiles above the
 // diagonal in column J added in a fixed order: warp k takes I = k, k + 8, ... into a double, the
-// warps are added in warp order. One block per tile column J (grid-stride). Reads the n^2 / 64
-// floats of colpart once.
+// warps are added in warp order; a flat tile (I, J) adds wsum[I] too (its rows' weights, the 1 of
+// k = 1 + g). One block per tile column J (grid-stride). Reads the n^2 / 64 floats of colpart
+// once, and the first entry of each tile.
 extern "C" __global__ void __launch_bounds__(256)
-symk_col_reduce(const float* __restrict__ colpart, const double* __restrict__ rows, int n, int nt,
-                double* __restrict__ out) {
+symk_col_reduce(const float* __restrict__ colpart, const double* __restrict__ rows,
+                const void* __restrict__ kernel, int half, const double* __restrict__ wsum,
+                int n, int nt, double* __restrict__ out) {
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
     for (int J = blockIdx.x; J < nt; J += gridDim.x) {
         double acc = 0.0;
         for (int I = warp; I < J; I += SYMK_WARPS) {
-            acc += (double) colpart[(symk_panel(I, nt) + (J - I)) * SYMK_T + lane];
+            const long long tile = symk_panel(I, nt) + (J - I);
+            acc += (double) colpart[tile * SYMK_T + lane];
+            if (symk_flat(kernel, half, tile)) {
+                acc += wsum[I];
+            }
         }
         sums[warp][lane] = acc;
         __syncthreads();

@@ -36,10 +36,11 @@ extern "C" void simplex_clip(const double* v, long long n, double cap, const dou
 extern "C" void symk_pack(const float* dots, long long ld, const float* norms, int n, int nt,
                           int I0, int bandRows, float gamma, int half, void* kernel,
                           const float* x, int dim);
-extern "C" void symk_fused(const void* kernel, int half, const float* w, int n, int nt,
-                           double* rows, float* colpart);
-extern "C" void symk_col_reduce(const float* colpart, const double* rows, int n, int nt,
-                                double* out);
+extern "C" void symk_weights(const double* w, int n, int nt, float* wf, double* wsum);
+extern "C" void symk_fused(const void* kernel, int half, const float* w, const double* wsum,
+                           int n, int nt, double* rows, float* colpart);
+extern "C" void symk_col_reduce(const float* colpart, const double* rows, const void* kernel,
+                                int half, const double* wsum, int n, int nt, double* out);
 
 // rbf.cu
 extern "C" void row_norms(const float* x, int rows, int dim, float* norms);
@@ -47,12 +48,13 @@ extern "C" void rbf_tile_epilogue(float* tile, const float* xnorm, const float* 
                                   int cols, float gamma, int mode, int diagonal, const float* x,
                                   const float* y, int dim);
 extern "C" void rbf_weighted_rowsum(const float* dots, const float* xnorm, const float* ynorm,
-                                    const float* w, int rows, int cols, float gamma, int diagonal,
+                                    const double* w, int rows, int cols, float gamma, int diagonal,
                                     double* out, const float* x, const float* y, int dim);
 extern "C" void matrix_weighted_rowsum(const float* a, const float* v, int rows, int cols,
                                        double* out);
+extern "C" void rbf_kept_rowsum(const float* a, const double* v, int rows, int cols, double* out);
 extern "C" void rbf_fused_kw(const float* x, const float* y, const float* xnorm,
-                             const float* ynorm, const float* w, int rows, int cols, int dim,
+                             const float* ynorm, const double* w, int rows, int cols, int dim,
                              float gamma, int diagonal, double* partial);
 extern "C" void sum_column_partials(const double* partial, int blocks, int rows, double* out);
 

@@ -100,6 +100,15 @@ bool distance_repairs(float xn, float yn, float d2, int dim) {
     return 2.0f * rounding_eps(dim) * (xn + yn) > 1e-4f * d2;
 }
 
+// The kept form of a kernel value (rbf.cu's rbf_kept_value) for the exponent e: k - 1 with its
+// sign bit set where e > -1/4, else k.
+float kept_formula(float e) { return e > -0.25f ? -fabsf(expm1f(e)) : expf(e); }
+
+// The kernel value a stored entry stands for: 1 + g for a kept entry with its sign bit set.
+double kept_decoded(float stored, int mode) {
+    return (mode == 2 && std::signbit(stored)) ? 1.0 + (double) stored : (double) stored;
+}
+
 // ---------------------------------------------------------------------------------------------
 // row_norms
 
@@ -147,7 +156,7 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
     char shape[128];
     std::snprintf(shape, sizeof shape, "n=%d tile [%d, %d) %s SMs=%d", n, start, start + count,
                   self ? "self" : "X != Y", sms);
-    for (int mode = 0; mode < 2; mode++) {
+    for (int mode = 0; mode < 3; mode++) {
         for (int diagonal : {self ? start : -1, -1}) {
             Buf<float> tile(dots, "tile");
             LAUNCH(rbf_tile_epilogue, grid_for((long long) count * m, harness::BLOCK, sms), 1,
@@ -164,14 +173,19 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
                     const float xn = x.norms[start + i];
                     const float yn = y.norms[j];
                     if (diagonal >= 0 && i + diagonal == j) {
-                        exactDiagonal &= mode == 0 ? harness::same_bits(got, 0.0f) : got == 1.0f;
+                        // Mode 2 keeps k = 1 as k - 1 = -0 (a flat entry).
+                        exactDiagonal &= mode == 0   ? harness::same_bits(got, 0.0f)
+                                         : mode == 1 ? got == 1.0f
+                                                     : harness::same_bits(got, -0.0f);
                         continue;
                     }
                     const float gemm = fmaxf(xn + yn - 2.0f * dot, 0.0f);
                     const bool repaired = mode == 0 ? distance_repairs(xn, yn, gemm, x.d)
                                                     : kernel_repairs(xn, yn, gemm, x.d, gamma);
                     const float d2 = repaired ? exact_d2(x.row(start + i), y.row(j), x.d) : gemm;
-                    formula &= harness::same_bits(got, mode == 0 ? d2 : expf(-gamma * d2));
+                    formula &= harness::same_bits(got, mode == 0   ? d2
+                                                       : mode == 1 ? expf(-gamma * d2)
+                                                                   : kept_formula(-gamma * d2));
                     if (mode == 0 && repaired) {
                         // Recomputed from the rows: the double distance, rounded once.
                         double s = 0;
@@ -190,14 +204,16 @@ void epilogue_case(int n, int start, int count, bool self, int sms) {
                         close &= e <= 1;
                     } else {
                         const double want = harness::rbf_reference(gamma, xn, yn, dot);
-                        const double e =
-                                std::fabs(got - want) / harness::rbf_tolerance(want, gamma, xn, yn, dot);
+                        const double e = std::fabs(kept_decoded(got, mode) - want) /
+                                         harness::rbf_tolerance(want, gamma, xn, yn, dot);
                         worst = harness::worse(worst, e);
                         close &= e <= 1;
                     }
                 }
             }
-            const std::string what = std::string(mode == 0 ? "mode 0 (d2)" : "mode 1 (k)");
+            const std::string what = std::string(mode == 0   ? "mode 0 (d2)"
+                                                 : mode == 1 ? "mode 1 (k)"
+                                                             : "mode 2 (kept: k - 1 where flat)");
             if (diagonal >= 0) {
                 tallies("rbf: rbf_tile_epilogue with diagonal = tile start: d2 = 0 and k = 1 "
                         "exactly at column i + start")
@@ -224,12 +240,12 @@ void weighted_rowsum_case(int n, int tileRows, bool self, bool weighted, int sms
     const Rows& y = self ? x : other;
     const int m = y.n;
     const float gamma = 0.1f;
-    std::vector<float> w(m);
+    std::vector<double> w(m);
     harness::Rng rng(n + tileRows);
-    for (float& v : w) {
-        v = (float) rng.gaussian();
+    for (double& v : w) {
+        v = rng.gaussian();
     }
-    Buf<float> wb(w, "w");
+    Buf<double> wb(w, "w");
     Buf<float> ynorm(y.norms, "ynorm");
     Buf<float> xb(x.x, "X");
     Buf<float> yb(y.x, "Y");
@@ -246,7 +262,7 @@ void weighted_rowsum_case(int n, int tileRows, bool self, bool weighted, int sms
                          "xnorm (offset)");
         const int diagonal = self ? start : -1;
         LAUNCH(rbf_weighted_rowsum, std::max(1, std::min(count, 65535)), 1, harness::BLOCK, 1,
-               tile.p(), xnorm.p(), ynorm.p(), weighted ? (const float*) wb.p() : nullptr, count,
+               tile.p(), xnorm.p(), ynorm.p(), weighted ? (const double*) wb.p() : nullptr, count,
                m, gamma, diagonal, out.p() + start, xb.p() + (size_t) start * x.d, yb.p(), x.d);
     }
     bool ok = true;
@@ -331,21 +347,21 @@ void fused_case(int n, int dim, int tileRows, bool self, bool weighted, int sms)
     const Rows& y = self ? x : other;
     const int cols = y.n;
     const float gamma = (float) (1.0 / (2.0 * dim));
-    std::vector<float> w(cols);
+    std::vector<double> w(cols);
     harness::Rng rng(n * 3 + dim);
-    for (float& v : w) {
-        v = (float) rng.gaussian();
+    for (double& v : w) {
+        v = rng.gaussian();
     }
     Buf<float> xb(x.x, "X");
     Buf<float> yb(y.x, "Y");
     Buf<float> xnorm(x.norms, "xnorm");
     Buf<float> ynorm(y.norms, "ynorm");
-    Buf<float> wb(w, "w");
+    Buf<double> wb(w, "w");
     Buf<double> out(n, "K w");
     const int colBlocks = (cols + FUSED_TILE - 1) / FUSED_TILE;
     // The tile scratch: tileRows x max(8, 8 colBlocks) bytes.
     Buf<double> partial((size_t) tileRows * colBlocks, "K tile (fused partials)");
-    auto run = [&](const float* weights, double* to) {
+    auto run = [&](const double* weights, double* to) {
         for (int start = 0; start < n; start += tileRows) {
             const int count = std::min(tileRows, n - start);
             const int rowBlocks = (count + FUSED_TILE - 1) / FUSED_TILE;
@@ -356,7 +372,7 @@ void fused_case(int n, int dim, int tileRows, bool self, bool weighted, int sms)
                    1, partial.p(), colBlocks, count, to + start);
         }
     };
-    run(weighted ? (const float*) wb.p() : nullptr, out.p());
+    run(weighted ? (const double*) wb.p() : nullptr, out.p());
     char shape[128];
     std::snprintf(shape, sizeof shape, "n=%d cols=%d dim=%d tileRows=%d %s %s", n, cols, dim,
                   tileRows, self ? "self" : "X != Y", weighted ? "w" : "NULL");
@@ -396,9 +412,9 @@ void fused_case(int n, int dim, int tileRows, bool self, bool weighted, int sms)
         // w = e_c: out[i] = k(x_i, x_c) alone, so out[c] = 1 exactly.
         bool ones = true;
         for (int c : {0, n / 2, n - 1, std::min(n - 1, tileRows), std::min(n - 1, 64)}) {
-            std::vector<float> e(cols, 0.0f);
-            e[c] = 1.0f;
-            Buf<float> eb(e, "e_c");
+            std::vector<double> e(cols, 0.0);
+            e[c] = 1.0;
+            Buf<double> eb(e, "e_c");
             Buf<double> col(n, "K e_c");
             run(eb.p(), col.p());
             ones &= col[c] == 1.0;
@@ -680,18 +696,18 @@ void far_pairs_case(bool clusters) {
             want[(size_t) i * m + j] = std::exp(-(double) gamma * s);
         }
     }
-    std::vector<float> w(m);
+    std::vector<double> w(m);
     harness::Rng rng(n * 5 + m);
     double wabs = 0;
-    for (float& v : w) {
-        v = (float) rng.gaussian();
+    for (double& v : w) {
+        v = rng.gaussian();
         wabs += std::fabs(v);
     }
     Buf<float> xb(x.x, "X");
     Buf<float> yb(y.x, "Y");
     Buf<float> xn(x.norms, "xnorm");
     Buf<float> yn(y.norms, "ynorm");
-    Buf<float> wb(w, "w");
+    Buf<double> wb(w, "w");
     const std::vector<float> dots = gemm_dots(x, 0, n, y, false);
     const char* what = clusters ? "two clusters 1,000 apart, sigma 3" : "copies at sigma 0.01";
 
@@ -732,6 +748,128 @@ void far_pairs_case(bool clusters) {
                              " the rows' double kernel, worst %.3g", what, worstRows);
     check(worstFused <= 1e-5, "rbf: far pairs (%s): rbf_fused_kw K w within 1e-5 sum|w| of the"
                               " rows' double kernel, worst %.3g", what, worstFused);
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Flat kernels: a bandwidth `factor` times the median distance (30 x: every k within about 1e-2
+// of 1, 100 x: 1e-3). K w on the three product paths (rbf_weighted_rowsum over GEMM dots,
+// rbf_fused_kw, and the kept form: rbf_tile_epilogue mode 2 + rbf_kept_rowsum) against the
+// kernel of the rows in double, within 1e-5 of sum_j |k_ij - 1| |w_j| (the backend contract's
+// flat-kernel measure, Errors.flatScale): a float32 k keeps 1 - k only to 3e-8 absolutely, so
+// k w summed in double misses this by up to 6e-4 at 100 x. With `groups`, the rows from a third
+// on are moved away (an exponent near -20 across), so K mixes flat and steep entries.
+
+double median_distance(const Rows& x, const Rows& y) {
+    std::vector<double> d;
+    for (int i = 0; i < x.n; i++) {
+        for (int j = 0; j < y.n; j++) {
+            double s = 0;
+            for (int k = 0; k < x.d; k++) {
+                const double v = (double) x.row(i)[k] - y.row(j)[k];
+                s += v * v;
+            }
+            d.push_back(std::sqrt(s));
+        }
+    }
+    std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
+    return d[d.size() / 2];
+}
+
+void shift_from(Rows& r, int from, float offset) {
+    for (int i = from; i < r.n; i++) {
+        double s = 0;
+        for (int k = 0; k < r.d; k++) {
+            r.x[(size_t) i * r.d + k] += offset;
+            s += (double) r.x[(size_t) i * r.d + k] * r.x[(size_t) i * r.d + k];
+        }
+        r.norms[i] = (float) s;
+    }
+}
+
+void flat_case(double factor, int n, int m, int d, bool groups) {
+    const bool self = m == 0;
+    Rows x = make_rows(n, d, 97ULL * n + d);
+    Rows other = make_rows(self ? 1 : m, d, 89ULL * m + d);
+    const double sigma = factor * median_distance(x, self ? x : other);
+    if (groups) {
+        const float offset = (float) (sigma * std::sqrt(40.0 / d)); // exponent -20 across
+        shift_from(x, n / 3, offset);
+        shift_from(other, other.n / 3, offset);
+    }
+    const Rows& y = self ? x : other;
+    m = y.n;
+    const float gamma = (float) (1.0 / (2.0 * sigma * sigma));
+    std::vector<double> kd((size_t) n * m);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < m; j++) {
+            double s = 0;
+            for (int k = 0; k < d; k++) {
+                const double v = (double) x.row(i)[k] - y.row(j)[k];
+                s += v * v;
+            }
+            kd[(size_t) i * m + j] = std::exp(-(double) gamma * s);
+        }
+    }
+    std::vector<double> w(m);
+    harness::Rng rng(n * 7 + m);
+    for (double& v : w) {
+        v = rng.gaussian();
+    }
+    Buf<float> xb(x.x, "X");
+    Buf<float> yb(y.x, "Y");
+    Buf<float> xn(x.norms, "xnorm");
+    Buf<float> yn(y.norms, "ynorm");
+    Buf<double> wb(w, "w");
+    const std::vector<float> dots = gemm_dots(x, 0, n, y, self);
+    const int diagonal = self ? 0 : -1;
+    const int colBlocks = (m + FUSED_TILE - 1) / FUSED_TILE;
+    const int rowBlocks = (n + FUSED_TILE - 1) / FUSED_TILE;
+    Buf<float> kept(dots, "kept K");
+    LAUNCH(rbf_tile_epilogue, grid_for((long long) n * m, harness::BLOCK, 2), 1, harness::BLOCK,
+           1, kept.p(), xn.p(), yn.p(), n, m, gamma, 2, diagonal, xb.p(), yb.p(), d);
+    char shape[128];
+    std::snprintf(shape, sizeof shape, "%g x the median, %d x %d, d = %d%s%s", factor, n, m, d,
+                  self ? ", self" : "", groups ? ", two groups" : "");
+    for (bool weighted : {true, false}) {
+        const double* v = weighted ? (const double*) wb.p() : nullptr;
+        Buf<float> tile(dots, "tile");
+        Buf<double> rows(n, "rbf_weighted_rowsum");
+        LAUNCH(rbf_weighted_rowsum, n, 1, harness::BLOCK, 1, tile.p(), xn.p(), yn.p(), v, n, m,
+               gamma, diagonal, rows.p(), xb.p(), yb.p(), d);
+        Buf<double> partial((size_t) n * colBlocks, "partials");
+        Buf<double> fused(n, "rbf_fused_kw");
+        LAUNCH(rbf_fused_kw, colBlocks, rowBlocks, 16, 16, xb.p(), yb.p(), xn.p(), yn.p(), v, n,
+               m, d, gamma, diagonal, partial.p());
+        LAUNCH(sum_column_partials, 1, 1, harness::BLOCK, 1, partial.p(), colBlocks, n,
+               fused.p());
+        Buf<double> keptOut(n, "rbf_kept_rowsum");
+        LAUNCH(rbf_kept_rowsum, n, 1, harness::BLOCK, 1, kept.p(), v, n, m, keptOut.p());
+        double worst[3] = {0, 0, 0};
+        for (int i = 0; i < n; i++) {
+            long double want = 0;
+            double scale = 0;
+            for (int j = 0; j < m; j++) {
+                const double wj = weighted ? w[j] : 1.0;
+                const double k = kd[(size_t) i * m + j];
+                want += (long double) k * wj;
+                scale += std::fabs(k - 1.0) * std::fabs(wj);
+            }
+            const double got[3] = {rows[i], fused[i], keptOut[i]};
+            for (int p = 0; p < 3; p++) {
+                const double e = std::fabs((double) (got[p] - want)) / (1e-5 * scale + 1e-300);
+                worst[p] = harness::worse(worst[p], e);
+            }
+        }
+        const char* names[3] = {"rbf_weighted_rowsum", "rbf_fused_kw", "rbf_kept_rowsum (mode 2)"};
+        for (int p = 0; p < 3; p++) {
+            harness::Tally& t = tallies(std::string("rbf: flat kernels: ") + names[p] +
+                                        " K w within 1e-5 sum |k - 1| |w| of the rows' double "
+                                        "kernel (error / bound)");
+            t.measure(worst[p]);
+            t.add(worst[p] <= 1, std::string(shape) + (weighted ? " w" : " w = NULL"));
+        }
+    }
 }
 
 }  // namespace
@@ -780,6 +918,14 @@ void test_rbf() {
     }
     far_pairs_case(true);
     far_pairs_case(false);
+    for (double factor : {30.0, 100.0}) {
+        flat_case(factor, 7, 257, 3, false);
+        flat_case(factor, 257, 300, 16, false);
+        flat_case(factor, 130, 0, 384, false);
+        flat_case(factor, 257, 0, 5, false);
+    }
+    flat_case(30.0, 377, 651, 12, true);
+    flat_case(30.0, 300, 0, 12, true);
     for (int size : {1, 300, 5000, 300000}) {
         for (int kind = 0; kind < 4; kind++) {
             argmax_case(size, kind, false);
@@ -796,22 +942,33 @@ void test_rbf() {
         Buf<float> tile(dots, "tile");
         Buf<float> xn(x.norms, "norms");
         Buf<float> xrows(x.x, "X");
-        std::vector<float> w(130);
+        std::vector<double> w(130);
+        std::vector<float> wf(130);
         harness::Rng rng(12);
-        for (float& v : w) {
-            v = (float) rng.gaussian();
+        for (int j = 0; j < 130; j++) {
+            w[j] = rng.gaussian();
+            wf[j] = (float) w[j];
         }
-        Buf<float> wb(w, "w");
+        Buf<double> wb(w, "w");
+        Buf<float> wfb(wf, "w (float)");
+        // A kept K with flat and steep entries (rbf_tile_epilogue's mode 2 at gamma 0.02).
+        Buf<float> kept(dots, "kept K");
+        LAUNCH(rbf_tile_epilogue, grid_for(130LL * 130, harness::BLOCK, 2), 1, harness::BLOCK, 1,
+               kept.p(), xn.p(), xn.p(), 130, 130, 0.02f, 2, 0, xrows.p(), xrows.p(), 9);
         auto run = [&](unsigned grid) {
             Buf<double> a(130, "out");
             Buf<double> b(130, "out");
+            Buf<double> c(130, "out");
             LAUNCH(rbf_weighted_rowsum, grid, 1, harness::BLOCK, 1, tile.p(), xn.p(), xn.p(),
                    wb.p(), 130, 130, 0.05f, 0, a.p(), xrows.p(), xrows.p(), 9);
-            LAUNCH(matrix_weighted_rowsum, grid, 1, harness::BLOCK, 1, tile.p(), wb.p(), 130, 130,
-                   b.p());
+            LAUNCH(matrix_weighted_rowsum, grid, 1, harness::BLOCK, 1, tile.p(), wfb.p(), 130,
+                   130, b.p());
+            LAUNCH(rbf_kept_rowsum, grid, 1, harness::BLOCK, 1, kept.p(), wb.p(), 130, 130,
+                   c.p());
             std::vector<double> out = a.get();
-            const std::vector<double> more = b.get();
-            out.insert(out.end(), more.begin(), more.end());
+            for (const std::vector<double>& more : {b.get(), c.get()}) {
+                out.insert(out.end(), more.begin(), more.end());
+            }
             return out;
         };
         const std::vector<double> want = run(130);
@@ -824,9 +981,9 @@ void test_rbf() {
                 }
             }
         }
-        check(differs.empty(), "rbf: rbf_weighted_rowsum and matrix_weighted_rowsum, 130 rows on "
-                               "1 and 3 blocks, every fiber order: the same bits as on 130 "
-                               "blocks%s",
+        check(differs.empty(), "rbf: rbf_weighted_rowsum, matrix_weighted_rowsum and "
+                               "rbf_kept_rowsum, 130 rows on 1 and 3 blocks, every fiber order: "
+                               "the same bits as on 130 blocks%s",
               differs.c_str());
     }
     // Same bits under every schedule: the fused product and a per-row sum.
@@ -835,8 +992,8 @@ void test_rbf() {
             const Rows x = make_rows(130, 17, 3);
             Buf<float> xb(x.x, "X");
             Buf<float> xn(x.norms, "norms");
-            std::vector<float> w(130, 0.5f);
-            Buf<float> wb(w, "w");
+            std::vector<double> w(130, 0.5);
+            Buf<double> wb(w, "w");
             Buf<double> partial(130 * 3, "partials");
             Buf<double> out(130, "out");
             LAUNCH(rbf_fused_kw, 3, 3, 16, 16, xb.p(), xb.p(), xn.p(), xn.p(), wb.p(), 130, 130,

@@ -1,9 +1,10 @@
 // symk.cu driven as CudaSymmetricKernelOperator drives it: build (per band of tile rows the
 // dots of the band's rows against every row from the band on, row-major with ld = n - 32 first,
-// as the cuBLAS GEMM leaves them, then symk_pack), and the product (vec_to_float, symk_fused,
+// as the cuBLAS GEMM leaves them, then symk_pack), and the product (symk_weights, symk_fused,
 // symk_col_reduce). Checked: every stored entry (unit diagonal, zero padding, exactly symmetric
-// diagonal tiles, values against a double reference), and K w against double references of the
-// stored values and of the exact kernel.
+// diagonal tiles, k - 1 in exactly the flat tiles, values against a double reference), and K w
+// against double references of the stored values and of the exact kernel, also for flat kernels
+// (a bandwidth 30 and 100 times the median distance).
 #define EMU_NO_ASM_MACRO
 #include "emu_check.h"
 
@@ -49,10 +50,39 @@ struct Data {
     }
 };
 
-Data make_data(int n, uint64_t seed) {
+/** The median of ||x_i - x_j|| over pairs i < j, in double. */
+double median_distance(const Data& data) {
+    std::vector<double> dist;
+    for (int i = 0; i < data.n; i++) {
+        for (int j = i + 1; j < data.n; j++) {
+            double s = 0;
+            for (int k = 0; k < data.d; k++) {
+                const double v = (double) data.x[(size_t) i * data.d + k] -
+                                 data.x[(size_t) j * data.d + k];
+                s += v * v;
+            }
+            dist.push_back(std::sqrt(s));
+        }
+    }
+    std::nth_element(dist.begin(), dist.begin() + dist.size() / 2, dist.end());
+    return dist[dist.size() / 2];
+}
+
+void set_norms(Data& data) {
+    data.norms.resize(data.n);
+    for (int i = 0; i < data.n; i++) {
+        double s = 0;
+        for (int k = 0; k < data.d; k++) {
+            s += (double) data.x[(size_t) i * data.d + k] * data.x[(size_t) i * data.d + k];
+        }
+        data.norms[i] = (float) s;
+    }
+}
+
+Data make_data(int n, uint64_t seed, int d = 5) {
     Data data;
     data.n = n;
-    data.d = 5;
+    data.d = d;
     harness::Rng rng(seed);
     data.x.resize((size_t) n * data.d);
     for (int i = 0; i < n; i++) {
@@ -78,6 +108,25 @@ Data make_data(int n, uint64_t seed) {
     }
     const double sigma2 = data.d;  // typical d2 = 2 d: k ~ exp(-1)
     data.gamma = (float) (1.0 / (2 * sigma2));
+    return data;
+}
+
+/**
+ * make_data's rows at a bandwidth `factor` times their median distance (a flat kernel); with
+ * `groups`, the rows from n / 3 on moved by an offset that puts an exponent near -20 between the
+ * two groups, so tiles within a group are flat and those across it are not.
+ */
+Data make_flat_data(int n, int d, double factor, bool groups, uint64_t seed) {
+    Data data = make_data(n, seed, d);
+    const double sigma = factor * median_distance(data);
+    if (groups) {
+        const float offset = (float) (sigma * std::sqrt(40.0 / d));
+        for (size_t e = (size_t) (n / 3) * d; e < data.x.size(); e++) {
+            data.x[e] += offset;
+        }
+        set_norms(data);
+    }
+    data.gamma = (float) (1.0 / (2 * sigma * sigma));
     return data;
 }
 
@@ -133,35 +182,58 @@ struct Kept {
         return f;
     }
 
-    /** K[i][j] from the upper triangle. */
-    float at(int i, int j) const {
+    /** Whether tile number `tile` holds k - 1 (a flat tile): its first entry's sign bit. */
+    bool flat(long long tile) const { return std::signbit(stored(tile, 0)); }
+
+    /** Tile number of (i, j) and the entry's index in it, from the upper triangle. */
+    std::pair<long long, int> locate(int i, int j) const {
         if (i > j) {
             std::swap(i, j);
         }
         const int I = i / TILE;
         const int J = j / TILE;
-        return stored(panel(I, nt) + (J - I), (i % TILE) * TILE + (j % TILE));
+        return {panel(I, nt) + (J - I), (i % TILE) * TILE + (j % TILE)};
     }
 
+    /** The stored entry for K[i][j] (k, or k - 1 in a flat tile). */
+    float at(int i, int j) const {
+        const auto [tile, e] = locate(i, j);
+        return stored(tile, e);
+    }
+
+    /** K[i][j] as the stored entry stands for it: 1 + g in a flat tile, in double. */
+    double value(int i, int j) const {
+        const auto [tile, e] = locate(i, j);
+        const float v = stored(tile, e);
+        return flat(tile) ? 1.0 + (double) v : (double) v;
+    }
+
+    /** Whether K[i][j] lies in a flat tile. */
+    bool flat_at(int i, int j) const { return flat(locate(i, j).first); }
+
     /**
-     * y = K w: vec_to_float on the double weights, then symk_fused (rows and the column
-     * partials of every tile above the diagonal) and symk_col_reduce, on nt blocks each (as
-     * CudaSymmetricKernelOperator launches them) or on `grid` blocks (the kernels' grid-stride
-     * loops over tile rows and columns).
+     * y = K w: symk_weights on the double weights (a warp per 32-row block, as
+     * launchWarpPerRow), then symk_fused (rows and the column partials of every tile above the
+     * diagonal) and symk_col_reduce, on nt blocks each (as CudaSymmetricKernelOperator launches
+     * them) or on `grid` blocks (the kernels' grid-stride loops over tile rows and columns).
+     * `ones` passes w = NULL (all ones: rowSums).
      */
-    std::vector<double> multiply(const std::vector<double>& w, int sms, int grid = 0) {
+    std::vector<double> multiply(const std::vector<double>& w, int sms, int grid = 0,
+                                 bool ones = false) {
         Buf<double> wd(w, "w");
         Buf<float> wf(n, "w (float)");
+        Buf<double> wsum(nt, "w block sums");
         Buf<double> rowSums(n, "row pass sums");
         Buf<float> colpart((size_t) nt * (nt + 1) / 2 * TILE, "column partials");
         Buf<double> out(n, "K w");
-        LAUNCH(vec_to_float, harness::grid_for(n, harness::BLOCK, sms), 1, harness::BLOCK, 1,
-               wd.p(), (long long) n, wf.p());
+        LAUNCH(symk_weights, harness::grid_for(32LL * nt, harness::BLOCK, sms), 1, harness::BLOCK,
+               1, ones ? nullptr : (const double*) wd.p(), n, nt, wf.p(), wsum.p());
         const unsigned blocks = grid > 0 ? grid : nt;
         LAUNCH(symk_fused, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half, wf.p(),
-               n, nt, rowSums.p(), colpart.p());
+               (const double*) wsum.p(), n, nt, rowSums.p(), colpart.p());
         LAUNCH(symk_col_reduce, blocks, 1, harness::BLOCK, 1, (const float*) colpart.p(),
-               (const double*) rowSums.p(), n, nt, out.p());
+               (const double*) rowSums.p(), (const void*) kernel.p(), half,
+               (const double*) wsum.p(), n, nt, out.p());
         return out.get();
     }
 };
@@ -187,13 +259,33 @@ double entry_tolerance(const Data& data, int i, int j, double k, int half) {
                                   half != 0);
 }
 
-/** The float formula of symk_pack for (i, j), i != j, as the kernel evaluates it. */
-float pack_formula(const Data& data, int i, int j) {
+/** The exponent of symk_pack for (i, j), i != j, as the kernel evaluates it. */
+float pack_exponent(const Data& data, int i, int j) {
     const int a = std::min(i, j);
     const int b = std::max(i, j);
     const float dot = data.dot(a, b);
     const float d2 = fmaxf(data.norms[a] + data.norms[b] - 2.0f * dot, 0.0f);
-    return expf(-data.gamma * d2);
+    return -data.gamma * d2;
+}
+
+/** The float formula of symk_pack for (i, j), i != j: k, or k - 1 in a flat tile. */
+float pack_formula(const Data& data, int i, int j, bool flat) {
+    const float e = pack_exponent(data, i, j);
+    return flat ? -fabsf(expm1f(e)) : expf(e);
+}
+
+/** Whether symk_pack should keep tile (I, J) as k - 1: every exponent within n above -1/4. */
+bool tile_is_flat(const Data& data, int I, int J) {
+    for (int r = 0; r < TILE; r++) {
+        for (int c = 0; c < TILE; c++) {
+            const int i = I * TILE + r;
+            const int j = J * TILE + c;
+            if (i < data.n && j < data.n && i != j && !(pack_exponent(data, i, j) > -0.25f)) {
+                return false;
+            }
+        }
+    }
+    return true;
 }
 
 harness::Tallies tallies;
@@ -211,12 +303,15 @@ void build_and_multiply(int n, int half, int band, int sms) {
     bool diagonal = true;
     bool symmetric = true;
     bool formula = true;
+    bool flatness = true;
     bool close = true;
     double worst = 0;
     std::string where;
     for (int I = 0; I < nt; I++) {
         for (int J = I; J < nt; J++) {
             const long long tile = panel(I, nt) + (J - I);
+            const bool flat = kept.flat(tile);
+            flatness &= flat == tile_is_flat(data, I, J);
             for (int r = 0; r < TILE; r++) {
                 for (int c = 0; c < TILE; c++) {
                     const int i = I * TILE + r;
@@ -229,20 +324,20 @@ void build_and_multiply(int n, int half, int band, int sms) {
                         continue;
                     }
                     if (i == j) {
-                        diagonal &= k == 1.0f;
+                        diagonal &= flat ? harness::same_bits(k, -0.0f) : k == 1.0f;
                         continue;
                     }
                     if (I == J && !harness::same_bits(k, kept.stored(tile, c * TILE + r))) {
                         symmetric = false;
                     }
-                    float want = pack_formula(data, i, j);
+                    float want = pack_formula(data, i, j, flat);
                     if (half) {
                         want = emu::half_to_float(emu::float_to_half(want));
                     }
                     formula &= harness::same_bits(k, want);
                     const double ref = reference_entry(data, i, j);
                     const double tol = entry_tolerance(data, i, j, ref, half);
-                    const double e = std::fabs(k - ref) / tol;
+                    const double e = std::fabs(kept.value(i, j) - ref) / tol;
                     if (!(e <= 1.0) && close) {
                         close = false;
                         char text[160];
@@ -256,10 +351,14 @@ void build_and_multiply(int n, int half, int band, int sms) {
         }
     }
     tallies("symk: symk_pack writes 0 in every padding entry (i or j >= n)").add(padding, shape);
-    tallies("symk: symk_pack writes exactly 1 on the diagonal").add(diagonal, shape);
+    tallies("symk: symk_pack writes exactly 1 on the diagonal (k - 1 = -0 in a flat tile)")
+            .add(diagonal, shape);
+    tallies("symk: symk_pack keeps a tile as k - 1 exactly where every exponent within n is "
+            "above -1/4").add(flatness, shape);
     tallies("symk: diagonal tiles exactly symmetric").add(symmetric, shape);
-    tallies("symk: entries equal the float formula of (min(i,j), max(i,j)), rounded to binary16 "
-            "for fp16, bit for bit (the right dots element, band offsets, ld)")
+    tallies("symk: entries equal the float formula of (min(i,j), max(i,j)) (expm1f in a flat "
+            "tile), rounded to binary16 for fp16, bit for bit (the right dots element, band "
+            "offsets, ld)")
             .add(formula, shape);
     harness::Tally& tc = tallies(
             "symk: entries within tolerance of exp(-gamma d2) in double (float d2 rounding, "
@@ -277,29 +376,35 @@ void build_and_multiply(int n, int half, int band, int sms) {
         if (pass == 1) {
             std::fill(w.begin(), w.end(), 1.0);
         }
-        const std::vector<double> y = kept.multiply(w, sms);
+        const std::vector<double> y = kept.multiply(w, sms, 0, pass == 1);
         bool okStored = true;
         bool okExact = true;
         double worstStored = 0;
         double worstExact = 0;
         for (int i = 0; i < n; i++) {
             long double sumStored = 0;
-            double absStored = 0;
+            double absStored = 0; // the float partials' terms
+            double absAll = 0;    // every term added in double
             long double sumExact = 0;
             double tolExact = 0;
             for (int j = 0; j < n; j++) {
+                // The tiles' float partials take w as floats; a flat tile's 1 takes w in double.
                 const double wf = (float) w[j];
                 const double k = kept.at(i, j);
-                sumStored += (long double) k * wf;
+                const bool flat = kept.flat_at(i, j);
+                const double term = flat ? w[j] + k * wf : k * wf;
+                sumStored += (long double) term;
                 absStored += std::fabs(k * wf);
+                absAll += std::fabs(k * wf) + (flat ? std::fabs(w[j]) : 0.0);
                 const double ref = reference_entry(data, i, j);
-                sumExact += (long double) ref * wf;
+                sumExact += (long double) ref * (flat ? w[j] : wf);
                 tolExact += entry_tolerance(data, i, j, ref, half) * std::fabs(wf);
             }
             // Each tile adds a 32-term float dot (fmaf) into double: gamma_32 sum |K w|, plus
             // the double sums (a few dozen additions).
+            // A flat tile's weights enter through their block's double sum (5 more additions).
             const double tolStored = harness::gamma_f(32) * absStored +
-                                     (2 * nt + 16) * harness::U64 * absStored + 1e-300;
+                                     (2 * nt + 21) * harness::U64 * absAll + 1e-300;
             const double eStored = std::fabs((double) (y[i] - sumStored)) / tolStored;
             const double eExact =
                     std::fabs((double) (y[i] - sumExact)) / (tolStored + tolExact);
@@ -319,7 +424,7 @@ void build_and_multiply(int n, int half, int band, int sms) {
                                      "product of exp(-gamma d2) (error / bound)");
         te.measure(worstExact);
         te.add(okExact, shape);
-        const std::vector<double> again = kept.multiply(w, sms);
+        const std::vector<double> again = kept.multiply(w, sms, 0, pass == 1);
         tallies("symk: a repeated product is bit-identical").add(harness::same_bits(y, again),
                                                                 shape);
     }
@@ -335,10 +440,10 @@ void build_and_multiply(int n, int half, int band, int sms) {
         e[p] = 1.0;
         const std::vector<double> y = kept.multiply(e, sms);
         for (int j = 0; j < n; j++) {
-            if (!harness::same_bits(y[j], (double) kept.at(j, p))) {
+            if (!harness::same_bits(y[j], kept.value(j, p))) {
                 if (columns) {
                     bad = "p=" + std::to_string(p) + " row " + std::to_string(j) + ": " +
-                          std::to_string(y[j]) + " vs " + std::to_string(kept.at(j, p));
+                          std::to_string(y[j]) + " vs " + std::to_string(kept.value(j, p));
                 }
                 columns = false;
             }
@@ -347,6 +452,72 @@ void build_and_multiply(int n, int half, int band, int sms) {
     }
     tallies("symk: K e_p is column p of K exactly, y_p = 1 (p in {0, 31, 32, n/2, n-1})")
             .add(columns, std::string(shape) + " " + bad);
+}
+
+
+/**
+ * A flat kernel's products keep each value's distance from 1: K w and K 1 within 1e-5 of
+ * sum_j |k_ij - 1| |w_j| of the kernel of the rows in double (the backend contract's flat-kernel
+ * measure), at 30 and 100 times the median bandwidth; in binary16, within that plus the
+ * rounding of what is stored (2^-11 of |k - 1| or k, 2^-25 below the normal range). Stored as k,
+ * float32 misses this by up to 6e-4 and binary16 by far more (k near 1 rounds to 2^-11).
+ */
+void flat_products(int n, int d, double factor, bool groups, int half) {
+    const Data data = make_flat_data(n, d, factor, groups, 77ULL * n + d);
+    Kept kept(data, half, 2, 2);
+    harness::Rng rng(n + d);
+    std::vector<double> w(n);
+    for (double& v : w) {
+        v = rng.gaussian();
+    }
+    char shape[128];
+    std::snprintf(shape, sizeof shape, "%g x the median, n=%d d=%d %s%s", factor, n, d,
+                  half ? "fp16" : "fp32", groups ? ", two groups" : "");
+    int flatTiles = 0;
+    bool flatness = true;
+    for (int I = 0; I < kept.nt; I++) {
+        for (int J = I; J < kept.nt; J++) {
+            const bool flat = kept.flat(panel(I, kept.nt) + (J - I));
+            flatTiles += flat ? 1 : 0;
+            flatness &= flat == tile_is_flat(data, I, J);
+        }
+    }
+    tallies("symk: flat kernels: symk_pack keeps a tile as k - 1 exactly where every exponent "
+            "within n is above -1/4").add(flatness, std::string(shape) + " flat tiles " +
+                                                        std::to_string(flatTiles));
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+            std::fill(w.begin(), w.end(), 1.0);
+        }
+        const std::vector<double> y = kept.multiply(w, 2, 0, pass == 1);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            long double want = 0;
+            double scale = 0;
+            double stored = 0;
+            for (int j = 0; j < n; j++) {
+                double s2 = 0;
+                for (int k = 0; k < d; k++) {
+                    const double v = (double) data.x[(size_t) i * d + k] - data.x[(size_t) j * d + k];
+                    s2 += v * v;
+                }
+                const double k = std::exp(-(double) data.gamma * s2);
+                want += (long double) k * w[j];
+                scale += std::fabs(k - 1.0) * std::fabs(w[j]);
+                stored += (std::ldexp(std::fabs(kept.at(i, j)), -11) + std::ldexp(1.0, -25)) *
+                          std::fabs(w[j]);
+            }
+            const double bound = 1e-5 * scale + (half ? stored : 0.0) + 1e-300;
+            worst = harness::worse(worst, std::fabs((double) (y[i] - want)) / bound);
+        }
+        harness::Tally& t = tallies(std::string("symk: flat kernels: ") +
+                                    (pass == 0 ? "K w" : "K 1") +
+                                    " within 1e-5 sum |k - 1| |w| of the rows' double kernel "
+                                    "(fp16: plus its rounding) (error / bound)");
+        t.measure(worst);
+        t.add(worst <= 1 && flatTiles > 0,
+              std::string(shape) + " flat tiles " + std::to_string(flatTiles));
+    }
 }
 
 }  // namespace
@@ -363,6 +534,14 @@ void test_symk() {
                 build_and_multiply(n, half, band, n % 2 ? 2 : 132);
             }
         }
+    }
+    for (int half : {0, 1}) {
+        for (double factor : {30.0, 100.0}) {
+            flat_products(257, 16, factor, false, half);
+            flat_products(100, 384, factor, false, half);
+            flat_products(33, 3, factor, false, half);
+        }
+        flat_products(300, 12, 30.0, true, half);
     }
     tallies.report();
     for (int half : {0, 1}) {

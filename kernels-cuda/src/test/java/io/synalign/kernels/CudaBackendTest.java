@@ -32,16 +32,6 @@ import org.junit.jupiter.params.provider.Arguments;
  */
 class CudaBackendTest extends BackendContractTest {
 
-    /**
-     * Not yet: the cuda kernels store float32 k where the kernel is flat (nd4j stores k - 1 in
-     * such pieces since session 27); written without a device to run it on, so left for a
-     * session with one (docs/RELIABILITY.md, session 27's Open).
-     */
-    @Override
-    protected boolean keepsFlatKernelsFromOne() {
-        return false;
-    }
-
     private static KernelBackend gemm;
     private static KernelBackend fused;
 

@@ -223,9 +223,10 @@ public interface KernelBackend extends AutoCloseable {
      * at 100 x the median bandwidth the MMD^2 was reported 35 % off. Since
      * {@code K w = (K - 1 1^T) w + 1 sum_j w_j}, a backend may store {@code g = k - 1} where K is
      * flat and add the weights' sums in double (nd4j does so in pieces of K whose every value is
-     * above {@code e^-1/4}; see its {@code ShiftedTiles}). The reference (float64) and nd4j
-     * meet this bound; cuda does not yet (its float32 k where K is flat: not built without a
-     * device to test it on).
+     * above {@code e^-1/4}; see its {@code ShiftedTiles}; cuda per term in its double sums,
+     * and per 32 x 32 tile of its kept triangle, see {@code rbf.cu} and {@code symk.cu}). The
+     * reference (float64), nd4j and cuda meet this bound (cuda's kernels checked in its CPU
+     * emulation; on a GPU by the device script).
      *
      * @throws IllegalArgumentException when the plan keeps K in a storage this backend cannot
      *     keep ({@link #keptStorages()}; {@link OperatorArguments#checkStorage}); a tiled plan's

@@ -327,8 +327,7 @@ public final class CudaBackend implements KernelBackend {
             device.makeCurrent();
             long bytes = CudaSymmetricKernelOperator.keptBytes(x.rows(), plan.storage());
             if (DeviceTiles.fits(device.freeBytes(), bytes)) {
-                return new CudaSymmetricKernelOperator(device, (CudaVectorOps) vectors(), x,
-                        sigma, plan.storage());
+                return new CudaSymmetricKernelOperator(device, x, sigma, plan.storage());
             }
             LOG.warn("cuda: the {} triangle of the {} x {} self-kernel ({} MiB) does not fit in"
                     + " free device memory; computing it tile by tile instead (O(n^2 d) per"

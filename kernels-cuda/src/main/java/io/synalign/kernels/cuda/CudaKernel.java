@@ -23,6 +23,7 @@ enum CudaKernel {
             I32, F32, I32, POINTER, POINTER, POINTER, I32),
     MATRIX_WEIGHTED_ROWSUM("rbf.cu", "matrix_weighted_rowsum", POINTER, POINTER, I32, I32,
             POINTER),
+    RBF_KEPT_ROWSUM("rbf.cu", "rbf_kept_rowsum", POINTER, POINTER, I32, I32, POINTER),
     RBF_FUSED_KW("rbf.cu", "rbf_fused_kw", POINTER, POINTER, POINTER, POINTER, POINTER, I32, I32,
             I32, F32, I32, POINTER),
     SUM_COLUMN_PARTIALS("rbf.cu", "sum_column_partials", POINTER, I32, I32, POINTER),
@@ -54,8 +55,11 @@ enum CudaKernel {
     SIMPLEX_CLIP("simplex.cu", "simplex_clip", POINTER, I64, F64, POINTER, POINTER),
     SYMK_PACK("symk.cu", "symk_pack", POINTER, I64, POINTER, I32, I32, I32, I32, F32, I32,
             POINTER, POINTER, I32),
-    SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, I32, I32, POINTER, POINTER),
-    SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, I32, I32, POINTER);
+    SYMK_WEIGHTS("symk.cu", "symk_weights", POINTER, I32, I32, POINTER, POINTER),
+    SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, POINTER, I32, I32, POINTER,
+            POINTER),
+    SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, POINTER, I32, POINTER, I32,
+            I32, POINTER);
 
     /** The fused K w kernel's output tile: 64 x 64 per block of 16 x 16 threads. */
     static final int FUSED_TILE = 64;

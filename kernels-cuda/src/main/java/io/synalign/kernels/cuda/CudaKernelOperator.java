@@ -11,7 +11,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code w -> K w} for the RBF kernel between X (n rows) and Y (m rows) on one GPU, float32
- * kernel values, double accumulation.
+ * kernel values, double weights and accumulation. Where the kernel is flat (an exponent above
+ * -1/4) each term is taken as {@code w + (k - 1) w} with {@code k - 1 = expm1f(...)}, so the
+ * products keep each value's distance from 1 (rbf.cu, "Flat kernels").
  *
  * <p>X, Y and their norms stay on the device for the operator's life. Tiled plan, per product:
  * for each tile of rows of X, either (default) one cuBLAS SGEMM writes the tile's dot products
@@ -24,13 +26,14 @@ import org.slf4j.LoggerFactory;
  * O((n + m) d + tileRows m).
  *
  * <p>Materialised plan: K is built once, row tile by row tile, into an n x m device buffer (when
- * it fits 80 % of free device memory; otherwise the operator tiles and says so in the log), and a
- * product is one {@code matrix_weighted_rowsum} pass, O(n m).
+ * it fits 80 % of free device memory; otherwise the operator tiles and says so in the log), each
+ * value in its kept form ({@code k - 1}, sign bit set, where flat; else {@code k}), and a
+ * product is one {@code rbf_kept_rowsum} pass, O(n m).
  *
  * <p>All device and pinned buffers are allocated at construction. A product on arrays uploads w
- * (m floats) and downloads n doubles; a product on backend vectors
- * ({@link #multiply(DeviceVector, DeviceVector)}) converts w to float on the device and writes K w
- * straight into the output vector, so nothing crosses the bus. Partial sums are added in a fixed order, so a repeated product is
+ * (m doubles) and downloads n doubles; a product on backend vectors
+ * ({@link #multiply(DeviceVector, DeviceVector)}) reads w where it is and writes K w straight
+ * into the output vector, so nothing crosses the bus. Partial sums are added in a fixed order, so a repeated product is
  * bit-identical. Not thread-safe.
  */
 final class CudaKernelOperator extends AbstractKernelOperator {
@@ -52,7 +55,6 @@ final class CudaKernelOperator extends AbstractKernelOperator {
     private final DeviceMemory result;
     private final PinnedMemory weightsHost;
     private final PinnedMemory resultHost;
-    private final float[] weightsRounded;
 
     CudaKernelOperator(CudaDevice device, FloatMatrix xs, FloatMatrix ys, double sigma,
             TilePlan plan) {
@@ -63,7 +65,6 @@ final class CudaKernelOperator extends AbstractKernelOperator {
         this.dim = xs.cols();
         this.gamma = (float) (1.0 / (2 * sigma * sigma));
         this.fused = device.settings().fusedKernel();
-        this.weightsRounded = new float[cols];
         device.makeCurrent();
         DeviceRows xd = null;
         DeviceRows yd = null;
@@ -76,9 +77,9 @@ final class CudaKernelOperator extends AbstractKernelOperator {
         try {
             xd = DeviceRows.upload(device, xs, "X");
             yd = xs == ys ? xd : DeviceRows.upload(device, ys, "Y");
-            w = DeviceMemory.floats(cols, "w");
+            w = DeviceMemory.doubles(cols, "w");
             r = DeviceMemory.doubles(rows, "K w");
-            wh = PinnedMemory.allocate(4L * cols);
+            wh = PinnedMemory.allocate(8L * cols);
             rh = PinnedMemory.allocate(8L * rows);
             long kernelBytes = 4L * rows * cols;
             boolean materialise = plan.materialise() && rows > 0 && cols > 0;
@@ -117,12 +118,15 @@ final class CudaKernelOperator extends AbstractKernelOperator {
         }
     }
 
-    /** K = exp(-gamma d2) into the n x m buffer: one GEMM and one epilogue pass. */
+    /**
+     * K into the n x m buffer in its kept form (k - 1 where flat, else k: rbf_tile_epilogue's
+     * mode 2): one GEMM and one epilogue pass.
+     */
     private void buildKernel() {
         device.gemmDots(y.row(0), cols, x.row(0), rows, dim, kernel.address());
         device.launch1d(CudaKernel.RBF_TILE_EPILOGUE, (long) rows * cols, new KernelArgs()
                 .pointer(kernel.address()).pointer(x.norm(0)).pointer(y.norm(0)).i32(rows)
-                .i32(cols).f32(gamma).i32(1).i32(diagonal(0)).pointer(x.row(0)).pointer(y.row(0))
+                .i32(cols).f32(gamma).i32(2).i32(diagonal(0)).pointer(x.row(0)).pointer(y.row(0))
                 .i32(dim));
     }
 
@@ -134,12 +138,9 @@ final class CudaKernelOperator extends AbstractKernelOperator {
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
         device.makeCurrent();
-        // Rounded on the heap, then one bulk copy into the pinned buffer (not one JNI call each).
-        for (int j = 0; j < cols; j++) {
-            weightsRounded[j] = (float) w[j];
-        }
-        weightsHost.floats().put(weightsRounded, 0, cols);
-        device.upload(weights.address(), weightsHost.pointer(), 4L * cols);
+        // One bulk copy into the pinned buffer (not one JNI call each).
+        weightsHost.doubles().put(w, 0, cols);
+        device.upload(weights.address(), weightsHost.pointer(), 8L * cols);
         product(weights.address(), out);
     }
 
@@ -163,8 +164,14 @@ final class CudaKernelOperator extends AbstractKernelOperator {
                     .f64(0.0));
             return;
         }
-        CudaVectorOps.toFloat(device, w, weights.address());
-        compute(weights.address(), to);
+        long from = CudaVector.of(w, device).address();
+        if (from == to) {
+            // K w into w itself: every row tile reads all of w while writing its rows, so it
+            // reads a copy.
+            device.copyOnDevice(weights.address(), from, 8L * cols);
+            from = weights.address();
+        }
+        compute(from, to);
     }
 
     /** out = K v, with v == 0 (NULL) meaning all ones; n, m >= 1. */
@@ -176,10 +183,13 @@ final class CudaKernelOperator extends AbstractKernelOperator {
         host.get(out, 0, rows);
     }
 
-    /** Device doubles {@code to} = K v (v == 0: all ones), queued on the compute stream. */
+    /**
+     * Device doubles {@code to} = K v (v: device doubles, or 0 meaning all ones), queued on the
+     * compute stream.
+     */
     private void compute(long v, long to) {
         if (kernel != null) {
-            device.launchPerRow(CudaKernel.MATRIX_WEIGHTED_ROWSUM, rows, new KernelArgs()
+            device.launchPerRow(CudaKernel.RBF_KEPT_ROWSUM, rows, new KernelArgs()
                     .pointer(kernel.address()).pointer(v).i32(rows).i32(cols).pointer(to));
         } else {
             for (int start = 0; start < rows; start += tileRows) {

@@ -10,40 +10,43 @@ import java.util.Locale;
 /**
  * The kept self-kernel {@code K = K_XX} on one GPU ({@code symk.cu}): only the upper triangle,
  * in 32 x 32 tiles, float32 or IEEE half; kernel values in [0, 1] keep about 3.3 significant
- * digits in half, and products still accumulate 32-term float partials into double.
+ * digits in half, and products still accumulate 32-term float partials into double. A flat tile
+ * (every exponent above -1/4) holds {@code k - 1} instead of {@code k}, and its products add the
+ * weights' sums in double, so a kernel near 1 keeps each value's distance from 1.
  *
  * <p>Build: X stays on the device; per band of tile rows (sized so the dot-product scratch stays
  * within a quarter of free memory, at most 1 GiB) one cuBLAS SGEMM of the band's rows against
  * every row from the band on (the upper part), then {@code symk_pack} turns the dots into kernel
- * values tile by tile (exact unit diagonal, diagonal tiles exactly symmetric) in the storage
- * format. Cost about {@code n^2 d} flops (half the full matrix) and one write of the triangle.
+ * values tile by tile (exact unit diagonal, diagonal tiles exactly symmetric, k - 1 in flat
+ * tiles) in the storage format. Cost about {@code n^2 d} flops (half the full matrix) and one write of the triangle.
  *
- * <p>Product {@code y = K w}: {@code vec_to_float(w)}, then {@code symk_fused} (one block per tile
+ * <p>Product {@code y = K w}: {@code symk_weights} (w as floats, and each 32-row block's weight
+ * sum in double), then {@code symk_fused} (one block per tile
  * row: each tile read once gives its rows' 32-term partials, added in double, and its columns'
  * partials, written to a float buffer of {@code n^2 / 64} values) and {@code symk_col_reduce}
  * (one block per tile column, adding those partials in a fixed order). So a product reads the
  * triangle once, plus 1/32 of the fp32 triangle's bytes twice, and repeats bit for bit. An
  * earlier two-pass form (rows, then columns, each reading every tile) read twice the triangle.
- * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 16} bytes, plus 2 n doubles
- * and n floats. Not thread-safe.
+ * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 16} bytes, plus 3 n doubles,
+ * n floats and n / 32 doubles. Not thread-safe.
  */
 final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
 
     static final int TILE = 32;
 
     private final CudaDevice device;
-    private final CudaVectorOps ops;
     private final int n;
     private final int tileRows;
     private final KernelStorage storage;
     private final DeviceMemory kernel;
     private final DeviceMemory weights;
+    private final DeviceMemory weightsDouble;
+    private final DeviceMemory blockSums;
     private final DeviceMemory rowSums;
     private final DeviceMemory columnPartials;
     private final DeviceMemory result;
     private final PinnedMemory hostIn;
     private final PinnedMemory hostOut;
-    private final float[] rounded;
 
     /** Tiles of the triangle of an n x n matrix. */
     static long tiles(long n) {
@@ -65,15 +68,13 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
         }
     }
 
-    CudaSymmetricKernelOperator(CudaDevice device, CudaVectorOps ops, FloatMatrix x,
-            double sigma, KernelStorage storage) {
+    CudaSymmetricKernelOperator(CudaDevice device, FloatMatrix x, double sigma,
+            KernelStorage storage) {
         super(x.rows(), x.rows());
         this.device = device;
-        this.ops = ops;
         this.n = x.rows();
         this.tileRows = (n + TILE - 1) / TILE;
         this.storage = storage;
-        this.rounded = new float[n];
         device.makeCurrent();
         Allocations made = new Allocations();
         try {
@@ -82,9 +83,11 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
             this.columnPartials = made.add(DeviceMemory.floats(tiles(n) * TILE,
                     "column partials"));
             this.weights = made.add(DeviceMemory.floats(n, "w (float)"));
+            this.weightsDouble = made.add(DeviceMemory.doubles(n, "w"));
+            this.blockSums = made.add(DeviceMemory.doubles(tileRows, "w block sums"));
             this.rowSums = made.add(DeviceMemory.doubles(n, "row pass sums"));
             this.result = made.add(DeviceMemory.doubles(n, "K w"));
-            this.hostIn = made.add(PinnedMemory.allocate(4L * n));
+            this.hostIn = made.add(PinnedMemory.allocate(8L * n));
             this.hostOut = made.add(PinnedMemory.allocate(8L * n));
             if (n > 0) {
                 build(x, (float) (1.0 / (2 * sigma * sigma)));
@@ -156,46 +159,49 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
         checkOpen();
         OperatorArguments.checkMultiply(w, out, n, n);
         device.makeCurrent();
-        ops.toFloat(w, weights.address());
-        product(CudaVector.of(out, device).address());
+        product(CudaVector.of(w, device).address(), CudaVector.of(out, device).address());
     }
 
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
-        for (int j = 0; j < n; j++) {
-            rounded[j] = (float) w[j];
-        }
-        run(rounded, out);
+        device.makeCurrent();
+        hostIn.doubles().put(w, 0, n);
+        device.upload(weightsDouble.address(), hostIn.pointer(), 8L * n);
+        run(weightsDouble.address(), out);
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        java.util.Arrays.fill(rounded, 1f);
-        run(rounded, out);
+        device.makeCurrent();
+        run(0L, out);
     }
 
-    /** out = K w, n >= 1 (the base class answers an empty kernel). */
-    private void run(float[] w, double[] out) {
-        device.makeCurrent();
-        hostIn.floats().put(w, 0, n);
-        device.upload(weights.address(), hostIn.pointer(), 4L * n);
-        product(result.address());
+    /** out = K w for device doubles w (0: all ones), n >= 1 (the base class answers n = 0). */
+    private void run(long w, double[] out) {
+        product(w, result.address());
         device.download(hostOut.pointer(), result.address(), 8L * n);
         device.sync();
         hostOut.doubles().get(out, 0, n);
     }
 
-    /** out (device doubles) = K weights: symk_fused, then symk_col_reduce. */
-    private void product(long out) {
+    /**
+     * out (device doubles) = K w for device doubles w (0: all ones): symk_weights, symk_fused,
+     * then symk_col_reduce.
+     */
+    private void product(long w, long out) {
         if (n == 0) {
             return;
         }
         int half = storage == KernelStorage.FLOAT16 ? 1 : 0;
+        device.launchWarpPerRow(CudaKernel.SYMK_WEIGHTS, tileRows, new KernelArgs().pointer(w)
+                .i32(n).i32(tileRows).pointer(weights.address()).pointer(blockSums.address()));
         device.launch(CudaKernel.SYMK_FUSED, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
-                .pointer(kernel.address()).i32(half).pointer(weights.address()).i32(n)
-                .i32(tileRows).pointer(rowSums.address()).pointer(columnPartials.address()));
+                .pointer(kernel.address()).i32(half).pointer(weights.address())
+                .pointer(blockSums.address()).i32(n).i32(tileRows).pointer(rowSums.address())
+                .pointer(columnPartials.address()));
         device.launch(CudaKernel.SYMK_COL_REDUCE, tileRows, 1, CudaDevice.BLOCK, 1,
                 new KernelArgs().pointer(columnPartials.address()).pointer(rowSums.address())
+                        .pointer(kernel.address()).i32(half).pointer(blockSums.address())
                         .i32(n).i32(tileRows).pointer(out));
     }
 
@@ -205,7 +211,8 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
             device.quiesce(); // nothing to wait for once the backend is closed
         } finally {
             // Freed even after a device error (the sync then throws): pinned memory would leak.
-            try (kernel; columnPartials; weights; rowSums; result; hostIn; hostOut) {
+            try (kernel; columnPartials; weights; weightsDouble; blockSums; rowSums; result; hostIn;
+                    hostOut) {
                 // closed in reverse order by try-with-resources
             }
         }

@@ -271,11 +271,6 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
                 .pointer(v(out).address()));
     }
 
-    /** {@code out = (float) v}: the float32 operand of a product, into device floats. */
-    void toFloat(DeviceVector v, long out) {
-        toFloat(device, v, out);
-    }
-
     /** {@code out = (float) v} on {@code device} (v must be one of its vectors). */
     static void toFloat(CudaDevice device, DeviceVector v, long out) {
         CudaVector x = CudaVector.of(v, device);
