@@ -30,8 +30,7 @@ final class CliErrors {
      * which {@code SYNALIGN_JAVA_OPTS} replaces; {@code LauncherMemoryDefaultsTest} holds the two
      * equal.
      */
-    static final String LAUNCHER_DEFAULTS = "-XX:MaxRAMPercentage=33"
-            + " -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=270%";
+    static final String LAUNCHER_DEFAULTS = "-XX:MaxRAMPercentage=33 -XX:+UseCompressedOops";
 
     static final String PREFIX = "synalign: error: ";
 

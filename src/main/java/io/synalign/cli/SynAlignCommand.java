@@ -105,6 +105,7 @@ public final class SynAlignCommand implements Callable<Integer> {
      * ({@link StandardOutputFailure}).
      */
     public static void main(String[] args) {
+        OffHeapCaps.applyDefaults(); // before any JavaCPP class reads its caps
         StandardOutputFailure stdout = ProcessDefaults.apply();
         configureLogging(args);
         CommandLine cl = newCommandLine();

@@ -132,8 +132,16 @@ final class TestCommand extends CliCommand {
                     + Numbers.short4(1.0 / (permutations + 1)) + ", which never reaches the 0.01"
                     + " that tells sets apart)");
         }
-        TwoSampleTesting.Options options = new TwoSampleTesting.Options(permutations, seed,
-                witnessRows, TwoSampleTesting.DEFAULT_MAX_ROWS);
+        // Fewer rows per side where the heap cannot hold the pooled kernel matrix (a small
+        // container): a note says so, as the figures then come from a smaller subsample.
+        TwoSampleTesting.Options options = TwoSampleTesting.Options.forThisHeap(permutations,
+                seed, witnessRows);
+        if (options.maxRows() < TwoSampleTesting.DEFAULT_MAX_ROWS) {
+            err.printf(Locale.ROOT, "synalign: note: at most %d rows a side enter each test, not"
+                    + " %d: the pooled kernel matrix must fit half of the %d MiB Java heap (give"
+                    + " more with SYNALIGN_JAVA_OPTS=-Xmx...)%n", options.maxRows(),
+                    TwoSampleTesting.DEFAULT_MAX_ROWS, Runtime.getRuntime().maxMemory() >> 20);
+        }
         EncoderOptions encoderOptions = embedding.encoderOptions();
         Path cache = embedding.cacheDirectory(environment);
         ModelSpec model = embedding.modelSpec();

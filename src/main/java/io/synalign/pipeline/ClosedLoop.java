@@ -354,7 +354,7 @@ public final class ClosedLoop {
                 new TwoSampleTesting.Side(realRows, real.texts(), real.labels(), null),
                 new TwoSampleTesting.Side(rows, texts, labels, null),
                 new TwoSampleTesting.Side(rows, texts, labels, weights),
-                new TwoSampleTesting.Options(PERMUTATIONS, seed, 0, TwoSampleTesting.DEFAULT_MAX_ROWS),
+                TwoSampleTesting.Options.forThisHeap(PERMUTATIONS, seed, 0),
                 progress);
         return new Measured(rows, labels, weights, test, texts);
     }

@@ -43,6 +43,34 @@ public final class TwoSampleTesting {
 
     /** Rows per side of a label that enter a test by default. */
     public static final int DEFAULT_MAX_ROWS = 4000;
+
+    /**
+     * Rows per side for a JVM whose heap may grow to {@code maxHeapBytes}: {@link
+     * #DEFAULT_MAX_ROWS}, or fewer where the pooled kernel matrix of both sides ({@code (2 r)^2}
+     * floats, one Java array: {@link MmdPermutationTest}) would take more than half of that heap.
+     * The launcher's heap is a third of the memory the process runs in, so in a 1,300 MiB
+     * container (a 429 MiB heap) the 256 MB block of 4,000 rows a side did not fit beside the
+     * embeddings and `test` stopped with "out of memory (Java heap space)", exit 1; 768 and 1,024
+     * MiB likewise. Half, not all: the array is one humongous object, which needs that many free
+     * contiguous heap regions beside the rows, the texts and the classifier's folds. Depends on
+     * the heap's limit only (not on what is in use, which depends on when the collector ran), so
+     * the subsample, and the figures, stay a function of the inputs, the seed and the heap.
+     * 4,000 from a heap of 512 MB up (a machine or container of 1.5 GB or more under the
+     * launcher; 1,600 MiB ran as before).
+     *
+     * @throws IllegalArgumentException when {@code maxHeapBytes} is not positive
+     */
+    public static int maxRowsForHeap(long maxHeapBytes) {
+        if (maxHeapBytes <= 0) {
+            throw new IllegalArgumentException("heap limit must be positive, got " + maxHeapBytes);
+        }
+        // 4 (2r)^2 <= heap / 2, so r <= sqrt(heap / 32).
+        long r = (long) Math.floor(Math.sqrt(maxHeapBytes / 32.0));
+        while (r > 0 && 16 * r * r > maxHeapBytes / 2) {
+            r--; // the square root's rounding
+        }
+        return (int) Math.max(2, Math.min(DEFAULT_MAX_ROWS, r));
+    }
     /** The significance level results are read against: p below it tells the sets apart. */
     public static final double ALPHA = 0.01;
 
@@ -110,6 +138,15 @@ public final class TwoSampleTesting {
         /** P permutations, the default row counts. */
         public static Options of(int permutations, long seed) {
             return new Options(permutations, seed, DEFAULT_WITNESS_ROWS, DEFAULT_MAX_ROWS);
+        }
+
+        /**
+         * P permutations and K witness rows, with the rows per side this JVM's heap holds
+         * ({@link #maxRowsForHeap} of {@link Runtime#maxMemory}).
+         */
+        public static Options forThisHeap(int permutations, long seed, int witnessRows) {
+            return new Options(permutations, seed, witnessRows,
+                    maxRowsForHeap(Runtime.getRuntime().maxMemory()));
         }
     }
 

@@ -91,9 +91,7 @@ class CliErrorsTest {
         assertTrue(lines[0].startsWith("synalign: error: the optimiser's working set"), lines[0]);
         assertTrue(lines[0].contains("-Dorg.bytedeco.javacpp.maxbytes=SIZE")
                 && lines[0].endsWith("give it in SYNALIGN_JAVA_OPTS, which replaces the launcher's defaults, so"
-                        + " repeat them: -XX:MaxRAMPercentage=33"
-                        + " -Dorg.bytedeco.javacpp.maxbytes=100%"
-                        + " -Dorg.bytedeco.javacpp.maxphysicalbytes=270%"),
+                        + " repeat them: -XX:MaxRAMPercentage=33 -XX:+UseCompressedOops"),
                 lines[0]);
     }
 

@@ -22,8 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LauncherJavaOptionsTest {
 
-    private static final String DEFAULTS = "-XX:MaxRAMPercentage=33"
-            + " -Dorg.bytedeco.javacpp.maxbytes=100% -Dorg.bytedeco.javacpp.maxphysicalbytes=270%";
+    private static final String DEFAULTS = "-XX:MaxRAMPercentage=33 -XX:+UseCompressedOops";
 
     @Test
     void java24AndLaterGetTheUnsafeOptionAndJava17TheSameLineAsBefore(@TempDir Path dir)

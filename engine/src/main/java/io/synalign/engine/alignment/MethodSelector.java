@@ -20,8 +20,14 @@ import java.util.Locale;
  */
 final class MethodSelector {
 
-    /** The method chosen, the storage of a kept K_SS, and why, for the log. */
-    record Choice(AlignmentMethod method, KernelStorage storage, String reason) {
+    /**
+     * The method chosen, the storage of a kept K_SS, why (for the log), and the memory the plan
+     * measured it against ({@link KernelBackend#residentBudgetBytes} of the host budget): what
+     * K_SS and the optimiser's working sets (its principal submatrices) may keep together, as
+     * the host budget was before the memory the process runs in lowered it.
+     */
+    record Choice(AlignmentMethod method, KernelStorage storage, String reason,
+            long residentBudgetBytes) {
     }
 
     private MethodSelector() {
@@ -46,7 +52,8 @@ final class MethodSelector {
                         + ", in fp16 " + human(halfBytes) + ", within "
                         + where(backend, budget, hostBudgetBytes);
                 return new Choice(AlignmentMethod.EXACT, KernelStorage.FLOAT16,
-                        configured == AlignmentMethod.EXACT ? "requested; " + reason : reason);
+                        configured == AlignmentMethod.EXACT ? "requested; " + reason : reason,
+                        budget);
             }
         }
         boolean addressable = bytes != Long.MAX_VALUE;
@@ -58,10 +65,11 @@ final class MethodSelector {
         switch (configured) {
             case AUTO:
                 if (fits) {
-                    return new Choice(AlignmentMethod.EXACT, storage, needs + ", within " + where);
+                    return new Choice(AlignmentMethod.EXACT, storage, needs + ", within " + where,
+                            budget);
                 }
                 return new Choice(AlignmentMethod.RFF, storage, needs
-                        + (addressable ? ", over " + where : ""));
+                        + (addressable ? ", over " + where : ""), budget);
             case EXACT:
                 if (!fits) {
                     String why = !addressable ? "beyond what the " + backend.name()
@@ -72,9 +80,9 @@ final class MethodSelector {
                             + human(bytes) + "), " : "") + why);
                 }
                 return new Choice(AlignmentMethod.EXACT, storage, "requested; " + needs
-                        + ", within " + where);
+                        + ", within " + where, budget);
             default:
-                return new Choice(configured, storage, "requested");
+                return new Choice(configured, storage, "requested", budget);
         }
     }
 

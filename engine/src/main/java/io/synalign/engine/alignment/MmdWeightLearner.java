@@ -203,12 +203,14 @@ public final class MmdWeightLearner {
                 held = objective.formDescription();
                 LOG.info("H: {}", held);
                 int total = config.maxIterations();
+                // The working sets share the budget the plan measured K_SS against: not the host
+                // budget, which the memory the process runs in may have lowered.
                 outcome = WeightSolver.solve(objective, config, (it, value) -> {
                     trace.record(value);
                     if (it > 0) {
                         listener.onProgress("optimise", it, total, "mmd2=" + fmt(value));
                     }
-                });
+                }, choice.residentBudgetBytes());
             }
         }
         double[] weights = outcome.weights();

@@ -67,9 +67,25 @@ public final class WeightSolver {
         }
     }
 
-    /** Solves for an objective on any backend's vectors (the objective stays open). */
+    /**
+     * Solves for an objective on any backend's vectors (the objective stays open); its working
+     * sets may keep, with H, the host memory budget ({@link AlignmentConfig#memoryBudgetBytes}).
+     */
     static Solution solve(MmdObjective objective, AlignmentConfig config,
             IterationListener listener) {
+        return solve(objective, config, listener, config.memoryBudgetBytes());
+    }
+
+    /**
+     * As {@link #solve(MmdObjective, AlignmentConfig, IterationListener)}, with what H and one
+     * working set (a principal submatrix of a kept H) may keep together: the plan's resident
+     * budget ({@link MethodSelector.Choice#residentBudgetBytes}), which is the host budget
+     * lowered to the memory the process runs in. The host budget alone let a working set of
+     * 248 MiB be asked for beside a 489 MiB K_SS in a 1,600 MiB container, and JavaCPP refused
+     * it (exit 1) after the plan had measured K_SS alone.
+     */
+    static Solution solve(MmdObjective objective, AlignmentConfig config,
+            IterationListener listener, long workingSetBudgetBytes) {
         int n = objective.dimension();
         CappedSimplexProjection projection = new CappedSimplexProjection(n,
                 Math.min(1.0, config.maxWeightRatio() / n));
@@ -78,7 +94,8 @@ public final class WeightSolver {
         AcceleratedProjectedGradient optimiser = new AcceleratedProjectedGradient(
                 config.maxIterations(), config.tolerance(),
                 AcceleratedProjectedGradient.DEFAULT_ESTIMATE_PRODUCTS, config.seed(),
-                AcceleratedProjectedGradient.WorkingSets.within(config.memoryBudgetBytes()));
+                AcceleratedProjectedGradient.WorkingSets.within(
+                        Math.min(config.memoryBudgetBytes(), workingSetBudgetBytes)));
         AcceleratedProjectedGradient.Outcome outcome = optimiser.minimise(objective, projection,
                 uniform, listener == null ? IterationListener.NONE : listener);
         return new Solution(renormalise(outcome.weights(), projection), outcome.initialValue(),

@@ -51,6 +51,27 @@ final class HostMemoryHeadroom {
     }
 
     /**
+     * The share of JavaCPP's remaining off-heap allowance ({@code org.bytedeco.javacpp.maxbytes}
+     * {@code max} less the {@code used} bytes allocated now) a kept matrix may take: three
+     * quarters, as for kept random features, the rest for the fit's vectors and product buffers.
+     * A kept K_SS and the optimiser's working sets are JavaCPP allocations, which JavaCPP refuses
+     * past {@code maxbytes} (the launcher's default: the heap's size, a third of the memory)
+     * whatever the memory left: in a 1,400 MiB container the plan kept a 489 MiB K_SS within
+     * half the headroom (533 MiB), and JavaCPP, capped at 446 MiB, refused it (exit 1). {@code
+     * max <= 0} (no cap): unbounded.
+     */
+    static long offHeapKeepable(long max, long used) {
+        return max <= 0 ? Long.MAX_VALUE : Math.max(0, max - used) / 4 * 3;
+    }
+
+    /** Why the off-heap allowance bounds a budget, for the plan's log line. */
+    static String describeOffHeap(long max, long used) {
+        return String.format(Locale.ROOT, "three quarters of the %s JavaCPP may still allocate"
+                + " off-heap: org.bytedeco.javacpp.maxbytes is %s, %s allocated",
+                human(Math.max(0, max - used)), human(max), human(used));
+    }
+
+    /**
      * Where {@code budget} is below {@code asked}: why, for the plan's log line ("half of the
      * 600.0 MiB this process may still take: it runs in 768.0 MiB and holds 168.0 MiB").
      */

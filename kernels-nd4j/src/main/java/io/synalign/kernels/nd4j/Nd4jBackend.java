@@ -445,19 +445,25 @@ public final class Nd4jBackend implements KernelBackend {
     }
 
     /**
-     * K is kept in host memory: the caller's budget, but at most half of what the process may
-     * still take of the memory it runs in ({@link HostMemoryHeadroom}), so that a container's
-     * limit or a small machine makes the plan recompute or use random features instead of
-     * having the process killed.
+     * K is kept in host memory, in JavaCPP allocations: the caller's budget, but at most half of
+     * what the process may still take of the memory it runs in ({@link HostMemoryHeadroom}), so
+     * that a container's limit or a small machine makes the plan recompute or use random
+     * features instead of having the process killed, and at most three quarters of what JavaCPP
+     * may still allocate ({@link HostMemoryHeadroom#offHeapKeepable}), which it refuses past its
+     * cap whatever the memory left. The optimiser's working sets share this budget with K_SS.
      */
     @Override
     public long residentBudgetBytes(long hostBudgetBytes) {
         long limit = HostMemoryHeadroom.limitBytes();
         long held = HostMemoryHeadroom.heldBytes();
         long keepable = HostMemoryHeadroom.keepable(limit, held);
-        if (keepable < hostBudgetBytes) {
-            lastBudgetReason.set(HostMemoryHeadroom.describe(limit, held));
-            return keepable;
+        long max = org.bytedeco.javacpp.Pointer.maxBytes();
+        long used = org.bytedeco.javacpp.Pointer.totalBytes();
+        long offHeap = HostMemoryHeadroom.offHeapKeepable(max, used);
+        if (Math.min(keepable, offHeap) < hostBudgetBytes) {
+            lastBudgetReason.set(offHeap < keepable ? HostMemoryHeadroom.describeOffHeap(max, used)
+                    : HostMemoryHeadroom.describe(limit, held));
+            return Math.min(keepable, offHeap);
         }
         lastBudgetReason.remove();
         return hostBudgetBytes;

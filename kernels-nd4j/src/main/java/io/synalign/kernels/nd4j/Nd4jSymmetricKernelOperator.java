@@ -277,7 +277,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                         + " -Dorg.bytedeco.javacpp.maxphysicalbytes=SIZE (now %s), or free"
                         + " memory", mib(Pointer.maxPhysicalBytes()))
                 : String.format(Locale.ROOT, "raise JavaCPP's cap with"
-                        + " -Dorg.bytedeco.javacpp.maxbytes=SIZE (it defaults to -Xmx; now %s)",
+                        + " -Dorg.bytedeco.javacpp.maxbytes=SIZE (JavaCPP defaults it to -Xmx, synalign's command line to a third of the memory; now %s)",
                         mib(Pointer.maxBytes()));
         return new NativeMemoryException(String.format(Locale.ROOT,
                 "the optimiser's working set (%,d of %,d rows, %s beside the kept K_SS's %s,"

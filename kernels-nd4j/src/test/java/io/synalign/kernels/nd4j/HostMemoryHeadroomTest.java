@@ -33,6 +33,46 @@ class HostMemoryHeadroomTest {
                 + " holds 1.5 GiB", HostMemoryHeadroom.describe(24L << 30, 1536 * MIB));
     }
 
+    @Test
+    void threeQuartersOfJavaCppsRemainingAllowance() {
+        assertEquals(300 * MIB, HostMemoryHeadroom.offHeapKeepable(500 * MIB, 100 * MIB));
+        assertEquals(0, HostMemoryHeadroom.offHeapKeepable(500 * MIB, 600 * MIB));
+        assertEquals(Long.MAX_VALUE, HostMemoryHeadroom.offHeapKeepable(0, 100 * MIB),
+                "no cap: unbounded");
+        assertEquals("three quarters of the 400.0 MiB JavaCPP may still allocate off-heap:"
+                + " org.bytedeco.javacpp.maxbytes is 500.0 MiB, 100.0 MiB allocated",
+                HostMemoryHeadroom.describeOffHeap(500 * MIB, 100 * MIB));
+    }
+
+    /**
+     * JavaCPP refuses its allocations past {@code maxbytes} whatever the memory left: in a
+     * 1,400 MiB container (the launcher's maxbytes then 446 MiB) the plan kept a 489 MiB K_SS
+     * within half the headroom, 533 MiB, and JavaCPP refused it (exit 1). A child JVM with
+     * plenty of resident room (8 GiB) and maxbytes 600 MiB: the 2 GiB budget comes down to three
+     * quarters of what JavaCPP may still allocate, with that reason (2 GiB on the old code).
+     */
+    @Test
+    void aCapOnJavaCppsAllocationsLowersTheResidentBudgetAndSaysWhy(@TempDir Path dir)
+            throws IOException, InterruptedException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(HostMemoryHeadroom.limitBytes() > (6L << 30),
+                "this machine has less than 6 GiB");
+        long max = 600 * MIB;
+        Map<String, String> out = parse(ChildJvm.run(dir, BudgetUnderPhysicalCap.class,
+                "-Dorg.bytedeco.javacpp.maxphysicalbytes=8g",
+                "-Dorg.bytedeco.javacpp.maxbytes=" + max));
+        assertEquals(max, Long.parseLong(out.get("maxBytes")));
+        long budget = Long.parseLong(out.get("budget"));
+        long usedBefore = Long.parseLong(out.get("usedBefore"));
+        long usedAfter = Long.parseLong(out.get("usedAfter"));
+        assertTrue(budget >= (max - usedAfter) / 4 * 3 && budget <= (max - usedBefore) / 4 * 3,
+                "budget " + budget + " outside [" + (max - usedAfter) / 4 * 3 + ", "
+                        + (max - usedBefore) / 4 * 3 + "]");
+        String reason = out.get("reason");
+        assertTrue(reason.startsWith("three quarters of the ") && reason.contains(
+                "JavaCPP may still allocate off-heap: org.bytedeco.javacpp.maxbytes is 600.0 MiB"),
+                reason);
+    }
+
     /**
      * This JVM's own figures (the child JVMs below are not what a mutation run changes): a limit
      * that is positive and above what the process holds, at most the machine's memory and
