@@ -402,9 +402,9 @@ class ClassifierTwoSampleOracleTest {
     }
 
     /**
-     * The loss and its gradient against the definition written out in double, at parameters that
-     * put rows at margins up to 800 either side (where {@code log(1 + exp(m))} taken directly
-     * overflows) and a non-zero intercept, which the penalty leaves out.
+     * The loss and its gradient against the definition written out in double, at parameters of
+     * scale 0.1, 3 and 400 (margins in the hundreds either side, where {@code log(1 + exp(m))}
+     * taken directly overflows) and a non-zero intercept, which the penalty leaves out.
      */
     @Test
     void theLogLossAndItsGradientAreTheDefinitions() {
