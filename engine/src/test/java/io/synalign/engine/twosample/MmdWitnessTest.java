@@ -3,6 +3,7 @@ package io.synalign.engine.twosample;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.engine.alignment.TestBackends;
 import io.synalign.engine.alignment.WeightedMmd;
@@ -110,6 +111,19 @@ class MmdWitnessTest {
             assertThrows(IllegalArgumentException.class, () -> MmdWitness.values(b, x, x,
                     TestBackends.gaussian(3, 5, r, 1, 0), null, 1));
             assertThrows(IllegalArgumentException.class, () -> MmdWitness.values(b, x, x, x, null, 0));
+            // The witness's own checks, not the backend's that would follow (pit28): each side's
+            // columns, and every bandwidth that is not positive and finite.
+            String points = assertThrows(IllegalArgumentException.class, () -> MmdWitness.values(b,
+                    TestBackends.gaussian(2, 5, r, 1, 0), x, x, null, 1)).getMessage();
+            assertTrue(points.contains("points 5, real 4, synthetic 4 columns"), points);
+            String synthetic = assertThrows(IllegalArgumentException.class, () -> MmdWitness.values(b,
+                    x, x, TestBackends.gaussian(3, 5, r, 1, 0), null, 1)).getMessage();
+            assertTrue(synthetic.contains("points 4, real 4, synthetic 5 columns"), synthetic);
+            for (double sigma : new double[] {Double.POSITIVE_INFINITY, Double.NaN, -1, 0}) {
+                String m = assertThrows(IllegalArgumentException.class,
+                        () -> MmdWitness.values(b, x, x, x, null, sigma)).getMessage();
+                assertTrue(m.equals("bandwidth must be positive and finite, got " + sigma), m);
+            }
         }
     }
 }

@@ -167,6 +167,18 @@ class ParallelFoldsTest {
         assertSame(checked, wrapped.getCause());
     }
 
+    /** An Error a fold throws comes back as it is, not wrapped as a checked exception would be (pit28). */
+    @Test
+    void anErrorComesBackAsItIs() {
+        LinkageError error = new LinkageError("fold 2");
+        LinkageError thrown = assertThrows(LinkageError.class, () -> ParallelFolds.run(3, f -> {
+            if (f == 2) {
+                throw error;
+            }
+        }));
+        assertSame(error, thrown);
+    }
+
     @SuppressWarnings("unchecked")
     private static <T extends Throwable> void sneaky(Throwable t) throws T {
         throw (T) t;
