@@ -1,6 +1,7 @@
 package io.synalign.kernels.nd4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
@@ -10,14 +11,14 @@ import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.TestInstance;
 
 /**
  * The kept K_XX's products where it is flat, against an independent double oracle
- * ({@code g = expm1(-d^2 / (2 sigma^2))} of distances in double), at 10 x the rows' median
- * distance, where every cell is shifted ({@link ShiftedTiles}, g about -0.005) and a fit's MMD^2
+ * ({@code g = expm1(-d^2 / (2 sigma^2))} of distances in double), at {@code sigma = 10 sqrt(2 d)},
+ * 10 x the typical distance of the Gaussian rows, where every cell is shifted ({@link ShiftedTiles}, g about -0.005) and a fit's MMD^2
  * near its optimum is about {@code 1e-6} of the g terms it cancels (docs/RELIABILITY.md, helper
  * gemv28): what the optimiser compares from one iteration to the next is the product's rounding
  * that changes with w, so these tests hold that, not the product's level.
@@ -66,7 +67,7 @@ class FlatProductSumsTest {
             assertLowPartReaches(k, g, w, n + " x " + d + " kept");
             int[] rows = IntStream.range(0, n).filter(i -> i % 3 != 1).toArray();
             try (KernelOperator sub = k.principalSubmatrix(rows, Long.MAX_VALUE)) {
-                assertTrue(sub != null, "a submatrix within an unbounded budget");
+                assertNotNull(sub, "a submatrix within an unbounded budget");
                 double[][] gs = new double[rows.length][rows.length];
                 double[] ws = new double[rows.length];
                 for (int a = 0; a < rows.length; a++) {
