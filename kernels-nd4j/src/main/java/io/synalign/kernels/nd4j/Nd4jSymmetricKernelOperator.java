@@ -55,6 +55,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gathers comes from a shifted cell; other entries from shifted cells are stored as
  * {@code 1 + g}. With no cell shifted (ordinary bandwidths) every value and bit is as before.
  *
+ * <p>Sums of a shifted panel ({@link #panelShifted}): near a fit's optimum at a flat bandwidth
+ * the MMD^2 is about {@code 1e-6} of the {@code g} terms it cancels and gains far less than that
+ * per iteration, so the float32 rounding of a product, which changes from one w to the next, must
+ * stay below that gain, or the optimiser takes it for a rise, restarts and stops early. A panel
+ * with a shifted cell therefore (1) sums its own GEMV in blocks of {@value #SUM_COLUMNS} columns
+ * (one SGEMV each, the blocks' float results added in double), not over all its up to n columns:
+ * g has one sign, so float's rounding grows with the partial sums, about n / 128 times smaller
+ * per block; and (2) multiplies by the part of w that rounding it to float dropped,
+ * {@code fl(w - fl(w))}, one more SGEMV each way (a term about {@code 6e-8} of {@code G w}, so
+ * float's own rounding of it does not matter): w's rounding otherwise moves {@code G w} by
+ * {@code G (fl(w) - w)}, which does not average out over the rows of {@code w^T K w} (g has one
+ * sign). Measured at 10 x the median bandwidth on docs/RELIABILITY.md's 1,500 x 500 x 32 rows,
+ * near the fit's optimum: the float32 share of {@code w^T K w} moved by 9.4e-12 r.m.s. from one
+ * point to the next 1e-6 away (8.8e-12 from the long sums, 5.0e-12 from w's rounding; either mend
+ * alone left 6.4e-12 and 8.8e-12), with both mends 2.6e-12, while the float64 reference's fit
+ * gains 1e-11 to 3e-11 an iteration there; the fit stopped at 1.88e-8 (the reference 6.4e-9) and
+ * now reaches 6.43e-9 (helper gemv28). Cost, in a shifted panel only: about n / 128 SGEMV calls
+ * instead of one and two more passes over it (1.74 times the old product at n = 16,000, every
+ * cell shifted); the other panels, and so every product at an ordinary bandwidth, make exactly
+ * the calls they made before, and give the same bits.
+ *
  * <p>Cancellation ({@link Cancellation}): the build asks for the calling thread's interrupt
  * before each block of rows, and a working set's gather before each panel, on whichever worker
  * takes it; once interrupted no worker starts another, and the constructor (or
@@ -93,6 +114,18 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private final FloatPointer weightsPtr;
     private final FloatPointer onesPtr;
     private final float[] weightsHost;
+    /**
+     * {@code fl(w - fl(w))}, what rounding w to float dropped: the shifted panels' second GEMVs
+     * (see the class comment).
+     */
+    private final INDArray low;
+    private final FloatPointer lowPtr;
+    private final float[] lowHost;
+    /**
+     * Whether panel p has a shifted cell: its product sums in blocks of the cell width and adds
+     * the low part of w (set with {@link #anyShifted}).
+     */
+    private final boolean[] panelShifted;
     /** Cell columns: {@code ceil(n / 256)}. */
     private final int chunks;
     /**
@@ -165,6 +198,10 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.weightsPtr = Buffers.floatPointer(weights);
         this.onesPtr = Buffers.floatPointer(ones);
         this.weightsHost = new float[n];
+        this.low = Buffers.floats(n);
+        this.lowPtr = Buffers.floatPointer(low);
+        this.lowHost = new float[n];
+        this.panelShifted = new boolean[layout.panels()];
         this.chunks = (n + ShiftedTiles.COLS - 1) / ShiftedTiles.COLS;
         this.shifted = new boolean[Math.multiplyExact(layout.panels(), chunks)];
     }
@@ -183,15 +220,21 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         return count;
     }
 
-    /** Sets {@link #anyShifted} and {@link #allShifted} from the stored cells' flags. */
+    /**
+     * Sets {@link #panelShifted}, {@link #anyShifted} and {@link #allShifted} from the stored
+     * cells' flags.
+     */
     private void summariseShifts() {
         boolean any = false;
         boolean all = true;
         for (int p = 0; p < layout.panels(); p++) {
+            boolean panel = false;
             for (int v = layout.start(p) / ShiftedTiles.COLS; v < chunks; v++) {
-                any |= shifted(p, v);
+                panel |= shifted(p, v);
                 all &= shifted(p, v);
             }
+            panelShifted[p] = panel;
+            any |= panel;
         }
         anyShifted = any;
         allShifted = any && all;
@@ -533,19 +576,30 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
-        product(weightsPtr, w, out);
+        if (!anyShifted) {
+            product(weightsPtr, null, w, out);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            lowHost[i] = (float) (w[i] - weightsHost[i]);
+        }
+        lowPtr.put(lowHost, 0, n);
+        product(weightsPtr, lowPtr, w, out);
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        product(onesPtr, null, out);
+        product(onesPtr, null, null, out); // ones are floats: no low part
     }
 
     /**
      * out = K vector; n >= 1 (the base class answers an empty kernel); {@code weights} the vector
-     * in double (null: all ones), whose sums the shifted cells add.
+     * in double (null: all ones), whose sums the shifted cells add; {@code lowVector} what
+     * rounding it to {@code vector} dropped, or null (nothing, or no panel shifted), which the
+     * shifted panels add.
      */
-    private void product(FloatPointer vector, double[] weights, double[] out) {
+    private void product(FloatPointer vector, FloatPointer lowVector, double[] weights,
+            double[] out) {
         // The groups handed out as workers come free, each asking for the caller's interrupt
         // first (a cancelled product throws here, before out is written). Each worker's
         // scratch is this operator's, which one product at a time uses (not thread-safe).
@@ -560,15 +614,33 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 int w = layout.width(p);
                 FloatPointer panel = OpenBlas.at(kernelPtr, layout.offset(p));
                 FloatPointer tail = OpenBlas.at(vector, start);
-                OpenBlas.gemv(false, h, w, panel, w, tail, tmp);
-                for (int r = 0; r < h; r++) {
-                    own[start + r] = host.get(r);
+                boolean flat = panelShifted[p];
+                if (flat) {
+                    ownInBlocks(panel, start, h, w, vector, tmp, host);
+                    if (lowVector != null) {
+                        OpenBlas.gemv(false, h, w, panel, w, OpenBlas.at(lowVector, start), tmp);
+                        for (int r = 0; r < h; r++) {
+                            own[start + r] += host.get(r);
+                        }
+                    }
+                } else {
+                    OpenBlas.gemv(false, h, w, panel, w, tail, tmp);
+                    for (int r = 0; r < h; r++) {
+                        own[start + r] = host.get(r);
+                    }
                 }
                 if (w > h) {
                     OpenBlas.gemv(true, h, w - h, OpenBlas.at(panel, h), w, tail, tmp);
                     int base = start + h;
                     for (int j = 0; j < w - h; j++) {
                         mine[base + j] += host.get(j);
+                    }
+                    if (flat && lowVector != null) {
+                        OpenBlas.gemv(true, h, w - h, OpenBlas.at(panel, h), w,
+                                OpenBlas.at(lowVector, start), tmp);
+                        for (int j = 0; j < w - h; j++) {
+                            mine[base + j] += host.get(j);
+                        }
                     }
                 }
             }
@@ -583,6 +655,39 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         if (anyShifted) {
             addShiftedSums(weights == null ? ShiftedTiles.onesPrefix(n)
                     : ShiftedTiles.prefixSums(weights), out);
+        }
+    }
+
+    /**
+     * Columns per float32 sum of a shifted panel's own product (half the cell width). At 10 x
+     * the median bandwidth on five 1,500 x 500 x 32 sets, blocks of 256 left one fit at 2.3
+     * times the float64 reference's MMD^2, blocks of 128 none; they cost 1.59 and 1.74 times the
+     * old product at n = 16,000 with every cell shifted (docs/RELIABILITY.md, helper gemv28).
+     */
+    static final int SUM_COLUMNS = ShiftedTiles.COLS / 2;
+
+    /**
+     * {@code own[start..start + h) = K_{I,J} vector_J} of a shifted panel: one SGEMV per block of
+     * columns cut at multiples of {@link #SUM_COLUMNS} (the first block from the panel's first
+     * column to the next cut), each block's float results added in double in column order (see
+     * the class comment).
+     */
+    private void ownInBlocks(FloatPointer panel, int start, int h, int w, FloatPointer vector,
+            FloatPointer tmp, FloatBuffer host) {
+        Arrays.fill(own, start, start + h, 0.0);
+        FloatPointer a = new FloatPointer(panel);
+        FloatPointer x = new FloatPointer(vector);
+        long a0 = panel.position();
+        long x0 = vector.position();
+        for (int c0 = start; c0 < start + w; ) {
+            int c1 = Math.min(start + w, (c0 / SUM_COLUMNS + 1) * SUM_COLUMNS);
+            a.position(a0 + c0 - start);
+            x.position(x0 + c0);
+            OpenBlas.gemv(false, h, c1 - c0, a, w, x, tmp);
+            for (int r = 0; r < h; r++) {
+                own[start + r] += host.get(r);
+            }
+            c0 = c1;
         }
     }
 
@@ -651,7 +756,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             spare.close();
             spare = null;
         }
-        Buffers.close(weights, ones);
+        Buffers.close(weights, ones, low);
         Buffers.close(scratch);
     }
 }
