@@ -54,8 +54,22 @@ final class OffHeapCaps {
         }
     }
 
-    /** The memory the JVM sizes its heap from, bytes; 0 where it cannot be read. */
+    /**
+     * The memory the JVM sizes its heap from, bytes; 0 where it cannot be read. Never throws: it
+     * runs before the locale check, and under an ASCII locale in a working directory the locale
+     * cannot name the management classes fail to initialise (their file permission resolves
+     * {@code user.dir}); the caps are then left to JavaCPP and the check refuses the directory
+     * with its one line (exit 2), as {@code LocaleCharsetTest} holds.
+     */
     static long memoryBytes() {
+        try {
+            return readMemoryBytes();
+        } catch (RuntimeException | LinkageError e) {
+            return 0;
+        }
+    }
+
+    private static long readMemoryBytes() {
         try {
             VMOption maxRam = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class)
                     .getVMOption("MaxRAM");

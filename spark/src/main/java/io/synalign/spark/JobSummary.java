@@ -17,9 +17,10 @@ import org.apache.hadoop.fs.Path;
  * Hadoop path through a hidden temporary file renamed into place (nothing partial is left).
  * {@code {"labels": {LABEL: {"real", "synthetic", "fitted", "bandwidth", "mmd2_uniform",
  * "mmd2_weighted", "mmd2_kind", "mmd2_rff_uniform", "mmd2_rff_weighted", "ess", "positive",
- * "iterations", "converged", "share"}}, "synthetic_rows", "passes", "seconds": {"setup",
- * "optimise"}, "sampled"}}; {@code mmd2_kind} says whether the MMD² is exact or the rff
- * estimate.
+ * "iterations", "converged", "share", "rff_centred"}}, "synthetic_rows", "passes", "seconds":
+ * {"setup", "optimise"}, "sampled"}}; {@code mmd2_kind} says whether the MMD² is exact or the rff
+ * estimate; {@code rff_centred} whether the label's feature map was taken about a centre (rows
+ * far from the origin; the log says it too).
  */
 final class JobSummary {
 
@@ -46,6 +47,7 @@ final class JobSummary {
             l.put("iterations", f.iterations());
             l.put("converged", f.converged());
             l.put("share", f.targetShare());
+            l.put("rff_centred", f.centred());
             labels.put(f.label(), l);
         }
         Map<String, Object> doc = new LinkedHashMap<>();

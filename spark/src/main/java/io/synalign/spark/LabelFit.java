@@ -20,11 +20,13 @@ package io.synalign.spark;
  * @param exactWeighted the exact MMD^2 at the learned weights, or NaN likewise
  * @param effectiveSampleSize Kish's ESS of the label's weights (0 when not fitted)
  * @param positive rows of the label with a positive weight
+ * @param centred whether the label's random-feature map was evaluated about a centre (its rows
+ *     lie more than two bandwidths from the origin: {@code FeatureCentre}); false when not fitted
  */
 public record LabelFit(String label, int realRows, int syntheticRows, boolean fitted,
         double bandwidth, long seed, double mmd2Uniform, double mmd2Weighted, int iterations,
         boolean converged, int products, double targetShare, double exactUniform,
-        double exactWeighted, double effectiveSampleSize, int positive) {
+        double exactWeighted, double effectiveSampleSize, int positive, boolean centred) {
 
     /** Whether the exact MMD^2 was computed. */
     public boolean exact() {

@@ -186,7 +186,8 @@ public final class SparkWeightLearner {
                     f == null ? Double.NaN : f.value(), f == null ? 0 : f.iterations(),
                     f != null && f.converged(), f == null ? 0 : f.products(),
                     groups.targetShare(l), exact[l][0], exact[l][1],
-                    positive == 0 ? 0 : WeightedMmd.effectiveSampleSize(weights[l]), positive));
+                    positive == 0 ? 0 : WeightedMmd.effectiveSampleSize(weights[l]), positive,
+                    fitted && featureMaps.centred(l)));
         }
         LOG.info("Spark RFF alignment done: {} passes, set-up {} s, optimisation {} s", passes,
                 String.format(Locale.ROOT, "%.2f", setup),

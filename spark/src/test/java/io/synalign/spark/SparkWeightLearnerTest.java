@@ -318,6 +318,9 @@ class SparkWeightLearnerTest {
                 int l = groups.labels().indexOf(label);
                 FloatMatrix rows = rowsOf(real, label);
                 float[] want = FeatureCentre.choose(rows, sigma[l]);
+                // What the summary reports (rff_centred): the map the fit took.
+                assertEquals(!label.equals("near"), result.fits().get(l).centred(),
+                        "label " + label + "'s fit says whether its map was centred");
                 if (label.equals("near")) {
                     assertNull(want, "the single machine does not centre label near");
                     assertNull(centres[l], "label near stays uncentred");

@@ -544,6 +544,8 @@ class SynAlignSparkJobTest {
         for (String label : List.of("pos", "neg")) {
             com.fasterxml.jackson.databind.JsonNode l = doc.path("labels").path(label);
             assertEquals("exact", l.path("mmd2_kind").asText(), l.toString());
+            assertTrue(l.path("rff_centred").isBoolean(), l.toString());
+            assertFalse(l.path("rff_centred").asBoolean(), "rows near the origin: " + l);
             // The exact MMD^2, recomputed here from the rows, the weights and the bandwidth.
             List<Integer> si = new ArrayList<>();
             List<Integer> ri = new ArrayList<>();
