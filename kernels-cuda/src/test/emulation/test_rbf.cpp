@@ -55,6 +55,27 @@ double dot_abs(const Rows& a, int i, const Rows& b, int j) {
     return s;
 }
 
+// ||x_i - y_j||^2 by the difference form in double: the rows' own distance.
+double rows_distance2(const Rows& x, int i, const Rows& y, int j) {
+    double s = 0;
+    for (int k = 0; k < x.d; k++) {
+        const double v = (double) x.row(i)[k] - y.row(j)[k];
+        s += v * v;
+    }
+    return s;
+}
+
+// exp(-gamma ||x_i - y_j||^2) in double for every pair, row-major: the rows' double kernel.
+std::vector<double> rows_kernel(const Rows& x, const Rows& y, float gamma) {
+    std::vector<double> k((size_t) x.n * y.n);
+    for (int i = 0; i < x.n; i++) {
+        for (int j = 0; j < y.n; j++) {
+            k[(size_t) i * y.n + j] = std::exp(-(double) gamma * rows_distance2(x, i, y, j));
+        }
+    }
+    return k;
+}
+
 /**
  * The GEMM's dots of rows [start, start + count) of X against all rows of Y, row-major
  * (rounded once). On the self diagonal the dot is nudged off ||x||^2 (as float32 GEMMs do), so
@@ -685,17 +706,7 @@ void far_pairs_case(bool clusters) {
     }
     const double sigma = clusters ? 3.0 : 0.01;
     const float gamma = (float) (1.0 / (2.0 * sigma * sigma));
-    std::vector<double> want((size_t) n * m);
-    for (int i = 0; i < n; i++) {
-        for (int j = 0; j < m; j++) {
-            double s = 0;
-            for (int k = 0; k < d; k++) {
-                const double v = (double) x.row(i)[k] - y.row(j)[k];
-                s += v * v;
-            }
-            want[(size_t) i * m + j] = std::exp(-(double) gamma * s);
-        }
-    }
+    const std::vector<double> want = rows_kernel(x, y, gamma);
     std::vector<double> w(m);
     harness::Rng rng(n * 5 + m);
     double wabs = 0;
@@ -764,12 +775,7 @@ double median_distance(const Rows& x, const Rows& y) {
     std::vector<double> d;
     for (int i = 0; i < x.n; i++) {
         for (int j = 0; j < y.n; j++) {
-            double s = 0;
-            for (int k = 0; k < x.d; k++) {
-                const double v = (double) x.row(i)[k] - y.row(j)[k];
-                s += v * v;
-            }
-            d.push_back(std::sqrt(s));
+            d.push_back(std::sqrt(rows_distance2(x, i, y, j)));
         }
     }
     std::nth_element(d.begin(), d.begin() + d.size() / 2, d.end());
@@ -800,17 +806,7 @@ void flat_case(double factor, int n, int m, int d, bool groups) {
     const Rows& y = self ? x : other;
     m = y.n;
     const float gamma = (float) (1.0 / (2.0 * sigma * sigma));
-    std::vector<double> kd((size_t) n * m);
-    for (int i = 0; i < n; i++) {
-        for (int j = 0; j < m; j++) {
-            double s = 0;
-            for (int k = 0; k < d; k++) {
-                const double v = (double) x.row(i)[k] - y.row(j)[k];
-                s += v * v;
-            }
-            kd[(size_t) i * m + j] = std::exp(-(double) gamma * s);
-        }
-    }
+    const std::vector<double> kd = rows_kernel(x, y, gamma);
     std::vector<double> w(m);
     harness::Rng rng(n * 7 + m);
     for (double& v : w) {
