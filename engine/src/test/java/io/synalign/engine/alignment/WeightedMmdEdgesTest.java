@@ -128,10 +128,16 @@ class WeightedMmdEdgesTest {
             assertArrayEquals(plain, told, 0.0);
             assertArrayEquals(plain, WeightedMmd.valuesAgainstPopulation(backend, X, Y, 1.3,
                     null, weights), 0.0);
-            // No row of Y at all: no pair to estimate its term from, NaN like one row.
-            double[] none = WeightedMmd.valuesAgainstPopulation(backend, X,
-                    new FloatMatrix(0, 3, new float[0]), 1.3, weights);
-            assertTrue(Double.isNaN(none[0]) && Double.isNaN(none[1]), Arrays.toString(none));
+            // One row of Y, or none: no pair to estimate its term from, NaN, and no kernel
+            // product made for it.
+            AtomicInteger products = new AtomicInteger();
+            KernelBackend counting = countingProducts(backend, products, new AtomicInteger());
+            for (int m = 0; m < 2; m++) {
+                double[] none = WeightedMmd.valuesAgainstPopulation(counting, X,
+                        new FloatMatrix(m, 3, Arrays.copyOf(Y.data(), 3 * m)), 1.3, weights);
+                assertTrue(Double.isNaN(none[0]) && Double.isNaN(none[1]), Arrays.toString(none));
+            }
+            assertEquals(0, products.get(), "kernel products for fewer than 2 rows of Y");
         }
     }
 
@@ -161,6 +167,29 @@ class WeightedMmdEdgesTest {
             assertTrue(Thread.interrupted(), "the interrupt status is kept");
             assertArrayEquals(whole, WeightedMmd.valuesAgainstPopulation(counting, X, Y, 1.3,
                     weights), 0.0);
+        }
+    }
+
+    /**
+     * The same for {@link WeightedMmd#values}, interrupted as K_XX's operator is made (the
+     * third {@code rbfOperator}, after the row sums of K_XY and K_YY): no product begins.
+     */
+    @Test
+    void anInterruptAsKxxIsMadeBeginsNoProduct() {
+        AtomicInteger afterInterrupt = new AtomicInteger();
+        AtomicInteger products = new AtomicInteger();
+        double[][] weights = {WeightedMmd.normalised(null, 29),
+            TestBackends.randomSimplexPoint(29, new Random(7))};
+        try (KernelBackend backend = new ReferenceBackend()) {
+            io.synalign.engine.InterruptingBackend interrupting =
+                    io.synalign.engine.InterruptingBackend.at("rbfOperator", 3);
+            KernelBackend counting = countingProducts(interrupting.wrap(backend), products,
+                    afterInterrupt);
+            assertThrows(CancellationException.class,
+                    () -> WeightedMmd.values(counting, X, Y, 1.3, weights));
+            assertTrue(interrupting.interrupted());
+            assertEquals(0, afterInterrupt.get(), "products begun after the interrupt");
+            assertTrue(Thread.interrupted(), "the interrupt status is kept");
         }
     }
 

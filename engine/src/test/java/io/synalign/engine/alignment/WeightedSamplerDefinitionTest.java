@@ -266,8 +266,9 @@ class WeightedSamplerDefinitionTest {
     }
 
     /**
-     * Targets exactly on a cumulative sum, from crafted seeds: u = 0.75 (3 * 2^51 + 0.5 rounds
-     * to 3 * 2^51) on weights summing to 4 hits a sum of 3, which must take the next positive
+     * Targets exactly on a cumulative sum, from crafted seeds: u = 0.5 on weights summing to 2
+     * hits a sum of 1, u = 0.75 (3 * 2^51 + 0.5 rounds to 3 * 2^51) on weights summing to 4 a
+     * sum of 3, which must take the next positive
      * row (the first whose sum EXCEEDS the target), however many zero rows share that sum; u
      * rounded to 1 hits the total, which must take the last positive row, never a zero-weight
      * row after it or one past the end.
@@ -278,6 +279,13 @@ class WeightedSamplerDefinitionTest {
         assertEquals(0.75, uniforms(threeQuarters, 1)[0]);
         long one = seedGiving(-1L); // every bit set: x >>> 11 = 2^53 - 1, u = 1
         assertEquals(1.0, uniforms(one, 1)[0]);
+        // u = 0.5 from 2^52 + 0.5, rounded to even; 2^52 - 0.5 would be exact, a target below.
+        long half = seedGiving((1L << 52) << 11);
+        assertEquals(0.5, uniforms(half, 1)[0]);
+        assertArrayEquals(new int[] {1}, WeightedSampler.sampleWithReplacement(new double[] {1, 1},
+                1, half));
+        assertArrayEquals(new int[] {2}, WeightedSampler.sampleWithReplacement(
+                new double[] {2, 0, 2}, 1, half));
         double[][] cases = {{3, 1}, {0, 3, 1}, {3, 0, 0, 1, 0}, {1, 2, 0, 0, 1}, {3, 1, 0, 0}};
         int[] atThreeQuarters = {1, 2, 3, 4, 1};
         int[] atOne = {1, 2, 3, 4, 1};
