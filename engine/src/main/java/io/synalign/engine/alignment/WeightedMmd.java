@@ -164,10 +164,15 @@ public final class WeightedMmd {
      * Kish's effective sample size {@code (sum w)^2 / sum w^2}: n for uniform weights, 1 when one
      * row holds all the weight.
      *
-     * @throws IllegalArgumentException on an empty, negative, non-finite or all-zero vector
+     * @throws IllegalArgumentException on a null, empty, negative, non-finite or all-zero vector
      */
     public static double effectiveSampleSize(double[] weights) {
-        double[] w = normalised(weights, weights == null ? 0 : weights.length);
+        if (weights == null) {
+            // normalised(null, n) means n uniform weights; here there is no n, and null went
+            // through as no weights at all: 1 / 0, an infinite sample size.
+            throw new IllegalArgumentException("no weights (null)");
+        }
+        double[] w = normalised(weights, weights.length);
         double squares = 0;
         for (double v : w) {
             squares += v * v;
