@@ -1,5 +1,6 @@
 package io.synalign.spark;
 
+import io.synalign.engine.alignment.WeightedSampler;
 import java.io.Serializable;
 import java.util.Comparator;
 import java.util.List;
@@ -21,8 +22,6 @@ import org.apache.spark.api.java.JavaRDD;
  * Cost: O(N_rows log N) on the executors, O(N) keys to the driver.
  */
 public final class DistributedSampler {
-
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
 
     private DistributedSampler() {
     }
@@ -85,15 +84,6 @@ public final class DistributedSampler {
 
     /** {@code log(-log u_row) - log w}: the single-machine sampler's key of that row. */
     static double key(long row, double weight, long seed) {
-        long state = seed + (row + 1) * GOLDEN;
-        double u = ((mix(state) >>> 11) + 0.5) * 0x1.0p-53;
-        return Math.log(-Math.log(u)) - Math.log(weight);
-    }
-
-    /** The SplitMix64 output function (Steele, Lea and Flood, OOPSLA 2014). */
-    static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
+        return WeightedSampler.key(row, weight, seed);
     }
 }

@@ -11,7 +11,8 @@ import java.util.Arrays;
  * distribution of {@code n} successive draws, each picking a not-yet-drawn row with probability
  * proportional to its weight. Keys are compared in log space, as {@code log(-log u_i) - log w_i}
  * (smaller is better; a monotone transform of the key), so that tiny weights and {@code u}
- * close to 1 neither underflow to 0 nor tie. Rows with weight 0 are never drawn. Cost: O(N log N)
+ * close to 1 neither underflow to 0 nor tie; {@code -log u_i} is computed from the exact
+ * {@code 1 - u_i} where {@code u_i >= 1/2} ({@link #minusLogUniform}). Rows with weight 0 are never drawn. Cost: O(N log N)
  * for N rows (one sort of the keys), O(N) memory.
  *
  * <p>Inclusion probabilities: for {@code n = 1} row {@code i} is drawn with probability exactly
@@ -162,13 +163,37 @@ public final class WeightedSampler {
     /** {@code log(-log u_i) - log w_i} per row (infinite for weight 0). */
     static double[] keys(double[] weights, long seed) {
         double[] keys = new double[weights.length];
-        long state = seed;
         for (int i = 0; i < weights.length; i++) {
-            state += 0x9E3779B97F4A7C15L;
-            double u = ((mix(state) >>> 11) + 0.5) * 0x1.0p-53;
-            keys[i] = Math.log(-Math.log(u)) - Math.log(weights[i]);
+            keys[i] = key(i, weights[i], seed);
         }
         return keys;
+    }
+
+    /**
+     * Row {@code row}'s key {@code log(-log u) - log w} for {@code seed}: its uniform is the
+     * {@code (row + 1)}-th SplitMix64 output of the seed, so any machine holding the row computes
+     * the same key (the Spark sampler draws by this function too).
+     *
+     * @return the key; infinite for weight 0
+     */
+    public static double key(long row, double weight, long seed) {
+        long bits = mix(seed + (row + 1) * 0x9E3779B97F4A7C15L) >>> 11;
+        return Math.log(minusLogUniform(bits)) - Math.log(weight);
+    }
+
+    /**
+     * {@code -log u} for the uniform {@code u = (r + 1/2) 2^-53} of the 53-bit integer {@code r},
+     * a standard exponential variate, to the last bit. For {@code u >= 1/2} it is computed from
+     * {@code 1 - u = (2^53 - 1 - r + 1/2) 2^-53}, which is exact in double: {@code -log(u)} of
+     * the rounded {@code u} would keep few of the exponential's bits there (for the top
+     * {@code r}, {@code u} rounds to 1 and the key becomes {@code -infinity}, which drew that row
+     * first whatever its weight).
+     */
+    static double minusLogUniform(long r) {
+        if (r < (1L << 52)) {
+            return -Math.log((r + 0.5) * 0x1.0p-53);
+        }
+        return -Math.log1p(-(((1L << 53) - 1 - r) + 0.5) * 0x1.0p-53);
     }
 
     /**

@@ -38,12 +38,27 @@ class WeightedSamplerDefinitionTest {
         return u;
     }
 
+    /**
+     * {@code -log u} for the uniforms of {@code count} rows, as the class comment defines it:
+     * from {@code u} below 1/2, from the exact complement {@code 1 - u} at and above.
+     */
+    private static double[] minusLogUniforms(long seed, int count) {
+        SplittableRandom random = new SplittableRandom(seed);
+        double[] e = new double[count];
+        for (int i = 0; i < count; i++) {
+            long r = random.nextLong() >>> 11;
+            double u = (r + 0.5) * 0x1.0p-53;
+            e[i] = u < 0.5 ? -Math.log(u) : -Math.log1p(-((0x1.0p53 - 1 - r) + 0.5) * 0x1.0p-53);
+        }
+        return e;
+    }
+
     /** The A-Res keys in log space, as the class comment defines them (infinite for weight 0). */
     private static double[] oracleKeys(double[] w, long seed) {
-        double[] u = uniforms(seed, w.length);
+        double[] e = minusLogUniforms(seed, w.length);
         double[] keys = new double[w.length];
         for (int i = 0; i < w.length; i++) {
-            keys[i] = Math.log(-Math.log(u[i])) - Math.log(w[i]);
+            keys[i] = Math.log(e[i]) - Math.log(w[i]);
         }
         return keys;
     }
@@ -170,7 +185,7 @@ class WeightedSamplerDefinitionTest {
                 w[i] = Math.max(w[i], 1e-3); // no zero among the rows to tie
             }
             long seed = random.nextLong();
-            double[] u = uniforms(seed, size);
+            double[] e = minusLogUniforms(seed, size);
             // Rows a < b < c share a's key.
             int a = 1 + random.nextInt(size / 4);
             int b = a + 1 + random.nextInt(size / 4);
@@ -178,7 +193,7 @@ class WeightedSamplerDefinitionTest {
             double key = oracleKeys(w, seed)[a];
             boolean tied = true;
             for (int row : new int[] {b, c}) {
-                double logU = Math.log(-Math.log(u[row]));
+                double logU = Math.log(e[row]);
                 double candidate = Math.exp(logU - key);
                 double found = -1;
                 for (int step = 0; step < 400 && found < 0; step++) {
@@ -300,6 +315,70 @@ class WeightedSamplerDefinitionTest {
             assertArrayEquals(oracleWithReplacement(w, 1, one),
                     WeightedSampler.sampleWithReplacement(w, 1, one));
         }
+    }
+
+    /**
+     * {@code -log u} against the series {@code -log(1 - v) = sum v^k / k} of the exact
+     * complement {@code v = (2^53 - r - 1/2) 2^-53}, summed in long double's stead by two
+     * doubles (the terms below the leading one are added smallest first), within an ulp, for
+     * the top and bottom 53-bit integers and random ones in between. {@code -log} of the
+     * rounded {@code u} is 0 at the top (u = 1) and 33 % off one below.
+     */
+    @Test
+    void theExponentialOfEveryUniformIsRightToTheLastBits() {
+        Random random = new Random(11);
+        long top = (1L << 53) - 1;
+        List<Long> rs = new ArrayList<>(List.of(0L, 1L, 2L, (1L << 52) - 1, 1L << 52,
+                (1L << 52) + 1, top - 1000, top - 2, top - 1, top));
+        for (int t = 0; t < 2000; t++) {
+            rs.add(random.nextLong() >>> 11);
+        }
+        for (long r : rs) {
+            double got = WeightedSampler.minusLogUniform(r);
+            double want;
+            if (r < (1L << 52)) {
+                want = -Math.log((r + 0.5) * 0x1.0p-53); // u exact: the library's log is the oracle
+            } else {
+                double v = ((top - r) + 0.5) * 0x1.0p-53; // exact, <= 1/2
+                double tail = 0;
+                for (int k = 200; k >= 2; k--) {
+                    tail += Math.pow(v, k) / k;
+                }
+                want = v + tail;
+            }
+            assertEquals(want, got, 2 * Math.ulp(want), "r = " + r);
+            assertTrue(got > 0, "r = " + r);
+        }
+        assertEquals(0x1.0p-54, WeightedSampler.minusLogUniform(top), 0.0, "u rounds to 1");
+        assertEquals(1.5 * 0x1.0p-53, WeightedSampler.minusLogUniform(top - 1),
+                Math.ulp(0x1.0p-53));
+    }
+
+    /**
+     * The row whose uniform rounds to 1 (a crafted seed: every bit of its SplitMix64 output set)
+     * is drawn by its weight like any other: its key is {@code log 2^-54 - log w}, finite, not
+     * {@code -infinity} (which drew it first, whatever its weight), in the single-machine
+     * sampler and in the key function the Spark sampler shares.
+     */
+    @Test
+    void aUniformThatRoundsToOneKeepsItsRowsWeight() {
+        long one = seedGiving(-1L);
+        assertEquals(1.0, uniforms(one, 1)[0]);
+        double[] w = new double[37];
+        Arrays.fill(w, 1.0);
+        w[0] = 1e-300;
+        double key = WeightedSampler.key(0, w[0], one);
+        assertEquals(Math.log(0x1.0p-54) - Math.log(1e-300), key, 1e-12);
+        assertEquals(key, WeightedSampler.keys(w, one)[0], 0.0);
+        for (int n = 1; n <= 36; n++) {
+            int[] got = WeightedSampler.sample(w, n, one);
+            assertEquals(-1, Arrays.binarySearch(got, 0), n + " rows drawn: row 0 weighs 1e-300");
+            assertArrayEquals(oracleSample(w, n, one), got);
+        }
+        assertEquals(0, WeightedSampler.sample(w, 37, one)[0], "every row, at last");
+        // With a heavy weight the same row is drawn first, as its small exponential makes it.
+        w[0] = 1;
+        assertEquals(0, WeightedSampler.sample(w, 1, one)[0]);
     }
 
     @Test
