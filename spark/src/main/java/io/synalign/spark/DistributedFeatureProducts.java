@@ -25,9 +25,11 @@ import scala.Tuple2;
  * chunk, so both products equal the single machine's bit for bit, for any partitioning of the
  * input and any number of executors. The synthetic rows are shuffled once, at set-up, into
  * their blocks; the feature matrices are then kept in memory (a persisted RDD of
- * {@link FeatureChunks}). Cost per product pair: O(n D) work spread over the executors, O(n)
- * doubles each way between driver and executors and O(blocks D) for the block sums. Close to
- * unpersist and free the blocks.
+ * {@link FeatureChunks}) as far as each executor's feature budget allows, the other blocks
+ * rebuilt from their rows in every product ({@link ExecutorFeatureBudget}; {@link #keep} says
+ * how many). Cost per product pair: O(n D) work spread over the executors (plus O(n_r d D) for
+ * the n_r rows of rebuilt blocks), O(n) doubles each way between driver and executors and
+ * O(blocks D) for the block sums. Close to unpersist and free the blocks.
  */
 final class DistributedFeatureProducts implements LockstepProducts.Products, AutoCloseable {
 
@@ -37,6 +39,7 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
     private final RowBlocks grid;
     private final int labels;
     private final int features;
+    private final FeatureKeep keep;
     private int passes;
 
     /**
@@ -61,7 +64,9 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
                         shared.value(), ExecutorBackends.get(backendName))).iterator());
         blocks.persist(StorageLevel.MEMORY_ONLY());
         try {
-            blocks.count(); // build the blocks now, so that set-up and iterations time apart
+            // Build the blocks now, so that set-up and iterations time apart, and say what the
+            // executors keep.
+            this.keep = blocks.map(FeatureChunks::keep).fold(FeatureKeep.NONE, FeatureKeep::plus);
         } catch (RuntimeException e) {
             blocks.unpersist(false);
             shared.destroy();
@@ -71,6 +76,11 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
 
     int features() {
         return features;
+    }
+
+    /** What the executors keep of the features, and rebuild in every product. */
+    FeatureKeep keep() {
+        return keep;
     }
 
     /** Spark passes (jobs) run so far by the two products. */

@@ -10,19 +10,28 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import scala.Tuple2;
 
 /**
- * The stored random-feature matrices of one partition: one {@link FeatureOperator} per whole
- * block of the synthetic rows' {@link RowBlocks} grid (the single machine's chunk grid), built by
- * the executor's kernel backend from the block's rows in label-local order, exactly as the single
- * machine builds its chunk. Lives in the executor's block manager (a persisted RDD of one element
- * per partition) and is never serialized. Memory O(n_p D); building costs O(n_p d D).
+ * The random-feature matrices of one partition: one {@link FeatureOperator} per whole block of
+ * the synthetic rows' {@link RowBlocks} grid (the single machine's chunk grid), built by the
+ * executor's kernel backend from the block's rows in label-local order, exactly as the single
+ * machine builds its chunk. A block is kept as its operator where the executor's feature budget
+ * allows ({@link ExecutorFeatureBudget}), else as its rows, from which the same operator is
+ * rebuilt for every product and closed after it. Lives in the executor's block manager (a
+ * persisted RDD of one element per partition) and is never serialized. Memory O(n_p D) for kept
+ * blocks, O(n_p d) for the others; building costs O(n_p d D) once for kept blocks, in every
+ * product for the others.
  */
 final class FeatureChunks {
 
-    /** One block: its label, index in the label's grid, first label-local row, operator. */
-    private record Chunk(int label, int index, int start, FeatureOperator operator) {
+    /**
+     * One block: its label, index in the label's grid, first label-local row, and either its
+     * kept operator (with its bytes) or, to rebuild it from, its rows.
+     */
+    private record Chunk(int label, int index, int start, FeatureOperator operator,
+            long keptBytes, FloatMatrix rows) {
     }
 
     /** A block's {@code Phi_b^T w_b}: combined on the driver in block order. */
@@ -36,9 +45,14 @@ final class FeatureChunks {
     }
 
     private final List<Chunk> chunks;
+    private final FeatureMaps maps;
+    private final KernelBackend backend;
+    private boolean closed;
 
-    private FeatureChunks(List<Chunk> chunks) {
+    private FeatureChunks(List<Chunk> chunks, FeatureMaps maps, KernelBackend backend) {
         this.chunks = chunks;
+        this.maps = maps;
+        this.backend = backend;
     }
 
     /**
@@ -53,14 +67,50 @@ final class FeatureChunks {
                 int label = RowBlocks.label(e.getKey());
                 int index = RowBlocks.block(e.getKey());
                 FloatMatrix m = wholeBlock(e.getValue(), grid, label, index);
-                out.add(new Chunk(label, index, index * grid.blockRows(label),
-                        backend.fourierFeatureOperator(m, maps.map(label))));
+                int start = index * grid.blockRows(label);
+                long bytes = 4L * m.rows() * maps.features();
+                if (ExecutorFeatureBudget.reserve(bytes, backend)) {
+                    FeatureOperator op;
+                    try {
+                        op = backend.fourierFeatureOperator(m, maps.map(label));
+                    } catch (RuntimeException ex) {
+                        ExecutorFeatureBudget.release(bytes);
+                        throw ex;
+                    }
+                    out.add(new Chunk(label, index, start, op, bytes, null));
+                } else {
+                    out.add(new Chunk(label, index, start, null, 0, m));
+                }
             }
         } catch (RuntimeException ex) {
-            out.forEach(c -> c.operator().close());
+            new FeatureChunks(out, maps, backend).close();
             throw ex;
         }
-        return new FeatureChunks(out);
+        return new FeatureChunks(out, maps, backend);
+    }
+
+    /** What this partition keeps. */
+    FeatureKeep keep() {
+        long kept = 0;
+        long bytes = 0;
+        for (Chunk c : chunks) {
+            if (c.operator() != null) {
+                kept++;
+                bytes += c.keptBytes();
+            }
+        }
+        return new FeatureKeep(kept, chunks.size() - kept, bytes);
+    }
+
+    /** {@code product} applied to the block's operator: the kept one, or one rebuilt for it. */
+    private <T> T withOperator(Chunk c, Function<FeatureOperator, T> product) {
+        if (c.operator() != null) {
+            return product.apply(c.operator());
+        }
+        try (FeatureOperator rebuilt = backend.fourierFeatureOperator(c.rows(),
+                maps.map(c.label()))) {
+            return product.apply(rebuilt);
+        }
     }
 
     /** The partition's rows by block key, in key order. */
@@ -102,11 +152,13 @@ final class FeatureChunks {
             if (wl == null) {
                 continue;
             }
-            double[] sub = new double[c.operator().rows()];
-            System.arraycopy(wl, c.start(), sub, 0, sub.length);
-            double[] z = new double[features];
-            c.operator().transposeTimes(sub, z);
-            out.add(new ChunkSum(c.label(), c.index(), z));
+            out.add(new ChunkSum(c.label(), c.index(), withOperator(c, op -> {
+                double[] sub = new double[op.rows()];
+                System.arraycopy(wl, c.start(), sub, 0, sub.length);
+                double[] z = new double[features];
+                op.transposeTimes(sub, z);
+                return z;
+            })));
         }
         return out;
     }
@@ -118,14 +170,27 @@ final class FeatureChunks {
             if (z[c.label()] == null) {
                 continue;
             }
-            double[] values = new double[c.operator().rows()];
-            c.operator().times(z[c.label()], values);
-            out.add(new ChunkValues(c.label(), c.start(), values));
+            double[] zl = z[c.label()];
+            out.add(new ChunkValues(c.label(), c.start(), withOperator(c, op -> {
+                double[] values = new double[op.rows()];
+                op.times(zl, values);
+                return values;
+            })));
         }
         return out;
     }
 
+    /** Closes the kept operators and returns their bytes to the executor's budget. */
     void close() {
-        chunks.forEach(c -> c.operator().close());
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Chunk c : chunks) {
+            if (c.operator() != null) {
+                c.operator().close();
+                ExecutorFeatureBudget.release(c.keptBytes());
+            }
+        }
     }
 }

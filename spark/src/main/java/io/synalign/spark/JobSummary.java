@@ -17,10 +17,12 @@ import org.apache.hadoop.fs.Path;
  * Hadoop path through a hidden temporary file renamed into place (nothing partial is left).
  * {@code {"labels": {LABEL: {"real", "synthetic", "fitted", "bandwidth", "mmd2_uniform",
  * "mmd2_weighted", "mmd2_kind", "mmd2_rff_uniform", "mmd2_rff_weighted", "ess", "positive",
- * "iterations", "converged", "share", "rff_centred"}}, "synthetic_rows", "passes", "seconds":
- * {"setup", "optimise"}, "sampled"}}; {@code mmd2_kind} says whether the MMD² is exact or the rff
- * estimate; {@code rff_centred} whether the label's feature map was taken about a centre (rows
- * far from the origin; the log says it too).
+ * "iterations", "converged", "share", "rff_centred"}}, "synthetic_rows", "passes",
+ * "feature_blocks": {"kept", "rebuilt", "kept_bytes"}, "seconds": {"setup", "optimise"},
+ * "sampled"}}; {@code mmd2_kind} says whether the MMD² is exact or the rff estimate;
+ * {@code rff_centred} whether the label's feature map was taken about a centre (rows far from the
+ * origin; the log says it too); {@code feature_blocks} what the executors kept of the features
+ * and rebuilt in every product ({@link ExecutorFeatureBudget}).
  */
 final class JobSummary {
 
@@ -54,6 +56,12 @@ final class JobSummary {
         doc.put("labels", labels);
         doc.put("synthetic_rows", outcome.syntheticRows());
         doc.put("passes", outcome.result().passes());
+        FeatureKeep keep = outcome.result().featureBlocks();
+        Map<String, Object> blocks = new LinkedHashMap<>();
+        blocks.put("kept", keep.kept());
+        blocks.put("rebuilt", keep.rebuilt());
+        blocks.put("kept_bytes", keep.keptBytes());
+        doc.put("feature_blocks", blocks);
         Map<String, Object> seconds = new LinkedHashMap<>(); // not Map.of: a fixed key order
         seconds.put("setup", outcome.result().setupSeconds());
         seconds.put("optimise", outcome.result().optimiseSeconds());

@@ -18,9 +18,10 @@ import scala.Tuple2;
  * @param passes Spark passes run by the optimisation (two per product round)
  * @param setupSeconds bandwidths, feature maps, mean features and the feature blocks
  * @param optimiseSeconds the lockstep optimisation
+ * @param featureBlocks what the executors kept of the features, and rebuilt in every product
  */
 public record SparkAlignmentResult(LabelGroups groups, double[][] weights, List<LabelFit> fits,
-        int passes, double setupSeconds, double optimiseSeconds) {
+        int passes, double setupSeconds, double optimiseSeconds, FeatureKeep featureBlocks) {
 
     /** The weight of a synthetic row with the given label id and label-local index. */
     public double weight(int label, int local) {

@@ -142,6 +142,7 @@ public final class SparkWeightLearner {
         double setup;
         double optimise;
         int passes;
+        FeatureKeep keep;
         WeightSolver.Solution[] fitOf;
         try (DistributedFeatureProducts products = new DistributedFeatureProducts(context,
                 synthetic, featureMaps, syntheticGrid, config.backend())) {
@@ -151,8 +152,14 @@ public final class SparkWeightLearner {
             }
             products.times(mu, linear);
             setup = (System.nanoTime() - started) / 1e9;
-            LOG.info("Spark RFF alignment set up: {} labels fitted, D={}, d={}, {} s", live,
-                    alignment.features(), d, String.format(Locale.ROOT, "%.2f", setup));
+            keep = products.keep();
+            LOG.info("Spark RFF alignment set up: {} labels fitted, D={}, d={}, {} s; features"
+                    + " of {} of {} blocks kept on the executors ({} MiB), {} rebuilt in every"
+                    + " product", live, alignment.features(), d,
+                    String.format(Locale.ROOT, "%.2f", setup), keep.kept(),
+                    keep.kept() + keep.rebuilt(),
+                    String.format(Locale.ROOT, "%.1f", keep.keptBytes() / 1048576.0),
+                    keep.rebuilt());
 
             long optimiseStart = System.nanoTime();
             LockstepProducts lockstep = new LockstepProducts(products, sizes, live);
@@ -193,7 +200,7 @@ public final class SparkWeightLearner {
                 String.format(Locale.ROOT, "%.2f", setup),
                 String.format(Locale.ROOT, "%.2f", optimise));
         return new SparkAlignmentResult(groups, weights, List.copyOf(fits), passes, setup,
-                optimise);
+                optimise, keep);
     }
 
     /**
