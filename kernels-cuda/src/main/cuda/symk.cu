@@ -9,15 +9,22 @@
 // diagonal.
 //
 // Product y = K w, deterministic, reading every tile once:
-//   symk_weights: w (double) as floats, and each 32-row block's weight sum in double
+//   symk_weights: w (double) as floats, what rounding to float dropped (as floats), and each
+//                 32-row block's weight sum in double
 //   symk_fused: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J -> rows[] (double), and
-//               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (float)
+//               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (float;
+//               a flat tile also the partials of w's dropped part -> colpartLow)
 //   symk_col_reduce: one block per tile column J: y_J = rows_J + sum_{I < J} colpart(I, J)
 // Each tile contributes a float32 partial of 32 terms to each of its rows and columns, which is
 // added to a double accumulator in a fixed order (the 8 warps of a block in warp order). So the
 // accumulation is as accurate as a float32 dot product of 32 terms followed by double sums,
-// whatever n is; colpart (n^2 / 64 floats, 1/32 of the fp32 triangle) is written and read once.
-// A flat tile holds k - 1 (symk_pack) and its products add the weights' block sums in double.
+// whatever n is; colpart (n^2 / 64 floats, 1/32 of the fp32 triangle) is written and read once,
+// and as many floats of colpartLow where every tile is flat.
+// A flat tile holds k - 1 (symk_pack) and its products add the weights' block sums in double,
+// and multiply what rounding w to float dropped, fl(w - fl(w)), too: near a fit's optimum the
+// float error of w^T (K w) otherwise moves with w's roundings from one iterate to the next (the
+// g terms have one sign, so G (w - fl(w)) does not average out), about three times as much as
+// the partials' own sums move it (docs/RELIABILITY.md, helper symk29).
 
 #define SYMK_T 32
 #define SYMK_WARPS 8
@@ -141,12 +148,16 @@ static __device__ __forceinline__ bool symk_flat(const void* kernel, int half, l
     return __float_as_int(((const float*) kernel)[tile * (SYMK_T * SYMK_T)]) < 0;
 }
 
-// The product's weights: wf[j] = (float) w[j] for the tiles' float32 partials, and per block of
-// 32 rows J the sum of its weights in double, wsum[J] (what a flat tile adds to each of its rows
-// and columns; 0 past n). w == NULL stands for all ones (row sums). One warp per block J
-// (grid-stride over warps); the sum is a fixed shuffle tree, so it repeats bit for bit.
+// The product's weights: wf[j] = (float) w[j] for the tiles' float32 partials, wlo[j] =
+// (float) (w[j] - wf[j]) (what the rounding dropped, read by flat tiles only: their partials of
+// it restore G (w - wf) to within 2^-24 of itself, where an ordinary tile's k wf keeps its float
+// product's precision anyway), and per block of 32 rows J the sum of its weights in double,
+// wsum[J] (what a flat tile adds to each of its rows and columns; 0 past n). w == NULL stands
+// for all ones (row sums; wlo = 0). One warp per block J (grid-stride over warps); the sum is a
+// fixed shuffle tree, so it repeats bit for bit.
 extern "C" __global__ void symk_weights(const double* __restrict__ w, int n, int nt,
-                                        float* __restrict__ wf, double* __restrict__ wsum) {
+                                        float* __restrict__ wf, float* __restrict__ wlo,
+                                        double* __restrict__ wsum) {
     const int lane = threadIdx.x & 31;
     const long long warpsPerGrid = ((long long) gridDim.x * blockDim.x) >> 5;
     for (long long J = ((long long) blockIdx.x * blockDim.x + threadIdx.x) >> 5; J < nt;
@@ -155,7 +166,9 @@ extern "C" __global__ void symk_weights(const double* __restrict__ w, int n, int
         double v = 0.0;
         if (j < n) {
             v = (w == 0) ? 1.0 : w[j];
-            wf[j] = (float) v;
+            const float f = (float) v;
+            wf[j] = f;
+            wlo[j] = (float) (v - (double) f); // exact difference (w is a double), then rounded
         }
         for (int offset = 16; offset > 0; offset >>= 1) {
             v += __shfl_down_sync(0xffffffffu, v, offset);
@@ -211,15 +224,21 @@ static __device__ __forceinline__ void symk_load_tile(const void* kernel, int ha
 // J > I, lane c writes the mirrored partial sum_r K_IJ[r][c] w[32 I + r] (32 terms) to
 // colpart[32 tile + c]. The 8 warps' row sums are added in warp order into rows[]. Every tile is
 // read once. w is symk_weights' float copy; a flat tile (stored as k - 1) adds its columns'
-// weight sum wsum[J] in double to each row's partial (symk_col_reduce adds wsum[I] to the
-// mirrored ones).
+// weight sum wsum[J] in double to each row's partial, and a second 32-term float partial of the
+// same g with wlo (what rounding w dropped), in double; its mirrored partial of wlo goes to
+// colpartLow[32 tile + c] (symk_col_reduce adds it and wsum[I] to the mirrored ones). Ordinary
+// tiles do exactly what they did before wlo (same bits, same reads): only flat ones read wlo
+// and write colpartLow, twice the fmaf of an ordinary tile for the same read of the tile.
 extern "C" __global__ void __launch_bounds__(256)
 symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w,
-           const double* __restrict__ wsum, int n, int nt, double* __restrict__ rows,
-           float* __restrict__ colpart) {
+           const float* __restrict__ wlo, const double* __restrict__ wsum, int n, int nt,
+           double* __restrict__ rows, float* __restrict__ colpart,
+           float* __restrict__ colpartLow) {
     __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
     __shared__ float vec[SYMK_WARPS][SYMK_T];
+    __shared__ float vecLow[SYMK_WARPS][SYMK_T]; // flat tiles: their columns' wlo
     __shared__ float own[SYMK_T];
+    __shared__ float ownLow[SYMK_T];
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
@@ -227,6 +246,7 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
         if (warp == 0) {
             const int i = I * SYMK_T + lane;
             own[lane] = i < n ? w[i] : 0.0f;
+            ownLow[lane] = i < n ? wlo[i] : 0.0f;
         }
         __syncthreads();
         double acc = 0.0;
@@ -241,15 +261,33 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
                 s = fmaf(tiles[warp][lane][c], vec[warp][c], s);
             }
             acc += (double) s;
-            if (__float_as_int(tiles[warp][0][0]) < 0) { // flat: the tile holds k - 1
-                acc += wsum[J];
-            }
             if (J > I) {
                 float t = 0.0f;
                 for (int r = 0; r < SYMK_T; r++) {
                     t = fmaf(tiles[warp][r][lane], own[r], t);
                 }
                 colpart[tile * SYMK_T + lane] = t;
+            }
+            // Flat: the tile holds k - 1 (warp-uniform: every lane reads the same entry). Kept
+            // after the ordinary work and in its own vecLow, so that ptxas gives the kernel the
+            // registers it had before (CUDA 13.0, sm_90: 48, no spill; sm_80: 64), and occupancy
+            // (5 blocks of 256 threads an SM on sm_90, by registers) is unchanged.
+            if (__float_as_int(tiles[warp][0][0]) < 0) {
+                acc += wsum[J];
+                vecLow[warp][lane] = j < n ? wlo[j] : 0.0f;
+                __syncwarp();
+                float sl = 0.0f;
+                for (int c = 0; c < SYMK_T; c++) {
+                    sl = fmaf(tiles[warp][lane][c], vecLow[warp][c], sl);
+                }
+                acc += (double) sl;
+                if (J > I) {
+                    float tl = 0.0f;
+                    for (int r = 0; r < SYMK_T; r++) {
+                        tl = fmaf(tiles[warp][r][lane], ownLow[r], tl);
+                    }
+                    colpartLow[tile * SYMK_T + lane] = tl;
+                }
             }
             __syncwarp();
         }
@@ -272,12 +310,13 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
 // out[32 J + c] = rows[32 J + c] + sum_{I < J} colpart[32 tile(I, J) + c], the tiles above the
 // diagonal in column J added in a fixed order: warp k takes I = k, k + 8, ... into a double, the
 // warps are added in warp order; a flat tile (I, J) adds wsum[I] too (its rows' weights, the 1 of
-// k = 1 + g). One block per tile column J (grid-stride). Reads the n^2 / 64 floats of colpart
-// once, and the first entry of each tile.
+// k = 1 + g) and colpartLow (its partial of what rounding w dropped). One block per tile column J
+// (grid-stride). Reads the n^2 / 64 floats of colpart once, colpartLow's of the flat tiles, and
+// the first entry of each tile.
 extern "C" __global__ void __launch_bounds__(256)
-symk_col_reduce(const float* __restrict__ colpart, const double* __restrict__ rows,
-                const void* __restrict__ kernel, int half, const double* __restrict__ wsum,
-                int n, int nt, double* __restrict__ out) {
+symk_col_reduce(const float* __restrict__ colpart, const float* __restrict__ colpartLow,
+                const double* __restrict__ rows, const void* __restrict__ kernel, int half,
+                const double* __restrict__ wsum, int n, int nt, double* __restrict__ out) {
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
@@ -288,6 +327,7 @@ symk_col_reduce(const float* __restrict__ colpart, const double* __restrict__ ro
             acc += (double) colpart[tile * SYMK_T + lane];
             if (symk_flat(kernel, half, tile)) {
                 acc += wsum[I];
+                acc += (double) colpartLow[tile * SYMK_T + lane];
             }
         }
         sums[warp][lane] = acc;

@@ -36,11 +36,14 @@ extern "C" void simplex_clip(const double* v, long long n, double cap, const dou
 extern "C" void symk_pack(const float* dots, long long ld, const float* norms, int n, int nt,
                           int I0, int bandRows, float gamma, int half, void* kernel,
                           const float* x, int dim);
-extern "C" void symk_weights(const double* w, int n, int nt, float* wf, double* wsum);
-extern "C" void symk_fused(const void* kernel, int half, const float* w, const double* wsum,
-                           int n, int nt, double* rows, float* colpart);
-extern "C" void symk_col_reduce(const float* colpart, const double* rows, const void* kernel,
-                                int half, const double* wsum, int n, int nt, double* out);
+extern "C" void symk_weights(const double* w, int n, int nt, float* wf, float* wlo,
+                             double* wsum);
+extern "C" void symk_fused(const void* kernel, int half, const float* w, const float* wlo,
+                           const double* wsum, int n, int nt, double* rows, float* colpart,
+                           float* colpartLow);
+extern "C" void symk_col_reduce(const float* colpart, const float* colpartLow, const double* rows,
+                                const void* kernel, int half, const double* wsum, int n, int nt,
+                                double* out);
 
 // rbf.cu
 extern "C" void row_norms(const float* x, int rows, int dim, float* norms);

@@ -4,7 +4,9 @@
 // symk_col_reduce). Checked: every stored entry (unit diagonal, zero padding, exactly symmetric
 // diagonal tiles, k - 1 in exactly the flat tiles, values against a double reference), and K w
 // against double references of the stored values and of the exact kernel, also for flat kernels
-// (a bandwidth 30 and 100 times the median distance).
+// (a bandwidth 30 and 100 times the median distance); flat tiles' products of what rounding w to
+// float drops, and how much the float error of w^T K w moves along a line of fit-like weights
+// at 10 times the median (helper symk29; EMU_SYMK_NOISE=1 prints that measure taken apart).
 #define EMU_NO_ASM_MACRO
 #include "emu_check.h"
 
@@ -222,18 +224,21 @@ struct Kept {
                                  bool ones = false) {
         Buf<double> wd(w, "w");
         Buf<float> wf(n, "w (float)");
+        Buf<float> wlo(n, "w - fl(w) (float)");
         Buf<double> wsum(nt, "w block sums");
         Buf<double> rowSums(n, "row pass sums");
         Buf<float> colpart((size_t) nt * (nt + 1) / 2 * TILE, "column partials");
+        Buf<float> colpartLow((size_t) nt * (nt + 1) / 2 * TILE, "column partials of w - fl(w)");
         Buf<double> out(n, "K w");
         LAUNCH(symk_weights, harness::grid_for(32LL * nt, harness::BLOCK, sms), 1, harness::BLOCK,
-               1, ones ? nullptr : (const double*) wd.p(), n, nt, wf.p(), wsum.p());
+               1, ones ? nullptr : (const double*) wd.p(), n, nt, wf.p(), wlo.p(), wsum.p());
         const unsigned blocks = grid > 0 ? grid : nt;
         LAUNCH(symk_fused, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half, wf.p(),
-               (const double*) wsum.p(), n, nt, rowSums.p(), colpart.p());
+               (const float*) wlo.p(), (const double*) wsum.p(), n, nt, rowSums.p(), colpart.p(),
+               colpartLow.p());
         LAUNCH(symk_col_reduce, blocks, 1, harness::BLOCK, 1, (const float*) colpart.p(),
-               (const double*) rowSums.p(), (const void*) kernel.p(), half,
-               (const double*) wsum.p(), n, nt, out.p());
+               (const float*) colpartLow.p(), (const double*) rowSums.p(),
+               (const void*) kernel.p(), half, (const double*) wsum.p(), n, nt, out.p());
         return out.get();
     }
 };
@@ -388,13 +393,15 @@ void build_and_multiply(int n, int half, int band, int sms) {
             long double sumExact = 0;
             double tolExact = 0;
             for (int j = 0; j < n; j++) {
-                // The tiles' float partials take w as floats; a flat tile's 1 takes w in double.
+                // The tiles' float partials take w as floats; a flat tile's 1 takes w in double,
+                // and its g also takes what the rounding dropped (as a float).
                 const double wf = (float) w[j];
+                const double wlo = (float) (w[j] - wf);
                 const double k = kept.at(i, j);
                 const bool flat = kept.flat_at(i, j);
-                const double term = flat ? w[j] + k * wf : k * wf;
+                const double term = flat ? w[j] + k * (wf + wlo) : k * wf;
                 sumStored += (long double) term;
-                absStored += std::fabs(k * wf);
+                absStored += std::fabs(k * wf) + (flat ? std::fabs(k * wlo) : 0.0);
                 absAll += std::fabs(k * wf) + (flat ? std::fabs(w[j]) : 0.0);
                 const double ref = reference_entry(data, i, j);
                 sumExact += (long double) ref * (flat ? w[j] : wf);
@@ -520,6 +527,255 @@ void flat_products(int n, int d, double factor, bool groups, int half) {
     }
 }
 
+
+/**
+ * n Gaussian rows of dimension d at a bandwidth 10 times their median distance (no outliers, no
+ * copies: g about -0.005, every tile flat).
+ */
+Data make_gaussian_rows(int n, int d, uint64_t seed) {
+    Data data;
+    data.n = n;
+    data.d = d;
+    harness::Rng rng(seed);
+    data.x.resize((size_t) n * d);
+    for (float& v : data.x) {
+        v = (float) rng.gaussian();
+    }
+    set_norms(data);
+    const double sigma = 10 * median_distance(data);
+    data.gamma = (float) (1.0 / (2 * sigma * sigma));
+    return data;
+}
+
+/** g_ij = expm1(-gamma |x_i - x_j|^2) with the distance and the exponential in double. */
+std::vector<double> flat_oracle(const Data& data) {
+    const int n = data.n;
+    std::vector<double> g((size_t) n * n);
+    for (int i = 0; i < n; i++) {
+        for (int j = i; j < n; j++) {
+            double s2 = 0;
+            for (int k = 0; k < data.d; k++) {
+                const double v = (double) data.x[(size_t) i * data.d + k] -
+                                 data.x[(size_t) j * data.d + k];
+                s2 += v * v;
+            }
+            g[(size_t) i * n + j] = g[(size_t) j * n + i] = std::expm1(-(double) data.gamma * s2);
+        }
+    }
+    return g;
+}
+
+/** a^T M b for an n x n row-major M, in long double. */
+long double quadratic(const std::vector<double>& m, const std::vector<double>& a,
+                      const std::vector<double>& b) {
+    const size_t n = a.size();
+    long double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        long double r = 0;
+        for (size_t j = 0; j < n; j++) {
+            r += (long double) m[i * n + j] * b[j];
+        }
+        s += a[i] * r;
+    }
+    return s;
+}
+
+/** What flat_line measures: r.m.s. changes from point to point, in eps w^T |G| w (eps = 2^-24). */
+struct LineNoise {
+    double total;    // the float error of w^T (K w) against the oracle
+    double stored;   // of it, the stored g's rounding: w^T (G_s - G) w
+    double rounding; // w rounded to float before the partials: w^T G_s (fl(w) - w)
+    double left;     // what the products leave of it: w^T G_s (fl(w) + fl(w - fl(w)) - w)
+    double sums;     // the rest: the float partials' sums (total - stored - left)
+    double scale;    // eps w^T |G| w at the first point
+};
+
+/**
+ * Along a line of fit-like weights (a simplex point with a third of its rows at 0, `points`
+ * points 1e-6 apart in the 2-norm, staying on sum w = 1), how much the float error of w^T (K w)
+ * (the kept triangle's product against the oracle's w^T G w + (sum w)^2) changes from one point
+ * to the next: the noise an optimiser near a fit's optimum takes for rises and falls (helper
+ * gemv28's measure for nd4j). Rows: n Gaussian rows of dimension d at 10 x their median
+ * distance (g about -0.005, every tile flat).
+ */
+LineNoise flat_line(int n, int d, int half, int points, uint64_t seed) {
+    const Data data = make_gaussian_rows(n, d, seed);
+    Kept kept(data, half, 4, 2);
+    const std::vector<double> g = flat_oracle(data);
+    std::vector<double> gs((size_t) n * n);
+    std::vector<double> ga((size_t) n * n);
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            gs[(size_t) i * n + j] = kept.value(i, j) - 1.0;
+            ga[(size_t) i * n + j] = std::fabs(g[(size_t) i * n + j]);
+        }
+    }
+    harness::Rng rng(seed + 1);
+    std::vector<double> w0(n, 0.0);
+    std::vector<double> dir(n, 0.0);
+    double total = 0;
+    int live = 0;
+    for (int i = 0; i < n; i++) {
+        if (i % 3 != 0) {
+            w0[i] = -std::log(1 - rng.uniform());
+            total += w0[i];
+            dir[i] = rng.gaussian();
+            live++;
+        }
+    }
+    double mean = 0;
+    for (int i = 0; i < n; i++) {
+        w0[i] /= total;
+        mean += dir[i];
+    }
+    mean /= live;
+    double norm = 0;
+    for (int i = 0; i < n; i++) {
+        if (i % 3 != 0) {
+            dir[i] -= mean;
+            norm += dir[i] * dir[i];
+        }
+    }
+    const double step = 1e-6 / std::sqrt(norm);
+    std::vector<double> a(points), b(points), c(points), e(points);
+    LineNoise noise{};
+    for (int t = 0; t < points; t++) {
+        std::vector<double> w(n);
+        std::vector<double> wf(n);
+        std::vector<double> w2(n); // fl(w) + fl(w - fl(w)): what symk_weights hands the tiles
+        long double sum = 0;
+        for (int i = 0; i < n; i++) {
+            w[i] = w0[i] + t * step * dir[i];
+            wf[i] = (float) w[i];
+            w2[i] = wf[i] + (double) (float) (w[i] - wf[i]);
+            sum += w[i];
+        }
+        const std::vector<double> y = kept.multiply(w, 2);
+        long double wy = 0;
+        for (int i = 0; i < n; i++) {
+            wy += (long double) w[i] * y[i];
+        }
+        const long double exact = quadratic(g, w, w);
+        const long double storedW = quadratic(gs, w, w);
+        const long double storedF = quadratic(gs, w, wf);
+        const long double storedF2 = quadratic(gs, w, w2);
+        a[t] = (double) (wy - sum * sum - exact);  // all
+        b[t] = (double) (storedF - exact);         // stored values and w's rounding
+        c[t] = (double) (storedW - exact);         // stored values
+        e[t] = (double) (storedF2 - exact);        // stored values and what is left of w's rounding
+        if (t == 0) {
+            noise.scale = 0x1.0p-24 * (double) quadratic(ga, w, w);
+        }
+    }
+    auto rms = [&](auto f) {
+        double s = 0;
+        for (int t = 1; t < points; t++) {
+            const double v = f(t) - f(t - 1);
+            s += v * v;
+        }
+        return std::sqrt(s / (points - 1)) / noise.scale;
+    };
+    noise.total = rms([&](int t) { return a[t]; });
+    noise.stored = rms([&](int t) { return c[t]; });
+    noise.rounding = rms([&](int t) { return b[t] - c[t]; });
+    noise.left = rms([&](int t) { return e[t] - c[t]; });
+    noise.sums = rms([&](int t) { return a[t] - e[t]; });
+    if (std::getenv("EMU_SYMK_NOISE")) {
+        std::printf("     flat line n=%d d=%d %s: eps w^T|G|w = %.3g; r.m.s. change point to point: "
+                    "all %.3g (%.3g), stored g %.3g (%.3g), w rounded to float %.3g (%.3g), of "
+                    "it left with fl(w - fl(w)) %.3g (%.3g), the rest (sums) %.3g (%.3g); levels "
+                    "%.3g .. %.3g\n",
+                    n, d, half ? "fp16" : "fp32", noise.scale, noise.total,
+                    noise.total * noise.scale, noise.stored, noise.stored * noise.scale,
+                    noise.rounding, noise.rounding * noise.scale, noise.left,
+                    noise.left * noise.scale, noise.sums, noise.sums * noise.scale, a[0],
+                    a[points - 1]);
+    }
+    return noise;
+}
+
+/**
+ * What rounding the weights to float drops, delta = w - fl(w) (up to 2^-24 of w), still reaches
+ * a flat product: K w - K fl(w) equals (G + 1 1^T) delta over the flat tiles' entries (G the
+ * oracle's g in double) within 1e-2 of ||G delta|| (normwise), mixed-sign w (K w stays small,
+ * so double resolves the difference). Ordinary tiles multiply fl(w) as before, so their entries
+ * are left out of the expected difference. With w rounded once to float (before helper
+ * symk29), K w - K fl(w) was the weights' block sums alone: off by all of G delta (1.0).
+ */
+void flat_low_part(const Data& data, int half, const char* rows) {
+    const int n = data.n;
+    Kept kept(data, half, 3, 2);
+    const std::vector<double> g = flat_oracle(data);
+    harness::Rng rng(7ULL * n + half);
+    std::vector<double> w(n);
+    std::vector<double> rounded(n);
+    std::vector<double> delta(n);
+    for (int i = 0; i < n; i++) {
+        w[i] = (rng.uniform() - 0.45) / n;
+        rounded[i] = (float) w[i];
+        delta[i] = w[i] - rounded[i];
+    }
+    const std::vector<double> kw = kept.multiply(w, 2);
+    const std::vector<double> kr = kept.multiply(rounded, 2);
+    double err = 0;
+    double norm = 0;
+    int flatTiles = 0;
+    for (int I = 0; I < kept.nt; I++) {
+        for (int J = I; J < kept.nt; J++) {
+            flatTiles += kept.flat(panel(I, kept.nt) + (J - I)) ? 1 : 0;
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        long double gd = 0;
+        long double ones = 0;
+        for (int j = 0; j < n; j++) {
+            if (kept.flat_at(i, j)) {
+                gd += (long double) g[(size_t) i * n + j] * delta[j];
+                ones += delta[j];
+            }
+        }
+        const double e = (kw[i] - kr[i]) - (double) (gd + ones);
+        err += e * e;
+        norm += (double) (gd * gd);
+    }
+    const double error = std::sqrt(err / norm);
+    char shape[128];
+    std::snprintf(shape, sizeof shape, "%s n=%d d=%d %s, flat tiles %d", rows, n, data.d,
+                  half ? "fp16" : "fp32", flatTiles);
+    harness::Tally& t = tallies("symk: flat tiles multiply what rounding w to float drops: K w - "
+                                "K fl(w) within 1e-2 ||G delta|| of (G + 1 1^T) delta, delta = "
+                                "w - fl(w), over the flat tiles' entries (error / ||G delta||)");
+    t.measure(error);
+    t.add(error <= 1e-2 && flatTiles > 0, shape);
+}
+
+/**
+ * Ordinary tiles keep the arithmetic they had before flat tiles took w's low part: where no
+ * tile is flat the product reads w only as floats, so K w and K fl(w) agree bit for bit.
+ */
+void ordinary_ignores_low_part(int n, int half) {
+    const Data data = make_data(n, 1000ULL * n + 11);
+    Kept kept(data, half, 2, 2);
+    int flatTiles = 0;
+    for (long long t = 0; t < tiles(n); t++) {
+        flatTiles += kept.flat(t) ? 1 : 0;
+    }
+    harness::Rng rng(n + 3);
+    std::vector<double> w(n);
+    std::vector<double> rounded(n);
+    for (int i = 0; i < n; i++) {
+        w[i] = rng.gaussian();
+        rounded[i] = (float) w[i];
+    }
+    char shape[96];
+    std::snprintf(shape, sizeof shape, "n=%d %s, flat tiles %d", n, half ? "fp16" : "fp32",
+                  flatTiles);
+    tallies("symk: without flat tiles K w and K fl(w) are the same bits (ordinary tiles never "
+            "read w - fl(w))")
+            .add(flatTiles == 0 && harness::same_bits(kept.multiply(w, 2), kept.multiply(rounded, 2)),
+                 shape);
+}
+
 }  // namespace
 
 void test_symk() {
@@ -543,6 +799,31 @@ void test_symk() {
         }
         flat_products(300, 12, 30.0, true, half);
     }
+    for (int half : {0, 1}) {
+        flat_low_part(make_gaussian_rows(1500, 32, 3), half, "Gaussian rows at 10 x the median,");
+        flat_low_part(make_gaussian_rows(1111, 29, 5), half, "Gaussian rows at 10 x the median,");
+        flat_low_part(make_gaussian_rows(293, 7, 9), half, "Gaussian rows at 10 x the median,");
+        flat_low_part(make_flat_data(300, 12, 30.0, true, 13), half, "two groups at 30 x,");
+        for (int n : {100, 263}) { // not 257: its last diagonal tile, one entry (i = j), is flat
+            ordinary_ignores_low_part(n, half);
+        }
+        // Near a fit's optimum (helper gemv28's measure): with w rounded to float the float
+        // error of w^T K w moved by 0.030 and 0.040 (fp32), 0.034 and 0.032 (fp16) eps w^T |G| w
+        // from point to point, 0.029 and 0.032 of it from the rounding; with w's low part 0.0095,
+        // 0.013, 0.014 and 0.018 (the 32-term float partials' own sums).
+        for (auto [n, d, seed] : {std::tuple{1500, 32, 29}, std::tuple{1111, 29, 31}}) {
+            const LineNoise noise = flat_line(n, d, half, 40, seed);
+            char shape[96];
+            std::snprintf(shape, sizeof shape, "n=%d d=%d %s: %.3g", n, d, half ? "fp16" : "fp32",
+                          noise.total);
+            harness::Tally& t = tallies(
+                    "symk: flat kernels near a fit's optimum: the float error of w^T K w moves at "
+                    "most 0.024 eps w^T |G| w r.m.s. from one point to the next along a line of "
+                    "fit-like weights 1e-6 apart (eps = 2^-24; in eps w^T |G| w)");
+            t.measure(noise.total);
+            t.add(noise.total <= 0.024, shape);
+        }
+    }
     tallies.report();
     for (int half : {0, 1}) {
         auto run = [half] {
@@ -562,6 +843,20 @@ void test_symk() {
         harness::check_schedules(half ? "symk: fp16 build and product n=100"
                                       : "symk: fp32 build and product n=100",
                                  true, run);
+        // Flat and ordinary tiles together (w's low part read, colpartLow written and read).
+        auto runFlat = [half] {
+            const Data data = make_flat_data(100, 12, 30.0, true, 17);
+            Kept kept(data, half, 2, 2);
+            std::vector<double> w(100);
+            harness::Rng rng(6);
+            for (double& v : w) {
+                v = rng.gaussian() / 3;
+            }
+            return kept.multiply(w, 2);
+        };
+        harness::check_schedules(half ? "symk: fp16 product n=100, flat and ordinary tiles"
+                                      : "symk: fp32 product n=100, flat and ordinary tiles",
+                                 true, runFlat);
     }
     // Fewer blocks than tile rows: each block loops over several (the kernels' grid-stride
     // loops, which reuse the shared sums), same bits as one block per tile row.

@@ -55,11 +55,11 @@ enum CudaKernel {
     SIMPLEX_CLIP("simplex.cu", "simplex_clip", POINTER, I64, F64, POINTER, POINTER),
     SYMK_PACK("symk.cu", "symk_pack", POINTER, I64, POINTER, I32, I32, I32, I32, F32, I32,
             POINTER, POINTER, I32),
-    SYMK_WEIGHTS("symk.cu", "symk_weights", POINTER, I32, I32, POINTER, POINTER),
-    SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, POINTER, I32, I32, POINTER,
-            POINTER),
-    SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, POINTER, I32, POINTER, I32,
-            I32, POINTER);
+    SYMK_WEIGHTS("symk.cu", "symk_weights", POINTER, I32, I32, POINTER, POINTER, POINTER),
+    SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, POINTER, POINTER, I32, I32,
+            POINTER, POINTER, POINTER),
+    SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, POINTER, POINTER, I32,
+            POINTER, I32, I32, POINTER);
 
     /** The fused K w kernel's output tile: 64 x 64 per block of 16 x 16 threads. */
     static final int FUSED_TILE = 64;

@@ -12,7 +12,11 @@ import java.util.Locale;
  * in 32 x 32 tiles, float32 or IEEE half; kernel values in [0, 1] keep about 3.3 significant
  * digits in half, and products still accumulate 32-term float partials into double. A flat tile
  * (every exponent above -1/4) holds {@code k - 1} instead of {@code k}, and its products add the
- * weights' sums in double, so a kernel near 1 keeps each value's distance from 1.
+ * weights' sums in double, so a kernel near 1 keeps each value's distance from 1; they also
+ * multiply what rounding w to float dropped, {@code fl(w - fl(w))}, so that near a fit's optimum
+ * the product's rounding does not move with w's roundings from one iterate to the next (g has
+ * one sign there: {@code G (w - fl(w))} does not average out; docs/RELIABILITY.md, helper
+ * symk29). Ordinary tiles compute exactly what they did before.
  *
  * <p>Build: X stays on the device; per band of tile rows (sized so the dot-product scratch stays
  * within a quarter of free memory, at most 1 GiB) one cuBLAS SGEMM of the band's rows against
@@ -20,15 +24,17 @@ import java.util.Locale;
  * values tile by tile (exact unit diagonal, diagonal tiles exactly symmetric, k - 1 in flat
  * tiles) in the storage format. Cost about {@code n^2 d} flops (half the full matrix) and one write of the triangle.
  *
- * <p>Product {@code y = K w}: {@code symk_weights} (w as floats, and each 32-row block's weight
- * sum in double), then {@code symk_fused} (one block per tile
- * row: each tile read once gives its rows' 32-term partials, added in double, and its columns'
- * partials, written to a float buffer of {@code n^2 / 64} values) and {@code symk_col_reduce}
- * (one block per tile column, adding those partials in a fixed order). So a product reads the
- * triangle once, plus 1/32 of the fp32 triangle's bytes twice, and repeats bit for bit. An
+ * <p>Product {@code y = K w}: {@code symk_weights} (w as floats, what the rounding dropped as
+ * floats, and each 32-row block's weight sum in double), then {@code symk_fused} (one block per
+ * tile row: each tile read once gives its rows' 32-term partials, added in double, and its
+ * columns' partials, written to a float buffer of {@code n^2 / 64} values; a flat tile also
+ * the partials of w's dropped part, twice the multiply-adds for the same read, its columns' to
+ * a second such buffer) and {@code symk_col_reduce} (one block per tile column, adding those
+ * partials in a fixed order). So a product reads the triangle once, plus 1/32 of the fp32
+ * triangle's bytes twice (twice that where every tile is flat), and repeats bit for bit. An
  * earlier two-pass form (rows, then columns, each reading every tile) read twice the triangle.
- * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 16} bytes, plus 3 n doubles,
- * n floats and n / 32 doubles. Not thread-safe.
+ * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 8} bytes, plus 3 n doubles,
+ * 2 n floats and n / 32 doubles. Not thread-safe.
  */
 final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
 
@@ -44,6 +50,8 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
     private final DeviceMemory blockSums;
     private final DeviceMemory rowSums;
     private final DeviceMemory columnPartials;
+    private final DeviceMemory columnPartialsLow;
+    private final DeviceMemory weightsLow;
     private final DeviceMemory result;
     private final PinnedMemory hostIn;
     private final PinnedMemory hostOut;
@@ -55,14 +63,15 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * Device bytes of the kept triangle and the product's column partials; {@code
-     * Long.MAX_VALUE} where they pass a long (fp32 from n = 2,114,695,681, where the count
-     * overflowed to a negative one that the planner read as fitting).
+     * Device bytes of the kept triangle and the product's two buffers of column partials (of
+     * fl(w), and of w - fl(w) for flat tiles); {@code Long.MAX_VALUE} where they pass a long
+     * (fp32 from n = 2,083,365,121; with one buffer of partials the count overflowed from n =
+     * 2,114,695,681 to a negative one that the planner read as fitting).
      */
     static long keptBytes(long n, KernelStorage storage) {
         try {
             return Math.addExact(Math.multiplyExact(tiles(n), (long) TILE * TILE * storage.bytes()),
-                    Math.multiplyExact(tiles(n), (long) TILE * 4));
+                    Math.multiplyExact(tiles(n), 2L * TILE * 4));
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
         }
@@ -82,7 +91,10 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
                     "kept K (" + storage.cliName() + " triangle)"));
             this.columnPartials = made.add(DeviceMemory.floats(tiles(n) * TILE,
                     "column partials"));
+            this.columnPartialsLow = made.add(DeviceMemory.floats(tiles(n) * TILE,
+                    "column partials of w - fl(w)"));
             this.weights = made.add(DeviceMemory.floats(n, "w (float)"));
+            this.weightsLow = made.add(DeviceMemory.floats(n, "w - fl(w) (float)"));
             this.weightsDouble = made.add(DeviceMemory.doubles(n, "w"));
             this.blockSums = made.add(DeviceMemory.doubles(tileRows, "w block sums"));
             this.rowSums = made.add(DeviceMemory.doubles(n, "row pass sums"));
@@ -194,13 +206,16 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
         }
         int half = storage == KernelStorage.FLOAT16 ? 1 : 0;
         device.launchWarpPerRow(CudaKernel.SYMK_WEIGHTS, tileRows, new KernelArgs().pointer(w)
-                .i32(n).i32(tileRows).pointer(weights.address()).pointer(blockSums.address()));
+                .i32(n).i32(tileRows).pointer(weights.address()).pointer(weightsLow.address())
+                .pointer(blockSums.address()));
         device.launch(CudaKernel.SYMK_FUSED, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
                 .pointer(kernel.address()).i32(half).pointer(weights.address())
-                .pointer(blockSums.address()).i32(n).i32(tileRows).pointer(rowSums.address())
-                .pointer(columnPartials.address()));
+                .pointer(weightsLow.address()).pointer(blockSums.address()).i32(n)
+                .i32(tileRows).pointer(rowSums.address()).pointer(columnPartials.address())
+                .pointer(columnPartialsLow.address()));
         device.launch(CudaKernel.SYMK_COL_REDUCE, tileRows, 1, CudaDevice.BLOCK, 1,
-                new KernelArgs().pointer(columnPartials.address()).pointer(rowSums.address())
+                new KernelArgs().pointer(columnPartials.address())
+                        .pointer(columnPartialsLow.address()).pointer(rowSums.address())
                         .pointer(kernel.address()).i32(half).pointer(blockSums.address())
                         .i32(n).i32(tileRows).pointer(out));
     }
@@ -211,8 +226,8 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
             device.quiesce(); // nothing to wait for once the backend is closed
         } finally {
             // Freed even after a device error (the sync then throws): pinned memory would leak.
-            try (kernel; columnPartials; weights; weightsDouble; blockSums; rowSums; result; hostIn;
-                    hostOut) {
+            try (kernel; columnPartials; columnPartialsLow; weights; weightsLow; weightsDouble;
+                    blockSums; rowSums; result; hostIn; hostOut) {
                 // closed in reverse order by try-with-resources
             }
         }
