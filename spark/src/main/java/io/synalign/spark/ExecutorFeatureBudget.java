@@ -62,14 +62,11 @@ final class ExecutorFeatureBudget {
         if (fixed != null) {
             return fixed >= 0 && bytes <= fixed - keptSoFar;
         }
-        long needed = bytes;
-        for (int s = 0; s < slots; s++) {
-            needed += bytes;
-            if (needed < 0) {
-                return false;
-            }
+        try {
+            return Math.multiplyExact(bytes, slots + 1L) <= backendBudget;
+        } catch (ArithmeticException overflow) {
+            return false;
         }
-        return needed <= backendBudget;
     }
 
     /**
