@@ -8,6 +8,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import io.synalign.kernels.host.HostVector;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -53,6 +54,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * beyond {@code sigma / sqrt 2}) the values, and every bit of a product, are as before. Cost of the
  * sums: {@code O(m)} for the prefix sums and one addition per row of each shifted piece, about
  * {@code n m / 256}.
+ *
+ * <p>Sums of a tiled block with a shifted piece ({@link #flatBlockProduct}): as in the kept
+ * triangle's flat panels ({@link Nd4jSymmetricKernelOperator}, helper gemv28), near a fit's
+ * optimum at a flat bandwidth the MMD^2 gains less an iteration than a float32 product's
+ * rounding moves from one w to the next, so such a block (1) sums its GEMV in runs of
+ * {@link Nd4jSymmetricKernelOperator#SUM_COLUMNS} columns (cut at multiples of it), their float
+ * results added in double, and (2) multiplies {@code fl(w - fl(w))}, what rounding w to float
+ * dropped, by one more SGEMV; (3) its double sums are kept as a float pair (high half in the
+ * partials, low half in {@link LowHalves}): rounding them to one float undid (2) (the product
+ * then moved with the rounding of a ~500-term partial, 1.6e-11 r.m.s. in {@code w^T K w}).
+ * Measured at 10 x the median on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's plan,
+ * blocks of about 530 columns): the float32 share of {@code w^T K w} moved by 8.6e-12 r.m.s. from
+ * one point to the next 1e-6 away, now 2.6e-12; the tiled fit stopped at 2.9 times the float64
+ * reference's MMD^2 (130 iterations) and now reaches 1.05 times (helper gemv29). Cost, in such
+ * blocks only: about {@code c / 128} SGEMV calls instead of one and one more pass, a small share
+ * of the block's GEMM and exponentials; the low halves' memory (as large as the partials) is
+ * allocated when the first such block needs it. Other blocks, and so every product at an
+ * ordinary bandwidth, make exactly the calls they made before and give the same bits. A kept
+ * K here is unchanged: the exact and tiled fits never multiply by one (their linear term is a
+ * tiled row sum, taken once); nystrom's landmark blocks do (not measured at flat bandwidths).
  *
  * <p>Cancellation ({@link Cancellation}): a tiled product asks for the calling thread's
  * interrupt before each block (an eighth of a tile: a field read against a GEMM of about
@@ -101,6 +122,21 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final ShiftedTiles.Pieces[] blockPieces;
     /** Kept: the shifted pieces of K, in build-tile order; null for a tiled K. */
     private final ShiftedTiles.Pieces keptPieces;
+    /**
+     * Tiled: {@code fl(w - fl(w))}, what rounding w to float dropped, which the blocks with a
+     * shifted piece multiply too ({@link #flatBlockProduct}); null for a kept K.
+     */
+    private final INDArray low;
+    private final FloatPointer lowPtr;
+    /** Tiled: each worker's float results of one SGEMV (a block's rows) and their double sums. */
+    private final INDArray[] flatScratch;
+    private final FloatPointer[] flatScratchPtr;
+    private final FloatBuffer[] flatScratchView;
+    private final double[][] flatSums;
+    /** Tiled: the low halves of the partials of blocks with a shifted piece; null for kept. */
+    private final LowHalves lowHalves;
+    /** Tiled: one block's low halves, read back when the partials are summed. */
+    private final float[] lowHalfHost;
     /** Told the number of each block of a tiled product a worker starts, on that worker (tests). */
     private volatile IntConsumer blockStarted = block -> { };
 
@@ -144,6 +180,13 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.columnBlocks = 1;
             this.blockPieces = null;
             this.keptPieces = new ShiftedTiles.Pieces();
+            this.low = null;
+            this.lowPtr = null;
+            this.flatScratch = null;
+            this.flatScratchPtr = null;
+            this.flatScratchView = null;
+            this.flatSums = null;
+            this.lowHalfHost = null;
             try {
                 buildKernel(plan.tileRows());
             } catch (RuntimeException | Error e) {
@@ -171,8 +214,22 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.columnBlocks = blocking.colBlocks(cols);
             this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
             this.keptPieces = null;
+            this.low = Buffers.floats(cols);
+            this.lowPtr = Buffers.floatPointer(low);
+            this.flatScratch = new INDArray[workers];
+            this.flatScratchPtr = new FloatPointer[workers];
+            this.flatScratchView = new FloatBuffer[workers];
+            this.flatSums = new double[workers][];
+            for (int k = 0; k < workers; k++) {
+                flatScratch[k] = Buffers.floats(br);
+                flatScratchPtr[k] = Buffers.floatPointer(flatScratch[k]);
+                flatScratchView[k] = flatScratchPtr[k].capacity(br).asBuffer();
+                flatSums[k] = new double[br];
+            }
+            this.lowHalfHost = new float[br];
         }
         this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
+        this.lowHalves = kernel == null ? new LowHalves((long) columnBlocks * rows) : null;
         this.partialsPtr = Buffers.floatPointer(partials);
     }
 
@@ -236,12 +293,26 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
-        product(weightsPtr, w, out);
+        if (lowPtr != null) {
+            putLow(w, lowPtr);
+        }
+        product(weightsPtr, lowPtr, w, out);
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        product(onesPtr, null, out);
+        product(onesPtr, null, null, out); // ones are floats: no low part
+    }
+
+    /**
+     * {@code low = fl(w - fl(w))} into {@code dst}, with {@link #weightsHost} holding
+     * {@code fl(w)} ({@link Buffers#putRounded} just ran) and then reused: O(m).
+     */
+    private void putLow(double[] w, FloatPointer dst) {
+        for (int j = 0; j < cols; j++) {
+            weightsHost[j] = (float) (w[j] - weightsHost[j]);
+        }
+        dst.put(weightsHost, 0, cols);
     }
 
     /**
@@ -263,9 +334,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /**
      * out = K vector; n, m >= 1 (the base class answers an empty kernel); {@code weights} the
-     * vector in double (null: all ones), whose sums the shifted pieces add.
+     * vector in double (null: all ones), whose sums the shifted pieces add; {@code lowVector}
+     * what rounding it to {@code vector} dropped (tiled only; null: nothing), which the tiled
+     * blocks with a shifted piece multiply too.
      */
-    private void product(FloatPointer vector, double[] weights, double[] out) {
+    private void product(FloatPointer vector, FloatPointer lowVector, double[] weights,
+            double[] out) {
         if (kernel != null) {
             // Not one GEMV on OpenBLAS's threads: its rounding depends on their count.
             int gemvBlocks = (rows + GEMV_ROWS - 1) / GEMV_ROWS;
@@ -276,9 +350,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         OpenBlas.at(partialsPtr, i));
             });
         } else {
-            fusedProduct(new FloatPointer[] {vector}, new FloatPointer[] {partialsPtr});
+            fusedProduct(new FloatPointer[] {vector}, new FloatPointer[] {lowVector},
+                    new FloatPointer[] {partialsPtr}, new LowHalves[] {lowHalves});
         }
-        sumPartials(partialsPtr, out);
+        sumPartials(partialsPtr, lowHalves, out);
         addShiftedSums(weights, out);
     }
 
@@ -329,28 +404,42 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             OperatorArguments.checkMultiply(ws[k], outs[k], rows, cols);
         }
         int count = ws.length;
-        INDArray[] extra = new INDArray[2 * (count - 1)];
+        INDArray[] extra = new INDArray[3 * (count - 1)];
+        LowHalves[] halves = new LowHalves[count];
         try {
             FloatPointer[] vectors = new FloatPointer[count];
+            FloatPointer[] lows = new FloatPointer[count];
             FloatPointer[] parts = new FloatPointer[count];
             vectors[0] = weightsPtr;
+            lows[0] = lowPtr;
             parts[0] = partialsPtr;
+            halves[0] = lowHalves;
             for (int k = 1; k < count; k++) {
-                extra[2 * (k - 1)] = Buffers.floats(cols);
-                extra[2 * (k - 1) + 1] = Buffers.scratchFloats((long) columnBlocks * rows);
-                vectors[k] = Buffers.floatPointer(extra[2 * (k - 1)]);
-                parts[k] = Buffers.floatPointer(extra[2 * (k - 1) + 1]);
+                extra[3 * (k - 1)] = Buffers.floats(cols);
+                extra[3 * (k - 1) + 1] = Buffers.scratchFloats((long) columnBlocks * rows);
+                extra[3 * (k - 1) + 2] = Buffers.floats(cols);
+                vectors[k] = Buffers.floatPointer(extra[3 * (k - 1)]);
+                parts[k] = Buffers.floatPointer(extra[3 * (k - 1) + 1]);
+                lows[k] = Buffers.floatPointer(extra[3 * (k - 1) + 2]);
+                halves[k] = new LowHalves((long) columnBlocks * rows);
             }
             for (int k = 0; k < count; k++) {
-                Buffers.putRounded(HostVector.array(ws[k]), cols, weightsHost, vectors[k]);
+                double[] w = HostVector.array(ws[k]);
+                Buffers.putRounded(w, cols, weightsHost, vectors[k]);
+                putLow(w, lows[k]);
             }
-            fusedProduct(vectors, parts);
+            fusedProduct(vectors, lows, parts, halves);
             for (int k = 0; k < count; k++) {
-                sumPartials(parts[k], HostVector.array(outs[k]));
+                sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
                 addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
             }
         } finally {
             Buffers.close(extra);
+            for (int k = 1; k < count; k++) {
+                if (halves[k] != null) {
+                    halves[k].close();
+                }
+            }
         }
     }
 
@@ -380,7 +469,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * pieces go to {@link #blockPieces}) and a GEMV, blocks handed out to the workers as they
      * come free; each worker asks for the caller's interrupt before it takes a block.
      */
-    private void fusedProduct(FloatPointer[] vectors, FloatPointer[] parts) {
+    private void fusedProduct(FloatPointer[] vectors, FloatPointer[] lows, FloatPointer[] parts,
+            LowHalves[] halves) {
         int colBlocks = columnBlocks;
         ClaimedUnits units = new ClaimedUnits(blocking.rowBlocks(rows) * colBlocks);
         IntConsumer hook = blockStarted;
@@ -404,9 +494,15 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 }
                 ShiftedTiles.values(blockPtr, buffer.view((long) r * c), i, r, j, c, radii,
                         shiftScratch[worker], shifted);
+                long at = (long) bj * rows + i;
                 for (int k = 0; k < vectors.length; k++) {
-                    OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
-                            OpenBlas.at(parts[k], (long) bj * rows + i));
+                    if (shifted.count() > 0) {
+                        flatBlockProduct(worker, blockPtr, r, j, c, vectors[k], lows[k],
+                                OpenBlas.at(parts[k], at), OpenBlas.at(halves[k].pointer(), at));
+                    } else {
+                        OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
+                                OpenBlas.at(parts[k], at));
+                    }
                 }
             }
         });
@@ -414,13 +510,99 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         units.throwIfStopped(CANCELLED);
     }
 
+    /**
+     * {@code part + lowHalf = B vector_[j, j + c)} for a block B ({@code r x c} row-major, K's
+     * columns from j) with a shifted piece (see the class comment): one SGEMV per run of columns
+     * cut at multiples of {@link Nd4jSymmetricKernelOperator#SUM_COLUMNS}, and one with
+     * {@code lowVector} (null: none), their float results added in double; the double sum is
+     * stored as its float rounding in {@code part} and the rest, rounded to float, in
+     * {@code lowHalf} (the pair keeps about 48 bits).
+     */
+    private void flatBlockProduct(int worker, FloatPointer block, int r, int j, int c,
+            FloatPointer vector, FloatPointer lowVector, FloatPointer part, FloatPointer lowHalf) {
+        FloatPointer tmp = flatScratchPtr[worker];
+        FloatBuffer host = flatScratchView[worker];
+        double[] acc = flatSums[worker];
+        Arrays.fill(acc, 0, r, 0.0);
+        int unit = Nd4jSymmetricKernelOperator.SUM_COLUMNS;
+        for (int c0 = j; c0 < j + c; ) {
+            int c1 = Math.min(j + c, (c0 / unit + 1) * unit);
+            OpenBlas.gemv(false, r, c1 - c0, OpenBlas.at(block, c0 - j), c,
+                    OpenBlas.at(vector, c0), tmp);
+            for (int a = 0; a < r; a++) {
+                acc[a] += host.get(a);
+            }
+            c0 = c1;
+        }
+        if (lowVector != null) {
+            OpenBlas.gemv(false, r, c, block, c, OpenBlas.at(lowVector, j), tmp);
+            for (int a = 0; a < r; a++) {
+                acc[a] += host.get(a);
+            }
+        }
+        FloatBuffer high = DistanceGemm.floats(part, r);
+        FloatBuffer low = DistanceGemm.floats(lowHalf, r);
+        for (int a = 0; a < r; a++) {
+            float h = (float) acc[a];
+            high.put(a, h);
+            low.put(a, (float) (acc[a] - h));
+        }
+    }
+
+    /**
+     * The low halves of one vector's partials ({@link #flatBlockProduct}), written only by
+     * blocks with a shifted piece: allocated when the first such block needs them (by whichever
+     * worker meets it first), so a product at an ordinary bandwidth allocates nothing more.
+     * Same length and layout as the partials.
+     */
+    private static final class LowHalves {
+        private final long length;
+        private INDArray buffer;
+        private FloatPointer pointer;
+
+        LowHalves(long length) {
+            this.length = length;
+        }
+
+        synchronized FloatPointer pointer() {
+            if (pointer == null) {
+                buffer = Buffers.scratchFloats(length);
+                pointer = Buffers.floatPointer(buffer);
+            }
+            return pointer;
+        }
+
+        synchronized void close() {
+            Buffers.close(buffer);
+            buffer = null;
+            pointer = null;
+        }
+    }
+
     /** out = the column-block partials summed in double, always in the same order. */
-    private void sumPartials(FloatPointer parts, double[] out) {
+    private void sumPartials(FloatPointer parts, LowHalves halves, double[] out) {
         Arrays.fill(out, 0.0);
         for (int bj = 0; bj < columnBlocks; bj++) {
             OpenBlas.at(parts, (long) bj * rows).get(partialHost, 0, rows);
-            for (int i = 0; i < rows; i++) {
-                out[i] += partialHost[i];
+            if (blockPieces == null) { // kept
+                for (int i = 0; i < rows; i++) {
+                    out[i] += partialHost[i];
+                }
+                continue;
+            }
+            for (int bi = 0, i0 = 0; i0 < rows; bi++, i0 += blocking.rows()) {
+                int i1 = Math.min(rows, i0 + blocking.rows());
+                if (blockPieces[bi * columnBlocks + bj].count() == 0) {
+                    for (int i = i0; i < i1; i++) {
+                        out[i] += partialHost[i];
+                    }
+                } else { // hi + lo is exact in double (lo is at most half an ulp of hi)
+                    OpenBlas.at(halves.pointer(), (long) bj * rows + i0)
+                            .get(lowHalfHost, 0, i1 - i0);
+                    for (int i = i0; i < i1; i++) {
+                        out[i] += (double) partialHost[i] + lowHalfHost[i - i0];
+                    }
+                }
             }
         }
     }
@@ -433,6 +615,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 b.close();
             }
         }
-        Buffers.close(kernel, partials, weights, ones);
+        Buffers.close(kernel, partials, weights, ones, low);
+        if (flatScratch != null) {
+            Buffers.close(flatScratch);
+        }
+        if (lowHalves != null) {
+            lowHalves.close();
+        }
     }
 }
