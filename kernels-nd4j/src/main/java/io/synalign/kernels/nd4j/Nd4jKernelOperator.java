@@ -55,21 +55,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * sums: {@code O(m)} for the prefix sums and one addition per row of each shifted piece, about
  * {@code n m / 256}.
  *
- * <p>Sums of a tiled block with a shifted piece ({@link #flatBlockProduct}): as in the kept
- * triangle's flat panels ({@link Nd4jSymmetricKernelOperator}, helper gemv28), near a fit's
- * optimum at a flat bandwidth the MMD^2 gains less an iteration than a float32 product's
- * rounding moves from one w to the next, so such a block (1) sums its GEMV in runs of
- * {@link Nd4jSymmetricKernelOperator#SUM_COLUMNS} columns (cut at multiples of it), their float
- * results added in double, and (2) multiplies {@code fl(w - fl(w))}, what rounding w to float
- * dropped, by one more SGEMV; (3) its double sums are kept as a float pair (high half in the
- * partials, low half in {@link LowHalves}): rounding them to one float undid (2) (the product
- * then moved with the rounding of a ~500-term partial, 1.6e-11 r.m.s. in {@code w^T K w}).
- * Measured at 10 x the median on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's plan,
- * blocks of about 530 columns): the float32 share of {@code w^T K w} moved by 8.6e-12 r.m.s. from
- * one point to the next 1e-6 away, now 2.6e-12; the tiled fit stopped at 2.9 times the float64
- * reference's MMD^2 (130 iterations) and now reaches 1.05 times (helper gemv29). Cost, in such
- * blocks only: about {@code c / 128} SGEMV calls instead of one and one more pass, a small share
- * of the block's GEMM and exponentials; the low halves' memory (as large as the partials) is
+ * <p>Sums of a tiled block with a shifted piece ({@link #flatBlockProduct}): near a fit's optimum
+ * at a flat bandwidth the MMD^2 gains less an iteration than a float32 product's rounding moves
+ * from one w to the next, so the optimiser takes the rounding for rises, restarts and stops
+ * early (docs/RELIABILITY.md, helpers gemv28 and gemv29). Such a block's product is therefore
+ * summed in double against the double w, not by SGEMV against w rounded to float, and kept as a
+ * float pair (high half in the partials, low half in {@link LowHalves}; one float would round
+ * the ~500-term sum again). Measured on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's
+ * plan, blocks of about 530 columns): the float32 share of {@code w^T K w} moved by 8.6e-12
+ * r.m.s. from one point to the next 1e-6 away at 10 x the median, now 1.4e-15 (the kept
+ * triangle's runs of 128 columns and w's low part, gemv28's mend, gave 2.6e-12 here and leave
+ * 2.4e-13 at 30 x, where the reference gains 2e-14 an iteration); the tiled fit stopped at 2.9
+ * times the float64 reference's MMD^2 at 10 x and 1.25 times at 30 x, and now matches the
+ * reference's tiled fit at both (within 4e-4). Cost, in such blocks only: one pass over the
+ * block in Java (about 0.4 ns a value, four accumulators) instead of an SGEMV, against the
+ * block's GEMM of {@code 2 (d + 2)} flops a value and its exponentials: within the noise at
+ * n = 16,000, d = 384, every block shifted. The low halves' memory (as large as the partials) is
  * allocated when the first such block needs it. Other blocks, and so every product at an
  * ordinary bandwidth, make exactly the calls they made before and give the same bits. A kept
  * K here is unchanged: the exact and tiled fits never multiply by one (their linear term is a
@@ -122,17 +123,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final ShiftedTiles.Pieces[] blockPieces;
     /** Kept: the shifted pieces of K, in build-tile order; null for a tiled K. */
     private final ShiftedTiles.Pieces keptPieces;
-    /**
-     * Tiled: {@code fl(w - fl(w))}, what rounding w to float dropped, which the blocks with a
-     * shifted piece multiply too ({@link #flatBlockProduct}); null for a kept K.
-     */
-    private final INDArray low;
-    private final FloatPointer lowPtr;
-    /** Tiled: each worker's float results of one SGEMV (a block's rows) and their double sums. */
-    private final INDArray[] flatScratch;
-    private final FloatPointer[] flatScratchPtr;
-    private final FloatBuffer[] flatScratchView;
-    private final double[][] flatSums;
+    /** Tiled: each worker's copy of one row of a block ({@link #flatBlockProduct}). */
+    private final float[][] flatRow;
     /** Tiled: the low halves of the partials of blocks with a shifted piece; null for kept. */
     private final LowHalves lowHalves;
     /** Tiled: one block's low halves, read back when the partials are summed. */
@@ -180,12 +172,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.columnBlocks = 1;
             this.blockPieces = null;
             this.keptPieces = new ShiftedTiles.Pieces();
-            this.low = null;
-            this.lowPtr = null;
-            this.flatScratch = null;
-            this.flatScratchPtr = null;
-            this.flatScratchView = null;
-            this.flatSums = null;
+            this.flatRow = null;
             this.lowHalfHost = null;
             try {
                 buildKernel(plan.tileRows());
@@ -214,18 +201,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.columnBlocks = blocking.colBlocks(cols);
             this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
             this.keptPieces = null;
-            this.low = Buffers.floats(cols);
-            this.lowPtr = Buffers.floatPointer(low);
-            this.flatScratch = new INDArray[workers];
-            this.flatScratchPtr = new FloatPointer[workers];
-            this.flatScratchView = new FloatBuffer[workers];
-            this.flatSums = new double[workers][];
-            for (int k = 0; k < workers; k++) {
-                flatScratch[k] = Buffers.floats(br);
-                flatScratchPtr[k] = Buffers.floatPointer(flatScratch[k]);
-                flatScratchView[k] = flatScratchPtr[k].capacity(br).asBuffer();
-                flatSums[k] = new double[br];
-            }
+            this.flatRow = new float[workers][bc];
             this.lowHalfHost = new float[br];
         }
         this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
@@ -293,26 +269,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     @Override
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
-        if (lowPtr != null) {
-            putLow(w, lowPtr);
-        }
-        product(weightsPtr, lowPtr, w, out);
+        product(weightsPtr, w, out);
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
-        product(onesPtr, null, null, out); // ones are floats: no low part
-    }
-
-    /**
-     * {@code low = fl(w - fl(w))} into {@code dst}, with {@link #weightsHost} holding
-     * {@code fl(w)} ({@link Buffers#putRounded} just ran) and then reused: O(m).
-     */
-    private void putLow(double[] w, FloatPointer dst) {
-        for (int j = 0; j < cols; j++) {
-            weightsHost[j] = (float) (w[j] - weightsHost[j]);
-        }
-        dst.put(weightsHost, 0, cols);
+        product(onesPtr, null, out);
     }
 
     /**
@@ -334,12 +296,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /**
      * out = K vector; n, m >= 1 (the base class answers an empty kernel); {@code weights} the
-     * vector in double (null: all ones), whose sums the shifted pieces add; {@code lowVector}
-     * what rounding it to {@code vector} dropped (tiled only; null: nothing), which the tiled
-     * blocks with a shifted piece multiply too.
+     * vector in double (null: all ones), whose sums the shifted pieces add and which the tiled
+     * blocks with a shifted piece multiply ({@link #flatBlockProduct}).
      */
-    private void product(FloatPointer vector, FloatPointer lowVector, double[] weights,
-            double[] out) {
+    private void product(FloatPointer vector, double[] weights, double[] out) {
         if (kernel != null) {
             // Not one GEMV on OpenBLAS's threads: its rounding depends on their count.
             int gemvBlocks = (rows + GEMV_ROWS - 1) / GEMV_ROWS;
@@ -350,7 +310,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         OpenBlas.at(partialsPtr, i));
             });
         } else {
-            fusedProduct(new FloatPointer[] {vector}, new FloatPointer[] {lowVector},
+            fusedProduct(new FloatPointer[] {vector}, new double[][] {weights},
                     new FloatPointer[] {partialsPtr}, new LowHalves[] {lowHalves});
         }
         sumPartials(partialsPtr, lowHalves, out);
@@ -404,31 +364,27 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             OperatorArguments.checkMultiply(ws[k], outs[k], rows, cols);
         }
         int count = ws.length;
-        INDArray[] extra = new INDArray[3 * (count - 1)];
+        INDArray[] extra = new INDArray[2 * (count - 1)];
         LowHalves[] halves = new LowHalves[count];
         try {
             FloatPointer[] vectors = new FloatPointer[count];
-            FloatPointer[] lows = new FloatPointer[count];
+            double[][] doubles = new double[count][];
             FloatPointer[] parts = new FloatPointer[count];
             vectors[0] = weightsPtr;
-            lows[0] = lowPtr;
             parts[0] = partialsPtr;
             halves[0] = lowHalves;
             for (int k = 1; k < count; k++) {
-                extra[3 * (k - 1)] = Buffers.floats(cols);
-                extra[3 * (k - 1) + 1] = Buffers.scratchFloats((long) columnBlocks * rows);
-                extra[3 * (k - 1) + 2] = Buffers.floats(cols);
-                vectors[k] = Buffers.floatPointer(extra[3 * (k - 1)]);
-                parts[k] = Buffers.floatPointer(extra[3 * (k - 1) + 1]);
-                lows[k] = Buffers.floatPointer(extra[3 * (k - 1) + 2]);
+                extra[2 * (k - 1)] = Buffers.floats(cols);
+                extra[2 * (k - 1) + 1] = Buffers.scratchFloats((long) columnBlocks * rows);
+                vectors[k] = Buffers.floatPointer(extra[2 * (k - 1)]);
+                parts[k] = Buffers.floatPointer(extra[2 * (k - 1) + 1]);
                 halves[k] = new LowHalves((long) columnBlocks * rows);
             }
             for (int k = 0; k < count; k++) {
-                double[] w = HostVector.array(ws[k]);
-                Buffers.putRounded(w, cols, weightsHost, vectors[k]);
-                putLow(w, lows[k]);
+                doubles[k] = HostVector.array(ws[k]);
+                Buffers.putRounded(doubles[k], cols, weightsHost, vectors[k]);
             }
-            fusedProduct(vectors, lows, parts, halves);
+            fusedProduct(vectors, doubles, parts, halves);
             for (int k = 0; k < count; k++) {
                 sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
                 addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
@@ -469,7 +425,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * pieces go to {@link #blockPieces}) and a GEMV, blocks handed out to the workers as they
      * come free; each worker asks for the caller's interrupt before it takes a block.
      */
-    private void fusedProduct(FloatPointer[] vectors, FloatPointer[] lows, FloatPointer[] parts,
+    private void fusedProduct(FloatPointer[] vectors, double[][] doubles, FloatPointer[] parts,
             LowHalves[] halves) {
         int colBlocks = columnBlocks;
         ClaimedUnits units = new ClaimedUnits(blocking.rowBlocks(rows) * colBlocks);
@@ -497,7 +453,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 long at = (long) bj * rows + i;
                 for (int k = 0; k < vectors.length; k++) {
                     if (shifted.count() > 0) {
-                        flatBlockProduct(worker, blockPtr, r, j, c, vectors[k], lows[k],
+                        flatBlockProduct(worker, blockPtr, r, j, c, doubles[k],
                                 OpenBlas.at(parts[k], at), OpenBlas.at(halves[k].pointer(), at));
                     } else {
                         OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
@@ -511,41 +467,53 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     }
 
     /**
-     * {@code part + lowHalf = B vector_[j, j + c)} for a block B ({@code r x c} row-major, K's
-     * columns from j) with a shifted piece (see the class comment): one SGEMV per run of columns
-     * cut at multiples of {@link Nd4jSymmetricKernelOperator#SUM_COLUMNS}, and one with
-     * {@code lowVector} (null: none), their float results added in double; the double sum is
-     * stored as its float rounding in {@code part} and the rest, rounded to float, in
-     * {@code lowHalf} (the pair keeps about 48 bits).
+     * {@code part + lowHalf = B w_[j, j + c)} for a block B ({@code r x c} row-major, K's columns
+     * from j) with a shifted piece (see the class comment), in double: each row of B is copied
+     * to a float array and its products with the double w (null: ones) summed in four
+     * interleaved double accumulators (a fixed order, so the same bits every time; four so the
+     * adds need not wait on each other). The sum is stored as its float rounding in
+     * {@code part} and the rest, rounded to float, in {@code lowHalf} (the pair keeps about 48
+     * bits). O(r c), about 0.4 ns a value against the block's GEMM of {@code 2 (d + 2)} flops a
+     * value.
      */
     private void flatBlockProduct(int worker, FloatPointer block, int r, int j, int c,
-            FloatPointer vector, FloatPointer lowVector, FloatPointer part, FloatPointer lowHalf) {
-        FloatPointer tmp = flatScratchPtr[worker];
-        FloatBuffer host = flatScratchView[worker];
-        double[] acc = flatSums[worker];
-        Arrays.fill(acc, 0, r, 0.0);
-        int unit = Nd4jSymmetricKernelOperator.SUM_COLUMNS;
-        for (int c0 = j; c0 < j + c; ) {
-            int c1 = Math.min(j + c, (c0 / unit + 1) * unit);
-            OpenBlas.gemv(false, r, c1 - c0, OpenBlas.at(block, c0 - j), c,
-                    OpenBlas.at(vector, c0), tmp);
-            for (int a = 0; a < r; a++) {
-                acc[a] += host.get(a);
-            }
-            c0 = c1;
-        }
-        if (lowVector != null) {
-            OpenBlas.gemv(false, r, c, block, c, OpenBlas.at(lowVector, j), tmp);
-            for (int a = 0; a < r; a++) {
-                acc[a] += host.get(a);
-            }
-        }
+            double[] w, FloatPointer part, FloatPointer lowHalf) {
+        float[] row = flatRow[worker];
+        FloatBuffer values = DistanceGemm.floats(block, Math.multiplyExact(r, c));
         FloatBuffer high = DistanceGemm.floats(part, r);
         FloatBuffer low = DistanceGemm.floats(lowHalf, r);
+        int c4 = c & ~3;
         for (int a = 0; a < r; a++) {
-            float h = (float) acc[a];
+            values.get(a * c, row, 0, c);
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            if (w == null) {
+                for (int x = 0; x < c4; x += 4) {
+                    s0 += row[x];
+                    s1 += row[x + 1];
+                    s2 += row[x + 2];
+                    s3 += row[x + 3];
+                }
+                for (int x = c4; x < c; x++) {
+                    s0 += row[x];
+                }
+            } else {
+                for (int x = 0; x < c4; x += 4) {
+                    s0 += row[x] * w[j + x];
+                    s1 += row[x + 1] * w[j + x + 1];
+                    s2 += row[x + 2] * w[j + x + 2];
+                    s3 += row[x + 3] * w[j + x + 3];
+                }
+                for (int x = c4; x < c; x++) {
+                    s0 += row[x] * w[j + x];
+                }
+            }
+            double sum = (s0 + s1) + (s2 + s3);
+            float h = (float) sum;
             high.put(a, h);
-            low.put(a, (float) (acc[a] - h));
+            low.put(a, (float) (sum - h));
         }
     }
 
@@ -615,10 +583,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 b.close();
             }
         }
-        Buffers.close(kernel, partials, weights, ones, low);
-        if (flatScratch != null) {
-            Buffers.close(flatScratch);
-        }
+        Buffers.close(kernel, partials, weights, ones);
         if (lowHalves != null) {
             lowHalves.close();
         }

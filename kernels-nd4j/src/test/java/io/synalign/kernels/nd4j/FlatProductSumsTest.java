@@ -29,6 +29,12 @@ class FlatProductSumsTest {
     /** What {@link #theRoundingOfAFlatProductChangesLittleAlongALine} allows, in eps w^T |G| w. */
     private static final double WOBBLE_BOUND = 0.03;
 
+    /**
+     * The same for the tiled K_XX, whose blocks with a shifted piece sum in double (helper
+     * gemv29): far below what float32 sums reach (0.012 with the kept triangle's runs of 128).
+     */
+    private static final double TILED_WOBBLE_BOUND = 1e-3;
+
     private Nd4jBackend cpu;
 
     @BeforeAll
@@ -63,8 +69,9 @@ class FlatProductSumsTest {
      * out in {@code w^T K w} (g has one sign): 5.0e-12 of the 9.4e-12 by which the objective
      * moved from one point to the next near a fit's optimum. Since: 6e-6 to 2.8e-4. The tiled
      * K_XX ({@code tiled}, both plans of {@link #tiledPlans}) rounded w once the same way: 1.0
-     * on the old code, each size and plan; its blocks with a shifted piece now multiply the low
-     * part too and keep their sums' double value (helper gemv29): 6e-6 to 2.8e-4.
+     * on the old code, each size and plan; its blocks with a shifted piece now sum their products
+     * with the double w in double (helper gemv29): 6e-6 to 2.8e-4 (as the kept K_XX: what is
+     * left is the oracle's own rounding of the small {@code K w}).
      */
     @ParameterizedTest(name = "{0} x {1} {2}")
     @CsvSource({"1500, 32, kept", "1111, 29, kept", "293, 7, kept", "1500, 32, tiled",
@@ -148,8 +155,10 @@ class FlatProductSumsTest {
      * the fit's plan, {@link #tiledPlans}; each block's GEMV summed in float over its up to 530
      * columns, the blocks' partials added in double, w rounded once), old code: 0.026 and 0.043
      * at 1,500 x 32, 0.040 at 1,111 x 29 (tiles of 256 rows; the fit's plan was not reached);
-     * its blocks with a shifted piece now summed like the kept panels, their sums kept in double
-     * (helper gemv29): 0.013 and 0.013, 0.020 and 0.019.
+     * its blocks with a shifted piece now summed in double against the double w (helper gemv29):
+     * 5.7e-6 and 5.7e-6, 4.7e-6 and 4.6e-6, within {@value #TILED_WOBBLE_BOUND}; summed like the
+     * kept panels (runs of 128 columns and the low part, this helper's first mend) 0.013 and
+     * 0.013, 0.020 and 0.019, which fail that bound too.
      */
     @ParameterizedTest(name = "{0} x {1} {2}")
     @CsvSource({"1500, 32, kept", "1111, 29, kept", "1500, 32, tiled", "1111, 29, tiled"})
@@ -186,12 +195,13 @@ class FlatProductSumsTest {
                 : new TilePlan[] {new TilePlan(true, 256)};
         for (TilePlan plan : plans) {
             assertSmallWobble(x, sigma, g, w0, dir, step, plan, n + " x " + d + " " + path
-                    + ", tiles of " + plan.tileRows() + " rows");
+                    + ", tiles of " + plan.tileRows() + " rows",
+                    path.equals("tiled") ? TILED_WOBBLE_BOUND : WOBBLE_BOUND);
         }
     }
 
     private void assertSmallWobble(FloatMatrix x, double sigma, double[][] g, double[] w0,
-            double[] dir, double step, TilePlan plan, String what) {
+            double[] dir, double step, TilePlan plan, String what, double bound) {
         int n = w0.length;
         int points = 60;
         double[] e = new double[points];
@@ -217,7 +227,7 @@ class FlatProductSumsTest {
             moves += (e[t] - e[t - 1]) * (e[t] - e[t - 1]);
         }
         double wobble = Math.sqrt(moves / (points - 1)) / scale;
-        assertTrue(wobble <= WOBBLE_BOUND, what + ": the float32 share of w^T K w moved by "
+        assertTrue(wobble <= bound, what + ": the float32 share of w^T K w moved by "
                 + wobble + " eps w^T |G| w from point to point (levels " + e[0] + " .. "
                 + e[points - 1] + ")");
     }
