@@ -68,9 +68,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * 2.4e-13 at 30 x, where the reference gains 2e-14 an iteration); the tiled fit stopped at 2.9
  * times the float64 reference's MMD^2 at 10 x and 1.25 times at 30 x, and now matches the
  * reference's tiled fit at both (within 4e-4). Cost, in such blocks only: one pass over the
- * block in Java (about 0.4 ns a value, four accumulators) instead of an SGEMV, against the
- * block's GEMM of {@code 2 (d + 2)} flops a value and its exponentials: within the noise at
- * n = 16,000, d = 384, every block shifted. The low halves' memory (as large as the partials) is
+ * block in Java (four accumulators) instead of an SGEMV, beside the block's GEMM of
+ * {@code 2 (d + 2)} flops a value and its exponentials: at n = 16,000, d = 384, every block
+ * shifted, 0.99 to 1.02 times the old product in one set of rounds, 1.12 to 1.20 in another (a
+ * loaded VM). The low halves' memory (as large as the partials) is
  * allocated when the first such block needs it. Other blocks, and so every product at an
  * ordinary bandwidth, make exactly the calls they made before and give the same bits. A kept
  * K here is unchanged: the exact and tiled fits never multiply by one (their linear term is a
@@ -473,8 +474,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * interleaved double accumulators (a fixed order, so the same bits every time; four so the
      * adds need not wait on each other). The sum is stored as its float rounding in
      * {@code part} and the rest, rounded to float, in {@code lowHalf} (the pair keeps about 48
-     * bits). O(r c), about 0.4 ns a value against the block's GEMM of {@code 2 (d + 2)} flops a
-     * value.
+     * bits). O(r c), beside the block's GEMM of {@code 2 (d + 2)} flops a value.
      */
     private void flatBlockProduct(int worker, FloatPointer block, int r, int j, int c,
             double[] w, FloatPointer part, FloatPointer lowHalf) {
