@@ -15,7 +15,8 @@ import java.util.*;
  * ({@code (K~ - 1 1^T)(fl(w) - w)}) and the GEMV sums (the rest), and prints each one's r.m.s.
  * change from point to point: what the optimiser sees as noise (the split models w rounded once
  * to float, as before gemv28; since, with w's low part multiplied too, read the total). Then the fixed errors of the
- * linear term and the constant, and the tiled K_SS's noise. O(n^2) memory in double (n = 1,500:
+ * linear term and the constant, and the tiled K_SS's noise (tiles of 256 rows, and the fit's
+ * tiles of 32 MiB). O(n^2) memory in double (n = 1,500:
  * 36 MB twice).
  */
 public class FlatNoise {
@@ -87,16 +88,19 @@ public class FlatNoise {
             try (KernelOperator o = ref.rbfOperator(r, r, sigma, TilePlan.tiled(256))) { o.rowSums(rr); }
             double cs = 0; for (int j = 0; j < m; j++) cs += (rn[j] - rr[j]); cs /= (double) m * m;
             System.out.printf(Locale.ROOT, "c error %.3e (fixed)%n", cs);
-            // the tiled K_SS path too
-            try (KernelOperator o = nd.rbfOperator(s, s, sigma, TilePlan.tiled(256))) {
-                double[] tt = new double[T];
-                for (int t = 0; t < T; t++) {
-                    double[] w = w0.clone();
-                    for (int i = 0; i < n; i++) w[i] += t * step * d[i] / dn;
-                    o.multiply(w, out);
-                    tt[t] = dot(w, out) - dot(w, prod(kx, w));
+            // the tiled K_SS path too: tiles of 256 rows, and the fit's plan (tiles of 32 MiB,
+            // as MmdObjectives.tiledPlan: blocks of about 530 x 530 at n = 1,500)
+            for (int tileRows : new int[] {256, TilePlan.tileRowsFor(n, n, TilePlan.DEFAULT_TILE_BYTES)}) {
+                try (KernelOperator o = nd.rbfOperator(s, s, sigma, TilePlan.tiled(tileRows))) {
+                    double[] tt = new double[T];
+                    for (int t = 0; t < T; t++) {
+                        double[] w = w0.clone();
+                        for (int i = 0; i < n; i++) w[i] += t * step * d[i] / dn;
+                        o.multiply(w, out);
+                        tt[t] = dot(w, out) - dot(w, prod(kx, w));
+                    }
+                    System.out.printf(Locale.ROOT, "tiled K_SS (tiles of %d rows): w'Kw error level %.3e sd of steps %.3e%n", tileRows, mean(tt), sdDiff(tt));
                 }
-                System.out.printf(Locale.ROOT, "tiled K_SS: w'Kw error level %.3e sd of steps %.3e%n", mean(tt), sdDiff(tt));
             }
         }
     }

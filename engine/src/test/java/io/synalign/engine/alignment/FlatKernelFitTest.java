@@ -6,9 +6,14 @@ import io.synalign.engine.Bandwidth;
 import io.synalign.engine.MedianHeuristic;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * An exact fit where the kernel is flat: 10 x the median heuristic on 1,500 synthetic and 500
@@ -21,14 +26,57 @@ import org.junit.jupiter.api.Test;
  * weights are scored in double ({@link TestBackends#directMmd2}), independently of either
  * backend: nd4j's fit must reach 1.5 times the reference's MMD^2. Before the kept triangle's
  * flat panels summed in blocks and took w's low part (helper gemv28) it stopped at 2.46 times
- * (1.22e-8 against 4.97e-9, 72 iterations); since, 1.0004 times (500 iterations, as the
- * reference). Of five such sets measured the old code was 1.26 to 2.46 times off.
+ * (1.22e-8 against 4.97e-9, 72 iterations); since, 1.0004 times (1.0001 since gemv29: the
+ * linear term's flat tiled blocks sum in double too; 500 iterations, as the
+ * reference). Of five such sets measured the old code was 1.26 to 2.46 times off. The same for
+ * {@code --method tiled} (the tiled K_SS, recomputed each product), against the reference's
+ * exact fit, at 10 x and at 30 x the median: before its blocks with a shifted piece summed in
+ * double (helper gemv29) it stopped at 2.46 times (1.22e-8, 74 iterations) and 1.140 times;
+ * since, 1.0001 and 0.9988 times (500 iterations each). At 30 x the kept triangle's sums (runs of
+ * 128 columns, gemv28) are not enough: tiled with them, 1.138 times; the exact fit is not tested
+ * there (it stops short, docs/RELIABILITY.md). Reference fits are computed once per factor.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FlatKernelFitTest {
 
-    @Test
-    void nd4jsFitAtTenTimesTheMedianBandwidthReachesTheReferences() {
+    private FloatMatrix real;
+    private FloatMatrix synthetic;
+    /** The median heuristic's bandwidth. */
+    private double median;
+    /** The reference's exact fit's MMD^2 at each factor, float64-scored, once computed. */
+    private final Map<Integer, Double> referenceMmd2 = new HashMap<>();
+
+    @ParameterizedTest(name = "{0} at {1} x")
+    @CsvSource({"EXACT, 10, 1.5", "TILED, 10, 1.5", "TILED, 30, 1.1"})
+    void nd4jsFitAtAFlatBandwidthReachesTheReferences(AlignmentMethod method, int factor,
+            double allowed) {
         Assumptions.assumeTrue(TestBackends.available().contains("nd4j"), "nd4j not available");
+        double reference = referenceMmd2.computeIfAbsent(factor, f -> {
+            double v = fitMmd2("reference", AlignmentMethod.EXACT, f);
+            assertTrue(v > 0, "reference MMD^2 " + v);
+            return v;
+        });
+        double nd4j = fitMmd2("nd4j", method, factor);
+        assertTrue(nd4j <= allowed * reference, "nd4j's " + method.cliName() + " fit at "
+                + factor + " x the median bandwidth: MMD^2 " + nd4j + " (float64-scored), the"
+                + " reference's exact " + reference + ", ratio " + nd4j / reference
+                + " (allowed " + allowed + ")");
+    }
+
+    /** The fitted weights' MMD^2 in double ({@link TestBackends#directMmd2}). */
+    private double fitMmd2(String backendName, AlignmentMethod method, int factor) {
+        double sigma = factor * median;
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(method).withSeed(3)
+                .withBandwidth(Bandwidth.of(sigma));
+        try (KernelBackend backend = TestBackends.create(backendName)) {
+            AlignmentResult fit = new MmdWeightLearner(backend, config).fit(real, synthetic,
+                    null);
+            return TestBackends.directMmd2(synthetic, real, fit.weights(), sigma);
+        }
+    }
+
+    @BeforeAll
+    void rows() {
         Random random = new Random(5);
         double[][] centres = new double[6][32];
         for (double[] centre : centres) {
@@ -36,28 +84,12 @@ class FlatKernelFitTest {
                 centre[j] = 2.5 * random.nextGaussian();
             }
         }
-        FloatMatrix real = clustered(500, centres, random, true);
-        FloatMatrix synthetic = clustered(1500, centres, random, false);
-        double sigma;
+        real = clustered(500, centres, random, true);
+        synthetic = clustered(1500, centres, random, false);
         try (KernelBackend reference = TestBackends.create("reference")) {
-            sigma = 10 * MedianHeuristic.estimate(reference, MedianHeuristic.DEFAULT_SAMPLE, 3,
-                    real, synthetic);
+            median = MedianHeuristic.estimate(reference, MedianHeuristic.DEFAULT_SAMPLE, 3, real,
+                    synthetic);
         }
-        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.EXACT)
-                .withSeed(3).withBandwidth(Bandwidth.of(sigma));
-        double[] mmd2 = new double[2];
-        String[] names = {"reference", "nd4j"};
-        for (int b = 0; b < 2; b++) {
-            try (KernelBackend backend = TestBackends.create(names[b])) {
-                AlignmentResult fit = new MmdWeightLearner(backend, config).fit(real, synthetic,
-                        null);
-                mmd2[b] = TestBackends.directMmd2(synthetic, real, fit.weights(), sigma);
-            }
-        }
-        assertTrue(mmd2[0] > 0, "reference MMD^2 " + mmd2[0]);
-        assertTrue(mmd2[1] <= 1.5 * mmd2[0], "nd4j's fit at 10 x the median bandwidth: MMD^2 "
-                + mmd2[1] + " (float64-scored), the reference's " + mmd2[0] + ", ratio "
-                + mmd2[1] / mmd2[0]);
     }
 
     /**

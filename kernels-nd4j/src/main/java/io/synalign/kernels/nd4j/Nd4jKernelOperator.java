@@ -8,6 +8,7 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.OperatorArguments;
 import io.synalign.kernels.TilePlan;
 import io.synalign.kernels.host.HostVector;
+import java.nio.FloatBuffer;
 import java.util.Arrays;
 import java.util.function.IntConsumer;
 import org.bytedeco.javacpp.FloatPointer;
@@ -53,6 +54,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * beyond {@code sigma / sqrt 2}) the values, and every bit of a product, are as before. Cost of the
  * sums: {@code O(m)} for the prefix sums and one addition per row of each shifted piece, about
  * {@code n m / 256}.
+ *
+ * <p>Sums of a tiled block with a shifted piece ({@link #flatBlockProduct}): near a fit's optimum
+ * at a flat bandwidth the MMD^2 gains less an iteration than a float32 product's rounding moves
+ * from one w to the next, so the optimiser takes the rounding for rises, restarts and stops
+ * early (docs/RELIABILITY.md, helpers gemv28 and gemv29). Such a block's product is therefore
+ * summed in double against the double w, not by SGEMV against w rounded to float, and kept as a
+ * float pair (high half in the partials, low half in {@link LowHalves}; one float would round
+ * the ~500-term sum again). Measured on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's
+ * plan, blocks of about 530 columns): the float32 share of {@code w^T K w} moved by 8.6e-12
+ * r.m.s. from one point to the next 1e-6 away at 10 x the median, now 1.4e-15 (the kept
+ * triangle's runs of 128 columns and w's low part, gemv28's mend, gave 2.6e-12 here and leave
+ * 2.4e-13 at 30 x, where the reference gains 2e-14 an iteration); the tiled fit stopped at 2.9
+ * times the float64 reference's MMD^2 at 10 x and 1.25 times at 30 x, and now matches the
+ * reference's tiled fit at both (within 4e-4). Cost, in such blocks only: one pass over the
+ * block in Java (four accumulators) instead of an SGEMV, beside the block's GEMM of
+ * {@code 2 (d + 2)} flops a value and its exponentials: at n = 16,000, d = 384, every block
+ * shifted, 0.99 to 1.02 times the old product in one set of rounds, 1.12 to 1.20 in another (a
+ * loaded VM). The low halves' memory (as large as the partials) is
+ * allocated when the first such block needs it. Other blocks, and so every product at an
+ * ordinary bandwidth, make exactly the calls they made before and give the same bits. A kept
+ * K here is unchanged: the exact and tiled fits never multiply by one (their linear term is a
+ * tiled row sum, taken once); nystrom's landmark blocks do (not measured at flat bandwidths).
  *
  * <p>Cancellation ({@link Cancellation}): a tiled product asks for the calling thread's
  * interrupt before each block (an eighth of a tile: a field read against a GEMM of about
@@ -101,6 +124,12 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final ShiftedTiles.Pieces[] blockPieces;
     /** Kept: the shifted pieces of K, in build-tile order; null for a tiled K. */
     private final ShiftedTiles.Pieces keptPieces;
+    /** Tiled: each worker's copy of one row of a block ({@link #flatBlockProduct}). */
+    private final float[][] flatRow;
+    /** Tiled: the low halves of the partials of blocks with a shifted piece; null for kept. */
+    private final LowHalves lowHalves;
+    /** Tiled: one block's low halves, read back when the partials are summed. */
+    private final float[] lowHalfHost;
     /** Told the number of each block of a tiled product a worker starts, on that worker (tests). */
     private volatile IntConsumer blockStarted = block -> { };
 
@@ -144,6 +173,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.columnBlocks = 1;
             this.blockPieces = null;
             this.keptPieces = new ShiftedTiles.Pieces();
+            this.flatRow = null;
+            this.lowHalfHost = null;
             try {
                 buildKernel(plan.tileRows());
             } catch (RuntimeException | Error e) {
@@ -171,8 +202,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             this.columnBlocks = blocking.colBlocks(cols);
             this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
             this.keptPieces = null;
+            this.flatRow = new float[workers][bc];
+            this.lowHalfHost = new float[br];
         }
         this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
+        this.lowHalves = kernel == null ? new LowHalves((long) columnBlocks * rows) : null;
         this.partialsPtr = Buffers.floatPointer(partials);
     }
 
@@ -263,7 +297,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /**
      * out = K vector; n, m >= 1 (the base class answers an empty kernel); {@code weights} the
-     * vector in double (null: all ones), whose sums the shifted pieces add.
+     * vector in double (null: all ones), whose sums the shifted pieces add and which the tiled
+     * blocks with a shifted piece multiply ({@link #flatBlockProduct}).
      */
     private void product(FloatPointer vector, double[] weights, double[] out) {
         if (kernel != null) {
@@ -276,9 +311,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                         OpenBlas.at(partialsPtr, i));
             });
         } else {
-            fusedProduct(new FloatPointer[] {vector}, new FloatPointer[] {partialsPtr});
+            fusedProduct(new FloatPointer[] {vector}, new double[][] {weights},
+                    new FloatPointer[] {partialsPtr}, new LowHalves[] {lowHalves});
         }
-        sumPartials(partialsPtr, out);
+        sumPartials(partialsPtr, lowHalves, out);
         addShiftedSums(weights, out);
     }
 
@@ -330,27 +366,37 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         }
         int count = ws.length;
         INDArray[] extra = new INDArray[2 * (count - 1)];
+        LowHalves[] halves = new LowHalves[count];
         try {
             FloatPointer[] vectors = new FloatPointer[count];
+            double[][] doubles = new double[count][];
             FloatPointer[] parts = new FloatPointer[count];
             vectors[0] = weightsPtr;
             parts[0] = partialsPtr;
+            halves[0] = lowHalves;
             for (int k = 1; k < count; k++) {
                 extra[2 * (k - 1)] = Buffers.floats(cols);
                 extra[2 * (k - 1) + 1] = Buffers.scratchFloats((long) columnBlocks * rows);
                 vectors[k] = Buffers.floatPointer(extra[2 * (k - 1)]);
                 parts[k] = Buffers.floatPointer(extra[2 * (k - 1) + 1]);
+                halves[k] = new LowHalves((long) columnBlocks * rows);
             }
             for (int k = 0; k < count; k++) {
-                Buffers.putRounded(HostVector.array(ws[k]), cols, weightsHost, vectors[k]);
+                doubles[k] = HostVector.array(ws[k]);
+                Buffers.putRounded(doubles[k], cols, weightsHost, vectors[k]);
             }
-            fusedProduct(vectors, parts);
+            fusedProduct(vectors, doubles, parts, halves);
             for (int k = 0; k < count; k++) {
-                sumPartials(parts[k], HostVector.array(outs[k]));
+                sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
                 addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
             }
         } finally {
             Buffers.close(extra);
+            for (int k = 1; k < count; k++) {
+                if (halves[k] != null) {
+                    halves[k].close();
+                }
+            }
         }
     }
 
@@ -380,7 +426,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * pieces go to {@link #blockPieces}) and a GEMV, blocks handed out to the workers as they
      * come free; each worker asks for the caller's interrupt before it takes a block.
      */
-    private void fusedProduct(FloatPointer[] vectors, FloatPointer[] parts) {
+    private void fusedProduct(FloatPointer[] vectors, double[][] doubles, FloatPointer[] parts,
+            LowHalves[] halves) {
         int colBlocks = columnBlocks;
         ClaimedUnits units = new ClaimedUnits(blocking.rowBlocks(rows) * colBlocks);
         IntConsumer hook = blockStarted;
@@ -404,9 +451,15 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 }
                 ShiftedTiles.values(blockPtr, buffer.view((long) r * c), i, r, j, c, radii,
                         shiftScratch[worker], shifted);
+                long at = (long) bj * rows + i;
                 for (int k = 0; k < vectors.length; k++) {
-                    OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
-                            OpenBlas.at(parts[k], (long) bj * rows + i));
+                    if (shifted.count() > 0) {
+                        flatBlockProduct(worker, blockPtr, r, j, c, doubles[k],
+                                OpenBlas.at(parts[k], at), OpenBlas.at(halves[k].pointer(), at));
+                    } else {
+                        OpenBlas.gemv(r, c, 1f, blockPtr, OpenBlas.at(vectors[k], j),
+                                OpenBlas.at(parts[k], at));
+                    }
                 }
             }
         });
@@ -414,13 +467,110 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         units.throwIfStopped(CANCELLED);
     }
 
+    /**
+     * {@code part + lowHalf = B w_[j, j + c)} for a block B ({@code r x c} row-major, K's columns
+     * from j) with a shifted piece (see the class comment), in double: each row of B is copied
+     * to a float array and its products with the double w (null: ones) summed in four
+     * interleaved double accumulators (a fixed order, so the same bits every time; four so the
+     * adds need not wait on each other). The sum is stored as its float rounding in
+     * {@code part} and the rest, rounded to float, in {@code lowHalf} (the pair keeps about 48
+     * bits). O(r c), beside the block's GEMM of {@code 2 (d + 2)} flops a value.
+     */
+    private void flatBlockProduct(int worker, FloatPointer block, int r, int j, int c,
+            double[] w, FloatPointer part, FloatPointer lowHalf) {
+        float[] row = flatRow[worker];
+        FloatBuffer values = DistanceGemm.floats(block, Math.multiplyExact(r, c));
+        FloatBuffer high = DistanceGemm.floats(part, r);
+        FloatBuffer low = DistanceGemm.floats(lowHalf, r);
+        int c4 = c & ~3;
+        for (int a = 0; a < r; a++) {
+            values.get(a * c, row, 0, c);
+            double s0 = 0;
+            double s1 = 0;
+            double s2 = 0;
+            double s3 = 0;
+            if (w == null) {
+                for (int x = 0; x < c4; x += 4) {
+                    s0 += row[x];
+                    s1 += row[x + 1];
+                    s2 += row[x + 2];
+                    s3 += row[x + 3];
+                }
+                for (int x = c4; x < c; x++) {
+                    s0 += row[x];
+                }
+            } else {
+                for (int x = 0; x < c4; x += 4) {
+                    s0 += row[x] * w[j + x];
+                    s1 += row[x + 1] * w[j + x + 1];
+                    s2 += row[x + 2] * w[j + x + 2];
+                    s3 += row[x + 3] * w[j + x + 3];
+                }
+                for (int x = c4; x < c; x++) {
+                    s0 += row[x] * w[j + x];
+                }
+            }
+            double sum = (s0 + s1) + (s2 + s3);
+            float h = (float) sum;
+            high.put(a, h);
+            low.put(a, (float) (sum - h));
+        }
+    }
+
+    /**
+     * The low halves of one vector's partials ({@link #flatBlockProduct}), written only by
+     * blocks with a shifted piece: allocated when the first such block needs them (by whichever
+     * worker meets it first), so a product at an ordinary bandwidth allocates nothing more.
+     * Same length and layout as the partials.
+     */
+    private static final class LowHalves {
+        private final long length;
+        private INDArray buffer;
+        private FloatPointer pointer;
+
+        LowHalves(long length) {
+            this.length = length;
+        }
+
+        synchronized FloatPointer pointer() {
+            if (pointer == null) {
+                buffer = Buffers.scratchFloats(length);
+                pointer = Buffers.floatPointer(buffer);
+            }
+            return pointer;
+        }
+
+        synchronized void close() {
+            Buffers.close(buffer);
+            buffer = null;
+            pointer = null;
+        }
+    }
+
     /** out = the column-block partials summed in double, always in the same order. */
-    private void sumPartials(FloatPointer parts, double[] out) {
+    private void sumPartials(FloatPointer parts, LowHalves halves, double[] out) {
         Arrays.fill(out, 0.0);
         for (int bj = 0; bj < columnBlocks; bj++) {
             OpenBlas.at(parts, (long) bj * rows).get(partialHost, 0, rows);
-            for (int i = 0; i < rows; i++) {
-                out[i] += partialHost[i];
+            if (blockPieces == null) { // kept
+                for (int i = 0; i < rows; i++) {
+                    out[i] += partialHost[i];
+                }
+                continue;
+            }
+            for (int bi = 0, i0 = 0; i0 < rows; bi++, i0 += blocking.rows()) {
+                int i1 = Math.min(rows, i0 + blocking.rows());
+                if (blockPieces[bi * columnBlocks + bj].count() == 0) {
+                    for (int i = i0; i < i1; i++) {
+                        out[i] += partialHost[i];
+                    }
+                } else { // hi + lo is exact in double (lo is at most half an ulp of hi)
+                    OpenBlas.at(halves.pointer(), (long) bj * rows + i0)
+                            .get(lowHalfHost, 0, i1 - i0);
+                    for (int i = i0; i < i1; i++) {
+                        out[i] += (double) partialHost[i] + lowHalfHost[i - i0];
+                    }
+                }
             }
         }
     }
@@ -434,5 +584,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             }
         }
         Buffers.close(kernel, partials, weights, ones);
+        if (lowHalves != null) {
+            lowHalves.close();
+        }
     }
 }
