@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class MethodSelectorTest {
 
     /** A backend that only answers the planner's questions: n^2 / 2 entries, a device budget. */
-    static final class PlanningBackend implements KernelBackend {
+    static class PlanningBackend implements KernelBackend {
         final long budget;
         final boolean half;
         /** A host backend's reason for a budget below the host's, or null (a device's). */
