@@ -12,8 +12,8 @@ import java.util.Arrays;
  * proportional to its weight. Keys are compared in log space, as {@code log(-log u_i) - log w_i}
  * (smaller is better; a monotone transform of the key), so that tiny weights and {@code u}
  * close to 1 neither underflow to 0 nor tie; {@code -log u_i} is computed from the exact
- * {@code 1 - u_i} where {@code u_i >= 1/2} ({@link #minusLogUniform}). Rows with weight 0 are never drawn. Cost: O(N log N)
- * for N rows (one sort of the keys), O(N) memory.
+ * {@code 1 - u_i} where {@code u_i >= 1/2} ({@link #minusLogUniform}). Rows with weight 0 are
+ * never drawn. Cost: O(N log N) for N rows (one sort of the keys), O(N) memory.
  *
  * <p>Inclusion probabilities: for {@code n = 1} row {@code i} is drawn with probability exactly
  * {@code w_i / sum w}; for small {@code n} relative to the support it is close to
