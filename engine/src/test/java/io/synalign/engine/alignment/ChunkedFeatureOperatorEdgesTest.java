@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.synalign.engine.ProgressListener;
-import io.synalign.kernels.DeviceVector;
-import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
@@ -145,70 +143,8 @@ class ChunkedFeatureOperatorEdgesTest {
             RowFeatureMap fourier = RowFeatureMap.fourier(backend,
                     FourierFeatures.sample(DIM, D, 1.1, 7));
             AtomicInteger open = new AtomicInteger();
-            RowFeatureMap counting = new RowFeatureMap() {
-                @Override
-                public int dim() {
-                    return DIM;
-                }
-
-                @Override
-                public int features() {
-                    return D;
-                }
-
-                @Override
-                public FeatureOperator build(FloatMatrix rows) {
-                    FeatureOperator inner = fourier.build(rows);
-                    open.incrementAndGet();
-                    return new FeatureOperator() {
-                        @Override
-                        public int rows() {
-                            return inner.rows();
-                        }
-
-                        @Override
-                        public int features() {
-                            return inner.features();
-                        }
-
-                        @Override
-                        public void transposeTimes(double[] w, double[] out) {
-                            inner.transposeTimes(w, out);
-                        }
-
-                        @Override
-                        public void times(double[] z, double[] out) {
-                            inner.times(z, out);
-                        }
-
-                        @Override
-                        public void transposeTimes(DeviceVector w, DeviceVector out) {
-                            inner.transposeTimes(w, out);
-                        }
-
-                        @Override
-                        public void times(DeviceVector z, DeviceVector out) {
-                            inner.times(z, out);
-                        }
-
-                        @Override
-                        public void close() {
-                            open.decrementAndGet();
-                            inner.close();
-                        }
-                    };
-                }
-
-                @Override
-                public String symbol() {
-                    return "T";
-                }
-
-                @Override
-                public String kind() {
-                    return "test features";
-                }
-            };
+            RowFeatureMap counting = new OpenCountingFeatureMap(fourier, open,
+                    new AtomicInteger());
             ChunkedFeatureOperator op = new ChunkedFeatureOperator(backend, RowSource.of(x),
                     counting, 2 * ChunkedFeatureOperator.chunkBytes(CHUNK, D), null);
             assertEquals(2, open.get(), "two chunks kept");

@@ -258,72 +258,7 @@ class ChunkedFeatureOperatorTest {
                     FourierFeatures.sample(D, 16, 1.3, 7));
             AtomicInteger open = new AtomicInteger();
             AtomicInteger mostOpen = new AtomicInteger();
-            RowFeatureMap noReload = new RowFeatureMap() {
-                @Override
-                public int dim() {
-                    return D;
-                }
-
-                @Override
-                public int features() {
-                    return 16;
-                }
-
-                @Override
-                public io.synalign.kernels.FeatureOperator build(FloatMatrix rows) {
-                    io.synalign.kernels.FeatureOperator inner = fourier.build(rows);
-                    mostOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
-                    return new io.synalign.kernels.FeatureOperator() {
-                        @Override
-                        public int rows() {
-                            return inner.rows();
-                        }
-
-                        @Override
-                        public int features() {
-                            return inner.features();
-                        }
-
-                        @Override
-                        public void transposeTimes(double[] w, double[] out) {
-                            inner.transposeTimes(w, out);
-                        }
-
-                        @Override
-                        public void times(double[] z, double[] out) {
-                            inner.times(z, out);
-                        }
-
-                        @Override
-                        public void transposeTimes(io.synalign.kernels.DeviceVector w,
-                                io.synalign.kernels.DeviceVector out) {
-                            inner.transposeTimes(w, out);
-                        }
-
-                        @Override
-                        public void times(io.synalign.kernels.DeviceVector z,
-                                io.synalign.kernels.DeviceVector out) {
-                            inner.times(z, out);
-                        }
-
-                        @Override
-                        public void close() {
-                            open.decrementAndGet();
-                            inner.close();
-                        }
-                    };
-                }
-
-                @Override
-                public String symbol() {
-                    return "T";
-                }
-
-                @Override
-                public String kind() {
-                    return "test features";
-                }
-            };
+            RowFeatureMap noReload = new OpenCountingFeatureMap(fourier, open, mostOpen);
             double[] expected;
             try (ChunkedFeatureOperator all = new ChunkedFeatureOperator(backend,
                     RowSource.of(x), fourier, Long.MAX_VALUE, ProgressListener.NONE)) {
