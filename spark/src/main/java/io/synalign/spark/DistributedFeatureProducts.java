@@ -2,9 +2,11 @@ package io.synalign.spark;
 
 import io.synalign.engine.alignment.FeatureGrid;
 import java.util.Collections;
+import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -29,7 +31,8 @@ import scala.Tuple2;
  * rebuilt from their rows in every product ({@link ExecutorFeatureBudget}; {@link #keep} says
  * how many). Cost per product pair: O(n D) work spread over the executors (plus O(n_r d D) for
  * the n_r rows of rebuilt blocks), O(n) doubles each way between driver and executors and
- * O(blocks D) for the block sums. Close to unpersist and free the blocks.
+ * O(blocks D) for the block sums. Close to unpersist and free the blocks: the executors' memory
+ * stores close them as they drop them ({@link FeatureChunks} says when else they are closed).
  */
 final class DistributedFeatureProducts implements LockstepProducts.Products, AutoCloseable {
 
@@ -50,27 +53,76 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
      */
     DistributedFeatureProducts(JavaSparkContext context, JavaRDD<IndexedRow> synthetic,
             FeatureMaps maps, RowBlocks grid, String backendName) {
+        this(context, synthetic, maps, grid, backendName, StorageLevel.MEMORY_ONLY());
+    }
+
+    /**
+     * @param storage how the blocks are persisted: {@code MEMORY_ONLY} (tests: {@code NONE}, to
+     *     build every partition in every pass as an executor without storage memory does)
+     */
+    DistributedFeatureProducts(JavaSparkContext context, JavaRDD<IndexedRow> synthetic,
+            FeatureMaps maps, RowBlocks grid, String backendName, StorageLevel storage) {
         this.context = context;
         this.labels = maps.labels();
         this.features = maps.features();
         this.grid = grid;
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         this.maps = shared;
+        Build build = new Build(grid, shared, backendName);
         this.blocks = synthetic
                 .filter(r -> r.label() >= 0 && shared.value().fitted(r.label()))
                 .mapToPair(r -> new Tuple2<>(grid.key(r.label(), r.local()), r))
                 .partitionBy(grid.partitioner())
-                .mapPartitions(rows -> Collections.singletonList(FeatureChunks.build(rows, grid,
-                        shared.value(), ExecutorBackends.get(backendName))).iterator());
-        blocks.persist(StorageLevel.MEMORY_ONLY());
+                .mapPartitionsWithIndex(build, false);
+        // Spark serializes the function with each job's tasks, after this: the tasks know the
+        // id of the RDD they build, which names the partition's block in the memory store.
+        build.rddId = blocks.id();
+        blocks.setName("synalign features");
+        if (!storage.equals(StorageLevel.NONE())) {
+            blocks.persist(storage);
+        }
         try {
             // Build the blocks now, so that set-up and iterations time apart, and say what the
             // executors keep.
             this.keep = blocks.map(FeatureChunks::keep).fold(FeatureKeep.NONE, FeatureKeep::plus);
-        } catch (RuntimeException e) {
-            blocks.unpersist(false);
+        } catch (Throwable e) {
+            // A failed job throws SparkException, a checked exception Scala does not declare:
+            // caught here too, so that the partitions built before the failure are closed.
+            blocks.unpersist(true);
             shared.destroy();
             throw e;
+        }
+    }
+
+    /**
+     * Builds a partition's {@link FeatureChunks}: a class rather than a lambda so that the RDD's
+     * id, known only once the RDD exists, reaches the tasks.
+     */
+    private static final class Build implements
+            Function2<Integer, Iterator<Tuple2<Long, IndexedRow>>, Iterator<FeatureChunks>> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final RowBlocks grid;
+        private final Broadcast<FeatureMaps> maps;
+        private final String backendName;
+        int rddId = -1;
+
+        Build(RowBlocks grid, Broadcast<FeatureMaps> maps, String backendName) {
+            this.grid = grid;
+            this.maps = maps;
+            this.backendName = backendName;
+        }
+
+        @Override
+        public Iterator<FeatureChunks> call(Integer partition,
+                Iterator<Tuple2<Long, IndexedRow>> rows) {
+            if (rddId < 0) {
+                throw new IllegalStateException("the features' RDD id was not set before its"
+                        + " tasks were serialized (rdd id " + rddId + ")");
+            }
+            return Collections.singletonList(FeatureChunks.build(rows, grid, maps.value(),
+                    ExecutorBackends.get(backendName), rddId, partition)).iterator();
         }
     }
 
@@ -81,6 +133,11 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
     /** What the executors keep of the features, and rebuild in every product. */
     FeatureKeep keep() {
         return keep;
+    }
+
+    /** The id of the blocks' RDD (Spark names partition p's block {@code rdd_<id>_<p>}). */
+    int rddId() {
+        return blocks.id();
     }
 
     /** Spark passes (jobs) run so far by the two products. */
@@ -165,12 +222,18 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         }
     }
 
+    /**
+     * Unpersists the blocks, waiting until every executor has dropped them: each executor's
+     * memory store closes the partitions it holds (their operators freed, their bytes back to
+     * its budget) before this returns. Partitions that were evicted were closed then, and
+     * partitions never cached at the end of their tasks, so none is rebuilt here only to be
+     * closed (as the fit's end did before, with a job over the blocks).
+     */
     @Override
     public void close() {
         try {
-            blocks.foreachPartition(it -> it.forEachRemaining(FeatureChunks::close));
+            blocks.unpersist(true);
         } finally {
-            blocks.unpersist(false);
             // Evicted blocks are rebuilt from the maps, so they go only after the blocks.
             maps.destroy();
         }

@@ -24,4 +24,12 @@ final class ExecutorBackends {
         return BACKENDS.computeIfAbsent(name,
                 n -> SerializedBackend.wrap(KernelBackends.create(n)));
     }
+
+    /**
+     * Tests: makes {@code backend} this JVM's backend for {@code name} (a name no provider has,
+     * so that no fit meant for another backend picks it up); local mode's executors share it.
+     */
+    static void putForTests(String name, KernelBackend backend) {
+        BACKENDS.put(name, backend);
+    }
 }

@@ -9,8 +9,16 @@ import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.util.TaskCompletionListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import scala.Tuple2;
 
 /**
@@ -23,8 +31,32 @@ import scala.Tuple2;
  * persisted RDD of one element per partition) and is never serialized. Memory O(n_p D) for kept
  * blocks, O(n_p d) for the others; building costs O(n_p d D) once for kept blocks, in every
  * product for the others.
+ *
+ * <p>Lifetime of the kept operators (native memory on nd4j, counted by the executor's budget):
+ * they live as long as Spark holds the partition, and no longer.
+ * <ul>
+ *   <li>Cached ({@code MEMORY_ONLY}): the block manager's memory store owns the partition, and
+ *       it closes an {@link AutoCloseable} value whenever it removes it (Spark 3.2+,
+ *       SPARK-35396; {@code MemoryStore.remove}, checked on 4.1.3): when it is evicted for
+ *       another block (memory pressure) and when the RDD is unpersisted at the fit's end, on every
+ *       executor that holds it. Neither happens while a task reads the partition (Spark takes
+ *       the block's write lock first). A rebuilt partition therefore starts from a budget that
+ *       no longer counts the evicted one, and keeps as much as it did.</li>
+ *   <li>Not cached (the memory store had no room for it, or the RDD is not persisted): nothing
+ *       else holds it once its task ends, so a listener on that task closes it then, whether
+ *       the task succeeded or failed.</li>
+ *   <li>A build that fails closes what it had built.</li>
+ * </ul>
+ * Before this, an evicted or uncached partition's operators were left to the garbage collector
+ * and their bytes stayed counted against {@code synalign.rff.featureBudget}, so every later
+ * build kept less; the fit's end recomputed evicted partitions only to close them.
  */
-final class FeatureChunks {
+final class FeatureChunks implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(FeatureChunks.class);
+
+    /** RDDs whose uncached partitions this JVM has warned about (one warning per RDD). */
+    private static final Set<Integer> WARNED = ConcurrentHashMap.newKeySet();
 
     /**
      * One block: its label, index in the label's grid, first label-local row, and either its
@@ -47,20 +79,42 @@ final class FeatureChunks {
     private final List<Chunk> chunks;
     private final FeatureMaps maps;
     private final KernelBackend backend;
+    /** Spark's name of the cached partition ({@code rdd_R_P}), for the log and the listener. */
+    private final String name;
+    /** Guarded by this: the memory store and a task listener may close from two threads. */
     private boolean closed;
 
-    private FeatureChunks(List<Chunk> chunks, FeatureMaps maps, KernelBackend backend) {
+    private FeatureChunks(List<Chunk> chunks, FeatureMaps maps, KernelBackend backend,
+            String name) {
         this.chunks = chunks;
         this.maps = maps;
         this.backend = backend;
+        this.name = name;
     }
 
     /**
      * Groups a partition's keyed rows by block, orders each block by label-local index (checking
      * that it is whole: the rows {@code b * size, ...} without a gap) and builds its operator.
+     * Inside a Spark task, registers the listener that closes the result at the task's end
+     * unless the memory store holds it as block {@code rdd_<rddId>_<partition>}.
+     *
+     * @param rddId the id of the RDD whose partition this is ({@code -1}: not an RDD's)
      */
     static FeatureChunks build(Iterator<Tuple2<Long, IndexedRow>> rows, RowBlocks grid,
-            FeatureMaps maps, KernelBackend backend) {
+            FeatureMaps maps, KernelBackend backend, int rddId, int partition) {
+        FeatureChunks built = build(rows, grid, maps, backend,
+                new RDDBlockId(rddId, partition).name());
+        TaskContext task = TaskContext.get();
+        if (task != null) {
+            RDDBlockId block = new RDDBlockId(rddId, partition);
+            task.addTaskCompletionListener(
+                    (TaskCompletionListener) done -> built.closeUnlessCached(block));
+        }
+        return built;
+    }
+
+    private static FeatureChunks build(Iterator<Tuple2<Long, IndexedRow>> rows, RowBlocks grid,
+            FeatureMaps maps, KernelBackend backend, String name) {
         List<Chunk> out = new ArrayList<>();
         try {
             for (Map.Entry<Long, List<IndexedRow>> e : byBlock(rows).entrySet()) {
@@ -82,11 +136,36 @@ final class FeatureChunks {
                     out.add(new Chunk(label, index, start, null, 0, m));
                 }
             }
-        } catch (RuntimeException ex) {
-            new FeatureChunks(out, maps, backend).close();
+        } catch (RuntimeException | Error ex) {
+            new FeatureChunks(out, maps, backend, name).close();
             throw ex;
         }
-        return new FeatureChunks(out, maps, backend);
+        return new FeatureChunks(out, maps, backend, name);
+    }
+
+    /**
+     * At the end of the task that built this partition: closes it unless the executor's block
+     * manager holds the block (then the memory store closes it when it removes it). Spark puts
+     * a {@code MEMORY_ONLY} partition into the store before the task reads it, so by the end
+     * of the task the block is there or it never will be. {@code BlockManager} is Spark's
+     * internal API (public in the bytecode); the test of an uncached partition checks it.
+     */
+    private void closeUnlessCached(RDDBlockId block) {
+        SparkEnv env = SparkEnv.get();
+        if (isClosed() || env != null && env.blockManager().getStatus(block).isDefined()) {
+            // Closed already: cached and evicted again before the task ended (no warning).
+            return;
+        }
+        FeatureKeep keep = keep();
+        if (keep.kept() > 0 && WARNED.add(block.rddId())) {
+            LOG.warn("synalign features {} were not cached (Spark's storage memory had no room"
+                    + " for them, or the RDD is not persisted): its {} kept blocks ({} bytes)"
+                    + " are closed at the end of each task and the partition is rebuilt in every"
+                    + " pass; give the executors more memory (spark.executor.memory) or lower"
+                    + " synalign.rff.featureBudget. Said once per RDD and executor.", name,
+                    keep.kept(), keep.keptBytes());
+        }
+        close();
     }
 
     /** What this partition keeps. */
@@ -104,12 +183,28 @@ final class FeatureChunks {
 
     /** {@code product} applied to the block's operator: the kept one, or one rebuilt for it. */
     private <T> T withOperator(Chunk c, Function<FeatureOperator, T> product) {
+        checkOpen();
         if (c.operator() != null) {
             return product.apply(c.operator());
         }
         try (FeatureOperator rebuilt = backend.fourierFeatureOperator(c.rows(),
                 maps.map(c.label()))) {
             return product.apply(rebuilt);
+        }
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    /**
+     * A closed partition's operators are freed (native memory on nd4j): using one would read
+     * freed memory. Spark closes a partition only under its block's write lock, so this is a bug.
+     */
+    private synchronized void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("synalign features " + name + " used after they"
+                    + " were closed");
         }
     }
 
@@ -180,17 +275,46 @@ final class FeatureChunks {
         return out;
     }
 
-    /** Closes the kept operators and returns their bytes to the executor's budget. */
-    void close() {
+    /**
+     * Closes the kept operators and returns their bytes to the executor's budget; once (later
+     * calls do nothing), from any thread: Spark's memory store calls it when it evicts or
+     * unpersists the partition.
+     */
+    @Override
+    public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
+        long blocks = 0;
+        long bytes = 0;
+        RuntimeException failed = null;
         for (Chunk c : chunks) {
-            if (c.operator() != null) {
+            if (c.operator() == null) {
+                continue;
+            }
+            blocks++;
+            bytes += c.keptBytes();
+            // Every operator is closed and uncounted even if one of them fails to close.
+            try {
                 c.operator().close();
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+            } finally {
                 ExecutorFeatureBudget.release(c.keptBytes());
             }
+        }
+        if (blocks > 0) {
+            LOG.info("synalign features {} closed: {} kept blocks, {} bytes back to the"
+                    + " executor's feature budget ({} bytes kept in this JVM now)", name, blocks,
+                    bytes, ExecutorFeatureBudget.keptBytes());
+        }
+        if (failed != null) {
+            throw failed;
         }
     }
 }

@@ -1,0 +1,323 @@
+package io.synalign.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.synalign.engine.alignment.MmdWeightLearner;
+import io.synalign.kernels.FeatureOperator;
+import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.memory.MemoryMode;
+import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.storage.StorageLevel;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The executors' kept feature operators live as long as Spark holds their partition: a partition
+ * the memory store evicts is closed and its bytes leave the budget's tally, so its rebuild keeps
+ * as much as the first build and gives the same products; a partition Spark could not cache is
+ * closed when its task ends; a fit's end closes every kept operator without rebuilding evicted
+ * partitions; a failed build closes what it built. The operators come from the reference
+ * backend behind a proxy that counts them (local mode: the executors are this JVM), and the
+ * products are checked against a double-precision computation of the features here.
+ */
+class FeatureLifetimeTest {
+
+    private static final String BACKEND = "test-counting-reference";
+    /** Operators built and not closed, and built in all, in this JVM. */
+    private static final AtomicInteger OPEN = new AtomicInteger();
+    private static final AtomicInteger BUILT = new AtomicInteger();
+    /** The build at which the backend throws (0: never). */
+    private static final AtomicInteger FAIL_AT = new AtomicInteger();
+
+    static {
+        ExecutorBackends.putForTests(BACKEND, counting(KernelBackends.create("reference")));
+    }
+
+    private static final int DIM = 5;
+    private static final int FEATURES = 24;
+    /** Two labels of 53 and 31 rows in blocks of 7: 8 + 5 blocks, the last of each ragged. */
+    private static final int[] ROWS = {53, 31};
+    private static final int BLOCK = 7;
+    private static final int BLOCKS = 13;
+    private static final long ALL_BYTES = 4L * (53 + 31) * FEATURES;
+
+    private String budgetBefore;
+    private float[][][] data;
+    private FeatureMaps maps;
+    private RowBlocks grid;
+    private JavaRDD<IndexedRow> synthetic;
+
+    @BeforeEach
+    void setUp() {
+        budgetBefore = System.getProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
+        // Exactly every block's bytes: a build keeps them all only if nothing else is counted.
+        System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, Long.toString(ALL_BYTES));
+        FAIL_AT.set(0);
+        Random random = new Random(30);
+        data = new float[ROWS.length][][];
+        List<IndexedRow> rows = new ArrayList<>();
+        long id = 0;
+        for (int l = 0; l < ROWS.length; l++) {
+            data[l] = new float[ROWS[l]][DIM];
+            for (int i = 0; i < ROWS[l]; i++) {
+                for (int k = 0; k < DIM; k++) {
+                    data[l][i][k] = (float) (random.nextGaussian() + l);
+                }
+                rows.add(new IndexedRow(id++, l, i, data[l][i]));
+            }
+        }
+        java.util.Collections.shuffle(rows, random);
+        maps = new FeatureMaps(DIM, FEATURES, new double[] {1.3, 0.8}, new long[] {11, 12});
+        grid = RowBlocks.of(ROWS, l -> BLOCK, 3);
+        JavaSparkContext context = TestSpark.context();
+        synthetic = context.parallelize(rows, 4);
+        assertEquals(0, ExecutorFeatureBudget.keptBytes(), "no fit keeps anything before");
+        assertEquals(0, OPEN.get());
+    }
+
+    @AfterEach
+    void restore() {
+        FAIL_AT.set(0);
+        if (budgetBefore == null) {
+            System.clearProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
+        } else {
+            System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, budgetBefore);
+        }
+    }
+
+    @Test
+    void anEvictedPartitionIsClosedAndItsRebuildKeepsAsMuchAndGivesTheSameProducts()
+            throws InterruptedException {
+        try (DistributedFeatureProducts products = products(StorageLevel.MEMORY_ONLY())) {
+            assertEquals(new FeatureKeep(BLOCKS, 0, ALL_BYTES), products.keep());
+            assertEquals(BLOCKS, OPEN.get());
+            assertEquals(ALL_BYTES, ExecutorFeatureBudget.keptBytes());
+            double[][] w = weights(new Random(31));
+            double[][] z = products.transposeTimes(w);
+            double[][] values = times(products, z);
+            checkAgainstReference(w, z, values);
+
+            evictEverything(products);
+            assertEquals(0, OPEN.get(), "the evicted partitions' operators are closed");
+            assertEquals(0, ExecutorFeatureBudget.keptBytes(),
+                    "the evicted partitions' bytes are no longer counted");
+
+            int built = BUILT.get();
+            double[][] again = products.transposeTimes(w);
+            assertEquals(BLOCKS, BUILT.get() - built, "every block rebuilt once");
+            assertEquals(BLOCKS, OPEN.get(), "the rebuilt partitions keep every block again");
+            assertEquals(ALL_BYTES, ExecutorFeatureBudget.keptBytes(), "the tally as it was");
+            for (int l = 0; l < ROWS.length; l++) {
+                assertArrayEquals(z[l], again[l], 0.0, "label " + l + ": the same bits");
+            }
+            double[][] valuesAgain = times(products, again);
+            for (int l = 0; l < ROWS.length; l++) {
+                assertArrayEquals(values[l], valuesAgain[l], 0.0, "label " + l);
+            }
+            assertEquals(BLOCKS, BUILT.get() - built, "the kept blocks are used, not rebuilt");
+        }
+        assertEquals(0, OPEN.get(), "the fit's end closes every kept operator");
+        assertEquals(0, ExecutorFeatureBudget.keptBytes());
+    }
+
+    @Test
+    void aFitsEndClosesEvictedPartitionsWithoutRebuildingThem() throws InterruptedException {
+        int built;
+        try (DistributedFeatureProducts products = products(StorageLevel.MEMORY_ONLY())) {
+            evictEverything(products);
+            built = BUILT.get();
+        }
+        assertEquals(0, BUILT.get() - built, "nothing is built only to be closed");
+        assertEquals(0, OPEN.get());
+        assertEquals(0, ExecutorFeatureBudget.keptBytes());
+    }
+
+    @Test
+    void aPartitionSparkDoesNotCacheIsClosedAtTheEndOfItsTask() {
+        double[][] w = weights(new Random(32));
+        double[][] z;
+        double[][] values;
+        try (DistributedFeatureProducts cached = products(StorageLevel.MEMORY_ONLY())) {
+            z = cached.transposeTimes(w);
+            values = times(cached, z);
+        }
+        try (DistributedFeatureProducts products = products(StorageLevel.NONE())) {
+            assertEquals(new FeatureKeep(BLOCKS, 0, ALL_BYTES), products.keep(),
+                    "the set-up's builds kept every block while their tasks ran");
+            assertEquals(0, OPEN.get(), "and closed them when the tasks ended");
+            assertEquals(0, ExecutorFeatureBudget.keptBytes());
+            for (int pass = 0; pass < 3; pass++) {
+                int built = BUILT.get();
+                double[][] zn = products.transposeTimes(w);
+                double[][] vn = times(products, zn);
+                assertEquals(2 * BLOCKS, BUILT.get() - built, "pass " + pass
+                        + ": every block kept again (the budget has room) in both products");
+                assertEquals(0, OPEN.get(), "pass " + pass);
+                assertEquals(0, ExecutorFeatureBudget.keptBytes(), "pass " + pass);
+                for (int l = 0; l < ROWS.length; l++) {
+                    assertArrayEquals(z[l], zn[l], 0.0, "pass " + pass + ", label " + l);
+                    assertArrayEquals(values[l], vn[l], 0.0, "pass " + pass + ", label " + l);
+                }
+            }
+        }
+        assertEquals(0, OPEN.get());
+    }
+
+    @Test
+    void aFailedBuildClosesWhatItBuilt() {
+        FAIL_AT.set(BUILT.get() + 5);
+        // A SparkException (checked, undeclared) naming the test's failure.
+        Exception e = assertThrows(Exception.class,
+                () -> products(StorageLevel.MEMORY_ONLY()).close());
+        assertTrue(String.valueOf(e.getMessage()).contains("test: build"), e.toString());
+        assertEquals(0, OPEN.get(), "the failed task's operators and the other partitions' closed");
+        assertEquals(0, ExecutorFeatureBudget.keptBytes());
+    }
+
+    private DistributedFeatureProducts products(StorageLevel storage) {
+        return new DistributedFeatureProducts(TestSpark.context(), synthetic, maps, grid, BACKEND,
+                storage);
+    }
+
+    /**
+     * Evicts every block of this JVM's memory store, as Spark does under memory pressure
+     * ({@code MemoryStore.evictBlocksToFreeSpace}: the blocks not being read, oldest first,
+     * until the space asked is free; here all of it), and checks the features' are gone. Spark
+     * evicts nothing when it cannot free all the space asked, as when a destroyed broadcast is
+     * still being removed (its write lock held) at that moment: then it tries again, a bounded
+     * number of times.
+     */
+    private void evictEverything(DistributedFeatureProducts products) throws InterruptedException {
+        SparkEnv env = SparkEnv.get();
+        for (int attempt = 0; attempt < 100 && cached(products) > 0; attempt++) {
+            long used = env.memoryManager().storageMemoryUsed();
+            if (env.blockManager().memoryStore().evictBlocksToFreeSpace(scala.Option.empty(),
+                    used, MemoryMode.ON_HEAP) == 0) {
+                Thread.sleep(10);
+            }
+        }
+        assertEquals(0, cached(products), "every partition of the features evicted");
+    }
+
+    /** Partitions of the features in this JVM's block manager. */
+    private int cached(DistributedFeatureProducts products) {
+        int n = 0;
+        for (int p = 0; p < grid.partitions(); p++) {
+            n += SparkEnv.get().blockManager().getStatus(new RDDBlockId(products.rddId(), p))
+                    .isDefined() ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static double[][] weights(Random random) {
+        double[][] w = new double[ROWS.length][];
+        for (int l = 0; l < ROWS.length; l++) {
+            w[l] = new double[ROWS[l]];
+            for (int i = 0; i < ROWS[l]; i++) {
+                w[l][i] = random.nextDouble() - 0.3;
+            }
+        }
+        return w;
+    }
+
+    private static double[][] times(DistributedFeatureProducts products, double[][] z) {
+        double[][] out = new double[ROWS.length][];
+        for (int l = 0; l < ROWS.length; l++) {
+            out[l] = new double[ROWS[l]];
+        }
+        products.times(z, out);
+        return out;
+    }
+
+    /**
+     * {@code Phi^T w} and {@code Phi z} of each label from its features computed here in
+     * double, row by row, as the definition reads: {@code sqrt(2 / D) cos(phase_f + x . omega_f)}.
+     */
+    private void checkAgainstReference(double[][] w, double[][] z, double[][] values) {
+        for (int l = 0; l < ROWS.length; l++) {
+            FourierFeatures map = maps.map(l);
+            double[][] phi = new double[ROWS[l]][FEATURES];
+            for (int i = 0; i < ROWS[l]; i++) {
+                for (int f = 0; f < FEATURES; f++) {
+                    double arg = map.phase()[f];
+                    for (int k = 0; k < DIM; k++) {
+                        arg += (double) data[l][i][k] * map.omega()[k * FEATURES + f];
+                    }
+                    phi[i][f] = Math.sqrt(2.0 / FEATURES) * Math.cos(arg);
+                }
+            }
+            for (int f = 0; f < FEATURES; f++) {
+                double s = 0;
+                for (int i = 0; i < ROWS[l]; i++) {
+                    s += phi[i][f] * w[l][i];
+                }
+                assertEquals(s, z[l][f], 1e-12 * (1 + Math.abs(s)), "z of label " + l + ", " + f);
+            }
+            for (int i = 0; i < ROWS[l]; i++) {
+                double s = 0;
+                for (int f = 0; f < FEATURES; f++) {
+                    s += phi[i][f] * z[l][f];
+                }
+                assertEquals(s, values[l][i], 1e-12 * (1 + Math.abs(s)),
+                        "Phi z of label " + l + ", row " + i);
+            }
+        }
+    }
+
+    /** {@code inner} with its feature operators counted; the build {@link #FAIL_AT} throws. */
+    private static KernelBackend counting(KernelBackend inner) {
+        InvocationHandler backend = (proxy, method, args) -> {
+            if (method.getName().equals("fourierFeatureOperator")) {
+                int n = BUILT.incrementAndGet();
+                if (n == FAIL_AT.get()) {
+                    throw new IllegalStateException("test: build " + n + " fails");
+                }
+                FeatureOperator built = (FeatureOperator) forward(inner, method, args);
+                OPEN.incrementAndGet();
+                return countedClose(built);
+            }
+            return forward(inner, method, args);
+        };
+        return (KernelBackend) Proxy.newProxyInstance(FeatureLifetimeTest.class.getClassLoader(),
+                new Class<?>[] {KernelBackend.class}, backend);
+    }
+
+    private static FeatureOperator countedClose(FeatureOperator built) {
+        AtomicBoolean closed = new AtomicBoolean();
+        InvocationHandler operator = (proxy, method, args) -> {
+            if (method.getName().equals("close") && method.getParameterCount() == 0
+                    && closed.compareAndSet(false, true)) {
+                OPEN.decrementAndGet();
+            }
+            return forward(built, method, args);
+        };
+        return (FeatureOperator) Proxy.newProxyInstance(FeatureLifetimeTest.class.getClassLoader(),
+                new Class<?>[] {FeatureOperator.class}, operator);
+    }
+
+    private static Object forward(Object target, Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+}
