@@ -32,6 +32,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * single-threaded on a grid fixed by the sizes) on how many workers there are. Cost per product
  * 2 n m (d + 2) flops plus n m exps; memory O(tileRows m + (n + m) d + n m / cols).
  *
+ * <p>A tiled K_XX (the same rows on both sides) is symmetric, so its grid is square and a
+ * product computes only the {@code R (R + 1) / 2} blocks on and above the diagonal of its
+ * {@code R x R} grid: each one off it gives its row sums as above and, by transposed SGEMVs over
+ * strips of {@value #MIRROR_ROWS} rows summed in double, its column sums, which are the row sums
+ * of the block below the diagonal ({@link #fusedProduct}, {@link #mirroredProduct}). That halves
+ * the GEMMs and exps, the product's cost, about: {@code n^2 (d + 2)} flops and {@code n^2 / 2}
+ * exps, plus a second pass over each off-diagonal block while it is in cache (measured in
+ * docs/PERFORMANCE.md, helper symt30). The stored K is then exactly symmetric off the diagonal
+ * blocks (each K_ij and K_ji one value; they were two GEMM entries, apart by the GEMM's
+ * rounding). The column sums sum at most 32 floats before double, as the kept triangle's
+ * mirrored sums ({@link Nd4jSymmetricKernelOperator}), and are kept as a float pair; every
+ * partial slot is still written by one block, so the bits do not depend on the workers.
+ *
  * <p>Materialised plan: K is built once the same way, row tile by row tile straight into one
  * n x m buffer, and each product is a GEMV per fixed block of {@value #GEMV_ROWS} rows, shared
  * out to the workers, O(n m). A kernel of a row set
@@ -49,8 +62,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (float32 then keeps {@code 1 - k} to its own precision, where a float32 k kept it to
  * {@code 3e-8} absolutely), and the product adds, in double after the partials are summed, the
  * piece's column weights to each of its rows ({@code K w = (K - 1 1^T) w + 1 sum w} on the
- * piece). A tiled product finds its pieces block by block (the same every time); a kept K finds
- * them once, as it is built. Where no piece is shifted (ordinary bandwidths: most pairs are
+ * piece). A tiled product finds its pieces block by block (the same every time), a K_XX's
+ * block above the diagonal adding also its rows' weights to each of its columns for the block
+ * below; a kept K finds them once, as it is built. Where no piece is shifted (ordinary bandwidths: most pairs are
  * beyond {@code sigma / sqrt 2}) the values, and every bit of a product, are as before. Cost of the
  * sums: {@code O(m)} for the prefix sums and one addition per row of each shifted piece, about
  * {@code n m / 256}.
@@ -61,7 +75,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * early (docs/RELIABILITY.md, helpers gemv28 and gemv29). Such a block's product is therefore
  * summed in double against the double w, not by SGEMV against w rounded to float, and kept as a
  * float pair (high half in the partials, low half in {@link LowHalves}; one float would round
- * the ~500-term sum again). Measured on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's
+ * the ~500-term sum again); in a K_XX's block above the diagonal the same pass sums the column
+ * side in double too. Measured on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's
  * plan, blocks of about 530 columns): the float32 share of {@code w^T K w} moved by 8.6e-12
  * r.m.s. from one point to the next 1e-6 away at 10 x the median, now 1.4e-15 (the kept
  * triangle's runs of 128 columns and w's low part, gemv28's mend, gave 2.6e-12 here and leave
@@ -398,7 +413,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     /**
      * Several products of a tiled K in one pass: each block of K is computed (GEMM, exp) once,
-     * then one GEMV per vector into that vector's own partials, the very calls
+     * then one GEMV per vector (a K_XX's block above the diagonal also its transposed strips)
+     * into that vector's own partials, the very calls
      * {@link #product} makes for each vector alone, so every result has the same bits; K is
      * recomputed once instead of once per vector. A kept K, or one vector, takes the plain path.
      */
@@ -467,7 +483,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         return count;
     }
 
-    /** Tells {@code hook} of each block of a tiled product a worker starts (tests place interrupts so). */
+    /**
+     * Tells {@code hook} of each block of a tiled product a worker starts, by its number among
+     * the blocks the product computes (a K_XX's: those on and above the diagonal); tests place
+     * interrupts so.
+     */
     void onBlockStarted(IntConsumer hook) {
         this.blockStarted = hook;
     }
