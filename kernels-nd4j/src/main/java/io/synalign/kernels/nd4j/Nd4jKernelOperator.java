@@ -64,8 +64,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * piece's column weights to each of its rows ({@code K w = (K - 1 1^T) w + 1 sum w} on the
  * piece). A tiled product finds its pieces block by block (the same every time), a K_XX's
  * block above the diagonal adding also its rows' weights to each of its columns for the block
- * below; a kept K finds them once, as it is built. Where no piece is shifted (ordinary bandwidths: most pairs are
- * beyond {@code sigma / sqrt 2}) the values, and every bit of a product, are as before. Cost of the
+ * below; a kept K finds them once, as it is built. Where no piece is shifted (ordinary
+ * bandwidths: most pairs are beyond {@code sigma / sqrt 2}) the values, and every bit of a
+ * product, are as before (a tiled K_XX's: as they are with one triangle). Cost of the
  * sums: {@code O(m)} for the prefix sums and one addition per row of each shifted piece, about
  * {@code n m / 256}.
  *
@@ -87,8 +88,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code 2 (d + 2)} flops a value and its exponentials: at n = 16,000, d = 384, every block
  * shifted, 0.99 to 1.02 times the old product in one set of rounds, 1.12 to 1.20 in another (a
  * loaded VM). The low halves' memory (as large as the partials) is
- * allocated when the first such block needs it. Other blocks, and so every product at an
- * ordinary bandwidth, make exactly the calls they made before and give the same bits. A kept
+ * allocated when the first such block needs it (a tiled K_XX's by its first block off the
+ * diagonal, whose column sums always take a pair). Other blocks, and so every product at an
+ * ordinary bandwidth, make exactly the calls they made before and give the same bits (a tiled
+ * K_XX's changed later, with its one triangle, helper symt30). A kept
  * K here is unchanged: the exact and tiled fits never multiply by one (their linear term is a
  * tiled row sum, taken once); nystrom's landmark blocks do (not measured at flat bandwidths).
  *
