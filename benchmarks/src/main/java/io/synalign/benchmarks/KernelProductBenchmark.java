@@ -52,6 +52,13 @@ public class KernelProductBenchmark {
     @Param({"384"})
     public int dim;
 
+    /**
+     * K_XX instead of K_XY ({@code cols} then ignored): the tiled product computes the blocks
+     * on and above the diagonal only and uses each both ways (docs/PERFORMANCE.md, symt30).
+     */
+    @Param({"false"})
+    public boolean self;
+
     private static final double SIGMA = 0.5;
 
     private KernelBackend kernels;
@@ -68,20 +75,20 @@ public class KernelProductBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         x = SyntheticEmbeddings.clustered(rows, dim, 16, 1.0, 0, 1);
-        y = SyntheticEmbeddings.clustered(cols, dim, 16, 1.0, 0, 2);
+        y = self ? x : SyntheticEmbeddings.clustered(cols, dim, 16, 1.0, 0, 2);
         kernels = KernelBackends.create(backend);
         tiled = kernels.rbfOperator(x, y, SIGMA,
-                TilePlan.tiled(TilePlan.tileRowsFor(rows, cols, TilePlan.DEFAULT_TILE_BYTES)));
-        w = SyntheticEmbeddings.uniform(cols, 3);
+                TilePlan.tiled(TilePlan.tileRowsFor(rows, y.rows(), TilePlan.DEFAULT_TILE_BYTES)));
+        w = SyntheticEmbeddings.uniform(y.rows(), 3);
         out = new double[rows];
-        block = new float[rows * cols];
+        block = new float[rows * y.rows()];
         tiled.multiply(w, out);
         BenchmarkChecks.checkKernelProduct(x, y, SIGMA, w, out, 5);
         kernels.rbfBlock(x, y, SIGMA, block);
         BenchmarkChecks.checkKernelBlock(x, y, SIGMA, block, 5);
         a = Nd4j.create(x.data(), new long[] {rows, dim}, 'c').castTo(DataType.FLOAT);
-        b = Nd4j.create(y.data(), new long[] {cols, dim}, 'c').castTo(DataType.FLOAT);
-        c = Nd4j.create(DataType.FLOAT, rows, cols);
+        b = Nd4j.create(y.data(), new long[] {y.rows(), dim}, 'c').castTo(DataType.FLOAT);
+        c = Nd4j.create(DataType.FLOAT, rows, y.rows());
         sgemm();
         BenchmarkChecks.checkGemm(x, y, c.data().asFloat(), 5);
     }

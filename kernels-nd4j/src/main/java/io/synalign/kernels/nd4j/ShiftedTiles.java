@@ -300,6 +300,21 @@ final class ShiftedTiles {
                 }
             }
         }
+
+        /**
+         * The pieces' share of the transposed product (a self-kernel's block used for the block
+         * below the diagonal too): {@code out[j] += sum_{i in [r0, r1)} w_i} for every column j
+         * of every piece, in piece order.
+         */
+        void addMirroredSums(double[] prefix, double[] out) {
+            for (int k = 0; k < count; k++) {
+                int at = 4 * k;
+                double s = prefix[bounds[at + 1]] - prefix[bounds[at]];
+                for (int j = bounds[at + 2]; j < bounds[at + 3]; j++) {
+                    out[j] += s;
+                }
+            }
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.synalign.kernels.nd4j;
 
+import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -8,6 +9,7 @@ import io.synalign.kernels.KernelBackends;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.TilePlan;
 import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.host.HostVector;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -65,6 +67,27 @@ final class PrintThreadCountResults {
                 tiled.multiply(w, out);
                 print("tiled", out);
             }
+            // K_XX tiled: the blocks on and above the diagonal, each used both ways (symt30).
+            try (KernelOperator tiled = backend.rbfOperator(x, x, sigma, TilePlan.tiled(211))) {
+                double[] out = new double[n];
+                tiled.multiply(v, out);
+                print("tiledSelf", out);
+                DeviceVector[] in = {new HostVector(v.clone()), new HostVector(reversed(v))};
+                DeviceVector[] outs = {new HostVector(new double[n]),
+                    new HostVector(new double[n])};
+                tiled.multiplyEach(in, outs);
+                double[] both = new double[2 * n];
+                System.arraycopy(HostVector.array(outs[0]), 0, both, 0, n);
+                System.arraycopy(HostVector.array(outs[1]), 0, both, n, n);
+                print("tiledSelfEach", both);
+            }
+            // Flat (every block shifted): the double sums on both sides of each block.
+            try (KernelOperator tiled = backend.rbfOperator(x, x, 100 * sigma,
+                    TilePlan.tiled(211))) {
+                double[] out = new double[n];
+                tiled.multiply(v, out);
+                print("tiledSelfFlat", out);
+            }
             FourierFeatures map = FourierFeatures.sample(d, features, sigma, 5);
             try (FeatureOperator phi = backend.fourierFeatureOperator(x, map)) {
                 double[] t = new double[features];
@@ -111,6 +134,14 @@ final class PrintThreadCountResults {
     }
 
     private static final int GP_PICKS = 23;
+
+    private static double[] reversed(double[] v) {
+        double[] r = new double[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = v[v.length - 1 - i] - 0.5;
+        }
+        return r;
+    }
 
     private static FloatMatrix matrix(Random random, int rows, int cols) {
         float[] data = new float[rows * cols];

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ThreadCountDeterminismTest {
 
-    private static final String[] PRODUCTS = {"keptCross", "keptSelf", "tiled",
+    private static final String[] PRODUCTS = {"keptCross", "keptSelf", "tiled", "tiledSelf",
+        "tiledSelfEach", "tiledSelfFlat",
         "featuresTransposeTimes", "featuresTimes", "squaredDistances", "innerProducts",
         "innerProductsDirect", "gpVariances"};
 
