@@ -42,7 +42,8 @@ final class AlignmentEngineOptions {
 
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             converter = Converters.ByteSizeConverter.class,
-            description = "Largest kernel matrix exact (and auto, and nystrom) may keep in memory, e.g. 512MB,"
+            description = "Largest kernel matrix exact (and auto, and nystrom) may keep in memory,"
+                    + " and what tiled may keep of its optimiser's working sets, e.g. 512MB,"
                     + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20); on --backend cuda K"
                     + " is kept in device memory, bounded by the free device memory instead;"
                     + " on nd4j at most half of what the process may still take of the memory"
@@ -61,7 +62,7 @@ final class AlignmentEngineOptions {
      * The engine settings from the options, with {@code seed}. An option given on the command
      * line that the chosen {@code --method} never reads is refused (it would otherwise be
      * ignored silently): {@code --features} by exact and tiled, {@code --kernel-storage} by all
-     * but exact and auto, {@code --memory-budget} by tiled and rff.
+     * but exact and auto, {@code --memory-budget} by rff.
      *
      * @param given whether an option was given on the command line
      * @throws IllegalArgumentException naming the option and the method
@@ -81,14 +82,15 @@ final class AlignmentEngineOptions {
                     + " which falls back to rff)",
             "--kernel-storage", "it is the number format of a kept K_SS (exact, or auto choosing"
                     + " exact)",
-            "--memory-budget", "it bounds a kept K_SS (exact, auto) or the landmark matrices"
-                    + " (nystrom)");
+            "--memory-budget", "it bounds a kept K_SS (exact, auto), the optimiser's kept"
+                    + " working sets (exact, tiled) or the landmark matrices (nystrom)");
 
     /** The options the chosen {@code --method} never reads. */
     java.util.List<String> unused() {
         return switch (method) {
             case EXACT -> java.util.List.of("--features");
-            case TILED -> java.util.List.of("--features", "--kernel-storage", "--memory-budget");
+            // tiled reads --memory-budget: it bounds the optimiser's kept working sets.
+            case TILED -> java.util.List.of("--features", "--kernel-storage");
             case RFF -> java.util.List.of("--kernel-storage", "--memory-budget");
             case NYSTROM -> java.util.List.of("--kernel-storage");
             default -> java.util.List.of();

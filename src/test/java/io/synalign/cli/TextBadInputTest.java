@@ -174,7 +174,7 @@ class TextBadInputTest {
             bad("backend", with(ALIGN, "--backend", "quantum"), "unknown backend 'quantum'"),
             bad("features with exact", plus(ALIGN, "--method", "exact", "--features", "64"), "--features does not apply to --method exact"),
             bad("kernel storage with rff", plus(ALIGN, "--method", "rff", "--kernel-storage", "fp32"), "--kernel-storage does not apply to --method rff"),
-            bad("memory budget with tiled", plus(ALIGN, "--method", "tiled", "--memory-budget", "1g"), "--memory-budget does not apply to --method tiled"),
+            bad("memory budget with rff", plus(ALIGN, "--method", "rff", "--memory-budget", "1g"), "--memory-budget does not apply to --method rff"),
             // embed
             bad("embed: malformed JSON", with(EMBED, "--in", "@/malformed.jsonl"), "@/malformed.jsonl:3: malformed JSON"),
             bad("embed: missing text field", with(EMBED, "--in", "@/notext.jsonl"), "@/notext.jsonl:2: no field 'text'"),

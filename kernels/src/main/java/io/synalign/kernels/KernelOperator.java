@@ -30,7 +30,8 @@ import io.synalign.kernels.host.HostVector;
  * A backend that does not check (the {@code cuda} backend, untried without a device) runs the
  * product to its end, keeping the status set. nd4j's builds of a kept kernel (O(n m d), its
  * symmetric K_XX included) ask before each row tile and throw the same exception with their
- * memory freed, as does the gather of a kept K_XX's {@link #principalSubmatrix}.
+ * memory freed, as does the gather of a kept K_XX's {@link #principalSubmatrix} and the build
+ * of a tiled K_XX's kept one.
  *
  * <p>Accuracy, tiled or kept alike: {@code ||out - K w||_2 <= 1e-5 || |K| |w| ||_2} for a
  * product and {@code ||out - K 1||_2 <= 1e-5 ||K 1||_2} for the row sums, against the exact K,
@@ -99,11 +100,24 @@ public interface KernelOperator extends AutoCloseable {
     }
 
     /**
+     * Whether {@link #principalSubmatrix} may give an operator: false where it always answers
+     * null (a kernel between two row sets, a backend without submatrices: the default), so a
+     * caller such as the MMD optimiser need not spend a full product on a check whose set it
+     * could never gather. True does not promise one: a submatrix that would not fit the budget
+     * is still null. O(1); constant for the operator's life.
+     */
+    default boolean offersPrincipalSubmatrix() {
+        return false;
+    }
+
+    /**
      * The principal submatrix {@code K[I][I]} of a self-kernel ({@code K_XX}) for the row
      * numbers I, as an operator of its own: the MMD optimiser's working set, whose products
      * touch only the rows whose weights may be nonzero, {@code |I|^2 / n^2} of a full product.
-     * {@code null} when this operator offers none (a kernel between two row sets, a backend
-     * without it) or when keeping it besides this one would exceed {@code memoryBudgetBytes}.
+     * {@code null} when this operator offers none ({@link #offersPrincipalSubmatrix} false: a
+     * kernel between two row sets, a backend without it) or when keeping it besides this one
+     * would exceed {@code memoryBudgetBytes}. Kept or tiled is the backend's choice: a tiled
+     * self-kernel may give a kept submatrix where it fits the budget (it keeps nothing itself).
      * The result is independent of this operator: either may be closed first.
      *
      * @param rows ascending, distinct row numbers in {@code [0, rows())}, at least one

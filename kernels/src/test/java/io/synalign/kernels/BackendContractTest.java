@@ -650,11 +650,17 @@ public abstract class BackendContractTest {
                             + " rows";
                     KernelOperator op = backend.rbfOperator(x, x, sigma, plan);
                     KernelOperator sub;
+                    boolean offers;
                     try {
+                        offers = op.offersPrincipalSubmatrix();
                         sub = op.principalSubmatrix(rows, Long.MAX_VALUE);
                     } finally {
                         op.close(); // the submatrix must not depend on its parent
                     }
+                    // What the optimiser reads before a check's product: it must say what the
+                    // operator gives (an unbounded budget refuses nothing).
+                    assertEquals(offers, sub != null, what + ": offersPrincipalSubmatrix "
+                            + offers);
                     if (sub == null) {
                         assertFalse(plan.materialise() && keptSelfKernelOffersSubmatrices(),
                                 what + ": no submatrix");
@@ -689,6 +695,23 @@ public abstract class BackendContractTest {
                         assertTrue(Errors.normwise(sums, wantSums, wantSums) <= TOLERANCE,
                                 what + " row sums");
                     }
+                }
+            }
+        }
+    }
+
+    /** A kernel between two row sets, tiled or kept, offers no principal submatrix. */
+    @Test
+    void kernelsOfTwoRowSetsOfferNoSubmatrix() {
+        FloatMatrix x = x(40, 3);
+        FloatMatrix y = x(40, 3); // equal rows, another object: not a self-kernel
+        for (KernelBackend backend : operatorBackends()) {
+            for (TilePlan plan : new TilePlan[] {TilePlan.tiled(7), new TilePlan(true, 7)}) {
+                try (KernelOperator op = backend.rbfOperator(x, y, 1.0, plan)) {
+                    String what = backend.description() + " " + plan;
+                    assertFalse(op.offersPrincipalSubmatrix(), what);
+                    assertEquals(null, op.principalSubmatrix(new int[] {1, 5}, Long.MAX_VALUE),
+                            what);
                 }
             }
         }

@@ -382,6 +382,11 @@ class MutantBackendsTest {
                 }
 
                 @Override
+                public boolean offersPrincipalSubmatrix() {
+                    return inner.offersPrincipalSubmatrix();
+                }
+
+                @Override
                 protected KernelOperator principalSubmatrixChecked(int[] rows, long budget) {
                     KernelOperator sub = inner.principalSubmatrix(rows, budget);
                     return sub == null ? null : wrap(sub, true);

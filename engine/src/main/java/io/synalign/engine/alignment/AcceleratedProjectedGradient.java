@@ -83,7 +83,8 @@ import org.slf4j.LoggerFactory;
  * after {@code maxIterations} iterations, not converged.
  *
  * <h2>Working sets</h2>
- * With {@link WorkingSets} on and a form that gives principal submatrices (a kept K_SS), the
+ * With {@link WorkingSets} on and a form that gives principal submatrices (a K_SS, kept or
+ * tiled, on the reference and nd4j backends: {@link QuadraticForm#restricts}), the
  * iterations after the first {@value #WORKING_SET_START} run on {@code H[I][I]} for the rows I
  * that can carry weight, checked against one full product every {@value #WORKING_SET_PERIOD}
  * iterations and whenever the stopping rule fires, and the run ends only when no row outside I
@@ -100,14 +101,16 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Cost</h2>
  * Per iteration: one product with H (O(n^2) for a kept kernel, O(n^2 d) tiled, O(n D) with
- * features; {@code O(|I|^2)} on a working set), one projection (O(n) per round of its threshold
+ * features; {@code O(|I|^2)} on a kept working set, {@code O(|I|^2 d)} on a tiled one, which a
+ * tiled K_SS gives where the set's kernel does not fit the budget), one projection (O(n) per round of its threshold
  * search, two or three rounds from the previous threshold; see {@link CappedSimplexProjection}),
  * and a handful of fused O(n) vector passes on backend vectors allocated once per run, with one
  * read-back of five scalars ({@link StepStatistics}). Plus, once, one product at the start point
  * and up to {@code estimateProducts} (default {@value #DEFAULT_ESTIMATE_PRODUCTS}) for the
  * initial L; with working sets, per check one full product and O(n) host work, and per new set
- * one gather of {@code H[I][I]} (a pass over the kept rows in I), one product on it and up to
- * {@code estimateProducts} more for its L.
+ * one gather of {@code H[I][I]} (a pass over the kept rows in I; from a tiled K_SS a build of
+ * the set's own kernel, {@code O(|I|^2 d)}, the work of one tiled product on it), one product on
+ * it and up to {@code estimateProducts} more for its L.
  */
 final class AcceleratedProjectedGradient {
 

@@ -38,15 +38,18 @@ final class KernelQuadraticForm implements QuadraticForm {
     }
 
     /**
-     * A kept K only: a tiled operator would recompute its submatrix per product like its whole
-     * self, and the nd4j and cuda backends offer no submatrix of one (the reference backend
-     * does), so the check's product would be wasted. The price, measured (docs/RELIABILITY.md,
-     * helper gemv29): without working sets a tiled fit at 3 to 5 times the median bandwidth
-     * stops 17 to 21 % above the exact fit's MMD^2 after 500 iterations, on every backend.
+     * Where the operator offers principal submatrices ({@link KernelOperator#offersPrincipalSubmatrix}):
+     * a kept K_SS on the reference and nd4j backends, and since helper tws30 a tiled one too (its
+     * working set kept where it fits the budget, else tiled on the gathered rows, still
+     * {@code |I|^2 / n^2} of a product); not cuda's, which gives none, so no check product is
+     * spent there. Without working sets a tiled fit at 3 to 5 times the median bandwidth stopped
+     * 17 to 21 % above the exact fit's MMD^2 after 500 iterations, on every backend
+     * (docs/RELIABILITY.md, helper gemv29): the set's own, smaller step constant is what lets the
+     * exact method get there.
      */
     @Override
     public boolean restricts() {
-        return kernel.materialised();
+        return kernel.offersPrincipalSubmatrix();
     }
 
     @Override

@@ -146,7 +146,18 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      *     (asked before every block of rows: O(256 n d) each); the memory is freed
      */
     Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma, BackendLifetime backend) {
-        this(x.rows(), null, null, backend);
+        this(x, sigma, null, backend);
+    }
+
+    /**
+     * Builds K_XX into {@code storage} (null: fresh memory), which it then owns.
+     *
+     * @throws java.util.concurrent.CancellationException as the public constructor; the
+     *     storage is freed
+     */
+    private Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma, FloatPointer storage,
+            BackendLifetime backend) {
+        this(x.rows(), storage, null, backend);
         try {
             build(x, (float) (1.0 / (sigma * sigma)));
         } catch (RuntimeException | Error e) {
@@ -240,6 +251,12 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         allShifted = any && all;
     }
 
+    /** A kept K_XX gives its working sets (within the budget). */
+    @Override
+    public boolean offersPrincipalSubmatrix() {
+        return true;
+    }
+
     /**
      * The submatrix, kept like this one, when both fit the budget (else null: the caller goes
      * on with this operator). Its entries are copied from this triangle (no kernel value is
@@ -277,7 +294,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                     // R 1,000 / S 8,000, -Xmx200m against 8g moved 4,355 of 8,000 weights (max
                     // 1.8e-5) with nothing in the summary to tell the runs apart (review 23).
                     // Only this allocation's refusal: a heap shortage elsewhere stays itself.
-                    throw refused(rows.length, 4 * floats, e);
+                    throw refused(rows.length, n, 4 * floats, "beside the kept K_SS's "
+                            + mib(keptBytes(n)), e);
                 }
             }
             sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this, backend);
@@ -296,6 +314,34 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         return sub;
     }
 
+    /**
+     * The working set of a tiled self-kernel ({@link Nd4jKernelOperator#principalSubmatrix}):
+     * K of the gathered rows {@code selected}, built and kept like a kept plan's K_XX (so with
+     * its accuracy), its triangle allocated by {@link #allocator} as a kept parent's submatrix
+     * is, a refusal within the budget turned into the same {@link NativeMemoryException}.
+     *
+     * @param parentRows n of the tiled parent, for the error message
+     * @throws java.util.concurrent.CancellationException when the calling thread is interrupted
+     *     during the build; the memory is freed
+     */
+    static Nd4jSymmetricKernelOperator keptWorkingSet(FloatMatrix selected, double sigma,
+            BackendLifetime backend, int parentRows) {
+        long floats = Math.max(1, SymmetricPanels.floatsFor(selected.rows()));
+        FloatPointer storage;
+        try {
+            storage = allocator.allocate(floats);
+        } catch (OutOfMemoryError e) {
+            throw refused(selected.rows(), parentRows, 4 * floats, "beside the tiled K_SS,"
+                    + " which keeps none", e);
+        }
+        try {
+            return new Nd4jSymmetricKernelOperator(selected, sigma, storage, backend);
+        } catch (RuntimeException | Error e) {
+            storage.close(); // idempotent where the build's own cleanup closed it already
+            throw e;
+        }
+    }
+
     /** Allocates a submatrix's storage; a seam so that tests can make the allocation fail. */
     @FunctionalInterface
     interface StorageAllocator {
@@ -305,8 +351,12 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /** How submatrix storage is allocated: JavaCPP's, but for tests that set another. */
     static volatile StorageAllocator allocator = FloatPointer::new;
 
-    /** The one-line error for a submatrix of {@code rows} rows whose memory was refused. */
-    private NativeMemoryException refused(int rows, long bytes, OutOfMemoryError e) {
+    /**
+     * The one-line error for a submatrix of {@code rows} of {@code n} rows, {@code bytes} kept
+     * {@code beside} its parent, whose memory was refused.
+     */
+    private static NativeMemoryException refused(int rows, int n, long bytes, String beside,
+            OutOfMemoryError e) {
         Throwable root = e;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();
@@ -323,9 +373,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                         + " -Dorg.bytedeco.javacpp.maxbytes=SIZE (JavaCPP defaults it to -Xmx, synalign's command line to a third of the memory; now %s)",
                         mib(Pointer.maxBytes()));
         return new NativeMemoryException(String.format(Locale.ROOT,
-                "the optimiser's working set (%,d of %,d rows, %s beside the kept K_SS's %s,"
-                        + " within the memory budget) could not be allocated off-heap: %s; %s",
-                rows, n, mib(bytes), mib(keptBytes(n)), why, cap), e);
+                "the optimiser's working set (%,d of %,d rows, %s %s, within the memory"
+                        + " budget) could not be allocated off-heap: %s; %s",
+                rows, n, mib(bytes), beside, why, cap), e);
     }
 
     private static String mib(long bytes) {

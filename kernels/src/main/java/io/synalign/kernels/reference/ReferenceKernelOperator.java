@@ -91,20 +91,36 @@ final class ReferenceKernelOperator extends AbstractKernelOperator {
         multiplyChecked(ones, out);
     }
 
+    /** A self-kernel (X and Y the same object) offers submatrices, kept or tiled. */
+    @Override
+    public boolean offersPrincipalSubmatrix() {
+        return x == y;
+    }
+
     /**
-     * The kernel of the selected rows, kept when this one is: a tiled one keeps nothing, so any
-     * budget fits; a kept one must fit both matrices in the budget.
+     * The kernel of the selected rows, kept (in float64) when it fits the budget beside this
+     * one: a kept parent counts its own {@code 8 n^2} bytes and the submatrix's {@code 8 |I|^2}
+     * (as {@link ReferenceBackend#keptKernelBytes} does); a tiled parent keeps nothing, so the
+     * submatrix alone must fit. Beyond the budget a kept parent gives none and a tiled one a
+     * tiled submatrix (it keeps nothing either). Keeping a tiled parent's submatrix changes no
+     * value: a kept product reads the very doubles a tiled one computes, in the same order, so
+     * the two are bit-identical; it only turns each product on the set from {@code O(|I|^2 d)}
+     * into {@code O(|I|^2)} after one {@code O(|I|^2 d)} build, the work of one tiled product.
      */
     @Override
     protected KernelOperator principalSubmatrixChecked(int[] indices, long budget) {
         if (x != y) {
             return null;
         }
-        if (kept != null && 8L * kept.length + 8L * indices.length * indices.length > budget) {
+        long held = kept != null ? 8L * kept.length : 0;
+        long own = backend.keptKernelBytes(indices.length, indices.length, true, plan.storage());
+        boolean fits = own != Long.MAX_VALUE && held + own <= budget;
+        if (kept != null && !fits) {
             return null;
         }
         FloatMatrix rows = x.selectRows(indices);
-        return backend.rbfOperator(rows, rows, sigma, plan);
+        return backend.rbfOperator(rows, rows, sigma, fits
+                ? new TilePlan(true, plan.tileRows()) : TilePlan.tiled(plan.tileRows()));
     }
 
     @Override
