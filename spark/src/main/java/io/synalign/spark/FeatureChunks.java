@@ -93,7 +93,7 @@ final class FeatureChunks implements AutoCloseable {
         private static final long serialVersionUID = 1L;
     }
 
-    /** The partition's only large field: everything else it reaches is a few bytes. */
+    /** Its blocks: with the name below, all a cached partition holds (see the class comment). */
     private final List<Chunk> chunks;
     /** Spark's name of the cached partition ({@code rdd_R_P}), for the log and the listener. */
     private final String name;
