@@ -38,6 +38,8 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
 
     private final JavaSparkContext context;
     private final Broadcast<FeatureMaps> maps;
+    /** The executors' kernel backend (a name: each executor looks up its own). */
+    private final String backendName;
     private final JavaRDD<FeatureChunks> blocks;
     private final RowBlocks grid;
     private final int labels;
@@ -68,6 +70,7 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         this.grid = grid;
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         this.maps = shared;
+        this.backendName = backendName;
         Build build = new Build(grid, shared, backendName);
         this.blocks = synthetic
                 .filter(r -> r.label() >= 0 && shared.value().fitted(r.label()))
@@ -153,9 +156,13 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
     public double[][] transposeTimes(double[][] w) {
         Broadcast<double[][]> shared = context.broadcast(w);
         int f = features;
+        // Locals, so that the task's closure holds the broadcast and the name, not this.
+        Broadcast<FeatureMaps> m = maps;
+        String backend = backendName;
         List<FeatureChunks.ChunkSum> parts;
         try {
-            parts = blocks.flatMap(b -> b.transposeTimes(shared.value(), f).iterator()).collect();
+            parts = blocks.flatMap(b -> b.transposeTimes(shared.value(), f, m.value(),
+                    ExecutorBackends.get(backend)).iterator()).collect();
         } finally {
             shared.destroy();
         }
@@ -202,9 +209,12 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
     @Override
     public void times(double[][] z, double[][] out) {
         Broadcast<double[][]> shared = context.broadcast(z);
+        Broadcast<FeatureMaps> m = maps;
+        String backend = backendName;
         List<FeatureChunks.ChunkValues> parts;
         try {
-            parts = blocks.flatMap(b -> b.times(shared.value()).iterator()).collect();
+            parts = blocks.flatMap(b -> b.times(shared.value(), m.value(),
+                    ExecutorBackends.get(backend)).iterator()).collect();
         } finally {
             shared.destroy();
         }

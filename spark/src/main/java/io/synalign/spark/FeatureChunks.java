@@ -50,6 +50,23 @@ import scala.Tuple2;
  * Before this, an evicted or uncached partition's operators were left to the garbage collector
  * and their bytes stayed counted against {@code synalign.rff.featureBudget}, so every later
  * build kept less; the fit's end recomputed evicted partitions only to close them.
+ *
+ * <p>What Spark charges a cached partition: the memory store sizes it with Spark's
+ * {@code SizeEstimator}, which walks every object the partition reaches and counts each once per
+ * partition. So a partition holds only what is its own: its blocks' rows (4 n_b d bytes each, for
+ * the blocks rebuilt in every product), its kept operators (their Java objects; on the reference
+ * backend Phi itself, in double, which is heap; an nd4j operator holds its label's map, d x D
+ * floats, to reload from, and is charged it) and a few objects of bookkeeping per block. The
+ * per-label feature maps and the kernel backend are passed to each product instead of being held
+ * here: the maps' cache of drawn maps (up to {@link FeatureMaps#CACHE_BYTES}) is one per executor
+ * and shared by all its partitions, and Spark charged it to every partition again (measured: a
+ * partition of 100 rows at d = 384, D = 1,024, 153,600 bytes of rows, was put at 6,462,832
+ * bytes, the maps alone 6,308,632), so partitions were evicted, or not cached and rebuilt in every
+ * pass, far earlier than their size warranted. The kept operators' native memory (nd4j: Phi in
+ * JavaCPP allocations) is not on the heap, and is out of Spark's estimate by construction: it is
+ * bounded by {@link ExecutorFeatureBudget} instead, against the off-heap room the backend reports,
+ * whereas Spark's storage memory is a share of the heap and counting native bytes there would
+ * evict partitions to make room the heap never needed.
  */
 final class FeatureChunks implements AutoCloseable {
 
@@ -76,19 +93,15 @@ final class FeatureChunks implements AutoCloseable {
         private static final long serialVersionUID = 1L;
     }
 
+    /** Its blocks: with the name below, all a cached partition holds (see the class comment). */
     private final List<Chunk> chunks;
-    private final FeatureMaps maps;
-    private final KernelBackend backend;
     /** Spark's name of the cached partition ({@code rdd_R_P}), for the log and the listener. */
     private final String name;
     /** Guarded by this: the memory store and a task listener may close from two threads. */
     private boolean closed;
 
-    private FeatureChunks(List<Chunk> chunks, FeatureMaps maps, KernelBackend backend,
-            String name) {
+    private FeatureChunks(List<Chunk> chunks, String name) {
         this.chunks = chunks;
-        this.maps = maps;
-        this.backend = backend;
         this.name = name;
     }
 
@@ -137,10 +150,10 @@ final class FeatureChunks implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error ex) {
-            new FeatureChunks(out, maps, backend, name).close();
+            new FeatureChunks(out, name).close();
             throw ex;
         }
-        return new FeatureChunks(out, maps, backend, name);
+        return new FeatureChunks(out, name);
     }
 
     /**
@@ -181,8 +194,13 @@ final class FeatureChunks implements AutoCloseable {
         return new FeatureKeep(kept, chunks.size() - kept, bytes);
     }
 
-    /** {@code product} applied to the block's operator: the kept one, or one rebuilt for it. */
-    private <T> T withOperator(Chunk c, Function<FeatureOperator, T> product) {
+    /**
+     * {@code product} applied to the block's operator: the kept one, or one rebuilt for it from
+     * the block's rows with {@code maps} and {@code backend} (those the partition was built with:
+     * the executor's broadcast value and backend, which this object does not hold).
+     */
+    private <T> T withOperator(Chunk c, FeatureMaps maps, KernelBackend backend,
+            Function<FeatureOperator, T> product) {
         checkOpen();
         if (c.operator() != null) {
             return product.apply(c.operator());
@@ -239,15 +257,19 @@ final class FeatureChunks implements AutoCloseable {
         return new FloatMatrix(rows.size(), d, data);
     }
 
-    /** {@code Phi_b^T w_b} of every block whose label has a non-null w. */
-    List<ChunkSum> transposeTimes(double[][] w, int features) {
+    /**
+     * {@code Phi_b^T w_b} of every block whose label has a non-null w; {@code maps} and
+     * {@code backend} rebuild the blocks not kept (the ones the partition was built with).
+     */
+    List<ChunkSum> transposeTimes(double[][] w, int features, FeatureMaps maps,
+            KernelBackend backend) {
         List<ChunkSum> out = new ArrayList<>();
         for (Chunk c : chunks) {
             double[] wl = w[c.label()];
             if (wl == null) {
                 continue;
             }
-            out.add(new ChunkSum(c.label(), c.index(), withOperator(c, op -> {
+            out.add(new ChunkSum(c.label(), c.index(), withOperator(c, maps, backend, op -> {
                 double[] sub = new double[op.rows()];
                 System.arraycopy(wl, c.start(), sub, 0, sub.length);
                 double[] z = new double[features];
@@ -258,15 +280,18 @@ final class FeatureChunks implements AutoCloseable {
         return out;
     }
 
-    /** {@code Phi_b z_l} of every block whose label has a non-null z. */
-    List<ChunkValues> times(double[][] z) {
+    /**
+     * {@code Phi_b z_l} of every block whose label has a non-null z; {@code maps} and
+     * {@code backend} as for {@link #transposeTimes}.
+     */
+    List<ChunkValues> times(double[][] z, FeatureMaps maps, KernelBackend backend) {
         List<ChunkValues> out = new ArrayList<>();
         for (Chunk c : chunks) {
             if (z[c.label()] == null) {
                 continue;
             }
             double[] zl = z[c.label()];
-            out.add(new ChunkValues(c.label(), c.start(), withOperator(c, op -> {
+            out.add(new ChunkValues(c.label(), c.start(), withOperator(c, maps, backend, op -> {
                 double[] values = new double[op.rows()];
                 op.times(zl, values);
                 return values;
