@@ -117,7 +117,10 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                         + keep);
                 kept[k] = buildKept(k);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Errors too: a kept chunk's rows are a fresh heap array and its features fresh
+            // off-heap or device memory, so an OutOfMemoryError is a likely failure here, and
+            // the vectors (device memory on cuda) would outlive it (gaps30).
             for (FeatureOperator op : kept) {
                 if (op != null) {
                     op.close();

@@ -151,4 +151,52 @@ class InterruptedFitTest {
             assertArrayEquals(uninterrupted.weights(), again.weights());
         }
     }
+
+    /**
+     * An interrupt between the optimiser's last iteration and the exact MMD^2 report stops the
+     * fit before the report begins (the learner's own check there: {@code WeightedMmd.values}
+     * would stop too, but only after the "evaluate" stage had been announced and S's values
+     * checked): rff on streamed rows, whose report reads S whole; that read interrupts, and
+     * only once every optimise event of an uninterrupted fit has been seen, so it is the
+     * report's. Nothing is returned, no "evaluate" stage is reported, the interrupt status is
+     * kept and every backend object is closed.
+     */
+    @Test
+    void anInterruptAfterTheLastIterationStopsBeforeTheExactReport() {
+        ClosingBackend account = ClosingBackend.counting("close");
+        List<FloatMatrix> blocks = new ArrayList<>();
+        for (int start = 0; start < SYNTHETIC.rows(); start += 37) {
+            blocks.add(SYNTHETIC.rowRange(start, Math.min(SYNTHETIC.rows(), start + 37)));
+        }
+        try (KernelBackend backend = new ReferenceBackend()) {
+            MmdWeightLearner learner = new MmdWeightLearner(account.wrap(backend),
+                    config(AlignmentMethod.RFF));
+            List<String> plain = new ArrayList<>();
+            AlignmentResult uninterrupted = learner.fit(REAL, RowSource.ofBlocks(blocks),
+                    (stage, done, total, detail) -> plain.add(stage));
+            assertEquals("exact", uninterrupted.mmdEstimator(),
+                    "the report ran without the interrupt");
+            long iterations = plain.stream().filter("optimise"::equals).count();
+            assertTrue(iterations > 0, "optimise events: " + plain);
+
+            List<String> stages = new ArrayList<>();
+            boolean[] interrupted = {false};
+            RowSource observed = ObservedRows.of(RowSource.ofBlocks(blocks), "observed",
+                    (start, count) -> {
+                        if (!interrupted[0]
+                                && stages.stream().filter("optimise"::equals).count()
+                                        == iterations) {
+                            interrupted[0] = true;
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+            assertThrows(CancellationException.class,
+                    () -> learner.fit(REAL, observed, (stage, done, total, detail) ->
+                            stages.add(stage)));
+            assertTrue(interrupted[0], "the report's read interrupted the thread: " + stages);
+            assertFalse(stages.contains("evaluate"), "the report began: " + stages);
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+            assertEquals(List.of(), account.stillOpen(), "left open by the cancelled fit");
+        }
+    }
 }
