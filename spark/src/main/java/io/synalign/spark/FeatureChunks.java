@@ -140,7 +140,9 @@ final class FeatureChunks implements AutoCloseable {
                     FeatureOperator op;
                     try {
                         op = backend.fourierFeatureOperator(m, maps.map(label));
-                    } catch (RuntimeException ex) {
+                    } catch (RuntimeException | Error ex) {
+                        // Errors too (an OutOfMemoryError for the n_b x D features): the bytes
+                        // reserved above would otherwise stay counted for good (review30).
                         ExecutorFeatureBudget.release(bytes);
                         throw ex;
                     }
