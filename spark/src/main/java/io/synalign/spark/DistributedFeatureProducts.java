@@ -91,8 +91,15 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         } catch (Throwable e) {
             // A failed job throws SparkException, a checked exception Scala does not declare:
             // caught here too, so that the partitions built before the failure are closed.
-            blocks.unpersist(true);
-            shared.destroy();
+            // The build's own failure is what the caller must see: one of the clean-up's
+            // (a blocking unpersist may time out) rides along as suppressed.
+            try {
+                blocks.unpersist(true);
+            } catch (Throwable cleanUp) {
+                e.addSuppressed(cleanUp);
+            } finally {
+                shared.destroy();
+            }
             throw e;
         }
     }
