@@ -115,11 +115,10 @@ final class FeatureChunks implements AutoCloseable {
      */
     static FeatureChunks build(Iterator<Tuple2<Long, IndexedRow>> rows, RowBlocks grid,
             FeatureMaps maps, KernelBackend backend, int rddId, int partition) {
-        FeatureChunks built = build(rows, grid, maps, backend,
-                new RDDBlockId(rddId, partition).name());
+        RDDBlockId block = new RDDBlockId(rddId, partition);
+        FeatureChunks built = build(rows, grid, maps, backend, block.name());
         TaskContext task = TaskContext.get();
         if (task != null) {
-            RDDBlockId block = new RDDBlockId(rddId, partition);
             task.addTaskCompletionListener(
                     (TaskCompletionListener) done -> built.closeUnlessCached(block));
         }
