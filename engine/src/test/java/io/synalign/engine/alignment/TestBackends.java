@@ -39,6 +39,28 @@ public final class TestBackends {
         return new FloatMatrix(rows, cols, data);
     }
 
+    /**
+     * Rows about the first {@code clusters} of the centres with Gaussian noise of {@code noise}:
+     * skewed to the first clusters ({@code floor(k U^2)}) when they are fewer than the centres
+     * (real rows drawn from part of the clusters), evenly otherwise (synthetic rows from all), so
+     * that part of the synthetic rows end with weight 0 and the optimiser's working sets shrink.
+     */
+    public static FloatMatrix clustered(int rows, double[][] centres, int clusters, double noise,
+            Random random) {
+        int d = centres[0].length;
+        float[] data = new float[rows * d];
+        boolean skewed = clusters < centres.length;
+        for (int i = 0; i < rows; i++) {
+            int q = skewed ? (int) Math.min(clusters - 1,
+                    Math.floor(clusters * Math.pow(random.nextDouble(), 2)))
+                    : random.nextInt(clusters);
+            for (int j = 0; j < d; j++) {
+                data[i * d + j] = (float) (centres[q][j] + noise * random.nextGaussian());
+            }
+        }
+        return new FloatMatrix(rows, d, data);
+    }
+
     /** Squared distance between row i of x and row j of y, in double. */
     public static double distance2(FloatMatrix x, int i, FloatMatrix y, int j) {
         double s = 0;

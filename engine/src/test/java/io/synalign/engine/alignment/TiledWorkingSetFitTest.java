@@ -46,34 +46,12 @@ class TiledWorkingSetFitTest {
                 centre[j] = 2.5 * random.nextGaussian();
             }
         }
-        real = clustered(500, centres, 3, 1.0, random);
-        synthetic = clustered(1500, centres, 6, 1.2, random);
+        real = TestBackends.clustered(500, centres, 3, 1.0, random);
+        synthetic = TestBackends.clustered(1500, centres, 6, 1.2, random);
         try (KernelBackend reference = TestBackends.create("reference")) {
             median = MedianHeuristic.estimate(reference, MedianHeuristic.DEFAULT_SAMPLE, 3, real,
                     synthetic);
         }
-    }
-
-    /**
-     * Rows about the first {@code clusters} centres with Gaussian noise of {@code noise}: the
-     * real rows from three of the six clusters, skewed to the first ({@code floor(3 U^2)}), the
-     * synthetic rows from all six, evenly and a little wider, so about a third to a half of the
-     * synthetic rows end with weight 0 (the working sets' case).
-     */
-    private static FloatMatrix clustered(int rows, double[][] centres, int clusters,
-            double noise, Random random) {
-        int d = centres[0].length;
-        float[] data = new float[rows * d];
-        boolean skewed = clusters < centres.length;
-        for (int i = 0; i < rows; i++) {
-            int q = skewed ? (int) Math.min(clusters - 1,
-                    Math.floor(clusters * Math.pow(random.nextDouble(), 2)))
-                    : random.nextInt(clusters);
-            for (int j = 0; j < d; j++) {
-                data[i * d + j] = (float) (centres[q][j] + noise * random.nextGaussian());
-            }
-        }
-        return new FloatMatrix(rows, d, data);
     }
 
     /** The optimiser's outcome on K_SS under {@code plan}, as {@link WeightSolver} runs it. */

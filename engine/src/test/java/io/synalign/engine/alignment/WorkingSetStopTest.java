@@ -26,28 +26,6 @@ import org.junit.jupiter.api.Test;
  */
 class WorkingSetStopTest {
 
-    /**
-     * Rows about the first {@code clusters} of the centres with Gaussian noise; skewed to the
-     * first clusters ({@code floor(k U^2)}) when they are fewer than the centres (the real
-     * rows), evenly otherwise (the synthetic rows), so that part of the synthetic rows end with
-     * weight 0 and the working sets shrink.
-     */
-    private static FloatMatrix clustered(int rows, double[][] centres, int clusters,
-            double noise, Random random) {
-        int d = centres[0].length;
-        float[] data = new float[rows * d];
-        boolean skewed = clusters < centres.length;
-        for (int i = 0; i < rows; i++) {
-            int q = skewed ? (int) Math.min(clusters - 1,
-                    Math.floor(clusters * Math.pow(random.nextDouble(), 2)))
-                    : random.nextInt(clusters);
-            for (int j = 0; j < d; j++) {
-                data[i * d + j] = (float) (centres[q][j] + noise * random.nextGaussian());
-            }
-        }
-        return new FloatMatrix(rows, d, data);
-    }
-
     /** 8 clusters, the real rows from 5 of them (the tws30 case), n x m x d. */
     private static FloatMatrix[] rows(int n, int m, int d, long seed) {
         Random random = new Random(seed);
@@ -57,8 +35,8 @@ class WorkingSetStopTest {
                 centre[j] = 2.5 * random.nextGaussian();
             }
         }
-        FloatMatrix real = clustered(m, centres, 5, 1.0, random);
-        FloatMatrix synthetic = clustered(n, centres, 8, 1.0, random);
+        FloatMatrix real = TestBackends.clustered(m, centres, 5, 1.0, random);
+        FloatMatrix synthetic = TestBackends.clustered(n, centres, 8, 1.0, random);
         return new FloatMatrix[] {synthetic, real};
     }
 
