@@ -4,6 +4,7 @@ import io.synalign.engine.alignment.FeatureGrid;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
@@ -64,6 +65,13 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
      */
     DistributedFeatureProducts(JavaSparkContext context, JavaRDD<IndexedRow> synthetic,
             FeatureMaps maps, RowBlocks grid, String backendName, StorageLevel storage) {
+        SparkEnv env = SparkEnv.get();
+        if (!storage.equals(StorageLevel.NONE()) && env != null) {
+            // Before anything is cached: a partition the serializer cannot serve to another
+            // executor would stay locked on its own (FeatureChunks, "Served to another
+            // executor"). The driver's serializer is the executors' (one configuration).
+            FeatureChunks.requireServable(env.serializer());
+        }
         this.context = context;
         this.labels = maps.labels();
         this.features = maps.features();

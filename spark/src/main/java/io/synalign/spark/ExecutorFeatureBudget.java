@@ -7,9 +7,10 @@ import org.apache.spark.SparkEnv;
 
 /**
  * How much of the random features {@code Phi} one executor JVM keeps between passes; a block
- * that does not fit keeps its rows instead and is rebuilt from them in every pass (as the
- * single machine's streamed rff recomputes its chunks: the same operator from the same rows,
- * so the products are the same bits either way).
+ * that does not fit is rebuilt from its rows in every pass (as the single machine's streamed
+ * rff recomputes its chunks: the same operator from the same rows, so the products are the same
+ * bits either way). Only the features are counted here: every block's rows are heap, which
+ * Spark's storage memory charges the cached partition ({@link FeatureChunks}).
  *
  * <p>The rule, per block of {@code b} bytes of float32 features, decided when the partition is
  * built: with {@value MmdWeightLearner#FEATURE_BUDGET_PROPERTY} set (bytes, as on the single

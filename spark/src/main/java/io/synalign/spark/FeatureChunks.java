@@ -1,8 +1,14 @@
 package io.synalign.spark;
 
+import com.esotericsoftware.kryo.DefaultSerializer;
+import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.io.Input;
+import com.esotericsoftware.kryo.io.Output;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
+import java.io.InvalidObjectException;
+import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -15,22 +21,27 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
+import org.apache.spark.serializer.Serializer;
+import org.apache.spark.serializer.SerializerInstance;
 import org.apache.spark.storage.RDDBlockId;
 import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * The random-feature matrices of one partition: one {@link FeatureOperator} per whole block of
  * the synthetic rows' {@link RowBlocks} grid (the single machine's chunk grid), built by the
  * executor's kernel backend from the block's rows in label-local order, exactly as the single
  * machine builds its chunk. A block is kept as its operator where the executor's feature budget
- * allows ({@link ExecutorFeatureBudget}), else as its rows, from which the same operator is
- * rebuilt for every product and closed after it. Lives in the executor's block manager (a
- * persisted RDD of one element per partition) and is never serialized. Memory O(n_p D) for kept
- * blocks, O(n_p d) for the others; building costs O(n_p d D) once for kept blocks, in every
- * product for the others.
+ * allows ({@link ExecutorFeatureBudget}), else rebuilt from its rows for every product (the same
+ * operator from the same rows) and closed after it. Every block holds its rows, kept or not: they
+ * are what the partition serializes to (below). Lives in the executor's block manager (a
+ * persisted RDD of one element per partition). Memory O(n_p D) native or heap for kept blocks
+ * and O(n_p d) heap for every block's rows; building costs O(n_p d D) once for kept blocks, in
+ * every product for the others.
  *
  * <p>Lifetime of the kept operators (native memory on nd4j, counted by the executor's budget):
  * they live as long as Spark holds the partition, and no longer.
@@ -51,12 +62,34 @@ import scala.Tuple2;
  * and their bytes stayed counted against {@code synalign.rff.featureBudget}, so every later
  * build kept less; the fit's end recomputed evicted partitions only to close them.
  *
+ * <p>Served to another executor: a task for partition p that runs off p's executor A (after
+ * {@code spark.locality.wait}) asks A for the cached block before computing it, and A's block
+ * manager serializes the partition with the application's {@code spark.serializer} inside
+ * {@code BlockManager.getLocalBytes}, under the block's read lock. Spark releases that lock only
+ * with the serialized buffer: a serializer that throws there (this class was not
+ * {@code Serializable}; Kryo's field serializer cannot make one for the {@code Chunk} record)
+ * left it held for good (checked on 4.1.3's bytecode and reproduced in local mode), so A's copy
+ * could never be evicted, removed nor closed, and the fit's end ({@code unpersist(true)}) waited
+ * {@code spark.rpc.askTimeout}, 120 s, for it. So the partition serializes, under Java
+ * serialization ({@code writeReplace} to {@link Served}) and Kryo ({@link KryoForm}, this class's
+ * default Kryo serializer, registered or not), to its name and its blocks' rows only: no
+ * operator, nothing native, nothing of A's budget. The fetching executor reads that back as a
+ * partition whose every block is rebuilt from its rows for each product, so its products are the
+ * original's bit for bit, and which keeps nothing (closing it frees nothing of A's). Spark does
+ * not cache a block fetched for a task, so the copy lives as long as the task's iterator. The
+ * cost is the kept blocks' rows, held only to be served: 4 n_b d bytes of heap each (37.5 % of
+ * the block's float32 features at d = 384, D = 1,024), which Spark's estimate charges the
+ * partition like any other rows. Nothing cheaper gives the same bits: an operator cannot give
+ * its rows back, and its features (through D products of unit vectors) could only be multiplied
+ * by another code than the backend's, with other rounding. Serving costs O(n_p d) to write and
+ * ships 4 n_p d bytes.
+ *
  * <p>What Spark charges a cached partition: the memory store sizes it with Spark's
  * {@code SizeEstimator}, which walks every object the partition reaches and counts each once per
- * partition. So a partition holds only what is its own: its blocks' rows (4 n_b d bytes each, for
- * the blocks rebuilt in every product), its kept operators (their Java objects; on the reference
- * backend Phi itself, in double, which is heap; an nd4j operator holds its label's map, d x D
- * floats, to reload from, and is charged it) and a few objects of bookkeeping per block. The
+ * partition. So a partition holds only what is its own: its blocks' rows (4 n_b d bytes each),
+ * its kept operators (their Java objects; on the reference backend Phi itself, in double, which
+ * is heap; an nd4j operator holds its label's map, d x D floats, to reload from, and is charged
+ * it) and a few objects of bookkeeping per block. The
  * per-label feature maps and the kernel backend are passed to each product instead of being held
  * here: the maps' cache of drawn maps (up to {@link FeatureMaps#CACHE_BYTES}) is one per executor
  * and shared by all its partitions, and Spark charged it to every partition again (measured: a
@@ -68,7 +101,11 @@ import scala.Tuple2;
  * whereas Spark's storage memory is a share of the heap and counting native bytes there would
  * evict partitions to make room the heap never needed.
  */
-final class FeatureChunks implements AutoCloseable {
+@DefaultSerializer(FeatureChunks.KryoForm.class)
+final class FeatureChunks implements AutoCloseable, Serializable {
+
+    /** Never written itself: {@link #writeReplace} writes {@link Served}. */
+    private static final long serialVersionUID = 1L;
 
     private static final Logger LOG = LoggerFactory.getLogger(FeatureChunks.class);
 
@@ -76,8 +113,9 @@ final class FeatureChunks implements AutoCloseable {
     private static final Set<Integer> WARNED = ConcurrentHashMap.newKeySet();
 
     /**
-     * One block: its label, index in the label's grid, first label-local row, and either its
-     * kept operator (with its bytes) or, to rebuild it from, its rows.
+     * One block: its label, index in the label's grid, first label-local row, its kept operator
+     * (with its bytes; null when rebuilt for every product) and its rows (kept or not: they
+     * rebuild it, and they are what the block serializes to).
      */
     private record Chunk(int label, int index, int start, FeatureOperator operator,
             long keptBytes, FloatMatrix rows) {
@@ -145,7 +183,8 @@ final class FeatureChunks implements AutoCloseable {
                         ExecutorFeatureBudget.release(bytes);
                         throw ex;
                     }
-                    out.add(new Chunk(label, index, start, op, bytes, null));
+                    // The rows too: a kept block serializes to them (see the class comment).
+                    out.add(new Chunk(label, index, start, op, bytes, m));
                 } else {
                     out.add(new Chunk(label, index, start, null, 0, m));
                 }
@@ -342,5 +381,175 @@ final class FeatureChunks implements AutoCloseable {
         if (failed != null) {
             throw failed;
         }
+    }
+
+    /**
+     * Java serialization writes {@link Served} instead of this (the serial-proxy pattern): the
+     * name and the blocks' rows, O(n_p d), never an operator.
+     */
+    private Object writeReplace() {
+        return Served.of(this);
+    }
+
+    /** Only {@link Served} is ever written: a stream that holds this class itself is forged. */
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("synalign features are read from their serial form,"
+                + " FeatureChunks.Served, never field by field");
+    }
+
+    /**
+     * What a partition serializes to, under Java serialization and Kryo alike: its name, and per
+     * block its label, index, first label-local row and rows. Read back, it is a partition that
+     * keeps no block ({@link #toChunks}).
+     *
+     * @param name the partition's name ({@code rdd_R_P})
+     * @param shape five ints per block: label, index, first row, rows, columns
+     * @param rows per block its rows, row-major
+     */
+    private record Served(String name, int[] shape, float[][] rows) implements Serializable {
+
+        private static final long serialVersionUID = 1L;
+        private static final int FIELDS = 5;
+
+        static Served of(FeatureChunks partition) {
+            List<Chunk> chunks = partition.chunks;
+            int[] shape = new int[FIELDS * chunks.size()];
+            float[][] rows = new float[chunks.size()][];
+            for (int b = 0; b < chunks.size(); b++) {
+                Chunk c = chunks.get(b);
+                // Read only, so safe beside a product on another thread: the rows never change
+                // after the build, and a product or a close (which Spark makes only under the
+                // write lock, never while a serve holds the read lock) touches the operators.
+                shape[FIELDS * b] = c.label();
+                shape[FIELDS * b + 1] = c.index();
+                shape[FIELDS * b + 2] = c.start();
+                shape[FIELDS * b + 3] = c.rows().rows();
+                shape[FIELDS * b + 4] = c.rows().cols();
+                rows[b] = c.rows().data();
+            }
+            return new Served(partition.name, shape, rows);
+        }
+
+        /**
+         * The partition this form was written from, every block to be rebuilt from its rows for
+         * each product (so no budget is reserved, and closing it frees nothing).
+         *
+         * @throws IllegalArgumentException naming the block whose shape does not fit its rows
+         */
+        FeatureChunks toChunks() {
+            if (name == null || shape == null || rows == null
+                    || shape.length != FIELDS * rows.length) {
+                throw new IllegalArgumentException("synalign features " + name + ": "
+                        + (shape == null ? "no" : shape.length) + " shape values for "
+                        + (rows == null ? "no" : rows.length) + " blocks (" + FIELDS + " each)");
+            }
+            List<Chunk> chunks = new ArrayList<>(rows.length);
+            for (int b = 0; b < rows.length; b++) {
+                int n = shape[FIELDS * b + 3];
+                int d = shape[FIELDS * b + 4];
+                if (n < 1 || rows[b] == null || (long) n * d != rows[b].length) {
+                    throw new IllegalArgumentException("synalign features " + name + ", block "
+                            + b + ": " + n + " x " + d + " rows but "
+                            + (rows[b] == null ? "none" : rows[b].length + " values"));
+                }
+                chunks.add(new Chunk(shape[FIELDS * b], shape[FIELDS * b + 1],
+                        shape[FIELDS * b + 2], null, 0, new FloatMatrix(n, d, rows[b])));
+            }
+            return new FeatureChunks(chunks, name);
+        }
+
+        private Object readResolve() {
+            return toChunks();
+        }
+    }
+
+    /**
+     * This class's Kryo serializer (its {@link DefaultSerializer}: used whether or not the
+     * application registers the class), writing the same form as Java serialization,
+     * {@link Served}: name, block count, then per block its five shape ints and its rows. Public
+     * with a public constructor because Kryo makes it by reflection.
+     */
+    public static final class KryoForm extends com.esotericsoftware.kryo.Serializer<FeatureChunks> {
+
+        public KryoForm() {
+        }
+
+        @Override
+        public void write(Kryo kryo, Output out, FeatureChunks partition) {
+            Served form = Served.of(partition);
+            out.writeString(form.name());
+            out.writeInt(form.rows().length, true);
+            for (int v : form.shape()) {
+                out.writeInt(v);
+            }
+            for (float[] r : form.rows()) {
+                out.writeFloats(r);
+            }
+        }
+
+        @Override
+        public FeatureChunks read(Kryo kryo, Input in, Class<FeatureChunks> type) {
+            String name = in.readString();
+            int blocks = in.readInt(true);
+            int[] shape = new int[Served.FIELDS * blocks];
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = in.readInt();
+            }
+            float[][] rows = new float[blocks][];
+            for (int b = 0; b < blocks; b++) {
+                rows[b] = in.readFloats(Math.multiplyExact(shape[Served.FIELDS * b + 3],
+                        shape[Served.FIELDS * b + 4]));
+            }
+            return new Served(name, shape, rows).toChunks();
+        }
+    }
+
+    /**
+     * Refuses a fit whose cached partitions the application's serializer could not serve to
+     * another executor: one serve would then leave the serving executor's read lock held for
+     * good (see the class comment). It serializes and reads back an empty partition, as the
+     * block manager would; only Kryo with {@code spark.kryo.registrationRequired=true} and this
+     * class not registered fails (the job registers it: {@link #withKryoRegistration}).
+     *
+     * @param serializer the application's {@code spark.serializer} ({@code SparkEnv.serializer})
+     * @throws IllegalStateException naming the serializer and the class to register
+     */
+    static void requireServable(Serializer serializer) {
+        FeatureChunks empty = new FeatureChunks(List.of(), "synalign features (serializer check)");
+        try {
+            SerializerInstance instance = serializer.newInstance();
+            ClassTag<Object> tag = ClassTag$.MODULE$.AnyRef();
+            instance.deserialize(instance.serialize(empty, tag), tag);
+        } catch (Exception | LinkageError e) {
+            // Exception: Scala throws checked exceptions undeclared.
+            throw new IllegalStateException("spark.serializer " + serializer.getClass().getName()
+                    + " cannot serialize synalign's cached features (" + e + "); with"
+                    + " spark.kryo.registrationRequired=true add " + FeatureChunks.class.getName()
+                    + " to spark.kryo.classesToRegister. A cached partition that a task on"
+                    + " another executor fetches must be serialized, and one that cannot be stays"
+                    + " locked on its executor, never freed", e);
+        }
+    }
+
+    /**
+     * {@code spark.kryo.classesToRegister} with this class added (last, once): the job's Spark
+     * session registers it so that Kryo with {@code spark.kryo.registrationRequired=true} can
+     * serve a cached partition. Spark registers the whole list, so the user's classes keep
+     * theirs (and their order); with registration not required it only saves the class name in
+     * each serialized partition.
+     *
+     * @param classes the value set so far ({@code null} or empty: none)
+     */
+    static String withKryoRegistration(String classes) {
+        String ours = FeatureChunks.class.getName();
+        if (classes == null || classes.isBlank()) {
+            return ours;
+        }
+        for (String c : classes.split(",")) {
+            if (c.trim().equals(ours)) {
+                return classes;
+            }
+        }
+        return classes + "," + ours;
     }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import com.fasterxml.jackson.core.io.NumberOutput;
+import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
@@ -54,6 +55,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     /** The field added to every synthetic record of --out (as the CLI). */
     public static final String WEIGHT_FIELD = "synalign_weight";
     private static final String EMBEDDING = "_synalign_embedding";
+    /** Spark's list of classes its Kryo serializer registers. */
+    static final String KRYO_CLASSES = "spark.kryo.classesToRegister";
 
     @Option(names = "--real", required = true, paramLabel = "REAL",
             description = "The real records: Parquet or JSON Lines (a file or directory).")
@@ -211,7 +214,11 @@ public final class SynAlignSparkJob implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SparkSession.Builder builder = SparkSession.builder().appName("synalign");
+        // Registered for Kryo (spark.kryo.registrationRequired=true), added to the user's list:
+        // a cached partition of features must serialize when another executor fetches it.
+        SparkSession.Builder builder = SparkSession.builder().appName("synalign")
+                .config(KRYO_CLASSES, FeatureChunks.withKryoRegistration(
+                        new SparkConf().get(KRYO_CLASSES, "")));
         if (master != null) {
             builder.master(master);
         }
