@@ -181,6 +181,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     private final long tileBytes;
     /** The backend's lifetime, handed on to working sets. */
     private final BackendLifetime lifetime;
+    /**
+     * The triangles of this K_XX's kept working sets, the largest closed one lent to the next
+     * ({@link KeptSetStorage}: no fresh pages per set); freed on close.
+     */
+    private final KeptSetStorage keptSets = new KeptSetStorage();
 
     /** What an interrupted product names ({@link Cancellation}). */
     private static final String CANCELLED = "tiled kernel product (block of a tile)";
@@ -376,6 +381,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * (the class comments: a kept triangle's flat panels sum in runs of 128 columns and take w's
      * low part, a tiled block's in double), and its entries are recomputed from the rows, not
      * copied, so they may differ from this operator's in the last float bit (other GEMM blocks).
+     * A kept set's triangle is the last closed set's where that holds it within the budget
+     * ({@link KeptSetStorage}; the optimiser closes one set before it gathers the next, so they
+     * never hold two between them), else fresh; either way each entry is written before it is
+     * read, so the products have the same bits.
      *
      * @throws NativeMemoryException when the kept working set fits the budget but JavaCPP or the
      *     machine refuses its memory
@@ -392,10 +401,16 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         FloatMatrix selected = selfRows.selectRows(indices);
         long kept = Nd4jSymmetricKernelOperator.keptBytes(k);
         if (kept != Long.MAX_VALUE && kept <= memoryBudgetBytes) {
-            return Nd4jSymmetricKernelOperator.keptWorkingSet(selected, sigma, lifetime, rows);
+            return Nd4jSymmetricKernelOperator.keptWorkingSet(selected, sigma, lifetime, rows,
+                    keptSets, memoryBudgetBytes);
         }
         return new Nd4jKernelOperator(selected, selected, sigma,
                 TilePlan.tiled(TilePlan.tileRowsFor(k, k, tileBytes)), lifetime);
+    }
+
+    /** The storage of this operator's kept working sets (tests). */
+    KeptSetStorage keptSetStorage() {
+        return keptSets;
     }
 
     @Override
@@ -654,10 +669,18 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         FloatPointer out = stripPtr[worker];
         FloatBuffer outView = stripView[worker];
         Arrays.fill(sums, 0, c, 0.0);
+        // Two views moved from strip to strip, not two new ones a strip (OpenBlas.at): those
+        // were about 1,000 objects a product at n = 6,000, 45 KB of its 404 KB of heap garbage,
+        // which a fit's young generation holds until the fit ends, so it adds to the peak RSS
+        // (docs/PERFORMANCE.md, helper kept31). The same addresses: the same bits.
+        FloatPointer rowsView = new FloatPointer(block);
+        FloatPointer vectorView = new FloatPointer(vector);
+        long rows0 = block.position();
+        long vector0 = vector.position();
         for (int s = 0; s < r; s += MIRROR_ROWS) {
             int h = Math.min(MIRROR_ROWS, r - s);
-            OpenBlas.gemv(true, h, c, OpenBlas.at(block, (long) s * c), c,
-                    OpenBlas.at(vector, s), out);
+            OpenBlas.gemv(true, h, c, rowsView.position(rows0 + (long) s * c), c,
+                    vectorView.position(vector0 + s), out);
             outView.get(0, floats, 0, c);
             for (int x = 0; x < c; x++) {
                 sums[x] += floats[x];
@@ -813,6 +836,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
 
     @Override
     protected void release() {
+        keptSets.close(); // sets still open free their own triangles when they close
         operands.close();
         if (blocks != null) {
             for (BlockBuffer b : blocks) {

@@ -80,7 +80,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * before each block of rows, and a working set's gather before each panel, on whichever worker
  * takes it; once interrupted no worker starts another, and the constructor (or
  * {@link #principalSubmatrix}) throws a {@link java.util.concurrent.CancellationException}, the
- * status kept set and the memory it took freed. A product (O(n^2): 77 ms at n = 16,000, 0.3 s
+ * status kept set and the memory it took freed (a working set's triangle given back to its
+ * parent's {@link KeptSetStorage}, for the next set). A product (O(n^2): 77 ms at n = 16,000, 0.3 s
  * at the 33,000 rows the default 2 GiB budget keeps, on the 2-core build VM) asks before each of
  * its {@value #GROUPS} groups ({@link PinnedWorkers#forEachBlock}) and, interrupted, throws
  * with {@code out} unwritten. The checks change no arithmetic.
@@ -90,15 +91,18 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private final int n;
     private final SymmetricPanels layout;
     private final FloatPointer kernelPtr;
-    /** The operator this one was gathered from, which takes its storage back on close. */
-    private final Nd4jSymmetricKernelOperator parent;
     /**
-     * The storage of the last closed submatrix, kept for the next one: a working set shrinks
-     * by a little at a time, and fresh memory costs its first-touch page faults again (0.7 s
-     * for the first 245 MB set at n = 16,000 on the build VM without huge pages, against the
-     * 0.06-0.1 s gather itself).
+     * Where this operator's triangle goes back on close: the storage of the parent's working
+     * sets (a kept or a tiled K_XX's) that lent it; null where this operator owns it.
      */
-    private FloatPointer spare;
+    private final KeptSetStorage home;
+    /**
+     * The storage of this operator's own working sets, the largest closed one kept for the
+     * next ({@link KeptSetStorage}): a working set shrinks by a little at a time, and fresh
+     * memory costs its first-touch page faults again (0.7 s for the first 245 MB set at
+     * n = 16,000 on the build VM without huge pages, against the 0.06-0.1 s gather itself).
+     */
+    private final KeptSetStorage sets = new KeptSetStorage();
     /** Groups of panels: the unit of work sharing and of the fixed-order sum. */
     static final int GROUPS = 16;
 
@@ -146,18 +150,19 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      *     (asked before every block of rows: O(256 n d) each); the memory is freed
      */
     Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma, BackendLifetime backend) {
-        this(x, sigma, null, backend);
+        this(x, sigma, null, null, backend);
     }
 
     /**
-     * Builds K_XX into {@code storage} (null: fresh memory), which it then owns.
+     * Builds K_XX into {@code storage} (null: fresh memory), which goes back to {@code home} on
+     * close (null: it is this operator's, freed on close).
      *
      * @throws java.util.concurrent.CancellationException as the public constructor; the
-     *     storage is freed
+     *     storage is given back (freed where home is null)
      */
     private Nd4jSymmetricKernelOperator(FloatMatrix x, double sigma, FloatPointer storage,
-            BackendLifetime backend) {
-        this(x.rows(), storage, null, backend);
+            KeptSetStorage home, BackendLifetime backend) {
+        this(x.rows(), storage, home, backend);
         try {
             build(x, (float) (1.0 / (sigma * sigma)));
         } catch (RuntimeException | Error e) {
@@ -180,17 +185,18 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
     /**
      * An operator of n rows with its buffers allocated (the triangle in {@code storage} when
-     * given) and the triangle not yet written.
+     * given, which goes back to {@code home} on close when that is given) and the triangle not
+     * yet written.
      */
-    private Nd4jSymmetricKernelOperator(int n, FloatPointer storage,
-            Nd4jSymmetricKernelOperator parent, BackendLifetime backend) {
+    private Nd4jSymmetricKernelOperator(int n, FloatPointer storage, KeptSetStorage home,
+            BackendLifetime backend) {
         super(n, n, backend);
         this.n = n;
         this.backend = backend;
         this.layout = new SymmetricPanels(n);
         this.workers = PinnedWorkers.count();
         this.bounds = layout.split(GROUPS);
-        this.parent = parent;
+        this.home = home;
         // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB at
         // n = 16,000 (it touches every page), as long as the whole build.
         this.kernelPtr = storage != null ? storage : new FloatPointer(Math.max(1, layout.floats()));
@@ -251,6 +257,11 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         allShifted = any && all;
     }
 
+    /** The storage of this operator's working sets (tests). */
+    KeptSetStorage keptSetStorage() {
+        return sets;
+    }
+
     /** A kept K_XX gives its working sets (within the budget). */
     @Override
     public boolean offersPrincipalSubmatrix() {
@@ -269,40 +280,32 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     @Override
     protected KernelOperator principalSubmatrixChecked(int[] rows, long memoryBudgetBytes) {
         long floats = Math.max(1, SymmetricPanels.floatsFor(rows.length));
-        if (spare != null && spare.capacity() < floats) {
-            spare.close(); // too small for this set: fresh memory instead
-            spare = null;
-        }
-        long held = spare != null ? 4 * spare.capacity() : 4 * floats;
-        if (keptBytes(n) + held > memoryBudgetBytes) {
+        // The spare (the largest closed set's triangle) is what stays allocated beside this
+        // operator when it is reused, so it is what the budget must hold.
+        if (keptBytes(n) + sets.bytesFor(floats) > memoryBudgetBytes) {
             return null;
         }
-        FloatPointer storage = spare;
-        spare = null;
+        FloatPointer storage;
+        try {
+            // Past JavaCPP's off-heap cap (maxbytes) even after the collections JavaCPP itself
+            // runs first, a fresh allocation fails. Not decided from Pointer.totalBytes()
+            // beforehand: that counts pointers that are garbage but not yet collected, so the
+            // answer would depend on when the collector last ran.
+            storage = sets.take(floats, memoryBudgetBytes - keptBytes(n));
+        } catch (OutOfMemoryError e) {
+            // Not null: the optimiser without its working set takes other iterates, so the
+            // weights would depend on -Xmx (which maxbytes defaults to). At R 1,000 / S 8,000,
+            // -Xmx200m against 8g moved 4,355 of 8,000 weights (max 1.8e-5) with nothing in the
+            // summary to tell the runs apart (review 23). Only this allocation's refusal: a heap
+            // shortage elsewhere stays itself.
+            throw refused(rows.length, n, 4 * floats, "beside the kept K_SS's "
+                    + mib(keptBytes(n)), e);
+        }
         Nd4jSymmetricKernelOperator sub;
         try {
-            if (storage == null) {
-                // Past JavaCPP's off-heap cap (maxbytes) even after the collections JavaCPP
-                // itself runs first, the allocation fails. Not decided from
-                // Pointer.totalBytes() beforehand: that counts pointers that are garbage but not
-                // yet collected, so the answer would depend on when the collector last ran.
-                try {
-                    storage = allocator.allocate(floats);
-                } catch (OutOfMemoryError e) {
-                    // Not null: the optimiser without its working set takes other iterates, so
-                    // the weights would depend on -Xmx (which maxbytes defaults to). At
-                    // R 1,000 / S 8,000, -Xmx200m against 8g moved 4,355 of 8,000 weights (max
-                    // 1.8e-5) with nothing in the summary to tell the runs apart (review 23).
-                    // Only this allocation's refusal: a heap shortage elsewhere stays itself.
-                    throw refused(rows.length, n, 4 * floats, "beside the kept K_SS's "
-                            + mib(keptBytes(n)), e);
-                }
-            }
-            sub = new Nd4jSymmetricKernelOperator(rows.length, storage, this, backend);
+            sub = new Nd4jSymmetricKernelOperator(rows.length, storage, sets, backend);
         } catch (RuntimeException | Error e) {
-            if (storage != null) {
-                storage.close();
-            }
+            sets.giveBack(storage);
             throw e;
         }
         try {
@@ -317,27 +320,30 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /**
      * The working set of a tiled self-kernel ({@link Nd4jKernelOperator#principalSubmatrix}):
      * K of the gathered rows {@code selected}, built and kept like a kept plan's K_XX (so with
-     * its accuracy), its triangle allocated by {@link #allocator} as a kept parent's submatrix
-     * is, a refusal within the budget turned into the same {@link NativeMemoryException}.
+     * its accuracy), its triangle taken from the parent's {@code home} (the last closed set's
+     * storage where it holds the triangle within {@code budgetBytes}, else fresh from
+     * {@link #allocator}, as a kept parent's submatrix's) and given back there on close, a
+     * refusal within the budget turned into the same {@link NativeMemoryException}.
      *
      * @param parentRows n of the tiled parent, for the error message
+     * @param budgetBytes the budget the set's triangle fits (a spare beyond it is not reused)
      * @throws java.util.concurrent.CancellationException when the calling thread is interrupted
-     *     during the build; the memory is freed
+     *     during the build; the storage is given back
      */
     static Nd4jSymmetricKernelOperator keptWorkingSet(FloatMatrix selected, double sigma,
-            BackendLifetime backend, int parentRows) {
+            BackendLifetime backend, int parentRows, KeptSetStorage home, long budgetBytes) {
         long floats = Math.max(1, SymmetricPanels.floatsFor(selected.rows()));
         FloatPointer storage;
         try {
-            storage = allocator.allocate(floats);
+            storage = home.take(floats, budgetBytes);
         } catch (OutOfMemoryError e) {
             throw refused(selected.rows(), parentRows, 4 * floats, "beside the tiled K_SS,"
                     + " which keeps none", e);
         }
         try {
-            return new Nd4jSymmetricKernelOperator(selected, sigma, storage, backend);
+            return new Nd4jSymmetricKernelOperator(selected, sigma, storage, home, backend);
         } catch (RuntimeException | Error e) {
-            storage.close(); // idempotent where the build's own cleanup closed it already
+            home.giveBack(storage); // idempotent where the build's own cleanup gave it back
             throw e;
         }
     }
@@ -380,20 +386,6 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%,.0f MiB", bytes / (1024.0 * 1024.0));
-    }
-
-    /** Takes back a closed submatrix's storage, keeping the larger of it and the spare. */
-    private void takeBack(FloatPointer storage) {
-        if (isClosed()) {
-            storage.close();
-        } else if (spare == null || spare.capacity() < storage.capacity()) {
-            if (spare != null) {
-                spare.close();
-            }
-            spare = storage;
-        } else {
-            storage.close();
-        }
     }
 
     /**
@@ -797,15 +789,12 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
     @Override
     protected void release() {
-        if (parent != null) {
-            parent.takeBack(kernelPtr);
+        if (home != null) {
+            home.giveBack(kernelPtr);
         } else {
             kernelPtr.close();
         }
-        if (spare != null) {
-            spare.close();
-            spare = null;
-        }
+        sets.close();
         Buffers.close(weights, ones, low);
         Buffers.close(scratch);
     }
