@@ -271,7 +271,9 @@ final class AlignCommand extends CliCommand {
                     ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);
                     StderrProgress progress = StderrProgress.create(err, common.quiet)) {
-                LabelledAlignment.Fitter fitter = learner.checked(backend);
+                LabelledAlignment.Fitter fitter = engine.warningUnread(learner,
+                        spec.commandLine().getParseResult()::hasMatchedOption, err)
+                        .checked(backend);
                 result = fitter.fit(config, r, s, progress);
                 AlignmentSummary json = AlignmentSummary.of(real, realRows, syntheticFiles, r.rows(), n,
                         r.cols(), config, result, PeakMemory.residentBytes(), null);

@@ -1,9 +1,18 @@
 package io.synalign.cli;
 
 import io.synalign.engine.Bandwidth;
+import io.synalign.engine.ProgressListener;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
+import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.labelled.LabelledAlignment;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
+import io.synalign.kernels.RowSource;
+import io.synalign.kernels.TilePlan;
+import io.synalign.pipeline.TextAlignment;
 import picocli.CommandLine.Option;
 
 /** The MMD weight learner's settings, shared by {@code align} and {@code run}. */
@@ -43,7 +52,8 @@ final class AlignmentEngineOptions {
     @Option(names = "--memory-budget", paramLabel = "SIZE",
             converter = Converters.ByteSizeConverter.class,
             description = "Largest kernel matrix exact (and auto, and nystrom) may keep in memory,"
-                    + " and what tiled may keep of its optimiser's working sets, e.g. 512MB,"
+                    + " and what tiled may keep of its optimiser's working sets (cuda keeps"
+                    + " none: there tiled does not read it, and a warning says so), e.g. 512MB,"
                     + " 2GiB, 1g, 1073741824 (MB = 10^6, MiB = m = 2^20); on --backend cuda K"
                     + " is kept in device memory, bounded by the free device memory instead;"
                     + " on nd4j at most half of what the process may still take of the memory"
@@ -84,6 +94,67 @@ final class AlignmentEngineOptions {
                     + " exact)",
             "--memory-budget", "it bounds a kept K_SS (exact, auto), the optimiser's kept"
                     + " working sets (exact, tiled) or the landmark matrices (nystrom)");
+
+    /**
+     * {@code learner}, saying on {@code err} which given option the fit's backend leaves unread
+     * once that backend is opened ({@link TextAlignment.WeightLearner#checked}, called once per
+     * backend by every fit and held-out check of a run): {@code --memory-budget} with
+     * {@code --method tiled} on a backend whose tiled self-kernel gives no principal
+     * submatrices (cuda), where the fit keeps no working sets for the budget to bound
+     * ({@link #unreadOn}). A warning, the exit status unchanged, not a refusal as for an option
+     * the method never reads ({@link #config(long, java.util.function.Predicate)}): that refusal
+     * depends on the command line alone, this on the backend, which is resolved at run time
+     * ({@code --backend auto} is cuda on one machine and nd4j on the next), so a script that
+     * passes the same options everywhere would fail only where a GPU happens to be.
+     *
+     * @param given whether an option was given on the command line
+     */
+    TextAlignment.WeightLearner warningUnread(TextAlignment.WeightLearner learner,
+            java.util.function.Predicate<String> given, java.io.PrintWriter err) {
+        return new TextAlignment.WeightLearner() {
+            @Override
+            public AlignmentResult fit(KernelBackend backend, AlignmentConfig config,
+                    FloatMatrix real, RowSource synthetic, ProgressListener progress) {
+                return learner.fit(backend, config, real, synthetic, progress);
+            }
+
+            @Override
+            public LabelledAlignment.Fitter checked(KernelBackend backend) {
+                String unread = unreadOn(backend, method, given.test("--memory-budget"));
+                if (unread != null) {
+                    err.println("synalign: warning: " + unread);
+                    err.flush();
+                }
+                return learner.checked(backend);
+            }
+        };
+    }
+
+    /**
+     * Why {@code backend} leaves {@code --memory-budget} unread under {@code method}, or null
+     * where it reads it or the option was not given. Only {@code tiled} is asked here: its only
+     * use of the budget is the optimiser's working sets, which exist where the fit's
+     * self-kernel offers principal submatrices ({@link KernelOperator#offersPrincipalSubmatrix},
+     * what the fit itself asks: {@code KernelQuadraticForm.restricts}). The backend is asked
+     * by a tiled self-kernel of one row made as the fit makes its own (the answer is constant
+     * for a backend and plan kind): O(1) work, on cuda a few bytes of device memory. (exact
+     * and auto on cuda keep K_SS in device memory, bounded by its free memory, which the
+     * option's help says.)
+     */
+    static String unreadOn(KernelBackend backend, AlignmentMethod method, boolean budgetGiven) {
+        if (!budgetGiven || method != AlignmentMethod.TILED) {
+            return null;
+        }
+        FloatMatrix one = FloatMatrix.zeros(1, 1);
+        boolean workingSets;
+        try (KernelOperator probe = backend.rbfOperator(one, one, 1.0, TilePlan.tiled(1))) {
+            workingSets = probe.offersPrincipalSubmatrix();
+        }
+        return workingSets ? null : "--memory-budget is not read with --method tiled on the "
+                + backend.name() + " backend: its kernel operators give no principal"
+                + " submatrices, so the fit keeps no working sets for the budget to bound (it"
+                + " bounds them on backends that keep them, such as nd4j); the fit goes on";
+    }
 
     /** The options the chosen {@code --method} never reads. */
     java.util.List<String> unused() {

@@ -261,7 +261,8 @@ final class RunCommand extends CliCommand {
         // selection, alignment and coverage all read the same real rows.
         GenerationOptions.Seams seams = new GenerationOptions.Seams(environment, builderHook);
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(config,
-                scope.scope, backend), learner);
+                scope.scope, backend), engine.warningUnread(learner,
+                spec.commandLine().getParseResult()::hasMatchedOption, err));
         GenerationOptions.Generated g;
         SemanticFilter.Result filtered = null;
         RealEmbeddings embeddedReal;

@@ -109,7 +109,9 @@ final class TextAlignRun {
         Settings settings = settings();
         RunDirOutputs runDir = cmd.runDir == null ? null : new RunDirOutputs(cmd.runDir);
         TextAlignment aligner = new TextAlignment(new TextAlignment.Options(
-                settings.config(), settings.mode(), settings.backend()), cmd.learner);
+                settings.config(), settings.mode(), settings.backend()),
+                cmd.engine.warningUnread(cmd.learner,
+                        cmd.spec.commandLine().getParseResult()::hasMatchedOption, err));
         HeldOutAfterOutputs afterwards = new HeldOutAfterOutputs(cmd.holdout.on());
         // scratch: the synthetic embeddings when no run directory keeps them, never committed;
         // closed (deleted) after the held-out check, which reads them. The session's backend

@@ -106,6 +106,51 @@ public final class MedianHeuristic {
      */
     public static double estimate(KernelBackend backend, int maxSample, long seed,
             RowSource... sets) {
+        Distances sampled = distances(backend, maxSample, seed, sets);
+        if (sampled.count() == 0) {
+            throw new Unusable("the median heuristic found every sampled row identical, so"
+                    + " there is no distance to take the median of; give the value explicitly");
+        }
+        double median = OrderStatistics.median(sampled.values(), sampled.count());
+        if (!(median >= Bandwidth.MIN && median <= Bandwidth.MAX)) {
+            throw new Unusable("the median pairwise distance of the rows is " + median
+                    + ", outside the usable range [" + Bandwidth.MIN + ", " + Bandwidth.MAX
+                    + "]; rescale the rows or give the value explicitly");
+        }
+        return median;
+    }
+
+    /**
+     * The {@code q}-quantile (rank {@code floor(q (c - 1))} of the c nonzero distances) of the
+     * very sample {@link #estimate} draws with the same arguments: how close the closest pairs
+     * are, against the median's scale (the planner asks where a kept K_SS's values lie near 1).
+     * Cost O(s^2 d), as the estimate's.
+     *
+     * @param q in [0, 1]
+     * @return the quantile, or NaN where every sampled row is the same
+     * @throws IllegalArgumentException when q is outside [0, 1], or as {@link #estimate} (fewer
+     *     than two rows, a dimension mismatch)
+     */
+    public static double quantile(KernelBackend backend, int maxSample, long seed, double q,
+            RowSource... sets) {
+        if (!(q >= 0 && q <= 1)) {
+            throw new IllegalArgumentException("quantile " + q + ": not in [0, 1]");
+        }
+        Distances sampled = distances(backend, maxSample, seed, sets);
+        if (sampled.count() == 0) {
+            return Double.NaN;
+        }
+        return OrderStatistics.select(sampled.values(), sampled.count(),
+                (int) Math.floor(q * (sampled.count() - 1)));
+    }
+
+    /** The nonzero pairwise distances of a sample: {@code values[0, count)}. */
+    private record Distances(double[] values, int count) {
+    }
+
+    /** The sample's nonzero pairwise distances ({@link #estimate}'s sample and arithmetic). */
+    private static Distances distances(KernelBackend backend, int maxSample, long seed,
+            RowSource... sets) {
         long total = 0;
         int d = sets[0].cols();
         for (RowSource s : sets) {
@@ -182,17 +227,7 @@ public final class MedianHeuristic {
                 }
             }
         }
-        if (count == 0) {
-            throw new Unusable("the median heuristic found every sampled row identical, so"
-                    + " there is no distance to take the median of; give the value explicitly");
-        }
-        double median = OrderStatistics.median(distances, count);
-        if (!(median >= Bandwidth.MIN && median <= Bandwidth.MAX)) {
-            throw new Unusable("the median pairwise distance of the rows is " + median
-                    + ", outside the usable range [" + Bandwidth.MIN + ", " + Bandwidth.MAX
-                    + "]; rescale the rows or give the value explicitly");
-        }
-        return median;
+        return new Distances(distances, count);
     }
 
     /**

@@ -149,6 +149,17 @@ public final class MmdWeightLearner {
         }
     }
 
+    /**
+     * The kernel value at the 10th percentile of the distances of the median heuristic's sample
+     * ({@link MedianHeuristic#quantile}), {@code exp(-q^2 / (2 sigma^2))}: near 1 where many
+     * pairs' values are (a wide bandwidth, tight clusters); NaN where every sampled row is alike.
+     */
+    private double closeKernel(double sigma, FloatMatrix real, RowSource syntheticRows) {
+        double q = MedianHeuristic.quantile(backend, MedianHeuristic.DEFAULT_SAMPLE,
+                config.seed(), 0.1, RowSource.of(real), syntheticRows);
+        return Math.exp(-q * q / (2 * sigma * sigma));
+    }
+
     /** The fit, with the synthetic rows as a matrix already when the caller had one. */
     private AlignmentResult fit(FloatMatrix real, RowSource syntheticRows,
             FloatMatrix syntheticMatrix, ProgressListener progress) {
@@ -179,8 +190,11 @@ public final class MmdWeightLearner {
         // chunk by chunk (to build their features) and do not keep them.
         try (Residency rows = new Residency(!streams(config.method()) && synthetic != null,
                 synthetic, real)) {
+            // The close pairs' kernel value, for the plan's fp16 rule, drawn only if asked.
+            double bandwidth = sigma;
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
-                    config.memoryBudgetBytes(), config.kernelStorage());
+                    config.memoryBudgetBytes(), config.kernelStorage(),
+                    () -> closeKernel(bandwidth, real, syntheticRows));
             method = choice.method();
             KernelStorage storage = choice.storage();
             if (streams(method)) {

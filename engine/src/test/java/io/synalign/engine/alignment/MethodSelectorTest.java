@@ -153,6 +153,67 @@ class MethodSelectorTest {
                 new PlanningBackend(50_000_000_000L, false), HOST, null).method());
     }
 
+    /**
+     * Where many kernel values lie near 1 K_SS is not kept in fp16 (helper cudaplan31): 200,000
+     * rows on a device with 50 GB free, where fp32's 80 GB do not fit and fp16's 40 GB do. With
+     * the closest tenth of sampled pairs at kernel values of 0.85 or more, auto runs tiled and
+     * says why; explicit exact is refused naming the value, unless fp16 was asked for; below
+     * it, and where the value is unknown, fp16 as before. The value is asked for only when the
+     * fallback would be taken.
+     */
+    @Test
+    void kernelValuesNearOneAreNotKeptInHalfPrecision() {
+        PlanningBackend backend = new PlanningBackend(50_000_000_000L, true);
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        for (double close : new double[] {0.85, 0.95, 0.99999}) {
+            MethodSelector.Choice c = MethodSelector.choose(AlignmentMethod.AUTO, 200_000,
+                    backend, HOST, null, () -> {
+                        asked.incrementAndGet();
+                        return close;
+                    });
+            assertEquals(AlignmentMethod.TILED, c.method(), "close pairs at " + close);
+            assertEquals("K_SS in fp32 needs 74.5 GiB, over 46.6 GiB of free planning device"
+                    + " memory; in fp16 (37.3 GiB) it would fit, but the closest tenth of sampled"
+                    + " pairs of rows have kernel values of " + String.format(java.util.Locale.ROOT,
+                            "%.4f", close) + " or more (from 0.85 on fp16 is not taken), where"
+                    + " fp16's rounding of the values near 1 swamps the MMD^2 the fit minimises:"
+                    + " tiled, recomputed in fp32", c.reason());
+            MemoryBudgetException e = assertThrows(MemoryBudgetException.class,
+                    () -> MethodSelector.choose(AlignmentMethod.EXACT, 200_000, backend, HOST,
+                            null, () -> close));
+            assertTrue(e.problem().startsWith("method exact keeps the 200000 x 200000 synthetic"
+                    + " kernel matrix: K_SS in fp32 needs 74.5 GiB"), e.problem());
+            assertTrue(e.problem().endsWith("(ask for kernel storage fp16 to keep it so"
+                    + " anyway)"), e.problem());
+            // fp16 asked for: kept so, the value not asked.
+            MethodSelector.Choice half = MethodSelector.choose(AlignmentMethod.EXACT, 200_000,
+                    backend, HOST, KernelStorage.FLOAT16, () -> {
+                        throw new AssertionError("not asked when fp16 was requested");
+                    });
+            assertEquals(KernelStorage.FLOAT16, half.storage());
+        }
+        assertEquals(3, asked.get());
+        for (double close : new double[] {0.0, 0.5, 0.8499, Double.NaN}) {
+            for (AlignmentMethod m : new AlignmentMethod[] {AlignmentMethod.AUTO,
+                AlignmentMethod.EXACT}) {
+                MethodSelector.Choice c = MethodSelector.choose(m, 200_000, backend, HOST, null,
+                        () -> close);
+                assertEquals(AlignmentMethod.EXACT, c.method(), m + " at " + close);
+                assertEquals(KernelStorage.FLOAT16, c.storage(), m + " at " + close);
+            }
+        }
+        // fp32 fits, or fp16 does not either: the value is not asked, the plans as before.
+        MethodSelector.Choice fits = MethodSelector.choose(AlignmentMethod.AUTO, 100_000,
+                backend, HOST, null, () -> {
+                    throw new AssertionError("not asked when fp32 fits");
+                });
+        assertEquals(KernelStorage.FLOAT32, fits.storage());
+        assertEquals(AlignmentMethod.RFF, MethodSelector.choose(AlignmentMethod.AUTO, 300_000,
+                backend, HOST, null, () -> {
+                    throw new AssertionError("not asked when fp16 does not fit either");
+                }).method());
+    }
+
     @Test
     void explicitExactThatDoesNotFitNamesTheBytesAndTheBudget() {
         MemoryBudgetException e = assertThrows(MemoryBudgetException.class,
