@@ -51,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * without a marker (another program's, or a run before this one's version): nothing of theirs
  * says whether they are in use. A temporary marker (a run killed in the microseconds between
  * making it and renaming it) is treated the same once it is 10 minutes old. On a normal exit the
- * marker goes with the directory ({@code deleteOnExit}).
+ * marker goes with the directory ({@code deleteOnExit}) where that was empty (the libraries came
+ * from the cache); where ONNX Runtime copied its libraries into it, its own clean-up at exit
+ * leaves the directory (empty) and the marker stays with it, for the next start to remove.
  *
  * <p>Not covered: a run killed during ONNX Runtime's own start (before its directory can be
  * claimed) leaves an unmarked directory, as before. Cost: one listing of {@code java.io.tmpdir}
@@ -157,8 +159,20 @@ final class OrtTempDirectories {
         }
         HELD.add(marker.toAbsolutePath().normalize());
         CHANNELS.add(channel);
-        marker.toFile().deleteOnExit();
+        if (isEmpty(directory)) {
+            marker.toFile().deleteOnExit();
+        }
+        // Else ONNX Runtime copied its libraries into it (no cache): it registered the
+        // directory for deletion after them, so at exit the JVM tries the directory first,
+        // fails, and leaves it empty. The marker then stays too, unlocked, and the next start
+        // removes both.
         return marker;
+    }
+
+    private static boolean isEmpty(Path directory) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            return !entries.iterator().hasNext();
+        }
     }
 
     /**

@@ -38,17 +38,25 @@ class OrtTempDirectoriesTest {
     }
 
     private List<String> javaCommand(Path tmp, Class<?> main) throws Exception {
+        return javaCommand(tmp, main, dir.resolve("cache").toString());
+    }
+
+    private List<String> javaCommand(Path tmp, Class<?> main, String cache) throws Exception {
         Path argfile = dir.resolve("cp.args");
         Files.writeString(argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:-UsePerfData", "@" + argfile, "-Djava.io.tmpdir=" + tmp,
-                "-D" + OrtNativeLibraries.CACHE_PROPERTY + "=" + dir.resolve("cache"), main.getName()));
+                "-D" + OrtNativeLibraries.CACHE_PROPERTY + "=" + cache, main.getName()));
         return command;
     }
 
     private void runToTheEnd(Path tmp) throws Exception {
-        Process p = new ProcessBuilder(javaCommand(tmp, StartEngineMain.class)).redirectErrorStream(true).start();
+        runToTheEnd(tmp, dir.resolve("cache").toString());
+    }
+
+    private void runToTheEnd(Path tmp, String cache) throws Exception {
+        Process p = new ProcessBuilder(javaCommand(tmp, StartEngineMain.class, cache)).redirectErrorStream(true).start();
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(3, TimeUnit.MINUTES));
         assertEquals(0, p.exitValue(), printed);
@@ -91,6 +99,29 @@ class OrtTempDirectoriesTest {
         } finally {
             a.destroyForcibly();
         }
+    }
+
+    /**
+     * Without the cache ONNX Runtime copies its libraries into its directory, and its clean-up at
+     * exit tries the directory before them, so every normal exit left the directory, empty; its
+     * marker now stays with it, and the next start removes both. On the old code the directory
+     * stayed, unmarked, for good.
+     */
+    @Test
+    void aRunWithoutTheCacheLeavesItsDirectoryMarkedAndTheNextStartRemovesIt() throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
+                "POSIX locks as on Linux");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        runToTheEnd(tmp, "off");
+        List<String> left = names(tmp);
+        assertEquals(2, left.size(), "the directory ONNX Runtime's clean-up leaves, and its marker: " + left);
+        assertTrue(left.get(0).matches("onnxruntime-java[0-9]+"), left.toString());
+        assertEquals(left.get(0) + OrtTempDirectories.MARKER_SUFFIX, left.get(1));
+        try (Stream<Path> s = Files.list(tmp.resolve(left.get(0)))) {
+            assertEquals(0, s.count(), "its libraries were removed at exit");
+        }
+        runToTheEnd(tmp);
+        assertEquals(List.of(), names(tmp));
     }
 
     /**
