@@ -606,8 +606,11 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             OrtSession.SessionOptions ortOptions) {
         Map<String, Object> map = new HashMap<>();
         map.put("sessionOptions", ortOptions);
-        int threads = intraOpThreads(options.intraOpThreads(),
-                Runtime.getRuntime().availableProcessors(), affinityCpus(), affinityCores());
+        int jvm = Runtime.getRuntime().availableProcessors();
+        int affinity = affinityCpus();
+        // The cores (a file per CPU) matter only under a quota below the affinity.
+        int cores = options.intraOpThreads() == 0 && jvm < affinity ? affinityCores() : -1;
+        int threads = intraOpThreads(options.intraOpThreads(), jvm, affinity, cores);
         if (threads > 0) {
             map.put("intraOpNumThreads", Integer.toString(threads));
         }
