@@ -12,7 +12,9 @@ package io.synalign.models;
  * @param batchMode      how a batch is fed to the model, see {@link BatchMode}
  * @param device         execution provider
  * @param deviceId       CUDA device ordinal, {@code >= 0} (ignored on CPU)
- * @param intraOpThreads ONNX Runtime intra-op threads, {@code 0} for its default (all cores)
+ * @param intraOpThreads ONNX Runtime intra-op threads, {@code 0} for the default: ONNX
+ *                       Runtime's own (one per physical core), or under a CPU quota below
+ *                       the CPUs offered, the quota, capped at the physical cores
  */
 public record EncoderOptions(int batchSize, int maxLength, Pooling pooling, BatchMode batchMode,
         ExecutionDevice device, int deviceId, int intraOpThreads) {

@@ -22,8 +22,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -203,7 +206,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
 
     /**
      * Starts DJL's OnnxRuntime engine (ONNX Runtime's native library and environment) unless it
-     * runs already.
+     * runs already, then claims ONNX Runtime's temporary directory ({@link OrtTempDirectories}).
      *
      * @throws IllegalStateException when it cannot start ({@link OrtEngineFailure})
      */
@@ -216,6 +219,9 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             // Runtime's native library did not load (an UnsatisfiedLinkError, not wrapped).
             throw OrtEngineFailure.explain(e);
         }
+        // ONNX Runtime is loaded, so its temporary directory exists: claim it, and remove
+        // those that killed runs left (once per JVM).
+        OrtTempDirectories.claimAndSweep();
     }
 
     /** The pooling in use: {@code options}' override, else {@code spec}'s convention. */
@@ -600,8 +606,11 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             OrtSession.SessionOptions ortOptions) {
         Map<String, Object> map = new HashMap<>();
         map.put("sessionOptions", ortOptions);
-        int threads = intraOpThreads(options.intraOpThreads(),
-                Runtime.getRuntime().availableProcessors(), affinityCpus());
+        int jvm = Runtime.getRuntime().availableProcessors();
+        int affinity = affinityCpus();
+        // The cores (a file per CPU) matter only under a quota below the affinity.
+        int cores = options.intraOpThreads() == 0 && jvm < affinity ? affinityCores() : -1;
+        int threads = intraOpThreads(options.intraOpThreads(), jvm, affinity, cores);
         if (threads > 0) {
             map.put("intraOpNumThreads", Integer.toString(threads));
         }
@@ -611,36 +620,104 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     /**
      * ONNX Runtime's intra-op threads: the configured count; by default, where the JVM may use
      * fewer processors than the process's CPU affinity offers (a container's CPU limit, a
-     * cgroup quota, which ONNX Runtime does not read: it counts the cores it is offered), the
-     * JVM's count; else 0, ONNX Runtime's own default. So a container limited to 4 CPUs on a
-     * 64-core host runs 4 threads, not one per core the quota then throttles.
+     * cgroup quota, which ONNX Runtime does not read), the JVM's count, but no more than the
+     * physical cores among those CPUs; else 0, ONNX Runtime's own default. So a container
+     * limited to 4 CPUs on a 64-core host runs 4 threads, not one per core the quota then
+     * throttles.
+     *
+     * <p>Why the cores: ONNX Runtime's default on Linux is one thread per physical core (its
+     * {@code GetDefaultThreadAffinities}, from cpuinfo's core count), since a second hardware
+     * thread of a core adds little to its GEMMs. Without that bound a quota above the core count
+     * (48 CPUs of a host with 32 cores of 2 threads each) gave more threads than ONNX Runtime
+     * would have run with no quota at all. The cores are counted among the CPUs the process may
+     * run on: the machine's count, ONNX Runtime's, where the affinity is the whole machine, and
+     * fewer, never more, where it is narrower. An unknown count ({@code physicalCores <= 0})
+     * leaves the JVM's count.
      */
-    static int intraOpThreads(int configured, int jvmProcessors, int affinityCpus) {
+    static int intraOpThreads(int configured, int jvmProcessors, int affinityCpus,
+            int physicalCores) {
         if (configured > 0) {
             return configured;
         }
-        return affinityCpus > 0 && jvmProcessors < affinityCpus ? Math.max(1, jvmProcessors)
-                : 0;
+        if (affinityCpus <= 0 || jvmProcessors >= affinityCpus) {
+            return 0;
+        }
+        int threads = Math.max(1, jvmProcessors);
+        return physicalCores > 0 ? Math.min(threads, physicalCores) : threads;
     }
 
     /** The CPUs this process may run on ({@code Cpus_allowed_list} in /proc), or -1. */
     static int affinityCpus() {
+        int[] cpus = allowedCpus();
+        return cpus == null ? -1 : cpus.length;
+    }
+
+    /**
+     * The physical cores among the CPUs this process may run on, read from
+     * {@code /sys/devices/system/cpu}; -1 when unknown.
+     */
+    static int affinityCores() {
+        int[] cpus = allowedCpus();
+        return cpus == null ? -1 : physicalCores(cpus, Path.of("/sys/devices/system/cpu"));
+    }
+
+    /** {@code Cpus_allowed_list} of /proc/self/status, parsed; null if unreadable (not Linux). */
+    private static int[] allowedCpus() {
         try {
-            for (String line : java.nio.file.Files.readAllLines(
-                    java.nio.file.Path.of("/proc/self/status"))) {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Cpus_allowed_list:")) {
-                    return cpuListSize(line.substring(line.indexOf(':') + 1).trim());
+                    return cpuList(line.substring(line.indexOf(':') + 1).trim());
                 }
             }
         } catch (IOException | RuntimeException e) {
             // Not Linux, or /proc unreadable: ONNX Runtime keeps its default.
         }
-        return -1;
+        return null;
+    }
+
+    /**
+     * The physical cores that {@code cpus} belong to: the distinct sets of hardware threads
+     * that share a core ({@code cpuN/topology/core_cpus_list}, or {@code thread_siblings_list}
+     * on kernels before 5.7) under {@code sysCpu}; -1 when a CPU's set cannot be read. One
+     * small file per CPU.
+     */
+    static int physicalCores(int[] cpus, Path sysCpu) {
+        if (cpus.length == 0) {
+            return -1;
+        }
+        Set<String> cores = new HashSet<>();
+        for (int cpu : cpus) {
+            Path topology = sysCpu.resolve("cpu" + cpu).resolve("topology");
+            String siblings = null;
+            for (String name : new String[] {"core_cpus_list", "thread_siblings_list"}) {
+                try {
+                    siblings = java.nio.file.Files.readString(topology.resolve(name)).trim();
+                    break;
+                } catch (IOException | RuntimeException e) {
+                    // the older name, or unknown
+                }
+            }
+            int[] set = siblings == null ? null : cpuList(siblings);
+            if (set == null) {
+                return -1;
+            }
+            cores.add(Arrays.toString(set));
+        }
+        return cores.size();
     }
 
     /** The number of CPUs in a kernel CPU list ("0-3,8,10-11": 7), or -1 if malformed. */
     static int cpuListSize(String list) {
-        int count = 0;
+        int[] cpus = cpuList(list);
+        return cpus == null ? -1 : cpus.length;
+    }
+
+    /**
+     * The CPUs of a kernel CPU list ("0-3,8,10-11"), ascending and distinct; null if it is
+     * malformed or empty.
+     */
+    static int[] cpuList(String list) {
+        java.util.BitSet cpus = new java.util.BitSet();
         for (String part : list.split(",")) {
             String range = part.trim();
             if (range.isEmpty()) {
@@ -648,22 +725,18 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             }
             int dash = range.indexOf('-');
             try {
-                if (dash < 0) {
-                    Integer.parseInt(range);
-                    count++;
-                } else {
-                    int from = Integer.parseInt(range.substring(0, dash));
-                    int to = Integer.parseInt(range.substring(dash + 1));
-                    if (to < from) {
-                        return -1;
-                    }
-                    count += to - from + 1;
+                int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+                int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
+                // Linux numbers at most 8,192 CPUs (NR_CPUS); past that the list is not one.
+                if (from < 0 || to < from || to >= 1 << 16) {
+                    return null;
                 }
+                cpus.set(from, to + 1);
             } catch (NumberFormatException e) {
-                return -1;
+                return null;
             }
         }
-        return count > 0 ? count : -1;
+        return cpus.isEmpty() ? null : cpus.stream().toArray();
     }
 
     private static void requireCudaProvider() {

@@ -47,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * failed with "no onnxruntime in java.library.path" after a stack trace. The loader reads the
  * system property {@code onnxruntime.native.path}, a directory holding the libraries, and then
  * copies nothing (it still makes an empty directory in {@code java.io.tmpdir}, which it then
- * removes at exit). This class fills such a directory once and sets the property.
+ * removes at exit; one that a killed run left is removed by a later run,
+ * {@link OrtTempDirectories}). This class fills such a directory once and sets the property.
  *
  * <p>The directory is {@code CACHE/onnxruntime/PLATFORM-KEY}: CACHE is
  * {@code -Dsynalign.onnxruntime.nativeCache=DIR}, else {@code $XDG_CACHE_HOME/synalign/natives},

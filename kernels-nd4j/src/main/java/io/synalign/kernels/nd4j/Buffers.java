@@ -2,6 +2,8 @@ package io.synalign.kernels.nd4j;
 
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.indexer.FloatIndexer;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,6 +37,17 @@ final class Buffers {
     /** An uninitialised float64 buffer (see {@link #scratchFloats}). */
     static INDArray scratchDoubles(long length) {
         return Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, length));
+    }
+
+    /**
+     * An ND4J view of {@code length} floats of {@code memory}, without a copy and without
+     * touching its pages: closing the view frees nothing of {@code memory} (ND4J's buffer over
+     * an outside pointer does not own it), which its owner closes after the view.
+     */
+    static INDArray view(FloatPointer memory, long length) {
+        DataBuffer buffer = Nd4j.createBuffer(memory, DataType.FLOAT, length,
+                FloatIndexer.create(memory));
+        return Nd4j.create(buffer, new long[] {length}, new long[] {1}, 0, 'c', DataType.FLOAT);
     }
 
     /** The address of a float buffer, as a pointer this caller may reposition freely. */

@@ -5,6 +5,7 @@ import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import java.util.Arrays;
+import java.util.function.LongFunction;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,11 +32,26 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code out} is not written and the operator stays usable (the next product has the same
  * bits). A cancelled reload leaves Phi partly from the new rows: every product refuses
  * ({@link IllegalStateException}) until a reload completes.
+ *
+ * <p>Phi's memory is a plain JavaCPP allocation, not zero-filled, seen by ND4J through a view
+ * for the epilogue: the build writes every one of its n D floats (the blocks tile the rows, and
+ * each block's GEMM, with beta 0, writes its {@code count x D} entries whole before the cos and
+ * the scale read them), so a fill is a pass over n D floats for nothing. It was also work
+ * before the walk that no interrupt reached: ND4J's buffers, even
+ * {@code Nd4j.createUninitialized}, touch every page when they are allocated (about 1 s for a
+ * 1 GiB Phi on the loaded build VM, against 20 ms now; docs/PERFORMANCE.md, helper carried31);
+ * now the pages are first touched by the blocks that write them, inside the cancellable walk.
+ * Being JavaCPP's, Phi counts in {@code Pointer.totalBytes()} and under its {@code maxbytes}
+ * cap, as the feature budget ({@link Nd4jBackend#featureBudgetBytes}) already assumed (ND4J's
+ * buffers are not counted there).
  */
 final class Nd4jFeatureOperator extends AbstractFeatureOperator {
 
     private final int rows;
     private final int features;
+    /** Phi's memory (n D floats, never zero-filled: see the class comment); owned here. */
+    private final FloatPointer phiMemory;
+    /** ND4J's view of {@link #phiMemory}, for the build's element-wise epilogue. */
     private final INDArray phi;
     private final INDArray rowVector;
     private final INDArray featureVector;
@@ -74,13 +90,27 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      *     during the build; the memory taken is freed first
      */
     Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
+        this(x, map, backend, FloatPointer::new);
+    }
+
+    /**
+     * The operator with Phi's memory from {@code memory}, asked for {@code max(1, n D)} floats
+     * and then owned by the operator: {@code FloatPointer::new} (not zero-filled); tests pass
+     * memory poisoned with NaN, so an entry the build missed shows.
+     */
+    Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend,
+            LongFunction<FloatPointer> memory) {
         super(x.rows(), map.features(), backend);
         this.rows = x.rows();
         this.features = map.features();
         this.map = map;
         this.blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        this.phi = Buffers.floats((long) rows * features);
+        long length = Math.max(1, (long) rows * features);
+        this.phiMemory = memory.apply(length);
+        INDArray view = null;
         try {
+            view = Buffers.view(phiMemory, length);
+            this.phi = view;
             this.phiPtr = Buffers.floatPointer(phi);
             try (FourierGemm gemm = new FourierGemm(x, map)) {
                 build(gemm);
@@ -88,7 +118,8 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
         } catch (RuntimeException | Error e) {
             // Nobody holds this operator yet: Phi (n x D floats) goes now, not at the next
             // collection; the GEMM's operands were closed by their scope.
-            Buffers.close(phi);
+            Buffers.close(view);
+            phiMemory.close();
             throw e;
         }
         this.partials = Buffers.floats((long) Math.max(1, blocks) * features);
@@ -180,5 +211,18 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
             reloadable.close();
         }
         Buffers.close(phi, rowVector, featureVector, partials);
+        phiMemory.close();
+    }
+
+    /** Phi's n D floats, row-major, for tests. */
+    float[] phiValues() {
+        float[] out = new float[Math.toIntExact((long) rows * features)];
+        phiPtr.get(out);
+        return out;
+    }
+
+    /** Phi's memory, for tests that poison it before a {@link #reload}. */
+    FloatPointer phiMemory() {
+        return phiMemory;
     }
 }

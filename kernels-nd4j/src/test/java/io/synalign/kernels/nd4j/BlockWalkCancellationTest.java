@@ -121,7 +121,9 @@ class BlockWalkCancellationTest {
     @Test
     void aCancelledBuildOfTheRandomFeaturesFreesPhiAndABuildAfterItHasTheSameBits() {
         FloatMatrix x = rows(2_100, 13, 1); // 9 blocks of 256 rows
-        int features = 8_192; // Phi: 68.8 MB, zeroed (so resident) when allocated
+        // Phi: 137.6 MB, 16 MiB a block. Not zero-filled, so only the blocks written before the
+        // cancel are resident (at least 2, INTERRUPT_AT): a leak is then at least 32 MiB.
+        int features = 16_384;
         FourierFeatures map = FourierFeatures.sample(13, features, 2.0, 5);
         double[] w = vector(2_100, 7);
         double[] z = vector(features, 5);
@@ -138,7 +140,7 @@ class BlockWalkCancellationTest {
         long before = resident();
         cancelAtABlock(Nd4jFeatureOperator.BUILD, blocks,
                 () -> new Nd4jFeatureOperator(x, map, null).close());
-        // What the cancelled build took (Phi alone is 68.8 MB) is freed, not left to the
+        // What the cancelled build took (Phi alone is 137.6 MB) is freed, not left to the
         // collector.
         memoryBack(before, 16 << 20, "build of Phi");
 

@@ -1,0 +1,267 @@
+package io.synalign.models;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ONNX Runtime's own temporary directory ({@code java.io.tmpdir/onnxruntime-javaN}), claimed for
+ * this JVM's life so that a later run can tell one that a killed run left from a live one.
+ *
+ * <p>Why: ONNX Runtime 1.28's loader makes that directory in every JVM that loads it, even when
+ * the libraries come from {@link OrtNativeLibraries}' cache, and removes it only at exit
+ * ({@code File.deleteOnExit}), so a run killed ({@code kill -9}, the kernel's OOM killer) leaves
+ * it behind: empty with the cache, 24 MB of libraries without it. Its name says nothing of its
+ * owner, and a live JVM's directory is as empty as a dead one's, so no name or age can tell them
+ * apart.
+ *
+ * <p>How: once ONNX Runtime is loaded, {@link #claimAndSweep()} finds its directory (the
+ * loader's static field, read by reflection; nothing is claimed if that is missing) and holds
+ * an exclusive lock ({@link FileChannel#tryLock}, a POSIX record lock on Linux) on a marker
+ * beside it, {@code onnxruntime-javaN.synalign.lock}, for as long as the JVM runs; the operating
+ * system drops the lock when the process ends, however it ends. The marker is made under a
+ * temporary name, locked, then renamed into place, so no other run ever sees it unlocked while
+ * its owner lives. Then it sweeps {@code java.io.tmpdir}: for each marker of another JVM whose
+ * lock it can take, the owner is gone, so it removes the directory the marker names (the
+ * directory itself, never a link, and what is inside it) and then the marker. A marker still
+ * locked is a live run's and is left alone; so is every {@code onnxruntime-java} directory
+ * without a marker (another program's, or a run before this one's version): nothing of theirs
+ * says whether they are in use. A temporary marker (a run killed in the microseconds between
+ * making it and renaming it) is treated the same once it is 10 minutes old. On a normal exit the
+ * marker goes with the directory ({@code deleteOnExit}) where that was empty (the libraries came
+ * from the cache); where ONNX Runtime copied its libraries into it, its own clean-up at exit
+ * leaves the directory (empty) and the marker stays with it, for the next start to remove.
+ *
+ * <p>Not covered: a run killed during ONNX Runtime's own start (before its directory can be
+ * claimed) leaves an unmarked directory, as before. Cost: one listing of {@code java.io.tmpdir}
+ * and a lock attempt per marker found, once per JVM; a file descriptor held open.
+ */
+final class OrtTempDirectories {
+
+    private static final Logger LOG = LoggerFactory.getLogger(OrtTempDirectories.class);
+
+    /** ONNX Runtime's directory names: {@code Files.createTempDirectory("onnxruntime-java")}. */
+    private static final Pattern DIRECTORY = Pattern.compile("onnxruntime-java[0-9]+");
+    /** The marker's suffix after its directory's name. */
+    static final String MARKER_SUFFIX = ".synalign.lock";
+    private static final Pattern MARKER = Pattern.compile("(onnxruntime-java[0-9]+)"
+            + Pattern.quote(MARKER_SUFFIX));
+    /** A marker under its temporary name: {@code .NAME.RANDOM.synalign.tmp}. */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.(onnxruntime-java[0-9]+)\\.[0-9]+"
+            + Pattern.quote(".synalign.tmp"));
+    /** A temporary marker older than this is a killed run's (it is renamed within microseconds). */
+    static final Duration ABANDONED = Duration.ofMinutes(10);
+
+    /**
+     * The markers this JVM holds, with their channels (never closed: closing a channel drops the
+     * lock). A sweep never opens these: on Linux closing any channel of a file drops all this
+     * process's locks on it.
+     */
+    private static final Set<Path> HELD = new HashSet<>();
+    private static final List<FileChannel> CHANNELS = new ArrayList<>();
+    private static boolean done;
+
+    private OrtTempDirectories() {
+    }
+
+    /**
+     * Claims this JVM's ONNX Runtime directory and removes those of runs that are gone; once per
+     * JVM, after ONNX Runtime is loaded. Never throws: a failure is logged at debug level.
+     */
+    static synchronized void claimAndSweep() {
+        if (done) {
+            return;
+        }
+        done = true;
+        try {
+            Path own = ortTempDirectory();
+            if (own != null) {
+                claim(own);
+            }
+            int removed = sweep(Path.of(System.getProperty("java.io.tmpdir")), Instant.now()).size();
+            if (removed > 0) {
+                LOG.debug("removed {} temporary directories of ONNX Runtime left by runs that were killed",
+                        removed);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("ONNX Runtime's temporary directory is not claimed: {}", e.toString());
+        }
+    }
+
+    /**
+     * The directory ONNX Runtime's loader made in this JVM (its static field
+     * {@code ai.onnxruntime.OnnxRuntime.tempDirectory}); null when there is none or the field is
+     * not there (another version).
+     */
+    private static Path ortTempDirectory() {
+        try {
+            Class<?> loader = Class.forName("ai.onnxruntime.OnnxRuntime", false,
+                    OrtTempDirectories.class.getClassLoader());
+            Field field = loader.getDeclaredField("tempDirectory");
+            field.setAccessible(true);
+            return field.get(null) instanceof Path p ? p : null;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            LOG.debug("cannot find ONNX Runtime's temporary directory: {}", e.toString());
+            return null;
+        }
+    }
+
+    /**
+     * Holds the lock of {@code directory}'s marker until this JVM ends, and returns the marker.
+     * {@code directory} must be one of ONNX Runtime's ({@code onnxruntime-javaN}).
+     */
+    static synchronized Path claim(Path directory) throws IOException {
+        String name = directory.getFileName().toString();
+        if (!DIRECTORY.matcher(name).matches()) {
+            throw new IllegalArgumentException("not ONNX Runtime's temporary directory: " + directory);
+        }
+        Path marker = directory.resolveSibling(name + MARKER_SUFFIX);
+        if (HELD.contains(marker.toAbsolutePath().normalize())) {
+            return marker;
+        }
+        Path temporary = Files.createTempFile(directory.getParent(), "." + name + ".", ".synalign.tmp");
+        FileChannel channel = null;
+        try {
+            channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                throw new IOException("another process locked " + temporary + " as it was made");
+            }
+            Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            if (channel != null) {
+                channel.close();
+            }
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        HELD.add(marker.toAbsolutePath().normalize());
+        CHANNELS.add(channel);
+        if (isEmpty(directory)) {
+            marker.toFile().deleteOnExit();
+        }
+        // Else ONNX Runtime copied its libraries into it (no cache): it registered the
+        // directory for deletion after them, so at exit the JVM tries the directory first,
+        // fails, and leaves it empty. The marker then stays too, unlocked, and the next start
+        // removes both.
+        return marker;
+    }
+
+    private static boolean isEmpty(Path directory) throws IOException {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            return !entries.iterator().hasNext();
+        }
+    }
+
+    /**
+     * Removes from {@code tmp} each ONNX Runtime directory whose marker no live process holds,
+     * with the marker (see the class comment); returns the directories removed. Markers this
+     * JVM holds are not opened.
+     */
+    static synchronized List<Path> sweep(Path tmp, Instant now) {
+        List<Path> removed = new ArrayList<>();
+        List<Path> candidates = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp, "*onnxruntime-java*.synalign.*")) {
+            entries.forEach(candidates::add);
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            LOG.debug("cannot look for ONNX Runtime's stale directories in {}: {}", tmp, e.toString());
+            return removed;
+        }
+        for (Path marker : candidates) {
+            String name = marker.getFileName().toString();
+            Matcher m = MARKER.matcher(name);
+            Matcher t = TEMPORARY.matcher(name);
+            String directory = m.matches() ? m.group(1) : t.matches() ? t.group(1) : null;
+            if (directory == null || HELD.contains(marker.toAbsolutePath().normalize())
+                    || (!m.matches() && !older(marker, now.minus(ABANDONED)))) {
+                continue;
+            }
+            if (removeIfOwnerGone(marker, tmp.resolve(directory))) {
+                removed.add(tmp.resolve(directory));
+            }
+        }
+        return removed;
+    }
+
+    private static boolean older(Path file, Instant before) {
+        try {
+            return Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS)
+                    .compareTo(FileTime.from(before)) < 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Takes {@code marker}'s lock if no process holds it; then its owner is gone, and
+     * {@code directory} and the marker are removed under the lock. False when the owner lives,
+     * the marker is gone or is no regular file, or the removal failed.
+     */
+    private static boolean removeIfOwnerGone(Path marker, Path directory) {
+        if (!Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        // No CREATE: a marker another sweep removed since the listing is not made again.
+        try (FileChannel channel = FileChannel.open(marker, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS)) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException e) {
+                return false; // held in this JVM (not through claim): live
+            }
+            if (lock == null) {
+                return false; // a live process holds it
+            }
+            boolean gone = true;
+            if (Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)) {
+                gone = deleteTree(directory);
+            }
+            if (gone) {
+                Files.deleteIfExists(marker);
+                LOG.debug("removed {}, left by a run that was killed", directory);
+            }
+            return gone;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("could not remove {}: {}", directory, e.toString());
+            return false;
+        }
+    }
+
+    /** Deletes {@code dir} and what it holds, links as links; false if something stayed. */
+    private static boolean deleteTree(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+            return true;
+        } catch (IOException | UncheckedIOException e) {
+            LOG.debug("could not remove {}: {}", dir, e.toString());
+            return false;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+package io.synalign.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * ONNX Runtime's temporary directory ({@link OrtTempDirectories}): a run killed with
+ * {@code kill -9} left it in {@code java.io.tmpdir}; now the next run that starts the engine
+ * removes it, and never a live run's nor one that is not SynAlign's.
+ */
+class OrtTempDirectoriesTest {
+
+    @TempDir
+    Path dir;
+
+    private static List<String> names(Path d) throws Exception {
+        try (Stream<Path> s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private List<String> javaCommand(Path tmp, Class<?> main) throws Exception {
+        return javaCommand(tmp, main, dir.resolve("cache").toString());
+    }
+
+    private List<String> javaCommand(Path tmp, Class<?> main, String cache) throws Exception {
+        Path argfile = dir.resolve("cp.args");
+        Files.writeString(argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:-UsePerfData", "@" + argfile, "-Djava.io.tmpdir=" + tmp,
+                "-D" + OrtNativeLibraries.CACHE_PROPERTY + "=" + cache, main.getName()));
+        return command;
+    }
+
+    private void runToTheEnd(Path tmp) throws Exception {
+        runToTheEnd(tmp, dir.resolve("cache").toString());
+    }
+
+    private void runToTheEnd(Path tmp, String cache) throws Exception {
+        Process p = new ProcessBuilder(javaCommand(tmp, StartEngineMain.class, cache)).redirectErrorStream(true).start();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES));
+        assertEquals(0, p.exitValue(), printed);
+    }
+
+    /**
+     * A run A that holds the engine; a run B while A lives (A's directory stays); A killed with
+     * SIGKILL ({@link Process#destroyForcibly}); a run C (A's directory goes). Each run leaves
+     * nothing of its own after a normal exit. On the old code A's directory stayed after C.
+     */
+    @Test
+    void aKilledRunsDirectoryIsRemovedByTheNextStartAndALiveOnesIsNot() throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
+                "SIGKILL and POSIX locks as on Linux");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Process a = new ProcessBuilder(javaCommand(tmp, HoldEngineMain.class)).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder printed = new StringBuilder();
+            for (String line; (line = out.readLine()) != null && !line.equals("started"); ) {
+                printed.append(line).append('\n');
+            }
+            assertTrue(a.isAlive(), printed.toString());
+            List<String> live = names(tmp);
+            assertEquals(2, live.size(), "A's directory and its marker: " + live);
+            String ortDir = live.get(0);
+            assertTrue(ortDir.matches("onnxruntime-java[0-9]+"), live.toString());
+            assertEquals(ortDir + OrtTempDirectories.MARKER_SUFFIX, live.get(1));
+
+            runToTheEnd(tmp);
+            assertEquals(live, names(tmp), "a live run's directory is left alone");
+
+            a.destroyForcibly();
+            assertTrue(a.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(137, a.exitValue(), "killed by SIGKILL");
+            assertEquals(live, names(tmp), "kill -9 left them");
+
+            runToTheEnd(tmp);
+            assertEquals(List.of(), names(tmp), "the next start removed the killed run's directory");
+        } finally {
+            a.destroyForcibly();
+        }
+    }
+
+    /**
+     * Without the cache ONNX Runtime copies its libraries into its directory, and its clean-up at
+     * exit tries the directory before them, so every normal exit left the directory, empty; its
+     * marker now stays with it, and the next start removes both. On the old code the directory
+     * stayed, unmarked, for good.
+     */
+    @Test
+    void aRunWithoutTheCacheLeavesItsDirectoryMarkedAndTheNextStartRemovesIt() throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
+                "POSIX locks as on Linux");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        runToTheEnd(tmp, "off");
+        List<String> left = names(tmp);
+        assertEquals(2, left.size(), "the directory ONNX Runtime's clean-up leaves, and its marker: " + left);
+        assertTrue(left.get(0).matches("onnxruntime-java[0-9]+"), left.toString());
+        assertEquals(left.get(0) + OrtTempDirectories.MARKER_SUFFIX, left.get(1));
+        try (Stream<Path> s = Files.list(tmp.resolve(left.get(0)))) {
+            assertEquals(0, s.count(), "its libraries were removed at exit");
+        }
+        runToTheEnd(tmp);
+        assertEquals(List.of(), names(tmp));
+    }
+
+    /**
+     * The sweep on made-up entries: a marker no process holds goes with its directory and what
+     * that holds; a directory without a marker, a marker this JVM holds, and a young temporary
+     * marker stay; an old temporary marker goes; a link named like a directory is not followed.
+     */
+    @Test
+    void onlyDirectoriesWhoseMarkersNoProcessHoldsAreRemoved() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("sweep"));
+        Path stale = Files.createDirectories(tmp.resolve("onnxruntime-java11"));
+        Files.writeString(stale.resolve("libonnxruntime.so"), "24 MB once");
+        Files.createFile(tmp.resolve("onnxruntime-java11" + OrtTempDirectories.MARKER_SUFFIX));
+        Path foreign = Files.createDirectories(tmp.resolve("onnxruntime-java22"));
+        Path own = Files.createDirectories(tmp.resolve("onnxruntime-java33"));
+        Path ownMarker = OrtTempDirectories.claim(own);
+        assertEquals(tmp.resolve("onnxruntime-java33" + OrtTempDirectories.MARKER_SUFFIX), ownMarker);
+        Path young = Files.createDirectories(tmp.resolve("onnxruntime-java44"));
+        Files.createFile(tmp.resolve(".onnxruntime-java44.123.synalign.tmp"));
+        Path old = Files.createDirectories(tmp.resolve("onnxruntime-java55"));
+        Path oldTemp = Files.createFile(tmp.resolve(".onnxruntime-java55.456.synalign.tmp"));
+        Instant now = Instant.now();
+        Files.setLastModifiedTime(oldTemp, FileTime.from(now.minus(Duration.ofMinutes(11))));
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(elsewhere.resolve("keep"), "not ours");
+        Path link = tmp.resolve("onnxruntime-java66");
+        Files.createSymbolicLink(link, elsewhere);
+        Files.createFile(tmp.resolve("onnxruntime-java66" + OrtTempDirectories.MARKER_SUFFIX));
+        Files.createFile(tmp.resolve("unrelated.synalign.lock"));
+
+        List<Path> removed = OrtTempDirectories.sweep(tmp, now);
+        assertTrue(removed.contains(stale) && removed.contains(old), removed.toString());
+        assertFalse(Files.exists(stale));
+        assertFalse(Files.exists(old));
+        assertEquals(List.of(".onnxruntime-java44.123.synalign.tmp", "onnxruntime-java22", "onnxruntime-java33",
+                "onnxruntime-java33" + OrtTempDirectories.MARKER_SUFFIX, "onnxruntime-java44", "onnxruntime-java66",
+                "unrelated.synalign.lock"), names(tmp));
+        assertTrue(Files.isDirectory(foreign) && Files.isDirectory(own) && Files.isDirectory(young));
+        assertTrue(Files.isSymbolicLink(link));
+        assertEquals("not ours", Files.readString(elsewhere.resolve("keep")));
+
+        // This JVM still holds its marker: a second sweep leaves it, and so does a second claim.
+        assertEquals(List.of(), OrtTempDirectories.sweep(tmp, now));
+        assertEquals(ownMarker, OrtTempDirectories.claim(own));
+        assertTrue(Files.exists(ownMarker));
+        assertThrows(IllegalArgumentException.class, () -> OrtTempDirectories.claim(tmp.resolve("elsewhere")));
+    }
+}
