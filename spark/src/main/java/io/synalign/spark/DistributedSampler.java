@@ -27,6 +27,7 @@ public final class DistributedSampler {
     }
 
     /** A row's key; ordered by key, then row. */
+    @com.esotericsoftware.kryo.DefaultSerializer(KryoRecord.class)
     record Keyed(double key, long row) implements Serializable {
         private static final long serialVersionUID = 1L;
     }

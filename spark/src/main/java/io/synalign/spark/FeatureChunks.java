@@ -122,11 +122,13 @@ final class FeatureChunks implements AutoCloseable, Serializable {
     }
 
     /** A block's {@code Phi_b^T w_b}: combined on the driver in block order. */
+    @DefaultSerializer(KryoRecord.class)
     record ChunkSum(int label, int index, double[] z) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
     /** A block's {@code Phi_b z}: the values of rows {@code start, start + 1, ...} of its label. */
+    @DefaultSerializer(KryoRecord.class)
     record ChunkValues(int label, int start, double[] values) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
@@ -509,7 +511,8 @@ final class FeatureChunks implements AutoCloseable, Serializable {
      * another executor: one serve would then leave the serving executor's read lock held for
      * good (see the class comment). It serializes and reads back an empty partition, as the
      * block manager would; only Kryo with {@code spark.kryo.registrationRequired=true} and this
-     * class not registered fails (the job registers it: {@link #withKryoRegistration}).
+     * class not registered fails (the job registers it with the fit's other classes:
+     * {@link KryoClasses}).
      *
      * @param serializer the application's {@code spark.serializer} ({@code SparkEnv.serializer})
      * @throws IllegalStateException naming the serializer and the class to register
@@ -529,27 +532,5 @@ final class FeatureChunks implements AutoCloseable, Serializable {
                     + " another executor fetches must be serialized, and one that cannot be stays"
                     + " locked on its executor, never freed", e);
         }
-    }
-
-    /**
-     * {@code spark.kryo.classesToRegister} with this class added (last, once): the job's Spark
-     * session registers it so that Kryo with {@code spark.kryo.registrationRequired=true} can
-     * serve a cached partition. Spark registers the whole list, so the user's classes keep
-     * theirs (and their order); with registration not required it only saves the class name in
-     * each serialized partition.
-     *
-     * @param classes the value set so far ({@code null} or empty: none)
-     */
-    static String withKryoRegistration(String classes) {
-        String ours = FeatureChunks.class.getName();
-        if (classes == null || classes.isBlank()) {
-            return ours;
-        }
-        for (String c : classes.split(",")) {
-            if (c.trim().equals(ours)) {
-                return classes;
-            }
-        }
-        return classes + "," + ours;
     }
 }

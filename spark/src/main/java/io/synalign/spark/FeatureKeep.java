@@ -11,6 +11,7 @@ import java.io.Serializable;
  * @param rebuilt blocks rebuilt in every product
  * @param keptBytes float32 feature bytes kept
  */
+@com.esotericsoftware.kryo.DefaultSerializer(KryoRecord.class)
 public record FeatureKeep(long kept, long rebuilt, long keptBytes) implements Serializable {
 
     private static final long serialVersionUID = 1L;

@@ -13,6 +13,7 @@ import java.io.Serializable;
  *     the index the single-machine per-label fit gives it ({@code LabelPlan.Group.syntheticRows})
  * @param vector the embedding
  */
+@com.esotericsoftware.kryo.DefaultSerializer(KryoRecord.class)
 public record IndexedRow(long row, int label, int local, float[] vector) implements Serializable {
     private static final long serialVersionUID = 1L;
 

@@ -18,7 +18,13 @@ import java.util.Map;
  * synthetic rows, by first appearance there. Target share of an aligned label: its real rows over
  * the real rows of all labels that have synthetic rows. In {@link LabelMode#GLOBAL} mode, or
  * without labels, there is one group {@link LabelPlan#ALL} with the configured seed.
+ *
+ * <p>Under Kryo ({@code spark.serializer}) it is written by Java serialization, as when it is
+ * captured in a closure: broadcast once per fit, and Kryo's collection serializer cannot read
+ * back the immutable list of labels (it makes the list empty, then adds to it).
  */
+@com.esotericsoftware.kryo.DefaultSerializer(
+        com.esotericsoftware.kryo.serializers.JavaSerializer.class)
 public final class LabelGroups implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -29,6 +35,7 @@ public final class LabelGroups implements Serializable {
      * @param count rows with the label
      * @param firstRow smallest global row index with the label
      */
+    @com.esotericsoftware.kryo.DefaultSerializer(KryoRecord.class)
     public record Count(long count, long firstRow) implements Serializable {
         private static final long serialVersionUID = 1L;
     }

@@ -215,10 +215,10 @@ public final class SynAlignSparkJob implements Callable<Integer> {
     @Override
     public Integer call() {
         // Registered for Kryo (spark.kryo.registrationRequired=true), added to the user's list:
-        // a cached partition of features must serialize when another executor fetches it.
+        // every class the fit ships through spark.serializer (KryoClasses), among them a cached
+        // partition of features, which must serialize when another executor fetches it.
         SparkSession.Builder builder = SparkSession.builder().appName("synalign")
-                .config(KRYO_CLASSES, FeatureChunks.withKryoRegistration(
-                        new SparkConf().get(KRYO_CLASSES, "")));
+                .config(KRYO_CLASSES, KryoClasses.withOurs(new SparkConf().get(KRYO_CLASSES, "")));
         if (master != null) {
             builder.master(master);
         }

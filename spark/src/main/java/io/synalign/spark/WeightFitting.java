@@ -39,6 +39,11 @@ final class WeightFitting {
     static Fitted fit(org.apache.spark.api.java.JavaSparkContext sc, Dataset<Row> real,
             Dataset<Row> synthetic, String labelField, String vectorField,
             SparkAlignmentConfig config) {
+        org.apache.spark.SparkEnv env = org.apache.spark.SparkEnv.get();
+        if (env != null) {
+            // All the classes to register at once, before the first is shipped and refused.
+            KryoClasses.requireRegistered(env.serializer());
+        }
         boolean labelled = labelField != null;
         // Labels are read only where they group the fit: with global scope they are ignored, so
         // a record without one is fine there (as in the single-machine CLI).

@@ -324,16 +324,6 @@ class FeatureChunksServedTest {
                 && e.getMessage().contains(KryoSerializer.class.getName()), e.getMessage());
     }
 
-    /** The job's Spark session adds the class to the user's Kryo classes, last and once. */
-    @Test
-    void theJobRegistersTheFeaturesWithKryoAfterTheUsersClasses() {
-        String ours = "io.synalign.spark.FeatureChunks";
-        assertEquals(ours, FeatureChunks.withKryoRegistration(null));
-        assertEquals(ours, FeatureChunks.withKryoRegistration(" "));
-        assertEquals("a.B,c.D," + ours, FeatureChunks.withKryoRegistration("a.B,c.D"));
-        assertEquals("a.B, " + ours, FeatureChunks.withKryoRegistration("a.B, " + ours));
-    }
-
     /** The serializers of the cases (see the test's javadoc). */
     static Serializer serializer(String name) {
         SparkConf conf = new SparkConf(false);

@@ -60,13 +60,17 @@ final class KeptSetStorage {
     }
 
     /**
-     * Bytes a triangle of {@code floats} floats would hold if taken now: the spare's when it
-     * holds them, else their own. The kept parent's budget test reads this (the spare, not the
-     * set's size, is what stays allocated beside it).
+     * Bytes a triangle of {@code floats} floats would hold if taken now with the same
+     * {@code budgetBytes} ({@link #take}): the spare's when it holds them within the budget,
+     * else their own. The kept parent's budget test reads this (the spare, not the set's size,
+     * is what stays allocated beside it). A spare larger than the budget is not counted: take
+     * frees it and allocates the set's own size (before helper review31 it was counted here,
+     * so a set that fitted fresh was refused for a spare that take would have freed).
      */
-    synchronized long bytesFor(long floats) {
-        return spare != null && spare.capacity() >= floats ? Float.BYTES * spare.capacity()
-                : Float.BYTES * floats;
+    synchronized long bytesFor(long floats, long budgetBytes) {
+        return spare != null && spare.capacity() >= floats
+                && spare.capacity() <= budgetBytes / Float.BYTES
+                ? Float.BYTES * spare.capacity() : Float.BYTES * floats;
     }
 
     /**

@@ -281,8 +281,10 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     protected KernelOperator principalSubmatrixChecked(int[] rows, long memoryBudgetBytes) {
         long floats = Math.max(1, SymmetricPanels.floatsFor(rows.length));
         // The spare (the largest closed set's triangle) is what stays allocated beside this
-        // operator when it is reused, so it is what the budget must hold.
-        if (keptBytes(n) + sets.bytesFor(floats) > memoryBudgetBytes) {
+        // operator when it is reused, so it is what the budget must hold; one past what the
+        // budget leaves is freed by take, so the set's own size is what counts then.
+        long left = memoryBudgetBytes - keptBytes(n);
+        if (sets.bytesFor(floats, left) > left) {
             return null;
         }
         FloatPointer storage;
@@ -291,7 +293,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             // runs first, a fresh allocation fails. Not decided from Pointer.totalBytes()
             // beforehand: that counts pointers that are garbage but not yet collected, so the
             // answer would depend on when the collector last ran.
-            storage = sets.take(floats, memoryBudgetBytes - keptBytes(n));
+            storage = sets.take(floats, left);
         } catch (OutOfMemoryError e) {
             // Not null: the optimiser without its working set takes other iterates, so the
             // weights would depend on -Xmx (which maxbytes defaults to). At R 1,000 / S 8,000,

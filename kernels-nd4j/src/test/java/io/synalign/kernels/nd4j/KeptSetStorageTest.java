@@ -267,6 +267,47 @@ class KeptSetStorageTest {
     }
 
     /**
+     * The same for a kept parent, whose budget holds its own triangle too: a set that fits the
+     * budget in memory of its own size is built there (the larger spare freed first), not
+     * refused because the spare, which take would free, is over the budget; one that does not
+     * fit either way is refused (null) and leaves the spare. Before helper review31 the budget
+     * test counted the spare whatever its size, so the first set here was refused, and the
+     * optimiser ran without a working set that fitted (review31).
+     */
+    @Test
+    void aKeptParentBuildsASetThatFitsRatherThanCountTheSpareItWouldFree() {
+        int n = 500;
+        FloatMatrix x = GaussianRows.of(n, 4, 17);
+        int[] large = draw(n, 0.9, 10);
+        int[] small = draw(n, 0.45, 11);
+        Ledger ledger = new Ledger().install();
+        try (Nd4jBackend backend = new Nd4jBackend(Nd4jPath.CPU_BLAS);
+                KernelOperator parent = backend.rbfOperator(x, x, 2.5, new TilePlan(true, 101))) {
+            assertTrue(parent.materialised(), "a kept parent");
+            KeptSetStorage storage = storageOf(parent);
+            parent.principalSubmatrix(large, Long.MAX_VALUE).close();
+            assertEquals(bytes(large.length), storage.spareBytes());
+            assertEquals(bytes(large.length), ledger.held());
+
+            assertNull(parent.principalSubmatrix(small, bytes(n) + bytes(small.length) - 1),
+                    "fits neither in the spare nor fresh: refused");
+            assertEquals(bytes(large.length), storage.spareBytes(), "a refusal frees nothing");
+
+            try (KernelOperator set = parent.principalSubmatrix(small,
+                    bytes(n) + bytes(small.length))) {
+                assertNotNull(set, "fits the budget in its own size: built");
+                assertTrue(set.materialised());
+                assertEquals(2, ledger.allocations.get(), "fresh memory within the budget");
+                assertEquals(bytes(small.length), ledger.held(), "the large spare freed");
+                assertEquals(bytes(large.length), ledger.peak.get(),
+                        "the spare freed before the fresh triangle was allocated");
+            }
+            assertEquals(bytes(small.length), storage.spareBytes());
+        }
+        assertEquals(0, ledger.held());
+    }
+
+    /**
      * A build interrupted in reused storage gives it back (the next set reuses it, with the
      * bits of an uninterrupted build); sets closed after their parent free their triangles; a
      * parent closed with no set open frees its spare; nothing is freed twice.
