@@ -198,10 +198,16 @@ class ClassifierTwoSampleCancellationTest {
         assertTrue(whole.blocks.get(copy) >= 4, "blocks of the copy pass: " + whole.blocks);
         assertEquals(2, whole.blocks.get(scores), "blocks of the scoring: " + whole.blocks);
 
-        for (ClassifierTwoSampleTest.RowPass pass : new ClassifierTwoSampleTest.RowPass[] {
-            ClassifierTwoSampleTest.RowPass.COPY, ClassifierTwoSampleTest.RowPass.SQUARES,
-            ClassifierTwoSampleTest.RowPass.STANDARDISE, ClassifierTwoSampleTest.RowPass.SCORE}) {
-            int at = pass == ClassifierTwoSampleTest.RowPass.SCORE ? 0 : 1;
+        // Block 1 of each pass: the block number the hook is told is checked too, which block 0
+        // (0 by any arithmetic) would not; and block 0 of the scoring, whose two blocks leave
+        // a block to go on to only after the first.
+        ClassifierTwoSampleTest.RowPass[] passes = {ClassifierTwoSampleTest.RowPass.COPY,
+            ClassifierTwoSampleTest.RowPass.SQUARES, ClassifierTwoSampleTest.RowPass.STANDARDISE,
+            ClassifierTwoSampleTest.RowPass.SCORE, ClassifierTwoSampleTest.RowPass.SCORE};
+        int[] blocks = {1, 1, 1, 1, 0};
+        for (int i = 0; i < passes.length; i++) {
+            ClassifierTwoSampleTest.RowPass pass = passes[i];
+            int at = blocks[i];
             RowRecorder recorder = new RowRecorder(pass, at);
             assertThrows(CancellationException.class,
                     () -> ClassifierTwoSampleTest.test(BIG_X, BIG_Y, null, FOLDS, L2, SEED,
