@@ -55,7 +55,10 @@ public final class MmdWeightLearner {
      */
     public static final String FEATURE_BUDGET_PROPERTY = "synalign.rff.featureBudget";
 
-    /** Largest {@code n^2 + n m + m^2} for which approximate methods report exact MMD^2. */
+    /**
+     * The bound below which ({@code n^2 + n m + m^2 <} it) approximate methods report exact
+     * MMD^2; at or above it they report their own estimate.
+     */
     public static final double EXACT_REPORT_MAX_ENTRIES = 2e9;
 
     private static final String CANCELLED = "MMD fit";

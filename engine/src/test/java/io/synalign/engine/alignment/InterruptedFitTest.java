@@ -15,6 +15,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -121,6 +125,19 @@ class InterruptedFitTest {
             assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
             assertFalse(stages.contains("optimise"), "no iteration ran: " + stages);
         }
+        // With a given bandwidth no median heuristic stops it first: the learner's own check
+        // does, before the fit's first backend memory (its resident row copies).
+        ClosingBackend account = ClosingBackend.counting("keepResident");
+        try (KernelBackend backend = new ReferenceBackend()) {
+            MmdWeightLearner learner = new MmdWeightLearner(account.wrap(backend),
+                    config(AlignmentMethod.EXACT).withBandwidth(io.synalign.engine.Bandwidth.of(
+                            2.0)));
+            assertTrue(Thread.currentThread().isInterrupted());
+            assertThrows(CancellationException.class,
+                    () -> learner.fit(REAL, SYNTHETIC, ProgressListener.NONE));
+            assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+            assertEquals(0, account.calls(), "resident copies made on an interrupted thread");
+        }
     }
 
     @Test
@@ -150,6 +167,90 @@ class InterruptedFitTest {
                     ProgressListener.NONE);
             assertArrayEquals(uninterrupted.weights(), again.weights());
         }
+    }
+
+    /**
+     * The interrupt status survives the wait for a read ahead in flight, without timing (the
+     * test above killed PIT's mutant of that restore in one run and not another: whether a read
+     * was still in flight when the fit stopped was up to the threads). Every read on the reader
+     * thread that begins after the interrupt is held until the caller is parked in the
+     * operator's wait for it ({@code RowReader.finish}, seen in the caller's stack): a thread
+     * parks there only after {@code Future.get} has thrown {@link InterruptedException} and
+     * cleared its status, or with a clear status. So the stopped fit's wait for its read ahead
+     * always takes the interrupt, and the status after the fit's {@link CancellationException}
+     * is what that wait left. Without the restore it is clear there (or, where the wait at a
+     * chunk's take took it, the fit runs on and returns): either way the test fails.
+     */
+    @Test
+    void theInterruptStatusSurvivesTheWaitForAReadAheadInFlight() {
+        System.setProperty("synalign.rff.chunkRows", "50");
+        Thread caller = Thread.currentThread();
+        List<FloatMatrix> blocks = new ArrayList<>();
+        for (int start = 0; start < SYNTHETIC.rows(); start += 37) {
+            blocks.add(SYNTHETIC.rowRange(start, Math.min(SYNTHETIC.rows(), start + 37)));
+        }
+        AtomicBoolean interrupted = new AtomicBoolean();
+        List<Long> after = new ArrayList<>();
+        // Chunk 2 of 5 in the first pass over the chunks: chunk 3 is read ahead after it.
+        ProgressListener listener = (stage, done, total, detail) -> {
+            if (!stage.equals("features")) {
+                return;
+            }
+            if (interrupted.get()) {
+                after.add(done);
+            } else if (done == 2) {
+                interrupted.set(true);
+                caller.interrupt();
+            }
+        };
+        AtomicInteger held = new AtomicInteger();
+        AtomicBoolean gaveUp = new AtomicBoolean();
+        RowSource holding = ObservedRows.of(RowSource.ofBlocks(blocks), "holding",
+                (start, count) -> {
+                    if (Thread.currentThread() == caller || !interrupted.get()) {
+                        return;
+                    }
+                    held.incrementAndGet();
+                    // A guard against a hang, not a measurement: the caller waits for this
+                    // read within one chunk's work in the code as it should be.
+                    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+                    while (!waitingInFinish(caller)) {
+                        if (System.nanoTime() > deadline) {
+                            gaveUp.set(true);
+                            return;
+                        }
+                        LockSupport.parkNanos(100_000);
+                    }
+                });
+        ClosingBackend account = ClosingBackend.counting("close");
+        try (KernelBackend backend = new ReferenceBackend()) {
+            // Nothing kept: every chunk but a pass's first is read ahead, on the reader thread.
+            MmdWeightLearner learner = new MmdWeightLearner(account.wrap(backend),
+                    config(AlignmentMethod.RFF)).withFeatureBudget(0);
+            assertThrows(CancellationException.class, () -> learner.fit(REAL, holding, listener),
+                    "the fit ran on after the interrupt");
+            assertTrue(interrupted.get(), "the listener interrupted the thread");
+            assertTrue(held.get() >= 1, "a read ahead began after the interrupt and was held");
+            assertFalse(gaveUp.get(), "the caller never waited for the read held");
+            assertTrue(Thread.currentThread().isInterrupted(),
+                    "the interrupt status is kept through the wait for the read in flight");
+            assertEquals(List.of(), after, "chunks after the one that saw the interrupt");
+            assertEquals(List.of(), account.stillOpen(), "left open by the cancelled fit");
+        }
+    }
+
+    /** Whether {@code thread} is parked in {@code ChunkedFeatureOperator.RowReader.finish}. */
+    private static boolean waitingInFinish(Thread thread) {
+        if (thread.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().endsWith("ChunkedFeatureOperator$RowReader")
+                    && frame.getMethodName().equals("finish")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

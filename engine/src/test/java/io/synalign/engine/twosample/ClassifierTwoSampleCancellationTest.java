@@ -18,8 +18,12 @@ import org.junit.jupiter.api.Test;
  * Cancelling the classifier two-sample test from inside a running fold (session 22's Open: the
  * folds run on the common fork-join pool and the interrupt was checked once, at entry, so a fold
  * already fitting ran its L-BFGS to the end and the test returned an AUC). The interrupt is
- * placed by the fold-iteration hook on the caller's thread, not timed: the fold that sets it
- * runs no further iteration, every other fold at most the one it had started.
+ * placed by the fold-iteration hook on the caller's thread, not timed. The hook is told of
+ * every unit (iteration, block of rows) a fold asks about, before it asks, the unit at which it
+ * stops included (pit31): the fold that sets the interrupt asks about no further unit, every
+ * other fold about at most one (the question that stops it, or the unit it had already been
+ * let start), whichever thread runs it. A fold that ran on past a "stop" answer would ask again
+ * and be seen.
  */
 class ClassifierTwoSampleCancellationTest {
 
@@ -55,10 +59,16 @@ class ClassifierTwoSampleCancellationTest {
     private static final FloatMatrix X = sample(157, 0.3, 1);
     private static final FloatMatrix Y = sample(211, 0, 2);
 
-    /** Records the iterations each fold starts, and those it starts after the interrupt. */
+    /**
+     * Records the iterations each fold comes to, every unit (iteration or block of rows) it
+     * comes to, and those it comes to after the interrupt. The interrupt is made before the
+     * flag is set (under the lock every call takes): a unit recorded after it was asked about
+     * with the caller already interrupted, so its answer was "stop".
+     */
     private static final class Recorder implements ClassifierTwoSampleTest.FoldIterations {
         final Thread caller = Thread.currentThread();
         final Map<Integer, Integer> iterations = new TreeMap<>();
+        final List<String> told = new ArrayList<>();
         final List<String> afterInterrupt = new ArrayList<>();
         final boolean interrupts;
         volatile boolean interrupted;
@@ -70,12 +80,23 @@ class ClassifierTwoSampleCancellationTest {
         @Override
         public synchronized void onIteration(int fold, int iteration) {
             iterations.merge(fold, 1, Integer::sum);
-            if (interrupted) {
-                afterInterrupt.add("fold " + fold + " iteration " + iteration);
-            }
+            unit("fold " + fold + " iteration " + iteration);
             if (interrupts && fold == INTERRUPTING_FOLD && iteration == INTERRUPT_AT) {
-                interrupted = true;
                 caller.interrupt();
+                interrupted = true;
+            }
+        }
+
+        @Override
+        public synchronized void onRowBlock(int fold, ClassifierTwoSampleTest.RowPass pass,
+                int block) {
+            unit("fold " + fold + " " + pass + " block " + block);
+        }
+
+        private void unit(String what) {
+            told.add(what);
+            if (interrupted) {
+                afterInterrupt.add(what);
             }
         }
     }
@@ -96,17 +117,19 @@ class ClassifierTwoSampleCancellationTest {
         assertTrue(recorder.interrupted, "the hook interrupted the caller");
         assertTrue(e.getMessage().contains("interrupted"), e.getMessage());
         assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
-        // The interrupting fold stops at its next iteration; another fold may have started one
-        // (it checked just before the interrupt), never two.
+        // The interrupting fold asks about no unit after the one whose hook interrupted (it
+        // asks after the hook, and stops there). Another fold asks about one at most: either
+        // its question came after the interrupt (seen, and answered "stop"), or it was let
+        // start a unit just before, and the question after that unit is seen and stops it.
         assertTrue(recorder.afterInterrupt.stream()
                 .noneMatch(s -> s.startsWith("fold " + INTERRUPTING_FOLD + " ")),
-                "the interrupting fold iterated on: " + recorder.afterInterrupt);
+                "the interrupting fold went on: " + recorder.afterInterrupt);
         assertTrue(recorder.afterInterrupt.size() <= FOLDS - 1,
-                "iterations after the interrupt: " + recorder.afterInterrupt);
+                "units after the interrupt: " + recorder.afterInterrupt);
         for (int f = 0; f < FOLDS; f++) {
             String fold = "fold " + f + " ";
             assertTrue(recorder.afterInterrupt.stream().filter(s -> s.startsWith(fold)).count() <= 1,
-                    "fold " + f + " iterated on: " + recorder.afterInterrupt);
+                    "fold " + f + " went on: " + recorder.afterInterrupt);
         }
 
         // The same thread, its interrupt cleared, gets the uncancelled result bit for bit.
@@ -123,9 +146,9 @@ class ClassifierTwoSampleCancellationTest {
     private static final FloatMatrix BIG_Y = sample(900, 0, 4);
 
     /**
-     * Records the row blocks and iterations each fold starts, those started after the
-     * interrupt, and interrupts the caller when fold {@link #INTERRUPTING_FOLD} starts block
-     * {@code block} of {@code pass}.
+     * Records the row blocks and iterations each fold comes to, those it comes to after the
+     * interrupt, and interrupts the caller when fold {@link #INTERRUPTING_FOLD} comes to block
+     * {@code block} of {@code pass} (the interrupt before the flag, as {@link Recorder}).
      */
     private static final class RowRecorder implements ClassifierTwoSampleTest.FoldIterations {
         final Thread caller = Thread.currentThread();
@@ -154,8 +177,8 @@ class ClassifierTwoSampleCancellationTest {
                 afterInterrupt.add("fold " + fold + " " + p + " block " + b);
             }
             if (pass != null && fold == INTERRUPTING_FOLD && p == pass && b == block) {
-                interrupted = true;
                 caller.interrupt();
+                interrupted = true;
             }
         }
     }
@@ -163,8 +186,8 @@ class ClassifierTwoSampleCancellationTest {
     /**
      * An interrupt at a block of a fold's standardisation or scoring (session 23's Open: only
      * the L-BFGS iterations were checked, so a fold's O(N d) standardisation ran to its end, and
-     * its scoring too): that fold starts no further block nor iteration, every other fold at
-     * most the one unit it had already checked for.
+     * its scoring too): that fold asks about no further block nor iteration, every other fold
+     * about one at most (see the class comment).
      */
     @Test
     void anInterruptInAFoldsStandardisationOrScoringStopsItWithinABlock() {
@@ -175,10 +198,16 @@ class ClassifierTwoSampleCancellationTest {
         assertTrue(whole.blocks.get(copy) >= 4, "blocks of the copy pass: " + whole.blocks);
         assertEquals(2, whole.blocks.get(scores), "blocks of the scoring: " + whole.blocks);
 
-        for (ClassifierTwoSampleTest.RowPass pass : new ClassifierTwoSampleTest.RowPass[] {
-            ClassifierTwoSampleTest.RowPass.COPY, ClassifierTwoSampleTest.RowPass.SQUARES,
-            ClassifierTwoSampleTest.RowPass.STANDARDISE, ClassifierTwoSampleTest.RowPass.SCORE}) {
-            int at = pass == ClassifierTwoSampleTest.RowPass.SCORE ? 0 : 1;
+        // Block 1 of each pass: the block number the hook is told is checked too, which block 0
+        // (0 by any arithmetic) would not; and block 0 of the scoring, whose two blocks leave
+        // a block to go on to only after the first.
+        ClassifierTwoSampleTest.RowPass[] passes = {ClassifierTwoSampleTest.RowPass.COPY,
+            ClassifierTwoSampleTest.RowPass.SQUARES, ClassifierTwoSampleTest.RowPass.STANDARDISE,
+            ClassifierTwoSampleTest.RowPass.SCORE, ClassifierTwoSampleTest.RowPass.SCORE};
+        int[] blocks = {1, 1, 1, 1, 0};
+        for (int i = 0; i < passes.length; i++) {
+            ClassifierTwoSampleTest.RowPass pass = passes[i];
+            int at = blocks[i];
             RowRecorder recorder = new RowRecorder(pass, at);
             assertThrows(CancellationException.class,
                     () -> ClassifierTwoSampleTest.test(BIG_X, BIG_Y, null, FOLDS, L2, SEED,
@@ -204,6 +233,6 @@ class ClassifierTwoSampleCancellationTest {
         assertThrows(CancellationException.class,
                 () -> ClassifierTwoSampleTest.test(X, Y, null, FOLDS, L2, SEED, recorder));
         assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
-        assertEquals(Map.of(), recorder.iterations);
+        assertEquals(List.of(), recorder.told, "a fold began");
     }
 }
