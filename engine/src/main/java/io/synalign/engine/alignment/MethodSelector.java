@@ -96,7 +96,7 @@ final class MethodSelector {
                             + ", over " + where(backend, budget, hostBudgetBytes) + "; in fp16 ("
                             + human(halfBytes) + ") it would fit, but the closest tenth of"
                             + " sampled pairs of rows have kernel values of "
-                            + String.format(Locale.ROOT, "%.4f", close) + " or more (from "
+                            + String.format(Locale.ROOT, "%.6g", close) + " or more (from "
                             + FP16_MAX_CLOSE_KERNEL + " on fp16 is not taken), where fp16's rounding"
                             + " of the values near 1 swamps the MMD^2 the fit minimises";
                     if (configured == AlignmentMethod.AUTO) {

@@ -165,7 +165,11 @@ class MethodSelectorTest {
     void kernelValuesNearOneAreNotKeptInHalfPrecision() {
         PlanningBackend backend = new PlanningBackend(50_000_000_000L, true);
         java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
-        for (double close : new double[] {0.85, 0.95, 0.99999}) {
+        double[] values = {0.85, 0.95, 0.99999};
+        // Six digits: 0.99999 must not read as 1 (four decimals did).
+        String[] printed = {"0.850000", "0.950000", "0.999990"};
+        for (int v = 0; v < values.length; v++) {
+            double close = values[v];
             MethodSelector.Choice c = MethodSelector.choose(AlignmentMethod.AUTO, 200_000,
                     backend, HOST, null, () -> {
                         asked.incrementAndGet();
@@ -174,8 +178,8 @@ class MethodSelectorTest {
             assertEquals(AlignmentMethod.TILED, c.method(), "close pairs at " + close);
             assertEquals("K_SS in fp32 needs 74.5 GiB, over 46.6 GiB of free planning device"
                     + " memory; in fp16 (37.3 GiB) it would fit, but the closest tenth of sampled"
-                    + " pairs of rows have kernel values of " + String.format(java.util.Locale.ROOT,
-                            "%.4f", close) + " or more (from 0.85 on fp16 is not taken), where"
+                    + " pairs of rows have kernel values of " + printed[v]
+                    + " or more (from 0.85 on fp16 is not taken), where"
                     + " fp16's rounding of the values near 1 swamps the MMD^2 the fit minimises:"
                     + " tiled, recomputed in fp32", c.reason());
             MemoryBudgetException e = assertThrows(MemoryBudgetException.class,
