@@ -10,6 +10,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
+import org.apache.spark.util.LongAccumulator;
 import scala.Tuple2;
 
 /**
@@ -46,6 +47,13 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
     private final int labels;
     private final int features;
     private final FeatureKeep keep;
+    /**
+     * Partition builds, counted by the tasks that build them: the set-up builds each partition
+     * once; a later build is a partition Spark evicted, or never cached, built again.
+     */
+    private final LongAccumulator builds;
+    /** {@link #builds} once the set-up's job ended: the partitions. */
+    private final long setupBuilds;
     private int passes;
 
     /**
@@ -79,7 +87,8 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         Broadcast<FeatureMaps> shared = context.broadcast(maps);
         this.maps = shared;
         this.backendName = backendName;
-        Build build = new Build(grid, shared, backendName);
+        this.builds = context.sc().longAccumulator("synalign feature partition builds");
+        Build build = new Build(grid, shared, backendName, builds);
         this.blocks = synthetic
                 .filter(r -> r.label() >= 0 && shared.value().fitted(r.label()))
                 .mapToPair(r -> new Tuple2<>(grid.key(r.label(), r.local()), r))
@@ -96,6 +105,7 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
             // Build the blocks now, so that set-up and iterations time apart, and say what the
             // executors keep.
             this.keep = blocks.map(FeatureChunks::keep).fold(FeatureKeep.NONE, FeatureKeep::plus);
+            this.setupBuilds = builds.value();
         } catch (Throwable e) {
             // A failed job throws SparkException, a checked exception Scala does not declare:
             // caught here too, so that the partitions built before the failure are closed.
@@ -124,12 +134,15 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         private final RowBlocks grid;
         private final Broadcast<FeatureMaps> maps;
         private final String backendName;
+        private final LongAccumulator builds;
         int rddId = -1;
 
-        Build(RowBlocks grid, Broadcast<FeatureMaps> maps, String backendName) {
+        Build(RowBlocks grid, Broadcast<FeatureMaps> maps, String backendName,
+                LongAccumulator builds) {
             this.grid = grid;
             this.maps = maps;
             this.backendName = backendName;
+            this.builds = builds;
         }
 
         @Override
@@ -139,8 +152,12 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
                 throw new IllegalStateException("the features' RDD id was not set before its"
                         + " tasks were serialized (rdd id " + rddId + ")");
             }
-            return Collections.singletonList(FeatureChunks.build(rows, grid, maps.value(),
-                    ExecutorBackends.get(backendName), rddId, partition)).iterator();
+            FeatureChunks built = FeatureChunks.build(rows, grid, maps.value(),
+                    ExecutorBackends.get(backendName), rddId, partition);
+            // Spark merges a task's accumulator updates only when the task succeeds: the builds
+            // of failed tasks are not counted, the retry that succeeds is.
+            builds.add(1);
+            return Collections.singletonList(built).iterator();
         }
     }
 
@@ -148,9 +165,26 @@ final class DistributedFeatureProducts implements LockstepProducts.Products, Aut
         return features;
     }
 
-    /** What the executors keep of the features, and rebuild in every product. */
+    /**
+     * What the executors kept of the features, and rebuild in every product, as the set-up
+     * built them (a partition built again later may keep another share: {@link #rebuilds}).
+     */
     FeatureKeep keep() {
         return keep;
+    }
+
+    /** Partitions the set-up built (every partition of the features, once). */
+    long partitions() {
+        return setupBuilds;
+    }
+
+    /**
+     * Partition builds since the set-up's: 0 while Spark keeps every partition cached; a
+     * partition evicted and read again adds one, one never cached one per pass. Current as
+     * of the last product (the driver merges a task's count before its job returns).
+     */
+    long rebuilds() {
+        return builds.value() - setupBuilds;
     }
 
     /** The id of the blocks' RDD (Spark names partition p's block {@code rdd_<id>_<p>}). */

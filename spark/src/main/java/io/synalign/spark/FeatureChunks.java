@@ -12,12 +12,13 @@ import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -109,8 +110,15 @@ final class FeatureChunks implements AutoCloseable, Serializable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FeatureChunks.class);
 
-    /** RDDs whose uncached partitions this JVM has warned about (one warning per RDD). */
-    private static final Set<Integer> WARNED = ConcurrentHashMap.newKeySet();
+    /**
+     * The RDDs whose uncached partitions this JVM has warned about (one warning per RDD), of the
+     * application {@link #warnedApplication}: RDD ids restart with each {@code SparkContext}, so
+     * a JVM that makes a second one (tests, a long-lived local driver) must not take its RDD 5
+     * for the first's. Guarded by itself.
+     */
+    private static final Set<Integer> WARNED = new HashSet<>();
+    /** Guarded by {@link #WARNED}: {@code spark.app.id} of the RDDs in it. */
+    private static String warnedApplication;
 
     /**
      * One block: its label, index in the label's grid, first label-local row, its kept operator
@@ -212,7 +220,8 @@ final class FeatureChunks implements AutoCloseable, Serializable {
             return;
         }
         FeatureKeep keep = keep();
-        if (keep.kept() > 0 && WARNED.add(block.rddId())) {
+        String application = env == null ? "" : env.conf().get("spark.app.id", "");
+        if (keep.kept() > 0 && firstWarning(application, block.rddId())) {
             LOG.warn("synalign features {} were not cached (Spark's storage memory had no room"
                     + " for them, or the RDD is not persisted): its {} kept blocks ({} bytes)"
                     + " are closed at the end of each task and the partition is rebuilt in every"
@@ -221,6 +230,22 @@ final class FeatureChunks implements AutoCloseable, Serializable {
                     keep.kept(), keep.keptBytes());
         }
         close();
+    }
+
+    /**
+     * Whether RDD {@code rddId} of {@code application} is not warned about yet (and now is).
+     * An executor JVM serves one application and a driver JVM holds one context at a time, so
+     * the RDDs of an earlier application are forgotten when another's first RDD is warned about:
+     * the set stays one application's.
+     */
+    private static boolean firstWarning(String application, int rddId) {
+        synchronized (WARNED) {
+            if (!Objects.equals(application, warnedApplication)) {
+                WARNED.clear();
+                warnedApplication = application;
+            }
+            return WARNED.add(rddId);
+        }
     }
 
     /** What this partition keeps. */
@@ -376,7 +401,9 @@ final class FeatureChunks implements AutoCloseable, Serializable {
             }
         }
         if (blocks > 0) {
-            LOG.info("synalign features {} closed: {} kept blocks, {} bytes back to the"
+            // DEBUG: a partition Spark does not cache is closed at the end of every task, so
+            // every pass; the one WARN per RDD above tells the user (review30).
+            LOG.debug("synalign features {} closed: {} kept blocks, {} bytes back to the"
                     + " executor's feature budget ({} bytes kept in this JVM now)", name, blocks,
                     bytes, ExecutorFeatureBudget.keptBytes());
         }

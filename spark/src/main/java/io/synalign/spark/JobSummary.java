@@ -18,11 +18,15 @@ import org.apache.hadoop.fs.Path;
  * {@code {"labels": {LABEL: {"real", "synthetic", "fitted", "bandwidth", "mmd2_uniform",
  * "mmd2_weighted", "mmd2_kind", "mmd2_rff_uniform", "mmd2_rff_weighted", "ess", "positive",
  * "iterations", "converged", "share", "rff_centred"}}, "synthetic_rows", "passes",
- * "feature_blocks": {"kept", "rebuilt", "kept_bytes"}, "seconds": {"setup", "optimise"},
+ * "feature_blocks": {"kept", "rebuilt", "kept_bytes", "partitions", "partition_rebuilds"},
+ * "seconds": {"setup", "optimise"},
  * "sampled"}}; {@code mmd2_kind} says whether the MMD² is exact or the rff estimate;
  * {@code rff_centred} whether the label's feature map was taken about a centre (rows far from the
  * origin; the log says it too); {@code feature_blocks} what the executors kept of the features
- * and rebuilt in every product ({@link ExecutorFeatureBudget}).
+ * and rebuilt in every product as the set-up built them ({@link ExecutorFeatureBudget}), the
+ * partitions holding them, and how many partition builds came after the set-up's (0 when Spark
+ * kept every partition cached; more: partitions evicted or never cached, built again with
+ * their kept features, so the features were not kept throughout).
  */
 final class JobSummary {
 
@@ -61,6 +65,10 @@ final class JobSummary {
         blocks.put("kept", keep.kept());
         blocks.put("rebuilt", keep.rebuilt());
         blocks.put("kept_bytes", keep.keptBytes());
+        // The three above are the set-up's build: without these, a fit whose partitions Spark
+        // evicted or never cached read as if its features had been kept throughout.
+        blocks.put("partitions", outcome.result().featurePartitions());
+        blocks.put("partition_rebuilds", outcome.result().featurePartitionRebuilds());
         doc.put("feature_blocks", blocks);
         Map<String, Object> seconds = new LinkedHashMap<>(); // not Map.of: a fixed key order
         seconds.put("setup", outcome.result().setupSeconds());

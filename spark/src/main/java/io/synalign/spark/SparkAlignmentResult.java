@@ -18,10 +18,16 @@ import scala.Tuple2;
  * @param passes Spark passes run by the optimisation (two per product round)
  * @param setupSeconds bandwidths, feature maps, mean features and the feature blocks
  * @param optimiseSeconds the lockstep optimisation
- * @param featureBlocks what the executors kept of the features, and rebuilt in every product
+ * @param featureBlocks what the executors kept of the features, and rebuilt in every product,
+ *     as the set-up built them
+ * @param featurePartitions the partitions of the features (each built once by the set-up)
+ * @param featurePartitionRebuilds partition builds after the set-up's, in the whole fit: 0 when
+ *     Spark kept every partition cached; each partition Spark evicted and the fit read again, or
+ *     never cached (then one per pass), built again, with its kept blocks' features
  */
 public record SparkAlignmentResult(LabelGroups groups, double[][] weights, List<LabelFit> fits,
-        int passes, double setupSeconds, double optimiseSeconds, FeatureKeep featureBlocks) {
+        int passes, double setupSeconds, double optimiseSeconds, FeatureKeep featureBlocks,
+        long featurePartitions, long featurePartitionRebuilds) {
 
     /** The weight of a synthetic row with the given label id and label-local index. */
     public double weight(int label, int local) {

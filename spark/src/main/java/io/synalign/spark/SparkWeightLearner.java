@@ -19,6 +19,7 @@ import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.Tuple2;
@@ -73,13 +74,25 @@ public final class SparkWeightLearner {
 
     private final JavaSparkContext context;
     private final SparkAlignmentConfig config;
+    /** How the feature blocks are persisted: {@code MEMORY_ONLY} but in tests. */
+    private final StorageLevel featureStorage;
 
     public SparkWeightLearner(JavaSparkContext context, SparkAlignmentConfig config) {
+        this(context, config, StorageLevel.MEMORY_ONLY());
+    }
+
+    /**
+     * @param featureStorage how the feature blocks are persisted (tests: {@code NONE}, a fit
+     *     whose partitions are built in every pass, as on executors without storage memory)
+     */
+    SparkWeightLearner(JavaSparkContext context, SparkAlignmentConfig config,
+            StorageLevel featureStorage) {
         if (context == null || config == null) {
             throw new IllegalArgumentException("context and config must not be null");
         }
         this.context = context;
         this.config = config;
+        this.featureStorage = featureStorage;
     }
 
     /**
@@ -143,9 +156,11 @@ public final class SparkWeightLearner {
         double optimise;
         int passes;
         FeatureKeep keep;
+        long featurePartitions;
+        long rebuilds;
         WeightSolver.Solution[] fitOf;
         try (DistributedFeatureProducts products = new DistributedFeatureProducts(context,
-                synthetic, featureMaps, syntheticGrid, config.backend())) {
+                synthetic, featureMaps, syntheticGrid, config.backend(), featureStorage)) {
             double[][] linear = new double[k][];
             for (int l = 0; l < k; l++) {
                 linear[l] = featureMaps.fitted(l) ? new double[sizes[l]] : null;
@@ -167,6 +182,8 @@ public final class SparkWeightLearner {
                     linear, sizes);
             optimise = (System.nanoTime() - optimiseStart) / 1e9;
             passes = products.passes();
+            featurePartitions = products.partitions();
+            rebuilds = products.rebuilds();
             fitOf = outcomes;
             for (int l = 0; l < k; l++) {
                 weights[l] = new double[groups.syntheticRows(l)];
@@ -196,11 +213,12 @@ public final class SparkWeightLearner {
                     positive == 0 ? 0 : WeightedMmd.effectiveSampleSize(weights[l]), positive,
                     fitted && featureMaps.centred(l)));
         }
-        LOG.info("Spark RFF alignment done: {} passes, set-up {} s, optimisation {} s", passes,
-                String.format(Locale.ROOT, "%.2f", setup),
-                String.format(Locale.ROOT, "%.2f", optimise));
+        LOG.info("Spark RFF alignment done: {} passes, set-up {} s, optimisation {} s; feature"
+                + " partitions built again after the set-up: {} ({} partitions; Spark evicted"
+                + " them or could not cache them)", passes, String.format(Locale.ROOT, "%.2f", setup),
+                String.format(Locale.ROOT, "%.2f", optimise), rebuilds, featurePartitions);
         return new SparkAlignmentResult(groups, weights, List.copyOf(fits), passes, setup,
-                optimise, keep);
+                optimise, keep, featurePartitions, rebuilds);
     }
 
     /**

@@ -12,7 +12,8 @@ final class TestSpark {
     }
 
     static synchronized SparkSession session() {
-        if (session == null) {
+        // Stopped: by restart(), or by a test that stopped the context; start another.
+        if (session == null || session.sparkContext().isStopped()) {
             session = SparkSession.builder().master("local[2]").appName("synalign-spark-test")
                     .config("spark.ui.enabled", "false")
                     .config("spark.driver.host", "127.0.0.1")
@@ -20,6 +21,18 @@ final class TestSpark {
                     .getOrCreate();
         }
         return session;
+    }
+
+    /**
+     * Stops the session, so that the next {@link #session} starts a fresh {@code SparkContext}
+     * (a new application id, RDD ids from 0 again): for tests of what a second context in one
+     * JVM sees. Costs the seconds of a start.
+     */
+    static synchronized void restart() {
+        if (session != null) {
+            session.stop();
+            session = null;
+        }
     }
 
     static JavaSparkContext context() {
