@@ -401,15 +401,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         FloatMatrix selected = selfRows.selectRows(indices);
         long kept = Nd4jSymmetricKernelOperator.keptBytes(k);
         if (kept != Long.MAX_VALUE && kept <= memoryBudgetBytes) {
-            // OLD (helper keptbig31's baseline, reverted): a fresh storage per set, closed at
-            // once, so the set's triangle is allocated fresh and freed on close as before kept31.
-            KeptSetStorage fresh = new KeptSetStorage();
-            try {
-                return Nd4jSymmetricKernelOperator.keptWorkingSet(selected, sigma, lifetime, rows,
-                        fresh, memoryBudgetBytes);
-            } finally {
-                fresh.close();
-            }
+            return Nd4jSymmetricKernelOperator.keptWorkingSet(selected, sigma, lifetime, rows,
+                    keptSets, memoryBudgetBytes);
         }
         return new Nd4jKernelOperator(selected, selected, sigma,
                 TilePlan.tiled(TilePlan.tileRowsFor(k, k, tileBytes)), lifetime);
