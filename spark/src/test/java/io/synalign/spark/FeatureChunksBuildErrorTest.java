@@ -37,21 +37,17 @@ class FeatureChunksBuildErrorTest {
 
     private final AtomicInteger built = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
-    private String budgetBefore;
+    private SavedProperty budgetBefore;
 
     @BeforeEach
     void setUp() {
-        budgetBefore = System.getProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
+        budgetBefore = SavedProperty.featureBudget();
         System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, Long.toString(1L << 30));
     }
 
     @AfterEach
     void restore() {
-        if (budgetBefore == null) {
-            System.clearProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
-        } else {
-            System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, budgetBefore);
-        }
+        budgetBefore.restore();
     }
 
     @Test

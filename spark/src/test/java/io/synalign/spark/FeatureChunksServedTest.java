@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.synalign.engine.alignment.MmdWeightLearner;
-import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import java.nio.ByteBuffer;
@@ -63,36 +62,31 @@ class FeatureChunksServedTest {
     private static final int BLOCKS = 2 + 5;
     private static final long ALL_BYTES = 4L * (300 + 31) * FEATURES;
 
-    private String budgetBefore;
-    private float[][][] data;
+    /**
+     * The float32 bound every backend meets ({@link io.synalign.kernels.FeatureOperator}):
+     * {@code 1e-5} of {@code |Phi|^T |w|} per entry, plus a little for the double sum.
+     */
+    private static final FeatureProductsOracle.Tolerance TOLERANCE =
+            FeatureProductsOracle.float32Bound(1e-5, 1e-12);
+
+    private SavedProperty budgetBefore;
     private FeatureMaps maps;
     private RowBlocks grid;
+    private FeatureProductsOracle oracle;
 
     @BeforeEach
     void setUp() {
-        budgetBefore = System.getProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
-        Random random = new Random(31);
-        data = new float[ROWS.length][][];
-        for (int l = 0; l < ROWS.length; l++) {
-            data[l] = new float[ROWS[l]][DIM];
-            for (int i = 0; i < ROWS[l]; i++) {
-                for (int k = 0; k < DIM; k++) {
-                    data[l][i][k] = (float) (random.nextGaussian() + 0.5 * l);
-                }
-            }
-        }
+        budgetBefore = SavedProperty.featureBudget();
+        float[][][] data = FeatureProductsOracle.gaussianRows(new Random(31), ROWS, DIM, 0.5);
         maps = new FeatureMaps(DIM, FEATURES, new double[] {1.7, 0.9}, new long[] {41, 42});
         grid = RowBlocks.of(ROWS, l -> BLOCK[l], 3);
+        oracle = new FeatureProductsOracle(data, maps);
         assertEquals(0, ExecutorFeatureBudget.keptBytes(), "no fit keeps anything before");
     }
 
     @AfterEach
     void restore() {
-        if (budgetBefore == null) {
-            System.clearProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
-        } else {
-            System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, budgetBefore);
-        }
+        budgetBefore.restore();
     }
 
     /**
@@ -110,13 +104,7 @@ class FeatureChunksServedTest {
     void aCachedPartitionServedToAnotherExecutorReleasesItsLockAndGivesTheSameProducts(
             String backend) {
         System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, Long.toString(ALL_BYTES / 2));
-        List<IndexedRow> rows = new ArrayList<>();
-        long id = 0;
-        for (int l = 0; l < ROWS.length; l++) {
-            for (int i = 0; i < ROWS[l]; i++) {
-                rows.add(new IndexedRow(id++, l, i, data[l][i]));
-            }
-        }
+        List<IndexedRow> rows = oracle.indexedRows();
         Collections.shuffle(rows, new Random(32));
         JavaSparkContext context = TestSpark.context();
         BlockManager manager = SparkEnv.get().blockManager();
@@ -127,10 +115,10 @@ class FeatureChunksServedTest {
             assertTrue(keep.kept() > 0 && keep.rebuilt() > 0, "a mix of kept and rebuilt: " + keep);
             long kept = ExecutorFeatureBudget.keptBytes();
             assertEquals(keep.keptBytes(), kept);
-            double[][] w = weights(new Random(33));
+            double[][] w = oracle.weights(new Random(33));
             double[][] z = products.transposeTimes(w);
-            double[][] values = times(products, z);
-            checkAgainstReference(w, z, values);
+            double[][] values = oracle.times(products, z);
+            oracle.check(w, z, values, TOLERANCE);
 
             for (int p = 0; p < grid.partitions(); p++) {
                 RDDBlockId block = new RDDBlockId(products.rddId(), p);
@@ -151,16 +139,8 @@ class FeatureChunksServedTest {
             }
             assertEquals(new FeatureKeep(0, BLOCKS, 0), copied,
                     "a copy keeps no operator: it rebuilds every block from its rows");
-            double[][] zCopy = DistributedFeatureProducts.inBlockOrder(sums, w, ROWS.length,
-                    FEATURES, grid);
-            double[][] valuesCopy = new double[ROWS.length][];
-            for (int l = 0; l < ROWS.length; l++) {
-                valuesCopy[l] = new double[ROWS[l]];
-            }
-            for (FeatureChunks.ChunkValues part : parts) {
-                System.arraycopy(part.values(), 0, valuesCopy[part.label()], part.start(),
-                        part.values().length);
-            }
+            double[][] zCopy = assemble(sums, w);
+            double[][] valuesCopy = values(parts);
             for (int l = 0; l < ROWS.length; l++) {
                 assertArrayEquals(z[l], zCopy[l], 0.0, "Phi^T w of label " + l + ": same bits");
                 assertArrayEquals(values[l], valuesCopy[l], 0.0, "Phi z of label " + l);
@@ -265,10 +245,10 @@ class FeatureChunksServedTest {
             }
             long budgetKept = ExecutorFeatureBudget.keptBytes();
             assertEquals(kept.keptBytes(), budgetKept);
-            double[][] w = weights(new Random(34));
+            double[][] w = oracle.weights(new Random(34));
             double[][] z = assemble(original.transposeTimes(w, FEATURES, maps, backend), w);
             double[][] values = values(original.times(z, maps, backend));
-            checkAgainstReference(w, z, values);
+            oracle.check(w, z, values, TOLERANCE);
 
             Serializer chosen = serializer(serializer);
             if (chosen instanceof KryoSerializer kryo) {
@@ -342,11 +322,8 @@ class FeatureChunksServedTest {
     /** Both labels' rows, keyed by block and shuffled, as the partitioner hands them over. */
     private List<Tuple2<Long, IndexedRow>> shuffledRows() {
         List<Tuple2<Long, IndexedRow>> out = new ArrayList<>();
-        long id = 0;
-        for (int l = 0; l < ROWS.length; l++) {
-            for (int i = 0; i < ROWS[l]; i++) {
-                out.add(new Tuple2<>(grid.key(l, i), new IndexedRow(id++, l, i, data[l][i])));
-            }
+        for (IndexedRow row : oracle.indexedRows()) {
+            out.add(new Tuple2<>(grid.key(row.label(), row.local()), row));
         }
         Collections.shuffle(out, new Random(35));
         return out;
@@ -369,66 +346,5 @@ class FeatureChunksServedTest {
         }
         assertArrayEquals(ROWS, written, "every row's value once");
         return out;
-    }
-
-    private static double[][] weights(Random random) {
-        double[][] w = new double[ROWS.length][];
-        for (int l = 0; l < ROWS.length; l++) {
-            w[l] = new double[ROWS[l]];
-            for (int i = 0; i < ROWS[l]; i++) {
-                w[l][i] = random.nextDouble() - 0.3;
-            }
-        }
-        return w;
-    }
-
-    private static double[][] times(DistributedFeatureProducts products, double[][] z) {
-        double[][] out = new double[ROWS.length][];
-        for (int l = 0; l < ROWS.length; l++) {
-            out[l] = new double[ROWS[l]];
-        }
-        products.times(z, out);
-        return out;
-    }
-
-    /**
-     * {@code Phi^T w} and {@code Phi z} of each label against its features computed here in
-     * double, as the definition reads ({@code sqrt(2 / D) cos(phase_f + x . omega_f)}), within
-     * the float32 bound every backend meets ({@link io.synalign.kernels.FeatureOperator}):
-     * {@code 1e-5} of {@code |Phi|^T |w|} per entry, plus a little for the double sum.
-     */
-    private void checkAgainstReference(double[][] w, double[][] z, double[][] values) {
-        for (int l = 0; l < ROWS.length; l++) {
-            FourierFeatures map = maps.map(l);
-            double[][] phi = new double[ROWS[l]][FEATURES];
-            for (int i = 0; i < ROWS[l]; i++) {
-                for (int f = 0; f < FEATURES; f++) {
-                    double arg = map.phase()[f];
-                    for (int k = 0; k < DIM; k++) {
-                        arg += (double) data[l][i][k] * map.omega()[k * FEATURES + f];
-                    }
-                    phi[i][f] = Math.sqrt(2.0 / FEATURES) * Math.cos(arg);
-                }
-            }
-            for (int f = 0; f < FEATURES; f++) {
-                double s = 0;
-                double bound = 0;
-                for (int i = 0; i < ROWS[l]; i++) {
-                    s += phi[i][f] * w[l][i];
-                    bound += Math.abs(phi[i][f] * w[l][i]);
-                }
-                assertEquals(s, z[l][f], 1e-5 * bound + 1e-12, "z of label " + l + ", " + f);
-            }
-            for (int i = 0; i < ROWS[l]; i++) {
-                double s = 0;
-                double bound = 0;
-                for (int f = 0; f < FEATURES; f++) {
-                    s += phi[i][f] * z[l][f];
-                    bound += Math.abs(phi[i][f] * z[l][f]);
-                }
-                assertEquals(s, values[l][i], 1e-5 * bound + 1e-12,
-                        "Phi z of label " + l + ", row " + i);
-            }
-        }
     }
 }

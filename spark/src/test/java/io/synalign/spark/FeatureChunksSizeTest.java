@@ -35,14 +35,14 @@ class FeatureChunksSizeTest {
     private static final int BLOCK = 25;
     private static final long ROW_BYTES = 4L * 2 * ROWS * DIM;
 
-    private String budgetBefore;
+    private SavedProperty budgetBefore;
     private FeatureMaps maps;
     private RowBlocks grid;
     private KernelBackend backend;
 
     @BeforeEach
     void setUp() {
-        budgetBefore = System.getProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
+        budgetBefore = SavedProperty.featureBudget();
         double[] sigma = new double[LABELS];
         long[] seed = new long[LABELS];
         for (int l = 0; l < LABELS; l++) {
@@ -59,11 +59,7 @@ class FeatureChunksSizeTest {
     @AfterEach
     void restore() {
         backend.close();
-        if (budgetBefore == null) {
-            System.clearProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
-        } else {
-            System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, budgetBefore);
-        }
+        budgetBefore.restore();
     }
 
     /** Labels 0 and 1's rows, keyed by block and shuffled, as the partitioner hands them over. */

@@ -7,14 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.kernels.FeatureOperator;
-import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackends;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -59,33 +58,31 @@ class FeatureLifetimeTest {
     private static final int BLOCKS = 13;
     private static final long ALL_BYTES = 4L * (53 + 31) * FEATURES;
 
-    private String budgetBefore;
-    private float[][][] data;
+    /**
+     * The reference backend (behind the counting proxy) computes in double: {@code 1e-12} of
+     * each entry's size, at least 1.
+     */
+    private static final FeatureProductsOracle.Tolerance TOLERANCE =
+            FeatureProductsOracle.relative(1e-12);
+
+    private SavedProperty budgetBefore;
     private FeatureMaps maps;
     private RowBlocks grid;
+    private FeatureProductsOracle oracle;
     private JavaRDD<IndexedRow> synthetic;
 
     @BeforeEach
     void setUp() {
-        budgetBefore = System.getProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
+        budgetBefore = SavedProperty.featureBudget();
         // Exactly every block's bytes: a build keeps them all only if nothing else is counted.
         System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, Long.toString(ALL_BYTES));
         FAIL_AT.set(0);
         Random random = new Random(30);
-        data = new float[ROWS.length][][];
-        List<IndexedRow> rows = new ArrayList<>();
-        long id = 0;
-        for (int l = 0; l < ROWS.length; l++) {
-            data[l] = new float[ROWS[l]][DIM];
-            for (int i = 0; i < ROWS[l]; i++) {
-                for (int k = 0; k < DIM; k++) {
-                    data[l][i][k] = (float) (random.nextGaussian() + l);
-                }
-                rows.add(new IndexedRow(id++, l, i, data[l][i]));
-            }
-        }
-        java.util.Collections.shuffle(rows, random);
+        float[][][] data = FeatureProductsOracle.gaussianRows(random, ROWS, DIM, 1);
         maps = new FeatureMaps(DIM, FEATURES, new double[] {1.3, 0.8}, new long[] {11, 12});
+        oracle = new FeatureProductsOracle(data, maps);
+        List<IndexedRow> rows = oracle.indexedRows();
+        Collections.shuffle(rows, random);
         grid = RowBlocks.of(ROWS, l -> BLOCK, 3);
         JavaSparkContext context = TestSpark.context();
         synthetic = context.parallelize(rows, 4);
@@ -96,11 +93,7 @@ class FeatureLifetimeTest {
     @AfterEach
     void restore() {
         FAIL_AT.set(0);
-        if (budgetBefore == null) {
-            System.clearProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY);
-        } else {
-            System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, budgetBefore);
-        }
+        budgetBefore.restore();
     }
 
     @Test
@@ -110,10 +103,10 @@ class FeatureLifetimeTest {
             assertEquals(new FeatureKeep(BLOCKS, 0, ALL_BYTES), products.keep());
             assertEquals(BLOCKS, OPEN.get());
             assertEquals(ALL_BYTES, ExecutorFeatureBudget.keptBytes());
-            double[][] w = weights(new Random(31));
+            double[][] w = oracle.weights(new Random(31));
             double[][] z = products.transposeTimes(w);
-            double[][] values = times(products, z);
-            checkAgainstReference(w, z, values);
+            double[][] values = oracle.times(products, z);
+            oracle.check(w, z, values, TOLERANCE);
 
             evictEverything(products);
             assertEquals(0, OPEN.get(), "the evicted partitions' operators are closed");
@@ -128,7 +121,7 @@ class FeatureLifetimeTest {
             for (int l = 0; l < ROWS.length; l++) {
                 assertArrayEquals(z[l], again[l], 0.0, "label " + l + ": the same bits");
             }
-            double[][] valuesAgain = times(products, again);
+            double[][] valuesAgain = oracle.times(products, again);
             for (int l = 0; l < ROWS.length; l++) {
                 assertArrayEquals(values[l], valuesAgain[l], 0.0, "label " + l);
             }
@@ -152,12 +145,12 @@ class FeatureLifetimeTest {
 
     @Test
     void aPartitionSparkDoesNotCacheIsClosedAtTheEndOfItsTask() {
-        double[][] w = weights(new Random(32));
+        double[][] w = oracle.weights(new Random(32));
         double[][] z;
         double[][] values;
         try (DistributedFeatureProducts cached = products(StorageLevel.MEMORY_ONLY())) {
             z = cached.transposeTimes(w);
-            values = times(cached, z);
+            values = oracle.times(cached, z);
         }
         try (DistributedFeatureProducts products = products(StorageLevel.NONE())) {
             assertEquals(new FeatureKeep(BLOCKS, 0, ALL_BYTES), products.keep(),
@@ -167,7 +160,7 @@ class FeatureLifetimeTest {
             for (int pass = 0; pass < 3; pass++) {
                 int built = BUILT.get();
                 double[][] zn = products.transposeTimes(w);
-                double[][] vn = times(products, zn);
+                double[][] vn = oracle.times(products, zn);
                 assertEquals(2 * BLOCKS, BUILT.get() - built, "pass " + pass
                         + ": every block kept again (the budget has room) in both products");
                 assertEquals(0, OPEN.get(), "pass " + pass);
@@ -225,61 +218,6 @@ class FeatureLifetimeTest {
                     .isDefined() ? 1 : 0;
         }
         return n;
-    }
-
-    private static double[][] weights(Random random) {
-        double[][] w = new double[ROWS.length][];
-        for (int l = 0; l < ROWS.length; l++) {
-            w[l] = new double[ROWS[l]];
-            for (int i = 0; i < ROWS[l]; i++) {
-                w[l][i] = random.nextDouble() - 0.3;
-            }
-        }
-        return w;
-    }
-
-    private static double[][] times(DistributedFeatureProducts products, double[][] z) {
-        double[][] out = new double[ROWS.length][];
-        for (int l = 0; l < ROWS.length; l++) {
-            out[l] = new double[ROWS[l]];
-        }
-        products.times(z, out);
-        return out;
-    }
-
-    /**
-     * {@code Phi^T w} and {@code Phi z} of each label from its features computed here in
-     * double, row by row, as the definition reads: {@code sqrt(2 / D) cos(phase_f + x . omega_f)}.
-     */
-    private void checkAgainstReference(double[][] w, double[][] z, double[][] values) {
-        for (int l = 0; l < ROWS.length; l++) {
-            FourierFeatures map = maps.map(l);
-            double[][] phi = new double[ROWS[l]][FEATURES];
-            for (int i = 0; i < ROWS[l]; i++) {
-                for (int f = 0; f < FEATURES; f++) {
-                    double arg = map.phase()[f];
-                    for (int k = 0; k < DIM; k++) {
-                        arg += (double) data[l][i][k] * map.omega()[k * FEATURES + f];
-                    }
-                    phi[i][f] = Math.sqrt(2.0 / FEATURES) * Math.cos(arg);
-                }
-            }
-            for (int f = 0; f < FEATURES; f++) {
-                double s = 0;
-                for (int i = 0; i < ROWS[l]; i++) {
-                    s += phi[i][f] * w[l][i];
-                }
-                assertEquals(s, z[l][f], 1e-12 * (1 + Math.abs(s)), "z of label " + l + ", " + f);
-            }
-            for (int i = 0; i < ROWS[l]; i++) {
-                double s = 0;
-                for (int f = 0; f < FEATURES; f++) {
-                    s += phi[i][f] * z[l][f];
-                }
-                assertEquals(s, values[l][i], 1e-12 * (1 + Math.abs(s)),
-                        "Phi z of label " + l + ", row " + i);
-            }
-        }
     }
 
     /** {@code inner} with its feature operators counted; the build {@link #FAIL_AT} throws. */
