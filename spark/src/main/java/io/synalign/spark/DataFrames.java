@@ -125,8 +125,10 @@ final class DataFrames {
                 // refuses), or names that differ in case only (Spark's columns ignore case).
                 throw duplicateColumn(spark, what, option, path, e);
             }
-            if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)) {
-                // Schema inference reads the files: what fails here is the input.
+            if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)
+                    && !notTheInput(e)) {
+                // Schema inference reads the files: what fails here is the input, unless the
+                // job itself could not ship its tasks or records (notTheInput).
                 throw new IllegalArgumentException(what + ": cannot be read as "
                         + (f.equals("json") ? "JSON Lines" : f) + ": " + rootMessage(e), e);
             }
@@ -186,6 +188,27 @@ final class DataFrames {
         }
         return new IllegalArgumentException(what + ": " + JobErrors.oneLine(
                 String.valueOf(e.getMessage())), e);
+    }
+
+    /**
+     * Whether {@code e}, thrown while Spark inferred an input's schema, is the job's own failure
+     * rather than the input's: a task or record that could not be serialized (Java's
+     * {@link java.io.NotSerializableException}, Spark's "Task not serializable", any Kryo
+     * failure) or a JVM error. Such a failure was reported as "cannot be read as JSON Lines"
+     * with exit 2, which sent the user to a good input file (helper review31: Kryo 4 and Java
+     * records); it now goes on to the job's report of an unexpected failure, exit 1.
+     */
+    static boolean notTheInput(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.io.NotSerializableException
+                    || c instanceof java.io.InvalidClassException
+                    || c instanceof Error
+                    || c.getClass().getName().startsWith("com.esotericsoftware.kryo.")
+                    || String.valueOf(c.getMessage()).contains("Task not serializable")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Whether {@code path} is a directory (its partition columns come from its k=v folders). */
