@@ -1,19 +1,14 @@
 package io.synalign.cli;
 
 import io.synalign.kernels.DeviceVector;
-import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.FourierFeatures;
-import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.ForwardingKernelBackend;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackendProvider;
 import io.synalign.kernels.KernelOperator;
-import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.TilePlan;
-import io.synalign.kernels.VectorOps;
 import io.synalign.kernels.reference.ReferenceBackend;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * Test-only backend {@value #NAME}: the reference backend whose kernel operators give no
@@ -47,8 +42,15 @@ public final class NoSubmatrixTestProvider implements KernelBackendProvider {
         return new Backend(new ReferenceBackend());
     }
 
-    /** The reference backend under this name, its kernel operators without submatrices. */
-    private record Backend(ReferenceBackend backend) implements KernelBackend {
+    /**
+     * The reference backend under this name, its kernel operators without submatrices; every
+     * other answer the reference's ({@link ForwardingKernelBackend}).
+     */
+    private static final class Backend extends ForwardingKernelBackend {
+
+        Backend(ReferenceBackend backend) {
+            super(backend);
+        }
 
         @Override
         public String name() {
@@ -61,61 +63,9 @@ public final class NoSubmatrixTestProvider implements KernelBackendProvider {
         }
 
         @Override
-        public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
-            backend.squaredDistances(x, y, out);
-        }
-
-        @Override
-        public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
-            backend.rbfBlock(x, y, sigma, out);
-        }
-
-        @Override
-        public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
-            backend.randomFourierFeatures(x, map, out);
-        }
-
-        @Override
         public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma,
                 TilePlan plan) {
-            return new WithoutSubmatrices(backend.rbfOperator(x, y, sigma, plan));
-        }
-
-        @Override
-        public long keptKernelBytes(long rows, long cols, boolean symmetric,
-                KernelStorage storage) {
-            return backend.keptKernelBytes(rows, cols, symmetric, storage);
-        }
-
-        @Override
-        public Set<KernelStorage> keptStorages() {
-            return backend.keptStorages();
-        }
-
-        @Override
-        public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-            return backend.fourierFeatureOperator(x, map);
-        }
-
-        @Override
-        public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale,
-                double noise, int maxRank) {
-            return backend.gpVarianceTracker(x, lengthScale, noise, maxRank);
-        }
-
-        @Override
-        public void innerProducts(FloatMatrix x, FloatMatrix y, float[] out) {
-            backend.innerProducts(x, y, out);
-        }
-
-        @Override
-        public VectorOps vectors() {
-            return backend.vectors();
-        }
-
-        @Override
-        public void close() {
-            backend.close();
+            return new WithoutSubmatrices(delegate().rbfOperator(x, y, sigma, plan));
         }
     }
 
