@@ -218,10 +218,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             // The engine's class initialiser failed (now or earlier in this JVM), or ONNX
             // Runtime's native library did not load (an UnsatisfiedLinkError, not wrapped).
             throw OrtEngineFailure.explain(e);
+        } finally {
+            // ONNX Runtime's temporary directory exists once its loader ran, whether DJL's
+            // engine then started or not (a host that created its own environment first, a
+            // library that did not load): claim it, and remove those that killed runs left.
+            OrtTempDirectories.claimAndSweep();
         }
-        // ONNX Runtime is loaded, so its temporary directory exists: claim it, and remove
-        // those that killed runs left (once per JVM).
-        OrtTempDirectories.claimAndSweep();
     }
 
     /** The pooling in use: {@code options}' override, else {@code spec}'s convention. */

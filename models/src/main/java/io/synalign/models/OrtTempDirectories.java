@@ -97,25 +97,33 @@ final class OrtTempDirectories {
      */
     private static final Set<Path> HELD = new HashSet<>();
     private static final Map<Path, FileChannel> CHANNELS = new HashMap<>();
-    private static boolean done;
+    /** Whether this JVM's ONNX Runtime directory is claimed, and whether it swept. */
+    private static boolean claimed;
+    private static boolean swept;
 
     private OrtTempDirectories() {
     }
 
     /**
-     * Claims this JVM's ONNX Runtime directory and removes those of runs that are gone; once per
-     * JVM, after ONNX Runtime is loaded. Never throws: a failure is logged at debug level.
+     * Claims this JVM's ONNX Runtime directory and removes those of runs that are gone, after
+     * ONNX Runtime's loader ran (loaded or not); the claim is tried again by a later call while
+     * there is no directory yet (its loader not run), the sweep is made once per JVM. Never
+     * throws: a failure is logged at debug level.
      */
     static synchronized void claimAndSweep() {
-        if (done) {
+        if (claimed && swept) {
             return;
         }
-        done = true;
         try {
-            Path own = ortTempDirectory();
+            Path own = claimed ? null : ortTempDirectory();
             if (own != null) {
+                claimed = true;
                 claim(own);
             }
+            if (swept) {
+                return;
+            }
+            swept = true;
             int removed = sweep(Path.of(System.getProperty("java.io.tmpdir")), Instant.now()).size();
             if (removed > 0) {
                 LOG.debug("removed {} temporary directories of ONNX Runtime left by runs that were killed",
@@ -138,7 +146,8 @@ final class OrtTempDirectories {
             Field field = loader.getDeclaredField("tempDirectory");
             field.setAccessible(true);
             return field.get(null) instanceof Path p ? p : null;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // LinkageError: its class cannot initialise here (no libraries for this platform).
             LOG.debug("cannot find ONNX Runtime's temporary directory: {}", e.toString());
             return null;
         }
