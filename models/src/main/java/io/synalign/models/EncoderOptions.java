@@ -13,8 +13,10 @@ package io.synalign.models;
  * @param device         execution provider
  * @param deviceId       CUDA device ordinal, {@code >= 0} (ignored on CPU)
  * @param intraOpThreads ONNX Runtime intra-op threads, {@code 0} for the default: ONNX
- *                       Runtime's own (one per physical core), or under a CPU quota below
- *                       the CPUs offered, the quota, capped at the physical cores
+ *                       Runtime's own (one per physical core) where the process may use the
+ *                       whole machine; under a narrowed CPU affinity ({@code taskset}) or a CPU
+ *                       quota, the JVM's processor count capped at the physical cores of the
+ *                       CPUs the process may run on
  */
 public record EncoderOptions(int batchSize, int maxLength, Pooling pooling, BatchMode batchMode,
         ExecutionDevice device, int deviceId, int intraOpThreads) {

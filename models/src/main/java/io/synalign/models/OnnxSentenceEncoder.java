@@ -218,10 +218,12 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             // The engine's class initialiser failed (now or earlier in this JVM), or ONNX
             // Runtime's native library did not load (an UnsatisfiedLinkError, not wrapped).
             throw OrtEngineFailure.explain(e);
+        } finally {
+            // ONNX Runtime's temporary directory exists once its loader ran, whether DJL's
+            // engine then started or not (a host that created its own environment first, a
+            // library that did not load): claim it, and remove those that killed runs left.
+            OrtTempDirectories.claimAndSweep();
         }
-        // ONNX Runtime is loaded, so its temporary directory exists: claim it, and remove
-        // those that killed runs left (once per JVM).
-        OrtTempDirectories.claimAndSweep();
     }
 
     /** The pooling in use: {@code options}' override, else {@code spec}'s convention. */
@@ -606,11 +608,7 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             OrtSession.SessionOptions ortOptions) {
         Map<String, Object> map = new HashMap<>();
         map.put("sessionOptions", ortOptions);
-        int jvm = Runtime.getRuntime().availableProcessors();
-        int affinity = affinityCpus();
-        // The cores (a file per CPU) matter only under a quota below the affinity.
-        int cores = options.intraOpThreads() == 0 && jvm < affinity ? affinityCores() : -1;
-        int threads = intraOpThreads(options.intraOpThreads(), jvm, affinity, cores);
+        int threads = intraOpThreads(options.intraOpThreads(), CpuTopology.current());
         if (threads > 0) {
             map.put("intraOpNumThreads", Integer.toString(threads));
         }
@@ -618,38 +616,84 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
     }
 
     /**
-     * ONNX Runtime's intra-op threads: the configured count; by default, where the JVM may use
-     * fewer processors than the process's CPU affinity offers (a container's CPU limit, a
-     * cgroup quota, which ONNX Runtime does not read), the JVM's count, but no more than the
-     * physical cores among those CPUs; else 0, ONNX Runtime's own default. So a container
-     * limited to 4 CPUs on a 64-core host runs 4 threads, not one per core the quota then
-     * throttles.
-     *
-     * <p>Why the cores: ONNX Runtime's default on Linux is one thread per physical core (its
-     * {@code GetDefaultThreadAffinities}, from cpuinfo's core count), since a second hardware
-     * thread of a core adds little to its GEMMs. Without that bound a quota above the core count
-     * (48 CPUs of a host with 32 cores of 2 threads each) gave more threads than ONNX Runtime
-     * would have run with no quota at all. The cores are counted among the CPUs the process may
-     * run on: the machine's count, ONNX Runtime's, where the affinity is the whole machine, and
-     * fewer, never more, where it is narrower. An unknown count ({@code physicalCores <= 0})
-     * leaves the JVM's count.
+     * What the thread rule ({@link #intraOpThreads(int, CpuTopology)}) reads of the machine:
+     * the JVM's processor count (its affinity and any cgroup quota, {@link
+     * Runtime#availableProcessors}), the CPUs the process may run on ({@code Cpus_allowed_list}
+     * of /proc/self/status), the CPUs online ({@code /sys/devices/system/cpu/online}) and the
+     * sysfs tree that says which CPUs share a core. A list is null where it cannot be read (not
+     * Linux). A value, so that tests can describe any machine.
      */
-    static int intraOpThreads(int configured, int jvmProcessors, int affinityCpus,
-            int physicalCores) {
+    record CpuTopology(int jvmProcessors, int[] allowedCpus, int[] onlineCpus, Path sysCpu) {
+
+        /** This process's view, read now. */
+        static CpuTopology current() {
+            Path sys = Path.of("/sys/devices/system/cpu");
+            return new CpuTopology(Runtime.getRuntime().availableProcessors(), readAllowedCpus(),
+                    readCpuList(sys.resolve("online")), sys);
+        }
+
+        /** The CPUs the process may run on, or -1 when unknown. */
+        int affinityCpus() {
+            return allowedCpus == null ? -1 : allowedCpus.length;
+        }
+
+        /** The physical cores among the CPUs the process may run on, or -1 when unknown. */
+        int affinityCores() {
+            return allowedCpus == null ? -1 : physicalCores(allowedCpus, sysCpu);
+        }
+    }
+
+    /**
+     * ONNX Runtime's intra-op threads for {@code cpus}: {@code configured} when above 0; else,
+     * where the process may use the whole machine, 0 (ONNX Runtime's own default, one thread
+     * per core, each pinned to its core); else the JVM's processor count, but no more than the
+     * physical cores among the CPUs the process may run on.
+     *
+     * <p>Why: ONNX Runtime's default on Linux counts the machine's cores (cpuinfo, from sysfs),
+     * not those of the process's CPU affinity, and pins its workers to them, one to a core with
+     * that core's hardware threads. So under {@code taskset -c 0} on a 2-core machine it ran 2
+     * threads, its worker pinned to CPU 1, outside the affinity the user gave (measured: the
+     * worker's {@code Cpus_allowed_list} was 1); under a cgroup quota ({@code
+     * Runtime#availableProcessors} below the CPUs offered) it ran a thread per core that the quota
+     * then throttled. A count given by the encoder turns that pinning off, so its threads stay
+     * within the affinity. The cap at the cores: a core's second hardware thread adds little to
+     * ONNX Runtime's GEMMs, which is why its default is one per core; a quota of 48 CPUs of a
+     * host with 32 cores of 2 threads runs 32. Where the affinity is unknown (not Linux) the
+     * default stays; where the CPUs online are unknown, the default stays unless the JVM's count
+     * is below the affinity (the rule before this one). Cost: a few small files of /proc and
+     * /sys, one per CPU offered.
+     */
+    static int intraOpThreads(int configured, CpuTopology cpus) {
         if (configured > 0) {
             return configured;
         }
-        if (affinityCpus <= 0 || jvmProcessors >= affinityCpus) {
+        int affinity = cpus.affinityCpus();
+        if (affinity <= 0) {
             return 0;
         }
-        int threads = Math.max(1, jvmProcessors);
-        return physicalCores > 0 ? Math.min(threads, physicalCores) : threads;
+        int online = cpus.onlineCpus() == null ? -1 : cpus.onlineCpus().length;
+        // The whole machine: unknown counts as whole, as before this rule knew the CPUs online.
+        boolean wholeMachine = online <= 0 || affinity >= online;
+        if (wholeMachine && cpus.jvmProcessors() >= affinity) {
+            return 0;
+        }
+        int threads = Math.max(1, cpus.jvmProcessors());
+        int cores = cpus.affinityCores();
+        return cores > 0 ? Math.min(threads, cores) : threads;
+    }
+
+    /** The CPUs of the kernel CPU list in {@code file}; null if unreadable or malformed. */
+    private static int[] readCpuList(Path file) {
+        try {
+            return cpuList(java.nio.file.Files.readString(file).trim());
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** The CPUs this process may run on ({@code Cpus_allowed_list} in /proc), or -1. */
     static int affinityCpus() {
-        int[] cpus = allowedCpus();
-        return cpus == null ? -1 : cpus.length;
+        return CpuTopology.current().affinityCpus();
     }
 
     /**
@@ -657,12 +701,11 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
      * {@code /sys/devices/system/cpu}; -1 when unknown.
      */
     static int affinityCores() {
-        int[] cpus = allowedCpus();
-        return cpus == null ? -1 : physicalCores(cpus, Path.of("/sys/devices/system/cpu"));
+        return CpuTopology.current().affinityCores();
     }
 
     /** {@code Cpus_allowed_list} of /proc/self/status, parsed; null if unreadable (not Linux). */
-    private static int[] allowedCpus() {
+    private static int[] readAllowedCpus() {
         try {
             for (String line : java.nio.file.Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Cpus_allowed_list:")) {

@@ -43,8 +43,11 @@ final class OrtEngineFailure {
         }
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof UnsatisfiedLinkError) {
+                String from = System.getProperty(OrtNativeLibraries.NATIVE_PATH);
+                java.nio.file.Path run = OrtNativeLibraries.runCopy();
+                // This run's own copy lies in java.io.tmpdir: said as ONNX Runtime's own was.
                 return new EncoderUnavailableException(nativeLibraryNotLoaded(c.getMessage(),
-                        System.getProperty(OrtNativeLibraries.NATIVE_PATH),
+                        run != null && run.toString().equals(from) ? null : from,
                         System.getProperty("java.io.tmpdir"), OrtNativeLibraries.whyNotCached()), e);
             }
         }

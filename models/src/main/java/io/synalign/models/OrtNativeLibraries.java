@@ -63,8 +63,16 @@ import org.slf4j.LoggerFactory;
  * set {@code onnxruntime.native.path} or {@code onnxruntime.native.onnxruntime.path} (theirs is
  * used), when the cache property is {@code off}, when the libraries are not in a jar, when the
  * cache lies on a file system mounted {@code noexec} (a library there could not be mapped), or
- * when the directory cannot be written. Cost: on the first run, one copy of the libraries
- * (about 24 MB) and an fsync; after, a few {@code stat} calls.
+ * when the directory cannot be written. In the last three cases (the libraries are in a jar and
+ * no location was given) they are copied for this run only, into a directory of
+ * {@code java.io.tmpdir} that is marked as this JVM's before it exists
+ * ({@link OrtTempDirectories#ownedDirectory}, {@code synalign-onnxruntime-N}) and removed at
+ * exit, or by the next start when the run was killed: ONNX Runtime's own copy went into its own
+ * directory, which it names inside its start, so a run killed while it copied or loaded them
+ * left 24 MB in an unmarked directory for good. Where that copy fails too, ONNX Runtime's
+ * loader is left to copy them itself, as before. Cost: on the first run, one copy of the
+ * libraries (about 24 MB) and an fsync; after, a few {@code stat} calls; without the cache, one
+ * copy per run, as ONNX Runtime's loader made.
  */
 final class OrtNativeLibraries {
 
@@ -83,6 +91,8 @@ final class OrtNativeLibraries {
     private static boolean prepared;
     /** Why the last {@link #prepare()} cached nothing; null when it did. */
     private static String whyNotCached;
+    /** This run's own copy of the libraries ({@link #copyForThisRun}), or null. */
+    private static Path runCopy;
 
     private OrtNativeLibraries() {
     }
@@ -98,7 +108,11 @@ final class OrtNativeLibraries {
         }
         prepared = true;
         try {
-            prepare(System.getProperties(), System.getenv(), OrtNativeLibraries.class.getClassLoader());
+            Properties props = System.getProperties();
+            ClassLoader loader = OrtNativeLibraries.class.getClassLoader();
+            if (prepare(props, System.getenv(), loader) == null) {
+                runCopy = copyForThisRun(props, loader, Path.of(props.getProperty("java.io.tmpdir")));
+            }
         } catch (RuntimeException e) {
             // Never a reason to fail a load that ONNX Runtime may well manage on its own.
             whyNotCached = e.toString();
@@ -110,6 +124,51 @@ final class OrtNativeLibraries {
     /** Why the cache was not used in this JVM, for an error message; null when it was. */
     static synchronized String whyNotCached() {
         return whyNotCached;
+    }
+
+    /** The directory of this run's own copy of the libraries, or null when there is none. */
+    static synchronized Path runCopy() {
+        return runCopy;
+    }
+
+    /**
+     * Copies the platform's libraries out of ONNX Runtime's jar into a new directory of
+     * {@code tmp} owned by this JVM ({@link OrtTempDirectories#ownedDirectory}), each registered
+     * for deletion at exit, and sets {@link #NATIVE_PATH} in {@code props} to it; returns it, or
+     * null (saying why at debug level, leaving nothing behind) where the user gave a location,
+     * the libraries are not in a jar, or the copy fails. No fsync: a copy lives for one run.
+     */
+    static Path copyForThisRun(Properties props, ClassLoader loader, Path tmp) {
+        if (props.getProperty(NATIVE_PATH) != null || props.getProperty(LIBRARY_PATH) != null) {
+            return null;
+        }
+        String platform = platform(props);
+        List<Library> libraries = platform == null ? List.of() : libraries(loader, platform);
+        if (libraries.isEmpty()) {
+            return null;
+        }
+        Path dir = null;
+        try {
+            dir = OrtTempDirectories.ownedDirectory(tmp);
+            for (Library l : libraries) {
+                Path file = dir.resolve(l.fileName());
+                try (InputStream in = l.jar().getInputStream(l.entry())) {
+                    Files.copy(in, file);
+                }
+                // Registered after the directory, so removed before it at exit.
+                file.toFile().deleteOnExit();
+            }
+        } catch (IOException | UncheckedIOException | SecurityException e) {
+            if (dir != null) {
+                OrtTempDirectories.abandon(dir);
+            }
+            LOG.debug("ONNX Runtime's native libraries are not copied for this run into {} ({}): its"
+                    + " loader copies them", tmp, e.toString());
+            return null;
+        }
+        props.setProperty(NATIVE_PATH, dir.toString());
+        LOG.debug("ONNX Runtime loads its native libraries from this run's copy in {}", dir);
+        return dir;
     }
 
     /**

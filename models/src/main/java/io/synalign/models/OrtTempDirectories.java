@@ -18,8 +18,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -55,9 +57,17 @@ import org.slf4j.LoggerFactory;
  * from the cache); where ONNX Runtime copied its libraries into it, its own clean-up at exit
  * leaves the directory (empty) and the marker stays with it, for the next start to remove.
  *
- * <p>Not covered: a run killed during ONNX Runtime's own start (before its directory can be
- * claimed) leaves an unmarked directory, as before. Cost: one listing of {@code java.io.tmpdir}
- * and a lock attempt per marker found, once per JVM; a file descriptor held open.
+ * <p>The libraries themselves, when not cached, no longer go into ONNX Runtime's directory but
+ * into one of {@link #ownedDirectory}'s, {@code synalign-onnxruntime-N}, marked and locked before
+ * it exists, which the same sweep removes when its owner is gone: so a run killed while they
+ * are copied or while ONNX Runtime starts leaves no unmarked libraries.
+ *
+ * <p>Not covered: a run killed during ONNX Runtime's own start, between its making its
+ * directory and this claim (the libraries' load, tens of milliseconds), leaves that directory
+ * unmarked, and now always empty: it cannot be claimed earlier (its name is chosen inside ONNX
+ * Runtime, under the launch's {@code java.io.tmpdir}), and nothing about an empty directory
+ * proves it was not another live program's. Cost: one listing of {@code java.io.tmpdir} and a
+ * lock attempt per marker found, once per JVM; a file descriptor held open per marker held.
  */
 final class OrtTempDirectories {
 
@@ -65,13 +75,18 @@ final class OrtTempDirectories {
 
     /** ONNX Runtime's directory names: {@code Files.createTempDirectory("onnxruntime-java")}. */
     private static final Pattern DIRECTORY = Pattern.compile("onnxruntime-java[0-9]+");
+    /** The names of the directories of {@link #ownedDirectory}: this prefix, then digits. */
+    static final String RUN_PREFIX = "synalign-onnxruntime-";
     /** The marker's suffix after its directory's name. */
     static final String MARKER_SUFFIX = ".synalign.lock";
-    private static final Pattern MARKER = Pattern.compile("(onnxruntime-java[0-9]+)"
-            + Pattern.quote(MARKER_SUFFIX));
-    /** A marker under its temporary name: {@code .NAME.RANDOM.synalign.tmp}. */
-    private static final Pattern TEMPORARY = Pattern.compile("\\.(onnxruntime-java[0-9]+)\\.[0-9]+"
-            + Pattern.quote(".synalign.tmp"));
+    private static final Pattern MARKER = Pattern.compile("(onnxruntime-java[0-9]+|"
+            + Pattern.quote(RUN_PREFIX) + "[0-9]+)" + Pattern.quote(MARKER_SUFFIX));
+    /**
+     * A marker under its temporary name: {@code .NAME.RANDOM.synalign.tmp} for ONNX Runtime's
+     * directory NAME, {@code .NAME.synalign.tmp} for a directory NAME of {@link #ownedDirectory}.
+     */
+    private static final Pattern TEMPORARY = Pattern.compile("\\.(?:(onnxruntime-java[0-9]+)\\.[0-9]+|("
+            + Pattern.quote(RUN_PREFIX) + "[0-9]+))" + Pattern.quote(".synalign.tmp"));
     /** A temporary marker older than this is a killed run's (it is renamed within microseconds). */
     static final Duration ABANDONED = Duration.ofMinutes(10);
 
@@ -81,26 +96,34 @@ final class OrtTempDirectories {
      * process's locks on it.
      */
     private static final Set<Path> HELD = new HashSet<>();
-    private static final List<FileChannel> CHANNELS = new ArrayList<>();
-    private static boolean done;
+    private static final Map<Path, FileChannel> CHANNELS = new HashMap<>();
+    /** Whether this JVM's ONNX Runtime directory is claimed, and whether it swept. */
+    private static boolean claimed;
+    private static boolean swept;
 
     private OrtTempDirectories() {
     }
 
     /**
-     * Claims this JVM's ONNX Runtime directory and removes those of runs that are gone; once per
-     * JVM, after ONNX Runtime is loaded. Never throws: a failure is logged at debug level.
+     * Claims this JVM's ONNX Runtime directory and removes those of runs that are gone, after
+     * ONNX Runtime's loader ran (loaded or not); the claim is tried again by a later call while
+     * there is no directory yet (its loader not run), the sweep is made once per JVM. Never
+     * throws: a failure is logged at debug level.
      */
     static synchronized void claimAndSweep() {
-        if (done) {
+        if (claimed && swept) {
             return;
         }
-        done = true;
         try {
-            Path own = ortTempDirectory();
+            Path own = claimed ? null : ortTempDirectory();
             if (own != null) {
+                claimed = true;
                 claim(own);
             }
+            if (swept) {
+                return;
+            }
+            swept = true;
             int removed = sweep(Path.of(System.getProperty("java.io.tmpdir")), Instant.now()).size();
             if (removed > 0) {
                 LOG.debug("removed {} temporary directories of ONNX Runtime left by runs that were killed",
@@ -123,7 +146,8 @@ final class OrtTempDirectories {
             Field field = loader.getDeclaredField("tempDirectory");
             field.setAccessible(true);
             return field.get(null) instanceof Path p ? p : null;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // LinkageError: its class cannot initialise here (no libraries for this platform).
             LOG.debug("cannot find ONNX Runtime's temporary directory: {}", e.toString());
             return null;
         }
@@ -158,7 +182,7 @@ final class OrtTempDirectories {
             throw e;
         }
         HELD.add(marker.toAbsolutePath().normalize());
-        CHANNELS.add(channel);
+        CHANNELS.put(marker.toAbsolutePath().normalize(), channel);
         if (isEmpty(directory)) {
             marker.toFile().deleteOnExit();
         }
@@ -167,6 +191,79 @@ final class OrtTempDirectories {
         // fails, and leaves it empty. The marker then stays too, unlocked, and the next start
         // removes both.
         return marker;
+    }
+
+    /**
+     * A new, empty directory {@code tmp/synalign-onnxruntime-N} that is this JVM's from before it
+     * exists: its marker ({@code synalign-onnxruntime-N.synalign.lock}) is made under a temporary
+     * name, locked, renamed into place, and only then is the directory made, so at no moment is
+     * there a directory of that name without a locked marker while this JVM lives; a run killed
+     * at any point leaves nothing or a marker no one holds, which the next {@link #sweep} removes
+     * with the directory and what was copied into it. At a normal exit the JVM removes the
+     * marker after the directory ({@code deleteOnExit} runs in reverse order): register each
+     * file put in it with {@code deleteOnExit} too, after this call, so that it goes before the
+     * directory.
+     *
+     * <p>Why: ONNX Runtime's own directory cannot be put anywhere but the JVM's temporary
+     * directory as it was at launch ({@code Files.createTempDirectory} reads
+     * {@code java.io.tmpdir} once, at the JVM's start, since JDK 17's
+     * {@code StaticProperty}: setting it later moves nothing), and its name is chosen at random
+     * inside ONNX Runtime's start, so it can only be claimed afterwards. A directory of SynAlign's
+     * making can be claimed first, so ONNX Runtime's libraries go there (see
+     * {@link OrtNativeLibraries}) when they are not cached.
+     */
+    static synchronized Path ownedDirectory(Path tmp) throws IOException {
+        Path temporary = Files.createTempFile(tmp, "." + RUN_PREFIX, ".synalign.tmp");
+        String temporaryName = temporary.getFileName().toString();
+        String name = temporaryName.substring(1, temporaryName.length() - ".synalign.tmp".length());
+        Path marker = tmp.resolve(name + MARKER_SUFFIX);
+        Path directory = tmp.resolve(name);
+        FileChannel channel = null;
+        boolean moved = false;
+        try {
+            channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
+            if (channel.tryLock() == null) {
+                throw new IOException("another process locked " + temporary + " as it was made");
+            }
+            Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE);
+            moved = true;
+            Files.createDirectory(directory);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(moved ? marker : temporary);
+            if (channel != null) {
+                channel.close();
+            }
+            throw e;
+        }
+        HELD.add(marker.toAbsolutePath().normalize());
+        CHANNELS.put(marker.toAbsolutePath().normalize(), channel);
+        marker.toFile().deleteOnExit();
+        directory.toFile().deleteOnExit();
+        return directory;
+    }
+
+    /**
+     * Removes a directory of {@link #ownedDirectory} that is not wanted after all (its copy
+     * failed), what is in it, and its marker, and lets the lock go. Never throws.
+     */
+    static synchronized void abandon(Path directory) {
+        Path marker = directory.resolveSibling(directory.getFileName() + MARKER_SUFFIX);
+        deleteTree(directory);
+        try {
+            Files.deleteIfExists(marker);
+        } catch (IOException e) {
+            LOG.debug("could not remove {}: {}", marker, e.toString());
+        }
+        Path key = marker.toAbsolutePath().normalize();
+        HELD.remove(key);
+        FileChannel channel = CHANNELS.remove(key);
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } catch (IOException e) {
+            LOG.debug("could not close {}: {}", marker, e.toString());
+        }
     }
 
     private static boolean isEmpty(Path directory) throws IOException {
@@ -183,7 +280,7 @@ final class OrtTempDirectories {
     static synchronized List<Path> sweep(Path tmp, Instant now) {
         List<Path> removed = new ArrayList<>();
         List<Path> candidates = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp, "*onnxruntime-java*.synalign.*")) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(tmp, "*onnxruntime-*.synalign.*")) {
             entries.forEach(candidates::add);
         } catch (IOException | UncheckedIOException | SecurityException e) {
             LOG.debug("cannot look for ONNX Runtime's stale directories in {}: {}", tmp, e.toString());
@@ -193,7 +290,8 @@ final class OrtTempDirectories {
             String name = marker.getFileName().toString();
             Matcher m = MARKER.matcher(name);
             Matcher t = TEMPORARY.matcher(name);
-            String directory = m.matches() ? m.group(1) : t.matches() ? t.group(1) : null;
+            String directory = m.matches() ? m.group(1)
+                    : t.matches() ? (t.group(1) != null ? t.group(1) : t.group(2)) : null;
             if (directory == null || HELD.contains(marker.toAbsolutePath().normalize())
                     || (!m.matches() && !older(marker, now.minus(ABANDONED)))) {
                 continue;
@@ -254,6 +352,9 @@ final class OrtTempDirectories {
 
     /** Deletes {@code dir} and what it holds, links as links; false if something stayed. */
     private static boolean deleteTree(Path dir) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
                 Files.deleteIfExists(p);

@@ -172,6 +172,23 @@ class EncoderInAHostJvmTest {
             assertTrue(line.endsWith("Load an encoder before creating your own OrtEnvironment"
                     + " (OrtEnvironment.getEnvironment() then returns the engine's)"), line);
         }
+        // ONNX Runtime copied its libraries into its own directory (the host loaded it before
+        // the encoder could name the cache), and its clean-up at exit left that directory:
+        // claimed although DJL's engine did not start, so marked, and the next start removes it.
+        // The old code claimed only after a start that succeeded: the directory stayed unmarked.
+        Path tmp = dir.resolve("tmp");
+        List<String> left;
+        try (Stream<Path> s = Files.list(tmp)) {
+            left = s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+        assertEquals(2, left.size(), "ONNX Runtime's directory and its marker: " + left);
+        assertTrue(left.get(0).matches("onnxruntime-java[0-9]+"), left.toString());
+        assertEquals(left.get(0) + OrtTempDirectories.MARKER_SUFFIX, left.get(1));
+        Child next = runChild(List.of(), List.of());
+        assertEquals(0, next.exitStatus, next.describe("the next start"));
+        try (Stream<Path> s = Files.list(tmp)) {
+            assertEquals(List.of(), s.toList(), "the next start removed them");
+        }
     }
 
     /** Four threads encoding different texts at once get the rows a lone call gets. */
@@ -249,6 +266,9 @@ class EncoderInAHostJvmTest {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
         command.add("@" + argfile);
+        // A temporary directory of the test's: ONNX Runtime's own directory, which a child whose
+        // encoder fails to start may leave, stays out of the machine's /tmp.
+        command.add("-Djava.io.tmpdir=" + Files.createDirectories(dir.resolve("tmp")));
         command.addAll(options);
         command.add(mainClass.getName());
         command.addAll(arguments);

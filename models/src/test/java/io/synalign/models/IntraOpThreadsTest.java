@@ -8,38 +8,89 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * ONNX Runtime's intra-op threads under a container's CPU limit: the rule (the configured
- * count; the JVM's count where it is below the CPUs the process may run on, capped at their
- * physical cores, ONNX Runtime's own default; else ONNX Runtime's default), the kernel's
- * CPU-list format it reads the affinity from, and the cores counted from a fake sysfs tree.
+ * ONNX Runtime's intra-op threads under a container's CPU limit or a narrowed CPU affinity: the
+ * rule (the configured count; where the process may use the whole machine and the JVM all of
+ * it, ONNX Runtime's default; else the JVM's count capped at the physical cores of the CPUs the
+ * process may run on), on machines described by fake sysfs trees, the kernel's CPU-list format
+ * it reads the affinity from, and the cores counted.
  */
 class IntraOpThreadsTest {
 
+    /** A machine of {@code cpus} hardware threads, two a core (CPU n and n + cpus/2 share one). */
+    private static Path smt(Path root, int cpus) throws IOException {
+        String[] siblings = new String[cpus];
+        for (int cpu = 0; cpu < cpus; cpu++) {
+            int first = cpu % (cpus / 2);
+            siblings[cpu] = first + "," + (first + cpus / 2);
+        }
+        return sysfs(root, "core_cpus_list", siblings);
+    }
+
+    /** The rule on a described machine: the JVM's count, the affinity and CPUs online as lists. */
+    private static int threads(int configured, int jvm, String allowed, String online, Path sys) {
+        return OnnxSentenceEncoder.intraOpThreads(configured, new OnnxSentenceEncoder.CpuTopology(jvm,
+                allowed == null ? null : OnnxSentenceEncoder.cpuList(allowed),
+                online == null ? null : OnnxSentenceEncoder.cpuList(online), sys));
+    }
+
     @Test
-    void aCpuLimitBelowTheAffinityCapsTheThreads() {
-        assertEquals(4, OnnxSentenceEncoder.intraOpThreads(0, 4, 64, 32));
-        assertEquals(0, OnnxSentenceEncoder.intraOpThreads(0, 64, 64, 32), "no limit: ORT's default");
-        assertEquals(0, OnnxSentenceEncoder.intraOpThreads(0, 4, -1, -1), "affinity unknown");
-        assertEquals(8, OnnxSentenceEncoder.intraOpThreads(8, 4, 64, 2), "configured wins");
-        assertEquals(1, OnnxSentenceEncoder.intraOpThreads(0, 0, 2, 1));
-        assertEquals(4, OnnxSentenceEncoder.intraOpThreads(0, 4, 64, -1), "cores unknown: the JVM's");
+    void aCpuLimitBelowTheAffinityCapsTheThreads(@TempDir Path dir) throws IOException {
+        Path host = smt(dir.resolve("host"), 64);
+        assertEquals(4, threads(0, 4, "0-63", "0-63", host));
+        assertEquals(0, threads(0, 64, "0-63", "0-63", host), "no limit: ORT's default");
+        assertEquals(0, threads(0, 4, null, "0-63", host), "affinity unknown");
+        assertEquals(8, threads(8, 4, "0-63", "0-63", host), "configured wins");
+        assertEquals(8, threads(8, 1, "0", "0-63", host), "configured wins over the affinity");
+        assertEquals(1, threads(0, 0, "0,32", "0-63", host));
+        assertEquals(4, threads(0, 4, "0-63", "0-63", dir.resolve("none")), "cores unknown: the JVM's");
     }
 
     /**
      * A quota above the physical cores (48 CPUs of 64 hardware threads, 32 cores): ONNX
      * Runtime's own default is one thread per core, so the quota's 48 would run more threads
-     * than it does with no quota at all. The old rule gave 48.
+     * than it does with no quota at all.
      */
     @Test
-    void aQuotaAboveThePhysicalCoresIsCappedAtThem() {
-        assertEquals(32, OnnxSentenceEncoder.intraOpThreads(0, 48, 64, 32));
-        assertEquals(32, OnnxSentenceEncoder.intraOpThreads(0, 33, 64, 32));
-        assertEquals(31, OnnxSentenceEncoder.intraOpThreads(0, 31, 64, 32));
-        assertEquals(1, OnnxSentenceEncoder.intraOpThreads(0, 3, 4, 1), "one core of 4 threads");
+    void aQuotaAboveThePhysicalCoresIsCappedAtThem(@TempDir Path dir) throws IOException {
+        Path host = smt(dir.resolve("host"), 64);
+        assertEquals(32, threads(0, 48, "0-63", "0-63", host));
+        assertEquals(32, threads(0, 33, "0-63", "0-63", host));
+        assertEquals(31, threads(0, 31, "0-63", "0-63", host));
+        Path one = smt(dir.resolve("one"), 4);
+        assertEquals(2, threads(0, 3, "0-3", "0-3", one), "two cores of 2 threads");
+    }
+
+    /**
+     * A CPU affinity narrower than the machine ({@code taskset}), where the JVM's count equals
+     * the affinity: ONNX Runtime's default counts the machine's cores and pins a worker to each,
+     * so under {@code taskset -c 0} on 2 cores it ran a worker on CPU 1. The old rule, which
+     * compared the JVM's count with the affinity only, left that default (0) in every case
+     * here but the whole machine's.
+     */
+    @Test
+    void aNarrowedAffinityIsFollowed(@TempDir Path dir) throws IOException {
+        Path two = sysfs(dir.resolve("two"), "core_cpus_list", "0", "1");
+        assertEquals(1, threads(0, 1, "0", "0-1", two), "taskset -c 0 on 2 cores of 1 thread");
+        assertEquals(1, threads(0, 1, "1", "0-1", two), "taskset -c 1");
+        assertEquals(0, threads(0, 2, "0-1", "0-1", two), "the whole machine: ORT's default");
+
+        Path host = smt(dir.resolve("host"), 64);
+        assertEquals(32, threads(0, 32, "0-31", "0-63", host), "one thread of each of the 32 cores");
+        assertEquals(1, threads(0, 2, "0,32", "0-63", host), "both threads of one core");
+        assertEquals(3, threads(0, 6, "0-2,32-34", "0-63", host), "both threads of 3 cores");
+        assertEquals(2, threads(0, 2, "0-1", "0-63", dir.resolve("none")), "cores unknown: the JVM's");
+        assertEquals(0, threads(0, 32, "0-31", null, host),
+                "CPUs online unknown: as before, the default unless a quota is below the affinity");
+        assertEquals(2, threads(0, 2, "0-31", null, host), "a quota below the affinity, online unknown");
     }
 
     @Test
@@ -91,8 +142,7 @@ class IntraOpThreadsTest {
         assertEquals(-1, OnnxSentenceEncoder.physicalCores(new int[] {0, 1}, bad));
 
         // The whole chain on the fake tree: a quota of 6 of these 8 threads runs 4 threads.
-        int cores = OnnxSentenceEncoder.physicalCores(OnnxSentenceEncoder.cpuList("0-7"), smt);
-        assertEquals(4, OnnxSentenceEncoder.intraOpThreads(0, 6, 8, cores));
+        assertEquals(4, threads(0, 6, "0-7", "0-7", smt));
     }
 
     @Test
@@ -101,5 +151,43 @@ class IntraOpThreadsTest {
         int cores = OnnxSentenceEncoder.affinityCores();
         assertTrue(cpus == -1 ? cores == -1 : cores == -1 || (cores >= 1 && cores <= cpus),
                 cores + " cores of " + cpus + " CPUs");
+    }
+
+    /**
+     * The encoder run by a child JVM under {@code taskset -c CPU} (one CPU this process may use)
+     * on a machine with more CPUs online: every thread of that JVM, ONNX Runtime's included,
+     * stays on that CPU, and the encoder chose 1 intra-op thread. On the old code ONNX Runtime's
+     * default ran a worker pinned to another CPU (this VM: "thread ... java 1" under
+     * {@code taskset -c 0}).
+     */
+    @Test
+    void anEncoderUnderTasksetKeepsEveryThreadOnItsCpu(@TempDir Path dir) throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT).contains("linux"),
+                "CPU affinity as Linux reports it");
+        Path taskset = Stream.of("/usr/bin/taskset", "/bin/taskset", "/usr/local/bin/taskset")
+                .map(Path::of).filter(Files::isExecutable).findFirst().orElse(null);
+        Assumptions.assumeTrue(taskset != null, "no taskset on this machine");
+        OnnxSentenceEncoder.CpuTopology here = OnnxSentenceEncoder.CpuTopology.current();
+        Assumptions.assumeTrue(here.allowedCpus() != null && here.onlineCpus() != null
+                && here.onlineCpus().length >= 2, "a machine of 2 CPUs or more");
+        int cpu = here.allowedCpus()[0];
+        Path argfile = dir.resolve("cp.args");
+        Files.writeString(argfile, "-cp \"" + System.getProperty("java.class.path").replace("\\", "\\\\") + "\"\n");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Process p = new ProcessBuilder(taskset.toString(), "-c", Integer.toString(cpu),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx256m", "-XX:-UsePerfData", "@" + argfile, "-Djava.io.tmpdir=" + tmp,
+                "-D" + OrtNativeLibraries.CACHE_PROPERTY + "=" + dir.resolve("cache"),
+                EncodeThreadsMain.class.getName()).redirectErrorStream(true).start();
+        String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(3, TimeUnit.MINUTES), printed);
+        assertEquals(0, p.exitValue(), printed);
+        List<String> threads = printed.lines().filter(l -> l.startsWith("thread ")).toList();
+        assertTrue(threads.size() > 1, printed);
+        List<String> outside = threads.stream()
+                .filter(l -> !l.substring(l.lastIndexOf(' ') + 1).equals(Integer.toString(cpu))).toList();
+        assertEquals(List.of(), outside, "threads allowed beyond CPU " + cpu + " under taskset -c " + cpu
+                + ":\n" + printed);
+        assertTrue(printed.lines().anyMatch(l -> l.equals("intraOpThreads 1")), printed);
     }
 }

@@ -55,11 +55,12 @@ class OrtTempDirectoriesTest {
         runToTheEnd(tmp, dir.resolve("cache").toString());
     }
 
-    private void runToTheEnd(Path tmp, String cache) throws Exception {
+    private String runToTheEnd(Path tmp, String cache) throws Exception {
         Process p = new ProcessBuilder(javaCommand(tmp, StartEngineMain.class, cache)).redirectErrorStream(true).start();
         String printed = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(3, TimeUnit.MINUTES));
         assertEquals(0, p.exitValue(), printed);
+        return printed;
     }
 
     /**
@@ -102,26 +103,68 @@ class OrtTempDirectoriesTest {
     }
 
     /**
-     * Without the cache ONNX Runtime copies its libraries into its directory, and its clean-up at
-     * exit tries the directory before them, so every normal exit left the directory, empty; its
-     * marker now stays with it, and the next start removes both. On the old code the directory
-     * stayed, unmarked, for good.
+     * Without the cache ONNX Runtime copied its libraries into its own directory, and its
+     * clean-up at exit tried the directory before them, so every normal exit left the directory,
+     * empty (marked since session 31). Now they are copied into this run's own marked directory,
+     * loaded from there, and a normal exit leaves nothing. On the old code ONNX Runtime's
+     * directory and its marker stayed ("loaded from jar").
      */
     @Test
-    void aRunWithoutTheCacheLeavesItsDirectoryMarkedAndTheNextStartRemovesIt() throws Exception {
+    void aRunWithoutTheCacheLoadsFromItsOwnCopyAndLeavesNothing() throws Exception {
         Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
                 "POSIX locks as on Linux");
         Path tmp = Files.createDirectories(dir.resolve("tmp"));
-        runToTheEnd(tmp, "off");
-        List<String> left = names(tmp);
-        assertEquals(2, left.size(), "the directory ONNX Runtime's clean-up leaves, and its marker: " + left);
-        assertTrue(left.get(0).matches("onnxruntime-java[0-9]+"), left.toString());
-        assertEquals(left.get(0) + OrtTempDirectories.MARKER_SUFFIX, left.get(1));
-        try (Stream<Path> s = Files.list(tmp.resolve(left.get(0)))) {
-            assertEquals(0, s.count(), "its libraries were removed at exit");
+        String printed = runToTheEnd(tmp, "off");
+        assertTrue(printed.contains("loaded from " + tmp.resolve(OrtTempDirectories.RUN_PREFIX)), printed);
+        assertEquals(List.of(), names(tmp), "a normal exit leaves nothing");
+    }
+
+    /**
+     * A run A without the cache killed (SIGKILL) once its libraries are copied, before ONNX
+     * Runtime loads them: it leaves only its own directory, holding them, and its marker, and
+     * while A lives another run B leaves them alone; after the kill the next start C removes
+     * them. On the old code A copied nothing before ONNX Runtime's start (ONNX Runtime copied
+     * them into a directory it named there, which a kill during that start left unmarked, 24 MB
+     * for good): the first check fails, nothing in the temporary directory.
+     */
+    @Test
+    void aRunKilledOnceItsLibrariesAreCopiedLeavesOnlyAMarkedDirectoryThatTheNextStartRemoves()
+            throws Exception {
+        Assumptions.assumeTrue(System.getProperty("os.name").toLowerCase().contains("linux"),
+                "SIGKILL and POSIX locks as on Linux");
+        Path tmp = Files.createDirectories(dir.resolve("tmp"));
+        Process a = new ProcessBuilder(javaCommand(tmp, PrepareNativesMain.class, "off"))
+                .redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(a.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder printed = new StringBuilder();
+            String line;
+            while ((line = out.readLine()) != null && !line.startsWith("prepared ")) {
+                printed.append(line).append('\n');
+            }
+            assertTrue(a.isAlive(), printed.toString());
+            List<String> live = names(tmp);
+            assertEquals(2, live.size(), "A's directory and its marker: " + live + "; A said " + line);
+            String own = live.get(0);
+            assertTrue(own.matches(OrtTempDirectories.RUN_PREFIX + "[0-9]+"), live.toString());
+            assertEquals(own + OrtTempDirectories.MARKER_SUFFIX, live.get(1));
+            assertEquals("prepared " + tmp.resolve(own), line);
+            assertTrue(names(tmp.resolve(own)).contains(System.mapLibraryName("onnxruntime")),
+                    names(tmp.resolve(own)).toString());
+
+            runToTheEnd(tmp, "off");
+            assertEquals(live, names(tmp), "a live run's directory is left alone");
+
+            a.destroyForcibly();
+            assertTrue(a.waitFor(1, TimeUnit.MINUTES));
+            assertEquals(137, a.exitValue(), "killed by SIGKILL");
+            assertEquals(live, names(tmp), "kill -9 left them");
+
+            runToTheEnd(tmp, "off");
+            assertEquals(List.of(), names(tmp), "the next start removed the killed run's copy");
+        } finally {
+            a.destroyForcibly();
         }
-        runToTheEnd(tmp);
-        assertEquals(List.of(), names(tmp));
     }
 
     /**
@@ -168,5 +211,46 @@ class OrtTempDirectoriesTest {
         assertEquals(ownMarker, OrtTempDirectories.claim(own));
         assertTrue(Files.exists(ownMarker));
         assertThrows(IllegalArgumentException.class, () -> OrtTempDirectories.claim(tmp.resolve("elsewhere")));
+    }
+
+    /**
+     * This run's own copies ({@link OrtTempDirectories#ownedDirectory}) in the sweep: a copy
+     * whose marker no process holds goes with what it holds; a marker without its directory (a
+     * run killed before making it) goes; an old temporary marker goes, a young one stays; this
+     * JVM's copy and a directory without a marker stay. An abandoned copy goes at once, with its
+     * marker. With the sweep's old patterns (ONNX Runtime's names only) the dead copy stayed.
+     */
+    @Test
+    void runCopiesWhoseMarkersNoProcessHoldsAreRemoved() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("runs"));
+        String prefix = OrtTempDirectories.RUN_PREFIX;
+        Path dead = Files.createDirectories(tmp.resolve(prefix + "7"));
+        Files.writeString(dead.resolve("libonnxruntime.so"), "24 MB once");
+        Files.createFile(tmp.resolve(prefix + "7" + OrtTempDirectories.MARKER_SUFFIX));
+        Files.createFile(tmp.resolve(prefix + "8" + OrtTempDirectories.MARKER_SUFFIX));
+        Instant now = Instant.now();
+        Path oldTemp = Files.createFile(tmp.resolve("." + prefix + "9.synalign.tmp"));
+        Files.setLastModifiedTime(oldTemp, FileTime.from(now.minus(Duration.ofMinutes(11))));
+        Files.createFile(tmp.resolve("." + prefix + "10.synalign.tmp"));
+        Path unmarked = Files.createDirectories(tmp.resolve(prefix + "11"));
+        Path live = OrtTempDirectories.ownedDirectory(tmp);
+        String liveName = live.getFileName().toString();
+        assertTrue(liveName.matches(prefix + "[0-9]+") && Files.isDirectory(live), live.toString());
+        Files.writeString(live.resolve("libonnxruntime.so"), "in use");
+
+        List<Path> removed = OrtTempDirectories.sweep(tmp, now);
+        assertTrue(removed.contains(dead), removed.toString());
+        assertFalse(Files.exists(dead));
+        List<String> expected = new ArrayList<>(List.of("." + prefix + "10.synalign.tmp", prefix + "11",
+                liveName, liveName + OrtTempDirectories.MARKER_SUFFIX));
+        expected.sort(null);
+        assertEquals(expected, names(tmp));
+        assertTrue(Files.isDirectory(unmarked));
+        assertEquals("in use", Files.readString(live.resolve("libonnxruntime.so")));
+
+        OrtTempDirectories.abandon(live);
+        expected.remove(liveName);
+        expected.remove(liveName + OrtTempDirectories.MARKER_SUFFIX);
+        assertEquals(expected, names(tmp), "an abandoned copy goes with its marker");
     }
 }
