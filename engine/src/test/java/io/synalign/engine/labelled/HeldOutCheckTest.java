@@ -429,9 +429,10 @@ class HeldOutCheckTest {
                 null);
         assertEquals(0, r.checked());
         String why = r.labels().get(0).skipped();
-        assertTrue(why != null && why.startsWith("its 40000 synthetic rows (")
-                && why.endsWith(" MiB) would be read whole into the heap, more than half of what"
-                        + " is free; give the JVM more (-Xmx) to check them"), why);
+        // The size named is the rows' bytes: n x cols floats of 4 bytes, in MiB.
+        assertEquals(String.format(java.util.Locale.ROOT, "its 40000 synthetic rows (%.1f MiB)"
+                + " would be read whole into the heap, more than half of what is free; give the"
+                + " JVM more (-Xmx) to check them", 4.0 * n * cols / (1024 * 1024)), why);
         assertEquals(0, rows.reads, "no row was read");
     }
 

@@ -29,7 +29,7 @@ class InnerProductSearchTest {
         return AvailableBackends.names();
     }
 
-    private static FloatMatrix integers(int rows, int cols, Random r) {
+    static FloatMatrix integers(int rows, int cols, Random r) {
         float[] v = new float[rows * cols];
         for (int i = 0; i < v.length; i++) {
             v[i] = r.nextInt(7) - 3;
@@ -38,7 +38,7 @@ class InnerProductSearchTest {
     }
 
     /** Brute force: every eligible corpus row scored in double, best first, ties by lower row. */
-    private static int[] bruteForce(FloatMatrix q, int i, FloatMatrix c, int k, int[] skip) {
+    static int[] bruteForce(FloatMatrix q, int i, FloatMatrix c, int k, int[] skip) {
         List<Integer> rows = new ArrayList<>();
         double[] s = new double[c.rows()];
         for (int j = 0; j < c.rows(); j++) {
