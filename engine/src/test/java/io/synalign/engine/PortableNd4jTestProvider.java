@@ -1,13 +1,8 @@
 package io.synalign.engine;
 
-import io.synalign.kernels.FeatureOperator;
-import io.synalign.kernels.FloatMatrix;
-import io.synalign.kernels.FourierFeatures;
-import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.ForwardingKernelBackend;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelBackendProvider;
-import io.synalign.kernels.KernelOperator;
-import io.synalign.kernels.TilePlan;
 import io.synalign.kernels.nd4j.Nd4jBackend;
 import io.synalign.kernels.nd4j.Nd4jBackendProvider;
 import io.synalign.kernels.nd4j.Nd4jPath;
@@ -46,54 +41,20 @@ public final class PortableNd4jTestProvider implements KernelBackendProvider {
         return new Named(new Nd4jBackend(Nd4jPath.PORTABLE));
     }
 
-    /** The portable nd4j backend under this provider's name; everything else is delegated. */
-    private record Named(Nd4jBackend backend) implements KernelBackend {
+    /**
+     * The portable nd4j backend under this provider's name; every other call, the interface's
+     * default methods included, is the backend's ({@link ForwardingKernelBackend}), so a
+     * budget, storage or vector answer of nd4j's own is not replaced by the interface's default.
+     */
+    private static final class Named extends ForwardingKernelBackend {
+
+        Named(Nd4jBackend backend) {
+            super(backend);
+        }
 
         @Override
         public String name() {
             return NAME;
-        }
-
-        @Override
-        public String description() {
-            return backend.description();
-        }
-
-        @Override
-        public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
-            backend.squaredDistances(x, y, out);
-        }
-
-        @Override
-        public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
-            backend.rbfBlock(x, y, sigma, out);
-        }
-
-        @Override
-        public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
-            backend.randomFourierFeatures(x, map, out);
-        }
-
-        @Override
-        public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma,
-                TilePlan plan) {
-            return backend.rbfOperator(x, y, sigma, plan);
-        }
-
-        @Override
-        public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-            return backend.fourierFeatureOperator(x, map);
-        }
-
-        @Override
-        public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale,
-                double noise, int maxRank) {
-            return backend.gpVarianceTracker(x, lengthScale, noise, maxRank);
-        }
-
-        @Override
-        public void close() {
-            backend.close();
         }
     }
 }

@@ -169,9 +169,12 @@ class MutantBackendsTest {
         assertThrows(AssertionFailedError.class, () -> contract.copiesReadsWritesAndFills(7));
     }
 
-    /** The reference behind a wrapper that plants {@code defects}. */
-    private static final class Mutant implements KernelBackend {
-        private final ReferenceBackend reference = new ReferenceBackend();
+    /**
+     * The reference behind a wrapper that plants {@code defects}; what it does not override is
+     * the reference's ({@link ForwardingKernelBackend}), not the interface's default.
+     */
+    private static final class Mutant extends ForwardingKernelBackend {
+        private final KernelBackend reference = delegate();
         private final Set<Defect> defects;
         /** The rows of the open keepResident scope, or null. */
         private FloatMatrix resident;
@@ -179,6 +182,7 @@ class MutantBackendsTest {
         private int chunkQuestions;
 
         Mutant(Set<Defect> defects) {
+            super(new ReferenceBackend());
             this.defects = defects;
         }
 

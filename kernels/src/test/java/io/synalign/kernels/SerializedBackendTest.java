@@ -14,11 +14,17 @@ import org.junit.jupiter.api.Test;
 /** A backend that is not thread-safe, shared by threads through {@link SerializedBackend}. */
 class SerializedBackendTest {
 
-    /** The reference backend, declared not thread-safe, whose products count overlaps. */
-    static final class Exclusive implements KernelBackend {
-        final ReferenceBackend inner = new ReferenceBackend();
+    /**
+     * The reference backend, declared not thread-safe, whose products count overlaps; every
+     * other call is the reference's ({@link ForwardingKernelBackend}).
+     */
+    static final class Exclusive extends ForwardingKernelBackend {
         final AtomicInteger inFlight = new AtomicInteger();
         final AtomicInteger most = new AtomicInteger();
+
+        Exclusive() {
+            super(new ReferenceBackend());
+        }
 
         @Override
         public boolean threadSafe() {
@@ -36,24 +42,9 @@ class SerializedBackendTest {
         }
 
         @Override
-        public void squaredDistances(FloatMatrix x, FloatMatrix y, float[] out) {
-            inner.squaredDistances(x, y, out);
-        }
-
-        @Override
-        public void rbfBlock(FloatMatrix x, FloatMatrix y, double sigma, float[] out) {
-            inner.rbfBlock(x, y, sigma, out);
-        }
-
-        @Override
-        public void randomFourierFeatures(FloatMatrix x, FourierFeatures map, float[] out) {
-            inner.randomFourierFeatures(x, map, out);
-        }
-
-        @Override
         public KernelOperator rbfOperator(FloatMatrix x, FloatMatrix y, double sigma,
                 TilePlan plan) {
-            KernelOperator op = inner.rbfOperator(x, y, sigma, plan);
+            KernelOperator op = delegate().rbfOperator(x, y, sigma, plan);
             return new KernelOperator() {
                 @Override
                 public int rows() {
@@ -92,17 +83,6 @@ class SerializedBackendTest {
                 public void close() {
                 }
             };
-        }
-
-        @Override
-        public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
-            return inner.fourierFeatureOperator(x, map);
-        }
-
-        @Override
-        public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale,
-                double noise, int maxRank) {
-            return inner.gpVarianceTracker(x, lengthScale, noise, maxRank);
         }
 
         @Override

@@ -11,6 +11,7 @@ import io.synalign.kernels.RowSource;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.DoubleSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -104,8 +105,10 @@ public final class MmdWeightLearner {
      * pass, and state that plan (kept bytes, expected peak, passes) before they start; nystrom
      * reads only its landmark rows from the source beyond that. The other methods, and the exact
      * MMD^2 report (below {@value #EXACT_REPORT_MAX_ENTRIES} kernel entries), read the rows into
-     * one matrix, which must fit one Java array. The source checks its own values as it reads
-     * them.
+     * one matrix, which must fit one Java array; {@code auto} does so only once its plan has
+     * chosen exact or tiled, and then plans again with the resident row copies those methods
+     * share ({@link KernelBackend#keepResident}) open, as on a matrix, where the copies are made
+     * before the plan. The source checks its own values as it reads them.
      *
      * @param synthetic S, n rows (n below 2^31 - 8), same column count as R
      */
@@ -193,18 +196,40 @@ public final class MmdWeightLearner {
         // chunk by chunk (to build their features) and do not keep them.
         try (Residency rows = new Residency(!streams(config.method()) && synthetic != null,
                 synthetic, real)) {
-            // The close pairs' kernel value, for the plan's fp16 rule, drawn only if asked.
+            // The close pairs' kernel value, for the plan's fp16 rule, drawn only if asked (and
+            // once: a second plan below asks again).
             double bandwidth = sigma;
+            double[] close = {Double.NaN};
+            boolean[] drawn = {false};
+            DoubleSupplier closeKernel = () -> {
+                if (!drawn[0]) {
+                    close[0] = closeKernel(bandwidth, real, syntheticRows);
+                    drawn[0] = true;
+                }
+                return close[0];
+            };
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
-                    config.memoryBudgetBytes(), config.kernelStorage(),
-                    () -> closeKernel(bandwidth, real, syntheticRows));
+                    config.memoryBudgetBytes(), config.kernelStorage(), closeKernel);
             method = choice.method();
-            KernelStorage storage = choice.storage();
             if (streams(method)) {
                 rows.release();
             } else if (synthetic == null) {
+                // auto on a source (a named exact or tiled read S above), resolved to a method
+                // that keeps kernel operators: S is read whole now, its copies and R's are made
+                // as auto on a matrix makes them, and the plan is asked again so that it sees
+                // their memory, as it does there. Without the copies each of the fit's kernel
+                // operators kept its own upload of S on a device backend (cuda: two of S and
+                // one of R, none of them seen by the plan; helper fwd32).
                 synthetic = whole(syntheticRows, method);
+                rows.keep(synthetic, real);
+                choice = MethodSelector.choose(config.method(), n, backend,
+                        config.memoryBudgetBytes(), config.kernelStorage(), closeKernel);
+                method = choice.method();
+                if (streams(method)) {
+                    rows.release();
+                }
             }
+            KernelStorage storage = choice.storage();
             if (config.method() == AlignmentMethod.AUTO) {
                 LOG.info("method auto: using {} ({})", method.cliName(), choice.reason());
             } else if (method == AlignmentMethod.EXACT) {
@@ -295,14 +320,20 @@ public final class MmdWeightLearner {
 
         Residency(boolean keep, FloatMatrix syntheticRows, FloatMatrix realRows) {
             if (keep) {
-                synthetic = backend.keepResident(syntheticRows);
-                try {
-                    real = backend.keepResident(realRows);
-                } catch (RuntimeException e) {
-                    synthetic.close();
-                    throw e;
-                }
+                keep(syntheticRows, realRows);
             }
+        }
+
+        /** Opens the two copies (none may be open); a refused second closes the first. */
+        void keep(FloatMatrix syntheticRows, FloatMatrix realRows) {
+            KernelBackend.Residency s = backend.keepResident(syntheticRows);
+            try {
+                real = backend.keepResident(realRows);
+            } catch (RuntimeException e) {
+                s.close();
+                throw e;
+            }
+            synthetic = s;
         }
 
         void release() {

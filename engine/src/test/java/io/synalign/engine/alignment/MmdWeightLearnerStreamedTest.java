@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.synalign.engine.Bandwidth;
 import io.synalign.engine.ProgressListener;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.ForwardingKernelBackend;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.RowSource;
 import java.util.ArrayList;
@@ -153,8 +154,11 @@ class MmdWeightLearnerStreamedTest {
      * kernel operators (exact, tiled), whether S came as a matrix or as blocks, all closed by
      * the end; none for rff and nystrom, which stream S chunk by chunk; auto on a matrix makes
      * them before its plan (which sees their memory) and, when the plan chooses rff, releases
-     * them before the first feature is built; auto on a source makes none (S is not read whole
-     * before the plan has chosen a method that needs it so).
+     * them before the first feature is built; auto on a source makes them once its plan has
+     * chosen a kernel method (S is not read whole before that) and asks the plan again, so
+     * that, as on a matrix, the plan that stands saw them, and every kernel operator is built
+     * while both are open. Before helper fwd32 auto on a source made none (on cuda each kernel
+     * operator then kept its own upload of S, unplanned).
      */
     @Test
     void residentRowCopiesAreMadeForTheKernelMethodsOnly() {
@@ -172,6 +176,9 @@ class MmdWeightLearnerStreamedTest {
                                 + ", budget " + budget;
                         ClosingBackend account = ClosingBackend.counting("keepResident");
                         List<List<String>> openAtFeatures = new ArrayList<>();
+                        // "plan k" / "operator k": a plan's budget question or a kernel
+                        // operator's build, with k resident copies open at that moment.
+                        List<String> events = new ArrayList<>();
                         KernelBackend counted = account.wrap(backend);
                         KernelBackend observed = (KernelBackend) java.lang.reflect.Proxy
                                 .newProxyInstance(KernelBackend.class.getClassLoader(),
@@ -181,6 +188,13 @@ class MmdWeightLearnerStreamedTest {
                                                 openAtFeatures.add(account.stillOpen()
                                                         .stream().filter("Residency"::equals)
                                                         .toList());
+                                            }
+                                            long copies = account.stillOpen().stream()
+                                                    .filter("Residency"::equals).count();
+                                            if (m.getName().equals("residentBudgetBytes")) {
+                                                events.add("plan " + copies);
+                                            } else if (m.getName().equals("rbfOperator")) {
+                                                events.add("operator " + copies);
                                             }
                                             try {
                                                 return m.invoke(counted, args);
@@ -196,12 +210,27 @@ class MmdWeightLearnerStreamedTest {
                                 ? learner.fit(real, RowSource.ofBlocks(blocks(synthetic, 11)),
                                         ProgressListener.NONE)
                                 : learner.fit(real, synthetic, ProgressListener.NONE);
+                        boolean kernels = result.method() == AlignmentMethod.EXACT
+                                || result.method() == AlignmentMethod.TILED;
                         int expected = method == AlignmentMethod.EXACT
                                 || method == AlignmentMethod.TILED
-                                || method == AlignmentMethod.AUTO && !asBlocks ? 2 : 0;
+                                || method == AlignmentMethod.AUTO && (!asBlocks || kernels)
+                                ? 2 : 0;
                         assertEquals(expected, account.calls(), what + " (ran "
                                 + result.method() + "): resident copies made");
                         assertEquals(List.of(), account.stillOpen(), what + ": left open");
+                        if (kernels) {
+                            int first = events.indexOf(events.stream()
+                                    .filter(e -> e.startsWith("operator")).findFirst()
+                                    .orElseThrow());
+                            assertEquals("plan 2", events.subList(0, first).stream()
+                                    .filter(e -> e.startsWith("plan")).reduce((a, b) -> b)
+                                    .orElse("no plan"), what + ": the plan that stands did not"
+                                    + " see both copies: " + events);
+                            assertTrue(events.stream().filter(e -> e.startsWith("operator"))
+                                    .allMatch("operator 2"::equals), what + ": a kernel operator"
+                                    + " built without both copies open: " + events);
+                        }
                         if (method == AlignmentMethod.AUTO && budget == 1024) {
                             assertEquals(AlignmentMethod.RFF, result.method(), what);
                             assertTrue(!openAtFeatures.isEmpty() && openAtFeatures.stream()
@@ -212,6 +241,75 @@ class MmdWeightLearnerStreamedTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * A backend whose kept-K budget is the host's while no resident copy is open and 0 while
+     * one is (a device whose free memory the copies took): the planner's view of cuda, whose
+     * budget is the device's free memory at plan time, on the reference's arithmetic.
+     */
+    private static final class CopiesTakeTheBudget extends ForwardingKernelBackend {
+        int open;
+
+        CopiesTakeTheBudget(KernelBackend delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public long residentBudgetBytes(long hostBudgetBytes) {
+            return open > 0 ? 0 : delegate().residentBudgetBytes(hostBudgetBytes);
+        }
+
+        @Override
+        public Residency keepResident(FloatMatrix rows) {
+            Residency inner = delegate().keepResident(rows);
+            open++;
+            boolean[] closed = {false};
+            return () -> {
+                if (!closed[0]) {
+                    closed[0] = true;
+                    open--;
+                    inner.close();
+                }
+            };
+        }
+    }
+
+    /**
+     * Auto on a source plans as auto on a matrix: where K_SS fits until the row copies are
+     * made and not beside them, the matrix's plan (copies first) streams, and so does the
+     * source's second plan, asked with the copies open, which closes them before rff's first
+     * feature: the same method and weights bit for bit as the matrix, no copy left open. Before
+     * helper fwd32 the source's one plan, made without copies, kept K_SS (exact) where the
+     * matrix's fit ran rff.
+     */
+    @Test
+    void autoOnASourcePlansBesideItsRowCopiesAsOnAMatrix() {
+        System.setProperty("synalign.rff.chunkRows", "7");
+        FloatMatrix real = real();
+        FloatMatrix synthetic = synthetic();
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.AUTO)
+                .withFeatures(16).withSeed(7).withIterations(20, 1e-12)
+                .withBandwidth(Bandwidth.of(2.0));
+        try (KernelBackend reference = TestBackends.create("reference")) {
+            CopiesTakeTheBudget backend = new CopiesTakeTheBudget(reference);
+            MmdWeightLearner learner = new MmdWeightLearner(backend, config);
+            AlignmentResult whole = learner.fit(real, synthetic, ProgressListener.NONE);
+            assertEquals(AlignmentMethod.RFF, whole.method(), "the matrix's plan saw its copies");
+            assertEquals(0, backend.open, "matrix: copies left open");
+            AlignmentResult blocked = learner.fit(real, RowSource.ofBlocks(blocks(synthetic, 11)),
+                    ProgressListener.NONE);
+            assertEquals(whole.method(), blocked.method(), "the source's plan: "
+                    + blocked.method() + ", the matrix's: " + whole.method());
+            assertEquals(0, backend.open, "source: copies left open");
+            for (int i = 0; i < N; i++) {
+                assertEquals(whole.weights()[i], blocked.weights()[i], 0.0, "row " + i);
+            }
+            // Without the copies' effect both keep K_SS: the budget is what decided.
+            assertEquals(AlignmentMethod.EXACT, new MmdWeightLearner(reference, config)
+                    .fit(real, RowSource.ofBlocks(blocks(synthetic, 11)), ProgressListener.NONE)
+                    .method());
         }
     }
 

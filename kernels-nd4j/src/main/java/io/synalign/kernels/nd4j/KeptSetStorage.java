@@ -19,8 +19,13 @@ import org.bytedeco.javacpp.FloatPointer;
  * spare is freed before fresh storage is allocated, so the parent's sets never hold more than
  * one triangle between them and the spare: what the optimiser held before, one set at a time.
  * Between sets, and until the parent closes, the spare stays allocated (at most the largest
- * set's triangle, which was resident at that set's time anyway). Closing the parent
- * ({@link #close}) frees the spare; a set closed after its parent frees its own storage.
+ * set's triangle, which was resident at that set's time anyway), but not once a set is refused
+ * (a kept parent's over the budget) or tiled (a tiled parent's over the budget): the parent
+ * then frees it ({@link #releaseSpare}), since the optimiser goes on without a kept set (on all
+ * rows, or on a tiled set that allocates tiles of its own), for which the spare would hold up
+ * to the budget's worth of native memory doing nothing (helper fwd32; before, it stayed
+ * until the parent closed). A later set that fits pays its fresh pages again, once. Closing the
+ * parent ({@link #close}) frees the spare; a set closed after its parent frees its own storage.
  *
  * <p>Contents: a lent triangle holds whatever the last set left there; every build and gather
  * writes each entry of its own layout ({@link SymmetricPanels}: the triangle of its n, the first
@@ -90,6 +95,18 @@ final class KeptSetStorage {
             spare.close();
         }
         spare = storage;
+    }
+
+    /**
+     * Frees the spare, if any (its native memory goes back at once); storage given back later
+     * may become the spare again. For a parent whose next set is refused or tiled: no kept set
+     * follows to reuse it. O(1).
+     */
+    synchronized void releaseSpare() {
+        if (spare != null) {
+            spare.close();
+            spare = null;
+        }
     }
 
     /** Frees the spare; storage given back later is freed at once. Idempotent. */

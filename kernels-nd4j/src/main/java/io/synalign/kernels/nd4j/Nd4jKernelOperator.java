@@ -377,7 +377,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * kept K_SS ({@link Nd4jSymmetricKernelOperator#keptBytes}), fit {@code memoryBudgetBytes}:
      * this operator keeps nothing the planner counts (its tile and operands are scratch), so the
      * working set alone must fit. Otherwise tiled, with this operator's tile bytes: still
-     * {@code |I|^2 / n^2} of a full product and nothing kept. Either has the accuracy of its kind
+     * {@code |I|^2 / n^2} of a full product and nothing kept (the spare triangle of earlier
+     * kept sets is then freed: {@link KeptSetStorage#releaseSpare}). Either has the accuracy of its kind
      * (the class comments: a kept triangle's flat panels sum in runs of 128 columns and take w's
      * low part, a tiled block's in double), and its entries are recomputed from the rows, not
      * copied, so they may differ from this operator's in the last float bit (other GEMM blocks).
@@ -404,6 +405,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             return Nd4jSymmetricKernelOperator.keptWorkingSet(selected, sigma, lifetime, rows,
                     keptSets, memoryBudgetBytes);
         }
+        // Tiled: no kept set follows to reuse the spare, and this set allocates tiles of its
+        // own beside it; freed now rather than held until this operator closes.
+        keptSets.releaseSpare();
         return new Nd4jKernelOperator(selected, selected, sigma,
                 TilePlan.tiled(TilePlan.tileRowsFor(k, k, tileBytes)), lifetime);
     }

@@ -270,7 +270,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
     /**
      * The submatrix, kept like this one, when both fit the budget (else null: the caller goes
-     * on with this operator). Its entries are copied from this triangle (no kernel value is
+     * on with this operator, and the spare triangle of earlier sets is freed). Its entries are copied from this triangle (no kernel value is
      * recomputed), so its products are those of this operator restricted to the rows, up to the
      * order of float sums.
      *
@@ -285,6 +285,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         // budget leaves is freed by take, so the set's own size is what counts then.
         long left = memoryBudgetBytes - keptBytes(n);
         if (sets.bytesFor(floats, left) > left) {
+            // Refused: the optimiser goes on without a set (on this operator), so the spare
+            // would hold native memory for nothing until this operator closes.
+            sets.releaseSpare();
             return null;
         }
         FloatPointer storage;
