@@ -52,7 +52,10 @@ import org.slf4j.LoggerFactory;
  * temporary name, locked, then renamed into place, so no other run ever sees it unlocked while
  * its owner lives. Then it sweeps {@code java.io.tmpdir}: for each marker of another JVM whose
  * lock it can take, the owner is gone, so it removes the directory the marker names (the
- * directory itself, never a link, and what is inside it) and then the marker. A marker still
+ * directory itself, never a link, and what is inside it) and then the marker. Only where this
+ * process's user owns both the marker and the directory: in a shared {@code /tmp} a tree of
+ * another user's could be changed under the walk (a folder swapped for a link) so that a delete
+ * lands in this user's files; such entries are left to their owner. A marker still
  * locked is a live run's and is left alone; so is every {@code onnxruntime-java} directory
  * without a marker (another program's, or a run before this one's version): nothing of theirs
  * says whether they are in use. A temporary marker (a run killed in the microseconds between
