@@ -637,6 +637,26 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
             return allowedCpus == null ? -1 : allowedCpus.length;
         }
 
+        /**
+         * The allowed CPUs that are online (the affinity mask can name CPUs a VM could hot-add
+         * but has not); the allowed CPUs where the CPUs online are unknown or none of them is
+         * allowed (a reading between two changes); null when the affinity is unknown or empty.
+         */
+        int[] usableCpus() {
+            if (allowedCpus == null || allowedCpus.length == 0) {
+                return null;
+            }
+            if (onlineCpus == null) {
+                return allowedCpus;
+            }
+            java.util.BitSet on = new java.util.BitSet();
+            for (int cpu : onlineCpus) {
+                on.set(cpu);
+            }
+            int[] both = Arrays.stream(allowedCpus).filter(on::get).toArray();
+            return both.length == 0 ? allowedCpus : both;
+        }
+
         /** The physical cores among the CPUs the process may run on, or -1 when unknown. */
         int affinityCores() {
             return allowedCpus == null ? -1 : physicalCores(allowedCpus, sysCpu);
@@ -667,18 +687,22 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         if (configured > 0) {
             return configured;
         }
-        int affinity = cpus.affinityCpus();
-        if (affinity <= 0) {
+        int[] usable = cpus.usableCpus();
+        if (usable == null) {
             return 0;
         }
-        int online = cpus.onlineCpus() == null ? -1 : cpus.onlineCpus().length;
-        // The whole machine: unknown counts as whole, as before this rule knew the CPUs online.
-        boolean wholeMachine = online <= 0 || affinity >= online;
-        if (wholeMachine && cpus.jvmProcessors() >= affinity) {
+        // The whole machine: every CPU online is allowed; unknown CPUs online count as whole,
+        // as before this rule knew them. Compared as sets, not counts: on a VM whose kernel may
+        // hot-add CPUs the affinity mask can list CPUs that are not online (0-127 of 0-3 online),
+        // which a count would take for the whole machine even under taskset -c 0-1,4-127.
+        boolean wholeMachine = cpus.onlineCpus() == null || usable.length >= cpus.onlineCpus().length;
+        if (wholeMachine && cpus.jvmProcessors() >= usable.length) {
             return 0;
         }
-        int threads = Math.max(1, cpus.jvmProcessors());
-        int cores = cpus.affinityCores();
+        // Never more than the CPUs the threads may run on: the JVM's count can exceed them
+        // (-XX:ActiveProcessorCount) and the cores may be unknown.
+        int threads = Math.min(Math.max(1, cpus.jvmProcessors()), usable.length);
+        int cores = physicalCores(usable, cpus.sysCpu());
         return cores > 0 ? Math.min(threads, cores) : threads;
     }
 

@@ -13,7 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,7 +52,10 @@ import org.slf4j.LoggerFactory;
  * temporary name, locked, then renamed into place, so no other run ever sees it unlocked while
  * its owner lives. Then it sweeps {@code java.io.tmpdir}: for each marker of another JVM whose
  * lock it can take, the owner is gone, so it removes the directory the marker names (the
- * directory itself, never a link, and what is inside it) and then the marker. A marker still
+ * directory itself, never a link, and what is inside it) and then the marker. Only where this
+ * process's user owns both the marker and the directory: in a shared {@code /tmp} a tree of
+ * another user's could be changed under the walk (a folder swapped for a link) so that a delete
+ * lands in this user's files; such entries are left to their owner. A marker still
  * locked is a live run's and is left alone; so is every {@code onnxruntime-java} directory
  * without a marker (another program's, or a run before this one's version): nothing of theirs
  * says whether they are in use. A temporary marker (a run killed in the microseconds between
@@ -96,6 +103,12 @@ final class OrtTempDirectories {
      * process's locks on it.
      */
     private static final Set<Path> HELD = new HashSet<>();
+    /**
+     * The held markers' file keys (device and inode): a sweep of the same directory under
+     * another spelling ({@code java.io.tmpdir} changed, a link to it) would miss them in
+     * {@link #HELD}, open one, and its close would drop this JVM's lock.
+     */
+    private static final Set<Object> HELD_KEYS = new HashSet<>();
     private static final Map<Path, FileChannel> CHANNELS = new HashMap<>();
     /** Whether this JVM's ONNX Runtime directory is claimed, and whether it swept. */
     private static boolean claimed;
@@ -183,6 +196,10 @@ final class OrtTempDirectories {
         }
         HELD.add(marker.toAbsolutePath().normalize());
         CHANNELS.put(marker.toAbsolutePath().normalize(), channel);
+        Object heldKey = fileKey(marker);
+        if (heldKey != null) {
+            HELD_KEYS.add(heldKey);
+        }
         if (isEmpty(directory)) {
             marker.toFile().deleteOnExit();
         }
@@ -227,7 +244,10 @@ final class OrtTempDirectories {
             }
             Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE);
             moved = true;
-            Files.createDirectory(directory);
+            // Owner-only, as ONNX Runtime's own createTempDirectory made its copy: under a
+            // umask of 002 on a shared host the group could otherwise replace a library this
+            // JVM is about to load.
+            Files.createDirectory(directory, ownerOnly(tmp));
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(moved ? marker : temporary);
             if (channel != null) {
@@ -237,9 +257,57 @@ final class OrtTempDirectories {
         }
         HELD.add(marker.toAbsolutePath().normalize());
         CHANNELS.put(marker.toAbsolutePath().normalize(), channel);
+        Object heldKey = fileKey(marker);
+        if (heldKey != null) {
+            HELD_KEYS.add(heldKey);
+        }
         marker.toFile().deleteOnExit();
         directory.toFile().deleteOnExit();
         return directory;
+    }
+
+    /** rwx------ where the file system has POSIX permissions (not Windows), else nothing. */
+    private static FileAttribute<?>[] ownerOnly(Path dir) {
+        return dir.getFileSystem().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rwx------"))}
+                : new FileAttribute<?>[0];
+    }
+
+    /**
+     * Whether this process's user owns {@code p} itself (a link is not followed): on Linux by
+     * uid (that of {@code /proc/self}, which needs no passwd entry, as a container's user often
+     * lacks), elsewhere by the owner the file system reports against {@code user.name}. False
+     * when either is unknown, so that nothing is removed on a guess.
+     */
+    static boolean ownedByThisUser(Path p) {
+        try {
+            Object uid = thisUid();
+            if (uid != null) {
+                return uid.equals(Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS));
+            }
+            UserPrincipal me = p.getFileSystem().getUserPrincipalLookupService()
+                    .lookupPrincipalByName(System.getProperty("user.name"));
+            return me.equals(Files.getOwner(p, LinkOption.NOFOLLOW_LINKS));
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private static Object thisUid;
+    private static boolean thisUidRead;
+
+    /** This process's uid ({@code /proc/self}'s owner), or null off Linux. */
+    private static synchronized Object thisUid() {
+        if (!thisUidRead) {
+            thisUidRead = true;
+            try {
+                thisUid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            } catch (IOException | RuntimeException e) {
+                thisUid = null;
+            }
+        }
+        return thisUid;
     }
 
     /**
@@ -248,6 +316,7 @@ final class OrtTempDirectories {
      */
     static synchronized void abandon(Path directory) {
         Path marker = directory.resolveSibling(directory.getFileName() + MARKER_SUFFIX);
+        Object heldKey = fileKey(marker);
         deleteTree(directory);
         try {
             Files.deleteIfExists(marker);
@@ -256,6 +325,9 @@ final class OrtTempDirectories {
         }
         Path key = marker.toAbsolutePath().normalize();
         HELD.remove(key);
+        if (heldKey != null) {
+            HELD_KEYS.remove(heldKey);
+        }
         FileChannel channel = CHANNELS.remove(key);
         try {
             if (channel != null) {
@@ -263,6 +335,15 @@ final class OrtTempDirectories {
             }
         } catch (IOException e) {
             LOG.debug("could not close {}: {}", marker, e.toString());
+        }
+    }
+
+    /** {@code p}'s device and inode (a link not followed), or null where unknown. */
+    private static Object fileKey(Path p) {
+        try {
+            return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
@@ -319,6 +400,19 @@ final class OrtTempDirectories {
      */
     private static boolean removeIfOwnerGone(Path marker, Path directory) {
         if (!Files.isRegularFile(marker, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        Object key = fileKey(marker);
+        if (key != null && HELD_KEYS.contains(key)) {
+            return false; // this JVM's own, reached under another spelling of its directory
+        }
+        // Only this user's own: in a shared /tmp another user can make a marker no one locks
+        // beside a directory of their own, then, while the walk below is between listing and
+        // deleting, swap a folder in it for a link to this user's home, so that a delete of
+        // "dir/sub/.bashrc" would go through the link. A directory this user owns cannot be
+        // renamed by others in a sticky /tmp, and only this user writes in it (rwx------).
+        if (!ownedByThisUser(marker) || (Files.exists(directory, LinkOption.NOFOLLOW_LINKS)
+                && !ownedByThisUser(directory))) {
             return false;
         }
         // No CREATE: a marker another sweep removed since the listing is not made again.

@@ -154,6 +154,37 @@ class IntraOpThreadsTest {
     }
 
     /**
+     * Never more threads than the CPUs they may run on, even where the JVM's count is larger
+     * ({@code -XX:ActiveProcessorCount=8} under {@code taskset -c 0-1}) and the cores are
+     * unknown. The old rule gave the JVM's 8.
+     */
+    @Test
+    void neverMoreThreadsThanTheAllowedCpus(@TempDir Path dir) throws IOException {
+        assertEquals(2, threads(0, 8, "0-1", "0-3", dir.resolve("none")));
+        Path host = smt(dir.resolve("host"), 8);
+        assertEquals(2, threads(0, 8, "0-1", "0-7", host), "two cores of one thread each here");
+        for (int jvm = 0; jvm <= 16; jvm++) {
+            int t = threads(0, jvm, "3", "0-7", host);
+            assertEquals(1, t, "taskset -c 3, JVM count " + jvm);
+        }
+    }
+
+    /**
+     * An affinity mask that lists CPUs which are not online (a VM whose kernel may hot-add CPUs:
+     * {@code Cpus_allowed_list} 0-127 with 0-3 online) is the whole machine: ONNX Runtime's
+     * default, one pinned thread per core (here 2 cores of 2 threads). The old rule, comparing
+     * counts, saw the JVM's 4 below the mask's 128 as a quota, ran 4 unpinned threads (the cores
+     * of the offline CPUs unknown, so no cap): expected 0, was 4.
+     */
+    @Test
+    void allowedCpusThatAreNotOnlineDoNotNarrowTheMachine(@TempDir Path dir) throws IOException {
+        Path four = smt(dir.resolve("four"), 4);
+        assertEquals(0, threads(0, 4, "0-127", "0-3", four));
+        assertEquals(2, threads(0, 3, "0-127", "0-3", four), "a quota of 3: capped at the 2 cores");
+        assertEquals(1, threads(0, 2, "0,2,4-127", "0-3", four), "both threads of core 0, and offline CPUs");
+    }
+
+    /**
      * The encoder run by a child JVM under {@code taskset -c CPU} (one CPU this process may use)
      * on a machine with more CPUs online: every thread of that JVM, ONNX Runtime's included,
      * stays on that CPU, and the encoder chose 1 intra-op thread. On the old code ONNX Runtime's

@@ -253,4 +253,104 @@ class OrtTempDirectoriesTest {
         expected.remove(liveName + OrtTempDirectories.MARKER_SUFFIX);
         assertEquals(expected, names(tmp), "an abandoned copy goes with its marker");
     }
+
+    /**
+     * A run's own copy is owner-only (rwx------), as ONNX Runtime's own temporary directory was:
+     * under a umask of 002 a group member could replace the library before it loads. On the old
+     * code it took the umask (rwxr-xr-x under this build's 022; rwxrwxr-x under 002).
+     */
+    @Test
+    void aRunsOwnCopyIsOwnerOnly() throws Exception {
+        Path tmp = Files.createDirectories(dir.resolve("perm"));
+        Assumptions.assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"),
+                "POSIX permissions");
+        Path own = OrtTempDirectories.ownedDirectory(tmp);
+        try {
+            assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(own)), own.toString());
+        } finally {
+            OrtTempDirectories.abandon(own);
+        }
+    }
+
+    /**
+     * In a shared /tmp the sweep removes only this user's own: a directory or a marker of
+     * another user (here uid 65534) is left, so that no one can make this user's sweep walk a
+     * tree they control (and swap a folder in it for a link to this user's files between the
+     * listing and the deletes). This user's own dead copy beside them still goes. On the old
+     * code all three dead entries were removed. Needs root, to give files to another user.
+     */
+    @Test
+    void theSweepRemovesOnlyThisUsersOwnDirectoriesAndMarkers() throws Exception {
+        Assumptions.assumeTrue(Integer.valueOf(0).equals(uidOrNull(Path.of("/proc/self"))),
+                "root, to give files to another user");
+        Path tmp = Files.createDirectories(dir.resolve("shared"));
+        String prefix = OrtTempDirectories.RUN_PREFIX;
+        // Another user's ONNX Runtime directory beside a marker no one locks.
+        Path foreignDir = Files.createDirectories(tmp.resolve("onnxruntime-java5"));
+        Files.writeString(foreignDir.resolve("theirs"), "x");
+        Files.createFile(tmp.resolve("onnxruntime-java5" + OrtTempDirectories.MARKER_SUFFIX));
+        giveAway(foreignDir.resolve("theirs"));
+        giveAway(foreignDir);
+        // Another user's marker beside a directory of the name.
+        Path underForeignMarker = Files.createDirectories(tmp.resolve(prefix + "6"));
+        Files.writeString(underForeignMarker.resolve("libonnxruntime.so"), "y");
+        giveAway(Files.createFile(tmp.resolve(prefix + "6" + OrtTempDirectories.MARKER_SUFFIX)));
+        // This user's dead copy.
+        Path mine = Files.createDirectories(tmp.resolve(prefix + "7"));
+        Files.writeString(mine.resolve("libonnxruntime.so"), "z");
+        Files.createFile(tmp.resolve(prefix + "7" + OrtTempDirectories.MARKER_SUFFIX));
+
+        List<Path> removed = OrtTempDirectories.sweep(tmp, Instant.now());
+        assertEquals(List.of(mine), removed);
+        assertEquals(List.of("onnxruntime-java5", "onnxruntime-java5" + OrtTempDirectories.MARKER_SUFFIX,
+                prefix + "6", prefix + "6" + OrtTempDirectories.MARKER_SUFFIX), names(tmp));
+        assertEquals("x", Files.readString(foreignDir.resolve("theirs")));
+        assertEquals("y", Files.readString(underForeignMarker.resolve("libonnxruntime.so")));
+    }
+
+    private static Object uidOrNull(Path p) {
+        try {
+            return Files.getAttribute(p, "unix:uid");
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static void giveAway(Path p) throws Exception {
+        Files.setAttribute(p, "unix:uid", 65534, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /**
+     * A sweep that reaches this JVM's own marker under another spelling of its directory (here
+     * through a link; or {@code java.io.tmpdir} changed after the copy was made) leaves it, and
+     * this JVM still holds its lock as the kernel sees it ({@code /proc/locks}). On the old code
+     * the sweep opened the marker, found it locked in this JVM, and its close dropped the
+     * process's POSIX lock: the live copy was then any other run's to remove.
+     */
+    @Test
+    void aSweepThroughAnotherSpellingKeepsThisJvmsLock() throws Exception {
+        Path locks = Path.of("/proc/locks");
+        Assumptions.assumeTrue(Files.isReadable(locks), "Linux's table of locks");
+        Path real = Files.createDirectories(dir.resolve("real"));
+        Path link = Files.createSymbolicLink(dir.resolve("link"), real);
+        Path own = OrtTempDirectories.ownedDirectory(real);
+        try {
+            Path marker = real.resolve(own.getFileName() + OrtTempDirectories.MARKER_SUFFIX);
+            Object inode = Files.getAttribute(marker, "unix:ino");
+            String pid = Long.toString(ProcessHandle.current().pid());
+            java.util.function.Predicate<String> ours = l -> {
+                String[] f = l.trim().split("\\s+");
+                return f.length > 5 && f[1].equals("POSIX") && f[4].equals(pid)
+                        && f[5].endsWith(":" + inode);
+            };
+            assertTrue(Files.readAllLines(locks).stream().anyMatch(ours), "held before the sweep");
+            assertEquals(List.of(), OrtTempDirectories.sweep(link, Instant.now()));
+            assertTrue(Files.isDirectory(own));
+            assertTrue(Files.readAllLines(locks).stream().anyMatch(ours),
+                    "the lock on " + marker + " (inode " + inode + ") is still this process's");
+        } finally {
+            OrtTempDirectories.abandon(own);
+        }
+    }
 }
