@@ -251,6 +251,15 @@ class MmdWeightLearnerStreamedTest {
      */
     private static final class CopiesTakeTheBudget extends ForwardingKernelBackend {
         int open;
+        /** Copies open as each feature operator was built (review32e). */
+        final List<Integer> openAtFeatures = new ArrayList<>();
+
+        @Override
+        public io.synalign.kernels.FeatureOperator fourierFeatureOperator(FloatMatrix x,
+                io.synalign.kernels.FourierFeatures map) {
+            openAtFeatures.add(open);
+            return delegate().fourierFeatureOperator(x, map);
+        }
 
         CopiesTakeTheBudget(KernelBackend delegate) {
             super(delegate);
@@ -303,6 +312,11 @@ class MmdWeightLearnerStreamedTest {
             assertEquals(whole.method(), blocked.method(), "the source's plan: "
                     + blocked.method() + ", the matrix's: " + whole.method());
             assertEquals(0, backend.open, "source: copies left open");
+            // Closed before rff's first feature, not only at the fit's end (review32e: with
+            // the second plan's release removed the copies stayed open through the fit).
+            assertTrue(!backend.openAtFeatures.isEmpty() && backend.openAtFeatures.stream()
+                    .allMatch(k -> k == 0), "copies open as features were built: "
+                    + backend.openAtFeatures);
             for (int i = 0; i < N; i++) {
                 assertEquals(whole.weights()[i], blocked.weights()[i], 0.0, "row " + i);
             }
