@@ -106,9 +106,11 @@ public final class MmdWeightLearner {
      * reads only its landmark rows from the source beyond that. The other methods, and the exact
      * MMD^2 report (below {@value #EXACT_REPORT_MAX_ENTRIES} kernel entries), read the rows into
      * one matrix, which must fit one Java array; {@code auto} does so only once its plan has
-     * chosen exact or tiled, and then plans again with the resident row copies those methods
-     * share ({@link KernelBackend#keepResident}) open, as on a matrix, where the copies are made
-     * before the plan. The source checks its own values as it reads them.
+     * chosen exact or tiled, and only where the rows fit one array and half of the free heap
+     * ({@link #fitsTheHeap}; else it takes rff, which streams them), and then plans again with
+     * the resident row copies those methods share ({@link KernelBackend#keepResident}) open, as
+     * on a matrix, where the copies are made before the plan. The source checks its own values
+     * as it reads them.
      *
      * @param synthetic S, n rows (n below 2^31 - 8), same column count as R
      */
@@ -211,6 +213,16 @@ public final class MmdWeightLearner {
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
                     config.memoryBudgetBytes(), config.kernelStorage(), closeKernel);
             method = choice.method();
+            if (!streams(method) && synthetic == null && !readableWhole(syntheticRows)) {
+                // auto on a source whose K_SS fits the budget but whose rows do not fit the heap
+                // (or one Java array): the plan counted K_SS, not S, which exact and tiled need
+                // on the heap whole; reading it would end the fit in OutOfMemoryError (or refuse
+                // it, naming exact, which the user did not ask for) where rff streams it (issue
+                // 12: a source larger than the heap is never read whole). Only auto has that
+                // choice; a named exact or tiled read S above. Review32e.
+                choice = streamedInstead(choice, syntheticRows);
+                method = choice.method();
+            }
             if (streams(method)) {
                 rows.release();
             } else if (synthetic == null) {
@@ -324,13 +336,22 @@ public final class MmdWeightLearner {
             }
         }
 
-        /** Opens the two copies (none may be open); a refused second closes the first. */
+        /**
+         * Opens the two copies (none may be open); a refused second closes the first, whatever
+         * the refusal (an Error too: an OutOfMemoryError of R's staging, an assertion; before
+         * review32e only a RuntimeException did, and S's device copy stayed held until the
+         * backend closed).
+         */
         void keep(FloatMatrix syntheticRows, FloatMatrix realRows) {
             KernelBackend.Residency s = backend.keepResident(syntheticRows);
             try {
                 real = backend.keepResident(realRows);
-            } catch (RuntimeException e) {
-                s.close();
+            } catch (RuntimeException | Error e) {
+                try {
+                    s.close();
+                } catch (RuntimeException | Error suppressed) {
+                    e.addSuppressed(suppressed);
+                }
                 throw e;
             }
             synthetic = s;
@@ -355,6 +376,35 @@ public final class MmdWeightLearner {
     /** Whether the method streams S from its source (rff, nystrom) rather than needing it whole. */
     private static boolean streams(AlignmentMethod method) {
         return method == AlignmentMethod.RFF || method == AlignmentMethod.NYSTROM;
+    }
+
+    /**
+     * Whether a source's rows may be read into one matrix on the heap: within one Java array
+     * and within half of the free heap ({@link #fitsTheHeap}, the test the exact report and
+     * the held-out check read whole rows by, so that all three give up on the same rows).
+     */
+    private static boolean readableWhole(RowSource rows) {
+        long values = rows.rows() * (long) rows.cols();
+        return values <= Integer.MAX_VALUE - 8 && fitsTheHeap(Float.BYTES * values);
+    }
+
+    /**
+     * auto's plan when its kernel method would need a source whole that cannot be read so:
+     * rff, which streams it, with the first plan's reason and why it was not taken.
+     */
+    private static MethodSelector.Choice streamedInstead(MethodSelector.Choice kernel,
+            RowSource rows) {
+        long values = rows.rows() * (long) rows.cols();
+        String why = values > Integer.MAX_VALUE - 8
+                ? "more values than one Java array holds"
+                : "more than half of the heap that is free (" + MethodSelector.human(
+                        Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory()
+                                - Runtime.getRuntime().freeMemory())) + "; -Xmx gives more)";
+        return new MethodSelector.Choice(AlignmentMethod.RFF, kernel.storage(), kernel.reason()
+                + ", but " + kernel.method().cliName() + " needs the " + rows.rows() + " x "
+                + rows.cols() + " synthetic rows of " + rows.name() + " ("
+                + MethodSelector.human(Float.BYTES * values) + ") read whole into the heap, "
+                + why + ": rff streams them", kernel.residentBudgetBytes());
     }
 
     /**

@@ -251,6 +251,15 @@ class MmdWeightLearnerStreamedTest {
      */
     private static final class CopiesTakeTheBudget extends ForwardingKernelBackend {
         int open;
+        /** Copies open as each feature operator was built (review32e). */
+        final List<Integer> openAtFeatures = new ArrayList<>();
+
+        @Override
+        public io.synalign.kernels.FeatureOperator fourierFeatureOperator(FloatMatrix x,
+                io.synalign.kernels.FourierFeatures map) {
+            openAtFeatures.add(open);
+            return delegate().fourierFeatureOperator(x, map);
+        }
 
         CopiesTakeTheBudget(KernelBackend delegate) {
             super(delegate);
@@ -303,6 +312,11 @@ class MmdWeightLearnerStreamedTest {
             assertEquals(whole.method(), blocked.method(), "the source's plan: "
                     + blocked.method() + ", the matrix's: " + whole.method());
             assertEquals(0, backend.open, "source: copies left open");
+            // Closed before rff's first feature, not only at the fit's end (review32e: with
+            // the second plan's release removed the copies stayed open through the fit).
+            assertTrue(!backend.openAtFeatures.isEmpty() && backend.openAtFeatures.stream()
+                    .allMatch(k -> k == 0), "copies open as features were built: "
+                    + backend.openAtFeatures);
             for (int i = 0; i < N; i++) {
                 assertEquals(whole.weights()[i], blocked.weights()[i], 0.0, "row " + i);
             }
@@ -310,6 +324,161 @@ class MmdWeightLearnerStreamedTest {
             assertEquals(AlignmentMethod.EXACT, new MmdWeightLearner(reference, config)
                     .fit(real, RowSource.ofBlocks(blocks(synthetic, 11)), ProgressListener.NONE)
                     .method());
+        }
+    }
+
+    /** Thrown by {@link WideSource} at its first chunk read: streaming began, the test stops. */
+    private static final class StreamingBegan extends RuntimeException {
+        StreamingBegan() {
+            super("a chunk was read: the rows stream");
+        }
+    }
+
+    /**
+     * {@code rows} rows of {@code cols} columns that are never materialised: reading them whole
+     * throws (so a test can tell, and nothing of the heap is taken), a chunk read records itself
+     * and stops the fit ({@link StreamingBegan}).
+     */
+    private static final class WideSource implements RowSource {
+        final long rows;
+        final int cols;
+        volatile boolean readWhole;
+        volatile int chunkReads;
+
+        WideSource(long rows, int cols) {
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        @Override
+        public long rows() {
+            return rows;
+        }
+
+        @Override
+        public int cols() {
+            return cols;
+        }
+
+        @Override
+        public String name() {
+            return "wide.npy";
+        }
+
+        @Override
+        public void read(long start, int count, float[] out) {
+            chunkReads++;
+            throw new StreamingBegan();
+        }
+
+        @Override
+        public FloatMatrix toMatrix() {
+            readWhole = true;
+            throw new IllegalStateException("wide.npy read whole: " + rows + " x " + cols);
+        }
+    }
+
+    /**
+     * auto on a source whose K_SS fits the budget (1,000 rows: 3.8 MiB) but whose rows do not
+     * fit the heap: more than half of it (0.6 of the heap's maximum, within one Java array on
+     * a heap below 14 GiB), and more values than one array holds. The plan counted K_SS, not
+     * the rows, which exact needs whole on the heap; so auto takes rff, which streams them:
+     * its plan is announced (no features kept, so it streams every pass) and a chunk is read
+     * (the source then stops the fit), and the rows
+     * are never read whole. Before review32e auto read them whole after its plan chose exact:
+     * OutOfMemoryError for a real source (here the source's "read whole" error), and on the
+     * wide one an error naming method exact, which nobody asked for.
+     */
+    @Test
+    void autoOnASourceLargerThanTheHeapStreamsItInsteadOfReadingItWhole() {
+        // One-row chunks: a chunk of these rows is up to 8.6 MiB (a default chunk would be the
+        // whole source).
+        System.setProperty("synalign.rff.chunkRows", "1");
+        int n = 1000;
+        long heap = Runtime.getRuntime().maxMemory();
+        int overHalfTheHeap = (int) Math.min((Integer.MAX_VALUE - 8L) / n,
+                heap / 10 * 6 / Float.BYTES / n + 1);
+        int pastOneArray = (Integer.MAX_VALUE - 8) / n + 1;
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (int cols : new int[] {overHalfTheHeap, pastOneArray}) {
+                String what = n + " x " + cols + " rows, heap " + heap;
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(AlignmentMethod.AUTO).withFeatures(4)
+                        .withSeed(7).withBandwidth(Bandwidth.of(1.0))
+                        .withMemoryBudget(1L << 30)).withFeatureBudget(0);
+                WideSource source = new WideSource(n, cols);
+                List<String> plans = new ArrayList<>();
+                ProgressListener listener = new ProgressListener() {
+                    @Override
+                    public void onProgress(String stage, long done, long total, String detail) {
+                    }
+
+                    @Override
+                    public void onPlan(String plan) {
+                        plans.add(plan);
+                    }
+                };
+                RuntimeException stopped = assertThrows(RuntimeException.class,
+                        () -> learner.fit(FloatMatrix.zeros(2, cols), source, listener), what);
+                assertTrue(!source.readWhole, what + ": read whole (" + stopped + ")");
+                assertTrue(source.chunkReads > 0 && hasCause(stopped, StreamingBegan.class),
+                        what + ": the rows did not stream: " + stopped);
+                assertTrue(plans.size() == 1 && plans.get(0).startsWith("rff "),
+                        what + ": rff's plan announced: " + plans);
+            }
+        }
+    }
+
+    private static boolean hasCause(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A resident copy of R refused with an Error (an OutOfMemoryError of its staging) closes the
+     * copy of S already made, as a RuntimeException does: exact on a matrix (copies before the
+     * plan) and auto on a source (copies after its first plan). Before review32e only a
+     * RuntimeException closed it: S's copy stayed open ("1 copies left open").
+     */
+    @Test
+    void aResidentCopyOfRRefusedWithAnErrorClosesThatOfS() {
+        try (KernelBackend reference = TestBackends.create("reference")) {
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.AUTO}) {
+                int[] open = {0};
+                int[] made = {0};
+                KernelBackend backend = new ForwardingKernelBackend(reference) {
+                    @Override
+                    public Residency keepResident(FloatMatrix rows) {
+                        if (++made[0] == 2) {
+                            throw new OutOfMemoryError("injected: R's resident copy");
+                        }
+                        Residency inner = delegate().keepResident(rows);
+                        open[0]++;
+                        boolean[] closed = {false};
+                        return () -> {
+                            if (!closed[0]) {
+                                closed[0] = true;
+                                open[0]--;
+                                inner.close();
+                            }
+                        };
+                    }
+                };
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(method).withBandwidth(Bandwidth.of(2.0)));
+                OutOfMemoryError e = assertThrows(OutOfMemoryError.class,
+                        () -> learner.fit(real(), method == AlignmentMethod.AUTO
+                                ? RowSource.ofBlocks(blocks(synthetic(), 11))
+                                : RowSource.of(synthetic()), null), method.name());
+                assertEquals("injected: R's resident copy", e.getMessage());
+                assertEquals(2, made[0], method + ": copies asked for");
+                assertEquals(0, open[0], method + ": " + open[0] + " copies left open");
+            }
         }
     }
 
