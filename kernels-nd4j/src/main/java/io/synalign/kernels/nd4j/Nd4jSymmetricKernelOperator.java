@@ -49,7 +49,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code [256 v, 256 v + 256)} whose exponents are all above -1/4 is kept as
  * {@code g = k - 1} (its diagonal 0), so float32 keeps {@code 1 - k} to its own precision; which
  * cells are, one flag each ({@link #shifted}), is found as the build computes them. A product
- * then adds, in double after the float32 GEMVs, the cell's column weights to each of its rows and
+ * then adds, in double after the panels' sums, the cell's column weights to each of its rows and
  * the panel's row weights to each of its mirrored columns (past the diagonal block):
  * {@code O(n^2 / 8,192 + n)} additions. A submatrix's cell is shifted where every entry it
  * gathers comes from a shifted cell; other entries from shifted cells are stored as
@@ -70,12 +70,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * SGEMVs in runs of 128 columns plus one more for w's low part {@code fl(w - fl(w))} (helper
  * gemv28) 2.6e-12 at 10 x (fit 6.43e-9), but 2.4e-13 at 30 x, where the reference gains 2e-14
  * to 1.5e-13 an iteration: that fit stopped at 1.14 times the reference's MMD^2 on
- * {@code FlatKernelFitTest}'s set; sums in double move it by 2.5e-15 there and the fit reaches
- * the reference (0.999 times; helper flat32). Cost, in a shifted panel only: scalar double
- * arithmetic instead of SIMD float, about 1.2 times the runs of 128 single-threaded and up to
- * 1.6 times with two workers on the loaded build VM at n = 16,000, every cell shifted
- * (docs/PERFORMANCE.md, helper flat32). The other panels, and so every product at an ordinary
- * bandwidth, make exactly the SGEMV calls they made before, and give the same bits.
+ * {@code FlatKernelFitTest}'s set; sums in double moved it by 2.5e-15 there (gemv29's scratch
+ * build) and the fit now reaches the reference (0.999 times; helper flat32). Cost, in a shifted panel only: scalar double
+ * arithmetic instead of SIMD float, 1.3 to 1.8 times the runs of 128 at n = 16,000 with every
+ * cell shifted (medians, two workers, the loaded build VM); the 16,000-row exact fit took 1.25
+ * times as long at 30 x (the same 82 iterations) and 1.6 to 1.8 times at 10 x (500 iterations:
+ * products are most of it there; docs/PERFORMANCE.md, helper flat32). The other panels, and so
+ * every product at an ordinary bandwidth, make exactly the SGEMV calls they made before, and
+ * give the same bits.
  *
  * <p>Cancellation ({@link Cancellation}): the build asks for the calling thread's interrupt
  * before each block of rows, and a working set's gather before each panel, on whichever worker
@@ -724,34 +726,36 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      * an iteration than float32 sums of {@code g w} round (g about -5e-4, one sign): the panels'
      * earlier SGEMVs in runs of 128 columns plus w's low part (helper gemv28) moved the
      * objective by 2.4e-13 from one point to the next 1e-6 away, where the reference gains
-     * 2e-14 to 1.5e-13 an iteration, so the fit stopped at 1.22 times the reference's MMD^2;
-     * double sums move it by 2.5e-15 (docs/RELIABILITY.md, helpers gemv29 and flat32). The
-     * float g times the double w is exact to double's precision, so w needs no low part.
+     * 2e-14 to 1.5e-13 an iteration, so the fit stopped at 1.22 times the reference's MMD^2
+     * (1.14 times on {@code FlatKernelFitTest}'s set); sums in double moved it by 2.5e-15 in
+     * gemv29's scratch build, and the fit now reaches the reference (docs/RELIABILITY.md,
+     * helpers gemv29 and flat32). The float g times the double w is rounded once, in double,
+     * so w needs no low part.
      *
-     * <p>Cost: one read of the panel (from memory) and of its copy (from L1), and about
-     * {@code 2 h width} multiply-adds in scalar double, four rows' chains interleaved; at
-     * n = 16,000 with every cell shifted a product took about as long as the SGEMV runs it
-     * replaces (docs/PERFORMANCE.md, helper flat32).
+     * <p>Cost: one read of the panel (from memory, ahead of its use) and of its copy (from L1),
+     * and {@code 2 h width} multiplications and additions in scalar double, four rows' chains
+     * interleaved (Java 17 does not vectorise the float-to-double conversion): 1.3 to 1.8 times
+     * the SGEMV runs it replaced at n = 16,000 with every cell shifted (docs/PERFORMANCE.md,
+     * helper flat32).
      */
     private static float flatPanelProduct(float[] rows, FloatPointer panel, int start, int h,
             int width, double[] w, double[] ownSums, double[] mine) {
         FloatBuffer values = DistanceGemm.floats(panel, Math.multiplyExact(h, width));
         int f = FLAT_COLUMNS;
+        double[] sums = new double[FLAT_ROWS];
+        double[] rowWeights = new double[FLAT_ROWS];
         float touched = 0;
         for (int r0 = 0; r0 < h; r0 += FLAT_ROWS) {
             int k = Math.min(FLAT_ROWS, h - r0);
-            double w0 = w[start + r0];
-            double w1 = k > 1 ? w[start + r0 + 1] : 0;
-            double w2 = k > 2 ? w[start + r0 + 2] : 0;
-            double w3 = k > 3 ? w[start + r0 + 3] : 0;
+            Arrays.fill(rowWeights, 0.0);
+            for (int r = 0; r < k; r++) {
+                rowWeights[r] = w[start + r0 + r];
+            }
             if (k < FLAT_ROWS) {
                 Arrays.fill(rows, k * f, FLAT_ROWS * f, 0f);
             }
             copyRows(values, width, r0, k, 0, Math.min(f, width), rows);
-            double s0 = 0;
-            double s1 = 0;
-            double s2 = 0;
-            double s3 = 0;
+            Arrays.fill(sums, 0.0);
             for (int c0 = 0; c0 < width; c0 += f) {
                 int len = Math.min(f, width - c0);
                 // The chunk after this one: these rows' next columns, or the next rows' first.
@@ -760,57 +764,78 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
                 int nextRow = sameRows ? r0 : r0 + FLAT_ROWS;
                 int nextRows = Math.max(0, Math.min(FLAT_ROWS, h - nextRow));
                 int nextLength = nextRows > 0 ? Math.min(f, width - nextColumn) : 0;
-                int base = start + c0;
                 // Columns of the diagonal block (j < h): own sums only (the block is stored
                 // whole, its lower half mirrored from the upper); past it, both.
                 int mirrorFrom = Math.min(len, Math.max(0, h - c0));
-                for (int x = 0; x < mirrorFrom; x++) {
-                    double wc = w[base + x];
-                    s0 += rows[x] * wc;
-                    s1 += rows[f + x] * wc;
-                    s2 += rows[2 * f + x] * wc;
-                    s3 += rows[3 * f + x] * wc;
-                }
-                for (int xb = mirrorFrom; xb < len; xb += TOUCH_STRIDE) {
-                    // One float of each cache line of the next chunk's rows, read while this
-                    // chunk is summed, so that its memory latency overlaps the arithmetic; the
-                    // copy below then finds it in cache (measured: 0.65 against 0.95 ns a
-                    // value, single-threaded, from memory).
-                    if (xb < nextLength) {
-                        int at = nextRow * width + nextColumn + xb;
-                        for (int r = 0; r < nextRows; r++) {
-                            touched += values.get(at + r * width);
-                        }
-                    }
-                    int xe = Math.min(xb + TOUCH_STRIDE, len);
-                    for (int x = xb; x < xe; x++) {
-                        double wc = w[base + x];
-                        double g0 = rows[x];
-                        double g1 = rows[f + x];
-                        double g2 = rows[2 * f + x];
-                        double g3 = rows[3 * f + x];
-                        s0 += g0 * wc;
-                        s1 += g1 * wc;
-                        s2 += g2 * wc;
-                        s3 += g3 * wc;
-                        mine[base + x] += (g0 * w0 + g1 * w1) + (g2 * w2 + g3 * w3);
-                    }
-                }
+                touched += sumChunk(rows, mirrorFrom, len, w, start + c0, rowWeights, mine, sums,
+                        values, nextRow * width + nextColumn, nextRows, nextLength, width);
                 if (sameRows) {
                     copyRows(values, width, r0, k, nextColumn, nextLength, rows);
                 }
             }
-            ownSums[start + r0] = s0;
-            if (k > 1) {
-                ownSums[start + r0 + 1] = s1;
-            }
-            if (k > 2) {
-                ownSums[start + r0 + 2] = s2;
-            }
-            if (k > 3) {
-                ownSums[start + r0 + 3] = s3;
+            for (int r = 0; r < k; r++) {
+                ownSums[start + r0 + r] = sums[r];
             }
         }
+        return touched;
+    }
+
+    /**
+     * One chunk of {@link #flatPanelProduct}: {@value #FLAT_ROWS} rows of {@code len} columns in
+     * {@code rows} (row stride {@value #FLAT_COLUMNS}), the first at column {@code base} of K;
+     * each row's own sum continued in {@code sums}, the columns from {@code mirrorFrom} on also
+     * added to {@code mine} with the rows' weights {@code rowWeights}. While it sums it reads one
+     * float of each cache line of the next chunk ({@code aheadRows} rows of {@code aheadLength}
+     * floats from {@code ahead} in {@code values}, row stride {@code width}), so that their
+     * memory latency overlaps the arithmetic and the next copy finds them in cache; returns
+     * their sum, only so that the compiler keeps those reads. A method of its own so that the
+     * JIT compiles this loop whole, not only as an on-stack replacement inside the panel's loop
+     * (one process in two ran the product at half speed so).
+     */
+    private static float sumChunk(float[] rows, int mirrorFrom, int len, double[] w, int base,
+            double[] rowWeights, double[] mine, double[] sums, FloatBuffer values, int ahead,
+            int aheadRows, int aheadLength, int width) {
+        int f = FLAT_COLUMNS;
+        double w0 = rowWeights[0];
+        double w1 = rowWeights[1];
+        double w2 = rowWeights[2];
+        double w3 = rowWeights[3];
+        double s0 = sums[0];
+        double s1 = sums[1];
+        double s2 = sums[2];
+        double s3 = sums[3];
+        float touched = 0;
+        for (int x = 0; x < mirrorFrom; x++) {
+            double wc = w[base + x];
+            s0 += rows[x] * wc;
+            s1 += rows[f + x] * wc;
+            s2 += rows[2 * f + x] * wc;
+            s3 += rows[3 * f + x] * wc;
+        }
+        for (int xb = mirrorFrom; xb < len; xb += TOUCH_STRIDE) {
+            if (xb < aheadLength) {
+                for (int r = 0; r < aheadRows; r++) {
+                    touched += values.get(ahead + r * width + xb);
+                }
+            }
+            int xe = Math.min(xb + TOUCH_STRIDE, len);
+            for (int x = xb; x < xe; x++) {
+                double wc = w[base + x];
+                double g0 = rows[x];
+                double g1 = rows[f + x];
+                double g2 = rows[2 * f + x];
+                double g3 = rows[3 * f + x];
+                s0 += g0 * wc;
+                s1 += g1 * wc;
+                s2 += g2 * wc;
+                s3 += g3 * wc;
+                mine[base + x] += (g0 * w0 + g1 * w1) + (g2 * w2 + g3 * w3);
+            }
+        }
+        sums[0] = s0;
+        sums[1] = s1;
+        sums[2] = s2;
+        sums[3] = s3;
         return touched;
     }
 
