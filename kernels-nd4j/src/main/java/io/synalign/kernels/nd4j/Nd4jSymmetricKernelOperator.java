@@ -70,8 +70,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * SGEMVs in runs of 128 columns plus one more for w's low part {@code fl(w - fl(w))} (helper
  * gemv28) 2.6e-12 at 10 x (fit 6.43e-9), but 2.4e-13 at 30 x, where the reference gains 2e-14
  * to 1.5e-13 an iteration: that fit stopped at 1.14 times the reference's MMD^2 on
- * {@code FlatKernelFitTest}'s set; sums in double moved it by 2.5e-15 there (gemv29's scratch
- * build) and the fit now reaches the reference (0.999 times; helper flat32). Cost, in a shifted panel only: scalar double
+ * {@code FlatKernelFitTest}'s set; this pass moves it by 2.5e-15 there (FlatNoise, 30 x) and
+ * the fit now reaches the reference (0.999 times; helper flat32). Cost, in a shifted panel only: scalar double
  * arithmetic instead of SIMD float, 1.3 to 1.8 times the runs of 128 at n = 16,000 with every
  * cell shifted (medians, two workers, the loaded build VM); the 16,000-row exact fit took 1.25
  * times as long at 30 x (the same 82 iterations) and 1.6 to 1.8 times at 10 x (500 iterations:
@@ -727,9 +727,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      * earlier SGEMVs in runs of 128 columns plus w's low part (helper gemv28) moved the
      * objective by 2.4e-13 from one point to the next 1e-6 away, where the reference gains
      * 2e-14 to 1.5e-13 an iteration, so the fit stopped at 1.22 times the reference's MMD^2
-     * (1.14 times on {@code FlatKernelFitTest}'s set); sums in double moved it by 2.5e-15 in
-     * gemv29's scratch build, and the fit now reaches the reference (docs/RELIABILITY.md,
-     * helpers gemv29 and flat32). The float g times the double w is rounded once, in double,
+     * (1.14 times on {@code FlatKernelFitTest}'s set); this pass moves it by 2.5e-15
+     * (benchmarks/accuracy/FlatNoise.java), and the fit now reaches the reference
+     * (docs/RELIABILITY.md, helpers gemv29 and flat32). The float g times the double w is rounded once, in double,
      * so w needs no low part.
      *
      * <p>Cost: one read of the panel (from memory, ahead of its use) and of its copy (from L1),
