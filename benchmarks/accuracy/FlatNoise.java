@@ -14,7 +14,8 @@ import java.util.*;
  * rounding (nd4j's K read column by column: a product with e_j is exact), w's rounding to float
  * ({@code (K~ - 1 1^T)(fl(w) - w)}) and the GEMV sums (the rest), and prints each one's r.m.s.
  * change from point to point: what the optimiser sees as noise (the split models w rounded once
- * to float, as before gemv28; since, with w's low part multiplied too, read the total). Then the fixed errors of the
+ * to float, as before gemv28; since, with w's low part multiplied too, and since helper flat32,
+ * whose flat panels sum the double w in double, read the total). Then the fixed errors of the
  * linear term and the constant, and the tiled K_SS's noise (tiles of 256 rows, and the fit's
  * tiles of 32 MiB). O(n^2) memory in double (n = 1,500:
  * 36 MB twice).

@@ -82,8 +82,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * side in double too. Measured on docs/RELIABILITY.md's 1,500 x 500 x 32 rows (the fit's
  * plan, blocks of about 530 columns): the float32 share of {@code w^T K w} moved by 8.6e-12
  * r.m.s. from one point to the next 1e-6 away at 10 x the median, now 1.4e-15 (the kept
- * triangle's runs of 128 columns and w's low part, gemv28's mend, gave 2.6e-12 here and leave
- * 2.4e-13 at 30 x, where the reference gains 2e-14 an iteration); the tiled fit stopped at 2.9
+ * triangle's runs of 128 columns and w's low part, gemv28's mend, gave 2.6e-12 here and left
+ * 2.4e-13 at 30 x, where the reference gains 2e-14 an iteration; its shifted panels now sum in
+ * double too, helper flat32); the tiled fit stopped at 2.9
  * times the float64 reference's MMD^2 at 10 x and 1.25 times at 30 x, and now matches the
  * reference's tiled fit at both (within 4e-4). Cost, in such blocks only: one pass over the
  * block in Java (four accumulators) instead of an SGEMV, beside the block's GEMM of
@@ -378,9 +379,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * this operator keeps nothing the planner counts (its tile and operands are scratch), so the
      * working set alone must fit. Otherwise tiled, with this operator's tile bytes: still
      * {@code |I|^2 / n^2} of a full product and nothing kept (the spare triangle of earlier
-     * kept sets is then freed: {@link KeptSetStorage#releaseSpare}). Either has the accuracy of its kind
-     * (the class comments: a kept triangle's flat panels sum in runs of 128 columns and take w's
-     * low part, a tiled block's in double), and its entries are recomputed from the rows, not
+     * kept sets is then freed: {@link KeptSetStorage#releaseSpare}). Either has the accuracy of
+     * its kind (the class comments: a kept triangle's flat panels and a tiled block's with a
+     * shifted piece sum in double against the double w), and its entries are recomputed from the
+     * rows, not
      * copied, so they may differ from this operator's in the last float bit (other GEMM blocks).
      * A kept set's triangle is the last closed set's where that holds it within the budget
      * ({@link KeptSetStorage}; the optimiser closes one set before it gathers the next, so they
