@@ -382,8 +382,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
      * kept sets is then freed: {@link KeptSetStorage#releaseSpare}). Either has the accuracy of
      * its kind (the class comments: a kept triangle's flat panels and a tiled block's with a
      * shifted piece sum in double against the double w), and its entries are recomputed from the
-     * rows, not
-     * copied, so they may differ from this operator's in the last float bit (other GEMM blocks).
+     * rows, not copied, so they may differ from this operator's in the last float bit (other GEMM
+     * blocks).
      * A kept set's triangle is the last closed set's where that holds it within the budget
      * ({@link KeptSetStorage}; the optimiser closes one set before it gathers the next, so they
      * never hold two between them), else fresh; either way each entry is written before it is
