@@ -125,12 +125,16 @@ final class DataFrames {
                 // refuses), or names that differ in case only (Spark's columns ignore case).
                 throw duplicateColumn(spark, what, option, path, e);
             }
-            if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)
-                    && !notTheInput(e)) {
-                // Schema inference reads the files: what fails here is the input, unless the
-                // job itself could not ship its tasks or records (notTheInput).
-                throw new IllegalArgumentException(what + ": cannot be read as "
-                        + (f.equals("json") ? "JSON Lines" : f) + ": " + rootMessage(e), e);
+            if (option != null && !(e instanceof org.apache.spark.sql.AnalysisException)) {
+                // Schema inference reads the files, but a failure there is the input's only
+                // when it says so (inputsFault): a cancelled stage, a lost executor or the
+                // job's own serialization is no reason to send the user to a good file.
+                if (inputsFault(e)) {
+                    throw new IllegalArgumentException(what + ": cannot be read as "
+                            + (f.equals("json") ? "JSON Lines" : f) + ": " + rootMessage(e), e);
+                }
+                throw new JobErrors.NotTheInput(what + ": reading it failed, and not for"
+                        + " anything in it: " + rootMessage(e), e);
             }
             throw e;
         }
@@ -191,20 +195,77 @@ final class DataFrames {
     }
 
     /**
-     * Whether {@code e}, thrown while Spark inferred an input's schema, is the job's own failure
-     * rather than the input's: a task or record that could not be serialized (Java's
-     * {@link java.io.NotSerializableException}, Spark's "Task not serializable", any Kryo
-     * failure) or a JVM error. Such a failure was reported as "cannot be read as JSON Lines"
-     * with exit 2, which sent the user to a good input file (helper review31: Kryo 4 and Java
-     * records); it now goes on to the job's report of an unexpected failure, exit 1.
+     * Spark's error conditions that name a fault of the file read: every
+     * {@code FAILED_READ_FILE} but {@code NO_HINT} (which wraps whatever reading threw, and is
+     * judged by its cause), malformed records, a path that does not exist, a schema that
+     * cannot be inferred. {@code SparkThrowable.getCondition()}; Spark 4.1.3's
+     * {@code error-conditions.json}.
      */
-    static boolean notTheInput(Throwable e) {
+    private static final Set<String> INPUT_CONDITIONS = Set.of(
+            "FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER", "FAILED_READ_FILE.FILE_NOT_EXIST",
+            "FAILED_READ_FILE.PARQUET_COLUMN_DATA_TYPE_MISMATCH",
+            "FAILED_READ_FILE.UNSUPPORTED_FILE_SYSTEM", "PATH_NOT_FOUND", "UNABLE_TO_INFER_SCHEMA",
+            "MALFORMED_CHARACTER_CODING", "CANNOT_PARSE_JSON_FIELD", "INVALID_JSON_ROOT_FIELD");
+
+    /**
+     * Hadoop's codecs: an {@link java.io.IOException} they throw themselves is about the bytes
+     * they decode ("not a gzip file", "gzip stream CRC failure" from
+     * {@code BuiltInGzipDecompressor}); the storage's failures come from the stream below them.
+     */
+    private static final String COMPRESSION = "org.apache.hadoop.io.compress.";
+
+    /** Whether {@code t} was thrown by code of the package {@code prefix} (its top frame). */
+    private static boolean thrownBy(Throwable t, String prefix) {
+        StackTraceElement[] frames = t.getStackTrace();
+        return frames.length > 0 && frames[0].getClassName().startsWith(prefix);
+    }
+
+    /**
+     * Whether {@code e}, thrown while Spark inferred an input's schema, is evidently the
+     * input's fault (exit 2, "cannot be read as ..."): some link of its cause chain is
+     * <ul>
+     *   <li>a file that does not exist or may not be read: {@link java.io.FileNotFoundException},
+     *       NIO's {@code NoSuchFileException} and {@code AccessDeniedException}, Hadoop's
+     *       {@code AccessControlException};</li>
+     *   <li>bytes that are not what the format says: Jackson's {@code JsonProcessingException},
+     *       a {@link java.nio.charset.CharacterCodingException}, Parquet's decoding and record
+     *       exceptions, Hadoop's {@code ChecksumException};</li>
+     *   <li>a compressed file that is not gzip or is cut short: a
+     *       {@link java.util.zip.ZipException} or {@link java.util.zip.DataFormatException}, an
+     *       {@link java.io.IOException} thrown by Hadoop's codecs ({@link #COMPRESSION}), an
+     *       {@link java.io.EOFException};</li>
+     *   <li>one of Spark's conditions in {@link #INPUT_CONDITIONS}.</li>
+     * </ul>
+     * Anything else (a cancelled job or stage, a lost executor, a task or record the job could
+     * not serialize, a JVM error, an I/O failure of the storage rather than of the file's bytes)
+     * is not: the job reports it as its own failure, exit 1, its cause named. Before, the rule
+     * was negative (every failure but serialization and JVM errors was the input's), so a lost
+     * executor or a cancelled stage during schema inference sent the user to a good input
+     * file. O(chain length).
+     */
+    static boolean inputsFault(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof java.io.NotSerializableException
-                    || c instanceof java.io.InvalidClassException
-                    || c instanceof Error
-                    || c.getClass().getName().startsWith("com.esotericsoftware.kryo.")
-                    || String.valueOf(c.getMessage()).contains("Task not serializable")) {
+            if (c instanceof org.apache.spark.SparkThrowable s
+                    && s.getCondition() != null && (INPUT_CONDITIONS.contains(s.getCondition())
+                            || s.getCondition().startsWith("MALFORMED_RECORD_IN_PARSING"))) {
+                return true;
+            }
+            if (c instanceof java.io.FileNotFoundException
+                    || c instanceof java.nio.file.NoSuchFileException
+                    || c instanceof java.nio.file.AccessDeniedException
+                    || c instanceof java.nio.charset.CharacterCodingException
+                    || c instanceof java.util.zip.ZipException
+                    || c instanceof java.io.EOFException
+                    || c instanceof com.fasterxml.jackson.core.JsonProcessingException
+                    || c instanceof org.apache.hadoop.fs.ChecksumException
+                    || c instanceof org.apache.hadoop.security.AccessControlException) {
+                return true;
+            }
+            String type = c.getClass().getName();
+            if (type.equals("org.apache.parquet.io.ParquetDecodingException")
+                    || type.equals("org.apache.parquet.io.InvalidRecordException")
+                    || c instanceof java.util.zip.DataFormatException
+                    || c instanceof java.io.IOException && thrownBy(c, COMPRESSION)) {
                 return true;
             }
         }

@@ -2,15 +2,19 @@ package io.synalign.spark;
 
 import com.esotericsoftware.kryo.DefaultSerializer;
 import com.esotericsoftware.kryo.Kryo;
+import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import java.io.InvalidObjectException;
 import java.io.ObjectInputStream;
 import java.io.Serializable;
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -25,6 +29,8 @@ import org.apache.spark.TaskContext;
 import org.apache.spark.serializer.Serializer;
 import org.apache.spark.serializer.SerializerInstance;
 import org.apache.spark.storage.RDDBlockId;
+import org.apache.spark.util.KnownSizeEstimation;
+import org.apache.spark.util.SizeEstimator;
 import org.apache.spark.util.TaskCompletionListener;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,9 +60,10 @@ import scala.reflect.ClassTag$;
  *       executor that holds it. Neither happens while a task reads the partition (Spark takes
  *       the block's write lock first). A rebuilt partition therefore starts from a budget that
  *       no longer counts the evicted one, and keeps as much as it did.</li>
- *   <li>Not cached (the memory store had no room for it, or the RDD is not persisted): nothing
- *       else holds it once its task ends, so a listener on that task closes it then, whether
- *       the task succeeded or failed.</li>
+ *   <li>Not cached (the memory store had no room for it, or the RDD is not persisted; or the
+ *       store holds another copy, on disk, serialized, or another task's): nothing else holds
+ *       it once its task ends, so a listener on that task closes it then, whether the task
+ *       succeeded or failed ({@link #closeUnlessCached}).</li>
  *   <li>A build that fails closes what it had built.</li>
  * </ul>
  * Before this, an evicted or uncached partition's operators were left to the garbage collector
@@ -89,8 +96,9 @@ import scala.reflect.ClassTag$;
  * {@code SizeEstimator}, which walks every object the partition reaches and counts each once per
  * partition. So a partition holds only what is its own: its blocks' rows (4 n_b d bytes each),
  * its kept operators (their Java objects; on the reference backend Phi itself, in double, which
- * is heap; an nd4j operator holds its label's map, d x D floats, to reload from, and is charged
- * it) and a few objects of bookkeeping per block. The
+ * is heap; an nd4j operator also holds its label's map, d x D floats, to reload from, which is
+ * the executor's and is not charged: {@link #estimatedSize}) and a few objects of bookkeeping
+ * per block. The
  * per-label feature maps and the kernel backend are passed to each product instead of being held
  * here: the maps' cache of drawn maps (up to {@link FeatureMaps#CACHE_BYTES}) is one per executor
  * and shared by all its partitions, and Spark charged it to every partition again (measured: a
@@ -103,7 +111,7 @@ import scala.reflect.ClassTag$;
  * evict partitions to make room the heap never needed.
  */
 @DefaultSerializer(FeatureChunks.KryoForm.class)
-final class FeatureChunks implements AutoCloseable, Serializable {
+final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstimation {
 
     /** Never written itself: {@link #writeReplace} writes {@link Served}. */
     private static final long serialVersionUID = 1L;
@@ -145,12 +153,25 @@ final class FeatureChunks implements AutoCloseable, Serializable {
     private final List<Chunk> chunks;
     /** Spark's name of the cached partition ({@code rdd_R_P}), for the log and the listener. */
     private final String name;
+    /**
+     * The feature maps the kept operators were built with, each once, weakly: an operator may
+     * hold its map (nd4j's, to reload from) or not (the reference's); either way the map is the
+     * executor's, shared, and {@link #estimatedSize} leaves it out. Weak so that a partition
+     * whose operators do not hold their maps does not keep them alive either.
+     */
+    private final List<WeakReference<FourierFeatures>> builtWith;
     /** Guarded by this: the memory store and a task listener may close from two threads. */
     private boolean closed;
 
     private FeatureChunks(List<Chunk> chunks, String name) {
+        this(chunks, name, List.of());
+    }
+
+    private FeatureChunks(List<Chunk> chunks, String name,
+            List<WeakReference<FourierFeatures>> builtWith) {
         this.chunks = chunks;
         this.name = name;
+        this.builtWith = builtWith;
     }
 
     /**
@@ -176,6 +197,7 @@ final class FeatureChunks implements AutoCloseable, Serializable {
     private static FeatureChunks build(Iterator<Tuple2<Long, IndexedRow>> rows, RowBlocks grid,
             FeatureMaps maps, KernelBackend backend, String name) {
         List<Chunk> out = new ArrayList<>();
+        List<WeakReference<FourierFeatures>> builtWith = new ArrayList<>();
         try {
             for (Map.Entry<Long, List<IndexedRow>> e : byBlock(rows).entrySet()) {
                 int label = RowBlocks.label(e.getKey());
@@ -185,8 +207,9 @@ final class FeatureChunks implements AutoCloseable, Serializable {
                 long bytes = 4L * m.rows() * maps.features();
                 if (ExecutorFeatureBudget.reserve(bytes, backend)) {
                     FeatureOperator op;
+                    FourierFeatures map = maps.map(label);
                     try {
-                        op = backend.fourierFeatureOperator(m, maps.map(label));
+                        op = backend.fourierFeatureOperator(m, map);
                     } catch (RuntimeException | Error ex) {
                         // Errors too (an OutOfMemoryError for the n_b x D features): the bytes
                         // reserved above would otherwise stay counted for good (review30).
@@ -195,6 +218,9 @@ final class FeatureChunks implements AutoCloseable, Serializable {
                     }
                     // The rows too: a kept block serializes to them (see the class comment).
                     out.add(new Chunk(label, index, start, op, bytes, m));
+                    if (builtWith.stream().noneMatch(r -> r.get() == map)) {
+                        builtWith.add(new WeakReference<>(map));
+                    }
                 } else {
                     out.add(new Chunk(label, index, start, null, 0, m));
                 }
@@ -203,19 +229,65 @@ final class FeatureChunks implements AutoCloseable, Serializable {
             new FeatureChunks(out, name).close();
             throw ex;
         }
-        return new FeatureChunks(out, name);
+        return new FeatureChunks(out, name, List.copyOf(builtWith));
     }
 
     /**
-     * At the end of the task that built this partition: closes it unless the executor's block
-     * manager holds the block (then the memory store closes it when it removes it). Spark puts
-     * a {@code MEMORY_ONLY} partition into the store before the task reads it, so by the end
-     * of the task the block is there or it never will be. {@code BlockManager} is Spark's
-     * internal API (public in the bytecode); the test of an uncached partition checks it.
+     * What Spark's memory store charges this partition: {@code SizeEstimator} asks an object
+     * that is a {@link KnownSizeEstimation} for its size instead of walking it. The answer is
+     * its walk (rows, operators, bookkeeping) less the feature maps its kept operators were
+     * built with: {@code estimate(name, chunks, maps) - estimate(maps)}, each walk counting an
+     * object once, so a map an operator holds is taken out exactly and one it does not hold
+     * (added, then taken out) changes nothing; the two walks' arrays differ by a few words.
+     * Before, an nd4j kept operator's map (d x D floats, 1.5 MB at d = 384, D = 1,024; it keeps
+     * it to reload from) was charged to every partition holding a block of that label, though
+     * the executor holds one per label, shared with its other partitions and the maps' cache:
+     * a partition of 100 rows of two labels (153,600 bytes of rows) was put at 3,364,960 bytes,
+     * now 210,968 (measured in a fresh JVM), so partitions were evicted, or not cached, far
+     * earlier than their size warranted (sparksize30). The maps stay real memory while the
+     * operators live, bounded by one per label an executor holds blocks of. Still in the walk,
+     * and not the partition's either: an nd4j operator's JavaCPP pointers reach JavaCPP's list
+     * of every live native allocation of the JVM (88 bytes each; docs/RELIABILITY.md, helper
+     * spark32). {@code KnownSizeEstimation} is Spark's internal trait (public in the bytecode,
+     * as {@code BlockManager}). O(objects reached), as the walk was; Spark asks once or twice
+     * while it stores the partition.
      */
-    private void closeUnlessCached(RDDBlockId block) {
+    @Override
+    public long estimatedSize() {
+        List<FourierFeatures> maps = new ArrayList<>(builtWith.size());
+        for (WeakReference<FourierFeatures> r : builtWith) {
+            FourierFeatures map = r.get();
+            if (map != null) {
+                maps.add(map);
+            }
+        }
+        Object[] shared = maps.toArray();
+        Object[] all = new Object[shared.length + 2];
+        all[0] = name;
+        all[1] = chunks;
+        System.arraycopy(shared, 0, all, 2, shared.length);
+        return SizeEstimator.estimate(all) - SizeEstimator.estimate(shared);
+    }
+
+    /**
+     * At the end of the task that built this partition: closes it unless this executor's
+     * memory store holds this very object as the block (then the store closes it when it
+     * removes it). Spark puts a {@code MEMORY_ONLY} partition into the store before the task
+     * reads it, so by the end of the task it is there or it never will be.
+     *
+     * <p>The check is by identity, on the memory store of this task's {@code SparkEnv} (the
+     * executor's own block manager). Before, it asked {@code BlockManager.getStatus}, local too,
+     * but true for any copy of the block: a block stored on disk ({@code DISK_ONLY}, or
+     * {@code MEMORY_AND_DISK} once memory is short), serialized in memory, or cached by another
+     * task of the same partition (a stage's retry beside its zombie attempt, a speculative copy
+     * in local mode) while this task's put had failed. In each case this task's object, which
+     * nobody else holds, stayed open with its kept bytes counted in
+     * {@link ExecutorFeatureBudget} for the executor's life. {@code MemoryStore} is Spark's
+     * internal API (public in the bytecode); {@code FeatureLifetimeTest} checks it.
+     */
+    void closeUnlessCached(RDDBlockId block) {
         SparkEnv env = SparkEnv.get();
-        if (isClosed() || env != null && env.blockManager().getStatus(block).isDefined()) {
+        if (isClosed() || env != null && storedAs(env.blockManager(), block)) {
             // Closed already: cached and evicted again before the task ended (no warning).
             return;
         }
@@ -230,6 +302,29 @@ final class FeatureChunks implements AutoCloseable, Serializable {
                     keep.kept(), keep.keptBytes());
         }
         close();
+    }
+
+    /**
+     * Whether {@code manager}'s memory store holds this object as {@code block}'s value. A
+     * deserialized block's values are the objects the task's iterator gave, not copies, so
+     * identity tells this task's partition from another copy. The store's entry is read
+     * without the block's lock: were it evicted just after, the store closes it (and a close
+     * after that does nothing); were it evicted just before, this task closes it, and the
+     * store's close does nothing. A serialized entry (which {@code getValues} refuses) holds
+     * bytes, not this object. O(1).
+     */
+    private boolean storedAs(org.apache.spark.storage.BlockManager manager, RDDBlockId block) {
+        try {
+            scala.Option<scala.collection.Iterator<Object>> values =
+                    manager.memoryStore().getValues(block);
+            if (values.isEmpty()) {
+                return false;
+            }
+            scala.collection.Iterator<Object> it = values.get();
+            return it.hasNext() && it.next() == this;
+        } catch (Exception serialized) { // Spark's internal error: checked, thrown undeclared
+            return false;
+        }
     }
 
     /**
@@ -429,16 +524,71 @@ final class FeatureChunks implements AutoCloseable, Serializable {
     /**
      * What a partition serializes to, under Java serialization and Kryo alike: its name, and per
      * block its label, index, first label-local row and rows. Read back, it is a partition that
-     * keeps no block ({@link #toChunks}).
+     * keeps no block ({@link #toChunks}). A stream is checked before it is trusted: every
+     * shape value read is named where it is out of range ({@link #blockProblem}), so a forged
+     * or corrupt stream fails with an {@link InvalidObjectException} (Java) or a
+     * {@code KryoException} (Kryo) naming it, not a {@code NegativeArraySizeException} or an
+     * allocation the stream never backs.
      *
      * @param name the partition's name ({@code rdd_R_P})
      * @param shape five ints per block: label, index, first row, rows, columns
      * @param rows per block its rows, row-major
      */
-    private record Served(String name, int[] shape, float[][] rows) implements Serializable {
+    record Served(String name, int[] shape, float[][] rows) implements Serializable {
 
         private static final long serialVersionUID = 1L;
-        private static final int FIELDS = 5;
+        static final int FIELDS = 5;
+        /** The largest Java array HotSpot allocates (a few words below {@code 2^31 - 1}). */
+        static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+        /** Blocks whose shapes fit one int array. */
+        static final int MAX_BLOCKS = MAX_ARRAY / FIELDS;
+
+        /**
+         * What is wrong with block {@code b}'s five shape values at {@code shape[FIELDS * b]},
+         * naming the value, or null: label, index and first row at least 0, at least one row
+         * and one column, and rows times columns within one array.
+         */
+        static String blockProblem(String name, int b, int[] shape) {
+            int at = FIELDS * b;
+            String[] fields = {"label", "index", "first row"};
+            for (int k = 0; k < fields.length; k++) {
+                if (shape[at + k] < 0) {
+                    return "synalign features " + name + ", block " + b + ": " + fields[k] + " "
+                            + shape[at + k] + " (at least 0)";
+                }
+            }
+            int n = shape[at + 3];
+            int d = shape[at + 4];
+            if (n < 1 || d < 1 || (long) n * d > MAX_ARRAY) {
+                return "synalign features " + name + ", block " + b + ": " + n + " rows x " + d
+                        + " columns (at least 1 x 1, and at most " + MAX_ARRAY
+                        + " values in all)";
+            }
+            return null;
+        }
+
+        /** What is wrong with this form, naming the first bad value, or null. */
+        String problem() {
+            if (name == null || shape == null || rows == null
+                    || shape.length != FIELDS * rows.length) {
+                return "synalign features " + name + ": "
+                        + (shape == null ? "no" : shape.length) + " shape values for "
+                        + (rows == null ? "no" : rows.length) + " blocks (" + FIELDS + " each)";
+            }
+            for (int b = 0; b < rows.length; b++) {
+                String bad = blockProblem(name, b, shape);
+                if (bad != null) {
+                    return bad;
+                }
+                long values = (long) shape[FIELDS * b + 3] * shape[FIELDS * b + 4];
+                if (rows[b] == null || values != rows[b].length) {
+                    return "synalign features " + name + ", block " + b + ": "
+                            + shape[FIELDS * b + 3] + " x " + shape[FIELDS * b + 4] + " rows but "
+                            + (rows[b] == null ? "none" : rows[b].length + " values");
+                }
+            }
+            return null;
+        }
 
         static Served of(FeatureChunks partition) {
             List<Chunk> chunks = partition.chunks;
@@ -463,31 +613,23 @@ final class FeatureChunks implements AutoCloseable, Serializable {
          * The partition this form was written from, every block to be rebuilt from its rows for
          * each product (so no budget is reserved, and closing it frees nothing).
          *
-         * @throws IllegalArgumentException naming the block whose shape does not fit its rows
+         * @throws InvalidObjectException naming the first bad value ({@link #problem})
          */
-        FeatureChunks toChunks() {
-            if (name == null || shape == null || rows == null
-                    || shape.length != FIELDS * rows.length) {
-                throw new IllegalArgumentException("synalign features " + name + ": "
-                        + (shape == null ? "no" : shape.length) + " shape values for "
-                        + (rows == null ? "no" : rows.length) + " blocks (" + FIELDS + " each)");
+        FeatureChunks toChunks() throws InvalidObjectException {
+            String bad = problem();
+            if (bad != null) {
+                throw new InvalidObjectException(bad);
             }
             List<Chunk> chunks = new ArrayList<>(rows.length);
             for (int b = 0; b < rows.length; b++) {
-                int n = shape[FIELDS * b + 3];
-                int d = shape[FIELDS * b + 4];
-                if (n < 1 || rows[b] == null || (long) n * d != rows[b].length) {
-                    throw new IllegalArgumentException("synalign features " + name + ", block "
-                            + b + ": " + n + " x " + d + " rows but "
-                            + (rows[b] == null ? "none" : rows[b].length + " values"));
-                }
                 chunks.add(new Chunk(shape[FIELDS * b], shape[FIELDS * b + 1],
-                        shape[FIELDS * b + 2], null, 0, new FloatMatrix(n, d, rows[b])));
+                        shape[FIELDS * b + 2], null, 0,
+                        new FloatMatrix(shape[FIELDS * b + 3], shape[FIELDS * b + 4], rows[b])));
             }
             return new FeatureChunks(chunks, name);
         }
 
-        private Object readResolve() {
+        private Object readResolve() throws InvalidObjectException {
             return toChunks();
         }
     }
@@ -499,6 +641,9 @@ final class FeatureChunks implements AutoCloseable, Serializable {
      * with a public constructor because Kryo makes it by reflection.
      */
     public static final class KryoForm extends com.esotericsoftware.kryo.Serializer<FeatureChunks> {
+
+        /** Blocks whose shapes are read before the shapes' array first grows. */
+        static final int FIRST_BLOCKS = 1024;
 
         public KryoForm() {
         }
@@ -516,20 +661,54 @@ final class FeatureChunks implements AutoCloseable, Serializable {
             }
         }
 
+        /**
+         * Reads what {@link #write} wrote, checking every count and shape before it allocates
+         * for it: a block count out of range, or a shape {@link Served#blockProblem} refuses,
+         * is a {@link KryoException} naming the value; the shapes' array grows as they are read
+         * (from at most {@value #FIRST_BLOCKS} blocks), so a count the stream does not back ends
+         * at the stream's end, named, rather than in one allocation of that size. Then each
+         * block's rows, whose size its checked shape gives. O(n_p d).
+         */
         @Override
         public FeatureChunks read(Kryo kryo, Input in, Class<FeatureChunks> type) {
             String name = in.readString();
             int blocks = in.readInt(true);
-            int[] shape = new int[Served.FIELDS * blocks];
-            for (int i = 0; i < shape.length; i++) {
-                shape[i] = in.readInt();
+            if (blocks < 0 || blocks > Served.MAX_BLOCKS) {
+                throw new KryoException("synalign features " + name + ": " + blocks
+                        + " blocks (0 to " + Served.MAX_BLOCKS + ")");
+            }
+            int[] shape = new int[Served.FIELDS * Math.min(blocks, FIRST_BLOCKS)];
+            int b = 0;
+            try {
+                for (; b < blocks; b++) {
+                    if (Served.FIELDS * (b + 1) > shape.length) {
+                        shape = Arrays.copyOf(shape, Served.FIELDS
+                                * (int) Math.min(blocks, 2L * b));
+                    }
+                    for (int k = 0; k < Served.FIELDS; k++) {
+                        shape[Served.FIELDS * b + k] = in.readInt();
+                    }
+                    String bad = Served.blockProblem(name, b, shape);
+                    if (bad != null) {
+                        throw new KryoException(bad);
+                    }
+                }
+            } catch (KryoException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("synalign features")) {
+                    throw e;
+                }
+                throw new KryoException("synalign features " + name + ": the stream ends in"
+                        + " block " + b + "'s shape, of " + blocks + " blocks", e);
             }
             float[][] rows = new float[blocks][];
-            for (int b = 0; b < blocks; b++) {
-                rows[b] = in.readFloats(Math.multiplyExact(shape[Served.FIELDS * b + 3],
-                        shape[Served.FIELDS * b + 4]));
+            for (b = 0; b < blocks; b++) {
+                rows[b] = in.readFloats(shape[Served.FIELDS * b + 3] * shape[Served.FIELDS * b + 4]);
             }
-            return new Served(name, shape, rows).toChunks();
+            try {
+                return new Served(name, shape, rows).toChunks();
+            } catch (InvalidObjectException e) {
+                throw new KryoException(e.getMessage(), e);
+            }
         }
     }
 

@@ -68,6 +68,8 @@ final class JobErrors {
         String text;
         if (bad != null) {
             text = bad.getMessage() == null ? bad.getClass().getSimpleName() : bad.getMessage();
+        } else if (t instanceof NotTheInput) {
+            text = "unexpected failure: " + t.getMessage();
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory on the driver (" + t.getMessage() + "); give it more with"
                     + " spark-submit --driver-memory";
@@ -80,14 +82,35 @@ final class JobErrors {
         return bad != null ? BAD_INPUT : FAILURE;
     }
 
-    /** The bad-input exception in {@code t}'s cause chain, or null when it is none. */
+    /**
+     * The bad-input exception in {@code t}'s cause chain, or null when it is none; the chain
+     * below a {@link NotTheInput} is not searched (that failure was judged the job's own).
+     */
     static Throwable badInput(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof NotTheInput) {
+                return null;
+            }
             if (c instanceof IllegalArgumentException || c instanceof AnalysisException) {
                 return c;
             }
         }
         return null;
+    }
+
+    /**
+     * A failure while the job read an input that is not the input's fault (a cancelled stage,
+     * a lost executor, the job's own serialization: {@link DataFrames#inputsFault}): exit
+     * {@link #FAILURE} with its cause named, whatever the causes below it hold (Kryo 4 refuses
+     * an unregistered class with an {@link IllegalArgumentException}, which would read as bad
+     * input).
+     */
+    static final class NotTheInput extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        NotTheInput(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
     /** Collapses line breaks and caps the length, so that every report is one readable line. */

@@ -136,4 +136,45 @@ class FeatureChunksSizeTest {
             assertEquals(built, cacheFull, "estimate with 2 maps drawn, then with all 10");
         }
     }
+    /**
+     * Every block kept on nd4j, whose operator holds Phi in native memory (out of Spark's
+     * estimate: {@link ExecutorFeatureBudget} bounds it) and its label's feature map on the heap
+     * (d x D floats, 1,572,864 bytes here, to reload from): the partition is charged its rows and
+     * its operators' own heap (per block a few float arrays of n_b and D entries and ND4J's view
+     * objects: under 16 KiB), not its labels' maps, which are the executor's, one per label,
+     * shared with its other partitions and the maps' cache. Before, the two maps were charged.
+     *
+     * <p>Any walk of an nd4j operator also reaches JavaCPP's list of every live native
+     * allocation in the JVM (through each pointer's deallocator, 88 bytes an allocation), which
+     * is not the partition's either and which this change leaves in (see docs/RELIABILITY.md,
+     * helper spark32): the bound adds what that list weighs now, measured as a one-row
+     * operator's walk less its map, taken after the partition was built and before it is
+     * estimated (the list only shrinks in between: nothing else allocates here).
+     */
+    @Test
+    void anNd4jKeptPartitionIsChargedItsHeapButNotItsLabelsMaps() {
+        System.setProperty(MmdWeightLearner.FEATURE_BUDGET_PROPERTY, Long.toString(1L << 40));
+        long mapBytes = 4L * DIM * FEATURES;
+        try (KernelBackend nd4j = KernelBackends.create("nd4j");
+                FeatureChunks partition = FeatureChunks.build(rows().iterator(), grid, maps, nd4j,
+                        -1, 0)) {
+            assertEquals(new FeatureKeep(4, 0, 4L * 2 * ROWS * FEATURES), partition.keep());
+            draw(2);
+            long sharedList;
+            try (io.synalign.kernels.FeatureOperator probe = nd4j.fourierFeatureOperator(
+                    new io.synalign.kernels.FloatMatrix(1, DIM, new float[DIM]), maps.map(0))) {
+                sharedList = SizeEstimator.estimate(probe) - SizeEstimator.estimate(maps.map(0));
+                long built = SizeEstimator.estimate(partition);
+                draw(LABELS);
+                long cacheFull = SizeEstimator.estimate(partition);
+                long bound = ROW_BYTES * 5 / 4 + 4 * 16_384 + sharedList;
+                assertTrue(SizeEstimator.estimate(maps.map(0)) >= mapBytes, "a map's estimate");
+                assertTrue(built >= ROW_BYTES && built <= bound, "estimate " + built
+                        + " bytes for " + ROW_BYTES + " bytes of rows (at most " + bound
+                        + ", of which JavaCPP's list and a probe operator " + sharedList
+                        + "; one map is " + mapBytes + ")");
+                assertEquals(built, cacheFull, "estimate with 2 maps drawn, then with all 10");
+            }
+        }
+    }
 }

@@ -1,0 +1,67 @@
+package io.synalign.spark;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.AccessDeniedException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RawLocalFileSystem;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
+
+/**
+ * The local file system under the scheme {@value #SCHEME}, whose {@code open} inside a Spark task
+ * fails as the file's name asks: {@code cancel-*} cancels every job of the active context (as a
+ * user's or a scheduler's cancellation does) and then reads on, {@code storage-*} throws an
+ * {@link IOException} that is the storage's, not the file's, {@code denied-*} throws
+ * {@link AccessDeniedException} (a file that may not be read: the tests run as root, for whom
+ * {@code chmod 000} denies nothing). Outside a task (the driver's listing and checks) it is the
+ * local file system. Installed on a session by {@link #install}.
+ */
+public final class FaultyFileSystem extends RawLocalFileSystem {
+
+    static final String SCHEME = "synalign-faulty";
+    private static final URI NAME = URI.create(SCHEME + ":///");
+
+    /** Makes {@code conf} open {@value #SCHEME} paths with this class (never cached). */
+    static void install(Configuration conf) {
+        conf.set("fs." + SCHEME + ".impl", FaultyFileSystem.class.getName());
+        conf.setBoolean("fs." + SCHEME + ".impl.disable.cache", true);
+    }
+
+    /** {@code file} under this file system's scheme. */
+    static String path(java.nio.file.Path file) {
+        return SCHEME + "://" + file.toAbsolutePath();
+    }
+
+    @Override
+    public URI getUri() {
+        return NAME;
+    }
+
+    @Override
+    public String getScheme() {
+        return SCHEME;
+    }
+
+    @Override
+    public void initialize(URI uri, Configuration conf) throws IOException {
+        super.initialize(NAME, conf);
+    }
+
+    @Override
+    public FSDataInputStream open(Path f, int bufferSize) throws IOException {
+        TaskContext task = TaskContext.get();
+        String name = f.getName();
+        if (task != null && name.startsWith("cancel-")) {
+            // Queued before this task's completion, so the scheduler fails the job first.
+            SparkContext.getOrCreate().cancelAllJobs();
+        } else if (task != null && name.startsWith("storage-")) {
+            throw new IOException("test: connection reset by peer while reading a block of " + f);
+        } else if (task != null && name.startsWith("denied-")) {
+            throw new AccessDeniedException(f.toString(), null, "Permission denied");
+        }
+        return super.open(f, bufferSize);
+    }
+}
