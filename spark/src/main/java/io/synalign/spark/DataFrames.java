@@ -119,6 +119,14 @@ final class DataFrames {
                 throw new IllegalArgumentException(option + " " + path + ": no such file or"
                         + " directory", e);
             }
+            if (option != null && e instanceof org.apache.spark.sql.AnalysisException a
+                    && "UNABLE_TO_INFER_SCHEMA".equals(a.getCondition())) {
+                // A directory with no file of data (empty, or only subdirectories): Spark's
+                // message named neither the option nor the path (review32s).
+                throw new IllegalArgumentException(what + ": no records (no file with data"
+                        + " there: " + JobErrors.oneLine(String.valueOf(e.getMessage())) + ")",
+                        e);
+            }
             if (option != null && f.equals("json")
                     && String.valueOf(e.getMessage()).contains("COLUMN_ALREADY_EXISTS")) {
                 // Two fields of one name: a duplicate key in a line (which the job's rule
@@ -214,6 +222,17 @@ final class DataFrames {
      */
     private static final String COMPRESSION = "org.apache.hadoop.io.compress.";
 
+    /**
+     * The classes a Hadoop {@code RemoteException} names when the file is at fault: not there,
+     * or not to be read by this user (HDFS's NameNode answers so; the client usually unwraps
+     * them, but not on every path).
+     */
+    private static final Set<String> REMOTE_INPUT_FAULTS = Set.of(
+            "java.io.FileNotFoundException", "org.apache.hadoop.fs.PathNotFoundException",
+            "org.apache.hadoop.security.AccessControlException",
+            "org.apache.hadoop.fs.PathAccessDeniedException",
+            "org.apache.hadoop.fs.PathIsDirectoryException");
+
     /** Whether {@code t} was thrown by code of the package {@code prefix} (its top frame). */
     private static boolean thrownBy(Throwable t, String prefix) {
         StackTraceElement[] frames = t.getStackTrace();
@@ -226,7 +245,10 @@ final class DataFrames {
      * <ul>
      *   <li>a file that does not exist or may not be read: {@link java.io.FileNotFoundException},
      *       NIO's {@code NoSuchFileException} and {@code AccessDeniedException}, Hadoop's
-     *       {@code AccessControlException};</li>
+     *       {@code AccessControlException}, {@code PathNotFoundException},
+     *       {@code PathAccessDeniedException}, {@code PathPermissionException} and
+     *       {@code PathIsDirectoryException} (a directory where a file was read), or a
+     *       {@code RemoteException} naming one of those ({@link #REMOTE_INPUT_FAULTS});</li>
      *   <li>bytes that are not what the format says: Jackson's {@code JsonProcessingException},
      *       a {@link java.nio.charset.CharacterCodingException}, Parquet's decoding and record
      *       exceptions, Hadoop's {@code ChecksumException};</li>
@@ -258,7 +280,17 @@ final class DataFrames {
                     || c instanceof java.io.EOFException
                     || c instanceof com.fasterxml.jackson.core.JsonProcessingException
                     || c instanceof org.apache.hadoop.fs.ChecksumException
-                    || c instanceof org.apache.hadoop.security.AccessControlException) {
+                    || c instanceof org.apache.hadoop.security.AccessControlException
+                    || c instanceof org.apache.hadoop.fs.PathNotFoundException
+                    || c instanceof org.apache.hadoop.fs.PathAccessDeniedException
+                    || c instanceof org.apache.hadoop.fs.PathPermissionException
+                    || c instanceof org.apache.hadoop.fs.PathIsDirectoryException) {
+                return true;
+            }
+            // A server's refusal not unwrapped into its own class (Hadoop's RPC or WebHDFS):
+            // judged by the class it names (review32s).
+            if (c instanceof org.apache.hadoop.ipc.RemoteException remote
+                    && REMOTE_INPUT_FAULTS.contains(remote.getClassName())) {
                 return true;
             }
             String type = c.getClass().getName();

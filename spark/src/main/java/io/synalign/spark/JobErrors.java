@@ -84,11 +84,12 @@ final class JobErrors {
 
     /**
      * The bad-input exception in {@code t}'s cause chain, or null when it is none; the chain
-     * below a {@link NotTheInput} is not searched (that failure was judged the job's own).
+     * below a {@link NotTheInput} or a serializer's failure ({@link #serializers}) is not
+     * searched (that failure was judged the job's own).
      */
     static Throwable badInput(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof NotTheInput) {
+            if (c instanceof NotTheInput || serializers(c)) {
                 return null;
             }
             if (c instanceof IllegalArgumentException || c instanceof AnalysisException) {
@@ -97,6 +98,28 @@ final class JobErrors {
         }
         return null;
     }
+
+    /**
+     * Whether {@code c} is the serializer's failure, not the input's: a Kryo exception, or any
+     * exception whose top frame is Kryo's or chill's. Kryo 4 refuses an unregistered class
+     * ({@code spark.kryo.registrationRequired}) with an {@link IllegalArgumentException} from
+     * {@code Kryo.getRegistration}, and its field serializers wrap what a field's write throws
+     * in a {@code KryoException}; a task failing so during the fit reached the driver as a
+     * stage failure over that exception and exited 2, blaming the input (review32s). The
+     * check reads the exception's class and its own stack, which Spark ships with a task's
+     * failure. O(1).
+     */
+    static boolean serializers(Throwable c) {
+        if (c.getClass().getName().startsWith(KRYO)) {
+            return true;
+        }
+        StackTraceElement[] frames = c.getStackTrace();
+        return c instanceof IllegalArgumentException && frames.length > 0
+                && (frames[0].getClassName().startsWith(KRYO)
+                        || frames[0].getClassName().startsWith("com.twitter.chill."));
+    }
+
+    private static final String KRYO = "com.esotericsoftware.kryo.";
 
     /**
      * A failure while the job read an input that is not the input's fault (a cancelled stage,

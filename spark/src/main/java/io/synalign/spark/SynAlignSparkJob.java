@@ -414,9 +414,9 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         }
         boolean labelled = realLabelled && syntheticLabelled;
         String vectorField = embeddingField != null ? embeddingField : EMBEDDING;
-        Dataset<Row> realEmbedded = embedded(spark, realRows)
+        Dataset<Row> realEmbedded = embedded(spark, "--real " + real, realRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> syntheticEmbedded = embedded(spark, syntheticRows)
+        Dataset<Row> syntheticEmbedded = embedded(spark, "--synthetic " + synthetic, syntheticRows)
                 .persist(StorageLevel.MEMORY_AND_DISK());
         Broadcast<double[][]> weights = null;
         Broadcast<long[]> picked = null;
@@ -511,17 +511,23 @@ public final class SynAlignSparkJob implements Callable<Integer> {
         }
     }
 
-    private Dataset<Row> embedded(SparkSession spark, Dataset<Row> rows) {
+    /**
+     * {@code rows} with their embeddings; {@code what} the option and path they were read
+     * from, which a refusal of the embedding field names (it named neither, so a user with two
+     * inputs could not tell which lacked the field: review32s).
+     */
+    private Dataset<Row> embedded(SparkSession spark, String what, Dataset<Row> rows) {
         if (embeddingField != null) {
             if (!has(rows, embeddingField)) {
-                throw new IllegalArgumentException("no embedding field '" + embeddingField
+                throw new IllegalArgumentException(what + ": no embedding field '"
+                        + embeddingField
                         + "' (columns: " + String.join(", ", JsonLines.userColumns(rows)) + ")");
             }
             DataType type = rows.schema().apply(embeddingField).dataType();
             if (!(type instanceof ArrayType array
                     && array.elementType() instanceof NumericType)) {
-                throw new IllegalArgumentException("the embedding field '" + embeddingField
-                        + "' is " + type.simpleString() + ", expected an array of numbers");
+                throw new IllegalArgumentException(what + ": the embedding field '"
+                        + embeddingField + "' is " + type.simpleString() + ", expected an array of numbers");
             }
             return rows;
         }

@@ -16,7 +16,11 @@ import org.apache.spark.TaskContext;
  * user's or a scheduler's cancellation does) and then reads on, {@code storage-*} throws an
  * {@link IOException} that is the storage's, not the file's, {@code denied-*} throws
  * {@link AccessDeniedException} (a file that may not be read: the tests run as root, for whom
- * {@code chmod 000} denies nothing). Outside a task (the driver's listing and checks) it is the
+ * {@code chmod 000} denies nothing); as HDFS or a Hadoop file system answers, {@code gone-*}
+ * throws {@code PathNotFoundException}, {@code isdir-*} {@code PathIsDirectoryException},
+ * {@code remote-*} a {@code RemoteException} naming {@code FileNotFoundException}, and
+ * {@code safemode-*} one naming the NameNode's {@code SafeModeException} (the storage's, not the
+ * file's). Outside a task (the driver's listing and checks) it is the
  * local file system. Installed on a session by {@link #install}.
  */
 public final class FaultyFileSystem extends RawLocalFileSystem {
@@ -61,6 +65,17 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
             throw new IOException("test: connection reset by peer while reading a block of " + f);
         } else if (task != null && name.startsWith("denied-")) {
             throw new AccessDeniedException(f.toString(), null, "Permission denied");
+        } else if (task != null && name.startsWith("gone-")) {
+            throw new org.apache.hadoop.fs.PathNotFoundException(f.toString());
+        } else if (task != null && name.startsWith("isdir-")) {
+            throw new org.apache.hadoop.fs.PathIsDirectoryException(f.toString());
+        } else if (task != null && name.startsWith("remote-")) {
+            throw new org.apache.hadoop.ipc.RemoteException("java.io.FileNotFoundException",
+                    "File does not exist: " + f.toUri().getPath());
+        } else if (task != null && name.startsWith("safemode-")) {
+            throw new org.apache.hadoop.ipc.RemoteException(
+                    "org.apache.hadoop.hdfs.server.namenode.SafeModeException",
+                    "Cannot open " + f.toUri().getPath() + ". Name node is in safe mode.");
         }
         return super.open(f, bufferSize);
     }

@@ -195,6 +195,70 @@ class FeatureLifetimeTest {
     }
 
     /**
+     * A partition Spark stores serialized in memory ({@code MEMORY_ONLY_SER}): the store holds
+     * its bytes, the task reads a copy deserialized from them, so the object the task built is
+     * nobody's and its kept operators are closed when the task ends. Before spark32's identity
+     * check the block's status (in memory) was taken for this object being cached, and every
+     * operator stayed open with its bytes counted (review32s: fails on 9162b2a).
+     */
+    @Test
+    void aPartitionStoredSerializedIsClosedAtTheEndOfTheTaskThatBuiltIt() {
+        double[][] w = oracle.weights(new Random(35));
+        try (DistributedFeatureProducts products = products(StorageLevel.MEMORY_ONLY_SER())) {
+            assertEquals(0, OPEN.get(), "the builds' kept operators closed with their tasks");
+            assertEquals(0, ExecutorFeatureBudget.keptBytes());
+            double[][] z = products.transposeTimes(w);
+            oracle.check(w, z, oracle.times(products, z), TOLERANCE);
+            assertEquals(0, OPEN.get(), "the copies read from the bytes keep nothing");
+        }
+        assertEquals(0, OPEN.get());
+        assertEquals(0, ExecutorFeatureBudget.keptBytes());
+    }
+
+    /**
+     * A {@code MEMORY_AND_DISK} partition cached in memory is the store's (open, its bytes
+     * counted); evicted, Spark writes it to disk and the store closes the object, and the copies
+     * read back from disk keep nothing and still give the products. A guard (review32s): the
+     * identity check must not take the disk copy for the object.
+     */
+    @Test
+    void aPartitionEvictedToDiskIsClosedAndItsDiskCopyKeepsNothing() {
+        double[][] w = oracle.weights(new Random(37));
+        try (DistributedFeatureProducts products = products(StorageLevel.MEMORY_AND_DISK())) {
+            assertEquals(BLOCKS, OPEN.get(), "cached in memory: the store's, open");
+            assertEquals(ALL_BYTES, ExecutorFeatureBudget.keptBytes());
+            double[][] z = products.transposeTimes(w);
+            double[][] values = oracle.times(products, z);
+            oracle.check(w, z, values, TOLERANCE);
+            SparkEnv env = SparkEnv.get();
+            for (int attempt = 0; attempt < 100 && inMemory(products) > 0; attempt++) {
+                env.blockManager().memoryStore().evictBlocksToFreeSpace(scala.Option.empty(),
+                        env.memoryManager().storageMemoryUsed(), MemoryMode.ON_HEAP);
+            }
+            assertEquals(0, inMemory(products), "every partition evicted from memory");
+            assertEquals(grid.partitions(), cached(products), "every partition on disk");
+            assertEquals(0, OPEN.get(), "the evicted objects closed by the store");
+            assertEquals(0, ExecutorFeatureBudget.keptBytes());
+            double[][] zAgain = products.transposeTimes(w);
+            double[][] valuesAgain = oracle.times(products, zAgain);
+            oracle.check(w, zAgain, valuesAgain, TOLERANCE);
+            assertEquals(0, OPEN.get(), "the disk copies keep nothing");
+        }
+        assertEquals(0, OPEN.get());
+        assertEquals(0, ExecutorFeatureBudget.keptBytes());
+    }
+
+    /** Partitions of the features in this JVM's memory store. */
+    private int inMemory(DistributedFeatureProducts products) {
+        int n = 0;
+        for (int p = 0; p < grid.partitions(); p++) {
+            n += SparkEnv.get().blockManager().memoryStore()
+                    .contains(new RDDBlockId(products.rddId(), p)) ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
      * Another object built for a block that the memory store holds (as a second task of the
      * same partition builds it: a stage's retry beside its zombie attempt) is closed at its
      * task's end, and the cached one is not: the check is by identity, on this executor's

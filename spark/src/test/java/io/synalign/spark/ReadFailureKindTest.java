@@ -107,4 +107,23 @@ class ReadFailureKindTest {
                     + c.get(1));
         }
     }
+
+    /**
+     * Hadoop's own classes for a file that is not there or is a directory, and HDFS's refusal
+     * left in a {@code RemoteException} naming {@code FileNotFoundException}, are the input's:
+     * exit 2 naming the option and the file. Before (review32s) they were judged the storage's,
+     * exit 1, "reading it failed, and not for anything in it". A NameNode in safe mode is the
+     * storage's, exit 1, its message named.
+     */
+    @Test
+    void hadoopsNotFoundAndDirectoryRefusalsAreBadInput() throws IOException {
+        for (String name : List.of("gone-real.jsonl", "isdir-real.jsonl", "remote-real.jsonl")) {
+            String real = FaultyFileSystem.path(goodRows(name));
+            JobCommandLineTest.assertBadInput(job(real), "--real " + real
+                    + ": cannot be read as JSON Lines");
+        }
+        String real = FaultyFileSystem.path(goodRows("safemode-real.jsonl"));
+        assertUnexpected(job(real), "safemode-real.jsonl: reading it failed",
+                "Name node is in safe mode");
+    }
 }

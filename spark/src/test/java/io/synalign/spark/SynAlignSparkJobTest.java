@@ -495,8 +495,8 @@ class SynAlignSparkJobTest {
                 () -> job("--real", real.toString(), "--synthetic", synthetic.toString(),
                         "--out", dir.resolve("w4.jsonl").toString(), "--embedding-field", "emb")
                         .run(TestSpark.session()));
-        assertEquals("the embedding field 'emb' is string, expected an array of numbers",
-                type.getMessage());
+        assertEquals("--real " + real + ": the embedding field 'emb' is string, expected an"
+                + " array of numbers", type.getMessage());
     }
 
     /**

@@ -237,6 +237,25 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         return panelShifted[p];
     }
 
+    /**
+     * Entry (i, j) as stored, read from its panel (row min(i, j), column max(i, j)), not
+     * through a product: {@code g = k - 1} in a shifted cell ({@link #storedShifted}), else k
+     * (tests: an independent reference for the products).
+     */
+    float storedValue(int i, int j) {
+        int a = Math.min(i, j);
+        int b = Math.max(i, j);
+        int p = a / SymmetricPanels.PANEL_ROWS;
+        int s = layout.start(p);
+        return kernelPtr.get(layout.offset(p) + (long) (a - s) * layout.width(p) + (b - s));
+    }
+
+    /** Whether entry (i, j) is stored shifted, as {@code k - 1} (tests). */
+    boolean storedShifted(int i, int j) {
+        return shifted(Math.min(i, j) / SymmetricPanels.PANEL_ROWS,
+                Math.max(i, j) / ShiftedTiles.COLS);
+    }
+
     /** How many cells are stored shifted (tests). */
     int shiftedPieces() {
         int count = 0;

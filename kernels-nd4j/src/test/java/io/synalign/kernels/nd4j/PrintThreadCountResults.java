@@ -88,6 +88,19 @@ final class PrintThreadCountResults {
                 tiled.multiply(v, out);
                 print("tiledSelfFlat", out);
             }
+            // Kept and flat (every cell shifted): the shifted panels' pass in double (helper
+            // flat32), its mirrored shares per group; panels up to 1,037 columns (chunks of
+            // 1,024 and 13), the last of 13 rows (a short group of four). Review32s.
+            try (KernelOperator kept = backend.rbfOperator(x, x, 100 * sigma,
+                    new TilePlan(true, 97))) {
+                double[] both = new double[2 * n];
+                double[] out = new double[n];
+                kept.multiply(v, out);
+                System.arraycopy(out, 0, both, 0, n);
+                kept.rowSums(out);
+                System.arraycopy(out, 0, both, n, n);
+                print("keptSelfFlat", both);
+            }
             FourierFeatures map = FourierFeatures.sample(d, features, sigma, 5);
             try (FeatureOperator phi = backend.fourierFeatureOperator(x, map)) {
                 double[] t = new double[features];

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ThreadCountDeterminismTest {
 
     private static final String[] PRODUCTS = {"keptCross", "keptSelf", "tiled", "tiledSelf",
-        "tiledSelfEach", "tiledSelfFlat",
+        "tiledSelfEach", "tiledSelfFlat", "keptSelfFlat",
         "featuresTransposeTimes", "featuresTimes", "squaredDistances", "innerProducts",
         "innerProductsDirect", "gpVariances"};
 
