@@ -110,8 +110,9 @@ public final class MmdWeightLearner {
      * plan has chosen exact or tiled, and only where the rows fit one array and half of the free
      * heap ({@link #fitsTheHeap}; else it takes rff, which streams them), and then plans again with
      * the resident row copies those methods share ({@link KernelBackend#keepResident}) open, as
-     * on a matrix, where the copies are made before the plan. The source checks its own values
-     * as it reads them.
+     * on a matrix, where the copies are made before the plan (if that second plan streams, rff
+     * or nystrom read their chunks from the matrix already read, not from the source again).
+     * The source checks its own values as it reads them.
      *
      * @param synthetic S, n rows (n below 2^31 - 8), same column count as R
      */
@@ -220,6 +221,8 @@ public final class MmdWeightLearner {
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
                     config.memoryBudgetBytes(), config.kernelStorage(), closeKernel);
             method = choice.method();
+            // Where rff and nystrom read S's chunks from.
+            RowSource featureRows = syntheticRows;
             if (!streams(method) && synthetic == null && !readableWhole(syntheticRows)) {
                 // auto on a source whose K_SS fits the budget but whose rows do not fit the heap
                 // (or one Java array): the plan counted K_SS, not S, which exact and tiled need
@@ -246,6 +249,12 @@ public final class MmdWeightLearner {
                 method = choice.method();
                 if (streams(method)) {
                     rows.release();
+                    // S is on the heap now, whole (and stays for the exact report): rff or
+                    // nystrom recompute their chunks from it rather than read the source again
+                    // in every pass. The chunk grid depends on n, d, D and the backend only,
+                    // never on the source, so the weights are the re-reading path's bit for bit
+                    // (helper heap32).
+                    featureRows = RowSource.of(synthetic);
                 }
             }
             KernelStorage storage = choice.storage();
@@ -258,7 +267,7 @@ public final class MmdWeightLearner {
                     + " backend={}",
                     n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
                     method.cliName(), backend.name());
-            try (MmdObjective objective = buildObjective(method, syntheticRows, synthetic, real,
+            try (MmdObjective objective = buildObjective(method, featureRows, synthetic, real,
                     sigma, storage, listener)) {
                 estimator = objective.estimator();
                 held = objective.formDescription();

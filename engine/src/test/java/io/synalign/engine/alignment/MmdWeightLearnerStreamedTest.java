@@ -654,6 +654,64 @@ class MmdWeightLearnerStreamedTest {
         }
     }
 
+    /**
+     * auto on a blocked source whose first plan keeps K_SS (S is read whole) and whose second,
+     * with the row copies open, streams (rff; {@link CopiesTakeTheBudget}): rff's chunks are
+     * recomputed from that matrix in every pass (no feature kept), so the source is read once,
+     * whole, and never again; the weights are bit for bit those of a named rff on the same
+     * blocks, which reads its chunks from them in every pass (the chunk grid, of 7 rows,
+     * ragged against the blocks of 11, is the same). Before helper heap32 the source was read
+     * again in every pass (rows read: N for the whole read, then N per pass).
+     */
+    @Test
+    void autoWhoseSecondPlanStreamsReadsItsChunksFromTheRowsReadWhole() {
+        System.setProperty("synalign.rff.chunkRows", "7");
+        FloatMatrix real = real();
+        FloatMatrix synthetic = synthetic();
+        AlignmentConfig config = AlignmentConfig.defaults().withFeatures(16).withSeed(7)
+                .withIterations(20, 1e-12).withBandwidth(Bandwidth.of(2.0));
+        try (KernelBackend reference = TestBackends.create("reference")) {
+            long[] rowsRead = {0};
+            RowSource blocks = RowSource.ofBlocks(blocks(synthetic, 11));
+            RowSource counted = new RowSource() {
+                @Override
+                public long rows() {
+                    return blocks.rows();
+                }
+
+                @Override
+                public int cols() {
+                    return blocks.cols();
+                }
+
+                @Override
+                public String name() {
+                    return "counted blocks";
+                }
+
+                @Override
+                public void read(long start, int count, float[] out) {
+                    rowsRead[0] += count;
+                    blocks.read(start, count, out);
+                }
+            };
+            AlignmentResult auto = new MmdWeightLearner(new CopiesTakeTheBudget(reference),
+                    config.withMethod(AlignmentMethod.AUTO)).withFeatureBudget(0)
+                    .fit(real, counted, ProgressListener.NONE);
+            assertEquals(AlignmentMethod.RFF, auto.method(), "the second plan streams");
+            assertEquals(N, rowsRead[0], "rows read from the source: once, whole");
+            rowsRead[0] = 0;
+            AlignmentResult named = new MmdWeightLearner(reference,
+                    config.withMethod(AlignmentMethod.RFF)).withFeatureBudget(0)
+                    .fit(real, counted, ProgressListener.NONE);
+            assertTrue(rowsRead[0] > 2 * N, "the named rff re-reads its chunks: " + rowsRead[0]);
+            for (int i = 0; i < N; i++) {
+                assertEquals(named.weights()[i], auto.weights()[i], 0.0, "row " + i);
+            }
+            assertEquals(named.iterations(), auto.iterations());
+        }
+    }
+
     /** {@code rows} rows of {@code cols} columns that are never read: reading them whole throws. */
     private static RowSource huge(long rows, int cols) {
         return new RowSource() {
