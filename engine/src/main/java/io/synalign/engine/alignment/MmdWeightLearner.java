@@ -105,12 +105,14 @@ public final class MmdWeightLearner {
      * pass, and state that plan (kept bytes, expected peak, passes) before they start; nystrom
      * reads only its landmark rows from the source beyond that. The other methods, and the exact
      * MMD^2 report (below {@value #EXACT_REPORT_MAX_ENTRIES} kernel entries), read the rows into
-     * one matrix, which must fit one Java array; {@code auto} does so only once its plan has
-     * chosen exact or tiled, and only where the rows fit one array and half of the free heap
-     * ({@link #fitsTheHeap}; else it takes rff, which streams them), and then plans again with
+     * one matrix, which must fit one Java array (and, for a named exact or tiled, the heap's
+     * maximum: refused before any row is read otherwise); {@code auto} does so only once its
+     * plan has chosen exact or tiled, and only where the rows fit one array and half of the free
+     * heap ({@link #fitsTheHeap}; else it takes rff, which streams them), and then plans again with
      * the resident row copies those methods share ({@link KernelBackend#keepResident}) open, as
-     * on a matrix, where the copies are made before the plan. The source checks its own values
-     * as it reads them.
+     * on a matrix, where the copies are made before the plan (if that second plan streams, rff
+     * or nystrom read their chunks from the matrix already read, not from the source again).
+     * The source checks its own values as it reads them.
      *
      * @param synthetic S, n rows (n below 2^31 - 8), same column count as R
      */
@@ -178,6 +180,12 @@ public final class MmdWeightLearner {
         int n = (int) syntheticRows.rows();
         int m = real.rows();
         int d = syntheticRows.cols();
+        if (syntheticMatrix == null && !streams(config.method())
+                && config.method() != AlignmentMethod.AUTO) {
+            // A named exact or tiled reads S whole below: refused now, before the median
+            // heuristic or anything else reads the source, where it cannot be (helper heap32).
+            requireWhole(syntheticRows, config.method());
+        }
         double sigma = config.bandwidth().isAuto() ? autoBandwidth(real, syntheticRows)
                 : config.bandwidth().value();
         // Methods other than rff and nystrom need S as one matrix.
@@ -213,6 +221,8 @@ public final class MmdWeightLearner {
             MethodSelector.Choice choice = MethodSelector.choose(config.method(), n, backend,
                     config.memoryBudgetBytes(), config.kernelStorage(), closeKernel);
             method = choice.method();
+            // Where rff and nystrom read S's chunks from.
+            RowSource featureRows = syntheticRows;
             if (!streams(method) && synthetic == null && !readableWhole(syntheticRows)) {
                 // auto on a source whose K_SS fits the budget but whose rows do not fit the heap
                 // (or one Java array): the plan counted K_SS, not S, which exact and tiled need
@@ -239,6 +249,12 @@ public final class MmdWeightLearner {
                 method = choice.method();
                 if (streams(method)) {
                     rows.release();
+                    // S is on the heap now, whole (and stays for the exact report): rff or
+                    // nystrom recompute their chunks from it rather than read the source again
+                    // in every pass. The chunk grid depends on n, d, D and the backend only,
+                    // never on the source, so the weights are the re-reading path's bit for bit
+                    // (helper heap32).
+                    featureRows = RowSource.of(synthetic);
                 }
             }
             KernelStorage storage = choice.storage();
@@ -251,7 +267,7 @@ public final class MmdWeightLearner {
                     + " backend={}",
                     n, m, d, fmt(sigma), config.bandwidth().isAuto() ? " (median heuristic)" : "",
                     method.cliName(), backend.name());
-            try (MmdObjective objective = buildObjective(method, syntheticRows, synthetic, real,
+            try (MmdObjective objective = buildObjective(method, featureRows, synthetic, real,
                     sigma, storage, listener)) {
                 estimator = objective.estimator();
                 held = objective.formDescription();
@@ -412,13 +428,39 @@ public final class MmdWeightLearner {
      * beyond one Java array the error says which methods stream instead.
      */
     private static FloatMatrix whole(RowSource rows, AlignmentMethod method) {
-        if (rows.rows() * (long) rows.cols() > Integer.MAX_VALUE - 8) {
+        requireWhole(rows, method);
+        return rows.toMatrix();
+    }
+
+    /**
+     * Refuses a source that {@code method} cannot read into one matrix whatever the heap holds:
+     * more values than one Java array, or more bytes than the heap's maximum
+     * ({@link Runtime#maxMemory}). The second is a property of the rows and the JVM's options
+     * alone, so the refusal is repeatable, unlike half of the free heap (auto's test,
+     * {@link #fitsTheHeap}), which would also refuse runs that fit once the heap has collected
+     * (a named method is not second-guessed; nd4j keeps K_SS off the heap). Without it such a
+     * read ended the fit in OutOfMemoryError after the median heuristic's reads (helper heap32).
+     *
+     * @throws IllegalArgumentException naming the rows, the method and what streams them
+     */
+    private static void requireWhole(RowSource rows, AlignmentMethod method) {
+        long values = rows.rows() * (long) rows.cols();
+        if (values > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
                     + rows.cols() + " synthetic values are more than one Java array holds, and"
                     + " method " + method.cliName() + " needs them in one; methods rff and"
                     + " nystrom stream rows of any number");
         }
-        return rows.toMatrix();
+        long bytes = Float.BYTES * values;
+        long heap = Runtime.getRuntime().maxMemory();
+        if (bytes > heap) {
+            throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
+                    + rows.cols() + " synthetic rows take " + MethodSelector.human(bytes) + " ("
+                    + bytes + " bytes) as floats, more than the JVM's whole heap ("
+                    + MethodSelector.human(heap) + " at most), and method " + method.cliName()
+                    + " reads them whole into it; method rff (--method rff) streams them, or"
+                    + " give the JVM a larger heap with -Xmx");
+        }
     }
 
     /**

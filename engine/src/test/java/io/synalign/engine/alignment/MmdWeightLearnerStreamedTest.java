@@ -530,9 +530,9 @@ class MmdWeightLearnerStreamedTest {
             MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig.defaults()
                     .withMethod(AlignmentMethod.EXACT).withBandwidth(Bandwidth.of(1.0)));
             FloatMatrix real = FloatMatrix.zeros(3, 1);
-            IllegalStateException read = assertThrows(IllegalStateException.class,
-                    () -> learner.fit(real, huge(most, 1), null));
-            assertEquals("huge.npy read whole: 2147483639 rows", read.getMessage());
+            assertEquals(readWholeOrBeyondTheHeap(most, 1, "huge.npy read whole: 2147483639 rows"),
+                    assertThrows(RuntimeException.class,
+                            () -> learner.fit(real, huge(most, 1), null)).getMessage());
             assertEquals("huge.npy: 2147483640 synthetic rows are more than one weight vector"
                     + " holds (2147483639)", assertThrows(IllegalArgumentException.class,
                             () -> learner.fit(real, huge(most + 1, 1), null)).getMessage());
@@ -543,9 +543,172 @@ class MmdWeightLearnerStreamedTest {
                     + " holds, and method exact needs them in one; methods rff and nystrom stream"
                     + " rows of any number", assertThrows(IllegalArgumentException.class,
                             () -> learner.fit(real2, huge(half, 2), null)).getMessage());
-            assertEquals("huge.npy read whole: 1073741819 rows", assertThrows(
-                    IllegalStateException.class, () -> learner.fit(real2, huge(half - 1, 2),
-                            null)).getMessage());
+            assertEquals(readWholeOrBeyondTheHeap(half - 1, 2,
+                    "huge.npy read whole: 1073741819 rows"), assertThrows(RuntimeException.class,
+                            () -> learner.fit(real2, huge(half - 1, 2), null)).getMessage());
+        }
+    }
+
+    /**
+     * What exact on {@link #huge} rows within one array says: the source's "read whole" where
+     * their bytes fit the heap's maximum, else the heap refusal (helper heap32; 8 GiB of rows
+     * under surefire's -Xmx3g), which also says the array check passed.
+     */
+    private static String readWholeOrBeyondTheHeap(long rows, int cols, String readWhole) {
+        long bytes = 4L * rows * cols;
+        long heap = Runtime.getRuntime().maxMemory();
+        return bytes <= heap ? readWhole : "huge.npy: " + rows + " x " + cols
+                + " synthetic rows take " + MethodSelector.human(bytes) + " (" + bytes
+                + " bytes) as floats, more than the JVM's whole heap ("
+                + MethodSelector.human(heap) + " at most), and method exact reads them whole"
+                + " into it; method rff (--method rff) streams them, or give the JVM a larger"
+                + " heap with -Xmx";
+    }
+
+    /**
+     * A named exact or tiled on a source whose rows' bytes (4 n d) exceed the heap's maximum,
+     * within one Java array: refused with one line naming the method, the shape, the bytes, the
+     * heap's maximum and the remedies, before any row is read (the source records every read and
+     * whole read; the bandwidth is the median heuristic's, whose sample reads the source, so
+     * the refusal must come before it too). Rows of exactly the heap's bytes (4 n d = maxMemory,
+     * checked where the maximum is a multiple of 4 KiB) are not refused by this rule. Before
+     * helper heap32 the fit read the sample and then the rows whole: OutOfMemoryError for a real
+     * source (here the source's "read whole" error).
+     */
+    @Test
+    void aNamedKernelMethodRefusesRowsBeyondTheHeapBeforeReadingThem() {
+        long heap = Runtime.getRuntime().maxMemory();
+        int cols = 1024;
+        long rows = heap / (4L * cols) + 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(rows * cols <= Integer.MAX_VALUE - 8,
+                "a heap of " + heap + " bytes: rows beyond it are beyond one array too");
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.TILED}) {
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(method).withSeed(7));
+                CountingSource source = new CountingSource(rows, cols);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> learner.fit(FloatMatrix.zeros(2, cols), source, null),
+                        method.cliName());
+                long bytes = 4L * rows * cols;
+                assertEquals("big.npy: " + rows + " x " + cols + " synthetic rows take "
+                        + MethodSelector.human(bytes) + " (" + bytes + " bytes) as floats, more"
+                        + " than the JVM's whole heap (" + MethodSelector.human(heap)
+                        + " at most), and method " + method.cliName() + " reads them whole into"
+                        + " it; method rff (--method rff) streams them, or give the JVM a larger"
+                        + " heap with -Xmx", e.getMessage());
+                assertEquals(0, source.reads, method + ": rows read before the refusal");
+                assertTrue(!source.readWhole, method + ": read whole");
+            }
+            // Exactly the heap's bytes: past this rule (the source's whole read stops the fit).
+            if (heap % (4L * cols) == 0) {
+                CountingSource atTheHeap = new CountingSource(heap / (4L * cols), cols);
+                MmdWeightLearner exact = new MmdWeightLearner(backend, AlignmentConfig.defaults()
+                        .withMethod(AlignmentMethod.EXACT).withBandwidth(Bandwidth.of(1.0)));
+                assertEquals("big.npy read whole", assertThrows(IllegalStateException.class,
+                        () -> exact.fit(FloatMatrix.zeros(2, cols), atTheHeap, null))
+                        .getMessage());
+            }
+        }
+    }
+
+    /** Rows served on demand (zeros, never held): counts reads; reading them whole throws. */
+    private static final class CountingSource implements RowSource {
+        final long rows;
+        final int cols;
+        int reads;
+        boolean readWhole;
+
+        CountingSource(long rows, int cols) {
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        @Override
+        public long rows() {
+            return rows;
+        }
+
+        @Override
+        public int cols() {
+            return cols;
+        }
+
+        @Override
+        public String name() {
+            return "big.npy";
+        }
+
+        @Override
+        public void read(long start, int count, float[] out) {
+            RowSource.checkRead(this, start, count, out);
+            reads++;
+            Arrays.fill(out, 0, count * cols, start % 2 == 0 ? 0.5f : -0.5f);
+        }
+
+        @Override
+        public FloatMatrix toMatrix() {
+            readWhole = true;
+            throw new IllegalStateException("big.npy read whole");
+        }
+    }
+
+    /**
+     * auto on a blocked source whose first plan keeps K_SS (S is read whole) and whose second,
+     * with the row copies open, streams (rff; {@link CopiesTakeTheBudget}): rff's chunks are
+     * recomputed from that matrix in every pass (no feature kept), so the source is read once,
+     * whole, and never again; the weights are bit for bit those of a named rff on the same
+     * blocks, which reads its chunks from them in every pass (the chunk grid, of 7 rows,
+     * ragged against the blocks of 11, is the same). Before helper heap32 the source was read
+     * again in every pass (rows read: N for the whole read, then N per pass).
+     */
+    @Test
+    void autoWhoseSecondPlanStreamsReadsItsChunksFromTheRowsReadWhole() {
+        System.setProperty("synalign.rff.chunkRows", "7");
+        FloatMatrix real = real();
+        FloatMatrix synthetic = synthetic();
+        AlignmentConfig config = AlignmentConfig.defaults().withFeatures(16).withSeed(7)
+                .withIterations(20, 1e-12).withBandwidth(Bandwidth.of(2.0));
+        try (KernelBackend reference = TestBackends.create("reference")) {
+            long[] rowsRead = {0};
+            RowSource blocks = RowSource.ofBlocks(blocks(synthetic, 11));
+            RowSource counted = new RowSource() {
+                @Override
+                public long rows() {
+                    return blocks.rows();
+                }
+
+                @Override
+                public int cols() {
+                    return blocks.cols();
+                }
+
+                @Override
+                public String name() {
+                    return "counted blocks";
+                }
+
+                @Override
+                public void read(long start, int count, float[] out) {
+                    rowsRead[0] += count;
+                    blocks.read(start, count, out);
+                }
+            };
+            AlignmentResult auto = new MmdWeightLearner(new CopiesTakeTheBudget(reference),
+                    config.withMethod(AlignmentMethod.AUTO)).withFeatureBudget(0)
+                    .fit(real, counted, ProgressListener.NONE);
+            assertEquals(AlignmentMethod.RFF, auto.method(), "the second plan streams");
+            assertEquals(N, rowsRead[0], "rows read from the source: once, whole");
+            rowsRead[0] = 0;
+            AlignmentResult named = new MmdWeightLearner(reference,
+                    config.withMethod(AlignmentMethod.RFF)).withFeatureBudget(0)
+                    .fit(real, counted, ProgressListener.NONE);
+            assertTrue(rowsRead[0] > 2 * N, "the named rff re-reads its chunks: " + rowsRead[0]);
+            for (int i = 0; i < N; i++) {
+                assertEquals(named.weights()[i], auto.weights()[i], 0.0, "row " + i);
+            }
+            assertEquals(named.iterations(), auto.iterations());
         }
     }
 
