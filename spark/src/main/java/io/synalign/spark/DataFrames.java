@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
@@ -222,6 +223,9 @@ final class DataFrames {
      */
     private static final String COMPRESSION = "org.apache.hadoop.io.compress.";
 
+    /** Parquet's file reader: a plain {@link RuntimeException} it throws is about the file. */
+    private static final String PARQUET_READER = "org.apache.parquet.hadoop.";
+
     /**
      * The classes a Hadoop {@code RemoteException} names when the file is at fault: not there,
      * or not to be read by this user (HDFS's NameNode answers so; the client usually unwraps
@@ -251,7 +255,8 @@ final class DataFrames {
      *       {@code RemoteException} naming one of those ({@link #REMOTE_INPUT_FAULTS});</li>
      *   <li>bytes that are not what the format says: Jackson's {@code JsonProcessingException},
      *       a {@link java.nio.charset.CharacterCodingException}, Parquet's decoding and record
-     *       exceptions, Hadoop's {@code ChecksumException};</li>
+     *       exceptions and a plain {@link RuntimeException} thrown by its file reader ("is not
+     *       a Parquet file"), Hadoop's {@code ChecksumException};</li>
      *   <li>a compressed file that is not gzip or is cut short: a
      *       {@link java.util.zip.ZipException} or {@link java.util.zip.DataFormatException}, an
      *       {@link java.io.IOException} thrown by Hadoop's codecs ({@link #COMPRESSION}), an
@@ -297,11 +302,146 @@ final class DataFrames {
             if (type.equals("org.apache.parquet.io.ParquetDecodingException")
                     || type.equals("org.apache.parquet.io.InvalidRecordException")
                     || c instanceof java.util.zip.DataFormatException
-                    || c instanceof java.io.IOException && thrownBy(c, COMPRESSION)) {
+                    || c instanceof java.io.IOException && thrownBy(c, COMPRESSION)
+                    // Parquet's reader refuses a file that is not Parquet ("is not a Parquet
+                    // file. Expected magic number at tail", a footer outside the file) with a
+                    // plain RuntimeException; inference wraps it in CANNOT_READ_FILE_FOOTER, a
+                    // task of the job in FAILED_READ_FILE.NO_HINT (late32).
+                    || c.getClass() == RuntimeException.class && thrownBy(c, PARQUET_READER)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * A failure to read an input file after its schema was inferred, as the job reports it:
+     * null when {@code failure} holds no Spark read failure ({@code FAILED_READ_FILE.*}), or was
+     * judged already (a bad-input cause, a {@link JobErrors.NotTheInput}, a serializer's
+     * failure). A file deleted or cut short between Spark's schema inference and the reads
+     * after it (the job's checks, its fit), or a part file of a directory that inference never
+     * opened (Parquet reads one footer), fails in a task, where {@link #read} does not judge it:
+     * it was exit 1, "unexpected SparkException", the file named only inside Spark's message
+     * (review32s). Judged now as {@link #read} judges inference's failures
+     * ({@link #inputsFault} on the read failure and its causes): the file's fault is an
+     * {@link IllegalArgumentException} (exit 2), anything else a {@link JobErrors.NotTheInput}
+     * (exit 1), each naming the option whose input holds the file (its path, then the file's
+     * when the input is a directory or glob), or the file as Spark gives it when no input holds
+     * it, and the innermost cause.
+     *
+     * @param inputs option to path, in the order to match (the first input holding the file
+     *     names it)
+     * @param format the job's {@code --format}
+     */
+    static RuntimeException lateReadFailure(org.apache.hadoop.conf.Configuration conf,
+            Throwable failure, Map<String, String> inputs, String format) {
+        if (JobErrors.badInput(failure) != null) {
+            return null;
+        }
+        org.apache.spark.SparkThrowable read = null;
+        for (Throwable c = failure; c != null && read == null;
+                c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof JobErrors.NotTheInput || JobErrors.serializers(c)) {
+                return null;
+            }
+            if (c instanceof org.apache.spark.SparkThrowable s && s.getCondition() != null
+                    && s.getCondition().startsWith("FAILED_READ_FILE")) {
+                read = s;
+            }
+        }
+        if (read == null) {
+            return null;
+        }
+        Throwable readFailure = (Throwable) read;
+        String given = read.getMessageParameters() == null ? null
+                : read.getMessageParameters().get("path");
+        org.apache.hadoop.fs.Path file = given == null ? null : sparksPath(given);
+        String what = given == null ? "an input file" : String.valueOf(file);
+        String f = null;
+        if (file != null) {
+            for (Map.Entry<String, String> input : inputs.entrySet()) {
+                int holds = holds(conf, input.getValue(), file);
+                if (holds != 0) {
+                    what = input.getKey() + " " + input.getValue()
+                            + (holds == 1 ? "" : ": file " + file);
+                    try {
+                        f = format(input.getValue(), format);
+                    } catch (IllegalArgumentException unknown) {
+                        f = null; // read all the same (--format named it): say no format
+                    }
+                    break;
+                }
+            }
+        }
+        if (inputsFault(readFailure)) {
+            return new IllegalArgumentException(what + ": cannot be read"
+                    + (f == null ? "" : " as " + (f.equals("json") ? "JSON Lines" : f)) + ": "
+                    + rootMessage(readFailure), failure);
+        }
+        return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything in"
+                + " it: " + rootMessage(readFailure), failure);
+    }
+
+    /**
+     * The file of a {@code FAILED_READ_FILE} condition: Spark gives a task's file URL-encoded
+     * ({@code PartitionedFile.urlEncodedPath}: a space is {@code %20}), a footer's as the path
+     * itself.
+     */
+    private static org.apache.hadoop.fs.Path sparksPath(String given) {
+        try {
+            return new org.apache.hadoop.fs.Path(new java.net.URI(given));
+        } catch (java.net.URISyntaxException | IllegalArgumentException notEncoded) {
+            return new org.apache.hadoop.fs.Path(given);
+        }
+    }
+
+    /**
+     * Whether the input at {@code path} (a file, a directory or a glob) holds {@code file}: 1
+     * when it is that file, 2 when the file is under it or matches its glob, 0 when not (or
+     * when the input's file system cannot be reached to qualify it). Paths are compared fully
+     * qualified, so {@code /a} and {@code file:///a} are one.
+     */
+    private static int holds(org.apache.hadoop.conf.Configuration conf, String path,
+            org.apache.hadoop.fs.Path file) {
+        org.apache.hadoop.fs.Path in;
+        org.apache.hadoop.fs.Path f;
+        try {
+            org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
+            in = p.getFileSystem(conf).makeQualified(p);
+            f = file.getFileSystem(conf).makeQualified(file);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            return 0;
+        }
+        String input = key(in);
+        if (key(f).equals(input)) {
+            return 1;
+        }
+        boolean glob = path.matches(".*[*?\\[{].*");
+        for (org.apache.hadoop.fs.Path p = f.getParent(); p != null; p = p.getParent()) {
+            if (key(p).equals(input)) {
+                return 2;
+            }
+        }
+        if (glob) {
+            for (org.apache.hadoop.fs.Path p = f; p != null; p = p.getParent()) {
+                try {
+                    if (org.apache.hadoop.fs.GlobPattern.compile(input).matcher(key(p))
+                            .matches()) {
+                        return 2;
+                    }
+                } catch (RuntimeException badGlob) {
+                    return 0;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** A qualified path as one string: scheme, authority when there is one, path. */
+    private static String key(org.apache.hadoop.fs.Path p) {
+        java.net.URI u = p.toUri();
+        String authority = u.getAuthority() == null ? "" : u.getAuthority();
+        return u.getScheme() + "://" + authority + u.getPath().replaceAll("/+$", "");
     }
 
     /** Whether {@code path} is a directory (its partition columns come from its k=v folders). */

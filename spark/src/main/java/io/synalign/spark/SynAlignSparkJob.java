@@ -332,6 +332,17 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 if (located != null) {
                     throw located;
                 }
+                // An input file that failed after its schema was inferred (deleted or cut
+                // short before the fit read it): named with its option, judged as inference's
+                // failures are.
+                Map<String, String> inputs = new LinkedHashMap<>();
+                inputs.put("--real", real);
+                inputs.put("--synthetic", synthetic);
+                RuntimeException late = DataFrames.lateReadFailure(sc.hadoopConfiguration(), e,
+                        inputs, format);
+                if (late != null) {
+                    throw late;
+                }
                 throw e;
             }
             commit(sc, outcome, weightsOut, sampleOut);

@@ -99,4 +99,70 @@ class DataFramesFailureKindTest {
                 + " and not for anything in it: IllegalArgumentException: Class is not registered",
                 err.toString().strip());
     }
+
+    /**
+     * Parquet's reader refuses a file that is not Parquet with a plain RuntimeException (a task
+     * of the job reading a part file whose footer inference never read: late32); a plain
+     * RuntimeException from anywhere else is no sign of the file.
+     */
+    @Test
+    void parquetsReaderRefusingAFileIsTheInputs() {
+        RuntimeException notParquet = new RuntimeException("file:/d/part-1.parquet is not a"
+                + " Parquet file. Expected magic number at tail, but found [115, 34, 125, 10]");
+        notParquet.setStackTrace(new StackTraceElement[] {new StackTraceElement(
+                "org.apache.parquet.hadoop.ParquetFileReader", "readFooter",
+                "ParquetFileReader.java", 568)});
+        assertTrue(DataFrames.inputsFault(stageFailure(notParquet)));
+        RuntimeException elsewhere = new RuntimeException("a bug of the job's");
+        elsewhere.setStackTrace(new StackTraceElement[] {new StackTraceElement(
+                "io.synalign.spark.RowBlocks", "next", "RowBlocks.java", 1)});
+        assertFalse(DataFrames.inputsFault(stageFailure(elsewhere)));
+    }
+
+    private static final java.util.Map<String, String> INPUTS = new java.util.LinkedHashMap<>();
+
+    static {
+        INPUTS.put("--real", "/data/in/*.jsonl");
+        INPUTS.put("--synthetic", "/data/synthetic");
+    }
+
+    private static RuntimeException late(Throwable failure) {
+        return DataFrames.lateReadFailure(new org.apache.hadoop.conf.Configuration(), failure,
+                INPUTS, "jsonl");
+    }
+
+    /**
+     * A read failure in a task after inference ({@code FAILED_READ_FILE.*}, its path as Spark
+     * gives it, URL-encoded) is named with the option whose input holds the file (a glob, a
+     * directory), or as Spark gives it when none does; judged as inference's failures are.
+     */
+    @Test
+    void aLateReadFailureNamesTheOptionHoldingTheFile() {
+        RuntimeException glob = late(stageFailure(
+                org.apache.spark.sql.errors.QueryExecutionErrors.fileNotExistError(
+                        "file:///data/in/a%20b.jsonl", new FileNotFoundException("gone"))));
+        assertTrue(glob instanceof IllegalArgumentException, String.valueOf(glob));
+        assertEquals("--real /data/in/*.jsonl: file file:/data/in/a b.jsonl: cannot be read as"
+                + " JSON Lines: FileNotFoundException: gone", glob.getMessage());
+        RuntimeException directory = late(stageFailure(
+                org.apache.spark.sql.errors.QueryExecutionErrors.cannotReadFilesError(
+                        new IOException("Connection reset by peer"),
+                        "file:///data/synthetic/k=1/part-0.jsonl")));
+        assertTrue(directory instanceof JobErrors.NotTheInput, String.valueOf(directory));
+        assertEquals("--synthetic /data/synthetic: file file:/data/synthetic/k=1/part-0.jsonl:"
+                + " reading it failed, and not for anything in it: IOException: Connection reset"
+                + " by peer", directory.getMessage());
+        RuntimeException elsewhere = late(stageFailure(
+                org.apache.spark.sql.errors.QueryExecutionErrors.cannotReadFilesError(
+                        new EOFException("Unexpected end of input stream"),
+                        "file:///data/other.jsonl.gz")));
+        assertTrue(elsewhere instanceof IllegalArgumentException, String.valueOf(elsewhere));
+        assertEquals("file:/data/other.jsonl.gz: cannot be read: EOFException: Unexpected end of"
+                + " input stream", elsewhere.getMessage());
+        // No read failure, or one judged already: left as it is.
+        assertEquals(null, late(stageFailure(new IOException("Connection reset by peer"))));
+        assertEquals(null, late(stageFailure(new KryoException("Class is not registered",
+                org.apache.spark.sql.errors.QueryExecutionErrors.fileNotExistError(
+                        "file:///data/in/a.jsonl", new FileNotFoundException("gone"))))));
+    }
 }

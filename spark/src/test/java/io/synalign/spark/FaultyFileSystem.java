@@ -20,8 +20,12 @@ import org.apache.spark.TaskContext;
  * throws {@code PathNotFoundException}, {@code isdir-*} {@code PathIsDirectoryException},
  * {@code remote-*} a {@code RemoteException} naming {@code FileNotFoundException}, and
  * {@code safemode-*} one naming the NameNode's {@code SafeModeException} (the storage's, not the
- * file's). Outside a task (the driver's listing and checks) it is the
- * local file system. Installed on a session by {@link #install}.
+ * file's). A {@code late-} file is read as it is while Spark infers its schema, and fails only
+ * in the reads after that (the job's checks and its fit), as a file changed between the two:
+ * {@code late-gone-*} throws {@link java.io.FileNotFoundException} (deleted), {@code late-cut-*}
+ * opens on the file's first half (truncated; a gzip then ends early), {@code late-storage-*}
+ * throws the storage's {@link IOException}. Outside a task (the driver's listing and checks) it
+ * is the local file system. Installed on a session by {@link #install}.
  */
 public final class FaultyFileSystem extends RawLocalFileSystem {
 
@@ -76,7 +80,34 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
             throw new org.apache.hadoop.ipc.RemoteException(
                     "org.apache.hadoop.hdfs.server.namenode.SafeModeException",
                     "Cannot open " + f.toUri().getPath() + ". Name node is in safe mode.");
+        } else if (task != null && name.startsWith("late-") && !inferringSchema()) {
+            if (name.startsWith("late-gone-")) {
+                throw new java.io.FileNotFoundException("File " + f + " does not exist");
+            } else if (name.startsWith("late-storage-")) {
+                throw new IOException("test: connection reset by peer while reading a block of "
+                        + f);
+            } else if (name.startsWith("late-cut-")) {
+                byte[] whole = java.nio.file.Files.readAllBytes(pathToFile(f).toPath());
+                java.nio.file.Path half = java.nio.file.Files.createTempFile("late-cut", ".part");
+                half.toFile().deleteOnExit();
+                java.nio.file.Files.write(half, java.util.Arrays.copyOf(whole, whole.length / 2));
+                // No scheme: this file system refuses another's (file:) paths.
+                return super.open(new Path(half.toAbsolutePath().toString()), bufferSize);
+            }
         }
         return super.open(f, bufferSize);
+    }
+
+    /**
+     * Whether this task is Spark's schema inference of a JSON source: its partition function
+     * is {@code JsonInferSchema}'s (a lambda of that class on the task's stack).
+     */
+    private static boolean inferringSchema() {
+        for (StackTraceElement frame : Thread.currentThread().getStackTrace()) {
+            if (frame.getClassName().contains("JsonInferSchema")) {
+                return true;
+            }
+        }
+        return false;
     }
 }
