@@ -401,7 +401,7 @@ public final class MmdWeightLearner {
      */
     private static boolean readableWhole(RowSource rows) {
         long values = rows.rows() * (long) rows.cols();
-        return values <= Integer.MAX_VALUE - 8 && fitsTheHeap(Float.BYTES * values);
+        return values <= ChunkedFeatureOperator.MAX_ARRAY && fitsTheHeap(Float.BYTES * values);
     }
 
     /**
@@ -411,11 +411,10 @@ public final class MmdWeightLearner {
     private static MethodSelector.Choice streamedInstead(MethodSelector.Choice kernel,
             RowSource rows) {
         long values = rows.rows() * (long) rows.cols();
-        String why = values > Integer.MAX_VALUE - 8
+        String why = values > ChunkedFeatureOperator.MAX_ARRAY
                 ? "more values than one Java array holds"
-                : "more than half of the heap that is free (" + MethodSelector.human(
-                        Runtime.getRuntime().maxMemory() - (Runtime.getRuntime().totalMemory()
-                                - Runtime.getRuntime().freeMemory())) + "; -Xmx gives more)";
+                : "more than half of the heap that is free (" + MethodSelector.human(freeHeap())
+                        + "; -Xmx gives more)";
         return new MethodSelector.Choice(AlignmentMethod.RFF, kernel.storage(), kernel.reason()
                 + ", but " + kernel.method().cliName() + " needs the " + rows.rows() + " x "
                 + rows.cols() + " synthetic rows of " + rows.name() + " ("
@@ -445,7 +444,7 @@ public final class MmdWeightLearner {
      */
     private static void requireWhole(RowSource rows, AlignmentMethod method) {
         long values = rows.rows() * (long) rows.cols();
-        if (values > Integer.MAX_VALUE - 8) {
+        if (values > ChunkedFeatureOperator.MAX_ARRAY) {
             throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
                     + rows.cols() + " synthetic values are more than one Java array holds, and"
                     + " method " + method.cliName() + " needs them in one; methods rff and"
@@ -588,8 +587,12 @@ public final class MmdWeightLearner {
      * rows.
      */
     public static boolean fitsTheHeap(long bytes) {
+        return bytes <= freeHeap() / 2;
+    }
+
+    /** What the JVM can still give of its heap: its maximum less what is in use now. */
+    private static long freeHeap() {
         Runtime runtime = Runtime.getRuntime();
-        long free = runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
-        return bytes <= free / 2;
+        return runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
     }
 }

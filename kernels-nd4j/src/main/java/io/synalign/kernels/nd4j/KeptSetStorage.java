@@ -112,10 +112,7 @@ final class KeptSetStorage {
     /** Frees the spare; storage given back later is freed at once. Idempotent. */
     synchronized void close() {
         closed = true;
-        if (spare != null) {
-            spare.close();
-            spare = null;
-        }
+        releaseSpare();
     }
 
     /** Bytes of the spare (0 without one): tests. */
