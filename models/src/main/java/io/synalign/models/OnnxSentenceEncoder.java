@@ -715,19 +715,6 @@ public final class OnnxSentenceEncoder implements SentenceEncoder {
         }
     }
 
-    /** The CPUs this process may run on ({@code Cpus_allowed_list} in /proc), or -1. */
-    static int affinityCpus() {
-        return CpuTopology.current().affinityCpus();
-    }
-
-    /**
-     * The physical cores among the CPUs this process may run on, read from
-     * {@code /sys/devices/system/cpu}; -1 when unknown.
-     */
-    static int affinityCores() {
-        return CpuTopology.current().affinityCores();
-    }
-
     /** {@code Cpus_allowed_list} of /proc/self/status, parsed; null if unreadable (not Linux). */
     private static int[] readAllowedCpus() {
         try {

@@ -180,26 +180,7 @@ final class OrtTempDirectories {
             return marker;
         }
         Path temporary = Files.createTempFile(directory.getParent(), "." + name + ".", ".synalign.tmp");
-        FileChannel channel = null;
-        try {
-            channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
-            if (channel.tryLock() == null) {
-                throw new IOException("another process locked " + temporary + " as it was made");
-            }
-            Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException | RuntimeException e) {
-            if (channel != null) {
-                channel.close();
-            }
-            Files.deleteIfExists(temporary);
-            throw e;
-        }
-        HELD.add(marker.toAbsolutePath().normalize());
-        CHANNELS.put(marker.toAbsolutePath().normalize(), channel);
-        Object heldKey = fileKey(marker);
-        if (heldKey != null) {
-            HELD_KEYS.add(heldKey);
-        }
+        hold(marker, lockAndRename(temporary, marker));
         if (isEmpty(directory)) {
             marker.toFile().deleteOnExit();
         }
@@ -235,35 +216,59 @@ final class OrtTempDirectories {
         String name = temporaryName.substring(1, temporaryName.length() - ".synalign.tmp".length());
         Path marker = tmp.resolve(name + MARKER_SUFFIX);
         Path directory = tmp.resolve(name);
+        FileChannel channel = lockAndRename(temporary, marker);
+        try {
+            // Owner-only, as ONNX Runtime's own createTempDirectory made its copy: under a
+            // umask of 002 on a shared host the group could otherwise replace a library this
+            // JVM is about to load.
+            Files.createDirectory(directory, ownerOnly(tmp));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(marker);
+            channel.close();
+            throw e;
+        }
+        hold(marker, channel);
+        marker.toFile().deleteOnExit();
+        directory.toFile().deleteOnExit();
+        return directory;
+    }
+
+    /**
+     * Locks {@code temporary}, a marker just made under a temporary name, and renames it to
+     * {@code marker}: so no marker of that name is ever unlocked while this JVM lives. On
+     * failure the temporary file is removed and nothing is held.
+     */
+    private static FileChannel lockAndRename(Path temporary, Path marker) throws IOException {
         FileChannel channel = null;
-        boolean moved = false;
         try {
             channel = FileChannel.open(temporary, StandardOpenOption.WRITE);
             if (channel.tryLock() == null) {
                 throw new IOException("another process locked " + temporary + " as it was made");
             }
             Files.move(temporary, marker, StandardCopyOption.ATOMIC_MOVE);
-            moved = true;
-            // Owner-only, as ONNX Runtime's own createTempDirectory made its copy: under a
-            // umask of 002 on a shared host the group could otherwise replace a library this
-            // JVM is about to load.
-            Files.createDirectory(directory, ownerOnly(tmp));
+            return channel;
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(moved ? marker : temporary);
             if (channel != null) {
                 channel.close();
             }
+            Files.deleteIfExists(temporary);
             throw e;
         }
-        HELD.add(marker.toAbsolutePath().normalize());
-        CHANNELS.put(marker.toAbsolutePath().normalize(), channel);
+    }
+
+    /**
+     * Records {@code marker} as this JVM's, its lock held by {@code channel} until the JVM ends:
+     * by path, and by file key, so that a sweep reaching it under another spelling of its
+     * directory leaves it (and never opens it, which would drop the lock on closing).
+     */
+    private static void hold(Path marker, FileChannel channel) {
+        Path key = marker.toAbsolutePath().normalize();
+        HELD.add(key);
+        CHANNELS.put(key, channel);
         Object heldKey = fileKey(marker);
         if (heldKey != null) {
             HELD_KEYS.add(heldKey);
         }
-        marker.toFile().deleteOnExit();
-        directory.toFile().deleteOnExit();
-        return directory;
     }
 
     /** rwx------ where the file system has POSIX permissions (not Windows), else nothing. */

@@ -104,7 +104,7 @@ class IntraOpThreadsTest {
         assertEquals(-1, OnnxSentenceEncoder.cpuListSize("-1"));
         assertArrayEquals(new int[] {0, 1, 2, 3, 8, 10, 11}, OnnxSentenceEncoder.cpuList("8,0-3,10-11,2"));
         assertNull(OnnxSentenceEncoder.cpuList("0-99999999"));
-        int here = OnnxSentenceEncoder.affinityCpus();
+        int here = OnnxSentenceEncoder.CpuTopology.current().affinityCpus();
         assertTrue(here == -1 || here >= Runtime.getRuntime().availableProcessors(),
                 "this process's affinity " + here + " below the JVM's count "
                         + Runtime.getRuntime().availableProcessors());
@@ -147,8 +147,8 @@ class IntraOpThreadsTest {
 
     @Test
     void thisMachinesCoresAreAtMostItsCpus() {
-        int cpus = OnnxSentenceEncoder.affinityCpus();
-        int cores = OnnxSentenceEncoder.affinityCores();
+        int cpus = OnnxSentenceEncoder.CpuTopology.current().affinityCpus();
+        int cores = OnnxSentenceEncoder.CpuTopology.current().affinityCores();
         assertTrue(cpus == -1 ? cores == -1 : cores == -1 || (cores >= 1 && cores <= cpus),
                 cores + " cores of " + cpus + " CPUs");
     }
