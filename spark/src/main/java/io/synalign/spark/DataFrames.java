@@ -138,12 +138,7 @@ final class DataFrames {
                 // Schema inference reads the files, but a failure there is the input's only
                 // when it says so (inputsFault): a cancelled stage, a lost executor or the
                 // job's own serialization is no reason to send the user to a good file.
-                if (inputsFault(e)) {
-                    throw new IllegalArgumentException(what + ": cannot be read as "
-                            + (f.equals("json") ? "JSON Lines" : f) + ": " + rootMessage(e), e);
-                }
-                throw new JobErrors.NotTheInput(what + ": reading it failed, and not for"
-                        + " anything in it: " + rootMessage(e), e);
+                throw judged(what, f, e, e);
             }
             throw e;
         }
@@ -237,12 +232,6 @@ final class DataFrames {
             "org.apache.hadoop.fs.PathAccessDeniedException",
             "org.apache.hadoop.fs.PathIsDirectoryException");
 
-    /** Whether {@code t} was thrown by code of the package {@code prefix} (its top frame). */
-    private static boolean thrownBy(Throwable t, String prefix) {
-        StackTraceElement[] frames = t.getStackTrace();
-        return frames.length > 0 && frames[0].getClassName().startsWith(prefix);
-    }
-
     /**
      * Whether {@code e}, thrown while Spark inferred an input's schema, is evidently the
      * input's fault (exit 2, "cannot be read as ..."): some link of its cause chain is
@@ -302,12 +291,13 @@ final class DataFrames {
             if (type.equals("org.apache.parquet.io.ParquetDecodingException")
                     || type.equals("org.apache.parquet.io.InvalidRecordException")
                     || c instanceof java.util.zip.DataFormatException
-                    || c instanceof java.io.IOException && thrownBy(c, COMPRESSION)
+                    || c instanceof java.io.IOException && JobErrors.thrownBy(c, COMPRESSION)
                     // Parquet's reader refuses a file that is not Parquet ("is not a Parquet
                     // file. Expected magic number at tail", a footer outside the file) with a
                     // plain RuntimeException; inference wraps it in CANNOT_READ_FILE_FOOTER, a
                     // task of the job in FAILED_READ_FILE.NO_HINT (late32).
-                    || c.getClass() == RuntimeException.class && thrownBy(c, PARQUET_READER)) {
+                    || c.getClass() == RuntimeException.class
+                            && JobErrors.thrownBy(c, PARQUET_READER)) {
                 return true;
             }
         }
@@ -373,13 +363,27 @@ final class DataFrames {
                 }
             }
         }
-        if (inputsFault(readFailure)) {
+        return judged(what, f, readFailure, failure);
+    }
+
+    /**
+     * A read failure as the job reports it, judged by {@link #inputsFault} on {@code cause}:
+     * the file's fault an {@link IllegalArgumentException} (exit 2, "cannot be read as ..."),
+     * anything else a {@link JobErrors.NotTheInput} (exit 1); each names {@code what} and the
+     * innermost cause, over {@code failure} as it was thrown.
+     *
+     * @param format the input's format, or null when it is not known (then not said)
+     */
+    private static RuntimeException judged(String what, String format, Throwable cause,
+            Throwable failure) {
+        if (inputsFault(cause)) {
             return new IllegalArgumentException(what + ": cannot be read"
-                    + (f == null ? "" : " as " + (f.equals("json") ? "JSON Lines" : f)) + ": "
-                    + rootMessage(readFailure), failure);
+                    + (format == null ? "" : " as "
+                            + (format.equals("json") ? "JSON Lines" : format))
+                    + ": " + rootMessage(cause), failure);
         }
         return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything in"
-                + " it: " + rootMessage(readFailure), failure);
+                + " it: " + rootMessage(cause), failure);
     }
 
     /**

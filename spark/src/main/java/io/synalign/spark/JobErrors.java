@@ -113,10 +113,14 @@ final class JobErrors {
         if (c.getClass().getName().startsWith(KRYO)) {
             return true;
         }
-        StackTraceElement[] frames = c.getStackTrace();
-        return c instanceof IllegalArgumentException && frames.length > 0
-                && (frames[0].getClassName().startsWith(KRYO)
-                        || frames[0].getClassName().startsWith("com.twitter.chill."));
+        return c instanceof IllegalArgumentException
+                && (thrownBy(c, KRYO) || thrownBy(c, "com.twitter.chill."));
+    }
+
+    /** Whether {@code t} was thrown by code of the package {@code prefix} (its top frame). */
+    static boolean thrownBy(Throwable t, String prefix) {
+        StackTraceElement[] frames = t.getStackTrace();
+        return frames.length > 0 && frames[0].getClassName().startsWith(prefix);
     }
 
     private static final String KRYO = "com.esotericsoftware.kryo.";

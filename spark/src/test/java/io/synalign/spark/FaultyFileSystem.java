@@ -38,6 +38,12 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
         conf.setBoolean("fs." + SCHEME + ".impl.disable.cache", true);
     }
 
+    /** Undoes {@link #install}. */
+    static void uninstall(Configuration conf) {
+        conf.unset("fs." + SCHEME + ".impl");
+        conf.unset("fs." + SCHEME + ".impl.disable.cache");
+    }
+
     /** {@code file} under this file system's scheme. */
     static String path(java.nio.file.Path file) {
         return SCHEME + "://" + file.toAbsolutePath();

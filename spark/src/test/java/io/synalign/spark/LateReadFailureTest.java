@@ -43,8 +43,7 @@ class LateReadFailureTest {
 
     @AfterAll
     static void uninstall() {
-        conf.unset("fs." + FaultyFileSystem.SCHEME + ".impl");
-        conf.unset("fs." + FaultyFileSystem.SCHEME + ".impl.disable.cache");
+        FaultyFileSystem.uninstall(conf);
     }
 
     /** The job on {@code real} and {@code synthetic}: {exit status, stderr}; checks no output. */

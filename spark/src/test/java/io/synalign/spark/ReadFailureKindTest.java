@@ -42,8 +42,7 @@ class ReadFailureKindTest {
 
     @AfterAll
     static void uninstall() {
-        conf.unset("fs." + FaultyFileSystem.SCHEME + ".impl");
-        conf.unset("fs." + FaultyFileSystem.SCHEME + ".impl.disable.cache");
+        FaultyFileSystem.uninstall(conf);
     }
 
     /** The job on {@code real} against good synthetic rows: {exit status, stderr}. */
