@@ -3,6 +3,7 @@ package io.synalign.cli;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
+import io.synalign.engine.alignment.MmdWeightLearner;
 import io.synalign.engine.labelled.HeldOutCheck;
 import io.synalign.engine.labelled.LabelMode;
 import io.synalign.engine.labelled.LabelPlan;
@@ -264,9 +265,16 @@ final class AlignCommand extends CliCommand {
             n = mapped.rows();
             FloatMatrix r = NpyReader.readMatrix(real, centre);
             RealRowsFingerprint realRows = realRows(r.rows(), r.cols());
+            long values = n * mapped.cols();
+            // Read whole here only within one array and within the heap as the engine reads a
+            // source whole (MmdWeightLearner.fitsTheHeap); past that the engine takes the
+            // source and decides: auto streams rff, a named exact or tiled beyond the heap's
+            // maximum is refused before any row is read. Read here regardless, such rows ended
+            // the run in OutOfMemoryError before the engine could say so.
             boolean whole = config.method() != AlignmentMethod.RFF
                     && config.method() != AlignmentMethod.NYSTROM
-                    && n * mapped.cols() <= NpyReader.MAX_ELEMENTS;
+                    && values <= NpyReader.MAX_ELEMENTS
+                    && MmdWeightLearner.fitsTheHeap((long) Float.BYTES * values);
             RowSource s = !whole ? mapped : RowSource.of(syntheticFiles.size() == 1
                     ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);
