@@ -507,7 +507,9 @@ public final class MmdWeightLearner {
             return;
         }
         boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
-        throw new IllegalArgumentException(rows.name() + ": method " + method.cliName()
+        // A source is named (a file); the caller's own matrix has no name to give.
+        throw new IllegalArgumentException((rows.inMemory() == null ? rows.name() + ": " : "")
+                + "method " + method.cliName()
                 + " on the " + backend.name() + " backend would hold "
                 + heapDetail(method, storage, rows, real) + " on the Java heap at once, more"
                 + " than the JVM's whole heap (" + MethodSelector.human(heap) + " at most);"

@@ -84,7 +84,9 @@ class MmdWeightLearnerHeapTest {
                         + " (--method tiled) keeps no K_SS, or give the JVM a larger heap with"
                         + " -Xmx"), message);
             }
-            assertTrue(onSource.getMessage().startsWith("s.npy: "), onSource.getMessage());
+            assertTrue(onSource.getMessage().startsWith("s.npy: method exact"),
+                    onSource.getMessage());
+            assertTrue(onMatrix.getMessage().startsWith("method exact"), onMatrix.getMessage());
         }
     }
 
