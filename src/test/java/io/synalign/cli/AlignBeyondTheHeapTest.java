@@ -65,4 +65,80 @@ class AlignBeyondTheHeapTest {
         assertFalse(Files.readString(errors).contains("out of memory"), Files.readString(errors));
         assertFalse(Files.exists(out), "nothing written at --out");
     }
+
+    /** The child JVM's exit status and stderr of {@code align} with a 96 MiB heap. */
+    private record Run(int status, String errors) {
+    }
+
+    private Run align(String... args) throws Exception {
+        Path errors = dir.resolve("stderr.txt");
+        List<String> command = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m",
+                "-cp", System.getProperty("java.class.path"), SynAlignCommand.class.getName(),
+                "align", "--backend", "reference", "--bandwidth", "5"));
+        command.addAll(List.of(args));
+        Process child = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errors.toFile())
+                .start();
+        int status = child.waitFor();
+        return new Run(status, Files.readString(errors));
+    }
+
+    /**
+     * A named exact whose rows fit the heap but whose K_SS, as the reference backend keeps it
+     * (float64 on the heap, 122.1 MiB at n = 4,000), does not: refused before K_SS is built,
+     * exit 2, one line naming the bytes and the ways out (helper heap33). On the old code the
+     * build ran out of memory: exit 1, "out of memory (Java heap space)".
+     */
+    @org.junit.jupiter.api.Test
+    void aNamedExactWhoseKernelIsBeyondTheHeapIsRefusedNotRunOutOfMemory() throws Exception {
+        Path real = NpyFixtures.write(dir.resolve("r.npy"),
+                NpyFixtures.float32Matrix(200, 32, NpyFixtures.gaussian(200 * 32, 1, 1.0)));
+        Path synthetic = NpyFixtures.write(dir.resolve("s.npy"),
+                NpyFixtures.float32Matrix(4000, 32, NpyFixtures.gaussian(4000 * 32, 2, 1.0)));
+        Path out = dir.resolve("w.npy");
+        Run run = align("--method", "exact", "--real-embeddings", real.toString(),
+                "--synthetic-embeddings", synthetic.toString(), "--out", out.toString());
+        List<String> lines = run.errors().lines()
+                .filter(l -> l.startsWith("synalign: error:")).toList();
+        assertEquals(2, run.status(), run.errors());
+        assertEquals(1, lines.size(), run.errors());
+        assertTrue(lines.get(0).contains("method exact on the reference backend would hold"
+                + " 123.0 MiB (128985600 bytes): the 4000 x 32 synthetic rows (500.0 KiB), the"
+                + " 200 real (25.0 KiB), K_SS as reference keeps it on the heap (122.1 MiB), the"
+                + " optimiser's vectors (437.5 KiB) on the Java heap at once, more than the"
+                + " JVM's whole heap ("), lines.get(0));
+        assertTrue(lines.get(0).endsWith("method rff (--method rff) streams the rows, method"
+                + " tiled (--method tiled) keeps no K_SS, or give the JVM a larger heap with"
+                + " -Xmx"), lines.get(0));
+        assertFalse(run.errors().contains("out of memory"), run.errors());
+        assertFalse(Files.exists(out), "nothing written at --out");
+    }
+
+    /**
+     * rff at d = 10,000 on a 96 MiB heap: its chunk of rows keeps within a sixteenth of the
+     * heap (157 rows), so the fit runs. On the old code the chunk was sized by the features
+     * alone (D = 16: 214,748 rows, all 3,000 in one 114 MiB buffer) and the run ended in "out of
+     * memory", exit 1. The synthetic file is sparse (zeros, a header then a hole).
+     */
+    @org.junit.jupiter.api.Test
+    void rffAtVeryWideRowsRunsWithinASmallHeap() throws Exception {
+        int rows = 3_000;
+        int cols = 10_000;
+        Path real = NpyFixtures.write(dir.resolve("r.npy"),
+                NpyFixtures.float32Matrix(50, cols, NpyFixtures.gaussian(50 * cols, 1, 1.0)));
+        Path synthetic = dir.resolve("s.npy");
+        byte[] header = NpyFixtures.file(NpyFixtures.dict("<f4", false,
+                "(" + rows + ", " + cols + ")"), new byte[0]);
+        Files.write(synthetic, header);
+        try (RandomAccessFile f = new RandomAccessFile(synthetic.toFile(), "rw")) {
+            f.setLength(header.length + 4L * rows * cols);
+        }
+        Path out = dir.resolve("w.npy");
+        Run run = align("--method", "rff", "--features", "16", "--iterations", "3",
+                "--real-embeddings", real.toString(), "--synthetic-embeddings",
+                synthetic.toString(), "--out", out.toString());
+        assertEquals(0, run.status(), run.errors());
+        assertTrue(Files.size(out) > 4L * rows, "weights written");
+    }
 }

@@ -254,6 +254,19 @@ public interface KernelBackend extends AutoCloseable {
         return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : storage.bytes() * entries;
     }
 
+    /**
+     * Whether a kernel matrix this backend keeps ({@link #rbfOperator} with a materialising
+     * plan, {@link #keptKernelBytes} of it) lives on the Java heap, where it counts against the
+     * JVM's {@code -Xmx} as well as the memory budget: true by default (the default
+     * {@link #keptKernelBytes} is one Java array), false for a backend that keeps it off the
+     * heap (native memory) or on a device. The engine adds it to the heap a kernel fit needs, so
+     * that a K_SS within the budget but beyond the heap is refused (or, for {@code auto}, not
+     * chosen) before it is built, rather than ending the fit in OutOfMemoryError.
+     */
+    default boolean keepsKernelsOnHeap() {
+        return true;
+    }
+
     /** The storages {@link #rbfOperator} can keep a matrix in (float32 by default). */
     default Set<KernelStorage> keptStorages() {
         return EnumSet.of(KernelStorage.FLOAT32);

@@ -74,6 +74,11 @@ public abstract class ForwardingKernelBackend implements KernelBackend {
     }
 
     @Override
+    public boolean keepsKernelsOnHeap() {
+        return delegate.keepsKernelsOnHeap();
+    }
+
+    @Override
     public Set<KernelStorage> keptStorages() {
         return delegate.keptStorages();
     }

@@ -160,6 +160,17 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * 16.7 M rows, 6.4e9 floats at d = 384, which no Java array holds). The cap binds only
      * where D < d / 8 on cuda and D < d / 256 on the CPU backends; the default D = 1,024 is far
      * from it.
+     *
+     * <p>And at most {@link #heapRows}: a chunk's rows within 1/16 of the heap's maximum. The
+     * operator holds up to three chunks of rows on the heap (two read in turn, one for a ragged
+     * last chunk) besides the kept features, and the backend's answer counts features only, so
+     * at wide rows the rows were what ran out: at d = 10,000 and D = 1,024, 8,192 rows are
+     * 328 MB a buffer, past a 256 MiB heap (OutOfMemoryError where the features took 32 MiB;
+     * helper heap33). The cap binds only at wide rows or small heaps (CPU, D = 1,024: d = 384
+     * below a 201 MB heap, d = 768 below 403 MB, d = 4,096 below 2.1 GB); there the grid, and so
+     * the order the chunks' sums are added in, depends on {@code -Xmx} (the weights by rounding
+     * only, as for any other chunk size), which is constant for a JVM, so the plan, the operator
+     * and the report still agree.
      * {@code -Dsynalign.rff.chunkRows=N} sets it, for rff and nystrom alike (tests force many
      * chunks on small inputs with it).
      */
@@ -168,7 +179,16 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         if (forced > 0) {
             return forced;
         }
-        return (int) Math.min(backend.featureChunkRows(features), MAX_ARRAY / Math.max(1, cols));
+        return (int) Math.min(Math.min(backend.featureChunkRows(features),
+                MAX_ARRAY / Math.max(1, cols)), heapRows(Runtime.getRuntime().maxMemory(), cols));
+    }
+
+    /**
+     * The most rows of {@code cols} float columns within 1/16 of a heap of {@code maxHeap}
+     * bytes, at least 1: the heap's share of one chunk's rows (see {@link #chunkRows}).
+     */
+    static long heapRows(long maxHeap, int cols) {
+        return Math.max(1, maxHeap / 16 / (4L * Math.max(1, cols)));
     }
 
     /** Bytes of one kept chunk of features: {@link #chunkBytes(int, int)} of its chunkRows. */

@@ -106,9 +106,11 @@ public final class MmdWeightLearner {
      * reads only its landmark rows from the source beyond that. The other methods, and the exact
      * MMD^2 report (below {@value #EXACT_REPORT_MAX_ENTRIES} kernel entries), read the rows into
      * one matrix, which must fit one Java array (and, for a named exact or tiled, the heap's
-     * maximum: refused before any row is read otherwise); {@code auto} does so only once its
-     * plan has chosen exact or tiled, and only where the rows fit one array and half of the free
-     * heap ({@link #fitsTheHeap}; else it takes rff, which streams them), and then plans again with
+     * maximum with R, a K_SS kept on the heap and the optimiser's vectors,
+     * {@link #heapBytes}: refused before any row is read otherwise); {@code auto} does so only
+     * once its plan has chosen exact or tiled, and only where the rows fit one array and that
+     * fit fits half of the heap's maximum (else it takes rff, which streams them, as it does on
+     * a matrix too), and then plans again with
      * the resident row copies those methods share ({@link KernelBackend#keepResident}) open, as
      * on a matrix, where the copies are made before the plan (if that second plan streams, rff
      * or nystrom read their chunks from the matrix already read, not from the source again).
@@ -183,8 +185,12 @@ public final class MmdWeightLearner {
         if (syntheticMatrix == null && !streams(config.method())
                 && config.method() != AlignmentMethod.AUTO) {
             // A named exact or tiled reads S whole below: refused now, before the median
-            // heuristic or anything else reads the source, where it cannot be (helper heap32).
+            // heuristic or anything else reads the source, where it cannot be (helper heap32),
+            // or where S with R, a K_SS kept on the heap and the optimiser's vectors cannot all
+            // be on the heap at once (helper heap33).
             requireWhole(syntheticRows, config.method());
+            requireHeap(config.method(), config.kernelStorage() != null ? config.kernelStorage()
+                    : backend.defaultStorage(), syntheticRows, real);
         }
         double sigma = config.bandwidth().isAuto() ? autoBandwidth(real, syntheticRows)
                 : config.bandwidth().value();
@@ -223,15 +229,24 @@ public final class MmdWeightLearner {
             method = choice.method();
             // Where rff and nystrom read S's chunks from.
             RowSource featureRows = syntheticRows;
-            if (!streams(method) && synthetic == null && !readableWhole(syntheticRows)) {
-                // auto on a source whose K_SS fits the budget but whose rows do not fit the heap
-                // (or one Java array): the plan counted K_SS, not S, which exact and tiled need
-                // on the heap whole; reading it would end the fit in OutOfMemoryError (or refuse
-                // it, naming exact, which the user did not ask for) where rff streams it (issue
-                // 12: a source larger than the heap is never read whole). Only auto has that
-                // choice; a named exact or tiled read S above. Review32e.
-                choice = streamedInstead(choice, syntheticRows);
+            if (config.method() == AlignmentMethod.AUTO && !streams(method)
+                    && !fitsHalfTheHeap(method, choice.storage(), syntheticRows, real)) {
+                // auto whose K_SS fits the budget but whose fit does not fit half the heap
+                // (heapBytes: S, R, a K_SS kept on the heap, the optimiser's vectors), or whose
+                // S on a source is more than one Java array: the plan counted K_SS against the
+                // budget, not the heap; reading S or keeping K_SS would end the fit in
+                // OutOfMemoryError (or refuse it, naming exact, which the user did not ask for)
+                // where rff streams S (issue 12: a source larger than the heap is never read
+                // whole). Only auto has that choice; a named exact or tiled is refused by
+                // requireHeap. Review32e; on a matrix too, and by a rule of the sizes and the
+                // heap's maximum, not of the heap's state at the moment, since helper heap33.
+                choice = streamedInstead(choice, syntheticRows, real);
                 method = choice.method();
+            } else if (!streams(method)) {
+                // A named exact or tiled, now that the plan has fixed K_SS's storage: refused
+                // before K_SS or anything else of the objective is allocated (helper heap33).
+                // auto's kernel method fits half the heap (above) and passes.
+                requireHeap(method, choice.storage(), syntheticRows, real);
             }
             if (streams(method)) {
                 rows.release();
@@ -395,31 +410,112 @@ public final class MmdWeightLearner {
     }
 
     /**
-     * Whether a source's rows may be read into one matrix on the heap: within one Java array
-     * and within half of the free heap ({@link #fitsTheHeap}, the test the exact report and
-     * the held-out check read whole rows by, so that all three give up on the same rows).
+     * The Java heap a fit by the kernel method {@code method} holds at once, in bytes: S's rows
+     * as floats (read whole, or the caller's matrix), R's, K_SS where the backend keeps it on the
+     * heap ({@link KernelBackend#keepsKernelsOnHeap}; exact only: tiled keeps none) and the
+     * optimiser's vectors (about 14 of n doubles, as the rff plan counts them). O(1).
+     *
+     * <p>What it leaves out: a backend's own working copies (nd4j's centre sample, row copies
+     * off the heap on nd4j and cuda), the working sets' kept submatrices (bounded by the memory
+     * budget), the caller's other data and the JVM's own. It is a floor of what the fit needs,
+     * so a fit refused by it cannot run; one accepted can still run out of memory by those.
+     * Saturates at {@code Long.MAX_VALUE} (a K_SS beyond what the backend addresses).
      */
-    private static boolean readableWhole(RowSource rows) {
-        long values = rows.rows() * (long) rows.cols();
-        return values <= ChunkedFeatureOperator.MAX_ARRAY && fitsTheHeap(Float.BYTES * values);
+    static long heapBytes(KernelBackend backend, AlignmentMethod method, KernelStorage storage,
+            long n, int d, FloatMatrix real) {
+        long kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap()
+                ? backend.keptKernelBytes(n, n, true, storage) : 0;
+        long rest = Float.BYTES * n * d + real.bytes() + 14L * Double.BYTES * n;
+        return kept > Long.MAX_VALUE - rest ? Long.MAX_VALUE : kept + rest;
     }
 
     /**
-     * auto's plan when its kernel method would need a source whole that cannot be read so:
-     * rff, which streams it, with the first plan's reason and why it was not taken.
+     * Whether auto may take the kernel method its plan chose: S within one Java array (on a
+     * source it is read into one) and {@link #heapBytes} within half of the heap's maximum
+     * ({@link Runtime#maxMemory}). Sizes and the JVM's options only, never the heap's state at
+     * the moment (what is free depends on when the collector last ran, so a rule of it took
+     * exact in one run and rff in the next near its edge); the half leaves the rest of the
+     * heap for what {@link #heapBytes} does not count and for the collector's own room. The
+     * benchmark's 16,000 x 384 rows with 4,000 real (nd4j: K_SS off the heap) hold 33 MiB, far
+     * within any default heap.
      */
-    private static MethodSelector.Choice streamedInstead(MethodSelector.Choice kernel,
-            RowSource rows) {
+    private boolean fitsHalfTheHeap(AlignmentMethod method, KernelStorage storage,
+            RowSource rows, FloatMatrix real) {
+        return rows.rows() * (long) rows.cols() <= ChunkedFeatureOperator.MAX_ARRAY
+                && heapBytes(backend, method, storage, rows.rows(), rows.cols(), real)
+                        <= Runtime.getRuntime().maxMemory() / 2;
+    }
+
+    /**
+     * auto's plan when its kernel method does not fit ({@link #fitsHalfTheHeap}): rff, which
+     * streams S and keeps no K_SS, with the first plan's reason and why it was not taken.
+     */
+    private MethodSelector.Choice streamedInstead(MethodSelector.Choice kernel, RowSource rows,
+            FloatMatrix real) {
         long values = rows.rows() * (long) rows.cols();
-        String why = values > ChunkedFeatureOperator.MAX_ARRAY
-                ? "more values than one Java array holds"
-                : "more than half of the heap that is free (" + MethodSelector.human(freeHeap())
-                        + "; -Xmx gives more)";
+        String why;
+        if (values > ChunkedFeatureOperator.MAX_ARRAY) {
+            why = "needs the " + rows.rows() + " x " + rows.cols() + " synthetic rows of "
+                    + rows.name() + " (" + MethodSelector.human(Float.BYTES * values)
+                    + ") in one Java array, which holds fewer values";
+        } else {
+            why = "would hold " + heapDetail(kernel.method(), kernel.storage(), rows, real)
+                    + " on the Java heap, more than half of its maximum ("
+                    + MethodSelector.human(Runtime.getRuntime().maxMemory()) + "; -Xmx gives"
+                    + " more)";
+        }
         return new MethodSelector.Choice(AlignmentMethod.RFF, kernel.storage(), kernel.reason()
-                + ", but " + kernel.method().cliName() + " needs the " + rows.rows() + " x "
-                + rows.cols() + " synthetic rows of " + rows.name() + " ("
-                + MethodSelector.human(Float.BYTES * values) + ") read whole into the heap, "
-                + why + ": rff streams them", kernel.residentBudgetBytes());
+                + ", but " + kernel.method().cliName() + " " + why + ": rff streams the rows",
+                kernel.residentBudgetBytes());
+    }
+
+    /** {@link #heapBytes} in words: the total and its parts. */
+    private String heapDetail(AlignmentMethod method, KernelStorage storage, RowSource rows,
+            FloatMatrix real) {
+        long n = rows.rows();
+        long total = heapBytes(backend, method, storage, n, rows.cols(), real);
+        boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
+        return (total == Long.MAX_VALUE ? "more than a long counts"
+                : MethodSelector.human(total) + " (" + total + " bytes)") + ": the " + n + " x "
+                + rows.cols() + " synthetic rows (" + MethodSelector.human(Float.BYTES * n
+                * rows.cols()) + "), the " + real.rows() + " real ("
+                + MethodSelector.human(real.bytes()) + "), "
+                + (kept ? "K_SS as " + backend.name() + " keeps it on the heap ("
+                        + MethodSelector.human(backend.keptKernelBytes(n, n, true, storage))
+                        + "), " : "")
+                + "the optimiser's vectors (" + MethodSelector.human(14L * Double.BYTES * n)
+                + ")";
+    }
+
+    /**
+     * Refuses a named exact or tiled whose {@link #heapBytes} exceed the heap's maximum
+     * ({@link Runtime#maxMemory}): S, R, a K_SS kept on the heap and the optimiser's vectors
+     * are all live at once, so such a fit cannot run whatever the collector frees; it ended in
+     * OutOfMemoryError (the command line's exit 1, "out of memory") once the heap was spent,
+     * after the median heuristic's reads and K_SS's build. Measured against the maximum, not
+     * the heap free at the moment, so that a fit that fits once garbage is collected runs (a
+     * named method is not second-guessed; what {@link #heapBytes} leaves out can still run
+     * out). O(1), before anything is allocated.
+     *
+     * @throws IllegalArgumentException naming the bytes, their parts, the heap and the ways out
+     */
+    private void requireHeap(AlignmentMethod method, KernelStorage storage, RowSource rows,
+            FloatMatrix real) {
+        long need = heapBytes(backend, method, storage, rows.rows(), rows.cols(), real);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (need <= heap) {
+            return;
+        }
+        boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
+        // A source is named (a file); the caller's own matrix has no name to give.
+        throw new IllegalArgumentException((rows.inMemory() == null ? rows.name() + ": " : "")
+                + "method " + method.cliName()
+                + " on the " + backend.name() + " backend would hold "
+                + heapDetail(method, storage, rows, real) + " on the Java heap at once, more"
+                + " than the JVM's whole heap (" + MethodSelector.human(heap) + " at most);"
+                + " method rff (--method rff) streams the rows"
+                + (kept ? ", method tiled (--method tiled) keeps no K_SS" : "")
+                + ", or give the JVM a larger heap with -Xmx");
     }
 
     /**

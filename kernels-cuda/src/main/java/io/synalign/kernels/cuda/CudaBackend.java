@@ -77,6 +77,12 @@ public final class CudaBackend implements KernelBackend {
      * float32. {@code Long.MAX_VALUE} where the bytes pass a long (4 rows cols overflowed from
      * 1,518,500,250 rows and columns).
      */
+    /** K is kept in device memory. */
+    @Override
+    public boolean keepsKernelsOnHeap() {
+        return false;
+    }
+
     @Override
     public long keptKernelBytes(long rows, long cols, boolean symmetric, KernelStorage storage) {
         if (symmetric && rows == cols) {

@@ -412,6 +412,12 @@ public final class Nd4jBackend implements KernelBackend {
         return KernelBackend.super.keptKernelBytes(rows, cols, symmetric, storage);
     }
 
+    /** The CPU path keeps K in JavaCPP (native) memory; the portable path in Java arrays. */
+    @Override
+    public boolean keepsKernelsOnHeap() {
+        return portable();
+    }
+
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
         lifetime.checkOpen();

@@ -1,0 +1,224 @@
+package io.synalign.engine.alignment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.synalign.engine.Bandwidth;
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelStorage;
+import io.synalign.kernels.RowSource;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A kernel fit (exact, tiled) against the Java heap (helper heap33): a named method whose S, R,
+ * K_SS kept on the heap and optimiser vectors exceed the heap's maximum is refused before any
+ * of it is allocated, naming the bytes and the ways out (on the old code the reference backend
+ * built K_SS and the fit ended in OutOfMemoryError); auto takes rff there instead; a fit that
+ * fits once garbage is collected still runs (a child JVM with a small heap); rff's chunk of rows
+ * keeps within a sixteenth of the heap.
+ */
+class MmdWeightLearnerHeapTest {
+
+    @TempDir
+    Path dir;
+
+    /**
+     * n with the reference backend's K_SS (8 n^2 bytes, one Java array) beyond this JVM's heap;
+     * skipped where the heap is so large that no such K_SS is one array.
+     */
+    private static int rowsBeyondTheHeap() {
+        long heap = Runtime.getRuntime().maxMemory();
+        long n = (long) Math.ceil(Math.sqrt(heap / 8.0)) + 64;
+        assumeTrue(n * n <= ChunkedFeatureOperator.MAX_ARRAY, "heap too large for the case");
+        return (int) n;
+    }
+
+    private static AlignmentConfig config(AlignmentMethod method) {
+        // A budget far beyond K_SS: the heap, not the budget, is what it exceeds.
+        return AlignmentConfig.defaults().withMethod(method).withMemoryBudget(1L << 50)
+                .withBandwidth(Bandwidth.of(1.0)).withFeatures(16).withSeed(3)
+                .withIterations(2, 1e-12);
+    }
+
+    @Test
+    void aNamedExactWhoseKeptKernelIsBeyondTheHeapIsRefusedBeforeAnyOfItIsAllocated() {
+        int n = rowsBeyondTheHeap();
+        Random random = new Random(33);
+        FloatMatrix real = TestBackends.gaussian(40, 2, random, 1, 0);
+        FloatMatrix synthetic = TestBackends.gaussian(n, 2, random, 1, 0.3);
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            long kernel = 8L * n * n;
+            long total = kernel + 4L * n * 2 + real.bytes() + 112L * n;
+            assertEquals(total, MmdWeightLearner.heapBytes(backend, AlignmentMethod.EXACT,
+                    KernelStorage.FLOAT32, n, 2, real));
+            MmdWeightLearner learner = new MmdWeightLearner(backend,
+                    config(AlignmentMethod.EXACT));
+            // A matrix, and a source (refused before the median heuristic or anything reads it).
+            IllegalArgumentException onMatrix = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(real, synthetic, null));
+            AtomicLong reads = new AtomicLong();
+            RowSource source = ObservedRows.of(RowSource.of(synthetic), "s.npy",
+                    (start, count) -> reads.addAndGet(count));
+            IllegalArgumentException onSource = assertThrows(IllegalArgumentException.class,
+                    () -> learner.fit(real, source, null));
+            assertEquals(0, reads.get(), "no row read before the refusal");
+            for (IllegalArgumentException e : List.of(onMatrix, onSource)) {
+                String message = e.getMessage();
+                assertTrue(message.contains("method exact on the reference backend would hold "
+                        + MethodSelector.human(total) + " (" + total + " bytes): the " + n
+                        + " x 2 synthetic rows"), message);
+                assertTrue(message.contains("K_SS as reference keeps it on the heap ("
+                        + MethodSelector.human(kernel) + ")"), message);
+                assertTrue(message.contains("more than the JVM's whole heap ("
+                        + MethodSelector.human(Runtime.getRuntime().maxMemory())
+                        + " at most); method rff (--method rff) streams the rows, method tiled"
+                        + " (--method tiled) keeps no K_SS, or give the JVM a larger heap with"
+                        + " -Xmx"), message);
+            }
+            assertTrue(onSource.getMessage().startsWith("s.npy: method exact"),
+                    onSource.getMessage());
+            assertTrue(onMatrix.getMessage().startsWith("method exact"), onMatrix.getMessage());
+        }
+    }
+
+    /**
+     * auto where K_SS is within the budget but the fit not within half the heap: rff, in a
+     * child JVM with a 64 MiB heap (n = 2,900: K_SS 64.2 MiB on the reference backend), where
+     * the exact report of the rff fit is cheap. On the old code auto took exact and the child
+     * ran out of memory.
+     */
+    @Test
+    void autoTakesRffWhereItsKernelFitWouldNotFitHalfTheHeap() throws Exception {
+        assertEquals("method rff, weights 2900", child("-Xmx64m", AutoMain.class));
+    }
+
+    /** The child of {@link #autoTakesRffWhereItsKernelFitWouldNotFitHalfTheHeap}. */
+    public static final class AutoMain {
+        public static void main(String[] args) {
+            Random random = new Random(34);
+            FloatMatrix real = TestBackends.gaussian(40, 2, random, 1, 0);
+            FloatMatrix synthetic = TestBackends.gaussian(2900, 2, random, 1, 0.3);
+            try (KernelBackend backend = TestBackends.create("reference")) {
+                AlignmentResult result = new MmdWeightLearner(backend,
+                        config(AlignmentMethod.AUTO)).fit(real, synthetic, null);
+                System.out.println("method " + result.method().cliName() + ", weights "
+                        + result.weights().length);
+            }
+        }
+    }
+
+    /** The last line a child JVM with {@code heap} printed from {@code main}; it must exit 0. */
+    private String child(String heap, Class<?> main) throws Exception {
+        Path out = dir.resolve(main.getSimpleName() + ".txt");
+        Process child = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), heap,
+                "-XX:+UseG1GC", "-cp", System.getProperty("java.class.path"), main.getName())
+                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        int status = child.waitFor();
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(0, status, String.join("\n", lines));
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1);
+    }
+
+    @Test
+    void theHeapCountsKssOnlyWhereTheBackendKeepsItOnTheHeapAndOnlyForExact() {
+        Random random = new Random(35);
+        FloatMatrix real = TestBackends.gaussian(7, 3, random, 1, 0);
+        try (KernelBackend reference = TestBackends.create("reference")) {
+            KernelBackend offHeap = offHeap(reference);
+            long rest = 4L * 1001 * 3 + real.bytes() + 14L * 8 * 1001;
+            assertEquals(rest + 8L * 1001 * 1001, MmdWeightLearner.heapBytes(reference,
+                    AlignmentMethod.EXACT, KernelStorage.FLOAT32, 1001, 3, real));
+            assertEquals(rest, MmdWeightLearner.heapBytes(reference, AlignmentMethod.TILED,
+                    KernelStorage.FLOAT32, 1001, 3, real));
+            assertEquals(rest, MmdWeightLearner.heapBytes(offHeap, AlignmentMethod.EXACT,
+                    KernelStorage.FLOAT32, 1001, 3, real));
+            // Beyond one array the reference says Long.MAX_VALUE: the sum saturates.
+            assertEquals(Long.MAX_VALUE, MmdWeightLearner.heapBytes(reference,
+                    AlignmentMethod.EXACT, KernelStorage.FLOAT32, 100_000, 3, real));
+        }
+    }
+
+    @Test
+    void aChunkOfRowsKeepsWithinASixteenthOfTheHeap() {
+        long heap = Runtime.getRuntime().maxMemory();
+        assertEquals(1, ChunkedFeatureOperator.heapRows(1000, 10_000));
+        assertEquals((256L << 20) / 16 / 40_000, ChunkedFeatureOperator.heapRows(256L << 20,
+                10_000));
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (int d : new int[] {1, 384, 10_000, 1_000_003}) {
+                for (int features : new int[] {16, 1024}) {
+                    int chunk = ChunkedFeatureOperator.chunkRows(backend, features, d);
+                    assertTrue(chunk >= 1 && 4L * chunk * d <= Math.max(4L * d, heap / 16),
+                            d + " x " + features + ": " + chunk);
+                    assertEquals(Math.min(Math.min(backend.featureChunkRows(features),
+                            ChunkedFeatureOperator.MAX_ARRAY / d), Math.max(1, heap / 16
+                                    / (4L * d))), chunk);
+                }
+            }
+            // The default grid at d = 384, D = 1,024 is the features' 8,192 rows on any heap
+            // of 201 MB or more (the cap binds only at wide rows or small heaps).
+            assumeTrue(heap >= 16L * 8192 * 384 * 4);
+            assertEquals(8192, ChunkedFeatureOperator.chunkRows(backend, 1024, 384));
+        }
+    }
+
+    /**
+     * A child JVM with a 128 MiB heap that has just dropped an 80 MiB array (garbage, not yet
+     * collected: more is in use than the fit's K_SS leaves room for) runs a named exact whose
+     * heap (48 MiB of K_SS) fits once that garbage is collected: the rule is the heap's maximum
+     * less what the fit holds, not the heap free at the moment.
+     */
+    @Test
+    void aFitThatFitsOnceGarbageIsCollectedRuns() throws Exception {
+        assertEquals("method exact, weights 2450", child("-Xmx128m", GarbageThenFitMain.class));
+    }
+
+    /** The child of {@link #aFitThatFitsOnceGarbageIsCollectedRuns}. */
+    public static final class GarbageThenFitMain {
+        static volatile byte[] garbage;
+
+        public static void main(String[] args) {
+            Random random = new Random(36);
+            int n = 2450; // K_SS 8 n^2 = 48.0 MB on the reference backend
+            FloatMatrix real = TestBackends.gaussian(30, 4, random, 1, 0);
+            FloatMatrix synthetic = TestBackends.gaussian(n, 4, random, 1, 0.3);
+            garbage = new byte[80 << 20];
+            garbage[garbage.length - 1] = 1;
+            garbage = null;
+            Runtime rt = Runtime.getRuntime();
+            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            try (KernelBackend backend = TestBackends.create("reference")) {
+                long need = MmdWeightLearner.heapBytes(backend, AlignmentMethod.EXACT,
+                        KernelStorage.FLOAT32, n, 4, real);
+                if (need <= free) {
+                    System.out.println("the garbage was collected early: need " + need
+                            + " <= free " + free);
+                    System.exit(3);
+                }
+                AlignmentResult result = new MmdWeightLearner(backend, AlignmentConfig.defaults()
+                        .withMethod(AlignmentMethod.EXACT).withBandwidth(Bandwidth.of(2.0))
+                        .withIterations(3, 1e-12)).fit(real, synthetic, null);
+                System.out.println("method " + result.method().cliName() + ", weights "
+                        + result.weights().length);
+            }
+        }
+    }
+
+    /** {@code delegate}, but keeping kernels off the heap (as nd4j's CPU path does). */
+    private static KernelBackend offHeap(KernelBackend delegate) {
+        return (KernelBackend) java.lang.reflect.Proxy.newProxyInstance(
+                KernelBackend.class.getClassLoader(), new Class<?>[] {KernelBackend.class},
+                (proxy, method, args) -> method.getName().equals("keepsKernelsOnHeap") ? false
+                        : method.invoke(delegate, args));
+    }
+}
