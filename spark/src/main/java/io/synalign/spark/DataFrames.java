@@ -233,6 +233,93 @@ final class DataFrames {
             "org.apache.hadoop.fs.PathIsDirectoryException");
 
     /**
+     * Classes, by name (their libraries are not the job's dependencies), whose presence in a
+     * cause chain says the file system refused the job's credentials, not the file: S3A's
+     * {@code CredentialInitializationException} and its {@code NoAuthWithAWSException} ("No AWS
+     * Credentials provided by ...", which S3A hands on inside a
+     * {@link java.nio.file.AccessDeniedException}), and ABFS's
+     * {@code TokenAccessProviderException} (an OAuth token that could not be had). A superclass
+     * of that name counts too.
+     */
+    private static final Set<String> CREDENTIAL_CLASSES = Set.of(
+            "org.apache.hadoop.fs.s3a.CredentialInitializationException",
+            "org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException",
+            "org.apache.hadoop.fs.azurebfs.contracts.exceptions.TokenAccessProviderException");
+
+    /**
+     * Hadoop's messages, in an {@code AccessControlException} (or a {@code RemoteException}
+     * naming one), of an RPC connection that could not authenticate, as opposed to a file's
+     * permissions ("Permission denied: user=etl, access=READ, inode=..."):
+     * {@code SaslRpcClient}'s "Client cannot authenticate via:[TOKEN, KERBEROS]", the server's
+     * "SIMPLE authentication is not enabled. Available:[TOKEN, KERBEROS]", the client's
+     * "Server asks us to fall back to SIMPLE auth, but this client is configured to only allow
+     * secure connections".
+     */
+    private static final java.util.regex.Pattern AUTHENTICATION = java.util.regex.Pattern
+            .compile("(?i)cannot authenticate|authentication is not enabled"
+                    + "|authentication is required|fall back to simple auth");
+
+    /**
+     * Whether an {@code AccessControlException}'s message is about authentication: one of
+     * {@link #AUTHENTICATION}'s phrases, in a message that is not a file's refused permission
+     * (HDFS's all begin "Permission denied", and name the file's path, which may hold any
+     * phrase).
+     */
+    private static boolean authentication(String message) {
+        return message != null && !message.startsWith("Permission denied")
+                && AUTHENTICATION.matcher(message).find();
+    }
+
+    /**
+     * Whether some link of {@code e}'s cause chain says the job's own login or credentials were
+     * refused: an environment fault (exit 1, "the job's credentials were refused"), never the
+     * input's, even where a refusal class that {@link #inputsFault} takes for the file's carries
+     * it. A JAAS {@link javax.security.auth.login.LoginException} (a Kerberos login from a keytab
+     * or a ticket cache), a {@link org.ietf.jgss.GSSException} ("No valid credentials provided
+     * (Mechanism level: Failed to find any Kerberos tgt)"), a
+     * {@link javax.security.sasl.SaslException} ("GSS initiate failed": Hadoop's RPC and Spark's
+     * own connections authenticate by SASL), Hadoop's {@code KerberosAuthException},
+     * {@code AuthorizationException} (a user not allowed to connect or to impersonate, not a
+     * file's permission) and hadoop-auth's {@code AuthenticationException} (WebHDFS's SPNEGO),
+     * an {@code AccessControlException} or a {@code RemoteException} naming one whose message is
+     * about authentication ({@link #AUTHENTICATION}), or one of {@link #CREDENTIAL_CLASSES}.
+     * Judged by class first, message second; a file's refused permission (HDFS's "Permission
+     * denied", S3A's 403 as {@code AccessDeniedException} with no credentials class below it)
+     * is not this. O(chain length x class depth).
+     */
+    static boolean credentialsRefused(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof javax.security.auth.login.LoginException
+                    || c instanceof org.ietf.jgss.GSSException
+                    || c instanceof javax.security.sasl.SaslException
+                    || c instanceof org.apache.hadoop.security.KerberosAuthException
+                    || c instanceof org.apache.hadoop.security.authorize.AuthorizationException
+                    || c instanceof org.apache.hadoop.security.authentication.client
+                            .AuthenticationException) {
+                return true;
+            }
+            if (c instanceof org.apache.hadoop.security.AccessControlException
+                    && authentication(c.getMessage())) {
+                return true;
+            }
+            if (c instanceof org.apache.hadoop.ipc.RemoteException remote
+                    && (remote.getClassName().equals(
+                            "org.apache.hadoop.security.authorize.AuthorizationException")
+                            || remote.getClassName().equals(
+                                    "org.apache.hadoop.security.AccessControlException")
+                                    && authentication(remote.getMessage()))) {
+                return true;
+            }
+            for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
+                if (CREDENTIAL_CLASSES.contains(k.getName())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether {@code e}, thrown while Spark inferred an input's schema, is evidently the
      * input's fault (exit 2, "cannot be read as ..."): some link of its cause chain is
      * <ul>
@@ -253,13 +340,21 @@ final class DataFrames {
      *   <li>one of Spark's conditions in {@link #INPUT_CONDITIONS}.</li>
      * </ul>
      * Anything else (a cancelled job or stage, a lost executor, a task or record the job could
-     * not serialize, a JVM error, an I/O failure of the storage rather than of the file's bytes)
-     * is not: the job reports it as its own failure, exit 1, its cause named. Before, the rule
-     * was negative (every failure but serialization and JVM errors was the input's), so a lost
-     * executor or a cancelled stage during schema inference sent the user to a good input
-     * file. O(chain length).
+     * not serialize, a JVM error, an I/O failure of the storage rather than of the file's bytes,
+     * a refusal of the job's login or credentials ({@link #credentialsRefused}), which is
+     * asked first and overrides the list, a plain {@link java.io.IOException} whose message
+     * holds an HTTP 403: a store's 403 may be a quota or a billing refusal as well as the
+     * file's permission) is not: the job reports it as its own failure, exit 1, its cause
+     * named. Before, the rule was negative (every failure but serialization and JVM errors was
+     * the input's), so a lost executor or a cancelled stage during schema inference sent the
+     * user to a good input file. O(chain length).
      */
     static boolean inputsFault(Throwable e) {
+        if (credentialsRefused(e)) {
+            // A login or credentials refusal is the environment's, whatever refusal class
+            // carries it (S3A's AccessDeniedException, Hadoop's AccessControlException).
+            return false;
+        }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof org.apache.spark.SparkThrowable s
                     && s.getCondition() != null && (INPUT_CONDITIONS.contains(s.getCondition())
@@ -317,7 +412,9 @@ final class DataFrames {
      * {@link IllegalArgumentException} (exit 2), anything else a {@link JobErrors.NotTheInput}
      * (exit 1), each naming the option whose input holds the file (its path, then the file's
      * when the input is a directory or glob), or the file as Spark gives it when no input holds
-     * it, and the innermost cause.
+     * it, and the innermost cause. An input holds the file as given (qualified: Spark's listing
+     * keeps the input's form, links and all) or else resolved ({@link #resolved}: a file Spark
+     * names by a link's target or a mount point's, as a metadata log of absolute paths does).
      *
      * @param inputs option to path, in the order to match (the first input holding the file
      *     names it)
@@ -348,22 +445,24 @@ final class DataFrames {
         org.apache.hadoop.fs.Path file = given == null ? null : sparksPath(given);
         String what = given == null ? "an input file" : String.valueOf(file);
         String f = null;
-        if (file != null) {
+        // As given first; then, when no input holds the file so, each side resolved (links,
+        // mount points), which costs a look-up of the file system per path.
+        for (int pass = 0; file != null && f == null && pass < 2; pass++) {
             for (Map.Entry<String, String> input : inputs.entrySet()) {
-                int holds = holds(conf, input.getValue(), file);
+                int holds = holds(conf, input.getValue(), file, pass == 1);
                 if (holds != 0) {
                     what = input.getKey() + " " + input.getValue()
                             + (holds == 1 ? "" : ": file " + file);
                     try {
                         f = format(input.getValue(), format);
                     } catch (IllegalArgumentException unknown) {
-                        f = null; // read all the same (--format named it): say no format
+                        f = ""; // read all the same (--format named it): say no format
                     }
                     break;
                 }
             }
         }
-        return judged(what, f, readFailure, failure);
+        return judged(what, f == null || f.isEmpty() ? null : f, readFailure, failure);
     }
 
     /**
@@ -383,7 +482,8 @@ final class DataFrames {
                     + ": " + rootMessage(cause), failure);
         }
         return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything in"
-                + " it: " + rootMessage(cause), failure);
+                + " it: " + (credentialsRefused(cause) ? "the job's credentials were refused: "
+                        : "") + rootMessage(cause), failure);
     }
 
     /**
@@ -403,10 +503,16 @@ final class DataFrames {
      * Whether the input at {@code path} (a file, a directory or a glob) holds {@code file}: 1
      * when it is that file, 2 when the file is under it or matches its glob, 0 when not (or
      * when the input's file system cannot be reached to qualify it). Paths are compared fully
-     * qualified, so {@code /a} and {@code file:///a} are one.
+     * qualified, so {@code /a} and {@code file:///a} are one, and Hadoop's {@code Path}
+     * normalises {@code ./}, {@code ..}, repeated and trailing slashes, and qualifies a relative
+     * path against the file system's working directory (as Spark's listing does).
+     *
+     * @param resolve whether both sides are compared resolved ({@link #resolved}): a file
+     *     Spark names by its target, where the input was given through a symbolic link or a
+     *     mount point (a {@code viewfs://} mount), or the other way round
      */
     private static int holds(org.apache.hadoop.conf.Configuration conf, String path,
-            org.apache.hadoop.fs.Path file) {
+            org.apache.hadoop.fs.Path file, boolean resolve) {
         org.apache.hadoop.fs.Path in;
         org.apache.hadoop.fs.Path f;
         try {
@@ -415,6 +521,13 @@ final class DataFrames {
             f = file.getFileSystem(conf).makeQualified(file);
         } catch (java.io.IOException | IllegalArgumentException e) {
             return 0;
+        }
+        if (resolve) {
+            in = resolved(conf, in);
+            f = resolved(conf, f);
+            if (in == null || f == null) {
+                return 0;
+            }
         }
         String input = key(in);
         if (key(f).equals(input)) {
@@ -439,6 +552,54 @@ final class DataFrames {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code qualified} as its file system resolves it: {@code FileSystem.resolvePath} (a
+     * {@code viewfs://} mount point to its target's path, a link where the file system resolves
+     * links), then, on the local file system (or one built on it), the NIO real path (symbolic
+     * links resolved; Hadoop's local {@code resolvePath} keeps them). The nearest ancestor that
+     * exists is resolved and the rest of the path kept as it is: a failing file may be gone,
+     * and a glob's pattern exists nowhere. Null when no ancestor can be resolved (the file
+     * system cannot be reached). Costs a look-up of the file system per missing path element.
+     */
+    private static org.apache.hadoop.fs.Path resolved(org.apache.hadoop.conf.Configuration conf,
+            org.apache.hadoop.fs.Path qualified) {
+        java.util.ArrayDeque<String> rest = new java.util.ArrayDeque<>();
+        for (org.apache.hadoop.fs.Path at = qualified; at != null; at = at.getParent()) {
+            try {
+                org.apache.hadoop.fs.FileSystem fs = at.getFileSystem(conf);
+                org.apache.hadoop.fs.Path r = fs.resolvePath(at);
+                r = realLocal(r.getFileSystem(conf), r);
+                for (String name : rest) {
+                    r = new org.apache.hadoop.fs.Path(r, name);
+                }
+                return r;
+            } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException gone) {
+                // NIO's for a link whose target is gone: kept as a name, as a missing file is.
+                if (at.getParent() != null) {
+                    rest.push(at.getName());
+                }
+            } catch (java.io.IOException | RuntimeException unreachable) {
+                return null;
+            }
+        }
+        return null;
+    }
+
+    /** {@code p} with its symbolic links resolved, when its file system is the local one. */
+    private static org.apache.hadoop.fs.Path realLocal(org.apache.hadoop.fs.FileSystem fs,
+            org.apache.hadoop.fs.Path p) throws java.io.IOException {
+        java.io.File local;
+        if (fs instanceof org.apache.hadoop.fs.LocalFileSystem l) {
+            local = l.pathToFile(p);
+        } else if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
+            local = raw.pathToFile(p);
+        } else {
+            return p;
+        }
+        java.nio.file.Path real = local.toPath().toRealPath();
+        return fs.makeQualified(new org.apache.hadoop.fs.Path(real.toUri().getPath()));
     }
 
     /** A qualified path as one string: scheme, authority when there is one, path. */

@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.MalformedInputException;
 import java.nio.file.AccessDeniedException;
+import java.util.List;
 import java.util.zip.ZipException;
 import org.apache.hadoop.security.AccessControlException;
 import org.apache.spark.SparkException;
@@ -117,6 +118,58 @@ class DataFramesFailureKindTest {
         elsewhere.setStackTrace(new StackTraceElement[] {new StackTraceElement(
                 "io.synalign.spark.RowBlocks", "next", "RowBlocks.java", 1)});
         assertFalse(DataFrames.inputsFault(stageFailure(elsewhere)));
+    }
+
+    /**
+     * A refusal of the job's own login or credentials is the environment's (exit 1), even where
+     * it comes in a refusal class the list takes for the file's (S3A's AccessDeniedException
+     * over its missing credentials, Hadoop's AccessControlException from an RPC connection that
+     * could not authenticate, an AuthorizationException, which is one); a file's refused
+     * permission stays the input's. A store's 403 as a plain IOException is not the input's.
+     */
+    @Test
+    void refusedCredentialsAreTheEnvironmentsAndARefusedFileIsTheInputs() {
+        AccessDeniedException noCredentials = new AccessDeniedException("s3a://b/real.jsonl",
+                null, "No AWS Credentials provided by TemporaryAWSCredentialsProvider");
+        noCredentials.initCause(new org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException(
+                "No AWS Credentials provided by TemporaryAWSCredentialsProvider"));
+        for (Throwable environment : List.of(noCredentials,
+                new AccessControlException("Client cannot authenticate via:[TOKEN, KERBEROS]"),
+                new org.apache.hadoop.security.authorize.AuthorizationException("User: etl is"
+                        + " not allowed to impersonate alice"),
+                new org.apache.hadoop.ipc.RemoteException(
+                        "org.apache.hadoop.security.AccessControlException", "SIMPLE"
+                                + " authentication is not enabled.  Available:[TOKEN, KERBEROS]"),
+                new org.apache.hadoop.ipc.RemoteException(
+                        "org.apache.hadoop.security.authorize.AuthorizationException",
+                        "Unauthorized connection for super-user: etl"),
+                new IOException("Failed on local exception", new javax.security.sasl
+                        .SaslException("GSS initiate failed", new org.ietf.jgss.GSSException(
+                                org.ietf.jgss.GSSException.NO_CRED))),
+                new org.apache.hadoop.security.KerberosAuthException("Login failure",
+                        new javax.security.auth.login.LoginException("no keytab")),
+                new IOException(new org.apache.hadoop.security.authentication.client
+                        .AuthenticationException("GSSException: No valid credentials")))) {
+            assertTrue(DataFrames.credentialsRefused(stageFailure(environment)),
+                    environment.toString());
+            assertFalse(DataFrames.inputsFault(stageFailure(environment)),
+                    environment.toString());
+        }
+        for (Throwable file : List.of(new AccessDeniedException("s3a://b/real.jsonl", null,
+                "open s3a://b/real.jsonl: S3Exception: Access Denied (Status Code: 403)"),
+                new AccessControlException("Permission denied: user=etl, access=READ,"
+                        + " inode=\"/data/real.jsonl\":hdfs:supergroup:-rw-------"),
+                // A path that mentions authentication is no authentication refusal.
+                new AccessControlException("Permission denied: user=etl, access=READ,"
+                        + " inode=\"/data/cannot authenticate/real.jsonl\""),
+                new org.apache.hadoop.ipc.RemoteException(
+                        "org.apache.hadoop.security.AccessControlException",
+                        "Permission denied: user=etl, access=READ"))) {
+            assertFalse(DataFrames.credentialsRefused(stageFailure(file)), file.toString());
+            assertTrue(DataFrames.inputsFault(stageFailure(file)), file.toString());
+        }
+        assertFalse(DataFrames.inputsFault(stageFailure(new IOException("Error reading"
+                + " 'gs://b/real.jsonl'", new IOException("403 Forbidden")))));
     }
 
     private static final java.util.Map<String, String> INPUTS = new java.util.LinkedHashMap<>();

@@ -25,7 +25,10 @@ import org.apache.spark.TaskContext;
  * {@code late-gone-*} throws {@link java.io.FileNotFoundException} (deleted), {@code late-cut-*}
  * opens on the file's first half (truncated; a gzip then ends early), {@code late-storage-*}
  * throws the storage's {@link IOException}. Outside a task (the driver's listing and checks) it
- * is the local file system. Installed on a session by {@link #install}.
+ * is the local file system. A {@code refuse-KIND-WHEN-} file is refused as a store or a secured
+ * cluster refuses it ({@link #refusal}), WHEN being {@code open} (a task's open), {@code read}
+ * (a task's read of the opened stream) or {@code list} (the driver's listing and status of the
+ * path). Installed on a session by {@link #install}.
  */
 public final class FaultyFileSystem extends RawLocalFileSystem {
 
@@ -64,10 +67,144 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
         super.initialize(NAME, conf);
     }
 
+    /**
+     * What a store or a secured cluster throws for a {@code refuse-KIND-...} file, as its client
+     * hands it on: {@code s3denied} S3A's 403 ({@link AccessDeniedException}), {@code s3nocreds}
+     * S3A's missing credentials (an {@link AccessDeniedException} over
+     * {@code NoAuthWithAWSException}), {@code gcs403} a store's 403 left as a plain
+     * {@link IOException} (as the GCS connector reports an HTTP error it does not translate),
+     * {@code hdfsdenied} HDFS's "Permission denied" ({@code AccessControlException}),
+     * {@code kinit} Hadoop's Kerberos login failure ({@code KerberosAuthException} over JAAS's
+     * {@code LoginException}), {@code gss} an RPC connection without a Kerberos ticket (an
+     * {@link IOException} over SASL's "GSS initiate failed" over {@code GSSException}),
+     * {@code sasl} {@code SaslRpcClient}'s "Client cannot authenticate via:[TOKEN, KERBEROS]"
+     * ({@code AccessControlException}), {@code simple} the NameNode's "SIMPLE authentication is
+     * not enabled" left in a {@code RemoteException}. Null for another name.
+     */
+    static IOException refusal(Path f) {
+        String name = f.getName();
+        if (!name.startsWith("refuse-")) {
+            return null;
+        }
+        String kind = name.split("-")[1];
+        String where = f.toUri().getPath();
+        switch (kind) {
+            case "s3denied":
+                return new AccessDeniedException(where, null, "open " + where + ": software.amazon"
+                        + ".awssdk.services.s3.model.S3Exception: Access Denied (Service: S3,"
+                        + " Status Code: 403, Request ID: TEST)");
+            case "s3nocreds": {
+                AccessDeniedException e = new AccessDeniedException(where, null,
+                        "org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException: No AWS"
+                                + " Credentials provided by TemporaryAWSCredentialsProvider");
+                e.initCause(new org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException("No AWS"
+                        + " Credentials provided by TemporaryAWSCredentialsProvider"));
+                return e;
+            }
+            case "gcs403":
+                return new IOException("Error reading '" + where + "'", new IOException(
+                        "403 Forbidden GET https://storage.googleapis.com/test/" + name
+                                + " etl@test.iam.gserviceaccount.com does not have"
+                                + " storage.objects.get access"));
+            case "hdfsdenied":
+                return new org.apache.hadoop.security.AccessControlException("Permission"
+                        + " denied: user=etl, access=READ, inode=\"" + where
+                        + "\":hdfs:supergroup:-rw-------");
+            case "kinit":
+                return new org.apache.hadoop.security.KerberosAuthException("Login failure for"
+                        + " user: etl@TEST from keytab /etc/etl.keytab",
+                        new javax.security.auth.login.LoginException("Unable to obtain password"
+                                + " from user"));
+            case "gss":
+                return new IOException("DestHost:destPort nn:8020 , LocalHost:localPort test:0."
+                        + " Failed on local exception: java.io.IOException:"
+                        + " javax.security.sasl.SaslException: GSS initiate failed",
+                        new javax.security.sasl.SaslException("GSS initiate failed",
+                                new org.ietf.jgss.GSSException(org.ietf.jgss.GSSException.NO_CRED,
+                                        -1, "No valid credentials provided (Mechanism level:"
+                                                + " Failed to find any Kerberos tgt)")));
+            case "sasl":
+                return new IOException("DestHost:destPort nn:8020 , LocalHost:localPort test:0."
+                        + " Failed on local exception: java.io.IOException: org.apache.hadoop"
+                        + ".security.AccessControlException: Client cannot authenticate via:"
+                        + "[TOKEN, KERBEROS]", new org.apache.hadoop.security
+                                .AccessControlException("Client cannot authenticate via:[TOKEN,"
+                                        + " KERBEROS]"));
+            case "simple":
+                return new org.apache.hadoop.ipc.RemoteException(
+                        "org.apache.hadoop.security.AccessControlException",
+                        "SIMPLE authentication is not enabled.  Available:[TOKEN, KERBEROS]");
+            default:
+                throw new IllegalArgumentException("no refusal named '" + kind + "' in " + name);
+        }
+    }
+
+    /** The refusal of a {@code refuse-KIND-WHEN-} file whose WHEN is {@code when}, or null. */
+    private static IOException refusal(Path f, String when) {
+        String[] parts = f.getName().split("-");
+        return parts.length > 2 && parts[2].equals(when) ? refusal(f) : null;
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FileStatus getFileStatus(Path f) throws IOException {
+        IOException refused = TaskContext.get() == null ? refusal(f, "list") : null;
+        if (refused != null) {
+            throw refused;
+        }
+        return super.getFileStatus(f);
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FileStatus[] listStatus(Path f) throws IOException {
+        IOException refused = TaskContext.get() == null ? refusal(f, "list") : null;
+        if (refused != null) {
+            throw refused;
+        }
+        return super.listStatus(f);
+    }
+
+    /** A stream that refuses every read with {@code refused} (it opened, then failed). */
+    private static final class RefusedReads extends org.apache.hadoop.fs.FSInputStream {
+        private final IOException refused;
+
+        RefusedReads(IOException refused) {
+            this.refused = refused;
+        }
+
+        @Override
+        public int read() throws IOException {
+            throw refused;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            throw refused;
+        }
+
+        @Override
+        public void seek(long pos) {
+        }
+
+        @Override
+        public long getPos() {
+            return 0;
+        }
+
+        @Override
+        public boolean seekToNewSource(long targetPos) {
+            return false;
+        }
+    }
+
     @Override
     public FSDataInputStream open(Path f, int bufferSize) throws IOException {
         TaskContext task = TaskContext.get();
         String name = f.getName();
+        if (task != null && refusal(f, "open") != null) {
+            throw refusal(f, "open");
+        } else if (task != null && refusal(f, "read") != null) {
+            return new FSDataInputStream(new RefusedReads(refusal(f, "read")));
+        }
         if (task != null && name.startsWith("cancel-")) {
             // Queued before this task's completion, so the scheduler fails the job first.
             SparkContext.getOrCreate().cancelAllJobs();
