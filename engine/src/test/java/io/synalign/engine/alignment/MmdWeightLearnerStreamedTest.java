@@ -601,14 +601,22 @@ class MmdWeightLearnerStreamedTest {
                 assertEquals(0, source.reads, method + ": rows read before the refusal");
                 assertTrue(!source.readWhole, method + ": read whole");
             }
-            // Exactly the heap's bytes: past this rule (the source's whole read stops the fit).
+            // Exactly the heap's bytes: past the rows' own rule, but the fit's whole heap
+            // (rows, R, the reference's K_SS, the optimiser's vectors: heap33) is over it, so
+            // it is refused by that rule, still before any row is read.
             if (heap % (4L * cols) == 0) {
                 CountingSource atTheHeap = new CountingSource(heap / (4L * cols), cols);
                 MmdWeightLearner exact = new MmdWeightLearner(backend, AlignmentConfig.defaults()
                         .withMethod(AlignmentMethod.EXACT).withBandwidth(Bandwidth.of(1.0)));
-                assertEquals("big.npy read whole", assertThrows(IllegalStateException.class,
+                String message = assertThrows(IllegalArgumentException.class,
                         () -> exact.fit(FloatMatrix.zeros(2, cols), atTheHeap, null))
-                        .getMessage());
+                        .getMessage();
+                assertTrue(message.startsWith("big.npy: method exact on the reference backend"
+                        + " would hold "), message);
+                assertTrue(message.contains("more than the JVM's whole heap ("
+                        + MethodSelector.human(heap) + " at most)"), message);
+                assertEquals(0, atTheHeap.reads, "rows read before the heap refusal");
+                assertTrue(!atTheHeap.readWhole, "read whole before the heap refusal");
             }
         }
     }
