@@ -12,19 +12,22 @@
 //   symk_weights: w (double) as floats, what rounding to float dropped (as floats), and each
 //                 32-row block's weight sum in double
 //   symk_fused: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J -> rows[] (double), and
-//               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (float;
-//               a flat tile also the partials of w's dropped part -> colpartLow)
+//               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (an
+//               ordinary tile: floats; a flat tile: doubles, high words in colpart and low words in
+//               colpartLow)
 //   symk_col_reduce: one block per tile column J: y_J = rows_J + sum_{I < J} colpart(I, J)
-// Each tile contributes a float32 partial of 32 terms to each of its rows and columns, which is
-// added to a double accumulator in a fixed order (the 8 warps of a block in warp order). So the
-// accumulation is as accurate as a float32 dot product of 32 terms followed by double sums,
+// An ordinary tile contributes a float32 partial of 32 terms to each of its rows and columns,
+// which is added to a double accumulator in a fixed order (the 8 warps of a block in warp order).
+// So the accumulation is as accurate as a float32 dot product of 32 terms followed by double sums,
 // whatever n is; colpart (n^2 / 64 floats, 1/32 of the fp32 triangle) is written and read once,
-// and as many floats of colpartLow where every tile is flat.
-// A flat tile holds k - 1 (symk_pack) and its products add the weights' block sums in double,
-// and multiply what rounding w to float dropped, fl(w - fl(w)), too: near a fit's optimum the
-// float error of w^T (K w) otherwise moves with w's roundings from one iterate to the next (the
-// g terms have one sign, so G (w - fl(w)) does not average out), about three times as much as
-// the partials' own sums move it (docs/RELIABILITY.md, helper symk29).
+// and as many words of colpartLow where every tile is flat.
+// A flat tile holds k - 1 (symk_pack); its products add the weights' block sums in double, and its
+// partials are doubles of the float g and w to within 2^-48 (fl(w) + fl(w - fl(w))): near a fit's
+// optimum the float error of w^T (K w) otherwise moves with w's roundings (helper symk29: the g
+// terms have one sign, so G (w - fl(w)) does not average out) and with the float partials' own
+// sums (helper cudaflat33: at 10 to 100 x the median as much as nd4j's float sums, with which its
+// exact fits stopped at 1.1 times the reference's MMD^2) from one iterate to the next
+// (docs/RELIABILITY.md).
 
 #define SYMK_T 32
 #define SYMK_WARPS 8
@@ -149,8 +152,8 @@ static __device__ __forceinline__ bool symk_flat(const void* kernel, int half, l
 }
 
 // The product's weights: wf[j] = (float) w[j] for the tiles' float32 partials, wlo[j] =
-// (float) (w[j] - wf[j]) (what the rounding dropped, read by flat tiles only: their partials of
-// it restore G (w - wf) to within 2^-24 of itself, where an ordinary tile's k wf keeps its float
+// (float) (w[j] - wf[j]) (what the rounding dropped, read by flat tiles only: their double
+// partials take wf + wlo, w to within 2^-48, where an ordinary tile's k wf keeps its float
 // product's precision anyway), and per block of 32 rows J the sum of its weights in double,
 // wsum[J] (what a flat tile adds to each of its rows and columns; 0 past n). w == NULL stands
 // for all ones (row sums; wlo = 0). One warp per block J (grid-stride over warps); the sum is a
@@ -219,16 +222,26 @@ static __device__ __forceinline__ void symk_load_tile(const void* kernel, int ha
 }
 
 // The product's one pass over the tiles: one block per tile row I (grid-stride). Warp k takes
-// tiles J = I + k, I + k + 8, ...; per tile, lane r adds the float32 partial
-// sum_c K_IJ[r][c] w[32 J + c] (32 terms) to its double accumulator for row 32 I + r, and, for
-// J > I, lane c writes the mirrored partial sum_r K_IJ[r][c] w[32 I + r] (32 terms) to
-// colpart[32 tile + c]. The 8 warps' row sums are added in warp order into rows[]. Every tile is
-// read once. w is symk_weights' float copy; a flat tile (stored as k - 1) adds its columns'
-// weight sum wsum[J] in double to each row's partial, and a second 32-term float partial of the
-// same g with wlo (what rounding w dropped), in double; its mirrored partial of wlo goes to
-// colpartLow[32 tile + c] (symk_col_reduce adds it and wsum[I] to the mirrored ones). Ordinary
-// tiles do exactly what they did before wlo (same bits, same reads): only flat ones read wlo
-// and write colpartLow, twice the fmaf of an ordinary tile for the same read of the tile.
+// tiles J = I + k, I + k + 8, ...; per tile, lane r adds the partial sum_c K_IJ[r][c] w[32 J + c]
+// (32 terms) to its double accumulator for row 32 I + r, and, for J > I, lane c writes the
+// mirrored partial sum_r K_IJ[r][c] w[32 I + r] (32 terms) for column 32 J + c. The 8 warps' row
+// sums are added in warp order into rows[]. Every tile is read once.
+// An ordinary tile's partials are float32 fmaf chains of the tile and w's float copy; the
+// mirrored one goes to colpart[32 tile + c] as a float.
+// A flat tile (stored as k - 1, the sign bit of its first entry) takes its partials in double,
+// fma of the float g and the weight fl(w) + fl(w - fl(w)) (w to within 2^-48 of itself: no float
+// rounding of w or of the sums is left), adds its columns' weight sum wsum[J] (the 1 of
+// k = 1 + g) to each row, and writes the mirrored double partial's high 32 bits to colpart and its
+// low 32 bits to colpartLow (so no more memory than a float partial of w and one of its low
+// part, symk29's layout); symk_col_reduce joins them and adds wsum[I]. Why double: near a fit's
+// optimum at 10 to 100 x the median bandwidth the float partials' own rounding moved the float
+// error of w^T (K w) by 0.011 to 0.018 eps w^T |G| w from one iterate to the next 1e-6 away, the
+// level at which nd4j's exact fit stopped at 1.1 times the reference's MMD^2 at 30 x and 100 x
+// (docs/RELIABILITY.md, helpers flat32 and cudaflat33); in double it is below 1e-3 of that.
+// Cost: a flat tile does 2,048 double fma (above the diagonal; 1,024 on it) where symk29 did
+// 4,096 float fmaf, about the same time where FP64 runs at half the FP32 rate (H100, A100), far
+// longer on GPUs with 1/32 or 1/64 of it (unmeasured: no GPU was lent). Ordinary tiles do exactly
+// what they did before (same bits, same reads).
 extern "C" __global__ void __launch_bounds__(256)
 symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w,
            const float* __restrict__ wlo, const double* __restrict__ wsum, int n, int nt,
@@ -236,9 +249,9 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
            float* __restrict__ colpartLow) {
     __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
     __shared__ float vec[SYMK_WARPS][SYMK_T];
-    __shared__ float vecLow[SYMK_WARPS][SYMK_T]; // flat tiles: their columns' wlo
+    __shared__ double vecD[SYMK_WARPS][SYMK_T]; // flat tiles: their columns' w in double
     __shared__ float own[SYMK_T];
-    __shared__ float ownLow[SYMK_T];
+    __shared__ double ownD[SYMK_T];
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
@@ -246,7 +259,8 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
         if (warp == 0) {
             const int i = I * SYMK_T + lane;
             own[lane] = i < n ? w[i] : 0.0f;
-            ownLow[lane] = i < n ? wlo[i] : 0.0f;
+            // fl(w) + fl(w - fl(w)): exact in double (48 bits), within 2^-48 of w.
+            ownD[lane] = i < n ? (double) w[i] + (double) wlo[i] : 0.0;
         }
         __syncthreads();
         double acc = 0.0;
@@ -256,37 +270,41 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
             vec[warp][lane] = j < n ? w[j] : 0.0f;
             const long long tile = first + (J - I);
             symk_load_tile(kernel, half, tile, tiles[warp], lane);
-            float s = 0.0f;
-            for (int c = 0; c < SYMK_T; c++) {
-                s = fmaf(tiles[warp][lane][c], vec[warp][c], s);
-            }
-            acc += (double) s;
-            if (J > I) {
-                float t = 0.0f;
-                for (int r = 0; r < SYMK_T; r++) {
-                    t = fmaf(tiles[warp][r][lane], own[r], t);
-                }
-                colpart[tile * SYMK_T + lane] = t;
-            }
-            // Flat: the tile holds k - 1 (warp-uniform: every lane reads the same entry). Kept
-            // after the ordinary work and in its own vecLow, so that ptxas gives the kernel the
-            // registers it had before (CUDA 13.0, sm_90: 48, no spill; sm_80: 64), and occupancy
-            // (5 blocks of 256 threads an SM on sm_90, by registers) is unchanged.
+            // Warp-uniform: every lane reads the same entry.
             if (__float_as_int(tiles[warp][0][0]) < 0) {
-                acc += wsum[J];
-                vecLow[warp][lane] = j < n ? wlo[j] : 0.0f;
+                vecD[warp][lane] = j < n ? (double) w[j] + (double) wlo[j] : 0.0;
                 __syncwarp();
-                float sl = 0.0f;
+                double s = 0.0;
+                // Unrolled by 4, not fully: fully unrolled, ptxas took 64 registers on sm_90 (was
+                // 48: 5 blocks an SM -> 4) and 81 on sm_86/89 (was 72); by 4 it keeps them.
+#pragma unroll 4
                 for (int c = 0; c < SYMK_T; c++) {
-                    sl = fmaf(tiles[warp][lane][c], vecLow[warp][c], sl);
+                    s = fma((double) tiles[warp][lane][c], vecD[warp][c], s);
                 }
-                acc += (double) sl;
+                acc += wsum[J];
+                acc += s;
                 if (J > I) {
-                    float tl = 0.0f;
+                    double t = 0.0;
+#pragma unroll 4
                     for (int r = 0; r < SYMK_T; r++) {
-                        tl = fmaf(tiles[warp][r][lane], ownLow[r], tl);
+                        t = fma((double) tiles[warp][r][lane], ownD[r], t);
                     }
-                    colpartLow[tile * SYMK_T + lane] = tl;
+                    const unsigned long long bits = (unsigned long long) __double_as_longlong(t);
+                    ((unsigned int*) colpart)[tile * SYMK_T + lane] = (unsigned int) (bits >> 32);
+                    ((unsigned int*) colpartLow)[tile * SYMK_T + lane] = (unsigned int) bits;
+                }
+            } else {
+                float s = 0.0f;
+                for (int c = 0; c < SYMK_T; c++) {
+                    s = fmaf(tiles[warp][lane][c], vec[warp][c], s);
+                }
+                acc += (double) s;
+                if (J > I) {
+                    float t = 0.0f;
+                    for (int r = 0; r < SYMK_T; r++) {
+                        t = fmaf(tiles[warp][r][lane], own[r], t);
+                    }
+                    colpart[tile * SYMK_T + lane] = t;
                 }
             }
             __syncwarp();
@@ -307,12 +325,13 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
     }
 }
 
-// out[32 J + c] = rows[32 J + c] + sum_{I < J} colpart[32 tile(I, J) + c], the tiles above the
-// diagonal in column J added in a fixed order: warp k takes I = k, k + 8, ... into a double, the
-// warps are added in warp order; a flat tile (I, J) adds wsum[I] too (its rows' weights, the 1 of
-// k = 1 + g) and colpartLow (its partial of what rounding w dropped). One block per tile column J
-// (grid-stride). Reads the n^2 / 64 floats of colpart once, colpartLow's of the flat tiles, and
-// the first entry of each tile.
+// out[32 J + c] = rows[32 J + c] + sum_{I < J} (the mirrored partial of tile (I, J)), the tiles
+// above the diagonal in column J added in a fixed order: warp k takes I = k, k + 8, ... into a
+// double, the warps are added in warp order. An ordinary tile's partial is the float
+// colpart[32 tile + c]; a flat tile's is the double whose high and low 32 bits symk_fused wrote to
+// colpart and colpartLow, plus wsum[I] (its rows' weights, the 1 of k = 1 + g). One block per
+// tile column J (grid-stride). Reads the n^2 / 64 words of colpart once, colpartLow's of the flat
+// tiles, and the first entry of each tile.
 extern "C" __global__ void __launch_bounds__(256)
 symk_col_reduce(const float* __restrict__ colpart, const float* __restrict__ colpartLow,
                 const double* __restrict__ rows, const void* __restrict__ kernel, int half,
@@ -324,10 +343,14 @@ symk_col_reduce(const float* __restrict__ colpart, const float* __restrict__ col
         double acc = 0.0;
         for (int I = warp; I < J; I += SYMK_WARPS) {
             const long long tile = symk_panel(I, nt) + (J - I);
-            acc += (double) colpart[tile * SYMK_T + lane];
             if (symk_flat(kernel, half, tile)) {
+                const unsigned long long hi =
+                        ((const unsigned int*) colpart)[tile * SYMK_T + lane];
+                const unsigned int lo = ((const unsigned int*) colpartLow)[tile * SYMK_T + lane];
                 acc += wsum[I];
-                acc += (double) colpartLow[tile * SYMK_T + lane];
+                acc += __longlong_as_double((long long) ((hi << 32) | lo));
+            } else {
+                acc += (double) colpart[tile * SYMK_T + lane];
             }
         }
         sums[warp][lane] = acc;

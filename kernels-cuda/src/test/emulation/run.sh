@@ -4,7 +4,8 @@
 # Environment: CUDA_SRC (default: kernels-cuda/src/main/cuda next to this folder), BUILD (default: a
 # temporary folder), CXX (default g++), JOBS (parallel compiles, default 2); EMU_TIMING=1 prints
 # the time of each extra schedule run; EMU_SYMK_NOISE=1 prints the parts of the flat kept
-# triangle's noise along a line of weights (test_symk.cpp, flat_line).
+# triangle's noise along a line of weights (test_symk.cpp, flat_line); EMU_SYMK_COMPARE=1 runs only
+# flat_compare (the flat product next to replays of nd4j's old and new flat products, no checks).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 cuda=${CUDA_SRC:-$here/../../main/cuda}

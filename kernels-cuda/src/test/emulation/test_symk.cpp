@@ -6,7 +6,10 @@
 // against double references of the stored values and of the exact kernel, also for flat kernels
 // (a bandwidth 30 and 100 times the median distance); flat tiles' products of what rounding w to
 // float drops, and how much the float error of w^T K w moves along a line of fit-like weights
-// at 10 times the median (helper symk29; EMU_SYMK_NOISE=1 prints that measure taken apart).
+// at 10, 30 and 100 times the median (helpers symk29, cudaflat33; EMU_SYMK_NOISE=1 prints that
+// measure taken apart); flat tiles' partials summed in double (helper cudaflat33).
+// EMU_SYMK_COMPARE=1 runs only flat_compare: this kernel's flat products next to replays of
+// nd4j's before and since helper flat32 (a measurement, no checks).
 #define EMU_NO_ASM_MACRO
 #include "emu_check.h"
 
@@ -529,10 +532,10 @@ void flat_products(int n, int d, double factor, bool groups, int half) {
 
 
 /**
- * n Gaussian rows of dimension d at a bandwidth 10 times their median distance (no outliers, no
- * copies: g about -0.005, every tile flat).
+ * n Gaussian rows of dimension d at a bandwidth `factor` times their median distance (no
+ * outliers, no copies: at 10 x g about -0.005, every tile flat).
  */
-Data make_gaussian_rows(int n, int d, uint64_t seed) {
+Data make_gaussian_rows(int n, int d, uint64_t seed, double factor = 10) {
     Data data;
     data.n = n;
     data.d = d;
@@ -542,7 +545,7 @@ Data make_gaussian_rows(int n, int d, uint64_t seed) {
         v = (float) rng.gaussian();
     }
     set_norms(data);
-    const double sigma = 10 * median_distance(data);
+    const double sigma = factor * median_distance(data);
     data.gamma = (float) (1.0 / (2 * sigma * sigma));
     return data;
 }
@@ -595,11 +598,13 @@ struct LineNoise {
  * points 1e-6 apart in the 2-norm, staying on sum w = 1), how much the float error of w^T (K w)
  * (the kept triangle's product against the oracle's w^T G w + (sum w)^2) changes from one point
  * to the next: the noise an optimiser near a fit's optimum takes for rises and falls (helper
- * gemv28's measure for nd4j). Rows: n Gaussian rows of dimension d at 10 x their median
- * distance (g about -0.005, every tile flat).
+ * gemv28's measure for nd4j). Rows: n Gaussian rows of dimension d at `factor` x their median
+ * distance (at 10 x g about -0.005, every tile flat). Taken apart: the stored g's rounding (a
+ * fixed perturbation, smooth along the line), w's rounding to what the products multiply
+ * (fl(w) + fl(w - fl(w))) and the rest, the partials' own sums.
  */
-LineNoise flat_line(int n, int d, int half, int points, uint64_t seed) {
-    const Data data = make_gaussian_rows(n, d, seed);
+LineNoise flat_line(int n, int d, int half, int points, uint64_t seed, double factor = 10) {
+    const Data data = make_gaussian_rows(n, d, seed, factor);
     Kept kept(data, half, 4, 2);
     const std::vector<double> g = flat_oracle(data);
     std::vector<double> gs((size_t) n * n);
@@ -681,17 +686,286 @@ LineNoise flat_line(int n, int d, int half, int points, uint64_t seed) {
     noise.left = rms([&](int t) { return e[t] - c[t]; });
     noise.sums = rms([&](int t) { return a[t] - e[t]; });
     if (std::getenv("EMU_SYMK_NOISE")) {
-        std::printf("     flat line n=%d d=%d %s: eps w^T|G|w = %.3g; r.m.s. change point to point: "
+        std::printf("     flat line %g x n=%d d=%d %s: eps w^T|G|w = %.3g; r.m.s. change point to point: "
                     "all %.3g (%.3g), stored g %.3g (%.3g), w rounded to float %.3g (%.3g), of "
                     "it left with fl(w - fl(w)) %.3g (%.3g), the rest (sums) %.3g (%.3g); levels "
                     "%.3g .. %.3g\n",
-                    n, d, half ? "fp16" : "fp32", noise.scale, noise.total,
+                    factor, n, d, half ? "fp16" : "fp32", noise.scale, noise.total,
                     noise.total * noise.scale, noise.stored, noise.stored * noise.scale,
                     noise.rounding, noise.rounding * noise.scale, noise.left,
                     noise.left * noise.scale, noise.sums, noise.sums * noise.scale, a[0],
                     a[points - 1]);
     }
     return noise;
+}
+
+/**
+ * A float32 sum of g w over [c0, c1) as an SGEMV row may give it: one fmaf chain (lanes = 1) or
+ * `lanes` interleaved chains added in lane order at the end (a SIMD kernel's accumulators).
+ */
+float float_sum(const float* g, const float* w, int c0, int c1, int lanes) {
+    float acc[16] = {};
+    for (int j = c0; j < c1; j++) {
+        const int l = (j - c0) % lanes;
+        acc[l] = std::fmaf(g[j], w[j], acc[l]);
+    }
+    float s = acc[0];
+    for (int l = 1; l < lanes; l++) {
+        s += acc[l];
+    }
+    return s;
+}
+
+/**
+ * nd4j's kept K_XX product of a flat triangle before helper flat32, replayed on the stored g
+ * (n x n, row-major, symmetric): per panel of 32 rows, each row's sum over its columns from the
+ * panel on in float blocks of 128 columns (cut at multiples of 128), plus one float sum of g
+ * times w's low part fl(w - fl(w)), each added in double, plus the weights' sum in double; the
+ * mirrored columns past the diagonal block 32-row float sums of g fl(w) and of g fl(w - fl(w))
+ * (the transposed SGEMVs), plus the panel's weights in double.
+ */
+std::vector<double> nd4j_old_product(const std::vector<float>& g, int n, const std::vector<double>& w,
+                                     int lanes) {
+    std::vector<float> wf(n), wlo(n);
+    for (int j = 0; j < n; j++) {
+        wf[j] = (float) w[j];
+        wlo[j] = (float) (w[j] - (double) wf[j]);
+    }
+    std::vector<double> y(n, 0.0);
+    for (int start = 0; start < n; start += TILE) {
+        const int h = std::min(TILE, n - start);
+        double panelWeights = 0;
+        for (int r = 0; r < h; r++) {
+            panelWeights += w[start + r];
+        }
+        for (int r = 0; r < h; r++) {
+            const int i = start + r;
+            const float* row = &g[(size_t) i * n];
+            double acc = 0;
+            for (int c0 = start; c0 < n;) {
+                const int c1 = std::min(n, (c0 / 128 + 1) * 128);
+                acc += float_sum(row, wf.data(), c0, c1, lanes);
+                c0 = c1;
+            }
+            acc += float_sum(row, wlo.data(), start, n, lanes);
+            double ws = 0;
+            for (int j = start; j < n; j++) {
+                ws += w[j];
+            }
+            y[i] += acc + ws;
+        }
+        for (int j = start + h; j < n; j++) {
+            float t = 0.0f;
+            float tl = 0.0f;
+            for (int r = 0; r < h; r++) {
+                t = std::fmaf(g[(size_t) (start + r) * n + j], wf[start + r], t);
+                tl = std::fmaf(g[(size_t) (start + r) * n + j], wlo[start + r], tl);
+            }
+            y[j] += (double) t + (double) tl + panelWeights;
+        }
+    }
+    return y;
+}
+
+/**
+ * nd4j's kept product of a flat triangle since helper flat32: the float g times the double w,
+ * each row's sum in double in column order, plus the weights' sum in double.
+ */
+std::vector<double> nd4j_new_product(const std::vector<float>& g, int n, const std::vector<double>& w) {
+    std::vector<double> y(n);
+    double ws = 0;
+    for (int j = 0; j < n; j++) {
+        ws += w[j];
+    }
+    for (int i = 0; i < n; i++) {
+        double acc = 0;
+        for (int j = 0; j < n; j++) {
+            acc += (double) g[(size_t) i * n + j] * w[j];
+        }
+        y[i] = acc + ws;
+    }
+    return y;
+}
+
+/**
+ * EMU_SYMK_COMPARE=1 (a measurement, no check): at `factor` x the median distance, along
+ * flat_line's line of fit-like weights, the r.m.s. change from point to point of the float error
+ * of w^T (K w) (in eps w^T |G| w) and the plain error of K w against the double product of the
+ * same stored values (per row, in sum_j |g_ij w_j|; the largest and the r.m.s. over rows and
+ * points), for this kernel (fp32 and fp16 storage) and for nd4j's flat product before helper
+ * flat32 (float blocks of 128 columns and w's low part; an SGEMV row as one fmaf chain, or as 8
+ * interleaved chains) and since (sums in double), the last two replayed on the fp32 stored g.
+ */
+void flat_compare(int n, int d, double factor, int points, uint64_t seed) {
+    const Data data = make_gaussian_rows(n, d, seed, factor);
+    Kept k32(data, 0, 4, 2);
+    Kept k16(data, 1, 4, 2);
+    const std::vector<double> g = flat_oracle(data);
+    std::vector<float> g32((size_t) n * n), g16((size_t) n * n);
+    std::vector<double> ga((size_t) n * n);
+    int notFlat = 0;
+    for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+            notFlat += (k32.flat_at(i, j) && k16.flat_at(i, j)) ? 0 : 1;
+            g32[(size_t) i * n + j] = k32.at(i, j);
+            g16[(size_t) i * n + j] = k16.at(i, j);
+            ga[(size_t) i * n + j] = std::fabs(g[(size_t) i * n + j]);
+        }
+    }
+    harness::Rng rng(seed + 1);
+    std::vector<double> w0(n, 0.0), dir(n, 0.0);
+    double total = 0;
+    int live = 0;
+    for (int i = 0; i < n; i++) {
+        if (i % 3 != 0) {
+            w0[i] = -std::log(1 - rng.uniform());
+            total += w0[i];
+            dir[i] = rng.gaussian();
+            live++;
+        }
+    }
+    double mean = 0;
+    for (int i = 0; i < n; i++) {
+        w0[i] /= total;
+        mean += dir[i];
+    }
+    mean /= live;
+    double norm = 0;
+    for (int i = 0; i < n; i++) {
+        if (i % 3 != 0) {
+            dir[i] -= mean;
+            norm += dir[i] * dir[i];
+        }
+    }
+    const double step = 1e-6 / std::sqrt(norm);
+    const char* names[] = {"cuda fp32", "cuda fp16", "nd4j old (1 chain)", "nd4j old (8 chains)",
+                           "nd4j new (double)"};
+    constexpr int M = 5;
+    std::vector<std::vector<double>> e(M, std::vector<double>(points));
+    double worst[M] = {}, sq[M] = {};
+    long rowsSeen = 0;
+    double scale = 0;
+    for (int t = 0; t < points; t++) {
+        std::vector<double> w(n);
+        long double sum = 0;
+        for (int i = 0; i < n; i++) {
+            w[i] = w0[i] + t * step * dir[i];
+            sum += w[i];
+        }
+        const std::vector<double> y[M] = {k32.multiply(w, 2), k16.multiply(w, 2),
+                                          nd4j_old_product(g32, n, w, 1),
+                                          nd4j_old_product(g32, n, w, 8),
+                                          nd4j_new_product(g32, n, w)};
+        const long double exact = quadratic(g, w, w);
+        if (t == 0) {
+            scale = 0x1.0p-24 * (double) quadratic(ga, w, w);
+        }
+        for (int m = 0; m < M; m++) {
+            const std::vector<float>& gs = m == 1 ? g16 : g32;
+            long double wy = 0;
+            for (int i = 0; i < n; i++) {
+                wy += (long double) w[i] * y[m][i];
+                long double ref = sum;
+                double mag = 0;
+                for (int j = 0; j < n; j++) {
+                    ref += (long double) gs[(size_t) i * n + j] * w[j];
+                    mag += std::fabs((double) gs[(size_t) i * n + j] * w[j]);
+                }
+                if (mag > 0) {
+                    const double r = std::fabs((double) (y[m][i] - ref)) / mag;
+                    worst[m] = std::max(worst[m], r);
+                    sq[m] += r * r;
+                }
+            }
+            e[m][t] = (double) (wy - sum * sum - exact);
+        }
+        rowsSeen += n;
+    }
+    for (int m = 0; m < M; m++) {
+        double s = 0;
+        for (int t = 1; t < points; t++) {
+            s += (e[m][t] - e[m][t - 1]) * (e[m][t] - e[m][t - 1]);
+        }
+        const double moves = std::sqrt(s / (points - 1));
+        std::printf("     compare %gx n=%d d=%d (entries not flat %d) %-20s: moves %.3g eps w^T|G|w "
+                    "(%.3g); K w vs its stored values in double: max %.3g, rms %.3g of sum|g w|\n",
+                    factor, n, d, notFlat, names[m], moves / scale, moves, worst[m],
+                    std::sqrt(sq[m] / rowsSeen));
+    }
+    std::fflush(stdout);
+}
+
+/**
+ * A flat tile's partials are summed in double (helper cudaflat33): K w against the kept entries
+ * times w in long double, per row, flat tiles' terms w_j + g_ij (fl(w_j) + fl(w_j - fl(w_j)))
+ * (what the product multiplies: w to 2^-48) and ordinary tiles' k_ij fl(w_j), within
+ * 1e-12 sum_flat |g_ij w_j| + gamma_32 sum_ordinary |k_ij w_j| (their float partials) +
+ * (2 nt + 21) u64 sum_j (|w_j| + |k_ij w_j|) (the double sums at the level of the 1 in k = 1 + g),
+ * for fit-like weights (a simplex point, a third of the rows at 0) and mixed-sign ones. With
+ * symk29's 32-term float partials a flat row was off by up to 4e-8 to 6e-8 of sum |g w|
+ * (fit-like weights, 10 to 100 x), up to 1.4e4 times this bound (8 of the 10 cases fail; the two
+ * groups' rows, most of whose terms are ordinary, pass within the ordinary tiles' float bound);
+ * in double worst 0.13 of it.
+ */
+void flat_sums_in_double(const Data& data, int half, const char* rows) {
+    const int n = data.n;
+    Kept kept(data, half, 3, 2);
+    int flatTiles = 0;
+    for (long long t = 0; t < tiles(n); t++) {
+        flatTiles += kept.flat(t) ? 1 : 0;
+    }
+    harness::Rng rng(5ULL * n + half);
+    double worst = 0;
+    bool ok = flatTiles > 0;
+    for (int kind = 0; kind < 2; kind++) {
+        std::vector<double> w(n, 0.0);
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            if (kind == 1) {
+                w[i] = (rng.uniform() - 0.45) / n;
+            } else if (i % 3 != 0) {
+                w[i] = -std::log(1 - rng.uniform());
+                total += w[i];
+            }
+        }
+        for (int i = 0; kind == 0 && i < n; i++) {
+            w[i] /= total;
+        }
+        const std::vector<double> y = kept.multiply(w, 2);
+        for (int i = 0; i < n; i++) {
+            long double want = 0;
+            double flatTerms = 0;
+            double ordinaryTerms = 0;
+            double level = 0;
+            for (int j = 0; j < n; j++) {
+                const double wf = (float) w[j];
+                const double w2 = wf + (double) (float) (w[j] - wf);
+                const double k = kept.at(i, j);
+                if (kept.flat_at(i, j)) {
+                    want += (long double) w[j] + (long double) k * w2;
+                    flatTerms += std::fabs(k * w2);
+                    level += std::fabs(w[j]) + std::fabs(k * w2);
+                } else {
+                    want += (long double) k * wf;
+                    ordinaryTerms += std::fabs(k * wf);
+                    level += std::fabs(k * wf);
+                }
+            }
+            const double bound = 1e-12 * flatTerms + harness::gamma_f(32) * ordinaryTerms +
+                                 (2 * kept.nt + 21) * harness::U64 * level + 1e-300;
+            const double e = std::fabs((double) (y[i] - want)) / bound;
+            ok &= e <= 1;
+            worst = harness::worse(worst, e);
+        }
+    }
+    char shape[128];
+    std::snprintf(shape, sizeof shape, "%s n=%d d=%d %s, flat tiles %d of %lld", rows, n, data.d,
+                  half ? "fp16" : "fp32", flatTiles, tiles(n));
+    harness::Tally& t = tallies("symk: flat tiles sum in double: K w within 1e-12 sum |g w| "
+                                "(+ the double sums' and ordinary tiles' float bounds) of the kept "
+                                "entries times w in long double (error / bound)");
+    t.measure(worst);
+    t.add(ok, shape);
 }
 
 /**
@@ -779,6 +1053,13 @@ void ordinary_ignores_low_part(int n, int half) {
 }  // namespace
 
 void test_symk() {
+    if (std::getenv("EMU_SYMK_COMPARE")) {
+        for (double factor : {10.0, 30.0, 100.0}) {
+            flat_compare(1500, 32, factor, 40, 29);
+            flat_compare(1111, 29, factor, 40, 31);
+        }
+        return;
+    }
     for (int n : {1, 31, 33, 100, 257}) {
         const int nt = (n + TILE - 1) / TILE;
         for (int half : {0, 1}) {
@@ -807,21 +1088,43 @@ void test_symk() {
         for (int n : {100, 263}) { // not 257: its last diagonal tile, one entry (i = j), is flat
             ordinary_ignores_low_part(n, half);
         }
+        // The partials' sums in double (helper cudaflat33): every flat tile, at 10, 30 and
+        // 100 x; two groups (flat tiles within them, ordinary ones across) at 30 x.
+        flat_sums_in_double(make_gaussian_rows(1111, 29, 5, 10), half, "Gaussian rows at 10 x,");
+        flat_sums_in_double(make_gaussian_rows(1111, 29, 5, 30), half, "Gaussian rows at 30 x,");
+        flat_sums_in_double(make_gaussian_rows(1111, 29, 5, 100), half, "Gaussian rows at 100 x,");
+        flat_sums_in_double(make_gaussian_rows(293, 7, 9, 30), half, "Gaussian rows at 30 x,");
+        flat_sums_in_double(make_flat_data(300, 12, 30.0, true, 13), half, "two groups at 30 x,");
         // Near a fit's optimum (helper gemv28's measure): with w rounded to float the float
         // error of w^T K w moved by 0.030 and 0.040 (fp32), 0.034 and 0.032 (fp16) eps w^T |G| w
-        // from point to point, 0.029 and 0.032 of it from the rounding; with w's low part 0.0095,
-        // 0.013, 0.014 and 0.018 (the 32-term float partials' own sums).
-        for (auto [n, d, seed] : {std::tuple{1500, 32, 29}, std::tuple{1111, 29, 31}}) {
-            const LineNoise noise = flat_line(n, d, half, 40, seed);
-            char shape[96];
-            std::snprintf(shape, sizeof shape, "n=%d d=%d %s: %.3g", n, d, half ? "fp16" : "fp32",
-                          noise.total);
-            harness::Tally& t = tallies(
-                    "symk: flat kernels near a fit's optimum: the float error of w^T K w moves at "
-                    "most 0.024 eps w^T |G| w r.m.s. from one point to the next along a line of "
-                    "fit-like weights 1e-6 apart (eps = 2^-24; in eps w^T |G| w)");
-            t.measure(noise.total);
-            t.add(noise.total <= 0.024, shape);
+        // from point to point at 10 x, 0.029 and 0.032 of it from the rounding; with w's low part
+        // (symk29) 0.0095, 0.013, 0.014 and 0.018, the 32-term float partials' own sums, and at
+        // 30 and 100 x 0.011 to 0.018 (where nd4j's float sums, 0.012 to 0.020 in a replay, left
+        // its exact fits 1.1 times above the reference's MMD^2: helpers flat32, cudaflat33). With
+        // the flat partials in double the sums' share is 5e-8 to 6e-6 (what is left in fp16 is the
+        // stored g's rounding, a smooth drift: 5e-5 to 1e-3). The old kernel fails both checks
+        // in every case.
+        for (double factor : {10.0, 30.0, 100.0}) {
+            for (auto [n, d, seed] : {std::tuple{1500, 32, 29}, std::tuple{1111, 29, 31}}) {
+                // 40 points at 10 x (symk29's figures), 20 at 30 and 100 x (time).
+                const LineNoise noise = flat_line(n, d, half, factor == 10.0 ? 40 : 20, seed, factor);
+                char shape[96];
+                std::snprintf(shape, sizeof shape, "%g x n=%d d=%d %s: sums %.3g, all %.3g",
+                              factor, n, d, half ? "fp16" : "fp32", noise.sums, noise.total);
+                harness::Tally& s = tallies(
+                        "symk: flat kernels near a fit's optimum: the flat partials' sums move "
+                        "the float error of w^T K w at most 1e-3 eps w^T |G| w r.m.s. from one "
+                        "point to the next along a line of fit-like weights 1e-6 apart, at 10, "
+                        "30 and 100 x the median (eps = 2^-24; in eps w^T |G| w)");
+                s.measure(noise.sums);
+                s.add(noise.sums <= 1e-3, shape);
+                harness::Tally& t = tallies(
+                        "symk: flat kernels near a fit's optimum: all of the float error of w^T K "
+                        "w (the stored g's rounding too) moves at most 1e-3 (fp32) or 2e-3 (fp16) "
+                        "eps w^T |G| w r.m.s. from one point to the next (in eps w^T |G| w)");
+                t.measure(noise.total);
+                t.add(noise.total <= (half ? 2e-3 : 1e-3), shape);
+            }
         }
     }
     tallies.report();

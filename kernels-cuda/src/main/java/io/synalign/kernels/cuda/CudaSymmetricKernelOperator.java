@@ -27,11 +27,14 @@ import java.util.Locale;
  * <p>Product {@code y = K w}: {@code symk_weights} (w as floats, what the rounding dropped as
  * floats, and each 32-row block's weight sum in double), then {@code symk_fused} (one block per
  * tile row: each tile read once gives its rows' 32-term partials, added in double, and its
- * columns' partials, written to a float buffer of {@code n^2 / 64} values; a flat tile also
- * the partials of w's dropped part, twice the multiply-adds for the same read, its columns' to
- * a second such buffer) and {@code symk_col_reduce} (one block per tile column, adding those
- * partials in a fixed order). So a product reads the triangle once, plus 1/32 of the fp32
- * triangle's bytes twice (twice that where every tile is flat), and repeats bit for bit. An
+ * columns' partials, written to a float buffer of {@code n^2 / 64} values; a flat tile, stored
+ * as k - 1, takes its partials in double of the float g and w to within 2^-48 (the float w plus
+ * what its rounding dropped), so that near a fit's optimum at 10 to 100 x the median bandwidth
+ * neither w's rounding nor float sums move the product from one iterate to the next (helpers
+ * symk29, cudaflat33), and writes its columns' double partials as high words to that buffer and
+ * low words to a second such buffer) and {@code symk_col_reduce} (one block per tile column,
+ * adding those partials in a fixed order). So a product reads the triangle once, plus 1/32 of
+ * the fp32 triangle's bytes twice (twice that where every tile is flat), and repeats bit for bit. An
  * earlier two-pass form (rows, then columns, each reading every tile) read twice the triangle.
  * Device memory {@code (n^2 / 2 + 16 n) x bytes per entry + n^2 / 8} bytes, plus 3 n doubles,
  * 2 n floats and n / 32 doubles. Not thread-safe.
@@ -92,7 +95,7 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
             this.columnPartials = made.add(DeviceMemory.floats(tiles(n) * TILE,
                     "column partials"));
             this.columnPartialsLow = made.add(DeviceMemory.floats(tiles(n) * TILE,
-                    "column partials of w - fl(w)"));
+                    "column partials (low words of flat tiles' doubles)"));
             this.weights = made.add(DeviceMemory.floats(n, "w (float)"));
             this.weightsLow = made.add(DeviceMemory.floats(n, "w - fl(w) (float)"));
             this.weightsDouble = made.add(DeviceMemory.doubles(n, "w"));
