@@ -423,11 +423,13 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
+        keptSets.parentProduct(); // on all rows: an idle spare of its kept sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
+        keptSets.parentProduct();
     }
 
     /**
@@ -546,6 +548,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             for (int k = 0; k < count; k++) {
                 sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
                 addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
+                keptSets.parentProduct(); // one product each, as on the plain path
             }
         } finally {
             Buffers.close(extra);

@@ -652,11 +652,13 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
+        sets.parentProduct(); // on all rows: an idle spare of its working sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
+        sets.parentProduct();
     }
 
     /**
