@@ -97,6 +97,7 @@ final class BlockBuffer implements AutoCloseable {
 
     @Override
     public void close() {
+        kernelOps.clear(); // their views' memory goes with the buffer
         Buffers.close(buffer);
     }
 }
