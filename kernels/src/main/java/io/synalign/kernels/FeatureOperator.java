@@ -61,6 +61,26 @@ public interface FeatureOperator extends AutoCloseable {
         return false;
     }
 
+    /** What {@link #heapBytes} answers for an operator that cannot tell. */
+    long UNKNOWN_HEAP_BYTES = -1;
+
+    /**
+     * The bytes of Java heap this operator holds for itself: its own objects and arrays (on the
+     * reference backend Phi itself, 8 n D bytes; on nd4j and cuda, where Phi is native or device
+     * memory, a few scratch arrays and the library's view objects), not what it shares with
+     * others or holds only by reference (the feature map it was built with, the backend, the
+     * rows it came from), nor JVM-wide structures its objects happen to reach (JavaCPP's list
+     * of every live native allocation, which a walk of an nd4j operator's pointers reaches
+     * through their deallocators: 88 bytes an allocation anywhere in the JVM). A caller that
+     * sizes what it holds (Spark's estimate of a cached partition) asks this rather than walk
+     * the operator, whose walk grows with everything else alive (docs/RELIABILITY.md, helpers
+     * spark32 and spare33). Counted, not walked: O(1). {@link #UNKNOWN_HEAP_BYTES} (the default)
+     * when the operator cannot say; the caller then walks it.
+     */
+    default long heapBytes() {
+        return UNKNOWN_HEAP_BYTES;
+    }
+
     @Override
     void close();
 }

@@ -169,7 +169,8 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
 
     private FeatureChunks(List<Chunk> chunks, String name,
             List<WeakReference<FourierFeatures>> builtWith) {
-        this.chunks = chunks;
+        // Immutable, and so of the class and length its estimate's copy has (estimatedSize).
+        this.chunks = List.copyOf(chunks);
         this.name = name;
         this.builtWith = builtWith;
     }
@@ -234,39 +235,57 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
 
     /**
      * What Spark's memory store charges this partition: {@code SizeEstimator} asks an object
-     * that is a {@link KnownSizeEstimation} for its size instead of walking it. The answer is
-     * its walk (rows, operators, bookkeeping) less the feature maps its kept operators were
-     * built with: {@code estimate(name, chunks, maps) - estimate(maps)}, each walk counting an
-     * object once, so a map an operator holds is taken out exactly and one it does not hold
-     * (added, then taken out) changes nothing; the two walks' arrays differ by a few words.
-     * Before, an nd4j kept operator's map (d x D floats, 1.5 MB at d = 384, D = 1,024; it keeps
-     * it to reload from) was charged to every partition holding a block of that label, though
-     * the executor holds one per label, shared with its other partitions and the maps' cache:
-     * a partition of 100 rows of two labels (153,600 bytes of rows) was put at 3,364,960 bytes,
-     * now 210,968 (measured in a fresh JVM), so partitions were evicted, or not cached, far
-     * earlier than their size warranted (sparksize30). The maps stay real memory while the
-     * operators live, bounded by one per label an executor holds blocks of. Still in the walk,
-     * and not the partition's either: an nd4j operator's JavaCPP pointers reach JavaCPP's list
-     * of every live native allocation of the JVM (88 bytes each; docs/RELIABILITY.md, helper
-     * spark32). {@code KnownSizeEstimation} is Spark's internal trait (public in the bytecode,
-     * as {@code BlockManager}). O(objects reached), as the walk was; Spark asks once or twice
-     * while it stores the partition.
+     * that is a {@link KnownSizeEstimation} for its size instead of walking it. The answer is a
+     * walk of the partition's own objects (its name, its blocks and their rows) without its
+     * kept operators, plus each operator's own heap as it reports it
+     * ({@link FeatureOperator#heapBytes}): on the reference backend Phi in double, on nd4j a few
+     * scratch arrays and ND4J's view objects (about 12.5 KB a block at D = 1,024). Not a walk of
+     * the operators: an nd4j operator holds its label's feature map (d x D floats, to reload
+     * from), the executor's and shared (sparksize30 and spark32 took it out of the walk), and
+     * its JavaCPP pointers reach JavaCPP's list of every live native allocation in the JVM (88
+     * bytes each), so a walk charged each partition with everything else alive in the executor
+     * (10,000 unrelated allocations added 880,000 bytes to a partition of 211,000: helper
+     * spark32) and took as long as that list. An operator that cannot say
+     * ({@link FeatureOperator#UNKNOWN_HEAP_BYTES}, a backend outside this project) is walked
+     * as before: {@code estimate(name, blocks, maps) - estimate(maps)} over the maps the kept
+     * operators were built with, each walk counting an object once, so a map such an operator
+     * holds is taken out exactly and one it does not hold changes nothing. The blocks are
+     * walked as copies that hold no operator (the same record, list class and length, so the
+     * same bytes less the operators'). {@code KnownSizeEstimation} is Spark's internal trait
+     * (public in the bytecode, as {@code BlockManager}). O(blocks + objects walked); Spark asks
+     * once or twice while it stores the partition.
      */
     @Override
     public long estimatedSize() {
+        List<Chunk> walked = new ArrayList<>(chunks.size());
+        long counted = 0;
+        boolean unknown = false;
+        for (Chunk c : chunks) {
+            long own = c.operator() == null ? 0 : c.operator().heapBytes();
+            if (own >= 0) {
+                counted += own;
+                walked.add(c.operator() == null ? c
+                        : new Chunk(c.label(), c.index(), c.start(), null, c.keptBytes(), c.rows()));
+            } else {
+                unknown = true;
+                walked.add(c);
+            }
+        }
         List<FourierFeatures> maps = new ArrayList<>(builtWith.size());
-        for (WeakReference<FourierFeatures> r : builtWith) {
-            FourierFeatures map = r.get();
-            if (map != null) {
-                maps.add(map);
+        if (unknown) {
+            for (WeakReference<FourierFeatures> r : builtWith) {
+                FourierFeatures map = r.get();
+                if (map != null) {
+                    maps.add(map);
+                }
             }
         }
         Object[] shared = maps.toArray();
         Object[] all = new Object[shared.length + 2];
         all[0] = name;
-        all[1] = chunks;
+        all[1] = List.copyOf(walked);
         System.arraycopy(shared, 0, all, 2, shared.length);
-        return SizeEstimator.estimate(all) - SizeEstimator.estimate(shared);
+        return SizeEstimator.estimate(all) - SizeEstimator.estimate(shared) + counted;
     }
 
     /**

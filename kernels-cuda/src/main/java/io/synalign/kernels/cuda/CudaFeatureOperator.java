@@ -4,6 +4,7 @@ import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.DeviceVector;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.HeapBytes;
 import io.synalign.kernels.OperatorArguments;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -170,6 +171,19 @@ final class CudaFeatureOperator extends AbstractFeatureOperator {
             rounded[i] = (float) values[i];
         }
         host.put(rounded, 0, rounded.length);
+    }
+
+    /**
+     * Its own heap ({@link io.synalign.kernels.FeatureOperator#heapBytes}): six device-memory
+     * handles (an address and a length each), four pinned host buffers (a handle and its
+     * JavaCPP pointer each) and this object; Phi and every buffer's contents are device or
+     * pinned memory, the map the caller's. Counted from the fields; not measured on a device.
+     */
+    @Override
+    public long heapBytes() {
+        long device = HeapBytes.object(0, 2 * Long.BYTES + 1);
+        long pinned = HeapBytes.object(1, Long.BYTES + 1) + HeapBytes.object(1, 4 * Long.BYTES);
+        return HeapBytes.object(13, 2 * Integer.BYTES + 1) + 6 * device + 4 * pinned;
     }
 
     @Override

@@ -4,6 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.Op;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMin;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Exp;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One reusable off-heap scratch block of floats into which a GEMM writes a dense row-major block
@@ -17,6 +21,10 @@ final class BlockBuffer implements AutoCloseable {
     private final INDArray buffer;
     private final FloatPointer pointer;
     private final Map<Long, INDArray> views = new HashMap<>();
+    /** Per view length: ND4J's clamp and exp on that view, made at its first use. */
+    private final Map<Long, Op[]> kernelOps = new HashMap<>();
+    /** How many pairs of ops were made (tests). */
+    private int opsMade;
 
     /**
      * @param capacity floats in the block
@@ -53,8 +61,43 @@ final class BlockBuffer implements AutoCloseable {
         return view != null ? view : Buffers.range(buffer, 0, length);
     }
 
+    /**
+     * {@link DistanceGemm#kernelValues} on {@code exponents}, in place: {@code exp(min(e, 0))}.
+     * On one of this buffer's own views the two ND4J ops are made once per view and run again
+     * at every call; any other view takes {@link DistanceGemm#kernelValues}, which makes them
+     * anew. Why: a tiled product runs this once a block (about 60 blocks a product at n =
+     * 6,000), and each fresh pair of ops (ND4J's {@code Transforms.min} and {@code exp}) cost
+     * about 3.5 KB of heap garbage, their extra-argument buffers and JavaCPP pointers included,
+     * where a pair run again costs about 1 KB (the executioner's own per call): the most of a
+     * tiled product's heap garbage, which stays touched memory until G1 collects (rarely during
+     * a fit: docs/PERFORMANCE.md, kept31). The same ops on the same memory: the same bits.
+     * Not thread-safe, like the buffer (one worker's).
+     */
+    void kernelValues(INDArray exponents) {
+        long length = exponents.length();
+        if (views.get(length) != exponents) {
+            DistanceGemm.kernelValues(exponents);
+            return;
+        }
+        Op[] ops = kernelOps.get(length);
+        if (ops == null) {
+            ops = new Op[] {new ScalarMin(exponents, null, exponents, 0.0),
+                new Exp(exponents, exponents)};
+            kernelOps.put(length, ops);
+            opsMade++;
+        }
+        Nd4j.getExecutioner().exec(ops[0]);
+        Nd4j.getExecutioner().exec(ops[1]);
+    }
+
+    /** Pairs of ops made by {@link #kernelValues} so far (tests). */
+    int opsMade() {
+        return opsMade;
+    }
+
     @Override
     public void close() {
+        kernelOps.clear(); // their views' memory goes with the buffer
         Buffers.close(buffer);
     }
 }

@@ -29,6 +29,15 @@ final class FourierGemm implements AutoCloseable {
     /** Its centre is subtracted from every row as the rows are written. */
     private final FourierFeatures map;
 
+    /**
+     * Its own heap: ND4J's objects for the two operands (native memory) and this object; not
+     * the map ({@link Nd4jFeatureOperator#heapBytes}, which holds one once it reloads).
+     */
+    long heapBytes() {
+        return io.synalign.kernels.HeapBytes.object(5, 4 * Integer.BYTES)
+                + 2 * Buffers.ARRAY_HEAP_BYTES;
+    }
+
     FourierGemm(FloatMatrix x, FourierFeatures map) {
         checkFeatureDims(x, map);
         this.rows = x.rows();

@@ -18,13 +18,25 @@ import org.bytedeco.javacpp.FloatPointer;
  * the spare's) or, where the spare is too small or larger than the caller's budget allows, the
  * spare is freed before fresh storage is allocated, so the parent's sets never hold more than
  * one triangle between them and the spare: what the optimiser held before, one set at a time.
- * Between sets, and until the parent closes, the spare stays allocated (at most the largest
+ * Between sets the spare stays allocated (at most the largest
  * set's triangle, which was resident at that set's time anyway), but not once a set is refused
  * (a kept parent's over the budget) or tiled (a tiled parent's over the budget): the parent
  * then frees it ({@link #releaseSpare}), since the optimiser goes on without a kept set (on all
  * rows, or on a tiled set that allocates tiles of its own), for which the spare would hold up
  * to the budget's worth of native memory doing nothing (helper fwd32; before, it stayed
- * until the parent closed). A later set that fits pays its fresh pages again, once. Closing the
+ * until the parent closed). A later set that fits pays its fresh pages again, once. Nor once
+ * the optimiser runs on all rows for another reason (a candidate set too large to gather, or
+ * too small for the weight cap; or after its last set, while the parent stays open): the
+ * parent tells this storage of each of its own products ({@link #parentProduct}), and the
+ * second product while the spare sits idle frees it (helper spare33). Why the second: the
+ * optimiser's check of a set (one product on all rows) runs while that set is still open, so
+ * the spare is then empty, and between two sets it closes one and gathers the next with no
+ * product in between; a caller that closed its set before the check would still see its
+ * next set reuse the spare, and the optimiser on all rows multiplies once an iteration, so the
+ * spare goes at its second iteration. A fit that moves from set to set therefore allocates as
+ * before (measured: docs/PERFORMANCE.md, helper spare33); one that returns to all rows and
+ * later gathers again pays the set's fresh pages once per return, after at least the
+ * optimiser's period of products on all rows. Closing the
  * parent ({@link #close}) frees the spare; a set closed after its parent frees its own storage.
  *
  * <p>Contents: a lent triangle holds whatever the last set left there; every build and gather
@@ -36,8 +48,16 @@ import org.bytedeco.javacpp.FloatPointer;
  */
 final class KeptSetStorage {
 
+    /**
+     * The parent products, since the spare last changed, after which an idle spare is freed
+     * ({@link #parentProduct}): one is a check of a set, two mean the caller runs on all rows.
+     */
+    static final int IDLE_PRODUCTS = 2;
+
     private FloatPointer spare;
     private boolean closed;
+    /** The parent's products since the spare last changed (0 without a spare). */
+    private int idleProducts;
 
     /**
      * Storage for a triangle of {@code floats} floats: the spare when it holds them within
@@ -54,6 +74,7 @@ final class KeptSetStorage {
         }
         FloatPointer reused = spare;
         spare = null;
+        idleProducts = 0;
         if (reused != null && reused.capacity() >= floats
                 && reused.capacity() <= budgetBytes / Float.BYTES) {
             return reused;
@@ -95,6 +116,19 @@ final class KeptSetStorage {
             spare.close();
         }
         spare = storage;
+        idleProducts = 0;
+    }
+
+    /**
+     * Told of each product of the parent itself (a product on all its rows, not on a set): the
+     * {@value #IDLE_PRODUCTS}th since the spare last changed frees it ({@link #releaseSpare}),
+     * since the caller is then running on all rows (see the class comment). O(1), one
+     * uncontended lock: nothing beside a product of O(n^2) or more.
+     */
+    synchronized void parentProduct() {
+        if (spare != null && ++idleProducts >= IDLE_PRODUCTS) {
+            releaseSpare();
+        }
     }
 
     /**
@@ -107,6 +141,7 @@ final class KeptSetStorage {
             spare.close();
             spare = null;
         }
+        idleProducts = 0;
     }
 
     /** Frees the spare; storage given back later is freed at once. Idempotent. */

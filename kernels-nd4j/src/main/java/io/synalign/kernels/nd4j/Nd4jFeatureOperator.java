@@ -4,6 +4,7 @@ import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.HeapBytes;
 import java.util.Arrays;
 import java.util.function.LongFunction;
 import org.bytedeco.javacpp.FloatPointer;
@@ -131,6 +132,22 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
         this.featurePtr = Buffers.floatPointer(featureVector);
         this.rowHost = new float[rows];
         this.featureHost = new float[features];
+    }
+
+    /**
+     * Its own heap (see {@link io.synalign.kernels.FeatureOperator#heapBytes}): the three host
+     * arrays (n + 2 D floats), ND4J's objects for Phi's view and the three scratch arrays
+     * ({@link Buffers#ARRAY_HEAP_BYTES} each), the reload's operands once it has any, and this
+     * object; not Phi (native), the map (the caller's) nor JavaCPP's list of every live
+     * allocation, which a walk of the pointers reaches (docs/RELIABILITY.md, helper spare33).
+     */
+    @Override
+    public long heapBytes() {
+        long bytes = HeapBytes.object(15, 3 * Integer.BYTES + 2)
+                + HeapBytes.array(rows, Float.BYTES) + 2 * HeapBytes.array(features, Float.BYTES)
+                + 4 * Buffers.ARRAY_HEAP_BYTES;
+        FourierGemm gemm = reloadable;
+        return gemm == null ? bytes : bytes + gemm.heapBytes();
     }
 
     /** Phi from {@code gemm}, block by block of rows (see the class comment). */

@@ -270,6 +270,10 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 blocks[k] = new BlockBuffer(blocking.floats(), blocking.floats(),
                         (long) (rows % br) * bc, (long) br * (cols % bc),
                         (long) (rows % br) * (cols % bc));
+                if (k < shiftScratch.length) {
+                    // Each product's blocks reuse their exp ops (BlockBuffer#kernelValues).
+                    shiftScratch[k].kernelValues = blocks[k]::kernelValues;
+                }
             }
             this.columnBlocks = blocking.colBlocks(cols);
             this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
@@ -414,6 +418,17 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 TilePlan.tiled(TilePlan.tileRowsFor(k, k, tileBytes)), lifetime);
     }
 
+    /** Pairs of exp ops its block buffers have made (tests; 0 for a kept K). */
+    int opsMadeForTests() {
+        int made = 0;
+        if (blocks != null) {
+            for (BlockBuffer b : blocks) {
+                made += b.opsMade();
+            }
+        }
+        return made;
+    }
+
     /** The storage of this operator's kept working sets (tests). */
     KeptSetStorage keptSetStorage() {
         return keptSets;
@@ -423,11 +438,13 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
+        keptSets.parentProduct(); // on all rows: an idle spare of its kept sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
+        keptSets.parentProduct();
     }
 
     /**
@@ -479,8 +496,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         double[] prefix = null;
         if (keptPieces != null) {
             if (keptPieces.count() > 0) {
-                prefix = weights == null ? ShiftedTiles.onesPrefix(cols)
-                        : ShiftedTiles.prefixSums(weights);
+                prefix = prefixOf(weights);
                 keptPieces.addSums(prefix, out);
             }
             return;
@@ -489,8 +505,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             ShiftedTiles.Pieces p = blockPieces[b];
             if (p != null && p.count() > 0) {
                 if (prefix == null) {
-                    prefix = weights == null ? ShiftedTiles.onesPrefix(cols)
-                            : ShiftedTiles.prefixSums(weights);
+                    prefix = prefixOf(weights);
                 }
                 p.addSums(prefix, out);
                 if (upperBlocks != null && b / columnBlocks != b % columnBlocks) {
@@ -499,6 +514,27 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             }
         }
     }
+
+    /**
+     * The prefix sums of {@code weights} (null: of ones) in arrays of this operator's, made at
+     * the first product that needs them and reused: fresh ones were 8 (m + 1) bytes of heap
+     * garbage a product (helper spare33). Each product uses them before the next (not
+     * thread-safe, like the products).
+     */
+    private double[] prefixOf(double[] weights) {
+        if (weights == null) {
+            if (onesPrefix == null) {
+                onesPrefix = ShiftedTiles.onesPrefix(cols);
+            }
+            return onesPrefix;
+        }
+        prefixScratch = ShiftedTiles.prefixSums(weights, prefixScratch);
+        return prefixScratch;
+    }
+
+    /** {@link #prefixOf}'s arrays; null until a product with a shifted piece needs one. */
+    private double[] prefixScratch;
+    private double[] onesPrefix;
 
     /**
      * Several products of a tiled K in one pass: each block of K is computed (GEMM, exp) once,
@@ -546,6 +582,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             for (int k = 0; k < count; k++) {
                 sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
                 addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
+                keptSets.parentProduct(); // one product each, as on the plain path
             }
         } finally {
             Buffers.close(extra);

@@ -130,6 +130,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     private final float[] touched;
     /** n ones in double ({@link #onesHost}); null until a shifted panel's row sums need them. */
     private double[] onesHost;
+    /** The prefix sums of w and of ones for the shifted cells, reused product to product. */
+    private double[] prefix;
+    private double[] onesPrefix;
     /**
      * Whether panel p has a shifted cell: its product sums in blocks of the cell width and adds
      * the low part of w (set with {@link #anyShifted}).
@@ -652,11 +655,13 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
+        sets.parentProduct(); // on all rows: an idle spare of its working sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
+        sets.parentProduct();
     }
 
     /**
@@ -707,8 +712,16 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             out[i] = s;
         }
         if (anyShifted) {
-            addShiftedSums(weights == null ? ShiftedTiles.onesPrefix(n)
-                    : ShiftedTiles.prefixSums(weights), out);
+            // Reused arrays (helper spare33): a fresh one was 8 (n + 1) bytes of garbage a product.
+            if (weights == null) {
+                if (onesPrefix == null) {
+                    onesPrefix = ShiftedTiles.onesPrefix(n);
+                }
+                addShiftedSums(onesPrefix, out);
+            } else {
+                prefix = ShiftedTiles.prefixSums(weights, prefix);
+                addShiftedSums(prefix, out);
+            }
         }
     }
 

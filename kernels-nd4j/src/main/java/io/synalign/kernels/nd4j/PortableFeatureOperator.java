@@ -4,6 +4,7 @@ import io.synalign.kernels.AbstractFeatureOperator;
 import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.HeapBytes;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -39,6 +40,15 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
         }
         this.rowResult = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
         this.featureResult = Nd4j.create(DataType.FLOAT, features, 1);
+    }
+
+    /**
+     * Its own heap: ND4J's objects for Phi and the two result arrays (native memory) and this
+     * object ({@link io.synalign.kernels.FeatureOperator#heapBytes}).
+     */
+    @Override
+    public long heapBytes() {
+        return HeapBytes.object(4, 2 * Integer.BYTES + 1) + 3 * Buffers.ARRAY_HEAP_BYTES;
     }
 
     @Override

@@ -323,7 +323,18 @@ final class ShiftedTiles {
      * w null, meaning all ones (then {@code p[j] = j}, exact, see {@link #onesPrefix}).
      */
     static double[] prefixSums(double[] w) {
-        double[] p = new double[w.length + 1];
+        return prefixSums(w, null);
+    }
+
+    /**
+     * {@link #prefixSums(double[])} written into {@code into} when it has {@code w.length + 1}
+     * entries (an operator's own, reused product to product: a fresh one was 8 (m + 1) bytes
+     * of heap garbage a product, 48 KB at m = 6,000, helper spare33), else into a new array.
+     * The same sums in the same order: the same bits.
+     */
+    static double[] prefixSums(double[] w, double[] into) {
+        double[] p = into != null && into.length == w.length + 1 ? into : new double[w.length + 1];
+        p[0] = 0;
         double s = 0;
         for (int j = 0; j < w.length; j++) {
             s += w[j];
@@ -348,6 +359,12 @@ final class ShiftedTiles {
     static final class Scratch {
         private boolean[] flags = new boolean[64];
         final float[] floats = new float[4 * COLS];
+        /**
+         * What turns a whole block without a shifted piece into kernel values: ND4J's ops made
+         * anew ({@link DistanceGemm#kernelValues}), or the worker's block buffer's, made once
+         * ({@link BlockBuffer#kernelValues}: a tiled product's own blocks, helper spare33).
+         */
+        java.util.function.Consumer<INDArray> kernelValues = DistanceGemm::kernelValues;
 
         boolean[] flags(int n) {
             if (flags.length < n) {
@@ -397,7 +414,7 @@ final class ShiftedTiles {
             }
         }
         if (count == 0) {
-            DistanceGemm.kernelValues(dense);
+            scratch.kernelValues.accept(dense);
             return;
         }
         if (count == rowPieces * colPieces) {

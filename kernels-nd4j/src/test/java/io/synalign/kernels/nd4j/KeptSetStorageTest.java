@@ -318,6 +318,76 @@ class KeptSetStorageTest {
     }
 
     /**
+     * The optimiser's own order of calls (AcceleratedProjectedGradient's WorkingSetRun): a set,
+     * products on it, the check (one product of the parent, the set still open), the set closed
+     * and the next gathered at once. A fit that moves from set to set, shrinking, allocates one
+     * triangle for all of them, also when the caller closes a set before its check; a parent
+     * back on all rows (its second product with the spare idle: a candidate set too large to
+     * gather, or after the last set) frees the spare, and a set gathered after that allocates
+     * once more. Helper spare33: before, the spare stayed allocated until the parent closed
+     * ("back on all rows: the spare's native memory freed ==> expected: 0, but was: ...").
+     */
+    @ParameterizedTest(name = "kept parent {0}")
+    @CsvSource({"false", "true"})
+    void aParentBackOnAllRowsFreesItsIdleSpareButSetToSetReuses(boolean keptParent) {
+        int n = 733;
+        FloatMatrix x = GaussianRows.of(n, 7, 19);
+        double sigma = Math.sqrt(2.0 * 7);
+        TilePlan plan = keptParent ? new TilePlan(true, 101) : TilePlan.tiled(61);
+        int[][] shrinking = {draw(n, 0.8, 21), draw(n, 0.7, 22), draw(n, 0.6, 23),
+            draw(n, 0.5, 24)};
+        double[] all = vector(n, 25);
+        double[] out = new double[n];
+        Ledger ledger = new Ledger().install();
+        try (Nd4jBackend backend = new Nd4jBackend(Nd4jPath.CPU_BLAS);
+                KernelOperator parent = backend.rbfOperator(x, x, sigma, plan)) {
+            KeptSetStorage storage = storageOf(parent);
+            long parentBytes = ledger.held(); // a kept parent's own triangle is not the ledger's
+            long first = bytes(shrinking[0].length);
+            for (int s = 0; s < shrinking.length; s++) {
+                try (KernelOperator set = parent.principalSubmatrix(shrinking[s],
+                        Long.MAX_VALUE)) {
+                    products(set, vector(set.rows(), s));
+                    parent.multiply(all, out); // the check, on all rows, the set open
+                }
+            }
+            assertEquals(1, ledger.allocations.get(), "set to set: one triangle for all");
+            assertEquals(parentBytes + first, ledger.held(), "the spare kept between sets");
+
+            // A caller that closes its set first, then checks once: the next set still reuses.
+            parent.multiply(all, out);
+            try (KernelOperator set = parent.principalSubmatrix(shrinking[3], Long.MAX_VALUE)) {
+                assertEquals(1, ledger.allocations.get(), "one check with the spare idle");
+            }
+
+            // Back on all rows: products of the parent alone (rowSums counts as one too).
+            parent.multiply(all, out);
+            assertEquals(first, storage.spareBytes(), "one product could be a check");
+            parent.rowSums(out);
+            assertEquals(parentBytes, ledger.held(),
+                    "back on all rows: the spare's native memory freed");
+            assertEquals(0, storage.spareBytes());
+            for (int i = 0; i < 3; i++) {
+                parent.multiply(all, out);
+            }
+            assertEquals(parentBytes, ledger.held(), "nothing allocated on all rows");
+
+            // A set gathered later pays its fresh triangle once, then reuses again.
+            try (KernelOperator set = parent.principalSubmatrix(shrinking[1], Long.MAX_VALUE)) {
+                assertEquals(2, ledger.allocations.get(), "fresh after a return to all rows");
+                parent.multiply(all, out);
+                parent.multiply(all, out);
+                assertEquals(parentBytes + bytes(shrinking[1].length), ledger.held(),
+                        "a set's own triangle is never the spare's");
+            }
+            try (KernelOperator set = parent.principalSubmatrix(shrinking[2], Long.MAX_VALUE)) {
+                assertEquals(2, ledger.allocations.get(), "reused again");
+            }
+        }
+        assertEquals(0, ledger.held());
+    }
+
+    /**
      * A build interrupted in reused storage gives it back (the next set reuses it, with the
      * bits of an uninterrupted build); sets closed after their parent free their triangles; a
      * parent closed with no set open frees its spare; nothing is freed twice.

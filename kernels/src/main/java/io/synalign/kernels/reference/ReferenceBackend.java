@@ -10,6 +10,7 @@ import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.GpVarianceTracker;
+import io.synalign.kernels.HeapBytes;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
@@ -205,6 +206,16 @@ public final class ReferenceBackend implements KernelBackend {
                     }
                     out[i] = s;
                 }
+            }
+
+            /**
+             * Phi in double (n arrays of D and the array of them) and this operator's own
+             * fields; not the map nor the backend.
+             */
+            @Override
+            public long heapBytes() {
+                return HeapBytes.array(n, HeapBytes.REFERENCE) + n * HeapBytes.array(features, 8)
+                        + HeapBytes.object(3, 17);
             }
 
             @Override
