@@ -761,8 +761,8 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      * interleaved (Java 17 does not vectorise the float-to-double conversion): 1.3 to 1.8 times
      * the SGEMV runs it replaced at n = 16,000 with every cell shifted (docs/PERFORMANCE.md,
      * helper flat32); since the blocks of {@value #FLAT_BLOCK} columns ({@link #sumChunk};
-     * helper flat33) 0.76 to 0.86 times that pass's threads' CPU time at n = 16,000 and 0.86
-     * to 0.88 at n = 9,973, the same bits. Tried and not adopted (flat33, the same harness): 8
+     * helper flat33) 0.76 to 0.88 times that pass's threads' CPU time at n = 16,000 and
+     * 9,973 (wall 0.88 on a quiet VM), the same bits. Tried and not adopted (flat33, the same harness): 8
      * rows at a time, two sums per row, {@code Math.fma}, and 8 rows with the blocks, none
      * faster than the blocks alone; float sums in blocks of 32 and OpenBLAS's {@code dsdot}
      * (3.3e-9 of the exact sum on 16,000 terms, worse than float products summed in double)
