@@ -75,7 +75,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * arithmetic instead of SIMD float, 1.3 to 1.8 times the runs of 128 at n = 16,000 with every
  * cell shifted (medians, two workers, the loaded build VM); the 16,000-row exact fit took 1.25
  * times as long at 30 x (the same 82 iterations) and 1.6 to 1.8 times at 10 x (500 iterations:
- * products are most of it there; docs/PERFORMANCE.md, helper flat32). The other panels, and so
+ * products are most of it there; docs/PERFORMANCE.md, helper flat32). Blocks of
+ * {@value #FLAT_BLOCK} columns between its reads ahead (helper flat33) took 12 to 24 % off the
+ * pass's CPU time with the same bits ({@link #flatPanelProduct}). The other panels, and so
  * every product at an ordinary bandwidth, make exactly the SGEMV calls they made before, and
  * give the same bits.
  *
@@ -771,9 +773,15 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      * and {@code 2 h width} multiplications and additions in scalar double, four rows' chains
      * interleaved (Java 17 does not vectorise the float-to-double conversion): 1.3 to 1.8 times
      * the SGEMV runs it replaced at n = 16,000 with every cell shifted (docs/PERFORMANCE.md,
-     * helper flat32).
+     * helper flat32); since the blocks of {@value #FLAT_BLOCK} columns ({@link #sumChunk};
+     * helper flat33) 0.76 to 0.88 times that pass's threads' CPU time at n = 16,000 and
+     * 9,973 (wall 0.88 on a quiet VM), the same bits. Tried and not adopted (flat33, the same harness): 8
+     * rows at a time, two sums per row, {@code Math.fma}, and 8 rows with the blocks, none
+     * faster than the blocks alone; float sums in blocks of 32 and OpenBLAS's {@code dsdot}
+     * (3.3e-9 of the exact sum on 16,000 terms, worse than float products summed in double)
+     * cannot hold the {@code 1e-12 sum |g w|} that {@code FlatProductSumsTest} asks.
      */
-    private static float flatPanelProduct(float[] rows, FloatPointer panel, int start, int h,
+    static float flatPanelProduct(float[] rows, FloatPointer panel, int start, int h,
             int width, double[] w, double[] ownSums, double[] mine) {
         FloatBuffer values = DistanceGemm.floats(panel, Math.multiplyExact(h, width));
         int f = FLAT_COLUMNS;
@@ -823,7 +831,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
      * float of each cache line of the next chunk ({@code aheadRows} rows of {@code aheadLength}
      * floats from {@code ahead} in {@code values}, row stride {@code width}), so that their
      * memory latency overlaps the arithmetic and the next copy finds them in cache; returns
-     * their sum, only so that the compiler keeps those reads. A method of its own so that the
+     * their sum, only so that the compiler keeps those reads. The columns past the diagonal
+     * block go in blocks of {@value #FLAT_BLOCK}, each block's reads ahead first: every sum
+     * still runs in column order, so the block changes no bit. A method of its own so that the
      * JIT compiles this loop whole, not only as an on-stack replacement inside the panel's loop
      * (one process in two ran the product at half speed so).
      */
@@ -847,13 +857,15 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             s2 += rows[2 * f + x] * wc;
             s3 += rows[3 * f + x] * wc;
         }
-        for (int xb = mirrorFrom; xb < len; xb += TOUCH_STRIDE) {
-            if (xb < aheadLength) {
+        for (int xb = mirrorFrom; xb < len; xb += FLAT_BLOCK) {
+            int xe = Math.min(xb + FLAT_BLOCK, len);
+            // This block's reads ahead, one a cache line, issued together before its sums.
+            int te = Math.min(xe, aheadLength);
+            for (int xt = xb; xt < te; xt += TOUCH_STRIDE) {
                 for (int r = 0; r < aheadRows; r++) {
-                    touched += values.get(ahead + r * width + xb);
+                    touched += values.get(ahead + r * width + xt);
                 }
             }
-            int xe = Math.min(xb + TOUCH_STRIDE, len);
             for (int x = xb; x < xe; x++) {
                 double wc = w[base + x];
                 double g0 = rows[x];
@@ -876,6 +888,15 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
 
     /** Floats in a cache line: the stride of {@link #flatPanelProduct}'s reads ahead. */
     private static final int TOUCH_STRIDE = 16;
+    /**
+     * Columns {@link #sumChunk} sums between two batches of reads ahead (four cache lines of
+     * each of the next chunk's rows, {@value #FLAT_BLOCK} / {@value #TOUCH_STRIDE}): the inner
+     * loop's length. With batches of one line each (a loop of 16 columns, as flat32 had it) a
+     * flat product took 1.14 to 1.31 times the threads' CPU time of blocks of 64, the same bits
+     * (apparently the JIT's entry and exit of a short loop every 16 columns; blocks of 128
+     * measured as 64; docs/PERFORMANCE.md, helper flat33).
+     */
+    static final int FLAT_BLOCK = 64;
 
     /**
      * Rows {@code [r0, r0 + k)} of a panel of row stride {@code width}, columns
