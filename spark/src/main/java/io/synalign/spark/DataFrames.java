@@ -446,7 +446,7 @@ final class DataFrames {
         String what = given == null ? "an input file" : String.valueOf(file);
         String f = null;
         // As given first; then, when no input holds the file so, each side resolved (links,
-        // mount points), which costs a look-up of the file system per path.
+        // mount points): local look-ups only, never the (perhaps failing) remote store's.
         for (int pass = 0; file != null && f == null && pass < 2; pass++) {
             for (Map.Entry<String, String> input : inputs.entrySet()) {
                 int holds = holds(conf, input.getValue(), file, pass == 1);
@@ -519,7 +519,10 @@ final class DataFrames {
             org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(path);
             in = p.getFileSystem(conf).makeQualified(p);
             f = file.getFileSystem(conf).makeQualified(file);
-        } catch (java.io.IOException | IllegalArgumentException e) {
+        } catch (java.io.IOException | RuntimeException e) {
+            // RuntimeException too: a scheme whose class is not on the driver's class path
+            // (Hadoop's own defaults name S3A's) fails in Configuration.getClass, and the
+            // failure being reported must not be lost to this look-up.
             return 0;
         }
         if (resolve) {
@@ -554,50 +557,113 @@ final class DataFrames {
         return 0;
     }
 
+    /** How many mount tables deep {@link #resolved} follows a mount point's target. */
+    private static final int MOUNT_DEPTH = 8;
+
     /**
-     * {@code qualified} as its file system resolves it: {@code FileSystem.resolvePath} (a
-     * {@code viewfs://} mount point to its target's path, a link where the file system resolves
-     * links), then, on the local file system (or one built on it), the NIO real path (symbolic
-     * links resolved; Hadoop's local {@code resolvePath} keeps them). The nearest ancestor that
-     * exists is resolved and the rest of the path kept as it is: a failing file may be gone,
-     * and a glob's pattern exists nowhere. Null when no ancestor can be resolved (the file
-     * system cannot be reached). Costs a look-up of the file system per missing path element.
+     * {@code qualified} resolved without asking a remote store: on a {@code viewfs://} file
+     * system (or one that overloads a scheme with a mount table) the longest mount point holding
+     * it is replaced by its one target, from the client's own mount table (no call to the
+     * target), and that target resolved in turn; on the local file system (or one built on it)
+     * the NIO real path of its nearest ancestor that exists (symbolic links resolved; a failing
+     * file may be gone, and a glob's pattern exists nowhere), the rest of the path kept as it
+     * is. Any other file system's path is kept as it is: HDFS (links are off in Hadoop's
+     * {@code FileSystem} API) and the object stores have no links, and their
+     * {@code resolvePath} is a remote status call per path element that a failing cluster or
+     * store may retry for minutes (HDFS's connection retries, S3A's retry policy, a SASL
+     * relogin's back-off), after a failure and once per input. A mount with several targets
+     * (nfly, merge) is kept as it is. Null when the file system cannot be had. Costs no network
+     * call; a local look-up per missing path element.
      */
     private static org.apache.hadoop.fs.Path resolved(org.apache.hadoop.conf.Configuration conf,
             org.apache.hadoop.fs.Path qualified) {
-        java.util.ArrayDeque<String> rest = new java.util.ArrayDeque<>();
-        for (org.apache.hadoop.fs.Path at = qualified; at != null; at = at.getParent()) {
+        org.apache.hadoop.fs.Path p = qualified;
+        for (int depth = 0; depth < MOUNT_DEPTH; depth++) {
+            org.apache.hadoop.fs.FileSystem fs;
             try {
-                org.apache.hadoop.fs.FileSystem fs = at.getFileSystem(conf);
-                org.apache.hadoop.fs.Path r = fs.resolvePath(at);
-                r = realLocal(r.getFileSystem(conf), r);
+                fs = p.getFileSystem(conf);
+            } catch (java.io.IOException | RuntimeException unreachable) {
+                return null;
+            }
+            if (fs instanceof org.apache.hadoop.fs.viewfs.ViewFileSystem view) {
+                org.apache.hadoop.fs.Path target = mounted(view, p);
+                if (target == null) {
+                    return p;
+                }
+                try {
+                    p = target.getFileSystem(conf).makeQualified(target);
+                } catch (java.io.IOException | RuntimeException unreachable) {
+                    return null;
+                }
+                continue;
+            }
+            return fs instanceof org.apache.hadoop.fs.LocalFileSystem
+                    || fs instanceof org.apache.hadoop.fs.RawLocalFileSystem
+                    ? realLocal(fs, p) : p;
+        }
+        return p;
+    }
+
+    /**
+     * {@code p} on the target of the longest mount point of {@code view}'s mount table that
+     * holds it, or null when none does or that mount has more than one target. The table is
+     * the client's (its configuration): no call to any file system.
+     */
+    private static org.apache.hadoop.fs.Path mounted(
+            org.apache.hadoop.fs.viewfs.ViewFileSystem view, org.apache.hadoop.fs.Path p) {
+        String path = p.toUri().getPath();
+        String best = null;
+        java.net.URI[] targets = null;
+        for (org.apache.hadoop.fs.viewfs.ViewFileSystem.MountPoint m : view.getMountPoints()) {
+            String on = m.getMountedOnPath().toUri().getPath();
+            String prefix = on.endsWith("/") ? on : on + "/";
+            if ((path.equals(on) || path.startsWith(prefix))
+                    && (best == null || on.length() > best.length())) {
+                best = on;
+                targets = m.getTargetFileSystemURIs();
+            }
+        }
+        if (best == null || targets == null || targets.length != 1) {
+            return null;
+        }
+        String prefix = best.endsWith("/") ? best : best + "/";
+        String rest = path.equals(best) ? "" : path.substring(prefix.length());
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(targets[0]);
+        return rest.isEmpty() ? target : new org.apache.hadoop.fs.Path(target, rest);
+    }
+
+    /**
+     * {@code p} (on the local file system {@code fs}) with the symbolic links of its nearest
+     * existing ancestor resolved, the missing rest kept as it is; null when no ancestor can be
+     * resolved.
+     */
+    private static org.apache.hadoop.fs.Path realLocal(org.apache.hadoop.fs.FileSystem fs,
+            org.apache.hadoop.fs.Path p) {
+        java.util.ArrayDeque<String> rest = new java.util.ArrayDeque<>();
+        for (org.apache.hadoop.fs.Path at = p; at != null; at = at.getParent()) {
+            try {
+                org.apache.hadoop.fs.Path r = realPath(fs, at);
                 for (String name : rest) {
                     r = new org.apache.hadoop.fs.Path(r, name);
                 }
                 return r;
-            } catch (java.io.FileNotFoundException | java.nio.file.NoSuchFileException gone) {
-                // NIO's for a link whose target is gone: kept as a name, as a missing file is.
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.NotDirectoryException gone) {
+                // A missing file, or a link whose target is gone: kept as a name.
                 if (at.getParent() != null) {
                     rest.push(at.getName());
                 }
-            } catch (java.io.IOException | RuntimeException unreachable) {
+            } catch (java.io.IOException | RuntimeException unreadable) {
                 return null;
             }
         }
         return null;
     }
 
-    /** {@code p} with its symbolic links resolved, when its file system is the local one. */
-    private static org.apache.hadoop.fs.Path realLocal(org.apache.hadoop.fs.FileSystem fs,
+    /** The NIO real path of {@code p} on the local file system {@code fs}, qualified. */
+    private static org.apache.hadoop.fs.Path realPath(org.apache.hadoop.fs.FileSystem fs,
             org.apache.hadoop.fs.Path p) throws java.io.IOException {
-        java.io.File local;
-        if (fs instanceof org.apache.hadoop.fs.LocalFileSystem l) {
-            local = l.pathToFile(p);
-        } else if (fs instanceof org.apache.hadoop.fs.RawLocalFileSystem raw) {
-            local = raw.pathToFile(p);
-        } else {
-            return p;
-        }
+        java.io.File local = fs instanceof org.apache.hadoop.fs.LocalFileSystem l
+                ? l.pathToFile(p) : ((org.apache.hadoop.fs.RawLocalFileSystem) fs).pathToFile(p);
         java.nio.file.Path real = local.toPath().toRealPath();
         return fs.makeQualified(new org.apache.hadoop.fs.Path(real.toUri().getPath()));
     }

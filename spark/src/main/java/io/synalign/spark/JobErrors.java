@@ -140,9 +140,42 @@ final class JobErrors {
         }
     }
 
-    /** Collapses line breaks and caps the length, so that every report is one readable line. */
+    /**
+     * A URL's user information with a password ({@code s3a://KEY:SECRET@bucket}, as old S3A
+     * and other connectors took credentials), after the scheme's {@code ://}.
+     */
+    private static final java.util.regex.Pattern URL_PASSWORD = java.util.regex.Pattern.compile(
+            "(?<=://)[^/\\s@:]{0,256}:[^/\\s@]{0,1024}@");
+
+    /**
+     * A {@code name=value} whose name says it is a secret (a signed URL's {@code sig},
+     * {@code X-Amz-Signature}, {@code X-Amz-Security-Token}, {@code X-Amz-Credential},
+     * {@code X-Goog-Signature}, an {@code access_token}, a {@code fs.s3a.secret.key}, a
+     * password): its value, up to a separator. Bounded repetitions: a message may be long, and
+     * the report must not take quadratic time in a long word.
+     */
+    private static final java.util.regex.Pattern NAMED_SECRET = java.util.regex.Pattern.compile(
+            "(?i)((?<![\\w.-])(?:sig|[\\w.-]{0,64}(?:secret|password|passwd|token|signature"
+                    + "|credential)[\\w.-]{0,64})=)[^&\\s\"',;)\\]}]+");
+
+    /**
+     * {@code s} with secrets taken out: a URL's password ({@link #URL_PASSWORD}) and the value
+     * of a secret-named parameter ({@link #NAMED_SECRET}), each replaced by
+     * {@code <redacted>}. A store's or a login's refusal may quote the request's URL (an ABFS
+     * SAS token, a presigned S3 URL) or the path as the user gave it, and the report goes to
+     * stderr and the cluster's logs, where secrets must never reach. O(length).
+     */
+    static String redacted(String s) {
+        String out = URL_PASSWORD.matcher(s).replaceAll("<redacted>@");
+        return NAMED_SECRET.matcher(out).replaceAll("$1<redacted>");
+    }
+
+    /**
+     * Collapses line breaks, takes secrets out ({@link #redacted}) and caps the length, so that
+     * every report is one readable line with no secret in it.
+     */
     static String oneLine(String s) {
-        String line = s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+        String line = redacted(s).replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
         return line.length() <= MAX_LENGTH ? line : line.substring(0, MAX_LENGTH) + " ...";
     }
 }
