@@ -10,7 +10,9 @@ import io.synalign.kernels.KernelBackend;
  * same order and get the single machine's results to the last bit, whatever its partitioning:
  * <ul>
  *   <li>{@code Phi_S}: label-local synthetic rows in chunks of {@link #syntheticChunkRows} rows
- *       (a function of the backend, D and the rows' width d only); {@code Phi_S^T w} is the
+ *       (a function of the backend, D, the rows' width d and, at wide rows or small heaps, the
+ *       JVM's {@code -Xmx}: a chunk's rows are kept within 1/16 of the heap's maximum,
+ *       {@code ChunkedFeatureOperator.heapRows}, helper heap33); {@code Phi_S^T w} is the
  *       chunks' D-vectors added in double in chunk order, starting from zeros
  *       ({@link #add});</li>
  *   <li>{@code mu_R}: real rows in blocks of {@link #realBlockRows} rows (a function of m and D);
@@ -23,7 +25,13 @@ public final class FeatureGrid {
     private FeatureGrid() {
     }
 
-    /** Rows per chunk of {@code Phi_S} on {@code backend} with D features of rows with d columns. */
+    /**
+     * Rows per chunk of {@code Phi_S} on {@code backend} with D features of rows with d columns,
+     * in this JVM: where the heap's share binds (d = 384 at D = 1,024 below a 201 MB heap, wider
+     * rows sooner) it depends on {@code -Xmx}, so a distributed caller asks the JVMs that build
+     * the chunks (the Spark job asks an executor) and matches a single machine to the last bit
+     * only under the same heap there (the sums' order changes, the weights by rounding only).
+     */
     public static int syntheticChunkRows(KernelBackend backend, int features, int cols) {
         return ChunkedFeatureOperator.chunkRows(backend, features, cols);
     }

@@ -266,8 +266,9 @@ public final class MmdWeightLearner {
                     rows.release();
                     // S is on the heap now, whole (and stays for the exact report): rff or
                     // nystrom recompute their chunks from it rather than read the source again
-                    // in every pass. The chunk grid depends on n, d, D and the backend only,
-                    // never on the source, so the weights are the re-reading path's bit for bit
+                    // in every pass. The chunk grid depends on n, d, D, the backend and the
+                    // heap's maximum only (heapRows, helper heap33: fixed for a JVM), never on
+                    // the source, so the weights are the re-reading path's bit for bit
                     // (helper heap32).
                     featureRows = RowSource.of(synthetic);
                 }
@@ -475,14 +476,19 @@ public final class MmdWeightLearner {
         long n = rows.rows();
         long total = heapBytes(backend, method, storage, n, rows.cols(), real);
         boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
-        return (total == Long.MAX_VALUE ? "more than a long counts"
+        long keptBytes = kept ? backend.keptKernelBytes(n, n, true, storage) : 0;
+        return (total == Long.MAX_VALUE ? "more than any heap holds"
                 : MethodSelector.human(total) + " (" + total + " bytes)") + ": the " + n + " x "
                 + rows.cols() + " synthetic rows (" + MethodSelector.human(Float.BYTES * n
                 * rows.cols()) + "), the " + real.rows() + " real ("
                 + MethodSelector.human(real.bytes()) + "), "
-                + (kept ? "K_SS as " + backend.name() + " keeps it on the heap ("
-                        + MethodSelector.human(backend.keptKernelBytes(n, n, true, storage))
-                        + "), " : "")
+                + (!kept ? "" : keptBytes == Long.MAX_VALUE
+                        // Long.MAX_VALUE is the SPI's "beyond what it addresses", not a size
+                        // ("8.0 EiB" said so before; review33).
+                        ? "K_SS, " + n + " x " + n + ", beyond what " + backend.name()
+                                + " addresses, "
+                        : "K_SS as " + backend.name() + " keeps it on the heap ("
+                                + MethodSelector.human(keptBytes) + "), ")
                 + "the optimiser's vectors (" + MethodSelector.human(14L * Double.BYTES * n)
                 + ")";
     }
@@ -507,6 +513,10 @@ public final class MmdWeightLearner {
             return;
         }
         boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
+        // tiled is a way out only where its own heap (the same less K_SS) fits: where the rows
+        // and vectors alone are past the heap, tiled would be refused in turn (review33).
+        boolean tiledFits = kept && heapBytes(backend, AlignmentMethod.TILED, storage,
+                rows.rows(), rows.cols(), real) <= heap;
         // A source is named (a file); the caller's own matrix has no name to give.
         throw new IllegalArgumentException((rows.inMemory() == null ? rows.name() + ": " : "")
                 + "method " + method.cliName()
@@ -514,7 +524,7 @@ public final class MmdWeightLearner {
                 + heapDetail(method, storage, rows, real) + " on the Java heap at once, more"
                 + " than the JVM's whole heap (" + MethodSelector.human(heap) + " at most);"
                 + " method rff (--method rff) streams the rows"
-                + (kept ? ", method tiled (--method tiled) keeps no K_SS" : "")
+                + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "")
                 + ", or give the JVM a larger heap with -Xmx");
     }
 

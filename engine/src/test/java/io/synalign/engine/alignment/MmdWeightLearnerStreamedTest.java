@@ -621,6 +621,50 @@ class MmdWeightLearnerStreamedTest {
         }
     }
 
+    /**
+     * A named exact on a source whose rows alone fit the heap (4 n d within its maximum) but
+     * whose rows with the optimiser's vectors do not: refused (heap33), and the refusal offers
+     * no {@code --method tiled}, which keeps no K_SS but needs the same rows and vectors and is
+     * refused in turn (asserted). heap33's message offered tiled wherever the backend keeps
+     * K_SS on the heap; fails there. The rows are one fewer than the heap's bytes allow
+     * (4 d bytes below it), the vectors 112 n bytes over what is left (review33).
+     */
+    @Test
+    void aRefusalOffersTiledOnlyWhereTiledWouldFit() {
+        long heap = Runtime.getRuntime().maxMemory();
+        int cols = 1024;
+        long rows = heap / (4L * cols) - 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(rows * cols <= Integer.MAX_VALUE - 8,
+                "a heap of " + heap + " bytes: its rows are beyond one array");
+        assertTrue(4L * rows * cols <= heap && 4L * rows * cols + 112L * rows > heap);
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (AlignmentMethod method : new AlignmentMethod[] {AlignmentMethod.EXACT,
+                    AlignmentMethod.TILED}) {
+                CountingSource source = new CountingSource(rows, cols);
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig
+                        .defaults().withMethod(method).withBandwidth(Bandwidth.of(1.0)));
+                String message = assertThrows(IllegalArgumentException.class,
+                        () -> learner.fit(FloatMatrix.zeros(2, cols), source, null),
+                        method.cliName()).getMessage();
+                assertTrue(message.startsWith("big.npy: method " + method.cliName()
+                        + " on the reference backend would hold "), message);
+                assertTrue(message.endsWith("more than the JVM's whole heap ("
+                        + MethodSelector.human(heap) + " at most); method rff (--method rff)"
+                        + " streams the rows, or give the JVM a larger heap with -Xmx"),
+                        message);
+                assertTrue(!message.contains("tiled (--method tiled)"), message);
+                if (method == AlignmentMethod.EXACT) {
+                    // n^2 is past one array: the reference's "beyond what it addresses"
+                    // (Long.MAX_VALUE) in words, not as "8.0 EiB" of K_SS.
+                    assertTrue(message.contains("K_SS, " + rows + " x " + rows + ", beyond"
+                            + " what reference addresses, "), message);
+                    assertTrue(!message.contains("EiB"), message);
+                }
+                assertEquals(0, source.reads, method + ": rows read before the refusal");
+            }
+        }
+    }
+
     /** Rows served on demand (zeros, never held): counts reads; reading them whole throws. */
     private static final class CountingSource implements RowSource {
         final long rows;

@@ -412,10 +412,16 @@ public final class Nd4jBackend implements KernelBackend {
         return KernelBackend.super.keptKernelBytes(rows, cols, symmetric, storage);
     }
 
-    /** The CPU path keeps K in JavaCPP (native) memory; the portable path in Java arrays. */
+    /**
+     * False on both paths: the CPU path keeps K in JavaCPP (native) memory, the portable path in
+     * an INDArray, whose buffer is ND4J's off-heap memory (native on nd4j-native, device memory
+     * on nd4j-cuda). A kept K_SS of 23 MB grew the Java heap by 0.3 MB on the portable path
+     * ({@code KeptKernelHeapTest}); heap33 answered true there, so auto took rff and a named
+     * exact was refused over a heap the kernel never used (review33).
+     */
     @Override
     public boolean keepsKernelsOnHeap() {
-        return portable();
+        return false;
     }
 
     @Override
