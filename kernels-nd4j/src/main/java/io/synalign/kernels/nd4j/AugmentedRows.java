@@ -36,6 +36,12 @@ final class AugmentedRows {
     static final int CENTRE_SAMPLE = 2_048;
 
     /**
+     * Columns of the sample held at once while the centre is taken: 64 x 2,048 doubles, 1 MiB,
+     * whatever d is.
+     */
+    static final int CENTRE_COLUMNS = 64;
+
+    /**
      * The coordinate-wise median of the rows of {@code x} and {@code y} together ({@code x} once
      * when they are the same matrix), over a strided sample of at most {@link #CENTRE_SAMPLE}
      * rows, in double; zeros when both are empty.
@@ -46,7 +52,7 @@ final class AugmentedRows {
      * the weights gave 0.0457, worse than uniform. The median stays among the bulk of the rows
      * (an outlier's own distances are then far off, but its kernel values are 0 either way). Cost
      * O(s d) expected for s sampled rows (a selection per column, {@link OrderStatistics}, not a
-     * sort).
+     * sort); heap O(s min(d, {@value #CENTRE_COLUMNS})) doubles, one block of columns at a time.
      */
     static double[] centre(FloatMatrix x, FloatMatrix y) {
         int d = x.cols();
@@ -56,21 +62,29 @@ final class AugmentedRows {
         }
         long stride = (total + CENTRE_SAMPLE - 1) / CENTRE_SAMPLE;
         int count = (int) ((total + stride - 1) / stride);
-        double[][] columns = new double[d][count];
-        int s = 0;
-        for (long r = 0; r < total; r += stride) {
-            FloatMatrix m = r < x.rows() ? x : y;
-            int i = (int) (r < x.rows() ? r : r - x.rows());
-            float[] data = m.data();
-            int base = i * d;
-            for (int k = 0; k < d; k++) {
-                columns[k][s] = data[base + k];
-            }
-            s++;
-        }
+        // The sample is gathered CENTRE_COLUMNS columns at a time into one reused block: the
+        // whole d x count sample in double was 128 MB at d = 8,000 and ran a small heap out of
+        // memory before anything else of the fit was allocated (helper heap33's Open item);
+        // the medians are of the same values, so the centre is the same bits.
+        int width = Math.max(1, Math.min(d, CENTRE_COLUMNS));
+        double[][] columns = new double[width][count];
         double[] centre = new double[d];
-        for (int k = 0; k < d; k++) {
-            centre[k] = OrderStatistics.median(columns[k], count);
+        for (int k0 = 0; k0 < d; k0 += width) {
+            int w = Math.min(width, d - k0);
+            int s = 0;
+            for (long r = 0; r < total; r += stride) {
+                FloatMatrix m = r < x.rows() ? x : y;
+                int i = (int) (r < x.rows() ? r : r - x.rows());
+                float[] data = m.data();
+                int base = i * d + k0;
+                for (int k = 0; k < w; k++) {
+                    columns[k][s] = data[base + k];
+                }
+                s++;
+            }
+            for (int k = 0; k < w; k++) {
+                centre[k0 + k] = OrderStatistics.median(columns[k], count);
+            }
         }
         return centre;
     }
