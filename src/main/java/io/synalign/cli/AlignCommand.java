@@ -1,5 +1,6 @@
 package io.synalign.cli;
 
+import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
@@ -270,11 +271,18 @@ final class AlignCommand extends CliCommand {
             // source whole (MmdWeightLearner.fitsTheHeap); past that the engine takes the
             // source and decides: auto streams rff, a named exact or tiled beyond the heap's
             // maximum is refused before any row is read. Read here regardless, such rows ended
-            // the run in OutOfMemoryError before the engine could say so.
+            // the run in OutOfMemoryError before the engine could say so. With the bandwidth
+            // from the median heuristic, its sample (MedianHeuristic.heapBytes: 96 MB at 2,000
+            // rows of d = 8,000) must fit beside rows read here; the engine, given the source,
+            // takes the sample before it reads S whole. Without it a 2,000 x 8,000 exact fit
+            // ran at -Xmx128m (the source passed on) and ran out of memory at -Xmx160m (S read
+            // here, then the sample beside it).
+            long heuristic = config.bandwidth().isAuto() ? MedianHeuristic.heapBytes(
+                    n + r.rows(), mapped.cols(), MedianHeuristic.DEFAULT_SAMPLE) : 0;
             boolean whole = config.method() != AlignmentMethod.RFF
                     && config.method() != AlignmentMethod.NYSTROM
                     && values <= NpyReader.MAX_ELEMENTS
-                    && MmdWeightLearner.fitsTheHeap((long) Float.BYTES * values);
+                    && MmdWeightLearner.fitsTheHeap((long) Float.BYTES * values + heuristic);
             RowSource s = !whole ? mapped : RowSource.of(syntheticFiles.size() == 1
                     ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);

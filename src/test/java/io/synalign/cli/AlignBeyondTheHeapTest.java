@@ -141,4 +141,56 @@ class AlignBeyondTheHeapTest {
         assertEquals(0, run.status(), run.errors());
         assertTrue(Files.size(out) > 4L * rows, "weights written");
     }
+
+    /**
+     * exact on nd4j at wide rows, 2,000 x 8,000 synthetic (64 MB) and 200 real, under a 160 MiB
+     * heap, the bandwidth from the median heuristic: the command reads S whole only where the
+     * heuristic's sample (2,000 sampled rows as one float matrix, 64 MB, and 32 MB of distances:
+     * {@code MedianHeuristic.heapBytes}) fits beside it; otherwise it passes the file on and the
+     * engine takes the sample before it reads S. On the old code (S's bytes alone against half
+     * of the free heap) the command read S here, the sample did not fit beside it, and the run
+     * ended "out of memory (Java heap space)", exit 1, while the same run at -Xmx128m (S passed
+     * on) ran (the lead, session 33).
+     */
+    @org.junit.jupiter.api.Test
+    void aWideFitLeavesTheMedianHeuristicsSampleRoomBesideItsRows() throws Exception {
+        int cols = 8_000;
+        Path real = NpyFixtures.write(dir.resolve("r.npy"),
+                NpyFixtures.float32Matrix(200, cols, NpyFixtures.gaussian(200 * cols, 4, 1.0)));
+        Path synthetic = dir.resolve("s.npy");
+        int rows = 2_000;
+        Files.write(synthetic, NpyFixtures.file(NpyFixtures.dict("<f4", false,
+                "(" + rows + ", " + cols + ")"), new byte[0]));
+        java.util.Random random = new java.util.Random(5);
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(synthetic,
+                java.nio.file.StandardOpenOption.APPEND)) {
+            java.nio.ByteBuffer row = java.nio.ByteBuffer.allocate(4 * cols)
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < rows; i++) {
+                row.clear();
+                for (int k = 0; k < cols; k++) {
+                    row.putFloat((float) random.nextGaussian());
+                }
+                row.flip();
+                while (row.hasRemaining()) {
+                    channel.write(row);
+                }
+            }
+        }
+        Path out = dir.resolve("w.npy");
+        Path errors = dir.resolve("stderr-wide.txt");
+        Process child = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx160m",
+                "-cp", System.getProperty("java.class.path"), SynAlignCommand.class.getName(),
+                "align", "--backend", "nd4j", "--method", "exact", "--iterations", "5",
+                "--real-embeddings", real.toString(), "--synthetic-embeddings",
+                synthetic.toString(), "--out", out.toString())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errors.toFile())
+                .start();
+        int status = child.waitFor();
+        String err = Files.readString(errors);
+        assertEquals(0, status, err);
+        assertFalse(err.contains("out of memory"), err);
+        assertTrue(Files.exists(out), "the weights written at --out");
+    }
 }

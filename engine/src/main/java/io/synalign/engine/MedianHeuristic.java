@@ -148,6 +148,20 @@ public final class MedianHeuristic {
     private record Distances(double[] values, int count) {
     }
 
+    /**
+     * The Java heap {@link #estimate} holds at its peak for {@code rows} rows (all sets together)
+     * of {@code cols} columns and a sample of at most {@code maxSample}, in bytes: the sample as
+     * one k x d float matrix, its k x k float squared distances, the k(k-1)/2 double distances
+     * and a few k-vectors (k = min(maxSample, rows)). At wide rows the sample dominates: 64 MB of
+     * floats plus 32 MB of distances at k = 2,000, d = 8,000, which a caller holding the rows
+     * whole must leave room for (the command line's read rule). O(1).
+     */
+    public static long heapBytes(long rows, int cols, int maxSample) {
+        long k = Math.max(0, Math.min(maxSample, rows));
+        return Float.BYTES * k * cols + Float.BYTES * (long) cols + Float.BYTES * k * k
+                + Double.BYTES * (k * (k - 1) / 2) + 2L * Double.BYTES * k + Long.BYTES * k;
+    }
+
     /** The sample's nonzero pairwise distances ({@link #estimate}'s sample and arithmetic). */
     private static Distances distances(KernelBackend backend, int maxSample, long seed,
             RowSource... sets) {
