@@ -193,7 +193,7 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
             String name = p.getName().startsWith(".") ? p.getName().substring(1) : p.getName();
             String[] parts = name.split("-");
             if (name.startsWith("refuse-") && parts.length > 2 && parts[2].equals("write")) {
-                return refusal(new Path(name));
+                return refusal(new Path(p.getParent(), name));
             }
         }
         return null;
