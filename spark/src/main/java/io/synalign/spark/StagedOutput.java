@@ -62,14 +62,15 @@ final class StagedOutput {
      * Runs {@code write}, Spark's write of this output's parts under {@link #stagingPath}: a
      * refusal of the job's credentials there (the committer's directories on the driver, a
      * task's part file) is reported naming the option and its path, not the hidden staging
-     * path (exit 1); anything else is thrown as it is.
+     * path (exit 1); anything else is thrown as it is, a failed read of an input file too
+     * (the write's stage may read the inputs again: the job names that file's option).
      */
     void writing(Runnable write) {
         try {
             write.run();
         } catch (Exception e) { // Spark's SparkException too: checked, but thrown undeclared
-            RuntimeException refused = DataFrames.refusedCredentials(what, "writing it failed",
-                    e);
+            RuntimeException refused = readsAnInput(e) ? null
+                    : DataFrames.refusedCredentials(what, "writing it failed", e);
             if (refused != null) {
                 throw refused;
             }
@@ -92,6 +93,17 @@ final class StagedOutput {
                 return;
             }
         }
+    }
+
+    /** Whether {@code e}'s chain holds Spark's failure to read a file (FAILED_READ_FILE). */
+    private static boolean readsAnInput(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof org.apache.spark.SparkThrowable s && s.getCondition() != null
+                    && s.getCondition().startsWith("FAILED_READ_FILE")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The target, fully qualified ({@code /a} and {@code file:///a} are one path). */

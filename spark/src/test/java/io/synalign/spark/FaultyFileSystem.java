@@ -25,8 +25,8 @@ import org.apache.spark.TaskContext;
  * {@code late-gone-*} throws {@link java.io.FileNotFoundException} (deleted), {@code late-cut-*}
  * opens on the file's first half (truncated; a gzip then ends early), {@code late-storage-*}
  * throws the storage's {@link IOException}, {@code late-s3eof-*} and {@code late-s3channel-*}
- * open a stream whose reads fail as S3A reports a connection that broke ({@link #refusal}). Outside a task (the driver's listing and checks) it
- * is the local file system. A {@code refuse-KIND-WHEN-} file is refused as a store or a secured
+ * open a stream whose reads fail as S3A reports a connection that broke ({@link #refusal}).
+ * Outside a task (the driver's listing and checks) it is the local file system. A {@code refuse-KIND-WHEN-} file is refused as a store or a secured
  * cluster refuses it ({@link #refusal}), WHEN being {@code open} (a task's open), {@code read}
  * (a task's read of the opened stream), {@code list} (the driver's listing and status of the
  * path) or {@code write} (a directory or a file made under the path, as Spark's committer and
