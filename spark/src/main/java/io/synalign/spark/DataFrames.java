@@ -315,8 +315,132 @@ final class DataFrames {
                     return true;
                 }
             }
+            if (wrongKey(c)) {
+                return true;
+            }
         }
         return false;
+    }
+
+    /**
+     * S3's error codes that refuse the request's credentials, not the object: an access key
+     * the service does not know ({@code InvalidAccessKeyId}, 403), a signature made with the
+     * wrong secret ({@code SignatureDoesNotMatch}, 403), a session token that has expired or is
+     * not one ({@code ExpiredToken}, {@code InvalidToken}, 400). S3's "Error responses" list;
+     * {@code AccessDenied} (a policy refusing this object) is not among them. S3A hands a 401
+     * or 403 on as {@link java.nio.file.AccessDeniedException}{@code (path, null, message)}
+     * and a 400 as its {@code AWSBadRequestException}, the message ending in {@code ":" +}
+     * the error code ({@code S3AUtils.translateException}); the v1 SDK's message says
+     * {@code "Error Code: CODE;"}. Matched only so (after a colon at the message's end, or
+     * after "Error Code: "), so a path that holds such a word is no match.
+     */
+    private static final java.util.regex.Pattern WRONG_KEY = java.util.regex.Pattern.compile(
+            "(?::|Error Code: ?)(?:InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken"
+                    + "|InvalidToken)(?:\\s*$|[;)])");
+
+    /**
+     * Whether {@code c} is a store's refusal of the job's key ({@link #WRONG_KEY}): an
+     * {@link java.nio.file.AccessDeniedException} (S3A's 403), or an exception of S3A or of the
+     * AWS SDK (by package: neither is a dependency), whose message carries one of those codes.
+     * A plain {@link java.io.IOException} naming one is not judged so: nothing says which
+     * store's code it is.
+     */
+    private static boolean wrongKey(Throwable c) {
+        String type = c.getClass().getName();
+        return (c instanceof java.nio.file.AccessDeniedException
+                || type.startsWith("org.apache.hadoop.fs.s3a.")
+                || type.startsWith("software.amazon.awssdk.") || type.startsWith("com.amazonaws."))
+                && c.getMessage() != null && WRONG_KEY.matcher(c.getMessage()).find();
+    }
+
+    /**
+     * Classes, by name (superclasses too), that say the connection to the store broke while a
+     * file was read: S3A's {@code HttpChannelEOFException} (its {@code ErrorTranslation} makes
+     * one of the HTTP client's {@code NoHttpResponseException} and of OpenSSL's stream-closed
+     * error, and its prefetching stream of a response that ended before the range it asked for).
+     */
+    private static final Set<String> CONNECTION_CLASSES = Set.of(
+            "org.apache.hadoop.fs.s3a.HttpChannelEOFException");
+
+    /**
+     * The HTTP client's exceptions (Apache HttpClient 4 and 5, also as the AWS SDK shades them
+     * under {@code software.amazon.awssdk.thirdparty.}), by simple name: a response body that
+     * ended before its {@code Content-Length} or its last chunk ("Premature end of
+     * Content-Length delimited message body (expected: 4096; received: 1024)"), a server that
+     * did not answer.
+     */
+    private static final Set<String> HTTP_CONNECTION_NAMES = Set.of(
+            "ConnectionClosedException", "NoHttpResponseException",
+            "MalformedChunkCodingException", "TruncatedChunkException");
+
+    /**
+     * The AWS SDK's client-side failures (v1 and v2), by name: below an
+     * {@link java.io.EOFException}, S3A's translation of a connection that broke
+     * ({@code S3AUtils.translateException}: a non-service SDK failure whose text is the XML
+     * parser's "Failed to sanitize XML document destined for handler class" or the v2 SDK's
+     * "Data read has a different length than the expected" becomes
+     * {@code new EOFException(message).initCause(sdkException)}). A service's answer (an
+     * {@code AwsServiceException}, which S3A's 416 puts below its
+     * {@code RangeNotSatisfiableEOFException}: the object became shorter) is none of these.
+     */
+    private static final Set<String> SDK_CLIENT_CLASSES = Set.of(
+            "software.amazon.awssdk.core.exception.SdkClientException",
+            "com.amazonaws.SdkClientException");
+
+    /**
+     * What the HTTP layers say, in a plain {@link java.io.IOException} at the bottom of a
+     * chain, of a connection closed under a read: Apache HttpClient's "Attempted read from
+     * closed stream.", the JDK's HTTP client's "Premature EOF", OpenSSL's {@code WFOPENSSL0035}
+     * (stream closed; S3A matches it by message too, its class varying), and the SDK's two
+     * texts above, where its exception did not come with them.
+     */
+    private static final java.util.regex.Pattern CONNECTION_TEXT = java.util.regex.Pattern
+            .compile("Attempted read (?:from|on) closed stream|Premature EOF|WFOPENSSL0035"
+                    + "|Premature end of (?:Content-Length delimited message body|chunk coded"
+                    + " message body)|Failed to sanitize XML document destined for handler class"
+                    + "|Data read has a different length than the expected");
+
+    /**
+     * Whether {@code e}'s cause chain says the connection to the store failed while a file was
+     * read, so that an end of data or a refusal of the file's above it is no sign of the file:
+     * some link is a {@link java.net.SocketException} ("Connection reset"), a
+     * {@link java.net.SocketTimeoutException}, a {@link javax.net.ssl.SSLException}, one of
+     * {@link #CONNECTION_CLASSES} or {@link #HTTP_CONNECTION_NAMES}, or an
+     * {@link java.io.EOFException} with one of {@link #SDK_CLIENT_CLASSES} below it; or the
+     * innermost link, a plain {@code IOException} or {@code EOFException}, says so in words
+     * ({@link #CONNECTION_TEXT}: only there, where no path is quoted, and not in a message of
+     * Spark's or S3A's, which name the file). A truly cut gzip has none of these: the JDK's
+     * {@code GZIPInputStream} ends with "Unexpected end of ZLIB input stream", Hadoop's codecs
+     * with "Unexpected end of input stream", each an {@code EOFException} over nothing. The
+     * S3A input stream's own frames on an {@code EOFException} are no sign: its
+     * {@code readFully} throws one for a file shorter than asked (a cut Parquet file), its
+     * {@code reopen} one for S3's 416 (the object shrank under the read). O(chain length x
+     * class depth).
+     */
+    static boolean connectionBroken(Throwable e) {
+        boolean belowEof = false;
+        Throwable root = e;
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            root = c;
+            if (c instanceof java.net.SocketException
+                    || c instanceof java.net.SocketTimeoutException
+                    || c instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+            for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
+                String name = k.getName();
+                if (CONNECTION_CLASSES.contains(name)
+                        || HTTP_CONNECTION_NAMES.contains(k.getSimpleName())
+                                && name.contains(".http.")
+                        || belowEof && SDK_CLIENT_CLASSES.contains(name)) {
+                    return true;
+                }
+            }
+            belowEof |= c instanceof java.io.EOFException;
+        }
+        return (root.getClass() == java.io.IOException.class
+                || root.getClass() == java.io.EOFException.class)
+                && root.getMessage() != null && CONNECTION_TEXT.matcher(root.getMessage()).find();
     }
 
     /**
@@ -350,9 +474,11 @@ final class DataFrames {
      * user to a good input file. O(chain length).
      */
     static boolean inputsFault(Throwable e) {
-        if (credentialsRefused(e)) {
+        if (credentialsRefused(e) || connectionBroken(e)) {
             // A login or credentials refusal is the environment's, whatever refusal class
-            // carries it (S3A's AccessDeniedException, Hadoop's AccessControlException).
+            // carries it (S3A's AccessDeniedException, Hadoop's AccessControlException); so is
+            // a connection that failed, whatever end of data it left (S3A's EOFException) or
+            // condition Spark put over it (CANNOT_READ_FILE_FOOTER wraps any footer failure).
             return false;
         }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
@@ -482,8 +608,30 @@ final class DataFrames {
                     + ": " + rootMessage(cause), failure);
         }
         return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything in"
-                + " it: " + (credentialsRefused(cause) ? "the job's credentials were refused: "
-                        : "") + rootMessage(cause), failure);
+                + " it: " + (credentialsRefused(cause) ? CREDENTIALS_REFUSED
+                        : connectionBroken(cause) ? "its connection failed: " : "")
+                + rootMessage(cause), failure);
+    }
+
+    /** How a report says that the job's login or credentials were refused. */
+    static final String CREDENTIALS_REFUSED = "the job's credentials were refused: ";
+
+    /**
+     * A refusal of the job's credentials ({@link #credentialsRefused}) while the job used
+     * {@code what} (an output, listed, written or renamed into place) as the job reports it:
+     * a {@link JobErrors.NotTheInput} (exit 1) naming {@code what} and the innermost cause, over
+     * {@code failure}; null when {@code failure} is no such refusal (left to its own report).
+     *
+     * @param what the option and its path, as the user gave them (the report redacts it)
+     * @param doing what the job did there ("writing it failed"), or null
+     */
+    static JobErrors.NotTheInput refusedCredentials(String what, String doing,
+            Throwable failure) {
+        if (JobErrors.badInput(failure) != null || !credentialsRefused(failure)) {
+            return null;
+        }
+        return new JobErrors.NotTheInput(what + ": " + (doing == null ? "" : doing + ": ")
+                + CREDENTIALS_REFUSED + rootMessage(failure), failure);
     }
 
     /**
@@ -712,7 +860,7 @@ final class DataFrames {
     }
 
     /** The innermost message of {@code t}'s cause chain, one line. */
-    private static String rootMessage(Throwable t) {
+    static String rootMessage(Throwable t) {
         Throwable root = t;
         while (root.getCause() != null && root.getCause() != root) {
             root = root.getCause();

@@ -70,6 +70,15 @@ final class JobErrors {
             text = bad.getMessage() == null ? bad.getClass().getSimpleName() : bad.getMessage();
         } else if (t instanceof NotTheInput) {
             text = "unexpected failure: " + t.getMessage();
+        } else if (DataFrames.credentialsRefused(t)) {
+            // Refused where no step of the job named its path and option (a summary's write,
+            // a ticket that expired in a stage that read no input): said all the same, the
+            // failure's own message (which names the path) and the innermost cause.
+            String top = t.getClass().getSimpleName()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage());
+            String root = DataFrames.rootMessage(t);
+            text = "unexpected failure: " + DataFrames.CREDENTIALS_REFUSED + top
+                    + (t.getCause() == null || top.contains(root) ? "" : " (" + root + ")");
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory on the driver (" + t.getMessage() + "); give it more with"
                     + " spark-submit --driver-memory";

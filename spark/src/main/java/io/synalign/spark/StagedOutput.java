@@ -19,11 +19,14 @@ final class StagedOutput {
     private final FileSystem fs;
     private final Path target;
     private final Path staging;
+    /** The option and the path as the user gave them, for messages. */
+    private final String what;
 
-    private StagedOutput(FileSystem fs, Path target, Path staging) {
+    private StagedOutput(FileSystem fs, Path target, Path staging, String what) {
         this.fs = fs;
         this.target = target;
         this.staging = staging;
+        this.what = what;
     }
 
     /**
@@ -44,9 +47,34 @@ final class StagedOutput {
             }
             requireDirectoryAbove(fs, option, path, parent);
             return new StagedOutput(fs, target, new Path(parent,
-                    "." + target.getName() + ".synalign-" + UUID.randomUUID() + ".tmp"));
+                    "." + target.getName() + ".synalign-" + UUID.randomUUID() + ".tmp"),
+                    option + " " + path);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // The job's credentials refused by the output's store (S3A without credentials or
+            // with a wrong key): said so, naming the option (exit 1), as an input's refusal is.
+            RuntimeException refused = DataFrames.refusedCredentials(option + " " + path,
+                    "checking it failed", e);
+            throw refused != null ? refused : new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Runs {@code write}, Spark's write of this output's parts under {@link #stagingPath}: a
+     * refusal of the job's credentials there (the committer's directories on the driver, a
+     * task's part file) is reported naming the option and its path, not the hidden staging
+     * path (exit 1); anything else is thrown as it is, a failed read of an input file too
+     * (the write's stage may read the inputs again: the job names that file's option).
+     */
+    void writing(Runnable write) {
+        try {
+            write.run();
+        } catch (Exception e) { // Spark's SparkException too: checked, but thrown undeclared
+            RuntimeException refused = readsAnInput(e) ? null
+                    : DataFrames.refusedCredentials(what, "writing it failed", e);
+            if (refused != null) {
+                throw refused;
+            }
+            throw e;
         }
     }
 
@@ -65,6 +93,17 @@ final class StagedOutput {
                 return;
             }
         }
+    }
+
+    /** Whether {@code e}'s chain holds Spark's failure to read a file (FAILED_READ_FILE). */
+    private static boolean readsAnInput(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof org.apache.spark.SparkThrowable s && s.getCondition() != null
+                    && s.getCondition().startsWith("FAILED_READ_FILE")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The target, fully qualified ({@code /a} and {@code file:///a} are one path). */
@@ -91,7 +130,9 @@ final class StagedOutput {
                 throw new IOException("cannot rename " + staging + " to " + target);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            RuntimeException refused = DataFrames.refusedCredentials(what,
+                    "moving it into place failed", e);
+            throw refused != null ? refused : new UncheckedIOException(e);
         }
     }
 

@@ -458,7 +458,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 JavaRDD<String> weighted = output.javaRDD().zip(si).map(t -> JsonLines.withField(
                         t._1().getString(at), WEIGHT_FIELD, NumberOutput.toString(
                                 t._2().weight(w.value()))));
-                DataFrames.writeLines(spark, weighted, weightsOut.stagingPath());
+                weightsOut.writing(() -> DataFrames.writeLines(spark, weighted,
+                        weightsOut.stagingPath()));
             } else {
                 StructType schema = fields.schema().add(WEIGHT_FIELD, DataTypes.DoubleType,
                         false);
@@ -472,8 +473,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                     values[row.size()] = ir.weight(w.value());
                     return RowFactory.create(values);
                 });
-                DataFrames.write(spark.createDataFrame(weighted, schema),
-                        weightsOut.stagingPath(), outFormat);
+                weightsOut.writing(() -> DataFrames.write(spark.createDataFrame(weighted,
+                        schema), weightsOut.stagingPath(), outFormat));
             }
 
             long[] picks = null;
@@ -496,13 +497,15 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                     JavaRDD<String> drawn = output.javaRDD().zip(si)
                             .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
                             .map(t -> t._1().getString(at));
-                    DataFrames.writeLines(spark, drawn, sampleOut.stagingPath());
+                    sampleOut.writing(() -> DataFrames.writeLines(spark, drawn,
+                            sampleOut.stagingPath()));
                 } else {
                     JavaRDD<Row> drawn = fields.javaRDD().zip(si)
                             .filter(t -> Arrays.binarySearch(p.value(), t._2().row()) >= 0)
                             .map(t -> t._1());
-                    DataFrames.write(spark.createDataFrame(drawn, fields.schema()),
-                            sampleOut.stagingPath(), sampledFormat);
+                    StructType drawnSchema = fields.schema();
+                    sampleOut.writing(() -> DataFrames.write(spark.createDataFrame(drawn,
+                            drawnSchema), sampleOut.stagingPath(), sampledFormat));
                 }
             }
             long n = 0;

@@ -172,6 +172,102 @@ class DataFramesFailureKindTest {
                 + " 'gs://b/real.jsonl'", new IOException("403 Forbidden")))));
     }
 
+    /**
+     * A connection that failed under a read is the environment's, whatever end of data it left
+     * (S3A's EOFException over the SDK's client failure, its HttpChannelEOFException, an
+     * EOFException over the HTTP client's ConnectionClosedException or a SocketException) or
+     * condition Spark put over it (a footer's read); a cut gzip, or a short file, is the file's,
+     * also where Spark's message (which names the file) holds the HTTP layer's words.
+     */
+    @Test
+    void aConnectionThatBrokeIsNoCutFile() {
+        EOFException s3a = new EOFException("read on s3a://b/real.jsonl.gz:"
+                + " software.amazon.awssdk.core.exception.SdkClientException: Data read has a"
+                + " different length than the expected: dataLength=1024; expectedLength=4096");
+        s3a.initCause(new software.amazon.awssdk.core.exception.SdkClientException("Data read"
+                + " has a different length than the expected: dataLength=1024"));
+        for (Throwable environment : List.of(s3a,
+                new org.apache.hadoop.fs.s3a.HttpChannelEOFException("s3a://b/real.jsonl.gz",
+                        "Unexpected end of stream: buffer[65536], readSize = 65536", null),
+                new EOFException("read").initCause(new org.apache.hadoop.shaded.org.apache.http
+                        .ConnectionClosedException("Premature end of Content-Length delimited"
+                                + " message body (expected: 4096; received: 1024)")),
+                new EOFException("read").initCause(new java.net.SocketException(
+                        "Connection reset")),
+                new EOFException("read on s3a://b/r.gz").initCause(new IOException(
+                        "Attempted read from closed stream.")),
+                new EOFException("Premature EOF"),
+                org.apache.spark.sql.errors.QueryExecutionErrors.cannotReadFooterForFileError(
+                        new org.apache.hadoop.fs.Path("s3a://b/real.parquet"),
+                        new java.net.SocketException("Connection reset")),
+                org.apache.spark.sql.errors.QueryExecutionErrors.cannotReadFilesError(
+                        new java.net.SocketTimeoutException("Read timed out"),
+                        "s3a://b/real.jsonl"))) {
+            assertTrue(DataFrames.connectionBroken(stageFailure(environment)),
+                    environment.toString());
+            assertFalse(DataFrames.inputsFault(stageFailure(environment)),
+                    environment.toString());
+        }
+        for (Throwable file : List.of(new EOFException("Unexpected end of ZLIB input stream"),
+                new EOFException("Unexpected end of input stream"),
+                // S3A's readFully of a file shorter than asked; its 416 when the object shrank.
+                new EOFException("Attempted to read past the end of the file"),
+                new EOFException("reopen s3a://b/r.gz: S3Exception: The requested range is not"
+                        + " satisfiable (Status Code: 416):InvalidRange").initCause(
+                                new IllegalStateException("a service's answer")),
+                // The file's name holds the HTTP layer's words: only the innermost link counts.
+                org.apache.spark.sql.errors.QueryExecutionErrors.cannotReadFilesError(
+                        new EOFException("Unexpected end of ZLIB input stream"),
+                        "s3a://b/Premature EOF/Attempted read from closed stream.gz"))) {
+            assertFalse(DataFrames.connectionBroken(stageFailure(file)), file.toString());
+            assertTrue(DataFrames.inputsFault(stageFailure(file)), file.toString());
+        }
+        // Below no EOFException, the SDK's client failure is no sign by itself (S3A's
+        // AWSClientIOException of a misconfigured client is no broken connection).
+        assertFalse(DataFrames.connectionBroken(stageFailure(new IOException("list",
+                new software.amazon.awssdk.core.exception.SdkClientException("Unable to load"
+                        + " region")))));
+    }
+
+    /**
+     * S3's error codes for the request's credentials (a key it does not know, a signature made
+     * with the wrong secret, an expired or malformed session token), as S3A ends its
+     * AccessDeniedException's message (":CODE") or the v1 SDK says them ("Error Code: CODE;"),
+     * are the job's credentials; S3's AccessDenied on the object stays the file's, also where
+     * the file's path holds a code's name; a plain IOException naming a code is neither.
+     */
+    @Test
+    void aWrongKeyIsTheCredentialsAndADeniedObjectTheFiles() {
+        for (String message : List.of(
+                "open s3a://b/real.jsonl: software.amazon.awssdk.services.s3.model.S3Exception:"
+                        + " The AWS Access Key Id you provided does not exist in our records."
+                        + " (Service: S3, Status Code: 403, Request ID: X):InvalidAccessKeyId",
+                "open s3a://b/real.jsonl: S3Exception: The request signature we calculated does"
+                        + " not match the signature you provided. (Service: S3, Status Code:"
+                        + " 403, Request ID: X):SignatureDoesNotMatch",
+                "open s3a://b/real.jsonl: com.amazonaws.services.s3.model.AmazonS3Exception: The"
+                        + " provided token has expired. (Service: Amazon S3; Status Code: 403;"
+                        + " Error Code: ExpiredToken; Request ID: X)",
+                "open s3a://b/real.jsonl: S3Exception: The provided token is malformed or"
+                        + " otherwise invalid. (Service: S3, Status Code: 403):InvalidToken")) {
+            AccessDeniedException wrongKey = new AccessDeniedException("s3a://b/real.jsonl", null,
+                    message);
+            assertTrue(DataFrames.credentialsRefused(stageFailure(wrongKey)), message);
+            assertFalse(DataFrames.inputsFault(stageFailure(wrongKey)), message);
+        }
+        for (AccessDeniedException file : List.of(new AccessDeniedException("s3a://b/real.jsonl",
+                null, "open s3a://b/real.jsonl: S3Exception: Access Denied (Service: S3, Status"
+                        + " Code: 403, Request ID: X):AccessDenied"),
+                new AccessDeniedException("s3a://b/InvalidAccessKeyId/x:ExpiredToken.jsonl", null,
+                        "open s3a://b/InvalidAccessKeyId/x:ExpiredToken.jsonl: S3Exception: Access"
+                                + " Denied (Service: S3, Status Code: 403):AccessDenied"))) {
+            assertFalse(DataFrames.credentialsRefused(stageFailure(file)), file.toString());
+            assertTrue(DataFrames.inputsFault(stageFailure(file)), file.toString());
+        }
+        assertFalse(DataFrames.credentialsRefused(stageFailure(new IOException(
+                "gs://b/real.jsonl: 403:InvalidAccessKeyId"))));
+    }
+
     private static final java.util.Map<String, String> INPUTS = new java.util.LinkedHashMap<>();
 
     static {

@@ -24,11 +24,13 @@ import org.apache.spark.TaskContext;
  * in the reads after that (the job's checks and its fit), as a file changed between the two:
  * {@code late-gone-*} throws {@link java.io.FileNotFoundException} (deleted), {@code late-cut-*}
  * opens on the file's first half (truncated; a gzip then ends early), {@code late-storage-*}
- * throws the storage's {@link IOException}. Outside a task (the driver's listing and checks) it
- * is the local file system. A {@code refuse-KIND-WHEN-} file is refused as a store or a secured
+ * throws the storage's {@link IOException}, {@code late-s3eof-*} and {@code late-s3channel-*}
+ * open a stream whose reads fail as S3A reports a connection that broke ({@link #refusal}).
+ * Outside a task (the driver's listing and checks) it is the local file system. A {@code refuse-KIND-WHEN-} file is refused as a store or a secured
  * cluster refuses it ({@link #refusal}), WHEN being {@code open} (a task's open), {@code read}
- * (a task's read of the opened stream) or {@code list} (the driver's listing and status of the
- * path). Installed on a session by {@link #install}.
+ * (a task's read of the opened stream), {@code list} (the driver's listing and status of the
+ * path) or {@code write} (a directory or a file made under the path, as Spark's committer and
+ * tasks write an output). Installed on a session by {@link #install}.
  */
 public final class FaultyFileSystem extends RawLocalFileSystem {
 
@@ -79,7 +81,12 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
      * {@link IOException} over SASL's "GSS initiate failed" over {@code GSSException}),
      * {@code sasl} {@code SaslRpcClient}'s "Client cannot authenticate via:[TOKEN, KERBEROS]"
      * ({@code AccessControlException}), {@code simple} the NameNode's "SIMPLE authentication is
-     * not enabled" left in a {@code RemoteException}. Null for another name.
+     * not enabled" left in a {@code RemoteException}; {@code s3badkey} S3A's 403 for a key S3
+     * does not know ({@code AccessDeniedException} ending ":InvalidAccessKeyId"), {@code s3eof}
+     * S3A's connection broken mid-response (an {@code EOFException} over the SDK's
+     * {@code SdkClientException}), {@code s3channel} S3A's {@code HttpChannelEOFException},
+     * {@code reset} a connection reset as S3A hands it on (a {@code SocketException} over the
+     * SDK's failure). Null for another name.
      */
     static IOException refusal(Path f) {
         String name = f.getName();
@@ -101,6 +108,36 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
                         + " Credentials provided by TemporaryAWSCredentialsProvider"));
                 return e;
             }
+            case "s3badkey":
+                // S3A's 403 for a key S3 does not know: the error code after the message
+                // (S3AUtils.translateException: message + ":" + errorCode).
+                return new AccessDeniedException(where, null, "open s3a://bucket" + where
+                        + ": software.amazon.awssdk.services.s3.model.S3Exception: The AWS Access"
+                        + " Key Id you provided does not exist in our records. (Service: S3,"
+                        + " Status Code: 403, Request ID: TEST):InvalidAccessKeyId");
+            case "s3eof": {
+                // S3A's translation of a connection that broke mid-response: an EOFException
+                // over the SDK's client-side failure.
+                String sdk = "Data read has a different length than the expected:"
+                        + " dataLength=1024; expectedLength=4096; includeSkipped=true";
+                java.io.EOFException e = new java.io.EOFException("read on s3a://bucket" + where
+                        + ": software.amazon.awssdk.core.exception.SdkClientException: " + sdk);
+                e.initCause(new software.amazon.awssdk.core.exception.SdkClientException(sdk));
+                return e;
+            }
+            case "s3channel":
+                // S3A's prefetching stream: a block's response ended before its range.
+                return new org.apache.hadoop.fs.s3a.HttpChannelEOFException(where,
+                        "Unexpected end of stream: buffer[65536], readSize = 65536,"
+                                + " numRemainingBytes = 40960", null);
+            case "reset":
+                // A connection reset as S3A hands it on (ErrorTranslation.maybeExtractIOException:
+                // the innermost IOException's class, over the SDK's failure).
+                return (IOException) new java.net.SocketException("read on s3a://bucket" + where
+                        + ": software.amazon.awssdk.core.exception.SdkClientException: Unable to"
+                        + " execute HTTP request: Connection reset: Connection reset")
+                        .initCause(new software.amazon.awssdk.core.exception.SdkClientException(
+                                "Unable to execute HTTP request: Connection reset"));
             case "gcs403":
                 return new IOException("Error reading '" + where + "'", new IOException(
                         "403 Forbidden GET https://storage.googleapis.com/test/" + name
@@ -145,6 +182,66 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
         return parts.length > 2 && parts[2].equals(when) ? refusal(f) : null;
     }
 
+    /**
+     * The refusal of a write under a {@code refuse-KIND-write-} directory, or null: any element
+     * of {@code f} so named (a leading dot taken off: the job's hidden staging directory is
+     * {@code .NAME.synalign-UUID.tmp}), on the driver (the committer's directories) or in a
+     * task (a part file).
+     */
+    private static IOException writeRefusal(Path f) {
+        for (Path p = f; p != null; p = p.getParent()) {
+            String name = p.getName().startsWith(".") ? p.getName().substring(1) : p.getName();
+            String[] parts = name.split("-");
+            if (name.startsWith("refuse-") && parts.length > 2 && parts[2].equals("write")) {
+                return refusal(new Path(p.getParent(), name));
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public boolean mkdirs(Path f) throws IOException {
+        IOException refused = writeRefusal(f);
+        if (refused != null) {
+            throw refused;
+        }
+        return super.mkdirs(f);
+    }
+
+    @Override
+    public boolean mkdirs(Path f, org.apache.hadoop.fs.permission.FsPermission permission)
+            throws IOException {
+        IOException refused = writeRefusal(f);
+        if (refused != null) {
+            throw refused;
+        }
+        return super.mkdirs(f, permission);
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FSDataOutputStream create(Path f,
+            org.apache.hadoop.fs.permission.FsPermission permission, boolean overwrite,
+            int bufferSize, short replication, long blockSize,
+            org.apache.hadoop.util.Progressable progress) throws IOException {
+        IOException refused = writeRefusal(f);
+        if (refused != null) {
+            throw refused;
+        }
+        return super.create(f, permission, overwrite, bufferSize, replication, blockSize,
+                progress);
+    }
+
+    @Override
+    public org.apache.hadoop.fs.FSDataOutputStream create(Path f, boolean overwrite,
+            int bufferSize, short replication, long blockSize,
+            org.apache.hadoop.util.Progressable progress) throws IOException {
+        IOException refused = writeRefusal(f);
+        if (refused != null) {
+            throw refused;
+        }
+        return super.create(f, overwrite, bufferSize, replication, blockSize, progress);
+    }
+
     @Override
     public org.apache.hadoop.fs.FileStatus getFileStatus(Path f) throws IOException {
         IOException refused = TaskContext.get() == null ? refusal(f, "list") : null;
@@ -152,6 +249,16 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
             throw refused;
         }
         return super.getFileStatus(f);
+    }
+
+    /** As {@link #getFileStatus}: the local file system answers it without a status call. */
+    @Override
+    public boolean exists(Path f) throws IOException {
+        IOException refused = TaskContext.get() == null ? refusal(f, "list") : null;
+        if (refused != null) {
+            throw refused;
+        }
+        return super.exists(f);
     }
 
     @Override
@@ -229,6 +336,11 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
             } else if (name.startsWith("late-storage-")) {
                 throw new IOException("test: connection reset by peer while reading a block of "
                         + f);
+            } else if (name.startsWith("late-s3eof-") || name.startsWith("late-s3channel-")) {
+                // The connection broke under the job's read: the stream opens, every read fails
+                // as S3A reports it.
+                return new FSDataInputStream(new RefusedReads(refusal(new Path(f.getParent(),
+                        "refuse-" + name.split("-")[1] + "-read-" + name))));
             } else if (name.startsWith("late-cut-")) {
                 byte[] whole = java.nio.file.Files.readAllBytes(pathToFile(f).toPath());
                 java.nio.file.Path half = java.nio.file.Files.createTempFile("late-cut", ".part");

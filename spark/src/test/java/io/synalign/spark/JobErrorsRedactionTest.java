@@ -91,4 +91,49 @@ class JobErrorsRedactionTest {
         assertTrue(line.contains("s3a://<redacted>@bucket/real.jsonl"), line);
         assertFalse(line.contains(SECRET) || line.contains(KEY), line);
     }
+
+    /**
+     * A credentials refusal outside an input's read, as the job reports it: an output's
+     * ({@link DataFrames#refusedCredentials}, naming the option and the path as the user gave
+     * it) and one no step of the job named (a summary's, through {@link JobErrors#report}'s
+     * own rule): exit 1, "the job's credentials were refused", the path named, no secret.
+     */
+    @Test
+    void aRefusalOutsideAnInputsReadSaysTheCredentialsAndNoSecret() {
+        AccessDeniedException wrongKey = new AccessDeniedException("s3a://bucket/out", null,
+                "mkdirs s3a://bucket/out: S3Exception: The AWS Access Key Id you provided does"
+                        + " not exist in our records. (Service: S3, Status Code: 403):"
+                        + "InvalidAccessKeyId");
+        StringWriter err = new StringWriter();
+        int status = JobErrors.report(DataFrames.refusedCredentials("--out s3a://" + KEY + ":"
+                + SECRET + "@bucket/out", "writing it failed", new SparkException(
+                        "Job aborted", wrongKey)), new PrintWriter(err));
+        String line = err.toString().strip();
+        assertEquals(JobErrors.FAILURE, status, line);
+        assertTrue(line.startsWith(JobErrors.PREFIX + "unexpected failure: --out"
+                + " s3a://<redacted>@bucket/out: writing it failed: the job's credentials were"
+                + " refused: AccessDeniedException: s3a://bucket/out: mkdirs"), line);
+        assertFalse(line.contains(SECRET) || line.contains(KEY), line);
+
+        AccessDeniedException noCredentials = new AccessDeniedException("s3a://bucket/s.json",
+                null, "No AWS Credentials provided by TemporaryAWSCredentialsProvider");
+        noCredentials.initCause(new org.apache.hadoop.fs.s3a.auth.NoAuthWithAWSException("No AWS"
+                + " Credentials provided by TemporaryAWSCredentialsProvider"));
+        err = new StringWriter();
+        status = JobErrors.report(new java.io.UncheckedIOException("--summary s3a://" + KEY + ":"
+                + SECRET + "@bucket/s.json: " + noCredentials.getMessage(), noCredentials),
+                new PrintWriter(err));
+        line = err.toString().strip();
+        assertEquals(JobErrors.FAILURE, status, line);
+        assertEquals(1, line.lines().count(), line);
+        assertTrue(line.startsWith(JobErrors.PREFIX + "unexpected failure: the job's credentials"
+                + " were refused: UncheckedIOException: --summary s3a://<redacted>@bucket/s.json:"
+                + " "), line);
+        assertTrue(line.endsWith("(NoAuthWithAWSException: No AWS Credentials provided by"
+                + " TemporaryAWSCredentialsProvider)"), line);
+        assertFalse(line.contains(SECRET) || line.contains(KEY), line);
+        // Not a refusal: no such line.
+        assertEquals(null, DataFrames.refusedCredentials("--out o", null,
+                new java.io.IOException("disk full")));
+    }
 }
