@@ -341,16 +341,24 @@ symk_col_reduce(const float* __restrict__ colpart, const float* __restrict__ col
     const int warp = threadIdx.x >> 5;
     for (int J = blockIdx.x; J < nt; J += gridDim.x) {
         double acc = 0.0;
-        for (int I = warp; I < J; I += SYMK_WARPS) {
-            const long long tile = symk_panel(I, nt) + (J - I);
-            if (symk_flat(kernel, half, tile)) {
-                const unsigned long long hi =
-                        ((const unsigned int*) colpart)[tile * SYMK_T + lane];
+        // Tile (I, J) for I = warp, warp + 8, ...: stepped, not recomputed from symk_panel each
+        // time (tile(I + 8, J) - tile(I, J) = 8 (nt - I) - 8 * 9 / 2), and the partial's word is
+        // read before the branch (an ordinary tile's float, a flat tile's high word: the same
+        // address), so ptxas keeps 32 registers on sm_80 and sm_90 (40 with symk_panel and the
+        // loads in the branches: 6 blocks of 256 an SM instead of 8) with the loop still unrolled
+        // by 4 (several tiles' loads in flight); helper cudaplan34.
+        long long tile = symk_panel(warp, nt) + (J - warp);
+        for (int I = warp; I < J;
+             tile += (long long) SYMK_WARPS * (nt - I) - SYMK_WARPS * (SYMK_WARPS + 1) / 2,
+             I += SYMK_WARPS) {
+            const bool flat = symk_flat(kernel, half, tile);
+            const unsigned int hi = ((const unsigned int*) colpart)[tile * SYMK_T + lane];
+            if (flat) {
                 const unsigned int lo = ((const unsigned int*) colpartLow)[tile * SYMK_T + lane];
                 acc += wsum[I];
-                acc += __longlong_as_double((long long) ((hi << 32) | lo));
+                acc += __longlong_as_double((long long) (((unsigned long long) hi << 32) | lo));
             } else {
-                acc += (double) colpart[tile * SYMK_T + lane];
+                acc += (double) __int_as_float((int) hi);
             }
         }
         sums[warp][lane] = acc;

@@ -1060,7 +1060,9 @@ void test_symk() {
         }
         return;
     }
-    for (int n : {1, 31, 33, 100, 257}) {
+    // 611 (20 tile rows): symk_col_reduce's warps take more than one tile of a column (its step
+    // from tile (I, J) to (I + 8, J)) with ordinary tiles too.
+    for (int n : {1, 31, 33, 100, 257, 611}) {
         const int nt = (n + TILE - 1) / TILE;
         for (int half : {0, 1}) {
             // One tile row per band, two, and all in one band.
