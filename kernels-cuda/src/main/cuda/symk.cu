@@ -14,7 +14,8 @@
 //   symk_fused: one block per tile row I: y_I = sum_{J >= I} K_IJ w_J -> rows[] (double), and
 //               per tile above the diagonal the 32 mirrored partials K_IJ^T w_I -> colpart (an
 //               ordinary tile: floats; a flat tile: doubles, high words in colpart and low words in
-//               colpartLow)
+//               colpartLow); symk_fused_compensated, the same with a flat tile's partials in float
+//               with exact error terms, to the same accuracy, for GPUs with slow FP64
 //   symk_col_reduce: one block per tile column J: y_J = rows_J + sum_{I < J} colpart(I, J)
 // An ordinary tile contributes a float32 partial of 32 terms to each of its rows and columns,
 // which is added to a double accumulator in a fixed order (the 8 warps of a block in warp order).
@@ -221,6 +222,82 @@ static __device__ __forceinline__ void symk_load_tile(const void* kernel, int ha
     __syncwarp();
 }
 
+// The weights a flat tile multiplies, kept in shared memory per column (vecW) and per row (ownW):
+// symk_fused keeps the double fl(w) + fl(w - fl(w)); symk_fused_compensated keeps the pair
+// (fl(w), fl(w - fl(w))) as a float2, the same 8 bytes.
+template <bool Compensated> struct symk_flat_weight {
+    typedef double type;
+};
+template <> struct symk_flat_weight<true> {
+    typedef float2 type;
+};
+
+// Entry i of w (0 past n) as a flat tile multiplies it.
+static __device__ __forceinline__ void symk_set_flat_weight(double* to, const float* w,
+                                                            const float* wlo, int i, int n) {
+    // fl(w) + fl(w - fl(w)): exact in double (48 bits), within 2^-48 of w.
+    *to = i < n ? (double) w[i] + (double) wlo[i] : 0.0;
+}
+
+static __device__ __forceinline__ void symk_set_flat_weight(float2* to, const float* w,
+                                                            const float* wlo, int i, int n) {
+    *to = i < n ? make_float2(w[i], wlo[i]) : make_float2(0.0f, 0.0f);
+}
+
+// sum_k g[k * stride] (w[k].x + w[k].y) over a flat tile's 32 entries in float arithmetic only,
+// returned in double: Ogita, Rump and Oishi's Dot2 ("Accurate sum and dot product", SIAM J. Sci.
+// Comput. 26, 2005, algorithm 5.3) with w's low part folded into the compensation. Each product
+// g fl(w) is split exactly into p + pe (a multiply and an fma), each running sum s + p exactly
+// into t + se (TwoSum: 6 adds or subtractions, no assumption on which is larger), and c gathers
+// pe + se + g fl(w - fl(w)); s + c is then as accurate as a dot product in twice float's
+// precision, about 2^-48 of sum |g w| (the bound is gamma_32(float)^2 sum |g w|, 3.7e-12 of it,
+// against symk29's float partials' gamma_32, 1.9e-6), the level of symk_fused's double partials.
+// Cost: 11 float operations a term (1 multiply, 2 fma, 8 adds or subtractions) and no double
+// arithmetic but the last add. On GPUs whose FP64 rate is 1/32 or 1/64 of FP32's (T4, A10, L4,
+// L40, consumer cards) that is 704 float operations a lane per tile above the diagonal (about 176
+// SM clocks at 128 a clock, 352 on Turing at 64), where symk_fused's 64 fma in double and 64
+// conversions to double take 1,024 to 2,048 clocks at 2 a clock, more than reading the tile from
+// memory on most of those cards (CudaSymmetricKernelOperator picks the kernel by the device's
+// FP32 : FP64 ratio, FlatSums; docs/RELIABILITY.md, helper cudaplan34). The __f*_rn forms keep
+// nvcc from contracting a multiply and an add into an fma, which would break the exact splits.
+static __device__ __forceinline__ double symk_dot2(const float* g, int stride, const float2* w) {
+    float s = 0.0f;
+    float c = 0.0f;
+#pragma unroll 4
+    for (int k = 0; k < SYMK_T; k++) {
+        const float gk = g[k * stride];
+        const float2 wk = w[k];
+        const float p = __fmul_rn(gk, wk.x);
+        const float pe = __fmaf_rn(gk, wk.x, -p); // g fl(w) = p + pe exactly
+        const float t = __fadd_rn(s, p);
+        const float z = __fsub_rn(t, s);
+        // s + p = t + se exactly (TwoSum: no assumption on which is larger)
+        const float se = __fadd_rn(__fsub_rn(s, __fsub_rn(t, z)), __fsub_rn(p, z));
+        s = t;
+        c = __fadd_rn(c, __fadd_rn(se, __fmaf_rn(gk, wk.y, pe)));
+    }
+    return (double) s + (double) c;
+}
+
+// A flat tile's partial sum_k g[k * stride] w_k of 32 terms: in double (symk_fused) or in
+// compensated float (symk_fused_compensated).
+static __device__ __forceinline__ double symk_flat_dot(const float* g, int stride,
+                                                       const double* w) {
+    double s = 0.0;
+    // Unrolled by 4, not fully: fully unrolled, ptxas took 64 registers on sm_90 (was 48: 5
+    // blocks an SM -> 4) and 81 on sm_86/89 (was 72); by 4 it keeps them.
+#pragma unroll 4
+    for (int k = 0; k < SYMK_T; k++) {
+        s = fma((double) g[k * stride], w[k], s);
+    }
+    return s;
+}
+
+static __device__ __forceinline__ double symk_flat_dot(const float* g, int stride,
+                                                       const float2* w) {
+    return symk_dot2(g, stride, w);
+}
+
 // The product's one pass over the tiles: one block per tile row I (grid-stride). Warp k takes
 // tiles J = I + k, I + k + 8, ...; per tile, lane r adds the partial sum_c K_IJ[r][c] w[32 J + c]
 // (32 terms) to its double accumulator for row 32 I + r, and, for J > I, lane c writes the
@@ -228,30 +305,37 @@ static __device__ __forceinline__ void symk_load_tile(const void* kernel, int ha
 // sums are added in warp order into rows[]. Every tile is read once.
 // An ordinary tile's partials are float32 fmaf chains of the tile and w's float copy; the
 // mirrored one goes to colpart[32 tile + c] as a float.
-// A flat tile (stored as k - 1, the sign bit of its first entry) takes its partials in double,
-// fma of the float g and the weight fl(w) + fl(w - fl(w)) (w to within 2^-48 of itself: no float
-// rounding of w or of the sums is left), adds its columns' weight sum wsum[J] (the 1 of
-// k = 1 + g) to each row, and writes the mirrored double partial's high 32 bits to colpart and its
-// low 32 bits to colpartLow (so no more memory than a float partial of w and one of its low
-// part, symk29's layout); symk_col_reduce joins them and adds wsum[I]. Why double: near a fit's
-// optimum at 10 to 100 x the median bandwidth the float partials' own rounding moved the float
-// error of w^T (K w) by 0.011 to 0.018 eps w^T |G| w from one iterate to the next 1e-6 away, the
-// level at which nd4j's exact fit stopped at 1.1 times the reference's MMD^2 at 30 x and 100 x
-// (docs/RELIABILITY.md, helpers flat32 and cudaflat33); in double it is below 1e-3 of that.
-// Cost: a flat tile does 2,048 double fma (above the diagonal; 1,024 on it) where symk29 did
-// 4,096 float fmaf, about the same time where FP64 runs at half the FP32 rate (H100, A100), far
-// longer on GPUs with 1/32 or 1/64 of it (unmeasured: no GPU was lent). Ordinary tiles do exactly
-// what they did before (same bits, same reads).
-extern "C" __global__ void __launch_bounds__(256)
-symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w,
-           const float* __restrict__ wlo, const double* __restrict__ wsum, int n, int nt,
-           double* __restrict__ rows, float* __restrict__ colpart,
-           float* __restrict__ colpartLow) {
+// A flat tile (stored as k - 1, the sign bit of its first entry) takes its partials of the float
+// g and the weight fl(w) + fl(w - fl(w)) (w to within 2^-48 of itself: no float rounding of w or
+// of the sums is left) to about 2^-48 of sum |g w|, adds its columns' weight sum wsum[J] (the 1
+// of k = 1 + g) to each row, and writes the mirrored partial, a double, as its high 32 bits to
+// colpart and its low 32 bits to colpartLow (so no more memory than a float partial of w and one
+// of its low part, symk29's layout); symk_col_reduce joins them and adds wsum[I]. Why: near a
+// fit's optimum at 10 to 100 x the median bandwidth the float partials' own rounding moved the
+// float error of w^T (K w) by 0.011 to 0.018 eps w^T |G| w from one iterate to the next 1e-6
+// away, the level at which nd4j's exact fit stopped at 1.1 times the reference's MMD^2 at 30 x
+// and 100 x (docs/RELIABILITY.md, helpers flat32 and cudaflat33); now it is below 1e-3 of that.
+// Two ways to that accuracy, one kernel each (the same source, Compensated a template flag):
+//   symk_fused: fma in double of the float g and the double weight (helper cudaflat33): a flat
+//     tile does 2,048 double fma (above the diagonal; 1,024 on it) where symk29 did 4,096 float
+//     fmaf, about the same time where FP64 runs at half the FP32 rate (H100, A100);
+//   symk_fused_compensated: float arithmetic with exact error terms (symk_dot2, helper
+//     cudaplan34), 11 float operations a term, for GPUs with 1/32 or 1/64 FP64 rates, where the
+//     double fma would take longer than reading the tile (CudaSymmetricKernelOperator picks it
+//     by the device's FP32 : FP64 ratio; both unmeasured on a GPU: none was lent).
+// Ordinary tiles do the same float work in both, as before (same bits, same reads).
+template <bool Compensated>
+static __device__ __forceinline__ void
+symk_fused_body(const void* __restrict__ kernel, int half, const float* __restrict__ w,
+                const float* __restrict__ wlo, const double* __restrict__ wsum, int n, int nt,
+                double* __restrict__ rows, float* __restrict__ colpart,
+                float* __restrict__ colpartLow) {
+    typedef typename symk_flat_weight<Compensated>::type FlatWeight;
     __shared__ float tiles[SYMK_WARPS][SYMK_T][SYMK_T + 1];
     __shared__ float vec[SYMK_WARPS][SYMK_T];
-    __shared__ double vecD[SYMK_WARPS][SYMK_T]; // flat tiles: their columns' w in double
+    __shared__ FlatWeight vecW[SYMK_WARPS][SYMK_T]; // flat tiles: their columns' w
     __shared__ float own[SYMK_T];
-    __shared__ double ownD[SYMK_T];
+    __shared__ FlatWeight ownW[SYMK_T];
     __shared__ double sums[SYMK_WARPS][SYMK_T];
     const int lane = threadIdx.x & 31;
     const int warp = threadIdx.x >> 5;
@@ -259,8 +343,7 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
         if (warp == 0) {
             const int i = I * SYMK_T + lane;
             own[lane] = i < n ? w[i] : 0.0f;
-            // fl(w) + fl(w - fl(w)): exact in double (48 bits), within 2^-48 of w.
-            ownD[lane] = i < n ? (double) w[i] + (double) wlo[i] : 0.0;
+            symk_set_flat_weight(&ownW[lane], w, wlo, i, n);
         }
         __syncthreads();
         double acc = 0.0;
@@ -272,23 +355,13 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
             symk_load_tile(kernel, half, tile, tiles[warp], lane);
             // Warp-uniform: every lane reads the same entry.
             if (__float_as_int(tiles[warp][0][0]) < 0) {
-                vecD[warp][lane] = j < n ? (double) w[j] + (double) wlo[j] : 0.0;
+                symk_set_flat_weight(&vecW[warp][lane], w, wlo, j, n);
                 __syncwarp();
-                double s = 0.0;
-                // Unrolled by 4, not fully: fully unrolled, ptxas took 64 registers on sm_90 (was
-                // 48: 5 blocks an SM -> 4) and 81 on sm_86/89 (was 72); by 4 it keeps them.
-#pragma unroll 4
-                for (int c = 0; c < SYMK_T; c++) {
-                    s = fma((double) tiles[warp][lane][c], vecD[warp][c], s);
-                }
+                const double s = symk_flat_dot(&tiles[warp][lane][0], 1, vecW[warp]);
                 acc += wsum[J];
                 acc += s;
                 if (J > I) {
-                    double t = 0.0;
-#pragma unroll 4
-                    for (int r = 0; r < SYMK_T; r++) {
-                        t = fma((double) tiles[warp][r][lane], ownD[r], t);
-                    }
+                    const double t = symk_flat_dot(&tiles[warp][0][lane], SYMK_T + 1, ownW);
                     const unsigned long long bits = (unsigned long long) __double_as_longlong(t);
                     ((unsigned int*) colpart)[tile * SYMK_T + lane] = (unsigned int) (bits >> 32);
                     ((unsigned int*) colpartLow)[tile * SYMK_T + lane] = (unsigned int) bits;
@@ -325,11 +398,27 @@ symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ 
     }
 }
 
+extern "C" __global__ void __launch_bounds__(256)
+symk_fused(const void* __restrict__ kernel, int half, const float* __restrict__ w,
+           const float* __restrict__ wlo, const double* __restrict__ wsum, int n, int nt,
+           double* __restrict__ rows, float* __restrict__ colpart,
+           float* __restrict__ colpartLow) {
+    symk_fused_body<false>(kernel, half, w, wlo, wsum, n, nt, rows, colpart, colpartLow);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+symk_fused_compensated(const void* __restrict__ kernel, int half, const float* __restrict__ w,
+                       const float* __restrict__ wlo, const double* __restrict__ wsum, int n,
+                       int nt, double* __restrict__ rows, float* __restrict__ colpart,
+                       float* __restrict__ colpartLow) {
+    symk_fused_body<true>(kernel, half, w, wlo, wsum, n, nt, rows, colpart, colpartLow);
+}
+
 // out[32 J + c] = rows[32 J + c] + sum_{I < J} (the mirrored partial of tile (I, J)), the tiles
 // above the diagonal in column J added in a fixed order: warp k takes I = k, k + 8, ... into a
 // double, the warps are added in warp order. An ordinary tile's partial is the float
-// colpart[32 tile + c]; a flat tile's is the double whose high and low 32 bits symk_fused wrote to
-// colpart and colpartLow, plus wsum[I] (its rows' weights, the 1 of k = 1 + g). One block per
+// colpart[32 tile + c]; a flat tile's is the double whose high and low 32 bits symk_fused (or
+// symk_fused_compensated) wrote to colpart and colpartLow, plus wsum[I] (its rows' weights, the 1 of k = 1 + g). One block per
 // tile column J (grid-stride). Reads the n^2 / 64 words of colpart once, colpartLow's of the flat
 // tiles, and the first entry of each tile.
 extern "C" __global__ void __launch_bounds__(256)
@@ -341,16 +430,24 @@ symk_col_reduce(const float* __restrict__ colpart, const float* __restrict__ col
     const int warp = threadIdx.x >> 5;
     for (int J = blockIdx.x; J < nt; J += gridDim.x) {
         double acc = 0.0;
-        for (int I = warp; I < J; I += SYMK_WARPS) {
-            const long long tile = symk_panel(I, nt) + (J - I);
-            if (symk_flat(kernel, half, tile)) {
-                const unsigned long long hi =
-                        ((const unsigned int*) colpart)[tile * SYMK_T + lane];
+        // Tile (I, J) for I = warp, warp + 8, ...: stepped, not recomputed from symk_panel each
+        // time (tile(I + 8, J) - tile(I, J) = 8 (nt - I) - 8 * 9 / 2), and the partial's word is
+        // read before the branch (an ordinary tile's float, a flat tile's high word: the same
+        // address), so ptxas keeps 32 registers on sm_80 and sm_90 (40 with symk_panel and the
+        // loads in the branches: 6 blocks of 256 an SM instead of 8) with the loop still unrolled
+        // by 4 (several tiles' loads in flight); helper cudaplan34.
+        long long tile = symk_panel(warp, nt) + (J - warp);
+        for (int I = warp; I < J;
+             tile += (long long) SYMK_WARPS * (nt - I) - SYMK_WARPS * (SYMK_WARPS + 1) / 2,
+             I += SYMK_WARPS) {
+            const bool flat = symk_flat(kernel, half, tile);
+            const unsigned int hi = ((const unsigned int*) colpart)[tile * SYMK_T + lane];
+            if (flat) {
                 const unsigned int lo = ((const unsigned int*) colpartLow)[tile * SYMK_T + lane];
                 acc += wsum[I];
-                acc += __longlong_as_double((long long) ((hi << 32) | lo));
+                acc += __longlong_as_double((long long) (((unsigned long long) hi << 32) | lo));
             } else {
-                acc += (double) colpart[tile * SYMK_T + lane];
+                acc += (double) __int_as_float((int) hi);
             }
         }
         sums[warp][lane] = acc;

@@ -87,6 +87,7 @@ struct alignas(16) float4 {
 struct alignas(8) float2 {
     float x, y;
 };
+inline float2 make_float2(float x, float y) { return float2{x, y}; }
 
 inline thread_local uint3 threadIdx{0, 0, 0};
 inline uint3 blockIdx{0, 0, 0};

@@ -41,6 +41,9 @@ extern "C" void symk_weights(const double* w, int n, int nt, float* wf, float* w
 extern "C" void symk_fused(const void* kernel, int half, const float* w, const float* wlo,
                            const double* wsum, int n, int nt, double* rows, float* colpart,
                            float* colpartLow);
+extern "C" void symk_fused_compensated(const void* kernel, int half, const float* w,
+                                       const float* wlo, const double* wsum, int n, int nt,
+                                       double* rows, float* colpart, float* colpartLow);
 extern "C" void symk_col_reduce(const float* colpart, const float* colpartLow, const double* rows,
                                 const void* kernel, int half, const double* wsum, int n, int nt,
                                 double* out);

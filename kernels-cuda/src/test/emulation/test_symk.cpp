@@ -7,7 +7,10 @@
 // (a bandwidth 30 and 100 times the median distance); flat tiles' products of what rounding w to
 // float drops, and how much the float error of w^T K w moves along a line of fit-like weights
 // at 10, 30 and 100 times the median (helpers symk29, cudaflat33; EMU_SYMK_NOISE=1 prints that
-// measure taken apart); flat tiles' partials summed in double (helper cudaflat33).
+// measure taken apart); flat tiles' partials summed in double (helper cudaflat33). The flat checks
+// run twice: on symk_fused (double partials) and on symk_fused_compensated (float partials with
+// exact error terms, for GPUs with slow FP64: helper cudaplan34), whose tallies are named
+// "symk (compensated): ..."; without flat tiles the two kernels give the same bits.
 // EMU_SYMK_COMPARE=1 runs only flat_compare: this kernel's flat products next to replays of
 // nd4j's before and since helper flat32 (a measurement, no checks).
 #define EMU_NO_ASM_MACRO
@@ -136,10 +139,26 @@ Data make_flat_data(int n, int d, double factor, bool groups, uint64_t seed) {
 }
 
 /** The kept triangle, built band by band as CudaSymmetricKernelOperator.build does. */
+/**
+ * The flat tiles' partials the products take (CudaSymmetricKernelOperator's choice by the
+ * device's FP32 : FP64 ratio): false, symk_fused (double); true, symk_fused_compensated.
+ * Kept::multiply reads it when the Kept is made.
+ */
+bool compensatedFlat = false;
+
+/** A tally's title for the kernel under test: "symk: ..." or "symk (compensated): ...". */
+std::string titled(const std::string& title) {
+    if (!compensatedFlat || title.rfind("symk: ", 0) != 0) {
+        return title;
+    }
+    return "symk (compensated): " + title.substr(6);
+}
+
 struct Kept {
     int n;
     int nt;
     int half;
+    bool compensated = compensatedFlat; // symk_fused_compensated instead of symk_fused
     Buf<unsigned char> kernel;
 
     Kept(const Data& data, int half, int band, int sms)
@@ -236,9 +255,15 @@ struct Kept {
         LAUNCH(symk_weights, harness::grid_for(32LL * nt, harness::BLOCK, sms), 1, harness::BLOCK,
                1, ones ? nullptr : (const double*) wd.p(), n, nt, wf.p(), wlo.p(), wsum.p());
         const unsigned blocks = grid > 0 ? grid : nt;
-        LAUNCH(symk_fused, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half, wf.p(),
-               (const float*) wlo.p(), (const double*) wsum.p(), n, nt, rowSums.p(), colpart.p(),
-               colpartLow.p());
+        if (compensated) {
+            LAUNCH(symk_fused_compensated, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(),
+                   half, wf.p(), (const float*) wlo.p(), (const double*) wsum.p(), n, nt,
+                   rowSums.p(), colpart.p(), colpartLow.p());
+        } else {
+            LAUNCH(symk_fused, blocks, 1, harness::BLOCK, 1, (const void*) kernel.p(), half,
+                   wf.p(), (const float*) wlo.p(), (const double*) wsum.p(), n, nt, rowSums.p(),
+                   colpart.p(), colpartLow.p());
+        }
         LAUNCH(symk_col_reduce, blocks, 1, harness::BLOCK, 1, (const float*) colpart.p(),
                (const float*) colpartLow.p(), (const double*) rowSums.p(),
                (const void*) kernel.p(), half, (const double*) wsum.p(), n, nt, out.p());
@@ -492,8 +517,8 @@ void flat_products(int n, int d, double factor, bool groups, int half) {
             flatness &= flat == tile_is_flat(data, I, J);
         }
     }
-    tallies("symk: flat kernels: symk_pack keeps a tile as k - 1 exactly where every exponent "
-            "within n is above -1/4").add(flatness, std::string(shape) + " flat tiles " +
+    tallies(titled("symk: flat kernels: symk_pack keeps a tile as k - 1 exactly where every "
+                   "exponent within n is above -1/4")).add(flatness, std::string(shape) + " flat tiles " +
                                                         std::to_string(flatTiles));
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) {
@@ -520,10 +545,10 @@ void flat_products(int n, int d, double factor, bool groups, int half) {
             const double bound = 1e-5 * scale + (half ? stored : 0.0) + 1e-300;
             worst = harness::worse(worst, std::fabs((double) (y[i] - want)) / bound);
         }
-        harness::Tally& t = tallies(std::string("symk: flat kernels: ") +
-                                    (pass == 0 ? "K w" : "K 1") +
-                                    " within 1e-5 sum |k - 1| |w| of the rows' double kernel "
-                                    "(fp16: plus its rounding) (error / bound)");
+        harness::Tally& t = tallies(titled(std::string("symk: flat kernels: ") +
+                                           (pass == 0 ? "K w" : "K 1") +
+                                           " within 1e-5 sum |k - 1| |w| of the rows' double "
+                                           "kernel (fp16: plus its rounding) (error / bound)"));
         t.measure(worst);
         t.add(worst <= 1 && flatTiles > 0,
               std::string(shape) + " flat tiles " + std::to_string(flatTiles));
@@ -800,6 +825,10 @@ void flat_compare(int n, int d, double factor, int points, uint64_t seed) {
     const Data data = make_gaussian_rows(n, d, seed, factor);
     Kept k32(data, 0, 4, 2);
     Kept k16(data, 1, 4, 2);
+    Kept k32c(data, 0, 4, 2);
+    Kept k16c(data, 1, 4, 2);
+    k32.compensated = k16.compensated = false;
+    k32c.compensated = k16c.compensated = true;
     const std::vector<double> g = flat_oracle(data);
     std::vector<float> g32((size_t) n * n), g16((size_t) n * n);
     std::vector<double> ga((size_t) n * n);
@@ -839,8 +868,8 @@ void flat_compare(int n, int d, double factor, int points, uint64_t seed) {
     }
     const double step = 1e-6 / std::sqrt(norm);
     const char* names[] = {"cuda fp32", "cuda fp16", "nd4j old (1 chain)", "nd4j old (8 chains)",
-                           "nd4j new (double)"};
-    constexpr int M = 5;
+                           "nd4j new (double)", "cuda compensated fp32", "cuda compensated fp16"};
+    constexpr int M = 7;
     std::vector<std::vector<double>> e(M, std::vector<double>(points));
     double worst[M] = {}, sq[M] = {};
     long rowsSeen = 0;
@@ -855,13 +884,14 @@ void flat_compare(int n, int d, double factor, int points, uint64_t seed) {
         const std::vector<double> y[M] = {k32.multiply(w, 2), k16.multiply(w, 2),
                                           nd4j_old_product(g32, n, w, 1),
                                           nd4j_old_product(g32, n, w, 8),
-                                          nd4j_new_product(g32, n, w)};
+                                          nd4j_new_product(g32, n, w), k32c.multiply(w, 2),
+                                          k16c.multiply(w, 2)};
         const long double exact = quadratic(g, w, w);
         if (t == 0) {
             scale = 0x1.0p-24 * (double) quadratic(ga, w, w);
         }
         for (int m = 0; m < M; m++) {
-            const std::vector<float>& gs = m == 1 ? g16 : g32;
+            const std::vector<float>& gs = (m == 1 || m == 6) ? g16 : g32;
             long double wy = 0;
             for (int i = 0; i < n; i++) {
                 wy += (long double) w[i] * y[m][i];
@@ -961,9 +991,10 @@ void flat_sums_in_double(const Data& data, int half, const char* rows) {
     char shape[128];
     std::snprintf(shape, sizeof shape, "%s n=%d d=%d %s, flat tiles %d of %lld", rows, n, data.d,
                   half ? "fp16" : "fp32", flatTiles, tiles(n));
-    harness::Tally& t = tallies("symk: flat tiles sum in double: K w within 1e-12 sum |g w| "
-                                "(+ the double sums' and ordinary tiles' float bounds) of the kept "
-                                "entries times w in long double (error / bound)");
+    harness::Tally& t = tallies(titled("symk: flat tiles' partials as accurate as double: K w "
+                                       "within 1e-12 sum |g w| (+ the double sums' and ordinary "
+                                       "tiles' float bounds) of the kept entries times w in long "
+                                       "double (error / bound)"));
     t.measure(worst);
     t.add(ok, shape);
 }
@@ -1016,9 +1047,10 @@ void flat_low_part(const Data& data, int half, const char* rows) {
     char shape[128];
     std::snprintf(shape, sizeof shape, "%s n=%d d=%d %s, flat tiles %d", rows, n, data.d,
                   half ? "fp16" : "fp32", flatTiles);
-    harness::Tally& t = tallies("symk: flat tiles multiply what rounding w to float drops: K w - "
-                                "K fl(w) within 1e-2 ||G delta|| of (G + 1 1^T) delta, delta = "
-                                "w - fl(w), over the flat tiles' entries (error / ||G delta||)");
+    harness::Tally& t = tallies(titled("symk: flat tiles multiply what rounding w to float drops: "
+                                       "K w - K fl(w) within 1e-2 ||G delta|| of (G + 1 1^T) "
+                                       "delta, delta = w - fl(w), over the flat tiles' entries "
+                                       "(error / ||G delta||)"));
     t.measure(error);
     t.add(error <= 1e-2 && flatTiles > 0, shape);
 }
@@ -1044,10 +1076,49 @@ void ordinary_ignores_low_part(int n, int half) {
     char shape[96];
     std::snprintf(shape, sizeof shape, "n=%d %s, flat tiles %d", n, half ? "fp16" : "fp32",
                   flatTiles);
-    tallies("symk: without flat tiles K w and K fl(w) are the same bits (ordinary tiles never "
-            "read w - fl(w))")
+    tallies(titled("symk: without flat tiles K w and K fl(w) are the same bits (ordinary tiles "
+                   "never read w - fl(w))"))
             .add(flatTiles == 0 && harness::same_bits(kept.multiply(w, 2), kept.multiply(rounded, 2)),
                  shape);
+}
+
+/**
+ * symk_fused_compensated differs from symk_fused in flat tiles only: where no tile is flat the
+ * two kernels give the same bits (the ordinary tiles' float partials, symk29's, in both), for
+ * random and all-ones weights. On flat rows (`flat`) they differ (a guard that the second kernel
+ * ran).
+ */
+void compensated_same_without_flat(const Data& data, int half, const char* rows, bool flat) {
+    const int n = data.n;
+    Kept plain(data, half, 2, 2);
+    plain.compensated = false;
+    int flatTiles = 0;
+    for (long long t = 0; t < tiles(n); t++) {
+        flatTiles += plain.flat(t) ? 1 : 0;
+    }
+    harness::Rng rng(13ULL * n + half);
+    std::vector<double> w(n);
+    for (double& v : w) {
+        v = rng.gaussian();
+    }
+    bool same = true;
+    for (int pass = 0; pass < 2; pass++) {
+        plain.compensated = false;
+        const std::vector<double> a = plain.multiply(w, 2, 0, pass == 1);
+        plain.compensated = true;
+        const std::vector<double> b = plain.multiply(w, 2, 0, pass == 1);
+        same &= harness::same_bits(a, b);
+    }
+    char shape[128];
+    std::snprintf(shape, sizeof shape, "%s n=%d %s, flat tiles %d", rows, n,
+                  half ? "fp16" : "fp32", flatTiles);
+    if (flat) {
+        tallies("symk: with flat tiles symk_fused_compensated and symk_fused differ (the "
+                "variant ran)").add(!same && flatTiles > 0, shape);
+    } else {
+        tallies("symk: without flat tiles symk_fused_compensated and symk_fused give the same "
+                "bits (K w and K 1)").add(same && flatTiles == 0, shape);
+    }
 }
 
 }  // namespace
@@ -1060,7 +1131,9 @@ void test_symk() {
         }
         return;
     }
-    for (int n : {1, 31, 33, 100, 257}) {
+    // 611 (20 tile rows): symk_col_reduce's warps take more than one tile of a column (its step
+    // from tile (I, J) to (I + 8, J)) with ordinary tiles too.
+    for (int n : {1, 31, 33, 100, 257, 611}) {
         const int nt = (n + TILE - 1) / TILE;
         for (int half : {0, 1}) {
             // One tile row per band, two, and all in one band.
@@ -1072,6 +1145,11 @@ void test_symk() {
             }
         }
     }
+    // The flat checks on both kernels: symk_fused's double partials, then
+    // symk_fused_compensated's float partials with exact error terms (helper cudaplan34: for
+    // GPUs with slow FP64), held to the same bounds.
+    for (bool compensated : {false, true}) {
+    compensatedFlat = compensated;
     for (int half : {0, 1}) {
         for (double factor : {30.0, 100.0}) {
             flat_products(257, 16, factor, false, half);
@@ -1111,21 +1189,33 @@ void test_symk() {
                 char shape[96];
                 std::snprintf(shape, sizeof shape, "%g x n=%d d=%d %s: sums %.3g, all %.3g",
                               factor, n, d, half ? "fp16" : "fp32", noise.sums, noise.total);
-                harness::Tally& s = tallies(
+                harness::Tally& s = tallies(titled(
                         "symk: flat kernels near a fit's optimum: the flat partials' sums move "
                         "the float error of w^T K w at most 1e-3 eps w^T |G| w r.m.s. from one "
                         "point to the next along a line of fit-like weights 1e-6 apart, at 10, "
-                        "30 and 100 x the median (eps = 2^-24; in eps w^T |G| w)");
+                        "30 and 100 x the median (eps = 2^-24; in eps w^T |G| w)"));
                 s.measure(noise.sums);
                 s.add(noise.sums <= 1e-3, shape);
-                harness::Tally& t = tallies(
+                harness::Tally& t = tallies(titled(
                         "symk: flat kernels near a fit's optimum: all of the float error of w^T K "
                         "w (the stored g's rounding too) moves at most 1e-3 (fp32) or 2e-3 (fp16) "
-                        "eps w^T |G| w r.m.s. from one point to the next (in eps w^T |G| w)");
+                        "eps w^T |G| w r.m.s. from one point to the next (in eps w^T |G| w)"));
                 t.measure(noise.total);
                 t.add(noise.total <= (half ? 2e-3 : 1e-3), shape);
             }
         }
+    }
+    }
+    compensatedFlat = false;
+    for (int half : {0, 1}) {
+        for (int n : {2, 31, 45, 100, 263}) { // no flat tile (n = 1, 33, 257 have a one-entry one)
+            compensated_same_without_flat(make_data(n, 1000ULL * n + 7), half, "ordinary rows,",
+                                          false);
+        }
+        compensated_same_without_flat(make_flat_data(300, 12, 30.0, true, 13), half,
+                                      "two groups at 30 x,", true);
+        compensated_same_without_flat(make_gaussian_rows(293, 7, 9, 30), half,
+                                      "Gaussian rows at 30 x,", true);
     }
     tallies.report();
     for (int half : {0, 1}) {
@@ -1160,6 +1250,21 @@ void test_symk() {
         harness::check_schedules(half ? "symk: fp16 product n=100, flat and ordinary tiles"
                                       : "symk: fp32 product n=100, flat and ordinary tiles",
                                  true, runFlat);
+        auto runCompensated = [half] {
+            const Data data = make_flat_data(100, 12, 30.0, true, 17);
+            Kept kept(data, half, 2, 2);
+            kept.compensated = true;
+            std::vector<double> w(100);
+            harness::Rng rng(6);
+            for (double& v : w) {
+                v = rng.gaussian() / 3;
+            }
+            return kept.multiply(w, 2);
+        };
+        harness::check_schedules(
+                half ? "symk (compensated): fp16 product n=100, flat and ordinary tiles"
+                     : "symk (compensated): fp32 product n=100, flat and ordinary tiles",
+                true, runCompensated);
     }
     // Fewer blocks than tile rows: each block loops over several (the kernels' grid-stride
     // loops, which reuse the shared sums), same bits as one block per tile row.
@@ -1181,8 +1286,24 @@ void test_symk() {
                 }
             }
         }
+        // And the compensated kernel on flat and ordinary tiles (its float2 weights in shared
+        // memory are written again for each tile row a block takes).
+        const Data flatData = make_flat_data(300, 12, 30.0, true, 13);
+        Kept flatKept(flatData, 0, 10, 2);
+        flatKept.compensated = true;
+        const std::vector<double> flatWant = flatKept.multiply(w, 2);
+        for (int grid : {1, 3}) {
+            for (const harness::Schedule& s : harness::other_schedules(false)) {
+                const auto got = harness::with_schedule(s, [&] { return flatKept.multiply(w, 2, grid); });
+                if (!harness::same_bits(got, flatWant)) {
+                    differs += " compensated grid " + std::to_string(grid) + " " +
+                               harness::schedule_name(s);
+                }
+            }
+        }
         check(differs.empty(), "symk: n=300 (10 tile rows) on 1 and 3 blocks, every fiber order: "
-                               "the same bits as on 10 blocks%s",
+                               "the same bits as on 10 blocks (ordinary rows; compensated: two "
+                               "groups at 30 x)%s",
               differs.c_str());
     }
 }

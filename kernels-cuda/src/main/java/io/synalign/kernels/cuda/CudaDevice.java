@@ -17,6 +17,7 @@ import static org.bytedeco.cuda.global.cudart.CUDA_R_32F;
 import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR;
 import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
 import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT;
+import static org.bytedeco.cuda.global.cudart.CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO;
 import static org.bytedeco.cuda.global.cudart.CU_EVENT_DISABLE_TIMING;
 import static org.bytedeco.cuda.global.cudart.CU_STREAM_NON_BLOCKING;
 import static org.bytedeco.cuda.global.cudart.cuCtxSetCurrent;
@@ -88,6 +89,8 @@ final class CudaDevice implements AutoCloseable {
     private final int major;
     private final int minor;
     private final int multiprocessors;
+    /** How the kept triangle's product sums flat tiles here (by the FP32 : FP64 ratio). */
+    private final FlatSums flatSums;
     private final CudaSettings settings;
     private final CUctx_st context = new CUctx_st();
     private final CUstream_st stream = new CUstream_st();
@@ -135,6 +138,9 @@ final class CudaDevice implements AutoCloseable {
         this.major = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev[0]);
         this.minor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev[0]);
         this.multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev[0]);
+        this.flatSums = FlatSums.plan(
+                attribute(CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO, dev[0]),
+                System.getProperty(FlatSums.PROPERTY));
         Cuda.check(cuDevicePrimaryCtxRetain(context, dev[0]), "cuDevicePrimaryCtxRetain");
         try {
             makeCurrent();
@@ -306,6 +312,11 @@ final class CudaDevice implements AutoCloseable {
 
     CudaSettings settings() {
         return settings;
+    }
+
+    /** How the kept triangle's product sums a flat tile's partials on this device. */
+    FlatSums flatSums() {
+        return flatSums;
     }
 
     CUstream_st stream() {
@@ -527,6 +538,7 @@ final class CudaDevice implements AutoCloseable {
 
     @Override
     public String toString() {
-        return name + " (" + arch() + ", " + multiprocessors + " SMs)";
+        return name + " (" + arch() + ", " + multiprocessors + " SMs, flat sums "
+                + flatSums.name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 }

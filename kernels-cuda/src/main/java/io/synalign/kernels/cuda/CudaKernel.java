@@ -58,6 +58,8 @@ enum CudaKernel {
     SYMK_WEIGHTS("symk.cu", "symk_weights", POINTER, I32, I32, POINTER, POINTER, POINTER),
     SYMK_FUSED("symk.cu", "symk_fused", POINTER, I32, POINTER, POINTER, POINTER, I32, I32,
             POINTER, POINTER, POINTER),
+    SYMK_FUSED_COMPENSATED("symk.cu", "symk_fused_compensated", POINTER, I32, POINTER, POINTER,
+            POINTER, I32, I32, POINTER, POINTER, POINTER),
     SYMK_COL_REDUCE("symk.cu", "symk_col_reduce", POINTER, POINTER, POINTER, POINTER, I32,
             POINTER, I32, I32, POINTER);
 

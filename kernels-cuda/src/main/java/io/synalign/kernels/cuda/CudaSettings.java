@@ -24,7 +24,9 @@ import java.util.Properties;
  * {@link PinnedPool#CHUNK_BYTES}). Lowered, they make the multi-tile, multi-band and
  * multi-chunk paths run at test sizes on a GPU whose memory would give every test shape one tile
  * ({@code benchmarks/gpu/run-on-device.sh} runs the GPU tests a second time so); they never raise
- * the defaults.
+ * the defaults. A third, {@code synalign.cuda.flatSums} ({@code auto}, {@code double} or
+ * {@code compensated}), overrides how the kept triangle's product sums flat tiles
+ * ({@code FlatSums}), to compare the two forms on one card.
  *
  * @param tf32 allow TF32 tensor-core GEMMs
  * @param fusedKernel use the single fused K w kernel for tiled products
@@ -75,6 +77,7 @@ public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int
         // Checked here too, so that a bad value is this clear error and not a failed class init.
         diagnosticBytes(props, MAX_TILE_BYTES_PROPERTY, DEFAULT_MAX_TILE_BYTES);
         diagnosticBytes(props, STAGING_CHUNK_BYTES_PROPERTY, DEFAULT_STAGING_CHUNK_BYTES);
+        FlatSums.parse(props.getProperty(FlatSums.PROPERTY));
         return new CudaSettings(tf32, fused, cache, device);
     }
 

@@ -32,7 +32,10 @@ import java.util.Locale;
  * what its rounding dropped), so that near a fit's optimum at 10 to 100 x the median bandwidth
  * neither w's rounding nor float sums move the product from one iterate to the next (helpers
  * symk29, cudaflat33), and writes its columns' double partials as high words to that buffer and
- * low words to a second such buffer) and {@code symk_col_reduce} (one block per tile column,
+ * low words to a second such buffer; on GPUs whose FP64 rate is 1/32 or 1/64 of FP32's,
+ * {@code symk_fused_compensated} takes those partials to the same accuracy in float arithmetic
+ * with exact error terms instead: {@link FlatSums}, helper cudaplan34) and
+ * {@code symk_col_reduce} (one block per tile column,
  * adding those partials in a fixed order). So a product reads the triangle once, plus 1/32 of
  * the fp32 triangle's bytes twice (twice that where every tile is flat), and repeats bit for bit. An
  * earlier two-pass form (rows, then columns, each reading every tile) read twice the triangle.
@@ -211,7 +214,8 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
         device.launchWarpPerRow(CudaKernel.SYMK_WEIGHTS, tileRows, new KernelArgs().pointer(w)
                 .i32(n).i32(tileRows).pointer(weights.address()).pointer(weightsLow.address())
                 .pointer(blockSums.address()));
-        device.launch(CudaKernel.SYMK_FUSED, tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
+        // symk_fused or symk_fused_compensated (the same arguments): by the device's FP64 rate.
+        device.launch(device.flatSums().kernel(), tileRows, 1, CudaDevice.BLOCK, 1, new KernelArgs()
                 .pointer(kernel.address()).i32(half).pointer(weights.address())
                 .pointer(weightsLow.address()).pointer(blockSums.address()).i32(n)
                 .i32(tileRows).pointer(rowSums.address()).pointer(columnPartials.address())

@@ -1,0 +1,75 @@
+package io.synalign.kernels.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import java.util.Properties;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The planner rule that picks how the kept triangle's product sums flat tiles, over injected
+ * device attributes (no GPU): the driver's FP32 : FP64 throughput ratio
+ * ({@code CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO}) of real cards, and the
+ * {@code synalign.cuda.flatSums} override.
+ */
+class FlatSumsPlanTest {
+
+    @Test
+    void gpusWithFastFp64KeepTheDoublePartials() {
+        // P100, V100, A100, H100 and B200 report 2; Kepler's GK110 (K20, K40, K80) 3.
+        for (int ratio : new int[] {1, 2, 3, FlatSums.MAX_DOUBLE_RATIO}) {
+            assertEquals(FlatSums.DOUBLE, FlatSums.plan(ratio, null), "ratio " + ratio);
+        }
+    }
+
+    @Test
+    void gpusWithSlowFp64TakeTheCompensatedFloatPartials() {
+        // GK104 24; Maxwell, GP102/104, T4 (sm_75) 32; A10, A40, RTX 30xx (sm_86), L4, L40,
+        // RTX 40xx (sm_89) 64.
+        for (int ratio : new int[] {FlatSums.MAX_DOUBLE_RATIO + 1, 8, 24, 32, 64, 128}) {
+            assertEquals(FlatSums.COMPENSATED, FlatSums.plan(ratio, null), "ratio " + ratio);
+        }
+    }
+
+    @Test
+    void aRatioTheDriverDoesNotGiveKeepsTheDoublePartials() {
+        assertEquals(FlatSums.DOUBLE, FlatSums.plan(0, null));
+        assertEquals(FlatSums.DOUBLE, FlatSums.plan(-1, "auto"));
+    }
+
+    @Test
+    void eachFormLaunchesItsOwnKernelWithTheSameArguments() {
+        assertEquals("symk_fused", FlatSums.DOUBLE.kernel().entry());
+        assertEquals("symk_fused_compensated", FlatSums.COMPENSATED.kernel().entry());
+        assertEquals("symk.cu", FlatSums.COMPENSATED.kernel().file());
+        // CudaSymmetricKernelOperator packs one argument list for either.
+        assertEquals(FlatSums.DOUBLE.kernel().params(), FlatSums.COMPENSATED.kernel().params());
+    }
+
+    @Test
+    void theOverrideWinsEitherWay() {
+        assertEquals(FlatSums.DOUBLE, FlatSums.plan(64, "double"));
+        assertEquals(FlatSums.COMPENSATED, FlatSums.plan(2, " Compensated "));
+        assertEquals(FlatSums.COMPENSATED, FlatSums.plan(64, "auto"));
+        assertEquals(FlatSums.DOUBLE, FlatSums.plan(2, ""));
+        assertEquals(FlatSums.COMPENSATED, FlatSums.plan(32, "  "));
+    }
+
+    @Test
+    void aBadOverrideIsRefusedNamingThePropertyAndTheValue() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FlatSums.plan(2, "float"));
+        assertTrue(e.getMessage().contains("synalign.cuda.flatSums"), e.getMessage());
+        assertTrue(e.getMessage().contains("'float'"), e.getMessage());
+        // CudaSettings checks it with the other diagnostics, before any device opens.
+        Properties p = new Properties();
+        p.setProperty("user.home", "/home/u");
+        p.setProperty(FlatSums.PROPERTY, "fp64");
+        IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
+                () -> CudaSettings.from(p, Map.of()));
+        assertTrue(s.getMessage().contains("synalign.cuda.flatSums")
+                && s.getMessage().contains("'fp64'"), s.getMessage());
+    }
+}
