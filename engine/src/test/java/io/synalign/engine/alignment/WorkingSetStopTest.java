@@ -111,51 +111,63 @@ class WorkingSetStopTest {
     }
 
     /**
-     * The tws30 case on nd4j, 1,500 x 500 x 32 at 5 x the median, 1,500 iterations: the exact
-     * (kept) fit with working sets against the tiled fit on all of H, which runs to the cap at
-     * 1.07e-8 (the reference's full path reaches the same 1.0713e-8 at 1,500 iterations). Since
-     * stopnoise30 the kept fit ends at 1.18e-8 (1.10 times); the bound is 1.2 times. Before, it
-     * stopped, converged, at 1.77e-8 (1.65 times) after 701 iterations, failing it. Since
-     * flat32 (session 32: flat kept panels summed in double) these figures are history: helper
-     * restart33 found every nd4j fit of this generator at 5 x running to the 1,500 cap with one
-     * restart, at the reference's MMD² (docs/RELIABILITY.md, restart33); the bound stands.
+     * A kept fit on nd4j whose float32 values of f jitter by more than its late gains: the tws30
+     * generator at 30 x the median, seed 3, 1,500 x 500 x 32, 1,500 iterations, working sets on
+     * (every kept set is one more float32 operator), against the float64 reference's fit of the
+     * same problem with the same optimiser, bound 1.2. Measured (helper restart34, 2026-12-07):
+     * nd4j 4.476e-11, the reference 4.627e-11 (0.967 times), both at the 1,500 cap with 3
+     * restarts. With the noise level of f switched off (the rule before stopnoise30: every
+     * computed rise of a momentum step restarts and the momentum stays dropped) the nd4j fit
+     * stops, converged by the window, at 1.433e-10 after 111 iterations with 5 restarts,
+     * 3.08 times the reference's (4.654e-11 under the same switch): this test fails there.
      *
-     * <p>Mechanism (helper wsconv30, logged): the stopping rule fires when the objective fell by
-     * at most {@code W tol |f| = 10 * 1e-6 * 1.75e-8 = 1.75e-13} over 10 iterations. At
-     * f = 1.75e-8 the float32 values of f from nd4j's kept kernels (a kept K_SS triangle, and
-     * every kept working set, which is one too) jitter by 1e-11 to 5e-11 between iterations,
-     * while the true gain is about 3e-10 a window (float64: 1.8824e-8 -> 1.7147e-8 over
-     * iterations 650 to 700). Momentum steps that truly gained less than that jitter looked like
-     * rises, so the restart test rejected them and dropped the momentum (10 restarts in 680 to
-     * 700 against 1 in the first 680); without momentum the true gain a window fell below the
-     * jitter, the window's computed improvement was negative (-2.5e-11) and the rule fired. The
-     * optimiser now keeps a noise level for f from its plain steps, accepts momentum steps
-     * that rise within it and restores the momentum of a restart whose rise it covers
-     * (stopnoise30, the class comment of {@link AcceleratedProjectedGradient}): 3 restarts,
-     * stopped by the rule after 1,154 iterations. The stopping rule itself still ends the run
-     * at the noise, now with the momentum's gains behind it.
+     * <p>History: the test first ran the tws30 case at 5 x the median (seed 5, nd4j kept with
+     * working sets against the tiled fit on all of H, which ran to the cap at 1.07e-8). Before
+     * stopnoise30 the kept fit stopped at 1.77e-8 (1.65 times) after 701 iterations; with its
+     * noise level, 1.18e-8 (1.10 times) after 1,154. Since flat32 (session 32: flat kept panels
+     * summed in double) that case no longer exercises the noise level: every nd4j fit of this
+     * generator at 5 x runs to the 1,500 cap with one restart, at the reference's MMD^2
+     * (seed 5: 1.0152e-8 with working sets, the tiled fit 1.0718e-8), and identically with the
+     * noise level switched off (helper restart34, docs/PERFORMANCE.md), so it passed on the old
+     * rule too. At 30 x the values' rounding still reads as rises (restart33's traces).
+     *
+     * <p>Mechanism at 5 x before flat32 (helper wsconv30, logged): the stopping rule fires when
+     * the objective fell by at most {@code W tol |f| = 10 * 1e-6 * 1.75e-8 = 1.75e-13} over 10
+     * iterations. At f = 1.75e-8 the float32 values of f from nd4j's kept kernels jitter by
+     * 1e-11 to 5e-11 between iterations, while the true gain is about 3e-10 a window. Momentum
+     * steps that truly gained less than that jitter looked like rises, so the restart test
+     * rejected them and dropped the momentum; without momentum the true gain a window fell
+     * below the jitter, the window's computed improvement was negative (-2.5e-11) and the rule
+     * fired. The optimiser now keeps a noise level for f from its plain steps, accepts momentum
+     * steps that rise within it and restores the momentum of a restart whose rise it covers
+     * (stopnoise30, the class comment of {@link AcceleratedProjectedGradient}).
      */
     @Test
     void onFloat32KeptFitsKeepTheirMomentumThroughTheRoundingNoise() {
         Assumptions.assumeTrue(TestBackends.available().contains("nd4j"), "nd4j not available");
-        FloatMatrix[] rows = rows(1500, 500, 32, 5);
+        FloatMatrix[] rows = rows(1500, 500, 32, 3);
         FloatMatrix synthetic = rows[0];
         FloatMatrix real = rows[1];
         int n = synthetic.rows();
-        try (KernelBackend backend = TestBackends.create("nd4j")) {
-            double sigma = 5 * MedianHeuristic.estimate(backend, MedianHeuristic.DEFAULT_SAMPLE,
-                    3, real, synthetic);
-            AcceleratedProjectedGradient.Outcome sets = fit(backend, synthetic, real, sigma,
+        double setsMmd2;
+        double referenceMmd2;
+        String what;
+        try (KernelBackend nd4j = TestBackends.create("nd4j");
+                KernelBackend reference = TestBackends.create("reference")) {
+            double sigma = 30 * MedianHeuristic.estimate(reference,
+                    MedianHeuristic.DEFAULT_SAMPLE, 3, real, synthetic);
+            AcceleratedProjectedGradient.Outcome sets = fit(nd4j, synthetic, real, sigma,
                     kept(n), 1500, true);
-            AcceleratedProjectedGradient.Outcome all = fit(backend, synthetic, real, sigma,
-                    MmdObjectives.tiledPlan(n, n), 1500, false);
-            double setsMmd2 = TestBackends.directMmd2(synthetic, real, sets.weights(), sigma);
-            double allMmd2 = TestBackends.directMmd2(synthetic, real, all.weights(), sigma);
-            String what = "working sets " + setsMmd2 + " (" + sets.iterations() + " iterations)"
-                    + ", all of H " + allMmd2 + " (" + all.iterations() + "), ratio "
-                    + setsMmd2 / allMmd2;
-            System.out.println("[WorkingSetStopTest] " + what);
-            assertTrue(setsMmd2 <= 1.2 * allMmd2, what);
+            AcceleratedProjectedGradient.Outcome exact = fit(reference, synthetic, real, sigma,
+                    kept(n), 1500, true);
+            setsMmd2 = TestBackends.directMmd2(synthetic, real, sets.weights(), sigma);
+            referenceMmd2 = TestBackends.directMmd2(synthetic, real, exact.weights(), sigma);
+            what = "nd4j " + setsMmd2 + " (" + sets.iterations() + " iterations, "
+                    + sets.restarts() + " restarts, converged " + sets.converged() + ")"
+                    + ", reference " + referenceMmd2 + " (" + exact.iterations() + ", "
+                    + exact.restarts() + " restarts), ratio " + setsMmd2 / referenceMmd2;
         }
+        System.out.println("[WorkingSetStopTest] " + what);
+        assertTrue(setsMmd2 <= 1.2 * referenceMmd2, what);
     }
 }
