@@ -329,14 +329,26 @@ public final class MedianHeuristic {
             }
         }
 
-        /** The number of nonzero distances (one sweep, the first time). */
+        /** The count of nonzero distances under each top 16 bits (the first sweep's). */
+        private long[] top;
+
+        /** The number of nonzero distances (the first sweep, which also fills {@link #top}). */
         long count() {
             if (count < 0) {
-                long[] n = {0};
-                sweep((value, bits) -> n[0]++);
-                count = n[0];
+                long[] histogram = new long[1 << 16];
+                sweep((value, bits) -> histogram[(int) (bits >>> 48)]++);
+                long n = 0;
+                for (long c : histogram) {
+                    n += c;
+                }
+                top = histogram;
+                count = n;
             }
             return count;
+        }
+
+        /** A selection's end: the values that share the fixed bits, and the rank among them. */
+        private record Gathered(double[] values, int rank) {
         }
 
         /**
@@ -344,6 +356,17 @@ public final class MedianHeuristic {
          * distances, as {@code OrderStatistics.select} over all of them gives it.
          */
         double select(long rank) {
+            Gathered g = gather(rank);
+            return g.values() == null ? Double.longBitsToDouble(fixedBits)
+                    : OrderStatistics.select(g.values(), g.values().length, g.rank());
+        }
+
+        /**
+         * The values sharing the wanted value's bits down to where at most the gathering limit
+         * do, and its rank among them; values null where every bit is fixed first (then rank
+         * holds no rank: see {@link #select}, which this serves with {@link #fixedBits}).
+         */
+        private Gathered gather(long rank) {
             long total = count();
             if (rank < 0 || rank >= total) {
                 throw new IllegalArgumentException("rank " + rank + " of " + total
@@ -356,14 +379,20 @@ public final class MedianHeuristic {
             long within = total;
             while (within > collectLimit && shift > 0) {
                 int next = shift - 16;
-                long fixed = prefix;
-                int above = shift;
-                long[] histogram = new long[1 << 16];
-                sweep((value, bits) -> {
-                    if (above == 64 || bits >>> above == fixed) {
-                        histogram[(int) ((bits >>> next) & 0xFFFF)]++;
-                    }
-                });
+                long[] histogram;
+                if (shift == 64) {
+                    histogram = top; // the count's sweep
+                } else {
+                    long fixed = prefix;
+                    int above = shift;
+                    long[] h = new long[1 << 16];
+                    sweep((value, bits) -> {
+                        if (bits >>> above == fixed) {
+                            h[(int) ((bits >>> next) & 0xFFFF)]++;
+                        }
+                    });
+                    histogram = h;
+                }
                 int bucket = 0;
                 while (rank >= histogram[bucket]) {
                     rank -= histogram[bucket];
@@ -375,7 +404,8 @@ public final class MedianHeuristic {
             }
             if (shift == 0) {
                 // Every bit fixed: every value left is this one.
-                return Double.longBitsToDouble(prefix);
+                fixedBits = prefix;
+                return new Gathered(null, 0);
             }
             double[] gathered = new double[(int) within];
             int[] n = {0};
@@ -386,20 +416,43 @@ public final class MedianHeuristic {
                     gathered[n[0]++] = value;
                 }
             });
-            return OrderStatistics.select(gathered, gathered.length, (int) rank);
+            return new Gathered(gathered, (int) rank);
         }
+
+        /** The bits of the value {@link #gather} fixed whole, for {@link #select}. */
+        private long fixedBits;
 
         /**
          * The median, {@link OrderStatistics#median}'s: the middle value, or the mean of the
-         * two middle ones ({@code (lower + upper) / 2}) for an even count.
+         * two middle ones ({@code (lower + upper) / 2}) for an even count. As there, the lower
+         * middle is the largest of the values the upper's selection left below it, where the
+         * gathered values hold any; else it is selected on its own.
          */
         double median() {
             long total = count();
-            double upper = select(total / 2);
+            Gathered g = gather(total / 2);
+            double upper;
+            if (g.values() == null) {
+                upper = Double.longBitsToDouble(fixedBits);
+            } else {
+                upper = OrderStatistics.select(g.values(), g.values().length, g.rank());
+            }
             if ((total & 1) == 1) {
                 return upper;
             }
-            double lower = select(total / 2 - 1);
+            double lower;
+            if (g.values() != null && g.rank() > 0) {
+                // select leaves everything of lower rank in values[0, rank).
+                double[] v = g.values();
+                lower = v[0];
+                for (int i = 1; i < g.rank(); i++) {
+                    if (Double.compare(v[i], lower) > 0) {
+                        lower = v[i];
+                    }
+                }
+            } else {
+                lower = select(total / 2 - 1);
+            }
             return (lower + upper) / 2;
         }
     }
