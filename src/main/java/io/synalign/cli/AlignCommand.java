@@ -273,8 +273,9 @@ final class AlignCommand extends CliCommand {
             // takes the source and decides: auto streams rff, a named exact or tiled beyond the
             // heap's maximum is refused before any row is read. Read here regardless, such rows
             // ended the run in OutOfMemoryError before the engine could say so. The sample
-            // (MedianHeuristic.heapBytes: 96 MB at 2,000 rows of d = 8,000) stands beside rows
-            // read here; the engine, given the source, takes it before it reads S whole.
+            // (MedianHeuristic.heapBytes: 81 MB at 2,000 rows of d = 8,000; 96 MB before
+            // helper median34) stands beside rows read here; the engine, given the source,
+            // takes it before it reads S whole.
             // Without it a 2,000 x 8,000 exact fit ran at -Xmx128m (the source passed on) and
             // ran out of memory at -Xmx160m (S read here, then the sample beside it). The rule
             // reads sizes and -Xmx only (helper median34): it read half of the heap free at

@@ -145,7 +145,7 @@ class AlignBeyondTheHeapTest {
     /**
      * exact on nd4j at wide rows, 2,000 x 8,000 synthetic (64 MB) and 200 real, under a 160 MiB
      * heap, the bandwidth from the median heuristic: the command reads S whole only where the
-     * heuristic's sample (2,000 sampled rows as one float matrix, 64 MB, and 32 MB of distances:
+     * heuristic's sample (2,000 sampled rows as one float matrix, 64 MB, and 16 MB of distances:
      * {@code MedianHeuristic.heapBytes}) fits beside it; otherwise it passes the file on and the
      * engine takes the sample before it reads S. On the old code (S's bytes alone against half
      * of the free heap) the command read S here, the sample did not fit beside it, and the run
@@ -198,8 +198,10 @@ class AlignBeyondTheHeapTest {
      * synthetic rows with 100 real and the median heuristic's sample take 45 MB by
      * {@code MmdWeightLearner.wholeReadBytes}, so under -Xmx64m the command passes the file on
      * (the engine reads it whole after the heuristic) and under -Xmx256m it reads S here; the
-     * weights written are the same bytes either way. Passes on the old code too (its rule of the
-     * free heap took the same two sides here); it pins that the read's place changes no bit.
+     * weights written are the same bytes either way: the read's place changes no bit. Not run
+     * on the old code (it lacks {@code wholeReadBytes}); there the same held by hand (the old
+     * jar's 2,000 x 8,000 exact fit streamed at -Xmx320m and read S whole at -Xmx400m, the
+     * same weights' sha256; docs/RELIABILITY.md, helper median34).
      */
     @org.junit.jupiter.api.Test
     void theWeightsAreTheSameBitsWhetherTheCommandReadsTheRowsWholeOrNot() throws Exception {
