@@ -1,6 +1,5 @@
 package io.synalign.cli;
 
-import io.synalign.engine.MedianHeuristic;
 import io.synalign.engine.alignment.AlignmentConfig;
 import io.synalign.engine.alignment.AlignmentMethod;
 import io.synalign.engine.alignment.AlignmentResult;
@@ -267,22 +266,27 @@ final class AlignCommand extends CliCommand {
             FloatMatrix r = NpyReader.readMatrix(real, centre);
             RealRowsFingerprint realRows = realRows(r.rows(), r.cols());
             long values = n * mapped.cols();
-            // Read whole here only within one array and within the heap as the engine reads a
-            // source whole (MmdWeightLearner.fitsTheHeap); past that the engine takes the
-            // source and decides: auto streams rff, a named exact or tiled beyond the heap's
-            // maximum is refused before any row is read. Read here regardless, such rows ended
-            // the run in OutOfMemoryError before the engine could say so. With the bandwidth
-            // from the median heuristic, its sample (MedianHeuristic.heapBytes: 96 MB at 2,000
-            // rows of d = 8,000) must fit beside rows read here; the engine, given the source,
-            // takes the sample before it reads S whole. Without it a 2,000 x 8,000 exact fit
-            // ran at -Xmx128m (the source passed on) and ran out of memory at -Xmx160m (S read
-            // here, then the sample beside it).
-            long heuristic = config.bandwidth().isAuto() ? MedianHeuristic.heapBytes(
-                    n + r.rows(), mapped.cols(), MedianHeuristic.DEFAULT_SAMPLE) : 0;
+            // Read whole here only within one array and by the engine's rule for reading
+            // streamed rows whole (MmdWeightLearner.readsWhole: S, R and, with the bandwidth
+            // from the median heuristic, its sample beside them, within half of the heap's
+            // maximum; the held-out check reads a group by the same rule); past that the engine
+            // takes the source and decides: auto streams rff, a named exact or tiled beyond the
+            // heap's maximum is refused before any row is read. Read here regardless, such rows
+            // ended the run in OutOfMemoryError before the engine could say so. The sample
+            // (MedianHeuristic.heapBytes: 81 MB at 2,000 rows of d = 8,000; 96 MB before
+            // helper median34) stands beside rows read here; the engine, given the source,
+            // takes it before it reads S whole.
+            // Without it a 2,000 x 8,000 exact fit ran at -Xmx128m (the source passed on) and
+            // ran out of memory at -Xmx160m (S read here, then the sample beside it). The rule
+            // reads sizes and -Xmx only (helper median34): it read half of the heap free at
+            // the moment before, so one command could read S here in one run and stream it in
+            // the next; either way the weights are the same bits (the engine reads the same
+            // rows whole from the source).
             boolean whole = config.method() != AlignmentMethod.RFF
                     && config.method() != AlignmentMethod.NYSTROM
                     && values <= NpyReader.MAX_ELEMENTS
-                    && MmdWeightLearner.fitsTheHeap((long) Float.BYTES * values + heuristic);
+                    && MmdWeightLearner.readsWhole(n, mapped.cols(), r,
+                            config.bandwidth().isAuto(), 0);
             RowSource s = !whole ? mapped : RowSource.of(syntheticFiles.size() == 1
                     ? NpyReader.readMatrix(syntheticFiles.get(0), centre) : mapped.toMatrix());
             try (KernelBackend backend = KernelBackends.create(backendName);

@@ -145,7 +145,7 @@ class AlignBeyondTheHeapTest {
     /**
      * exact on nd4j at wide rows, 2,000 x 8,000 synthetic (64 MB) and 200 real, under a 160 MiB
      * heap, the bandwidth from the median heuristic: the command reads S whole only where the
-     * heuristic's sample (2,000 sampled rows as one float matrix, 64 MB, and 32 MB of distances:
+     * heuristic's sample (2,000 sampled rows as one float matrix, 64 MB, and 16 MB of distances:
      * {@code MedianHeuristic.heapBytes}) fits beside it; otherwise it passes the file on and the
      * engine takes the sample before it reads S. On the old code (S's bytes alone against half
      * of the free heap) the command read S here, the sample did not fit beside it, and the run
@@ -192,5 +192,43 @@ class AlignBeyondTheHeapTest {
         assertEquals(0, status, err);
         assertFalse(err.contains("out of memory"), err);
         assertTrue(Files.exists(out), "the weights written at --out");
+    }
+    /**
+     * The command's read rule is one of sizes and -Xmx (helper median34): 1,000 x 4,000
+     * synthetic rows with 100 real and the median heuristic's sample take 45 MB by
+     * {@code MmdWeightLearner.wholeReadBytes}, so under -Xmx64m the command passes the file on
+     * (the engine reads it whole after the heuristic) and under -Xmx256m it reads S here; the
+     * weights written are the same bytes either way: the read's place changes no bit. Not run
+     * on the old code (it lacks {@code wholeReadBytes}); there the same held by hand (the old
+     * jar's 2,000 x 8,000 exact fit streamed at -Xmx320m and read S whole at -Xmx400m, the
+     * same weights' sha256; docs/RELIABILITY.md, helper median34).
+     */
+    @org.junit.jupiter.api.Test
+    void theWeightsAreTheSameBitsWhetherTheCommandReadsTheRowsWholeOrNot() throws Exception {
+        int cols = 4_000;
+        Path real = NpyFixtures.write(dir.resolve("r4.npy"),
+                NpyFixtures.float32Matrix(100, cols, NpyFixtures.gaussian(100 * cols, 6, 1.0)));
+        Path synthetic = NpyFixtures.write(dir.resolve("s4.npy"), NpyFixtures.float32Matrix(
+                1_000, cols, NpyFixtures.gaussian(1_000 * cols, 7, 1.2)));
+        long bytes = io.synalign.engine.alignment.MmdWeightLearner.wholeReadBytes(1_000, cols,
+                io.synalign.kernels.FloatMatrix.zeros(100, cols), true, 0);
+        assertTrue(bytes > (64L << 20) / 2 && bytes <= (256L << 20) / 2, "" + bytes);
+        byte[][] weights = new byte[2][];
+        String[] heaps = {"-Xmx64m", "-Xmx256m"};
+        for (int i = 0; i < 2; i++) {
+            Path out = dir.resolve("w" + i + ".npy");
+            Path errors = dir.resolve("stderr-bits" + i + ".txt");
+            Process child = new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), heaps[i],
+                    "-cp", System.getProperty("java.class.path"), SynAlignCommand.class.getName(),
+                    "align", "--backend", "nd4j", "--method", "exact", "--iterations", "20",
+                    "--real-embeddings", real.toString(), "--synthetic-embeddings",
+                    synthetic.toString(), "--out", out.toString())
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(errors.toFile())
+                    .start();
+            assertEquals(0, child.waitFor(), Files.readString(errors));
+            weights[i] = Files.readAllBytes(out);
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(weights[0], weights[1]);
     }
 }

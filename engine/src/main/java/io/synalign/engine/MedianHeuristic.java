@@ -111,7 +111,7 @@ public final class MedianHeuristic {
             throw new Unusable("the median heuristic found every sampled row identical, so"
                     + " there is no distance to take the median of; give the value explicitly");
         }
-        double median = OrderStatistics.median(sampled.values(), sampled.count());
+        double median = sampled.median();
         if (!(median >= Bandwidth.MIN && median <= Bandwidth.MAX)) {
             throw new Unusable("the median pairwise distance of the rows is " + median
                     + ", outside the usable range [" + Bandwidth.MIN + ", " + Bandwidth.MAX
@@ -140,31 +140,39 @@ public final class MedianHeuristic {
         if (sampled.count() == 0) {
             return Double.NaN;
         }
-        return OrderStatistics.select(sampled.values(), sampled.count(),
-                (int) Math.floor(q * (sampled.count() - 1)));
-    }
-
-    /** The nonzero pairwise distances of a sample: {@code values[0, count)}. */
-    private record Distances(double[] values, int count) {
+        return sampled.select((long) Math.floor(q * (sampled.count() - 1)));
     }
 
     /**
      * The Java heap {@link #estimate} holds at its peak for {@code rows} rows (all sets together)
      * of {@code cols} columns and a sample of at most {@code maxSample}, in bytes: the sample as
-     * one k x d float matrix, its k x k float squared distances, the k(k-1)/2 double distances
-     * and a few k-vectors (k = min(maxSample, rows)). At wide rows the sample dominates: 64 MB of
-     * floats plus 32 MB of distances at k = 2,000, d = 8,000, which a caller holding the rows
-     * whole must leave room for (the command line's read rule). O(1).
+     * one k x d float matrix, its k x k float squared distances, a few k-vectors, the selection's
+     * histogram and candidates ({@link Distances}; k = min(maxSample, rows)). At wide rows the
+     * sample dominates: 64 MB of floats plus 16 MB of squared distances at k = 2,000,
+     * d = 8,000, which a caller holding the rows whole must leave room for (the command line's
+     * read rule). Pairs whose squared distance is recomputed in double (near-equal rows) keep
+     * that value for the selection's later sweeps, 8 bytes a pair, which this leaves out: none
+     * for distinct rows, at most the k(k-1)/2 doubles the distances took before helper median34
+     * where every row repeats. O(1).
      */
     public static long heapBytes(long rows, int cols, int maxSample) {
         long k = Math.max(0, Math.min(maxSample, rows));
         return Float.BYTES * k * cols + Float.BYTES * (long) cols + Float.BYTES * k * k
-                + Double.BYTES * (k * (k - 1) / 2) + 2L * Double.BYTES * k + Long.BYTES * k;
+                + 2L * Double.BYTES * k + Long.BYTES * k + Distances.SELECTION_BYTES;
     }
 
     /** The sample's nonzero pairwise distances ({@link #estimate}'s sample and arithmetic). */
     private static Distances distances(KernelBackend backend, int maxSample, long seed,
             RowSource... sets) {
+        return distances(backend, maxSample, seed, Distances.COLLECT_LIMIT, sets);
+    }
+
+    /**
+     * The same with at most {@code collectLimit} values gathered for the final selection (a
+     * small limit makes the radix sweeps run on small samples; for tests).
+     */
+    static Distances distances(KernelBackend backend, int maxSample, long seed,
+            int collectLimit, RowSource... sets) {
         long total = 0;
         int d = sets[0].cols();
         for (RowSource s : sets) {
@@ -225,23 +233,228 @@ public final class MedianHeuristic {
             }
             norms[i] = s;
         }
-        double[] distances = new double[k * (k - 1) / 2];
-        int count = 0;
-        // 2^exponent is a normal double (|exponent| <= 149), so the product is exactly
-        // Math.scalb(sqrt, exponent), at a multiply instead of a call per pair.
-        double unscale = Math.scalb(1.0, exponent);
-        for (int i = 0; i < k; i++) {
-            for (int j = i + 1; j < k; j++) {
-                double v = d2[i * k + j];
-                if (v <= CANCELLATION * (norms[i] + norms[j])) {
-                    v = squaredDistance(data, i, j, d);
-                }
-                if (v > 0) {
-                    distances[count++] = Math.sqrt(v) * unscale;
+        return new Distances(data, d2, norms, k, d, Math.scalb(1.0, exponent), collectLimit);
+    }
+
+    /**
+     * The nonzero pairwise distances of a sample, never held all at once (helper median34: the
+     * k(k-1)/2 doubles were 16 MB at k = 2,000, beside the k x k float squared distances and
+     * the sample): each is recomputed from those by the same arithmetic whenever a sweep over the
+     * pairs asks for it (the upper triangle, row by row), so every sweep yields the very doubles
+     * the array held. A value of a given rank (in {@link Double#compare} order, as
+     * {@link OrderStatistics#select} ranks) is found by a radix selection over their bits: the
+     * distances are positive and finite, where the order of the doubles is the order of their
+     * bit patterns, so one sweep counts the values under each 16 next bits (a histogram of
+     * 65,536 counts), which fixes those bits of the wanted value, and the next sweep looks only
+     * at the values that share the bits fixed so far; once at most {@link #COLLECT_LIMIT} values
+     * share them they are gathered and {@link OrderStatistics#select} picks the rank among them.
+     * The value is the one the whole array's selection gave, bit for bit (a rank of a multiset);
+     * the median is {@code (lower + upper) / 2} of the same two middle values, as
+     * {@link OrderStatistics#median} forms it. Cost per sweep O(k^2) (a square root a pair), at
+     * most four sweeps a rank plus the count: a few sweeps of 2 million pairs at k = 2,000,
+     * against the O(k^2 d) of the squared distances. Pairs recomputed in double (near-equal
+     * rows, O(d) each) are recomputed once: their values are kept in sweep order for the
+     * later sweeps.
+     */
+    static final class Distances {
+
+        /** Values gathered for the final selection at most (512 KiB of doubles). */
+        static final int COLLECT_LIMIT = 1 << 16;
+        /** The histogram and the gathered values: what a selection holds besides the sample. */
+        static final long SELECTION_BYTES = (long) Long.BYTES * (1 << 16)
+                + (long) Double.BYTES * COLLECT_LIMIT;
+
+        private final float[] data;
+        private final float[] d2;
+        private final double[] norms;
+        private final int k;
+        private final int d;
+        private final double unscale;
+        private final int collectLimit;
+        /** The recomputed squared distances in sweep order, once the first sweep has run. */
+        private double[] recomputed;
+        private int recomputedCount;
+        private long count = -1;
+
+        Distances(float[] data, float[] d2, double[] norms, int k, int d, double unscale,
+                int collectLimit) {
+            this.data = data;
+            this.d2 = d2;
+            this.norms = norms;
+            this.k = k;
+            this.d = d;
+            this.unscale = unscale;
+            this.collectLimit = collectLimit;
+        }
+
+        /** Receives each nonzero distance of a sweep as a double and its raw bits. */
+        private interface Visitor {
+            void visit(double value, long bits);
+        }
+
+        /**
+         * Every nonzero distance once, in the order the array was filled before (upper
+         * triangle, row by row), by that fill's arithmetic.
+         */
+        private void sweep(Visitor visitor) {
+            Cancellation.stopIfInterrupted(CANCELLED);
+            boolean first = recomputed == null;
+            if (first) {
+                recomputed = new double[16];
+            }
+            int replay = 0;
+            for (int i = 0; i < k; i++) {
+                for (int j = i + 1; j < k; j++) {
+                    double v = d2[i * k + j];
+                    if (v <= CANCELLATION * (norms[i] + norms[j])) {
+                        if (first) {
+                            v = squaredDistance(data, i, j, d);
+                            if (recomputedCount == recomputed.length) {
+                                recomputed = java.util.Arrays.copyOf(recomputed,
+                                        (int) Math.min(Integer.MAX_VALUE - 8L,
+                                                2L * recomputed.length));
+                            }
+                            recomputed[recomputedCount++] = v;
+                        } else {
+                            v = recomputed[replay++];
+                        }
+                    }
+                    if (v > 0) {
+                        // 2^exponent is a normal double (|exponent| <= 149), so the product is
+                        // exactly Math.scalb(sqrt, exponent), at a multiply instead of a call.
+                        double value = Math.sqrt(v) * unscale;
+                        visitor.visit(value, Double.doubleToRawLongBits(value));
+                    }
                 }
             }
         }
-        return new Distances(distances, count);
+
+        /** The count of nonzero distances under each top 16 bits (the first sweep's). */
+        private long[] top;
+
+        /** The number of nonzero distances (the first sweep, which also fills {@link #top}). */
+        long count() {
+            if (count < 0) {
+                long[] histogram = new long[1 << 16];
+                sweep((value, bits) -> histogram[(int) (bits >>> 48)]++);
+                long n = 0;
+                for (long c : histogram) {
+                    n += c;
+                }
+                top = histogram;
+                count = n;
+            }
+            return count;
+        }
+
+        /** A selection's end: the values that share the fixed bits, and the rank among them. */
+        private record Gathered(double[] values, int rank) {
+        }
+
+        /**
+         * The value of rank {@code rank} (0-based, {@link Double#compare} order) of the nonzero
+         * distances, as {@code OrderStatistics.select} over all of them gives it.
+         */
+        double select(long rank) {
+            Gathered g = gather(rank);
+            return g.values() == null ? Double.longBitsToDouble(fixedBits)
+                    : OrderStatistics.select(g.values(), g.values().length, g.rank());
+        }
+
+        /**
+         * The values sharing the wanted value's bits down to where at most the gathering limit
+         * do, and its rank among them; values null where every bit is fixed first (then rank
+         * holds no rank: see {@link #select}, which this serves with {@link #fixedBits}).
+         */
+        private Gathered gather(long rank) {
+            long total = count();
+            if (rank < 0 || rank >= total) {
+                throw new IllegalArgumentException("rank " + rank + " of " + total
+                        + " distances");
+            }
+            // The values whose bits above `shift` equal `prefix` hold the wanted one, at rank
+            // `rank` among them; `within` of them.
+            long prefix = 0;
+            int shift = 64;
+            long within = total;
+            while (within > collectLimit && shift > 0) {
+                int next = shift - 16;
+                long[] histogram;
+                if (shift == 64) {
+                    histogram = top; // the count's sweep
+                } else {
+                    long fixed = prefix;
+                    int above = shift;
+                    long[] h = new long[1 << 16];
+                    sweep((value, bits) -> {
+                        if (bits >>> above == fixed) {
+                            h[(int) ((bits >>> next) & 0xFFFF)]++;
+                        }
+                    });
+                    histogram = h;
+                }
+                int bucket = 0;
+                while (rank >= histogram[bucket]) {
+                    rank -= histogram[bucket];
+                    bucket++;
+                }
+                within = histogram[bucket];
+                prefix = (prefix << 16) | bucket;
+                shift = next;
+            }
+            if (shift == 0) {
+                // Every bit fixed: every value left is this one.
+                fixedBits = prefix;
+                return new Gathered(null, 0);
+            }
+            double[] gathered = new double[(int) within];
+            int[] n = {0};
+            long fixed = prefix;
+            int above = shift;
+            sweep((value, bits) -> {
+                if (above == 64 || bits >>> above == fixed) {
+                    gathered[n[0]++] = value;
+                }
+            });
+            return new Gathered(gathered, (int) rank);
+        }
+
+        /** The bits of the value {@link #gather} fixed whole, for {@link #select}. */
+        private long fixedBits;
+
+        /**
+         * The median, {@link OrderStatistics#median}'s: the middle value, or the mean of the
+         * two middle ones ({@code (lower + upper) / 2}) for an even count. As there, the lower
+         * middle is the largest of the values the upper's selection left below it, where the
+         * gathered values hold any; else it is selected on its own.
+         */
+        double median() {
+            long total = count();
+            Gathered g = gather(total / 2);
+            double upper;
+            if (g.values() == null) {
+                upper = Double.longBitsToDouble(fixedBits);
+            } else {
+                upper = OrderStatistics.select(g.values(), g.values().length, g.rank());
+            }
+            if ((total & 1) == 1) {
+                return upper;
+            }
+            double lower;
+            if (g.values() != null && g.rank() > 0) {
+                // select leaves everything of lower rank in values[0, rank).
+                double[] v = g.values();
+                lower = v[0];
+                for (int i = 1; i < g.rank(); i++) {
+                    if (Double.compare(v[i], lower) > 0) {
+                        lower = v[i];
+                    }
+                }
+            } else {
+                lower = select(total / 2 - 1);
+            }
+            return (lower + upper) / 2;
+        }
     }
 
     /**

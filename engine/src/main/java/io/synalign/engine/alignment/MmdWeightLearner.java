@@ -182,15 +182,22 @@ public final class MmdWeightLearner {
         int n = (int) syntheticRows.rows();
         int m = real.rows();
         int d = syntheticRows.cols();
-        if (syntheticMatrix == null && !streams(config.method())
-                && config.method() != AlignmentMethod.AUTO) {
+        // The median heuristic's sample where it stands beside S: S is the caller's matrix.
+        long sample = sampleBeside(syntheticRows, real);
+        if (!streams(config.method()) && config.method() != AlignmentMethod.AUTO) {
             // A named exact or tiled reads S whole below: refused now, before the median
             // heuristic or anything else reads the source, where it cannot be (helper heap32),
             // or where S with R, a K_SS kept on the heap and the optimiser's vectors cannot all
-            // be on the heap at once (helper heap33).
-            requireWhole(syntheticRows, config.method());
+            // be on the heap at once (helper heap33), or, on a matrix, S and R with the
+            // heuristic's sample (helper median34: it ran out of memory in the heuristic).
+            if (syntheticMatrix == null) {
+                requireWhole(syntheticRows, config.method());
+            }
             requireHeap(config.method(), config.kernelStorage() != null ? config.kernelStorage()
-                    : backend.defaultStorage(), syntheticRows, real);
+                    : backend.defaultStorage(), syntheticRows, real, sample);
+        } else {
+            // auto, rff and nystrom: no method avoids a sample beside a matrix already held.
+            requireSampleRoom(syntheticRows, real, sample);
         }
         double sigma = config.bandwidth().isAuto() ? autoBandwidth(real, syntheticRows)
                 : config.bandwidth().value();
@@ -246,7 +253,8 @@ public final class MmdWeightLearner {
                 // A named exact or tiled, now that the plan has fixed K_SS's storage: refused
                 // before K_SS or anything else of the objective is allocated (helper heap33).
                 // auto's kernel method fits half the heap (above) and passes.
-                requireHeap(method, choice.storage(), syntheticRows, real);
+                // The heuristic's sample is gone by now (checked above, before it was taken).
+                requireHeap(method, choice.storage(), syntheticRows, real, 0);
             }
             if (streams(method)) {
                 rows.release();
@@ -307,13 +315,15 @@ public final class MmdWeightLearner {
         if (approximate) {
             double entries = (double) n * n + (double) n * m + (double) m * m;
             long rowBytes = 4L * n * d;
+            // Beside R only: the median heuristic's sample and the fit's objective are gone.
             if (entries < EXACT_REPORT_MAX_ENTRIES && synthetic == null
-                    && !fitsTheHeap(rowBytes)) {
+                    && !readsWhole(n, d, real, false, 0)) {
                 // Streamed rows: the exact report would read S whole into the heap, which the
                 // fit itself never needed (nor its plan counted); the fit's own estimate stands.
                 LOG.info("exact MMD^2 report skipped: it would read the {} synthetic rows into"
-                        + " {} of heap, more than half of what is free; the {} estimate is"
-                        + " reported", n, MethodSelector.human(rowBytes), method.cliName());
+                        + " {} of heap, with the real rows more than half of its maximum ({});"
+                        + " the {} estimate is reported", n, MethodSelector.human(rowBytes),
+                        MethodSelector.human(Runtime.getRuntime().maxMemory()), method.cliName());
             } else if (entries < EXACT_REPORT_MAX_ENTRIES) {
                 if (synthetic == null) {
                     synthetic = syntheticRows.toMatrix();
@@ -424,10 +434,72 @@ public final class MmdWeightLearner {
      */
     static long heapBytes(KernelBackend backend, AlignmentMethod method, KernelStorage storage,
             long n, int d, FloatMatrix real) {
+        return heapBytes(backend, method, storage, n, d, real, 0);
+    }
+
+    /**
+     * {@link #heapBytes(KernelBackend, AlignmentMethod, KernelStorage, long, int, FloatMatrix)}
+     * with the median heuristic's {@code sample} bytes where the sample stands beside S (S the
+     * caller's matrix and the bandwidth auto: {@link #sampleBeside}; 0 elsewhere): it is taken
+     * and freed before K_SS or the optimiser's vectors exist, so the peak is S + R + the larger
+     * of the sample and K_SS with the vectors. On a source the sample is taken before S is read
+     * whole and never stands beside it (helper median34). O(1).
+     */
+    static long heapBytes(KernelBackend backend, AlignmentMethod method, KernelStorage storage,
+            long n, int d, FloatMatrix real, long sample) {
         long kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap()
                 ? backend.keptKernelBytes(n, n, true, storage) : 0;
-        long rest = Float.BYTES * n * d + real.bytes() + 14L * Double.BYTES * n;
-        return kept > Long.MAX_VALUE - rest ? Long.MAX_VALUE : kept + rest;
+        long vectors = 14L * Double.BYTES * n;
+        long fit = kept > Long.MAX_VALUE - vectors ? Long.MAX_VALUE : kept + vectors;
+        long larger = Math.max(sample, fit);
+        long rows = Float.BYTES * n * d + real.bytes();
+        return larger > Long.MAX_VALUE - rows ? Long.MAX_VALUE : larger + rows;
+    }
+
+    /**
+     * The bytes of the median heuristic's sample ({@link MedianHeuristic#heapBytes}) where it
+     * stands beside S: the bandwidth is auto and S is one matrix the caller holds; 0 on a source
+     * (the engine takes the sample from the source before it reads S whole) or with a given
+     * bandwidth. O(1).
+     */
+    private long sampleBeside(RowSource rows, FloatMatrix real) {
+        return config.bandwidth().isAuto() && rows.inMemory() != null
+                ? MedianHeuristic.heapBytes(rows.rows() + real.rows(), rows.cols(),
+                        MedianHeuristic.DEFAULT_SAMPLE)
+                : 0;
+    }
+
+    /**
+     * Refuses a fit on the caller's matrix S whose median heuristic's {@code sample} cannot be
+     * on the heap beside S and R ({@link Runtime#maxMemory}), whatever the method: the sample is
+     * taken first, so no method avoids it, and the run ended in OutOfMemoryError inside the
+     * heuristic (helper median34). O(1), before the heuristic.
+     *
+     * @throws IllegalArgumentException naming the bytes and the ways out
+     */
+    private void requireSampleRoom(RowSource rows, FloatMatrix real, long sample) {
+        long need = Float.BYTES * rows.rows() * rows.cols() + real.bytes() + sample;
+        if (sample > 0 && need > Runtime.getRuntime().maxMemory()) {
+            throw sampleBeyondTheHeap(rows, real, sample);
+        }
+    }
+
+    /** The refusal of a median heuristic's sample beside S and R beyond the heap. */
+    private static IllegalArgumentException sampleBeyondTheHeap(RowSource rows, FloatMatrix real,
+            long sample) {
+        long n = rows.rows();
+        long total = Float.BYTES * n * rows.cols() + real.bytes() + sample;
+        long k = Math.min(MedianHeuristic.DEFAULT_SAMPLE, n + real.rows());
+        return new IllegalArgumentException("the median heuristic (bandwidth auto) would hold its"
+                + " sample of " + k + " rows and their distances ("
+                + MethodSelector.human(sample) + ") beside the " + n + " x " + rows.cols()
+                + " synthetic rows (" + MethodSelector.human(Float.BYTES * n * rows.cols())
+                + ") and the " + real.rows() + " real (" + MethodSelector.human(real.bytes())
+                + "), " + MethodSelector.human(total) + " (" + total + " bytes) on the Java heap"
+                + " at once, more than the JVM's whole heap ("
+                + MethodSelector.human(Runtime.getRuntime().maxMemory()) + " at most); give the"
+                + " bandwidth (--bandwidth) so that no sample is taken, or give the JVM a larger"
+                + " heap with -Xmx");
     }
 
     /**
@@ -442,6 +514,10 @@ public final class MmdWeightLearner {
      */
     private boolean fitsHalfTheHeap(AlignmentMethod method, KernelStorage storage,
             RowSource rows, FloatMatrix real) {
+        // Without the median heuristic's sample, even beside a matrix: auto chooses after the
+        // heuristic has run and freed it, and rff would take the same sample beside S, so
+        // counting it here would trade exact for rff and spare nothing (requireSampleRoom
+        // refuses the fit before the heuristic where the sample cannot fit; helper median34).
         return rows.rows() * (long) rows.cols() <= ChunkedFeatureOperator.MAX_ARRAY
                 && heapBytes(backend, method, storage, rows.rows(), rows.cols(), real)
                         <= Runtime.getRuntime().maxMemory() / 2;
@@ -501,16 +577,24 @@ public final class MmdWeightLearner {
      * after the median heuristic's reads and K_SS's build. Measured against the maximum, not
      * the heap free at the moment, so that a fit that fits once garbage is collected runs (a
      * named method is not second-guessed; what {@link #heapBytes} leaves out can still run
-     * out). O(1), before anything is allocated.
+     * out). With {@code sample} (the median heuristic's sample beside the caller's matrix S,
+     * {@link #sampleBeside}) the peak counts it too, and where the sample alone is what does not
+     * fit, the refusal says so and offers a given bandwidth instead (helper median34). O(1),
+     * before anything is allocated.
      *
      * @throws IllegalArgumentException naming the bytes, their parts, the heap and the ways out
      */
     private void requireHeap(AlignmentMethod method, KernelStorage storage, RowSource rows,
-            FloatMatrix real) {
-        long need = heapBytes(backend, method, storage, rows.rows(), rows.cols(), real);
+            FloatMatrix real, long sample) {
+        long need = heapBytes(backend, method, storage, rows.rows(), rows.cols(), real, sample);
         long heap = Runtime.getRuntime().maxMemory();
         if (need <= heap) {
             return;
+        }
+        if (heapBytes(backend, method, storage, rows.rows(), rows.cols(), real) <= heap) {
+            // The fit itself would fit; the median heuristic's sample beside S does not, and no
+            // method avoids it (rff and tiled take the same sample first).
+            throw sampleBeyondTheHeap(rows, real, sample);
         }
         boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
         // tiled is a way out only where its own heap (the same less K_SS) fits: where the rows
@@ -541,8 +625,8 @@ public final class MmdWeightLearner {
      * Refuses a source that {@code method} cannot read into one matrix whatever the heap holds:
      * more values than one Java array, or more bytes than the heap's maximum
      * ({@link Runtime#maxMemory}). The second is a property of the rows and the JVM's options
-     * alone, so the refusal is repeatable, unlike half of the free heap (auto's test,
-     * {@link #fitsTheHeap}), which would also refuse runs that fit once the heap has collected
+     * alone, so the refusal is repeatable, unlike half of the free heap (the read rule before
+     * helper median34), which would also refuse runs that fit once the heap has collected
      * (a named method is not second-guessed; nd4j keeps K_SS off the heap). Without it such a
      * read ended the fit in OutOfMemoryError after the median heuristic's reads (helper heap32).
      *
@@ -687,18 +771,46 @@ public final class MmdWeightLearner {
     }
 
     /**
-     * Whether {@code bytes} more of heap are at most half of what the JVM can still give
-     * (its maximum less what is in use now): the test before reading streamed rows whole,
-     * here and in the held-out check ({@code HeldOutCheck}), so that both give up on the same
-     * rows.
+     * The Java heap that reading {@code rows} x {@code cols} synthetic rows whole (as floats)
+     * takes together with what stands beside them by then, counted by size: the real rows R, the
+     * median heuristic's sample where it is taken while those rows are held
+     * ({@link MedianHeuristic#heapBytes} of {@code rows + R's rows}, only with
+     * {@code medianHeuristic}), and {@code beside} bytes more (a copy's parent matrix, say).
+     * Saturates at {@code Long.MAX_VALUE}. O(1).
      */
-    public static boolean fitsTheHeap(long bytes) {
-        return bytes <= freeHeap() / 2;
+    public static long wholeReadBytes(long rows, int cols, FloatMatrix real,
+            boolean medianHeuristic, long beside) {
+        long[] parts = {Float.BYTES * rows * cols, real.bytes(), medianHeuristic
+                ? MedianHeuristic.heapBytes(rows + real.rows(), cols, MedianHeuristic.DEFAULT_SAMPLE)
+                : 0, beside};
+        long total = 0;
+        for (long part : parts) {
+            total = part > Long.MAX_VALUE - total ? Long.MAX_VALUE : total + part;
+        }
+        return total;
     }
 
-    /** What the JVM can still give of its heap: its maximum less what is in use now. */
-    private static long freeHeap() {
-        Runtime runtime = Runtime.getRuntime();
-        return runtime.maxMemory() - (runtime.totalMemory() - runtime.freeMemory());
+    /**
+     * Whether streamed synthetic rows are read whole into the heap: {@link #wholeReadBytes}
+     * within half of the heap's maximum ({@link Runtime#maxMemory}). The one rule of the command
+     * line's read of {@code --synthetic-embeddings}, of the held-out check's read of a group
+     * ({@code HeldOutCheck}) and of this learner's exact report, each counting what stands beside
+     * the rows there, so that they give up on the same rows. A rule of sizes and {@code -Xmx}
+     * only, as auto's choice of method ({@link #fitsHalfTheHeap}): it read half of the heap
+     * free at that moment before (helper median34), which depends on when the collector last
+     * ran, so two runs of one command could read S whole in one and stream it in the other, and
+     * an exact report or a held-out group was skipped after garbage that a collection would
+     * have freed. The half leaves the rest for what is not counted (the fit's own objective,
+     * the JVM's classes) and for the collector's room. O(1).
+     */
+    public static boolean readsWhole(long rows, int cols, FloatMatrix real,
+            boolean medianHeuristic, long beside) {
+        return readsWhole(wholeReadBytes(rows, cols, real, medianHeuristic, beside),
+                Runtime.getRuntime().maxMemory());
+    }
+
+    /** {@link #readsWhole} for {@code bytes} under a heap of at most {@code maxHeap}. */
+    static boolean readsWhole(long bytes, long maxHeap) {
+        return bytes <= maxHeap / 2;
     }
 }

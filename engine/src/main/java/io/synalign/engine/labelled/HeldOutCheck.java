@@ -53,7 +53,7 @@ import java.util.Map;
  * {@link MmdWeightLearner#EXACT_REPORT_MAX_ENTRIES} kernel entries (the exact score would cost
  * more than the fit; {@link #whyNone} lets a caller refuse up front when every group does),
  * when its synthetic rows, to be read whole, do not fit the heap by the learner's own rule
- * ({@link MmdWeightLearner#fitsTheHeap}: the learner skips its exact report on the same rows, and
+ * ({@link MmdWeightLearner#readsWhole}: the command line reads S whole by it too, and
  * an out-of-memory error here lost the main fit's outputs, which are written after the check),
  * or when the learner refuses a fold's rows.
  *
@@ -263,13 +263,15 @@ public final class HeldOutCheck {
         double m = g.realRows().length;
         long seed = plan.mode() == LabelMode.GLOBAL ? config.seed()
                 : plan.seedFor(g.label(), config.seed());
-        FloatMatrix s = whole(synthetic, g.syntheticRows());
+        FloatMatrix s = whole(synthetic, g.syntheticRows(), real,
+                config.bandwidth().isAuto());
         if (s == null) {
             long bytes = (long) Float.BYTES * g.syntheticRows().length * synthetic.cols();
             return HeldOutLabel.skipped(g, String.format(Locale.ROOT, "its %d synthetic rows"
-                    + " (%.1f MiB) would be read whole into the heap, more than half of what is"
-                    + " free; give the JVM more (-Xmx) to check them", g.syntheticRows().length,
-                    bytes / (1024.0 * 1024.0)));
+                    + " (%.1f MiB) would be read whole into the heap, with what stands beside"
+                    + " them more than half of its maximum (%.1f MiB); give the JVM more (-Xmx)"
+                    + " to check them", g.syntheticRows().length, bytes / (1024.0 * 1024.0),
+                    Runtime.getRuntime().maxMemory() / (1024.0 * 1024.0)));
         }
         double[] uniformWeights = WeightedMmd.normalised(null, s.rows());
         int[][] split = RealFolds.split(g.realRows(), folds, seed);
@@ -305,16 +307,22 @@ public final class HeldOutCheck {
     /**
      * The group's synthetic rows as one matrix: the source's own where it is one in-memory
      * matrix and the group is all of it (no copy); else a copy read from the source, or null
-     * where that copy would take more than half the free heap
-     * ({@link MmdWeightLearner#fitsTheHeap}).
+     * where that copy, beside what stands on the heap with it (R, the source's own matrix for a
+     * copy picked from it, the median heuristic's sample that each fold's fit takes beside the
+     * copy where the bandwidth is auto), would take more than half of the heap's maximum
+     * ({@link MmdWeightLearner#readsWhole}: the command line's rule for reading S, so that a
+     * group of every row is checked exactly where the command read S whole; a rule of sizes,
+     * not of the heap free at the moment, since helper median34).
      */
-    private static FloatMatrix whole(RowSource synthetic, int[] rows) {
+    private static FloatMatrix whole(RowSource synthetic, int[] rows, FloatMatrix real,
+            boolean medianHeuristic) {
         FloatMatrix held = synthetic.inMemory();
         boolean all = rows.length == synthetic.rows() && isIdentity(rows);
         if (held != null && all) {
             return held;
         }
-        if (!MmdWeightLearner.fitsTheHeap((long) Float.BYTES * rows.length * synthetic.cols())) {
+        if (!MmdWeightLearner.readsWhole(rows.length, synthetic.cols(), real, medianHeuristic,
+                held == null ? 0 : held.bytes())) {
             return null;
         }
         if (held != null) {

@@ -214,6 +214,117 @@ class MmdWeightLearnerHeapTest {
         }
     }
 
+    /**
+     * A fit on the caller's matrix S with the bandwidth from the median heuristic, 2,000 x 6,000
+     * rows (48 MB) and 40 real, in a child JVM with a 96 MiB heap: the heuristic's sample
+     * (2,000 rows of 6,000 floats, 48 MB, and 32 MB of distances) cannot stand beside S, though
+     * the fit itself (S, R, the optimiser's vectors: 49 MB) fits. Every method, named exact and
+     * tiled, rff and auto, is refused before the heuristic, naming the sample and the ways out
+     * (a bandwidth, -Xmx). On the old code {@code heapBytes} left the sample out and each ran
+     * out of memory inside the heuristic (the child printed "OutOfMemoryError"; helper
+     * median34).
+     */
+    @Test
+    void aSampleThatCannotStandBesideTheCallersRowsIsRefusedBeforeTheHeuristic()
+            throws Exception {
+        long sample = io.synalign.engine.MedianHeuristic.heapBytes(2040, 6000, 2000);
+        long total = 4L * 2000 * 6000 + 4L * 40 * 6000 + sample;
+        String expected = "the median heuristic (bandwidth auto) would hold its sample of 2000"
+                + " rows and their distances (" + MethodSelector.human(sample) + ") beside the"
+                + " 2000 x 6000 synthetic rows (" + MethodSelector.human(4L * 2000 * 6000)
+                + ") and the 40 real (" + MethodSelector.human(4L * 40 * 6000) + "), "
+                + MethodSelector.human(total) + " (" + total + " bytes) on the Java heap at"
+                + " once, more than the JVM's whole heap (96.0 MiB at most); give the bandwidth"
+                + " (--bandwidth) so that no sample is taken, or give the JVM a larger heap with"
+                + " -Xmx";
+        assertEquals("exact: " + expected + " | tiled: " + expected + " | rff: " + expected
+                + " | auto: " + expected, child("-Xmx96m", SampleBesideMain.class));
+        // And the fit's own heap with the sample beside S: the larger of the two phases.
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            FloatMatrix real = FloatMatrix.zeros(40, 6000);
+            long rows = 4L * 2000 * 6000 + real.bytes();
+            assertEquals(rows + sample, MmdWeightLearner.heapBytes(backend,
+                    AlignmentMethod.TILED, KernelStorage.FLOAT32, 2000, 6000, real, sample));
+            // K_SS in float64 (32 MB) with the vectors is less than the sample here: the sample.
+            assertEquals(rows + sample, MmdWeightLearner.heapBytes(backend,
+                    AlignmentMethod.EXACT, KernelStorage.FLOAT32, 2000, 6000, real, sample));
+            // A smaller sample: K_SS and the vectors.
+            assertEquals(rows + 8L * 2000 * 2000 + 112L * 2000, MmdWeightLearner.heapBytes(
+                    backend, AlignmentMethod.EXACT, KernelStorage.FLOAT32, 2000, 6000, real,
+                    8L * 2000 * 2000));
+            assertEquals(rows + 112L * 2000, MmdWeightLearner.heapBytes(backend,
+                    AlignmentMethod.TILED, KernelStorage.FLOAT32, 2000, 6000, real));
+        }
+    }
+
+    /** The child of {@link #aSampleThatCannotStandBesideTheCallersRowsIsRefusedBeforeTheHeuristic}. */
+    public static final class SampleBesideMain {
+        public static void main(String[] args) {
+            Random random = new Random(37);
+            FloatMatrix real = TestBackends.gaussian(40, 6000, random, 1, 0);
+            FloatMatrix synthetic = TestBackends.gaussian(2000, 6000, random, 1, 0.3);
+            StringBuilder out = new StringBuilder();
+            try (KernelBackend backend = TestBackends.create("reference")) {
+                for (AlignmentMethod method : List.of(AlignmentMethod.EXACT, AlignmentMethod.TILED,
+                        AlignmentMethod.RFF, AlignmentMethod.AUTO)) {
+                    String got;
+                    try {
+                        new MmdWeightLearner(backend, AlignmentConfig.defaults().withMethod(method)
+                                .withFeatures(16).withIterations(2, 1e-12))
+                                .fit(real, synthetic, null);
+                        got = "ran";
+                    } catch (IllegalArgumentException e) {
+                        got = e.getMessage();
+                    } catch (OutOfMemoryError e) {
+                        got = "OutOfMemoryError";
+                    }
+                    out.append(out.length() == 0 ? "" : " | ").append(method.cliName())
+                            .append(": ").append(got);
+                }
+            }
+            System.out.println(out);
+        }
+    }
+
+    /**
+     * rff on a source in a child JVM with a 128 MiB heap, where each optimiser iteration drops
+     * an 80 MiB array (garbage, not yet collected when the fit ends): the exact MMD^2 report
+     * reads S (3,000 x 2,000, 24 MB) whole, within half of the heap's maximum with R, so it runs
+     * whatever garbage the heap holds at that moment. On the old code the rule was half of the
+     * heap free at that moment (here below 24 MB: S's own matrix, 24 MB, and the garbage): the
+     * report was skipped, estimator "rff", where the same fit after a collection reported
+     * exact (helper median34).
+     */
+    @Test
+    void theExactReportReadsRowsWholeWhateverGarbageTheHeapHolds() throws Exception {
+        assertEquals("estimator exact", child("-Xmx128m", GarbageThenReportMain.class));
+    }
+
+    /** The child of {@link #theExactReportReadsRowsWholeWhateverGarbageTheHeapHolds}. */
+    public static final class GarbageThenReportMain {
+        static volatile byte[] garbage;
+
+        public static void main(String[] args) {
+            Random random = new Random(38);
+            FloatMatrix real = TestBackends.gaussian(30, 2000, random, 1, 0);
+            FloatMatrix synthetic = TestBackends.gaussian(3000, 2000, random, 1, 0.3);
+            RowSource source = ObservedRows.of(RowSource.of(synthetic), "s.npy", (a, b) -> { });
+            try (KernelBackend backend = TestBackends.create("reference")) {
+                MmdWeightLearner learner = new MmdWeightLearner(backend, AlignmentConfig.defaults()
+                        .withMethod(AlignmentMethod.RFF).withFeatures(16)
+                        .withBandwidth(Bandwidth.of(60.0)).withIterations(3, 1e-12));
+                AlignmentResult result = learner.fit(real, source, (stage, done, total, d) -> {
+                    if (stage.equals("optimise")) {
+                        garbage = new byte[80 << 20];
+                        garbage[garbage.length - 1] = 1;
+                        garbage = null;
+                    }
+                });
+                System.out.println("estimator " + result.mmdEstimator());
+            }
+        }
+    }
+
     /** {@code delegate}, but keeping kernels off the heap (as nd4j's CPU path does). */
     private static KernelBackend offHeap(KernelBackend delegate) {
         return (KernelBackend) java.lang.reflect.Proxy.newProxyInstance(

@@ -125,13 +125,30 @@ class MmdWeightLearnerReportTest {
         }
     }
 
-    /** Nothing is more than half the heap's free part; no bytes always are. */
+    /**
+     * The read rule is half of the heap's maximum, counted by sizes: S's floats, R, the median
+     * heuristic's sample where asked, and what else stands beside them (helper median34).
+     */
     @Test
-    void theHeapTestIsHalfOfWhatIsFree() {
-        assertTrue(MmdWeightLearner.fitsTheHeap(0));
-        assertTrue(MmdWeightLearner.fitsTheHeap(1));
-        assertFalse(MmdWeightLearner.fitsTheHeap(Runtime.getRuntime().maxMemory() / 2 + 1),
-                "more than half the heap's maximum");
-        assertFalse(MmdWeightLearner.fitsTheHeap(Long.MAX_VALUE));
+    void theReadRuleIsHalfOfTheHeapsMaximumBySizes() {
+        long heap = 256L << 20;
+        assertTrue(MmdWeightLearner.readsWhole(0, heap));
+        assertTrue(MmdWeightLearner.readsWhole(heap / 2, heap));
+        assertFalse(MmdWeightLearner.readsWhole(heap / 2 + 1, heap));
+        assertFalse(MmdWeightLearner.readsWhole(Long.MAX_VALUE, heap));
+        FloatMatrix real = FloatMatrix.zeros(200, 8000);
+        // 2,000 x 8,000 floats, R, and the heuristic's sample of 2,000 rows: 64 MB floats,
+        // 16 MB float squared distances, its few vectors and the selection's 1 MiB.
+        long sample = 4L * 2000 * 8000 + 4L * 8000 + 4L * 2000 * 2000 + 16L * 2000 + 8L * 2000
+                + (1L << 20);
+        assertEquals(4L * 2000 * 8000 + 4L * 200 * 8000, MmdWeightLearner.wholeReadBytes(2000,
+                8000, real, false, 0));
+        assertEquals(4L * 2000 * 8000 + 4L * 200 * 8000 + sample + 7,
+                MmdWeightLearner.wholeReadBytes(2000, 8000, real, true, 7));
+        assertEquals(Long.MAX_VALUE, MmdWeightLearner.wholeReadBytes(2000, 8000, real, false,
+                Long.MAX_VALUE - 5));
+        assertEquals(MmdWeightLearner.readsWhole(MmdWeightLearner.wholeReadBytes(2000, 8000, real,
+                true, 0), Runtime.getRuntime().maxMemory()),
+                MmdWeightLearner.readsWhole(2000, 8000, real, true, 0));
     }
 }

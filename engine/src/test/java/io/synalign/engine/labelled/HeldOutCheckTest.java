@@ -431,8 +431,9 @@ class HeldOutCheckTest {
         String why = r.labels().get(0).skipped();
         // The size named is the rows' bytes: n x cols floats of 4 bytes, in MiB.
         assertEquals(String.format(java.util.Locale.ROOT, "its 40000 synthetic rows (%.1f MiB)"
-                + " would be read whole into the heap, more than half of what is free; give the"
-                + " JVM more (-Xmx) to check them", 4.0 * n * cols / (1024 * 1024)), why);
+                + " would be read whole into the heap, with what stands beside them more than"
+                + " half of its maximum (%.1f MiB); give the JVM more (-Xmx) to check them",
+                4.0 * n * cols / (1024 * 1024), max / (1024.0 * 1024)), why);
         assertEquals(0, rows.reads, "no row was read");
     }
 

@@ -1,0 +1,216 @@
+package io.synalign.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.synalign.kernels.FloatMatrix;
+import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.KernelBackends;
+import io.synalign.kernels.RowSource;
+import io.synalign.kernels.host.OrderStatistics;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The median heuristic's distances swept in passes with a radix selection over their bits
+ * (helper median34) against the code it replaced, kept here as the oracle: the very same sample,
+ * squared distances and recomputation, all k(k-1)/2 nonzero distances held in one double array,
+ * {@link OrderStatistics#median} and {@link OrderStatistics#select} over it. Every value must be
+ * the oracle's bit for bit: the median (odd and even counts), ranks from the first to the last
+ * and the 10th percentile the planner asks, on random rows of awkward sizes, rows on a small
+ * integer lattice (many equal distances: ties across the radix buckets), repeated rows (zero
+ * distances dropped, near-cancellation recomputed in double) and rows near 1e-30 and 1e19 (the
+ * power-of-two scaling), with gathering limits from 1 (every bit fixed by the sweeps) to the
+ * default, on every backend available.
+ */
+class MedianHeuristicSelectionTest {
+
+    static List<String> backends() {
+        return AvailableBackends.names();
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void theSweptSelectionIsTheHeldArraysBitForBit(String name) {
+        Random random = new Random(3434);
+        try (KernelBackend backend = KernelBackends.create(name)) {
+            int cases = 0;
+            for (int[] shape : new int[][] {{2, 1}, {3, 1}, {5, 3}, {17, 7}, {64, 33}, {101, 5},
+                    {257, 19}, {130, 2}}) {
+                for (String kind : new String[] {"gaussian", "lattice", "repeated", "tiny",
+                        "huge"}) {
+                    FloatMatrix a = rows(kind, shape[0], shape[1], random);
+                    FloatMatrix b = rows(kind, Math.max(1, shape[0] / 3), shape[1], random);
+                    // k below, at and above the row count, odd and even.
+                    for (int maxSample : new int[] {2, 7, 50, 51, 2000}) {
+                        long seed = random.nextLong();
+                        double[] held = oracle(backend, maxSample, seed, a, b);
+                        int count = (int) held[held.length - 1];
+                        for (int limit : new int[] {1, 2, 7, 1 << 16}) {
+                            MedianHeuristic.Distances swept = MedianHeuristic.distances(backend,
+                                    maxSample, seed, limit, RowSource.of(a), RowSource.of(b));
+                            String what = name + " " + kind + " " + shape[0] + " x " + shape[1]
+                                    + ", sample " + maxSample + ", limit " + limit;
+                            assertEquals(count, swept.count(), what);
+                            if (count == 0) {
+                                continue;
+                            }
+                            double[] values = java.util.Arrays.copyOf(held, count);
+                            assertBits(OrderStatistics.median(values.clone(), count),
+                                    swept.median(), what + ": median");
+                            for (long rank : new long[] {0, count / 3, count / 2,
+                                    (long) Math.floor(0.1 * (count - 1)), count - 1}) {
+                                assertBits(OrderStatistics.select(values.clone(), count,
+                                        (int) rank), swept.select(rank), what + ": rank " + rank);
+                            }
+                            cases++;
+                        }
+                    }
+                }
+            }
+            assertEquals(true, cases > 500, "cases run: " + cases);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("backends")
+    void theEstimateIsTheOraclesMedian(String name) {
+        Random random = new Random(35);
+        try (KernelBackend backend = KernelBackends.create(name)) {
+            for (int n : new int[] {40, 41, 333}) {
+                FloatMatrix a = rows("gaussian", n, 13, random);
+                FloatMatrix b = rows("lattice", n / 2 + 1, 13, random);
+                double[] held = oracle(backend, 2000, 9, a, b);
+                int count = (int) held[held.length - 1];
+                assertBits(OrderStatistics.median(java.util.Arrays.copyOf(held, count), count),
+                        MedianHeuristic.estimate(backend, 2000, 9, a, b), name + " " + n);
+            }
+            FloatMatrix x = rows("gaussian", 5, 2, random);
+            MedianHeuristic.Distances d = MedianHeuristic.distances(backend, 10, 1, 1 << 16,
+                    RowSource.of(x));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.select(10));
+            assertEquals("rank 10 of 10 distances", e.getMessage());
+        }
+    }
+
+    private static void assertBits(double expected, double actual, String what) {
+        assertEquals(Double.doubleToRawLongBits(expected), Double.doubleToRawLongBits(actual),
+                what + ": expected " + expected + " but was " + actual);
+    }
+
+    private static FloatMatrix rows(String kind, int n, int d, Random random) {
+        float[] data = new float[n * d];
+        switch (kind) {
+            case "gaussian" -> {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) random.nextGaussian();
+                }
+            }
+            case "lattice" -> {
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = random.nextInt(3);
+                }
+            }
+            case "repeated" -> {
+                // A few distinct rows, each repeated: zero distances and near-equal pairs.
+                int distinct = Math.max(1, n / 6);
+                float[][] base = new float[distinct][d];
+                for (float[] row : base) {
+                    for (int c = 0; c < d; c++) {
+                        row[c] = (float) (100 + random.nextGaussian());
+                    }
+                }
+                for (int i = 0; i < n; i++) {
+                    System.arraycopy(base[random.nextInt(distinct)], 0, data, i * d, d);
+                }
+            }
+            case "tiny", "huge" -> {
+                double scale = kind.equals("tiny") ? 1e-30 : 1e19;
+                for (int i = 0; i < data.length; i++) {
+                    data[i] = (float) (scale * random.nextGaussian());
+                }
+            }
+            default -> throw new IllegalArgumentException(kind);
+        }
+        return new FloatMatrix(n, d, data);
+    }
+
+    /**
+     * The code this replaced (MedianHeuristic.distances before helper median34), copied: the
+     * nonzero distances in one array, their count appended as the last element.
+     */
+    private static double[] oracle(KernelBackend backend, int maxSample, long seed,
+            FloatMatrix... matrices) {
+        RowSource[] sets = new RowSource[matrices.length];
+        long total = 0;
+        for (int i = 0; i < matrices.length; i++) {
+            sets[i] = RowSource.of(matrices[i]);
+            total += matrices[i].rows();
+        }
+        int d = sets[0].cols();
+        int k = (int) Math.min(maxSample, total);
+        long[] picked = MedianHeuristic.sampleWithoutReplacement(total, k,
+                new SplittableRandom(seed));
+        FloatMatrix sample = FloatMatrix.zeros(k, d);
+        float[] row = new float[d];
+        for (int r = 0; r < k; r++) {
+            long g = picked[r];
+            int set = 0;
+            while (g >= sets[set].rows()) {
+                g -= sets[set].rows();
+                set++;
+            }
+            sets[set].read(g, 1, row);
+            System.arraycopy(row, 0, sample.data(), r * d, d);
+        }
+        double scale = 0;
+        for (float v : sample.data()) {
+            scale = Math.max(scale, Math.abs(v));
+        }
+        int exponent = scale > 0 ? Math.getExponent(scale) : 0;
+        if (exponent != 0) {
+            float[] data = sample.data();
+            for (int i = 0; i < data.length; i++) {
+                data[i] = Math.scalb(data[i], -exponent);
+            }
+        }
+        float[] d2 = new float[k * k];
+        backend.squaredDistances(sample, sample, d2);
+        float[] data = sample.data();
+        double[] norms = new double[k];
+        for (int i = 0; i < k; i++) {
+            double s = 0;
+            for (int c = i * d; c < (i + 1) * d; c++) {
+                s += (double) data[c] * data[c];
+            }
+            norms[i] = s;
+        }
+        double[] distances = new double[k * (k - 1) / 2 + 1];
+        int count = 0;
+        double unscale = Math.scalb(1.0, exponent);
+        for (int i = 0; i < k; i++) {
+            for (int j = i + 1; j < k; j++) {
+                double v = d2[i * k + j];
+                if (v <= MedianHeuristic.CANCELLATION * (norms[i] + norms[j])) {
+                    double s = 0;
+                    for (int c = 0; c < d; c++) {
+                        double diff = (double) data[i * d + c] - data[j * d + c];
+                        s += diff * diff;
+                    }
+                    v = s;
+                }
+                if (v > 0) {
+                    distances[count++] = Math.sqrt(v) * unscale;
+                }
+            }
+        }
+        double[] out = java.util.Arrays.copyOf(distances, count + 1);
+        out[count] = count;
+        return out;
+    }
+}
