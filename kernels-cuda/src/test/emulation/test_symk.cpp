@@ -1132,8 +1132,9 @@ void test_symk() {
         return;
     }
     // 611 (20 tile rows): symk_col_reduce's warps take more than one tile of a column (its step
-    // from tile (I, J) to (I + 8, J)) with ordinary tiles too.
-    for (int n : {1, 31, 33, 100, 257, 611}) {
+    // from tile (I, J) to (I + 8, J)) with ordinary tiles too; 32: one full tile, no ragged edge
+    // (helper review34a).
+    for (int n : {1, 31, 32, 33, 100, 257, 611}) {
         const int nt = (n + TILE - 1) / TILE;
         for (int half : {0, 1}) {
             // One tile row per band, two, and all in one band.
@@ -1144,6 +1145,13 @@ void test_symk() {
                 build_and_multiply(n, half, band, n % 2 ? 2 : 132);
             }
         }
+    }
+    // 1025 (33 tile rows: up to four steps of symk_col_reduce's tile index a warp, a one-row
+    // last tile row), in one band only (the emulation's symk part took 34.0 s without 1025,
+    // 55.7 s with it in three band splits, 49.9 s in one: single runs on a shared machine;
+    // helper review34a).
+    for (int half : {0, 1}) {
+        build_and_multiply(1025, half, (1025 + TILE - 1) / TILE, 2);
     }
     // The flat checks on both kernels: symk_fused's double partials, then
     // symk_fused_compensated's float partials with exact error terms (helper cudaplan34: for

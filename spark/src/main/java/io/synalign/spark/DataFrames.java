@@ -388,6 +388,34 @@ final class DataFrames {
             "com.amazonaws.SdkClientException");
 
     /**
+     * The AWS SDK's service answers (v1 and v2), by name: no client failure even where one of
+     * {@link #SDK_CLIENT_CLASSES} is among their superclasses. The v1 SDK's
+     * {@code AmazonServiceException} (and so {@code AmazonS3Exception}) extends its
+     * {@code SdkClientException}, and S3A of Hadoop 3.3 makes its 416 (the object shrank under
+     * the read: the file's change, exit 2) {@code new EOFException(message).initCause(ase)}:
+     * without this a shrunken object read as a broken connection (helper review34a).
+     */
+    private static final Set<String> SDK_SERVICE_CLASSES = Set.of(
+            "software.amazon.awssdk.core.exception.SdkServiceException",
+            "com.amazonaws.AmazonServiceException");
+
+    /**
+     * Whether {@code c} is one of the SDK's client-side failures ({@link #SDK_CLIENT_CLASSES},
+     * by its class or a superclass) and none of its service answers
+     * ({@link #SDK_SERVICE_CLASSES}). O(class depth).
+     */
+    private static boolean sdkClientFailure(Throwable c) {
+        boolean client = false;
+        for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
+            if (SDK_SERVICE_CLASSES.contains(k.getName())) {
+                return false;
+            }
+            client |= SDK_CLIENT_CLASSES.contains(k.getName());
+        }
+        return client;
+    }
+
+    /**
      * What the HTTP layers say, in a plain {@link java.io.IOException} at the bottom of a
      * chain, of a connection closed under a read: Apache HttpClient's "Attempted read from
      * closed stream.", the JDK's HTTP client's "Premature EOF", OpenSSL's {@code WFOPENSSL0035}
@@ -406,7 +434,8 @@ final class DataFrames {
      * some link is a {@link java.net.SocketException} ("Connection reset"), a
      * {@link java.net.SocketTimeoutException}, a {@link javax.net.ssl.SSLException}, one of
      * {@link #CONNECTION_CLASSES} or {@link #HTTP_CONNECTION_NAMES}, or an
-     * {@link java.io.EOFException} with one of {@link #SDK_CLIENT_CLASSES} below it; or the
+     * {@link java.io.EOFException} with one of {@link #SDK_CLIENT_CLASSES} below it (not a
+     * service's answer, {@link #SDK_SERVICE_CLASSES}); or the
      * innermost link, a plain {@code IOException} or {@code EOFException}, says so in words
      * ({@link #CONNECTION_TEXT}: only there, where no path is quoted, and not in a message of
      * Spark's or S3A's, which name the file). A truly cut gzip has none of these: the JDK's
@@ -431,10 +460,12 @@ final class DataFrames {
                 String name = k.getName();
                 if (CONNECTION_CLASSES.contains(name)
                         || HTTP_CONNECTION_NAMES.contains(k.getSimpleName())
-                                && name.contains(".http.")
-                        || belowEof && SDK_CLIENT_CLASSES.contains(name)) {
+                                && name.contains(".http.")) {
                     return true;
                 }
+            }
+            if (belowEof && sdkClientFailure(c)) {
+                return true;
             }
             belowEof |= c instanceof java.io.EOFException;
         }

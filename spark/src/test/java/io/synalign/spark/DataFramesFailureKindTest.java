@@ -230,6 +230,32 @@ class DataFramesFailureKindTest {
     }
 
     /**
+     * The v1 SDK's service answer extends its {@code SdkClientException}: below S3A's
+     * {@link EOFException} (Hadoop 3.3's 416, the object shrank under the read) it is the
+     * file's change (exit 2), not a broken connection; the v1 client failure below an
+     * {@code EOFException} still is one. Failed before helper review34a (the 416 read as a
+     * broken connection, by the superclass).
+     */
+    @Test
+    void theV1SdksServiceAnswerIsNoClientFailure() {
+        Throwable shrank = new EOFException("Reopen at position 4096 on s3a://b/real.jsonl:"
+                + " com.amazonaws.services.s3.model.AmazonS3Exception: The requested range is not"
+                + " satisfiable (Service: Amazon S3; Status Code: 416; Error Code: InvalidRange)")
+                .initCause(new com.amazonaws.AmazonServiceException("The requested range is not"
+                        + " satisfiable (Service: Amazon S3; Status Code: 416; Error Code:"
+                        + " InvalidRange)"));
+        assertFalse(DataFrames.connectionBroken(stageFailure(shrank)));
+        assertTrue(DataFrames.inputsFault(stageFailure(shrank)));
+        Throwable broke = new EOFException("read on s3a://b/real.jsonl.gz:"
+                + " com.amazonaws.SdkClientException: Failed to sanitize XML document destined"
+                + " for handler class ListBucketHandler").initCause(
+                        new com.amazonaws.SdkClientException("Failed to sanitize XML document"
+                                + " destined for handler class ListBucketHandler"));
+        assertTrue(DataFrames.connectionBroken(stageFailure(broke)));
+        assertFalse(DataFrames.inputsFault(stageFailure(broke)));
+    }
+
+    /**
      * S3's error codes for the request's credentials (a key it does not know, a signature made
      * with the wrong secret, an expired or malformed session token), as S3A ends its
      * AccessDeniedException's message (":CODE") or the v1 SDK says them ("Error Code: CODE;"),

@@ -138,9 +138,15 @@ final class CudaDevice implements AutoCloseable {
         this.major = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dev[0]);
         this.minor = attribute(CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev[0]);
         this.multiprocessors = attribute(CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, dev[0]);
-        this.flatSums = FlatSums.plan(
-                attribute(CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO, dev[0]),
+        // A performance hint only: a driver that does not know the attribute (an error) or
+        // gives 0 keeps the double form and opens the device all the same (FlatSums.choose).
+        int[] ratio = new int[1];
+        int ratioResult = cuDeviceGetAttribute(ratio,
+                CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO, dev[0]);
+        FlatSums.Choice flat = FlatSums.choose(ratioResult, ratio[0],
                 System.getProperty(FlatSums.PROPERTY));
+        this.flatSums = flat.form();
+        LOG.info("cuda: {} ({}): {}", name, ordinal, flat);
         Cuda.check(cuDevicePrimaryCtxRetain(context, dev[0]), "cuDevicePrimaryCtxRetain");
         try {
             makeCurrent();

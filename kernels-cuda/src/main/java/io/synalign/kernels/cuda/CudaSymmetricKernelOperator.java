@@ -33,8 +33,8 @@ import java.util.Locale;
  * neither w's rounding nor float sums move the product from one iterate to the next (helpers
  * symk29, cudaflat33), and writes its columns' double partials as high words to that buffer and
  * low words to a second such buffer; on GPUs whose FP64 rate is 1/32 or 1/64 of FP32's,
- * {@code symk_fused_compensated} takes those partials to the same accuracy in float arithmetic
- * with exact error terms instead: {@link FlatSums}, helper cudaplan34) and
+ * {@code symk_fused_compensated} takes those partials in float arithmetic with exact error
+ * terms instead, to about 5e-15 of {@code sum |g w|} r.m.s. where double leaves 1e-16: {@link FlatSums}, helper cudaplan34) and
  * {@code symk_col_reduce} (one block per tile column,
  * adding those partials in a fixed order). So a product reads the triangle once, plus 1/32 of
  * the fp32 triangle's bytes twice (twice that where every tile is flat), and repeats bit for bit. An

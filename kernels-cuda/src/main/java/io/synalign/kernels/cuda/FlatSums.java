@@ -6,10 +6,13 @@ import java.util.Locale;
  * How the kept triangle's product ({@code symk.cu}) sums a flat tile's partials, chosen per
  * device from its FP32 : FP64 throughput ratio
  * ({@code CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO}). Both keep a flat tile's
- * 32-term partials to about 2^-48 of {@code sum |g w|} (near a fit's optimum at 10 to 100 x the
- * median bandwidth, float partials moved the product by as much as nd4j's float sums, with which
- * its exact fits stopped at 1.1 times the reference's MMD^2: docs/RELIABILITY.md, helpers
- * cudaflat33 and cudaplan34); ordinary tiles are the same float work in both.
+ * 32-term partials far below float's rounding: {@link #DOUBLE} to about 1e-16 of
+ * {@code sum |g w|} r.m.s. (7e-16 at worst), {@link #COMPENSATED} to about 5e-15 (7e-14 at
+ * worst; replayed on the CPU, helper review34a), against 1.9e-6 for float partials (near a
+ * fit's optimum at 10 to 100 x the median bandwidth, float partials moved the product by as much
+ * as nd4j's float sums, with which its exact fits stopped at 1.1 times the reference's MMD^2:
+ * docs/RELIABILITY.md, helpers cudaflat33 and cudaplan34); ordinary tiles are the same float
+ * work in both.
  *
  * <p>The rule, by counting a flat tile's arithmetic above the diagonal (32 lanes, two 32-term
  * partials each): {@link #DOUBLE} does 64 fma in double and 64 float-to-double conversions a
@@ -71,11 +74,51 @@ enum FlatSums {
      *     is none of auto, double, compensated
      */
     static FlatSums plan(int singleToDoubleRatio, String override) {
+        return choose(0, singleToDoubleRatio, override).form();
+    }
+
+    /**
+     * A device's form and why it was taken, one line for the log when the device opens (the
+     * choice changes what a product costs, so a run says which it took and on what grounds).
+     *
+     * @param form the form taken
+     * @param why the grounds: the override as given, or the driver's ratio against
+     *     {@link #MAX_DOUBLE_RATIO}, or that the driver gave none
+     */
+    record Choice(FlatSums form, String why) {
+        @Override
+        public String toString() {
+            return "flat tiles summed " + form.name().toLowerCase(Locale.ROOT) + " (" + why + ")";
+        }
+    }
+
+    /**
+     * {@link #plan}, from the driver's answer as it came: {@code attributeResult} is what
+     * {@code cuDeviceGetAttribute} returned for the ratio (0, CUDA_SUCCESS, else an error: a
+     * driver that does not know the attribute answers CUDA_ERROR_INVALID_VALUE) and
+     * {@code ratio} the value it wrote (meaningless unless the call succeeded). The form is a
+     * performance choice, both as accurate: a driver that gives no ratio (an error, or 0 or
+     * less) keeps {@link #DOUBLE} and opens the device all the same, where a failed read used
+     * to fail the device's opening. O(1).
+     *
+     * @throws IllegalArgumentException naming the property and the value when {@code override}
+     *     is none of auto, double, compensated
+     */
+    static Choice choose(int attributeResult, int ratio, String override) {
         FlatSums forced = parse(override);
         if (forced != null) {
-            return forced;
+            return new Choice(forced, PROPERTY + "=" + override.strip());
         }
-        return singleToDoubleRatio > MAX_DOUBLE_RATIO ? COMPENSATED : DOUBLE;
+        if (attributeResult != 0 || ratio <= 0) {
+            return new Choice(DOUBLE, "the driver gives no FP32:FP64 throughput ratio ("
+                    + (attributeResult != 0 ? "cuDeviceGetAttribute returned " + attributeResult
+                            : "it says " + ratio) + "); the double form, measured longest");
+        }
+        return ratio > MAX_DOUBLE_RATIO
+                ? new Choice(COMPENSATED, "FP32:FP64 throughput ratio " + ratio + " > "
+                        + MAX_DOUBLE_RATIO + ": FP64 too slow for the double partials")
+                : new Choice(DOUBLE, "FP32:FP64 throughput ratio " + ratio + " <= "
+                        + MAX_DOUBLE_RATIO);
     }
 
     /**

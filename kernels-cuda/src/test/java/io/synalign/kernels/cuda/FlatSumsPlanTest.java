@@ -39,6 +39,32 @@ class FlatSumsPlanTest {
         assertEquals(FlatSums.DOUBLE, FlatSums.plan(-1, "auto"));
     }
 
+    /**
+     * A driver that does not know the attribute answers an error (CUDA_ERROR_INVALID_VALUE, 1)
+     * and writes nothing or garbage: the device still opens, with the double form; the override
+     * still wins. Before helper review34a the failed read threw and the device did not open.
+     */
+    @Test
+    void aDriverThatDoesNotKnowTheRatioKeepsTheDoublePartials() {
+        FlatSums.Choice c = FlatSums.choose(1, 64, null);
+        assertEquals(FlatSums.DOUBLE, c.form());
+        assertTrue(c.why().contains("cuDeviceGetAttribute returned 1"), c.why());
+        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(1, 0, "compensated").form());
+        assertTrue(FlatSums.choose(0, 0, null).why().contains("it says 0"));
+    }
+
+    /** The log line names the form and its grounds: the ratio and the threshold, or the override. */
+    @Test
+    void theChoiceSaysWhy() {
+        assertEquals("flat tiles summed compensated (FP32:FP64 throughput ratio 64 > "
+                + FlatSums.MAX_DOUBLE_RATIO + ": FP64 too slow for the double partials)",
+                FlatSums.choose(0, 64, null).toString());
+        assertEquals("flat tiles summed double (FP32:FP64 throughput ratio 2 <= "
+                + FlatSums.MAX_DOUBLE_RATIO + ")", FlatSums.choose(0, 2, "auto").toString());
+        assertEquals("flat tiles summed double (synalign.cuda.flatSums=Double)",
+                FlatSums.choose(0, 64, " Double ").toString());
+    }
+
     @Test
     void eachFormLaunchesItsOwnKernelWithTheSameArguments() {
         assertEquals("symk_fused", FlatSums.DOUBLE.kernel().entry());
