@@ -15,6 +15,7 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.OperatorArguments;
+import io.synalign.kernels.RowPieces;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -181,11 +182,45 @@ public final class ReferenceBackend implements KernelBackend {
         lifetime.checkOpen();
         OperatorArguments.checkFeatureDims(x, map);
         int n = x.rows();
-        int features = map.features();
-        double[][] phi = new double[n][features];
+        double[][] phi = new double[n][map.features()];
         for (int i = 0; i < n; i++) {
             fourierRow(x, i, map, phi[i]);
         }
+        return featureOperator(phi, map.features());
+    }
+
+    /**
+     * Phi row by row as the pieces come (a row's features depend on that row alone, in double,
+     * so the bits are those of the whole block); no piece is held past its rows' features.
+     */
+    @Override
+    public FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
+        lifetime.checkOpen();
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        int n = x.rows();
+        double[][] phi = new double[n][map.features()];
+        for (int at = 0; at < n; ) {
+            FloatMatrix piece = x.next();
+            for (int i = 0; i < piece.rows(); i++) {
+                fourierRow(piece, i, map, phi[at + i]);
+            }
+            at += piece.rows();
+        }
+        return featureOperator(phi, map.features());
+    }
+
+    /** True: {@link #fourierFeatureOperator(RowPieces, FourierFeatures)} takes a piece at a time. */
+    @Override
+    public boolean featureRowsInPieces() {
+        return true;
+    }
+
+    /** The operator over Phi (n rows of D doubles, the caller's, now this operator's). */
+    private FeatureOperator featureOperator(double[][] phi, int features) {
+        int n = phi.length;
         return new AbstractFeatureOperator(n, features, lifetime) {
             @Override
             protected void transposeTimesChecked(double[] w, double[] out) {
