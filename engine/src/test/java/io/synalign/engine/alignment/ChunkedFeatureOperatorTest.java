@@ -304,11 +304,13 @@ class ChunkedFeatureOperatorTest {
                 assertEquals(reference.featureChunkRows(features),
                         ChunkedFeatureOperator.chunkRows(reference, features, 384));
             }
-            // The CPU backends' 32 MiB at D = 1 is 8.4 M rows: 3.2e9 floats at d = 384.
-            assertEquals(Math.min((Integer.MAX_VALUE - 8L) / 384, heapRows),
-                    ChunkedFeatureOperator.chunkRows(reference, 1, 384, false));
-            assertEquals((Integer.MAX_VALUE - 8L) / 384,
-                    ChunkedFeatureOperator.chunkRows(reference, 1, 384));
+            // The reference's 16 MiB of double features at D = 1 is 2.1 M rows (chunkgrid34b):
+            // 8.6e9 floats at d = 4,097, so the array's cap binds.
+            assertEquals(Math.min((Integer.MAX_VALUE - 8L) / 4097, ChunkedFeatureOperator
+                    .heapRows(Runtime.getRuntime().maxMemory(), 4097)),
+                    ChunkedFeatureOperator.chunkRows(reference, 1, 4097, false));
+            assertEquals((Integer.MAX_VALUE - 8L) / 4097,
+                    ChunkedFeatureOperator.chunkRows(reference, 1, 4097));
         }
     }
 }

@@ -177,6 +177,41 @@ public final class ReferenceBackend implements KernelBackend {
         return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : 8 * entries;
     }
 
+    /**
+     * Bytes of double {@code Phi} one chunk of random features holds at most: 16 MiB.
+     * Random features are float64 here, 8 bytes each, twice what the default chunk size
+     * assumes (32 MiB of float32). Since helper chunkgrid34 the chunk grid no longer shrinks
+     * with the heap where the engine reads rows in pieces, so the chunk itself has to fit a
+     * small heap. One chunk being rebuilt plus one kept then take 32 MiB of a 96 MiB heap
+     * (heap33's smallest tested heap) at any D.
+     */
+    static final long FEATURE_CHUNK_BYTES = 16L << 20;
+
+    /**
+     * Rows per chunk of random features: the most whose float64 {@code Phi} (8 D bytes a row)
+     * fits {@link #FEATURE_CHUNK_BYTES}, at least 1. That is 2,048 rows at D = 1,024. It
+     * depends on D alone, never on the heap, so the grid (and with it the bits of the weights)
+     * is the same under any {@code -Xmx}. The default, 32 MiB of float32 (8,192 rows at
+     * D = 1,024), would hold 64 MiB of double {@code Phi} per chunk on the heap.
+     */
+    @Override
+    public int featureChunkRows(int features) {
+        return (int) Math.max(1, FEATURE_CHUNK_BYTES / (8L * Math.max(1, features)));
+    }
+
+    /**
+     * Half of the default budget (half of what the heap can still grow by). The engine counts
+     * a kept chunk at 4 bytes a feature ({@code ChunkedFeatureOperator.chunkBytes}, and
+     * nystrom's kept kernel columns likewise), but this backend keeps 8 (float64 {@code Phi}
+     * and kernel entries). With the default budget the kept chunks could fill all of the
+     * heap's room, leaving none for the chunk being rebuilt. Keeping fewer chunks changes only
+     * how many are rebuilt in each pass, never the bits.
+     */
+    @Override
+    public long featureBudgetBytes() {
+        return KernelBackend.super.featureBudgetBytes() / 2;
+    }
+
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
         lifetime.checkOpen();
