@@ -176,12 +176,13 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     /**
      * Rows per chunk for D features of rows with {@code cols} columns on {@code backend}
-     * ({@link KernelBackend#featureChunkRows}: 32 MiB of features on the CPU backends, 1 GiB on
-     * cuda), at most {@link #MAX_ARRAY} / cols: a chunk's rows are read into one
-     * {@code float[]}, and the backend's answer counts features only (cuda's 1 GiB at D = 16 is
-     * 16.7 M rows, 6.4e9 floats at d = 384, which no Java array holds). The cap binds only
-     * where D < d / 8 on cuda and D < d / 256 on the CPU backends; the default D = 1,024 is far
-     * from it.
+     * ({@link KernelBackend#featureChunkRows}: 32 MiB of float32 features on nd4j, 16 MiB of
+     * the reference's float64 ones (helper chunkgrid34b), 1 GiB on cuda), at most
+     * {@link #MAX_ARRAY} / cols: a chunk's rows are read into one {@code float[]}, and the
+     * backend's answer counts features only (cuda's 1 GiB at D = 16 is 16.7 M rows, 6.4e9
+     * floats at d = 384, which no Java array holds). The cap binds only where D < d / 8 on
+     * cuda, D < d / 256 on nd4j and D < d / 1,024 on the reference; the default D = 1,024 is
+     * far from it.
      *
      * <p>And at most {@link #heapRows}: a chunk's rows within 1/16 of the heap's maximum. The
      * operator holds up to three chunks of rows on the heap (two read in turn, one for a ragged

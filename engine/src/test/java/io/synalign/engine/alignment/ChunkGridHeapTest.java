@@ -21,8 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * weights bit for bit, where the caps make the engine read the chunks' rows in pieces of 64 and
  * of 170 rows (and of 1,100, the heap of this JVM). Since heap33 a chunk's rows were capped at
  * 1/16 of the heap, so the caps changed the chunk grid, and with it the order the chunks' sums
- * are added in. Now the grid is the backend's, D's and d's (one chunk of up to 262,144 rows here) and
- * only the reads follow the heap. A file of awkward size read in blocks of 97 rows; every chunk
+ * are added in. Now the grid is the backend's, D's and d's (one chunk here: up to 65,536 rows
+ * on the reference, 262,144 on nd4j) and only the reads follow the heap. A file of awkward size read in blocks of 97 rows; every chunk
  * recomputed in every pass (budget 0) and every chunk kept (built once from its pieces); and a
  * forced grid of 450-row chunks (ragged pieces at each chunk's end).
  */
