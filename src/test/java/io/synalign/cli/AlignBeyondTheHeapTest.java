@@ -143,6 +143,32 @@ class AlignBeyondTheHeapTest {
     }
 
     /**
+     * rff on the reference backend, whose random features are float64 on the heap, under a
+     * 96 MiB heap: 45,000 x 32 synthetic rows, D = 256 (enough kernel entries that the exact
+     * report is skipped). Before (helper chunkgrid34b) a chunk was the default 32 MiB of
+     * float32 features, 32,768 rows, which this backend holds as 64 MiB of double Phi: one
+     * kept chunk and the one being rebuilt ran out of memory, exit 1, on main and on
+     * chunkgrid34's first commit alike (on that commit at wide rows too, where heap33's cap
+     * had shrunk the chunk). Now a chunk holds at most 16 MiB of double Phi (8,192 rows at
+     * D = 256), whatever the heap, and the reference's feature budget counts 8 bytes a feature.
+     */
+    @org.junit.jupiter.api.Test
+    void rffOnTheReferenceBackendKeepsItsDoubleFeaturesWithinASmallHeap() throws Exception {
+        int rows = 45_000;
+        int cols = 32;
+        Path real = NpyFixtures.write(dir.resolve("r.npy"),
+                NpyFixtures.float32Matrix(100, cols, NpyFixtures.gaussian(100 * cols, 2, 1.0)));
+        Path synthetic = NpyFixtures.write(dir.resolve("s.npy"),
+                NpyFixtures.float32Matrix(rows, cols, NpyFixtures.gaussian(rows * cols, 3, 1.0)));
+        Path out = dir.resolve("w.npy");
+        Run run = align("--method", "rff", "--features", "256", "--iterations", "3",
+                "--real-embeddings", real.toString(), "--synthetic-embeddings",
+                synthetic.toString(), "--out", out.toString());
+        assertEquals(0, run.status(), run.errors());
+        assertTrue(Files.size(out) > 4L * rows, "weights written");
+    }
+
+    /**
      * exact on nd4j at wide rows, 2,000 x 8,000 synthetic (64 MB) and 200 real, under a 160 MiB
      * heap, the bandwidth from the median heuristic: the command reads S whole only where the
      * heuristic's sample (2,000 sampled rows as one float matrix, 64 MB, and 16 MB of distances:

@@ -61,6 +61,15 @@ public interface FeatureOperator extends AutoCloseable {
         return false;
     }
 
+    /**
+     * {@link #reload(FloatMatrix)} from rows handed over in pieces ({@link RowPieces}), to the
+     * same bits as from the whole block; false, changing nothing and reading no piece, when
+     * this operator cannot (the default: the caller then builds a new operator from the pieces).
+     */
+    default boolean reload(RowPieces x) {
+        return false;
+    }
+
     /** What {@link #heapBytes} answers for an operator that cannot tell. */
     long UNKNOWN_HEAP_BYTES = -1;
 

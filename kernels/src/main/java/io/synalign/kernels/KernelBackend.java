@@ -364,6 +364,33 @@ public interface KernelBackend extends AutoCloseable {
     FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map);
 
     /**
+     * {@link #fourierFeatureOperator(FloatMatrix, FourierFeatures)} of a block of rows handed
+     * over in pieces ({@link RowPieces}): the same operator, bit for bit, whatever the piece
+     * size, so that a caller holding only a piece of a chunk's rows at once (the engine, within
+     * 1/16 of the heap at wide rows) keeps the arithmetic of the whole chunk. A backend that
+     * answers {@link #featureRowsInPieces} true holds at most one piece of the caller's rows at
+     * once (on the Java heap; its own copies of them are its business) and keeps none after the
+     * next piece is asked for. The default reads every piece into one matrix
+     * ({@link RowPieces#whole}) and builds from it: the same bits, the whole block's rows held.
+     */
+    default FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
+        return fourierFeatureOperator(x.whole(), map);
+    }
+
+    /**
+     * Whether {@link #fourierFeatureOperator(RowPieces, FourierFeatures)} (and
+     * {@link FeatureOperator#reload(RowPieces)} of its operators) build from one piece at a
+     * time rather than read the block whole: false by default. The engine sizes its chunk of
+     * rows by it: where true the chunk grid (which fixes the arithmetic) is a function of the
+     * backend, D and d only, and the rows are read in pieces within the heap's share; where
+     * false a chunk's rows must fit that share themselves, so the grid also depends on
+     * {@code -Xmx} where rows are wide or the heap small.
+     */
+    default boolean featureRowsInPieces() {
+        return false;
+    }
+
+    /**
      * A GP posterior-variance tracker over {@code x} with length scale {@code lengthScale},
      * observation noise {@code noise} (s^2) and room for {@code maxRank} conditioning rows. Its
      * variances are held to the reference's far more tightly than the float32 blocks (see

@@ -119,6 +119,16 @@ public abstract class ForwardingKernelBackend implements KernelBackend {
     }
 
     @Override
+    public FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
+        return delegate.fourierFeatureOperator(x, map);
+    }
+
+    @Override
+    public boolean featureRowsInPieces() {
+        return delegate.featureRowsInPieces();
+    }
+
+    @Override
     public GpVarianceTracker gpVarianceTracker(FloatMatrix x, double lengthScale, double noise,
             int maxRank) {
         return delegate.gpVarianceTracker(x, lengthScale, noise, maxRank);

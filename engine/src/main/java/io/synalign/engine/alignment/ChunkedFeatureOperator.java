@@ -9,9 +9,11 @@ import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.OperatorArguments;
+import io.synalign.kernels.RowPieces;
 import io.synalign.kernels.RowSource;
 import io.synalign.kernels.VectorOps;
 import java.util.Locale;
+import java.util.NoSuchElementException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,9 +24,10 @@ import java.util.concurrent.TimeUnit;
  * The feature matrix {@code Phi} (n x D) of a {@link RowSource} of any length under a
  * {@link RowFeatureMap} (rff's random Fourier features, or the landmark kernel columns
  * {@code K_SL} of nystrom), as one {@link FeatureOperator}: the rows are cut into a fixed grid
- * of chunks of {@link #chunkRows(KernelBackend, int, int) C} rows (C depends only on the
- * backend, D and the rows' width d, so it is the same however the source stores its rows), each
- * chunk's {@code Phi_c} is a feature operator built by the map, and
+ * of chunks of {@link #chunkRows(KernelBackend, int, int, boolean) C} rows (C depends only on
+ * the backend, D and the rows' width d, so it is the same however the source stores its rows
+ * and whatever the heap, where the map builds from pieces), each chunk's {@code Phi_c} is a
+ * feature operator built by the map, and
  * <ul>
  *   <li>{@code Phi^T w = sum_c Phi_c^T w_c}, the chunks' D-vectors added in double in chunk
  *       order;</li>
@@ -50,6 +53,19 @@ import java.util.concurrent.TimeUnit;
  * unreadable file) is thrown to the caller unchanged, from the pass that needs the chunk. When
  * every chunk is kept there is no reader thread; {@link #close()} waits for a read in flight and
  * stops the thread. Not thread-safe.
+ *
+ * <p>The arithmetic grid and the read block are two things (helper chunkgrid34). A chunk's rows
+ * are read in pieces of at most {@link #readRows} rows (1/16 of the heap's maximum in rows, at
+ * most the chunk), and a map that builds from pieces ({@link RowFeatureMap#buildsFromPieces}:
+ * rff on the reference backend and nd4j's CPU path) builds the chunk's operator from them to
+ * the bits of the whole chunk, so the weights do not depend on {@code -Xmx}. Before, a chunk's
+ * rows were read at once and so the chunk itself was capped at 1/16 of the heap (heap33): at
+ * wide rows or small heaps the grid, and the order the chunks' sums are added in, followed
+ * {@code -Xmx}. A map that cannot (nystrom's landmark kernel, whose backend operators take the
+ * chunk's rows whole; a backend answering {@link KernelBackend#featureRowsInPieces} false:
+ * cuda, nd4j's portable path) keeps that capped grid, with one piece per chunk. The reader
+ * reads ahead by pieces, in two slots used in turn (each a full piece and, at a chunk's end, a
+ * shorter one), so at most four pieces of rows, under a quarter of the heap, are held.
  */
 final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
@@ -60,6 +76,10 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     private final int n;
     private final int chunk;
     private final int chunks;
+    /** Rows per piece read (see {@link #readRows}); {@code chunk} where the map takes no pieces. */
+    private final int piece;
+    /** Pieces of a full chunk. */
+    private final int piecesPerChunk;
     private final FeatureOperator[] kept;
     private final DeviceVector rowSlice;
     private final DeviceVector lastRowSlice;
@@ -94,10 +114,12 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         this.rows = rows;
         this.map = map;
         this.n = (int) rows.rows();
-        this.chunk = chunkRows(backend, map.features(), rows.cols());
+        this.chunk = chunkRows(backend, map.features(), rows.cols(), map.buildsFromPieces());
         // In long: n + chunk passed an int for n within a chunk of 2^31 (up to 8,388,608 rows
         // on the CPU backends, at D = 1), giving a negative count.
         this.chunks = (int) ((n + (long) chunk - 1) / chunk);
+        this.piece = map.buildsFromPieces() ? readRows(chunk, rows.cols()) : chunk;
+        this.piecesPerChunk = (int) ((chunk + (long) piece - 1) / piece);
         this.progress = progress == null ? ProgressListener.NONE : progress;
         int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
                 / chunkBytes(chunk, map.features()));
@@ -154,12 +176,13 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     /**
      * Rows per chunk for D features of rows with {@code cols} columns on {@code backend}
-     * ({@link KernelBackend#featureChunkRows}: 32 MiB of features on the CPU backends, 1 GiB on
-     * cuda), at most {@link #MAX_ARRAY} / cols: a chunk's rows are read into one
-     * {@code float[]}, and the backend's answer counts features only (cuda's 1 GiB at D = 16 is
-     * 16.7 M rows, 6.4e9 floats at d = 384, which no Java array holds). The cap binds only
-     * where D < d / 8 on cuda and D < d / 256 on the CPU backends; the default D = 1,024 is far
-     * from it.
+     * ({@link KernelBackend#featureChunkRows}: 32 MiB of float32 features on nd4j, 16 MiB of
+     * the reference's float64 ones (helper chunkgrid34b), 1 GiB on cuda), at most
+     * {@link #MAX_ARRAY} / cols: a chunk's rows are read into one {@code float[]}, and the
+     * backend's answer counts features only (cuda's 1 GiB at D = 16 is 16.7 M rows, 6.4e9
+     * floats at d = 384, which no Java array holds). The cap binds only where D < d / 8 on
+     * cuda, D < d / 256 on nd4j and D < d / 1,024 on the reference; the default D = 1,024 is
+     * far from it.
      *
      * <p>And at most {@link #heapRows}: a chunk's rows within 1/16 of the heap's maximum. The
      * operator holds up to three chunks of rows on the heap (two read in turn, one for a ragged
@@ -173,19 +196,58 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * and the report still agree.
      * {@code -Dsynalign.rff.chunkRows=N} sets it, for rff and nystrom alike (tests force many
      * chunks on small inputs with it).
+     *
+     * <p>That heap cap is now only for a map that cannot build from pieces
+     * ({@code inPieces} false: nystrom, cuda, nd4j's portable path); where it can, the chunk's
+     * rows are read in pieces of {@link #readRows} instead and the grid is a function of the
+     * backend, D and d only, whatever {@code -Xmx} (helper chunkgrid34): the weights are the
+     * same bits under any heap.
+     *
+     * @param inPieces whether the chunk's operator is built from pieces of its rows
+     *     ({@link RowFeatureMap#buildsFromPieces})
      */
-    static int chunkRows(KernelBackend backend, int features, int cols) {
+    static int chunkRows(KernelBackend backend, int features, int cols, boolean inPieces) {
         int forced = Integer.getInteger("synalign.rff.chunkRows", 0);
         if (forced > 0) {
             return forced;
         }
-        return (int) Math.min(Math.min(backend.featureChunkRows(features),
-                MAX_ARRAY / Math.max(1, cols)), heapRows(Runtime.getRuntime().maxMemory(), cols));
+        long rows = Math.min(backend.featureChunkRows(features), MAX_ARRAY / Math.max(1, cols));
+        return (int) (inPieces ? rows : Math.min(rows, heapRows(maxHeap(), cols)));
     }
 
     /**
+     * rff's chunk rows: {@link #chunkRows(KernelBackend, int, int, boolean)} as the backend
+     * builds random features ({@link KernelBackend#featureRowsInPieces}).
+     */
+    static int chunkRows(KernelBackend backend, int features, int cols) {
+        return chunkRows(backend, features, cols, backend.featureRowsInPieces());
+    }
+
+    /**
+     * Rows read at once for a chunk of {@code chunk} rows of {@code cols} columns: at most
+     * {@link #heapRows} of this JVM's heap, at most the chunk. Only how the rows are read, never
+     * the arithmetic (see the class comment).
+     */
+    static int readRows(int chunk, int cols) {
+        return (int) Math.max(1, Math.min(chunk, heapRows(maxHeap(), cols)));
+    }
+
+    /**
+     * The heap's maximum the row caps are taken from: {@code Runtime.maxMemory()}, or
+     * {@code -Dsynalign.rff.heapBytes=N} (tests give two heaps in one JVM with it).
+     */
+    static long maxHeap() {
+        long forced = Long.getLong(HEAP_BYTES_PROPERTY, 0L);
+        return forced > 0 ? forced : Runtime.getRuntime().maxMemory();
+    }
+
+    /** The property that stands in for the heap's maximum in the row caps (tests). */
+    static final String HEAP_BYTES_PROPERTY = "synalign.rff.heapBytes";
+
+    /**
      * The most rows of {@code cols} float columns within 1/16 of a heap of {@code maxHeap}
-     * bytes, at least 1: the heap's share of one chunk's rows (see {@link #chunkRows}).
+     * bytes, at least 1: the heap's share of one piece of rows read (see {@link #readRows}),
+     * and of a chunk where the map takes no pieces (see {@link #chunkRows}).
      */
     static long heapRows(long maxHeap, int cols) {
         return Math.max(1, maxHeap / 16 / (4L * Math.max(1, cols)));
@@ -205,8 +267,9 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * Whether n rows of {@code cols} columns with D features would recompute some chunks under
      * {@code keepBytes}.
      */
-    static boolean streams(KernelBackend backend, long n, int features, int cols, long keepBytes) {
-        int chunk = chunkRows(backend, features, cols);
+    static boolean streams(KernelBackend backend, long n, int features, int cols, long keepBytes,
+            boolean inPieces) {
+        int chunk = chunkRows(backend, features, cols, inPieces);
         long chunks = (n + chunk - 1) / chunk;
         return Math.max(0, keepBytes) / chunkBytes(chunk, features) < chunks;
     }
@@ -214,7 +277,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
     static String plan(KernelBackend backend, RowSource rows, int features, long keepBytes,
             FloatMatrix real) {
-        return plan(backend, rows, "Phi_S", features, 1, keepBytes, real, 0);
+        return plan(backend, rows, "Phi_S", features, 1, keepBytes, real, 0,
+                backend.featureRowsInPieces());
     }
 
     /**
@@ -223,7 +287,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      */
     static String nystromPlan(KernelBackend backend, RowSource rows, int landmarks,
             long keepBytes, FloatMatrix real) {
-        return plan(backend, rows, "K_SL", landmarks, 2, keepBytes, real, landmarks);
+        return plan(backend, rows, "K_SL", landmarks, 2, keepBytes, real, landmarks, false);
     }
 
     /**
@@ -240,11 +304,14 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * @param landmarks nystrom's r (0 for rff): K_LL's decomposition holds about 28 r^2 bytes
      *     before the chunks are built (K_LL in float, its symmetric part and eigenvectors in
      *     double, G^T), and G^T's 8 r^2 bytes stay for the fit (r = 4,096: 0.44 GiB, then 0.13)
+     * @param inPieces whether the chunks are built from pieces of their rows (the grid and the
+     *     row buffers: {@link #chunkRows(KernelBackend, int, int, boolean)}, {@link #readRows})
      */
     static String plan(KernelBackend backend, RowSource rows, String symbol, int features,
-            int copies, long keepBytes, FloatMatrix real, int landmarks) {
+            int copies, long keepBytes, FloatMatrix real, int landmarks, boolean inPieces) {
         long n = rows.rows();
-        int chunk = chunkRows(backend, features, rows.cols());
+        int chunk = chunkRows(backend, features, rows.cols(), inPieces);
+        int read = inPieces ? readRows(chunk, rows.cols()) : chunk;
         long chunkBytes = chunkBytes(chunk, features);
         long chunks = (n + chunk - 1) / chunk;
         long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes);
@@ -252,12 +319,12 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         long landmarkBytes = 8L * landmarks * landmarks;
         long vectors = 14L * 8 * n + real.bytes();
         long peak = Math.max(keptBytes + 2 * (chunkBytes * copies
-                + 4L * chunk * rows.cols()) + vectors + landmarkBytes,
+                + 4L * read * rows.cols()) + vectors + landmarkBytes,
                 28L * landmarks * landmarks + vectors);
         long streamed = chunks - kept;
         // The first chunks are kept; the last one may be short.
         long streamedRows = n - Math.min(n, kept * chunk);
-        return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows:"
+        return String.format(Locale.ROOT, "%s %,d x %,d fp32 = %s in %,d chunks of %,d rows%s:"
                 + " %s; expected peak %s (kept features %s, optimiser vectors %s%s: live data;"
                 + " the JVM's heap may grow toward its limit, %s, before it collects); the input"
                 + " is read through the system's page cache (up to %s, not this process's"
@@ -265,6 +332,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                 features,
                 MethodSelector.human(4L * n * features * copies)
                         + (copies == 1 ? "" : " (" + copies + " copies)"), chunks, chunk,
+                read == chunk ? "" : String.format(Locale.ROOT, " (read %,d rows at a time)",
+                        read),
                 streamed == 0 ? "all kept"
                         : String.format(Locale.ROOT, "%,d kept, %,d recomputed from %s in every"
                                 + " pass, 2 passes per product (%s of rows read per pass)",
@@ -298,8 +367,10 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     /** How the features are held, in one line, for the log and the report. */
     String describe() {
         int streamed = chunks - kept.length;
-        return String.format(Locale.ROOT, "%s %s %,d x %,d fp32 in %,d chunks of %,d rows,"
+        return String.format(Locale.ROOT, "%s %s %,d x %,d fp32 in %,d chunks of %,d rows%s,"
                 + " %,d kept (%s)%s", map.kind(), map.symbol(), n, map.features(), chunks, chunk,
+                piece == chunk ? "" : String.format(Locale.ROOT, " (read %,d rows at a time)",
+                        piece),
                 kept.length,
                 MethodSelector.human(kept.length * chunkBytes(chunk, map.features())
                         * map.copies()),
@@ -317,15 +388,102 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         return Math.min(chunk, n - c * chunk);
     }
 
+    /** Pieces of chunk c: its count's pieces, at least 1. */
+    private int pieces(int c) {
+        return (count(c) + piece - 1) / piece;
+    }
+
+    /** Piece unit u's chunk (units: {@code c * piecesPerChunk + k} for piece k of chunk c). */
+    private int chunkOf(long u) {
+        return (int) (u / piecesPerChunk);
+    }
+
+    /** Unit u's first row in the source. */
+    private long unitStart(long u) {
+        return start(chunkOf(u)) + (u % piecesPerChunk) * (long) piece;
+    }
+
+    /** Unit u's row count: a piece, or fewer for the last of its chunk. */
+    private int unitCount(long u) {
+        int c = chunkOf(u);
+        return (int) Math.min(piece, count(c) - (u % piecesPerChunk) * (long) piece);
+    }
+
+    /** The unit read after u in a pass: u's chunk's next piece, else the next chunk's first. */
+    private long nextUnit(long u) {
+        int c = chunkOf(u);
+        return u % piecesPerChunk + 1 < pieces(c) ? u + 1 : (long) (c + 1) * piecesPerChunk;
+    }
+
     /**
      * Kept chunk c's operator, from rows of its own (an operator may hold on to its input for
-     * its life), read in line (no pass has begun).
+     * its life), read in line (no pass has begun); a chunk of several pieces is built from
+     * them, read in turn into one buffer of its own (the map keeps no piece).
      */
     private FeatureOperator buildKept(int c) {
         int count = count(c);
-        float[] data = new float[Math.multiplyExact(count, rows.cols())];
-        rows.read(start(c), count, data);
-        return map.buildKept(new FloatMatrix(count, rows.cols(), data));
+        if (pieces(c) == 1) {
+            float[] data = new float[Math.multiplyExact(count, rows.cols())];
+            rows.read(start(c), count, data);
+            return map.buildKept(new FloatMatrix(count, rows.cols(), data));
+        }
+        return map.buildKept(new ChunkPieces(c, null));
+    }
+
+    /**
+     * Chunk c's rows in pieces for the map: read through the reader (ahead, one piece at a
+     * time) in a pass, or in line into buffers of its own ({@code reader} null: a kept chunk).
+     */
+    private final class ChunkPieces implements RowPieces {
+        private final int c;
+        private final RowReader reader;
+        private int taken;
+        private float[] own;
+
+        ChunkPieces(int c, RowReader reader) {
+            this.c = c;
+            this.reader = reader;
+        }
+
+        @Override
+        public int rows() {
+            return count(c);
+        }
+
+        @Override
+        public int cols() {
+            return ChunkedFeatureOperator.this.rows.cols();
+        }
+
+        @Override
+        public int pieceRows() {
+            return piece;
+        }
+
+        @Override
+        public FloatMatrix next() {
+            if (taken >= ChunkedFeatureOperator.this.pieces(c)) {
+                throw new NoSuchElementException("chunk " + c + " has "
+                        + ChunkedFeatureOperator.this.pieces(c) + " pieces, all taken");
+            }
+            long u = (long) c * piecesPerChunk + taken++;
+            int count = unitCount(u);
+            float[] data;
+            if (reader == null) {
+                if (own == null || own.length != count * cols()) {
+                    own = new float[Math.multiplyExact(count, cols())];
+                }
+                data = own;
+                ChunkedFeatureOperator.this.rows.read(unitStart(u), count, data);
+            } else {
+                data = reader.take(u);
+                long next = nextUnit(u);
+                if (chunkOf(next) < chunks) {
+                    reader.prefetch(next);
+                }
+            }
+            return new FloatMatrix(count, cols(), data);
+        }
     }
 
     /**
@@ -342,9 +500,13 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         }
         recomputed++;
         int count = count(c);
-        float[] data = reader.take(c);
+        if (pieces(c) > 1) {
+            return operatorFromPieces(c);
+        }
+        long u = (long) c * piecesPerChunk;
+        float[] data = reader.take(u);
         if (c + 1 < chunks) {
-            reader.prefetch(c + 1);
+            reader.prefetch((long) (c + 1) * piecesPerChunk);
         }
         FloatMatrix x = new FloatMatrix(count, rows.cols(), data);
         if (count == chunk && scratch != null) {
@@ -365,12 +527,35 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     }
 
     /**
-     * At the start of a pass with kept chunks first: reads the first recomputed chunk while
-     * they are used.
+     * Recomputed chunk c of several pieces: the scratch operator reloaded from its pieces, or
+     * one built from them (kept as the scratch where it is of full size). Each piece read
+     * starts the read of the next (of this chunk, or the next chunk's first) on the reader.
+     */
+    private FeatureOperator operatorFromPieces(int c) {
+        boolean full = count(c) == chunk;
+        if (full && scratch != null) {
+            if (scratch.reload(new ChunkPieces(c, reader))) {
+                return scratch;
+            }
+            // A reload that refuses reads nothing (FeatureOperator#reload(RowPieces)).
+            scratch.close();
+            scratch = null;
+            reloadable = false;
+        }
+        FeatureOperator op = map.build(new ChunkPieces(c, reader));
+        if (full && scratch == null && reloadable) {
+            scratch = op;
+        }
+        return op;
+    }
+
+    /**
+     * At the start of a pass with kept chunks first: reads the first recomputed chunk's first
+     * piece while they are used.
      */
     private void startPass() {
         if (reader != null && kept.length > 0) {
-            reader.prefetch(kept.length);
+            reader.prefetch((long) kept.length * piecesPerChunk);
         }
     }
 
@@ -479,40 +664,42 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
     static final long MAX_ARRAY = Integer.MAX_VALUE - 8L;
 
     /**
-     * Reads recomputed chunks' rows: {@link #take} hands over chunk c's rows, read ahead by
-     * {@link #prefetch} on one daemon thread when that was the chunk asked for, else read now on
-     * the caller's thread (after any read in flight has finished: one reader at a time). Two
-     * full-size buffers, used in turn, and one for a ragged last chunk: a read never writes the
-     * buffer of the chunk being used. The thread is started on the first read ahead and stopped
-     * by {@link #close}.
+     * Reads recomputed chunks' rows by pieces ({@code unit} u: piece {@code u % piecesPerChunk}
+     * of chunk {@code u / piecesPerChunk}; a chunk is one piece where the map takes no pieces):
+     * {@link #take} hands over unit u's rows, read ahead by {@link #prefetch} on one daemon
+     * thread when that was the unit asked for, else read now on the caller's thread (after any
+     * read in flight has finished: one reader at a time). Two slots used in turn, each a
+     * full-piece buffer and one for a shorter piece (a chunk's last): a read never writes the
+     * buffer of the unit being used (the one handed over last). The thread is started on the
+     * first read ahead and stopped by {@link #close}.
      */
     private final class RowReader {
 
         private final float[][] full = new float[2][];
-        private float[] last;
-        private int nextFull;
+        private final float[][] shorter = new float[2][];
+        private int nextSlot;
         private ExecutorService executor;
         private Thread thread;
         private Future<?> pending;
-        private int pendingChunk = -1;
+        private long pendingUnit = -1;
         private float[] pendingBuffer;
 
-        /** Chunk c's rows, read ahead or now; a read's exception is thrown unchanged. */
-        float[] take(int c) {
-            if (pending != null && pendingChunk == c) {
+        /** Unit u's rows, read ahead or now; a read's exception is thrown unchanged. */
+        float[] take(long u) {
+            if (pending != null && pendingUnit == u) {
                 float[] data = pendingBuffer;
                 finish(true);
                 return data;
             }
-            finish(false); // another chunk in flight: a pass cut short by an exception
-            float[] data = buffer(c);
-            rows.read(start(c), count(c), data);
+            finish(false); // another unit in flight: a pass cut short by an exception
+            float[] data = buffer(u);
+            rows.read(unitStart(u), unitCount(u), data);
             return data;
         }
 
-        /** Starts reading chunk c on the reader thread, unless it is already being read. */
-        void prefetch(int c) {
-            if (pending != null && pendingChunk == c) {
+        /** Starts reading unit u on the reader thread, unless it is already being read. */
+        void prefetch(long u) {
+            if (pending != null && pendingUnit == u) {
                 return;
             }
             finish(false);
@@ -524,29 +711,33 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                     return t;
                 });
             }
-            float[] data = buffer(c);
-            long start = start(c);
-            int count = count(c);
+            float[] data = buffer(u);
+            long start = unitStart(u);
+            int count = unitCount(u);
             pending = executor.submit(() -> rows.read(start, count, data));
-            pendingChunk = c;
+            pendingUnit = u;
             pendingBuffer = data;
         }
 
-        /** The buffer chunk c is read into: the full-size ones in turn, or the last chunk's. */
-        private float[] buffer(int c) {
-            int count = count(c);
-            if (count != chunk) {
-                if (last == null) {
-                    last = new float[Math.multiplyExact(count, rows.cols())];
+        /**
+         * The buffer unit u is read into: the next slot's full-piece buffer, or its shorter one
+         * (made anew only when the shorter size changes: at most the last chunk's, per pass).
+         */
+        private float[] buffer(long u) {
+            int count = unitCount(u);
+            int k = nextSlot;
+            nextSlot = 1 - k;
+            int values = Math.multiplyExact(count, rows.cols());
+            if (count == piece) {
+                if (full[k] == null) {
+                    full[k] = new float[values];
                 }
-                return last;
+                return full[k];
             }
-            int k = nextFull;
-            nextFull = 1 - k;
-            if (full[k] == null) {
-                full[k] = new float[Math.multiplyExact(chunk, rows.cols())];
+            if (shorter[k] == null || shorter[k].length != values) {
+                shorter[k] = new float[values];
             }
-            return full[k];
+            return shorter[k];
         }
 
         /**
@@ -560,7 +751,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
             }
             Future<?> f = pending;
             pending = null;
-            pendingChunk = -1;
+            pendingUnit = -1;
             pendingBuffer = null;
             boolean interrupted = false;
             try {

@@ -274,8 +274,9 @@ public final class MmdWeightLearner {
                     rows.release();
                     // S is on the heap now, whole (and stays for the exact report): rff or
                     // nystrom recompute their chunks from it rather than read the source again
-                    // in every pass. The chunk grid depends on n, d, D, the backend and the
-                    // heap's maximum only (heapRows, helper heap33: fixed for a JVM), never on
+                    // in every pass. The chunk grid depends on n, d, D and the backend only
+                    // (and, for nystrom or a backend that cannot build from pieces, the heap's
+                    // maximum: heapRows, fixed for a JVM; helpers heap33, chunkgrid34), never on
                     // the source, so the weights are the re-reading path's bit for bit
                     // (helper heap32).
                     featureRows = RowSource.of(synthetic);
@@ -700,7 +701,7 @@ public final class MmdWeightLearner {
                         config.features(), keep, real);
                 LOG.info("rff plan: {}", plan);
                 if (ChunkedFeatureOperator.streams(backend, n, config.features(),
-                        syntheticRows.cols(), keep)) {
+                        syntheticRows.cols(), keep, backend.featureRowsInPieces())) {
                     listener.onPlan("rff " + plan);
                 }
                 return MmdObjectives.fourier(backend, syntheticRows, real,
@@ -714,7 +715,8 @@ public final class MmdWeightLearner {
                 String plan = ChunkedFeatureOperator.nystromPlan(backend, syntheticRows, r, keep,
                         real);
                 LOG.info("nystrom plan: {}", plan);
-                if (ChunkedFeatureOperator.streams(backend, n, r, syntheticRows.cols(), keep)) {
+                if (ChunkedFeatureOperator.streams(backend, n, r, syntheticRows.cols(), keep,
+                        false)) {
                     listener.onPlan("nystrom " + plan);
                 }
                 return MmdObjectives.nystrom(backend, syntheticRows, real, sigma,

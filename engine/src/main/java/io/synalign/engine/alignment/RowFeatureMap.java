@@ -4,6 +4,7 @@ import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.KernelBackend;
+import io.synalign.kernels.RowPieces;
 
 /**
  * A map from rows (d columns) to D features per row, built block by block into a
@@ -37,6 +38,28 @@ interface RowFeatureMap {
         return build(rows);
     }
 
+    /**
+     * Whether {@link #build(RowPieces)} takes one piece of the rows at a time (false by
+     * default): the chunk grid then need not fit the heap's share of rows (see
+     * {@link ChunkedFeatureOperator#chunkRows(KernelBackend, int, int, boolean)}).
+     */
+    default boolean buildsFromPieces() {
+        return false;
+    }
+
+    /**
+     * {@link #build(FloatMatrix)} of rows handed over in pieces, to the same bits; it keeps no
+     * piece past the next one. By default the pieces are read into one matrix first.
+     */
+    default FeatureOperator build(RowPieces rows) {
+        return build(rows.whole());
+    }
+
+    /** {@link #buildKept(FloatMatrix)} of rows in pieces; by default {@link #build(RowPieces)}. */
+    default FeatureOperator buildKept(RowPieces rows) {
+        return build(rows);
+    }
+
     /** Copies of a block's matrix its operator keeps (nystrom: K_cL and K_Lc), for memory figures. */
     default int copies() {
         return 1;
@@ -63,6 +86,17 @@ interface RowFeatureMap {
 
             @Override
             public FeatureOperator build(FloatMatrix rows) {
+                return backend.fourierFeatureOperator(rows, map);
+            }
+
+            /** Where the backend builds from pieces ({@link KernelBackend#featureRowsInPieces}). */
+            @Override
+            public boolean buildsFromPieces() {
+                return backend.featureRowsInPieces();
+            }
+
+            @Override
+            public FeatureOperator build(RowPieces rows) {
                 return backend.fourierFeatureOperator(rows, map);
             }
 

@@ -82,7 +82,7 @@ class ChunkedFeatureOperatorEdgesTest {
                     String what = name + ", n = " + n + ", keep " + keep + " bytes";
                     int wantKept = (int) Math.min(chunks, Math.max(0, keep) / chunkBytes);
                     assertEquals(wantKept < chunks, ChunkedFeatureOperator.streams(backend, n, D,
-                            DIM, keep), what);
+                            DIM, keep, backend.featureRowsInPieces()), what);
                     try (ChunkedFeatureOperator op = new ChunkedFeatureOperator(backend,
                             RowSource.ofBlocks(List.of(x)), map, keep, null)) {
                         assertEquals(chunks, op.chunks(), what);

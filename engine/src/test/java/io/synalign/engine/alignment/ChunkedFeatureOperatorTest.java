@@ -288,21 +288,29 @@ class ChunkedFeatureOperatorTest {
                     (proxy, method, args) -> method.getName().equals("featureChunkRows")
                             ? Integer.MAX_VALUE - 8 : method.invoke(reference, args));
             for (int d : new int[] {1, 7, 384, 4097}) {
-                long rows = ChunkedFeatureOperator.chunkRows(roomy, 16, d);
+                long rows = ChunkedFeatureOperator.chunkRows(roomy, 16, d, false);
                 // The array's cap, or the heap's share of a chunk (heap33) where that is less.
                 assertEquals(Math.min((Integer.MAX_VALUE - 8L) / d, ChunkedFeatureOperator
                         .heapRows(Runtime.getRuntime().maxMemory(), d)), rows, "d = " + d);
                 assertTrue(rows * d <= Integer.MAX_VALUE - 8, "d = " + d);
-                assertEquals(4L * rows * 16, ChunkedFeatureOperator.chunkBytes(roomy, 16, d));
+                // rff, built from pieces: the array's cap alone (helper chunkgrid34).
+                assertEquals((Integer.MAX_VALUE - 8L) / d,
+                        ChunkedFeatureOperator.chunkRows(roomy, 16, d), "d = " + d);
             }
             long heapRows = ChunkedFeatureOperator.heapRows(Runtime.getRuntime().maxMemory(), 384);
             for (int features : new int[] {2, 16, 1024}) { // D = 1 at d = 384: the cap binds
                 assertEquals(Math.min(reference.featureChunkRows(features), heapRows),
+                        ChunkedFeatureOperator.chunkRows(reference, features, 384, false));
+                assertEquals(reference.featureChunkRows(features),
                         ChunkedFeatureOperator.chunkRows(reference, features, 384));
             }
-            // The CPU backends' 32 MiB at D = 1 is 8.4 M rows: 3.2e9 floats at d = 384.
-            assertEquals(Math.min((Integer.MAX_VALUE - 8L) / 384, heapRows),
-                    ChunkedFeatureOperator.chunkRows(reference, 1, 384));
+            // The reference's 16 MiB of double features at D = 1 is 2.1 M rows (chunkgrid34b):
+            // 8.6e9 floats at d = 4,097, so the array's cap binds.
+            assertEquals(Math.min((Integer.MAX_VALUE - 8L) / 4097, ChunkedFeatureOperator
+                    .heapRows(Runtime.getRuntime().maxMemory(), 4097)),
+                    ChunkedFeatureOperator.chunkRows(reference, 1, 4097, false));
+            assertEquals((Integer.MAX_VALUE - 8L) / 4097,
+                    ChunkedFeatureOperator.chunkRows(reference, 1, 4097));
         }
     }
 }

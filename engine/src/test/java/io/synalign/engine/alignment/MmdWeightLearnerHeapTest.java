@@ -157,18 +157,26 @@ class MmdWeightLearnerHeapTest {
         try (KernelBackend backend = TestBackends.create("reference")) {
             for (int d : new int[] {1, 384, 10_000, 1_000_003}) {
                 for (int features : new int[] {16, 1024}) {
-                    int chunk = ChunkedFeatureOperator.chunkRows(backend, features, d);
+                    // A map that takes no pieces (nystrom): the chunk itself within 1/16.
+                    int chunk = ChunkedFeatureOperator.chunkRows(backend, features, d, false);
                     assertTrue(chunk >= 1 && 4L * chunk * d <= Math.max(4L * d, heap / 16),
                             d + " x " + features + ": " + chunk);
                     assertEquals(Math.min(Math.min(backend.featureChunkRows(features),
                             ChunkedFeatureOperator.MAX_ARRAY / d), Math.max(1, heap / 16
                                     / (4L * d))), chunk);
+                    // rff on the reference (pieces): the grid is the heap's no longer, the
+                    // reads are (helper chunkgrid34).
+                    int grid = ChunkedFeatureOperator.chunkRows(backend, features, d);
+                    assertEquals(Math.min(backend.featureChunkRows(features),
+                            ChunkedFeatureOperator.MAX_ARRAY / d), grid);
+                    int read = ChunkedFeatureOperator.readRows(grid, d);
+                    assertTrue(read >= 1 && 4L * read * d <= Math.max(4L * d, heap / 16),
+                            d + " x " + features + ": read " + read);
                 }
             }
-            // The default grid at d = 384, D = 1,024 is the features' 8,192 rows on any heap
-            // of 201 MB or more (the cap binds only at wide rows or small heaps).
-            assumeTrue(heap >= 16L * 8192 * 384 * 4);
-            assertEquals(8192, ChunkedFeatureOperator.chunkRows(backend, 1024, 384));
+            // rff's grid on the reference at d = 384, D = 1,024 is its 2,048 rows (16 MiB of
+            // double features, helper chunkgrid34b) on any heap: the pieces follow the heap.
+            assertEquals(2048, ChunkedFeatureOperator.chunkRows(backend, 1024, 384));
         }
     }
 

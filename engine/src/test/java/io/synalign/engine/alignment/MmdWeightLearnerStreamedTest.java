@@ -261,6 +261,14 @@ class MmdWeightLearnerStreamedTest {
             return delegate().fourierFeatureOperator(x, map);
         }
 
+        /** A chunk read in pieces (helper chunkgrid34) is a feature operator built too. */
+        @Override
+        public io.synalign.kernels.FeatureOperator fourierFeatureOperator(
+                io.synalign.kernels.RowPieces x, io.synalign.kernels.FourierFeatures map) {
+            openAtFeatures.add(open);
+            return delegate().fourierFeatureOperator(x, map);
+        }
+
         CopiesTakeTheBudget(KernelBackend delegate) {
             super(delegate);
         }

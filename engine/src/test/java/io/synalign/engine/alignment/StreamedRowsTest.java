@@ -304,7 +304,7 @@ class StreamedRowsTest {
         try (KernelBackend backend = io.synalign.kernels.KernelBackends.create("reference")) {
             long chunk = ChunkedFeatureOperator.chunkBytes(backend, 16, 7);
             String plan = ChunkedFeatureOperator.plan(backend, RowSource.ofBlocks(blocks(s, 300)),
-                    "Phi_S", 16, 1, 3 * chunk, r, 0);
+                    "Phi_S", 16, 1, 3 * chunk, r, 0, true);
             assertTrue(plan.contains("in 16 chunks of 64 rows: 3 kept, 13 recomputed"), plan);
             assertTrue(plan.contains("(" + MethodSelector.human(4L * 808 * 7)
                     + " of rows read per pass)"), plan);
@@ -330,7 +330,7 @@ class StreamedRowsTest {
                     RowSource.ofBlocks(blocks(s.rowRange(0, 10), 10)), float64.select(
                             java.util.stream.LongStream.range(10, 1000).toArray()))))) {
                 String plan = ChunkedFeatureOperator.plan(backend, source, "Phi_S", 16, 1,
-                        3 * chunk, r, 0);
+                        3 * chunk, r, 0, true);
                 assertTrue(plan.contains("(" + MethodSelector.human(8L * 808 * 7)
                         + " of rows read per pass)"), plan);
                 assertTrue(plan.contains("up to " + MethodSelector.human(8L * 1000 * 7)), plan);

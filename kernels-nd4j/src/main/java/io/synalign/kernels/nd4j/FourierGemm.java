@@ -39,16 +39,29 @@ final class FourierGemm implements AutoCloseable {
     }
 
     FourierGemm(FloatMatrix x, FourierFeatures map) {
+        this(checkedRows(x, map), map);
+        setRows(x);
+    }
+
+    private static int checkedRows(FloatMatrix x, FourierFeatures map) {
         checkFeatureDims(x, map);
-        this.rows = x.rows();
+        return x.rows();
+    }
+
+    /**
+     * Inputs for {@code rows} rows of the map's width, not yet written: a staging area that
+     * {@link #setRows(FloatMatrix, int, int, int)} fills part by part (a block of rows handed
+     * over in pieces, {@link Nd4jFeatureOperator}).
+     */
+    FourierGemm(int rows, FourierFeatures map) {
+        this.rows = rows;
         this.features = map.features();
-        int d = x.cols();
+        int d = map.dim();
         this.depth = d + 1;
         this.scale = (float) map.scale();
-        this.inputs = Buffers.floats((long) rows * depth);
+        this.inputs = Buffers.floats((long) Math.max(1, rows) * depth);
         this.inputsPtr = Buffers.floatPointer(inputs);
         this.map = map;
-        setRows(x);
         this.frequencies = Buffers.floats((long) depth * features);
         this.frequenciesPtr = Buffers.floatPointer(frequencies);
         frequenciesPtr.put(map.omega(), 0, map.omega().length);
@@ -70,6 +83,27 @@ final class FourierGemm implements AutoCloseable {
         for (int i = 0; i < rows; i++) {
             map.centreRow(x.data(), i, row, 0);
             OpenBlas.at(inputsPtr, (long) i * depth).put(row, 0, depth);
+        }
+    }
+
+    /**
+     * Writes rows {@code [from, from + count)} of {@code x}, less the map's centre, into the
+     * inputs' rows {@code [at, at + count)}: the values {@link #setRows(FloatMatrix)} writes for
+     * those rows, so a block's GEMM over them is the same call on the same values.
+     */
+    void setRows(FloatMatrix x, int from, int count, int at) {
+        if (x.cols() + 1 != depth || from < 0 || count < 0 || from + count > x.rows() || at < 0
+                || at + count > rows) {
+            throw new IllegalArgumentException("rows [" + from + ", " + (from + count) + ") of "
+                    + x.rows() + " x " + x.cols() + " at row " + at + " of inputs of " + rows
+                    + " x " + (depth - 1));
+        }
+        int d = depth - 1;
+        float[] row = new float[depth];
+        row[d] = 1f;
+        for (int i = 0; i < count; i++) {
+            map.centreRow(x.data(), from + i, row, 0);
+            OpenBlas.at(inputsPtr, (long) (at + i) * depth).put(row, 0, depth);
         }
     }
 

@@ -15,6 +15,7 @@ import io.synalign.kernels.GpVarianceTracker;
 import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
+import io.synalign.kernels.RowPieces;
 import io.synalign.kernels.TilePlan;
 import io.synalign.kernels.VectorOps;
 import java.util.function.Consumer;
@@ -431,6 +432,30 @@ public final class Nd4jBackend implements KernelBackend {
         checkFeatureDims(x, map);
         return portable() ? new PortableFeatureOperator(x, map, lifetime)
                 : new Nd4jFeatureOperator(x, map, lifetime);
+    }
+
+    /**
+     * The CPU path builds from one piece at a time, with the GEMM calls of the whole block
+     * ({@link Nd4jFeatureOperator}); the portable path reads the block whole (its one GEMM over
+     * all rows is threaded by OpenBLAS, whose split follows the row count).
+     */
+    @Override
+    public FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
+        lifetime.checkOpen();
+        if (portable()) {
+            return KernelBackend.super.fourierFeatureOperator(x, map);
+        }
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        return new Nd4jFeatureOperator(x, map, lifetime);
+    }
+
+    /** On the CPU path (see {@link #fourierFeatureOperator(RowPieces, FourierFeatures)}). */
+    @Override
+    public boolean featureRowsInPieces() {
+        return !portable();
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.synalign.kernels.BackendLifetime;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.HeapBytes;
+import io.synalign.kernels.RowPieces;
 import java.util.Arrays;
 import java.util.function.LongFunction;
 import org.bytedeco.javacpp.FloatPointer;
@@ -76,6 +77,8 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
     private final FourierFeatures map;
     /** Kept only once {@link #reload} is used, so kept operators hold no inputs. */
     private FourierGemm reloadable;
+    /** The staged inputs of {@link #reload(RowPieces)}, kept once it is used. */
+    private FourierGemm staged;
     /** Set while a reload is under way and left set when it is cancelled: Phi is then mixed. */
     private boolean partlyReloaded;
 
@@ -135,6 +138,99 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
     }
 
     /**
+     * The operator of a block of rows handed over in pieces ({@link RowPieces}): Phi is built
+     * by the same GEMM calls as from the whole block (blocks of {@value #BLOCK_ROWS} rows from
+     * the block's first row, each on the same values), so its bits, and every product's, are
+     * those of {@link #Nd4jFeatureOperator(FloatMatrix, FourierFeatures, BackendLifetime)}
+     * whatever the pieces. The rows go into native inputs of a stage of rows at a time (the
+     * piece size rounded up to whole GEMM blocks, at most the block), not all of them: at wide
+     * rows the inputs for the whole block were as large as the rows themselves.
+     *
+     * @throws java.util.concurrent.CancellationException as the other constructor
+     */
+    Nd4jFeatureOperator(RowPieces x, FourierFeatures map, BackendLifetime backend) {
+        super(x.rows(), map.features(), backend);
+        this.rows = x.rows();
+        this.features = map.features();
+        this.map = map;
+        this.blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
+        long length = Math.max(1, (long) rows * features);
+        this.phiMemory = new FloatPointer(length);
+        INDArray view = null;
+        try {
+            view = Buffers.view(phiMemory, length);
+            this.phi = view;
+            this.phiPtr = Buffers.floatPointer(phi);
+            try (FourierGemm gemm = new FourierGemm(stageRows(rows, x.pieceRows()), map)) {
+                build(gemm, x);
+            }
+        } catch (RuntimeException | Error e) {
+            Buffers.close(view);
+            phiMemory.close();
+            throw e;
+        }
+        this.partials = Buffers.floats((long) Math.max(1, blocks) * features);
+        this.partialsPtr = Buffers.floatPointer(partials);
+        this.partialHost = new float[features];
+        this.rowVector = Buffers.floats(rows);
+        this.featureVector = Buffers.floats(features);
+        this.rowPtr = Buffers.floatPointer(rowVector);
+        this.featurePtr = Buffers.floatPointer(featureVector);
+        this.rowHost = new float[rows];
+        this.featureHost = new float[features];
+    }
+
+    /**
+     * Rows of native inputs staged at once for a block of {@code rows} rows read in pieces of
+     * {@code pieceRows}: the piece rounded up to whole GEMM blocks, at most the block's rows
+     * rounded up likewise, so that every GEMM block lies in one stage.
+     */
+    static int stageRows(int rows, int pieceRows) {
+        long up = ((long) Math.max(1, Math.min(rows, pieceRows)) + BLOCK_ROWS - 1) / BLOCK_ROWS
+                * BLOCK_ROWS;
+        return (int) up;
+    }
+
+    /**
+     * Phi from rows handed over in pieces: each stage of {@code gemm.rows()} rows (a multiple
+     * of {@value #BLOCK_ROWS}, from the block's first row) is filled from the pieces, then its
+     * GEMM blocks run as in {@link #build(FourierGemm)}, reading the stage's inputs.
+     */
+    private void build(FourierGemm gemm, RowPieces x) {
+        int stage = gemm.rows();
+        FloatMatrix piece = null;
+        int used = 0;
+        for (int stageStart = 0; stageStart < rows; stageStart += stage) {
+            int stageCount = Math.min(stage, rows - stageStart);
+            for (int filled = 0; filled < stageCount; ) {
+                if (piece == null || used == piece.rows()) {
+                    piece = x.next();
+                    used = 0;
+                    if (piece.cols() != map.dim() || piece.rows() < 1) {
+                        throw new IllegalArgumentException("a piece of " + piece.rows() + " x "
+                                + piece.cols() + " rows for a feature map of " + map.dim()
+                                + " columns");
+                    }
+                }
+                int take = Math.min(piece.rows() - used, stageCount - filled);
+                gemm.setRows(piece, used, take, filled);
+                used += take;
+                filled += take;
+            }
+            int first = stageStart / BLOCK_ROWS;
+            int offset = stageStart;
+            PinnedWorkers.forEachBlock(BUILD, (stageCount + BLOCK_ROWS - 1) / BLOCK_ROWS,
+                    (worker, k) -> {
+                        int start = (first + k) * BLOCK_ROWS;
+                        int count = Math.min(BLOCK_ROWS, rows - start);
+                        long from = (long) start * features;
+                        gemm.block(start - offset, count, OpenBlas.at(phiPtr, from),
+                                Buffers.range(phi, from, from + (long) count * features));
+                    });
+        }
+    }
+
+    /**
      * Its own heap (see {@link io.synalign.kernels.FeatureOperator#heapBytes}): the three host
      * arrays (n + 2 D floats), ND4J's objects for Phi's view and the three scratch arrays
      * ({@link Buffers#ARRAY_HEAP_BYTES} each), the reload's operands once it has any, and this
@@ -147,7 +243,9 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
                 + HeapBytes.array(rows, Float.BYTES) + 2 * HeapBytes.array(features, Float.BYTES)
                 + 4 * Buffers.ARRAY_HEAP_BYTES;
         FourierGemm gemm = reloadable;
-        return gemm == null ? bytes : bytes + gemm.heapBytes();
+        FourierGemm stagedGemm = staged;
+        return bytes + (gemm == null ? 0 : gemm.heapBytes())
+                + (stagedGemm == null ? 0 : stagedGemm.heapBytes());
     }
 
     /** Phi from {@code gemm}, block by block of rows (see the class comment). */
@@ -222,8 +320,38 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
         return true;
     }
 
+    /**
+     * {@link #reload(FloatMatrix)} from rows in pieces: Phi rebuilt as by the pieces
+     * constructor, into the same buffers (the staged inputs kept after the first).
+     */
+    @Override
+    public boolean reload(RowPieces x) {
+        checkOpen();
+        if (x.rows() != rows || x.cols() != map.dim()) {
+            return false;
+        }
+        if (rows == 0) {
+            return true;
+        }
+        int stage = stageRows(rows, x.pieceRows());
+        if (staged == null || staged.rows() != stage) {
+            if (staged != null) {
+                staged.close();
+                staged = null;
+            }
+            staged = new FourierGemm(stage, map);
+        }
+        partlyReloaded = true;
+        build(staged, x); // a cancellation leaves the flag set: see checkWhole
+        partlyReloaded = false;
+        return true;
+    }
+
     @Override
     protected void release() {
+        if (staged != null) {
+            staged.close();
+        }
         if (reloadable != null) {
             reloadable.close();
         }

@@ -15,6 +15,7 @@ import io.synalign.kernels.KernelBackend;
 import io.synalign.kernels.KernelOperator;
 import io.synalign.kernels.KernelStorage;
 import io.synalign.kernels.OperatorArguments;
+import io.synalign.kernels.RowPieces;
 import io.synalign.kernels.TilePlan;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -176,16 +177,85 @@ public final class ReferenceBackend implements KernelBackend {
         return entries > Integer.MAX_VALUE - 8 ? Long.MAX_VALUE : 8 * entries;
     }
 
+    /**
+     * Bytes of double {@code Phi} one chunk of random features holds at most: 16 MiB.
+     * Random features are float64 here, 8 bytes each, twice what the default chunk size
+     * assumes (32 MiB of float32). Since helper chunkgrid34 the chunk grid no longer shrinks
+     * with the heap where the engine reads rows in pieces, so the chunk itself has to fit a
+     * small heap. One chunk being rebuilt plus one kept then take 32 MiB of a 96 MiB heap
+     * (heap33's smallest tested heap) at any D.
+     */
+    static final long FEATURE_CHUNK_BYTES = 16L << 20;
+
+    /**
+     * Rows per chunk of random features: the most whose float64 {@code Phi} (8 D bytes a row)
+     * fits {@link #FEATURE_CHUNK_BYTES}, at least 1. That is 2,048 rows at D = 1,024. It
+     * depends on D alone, never on the heap, so the grid (and with it the bits of the weights)
+     * is the same under any {@code -Xmx}. The default, 32 MiB of float32 (8,192 rows at
+     * D = 1,024), would hold 64 MiB of double {@code Phi} per chunk on the heap.
+     */
+    @Override
+    public int featureChunkRows(int features) {
+        return (int) Math.max(1, FEATURE_CHUNK_BYTES / (8L * Math.max(1, features)));
+    }
+
+    /**
+     * Half of the default budget (half of what the heap can still grow by). The engine counts
+     * a kept chunk at 4 bytes a feature ({@code ChunkedFeatureOperator.chunkBytes}, and
+     * nystrom's kept kernel columns likewise), but this backend keeps 8 (float64 {@code Phi}
+     * and kernel entries). With the default budget the kept chunks could fill all of the
+     * heap's room, leaving none for the chunk being rebuilt. Keeping fewer chunks changes only
+     * how many are rebuilt in each pass, never the bits.
+     */
+    @Override
+    public long featureBudgetBytes() {
+        return KernelBackend.super.featureBudgetBytes() / 2;
+    }
+
     @Override
     public FeatureOperator fourierFeatureOperator(FloatMatrix x, FourierFeatures map) {
         lifetime.checkOpen();
         OperatorArguments.checkFeatureDims(x, map);
         int n = x.rows();
-        int features = map.features();
-        double[][] phi = new double[n][features];
+        double[][] phi = new double[n][map.features()];
         for (int i = 0; i < n; i++) {
             fourierRow(x, i, map, phi[i]);
         }
+        return featureOperator(phi, map.features());
+    }
+
+    /**
+     * Phi row by row as the pieces come (a row's features depend on that row alone, in double,
+     * so the bits are those of the whole block); no piece is held past its rows' features.
+     */
+    @Override
+    public FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
+        lifetime.checkOpen();
+        if (x.cols() != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+                    + " columns, the feature map expects " + map.dim());
+        }
+        int n = x.rows();
+        double[][] phi = new double[n][map.features()];
+        for (int at = 0; at < n; ) {
+            FloatMatrix piece = x.next();
+            for (int i = 0; i < piece.rows(); i++) {
+                fourierRow(piece, i, map, phi[at + i]);
+            }
+            at += piece.rows();
+        }
+        return featureOperator(phi, map.features());
+    }
+
+    /** True: {@link #fourierFeatureOperator(RowPieces, FourierFeatures)} takes a piece at a time. */
+    @Override
+    public boolean featureRowsInPieces() {
+        return true;
+    }
+
+    /** The operator over Phi (n rows of D doubles, the caller's, now this operator's). */
+    private FeatureOperator featureOperator(double[][] phi, int features) {
+        int n = phi.length;
         return new AbstractFeatureOperator(n, features, lifetime) {
             @Override
             protected void transposeTimesChecked(double[] w, double[] out) {

@@ -1,0 +1,97 @@
+package io.synalign.kernels;
+
+/**
+ * One block of rows ({@link #rows()} x {@link #cols()}) handed to a backend in consecutive
+ * pieces of at most {@link #pieceRows()} rows, in row order: piece k holds rows
+ * {@code [k * pieceRows, min((k + 1) * pieceRows, rows))}. It separates the rows a caller can
+ * hold at once (the engine reads a chunk of a file within 1/16 of the Java heap) from the rows
+ * an operator's arithmetic covers (the chunk grid, a function of the backend, D and d only), so
+ * that an operator built from the pieces is the operator of the whole block, bit for bit,
+ * whatever the piece size ({@link KernelBackend#fourierFeatureOperator(RowPieces,
+ * FourierFeatures)}).
+ *
+ * <p>Single pass, not thread-safe: {@link #next} hands the pieces in order, each once; the
+ * matrix it returns is valid only until the next call (the caller may read the following piece
+ * into the same array), so a consumer copies what it keeps.
+ */
+public interface RowPieces {
+
+    /** The block's rows. */
+    int rows();
+
+    /** The rows' columns, d. */
+    int cols();
+
+    /** The most rows one piece holds, at least 1. */
+    int pieceRows();
+
+    /** The next piece; {@link java.util.NoSuchElementException} past the last. */
+    FloatMatrix next();
+
+    /** How many pieces the block comes in. */
+    default int pieces() {
+        return rows() == 0 ? 0 : (int) ((rows() + (long) pieceRows() - 1) / pieceRows());
+    }
+
+    /**
+     * The remaining pieces read into one new matrix (the whole block when none was taken): what
+     * a backend that cannot take pieces does, holding the block's rows at once. A block of one
+     * piece is that piece itself, not a copy.
+     */
+    default FloatMatrix whole() {
+        if (pieces() == 1) {
+            return next();
+        }
+        float[] data = new float[Math.multiplyExact(rows(), cols())];
+        int at = 0;
+        while (at < data.length) {
+            FloatMatrix piece = next();
+            System.arraycopy(piece.data(), 0, data, at, piece.rows() * cols());
+            at += piece.rows() * cols();
+        }
+        return new FloatMatrix(rows(), cols(), data);
+    }
+
+    /**
+     * {@code m} in pieces of {@code pieceRows} rows, each a copy of its rows (tests, and callers
+     * that hold the block already).
+     */
+    static RowPieces of(FloatMatrix m, int pieceRows) {
+        if (pieceRows < 1) {
+            throw new IllegalArgumentException("rows per piece must be at least 1, got "
+                    + pieceRows);
+        }
+        return new RowPieces() {
+            private int taken;
+
+            @Override
+            public int rows() {
+                return m.rows();
+            }
+
+            @Override
+            public int cols() {
+                return m.cols();
+            }
+
+            @Override
+            public int pieceRows() {
+                return pieceRows;
+            }
+
+            @Override
+            public FloatMatrix next() {
+                int start = taken * pieceRows;
+                if (start >= m.rows()) {
+                    throw new java.util.NoSuchElementException("all " + pieces()
+                            + " pieces of " + m.rows() + " rows were taken");
+                }
+                int count = Math.min(pieceRows, m.rows() - start);
+                float[] data = new float[count * m.cols()];
+                System.arraycopy(m.data(), start * m.cols(), data, 0, data.length);
+                taken++;
+                return new FloatMatrix(count, m.cols(), data);
+            }
+        };
+    }
+}
