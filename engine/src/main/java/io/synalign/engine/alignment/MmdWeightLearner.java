@@ -601,14 +601,23 @@ public final class MmdWeightLearner {
         // and vectors alone are past the heap, tiled would be refused in turn (review33).
         boolean tiledFits = kept && heapBytes(backend, AlignmentMethod.TILED, storage,
                 rows.rows(), rows.cols(), real) <= heap;
+        // Where the median heuristic's sample cannot stand beside the caller's S and R either,
+        // rff and tiled are refused for it in turn (requireSampleRoom, sampleBeyondTheHeap):
+        // each is a way out only with the bandwidth given (review34b; the message offered them
+        // plainly, and following it was refused).
+        long rowBytes = Float.BYTES * rows.rows() * rows.cols() + real.bytes();
+        boolean sampleFits = sample <= heap - rowBytes;
+        String ways = "method rff (--method rff) streams the rows"
+                + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "");
         // A source is named (a file); the caller's own matrix has no name to give.
         throw new IllegalArgumentException((rows.inMemory() == null ? rows.name() + ": " : "")
                 + "method " + method.cliName()
                 + " on the " + backend.name() + " backend would hold "
                 + heapDetail(method, storage, rows, real) + " on the Java heap at once, more"
                 + " than the JVM's whole heap (" + MethodSelector.human(heap) + " at most);"
-                + " method rff (--method rff) streams the rows"
-                + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "")
+                + (sampleFits ? " " + ways : " with the bandwidth auto, the median heuristic's"
+                        + " sample (" + MethodSelector.human(sample) + ") cannot stand beside"
+                        + " the rows either: give the bandwidth (--bandwidth), then " + ways)
                 + ", or give the JVM a larger heap with -Xmx");
     }
 
