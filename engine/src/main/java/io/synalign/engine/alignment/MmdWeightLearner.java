@@ -606,7 +606,9 @@ public final class MmdWeightLearner {
         // each is a way out only with the bandwidth given (review34b; the message offered them
         // plainly, and following it was refused).
         long rowBytes = Float.BYTES * rows.rows() * rows.cols() + real.bytes();
-        boolean sampleFits = sample <= heap - rowBytes;
+        // No sample (a source, a given bandwidth): nothing to say of it, even where the rows
+        // alone are past the heap.
+        boolean sampleFits = sample == 0 || sample <= heap - rowBytes;
         String ways = "method rff (--method rff) streams the rows"
                 + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "");
         // A source is named (a file); the caller's own matrix has no name to give.
