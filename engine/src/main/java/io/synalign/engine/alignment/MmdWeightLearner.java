@@ -579,8 +579,10 @@ public final class MmdWeightLearner {
      * named method is not second-guessed; what {@link #heapBytes} leaves out can still run
      * out). With {@code sample} (the median heuristic's sample beside the caller's matrix S,
      * {@link #sampleBeside}) the peak counts it too, and where the sample alone is what does not
-     * fit, the refusal says so and offers a given bandwidth instead (helper median34). O(1),
-     * before anything is allocated.
+     * fit, the refusal says so and offers a given bandwidth instead (helper median34); where
+     * the fit and the sample are both past the heap, its ways out (rff, tiled) are offered with
+     * the bandwidth, since each takes the same sample first (review34b). O(1), before anything
+     * is allocated.
      *
      * @throws IllegalArgumentException naming the bytes, their parts, the heap and the ways out
      */
