@@ -150,10 +150,11 @@ public final class MedianHeuristic {
      * histogram and candidates ({@link Distances}; k = min(maxSample, rows)). At wide rows the
      * sample dominates: 64 MB of floats plus 16 MB of squared distances at k = 2,000,
      * d = 8,000, which a caller holding the rows whole must leave room for (the command line's
-     * read rule). Pairs whose squared distance is recomputed in double (near-equal rows) keep
-     * that value for the selection's later sweeps, 8 bytes a pair, which this leaves out: none
-     * for distinct rows, at most the k(k-1)/2 doubles the distances took before helper median34
-     * where every row repeats. O(1).
+     * read rule). Pairs of distinct but near-equal rows, whose squared distance is recomputed in
+     * double, keep that value for the selection's later sweeps, 8 bytes a pair, which this
+     * leaves out: none for rows far apart or equal (an equal pair is marked in the squared
+     * distances, not kept: review34b; before, repeated rows kept up to k(k-1)/2 doubles here,
+     * the 16 MB at k = 2,000 that helper median34 took out of this count). O(1).
      */
     public static long heapBytes(long rows, int cols, int maxSample) {
         long k = Math.max(0, Math.min(maxSample, rows));
@@ -253,8 +254,8 @@ public final class MedianHeuristic {
      * {@link OrderStatistics#median} forms it. Cost per sweep O(k^2) (a square root a pair), at
      * most four sweeps a rank plus the count: a few sweeps of 2 million pairs at k = 2,000,
      * against the O(k^2 d) of the squared distances. Pairs recomputed in double (near-equal
-     * rows, O(d) each) are recomputed once: their values are kept in sweep order for the
-     * later sweeps.
+     * rows, O(d) each) are recomputed once: the nonzero values are kept in sweep order for the
+     * later sweeps, the zeros (equal rows) marked in the squared distances (review34b).
      */
     static final class Distances {
 
@@ -287,28 +288,49 @@ public final class MedianHeuristic {
             this.collectLimit = collectLimit;
         }
 
-        /** Receives each nonzero distance of a sweep as a double and its raw bits. */
-        private interface Visitor {
-            void visit(double value, long bits);
-        }
+        /** A sweep's work on each nonzero distance ({@link #sweep}). */
+        private static final int COUNT = 0;
+        private static final int HISTOGRAM = 1;
+        private static final int GATHER = 2;
 
         /**
          * Every nonzero distance once, in the order the array was filled before (upper
-         * triangle, row by row), by that fill's arithmetic.
+         * triangle, row by row), by that fill's arithmetic, and on each the work of
+         * {@code mode}: COUNT adds it to {@code histogram} under its top 16 bits; HISTOGRAM,
+         * where its bits above {@code above} equal {@code fixed}, under its 16 bits from
+         * {@code next}; GATHER puts those (every value where {@code above} is 64) into
+         * {@code gathered}. The modes are branches of one loop, not a callback: a callback of
+         * three kinds was a megamorphic call per pair, most of a sweep's time (review34b).
+         * The first sweep recomputes the pairs in the cancellation range in double; one that
+         * comes out exactly 0 (equal rows) is marked NaN in {@code d2}, which every later
+         * sweep drops as it drops the pair's 0, and only the nonzero ones are kept in sweep
+         * order (before review34b every recomputed pair was kept: at most k(k-1)/2 doubles,
+         * 16 MB at k = 2,000 with every row repeated, past {@link #heapBytes}).
+         *
+         * @return the values gathered (GATHER), else 0
          */
-        private void sweep(Visitor visitor) {
+        private int sweep(int mode, long fixed, int above, int next, long[] histogram,
+                double[] gathered) {
             Cancellation.stopIfInterrupted(CANCELLED);
             boolean first = recomputed == null;
             if (first) {
                 recomputed = new double[16];
             }
             int replay = 0;
+            int n = 0;
             for (int i = 0; i < k; i++) {
+                double ni = norms[i];
+                int row = i * k;
                 for (int j = i + 1; j < k; j++) {
-                    double v = d2[i * k + j];
-                    if (v <= CANCELLATION * (norms[i] + norms[j])) {
+                    double v = d2[row + j];
+                    // NaN (an equal pair marked by the first sweep) fails both tests.
+                    if (v <= CANCELLATION * (ni + norms[j])) {
                         if (first) {
                             v = squaredDistance(data, i, j, d);
+                            if (v == 0) {
+                                d2[row + j] = Float.NaN;
+                                continue;
+                            }
                             if (recomputedCount == recomputed.length) {
                                 recomputed = java.util.Arrays.copyOf(recomputed,
                                         (int) Math.min(Integer.MAX_VALUE - 8L,
@@ -323,10 +345,20 @@ public final class MedianHeuristic {
                         // 2^exponent is a normal double (|exponent| <= 149), so the product is
                         // exactly Math.scalb(sqrt, exponent), at a multiply instead of a call.
                         double value = Math.sqrt(v) * unscale;
-                        visitor.visit(value, Double.doubleToRawLongBits(value));
+                        long bits = Double.doubleToRawLongBits(value);
+                        if (mode == COUNT) {
+                            histogram[(int) (bits >>> 48)]++;
+                        } else if (mode == HISTOGRAM) {
+                            if (bits >>> above == fixed) {
+                                histogram[(int) ((bits >>> next) & 0xFFFF)]++;
+                            }
+                        } else if (above == 64 || bits >>> above == fixed) {
+                            gathered[n++] = value;
+                        }
                     }
                 }
             }
+            return n;
         }
 
         /** The count of nonzero distances under each top 16 bits (the first sweep's). */
@@ -336,7 +368,7 @@ public final class MedianHeuristic {
         long count() {
             if (count < 0) {
                 long[] histogram = new long[1 << 16];
-                sweep((value, bits) -> histogram[(int) (bits >>> 48)]++);
+                sweep(COUNT, 0, 64, 48, histogram, null);
                 long n = 0;
                 for (long c : histogram) {
                     n += c;
@@ -383,15 +415,8 @@ public final class MedianHeuristic {
                 if (shift == 64) {
                     histogram = top; // the count's sweep
                 } else {
-                    long fixed = prefix;
-                    int above = shift;
-                    long[] h = new long[1 << 16];
-                    sweep((value, bits) -> {
-                        if (bits >>> above == fixed) {
-                            h[(int) ((bits >>> next) & 0xFFFF)]++;
-                        }
-                    });
-                    histogram = h;
+                    histogram = new long[1 << 16];
+                    sweep(HISTOGRAM, prefix, shift, next, histogram, null);
                 }
                 int bucket = 0;
                 while (rank >= histogram[bucket]) {
@@ -408,14 +433,7 @@ public final class MedianHeuristic {
                 return new Gathered(null, 0);
             }
             double[] gathered = new double[(int) within];
-            int[] n = {0};
-            long fixed = prefix;
-            int above = shift;
-            sweep((value, bits) -> {
-                if (above == 64 || bits >>> above == fixed) {
-                    gathered[n[0]++] = value;
-                }
-            });
+            sweep(GATHER, prefix, shift, 0, null, gathered);
             return new Gathered(gathered, (int) rank);
         }
 

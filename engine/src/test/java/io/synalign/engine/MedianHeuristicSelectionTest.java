@@ -2,6 +2,7 @@ package io.synalign.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.KernelBackend;
@@ -95,6 +96,61 @@ class MedianHeuristicSelectionTest {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> d.select(10));
             assertEquals("rank 10 of 10 distances", e.getMessage());
+        }
+    }
+
+    /**
+     * Repeated rows (an LLM repeating itself): 2,000 rows of d = 8, 1,900 of them copies of two
+     * rows, so about 900,000 of the 2 million pairs are equal rows, whose squared distance is
+     * recomputed in double (to 0; a GEMM backend leaves rounding there). What the selection
+     * allocates on this thread once the squared distances are formed (its count and median:
+     * a sum of allocations, so at least its peak; no timing) must be its histograms and gathered
+     * values alone, which {@link MedianHeuristic#heapBytes} counts (one of each at a time):
+     * at most 9 histograms of 512 KiB in sequence (the count's, three levels for each middle
+     * value) and 2 gatherings of at most 512 KiB, nothing a pair. On the merged median34 code
+     * every recomputed pair was kept for the later sweeps, zeros included: about 900,000 doubles
+     * in an array grown by doubling, past heapBytes (failed there on every backend: 20.4 MB
+     * allocated against the bound's 5.8 MB; 3.7 MB since review34b). The median is the held
+     * array's bit for bit as well.
+     */
+    @ParameterizedTest
+    @MethodSource("backends")
+    void onRepeatedRowsTheSelectionHoldsNothingAPair(String name) {
+        Random random = new Random(341);
+        int n = 2000;
+        int d = 8;
+        float[] data = new float[n * d];
+        for (int i = 0; i < n; i++) {
+            for (int c = 0; c < d; c++) {
+                // Rows 0 to 949 one row, 950 to 1,899 another, the last 100 each their own.
+                data[i * d + c] = i < 950 ? 1 + c : i < 1900 ? 5 - c
+                        : (float) random.nextGaussian();
+            }
+        }
+        FloatMatrix x = new FloatMatrix(n, d, data);
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)
+                java.lang.management.ManagementFactory.getThreadMXBean();
+        org.junit.jupiter.api.Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported()
+                && threads.isThreadAllocatedMemoryEnabled(), "no per-thread allocation count");
+        try (KernelBackend backend = KernelBackends.create(name)) {
+            double[] held = oracle(backend, 2000, 5, x);
+            int count = (int) held[held.length - 1];
+            MedianHeuristic.Distances swept = MedianHeuristic.distances(backend, 2000, 5,
+                    1 << 16, RowSource.of(x));
+            long thread = Thread.currentThread().getId();
+            long before = threads.getThreadAllocatedBytes(thread);
+            swept.count();
+            double median = swept.median();
+            long allocated = threads.getThreadAllocatedBytes(thread) - before;
+            assertBits(OrderStatistics.median(java.util.Arrays.copyOf(held, count), count),
+                    median, name);
+            long bound = 9L * Long.BYTES * (1 << 16) + 2L * Double.BYTES
+                    * MedianHeuristic.Distances.COLLECT_LIMIT + 4096;
+            System.out.println("[MedianHeuristicSelectionTest] " + name + ": " + count
+                    + " nonzero distances, " + allocated + " bytes allocated, bound " + bound);
+            assertTrue(allocated <= bound, name + ": the heuristic allocated " + allocated
+                    + " bytes on repeated rows, more than its histograms and gathered values ("
+                    + bound + ")");
         }
     }
 

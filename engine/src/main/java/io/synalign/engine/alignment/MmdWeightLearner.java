@@ -580,8 +580,10 @@ public final class MmdWeightLearner {
      * named method is not second-guessed; what {@link #heapBytes} leaves out can still run
      * out). With {@code sample} (the median heuristic's sample beside the caller's matrix S,
      * {@link #sampleBeside}) the peak counts it too, and where the sample alone is what does not
-     * fit, the refusal says so and offers a given bandwidth instead (helper median34). O(1),
-     * before anything is allocated.
+     * fit, the refusal says so and offers a given bandwidth instead (helper median34); where
+     * the fit and the sample are both past the heap, its ways out (rff, tiled) are offered with
+     * the bandwidth, since each takes the same sample first (review34b). O(1), before anything
+     * is allocated.
      *
      * @throws IllegalArgumentException naming the bytes, their parts, the heap and the ways out
      */
@@ -602,14 +604,25 @@ public final class MmdWeightLearner {
         // and vectors alone are past the heap, tiled would be refused in turn (review33).
         boolean tiledFits = kept && heapBytes(backend, AlignmentMethod.TILED, storage,
                 rows.rows(), rows.cols(), real) <= heap;
+        // Where the median heuristic's sample cannot stand beside the caller's S and R either,
+        // rff and tiled are refused for it in turn (requireSampleRoom, sampleBeyondTheHeap):
+        // each is a way out only with the bandwidth given (review34b; the message offered them
+        // plainly, and following it was refused).
+        long rowBytes = Float.BYTES * rows.rows() * rows.cols() + real.bytes();
+        // No sample (a source, a given bandwidth): nothing to say of it, even where the rows
+        // alone are past the heap.
+        boolean sampleFits = sample == 0 || sample <= heap - rowBytes;
+        String ways = "method rff (--method rff) streams the rows"
+                + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "");
         // A source is named (a file); the caller's own matrix has no name to give.
         throw new IllegalArgumentException((rows.inMemory() == null ? rows.name() + ": " : "")
                 + "method " + method.cliName()
                 + " on the " + backend.name() + " backend would hold "
                 + heapDetail(method, storage, rows, real) + " on the Java heap at once, more"
                 + " than the JVM's whole heap (" + MethodSelector.human(heap) + " at most);"
-                + " method rff (--method rff) streams the rows"
-                + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "")
+                + (sampleFits ? " " + ways : " with the bandwidth auto, the median heuristic's"
+                        + " sample (" + MethodSelector.human(sample) + ") cannot stand beside"
+                        + " the rows either: give the bandwidth (--bandwidth), then " + ways)
                 + ", or give the JVM a larger heap with -Xmx");
     }
 

@@ -295,6 +295,64 @@ class MmdWeightLearnerHeapTest {
     }
 
     /**
+     * A named exact on the caller's matrix, 2,000 x 4,000 (32 MB) and 40 real, bandwidth auto,
+     * in a child JVM with a 60 MiB heap: exact is past the heap by K_SS (32 MB of float64 on
+     * the reference backend), and the median heuristic's sample (49 MB) cannot stand beside S
+     * either, so tiled and rff, each taking that sample first, are refused in turn. The refusal
+     * of exact must not offer them plainly: it names the sample and the bandwidth, and tiled
+     * (refused as offered) names the sample. On the merged median34 code the refusal ended
+     * "method rff (--method rff) streams the rows, method tiled (--method tiled) keeps no K_SS,
+     * or give the JVM a larger heap with -Xmx", and tiled, tried as told, was refused for the
+     * sample (failed there; review34b).
+     */
+    @Test
+    void theRefusalOffersTiledAndRffOnlyWithTheBandwidthWhereTheSampleCannotFit()
+            throws Exception {
+        long sample = io.synalign.engine.MedianHeuristic.heapBytes(2040, 4000, 2000);
+        String got = child("-Xmx60m", SampleAndKssMain.class);
+        String[] parts = got.split(" \\| ");
+        assertEquals(2, parts.length, got);
+        assertTrue(parts[0].startsWith("exact: method exact on the reference backend would hold "),
+                got);
+        assertTrue(parts[0].endsWith(" more than the JVM's whole heap (60.0 MiB at most); with"
+                + " the bandwidth auto, the median heuristic's sample ("
+                + MethodSelector.human(sample) + ") cannot stand beside the rows either: give"
+                + " the bandwidth (--bandwidth), then method rff (--method rff) streams the rows,"
+                + " method tiled (--method tiled) keeps no K_SS, or give the JVM a larger heap"
+                + " with -Xmx"), got);
+        assertTrue(parts[1].startsWith("tiled: the median heuristic (bandwidth auto) would hold"
+                + " its sample of 2000 rows"), got);
+    }
+
+    /** The child of {@link #theRefusalOffersTiledAndRffOnlyWithTheBandwidthWhereTheSampleCannotFit}. */
+    public static final class SampleAndKssMain {
+        public static void main(String[] args) {
+            Random random = new Random(341);
+            FloatMatrix real = TestBackends.gaussian(40, 4000, random, 1, 0);
+            FloatMatrix synthetic = TestBackends.gaussian(2000, 4000, random, 1, 0.3);
+            StringBuilder out = new StringBuilder();
+            try (KernelBackend backend = TestBackends.create("reference")) {
+                for (AlignmentMethod method : List.of(AlignmentMethod.EXACT,
+                        AlignmentMethod.TILED)) {
+                    String got;
+                    try {
+                        new MmdWeightLearner(backend, AlignmentConfig.defaults().withMethod(method)
+                                .withIterations(2, 1e-12)).fit(real, synthetic, null);
+                        got = "ran";
+                    } catch (IllegalArgumentException e) {
+                        got = e.getMessage();
+                    } catch (OutOfMemoryError e) {
+                        got = "OutOfMemoryError";
+                    }
+                    out.append(out.length() == 0 ? "" : " | ").append(method.cliName())
+                            .append(": ").append(got);
+                }
+            }
+            System.out.println(out);
+        }
+    }
+
+    /**
      * rff on a source in a child JVM with a 128 MiB heap, where each optimiser iteration drops
      * an 80 MiB array (garbage, not yet collected when the fit ends): the exact MMD^2 report
      * reads S (3,000 x 2,000, 24 MB) whole, within half of the heap's maximum with R, so it runs
