@@ -204,13 +204,10 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
             int stageCount = Math.min(stage, rows - stageStart);
             for (int filled = 0; filled < stageCount; ) {
                 if (piece == null || used == piece.rows()) {
-                    piece = x.next();
+                    // x.cols() is the map's width (checked by the callers), and a piece
+                    // longer than the rows left would have its last rows dropped unseen.
+                    piece = RowPieces.checkPiece(x, x.next(), stageStart + filled);
                     used = 0;
-                    if (piece.cols() != map.dim() || piece.rows() < 1) {
-                        throw new IllegalArgumentException("a piece of " + piece.rows() + " x "
-                                + piece.cols() + " rows for a feature map of " + map.dim()
-                                + " columns");
-                    }
                 }
                 int take = Math.min(piece.rows() - used, stageCount - filled);
                 gemm.setRows(piece, used, take, filled);
