@@ -371,7 +371,8 @@ public interface KernelBackend extends AutoCloseable {
      * answers {@link #featureRowsInPieces} true holds at most one piece of the caller's rows at
      * once (on the Java heap; its own copies of them are its business) and keeps none after the
      * next piece is asked for. The default reads every piece into one matrix
-     * ({@link RowPieces#whole}) and builds from it: the same bits, the whole block's rows held.
+     * ({@link RowPieces#whole}) and builds from it: the same bits, the whole block's rows held
+     * (one extra copy of them on the heap, n d floats, unless the block is one piece).
      */
     default FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
         return fourierFeatureOperator(x.whole(), map);

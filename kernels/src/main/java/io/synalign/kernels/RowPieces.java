@@ -34,22 +34,50 @@ public interface RowPieces {
     }
 
     /**
-     * The remaining pieces read into one new matrix (the whole block when none was taken): what
-     * a backend that cannot take pieces does, holding the block's rows at once. A block of one
-     * piece is that piece itself, not a copy.
+     * Every piece read into one new matrix, before any is taken: what a backend that cannot take
+     * pieces does, holding the block's rows at once (one copy of them, O(n d)). A block whose
+     * first piece holds all of its rows (one piece) is that piece itself, not a copy. Each piece
+     * is checked to be one of the block ({@link #checkPiece}).
+     *
+     * @throws IllegalArgumentException for a piece of other columns or other rows than the
+     *     block's piece at that row
      */
     default FloatMatrix whole() {
-        if (pieces() == 1) {
-            return next();
+        if (rows() == 0) {
+            return new FloatMatrix(0, cols(), new float[0]);
+        }
+        FloatMatrix first = checkPiece(this, next(), 0);
+        if (first.rows() == rows()) {
+            return first;
         }
         float[] data = new float[Math.multiplyExact(rows(), cols())];
-        int at = 0;
-        while (at < data.length) {
-            FloatMatrix piece = next();
-            System.arraycopy(piece.data(), 0, data, at, piece.rows() * cols());
-            at += piece.rows() * cols();
+        for (int at = 0; at < rows(); ) {
+            FloatMatrix piece = at == 0 ? first : checkPiece(this, next(), at);
+            System.arraycopy(piece.data(), 0, data, at * cols(), piece.rows() * cols());
+            at += piece.rows();
         }
         return new FloatMatrix(rows(), cols(), data);
+    }
+
+    /**
+     * {@code piece}, handed over for the block's rows from row {@code at}, once it is known to
+     * be that piece of the block: {@link #cols()} columns and {@code min(pieceRows(),
+     * rows() - at)} rows (see the class comment). A consumer writes a piece's rows at
+     * {@code at} and on, so a wider or narrower piece would be read with the wrong stride
+     * (features of mixed-up values, and no error) and a longer or shorter one would shift every
+     * later row, drop rows past the block's end or never finish it. O(1).
+     *
+     * @throws IllegalArgumentException naming the piece's and the block's sizes
+     */
+    static FloatMatrix checkPiece(RowPieces block, FloatMatrix piece, int at) {
+        int expected = Math.min(block.pieceRows(), block.rows() - at);
+        if (piece.cols() != block.cols() || piece.rows() != expected) {
+            throw new IllegalArgumentException("a piece of " + piece.rows() + " x "
+                    + piece.cols() + " at row " + at + " of a block of " + block.rows() + " x "
+                    + block.cols() + " rows in pieces of " + block.pieceRows() + ": expected "
+                    + expected + " x " + block.cols());
+        }
+        return piece;
     }
 
     /**

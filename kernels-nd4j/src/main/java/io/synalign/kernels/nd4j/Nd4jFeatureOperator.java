@@ -144,7 +144,10 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      * those of {@link #Nd4jFeatureOperator(FloatMatrix, FourierFeatures, BackendLifetime)}
      * whatever the pieces. The rows go into native inputs of a stage of rows at a time (the
      * piece size rounded up to whole GEMM blocks, at most the block), not all of them: at wide
-     * rows the inputs for the whole block were as large as the rows themselves.
+     * rows the inputs for the whole block were as large as the rows themselves. Cost: that of
+     * the whole build (2 n D (d + 1) flops, n D cosines) plus one copy of each row into the
+     * stage; native memory Phi's n D floats and the stage's {@link #stageRows} (d + 1) floats
+     * (freed on return, or on an exception mid-piece with Phi).
      *
      * @throws java.util.concurrent.CancellationException as the other constructor
      */
@@ -204,13 +207,10 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
             int stageCount = Math.min(stage, rows - stageStart);
             for (int filled = 0; filled < stageCount; ) {
                 if (piece == null || used == piece.rows()) {
-                    piece = x.next();
+                    // x.cols() is the map's width (checked by the callers), and a piece
+                    // longer than the rows left would have its last rows dropped unseen.
+                    piece = RowPieces.checkPiece(x, x.next(), stageStart + filled);
                     used = 0;
-                    if (piece.cols() != map.dim() || piece.rows() < 1) {
-                        throw new IllegalArgumentException("a piece of " + piece.rows() + " x "
-                                + piece.cols() + " rows for a feature map of " + map.dim()
-                                + " columns");
-                    }
                 }
                 int take = Math.min(piece.rows() - used, stageCount - filled);
                 gemm.setRows(piece, used, take, filled);

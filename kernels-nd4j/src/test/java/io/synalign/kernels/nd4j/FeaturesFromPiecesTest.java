@@ -138,6 +138,54 @@ class FeaturesFromPiecesTest {
         }
     }
 
+    /**
+     * A last piece longer than the rows left (60 rows where 44 of a 300-row block remain): the
+     * merged code took the 44 it needed and dropped the rest unseen, building an operator of
+     * rows the caller never meant (this test failed there: nothing was thrown). Now refused,
+     * naming the piece, from the constructor and from a reload alike (helper review34c).
+     */
+    @Test
+    void aPieceLongerThanTheRowsLeftIsRefused() {
+        int n = 300;
+        int d = 5;
+        FourierFeatures map = FourierFeatures.sample(d, 16, 2.0, 11);
+        FloatMatrix first = rows(256, d, 1);
+        FloatMatrix tooLong = rows(60, d, 2);
+        java.util.function.Supplier<RowPieces> pieces = () -> new RowPieces() {
+            private int taken;
+
+            @Override
+            public int rows() {
+                return n;
+            }
+
+            @Override
+            public int cols() {
+                return d;
+            }
+
+            @Override
+            public int pieceRows() {
+                return 256;
+            }
+
+            @Override
+            public FloatMatrix next() {
+                return taken++ == 0 ? first : tooLong;
+            }
+        };
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> new Nd4jFeatureOperator(pieces.get(), map, null).close());
+        assertTrue(e.getMessage().contains("60 x 5") && e.getMessage().contains("at row 256"),
+                e.getMessage());
+        try (Nd4jFeatureOperator op = new Nd4jFeatureOperator(rows(n, d, 3), map, null)) {
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> op.reload(pieces.get()));
+            assertTrue(e.getMessage().contains("expected 44 x 5"), e.getMessage());
+        }
+    }
+
     /** Through the backend: the CPU path builds from pieces and says so. */
     @Test
     void theBackendBuildsFromPiecesWithTheWholeChunksBits() {

@@ -238,7 +238,7 @@ public final class ReferenceBackend implements KernelBackend {
         int n = x.rows();
         double[][] phi = new double[n][map.features()];
         for (int at = 0; at < n; ) {
-            FloatMatrix piece = x.next();
+            FloatMatrix piece = RowPieces.checkPiece(x, x.next(), at);
             for (int i = 0; i < piece.rows(); i++) {
                 fourierRow(piece, i, map, phi[at + i]);
             }
