@@ -7,6 +7,7 @@ import io.synalign.kernels.FourierFeatures;
 import io.synalign.kernels.HeapBytes;
 import io.synalign.kernels.RowPieces;
 import java.util.Arrays;
+import java.util.function.Consumer;
 import java.util.function.LongFunction;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -104,37 +105,11 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      */
     Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend,
             LongFunction<FloatPointer> memory) {
-        super(x.rows(), map.features(), backend);
-        this.rows = x.rows();
-        this.features = map.features();
-        this.map = map;
-        this.blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        long length = Math.max(1, (long) rows * features);
-        this.phiMemory = memory.apply(length);
-        INDArray view = null;
-        try {
-            view = Buffers.view(phiMemory, length);
-            this.phi = view;
-            this.phiPtr = Buffers.floatPointer(phi);
+        this(x.rows(), map, backend, memory.apply(phiLength(x.rows(), map)), op -> {
             try (FourierGemm gemm = new FourierGemm(x, map)) {
-                build(gemm);
+                op.build(gemm);
             }
-        } catch (RuntimeException | Error e) {
-            // Nobody holds this operator yet: Phi (n x D floats) goes now, not at the next
-            // collection; the GEMM's operands were closed by their scope.
-            Buffers.close(view);
-            phiMemory.close();
-            throw e;
-        }
-        this.partials = Buffers.floats((long) Math.max(1, blocks) * features);
-        this.partialsPtr = Buffers.floatPointer(partials);
-        this.partialHost = new float[features];
-        this.rowVector = Buffers.floats(rows);
-        this.featureVector = Buffers.floats(features);
-        this.rowPtr = Buffers.floatPointer(rowVector);
-        this.featurePtr = Buffers.floatPointer(featureVector);
-        this.rowHost = new float[rows];
-        this.featureHost = new float[features];
+        });
     }
 
     /**
@@ -152,21 +127,38 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      * @throws java.util.concurrent.CancellationException as the other constructor
      */
     Nd4jFeatureOperator(RowPieces x, FourierFeatures map, BackendLifetime backend) {
-        super(x.rows(), map.features(), backend);
-        this.rows = x.rows();
+        this(x.rows(), map, backend, new FloatPointer(phiLength(x.rows(), map)), op -> {
+            try (FourierGemm gemm = new FourierGemm(stageRows(x.rows(), x.pieceRows()), map)) {
+                op.build(gemm, x);
+            }
+        });
+    }
+
+    /** Floats of Phi's memory for {@code rows} rows: {@code max(1, n D)}. */
+    private static long phiLength(int rows, FourierFeatures map) {
+        return Math.max(1, (long) rows * map.features());
+    }
+
+    /**
+     * The operator whose Phi, in {@code phiMemory} ({@link #phiLength} floats, owned from here
+     * on), {@code build} fills (from a whole block or from its pieces); the product buffers are
+     * taken after it. Where the build throws, Phi goes at once, not at the next collection:
+     * nobody holds this operator yet, and the GEMM's operands were closed by the build's scope.
+     */
+    private Nd4jFeatureOperator(int rows, FourierFeatures map, BackendLifetime backend,
+            FloatPointer phiMemory, Consumer<Nd4jFeatureOperator> build) {
+        super(rows, map.features(), backend);
+        this.rows = rows;
         this.features = map.features();
         this.map = map;
         this.blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        long length = Math.max(1, (long) rows * features);
-        this.phiMemory = new FloatPointer(length);
+        this.phiMemory = phiMemory;
         INDArray view = null;
         try {
-            view = Buffers.view(phiMemory, length);
+            view = Buffers.view(phiMemory, phiLength(rows, map));
             this.phi = view;
             this.phiPtr = Buffers.floatPointer(phi);
-            try (FourierGemm gemm = new FourierGemm(stageRows(rows, x.pieceRows()), map)) {
-                build(gemm, x);
-            }
+            build.accept(this);
         } catch (RuntimeException | Error e) {
             Buffers.close(view);
             phiMemory.close();
