@@ -380,7 +380,17 @@ public final class MedianHeuristic {
         }
 
         /** A selection's end: the values that share the fixed bits, and the rank among them. */
-        private record Gathered(double[] values, int rank) {
+        private record Gathered(double[] values, int rank, long fixedBits) {
+
+            /**
+             * The value of the rank: the one every bit of which the sweeps fixed, or the rank's
+             * among the gathered values (which this partitions: those before the rank are then
+             * the smaller ones, as {@link #median} reads them).
+             */
+            double value() {
+                return values == null ? Double.longBitsToDouble(fixedBits)
+                        : OrderStatistics.select(values, values.length, rank);
+            }
         }
 
         /**
@@ -389,14 +399,13 @@ public final class MedianHeuristic {
          */
         double select(long rank) {
             Gathered g = gather(rank);
-            return g.values() == null ? Double.longBitsToDouble(fixedBits)
-                    : OrderStatistics.select(g.values(), g.values().length, g.rank());
+            return g.value();
         }
 
         /**
          * The values sharing the wanted value's bits down to where at most the gathering limit
          * do, and its rank among them; values null where every bit is fixed first (then rank
-         * holds no rank: see {@link #select}, which this serves with {@link #fixedBits}).
+         * holds no rank: see {@link #select}, which this serves with the fixed bits it returns).
          */
         private Gathered gather(long rank) {
             long total = count();
@@ -429,16 +438,12 @@ public final class MedianHeuristic {
             }
             if (shift == 0) {
                 // Every bit fixed: every value left is this one.
-                fixedBits = prefix;
-                return new Gathered(null, 0);
+                return new Gathered(null, 0, prefix);
             }
             double[] gathered = new double[(int) within];
             sweep(GATHER, prefix, shift, 0, null, gathered);
-            return new Gathered(gathered, (int) rank);
+            return new Gathered(gathered, (int) rank, 0);
         }
-
-        /** The bits of the value {@link #gather} fixed whole, for {@link #select}. */
-        private long fixedBits;
 
         /**
          * The median, {@link OrderStatistics#median}'s: the middle value, or the mean of the
@@ -449,12 +454,7 @@ public final class MedianHeuristic {
         double median() {
             long total = count();
             Gathered g = gather(total / 2);
-            double upper;
-            if (g.values() == null) {
-                upper = Double.longBitsToDouble(fixedBits);
-            } else {
-                upper = OrderStatistics.select(g.values(), g.values().length, g.rank());
-            }
+            double upper = g.value();
             if ((total & 1) == 1) {
                 return upper;
             }
