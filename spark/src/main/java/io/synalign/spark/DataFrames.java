@@ -556,6 +556,12 @@ final class DataFrames {
         return false;
     }
 
+    /** Whether {@code c} is Spark's failure to read a file (condition FAILED_READ_FILE...). */
+    static boolean failedRead(Throwable c) {
+        return c instanceof org.apache.spark.SparkThrowable s && s.getCondition() != null
+                && s.getCondition().startsWith("FAILED_READ_FILE");
+    }
+
     /**
      * A failure to read an input file after its schema was inferred, as the job reports it:
      * null when {@code failure} holds no Spark read failure ({@code FAILED_READ_FILE.*}), or was
@@ -588,9 +594,8 @@ final class DataFrames {
             if (c instanceof JobErrors.NotTheInput || JobErrors.serializers(c)) {
                 return null;
             }
-            if (c instanceof org.apache.spark.SparkThrowable s && s.getCondition() != null
-                    && s.getCondition().startsWith("FAILED_READ_FILE")) {
-                read = s;
+            if (failedRead(c)) {
+                read = (org.apache.spark.SparkThrowable) c;
             }
         }
         if (read == null) {

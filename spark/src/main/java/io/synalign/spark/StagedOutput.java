@@ -98,8 +98,7 @@ final class StagedOutput {
     /** Whether {@code e}'s chain holds Spark's failure to read a file (FAILED_READ_FILE). */
     private static boolean readsAnInput(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof org.apache.spark.SparkThrowable s && s.getCondition() != null
-                    && s.getCondition().startsWith("FAILED_READ_FILE")) {
+            if (DataFrames.failedRead(c)) {
                 return true;
             }
         }

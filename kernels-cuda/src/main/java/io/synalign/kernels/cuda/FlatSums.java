@@ -64,20 +64,6 @@ enum FlatSums {
     }
 
     /**
-     * The form for a device whose FP32 : FP64 throughput ratio is {@code singleToDoubleRatio}
-     * (the driver's attribute): {@link #COMPENSATED} above {@link #MAX_DOUBLE_RATIO}, else
-     * {@link #DOUBLE}; a ratio the driver does not give (0 or less) keeps {@link #DOUBLE}, the
-     * form measured longest. {@code override} (the value of {@value #PROPERTY}, may be null)
-     * wins unless null, blank or {@code auto}.
-     *
-     * @throws IllegalArgumentException naming the property and the value when {@code override}
-     *     is none of auto, double, compensated
-     */
-    static FlatSums plan(int singleToDoubleRatio, String override) {
-        return choose(0, singleToDoubleRatio, override).form();
-    }
-
-    /**
      * A device's form and why it was taken, one line for the log when the device opens (the
      * choice changes what a product costs, so a run says which it took and on what grounds).
      *
@@ -93,7 +79,10 @@ enum FlatSums {
     }
 
     /**
-     * {@link #plan}, from the driver's answer as it came: {@code attributeResult} is what
+     * The form for a device whose FP32 : FP64 throughput ratio is {@code ratio} (the driver's
+     * attribute): {@link #COMPENSATED} above {@link #MAX_DOUBLE_RATIO}, else {@link #DOUBLE};
+     * {@code override} (the value of {@value #PROPERTY}, may be null) wins unless null, blank
+     * or {@code auto}. From the driver's answer as it came: {@code attributeResult} is what
      * {@code cuDeviceGetAttribute} returned for the ratio (0, CUDA_SUCCESS, else an error: a
      * driver that does not know the attribute answers CUDA_ERROR_INVALID_VALUE) and
      * {@code ratio} the value it wrote (meaningless unless the call succeeded). The form is a

@@ -20,7 +20,7 @@ class FlatSumsPlanTest {
     void gpusWithFastFp64KeepTheDoublePartials() {
         // P100, V100, A100, H100 and B200 report 2; Kepler's GK110 (K20, K40, K80) 3.
         for (int ratio : new int[] {1, 2, 3, FlatSums.MAX_DOUBLE_RATIO}) {
-            assertEquals(FlatSums.DOUBLE, FlatSums.plan(ratio, null), "ratio " + ratio);
+            assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, ratio, null).form(), "ratio " + ratio);
         }
     }
 
@@ -29,14 +29,14 @@ class FlatSumsPlanTest {
         // GK104 24; Maxwell, GP102/104, T4 (sm_75) 32; A10, A40, RTX 30xx (sm_86), L4, L40,
         // RTX 40xx (sm_89) 64.
         for (int ratio : new int[] {FlatSums.MAX_DOUBLE_RATIO + 1, 8, 24, 32, 64, 128}) {
-            assertEquals(FlatSums.COMPENSATED, FlatSums.plan(ratio, null), "ratio " + ratio);
+            assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, ratio, null).form(), "ratio " + ratio);
         }
     }
 
     @Test
     void aRatioTheDriverDoesNotGiveKeepsTheDoublePartials() {
-        assertEquals(FlatSums.DOUBLE, FlatSums.plan(0, null));
-        assertEquals(FlatSums.DOUBLE, FlatSums.plan(-1, "auto"));
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, 0, null).form());
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, -1, "auto").form());
     }
 
     /**
@@ -76,17 +76,17 @@ class FlatSumsPlanTest {
 
     @Test
     void theOverrideWinsEitherWay() {
-        assertEquals(FlatSums.DOUBLE, FlatSums.plan(64, "double"));
-        assertEquals(FlatSums.COMPENSATED, FlatSums.plan(2, " Compensated "));
-        assertEquals(FlatSums.COMPENSATED, FlatSums.plan(64, "auto"));
-        assertEquals(FlatSums.DOUBLE, FlatSums.plan(2, ""));
-        assertEquals(FlatSums.COMPENSATED, FlatSums.plan(32, "  "));
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, 64, "double").form());
+        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, 2, " Compensated ").form());
+        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, 64, "auto").form());
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, 2, "").form());
+        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, 32, "  ").form());
     }
 
     @Test
     void aBadOverrideIsRefusedNamingThePropertyAndTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FlatSums.plan(2, "float"));
+                () -> FlatSums.choose(0, 2, "float").form());
         assertTrue(e.getMessage().contains("synalign.cuda.flatSums"), e.getMessage());
         assertTrue(e.getMessage().contains("'float'"), e.getMessage());
         // CudaSettings checks it with the other diagnostics, before any device opens.

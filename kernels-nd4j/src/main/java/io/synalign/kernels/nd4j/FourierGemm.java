@@ -77,13 +77,7 @@ final class FourierGemm implements AutoCloseable {
             throw new IllegalArgumentException("rows of " + x.rows() + " x " + x.cols()
                     + " for inputs of " + rows + " x " + (depth - 1));
         }
-        int d = depth - 1;
-        float[] row = new float[depth];
-        row[d] = 1f;
-        for (int i = 0; i < rows; i++) {
-            map.centreRow(x.data(), i, row, 0);
-            OpenBlas.at(inputsPtr, (long) i * depth).put(row, 0, depth);
-        }
+        setRows(x, 0, rows, 0);
     }
 
     /**

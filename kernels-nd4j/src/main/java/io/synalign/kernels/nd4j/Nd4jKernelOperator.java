@@ -270,10 +270,9 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
                 blocks[k] = new BlockBuffer(blocking.floats(), blocking.floats(),
                         (long) (rows % br) * bc, (long) br * (cols % bc),
                         (long) (rows % br) * (cols % bc));
-                if (k < shiftScratch.length) {
-                    // Each product's blocks reuse their exp ops (BlockBuffer#kernelValues).
-                    shiftScratch[k].kernelValues = blocks[k]::kernelValues;
-                }
+                // Each product's blocks reuse their exp ops (BlockBuffer#kernelValues); one
+                // scratch a worker, as many as blocks (PinnedWorkers.count() both).
+                shiftScratch[k].kernelValues = blocks[k]::kernelValues;
             }
             this.columnBlocks = blocking.colBlocks(cols);
             this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];

@@ -9,8 +9,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -112,18 +110,6 @@ public final class ConcurrentChatExecutor {
         }
     }
 
-    /**
-     * Stops a batch: no request not yet sent is sent (the flag each task reads first), and the
-     * futures are cancelled, the requests in flight interrupted. The flag comes first because
-     * cancelling in order interrupts an early request before a later queued one is cancelled,
-     * and the freed worker could take that one in between (seen once in a CI run: a cancelled
-     * batch sent 5 requests where 4 were in flight or done).
-     */
-    private static void stopAll(AtomicBoolean stopped, List<Future<ChatOutcome>> futures) {
-        stopped.set(true);
-        futures.forEach(x -> x.cancel(true));
-    }
-
     private List<ChatOutcome> run(List<ChatRequest> requests, Predicate<ChatModelException> fatal) {
         Cancellation.stopIfInterrupted(WORK);
         int n = requests.size();
@@ -143,24 +129,16 @@ public final class ConcurrentChatExecutor {
         });
         try {
             CompletionService<ChatOutcome> cs = new ExecutorCompletionService<>(exec);
-            List<Future<ChatOutcome>> futures = new ArrayList<>(n);
-            // Set before any future is cancelled (stopAll): a worker freed by the interrupt of
-            // an earlier request can take a queued one whose future the loop has not reached
-            // yet, and would send it after the batch was cancelled or had failed.
-            AtomicBoolean stopped = new AtomicBoolean();
             for (int i = 0; i < n; i++) {
                 final int index = i;
                 ChatRequest r = requests.get(i);
-                futures.add(cs.submit(() -> {
-                    if (stopped.get()) {
-                        throw new CancellationException("not sent: the batch was stopped");
-                    }
+                cs.submit(() -> {
                     try {
                         return new ChatOutcome(index, r, model.complete(r), null);
                     } catch (ChatModelException e) {
                         return new ChatOutcome(index, r, null, e);
                     }
-                }));
+                });
             }
             for (int done = 0; done < n; done++) {
                 ChatOutcome o;
@@ -169,12 +147,10 @@ public final class ConcurrentChatExecutor {
                 } catch (InterruptedException e) {
                     // The caller was cancelled: not a failed request (which a caller would count,
                     // or a re-ask repeat), so the JDK's type for cancelled work, flag kept set.
-                    stopAll(stopped, futures);
                     Thread.currentThread().interrupt();
                     throw Cancellation.cancelled(WORK, e);
                 } catch (ExecutionException e) {
                     // Not a ChatModelException: a bug or an I/O failure (e.g. the journal's disk).
-                    stopAll(stopped, futures);
                     Throwable c = e.getCause();
                     if (c instanceof RuntimeException re) {
                         throw re;
@@ -185,13 +161,18 @@ public final class ConcurrentChatExecutor {
                     throw new ChatModelException("chat request failed: " + c, c);
                 }
                 if (!o.ok() && fatal.test(o.error())) {
-                    stopAll(stopped, futures);
                     throw o.error();
                 }
                 out.set(o.index(), o);
             }
             return out;
         } finally {
+            // Every way out, a failure or the caller's interrupt included, stops the pool here:
+            // shutdownNow marks it stopped before it interrupts the requests in flight and
+            // drops the queued ones, so no worker freed by that interrupt takes a request not
+            // yet sent. (Cancelling the futures one by one, as before, let such a worker take a
+            // queued request whose future the loop had not reached: a CI run saw a cancelled
+            // batch send 5 requests where 4 were in flight or done.)
             exec.shutdownNow();
             awaitWorkers(exec);
         }
