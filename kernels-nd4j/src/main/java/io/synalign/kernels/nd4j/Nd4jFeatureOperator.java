@@ -95,7 +95,7 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      *     during the build; the memory taken is freed first
      */
     Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
-        this(x, map, backend, FloatPointer::new);
+        this(x, map, backend, Buffers::pointer);
     }
 
     /**
@@ -127,7 +127,7 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      * @throws java.util.concurrent.CancellationException as the other constructor
      */
     Nd4jFeatureOperator(RowPieces x, FourierFeatures map, BackendLifetime backend) {
-        this(x.rows(), map, backend, new FloatPointer(phiLength(x.rows(), map)), op -> {
+        this(x.rows(), map, backend, Buffers.pointer(phiLength(x.rows(), map)), op -> {
             try (FourierGemm gemm = new FourierGemm(stageRows(x.rows(), x.pieceRows()), map)) {
                 op.build(gemm, x);
             }

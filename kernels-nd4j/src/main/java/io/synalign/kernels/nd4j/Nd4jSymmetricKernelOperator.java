@@ -209,7 +209,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.home = home;
         // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB at
         // n = 16,000 (it touches every page), as long as the whole build.
-        this.kernelPtr = storage != null ? storage : new FloatPointer(Math.max(1, layout.floats()));
+        this.kernelPtr = storage != null ? storage : Buffers.pointer(layout.floats());
         this.scratch = new INDArray[workers];
         this.scratchPtr = new FloatPointer[workers];
         this.scratchView = new FloatBuffer[workers];

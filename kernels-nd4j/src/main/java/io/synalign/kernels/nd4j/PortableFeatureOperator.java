@@ -28,7 +28,8 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
         super(x.rows(), map.features(), backend);
         this.rows = x.rows();
         this.features = map.features();
-        this.phi = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows), features);
+        this.phi = Buffers.allocate(() -> Nd4j.createUninitialized(DataType.FLOAT,
+                Math.max(1, rows), features));
         if (rows > 0) {
             INDArray inputs = PortableOperands.fourierInputs(x, map);
             INDArray frequencies = PortableOperands.fourierMap(map);
@@ -38,8 +39,8 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
                 Buffers.close(inputs, frequencies);
             }
         }
-        this.rowResult = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
-        this.featureResult = Nd4j.create(DataType.FLOAT, features, 1);
+        this.rowResult = Buffers.allocate(() -> Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1));
+        this.featureResult = Buffers.allocate(() -> Nd4j.create(DataType.FLOAT, features, 1));
     }
 
     /**

@@ -76,15 +76,15 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         this.alpha = (float) (1.0 / (sigma * sigma));
         this.self = x == y;
         this.tileRows = Math.max(1, Math.min(plan.tileRows(), rows));
-        this.result = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
-        this.ones = Nd4j.ones(DataType.FLOAT, Math.max(1, cols), 1);
+        this.result = Buffers.allocate(() -> Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1));
+        this.ones = Buffers.allocate(() -> Nd4j.ones(DataType.FLOAT, Math.max(1, cols), 1));
         double[] centre = AugmentedRows.centre(x, y);
         INDArray l = PortableOperands.leftRows(x, centre);
         INDArray r = PortableOperands.rightRows(y, centre);
         FarPairs farPairs = FarPairs.forAlpha(x, y, centre, alpha);
         if (plan.materialise()) {
-            this.kernel = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows),
-                    Math.max(1, cols));
+            this.kernel = Buffers.allocate(() -> Nd4j.createUninitialized(DataType.FLOAT,
+                    Math.max(1, rows), Math.max(1, cols)));
             if (rows > 0 && cols > 0) {
                 Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
                 if (farPairs != null) {

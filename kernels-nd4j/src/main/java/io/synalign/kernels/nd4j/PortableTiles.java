@@ -18,9 +18,10 @@ final class PortableTiles implements AutoCloseable {
     PortableTiles(int totalRows, int tileRows, int cols) {
         int rows = Math.max(1, Math.min(tileRows, totalRows));
         int rest = totalRows % rows;
-        this.full = Nd4j.createUninitialized(DataType.FLOAT, rows, Math.max(1, cols));
-        this.last = rest == 0 ? null
-                : Nd4j.createUninitialized(DataType.FLOAT, rest, Math.max(1, cols));
+        this.full = Buffers.allocate(() -> Nd4j.createUninitialized(DataType.FLOAT, rows,
+                Math.max(1, cols)));
+        this.last = rest == 0 ? null : Buffers.allocate(() -> Nd4j.createUninitialized(
+                DataType.FLOAT, rest, Math.max(1, cols)));
     }
 
     /** The buffer for a tile of {@code count} rows (the full height or the last one's). */
