@@ -196,7 +196,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /**
      * An operator of n rows with its buffers allocated (the triangle in {@code storage} when
      * given, which goes back to {@code home} on close when that is given) and the triangle not
-     * yet written.
+     * yet written. Where an allocation fails, the buffers taken before it are freed
+     * ({@link NativeScope}), the fresh triangle with them; a given {@code storage} stays the
+     * caller's, who gives it back ({@link #principalSubmatrix}).
      */
     private Nd4jSymmetricKernelOperator(int n, FloatPointer storage, KeptSetStorage home,
             BackendLifetime backend) {
@@ -207,29 +209,33 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.workers = PinnedWorkers.count();
         this.bounds = layout.split(GROUPS);
         this.home = home;
-        // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB at
-        // n = 16,000 (it touches every page), as long as the whole build.
-        this.kernelPtr = storage != null ? storage : Buffers.pointer(layout.floats());
-        this.scratch = new INDArray[workers];
-        this.scratchPtr = new FloatPointer[workers];
-        this.scratchView = new FloatBuffer[workers];
-        this.mirrored = new double[GROUPS][n];
-        for (int k = 0; k < workers; k++) {
-            scratch[k] = Buffers.floats(Math.max(1, n));
-            scratchPtr[k] = Buffers.floatPointer(scratch[k]);
-            scratchView[k] = scratchPtr[k].capacity(Math.max(1, n)).asBuffer();
+        try (NativeScope scope = new NativeScope()) {
+            // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB
+            // at n = 16,000 (it touches every page), as long as the whole build.
+            this.kernelPtr = storage != null ? storage
+                    : scope.own(Buffers.pointer(layout.floats()));
+            this.scratch = scope.own(new INDArray[workers]);
+            this.scratchPtr = new FloatPointer[workers];
+            this.scratchView = new FloatBuffer[workers];
+            this.mirrored = new double[GROUPS][n];
+            for (int k = 0; k < workers; k++) {
+                scratch[k] = Buffers.floats(Math.max(1, n));
+                scratchPtr[k] = Buffers.floatPointer(scratch[k]);
+                scratchView[k] = scratchPtr[k].capacity(Math.max(1, n)).asBuffer();
+            }
+            this.own = new double[n];
+            this.weights = scope.own(Buffers.floats(n));
+            this.ones = scope.own(Buffers.floats(n)).assign(1.0);
+            this.weightsPtr = Buffers.floatPointer(weights);
+            this.onesPtr = Buffers.floatPointer(ones);
+            this.weightsHost = new float[n];
+            this.flatRows = new float[workers][FLAT_ROWS * FLAT_COLUMNS];
+            this.touched = new float[workers];
+            this.panelShifted = new boolean[layout.panels()];
+            this.chunks = (n + ShiftedTiles.COLS - 1) / ShiftedTiles.COLS;
+            this.shifted = new boolean[Math.multiplyExact(layout.panels(), chunks)];
+            scope.transfer();
         }
-        this.own = new double[n];
-        this.weights = Buffers.floats(n);
-        this.ones = Buffers.floats(n).assign(1.0);
-        this.weightsPtr = Buffers.floatPointer(weights);
-        this.onesPtr = Buffers.floatPointer(ones);
-        this.weightsHost = new float[n];
-        this.flatRows = new float[workers][FLAT_ROWS * FLAT_COLUMNS];
-        this.touched = new float[workers];
-        this.panelShifted = new boolean[layout.panels()];
-        this.chunks = (n + ShiftedTiles.COLS - 1) / ShiftedTiles.COLS;
-        this.shifted = new boolean[Math.multiplyExact(layout.panels(), chunks)];
     }
 
     /** Whether cell (panel p, column chunk v) is stored shifted. */
