@@ -444,13 +444,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
-        keptSets.parentProduct(); // on all rows: an idle spare of its kept sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
-        keptSets.parentProduct();
     }
 
     /**
@@ -489,8 +487,19 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             fusedProduct(new FloatPointer[] {vector}, new double[][] {weights},
                     new FloatPointer[] {partialsPtr}, new LowHalves[] {lowHalves});
         }
-        sumPartials(partialsPtr, lowHalves, out);
+        finish(partialsPtr, lowHalves, weights, out);
+    }
+
+    /**
+     * The last steps of a product for one vector ({@link #product}, and each vector of
+     * {@link #multiplyEach}): its partials summed into {@code out}, its shifted pieces' sums
+     * added, and the kept sets' storage told of a product on all rows, where an idle spare
+     * goes (spare33); not reached by a cancelled product, which throws before.
+     */
+    private void finish(FloatPointer parts, LowHalves halves, double[] weights, double[] out) {
+        sumPartials(parts, halves, out);
         addShiftedSums(weights, out);
+        keptSets.parentProduct();
     }
 
     /**
@@ -502,8 +511,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         double[] prefix = null;
         if (keptPieces != null) {
             if (keptPieces.count() > 0) {
-                prefix = prefixOf(weights);
-                keptPieces.addSums(prefix, out);
+                keptPieces.addSums(prefixes.of(weights, cols), out);
             }
             return;
         }
@@ -511,7 +519,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             ShiftedTiles.Pieces p = blockPieces[b];
             if (p != null && p.count() > 0) {
                 if (prefix == null) {
-                    prefix = prefixOf(weights);
+                    prefix = prefixes.of(weights, cols);
                 }
                 p.addSums(prefix, out);
                 if (upperBlocks != null && b / columnBlocks != b % columnBlocks) {
@@ -521,26 +529,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         }
     }
 
-    /**
-     * The prefix sums of {@code weights} (null: of ones) in arrays of this operator's, made at
-     * the first product that needs them and reused: fresh ones were 8 (m + 1) bytes of heap
-     * garbage a product (helper spare33). Each product uses them before the next (not
-     * thread-safe, like the products).
-     */
-    private double[] prefixOf(double[] weights) {
-        if (weights == null) {
-            if (onesPrefix == null) {
-                onesPrefix = ShiftedTiles.onesPrefix(cols);
-            }
-            return onesPrefix;
-        }
-        prefixScratch = ShiftedTiles.prefixSums(weights, prefixScratch);
-        return prefixScratch;
-    }
-
-    /** {@link #prefixOf}'s arrays; null until a product with a shifted piece needs one. */
-    private double[] prefixScratch;
-    private double[] onesPrefix;
+    /** The shifted pieces' prefix sums, reused product to product (made at first use). */
+    private final ShiftedTiles.Prefixes prefixes = new ShiftedTiles.Prefixes();
 
     /**
      * Several products of a tiled K in one pass: each block of K is computed (GEMM, exp) once,
@@ -586,9 +576,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             }
             fusedProduct(vectors, doubles, parts, halves);
             for (int k = 0; k < count; k++) {
-                sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
-                addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
-                keptSets.parentProduct(); // one product each, as on the plain path
+                finish(parts[k], halves[k], HostVector.array(ws[k]), HostVector.array(outs[k]));
             }
         } finally {
             Buffers.close(extra);

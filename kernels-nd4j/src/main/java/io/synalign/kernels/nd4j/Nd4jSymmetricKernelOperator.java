@@ -133,8 +133,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /** n ones in double ({@link #onesHost}); null until a shifted panel's row sums need them. */
     private double[] onesHost;
     /** The prefix sums of w and of ones for the shifted cells, reused product to product. */
-    private double[] prefix;
-    private double[] onesPrefix;
+    private final ShiftedTiles.Prefixes prefixes = new ShiftedTiles.Prefixes();
     /**
      * Whether panel p has a shifted cell: its product sums in blocks of the cell width and adds
      * the low part of w (set with {@link #anyShifted}).
@@ -663,20 +662,20 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
-        sets.parentProduct(); // on all rows: an idle spare of its working sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
-        sets.parentProduct();
     }
 
     /**
      * out = K vector; n >= 1 (the base class answers an empty kernel); {@code weights} the vector
      * in double (null: all ones), which the shifted panels multiply ({@link #flatPanelProduct})
      * and whose sums the shifted cells add; {@code vector} it rounded to float, which the other
-     * panels' SGEMVs multiply.
+     * panels' SGEMVs multiply. A product on all rows of this operator, so it ends by telling
+     * its working sets' storage ({@link KeptSetStorage#parentProduct}); a cancelled one throws
+     * before.
      */
     private void product(FloatPointer vector, double[] weights, double[] out) {
         double[] exact = weights != null ? weights : anyShifted ? onesHost() : null;
@@ -720,17 +719,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             out[i] = s;
         }
         if (anyShifted) {
-            // Reused arrays (helper spare33): a fresh one was 8 (n + 1) bytes of garbage a product.
-            if (weights == null) {
-                if (onesPrefix == null) {
-                    onesPrefix = ShiftedTiles.onesPrefix(n);
-                }
-                addShiftedSums(onesPrefix, out);
-            } else {
-                prefix = ShiftedTiles.prefixSums(weights, prefix);
-                addShiftedSums(prefix, out);
-            }
+            addShiftedSums(prefixes.of(weights, n), out);
         }
+        sets.parentProduct(); // on all rows: an idle spare of its working sets goes (spare33)
     }
 
     /** n ones in double, the shifted panels' weights for {@link #rowSums}; made on first use. */

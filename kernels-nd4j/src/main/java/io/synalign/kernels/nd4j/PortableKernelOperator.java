@@ -62,6 +62,8 @@ final class PortableKernelOperator extends AbstractKernelOperator {
     private final FarPairs far;
     /** Kept: the shifted pieces of K; tiled: those of the last product's tiles (refilled each time). */
     private final ShiftedTiles.Pieces shifted = new ShiftedTiles.Pieces();
+    /** The shifted pieces' prefix sums, reused product to product (made at first use). */
+    private final ShiftedTiles.Prefixes prefixes = new ShiftedTiles.Prefixes();
     /** Told the number of each tile of a tiled product as it starts (tests place interrupts so). */
     private IntConsumer tileStarted = tile -> { };
 
@@ -183,8 +185,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
             out[i] = host[i];
         }
         if (shifted.count() > 0) {
-            shifted.addSums(weights == null ? ShiftedTiles.onesPrefix(cols)
-                    : ShiftedTiles.prefixSums(weights), out);
+            shifted.addSums(prefixes.of(weights, cols), out);
         }
     }
 
