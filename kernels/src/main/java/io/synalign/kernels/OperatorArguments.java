@@ -21,8 +21,17 @@ public final class OperatorArguments {
 
     /** The rows must have the feature map's input dimension. */
     public static void checkFeatureDims(FloatMatrix x, FourierFeatures map) {
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
+        checkFeatureDims(x.cols(), map);
+    }
+
+    /** Rows handed over in pieces must have the feature map's input dimension. */
+    public static void checkFeatureDims(RowPieces x, FourierFeatures map) {
+        checkFeatureDims(x.cols(), map);
+    }
+
+    private static void checkFeatureDims(int cols, FourierFeatures map) {
+        if (cols != map.dim()) {
+            throw new IllegalArgumentException("dimension mismatch: rows have " + cols
                     + " columns, the feature map expects " + map.dim());
         }
     }

@@ -1718,6 +1718,8 @@ public abstract class BackendContractTest {
         String features = "dimension mismatch: rows have 3 columns, the feature map expects 4";
         rejects(features, what, () -> backend.randomFourierFeatures(SEVEN, map, new float[35]));
         rejects(features, what, () -> backend.fourierFeatureOperator(SEVEN, map));
+        rejects(features, what,
+                () -> backend.fourierFeatureOperator(RowPieces.of(SEVEN, 2), map));
     }
 
     /**

@@ -55,9 +55,16 @@ interface RowFeatureMap {
         return build(rows.whole());
     }
 
-    /** {@link #buildKept(FloatMatrix)} of rows in pieces; by default {@link #build(RowPieces)}. */
+    /**
+     * {@link #buildKept(FloatMatrix)} of rows in pieces. By default the pieces are read into one
+     * matrix and given to {@link #buildKept(FloatMatrix)}: the kept form, whatever the map
+     * keeps (nystrom builds both kernel blocks and lets its rows go). Before helper native35
+     * the default was {@link #build(RowPieces)}, the plain build, right only for a map whose
+     * kept and plain builds are one (rff's), and a trap for any other. A map that builds from
+     * pieces ({@link #buildsFromPieces}) overrides this to keep building from them.
+     */
     default FeatureOperator buildKept(RowPieces rows) {
-        return build(rows);
+        return buildKept(rows.whole());
     }
 
     /** Copies of a block's matrix its operator keeps (nystrom: K_cL and K_Lc), for memory figures. */
@@ -98,6 +105,12 @@ interface RowFeatureMap {
             @Override
             public FeatureOperator build(RowPieces rows) {
                 return backend.fourierFeatureOperator(rows, map);
+            }
+
+            /** rff's kept and plain builds are one: from the pieces as they come. */
+            @Override
+            public FeatureOperator buildKept(RowPieces rows) {
+                return build(rows);
             }
 
             @Override

@@ -2,6 +2,7 @@ package io.synalign.kernels.cuda;
 
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
+import io.synalign.kernels.OperatorArguments;
 import org.bytedeco.cuda.cudart.CUevent_st;
 
 /**
@@ -23,10 +24,7 @@ final class FeatureBlocks {
         int n = x.rows();
         int d = x.cols();
         int features = map.features();
-        if (d != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + d
-                    + " columns, the feature map expects " + map.dim());
-        }
+        OperatorArguments.checkFeatureDims(x, map);
         try (DeviceMemory omega = DeviceMemory.floats((long) d * features, "Omega");
                 DeviceMemory phase = DeviceMemory.floats(features, "phases")) {
             PinnedMemory params = device.staging(0, 4L * ((long) d * features + features));

@@ -32,12 +32,15 @@ final class BlockBuffer implements AutoCloseable {
      */
     BlockBuffer(long capacity, long... lengths) {
         this.capacity = Math.max(1, capacity);
-        this.buffer = Buffers.scratchFloats(this.capacity);
-        this.pointer = Buffers.floatPointer(buffer);
-        for (long length : lengths) {
-            if (length > 0 && length <= this.capacity) {
-                views.computeIfAbsent(length, l -> Buffers.range(buffer, 0, l));
+        try (NativeScope scope = new NativeScope()) { // the buffer goes where a view fails
+            this.buffer = scope.own(Buffers.scratchFloats(this.capacity));
+            this.pointer = Buffers.floatPointer(buffer);
+            for (long length : lengths) {
+                if (length > 0 && length <= this.capacity) {
+                    views.computeIfAbsent(length, l -> Buffers.range(buffer, 0, l));
+                }
             }
+            scope.transfer();
         }
     }
 

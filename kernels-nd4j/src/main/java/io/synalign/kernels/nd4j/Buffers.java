@@ -1,5 +1,6 @@
 package io.synalign.kernels.nd4j;
 
+import java.util.function.Supplier;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.indexer.FloatIndexer;
@@ -34,9 +35,53 @@ final class Buffers {
     private Buffers() {
     }
 
+    /**
+     * A test seam on this package's native allocations (those made through {@link #allocate}:
+     * every method here that allocates, and the portable path's shaped arrays): told before
+     * each one on the thread that set it, where it may throw to stand for a failed allocation
+     * (JavaCPP's {@link OutOfMemoryError}, ND4J's allocation exceptions, neither reproducible
+     * on demand), and told of each allocation made, so that a test can see which are closed.
+     * Per thread, so that other threads' allocations are neither failed nor counted. Never set
+     * outside tests.
+     */
+    interface AllocationWatch {
+        /** Before an allocation; throws to make it fail. */
+        void before();
+
+        /** An allocation made: an {@link INDArray} or a JavaCPP pointer. */
+        void made(Object allocation);
+    }
+
+    /** The calling thread's {@link AllocationWatch}, or none (tests only). */
+    static final ThreadLocal<AllocationWatch> WATCH = new ThreadLocal<>();
+
+    /**
+     * {@code allocate}'s native allocation, told to the calling thread's
+     * {@link AllocationWatch} if it has one (a thread-local read beside an allocation).
+     */
+    static <T> T allocate(Supplier<T> allocate) {
+        AllocationWatch watch = WATCH.get();
+        if (watch == null) {
+            return allocate.get();
+        }
+        watch.before();
+        T made = allocate.get();
+        watch.made(made);
+        return made;
+    }
+
     /** A zeroed float32 buffer of {@code length} values (at least one: ND4J has no empty one). */
     static INDArray floats(long length) {
-        return Nd4j.create(DataType.FLOAT, Math.max(1, length));
+        return allocate(() -> Nd4j.create(DataType.FLOAT, Math.max(1, length)));
+    }
+
+    /**
+     * {@code max(1, floats)} floats of plain JavaCPP memory, not zero-filled and not touched
+     * (ND4J's buffers touch every page as they are allocated; docs/PERFORMANCE.md, helper
+     * carried31), counted under JavaCPP's {@code maxbytes}.
+     */
+    static FloatPointer pointer(long floats) {
+        return allocate(() -> new FloatPointer(Math.max(1, floats)));
     }
 
     /**
@@ -44,12 +89,12 @@ final class Buffers {
      * read: skipping the zero fill saves a pass, and pages never written are never committed.
      */
     static INDArray scratchFloats(long length) {
-        return Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, length));
+        return allocate(() -> Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, length)));
     }
 
     /** An uninitialised float64 buffer (see {@link #scratchFloats}). */
     static INDArray scratchDoubles(long length) {
-        return Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, length));
+        return allocate(() -> Nd4j.createUninitialized(DataType.DOUBLE, Math.max(1, length)));
     }
 
     /**
@@ -58,9 +103,12 @@ final class Buffers {
      * an outside pointer does not own it), which its owner closes after the view.
      */
     static INDArray view(FloatPointer memory, long length) {
-        DataBuffer buffer = Nd4j.createBuffer(memory, DataType.FLOAT, length,
-                FloatIndexer.create(memory));
-        return Nd4j.create(buffer, new long[] {length}, new long[] {1}, 0, 'c', DataType.FLOAT);
+        return allocate(() -> {
+            DataBuffer buffer = Nd4j.createBuffer(memory, DataType.FLOAT, length,
+                    FloatIndexer.create(memory));
+            return Nd4j.create(buffer, new long[] {length}, new long[] {1}, 0, 'c',
+                    DataType.FLOAT);
+        });
     }
 
     /** The address of a float buffer, as a pointer this caller may reposition freely. */

@@ -52,25 +52,20 @@ final class DistanceGemm implements AutoCloseable {
         this.cols = y.rows();
         this.depth = depthFor(x.cols());
         double[] centre = AugmentedRows.centre(x, y);
-        INDArray l = augmented(x, centre, true);
-        INDArray r = null;
-        try {
-            r = augmented(y, centre, false);
-        } finally {
-            if (r == null) {
-                Buffers.close(l);
+        try (NativeScope scope = new NativeScope()) { // the left rows go where the rest fails
+            this.left = scope.own(augmented(x, centre, true));
+            this.right = scope.own(augmented(y, centre, false));
+            this.leftPtr = Buffers.floatPointer(left);
+            this.rightPtr = Buffers.floatPointer(right);
+            this.far = FarPairs.forAlpha(x, y, centre, alpha);
+            if (alpha > 0) {
+                double[] rx = FarPairs.norms(x, centre);
+                this.radii = new ShiftedTiles.Radii(rx, y == x ? rx : FarPairs.norms(y, centre),
+                        alpha);
+            } else {
+                this.radii = null;
             }
-        }
-        this.left = l;
-        this.right = r;
-        this.leftPtr = Buffers.floatPointer(left);
-        this.rightPtr = Buffers.floatPointer(right);
-        this.far = FarPairs.forAlpha(x, y, centre, alpha);
-        if (alpha > 0) {
-            double[] rx = FarPairs.norms(x, centre);
-            this.radii = new ShiftedTiles.Radii(rx, y == x ? rx : FarPairs.norms(y, centre), alpha);
-        } else {
-            this.radii = null;
+            scope.transfer();
         }
     }
 

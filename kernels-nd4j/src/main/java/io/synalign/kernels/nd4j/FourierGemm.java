@@ -59,13 +59,17 @@ final class FourierGemm implements AutoCloseable {
         int d = map.dim();
         this.depth = d + 1;
         this.scale = (float) map.scale();
-        this.inputs = Buffers.floats((long) Math.max(1, rows) * depth);
-        this.inputsPtr = Buffers.floatPointer(inputs);
         this.map = map;
-        this.frequencies = Buffers.floats((long) depth * features);
-        this.frequenciesPtr = Buffers.floatPointer(frequencies);
-        frequenciesPtr.put(map.omega(), 0, map.omega().length);
-        OpenBlas.at(frequenciesPtr, (long) d * features).put(map.phase(), 0, features);
+        // The inputs are freed where the map's allocation fails (NativeScope).
+        try (NativeScope scope = new NativeScope()) {
+            this.inputs = scope.own(Buffers.floats((long) Math.max(1, rows) * depth));
+            this.inputsPtr = Buffers.floatPointer(inputs);
+            this.frequencies = scope.own(Buffers.floats((long) depth * features));
+            this.frequenciesPtr = Buffers.floatPointer(frequencies);
+            frequenciesPtr.put(map.omega(), 0, map.omega().length);
+            OpenBlas.at(frequenciesPtr, (long) d * features).put(map.phase(), 0, features);
+            scope.transfer();
+        }
     }
 
     /**

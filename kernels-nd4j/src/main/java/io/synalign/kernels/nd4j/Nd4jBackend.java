@@ -445,10 +445,7 @@ public final class Nd4jBackend implements KernelBackend {
         if (portable()) {
             return KernelBackend.super.fourierFeatureOperator(x, map);
         }
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
+        checkFeatureDims(x, map);
         return new Nd4jFeatureOperator(x, map, lifetime);
     }
 

@@ -95,7 +95,7 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      *     during the build; the memory taken is freed first
      */
     Nd4jFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
-        this(x, map, backend, FloatPointer::new);
+        this(x, map, backend, Buffers::pointer);
     }
 
     /**
@@ -127,7 +127,7 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      * @throws java.util.concurrent.CancellationException as the other constructor
      */
     Nd4jFeatureOperator(RowPieces x, FourierFeatures map, BackendLifetime backend) {
-        this(x.rows(), map, backend, new FloatPointer(phiLength(x.rows(), map)), op -> {
+        this(x.rows(), map, backend, Buffers.pointer(phiLength(x.rows(), map)), op -> {
             try (FourierGemm gemm = new FourierGemm(stageRows(x.rows(), x.pieceRows()), map)) {
                 op.build(gemm, x);
             }
@@ -142,8 +142,11 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
     /**
      * The operator whose Phi, in {@code phiMemory} ({@link #phiLength} floats, owned from here
      * on), {@code build} fills (from a whole block or from its pieces); the product buffers are
-     * taken after it. Where the build throws, Phi goes at once, not at the next collection:
-     * nobody holds this operator yet, and the GEMM's operands were closed by the build's scope.
+     * taken after it. Where the build or any allocation throws, everything taken so far (Phi,
+     * its view, the product buffers) goes at once, not at the next collection ({@link
+     * NativeScope}): nobody holds this operator yet, and the GEMM's operands were closed by the
+     * build's own scope. Before helper native35 only the build was covered: a product buffer
+     * refused after it left Phi (n D floats) to the collector.
      */
     private Nd4jFeatureOperator(int rows, FourierFeatures map, BackendLifetime backend,
             FloatPointer phiMemory, Consumer<Nd4jFeatureOperator> build) {
@@ -152,27 +155,22 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
         this.features = map.features();
         this.map = map;
         this.blocks = (rows + BLOCK_ROWS - 1) / BLOCK_ROWS;
-        this.phiMemory = phiMemory;
-        INDArray view = null;
-        try {
-            view = Buffers.view(phiMemory, phiLength(rows, map));
-            this.phi = view;
+        try (NativeScope scope = new NativeScope()) {
+            this.phiMemory = scope.own(phiMemory);
+            this.phi = scope.own(Buffers.view(phiMemory, phiLength(rows, map)));
             this.phiPtr = Buffers.floatPointer(phi);
             build.accept(this);
-        } catch (RuntimeException | Error e) {
-            Buffers.close(view);
-            phiMemory.close();
-            throw e;
+            this.partials = scope.own(Buffers.floats((long) Math.max(1, blocks) * features));
+            this.partialsPtr = Buffers.floatPointer(partials);
+            this.partialHost = new float[features];
+            this.rowVector = scope.own(Buffers.floats(rows));
+            this.featureVector = scope.own(Buffers.floats(features));
+            this.rowPtr = Buffers.floatPointer(rowVector);
+            this.featurePtr = Buffers.floatPointer(featureVector);
+            this.rowHost = new float[rows];
+            this.featureHost = new float[features];
+            scope.transfer();
         }
-        this.partials = Buffers.floats((long) Math.max(1, blocks) * features);
-        this.partialsPtr = Buffers.floatPointer(partials);
-        this.partialHost = new float[features];
-        this.rowVector = Buffers.floats(rows);
-        this.featureVector = Buffers.floats(features);
-        this.rowPtr = Buffers.floatPointer(rowVector);
-        this.featurePtr = Buffers.floatPointer(featureVector);
-        this.rowHost = new float[rows];
-        this.featureHost = new float[features];
     }
 
     /**

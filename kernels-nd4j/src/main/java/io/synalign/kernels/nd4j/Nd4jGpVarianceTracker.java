@@ -70,11 +70,14 @@ final class Nd4jGpVarianceTracker extends HostVarianceTracker {
         int dim = x.cols();
         this.depth = AugmentedRows.depthFor(dim);
         this.alpha = 1.0 / (lengthScale * lengthScale);
-        this.rows = Buffers.scratchDoubles(Math.max(1L, (long) size * depth));
-        this.partner = Buffers.scratchDoubles(depth);
-        // Uninitialised: only rows below the rank are ever read, and memory for rank capacity
-        // that is never used is never committed.
-        this.factors = Buffers.scratchDoubles((long) maxRank * size);
+        try (NativeScope scope = new NativeScope()) { // those taken go where one is refused
+            this.rows = scope.own(Buffers.scratchDoubles(Math.max(1L, (long) size * depth)));
+            this.partner = scope.own(Buffers.scratchDoubles(depth));
+            // Uninitialised: only rows below the rank are ever read, and memory for rank
+            // capacity that is never used is never committed.
+            this.factors = scope.own(Buffers.scratchDoubles((long) maxRank * size));
+            scope.transfer();
+        }
         this.rowsPtr = Buffers.doublePointer(rows);
         this.partnerPtr = Buffers.doublePointer(partner);
         this.factorsPtr = Buffers.doublePointer(factors);

@@ -213,100 +213,107 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         this.tileBytes = (long) Math.min(plan.tileRows(), Math.max(1, rows))
                 * Math.max(1, cols) * Float.BYTES;
         this.lifetime = backend;
-        this.operands = new DistanceGemm(x, y, alpha);
-        this.weights = Buffers.floats(cols);
-        this.ones = Buffers.floats(cols).assign(1.0);
-        this.weightsPtr = Buffers.floatPointer(weights);
-        this.onesPtr = Buffers.floatPointer(ones);
-        this.weightsHost = new float[cols];
-        this.partialHost = new float[rows];
-        this.radii = operands.radii();
-        this.shiftScratch = new ShiftedTiles.Scratch[PinnedWorkers.count()];
-        for (int k = 0; k < shiftScratch.length; k++) {
-            shiftScratch[k] = new ShiftedTiles.Scratch();
-        }
-        if (plan.materialise()) {
-            this.kernel = Buffers.scratchFloats((long) rows * cols);
-            this.kernelPtr = Buffers.floatPointer(kernel);
-            this.blocking = null;
-            this.blocks = null;
-            this.columnBlocks = 1;
-            this.blockPieces = null;
-            this.keptPieces = new ShiftedTiles.Pieces();
-            this.flatRow = null;
-            this.lowHalfHost = null;
-            this.upperBlocks = null;
-            this.columnSums = null;
-            this.strip = null;
-            this.stripPtr = null;
-            this.stripView = null;
-            try {
-                buildKernel(plan.tileRows());
-            } catch (RuntimeException | Error e) {
-                close(); // nobody else holds this operator yet: its half-built K goes now
-                throw e;
+        // Every allocation is the scope's until the end: one that fails, or a cancelled build
+        // of a kept K, frees those before it (NativeScope; before helper native35 only the
+        // build's failure did, and a refused buffer left the operands, K or the blocks open).
+        try (NativeScope scope = new NativeScope()) {
+            this.operands = scope.own(new DistanceGemm(x, y, alpha));
+            this.weights = scope.own(Buffers.floats(cols));
+            this.ones = scope.own(Buffers.floats(cols)).assign(1.0);
+            this.weightsPtr = Buffers.floatPointer(weights);
+            this.onesPtr = Buffers.floatPointer(ones);
+            this.weightsHost = new float[cols];
+            this.partialHost = new float[rows];
+            this.radii = operands.radii();
+            this.shiftScratch = new ShiftedTiles.Scratch[PinnedWorkers.count()];
+            for (int k = 0; k < shiftScratch.length; k++) {
+                shiftScratch[k] = new ShiftedTiles.Scratch();
             }
-            // The operands are no longer needed once K exists.
-            operands.close();
-        } else {
-            this.kernel = null;
-            this.kernelPtr = null;
-            int workers = PinnedWorkers.count();
-            long tileFloats = (long) Math.min(plan.tileRows(), rows) * cols;
-            // The grid is a function of the problem only (not of the worker count): a row's
-            // partial sums, and so its bits, follow the column blocks.
-            KernelBlocking grid = KernelBlocking.of(rows, cols, tileFloats / BLOCKS_PER_TILE);
-            if (self) {
-                // Square blocks: the transpose of block (a, b) is block (b, a) of the same grid,
-                // so its column sums land in the partials of that block's rows.
-                int side = Math.min(grid.rows(), grid.cols());
-                grid = new KernelBlocking(side, side);
-            }
-            this.blocking = grid;
-            int br = blocking.rows();
-            int bc = blocking.cols();
-            this.blocks = new BlockBuffer[workers];
-            for (int k = 0; k < workers; k++) {
-                blocks[k] = new BlockBuffer(blocking.floats(), blocking.floats(),
-                        (long) (rows % br) * bc, (long) br * (cols % bc),
-                        (long) (rows % br) * (cols % bc));
-                // Each product's blocks reuse their exp ops (BlockBuffer#kernelValues); one
-                // scratch a worker, as many as blocks (PinnedWorkers.count() both).
-                shiftScratch[k].kernelValues = blocks[k]::kernelValues;
-            }
-            this.columnBlocks = blocking.colBlocks(cols);
-            this.blockPieces = new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
-            this.keptPieces = null;
-            this.flatRow = new float[workers][bc];
-            this.lowHalfHost = new float[br];
-            if (self) {
-                int rowBlocks = blocking.rowBlocks(rows);
-                this.upperBlocks = new int[rowBlocks * (rowBlocks + 1) / 2];
-                for (int a = 0, u = 0; a < rowBlocks; a++) {
-                    for (int b = a; b < columnBlocks; b++) {
-                        upperBlocks[u++] = a * columnBlocks + b;
-                    }
-                }
-                this.columnSums = new double[workers][bc];
-                this.strip = new INDArray[workers];
-                this.stripPtr = new FloatPointer[workers];
-                this.stripView = new FloatBuffer[workers];
-                for (int k = 0; k < workers; k++) {
-                    strip[k] = Buffers.floats(bc);
-                    stripPtr[k] = Buffers.floatPointer(strip[k]);
-                    stripView[k] = DistanceGemm.floats(stripPtr[k], bc);
-                }
-            } else {
+            if (plan.materialise()) {
+                this.kernel = scope.own(Buffers.scratchFloats((long) rows * cols));
+                this.kernelPtr = Buffers.floatPointer(kernel);
+                this.blocking = null;
+                this.blocks = null;
+                this.columnBlocks = 1;
+                this.blockPieces = null;
+                this.keptPieces = new ShiftedTiles.Pieces();
+                this.flatRow = null;
+                this.lowHalfHost = null;
                 this.upperBlocks = null;
                 this.columnSums = null;
                 this.strip = null;
                 this.stripPtr = null;
                 this.stripView = null;
+                // K is built at the end (below), once the partials (n floats) are taken too.
+            } else {
+                this.kernel = null;
+                this.kernelPtr = null;
+                int workers = PinnedWorkers.count();
+                long tileFloats = (long) Math.min(plan.tileRows(), rows) * cols;
+                // The grid is a function of the problem only (not of the worker count): a
+                // row's partial sums, and so its bits, follow the column blocks.
+                KernelBlocking grid = KernelBlocking.of(rows, cols,
+                        tileFloats / BLOCKS_PER_TILE);
+                if (self) {
+                    // Square blocks: the transpose of block (a, b) is block (b, a) of the same
+                    // grid, so its column sums land in the partials of that block's rows.
+                    int side = Math.min(grid.rows(), grid.cols());
+                    grid = new KernelBlocking(side, side);
+                }
+                this.blocking = grid;
+                int br = blocking.rows();
+                int bc = blocking.cols();
+                this.blocks = new BlockBuffer[workers];
+                for (int k = 0; k < workers; k++) {
+                    blocks[k] = scope.own(new BlockBuffer(blocking.floats(), blocking.floats(),
+                            (long) (rows % br) * bc, (long) br * (cols % bc),
+                            (long) (rows % br) * (cols % bc)));
+                    // Each product's blocks reuse their exp ops (BlockBuffer#kernelValues);
+                    // one scratch a worker, as many as blocks (PinnedWorkers.count() both).
+                    shiftScratch[k].kernelValues = blocks[k]::kernelValues;
+                }
+                this.columnBlocks = blocking.colBlocks(cols);
+                this.blockPieces =
+                        new ShiftedTiles.Pieces[blocking.rowBlocks(rows) * columnBlocks];
+                this.keptPieces = null;
+                this.flatRow = new float[workers][bc];
+                this.lowHalfHost = new float[br];
+                if (self) {
+                    int rowBlocks = blocking.rowBlocks(rows);
+                    this.upperBlocks = new int[rowBlocks * (rowBlocks + 1) / 2];
+                    for (int a = 0, u = 0; a < rowBlocks; a++) {
+                        for (int b = a; b < columnBlocks; b++) {
+                            upperBlocks[u++] = a * columnBlocks + b;
+                        }
+                    }
+                    this.columnSums = new double[workers][bc];
+                    this.strip = scope.own(new INDArray[workers]);
+                    this.stripPtr = new FloatPointer[workers];
+                    this.stripView = new FloatBuffer[workers];
+                    for (int k = 0; k < workers; k++) {
+                        strip[k] = Buffers.floats(bc);
+                        stripPtr[k] = Buffers.floatPointer(strip[k]);
+                        stripView[k] = DistanceGemm.floats(stripPtr[k], bc);
+                    }
+                } else {
+                    this.upperBlocks = null;
+                    this.columnSums = null;
+                    this.strip = null;
+                    this.stripPtr = null;
+                    this.stripView = null;
+                }
             }
+            this.partials = scope.own(Buffers.scratchFloats((long) columnBlocks * rows));
+            this.lowHalves = kernel == null ? new LowHalves((long) columnBlocks * rows) : null;
+            this.partialsPtr = Buffers.floatPointer(partials);
+            if (kernel != null) {
+                // A cancelled build frees K with the rest: nobody else holds this operator yet.
+                buildKernel(plan.tileRows());
+                // The operands are no longer needed once K exists.
+                operands.close();
+            }
+            scope.transfer();
         }
-        this.partials = Buffers.scratchFloats((long) columnBlocks * rows);
-        this.lowHalves = kernel == null ? new LowHalves((long) columnBlocks * rows) : null;
-        this.partialsPtr = Buffers.floatPointer(partials);
     }
 
     /**
@@ -437,13 +444,11 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, cols, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
-        keptSets.parentProduct(); // on all rows: an idle spare of its kept sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
-        keptSets.parentProduct();
     }
 
     /**
@@ -482,8 +487,19 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             fusedProduct(new FloatPointer[] {vector}, new double[][] {weights},
                     new FloatPointer[] {partialsPtr}, new LowHalves[] {lowHalves});
         }
-        sumPartials(partialsPtr, lowHalves, out);
+        finish(partialsPtr, lowHalves, weights, out);
+    }
+
+    /**
+     * The last steps of a product for one vector ({@link #product}, and each vector of
+     * {@link #multiplyEach}): its partials summed into {@code out}, its shifted pieces' sums
+     * added, and the kept sets' storage told of a product on all rows, where an idle spare
+     * goes (spare33); not reached by a cancelled product, which throws before.
+     */
+    private void finish(FloatPointer parts, LowHalves halves, double[] weights, double[] out) {
+        sumPartials(parts, halves, out);
         addShiftedSums(weights, out);
+        keptSets.parentProduct();
     }
 
     /**
@@ -495,8 +511,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         double[] prefix = null;
         if (keptPieces != null) {
             if (keptPieces.count() > 0) {
-                prefix = prefixOf(weights);
-                keptPieces.addSums(prefix, out);
+                keptPieces.addSums(prefixes.of(weights, cols), out);
             }
             return;
         }
@@ -504,7 +519,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             ShiftedTiles.Pieces p = blockPieces[b];
             if (p != null && p.count() > 0) {
                 if (prefix == null) {
-                    prefix = prefixOf(weights);
+                    prefix = prefixes.of(weights, cols);
                 }
                 p.addSums(prefix, out);
                 if (upperBlocks != null && b / columnBlocks != b % columnBlocks) {
@@ -514,26 +529,8 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
         }
     }
 
-    /**
-     * The prefix sums of {@code weights} (null: of ones) in arrays of this operator's, made at
-     * the first product that needs them and reused: fresh ones were 8 (m + 1) bytes of heap
-     * garbage a product (helper spare33). Each product uses them before the next (not
-     * thread-safe, like the products).
-     */
-    private double[] prefixOf(double[] weights) {
-        if (weights == null) {
-            if (onesPrefix == null) {
-                onesPrefix = ShiftedTiles.onesPrefix(cols);
-            }
-            return onesPrefix;
-        }
-        prefixScratch = ShiftedTiles.prefixSums(weights, prefixScratch);
-        return prefixScratch;
-    }
-
-    /** {@link #prefixOf}'s arrays; null until a product with a shifted piece needs one. */
-    private double[] prefixScratch;
-    private double[] onesPrefix;
+    /** The shifted pieces' prefix sums, reused product to product (made at first use). */
+    private final ShiftedTiles.Prefixes prefixes = new ShiftedTiles.Prefixes();
 
     /**
      * Several products of a tiled K in one pass: each block of K is computed (GEMM, exp) once,
@@ -579,9 +576,7 @@ final class Nd4jKernelOperator extends AbstractKernelOperator {
             }
             fusedProduct(vectors, doubles, parts, halves);
             for (int k = 0; k < count; k++) {
-                sumPartials(parts[k], halves[k], HostVector.array(outs[k]));
-                addShiftedSums(HostVector.array(ws[k]), HostVector.array(outs[k]));
-                keptSets.parentProduct(); // one product each, as on the plain path
+                finish(parts[k], halves[k], HostVector.array(ws[k]), HostVector.array(outs[k]));
             }
         } finally {
             Buffers.close(extra);

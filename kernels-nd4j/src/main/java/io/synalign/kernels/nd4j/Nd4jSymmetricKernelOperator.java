@@ -133,8 +133,7 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /** n ones in double ({@link #onesHost}); null until a shifted panel's row sums need them. */
     private double[] onesHost;
     /** The prefix sums of w and of ones for the shifted cells, reused product to product. */
-    private double[] prefix;
-    private double[] onesPrefix;
+    private final ShiftedTiles.Prefixes prefixes = new ShiftedTiles.Prefixes();
     /**
      * Whether panel p has a shifted cell: its product sums in blocks of the cell width and adds
      * the low part of w (set with {@link #anyShifted}).
@@ -196,7 +195,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     /**
      * An operator of n rows with its buffers allocated (the triangle in {@code storage} when
      * given, which goes back to {@code home} on close when that is given) and the triangle not
-     * yet written.
+     * yet written. Where an allocation fails, the buffers taken before it are freed
+     * ({@link NativeScope}), the fresh triangle with them; a given {@code storage} stays the
+     * caller's, who gives it back ({@link #principalSubmatrix}).
      */
     private Nd4jSymmetricKernelOperator(int n, FloatPointer storage, KeptSetStorage home,
             BackendLifetime backend) {
@@ -207,29 +208,33 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
         this.workers = PinnedWorkers.count();
         this.bounds = layout.split(GROUPS);
         this.home = home;
-        // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB at
-        // n = 16,000 (it touches every page), as long as the whole build.
-        this.kernelPtr = storage != null ? storage : new FloatPointer(Math.max(1, layout.floats()));
-        this.scratch = new INDArray[workers];
-        this.scratchPtr = new FloatPointer[workers];
-        this.scratchView = new FloatBuffer[workers];
-        this.mirrored = new double[GROUPS][n];
-        for (int k = 0; k < workers; k++) {
-            scratch[k] = Buffers.floats(Math.max(1, n));
-            scratchPtr[k] = Buffers.floatPointer(scratch[k]);
-            scratchView[k] = scratchPtr[k].capacity(Math.max(1, n)).asBuffer();
+        try (NativeScope scope = new NativeScope()) {
+            // Plain JavaCPP memory: ND4J's createUninitialized measured 1.3 s for these 512 MB
+            // at n = 16,000 (it touches every page), as long as the whole build.
+            this.kernelPtr = storage != null ? storage
+                    : scope.own(Buffers.pointer(layout.floats()));
+            this.scratch = scope.own(new INDArray[workers]);
+            this.scratchPtr = new FloatPointer[workers];
+            this.scratchView = new FloatBuffer[workers];
+            this.mirrored = new double[GROUPS][n];
+            for (int k = 0; k < workers; k++) {
+                scratch[k] = Buffers.floats(Math.max(1, n));
+                scratchPtr[k] = Buffers.floatPointer(scratch[k]);
+                scratchView[k] = scratchPtr[k].capacity(Math.max(1, n)).asBuffer();
+            }
+            this.own = new double[n];
+            this.weights = scope.own(Buffers.floats(n));
+            this.ones = scope.own(Buffers.floats(n)).assign(1.0);
+            this.weightsPtr = Buffers.floatPointer(weights);
+            this.onesPtr = Buffers.floatPointer(ones);
+            this.weightsHost = new float[n];
+            this.flatRows = new float[workers][FLAT_ROWS * FLAT_COLUMNS];
+            this.touched = new float[workers];
+            this.panelShifted = new boolean[layout.panels()];
+            this.chunks = (n + ShiftedTiles.COLS - 1) / ShiftedTiles.COLS;
+            this.shifted = new boolean[Math.multiplyExact(layout.panels(), chunks)];
+            scope.transfer();
         }
-        this.own = new double[n];
-        this.weights = Buffers.floats(n);
-        this.ones = Buffers.floats(n).assign(1.0);
-        this.weightsPtr = Buffers.floatPointer(weights);
-        this.onesPtr = Buffers.floatPointer(ones);
-        this.weightsHost = new float[n];
-        this.flatRows = new float[workers][FLAT_ROWS * FLAT_COLUMNS];
-        this.touched = new float[workers];
-        this.panelShifted = new boolean[layout.panels()];
-        this.chunks = (n + ShiftedTiles.COLS - 1) / ShiftedTiles.COLS;
-        this.shifted = new boolean[Math.multiplyExact(layout.panels(), chunks)];
     }
 
     /** Whether cell (panel p, column chunk v) is stored shifted. */
@@ -657,20 +662,20 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
     protected void multiplyChecked(double[] w, double[] out) {
         Buffers.putRounded(w, n, weightsHost, weightsPtr);
         product(weightsPtr, w, out);
-        sets.parentProduct(); // on all rows: an idle spare of its working sets goes (spare33)
     }
 
     @Override
     protected void rowSumsChecked(double[] out) {
         product(onesPtr, null, out);
-        sets.parentProduct();
     }
 
     /**
      * out = K vector; n >= 1 (the base class answers an empty kernel); {@code weights} the vector
      * in double (null: all ones), which the shifted panels multiply ({@link #flatPanelProduct})
      * and whose sums the shifted cells add; {@code vector} it rounded to float, which the other
-     * panels' SGEMVs multiply.
+     * panels' SGEMVs multiply. A product on all rows of this operator, so it ends by telling
+     * its working sets' storage ({@link KeptSetStorage#parentProduct}); a cancelled one throws
+     * before.
      */
     private void product(FloatPointer vector, double[] weights, double[] out) {
         double[] exact = weights != null ? weights : anyShifted ? onesHost() : null;
@@ -714,17 +719,9 @@ final class Nd4jSymmetricKernelOperator extends AbstractKernelOperator {
             out[i] = s;
         }
         if (anyShifted) {
-            // Reused arrays (helper spare33): a fresh one was 8 (n + 1) bytes of garbage a product.
-            if (weights == null) {
-                if (onesPrefix == null) {
-                    onesPrefix = ShiftedTiles.onesPrefix(n);
-                }
-                addShiftedSums(onesPrefix, out);
-            } else {
-                prefix = ShiftedTiles.prefixSums(weights, prefix);
-                addShiftedSums(prefix, out);
-            }
+            addShiftedSums(prefixes.of(weights, n), out);
         }
+        sets.parentProduct(); // on all rows: an idle spare of its working sets goes (spare33)
     }
 
     /** n ones in double, the shifted panels' weights for {@link #rowSums}; made on first use. */

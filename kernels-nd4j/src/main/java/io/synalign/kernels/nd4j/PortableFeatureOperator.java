@@ -28,18 +28,24 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
         super(x.rows(), map.features(), backend);
         this.rows = x.rows();
         this.features = map.features();
-        this.phi = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows), features);
-        if (rows > 0) {
-            INDArray inputs = PortableOperands.fourierInputs(x, map);
-            INDArray frequencies = PortableOperands.fourierMap(map);
-            try {
-                PortableBlocks.fourierTile(inputs, frequencies, map.scale(), phi);
-            } finally {
-                Buffers.close(inputs, frequencies);
+        // Phi and the results are the scope's until the end (freed where one is refused or the
+        // build fails); the GEMM's operands are always freed when the build ends.
+        try (NativeScope scope = new NativeScope()) {
+            this.phi = scope.own(Buffers.allocate(() -> Nd4j.createUninitialized(DataType.FLOAT,
+                    Math.max(1, rows), features)));
+            if (rows > 0) {
+                try (NativeScope operands = new NativeScope()) {
+                    INDArray inputs = operands.own(PortableOperands.fourierInputs(x, map));
+                    INDArray frequencies = operands.own(PortableOperands.fourierMap(map));
+                    PortableBlocks.fourierTile(inputs, frequencies, map.scale(), phi);
+                }
             }
+            this.rowResult = scope.own(Buffers.allocate(() -> Nd4j.create(DataType.FLOAT,
+                    Math.max(1, rows), 1)));
+            this.featureResult = scope.own(Buffers.allocate(() -> Nd4j.create(DataType.FLOAT,
+                    features, 1)));
+            scope.transfer();
         }
-        this.rowResult = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
-        this.featureResult = Nd4j.create(DataType.FLOAT, features, 1);
     }
 
     /**

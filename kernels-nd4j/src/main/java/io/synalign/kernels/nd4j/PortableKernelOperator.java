@@ -62,6 +62,8 @@ final class PortableKernelOperator extends AbstractKernelOperator {
     private final FarPairs far;
     /** Kept: the shifted pieces of K; tiled: those of the last product's tiles (refilled each time). */
     private final ShiftedTiles.Pieces shifted = new ShiftedTiles.Pieces();
+    /** The shifted pieces' prefix sums, reused product to product (made at first use). */
+    private final ShiftedTiles.Prefixes prefixes = new ShiftedTiles.Prefixes();
     /** Told the number of each tile of a tiled product as it starts (tests place interrupts so). */
     private IntConsumer tileStarted = tile -> { };
 
@@ -76,39 +78,46 @@ final class PortableKernelOperator extends AbstractKernelOperator {
         this.alpha = (float) (1.0 / (sigma * sigma));
         this.self = x == y;
         this.tileRows = Math.max(1, Math.min(plan.tileRows(), rows));
-        this.result = Nd4j.create(DataType.FLOAT, Math.max(1, rows), 1);
-        this.ones = Nd4j.ones(DataType.FLOAT, Math.max(1, cols), 1);
-        double[] centre = AugmentedRows.centre(x, y);
-        INDArray l = PortableOperands.leftRows(x, centre);
-        INDArray r = PortableOperands.rightRows(y, centre);
-        FarPairs farPairs = FarPairs.forAlpha(x, y, centre, alpha);
-        if (plan.materialise()) {
-            this.kernel = Nd4j.createUninitialized(DataType.FLOAT, Math.max(1, rows),
-                    Math.max(1, cols));
-            if (rows > 0 && cols > 0) {
-                Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
-                if (farPairs != null) {
-                    farPairs.repair(0, rows, 0, cols, alpha, kernel);
+        // Every buffer is the scope's until the end: one refused, or a failed build of a kept
+        // K, frees those before it (NativeScope, helper native35).
+        try (NativeScope scope = new NativeScope()) {
+            this.result = scope.own(Buffers.allocate(() -> Nd4j.create(DataType.FLOAT,
+                    Math.max(1, rows), 1)));
+            this.ones = scope.own(Buffers.allocate(() -> Nd4j.ones(DataType.FLOAT,
+                    Math.max(1, cols), 1)));
+            double[] centre = AugmentedRows.centre(x, y);
+            INDArray l = scope.own(PortableOperands.leftRows(x, centre));
+            INDArray r = scope.own(PortableOperands.rightRows(y, centre));
+            FarPairs farPairs = FarPairs.forAlpha(x, y, centre, alpha);
+            if (plan.materialise()) {
+                this.kernel = scope.own(Buffers.allocate(() -> Nd4j.createUninitialized(
+                        DataType.FLOAT, Math.max(1, rows), Math.max(1, cols))));
+                if (rows > 0 && cols > 0) {
+                    Nd4j.gemm(l, r, kernel, false, true, alpha, 0.0);
+                    if (farPairs != null) {
+                        farPairs.repair(0, rows, 0, cols, alpha, kernel);
+                    }
+                    if (x == y) {
+                        zeroDiagonal(kernel, 0, rows);
+                    }
+                    PortableShifts.values(kernel, 0, rows, cols, shifted);
                 }
-                if (x == y) {
-                    zeroDiagonal(kernel, 0, rows);
-                }
-                PortableShifts.values(kernel, 0, rows, cols, shifted);
+                // The operands are no longer needed once K exists.
+                Buffers.close(l, r);
+                this.left = null;
+                this.right = null;
+                this.tiles = null;
+                this.tileSums = null;
+                this.far = null;
+            } else {
+                this.far = farPairs;
+                this.kernel = null;
+                this.left = l;
+                this.right = r;
+                this.tiles = scope.own(new PortableTiles(rows, tileRows, cols));
+                this.tileSums = scope.own(new PortableTiles(rows, tileRows, 1));
             }
-            // The operands are no longer needed once K exists.
-            Buffers.close(l, r);
-            this.left = null;
-            this.right = null;
-            this.tiles = null;
-            this.tileSums = null;
-            this.far = null;
-        } else {
-            this.far = farPairs;
-            this.kernel = null;
-            this.left = l;
-            this.right = r;
-            this.tiles = new PortableTiles(rows, tileRows, cols);
-            this.tileSums = new PortableTiles(rows, tileRows, 1);
+            scope.transfer();
         }
     }
 
@@ -176,8 +185,7 @@ final class PortableKernelOperator extends AbstractKernelOperator {
             out[i] = host[i];
         }
         if (shifted.count() > 0) {
-            shifted.addSums(weights == null ? ShiftedTiles.onesPrefix(cols)
-                    : ShiftedTiles.prefixSums(weights), out);
+            shifted.addSums(prefixes.of(weights, cols), out);
         }
     }
 

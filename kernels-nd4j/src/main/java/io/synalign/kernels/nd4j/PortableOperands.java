@@ -65,7 +65,7 @@ final class PortableOperands {
 
     /** A {@code rows x cols} float32 matrix holding {@code data} (row-major, copied). */
     static INDArray matrix(float[] data, int rows, int cols) {
-        return Nd4j.create(data, new long[] {rows, cols}, DataType.FLOAT);
+        return Buffers.allocate(() -> Nd4j.create(data, new long[] {rows, cols}, DataType.FLOAT));
     }
 
     /** {@code v} rounded to float32, as a {@code v.length x 1} column. */

@@ -18,9 +18,13 @@ final class PortableTiles implements AutoCloseable {
     PortableTiles(int totalRows, int tileRows, int cols) {
         int rows = Math.max(1, Math.min(tileRows, totalRows));
         int rest = totalRows % rows;
-        this.full = Nd4j.createUninitialized(DataType.FLOAT, rows, Math.max(1, cols));
-        this.last = rest == 0 ? null
-                : Nd4j.createUninitialized(DataType.FLOAT, rest, Math.max(1, cols));
+        try (NativeScope scope = new NativeScope()) { // the full tile goes where the last fails
+            this.full = scope.own(Buffers.allocate(() -> Nd4j.createUninitialized(DataType.FLOAT,
+                    rows, Math.max(1, cols))));
+            this.last = rest == 0 ? null : scope.own(Buffers.allocate(() ->
+                    Nd4j.createUninitialized(DataType.FLOAT, rest, Math.max(1, cols))));
+            scope.transfer();
+        }
     }
 
     /** The buffer for a tile of {@code count} rows (the full height or the last one's). */

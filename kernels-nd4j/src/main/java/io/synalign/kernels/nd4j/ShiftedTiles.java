@@ -353,6 +353,42 @@ final class ShiftedTiles {
     }
 
     /**
+     * An operator's prefix sums for its shifted pieces' column sums ({@link Pieces#addSums}),
+     * in arrays of its own reused product to product: the weights' ({@link #prefixSums}),
+     * rewritten each product (O(m)), and the ones' ({@link #onesPrefix}), written once. Fresh
+     * arrays were 8 (m + 1) bytes of heap garbage a product (48 KB at m = 6,000, helper
+     * spare33). One holder for the three operators with shifted pieces (before helper native35
+     * each nd4j operator wrote the reuse itself, and the portable one allocated per product).
+     * The same sums in the same order as fresh arrays: the same bits. An array handed out is
+     * valid until the next call; not thread-safe (an operator's products run one at a time).
+     */
+    static final class Prefixes {
+        private double[] weighted;
+        private double[] ones;
+
+        /**
+         * The prefix sums of {@code weights} ({@code m} of them), or of {@code m} ones where
+         * {@code weights} is null (a row-sum product).
+         *
+         * @throws IllegalArgumentException where {@code weights} is not of length {@code m}
+         */
+        double[] of(double[] weights, int m) {
+            if (weights == null) {
+                if (ones == null || ones.length != m + 1) {
+                    ones = onesPrefix(m);
+                }
+                return ones;
+            }
+            if (weights.length != m) {
+                throw new IllegalArgumentException("prefix sums of " + weights.length
+                        + " weights for " + m + " columns");
+            }
+            weighted = prefixSums(weights, weighted);
+            return weighted;
+        }
+    }
+
+    /**
      * Per-worker scratch for {@link #values}: the piece flags of one block and a buffer for the
      * Java passes.
      */

@@ -231,10 +231,7 @@ public final class ReferenceBackend implements KernelBackend {
     @Override
     public FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
         lifetime.checkOpen();
-        if (x.cols() != map.dim()) {
-            throw new IllegalArgumentException("dimension mismatch: rows have " + x.cols()
-                    + " columns, the feature map expects " + map.dim());
-        }
+        OperatorArguments.checkFeatureDims(x, map);
         int n = x.rows();
         double[][] phi = new double[n][map.features()];
         for (int at = 0; at < n; ) {
