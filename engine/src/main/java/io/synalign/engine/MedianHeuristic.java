@@ -151,9 +151,11 @@ public final class MedianHeuristic {
      * sample dominates: 64 MB of floats plus 16 MB of squared distances at k = 2,000,
      * d = 8,000, which a caller holding the rows whole must leave room for (the command line's
      * read rule). Pairs of distinct but near-equal rows, whose squared distance is recomputed in
-     * double, keep that value for the selection's later sweeps, 8 bytes a pair, which this
-     * leaves out: none for rows far apart or equal (an equal pair is marked in the squared
-     * distances, not kept: review34b; before, repeated rows kept up to k(k-1)/2 doubles here,
+     * double, keep that value for the selection's later sweeps up to
+     * {@link Distances#RECOMPUTED_LIMIT} of them (512 KiB, counted here), and are recomputed in
+     * each sweep beyond it (helper heap35: each was kept, 8 bytes a pair, uncounted, up to
+     * k(k-1)/2 where every row is a near-copy of one); an equal pair is marked in the squared
+     * distances, not kept (review34b; before, repeated rows kept up to k(k-1)/2 doubles here,
      * the 16 MB at k = 2,000 that helper median34 took out of this count). O(1).
      */
     public static long heapBytes(long rows, int cols, int maxSample) {
@@ -174,6 +176,16 @@ public final class MedianHeuristic {
      */
     static Distances distances(KernelBackend backend, int maxSample, long seed,
             int collectLimit, RowSource... sets) {
+        return distances(backend, maxSample, seed, collectLimit, Distances.RECOMPUTED_LIMIT,
+                sets);
+    }
+
+    /**
+     * The same with at most {@code recomputedLimit} recomputed pairs kept for the later sweeps
+     * (a small limit recomputes the rest in every sweep; for tests).
+     */
+    static Distances distances(KernelBackend backend, int maxSample, long seed,
+            int collectLimit, int recomputedLimit, RowSource... sets) {
         long total = 0;
         int d = sets[0].cols();
         for (RowSource s : sets) {
@@ -234,7 +246,8 @@ public final class MedianHeuristic {
             }
             norms[i] = s;
         }
-        return new Distances(data, d2, norms, k, d, Math.scalb(1.0, exponent), collectLimit);
+        return new Distances(data, d2, norms, k, d, Math.scalb(1.0, exponent), collectLimit,
+                recomputedLimit);
     }
 
     /**
@@ -254,16 +267,28 @@ public final class MedianHeuristic {
      * {@link OrderStatistics#median} forms it. Cost per sweep O(k^2) (a square root a pair), at
      * most four sweeps a rank plus the count: a few sweeps of 2 million pairs at k = 2,000,
      * against the O(k^2 d) of the squared distances. Pairs recomputed in double (near-equal
-     * rows, O(d) each) are recomputed once: the nonzero values are kept in sweep order for the
-     * later sweeps, the zeros (equal rows) marked in the squared distances (review34b).
+     * rows, O(d) each) are recomputed once up to {@link #RECOMPUTED_LIMIT} of them: those
+     * nonzero values are kept in sweep order for the later sweeps, the zeros (equal rows)
+     * marked in the squared distances (review34b); past the limit the later sweeps recompute
+     * them by the same arithmetic (the same bits), so memory stays bounded and only inputs with
+     * more near-equal distinct pairs than the limit pay O(d) again a pair and sweep (helper
+     * heap35).
      */
     static final class Distances {
 
         /** Values gathered for the final selection at most (512 KiB of doubles). */
         static final int COLLECT_LIMIT = 1 << 16;
-        /** The histogram and the gathered values: what a selection holds besides the sample. */
+        /**
+         * Nonzero pairs recomputed in double (distinct but near-equal rows) kept for the later
+         * sweeps at most (512 KiB of doubles); the others are recomputed in each sweep.
+         */
+        static final int RECOMPUTED_LIMIT = 1 << 16;
+        /**
+         * The histogram, the gathered values and the kept recomputed pairs: what a selection
+         * holds besides the sample.
+         */
         static final long SELECTION_BYTES = (long) Long.BYTES * (1 << 16)
-                + (long) Double.BYTES * COLLECT_LIMIT;
+                + (long) Double.BYTES * COLLECT_LIMIT + (long) Double.BYTES * RECOMPUTED_LIMIT;
 
         private final float[] data;
         private final float[] d2;
@@ -272,13 +297,17 @@ public final class MedianHeuristic {
         private final int d;
         private final double unscale;
         private final int collectLimit;
-        /** The recomputed squared distances in sweep order, once the first sweep has run. */
+        private final int recomputedLimit;
+        /**
+         * The first {@code recomputedLimit} nonzero recomputed squared distances in sweep order,
+         * once the first sweep has run.
+         */
         private double[] recomputed;
         private int recomputedCount;
         private long count = -1;
 
         Distances(float[] data, float[] d2, double[] norms, int k, int d, double unscale,
-                int collectLimit) {
+                int collectLimit, int recomputedLimit) {
             this.data = data;
             this.d2 = d2;
             this.norms = norms;
@@ -286,6 +315,7 @@ public final class MedianHeuristic {
             this.d = d;
             this.unscale = unscale;
             this.collectLimit = collectLimit;
+            this.recomputedLimit = recomputedLimit;
         }
 
         /** A sweep's work on each nonzero distance ({@link #sweep}). */
@@ -303,8 +333,9 @@ public final class MedianHeuristic {
          * three kinds was a megamorphic call per pair, most of a sweep's time (review34b).
          * The first sweep recomputes the pairs in the cancellation range in double; one that
          * comes out exactly 0 (equal rows) is marked NaN in {@code d2}, which every later
-         * sweep drops as it drops the pair's 0, and only the nonzero ones are kept in sweep
-         * order (before review34b every recomputed pair was kept: at most k(k-1)/2 doubles,
+         * sweep drops as it drops the pair's 0, and only the first {@code recomputedLimit}
+         * nonzero ones are kept in sweep order, the rest recomputed by each later sweep (helper
+         * heap35; before review34b every recomputed pair was kept: at most k(k-1)/2 doubles,
          * 16 MB at k = 2,000 with every row repeated, past {@link #heapBytes}).
          *
          * @return the values gathered (GATHER), else 0
@@ -331,14 +362,19 @@ public final class MedianHeuristic {
                                 d2[row + j] = Float.NaN;
                                 continue;
                             }
-                            if (recomputedCount == recomputed.length) {
-                                recomputed = java.util.Arrays.copyOf(recomputed,
-                                        (int) Math.min(Integer.MAX_VALUE - 8L,
-                                                2L * recomputed.length));
+                            if (recomputedCount < recomputedLimit) {
+                                if (recomputedCount == recomputed.length) {
+                                    recomputed = java.util.Arrays.copyOf(recomputed,
+                                            Math.min(recomputedLimit, 2 * recomputed.length));
+                                }
+                                recomputed[recomputedCount++] = v;
                             }
-                            recomputed[recomputedCount++] = v;
-                        } else {
+                        } else if (replay < recomputedCount) {
                             v = recomputed[replay++];
+                        } else {
+                            // Past the kept ones: the same double arithmetic again, the same
+                            // bits (helper heap35: each was kept, 8 bytes a pair, unbounded).
+                            v = squaredDistance(data, i, j, d);
                         }
                     }
                     if (v > 0) {

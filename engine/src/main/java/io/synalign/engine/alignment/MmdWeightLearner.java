@@ -68,6 +68,8 @@ public final class MmdWeightLearner {
     private final AlignmentConfig config;
     /** Bytes of rff or nystrom features kept between passes; -1: the default. */
     private long featureBudget = -1;
+    /** The heap's maximum the heap rules compare against; 0: {@link Runtime#maxMemory}. */
+    private long maxHeap;
 
     public MmdWeightLearner(KernelBackend backend, AlignmentConfig config) {
         if (backend == null) {
@@ -182,8 +184,10 @@ public final class MmdWeightLearner {
         int n = (int) syntheticRows.rows();
         int m = real.rows();
         int d = syntheticRows.cols();
-        // The median heuristic's sample where it stands beside S: S is the caller's matrix.
-        long sample = sampleBeside(syntheticRows, real);
+        // The median heuristic's sample (bandwidth auto), and where it stands beside S: S is the
+        // caller's matrix. On a source it is taken beside R alone, before S is read.
+        long sample = sampleBytes(syntheticRows, real);
+        long sampleBesideS = syntheticRows.inMemory() != null ? sample : 0;
         if (!streams(config.method()) && config.method() != AlignmentMethod.AUTO) {
             // A named exact or tiled reads S whole below: refused now, before the median
             // heuristic or anything else reads the source, where it cannot be (helper heap32),
@@ -194,11 +198,12 @@ public final class MmdWeightLearner {
                 requireWhole(syntheticRows, config.method());
             }
             requireHeap(config.method(), config.kernelStorage() != null ? config.kernelStorage()
-                    : backend.defaultStorage(), syntheticRows, real, sample);
-        } else {
-            // auto, rff and nystrom: no method avoids a sample beside a matrix already held.
-            requireSampleRoom(syntheticRows, real, sample);
+                    : backend.defaultStorage(), syntheticRows, real, sampleBesideS);
         }
+        // Every method takes the sample first, beside R and (on a matrix) S: none avoids it.
+        // On a source too (helper heap35: at -Xmx96m a 2,000 x 8,000 exact fit on a source
+        // passed every rule and ran out of memory in the heuristic, its sample beside R).
+        requireSampleRoom(syntheticRows, real, sample);
         double sigma = config.bandwidth().isAuto() ? autoBandwidth(real, syntheticRows)
                 : config.bandwidth().value();
         // Methods other than rff and nystrom need S as one matrix.
@@ -365,7 +370,26 @@ public final class MmdWeightLearner {
     MmdWeightLearner withFeatureBudget(long bytes) {
         MmdWeightLearner copy = new MmdWeightLearner(backend, config);
         copy.featureBudget = bytes;
+        copy.maxHeap = maxHeap;
         return copy;
+    }
+
+    /**
+     * This learner with its heap rules ({@link #requireHeap}, {@link #requireSampleRoom},
+     * {@link #requireWhole}, auto's {@link #fitsHalfTheHeap}) measured against a heap of at most
+     * {@code bytes} instead of {@link Runtime#maxMemory}; for tests, which cross the rules'
+     * limits with small rows instead of allocating past a real heap.
+     */
+    MmdWeightLearner withMaxHeap(long bytes) {
+        MmdWeightLearner copy = new MmdWeightLearner(backend, config);
+        copy.featureBudget = featureBudget;
+        copy.maxHeap = bytes;
+        return copy;
+    }
+
+    /** The heap's maximum the rules compare against ({@link #withMaxHeap}). */
+    private long maxHeap() {
+        return maxHeap > 0 ? maxHeap : Runtime.getRuntime().maxMemory();
     }
 
     /** The fit's resident row sets (see {@link KernelBackend#keepResident}), released once. */
@@ -441,66 +465,125 @@ public final class MmdWeightLearner {
     /**
      * {@link #heapBytes(KernelBackend, AlignmentMethod, KernelStorage, long, int, FloatMatrix)}
      * with the median heuristic's {@code sample} bytes where the sample stands beside S (S the
-     * caller's matrix and the bandwidth auto: {@link #sampleBeside}; 0 elsewhere): it is taken
+     * caller's matrix and the bandwidth auto: {@link #sampleBytes}; 0 elsewhere): it is taken
      * and freed before K_SS or the optimiser's vectors exist, so the peak is S + R + the larger
      * of the sample and K_SS with the vectors. On a source the sample is taken before S is read
-     * whole and never stands beside it (helper median34). O(1).
+     * whole and never stands beside it (helper median34); it stands beside R alone there, which
+     * {@link #requireSampleRoom} counts (helper heap35). O(1).
      */
     static long heapBytes(KernelBackend backend, AlignmentMethod method, KernelStorage storage,
             long n, int d, FloatMatrix real, long sample) {
+        return heapBytes(backend, method, storage, n, d, real.bytes(), sample);
+    }
+
+    /**
+     * {@link #heapBytes(KernelBackend, AlignmentMethod, KernelStorage, long, int, FloatMatrix,
+     * long)} with R's bytes given: 0 where R is the very matrix S is ({@link #realBytes}).
+     */
+    private static long heapBytes(KernelBackend backend, AlignmentMethod method,
+            KernelStorage storage, long n, int d, long realBytes, long sample) {
         long kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap()
                 ? backend.keptKernelBytes(n, n, true, storage) : 0;
         long vectors = 14L * Double.BYTES * n;
         long fit = kept > Long.MAX_VALUE - vectors ? Long.MAX_VALUE : kept + vectors;
         long larger = Math.max(sample, fit);
-        long rows = Float.BYTES * n * d + real.bytes();
+        long rows = Float.BYTES * n * d + realBytes;
         return larger > Long.MAX_VALUE - rows ? Long.MAX_VALUE : larger + rows;
     }
 
     /**
-     * The bytes of the median heuristic's sample ({@link MedianHeuristic#heapBytes}) where it
-     * stands beside S: the bandwidth is auto and S is one matrix the caller holds; 0 on a source
-     * (the engine takes the sample from the source before it reads S whole) or with a given
-     * bandwidth. O(1).
+     * R's bytes on the heap beside S: 0 where the caller passed one matrix as both (the same
+     * object, S's {@link RowSource#inMemory}), which S's bytes already count; counted twice it
+     * refused fits at half the size that runs (review34b). An identity check: two equal but
+     * distinct matrices are two arrays.
      */
-    private long sampleBeside(RowSource rows, FloatMatrix real) {
-        return config.bandwidth().isAuto() && rows.inMemory() != null
+    private static long realBytes(RowSource rows, FloatMatrix real) {
+        return rows.inMemory() == real ? 0 : real.bytes();
+    }
+
+    /**
+     * The bytes of the median heuristic's sample ({@link MedianHeuristic#heapBytes} of the
+     * union's rows) where the bandwidth is auto, else 0. It stands beside R and, where S is the
+     * caller's matrix, beside S ({@link #sampleRoomBytes}). O(1).
+     */
+    private long sampleBytes(RowSource rows, FloatMatrix real) {
+        return config.bandwidth().isAuto()
                 ? MedianHeuristic.heapBytes(rows.rows() + real.rows(), rows.cols(),
                         MedianHeuristic.DEFAULT_SAMPLE)
                 : 0;
     }
 
     /**
-     * Refuses a fit on the caller's matrix S whose median heuristic's {@code sample} cannot be
-     * on the heap beside S and R ({@link Runtime#maxMemory}), whatever the method: the sample is
-     * taken first, so no method avoids it, and the run ended in OutOfMemoryError inside the
-     * heuristic (helper median34). O(1), before the heuristic.
+     * What stands on the heap while the median heuristic holds its {@code sample}: the sample,
+     * R (once, where R is S: {@link #realBytes}) and S where it is the caller's matrix; on a
+     * source S is read only after the sample is freed. Saturates at {@code Long.MAX_VALUE}.
+     * O(1).
+     */
+    private static long sampleRoomBytes(RowSource rows, FloatMatrix real, long sample) {
+        long s = rows.inMemory() != null ? Float.BYTES * rows.rows() * rows.cols() : 0;
+        long total = s + realBytes(rows, real);
+        return sample > Long.MAX_VALUE - total ? Long.MAX_VALUE : total + sample;
+    }
+
+    /**
+     * The most the median heuristic's phase ({@link #sampleRoomBytes}) may hold: three quarters
+     * of the heap's maximum. Not the whole heap: the sample (k x d floats) and its squared
+     * distances (k x k floats) are each one large array, which G1 places in whole contiguous
+     * regions beside the JVM's own data, none of which the count holds. Measured (helper
+     * heap35: the command line, 2,000 x 8,000 synthetic rows on a source and 200 real, exact,
+     * nd4j): R and the sample counted 87.5 MB (before the selection's kept pairs were counted:
+     * 88.1 MB since); the run ran out of memory in the heuristic at -Xmx96m and -Xmx100m (the
+     * count 87 and 83 % of the heap) and ran at -Xmx104m (80 %).
+     * Not half, the read rule's share ({@link #readsWhole}): that refused a named fit where it
+     * runs at twice the margin it needs (there up to -Xmx167m; it ran at -Xmx128m). O(1).
+     */
+    static long sampleLimit(long maxHeap) {
+        return maxHeap / 4 * 3;
+    }
+
+    /**
+     * Refuses a fit whose median heuristic's {@code sample} cannot be on the heap beside what
+     * stands there while it is taken ({@link #sampleRoomBytes}: R, and S where it is the
+     * caller's matrix) within {@link #sampleLimit} of the heap's maximum, whatever the method:
+     * the sample is taken first, so no method avoids it, and the run ended in OutOfMemoryError
+     * inside the heuristic (helper median34 on a matrix; helper heap35 on a source, where the
+     * sample stands beside R alone and no rule counted it). O(1), before the heuristic.
      *
-     * @throws IllegalArgumentException naming the bytes and the ways out
+     * @throws IllegalArgumentException naming the bytes, the limit and the ways out
      */
     private void requireSampleRoom(RowSource rows, FloatMatrix real, long sample) {
-        long need = Float.BYTES * rows.rows() * rows.cols() + real.bytes() + sample;
-        if (sample > 0 && need > Runtime.getRuntime().maxMemory()) {
+        if (sample > 0 && sampleRoomBytes(rows, real, sample) > sampleLimit(maxHeap())) {
             throw sampleBeyondTheHeap(rows, real, sample);
         }
     }
 
-    /** The refusal of a median heuristic's sample beside S and R beyond the heap. */
-    private static IllegalArgumentException sampleBeyondTheHeap(RowSource rows, FloatMatrix real,
+    /** The refusal of a median heuristic's sample beyond {@link #sampleLimit}, in one line. */
+    private IllegalArgumentException sampleBeyondTheHeap(RowSource rows, FloatMatrix real,
             long sample) {
         long n = rows.rows();
-        long total = Float.BYTES * n * rows.cols() + real.bytes() + sample;
+        long total = sampleRoomBytes(rows, real, sample);
         long k = Math.min(MedianHeuristic.DEFAULT_SAMPLE, n + real.rows());
+        long heap = maxHeap();
+        String beside;
+        if (rows.inMemory() == null) {
+            // A source: S is read after the sample is freed (if at all).
+            beside = "the " + real.rows() + " real rows (" + MethodSelector.human(real.bytes())
+                    + ")";
+        } else {
+            beside = "the " + n + " x " + rows.cols() + " synthetic rows ("
+                    + MethodSelector.human(Float.BYTES * n * rows.cols()) + ")"
+                    + (rows.inMemory() == real ? ", which are also the real rows"
+                            : " and the " + real.rows() + " real ("
+                                    + MethodSelector.human(real.bytes()) + ")");
+        }
         return new IllegalArgumentException("the median heuristic (bandwidth auto) would hold its"
                 + " sample of " + k + " rows and their distances ("
-                + MethodSelector.human(sample) + ") beside the " + n + " x " + rows.cols()
-                + " synthetic rows (" + MethodSelector.human(Float.BYTES * n * rows.cols())
-                + ") and the " + real.rows() + " real (" + MethodSelector.human(real.bytes())
-                + "), " + MethodSelector.human(total) + " (" + total + " bytes) on the Java heap"
-                + " at once, more than the JVM's whole heap ("
-                + MethodSelector.human(Runtime.getRuntime().maxMemory()) + " at most); give the"
-                + " bandwidth (--bandwidth) so that no sample is taken, or give the JVM a larger"
-                + " heap with -Xmx");
+                + MethodSelector.human(sample) + ") beside " + beside + ", "
+                + MethodSelector.human(total) + " (" + total + " bytes) on the Java heap"
+                + " at once, more than three quarters of the JVM's heap ("
+                + MethodSelector.human(sampleLimit(heap)) + " of " + MethodSelector.human(heap)
+                + " at most; the rest is the JVM's own); give the bandwidth (--bandwidth) so"
+                + " that no sample is taken, or give the JVM a larger heap with -Xmx");
     }
 
     /**
@@ -520,8 +603,8 @@ public final class MmdWeightLearner {
         // counting it here would trade exact for rff and spare nothing (requireSampleRoom
         // refuses the fit before the heuristic where the sample cannot fit; helper median34).
         return rows.rows() * (long) rows.cols() <= ChunkedFeatureOperator.MAX_ARRAY
-                && heapBytes(backend, method, storage, rows.rows(), rows.cols(), real)
-                        <= Runtime.getRuntime().maxMemory() / 2;
+                && heapBytes(backend, method, storage, rows.rows(), rows.cols(),
+                        realBytes(rows, real), 0) <= maxHeap() / 2;
     }
 
     /**
@@ -539,7 +622,7 @@ public final class MmdWeightLearner {
         } else {
             why = "would hold " + heapDetail(kernel.method(), kernel.storage(), rows, real)
                     + " on the Java heap, more than half of its maximum ("
-                    + MethodSelector.human(Runtime.getRuntime().maxMemory()) + "; -Xmx gives"
+                    + MethodSelector.human(maxHeap()) + "; -Xmx gives"
                     + " more)";
         }
         return new MethodSelector.Choice(AlignmentMethod.RFF, kernel.storage(), kernel.reason()
@@ -551,14 +634,16 @@ public final class MmdWeightLearner {
     private String heapDetail(AlignmentMethod method, KernelStorage storage, RowSource rows,
             FloatMatrix real) {
         long n = rows.rows();
-        long total = heapBytes(backend, method, storage, n, rows.cols(), real);
+        long total = heapBytes(backend, method, storage, n, rows.cols(), realBytes(rows, real),
+                0);
         boolean kept = method == AlignmentMethod.EXACT && backend.keepsKernelsOnHeap();
         long keptBytes = kept ? backend.keptKernelBytes(n, n, true, storage) : 0;
         return (total == Long.MAX_VALUE ? "more than any heap holds"
                 : MethodSelector.human(total) + " (" + total + " bytes)") + ": the " + n + " x "
                 + rows.cols() + " synthetic rows (" + MethodSelector.human(Float.BYTES * n
-                * rows.cols()) + "), the " + real.rows() + " real ("
-                + MethodSelector.human(real.bytes()) + "), "
+                * rows.cols()) + "), " + (rows.inMemory() == real ? "which are also the real"
+                        + " rows, " : "the " + real.rows() + " real ("
+                + MethodSelector.human(real.bytes()) + "), ")
                 + (!kept ? "" : keptBytes == Long.MAX_VALUE
                         // Long.MAX_VALUE is the SPI's "beyond what it addresses", not a size
                         // ("8.0 EiB" said so before; review33).
@@ -579,7 +664,7 @@ public final class MmdWeightLearner {
      * the heap free at the moment, so that a fit that fits once garbage is collected runs (a
      * named method is not second-guessed; what {@link #heapBytes} leaves out can still run
      * out). With {@code sample} (the median heuristic's sample beside the caller's matrix S,
-     * {@link #sampleBeside}) the peak counts it too, and where the sample alone is what does not
+     * {@link #sampleBytes}) the peak counts it too, and where the sample alone is what does not
      * fit, the refusal says so and offers a given bandwidth instead (helper median34); where
      * the fit and the sample are both past the heap, its ways out (rff, tiled) are offered with
      * the bandwidth, since each takes the same sample first (review34b). O(1), before anything
@@ -589,12 +674,15 @@ public final class MmdWeightLearner {
      */
     private void requireHeap(AlignmentMethod method, KernelStorage storage, RowSource rows,
             FloatMatrix real, long sample) {
-        long need = heapBytes(backend, method, storage, rows.rows(), rows.cols(), real, sample);
-        long heap = Runtime.getRuntime().maxMemory();
+        long realBytes = realBytes(rows, real);
+        long need = heapBytes(backend, method, storage, rows.rows(), rows.cols(), realBytes,
+                sample);
+        long heap = maxHeap();
         if (need <= heap) {
             return;
         }
-        if (heapBytes(backend, method, storage, rows.rows(), rows.cols(), real) <= heap) {
+        if (heapBytes(backend, method, storage, rows.rows(), rows.cols(), realBytes, 0)
+                <= heap) {
             // The fit itself would fit; the median heuristic's sample beside S does not, and no
             // method avoids it (rff and tiled take the same sample first).
             throw sampleBeyondTheHeap(rows, real, sample);
@@ -603,15 +691,16 @@ public final class MmdWeightLearner {
         // tiled is a way out only where its own heap (the same less K_SS) fits: where the rows
         // and vectors alone are past the heap, tiled would be refused in turn (review33).
         boolean tiledFits = kept && heapBytes(backend, AlignmentMethod.TILED, storage,
-                rows.rows(), rows.cols(), real) <= heap;
+                rows.rows(), rows.cols(), realBytes, 0) <= heap;
         // Where the median heuristic's sample cannot stand beside the caller's S and R either,
         // rff and tiled are refused for it in turn (requireSampleRoom, sampleBeyondTheHeap):
         // each is a way out only with the bandwidth given (review34b; the message offered them
         // plainly, and following it was refused).
-        long rowBytes = Float.BYTES * rows.rows() * rows.cols() + real.bytes();
         // No sample (a source, a given bandwidth): nothing to say of it, even where the rows
-        // alone are past the heap.
-        boolean sampleFits = sample == 0 || sample <= heap - rowBytes;
+        // alone are past the heap. The sample's own rule (requireSampleRoom), so that the
+        // message offers tiled and rff plainly only where they would pass it.
+        boolean sampleFits = sample == 0
+                || sampleRoomBytes(rows, real, sample) <= sampleLimit(heap);
         String ways = "method rff (--method rff) streams the rows"
                 + (tiledFits ? ", method tiled (--method tiled) keeps no K_SS" : "");
         // A source is named (a file); the caller's own matrix has no name to give.
@@ -630,7 +719,7 @@ public final class MmdWeightLearner {
      * The synthetic rows as one matrix, for the methods that need them whole (exact, tiled);
      * beyond one Java array the error says which methods stream instead.
      */
-    private static FloatMatrix whole(RowSource rows, AlignmentMethod method) {
+    private FloatMatrix whole(RowSource rows, AlignmentMethod method) {
         requireWhole(rows, method);
         return rows.toMatrix();
     }
@@ -646,7 +735,7 @@ public final class MmdWeightLearner {
      *
      * @throws IllegalArgumentException naming the rows, the method and what streams them
      */
-    private static void requireWhole(RowSource rows, AlignmentMethod method) {
+    private void requireWhole(RowSource rows, AlignmentMethod method) {
         long values = rows.rows() * (long) rows.cols();
         if (values > ChunkedFeatureOperator.MAX_ARRAY) {
             throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
@@ -655,7 +744,7 @@ public final class MmdWeightLearner {
                     + " nystrom stream rows of any number");
         }
         long bytes = Float.BYTES * values;
-        long heap = Runtime.getRuntime().maxMemory();
+        long heap = maxHeap();
         if (bytes > heap) {
             throw new IllegalArgumentException(rows.name() + ": " + rows.rows() + " x "
                     + rows.cols() + " synthetic rows take " + MethodSelector.human(bytes) + " ("
@@ -825,7 +914,12 @@ public final class MmdWeightLearner {
     }
 
     /** {@link #readsWhole} for {@code bytes} under a heap of at most {@code maxHeap}. */
-    static boolean readsWhole(long bytes, long maxHeap) {
+    public static boolean readsWhole(long bytes, long maxHeap) {
         return bytes <= maxHeap / 2;
+    }
+
+    /** {@code bytes} as the heap rules' messages write sizes ("23.4 MiB"). */
+    public static String heapSize(long bytes) {
+        return MethodSelector.human(bytes);
     }
 }

@@ -69,6 +69,8 @@ public final class HeldOutCheck {
     private final AlignmentConfig config;
     private final KernelBackend backend;
     private final int folds;
+    /** The heap's maximum the read rule compares against; 0: {@link Runtime#maxMemory}. */
+    private long maxHeap;
 
     /**
      * @param learner the fit, as the main alignment calls it
@@ -89,6 +91,21 @@ public final class HeldOutCheck {
         this.config = config;
         this.backend = backend;
         this.folds = folds;
+    }
+
+    /**
+     * This check with its read rule ({@link #whole}) measured against a heap of at most
+     * {@code bytes} instead of {@link Runtime#maxMemory}; for tests, which cross the rule's
+     * limit with small rows instead of allocating past a real heap.
+     */
+    HeldOutCheck withMaxHeap(long bytes) {
+        HeldOutCheck copy = new HeldOutCheck(learner, config, backend, folds);
+        copy.maxHeap = bytes;
+        return copy;
+    }
+
+    private long maxHeap() {
+        return maxHeap > 0 ? maxHeap : Runtime.getRuntime().maxMemory();
     }
 
     /**
@@ -263,15 +280,10 @@ public final class HeldOutCheck {
         double m = g.realRows().length;
         long seed = plan.mode() == LabelMode.GLOBAL ? config.seed()
                 : plan.seedFor(g.label(), config.seed());
-        FloatMatrix s = whole(synthetic, g.syntheticRows(), real,
-                config.bandwidth().isAuto());
+        ReadCount count = new ReadCount(synthetic, g, real, config.bandwidth().isAuto());
+        FloatMatrix s = count.whole(maxHeap());
         if (s == null) {
-            long bytes = (long) Float.BYTES * g.syntheticRows().length * synthetic.cols();
-            return HeldOutLabel.skipped(g, String.format(Locale.ROOT, "its %d synthetic rows"
-                    + " (%.1f MiB) would be read whole into the heap, with what stands beside"
-                    + " them more than half of its maximum (%.1f MiB); give the JVM more (-Xmx)"
-                    + " to check them", g.syntheticRows().length, bytes / (1024.0 * 1024.0),
-                    Runtime.getRuntime().maxMemory() / (1024.0 * 1024.0)));
+            return HeldOutLabel.skipped(g, count.why(maxHeap()));
         }
         double[] uniformWeights = WeightedMmd.normalised(null, s.rows());
         int[][] split = RealFolds.split(g.realRows(), folds, seed);
@@ -305,30 +317,81 @@ public final class HeldOutCheck {
     }
 
     /**
-     * The group's synthetic rows as one matrix: the source's own where it is one in-memory
-     * matrix and the group is all of it (no copy); else a copy read from the source, or null
-     * where that copy, beside what stands on the heap with it (R, the source's own matrix for a
-     * copy picked from it, the median heuristic's sample that each fold's fit takes beside the
-     * copy where the bandwidth is auto), would take more than half of the heap's maximum
-     * ({@link MmdWeightLearner#readsWhole}: the command line's rule for reading S, so that a
-     * group of every row is checked exactly where the command read S whole; a rule of sizes,
-     * not of the heap free at the moment, since helper median34).
+     * The heap that reading a group's synthetic rows whole takes with what stands beside them
+     * while its folds are fitted, by the learner's read rule ({@link MmdWeightLearner#readsWhole}:
+     * within half of the heap's maximum; the command line's rule for reading S, so that a group
+     * of every row is checked exactly where the command read S whole; a rule of sizes, not of
+     * the heap free at the moment, since helper median34). Beside the copy: R; the median
+     * heuristic's sample that each fold's fit takes beside the copy where the bandwidth is auto;
+     * the source's own matrix for a copy picked from it (not where that matrix is R itself,
+     * counted once); and each fold's two copies of the group's real rows, its fitting rows and
+     * its held-out ones, together the group's real rows again (helper heap35: counted nowhere
+     * before, the half-heap margin covered them unchecked). O(1).
      */
-    private static FloatMatrix whole(RowSource synthetic, int[] rows, FloatMatrix real,
-            boolean medianHeuristic) {
-        FloatMatrix held = synthetic.inMemory();
-        boolean all = rows.length == synthetic.rows() && isIdentity(rows);
-        if (held != null && all) {
-            return held;
+    private static final class ReadCount {
+        private final RowSource synthetic;
+        private final int[] rows;
+        private final FloatMatrix real;
+        private final FloatMatrix held;
+        private final boolean all;
+        private final long rowBytes;
+        private final long sample;
+        private final long matrix;
+        private final long foldCopies;
+        private final long total;
+
+        ReadCount(RowSource synthetic, LabelPlan.Group g, FloatMatrix real,
+                boolean medianHeuristic) {
+            this.synthetic = synthetic;
+            this.rows = g.syntheticRows();
+            this.real = real;
+            this.held = synthetic.inMemory();
+            this.all = rows.length == synthetic.rows() && isIdentity(rows);
+            int cols = synthetic.cols();
+            this.rowBytes = (long) Float.BYTES * rows.length * cols;
+            this.sample = MmdWeightLearner.wholeReadBytes(rows.length, cols, real,
+                    medianHeuristic, 0) - MmdWeightLearner.wholeReadBytes(rows.length, cols,
+                            real, false, 0);
+            this.matrix = held == null || held == real ? 0 : held.bytes();
+            this.foldCopies = (long) Float.BYTES * g.realRows().length * real.cols();
+            this.total = MmdWeightLearner.wholeReadBytes(rows.length, cols, real,
+                    medianHeuristic, matrix + foldCopies);
         }
-        if (!MmdWeightLearner.readsWhole(rows.length, synthetic.cols(), real, medianHeuristic,
-                held == null ? 0 : held.bytes())) {
-            return null;
+
+        /**
+         * The group's synthetic rows as one matrix: the source's own where it is one in-memory
+         * matrix and the group is all of it (no copy); else a copy read from the source, or null
+         * where the count is past the rule under a heap of {@code maxHeap}.
+         */
+        FloatMatrix whole(long maxHeap) {
+            if (held != null && all) {
+                return held;
+            }
+            if (!MmdWeightLearner.readsWhole(total, maxHeap)) {
+                return null;
+            }
+            if (held != null) {
+                return held.selectRows(rows);
+            }
+            return all ? synthetic.toMatrix() : synthetic.select(rows).toMatrix();
         }
-        if (held != null) {
-            return held.selectRows(rows);
+
+        /** The skip's reason, one line: the total the rule compared, its parts and the limit. */
+        String why(long maxHeap) {
+            return "its " + rows.length + " synthetic rows ("
+                    + MmdWeightLearner.heapSize(rowBytes) + ") would be read whole into the heap"
+                    + " beside the " + real.rows() + " real (" + MmdWeightLearner.heapSize(real.bytes())
+                    + "), each fold's copies of the group's real rows ("
+                    + MmdWeightLearner.heapSize(foldCopies) + ")"
+                    + (sample > 0 ? ", the median heuristic's sample ("
+                            + MmdWeightLearner.heapSize(sample) + ")" : "")
+                    + (matrix > 0 ? ", the source's matrix (" + MmdWeightLearner.heapSize(matrix)
+                            + ")" : "")
+                    + ": " + MmdWeightLearner.heapSize(total) + " in all, more than half of the"
+                    + " heap's maximum (" + MmdWeightLearner.heapSize(maxHeap / 2) + " of "
+                    + MmdWeightLearner.heapSize(maxHeap) + "); give the JVM more (-Xmx) to check"
+                    + " them";
         }
-        return all ? synthetic.toMatrix() : synthetic.select(rows).toMatrix();
     }
 
     private static boolean isIdentity(int[] rows) {

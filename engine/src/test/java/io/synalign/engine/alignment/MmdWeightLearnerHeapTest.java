@@ -242,9 +242,9 @@ class MmdWeightLearnerHeapTest {
                 + " 2000 x 6000 synthetic rows (" + MethodSelector.human(4L * 2000 * 6000)
                 + ") and the 40 real (" + MethodSelector.human(4L * 40 * 6000) + "), "
                 + MethodSelector.human(total) + " (" + total + " bytes) on the Java heap at"
-                + " once, more than the JVM's whole heap (96.0 MiB at most); give the bandwidth"
-                + " (--bandwidth) so that no sample is taken, or give the JVM a larger heap with"
-                + " -Xmx";
+                + " once, more than three quarters of the JVM's heap (72.0 MiB of 96.0 MiB at"
+                + " most; the rest is the JVM's own); give the bandwidth (--bandwidth) so that no"
+                + " sample is taken, or give the JVM a larger heap with -Xmx";
         assertEquals("exact: " + expected + " | tiled: " + expected + " | rff: " + expected
                 + " | auto: " + expected, child("-Xmx96m", SampleBesideMain.class));
         // And the fit's own heap with the sample beside S: the larger of the two phases.
@@ -291,6 +291,105 @@ class MmdWeightLearnerHeapTest {
                 }
             }
             System.out.println(out);
+        }
+    }
+
+    /**
+     * On a source the median heuristic's sample is taken beside R alone, before S is read: at
+     * {@code -Xmx96m} a 2,000 x 8,000 exact fit on a source passed every rule and ran out of
+     * memory in the heuristic (the command line, exit 1). The sample's rule counts R and the
+     * sample there and refuses, before any row is read, where they exceed three quarters of
+     * the heap (the learner's heap seam, sizes that cross it: 300 x 50 rows, 40 real), for
+     * every method, each taking the sample first; one heap step larger the fit runs. On the old
+     * code (with the seam, the sample counted only beside a matrix) all four ran (helper
+     * heap35).
+     */
+    @Test
+    void theSampleBesideTheRealRowsOfASourceIsCountedBeforeAnyRowIsRead() {
+        Random random = new Random(351);
+        FloatMatrix real = TestBackends.gaussian(40, 50, random, 1, 0);
+        FloatMatrix synthetic = TestBackends.gaussian(300, 50, random, 1, 0.3);
+        long sample = io.synalign.engine.MedianHeuristic.heapBytes(340, 50, 2000);
+        long need = real.bytes() + sample;
+        long refused = 4 * (need / 3) - 4;
+        long runs = 4 * (need / 3 + 1);
+        assertTrue(refused / 4 * 3 < need && runs / 4 * 3 >= need, "the heaps cross the rule");
+        String expected = "the median heuristic (bandwidth auto) would hold its sample of 340"
+                + " rows and their distances (" + MethodSelector.human(sample) + ") beside the 40"
+                + " real rows (" + MethodSelector.human(real.bytes()) + "), "
+                + MethodSelector.human(need) + " (" + need + " bytes) on the Java heap at once,"
+                + " more than three quarters of the JVM's heap ("
+                + MethodSelector.human(refused / 4 * 3) + " of " + MethodSelector.human(refused)
+                + " at most; the rest is the JVM's own); give the bandwidth (--bandwidth) so"
+                + " that no sample is taken, or give the JVM a larger heap with -Xmx";
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            for (AlignmentMethod method : List.of(AlignmentMethod.EXACT, AlignmentMethod.TILED,
+                    AlignmentMethod.RFF, AlignmentMethod.AUTO)) {
+                AlignmentConfig config = AlignmentConfig.defaults().withMethod(method)
+                        .withFeatures(16).withSeed(3).withIterations(2, 1e-12);
+                AtomicLong reads = new AtomicLong();
+                RowSource source = ObservedRows.of(RowSource.of(synthetic), "s.npy",
+                        (start, count) -> reads.addAndGet(count));
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> new MmdWeightLearner(backend, config).withMaxHeap(refused)
+                                .fit(real, source, null), method.cliName());
+                assertEquals(expected, e.getMessage(), method.cliName());
+                assertEquals(0, reads.get(), method.cliName() + ": no row read");
+                AlignmentResult fit = new MmdWeightLearner(backend, config).withMaxHeap(runs)
+                        .fit(real, source, null);
+                assertEquals(300, fit.weights().length, method.cliName());
+            }
+        }
+    }
+
+    /**
+     * One matrix passed as both the real and the synthetic rows is one array on the heap: the
+     * heap rules count it once (an identity check; review34b found it counted twice, so a fit
+     * was refused at half the size that runs). Named exact with a given bandwidth (S, K_SS in
+     * float64, the optimiser's vectors) runs under a heap of exactly its count, and one byte
+     * less is refused with R named as S; a distinct copy of the same values as R is a second
+     * array, refused at that heap. With the bandwidth auto (rff), the sample's rule counts S
+     * and the sample without R: it runs where a copy is refused. The exact case failed on the
+     * old code (refused: R counted beside S; run with the seam); the sample case passes there
+     * (its whole-heap rule is wider than three quarters), and is here for the count.
+     */
+    @Test
+    void oneMatrixPassedAsRealAndSyntheticIsCountedOnce() {
+        Random random = new Random(352);
+        FloatMatrix x = TestBackends.gaussian(300, 50, random, 1, 0);
+        FloatMatrix copy = x.selectRows(java.util.stream.IntStream.range(0, 300).toArray());
+        try (KernelBackend backend = TestBackends.create("reference")) {
+            long once = 4L * 300 * 50 + 8L * 300 * 300 + 112L * 300;
+            assertEquals(once + x.bytes(), MmdWeightLearner.heapBytes(backend,
+                    AlignmentMethod.EXACT, backend.defaultStorage(), 300, 50, x));
+            MmdWeightLearner exact = new MmdWeightLearner(backend,
+                    config(AlignmentMethod.EXACT)).withMaxHeap(once);
+            assertEquals(300, exact.fit(x, x, null).weights().length);
+            IllegalArgumentException copied = assertThrows(IllegalArgumentException.class,
+                    () -> exact.fit(copy, x, null));
+            assertTrue(copied.getMessage().contains("the 300 x 50 synthetic rows (58.6 KiB),"
+                    + " the 300 real (58.6 KiB), K_SS"), copied.getMessage());
+            IllegalArgumentException short1 = assertThrows(IllegalArgumentException.class,
+                    () -> new MmdWeightLearner(backend, config(AlignmentMethod.EXACT))
+                            .withMaxHeap(once - 1).fit(x, x, null));
+            assertTrue(short1.getMessage().contains("would hold " + MethodSelector.human(once)
+                    + " (" + once + " bytes): the 300 x 50 synthetic rows (58.6 KiB), which are"
+                    + " also the real rows, K_SS as reference keeps it on the heap"),
+                    short1.getMessage());
+
+            long sample = io.synalign.engine.MedianHeuristic.heapBytes(600, 50, 2000);
+            long heap = 4 * ((x.bytes() + sample) / 3 + 1);
+            assertTrue(heap / 4 * 3 >= x.bytes() + sample
+                    && heap / 4 * 3 < 2 * x.bytes() + sample, "the heap crosses the rule");
+            AlignmentConfig auto = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF)
+                    .withFeatures(16).withSeed(3).withIterations(2, 1e-12);
+            assertEquals(300, new MmdWeightLearner(backend, auto).withMaxHeap(heap)
+                    .fit(x, x, null).weights().length);
+            IllegalArgumentException sampled = assertThrows(IllegalArgumentException.class,
+                    () -> new MmdWeightLearner(backend, auto).withMaxHeap(heap)
+                            .fit(copy, x, null));
+            assertTrue(sampled.getMessage().startsWith("the median heuristic (bandwidth auto)"
+                    + " would hold its sample of 600 rows"), sampled.getMessage());
         }
     }
 

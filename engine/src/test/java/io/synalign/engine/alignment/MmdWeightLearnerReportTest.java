@@ -138,9 +138,10 @@ class MmdWeightLearnerReportTest {
         assertFalse(MmdWeightLearner.readsWhole(Long.MAX_VALUE, heap));
         FloatMatrix real = FloatMatrix.zeros(200, 8000);
         // 2,000 x 8,000 floats, R, and the heuristic's sample of 2,000 rows: 64 MB floats,
-        // 16 MB float squared distances, its few vectors and the selection's 1 MiB.
+        // 16 MB float squared distances, its few vectors, the selection's 1 MiB and its kept
+        // recomputed pairs' 512 KiB (helper heap35).
         long sample = 4L * 2000 * 8000 + 4L * 8000 + 4L * 2000 * 2000 + 16L * 2000 + 8L * 2000
-                + (1L << 20);
+                + (1L << 20) + (1L << 19);
         assertEquals(4L * 2000 * 8000 + 4L * 200 * 8000, MmdWeightLearner.wholeReadBytes(2000,
                 8000, real, false, 0));
         assertEquals(4L * 2000 * 8000 + 4L * 200 * 8000 + sample + 7,

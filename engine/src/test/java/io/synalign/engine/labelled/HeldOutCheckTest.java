@@ -429,12 +429,68 @@ class HeldOutCheckTest {
                 null);
         assertEquals(0, r.checked());
         String why = r.labels().get(0).skipped();
-        // The size named is the rows' bytes: n x cols floats of 4 bytes, in MiB.
-        assertEquals(String.format(java.util.Locale.ROOT, "its 40000 synthetic rows (%.1f MiB)"
-                + " would be read whole into the heap, with what stands beside them more than"
-                + " half of its maximum (%.1f MiB); give the JVM more (-Xmx) to check them",
-                4.0 * n * cols / (1024 * 1024), max / (1024.0 * 1024)), why);
+        // The total the rule compared, its parts and the limit: the rows (n x cols floats),
+        // R (4 x cols), each fold's copies of R (the group's real rows again) and the median
+        // heuristic's sample (the bandwidth is auto by default).
+        long total = 4L * n * cols + 2 * 16L * cols
+                + io.synalign.engine.MedianHeuristic.heapBytes(n + 4, (int) cols, 2000);
+        assertEquals("its 40000 synthetic rows (" + MmdWeightLearner.heapSize(4L * n * cols)
+                + ") would be read whole into the heap beside the 4 real ("
+                + MmdWeightLearner.heapSize(16L * cols) + "), each fold's copies of the group's"
+                + " real rows (" + MmdWeightLearner.heapSize(16L * cols) + "), the median"
+                + " heuristic's sample (" + MmdWeightLearner.heapSize(
+                        io.synalign.engine.MedianHeuristic.heapBytes(n + 4, (int) cols, 2000))
+                + "): " + MmdWeightLearner.heapSize(total) + " in all, more than half of the"
+                + " heap's maximum (" + MmdWeightLearner.heapSize(max / 2) + " of "
+                + MmdWeightLearner.heapSize(max) + "); give the JVM more (-Xmx) to check them",
+                why);
         assertEquals(0, rows.reads, "no row was read");
+    }
+
+    /**
+     * Each fold copies the group's real rows (its fitting rows and its held-out ones) beside R
+     * while the group's synthetic rows are held: the read rule counts them (helper heap35), and
+     * the skip names the total it compared, its parts and the limit. Under a heap (the check's
+     * test seam) whose half holds the rows and R but not the copies too, the group is skipped
+     * without a fold fitted or a row read; under one whose half holds all three it is checked.
+     * On the old code (R counted once; run with the seam and the old count) the first group
+     * was read and its folds fitted (the learner's AssertionError).
+     */
+    @Test
+    void theFoldsCopiesOfTheRealRowsAreCountedAndTheSkipNamesTheTotal() {
+        int n = 300;
+        int cols = 40;
+        int m = 24;
+        FloatMatrix real = FloatMatrix.zeros(m, cols);
+        long rowBytes = 4L * n * cols;
+        long copies = 4L * m * cols; // the group of every row: all of R again
+        long counted = rowBytes + real.bytes() + copies;
+        // A given bandwidth: no median heuristic's sample in the count.
+        AlignmentConfig config = AlignmentConfig.defaults()
+                .withBandwidth(io.synalign.engine.Bandwidth.of(1.0)).withIterations(2, 1e-12);
+        ZeroRows rows = new ZeroRows(n, cols);
+        long heap = 2 * (counted - 1); // half of it: one byte short of the count
+        assertTrue(heap / 2 >= rowBytes + real.bytes(), "R counted once would fit");
+        HeldOutResult r = new HeldOutCheck((c, rr, ss, p) -> {
+            throw new AssertionError("no fold may be fitted");
+        }, config, new ReferenceBackend(), 2).withMaxHeap(heap).run(LabelPlan.of(
+                LabelMode.GLOBAL, null, m, null, n), real, rows, null);
+        assertEquals(0, r.checked());
+        assertEquals(0, rows.reads, "no row was read");
+        assertEquals("its 300 synthetic rows (46.9 KiB) would be read whole into the heap beside"
+                + " the 24 real (3.8 KiB), each fold's copies of the group's real rows (3.8 KiB):"
+                + " 54.4 KiB in all, more than half of the heap's maximum (54.4 KiB of 108.7"
+                + " KiB); give the JVM more (-Xmx) to check them", r.labels().get(0).skipped());
+        assertEquals(55_680, counted);
+        // One byte more of heap on each half: read and checked, each fold fitted.
+        int[] fits = {0};
+        HeldOutResult checked = new HeldOutCheck((c, rr, ss, p) -> {
+            fits[0]++;
+            return new MmdWeightLearner(new ReferenceBackend(), c).fit(rr, ss, p);
+        }, config, new ReferenceBackend(), 2).withMaxHeap(2 * counted).run(LabelPlan.of(
+                LabelMode.GLOBAL, null, m, null, n), real, new ZeroRows(n, cols), null);
+        assertEquals(1, checked.checked(), checked.labels().get(0).skipped());
+        assertEquals(2, fits[0]);
     }
 
     /**
