@@ -37,10 +37,9 @@ import java.util.Properties;
  * @param cacheDir compiled-module cache folder
  * @param device device ordinal
  * @param maxTileBytes largest device tile in bytes ({@code synalign.cuda.maxTileBytes}): a
- *     multiple of 8 from {@link #MIN_DIAGNOSTIC_BYTES} to {@link #DEFAULT_MAX_TILE_BYTES}
+ *     multiple of 8 from 4096 to 1 GiB
  * @param stagingChunkBytes largest pinned staging chunk in bytes
- *     ({@code synalign.cuda.stagingChunkBytes}): a multiple of 8 from
- *     {@link #MIN_DIAGNOSTIC_BYTES} to {@link #DEFAULT_STAGING_CHUNK_BYTES}
+ *     ({@code synalign.cuda.stagingChunkBytes}): a multiple of 8 from 4096 to 64 MiB
  * @param flatSums the flat-sum form forced by {@code synalign.cuda.flatSums}, or null for
  *     {@code auto} (the device's FP32 : FP64 ratio decides: {@link FlatSums})
  */
@@ -54,6 +53,8 @@ public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int
         if (device < 0) {
             throw new IllegalArgumentException("device must be >= 0, got " + device);
         }
+        // The properties' bounds, so that settings built directly (a benchmark, a test) plan
+        // within what the properties would have allowed, and the message names the property.
         checkDiagnosticBytes(MAX_TILE_BYTES_PROPERTY, maxTileBytes, DEFAULT_MAX_TILE_BYTES,
                 Long.toString(maxTileBytes));
         checkDiagnosticBytes(STAGING_CHUNK_BYTES_PROPERTY, stagingChunkBytes,

@@ -69,7 +69,7 @@ public enum FlatSums {
      * choice changes what a product costs, so a run says which it took and on what grounds).
      *
      * @param form the form taken
-     * @param why the grounds: the override as given, or the driver's ratio against
+     * @param why the grounds: the override the settings hold, or the driver's ratio against
      *     {@link #MAX_DOUBLE_RATIO}, or that the driver gave none
      */
     record Choice(FlatSums form, String why) {

@@ -69,7 +69,7 @@ class CudaSettingsTest {
             assertTrue(e.getMessage().contains(tile) && e.getMessage().contains("'" + bad + "'"),
                     e.getMessage());
         }
-        // from() checks both, so that a bad value fails as a setting, not as a class init.
+        // from() reads and checks both, so that a bad value fails as a setting, by name.
         Properties q = new Properties();
         q.setProperty(CudaSettings.STAGING_CHUNK_BYTES_PROPERTY, "100");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
