@@ -51,6 +51,17 @@ class CudaBackendTest extends BackendContractTest {
                 ? CudaSettings.fromSystem().cacheDir() : cache;
     }
 
+    /**
+     * FP32 GEMMs on device 0 with the module cache above; the tile, staging and flat-sum
+     * diagnostics as this JVM's properties set them ({@code run-on-device.sh}'s small-tile run
+     * sets the first two), read once here into the settings the backend plans with.
+     */
+    private static CudaSettings settings(boolean fusedKernel) {
+        CudaSettings s = CudaSettings.fromSystem();
+        return new CudaSettings(false, fusedKernel, moduleCache(), 0, s.maxTileBytes(),
+                s.stagingChunkBytes(), s.flatSums());
+    }
+
     @BeforeAll
     static void open() {
         UNAVAILABLE.ifPresent(r -> System.out.println("[CudaBackendTest] skipped: cuda backend "
@@ -58,8 +69,8 @@ class CudaBackendTest extends BackendContractTest {
         if (UNAVAILABLE.isPresent()) {
             return;
         }
-        gemm = new CudaBackend(new CudaSettings(false, false, moduleCache(), 0));
-        fused = new CudaBackend(new CudaSettings(false, true, moduleCache(), 0));
+        gemm = new CudaBackend(settings(false));
+        fused = new CudaBackend(settings(true));
         System.out.println("[CudaBackendTest] " + gemm.description());
     }
 

@@ -37,12 +37,23 @@ class CudaVectorOpsTest extends VectorOpsContractTest {
                 ? CudaSettings.fromSystem().cacheDir() : cache;
     }
 
+    /**
+     * FP32 GEMMs on device 0 with the module cache above; the tile, staging and flat-sum
+     * diagnostics as this JVM's properties set them ({@code run-on-device.sh}'s small-tile run
+     * sets the first two), read once here into the settings the backend plans with.
+     */
+    private static CudaSettings settings(boolean fusedKernel) {
+        CudaSettings s = CudaSettings.fromSystem();
+        return new CudaSettings(false, fusedKernel, moduleCache(), 0, s.maxTileBytes(),
+                s.stagingChunkBytes(), s.flatSums());
+    }
+
     @BeforeAll
     static void open() {
         UNAVAILABLE.ifPresent(r -> System.out.println("[CudaVectorOpsTest] skipped: cuda backend "
                 + "unavailable: " + r));
         if (UNAVAILABLE.isEmpty()) {
-            backend = new CudaBackend(new CudaSettings(false, false, moduleCache(), 0));
+            backend = new CudaBackend(settings(false));
         }
     }
 

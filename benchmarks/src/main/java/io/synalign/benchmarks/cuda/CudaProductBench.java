@@ -73,7 +73,7 @@ public final class CudaProductBench {
         System.out.printf(Locale.ROOT, "cuBLAS SGEMM X Y^T        %8.3f ms  %8.1f GFLOP/s%n",
                 gemm * 1e3, flops / gemm / 1e9);
         for (boolean fused : new boolean[] {false, true}) {
-            CudaSettings s = new CudaSettings(base.tf32(), fused, base.cacheDir(), base.device());
+            CudaSettings s = base.withFusedKernel(fused);
             try (CudaBackend backend = new CudaBackend(s);
                     KernelOperator op = backend.rbfOperator(x, y, sigma, TilePlan.tiled(n))) {
                 double[] out = new double[n];

@@ -253,8 +253,7 @@ public final class CudaBackend implements KernelBackend {
     private void streamTiles(int n, int m, TileKernel kernel, float[] out) {
         // Tiles of at most one pooled staging chunk: enough to keep the bus busy, and the pinned
         // pool stays at two chunks however large the output.
-        int tileRows = Math.min(DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * m),
-                (int) Math.max(1, Math.min(n, PinnedPool.CHUNK_BYTES / (4L * Math.max(1, m)))));
+        int tileRows = DeviceTiles.stagedTileRows(device.settings(), device.freeBytes(), n, m);
         long tileBytes = 4L * tileRows * m;
         DeviceMemory[] tiles = new DeviceMemory[2];
         PinnedMemory[] hosts = new PinnedMemory[2];

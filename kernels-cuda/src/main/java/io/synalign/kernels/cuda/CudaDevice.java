@@ -143,8 +143,7 @@ final class CudaDevice implements AutoCloseable {
         int[] ratio = new int[1];
         int ratioResult = cuDeviceGetAttribute(ratio,
                 CU_DEVICE_ATTRIBUTE_SINGLE_TO_DOUBLE_PRECISION_PERF_RATIO, dev[0]);
-        FlatSums.Choice flat = FlatSums.choose(ratioResult, ratio[0],
-                System.getProperty(FlatSums.PROPERTY));
+        FlatSums.Choice flat = FlatSums.choose(settings, ratioResult, ratio[0]);
         this.flatSums = flat.form();
         LOG.info("cuda: {} ({}): {}", name, ordinal, flat);
         Cuda.check(cuDevicePrimaryCtxRetain(context, dev[0]), "cuDevicePrimaryCtxRetain");

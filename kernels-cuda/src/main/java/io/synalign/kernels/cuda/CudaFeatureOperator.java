@@ -154,7 +154,7 @@ final class CudaFeatureOperator extends AbstractFeatureOperator {
         checkOpen();
         device.makeCurrent();
         long total = (long) rows * features;
-        long chunk = PinnedPool.CHUNK_BYTES / 4;
+        long chunk = device.settings().stagingChunkBytes() / 4;
         PinnedMemory staging = device.staging(0, 4L * Math.min(total, chunk));
         for (long at = 0; at < total; at += chunk) {
             int count = (int) Math.min(chunk, total - at);

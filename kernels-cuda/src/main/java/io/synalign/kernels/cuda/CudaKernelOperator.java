@@ -94,8 +94,10 @@ final class CudaKernelOperator extends AbstractKernelOperator {
                 this.tileRows = rows;
             } else {
                 long perRow = fused ? DeviceTiles.fusedBytesPerRow(cols) : 4L * cols;
-                this.tileRows = fused ? DeviceTiles.fusedTileRows(device.freeBytes(), rows, cols)
-                        : DeviceTiles.tileRows(device.freeBytes(), rows, Math.max(8, perRow));
+                this.tileRows = fused
+                        ? DeviceTiles.fusedTileRows(device.settings(), device.freeBytes(), rows, cols)
+                        : DeviceTiles.tileRows(device.settings(), device.freeBytes(), rows,
+                                Math.max(8, perRow));
                 t = DeviceMemory.allocate((long) tileRows * Math.max(8, perRow), "K tile");
             }
             this.x = xd;

@@ -6,7 +6,11 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * Settings of the cuda backend, read from system properties (or the environment):
+ * Settings of the cuda backend, read from system properties (or the environment) once, when the
+ * settings are built ({@link #fromSystem}), validated there, and then read from this record only:
+ * the device, the tile and staging planners and the flat-sum rule take their values from the
+ * instance they were given, never from {@code System.getProperty} (which a later
+ * {@code System.setProperty} could change between the check and the use).
  * <ul>
  *   <li>{@code synalign.cuda.tf32} / {@code SYNALIGN_CUDA_TF32}: let cuBLAS use TF32 tensor cores
  *       ({@code CUBLAS_COMPUTE_32F_FAST_TF32}); off by default, because TF32 keeps 10 mantissa
@@ -18,22 +22,29 @@ import java.util.Properties;
  *       cached; default {@code $XDG_CACHE_HOME/synalign/cuda}, else {@code ~/.cache/synalign/cuda}.
  *   <li>{@code synalign.cuda.device} / {@code SYNALIGN_CUDA_DEVICE}: device ordinal, default 0.
  * </ul>
- * Two diagnostics, system properties only, read once per JVM: {@code synalign.cuda.maxTileBytes}
- * (largest device tile, default 1 GiB: {@link DeviceTiles#MAX_TILE_BYTES}) and
+ * Three diagnostics, system properties only: {@code synalign.cuda.maxTileBytes} (largest device
+ * tile, default 1 GiB: {@link #DEFAULT_MAX_TILE_BYTES}) and
  * {@code synalign.cuda.stagingChunkBytes} (largest pinned staging chunk, default 64 MiB:
- * {@link PinnedPool#CHUNK_BYTES}). Lowered, they make the multi-tile, multi-band and
+ * {@link #DEFAULT_STAGING_CHUNK_BYTES}). Lowered, they make the multi-tile, multi-band and
  * multi-chunk paths run at test sizes on a GPU whose memory would give every test shape one tile
  * ({@code benchmarks/gpu/run-on-device.sh} runs the GPU tests a second time so); they never raise
- * the defaults. A third, {@code synalign.cuda.flatSums} ({@code auto}, {@code double} or
+ * the defaults. The third, {@code synalign.cuda.flatSums} ({@code auto}, {@code double} or
  * {@code compensated}), overrides how the kept triangle's product sums flat tiles
- * ({@code FlatSums}), to compare the two forms on one card.
+ * ({@link FlatSums}), to compare the two forms on one card.
  *
  * @param tf32 allow TF32 tensor-core GEMMs
  * @param fusedKernel use the single fused K w kernel for tiled products
  * @param cacheDir compiled-module cache folder
  * @param device device ordinal
+ * @param maxTileBytes largest device tile in bytes ({@code synalign.cuda.maxTileBytes}): a
+ *     multiple of 8 from 4096 to 1 GiB
+ * @param stagingChunkBytes largest pinned staging chunk in bytes
+ *     ({@code synalign.cuda.stagingChunkBytes}): a multiple of 8 from 4096 to 64 MiB
+ * @param flatSums the flat-sum form forced by {@code synalign.cuda.flatSums}, or null for
+ *     {@code auto} (the device's FP32 : FP64 ratio decides: {@link FlatSums})
  */
-public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int device) {
+public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int device,
+        long maxTileBytes, long stagingChunkBytes, FlatSums flatSums) {
 
     public CudaSettings {
         if (cacheDir == null) {
@@ -42,9 +53,24 @@ public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int
         if (device < 0) {
             throw new IllegalArgumentException("device must be >= 0, got " + device);
         }
+        // The properties' bounds, so that settings built directly (a benchmark, a test) plan
+        // within what the properties would have allowed, and the message names the property.
+        checkDiagnosticBytes(MAX_TILE_BYTES_PROPERTY, maxTileBytes, DEFAULT_MAX_TILE_BYTES,
+                Long.toString(maxTileBytes));
+        checkDiagnosticBytes(STAGING_CHUNK_BYTES_PROPERTY, stagingChunkBytes,
+                DEFAULT_STAGING_CHUNK_BYTES, Long.toString(stagingChunkBytes));
     }
 
-    /** The settings of this JVM: system properties first, then environment variables. */
+    /** These settings with the fused K w kernel on or off, everything else as it is. */
+    public CudaSettings withFusedKernel(boolean fused) {
+        return new CudaSettings(tf32, fused, cacheDir, device, maxTileBytes, stagingChunkBytes,
+                flatSums);
+    }
+
+    /**
+     * The settings of this JVM: system properties first, then environment variables, read and
+     * checked now, once; a property set afterwards changes no settings already built.
+     */
     public static CudaSettings fromSystem() {
         return from(System.getProperties(), System.getenv());
     }
@@ -74,23 +100,23 @@ public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int
                         + deviceText + "'");
             }
         }
-        // Checked here too, so that a bad value is this clear error and not a failed class init.
-        diagnosticBytes(props, MAX_TILE_BYTES_PROPERTY, DEFAULT_MAX_TILE_BYTES);
-        diagnosticBytes(props, STAGING_CHUNK_BYTES_PROPERTY, DEFAULT_STAGING_CHUNK_BYTES);
-        FlatSums.parse(props.getProperty(FlatSums.PROPERTY));
-        return new CudaSettings(tf32, fused, cache, device);
+        // Read here, once, into the record: the planners use these values, not the properties.
+        return new CudaSettings(tf32, fused, cache, device,
+                diagnosticBytes(props, MAX_TILE_BYTES_PROPERTY, DEFAULT_MAX_TILE_BYTES),
+                diagnosticBytes(props, STAGING_CHUNK_BYTES_PROPERTY, DEFAULT_STAGING_CHUNK_BYTES),
+                FlatSums.parse(props.getProperty(FlatSums.PROPERTY)));
     }
 
-    /** {@link DeviceTiles#MAX_TILE_BYTES} unless lowered: past 1 GiB a GEMM tile gains nothing. */
+    /** {@link #maxTileBytes} unless lowered: past 1 GiB a GEMM tile gains nothing. */
     static final long DEFAULT_MAX_TILE_BYTES = 1L << 30;
 
-    /** {@link PinnedPool#CHUNK_BYTES} unless lowered: enough to reach full PCIe/NVLink speed. */
+    /** {@link #stagingChunkBytes} unless lowered: enough to reach full PCIe/NVLink speed. */
     static final long DEFAULT_STAGING_CHUNK_BYTES = 64L << 20;
 
-    /** System property that lowers {@link DeviceTiles#MAX_TILE_BYTES}. */
+    /** System property that lowers {@link #maxTileBytes}. */
     static final String MAX_TILE_BYTES_PROPERTY = "synalign.cuda.maxTileBytes";
 
-    /** System property that lowers {@link PinnedPool#CHUNK_BYTES}. */
+    /** System property that lowers {@link #stagingChunkBytes}. */
     static final String STAGING_CHUNK_BYTES_PROPERTY = "synalign.cuda.stagingChunkBytes";
 
     /** Smallest value of either diagnostic: a page of floats and doubles. */
@@ -113,11 +139,16 @@ public record CudaSettings(boolean tf32, boolean fusedKernel, Path cacheDir, int
         } catch (NumberFormatException e) {
             bytes = -1;
         }
-        if (bytes < MIN_DIAGNOSTIC_BYTES || bytes > defaultBytes || bytes % 8 != 0) {
-            throw new IllegalArgumentException(property + " must be a multiple of 8 bytes from "
-                    + MIN_DIAGNOSTIC_BYTES + " to " + defaultBytes + ", got '" + v + "'");
-        }
+        checkDiagnosticBytes(property, bytes, defaultBytes, v);
         return bytes;
+    }
+
+    /** Refuses {@code bytes} (given as {@code text}) unless a multiple of 8 in [4096, max]. */
+    private static void checkDiagnosticBytes(String property, long bytes, long max, String text) {
+        if (bytes < MIN_DIAGNOSTIC_BYTES || bytes > max || bytes % 8 != 0) {
+            throw new IllegalArgumentException(property + " must be a multiple of 8 bytes from "
+                    + MIN_DIAGNOSTIC_BYTES + " to " + max + ", got '" + text + "'");
+        }
     }
 
     private static String setting(Properties props, Map<String, String> env, String property,

@@ -122,7 +122,7 @@ final class CudaSymmetricKernelOperator extends AbstractKernelOperator {
     private void build(FloatMatrix xs, float gamma) {
         try (DeviceRows x = DeviceRows.upload(device, xs, "X")) {
             // Dots of a band of b tile rows against the rows from the band on: 32 b x n floats.
-            long budget = Math.min(DeviceTiles.MAX_TILE_BYTES,
+            long budget = Math.min(device.settings().maxTileBytes(),
                     Math.max(0, device.freeBytes() - DeviceTiles.RESERVE_BYTES) / 4);
             int band = (int) Math.max(1, Math.min(tileRows, budget / (4L * TILE * n)));
             try (DeviceMemory dots = DeviceMemory.floats((long) band * TILE * n, "band dots")) {

@@ -110,7 +110,7 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
                     + o.length());
         }
         device.makeCurrent();
-        long chunk = PinnedPool.CHUNK_BYTES / 8;
+        long chunk = device.settings().stagingChunkBytes() / 8;
         for (long at = 0; at < values.length; at += chunk) {
             int count = (int) Math.min(chunk, values.length - at);
             // A copy queued before may still read the pooled buffer (and getting it may regrow,
@@ -131,7 +131,7 @@ final class CudaVectorOps implements VectorOps, AutoCloseable {
                     + out.length);
         }
         device.makeCurrent();
-        long chunk = PinnedPool.CHUNK_BYTES / 8;
+        long chunk = device.settings().stagingChunkBytes() / 8;
         for (long at = 0; at < out.length; at += chunk) {
             int count = (int) Math.min(chunk, out.length - at);
             PinnedMemory staging = device.staging(0, 8L * Math.min(chunk, out.length));

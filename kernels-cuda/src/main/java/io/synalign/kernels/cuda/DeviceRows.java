@@ -36,7 +36,7 @@ final class DeviceRows implements AutoCloseable {
 
     /**
      * Uploads {@code m} through the backend's two pooled pinned staging buffers in chunks of at
-     * most {@link PinnedPool#CHUNK_BYTES} on the copy stream (filling one buffer while the other
+     * most {@link CudaSettings#stagingChunkBytes()} on the copy stream (filling one buffer while the other
      * is copied), then computes the norms on the compute stream once the copy is done.
      */
     static DeviceRows uploadOwned(CudaDevice device, FloatMatrix m, String what) {
@@ -70,7 +70,7 @@ final class DeviceRows implements AutoCloseable {
      */
     static void copyUp(CudaDevice device, float[] values, long to) {
         long total = values.length;
-        long chunk = PinnedPool.CHUNK_BYTES / 4;
+        long chunk = device.settings().stagingChunkBytes() / 4;
         // Created inside the try: a cuEventCreate that fails must not leak the one before it.
         CUevent_st[] copied = new CUevent_st[2];
         boolean[] pending = {false, false};

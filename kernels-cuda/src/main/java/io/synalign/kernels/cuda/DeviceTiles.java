@@ -6,7 +6,7 @@ package io.synalign.kernels.cuda;
  * resident operands and cuBLAS's workspace fit together.
  *
  * <p>Rule: keep {@link #RESERVE_BYTES} free for cuBLAS and the driver, give a tile at most half
- * of the rest and at most {@link #MAX_TILE_BYTES}, take as many rows of {@code bytesPerRow} as
+ * of the rest and at most {@link CudaSettings#maxTileBytes()} (1 GiB unless lowered), take as many rows of {@code bytesPerRow} as
  * fit, round down to a multiple of {@link #ROW_QUANTUM} (whole GEMM tiles) when above it, and
  * clamp to {@code [1, rows]}.
  */
@@ -14,13 +14,6 @@ final class DeviceTiles {
 
     /** Left free for cuBLAS workspaces, the module images and the driver. */
     static final long RESERVE_BYTES = 256L << 20;
-
-    /**
-     * Past about 1 GiB a bigger tile no longer makes the GEMM faster. The diagnostic
-     * {@code synalign.cuda.maxTileBytes} lowers it ({@link CudaSettings}).
-     */
-    static final long MAX_TILE_BYTES = CudaSettings.diagnosticBytes(System.getProperties(),
-            CudaSettings.MAX_TILE_BYTES_PROPERTY, CudaSettings.DEFAULT_MAX_TILE_BYTES);
 
     /** cuBLAS SGEMM works in tiles of up to 128 rows. */
     static final int ROW_QUANTUM = 128;
@@ -30,21 +23,37 @@ final class DeviceTiles {
 
     /**
      * Rows per tile for a matrix of {@code rows} rows of {@code bytesPerRow} bytes each, given
-     * {@code freeBytes} free device memory after the operands were allocated.
+     * {@code freeBytes} free device memory after the operands were allocated, a tile at most
+     * {@code settings.maxTileBytes()} (past about 1 GiB a bigger tile no longer makes the GEMM
+     * faster; the diagnostic {@code synalign.cuda.maxTileBytes} lowers it, read into the
+     * settings when they were built).
      */
-    static int tileRows(long freeBytes, int rows, long bytesPerRow) {
+    static int tileRows(CudaSettings settings, long freeBytes, int rows, long bytesPerRow) {
         if (rows < 1) {
             return 1;
         }
         if (bytesPerRow < 1) {
             throw new IllegalArgumentException("bytesPerRow must be >= 1, got " + bytesPerRow);
         }
-        long budget = Math.min(MAX_TILE_BYTES, Math.max(0, freeBytes - RESERVE_BYTES) / 2);
+        long budget = Math.min(settings.maxTileBytes(), Math.max(0, freeBytes - RESERVE_BYTES) / 2);
         long t = budget / bytesPerRow;
         if (t > ROW_QUANTUM) {
             t = t / ROW_QUANTUM * ROW_QUANTUM;
         }
         return (int) Math.max(1, Math.min(rows, t));
+    }
+
+    /**
+     * Rows per tile of a float matrix streamed through the two pooled staging buffers (two
+     * device tiles in flight, so each gets {@link #tileRows} of half of {@code freeBytes}), and
+     * at most one staging chunk ({@code settings.stagingChunkBytes()}) of
+     * {@code floatsPerRow}-float rows, at least one row: the pinned pool stays at two chunks
+     * however large the matrix. O(1).
+     */
+    static int stagedTileRows(CudaSettings settings, long freeBytes, int rows, int floatsPerRow) {
+        return Math.min(tileRows(settings, freeBytes / 2, rows, 4L * floatsPerRow),
+                (int) Math.max(1, Math.min(rows,
+                        settings.stagingChunkBytes() / (4L * Math.max(1, floatsPerRow)))));
     }
 
     /** The most blocks a launch may have along y (and z): {@code gridDim.y <= 65535}. */
@@ -63,8 +72,9 @@ final class DeviceTiles {
      * {@link #MAX_FUSED_TILE_ROWS}, because its grid has one y-block per 64 rows; with few
      * columns the memory budget alone would allow a grid the driver refuses.
      */
-    static int fusedTileRows(long freeBytes, int rows, int cols) {
-        return Math.min(MAX_FUSED_TILE_ROWS, tileRows(freeBytes, rows, fusedBytesPerRow(cols)));
+    static int fusedTileRows(CudaSettings settings, long freeBytes, int rows, int cols) {
+        return Math.min(MAX_FUSED_TILE_ROWS,
+                tileRows(settings, freeBytes, rows, fusedBytesPerRow(cols)));
     }
 
     /**

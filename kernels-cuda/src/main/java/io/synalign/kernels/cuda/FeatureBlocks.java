@@ -43,7 +43,8 @@ final class FeatureBlocks {
                 kept = map.centred() ? null : device.residentRows(x);
                 if (kept != null) {
                     // X is already on the device (kept for the whole fit): no upload at all.
-                    int tileRows = DeviceTiles.tileRows(device.freeBytes(), n, 4L * features);
+                    int tileRows = DeviceTiles.tileRows(device.settings(), device.freeBytes(), n,
+                            4L * features);
                     for (int start = 0; start < n; start += tileRows) {
                         int count = Math.min(tileRows, n - start);
                         long target = out + 4L * start * features;
@@ -67,8 +68,7 @@ final class FeatureBlocks {
             // Two X tiles and the two pooled pinned staging buffers: tile t+1 goes up on the
             // copy stream while tile t's GEMM and cosine run on the compute stream. A tile is at
             // most one staging chunk.
-            int tileRows = Math.min(DeviceTiles.tileRows(device.freeBytes() / 2, n, 4L * d),
-                    (int) Math.max(1, Math.min(n, PinnedPool.CHUNK_BYTES / (4L * d))));
+            int tileRows = DeviceTiles.stagedTileRows(device.settings(), device.freeBytes(), n, d);
             DeviceMemory[] xTiles = new DeviceMemory[2];
             PinnedMemory[] staging = new PinnedMemory[2];
             // Created inside the try: a cuEventCreate that fails must not leak the ones before.

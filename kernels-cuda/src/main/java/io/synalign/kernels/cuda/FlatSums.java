@@ -30,9 +30,10 @@ import java.util.Locale;
  *
  * <p>The system property {@value #PROPERTY} ({@code auto}, {@code double} or
  * {@code compensated}) overrides the rule, for comparing the two on one card
- * ({@code CudaProductBench}); it is read when a device opens.
+ * ({@code CudaProductBench}); it is read and checked once, into {@link CudaSettings#flatSums()},
+ * and the device's choice ({@link #choose}) takes it from there.
  */
-enum FlatSums {
+public enum FlatSums {
 
     /** {@code symk_fused}: fma in double of the float g and the double weight (cudaflat33). */
     DOUBLE(CudaKernel.SYMK_FUSED),
@@ -68,7 +69,7 @@ enum FlatSums {
      * choice changes what a product costs, so a run says which it took and on what grounds).
      *
      * @param form the form taken
-     * @param why the grounds: the override as given, or the driver's ratio against
+     * @param why the grounds: the override the settings hold, or the driver's ratio against
      *     {@link #MAX_DOUBLE_RATIO}, or that the driver gave none
      */
     record Choice(FlatSums form, String why) {
@@ -81,22 +82,20 @@ enum FlatSums {
     /**
      * The form for a device whose FP32 : FP64 throughput ratio is {@code ratio} (the driver's
      * attribute): {@link #COMPENSATED} above {@link #MAX_DOUBLE_RATIO}, else {@link #DOUBLE};
-     * {@code override} (the value of {@value #PROPERTY}, may be null) wins unless null, blank
-     * or {@code auto}. From the driver's answer as it came: {@code attributeResult} is what
-     * {@code cuDeviceGetAttribute} returned for the ratio (0, CUDA_SUCCESS, else an error: a
-     * driver that does not know the attribute answers CUDA_ERROR_INVALID_VALUE) and
-     * {@code ratio} the value it wrote (meaningless unless the call succeeded). The form is a
-     * performance choice, both as accurate: a driver that gives no ratio (an error, or 0 or
-     * less) keeps {@link #DOUBLE} and opens the device all the same, where a failed read used
-     * to fail the device's opening. O(1).
-     *
-     * @throws IllegalArgumentException naming the property and the value when {@code override}
-     *     is none of auto, double, compensated
+     * the override {@code settings.flatSums()} ({@value #PROPERTY} as read when the settings
+     * were built) wins unless null ({@code auto}). From the driver's answer as it came:
+     * {@code attributeResult} is what {@code cuDeviceGetAttribute} returned for the ratio (0,
+     * CUDA_SUCCESS, else an error: a driver that does not know the attribute answers
+     * CUDA_ERROR_INVALID_VALUE) and {@code ratio} the value it wrote (meaningless unless the call
+     * succeeded). The form is a performance choice, both as accurate: a driver that gives no
+     * ratio (an error, or 0 or less) keeps {@link #DOUBLE} and opens the device all the same,
+     * where a failed read used to fail the device's opening. Reads no system property (a value
+     * set after the settings were built changes nothing). O(1).
      */
-    static Choice choose(int attributeResult, int ratio, String override) {
-        FlatSums forced = parse(override);
+    static Choice choose(CudaSettings settings, int attributeResult, int ratio) {
+        FlatSums forced = settings.flatSums();
         if (forced != null) {
-            return new Choice(forced, PROPERTY + "=" + override.strip());
+            return new Choice(forced, PROPERTY + "=" + forced.name().toLowerCase(Locale.ROOT));
         }
         if (attributeResult != 0 || ratio <= 0) {
             return new Choice(DOUBLE, "the driver gives no FP32:FP64 throughput ratio ("

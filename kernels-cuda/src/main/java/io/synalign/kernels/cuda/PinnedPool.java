@@ -4,20 +4,14 @@ package io.synalign.kernels.cuda;
  * The backend's page-locked staging buffers: {@link #SLOTS} buffers, each grown on demand to the
  * largest size asked of it and kept until the backend closes, so that an upload or a download
  * costs no {@code cuMemAllocHost} (which page-locks, about 0.3 ms per MiB) once the first one has
- * run. Callers stream through them in chunks of at most {@link #CHUNK_BYTES}, alternating slots
+ * run. Callers stream through them in chunks of at most {@link CudaSettings#stagingChunkBytes()}
+ * (64 MiB unless lowered: enough to reach full PCIe/NVLink speed), alternating slots
  * so that filling one overlaps the copy from the other. One user at a time, like the backend.
  */
 final class PinnedPool implements AutoCloseable {
 
     /** Staging buffers. */
     static final int SLOTS = 2;
-
-    /**
-     * Largest chunk a caller stages at once: big enough to reach full PCIe/NVLink speed. The
-     * diagnostic {@code synalign.cuda.stagingChunkBytes} lowers it ({@link CudaSettings}).
-     */
-    static final long CHUNK_BYTES = CudaSettings.diagnosticBytes(System.getProperties(),
-            CudaSettings.STAGING_CHUNK_BYTES_PROPERTY, CudaSettings.DEFAULT_STAGING_CHUNK_BYTES);
 
     private final PinnedMemory[] buffers = new PinnedMemory[SLOTS];
 

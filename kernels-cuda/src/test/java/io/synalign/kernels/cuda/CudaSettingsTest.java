@@ -48,7 +48,9 @@ class CudaSettingsTest {
         assertThrows(IllegalArgumentException.class,
                 () -> CudaSettings.from(new Properties(), Map.of("SYNALIGN_CUDA_DEVICE", "x")));
         assertThrows(IllegalArgumentException.class,
-                () -> new CudaSettings(false, false, Path.of("/c"), -1));
+                () -> new CudaSettings(false, false, Path.of("/c"), -1,
+                        CudaSettings.DEFAULT_MAX_TILE_BYTES,
+                        CudaSettings.DEFAULT_STAGING_CHUNK_BYTES, null));
     }
 
     @Test
@@ -67,15 +69,16 @@ class CudaSettingsTest {
             assertTrue(e.getMessage().contains(tile) && e.getMessage().contains("'" + bad + "'"),
                     e.getMessage());
         }
-        // from() checks both, so that a bad value fails as a setting, not as a class init.
+        // from() reads and checks both, so that a bad value fails as a setting, by name.
         Properties q = new Properties();
         q.setProperty(CudaSettings.STAGING_CHUNK_BYTES_PROPERTY, "100");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> CudaSettings.from(q, Map.of()));
         assertTrue(e.getMessage().contains(CudaSettings.STAGING_CHUNK_BYTES_PROPERTY),
                 e.getMessage());
-        // This JVM sets neither: the constants are the defaults.
-        assertEquals(CudaSettings.DEFAULT_MAX_TILE_BYTES, DeviceTiles.MAX_TILE_BYTES);
-        assertEquals(CudaSettings.DEFAULT_STAGING_CHUNK_BYTES, PinnedPool.CHUNK_BYTES);
+        // Neither set: the settings carry the defaults.
+        CudaSettings s = CudaSettings.from(new Properties(), Map.of());
+        assertEquals(CudaSettings.DEFAULT_MAX_TILE_BYTES, s.maxTileBytes());
+        assertEquals(CudaSettings.DEFAULT_STAGING_CHUNK_BYTES, s.stagingChunkBytes());
     }
 }

@@ -16,11 +16,26 @@ import org.junit.jupiter.api.Test;
  */
 class FlatSumsPlanTest {
 
+    /**
+     * Settings built from properties where {@code synalign.cuda.flatSums} is {@code override}
+     * (unset when null): the value goes through {@code CudaSettings.from}'s parse into the
+     * record, which is what {@code FlatSums.choose} reads.
+     */
+    private static CudaSettings overriding(String override) {
+        Properties p = new Properties();
+        p.setProperty("user.home", "/home/u");
+        if (override != null) {
+            p.setProperty(FlatSums.PROPERTY, override);
+        }
+        return CudaSettings.from(p, Map.of());
+    }
+
     @Test
     void gpusWithFastFp64KeepTheDoublePartials() {
         // P100, V100, A100, H100 and B200 report 2; Kepler's GK110 (K20, K40, K80) 3.
         for (int ratio : new int[] {1, 2, 3, FlatSums.MAX_DOUBLE_RATIO}) {
-            assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, ratio, null).form(), "ratio " + ratio);
+            assertEquals(FlatSums.DOUBLE, FlatSums.choose(overriding(null), 0, ratio).form(),
+                    "ratio " + ratio);
         }
     }
 
@@ -29,14 +44,15 @@ class FlatSumsPlanTest {
         // GK104 24; Maxwell, GP102/104, T4 (sm_75) 32; A10, A40, RTX 30xx (sm_86), L4, L40,
         // RTX 40xx (sm_89) 64.
         for (int ratio : new int[] {FlatSums.MAX_DOUBLE_RATIO + 1, 8, 24, 32, 64, 128}) {
-            assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, ratio, null).form(), "ratio " + ratio);
+            assertEquals(FlatSums.COMPENSATED, FlatSums.choose(overriding(null), 0, ratio).form(),
+                    "ratio " + ratio);
         }
     }
 
     @Test
     void aRatioTheDriverDoesNotGiveKeepsTheDoublePartials() {
-        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, 0, null).form());
-        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, -1, "auto").form());
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(overriding(null), 0, 0).form());
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(overriding("auto"), 0, -1).form());
     }
 
     /**
@@ -46,11 +62,12 @@ class FlatSumsPlanTest {
      */
     @Test
     void aDriverThatDoesNotKnowTheRatioKeepsTheDoublePartials() {
-        FlatSums.Choice c = FlatSums.choose(1, 64, null);
+        FlatSums.Choice c = FlatSums.choose(overriding(null), 1, 64);
         assertEquals(FlatSums.DOUBLE, c.form());
         assertTrue(c.why().contains("cuDeviceGetAttribute returned 1"), c.why());
-        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(1, 0, "compensated").form());
-        assertTrue(FlatSums.choose(0, 0, null).why().contains("it says 0"));
+        assertEquals(FlatSums.COMPENSATED,
+                FlatSums.choose(overriding("compensated"), 1, 0).form());
+        assertTrue(FlatSums.choose(overriding(null), 0, 0).why().contains("it says 0"));
     }
 
     /** The log line names the form and its grounds: the ratio and the threshold, or the override. */
@@ -58,11 +75,13 @@ class FlatSumsPlanTest {
     void theChoiceSaysWhy() {
         assertEquals("flat tiles summed compensated (FP32:FP64 throughput ratio 64 > "
                 + FlatSums.MAX_DOUBLE_RATIO + ": FP64 too slow for the double partials)",
-                FlatSums.choose(0, 64, null).toString());
+                FlatSums.choose(overriding(null), 0, 64).toString());
         assertEquals("flat tiles summed double (FP32:FP64 throughput ratio 2 <= "
-                + FlatSums.MAX_DOUBLE_RATIO + ")", FlatSums.choose(0, 2, "auto").toString());
-        assertEquals("flat tiles summed double (synalign.cuda.flatSums=Double)",
-                FlatSums.choose(0, 64, " Double ").toString());
+                + FlatSums.MAX_DOUBLE_RATIO + ")",
+                FlatSums.choose(overriding("auto"), 0, 2).toString());
+        // The override as the settings hold it: the form's name, whatever case it was given in.
+        assertEquals("flat tiles summed double (synalign.cuda.flatSums=double)",
+                FlatSums.choose(overriding(" Double "), 0, 64).toString());
     }
 
     @Test
@@ -76,17 +95,18 @@ class FlatSumsPlanTest {
 
     @Test
     void theOverrideWinsEitherWay() {
-        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, 64, "double").form());
-        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, 2, " Compensated ").form());
-        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, 64, "auto").form());
-        assertEquals(FlatSums.DOUBLE, FlatSums.choose(0, 2, "").form());
-        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(0, 32, "  ").form());
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(overriding("double"), 0, 64).form());
+        assertEquals(FlatSums.COMPENSATED,
+                FlatSums.choose(overriding(" Compensated "), 0, 2).form());
+        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(overriding("auto"), 0, 64).form());
+        assertEquals(FlatSums.DOUBLE, FlatSums.choose(overriding(""), 0, 2).form());
+        assertEquals(FlatSums.COMPENSATED, FlatSums.choose(overriding("  "), 0, 32).form());
     }
 
     @Test
     void aBadOverrideIsRefusedNamingThePropertyAndTheValue() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> FlatSums.choose(0, 2, "float").form());
+                () -> FlatSums.parse("float"));
         assertTrue(e.getMessage().contains("synalign.cuda.flatSums"), e.getMessage());
         assertTrue(e.getMessage().contains("'float'"), e.getMessage());
         // CudaSettings checks it with the other diagnostics, before any device opens.
