@@ -571,7 +571,9 @@ final class DataFrames {
      *       {@link java.util.zip.ZipException} or {@link java.util.zip.DataFormatException}, an
      *       {@link java.io.IOException} thrown by Hadoop's codecs ({@link #COMPRESSION}), an
      *       {@link java.io.EOFException};</li>
-     *   <li>one of Spark's conditions in {@link #INPUT_CONDITIONS}.</li>
+     *   <li>one of Spark's conditions in {@link #INPUT_CONDITIONS};</li>
+     *   <li>a file that changed while the job read it ({@link #fileChanged}: S3's 416, S3A's
+     *       change detection).</li>
      * </ul>
      * Anything else (a cancelled job or stage, a lost executor, a task or record the job could
      * not serialize, a JVM error, an I/O failure of the storage rather than of the file's bytes,
@@ -591,6 +593,10 @@ final class DataFrames {
             // it left (S3A's EOFException) or condition Spark put over it
             // (CANNOT_READ_FILE_FOOTER wraps any footer failure).
             return false;
+        }
+        if (fileChanged(e)) {
+            // S3A's RemoteFileChangedException is a plain PathIOException to the list below.
+            return true;
         }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof org.apache.spark.SparkThrowable s

@@ -387,7 +387,10 @@ class DataFramesFailureKindTest {
                 new com.amazonaws.AmazonServiceException("The requested range is not"
                         + " satisfiable (Service: Amazon S3; Status Code: 416; Error Code:"
                         + " InvalidRange; Request ID: T)"));
-        for (Exception e : List.of(v34, v33)) {
+        // S3A's change detection: an IOException to the rest of the list.
+        Exception etag = new org.apache.hadoop.fs.s3a.RemoteFileChangedException("s3a://b/x.gz",
+                "read", "ETag change detected on re-open s3a://b/x.gz at 4096");
+        for (Exception e : List.of(v34, v33, etag)) {
             assertTrue(DataFrames.fileChanged(stageFailure(e)), e.toString());
             assertTrue(DataFrames.inputsFault(stageFailure(e)), e.toString());
         }
