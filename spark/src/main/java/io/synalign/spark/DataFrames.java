@@ -138,7 +138,7 @@ final class DataFrames {
                 // Schema inference reads the files, but a failure there is the input's only
                 // when it says so (inputsFault): a cancelled stage, a lost executor or the
                 // job's own serialization is no reason to send the user to a good file.
-                throw judged(what, f, e, e);
+                throw judged(spark.sparkContext().hadoopConfiguration(), what, f, null, e, e);
             }
             throw e;
         }
@@ -310,12 +310,7 @@ final class DataFrames {
                                     && authentication(remote.getMessage()))) {
                 return true;
             }
-            for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
-                if (CREDENTIAL_CLASSES.contains(k.getName())) {
-                    return true;
-                }
-            }
-            if (wrongKey(c)) {
+            if (named(c, CREDENTIAL_CLASSES) || storeSays(c, WRONG_KEY)) {
                 return true;
             }
         }
@@ -334,23 +329,117 @@ final class DataFrames {
      * {@code "Error Code: CODE;"}. Matched only so (after a colon at the message's end, or
      * after "Error Code: "), so a path that holds such a word is no match.
      */
-    private static final java.util.regex.Pattern WRONG_KEY = java.util.regex.Pattern.compile(
-            "(?::|Error Code: ?)(?:InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken"
-                    + "|InvalidToken)(?:\\s*$|[;)])");
+    private static final java.util.regex.Pattern WRONG_KEY = s3Codes(
+            "InvalidAccessKeyId|SignatureDoesNotMatch|ExpiredToken|InvalidToken");
 
     /**
-     * Whether {@code c} is a store's refusal of the job's key ({@link #WRONG_KEY}): an
-     * {@link java.nio.file.AccessDeniedException} (S3A's 403), or an exception of S3A or of the
-     * AWS SDK (by package: neither is a dependency), whose message carries one of those codes.
-     * A plain {@link java.io.IOException} naming one is not judged so: nothing says which
-     * store's code it is.
+     * S3's {@code RequestTimeTooSkewed} (403): the request's time, the machine's clock, is more
+     * than 15 minutes from S3's. Neither the object's nor the key's fault: the clock of the
+     * driver or of an executor (helper spark35; it was exit 2 as a denied object).
      */
-    private static boolean wrongKey(Throwable c) {
+    private static final java.util.regex.Pattern CLOCK_SKEWED = s3Codes("RequestTimeTooSkewed");
+
+    /**
+     * S3's {@code InvalidRange} (416) as the SDK says it: a read's range starts past the
+     * object's end, so the object is shorter now than when the job listed it.
+     */
+    private static final java.util.regex.Pattern INVALID_RANGE = java.util.regex.Pattern.compile(
+            "Status Code: 416\\b|(?::|Error Code: ?)InvalidRange(?:\\s*$|[;)])");
+
+    /**
+     * S3 error codes ({@code codes}, an alternation) where S3A and the v1 SDK place them:
+     * after a colon at the message's end ({@code S3AUtils.translateException}: message + ":" +
+     * error code) or after "Error Code: " (the v1 SDK's text), so that a path holding such a
+     * word is no match.
+     */
+    private static java.util.regex.Pattern s3Codes(String codes) {
+        return java.util.regex.Pattern.compile("(?::|Error Code: ?)(?:" + codes
+                + ")(?:\\s*$|[;)])");
+    }
+
+    /**
+     * Whether {@code c} is a store's answer carrying one of {@code codes}' error codes
+     * ({@link #s3Codes}): an {@link java.nio.file.AccessDeniedException} (S3A's 403), or an
+     * exception of S3A or of the AWS SDK (by package: neither is a dependency), whose message
+     * matches. A plain {@link java.io.IOException} naming one is not judged so: nothing says
+     * which store's code it is.
+     */
+    private static boolean storeSays(Throwable c, java.util.regex.Pattern codes) {
         String type = c.getClass().getName();
         return (c instanceof java.nio.file.AccessDeniedException
                 || type.startsWith("org.apache.hadoop.fs.s3a.")
                 || type.startsWith("software.amazon.awssdk.") || type.startsWith("com.amazonaws."))
-                && c.getMessage() != null && WRONG_KEY.matcher(c.getMessage()).find();
+                && c.getMessage() != null && codes.matcher(c.getMessage()).find();
+    }
+
+    /**
+     * Whether some link of {@code e}'s cause chain is S3's {@code RequestTimeTooSkewed}
+     * ({@link #CLOCK_SKEWED}): the machine's clock, an environment fault (exit 1, naming the
+     * clock). O(chain length).
+     */
+    static boolean clockSkewed(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (storeSays(c, CLOCK_SKEWED)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** How a report says that the store refused the machine's clock. */
+    static final String CLOCK_REFUSED = "the store refused this machine's clock (S3's"
+            + " RequestTimeTooSkewed: more than 15 minutes from the store's time; set the clock"
+            + " of the driver and the executors right, e.g. by NTP): ";
+
+    /**
+     * S3A's classes, by name, that say the object changed under the read: its 416
+     * ({@code RangeNotSatisfiableEOFException}, Hadoop 3.4: a range past the object's end) and
+     * its change detection's {@code RemoteFileChangedException} (the object's ETag or version
+     * differs from the one the stream opened).
+     */
+    private static final Set<String> CHANGED_CLASSES = Set.of(
+            "org.apache.hadoop.fs.s3a.RangeNotSatisfiableEOFException",
+            "org.apache.hadoop.fs.s3a.RemoteFileChangedException");
+
+    /**
+     * Whether {@code e}'s cause chain says the file changed while the job read it: one of
+     * {@link #CHANGED_CLASSES}, or an {@link java.io.EOFException} over one of the SDK's service
+     * answers ({@link #SDK_SERVICE_CLASSES}) that is S3's 416 ({@link #INVALID_RANGE}: Hadoop
+     * 3.3's form of the same). S3 objects are written whole and never change in place: a range
+     * past the end means another object was put at the key, shorter, after the job listed it.
+     * The input's fault (exit 2, as a file deleted or cut after inference is): rerunning on an
+     * input that someone rewrites during the job reads whichever version it meets. O(chain
+     * length x class depth).
+     */
+    static boolean fileChanged(Throwable e) {
+        boolean belowEof = false;
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (named(c, CHANGED_CLASSES) || belowEof && named(c, SDK_SERVICE_CLASSES)
+                    && c.getMessage() != null && INVALID_RANGE.matcher(c.getMessage()).find()) {
+                return true;
+            }
+            belowEof |= c instanceof java.io.EOFException;
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code c}'s class or one of its superclasses is one of {@code names}: the classes
+     * judged by name here belong to libraries (S3A, the AWS SDK, ABFS) that are not the job's
+     * dependencies, so no {@code instanceof} can name them. O(class depth).
+     */
+    private static boolean named(Throwable c, Set<String> names) {
+        return classNamed(c, k -> names.contains(k.getName()));
+    }
+
+    /** Whether {@code c}'s class or one of its superclasses passes {@code test}. */
+    private static boolean classNamed(Throwable c, java.util.function.Predicate<Class<?>> test) {
+        for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
+            if (test.test(k)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -405,14 +494,7 @@ final class DataFrames {
      * ({@link #SDK_SERVICE_CLASSES}). O(class depth).
      */
     private static boolean sdkClientFailure(Throwable c) {
-        boolean client = false;
-        for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
-            if (SDK_SERVICE_CLASSES.contains(k.getName())) {
-                return false;
-            }
-            client |= SDK_CLIENT_CLASSES.contains(k.getName());
-        }
-        return client;
+        return named(c, SDK_CLIENT_CLASSES) && !named(c, SDK_SERVICE_CLASSES);
     }
 
     /**
@@ -456,13 +538,10 @@ final class DataFrames {
                     || c instanceof javax.net.ssl.SSLException) {
                 return true;
             }
-            for (Class<?> k = c.getClass(); k != null; k = k.getSuperclass()) {
-                String name = k.getName();
-                if (CONNECTION_CLASSES.contains(name)
-                        || HTTP_CONNECTION_NAMES.contains(k.getSimpleName())
-                                && name.contains(".http.")) {
-                    return true;
-                }
+            if (classNamed(c, k -> CONNECTION_CLASSES.contains(k.getName())
+                    || HTTP_CONNECTION_NAMES.contains(k.getSimpleName())
+                            && k.getName().contains(".http."))) {
+                return true;
             }
             if (belowEof && sdkClientFailure(c)) {
                 return true;
@@ -492,12 +571,14 @@ final class DataFrames {
      *       {@link java.util.zip.ZipException} or {@link java.util.zip.DataFormatException}, an
      *       {@link java.io.IOException} thrown by Hadoop's codecs ({@link #COMPRESSION}), an
      *       {@link java.io.EOFException};</li>
-     *   <li>one of Spark's conditions in {@link #INPUT_CONDITIONS}.</li>
+     *   <li>one of Spark's conditions in {@link #INPUT_CONDITIONS};</li>
+     *   <li>a file that changed while the job read it ({@link #fileChanged}: S3's 416, S3A's
+     *       change detection).</li>
      * </ul>
      * Anything else (a cancelled job or stage, a lost executor, a task or record the job could
      * not serialize, a JVM error, an I/O failure of the storage rather than of the file's bytes,
-     * a refusal of the job's login or credentials ({@link #credentialsRefused}), which is
-     * asked first and overrides the list, a plain {@link java.io.IOException} whose message
+     * a refusal of the job's login or credentials ({@link #credentialsRefused}) or of the
+     * machine's clock ({@link #clockSkewed}), which are asked first and override the list, a plain {@link java.io.IOException} whose message
      * holds an HTTP 403: a store's 403 may be a quota or a billing refusal as well as the
      * file's permission) is not: the job reports it as its own failure, exit 1, its cause
      * named. Before, the rule was negative (every failure but serialization and JVM errors was
@@ -505,12 +586,17 @@ final class DataFrames {
      * user to a good input file. O(chain length).
      */
     static boolean inputsFault(Throwable e) {
-        if (credentialsRefused(e) || connectionBroken(e)) {
+        if (credentialsRefused(e) || clockSkewed(e) || connectionBroken(e)) {
             // A login or credentials refusal is the environment's, whatever refusal class
             // carries it (S3A's AccessDeniedException, Hadoop's AccessControlException); so is
-            // a connection that failed, whatever end of data it left (S3A's EOFException) or
-            // condition Spark put over it (CANNOT_READ_FILE_FOOTER wraps any footer failure).
+            // a refused clock (a 403 too), and a connection that failed, whatever end of data
+            // it left (S3A's EOFException) or condition Spark put over it
+            // (CANNOT_READ_FILE_FOOTER wraps any footer failure).
             return false;
+        }
+        if (fileChanged(e)) {
+            // S3A's RemoteFileChangedException is a plain PathIOException to the list below.
+            return true;
         }
         for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
             if (c instanceof org.apache.spark.SparkThrowable s
@@ -624,29 +710,78 @@ final class DataFrames {
                 }
             }
         }
-        return judged(what, f == null || f.isEmpty() ? null : f, readFailure, failure);
+        return judged(conf, what, f == null || f.isEmpty() ? null : f, file, readFailure,
+                failure);
     }
 
     /**
      * A read failure as the job reports it, judged by {@link #inputsFault} on {@code cause}:
-     * the file's fault an {@link IllegalArgumentException} (exit 2, "cannot be read as ..."),
-     * anything else a {@link JobErrors.NotTheInput} (exit 1); each names {@code what} and the
-     * innermost cause, over {@code failure} as it was thrown.
+     * the file's fault an {@link IllegalArgumentException} (exit 2, "cannot be read as ...",
+     * or "changed while the job read it" for S3's 416, {@link #fileChanged}), anything else a
+     * {@link JobErrors.NotTheInput} (exit 1); each names {@code what} and the innermost cause,
+     * over {@code failure} as it was thrown. A verdict of the file's that rests on an end of
+     * data (an {@link java.io.EOFException}: a cut gzip, a cut Parquet file) is checked against
+     * the file's length first ({@link ShortReads#check}): S3A's {@code read} answers -1 for an
+     * end of data its connection met (and for a 416), so a stream the store cut short reads
+     * as a cut file; one whose bytes are fewer than the file system's length, or whose file
+     * reads whole on a second read, is the connection's (exit 1, "the read ended at byte X of
+     * Y"). That costs one more read of the failing file, on the driver, only then.
      *
      * @param format the input's format, or null when it is not known (then not said)
+     * @param file the file that failed, or null to take it from Spark's read failure in
+     *     {@code cause} (none: no length check)
      */
-    private static RuntimeException judged(String what, String format, Throwable cause,
+    private static RuntimeException judged(org.apache.hadoop.conf.Configuration conf,
+            String what, String format, org.apache.hadoop.fs.Path file, Throwable cause,
             Throwable failure) {
         if (inputsFault(cause)) {
-            return new IllegalArgumentException(what + ": cannot be read"
-                    + (format == null ? "" : " as "
-                            + (format.equals("json") ? "JSON Lines" : format))
-                    + ": " + rootMessage(cause), failure);
+            if (fileChanged(cause)) {
+                return new IllegalArgumentException(what + ": changed while the job read it"
+                        + " (the store's object is shorter now than where the read was, or not"
+                        + " the one the read opened; do not replace an input while the job"
+                        + " runs): " + rootMessage(cause), failure);
+            }
+            org.apache.hadoop.fs.Path failed = file != null ? file : failedFile(cause);
+            String cutShort = failed == null || !endOfData(cause) ? null
+                    : ShortReads.check(conf, failed);
+            if (cutShort == null) {
+                return new IllegalArgumentException(what + ": cannot be read"
+                        + (format == null ? "" : " as "
+                                + (format.equals("json") ? "JSON Lines" : format))
+                        + ": " + rootMessage(cause), failure);
+            }
+            return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything"
+                    + " in it: its connection failed: " + JobErrors.oneLine(cutShort) + " ("
+                    + rootMessage(cause) + ")", failure);
         }
         return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything in"
                 + " it: " + (credentialsRefused(cause) ? CREDENTIALS_REFUSED
+                        : clockSkewed(cause) ? CLOCK_REFUSED
                         : connectionBroken(cause) ? "its connection failed: " : "")
                 + rootMessage(cause), failure);
+    }
+
+    /** Whether some link of {@code e}'s cause chain is an {@link java.io.EOFException}. */
+    private static boolean endOfData(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.io.EOFException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The file of the first Spark read failure in {@code e}'s chain, or null. */
+    private static org.apache.hadoop.fs.Path failedFile(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (failedRead(c)) {
+                Map<String, String> parameters = ((org.apache.spark.SparkThrowable) c)
+                        .getMessageParameters();
+                String given = parameters == null ? null : parameters.get("path");
+                return given == null ? null : sparksPath(given);
+            }
+        }
+        return null;
     }
 
     /** How a report says that the job's login or credentials were refused. */
@@ -668,6 +803,59 @@ final class DataFrames {
         }
         return new JobErrors.NotTheInput(what + ": " + (doing == null ? "" : doing + ": ")
                 + CREDENTIALS_REFUSED + rootMessage(failure), failure);
+    }
+
+    /**
+     * A store's refusal while the job used the output {@code what} (looked up, written or
+     * renamed into place), as the job reports it; null when {@code failure} is none (left to
+     * its own report). The job's credentials ({@link #refusedCredentials}) or the machine's
+     * clock ({@link #clockSkewed}) refused: a {@link JobErrors.NotTheInput} (exit 1). The path
+     * itself refused (a bucket policy's {@code AccessDenied}, HDFS's "Permission denied":
+     * {@link #accessDenied}): an {@link IllegalArgumentException} (exit 2, as a refused input
+     * is: the user named a path the job may not write), "WHAT: DOING: access denied: ROOT".
+     * Each names the option and its path as the user gave them, not the hidden staging
+     * directory, and the innermost cause.
+     *
+     * @param doing what the job did there ("writing it failed")
+     */
+    static RuntimeException outputRefused(String what, String doing, Throwable failure) {
+        RuntimeException refused = refusedCredentials(what, doing, failure);
+        if (refused != null || JobErrors.badInput(failure) != null) {
+            return refused;
+        }
+        if (clockSkewed(failure)) {
+            return new JobErrors.NotTheInput(what + ": " + doing + ": " + CLOCK_REFUSED
+                    + rootMessage(failure), failure);
+        }
+        if (accessDenied(failure)) {
+            return new IllegalArgumentException(what + ": " + doing + ": access denied: "
+                    + rootMessage(failure), failure);
+        }
+        return null;
+    }
+
+    /**
+     * Whether some link of {@code e}'s cause chain refuses the path itself, not the job's
+     * credentials (the caller asks {@link #credentialsRefused} and {@link #clockSkewed} first):
+     * NIO's {@link java.nio.file.AccessDeniedException} (S3A's 403 {@code AccessDenied}, the
+     * local file system), Hadoop's {@code AccessControlException} (HDFS's "Permission denied"),
+     * {@code PathAccessDeniedException}, {@code PathPermissionException}, or a
+     * {@code RemoteException} naming one of the first two. O(chain length).
+     */
+    static boolean accessDenied(Throwable e) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.nio.file.AccessDeniedException
+                    || c instanceof org.apache.hadoop.security.AccessControlException
+                    || c instanceof org.apache.hadoop.fs.PathAccessDeniedException
+                    || c instanceof org.apache.hadoop.fs.PathPermissionException
+                    || c instanceof org.apache.hadoop.ipc.RemoteException remote
+                            && Set.of("org.apache.hadoop.security.AccessControlException",
+                                    "org.apache.hadoop.fs.PathAccessDeniedException")
+                                    .contains(remote.getClassName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

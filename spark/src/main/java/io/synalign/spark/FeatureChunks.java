@@ -257,18 +257,19 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
      */
     @Override
     public long estimatedSize() {
-        List<Chunk> walked = new ArrayList<>(chunks.size());
+        Chunk[] walked = new Chunk[chunks.size()];
         long counted = 0;
         boolean unknown = false;
-        for (Chunk c : chunks) {
+        for (int i = 0; i < walked.length; i++) {
+            Chunk c = chunks.get(i);
             long own = c.operator() == null ? 0 : c.operator().heapBytes();
             if (own >= 0) {
                 counted += own;
-                walked.add(c.operator() == null ? c
-                        : new Chunk(c.label(), c.index(), c.start(), null, c.keptBytes(), c.rows()));
+                walked[i] = c.operator() == null ? c
+                        : new Chunk(c.label(), c.index(), c.start(), null, c.keptBytes(), c.rows());
             } else {
                 unknown = true;
-                walked.add(c);
+                walked[i] = c;
             }
         }
         List<FourierFeatures> maps = new ArrayList<>(builtWith.size());
@@ -283,9 +284,19 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
         Object[] shared = maps.toArray();
         Object[] all = new Object[shared.length + 2];
         all[0] = name;
-        all[1] = List.copyOf(walked);
+        // List.of over the array: the class List.copyOf gave the blocks (List12 or ListN by
+        // length), so the walk counts the same bytes; one copy of the blocks, not two.
+        all[1] = List.of(walked);
         System.arraycopy(shared, 0, all, 2, shared.length);
-        return SizeEstimator.estimate(all) - SizeEstimator.estimate(shared) + counted;
+        // No map to take out (every operator said its heap, or none holds one): the empty
+        // array's own estimate, a constant, stands in for a walk of it.
+        long sharedBytes = shared.length == 0 ? EmptyArray.BYTES : SizeEstimator.estimate(shared);
+        return SizeEstimator.estimate(all) - sharedBytes + counted;
+    }
+
+    /** {@code SizeEstimator}'s estimate of an empty {@code Object[]}, asked once per JVM. */
+    private static final class EmptyArray {
+        static final long BYTES = SizeEstimator.estimate(new Object[0]);
     }
 
     /**

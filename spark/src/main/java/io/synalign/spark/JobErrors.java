@@ -79,6 +79,11 @@ final class JobErrors {
             String root = DataFrames.rootMessage(t);
             text = "unexpected failure: " + DataFrames.CREDENTIALS_REFUSED + top
                     + (t.getCause() == null || top.contains(root) ? "" : " (" + root + ")");
+        } else if (DataFrames.clockSkewed(t)) {
+            // S3's RequestTimeTooSkewed where no step named its path (a summary's write): the
+            // machine's clock, said so, with the failure's own message.
+            text = "unexpected failure: " + DataFrames.CLOCK_REFUSED + t.getClass().getSimpleName()
+                    + (t.getMessage() == null ? "" : ": " + t.getMessage());
         } else if (t instanceof OutOfMemoryError) {
             text = "out of memory on the driver (" + t.getMessage() + "); give it more with"
                     + " spark-submit --driver-memory";

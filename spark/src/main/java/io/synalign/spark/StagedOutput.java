@@ -50,32 +50,44 @@ final class StagedOutput {
                     "." + target.getName() + ".synalign-" + UUID.randomUUID() + ".tmp"),
                     option + " " + path);
         } catch (IOException e) {
-            // The job's credentials refused by the output's store (S3A without credentials or
-            // with a wrong key): said so, naming the option (exit 1), as an input's refusal is.
-            RuntimeException refused = DataFrames.refusedCredentials(option + " " + path,
-                    "checking it failed", e);
-            throw refused != null ? refused : new UncheckedIOException(e);
+            throw refusedOrUnchecked(option + " " + path, "checking it failed", e);
         }
     }
 
     /**
      * Runs {@code write}, Spark's write of this output's parts under {@link #stagingPath}: a
-     * refusal of the job's credentials there (the committer's directories on the driver, a
-     * task's part file) is reported naming the option and its path, not the hidden staging
-     * path (exit 1); anything else is thrown as it is, a failed read of an input file too
-     * (the write's stage may read the inputs again: the job names that file's option).
+     * refusal there (the committer's directories on the driver, a task's part file) is
+     * reported naming the option and its path, not the hidden staging path ({@link #refused});
+     * anything else is thrown as it is.
      */
     void writing(Runnable write) {
         try {
             write.run();
         } catch (Exception e) { // Spark's SparkException too: checked, but thrown undeclared
-            RuntimeException refused = readsAnInput(e) ? null
-                    : DataFrames.refusedCredentials(what, "writing it failed", e);
+            RuntimeException refused = refused(what, "writing it failed", e);
             if (refused != null) {
                 throw refused;
             }
             throw e;
         }
+    }
+
+    /**
+     * The store's refusal of {@code e} while the job used this output ({@code doing}) as the
+     * job reports it ({@link DataFrames#outputRefused}: the credentials or the clock, exit 1;
+     * the path itself, "access denied", exit 2), or null when {@code e} is none. A failed read
+     * of an input file is never the output's (a write's stage may read the inputs again: the
+     * job names that file's option). The one judgement of {@link #of}, {@link #writing} and
+     * {@link #commit}.
+     */
+    private static RuntimeException refused(String what, String doing, Exception e) {
+        return readsAnInput(e) ? null : DataFrames.outputRefused(what, doing, e);
+    }
+
+    /** {@link #refused}, or else {@code e} unchecked. */
+    private static RuntimeException refusedOrUnchecked(String what, String doing, IOException e) {
+        RuntimeException refused = refused(what, doing, e);
+        return refused != null ? refused : new UncheckedIOException(e);
     }
 
     /**
@@ -129,9 +141,7 @@ final class StagedOutput {
                 throw new IOException("cannot rename " + staging + " to " + target);
             }
         } catch (IOException e) {
-            RuntimeException refused = DataFrames.refusedCredentials(what,
-                    "moving it into place failed", e);
-            throw refused != null ? refused : new UncheckedIOException(e);
+            throw refusedOrUnchecked(what, "moving it into place failed", e);
         }
     }
 

@@ -340,4 +340,97 @@ class DataFramesFailureKindTest {
                 org.apache.spark.sql.errors.QueryExecutionErrors.fileNotExistError(
                         "file:///data/in/a.jsonl", new FileNotFoundException("gone"))))));
     }
+
+    /**
+     * S3's {@code RequestTimeTooSkewed} (a 403 for the machine's clock) is the environment's,
+     * as S3A (":CODE" at the end) and the v1 SDK ("Error Code: CODE;") say it; a path that
+     * holds the word is not. On the old code the AccessDeniedException was the input's
+     * ({@code inputsFault} true; {@code clockSkewed} is new).
+     */
+    @Test
+    void aSkewedClockIsTheMachinesNotTheFiles() {
+        AccessDeniedException s3a = new AccessDeniedException("/data/x.jsonl", null, "open"
+                + " s3a://b/data/x.jsonl: S3Exception: The difference between the request time"
+                + " and the current time is too large. (Service: S3, Status Code: 403, Request"
+                + " ID: T):RequestTimeTooSkewed");
+        Exception v1 = new IOException("open", new com.amazonaws.AmazonServiceException("The"
+                + " difference between the request time and the current time is too large."
+                + " (Service: Amazon S3; Status Code: 403; Error Code: RequestTimeTooSkewed;"
+                + " Request ID: T)"));
+        for (Exception e : List.of(s3a, v1)) {
+            assertTrue(DataFrames.clockSkewed(stageFailure(e)), e.toString());
+            assertFalse(DataFrames.inputsFault(stageFailure(e)), e.toString());
+            assertFalse(DataFrames.credentialsRefused(e), e.toString());
+        }
+        // Where no step named a path (a summary's write): the report says the clock all the same.
+        StringWriter err = new StringWriter();
+        assertEquals(JobErrors.FAILURE, JobErrors.report(new java.io.UncheckedIOException(
+                "--summary s: x", s3a), new PrintWriter(err)));
+        assertTrue(err.toString().startsWith(JobErrors.PREFIX + "unexpected failure: "
+                + DataFrames.CLOCK_REFUSED + "UncheckedIOException: --summary s"), err.toString());
+        AccessDeniedException denied = new AccessDeniedException(
+                "/data/RequestTimeTooSkewed.jsonl", null, "open s3a://b/data/"
+                        + "RequestTimeTooSkewed.jsonl: Access Denied:AccessDenied");
+        assertFalse(DataFrames.clockSkewed(denied));
+        assertTrue(DataFrames.inputsFault(stageFailure(denied)));
+    }
+
+    /**
+     * S3's 416 (the object shorter than where the read was): the file changed under the job,
+     * still the input's (exit 2), in S3A 3.4's class and 3.3's form (an EOF over the v1 SDK's
+     * service answer); a cut gzip's EOF and an EOF over a client failure are not.
+     */
+    @Test
+    void s3s416IsAFileThatChanged() {
+        Exception v34 = new org.apache.hadoop.fs.s3a.RangeNotSatisfiableEOFException("read", null);
+        Exception v33 = (Exception) new EOFException("read s3a://b/x.gz").initCause(
+                new com.amazonaws.AmazonServiceException("The requested range is not"
+                        + " satisfiable (Service: Amazon S3; Status Code: 416; Error Code:"
+                        + " InvalidRange; Request ID: T)"));
+        // S3A's change detection: an IOException to the rest of the list.
+        Exception etag = new org.apache.hadoop.fs.s3a.RemoteFileChangedException("s3a://b/x.gz",
+                "read", "ETag change detected on re-open s3a://b/x.gz at 4096");
+        for (Exception e : List.of(v34, v33, etag)) {
+            assertTrue(DataFrames.fileChanged(stageFailure(e)), e.toString());
+            assertTrue(DataFrames.inputsFault(stageFailure(e)), e.toString());
+        }
+        for (Exception e : List.of(new EOFException("Unexpected end of input stream"),
+                (Exception) new EOFException("read").initCause(new com.amazonaws
+                        .SdkClientException("Failed to sanitize XML document destined for"
+                                + " handler class")),
+                new IOException("Status Code: 416", new com.amazonaws.AmazonServiceException(
+                        "Status Code: 416; Error Code: InvalidRange;")))) {
+            assertFalse(DataFrames.fileChanged(stageFailure(e)), e.toString());
+        }
+    }
+
+    /**
+     * An output's refusal: the credentials' and the clock's exit 1, the path's own ("access
+     * denied": S3A's 403, HDFS's permission) exit 2, a storage failure none of them (null).
+     * {@code outputRefused} is new: on the old code only the credentials were told apart.
+     */
+    @Test
+    void anOutputsRefusalIsJudgedByWhoWasRefused() {
+        String what = "--out s3a://b/out";
+        assertTrue(DataFrames.outputRefused(what, "writing it failed", new AccessDeniedException(
+                "/out", null, "x:InvalidAccessKeyId")) instanceof JobErrors.NotTheInput);
+        RuntimeException clock = DataFrames.outputRefused(what, "writing it failed",
+                new AccessDeniedException("/out", null, "x:RequestTimeTooSkewed"));
+        assertTrue(clock instanceof JobErrors.NotTheInput, String.valueOf(clock));
+        assertTrue(clock.getMessage().startsWith(what + ": writing it failed: the store refused"
+                + " this machine's clock"), clock.getMessage());
+        for (Exception e : List.of(new AccessDeniedException("/out", null, "x:AccessDenied"),
+                new AccessControlException("Permission denied: user=etl, access=WRITE"),
+                new org.apache.hadoop.ipc.RemoteException(
+                        "org.apache.hadoop.security.AccessControlException",
+                        "Permission denied: user=etl"))) {
+            RuntimeException denied = DataFrames.outputRefused(what, "writing it failed",
+                    stageFailure(e));
+            assertTrue(denied instanceof IllegalArgumentException, e + ": " + denied);
+            assertTrue(denied.getMessage().startsWith(what + ": writing it failed: access"
+                    + " denied: "), denied.getMessage());
+        }
+        assertEquals(null, DataFrames.outputRefused(what, "writing it failed",
+                new IOException("No space left on device")));
+    }
 }

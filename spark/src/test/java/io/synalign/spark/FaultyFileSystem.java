@@ -23,9 +23,15 @@ import org.apache.spark.TaskContext;
  * file's). A {@code late-} file is read as it is while Spark infers its schema, and fails only
  * in the reads after that (the job's checks and its fit), as a file changed between the two:
  * {@code late-gone-*} throws {@link java.io.FileNotFoundException} (deleted), {@code late-cut-*}
- * opens on the file's first half (truncated; a gzip then ends early), {@code late-storage-*}
+ * cuts the file to its first half at the first such read (truncated in place, so that its length
+ * and a second read say so too; a gzip then ends early), {@code late-short-*} opens a stream
+ * that ends (-1) at the file's half while the file stays whole (as S3A's read answers -1 for a
+ * connection that ended the response early), {@code late-storage-*}
  * throws the storage's {@link IOException}, {@code late-s3eof-*} and {@code late-s3channel-*}
- * open a stream whose reads fail as S3A reports a connection that broke ({@link #refusal}).
+ * open a stream whose reads fail as S3A reports a connection that broke ({@link #refusal}),
+ * {@code late-s3range-*} one whose reads fail with S3A's 416 (the object shrank).
+ * A {@code short-} file's every stream ends at its half, in tasks and on the driver alike (a
+ * store that cuts every response short), its status giving the whole length.
  * Outside a task (the driver's listing and checks) it is the local file system. A {@code refuse-KIND-WHEN-} file is refused as a store or a secured
  * cluster refuses it ({@link #refusal}), WHEN being {@code open} (a task's open), {@code read}
  * (a task's read of the opened stream), {@code list} (the driver's listing and status of the
@@ -86,7 +92,9 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
      * S3A's connection broken mid-response (an {@code EOFException} over the SDK's
      * {@code SdkClientException}), {@code s3channel} S3A's {@code HttpChannelEOFException},
      * {@code reset} a connection reset as S3A hands it on (a {@code SocketException} over the
-     * SDK's failure). Null for another name.
+     * SDK's failure); {@code s3skew} S3's 403 for the machine's clock ({@code AccessDeniedException}
+     * ending ":RequestTimeTooSkewed"), {@code s3range} S3A's 416 (its
+     * {@code RangeNotSatisfiableEOFException}). Null for another name.
      */
     static IOException refusal(Path f) {
         String name = f.getName();
@@ -125,6 +133,17 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
                 e.initCause(new software.amazon.awssdk.core.exception.SdkClientException(sdk));
                 return e;
             }
+            case "s3skew":
+                return new AccessDeniedException(where, null, "open s3a://bucket" + where
+                        + ": software.amazon.awssdk.services.s3.model.S3Exception: The difference"
+                        + " between the request time and the current time is too large."
+                        + " (Service: S3, Status Code: 403, Request ID: TEST)"
+                        + ":RequestTimeTooSkewed");
+            case "s3range":
+                return new org.apache.hadoop.fs.s3a.RangeNotSatisfiableEOFException("read s3a://"
+                        + "bucket" + where + " at 4096: software.amazon.awssdk.services.s3.model"
+                        + ".S3Exception: The requested range is not satisfiable (Service: S3,"
+                        + " Status Code: 416, Request ID: TEST)", null);
             case "s3channel":
                 // S3A's prefetching stream: a block's response ended before its range.
                 return new org.apache.hadoop.fs.s3a.HttpChannelEOFException(where,
@@ -336,21 +355,47 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
             } else if (name.startsWith("late-storage-")) {
                 throw new IOException("test: connection reset by peer while reading a block of "
                         + f);
-            } else if (name.startsWith("late-s3eof-") || name.startsWith("late-s3channel-")) {
+            } else if (name.startsWith("late-s3eof-") || name.startsWith("late-s3channel-")
+                    || name.startsWith("late-s3range-")) {
                 // The connection broke under the job's read: the stream opens, every read fails
                 // as S3A reports it.
                 return new FSDataInputStream(new RefusedReads(refusal(new Path(f.getParent(),
                         "refuse-" + name.split("-")[1] + "-read-" + name))));
             } else if (name.startsWith("late-cut-")) {
-                byte[] whole = java.nio.file.Files.readAllBytes(pathToFile(f).toPath());
-                java.nio.file.Path half = java.nio.file.Files.createTempFile("late-cut", ".part");
-                half.toFile().deleteOnExit();
-                java.nio.file.Files.write(half, java.util.Arrays.copyOf(whole, whole.length / 2));
-                // No scheme: this file system refuses another's (file:) paths.
-                return super.open(new Path(half.toAbsolutePath().toString()), bufferSize);
+                // Cut in place, once: a second read (the job's check of the length) finds it
+                // cut as the store would.
+                java.nio.file.Path file = pathToFile(f).toPath();
+                synchronized (CUT) {
+                    if (CUT.add(file.toAbsolutePath().toString())) {
+                        byte[] whole = java.nio.file.Files.readAllBytes(file);
+                        java.nio.file.Files.write(file,
+                                java.util.Arrays.copyOf(whole, whole.length / 2));
+                    }
+                }
+            } else if (name.startsWith("late-short-")) {
+                return halfOf(f, bufferSize);
             }
         }
+        if (name.startsWith("short-")) {
+            return halfOf(f, bufferSize);
+        }
         return super.open(f, bufferSize);
+    }
+
+    /** The files {@code late-cut-} has cut (this JVM's). */
+    private static final java.util.Set<String> CUT = new java.util.HashSet<>();
+
+    /**
+     * A stream of {@code f}'s first half that then ends (-1), {@code f} left whole: S3A's read
+     * of a connection that ended its response early.
+     */
+    private FSDataInputStream halfOf(Path f, int bufferSize) throws IOException {
+        byte[] whole = java.nio.file.Files.readAllBytes(pathToFile(f).toPath());
+        java.nio.file.Path half = java.nio.file.Files.createTempFile("short", ".part");
+        half.toFile().deleteOnExit();
+        java.nio.file.Files.write(half, java.util.Arrays.copyOf(whole, whole.length / 2));
+        // No scheme: this file system refuses another's (file:) paths.
+        return super.open(new Path(half.toAbsolutePath().toString()), bufferSize);
     }
 
     /**
