@@ -57,13 +57,16 @@ import java.util.concurrent.TimeUnit;
  * <p>The arithmetic grid and the read block are two things (helper chunkgrid34). A chunk's rows
  * are read in pieces of at most {@link #readRows} rows (1/16 of the heap's maximum in rows, at
  * most the chunk), and a map that builds from pieces ({@link RowFeatureMap#buildsFromPieces}:
- * rff on the reference backend and nd4j's CPU path) builds the chunk's operator from them to
+ * rff on the reference backend and both of nd4j's paths, the portable one since helper grid35)
+ * builds the chunk's operator from them to
  * the bits of the whole chunk, so the weights do not depend on {@code -Xmx}. Before, a chunk's
  * rows were read at once and so the chunk itself was capped at 1/16 of the heap (heap33): at
  * wide rows or small heaps the grid, and the order the chunks' sums are added in, followed
- * {@code -Xmx}. A map that cannot (nystrom's landmark kernel, whose backend operators take the
- * chunk's rows whole; a backend answering {@link KernelBackend#featureRowsInPieces} false:
- * cuda, nd4j's portable path) keeps that capped grid, with one piece per chunk. The reader
+ * {@code -Xmx}. nystrom's landmark kernel, whose backend operators take the chunk's rows whole,
+ * reads a chunk whole, and its grid is capped at a constant bytes of rows instead of the heap
+ * ({@link #landmarkChunkRows}, helper grid35). A backend answering
+ * {@link KernelBackend#featureRowsInPieces} false (cuda) keeps heap33's capped grid for both
+ * maps, with one piece per chunk. The reader
  * reads ahead by pieces, in two slots used in turn (each a full piece and, at a chunk's end, a
  * shorter one), so at most four pieces of rows, under a quarter of the heap, are held.
  */
@@ -114,7 +117,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         this.rows = rows;
         this.map = map;
         this.n = (int) rows.rows();
-        this.chunk = chunkRows(backend, map.features(), rows.cols(), map.buildsFromPieces());
+        this.chunk = map.chunkRows(backend, rows.cols());
         // In long: n + chunk passed an int for n within a chunk of 2^31 (up to 8,388,608 rows
         // on the CPU backends, at D = 1), giving a negative count.
         this.chunks = (int) ((n + (long) chunk - 1) / chunk);
@@ -198,10 +201,10 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      * chunks on small inputs with it).
      *
      * <p>That heap cap is now only for a map that cannot build from pieces
-     * ({@code inPieces} false: nystrom, cuda, nd4j's portable path); where it can, the chunk's
-     * rows are read in pieces of {@link #readRows} instead and the grid is a function of the
-     * backend, D and d only, whatever {@code -Xmx} (helper chunkgrid34): the weights are the
-     * same bits under any heap.
+     * ({@code inPieces} false: cuda; nystrom's grid is {@link #landmarkChunkRows}); where it
+     * can, the chunk's rows are read in pieces of {@link #readRows} instead and the grid is a
+     * function of the backend, D and d only, whatever {@code -Xmx} (helper chunkgrid34): the
+     * weights are the same bits under any heap.
      *
      * @param inPieces whether the chunk's operator is built from pieces of its rows
      *     ({@link RowFeatureMap#buildsFromPieces})
@@ -214,6 +217,40 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         long rows = Math.min(backend.featureChunkRows(features), MAX_ARRAY / Math.max(1, cols));
         return (int) (inPieces ? rows : Math.min(rows, heapRows(maxHeap(), cols)));
     }
+
+    /**
+     * Rows per chunk of nystrom's {@code K_SL} for r landmarks of rows with {@code cols}
+     * columns: the backend's chunk for r features and one Java array, as rff's grid, and at most
+     * {@link #LANDMARK_ROWS_BYTES} of rows, a constant (helper grid35). A landmark chunk is two
+     * backend kernel operators built from the chunk's rows whole (nd4j's centres its distance
+     * GEMM by a sample of them, and every product runs over the chunk), so it cannot be built
+     * from pieces of a read; heap33 capped the chunk at 1/16 of the heap instead, so nystrom's
+     * weights followed {@code -Xmx} (by rounding) where that cap bound. A constant cap keeps the
+     * rows of a chunk as small as heap33's cap made them at the smallest heap the memory tests
+     * run in (96 MiB), whatever the heap, and makes the grid a function of the backend, r and d
+     * only. Cost: at wide rows and large heaps more, smaller chunks than heap33's (d = 384:
+     * 4,096 rows a chunk, where an 8 GiB heap allowed the backend's 8,192 at r = 1,024), the same
+     * flops; a kernel operator's setup and one r-vector sum more per extra chunk and pass.
+     *
+     * <p>On a backend that builds no random features from pieces
+     * ({@link KernelBackend#featureRowsInPieces} false: cuda) heap33's grid stays, for both
+     * maps: its chunk is sized for the device's GEMMs, and no GPU was at hand to measure a
+     * smaller one. {@code -Dsynalign.rff.chunkRows=N} sets it as it does rff's.
+     */
+    static int landmarkChunkRows(KernelBackend backend, int landmarks, int cols) {
+        int grid = chunkRows(backend, landmarks, cols, backend.featureRowsInPieces());
+        if (!backend.featureRowsInPieces() || Integer.getInteger("synalign.rff.chunkRows", 0) > 0) {
+            return grid;
+        }
+        return (int) Math.min(grid, Math.max(1, LANDMARK_ROWS_BYTES / (4L * Math.max(1, cols))));
+    }
+
+    /**
+     * The most bytes of float rows in one nystrom chunk ({@link #landmarkChunkRows}): 6 MiB,
+     * 1/16 of a 96 MiB heap (heap33's smallest tested heap), so that on any heap of at least
+     * 96 MiB a chunk's rows, read whole, stay within the 1/16 that a read of rff's takes.
+     */
+    static final long LANDMARK_ROWS_BYTES = 6L << 20;
 
     /**
      * rff's chunk rows: {@link #chunkRows(KernelBackend, int, int, boolean)} as the backend
@@ -269,7 +306,11 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      */
     static boolean streams(KernelBackend backend, long n, int features, int cols, long keepBytes,
             boolean inPieces) {
-        int chunk = chunkRows(backend, features, cols, inPieces);
+        return streams(n, chunkRows(backend, features, cols, inPieces), features, keepBytes);
+    }
+
+    /** Whether n rows in chunks of {@code chunk} rows of D features recompute some chunks. */
+    static boolean streams(long n, int chunk, int features, long keepBytes) {
         long chunks = (n + chunk - 1) / chunk;
         return Math.max(0, keepBytes) / chunkBytes(chunk, features) < chunks;
     }
@@ -287,7 +328,8 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      */
     static String nystromPlan(KernelBackend backend, RowSource rows, int landmarks,
             long keepBytes, FloatMatrix real) {
-        return plan(backend, rows, "K_SL", landmarks, 2, keepBytes, real, landmarks, false);
+        return plan(rows, "K_SL", landmarks, 2, keepBytes, real, landmarks,
+                landmarkChunkRows(backend, landmarks, rows.cols()), false);
     }
 
     /**
@@ -309,8 +351,14 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
      */
     static String plan(KernelBackend backend, RowSource rows, String symbol, int features,
             int copies, long keepBytes, FloatMatrix real, int landmarks, boolean inPieces) {
+        return plan(rows, symbol, features, copies, keepBytes, real, landmarks,
+                chunkRows(backend, features, rows.cols(), inPieces), inPieces);
+    }
+
+    /** The plan of chunks of {@code chunk} rows (see the method above). */
+    private static String plan(RowSource rows, String symbol, int features, int copies,
+            long keepBytes, FloatMatrix real, int landmarks, int chunk, boolean inPieces) {
         long n = rows.rows();
-        int chunk = chunkRows(backend, features, rows.cols(), inPieces);
         int read = inPieces ? readRows(chunk, rows.cols()) : chunk;
         long chunkBytes = chunkBytes(chunk, features);
         long chunks = (n + chunk - 1) / chunk;

@@ -12,7 +12,7 @@ import io.synalign.kernels.KernelBackend;
  *   <li>{@code Phi_S}: label-local synthetic rows in chunks of {@link #syntheticChunkRows} rows
  *       (a function of the backend, D and the rows' width d; a backend that cannot build a
  *       chunk's features from pieces of its rows, {@code KernelBackend.featureRowsInPieces}
- *       false (cuda, nd4j's portable path), also of the JVM's {@code -Xmx} at wide rows or
+ *       false (cuda), also of the JVM's {@code -Xmx} at wide rows or
  *       small heaps: its chunk's rows are kept within 1/16 of the heap's maximum, helpers
  *       heap33 and chunkgrid34); {@code Phi_S^T w} is the
  *       chunks' D-vectors added in double in chunk order, starting from zeros
@@ -29,10 +29,10 @@ public final class FeatureGrid {
 
     /**
      * Rows per chunk of {@code Phi_S} on {@code backend} with D features of rows with d columns,
-     * in this JVM. On the reference backend and nd4j's CPU path it does not depend on the heap
+     * in this JVM. On the reference backend and nd4j (both paths) it does not depend on the heap
      * (the engine reads a chunk's rows in pieces instead, helper chunkgrid34), so executors of
      * any heap and a single machine of any heap cut the same blocks. On a backend that cannot
-     * build from pieces (cuda, nd4j's portable path), where the heap's share binds (d = 384 at
+     * build from pieces (cuda), where the heap's share binds (d = 384 at
      * D = 1,024 below a 201 MB heap, wider rows sooner) it depends on {@code -Xmx}, so a
      * distributed caller asks the JVMs that build the chunks (the Spark job asks an executor)
      * and matches a single machine to the last bit only under the same heap there.

@@ -77,6 +77,15 @@ final class LandmarkKernelMap implements RowFeatureMap {
         return block;
     }
 
+    /**
+     * {@link ChunkedFeatureOperator#landmarkChunkRows}: the backend's grid capped at a constant
+     * bytes of rows, not at the heap, since a block takes its rows whole (helper grid35).
+     */
+    @Override
+    public int chunkRows(KernelBackend backend, int cols) {
+        return ChunkedFeatureOperator.landmarkChunkRows(backend, features(), cols);
+    }
+
     @Override
     public int copies() {
         return 2;

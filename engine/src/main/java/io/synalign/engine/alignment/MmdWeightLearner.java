@@ -817,8 +817,8 @@ public final class MmdWeightLearner {
                 String plan = ChunkedFeatureOperator.nystromPlan(backend, syntheticRows, r, keep,
                         real);
                 LOG.info("nystrom plan: {}", plan);
-                if (ChunkedFeatureOperator.streams(backend, n, r, syntheticRows.cols(), keep,
-                        false)) {
+                if (ChunkedFeatureOperator.streams(n, ChunkedFeatureOperator.landmarkChunkRows(
+                        backend, r, syntheticRows.cols()), r, keep)) {
                     listener.onPlan("nystrom " + plan);
                 }
                 return MmdObjectives.nystrom(backend, syntheticRows, real, sigma,

@@ -48,6 +48,14 @@ interface RowFeatureMap {
     }
 
     /**
+     * Rows per chunk of this map's grid for rows of {@code cols} columns on {@code backend}:
+     * {@link ChunkedFeatureOperator#chunkRows(KernelBackend, int, int, boolean)} by default.
+     */
+    default int chunkRows(KernelBackend backend, int cols) {
+        return ChunkedFeatureOperator.chunkRows(backend, features(), cols, buildsFromPieces());
+    }
+
+    /**
      * {@link #build(FloatMatrix)} of rows handed over in pieces, to the same bits; it keeps no
      * piece past the next one. By default the pieces are read into one matrix first.
      */

@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * are added in. Now the grid is the backend's, D's and d's (one chunk here: up to 65,536 rows
  * on the reference, 262,144 on nd4j) and only the reads follow the heap. A file of awkward size read in blocks of 97 rows; every chunk
  * recomputed in every pass (budget 0) and every chunk kept (built once from its pieces); and a
- * forced grid of 450-row chunks (ragged pieces at each chunk's end).
+ * forced grid of 450-row chunks (ragged pieces at each chunk's end). Since helper grid35 also
+ * on nd4j's portable path ({@code nd4j-portable}), whose grid followed the heap before.
  */
 class ChunkGridHeapTest {
 
@@ -63,12 +64,17 @@ class ChunkGridHeapTest {
     }
 
     private static AlignmentResult fit(KernelBackend backend, long keep, Long heap) {
+        return fit(backend, AlignmentMethod.RFF, keep, heap);
+    }
+
+    private static AlignmentResult fit(KernelBackend backend, AlignmentMethod method, long keep,
+            Long heap) {
         if (heap == null) {
             System.clearProperty(ChunkedFeatureOperator.HEAP_BYTES_PROPERTY);
         } else {
             System.setProperty(ChunkedFeatureOperator.HEAP_BYTES_PROPERTY, Long.toString(heap));
         }
-        AlignmentConfig config = AlignmentConfig.defaults().withMethod(AlignmentMethod.RFF)
+        AlignmentConfig config = AlignmentConfig.defaults().withMethod(method)
                 .withFeatures(32).withSeed(11).withIterations(25, 1e-14);
         return new MmdWeightLearner(backend, config).withFeatureBudget(keep).fit(
                 rows(60, 1, 0.7), blocks(rows(N, 2, 0.0), 97), ProgressListener.NONE);
@@ -91,7 +97,7 @@ class ChunkGridHeapTest {
      * cut the same blocks (before: 1/16 of the asked executor's heap at wide rows).
      */
     @ParameterizedTest
-    @ValueSource(strings = {"reference", "nd4j"})
+    @ValueSource(strings = {"reference", "nd4j", "nd4j-portable"})
     void theDistributedGridDoesNotFollowTheHeap(String name) {
         try (KernelBackend backend = TestBackends.create(name)) {
             for (int[] s : new int[][] {{1024, 384}, {1024, 10_000}, {16, 100_003}}) {
@@ -107,7 +113,7 @@ class ChunkGridHeapTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"reference", "nd4j"})
+    @ValueSource(strings = {"reference", "nd4j", "nd4j-portable"})
     void rffWeightsAreTheSameBitsUnderAnyHeap(String name) {
         try (KernelBackend backend = TestBackends.create(name)) {
             for (String forced : new String[] {null, "450"}) {
@@ -120,21 +126,78 @@ class ChunkGridHeapTest {
                     AlignmentResult small = fit(backend, keep, heapFor(64));
                     AlignmentResult larger = fit(backend, keep, heapFor(170));
                     AlignmentResult roomy = fit(backend, keep, null);
+                    assertSameWeights(small, larger, what);
+                    assertSameWeights(small, roomy, what + " (this JVM's heap)");
                     // The pieces did follow the heaps (else this test would prove nothing).
                     assertTrue(small.kernelStorage().contains("read 64 rows at a time"),
                             what + ": " + small.kernelStorage());
                     assertTrue(larger.kernelStorage().contains("read 170 rows at a time"),
                             what + ": " + larger.kernelStorage());
                     // The backend's grid (the reference's 16 MiB of double features since
-                    // chunkgrid34b, 65,536 rows at D = 32; nd4j's 262,144): one chunk.
+                    // chunkgrid34b, 65,536 rows at D = 32; nd4j's 262,144 on both paths): one
+                    // chunk.
                     String chunks = forced == null ? String.format(java.util.Locale.ROOT,
                             "in 1 chunks of %,d rows", Math.min(backend.featureChunkRows(32),
                                     ChunkedFeatureOperator.MAX_ARRAY / D_IN))
                             : "in 3 chunks of 450 rows";
                     assertTrue(small.kernelStorage().contains(chunks), what + ": "
                             + small.kernelStorage());
+                }
+            }
+        }
+    }
+
+    /**
+     * nystrom's grid (helper grid35): the backend's chunk for r landmarks, one Java array and
+     * {@link ChunkedFeatureOperator#LANDMARK_ROWS_BYTES} of rows, the same under a 1 MB and a
+     * 64 GB heap (heap33 capped it at 1/16 of the heap: 2 rows and 26 million at d = 10,000).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "nd4j", "nd4j-portable"})
+    void theLandmarkGridDoesNotFollowTheHeap(String name) {
+        try (KernelBackend backend = TestBackends.create(name)) {
+            for (int[] s : new int[][] {{1024, 384}, {300, 10_000}, {16, 100_003}, {64, 7}}) {
+                System.setProperty(ChunkedFeatureOperator.HEAP_BYTES_PROPERTY, "1000000");
+                int small = ChunkedFeatureOperator.landmarkChunkRows(backend, s[0], s[1]);
+                System.setProperty(ChunkedFeatureOperator.HEAP_BYTES_PROPERTY, "64000000000");
+                int large = ChunkedFeatureOperator.landmarkChunkRows(backend, s[0], s[1]);
+                String what = name + ", r = " + s[0] + ", d = " + s[1];
+                assertEquals(small, large, what);
+                long expected = Math.min(Math.min(backend.featureChunkRows(s[0]),
+                        ChunkedFeatureOperator.MAX_ARRAY / s[1]), (6L << 20) / (4L * s[1]));
+                assertEquals(Math.max(1, expected), small, what);
+            }
+        }
+    }
+
+    /**
+     * nystrom's weights are the same bits under heaps whose 1/16 holds 64 and 170 rows and this
+     * JVM's (helper grid35): before, its chunks were those heaps' rows (18 chunks of 64, 7 of
+     * 170), so the K_SL products summed in other orders and the weights' last bits differed.
+     * Every chunk recomputed (budget 0) and every chunk kept; the default grid (one chunk here)
+     * and a forced one of 450-row chunks.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "nd4j", "nd4j-portable"})
+    void nystromWeightsAreTheSameBitsUnderAnyHeap(String name) {
+        try (KernelBackend backend = TestBackends.create(name)) {
+            for (String forced : new String[] {null, "450"}) {
+                if (forced != null) {
+                    System.setProperty("synalign.rff.chunkRows", forced);
+                }
+                for (long keep : new long[] {0, Long.MAX_VALUE}) {
+                    String what = name + ", nystrom, chunks "
+                            + (forced == null ? "of the grid" : forced) + ", keep " + keep;
+                    AlignmentResult small = fit(backend, AlignmentMethod.NYSTROM, keep,
+                            heapFor(64));
+                    AlignmentResult larger = fit(backend, AlignmentMethod.NYSTROM, keep,
+                            heapFor(170));
+                    AlignmentResult roomy = fit(backend, AlignmentMethod.NYSTROM, keep, null);
                     assertSameWeights(small, larger, what);
                     assertSameWeights(small, roomy, what + " (this JVM's heap)");
+                    String chunks = forced == null ? "in 1 chunks of " : "in 3 chunks of 450 rows";
+                    assertTrue(small.kernelStorage().contains(chunks), what + ": "
+                            + small.kernelStorage());
                 }
             }
         }

@@ -222,7 +222,8 @@ class NystromFormEdgesTest {
                 new double[r]}, backend.vectors())) {
                 String description = form.description();
                 String kept = MethodSelector.human(sl.keptChunks()
-                        * ChunkedFeatureOperator.chunkBytes(backend, r, d) * 2);
+                        * ChunkedFeatureOperator.chunkBytes(
+                                ChunkedFeatureOperator.landmarkChunkRows(backend, r, d), r) * 2);
                 assertTrue(description.startsWith("nystrom, 7 landmarks, landmark kernel K_SL 23"
                         + " x 7 fp32 in "), description);
                 assertTrue(description.endsWith(" kept (" + kept + ")"), description + " vs "

@@ -435,24 +435,27 @@ public final class Nd4jBackend implements KernelBackend {
     }
 
     /**
-     * The CPU path builds from one piece at a time, with the GEMM calls of the whole block
-     * ({@link Nd4jFeatureOperator}); the portable path reads the block whole (its one GEMM over
-     * all rows is threaded by OpenBLAS, whose split follows the row count).
+     * Both paths build from one piece at a time with the GEMM calls of the whole block: the CPU
+     * path's single-threaded GEMM blocks ({@link Nd4jFeatureOperator}), the portable path's
+     * {@code Nd4j.gemm} blocks of the same 256 rows ({@link PortableFeatureOperator}, since
+     * helper grid35: before, it read the block whole for one GEMM over all rows, whose threaded
+     * split follows the row count).
      */
     @Override
     public FeatureOperator fourierFeatureOperator(RowPieces x, FourierFeatures map) {
         lifetime.checkOpen();
-        if (portable()) {
-            return KernelBackend.super.fourierFeatureOperator(x, map);
-        }
         checkFeatureDims(x, map);
-        return new Nd4jFeatureOperator(x, map, lifetime);
+        return portable() ? new PortableFeatureOperator(x, map, lifetime)
+                : new Nd4jFeatureOperator(x, map, lifetime);
     }
 
-    /** On the CPU path (see {@link #fourierFeatureOperator(RowPieces, FourierFeatures)}). */
+    /**
+     * True on both paths (see {@link #fourierFeatureOperator(RowPieces, FourierFeatures)}): the
+     * rff chunk grid is the backend's, D's and d's, whatever the heap.
+     */
     @Override
     public boolean featureRowsInPieces() {
-        return !portable();
+        return true;
     }
 
     @Override
