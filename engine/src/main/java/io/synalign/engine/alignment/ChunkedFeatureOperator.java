@@ -124,8 +124,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
         this.piece = map.buildsFromPieces() ? readRows(chunk, rows.cols()) : chunk;
         this.piecesPerChunk = (int) ((chunk + (long) piece - 1) / piece);
         this.progress = progress == null ? ProgressListener.NONE : progress;
-        int keep = (int) Math.min(chunks, Math.max(0, keepBytes)
-                / chunkBytes(chunk, map.features()));
+        int keep = (int) keptChunks(n, chunk, map.features(), keepBytes);
         this.kept = new FeatureOperator[keep];
         this.reader = keep < chunks ? new RowReader() : null;
         DeviceVector a = null;
@@ -311,8 +310,30 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
 
     /** Whether n rows in chunks of {@code chunk} rows of D features recompute some chunks. */
     static boolean streams(long n, int chunk, int features, long keepBytes) {
+        return keptChunks(n, chunk, features, keepBytes) < (n + chunk - 1) / chunk;
+    }
+
+    /**
+     * Chunks kept under {@code keepBytes} of n rows in chunks of {@code chunk} rows of D
+     * features: all of them where the n rows' features fit (the last chunk is short, and a lone
+     * chunk holds n rows, not the grid's), else as many whole chunks as fit (the first ones, all
+     * full). Before, every chunk was counted at the grid's rows, so an input smaller than one
+     * chunk (nystrom's constant 6 MiB cap holds 524,288 rows at d = 3) was counted at the whole
+     * chunk's bytes, recomputed in every pass under a budget its features fitted, and reported
+     * as "kept (28.0 MiB)" for 23 rows.
+     */
+    static long keptChunks(long n, int chunk, int features, long keepBytes) {
         long chunks = (n + chunk - 1) / chunk;
-        return Math.max(0, keepBytes) / chunkBytes(chunk, features) < chunks;
+        long budget = Math.max(0, keepBytes);
+        if (budget >= 4L * n * features) {
+            return chunks;
+        }
+        return Math.min(chunks, budget / chunkBytes(chunk, features));
+    }
+
+    /** Bytes of the features of the first {@code kept} chunks of n rows: rows, not the grid's. */
+    static long keptBytes(long n, int chunk, int features, long kept) {
+        return 4L * Math.min(n, kept * chunk) * features;
     }
 
     /** rff's plan: {@link #plan(KernelBackend, RowSource, String, int, long, FloatMatrix)} of Phi_S. */
@@ -360,10 +381,11 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
             long keepBytes, FloatMatrix real, int landmarks, int chunk, boolean inPieces) {
         long n = rows.rows();
         int read = inPieces ? readRows(chunk, rows.cols()) : chunk;
-        long chunkBytes = chunkBytes(chunk, features);
+        // One chunk's build holds at most n rows' features (a lone chunk is the input's rows).
+        long chunkBytes = chunkBytes((int) Math.min(chunk, n), features);
         long chunks = (n + chunk - 1) / chunk;
-        long kept = Math.min(chunks, Math.max(0, keepBytes) / chunkBytes);
-        long keptBytes = kept * chunkBytes * copies;
+        long kept = keptChunks(n, chunk, features, keepBytes);
+        long keptBytes = keptBytes(n, chunk, features, kept) * copies;
         long landmarkBytes = 8L * landmarks * landmarks;
         long vectors = 14L * 8 * n + real.bytes();
         long peak = Math.max(keptBytes + 2 * (chunkBytes * copies
@@ -420,7 +442,7 @@ final class ChunkedFeatureOperator extends AbstractFeatureOperator {
                 piece == chunk ? "" : String.format(Locale.ROOT, " (read %,d rows at a time)",
                         piece),
                 kept.length,
-                MethodSelector.human(kept.length * chunkBytes(chunk, map.features())
+                MethodSelector.human(keptBytes(n, chunk, map.features(), kept.length)
                         * map.copies()),
                 streamed == 0 ? "" : String.format(Locale.ROOT, ", %,d recomputed from %s in"
                         + " every pass", streamed, rows.name()));

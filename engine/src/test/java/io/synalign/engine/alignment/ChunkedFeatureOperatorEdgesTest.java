@@ -75,12 +75,16 @@ class ChunkedFeatureOperatorEdgesTest {
                         RowSource.of(x), map, Long.MAX_VALUE, null)) {
                     expected = products(all, w, z);
                 }
+                // The n rows' own features: a lone or last short chunk is kept where they fit,
+                // though the grid's full chunk would not (counted at the grid's rows before).
+                long rowsBytes = 4L * n * D;
                 long[] budgets = {-chunkBytes, -1, Long.MIN_VALUE, 0, chunkBytes - 1, chunkBytes,
                     chunkBytes + 1, chunks * chunkBytes - 1, chunks * chunkBytes,
-                    (chunks + 1) * chunkBytes, Long.MAX_VALUE};
+                    (chunks + 1) * chunkBytes, Long.MAX_VALUE, rowsBytes - 1, rowsBytes};
                 for (long keep : budgets) {
                     String what = name + ", n = " + n + ", keep " + keep + " bytes";
-                    int wantKept = (int) Math.min(chunks, Math.max(0, keep) / chunkBytes);
+                    int wantKept = Math.max(0, keep) >= rowsBytes ? chunks
+                            : (int) Math.min(chunks, Math.max(0, keep) / chunkBytes);
                     assertEquals(wantKept < chunks, ChunkedFeatureOperator.streams(backend, n, D,
                             DIM, keep, backend.featureRowsInPieces()), what);
                     try (ChunkedFeatureOperator op = new ChunkedFeatureOperator(backend,

@@ -360,10 +360,14 @@ class ChunkedFeatureOperatorPassesTest {
                 int features = landmarks == 0 ? 4 : landmarks;
                 int copies = landmarks == 0 ? 1 : 2;
                 long chunkBytes = 4L * chunk * features;
-                for (long keep : new long[] {-5, 0, chunkBytes, 3 * chunkBytes - 1,
-                        Long.MAX_VALUE}) {
-                    long kept = Math.min(chunks, Math.max(0, keep) / chunkBytes);
-                    long keptBytes = kept * chunkBytes * copies;
+                long rowsBytes = 4L * n * features;
+                for (long keep : new long[] {-5, 0, chunkBytes, rowsBytes - 1, rowsBytes,
+                        3 * chunkBytes - 1, Long.MAX_VALUE}) {
+                    // All kept where the n rows' features fit (the last chunk is one row, not
+                    // the grid's two); else the whole chunks that fit.
+                    long kept = Math.max(0, keep) >= rowsBytes ? chunks
+                            : Math.min(chunks, Math.max(0, keep) / chunkBytes);
+                    long keptBytes = 4L * Math.min(n, kept * chunk) * features * copies;
                     long vectors = 14L * 8 * n;
                     long peak = Math.max(keptBytes + 2 * (chunkBytes * copies + 4L * chunk * d)
                             + vectors + realBytes + 8L * landmarks * landmarks,

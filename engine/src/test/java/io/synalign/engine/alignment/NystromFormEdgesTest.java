@@ -221,9 +221,9 @@ class NystromFormEdgesTest {
             try (NystromQuadraticForm form = new NystromQuadraticForm(sl, new double[][] {
                 new double[r]}, backend.vectors())) {
                 String description = form.description();
-                String kept = MethodSelector.human(sl.keptChunks()
-                        * ChunkedFeatureOperator.chunkBytes(
-                                ChunkedFeatureOperator.landmarkChunkRows(backend, r, d), r) * 2);
+                // All kept: the n rows' two copies of r fp32 features, not the grid's chunk.
+                assertEquals(sl.chunks(), sl.keptChunks());
+                String kept = MethodSelector.human(4L * n * r * 2);
                 assertTrue(description.startsWith("nystrom, 7 landmarks, landmark kernel K_SL 23"
                         + " x 7 fp32 in "), description);
                 assertTrue(description.endsWith(" kept (" + kept + ")"), description + " vs "
