@@ -6,9 +6,9 @@ package io.synalign.kernels.cuda;
  * resident operands and cuBLAS's workspace fit together.
  *
  * <p>Rule: keep {@link #RESERVE_BYTES} free for cuBLAS and the driver, give a tile at most half
- * of the rest and at most {@link CudaSettings#maxTileBytes()} (1 GiB unless lowered), take as many rows of {@code bytesPerRow} as
- * fit, round down to a multiple of {@link #ROW_QUANTUM} (whole GEMM tiles) when above it, and
- * clamp to {@code [1, rows]}.
+ * of the rest and at most {@link CudaSettings#maxTileBytes()} (1 GiB unless lowered), take as
+ * many rows of {@code bytesPerRow} as fit, round down to a multiple of {@link #ROW_QUANTUM}
+ * (whole GEMM tiles) when above it, and clamp to {@code [1, rows]}.
  */
 final class DeviceTiles {
 
@@ -35,7 +35,8 @@ final class DeviceTiles {
         if (bytesPerRow < 1) {
             throw new IllegalArgumentException("bytesPerRow must be >= 1, got " + bytesPerRow);
         }
-        long budget = Math.min(settings.maxTileBytes(), Math.max(0, freeBytes - RESERVE_BYTES) / 2);
+        long budget = Math.min(settings.maxTileBytes(),
+                Math.max(0, freeBytes - RESERVE_BYTES) / 2);
         long t = budget / bytesPerRow;
         if (t > ROW_QUANTUM) {
             t = t / ROW_QUANTUM * ROW_QUANTUM;
