@@ -10,7 +10,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * The GEMM operands of the portable path, built on the Java heap and handed to ND4J with
  * {@code Nd4j.create(float[], shape, FLOAT)} (which copies them to wherever the backend keeps
- * arrays, device memory included), plus the few INDArray helpers every portable class uses.
+ * arrays, device memory included; the distance operands a block of at most
+ * {@link #FILL_FLOATS} floats at a time), plus the few INDArray helpers every portable class
+ * uses.
  *
  * <p>The distance operands are the augmented rows of {@link DistanceGemm}, about a common centre (a coordinate-wise median)
  * of the two sets ({@link AugmentedRows}):
