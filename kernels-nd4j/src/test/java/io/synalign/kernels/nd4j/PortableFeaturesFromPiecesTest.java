@@ -165,7 +165,10 @@ class PortableFeaturesFromPiecesTest {
         }
     }
 
-    /** A piece that is not the block's piece at its row is refused by name, Phi freed. */
+    /**
+     * A piece that is not the block's piece at its row is refused by name, and every native
+     * allocation made before it (Phi first) is freed (review35a: the freeing was not checked).
+     */
     @Test
     void aPieceLongerThanTheRowsLeftIsRefused() {
         int n = 300;
@@ -196,10 +199,33 @@ class PortableFeaturesFromPiecesTest {
                 return taken++ == 0 ? first : tooLong;
             }
         };
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new PortableFeatureOperator(pieces, map, null).close());
+        // Every native allocation of the construction is recorded (Buffers.AllocationWatch):
+        // Phi, the map, the tiles, the first stage; none may be left open by the refusal.
+        java.util.List<Object> made = new java.util.ArrayList<>();
+        Buffers.WATCH.set(new Buffers.AllocationWatch() {
+            @Override
+            public void before() {
+            }
+
+            @Override
+            public void made(Object allocation) {
+                made.add(allocation);
+            }
+        });
+        IllegalArgumentException e;
+        try {
+            e = assertThrows(IllegalArgumentException.class,
+                    () -> new PortableFeatureOperator(pieces, map, null).close());
+        } finally {
+            Buffers.WATCH.remove();
+        }
         assertTrue(e.getMessage().contains("60 x 5") && e.getMessage().contains("at row 256"),
                 e.getMessage());
+        assertTrue(made.size() >= 2, made.size() + " allocations recorded");
+        for (int i = 0; i < made.size(); i++) {
+            assertTrue(((org.nd4j.linalg.api.ndarray.INDArray) made.get(i)).wasClosed(),
+                    "allocation " + (i + 1) + " of " + made.size() + " left open");
+        }
     }
 
     /** Through the backend: the portable path now takes pieces and says so. */
