@@ -106,6 +106,8 @@ final class DataFrames {
             String labelField, boolean keepLines, Set<String> parsedFields) {
         String f = format(path, format);
         String what = option == null ? path : option + " " + path;
+        // A file modified after this instant changed under the read (ShortReads).
+        long began = System.currentTimeMillis();
         Dataset<Row> all;
         try {
             all = reader(spark, f).load(path);
@@ -138,7 +140,8 @@ final class DataFrames {
                 // Schema inference reads the files, but a failure there is the input's only
                 // when it says so (inputsFault): a cancelled stage, a lost executor or the
                 // job's own serialization is no reason to send the user to a good file.
-                throw judged(spark.sparkContext().hadoopConfiguration(), what, f, null, e, e);
+                throw judged(spark.sparkContext().hadoopConfiguration(), what, f, null, began, e,
+                        e);
             }
             throw e;
         }
@@ -668,9 +671,12 @@ final class DataFrames {
      * @param inputs option to path, in the order to match (the first input holding the file
      *     names it)
      * @param format the job's {@code --format}
+     * @param began when the job began reading its inputs (epoch ms): a failing file modified
+     *     later changed under the job ({@link ShortReads#check}); {@link Long#MAX_VALUE} when
+     *     not known
      */
     static RuntimeException lateReadFailure(org.apache.hadoop.conf.Configuration conf,
-            Throwable failure, Map<String, String> inputs, String format) {
+            Throwable failure, Map<String, String> inputs, String format, long began) {
         if (JobErrors.badInput(failure) != null) {
             return null;
         }
@@ -710,8 +716,8 @@ final class DataFrames {
                 }
             }
         }
-        return judged(conf, what, f == null || f.isEmpty() ? null : f, file, readFailure,
-                failure);
+        return judged(conf, what, f == null || f.isEmpty() ? null : f, file, began,
+                readFailure, failure);
     }
 
     /**
@@ -725,33 +731,37 @@ final class DataFrames {
      * end of data its connection met (and for a 416), so a stream the store cut short reads
      * as a cut file; one whose bytes are fewer than the file system's length, or whose file
      * reads whole on a second read, is the connection's (exit 1, "the read ended at byte X of
-     * Y"). That costs one more read of the failing file, on the driver, only then.
+     * Y"), unless the file was modified after {@code began}: then the two reads saw two files,
+     * and it changed under the job (exit 2, "changed while the job read it"). That costs one
+     * more read of the failing file, on the driver, only then.
      *
      * @param format the input's format, or null when it is not known (then not said)
      * @param file the file that failed, or null to take it from Spark's read failure in
      *     {@code cause} (none: no length check)
+     * @param began when the job began reading (epoch ms), or {@link Long#MAX_VALUE}
      */
     private static RuntimeException judged(org.apache.hadoop.conf.Configuration conf,
-            String what, String format, org.apache.hadoop.fs.Path file, Throwable cause,
-            Throwable failure) {
+            String what, String format, org.apache.hadoop.fs.Path file, long began,
+            Throwable cause, Throwable failure) {
         if (inputsFault(cause)) {
             if (fileChanged(cause)) {
-                return new IllegalArgumentException(what + ": changed while the job read it"
-                        + " (the store's object is shorter now than where the read was, or not"
-                        + " the one the read opened; do not replace an input while the job"
-                        + " runs): " + rootMessage(cause), failure);
+                return changed(what, "the store's object is shorter now than where the read"
+                        + " was, or not the one the read opened", cause, failure);
             }
             org.apache.hadoop.fs.Path failed = file != null ? file : failedFile(cause);
-            String cutShort = failed == null || !endOfData(cause) ? null
-                    : ShortReads.check(conf, failed);
-            if (cutShort == null) {
+            ShortReads.Finding second = failed == null || !endOfData(cause) ? null
+                    : ShortReads.check(conf, failed, began);
+            if (second == null) {
                 return new IllegalArgumentException(what + ": cannot be read"
                         + (format == null ? "" : " as "
                                 + (format.equals("json") ? "JSON Lines" : format))
                         + ": " + rootMessage(cause), failure);
             }
+            if (second.changed()) {
+                return changed(what, JobErrors.oneLine(second.line()), cause, failure);
+            }
             return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything"
-                    + " in it: its connection failed: " + JobErrors.oneLine(cutShort) + " ("
+                    + " in it: its connection failed: " + JobErrors.oneLine(second.line()) + " ("
                     + rootMessage(cause) + ")", failure);
         }
         return new JobErrors.NotTheInput(what + ": reading it failed, and not for anything in"
@@ -759,6 +769,18 @@ final class DataFrames {
                         : clockSkewed(cause) ? CLOCK_REFUSED
                         : connectionBroken(cause) ? "its connection failed: " : "")
                 + rootMessage(cause), failure);
+    }
+
+    /**
+     * An input that changed while the job read it (exit 2), {@code how} saying how that is
+     * known: S3's 416 or S3A's change detection ({@link #fileChanged}), or a file modified after
+     * the job began whose second read differs from the first ({@link ShortReads#check}).
+     */
+    private static IllegalArgumentException changed(String what, String how, Throwable cause,
+            Throwable failure) {
+        return new IllegalArgumentException(what + ": changed while the job read it (" + how
+                + "; do not replace an input while the job runs): " + rootMessage(cause),
+                failure);
     }
 
     /** Whether some link of {@code e}'s cause chain is an {@link java.io.EOFException}. */

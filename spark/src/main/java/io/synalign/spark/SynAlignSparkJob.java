@@ -312,6 +312,8 @@ public final class SynAlignSparkJob implements Callable<Integer> {
             inputs.put("--synthetic", synthetic);
             JobSummary.check(sc.hadoopConfiguration(), summary, outputs, inputs);
         }
+        // Before any input is read: a failing file modified later changed under the job.
+        long began = System.currentTimeMillis();
         try {
             Outcome outcome;
             try {
@@ -339,7 +341,7 @@ public final class SynAlignSparkJob implements Callable<Integer> {
                 inputs.put("--real", real);
                 inputs.put("--synthetic", synthetic);
                 RuntimeException late = DataFrames.lateReadFailure(sc.hadoopConfiguration(), e,
-                        inputs, format);
+                        inputs, format, began);
                 if (late != null) {
                     throw late;
                 }

@@ -303,7 +303,7 @@ class DataFramesFailureKindTest {
 
     private static RuntimeException late(Throwable failure) {
         return DataFrames.lateReadFailure(new org.apache.hadoop.conf.Configuration(), failure,
-                INPUTS, "jsonl");
+                INPUTS, "jsonl", Long.MAX_VALUE);
     }
 
     /**

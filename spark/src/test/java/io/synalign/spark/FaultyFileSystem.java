@@ -26,7 +26,9 @@ import org.apache.spark.TaskContext;
  * cuts the file to its first half at the first such read (truncated in place, so that its length
  * and a second read say so too; a gzip then ends early), {@code late-short-*} opens a stream
  * that ends (-1) at the file's half while the file stays whole (as S3A's read answers -1 for a
- * connection that ended the response early), {@code late-storage-*}
+ * connection that ended the response early), {@code late-rewrite-*} does the same and writes
+ * the file again in place, whole (a file replaced under the job: its modification time is the
+ * late read's), {@code late-storage-*}
  * throws the storage's {@link IOException}, {@code late-s3eof-*} and {@code late-s3channel-*}
  * open a stream whose reads fail as S3A reports a connection that broke ({@link #refusal}),
  * {@code late-s3range-*} one whose reads fail with S3A's 416 (the object shrank).
@@ -374,6 +376,15 @@ public final class FaultyFileSystem extends RawLocalFileSystem {
                 }
             } else if (name.startsWith("late-short-")) {
                 return halfOf(f, bufferSize);
+            } else if (name.startsWith("late-rewrite-")) {
+                // Written again (the same bytes, a new modification time) while the read ends at
+                // the half: a file replaced under the job whose second read is whole.
+                FSDataInputStream half = halfOf(f, bufferSize);
+                java.nio.file.Path file = pathToFile(f).toPath();
+                java.nio.file.Files.write(file, java.nio.file.Files.readAllBytes(file));
+                java.nio.file.Files.setLastModifiedTime(file,
+                        java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+                return half;
             }
         }
         if (name.startsWith("short-")) {

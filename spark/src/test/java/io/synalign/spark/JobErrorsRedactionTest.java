@@ -82,7 +82,7 @@ class JobErrorsRedactionTest {
         Map<String, String> inputs = new LinkedHashMap<>();
         inputs.put("--real", input);
         RuntimeException late = DataFrames.lateReadFailure(new Configuration(), stage, inputs,
-                "jsonl");
+                "jsonl", Long.MAX_VALUE);
         StringWriter err = new StringWriter();
         int status = JobErrors.report(late, new PrintWriter(err));
         String line = err.toString().strip();

@@ -34,7 +34,7 @@ class LateReadRemoteStoreTest {
         SparkException stage = new SparkException("Job aborted due to stage failure",
                 QueryExecutionErrors.fileNotExistError(sparksPath,
                         new FileNotFoundException("gone")));
-        return DataFrames.lateReadFailure(conf, stage, inputs, "jsonl");
+        return DataFrames.lateReadFailure(conf, stage, inputs, "jsonl", Long.MAX_VALUE);
     }
 
     private static Map<String, String> inputs(String real) {

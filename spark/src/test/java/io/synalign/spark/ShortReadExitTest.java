@@ -109,6 +109,27 @@ class ShortReadExitTest {
                 + " stream was cut short");
     }
 
+    /**
+     * A file written again while the job ran (after inference), its late read ending early
+     * and its second read whole: the input changed under the job (exit 2), not the connection.
+     * Before review35b: exit 1, "its connection failed: ... reads whole now ...: its stream was
+     * cut short".
+     */
+    @Test
+    void aFileRewrittenWhileTheJobRanChangedUnderItNotTheConnection() throws IOException {
+        String real = FaultyFileSystem.path(gzipped("late-rewrite-real.jsonl.gz"));
+        Object[] result = job(real);
+        // The file as Hadoop's Path writes it (synalign-faulty:/tmp/...), not as given.
+        JobCommandLineTest.assertBadInput(result, "--real " + real
+                + ": changed while the job read it (" + new org.apache.hadoop.fs.Path(real)
+                + " was modified at ");
+        for (String part : List.of(", after the job began reading it at ", "reads whole now",
+                "do not replace an input while the job runs): EOFException: Unexpected end of"
+                        + " input stream")) {
+            assertTrue(((String) result[1]).contains(part), "'" + part + "' in " + result[1]);
+        }
+    }
+
     /** The other side: a gzip cut in place after inference reads to its length, still cut. */
     @Test
     void aGzipCutToItsLengthIsStillBadInput() throws IOException {
