@@ -5,6 +5,7 @@ import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
 import com.esotericsoftware.kryo.io.Input;
 import com.esotericsoftware.kryo.io.Output;
+import io.synalign.engine.alignment.FeatureGrid;
 import io.synalign.kernels.FeatureOperator;
 import io.synalign.kernels.FloatMatrix;
 import io.synalign.kernels.FourierFeatures;
@@ -49,6 +50,21 @@ import scala.reflect.ClassTag$;
  * persisted RDD of one element per partition). Memory O(n_p D) native or heap for kept blocks
  * and O(n_p d) heap for every block's rows; building costs O(n_p d D) once for kept blocks, in
  * every product for the others.
+ *
+ * <p>A block's rows are held in pieces ({@link BlockRows}) of at most the engine's read block
+ * ({@link FeatureGrid#pieceRows}: 1/16 of the executor's heap in rows on the reference and nd4j,
+ * the backends that build from pieces), filled straight from the partition's rows as they come,
+ * and the backend builds the block's operator from the pieces
+ * ({@code KernelBackend.fourierFeatureOperator(RowPieces, map)}) to the bits of the whole block,
+ * as the single machine builds its chunk from the pieces it reads (helper chunkgrid34). Since
+ * chunkgrid34 the grid is no longer capped by the heap, so a block is as large as the backend's
+ * chunk (8,192 rows of d = 10,000 at D = 1,024 on nd4j: 328 MB); before helper sparkblock35 it was
+ * one array, copied from the partition's row objects while they were all still held (twice the
+ * partition's rows at the end of a build) and handed to the backend whole (nd4j copied it
+ * into native memory whole as well). Now the partition's rows are held once, no array is larger
+ * than 1/16 of the heap, and nd4j stages a piece (rounded up to its 256-row GEMM block) at a
+ * time. The bits do not depend on the piece size, so a partition served to an executor of
+ * another heap, which cuts its own pieces, gives the same products.
  *
  * <p>Lifetime of the kept operators (native memory on nd4j, counted by the executor's budget):
  * they live as long as Spark holds the partition, and no longer.
@@ -134,7 +150,7 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
      * rebuild it, and they are what the block serializes to).
      */
     private record Chunk(int label, int index, int start, FeatureOperator operator,
-            long keptBytes, FloatMatrix rows) {
+            long keptBytes, BlockRows rows) {
     }
 
     /** A block's {@code Phi_b^T w_b}: combined on the driver in block order. */
@@ -200,17 +216,18 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
         List<Chunk> out = new ArrayList<>();
         List<WeakReference<FourierFeatures>> builtWith = new ArrayList<>();
         try {
-            for (Map.Entry<Long, List<IndexedRow>> e : byBlock(rows).entrySet()) {
+            for (Map.Entry<Long, BlockRows> e : inPieces(rows, grid, backend).entrySet()) {
                 int label = RowBlocks.label(e.getKey());
                 int index = RowBlocks.block(e.getKey());
-                FloatMatrix m = wholeBlock(e.getValue(), grid, label, index);
+                BlockRows m = e.getValue();
                 int start = index * grid.blockRows(label);
                 long bytes = 4L * m.rows() * maps.features();
                 if (ExecutorFeatureBudget.reserve(bytes, backend)) {
                     FeatureOperator op;
                     FourierFeatures map = maps.map(label);
                     try {
-                        op = backend.fourierFeatureOperator(m, map);
+                        // From its pieces (helper sparkblock35): the bits of the whole block.
+                        op = backend.fourierFeatureOperator(m.pieces(), map);
                     } catch (RuntimeException | Error ex) {
                         // Errors too (an OutOfMemoryError for the n_b x D features): the bytes
                         // reserved above would otherwise stay counted for good (review30).
@@ -231,6 +248,43 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
             throw ex;
         }
         return new FeatureChunks(out, name, List.copyOf(builtWith));
+    }
+
+    /**
+     * A partition's rows, handed over in any order, copied straight into their blocks' pieces
+     * ({@link BlockRows.Filler}) as they come, in key order. A block's pieces hold at most
+     * {@link FeatureGrid#pieceRows} rows each, the engine's read block on this executor (1/16 of
+     * its heap in rows on the backends that build from pieces), so no array of the partition is
+     * larger than that share of the heap. No row object of the shuffle is kept: the partition's
+     * rows are held once, as the pieces the partition keeps anyway (they rebuild and serve it).
+     * Before (helper sparkblock35) every row object was held in per-block lists until the whole
+     * partition was built, beside a whole-block copy of each block's rows: twice the partition's
+     * rows at the end of its build. O(n_p d).
+     */
+    static TreeMap<Long, BlockRows> inPieces(Iterator<Tuple2<Long, IndexedRow>> rows,
+            RowBlocks grid, KernelBackend backend) {
+        TreeMap<Long, BlockRows.Filler> fills = new TreeMap<>();
+        while (rows.hasNext()) {
+            Tuple2<Long, IndexedRow> t = rows.next();
+            long key = t._1();
+            IndexedRow row = t._2();
+            BlockRows.Filler fill = fills.get(key);
+            if (fill == null) {
+                int label = RowBlocks.label(key);
+                int index = RowBlocks.block(key);
+                int blockRows = grid.blockRows(label);
+                fill = new BlockRows.Filler(label, index, index * blockRows,
+                        grid.rowsOf(label, index),
+                        FeatureGrid.pieceRows(backend, blockRows, row.vector().length));
+                fills.put(key, fill);
+            }
+            fill.add(row.local(), row.vector());
+        }
+        TreeMap<Long, BlockRows> blocks = new TreeMap<>();
+        for (Map.Entry<Long, BlockRows.Filler> e : fills.entrySet()) {
+            blocks.put(e.getKey(), e.getValue().finish());
+        }
+        return blocks;
     }
 
     /**
@@ -397,7 +451,8 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
         if (c.operator() != null) {
             return product.apply(c.operator());
         }
-        try (FeatureOperator rebuilt = backend.fourierFeatureOperator(c.rows(),
+        // From the block's pieces, as it was built (helper sparkblock35): the same bits.
+        try (FeatureOperator rebuilt = backend.fourierFeatureOperator(c.rows().pieces(),
                 maps.map(c.label()))) {
             return product.apply(rebuilt);
         }
@@ -562,11 +617,14 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
      *
      * @param name the partition's name ({@code rdd_R_P})
      * @param shape five ints per block: label, index, first row, rows, columns
-     * @param rows per block its rows, row-major
+     * @param rows per block its rows, row-major, in the pieces it holds them in
+     *     ({@link BlockRows}: every piece but the last of the first piece's rows, the last of
+     *     the rest); written as they are, so serving copies no block whole (helper sparkblock35:
+     *     before, one array per block)
      */
-    record Served(String name, int[] shape, float[][] rows) implements Serializable {
+    record Served(String name, int[] shape, float[][][] rows) implements Serializable {
 
-        private static final long serialVersionUID = 1L;
+        private static final long serialVersionUID = 2L;
         static final int FIELDS = 5;
         /** The largest Java array HotSpot allocates (a few words below {@code 2^31 - 1}). */
         static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -607,14 +665,49 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
             }
             for (int b = 0; b < rows.length; b++) {
                 String bad = blockProblem(name, b, shape);
+                if (bad == null) {
+                    bad = piecesProblem(b);
+                }
                 if (bad != null) {
                     return bad;
                 }
-                long values = (long) shape[FIELDS * b + 3] * shape[FIELDS * b + 4];
-                if (rows[b] == null || values != rows[b].length) {
-                    return "synalign features " + name + ", block " + b + ": "
-                            + shape[FIELDS * b + 3] + " x " + shape[FIELDS * b + 4] + " rows but "
-                            + (rows[b] == null ? "none" : rows[b].length + " values");
+            }
+            return null;
+        }
+
+        /**
+         * What is wrong with block {@code b}'s pieces, or null: as many values as its shape
+         * says, in pieces of {@link BlockRows} (each a whole number of rows, all but the last of
+         * the first's rows, the last of the rest). O(pieces).
+         */
+        private String piecesProblem(int b) {
+            int n = shape[FIELDS * b + 3];
+            int d = shape[FIELDS * b + 4];
+            String block = "synalign features " + name + ", block " + b + ": " + n + " x " + d
+                    + " rows but ";
+            float[][] pieces = rows[b];
+            if (pieces == null || pieces.length == 0) {
+                return block + "none";
+            }
+            long values = 0;
+            for (float[] piece : pieces) {
+                if (piece == null) {
+                    return block + "a missing piece";
+                }
+                values += piece.length;
+            }
+            if (values != (long) n * d) {
+                return block + values + " values";
+            }
+            int pieceRows = pieces[0].length / d;
+            if (pieceRows < 1 || pieces.length != BlockRows.pieceCount(n, pieceRows)) {
+                return block + pieces.length + " pieces of " + pieces[0].length + " values first";
+            }
+            for (int k = 0; k < pieces.length; k++) {
+                if (pieces[k].length != (long) BlockRows.rowsOfPiece(n, pieceRows, k) * d) {
+                    return block + "piece " + k + " holds " + pieces[k].length + " values where "
+                            + BlockRows.rowsOfPiece(n, pieceRows, k) + " rows of " + pieceRows
+                            + " a piece belong";
                 }
             }
             return null;
@@ -623,7 +716,7 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
         static Served of(FeatureChunks partition) {
             List<Chunk> chunks = partition.chunks;
             int[] shape = new int[FIELDS * chunks.size()];
-            float[][] rows = new float[chunks.size()][];
+            float[][][] rows = new float[chunks.size()][][];
             for (int b = 0; b < chunks.size(); b++) {
                 Chunk c = chunks.get(b);
                 // Read only, so safe beside a product on another thread: the rows never change
@@ -634,7 +727,7 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
                 shape[FIELDS * b + 2] = c.start();
                 shape[FIELDS * b + 3] = c.rows().rows();
                 shape[FIELDS * b + 4] = c.rows().cols();
-                rows[b] = c.rows().data();
+                rows[b] = c.rows().pieceArrays();
             }
             return new Served(partition.name, shape, rows);
         }
@@ -652,9 +745,10 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
             }
             List<Chunk> chunks = new ArrayList<>(rows.length);
             for (int b = 0; b < rows.length; b++) {
+                int d = shape[FIELDS * b + 4];
                 chunks.add(new Chunk(shape[FIELDS * b], shape[FIELDS * b + 1],
-                        shape[FIELDS * b + 2], null, 0,
-                        new FloatMatrix(shape[FIELDS * b + 3], shape[FIELDS * b + 4], rows[b])));
+                        shape[FIELDS * b + 2], null, 0, new BlockRows(shape[FIELDS * b + 3], d,
+                                rows[b][0].length / d, rows[b])));
             }
             return new FeatureChunks(chunks, name);
         }
@@ -686,8 +780,12 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
             for (int v : form.shape()) {
                 out.writeInt(v);
             }
-            for (float[] r : form.rows()) {
-                out.writeFloats(r);
+            // A block's values in row order, piece after piece: the same bytes as a block
+            // written whole, so the reader may cut its own pieces.
+            for (float[][] block : form.rows()) {
+                for (float[] piece : block) {
+                    out.writeFloats(piece);
+                }
             }
         }
 
@@ -730,9 +828,17 @@ final class FeatureChunks implements AutoCloseable, Serializable, KnownSizeEstim
                 throw new KryoException("synalign features " + name + ": the stream ends in"
                         + " block " + b + "'s shape, of " + blocks + " blocks", e);
             }
-            float[][] rows = new float[blocks][];
+            float[][][] rows = new float[blocks][][];
             for (b = 0; b < blocks; b++) {
-                rows[b] = in.readFloats(shape[Served.FIELDS * b + 3] * shape[Served.FIELDS * b + 4]);
+                // In pieces of this executor's read block (FeatureGrid.readRows): no array of
+                // more than 1/16 of its heap, whatever the block's rows (helper sparkblock35).
+                int n = shape[Served.FIELDS * b + 3];
+                int d = shape[Served.FIELDS * b + 4];
+                int pieceRows = FeatureGrid.readRows(n, d);
+                rows[b] = new float[BlockRows.pieceCount(n, pieceRows)][];
+                for (int k = 0; k < rows[b].length; k++) {
+                    rows[b][k] = in.readFloats(BlockRows.rowsOfPiece(n, pieceRows, k) * d);
+                }
             }
             try {
                 return new Served(name, shape, rows).toChunks();

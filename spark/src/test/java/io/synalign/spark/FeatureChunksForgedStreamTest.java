@@ -101,27 +101,39 @@ class FeatureChunksForgedStreamTest {
     @Test
     void aJavaStreamWithAShapeOutOfRangeIsRefusedNamingIt() throws Exception {
         Object good = readJava(new FeatureChunks.Served("rdd_5_0", new int[] {1, 0, 0, 2, 3},
-                new float[][] {new float[6]}));
+                new float[][][] {{new float[6]}}));
         try (FeatureChunks partition = (FeatureChunks) good) {
             assertEquals(new FeatureKeep(0, 1, 0), partition.keep());
         }
         Consumer<Object[]> refused = c -> {
             InvalidObjectException e = assertThrows(InvalidObjectException.class,
                     () -> readJava(new FeatureChunks.Served("rdd_5_0", (int[]) c[0],
-                            (float[][]) c[1])));
+                            (float[][][]) c[1])));
             assertTrue(e.getMessage().contains((String) c[2]), e.getMessage());
         };
-        refused.accept(new Object[] {new int[] {0, 0, 0, -3, 4}, new float[][] {new float[0]},
+        refused.accept(new Object[] {new int[] {0, 0, 0, -3, 4},
+            new float[][][] {{new float[0]}},
             "block 0: -3 rows x 4 columns"});
-        refused.accept(new Object[] {new int[] {0, 0, 0, 5, 0}, new float[][] {new float[0]},
+        refused.accept(new Object[] {new int[] {0, 0, 0, 5, 0},
+            new float[][][] {{new float[0]}},
             "block 0: 5 rows x 0 columns"});
         refused.accept(new Object[] {new int[] {0, 0, 0, 65_536, 65_536},
-            new float[][] {new float[1]}, "65536 rows x 65536 columns"});
-        refused.accept(new Object[] {new int[] {-1, 0, 0, 2, 3}, new float[][] {new float[6]},
+            new float[][][] {{new float[1]}}, "65536 rows x 65536 columns"});
+        refused.accept(new Object[] {new int[] {-1, 0, 0, 2, 3},
+            new float[][][] {{new float[6]}},
             "label -1"});
-        refused.accept(new Object[] {new int[] {0, 0, 0, 2, 3}, new float[][] {new float[5]},
+        // Pieces (helper sparkblock35): the values in all, then the pieces' rows.
+        refused.accept(new Object[] {new int[] {0, 0, 0, 3, 2},
+            new float[][][] {{new float[2], new float[4]}}, "2 pieces of 2 values first"});
+        refused.accept(new Object[] {new int[] {0, 0, 0, 5, 2},
+            new float[][][] {{new float[4], new float[2], new float[4]}},
+            "piece 1 holds 2 values where 2 rows of 2 a piece belong"});
+        refused.accept(new Object[] {new int[] {0, 0, 0, 2, 3},
+            new float[][][] {{new float[6], null}}, "a missing piece"});
+        refused.accept(new Object[] {new int[] {0, 0, 0, 2, 3},
+            new float[][][] {{new float[5]}},
             "2 x 3 rows but 5 values"});
-        refused.accept(new Object[] {new int[] {0, 0, 0, 2}, new float[][] {new float[6]},
+        refused.accept(new Object[] {new int[] {0, 0, 0, 2}, new float[][][] {{new float[6]}},
             "4 shape values for 1 blocks"});
     }
 }

@@ -225,6 +225,57 @@ class SparkWeightLearnerTest {
         }
     }
 
+    /**
+     * Executors that build their blocks from pieces of 5 rows (the heap seam
+     * {@code -Dsynalign.rff.heapBytes} makes 1/16 of the heap 5 rows of d = 6; local mode, so
+     * the single machine reads in such pieces too) give the weights of executors that hand each
+     * block over in one piece (no seam: 1/16 of this JVM's heap holds a whole 37-row block), bit
+     * for bit, on the reference and the default backend, and the single machine's within 1e-12
+     * of each label's largest weight, as the test above (helper sparkblock35). Blocks of 37 rows
+     * (forced) in pieces of 5: a ragged last piece in every block. Passes on the old code too
+     * (it ignored the seam on executors): a guard on the bits of the pieces build end to end;
+     * {@link FeatureChunksPiecesTest} shows the pieces are taken.
+     */
+    @Test
+    void weightsAreTheSameBitsWhenExecutorsBuildBlocksFromSmallPieces() {
+        String chunk = "synalign.rff.chunkRows";
+        String heap = "synalign.rff.heapBytes";
+        String chunkBefore = System.getProperty(chunk);
+        String heapBefore = System.getProperty(heap);
+        System.setProperty(chunk, "37");
+        try {
+            Random random = new Random(35);
+            Rows real = rows(random, 6, 0.0, "a", 29, "b", 17);
+            Rows synthetic = rows(random, 6, 2.0, "a", 211, "b", 97);
+            AlignmentConfig config = config(64, 60, 17);
+            for (String backend : new String[] {"reference", KernelBackends.AUTO}) {
+                System.clearProperty(heap);
+                double[] whole = spark(LabelMode.PER_LABEL, config, real, synthetic, true, 3, 2,
+                        backend, null);
+                System.setProperty(heap, Long.toString(16L * 4 * 6 * 5));
+                double[] pieces = spark(LabelMode.PER_LABEL, config, real, synthetic, true, 3, 2,
+                        backend, null);
+                double[] single = singleMachine(LabelMode.PER_LABEL, config, real, synthetic,
+                        true, backend).weights();
+                assertArrayEquals(whole, pieces, 0.0, backend + ": blocks in pieces of 5 rows");
+                assertSameWeights(single, pieces, synthetic.labels(), 1e-12);
+                double spread = 0;
+                for (double w : pieces) {
+                    spread = Math.max(spread, w);
+                }
+                assertTrue(spread > 1.5 / pieces.length, "the fit moved the weights: " + spread);
+            }
+        } finally {
+            for (String[] p : new String[][] {{chunk, chunkBefore}, {heap, heapBefore}}) {
+                if (p[1] == null) {
+                    System.clearProperty(p[0]);
+                } else {
+                    System.setProperty(p[0], p[1]);
+                }
+            }
+        }
+    }
+
     /** {@code rows} with {@code offset.get(label)} added to every coordinate of its rows. */
     static Rows offset(Rows rows, Map<String, Double> offset) {
         int d = rows.vectors().cols();

@@ -41,6 +41,31 @@ public final class FeatureGrid {
         return ChunkedFeatureOperator.chunkRows(backend, features, cols);
     }
 
+    /**
+     * Rows handed to {@code backend} at once when it builds the features of a chunk of
+     * {@code chunkRows} rows of {@code cols} columns: the engine's read block, at most 1/16 of
+     * this JVM's heap in rows and at most the chunk ({@code ChunkedFeatureOperator.readRows},
+     * with its test seam {@code -Dsynalign.rff.heapBytes}), where the backend builds a chunk's
+     * operator from pieces of its rows to the bits of the whole chunk
+     * ({@link KernelBackend#featureRowsInPieces}: the reference and nd4j); the whole chunk where it
+     * cannot (cuda, whose chunk is capped at that share of the heap instead:
+     * {@link #syntheticChunkRows}). So a distributed caller (the Spark executors) holds a chunk's
+     * rows in pieces of this size by the same rule as the single machine, and gets the same bits
+     * whatever its heap. O(1).
+     */
+    public static int pieceRows(KernelBackend backend, int chunkRows, int cols) {
+        return backend.featureRowsInPieces() ? ChunkedFeatureOperator.readRows(chunkRows, cols)
+                : chunkRows;
+    }
+
+    /**
+     * The engine's read block alone ({@link #pieceRows} without the backend): at most 1/16 of
+     * this JVM's heap in rows of {@code cols} columns, at most {@code chunkRows}, at least 1.
+     */
+    public static int readRows(int chunkRows, int cols) {
+        return ChunkedFeatureOperator.readRows(chunkRows, cols);
+    }
+
     /** Rows per block of R when computing {@code mu_R} over m real rows with D features. */
     public static int realBlockRows(int m, int features) {
         return MmdObjectives.featureBlockRows(m, features);

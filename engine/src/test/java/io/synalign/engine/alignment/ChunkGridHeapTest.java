@@ -112,6 +112,37 @@ class ChunkGridHeapTest {
         }
     }
 
+    /**
+     * The pieces a distributed caller hands a block over in ({@link FeatureGrid#pieceRows},
+     * helper sparkblock35) are the engine's read block, {@link ChunkedFeatureOperator#readRows}:
+     * 1/16 of the heap in rows, at most the chunk, at least 1, under a 1 MB and a 64 GB heap;
+     * and the whole chunk on a backend that builds no features from pieces (a forwarding
+     * backend answering {@code featureRowsInPieces} false, as cuda does).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"reference", "nd4j", "nd4j-portable"})
+    void theDistributedPiecesAreTheEnginesReadBlock(String name) {
+        try (KernelBackend backend = TestBackends.create(name)) {
+            KernelBackend whole = new io.synalign.kernels.ForwardingKernelBackend(backend) {
+                @Override
+                public boolean featureRowsInPieces() {
+                    return false;
+                }
+            };
+            for (long heap : new long[] {1_000_000L, 64_000_000_000L}) {
+                System.setProperty(ChunkedFeatureOperator.HEAP_BYTES_PROPERTY, Long.toString(heap));
+                for (int[] s : new int[][] {{8192, 10_000}, {2048, 384}, {7, 100_003}}) {
+                    long expected = Math.max(1, Math.min(s[0], heap / 16 / (4L * s[1])));
+                    assertEquals(expected, FeatureGrid.pieceRows(backend, s[0], s[1]),
+                            name + ", heap " + heap + ", chunk " + s[0] + ", d = " + s[1]);
+                    assertEquals(expected, FeatureGrid.readRows(s[0], s[1]));
+                    assertEquals(s[0], FeatureGrid.pieceRows(whole, s[0], s[1]),
+                            "no pieces: the chunk whole");
+                }
+            }
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"reference", "nd4j", "nd4j-portable"})
     void rffWeightsAreTheSameBitsUnderAnyHeap(String name) {
