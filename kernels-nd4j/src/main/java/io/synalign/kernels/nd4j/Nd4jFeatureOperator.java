@@ -190,34 +190,18 @@ final class Nd4jFeatureOperator extends AbstractFeatureOperator {
      * GEMM blocks run as in {@link #build(FourierGemm)}, reading the stage's inputs.
      */
     private void build(FourierGemm gemm, RowPieces x) {
-        int stage = gemm.rows();
-        FloatMatrix piece = null;
-        int used = 0;
-        for (int stageStart = 0; stageStart < rows; stageStart += stage) {
-            int stageCount = Math.min(stage, rows - stageStart);
-            for (int filled = 0; filled < stageCount; ) {
-                if (piece == null || used == piece.rows()) {
-                    // x.cols() is the map's width (checked by the callers), and a piece
-                    // longer than the rows left would have its last rows dropped unseen.
-                    piece = RowPieces.checkPiece(x, x.next(), stageStart + filled);
-                    used = 0;
-                }
-                int take = Math.min(piece.rows() - used, stageCount - filled);
-                gemm.setRows(piece, used, take, filled);
-                used += take;
-                filled += take;
-            }
+        // x.cols() is the map's width (checked by the callers); RowStages checks each piece.
+        RowStages.each(x, gemm.rows(), gemm::setRows, (stageStart, stageCount) -> {
             int first = stageStart / BLOCK_ROWS;
-            int offset = stageStart;
             PinnedWorkers.forEachBlock(BUILD, (stageCount + BLOCK_ROWS - 1) / BLOCK_ROWS,
                     (worker, k) -> {
                         int start = (first + k) * BLOCK_ROWS;
                         int count = Math.min(BLOCK_ROWS, rows - start);
                         long from = (long) start * features;
-                        gemm.block(start - offset, count, OpenBlas.at(phiPtr, from),
+                        gemm.block(start - stageStart, count, OpenBlas.at(phiPtr, from),
                                 Buffers.range(phi, from, from + (long) count * features));
                     });
-        }
+        });
     }
 
     /**

@@ -127,25 +127,14 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
         int stage = stageRows(rows, x.pieceRows());
         float[] inputs = new float[Math.multiplyExact(stage, depth)];
         INDArray frequencies = PortableOperands.fourierMap(map);
-        FloatMatrix piece = null;
-        int used = 0;
         try (PortableTiles tiles = new PortableTiles(rows, BLOCK_ROWS, features)) {
-            for (int stageStart = 0; stageStart < rows; stageStart += stage) {
-                int stageCount = Math.min(stage, rows - stageStart);
-                for (int filled = 0; filled < stageCount; ) {
-                    if (piece == null || used == piece.rows()) {
-                        piece = RowPieces.checkPiece(x, x.next(), stageStart + filled);
-                        used = 0;
-                    }
-                    int take = Math.min(piece.rows() - used, stageCount - filled);
-                    for (int i = 0; i < take; i++) {
-                        int at = (filled + i) * depth;
-                        map.centreRow(piece.data(), used + i, inputs, at);
-                        inputs[at + d] = 1f;
-                    }
-                    used += take;
-                    filled += take;
+            RowStages.each(x, stage, (piece, from, count, at) -> {
+                for (int i = 0; i < count; i++) {
+                    int row = (at + i) * depth;
+                    map.centreRow(piece.data(), from + i, inputs, row);
+                    inputs[row + d] = 1f;
                 }
+            }, (stageStart, stageCount) -> {
                 // A ragged last stage's trailing rows are left over from the stage before:
                 // no GEMM block reads them (each block takes only its own rows).
                 INDArray staged = PortableOperands.matrix(inputs, stage, depth);
@@ -162,7 +151,7 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
                 } finally {
                     Buffers.close(staged);
                 }
-            }
+            });
         } finally {
             Buffers.close(frequencies);
         }
