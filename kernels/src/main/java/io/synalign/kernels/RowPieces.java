@@ -81,6 +81,41 @@ public interface RowPieces {
     }
 
     /**
+     * {@code m} as its one piece, handed over itself, not a copy (a backend's whole-block build
+     * through its pieces path: a consumer copies what it keeps and writes no piece). O(1).
+     */
+    static RowPieces single(FloatMatrix m) {
+        return new RowPieces() {
+            private boolean taken;
+
+            @Override
+            public int rows() {
+                return m.rows();
+            }
+
+            @Override
+            public int cols() {
+                return m.cols();
+            }
+
+            @Override
+            public int pieceRows() {
+                return Math.max(1, m.rows());
+            }
+
+            @Override
+            public FloatMatrix next() {
+                if (taken) {
+                    throw new java.util.NoSuchElementException("the one piece of " + m.rows()
+                            + " rows was taken");
+                }
+                taken = true;
+                return m;
+            }
+        };
+    }
+
+    /**
      * {@code m} in pieces of {@code pieceRows} rows, each a copy of its rows (tests, and callers
      * that hold the block already).
      */

@@ -84,6 +84,19 @@ public class RowPiecesTest {
      * the block (4 rows for a block of 5): this test failed there.
      */
     @Test
+    void aSinglePieceIsTheMatrixItselfTakenOnce() {
+        FloatMatrix m = new FloatMatrix(3, 2, new float[] {1, 2, 3, 4, 5, 6});
+        RowPieces one = RowPieces.single(m);
+        assertEquals(3, one.rows());
+        assertEquals(2, one.cols());
+        assertEquals(3, one.pieceRows());
+        assertSame(m, RowPieces.checkPiece(one, one.next(), 0));
+        assertThrows(java.util.NoSuchElementException.class, one::next);
+        // An empty block still has a positive piece size (a reader divides by it).
+        assertEquals(1, RowPieces.single(new FloatMatrix(0, 2, new float[0])).pieceRows());
+    }
+
+    @Test
     void aPieceThatIsNotTheBlocksIsRefusedByName() {
         // 2 rows of 6 expected; 3 x 4 (the same 12 floats) handed over.
         RowPieces narrow = scripted(4, 6, 2, rows(3, 4, 2), rows(2, 6, 3));

@@ -42,7 +42,7 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
 
     /** The operator of a whole block of rows (one piece of all of them). */
     PortableFeatureOperator(FloatMatrix x, FourierFeatures map, BackendLifetime backend) {
-        this(whole(x), map, backend);
+        this(RowPieces.single(x), map, backend);
     }
 
     /**
@@ -71,37 +71,6 @@ final class PortableFeatureOperator extends AbstractFeatureOperator {
                     features, 1)));
             scope.transfer();
         }
-    }
-
-    /** {@code x} as one piece (itself, not a copy). */
-    private static RowPieces whole(FloatMatrix x) {
-        return new RowPieces() {
-            private boolean taken;
-
-            @Override
-            public int rows() {
-                return x.rows();
-            }
-
-            @Override
-            public int cols() {
-                return x.cols();
-            }
-
-            @Override
-            public int pieceRows() {
-                return Math.max(1, x.rows());
-            }
-
-            @Override
-            public FloatMatrix next() {
-                if (taken) {
-                    throw new java.util.NoSuchElementException("the one piece was taken");
-                }
-                taken = true;
-                return x;
-            }
-        };
     }
 
     /**
